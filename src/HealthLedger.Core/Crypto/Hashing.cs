@@ -1,0 +1,37 @@
+using System.Security.Cryptography;
+using HealthLedger.Core.Primitives;
+
+namespace HealthLedger.Core.Crypto;
+
+/// <summary>SHA-256 helpers that return <see cref="Hash256"/>.</summary>
+public static class Hashing
+{
+    /// <summary>SHA-256 of <paramref name="data"/>.</summary>
+    public static Hash256 Sha256(ReadOnlySpan<byte> data)
+    {
+        Span<byte> digest = stackalloc byte[32];
+        SHA256.HashData(data, digest);
+        return new Hash256(digest);
+    }
+
+    /// <summary>SHA-256 of a one-byte domain prefix followed by <paramref name="data"/>.</summary>
+    public static Hash256 Sha256(byte prefix, ReadOnlySpan<byte> data)
+    {
+        using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        h.AppendData([prefix]);
+        h.AppendData(data);
+        Span<byte> digest = stackalloc byte[32];
+        h.GetHashAndReset(digest);
+        return new Hash256(digest);
+    }
+
+    /// <summary>SHA-256 of <c>prefix || a || b</c> (Merkle inner nodes).</summary>
+    public static Hash256 Sha256(byte prefix, Hash256 a, Hash256 b)
+    {
+        Span<byte> buffer = stackalloc byte[65];
+        buffer[0] = prefix;
+        a.CopyTo(buffer[1..]);
+        b.CopyTo(buffer[33..]);
+        return Sha256(buffer);
+    }
+}

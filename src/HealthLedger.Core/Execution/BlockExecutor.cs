@@ -1,0 +1,56 @@
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.State;
+using HealthLedger.Core.Transactions;
+
+namespace HealthLedger.Core.Execution;
+
+/// <summary>
+/// The deterministic state machine: runs a block's transactions, in order, against a state and returns the
+/// receipts and writes. Signatures are checked before (they need no state). A rejected transaction is
+/// recorded with its reason and changes nothing, not even its signer's nonce.
+/// </summary>
+public static class BlockExecutor
+{
+    /// <summary>Executes <paramref name="transactions"/> as block <paramref name="height"/> with time <paramref name="timestamp"/>.</summary>
+    public static BlockExecution Execute(IStateReader state, ulong height, ulong timestamp, IReadOnlyList<Transaction> transactions)
+    {
+        var block = new StateOverlay(state);
+        var receipts = new Receipt[transactions.Count];
+        for (var i = 0; i < transactions.Count; i++)
+        {
+            var tx = transactions[i];
+            receipts[i] = new Receipt(tx.Id, ExecuteOne(block, height, timestamp, i, tx) is var r && r.IsOk ? TxVerdict.Ok : r.Verdict, r.Reason);
+        }
+        return new BlockExecution(receipts, block.ToChangeSet());
+    }
+
+    private static TxResult ExecuteOne(StateOverlay block, ulong height, ulong timestamp, int index, Transaction tx)
+    {
+        SignerRecord? signer = null;
+        if (tx.Kind == TxKind.Genesis)
+        {
+            if (height != 0 || index != 0 || block.Contains(StateKeys.Network))
+            {
+                return TxResult.Reject(TxVerdict.WrongPlace, "genesis is only valid as the first transaction of block 0");
+            }
+            if (tx.Nonce != 1) return TxResult.Reject(TxVerdict.BadNonce, "the genesis transaction's nonce must be 1");
+        }
+        else
+        {
+            if (height == 0) return TxResult.Reject(TxVerdict.WrongPlace, "block 0 holds only the genesis transaction");
+            var check = SignerCheck.Check(block, tx, out signer);
+            if (!check.IsOk) return check;
+        }
+        if (!TxKinds.TryGet(tx.Kind, out var handler))
+        {
+            return TxResult.Reject(TxVerdict.UnknownKind, $"transaction kind {(byte)tx.Kind} is not known");
+        }
+        var scope = new StateOverlay(block);
+        var result = handler.Execute(new TxContext(scope, height, timestamp, signer), tx);
+        if (!result.IsOk) return result;
+        scope.Set(StateKeys.Nonce(tx.Signer), SignerCheck.EncodeNonce(tx.Nonce));
+        scope.MergeInto(block);
+        return TxResult.Ok;
+    }
+}

@@ -1,0 +1,41 @@
+using HealthLedger.Core.Encoding;
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.State;
+using HealthLedger.Core.Transactions;
+
+namespace HealthLedger.Core.Execution;
+
+/// <summary>The state-dependent checks every non-genesis transaction passes first: a known signer and a fresh nonce.</summary>
+public static class SignerCheck
+{
+    /// <summary>The last nonce used by the transaction's signer (0 if none).</summary>
+    public static ulong LastNonce(IStateReader state, Transaction tx)
+    {
+        if (!state.TryGet(StateKeys.Nonce(tx.Signer), out var bytes)) return 0;
+        var r = new CanonicalReader(bytes);
+        return r.VarUInt(out var nonce) && r.End() ? nonce : throw new InvalidDataException($"Stored nonce of {tx.Signer} is not a valid integer.");
+    }
+
+    /// <summary>Encodes a nonce as stored in the state.</summary>
+    public static byte[] EncodeNonce(ulong nonce) => new CanonicalWriter(10).VarUInt(nonce).ToArray();
+
+    /// <summary>
+    /// Checks that the signer is registered and that the nonce is above both the committed one and
+    /// <paramref name="pendingNonce"/> (the mempool's highest for this signer, when any).
+    /// </summary>
+    public static TxResult Check(IStateReader state, Transaction tx, out SignerRecord? signer, ulong pendingNonce = 0)
+    {
+        signer = state.TryGet(StateKeys.Signer(tx.Signer), out var bytes) ? SignerRecord.TryDecode(bytes) : null;
+        if (signer is null)
+        {
+            return TxResult.Reject(TxVerdict.UnknownSigner, $"signing key {tx.Signer} is not registered on this network");
+        }
+        var last = Math.Max(LastNonce(state, tx), pendingNonce);
+        if (tx.Nonce <= last)
+        {
+            return TxResult.Reject(TxVerdict.BadNonce, $"nonce {tx.Nonce} is not above the signer's last nonce {last} (replayed or stale)");
+        }
+        return TxResult.Ok;
+    }
+}

@@ -1,0 +1,16 @@
+namespace HealthLedger.Core.Model;
+
+/// <summary>A user's role. Values are stored on the chain and never renumbered.</summary>
+public enum Role : byte
+{
+    /// <summary>Organisation administrator: registers users, keeps the directory and accounts.</summary>
+    Admin = 1,
+    /// <summary>Doctor.</summary>
+    Doctor = 2,
+    /// <summary>Patient.</summary>
+    Patient = 3,
+    /// <summary>Auditor: verifies the chain and the access trail.</summary>
+    Auditor = 4,
+    /// <summary>Rescuer: break-glass access during a declared emergency.</summary>
+    Rescuer = 5,
+}

@@ -1,0 +1,28 @@
+using HealthLedger.Core.Primitives;
+
+namespace HealthLedger.Core.Model;
+
+/// <summary>
+/// The world-state key space. Keys are ASCII; ids follow <see cref="Identifiers.Rule"/> and keys are hex,
+/// so no key can be confused with another kind's.
+/// </summary>
+public static class StateKeys
+{
+    /// <summary>The network configuration.</summary>
+    public const string Network = "network";
+
+    /// <summary>An organisation.</summary>
+    public static string Organisation(string id) => "org/" + id;
+
+    /// <summary>A user.</summary>
+    public static string User(string id) => "user/" + id;
+
+    /// <summary>A node.</summary>
+    public static string Node(string id) => "node/" + id;
+
+    /// <summary>Who a signing key belongs to.</summary>
+    public static string Signer(SigningPublicKey key) => "signer/" + key;
+
+    /// <summary>The last nonce used by a signing key.</summary>
+    public static string Nonce(SigningPublicKey key) => "nonce/" + key;
+}

@@ -1,0 +1,40 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace HealthLedger.Core.Primitives;
+
+/// <summary>An Ed25519 public key (32 bytes) that identifies a signer: a user, an organisation or a node.</summary>
+public readonly record struct SigningPublicKey(Bytes32 Value) : IComparable<SigningPublicKey>
+{
+    /// <summary>Copies 32 bytes.</summary>
+    public SigningPublicKey(ReadOnlySpan<byte> bytes) : this(new Bytes32(bytes)) { }
+
+    /// <summary>The all-zero value.</summary>
+    public static SigningPublicKey Zero => default;
+
+    /// <summary>True when every byte is zero.</summary>
+    public bool IsZero => Value.IsZero;
+
+    /// <summary>Writes the 32 bytes.</summary>
+    public void CopyTo(Span<byte> destination) => Value.CopyTo(destination);
+
+    /// <summary>A new array with the 32 bytes.</summary>
+    public byte[] ToArray() => Value.ToArray();
+
+    /// <summary>Parses 64 hex digits.</summary>
+    public static bool TryParse([NotNullWhen(true)] string? hex, out SigningPublicKey value)
+    {
+        var ok = Bytes32.TryParse(hex, out var raw);
+        value = new SigningPublicKey(raw);
+        return ok;
+    }
+
+    /// <summary>Parses 64 hex digits or throws <see cref="FormatException"/>.</summary>
+    public static SigningPublicKey Parse(string hex) =>
+        TryParse(hex, out var value) ? value : throw new FormatException("Expected 64 hex digits.");
+
+    /// <inheritdoc/>
+    public int CompareTo(SigningPublicKey other) => Value.CompareTo(other.Value);
+
+    /// <summary>Lower-case hex.</summary>
+    public override string ToString() => Value.ToString();
+}

@@ -1,0 +1,10 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace HealthLedger.Core.State;
+
+/// <summary>Read access to world-state entries by key.</summary>
+public interface IStateReader
+{
+    /// <summary>Looks up <paramref name="key"/>.</summary>
+    bool TryGet(string key, [NotNullWhen(true)] out byte[]? value);
+}

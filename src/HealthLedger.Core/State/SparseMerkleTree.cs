@@ -1,0 +1,163 @@
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Primitives;
+
+namespace HealthLedger.Core.State;
+
+/// <summary>
+/// The authenticated index of the world state: a compact sparse Merkle tree over SHA-256(key), as in Diem's
+/// Jellyfish Merkle tree and the "compact sparse Merkle trees" of Faraj et al. (binary, one level per key-hash bit).
+/// <list type="bullet">
+/// <item>empty subtree: 32 zero bytes;</item>
+/// <item>a subtree holding exactly one entry is that entry's leaf, placed as high as it can go:
+/// SHA-256(0x00 || SHA-256(key) || SHA-256(value));</item>
+/// <item>a subtree holding two or more entries: SHA-256(0x01 || left || right).</item>
+/// </list>
+/// The root depends only on the set of entries, never on the order of updates. Because key hashes are uniform,
+/// the expected depth is about log2(n), so a batch of k changes costs O(k log n) hashes; changes that share a
+/// path share the re-hashing. The tree is persistent (immutable nodes with path copying): <see cref="Apply"/>
+/// returns a new tree and the old one stays valid, which lets a node execute a proposed block speculatively.
+/// </summary>
+public sealed class SparseMerkleTree
+{
+    private const byte LeafPrefix = 0x00;
+    private const byte NodePrefix = 0x01;
+
+    private readonly Node? _root;
+
+    private SparseMerkleTree(Node? root, int count)
+    {
+        _root = root;
+        Count = count;
+    }
+
+    /// <summary>The tree with no entries.</summary>
+    public static SparseMerkleTree Empty { get; } = new(null, 0);
+
+    /// <summary>The root hash (all zeros for the empty tree).</summary>
+    public Hash256 Root => _root?.Hash ?? Hash256.Zero;
+
+    /// <summary>The number of entries.</summary>
+    public int Count { get; }
+
+    /// <summary>The leaf hash of one entry.</summary>
+    public static Hash256 LeafHash(Hash256 keyHash, Hash256 valueHash) => Hashing.Sha256(LeafPrefix, keyHash, valueHash);
+
+    /// <summary>
+    /// Applies a batch: each change is (key hash, value hash) to insert or replace, or (key hash, null) to delete.
+    /// A key may appear once per batch. Returns the new tree; this one is unchanged.
+    /// </summary>
+    public SparseMerkleTree Apply(IEnumerable<(Hash256 KeyHash, Hash256? ValueHash)> changes)
+    {
+        var sorted = changes.Select(c => new Change(c.KeyHash, c.ValueHash)).ToArray();
+        if (sorted.Length == 0) return this;
+        Array.Sort(sorted, static (x, y) => x.KeyHash.CompareTo(y.KeyHash));
+        for (var i = 1; i < sorted.Length; i++)
+        {
+            if (sorted[i].KeyHash == sorted[i - 1].KeyHash)
+            {
+                throw new ArgumentException($"Key hash {sorted[i].KeyHash} appears twice in one batch.", nameof(changes));
+            }
+        }
+        var delta = 0;
+        var root = ApplyAt(_root, 0, sorted, ref delta);
+        return new SparseMerkleTree(root, Count + delta);
+    }
+
+    /// <summary>Builds a tree from scratch.</summary>
+    public static SparseMerkleTree Build(IEnumerable<(Hash256 KeyHash, Hash256 ValueHash)> entries) =>
+        Empty.Apply(entries.Select(e => (e.KeyHash, (Hash256?)e.ValueHash)));
+
+    private static Node? ApplyAt(Node? node, int depth, ReadOnlySpan<Change> changes, ref int delta)
+    {
+        if (changes.IsEmpty) return node;
+        switch (node)
+        {
+            case null:
+                return BuildFrom(depth, Upserts(changes, null, ref delta));
+            case Leaf leaf:
+                return BuildFrom(depth, Upserts(changes, leaf, ref delta));
+            case Inner inner:
+                var split = SplitIndex(changes, depth);
+                var left = ApplyAt(inner.Left, depth + 1, changes[..split], ref delta);
+                var right = ApplyAt(inner.Right, depth + 1, changes[split..], ref delta);
+                return ReferenceEquals(left, inner.Left) && ReferenceEquals(right, inner.Right) ? inner : Join(left, right);
+            default:
+                throw new InvalidOperationException("Unknown node type.");
+        }
+    }
+
+    // The entries of a subtree that was empty or a single leaf, after the changes: sorted, deletions dropped.
+    private static List<Leaf> Upserts(ReadOnlySpan<Change> changes, Leaf? existing, ref int delta)
+    {
+        var result = new List<Leaf>(changes.Length + 1);
+        var existingPending = existing is not null;
+        foreach (var change in changes)
+        {
+            if (existingPending && existing!.KeyHash.CompareTo(change.KeyHash) < 0)
+            {
+                result.Add(existing);
+                existingPending = false;
+            }
+            var replacesExisting = existingPending && existing!.KeyHash == change.KeyHash;
+            if (replacesExisting) existingPending = false;
+            if (change.ValueHash is { } valueHash)
+            {
+                result.Add(replacesExisting && existing!.ValueHash == valueHash ? existing : new Leaf(change.KeyHash, valueHash));
+                if (!replacesExisting) delta++;
+            }
+            else if (replacesExisting)
+            {
+                delta--;
+            }
+        }
+        if (existingPending) result.Add(existing!);
+        return result;
+    }
+
+    private static Node? BuildFrom(int depth, List<Leaf> leaves) => Build(depth, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(leaves));
+
+    private static Node? Build(int depth, ReadOnlySpan<Leaf> leaves)
+    {
+        if (leaves.Length == 0) return null;
+        if (leaves.Length == 1) return leaves[0];
+        var split = 0;
+        while (split < leaves.Length && leaves[split].KeyHash.Value.GetBit(depth) == 0) split++;
+        return Join(Build(depth + 1, leaves[..split]), Build(depth + 1, leaves[split..]));
+    }
+
+    private static Node? Join(Node? left, Node? right) => (left, right) switch
+    {
+        (null, null) => null,
+        (null, Leaf leaf) => leaf,
+        (Leaf leaf, null) => leaf,
+        _ => new Inner(left, right),
+    };
+
+    private static int SplitIndex(ReadOnlySpan<Change> changes, int depth)
+    {
+        var split = 0;
+        while (split < changes.Length && changes[split].KeyHash.Value.GetBit(depth) == 0) split++;
+        return split;
+    }
+
+    private readonly record struct Change(Hash256 KeyHash, Hash256? ValueHash);
+
+    private abstract class Node
+    {
+        public abstract Hash256 Hash { get; }
+    }
+
+    private sealed class Leaf(Hash256 keyHash, Hash256 valueHash) : Node
+    {
+        public Hash256 KeyHash { get; } = keyHash;
+        public Hash256 ValueHash { get; } = valueHash;
+        public override Hash256 Hash { get; } = LeafHash(keyHash, valueHash);
+    }
+
+    private sealed class Inner(Node? left, Node? right) : Node
+    {
+        public Node? Left { get; } = left;
+        public Node? Right { get; } = right;
+        public override Hash256 Hash { get; } = Hashing.Sha256(NodePrefix, left?.Hash ?? Hash256.Zero, right?.Hash ?? Hash256.Zero);
+    }
+}

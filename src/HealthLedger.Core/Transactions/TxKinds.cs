@@ -1,0 +1,20 @@
+using System.Diagnostics.CodeAnalysis;
+using HealthLedger.Core.Transactions.Kinds;
+
+namespace HealthLedger.Core.Transactions;
+
+/// <summary>The registry of transaction kinds. Adding a kind: an enum value, a handler file, one line here.</summary>
+public static class TxKinds
+{
+    private static readonly Dictionary<TxKind, TxKindHandler> Handlers = new TxKindHandler[]
+    {
+        new GenesisHandler(),
+        new RegisterUserHandler(),
+    }.ToDictionary(h => h.Kind);
+
+    /// <summary>Finds the handler of a kind.</summary>
+    public static bool TryGet(TxKind kind, [NotNullWhen(true)] out TxKindHandler? handler) => Handlers.TryGetValue(kind, out handler);
+
+    /// <summary>Every known kind.</summary>
+    public static IEnumerable<TxKind> All => Handlers.Keys.Order();
+}

@@ -1,0 +1,13 @@
+using HealthLedger.Core.Encoding;
+
+namespace HealthLedger.Core.Transactions;
+
+/// <summary>The kind-specific body of a transaction.</summary>
+public abstract record TxPayload
+{
+    /// <summary>The kind this payload belongs to.</summary>
+    public abstract TxKind Kind { get; }
+
+    /// <summary>Writes the canonical encoding of the payload.</summary>
+    public abstract void Write(CanonicalWriter writer);
+}

@@ -1,0 +1,99 @@
+using HealthLedger.Core.Execution;
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.State;
+
+namespace HealthLedger.Core.Verification;
+
+/// <summary>
+/// Re-derives a whole chain from genesis: feed it every stored block in height order with <see cref="Add"/>, then the
+/// stored world state with <see cref="CheckState"/>. It re-hashes every block, checks every signature, re-executes
+/// every transaction and compares every receipt, receipts root and state root. The first mismatch is returned.
+/// Pure: it holds the re-derived state in memory and does no I/O.
+/// </summary>
+public sealed class ChainVerifier
+{
+    private readonly WorldState _state = WorldState.Load([]);
+    private BlockHeader? _previous;
+    private NetworkConfig? _network;
+
+    /// <summary>Blocks verified so far.</summary>
+    public ulong Blocks { get; private set; }
+
+    /// <summary>Transactions verified so far.</summary>
+    public ulong Transactions { get; private set; }
+
+    /// <summary>The re-derived state root after the last verified block.</summary>
+    public Hash256 StateRoot => _state.Root;
+
+    /// <summary>The last verified header.</summary>
+    public BlockHeader? Tip => _previous;
+
+    /// <summary>Verifies the next block. Returns the first problem, or null.</summary>
+    public VerifyIssue? Add(StoredBlock stored)
+    {
+        var expected = _previous is null ? 0 : _previous.Height + 1;
+        if (stored.Height != expected)
+        {
+            return VerifyIssue.InBlock(stored.Height, $"expected block {expected} next: the store skips or repeats a height");
+        }
+        var issue = BlockChecks.CheckStored(stored, _previous, _network, key => BlockChecks.IsNode(_state, key), out var block);
+        if (issue is not null) return issue;
+        var header = block!.Header;
+
+        var execution = BlockExecutor.Execute(_state, header.Height, header.Timestamp, block.Transactions);
+        for (var i = 0; i < execution.Receipts.Count; i++)
+        {
+            var derived = execution.Receipts[i];
+            if (!derived.Encode().AsSpan().SequenceEqual(stored.Receipts[i]))
+            {
+                var storedText = Receipt.TryDecode(stored.Receipts[i], out var s, out _) ? Describe(s!) : "undecodable";
+                return VerifyIssue.InTransaction(header.Height, i, derived.TxId.ToString(),
+                    $"stored receipt ({storedText}) differs from the re-executed outcome ({Describe(derived)})");
+            }
+        }
+        var tree = _state.Preview(execution.Changes);
+        if (tree.Root != header.StateRoot)
+        {
+            return VerifyIssue.InBlock(header.Height, $"state root {header.StateRoot} in the header differs from the re-executed state root {tree.Root}");
+        }
+        _state.Apply(execution.Changes, tree);
+        if (_network is null)
+        {
+            _network = _state.TryGet(StateKeys.Network, out var bytes) ? NetworkConfig.TryDecode(bytes) : null;
+            if (_network is null) return VerifyIssue.InBlock(header.Height, "genesis did not configure the network");
+        }
+        _previous = header;
+        Blocks++;
+        Transactions += (ulong)block.Transactions.Count;
+        return null;
+    }
+
+    /// <summary>
+    /// Compares the stored world state (in ordinal key order) with the re-derived one and names the first
+    /// entry that is changed, missing or extra.
+    /// </summary>
+    public VerifyIssue? CheckState(IEnumerable<KeyValuePair<string, byte[]>> stored)
+    {
+        using var expected = _state.Entries.GetEnumerator();
+        using var actual = stored.GetEnumerator();
+        var hasExpected = expected.MoveNext();
+        var hasActual = actual.MoveNext();
+        while (hasExpected || hasActual)
+        {
+            var order = !hasExpected ? 1 : !hasActual ? -1 : string.CompareOrdinal(expected.Current.Key, actual.Current.Key);
+            if (order < 0) return VerifyIssue.InState(expected.Current.Key, "missing from the stored state");
+            if (order > 0) return VerifyIssue.InState(actual.Current.Key, "stored but not produced by any transaction");
+            if (!expected.Current.Value.AsSpan().SequenceEqual(actual.Current.Value))
+            {
+                return VerifyIssue.InState(actual.Current.Key, "stored value differs from the value re-derived from the chain");
+            }
+            hasExpected = expected.MoveNext();
+            hasActual = actual.MoveNext();
+        }
+        return null;
+    }
+
+    private static string Describe(Receipt r) => r.Verdict == TxVerdict.Ok ? "Ok" : $"{r.Verdict}: {r.Reason}";
+}
