@@ -116,6 +116,14 @@ public ref struct CanonicalReader
         return true;
     }
 
+    /// <summary>Skips <paramref name="count"/> bytes.</summary>
+    public bool Skip(int count, string field)
+    {
+        if (!Ensure(count, field)) return false;
+        _position += count;
+        return true;
+    }
+
     /// <summary>Reads length-prefixed UTF-8 text of at most <paramref name="maxBytes"/> bytes.</summary>
     public bool Text(out string value, int maxBytes, string field)
     {

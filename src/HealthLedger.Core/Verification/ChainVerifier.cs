@@ -38,7 +38,7 @@ public sealed class ChainVerifier
         {
             return VerifyIssue.InBlock(stored.Height, $"expected block {expected} next: the store skips or repeats a height");
         }
-        var issue = BlockChecks.CheckStored(stored, _previous, _network, key => BlockChecks.IsNode(_state, key), out var block);
+        var issue = BlockChecks.CheckStored(stored, _previous, _network, key => BlockChecks.IsNode(_state, key), verifyTransactionSignatures: true, out var block);
         if (issue is not null) return issue;
         var header = block!.Header;
 

@@ -1,0 +1,73 @@
+using System.CommandLine;
+using System.Text.Json;
+using HealthLedger.Node.Hosting;
+using HealthLedger.Storage;
+using Spectre.Console;
+
+namespace HealthLedger.Cli.Commands;
+
+internal static class VerifyCommand
+{
+    public static Command Create()
+    {
+        var data = CommonOptions.Data(required: true);
+        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object" };
+        var command = new Command("verify",
+            "Verify a stopped node's data offline: re-hash every block, check every signature, re-execute every transaction from genesis " +
+            "and compare every receipt, state root and state entry. Exit 0 when all match, 1 naming the first that does not, 2 when the data cannot be read.")
+        { data, json };
+        command.SetAction(parse => Run(parse.GetValue(data)!, parse.GetValue(json)));
+        return command;
+    }
+
+    private static int Run(string data, bool json)
+    {
+        var path = new DataDirectory(Path.GetFullPath(data)).LedgerPath;
+        VerifyReport report;
+        try
+        {
+            report = json || !AnsiConsole.Profile.Capabilities.Interactive
+                ? StoreVerifier.Verify(path)
+                : WithProgress(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or StoreCorruptException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            return CommonOptions.Fail(e.Message);
+        }
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                ok = report.Ok,
+                blocks = report.Blocks,
+                transactions = report.Transactions,
+                stateRoot = report.StateRoot,
+                problem = report.Issue?.ToString(),
+                height = report.Issue?.Height,
+                transactionIndex = report.Issue?.TxIndex,
+                transactionId = report.Issue?.TxId,
+                stateKey = report.Issue?.StateKey,
+            }));
+        }
+        else if (report.Ok)
+        {
+            Console.WriteLine($"OK: {report.Blocks} blocks, {report.Transactions} transactions, final state root {report.StateRoot}");
+        }
+        else
+        {
+            Console.WriteLine($"FAILED: {report.Issue} ({report.Blocks} blocks verified before it)");
+        }
+        return report.Ok ? 0 : 1;
+    }
+
+    private static VerifyReport WithProgress(string path) =>
+        AnsiConsole.Progress().AutoClear(true).Start(ctx =>
+        {
+            var task = ctx.AddTask("Verifying blocks");
+            return StoreVerifier.Verify(path, (height, tip) =>
+            {
+                task.MaxValue = tip + 1;
+                task.Value = height + 1;
+            });
+        });
+}

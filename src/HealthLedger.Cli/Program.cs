@@ -1,0 +1,11 @@
+using System.CommandLine;
+using HealthLedger.Cli.Commands;
+
+var root = new RootCommand("HealthLedger: medical records on a permissioned, Byzantine-fault-tolerant ledger.")
+{
+    InitCommand.Create(),
+    UpCommand.Create(),
+    VerifyCommand.Create(),
+    LoadCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

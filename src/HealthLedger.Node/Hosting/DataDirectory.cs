@@ -1,0 +1,53 @@
+using System.Security.Cryptography;
+using HealthLedger.Storage;
+
+namespace HealthLedger.Node.Hosting;
+
+/// <summary>The layout of a node's data folder.</summary>
+/// <param name="Root">The folder.</param>
+public sealed record DataDirectory(string Root)
+{
+    /// <summary>The ledger database.</summary>
+    public string LedgerPath => Path.Combine(Root, LedgerStore.FileName);
+
+    /// <summary>The users' sealed keys.</summary>
+    public string KeystorePath => Path.Combine(Root, Keystore.FileName);
+
+    /// <summary>The node's signing key (mode 0600).</summary>
+    public string NodeKeyPath => Path.Combine(Root, "keys", "node.key");
+
+    /// <summary>The organisation's keys (mode 0600).</summary>
+    public string OrganisationKeyPath => Path.Combine(Root, "keys", "organisation.key");
+
+    /// <summary>True when the folder holds a ledger.</summary>
+    public bool HasNetwork => File.Exists(LedgerPath);
+
+    /// <summary>Writes secret bytes as hex to a file only the owner may read.</summary>
+    public static void WriteSecret(string path, ReadOnlySpan<byte> secret)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using var stream = new FileStream(path, options);
+        using var writer = new StreamWriter(stream);
+        writer.Write(Convert.ToHexStringLower(secret));
+    }
+
+    /// <summary>Reads a secret written by <see cref="WriteSecret"/>.</summary>
+    /// <exception cref="InvalidDataException">The file is missing or not the expected length.</exception>
+    public static byte[] ReadSecret(string path, int length)
+    {
+        if (!File.Exists(path)) throw new InvalidDataException($"Key file {path} is missing.");
+        var text = File.ReadAllText(path).Trim();
+        try
+        {
+            var bytes = Convert.FromHexString(text);
+            if (bytes.Length == length) return bytes;
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+        catch (FormatException)
+        {
+        }
+        throw new InvalidDataException($"Key file {path} is damaged (expected {length} bytes as hex).");
+    }
+}

@@ -1,0 +1,17 @@
+namespace HealthLedger.Node.Hosting;
+
+/// <summary>Settings of a running node.</summary>
+public sealed record NodeOptions
+{
+    /// <summary>The data folder.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>Longest wait for a batch to fill before a block is cut.</summary>
+    public TimeSpan BatchDelay { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Most transactions waiting in the mempool; beyond it submitters are told to retry.</summary>
+    public int MempoolCapacity { get; init; } = 200_000;
+
+    /// <summary>fsync every block commit (see <see cref="Storage.LedgerStoreOptions.DurableCommits"/>).</summary>
+    public bool DurableCommits { get; init; } = true;
+}

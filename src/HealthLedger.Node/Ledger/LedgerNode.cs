@@ -1,0 +1,243 @@
+using System.Collections.Concurrent;
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Execution;
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.State;
+using HealthLedger.Core.Transactions;
+using HealthLedger.Core.Verification;
+using HealthLedger.Node.Hosting;
+using HealthLedger.Storage;
+
+namespace HealthLedger.Node.Ledger;
+
+/// <summary>
+/// A running node's ledger: the store, the in-memory world state, the node key, the mempool and the commit path.
+/// Opening it runs the start-up integrity check; a store that fails it is refused.
+/// </summary>
+public sealed class LedgerNode : IDisposable
+{
+    private readonly LedgerStore _store;
+    private readonly WorldState _state;
+    private readonly ReaderWriterLockSlim _stateLock = new();
+    private readonly SigningKeyPair _nodeKey;
+    private readonly ConcurrentDictionary<Hash256, TaskCompletionSource<CommittedTransaction>> _waiters = new();
+
+    private LedgerNode(LedgerStore store, WorldState state, NetworkConfig network, BlockHeader tip, SigningKeyPair nodeKey, string nodeId, NodeOptions options)
+    {
+        _store = store;
+        _state = state;
+        Network = network;
+        Tip = tip;
+        _nodeKey = nodeKey;
+        NodeId = nodeId;
+        Mempool = new Mempool(options.MempoolCapacity);
+    }
+
+    /// <summary>The network's configuration.</summary>
+    public NetworkConfig Network { get; }
+
+    /// <summary>This node's id.</summary>
+    public string NodeId { get; }
+
+    /// <summary>The last committed header.</summary>
+    public BlockHeader Tip { get; private set; }
+
+    /// <summary>Transactions waiting for a block.</summary>
+    public Mempool Mempool { get; }
+
+    /// <summary>The ledger store (reads only outside the node).</summary>
+    public LedgerStore Store => _store;
+
+    /// <summary>
+    /// Opens the node's data folder and checks it: every block's header hash, previous-hash link and proposer
+    /// signature, every transaction id and transaction root, every receipts root, and the full world state against the
+    /// last block's state root. Throws <see cref="LedgerIntegrityException"/> naming the first problem.
+    /// </summary>
+    public static LedgerNode Open(NodeOptions options)
+    {
+        var data = new DataDirectory(options.DataDirectory);
+        if (!data.HasNetwork) throw new LedgerIntegrityException($"{data.Root} holds no network; run 'healthledger init' first.");
+        LedgerStore? store = null;
+        SigningKeyPair? nodeKey = null;
+        try
+        {
+            store = LedgerStore.Open(data.LedgerPath, create: false, new LedgerStoreOptions { DurableCommits = options.DurableCommits });
+            var seed = DataDirectory.ReadSecret(data.NodeKeyPath, 32);
+            nodeKey = SigningKeyPair.FromSeed(seed);
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(seed);
+            var (state, network, tip) = CheckIntegrity(store);
+            var nodeId = state.TryGet(StateKeys.Signer(nodeKey.PublicKey), out var signerBytes) && SignerRecord.TryDecode(signerBytes) is { Kind: SignerKind.Node } signer
+                ? signer.Id
+                : throw new LedgerIntegrityException($"This node's key {nodeKey.PublicKey} is not a node of network '{network.NetworkId}'.");
+            return new LedgerNode(store, state, network, tip, nodeKey, nodeId, options);
+        }
+        catch (Exception e) when (e is StoreCorruptException or InvalidDataException)
+        {
+            store?.Dispose();
+            nodeKey?.Dispose();
+            throw new LedgerIntegrityException(e.Message);
+        }
+        catch
+        {
+            store?.Dispose();
+            nodeKey?.Dispose();
+            throw;
+        }
+    }
+
+    private static (WorldState State, NetworkConfig Network, BlockHeader Tip) CheckIntegrity(LedgerStore store)
+    {
+        static LedgerIntegrityException Fail(string what) =>
+            new($"The ledger failed its start-up integrity check: {what}. Nothing was repaired; run 'healthledger verify' for a full report.");
+
+        if (store.TipHeight is null) throw Fail("it holds no blocks");
+        var state = WorldState.Load(store.ReadState());
+        var network = state.TryGet(StateKeys.Network, out var bytes) ? NetworkConfig.TryDecode(bytes) : null;
+        if (network is null) throw Fail($"state entry '{StateKeys.Network}' is missing or damaged");
+
+        BlockHeader? previous = null;
+        var orphans = new OrphanCounter();
+        foreach (var stored in store.ReadBlocks(orphans: orphans))
+        {
+            var expected = previous is null ? 0 : previous.Height + 1;
+            if (stored.Height != expected) throw Fail($"block {expected} is missing");
+            var issue = BlockChecks.CheckStored(stored, previous, network, isNode: null, verifyTransactionSignatures: false, out var block);
+            if (issue is not null) throw Fail(issue.ToString());
+            previous = block!.Header;
+        }
+        if (orphans.Count > 0) throw Fail($"{orphans.Count} transaction or receipt row(s) belong to no block");
+        if (previous!.StateRoot != state.Root)
+        {
+            throw Fail($"the stored world state (root {state.Root}) does not match block {previous.Height}'s state root {previous.StateRoot}");
+        }
+        return (state, network, previous);
+    }
+
+    /// <summary>Door checks: encoding, size, signature, known signer, fresh nonce, no duplicate. Accepted ones enter the mempool.</summary>
+    public SubmitResult Submit(ReadOnlySpan<byte> raw)
+    {
+        var decoded = Transaction.TryDecode(raw, Network.Policy.MaxTxBytes, out var tx);
+        if (!decoded.IsOk) return new SubmitResult(decoded, null);
+        if (tx!.Kind == TxKind.Genesis)
+        {
+            return new SubmitResult(TxResult.Reject(TxVerdict.WrongPlace, "genesis is only valid as the first transaction of block 0"), tx.Id);
+        }
+        if (!tx.VerifySignature(Network.NetworkId))
+        {
+            return new SubmitResult(TxResult.Reject(TxVerdict.BadSignature, $"signature does not verify for signer {tx.Signer} on network '{Network.NetworkId}'"), tx.Id);
+        }
+        var result = Mempool.TryAdd(tx, pendingNonce =>
+        {
+            _stateLock.EnterReadLock();
+            try
+            {
+                return SignerCheck.Check(_state, tx, out _, pendingNonce);
+            }
+            finally
+            {
+                _stateLock.ExitReadLock();
+            }
+        });
+        return new SubmitResult(result, tx.Id);
+    }
+
+    /// <summary>Reads a state entry.</summary>
+    public byte[]? GetState(string key)
+    {
+        _stateLock.EnterReadLock();
+        try
+        {
+            return _state.TryGet(key, out var value) ? value : null;
+        }
+        finally
+        {
+            _stateLock.ExitReadLock();
+        }
+    }
+
+    /// <summary>A key's last committed nonce and the next nonce the door accepts.</summary>
+    public (ulong Last, ulong Next) Nonces(SigningPublicKey key)
+    {
+        var last = GetState(StateKeys.Nonce(key)) is { } bytes && new Core.Encoding.CanonicalReader(bytes) is var r && r.VarUInt(out var n) ? n : 0;
+        return (last, Math.Max(last, Mempool.PendingNonce(key)) + 1);
+    }
+
+    /// <summary>The current state root.</summary>
+    public Hash256 StateRoot
+    {
+        get
+        {
+            _stateLock.EnterReadLock();
+            try
+            {
+                return _state.Root;
+            }
+            finally
+            {
+                _stateLock.ExitReadLock();
+            }
+        }
+    }
+
+    /// <summary>Completes when the transaction is committed (accepted or rejected in a block).</summary>
+    public async Task<CommittedTransaction> WaitForCommitAsync(Hash256 id, CancellationToken cancellationToken)
+    {
+        var waiter = _waiters.GetOrAdd(id, _ => new TaskCompletionSource<CommittedTransaction>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (_store.FindTransaction(id) is { } committed)
+        {
+            _waiters.TryRemove(id, out _);
+            return committed;
+        }
+        try
+        {
+            return await waiter.Task.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            if (waiter.Task.IsCompleted || cancellationToken.IsCancellationRequested) _waiters.TryRemove(id, out _);
+        }
+    }
+
+    /// <summary>Builds the next block from up to <paramref name="maxTransactions"/> waiting transactions. Changes nothing yet.</summary>
+    internal BuiltBlock Build(ulong timestamp, int maxTransactions)
+    {
+        var transactions = Mempool.Peek(maxTransactions);
+        // Only this thread writes the state, so reading it here without the lock is safe.
+        return BlockBuilder.Build(_state, Network.NetworkId, Tip, timestamp, transactions, _nodeKey);
+    }
+
+    /// <summary>Commits a built block: one SQLite transaction, then the in-memory state, then the waiting submitters.</summary>
+    internal void Commit(BuiltBlock built)
+    {
+        _store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes);
+        _stateLock.EnterWriteLock();
+        try
+        {
+            _state.Apply(built.Execution.Changes, built.Tree);
+            Tip = built.Block.Header;
+        }
+        finally
+        {
+            _stateLock.ExitWriteLock();
+        }
+        Mempool.RemoveOldest(built.Block.Transactions.Count);
+        var height = built.Block.Header.Height;
+        for (var i = 0; i < built.Block.Transactions.Count; i++)
+        {
+            if (_waiters.TryRemove(built.Block.Transactions[i].Id, out var waiter))
+            {
+                waiter.TrySetResult(new CommittedTransaction(height, i, built.Execution.Receipts[i]));
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _store.Dispose();
+        _nodeKey.Dispose();
+        _stateLock.Dispose();
+    }
+}

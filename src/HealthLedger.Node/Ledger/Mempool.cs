@@ -1,0 +1,100 @@
+using System.Threading.Channels;
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Transactions;
+
+namespace HealthLedger.Node.Ledger;
+
+/// <summary>
+/// Transactions that passed the door checks and wait for a block, in arrival order. Bounded: when full,
+/// submitters get <see cref="TxVerdict.Busy"/>. Tracks each signer's highest waiting nonce so a replay of a
+/// waiting transaction is refused at the door too.
+/// </summary>
+public sealed class Mempool(int capacity)
+{
+    private readonly Lock _lock = new();
+    private readonly Queue<Transaction> _queue = new();
+    private readonly HashSet<Hash256> _ids = [];
+    private readonly Dictionary<SigningPublicKey, (ulong MaxNonce, int Count)> _signers = [];
+    private readonly Channel<bool> _changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    /// <summary>Transactions waiting.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock) return _queue.Count;
+        }
+    }
+
+    /// <summary>
+    /// Adds <paramref name="tx"/> when <paramref name="check"/> (given the signer's highest waiting nonce, or 0) accepts it.
+    /// The check runs under the mempool lock so two submissions of one nonce cannot both pass.
+    /// </summary>
+    public TxResult TryAdd(Transaction tx, Func<ulong, TxResult> check)
+    {
+        lock (_lock)
+        {
+            if (_ids.Contains(tx.Id)) return TxResult.Reject(TxVerdict.Duplicate, "this transaction is already waiting to be committed");
+            if (_queue.Count >= capacity) return TxResult.Reject(TxVerdict.Busy, $"the mempool is full ({capacity} transactions); retry shortly");
+            var pending = _signers.TryGetValue(tx.Signer, out var s) ? s.MaxNonce : 0;
+            var result = check(pending);
+            if (!result.IsOk) return result;
+            _queue.Enqueue(tx);
+            _ids.Add(tx.Id);
+            _signers[tx.Signer] = (Math.Max(pending, tx.Nonce), s.Count + 1);
+        }
+        _changed.Writer.TryWrite(true);
+        return TxResult.Ok;
+    }
+
+    /// <summary>The highest waiting nonce of a signer, or 0.</summary>
+    public ulong PendingNonce(SigningPublicKey signer)
+    {
+        lock (_lock) return _signers.TryGetValue(signer, out var s) ? s.MaxNonce : 0;
+    }
+
+    /// <summary>True when a transaction with this id is waiting.</summary>
+    public bool Contains(Hash256 id)
+    {
+        lock (_lock) return _ids.Contains(id);
+    }
+
+    /// <summary>The oldest <paramref name="max"/> transactions, without removing them.</summary>
+    public IReadOnlyList<Transaction> Peek(int max)
+    {
+        lock (_lock) return _queue.Take(max).ToList();
+    }
+
+    /// <summary>Removes the oldest <paramref name="count"/> transactions (those of a committed block).</summary>
+    public void RemoveOldest(int count)
+    {
+        lock (_lock)
+        {
+            for (var i = 0; i < count && _queue.Count > 0; i++)
+            {
+                var tx = _queue.Dequeue();
+                _ids.Remove(tx.Id);
+                var s = _signers[tx.Signer];
+                if (s.Count == 1) _signers.Remove(tx.Signer);
+                else _signers[tx.Signer] = (s.MaxNonce, s.Count - 1);
+            }
+        }
+    }
+
+    /// <summary>Waits until a transaction is added or <paramref name="timeout"/> passes.</summary>
+    public async Task WaitForChangeAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (_changed.Reader.TryRead(out _)) return;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        try
+        {
+            await _changed.Reader.WaitToReadAsync(cts.Token);
+            _changed.Reader.TryRead(out _);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+}

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace HealthLedger.Node;
+
+/// <summary>Source-generated log messages. Structured, stable event ids, never PHI, keys or passwords.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Node {NodeId} of network {NetworkId} ready at height {Height}, state root {StateRoot}")]
+    public static partial void NodeReady(ILogger logger, string nodeId, string networkId, ulong height, string stateRoot);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Committed block {Height} with {TxCount} transaction(s) ({Rejected} rejected) in {ElapsedMs} ms")]
+    public static partial void BlockCommitted(ILogger logger, ulong height, int txCount, int rejected, long elapsedMs);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Debug, Message = "Refused a transaction at the door: {Verdict}")]
+    public static partial void DoorRejected(ILogger logger, Core.Ledger.TxVerdict verdict);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Critical, Message = "Block production stopped: committing block {Height} failed; the node shuts down")]
+    public static partial void CommitFailed(ILogger logger, Exception exception, ulong height);
+}

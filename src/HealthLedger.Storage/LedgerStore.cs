@@ -1,0 +1,342 @@
+using System.Globalization;
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.State;
+using HealthLedger.Core.Verification;
+using Microsoft.Data.Sqlite;
+
+namespace HealthLedger.Storage;
+
+/// <summary>
+/// The ledger in one SQLite file (WAL mode): blocks, transactions, receipts and the world state. A block and all of
+/// its effects are written in one SQLite transaction, so after a crash or kill at any moment the file holds either
+/// the whole block or none of it. One writer; any number of readers on their own connections.
+/// </summary>
+public sealed class LedgerStore : IDisposable
+{
+    private readonly string _path;
+    private readonly SqliteConnection _writer;
+    private readonly Lock _writeLock = new();
+    private readonly bool _readOnly;
+
+    private LedgerStore(string path, SqliteConnection writer, bool readOnly)
+    {
+        _path = path;
+        _writer = writer;
+        _readOnly = readOnly;
+        TipHeight = QueryTipHeight(writer);
+    }
+
+    /// <summary>The file name of the ledger inside a data folder.</summary>
+    public const string FileName = "ledger.db";
+
+    /// <summary>The height of the last committed block, or null for an empty store.</summary>
+    public ulong? TipHeight { get; private set; }
+
+    /// <summary>Opens (and when <paramref name="create"/> is set, creates) the ledger file.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist and <paramref name="create"/> is false.</exception>
+    /// <exception cref="StoreCorruptException">The file is not a HealthLedger ledger of a known version.</exception>
+    public static LedgerStore Open(string path, bool create, LedgerStoreOptions? options = null)
+    {
+        options ??= LedgerStoreOptions.Default;
+        if (!create && !File.Exists(path)) throw new FileNotFoundException($"No ledger at {path}.", path);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+        }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA journal_mode=WAL;");
+            Execute(connection, options.DurableCommits ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
+            Execute(connection, "PRAGMA busy_timeout=5000;");
+            InitialiseSchema(connection);
+            return new LedgerStore(path, connection, readOnly: false);
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw new StoreCorruptException($"{path} is not a readable SQLite ledger: {e.Message}");
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens an existing ledger for reading only (verification of a stopped node's data).</summary>
+    public static LedgerStore OpenReadOnly(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"No ledger at {path}.", path);
+        var connection = new SqliteConnection(ReadOnlyConnectionString(path));
+        try
+        {
+            connection.Open();
+            CheckSchema(connection, path);
+            return new LedgerStore(path, connection, readOnly: true);
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw new StoreCorruptException($"{path} is not a readable SQLite ledger: {e.Message}");
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Commits a block with its receipts and state writes in one SQLite transaction.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The block is not the next height.</exception>
+    public void Commit(Block block, IReadOnlyList<Receipt> receipts, StateChangeSet changes)
+    {
+        if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
+        var height = block.Header.Height;
+        lock (_writeLock)
+        {
+            var expected = TipHeight is { } tip ? tip + 1 : 0;
+            if (height != expected) throw new InvalidOperationException($"Expected block {expected}, got {height}.");
+            if (receipts.Count != block.Transactions.Count) throw new ArgumentException("One receipt per transaction is required.", nameof(receipts));
+            using var transaction = _writer.BeginTransaction();
+            using (var insertBlock = Command(transaction, "INSERT INTO blocks(height, hash, header) VALUES ($h, $hash, $header)"))
+            {
+                insertBlock.Parameters.AddWithValue("$h", (long)height);
+                insertBlock.Parameters.AddWithValue("$hash", block.Header.Hash.ToArray());
+                insertBlock.Parameters.AddWithValue("$header", block.Header.Encode());
+                insertBlock.ExecuteNonQuery();
+            }
+            using (var insertTx = Command(transaction, "INSERT INTO transactions(height, idx, tx_id, body) VALUES ($h, $i, $id, $body)"))
+            {
+                var pHeight = insertTx.Parameters.Add("$h", SqliteType.Integer);
+                var pIndex = insertTx.Parameters.Add("$i", SqliteType.Integer);
+                var pId = insertTx.Parameters.Add("$id", SqliteType.Blob);
+                var pBody = insertTx.Parameters.Add("$body", SqliteType.Blob);
+                insertTx.Prepare();
+                pHeight.Value = (long)height;
+                for (var i = 0; i < block.Transactions.Count; i++)
+                {
+                    var tx = block.Transactions[i];
+                    pIndex.Value = i;
+                    pId.Value = tx.Id.ToArray();
+                    pBody.Value = tx.Encoded.ToArray();
+                    insertTx.ExecuteNonQuery();
+                }
+            }
+            using (var insertReceipt = Command(transaction, "INSERT INTO receipts(height, idx, body) VALUES ($h, $i, $body)"))
+            {
+                var pHeight = insertReceipt.Parameters.Add("$h", SqliteType.Integer);
+                var pIndex = insertReceipt.Parameters.Add("$i", SqliteType.Integer);
+                var pBody = insertReceipt.Parameters.Add("$body", SqliteType.Blob);
+                insertReceipt.Prepare();
+                pHeight.Value = (long)height;
+                for (var i = 0; i < receipts.Count; i++)
+                {
+                    pIndex.Value = i;
+                    pBody.Value = receipts[i].Encode();
+                    insertReceipt.ExecuteNonQuery();
+                }
+            }
+            using (var upsert = Command(transaction, "INSERT INTO state(key, value, height) VALUES ($k, $v, $h) ON CONFLICT(key) DO UPDATE SET value = excluded.value, height = excluded.height"))
+            using (var delete = Command(transaction, "DELETE FROM state WHERE key = $k"))
+            {
+                var pKey = upsert.Parameters.Add("$k", SqliteType.Text);
+                var pValue = upsert.Parameters.Add("$v", SqliteType.Blob);
+                upsert.Parameters.AddWithValue("$h", (long)height);
+                upsert.Prepare();
+                var pDeleteKey = delete.Parameters.Add("$k", SqliteType.Text);
+                delete.Prepare();
+                foreach (var (key, value) in changes.Entries)
+                {
+                    if (value is null)
+                    {
+                        pDeleteKey.Value = key;
+                        delete.ExecuteNonQuery();
+                    }
+                    else
+                    {
+                        pKey.Value = key;
+                        pValue.Value = value;
+                        upsert.ExecuteNonQuery();
+                    }
+                }
+            }
+            transaction.Commit();
+            TipHeight = height;
+        }
+    }
+
+    /// <summary>Reads one block as stored, or null.</summary>
+    public StoredBlock? ReadBlock(ulong height) => ReadBlocks(height, height).FirstOrDefault();
+
+    /// <summary>
+    /// Streams stored blocks from <paramref name="from"/> to <paramref name="to"/> (inclusive) in height order, each with its
+    /// transactions and receipts. Rows filed under a height that has no block are counted in <paramref name="orphans"/>.
+    /// </summary>
+    public IEnumerable<StoredBlock> ReadBlocks(ulong from = 0, ulong to = long.MaxValue, OrphanCounter? orphans = null)
+    {
+        using var connection = OpenReader();
+        using var blocks = Query(connection, "SELECT height, hash, header FROM blocks WHERE height BETWEEN $from AND $to ORDER BY height", from, to);
+        using var txs = Query(connection, "SELECT height, idx, tx_id, body FROM transactions WHERE height BETWEEN $from AND $to ORDER BY height, idx", from, to);
+        using var receipts = Query(connection, "SELECT height, idx, body FROM receipts WHERE height BETWEEN $from AND $to ORDER BY height, idx", from, to);
+        var hasTx = txs.Read();
+        var hasReceipt = receipts.Read();
+        while (blocks.Read())
+        {
+            var height = blocks.GetInt64(0);
+            var storedTxs = new List<StoredTransaction>();
+            for (; hasTx && txs.GetInt64(0) <= height; hasTx = txs.Read())
+            {
+                if (txs.GetInt64(0) < height)
+                {
+                    orphans?.Add();
+                    continue;
+                }
+                storedTxs.Add(new StoredTransaction(txs.GetInt32(1), Blob(txs, 2), Blob(txs, 3)));
+            }
+            var storedReceipts = new List<byte[]>();
+            for (; hasReceipt && receipts.GetInt64(0) <= height; hasReceipt = receipts.Read())
+            {
+                if (receipts.GetInt64(0) < height)
+                {
+                    orphans?.Add();
+                    continue;
+                }
+                storedReceipts.Add(Blob(receipts, 2));
+            }
+            yield return new StoredBlock((ulong)height, Blob(blocks, 1), Blob(blocks, 2), storedTxs, storedReceipts);
+        }
+        for (; hasTx; hasTx = txs.Read()) orphans?.Add();
+        for (; hasReceipt; hasReceipt = receipts.Read()) orphans?.Add();
+    }
+
+    /// <summary>Streams the stored world state in ordinal key order.</summary>
+    public IEnumerable<KeyValuePair<string, byte[]>> ReadState()
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT key, value FROM state ORDER BY key";
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) yield return new(reader.GetString(0), Blob(reader, 1));
+    }
+
+    /// <summary>Finds a committed transaction by id.</summary>
+    public CommittedTransaction? FindTransaction(Hash256 id)
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT t.height, t.idx, r.body FROM transactions t JOIN receipts r ON r.height = t.height AND r.idx = t.idx WHERE t.tx_id = $id LIMIT 1";
+        command.Parameters.AddWithValue("$id", id.ToArray());
+        using var reader = command.ExecuteReader();
+        if (!reader.Read()) return null;
+        return Receipt.TryDecode(Blob(reader, 2), out var receipt, out _)
+            ? new CommittedTransaction((ulong)reader.GetInt64(0), reader.GetInt32(1), receipt!)
+            : null;
+    }
+
+    /// <summary>Counts the stored transactions.</summary>
+    public long CountTransactions()
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM transactions";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        lock (_writeLock)
+        {
+            _writer.Dispose();
+        }
+    }
+
+    private SqliteConnection OpenReader()
+    {
+        var connection = new SqliteConnection(ReadOnlyConnectionString(_path));
+        connection.Open();
+        return connection;
+    }
+
+    private static string ReadOnlyConnectionString(string path) => new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = SqliteOpenMode.ReadOnly,
+        Pooling = true,
+    }.ToString();
+
+    private static SqliteDataReader Query(SqliteConnection connection, string sql, ulong from, ulong to)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$from", (long)Math.Min(from, long.MaxValue));
+        command.Parameters.AddWithValue("$to", (long)Math.Min(to, long.MaxValue));
+        return command.ExecuteReader(System.Data.CommandBehavior.Default);
+    }
+
+    private static byte[] Blob(SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? [] : reader.GetFieldValue<byte[]>(ordinal);
+
+    private SqliteCommand Command(SqliteTransaction transaction, string sql)
+    {
+        var command = _writer.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static void InitialiseSchema(SqliteConnection connection)
+    {
+        using var transaction = connection.BeginTransaction();
+        using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = SqliteSchema.Create;
+            command.ExecuteNonQuery();
+            command.CommandText = "INSERT OR IGNORE INTO meta(name, value) VALUES ('schema_version', $v)";
+            command.Parameters.AddWithValue("$v", SqliteSchema.Version.ToString(CultureInfo.InvariantCulture));
+            command.ExecuteNonQuery();
+        }
+        transaction.Commit();
+        CheckSchema(connection, connection.DataSource);
+    }
+
+    private static void CheckSchema(SqliteConnection connection, string path)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT value FROM meta WHERE name = 'schema_version'";
+        string? version;
+        try
+        {
+            version = command.ExecuteScalar() as string;
+        }
+        catch (SqliteException)
+        {
+            throw new StoreCorruptException($"{path} is not a HealthLedger ledger (no meta table).");
+        }
+        if (version != SqliteSchema.Version.ToString(CultureInfo.InvariantCulture))
+        {
+            throw new StoreCorruptException($"{path} has ledger schema version '{version}'; this build reads version {SqliteSchema.Version}.");
+        }
+    }
+
+    private static ulong? QueryTipHeight(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MAX(height) FROM blocks";
+        return command.ExecuteScalar() is long h ? (ulong)h : null;
+    }
+}

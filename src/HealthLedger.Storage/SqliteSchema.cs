@@ -1,0 +1,38 @@
+namespace HealthLedger.Storage;
+
+/// <summary>The ledger database schema (version 1).</summary>
+internal static class SqliteSchema
+{
+    public const int Version = 1;
+
+    public const string Create = """
+        CREATE TABLE IF NOT EXISTS meta (
+            name  TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS blocks (
+            height INTEGER PRIMARY KEY,
+            hash   BLOB NOT NULL,
+            header BLOB NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS transactions (
+            height INTEGER NOT NULL,
+            idx    INTEGER NOT NULL,
+            tx_id  BLOB NOT NULL,
+            body   BLOB NOT NULL,
+            PRIMARY KEY (height, idx)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS transactions_by_id ON transactions (tx_id);
+        CREATE TABLE IF NOT EXISTS receipts (
+            height INTEGER NOT NULL,
+            idx    INTEGER NOT NULL,
+            body   BLOB NOT NULL,
+            PRIMARY KEY (height, idx)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS state (
+            key    TEXT PRIMARY KEY,
+            value  BLOB NOT NULL,
+            height INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """;
+}
