@@ -21,12 +21,13 @@ public static class BlockChecks
     /// <summary>
     /// Checks a stored block against its predecessor: header encoding and hash, the previous-hash link, the timestamp,
     /// every transaction's encoding, id and signature, the transaction root, the proposer and its signature, and the
-    /// receipts root over the stored receipts. <paramref name="isNode"/> says whether a key belongs to a voting node
-    /// (null skips that check). Without <paramref name="verifyTransactionSignatures"/> the transactions are bound only by
-    /// their ids and root (the quick start-up check); the proposer's signature is always checked.
+    /// number of receipts. <paramref name="isNode"/> says whether a key belongs to a voting node (null skips that check).
+    /// In <paramref name="quick"/> mode (the start-up check) transactions are bound by their ids and root only, without
+    /// their signatures, and the stored receipts are checked against the receipts root; the full verifier instead
+    /// re-executes and compares each receipt. The proposer's signature is always checked.
     /// </summary>
     public static VerifyIssue? CheckStored(StoredBlock stored, BlockHeader? previous, NetworkConfig? network,
-        Func<SigningPublicKey, bool>? isNode, bool verifyTransactionSignatures, out CheckedBlock? result)
+        Func<SigningPublicKey, bool>? isNode, bool quick, out CheckedBlock? result)
     {
         result = null;
         var height = stored.Height;
@@ -70,7 +71,7 @@ public static class BlockChecks
                 if (genesis is null || stored.Transactions.Count != 1) return VerifyIssue.InBlock(0, "block 0 must hold exactly the genesis transaction");
             }
             var networkId = genesis?.NetworkId ?? network?.NetworkId;
-            if (networkId is null || (verifyTransactionSignatures && !tx.VerifySignature(networkId)))
+            if (networkId is null || (!quick && !tx.VerifySignature(networkId)))
             {
                 return VerifyIssue.InTransaction(height, i, storedId, $"signature does not verify for signer {tx.Signer}");
             }
@@ -91,8 +92,7 @@ public static class BlockChecks
         {
             return VerifyIssue.InBlock(height, $"{stored.Receipts.Count} receipts stored for {stored.Transactions.Count} transactions");
         }
-        var receiptsRoot = MerkleTree.RootOfLeafHashes(stored.Receipts.Select(r => MerkleTree.LeafHash(r)).ToList());
-        if (receiptsRoot != header.ReceiptsRoot)
+        if (quick && MerkleTree.RootOfLeafHashes(stored.Receipts.Select(r => MerkleTree.LeafHash(r)).ToList()) != header.ReceiptsRoot)
         {
             var bad = FirstUndecodableReceipt(stored);
             return bad ?? VerifyIssue.InBlock(height, $"stored receipts do not match the header's receipts root {header.ReceiptsRoot}");

@@ -38,7 +38,7 @@ public sealed class ChainVerifier
         {
             return VerifyIssue.InBlock(stored.Height, $"expected block {expected} next: the store skips or repeats a height");
         }
-        var issue = BlockChecks.CheckStored(stored, _previous, _network, key => BlockChecks.IsNode(_state, key), verifyTransactionSignatures: true, out var block);
+        var issue = BlockChecks.CheckStored(stored, _previous, _network, key => BlockChecks.IsNode(_state, key), quick: false, out var block);
         if (issue is not null) return issue;
         var header = block!.Header;
 
@@ -52,6 +52,11 @@ public sealed class ChainVerifier
                 return VerifyIssue.InTransaction(header.Height, i, derived.TxId.ToString(),
                     $"stored receipt ({storedText}) differs from the re-executed outcome ({Describe(derived)})");
             }
+        }
+        var receiptsRoot = BlockBuilder.ReceiptsRoot(execution.Receipts);
+        if (receiptsRoot != header.ReceiptsRoot)
+        {
+            return VerifyIssue.InBlock(header.Height, $"receipts root {header.ReceiptsRoot} in the header differs from the re-executed receipts' root {receiptsRoot}");
         }
         var tree = _state.Preview(execution.Changes);
         if (tree.Root != header.StateRoot)

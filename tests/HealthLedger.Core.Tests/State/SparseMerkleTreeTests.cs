@@ -1,0 +1,87 @@
+using System.Text.Json;
+using CsCheck;
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.State;
+
+namespace HealthLedger.Core.Tests.State;
+
+public class SparseMerkleTreeTests
+{
+    public static TheoryData<string, (string Key, string Value)[], string> StateRootVectors()
+    {
+        var data = new TheoryData<string, (string, string)[], string>();
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Vectors", "state-root.json")));
+        foreach (var v in doc.RootElement.EnumerateArray())
+        {
+            var entries = v.GetProperty("entries").EnumerateArray()
+                .Select(e => (e.GetProperty("key").GetString()!, e.GetProperty("value").GetString()!)).ToArray();
+            data.Add(v.GetProperty("name").GetString()!, entries, v.GetProperty("root").GetString()!);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(StateRootVectors))]
+    public void State_root_matches_the_reference_implementation(string name, (string Key, string Value)[] entries, string root)
+    {
+        var state = WorldState.Load(entries.Select(e => new KeyValuePair<string, byte[]>(e.Key, Convert.FromHexString(e.Value))));
+        Assert.True(root == state.Root.ToString(), $"vector '{name}'");
+        Assert.Equal(entries.Length, state.Tree.Count);
+    }
+
+    private static readonly Gen<(Hash256, Hash256)[]> Entries =
+        Gen.Select(Gen.Int[0, 100_000], Gen.Int).Array[0, 60]
+            .Select(a => a.DistinctBy(e => e.Item1).Select(e => (Hashing.Sha256(BitConverter.GetBytes(e.Item1)), Hashing.Sha256(BitConverter.GetBytes(e.Item2)))).ToArray());
+
+    [Fact]
+    public void Root_depends_only_on_the_entries_not_on_batching_or_order()
+    {
+        Gen.Select(Entries, Gen.Int[1, 10]).Sample((entries, batches) =>
+        {
+            var whole = SparseMerkleTree.Build(entries);
+            var incremental = SparseMerkleTree.Empty;
+            foreach (var chunk in entries.Reverse().Chunk(Math.Max(1, entries.Length / batches)))
+            {
+                incremental = incremental.Apply(chunk.Select(e => (e.Item1, (Hash256?)e.Item2)));
+            }
+            Assert.Equal(whole.Root, incremental.Root);
+            Assert.Equal(entries.Length, incremental.Count);
+        });
+    }
+
+    [Fact]
+    public void Deleting_entries_gives_the_root_of_the_remaining_set_and_old_trees_stay_valid()
+    {
+        Gen.Select(Entries, Gen.Int[0, 100]).Sample((entries, percent) =>
+        {
+            var full = SparseMerkleTree.Build(entries);
+            var fullRoot = full.Root;
+            var removeCount = entries.Length * percent / 100;
+            var after = full.Apply(entries.Take(removeCount).Select(e => (e.Item1, (Hash256?)null)));
+            Assert.Equal(SparseMerkleTree.Build(entries.Skip(removeCount)).Root, after.Root);
+            Assert.Equal(entries.Length - removeCount, after.Count);
+            Assert.Equal(fullRoot, full.Root);
+        });
+    }
+
+    [Fact]
+    public void Changing_one_value_changes_the_root_and_changing_it_back_restores_it()
+    {
+        Entries.Where(e => e.Length > 0).Sample(entries =>
+        {
+            var tree = SparseMerkleTree.Build(entries);
+            var changed = tree.Apply([(entries[0].Item1, Hashing.Sha256("other"u8))]);
+            Assert.NotEqual(tree.Root, changed.Root);
+            Assert.Equal(tree.Root, changed.Apply([(entries[0].Item1, entries[0].Item2)]).Root);
+        });
+    }
+
+    [Fact]
+    public void Empty_tree_has_the_zero_root_and_a_key_twice_in_one_batch_is_refused()
+    {
+        Assert.Equal(Hash256.Zero, SparseMerkleTree.Empty.Root);
+        var key = Hashing.Sha256("k"u8);
+        Assert.Throws<ArgumentException>(() => SparseMerkleTree.Empty.Apply([(key, key), (key, null)]));
+    }
+}
