@@ -1,0 +1,42 @@
+using System.Security.Cryptography;
+using HealthLedger.Core.Crypto;
+using HealthLedger.Storage;
+using HealthLedger.Testing;
+
+namespace HealthLedger.Storage.Tests;
+
+public class KeystoreTests
+{
+    [Fact]
+    public void Keys_open_with_the_right_password_only_and_are_never_stored_in_clear()
+    {
+        using var dir = new TempDirectory();
+        using var keys = TestNetwork.Keys(9);
+        var secret = keys.ExportSecret();
+        using (var keystore = Keystore.Open(dir.Combine(Keystore.FileName)))
+        {
+            keystore.Put("alice", PasswordSealing.Seal("alice's long password", secret, Keystore.Context("alice"),
+                RandomNumberGenerator.GetBytes(16), RandomNumberGenerator.GetBytes(12), Argon2Parameters.TestOnly), mustChangePassword: true);
+            using var opened = keystore.Unseal("alice", "alice's long password");
+            Assert.Equal(keys.Signing.PublicKey, opened!.Signing.PublicKey);
+            Assert.Null(keystore.Unseal("alice", "wrong password"));
+            Assert.Null(keystore.Unseal("bob", "alice's long password"));
+            Assert.True(keystore.Get("alice")!.Value.MustChangePassword);
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var onDisk = string.Concat(Directory.GetFiles(dir.Path).Select(f => Convert.ToHexString(File.ReadAllBytes(f))));
+        Assert.DoesNotContain(Convert.ToHexString(secret[..16]), onDisk);
+        Assert.DoesNotContain(Convert.ToHexString(secret[32..48]), onDisk);
+    }
+
+    [Fact]
+    public void A_sealed_entry_moved_to_another_user_does_not_open()
+    {
+        using var dir = new TempDirectory();
+        using var keystore = Keystore.Open(dir.Combine(Keystore.FileName));
+        var sealedKeys = PasswordSealing.Seal("same password!!", new byte[64], Keystore.Context("alice"),
+            new byte[16], new byte[12], Argon2Parameters.TestOnly);
+        keystore.Put("mallory", sealedKeys, mustChangePassword: false);
+        Assert.Null(keystore.Unseal("mallory", "same password!!"));
+    }
+}
