@@ -1,0 +1,153 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using HealthLedger.Core.Encoding;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Transactions;
+using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Node.Api;
+using HealthLedger.Testing;
+
+namespace HealthLedger.Node.Tests.Api;
+
+public class TransactionsApiTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static Transaction Registration(NodeFixture node, SignerResponse admin, ulong nonce, string userId, string? network = null) =>
+        Transaction.Create(network ?? admin.Network, node.Admin.Signing, nonce, Payload(admin, userId));
+
+    private static RegisterUserPayload Payload(SignerResponse admin, string userId)
+    {
+        using var keys = TestNetwork.KeysFor(userId);
+        return new RegisterUserPayload(userId, Role.Patient, admin.OrganisationId, keys.Signing.PublicKey, keys.Encryption.PublicKey);
+    }
+
+    [Fact]
+    public async Task A_valid_transaction_commits_and_shows_in_its_block()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        var admin = await node.AdminSignerAsync();
+        Assert.Equal(("User", "admin", 0UL, 1UL), (admin.Kind, admin.Id, admin.LastNonce, admin.NextNonce));
+        var tx = Registration(node, admin, admin.NextNonce, "alice");
+
+        using var response = await node.PostAsync(tx.Encoded.ToArray(), "/api/v1/transactions?wait=true");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var status = await response.Content.ReadFromJsonAsync<TransactionStatusResponse>(Ct);
+        Assert.Equal(("committed", 1UL, 0, "Ok"), (status!.Status, status.Height, status.Index, status.Outcome));
+
+        var block = await node.Http.GetFromJsonAsync<BlockResponse>("/api/v1/ledger/blocks/1", Ct);
+        var item = Assert.Single(block!.Transactions);
+        Assert.Equal((tx.Id.ToString(), "RegisterUser", "Ok"), (item.Id, item.Kind, item.Outcome));
+        var health = await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct);
+        Assert.Equal((1UL, block.Hash, block.StateRoot), (health!.Height, health.TipHash, health.StateRoot));
+        var byId = await node.Http.GetFromJsonAsync<TransactionStatusResponse>($"/api/v1/transactions/{tx.Id}", Ct);
+        Assert.Equal("committed", byId!.Status);
+        Assert.Equal(2UL, (await node.AdminSignerAsync()).NextNonce);
+    }
+
+    public static TheoryData<string, string> DoorRejections() => new()
+    {
+        { "garbage", "Malformed" },
+        { "empty", "Malformed" },
+        { "version", "UnsupportedVersion" },
+        { "kind", "UnknownKind" },
+        { "too-large", "TooLarge" },
+        { "forged", "BadSignature" },
+        { "other-network", "BadSignature" },
+        { "unknown-signer", "UnknownSigner" },
+        { "replay", "BadNonce" },
+        { "stale-nonce", "BadNonce" },
+        { "invalid-field", "InvalidField" },
+        { "genesis", "WrongPlace" },
+    };
+
+    [Theory]
+    [MemberData(nameof(DoorRejections))]
+    public async Task A_bad_transaction_is_refused_at_the_door_with_its_reason_and_nothing_is_stored(string variant, string verdict)
+    {
+        await using var node = await NodeFixture.StartAsync();
+        var admin = await node.AdminSignerAsync();
+        var first = Registration(node, admin, 5, "alice");
+        using (var ok = await node.PostAsync(first.Encoded.ToArray(), "/api/v1/transactions?wait=true")) Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        var before = await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct);
+
+        using var stranger = TestNetwork.Keys(42);
+        var good = Registration(node, admin, 6, "bob").Encoded.ToArray();
+        byte[] body = variant switch
+        {
+            "garbage" => [0x01, 0x02, 0xff, 0x00],
+            "empty" => [],
+            "version" => [7, .. good[1..]],
+            "kind" => [good[0], 99, .. good[2..]],
+            "too-large" => new byte[70_000],
+            "forged" => Flip(good, good.Length - 10),
+            "other-network" => Registration(node, admin, 6, "bob", network: "another-network").Encoded.ToArray(),
+            "unknown-signer" => Transaction.Create(admin.Network, stranger.Signing, 1, Payload(admin, "bob")).Encoded.ToArray(),
+            "replay" => first.Encoded.ToArray(),
+            "stale-nonce" => Registration(node, admin, 3, "bob").Encoded.ToArray(),
+            "invalid-field" => Transaction.Create(admin.Network, node.Admin.Signing, 6,
+                new RegisterUserPayload("Bob Smith", Role.Patient, admin.OrganisationId, default, default)).Encoded.ToArray(),
+            "genesis" => Transaction.Create(admin.Network, node.Admin.Signing, 6, new GenesisPayload(admin.Network, ChainPolicy.Default,
+                new OrganisationRecord("x-org", "X", stranger.Signing.PublicKey, stranger.Encryption.PublicKey), "adm",
+                node.Admin.Signing.PublicKey, node.Admin.Encryption.PublicKey, new NodeRecord("n-1", "x-org", TestNetwork.Keys(43).Signing.PublicKey))).Encoded.ToArray(),
+            _ => throw new ArgumentOutOfRangeException(nameof(variant)),
+        };
+
+        using var response = await node.PostAsync(body);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(verdict, problem.RootElement.GetProperty("verdict").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(problem.RootElement.GetProperty("detail").GetString()));
+
+        var after = await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct);
+        Assert.Equal((before!.Height, before.StateRoot, 0), (after!.Height, after.StateRoot, after.Pending));
+        Assert.Equal(6UL, (await node.AdminSignerAsync()).NextNonce);
+    }
+
+    [Fact]
+    public async Task A_batch_reports_each_verdict_in_order_and_commits_the_accepted_ones()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        var admin = await node.AdminSignerAsync();
+        var a = Registration(node, admin, 1, "user-a");
+        var b = Registration(node, admin, 2, "user-b");
+        var batch = BatchEncoding.Encode([a.Encoded, a.Encoded, b.Encoded, new byte[] { 1, 2, 3 }]);
+        using var response = await node.PostAsync(batch, "/api/v1/transactions/batch");
+        var result = await response.Content.ReadFromJsonAsync<BatchResponse>(Ct);
+        Assert.Equal(["Ok", "Duplicate", "Ok", "Malformed"], result!.Results.Select(r => r.Verdict));
+        Assert.Equal((2, 2), (result.Accepted, result.Refused));
+        var status = await node.Http.GetFromJsonAsync<TransactionStatusResponse>($"/api/v1/transactions/{b.Id}", Ct);
+        Assert.Contains(status!.Status, new[] { "pending", "committed" });
+
+        using var truncated = await node.PostAsync(batch[..^2], "/api/v1/transactions/batch");
+        Assert.Equal(HttpStatusCode.BadRequest, truncated.StatusCode);
+    }
+
+    [Fact]
+    public async Task Unknown_and_malformed_ids_and_heights_get_problem_details()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        using var missingTx = await node.Http.GetAsync($"/api/v1/transactions/{new string('a', 64)}", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, missingTx.StatusCode);
+        using var badTx = await node.Http.GetAsync("/api/v1/transactions/xyz", Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, badTx.StatusCode);
+        Assert.Contains("\"id\"", await badTx.Content.ReadAsStringAsync(Ct));
+        using var missingBlock = await node.Http.GetAsync("/api/v1/ledger/blocks/99", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, missingBlock.StatusCode);
+        Assert.Equal("application/problem+json", missingBlock.Content.Headers.ContentType?.MediaType);
+        using var badBlock = await node.Http.GetAsync("/api/v1/ledger/blocks/-1", Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, badBlock.StatusCode);
+        Assert.Contains("\"height\"", await badBlock.Content.ReadAsStringAsync(Ct));
+        using var unknownSigner = await node.Http.GetAsync($"/api/v1/ledger/signers/{new string('b', 64)}", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, unknownSigner.StatusCode);
+    }
+
+    private static byte[] Flip(byte[] bytes, int index)
+    {
+        var copy = bytes.ToArray();
+        copy[index] ^= 0x01;
+        return copy;
+    }
+}

@@ -1,0 +1,108 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using HealthLedger.Node.Api;
+using HealthLedger.Node.Hosting;
+using HealthLedger.Testing;
+using Microsoft.Data.Sqlite;
+
+namespace HealthLedger.Node.Tests.Hosting;
+
+public class NodeStartupTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_fresh_node_is_healthy_at_height_zero_and_publishes_its_openapi_document()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        var health = await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct);
+        Assert.Equal(("ok", 0UL, node.Init.NetworkId, node.Init.GenesisHash), (health!.Status, health.Height, health.Network, health.TipHash));
+        using var doc = JsonDocument.Parse(await node.Http.GetStringAsync("/openapi/v1.json", Ct));
+        var paths = doc.RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Contains("/api/v1/ledger/blocks/{height}", paths);
+        Assert.Contains("/api/v1/transactions", paths);
+        Assert.Contains("/healthz", paths);
+        using var reference = await node.Http.GetAsync("/api/reference", Ct);
+        Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_restarted_node_resumes_at_the_same_height_and_state_root()
+    {
+        using var folder = new TempDirectory();
+        HealthResponse before;
+        await using (var node = await NodeFixture.StartAsync(folder))
+        {
+            var admin = await node.AdminSignerAsync();
+            for (var i = 0; i < 3; i++)
+            {
+                using var keys = TestNetwork.KeysFor($"p{i}");
+                var tx = Core.Transactions.Transaction.Create(admin.Network, node.Admin.Signing, (ulong)i + 1,
+                    new Core.Transactions.Kinds.RegisterUserPayload($"patient-{i}", Core.Model.Role.Patient, admin.OrganisationId, keys.Signing.PublicKey, keys.Encryption.PublicKey));
+                using var r = await node.PostAsync(tx.Encoded.ToArray(), "/api/v1/transactions?wait=true");
+                Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+            }
+            before = (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!;
+            await node.StopAsync();
+        }
+        await using var again = await NodeFixture.StartAsync(folder);
+        var after = await again.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct);
+        Assert.Equal((before.Height, before.TipHash, before.StateRoot), (after!.Height, after.TipHash, after.StateRoot));
+        Assert.Equal(4UL, (await again.AdminSignerAsync()).NextNonce);
+    }
+
+    public static TheoryData<string, string> Tampering() => new()
+    {
+        { "UPDATE blocks SET header = substr(header, 1, 10) || x'ff' || substr(header, 12) WHERE height = 0", "block 0" },
+        { "UPDATE transactions SET body = substr(body, 1, 30) || x'00' || substr(body, 32) WHERE height = 0", "block 0, transaction 0" },
+        { "UPDATE receipts SET body = substr(body, 1, 34) || x'05' WHERE height = 0", "block 0" },
+        { "UPDATE state SET value = substr(value, 1, 3) || x'7f' || substr(value, 5) WHERE key = 'user/admin'", "stored world state" },
+        { "DELETE FROM state WHERE key = 'user/admin'", "stored world state" },
+        { "INSERT INTO transactions(height, idx, tx_id, body) VALUES (5, 0, x'00', x'00')", "belong to no block" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Tampering))]
+    public void A_node_refuses_to_start_on_a_tampered_store_and_names_the_problem(string sql, string named)
+    {
+        using var folder = new TempDirectory();
+        var data = folder.Combine("data");
+        NodeFixture.Initialise(data);
+        using (var connection = new SqliteConnection($"Data Source={new DataDirectory(data).LedgerPath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+        var e = Assert.Throws<LedgerIntegrityException>(() => NodeHost.Build(new NodeOptions { DataDirectory = data }, "http://127.0.0.1:0"));
+        Assert.Contains(named, e.Message);
+        Assert.Contains("Nothing was repaired", e.Message);
+    }
+
+    [Fact]
+    public void A_node_whose_key_is_not_in_the_network_refuses_to_start()
+    {
+        using var a = new TempDirectory();
+        using var b = new TempDirectory();
+        NodeFixture.Initialise(a.Combine("data"));
+        NodeFixture.Initialise(b.Combine("data"));
+        File.Copy(new DataDirectory(b.Combine("data")).NodeKeyPath, new DataDirectory(a.Combine("data")).NodeKeyPath, overwrite: true);
+        var e = Assert.Throws<LedgerIntegrityException>(() => NodeHost.Build(new NodeOptions { DataDirectory = a.Combine("data") }, "http://127.0.0.1:0"));
+        Assert.Contains("is not a node of network", e.Message);
+    }
+
+    [Fact]
+    public void Init_refuses_weak_passwords_and_non_empty_folders_and_leaves_nothing_behind()
+    {
+        using var folder = new TempDirectory();
+        var data = folder.Combine("data");
+        var weak = Assert.Throws<InvalidOperationException>(() => NetworkInitializer.Init(data, "H", "short", TimeProvider.System));
+        Assert.Contains("too weak", weak.Message);
+        Assert.False(Directory.Exists(data));
+        NodeFixture.Initialise(data);
+        var again = Assert.Throws<InvalidOperationException>(() => NodeFixture.Initialise(data));
+        Assert.Contains("not empty", again.Message);
+    }
+}

@@ -1,0 +1,104 @@
+using System.Net.Http.Json;
+using HealthLedger.Core.Crypto;
+using HealthLedger.Node.Api;
+using HealthLedger.Node.Hosting;
+using HealthLedger.Storage;
+using HealthLedger.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace HealthLedger.Node.Tests;
+
+/// <summary>A real node: an initialised data folder and the web host listening on a free loopback port.</summary>
+internal sealed class NodeFixture : IAsyncDisposable
+{
+    public const string Password = "fixture-admin-password";
+
+    private readonly bool _ownsFolder;
+
+    private NodeFixture(TempDirectory folder, bool ownsFolder, WebApplication app, UserKeys admin, InitResult init)
+    {
+        _ownsFolder = ownsFolder;
+        Folder = folder;
+        App = app;
+        Admin = admin;
+        Init = init;
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Http = new HttpClient { BaseAddress = new Uri(address) };
+    }
+
+    public TempDirectory Folder { get; }
+
+    public WebApplication App { get; }
+
+    public UserKeys Admin { get; }
+
+    public InitResult Init { get; }
+
+    public HttpClient Http { get; }
+
+    public string DataPath => Folder.Combine("data");
+
+    public static void Initialise(string dataPath) =>
+        NetworkInitializer.Init(dataPath, "Fixture Hospital", Password, TimeProvider.System, Argon2Parameters.TestOnly);
+
+    public static async Task<NodeFixture> StartAsync(TempDirectory? folder = null)
+    {
+        var ownsFolder = folder is null;
+        folder ??= new TempDirectory();
+        var data = folder.Combine("data");
+        InitResult init;
+        if (!new DataDirectory(data).HasNetwork)
+        {
+            init = NetworkInitializer.Init(data, "Fixture Hospital", Password, TimeProvider.System, Argon2Parameters.TestOnly);
+        }
+        else
+        {
+            init = new InitResult("", "fixture-hospital", NetworkInitializer.AdminUser, null, "");
+        }
+        UserKeys admin;
+        using (var keystore = Keystore.Open(new DataDirectory(data).KeystorePath))
+        {
+            admin = keystore.Unseal(NetworkInitializer.AdminUser, Password)!;
+        }
+        var app = NodeHost.Build(new NodeOptions { DataDirectory = data, BatchDelay = TimeSpan.FromMilliseconds(5) }, "http://127.0.0.1:0",
+            logging => logging.SetMinimumLevel(LogLevel.Warning));
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        return new NodeFixture(folder, ownsFolder, app, admin, init);
+    }
+
+    public async Task<SignerResponse> AdminSignerAsync() =>
+        (await Http.GetFromJsonAsync<SignerResponse>($"/api/v1/ledger/signers/{Admin.Signing.PublicKey}", TestContext.Current.CancellationToken))!;
+
+    public async Task<HttpResponseMessage> PostAsync(byte[] body, string path = "/api/v1/transactions")
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/octet-stream");
+        return await Http.PostAsync(path, content, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Stops the host but keeps the data folder.</summary>
+    public async Task StopAsync()
+    {
+        await App.StopAsync(TestContext.Current.CancellationToken);
+        await App.DisposeAsync();
+        Admin.Dispose();
+        Http.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        if (_ownsFolder) Folder.Dispose();
+    }
+}
