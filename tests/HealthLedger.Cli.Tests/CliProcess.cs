@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace HealthLedger.Cli.Tests;
+
+/// <summary>Runs the real <c>healthledger</c> executable (the built assembly) as a separate process.</summary>
+internal sealed class CliProcess : IDisposable
+{
+    public const string Password = "cli-test-admin-password";
+
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+    private readonly TaskCompletionSource<string> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private CliProcess(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (_stdout) _stdout.AppendLine(e.Data);
+            if (e.Data.StartsWith("HealthLedger is running at ", StringComparison.Ordinal)) _ready.TrySetResult(e.Data);
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (_stderr) _stderr.AppendLine(e.Data);
+        };
+        process.Exited += (_, _) => _ready.TrySetException(new InvalidOperationException($"healthledger exited with {SafeExitCode(process)}: {Stderr}"));
+        process.EnableRaisingEvents = true;
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Stdout
+    {
+        get
+        {
+            lock (_stdout) return _stdout.ToString();
+        }
+    }
+
+    public string Stderr
+    {
+        get
+        {
+            lock (_stderr) return _stderr.ToString();
+        }
+    }
+
+    public int Id => _process.Id;
+
+    public static CliProcess Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "healthledger.dll"));
+        foreach (var a in args) info.ArgumentList.Add(a);
+        info.Environment["HEALTHLEDGER_ADMIN_PASSWORD"] = Password;
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        return new CliProcess(new Process { StartInfo = info });
+    }
+
+    /// <summary>Runs a command to completion.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        using var p = Start(args);
+        await p.WaitForExitAsync(TimeSpan.FromMinutes(2));
+        return (p._process.ExitCode, p.Stdout, p.Stderr);
+    }
+
+    /// <summary>Waits until an <c>up</c> process prints its URL.</summary>
+    public async Task WaitUntilServingAsync() => await _ready.Task.WaitAsync(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken);
+
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        _process.WaitForExit(); // drains the output readers
+    }
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>SIGKILL: no chance to clean up.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    /// <summary>SIGTERM: a graceful stop, as Ctrl+C or systemd would.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string SafeExitCode(Process p)
+    {
+        try
+        {
+            return p.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (InvalidOperationException)
+        {
+            return "?";
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,83 @@
+using HealthLedger.Testing;
+using Microsoft.Data.Sqlite;
+
+namespace HealthLedger.Cli.Tests;
+
+public class CommandTests
+{
+    [Theory]
+    [InlineData("init")]
+    [InlineData("up")]
+    [InlineData("verify")]
+    [InlineData("load")]
+    public async Task Every_command_has_help(string command)
+    {
+        var (code, stdout, _) = await CliProcess.RunAsync(command, "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("Usage:", stdout);
+        Assert.Contains("--data", stdout);
+    }
+
+    [Fact]
+    public async Task Init_then_verify_reports_the_genesis_block()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        var init = await CliProcess.RunAsync("init", "--data", data, "--org", "St. Mary's Hospital");
+        Assert.Equal(0, init.ExitCode);
+        Assert.Contains("for organisation 'st.-mary-s-hospital'", init.Stdout);
+        Assert.Contains("password from HEALTHLEDGER_ADMIN_PASSWORD", init.Stdout);
+        Assert.DoesNotContain(CliProcess.Password, init.Stdout);
+
+        var verify = await CliProcess.RunAsync("verify", "--data", data);
+        Assert.Equal(0, verify.ExitCode);
+        Assert.Matches(@"^OK: 1 blocks, 1 transactions, final state root [0-9a-f]{64}\s*$", verify.Stdout);
+
+        var json = await CliProcess.RunAsync("verify", "--data", data, "--json");
+        Assert.Equal(0, json.ExitCode);
+        Assert.Contains("\"ok\":true", json.Stdout);
+    }
+
+    [Fact]
+    public async Task A_second_init_into_the_same_folder_fails_with_one_line()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        var again = await CliProcess.RunAsync("init", "--data", data);
+        Assert.NotEqual(0, again.ExitCode);
+        Assert.Single(again.Stderr.Trim().Split('\n'));
+        Assert.StartsWith("error: ", again.Stderr);
+    }
+
+    [Fact]
+    public async Task Verify_of_a_folder_without_a_ledger_fails_with_one_line()
+    {
+        using var dir = new TempDirectory();
+        var result = await CliProcess.RunAsync("verify", "--data", dir.Combine("nothing"));
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("error: No ledger at", result.Stderr);
+    }
+
+    [Fact]
+    public async Task A_flipped_byte_makes_verify_exit_1_naming_it_and_up_refuse_to_start()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(data, "ledger.db")};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE transactions SET body = substr(body, 1, 50) || x'ee' || substr(body, 52) WHERE height = 0 AND idx = 0";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+        var verify = await CliProcess.RunAsync("verify", "--data", data);
+        Assert.Equal(1, verify.ExitCode);
+        Assert.StartsWith("FAILED: block 0, transaction 0", verify.Stdout);
+
+        var up = await CliProcess.RunAsync("up", "--data", data, "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}");
+        Assert.Equal(2, up.ExitCode);
+        Assert.Contains("failed its start-up integrity check", up.Stderr);
+    }
+}
