@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every HealthLedger test (all test projects) and ends with one totals line:
+#   N passed, N failed, N skipped
+# Exits non-zero on any failure. Installs nothing that the .NET SDK does not already bring for now;
+# browser tests (a later milestone) will install Debian's chromium here when it is missing.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "error: the .NET 10 SDK is required (dotnet not found on PATH)" >&2
+  exit 2
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+
+dotnet test --solution HealthLedger.slnx "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+total=$(grep -E '^\s+total: [0-9]+' "$log" | tail -n 1 | grep -oE '[0-9]+')
+failed=$(grep -E '^\s+failed: [0-9]+' "$log" | tail -n 1 | grep -oE '[0-9]+')
+passed=$(grep -E '^\s+succeeded: [0-9]+' "$log" | tail -n 1 | grep -oE '[0-9]+')
+skipped=$(grep -E '^\s+skipped: [0-9]+' "$log" | tail -n 1 | grep -oE '[0-9]+')
+
+if [ -z "$total" ]; then
+  echo "error: no test summary found (did the build fail?)" >&2
+  exit "$([ "$status" -ne 0 ] && echo "$status" || echo 1)"
+fi
+if [ "$total" -eq 0 ]; then
+  echo "error: no tests ran" >&2
+  exit 1
+fi
+echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+exit "$status"
