@@ -40,43 +40,31 @@ public sealed class LedgerStore : IDisposable
     {
         options ??= LedgerStoreOptions.Default;
         if (!create && !File.Exists(path)) throw new FileNotFoundException($"No ledger at {path}.", path);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        var connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString();
+        return OpenWith(path, connectionString, readOnly: false, connection =>
         {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-        }.ToString());
-        try
-        {
-            connection.Open();
             Execute(connection, "PRAGMA journal_mode=WAL;");
             Execute(connection, options.DurableCommits ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
             Execute(connection, "PRAGMA busy_timeout=5000;");
             InitialiseSchema(connection);
-            return new LedgerStore(path, connection, readOnly: false);
-        }
-        catch (SqliteException e)
-        {
-            connection.Dispose();
-            throw new StoreCorruptException($"{path} is not a readable SQLite ledger: {e.Message}");
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
+        });
     }
 
     /// <summary>Opens an existing ledger for reading only (verification of a stopped node's data).</summary>
     public static LedgerStore OpenReadOnly(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No ledger at {path}.", path);
-        var connection = new SqliteConnection(ReadOnlyConnectionString(path));
+        return OpenWith(path, ReadOnlyConnectionString(path), readOnly: true, connection => CheckSchema(connection, path));
+    }
+
+    private static LedgerStore OpenWith(string path, string connectionString, bool readOnly, Action<SqliteConnection> prepare)
+    {
+        var connection = new SqliteConnection(connectionString);
         try
         {
             connection.Open();
-            CheckSchema(connection, path);
-            return new LedgerStore(path, connection, readOnly: true);
+            prepare(connection);
+            return new LedgerStore(path, connection, readOnly);
         }
         catch (SqliteException e)
         {
