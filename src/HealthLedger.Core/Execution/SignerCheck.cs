@@ -1,6 +1,7 @@
 using HealthLedger.Core.Encoding;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
 using HealthLedger.Core.State;
 using HealthLedger.Core.Transactions;
 
@@ -10,11 +11,14 @@ namespace HealthLedger.Core.Execution;
 public static class SignerCheck
 {
     /// <summary>The last nonce used by the transaction's signer (0 if none).</summary>
-    public static ulong LastNonce(IStateReader state, Transaction tx)
+    public static ulong LastNonce(IStateReader state, Transaction tx) => LastNonce(state, tx.Signer);
+
+    /// <summary>The last nonce used by <paramref name="signer"/> (0 if none).</summary>
+    public static ulong LastNonce(IStateReader state, SigningPublicKey signer)
     {
-        if (!state.TryGet(StateKeys.Nonce(tx.Signer), out var bytes)) return 0;
+        if (!state.TryGet(StateKeys.Nonce(signer), out var bytes)) return 0;
         var r = new CanonicalReader(bytes);
-        return r.VarUInt(out var nonce) && r.End() ? nonce : throw new InvalidDataException($"Stored nonce of {tx.Signer} is not a valid integer.");
+        return r.VarUInt(out var nonce) && r.End() ? nonce : throw new InvalidDataException($"Stored nonce of {signer} is not a valid integer.");
     }
 
     /// <summary>Encodes a nonce as stored in the state.</summary>

@@ -160,7 +160,16 @@ public sealed class LedgerNode : IDisposable
     /// <summary>A key's last committed nonce and the next nonce the door accepts.</summary>
     public (ulong Last, ulong Next) Nonces(SigningPublicKey key)
     {
-        var last = GetState(StateKeys.Nonce(key)) is { } bytes && new Core.Encoding.CanonicalReader(bytes) is var r && r.VarUInt(out var n) ? n : 0;
+        _stateLock.EnterReadLock();
+        ulong last;
+        try
+        {
+            last = SignerCheck.LastNonce(_state, key);
+        }
+        finally
+        {
+            _stateLock.ExitReadLock();
+        }
         return (last, Math.Max(last, Mempool.PendingNonce(key)) + 1);
     }
 
