@@ -79,10 +79,11 @@ public sealed class LedgerStore : IDisposable
     }
 
     /// <summary>
-    /// Commits a block with its receipts and state writes in one SQLite transaction.
+    /// Commits a block with its receipts, state writes and the record ciphertexts of its accepted transactions
+    /// (<paramref name="blobs"/>, by SHA-256) in one SQLite transaction.
     /// </summary>
     /// <exception cref="InvalidOperationException">The block is not the next height.</exception>
-    public void Commit(Block block, IReadOnlyList<Receipt> receipts, StateChangeSet changes)
+    public void Commit(Block block, IReadOnlyList<Receipt> receipts, StateChangeSet changes, IReadOnlyDictionary<Hash256, byte[]>? blobs = null)
     {
         if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
         var height = block.Header.Height;
@@ -154,6 +155,20 @@ public sealed class LedgerStore : IDisposable
                     }
                 }
             }
+            if (blobs is { Count: > 0 })
+            {
+                using var insertBlob = Command(transaction, "INSERT OR IGNORE INTO blobs(hash, data, height) VALUES ($k, $d, $h)");
+                var pHash = insertBlob.Parameters.Add("$k", SqliteType.Blob);
+                var pData = insertBlob.Parameters.Add("$d", SqliteType.Blob);
+                insertBlob.Parameters.AddWithValue("$h", (long)height);
+                insertBlob.Prepare();
+                foreach (var (hash, data) in blobs.OrderBy(b => b.Key))
+                {
+                    pHash.Value = hash.ToArray();
+                    pData.Value = data;
+                    insertBlob.ExecuteNonQuery();
+                }
+            }
             transaction.Commit();
             TipHeight = height;
         }
@@ -211,6 +226,26 @@ public sealed class LedgerStore : IDisposable
         command.CommandText = "SELECT key, value FROM state ORDER BY key";
         using var reader = command.ExecuteReader();
         while (reader.Read()) yield return new(reader.GetString(0), Blob(reader, 1));
+    }
+
+    /// <summary>A record ciphertext by its hash, or null.</summary>
+    public byte[]? ReadBlob(Hash256 hash)
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT data FROM blobs WHERE hash = $k";
+        command.Parameters.AddWithValue("$k", hash.ToArray());
+        return command.ExecuteScalar() as byte[];
+    }
+
+    /// <summary>Streams every stored ciphertext as (the hash it is filed under, its bytes), in hash order.</summary>
+    public IEnumerable<(byte[] Hash, byte[] Data)> ReadBlobs()
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT hash, data FROM blobs ORDER BY hash";
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) yield return (Blob(reader, 0), Blob(reader, 1));
     }
 
     /// <summary>Finds a committed transaction by id.</summary>

@@ -1,6 +1,6 @@
 namespace HealthLedger.Storage;
 
-/// <summary>The ledger database schema (version 1).</summary>
+/// <summary>The ledger database schema (version 1). <c>blobs</c> holds record ciphertexts, addressed by their SHA-256.</summary>
 internal static class SqliteSchema
 {
     public const int Version = 1;
@@ -28,6 +28,11 @@ internal static class SqliteSchema
             idx    INTEGER NOT NULL,
             body   BLOB NOT NULL,
             PRIMARY KEY (height, idx)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS blobs (
+            hash   BLOB PRIMARY KEY,
+            data   BLOB NOT NULL,
+            height INTEGER NOT NULL
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS state (
             key    TEXT PRIMARY KEY,

@@ -25,7 +25,7 @@ public static class StoreVerifier
         {
             return Report(verifier, new VerifyIssue(null, null, null, null, $"{orphans.Count} transaction or receipt row(s) belong to no block"));
         }
-        return Report(verifier, verifier.CheckState(store.ReadState()));
+        return Report(verifier, verifier.CheckState(store.ReadState()) ?? verifier.Blobs.Check(store.ReadBlobs()));
     }
 
     private static VerifyReport Report(ChainVerifier verifier, VerifyIssue? issue) =>

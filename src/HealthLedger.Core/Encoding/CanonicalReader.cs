@@ -150,6 +150,16 @@ public ref struct CanonicalReader
         return true;
     }
 
+    /// <summary>Reads exactly <paramref name="length"/> raw bytes (a fixed-size field).</summary>
+    public bool FixedBytes(int length, string field, out byte[] value)
+    {
+        value = [];
+        if (!Ensure(length, field)) return false;
+        value = _data.Slice(_position, length).ToArray();
+        _position += length;
+        return true;
+    }
+
     /// <summary>Reads a hash.</summary>
     public bool Hash(out Hash256 value, string field)
     {

@@ -37,6 +37,8 @@ public enum TxVerdict : byte
     NotFound = 14,
     /// <summary>The transaction is only valid at another place in the chain (e.g. genesis after block 0).</summary>
     WrongPlace = 15,
+    /// <summary>The transaction was built on an outdated version of a record.</summary>
+    Conflict = 16,
 
     // mempool (never stored in a receipt)
     /// <summary>The same transaction is already waiting or committed.</summary>

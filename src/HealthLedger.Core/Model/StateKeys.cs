@@ -20,6 +20,21 @@ public static class StateKeys
     /// <summary>A node.</summary>
     public static string Node(string id) => "node/" + id;
 
+    /// <summary>A patient.</summary>
+    public static string Patient(string id) => "patient/" + id;
+
+    /// <summary>The patient holding an MRN (by blind index) within an organisation.</summary>
+    public static string Mrn(string organisationId, Hash256 mrnIndex) => $"mrn/{organisationId}/{mrnIndex}";
+
+    /// <summary>A doctor's directory entry.</summary>
+    public static string Doctor(string id) => "doctor/" + id;
+
+    /// <summary>A patient entry.</summary>
+    public static string Entry(string id) => "entry/" + id;
+
+    /// <summary>Marks that a doctor attends a patient (value: first attendance time).</summary>
+    public static string Attends(string doctorId, string patientId) => $"attend/{doctorId}/{patientId}";
+
     /// <summary>Who a signing key belongs to.</summary>
     public static string Signer(SigningPublicKey key) => "signer/" + key;
 

@@ -19,4 +19,29 @@ public sealed record TxContext(StateOverlay State, ulong Height, ulong Timestamp
 
     /// <summary>The signing user, when the signer is a user.</summary>
     public UserRecord? SignerUser => Signer is { Kind: SignerKind.User } s ? GetUser(s.Id) : null;
+
+    /// <summary>Reads a patient.</summary>
+    public Records.PatientState? GetPatient(string id) => State.TryGet(StateKeys.Patient(id), out var v) ? Records.PatientState.TryDecode(v) : null;
+
+    /// <summary>Reads a doctor's directory entry.</summary>
+    public Records.DoctorState? GetDoctor(string id) => State.TryGet(StateKeys.Doctor(id), out var v) ? Records.DoctorState.TryDecode(v) : null;
+
+    /// <summary>Reads an entry.</summary>
+    public Records.EntryState? GetEntry(string id) => State.TryGet(StateKeys.Entry(id), out var v) ? Records.EntryState.TryDecode(v) : null;
+
+    /// <summary>Null when the signer is an admin of <paramref name="organisationId"/>; otherwise the rejection.</summary>
+    public Ledger.TxResult? RequireAdminOf(string organisationId, string action) =>
+        SignerUser is { Role: Role.Admin } admin && admin.OrganisationId == organisationId
+            ? null
+            : Ledger.TxResult.Reject(Ledger.TxVerdict.Unauthorized, $"only an admin of organisation '{organisationId}' may {action}");
+
+    /// <summary>Null when the record carries envelopes for every key in <paramref name="required"/>; otherwise the rejection.</summary>
+    public static Ledger.TxResult? RequireEnvelopes(Records.SealedRecordRef record, params (string Who, Primitives.EncryptionPublicKey Key)[] required)
+    {
+        foreach (var (who, key) in required)
+        {
+            if (!record.HasEnvelopeFor(key)) return Ledger.TxResult.Reject(Ledger.TxVerdict.InvalidField, $"record: no key envelope for {who}");
+        }
+        return null;
+    }
 }

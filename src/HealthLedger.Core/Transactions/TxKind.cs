@@ -7,4 +7,12 @@ public enum TxKind : byte
     Genesis = 1,
     /// <summary>Registers a user (admin, doctor, patient, auditor, rescuer) with their public keys.</summary>
     RegisterUser = 2,
+    /// <summary>Registers a patient: login, MRN blind index and sealed demographics.</summary>
+    RegisterPatient = 3,
+    /// <summary>Registers a doctor: login and sealed directory entry.</summary>
+    RegisterDoctor = 4,
+    /// <summary>A new version of a patient's demographics or a doctor's directory entry.</summary>
+    UpdateRecord = 5,
+    /// <summary>An encounter or account entry for a patient.</summary>
+    AddEntry = 6,
 }

@@ -10,6 +10,10 @@ public static class TxKinds
     {
         new GenesisHandler(),
         new RegisterUserHandler(),
+        new RegisterPatientHandler(),
+        new RegisterDoctorHandler(),
+        new UpdateRecordHandler(),
+        new AddEntryHandler(),
     }.ToDictionary(h => h.Kind);
 
     /// <summary>Finds the handler of a kind.</summary>

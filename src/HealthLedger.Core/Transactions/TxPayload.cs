@@ -8,6 +8,9 @@ public abstract record TxPayload
     /// <summary>The kind this payload belongs to.</summary>
     public abstract TxKind Kind { get; }
 
+    /// <summary>The encrypted records this transaction writes; their ciphertexts travel beside it and are stored with its block.</summary>
+    public virtual IEnumerable<Records.SealedRecordRef> Records => [];
+
     /// <summary>Writes the canonical encoding of the payload.</summary>
     public abstract void Write(CanonicalWriter writer);
 }

@@ -18,6 +18,9 @@ public sealed class ChainVerifier
     private BlockHeader? _previous;
     private NetworkConfig? _network;
 
+    /// <summary>The record ciphertexts the verified blocks reference.</summary>
+    public RecordBlobChecks Blobs { get; } = new();
+
     /// <summary>Blocks verified so far.</summary>
     public ulong Blocks { get; private set; }
 
@@ -64,6 +67,7 @@ public sealed class ChainVerifier
             return VerifyIssue.InBlock(header.Height, $"state root {header.StateRoot} in the header differs from the re-executed state root {tree.Root}");
         }
         _state.Apply(execution.Changes, tree);
+        Blobs.Add(new Block(header, block.Transactions), execution.Receipts);
         if (_network is null)
         {
             _network = _state.TryGet(StateKeys.Network, out var bytes) ? NetworkConfig.TryDecode(bytes) : null;

@@ -20,7 +20,7 @@ internal sealed class BlockProducer(LedgerNode node, NodeOptions options, TimePr
         await Task.Yield();
         IConsensusEngine engine = new SoloEngine(node.Tip, node.Network.Policy.MaxBlockTxs, (ulong)options.BatchDelay.TotalMilliseconds);
         ulong? tickAt = null;
-        BuiltBlock? built = null;
+        CandidateBlock? built = null;
         var pending = new Queue<ConsensusInput>();
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -42,11 +42,11 @@ internal sealed class BlockProducer(LedgerNode node, NodeOptions options, TimePr
                             break;
                         case ConsensusAction.ProposeBlock p:
                             built = node.Build(p.Timestamp, p.MaxTransactions);
-                            pending.Enqueue(new ConsensusInput.BlockBuilt(Now(), built.Block.Header));
+                            pending.Enqueue(new ConsensusInput.BlockBuilt(Now(), built.Built.Block.Header));
                             break;
-                        case ConsensusAction.CommitBlock c when built is not null && built.Block.Header.Hash == c.BlockHash:
+                        case ConsensusAction.CommitBlock c when built is not null && built.Built.Block.Header.Hash == c.BlockHash:
                             if (!TryCommit(built)) return;
-                            pending.Enqueue(new ConsensusInput.BlockCommitted(Now(), built.Block.Header, node.Mempool.Count));
+                            pending.Enqueue(new ConsensusInput.BlockCommitted(Now(), built.Built.Block.Header, node.Mempool.Count));
                             built = null;
                             break;
                     }
@@ -57,13 +57,14 @@ internal sealed class BlockProducer(LedgerNode node, NodeOptions options, TimePr
         }
     }
 
-    private bool TryCommit(BuiltBlock built)
+    private bool TryCommit(CandidateBlock candidate)
     {
+        var built = candidate.Built;
         var header = built.Block.Header;
         var watch = Stopwatch.StartNew();
         try
         {
-            node.Commit(built);
+            node.Commit(candidate);
         }
         catch (Exception e)
         {

@@ -99,6 +99,7 @@ public sealed class LedgerNode : IDisposable
 
         BlockHeader? previous = null;
         var orphans = new OrphanCounter();
+        var blobs = new RecordBlobChecks();
         foreach (var stored in store.ReadBlocks(orphans: orphans))
         {
             var expected = previous is null ? 0 : previous.Height + 1;
@@ -106,17 +107,26 @@ public sealed class LedgerNode : IDisposable
             var issue = BlockChecks.CheckStored(stored, previous, network, isNode: null, quick: true, out var block);
             if (issue is not null) throw Fail(issue.ToString());
             previous = block!.Header;
+            var receipts = stored.Receipts.Select(r => Receipt.TryDecode(r, out var receipt, out _) ? receipt! : new Receipt(default, TxVerdict.Malformed, "")).ToList();
+            blobs.Add(new Block(block.Header, block.Transactions), receipts);
         }
         if (orphans.Count > 0) throw Fail($"{orphans.Count} transaction or receipt row(s) belong to no block");
         if (previous!.StateRoot != state.Root)
         {
             throw Fail($"the stored world state (root {state.Root}) does not match block {previous.Height}'s state root {previous.StateRoot}");
         }
+        if (blobs.Check(store.ReadBlobs()) is { } blobIssue) throw Fail(blobIssue.ToString());
         return (state, network, previous);
     }
 
     /// <summary>Door checks: encoding, size, signature, known signer, fresh nonce, no duplicate. Accepted ones enter the mempool.</summary>
-    public SubmitResult Submit(ReadOnlySpan<byte> raw)
+    public SubmitResult Submit(ReadOnlySpan<byte> raw) => Submit(raw, null);
+
+    /// <summary>
+    /// As <see cref="Submit(ReadOnlySpan{byte})"/>, with the ciphertexts of the records the transaction writes. Each must
+    /// match its reference (SHA-256 and length) or be stored already.
+    /// </summary>
+    public SubmitResult Submit(ReadOnlySpan<byte> raw, IReadOnlyDictionary<Hash256, byte[]>? blobs)
     {
         var decoded = Transaction.TryDecode(raw, Network.Policy.MaxTxBytes, out var tx);
         if (!decoded.IsOk) return new SubmitResult(decoded, null);
@@ -128,7 +138,23 @@ public sealed class LedgerNode : IDisposable
         {
             return new SubmitResult(TxResult.Reject(TxVerdict.BadSignature, $"signature does not verify for signer {tx.Signer} on network '{Network.NetworkId}'"), tx.Id);
         }
-        var result = Mempool.TryAdd(tx, pendingNonce =>
+        var attached = new Dictionary<Hash256, byte[]>();
+        foreach (var record in tx.Payload.Records)
+        {
+            if (blobs is not null && blobs.TryGetValue(record.CiphertextHash, out var data))
+            {
+                if (data.Length != record.Length || Hashing.Sha256(data) != record.CiphertextHash)
+                {
+                    return new SubmitResult(TxResult.Reject(TxVerdict.InvalidField, $"record ciphertext {record.CiphertextHash} does not match its reference"), tx.Id);
+                }
+                attached[record.CiphertextHash] = data;
+            }
+            else if (_store.ReadBlob(record.CiphertextHash) is null)
+            {
+                return new SubmitResult(TxResult.Reject(TxVerdict.InvalidField, $"record ciphertext {record.CiphertextHash} was not supplied"), tx.Id);
+            }
+        }
+        var result = Mempool.TryAdd(new PendingTransaction(tx, attached), pendingNonce =>
         {
             _stateLock.EnterReadLock();
             try
@@ -190,6 +216,9 @@ public sealed class LedgerNode : IDisposable
         }
     }
 
+    /// <summary>Raised on the producer's thread after each commit (read models follow the chain with it).</summary>
+    public event Action<BuiltBlock>? BlockCommitted;
+
     /// <summary>Completes when the transaction is committed (accepted or rejected in a block).</summary>
     public async Task<CommittedTransaction> WaitForCommitAsync(Hash256 id, CancellationToken cancellationToken)
     {
@@ -210,17 +239,25 @@ public sealed class LedgerNode : IDisposable
     }
 
     /// <summary>Builds the next block from up to <paramref name="maxTransactions"/> waiting transactions. Changes nothing yet.</summary>
-    internal BuiltBlock Build(ulong timestamp, int maxTransactions)
+    internal CandidateBlock Build(ulong timestamp, int maxTransactions)
     {
-        var transactions = Mempool.Peek(maxTransactions);
+        var pending = Mempool.Peek(maxTransactions);
         // Only this thread writes the state, so reading it here without the lock is safe.
-        return BlockBuilder.Build(_state, Network.NetworkId, Tip, timestamp, transactions, _nodeKey);
+        var built = BlockBuilder.Build(_state, Network.NetworkId, Tip, timestamp, pending.Select(p => p.Transaction).ToList(), _nodeKey);
+        var blobs = new Dictionary<Hash256, byte[]>();
+        for (var i = 0; i < pending.Count; i++)
+        {
+            if (built.Execution.Receipts[i].Verdict != TxVerdict.Ok) continue;
+            foreach (var (hash, data) in pending[i].Blobs) blobs[hash] = data;
+        }
+        return new CandidateBlock(built, blobs);
     }
 
     /// <summary>Commits a built block: one SQLite transaction, then the in-memory state, then the waiting submitters.</summary>
-    internal void Commit(BuiltBlock built)
+    internal void Commit(CandidateBlock candidate)
     {
-        _store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes);
+        var built = candidate.Built;
+        _store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes, candidate.Blobs);
         _stateLock.EnterWriteLock();
         try
         {
@@ -240,6 +277,7 @@ public sealed class LedgerNode : IDisposable
                 waiter.TrySetResult(new CommittedTransaction(height, i, built.Execution.Receipts[i]));
             }
         }
+        BlockCommitted?.Invoke(built);
     }
 
     /// <inheritdoc/>

@@ -13,7 +13,7 @@ namespace HealthLedger.Node.Ledger;
 public sealed class Mempool(int capacity)
 {
     private readonly Lock _lock = new();
-    private readonly Queue<Transaction> _queue = new();
+    private readonly Queue<PendingTransaction> _queue = new();
     private readonly HashSet<Hash256> _ids = [];
     private readonly Dictionary<SigningPublicKey, (ulong MaxNonce, int Count)> _signers = [];
     private readonly Channel<bool> _changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -31,18 +31,24 @@ public sealed class Mempool(int capacity)
     /// Adds <paramref name="tx"/> when <paramref name="check"/> (given the signer's highest waiting nonce, or 0) accepts it.
     /// The check runs under the mempool lock so two submissions of one nonce cannot both pass.
     /// </summary>
-    public TxResult TryAdd(Transaction tx, Func<ulong, TxResult> check)
+    public TxResult TryAdd(Transaction tx, Func<ulong, TxResult> check) => TryAdd(new PendingTransaction(tx, NoBlobs), check);
+
+    private static readonly IReadOnlyDictionary<Hash256, byte[]> NoBlobs = new Dictionary<Hash256, byte[]>();
+
+    /// <summary>As <see cref="TryAdd(Transaction, Func{ulong, TxResult})"/>, with the record ciphertexts the transaction references.</summary>
+    public TxResult TryAdd(PendingTransaction pending, Func<ulong, TxResult> check)
     {
+        var tx = pending.Transaction;
         lock (_lock)
         {
             if (_ids.Contains(tx.Id)) return TxResult.Reject(TxVerdict.Duplicate, "this transaction is already waiting to be committed");
             if (_queue.Count >= capacity) return TxResult.Reject(TxVerdict.Busy, $"the mempool is full ({capacity} transactions); retry shortly");
-            var pending = _signers.TryGetValue(tx.Signer, out var s) ? s.MaxNonce : 0;
-            var result = check(pending);
+            var pendingNonce = _signers.TryGetValue(tx.Signer, out var s) ? s.MaxNonce : 0;
+            var result = check(pendingNonce);
             if (!result.IsOk) return result;
-            _queue.Enqueue(tx);
+            _queue.Enqueue(pending);
             _ids.Add(tx.Id);
-            _signers[tx.Signer] = (Math.Max(pending, tx.Nonce), s.Count + 1);
+            _signers[tx.Signer] = (Math.Max(pendingNonce, tx.Nonce), s.Count + 1);
         }
         _changed.Writer.TryWrite(true);
         return TxResult.Ok;
@@ -61,7 +67,7 @@ public sealed class Mempool(int capacity)
     }
 
     /// <summary>The oldest <paramref name="max"/> transactions, without removing them.</summary>
-    public IReadOnlyList<Transaction> Peek(int max)
+    public IReadOnlyList<PendingTransaction> Peek(int max)
     {
         lock (_lock) return _queue.Take(max).ToList();
     }
@@ -73,7 +79,7 @@ public sealed class Mempool(int capacity)
         {
             for (var i = 0; i < count && _queue.Count > 0; i++)
             {
-                var tx = _queue.Dequeue();
+                var tx = _queue.Dequeue().Transaction;
                 _ids.Remove(tx.Id);
                 var s = _signers[tx.Signer];
                 if (s.Count == 1) _signers.Remove(tx.Signer);

@@ -1,0 +1,117 @@
+using System.Security.Cryptography;
+using HealthLedger.Core.Primitives;
+using NSec.Cryptography;
+
+namespace HealthLedger.Core.Crypto;
+
+/// <summary>
+/// Encryption of records (PHI) and wrapping of their data keys. Pure: the host passes every random input
+/// (data keys, nonces, ephemeral secrets).
+/// <list type="bullet">
+/// <item>ciphertext = nonce (12) · AES-256-GCM(data key, nonce, plaintext, aad) · tag (16);</item>
+/// <item>envelope: shared = X25519(ephemeral, recipient); kek = HKDF-SHA256(shared, salt = ephemeral ‖ recipient,
+/// info = "HealthLedger/envelope/v1" ‖ aad); wrapped = AES-256-GCM(kek, zero nonce, data key). The kek is unique per
+/// envelope (fresh ephemeral key), so the fixed nonce is never reused with one key.</item>
+/// </list>
+/// </summary>
+public static class RecordCrypto
+{
+    /// <summary>Data key length.</summary>
+    public const int DataKeyLength = 32;
+
+    /// <summary>AES-GCM nonce length.</summary>
+    public const int NonceLength = 12;
+
+    /// <summary>AES-GCM tag length.</summary>
+    public const int TagLength = 16;
+
+    private static readonly byte[] EnvelopeInfo = "HealthLedger/envelope/v1"u8.ToArray();
+
+    /// <summary>Encrypts <paramref name="plaintext"/> with a data key; <paramref name="aad"/> binds it to its record.</summary>
+    public static byte[] Encrypt(ReadOnlySpan<byte> dataKey, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> aad)
+    {
+        if (nonce.Length != NonceLength) throw new ArgumentException("Nonce must be 12 bytes.", nameof(nonce));
+        var output = new byte[NonceLength + plaintext.Length + TagLength];
+        nonce.CopyTo(output);
+        using var aes = new AesGcm(dataKey, TagLength);
+        aes.Encrypt(nonce, plaintext, output.AsSpan(NonceLength, plaintext.Length), output.AsSpan(NonceLength + plaintext.Length), aad);
+        return output;
+    }
+
+    /// <summary>Decrypts; false when the key, the aad or any byte is wrong.</summary>
+    public static bool TryDecrypt(ReadOnlySpan<byte> dataKey, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> aad, out byte[] plaintext)
+    {
+        plaintext = [];
+        if (ciphertext.Length < NonceLength + TagLength || dataKey.Length != DataKeyLength) return false;
+        var length = ciphertext.Length - NonceLength - TagLength;
+        var output = new byte[length];
+        try
+        {
+            using var aes = new AesGcm(dataKey, TagLength);
+            aes.Decrypt(ciphertext[..NonceLength], ciphertext.Slice(NonceLength, length), ciphertext[^TagLength..], output, aad);
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            return false;
+        }
+        plaintext = output;
+        return true;
+    }
+
+    /// <summary>Wraps <paramref name="dataKey"/> for <paramref name="recipient"/> with a host-supplied 32-byte ephemeral secret.</summary>
+    public static Envelope Wrap(ReadOnlySpan<byte> dataKey, EncryptionPublicKey recipient, ReadOnlySpan<byte> ephemeralSecret, ReadOnlySpan<byte> aad)
+    {
+        using var ephemeral = EncryptionKeyPair.FromSecret(ephemeralSecret);
+        Span<byte> kek = stackalloc byte[32];
+        if (!DeriveKek(ephemeral.Key, recipient, ephemeral.PublicKey, recipient, aad, kek))
+        {
+            throw new ArgumentException("The recipient key is not a valid X25519 public key.", nameof(recipient));
+        }
+        var wrapped = new byte[Envelope.WrappedLength];
+        using (var aes = new AesGcm(kek, TagLength))
+        {
+            aes.Encrypt(stackalloc byte[NonceLength], dataKey, wrapped.AsSpan(0, DataKeyLength), wrapped.AsSpan(DataKeyLength), aad);
+        }
+        CryptographicOperations.ZeroMemory(kek);
+        return new Envelope(recipient, ephemeral.PublicKey, wrapped);
+    }
+
+    /// <summary>Opens an envelope addressed to <paramref name="recipient"/>; false when it is not theirs or was altered.</summary>
+    public static bool TryUnwrap(Envelope envelope, EncryptionKeyPair recipient, ReadOnlySpan<byte> aad, out byte[] dataKey)
+    {
+        dataKey = [];
+        if (envelope.Recipient != recipient.PublicKey || envelope.WrappedKey.Length != Envelope.WrappedLength) return false;
+        Span<byte> kek = stackalloc byte[32];
+        if (!DeriveKek(recipient.Key, envelope.Ephemeral, envelope.Ephemeral, envelope.Recipient, aad, kek)) return false;
+        var key = new byte[DataKeyLength];
+        try
+        {
+            using var aes = new AesGcm(kek, TagLength);
+            aes.Decrypt(stackalloc byte[NonceLength], envelope.WrappedKey.AsSpan(0, DataKeyLength), envelope.WrappedKey.AsSpan(DataKeyLength), key, aad);
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            return false;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(kek);
+        }
+        dataKey = key;
+        return true;
+    }
+
+    private static bool DeriveKek(Key privateKey, EncryptionPublicKey peer, EncryptionPublicKey ephemeral, EncryptionPublicKey recipient, ReadOnlySpan<byte> aad, Span<byte> kek)
+    {
+        Span<byte> peerBytes = stackalloc byte[32];
+        peer.CopyTo(peerBytes);
+        if (!NSec.Cryptography.PublicKey.TryImport(KeyAgreementAlgorithm.X25519, peerBytes, KeyBlobFormat.RawPublicKey, out var peerKey) || peerKey is null) return false;
+        using var shared = KeyAgreementAlgorithm.X25519.Agree(privateKey, peerKey);
+        if (shared is null) return false;
+        Span<byte> salt = stackalloc byte[64];
+        ephemeral.CopyTo(salt);
+        recipient.CopyTo(salt[32..]);
+        KeyDerivationAlgorithm.HkdfSha256.DeriveBytes(shared, salt, [.. EnvelopeInfo, .. aad], kek);
+        return true;
+    }
+}

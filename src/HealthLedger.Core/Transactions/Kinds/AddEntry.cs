@@ -1,0 +1,113 @@
+using HealthLedger.Core.Encoding;
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Records;
+
+namespace HealthLedger.Core.Transactions.Kinds;
+
+/// <summary>
+/// Adds an entry to a patient's record: an encounter (admission, visit, transfer, discharge) or an account line
+/// (charge, payment). Entries are never changed; a correction is a new entry of the same type naming the one it corrects.
+/// Admins of the patient's organisation may add any entry; a doctor may add visits for patients they attend, as the
+/// attending doctor. Naming an attending doctor records that the doctor attends the patient.
+/// </summary>
+/// <param name="EntryId">The new entry's id.</param>
+/// <param name="PatientId">The patient.</param>
+/// <param name="Type">The entry type.</param>
+/// <param name="DoctorId">Attending doctor, or empty.</param>
+/// <param name="CorrectsId">The entry this one corrects, or empty.</param>
+/// <param name="Record">The sealed entry content.</param>
+public sealed record AddEntryPayload(string EntryId, string PatientId, EntryType Type, string DoctorId, string CorrectsId, SealedRecordRef Record) : TxPayload
+{
+    /// <inheritdoc/>
+    public override TxKind Kind => TxKind.AddEntry;
+
+    /// <inheritdoc/>
+    public override IEnumerable<SealedRecordRef> Records => [Record];
+
+    /// <inheritdoc/>
+    public override void Write(CanonicalWriter writer)
+    {
+        writer.Text(EntryId).Text(PatientId).U8((byte)Type).Text(DoctorId).Text(CorrectsId);
+        Record.Write(writer);
+    }
+}
+
+/// <summary>Executes <see cref="AddEntryPayload"/>.</summary>
+public sealed class AddEntryHandler : TxKindHandler<AddEntryPayload>
+{
+    /// <inheritdoc/>
+    public override TxKind Kind => TxKind.AddEntry;
+
+    /// <inheritdoc/>
+    protected override bool TryRead(ref CanonicalReader r, out AddEntryPayload payload)
+    {
+        payload = null!;
+        r.Text(out var id, Identifiers.MaxLength, "entry id");
+        r.Text(out var patient, Identifiers.MaxLength, "patient id");
+        r.U8(out var type);
+        r.Text(out var doctor, Identifiers.MaxLength, "doctor id");
+        r.Text(out var corrects, Identifiers.MaxLength, "corrected entry id");
+        if (!SealedRecordRef.TryRead(ref r, out var record)) return false;
+        payload = new AddEntryPayload(id, patient, (EntryType)type, doctor, corrects, record);
+        return true;
+    }
+
+    /// <inheritdoc/>
+    protected override TxResult Validate(AddEntryPayload p)
+    {
+        if (!Identifiers.IsValid(p.EntryId)) return Invalid("entryId", Identifiers.Rule);
+        if (!Identifiers.IsValid(p.PatientId)) return Invalid("patientId", Identifiers.Rule);
+        if (!Enum.IsDefined(p.Type)) return Invalid("type", $"{(byte)p.Type} is not an entry type");
+        if (p.DoctorId.Length > 0 && !Identifiers.IsValid(p.DoctorId)) return Invalid("doctorId", Identifiers.Rule);
+        if (p.CorrectsId.Length > 0 && !Identifiers.IsValid(p.CorrectsId)) return Invalid("correctsId", Identifiers.Rule);
+        if (p.Type is EntryType.Admission or EntryType.Visit && p.DoctorId.Length == 0) return Invalid("doctorId", $"a {p.Type} needs an attending doctor");
+        return TxResult.Ok;
+    }
+
+    /// <inheritdoc/>
+    protected override TxResult Execute(TxContext context, Transaction tx, AddEntryPayload p)
+    {
+        var patient = context.GetPatient(p.PatientId);
+        if (patient is null) return TxResult.Reject(TxVerdict.NotFound, $"patient '{p.PatientId}' does not exist");
+        var signer = context.SignerUser;
+        var isAdmin = signer is { Role: Role.Admin } && signer.OrganisationId == patient.OrganisationId;
+        var isAttendingDoctor = signer is { Role: Role.Doctor } && signer.Id == p.DoctorId && p.Type == EntryType.Visit
+            && context.State.Contains(StateKeys.Attends(signer.Id, p.PatientId));
+        if (!isAdmin && !isAttendingDoctor)
+        {
+            return TxResult.Reject(TxVerdict.Unauthorized, "only an admin of the patient's organisation, or the attending doctor for a visit, may add this entry");
+        }
+        if (context.State.Contains(StateKeys.Entry(p.EntryId))) return TxResult.Reject(TxVerdict.AlreadyExists, $"entry id '{p.EntryId}' is taken");
+        if (p.DoctorId.Length > 0)
+        {
+            var doctor = context.GetDoctor(p.DoctorId);
+            if (doctor is null) return TxResult.Reject(TxVerdict.NotFound, $"doctor '{p.DoctorId}' does not exist");
+            if (doctor.OrganisationId != patient.OrganisationId)
+            {
+                return TxResult.Reject(TxVerdict.InvalidField, $"doctor '{p.DoctorId}' is not of the patient's organisation");
+            }
+        }
+        if (p.CorrectsId.Length > 0)
+        {
+            var corrected = context.GetEntry(p.CorrectsId);
+            if (corrected is null || corrected.PatientId != p.PatientId)
+            {
+                return TxResult.Reject(TxVerdict.NotFound, $"entry '{p.CorrectsId}' of this patient does not exist");
+            }
+            if (corrected.Type != p.Type) return TxResult.Reject(TxVerdict.InvalidField, $"a correction of a {corrected.Type} must be a {corrected.Type}");
+        }
+        var org = context.GetOrganisation(patient.OrganisationId)!;
+        var patientUser = context.GetUser(p.PatientId);
+        if (TxContext.RequireEnvelopes(p.Record, ("the organisation", org.EncryptionKey)) is { } missing) return missing;
+        if (patientUser is not null && TxContext.RequireEnvelopes(p.Record, ("the patient", patientUser.EncryptionKey)) is { } missingPatient) return missingPatient;
+
+        context.State.Set(StateKeys.Entry(p.EntryId), new EntryState(p.EntryId, p.PatientId, p.Type, p.DoctorId, p.CorrectsId, signer!.Id, p.Record,
+            new RecordProof(tx.Id, context.Height, context.Timestamp)).Encode());
+        if (p.DoctorId.Length > 0 && !context.State.Contains(StateKeys.Attends(p.DoctorId, p.PatientId)))
+        {
+            context.State.Set(StateKeys.Attends(p.DoctorId, p.PatientId), new CanonicalWriter(10).VarUInt(context.Timestamp).ToArray());
+        }
+        return TxResult.Ok;
+    }
+}

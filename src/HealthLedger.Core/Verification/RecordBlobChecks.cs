@@ -1,0 +1,55 @@
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Primitives;
+
+namespace HealthLedger.Core.Verification;
+
+/// <summary>
+/// Checks the off-chain record ciphertexts against the chain: every ciphertext an accepted transaction references must be
+/// stored, unchanged (its SHA-256 equals the reference) and of the stated length; nothing else may be stored.
+/// </summary>
+public sealed class RecordBlobChecks
+{
+    private readonly Dictionary<Hash256, (ulong Height, int Index, Hash256 TxId, int Length)> _required = [];
+
+    /// <summary>Ciphertexts referenced so far.</summary>
+    public int Count => _required.Count;
+
+    /// <summary>Notes the ciphertexts referenced by the accepted transactions of a block.</summary>
+    public void Add(Block block, IReadOnlyList<Receipt> receipts)
+    {
+        for (var i = 0; i < block.Transactions.Count; i++)
+        {
+            if (receipts[i].Verdict != TxVerdict.Ok) continue;
+            foreach (var record in block.Transactions[i].Payload.Records)
+            {
+                _required.TryAdd(record.CiphertextHash, (block.Header.Height, i, block.Transactions[i].Id, record.Length));
+            }
+        }
+    }
+
+    /// <summary>Compares the stored ciphertexts (in any order) with the referenced ones; returns the first problem.</summary>
+    public VerifyIssue? Check(IEnumerable<(byte[] Hash, byte[] Data)> stored)
+    {
+        var seen = new HashSet<Hash256>();
+        foreach (var (hashBytes, data) in stored)
+        {
+            var filedUnder = hashBytes.Length == 32 ? new Hash256(hashBytes) : Hashing.Sha256(hashBytes);
+            if (!_required.TryGetValue(filedUnder, out var where))
+            {
+                return new VerifyIssue(null, null, null, null, $"record ciphertext {Convert.ToHexStringLower(hashBytes)} is stored but no transaction references it");
+            }
+            if (Hashing.Sha256(data) != filedUnder || data.Length != where.Length)
+            {
+                return VerifyIssue.InTransaction(where.Height, where.Index, where.TxId.ToString(),
+                    $"record ciphertext {filedUnder} was changed: its bytes no longer match the hash on the chain");
+            }
+            seen.Add(filedUnder);
+        }
+        foreach (var (hash, where) in _required)
+        {
+            if (!seen.Contains(hash)) return VerifyIssue.InTransaction(where.Height, where.Index, where.TxId.ToString(), $"record ciphertext {hash} is missing");
+        }
+        return null;
+    }
+}
