@@ -16,4 +16,19 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Critical, Message = "Block production stopped: committing block {Height} failed; the node shuts down")]
     public static partial void CommitFailed(ILogger logger, Exception exception, ulong height);
+
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "User {UserId} ({Role}) logged in")]
+    public static partial void LoggedIn(ILogger logger, string userId, Core.Model.Role role);
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Login refused: {Reason}")]
+    public static partial void LoginFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "User {UserId} changed their password")]
+    public static partial void PasswordChanged(ILogger logger, string userId);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Password of user {UserId} was reset")]
+    public static partial void PasswordReset(ILogger logger, string userId);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Access denied: user {UserId} ({Role}) tried to {Action} {Target}")]
+    public static partial void AccessDenied(ILogger logger, string userId, Core.Model.Role role, string action, string target);
 }

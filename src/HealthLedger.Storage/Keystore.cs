@@ -31,7 +31,10 @@ public sealed class Keystore : IDisposable
             CREATE TABLE IF NOT EXISTS user_keys (
                 user_id      TEXT PRIMARY KEY,
                 sealed       BLOB NOT NULL,
-                must_change  INTEGER NOT NULL
+                must_change  INTEGER NOT NULL,
+                escrow       BLOB,
+                failures     INTEGER NOT NULL DEFAULT 0,
+                locked_until INTEGER NOT NULL DEFAULT 0
             ) WITHOUT ROWID;
             """;
         command.ExecuteNonQuery();
@@ -41,17 +44,61 @@ public sealed class Keystore : IDisposable
     /// <summary>The associated data that binds a sealed secret to its user.</summary>
     public static byte[] Context(string userId) => System.Text.Encoding.UTF8.GetBytes("HealthLedger/user-keys/v1/" + userId);
 
-    /// <summary>Stores a user's sealed keys, or replaces them (password change or reset).</summary>
-    public void Put(string userId, SealedSecret sealedKeys, bool mustChangePassword)
+    /// <summary>
+    /// Stores a user's sealed keys, or replaces them (password change or reset), clearing failed attempts.
+    /// <paramref name="escrow"/> (the keys sealed to the organisation, for password resets) is kept when null.
+    /// </summary>
+    public void Put(string userId, SealedSecret sealedKeys, bool mustChangePassword, byte[]? escrow = null) =>
+        Execute("""
+            INSERT INTO user_keys(user_id, sealed, must_change, escrow) VALUES ($u, $s, $m, $e)
+            ON CONFLICT(user_id) DO UPDATE SET sealed = excluded.sealed, must_change = excluded.must_change,
+                escrow = coalesce(excluded.escrow, user_keys.escrow), failures = 0, locked_until = 0
+            """, ("$u", userId), ("$s", sealedKeys.Encode()), ("$m", mustChangePassword ? 1 : 0), ("$e", (object?)escrow ?? DBNull.Value));
+
+    /// <summary>Removes a user's entry (a registration that did not commit).</summary>
+    public void Remove(string userId) => Execute("DELETE FROM user_keys WHERE user_id = $u", ("$u", userId));
+
+    /// <summary>The keys sealed to the organisation, or null.</summary>
+    public byte[]? GetEscrow(string userId) => Scalar("SELECT escrow FROM user_keys WHERE user_id = $u", userId) as byte[];
+
+    /// <summary>The time (Unix ms) until which the user is locked out, or 0.</summary>
+    public long LockedUntil(string userId) => Scalar("SELECT locked_until FROM user_keys WHERE user_id = $u", userId) is long until ? until : 0;
+
+    /// <summary>
+    /// Counts a failed login; at <paramref name="threshold"/> consecutive failures the user is locked until
+    /// <paramref name="lockUntil"/> and the count starts again. Returns the lock time, or 0.
+    /// </summary>
+    public long RecordFailure(string userId, int threshold, long lockUntil)
+    {
+        Execute("""
+            UPDATE user_keys SET failures = failures + 1 WHERE user_id = $u;
+            UPDATE user_keys SET locked_until = $l, failures = 0 WHERE user_id = $u AND failures >= $t;
+            """, ("$u", userId), ("$t", threshold), ("$l", lockUntil));
+        return LockedUntil(userId);
+    }
+
+    /// <summary>Clears failed attempts after a successful login.</summary>
+    public void ClearFailures(string userId) => Execute("UPDATE user_keys SET failures = 0, locked_until = 0 WHERE user_id = $u", ("$u", userId));
+
+    private void Execute(string sql, params (string Name, object Value)[] parameters)
     {
         lock (_lock)
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = "INSERT INTO user_keys(user_id, sealed, must_change) VALUES ($u, $s, $m) ON CONFLICT(user_id) DO UPDATE SET sealed = excluded.sealed, must_change = excluded.must_change";
-            command.Parameters.AddWithValue("$u", userId);
-            command.Parameters.AddWithValue("$s", sealedKeys.Encode());
-            command.Parameters.AddWithValue("$m", mustChangePassword ? 1 : 0);
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
             command.ExecuteNonQuery();
+        }
+    }
+
+    private object? Scalar(string sql, string userId)
+    {
+        lock (_lock)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = sql;
+            command.Parameters.AddWithValue("$u", userId);
+            return command.ExecuteScalar();
         }
     }
 

@@ -12,6 +12,9 @@ public sealed record NodeOptions
     /// <summary>Most transactions waiting in the mempool; beyond it submitters are told to retry.</summary>
     public int MempoolCapacity { get; init; } = 200_000;
 
+    /// <summary>Argon2id cost for sealing users' keys by their passwords (the default everywhere but in tests).</summary>
+    public Core.Crypto.Argon2Parameters PasswordHashing { get; init; } = Core.Crypto.Argon2Parameters.Default;
+
     /// <summary>fsync every block commit (see <see cref="Storage.LedgerStoreOptions.DurableCommits"/>).</summary>
     public bool DurableCommits { get; init; } = true;
 }

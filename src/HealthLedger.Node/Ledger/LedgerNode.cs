@@ -199,6 +199,20 @@ public sealed class LedgerNode : IDisposable
         return (last, Math.Max(last, Mempool.PendingNonce(key)) + 1);
     }
 
+    /// <summary>The state entries whose keys start with <paramref name="prefix"/>, in key order.</summary>
+    public IReadOnlyList<KeyValuePair<string, byte[]>> ScanState(string prefix)
+    {
+        _stateLock.EnterReadLock();
+        try
+        {
+            return _state.Entries.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        }
+        finally
+        {
+            _stateLock.ExitReadLock();
+        }
+    }
+
     /// <summary>The current state root.</summary>
     public Hash256 StateRoot
     {
@@ -216,8 +230,8 @@ public sealed class LedgerNode : IDisposable
         }
     }
 
-    /// <summary>Raised on the producer's thread after each commit (read models follow the chain with it).</summary>
-    public event Action<BuiltBlock>? BlockCommitted;
+    /// <summary>Raised on the producer's thread after each commit, before submitters are answered (read models follow the chain with it).</summary>
+    public event Action<CandidateBlock>? BlockCommitted;
 
     /// <summary>Completes when the transaction is committed (accepted or rejected in a block).</summary>
     public async Task<CommittedTransaction> WaitForCommitAsync(Hash256 id, CancellationToken cancellationToken)
@@ -269,6 +283,7 @@ public sealed class LedgerNode : IDisposable
             _stateLock.ExitWriteLock();
         }
         Mempool.RemoveOldest(built.Block.Transactions.Count);
+        BlockCommitted?.Invoke(candidate);
         var height = built.Block.Header.Height;
         for (var i = 0; i < built.Block.Transactions.Count; i++)
         {
@@ -277,7 +292,6 @@ public sealed class LedgerNode : IDisposable
                 waiter.TrySetResult(new CommittedTransaction(height, i, built.Execution.Receipts[i]));
             }
         }
-        BlockCommitted?.Invoke(built);
     }
 
     /// <inheritdoc/>

@@ -1,0 +1,129 @@
+using System.Security.Cryptography;
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Model;
+using HealthLedger.Node.Hosting;
+using HealthLedger.Node.Ledger;
+using HealthLedger.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace HealthLedger.Node.Security;
+
+/// <summary>Logins, password changes and resets, lockout. Keys are unsealed only into a session.</summary>
+public sealed class AccountService(Keystore keystore, OrganisationKeys organisation, LedgerNode node, SessionStore sessions,
+    NodeOptions options, TimeProvider clock, ILogger<AccountService> logger)
+{
+    /// <summary>Consecutive failures that lock an account.</summary>
+    public const int LockoutThreshold = 5;
+
+    /// <summary>How long a locked account stays locked.</summary>
+    public static readonly TimeSpan LockoutDuration = TimeSpan.FromMinutes(15);
+
+    private const string InvalidLogin = "The user name or password is not correct.";
+
+    /// <summary>Checks a password and opens a session.</summary>
+    public LoginOutcome Login(string? username, string? password)
+    {
+        var userId = (username ?? "").Trim().ToLowerInvariant();
+        if (userId.Length == 0 || string.IsNullOrEmpty(password)) return new LoginOutcome(null, InvalidLogin);
+        var user = node.GetState(StateKeys.User(userId)) is { } bytes ? UserRecord.TryDecode(bytes) : null;
+        if (user is null || keystore.Get(userId) is not { } entry)
+        {
+            Log.LoginFailed(logger, "unknown user");
+            return new LoginOutcome(null, InvalidLogin);
+        }
+        var now = clock.GetUtcNow();
+        var locked = keystore.LockedUntil(userId);
+        if (locked > now.ToUnixTimeMilliseconds()) return Locked(locked);
+        var keys = keystore.Unseal(userId, password);
+        if (keys is null)
+        {
+            var until = keystore.RecordFailure(userId, LockoutThreshold, (now + LockoutDuration).ToUnixTimeMilliseconds());
+            Log.LoginFailed(logger, "wrong password");
+            return until > now.ToUnixTimeMilliseconds() ? Locked(until) : new LoginOutcome(null, InvalidLogin);
+        }
+        keystore.ClearFailures(userId);
+        Log.LoggedIn(logger, userId, user.Role);
+        return new LoginOutcome(sessions.Open(userId, user.Role, user.OrganisationId, keys, entry.MustChangePassword), null);
+    }
+
+    private static LoginOutcome Locked(long until)
+    {
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(until);
+        return new LoginOutcome(null, $"Too many failed attempts: the account is locked until {at:HH:mm} UTC.", at);
+    }
+
+    /// <summary>Replaces the session user's password; returns a field error, or null on success.</summary>
+    public (string Field, string Message)? ChangePassword(UserSession session, string? current, string? replacement)
+    {
+        if (string.IsNullOrEmpty(current)) return ("currentPassword", "Enter your current password.");
+        if (string.IsNullOrEmpty(replacement)) return ("newPassword", "Enter a new password.");
+        using (var check = keystore.Unseal(session.UserId, current))
+        {
+            if (check is null) return ("currentPassword", "The current password is not correct.");
+        }
+        if (NetworkInitializer.PasswordProblem(replacement) is { } problem) return ("newPassword", $"The new password is too weak: {problem}.");
+        if (replacement == current) return ("newPassword", "The new password must differ from the current one.");
+        if (replacement.Contains(session.UserId, StringComparison.OrdinalIgnoreCase)) return ("newPassword", "The new password must not contain your user name.");
+        var secret = session.Keys.ExportSecret();
+        try
+        {
+            keystore.Put(session.UserId, Seal(session.UserId, replacement, secret), mustChangePassword: false);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(secret);
+        }
+        session.MustChangePassword = false;
+        Log.PasswordChanged(logger, session.UserId);
+        return null;
+    }
+
+    /// <summary>
+    /// Gives a user a new one-time password (they must change it at their next login), keeping their keys through the
+    /// organisation's escrow. Ends the user's sessions. The caller checks that the actor may do this.
+    /// </summary>
+    public string? ResetPassword(string userId)
+    {
+        if (keystore.GetEscrow(userId) is not { } escrow) return null;
+        var secret = KeyEscrow.Open(userId, escrow, organisation.Keys.Encryption);
+        if (secret is null) return null;
+        try
+        {
+            var oneTime = NetworkInitializer.GeneratePassword()[..12];
+            keystore.Put(userId, Seal(userId, oneTime, secret), mustChangePassword: true);
+            sessions.CloseAllOf(userId);
+            Log.PasswordReset(logger, userId);
+            return oneTime;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(secret);
+        }
+    }
+
+    /// <summary>
+    /// Makes keys and a one-time password for a new user and stores them (sealed, with escrow). The caller registers the
+    /// public keys on the chain, and calls <see cref="ForgetLogin"/> if that fails.
+    /// </summary>
+    public (UserKeys Keys, string OneTimePassword) PrepareLogin(string userId)
+    {
+        var secret = RandomNumberGenerator.GetBytes(UserKeys.SecretLength);
+        try
+        {
+            var oneTime = NetworkInitializer.GeneratePassword()[..12];
+            keystore.Put(userId, Seal(userId, oneTime, secret), mustChangePassword: true, KeyEscrow.Seal(userId, secret, organisation.EncryptionKey));
+            return (UserKeys.FromSecret(secret), oneTime);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(secret);
+        }
+    }
+
+    /// <summary>Removes a login whose registration did not commit.</summary>
+    public void ForgetLogin(string userId) => keystore.Remove(userId);
+
+    private SealedSecret Seal(string userId, string password, byte[] secret) =>
+        PasswordSealing.Seal(password, secret, Keystore.Context(userId), RandomNumberGenerator.GetBytes(PasswordSealing.SaltLength),
+            RandomNumberGenerator.GetBytes(PasswordSealing.NonceLength), options.PasswordHashing);
+}

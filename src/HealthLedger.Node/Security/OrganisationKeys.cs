@@ -1,0 +1,69 @@
+using System.Security.Cryptography;
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Node.Hosting;
+using HealthLedger.Node.Ledger;
+
+namespace HealthLedger.Node.Security;
+
+/// <summary>
+/// The keys of the organisation this node serves (custodian of its records): signing, decryption of the records
+/// sealed to it, escrow of its users' keys, and the secret of its blind indexes.
+/// </summary>
+public sealed class OrganisationKeys : IDisposable
+{
+    private readonly byte[] _blindIndexKey;
+
+    private OrganisationKeys(string id, UserKeys keys, byte[] blindIndexKey)
+    {
+        Id = id;
+        Keys = keys;
+        _blindIndexKey = blindIndexKey;
+    }
+
+    /// <summary>The organisation id.</summary>
+    public string Id { get; }
+
+    /// <summary>Its key pairs.</summary>
+    public UserKeys Keys { get; }
+
+    /// <summary>Its public encryption key.</summary>
+    public EncryptionPublicKey EncryptionKey => Keys.Encryption.PublicKey;
+
+    /// <summary>Loads the organisation key file of a data folder and finds its organisation on the chain.</summary>
+    public static OrganisationKeys Load(DataDirectory data, LedgerNode node)
+    {
+        var secret = DataDirectory.ReadSecret(data.OrganisationKeyPath, UserKeys.SecretLength);
+        try
+        {
+            var keys = UserKeys.FromSecret(secret);
+            var signer = node.GetState(StateKeys.Signer(keys.Signing.PublicKey)) is { } bytes ? SignerRecord.TryDecode(bytes) : null;
+            if (signer is not { Kind: SignerKind.Organisation })
+            {
+                keys.Dispose();
+                throw new LedgerIntegrityException($"The organisation key in {data.OrganisationKeyPath} belongs to no organisation of this network.");
+            }
+            var indexKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, info: "HealthLedger/blind-index/v1"u8.ToArray());
+            return new OrganisationKeys(signer.Id, keys, indexKey);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(secret);
+        }
+    }
+
+    /// <summary>
+    /// A blind index: HMAC-SHA256 of the normalised value (trimmed, upper case) under the organisation's secret.
+    /// Equal values give equal indexes; the index reveals nothing without the secret.
+    /// </summary>
+    public Hash256 BlindIndex(string value) =>
+        new(HMACSHA256.HashData(_blindIndexKey, System.Text.Encoding.UTF8.GetBytes(value.Trim().ToUpperInvariant())));
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Keys.Dispose();
+        CryptographicOperations.ZeroMemory(_blindIndexKey);
+    }
+}
