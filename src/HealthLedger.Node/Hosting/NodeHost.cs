@@ -1,4 +1,11 @@
 using HealthLedger.Node.Api;
+using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Security;
+using HealthLedger.Storage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.FileProviders;
 using HealthLedger.Node.Ledger;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -39,10 +46,46 @@ public static class NodeHost
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             configureLogging?.Invoke(builder.Logging);
 
+            var data = new DataDirectory(options.DataDirectory);
             builder.Services.AddSingleton(node);
             builder.Services.AddSingleton(options);
             builder.Services.AddSingleton(clock ?? TimeProvider.System);
             builder.Services.AddHostedService<BlockProducer>();
+            builder.Services.AddSingleton(_ => Keystore.Open(data.KeystorePath));
+            builder.Services.AddSingleton(_ => OrganisationKeys.Load(data, node));
+            builder.Services.AddSingleton<SessionStore>();
+            builder.Services.AddSingleton<AccountService>();
+            builder.Services.AddSingleton<HospitalRecords>();
+            builder.Services.AddSingleton<HospitalService>();
+            builder.Services.AddSingleton<HospitalReports>();
+            builder.Services.AddDataProtection()
+                .SetApplicationName("HealthLedger")
+                .PersistKeysToFileSystem(Directory.CreateDirectory(Path.Combine(data.Root, "keys", "web")));
+            builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+                .AddCookie(o =>
+                {
+                    o.LoginPath = "/login";
+                    o.LogoutPath = "/logout";
+                    o.AccessDeniedPath = "/denied";
+                    o.Cookie.Name = "healthledger";
+                    o.Cookie.HttpOnly = true;
+                    o.Cookie.SameSite = SameSiteMode.Strict;
+                    o.ExpireTimeSpan = SessionStore.Lifetime;
+                    o.Events.OnValidatePrincipal = context =>
+                    {
+                        if (context.HttpContext.UserSession() is null) context.RejectPrincipal();
+                        return Task.CompletedTask;
+                    };
+                })
+                .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
+            builder.Services.AddAuthorization();
+            builder.Services.AddRazorPages(o =>
+            {
+                o.Conventions.AuthorizeFolder("/");
+                o.Conventions.AllowAnonymousToPage("/Login");
+                o.Conventions.AllowAnonymousToPage("/Error");
+            });
+            builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
             builder.Services.AddProblemDetails();
             builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
             {
@@ -53,17 +96,30 @@ public static class NodeHost
             }));
 
             var app = builder.Build();
+            _ = app.Services.GetRequiredService<HospitalRecords>(); // decrypt the read model before serving
             app.UseExceptionHandler();
             app.UseStatusCodePages();
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = new EmbeddedFileProvider(typeof(NodeHost).Assembly, "assets"), RequestPath = "/assets" });
+            app.UseAuthentication();
+            app.UseAuthorization();
+            app.UseMiddleware<PasswordChangeGate>();
             app.MapOpenApi();
             app.MapScalarApiReference("/api/reference");
             app.MapHealthApi();
             app.MapLedgerApi();
             app.MapTransactionsApi();
-            app.MapGet("/", () => Results.Redirect("/api/reference")).ExcludeFromDescription();
+            app.MapAuthApi();
+            app.MapPatientsApi();
+            app.MapDoctorsApi();
+            app.MapReportsApi();
+            app.MapRazorPages();
             app.Lifetime.ApplicationStarted.Register(() =>
                 Log.NodeReady(app.Logger, node.NodeId, node.Network.NetworkId, node.Tip.Height, node.Tip.StateRoot.ToString()));
-            app.Lifetime.ApplicationStopped.Register(node.Dispose);
+            app.Lifetime.ApplicationStopped.Register(() =>
+            {
+                app.Services.GetRequiredService<SessionStore>().Dispose();
+                node.Dispose();
+            });
             return app;
         }
         catch

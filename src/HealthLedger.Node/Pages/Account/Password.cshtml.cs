@@ -1,0 +1,44 @@
+using HealthLedger.Node.Security;
+using Microsoft.AspNetCore.Mvc;
+
+namespace HealthLedger.Node.Pages.Account;
+
+public sealed class PasswordModel(AccountService accounts) : HospitalPage
+{
+    [BindProperty]
+    public string? CurrentPassword { get; set; }
+
+    [BindProperty]
+    public string? NewPassword { get; set; }
+
+    [BindProperty]
+    public string? ConfirmPassword { get; set; }
+
+    public bool Done { get; set; }
+
+    public void OnGet()
+    {
+    }
+
+    public IActionResult OnPost()
+    {
+        if (NewPassword != ConfirmPassword)
+        {
+            ModelState.AddModelError(nameof(ConfirmPassword), "The two new passwords differ.");
+            return Page();
+        }
+        var wasOneTime = Me.MustChangePassword;
+        if (accounts.ChangePassword(Me, CurrentPassword, NewPassword) is { } error)
+        {
+            ModelState.AddModelError(char.ToUpperInvariant(error.Field[0]) + error.Field[1..], error.Message);
+            return Page();
+        }
+        if (wasOneTime)
+        {
+            Flash = "Your password was changed.";
+            return Redirect("/");
+        }
+        Done = true;
+        return Page();
+    }
+}

@@ -1,0 +1,77 @@
+using System.Globalization;
+using HealthLedger.Core.Records;
+using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Security;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace HealthLedger.Node.Pages;
+
+/// <summary>Base of the signed-in pages: the session, field errors into ModelState, outcomes into pages.</summary>
+public abstract class HospitalPage : PageModel
+{
+    /// <summary>The signed-in user's session (pages require sign-in; the cookie is rejected when the session ended).</summary>
+    public UserSession Me => HttpContext.UserSession() ?? throw new InvalidOperationException("No session.");
+
+    /// <summary>A one-time message carried across a redirect.</summary>
+    [TempData]
+    public string? Flash { get; set; }
+
+    /// <summary>A message for the whole form (not tied to a field).</summary>
+    public string? FormError { get; set; }
+
+    /// <summary>Puts field errors next to their inputs (<c>Input.FieldName</c>).</summary>
+    protected void AddErrors(FieldErrors? errors, string prefix = "Input")
+    {
+        if (errors is null) return;
+        foreach (var (field, messages) in errors.ToDictionary())
+        {
+            var property = field == "conditions" ? "ConditionsText" : char.ToUpperInvariant(field[0]) + field[1..];
+            foreach (var message in messages) ModelState.AddModelError($"{prefix}.{property}", message);
+        }
+    }
+
+    /// <summary>A failed outcome as a page: 403 and 404 pages, or the form again with its messages.</summary>
+    protected IActionResult Failure<T>(Outcome<T> outcome, Func<IActionResult> showForm)
+    {
+        switch (outcome.Kind)
+        {
+            case OutcomeKind.Forbidden:
+                return Denied(outcome.Message);
+            case OutcomeKind.NotFound:
+                Response.StatusCode = 404;
+                return Partial("_Message", new MessageModel("Not found", outcome.Message ?? "It does not exist."));
+            case OutcomeKind.Invalid:
+                AddErrors(outcome.Errors);
+                FormError = "Please correct the fields marked below.";
+                return showForm();
+            default:
+                FormError = outcome.Message;
+                return showForm();
+        }
+    }
+
+    /// <summary>The access-denied page with status 403.</summary>
+    protected IActionResult Denied(string? message)
+    {
+        Response.StatusCode = 403;
+        return Partial("_Message", new MessageModel("Access denied", message ?? "You may not open this page."));
+    }
+
+    public static string Money(decimal amount) => amount.ToString("#,##0.00", CultureInfo.InvariantCulture);
+
+    public static string When(DateTime at) => at.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+
+    public static string EntryTitle(EntryType type) => type switch
+    {
+        EntryType.Admission => "Admission",
+        EntryType.Visit => "Visit / consultation",
+        EntryType.Transfer => "Transfer",
+        EntryType.Discharge => "Discharge",
+        EntryType.Charge => "Charge",
+        _ => "Payment",
+    };
+}
+
+/// <summary>A titled message page.</summary>
+public sealed record MessageModel(string Title, string Message);

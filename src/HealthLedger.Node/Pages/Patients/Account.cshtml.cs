@@ -1,0 +1,66 @@
+using HealthLedger.Core.Records;
+using HealthLedger.Node.Hospital;
+using Microsoft.AspNetCore.Mvc;
+
+namespace HealthLedger.Node.Pages.Patients;
+
+public sealed class PatientAccountModel(HospitalService hospital, TimeProvider clock) : HospitalPage
+{
+    [BindProperty]
+    public EntryInput Charge { get; set; } = new();
+
+    [BindProperty]
+    public EntryInput Payment { get; set; } = new();
+
+    public PatientView? Patient { get; private set; }
+
+    public AccountView? Account { get; private set; }
+
+    public IActionResult OnGet(string id, string? corrects)
+    {
+        if (Load(id) is { } failed) return failed;
+        var now = DateTime.SpecifyKind(clock.GetUtcNow().UtcDateTime, DateTimeKind.Unspecified);
+        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMinute));
+        Charge = new EntryInput { OccurredAt = now, Quantity = 1 };
+        Payment = new EntryInput { OccurredAt = now };
+        if (corrects is not null && Account!.Lines.FirstOrDefault(l => l.Entry.Id == corrects)?.Entry is { } old)
+        {
+            var d = old.Details;
+            if (old.Type == EntryType.Charge) Charge = new EntryInput { CorrectsId = old.Id, OccurredAt = d.OccurredAt, Service = d.Service, Quantity = d.Quantity, UnitPrice = d.UnitPrice };
+            else Payment = new EntryInput { CorrectsId = old.Id, OccurredAt = d.OccurredAt, Amount = d.Amount, Method = d.Method };
+        }
+        return Page();
+    }
+
+    public Task<IActionResult> OnPostChargeAsync(string id, CancellationToken ct) => Add(id, Charge, "charge", "Charge", ct);
+
+    public Task<IActionResult> OnPostPaymentAsync(string id, CancellationToken ct) => Add(id, Payment, "payment", "Payment", ct);
+
+    private async Task<IActionResult> Add(string id, EntryInput input, string type, string prefix, CancellationToken ct)
+    {
+        if (Load(id) is { } failed) return failed;
+        input.Type = type;
+        var outcome = await hospital.AddEntryAsync(Me, id, input, ct);
+        if (!outcome.IsOk)
+        {
+            if (outcome.Kind == OutcomeKind.Invalid)
+            {
+                AddErrors(outcome.Errors, prefix);
+                FormError = "Please correct the fields marked below.";
+                return Page();
+            }
+            return Failure(outcome, Page);
+        }
+        Flash = $"{char.ToUpperInvariant(type[0])}{type[1..]} recorded in block {outcome.Value!.Height}.";
+        return Redirect($"/patients/{id}/account");
+    }
+
+    private IActionResult? Load(string id)
+    {
+        var account = hospital.Account(Me, id);
+        if (!account.IsOk) return Failure(account, Page);
+        Account = account.Value;
+        Patient = hospital.GetPatient(Me, id).Value;
+        return null;
+    }
+}

@@ -1,0 +1,34 @@
+using HealthLedger.Node.Hospital;
+using Microsoft.AspNetCore.Mvc;
+
+namespace HealthLedger.Node.Pages.Patients;
+
+public sealed class PatientsIndexModel(HospitalService hospital, TimeProvider clock) : HospitalPage
+{
+    [BindProperty(SupportsGet = true)]
+    public string? Search { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public string? Condition { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public string? Sort { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public bool Desc { get; set; }
+
+    [BindProperty(SupportsGet = true, Name = "page")]
+    public int PageNumber { get; set; } = 1;
+
+    public Page<PatientView> Result { get; private set; } = new([], 0, 1, 20);
+
+    public DateOnly Today => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+
+    public IActionResult OnGet()
+    {
+        var outcome = hospital.ListPatients(Me, new PatientQuery(Search, Condition, Sort, Desc, PageNumber, 20));
+        if (!outcome.IsOk) return Failure(outcome, Page);
+        Result = outcome.Value!;
+        return Page();
+    }
+}

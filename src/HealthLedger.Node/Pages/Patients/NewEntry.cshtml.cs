@@ -1,0 +1,55 @@
+using HealthLedger.Core.Model;
+using HealthLedger.Node.Hospital;
+using Microsoft.AspNetCore.Mvc;
+
+namespace HealthLedger.Node.Pages.Patients;
+
+public sealed class NewEntryModel(HospitalService hospital, TimeProvider clock) : HospitalPage
+{
+    [BindProperty]
+    public EntryInput Input { get; set; } = new();
+
+    public PatientView? Patient { get; private set; }
+
+    public IReadOnlyList<DoctorView> Doctors { get; private set; } = [];
+
+    public IActionResult OnGet(string id, string? type, string? corrects)
+    {
+        if (Load(id) is { } failed) return failed;
+        Input.Type = Me.Role == Role.Doctor ? "visit" : type ?? "admission";
+        Input.CorrectsId = corrects;
+        Input.OccurredAt = DateTime.SpecifyKind(clock.GetUtcNow().UtcDateTime, DateTimeKind.Unspecified).AddSeconds(-clock.GetUtcNow().Second);
+        if (Me.Role == Role.Doctor) Input.DoctorId = Me.UserId;
+        if (corrects is not null && hospital.Entries(Me, id).Value?.FirstOrDefault(e => e.Id == corrects) is { } old)
+        {
+            Input = new EntryInput
+            {
+                Type = old.Type.ToString().ToLowerInvariant(), CorrectsId = old.Id, OccurredAt = old.Details.OccurredAt, DoctorId = old.DoctorId,
+                Ward = old.Details.Ward, Bed = old.Details.Bed, Reason = old.Details.Reason, Notes = old.Details.Notes,
+                Diagnosis = old.Details.Diagnosis, Summary = old.Details.Summary,
+            };
+        }
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(string id, CancellationToken ct)
+    {
+        if (Load(id) is { } failed) return failed;
+        var outcome = await hospital.AddEntryAsync(Me, id, Input, ct);
+        if (!outcome.IsOk) return Failure(outcome, Page);
+        Flash = $"Entry saved in block {outcome.Value!.Height}.";
+        return Redirect($"/patients/{id}");
+    }
+
+    private IActionResult? Load(string id)
+    {
+        var patient = hospital.GetPatient(Me, id);
+        if (!patient.IsOk) return Failure(patient, Page);
+        if (Me.Role is not (Role.Admin or Role.Doctor)) return Denied("Only staff add entries.");
+        Patient = patient.Value;
+        Doctors = Me.Role == Role.Doctor
+            ? hospital.GetDoctor(Me, Me.UserId).Value is { } self ? [self] : []
+            : hospital.ListDoctors(Me, new DoctorQuery(PageSize: 200)).Items;
+        return null;
+    }
+}

@@ -1,0 +1,47 @@
+using HealthLedger.Node.Hospital;
+using Microsoft.AspNetCore.Mvc;
+
+namespace HealthLedger.Node.Pages.Reports;
+
+public sealed class ReportsModel(HospitalReports reports) : HospitalPage
+{
+    [BindProperty(SupportsGet = true)]
+    public string Period { get; set; } = "month";
+
+    public IReadOnlyList<HospitalReports.ConditionCount> Conditions { get; private set; } = [];
+    public IReadOnlyList<HospitalReports.AdmissionsRow> Admissions { get; private set; } = [];
+    public IReadOnlyList<HospitalReports.WardOccupancy> Occupancy { get; private set; } = [];
+    public IReadOnlyList<HospitalReports.RevenueRow> Revenue { get; private set; } = [];
+    public IReadOnlyList<HospitalReports.Outstanding> Outstanding { get; private set; } = [];
+
+    public IActionResult OnGet()
+    {
+        if (Period is not ("day" or "week" or "month")) Period = "month";
+        var conditions = reports.PatientsByCondition(Me);
+        if (!conditions.IsOk) return Failure(conditions, Page);
+        Conditions = conditions.Value!;
+        Admissions = reports.AdmissionsAndDischarges(Me, Period).Value!;
+        Occupancy = reports.BedOccupancy(Me).Value!;
+        Revenue = reports.Revenue(Me, Period).Value!;
+        Outstanding = reports.OutstandingBalances(Me).Value!;
+        return Page();
+    }
+
+    public IActionResult OnGetCsv(string report)
+    {
+        if (Period is not ("day" or "week" or "month")) Period = "month";
+        var (name, csv) = report switch
+        {
+            "admissions" => Csv(reports.AdmissionsAndDischarges(Me, Period), ["periodStart", "admissions", "discharges"], r => [r.PeriodStart, r.Admissions, r.Discharges]),
+            "occupancy" => Csv(reports.BedOccupancy(Me), ["ward", "occupied", "beds"], r => [r.Ward, r.Occupied, string.Join(' ', r.Beds.Select(b => b.Bed))]),
+            "revenue" => Csv(reports.Revenue(Me, Period), ["periodStart", "charges", "payments"], r => [r.PeriodStart, r.Charges, r.Payments]),
+            "outstanding" => Csv(reports.OutstandingBalances(Me), ["patientId", "mrn", "balance"], r => [r.PatientId, r.Mrn, r.Balance]),
+            _ => Csv(reports.PatientsByCondition(Me), ["condition", "patients"], r => [r.Condition, r.Patients]),
+        };
+        if (csv is null) return Denied("Only admins see the reports.");
+        return File(System.Text.Encoding.UTF8.GetBytes(csv), "text/csv", $"{name}.csv");
+
+        (string, string?) Csv<T>(Outcome<IReadOnlyList<T>> o, string[] header, Func<T, object?[]> row) =>
+            (report, o.IsOk ? HospitalReports.Csv(header, o.Value!.Select(row)) : null);
+    }
+}

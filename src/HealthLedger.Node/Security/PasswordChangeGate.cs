@@ -1,0 +1,23 @@
+using Microsoft.AspNetCore.Http;
+
+namespace HealthLedger.Node.Security;
+
+/// <summary>Sends a web user who still has a one-time password to the password page before anything else.</summary>
+public sealed class PasswordChangeGate(RequestDelegate next)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        var path = context.Request.Path;
+        if (path.StartsWithSegments("/api") || path.StartsWithSegments("/assets") || path.StartsWithSegments("/account/password")
+            || path.StartsWithSegments("/logout") || path.StartsWithSegments("/login") || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/openapi"))
+        {
+            return next(context);
+        }
+        if (context.User.Identity?.IsAuthenticated == true && context.UserSession() is { MustChangePassword: true })
+        {
+            context.Response.Redirect("/account/password");
+            return Task.CompletedTask;
+        }
+        return next(context);
+    }
+}
