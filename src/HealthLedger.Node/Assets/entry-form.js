@@ -1,6 +1,6 @@
 // Shows only the fields that apply to the chosen entry type (all fields stay usable without JavaScript).
 (function () {
-  var select = document.getElementById('entry-type');
+  var select = document.getElementById('Input_Type');
   if (!select) return;
   function update() {
     document.querySelectorAll('[data-for]').forEach(function (el) {

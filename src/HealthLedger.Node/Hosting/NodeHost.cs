@@ -44,6 +44,8 @@ public static class NodeHost
                 o.UseUtcTimestamp = true;
             });
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            // The web cookie keys live in keys/web with the node's other keys (same file permissions); no XML encryptor is used.
+            builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
             configureLogging?.Invoke(builder.Logging);
 
             var data = new DataDirectory(options.DataDirectory);
@@ -73,7 +75,8 @@ public static class NodeHost
                     o.ExpireTimeSpan = SessionStore.Lifetime;
                     o.Events.OnValidatePrincipal = context =>
                     {
-                        if (context.HttpContext.UserSession() is null) context.RejectPrincipal();
+                        var token = context.Principal?.FindFirst(SessionAuthenticationHandler.SessionClaim)?.Value;
+                        if (context.HttpContext.RequestServices.GetRequiredService<SessionStore>().Find(token) is null) context.RejectPrincipal();
                         return Task.CompletedTask;
                     };
                 })

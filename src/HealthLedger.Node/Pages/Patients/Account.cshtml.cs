@@ -19,8 +19,7 @@ public sealed class PatientAccountModel(HospitalService hospital, TimeProvider c
     public IActionResult OnGet(string id, string? corrects)
     {
         if (Load(id) is { } failed) return failed;
-        var now = DateTime.SpecifyKind(clock.GetUtcNow().UtcDateTime, DateTimeKind.Unspecified);
-        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMinute));
+        var now = HospitalClock.NowToTheMinute(clock);
         Charge = new EntryInput { OccurredAt = now, Quantity = 1 };
         Payment = new EntryInput { OccurredAt = now };
         if (corrects is not null && Account!.Lines.FirstOrDefault(l => l.Entry.Id == corrects)?.Entry is { } old)

@@ -18,7 +18,7 @@ public sealed class NewEntryModel(HospitalService hospital, TimeProvider clock) 
         if (Load(id) is { } failed) return failed;
         Input.Type = Me.Role == Role.Doctor ? "visit" : type ?? "admission";
         Input.CorrectsId = corrects;
-        Input.OccurredAt = DateTime.SpecifyKind(clock.GetUtcNow().UtcDateTime, DateTimeKind.Unspecified).AddSeconds(-clock.GetUtcNow().Second);
+        Input.OccurredAt = HospitalClock.NowToTheMinute(clock);
         if (Me.Role == Role.Doctor) Input.DoctorId = Me.UserId;
         if (corrects is not null && hospital.Entries(Me, id).Value?.FirstOrDefault(e => e.Id == corrects) is { } old)
         {

@@ -1,0 +1,45 @@
+using Microsoft.Playwright;
+
+namespace HealthLedger.Browser.Tests;
+
+/// <summary>Steps a person takes in the UI.</summary>
+internal static class Pages
+{
+    public static async Task LoginAsync(this IPage page, string user, string password)
+    {
+        await page.GotoAsync("/login");
+        await page.GetByLabel("User name").FillAsync(user);
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+    }
+
+    public static async Task LogoutAsync(this IPage page) => await page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
+
+    /// <summary>Registers a doctor as a signed-in admin; returns the one-time password.</summary>
+    public static async Task<string> RegisterDoctorAsync(this IPage page, string id, string name, string specialty, bool onCall = false)
+    {
+        await page.GotoAsync("/doctors/register");
+        await page.GetByLabel("Doctor id (user name) *").FillAsync(id);
+        await page.GetByLabel("Name *").FillAsync(name);
+        await page.GetByLabel("Specialty *").FillAsync(specialty);
+        await page.GetByLabel("Department *").FillAsync("Internal Medicine");
+        await page.GetByLabel("Licence number *").FillAsync("LIC-" + id);
+        if (onCall) await page.GetByLabel("On call now").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Register doctor" }).ClickAsync();
+        return await page.GetByTestId("otp").InnerTextAsync();
+    }
+
+    /// <summary>Registers a patient as a signed-in admin; returns (patient id, one-time password).</summary>
+    public static async Task<(string Id, string Password)> RegisterPatientAsync(this IPage page, string mrn, string name, string condition = "Asthma")
+    {
+        await page.GotoAsync("/patients/register");
+        await page.GetByLabel("MRN (hospital number) *").FillAsync(mrn);
+        await page.GetByLabel("Full name *").FillAsync(name);
+        await page.GetByLabel("Date of birth *").FillAsync("1975-06-15");
+        await page.GetByLabel("Gender *").SelectOptionAsync("female");
+        await page.GetByLabel("Phone").FillAsync("+44 20 7946 0000");
+        await page.GetByLabel("Diseases / conditions (one per line)").FillAsync(condition);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Register patient" }).ClickAsync();
+        return (await page.GetByTestId("new-user").InnerTextAsync(), await page.GetByTestId("otp").InnerTextAsync());
+    }
+}
