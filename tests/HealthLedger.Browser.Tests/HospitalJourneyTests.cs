@@ -64,12 +64,16 @@ public class HospitalJourneyTests
         await admin.GetByLabel("Method *").SelectOptionAsync("card");
         await admin.GetByRole(AriaRole.Button, new() { Name = "Record payment" }).ClickAsync();
         await Assertions.Expect(admin.GetByTestId("balance")).ToHaveTextAsync("261.50");
+        await admin.ShotAsync("account");
 
         await admin.GotoAsync("/reports");
         await Assertions.Expect(admin.GetByTestId("report-conditions")).ToContainTextAsync("Diabetes");
         await Assertions.Expect(admin.GetByTestId("report-admissions")).ToContainTextAsync("1");
         await Assertions.Expect(admin.GetByTestId("report-occupancy")).ToContainTextAsync("W1");
         await Assertions.Expect(admin.GetByTestId("total-outstanding")).ToHaveTextAsync("261.50");
+        await admin.ShotAsync("reports");
+        await admin.GotoAsync($"/patients/{janeId}");
+        await admin.ShotAsync("patient");
 
         // The patient's report prints cleanly: navigation and forms are hidden in print, the content stays.
         await patient.GotoAsync($"/patients/{janeId}/report");

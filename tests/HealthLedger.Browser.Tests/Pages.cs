@@ -13,6 +13,15 @@ internal static class Pages
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
     }
 
+    /// <summary>Saves a full-page screenshot when HEALTHLEDGER_SCREENSHOTS names a folder (used to refresh the docs' pictures).</summary>
+    public static async Task ShotAsync(this IPage page, string name)
+    {
+        if (Environment.GetEnvironmentVariable("HEALTHLEDGER_SCREENSHOTS") is { Length: > 0 } folder)
+        {
+            await page.ScreenshotAsync(new() { Path = Path.Combine(folder, name + ".png"), FullPage = true });
+        }
+    }
+
     public static async Task LogoutAsync(this IPage page) => await page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
 
     /// <summary>Registers a doctor as a signed-in admin; returns the one-time password.</summary>
