@@ -7,5 +7,6 @@ var root = new RootCommand("HealthLedger: medical records on a permissioned, Byz
     UpCommand.Create(),
     VerifyCommand.Create(),
     LoadCommand.Create(),
+    SeedCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -24,6 +24,8 @@ public sealed class LedgerNode : IDisposable
     private readonly SigningKeyPair _nodeKey;
     private readonly ConcurrentDictionary<Hash256, TaskCompletionSource<CommittedTransaction>> _waiters = new();
 
+    private FileStream? _lock;
+
     private LedgerNode(LedgerStore store, WorldState state, NetworkConfig network, BlockHeader tip, SigningKeyPair nodeKey, string nodeId, NodeOptions options)
     {
         _store = store;
@@ -61,6 +63,7 @@ public sealed class LedgerNode : IDisposable
         if (!data.HasNetwork) throw new LedgerIntegrityException($"{data.Root} holds no network; run 'healthledger init' first.");
         LedgerStore? store = null;
         SigningKeyPair? nodeKey = null;
+        var exclusive = AcquireLock(data);
         try
         {
             store = LedgerStore.Open(data.LedgerPath, create: false, new LedgerStoreOptions { DurableCommits = options.DurableCommits });
@@ -71,19 +74,34 @@ public sealed class LedgerNode : IDisposable
             var nodeId = state.TryGet(StateKeys.Signer(nodeKey.PublicKey), out var signerBytes) && SignerRecord.TryDecode(signerBytes) is { Kind: SignerKind.Node } signer
                 ? signer.Id
                 : throw new LedgerIntegrityException($"This node's key {nodeKey.PublicKey} is not a node of network '{network.NetworkId}'.");
-            return new LedgerNode(store, state, network, tip, nodeKey, nodeId, options);
+            return new LedgerNode(store, state, network, tip, nodeKey, nodeId, options) { _lock = exclusive };
         }
         catch (Exception e) when (e is StoreCorruptException or InvalidDataException)
         {
             store?.Dispose();
             nodeKey?.Dispose();
+            exclusive.Dispose();
             throw new LedgerIntegrityException(e.Message);
         }
         catch
         {
             store?.Dispose();
             nodeKey?.Dispose();
+            exclusive.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>One process per data folder: holds <c>node.lock</c> exclusively while the node runs.</summary>
+    private static FileStream AcquireLock(DataDirectory data)
+    {
+        try
+        {
+            return new FileStream(Path.Combine(data.Root, "node.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new LedgerIntegrityException($"Another HealthLedger process is using {data.Root} (node.lock is held); stop it first.");
         }
     }
 
@@ -300,5 +318,6 @@ public sealed class LedgerNode : IDisposable
         _store.Dispose();
         _nodeKey.Dispose();
         _stateLock.Dispose();
+        _lock?.Dispose();
     }
 }

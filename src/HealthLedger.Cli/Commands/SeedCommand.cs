@@ -1,0 +1,64 @@
+using System.CommandLine;
+using HealthLedger.Cli.Seeding;
+using HealthLedger.Node.Hosting;
+using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Security;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace HealthLedger.Cli.Commands;
+
+internal static class SeedCommand
+{
+    public static Command Create()
+    {
+        var data = CommonOptions.Data(required: true);
+        var patients = new Option<int>("--patients", "-n") { Description = "How many patients (default 200)", DefaultValueFactory = _ => 200 };
+        var doctors = new Option<int?>("--doctors") { Description = "How many doctors (default: one per 10 patients, at least 5)" };
+        var seed = new Option<int>("--seed") { Description = "Random seed, for the same data every time (default 1)", DefaultValueFactory = _ => 1 };
+        var command = new Command("seed",
+            "Fill a stopped node's network with realistic synthetic doctors, patients, encounters and accounts through the real " +
+            $"transaction path (signed as the admin; needs {CommonOptions.PasswordVariable}). All personal data is synthetic and stored encrypted.")
+        { data, patients, doctors, seed };
+        command.SetAction((parse, ct) => Run(parse.GetValue(data)!, parse.GetValue(patients), parse.GetValue(doctors), parse.GetValue(seed), ct));
+        return command;
+    }
+
+    private static async Task<int> Run(string data, int patients, int? doctors, int seed, CancellationToken ct)
+    {
+        if (patients is < 1 or > 100_000) return CommonOptions.Fail("--patients must be between 1 and 100000");
+        if (CommonOptions.AdminPassword() is not { } password) return CommonOptions.Fail($"set {CommonOptions.PasswordVariable} to the admin's password");
+        Microsoft.AspNetCore.Builder.WebApplication app;
+        try
+        {
+            app = NodeHost.Build(new NodeOptions { DataDirectory = Path.GetFullPath(data) }, "http://127.0.0.1:0", l => l.SetMinimumLevel(LogLevel.Warning));
+        }
+        catch (LedgerIntegrityException e)
+        {
+            return CommonOptions.Fail(e.Message);
+        }
+        await app.StartAsync(ct);
+        try
+        {
+            var login = app.Services.GetRequiredService<AccountService>().Login("admin", password);
+            if (login.Session is not { } admin) return CommonOptions.Fail($"admin login failed: {login.Error}");
+            var seeder = new DemoSeeder(app.Services.GetRequiredService<HospitalService>(), admin, seed);
+            DemoSeeder.Result result = null!;
+            await AnsiConsole.Progress().AutoClear(false).StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask("Seeding patients", maxValue: patients);
+                result = await seeder.RunAsync(patients, doctors ?? Math.Max(5, patients / 10), done => task.Value = done, ct);
+            });
+            Console.WriteLine($"Seeded {result.Doctors} doctors, {result.Patients.Count} patients and {result.Entries} entries" +
+                (result.Failures > 0 ? $"; {result.Failures} writes failed" : "") + ".");
+            return result.Failures == 0 ? 0 : 1;
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+        }
+    }
+}
