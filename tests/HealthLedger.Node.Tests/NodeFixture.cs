@@ -17,6 +17,9 @@ internal sealed class NodeFixture : IAsyncDisposable
 {
     public const string Password = "fixture-admin-password";
 
+    /// <summary>The password users choose at their first login in tests.</summary>
+    public const string ChosenPassword = "a-fresh-strong-password";
+
     private readonly bool _ownsFolder;
 
     private NodeFixture(TempDirectory folder, bool ownsFolder, WebApplication app, UserKeys admin, InitResult init)
@@ -64,7 +67,7 @@ internal sealed class NodeFixture : IAsyncDisposable
         {
             admin = keystore.Unseal(NetworkInitializer.AdminUser, Password)!;
         }
-        var app = NodeHost.Build(new NodeOptions { DataDirectory = data, BatchDelay = TimeSpan.FromMilliseconds(5) }, "http://127.0.0.1:0",
+        var app = NodeHost.Build(new NodeOptions { DataDirectory = data, BatchDelay = TimeSpan.FromMilliseconds(5), PasswordHashing = Argon2Parameters.TestOnly }, "http://127.0.0.1:0",
             logging => logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync(TestContext.Current.CancellationToken);
         return new NodeFixture(folder, ownsFolder, app, admin, init);
@@ -78,6 +81,27 @@ internal sealed class NodeFixture : IAsyncDisposable
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new("application/octet-stream");
         return await Http.PostAsync(path, content, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>A client logged in through POST /api/v1/auth/token.</summary>
+    public async Task<HttpClient> LoginAsync(string user, string password)
+    {
+        using var response = await Http.PostAsJsonAsync("/api/v1/auth/token", new { username = user, password }, TestContext.Current.CancellationToken);
+        response.EnsureSuccessStatusCode();
+        var token = (await response.Content.ReadFromJsonAsync<TokenResponse>(TestContext.Current.CancellationToken))!;
+        var client = new HttpClient { BaseAddress = Http.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", token.AccessToken);
+        return client;
+    }
+
+    /// <summary>Logs in a new user with their one-time password and replaces it; returns the client and the new password.</summary>
+    public async Task<HttpClient> FirstLoginAsync(string user, string oneTimePassword)
+    {
+        var client = await LoginAsync(user, oneTimePassword);
+        const string password = ChosenPassword;
+        using var change = await client.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = oneTimePassword, newPassword = password }, TestContext.Current.CancellationToken);
+        change.EnsureSuccessStatusCode();
+        return client;
     }
 
     /// <summary>Stops the host but keeps the data folder.</summary>

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using HealthLedger.Cli.Seeding;
-using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -90,8 +90,17 @@ public sealed class PatientInput
         if (!e.IsEmpty) return (null, e);
         return (new PatientDetails
         {
-            Mrn = mrn.ToUpperInvariant(), FullName = name, DateOfBirth = DateOfBirth!.Value, Gender = gender, Phone = phone, Email = email,
-            Address = address, Conditions = conditions, EmergencyContact = emergency, BloodGroup = blood, Allergies = allergies,
+            Mrn = mrn.ToUpperInvariant(),
+            FullName = name,
+            DateOfBirth = DateOfBirth!.Value,
+            Gender = gender,
+            Phone = phone,
+            Email = email,
+            Address = address,
+            Conditions = conditions,
+            EmergencyContact = emergency,
+            BloodGroup = blood,
+            Allergies = allergies,
         }, e);
     }
 }
@@ -130,8 +139,15 @@ public sealed class DoctorInput
         if (!e.IsEmpty) return (id, null, e);
         return (id, new DoctorDetails
         {
-            Name = name, Specialty = specialty, Department = department, Qualification = qualification, LicenceNumber = licence,
-            Phone = phone, Email = email, ConsultationHours = hours, OnCall = OnCall,
+            Name = name,
+            Specialty = specialty,
+            Department = department,
+            Qualification = qualification,
+            LicenceNumber = licence,
+            Phone = phone,
+            Email = email,
+            ConsultationHours = hours,
+            OnCall = OnCall,
         }, e);
     }
 }

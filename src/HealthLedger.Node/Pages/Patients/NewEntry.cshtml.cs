@@ -24,9 +24,16 @@ public sealed class NewEntryModel(HospitalService hospital, TimeProvider clock) 
         {
             Input = new EntryInput
             {
-                Type = old.Type.ToString().ToLowerInvariant(), CorrectsId = old.Id, OccurredAt = old.Details.OccurredAt, DoctorId = old.DoctorId,
-                Ward = old.Details.Ward, Bed = old.Details.Bed, Reason = old.Details.Reason, Notes = old.Details.Notes,
-                Diagnosis = old.Details.Diagnosis, Summary = old.Details.Summary,
+                Type = old.Type.ToString().ToLowerInvariant(),
+                CorrectsId = old.Id,
+                OccurredAt = old.Details.OccurredAt,
+                DoctorId = old.DoctorId,
+                Ward = old.Details.Ward,
+                Bed = old.Details.Bed,
+                Reason = old.Details.Reason,
+                Notes = old.Details.Notes,
+                Diagnosis = old.Details.Diagnosis,
+                Summary = old.Details.Summary,
             };
         }
         return Page();
