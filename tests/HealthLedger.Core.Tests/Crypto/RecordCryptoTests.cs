@@ -1,0 +1,61 @@
+using CsCheck;
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Records;
+using HealthLedger.Testing;
+
+namespace HealthLedger.Core.Tests.Crypto;
+
+public class RecordCryptoTests
+{
+    private static readonly byte[] Aad = SealedRecordRef.Aad("pt-abc", 1);
+
+    [Fact]
+    public void Records_round_trip_and_any_altered_byte_or_wrong_binding_fails()
+    {
+        Gen.Select(Gen.Byte.Array[32], Gen.Byte.Array[12], Gen.Byte.Array[0, 400]).Sample((key, nonce, plaintext) =>
+        {
+            var ciphertext = RecordCrypto.Encrypt(key, nonce, plaintext, Aad);
+            Assert.True(RecordCrypto.TryDecrypt(key, ciphertext, Aad, out var back));
+            Assert.Equal(plaintext, back);
+            Assert.False(RecordCrypto.TryDecrypt(key, ciphertext, SealedRecordRef.Aad("pt-abc", 2), out _));
+            var altered = ciphertext.ToArray();
+            altered[altered.Length / 2] ^= 1;
+            Assert.False(RecordCrypto.TryDecrypt(key, altered, Aad, out _));
+        }, iter: 200);
+    }
+
+    [Fact]
+    public void Only_the_recipient_opens_an_envelope()
+    {
+        using var patient = TestNetwork.Keys(10);
+        using var organisation = TestNetwork.Keys(11);
+        using var stranger = TestNetwork.Keys(12);
+        var dataKey = Enumerable.Range(0, 32).Select(i => (byte)(i * 7)).ToArray();
+        var envelope = RecordCrypto.Wrap(dataKey, patient.Encryption.PublicKey, Enumerable.Repeat((byte)5, 32).ToArray(), Aad);
+        Assert.True(RecordCrypto.TryUnwrap(envelope, patient.Encryption, Aad, out var opened));
+        Assert.Equal(dataKey, opened);
+        Assert.False(RecordCrypto.TryUnwrap(envelope, stranger.Encryption, Aad, out _));
+        Assert.False(RecordCrypto.TryUnwrap(envelope with { Recipient = stranger.Encryption.PublicKey }, stranger.Encryption, Aad, out _));
+        Assert.False(RecordCrypto.TryUnwrap(envelope, patient.Encryption, SealedRecordRef.Aad("pt-other", 1), out _));
+        var tampered = envelope with { WrappedKey = [.. envelope.WrappedKey] };
+        tampered.WrappedKey[3] ^= 1;
+        Assert.False(RecordCrypto.TryUnwrap(tampered, patient.Encryption, Aad, out _));
+        var forOrg = RecordCrypto.Wrap(dataKey, organisation.Encryption.PublicKey, Enumerable.Repeat((byte)6, 32).ToArray(), Aad);
+        Assert.NotEqual(envelope.WrappedKey, forOrg.WrappedKey);
+        Assert.DoesNotContain(Convert.ToHexString(dataKey), Convert.ToHexString(envelope.WrappedKey));
+    }
+
+    [Fact]
+    public void Sealed_record_references_round_trip()
+    {
+        using var keys = TestNetwork.Keys(10);
+        var envelope = RecordCrypto.Wrap(new byte[32], keys.Encryption.PublicKey, new byte[32], Aad);
+        var reference = new SealedRecordRef(Hashing.Sha256("ct"u8), 99, [envelope, envelope]);
+        var w = new HealthLedger.Core.Encoding.CanonicalWriter();
+        reference.Write(w);
+        var r = new HealthLedger.Core.Encoding.CanonicalReader(w.WrittenSpan);
+        Assert.True(SealedRecordRef.TryRead(ref r, out var back) && r.End());
+        Assert.Equal(reference, back);
+        Assert.True(back.HasEnvelopeFor(keys.Encryption.PublicKey));
+    }
+}

@@ -1,0 +1,145 @@
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Records;
+using HealthLedger.Core.Transactions;
+using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Testing;
+
+namespace HealthLedger.Core.Tests.Records;
+
+/// <summary>The state machine's rules for patients, doctors and entries: it refuses what the UI would never send.</summary>
+public class RecordKindsTests
+{
+    private const ulong T = 1_700_000_100_000;
+
+    private sealed class Hospital : IDisposable
+    {
+        public TestNetwork Net { get; } = new();
+        public UserKeys Patient { get; } = TestNetwork.KeysFor("pt-jane");
+        public UserKeys Doctor { get; } = TestNetwork.KeysFor("dr-one");
+        public UserKeys Other { get; } = TestNetwork.KeysFor("dr-two");
+        private ulong _doctorNonce;
+
+        public Hospital()
+        {
+            var results = Net.Append(T, [RegisterDoctor("dr-one", Doctor), RegisterDoctor("dr-two", Other), RegisterPatient("pt-jane", Patient, "mrn-1")]);
+            Assert.All(results.Execution.Receipts, r => Assert.Equal(TxVerdict.Ok, r.Verdict));
+        }
+
+        public SealedRecordRef Sealed(params EncryptionPublicKey[] to) =>
+            new(Hashing.Sha256(BitConverter.GetBytes(to.Length + (int)Net.AdminNonce)), 64,
+                to.Select(k => RecordCrypto.Wrap(new byte[32], k, new byte[32], [])).ToList());
+
+        public EncryptionPublicKey OrgKey => Net.Organisation.Encryption.PublicKey;
+
+        public Transaction RegisterDoctor(string id, UserKeys keys) =>
+            Admin(new RegisterDoctorPayload(id, TestNetwork.OrgId, keys.Signing.PublicKey, keys.Encryption.PublicKey, Sealed(OrgKey)));
+
+        public Transaction RegisterPatient(string id, UserKeys keys, string mrn, bool withPatientEnvelope = true, bool withOrgEnvelope = true) =>
+            Admin(new RegisterPatientPayload(id, TestNetwork.OrgId, Hashing.Sha256(System.Text.Encoding.UTF8.GetBytes(mrn)), keys.Signing.PublicKey, keys.Encryption.PublicKey,
+                Sealed([.. withOrgEnvelope ? new[] { OrgKey } : [], .. withPatientEnvelope ? new[] { keys.Encryption.PublicKey } : []])));
+
+        public AddEntryPayload Entry(string id, EntryType type, string doctor = "dr-one", string corrects = "", string patient = "pt-jane") =>
+            new(id, patient, type, doctor, corrects, Sealed(OrgKey, Patient.Encryption.PublicKey));
+
+        public Transaction Admin(TxPayload payload)
+        {
+            Net.UseAdminNonce(Net.AdminNonce + 1);
+            return Transaction.Create(TestNetwork.NetworkId, Net.Admin.Signing, Net.AdminNonce, payload);
+        }
+
+        public Transaction AsDoctor(TxPayload payload) => Transaction.Create(TestNetwork.NetworkId, Doctor.Signing, ++_doctorNonce, payload);
+
+        public Transaction AsPatient(TxPayload payload) => Transaction.Create(TestNetwork.NetworkId, Patient.Signing, 1, payload);
+
+        public Receipt Run(Transaction tx) => Assert.Single(Net.Append(Net.Tip.Timestamp + 1, [tx]).Execution.Receipts);
+
+        public void Dispose()
+        {
+            Patient.Dispose();
+            Doctor.Dispose();
+            Other.Dispose();
+            Net.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Registration_creates_the_login_and_the_sealed_record_and_keeps_mrns_unique()
+    {
+        using var h = new Hospital();
+        Assert.Equal(Role.Patient, UserRecord.TryDecode(h.Net.State.TryGet(StateKeys.User("pt-jane"), out var u) ? u : [])!.Role);
+        var patient = PatientState.TryDecode(h.Net.State.TryGet(StateKeys.Patient("pt-jane"), out var p) ? p : [])!;
+        Assert.Equal(1, patient.Version);
+        using var other = TestNetwork.KeysFor("pt-john");
+        var duplicate = h.Run(h.RegisterPatient("pt-john", other, "mrn-1"));
+        Assert.Equal((TxVerdict.AlreadyExists, "a patient with this MRN is already registered"), (duplicate.Verdict, duplicate.Reason));
+    }
+
+    [Theory]
+    [InlineData(false, true, "no key envelope for the patient")]
+    [InlineData(true, false, "no key envelope for the organisation")]
+    public void A_record_without_envelopes_for_the_patient_and_the_organisation_is_refused(bool patientEnvelope, bool orgEnvelope, string reason)
+    {
+        using var h = new Hospital();
+        using var keys = TestNetwork.KeysFor("pt-new");
+        var tx = h.RegisterPatient("pt-new", keys, "mrn-9", patientEnvelope, orgEnvelope);
+        var receipt = patientEnvelope ? h.Run(tx) : null;
+        if (receipt is null)
+        {
+            Assert.Equal(TxVerdict.InvalidField, Transaction.TryDecode(tx.Encoded.Span, ChainPolicy.Default.MaxTxBytes, out _).Verdict);
+            return;
+        }
+        Assert.Equal(TxVerdict.InvalidField, receipt.Verdict);
+        Assert.Contains(reason, receipt.Reason);
+    }
+
+    [Fact]
+    public void Only_admins_register_and_patients_write_nothing()
+    {
+        using var h = new Hospital();
+        using var keys = TestNetwork.KeysFor("pt-new");
+        var byDoctor = h.Run(h.AsDoctor(new RegisterPatientPayload("pt-new", TestNetwork.OrgId, Hash256.Zero, keys.Signing.PublicKey, keys.Encryption.PublicKey, h.Sealed(h.OrgKey, keys.Encryption.PublicKey))));
+        Assert.Equal(TxVerdict.Unauthorized, byDoctor.Verdict);
+        Assert.Equal(TxVerdict.Unauthorized, h.Run(h.AsPatient(h.Entry("en-1", EntryType.Charge, doctor: ""))).Verdict);
+    }
+
+    [Fact]
+    public void Doctors_add_visits_only_for_patients_they_attend_and_only_as_themselves()
+    {
+        using var h = new Hospital();
+        Assert.Equal(TxVerdict.Unauthorized, h.Run(h.AsDoctor(h.Entry("en-1", EntryType.Visit))).Verdict); // not attending yet
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(h.Entry("en-2", EntryType.Admission))).Verdict);          // now attending
+        Assert.True(h.Net.State.TryGet(StateKeys.Attends("dr-one", "pt-jane"), out _));
+        Assert.Equal(TxVerdict.Ok, h.Run(h.AsDoctor(h.Entry("en-3", EntryType.Visit))).Verdict);
+        Assert.Equal(TxVerdict.Unauthorized, h.Run(h.AsDoctor(h.Entry("en-4", EntryType.Charge, doctor: "dr-one"))).Verdict);
+        Assert.Equal(TxVerdict.Unauthorized, h.Run(h.AsDoctor(h.Entry("en-5", EntryType.Visit, doctor: "dr-two"))).Verdict);
+    }
+
+    [Fact]
+    public void Entries_need_a_known_patient_and_doctor_a_fresh_id_and_corrections_of_the_same_type()
+    {
+        using var h = new Hospital();
+        Assert.Equal(TxVerdict.NotFound, h.Run(h.Admin(h.Entry("en-1", EntryType.Admission, patient: "pt-nobody"))).Verdict);
+        Assert.Equal(TxVerdict.NotFound, h.Run(h.Admin(h.Entry("en-1", EntryType.Admission, doctor: "dr-nobody"))).Verdict);
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(h.Entry("en-1", EntryType.Charge, doctor: ""))).Verdict);
+        Assert.Equal(TxVerdict.AlreadyExists, h.Run(h.Admin(h.Entry("en-1", EntryType.Charge, doctor: ""))).Verdict);
+        Assert.Equal(TxVerdict.InvalidField, h.Run(h.Admin(h.Entry("en-2", EntryType.Payment, doctor: "", corrects: "en-1"))).Verdict);
+        Assert.Equal(TxVerdict.NotFound, h.Run(h.Admin(h.Entry("en-2", EntryType.Charge, doctor: "", corrects: "en-404"))).Verdict);
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(h.Entry("en-2", EntryType.Charge, doctor: "", corrects: "en-1"))).Verdict);
+        Assert.Equal(TxVerdict.InvalidField, Transaction.TryDecode(h.Admin(h.Entry("en-3", EntryType.Admission, doctor: "")).Encoded.Span, 65536, out _).Verdict);
+    }
+
+    [Fact]
+    public void Updates_must_follow_the_current_version_and_doctors_may_update_themselves_only()
+    {
+        using var h = new Hospital();
+        Assert.Equal(TxVerdict.Conflict, h.Run(h.Admin(new UpdateRecordPayload(RecordSubject.Patient, "pt-jane", 3, h.Sealed(h.OrgKey, h.Patient.Encryption.PublicKey)))).Verdict);
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(new UpdateRecordPayload(RecordSubject.Patient, "pt-jane", 2, h.Sealed(h.OrgKey, h.Patient.Encryption.PublicKey)))).Verdict);
+        Assert.Equal(TxVerdict.Ok, h.Run(h.AsDoctor(new UpdateRecordPayload(RecordSubject.Doctor, "dr-one", 2, h.Sealed(h.OrgKey)))).Verdict);
+        Assert.Equal(TxVerdict.Unauthorized, h.Run(h.AsDoctor(new UpdateRecordPayload(RecordSubject.Doctor, "dr-two", 2, h.Sealed(h.OrgKey)))).Verdict);
+        Assert.Equal(TxVerdict.Unauthorized, h.Run(h.AsDoctor(new UpdateRecordPayload(RecordSubject.Patient, "pt-jane", 3, h.Sealed(h.OrgKey, h.Patient.Encryption.PublicKey)))).Verdict);
+        Assert.Equal(TxVerdict.NotFound, h.Run(h.Admin(new UpdateRecordPayload(RecordSubject.Doctor, "dr-nobody", 2, h.Sealed(h.OrgKey)))).Verdict);
+    }
+}
