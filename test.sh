@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every HealthLedger test (all test projects) and ends with one totals line:
 #   N passed, N failed, N skipped
-# Exits non-zero on any failure. Installs nothing that the .NET SDK does not already bring for now;
-# browser tests (a later milestone) will install Debian's chromium here when it is missing.
+# Exits non-zero on any failure. The browser tests drive a real Chromium: Debian's `chromium` package is
+# installed here when it is missing (as root, or through sudo); set CHROMIUM_PATH to use another build.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -10,6 +10,19 @@ if ! command -v dotnet >/dev/null 2>&1; then
   echo "error: the .NET 10 SDK is required (dotnet not found on PATH)" >&2
   exit 2
 fi
+
+if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "Installing Debian's chromium for the browser tests..."
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+    echo "error: chromium is missing and this user cannot install it; install the 'chromium' package or set CHROMIUM_PATH" >&2
+    exit 2
+  fi
+  $sudo apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null || {
+    echo "error: could not install chromium with apt-get" >&2
+    exit 2
+  }
+fi
+export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium)}"
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

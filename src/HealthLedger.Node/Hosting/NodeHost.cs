@@ -49,7 +49,7 @@ public static class NodeHost
             configureLogging?.Invoke(builder.Logging);
 
             var data = new DataDirectory(options.DataDirectory);
-            builder.Services.AddSingleton(node);
+            builder.Services.AddSingleton(_ => node); // a factory registration: the container disposes it with the app
             builder.Services.AddSingleton(options);
             builder.Services.AddSingleton(clock ?? TimeProvider.System);
             builder.Services.AddHostedService<BlockProducer>();

@@ -25,6 +25,7 @@ public sealed class LedgerNode : IDisposable
     private readonly ConcurrentDictionary<Hash256, TaskCompletionSource<CommittedTransaction>> _waiters = new();
 
     private FileStream? _lock;
+    private bool _disposed;
 
     private LedgerNode(LedgerStore store, WorldState state, NetworkConfig network, BlockHeader tip, SigningKeyPair nodeKey, string nodeId, NodeOptions options)
     {
@@ -315,6 +316,8 @@ public sealed class LedgerNode : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         _store.Dispose();
         _nodeKey.Dispose();
         _stateLock.Dispose();
