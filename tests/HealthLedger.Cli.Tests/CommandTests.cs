@@ -10,6 +10,7 @@ public class CommandTests
     [InlineData("up")]
     [InlineData("verify")]
     [InlineData("load")]
+    [InlineData("seed")]
     public async Task Every_command_has_help(string command)
     {
         var (code, stdout, _) = await CliProcess.RunAsync(command, "--help");
