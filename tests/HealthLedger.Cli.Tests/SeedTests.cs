@@ -1,6 +1,6 @@
 using HealthLedger.Core.Crypto;
-using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Hosting;
 using HealthLedger.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
