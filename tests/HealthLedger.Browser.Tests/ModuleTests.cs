@@ -150,6 +150,15 @@ public class ModuleTests
         Assert.StartsWith("condition,patients", csv);
         Assert.Contains("Asthma,2", csv);
         await Assertions.Expect(admin.GetByTestId("report-occupancy")).ToContainTextAsync("C1");
+
+        await admin.GotoAsync("/entries");
+        await admin.GetByLabel("Type").SelectOptionAsync("admission");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await Assertions.Expect(admin.GetByTestId("entries").Locator("tbody tr")).ToHaveCountAsync(2); // the admission and its correction
+        await Assertions.Expect(admin.GetByTestId("entries")).ToContainTextAsync("Zoe Adams");
+        await admin.GotoAsync("/accounts?search=xena");
+        await Assertions.Expect(admin.GetByTestId("accounts").Locator("tbody tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(admin.GetByTestId("accounts")).ToContainTextAsync("Xena Clark");
     }
 
     [Fact]

@@ -228,6 +228,54 @@ public sealed class HospitalService(LedgerNode node, HospitalRecords records, Ac
         return new AccountView(patientId, lines, charges, payments, balance);
     }
 
+    /// <summary>The organisation's entries, filtered, newest first (admins).</summary>
+    public Outcome<Page<EntryView>> ListEntries(UserSession actor, EntryQuery query)
+    {
+        if (Deny(actor, Role.Admin, "list the entries of", actor.OrganisationId) is { } denied) return denied.As<Page<EntryView>>();
+        IEnumerable<EntryView> list = records.AllEntries(actor.OrganisationId);
+        if (!string.IsNullOrWhiteSpace(query.Type))
+        {
+            if (!Enum.TryParse<EntryType>(query.Type, ignoreCase: true, out var type) || !Enum.IsDefined(type) || int.TryParse(query.Type, out _))
+            {
+                return Outcome<Page<EntryView>>.Invalid(FieldErrors.One("type", "Type must be one of: admission, visit, transfer, discharge, charge, payment."));
+            }
+            list = list.Where(e => e.Type == type);
+        }
+        if (query.From is { } from && query.To is { } to && to < from) return Outcome<Page<EntryView>>.Invalid(FieldErrors.One("to", "'To' must not be before 'from'."));
+        if (!string.IsNullOrWhiteSpace(query.DoctorId)) list = list.Where(e => e.DoctorId == query.DoctorId.Trim().ToLowerInvariant());
+        if (!string.IsNullOrWhiteSpace(query.PatientId)) list = list.Where(e => e.PatientId == query.PatientId.Trim());
+        if (query.From is { } f) list = list.Where(e => DateOnly.FromDateTime(e.Details.OccurredAt) >= f);
+        if (query.To is { } t) list = list.Where(e => DateOnly.FromDateTime(e.Details.OccurredAt) <= t);
+        return Outcome<Page<EntryView>>.Ok(Paginate(list.OrderByDescending(e => e.Details.OccurredAt).ThenByDescending(e => e.Proof.Height).ToList(), query.Page, query.PageSize));
+    }
+
+    /// <summary>Every patient's account totals, searchable and sortable (admins).</summary>
+    public Outcome<Page<AccountSummary>> ListAccounts(UserSession actor, AccountQuery query)
+    {
+        if (Deny(actor, Role.Admin, "list the accounts of", actor.OrganisationId) is { } denied) return denied.As<Page<AccountSummary>>();
+        var entries = records.AllEntries(actor.OrganisationId).ToLookup(e => e.PatientId);
+        IEnumerable<AccountSummary> list = records.Patients(actor.OrganisationId).Select(p =>
+        {
+            var account = BuildAccount(p.Id, entries[p.Id]);
+            return new AccountSummary(p, account.Charges, account.Payments, account.Balance, account.Lines.Count);
+        });
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            var q = query.Search.Trim();
+            list = list.Where(a => a.Patient.Details.FullName.Contains(q, StringComparison.OrdinalIgnoreCase) || a.Patient.Details.Mrn.Contains(q, StringComparison.OrdinalIgnoreCase));
+        }
+        if (query.OutstandingOnly) list = list.Where(a => a.Balance > 0);
+        var sorted = (query.Sort ?? "balance").ToLowerInvariant() switch
+        {
+            "charges" => list.OrderBy(a => a.Charges),
+            "payments" => list.OrderBy(a => a.Payments),
+            "name" => list.OrderBy(a => a.Patient.Details.FullName, StringComparer.OrdinalIgnoreCase),
+            _ => list.OrderBy(a => a.Balance),
+        };
+        var ordered = (query.Descending ? sorted.Reverse() : sorted).ToList();
+        return Outcome<Page<AccountSummary>>.Ok(Paginate(ordered, query.Page, query.PageSize));
+    }
+
     /// <summary>All entries of the actor's organisation (admins; for the reports).</summary>
     public Outcome<IReadOnlyList<EntryView>> OrganisationEntries(UserSession actor) =>
         Deny(actor, Role.Admin, "read the reports of", actor.OrganisationId) is { } denied

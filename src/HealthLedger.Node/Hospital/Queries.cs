@@ -20,3 +20,12 @@ public sealed record AccountView(string PatientId, IReadOnlyList<AccountLine> Li
 
 /// <summary>One line of an account with the running balance after it.</summary>
 public sealed record AccountLine(EntryView Entry, decimal Amount, decimal RunningBalance);
+
+/// <summary>Organisation-wide entry list filters (admins).</summary>
+public sealed record EntryQuery(string? Type = null, string? DoctorId = null, DateOnly? From = null, DateOnly? To = null, string? PatientId = null, int Page = 1, int PageSize = 50);
+
+/// <summary>Account list filters (admins): search by patient name or MRN; sort by balance, charges, payments or name.</summary>
+public sealed record AccountQuery(string? Search = null, bool OutstandingOnly = false, string? Sort = null, bool Descending = true, int Page = 1, int PageSize = 50);
+
+/// <summary>One patient's account totals in the organisation's account list.</summary>
+public sealed record AccountSummary(PatientView Patient, decimal Charges, decimal Payments, decimal Balance, int Lines);

@@ -115,6 +115,7 @@ public static class NodeHost
             app.MapPatientsApi();
             app.MapDoctorsApi();
             app.MapReportsApi();
+            app.MapListsApi();
             app.MapRazorPages();
             app.Lifetime.ApplicationStarted.Register(() =>
                 Log.NodeReady(app.Logger, node.NodeId, node.Network.NetworkId, node.Tip.Height, node.Tip.StateRoot.ToString()));

@@ -27,7 +27,7 @@ public abstract class HospitalPage : PageModel
         foreach (var (field, messages) in errors.ToDictionary())
         {
             var property = field == "conditions" ? "ConditionsText" : char.ToUpperInvariant(field[0]) + field[1..];
-            foreach (var message in messages) ModelState.AddModelError($"{prefix}.{property}", message);
+            foreach (var message in messages) ModelState.AddModelError(prefix.Length == 0 ? property : $"{prefix}.{property}", message);
         }
     }
 

@@ -80,7 +80,7 @@ public class HospitalApiTests
         await using var node = await NodeFixture.StartAsync();
         foreach (var path in new[] { "/api/v1/patients", "/api/v1/patients/pt-x", "/api/v1/patients/pt-x/entries", "/api/v1/patients/pt-x/account",
             "/api/v1/patients/pt-x/report", "/api/v1/doctors", "/api/v1/doctors/on-call", "/api/v1/doctors/dr-x", "/api/v1/reports/conditions",
-            "/api/v1/reports/admissions", "/api/v1/reports/occupancy", "/api/v1/reports/revenue", "/api/v1/reports/outstanding" })
+            "/api/v1/reports/admissions", "/api/v1/reports/occupancy", "/api/v1/reports/revenue", "/api/v1/reports/outstanding", "/api/v1/entries", "/api/v1/accounts" })
         {
             await Problem(await node.Http.GetAsync(path, Ct), HttpStatusCode.Unauthorized);
         }
@@ -296,6 +296,33 @@ public class HospitalApiTests
         Assert.Equal("periodStart,charges,payments\r\n2026-01-05,600.00,0.00\r\n", await csv.Content.ReadAsStringAsync(Ct));
         var period = await Problem(await w.Admin.GetAsync("/api/v1/reports/revenue?period=year", Ct), HttpStatusCode.BadRequest);
         Assert.True(period.GetProperty("errors").TryGetProperty("period", out _));
+    }
+
+    [Fact]
+    public async Task Admins_list_all_entries_and_accounts_with_filters()
+    {
+        var w = await SetUpAsync();
+        await using var node = w.Node;
+        await Created<EntryResponse>(await w.Admin.PostAsJsonAsync($"/api/v1/patients/{w.OtherPatientId}/account/charges", new { occurredAt = "2026-02-01T09:00", service = "ECG", quantity = 1, unitPrice = 40 }, Ct));
+        await Created<EntryResponse>(await w.Admin.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/account/charges", new { occurredAt = "2026-02-03T09:00", service = "CT", quantity = 1, unitPrice = 400 }, Ct));
+        var admissions = await w.Admin.GetFromJsonAsync<PageResponse<EntryResponse>>("/api/v1/entries?type=admission", Ct);
+        Assert.Equal(w.PatientId, Assert.Single(admissions!.Items).PatientId);
+        var february = await w.Admin.GetFromJsonAsync<PageResponse<EntryResponse>>("/api/v1/entries?from=2026-02-01&to=2026-02-28&pageSize=1", Ct);
+        Assert.Equal((2, 2, "CT"), (february!.Total, february.PageCount, Assert.Single(february.Items).Service)); // newest first
+        var byDoctor = await w.Admin.GetFromJsonAsync<PageResponse<EntryResponse>>("/api/v1/entries?doctorId=dr-one", Ct);
+        Assert.Equal(1, byDoctor!.Total);
+        var badType = await Problem(await w.Admin.GetAsync("/api/v1/entries?type=surgery", Ct), HttpStatusCode.BadRequest);
+        Assert.True(badType.GetProperty("errors").TryGetProperty("type", out _));
+        var badRange = await Problem(await w.Admin.GetAsync("/api/v1/entries?from=2026-03-01&to=2026-01-01", Ct), HttpStatusCode.BadRequest);
+        Assert.True(badRange.GetProperty("errors").TryGetProperty("to", out _));
+
+        using var accounts = JsonDocument.Parse(await w.Admin.GetStringAsync("/api/v1/accounts?sort=balance&desc=true", Ct));
+        var items = accounts.RootElement.GetProperty("items");
+        Assert.Equal((400m, 40m), (items[0].GetProperty("balance").GetDecimal(), items[1].GetProperty("balance").GetDecimal()));
+        using var search = JsonDocument.Parse(await w.Admin.GetStringAsync("/api/v1/accounts?search=doe", Ct));
+        Assert.Equal("John Doe", search.RootElement.GetProperty("items")[0].GetProperty("fullName").GetString());
+        await Problem(await w.Doctor.GetAsync("/api/v1/entries", Ct), HttpStatusCode.Forbidden);
+        await Problem(await w.Patient.GetAsync("/api/v1/accounts", Ct), HttpStatusCode.Forbidden);
     }
 
     [Fact]
