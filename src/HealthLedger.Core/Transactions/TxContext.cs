@@ -35,6 +35,23 @@ public sealed record TxContext(StateOverlay State, ulong Height, ulong Timestamp
             ? null
             : Ledger.TxResult.Reject(Ledger.TxVerdict.Unauthorized, $"only an admin of organisation '{organisationId}' may {action}");
 
+    /// <summary>
+    /// Null when <paramref name="userId"/> and <paramref name="signingKey"/> are free; otherwise the rejection.
+    /// </summary>
+    public Ledger.TxResult? RequireNewUser(string userId, Primitives.SigningPublicKey signingKey)
+    {
+        if (State.Contains(StateKeys.User(userId))) return Ledger.TxResult.Reject(Ledger.TxVerdict.AlreadyExists, $"user id '{userId}' is taken");
+        if (State.Contains(StateKeys.Signer(signingKey))) return Ledger.TxResult.Reject(Ledger.TxVerdict.AlreadyExists, "the signing key is already registered");
+        return null;
+    }
+
+    /// <summary>Writes a new user and their signer record (after <see cref="RequireNewUser"/>).</summary>
+    public void CreateUser(string userId, Role role, string organisationId, Primitives.SigningPublicKey signingKey, Primitives.EncryptionPublicKey encryptionKey)
+    {
+        State.Set(StateKeys.User(userId), new UserRecord(userId, role, organisationId, signingKey, encryptionKey, Timestamp).Encode());
+        State.Set(StateKeys.Signer(signingKey), new SignerRecord(SignerKind.User, userId).Encode());
+    }
+
     /// <summary>Null when the record carries envelopes for every key in <paramref name="required"/>; otherwise the rejection.</summary>
     public static Ledger.TxResult? RequireEnvelopes(Records.SealedRecordRef record, params (string Who, Primitives.EncryptionPublicKey Key)[] required)
     {

@@ -16,6 +16,16 @@ public static partial class FieldRules
 
     public static bool IsPhone(string value) => Phone().IsMatch(value);
 
+    /// <summary>Checks an optional phone number and email address; returns them trimmed.</summary>
+    public static (string Phone, string Email) Contact(FieldErrors errors, string? phone, string? email)
+    {
+        var p = Text(errors, "phone", phone, 20, false, "Phone");
+        if (p.Length > 0 && !IsPhone(p)) errors.Add("phone", "Phone must be digits, spaces, '()-', optionally starting with '+' (6 to 20 characters).");
+        var m = Text(errors, "email", email, 200, false, "Email");
+        if (m.Length > 0 && !IsEmail(m)) errors.Add("email", "Email is not a valid address.");
+        return (p, m);
+    }
+
     public static bool IsEmail(string value) => Email().IsMatch(value);
 
     public static bool IsMrn(string value) => Mrn().IsMatch(value);
@@ -74,10 +84,7 @@ public sealed class PatientInput
         else if (dob < new DateOnly(1890, 1, 1)) e.Add("dateOfBirth", "Date of birth is too far in the past.");
         var gender = (Gender ?? "").Trim().ToLowerInvariant();
         if (!FieldRules.Genders.Contains(gender)) e.Add("gender", $"Gender must be one of: {string.Join(", ", FieldRules.Genders)}.");
-        var phone = FieldRules.Text(e, "phone", Phone, 20, false, "Phone");
-        if (phone.Length > 0 && !FieldRules.IsPhone(phone)) e.Add("phone", "Phone must be digits, spaces, '()-', optionally starting with '+' (6 to 20 characters).");
-        var email = FieldRules.Text(e, "email", Email, 200, false, "Email");
-        if (email.Length > 0 && !FieldRules.IsEmail(email)) e.Add("email", "Email is not a valid address.");
+        var (phone, email) = FieldRules.Contact(e, Phone, Email);
         var address = FieldRules.Text(e, "address", Address, 500, false, "Address");
         var conditions = (Conditions ?? []).Select(c => c.Trim()).Where(c => c.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         if (conditions.Count > 20) e.Add("conditions", "At most 20 conditions.");
@@ -131,10 +138,7 @@ public sealed class DoctorInput
         var department = FieldRules.Text(e, "department", Department, 100, true, "Department");
         var qualification = FieldRules.Text(e, "qualification", Qualification, 200, false, "Qualification");
         var licence = FieldRules.Text(e, "licenceNumber", LicenceNumber, 50, true, "Licence number");
-        var phone = FieldRules.Text(e, "phone", Phone, 20, false, "Phone");
-        if (phone.Length > 0 && !FieldRules.IsPhone(phone)) e.Add("phone", "Phone must be digits, spaces, '()-', optionally starting with '+' (6 to 20 characters).");
-        var email = FieldRules.Text(e, "email", Email, 200, false, "Email");
-        if (email.Length > 0 && !FieldRules.IsEmail(email)) e.Add("email", "Email is not a valid address.");
+        var (phone, email) = FieldRules.Contact(e, Phone, Email);
         var hours = FieldRules.Text(e, "consultationHours", ConsultationHours, 200, false, "Consultation hours");
         if (!e.IsEmpty) return (id, null, e);
         return (id, new DoctorDetails

@@ -62,12 +62,9 @@ public sealed class RegisterDoctorHandler : TxKindHandler<RegisterDoctorPayload>
         var org = context.GetOrganisation(p.OrganisationId);
         if (org is null) return TxResult.Reject(TxVerdict.NotFound, $"organisation '{p.OrganisationId}' does not exist");
         if (TxContext.RequireEnvelopes(p.Record, ("the organisation", org.EncryptionKey)) is { } missing) return missing;
-        var state = context.State;
-        if (state.Contains(StateKeys.User(p.DoctorId))) return TxResult.Reject(TxVerdict.AlreadyExists, $"user id '{p.DoctorId}' is taken");
-        if (state.Contains(StateKeys.Signer(p.SigningKey))) return TxResult.Reject(TxVerdict.AlreadyExists, "the signing key is already registered");
-        state.Set(StateKeys.User(p.DoctorId), new UserRecord(p.DoctorId, Role.Doctor, p.OrganisationId, p.SigningKey, p.EncryptionKey, context.Timestamp).Encode());
-        state.Set(StateKeys.Signer(p.SigningKey), new SignerRecord(SignerKind.User, p.DoctorId).Encode());
-        state.Set(StateKeys.Doctor(p.DoctorId), new DoctorState(p.DoctorId, p.OrganisationId, 1, p.Record, new RecordProof(tx.Id, context.Height, context.Timestamp)).Encode());
+        if (context.RequireNewUser(p.DoctorId, p.SigningKey) is { } taken) return taken;
+        context.CreateUser(p.DoctorId, Role.Doctor, p.OrganisationId, p.SigningKey, p.EncryptionKey);
+        context.State.Set(StateKeys.Doctor(p.DoctorId), new DoctorState(p.DoctorId, p.OrganisationId, 1, p.Record, new RecordProof(tx.Id, context.Height, context.Timestamp)).Encode());
         return TxResult.Ok;
     }
 }

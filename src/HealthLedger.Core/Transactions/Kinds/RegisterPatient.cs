@@ -70,19 +70,14 @@ public sealed class RegisterPatientHandler : TxKindHandler<RegisterPatientPayloa
         if (org is null) return TxResult.Reject(TxVerdict.NotFound, $"organisation '{p.OrganisationId}' does not exist");
         if (TxContext.RequireEnvelopes(p.Record, ("the organisation", org.EncryptionKey)) is { } missing) return missing;
         var state = context.State;
-        if (state.Contains(StateKeys.User(p.PatientId)) || state.Contains(StateKeys.Patient(p.PatientId)))
-        {
-            return TxResult.Reject(TxVerdict.AlreadyExists, $"patient id '{p.PatientId}' is taken");
-        }
         if (state.Contains(StateKeys.Mrn(p.OrganisationId, p.MrnIndex)))
         {
             return TxResult.Reject(TxVerdict.AlreadyExists, "a patient with this MRN is already registered");
         }
-        if (state.Contains(StateKeys.Signer(p.SigningKey))) return TxResult.Reject(TxVerdict.AlreadyExists, "the signing key is already registered");
+        if (context.RequireNewUser(p.PatientId, p.SigningKey) is { } taken) return taken;
 
         var proof = new RecordProof(tx.Id, context.Height, context.Timestamp);
-        state.Set(StateKeys.User(p.PatientId), new UserRecord(p.PatientId, Role.Patient, p.OrganisationId, p.SigningKey, p.EncryptionKey, context.Timestamp).Encode());
-        state.Set(StateKeys.Signer(p.SigningKey), new SignerRecord(SignerKind.User, p.PatientId).Encode());
+        context.CreateUser(p.PatientId, Role.Patient, p.OrganisationId, p.SigningKey, p.EncryptionKey);
         state.Set(StateKeys.Patient(p.PatientId), new PatientState(p.PatientId, p.OrganisationId, p.MrnIndex, 1, p.Record, proof).Encode());
         state.Set(StateKeys.Mrn(p.OrganisationId, p.MrnIndex), System.Text.Encoding.UTF8.GetBytes(p.PatientId));
         return TxResult.Ok;

@@ -60,17 +60,8 @@ public sealed class RegisterUserHandler : TxKindHandler<RegisterUserPayload>
         {
             return TxResult.Reject(TxVerdict.NotFound, $"organisation '{p.OrganisationId}' does not exist");
         }
-        if (context.State.Contains(StateKeys.User(p.UserId)))
-        {
-            return TxResult.Reject(TxVerdict.AlreadyExists, $"user id '{p.UserId}' is taken");
-        }
-        if (context.State.Contains(StateKeys.Signer(p.SigningKey)))
-        {
-            return TxResult.Reject(TxVerdict.AlreadyExists, "the signing key is already registered");
-        }
-        var user = new UserRecord(p.UserId, p.Role, p.OrganisationId, p.SigningKey, p.EncryptionKey, context.Timestamp);
-        context.State.Set(StateKeys.User(p.UserId), user.Encode());
-        context.State.Set(StateKeys.Signer(p.SigningKey), new SignerRecord(SignerKind.User, p.UserId).Encode());
+        if (context.RequireNewUser(p.UserId, p.SigningKey) is { } taken) return taken;
+        context.CreateUser(p.UserId, p.Role, p.OrganisationId, p.SigningKey, p.EncryptionKey);
         return TxResult.Ok;
     }
 }
