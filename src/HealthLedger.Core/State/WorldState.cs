@@ -11,6 +11,7 @@ namespace HealthLedger.Core.State;
 public sealed class WorldState : IStateReader
 {
     private readonly Dictionary<string, byte[]> _values = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _keys = new(StringComparer.Ordinal);
 
     /// <summary>The tree over the current entries.</summary>
     public SparseMerkleTree Tree { get; private set; } = SparseMerkleTree.Empty;
@@ -22,13 +23,22 @@ public sealed class WorldState : IStateReader
     public int Count => _values.Count;
 
     /// <summary>All entries in ordinal key order.</summary>
-    public IEnumerable<KeyValuePair<string, byte[]>> Entries => _values.OrderBy(e => e.Key, StringComparer.Ordinal);
+    public IEnumerable<KeyValuePair<string, byte[]>> Entries => _keys.Select(k => new KeyValuePair<string, byte[]>(k, _values[k]));
+
+    /// <summary>The entries whose keys start with <paramref name="prefix"/>, in ordinal key order (O(log n + matches)).</summary>
+    public IEnumerable<KeyValuePair<string, byte[]>> WithPrefix(string prefix) =>
+        _keys.GetViewBetween(prefix, prefix + '\uffff').Where(k => k.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(k => new KeyValuePair<string, byte[]>(k, _values[k]));
 
     /// <summary>Builds a state from stored entries.</summary>
     public static WorldState Load(IEnumerable<KeyValuePair<string, byte[]>> entries)
     {
         var state = new WorldState();
-        foreach (var (key, value) in entries) state._values[key] = value;
+        foreach (var (key, value) in entries)
+        {
+            state._values[key] = value;
+            state._keys.Add(key);
+        }
         state.Tree = SparseMerkleTree.Build(state._values.Select(e => (KeyHash(e.Key), Hashing.Sha256(e.Value))));
         return state;
     }
@@ -49,8 +59,16 @@ public sealed class WorldState : IStateReader
         Tree = tree ?? Preview(changes);
         foreach (var (key, value) in changes.Entries)
         {
-            if (value is null) _values.Remove(key);
-            else _values[key] = value;
+            if (value is null)
+            {
+                _values.Remove(key);
+                _keys.Remove(key);
+            }
+            else
+            {
+                _values[key] = value;
+                _keys.Add(key);
+            }
         }
     }
 }

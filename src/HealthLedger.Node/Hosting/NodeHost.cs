@@ -114,7 +114,7 @@ public static class NodeHost
             app.MapAuthApi();
             app.MapPatientsApi();
             app.MapDoctorsApi();
-            app.MapReportsApi();
+            app.MapStatisticsApi();
             app.MapListsApi();
             app.MapRazorPages();
             app.Lifetime.ApplicationStarted.Register(() =>

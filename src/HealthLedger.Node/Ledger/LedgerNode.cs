@@ -224,7 +224,7 @@ public sealed class LedgerNode : IDisposable
         _stateLock.EnterReadLock();
         try
         {
-            return _state.Entries.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+            return _state.WithPrefix(prefix).ToList();
         }
         finally
         {

@@ -79,8 +79,8 @@ public class HospitalApiTests
     {
         await using var node = await NodeFixture.StartAsync();
         foreach (var path in new[] { "/api/v1/patients", "/api/v1/patients/pt-x", "/api/v1/patients/pt-x/entries", "/api/v1/patients/pt-x/account",
-            "/api/v1/patients/pt-x/report", "/api/v1/doctors", "/api/v1/doctors/on-call", "/api/v1/doctors/dr-x", "/api/v1/reports/conditions",
-            "/api/v1/reports/admissions", "/api/v1/reports/occupancy", "/api/v1/reports/revenue", "/api/v1/reports/outstanding", "/api/v1/entries", "/api/v1/accounts" })
+            "/api/v1/patients/pt-x/report", "/api/v1/doctors", "/api/v1/doctors/on-call", "/api/v1/doctors/dr-x", "/api/v1/statistics/conditions",
+            "/api/v1/statistics/admissions", "/api/v1/statistics/occupancy", "/api/v1/statistics/revenue", "/api/v1/statistics/outstanding", "/api/v1/entries", "/api/v1/accounts" })
         {
             await Problem(await node.Http.GetAsync(path, Ct), HttpStatusCode.Unauthorized);
         }
@@ -175,7 +175,7 @@ public class HospitalApiTests
         await Problem(await w.Doctor.PostAsJsonAsync("/api/v1/doctors", Doctor("dr-x", "X", "Y", false), Ct), HttpStatusCode.Forbidden);
         await Problem(await w.Doctor.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/account/charges", new { occurredAt = "2026-01-05T10:00", service = "X", quantity = 1, unitPrice = 1 }, Ct), HttpStatusCode.Forbidden);
         await Problem(await w.Patient.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/entries", new { type = "visit", occurredAt = "2026-01-05T10:00", doctorId = "dr-one", notes = "x" }, Ct), HttpStatusCode.Forbidden);
-        await Problem(await w.Doctor.GetAsync("/api/v1/reports/conditions", Ct), HttpStatusCode.Forbidden);
+        await Problem(await w.Doctor.GetAsync("/api/v1/statistics/conditions", Ct), HttpStatusCode.Forbidden);
         await Problem(await w.Patient.PostAsync($"/api/v1/patients/{w.PatientId}/password-reset", null, Ct), HttpStatusCode.Forbidden);
     }
 
@@ -282,19 +282,19 @@ public class HospitalApiTests
         await using var node = w.Node;
         await Created<EntryResponse>(await w.Admin.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/account/charges", new { occurredAt = "2026-01-05T11:00", service = "Ward day", quantity = 2, unitPrice = 300 }, Ct));
         await Created<EntryResponse>(await w.Admin.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/entries", new { type = "discharge", occurredAt = "2026-01-07T11:00", summary = "Home." }, Ct));
-        using var conditions = JsonDocument.Parse(await w.Admin.GetStringAsync("/api/v1/reports/conditions", Ct));
+        using var conditions = JsonDocument.Parse(await w.Admin.GetStringAsync("/api/v1/statistics/conditions", Ct));
         Assert.Equal(2, conditions.RootElement.GetArrayLength());
-        using var admissions = JsonDocument.Parse(await w.Admin.GetStringAsync("/api/v1/reports/admissions?period=month", Ct));
+        using var admissions = JsonDocument.Parse(await w.Admin.GetStringAsync("/api/v1/statistics/admissions?period=month", Ct));
         var month = admissions.RootElement[0];
         Assert.Equal(("2026-01-01", 1, 1), (month.GetProperty("periodStart").GetString(), month.GetProperty("admissions").GetInt32(), month.GetProperty("discharges").GetInt32()));
-        using var occupancy = JsonDocument.Parse(await w.Admin.GetStringAsync("/api/v1/reports/occupancy", Ct));
+        using var occupancy = JsonDocument.Parse(await w.Admin.GetStringAsync("/api/v1/statistics/occupancy", Ct));
         Assert.Equal(0, occupancy.RootElement.GetArrayLength()); // discharged
-        using var outstanding = JsonDocument.Parse(await w.Admin.GetStringAsync("/api/v1/reports/outstanding", Ct));
+        using var outstanding = JsonDocument.Parse(await w.Admin.GetStringAsync("/api/v1/statistics/outstanding", Ct));
         Assert.Equal(600m, outstanding.RootElement[0].GetProperty("balance").GetDecimal());
-        using var csv = await w.Admin.GetAsync("/api/v1/reports/revenue?period=week&format=csv", Ct);
+        using var csv = await w.Admin.GetAsync("/api/v1/statistics/revenue?period=week&format=csv", Ct);
         Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
         Assert.Equal("periodStart,charges,payments\r\n2026-01-05,600.00,0.00\r\n", await csv.Content.ReadAsStringAsync(Ct));
-        var period = await Problem(await w.Admin.GetAsync("/api/v1/reports/revenue?period=year", Ct), HttpStatusCode.BadRequest);
+        var period = await Problem(await w.Admin.GetAsync("/api/v1/statistics/revenue?period=year", Ct), HttpStatusCode.BadRequest);
         Assert.True(period.GetProperty("errors").TryGetProperty("period", out _));
     }
 

@@ -5,12 +5,12 @@ using Microsoft.AspNetCore.Routing;
 
 namespace HealthLedger.Node.Api;
 
-/// <summary>/api/v1/reports (admins): JSON, or CSV with <c>?format=csv</c>.</summary>
-public static class ReportsApi
+/// <summary>/api/v1/statistics: the admin reports (patients by condition, admissions, occupancy, revenue, balances) as JSON, or CSV with <c>?format=csv</c>.</summary>
+public static class StatisticsApi
 {
-    public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapStatisticsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/reports").WithTags("Reports").RequireSession();
+        var group = app.MapGroup("/api/v1/statistics").WithTags("Statistics").RequireSession();
 
         group.MapGet("/conditions", (HttpContext http, HospitalReports reports, string? format) =>
             Report(reports.PatientsByCondition(http.Session()), format, "patients-by-condition", ["condition", "patients"], r => [r.Condition, r.Patients]))
