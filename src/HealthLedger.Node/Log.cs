@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Access denied: user {UserId} ({Role}) tried to {Action} {Target}")]
     public static partial void AccessDenied(ILogger logger, string userId, Core.Model.Role role, string action, string target);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "A batch of {Count} disclosure events could not be recorded")]
+    public static partial void DisclosureBatchFailed(ILogger logger, Exception exception, int count);
 }

@@ -27,6 +27,9 @@ public sealed class LedgerStore : IDisposable
         TipHeight = QueryTipHeight(writer);
     }
 
+    /// <summary>The ledger file's path.</summary>
+    public string Path => _path;
+
     /// <summary>The file name of the ledger inside a data folder.</summary>
     public const string FileName = "ledger.db";
 

@@ -35,6 +35,21 @@ public static class StateKeys
     /// <summary>Marks that a doctor attends a patient (value: first attendance time).</summary>
     public static string Attends(string doctorId, string patientId) => $"attend/{doctorId}/{patientId}";
 
+    /// <summary>The latest version of a medical report.</summary>
+    public static string Report(string id) => "report/" + id;
+
+    /// <summary>One version of a medical report (history: nothing is overwritten).</summary>
+    public static string ReportVersion(string id, int version) => $"reportv/{id}/{version:D6}";
+
+    /// <summary>The report version whose content has this SHA-256 (first one wins).</summary>
+    public static string ContentHash(Primitives.Hash256 hash) => "content/" + hash;
+
+    /// <summary>A patient's consent grant.</summary>
+    public static string Grant(string patientId, string grantId) => $"grant/{patientId}/{grantId}";
+
+    /// <summary>A recorded disclosure (read of PHI) of a patient's data; ordered by block, transaction and event.</summary>
+    public static string Disclosure(string patientId, ulong height, int txIndex, int eventIndex) => $"disclosure/{patientId}/{height:D12}/{txIndex:D6}/{eventIndex:D4}";
+
     /// <summary>Who a signing key belongs to.</summary>
     public static string Signer(SigningPublicKey key) => "signer/" + key;
 

@@ -8,7 +8,8 @@ namespace HealthLedger.Core.Transactions;
 /// <param name="Height">Height of the block.</param>
 /// <param name="Timestamp">Block timestamp (Unix ms).</param>
 /// <param name="Signer">Who signed (null only for genesis).</param>
-public sealed record TxContext(StateOverlay State, ulong Height, ulong Timestamp, SignerRecord? Signer)
+/// <param name="TxIndex">The transaction's position in its block.</param>
+public sealed record TxContext(StateOverlay State, ulong Height, ulong Timestamp, SignerRecord? Signer, int TxIndex = 0)
 {
     /// <summary>Reads a user.</summary>
     public UserRecord? GetUser(string id) => State.TryGet(StateKeys.User(id), out var v) ? UserRecord.TryDecode(v) : null;

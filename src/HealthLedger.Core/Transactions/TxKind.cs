@@ -15,4 +15,12 @@ public enum TxKind : byte
     UpdateRecord = 5,
     /// <summary>An encounter or account entry for a patient.</summary>
     AddEntry = 6,
+    /// <summary>A medical report or an amendment of one.</summary>
+    AddReport = 7,
+    /// <summary>The patient grants access to their records.</summary>
+    GrantAccess = 8,
+    /// <summary>The patient revokes a grant.</summary>
+    RevokeAccess = 9,
+    /// <summary>A batch of disclosure (read) events, signed by a node.</summary>
+    RecordDisclosures = 10,
 }

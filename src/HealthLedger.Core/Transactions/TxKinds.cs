@@ -14,6 +14,10 @@ public static class TxKinds
         new RegisterDoctorHandler(),
         new UpdateRecordHandler(),
         new AddEntryHandler(),
+        new AddReportHandler(),
+        new GrantAccessHandler(),
+        new RevokeAccessHandler(),
+        new RecordDisclosuresHandler(),
     }.ToDictionary(h => h.Kind);
 
     /// <summary>Finds the handler of a kind.</summary>

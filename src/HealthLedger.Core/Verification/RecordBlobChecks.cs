@@ -11,6 +11,10 @@ namespace HealthLedger.Core.Verification;
 public sealed class RecordBlobChecks
 {
     private readonly Dictionary<Hash256, (ulong Height, int Index, Hash256 TxId, int Length)> _required = [];
+    private readonly Dictionary<Hash256, (ulong Height, int Index, Hash256 TxId, long Length)> _documents = [];
+
+    /// <summary>The documents (files in the document store) referenced so far: ciphertext hash → where and how long.</summary>
+    public IReadOnlyDictionary<Hash256, (ulong Height, int Index, Hash256 TxId, long Length)> Documents => _documents;
 
     /// <summary>Ciphertexts referenced so far.</summary>
     public int Count => _required.Count;
@@ -25,7 +29,37 @@ public sealed class RecordBlobChecks
             {
                 _required.TryAdd(record.CiphertextHash, (block.Header.Height, i, block.Transactions[i].Id, record.Length));
             }
+            foreach (var document in block.Transactions[i].Payload.Documents)
+            {
+                _documents.TryAdd(document.CiphertextHash, (block.Header.Height, i, block.Transactions[i].Id, document.CiphertextLength));
+            }
         }
+    }
+
+    /// <summary>
+    /// Compares the document store (file name = hash, with the actual SHA-256 of each file from its HashOf function,
+    /// or only the lengths when it is null) with the referenced documents; returns the first changed, missing or extra one.
+    /// </summary>
+    public VerifyIssue? CheckDocuments(IEnumerable<(string Name, long Length, Func<Hash256>? HashOf)> stored)
+    {
+        var seen = new HashSet<Hash256>();
+        foreach (var (name, length, hashOf) in stored)
+        {
+            if (!Hash256.TryParse(name, out var filedUnder) || !_documents.TryGetValue(filedUnder, out var where))
+            {
+                return new VerifyIssue(null, null, null, null, $"document {name} is stored but no transaction references it");
+            }
+            if (length != where.Length || (hashOf is not null && hashOf() != filedUnder))
+            {
+                return VerifyIssue.InTransaction(where.Height, where.Index, where.TxId.ToString(), $"document {filedUnder} was changed: its bytes no longer match the hash on the chain");
+            }
+            seen.Add(filedUnder);
+        }
+        foreach (var (hash, where) in _documents)
+        {
+            if (!seen.Contains(hash)) return VerifyIssue.InTransaction(where.Height, where.Index, where.TxId.ToString(), $"document {hash} is missing from the document store");
+        }
+        return null;
     }
 
     /// <summary>Compares the stored ciphertexts (in any order) with the referenced ones; returns the first problem.</summary>

@@ -21,6 +21,7 @@ public sealed class HospitalRecords
     private readonly Dictionary<string, DoctorView> _doctors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, EntryView> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> _entriesByPatient = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<ReportView>> _reports = new(StringComparer.Ordinal);
 
     public HospitalRecords(LedgerNode node, OrganisationKeys organisation)
     {
@@ -30,6 +31,7 @@ public sealed class HospitalRecords
         foreach (var (key, value) in node.ScanState("patient/")) LoadPatient(PatientState.TryDecode(value), null);
         var entries = node.ScanState("entry/").Select(e => EntryState.TryDecode(e.Value)).OfType<EntryState>().OrderBy(e => e.Proof.Height);
         foreach (var entry in entries) LoadEntry(entry, null);
+        foreach (var (_, value) in node.ScanState("reportv/")) LoadReport(ReportState.TryDecode(value), null);
         node.BlockCommitted += Apply;
     }
 
@@ -55,6 +57,9 @@ public sealed class HospitalRecords
                     break;
                 case AddEntryPayload e:
                     LoadEntry(ReadState(StateKeys.Entry(e.EntryId), b => EntryState.TryDecode(b)), candidate.Blobs);
+                    break;
+                case AddReportPayload r:
+                    LoadReport(ReadState(StateKeys.ReportVersion(r.ReportId, r.Version), b => ReportState.TryDecode(b)), candidate.Blobs);
                     break;
             }
         }
@@ -94,6 +99,30 @@ public sealed class HospitalRecords
                 _entries[state.CorrectsId] = corrected with { CorrectedBy = state.Id };
             }
         }
+    }
+
+    private void LoadReport(ReportState? state, IReadOnlyDictionary<Core.Primitives.Hash256, byte[]>? blobs)
+    {
+        if (state is null || Open<ReportContent>(state.Id, state.Version, state.Record, blobs) is not { } content) return;
+        lock (_lock)
+        {
+            if (!_reports.TryGetValue(state.Id, out var versions)) _reports[state.Id] = versions = [];
+            versions.RemoveAll(v => v.Version == state.Version);
+            versions.Add(new ReportView(state, content));
+            versions.Sort((a, b) => a.Version.CompareTo(b.Version));
+        }
+    }
+
+    /// <summary>Every version of a report, oldest first (empty when unknown).</summary>
+    public IReadOnlyList<ReportView> ReportVersions(string reportId)
+    {
+        lock (_lock) return _reports.TryGetValue(reportId, out var v) ? v.ToList() : [];
+    }
+
+    /// <summary>The latest version of each of a patient's reports, newest first.</summary>
+    public IReadOnlyList<ReportView> Reports(string patientId)
+    {
+        lock (_lock) return _reports.Values.Select(v => v[^1]).Where(r => r.PatientId == patientId).OrderByDescending(r => r.Proof.Height).ToList();
     }
 
     /// <summary>A patient, or null.</summary>

@@ -17,7 +17,7 @@ namespace HealthLedger.Node.Hospital;
 /// the acting user's own key; every record is sealed before it leaves this class.
 /// </summary>
 public sealed class HospitalService(LedgerNode node, HospitalRecords records, AccountService accounts, OrganisationKeys organisation,
-    TimeProvider clock, ILogger<HospitalService> logger)
+    AccessPolicy access, DisclosureRecorder disclosures, TimeProvider clock, ILogger<HospitalService> logger)
 {
     /// <summary>Longest wait for a write to commit.</summary>
     public static readonly TimeSpan CommitTimeout = TimeSpan.FromSeconds(30);
@@ -57,7 +57,7 @@ public sealed class HospitalService(LedgerNode node, HospitalRecords records, Ac
         IEnumerable<PatientView> visible = actor.Role switch
         {
             Role.Admin => records.Patients(actor.OrganisationId),
-            Role.Doctor => records.Patients(actor.OrganisationId).Where(p => records.Attends(actor.UserId, p.Id)),
+            Role.Doctor => records.Patients(actor.OrganisationId).Where(p => access.Purpose(actor, p.Id, p.OrganisationId, ConsentCategories.Demographics) is not null),
             Role.Patient => records.Patient(actor.UserId) is { } self ? [self] : [],
             _ => [],
         };
@@ -80,15 +80,23 @@ public sealed class HospitalService(LedgerNode node, HospitalRecords records, Ac
             _ => visible.OrderBy(p => p.Details.FullName, StringComparer.OrdinalIgnoreCase),
         };
         var list = (query.Descending ? sorted.Reverse() : sorted).ToList();
-        return Outcome<Page<PatientView>>.Ok(Paginate(list, query.Page, query.PageSize));
+        var page = Paginate(list, query.Page, query.PageSize);
+        foreach (var p in page.Items.Where(p => p.Id != actor.UserId))
+        {
+            disclosures.Record(actor, p.Id, "patient list", access.Purpose(actor, p.Id, p.OrganisationId, ConsentCategories.Demographics) ?? "-", true);
+        }
+        return Outcome<Page<PatientView>>.Ok(page);
     }
 
     /// <summary>One patient, if the actor may see them.</summary>
-    public Outcome<PatientView> GetPatient(UserSession actor, string patientId)
+    public Outcome<PatientView> GetPatient(UserSession actor, string patientId) => GetPatient(actor, patientId, ConsentCategories.Demographics, "demographics");
+
+    /// <summary>One patient, if the actor may see the given part of their record; the read (or refusal) is recorded as a disclosure.</summary>
+    public Outcome<PatientView> GetPatient(UserSession actor, string patientId, ConsentCategories category, string resource, bool record = true)
     {
         var patient = records.Patient(patientId);
         if (patient is null) return Outcome<PatientView>.NotFound($"Patient '{patientId}' does not exist.");
-        return CanSee(actor, patient, "read patient") is { } denied ? denied.As<PatientView>() : Outcome<PatientView>.Ok(patient);
+        return CanSee(actor, patient, category, resource, record) is { } denied ? denied.As<PatientView>() : Outcome<PatientView>.Ok(patient);
     }
 
     /// <summary>Gives a patient or doctor of the admin's organisation a new one-time password.</summary>
@@ -172,7 +180,7 @@ public sealed class HospitalService(LedgerNode node, HospitalRecords records, Ac
     {
         var patient = records.Patient(patientId);
         if (patient is null) return Outcome<WriteResult>.NotFound($"Patient '{patientId}' does not exist.");
-        if (CanSee(actor, patient, "add an entry for") is { } hidden) return hidden.As<WriteResult>();
+        if (CanSee(actor, patient, ConsentCategories.Encounters, "entry form", record: false) is { } hidden) return hidden.As<WriteResult>();
         var (type, details, errors) = input.Validate(clock.GetUtcNow().UtcDateTime);
         if (details is null) return Outcome<WriteResult>.Invalid(errors);
         var isAdmin = actor.Role == Role.Admin;
@@ -192,7 +200,8 @@ public sealed class HospitalService(LedgerNode node, HospitalRecords records, Ac
         }
         var patientKey = node.GetState(StateKeys.User(patientId)) is { } u ? UserRecord.TryDecode(u)!.EncryptionKey : organisation.EncryptionKey;
         var entryId = NewId("en");
-        var (reference, ciphertext) = RecordSealer.Seal(entryId, 1, details, organisation.EncryptionKey, patientKey);
+        var category = type is EntryType.Charge or EntryType.Payment ? ConsentCategories.Account : ConsentCategories.Encounters;
+        var (reference, ciphertext) = RecordSealer.Seal(entryId, 1, details, [organisation.EncryptionKey, patientKey, .. access.GranteeKeys(patientId, category)]);
         var payload = new AddEntryPayload(entryId, patientId, type, doctorId, corrects, reference);
         return await WriteAsync(actor, payload, Blobs(reference, ciphertext), entryId, ct);
     }
@@ -200,7 +209,7 @@ public sealed class HospitalService(LedgerNode node, HospitalRecords records, Ac
     /// <summary>A patient's entries, if the actor may see the patient.</summary>
     public Outcome<IReadOnlyList<EntryView>> Entries(UserSession actor, string patientId)
     {
-        var patient = GetPatient(actor, patientId);
+        var patient = GetPatient(actor, patientId, ConsentCategories.Encounters | ConsentCategories.Account, "encounters and account");
         return patient.IsOk ? Outcome<IReadOnlyList<EntryView>>.Ok(records.Entries(patientId)) : patient.As<IReadOnlyList<EntryView>>();
     }
 
@@ -288,6 +297,10 @@ public sealed class HospitalService(LedgerNode node, HospitalRecords records, Ac
 
     // ---------- plumbing ----------
 
+    /// <summary>Signs <paramref name="payload"/> as the actor, submits it with its record ciphertexts and waits for the commit.</summary>
+    public Task<Outcome<WriteResult>> SubmitAsync(UserSession actor, TxPayload payload, IReadOnlyDictionary<Hash256, byte[]> blobs, string id, CancellationToken ct) =>
+        WriteAsync(actor, payload, blobs, id, ct);
+
     private async Task<Outcome<WriteResult>> WriteAsync(UserSession actor, TxPayload payload, IReadOnlyDictionary<Hash256, byte[]> blobs, string id,
         CancellationToken ct, Func<TxVerdict, FieldErrors?>? fieldFor = null)
     {
@@ -336,16 +349,11 @@ public sealed class HospitalService(LedgerNode node, HospitalRecords records, Ac
     private Outcome<object>? Deny(UserSession actor, Role required, string action, string target) =>
         actor.Role == required ? null : Forbid<object>(actor, action, target);
 
-    private Outcome<object>? CanSee(UserSession actor, PatientView patient, string action)
+    private Outcome<object>? CanSee(UserSession actor, PatientView patient, ConsentCategories category, string resource, bool record)
     {
-        var allowed = actor.Role switch
-        {
-            Role.Admin => patient.OrganisationId == actor.OrganisationId,
-            Role.Doctor => patient.OrganisationId == actor.OrganisationId && records.Attends(actor.UserId, patient.Id),
-            Role.Patient => patient.Id == actor.UserId,
-            _ => false,
-        };
-        return allowed ? null : Forbid<object>(actor, action, patient.Id);
+        var purpose = access.Purpose(actor, patient.Id, patient.OrganisationId, category);
+        if (record && actor.UserId != patient.Id) disclosures.Record(actor, patient.Id, resource, purpose ?? "-", purpose is not null);
+        return purpose is not null ? null : Forbid<object>(actor, "read the " + resource + " of", patient.Id);
     }
 
     private Outcome<T> Forbid<T>(UserSession actor, string action, string target)

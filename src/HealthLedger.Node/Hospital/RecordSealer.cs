@@ -14,8 +14,21 @@ public static class RecordSealer
     /// <summary>Seals <paramref name="content"/> as version <paramref name="version"/> of <paramref name="recordId"/> for the recipients.</summary>
     public static (SealedRecordRef Ref, byte[] Ciphertext) Seal<T>(string recordId, int version, T content, params EncryptionPublicKey[] recipients)
     {
-        var plaintext = JsonSerializer.SerializeToUtf8Bytes(content, Json);
         var dataKey = RandomNumberGenerator.GetBytes(RecordCrypto.DataKeyLength);
+        try
+        {
+            return Seal(recordId, version, content, dataKey, recipients);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+
+    /// <summary>As <see cref="Seal{T}(string, int, T, EncryptionPublicKey[])"/> with a data key chosen by the caller (a report shares its key with its file).</summary>
+    public static (SealedRecordRef Ref, byte[] Ciphertext) Seal<T>(string recordId, int version, T content, byte[] dataKey, IEnumerable<EncryptionPublicKey> recipients)
+    {
+        var plaintext = JsonSerializer.SerializeToUtf8Bytes(content, Json);
         try
         {
             var aad = SealedRecordRef.Aad(recordId, version);
@@ -25,8 +38,36 @@ public static class RecordSealer
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(dataKey);
             CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    /// <summary>The SHA-256 of the plaintext <see cref="Seal{T}(string, int, T, EncryptionPublicKey[])"/> would encrypt.</summary>
+    public static Hash256 PlaintextHash<T>(T content) => Hashing.Sha256(JsonSerializer.SerializeToUtf8Bytes(content, Json));
+
+    /// <summary>Unwraps a record's data key for one of its recipients; null when not addressed to them.</summary>
+    public static byte[]? OpenDataKey(string recordId, int version, SealedRecordRef reference, EncryptionKeyPair recipient)
+    {
+        var envelope = reference.Envelopes.FirstOrDefault(e => e.Recipient == recipient.PublicKey);
+        return envelope is not null && RecordCrypto.TryUnwrap(envelope, recipient, SealedRecordRef.Aad(recordId, version), out var key) ? key : null;
+    }
+
+    /// <summary>The associated data of a report's file (distinct from its content's).</summary>
+    public static byte[] FileAad(string reportId, int version) => SealedRecordRef.Aad(reportId + "/file", version);
+
+    /// <summary>Opens a sealed record to its plaintext bytes (the caller wipes them); null when it cannot.</summary>
+    public static byte[]? OpenBytes(string recordId, int version, SealedRecordRef reference, byte[] ciphertext, EncryptionKeyPair recipient)
+    {
+        if (Hashing.Sha256(ciphertext) != reference.CiphertextHash) return null;
+        var dataKey = OpenDataKey(recordId, version, reference, recipient);
+        if (dataKey is null) return null;
+        try
+        {
+            return RecordCrypto.TryDecrypt(dataKey, ciphertext, SealedRecordRef.Aad(recordId, version), out var plaintext) ? plaintext : null;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
         }
     }
 

@@ -60,6 +60,12 @@ public static class NodeHost
             builder.Services.AddSingleton<HospitalRecords>();
             builder.Services.AddSingleton<HospitalService>();
             builder.Services.AddSingleton<HospitalReports>();
+            builder.Services.AddSingleton<AccessPolicy>();
+            builder.Services.AddSingleton<DisclosureRecorder>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<DisclosureRecorder>());
+            builder.Services.AddSingleton<ReportService>();
+            builder.Services.AddSingleton<ConsentService>();
+            builder.Services.AddSingleton(_ => new DocumentStore(Path.Combine(data.Root, DocumentStore.FolderName)));
             builder.Services.AddDataProtection()
                 .SetApplicationName("HealthLedger")
                 .PersistKeysToFileSystem(Directory.CreateDirectory(Path.Combine(data.Root, "keys", "web")));

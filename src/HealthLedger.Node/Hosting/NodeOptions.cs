@@ -15,6 +15,9 @@ public sealed record NodeOptions
     /// <summary>Argon2id cost for sealing users' keys by their passwords (the default everywhere but in tests).</summary>
     public Core.Crypto.Argon2Parameters PasswordHashing { get; init; } = Core.Crypto.Argon2Parameters.Default;
 
+    /// <summary>Largest report file accepted (default 50 MB).</summary>
+    public long MaxDocumentBytes { get; init; } = 50L * 1024 * 1024;
+
     /// <summary>fsync every block commit (see <see cref="Storage.LedgerStoreOptions.DurableCommits"/>).</summary>
     public bool DurableCommits { get; init; } = true;
 }

@@ -135,6 +135,14 @@ public sealed class LedgerNode : IDisposable
             throw Fail($"the stored world state (root {state.Root}) does not match block {previous.Height}'s state root {previous.StateRoot}");
         }
         if (blobs.Check(store.ReadBlobs()) is { } blobIssue) throw Fail(blobIssue.ToString());
+        // Uploads whose transaction never committed (a crash between the two) are set aside, not deleted; then every
+        // referenced document must be there with its length (verify also re-hashes them).
+        var documents = new DocumentStore(Path.Combine(Path.GetDirectoryName(store.Path)!, DocumentStore.FolderName));
+        documents.MoveOrphans(blobs.Documents.Keys.ToHashSet());
+        if (blobs.CheckDocuments(documents.Enumerate().Select(d => (d.Name, new FileInfo(d.Path).Length, (Func<Hash256>?)null))) is { } documentIssue)
+        {
+            throw Fail(documentIssue.ToString());
+        }
         return (state, network, previous);
     }
 
@@ -186,6 +194,27 @@ public sealed class LedgerNode : IDisposable
             }
         });
         return new SubmitResult(result, tx.Id);
+    }
+
+    private readonly SemaphoreSlim _nodeSigning = new(1, 1);
+
+    /// <summary>Signs a transaction with the node's own key (node duties such as disclosure records), submits it and waits for its commit.</summary>
+    public async Task<CommittedTransaction> SubmitAsNodeAsync(TxPayload payload, CancellationToken ct)
+    {
+        Transaction tx;
+        await _nodeSigning.WaitAsync(ct);
+        try
+        {
+            tx = Transaction.Create(Network.NetworkId, _nodeKey, Nonces(_nodeKey.PublicKey).Next, payload);
+            var result = Submit(tx.Encoded.Span);
+            if (!result.Result.IsOk) throw new InvalidOperationException($"The node's own transaction was refused: {result.Result}");
+        }
+        finally
+        {
+            _nodeSigning.Release();
+        }
+        var committed = await WaitForCommitAsync(tx.Id, ct);
+        return committed.Receipt.Verdict == TxVerdict.Ok ? committed : throw new InvalidOperationException($"The node's own transaction was rejected: {committed.Receipt.Reason}");
     }
 
     /// <summary>Reads a state entry.</summary>

@@ -1,0 +1,35 @@
+using HealthLedger.Core.Model;
+using HealthLedger.Core.State;
+
+namespace HealthLedger.Core.Records;
+
+/// <summary>
+/// The consent rules shared by the state machine (writes, at block time) and the node (reads, at the host's time):
+/// a doctor reaches a patient's data in a category when they attend the patient, or when an active grant of the
+/// patient covers that category for the doctor or for the doctor's organisation.
+/// </summary>
+public static class Consent
+{
+    /// <summary>The key that records a grantee's current grant of a patient.</summary>
+    public static string CurrentGrantKey(string patientId, GranteeKind kind, string granteeId) => $"grantee/{patientId}/{(byte)kind}/{granteeId}";
+
+    /// <summary>The current grant of a patient to a grantee, or null.</summary>
+    public static GrantState? CurrentGrant(IStateReader state, string patientId, GranteeKind kind, string granteeId)
+    {
+        if (!state.TryGet(CurrentGrantKey(patientId, kind, granteeId), out var idBytes)) return null;
+        var grantId = System.Text.Encoding.UTF8.GetString(idBytes);
+        return state.TryGet(StateKeys.Grant(patientId, grantId), out var bytes) ? GrantState.TryDecode(bytes) : null;
+    }
+
+    /// <summary>True when an active grant (to the doctor, or to their organisation) covers <paramref name="category"/> at <paramref name="now"/>.</summary>
+    public static bool GrantAllows(IStateReader state, string patientId, UserRecord doctor, ConsentCategories category, ulong now) =>
+        CurrentGrant(state, patientId, GranteeKind.Doctor, doctor.Id)?.Allows(category, now) == true
+        || CurrentGrant(state, patientId, GranteeKind.Organisation, doctor.OrganisationId)?.Allows(category, now) == true;
+
+    /// <summary>True when the doctor attends the patient.</summary>
+    public static bool Attends(IStateReader state, string doctorId, string patientId) => state.TryGet(StateKeys.Attends(doctorId, patientId), out _);
+
+    /// <summary>True when the doctor may reach the patient's data in <paramref name="category"/> at <paramref name="now"/>.</summary>
+    public static bool DoctorMay(IStateReader state, string patientId, UserRecord doctor, ConsentCategories category, ulong now) =>
+        Attends(state, doctor.Id, patientId) || GrantAllows(state, patientId, doctor, category, now);
+}

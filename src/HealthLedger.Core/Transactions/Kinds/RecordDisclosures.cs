@@ -1,0 +1,78 @@
+using HealthLedger.Core.Encoding;
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Records;
+
+namespace HealthLedger.Core.Transactions.Kinds;
+
+/// <summary>
+/// A batch of disclosure events (reads of PHI and refused attempts), signed by the node that served or refused them.
+/// Batched so that reads never cost a block each.
+/// </summary>
+/// <param name="Events">The events.</param>
+public sealed record RecordDisclosuresPayload(IReadOnlyList<DisclosureEvent> Events) : TxPayload
+{
+    /// <summary>Most events in one batch.</summary>
+    public const int MaxEvents = 500;
+
+    /// <inheritdoc/>
+    public override TxKind Kind => TxKind.RecordDisclosures;
+
+    /// <inheritdoc/>
+    public override void Write(CanonicalWriter writer)
+    {
+        writer.VarUInt((ulong)Events.Count);
+        foreach (var e in Events) e.Write(writer);
+    }
+
+    /// <inheritdoc/>
+    public bool Equals(RecordDisclosuresPayload? other) => other is not null && Events.SequenceEqual(other.Events);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => Events.Count;
+}
+
+/// <summary>Executes <see cref="RecordDisclosuresPayload"/>.</summary>
+public sealed class RecordDisclosuresHandler : TxKindHandler<RecordDisclosuresPayload>
+{
+    /// <inheritdoc/>
+    public override TxKind Kind => TxKind.RecordDisclosures;
+
+    /// <inheritdoc/>
+    protected override bool TryRead(ref CanonicalReader r, out RecordDisclosuresPayload payload)
+    {
+        payload = null!;
+        if (!r.VarInt32(out var count, RecordDisclosuresPayload.MaxEvents, "event count")) return false;
+        var events = new DisclosureEvent[count];
+        for (var i = 0; i < count; i++)
+        {
+            if (!DisclosureEvent.TryRead(ref r, out events[i])) return false;
+        }
+        payload = new RecordDisclosuresPayload(events);
+        return true;
+    }
+
+    /// <inheritdoc/>
+    protected override TxResult Validate(RecordDisclosuresPayload p)
+    {
+        if (p.Events.Count == 0) return Invalid("events", "a batch holds at least one event");
+        foreach (var e in p.Events)
+        {
+            if (!Identifiers.IsValid(e.ActorId) || !Identifiers.IsValid(e.PatientId)) return Invalid("events", "actor and patient ids must be valid identifiers");
+        }
+        return TxResult.Ok;
+    }
+
+    /// <inheritdoc/>
+    protected override TxResult Execute(TxContext context, Transaction tx, RecordDisclosuresPayload p)
+    {
+        if (context.Signer is not { Kind: SignerKind.Node }) return TxResult.Reject(TxVerdict.Unauthorized, "only a node records disclosures");
+        for (var i = 0; i < p.Events.Count; i++)
+        {
+            var e = p.Events[i];
+            if (context.GetPatient(e.PatientId) is null) return TxResult.Reject(TxVerdict.NotFound, $"patient '{e.PatientId}' does not exist");
+            context.State.Set(StateKeys.Disclosure(e.PatientId, context.Height, context.TxIndex, i), e.Encode());
+        }
+        return TxResult.Ok;
+    }
+}

@@ -1,0 +1,188 @@
+using System.Security.Cryptography;
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Records;
+
+namespace HealthLedger.Storage;
+
+/// <summary>
+/// Encrypted files beside the ledger, addressed by the SHA-256 of their ciphertext: <c>documents/ab/abcdef…</c>.
+/// Files are encrypted and decrypted in 64 KiB chunks (<see cref="DocumentCrypto"/>), never held whole in memory.
+/// An upload is written to <c>documents/tmp/</c> and moved to its address only when complete; files that no committed
+/// transaction references are moved to <c>documents/orphaned/</c> at start, never deleted silently.
+/// </summary>
+public sealed class DocumentStore(string root)
+{
+    /// <summary>The folder name inside a data folder.</summary>
+    public const string FolderName = "documents";
+
+    /// <summary>The store's folder.</summary>
+    public string Root { get; } = root;
+
+    /// <summary>Where a document lives.</summary>
+    public string PathOf(Hash256 ciphertextHash)
+    {
+        var hex = ciphertextHash.ToString();
+        return Path.Combine(Root, hex[..2], hex);
+    }
+
+    /// <summary>True when the document is stored.</summary>
+    public bool Exists(Hash256 ciphertextHash) => File.Exists(PathOf(ciphertextHash));
+
+    /// <summary>
+    /// Encrypts <paramref name="plaintext"/> into the store. Fails (leaving nothing behind) when it is empty or larger than
+    /// <paramref name="maxBytes"/>, or when the stream breaks off. <paramref name="check"/> sees the first chunk (e.g. to
+    /// check the file's signature against its declared type) and returns an error to stop.
+    /// </summary>
+    public async Task<DocumentWriteResult> WriteAsync(Stream plaintext, ReadOnlyMemory<byte> dataKey, ReadOnlyMemory<byte> aad, long maxBytes,
+        Func<ReadOnlyMemory<byte>, string?>? check, CancellationToken ct)
+    {
+        var tmpDir = Directory.CreateDirectory(Path.Combine(Root, "tmp")).FullName;
+        var tmp = Path.Combine(tmpDir, Guid.NewGuid().ToString("N"));
+        var committed = false;
+        try
+        {
+            using var plainHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using var cipherHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using var aes = new AesGcm(dataKey.Span, DocumentCrypto.TagSize);
+            var prefix = RandomNumberGenerator.GetBytes(DocumentCrypto.PrefixSize);
+            var header = new byte[DocumentCrypto.HeaderSize];
+            DocumentCrypto.WriteHeader(header, prefix);
+            long total = 0, written = 0;
+            await using (var output = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                await output.WriteAsync(header, ct);
+                cipherHash.AppendData(header);
+                written += header.Length;
+                var current = new byte[DocumentCrypto.ChunkSize];
+                var next = new byte[DocumentCrypto.ChunkSize];
+                var sealedChunk = new byte[DocumentCrypto.ChunkSize + DocumentCrypto.TagSize];
+                var currentLength = await FillAsync(plaintext, current, ct);
+                if (currentLength == 0) return DocumentWriteResult.Fail("The file is empty.");
+                if (check?.Invoke(current.AsMemory(0, currentLength)) is { } problem) return DocumentWriteResult.Fail(problem);
+                uint index = 0;
+                while (true)
+                {
+                    var nextLength = currentLength == DocumentCrypto.ChunkSize ? await FillAsync(plaintext, next, ct) : 0;
+                    total += currentLength;
+                    if (total > maxBytes) return DocumentWriteResult.Fail($"The file is larger than the limit of {maxBytes / (1024 * 1024)} MB.");
+                    var last = nextLength == 0;
+                    plainHash.AppendData(current, 0, currentLength);
+                    DocumentCrypto.SealChunk(aes, prefix, index++, last, current.AsSpan(0, currentLength), sealedChunk, aad.Span);
+                    var sealedLength = currentLength + DocumentCrypto.TagSize;
+                    await output.WriteAsync(sealedChunk.AsMemory(0, sealedLength), ct);
+                    cipherHash.AppendData(sealedChunk, 0, sealedLength);
+                    written += sealedLength;
+                    if (last) break;
+                    (current, next) = (next, current);
+                    currentLength = nextLength;
+                }
+                await output.FlushAsync(ct);
+                output.Flush(flushToDisk: true);
+            }
+            var reference = new DocumentRef(new Hash256(plainHash.GetHashAndReset()), new Hash256(cipherHash.GetHashAndReset()), written);
+            var target = PathOf(reference.CiphertextHash);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Move(tmp, target, overwrite: false);
+            committed = true;
+            return DocumentWriteResult.Ok(reference, total);
+        }
+        finally
+        {
+            if (!committed && File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+
+    /// <summary>Removes a document whose transaction did not commit.</summary>
+    public void Discard(Hash256 ciphertextHash)
+    {
+        var path = PathOf(ciphertextHash);
+        if (File.Exists(path)) File.Delete(path);
+    }
+
+    /// <summary>
+    /// Decrypts a stored document into <paramref name="output"/> chunk by chunk. The file's SHA-256 is checked against
+    /// <paramref name="reference"/> first, so nothing altered is ever served. Returns an error, or null.
+    /// </summary>
+    public async Task<string?> DecryptToAsync(DocumentRef reference, ReadOnlyMemory<byte> dataKey, ReadOnlyMemory<byte> aad, Stream output, CancellationToken ct)
+    {
+        var path = PathOf(reference.CiphertextHash);
+        if (!File.Exists(path)) return "the stored file is missing";
+        if (await HashFileAsync(path, ct) != reference.CiphertextHash) return "the stored file was changed: it does not match the hash on the chain";
+        await using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        var header = new byte[DocumentCrypto.HeaderSize];
+        var prefix = new byte[DocumentCrypto.PrefixSize];
+        if (await FillAsync(input, header, ct) != header.Length || !DocumentCrypto.TryReadHeader(header, prefix)) return "the stored file is not a document";
+        using var aes = new AesGcm(dataKey.Span, DocumentCrypto.TagSize);
+        var sealedChunk = new byte[DocumentCrypto.ChunkSize + DocumentCrypto.TagSize];
+        var plain = new byte[DocumentCrypto.ChunkSize];
+        var remaining = input.Length - DocumentCrypto.HeaderSize;
+        for (uint index = 0; remaining > 0; index++)
+        {
+            var length = (int)Math.Min(sealedChunk.Length, remaining);
+            if (await FillAsync(input, sealedChunk.AsMemory(0, length), ct) != length) return "the stored file is truncated";
+            remaining -= length;
+            if (!DocumentCrypto.TryOpenChunk(aes, prefix, index, remaining == 0, sealedChunk.AsSpan(0, length), plain, aad.Span)) return "the stored file does not decrypt";
+            await output.WriteAsync(plain.AsMemory(0, length - DocumentCrypto.TagSize), ct);
+        }
+        return null;
+    }
+
+    /// <summary>SHA-256 of a file, streamed.</summary>
+    public static async Task<Hash256> HashFileAsync(string path, CancellationToken ct)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        return new Hash256(await SHA256.HashDataAsync(stream, ct));
+    }
+
+    /// <summary>Every stored document as (the hash it is filed under, its path), skipping tmp/ and orphaned/.</summary>
+    public IEnumerable<(string Name, string Path)> Enumerate()
+    {
+        if (!Directory.Exists(Root)) yield break;
+        foreach (var dir in Directory.EnumerateDirectories(Root))
+        {
+            var name = System.IO.Path.GetFileName(dir);
+            if (name is "tmp" or "orphaned") continue;
+            foreach (var file in Directory.EnumerateFiles(dir)) yield return (System.IO.Path.GetFileName(file), file);
+        }
+    }
+
+    /// <summary>Moves stored documents that no committed transaction references to orphaned/ (uploads whose commit never happened).</summary>
+    public int MoveOrphans(IReadOnlySet<Hash256> referenced)
+    {
+        var moved = 0;
+        foreach (var (name, path) in Enumerate().ToList())
+        {
+            if (Hash256.TryParse(name, out var hash) && referenced.Contains(hash)) continue;
+            var target = System.IO.Path.Combine(Directory.CreateDirectory(System.IO.Path.Combine(Root, "orphaned")).FullName, name);
+            File.Move(path, target, overwrite: true);
+            moved++;
+        }
+        return moved;
+    }
+
+    private static async Task<int> FillAsync(Stream stream, Memory<byte> buffer, CancellationToken ct)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var read = await stream.ReadAsync(buffer[total..], ct);
+            if (read == 0) break;
+            total += read;
+        }
+        return total;
+    }
+}
+
+/// <summary>The outcome of <see cref="DocumentStore.WriteAsync"/>.</summary>
+/// <param name="Reference">The stored document, on success.</param>
+/// <param name="PlaintextLength">The file's size.</param>
+/// <param name="Error">Why it was refused.</param>
+public sealed record DocumentWriteResult(DocumentRef? Reference, long PlaintextLength, string? Error)
+{
+    /// <summary>Stored.</summary>
+    public static DocumentWriteResult Ok(DocumentRef reference, long length) => new(reference, length, null);
+
+    /// <summary>Refused; nothing stored.</summary>
+    public static DocumentWriteResult Fail(string error) => new(null, 0, error);
+}
