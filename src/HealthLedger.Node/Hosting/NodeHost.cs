@@ -35,7 +35,9 @@ public static class NodeHost
                 ContentRootPath = AppContext.BaseDirectory,
             });
             builder.WebHost.UseUrls(urls);
-            builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 8 * 1024 * 1024);
+            // Report uploads stream up to MaxDocumentBytes; every other endpoint checks its own, smaller limit.
+            builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxDocumentBytes + 1024 * 1024);
+            builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(f => f.MultipartBodyLengthLimit = options.MaxDocumentBytes + 1024 * 1024);
             builder.Logging.ClearProviders();
             builder.Logging.AddSimpleConsole(o =>
             {
@@ -122,6 +124,8 @@ public static class NodeHost
             app.MapDoctorsApi();
             app.MapStatisticsApi();
             app.MapListsApi();
+            app.MapMedicalReportsApi();
+            app.MapConsentApi();
             app.MapRazorPages();
             app.Lifetime.ApplicationStarted.Register(() =>
                 Log.NodeReady(app.Logger, node.NodeId, node.Network.NetworkId, node.Tip.Height, node.Tip.StateRoot.ToString()));
