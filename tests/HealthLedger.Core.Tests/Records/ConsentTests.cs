@@ -1,0 +1,169 @@
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Records;
+using HealthLedger.Core.Transactions;
+using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Testing;
+
+namespace HealthLedger.Core.Tests.Records;
+
+/// <summary>Every consent rule and expiry edge, on the state machine.</summary>
+public class ConsentTests
+{
+    private const ulong T0 = 1_700_000_100_000;
+
+    private sealed class World : IDisposable
+    {
+        public TestNetwork Net { get; } = new(T0 - 1000);
+        public UserKeys Patient { get; } = TestNetwork.KeysFor("pt-ann");
+        public UserKeys Attending { get; } = TestNetwork.KeysFor("dr-att");
+        public UserKeys Other { get; } = TestNetwork.KeysFor("dr-oth");
+        private ulong _patientNonce;
+        private ulong _otherNonce;
+
+        public World()
+        {
+            var org = Net.Organisation.Encryption.PublicKey;
+            var receipts = Net.Append(T0, [
+                Admin(new RegisterDoctorPayload("dr-att", TestNetwork.OrgId, Attending.Signing.PublicKey, Attending.Encryption.PublicKey, Sealed(1, org))),
+                Admin(new RegisterDoctorPayload("dr-oth", TestNetwork.OrgId, Other.Signing.PublicKey, Other.Encryption.PublicKey, Sealed(2, org))),
+                Admin(new RegisterPatientPayload("pt-ann", TestNetwork.OrgId, Hash256.Zero, Patient.Signing.PublicKey, Patient.Encryption.PublicKey, Sealed(3, org, Patient.Encryption.PublicKey))),
+                Admin(new AddEntryPayload("en-adm", "pt-ann", EntryType.Admission, "dr-att", "", Sealed(4, org, Patient.Encryption.PublicKey))),
+            ]).Execution.Receipts;
+            Assert.All(receipts, r => Assert.Equal(TxVerdict.Ok, r.Verdict));
+        }
+
+        public SealedRecordRef Sealed(int n, params EncryptionPublicKey[] to) =>
+            new(Hashing.Sha256(BitConverter.GetBytes(n)), 10, to.Select(k => RecordCrypto.Wrap(new byte[32], k, Enumerable.Repeat((byte)n, 32).ToArray(), [])).ToList());
+
+        public Transaction Admin(TxPayload payload)
+        {
+            Net.UseAdminNonce(Net.AdminNonce + 1);
+            return Transaction.Create(TestNetwork.NetworkId, Net.Admin.Signing, Net.AdminNonce, payload);
+        }
+
+        public Transaction AsPatient(TxPayload payload) => Transaction.Create(TestNetwork.NetworkId, Patient.Signing, ++_patientNonce, payload);
+
+        public Transaction AsOther(TxPayload payload) => Transaction.Create(TestNetwork.NetworkId, Other.Signing, ++_otherNonce, payload);
+
+        public GrantAccessPayload Grant(string id, ConsentCategories categories, ulong expires = 0, GranteeKind kind = GranteeKind.Doctor, string grantee = "dr-oth", IReadOnlyList<GrantedKey>? keys = null) =>
+            new(id, "pt-ann", kind, grantee, categories, expires, keys ?? []);
+
+        public AddReportPayload Report(string id, int n = 10) =>
+            new(id, "pt-ann", 1, ReportType.Lab, Hashing.Sha256(BitConverter.GetBytes(n)), Sealed(n, Net.Organisation.Encryption.PublicKey, Patient.Encryption.PublicKey), null);
+
+        public Receipt Run(ulong at, Transaction tx) => Assert.Single(Net.Append(at, [tx]).Execution.Receipts);
+
+        public UserRecord OtherUser => UserRecord.TryDecode(Net.State.TryGet(StateKeys.User("dr-oth"), out var b) ? b : [])!;
+
+        public void Dispose()
+        {
+            Patient.Dispose();
+            Attending.Dispose();
+            Other.Dispose();
+            Net.Dispose();
+        }
+    }
+
+    [Theory]
+    [InlineData(0UL, 5_000UL, true)]            // no expiry
+    [InlineData(10_000UL, 9_999UL, true)]       // one millisecond before expiry
+    [InlineData(10_000UL, 10_000UL, false)]     // at the expiry instant it no longer works
+    [InlineData(10_000UL, 10_001UL, false)]
+    public void A_grant_works_until_its_expiry_instant(ulong expires, ulong now, bool active)
+    {
+        var grant = new GrantState("gr-1", "pt", GranteeKind.Doctor, "dr", ConsentCategories.Reports, expires, 1, 0, new RecordProof(default, 1, 1));
+        Assert.Equal(active, grant.IsActiveAt(now));
+        Assert.Equal(active, grant.Allows(ConsentCategories.Reports, now));
+        Assert.False(grant.Allows(ConsentCategories.Account, now));
+        Assert.False((grant with { RevokedAt = 2 }).IsActiveAt(now));
+    }
+
+    [Fact]
+    public void Only_the_patient_grants_and_revokes()
+    {
+        using var w = new World();
+        Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 10, w.Admin(w.Grant("gr-1", ConsentCategories.All))).Verdict);
+        Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 11, w.AsOther(w.Grant("gr-1", ConsentCategories.All))).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 12, w.AsPatient(w.Grant("gr-1", ConsentCategories.All))).Verdict);
+        Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 13, w.AsOther(new RevokeAccessPayload("gr-1", "pt-ann"))).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 14, w.AsPatient(new RevokeAccessPayload("gr-1", "pt-ann"))).Verdict);
+        Assert.Equal(TxVerdict.Conflict, w.Run(T0 + 15, w.AsPatient(new RevokeAccessPayload("gr-1", "pt-ann"))).Verdict);
+        Assert.Equal(TxVerdict.NotFound, w.Run(T0 + 16, w.AsPatient(new RevokeAccessPayload("gr-404", "pt-ann"))).Verdict);
+    }
+
+    [Fact]
+    public void A_grant_needs_a_known_grantee_a_future_expiry_a_category_and_keys_for_the_grantee_of_the_patients_own_records()
+    {
+        using var w = new World();
+        Assert.Equal(TxVerdict.NotFound, w.Run(T0 + 10, w.AsPatient(w.Grant("gr-1", ConsentCategories.All, grantee: "dr-nobody"))).Verdict);
+        Assert.Equal(TxVerdict.NotFound, w.Run(T0 + 11, w.AsPatient(w.Grant("gr-1", ConsentCategories.All, kind: GranteeKind.Organisation, grantee: "org-nobody"))).Verdict);
+        Assert.Equal(TxVerdict.InvalidField, w.Run(T0 + 12, w.AsPatient(w.Grant("gr-1", ConsentCategories.All, expires: T0 + 12))).Verdict);
+        Assert.Equal(TxVerdict.InvalidField, Transaction.TryDecode(w.AsPatient(w.Grant("gr-1", ConsentCategories.None)).Encoded.Span, 65536, out _).Verdict);
+        var wrongRecipient = new GrantedKey("en-adm", 1, RecordCrypto.Wrap(new byte[32], w.Attending.Encryption.PublicKey, new byte[32], []));
+        Assert.Equal(TxVerdict.InvalidField, w.Run(T0 + 13, w.AsPatient(w.Grant("gr-1", ConsentCategories.All, keys: [wrongRecipient]))).Verdict);
+        var notTheirs = new GrantedKey("en-other", 1, RecordCrypto.Wrap(new byte[32], w.Other.Encryption.PublicKey, new byte[32], []));
+        Assert.Equal(TxVerdict.NotFound, w.Run(T0 + 14, w.AsPatient(w.Grant("gr-1", ConsentCategories.All, keys: [notTheirs]))).Verdict);
+        var good = new GrantedKey("en-adm", 1, RecordCrypto.Wrap(new byte[32], w.Other.Encryption.PublicKey, new byte[32], []));
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 15, w.AsPatient(w.Grant("gr-1", ConsentCategories.All, keys: [good]))).Verdict);
+        Assert.True(w.Net.State.TryGet("keyfor/en-adm/000001/dr-oth", out _));
+    }
+
+    [Fact]
+    public void A_doctor_adds_reports_with_attendance_or_an_active_grant_for_reports_only()
+    {
+        using var w = new World();
+        Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 10, w.AsOther(w.Report("rp-1"))).Verdict);                 // neither
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 11, w.AsPatient(w.Grant("gr-1", ConsentCategories.Encounters))).Verdict);
+        Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 12, w.AsOther(w.Report("rp-1"))).Verdict);                 // wrong category
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 13, w.AsPatient(w.Grant("gr-2", ConsentCategories.Reports, expires: T0 + 100))).Verdict);
+        Assert.False(Consent.CurrentGrant(w.Net.State, "pt-ann", GranteeKind.Doctor, "dr-oth")!.Id == "gr-1");      // replaced
+        Assert.NotEqual(0UL, GrantState.TryDecode(w.Net.State.TryGet(StateKeys.Grant("pt-ann", "gr-1"), out var g1) ? g1 : [])!.RevokedAt);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 99, w.AsOther(w.Report("rp-1"))).Verdict);                           // just before expiry
+        Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 100, w.AsOther(w.Report("rp-2", 11))).Verdict);            // expired at its time, nobody acted
+        Assert.True(Consent.DoctorMay(w.Net.State, "pt-ann", w.OtherUser, ConsentCategories.Reports, T0 + 99));
+        Assert.False(Consent.DoctorMay(w.Net.State, "pt-ann", w.OtherUser, ConsentCategories.Reports, T0 + 100));
+    }
+
+    [Fact]
+    public void A_revoked_grant_stops_at_once_and_an_organisation_grant_covers_its_doctors()
+    {
+        using var w = new World();
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 10, w.AsPatient(w.Grant("gr-1", ConsentCategories.Reports))).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 11, w.AsOther(w.Report("rp-1"))).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 12, w.AsPatient(new RevokeAccessPayload("gr-1", "pt-ann"))).Verdict);
+        Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 13, w.AsOther(w.Report("rp-2", 11))).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 14, w.AsPatient(w.Grant("gr-2", ConsentCategories.Reports, kind: GranteeKind.Organisation, grantee: TestNetwork.OrgId))).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 15, w.AsOther(w.Report("rp-2", 11))).Verdict);
+    }
+
+    [Fact]
+    public void Attending_doctors_need_no_grant_and_amendments_follow_the_version()
+    {
+        using var w = new World();
+        var attending = new Func<TxPayload, Transaction>(p => Transaction.Create(TestNetwork.NetworkId, w.Attending.Signing, (ulong)w.Net.Blocks.Count, p));
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 10, attending(w.Report("rp-1"))).Verdict);
+        Assert.Equal(TxVerdict.AlreadyExists, w.Run(T0 + 11, attending(w.Report("rp-1"))).Verdict);
+        var amendment = w.Report("rp-1", 12) with { Version = 2 };
+        Assert.Equal(TxVerdict.Conflict, w.Run(T0 + 12, attending(amendment with { Version = 3 })).Verdict);
+        Assert.Equal(TxVerdict.InvalidField, w.Run(T0 + 13, attending(amendment with { Type = ReportType.Imaging })).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 14, attending(amendment)).Verdict);
+        Assert.True(w.Net.State.TryGet(StateKeys.ReportVersion("rp-1", 1), out _));
+        Assert.Equal(2, ReportState.TryDecode(w.Net.State.TryGet(StateKeys.Report("rp-1"), out var r) ? r : [])!.Version);
+    }
+
+    [Fact]
+    public void Only_nodes_record_disclosures_and_only_for_known_patients()
+    {
+        using var w = new World();
+        var e = new DisclosureEvent("dr-oth", "doctor", "pt-ann", "report rp-1", "treatment", false, T0);
+        Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 10, w.AsOther(new RecordDisclosuresPayload([e]))).Verdict);
+        var node = Transaction.Create(TestNetwork.NetworkId, w.Net.Node, 1, new RecordDisclosuresPayload([e, e with { PatientId = "pt-nobody" }]));
+        Assert.Equal(TxVerdict.NotFound, w.Run(T0 + 11, node).Verdict);
+        var ok = Transaction.Create(TestNetwork.NetworkId, w.Net.Node, 1, new RecordDisclosuresPayload([e, e with { Allowed = true }]));
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 12, ok).Verdict);
+        Assert.Equal(2, w.Net.State.WithPrefix("disclosure/pt-ann/").Count());
+    }
+}
