@@ -48,7 +48,7 @@ internal sealed class NodeFixture : IAsyncDisposable
     public static void Initialise(string dataPath) =>
         NetworkInitializer.Init(dataPath, "Fixture Hospital", Password, TimeProvider.System, Argon2Parameters.TestOnly);
 
-    public static async Task<NodeFixture> StartAsync(TempDirectory? folder = null)
+    public static async Task<NodeFixture> StartAsync(TempDirectory? folder = null, TimeProvider? clock = null, long maxDocumentBytes = 50L * 1024 * 1024)
     {
         var ownsFolder = folder is null;
         folder ??= new TempDirectory();
@@ -67,8 +67,8 @@ internal sealed class NodeFixture : IAsyncDisposable
         {
             admin = keystore.Unseal(NetworkInitializer.AdminUser, Password)!;
         }
-        var app = NodeHost.Build(new NodeOptions { DataDirectory = data, BatchDelay = TimeSpan.FromMilliseconds(5), PasswordHashing = Argon2Parameters.TestOnly }, "http://127.0.0.1:0",
-            logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var app = NodeHost.Build(new NodeOptions { DataDirectory = data, BatchDelay = TimeSpan.FromMilliseconds(5), PasswordHashing = Argon2Parameters.TestOnly, MaxDocumentBytes = maxDocumentBytes },
+            "http://127.0.0.1:0", logging => logging.SetMinimumLevel(LogLevel.Warning), clock);
         await app.StartAsync(TestContext.Current.CancellationToken);
         return new NodeFixture(folder, ownsFolder, app, admin, init);
     }

@@ -1,0 +1,254 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using HealthLedger.Node.Api;
+using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Hosting;
+using HealthLedger.Testing;
+using Microsoft.Data.Sqlite;
+
+namespace HealthLedger.Node.Tests.Api;
+
+/// <summary>Reports, authenticity, consent and disclosures through the API of a real node.</summary>
+public class MedicalReportsApiTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    internal static readonly byte[] Pdf = [.. "%PDF-1.4\n% HealthLedger test lab report\n"u8, .. Enumerable.Range(0, 150_000).Select(i => (byte)(i * 31 % 251)), .. "\n%%EOF\n"u8];
+
+    private sealed record World(NodeFixture Node, HttpClient Admin, HttpClient Attending, HttpClient DoctorB, HttpClient Patient, string PatientId, OffsetClock Clock);
+
+    private static async Task<World> SetUpAsync(long maxDocumentBytes = 50L * 1024 * 1024)
+    {
+        var clock = new OffsetClock();
+        var node = await NodeFixture.StartAsync(clock: clock, maxDocumentBytes: maxDocumentBytes);
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var a = await Read<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/doctors", new { doctorId = "dr-a", name = "Ada A", specialty = "Pathology", department = "Lab", licenceNumber = "L1" }, Ct));
+        var b = await Read<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/doctors", new { doctorId = "dr-b", name = "Ben B", specialty = "Cardiology", department = "Heart", licenceNumber = "L2" }, Ct));
+        var p = await Read<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-77", fullName = "Pat Q", dateOfBirth = "1970-01-01", gender = "male", conditions = new[] { "Anaemia" } }, Ct));
+        (await admin.PostAsJsonAsync($"/api/v1/patients/{p.Id}/entries", new { type = "visit", occurredAt = "2026-01-02T10:00", doctorId = "dr-a", notes = "Bloods taken." }, Ct)).EnsureSuccessStatusCode();
+        return new World(node, admin, await node.FirstLoginAsync("dr-a", a.OneTimePassword!), await node.FirstLoginAsync("dr-b", b.OneTimePassword!),
+            await node.FirstLoginAsync(p.Id, p.OneTimePassword!), p.Id, clock);
+    }
+
+    private static async Task<T> Read<T>(HttpResponseMessage response)
+    {
+        using (response)
+        {
+            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
+            return (await response.Content.ReadFromJsonAsync<T>(Ct))!;
+        }
+    }
+
+    private static MultipartFormDataContent Upload(object metadata, byte[]? file = null, string contentType = "application/pdf", string name = "cbc.pdf")
+    {
+        var form = new MultipartFormDataContent { { new StringContent(JsonSerializer.Serialize(metadata)), "metadata" } };
+        if (file is not null)
+        {
+            var part = new ByteArrayContent(file);
+            part.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+            form.Add(part, "file", name);
+        }
+        return form;
+    }
+
+    private static object Lab => new
+    {
+        type = "lab",
+        title = "Full blood count",
+        labResults = new[] { new { test = "Haemoglobin", value = "98", unit = "g/L", referenceRange = "130-170", flag = "L" } },
+    };
+
+    private static async Task<JsonElement> Problem(HttpResponseMessage response, HttpStatusCode status)
+    {
+        using (response)
+        {
+            Assert.True(status == response.StatusCode, await response.Content.ReadAsStringAsync(Ct));
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.Clone();
+        }
+    }
+
+    [Fact]
+    public async Task A_lab_report_with_a_pdf_is_downloaded_verified_and_any_flipped_byte_is_caught()
+    {
+        var w = await SetUpAsync();
+        await using var node = w.Node;
+        var created = await Read<ReportsApi.ReportCreatedResponse>(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab, Pdf), Ct));
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Pdf)), created.Sha256);
+
+        // The patient downloads the file: same bytes; the authenticity check passes; the file is recognised.
+        var downloaded = await w.Patient.GetByteArrayAsync($"/api/v1/reports/{created.ReportId}/file", Ct);
+        Assert.Equal(Pdf, downloaded);
+        var check = await w.Patient.GetFromJsonAsync<ReportCheck>($"/api/v1/reports/{created.ReportId}/verify", Ct);
+        Assert.True(check!.Unchanged, string.Join("; ", check.Problems));
+        Assert.Equal(("dr-a", created.Height, created.TransactionId), (check.AuthorId, check.Height, check.TransactionId));
+        var match = await Read<FileMatch>(await w.Patient.PostAsync("/api/v1/verify/file", FilePart(downloaded), Ct));
+        Assert.Equal((true, created.ReportId, 1), (match.Match, match.ReportId, match.Version));
+
+        // 1. a flipped byte in the downloaded file: it matches no report.
+        var flipped = downloaded.ToArray();
+        flipped[5000] ^= 1;
+        Assert.False((await Read<FileMatch>(await w.Patient.PostAsync("/api/v1/verify/file", FilePart(flipped), Ct))).Match);
+
+        // 2. a flipped byte in the stored encrypted file: the check names the report; the download is refused.
+        var stored = Directory.GetFiles(Path.Combine(node.DataPath, "documents"), "*", SearchOption.AllDirectories).Single();
+        Assert.DoesNotContain("HealthLedger test lab report", await System.IO.File.ReadAllTextAsync(stored, Ct));
+        var bytes = await System.IO.File.ReadAllBytesAsync(stored, Ct);
+        bytes[4000] ^= 1;
+        await System.IO.File.WriteAllBytesAsync(stored, bytes, Ct);
+        check = await w.Patient.GetFromJsonAsync<ReportCheck>($"/api/v1/reports/{created.ReportId}/verify", Ct);
+        Assert.False(check!.Unchanged);
+        Assert.Equal(created.ReportId, check.ReportId);
+        Assert.Contains(check.Problems, p => p.Contains("file", StringComparison.Ordinal));
+        var refused = await Problem(await w.Patient.GetAsync($"/api/v1/reports/{created.ReportId}/file", Ct), HttpStatusCode.Conflict);
+        Assert.Contains("changed", refused.GetProperty("detail").GetString());
+        bytes[4000] ^= 1;
+        await System.IO.File.WriteAllBytesAsync(stored, bytes, Ct);
+
+        // 3. a flipped byte in the database (the report's sealed content): the check names the report.
+        var state = await w.Patient.GetFromJsonAsync<ReportCheck>($"/api/v1/reports/{created.ReportId}/verify", Ct);
+        Assert.True(state!.Unchanged);
+        using (var db = new SqliteConnection($"Data Source={new DataDirectory(node.DataPath).LedgerPath};Pooling=False"))
+        {
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = "UPDATE blobs SET data = substr(data, 1, 20) || x'00' || substr(data, 22) WHERE height = $h";
+            cmd.Parameters.AddWithValue("$h", (long)created.Height);
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        }
+        check = await w.Patient.GetFromJsonAsync<ReportCheck>($"/api/v1/reports/{created.ReportId}/verify", Ct);
+        Assert.False(check!.Unchanged);
+        Assert.Contains(check.Problems, p => p.Contains("sealed content", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_pdf_carries_a_verification_code_that_verifies_without_signing_in()
+    {
+        var w = await SetUpAsync();
+        await using var node = w.Node;
+        var created = await Read<ReportsApi.ReportCreatedResponse>(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports",
+            Upload(new { type = "prescription", title = "Iron", drug = "Ferrous sulfate", dose = "200 mg", route = "oral", frequency = "twice daily", duration = "3 months" }), Ct));
+        using var pdf = await w.Patient.GetAsync($"/api/v1/reports/{created.ReportId}/pdf", Ct);
+        Assert.Equal("application/pdf", pdf.Content.Headers.ContentType?.MediaType);
+        var body = await pdf.Content.ReadAsByteArrayAsync(Ct);
+        Assert.StartsWith("%PDF-", System.Text.Encoding.ASCII.GetString(body, 0, 5));
+        var report = await w.Patient.GetFromJsonAsync<ReportsApi.ReportHistoryResponse>($"/api/v1/reports/{created.ReportId}", Ct);
+        var code = report!.Latest.VerificationCode;
+        Assert.Matches("^HL-rp-[a-z0-9]+-v1-[0-9a-f]{10}$", code);
+        var check = await node.Http.GetFromJsonAsync<ReportCheck>($"/api/v1/verify/{code}", Ct);
+        Assert.True(check!.Unchanged);
+        Assert.Equal(created.ReportId, check.ReportId);
+        await Problem(await node.Http.GetAsync($"/api/v1/verify/{code[..^1]}0", Ct), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Bad_uploads_are_refused_and_leave_nothing_behind()
+    {
+        var w = await SetUpAsync(maxDocumentBytes: 100_000);
+        await using var node = w.Node;
+        var before = (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height;
+        var empty = await Problem(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab, []), Ct), HttpStatusCode.BadRequest);
+        Assert.True(empty.GetProperty("errors").TryGetProperty("file", out _));
+        var type = await Problem(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab, Pdf, "application/x-msdownload", "x.exe"), Ct), HttpStatusCode.BadRequest);
+        Assert.Contains("not accepted", type.GetProperty("errors").GetProperty("file")[0].GetString());
+        var fake = await Problem(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab, "not a pdf at all"u8.ToArray()), Ct), HttpStatusCode.BadRequest);
+        Assert.Contains("not application/pdf", fake.GetProperty("errors").GetProperty("file")[0].GetString());
+        var big = await Problem(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab, Pdf), Ct), HttpStatusCode.BadRequest);
+        Assert.Contains("larger than the limit", big.GetProperty("errors").GetProperty("file")[0].GetString());
+        var fields = await Problem(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(new { type = "prescription", title = "" }), Ct), HttpStatusCode.BadRequest);
+        foreach (var f in new[] { "title", "drug", "dose", "route", "frequency", "duration" }) Assert.True(fields.GetProperty("errors").TryGetProperty(f, out _), f);
+        await Problem(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(new { type = "surgery" }), Ct), HttpStatusCode.BadRequest);
+        await Problem(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", new StringContent("{}"), Ct), HttpStatusCode.UnsupportedMediaType);
+        // No grant and no attendance: refused; admins and patients do not write reports.
+        await Problem(await w.DoctorB.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab), Ct), HttpStatusCode.Forbidden);
+        await Problem(await w.Admin.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab), Ct), HttpStatusCode.Forbidden);
+        await Problem(await w.Patient.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab), Ct), HttpStatusCode.Forbidden);
+        await Problem(await w.Attending.PostAsync("/api/v1/patients/pt-nobody/reports", Upload(Lab), Ct), HttpStatusCode.NotFound);
+
+        var documents = Path.Combine(node.DataPath, "documents");
+        Assert.Empty(Directory.Exists(documents) ? Directory.GetFiles(documents, "*", SearchOption.AllDirectories) : []);
+        Assert.Equal(before, (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height);
+    }
+
+    [Fact]
+    public async Task Amendments_keep_the_history()
+    {
+        var w = await SetUpAsync();
+        await using var node = w.Node;
+        var created = await Read<ReportsApi.ReportCreatedResponse>(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports",
+            Upload(new { type = "imaging", title = "Chest X-ray", summary = "No consolidation." }), Ct));
+        var reason = await Problem(await w.Attending.PostAsync($"/api/v1/reports/{created.ReportId}/amendments", Upload(new { title = "Chest X-ray", summary = "Small effusion." }), Ct), HttpStatusCode.BadRequest);
+        Assert.True(reason.GetProperty("errors").TryGetProperty("amendmentReason", out _));
+        var amended = await Read<ReportsApi.ReportCreatedResponse>(await w.Attending.PostAsync($"/api/v1/reports/{created.ReportId}/amendments",
+            Upload(new { title = "Chest X-ray", summary = "Small left effusion.", amendmentReason = "Second read" }), Ct));
+        Assert.Equal(2, amended.Version);
+        var history = await w.Patient.GetFromJsonAsync<ReportsApi.ReportHistoryResponse>($"/api/v1/reports/{created.ReportId}", Ct);
+        Assert.Equal(["No consolidation.", "Small left effusion."], history!.Versions.Select(v => v.Summary));
+        var first = await w.Patient.GetFromJsonAsync<ReportCheck>($"/api/v1/reports/{created.ReportId}/verify?version=1", Ct);
+        Assert.True(first!.Unchanged && first.Superseded);
+    }
+
+    [Fact]
+    public async Task Consent_lets_a_doctor_read_until_revoked_or_expired_and_every_read_and_refusal_is_listed_for_the_patient()
+    {
+        var w = await SetUpAsync();
+        await using var node = w.Node;
+        var created = await Read<ReportsApi.ReportCreatedResponse>(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab, Pdf), Ct));
+        await Problem(await w.DoctorB.GetAsync($"/api/v1/reports/{created.ReportId}", Ct), HttpStatusCode.Forbidden);
+
+        var expires = DateTimeOffset.UtcNow.AddDays(7);
+        var grant = await Read<WriteResponse>(await w.Patient.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/grants",
+            new { granteeKind = "doctor", granteeId = "dr-b", categories = new[] { "reports" }, expiresAt = expires }, Ct));
+        var report = await w.DoctorB.GetFromJsonAsync<ReportsApi.ReportHistoryResponse>($"/api/v1/reports/{created.ReportId}", Ct);
+        Assert.Equal("Full blood count", report!.Latest.Title);
+        Assert.Equal(Pdf, await w.DoctorB.GetByteArrayAsync($"/api/v1/reports/{created.ReportId}/file", Ct));
+        await Problem(await w.DoctorB.GetAsync($"/api/v1/patients/{w.PatientId}/account", Ct), HttpStatusCode.Forbidden); // not granted
+
+        var grants = await w.Patient.GetFromJsonAsync<List<ConsentApi.GrantResponse>>($"/api/v1/patients/{w.PatientId}/grants", Ct);
+        Assert.True(Assert.Single(grants!).Active);
+        using (var revoke = await w.Patient.DeleteAsync($"/api/v1/patients/{w.PatientId}/grants/{grant.Id}", Ct)) Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        await Problem(await w.DoctorB.GetAsync($"/api/v1/reports/{created.ReportId}", Ct), HttpStatusCode.Forbidden);
+
+        // A second grant expires without anyone acting.
+        await Read<WriteResponse>(await w.Patient.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/grants",
+            new { granteeKind = "doctor", granteeId = "dr-b", categories = new[] { "all" }, expiresAt = DateTimeOffset.UtcNow.AddHours(1) }, Ct));
+        Assert.Equal(HttpStatusCode.OK, (await w.DoctorB.GetAsync($"/api/v1/patients/{w.PatientId}", Ct)).StatusCode);
+        w.Clock.Advance(TimeSpan.FromHours(2));
+        await Problem(await w.DoctorB.GetAsync($"/api/v1/patients/{w.PatientId}", Ct), HttpStatusCode.Forbidden);
+
+        await ((DisclosureRecorder)node.App.Services.GetService(typeof(DisclosureRecorder))!).FlushAsync(Ct);
+        var disclosures = await w.Patient.GetFromJsonAsync<List<ConsentApi.DisclosureResponse>>($"/api/v1/patients/{w.PatientId}/disclosures", Ct);
+        Assert.Contains(disclosures!, d => d.ActorId == "dr-b" && d.Outcome == "allowed" && d.Purpose == "consented access" && d.Resource.StartsWith("report", StringComparison.Ordinal));
+        Assert.Contains(disclosures!, d => d.ActorId == "dr-b" && d.Outcome == "denied" && d.Resource.StartsWith("report", StringComparison.Ordinal));
+        Assert.DoesNotContain(disclosures!, d => d.ActorId == w.PatientId); // the patient's own reads are not disclosures
+        await Problem(await w.DoctorB.GetAsync($"/api/v1/patients/{w.PatientId}/disclosures", Ct), HttpStatusCode.Forbidden);
+
+        using var csv = await w.Admin.GetAsync($"/api/v1/audit?patientId={w.PatientId}&outcome=denied&format=csv", Ct);
+        var text = await csv.Content.ReadAsStringAsync(Ct);
+        Assert.StartsWith("at,actorId,actorRole,patientId,resource,purpose,outcome,block", text);
+        Assert.Contains(",dr-b,doctor,", text);
+        Assert.DoesNotContain(",allowed,", text);
+    }
+
+    [Fact]
+    public async Task Grant_input_is_checked()
+    {
+        var w = await SetUpAsync();
+        await using var node = w.Node;
+        var bad = await Problem(await w.Patient.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/grants",
+            new { granteeKind = "robot", granteeId = "x", categories = new[] { "gossip" }, expiresAt = DateTimeOffset.UtcNow.AddDays(-1) }, Ct), HttpStatusCode.BadRequest);
+        foreach (var f in new[] { "granteeKind", "categories", "expiresAt" }) Assert.True(bad.GetProperty("errors").TryGetProperty(f, out _), f);
+        var unknown = await Problem(await w.Patient.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/grants", new { granteeKind = "doctor", granteeId = "dr-zz", categories = new[] { "all" } }, Ct), HttpStatusCode.BadRequest);
+        Assert.True(unknown.GetProperty("errors").TryGetProperty("granteeId", out _));
+        await Problem(await w.Admin.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/grants", new { granteeKind = "doctor", granteeId = "dr-b", categories = new[] { "all" } }, Ct), HttpStatusCode.Forbidden);
+        await Problem(await w.Patient.DeleteAsync($"/api/v1/patients/{w.PatientId}/grants/gr-nothing", Ct), HttpStatusCode.NotFound);
+    }
+
+    private static MultipartFormDataContent FilePart(byte[] bytes)
+    {
+        var part = new ByteArrayContent(bytes);
+        part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        return new MultipartFormDataContent { { part, "file", "copy.pdf" } };
+    }
+}
