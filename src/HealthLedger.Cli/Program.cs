@@ -8,5 +8,6 @@ var root = new RootCommand("HealthLedger: medical records on a permissioned, Byz
     VerifyCommand.Create(),
     LoadCommand.Create(),
     SeedCommand.Create(),
+    VerifyFileCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

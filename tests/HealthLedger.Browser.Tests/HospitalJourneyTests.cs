@@ -66,7 +66,7 @@ public class HospitalJourneyTests
         await Assertions.Expect(admin.GetByTestId("balance")).ToHaveTextAsync("261.50");
         await admin.ShotAsync("account");
 
-        await admin.GotoAsync("/reports");
+        await admin.GotoAsync("/statistics");
         await Assertions.Expect(admin.GetByTestId("report-conditions")).ToContainTextAsync("Diabetes");
         await Assertions.Expect(admin.GetByTestId("report-admissions")).ToContainTextAsync("1");
         await Assertions.Expect(admin.GetByTestId("report-occupancy")).ToContainTextAsync("W1");

@@ -83,7 +83,7 @@ public class ModuleTests
         await Assertions.Expect(doctor.GetByTestId("patients")).ToContainTextAsync("Amy Pond");
         Assert.Equal(403, (await doctor.GotoAsync($"/patients/{other}"))!.Status);
         Assert.Equal(403, (await doctor.GotoAsync("/patients/register"))!.Status);
-        Assert.Equal(403, (await doctor.GotoAsync("/reports"))!.Status);
+        Assert.Equal(403, (await doctor.GotoAsync("/statistics"))!.Status);
 
         await doctor.GotoAsync($"/patients/{attended}/entries/new");
         await doctor.GetByRole(AriaRole.Button, new() { Name = "Save entry" }).ClickAsync();
@@ -144,7 +144,7 @@ public class ModuleTests
         await Assertions.Expect(admin.Locator("[data-valmsg-for='Charge.Service']")).ToHaveTextAsync("Service is required.");
         await Assertions.Expect(admin.Locator("[data-valmsg-for='Charge.UnitPrice']")).ToContainTextAsync("Unit price");
 
-        await admin.GotoAsync("/reports");
+        await admin.GotoAsync("/statistics");
         var download = await admin.RunAndWaitForDownloadAsync(() => admin.Locator("h2", new() { HasText = "Patients by disease" }).GetByRole(AriaRole.Link, new() { Name = "CSV" }).ClickAsync());
         var csv = await File.ReadAllTextAsync((await download.PathAsync())!, TestContext.Current.CancellationToken);
         Assert.StartsWith("condition,patients", csv);

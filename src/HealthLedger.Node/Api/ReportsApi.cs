@@ -52,14 +52,7 @@ public static class ReportsApi
             .WithName("AmendReport").DisableAntiforgery().Accepts<IFormFile>("multipart/form-data")
             .WithSummary("Amend a report (doctors): a new version linked to the previous ones; 'metadata' needs an amendmentReason")
             .Produces<ReportCreatedResponse>(201).ProducesValidationProblem().ProducesProblem(404);
-        group.MapGet("/file", async (string reportId, int? version, HttpContext http, ReportService reports) =>
-            {
-                var outcome = reports.File(http.Session(), reportId, version);
-                if (!outcome.IsOk) return ApiResults.From(outcome, _ => Results.Ok());
-                var (report, writeTo) = outcome.Value;
-                var file = report.Content.File!;
-                return new StreamedFile(file.ContentType, file.Name, writeTo);
-            })
+        group.MapGet("/file", (string reportId, int? version, HttpContext http, ReportService reports) => FileResult(reports.File(http.Session(), reportId, version)))
             .WithName("GetReportFile").WithSummary("Download a report's file (decrypted after its stored bytes are checked against the chain)").ProducesProblem(404);
         group.MapGet("/pdf", (string reportId, int? version, HttpContext http, ReportService reports, HospitalRecords records, OrganisationKeys organisation, TimeProvider clock) =>
             {
@@ -89,6 +82,14 @@ public static class ReportsApi
                     : Results.Problem(statusCode: 404, title: "Unknown code", detail: "No report version has this verification code."))
             .WithName("VerifyCode").WithSummary("Check a printed verification code (no sign-in; reveals no patient data)").Produces<ReportCheck>().ProducesProblem(404);
         return app;
+    }
+
+    /// <summary>A report file as a streamed download, or the outcome's problem.</summary>
+    public static IResult FileResult(Outcome<(ReportView Report, Func<Stream, CancellationToken, Task<string?>> WriteTo)> outcome)
+    {
+        if (!outcome.IsOk) return ApiResults.From(outcome, _ => Results.Ok());
+        var (report, writeTo) = outcome.Value;
+        return new StreamedFile(report.Content.File!.ContentType, report.Content.File.Name, writeTo);
     }
 
     /// <summary>The public verification page's address for QR codes.</summary>

@@ -1,6 +1,7 @@
 using HealthLedger.Node.Api;
 using HealthLedger.Node.Hospital;
 using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Pages.Reports;
 using HealthLedger.Node.Security;
 using HealthLedger.Storage;
 using Microsoft.AspNetCore.Authentication;
@@ -95,6 +96,7 @@ public static class NodeHost
                 o.Conventions.AuthorizeFolder("/");
                 o.Conventions.AllowAnonymousToPage("/Login");
                 o.Conventions.AllowAnonymousToPage("/Error");
+                o.Conventions.AllowAnonymousToPage("/Verify");
             });
             builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
             builder.Services.AddProblemDetails();
@@ -126,6 +128,7 @@ public static class NodeHost
             app.MapListsApi();
             app.MapMedicalReportsApi();
             app.MapConsentApi();
+            app.MapReportDownloads();
             app.MapRazorPages();
             app.Lifetime.ApplicationStarted.Register(() =>
                 Log.NodeReady(app.Logger, node.NodeId, node.Network.NetworkId, node.Tip.Height, node.Tip.StateRoot.ToString()));

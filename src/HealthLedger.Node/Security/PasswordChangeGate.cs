@@ -9,7 +9,7 @@ public sealed class PasswordChangeGate(RequestDelegate next)
     {
         var path = context.Request.Path;
         if (path.StartsWithSegments("/api") || path.StartsWithSegments("/assets") || path.StartsWithSegments("/account/password")
-            || path.StartsWithSegments("/logout") || path.StartsWithSegments("/login") || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/openapi"))
+            || path.StartsWithSegments("/logout") || path.StartsWithSegments("/login") || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/openapi") || path.StartsWithSegments("/verify"))
         {
             return next(context);
         }

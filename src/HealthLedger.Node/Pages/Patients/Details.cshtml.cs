@@ -4,8 +4,10 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Patients;
 
-public sealed class PatientDetailsModel(HospitalService hospital, TimeProvider clock) : HospitalPage
+public sealed class PatientDetailsModel(HospitalService hospital, ReportService reports, TimeProvider clock) : HospitalPage
 {
+    public IReadOnlyList<ReportView> Reports { get; private set; } = [];
+    public bool ReportsHidden { get; private set; }
     public PatientView? Patient { get; private set; }
     public IReadOnlyList<EntryView> Encounters { get; private set; } = [];
     public AccountView? Account { get; private set; }
@@ -20,6 +22,9 @@ public sealed class PatientDetailsModel(HospitalService hospital, TimeProvider c
         var entries = hospital.Entries(Me, id).Value!;
         Encounters = entries.Where(e => e.Type is not (EntryType.Charge or EntryType.Payment)).OrderBy(e => e.Details.OccurredAt).ToList();
         Account = HospitalService.BuildAccount(id, entries);
+        var list = reports.ForPatient(Me, id);
+        Reports = list.Value ?? [];
+        ReportsHidden = !list.IsOk;
         OneTimePassword = TempData["OneTimePassword"] as string;
         return Page();
     }

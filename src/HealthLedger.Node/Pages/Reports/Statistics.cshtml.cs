@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Reports;
 
-public sealed class ReportsModel(HospitalReports reports) : HospitalPage
+public sealed class StatisticsModel(HospitalReports reports) : HospitalPage
 {
     [BindProperty(SupportsGet = true)]
     public string Period { get; set; } = "month";

@@ -1,0 +1,53 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Records;
+using HealthLedger.Node.Hosting;
+using HealthLedger.Storage;
+
+namespace HealthLedger.Cli.Commands;
+
+internal static class VerifyFileCommand
+{
+    public static Command Create()
+    {
+        var data = CommonOptions.Data(required: true);
+        var file = new Argument<FileInfo>("file") { Description = "The file to check (a downloaded report file)" };
+        var command = new Command("verify-file",
+            "Offline: say which report and version a file is, by its SHA-256 on the chain, or that it matches none (exit 1). Reads the ledger only; needs no password.")
+        { data, file };
+        command.SetAction(parse => Run(parse.GetValue(data)!, parse.GetValue(file)!));
+        return command;
+    }
+
+    private static int Run(string data, FileInfo file)
+    {
+        if (!file.Exists) return CommonOptions.Fail($"no file {file.FullName}");
+        Hash256 hash;
+        using (var stream = file.OpenRead()) hash = new Hash256(SHA256.HashData(stream));
+        try
+        {
+            using var store = LedgerStore.OpenReadOnly(new DataDirectory(Path.GetFullPath(data)).LedgerPath);
+            var state = store.ReadState().Where(e => e.Key == StateKeys.ContentHash(hash) || e.Key.StartsWith("reportv/", StringComparison.Ordinal) || e.Key.StartsWith("report/", StringComparison.Ordinal))
+                .ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+            if (!state.TryGetValue(StateKeys.ContentHash(hash), out var pointer))
+            {
+                Console.WriteLine($"NO MATCH: {file.Name} (SHA-256 {hash}) is not a report on this ledger");
+                return 1;
+            }
+            var parts = System.Text.Encoding.UTF8.GetString(pointer).Split('/');
+            var version = int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+            var report = ReportState.TryDecode(state[StateKeys.ReportVersion(parts[0], version)])!;
+            var latest = ReportState.TryDecode(state[StateKeys.Report(parts[0])])!;
+            var at = DateTimeOffset.FromUnixTimeMilliseconds((long)report.Proof.Timestamp);
+            Console.WriteLine($"MATCH: {file.Name} is report {report.Id} version {report.Version} ({report.Type}) signed by {report.AuthorId} in block {report.Proof.Height} at {at:yyyy-MM-dd HH:mm:ss} UTC (transaction {report.Proof.TxId})" +
+                (latest.Version > report.Version ? $"; superseded by version {latest.Version}" : ""));
+            return 0;
+        }
+        catch (Exception e) when (e is FileNotFoundException or StoreCorruptException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            return CommonOptions.Fail(e.Message);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Security;
+using Microsoft.AspNetCore.Mvc;
+
+namespace HealthLedger.Node.Pages.Access;
+
+public sealed class AccessModel(ConsentService consent, HospitalService hospital, DisclosureRecorder recorder) : HospitalPage
+{
+    public sealed class GrantForm
+    {
+        public string? GranteeKind { get; set; }
+        public string? GranteeId { get; set; }
+        public DateOnly? ExpiresAt { get; set; }
+        public string? Categories { get; set; }
+    }
+
+    [BindProperty]
+    public GrantForm Input { get; set; } = new();
+
+    [BindProperty]
+    public List<string> Categories { get; set; } = ["all"];
+
+    public string PatientId { get; private set; } = "";
+    public bool IsPatient => Me.UserId == PatientId;
+    public string OrganisationId => Me.OrganisationId;
+    public IReadOnlyList<DoctorView> Doctors { get; private set; } = [];
+    public IReadOnlyList<GrantView> Grants { get; private set; } = [];
+    public IReadOnlyList<DisclosureView> Disclosures { get; private set; } = [];
+
+    public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
+    {
+        // Show reads up to now: wait (briefly) for queued disclosures to reach the ledger.
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        wait.CancelAfter(TimeSpan.FromSeconds(3));
+        try
+        {
+            await recorder.FlushAsync(wait.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+        }
+        return Load(id) ?? Page();
+    }
+
+    public async Task<IActionResult> OnPostGrantAsync(string id, CancellationToken ct)
+    {
+        if (Load(id) is { } failed) return failed;
+        var (kind, grantee) = (Input.GranteeId ?? "").Split(':', 2) is [var k, var g] ? (k, g) : ("doctor", "");
+        var input = new GrantInput
+        {
+            GranteeKind = kind,
+            GranteeId = grantee,
+            Categories = Categories,
+            ExpiresAt = Input.ExpiresAt is { } d ? new DateTimeOffset(d.ToDateTime(new TimeOnly(23, 59)), TimeSpan.Zero) : null,
+        };
+        var outcome = await consent.GrantAsync(Me, id, input, ct);
+        if (!outcome.IsOk)
+        {
+            if (outcome.Kind == OutcomeKind.Invalid)
+            {
+                var errors = new FieldErrors();
+                foreach (var (field, messages) in outcome.Errors!.ToDictionary())
+                {
+                    foreach (var m in messages) errors.Add(field == "granteeKind" ? "granteeId" : field, m);
+                }
+                AddErrors(errors);
+                FormError = "Please correct the fields marked below.";
+                return Page();
+            }
+            return Failure(outcome, Page);
+        }
+        Flash = "Shared. The grant is recorded on the ledger.";
+        return Redirect($"/patients/{id}/access");
+    }
+
+    public async Task<IActionResult> OnPostRevokeAsync(string id, string grantId, CancellationToken ct)
+    {
+        if (Load(id) is { } failed) return failed;
+        var outcome = await consent.RevokeAsync(Me, id, grantId, ct);
+        if (!outcome.IsOk) return Failure(outcome, Page);
+        Flash = "Access revoked.";
+        return Redirect($"/patients/{id}/access");
+    }
+
+    private IActionResult? Load(string id)
+    {
+        PatientId = id;
+        var grants = consent.Grants(Me, id);
+        if (!grants.IsOk) return Failure(grants, Page);
+        Grants = grants.Value!;
+        Disclosures = consent.Disclosures(Me, id).Value!;
+        Doctors = hospital.ListDoctors(Me, new DoctorQuery(PageSize: 200)).Items;
+        return null;
+    }
+}

@@ -1,0 +1,22 @@
+using HealthLedger.Node.Hospital;
+using Microsoft.AspNetCore.Mvc;
+
+namespace HealthLedger.Node.Pages.Reports;
+
+public sealed class ReportDetailsModel(ReportService reports, HospitalRecords records) : HospitalPage
+{
+    public ReportView? Latest { get; private set; }
+    public IReadOnlyList<ReportView> Versions { get; private set; } = [];
+    public ReportCheck? Check { get; private set; }
+    public string PatientName => Latest is null ? "" : records.Patient(Latest.PatientId)?.Details.FullName ?? Latest.PatientId;
+
+    public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
+    {
+        var outcome = reports.Get(Me, id);
+        if (!outcome.IsOk) return Failure(outcome, Page);
+        Versions = outcome.Value!;
+        Latest = Versions[^1];
+        Check = (await reports.VerifyAsync(Me, id, null, ct)).Value;
+        return Page();
+    }
+}

@@ -1,0 +1,66 @@
+using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace HealthLedger.Node.Pages.Reports;
+
+public sealed class NewReportModel(HospitalService hospital, ReportService reports, HospitalRecords records, NodeOptions options) : HospitalPage
+{
+    [BindProperty]
+    public ReportInput Input { get; set; } = new() { Type = "lab" };
+
+    [BindProperty(SupportsGet = true)]
+    public string? Amends { get; set; }
+
+    public PatientView? Patient { get; private set; }
+
+    public string? FileError { get; private set; }
+
+    public long MaxMegabytes => options.MaxDocumentBytes / (1024 * 1024);
+
+    public IActionResult OnGet(string id)
+    {
+        if (Load(id) is { } failed) return failed;
+        if (Amends is not null && records.ReportVersions(Amends).LastOrDefault() is { } previous)
+        {
+            var c = previous.Content;
+            Input = new ReportInput
+            {
+                Type = ReportInput.TypeName(previous.Type),
+                Title = c.Title,
+                Summary = c.Summary,
+                LabResults = c.LabResults.ToList(),
+                Drug = c.Prescription?.Drug,
+                Dose = c.Prescription?.Dose,
+                Route = c.Prescription?.Route,
+                Frequency = c.Prescription?.Frequency,
+                Duration = c.Prescription?.Duration,
+            };
+        }
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(string id, IFormFile? file, CancellationToken ct)
+    {
+        if (Load(id) is { } failed) return failed;
+        await using var stream = file is { Length: > 0 } ? file.OpenReadStream() : null;
+        var outcome = await reports.AddAsync(Me, id, Input, stream is null ? null : new UploadedFile(stream, file!.FileName, file.ContentType ?? ""), Amends, ct);
+        if (!outcome.IsOk)
+        {
+            FileError = outcome.Errors?.ToDictionary().TryGetValue("file", out var messages) == true ? string.Join(" ", messages) : null;
+            return Failure(outcome, Page);
+        }
+        Flash = $"Report signed and recorded in block {outcome.Value!.Height}.";
+        return Redirect($"/reports/{outcome.Value.Id}");
+    }
+
+    private IActionResult? Load(string id)
+    {
+        var patient = hospital.GetPatient(Me, id, Core.Records.ConsentCategories.Reports, "report form", record: false);
+        if (!patient.IsOk) return Failure(patient, Page);
+        if (Me.Role != Core.Model.Role.Doctor) return Denied("Only doctors add or amend medical reports.");
+        Patient = patient.Value;
+        return null;
+    }
+}
