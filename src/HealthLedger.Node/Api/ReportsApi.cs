@@ -60,7 +60,7 @@ public static class ReportsApi
                 if (!outcome.IsOk) return ApiResults.From(outcome, _ => Results.Ok());
                 var report = version is { } v ? outcome.Value!.FirstOrDefault(r => r.Version == v) : outcome.Value![^1];
                 if (report is null) return Results.Problem(statusCode: 404, title: "Not found", detail: $"Report '{reportId}' has no version {version}.");
-                var pdf = ReportPdf.Render(report, records.Patient(report.PatientId)!, records.Doctor(report.AuthorId), organisation.Id, VerifyUrl(http), clock.GetUtcNow());
+                var pdf = ReportPdf.Render(report, records.Patient(report.PatientId)!, records.Doctor(report.AuthorId), organisation.Name, VerifyUrl(http), clock.GetUtcNow());
                 return Results.File(pdf, "application/pdf", $"{report.Id}-v{report.Version}.pdf");
             })
             .WithName("GetReportPdf").WithSummary("The printable patient report with its verification code and QR code").ProducesProblem(404);

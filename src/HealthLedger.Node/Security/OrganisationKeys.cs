@@ -15,15 +15,19 @@ public sealed class OrganisationKeys : IDisposable
 {
     private readonly byte[] _blindIndexKey;
 
-    private OrganisationKeys(string id, UserKeys keys, byte[] blindIndexKey)
+    private OrganisationKeys(string id, string name, UserKeys keys, byte[] blindIndexKey)
     {
         Id = id;
+        Name = name;
         Keys = keys;
         _blindIndexKey = blindIndexKey;
     }
 
     /// <summary>The organisation id.</summary>
     public string Id { get; }
+
+    /// <summary>The organisation's display name (for printouts).</summary>
+    public string Name { get; }
 
     /// <summary>Its key pairs.</summary>
     public UserKeys Keys { get; }
@@ -45,7 +49,8 @@ public sealed class OrganisationKeys : IDisposable
                 throw new LedgerIntegrityException($"The organisation key in {data.OrganisationKeyPath} belongs to no organisation of this network.");
             }
             var indexKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, info: "HealthLedger/blind-index/v1"u8.ToArray());
-            return new OrganisationKeys(signer.Id, keys, indexKey);
+            var name = node.GetState(StateKeys.Organisation(signer.Id)) is { } o ? OrganisationRecord.TryDecode(o)?.Name ?? signer.Id : signer.Id;
+            return new OrganisationKeys(signer.Id, name, keys, indexKey);
         }
         finally
         {

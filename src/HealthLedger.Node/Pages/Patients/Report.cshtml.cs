@@ -11,7 +11,7 @@ public sealed class PatientReportModel(HospitalService hospital, OrganisationKey
     public PatientView? Patient { get; private set; }
     public IReadOnlyList<EntryView> Encounters { get; private set; } = [];
     public AccountView? Account { get; private set; }
-    public string Organisation => organisation.Id;
+    public string Organisation => organisation.Name;
     public DateOnly Today => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
     public string PrintedAt => clock.GetUtcNow().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 

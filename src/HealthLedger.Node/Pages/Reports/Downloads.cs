@@ -21,7 +21,7 @@ public static class Downloads
             var outcome = reports.Get(session, reportId);
             if (!outcome.IsOk) return ApiResults.From(outcome, _ => Results.Ok());
             var report = outcome.Value![^1];
-            return Results.File(ReportPdf.Render(report, records.Patient(report.PatientId)!, records.Doctor(report.AuthorId), organisation.Id, ReportsApi.VerifyUrl(http), clock.GetUtcNow()),
+            return Results.File(ReportPdf.Render(report, records.Patient(report.PatientId)!, records.Doctor(report.AuthorId), organisation.Name, ReportsApi.VerifyUrl(http), clock.GetUtcNow()),
                 "application/pdf", $"{report.Id}-v{report.Version}.pdf");
         });
         return app;
