@@ -251,6 +251,16 @@ public sealed class LedgerStore : IDisposable
         while (reader.Read()) yield return (Blob(reader, 0), Blob(reader, 1));
     }
 
+    /// <summary>One state value as stored on disk (not the node's in-memory copy), or null.</summary>
+    public byte[]? ReadStateValue(string key)
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT value FROM state WHERE key = $k";
+        command.Parameters.AddWithValue("$k", key);
+        return command.ExecuteScalar() as byte[];
+    }
+
     /// <summary>Finds a committed transaction by id.</summary>
     public CommittedTransaction? FindTransaction(Hash256 id)
     {

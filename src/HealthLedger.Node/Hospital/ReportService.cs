@@ -179,6 +179,8 @@ public sealed class ReportService(LedgerNode node, HospitalRecords records, Hosp
         var state = node.GetState(StateKeys.ReportVersion(reportId, version)) is { } bytes ? ReportState.TryDecode(bytes) : null;
         if (state is null) return new ReportCheck(reportId, version, "?", "?", 0, default, "", "", false, ["the report's state entry is missing or damaged"], false);
 
+        var onDisk = node.Store.ReadStateValue(StateKeys.ReportVersion(reportId, version));
+        if (onDisk is null || !onDisk.AsSpan().SequenceEqual(state.Encode())) problems.Add("its stored state entry was changed or is missing");
         var stored = node.Store.ReadBlock(state.Proof.Height);
         var tx = stored?.Transactions.Select(t => Transaction.TryDecode(t.Body, int.MaxValue, out var d).IsOk ? d : null).FirstOrDefault(t => t?.Id == state.Proof.TxId);
         if (tx is null) problems.Add($"its transaction {state.Proof.TxId} is not intact in block {state.Proof.Height}");

@@ -120,6 +120,18 @@ public class MedicalReportsApiTests
         check = await w.Patient.GetFromJsonAsync<ReportCheck>($"/api/v1/reports/{created.ReportId}/verify", Ct);
         Assert.False(check!.Unchanged);
         Assert.Contains(check.Problems, p => p.Contains("sealed content", StringComparison.Ordinal));
+
+        // 4. a flipped byte in the report's state entry on disk (the running node's memory still has the old one).
+        using (var db = new SqliteConnection($"Data Source={new DataDirectory(node.DataPath).LedgerPath};Pooling=False"))
+        {
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = "UPDATE state SET value = substr(value, 1, 30) || x'7e' || substr(value, 32) WHERE key = $k";
+            cmd.Parameters.AddWithValue("$k", $"reportv/{created.ReportId}/000001");
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        }
+        check = await w.Patient.GetFromJsonAsync<ReportCheck>($"/api/v1/reports/{created.ReportId}/verify", Ct);
+        Assert.Contains(check!.Problems, p => p.Contains("state entry", StringComparison.Ordinal));
     }
 
     [Fact]
