@@ -1,0 +1,380 @@
+using System.Buffers.Binary;
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Primitives;
+
+namespace HealthLedger.Consensus.Tests.Simulation;
+
+/// <summary>Which Byzantine behaviours a faulty validator shows.</summary>
+[Flags]
+public enum Byzantine
+{
+    None = 0,
+    Equivocate = 1,      // different proposals and votes to different peers
+    Forge = 2,           // messages claiming to come from honest validators
+    Replay = 4,          // re-sends old messages of earlier heights and rounds
+    InvalidValues = 8,   // proposes values that fail validation (a wrong state root)
+    Withhold = 16,       // sends nothing at all
+    Garbage = 32,        // random bytes
+    All = Equivocate | Forge | Replay | InvalidValues | Garbage,
+}
+
+/// <summary>
+/// A seeded, deterministic network of <see cref="TendermintEngine"/>s: message loss, delay, duplication and reordering,
+/// partitions that heal, crashes (also between persisting and sending) and restarts from the persisted state, and
+/// Byzantine validators. Until the global stabilisation time (GST) the network is hostile; after it, honest nodes are
+/// connected with bounded delay. Invariants are checked on every decision.
+/// </summary>
+public sealed class Simulator
+{
+    private const string Network = "sim-net";
+    private readonly Random _random;
+    private readonly int _n;
+    private readonly int _byzantineCount;
+    private readonly Byzantine _behaviour;
+    private readonly Node[] _nodes;
+    private readonly PriorityQueue<Event, (ulong, long)> _events = new();
+    private readonly List<byte[]> _seen = [];
+    private long _sequence;
+    private ulong _now;
+
+    public Simulator(int seed, int n, int byzantine, Byzantine behaviour, ulong gst = 3_000)
+    {
+        _random = new Random(seed);
+        _n = n;
+        _byzantineCount = byzantine;
+        _behaviour = behaviour;
+        Gst = gst;
+        var keys = Enumerable.Range(0, n).Select(i => SigningKeyPair.FromSeed(Seed(seed, i))).ToArray();
+        Validators = keys.Select(k => k.PublicKey).ToArray();
+        _nodes = keys.Select((k, i) => new Node(i, k, i >= n - byzantine)).ToArray();
+        foreach (var node in _nodes) node.Engine = NewEngine(node, SafetyState.Fresh(1));
+    }
+
+    public ulong Gst { get; }
+    public IReadOnlyList<SigningPublicKey> Validators { get; }
+    public SimulationStats Stats { get; } = new();
+
+    /// <summary>Runs until every honest node decided <paramref name="heights"/> heights or the simulated time runs out; returns whether they all did.</summary>
+    public bool Run(int heights, ulong timeLimit = 120_000)
+    {
+        foreach (var node in _nodes)
+        {
+            Apply(node, node.Engine!.Handle(new EngineInput.Start(0)));
+            ScheduleGossip(node, (ulong)_random.Next(100, 300));
+        }
+        ScheduleFaults();
+        while (_events.TryDequeue(out var e, out var at) && at.Item1 <= timeLimit)
+        {
+            _now = at.Item1;
+            e.Act(this);
+            if (_nodes.Where(x => !x.Faulty).All(x => x.Decisions.Count >= heights)) return true;
+        }
+        return false;
+    }
+
+    private void ScheduleFaults()
+    {
+        if (Gst < 1000) return;
+        // A partition before GST: a random minority is cut off for a while, then the network heals.
+        if (_random.NextDouble() < 0.5)
+        {
+            var cut = Enumerable.Range(0, _n).OrderBy(_ => _random.Next()).Take(_random.Next(1, _n / 2 + 1)).ToHashSet();
+            var from = (ulong)_random.Next(0, (int)Gst / 2);
+            At(from, new Event(s => { s._partition = cut; s.Stats.Partitions++; }));
+            At(from + (ulong)_random.Next(200, (int)Gst / 2), new Event(s => s._partition = null));
+        }
+        // Crashes and restarts of honest nodes before GST (at most f at a time keeps the rest live, but safety must hold anyway).
+        foreach (var node in _nodes.Where(x => !x.Faulty).OrderBy(_ => _random.Next()).Take(_random.Next(0, 2)))
+        {
+            var down = (ulong)_random.Next(0, (int)Gst);
+            At(down, new Event(s => s.Crash(node)));
+            At(down + (ulong)_random.Next(50, 1500), new Event(s => s.Restart(node)));
+        }
+    }
+
+    private HashSet<int>? _partition;
+
+    // The host's gossip: every 300 ms a node re-sends its own messages of the current height and the previous decision.
+    private void ScheduleGossip(Node node, ulong at) => At(at, new Event(s =>
+    {
+        if (node.Up)
+        {
+            foreach (var m in node.Engine!.Gossip()) s.Send(node, m);
+        }
+        s.ScheduleGossip(node, s._now + 300);
+    }));
+
+    private TendermintEngine NewEngine(Node node, SafetyState state) =>
+        new(Network, Validators, node.Key, h => ProposeValue(node, h), IsValid, v => Hashing.Sha256(v), new EngineTimeouts(200, 100), state);
+
+    private byte[] ProposeValue(Node node, ulong height)
+    {
+        var value = new byte[24];
+        BinaryPrimitives.WriteUInt64BigEndian(value, height);
+        value[8] = (byte)node.Index;
+        _random.NextBytes(value.AsSpan(9));
+        if (node.Faulty && _behaviour.HasFlag(Byzantine.InvalidValues) && _random.NextDouble() < 0.7) value[8] = 0xFF;
+        return value;
+    }
+
+    /// <summary>The host's validation: right height, and not marked bad (stands for a wrong state root).</summary>
+    public static bool IsValid(ulong height, byte[] value) => value.Length == 24 && BinaryPrimitives.ReadUInt64BigEndian(value) == height && value[8] != 0xFF;
+
+    private void Apply(Node node, IReadOnlyList<EngineAction> actions)
+    {
+        foreach (var action in actions)
+        {
+            if (!node.Up) return;
+            switch (action)
+            {
+                case EngineAction.Persist p:
+                    node.Persisted = p.State;
+                    // A crash right after persisting, before sending: the restarted node must not sign differently.
+                    if (!node.Faulty && _now < Gst && _random.NextDouble() < 0.01)
+                    {
+                        Crash(node);
+                        At(_now + (ulong)_random.Next(20, 400), new Event(s => s.Restart(node)));
+                        return;
+                    }
+                    break;
+                case EngineAction.Broadcast b:
+                    Send(node, b.Message);
+                    break;
+                case EngineAction.SetTimeout t:
+                    var engine = node.Engine;
+                    At(t.At, new Event(s =>
+                    {
+                        if (node.Up && ReferenceEquals(node.Engine, engine)) s.Apply(node, node.Engine!.Handle(new EngineInput.Timeout(s._now, t.Height, t.Round, t.Step)));
+                    }));
+                    break;
+                case EngineAction.CatchUp c when _now >= node.NextSync:
+                    // Block sync: a random peer hands over the decision of the height the node is stuck at.
+                    node.NextSync = _now + 100;
+                    var peer = _nodes[_random.Next(_nodes.Length)];
+                    if (peer != node && peer.Up)
+                    {
+                        Stats.Syncs++;
+                        foreach (var m in peer.Engine!.DecisionAt(c.FromHeight))
+                        {
+                            var bytes = m.Encode();
+                            At(_now + (ulong)_random.Next(1, 50), new Event(s =>
+                            {
+                                if (node.Up && ConsensusMessage.TryDecode(bytes) is { } decoded) s.Apply(node, node.Engine!.Handle(new EngineInput.Receive(s._now, decoded)));
+                            }));
+                        }
+                    }
+                    break;
+                case EngineAction.Decide d:
+                    Decide(node, d);
+                    var decidedBy = node.Engine;
+                    At(_now + (ulong)_random.Next(1, 30), new Event(s =>
+                    {
+                        if (node.Up && ReferenceEquals(node.Engine, decidedBy)) s.Apply(node, node.Engine!.Handle(new EngineInput.Committed(s._now)));
+                    }));
+                    break;
+            }
+        }
+    }
+
+    private void Decide(Node node, EngineAction.Decide d)
+    {
+        if (node.Faulty) return;
+        if (!IsValid(d.Height, d.Value)) throw new SafetyViolation($"node {node.Index} decided an invalid value at height {d.Height}");
+        if (d.Commit.Select(c => c.Sender).Distinct().Count() < 2 * ((_n - 1) / 3) + 1) throw new SafetyViolation($"node {node.Index} decided height {d.Height} without a quorum certificate");
+        if (node.Decisions.TryGetValue(d.Height, out var mine) && mine != d.ValueHash) throw new SafetyViolation($"node {node.Index} decided height {d.Height} twice, differently");
+        node.Decisions[d.Height] = d.ValueHash;
+        foreach (var other in _nodes.Where(x => !x.Faulty && x != node))
+        {
+            if (other.Decisions.TryGetValue(d.Height, out var theirs) && theirs != d.ValueHash)
+            {
+                throw new SafetyViolation($"nodes {node.Index} and {other.Index} decided different values at height {d.Height}");
+            }
+        }
+        Stats.Decisions++;
+    }
+
+    private void Send(Node from, ConsensusMessage message)
+    {
+        var bytes = message.Encode();
+        if (from.Faulty)
+        {
+            SendByzantine(from, message, bytes);
+            return;
+        }
+        if (_seen.Count < 2000) _seen.Add(bytes);
+        foreach (var to in _nodes.Where(x => x != from)) Deliver(from, to, bytes);
+    }
+
+    private void SendByzantine(Node from, ConsensusMessage message, byte[] bytes)
+    {
+        if (_behaviour.HasFlag(Byzantine.Withhold))
+        {
+            Stats.Withheld++;
+            return;
+        }
+        var targets = _nodes.Where(x => x != from).ToArray();
+        if (_behaviour.HasFlag(Byzantine.Equivocate) && _random.NextDouble() < 0.6)
+        {
+            // Half the peers get a different value (or vote) signed with the same, real key.
+            var otherValue = message.Type == MessageType.Proposal ? ProposeValue(from, message.Height) : (message.IsNil ? ProposeValue(from, message.Height) : []);
+            var otherHash = otherValue.Length == 0 ? Hash256.Zero : Hashing.Sha256(otherValue);
+            var twin = ConsensusMessage.Create(Network, from.Key, message.Type, message.Height, message.Round, otherHash, message.ValidRound,
+                message.Type == MessageType.Proposal ? otherValue : null).Encode();
+            for (var i = 0; i < targets.Length; i++) Deliver(from, targets[i], i % 2 == 0 ? bytes : twin);
+            Stats.EquivocationsSent++;
+        }
+        else
+        {
+            foreach (var to in targets) Deliver(from, to, bytes);
+        }
+        if (_behaviour.HasFlag(Byzantine.Forge))
+        {
+            // Claims an honest validator's identity; the signature is the Byzantine node's.
+            var victim = Validators[_random.Next(0, _n - _byzantineCount)];
+            var forged = ConsensusMessage.Create(Network, from.Key, message.Type, message.Height, message.Round, message.ValueHash, message.ValidRound, message.Value)
+                with
+            { Sender = victim };
+            foreach (var to in targets) Deliver(from, to, forged.Encode());
+            Stats.ForgedSent++;
+        }
+        if (_behaviour.HasFlag(Byzantine.Replay) && _seen.Count > 0)
+        {
+            var old = _seen[_random.Next(_seen.Count)];
+            foreach (var to in targets) Deliver(from, to, old);
+            Stats.ReplaysSent++;
+        }
+        if (_behaviour.HasFlag(Byzantine.Garbage))
+        {
+            var garbage = new byte[_random.Next(1, 300)];
+            _random.NextBytes(garbage);
+            foreach (var to in targets) Deliver(from, to, garbage);
+            Stats.GarbageSent++;
+        }
+    }
+
+    private void Deliver(Node from, Node to, byte[] bytes)
+    {
+        var beforeGst = _now < Gst;
+        if (beforeGst && _random.NextDouble() < 0.2)
+        {
+            Stats.Dropped++;
+            return;
+        }
+        var copies = beforeGst && _random.NextDouble() < 0.1 ? 2 : 1;
+        for (var c = 0; c < copies; c++)
+        {
+            var delay = (ulong)(beforeGst ? _random.Next(1, 400) : _random.Next(1, 40));
+            At(_now + delay, new Event(s =>
+            {
+                if (s._now < s.Gst && s._partition is { } p && p.Contains(from.Index) != p.Contains(to.Index))
+                {
+                    s.Stats.Partitioned++;
+                    return;
+                }
+                if (!to.Up) return;
+                var message = ConsensusMessage.TryDecode(bytes);
+                if (message is null)
+                {
+                    s.Stats.Undecodable++;
+                    return;
+                }
+                s.Apply(to, to.Engine!.Handle(new EngineInput.Receive(s._now, message)));
+            }));
+        }
+    }
+
+    private void Crash(Node node)
+    {
+        if (!node.Up) return;
+        node.Up = false;
+        Stats.Crashes++;
+    }
+
+    private void Restart(Node node)
+    {
+        if (node.Up) return;
+        node.Collect(Stats);
+        node.Up = true;
+        node.Engine = NewEngine(node, node.Persisted ?? SafetyState.Fresh(1));
+        Stats.Restarts++;
+        Apply(node, node.Engine.Handle(new EngineInput.Start(_now)));
+    }
+
+    /// <summary>Where each node is (for a failing seed's report).</summary>
+    public string Describe() => string.Join("; ", _nodes.Select(x =>
+        $"node {x.Index}{(x.Faulty ? " (faulty)" : "")}{(x.Up ? "" : " (down)")}: h={x.Engine!.Height} r={x.Engine.Round} {x.Engine.Step}{(x.Engine.Decided ? " decided" : "")}, decided {x.Decisions.Count}")) + $"; t={_now}, queue {_events.Count}";
+
+    public string DebugNode(int i)
+    {
+        var e = _nodes[i].Engine!;
+        return $"stats: bad sig {e.Stats.BadSignatures}, equiv {e.Stats.Equivocations}, stale {e.Stats.Stale}, ahead {e.Stats.TooFarAhead}, invalid {e.Stats.InvalidValues}, wrongprop {e.Stats.WrongProposer}, badhash {e.Stats.BadValueHash}, resign {e.Stats.RefusedToResign}; syncs {Stats.Syncs}; has h1: {string.Join(",", _nodes.Select(n => n.Engine!.DecisionAt(1).Count))}; crashes {Stats.Crashes}; h1 decision: {string.Join(" ", _nodes[2].Engine!.DecisionAt(1).Select(m => $"{m.Type}/r{m.Round}/{m.ValueHash.ToString()[..6]}"))}";
+    }
+
+    /// <summary>Every honest node's engine counters, summed (after the run).</summary>
+    public void CollectEngineStats()
+    {
+        foreach (var node in _nodes.Where(x => !x.Faulty)) node.Collect(Stats);
+    }
+
+    private void At(ulong time, Event e) => _events.Enqueue(e, (time, _sequence++));
+
+    private static byte[] Seed(int seed, int index)
+    {
+        var bytes = new byte[32];
+        BinaryPrimitives.WriteInt32BigEndian(bytes, seed);
+        bytes[31] = (byte)(index + 1);
+        return bytes;
+    }
+
+    private sealed record Event(Action<Simulator> Act);
+
+    private sealed class Node(int index, SigningKeyPair key, bool faulty)
+    {
+        public int Index { get; } = index;
+        public SigningKeyPair Key { get; } = key;
+        public bool Faulty { get; } = faulty;
+        public bool Up { get; set; } = true;
+        public TendermintEngine? Engine { get; set; }
+        public SafetyState? Persisted { get; set; }
+        public Dictionary<ulong, Hash256> Decisions { get; } = [];
+        public ulong NextSync { get; set; }
+
+        public void Collect(SimulationStats stats)
+        {
+            if (Engine is null) return;
+            stats.BadSignatures += Engine.Stats.BadSignatures;
+            stats.Equivocations += Engine.Stats.Equivocations;
+            stats.Stale += Engine.Stats.Stale;
+            stats.InvalidValues += Engine.Stats.InvalidValues;
+            stats.WrongProposer += Engine.Stats.WrongProposer;
+            stats.RefusedToResign += Engine.Stats.RefusedToResign;
+        }
+    }
+}
+
+/// <summary>A broken invariant; the message names it.</summary>
+public sealed class SafetyViolation(string message) : Exception(message);
+
+/// <summary>Counts over a simulation (or many).</summary>
+public sealed class SimulationStats
+{
+    public long Syncs;
+    public long Decisions, Dropped, Partitioned, Partitions, Crashes, Restarts, Undecodable, Withheld;
+    public long EquivocationsSent, ForgedSent, ReplaysSent, GarbageSent;
+    public long BadSignatures, Equivocations, Stale, InvalidValues, WrongProposer, RefusedToResign;
+
+    public void Add(SimulationStats o)
+    {
+        Syncs += o.Syncs;
+        Decisions += o.Decisions; Dropped += o.Dropped; Partitioned += o.Partitioned; Partitions += o.Partitions; Crashes += o.Crashes; Restarts += o.Restarts;
+        Undecodable += o.Undecodable; Withheld += o.Withheld; EquivocationsSent += o.EquivocationsSent; ForgedSent += o.ForgedSent; ReplaysSent += o.ReplaysSent;
+        GarbageSent += o.GarbageSent; BadSignatures += o.BadSignatures; Equivocations += o.Equivocations; Stale += o.Stale; InvalidValues += o.InvalidValues;
+        WrongProposer += o.WrongProposer; RefusedToResign += o.RefusedToResign;
+    }
+
+    public override string ToString() =>
+        $"decisions {Decisions}; network: dropped {Dropped}, partitioned {Partitioned} (partitions {Partitions}), crashes {Crashes}, restarts {Restarts}, block syncs {Syncs}; " +
+        $"Byzantine sent: equivocations {EquivocationsSent}, forged {ForgedSent}, replays {ReplaysSent}, garbage {GarbageSent}, withheld {Withheld}; " +
+        $"honest engines refused: bad signatures {BadSignatures}, equivocations {Equivocations}, stale/replayed {Stale}, invalid values {InvalidValues}, " +
+        $"wrong proposer {WrongProposer}, undecodable {Undecodable}; re-sign refusals after restart {RefusedToResign}";
+}
