@@ -154,19 +154,9 @@ public static class ReportsApi
         }
     }
 
-    private sealed class HeaderOnFirstWrite(HttpContext http, string contentType, string name) : Stream
+    private sealed class HeaderOnFirstWrite(HttpContext http, string contentType, string name) : WriteOnlyStream
     {
         public bool Started { get; private set; }
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("Asynchronous writes only.");
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {

@@ -218,20 +218,10 @@ public sealed class ReportService(LedgerNode node, HospitalRecords records, Hosp
     }
 
     /// <summary>A write-only stream that only hashes what is written to it.</summary>
-    private sealed class HashingStream : Stream
+    private sealed class HashingStream : WriteOnlyStream
     {
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         public Hash256 Hash() => new(_hash.GetHashAndReset());
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => _hash.AppendData(buffer, offset, count);
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
             _hash.AppendData(buffer.Span);
