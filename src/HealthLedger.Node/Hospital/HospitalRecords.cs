@@ -169,7 +169,4 @@ public sealed class HospitalRecords
 
     /// <summary>True when the MRN's blind index is already taken in the organisation.</summary>
     public bool MrnTaken(string mrn) => _node.GetState(StateKeys.Mrn(_organisation.Id, _organisation.BlindIndex(mrn))) is not null;
-
-    /// <summary>True when the chain records that the doctor attends the patient.</summary>
-    public bool Attends(string doctorId, string patientId) => _node.GetState(StateKeys.Attends(doctorId, patientId)) is not null;
 }
