@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
 
 namespace HealthLedger.Node.Api;
 
@@ -69,10 +71,19 @@ public static class ReportsApi
             .WithName("VerifyReport").WithSummary("Authenticity: who signed it, in which block, when, and whether it is unchanged").Produces<ReportCheck>().ProducesProblem(404);
 
         var verify = app.MapGroup("/api/v1/verify").WithTags("Verification");
-        verify.MapPost("/file", async (IFormFile file, ReportService reports, CancellationToken ct) =>
+        verify.MapPost("/file", async (HttpContext http, ReportService reports, CancellationToken ct) =>
             {
-                await using var stream = file.OpenReadStream();
-                return Results.Ok(await reports.MatchFileAsync(stream, ct));
+                // Streamed: the uploaded copy is hashed as it arrives, never stored.
+                if (Boundary(http.Request) is not { } boundary) return Results.ValidationProblem(new Dictionary<string, string[]> { ["file"] = ["Send multipart/form-data with a 'file' part."] });
+                var reader = new MultipartReader(boundary, http.Request.Body);
+                for (var section = await reader.ReadNextSectionAsync(ct); section is not null; section = await reader.ReadNextSectionAsync(ct))
+                {
+                    if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var d) && d.Name.Value?.Trim('"') == "file")
+                    {
+                        return Results.Ok(await reports.MatchFileAsync(section.Body, ct));
+                    }
+                }
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["file"] = ["The 'file' part is required."] });
             })
             .RequireAuthorization(p => p.AddAuthenticationSchemes(SessionAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
             .DisableAntiforgery().WithName("VerifyFile").WithSummary("Upload any file: which report and version it is, or that it matches none").Produces<FileMatch>();
@@ -97,42 +108,68 @@ public static class ReportsApi
 
     private sealed record Metadata(ReportInput Input, UploadedFile? File);
 
+    /// <summary>
+    /// Reads a multipart upload section by section, never buffering the file: the 'metadata' part (JSON) must come first,
+    /// then the optional 'file' part is streamed straight into the encrypting document store.
+    /// </summary>
     private static async Task<IResult> Upload(HttpContext http, Func<Metadata, Task<Outcome<WriteResult>>> add)
     {
-        if (!http.Request.HasFormContentType) return Results.ValidationProblem(new Dictionary<string, string[]> { ["metadata"] = ["Send multipart/form-data with a 'metadata' JSON part and an optional 'file'."] });
-        IFormCollection form;
+        if (Boundary(http.Request) is not { } boundary)
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["metadata"] = ["Send multipart/form-data with a 'metadata' JSON part and an optional 'file'."] });
+        }
+        var reader = new MultipartReader(boundary, http.Request.Body);
+        ReportInput? input = null;
+        Outcome<WriteResult>? outcome = null;
         try
         {
-            form = await http.Request.ReadFormAsync(http.RequestAborted);
-        }
-        catch (InvalidDataException e)
-        {
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["file"] = [$"The upload was refused: {e.Message}"] });
+            for (var section = await reader.ReadNextSectionAsync(http.RequestAborted); section is not null; section = await reader.ReadNextSectionAsync(http.RequestAborted))
+            {
+                var disposition = ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var d) ? d : null;
+                var name = disposition?.Name.Value?.Trim('"');
+                if (name == "metadata" && outcome is null)
+                {
+                    using var text = new StreamReader(section.Body);
+                    var json = await text.ReadToEndAsync(http.RequestAborted);
+                    try
+                    {
+                        input = JsonSerializer.Deserialize<ReportInput>(json.Length > 0 ? json : "null", Json);
+                    }
+                    catch (JsonException e)
+                    {
+                        return Results.ValidationProblem(new Dictionary<string, string[]> { ["metadata"] = [$"Not valid JSON: {e.Message}"] });
+                    }
+                }
+                else if (name == "file" && outcome is null)
+                {
+                    if (input is null) return Results.ValidationProblem(new Dictionary<string, string[]> { ["metadata"] = ["The 'metadata' part must come before the 'file' part."] });
+                    var fileName = disposition?.FileName.Value?.Trim('"') ?? disposition?.FileNameStar.Value ?? "file";
+                    outcome = await add(new Metadata(input, new UploadedFile(section.Body, fileName, section.ContentType ?? "")));
+                }
+            }
         }
         catch (IOException)
         {
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["file"] = ["The upload was interrupted; nothing was stored."] });
         }
-        ReportInput? input;
-        try
+        catch (InvalidDataException e)
         {
-            input = JsonSerializer.Deserialize<ReportInput>(form["metadata"].ToString() is { Length: > 0 } m ? m : "null", Json);
-        }
-        catch (JsonException e)
-        {
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["metadata"] = [$"Not valid JSON: {e.Message}"] });
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["file"] = [$"The upload was refused: {e.Message}"] });
         }
         if (input is null) return Results.ValidationProblem(new Dictionary<string, string[]> { ["metadata"] = ["The 'metadata' part is required."] });
-        var formFile = form.Files.GetFile("file");
-        if (formFile is { Length: 0 }) return Results.ValidationProblem(new Dictionary<string, string[]> { ["file"] = ["The file is empty."] });
-        await using var stream = formFile?.OpenReadStream();
-        var outcome = await add(new Metadata(input, formFile is null ? null : new UploadedFile(stream!, formFile.FileName, formFile.ContentType ?? "")));
+        outcome ??= await add(new Metadata(input, null));
         return ApiResults.From(outcome, r =>
         {
             var report = http.RequestServices.GetService(typeof(HospitalRecords)) is HospitalRecords records ? records.ReportVersions(r.Id).LastOrDefault() : null;
             return Results.Created($"/api/v1/reports/{r.Id}", new ReportCreatedResponse(r.Id, report?.Version ?? 1, r.TransactionId, r.Height, report?.State.ContentHash.ToString() ?? ""));
         });
     }
+
+    /// <summary>The multipart boundary of a request, or null when it is not multipart/form-data.</summary>
+    internal static string? Boundary(HttpRequest request) =>
+        MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            ? HeaderUtilities.RemoveQuotes(type.Boundary).Value is { Length: > 0 } b ? b : null
+            : null;
 
     /// <summary>
     /// Streams a decrypted file straight to the response (never to disk). The stored bytes are checked against the chain
