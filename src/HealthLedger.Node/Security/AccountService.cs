@@ -20,6 +20,9 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
 
     private const string InvalidLogin = "The user name or password is not correct.";
 
+    private readonly Lazy<SealedSecret> _decoy = new(() => PasswordSealing.Seal(NetworkInitializer.GeneratePassword(), new byte[UserKeys.SecretLength], [],
+        RandomNumberGenerator.GetBytes(PasswordSealing.SaltLength), RandomNumberGenerator.GetBytes(PasswordSealing.NonceLength), options.PasswordHashing));
+
     /// <summary>Checks a password and opens a session.</summary>
     public LoginOutcome Login(string? username, string? password)
     {
@@ -28,6 +31,8 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         var user = node.GetState(StateKeys.User(userId)) is { } bytes ? UserRecord.TryDecode(bytes) : null;
         if (user is null || keystore.Get(userId) is not { } entry)
         {
+            // Spend the same Argon2id work as a real check, so the answer's timing does not reveal whether the user exists.
+            PasswordSealing.CheckPassword(password, _decoy.Value);
             Log.LoginFailed(logger, "unknown user");
             return new LoginOutcome(null, InvalidLogin);
         }
