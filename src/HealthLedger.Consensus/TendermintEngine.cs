@@ -177,7 +177,10 @@ public sealed class TendermintEngine
             if (!_proposals.TryGetValue(m.Round, out var list)) _proposals[m.Round] = list = [];
             if (list.Any(p => p.ValueHash == m.ValueHash)) return false;
             if (list.Count > 0) Stats.Equivocations++;
-            if (list.Count >= MaxProposalsPerRound) return false;
+            // Past the cap (a Byzantine proposer spamming values) only a proposal that a quorum already voted for gets in,
+            // so the value the network decided is never crowded out.
+            if (list.Count >= MaxProposalsPerRound && Count(MessageType.Precommit, m.Round, m.ValueHash) < Quorum
+                && Count(MessageType.Prevote, m.Round, m.ValueHash) < Quorum) return false;
             list.Add(m);
             return true;
         }
@@ -304,7 +307,7 @@ public sealed class TendermintEngine
             var commit = _votes[(MessageType.Precommit, round)].Values.Where(v => v.ValueHash == p.ValueHash)
                 .OrderBy(v => v.Sender).ToList();
             _out.Add(new EngineAction.Decide(_height, round, p.Value, p.ValueHash, commit));
-            _lastCommit = [p, .. commit];
+            _lastCommit = [.. commit, p]; // votes first: a peer that caught a flood of proposals admits the decided one by its quorum
             _history[_height] = _lastCommit;
             _history.Remove(_height - HistoryLength);
             return true;
