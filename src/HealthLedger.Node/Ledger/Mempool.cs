@@ -28,14 +28,9 @@ public sealed class Mempool(int capacity)
     }
 
     /// <summary>
-    /// Adds <paramref name="tx"/> when <paramref name="check"/> (given the signer's highest waiting nonce, or 0) accepts it.
+    /// Adds a transaction (with its record ciphertexts) when <paramref name="check"/> (given the signer's highest waiting nonce, or 0) accepts it.
     /// The check runs under the mempool lock so two submissions of one nonce cannot both pass.
     /// </summary>
-    public TxResult TryAdd(Transaction tx, Func<ulong, TxResult> check) => TryAdd(new PendingTransaction(tx, NoBlobs), check);
-
-    private static readonly IReadOnlyDictionary<Hash256, byte[]> NoBlobs = new Dictionary<Hash256, byte[]>();
-
-    /// <summary>As <see cref="TryAdd(Transaction, Func{ulong, TxResult})"/>, with the record ciphertexts the transaction references.</summary>
     public TxResult TryAdd(PendingTransaction pending, Func<ulong, TxResult> check)
     {
         var tx = pending.Transaction;
