@@ -34,4 +34,28 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "A batch of {Count} disclosure events could not be recorded")]
     public static partial void DisclosureBatchFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Consensus: {Validators} validator(s), this node {Voting}; starting at height {Height}, round {Round}")]
+    public static partial void ConsensusStarting(ILogger logger, int validators, string voting, ulong height, int round);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Refused the block proposed for height {Height}: {Reason}")]
+    public static partial void ProposalRefused(ILogger logger, ulong height, string reason);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Synced block {Height} from peer {Peer}")]
+    public static partial void BlockSynced(ILogger logger, ulong height, string peer);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Refused block {Height} from peer {Peer}: {Reason}")]
+    public static partial void SyncRefused(ILogger logger, ulong height, string peer, string reason);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Peer {Peer} at {Address} is {State}")]
+    public static partial void PeerState(ILogger logger, string peer, string address, string state);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "The validator set changed at height {Height}: {Validators} validator(s)")]
+    public static partial void ValidatorsChanged(ILogger logger, ulong height, int validators);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Replicated document {Hash} from peer {Peer}")]
+    public static partial void DocumentReplicated(ILogger logger, string hash, string peer);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Peer endpoint listening on {Address}")]
+    public static partial void PeerEndpoint(ILogger logger, string address);
 }

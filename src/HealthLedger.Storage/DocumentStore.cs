@@ -128,6 +128,57 @@ public sealed class DocumentStore(string root)
         return null;
     }
 
+    /// <summary>
+    /// Stores a replica of a document's ciphertext copied from another node. The bytes go to tmp/ first and are moved into
+    /// place only when their SHA-256 and length match <paramref name="expected"/>; otherwise nothing is kept. Returns an
+    /// error, or null. A copy set aside in orphaned/ (an upload whose node crashed before commit) is restored instead.
+    /// </summary>
+    public async Task<string?> StoreReplicaAsync(Hash256 expected, long length, Stream ciphertext, CancellationToken ct)
+    {
+        if (Exists(expected)) return null;
+        var tmpDir = Directory.CreateDirectory(System.IO.Path.Combine(Root, "tmp")).FullName;
+        var tmp = System.IO.Path.Combine(tmpDir, $"replica-{expected}-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long written = 0;
+            await using (var output = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                var buffer = new byte[1 << 16];
+                int read;
+                while ((read = await ciphertext.ReadAsync(buffer, ct)) > 0)
+                {
+                    written += read;
+                    if (written > length) return $"the copy of document {expected} is longer than the chain says";
+                    sha.AppendData(buffer, 0, read);
+                    await output.WriteAsync(buffer.AsMemory(0, read), ct);
+                }
+                await output.FlushAsync(ct);
+                output.Flush(flushToDisk: true);
+            }
+            if (written != length || new Hash256(sha.GetHashAndReset()) != expected) return $"the copy of document {expected} does not match the hash on the chain";
+            var target = PathOf(expected);
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
+            File.Move(tmp, target, overwrite: true);
+            return null;
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+
+    /// <summary>Moves a document set aside in orphaned/ back into place when its transaction did commit after all; true when restored.</summary>
+    public async Task<bool> TryRestoreOrphanAsync(Hash256 hash, CancellationToken ct)
+    {
+        var orphan = System.IO.Path.Combine(Root, "orphaned", hash.ToString());
+        if (!File.Exists(orphan) || await HashFileAsync(orphan, ct) != hash) return false;
+        var target = PathOf(hash);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
+        File.Move(orphan, target, overwrite: true);
+        return true;
+    }
+
     /// <summary>SHA-256 of a file, streamed.</summary>
     public static async Task<Hash256> HashFileAsync(string path, CancellationToken ct)
     {

@@ -86,7 +86,8 @@ public sealed class LedgerStore : IDisposable
     /// (<paramref name="blobs"/>, by SHA-256) in one SQLite transaction.
     /// </summary>
     /// <exception cref="InvalidOperationException">The block is not the next height.</exception>
-    public void Commit(Block block, IReadOnlyList<Receipt> receipts, StateChangeSet changes, IReadOnlyDictionary<Hash256, byte[]>? blobs = null)
+    public void Commit(Block block, IReadOnlyList<Receipt> receipts, StateChangeSet changes, IReadOnlyDictionary<Hash256, byte[]>? blobs = null,
+        byte[]? certificate = null)
     {
         if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
         var height = block.Header.Height;
@@ -171,6 +172,13 @@ public sealed class LedgerStore : IDisposable
                     pData.Value = data;
                     insertBlob.ExecuteNonQuery();
                 }
+            }
+            if (certificate is not null)
+            {
+                using var insertCommit = Command(transaction, "INSERT INTO commits(height, certificate) VALUES ($h, $c)");
+                insertCommit.Parameters.AddWithValue("$h", (long)height);
+                insertCommit.Parameters.AddWithValue("$c", certificate);
+                insertCommit.ExecuteNonQuery();
             }
             transaction.Commit();
             TipHeight = height;
@@ -273,6 +281,52 @@ public sealed class LedgerStore : IDisposable
         return Receipt.TryDecode(Blob(reader, 2), out var receipt, out _)
             ? new CommittedTransaction((ulong)reader.GetInt64(0), reader.GetInt32(1), receipt!)
             : null;
+    }
+
+    /// <summary>The consensus certificate stored with block <paramref name="height"/>, or null (single-node blocks before consensus, genesis).</summary>
+    public byte[]? ReadCertificate(ulong height)
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT certificate FROM commits WHERE height = $h";
+        command.Parameters.AddWithValue("$h", (long)height);
+        return command.ExecuteScalar() as byte[];
+    }
+
+    /// <summary>The record ciphertexts committed with block <paramref name="height"/>.</summary>
+    public IReadOnlyList<(Hash256 Hash, byte[] Data)> ReadBlobsAt(ulong height)
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT hash, data FROM blobs WHERE height = $h ORDER BY hash";
+        command.Parameters.AddWithValue("$h", (long)height);
+        using var reader = command.ExecuteReader();
+        var list = new List<(Hash256, byte[])>();
+        while (reader.Read()) list.Add((new Hash256(Blob(reader, 0)), Blob(reader, 1)));
+        return list;
+    }
+
+    /// <summary>Durably stores the node's consensus state (replacing the previous one) before the node sends what it signed.</summary>
+    public void SaveConsensusState(byte[] state)
+    {
+        if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
+        lock (_writeLock)
+        {
+            using var transaction = _writer.BeginTransaction();
+            using var command = Command(transaction, "INSERT INTO consensus(id, state) VALUES (1, $s) ON CONFLICT(id) DO UPDATE SET state = excluded.state");
+            command.Parameters.AddWithValue("$s", state);
+            command.ExecuteNonQuery();
+            transaction.Commit();
+        }
+    }
+
+    /// <summary>The node's last saved consensus state, or null.</summary>
+    public byte[]? ReadConsensusState()
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT state FROM consensus WHERE id = 1";
+        return command.ExecuteScalar() as byte[];
     }
 
     /// <summary>Counts the stored transactions.</summary>

@@ -1,6 +1,10 @@
 namespace HealthLedger.Storage;
 
-/// <summary>The ledger database schema (version 1). <c>blobs</c> holds record ciphertexts, addressed by their SHA-256.</summary>
+/// <summary>
+/// The ledger database schema (version 1). <c>blobs</c> holds record ciphertexts, addressed by their SHA-256; <c>commits</c>
+/// the consensus certificate (the signed precommits) that decided each block; <c>consensus</c> the node's own voting state,
+/// which must survive a crash so that it never signs two conflicting votes.
+/// </summary>
 internal static class SqliteSchema
 {
     public const int Version = 1;
@@ -34,6 +38,14 @@ internal static class SqliteSchema
             data   BLOB NOT NULL,
             height INTEGER NOT NULL
         ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS commits (
+            height      INTEGER PRIMARY KEY,
+            certificate BLOB NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS consensus (
+            id    INTEGER PRIMARY KEY CHECK (id = 1),
+            state BLOB NOT NULL
+        );
         CREATE TABLE IF NOT EXISTS state (
             key    TEXT PRIMARY KEY,
             value  BLOB NOT NULL,

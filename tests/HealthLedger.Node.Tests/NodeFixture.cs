@@ -60,7 +60,7 @@ internal sealed class NodeFixture : IAsyncDisposable
         }
         else
         {
-            init = new InitResult("", "fixture-hospital", NetworkInitializer.AdminUser, null, "");
+            init = new InitResult("", "fixture-hospital", NetworkInitializer.AdminUser, null, "", [data]);
         }
         UserKeys admin;
         using (var keystore = Keystore.Open(new DataDirectory(data).KeystorePath))

@@ -43,7 +43,7 @@ public sealed class TestNetwork : IDisposable
 
     public GenesisPayload GenesisPayload() => new(NetworkId, ChainPolicy.Default,
         new OrganisationRecord(OrgId, "Test Hospital", Organisation.Signing.PublicKey, Organisation.Encryption.PublicKey),
-        "admin", Admin.Signing.PublicKey, Admin.Encryption.PublicKey, new NodeRecord("test-node-1", OrgId, Node.PublicKey));
+        "admin", Admin.Signing.PublicKey, Admin.Encryption.PublicKey, [new NodeRecord("test-node-1", OrgId, Node.PublicKey, "")]);
 
     /// <summary>Deterministic keys number <paramref name="n"/>.</summary>
     public static UserKeys Keys(int n) => UserKeys.FromSecret(Seed(n, UserKeys.SecretLength));

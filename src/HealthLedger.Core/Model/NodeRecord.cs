@@ -3,16 +3,31 @@ using HealthLedger.Core.Primitives;
 
 namespace HealthLedger.Core.Model;
 
-/// <summary>A voting node of the network.</summary>
+/// <summary>A voting node of the network (a validator). The validator set is every node record in the state, in id order.</summary>
 /// <param name="Id">Node id.</param>
 /// <param name="OrganisationId">The organisation that runs it.</param>
 /// <param name="SigningKey">The key that signs its blocks and consensus messages.</param>
-public sealed record NodeRecord(string Id, string OrganisationId, SigningPublicKey SigningKey)
+/// <param name="Address">Where its peer (gRPC) endpoint listens, e.g. <c>http://10.0.0.5:5180</c>; empty for a node others never dial.</param>
+public sealed record NodeRecord(string Id, string OrganisationId, SigningPublicKey SigningKey, string Address)
 {
     private const byte Version = 1;
 
+    /// <summary>Longest address.</summary>
+    public const int MaxAddressLength = 200;
+
+    /// <summary>Why an address is not acceptable, or null: empty, or an absolute http(s) URL with a host and port.</summary>
+    public static string? AddressProblem(string address)
+    {
+        if (address.Length == 0) return null;
+        if (address.Length > MaxAddressLength) return $"must be at most {MaxAddressLength} characters";
+        return Uri.TryCreate(address, UriKind.Absolute, out var uri) && (uri.Scheme == "http" || uri.Scheme == "https") && uri.AbsolutePath == "/"
+            && !string.IsNullOrEmpty(uri.Host) && uri.Query.Length == 0
+            ? null
+            : "must be an http:// or https:// URL with a host and port and no path, e.g. http://10.0.0.5:5180";
+    }
+
     /// <summary>Writes the fields (no version byte).</summary>
-    public void Write(CanonicalWriter w) => w.Text(Id).Text(OrganisationId).Key(SigningKey);
+    public void Write(CanonicalWriter w) => w.Text(Id).Text(OrganisationId).Key(SigningKey).Text(Address);
 
     /// <summary>Reads the fields written by <see cref="Write"/>.</summary>
     public static bool TryRead(ref CanonicalReader r, out NodeRecord record)
@@ -20,7 +35,8 @@ public sealed record NodeRecord(string Id, string OrganisationId, SigningPublicK
         r.Text(out var id, Identifiers.MaxLength, "node id");
         r.Text(out var org, Identifiers.MaxLength, "node organisation id");
         r.Key(out SigningPublicKey key, "node key");
-        record = new NodeRecord(id, org, key);
+        r.Text(out var address, MaxAddressLength, "node address");
+        record = new NodeRecord(id, org, key, address);
         return r.Error is null;
     }
 

@@ -17,6 +17,9 @@ public static class StateKeys
     /// <summary>A user.</summary>
     public static string User(string id) => "user/" + id;
 
+    /// <summary>The validator set: the ids of the voting nodes, in id order (see <see cref="ValidatorSet"/>).</summary>
+    public const string Validators = "validators";
+
     /// <summary>A node.</summary>
     public static string Node(string id) => "node/" + id;
 

@@ -23,4 +23,6 @@ public enum TxKind : byte
     RevokeAccess = 9,
     /// <summary>A batch of disclosure (read) events, signed by a node.</summary>
     RecordDisclosures = 10,
+    /// <summary>Adds, removes or replaces a voting node (the validator set changes at the next block).</summary>
+    ConfigureNodes = 11,
 }

@@ -18,6 +18,7 @@ public static class TxKinds
         new GrantAccessHandler(),
         new RevokeAccessHandler(),
         new RecordDisclosuresHandler(),
+        new ConfigureNodesHandler(),
     }.ToDictionary(h => h.Kind);
 
     /// <summary>Finds the handler of a kind.</summary>

@@ -81,7 +81,7 @@ public static class BlockChecks
         var txRoot = MerkleTree.RootOfIds(transactions.Select(t => t.Id).ToList());
         if (txRoot != header.TxRoot) return VerifyIssue.InBlock(height, $"transaction root {header.TxRoot} does not match the transactions ({txRoot})");
 
-        var proposerOk = genesis is not null ? header.Proposer == genesis.Node.SigningKey : isNode?.Invoke(header.Proposer) ?? true;
+        var proposerOk = genesis is not null ? genesis.Nodes.Any(n => n.SigningKey == header.Proposer) : isNode?.Invoke(header.Proposer) ?? true;
         if (!proposerOk) return VerifyIssue.InBlock(height, $"proposer {header.Proposer} is not a node of this network");
         if (!header.VerifySignature(genesis?.NetworkId ?? network!.NetworkId))
         {

@@ -39,8 +39,9 @@ public sealed class RecordBlobChecks
     /// <summary>
     /// Compares the document store (file name = hash, with the actual SHA-256 of each file from its HashOf function,
     /// or only the lengths when it is null) with the referenced documents; returns the first changed, missing or extra one.
+    /// With <paramref name="allowMissing"/> (a node of a replicated network) referenced documents not stored yet are not a problem.
     /// </summary>
-    public VerifyIssue? CheckDocuments(IEnumerable<(string Name, long Length, Func<Hash256>? HashOf)> stored)
+    public VerifyIssue? CheckDocuments(IEnumerable<(string Name, long Length, Func<Hash256>? HashOf)> stored, bool allowMissing = false)
     {
         var seen = new HashSet<Hash256>();
         foreach (var (name, length, hashOf) in stored)
@@ -55,7 +56,7 @@ public sealed class RecordBlobChecks
             }
             seen.Add(filedUnder);
         }
-        foreach (var (hash, where) in _documents)
+        foreach (var (hash, where) in allowMissing ? [] : _documents)
         {
             if (!seen.Contains(hash)) return VerifyIssue.InTransaction(where.Height, where.Index, where.TxId.ToString(), $"document {hash} is missing from the document store");
         }

@@ -6,4 +6,6 @@ namespace HealthLedger.Node.Hosting;
 /// <param name="AdminUser">The first admin's user id.</param>
 /// <param name="GeneratedPassword">The admin password when it was generated (shown once), else null.</param>
 /// <param name="GenesisHash">The genesis block's hash.</param>
-public sealed record InitResult(string NetworkId, string OrganisationId, string AdminUser, string? GeneratedPassword, string GenesisHash);
+/// <param name="NodeFolders">The data folder of each node (one for a single-node network).</param>
+public sealed record InitResult(string NetworkId, string OrganisationId, string AdminUser, string? GeneratedPassword, string GenesisHash,
+    IReadOnlyList<string> NodeFolders);

@@ -10,7 +10,12 @@ using HealthLedger.Storage;
 
 namespace HealthLedger.Node.Hosting;
 
-/// <summary>Creates a single-node network in a data folder: keys, the genesis block and the first admin login.</summary>
+/// <summary>
+/// Creates a network in a data folder: keys, the genesis block and the first admin login. A single node lives in the folder
+/// itself; a network of N voting nodes gets one sub-folder per node (<c>node-1</c> … <c>node-N</c>), each with its own node
+/// key and <see cref="NodeConfig"/> (web and peer addresses on consecutive ports) and a copy of the genesis block, the
+/// organisation key and the admin login.
+/// </summary>
 public static partial class NetworkInitializer
 {
     /// <summary>The first admin's user id.</summary>
@@ -26,8 +31,16 @@ public static partial class NetworkInitializer
     /// </summary>
     /// <exception cref="InvalidOperationException">The folder already holds data, or the password is too weak.</exception>
     public static InitResult Init(string dataDirectory, string organisationName, string? adminPassword, TimeProvider clock,
-        Argon2Parameters? argon = null, ChainPolicy? policy = null)
+        Argon2Parameters? argon = null, ChainPolicy? policy = null, ClusterLayout? cluster = null)
     {
+        if (cluster is { } c && (c.Nodes < 1 || c.Nodes > ValidatorSet.MaxNodes))
+        {
+            throw new InvalidOperationException($"--nodes must be between 1 and {ValidatorSet.MaxNodes}.");
+        }
+        if (cluster is { } p && (p.BasePort < 1 || p.BasePort + ClusterLayout.PeerPortOffset + p.Nodes - 1 > 65535))
+        {
+            throw new InvalidOperationException($"--base-port must leave room for {p.Nodes} web ports and {p.Nodes} peer ports (base + {ClusterLayout.PeerPortOffset} on) below 65536.");
+        }
         if (adminPassword is not null && PasswordProblem(adminPassword) is { } problem)
         {
             throw new InvalidOperationException($"The admin password is too weak: {problem}.");
@@ -45,7 +58,7 @@ public static partial class NetworkInitializer
         Directory.CreateDirectory(folder);
         try
         {
-            return Create(new DataDirectory(folder), organisationName.Trim(), adminPassword, clock, argon ?? Argon2Parameters.Default, policy ?? ChainPolicy.Default);
+            return Create(folder, organisationName.Trim(), adminPassword, clock, argon ?? Argon2Parameters.Default, policy ?? ChainPolicy.Default, cluster);
         }
         catch
         {
@@ -69,49 +82,60 @@ public static partial class NetworkInitializer
         return null;
     }
 
-    private static InitResult Create(DataDirectory data, string organisationName, string? adminPassword, TimeProvider clock, Argon2Parameters argon, ChainPolicy policy)
+    private static InitResult Create(string folder, string organisationName, string? adminPassword, TimeProvider clock, Argon2Parameters argon,
+        ChainPolicy policy, ClusterLayout? cluster)
     {
         var orgId = Slug(organisationName);
         var networkId = $"{orgId[..Math.Min(orgId.Length, 40)]}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
         var generated = adminPassword is null;
         adminPassword ??= GeneratePassword();
 
+        var count = cluster?.Nodes ?? 1;
+        var folders = cluster is null ? [new DataDirectory(folder)] : Enumerable.Range(1, count).Select(k => new DataDirectory(Path.Combine(folder, ClusterLayout.FolderOf(k)))).ToArray();
         var orgSecret = RandomNumberGenerator.GetBytes(UserKeys.SecretLength);
-        var nodeSeed = RandomNumberGenerator.GetBytes(32);
+        var nodeSeeds = Enumerable.Range(0, count).Select(_ => RandomNumberGenerator.GetBytes(32)).ToArray();
         var adminSecret = RandomNumberGenerator.GetBytes(UserKeys.SecretLength);
+        var nodeKeys = nodeSeeds.Select(s => SigningKeyPair.FromSeed(s)).ToArray();
         try
         {
             using var org = UserKeys.FromSecret(orgSecret);
-            using var node = SigningKeyPair.FromSeed(nodeSeed);
             using var admin = UserKeys.FromSecret(adminSecret);
-
-            DataDirectory.WriteSecret(data.OrganisationKeyPath, orgSecret);
-            DataDirectory.WriteSecret(data.NodeKeyPath, nodeSeed);
-            using (var keystore = Keystore.Open(data.KeystorePath))
-            {
-                var sealedKeys = PasswordSealing.Seal(adminPassword, adminSecret, Keystore.Context(AdminUser),
-                    RandomNumberGenerator.GetBytes(PasswordSealing.SaltLength), RandomNumberGenerator.GetBytes(PasswordSealing.NonceLength), argon);
-                keystore.Put(AdminUser, sealedKeys, mustChangePassword: false);
-            }
-
+            var sealedKeys = PasswordSealing.Seal(adminPassword, adminSecret, Keystore.Context(AdminUser),
+                RandomNumberGenerator.GetBytes(PasswordSealing.SaltLength), RandomNumberGenerator.GetBytes(PasswordSealing.NonceLength), argon);
+            var nodes = Enumerable.Range(1, count).Select(k => new NodeRecord($"{orgId[..Math.Min(orgId.Length, 40)]}-node-{k}", orgId, nodeKeys[k - 1].PublicKey,
+                cluster?.PeerAddress(k) ?? "")).ToList();
             var genesis = new GenesisPayload(networkId, policy,
                 new OrganisationRecord(orgId, organisationName, org.Signing.PublicKey, org.Encryption.PublicKey),
-                AdminUser, admin.Signing.PublicKey, admin.Encryption.PublicKey,
-                new NodeRecord(orgId + "-node-1", orgId, node.PublicKey));
+                AdminUser, admin.Signing.PublicKey, admin.Encryption.PublicKey, nodes);
             var tx = Transaction.Create(networkId, org.Signing, 1, genesis);
-            var built = BlockBuilder.Build(WorldState.Load([]), networkId, null, (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds(), [tx], node);
+            var built = BlockBuilder.Build(WorldState.Load([]), networkId, null, (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds(), [tx], nodeKeys[0]);
             var failed = built.Execution.Receipts.FirstOrDefault(r => r.Verdict != Core.Ledger.TxVerdict.Ok);
             if (failed is not null) throw new InvalidOperationException($"Genesis was rejected: {failed.Verdict}: {failed.Reason}");
-            using (var store = LedgerStore.Open(data.LedgerPath, create: true))
+
+            for (var k = 1; k <= count; k++)
             {
-                store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes);
+                var data = folders[k - 1];
+                Directory.CreateDirectory(data.Root);
+                DataDirectory.WriteSecret(data.OrganisationKeyPath, orgSecret);
+                DataDirectory.WriteSecret(data.NodeKeyPath, nodeSeeds[k - 1]);
+                using (var keystore = Keystore.Open(data.KeystorePath))
+                {
+                    keystore.Put(AdminUser, sealedKeys, mustChangePassword: false);
+                }
+                using (var store = LedgerStore.Open(data.LedgerPath, create: true))
+                {
+                    store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes);
+                }
+                if (cluster is not null) NodeConfig.Write(data, new NodeConfig(cluster.WebUrl(k)));
             }
-            return new InitResult(networkId, orgId, AdminUser, generated ? adminPassword : null, built.Block.Header.Hash.ToString());
+            return new InitResult(networkId, orgId, AdminUser, generated ? adminPassword : null, built.Block.Header.Hash.ToString(),
+                folders.Select(f => f.Root).ToList());
         }
         finally
         {
             CryptographicOperations.ZeroMemory(orgSecret);
-            CryptographicOperations.ZeroMemory(nodeSeed);
+            foreach (var seed in nodeSeeds) CryptographicOperations.ZeroMemory(seed);
+            foreach (var key in nodeKeys) key.Dispose();
             CryptographicOperations.ZeroMemory(adminSecret);
         }
     }

@@ -1,6 +1,7 @@
 using HealthLedger.Node.Api;
 using HealthLedger.Node.Hospital;
 using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Network;
 using HealthLedger.Node.Pages.Reports;
 using HealthLedger.Node.Security;
 using HealthLedger.Storage;
@@ -35,9 +36,14 @@ public static class NodeHost
                 ApplicationName = typeof(NodeHost).Assembly.GetName().Name,
                 ContentRootPath = AppContext.BaseDirectory,
             });
-            builder.WebHost.UseUrls(urls);
-            // Report uploads stream up to MaxDocumentBytes; every other endpoint checks its own, smaller limit.
-            builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxDocumentBytes + 1024 * 1024);
+            var self = node.Validators.FirstOrDefault(v => v.Id == node.NodeId);
+            var peerUri = self is { Address.Length: > 0 } ? new Uri(self.Address) : null;
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                // Report uploads stream up to MaxDocumentBytes; every other endpoint checks its own, smaller limit.
+                k.Limits.MaxRequestBodySize = options.MaxDocumentBytes + 1024 * 1024;
+                KestrelEndpoints.Listen(k, urls, peerUri);
+            });
             builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(f => f.MultipartBodyLengthLimit = options.MaxDocumentBytes + 1024 * 1024);
             builder.Logging.ClearProviders();
             builder.Logging.AddSimpleConsole(o =>
@@ -55,7 +61,17 @@ public static class NodeHost
             builder.Services.AddSingleton(_ => node); // a factory registration: the container disposes it with the app
             builder.Services.AddSingleton(options);
             builder.Services.AddSingleton(clock ?? TimeProvider.System);
-            builder.Services.AddHostedService<BlockProducer>();
+            builder.Services.AddSingleton<PeerNetwork>();
+            builder.Services.AddSingleton<PeerStats>();
+            builder.Services.AddSingleton<ConsensusHost>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<ConsensusHost>());
+            builder.Services.AddSingleton<DocumentReplicator>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<DocumentReplicator>());
+            builder.Services.AddGrpc(o =>
+            {
+                o.MaxReceiveMessageSize = PeerLink.MaxMessageBytes;
+                o.MaxSendMessageSize = PeerLink.MaxMessageBytes;
+            });
             builder.Services.AddSingleton(_ => Keystore.Open(data.KeystorePath));
             builder.Services.AddSingleton(_ => OrganisationKeys.Load(data, node));
             builder.Services.AddSingleton<SessionStore>();
@@ -130,11 +146,17 @@ public static class NodeHost
             app.MapConsentApi();
             app.MapReportDownloads();
             app.MapRazorPages();
+            if (peerUri is not null)
+            {
+                app.MapGrpcService<PeerService>().RequireHost($"*:{peerUri.Port}");
+                app.Lifetime.ApplicationStarted.Register(() => Log.PeerEndpoint(app.Logger, peerUri.ToString()));
+            }
             app.Lifetime.ApplicationStarted.Register(() =>
                 Log.NodeReady(app.Logger, node.NodeId, node.Network.NetworkId, node.Tip.Height, node.Tip.StateRoot.ToString()));
             app.Lifetime.ApplicationStopped.Register(() =>
             {
                 app.Services.GetRequiredService<SessionStore>().Dispose();
+                app.Services.GetRequiredService<PeerNetwork>().DisposeAsync().AsTask().GetAwaiter().GetResult();
                 node.Dispose();
             });
             return app;

@@ -18,6 +18,9 @@ public sealed record NodeOptions
     /// <summary>Largest report file accepted (default 50 MB).</summary>
     public long MaxDocumentBytes { get; init; } = 50L * 1024 * 1024;
 
+    /// <summary>Consensus round timeouts (base and per-round increment, milliseconds).</summary>
+    public Consensus.EngineTimeouts ConsensusTimeouts { get; init; } = Consensus.EngineTimeouts.Default;
+
     /// <summary>fsync every block commit (see <see cref="Storage.LedgerStoreOptions.DurableCommits"/>).</summary>
     public bool DurableCommits { get; init; } = true;
 }

@@ -4,6 +4,7 @@ using HealthLedger.Core.Execution;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Records;
 using HealthLedger.Core.State;
 using HealthLedger.Core.Transactions;
 using HealthLedger.Core.Verification;
@@ -27,7 +28,8 @@ public sealed class LedgerNode : IDisposable
     private FileStream? _lock;
     private bool _disposed;
 
-    private LedgerNode(LedgerStore store, WorldState state, NetworkConfig network, BlockHeader tip, SigningKeyPair nodeKey, string nodeId, NodeOptions options)
+    private LedgerNode(LedgerStore store, WorldState state, NetworkConfig network, BlockHeader tip, SigningKeyPair nodeKey, string nodeId, NodeOptions options,
+        IReadOnlyList<DocumentRef> missingDocuments)
     {
         _store = store;
         _state = state;
@@ -36,7 +38,18 @@ public sealed class LedgerNode : IDisposable
         _nodeKey = nodeKey;
         NodeId = nodeId;
         Mempool = new Mempool(options.MempoolCapacity);
+        Validators = ValidatorSet.Read(state);
+        MissingDocuments = missingDocuments;
     }
+
+    /// <summary>The voting nodes that decide the next block (the set in the state after the tip), in id order.</summary>
+    public IReadOnlyList<NodeRecord> Validators { get; private set; }
+
+    /// <summary>Documents the chain references that this node did not hold at start (a multi-node network replicates them from peers).</summary>
+    public IReadOnlyList<DocumentRef> MissingDocuments { get; }
+
+    /// <summary>This node's signing key (consensus messages, blocks, node transactions).</summary>
+    internal SigningKeyPair NodeKey => _nodeKey;
 
     /// <summary>The network's configuration.</summary>
     public NetworkConfig Network { get; }
@@ -71,11 +84,11 @@ public sealed class LedgerNode : IDisposable
             var seed = DataDirectory.ReadSecret(data.NodeKeyPath, 32);
             nodeKey = SigningKeyPair.FromSeed(seed);
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(seed);
-            var (state, network, tip) = CheckIntegrity(store);
+            var (state, network, tip, missing) = CheckIntegrity(store);
             var nodeId = state.TryGet(StateKeys.Signer(nodeKey.PublicKey), out var signerBytes) && SignerRecord.TryDecode(signerBytes) is { Kind: SignerKind.Node } signer
                 ? signer.Id
                 : throw new LedgerIntegrityException($"This node's key {nodeKey.PublicKey} is not a node of network '{network.NetworkId}'.");
-            return new LedgerNode(store, state, network, tip, nodeKey, nodeId, options) { _lock = exclusive };
+            return new LedgerNode(store, state, network, tip, nodeKey, nodeId, options, missing) { _lock = exclusive };
         }
         catch (Exception e) when (e is StoreCorruptException or InvalidDataException)
         {
@@ -106,7 +119,7 @@ public sealed class LedgerNode : IDisposable
         }
     }
 
-    private static (WorldState State, NetworkConfig Network, BlockHeader Tip) CheckIntegrity(LedgerStore store)
+    private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing) CheckIntegrity(LedgerStore store)
     {
         static LedgerIntegrityException Fail(string what) =>
             new($"The ledger failed its start-up integrity check: {what}. Nothing was repaired; run 'healthledger verify' for a full report.");
@@ -139,11 +152,19 @@ public sealed class LedgerNode : IDisposable
         // referenced document must be there with its length (verify also re-hashes them).
         var documents = new DocumentStore(Path.Combine(Path.GetDirectoryName(store.Path)!, DocumentStore.FolderName));
         documents.MoveOrphans(blobs.Documents.Keys.ToHashSet());
-        if (blobs.CheckDocuments(documents.Enumerate().Select(d => (d.Name, new FileInfo(d.Path).Length, (Func<Hash256>?)null))) is { } documentIssue)
+        // In a network of several nodes a document uploaded elsewhere arrives by replication after its block; one this node
+        // does not hold yet is fetched from peers, not a reason to refuse to start. A single node must hold them all.
+        var replicated = ValidatorSet.Ids(state).Count > 1;
+        var files = documents.Enumerate().ToList();
+        var present = files.Select(d => d.Name).ToHashSet();
+        var missing = replicated
+            ? blobs.Documents.Where(d => !present.Contains(d.Key.ToString())).Select(d => new DocumentRef(default, d.Key, d.Value.Length)).ToList()
+            : [];
+        if (blobs.CheckDocuments(files.Select(d => (d.Name, new FileInfo(d.Path).Length, (Func<Hash256>?)null)), allowMissing: replicated) is { } documentIssue)
         {
             throw Fail(documentIssue.ToString());
         }
-        return (state, network, previous);
+        return (state, network, previous, missing);
     }
 
     /// <summary>Door checks: encoding, size, signature, known signer, fresh nonce, no duplicate. Accepted ones enter the mempool.</summary>
@@ -153,7 +174,15 @@ public sealed class LedgerNode : IDisposable
     /// As <see cref="Submit(ReadOnlySpan{byte})"/>, with the ciphertexts of the records the transaction writes. Each must
     /// match its reference (SHA-256 and length) or be stored already.
     /// </summary>
-    public SubmitResult Submit(ReadOnlySpan<byte> raw, IReadOnlyDictionary<Hash256, byte[]>? blobs)
+    public SubmitResult Submit(ReadOnlySpan<byte> raw, IReadOnlyDictionary<Hash256, byte[]>? blobs) => Submit(raw, blobs, fromPeer: false);
+
+    /// <summary>Raised when a transaction submitted to this node (not forwarded by a peer) enters the mempool: the network forwards it.</summary>
+    public event Action<PendingTransaction>? Accepted;
+
+    /// <summary>A transaction another node accepted and forwarded: the same door checks, and it is not forwarded again.</summary>
+    internal SubmitResult SubmitFromPeer(ReadOnlySpan<byte> raw, IReadOnlyDictionary<Hash256, byte[]> blobs) => Submit(raw, blobs, fromPeer: true);
+
+    private SubmitResult Submit(ReadOnlySpan<byte> raw, IReadOnlyDictionary<Hash256, byte[]>? blobs, bool fromPeer)
     {
         var decoded = Transaction.TryDecode(raw, Network.Policy.MaxTxBytes, out var tx);
         if (!decoded.IsOk) return new SubmitResult(decoded, null);
@@ -181,7 +210,8 @@ public sealed class LedgerNode : IDisposable
                 return new SubmitResult(TxResult.Reject(TxVerdict.InvalidField, $"record ciphertext {record.CiphertextHash} was not supplied"), tx.Id);
             }
         }
-        var result = Mempool.TryAdd(new PendingTransaction(tx, attached), pendingNonce =>
+        var pending = new PendingTransaction(tx, attached);
+        var result = Mempool.TryAdd(pending, pendingNonce =>
         {
             _stateLock.EnterReadLock();
             try
@@ -193,6 +223,7 @@ public sealed class LedgerNode : IDisposable
                 _stateLock.ExitReadLock();
             }
         });
+        if (result.IsOk && !fromPeer) Accepted?.Invoke(pending);
         return new SubmitResult(result, tx.Id);
     }
 
@@ -304,33 +335,126 @@ public sealed class LedgerNode : IDisposable
     internal CandidateBlock Build(ulong timestamp, int maxTransactions)
     {
         var pending = Mempool.Peek(maxTransactions);
-        // Only this thread writes the state, so reading it here without the lock is safe.
+        // Only the consensus loop writes the state, and it is the caller, so reading it here without the lock is safe.
         var built = BlockBuilder.Build(_state, Network.NetworkId, Tip, timestamp, pending.Select(p => p.Transaction).ToList(), _nodeKey);
         var blobs = new Dictionary<Hash256, byte[]>();
+        var carried = new Dictionary<Hash256, byte[]>();
         for (var i = 0; i < pending.Count; i++)
         {
-            if (built.Execution.Receipts[i].Verdict != TxVerdict.Ok) continue;
-            foreach (var (hash, data) in pending[i].Blobs) blobs[hash] = data;
+            foreach (var (hash, data) in pending[i].Blobs)
+            {
+                if (built.Execution.Receipts[i].Verdict == TxVerdict.Ok) blobs[hash] = data;
+                carried[hash] = data;
+            }
         }
-        return new CandidateBlock(built, blobs);
+        return new CandidateBlock(built, blobs) { CarriedBlobs = carried };
     }
 
-    /// <summary>Commits a built block: one SQLite transaction, then the in-memory state, then the waiting submitters.</summary>
-    internal void Commit(CandidateBlock candidate)
+    /// <summary>Largest clock skew tolerated in a proposed block's timestamp.</summary>
+    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Checks a block another node proposed (or that block sync fetched) as the next block, the way an honest validator must:
+    /// height and link, timestamp, a validator as proposer with a valid signature, every transaction's signature, the record
+    /// ciphertexts against their references — then re-executes it and compares the transaction, receipts and state roots.
+    /// Returns the block ready to commit, or null with the reason. Changes nothing. Called on the consensus loop only.
+    /// </summary>
+    internal CandidateBlock? Validate(Network.BlockValue value, ulong now, out string? error)
+    {
+        var block = value.Block;
+        var header = block.Header;
+        var tip = Tip;
+        error = null;
+        if (header.Height != tip.Height + 1) error = $"height {header.Height} is not the next height {tip.Height + 1}";
+        else if (header.PreviousHash != tip.Hash) error = "it does not link to this node's last block";
+        else if (header.Timestamp < tip.Timestamp) error = "its timestamp is earlier than the previous block's";
+        else if (header.Timestamp > now + (ulong)MaxClockSkew.TotalMilliseconds) error = "its timestamp is too far in the future";
+        else if (header.TxCount != block.Transactions.Count) error = "its transaction count does not match the header";
+        else if (block.Transactions.Count > Network.Policy.MaxBlockTxs) error = "it holds more transactions than the policy allows";
+        else if (!Validators.Any(v => v.SigningKey == header.Proposer)) error = $"its proposer {header.Proposer} is not a validator";
+        else if (!header.VerifySignature(Network.NetworkId)) error = "the proposer's signature does not verify";
+        else if (Core.Merkle.MerkleTree.RootOfIds(block.Transactions.Select(t => t.Id).ToList()) != header.TxRoot) error = "its transaction root does not match";
+        else if (block.Transactions.Any(t => t.Kind == TxKind.Genesis)) error = "it holds a genesis transaction";
+        if (error is null)
+        {
+            var bad = -1;
+            Parallel.For(0, block.Transactions.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, (i, loop) =>
+            {
+                if (!block.Transactions[i].VerifySignature(Network.NetworkId))
+                {
+                    Interlocked.CompareExchange(ref bad, i, -1);
+                    loop.Stop();
+                }
+            });
+            if (bad >= 0) error = $"transaction {bad} has a bad signature";
+        }
+        if (error is not null) return null;
+
+        var execution = BlockExecutor.Execute(_state, header.Height, header.Timestamp, block.Transactions);
+        var tree = _state.Preview(execution.Changes);
+        if (tree.Root != header.StateRoot)
+        {
+            error = $"re-executing it gives state root {tree.Root}, not the proposer's {header.StateRoot}";
+            return null;
+        }
+        if (BlockBuilder.ReceiptsRoot(execution.Receipts) != header.ReceiptsRoot)
+        {
+            error = "re-executing it gives other receipts than the proposer's";
+            return null;
+        }
+        // The ciphertexts of accepted transactions must come with the block (or be stored here already) and match their references.
+        var referenced = block.Transactions.SelectMany(t => t.Payload.Records).Select(r => r.CiphertextHash).ToHashSet();
+        if (value.Blobs.Keys.FirstOrDefault(h => !referenced.Contains(h)) is var extra && value.Blobs.ContainsKey(extra))
+        {
+            error = $"it carries ciphertext {extra}, which no transaction references";
+            return null;
+        }
+        var blobs = new Dictionary<Hash256, byte[]>();
+        for (var i = 0; i < block.Transactions.Count; i++)
+        {
+            if (execution.Receipts[i].Verdict != TxVerdict.Ok) continue;
+            foreach (var record in block.Transactions[i].Payload.Records)
+            {
+                if (value.Blobs.TryGetValue(record.CiphertextHash, out var data))
+                {
+                    if (data.Length != record.Length || Hashing.Sha256(data) != record.CiphertextHash)
+                    {
+                        error = $"record ciphertext {record.CiphertextHash} does not match its reference";
+                        return null;
+                    }
+                    blobs[record.CiphertextHash] = data;
+                }
+                else if (_store.ReadBlob(record.CiphertextHash) is null)
+                {
+                    error = $"record ciphertext {record.CiphertextHash} is neither in the block nor stored here";
+                    return null;
+                }
+            }
+        }
+        return new CandidateBlock(new BuiltBlock(block, execution, tree), blobs) { CarriedBlobs = value.Blobs };
+    }
+
+    /// <summary>
+    /// Commits a decided block: one SQLite transaction (with its commit certificate), then the in-memory state, then the
+    /// waiting submitters. Returns true when the validator set changed with it.
+    /// </summary>
+    internal bool Commit(CandidateBlock candidate, byte[]? certificate = null)
     {
         var built = candidate.Built;
-        _store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes, candidate.Blobs);
+        _store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes, candidate.Blobs, certificate);
+        var validatorsChanged = built.Execution.Changes.Entries.Any(e => e.Key == StateKeys.Validators || e.Key.StartsWith("node/", StringComparison.Ordinal));
         _stateLock.EnterWriteLock();
         try
         {
             _state.Apply(built.Execution.Changes, built.Tree);
             Tip = built.Block.Header;
+            if (validatorsChanged) Validators = ValidatorSet.Read(_state);
         }
         finally
         {
             _stateLock.ExitWriteLock();
         }
-        Mempool.RemoveOldest(built.Block.Transactions.Count);
+        Mempool.Remove(built.Block.Transactions.Select(t => t.Id));
         BlockCommitted?.Invoke(candidate);
         var height = built.Block.Header.Height;
         for (var i = 0; i < built.Block.Transactions.Count; i++)
@@ -340,6 +464,7 @@ public sealed class LedgerNode : IDisposable
                 waiter.TrySetResult(new CommittedTransaction(height, i, built.Execution.Receipts[i]));
             }
         }
+        return validatorsChanged;
     }
 
     /// <inheritdoc/>

@@ -13,8 +13,8 @@ namespace HealthLedger.Node.Ledger;
 public sealed class Mempool(int capacity)
 {
     private readonly Lock _lock = new();
-    private readonly Queue<PendingTransaction> _queue = new();
-    private readonly HashSet<Hash256> _ids = [];
+    private readonly LinkedList<PendingTransaction> _queue = new();
+    private readonly Dictionary<Hash256, LinkedListNode<PendingTransaction>> _ids = [];
     private readonly Dictionary<SigningPublicKey, (ulong MaxNonce, int Count)> _signers = [];
     private readonly Channel<bool> _changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
@@ -36,18 +36,21 @@ public sealed class Mempool(int capacity)
         var tx = pending.Transaction;
         lock (_lock)
         {
-            if (_ids.Contains(tx.Id)) return TxResult.Reject(TxVerdict.Duplicate, "this transaction is already waiting to be committed");
+            if (_ids.ContainsKey(tx.Id)) return TxResult.Reject(TxVerdict.Duplicate, "this transaction is already waiting to be committed");
             if (_queue.Count >= capacity) return TxResult.Reject(TxVerdict.Busy, $"the mempool is full ({capacity} transactions); retry shortly");
             var pendingNonce = _signers.TryGetValue(tx.Signer, out var s) ? s.MaxNonce : 0;
             var result = check(pendingNonce);
             if (!result.IsOk) return result;
-            _queue.Enqueue(pending);
-            _ids.Add(tx.Id);
+            _ids[tx.Id] = _queue.AddLast(pending);
             _signers[tx.Signer] = (Math.Max(pendingNonce, tx.Nonce), s.Count + 1);
         }
         _changed.Writer.TryWrite(true);
+        Changed?.Invoke();
         return TxResult.Ok;
     }
+
+    /// <summary>Raised (on the submitter's thread) after a transaction is added.</summary>
+    public event Action? Changed;
 
     /// <summary>The highest waiting nonce of a signer, or 0.</summary>
     public ulong PendingNonce(SigningPublicKey signer)
@@ -58,7 +61,7 @@ public sealed class Mempool(int capacity)
     /// <summary>True when a transaction with this id is waiting.</summary>
     public bool Contains(Hash256 id)
     {
-        lock (_lock) return _ids.Contains(id);
+        lock (_lock) return _ids.ContainsKey(id);
     }
 
     /// <summary>The oldest <paramref name="max"/> transactions, without removing them.</summary>
@@ -67,15 +70,16 @@ public sealed class Mempool(int capacity)
         lock (_lock) return _queue.Take(max).ToList();
     }
 
-    /// <summary>Removes the oldest <paramref name="count"/> transactions (those of a committed block).</summary>
-    public void RemoveOldest(int count)
+    /// <summary>Removes the transactions of a committed block (those waiting here; others are ignored).</summary>
+    public void Remove(IEnumerable<Hash256> ids)
     {
         lock (_lock)
         {
-            for (var i = 0; i < count && _queue.Count > 0; i++)
+            foreach (var id in ids)
             {
-                var tx = _queue.Dequeue().Transaction;
-                _ids.Remove(tx.Id);
+                if (!_ids.Remove(id, out var node)) continue;
+                _queue.Remove(node);
+                var tx = node.Value.Transaction;
                 var s = _signers[tx.Signer];
                 if (s.Count == 1) _signers.Remove(tx.Signer);
                 else _signers[tx.Signer] = (s.MaxNonce, s.Count - 1);

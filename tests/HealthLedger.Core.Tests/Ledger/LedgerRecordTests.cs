@@ -49,7 +49,7 @@ public class LedgerRecordTests
         });
         var org = new OrganisationRecord("org-1", "St. Mary's Hospital", keys.Signing.PublicKey, keys.Encryption.PublicKey);
         Assert.Equal(org, OrganisationRecord.TryDecode(org.Encode()));
-        var node = new NodeRecord("node-1", "org-1", keys.Signing.PublicKey);
+        var node = new NodeRecord("node-1", "org-1", keys.Signing.PublicKey, "http://10.0.0.5:5180");
         Assert.Equal(node, NodeRecord.TryDecode(node.Encode()));
         var signer = new SignerRecord(SignerKind.Node, "node-1");
         Assert.Equal(signer, SignerRecord.TryDecode(signer.Encode()));

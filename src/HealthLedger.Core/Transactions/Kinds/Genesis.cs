@@ -6,7 +6,7 @@ using HealthLedger.Core.Primitives;
 namespace HealthLedger.Core.Transactions.Kinds;
 
 /// <summary>
-/// The genesis configuration: the network, its first organisation, that organisation's first admin and its node.
+/// The genesis configuration: the network, its first organisation, that organisation's first admin and the first voting nodes.
 /// Signed by the organisation's key; valid only as the single transaction of block 0.
 /// </summary>
 /// <param name="NetworkId">The network's id.</param>
@@ -15,10 +15,10 @@ namespace HealthLedger.Core.Transactions.Kinds;
 /// <param name="AdminId">User id of the first admin.</param>
 /// <param name="AdminSigningKey">The admin's Ed25519 key.</param>
 /// <param name="AdminEncryptionKey">The admin's X25519 key.</param>
-/// <param name="Node">The first voting node.</param>
+/// <param name="Nodes">The first voting nodes (1 to <see cref="ValidatorSet.MaxNodes"/>), all run by the founding organisation.</param>
 public sealed record GenesisPayload(
     string NetworkId, ChainPolicy Policy, OrganisationRecord Organisation,
-    string AdminId, SigningPublicKey AdminSigningKey, EncryptionPublicKey AdminEncryptionKey, NodeRecord Node) : TxPayload
+    string AdminId, SigningPublicKey AdminSigningKey, EncryptionPublicKey AdminEncryptionKey, IReadOnlyList<NodeRecord> Nodes) : TxPayload
 {
     /// <inheritdoc/>
     public override TxKind Kind => TxKind.Genesis;
@@ -29,8 +29,8 @@ public sealed record GenesisPayload(
         writer.Text(NetworkId);
         Policy.Write(writer);
         Organisation.Write(writer);
-        writer.Text(AdminId).Key(AdminSigningKey).Key(AdminEncryptionKey);
-        Node.Write(writer);
+        writer.Text(AdminId).Key(AdminSigningKey).Key(AdminEncryptionKey).VarUInt((ulong)Nodes.Count);
+        foreach (var node in Nodes) node.Write(writer);
     }
 }
 
@@ -49,8 +49,14 @@ public sealed class GenesisHandler : TxKindHandler<GenesisPayload>
         r.Text(out var adminId, Identifiers.MaxLength, "admin id");
         r.Key(out SigningPublicKey adminSigning, "admin signing key");
         r.Key(out EncryptionPublicKey adminEncryption, "admin encryption key");
-        NodeRecord.TryRead(ref r, out var node);
-        payload = new GenesisPayload(networkId, policy, org, adminId, adminSigning, adminEncryption, node);
+        r.VarUInt(out var count, ValidatorSet.MaxNodes, "node count");
+        var nodes = new List<NodeRecord>((int)count);
+        for (ulong i = 0; i < count && r.Error is null; i++)
+        {
+            NodeRecord.TryRead(ref r, out var node);
+            nodes.Add(node);
+        }
+        payload = new GenesisPayload(networkId, policy, org, adminId, adminSigning, adminEncryption, nodes);
         return r.Error is null;
     }
 
@@ -61,10 +67,16 @@ public sealed class GenesisHandler : TxKindHandler<GenesisPayload>
         if (!Identifiers.IsValid(p.Organisation.Id)) return Invalid("organisation.id", Identifiers.Rule);
         if (string.IsNullOrWhiteSpace(p.Organisation.Name)) return Invalid("organisation.name", "must not be empty");
         if (!Identifiers.IsValid(p.AdminId)) return Invalid("adminId", Identifiers.Rule);
-        if (!Identifiers.IsValid(p.Node.Id)) return Invalid("node.id", Identifiers.Rule);
-        if (p.Node.OrganisationId != p.Organisation.Id) return Invalid("node.organisationId", "must be the founding organisation");
-        var keys = new[] { p.Organisation.SigningKey, p.AdminSigningKey, p.Node.SigningKey };
-        if (keys.Distinct().Count() != keys.Length) return Invalid("keys", "organisation, admin and node signing keys must differ");
+        if (p.Nodes.Count == 0) return Invalid("nodes", "at least one node is needed");
+        foreach (var node in p.Nodes)
+        {
+            if (!Identifiers.IsValid(node.Id)) return Invalid("nodes.id", Identifiers.Rule);
+            if (node.OrganisationId != p.Organisation.Id) return Invalid("nodes.organisationId", "must be the founding organisation");
+            if (NodeRecord.AddressProblem(node.Address) is { } problem) return Invalid("nodes.address", problem);
+        }
+        if (p.Nodes.Select(n => n.Id).Distinct().Count() != p.Nodes.Count) return Invalid("nodes.id", "node ids must differ");
+        var keys = new[] { p.Organisation.SigningKey, p.AdminSigningKey }.Concat(p.Nodes.Select(n => n.SigningKey)).ToList();
+        if (keys.Distinct().Count() != keys.Count) return Invalid("keys", "organisation, admin and node signing keys must all differ");
         return TxResult.Ok;
     }
 
@@ -82,8 +94,12 @@ public sealed class GenesisHandler : TxKindHandler<GenesisPayload>
         var admin = new UserRecord(p.AdminId, Role.Admin, p.Organisation.Id, p.AdminSigningKey, p.AdminEncryptionKey, context.Timestamp);
         state.Set(StateKeys.User(p.AdminId), admin.Encode());
         state.Set(StateKeys.Signer(p.AdminSigningKey), new SignerRecord(SignerKind.User, p.AdminId).Encode());
-        state.Set(StateKeys.Node(p.Node.Id), p.Node.Encode());
-        state.Set(StateKeys.Signer(p.Node.SigningKey), new SignerRecord(SignerKind.Node, p.Node.Id).Encode());
+        foreach (var node in p.Nodes)
+        {
+            state.Set(StateKeys.Node(node.Id), node.Encode());
+            state.Set(StateKeys.Signer(node.SigningKey), new SignerRecord(SignerKind.Node, node.Id).Encode());
+        }
+        state.Set(StateKeys.Validators, ValidatorSet.Encode(p.Nodes.Select(n => n.Id)));
         return TxResult.Ok;
     }
 }

@@ -1,0 +1,35 @@
+using System.Text.Json;
+
+namespace HealthLedger.Node.Hosting;
+
+/// <summary>A node's local settings, kept in <c>node.json</c> in its data folder (the peer address is on the chain).</summary>
+/// <param name="Urls">Where the web UI and API listen.</param>
+public sealed record NodeConfig(string Urls)
+{
+    /// <summary>The file name.</summary>
+    public const string FileName = "node.json";
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>Writes the config.</summary>
+    public static void Write(DataDirectory data, NodeConfig config) =>
+        File.WriteAllText(Path.Combine(data.Root, FileName), JsonSerializer.Serialize(config, Json) + "\n");
+
+    /// <summary>Reads the config, or null when the folder has none.</summary>
+    /// <exception cref="InvalidDataException">The file is not valid.</exception>
+    public static NodeConfig? Read(DataDirectory data)
+    {
+        var path = Path.Combine(data.Root, FileName);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<NodeConfig>(File.ReadAllText(path), Json) is { Urls.Length: > 0 } config
+                ? config
+                : throw new InvalidDataException($"{path} has no \"urls\".");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not valid JSON: {e.Message}");
+        }
+    }
+}

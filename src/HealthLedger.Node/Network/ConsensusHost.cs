@@ -1,0 +1,397 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using HealthLedger.Consensus;
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Node.Hosting;
+using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Network.Grpc;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace HealthLedger.Node.Network;
+
+/// <summary>What <see cref="ConsensusHost"/> reports about itself (for /healthz).</summary>
+/// <param name="Height">The height being decided.</param>
+/// <param name="Round">Its round.</param>
+/// <param name="Step">Its step, or "idle" while no transaction waits.</param>
+/// <param name="Leader">The node id of the proposer of this height and round.</param>
+/// <param name="Validators">Number of voting nodes.</param>
+/// <param name="Stats">What the engine refused or noticed.</param>
+public sealed record ConsensusStatus(ulong Height, int Round, string Step, string Leader, int Validators, EngineStats Stats);
+
+/// <summary>
+/// The host around the pure <see cref="TendermintEngine"/> (also with one validator): one loop owns the engine and the
+/// ledger's state and feeds it messages from peers, timer expiries and the time; it carries out the engine's actions —
+/// persists the voting state durably before sending anything it signed, broadcasts, sets timers, commits decided blocks
+/// with their certificates. Around it: a height starts only when there is work (or a peer has started it), a node that has
+/// fallen behind fetches and fully verifies blocks from peers (block sync), and stuck heights are re-gossiped.
+/// </summary>
+public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOptions options, TimeProvider clock, IHostApplicationLifetime lifetime,
+    ILogger<ConsensusHost> logger) : BackgroundService
+{
+    private const int InboundCapacity = 20_000;
+    private const int SyncBatch = 64;
+    private static readonly TimeSpan GossipInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    private readonly Channel<ConsensusMessage> _inbound = Channel.CreateBounded<ConsensusMessage>(new BoundedChannelOptions(InboundCapacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly Channel<(PeerLink Peer, IReadOnlyList<SyncedBlock> Blocks)> _synced = Channel.CreateUnbounded<(PeerLink, IReadOnlyList<SyncedBlock>)>();
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly List<EngineAction.SetTimeout> _timers = [];
+    private readonly Dictionary<Hash256, CandidateBlock> _candidates = [];
+    private TendermintEngine _engine = null!;
+    private Phase _phase;
+    private ulong? _workSince;
+    private ulong _lastGossip;
+    private ulong _gossipHeight = ulong.MaxValue;
+    private int _gossipRound = -1;
+    private ulong _lastPoll;
+    private ulong _lastProgress;
+    private bool _syncWanted;
+    private Task? _background;
+    private volatile ConsensusStatus? _status;
+    private long _droppedInbound;
+
+    private enum Phase
+    {
+        /// <summary>A fresh engine waits for work before its first Start.</summary>
+        NotStarted,
+        /// <summary>Deciding the current height.</summary>
+        Running,
+        /// <summary>Decided and committed; waits for work before moving on.</summary>
+        Decided,
+    }
+
+    /// <summary>The latest status, or null before the loop starts.</summary>
+    public ConsensusStatus? Status => _status;
+
+    /// <summary>Consensus messages dropped because the inbound queue was full.</summary>
+    public long DroppedInbound => Interlocked.Read(ref _droppedInbound);
+
+    /// <summary>Queues a message from a peer (already checked for signature and sender by the peer service).</summary>
+    public void Deliver(ConsensusMessage message)
+    {
+        if (_inbound.Writer.TryWrite(message)) _wake.Writer.TryWrite(true);
+        else Interlocked.Increment(ref _droppedInbound);
+    }
+
+    /// <inheritdoc/>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        peers.Update(node.Validators);
+        node.Accepted += peers.Forward;
+        node.Mempool.Changed += () => _wake.Writer.TryWrite(true);
+        CreateEngine(resume: true);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                if (!Step(stoppingToken)) return;
+                var wait = NextWakeUp();
+                if (wait > TimeSpan.Zero)
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                    timeout.CancelAfter(wait);
+                    try
+                    {
+                        await _wake.Reader.WaitToReadAsync(timeout.Token);
+                        _wake.Reader.TryRead(out _);
+                    }
+                    catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+                    {
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            node.Accepted -= peers.Forward;
+            if (_background is not null) await _background.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    // One pass of the loop. False when the node must stop (a commit failed).
+    private bool Step(CancellationToken ct)
+    {
+        var now = Now();
+        foreach (var due in _timers.Where(t => t.At <= now).ToList())
+        {
+            _timers.Remove(due);
+            if (!Run(new EngineInput.Timeout(now, due.Height, due.Round, due.Step))) return false;
+        }
+        for (var i = 0; i < 2000 && _inbound.Reader.TryRead(out var message); i++)
+        {
+            if (_phase != Phase.Running && message.Height == _engine.Height + (_phase == Phase.Decided ? 1ul : 0ul))
+            {
+                // A peer has started the height: join it.
+                if (!Begin(now)) return false;
+            }
+            if (!Run(new EngineInput.Receive(now, message))) return false;
+        }
+        while (_synced.Reader.TryRead(out var batch))
+        {
+            if (!ApplySynced(batch.Peer, batch.Blocks, now)) return false;
+        }
+        if (_phase != Phase.Running)
+        {
+            var pending = node.Mempool.Count;
+            if (pending == 0) _workSince = null;
+            else
+            {
+                _workSince ??= now;
+                if (pending >= node.Network.Policy.MaxBlockTxs || now - _workSince.Value >= (ulong)options.BatchDelay.TotalMilliseconds)
+                {
+                    if (!Begin(now)) return false;
+                }
+            }
+        }
+        if (peers.Links.Count > 0)
+        {
+            Gossip(now);
+            PollAndSync(now, ct);
+        }
+        Publish();
+        return true;
+    }
+
+    private bool Begin(ulong now)
+    {
+        var input = _phase == Phase.NotStarted ? (EngineInput)new EngineInput.Start(now) : new EngineInput.Committed(now);
+        _phase = Phase.Running;
+        _workSince = null;
+        return Run(input);
+    }
+
+    // Hands one input to the engine and carries out its actions. Everything signed is persisted before anything is sent.
+    private bool Run(EngineInput input)
+    {
+        var actions = _engine.Handle(input);
+        SafetyState? persist = null;
+        List<ConsensusMessage>? sends = null;
+        EngineAction.Decide? decide = null;
+        foreach (var action in actions)
+        {
+            switch (action)
+            {
+                case EngineAction.Persist p:
+                    persist = p.State;
+                    break;
+                case EngineAction.Broadcast b:
+                    (sends ??= []).Add(b.Message);
+                    break;
+                case EngineAction.SetTimeout t:
+                    _timers.Add(t);
+                    break;
+                case EngineAction.CatchUp:
+                    _syncWanted = true;
+                    break;
+                case EngineAction.Decide d:
+                    decide = d;
+                    break;
+            }
+        }
+        if (persist is not null && (persist.Signed.Count > 0 || persist.LockedRound >= 0))
+        {
+            node.Store.SaveConsensusState(SafetyStateCodec.Encode(persist));
+        }
+        if (sends is not null)
+        {
+            foreach (var message in sends) peers.Broadcast(message);
+        }
+        return decide is null || Commit(decide);
+    }
+
+    private bool Commit(EngineAction.Decide decide)
+    {
+        if (!_candidates.TryGetValue(decide.ValueHash, out var candidate))
+        {
+            // Decided on a value this node has not validated itself (possible only through the certificate of others).
+            var value = BlockValue.TryDecode(decide.Value, node.Network.Policy.MaxTxBytes, node.Network.Policy.MaxBlockTxs, out var error);
+            candidate = value is null ? null : node.Validate(value, Now(), out error);
+            if (candidate is null)
+            {
+                Log.ProposalRefused(logger, decide.Height, error ?? "it does not decode");
+                lifetime.StopApplication();
+                return false;
+            }
+        }
+        if (!CommitBlock(candidate, CommitCertificate.Encode(decide.Commit))) return false;
+        if (_phase == Phase.Running) _phase = Phase.Decided;
+        // Transactions still waiting have waited through this block already: the next height starts at once.
+        if (node.Mempool.Count > 0) _workSince = 0;
+        return true;
+    }
+
+    private bool CommitBlock(CandidateBlock candidate, byte[] certificate)
+    {
+        var header = candidate.Built.Block.Header;
+        var watch = Stopwatch.StartNew();
+        bool validatorsChanged;
+        try
+        {
+            validatorsChanged = node.Commit(candidate, certificate);
+        }
+        catch (Exception e)
+        {
+            Log.CommitFailed(logger, e, header.Height);
+            lifetime.StopApplication();
+            return false;
+        }
+        var rejected = candidate.Built.Execution.Receipts.Count(r => r.Verdict != TxVerdict.Ok);
+        Log.BlockCommitted(logger, header.Height, header.TxCount, rejected, watch.ElapsedMilliseconds);
+        _candidates.Clear();
+        _lastProgress = Now();
+        if (validatorsChanged)
+        {
+            Log.ValidatorsChanged(logger, header.Height, node.Validators.Count);
+            peers.Update(node.Validators);
+            CreateEngine(resume: false);
+        }
+        return true;
+    }
+
+    // A fresh engine for the height after the tip: the persisted voting state when it is for that height (a restart mid-height).
+    private void CreateEngine(bool resume)
+    {
+        var height = node.Tip.Height + 1;
+        var saved = resume && node.Store.ReadConsensusState() is { } bytes ? SafetyStateCodec.TryDecode(bytes) : null;
+        var state = saved is { } s && s.Height == height ? s : SafetyState.Fresh(height);
+        _engine = new TendermintEngine(node.Network.NetworkId, node.Validators.Select(v => v.SigningKey).ToList(), node.NodeKey,
+            Propose, IsValid, value => BlockValue.HashOf(value), options.ConsensusTimeouts, state);
+        _timers.Clear();
+        _candidates.Clear();
+        _phase = Phase.NotStarted;
+        _lastProgress = Now();
+        var voting = node.Validators.Any(v => v.SigningKey == node.NodeKey.PublicKey) ? "votes" : "does not vote";
+        Log.ConsensusStarting(logger, node.Validators.Count, voting, height, state.Round);
+        // A node that signed something at this height before a restart resumes at once (its peers may be waiting for it).
+        if (state.Signed.Count > 0) Begin(Now());
+    }
+
+    private byte[] Propose(ulong height)
+    {
+        var candidate = node.Build(Now(), node.Network.Policy.MaxBlockTxs);
+        var value = new BlockValue(candidate.Built.Block, candidate.CarriedBlobs).Encode();
+        _candidates[candidate.Built.Block.Header.Hash] = candidate;
+        return value;
+    }
+
+    private bool IsValid(ulong height, byte[] bytes)
+    {
+        var value = BlockValue.TryDecode(bytes, node.Network.Policy.MaxTxBytes, node.Network.Policy.MaxBlockTxs, out var error);
+        if (value is not null && _candidates.ContainsKey(value.Block.Header.Hash)) return true;
+        var candidate = value is null ? null : node.Validate(value, Now(), out error);
+        if (candidate is null)
+        {
+            Log.ProposalRefused(logger, height, error ?? "it does not decode");
+            return false;
+        }
+        _candidates[candidate.Built.Block.Header.Hash] = candidate;
+        return true;
+    }
+
+    // Re-sends this node's messages of a height that has not moved for a while (lost messages, a peer that restarted).
+    private void Gossip(ulong now)
+    {
+        if (_engine.Height != _gossipHeight || _engine.Round != _gossipRound)
+        {
+            _gossipHeight = _engine.Height;
+            _gossipRound = _engine.Round;
+            _lastGossip = now;
+            return;
+        }
+        if (now - _lastGossip < (ulong)GossipInterval.TotalMilliseconds) return;
+        _lastGossip = now;
+        foreach (var message in _engine.Gossip()) peers.Broadcast(message);
+    }
+
+    // Polls peers' heights every second in the background; fetches blocks when a peer is ahead and this node is not catching up by itself.
+    private void PollAndSync(ulong now, CancellationToken ct)
+    {
+        if (_background is { IsCompleted: false }) return;
+        var tip = node.Tip.Height;
+        var ahead = peers.Links.Where(l => l.Connected && l.Height > tip).Select(l => l.Height!.Value).DefaultIfEmpty(0ul).Max();
+        var stalled = now - _lastProgress > 2 * (ulong)PollInterval.TotalMilliseconds;
+        if (_syncWanted || ahead > tip + 1 || (ahead > tip && stalled))
+        {
+            _syncWanted = false;
+            _background = Task.Run(async () =>
+            {
+                if (await peers.FetchBlocksAsync(tip + 1, SyncBatch, ct) is { } fetched)
+                {
+                    await _synced.Writer.WriteAsync(fetched, ct);
+                    _wake.Writer.TryWrite(true);
+                }
+            }, ct);
+            return;
+        }
+        if (now - _lastPoll < (ulong)PollInterval.TotalMilliseconds) return;
+        _lastPoll = now;
+        _background = Task.Run(async () =>
+        {
+            await peers.PollAsync(ct);
+            _wake.Writer.TryWrite(true);
+        }, ct);
+    }
+
+    // Blocks from a peer: each must carry a certificate of 2f+1 current validators for its hash and re-execute to its state root.
+    private bool ApplySynced(PeerLink peer, IReadOnlyList<SyncedBlock> blocks, ulong now)
+    {
+        var applied = 0;
+        foreach (var synced in blocks)
+        {
+            var value = BlockValue.TryDecode(synced.Value.Span, node.Network.Policy.MaxTxBytes, node.Network.Policy.MaxBlockTxs, out var error);
+            if (value is null)
+            {
+                Log.SyncRefused(logger, node.Tip.Height + 1, peer.Node.Id, error ?? "it does not decode");
+                break;
+            }
+            var header = value.Block.Header;
+            if (header.Height <= node.Tip.Height) continue;
+            var certificate = synced.Certificate.ToByteArray();
+            error = CommitCertificate.Check(certificate, node.Network.NetworkId, header.Height, header.Hash, node.Validators.Select(v => v.SigningKey).ToList());
+            var candidate = error is null ? node.Validate(value, now, out error) : null;
+            if (candidate is null)
+            {
+                Log.SyncRefused(logger, header.Height, peer.Node.Id, error!);
+                break;
+            }
+            if (!CommitBlock(candidate, certificate)) return false;
+            Log.BlockSynced(logger, header.Height, peer.Node.Id);
+            applied++;
+        }
+        if (applied > 0)
+        {
+            CreateEngine(resume: false);
+            _syncWanted = true; // there may be more
+        }
+        return true;
+    }
+
+    private TimeSpan NextWakeUp()
+    {
+        var now = Now();
+        var next = now + 1000;
+        foreach (var t in _timers) next = Math.Min(next, t.At);
+        if (_phase != Phase.Running && _workSince is { } since) next = Math.Min(next, since + (ulong)options.BatchDelay.TotalMilliseconds);
+        if (peers.Links.Count > 0) next = Math.Min(next, now + 250);
+        if (_synced.Reader.Count > 0 || _inbound.Reader.Count > 0) return TimeSpan.Zero;
+        return TimeSpan.FromMilliseconds(next > now ? next - now : 0);
+    }
+
+    private void Publish()
+    {
+        var validators = node.Validators;
+        var proposer = _engine.Proposer(_engine.Height, _engine.Round);
+        var leader = validators.FirstOrDefault(v => v.SigningKey == proposer)?.Id ?? proposer.ToString();
+        var step = _phase == Phase.Running ? _engine.Step.ToString().ToLowerInvariant() : "idle";
+        _status = new ConsensusStatus(_engine.Height, _engine.Round, step, leader, validators.Count, _engine.Stats);
+    }
+
+    private ulong Now() => (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds();
+}

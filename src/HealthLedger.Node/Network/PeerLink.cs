@@ -1,0 +1,213 @@
+using System.Threading.Channels;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using HealthLedger.Core.Model;
+using HealthLedger.Node.Network.Grpc;
+using Microsoft.Extensions.Logging;
+
+namespace HealthLedger.Node.Network;
+
+/// <summary>
+/// The connection to one peer: a gRPC channel, a bounded queue of consensus messages and one of forwarded transactions, each
+/// drained by its own sender with a deadline on every call. When a queue is full the oldest messages (consensus; gossip
+/// re-sends what matters) or the newest transactions (the origin still holds them) are dropped and counted, so a slow or
+/// dead peer never makes this node use more memory.
+/// </summary>
+public sealed class PeerLink : IAsyncDisposable
+{
+    /// <summary>Largest gRPC message either way (a proposal carries a whole block).</summary>
+    public const int MaxMessageBytes = 96 * 1024 * 1024;
+
+    private const int MessageQueue = 4096;
+    private const int TxQueue = 50_000;
+    private static readonly TimeSpan DeliverDeadline = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan ForwardDeadline = TimeSpan.FromSeconds(15);
+
+    private readonly string _networkId;
+    private readonly ILogger _logger;
+    private readonly GrpcChannel _channel;
+    private readonly Channel<byte[]> _messages = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(MessageQueue) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    private readonly Channel<Tx> _transactions = Channel.CreateBounded<Tx>(new BoundedChannelOptions(TxQueue) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _messageSender;
+    private readonly Task _txSender;
+    private long _droppedTransactions;
+    private bool? _connected;
+
+    /// <summary>Opens the link (connections are made lazily by the first call).</summary>
+    public PeerLink(NodeRecord peer, string networkId, ILogger logger)
+    {
+        Node = peer;
+        _networkId = networkId;
+        _logger = logger;
+        _channel = GrpcChannel.ForAddress(peer.Address, new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = MaxMessageBytes,
+            MaxSendMessageSize = MaxMessageBytes,
+            HttpHandler = new SocketsHttpHandler
+            {
+                ConnectTimeout = TimeSpan.FromSeconds(2),
+                KeepAlivePingDelay = TimeSpan.FromSeconds(10),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+                EnableMultipleHttp2Connections = true,
+            },
+        });
+        Client = new Peer.PeerClient(_channel);
+        _messageSender = Task.Run(() => SendMessagesAsync(_stop.Token));
+        _txSender = Task.Run(() => SendTransactionsAsync(_stop.Token));
+    }
+
+    /// <summary>The peer as the validator set records it.</summary>
+    public NodeRecord Node { get; }
+
+    /// <summary>The generated client (for status, block sync and documents).</summary>
+    public Peer.PeerClient Client { get; }
+
+    /// <summary>True after the last call to the peer succeeded; null before any call.</summary>
+    public bool Connected => _connected == true;
+
+    /// <summary>When the peer last answered.</summary>
+    public DateTimeOffset? LastSeen { get; private set; }
+
+    /// <summary>The peer's last reported height.</summary>
+    public ulong? Height { get; private set; }
+
+    /// <summary>The peer's last reported round.</summary>
+    public int? Round { get; private set; }
+
+    /// <summary>Transactions not forwarded because the queue was full or the peer refused the call.</summary>
+    public long DroppedTransactions => Interlocked.Read(ref _droppedTransactions);
+
+    /// <summary>Queues an encoded consensus message.</summary>
+    public void Send(byte[] message) => _messages.Writer.TryWrite(message);
+
+    /// <summary>Queues a transaction for forwarding.</summary>
+    public void Forward(Tx tx)
+    {
+        if (!_transactions.Writer.TryWrite(tx)) Interlocked.Increment(ref _droppedTransactions);
+    }
+
+    /// <summary>Asks the peer for its height (1 s deadline) and records whether it answered.</summary>
+    public async Task PollAsync(CancellationToken ct)
+    {
+        try
+        {
+            var reply = await Client.StatusAsync(new StatusRequest { NetworkId = _networkId }, deadline: DateTime.UtcNow.AddSeconds(1), cancellationToken: ct);
+            if (reply.NetworkId != _networkId || reply.NodeId != Node.Id)
+            {
+                MarkDown($"answering as node '{reply.NodeId}' of network '{reply.NetworkId}'");
+                return;
+            }
+            Height = reply.Height;
+            Round = (int)reply.Round;
+            MarkUp();
+        }
+        catch (RpcException e)
+        {
+            MarkDown(e.StatusCode.ToString());
+        }
+    }
+
+    /// <summary>Records a successful call.</summary>
+    internal void MarkUp()
+    {
+        LastSeen = DateTimeOffset.UtcNow;
+        if (_connected == true) return;
+        _connected = true;
+        Log.PeerState(_logger, Node.Id, Node.Address, "connected");
+    }
+
+    /// <summary>Records a failed call.</summary>
+    internal void MarkDown(string why)
+    {
+        if (_connected == false) return;
+        _connected = false;
+        Log.PeerState(_logger, Node.Id, Node.Address, $"unreachable ({why})");
+    }
+
+    private async Task SendMessagesAsync(CancellationToken ct)
+    {
+        var backoff = TimeSpan.FromMilliseconds(100);
+        var reader = _messages.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(ct))
+            {
+                var envelope = new Envelope { NetworkId = _networkId };
+                long bytes = 0;
+                while (envelope.Messages.Count < 512 && bytes < MaxMessageBytes / 2 && reader.TryRead(out var m))
+                {
+                    envelope.Messages.Add(ByteString.CopyFrom(m));
+                    bytes += m.Length;
+                }
+                try
+                {
+                    var ack = await Client.DeliverAsync(envelope, deadline: DateTime.UtcNow + DeliverDeadline, cancellationToken: ct);
+                    Height = ack.Height;
+                    MarkUp();
+                    backoff = TimeSpan.FromMilliseconds(100);
+                }
+                catch (RpcException e)
+                {
+                    // Lost: consensus does not rely on delivery (timeouts and gossip re-send what matters).
+                    MarkDown(e.StatusCode.ToString());
+                    await Task.Delay(backoff, ct);
+                    backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 2000));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task SendTransactionsAsync(CancellationToken ct)
+    {
+        var reader = _transactions.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(ct))
+            {
+                var batch = new TxBatch { NetworkId = _networkId };
+                long bytes = 0;
+                while (batch.Txs.Count < 2000 && bytes < MaxMessageBytes / 2 && reader.TryRead(out var tx))
+                {
+                    batch.Txs.Add(tx);
+                    bytes += tx.CalculateSize();
+                }
+                try
+                {
+                    await Client.ForwardAsync(batch, deadline: DateTime.UtcNow + ForwardDeadline, cancellationToken: ct);
+                    MarkUp();
+                }
+                catch (RpcException e)
+                {
+                    Interlocked.Add(ref _droppedTransactions, batch.Txs.Count);
+                    MarkDown(e.StatusCode.ToString());
+                    await Task.Delay(500, ct);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _messages.Writer.TryComplete();
+        _transactions.Writer.TryComplete();
+        try
+        {
+            await Task.WhenAll(_messageSender, _txSender);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        _channel.Dispose();
+        _stop.Dispose();
+    }
+}
