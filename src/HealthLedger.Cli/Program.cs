@@ -5,6 +5,9 @@ var root = new RootCommand("HealthLedger: medical records on a permissioned, Byz
 {
     InitCommand.Create(),
     UpCommand.Create(),
+    UpCommand.CreateNode(),
+    ClusterCommand.Create(),
+    JoinCommand.Create(),
     VerifyCommand.Create(),
     LoadCommand.Create(),
     SeedCommand.Create(),

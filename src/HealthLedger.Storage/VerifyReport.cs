@@ -9,6 +9,9 @@ namespace HealthLedger.Storage;
 /// <param name="Issue">The first problem, or null when everything matches.</param>
 public sealed record VerifyReport(ulong Blocks, ulong Transactions, string StateRoot, VerifyIssue? Issue)
 {
+    /// <summary>Documents the chain references that have not been replicated to this node yet (multi-node networks only).</summary>
+    public int DocumentsPending { get; init; }
+
     /// <summary>True when everything matched.</summary>
     public bool Ok => Issue is null;
 }

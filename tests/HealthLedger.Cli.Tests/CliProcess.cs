@@ -101,6 +101,54 @@ internal sealed class CliProcess : IDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>Waits for 'cluster up' to print the process id of each of its <paramref name="count"/> nodes.</summary>
+    public async Task<int[]> WaitForPidsAsync(int count)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(1));
+        while (true)
+        {
+            var pids = System.Text.RegularExpressions.Regex.Matches(Stdout, @"^node-(\d+): pid (\d+)", System.Text.RegularExpressions.RegexOptions.Multiline)
+                .ToDictionary(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), m => int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+            if (pids.Count == count) return Enumerable.Range(1, count).Select(k => pids[k]).ToArray();
+            if (_process.HasExited) throw new InvalidOperationException($"cluster up exited: {Stdout}{Stderr}");
+            await Task.Delay(100, timeout.Token);
+        }
+    }
+
+    /// <summary>SIGKILL a process by id.</summary>
+    public static void KillPid(int pid)
+    {
+        using var kill = Process.Start("kill", ["-KILL", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    /// <summary>A base port with the block a local cluster uses free: base … base + 9 and base + 100 … base + 109.</summary>
+    public static int FreePortBlock()
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var candidate = Random.Shared.Next(20_000, 40_000);
+            var ports = Enumerable.Range(candidate, 10).Concat(Enumerable.Range(candidate + 100, 10));
+            if (ports.All(IsFree)) return candidate;
+        }
+        throw new InvalidOperationException("No free block of ports found.");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

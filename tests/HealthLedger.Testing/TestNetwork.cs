@@ -77,7 +77,7 @@ public sealed class TestNetwork : IDisposable
 
     public ulong AdminNonce => _adminNonce;
 
-    private static byte[] Seed(int n, int length)
+    public static byte[] Seed(int n, int length)
     {
         var seed = new byte[length];
         for (var i = 0; i < length; i++) seed[i] = (byte)(n * 31 + i * 7 + 1);

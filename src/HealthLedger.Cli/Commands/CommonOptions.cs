@@ -23,6 +23,19 @@ internal static class CommonOptions
         DefaultValueFactory = _ => DefaultOrganisation,
     };
 
+    public static Option<int> Nodes(bool required) => new("--nodes", "-n")
+    {
+        Description = "Number of voting nodes (4 tolerates 1 faulty node, 7 tolerates 2)",
+        Required = required,
+        DefaultValueFactory = _ => 4,
+    };
+
+    public static Option<int> BasePort() => new("--base-port")
+    {
+        Description = "Web port of node 1; node K uses base + K - 1, and its peer endpoint base + 100 + K - 1 (default 5080)",
+        DefaultValueFactory = _ => 5080,
+    };
+
     /// <summary>Prints one error line to stderr and returns the exit code.</summary>
     public static int Fail(string message, int code = 2)
     {

@@ -9,33 +9,46 @@ internal static class InitCommand
     {
         var data = CommonOptions.Data(required: true);
         var org = CommonOptions.Organisation();
+        var nodes = CommonOptions.Nodes(required: false);
+        var basePort = CommonOptions.BasePort();
         var command = new Command("init",
-            $"Create a single-node network in a new data folder: keys, genesis block and the first admin user 'admin'. " +
+            "Create a network in a new data folder: keys, genesis block and the first admin user 'admin'. Without --nodes, a single " +
+            "node lives in the folder itself; with --nodes N, the folder gets node-1 … node-N, one per voting node, with web ports " +
+            "from --base-port and peer ports from --base-port + 100. " +
             $"The admin password comes from {CommonOptions.PasswordVariable} when set, otherwise it is generated and printed once.")
-        { data, org };
-        command.SetAction(parse => Run(parse.GetValue(data)!, parse.GetValue(org)!));
+        { data, org, nodes, basePort };
+        command.SetAction(parse => Run(parse.GetValue(data)!, parse.GetValue(org)!,
+            parse.GetResult(nodes) is null or { Implicit: true } ? null : new ClusterLayout(parse.GetValue(nodes), parse.GetValue(basePort))));
         return command;
     }
 
-    public static int Run(string data, string organisation)
+    public static int Run(string data, string organisation, ClusterLayout? cluster = null)
     {
         InitResult result;
         try
         {
-            result = NetworkInitializer.Init(data, organisation, CommonOptions.AdminPassword(), TimeProvider.System);
+            result = NetworkInitializer.Init(data, organisation, CommonOptions.AdminPassword(), TimeProvider.System, cluster: cluster);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             return CommonOptions.Fail(e.Message);
         }
-        Print(data, result);
+        Print(data, result, cluster);
         return 0;
     }
 
-    public static void Print(string data, InitResult result)
+    public static void Print(string data, InitResult result, ClusterLayout? cluster = null)
     {
         Console.WriteLine($"Created network '{result.NetworkId}' for organisation '{result.OrganisationId}' in {Path.GetFullPath(data)}");
         Console.WriteLine($"Genesis block {result.GenesisHash}");
+        if (cluster is not null)
+        {
+            for (var k = 1; k <= cluster.Nodes; k++)
+            {
+                Console.WriteLine($"  node {k}: {result.NodeFolders[k - 1]}  web {cluster.WebUrl(k)}  peers {cluster.PeerAddress(k)}");
+            }
+            Console.WriteLine($"Tolerates {(cluster.Nodes - 1) / 3} faulty node(s); run each with 'healthledger node --data FOLDER', or all with 'healthledger cluster up'.");
+        }
         if (result.GeneratedPassword is { } password)
         {
             Console.WriteLine($"Admin login: user '{result.AdminUser}', password {password}");

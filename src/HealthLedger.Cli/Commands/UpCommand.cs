@@ -19,6 +19,19 @@ internal static class UpCommand
         return command;
     }
 
+    /// <summary>'node': runs one node of an existing network from its data folder.</summary>
+    public static Command CreateNode()
+    {
+        var data = CommonOptions.Data(required: true);
+        var urls = new Option<string?>("--urls") { Description = "Where the web UI and API listen (default: from node.json in the data folder, else " + CommonOptions.DefaultUrl + ")" };
+        var command = new Command("node", "Run one node of an existing network (a folder made by 'init', e.g. DIR/node-2). The peer endpoint listens on the address the chain records for this node.")
+        {
+            data, urls,
+        };
+        command.SetAction((parse, ct) => RunNode(parse.GetValue(data)!, parse.GetValue(urls), ct));
+        return command;
+    }
+
     private static async Task<int> Run(string data, string urls, string organisation, CancellationToken cancellationToken)
     {
         if (!new DataDirectory(Path.GetFullPath(data)).HasNetwork)
@@ -26,12 +39,32 @@ internal static class UpCommand
             var code = InitCommand.Run(data, organisation);
             if (code != 0) return code;
         }
+        return await Serve(Path.GetFullPath(data), urls, cancellationToken);
+    }
+
+    private static async Task<int> RunNode(string data, string? urls, CancellationToken cancellationToken)
+    {
+        var folder = new DataDirectory(Path.GetFullPath(data));
+        if (!folder.HasNetwork) return CommonOptions.Fail($"{folder.Root} holds no network; create one with 'healthledger init --nodes N --data DIR' first.");
+        try
+        {
+            urls ??= NodeConfig.Read(folder)?.Urls ?? CommonOptions.DefaultUrl;
+        }
+        catch (InvalidDataException e)
+        {
+            return CommonOptions.Fail(e.Message);
+        }
+        return await Serve(folder.Root, urls, cancellationToken);
+    }
+
+    private static async Task<int> Serve(string data, string urls, CancellationToken cancellationToken)
+    {
         Microsoft.AspNetCore.Builder.WebApplication app;
         try
         {
-            app = NodeHost.Build(new NodeOptions { DataDirectory = Path.GetFullPath(data) }, urls);
+            app = NodeHost.Build(new NodeOptions { DataDirectory = data }, urls);
         }
-        catch (LedgerIntegrityException e)
+        catch (Exception e) when (e is LedgerIntegrityException or InvalidOperationException)
         {
             return CommonOptions.Fail(e.Message);
         }
@@ -42,6 +75,10 @@ internal static class UpCommand
         catch (IOException e)
         {
             return CommonOptions.Fail($"cannot listen on {urls}: {e.Message}");
+        }
+        catch (InvalidOperationException e)
+        {
+            return CommonOptions.Fail(e.Message);
         }
         var url = urls.Split(';')[0].TrimEnd('/');
         Console.WriteLine($"HealthLedger is running at {url}  (health: {url}/healthz, API reference: {url}/api/reference)");

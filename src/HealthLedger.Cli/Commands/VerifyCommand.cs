@@ -13,7 +13,7 @@ internal static class VerifyCommand
         var data = CommonOptions.Data(required: true);
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object" };
         var command = new Command("verify",
-            "Verify a stopped node's data offline: re-hash every block, check every signature, re-execute every transaction from genesis " +
+            "Verify a node's data offline: re-hash every block, check every signature and commit certificate, re-execute every transaction from genesis " +
             "and compare every receipt, state root and state entry. Exit 0 when all match, 1 naming the first that does not, 2 when the data cannot be read.")
         { data, json };
         command.SetAction(parse => Run(parse.GetValue(data)!, parse.GetValue(json)));
@@ -27,7 +27,7 @@ internal static class VerifyCommand
         try
         {
             report = json || !AnsiConsole.Profile.Capabilities.Interactive
-                ? StoreVerifier.Verify(path)
+                ? StoreVerifier.Verify(path, certificates: CheckCertificate)
                 : WithProgress(path);
         }
         catch (Exception e) when (e is FileNotFoundException or StoreCorruptException or Microsoft.Data.Sqlite.SqliteException)
@@ -47,11 +47,13 @@ internal static class VerifyCommand
                 transactionIndex = report.Issue?.TxIndex,
                 transactionId = report.Issue?.TxId,
                 stateKey = report.Issue?.StateKey,
+                documentsPending = report.DocumentsPending,
             }));
         }
         else if (report.Ok)
         {
             Console.WriteLine($"OK: {report.Blocks} blocks, {report.Transactions} transactions, final state root {report.StateRoot}");
+            if (report.DocumentsPending > 0) Console.WriteLine($"Note: {report.DocumentsPending} document(s) not replicated to this node yet; it fetches them from its peers while it runs.");
         }
         else
         {
@@ -68,6 +70,10 @@ internal static class VerifyCommand
             {
                 task.MaxValue = tip + 1;
                 task.Value = height + 1;
-            });
+            }, certificates: CheckCertificate);
         });
+
+    // Every block after genesis was decided by consensus: its certificate must hold 2f+1 precommits of the validators of its height.
+    private static string? CheckCertificate(string networkId, ulong height, Core.Primitives.Hash256 hash, IReadOnlyList<Core.Primitives.SigningPublicKey> validators, byte[]? certificate) =>
+        certificate is null ? "no commit certificate is stored with it" : Consensus.CommitCertificate.Check(certificate, networkId, height, hash, validators);
 }

@@ -30,6 +30,15 @@ public sealed class ChainVerifier
     /// <summary>The re-derived state root after the last verified block.</summary>
     public Hash256 StateRoot => _state.Root;
 
+    /// <summary>The network id, once genesis is verified.</summary>
+    public string? NetworkId => _network?.NetworkId;
+
+    /// <summary>The signing keys of the validators that decide the next block (the set in the re-derived state), in id order.</summary>
+    public IReadOnlyList<SigningPublicKey> ValidatorKeys => ValidatorSet.Read(_state).Select(n => n.SigningKey).ToList();
+
+    /// <summary>True when more than one node votes (documents then arrive by replication and may lag).</summary>
+    public bool Replicated => ValidatorSet.Ids(_state).Count > 1;
+
     /// <summary>The last verified header.</summary>
     public BlockHeader? Tip => _previous;
 

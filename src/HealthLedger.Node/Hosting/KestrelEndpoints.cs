@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 namespace HealthLedger.Node.Hosting;
 
 /// <summary>
-/// The node's listening endpoints: the web UI and API on each of the given URLs (HTTP/1.1 and HTTP/2), and, for a node of a
+/// The node's listening endpoints: the web UI and API on each of the given URLs (HTTP/1.1), and, for a node of a
 /// multi-node network, the peer endpoint on its own port with HTTP/2 only (gRPC without TLS needs prior-knowledge HTTP/2).
 /// </summary>
 public static class KestrelEndpoints
@@ -16,7 +16,7 @@ public static class KestrelEndpoints
         foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var (host, port) = Parse(url);
-            Bind(kestrel, host, port, HttpProtocols.Http1AndHttp2);
+            Bind(kestrel, host, port, HttpProtocols.Http1);
         }
         if (peer is not null) Bind(kestrel, peer.Host, peer.Port, HttpProtocols.Http2);
     }

@@ -55,7 +55,15 @@ public sealed class LedgerNode : IDisposable
     public NetworkConfig Network { get; }
 
     /// <summary>This node's id.</summary>
-    public string NodeId { get; }
+    public string NodeId { get; private set; }
+
+    /// <summary>
+    /// A folder made by <c>healthledger join</c> holds this marker until the chain, synced from peers, names the node's key:
+    /// until then it runs without a vote (a node added to the network after genesis learns its id from the blocks it syncs).
+    /// </summary>
+    public const string JoiningMarker = "joining";
+
+    private string? _joiningMarker;
 
     /// <summary>The last committed header.</summary>
     public BlockHeader Tip { get; private set; }
@@ -85,10 +93,18 @@ public sealed class LedgerNode : IDisposable
             nodeKey = SigningKeyPair.FromSeed(seed);
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(seed);
             var (state, network, tip, missing) = CheckIntegrity(store);
-            var nodeId = state.TryGet(StateKeys.Signer(nodeKey.PublicKey), out var signerBytes) && SignerRecord.TryDecode(signerBytes) is { Kind: SignerKind.Node } signer
-                ? signer.Id
-                : throw new LedgerIntegrityException($"This node's key {nodeKey.PublicKey} is not a node of network '{network.NetworkId}'.");
-            return new LedgerNode(store, state, network, tip, nodeKey, nodeId, options, missing) { _lock = exclusive };
+            var marker = Path.Combine(data.Root, JoiningMarker);
+            var nodeId = NodeIdOf(state, nodeKey.PublicKey);
+            if (nodeId is null && !File.Exists(marker))
+            {
+                throw new LedgerIntegrityException($"This node's key {nodeKey.PublicKey} is not a node of network '{network.NetworkId}' (a wrong or replaced keys/node.key?).");
+            }
+            if (nodeId is not null && File.Exists(marker)) File.Delete(marker);
+            return new LedgerNode(store, state, network, tip, nodeKey, nodeId ?? "joining-" + nodeKey.PublicKey.ToString()[..12], options, missing)
+            {
+                _lock = exclusive,
+                _joiningMarker = nodeId is null ? marker : null,
+            };
         }
         catch (Exception e) when (e is StoreCorruptException or InvalidDataException)
         {
@@ -105,6 +121,9 @@ public sealed class LedgerNode : IDisposable
             throw;
         }
     }
+
+    private static string? NodeIdOf(IStateReader state, SigningPublicKey key) =>
+        state.TryGet(StateKeys.Signer(key), out var bytes) && SignerRecord.TryDecode(bytes) is { Kind: SignerKind.Node } signer ? signer.Id : null;
 
     /// <summary>One process per data folder: holds <c>node.lock</c> exclusively while the node runs.</summary>
     private static FileStream AcquireLock(DataDirectory data)
@@ -448,7 +467,16 @@ public sealed class LedgerNode : IDisposable
         {
             _state.Apply(built.Execution.Changes, built.Tree);
             Tip = built.Block.Header;
-            if (validatorsChanged) Validators = ValidatorSet.Read(_state);
+            if (validatorsChanged)
+            {
+                Validators = ValidatorSet.Read(_state);
+                if (_joiningMarker is not null && NodeIdOf(_state, _nodeKey.PublicKey) is { } id)
+                {
+                    NodeId = id;
+                    File.Delete(_joiningMarker);
+                    _joiningMarker = null;
+                }
+            }
         }
         finally
         {

@@ -122,7 +122,9 @@ public sealed class PeerLink : IAsyncDisposable
     internal void MarkDown(string why)
     {
         if (_connected == false) return;
+        var wasUp = _connected == true;
         _connected = false;
+        if (!wasUp) return; // not reached yet (it may still be starting): only a lost connection is news
         Log.PeerState(_logger, Node.Id, Node.Address, $"unreachable ({why})");
     }
 
@@ -134,7 +136,7 @@ public sealed class PeerLink : IAsyncDisposable
         {
             while (await reader.WaitToReadAsync(ct))
             {
-                var envelope = new Envelope { NetworkId = _networkId };
+                var envelope = new ConsensusBatch { NetworkId = _networkId };
                 long bytes = 0;
                 while (envelope.Messages.Count < 512 && bytes < MaxMessageBytes / 2 && reader.TryRead(out var m))
                 {

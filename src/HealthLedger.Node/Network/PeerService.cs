@@ -19,7 +19,7 @@ public sealed class PeerService(LedgerNode node, ConsensusHost host, DocumentSto
     private const long MaxReplyBytes = 32L * 1024 * 1024;
 
     /// <inheritdoc/>
-    public override Task<Ack> Deliver(Envelope request, ServerCallContext context)
+    public override Task<Ack> Deliver(ConsensusBatch request, ServerCallContext context)
     {
         CheckNetwork(request.NetworkId);
         var validators = node.Validators;
@@ -88,7 +88,9 @@ public sealed class PeerService(LedgerNode node, ConsensusHost host, DocumentSto
         long bytes = 0;
         foreach (var stored in node.Store.ReadBlocks(request.From, request.From + max - 1))
         {
-            if (node.Store.ReadCertificate(stored.Height) is not { } certificate) break; // genesis, or a block from before consensus
+            // Genesis has no certificate (a joining node checks it by its hash); any other block without one predates consensus.
+            var certificate = node.Store.ReadCertificate(stored.Height) ?? (stored.Height == 0 ? [] : null);
+            if (certificate is null) break;
             if (!Core.Ledger.BlockHeader.TryDecode(stored.Header, out var header, out _)) break;
             var txs = new List<Core.Transactions.Transaction>(stored.Transactions.Count);
             foreach (var t in stored.Transactions)

@@ -1,0 +1,40 @@
+using System.CommandLine;
+using HealthLedger.Node.Hosting;
+
+namespace HealthLedger.Cli.Commands;
+
+internal static class JoinCommand
+{
+    public static Command Create()
+    {
+        var data = CommonOptions.Data(required: true);
+        var keys = new Option<string>("--keys") { Description = "Folder with the node's backed-up keys (a copy of its data folder's keys/, or of the whole folder without the ledger)", Required = true };
+        var peer = new Option<string>("--peer") { Description = "Peer endpoint of a running node, e.g. http://127.0.0.1:5180 (web port + 100 in a local cluster)", Required = true };
+        var genesis = new Option<string?>("--genesis") { Description = "Expected genesis block hash (recommended: refuses a peer of another network)" };
+        var urls = new Option<string?>("--urls") { Description = "Where this node's web UI and API will listen (default: the backup's node.json, else http://localhost:5080)" };
+        var command = new Command("join",
+            "Rebuild a node's data folder from its keys and a peer: for a node whose folder was lost, or a node newly added to the validator set. " +
+            "Only genesis is fetched here; run 'healthledger node --data DIR' next and the node syncs and verifies every block from its peers.")
+        {
+            data, keys, peer, genesis, urls,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var folder = parse.GetValue(data)!;
+            try
+            {
+                var result = await NodeJoiner.JoinAsync(folder, parse.GetValue(keys)!, parse.GetValue(peer)!, parse.GetValue(genesis), parse.GetValue(urls), ct);
+                Console.WriteLine($"Prepared {Path.GetFullPath(folder)} for network '{result.NetworkId}' (genesis {result.GenesisHash}).");
+                Console.WriteLine(result.NodeId is { } id
+                    ? $"This is node '{id}'. The peer is at height {result.PeerHeight}; start it with: healthledger node --data {folder}"
+                    : $"Genesis does not name this node's key: it will vote once block sync reaches the block that added it. Start it with: healthledger node --data {folder}");
+                return 0;
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                return CommonOptions.Fail(e.Message);
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,125 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using HealthLedger.Core.Execution;
+using HealthLedger.Core.Merkle;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.State;
+using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Network;
+using HealthLedger.Node.Network.Grpc;
+using HealthLedger.Storage;
+
+namespace HealthLedger.Node.Hosting;
+
+/// <summary>
+/// Rebuilds a node's data folder from its keys and a peer (<c>healthledger join</c>): the node whose folder was lost, or a new
+/// node added to the validator set. Copies the keys (and the login keystore and node.json when the backup has them), fetches
+/// the genesis block from the peer, checks it (by re-execution, its proposer's signature and, when given, its hash) and stores
+/// it. Everything after genesis arrives by block sync once the node runs, each block checked against its commit certificate.
+/// </summary>
+public static class NodeJoiner
+{
+    /// <summary>What was made.</summary>
+    /// <param name="NetworkId">The network joined.</param>
+    /// <param name="GenesisHash">Its genesis hash (compare it with another node's).</param>
+    /// <param name="NodeId">This node's id when genesis names its key, else null (it learns it from later blocks).</param>
+    /// <param name="PeerHeight">The peer's height: what block sync will fetch.</param>
+    public sealed record Result(string NetworkId, string GenesisHash, string? NodeId, ulong PeerHeight);
+
+    /// <summary>Makes the folder. On failure nothing is left behind.</summary>
+    /// <exception cref="InvalidOperationException">A clear reason (folder not empty, keys missing, peer unreachable, genesis does not check).</exception>
+    public static async Task<Result> JoinAsync(string dataDirectory, string keysFrom, string peerAddress, string? expectedGenesis, string? urls, CancellationToken ct)
+    {
+        var folder = Path.GetFullPath(dataDirectory);
+        if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any()) throw new InvalidOperationException($"{folder} is not empty; choose a new folder or remove it first.");
+        var source = Path.GetFullPath(keysFrom);
+        var keysDir = File.Exists(Path.Combine(source, "keys", "node.key")) ? Path.Combine(source, "keys") : source;
+        if (!File.Exists(Path.Combine(keysDir, "node.key"))) throw new InvalidOperationException($"No node.key in {source} or {source}/keys: give the folder holding the node's backed-up keys.");
+        if (peerAddress.Length == 0) throw new InvalidOperationException("--peer is required.");
+        if (NodeRecord.AddressProblem(peerAddress) is { } problem) throw new InvalidOperationException($"--peer {problem}.");
+
+        var (networkId, genesisBytes, peerHeight) = await FetchGenesisAsync(peerAddress, ct);
+        var value = BlockValue.TryDecode(genesisBytes, ChainPolicy.MaxTxBytesCeiling, 1, out var error)
+            ?? throw new InvalidOperationException($"The peer's genesis block does not decode: {error}.");
+        var header = value.Block.Header;
+        if (expectedGenesis is not null && !string.Equals(header.Hash.ToString(), expectedGenesis.Trim(), StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"The peer's genesis block is {header.Hash}, not the expected {expectedGenesis}: a different network.");
+        }
+        if (header.Height != 0 || value.Block.Transactions is not [{ Payload: GenesisPayload genesis } tx] || genesis.NetworkId != networkId)
+        {
+            throw new InvalidOperationException("The peer did not send a genesis block of its network.");
+        }
+        var state = WorldState.Load([]);
+        var execution = BlockExecutor.Execute(state, 0, header.Timestamp, value.Block.Transactions);
+        var tree = state.Preview(execution.Changes);
+        if (!tx.VerifySignature(networkId) || execution.Receipts[0].Verdict != Core.Ledger.TxVerdict.Ok || tree.Root != header.StateRoot
+            || MerkleTree.RootOfIds([tx.Id]) != header.TxRoot || BlockBuilder.ReceiptsRoot(execution.Receipts) != header.ReceiptsRoot
+            || !genesis.Nodes.Any(n => n.SigningKey == header.Proposer) || !header.VerifySignature(networkId))
+        {
+            throw new InvalidOperationException("The peer's genesis block does not check (signature, re-execution or roots).");
+        }
+
+        var existed = Directory.Exists(folder);
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var data = new DataDirectory(folder);
+            Directory.CreateDirectory(Path.GetDirectoryName(data.NodeKeyPath)!);
+            foreach (var file in new[] { "node.key", "organisation.key" })
+            {
+                var from = Path.Combine(keysDir, file);
+                if (File.Exists(from)) File.Copy(from, Path.Combine(Path.GetDirectoryName(data.NodeKeyPath)!, file));
+            }
+            if (!OperatingSystem.IsWindows())
+            {
+                foreach (var file in Directory.EnumerateFiles(Path.GetDirectoryName(data.NodeKeyPath)!)) File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+            var seed = DataDirectory.ReadSecret(data.NodeKeyPath, 32);
+            using var key = Core.Crypto.SigningKeyPair.FromSeed(seed);
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(seed);
+            var backupRoot = keysDir == source ? null : source;
+            if (backupRoot is not null && File.Exists(Path.Combine(backupRoot, Keystore.FileName))) File.Copy(Path.Combine(backupRoot, Keystore.FileName), data.KeystorePath);
+            var config = backupRoot is null ? null : NodeConfig.Read(new DataDirectory(backupRoot));
+            NodeConfig.Write(data, urls is not null ? new NodeConfig(urls) : config ?? new NodeConfig("http://localhost:5080"));
+            using (var store = LedgerStore.Open(data.LedgerPath, create: true))
+            {
+                store.Commit(value.Block, execution.Receipts, execution.Changes);
+            }
+            var nodeId = genesis.Nodes.FirstOrDefault(n => n.SigningKey == key.PublicKey)?.Id;
+            if (nodeId is null) File.WriteAllText(Path.Combine(folder, LedgerNode.JoiningMarker), "waiting for block sync to name this node's key\n");
+            return new Result(networkId, header.Hash.ToString(), nodeId, peerHeight);
+        }
+        catch
+        {
+            if (existed) foreach (var entry in Directory.EnumerateFileSystemEntries(folder)) DeleteEntry(entry);
+            else Directory.Delete(folder, recursive: true);
+            throw;
+        }
+    }
+
+    private static async Task<(string NetworkId, byte[] Genesis, ulong Height)> FetchGenesisAsync(string peerAddress, CancellationToken ct)
+    {
+        using var channel = GrpcChannel.ForAddress(peerAddress, new GrpcChannelOptions { MaxReceiveMessageSize = PeerLink.MaxMessageBytes });
+        var client = new Peer.PeerClient(channel);
+        try
+        {
+            var status = await client.StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: ct);
+            var reply = await client.GetBlocksAsync(new BlocksRequest { NetworkId = status.NetworkId, From = 0, Max = 1 }, deadline: DateTime.UtcNow.AddSeconds(20), cancellationToken: ct);
+            if (reply.Blocks.Count == 0) throw new InvalidOperationException($"The peer at {peerAddress} sent no genesis block.");
+            return (status.NetworkId, reply.Blocks[0].Value.ToByteArray(), status.Height);
+        }
+        catch (RpcException e)
+        {
+            throw new InvalidOperationException($"Cannot reach the peer endpoint {peerAddress}: {e.Status.Detail} ({e.StatusCode}). Give a running node's peer address (its web port + 100 in a local cluster).");
+        }
+    }
+
+    private static void DeleteEntry(string path)
+    {
+        if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        else File.Delete(path);
+    }
+}

@@ -1,0 +1,213 @@
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Google.Protobuf;
+using Grpc.Net.Client;
+using HealthLedger.Consensus;
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Encoding;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Transactions;
+using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Node.Api;
+using HealthLedger.Node.Hosting;
+using HealthLedger.Node.Network.Grpc;
+using HealthLedger.Storage;
+using HealthLedger.Testing;
+
+namespace HealthLedger.Cli.Tests;
+
+/// <summary>
+/// A real four-node network: 'cluster up' starts four processes; transactions go to different nodes; nodes are SIGKILLed,
+/// restarted, rebuilt from their keys; forged, replayed and garbage messages are sent to a node's peer endpoint; every data
+/// folder verifies to the same state root at the end.
+/// </summary>
+public partial class ClusterTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Four_nodes_survive_one_crash_stop_without_forking_at_two_catch_up_and_verify_alike()
+    {
+        using var dir = new TempDirectory();
+        var root = dir.Combine("net");
+        var basePort = CliProcess.FreePortBlock();
+        var layout = new ClusterLayout(4, basePort);
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--nodes", "4", "--data", root, "--base-port", basePort.ToString(System.Globalization.CultureInfo.InvariantCulture))).ExitCode);
+        var folders = Enumerable.Range(1, 4).Select(k => Path.Combine(root, ClusterLayout.FolderOf(k))).ToArray();
+        UserKeys admin;
+        using (var keystore = Keystore.Open(new DataDirectory(folders[0]).KeystorePath)) admin = keystore.Unseal("admin", CliProcess.Password)!;
+        using var _ = admin;
+        var http = Enumerable.Range(1, 4).Select(k => new HttpClient { BaseAddress = new Uri(layout.WebUrl(k)) }).ToArray();
+
+        using var cluster = CliProcess.Start("cluster", "up", "--nodes", "4", "--data", root, "--base-port", basePort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var pids = await cluster.WaitForPidsAsync(4);
+        await WaitAsync("all four nodes connected", async () =>
+            (await Task.WhenAll(http.Select(Health))).All(h => h is { Peers: var p } && p.Count == 3 && p.All(x => x.Connected)));
+
+        var signer = (await http[0].GetFromJsonAsync<SignerResponse>($"/api/v1/ledger/signers/{admin.Signing.PublicKey}", Ct))!;
+        var nonce = 0ul;
+
+        // 1. Transactions submitted to node 2 commit on all four.
+        await SubmitAsync(http[1], 150);
+        await WaitForNonceAsync(http, nonce, "all four commit what node 2 received");
+
+        // 2. SIGKILL node 4: the other three keep committing (transactions sent to node 1 this time).
+        CliProcess.KillPid(pids[3]);
+        await SubmitAsync(http[0], 150);
+        await WaitForNonceAsync(http[..3], nonce, "three of four keep committing");
+
+        // 3. SIGKILL node 3 too: two of four cannot decide; nothing commits, nothing forks.
+        CliProcess.KillPid(pids[2]);
+        var stuckAt = (await Health(http[0]))!.Height;
+        await SubmitAsync(http[0], 50);
+        for (var i = 0; i < 20; i++)
+        {
+            var now = await Task.WhenAll(http[..2].Select(Health));
+            Assert.All(now, h => Assert.Equal(stuckAt, h!.Height));
+            await Task.Delay(150, Ct); // an observation window: progress must NOT happen in it
+        }
+
+        // 4. Restart both: they catch up (block sync) and progress resumes, taking the waiting transactions.
+        using var node3 = CliProcess.Start("node", "--data", folders[2]);
+        using var node4 = CliProcess.Start("node", "--data", folders[3]);
+        await WaitForNonceAsync(http, nonce, "progress resumes and the restarted nodes catch up");
+
+        // 5. Forged, replayed and garbage messages at node 1's peer endpoint change nothing.
+        var before = (await Health(http[0]))!;
+        await SendHostileMessagesAsync(layout.PeerAddress(1), signer.Network, before.Height);
+        await SubmitAsync(http[2], 20);
+        await WaitForNonceAsync(http, nonce, "the network commits after hostile messages");
+        var after = (await Health(http[0]))!;
+        Assert.True(after.Consensus!.Refused["badSignatures"] + after.Consensus.Refused["garbage"] >= 3, string.Join(", ", after.Consensus.Refused));
+
+        // 6. A node with a wrong key refuses to start and disturbs no one.
+        var impostor = dir.Combine("impostor");
+        CopyFolder(folders[3], impostor);
+        File.Delete(new DataDirectory(impostor).NodeKeyPath);
+        DataDirectory.WriteSecret(new DataDirectory(impostor).NodeKeyPath, TestNetwork.Seed(999, 32));
+        var wrong = await CliProcess.RunAsync("node", "--data", impostor, "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}");
+        Assert.NotEqual(0, wrong.ExitCode);
+        Assert.Contains("is not a node of network", wrong.Stderr);
+
+        // 7. Node 2 loses its data folder and is rebuilt from its keys: join + block sync.
+        var pid2 = pids[1];
+        var backup = dir.Combine("node-2-keys");
+        CopyFolder(Path.Combine(folders[1], "keys"), Path.Combine(backup, "keys"));
+        File.Copy(Path.Combine(folders[1], NodeConfig.FileName), Path.Combine(backup, NodeConfig.FileName));
+        CliProcess.KillPid(pid2);
+        await WaitAsync("node 2 is down", async () => { try { await http[1].GetAsync("/healthz", Ct); return false; } catch (HttpRequestException) { return true; } });
+        Directory.Delete(folders[1], recursive: true);
+        await SubmitAsync(http[0], 30);
+        await WaitForNonceAsync([http[0], http[2], http[3]], nonce, "three nodes commit while node 2 is gone");
+        var join = await CliProcess.RunAsync("join", "--data", folders[1], "--keys", backup, "--peer", layout.PeerAddress(1));
+        Assert.True(join.ExitCode == 0, join.Stdout + join.Stderr);
+        using var node2 = CliProcess.Start("node", "--data", folders[1]);
+        await WaitForNonceAsync(http, nonce, "the rebuilt node 2 syncs every block");
+
+        // 8. Stop everything; every folder verifies, with the same final state root.
+        var roots = (await Task.WhenAll(http.Select(Health))).Select(h => h!.StateRoot).Distinct().ToList();
+        Assert.Single(roots);
+        cluster.Terminate();
+        node2.Terminate();
+        node3.Terminate();
+        node4.Terminate();
+        foreach (var p in new[] { cluster, node2, node3, node4 }) await p.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        foreach (var folder in folders)
+        {
+            var verify = await CliProcess.RunAsync("verify", "--data", folder);
+            Assert.True(verify.ExitCode == 0, $"{folder}: {verify.Stdout}{verify.Stderr}");
+            Assert.Contains(roots[0], verify.Stdout);
+        }
+        foreach (var h in http) h.Dispose();
+
+        async Task SubmitAsync(HttpClient client, int count)
+        {
+            var items = Enumerable.Range(0, count).Select(_ =>
+            {
+                nonce++;
+                var id = $"cluster-user-{nonce}";
+                using var keys = TestNetwork.KeysFor(id);
+                return (ReadOnlyMemory<byte>)Transaction.Create(signer.Network, admin.Signing, nonce,
+                    new RegisterUserPayload(id, Role.Patient, signer.OrganisationId, keys.Signing.PublicKey, keys.Encryption.PublicKey)).Encoded;
+            }).ToList();
+            using var content = new ByteArrayContent(BatchEncoding.Encode(items));
+            content.Headers.ContentType = new("application/octet-stream");
+            using var response = await client.PostAsync("/api/v1/transactions/batch", content, Ct);
+            var result = await response.Content.ReadFromJsonAsync<BatchResponse>(Ct);
+            Assert.Equal(0, result!.Refused);
+        }
+
+        async Task WaitForNonceAsync(HttpClient[] clients, ulong expected, string what) =>
+            await WaitAsync(what, async () =>
+            {
+                foreach (var c in clients)
+                {
+                    var s = await c.GetFromJsonAsync<SignerResponse>($"/api/v1/ledger/signers/{admin.Signing.PublicKey}", Ct);
+                    if (s!.LastNonce != expected) return false;
+                }
+                return true;
+            });
+    }
+
+    private static async Task SendHostileMessagesAsync(string peerAddress, string networkId, ulong height)
+    {
+        using var channel = GrpcChannel.ForAddress(peerAddress);
+        var client = new Peer.PeerClient(channel);
+        using var outsider = SigningKeyPair.FromSeed(TestNetwork.Seed(4242, 32));
+        // A message from a key that is not a validator, one whose signature was altered, garbage bytes, and a replay of an old one.
+        var foreign = ConsensusMessage.Create(networkId, outsider, MessageType.Prevote, height + 1, 0, Hash256.Zero, -1, null).Encode();
+        var tampered = foreign.ToArray();
+        tampered[^1] ^= 0x55;
+        var envelope = new ConsensusBatch { NetworkId = networkId };
+        envelope.Messages.Add(ByteString.CopyFrom(foreign));
+        envelope.Messages.Add(ByteString.CopyFrom(tampered));
+        envelope.Messages.Add(ByteString.CopyFrom([0xde, 0xad, 0xbe, 0xef]));
+        envelope.Messages.Add(ByteString.CopyFrom(foreign)); // replayed
+        await client.DeliverAsync(envelope, cancellationToken: Ct);
+        var other = new ConsensusBatch { NetworkId = "another-network" };
+        other.Messages.Add(ByteString.CopyFrom(foreign));
+        await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await client.DeliverAsync(other, cancellationToken: Ct));
+    }
+
+    private static async Task<HealthResponse?> Health(HttpClient client)
+    {
+        try
+        {
+            return await client.GetFromJsonAsync<HealthResponse>("/healthz", Ct);
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task WaitAsync(string what, Func<Task<bool>> condition)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            try
+            {
+                if (await condition()) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            if (timeout.IsCancellationRequested) Assert.Fail($"Timed out waiting until {what}.");
+            await Task.Delay(100, Ct); // polling an external process's state, not synchronising threads
+        }
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != "node.lock"))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+}
