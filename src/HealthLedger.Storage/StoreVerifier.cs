@@ -47,7 +47,8 @@ public static class StoreVerifier
         var present = files.Select(f => f.Name).ToHashSet();
         var pending = verifier.Replicated ? verifier.Blobs.Documents.Keys.Count(h => !present.Contains(h.ToString())) : 0;
         return Report(verifier, verifier.CheckState(store.ReadState()) ?? verifier.Blobs.Check(store.ReadBlobs())
-            ?? verifier.Blobs.CheckDocuments(files.Select(d => HashedFile(d.Name, d.Path)), allowMissing: verifier.Replicated)) with { DocumentsPending = pending };
+            ?? verifier.Blobs.CheckDocuments(files.Select(d => HashedFile(d.Name, d.Path)), allowMissing: verifier.Replicated)) with
+        { DocumentsPending = pending };
     }
 
     private static (string Name, long Length, Func<Core.Primitives.Hash256>? HashOf) HashedFile(string name, string path) =>

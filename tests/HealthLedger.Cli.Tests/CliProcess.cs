@@ -123,32 +123,6 @@ internal sealed class CliProcess : IDisposable
         kill.WaitForExit();
     }
 
-    /// <summary>A base port with the block a local cluster uses free: base … base + 9 and base + 100 … base + 109.</summary>
-    public static int FreePortBlock()
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var candidate = Random.Shared.Next(20_000, 40_000);
-            var ports = Enumerable.Range(candidate, 10).Concat(Enumerable.Range(candidate + 100, 10));
-            if (ports.All(IsFree)) return candidate;
-        }
-        throw new InvalidOperationException("No free block of ports found.");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

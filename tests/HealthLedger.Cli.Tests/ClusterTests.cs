@@ -31,7 +31,7 @@ public partial class ClusterTests
     {
         using var dir = new TempDirectory();
         var root = dir.Combine("net");
-        var basePort = CliProcess.FreePortBlock();
+        var basePort = Ports.FreeClusterBlock();
         var layout = new ClusterLayout(4, basePort);
         Assert.Equal(0, (await CliProcess.RunAsync("init", "--nodes", "4", "--data", root, "--base-port", basePort.ToString(System.Globalization.CultureInfo.InvariantCulture))).ExitCode);
         var folders = Enumerable.Range(1, 4).Select(k => Path.Combine(root, ClusterLayout.FolderOf(k))).ToArray();

@@ -74,7 +74,10 @@ internal static class ClusterCommand
         var self = Environment.ProcessPath!;
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") info.ArgumentList.Add(typeof(ClusterCommand).Assembly.Location);
         info.FileName = self;
-        foreach (var arg in new[] { "node", "--data", folder }) info.ArgumentList.Add(arg);
+        foreach (var arg in new[] { "node", "--data", folder, "--parent-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            info.ArgumentList.Add(arg);
+        }
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start node-{k}");
         var prefix = $"[node-{k}] ";
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.WriteLine(prefix + e.Data); };

@@ -12,18 +12,22 @@ internal static class JoinCommand
         var peer = new Option<string>("--peer") { Description = "Peer endpoint of a running node, e.g. http://127.0.0.1:5180 (web port + 100 in a local cluster)", Required = true };
         var genesis = new Option<string?>("--genesis") { Description = "Expected genesis block hash (recommended: refuses a peer of another network)" };
         var urls = new Option<string?>("--urls") { Description = "Where this node's web UI and API will listen (default: the backup's node.json, else http://localhost:5080)" };
+        var peerListen = new Option<string?>("--peer-listen")
+        {
+            Description = "Where this node's peer endpoint listens until the chain names it (a node added after genesis), e.g. http://127.0.0.1:5184; the address in its ConfigureNodes record",
+        };
         var command = new Command("join",
             "Rebuild a node's data folder from its keys and a peer: for a node whose folder was lost, or a node newly added to the validator set. " +
             "Only genesis is fetched here; run 'healthledger node --data DIR' next and the node syncs and verifies every block from its peers.")
         {
-            data, keys, peer, genesis, urls,
+            data, keys, peer, genesis, urls, peerListen,
         };
         command.SetAction(async (parse, ct) =>
         {
             var folder = parse.GetValue(data)!;
             try
             {
-                var result = await NodeJoiner.JoinAsync(folder, parse.GetValue(keys)!, parse.GetValue(peer)!, parse.GetValue(genesis), parse.GetValue(urls), ct);
+                var result = await NodeJoiner.JoinAsync(folder, parse.GetValue(keys)!, parse.GetValue(peer)!, parse.GetValue(genesis), parse.GetValue(urls), ct, parse.GetValue(peerListen));
                 Console.WriteLine($"Prepared {Path.GetFullPath(folder)} for network '{result.NetworkId}' (genesis {result.GenesisHash}).");
                 Console.WriteLine(result.NodeId is { } id
                     ? $"This is node '{id}'. The peer is at height {result.PeerHeight}; start it with: healthledger node --data {folder}"

@@ -24,11 +24,12 @@ internal static class UpCommand
     {
         var data = CommonOptions.Data(required: true);
         var urls = new Option<string?>("--urls") { Description = "Where the web UI and API listen (default: from node.json in the data folder, else " + CommonOptions.DefaultUrl + ")" };
+        var parent = new Option<int?>("--parent-pid") { Description = "Stop when this process exits ('cluster up' passes its own id)", Hidden = true };
         var command = new Command("node", "Run one node of an existing network (a folder made by 'init', e.g. DIR/node-2). The peer endpoint listens on the address the chain records for this node.")
         {
-            data, urls,
+            data, urls, parent,
         };
-        command.SetAction((parse, ct) => RunNode(parse.GetValue(data)!, parse.GetValue(urls), ct));
+        command.SetAction((parse, ct) => RunNode(parse.GetValue(data)!, parse.GetValue(urls), parse.GetValue(parent), ct));
         return command;
     }
 
@@ -42,8 +43,27 @@ internal static class UpCommand
         return await Serve(Path.GetFullPath(data), urls, cancellationToken);
     }
 
-    private static async Task<int> RunNode(string data, string? urls, CancellationToken cancellationToken)
+    private static async Task<int> RunNode(string data, string? urls, int? parentPid, CancellationToken cancellationToken)
     {
+        if (parentPid is { } pid)
+        {
+            // A node started by 'cluster up' must not outlive it, even when it is killed without a chance to stop its children.
+            var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            cancellationToken = linked.Token;
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    using var parent = System.Diagnostics.Process.GetProcessById(pid);
+                    await parent.WaitForExitAsync(cancellationToken);
+                }
+                catch (ArgumentException)
+                {
+                    // already gone
+                }
+                await linked.CancelAsync();
+            }, CancellationToken.None);
+        }
         var folder = new DataDirectory(Path.GetFullPath(data));
         if (!folder.HasNetwork) return CommonOptions.Fail($"{folder.Root} holds no network; create one with 'healthledger init --nodes N --data DIR' first.");
         try

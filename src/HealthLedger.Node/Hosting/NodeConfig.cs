@@ -2,14 +2,23 @@ using System.Text.Json;
 
 namespace HealthLedger.Node.Hosting;
 
-/// <summary>A node's local settings, kept in <c>node.json</c> in its data folder (the peer address is on the chain).</summary>
+/// <summary>A node's local settings, kept in <c>node.json</c> in its data folder.</summary>
 /// <param name="Urls">Where the web UI and API listen.</param>
-public sealed record NodeConfig(string Urls)
+/// <param name="PeerUrl">
+/// Where the peer endpoint listens when the chain does not (yet) name this node — a node joining after genesis learns its
+/// record from the blocks it syncs. When the chain has an address for the node, that one is used.
+/// </param>
+public sealed record NodeConfig(string Urls, string? PeerUrl = null)
 {
     /// <summary>The file name.</summary>
     public const string FileName = "node.json";
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
 
     /// <summary>Writes the config.</summary>
     public static void Write(DataDirectory data, NodeConfig config) =>

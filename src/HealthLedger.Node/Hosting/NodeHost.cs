@@ -37,7 +37,8 @@ public static class NodeHost
                 ContentRootPath = AppContext.BaseDirectory,
             });
             var self = node.Validators.FirstOrDefault(v => v.Id == node.NodeId);
-            var peerUri = self is { Address.Length: > 0 } ? new Uri(self.Address) : null;
+            var configured = NodeConfig.Read(new DataDirectory(options.DataDirectory))?.PeerUrl;
+            var peerUri = self is { Address.Length: > 0 } ? new Uri(self.Address) : configured is { Length: > 0 } ? new Uri(configured) : null;
             builder.WebHost.ConfigureKestrel(k =>
             {
                 // Report uploads stream up to MaxDocumentBytes; every other endpoint checks its own, smaller limit.

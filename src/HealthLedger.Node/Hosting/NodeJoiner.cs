@@ -30,8 +30,10 @@ public static class NodeJoiner
 
     /// <summary>Makes the folder. On failure nothing is left behind.</summary>
     /// <exception cref="InvalidOperationException">A clear reason (folder not empty, keys missing, peer unreachable, genesis does not check).</exception>
-    public static async Task<Result> JoinAsync(string dataDirectory, string keysFrom, string peerAddress, string? expectedGenesis, string? urls, CancellationToken ct)
+    public static async Task<Result> JoinAsync(string dataDirectory, string keysFrom, string peerAddress, string? expectedGenesis, string? urls, CancellationToken ct,
+        string? peerListen = null)
     {
+        if (peerListen is not null && NodeRecord.AddressProblem(peerListen) is { } listenProblem) throw new InvalidOperationException($"--peer-listen {listenProblem}.");
         var folder = Path.GetFullPath(dataDirectory);
         if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any()) throw new InvalidOperationException($"{folder} is not empty; choose a new folder or remove it first.");
         var source = Path.GetFullPath(keysFrom);
@@ -83,7 +85,8 @@ public static class NodeJoiner
             var backupRoot = keysDir == source ? null : source;
             if (backupRoot is not null && File.Exists(Path.Combine(backupRoot, Keystore.FileName))) File.Copy(Path.Combine(backupRoot, Keystore.FileName), data.KeystorePath);
             var config = backupRoot is null ? null : NodeConfig.Read(new DataDirectory(backupRoot));
-            NodeConfig.Write(data, urls is not null ? new NodeConfig(urls) : config ?? new NodeConfig("http://localhost:5080"));
+            config ??= new NodeConfig("http://localhost:5080");
+            NodeConfig.Write(data, config with { Urls = urls ?? config.Urls, PeerUrl = peerListen ?? config.PeerUrl });
             using (var store = LedgerStore.Open(data.LedgerPath, create: true))
             {
                 store.Commit(value.Block, execution.Receipts, execution.Changes);

@@ -1,0 +1,170 @@
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Transactions;
+using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Node.Hosting;
+using HealthLedger.Node.Ledger;
+using HealthLedger.Storage;
+using HealthLedger.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace HealthLedger.Node.Tests.Network;
+
+/// <summary>
+/// Real nodes (in one process, talking gRPC over loopback): the validator set changes at a block boundary through
+/// ConfigureNodes, and the votes that count change with it — shown by stopping nodes until only a quorum that needs the
+/// changed node is left.
+/// </summary>
+public sealed class ValidatorChangeTests : IAsyncLifetime
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private readonly TempDirectory _dir = new();
+    private readonly Dictionary<int, WebApplication> _running = [];
+    private ClusterLayout _layout = null!;
+    private UserKeys _admin = null!;
+    private string _network = "";
+    private ulong _nonce;
+
+    private string Folder(int k) => _dir.Combine(ClusterLayout.FolderOf(k));
+
+    public async ValueTask InitializeAsync()
+    {
+        _layout = new ClusterLayout(4, Ports.FreeClusterBlock());
+        var init = NetworkInitializer.Init(_dir.Path, "Change Hospital", NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly, cluster: _layout);
+        _network = init.NetworkId;
+        using (var keystore = Keystore.Open(new DataDirectory(Folder(1)).KeystorePath)) _admin = keystore.Unseal("admin", NodeFixture.Password)!;
+        for (var k = 1; k <= 4; k++) await StartAsync(k);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var k in _running.Keys.ToList()) await StopAsync(k);
+        _admin.Dispose();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public async Task An_added_node_syncs_and_its_vote_counts_then_a_removed_one_no_longer_does()
+    {
+        // Add node 5 (5 validators: f = 1, quorum 3).
+        using var key5 = SigningKeyPair.FromSeed(TestNetwork.Seed(501, 32));
+        var node5 = new NodeRecord("change-hospital-node-5", "change-hospital", key5.PublicKey, _layout.PeerAddress(5));
+        await CommitAsync(1, new ConfigureNodesPayload(NodeChange.Add, node5));
+        Assert.All(_running.Values, app => Assert.Equal(5, Node(app).Validators.Count));
+
+        // It joins from its key and a peer, syncs every block, and knows itself as node 5.
+        var backup = _dir.Combine("node-5-keys");
+        DataDirectory.WriteSecret(Path.Combine(backup, "keys", "node.key"), TestNetwork.Seed(501, 32));
+        File.Copy(new DataDirectory(Folder(1)).OrganisationKeyPath, Path.Combine(backup, "keys", "organisation.key"));
+        var joined = await NodeJoiner.JoinAsync(Folder(5), backup, _layout.PeerAddress(1), null, "http://127.0.0.1:0", Ct, peerListen: _layout.PeerAddress(5));
+        Assert.Null(joined.NodeId); // genesis does not name it; block sync will
+        await StartAsync(5);
+        await WaitAsync("node 5 syncs and learns its id", () => Node(_running[5]).Tip.Height == Node(_running[1]).Tip.Height && Node(_running[5]).NodeId == node5.Id);
+        Assert.False(File.Exists(Path.Combine(Folder(5), LedgerNode.JoiningMarker)));
+
+        // With nodes 3 and 4 down, nodes 1, 2 and 5 are exactly a quorum: a commit proves node 5 votes.
+        await StopAsync(3);
+        await StopAsync(4);
+        await CommitAsync(2, Registration("after-add"));
+
+        // Remove node 5 (4 validators again). Restart 3 and 4, stop 5: nodes 1 to 4 decide without it.
+        await StartAsync(3);
+        await StartAsync(4);
+        await CommitAsync(1, new ConfigureNodesPayload(NodeChange.Remove, node5 with { Address = "" }));
+        Assert.All(_running.Values.Where(a => Node(a).NodeId != node5.Id), app => Assert.Equal(4, Node(app).Validators.Count));
+        await StopAsync(5);
+        await CommitAsync(3, Registration("after-remove"));
+        var roots = _running.Values.Select(a => Node(a).StateRoot).Distinct().ToList();
+        Assert.Single(roots);
+    }
+
+    [Fact]
+    public async Task A_replaced_key_takes_over_the_nodes_vote_and_the_old_key_stops_counting()
+    {
+        using var newKey = SigningKeyPair.FromSeed(TestNetwork.Seed(602, 32));
+        var node2 = Node(_running[2]).Validators.Single(v => v.Id.EndsWith("-node-2", StringComparison.Ordinal));
+        await CommitAsync(1, new ConfigureNodesPayload(NodeChange.Replace, node2 with { SigningKey = newKey.PublicKey }));
+
+        // Node 2 still runs with its old key: with node 3 down, nodes 1, 2 (old key) and 4 are not a quorum any more.
+        await StopAsync(3);
+        var pending = Submit(1, Registration("while-old-key"));
+        var stuck = Node(_running[1]).Tip.Height;
+        await Task.Delay(1500, Ct); // an observation window in which nothing may commit
+        Assert.Equal(stuck, Node(_running[1]).Tip.Height);
+
+        // The operator installs the new key on node 2 and restarts it: the waiting transaction commits.
+        await StopAsync(2);
+        var keyPath = new DataDirectory(Folder(2)).NodeKeyPath;
+        File.Delete(keyPath);
+        DataDirectory.WriteSecret(keyPath, TestNetwork.Seed(602, 32));
+        await StartAsync(2);
+        var committed = await Node(_running[1]).WaitForCommitAsync(pending, Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        Assert.Equal(TxVerdict.Ok, committed.Receipt.Verdict);
+    }
+
+    private Transaction Registration(string id)
+    {
+        using var keys = TestNetwork.KeysFor(id);
+        return Transaction.Create(_network, _admin.Signing, ++_nonce, new RegisterUserPayload(id, Role.Patient, "change-hospital", keys.Signing.PublicKey, keys.Encryption.PublicKey));
+    }
+
+    private Task CommitAsync(int k, TxPayload payload) => CommitAsync(k, Transaction.Create(_network, _admin.Signing, ++_nonce, payload));
+
+    // Submits at node k and waits until every running node committed it, accepted.
+    private async Task CommitAsync(int k, Transaction tx)
+    {
+        Submit(k, tx);
+        foreach (var app in _running.Values)
+        {
+            var committed = await Node(app).WaitForCommitAsync(tx.Id, Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+            Assert.True(committed.Receipt.Verdict == TxVerdict.Ok, committed.Receipt.Reason);
+        }
+    }
+
+    private Hash256 Submit(int k, Transaction tx)
+    {
+        var result = Node(_running[k]).Submit(tx.Encoded.Span);
+        Assert.True(result.Result.IsOk, result.Result.ToString());
+        return tx.Id;
+    }
+
+    private static LedgerNode Node(WebApplication app) => app.Services.GetRequiredService<LedgerNode>();
+
+    private async Task StartAsync(int k)
+    {
+        var app = NodeHost.Build(new NodeOptions
+        {
+            DataDirectory = Folder(k),
+            BatchDelay = TimeSpan.FromMilliseconds(5),
+            PasswordHashing = Argon2Parameters.TestOnly,
+            ConsensusTimeouts = new Consensus.EngineTimeouts(300, 100),
+        }, "http://127.0.0.1:0", logging => logging.SetMinimumLevel(LogLevel.Warning));
+        await app.StartAsync(Ct);
+        _running[k] = app;
+    }
+
+    private async Task StopAsync(int k)
+    {
+        var app = _running[k];
+        _running.Remove(k);
+        await app.StopAsync(Ct);
+        await app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    private static async Task WaitAsync(string what, Func<bool> condition)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        while (!condition())
+        {
+            if (timeout.IsCancellationRequested) Assert.Fail($"Timed out waiting until {what}.");
+            await Task.Delay(50, Ct); // polling nodes' state from outside their loops
+        }
+    }
+}
