@@ -1,25 +1,29 @@
+using System.Net.Http.Json;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Transactions;
 using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Node.Api;
 using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Storage;
 using HealthLedger.Testing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace HealthLedger.Node.Tests.Network;
 
 /// <summary>
-/// Real nodes (in one process, talking gRPC over loopback): the validator set changes at a block boundary through
+/// Real nodes (in one process, talking gRPC over loopback). The validator set changes at a block boundary through
 /// ConfigureNodes, and the votes that count change with it — shown by stopping nodes until only a quorum that needs the
-/// changed node is left.
+/// changed node is left. Documents uploaded at one node are replicated to the others.
 /// </summary>
-public sealed class ValidatorChangeTests : IAsyncLifetime
+public sealed class NetworkTests : IAsyncLifetime
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -105,6 +109,57 @@ public sealed class ValidatorChangeTests : IAsyncLifetime
         await StartAsync(2);
         var committed = await Node(_running[1]).WaitForCommitAsync(pending, Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
         Assert.Equal(TxVerdict.Ok, committed.Receipt.Verdict);
+    }
+
+    [Fact]
+    public async Task A_report_uploaded_at_one_node_is_replicated_and_readable_at_another_while_the_first_is_down()
+    {
+        using var admin1 = await LoginAsync(1, "admin", NodeFixture.Password);
+        var doctor = await Read<WriteResponse>(await admin1.PostAsJsonAsync("/api/v1/doctors", new { doctorId = "dr-r", name = "Rita R", specialty = "Radiology", department = "Imaging", licenceNumber = "R1" }, Ct));
+        var patient = await Read<WriteResponse>(await admin1.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-R1", fullName = "Sam S", dateOfBirth = "1980-02-03", gender = "female", conditions = Array.Empty<string>() }, Ct));
+        (await admin1.PostAsJsonAsync($"/api/v1/patients/{patient.Id}/entries", new { type = "visit", occurredAt = "2026-01-02T10:00", doctorId = "dr-r", notes = "Scan." }, Ct)).EnsureSuccessStatusCode();
+        using var doctor1 = await LoginAsync(1, "dr-r", doctor.OneTimePassword!);
+        (await doctor1.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = doctor.OneTimePassword, newPassword = NodeFixture.ChosenPassword }, Ct)).EnsureSuccessStatusCode();
+        using var form = new MultipartFormDataContent { { new StringContent("""{"type":"imaging","title":"Chest X-ray","summary":"No acute findings."}"""), "metadata" } };
+        var file = new ByteArrayContent(Api.MedicalReportsApiTests.Pdf);
+        file.Headers.ContentType = new("application/pdf");
+        form.Add(file, "file", "xray.pdf");
+        var created = await Read<ReportsApi.ReportCreatedResponse>(await doctor1.PostAsync($"/api/v1/patients/{patient.Id}/reports", form, Ct));
+
+        // Every other node fetches the encrypted document from a peer and checks it against the hash on the chain.
+        foreach (var k in new[] { 2, 3, 4 })
+        {
+            await WaitAsync($"node {k} holds the document", () => _running[k].Services.GetRequiredService<HealthLedger.Node.Network.DocumentReplicator>().Missing == 0
+                && Node(_running[k]).Tip.Height == Node(_running[1]).Tip.Height);
+        }
+
+        // With the uploading node down, node 2 serves the file (decrypted with the organisation's key) and its check passes.
+        await StopAsync(1);
+        using var admin2 = await LoginAsync(2, "admin", NodeFixture.Password);
+        Assert.Equal(Api.MedicalReportsApiTests.Pdf, await admin2.GetByteArrayAsync($"/api/v1/reports/{created.ReportId}/file", Ct));
+        var check = (await admin2.GetFromJsonAsync<Hospital.ReportCheck>($"/api/v1/reports/{created.ReportId}/verify", Ct))!;
+        Assert.True(check.Unchanged, string.Join("; ", check.Problems));
+    }
+
+    private async Task<HttpClient> LoginAsync(int k, string user, string password)
+    {
+        var address = _running[k].Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        using var anonymous = new HttpClient { BaseAddress = new Uri(address) };
+        using var response = await anonymous.PostAsJsonAsync("/api/v1/auth/token", new { username = user, password }, Ct);
+        response.EnsureSuccessStatusCode();
+        var token = (await response.Content.ReadFromJsonAsync<TokenResponse>(Ct))!;
+        var client = new HttpClient { BaseAddress = new Uri(address) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", token.AccessToken);
+        return client;
+    }
+
+    private static async Task<T> Read<T>(HttpResponseMessage response)
+    {
+        using (response)
+        {
+            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
+            return (await response.Content.ReadFromJsonAsync<T>(Ct))!;
+        }
     }
 
     private Transaction Registration(string id)
