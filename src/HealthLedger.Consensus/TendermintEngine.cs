@@ -71,8 +71,9 @@ public sealed class TendermintEngine
         _step = state.Step;
         _lockedRound = state.LockedRound;
         _lockedValue = state.LockedValue;
-        _validRound = state.ValidRound;
-        _validValue = state.ValidValue;
+        // A state persisted by an older build may hold a lock without a valid value; the locked value is also valid.
+        _validRound = state.ValidValue is null && state.LockedValue is not null ? state.LockedRound : state.ValidRound;
+        _validValue = state.ValidValue ?? state.LockedValue;
         _signed = new Dictionary<(MessageType, int), Hash256>(state.Signed);
     }
 
@@ -262,6 +263,10 @@ public sealed class TendermintEngine
         if (p is not null)
         {
             _lockedInRound.Add(_round);
+            // The valid value is set before the precommit is signed, so the state persisted with that vote holds it: a
+            // restarted proposer re-proposes the value it is locked on instead of a new one it would itself refuse.
+            _validValue = p.Value;
+            _validRound = _round;
             if (_step == Step.Prevote)
             {
                 _lockedValue = p.Value;
@@ -269,8 +274,6 @@ public sealed class TendermintEngine
                 Vote(MessageType.Precommit, p.ValueHash);
                 _step = Step.Precommit;
             }
-            _validValue = p.Value;
-            _validRound = _round;
             return true;
         }
         if (_step == Step.Prevote && Count(MessageType.Prevote, _round, Hash256.Zero) >= Quorum)

@@ -24,6 +24,34 @@ public class EngineTests
     }
 
     [Fact]
+    public void A_single_node_that_crashed_after_persisting_its_votes_but_before_the_commit_decides_the_same_value_after_restart()
+    {
+        using var key = SigningKeyPair.FromSeed(new byte[32]);
+        var first = Single(key);
+        var actions = first.Handle(new EngineInput.Start(0));
+        var decided = Assert.Single(actions.OfType<EngineAction.Decide>());
+        // The crash: only the last persisted state (through the codec, as the store keeps it) survives; the block did not commit.
+        var saved = SafetyStateCodec.TryDecode(SafetyStateCodec.Encode(actions.OfType<EngineAction.Persist>().Last().State))!;
+        var restarted = new TendermintEngine("net", [key.PublicKey], key, h => [.. BitConverter.GetBytes(h), 9], (_, _) => true, v => Hashing.Sha256(v), EngineTimeouts.Default, saved);
+        var pending = restarted.Handle(new EngineInput.Start(10)).ToList();
+        var timers = new List<EngineAction.SetTimeout>();
+        for (var step = 0; step < 20; step++)
+        {
+            if (pending.OfType<EngineAction.Decide>().FirstOrDefault() is { } d)
+            {
+                Assert.Equal(decided.ValueHash, d.ValueHash); // the value it had locked on, not a new one
+                return;
+            }
+            timers.AddRange(pending.OfType<EngineAction.SetTimeout>());
+            var timeout = timers.OrderBy(t => t.At).FirstOrDefault();
+            Assert.NotNull(timeout);
+            timers.Remove(timeout);
+            pending = restarted.Handle(new EngineInput.Timeout(timeout.At, timeout.Height, timeout.Round, timeout.Step)).ToList();
+        }
+        Assert.Fail($"the restarted node never decided: h={restarted.Height} r={restarted.Round} {restarted.Step}; last: {string.Join(", ", pending.Select(a => a.GetType().Name))}; saved signed {string.Join(",", saved.Signed.Keys)} locked {saved.LockedRound}");
+    }
+
+    [Fact]
     public void Messages_round_trip_and_a_changed_byte_breaks_the_signature_or_the_encoding()
     {
         using var key = SigningKeyPair.FromSeed(new byte[32]);

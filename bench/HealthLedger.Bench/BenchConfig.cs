@@ -1,0 +1,121 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace HealthLedger.Bench;
+
+/// <summary>How load is offered in a round (Hyperledger Caliper's rate controllers).</summary>
+public enum RateControl
+{
+    /// <summary>A fixed number of operations per second.</summary>
+    FixedRate,
+    /// <summary>A fixed number of operations in flight.</summary>
+    FixedLoad,
+    /// <summary>Fixed-rate steps that rise until throughput stops rising.</summary>
+    MaximumRate,
+}
+
+/// <summary>One round: a rate controller with its parameters, a warm-up and a measured duration.</summary>
+public sealed record RoundConfig
+{
+    public required string Name { get; init; }
+    public RateControl Control { get; init; } = RateControl.FixedLoad;
+    /// <summary>Operations per second (fixed-rate), or the first step (maximum-rate).</summary>
+    public double Tps { get; init; } = 100;
+    /// <summary>Operations in flight (fixed-load).</summary>
+    public int InFlight { get; init; } = 32;
+    /// <summary>Maximum-rate: how much each step adds, and how long each step lasts.</summary>
+    public double StepTps { get; init; } = 100;
+    public double StepSeconds { get; init; } = 5;
+    public double WarmupSeconds { get; init; } = 2;
+    public double DurationSeconds { get; init; } = 15;
+}
+
+/// <summary>The operation mix, by weight.</summary>
+public sealed record WorkloadMix
+{
+    public int RegisterPatient { get; init; } = 1;
+    public int Encounter { get; init; } = 30;
+    public int Charge { get; init; } = 15;
+    public int Payment { get; init; } = 10;
+    public int LabReport { get; init; } = 10;
+    public int GrantRevoke { get; init; } = 4;
+    public int Read { get; init; } = 30;
+}
+
+/// <summary>A benchmark: targets, rounds, workload and passes. Loaded from JSON (<c>--config</c>) or the defaults.</summary>
+public sealed record BenchConfig
+{
+    /// <summary>Targets, run alternately: <c>node</c>, <c>cluster</c>, <c>postgres</c>, <c>postgres-chained</c>.</summary>
+    public IReadOnlyList<string> Targets { get; init; } = ["node", "cluster", "postgres", "postgres-chained"];
+    public IReadOnlyList<RoundConfig> Rounds { get; init; } = DefaultRounds;
+    public WorkloadMix Mix { get; init; } = new();
+    /// <summary>Patients registered (with their logins) before the rounds.</summary>
+    public int Patients { get; init; } = 6;
+    /// <summary>Size of the file attached to each lab report.</summary>
+    public int DocumentBytes { get; init; } = 4096;
+    /// <summary>Voting nodes of the cluster target.</summary>
+    public int ClusterNodes { get; init; } = 4;
+    /// <summary>Each target runs every round once per pass; passes alternate the targets (the machine's speed drifts).</summary>
+    public int Passes { get; init; } = 2;
+
+    public static IReadOnlyList<RoundConfig> DefaultRounds { get; } =
+    [
+        new() { Name = "fixed-rate-50", Control = RateControl.FixedRate, Tps = 50, DurationSeconds = 10 },
+        new() { Name = "fixed-load-64", Control = RateControl.FixedLoad, InFlight = 64, DurationSeconds = 10 },
+        new() { Name = "maximum-rate", Control = RateControl.MaximumRate, Tps = 100, StepTps = 150, StepSeconds = 4, DurationSeconds = 20 },
+    ];
+
+    /// <summary>Under a minute in all: short rounds, one pass, few patients.</summary>
+    public static BenchConfig Quick { get; } = new()
+    {
+        Patients = 2,
+        Passes = 1,
+        Rounds =
+        [
+            new() { Name = "fixed-rate-20", Control = RateControl.FixedRate, Tps = 20, WarmupSeconds = 0.5, DurationSeconds = 2 },
+            new() { Name = "fixed-load-16", Control = RateControl.FixedLoad, InFlight = 16, WarmupSeconds = 0.5, DurationSeconds = 2 },
+        ],
+    };
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    /// <summary>Reads a config file; missing fields keep their defaults.</summary>
+    /// <exception cref="InvalidDataException">The file is not a valid config.</exception>
+    public static BenchConfig Load(string path)
+    {
+        try
+        {
+            var config = JsonSerializer.Deserialize<BenchConfig>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path} is empty.");
+            return config.Validate();
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not a valid benchmark config: {e.Message}");
+        }
+    }
+
+    /// <summary>Checks the values; returns this.</summary>
+    /// <exception cref="InvalidDataException">A value is out of range.</exception>
+    public BenchConfig Validate()
+    {
+        var known = new[] { "node", "cluster", "postgres", "postgres-chained" };
+        if (Targets.Count == 0 || Targets.FirstOrDefault(t => !known.Contains(t)) is { } bad && bad is not null)
+        {
+            throw new InvalidDataException($"targets must be some of {string.Join(", ", known)}");
+        }
+        if (Rounds.Count == 0) throw new InvalidDataException("at least one round is needed");
+        foreach (var r in Rounds)
+        {
+            if (r.DurationSeconds <= 0 || r.WarmupSeconds < 0 || r.Tps <= 0 || r.InFlight < 1 || r.StepSeconds <= 0 || r.StepTps <= 0)
+            {
+                throw new InvalidDataException($"round '{r.Name}': durations and rates must be positive");
+            }
+        }
+        if (Patients < 1 || DocumentBytes < 1 || Passes < 1 || ClusterNodes < 1) throw new InvalidDataException("patients, documentBytes, passes and clusterNodes must be positive");
+        return this;
+    }
+}

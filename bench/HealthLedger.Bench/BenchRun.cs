@@ -1,0 +1,97 @@
+using System.Text.Json;
+
+namespace HealthLedger.Bench;
+
+/// <summary>Everything a run measured, as written to <c>results.json</c>.</summary>
+public sealed record BenchResults(DateTimeOffset StartedAt, string Command, string Machine, BenchConfig Config, List<RoundMetrics> Rounds, List<string> Problems);
+
+/// <summary>
+/// Runs the benchmark: for each pass, each target in turn (the order alternates between passes) is started fresh, set up,
+/// run through every round, and stopped. Writes results.json, report.md and report.html into the output folder.
+/// </summary>
+public static class BenchRun
+{
+    public const string Password = "bench-admin-password-1";
+
+    public static async Task<BenchResults> RunAsync(BenchConfig config, string outputFolder, string command, Action<string> progress, CancellationToken ct)
+    {
+        Directory.CreateDirectory(outputFolder);
+        var results = new BenchResults(DateTimeOffset.UtcNow, command, Machine(), config, [], []);
+        for (var pass = 1; pass <= config.Passes; pass++)
+        {
+            var order = pass % 2 == 1 ? config.Targets : config.Targets.Reverse().ToList();
+            foreach (var name in order)
+            {
+                var work = Directory.CreateTempSubdirectory("healthledger-bench-");
+                try
+                {
+                    if (!OperatingSystem.IsWindows() && Environment.UserName == "root") File.SetUnixFileMode(work.FullName, (UnixFileMode)0b111_101_101);
+                    await using var target = Create(name, work.FullName, config);
+                    void Say(string what) => progress($"pass {pass}/{config.Passes} · {name} · {what}");
+                    IBenchClient client;
+                    try
+                    {
+                        client = await target.StartAsync(Say, ct);
+                    }
+                    catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException)
+                    {
+                        results.Problems.Add($"pass {pass}, {name}: could not start: {e.Message}");
+                        continue;
+                    }
+                    await using (client)
+                    {
+                        await client.SetupAsync(config, Say, ct);
+                        var runner = new Runner(client, new OpPicker(config.Mix));
+                        foreach (var round in config.Rounds)
+                        {
+                            await using var sampler = new ProcessSampler(target.Processes);
+                            var (ops, steps) = await runner.RunAsync(round, what => Say($"{round.Name}: {what}"), ct);
+                            var use = await sampler.FinishAsync();
+                            var metrics = RoundMetrics.From(name, round, pass, ops, steps, use);
+                            results.Rounds.Add(metrics);
+                            Say($"{round.Name}: {metrics.Succeeded} ok, {metrics.Failed} failed, {metrics.Throughput:0.0} op/s, p99 {metrics.Latency?.P99:0} ms");
+                        }
+                    }
+                }
+                finally
+                {
+                    TryDelete(work.FullName);
+                }
+            }
+        }
+        await File.WriteAllTextAsync(Path.Combine(outputFolder, "results.json"), JsonSerializer.Serialize(results, BenchConfig.Json), ct);
+        Report.Write(results, outputFolder);
+        return results;
+    }
+
+    private static ITarget Create(string name, string folder, BenchConfig config) => name switch
+    {
+        "node" => new NodeTarget(folder, Password),
+        "cluster" => new ClusterTarget(folder, Password, config.ClusterNodes),
+        "postgres" => new PostgresTarget(folder, chained: false),
+        "postgres-chained" => new PostgresTarget(folder, chained: true),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown target"),
+    };
+
+    private static string Machine()
+    {
+        var cpu = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() : null;
+        var memory = File.Exists("/proc/meminfo") ? File.ReadLines("/proc/meminfo").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1] : "0";
+        return $"{Environment.ProcessorCount} cores ({cpu ?? "unknown CPU"}), {long.Parse(memory, System.Globalization.CultureInfo.InvariantCulture) / 1024 / 1024} GiB, " +
+            $"{System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,200 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace HealthLedger.Bench;
+
+/// <summary>
+/// Drives HealthLedger through its HTTP API as the hospital's users do: the admin registers patients and records encounters,
+/// charges and payments (spread over every node), the doctor signs lab reports with an attached file and reads records (each
+/// read is a disclosure the node records on the chain), patients grant and revoke access. Every write answers after its block
+/// commits, so an operation's latency is submit → commit.
+/// </summary>
+public sealed class HealthLedgerClient(IReadOnlyList<string> urls, string adminPassword) : IBenchClient
+{
+    private const string Doctor = "dr-bench";
+    private const string DoctorPassword = "bench-doctor-password-1";
+    private const string PatientPassword = "bench-patient-password-1";
+    private readonly List<HttpClient> _admins = [];
+    private readonly List<string> _patients = [];
+    private readonly ConcurrentDictionary<string, (HttpClient Client, SemaphoreSlim Lock)> _patientSessions = new();
+    private readonly ConcurrentDictionary<string, string> _activeGrants = new();
+    private HttpClient? _doctor;
+    private byte[] _document = [];
+    private long _registered;
+
+    public async Task SetupAsync(BenchConfig config, Action<string> progress, CancellationToken ct)
+    {
+        _document = Document(config.DocumentBytes);
+        foreach (var url in urls) _admins.Add(await LoginAsync(url, "admin", adminPassword, null, ct));
+        var admin = _admins[0];
+        progress("registering the doctor");
+        var doctor = await Read(await admin.PostAsJsonAsync("/api/v1/doctors",
+            new { doctorId = Doctor, name = "Dana Bench", specialty = "Internal medicine", department = "Ward 1", licenceNumber = "B-1" }, ct), ct);
+        _doctor = await LoginAsync(urls[0], Doctor, doctor.GetProperty("oneTimePassword").GetString()!, DoctorPassword, ct);
+        for (var i = 0; i < config.Patients; i++)
+        {
+            progress($"registering patient {i + 1} of {config.Patients}");
+            var created = await Read(await admin.PostAsJsonAsync("/api/v1/patients", PatientBody($"S{i}"), ct), ct);
+            var id = created.GetProperty("id").GetString()!;
+            await Read(await admin.PostAsJsonAsync($"/api/v1/patients/{id}/entries", EntryBody(), ct), ct);
+            var session = await LoginAsync(urls[0], id, created.GetProperty("oneTimePassword").GetString()!, PatientPassword, ct);
+            _patientSessions[id] = (session, new SemaphoreSlim(1, 1));
+            _patients.Add(id);
+        }
+        // Every node must know the patients before operations are spread over them.
+        foreach (var (client, k) in _admins.Select((c, k) => (c, k)))
+        {
+            progress($"waiting for node {k + 1} to hold the patients");
+            for (var attempt = 0; ; attempt++)
+            {
+                using var response = await client.GetAsync($"/api/v1/patients/{_patients[^1]}", ct);
+                if (response.IsSuccessStatusCode) break;
+                if (attempt > 600) throw new InvalidOperationException($"node {k + 1} did not receive the patients");
+                await Task.Delay(100, ct);
+            }
+        }
+    }
+
+    public async Task<string?> RunAsync(OpKind kind, long sequence, CancellationToken ct)
+    {
+        var patient = _patients[(int)(sequence % _patients.Count)];
+        var admin = _admins[(int)(sequence % _admins.Count)];
+        try
+        {
+            switch (kind)
+            {
+                case OpKind.RegisterPatient:
+                    return await Outcome(await admin.PostAsJsonAsync("/api/v1/patients", PatientBody($"R{Interlocked.Increment(ref _registered)}-{sequence}"), ct), ct);
+                case OpKind.Encounter:
+                    return await Outcome(await admin.PostAsJsonAsync($"/api/v1/patients/{patient}/entries", EntryBody(), ct), ct);
+                case OpKind.Charge:
+                    return await Outcome(await admin.PostAsJsonAsync($"/api/v1/patients/{patient}/account/charges",
+                        new { occurredAt = Now(), service = "Consultation", quantity = 1, unitPrice = 40 }, ct), ct);
+                case OpKind.Payment:
+                    return await Outcome(await admin.PostAsJsonAsync($"/api/v1/patients/{patient}/account/payments",
+                        new { occurredAt = Now(), amount = 20, method = "card" }, ct), ct);
+                case OpKind.LabReport:
+                    using (var form = new MultipartFormDataContent())
+                    {
+                        form.Add(new StringContent(JsonSerializer.Serialize(new
+                        {
+                            type = "lab",
+                            title = "Full blood count",
+                            labResults = new[] { new { test = "Haemoglobin", value = "131", unit = "g/L", referenceRange = "130-170", flag = "" } },
+                        })), "metadata");
+                        var file = new ByteArrayContent(_document);
+                        file.Headers.ContentType = new MediaTypeHeaderValue("application/pdf");
+                        form.Add(file, "file", "fbc.pdf");
+                        return await Outcome(await _doctor!.PostAsync($"/api/v1/patients/{patient}/reports", form, ct), ct);
+                    }
+                case OpKind.GrantRevoke:
+                    var (session, gate) = _patientSessions[patient];
+                    await gate.WaitAsync(ct);
+                    try
+                    {
+                        if (_activeGrants.TryRemove(patient, out var grantId))
+                        {
+                            return await Outcome(await session.DeleteAsync($"/api/v1/patients/{patient}/grants/{grantId}", ct), ct);
+                        }
+                        using var granted = await session.PostAsJsonAsync($"/api/v1/patients/{patient}/grants",
+                            new { granteeKind = "doctor", granteeId = Doctor, categories = new[] { "reports" }, expiresAt = DateTimeOffset.UtcNow.AddDays(1) }, ct);
+                        if (!granted.IsSuccessStatusCode) return await Outcome(granted, ct);
+                        _activeGrants[patient] = (await granted.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString()!;
+                        return null;
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+                default:
+                    return await Outcome(await _doctor!.GetAsync($"/api/v1/patients/{patient}", ct), ct);
+            }
+        }
+        catch (HttpRequestException e)
+        {
+            return "connection: " + (e.HttpRequestError == HttpRequestError.Unknown ? e.Message : e.HttpRequestError.ToString());
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return "timeout (100 s)";
+        }
+    }
+
+    private static object PatientBody(string tag) => new
+    {
+        mrn = $"BENCH-{tag}-{Guid.NewGuid():N}"[..30],
+        fullName = "Bench Patient " + tag,
+        dateOfBirth = "1970-01-01",
+        gender = "other",
+        conditions = new[] { "Hypertension" },
+    };
+
+    private static object EntryBody() => new { type = "visit", occurredAt = Now(), doctorId = Doctor, notes = "Routine review." };
+
+    private static string Now() => DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static byte[] Document(int size)
+    {
+        var bytes = new byte[Math.Max(size, 32)];
+        "%PDF-1.4\n"u8.CopyTo(bytes);
+        for (var i = 9; i < bytes.Length - 7; i++) bytes[i] = (byte)(i * 31 % 251);
+        "\n%%EOF\n"u8.CopyTo(bytes.AsSpan(bytes.Length - 7));
+        return bytes;
+    }
+
+    private static async Task<string?> Outcome(HttpResponseMessage response, CancellationToken ct)
+    {
+        using (response)
+        {
+            if (response.IsSuccessStatusCode) return null;
+            var body = await response.Content.ReadAsStringAsync(ct);
+            string title;
+            try
+            {
+                title = JsonDocument.Parse(body).RootElement.TryGetProperty("title", out var t) ? t.GetString() ?? "" : "";
+            }
+            catch (JsonException)
+            {
+                title = "";
+            }
+            return $"HTTP {(int)response.StatusCode} {title}".Trim();
+        }
+    }
+
+    private static async Task<JsonElement> Read(HttpResponseMessage response, CancellationToken ct)
+    {
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"set-up call failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+            return await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+        }
+    }
+
+    private static async Task<HttpClient> LoginAsync(string url, string user, string password, string? newPassword, CancellationToken ct)
+    {
+        var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
+        var client = new HttpClient(handler) { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(100) };
+        var token = await Read(await client.PostAsJsonAsync("/api/v1/auth/token", new { username = user, password }, ct), ct);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("accessToken").GetString());
+        if (newPassword is not null)
+        {
+            using var changed = await client.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = password, newPassword }, ct);
+            if (!changed.IsSuccessStatusCode) throw new InvalidOperationException($"password change for {user} failed: {(int)changed.StatusCode}");
+        }
+        return client;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var c in _admins) c.Dispose();
+        _doctor?.Dispose();
+        foreach (var (c, g) in _patientSessions.Values)
+        {
+            c.Dispose();
+            g.Dispose();
+        }
+        return ValueTask.CompletedTask;
+    }
+}

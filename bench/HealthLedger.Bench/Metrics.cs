@@ -1,0 +1,155 @@
+namespace HealthLedger.Bench;
+
+/// <summary>Latency summary of successful operations, in milliseconds.</summary>
+public sealed record Latency(double Min, double Avg, double P50, double P95, double P99, double Max);
+
+/// <summary>CPU and memory of one process during a round.</summary>
+/// <param name="CpuPercent">Average CPU (100 = one core busy).</param>
+/// <param name="MaxRssMb">Largest resident memory seen.</param>
+public sealed record ProcessUse(double CpuPercent, double MaxRssMb);
+
+/// <summary>One step of a maximum-rate round.</summary>
+public sealed record StepMetrics(double OfferedTps, double SendRate, double Throughput);
+
+/// <summary>A round's metrics, with Hyperledger Caliper's definitions.</summary>
+/// <param name="Target">The system under test.</param>
+/// <param name="Round">The round's name.</param>
+/// <param name="Control">Its rate controller.</param>
+/// <param name="Pass">Which pass.</param>
+/// <param name="Succeeded">Operations that committed (or, for reads, answered).</param>
+/// <param name="Failed">Operations that failed; <paramref name="Failures"/> says why.</param>
+/// <param name="SendRate">(succeeded + failed) / (last submit − first submit), per second.</param>
+/// <param name="Throughput">succeeded / (last commit − first submit), per second.</param>
+/// <param name="Latency">Submit → commit of successful operations.</param>
+/// <param name="Failures">Failed operations by reason.</param>
+/// <param name="ByOperation">Successful operations by kind.</param>
+/// <param name="Steps">Maximum-rate steps.</param>
+/// <param name="Processes">CPU and memory of the target's processes.</param>
+/// <param name="LatencySample">Up to 2,000 sorted latencies (for the CDF).</param>
+public sealed record RoundMetrics(string Target, string Round, string Control, int Pass, long Succeeded, long Failed, double SendRate, double Throughput,
+    Latency? Latency, IReadOnlyDictionary<string, long> Failures, IReadOnlyDictionary<string, long> ByOperation, IReadOnlyList<StepMetrics> Steps,
+    IReadOnlyDictionary<string, ProcessUse> Processes, IReadOnlyList<double> LatencySample)
+{
+    /// <summary>Computes the metrics of a round's operations.</summary>
+    public static RoundMetrics From(string target, RoundConfig round, int pass, IReadOnlyList<OpRecord> ops, IReadOnlyList<(double Offered, double Start, double End)> steps,
+        IReadOnlyDictionary<string, ProcessUse> processes)
+    {
+        var ok = ops.Where(o => o.Error is null).ToList();
+        var sendRate = Rate(ops.Count, ops);
+        var throughput = ok.Count == 0 ? 0 : ok.Count / Math.Max(0.001, (ok.Max(o => o.Finished) - ops.Min(o => o.Submitted)) / 1000);
+        var latencies = ok.Select(o => o.Finished - o.Submitted).Order().ToArray();
+        Latency? latency = latencies.Length == 0 ? null : new Latency(latencies[0], latencies.Average(), Percentile(latencies, 50), Percentile(latencies, 95), Percentile(latencies, 99), latencies[^1]);
+        var failures = ops.Where(o => o.Error is not null).GroupBy(o => o.Error!).ToDictionary(g => g.Key, g => (long)g.Count());
+        var byOp = ok.GroupBy(o => o.Kind.ToString()).ToDictionary(g => g.Key, g => (long)g.Count());
+        var stepMetrics = steps.Select(s =>
+        {
+            var inStep = ops.Where(o => o.Submitted >= s.Start && o.Submitted < s.End).ToList();
+            var done = inStep.Count(o => o.Error is null);
+            return new StepMetrics(s.Offered, inStep.Count / ((s.End - s.Start) / 1000), done / ((s.End - s.Start) / 1000));
+        }).ToList();
+        // A sample of at most 2,000 latencies (evenly spaced in sorted order) for the CDF plot.
+        var sample = latencies.Length <= 2000 ? latencies : Enumerable.Range(0, 2000).Select(i => latencies[(int)((long)i * (latencies.Length - 1) / 1999)]).ToArray();
+        return new RoundMetrics(target, round.Name, round.Control.ToString(), pass, ok.Count, ops.Count - ok.Count, sendRate, throughput, latency, failures, byOp, stepMetrics,
+            processes, sample.Select(x => Math.Round(x, 2)).ToList());
+    }
+
+    private static double Rate(int count, IReadOnlyList<OpRecord> ops)
+    {
+        if (ops.Count < 2) return ops.Count;
+        var span = (ops.Max(o => o.Submitted) - ops.Min(o => o.Submitted)) / 1000;
+        return span <= 0 ? count : count / span;
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+}
+
+/// <summary>Samples CPU time and resident memory of processes (and their children) from /proc.</summary>
+public sealed class ProcessSampler : IAsyncDisposable
+{
+    private readonly IReadOnlyDictionary<string, int> _pids;
+    private readonly Dictionary<string, (double Cpu, double MaxRss)> _start = [];
+    private readonly Dictionary<string, double> _maxRss = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private readonly DateTime _began = DateTime.UtcNow;
+
+    public ProcessSampler(IReadOnlyDictionary<string, int> pids)
+    {
+        _pids = pids;
+        foreach (var (label, pid) in pids) _start[label] = (CpuSeconds(pid), 0);
+        _loop = Task.Run(async () =>
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                foreach (var (label, pid) in _pids) _maxRss[label] = Math.Max(_maxRss.GetValueOrDefault(label), RssMb(pid));
+                try
+                {
+                    await Task.Delay(250, _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        });
+    }
+
+    /// <summary>Stops sampling and returns each process's use since the sampler started.</summary>
+    public async Task<IReadOnlyDictionary<string, ProcessUse>> FinishAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        var seconds = (DateTime.UtcNow - _began).TotalSeconds;
+        return _pids.ToDictionary(p => p.Key, p => new ProcessUse(Math.Round((CpuSeconds(p.Value) - _start[p.Key].Cpu) / seconds * 100, 1), Math.Round(_maxRss.GetValueOrDefault(p.Key), 1)));
+    }
+
+    private static IEnumerable<int> Tree(int pid)
+    {
+        yield return pid;
+        foreach (var dir in Directory.Exists("/proc") ? Directory.EnumerateDirectories("/proc") : [])
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var child)) continue;
+            if (Stat(child) is { } s && s.Length > 3 && s[3] == pid.ToString(System.Globalization.CultureInfo.InvariantCulture)) yield return child;
+        }
+    }
+
+    private static string[]? Stat(int pid)
+    {
+        try
+        {
+            var text = File.ReadAllText($"/proc/{pid}/stat");
+            var close = text.LastIndexOf(')');
+            return close < 0 ? null : ["", "", .. text[(close + 2)..].Split(' ')];
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    // utime + stime of the process and its direct children (PostgreSQL's backends), in seconds (USER_HZ = 100).
+    private static double CpuSeconds(int pid) => Tree(pid).Sum(p => Stat(p) is { Length: > 16 } s ? (double.Parse(s[13], System.Globalization.CultureInfo.InvariantCulture) + double.Parse(s[14], System.Globalization.CultureInfo.InvariantCulture)) / 100 : 0);
+
+    private static double RssMb(int pid) => Tree(pid).Sum(p =>
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{p}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    });
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested) await _stop.CancelAsync();
+        await _loop;
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,46 @@
+namespace HealthLedger.Bench;
+
+/// <summary>The hospital operations of the workload.</summary>
+public enum OpKind
+{
+    RegisterPatient,
+    Encounter,
+    Charge,
+    Payment,
+    LabReport,
+    GrantRevoke,
+    Read,
+}
+
+/// <summary>A system under test, seen from its clients: sets up users and runs one operation at a time (many concurrently).</summary>
+public interface IBenchClient : IAsyncDisposable
+{
+    /// <summary>Creates the doctor and patients the operations use.</summary>
+    Task SetupAsync(BenchConfig config, Action<string> progress, CancellationToken ct);
+
+    /// <summary>Runs one operation to its commit; null on success, else why it failed.</summary>
+    Task<string?> RunAsync(OpKind kind, long sequence, CancellationToken ct);
+}
+
+/// <summary>Picks operations by weight, deterministically from a sequence number.</summary>
+public sealed class OpPicker(WorkloadMix mix)
+{
+    private readonly (OpKind Kind, int Weight)[] _weights =
+    [
+        (OpKind.RegisterPatient, mix.RegisterPatient), (OpKind.Encounter, mix.Encounter), (OpKind.Charge, mix.Charge),
+        (OpKind.Payment, mix.Payment), (OpKind.LabReport, mix.LabReport), (OpKind.GrantRevoke, mix.GrantRevoke), (OpKind.Read, mix.Read),
+    ];
+
+    /// <summary>The operation for sequence number <paramref name="sequence"/>.</summary>
+    public OpKind Pick(long sequence)
+    {
+        var total = _weights.Sum(w => w.Weight);
+        var x = (int)((ulong)(sequence * 2654435761L) % (ulong)total);
+        foreach (var (kind, weight) in _weights)
+        {
+            if (x < weight) return kind;
+            x -= weight;
+        }
+        return OpKind.Read;
+    }
+}

@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Text;
+using ScottPlot;
+
+namespace HealthLedger.Bench;
+
+/// <summary>report.md (tables and ratios per pass) and report.html (the same with plots drawn by ScottPlot).</summary>
+public static class Report
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static void Write(BenchResults results, string folder)
+    {
+        var md = Markdown(results);
+        File.WriteAllText(Path.Combine(folder, "report.md"), md);
+        var plots = new (string Title, string File)[]
+        {
+            ("Throughput against offered load", "throughput.png"),
+            ("Latency percentiles per round (p50, p95, p99)", "latency.png"),
+            ("Latency CDF (fixed-load rounds)", "cdf.png"),
+        };
+        ThroughputPlot(results).SavePng(Path.Combine(folder, plots[0].File), 900, 500);
+        LatencyPlot(results).SavePng(Path.Combine(folder, plots[1].File), 900, 500);
+        CdfPlot(results).SavePng(Path.Combine(folder, plots[2].File), 900, 500);
+        var html = new StringBuilder("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>HealthLedger benchmark</title>")
+            .Append("<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}th:first-child,td:first-child{text-align:left}pre{white-space:pre-wrap}</style></head><body>")
+            .Append("<h1>HealthLedger benchmark</h1>");
+        foreach (var (title, file) in plots)
+        {
+            var data = Convert.ToBase64String(File.ReadAllBytes(Path.Combine(folder, file)));
+            html.Append(Inv, $"<h2>{title}</h2><img alt=\"{title}\" src=\"data:image/png;base64,{data}\" width=\"900\">");
+        }
+        html.Append("<h2>Report</h2><pre>").Append(System.Net.WebUtility.HtmlEncode(md)).Append("</pre></body></html>");
+        File.WriteAllText(Path.Combine(folder, "report.html"), html.ToString());
+    }
+
+    /// <summary>The headline figure of a target in a pass: its best throughput over the rounds.</summary>
+    public static double Best(BenchResults results, string target, int pass) =>
+        results.Rounds.Where(r => r.Target == target && r.Pass == pass).Select(r => Math.Max(r.Throughput, r.Steps.Select(s => s.Throughput).DefaultIfEmpty(0).Max())).DefaultIfEmpty(0).Max();
+
+    private static string Markdown(BenchResults r)
+    {
+        var s = new StringBuilder();
+        s.AppendLine("# HealthLedger benchmark").AppendLine();
+        s.AppendLine(Inv, $"- started {r.StartedAt:u}; command `{r.Command}`");
+        s.AppendLine(Inv, $"- machine: {r.Machine}");
+        s.AppendLine(Inv, $"- targets {string.Join(", ", r.Config.Targets)}; {r.Config.Passes} pass(es), targets alternating; {r.Config.Patients} patients; documents {r.Config.DocumentBytes} bytes; cluster of {r.Config.ClusterNodes} nodes");
+        var mix = r.Config.Mix;
+        s.AppendLine(Inv, $"- operation mix (weights): register patient {mix.RegisterPatient}, encounter {mix.Encounter}, charge {mix.Charge}, payment {mix.Payment}, lab report with file {mix.LabReport}, grant/revoke {mix.GrantRevoke}, read (disclosure-audited) {mix.Read}");
+        s.AppendLine().AppendLine("Definitions (Hyperledger Caliper): send rate = (succeeded + failed) / (last submit − first submit); throughput = succeeded / (last commit − first submit); latency of successful operations, submit → commit, in ms.").AppendLine();
+        s.AppendLine("| pass | target | round | control | ok | failed | send rate/s | throughput/s | min | avg | p50 | p95 | p99 | max | CPU % / RSS MB per process |");
+        s.AppendLine("| ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (var m in r.Rounds)
+        {
+            var l = m.Latency;
+            var procs = string.Join("; ", m.Processes.Select(p => string.Create(Inv, $"{p.Key} {p.Value.CpuPercent:0}%/{p.Value.MaxRssMb:0}")));
+            s.AppendLine(Inv, $"| {m.Pass} | {m.Target} | {m.Round} | {m.Control} | {m.Succeeded} | {m.Failed} | {m.SendRate:0.0} | {m.Throughput:0.0} | {l?.Min:0} | {l?.Avg:0} | {l?.P50:0} | {l?.P95:0} | {l?.P99:0} | {l?.Max:0} | {procs} |");
+        }
+        var steps = r.Rounds.Where(m => m.Steps.Count > 0).ToList();
+        if (steps.Count > 0)
+        {
+            s.AppendLine().AppendLine("Maximum-rate steps (offered → send rate → throughput, op/s):").AppendLine();
+            foreach (var m in steps) s.AppendLine(string.Create(Inv, $"- pass {m.Pass}, {m.Target}: ") + string.Join("; ", m.Steps.Select(x => string.Create(Inv, $"{x.OfferedTps:0} → {x.SendRate:0} → {x.Throughput:0}"))));
+        }
+        var failures = r.Rounds.Where(m => m.Failed > 0).ToList();
+        s.AppendLine().AppendLine("## Failures").AppendLine();
+        if (failures.Count == 0) s.AppendLine("None: every operation sent succeeded.");
+        foreach (var m in failures) s.AppendLine(string.Create(Inv, $"- pass {m.Pass}, {m.Target}, {m.Round}: ") + string.Join("; ", m.Failures.Select(f => string.Create(Inv, $"{f.Value} × {f.Key}"))));
+        s.AppendLine().AppendLine("## Ratios per pass (best throughput of each target)").AppendLine();
+        for (var pass = 1; pass <= r.Config.Passes; pass++)
+        {
+            var best = r.Config.Targets.ToDictionary(t => t, t => Best(r, t, pass));
+            s.AppendLine(string.Create(Inv, $"- pass {pass}: ") + string.Join(", ", best.Select(b => string.Create(Inv, $"{b.Key} {b.Value:0.0}/s"))));
+            foreach (var (a, b) in new[] { ("node", "postgres"), ("node", "postgres-chained"), ("cluster", "postgres"), ("cluster", "postgres-chained") })
+            {
+                if (best.TryGetValue(a, out var x) && best.TryGetValue(b, out var y) && y > 0) s.AppendLine(Inv, $"  - {a} / {b} = {x / y:0.00}");
+            }
+        }
+        if (r.Problems.Count > 0)
+        {
+            s.AppendLine().AppendLine("## Problems").AppendLine();
+            foreach (var p in r.Problems) s.AppendLine("- " + p);
+        }
+        return s.ToString();
+    }
+
+    private static Plot NewPlot(string title, string x, string y)
+    {
+        var plot = new Plot();
+        plot.Font.Set("DejaVu Sans");
+        plot.Title(title);
+        plot.XLabel(x);
+        plot.YLabel(y);
+        plot.ShowLegend(Alignment.UpperLeft);
+        return plot;
+    }
+
+    private static Plot ThroughputPlot(BenchResults r)
+    {
+        var plot = NewPlot("Throughput against offered load", "send rate (op/s)", "throughput (op/s)");
+        foreach (var target in r.Config.Targets)
+        {
+            var points = r.Rounds.Where(m => m.Target == target)
+                .SelectMany(m => m.Steps.Count > 0 ? m.Steps.Select(s => (s.SendRate, s.Throughput)) : [(m.SendRate, m.Throughput)])
+                .OrderBy(p => p.Item1).ToList();
+            if (points.Count == 0) continue;
+            var sc = plot.Add.Scatter(points.Select(p => p.Item1).ToArray(), points.Select(p => p.Item2).ToArray());
+            sc.LegendText = target;
+        }
+        return plot;
+    }
+
+    private static Plot LatencyPlot(BenchResults r)
+    {
+        var plot = NewPlot("Latency per round (p50, p95, p99)", "round (pass · target · round, in run order)", "latency (ms)");
+        var rounds = r.Rounds.Where(m => m.Latency is not null).ToList();
+        var xs = Enumerable.Range(1, rounds.Count).Select(i => (double)i).ToArray();
+        if (xs.Length == 0) return plot;
+        plot.Add.Scatter(xs, rounds.Select(m => m.Latency!.P50).ToArray()).LegendText = "p50";
+        plot.Add.Scatter(xs, rounds.Select(m => m.Latency!.P95).ToArray()).LegendText = "p95";
+        plot.Add.Scatter(xs, rounds.Select(m => m.Latency!.P99).ToArray()).LegendText = "p99";
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(xs, rounds.Select(m => string.Create(Inv, $"{m.Pass}·{m.Target}·{m.Round}")).ToArray());
+        plot.Axes.Bottom.TickLabelStyle.Rotation = 30;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        return plot;
+    }
+
+    private static Plot CdfPlot(BenchResults r)
+    {
+        var plot = NewPlot("Latency CDF (fixed-load rounds, last pass)", "latency (ms)", "fraction of operations");
+        var lastPass = r.Rounds.Count == 0 ? 0 : r.Rounds.Max(m => m.Pass);
+        foreach (var m in r.Rounds.Where(m => m.Pass == lastPass && m.Control == nameof(RateControl.FixedLoad) && m.LatencySample.Count > 0))
+        {
+            var xs = m.LatencySample.ToArray();
+            var ys = Enumerable.Range(1, xs.Length).Select(i => (double)i / xs.Length).ToArray();
+            plot.Add.Scatter(xs, ys).LegendText = $"{m.Target} {m.Round}";
+        }
+        return plot;
+    }
+}

@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace HealthLedger.Bench;
+
+/// <summary>One finished operation (times in milliseconds since the round started).</summary>
+public readonly record struct OpRecord(OpKind Kind, double Submitted, double Finished, string? Error);
+
+/// <summary>Runs rounds against a client with Caliper's rate controllers.</summary>
+public sealed class Runner(IBenchClient client, OpPicker picker)
+{
+    private const int MaxOutstanding = 20_000;
+    private long _sequence;
+
+    /// <summary>
+    /// Runs <paramref name="round"/>: the warm-up (not measured), then the measured part. Returns every measured operation;
+    /// for maximum-rate also the offered rate of each step.
+    /// </summary>
+    public async Task<(List<OpRecord> Ops, List<(double Offered, double Start, double End)> Steps)> RunAsync(RoundConfig round, Action<string> progress, CancellationToken ct)
+    {
+        if (round.WarmupSeconds > 0)
+        {
+            progress("warm-up");
+            await OfferAsync(round with { Control = round.Control == RateControl.MaximumRate ? RateControl.FixedRate : round.Control }, round.WarmupSeconds, null, _ => { }, ct);
+        }
+        var ops = new ConcurrentBag<OpRecord>();
+        var clock = Stopwatch.StartNew();
+        var steps = new List<(double, double, double)>();
+        if (round.Control != RateControl.MaximumRate)
+        {
+            await OfferAsync(round, round.DurationSeconds, (ops, clock), progress, ct);
+        }
+        else
+        {
+            // Rising fixed-rate steps; stop when a step's throughput did not rise 5% over the best so far.
+            var best = 0.0;
+            for (var i = 0; clock.Elapsed.TotalSeconds + round.StepSeconds <= round.DurationSeconds + 0.001; i++)
+            {
+                var tps = round.Tps + i * round.StepTps;
+                var start = clock.Elapsed.TotalMilliseconds;
+                progress($"step {i + 1}: {tps:0} op/s offered");
+                await OfferAsync(round with { Control = RateControl.FixedRate, Tps = tps }, round.StepSeconds, (ops, clock), _ => { }, ct);
+                var end = clock.Elapsed.TotalMilliseconds;
+                steps.Add((tps, start, end));
+                var done = ops.Count(o => o.Error is null && o.Submitted >= start && o.Submitted < end);
+                var throughput = done / ((end - start) / 1000);
+                if (throughput < best * 1.05) break;
+                best = Math.Max(best, throughput);
+            }
+        }
+        return ([.. ops], steps);
+    }
+
+    private async Task OfferAsync(RoundConfig round, double seconds, (ConcurrentBag<OpRecord> Ops, Stopwatch Clock)? measure, Action<string> progress, CancellationToken ct)
+    {
+        var outstanding = new ConcurrentDictionary<long, Task>();
+        var watch = Stopwatch.StartNew();
+        var last = 0.0;
+        void Tick()
+        {
+            if (watch.Elapsed.TotalSeconds - last < 1) return;
+            last = watch.Elapsed.TotalSeconds;
+            progress($"{last:0}/{seconds:0} s, {outstanding.Count} in flight");
+        }
+
+        async Task One()
+        {
+            var seq = Interlocked.Increment(ref _sequence);
+            var kind = picker.Pick(seq);
+            var submitted = measure?.Clock.Elapsed.TotalMilliseconds ?? 0;
+            string? error;
+            try
+            {
+                error = await client.RunAsync(kind, seq, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                error = e.GetType().Name + ": " + e.Message;
+            }
+            measure?.Ops.Add(new OpRecord(kind, submitted, measure.Value.Clock.Elapsed.TotalMilliseconds, error));
+        }
+
+        if (round.Control == RateControl.FixedLoad)
+        {
+            var workers = Enumerable.Range(0, round.InFlight).Select(_ => Task.Run(async () =>
+            {
+                while (watch.Elapsed.TotalSeconds < seconds && !ct.IsCancellationRequested) await One();
+            }, ct)).ToList();
+            while (!Task.WhenAll(workers).IsCompleted)
+            {
+                Tick();
+                await Task.WhenAny(Task.WhenAll(workers), Task.Delay(250, ct));
+            }
+            await Task.WhenAll(workers);
+            return;
+        }
+
+        // Fixed rate: operation i starts at i / tps seconds, whatever the system does (open loop).
+        for (long i = 0; ; i++)
+        {
+            var due = i / round.Tps;
+            if (due >= seconds) break;
+            var wait = due - watch.Elapsed.TotalSeconds;
+            if (wait > 0.001) await Task.Delay(TimeSpan.FromSeconds(wait), ct);
+            Tick();
+            if (outstanding.Count >= MaxOutstanding)
+            {
+                measure?.Ops.Add(new OpRecord(OpKind.Read, measure.Value.Clock.Elapsed.TotalMilliseconds, measure.Value.Clock.Elapsed.TotalMilliseconds,
+                    $"not sent: {MaxOutstanding} operations already in flight"));
+                continue;
+            }
+            var id = i;
+            var task = Task.Run(One, ct);
+            outstanding[id] = task;
+            _ = task.ContinueWith(_ => outstanding.TryRemove(id, out Task? _), TaskScheduler.Default);
+        }
+        await Task.WhenAll(outstanding.Values);
+    }
+}

@@ -1,0 +1,64 @@
+using System.CommandLine;
+using HealthLedger.Bench;
+using Spectre.Console;
+
+namespace HealthLedger.Cli.Commands;
+
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string?>("--config") { Description = "A benchmark config (JSON: targets, rounds with rate controllers, workload mix, passes); default: built in" };
+        var quick = new Option<bool>("--quick") { Description = "Short rounds, one pass (under a minute with the node and postgres targets)" };
+        var output = new Option<string>("--out", "-o") { Description = "Results folder (default ./bench-results/<time>)" };
+        var targets = new Option<string?>("--targets") { Description = "Comma-separated subset of: node, cluster, postgres, postgres-chained" };
+        var passes = new Option<int?>("--passes") { Description = "Passes (targets alternate; default 2, quick 1)" };
+        var command = new Command("bench",
+            "Caliper-style load rounds through the real transaction path (HTTP API, signing, consensus, execution, encryption, SQLite) against one " +
+            "node, a local BFT cluster and a PostgreSQL baseline (plain and hash-chained audit), side by side. Writes results.json, report.md " +
+            "and report.html (plots) to the results folder.")
+        {
+            config, quick, output, targets, passes,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            BenchConfig settings;
+            try
+            {
+                settings = parse.GetValue(config) is { } file ? BenchConfig.Load(file) : parse.GetValue(quick) ? BenchConfig.Quick : new BenchConfig();
+                if (parse.GetValue(targets) is { } list) settings = settings with { Targets = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
+                if (parse.GetValue(passes) is { } p) settings = settings with { Passes = p };
+                settings.Validate();
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException)
+            {
+                return CommonOptions.Fail(e.Message);
+            }
+            var folder = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine("bench-results", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture)));
+            var line = "healthledger bench " + string.Join(' ', Environment.GetCommandLineArgs().Skip(2));
+            BenchResults results;
+            if (AnsiConsole.Profile.Capabilities.Interactive)
+            {
+                results = await AnsiConsole.Status().StartAsync("starting", async ctx =>
+                    await BenchRun.RunAsync(settings, folder, line, what => ctx.Status(Markup.Escape(what)), ct));
+            }
+            else
+            {
+                var last = DateTime.MinValue;
+                results = await BenchRun.RunAsync(settings, folder, line, what =>
+                {
+                    // Non-interactive: a line per event, at most one progress line a second.
+                    if (!what.Contains(" s, ", StringComparison.Ordinal) || DateTime.UtcNow - last > TimeSpan.FromSeconds(1))
+                    {
+                        last = DateTime.UtcNow;
+                        Console.WriteLine(what);
+                    }
+                }, ct);
+            }
+            Console.WriteLine(File.ReadAllText(Path.Combine(folder, "report.md")));
+            Console.WriteLine($"Results: {folder} (results.json, report.md, report.html)");
+            return results.Problems.Count == 0 && results.Rounds.All(r => r.Succeeded > 0) ? 0 : 1;
+        });
+        return command;
+    }
+}
