@@ -2,7 +2,8 @@
 # Runs every HealthLedger test (all test projects) and ends with one totals line:
 #   N passed, N failed, N skipped
 # Exits non-zero on any failure. The browser tests drive a real Chromium: Debian's `chromium` package is
-# installed here when it is missing (as root, or through sudo); set CHROMIUM_PATH to use another build.
+# installed here when it is missing (as root, or through sudo); set CHROMIUM_PATH to use another build. The benchmark
+# test starts a throwaway PostgreSQL server: Debian's `postgresql` package is installed the same way when missing.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -23,6 +24,18 @@ if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then
   }
 fi
 export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium)}"
+
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "Installing Debian's postgresql for the benchmark baseline..."
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+    echo "error: postgresql is missing and this user cannot install it; install the 'postgresql' package" >&2
+    exit 2
+  fi
+  $sudo apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null || {
+    echo "error: could not install postgresql with apt-get" >&2
+    exit 2
+  }
+fi
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -23,8 +23,8 @@ public sealed record RoundConfig
     public double Tps { get; init; } = 100;
     /// <summary>Operations in flight (fixed-load).</summary>
     public int InFlight { get; init; } = 32;
-    /// <summary>Maximum-rate: how much each step adds, and how long each step lasts.</summary>
-    public double StepTps { get; init; } = 100;
+    /// <summary>Maximum-rate: each step offers this many times the previous step's rate; each step lasts <see cref="StepSeconds"/>.</summary>
+    public double StepFactor { get; init; } = 2;
     public double StepSeconds { get; init; } = 5;
     public double WarmupSeconds { get; init; } = 2;
     public double DurationSeconds { get; init; } = 15;
@@ -60,9 +60,9 @@ public sealed record BenchConfig
 
     public static IReadOnlyList<RoundConfig> DefaultRounds { get; } =
     [
-        new() { Name = "fixed-rate-50", Control = RateControl.FixedRate, Tps = 50, DurationSeconds = 10 },
-        new() { Name = "fixed-load-64", Control = RateControl.FixedLoad, InFlight = 64, DurationSeconds = 10 },
-        new() { Name = "maximum-rate", Control = RateControl.MaximumRate, Tps = 100, StepTps = 150, StepSeconds = 4, DurationSeconds = 20 },
+        new() { Name = "fixed-rate-100", Control = RateControl.FixedRate, Tps = 100, WarmupSeconds = 1, DurationSeconds = 8 },
+        new() { Name = "fixed-load-128", Control = RateControl.FixedLoad, InFlight = 128, WarmupSeconds = 1, DurationSeconds = 8 },
+        new() { Name = "maximum-rate", Control = RateControl.MaximumRate, Tps = 200, StepFactor = 2, StepSeconds = 2.5, WarmupSeconds = 1, DurationSeconds = 15 },
     ];
 
     /// <summary>Under a minute in all: short rounds, one pass, few patients.</summary>
@@ -72,8 +72,8 @@ public sealed record BenchConfig
         Passes = 1,
         Rounds =
         [
-            new() { Name = "fixed-rate-20", Control = RateControl.FixedRate, Tps = 20, WarmupSeconds = 0.5, DurationSeconds = 2 },
-            new() { Name = "fixed-load-16", Control = RateControl.FixedLoad, InFlight = 16, WarmupSeconds = 0.5, DurationSeconds = 2 },
+            new() { Name = "fixed-rate-20", Control = RateControl.FixedRate, Tps = 20, WarmupSeconds = 0.25, DurationSeconds = 1.5 },
+            new() { Name = "fixed-load-16", Control = RateControl.FixedLoad, InFlight = 16, WarmupSeconds = 0.25, DurationSeconds = 1.5 },
         ],
     };
 
@@ -110,9 +110,9 @@ public sealed record BenchConfig
         if (Rounds.Count == 0) throw new InvalidDataException("at least one round is needed");
         foreach (var r in Rounds)
         {
-            if (r.DurationSeconds <= 0 || r.WarmupSeconds < 0 || r.Tps <= 0 || r.InFlight < 1 || r.StepSeconds <= 0 || r.StepTps <= 0)
+            if (r.DurationSeconds <= 0 || r.WarmupSeconds < 0 || r.Tps <= 0 || r.InFlight < 1 || r.StepSeconds <= 0 || r.StepFactor <= 1)
             {
-                throw new InvalidDataException($"round '{r.Name}': durations and rates must be positive");
+                throw new InvalidDataException($"round '{r.Name}': durations and rates must be positive and stepFactor above 1");
             }
         }
         if (Patients < 1 || DocumentBytes < 1 || Passes < 1 || ClusterNodes < 1) throw new InvalidDataException("patients, documentBytes, passes and clusterNodes must be positive");

@@ -44,7 +44,8 @@ public static class BenchRun
                         var runner = new Runner(client, new OpPicker(config.Mix));
                         foreach (var round in config.Rounds)
                         {
-                            await using var sampler = new ProcessSampler(target.Processes);
+                            // The client's own process too: on a small machine it competes with the target for the same cores.
+                            await using var sampler = new ProcessSampler(new Dictionary<string, int>(target.Processes) { ["bench client"] = Environment.ProcessId });
                             var (ops, steps) = await runner.RunAsync(round, what => Say($"{round.Name}: {what}"), ct);
                             var use = await sampler.FinishAsync();
                             var metrics = RoundMetrics.From(name, round, pass, ops, steps, use);

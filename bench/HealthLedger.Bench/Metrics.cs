@@ -102,9 +102,11 @@ public sealed class ProcessSampler : IAsyncDisposable
         return _pids.ToDictionary(p => p.Key, p => new ProcessUse(Math.Round((CpuSeconds(p.Value) - _start[p.Key].Cpu) / seconds * 100, 1), Math.Round(_maxRss.GetValueOrDefault(p.Key), 1)));
     }
 
+    // The process and its direct children (PostgreSQL's backends); not for the benchmark's own process, whose children are the targets.
     private static IEnumerable<int> Tree(int pid)
     {
         yield return pid;
+        if (pid == Environment.ProcessId) yield break;
         foreach (var dir in Directory.Exists("/proc") ? Directory.EnumerateDirectories("/proc") : [])
         {
             if (!int.TryParse(Path.GetFileName(dir), out var child)) continue;

@@ -32,11 +32,11 @@ public sealed class Runner(IBenchClient client, OpPicker picker)
         }
         else
         {
-            // Rising fixed-rate steps; stop when a step's throughput did not rise 5% over the best so far.
+            // Fixed-rate steps, each offering StepFactor times the last; stop when a step's throughput did not rise 5% over the best so far.
             var best = 0.0;
             for (var i = 0; clock.Elapsed.TotalSeconds + round.StepSeconds <= round.DurationSeconds + 0.001; i++)
             {
-                var tps = round.Tps + i * round.StepTps;
+                var tps = round.Tps * Math.Pow(round.StepFactor, i);
                 var start = clock.Elapsed.TotalMilliseconds;
                 progress($"step {i + 1}: {tps:0} op/s offered");
                 await OfferAsync(round with { Control = RateControl.FixedRate, Tps = tps }, round.StepSeconds, (ops, clock), _ => { }, ct);

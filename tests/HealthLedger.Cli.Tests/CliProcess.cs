@@ -71,10 +71,13 @@ internal sealed class CliProcess : IDisposable
     }
 
     /// <summary>Runs a command to completion.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) => RunAsync(TimeSpan.FromMinutes(2), args);
+
+    /// <summary>Runs a command to completion within <paramref name="timeout"/>.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(TimeSpan timeout, params string[] args)
     {
         using var p = Start(args);
-        await p.WaitForExitAsync(TimeSpan.FromMinutes(2));
+        await p.WaitForExitAsync(timeout);
         return (p._process.ExitCode, p.Stdout, p.Stderr);
     }
 

@@ -1,0 +1,42 @@
+using System.Text.Json;
+using HealthLedger.Testing;
+
+namespace HealthLedger.Cli.Tests;
+
+/// <summary>The benchmark's quick mode against every target: the results folder has its three files and every round committed.</summary>
+public class BenchTests
+{
+    [Fact]
+    public async Task Quick_bench_runs_every_target_and_writes_results_and_reports()
+    {
+        using var dir = new TempDirectory();
+        var output = dir.Combine("results");
+        var run = await CliProcess.RunAsync(TimeSpan.FromMinutes(5), "bench", "--quick", "--out", output);
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+
+        using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "results.json"), TestContext.Current.CancellationToken));
+        var rounds = results.RootElement.GetProperty("rounds").EnumerateArray().ToList();
+        var targets = rounds.Select(r => r.GetProperty("target").GetString()).Distinct().Order().ToList();
+        Assert.Equal(["cluster", "node", "postgres", "postgres-chained"], targets);
+        Assert.All(rounds, r =>
+        {
+            Assert.True(r.GetProperty("succeeded").GetInt64() > 0, r.ToString());
+            Assert.True(r.GetProperty("throughput").GetDouble() > 0, r.ToString());
+            Assert.True(r.GetProperty("latency").GetProperty("p99").GetDouble() >= r.GetProperty("latency").GetProperty("p50").GetDouble());
+            Assert.NotEmpty(r.GetProperty("processes").EnumerateObject());
+        });
+        Assert.Equal(rounds.Count, rounds.Select(r => (r.GetProperty("target").GetString(), r.GetProperty("round").GetString())).Distinct().Count());
+
+        var report = await File.ReadAllTextAsync(Path.Combine(output, "report.md"), TestContext.Current.CancellationToken);
+        Assert.Contains("| pass | target | round | control | ok | failed | send rate/s | throughput/s |", report);
+        Assert.Contains("node / postgres = ", report);
+        Assert.Contains("## Failures", report);
+        var html = await File.ReadAllTextAsync(Path.Combine(output, "report.html"), TestContext.Current.CancellationToken);
+        Assert.Equal(3, html.Split("src=\"data:image/png;base64,").Length - 1);
+        foreach (var png in new[] { "throughput.png", "latency.png", "cdf.png" })
+        {
+            var bytes = await File.ReadAllBytesAsync(Path.Combine(output, png), TestContext.Current.CancellationToken);
+            Assert.True(bytes.Length > 1000 && bytes[1] == (byte)'P' && bytes[2] == (byte)'N' && bytes[3] == (byte)'G', png);
+        }
+    }
+}
