@@ -83,11 +83,11 @@ public sealed class ChildProcess : IDisposable
         return _process.ExitCode;
     }
 
-    /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>.</summary>
-    public async Task StopAsync(TimeSpan grace)
+    /// <summary>A signal (SIGTERM by default), then SIGKILL after <paramref name="grace"/>.</summary>
+    public async Task StopAsync(TimeSpan grace, string signal = "TERM")
     {
         if (_process.HasExited) return;
-        using (var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })) term?.WaitForExit();
+        using (var term = Process.Start(new ProcessStartInfo("kill", ["-" + signal, Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })) term?.WaitForExit();
         using var timeout = new CancellationTokenSource(grace);
         try
         {
@@ -302,7 +302,8 @@ public sealed class PostgresTarget(string folder, bool chained) : ITarget
     public async ValueTask DisposeAsync()
     {
         if (_server is null) return;
-        await _server.StopAsync(TimeSpan.FromSeconds(20));
+        // SIGINT is PostgreSQL's fast shutdown (SIGTERM would wait for every client session to end).
+        await _server.StopAsync(TimeSpan.FromSeconds(20), "INT");
         _server.Dispose();
     }
 }

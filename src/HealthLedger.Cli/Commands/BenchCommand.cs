@@ -9,7 +9,7 @@ internal static class BenchCommand
     public static Command Create()
     {
         var config = new Option<string?>("--config") { Description = "A benchmark config (JSON: targets, rounds with rate controllers, workload mix, passes); default: built in" };
-        var quick = new Option<bool>("--quick") { Description = "Short rounds, one pass (under a minute with the node and postgres targets)" };
+        var quick = new Option<bool>("--quick") { Description = "Short rounds, one pass, every target (about 30 s in a Release build)" };
         var output = new Option<string>("--out", "-o") { Description = "Results folder (default ./bench-results/<time>)" };
         var targets = new Option<string?>("--targets") { Description = "Comma-separated subset of: node, cluster, postgres, postgres-chained" };
         var passes = new Option<int?>("--passes") { Description = "Passes (targets alternate; default 2, quick 1)" };
