@@ -90,11 +90,9 @@ public partial class ClusterTests
         Assert.NotEqual(0, wrong.ExitCode);
         Assert.Contains("is not a node of network", wrong.Stderr);
 
-        // 7. Node 2 loses its data folder and is rebuilt from its keys: join + block sync.
+        // 7. Node 2 loses its data folder and is rebuilt from the key backup init made: join + block sync; the admin logs in there.
         var pid2 = pids[1];
-        var backup = dir.Combine("node-2-keys");
-        CopyFolder(Path.Combine(folders[1], "keys"), Path.Combine(backup, "keys"));
-        File.Copy(Path.Combine(folders[1], NodeConfig.FileName), Path.Combine(backup, NodeConfig.FileName));
+        var backup = Path.Combine(root, ClusterLayout.BackupFolder, ClusterLayout.FolderOf(2)); // made by init, as documented
         CliProcess.KillPid(pid2);
         await WaitAsync("node 2 is down", async () => { try { await http[1].GetAsync("/healthz", Ct); return false; } catch (HttpRequestException) { return true; } });
         Directory.Delete(folders[1], recursive: true);
@@ -104,6 +102,7 @@ public partial class ClusterTests
         Assert.True(join.ExitCode == 0, join.Stdout + join.Stderr);
         using var node2 = CliProcess.Start("node", "--data", folders[1]);
         await WaitForNonceAsync(http, nonce, "the rebuilt node 2 syncs every block");
+        using (var login = await http[1].PostAsJsonAsync("/api/v1/auth/token", new { username = "admin", password = CliProcess.Password }, Ct)) login.EnsureSuccessStatusCode();
 
         // 8. Stop everything; every folder verifies, with the same final state root.
         var roots = (await Task.WhenAll(http.Select(Health))).Select(h => h!.StateRoot).Distinct().ToList();

@@ -12,6 +12,9 @@ public sealed record ClusterLayout(int Nodes, int BasePort = 5080, string Host =
     /// <summary>Distance between a node's web port and its peer port.</summary>
     public const int PeerPortOffset = 100;
 
+    /// <summary>Where <c>init --nodes</c> leaves a copy of each node's keys, node.json and initial logins (for <c>join</c>).</summary>
+    public const string BackupFolder = "key-backups";
+
     /// <summary>The folder of node <paramref name="k"/> (1-based).</summary>
     public static string FolderOf(int k) => $"node-{k}";
 

@@ -126,7 +126,11 @@ public static partial class NetworkInitializer
                 {
                     store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes);
                 }
-                if (cluster is not null) NodeConfig.Write(data, new NodeConfig(cluster.WebUrl(k)));
+                if (cluster is not null)
+                {
+                    NodeConfig.Write(data, new NodeConfig(cluster.WebUrl(k)));
+                    WriteBackup(data, new DataDirectory(Path.Combine(folder, ClusterLayout.BackupFolder, ClusterLayout.FolderOf(k))));
+                }
             }
             return new InitResult(networkId, orgId, AdminUser, generated ? adminPassword : null, built.Block.Header.Hash.ToString(),
                 folders.Select(f => f.Root).ToList());
@@ -138,6 +142,21 @@ public static partial class NetworkInitializer
             foreach (var key in nodeKeys) key.Dispose();
             CryptographicOperations.ZeroMemory(adminSecret);
         }
+    }
+
+    // What 'join' needs to rebuild a node whose folder is lost: its keys, its node.json and the initial logins. Kept beside the
+    // node folders (mode 0600 files); an operator moves them somewhere safe.
+    private static void WriteBackup(DataDirectory node, DataDirectory backup)
+    {
+        Directory.CreateDirectory(backup.Root);
+        foreach (var (from, to, length) in new[] { (node.NodeKeyPath, backup.NodeKeyPath, 32), (node.OrganisationKeyPath, backup.OrganisationKeyPath, UserKeys.SecretLength) })
+        {
+            var secret = DataDirectory.ReadSecret(from, length);
+            DataDirectory.WriteSecret(to, secret);
+            CryptographicOperations.ZeroMemory(secret);
+        }
+        File.Copy(Path.Combine(node.Root, NodeConfig.FileName), Path.Combine(backup.Root, NodeConfig.FileName));
+        File.Copy(node.KeystorePath, backup.KeystorePath);
     }
 
     /// <summary>A 20-character password from an alphabet without look-alike characters (about 115 bits).</summary>
