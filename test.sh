@@ -12,29 +12,29 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 2
 fi
 
-if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then
-  echo "Installing Debian's chromium for the browser tests..."
-  if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
-    echo "error: chromium is missing and this user cannot install it; install the 'chromium' package or set CHROMIUM_PATH" >&2
-    exit 2
+# Installs a Debian package (as root, or through sudo) or stops with one clear line.
+install_package() {
+  local package=$1 purpose=$2 sudo=""
+  echo "Installing Debian's $package for $purpose..."
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+      echo "error: $package is missing and this user cannot install it; install the '$package' package" >&2
+      exit 2
+    fi
   fi
-  $sudo apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null || {
-    echo "error: could not install chromium with apt-get" >&2
+  $sudo apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$package" >/dev/null || {
+    echo "error: could not install $package with apt-get" >&2
     exit 2
   }
+}
+
+if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  install_package chromium "the browser tests (or set CHROMIUM_PATH)"
 fi
 export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium)}"
 
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  echo "Installing Debian's postgresql for the benchmark baseline..."
-  if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
-    echo "error: postgresql is missing and this user cannot install it; install the 'postgresql' package" >&2
-    exit 2
-  fi
-  $sudo apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null || {
-    echo "error: could not install postgresql with apt-get" >&2
-    exit 2
-  }
+  install_package postgresql "the benchmark's baseline"
 fi
 
 log=$(mktemp)
