@@ -12,12 +12,12 @@ namespace HealthLedger.Bench;
 /// operation's latency is submit → commit. All users work at the first node (their logins live there, and a user's
 /// transactions are numbered by the node that signs them); in a cluster the other nodes validate, vote and replicate.
 /// </summary>
-public sealed class HealthLedgerClient(IReadOnlyList<string> urls, string adminPassword) : IBenchClient
+public sealed class HealthLedgerClient(string url, string adminPassword) : IBenchClient
 {
     private const string Doctor = "dr-bench";
     private const string DoctorPassword = "bench-doctor-password-1";
     private const string PatientPassword = "bench-patient-password-1";
-    private readonly List<HttpClient> _admins = [];
+    private HttpClient? _admin;
     private readonly List<string> _patients = [];
     private readonly ConcurrentDictionary<string, (HttpClient Client, SemaphoreSlim Lock)> _patientSessions = new();
     private readonly ConcurrentDictionary<string, string> _activeGrants = new();
@@ -28,19 +28,18 @@ public sealed class HealthLedgerClient(IReadOnlyList<string> urls, string adminP
     public async Task SetupAsync(BenchConfig config, Action<string> progress, CancellationToken ct)
     {
         _document = Document(config.DocumentBytes);
-        _admins.Add(await LoginAsync(urls[0], "admin", adminPassword, null, ct));
-        var admin = _admins[0];
+        var admin = _admin = await LoginAsync(url, "admin", adminPassword, null, ct);
         progress("registering the doctor");
         var doctor = await Read(await admin.PostAsJsonAsync("/api/v1/doctors",
             new { doctorId = Doctor, name = "Dana Bench", specialty = "Internal medicine", department = "Ward 1", licenceNumber = "B-1" }, ct), ct);
-        _doctor = await LoginAsync(urls[0], Doctor, doctor.GetProperty("oneTimePassword").GetString()!, DoctorPassword, ct);
+        _doctor = await LoginAsync(url, Doctor, doctor.GetProperty("oneTimePassword").GetString()!, DoctorPassword, ct);
         for (var i = 0; i < config.Patients; i++)
         {
             progress($"registering patient {i + 1} of {config.Patients}");
             var created = await Read(await admin.PostAsJsonAsync("/api/v1/patients", PatientBody($"S{i}"), ct), ct);
             var id = created.GetProperty("id").GetString()!;
             await Read(await admin.PostAsJsonAsync($"/api/v1/patients/{id}/entries", EntryBody(), ct), ct);
-            var session = await LoginAsync(urls[0], id, created.GetProperty("oneTimePassword").GetString()!, PatientPassword, ct);
+            var session = await LoginAsync(url, id, created.GetProperty("oneTimePassword").GetString()!, PatientPassword, ct);
             _patientSessions[id] = (session, new SemaphoreSlim(1, 1));
             _patients.Add(id);
         }
@@ -49,7 +48,7 @@ public sealed class HealthLedgerClient(IReadOnlyList<string> urls, string adminP
     public async Task<string?> RunAsync(OpKind kind, long sequence, CancellationToken ct)
     {
         var patient = _patients[(int)(sequence % _patients.Count)];
-        var admin = _admins[0];
+        var admin = _admin!;
         try
         {
             switch (kind)
@@ -177,7 +176,7 @@ public sealed class HealthLedgerClient(IReadOnlyList<string> urls, string adminP
 
     public ValueTask DisposeAsync()
     {
-        foreach (var c in _admins) c.Dispose();
+        _admin?.Dispose();
         _doctor?.Dispose();
         foreach (var (c, g) in _patientSessions.Values)
         {

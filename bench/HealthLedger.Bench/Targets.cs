@@ -154,7 +154,7 @@ public sealed class NodeTarget(string folder, string password) : ITarget
         _process = ChildProcess.StartSelf(["up", "--data", Path.Combine(folder, "node"), "--urls", url], new Dictionary<string, string> { ["HEALTHLEDGER_ADMIN_PASSWORD"] = password });
         await ChildProcess.WaitForHealthAsync([url], _ => true, _process, ct);
         _pids["node"] = _process.Id;
-        return new HealthLedgerClient([url], password);
+        return new HealthLedgerClient(url, password);
     }
 
     public async ValueTask DisposeAsync()
@@ -184,7 +184,7 @@ public sealed partial class ClusterTarget(string folder, string password, int no
         var urls = Enumerable.Range(0, nodes).Select(k => $"http://127.0.0.1:{basePort + k}").ToList();
         await ChildProcess.WaitForHealthAsync(urls, json => nodes == 1 || json.Split("\"connected\":true").Length - 1 == nodes - 1, _process, ct);
         foreach (Match m in PidLine().Matches(_process.Output)) _pids["node-" + m.Groups[1].Value] = int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
-        return new HealthLedgerClient(urls, password);
+        return new HealthLedgerClient(urls[0], password); // users work at node 1 (see HealthLedgerClient)
     }
 
     private static int FreeBlock(int nodes)

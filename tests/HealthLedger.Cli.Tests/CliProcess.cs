@@ -126,12 +126,7 @@ internal sealed class CliProcess : IDisposable
         kill.WaitForExit();
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => HealthLedger.Testing.Ports.Free();
 
     private static string SafeExitCode(Process p)
     {

@@ -423,7 +423,7 @@ public sealed class LedgerNode : IDisposable
         }
         // The ciphertexts of accepted transactions must come with the block (or be stored here already) and match their references.
         var referenced = block.Transactions.SelectMany(t => t.Payload.Records).Select(r => r.CiphertextHash).ToHashSet();
-        if (value.Blobs.Keys.FirstOrDefault(h => !referenced.Contains(h)) is var extra && value.Blobs.ContainsKey(extra))
+        foreach (var extra in value.Blobs.Keys.Where(h => !referenced.Contains(h)))
         {
             error = $"it carries ciphertext {extra}, which no transaction references";
             return null;

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Transactions;
@@ -16,7 +15,6 @@ public sealed class Mempool(int capacity)
     private readonly LinkedList<PendingTransaction> _queue = new();
     private readonly Dictionary<Hash256, LinkedListNode<PendingTransaction>> _ids = [];
     private readonly Dictionary<SigningPublicKey, (ulong MaxNonce, int Count)> _signers = [];
-    private readonly Channel<bool> _changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     /// <summary>Transactions waiting.</summary>
     public int Count
@@ -44,7 +42,6 @@ public sealed class Mempool(int capacity)
             _ids[tx.Id] = _queue.AddLast(pending);
             _signers[tx.Signer] = (Math.Max(pendingNonce, tx.Nonce), s.Count + 1);
         }
-        _changed.Writer.TryWrite(true);
         Changed?.Invoke();
         return TxResult.Ok;
     }
@@ -84,22 +81,6 @@ public sealed class Mempool(int capacity)
                 if (s.Count == 1) _signers.Remove(tx.Signer);
                 else _signers[tx.Signer] = (s.MaxNonce, s.Count - 1);
             }
-        }
-    }
-
-    /// <summary>Waits until a transaction is added or <paramref name="timeout"/> passes.</summary>
-    public async Task WaitForChangeAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        if (_changed.Reader.TryRead(out _)) return;
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(timeout);
-        try
-        {
-            await _changed.Reader.WaitToReadAsync(cts.Token);
-            _changed.Reader.TryRead(out _);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
         }
     }
 }
