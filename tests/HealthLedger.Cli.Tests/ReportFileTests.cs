@@ -1,5 +1,8 @@
 using HealthLedger.Core.Crypto;
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.Patients;
 using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Security;
 using HealthLedger.Testing;
@@ -27,11 +30,13 @@ public class ReportFileTests
             await app.StartAsync(TestContext.Current.CancellationToken);
             var ct = TestContext.Current.CancellationToken;
             var accounts = app.Services.GetRequiredService<AccountService>();
-            var hospital = app.Services.GetRequiredService<HospitalService>();
+            var patients = app.Services.GetRequiredService<PatientService>();
+            var doctors = app.Services.GetRequiredService<DoctorService>();
+            var encounters = app.Services.GetRequiredService<EncounterService>();
             var admin = accounts.Login("admin", CliProcess.Password).Session!;
-            var doctor = (await hospital.RegisterDoctorAsync(admin, new DoctorInput { DoctorId = "dr-lab", Name = "Lab Doc", Specialty = "Pathology", Department = "Lab", LicenceNumber = "L9" }, ct)).Value!;
-            var patient = (await hospital.RegisterPatientAsync(admin, new PatientInput { Mrn = "M-1", FullName = "Pia Test", DateOfBirth = new DateOnly(1990, 1, 1), Gender = "female" }, ct)).Value!;
-            Assert.True((await hospital.AddEntryAsync(admin, patient.Id, new EntryInput { Type = "visit", OccurredAt = DateTime.UtcNow.AddHours(-1), DoctorId = "dr-lab", Notes = "Bloods." }, ct)).IsOk);
+            var doctor = (await doctors.RegisterAsync(admin, new DoctorInput { DoctorId = "dr-lab", Name = "Lab Doc", Specialty = "Pathology", Department = "Lab", LicenceNumber = "L9" }, ct)).Value!;
+            var patient = (await patients.RegisterAsync(admin, new PatientInput { Mrn = "M-1", FullName = "Pia Test", DateOfBirth = new DateOnly(1990, 1, 1), Gender = "female" }, ct)).Value!;
+            Assert.True((await encounters.AddAsync(admin, patient.Id, new EntryInput { Type = "visit", OccurredAt = DateTime.UtcNow.AddHours(-1), DoctorId = "dr-lab", Notes = "Bloods." }, ct)).IsOk);
             var session = accounts.Login("dr-lab", doctor.OneTimePassword!).Session!;
             await using var stream = new MemoryStream(Pdf);
             var added = await app.Services.GetRequiredService<ReportService>().AddAsync(session, patient.Id,

@@ -1,5 +1,6 @@
 using HealthLedger.Core.Crypto;
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.Patients;
 using HealthLedger.Node.Hosting;
 using HealthLedger.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -26,13 +27,13 @@ public class SeedTests
         var app = NodeHost.Build(new NodeOptions { DataDirectory = data, PasswordHashing = Argon2Parameters.TestOnly }, "http://127.0.0.1:0", l => l.SetMinimumLevel(LogLevel.Warning));
         await using (app)
         {
-            var records = app.Services.GetRequiredService<HospitalRecords>();
-            var patients = records.Patients(app.Services.GetRequiredService<Node.Security.OrganisationKeys>().Id);
+            var entries = app.Services.GetRequiredService<EntryStore>();
+            var patients = app.Services.GetRequiredService<PatientDirectory>().Patients(app.Services.GetRequiredService<Node.Security.OrganisationKeys>().Id);
             Assert.Equal(25, patients.Count);
             foreach (var p in patients)
             {
                 secrets.AddRange([p.Details.FullName, p.Details.Address, p.Details.Phone, p.Details.Email, p.Details.Mrn, .. p.Details.Conditions]);
-                secrets.AddRange(records.Entries(p.Id).Select(e => e.Details.Reason).Where(r => r.Length > 0));
+                secrets.AddRange(entries.Entries(p.Id).Select(e => e.Details.Reason).Where(r => r.Length > 0));
             }
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

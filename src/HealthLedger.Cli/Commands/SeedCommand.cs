@@ -1,6 +1,8 @@
 using System.CommandLine;
 using HealthLedger.Cli.Seeding;
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.Patients;
 using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Security;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,7 +46,8 @@ internal static class SeedCommand
         {
             var login = app.Services.GetRequiredService<AccountService>().Login("admin", password);
             if (login.Session is not { } admin) return CommonOptions.Fail($"admin login failed: {login.Error}");
-            var seeder = new DemoSeeder(app.Services.GetRequiredService<HospitalService>(), admin, seed);
+            var seeder = new DemoSeeder(app.Services.GetRequiredService<PatientService>(), app.Services.GetRequiredService<DoctorService>(),
+                app.Services.GetRequiredService<EncounterService>(), admin, seed);
             DemoSeeder.Result result = null!;
             await AnsiConsole.Progress().AutoClear(false).StartAsync(async ctx =>
             {

@@ -1,5 +1,7 @@
 using Bogus;
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.Patients;
 using HealthLedger.Node.Security;
 
 namespace HealthLedger.Cli.Seeding;
@@ -8,7 +10,7 @@ namespace HealthLedger.Cli.Seeding;
 /// Realistic synthetic hospital data (Bogus), written through the real path: the admin's session, the hospital service,
 /// signed transactions, sealed records. Returns what it wrote so a caller can check where it ended up.
 /// </summary>
-public sealed class DemoSeeder(HospitalService hospital, UserSession admin, int seed)
+public sealed class DemoSeeder(PatientService patientService, DoctorService doctorService, EncounterService encounters, UserSession admin, int seed)
 {
     private static readonly string[] Specialties = ["Cardiology", "Emergency Medicine", "General Surgery", "Internal Medicine", "Neurology", "Oncology", "Orthopaedics", "Paediatrics", "Psychiatry", "Radiology", "Respiratory Medicine", "Obstetrics"];
     private static readonly string[] Conditions = ["Hypertension", "Type 2 diabetes", "Asthma", "COPD", "Heart failure", "Pneumonia", "Chronic kidney disease", "Depression", "Osteoarthritis", "Migraine", "Atrial fibrillation", "Hypothyroidism", "Anaemia", "Epilepsy", "Fractured femur", "Appendicitis"];
@@ -27,7 +29,7 @@ public sealed class DemoSeeder(HospitalService hospital, UserSession admin, int 
         {
             var name = faker.Name.FullName();
             var specialty = Specialties[i % Specialties.Length];
-            var outcome = await hospital.RegisterDoctorAsync(admin, new DoctorInput
+            var outcome = await doctorService.RegisterAsync(admin, new DoctorInput
             {
                 DoctorId = $"dr-{faker.Name.LastName().ToLowerInvariant().Replace("'", "", StringComparison.Ordinal)}-{i + 1}",
                 Name = "Dr " + name,
@@ -79,7 +81,7 @@ public sealed class DemoSeeder(HospitalService hospital, UserSession admin, int 
             await gate.WaitAsync(ct);
             try
             {
-                var registered = await hospital.RegisterPatientAsync(admin, plan.Input, ct);
+                var registered = await patientService.RegisterAsync(admin, plan.Input, ct);
                 if (!registered.IsOk)
                 {
                     Interlocked.Increment(ref failures);
@@ -131,7 +133,7 @@ public sealed class DemoSeeder(HospitalService hospital, UserSession admin, int 
         foreach (var input in inputs.OrderBy(i => i.OccurredAt))
         {
             if (input.OccurredAt > today) input.OccurredAt = today.AddHours(-1);
-            var outcome = await hospital.AddEntryAsync(admin, patientId, input, ct);
+            var outcome = await encounters.AddAsync(admin, patientId, input, ct);
             if (outcome.IsOk) written++;
             else failed++;
         }

@@ -1,8 +1,7 @@
-using HealthLedger.Node.Api;
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Chain;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Network;
-using HealthLedger.Node.Pages.Reports;
+using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
 using HealthLedger.Storage;
 using Microsoft.AspNetCore.Authentication;
@@ -77,14 +76,7 @@ public static class NodeHost
             builder.Services.AddSingleton(_ => OrganisationKeys.Load(data, node));
             builder.Services.AddSingleton<SessionStore>();
             builder.Services.AddSingleton<AccountService>();
-            builder.Services.AddSingleton<HospitalRecords>();
-            builder.Services.AddSingleton<HospitalService>();
-            builder.Services.AddSingleton<HospitalReports>();
-            builder.Services.AddSingleton<AccessPolicy>();
-            builder.Services.AddSingleton<DisclosureRecorder>();
-            builder.Services.AddHostedService(sp => sp.GetRequiredService<DisclosureRecorder>());
-            builder.Services.AddSingleton<ReportService>();
-            builder.Services.AddSingleton<ConsentService>();
+            builder.Services.AddHospitalModules();
             builder.Services.AddSingleton(_ => new DocumentStore(Path.Combine(data.Root, DocumentStore.FolderName)));
             builder.Services.AddDataProtection()
                 .SetApplicationName("HealthLedger")
@@ -126,7 +118,7 @@ public static class NodeHost
             }));
 
             var app = builder.Build();
-            _ = app.Services.GetRequiredService<HospitalRecords>(); // decrypt the read model before serving
+            _ = app.Services.GetRequiredService<RecordReadModel>(); // decrypt the read model before serving
             app.UseExceptionHandler();
             app.UseStatusCodePages();
             app.UseStaticFiles(new StaticFileOptions { FileProvider = new EmbeddedFileProvider(typeof(NodeHost).Assembly, "assets"), RequestPath = "/assets" });
@@ -139,13 +131,7 @@ public static class NodeHost
             app.MapLedgerApi();
             app.MapTransactionsApi();
             app.MapAuthApi();
-            app.MapPatientsApi();
-            app.MapDoctorsApi();
-            app.MapStatisticsApi();
-            app.MapListsApi();
-            app.MapMedicalReportsApi();
-            app.MapConsentApi();
-            app.MapReportDownloads();
+            app.MapHospitalModules();
             app.MapRazorPages();
             if (peerUri is not null)
             {

@@ -1,6 +1,6 @@
 using System.Globalization;
 using HealthLedger.Core.Records;
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;

@@ -1,11 +1,21 @@
 using HealthLedger.Core.Model;
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Accounts;
+using HealthLedger.Node.Audit;
+using HealthLedger.Node.Consent;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.PatientSummary;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Statistics;
+using HealthLedger.Node.Web;
 using HealthLedger.Node.Ledger;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages;
 
-public sealed class IndexModel(HospitalService hospital, HospitalReports reports, LedgerNode node) : HospitalPage
+public sealed class IndexModel(PatientService patients, DoctorService doctors, StatisticsService reports, LedgerNode node) : HospitalPage
 {
     public int PatientCount { get; private set; }
     public int DoctorCount { get; private set; }
@@ -19,8 +29,8 @@ public sealed class IndexModel(HospitalService hospital, HospitalReports reports
         if (Me.Role == Role.Patient) return Redirect($"/patients/{Me.UserId}");
         if (Me.Role == Role.Admin)
         {
-            PatientCount = hospital.OrganisationPatients(Me).Count;
-            DoctorCount = hospital.ListDoctors(Me, new DoctorQuery(PageSize: 1)).Total;
+            PatientCount = patients.OrganisationPatients(Me, "count the patients of").Value?.Count ?? 0;
+            DoctorCount = doctors.List(Me, new DoctorQuery(PageSize: 1)).Total;
             Occupied = reports.BedOccupancy(Me).Value?.Sum(w => w.Occupied) ?? 0;
             Outstanding = reports.OutstandingBalances(Me).Value?.Sum(o => o.Balance) ?? 0;
         }

@@ -2,8 +2,18 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using HealthLedger.Node.Api;
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Accounts;
+using HealthLedger.Node.Audit;
+using HealthLedger.Node.Chain;
+using HealthLedger.Node.Consent;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.PatientSummary;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Security;
+using HealthLedger.Node.Web;
 using HealthLedger.Node.Hosting;
 using HealthLedger.Testing;
 using Microsoft.Data.Sqlite;
@@ -218,7 +228,7 @@ public class MedicalReportsApiTests
         Assert.Equal(Pdf, await w.DoctorB.GetByteArrayAsync($"/api/v1/reports/{created.ReportId}/file", Ct));
         await Problem(await w.DoctorB.GetAsync($"/api/v1/patients/{w.PatientId}/account", Ct), HttpStatusCode.Forbidden); // not granted
 
-        var grants = await w.Patient.GetFromJsonAsync<List<ConsentApi.GrantResponse>>($"/api/v1/patients/{w.PatientId}/grants", Ct);
+        var grants = await w.Patient.GetFromJsonAsync<List<GrantResponse>>($"/api/v1/patients/{w.PatientId}/grants", Ct);
         Assert.True(Assert.Single(grants!).Active);
         using (var revoke = await w.Patient.DeleteAsync($"/api/v1/patients/{w.PatientId}/grants/{grant.Id}", Ct)) Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
         await Problem(await w.DoctorB.GetAsync($"/api/v1/reports/{created.ReportId}", Ct), HttpStatusCode.Forbidden);
@@ -231,7 +241,7 @@ public class MedicalReportsApiTests
         await Problem(await w.DoctorB.GetAsync($"/api/v1/patients/{w.PatientId}", Ct), HttpStatusCode.Forbidden);
 
         await ((DisclosureRecorder)node.App.Services.GetService(typeof(DisclosureRecorder))!).FlushAsync(Ct);
-        var disclosures = await w.Patient.GetFromJsonAsync<List<ConsentApi.DisclosureResponse>>($"/api/v1/patients/{w.PatientId}/disclosures", Ct);
+        var disclosures = await w.Patient.GetFromJsonAsync<List<DisclosureResponse>>($"/api/v1/patients/{w.PatientId}/disclosures", Ct);
         Assert.Contains(disclosures!, d => d.ActorId == "dr-b" && d.Outcome == "allowed" && d.Purpose == "consented access" && d.Resource.StartsWith("report", StringComparison.Ordinal));
         Assert.Contains(disclosures!, d => d.ActorId == "dr-b" && d.Outcome == "denied" && d.Resource.StartsWith("report", StringComparison.Ordinal));
         Assert.DoesNotContain(disclosures!, d => d.ActorId == w.PatientId); // the patient's own reads are not disclosures

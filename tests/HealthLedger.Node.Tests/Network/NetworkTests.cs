@@ -5,7 +5,18 @@ using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Transactions;
 using HealthLedger.Core.Transactions.Kinds;
-using HealthLedger.Node.Api;
+using HealthLedger.Node.Accounts;
+using HealthLedger.Node.Audit;
+using HealthLedger.Node.Chain;
+using HealthLedger.Node.Consent;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.PatientSummary;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Security;
+using HealthLedger.Node.Web;
 using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Storage;
@@ -137,7 +148,7 @@ public sealed class NetworkTests : IAsyncLifetime
         await StopAsync(1);
         using var admin2 = await LoginAsync(2, "admin", NodeFixture.Password);
         Assert.Equal(Api.MedicalReportsApiTests.Pdf, await admin2.GetByteArrayAsync($"/api/v1/reports/{created.ReportId}/file", Ct));
-        var check = (await admin2.GetFromJsonAsync<Hospital.ReportCheck>($"/api/v1/reports/{created.ReportId}/verify", Ct))!;
+        var check = (await admin2.GetFromJsonAsync<ReportCheck>($"/api/v1/reports/{created.ReportId}/verify", Ct))!;
         Assert.True(check.Unchanged, string.Join("; ", check.Problems));
     }
 

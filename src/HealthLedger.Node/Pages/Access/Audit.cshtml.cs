@@ -1,9 +1,19 @@
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Accounts;
+using HealthLedger.Node.Audit;
+using HealthLedger.Node.Consent;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.PatientSummary;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Statistics;
+using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Access;
 
-public sealed class AuditModel(ConsentService consent) : HospitalPage
+public sealed class AuditModel(AuditService audit) : HospitalPage
 {
     [BindProperty(SupportsGet = true)]
     public string? PatientId { get; set; }
@@ -34,12 +44,12 @@ public sealed class AuditModel(ConsentService consent) : HospitalPage
     {
         var outcome = Query();
         if (!outcome.IsOk) return Failure(outcome, Page);
-        var csv = HospitalReports.Csv(["at", "actorId", "actorRole", "patientId", "resource", "purpose", "outcome", "block"],
+        var csv = Csv.Write(["at", "actorId", "actorRole", "patientId", "resource", "purpose", "outcome", "block"],
             outcome.Value!.Select(r => new object?[] { DateTimeOffset.FromUnixTimeMilliseconds((long)r.Event.At).UtcDateTime, r.Event.ActorId, r.Event.ActorRole,
                 r.Event.PatientId, r.Event.Resource, r.Event.Purpose, r.Event.Allowed ? "allowed" : "denied", r.Height }));
         return File(System.Text.Encoding.UTF8.GetBytes(csv), "text/csv", "audit-trail.csv");
     }
 
     private Outcome<IReadOnlyList<DisclosureView>> Query() =>
-        consent.AuditTrail(Me, PatientId, ActorId, Outcome switch { "allowed" => true, "denied" => false, _ => null }, From, To);
+        audit.Trail(Me, PatientId, ActorId, Outcome switch { "allowed" => true, "denied" => false, _ => null }, From, To);
 }

@@ -1,10 +1,20 @@
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Accounts;
+using HealthLedger.Node.Audit;
+using HealthLedger.Node.Consent;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.PatientSummary;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Statistics;
+using HealthLedger.Node.Web;
 using HealthLedger.Node.Security;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Access;
 
-public sealed class AccessModel(ConsentService consent, HospitalService hospital, DisclosureRecorder recorder) : HospitalPage
+public sealed class AccessModel(ConsentService consent, AuditService audit, DoctorService doctors, DisclosureRecorder recorder) : HospitalPage
 {
     public sealed class GrantForm
     {
@@ -88,8 +98,8 @@ public sealed class AccessModel(ConsentService consent, HospitalService hospital
         var grants = consent.Grants(Me, id);
         if (!grants.IsOk) return Failure(grants, Page);
         Grants = grants.Value!;
-        Disclosures = consent.Disclosures(Me, id).Value!;
-        Doctors = hospital.ListDoctors(Me, new DoctorQuery(PageSize: 200)).Items;
+        Disclosures = audit.Disclosures(Me, id).Value!;
+        Doctors = doctors.List(Me, new DoctorQuery(PageSize: 200)).Items;
         return null;
     }
 }

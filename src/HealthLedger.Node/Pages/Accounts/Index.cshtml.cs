@@ -1,9 +1,19 @@
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Accounts;
+using HealthLedger.Node.Audit;
+using HealthLedger.Node.Consent;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.PatientSummary;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Statistics;
+using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Accounts;
 
-public sealed class AccountsIndexModel(HospitalService hospital) : HospitalPage
+public sealed class AccountsIndexModel(HospitalAccountService accounts) : HospitalPage
 {
     [BindProperty(SupportsGet = true)]
     public string? Search { get; set; }
@@ -24,7 +34,7 @@ public sealed class AccountsIndexModel(HospitalService hospital) : HospitalPage
 
     public IActionResult OnGet()
     {
-        var outcome = hospital.ListAccounts(Me, new AccountQuery(Search, Outstanding, Sort, Desc, PageNumber, 50));
+        var outcome = accounts.List(Me, new AccountQuery(Search, Outstanding, Sort, Desc, PageNumber, 50));
         if (!outcome.IsOk) return Failure(outcome, Page);
         Result = outcome.Value!;
         return Page();

@@ -1,10 +1,20 @@
 using HealthLedger.Core.Model;
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Accounts;
+using HealthLedger.Node.Audit;
+using HealthLedger.Node.Consent;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.PatientSummary;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Statistics;
+using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Doctors;
 
-public sealed class DoctorDetailsModel(HospitalService hospital) : HospitalPage
+public sealed class DoctorDetailsModel(DoctorService doctors, PatientService patients) : HospitalPage
 {
     public DoctorView? Doctor { get; private set; }
     public string? OneTimePassword { get; private set; }
@@ -12,7 +22,7 @@ public sealed class DoctorDetailsModel(HospitalService hospital) : HospitalPage
 
     public IActionResult OnGet(string id)
     {
-        var doctor = hospital.GetDoctor(Me, id);
+        var doctor = doctors.Get(Me, id);
         if (!doctor.IsOk) return Failure(doctor, Page);
         Doctor = doctor.Value;
         OneTimePassword = TempData["OneTimePassword"] as string;
@@ -21,7 +31,7 @@ public sealed class DoctorDetailsModel(HospitalService hospital) : HospitalPage
 
     public async Task<IActionResult> OnPostOnCallAsync(string id, bool onCall, CancellationToken ct)
     {
-        var outcome = await hospital.SetOnCallAsync(Me, id, onCall, ct);
+        var outcome = await doctors.SetOnCallAsync(Me, id, onCall, ct);
         if (!outcome.IsOk) return Failure(outcome, () => OnGet(id));
         Flash = onCall ? "Now on call." : "Now off call.";
         return Redirect($"/doctors/{id}");
@@ -29,7 +39,7 @@ public sealed class DoctorDetailsModel(HospitalService hospital) : HospitalPage
 
     public IActionResult OnPostResetPassword(string id)
     {
-        var outcome = hospital.ResetPassword(Me, id);
+        var outcome = patients.ResetPassword(Me, id);
         if (!outcome.IsOk) return Failure(outcome, () => OnGet(id));
         TempData["OneTimePassword"] = outcome.Value!.OneTimePassword;
         return Redirect($"/doctors/{id}");

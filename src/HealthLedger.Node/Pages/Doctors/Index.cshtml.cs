@@ -1,9 +1,19 @@
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Accounts;
+using HealthLedger.Node.Audit;
+using HealthLedger.Node.Consent;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.PatientSummary;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Statistics;
+using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Doctors;
 
-public sealed class DoctorsIndexModel(HospitalService hospital) : HospitalPage
+public sealed class DoctorsIndexModel(DoctorService doctors) : HospitalPage
 {
     [BindProperty(SupportsGet = true)]
     public string? Search { get; set; }
@@ -25,8 +35,8 @@ public sealed class DoctorsIndexModel(HospitalService hospital) : HospitalPage
 
     public void OnGet()
     {
-        Result = hospital.ListDoctors(Me, new DoctorQuery(Search, Specialty, Department, OnCall, 1, 200));
-        var all = hospital.ListDoctors(Me, new DoctorQuery(PageSize: 200)).Items;
+        Result = doctors.List(Me, new DoctorQuery(Search, Specialty, Department, OnCall, 1, 200));
+        var all = doctors.List(Me, new DoctorQuery(PageSize: 200)).Items;
         Specialties = all.Select(d => d.Details.Specialty).Distinct(StringComparer.OrdinalIgnoreCase).Order().ToList();
         Departments = all.Select(d => d.Details.Department).Distinct(StringComparer.OrdinalIgnoreCase).Order().ToList();
     }

@@ -1,9 +1,19 @@
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Accounts;
+using HealthLedger.Node.Audit;
+using HealthLedger.Node.Consent;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.PatientSummary;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Statistics;
+using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Doctors;
 
-public sealed class RegisterDoctorModel(HospitalService hospital) : HospitalPage
+public sealed class RegisterDoctorModel(DoctorService doctors) : HospitalPage
 {
     [BindProperty]
     public DoctorInput Input { get; set; } = new();
@@ -12,7 +22,7 @@ public sealed class RegisterDoctorModel(HospitalService hospital) : HospitalPage
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        var outcome = await hospital.RegisterDoctorAsync(Me, Input, ct);
+        var outcome = await doctors.RegisterAsync(Me, Input, ct);
         if (!outcome.IsOk) return Failure(outcome, Page);
         TempData["OneTimePassword"] = outcome.Value!.OneTimePassword;
         return Redirect($"/doctors/{outcome.Value.Id}");

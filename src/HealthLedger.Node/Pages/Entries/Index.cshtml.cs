@@ -1,9 +1,19 @@
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Accounts;
+using HealthLedger.Node.Audit;
+using HealthLedger.Node.Consent;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.PatientSummary;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Statistics;
+using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Entries;
 
-public sealed class EntriesIndexModel(HospitalService hospital) : HospitalPage
+public sealed class EntriesIndexModel(EncounterService encounters, DoctorService doctors, PatientService patients) : HospitalPage
 {
     [BindProperty(SupportsGet = true)]
     public string? Type { get; set; }
@@ -28,7 +38,7 @@ public sealed class EntriesIndexModel(HospitalService hospital) : HospitalPage
 
     public IActionResult OnGet()
     {
-        var outcome = hospital.ListEntries(Me, new EntryQuery(Type, DoctorId, From, To, null, PageNumber, 50));
+        var outcome = encounters.List(Me, new EntryQuery(Type, DoctorId, From, To, null, PageNumber, 50));
         if (outcome.Kind == OutcomeKind.Invalid)
         {
             AddErrors(outcome.Errors, prefix: "");
@@ -42,8 +52,8 @@ public sealed class EntriesIndexModel(HospitalService hospital) : HospitalPage
         {
             Result = outcome.Value!;
         }
-        Doctors = hospital.ListDoctors(Me, new DoctorQuery(PageSize: 200)).Items;
-        Names = hospital.OrganisationPatients(Me).ToDictionary(p => p.Id, p => p.Details.FullName);
+        Doctors = doctors.List(Me, new DoctorQuery(PageSize: 200)).Items;
+        Names = (patients.OrganisationPatients(Me, "list the entries of").Value ?? []).ToDictionary(p => p.Id, p => p.Details.FullName);
         return Page();
     }
 }

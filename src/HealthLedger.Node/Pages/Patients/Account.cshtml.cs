@@ -1,10 +1,14 @@
 using HealthLedger.Core.Records;
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Accounts;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Patients;
 
-public sealed class PatientAccountModel(HospitalService hospital, TimeProvider clock) : HospitalPage
+public sealed class PatientAccountModel(HospitalAccountService accounts, PatientService patients, TimeProvider clock) : HospitalPage
 {
     [BindProperty]
     public EntryInput Charge { get; set; } = new();
@@ -38,8 +42,7 @@ public sealed class PatientAccountModel(HospitalService hospital, TimeProvider c
     private async Task<IActionResult> Add(string id, EntryInput input, string type, string prefix, CancellationToken ct)
     {
         if (Load(id) is { } failed) return failed;
-        input.Type = type;
-        var outcome = await hospital.AddEntryAsync(Me, id, input, ct);
+        var outcome = type == "charge" ? await accounts.AddChargeAsync(Me, id, input, ct) : await accounts.AddPaymentAsync(Me, id, input, ct);
         if (!outcome.IsOk)
         {
             if (outcome.Kind == OutcomeKind.Invalid)
@@ -50,16 +53,16 @@ public sealed class PatientAccountModel(HospitalService hospital, TimeProvider c
             }
             return Failure(outcome, Page);
         }
-        Flash = $"{char.ToUpperInvariant(type[0])}{type[1..]} recorded in block {outcome.Value!.Height}.";
+        Flash = $"{char.ToUpperInvariant(type[0])}{type[1..]} recorded in block {outcome.Value!.Proof.Height}.";
         return Redirect($"/patients/{id}/account");
     }
 
     private IActionResult? Load(string id)
     {
-        var account = hospital.Account(Me, id);
+        var account = accounts.Account(Me, id);
         if (!account.IsOk) return Failure(account, Page);
         Account = account.Value;
-        Patient = hospital.GetPatient(Me, id).Value;
+        Patient = patients.GetPatient(Me, id).Value;
         return null;
     }
 }

@@ -1,10 +1,13 @@
-using HealthLedger.Core.Records;
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Accounts;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.PatientSummary;
+using HealthLedger.Node.Patients;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Patients;
 
-public sealed class PatientDetailsModel(HospitalService hospital, ReportService reports, TimeProvider clock) : HospitalPage
+public sealed class PatientDetailsModel(PatientRecordService records, PatientService patients, ReportService reports, TimeProvider clock) : HospitalPage
 {
     public IReadOnlyList<ReportView> Reports { get; private set; } = [];
     public bool ReportsHidden { get; private set; }
@@ -16,12 +19,9 @@ public sealed class PatientDetailsModel(HospitalService hospital, ReportService 
 
     public IActionResult OnGet(string id)
     {
-        var patient = hospital.GetPatient(Me, id);
-        if (!patient.IsOk) return Failure(patient, Page);
-        Patient = patient.Value;
-        var entries = hospital.Entries(Me, id).Value!;
-        Encounters = entries.Where(e => e.Type is not (EntryType.Charge or EntryType.Payment)).OrderBy(e => e.Details.OccurredAt).ToList();
-        Account = HospitalService.BuildAccount(id, entries);
+        var record = records.Get(Me, id);
+        if (!record.IsOk) return Failure(record, Page);
+        (Patient, Encounters, Account) = record.Value!;
         var list = reports.ForPatient(Me, id);
         Reports = list.Value ?? [];
         ReportsHidden = !list.IsOk;
@@ -31,7 +31,7 @@ public sealed class PatientDetailsModel(HospitalService hospital, ReportService 
 
     public IActionResult OnPostResetPassword(string id)
     {
-        var outcome = hospital.ResetPassword(Me, id);
+        var outcome = patients.ResetPassword(Me, id);
         if (!outcome.IsOk) return Failure(outcome, () => OnGet(id));
         TempData["OneTimePassword"] = outcome.Value!.OneTimePassword;
         Flash = "A new one-time password was issued; the patient's sessions were ended.";

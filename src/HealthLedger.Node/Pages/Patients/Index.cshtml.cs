@@ -1,9 +1,10 @@
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Patients;
 
-public sealed class PatientsIndexModel(HospitalService hospital, TimeProvider clock) : HospitalPage
+public sealed class PatientsIndexModel(PatientService patients, TimeProvider clock) : HospitalPage
 {
     [BindProperty(SupportsGet = true)]
     public string? Search { get; set; }
@@ -26,7 +27,7 @@ public sealed class PatientsIndexModel(HospitalService hospital, TimeProvider cl
 
     public IActionResult OnGet()
     {
-        var outcome = hospital.ListPatients(Me, new PatientQuery(Search, Condition, Sort, Desc, PageNumber, 20));
+        var outcome = patients.List(Me, new PatientQuery(Search, Condition, Sort, Desc, PageNumber, 20));
         if (!outcome.IsOk) return Failure(outcome, Page);
         Result = outcome.Value!;
         return Page();

@@ -1,10 +1,13 @@
 using HealthLedger.Core.Model;
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Patients;
 
-public sealed class NewEntryModel(HospitalService hospital, TimeProvider clock) : HospitalPage
+public sealed class NewEntryModel(EncounterService encounters, PatientService patients, DoctorService doctors, TimeProvider clock) : HospitalPage
 {
     [BindProperty]
     public EntryInput Input { get; set; } = new();
@@ -20,7 +23,7 @@ public sealed class NewEntryModel(HospitalService hospital, TimeProvider clock) 
         Input.CorrectsId = corrects;
         Input.OccurredAt = HospitalClock.NowToTheMinute(clock);
         if (Me.Role == Role.Doctor) Input.DoctorId = Me.UserId;
-        if (corrects is not null && hospital.Entries(Me, id).Value?.FirstOrDefault(e => e.Id == corrects) is { } old)
+        if (corrects is not null && encounters.Entries(Me, id).Value?.FirstOrDefault(e => e.Id == corrects) is { } old)
         {
             Input = new EntryInput
             {
@@ -42,21 +45,21 @@ public sealed class NewEntryModel(HospitalService hospital, TimeProvider clock) 
     public async Task<IActionResult> OnPostAsync(string id, CancellationToken ct)
     {
         if (Load(id) is { } failed) return failed;
-        var outcome = await hospital.AddEntryAsync(Me, id, Input, ct);
+        var outcome = await encounters.AddAsync(Me, id, Input, ct);
         if (!outcome.IsOk) return Failure(outcome, Page);
-        Flash = $"Entry saved in block {outcome.Value!.Height}.";
+        Flash = $"Entry saved in block {outcome.Value!.Proof.Height}.";
         return Redirect($"/patients/{id}");
     }
 
     private IActionResult? Load(string id)
     {
-        var patient = hospital.GetPatient(Me, id);
+        var patient = patients.GetPatient(Me, id);
         if (!patient.IsOk) return Failure(patient, Page);
         if (Me.Role is not (Role.Admin or Role.Doctor)) return Denied("Only staff add entries.");
         Patient = patient.Value;
         Doctors = Me.Role == Role.Doctor
-            ? hospital.GetDoctor(Me, Me.UserId).Value is { } self ? [self] : []
-            : hospital.ListDoctors(Me, new DoctorQuery(PageSize: 200)).Items;
+            ? doctors.Get(Me, Me.UserId).Value is { } self ? [self] : []
+            : doctors.List(Me, new DoctorQuery(PageSize: 200)).Items;
         return null;
     }
 }

@@ -1,9 +1,9 @@
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Patients;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Patients;
 
-public sealed class RegisterPatientModel(HospitalService hospital) : HospitalPage
+public sealed class RegisterPatientModel(PatientService patients) : HospitalPage
 {
     [BindProperty]
     public PatientInput Input { get; set; } = new() { BloodGroup = "unknown" };
@@ -12,7 +12,7 @@ public sealed class RegisterPatientModel(HospitalService hospital) : HospitalPag
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        var outcome = await hospital.RegisterPatientAsync(Me, Input, ct);
+        var outcome = await patients.RegisterAsync(Me, Input, ct);
         if (!outcome.IsOk) return Failure(outcome, Page);
         TempData["OneTimePassword"] = outcome.Value!.OneTimePassword;
         return Redirect($"/patients/{outcome.Value.Id}?registered=1");

@@ -1,12 +1,14 @@
 using System.Globalization;
-using HealthLedger.Core.Records;
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Accounts;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.PatientSummary;
+using HealthLedger.Node.Patients;
 using HealthLedger.Node.Security;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Patients;
 
-public sealed class PatientReportModel(HospitalService hospital, OrganisationKeys organisation, TimeProvider clock) : HospitalPage
+public sealed class PatientReportModel(PatientRecordService records, OrganisationKeys organisation, TimeProvider clock) : HospitalPage
 {
     public PatientView? Patient { get; private set; }
     public IReadOnlyList<EntryView> Encounters { get; private set; } = [];
@@ -17,12 +19,9 @@ public sealed class PatientReportModel(HospitalService hospital, OrganisationKey
 
     public IActionResult OnGet(string id)
     {
-        var patient = hospital.GetPatient(Me, id);
-        if (!patient.IsOk) return Failure(patient, Page);
-        Patient = patient.Value;
-        var entries = hospital.Entries(Me, id).Value!;
-        Encounters = entries.Where(e => e.Type is not (EntryType.Charge or EntryType.Payment)).OrderBy(e => e.Details.OccurredAt).ToList();
-        Account = HospitalService.BuildAccount(id, entries);
+        var record = records.Get(Me, id);
+        if (!record.IsOk) return Failure(record, Page);
+        (Patient, Encounters, Account) = record.Value!;
         return Page();
     }
 }

@@ -1,14 +1,24 @@
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Accounts;
+using HealthLedger.Node.Audit;
+using HealthLedger.Node.Consent;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.PatientSummary;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Statistics;
+using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Reports;
 
-public sealed class ReportDetailsModel(ReportService reports, HospitalRecords records) : HospitalPage
+public sealed class ReportDetailsModel(ReportService reports, PatientService patients) : HospitalPage
 {
     public ReportView? Latest { get; private set; }
     public IReadOnlyList<ReportView> Versions { get; private set; } = [];
     public ReportCheck? Check { get; private set; }
-    public string PatientName => Latest is null ? "" : records.Patient(Latest.PatientId)?.Details.FullName ?? Latest.PatientId;
+    public string PatientName => Latest is null ? "" : patients.Find(Latest.PatientId)?.Details.FullName ?? Latest.PatientId;
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {

@@ -1,11 +1,21 @@
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Accounts;
+using HealthLedger.Node.Audit;
+using HealthLedger.Node.Consent;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.PatientSummary;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Statistics;
+using HealthLedger.Node.Web;
 using HealthLedger.Node.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Reports;
 
-public sealed class NewReportModel(HospitalService hospital, ReportService reports, HospitalRecords records, NodeOptions options) : HospitalPage
+public sealed class NewReportModel(PatientService patients, ReportService reports, NodeOptions options) : HospitalPage
 {
     [BindProperty]
     public ReportInput Input { get; set; } = new() { Type = "lab" };
@@ -22,7 +32,7 @@ public sealed class NewReportModel(HospitalService hospital, ReportService repor
     public IActionResult OnGet(string id)
     {
         if (Load(id) is { } failed) return failed;
-        if (Amends is not null && records.ReportVersions(Amends).LastOrDefault() is { } previous)
+        if (Amends is not null && reports.Get(Me, Amends).Value?.LastOrDefault() is { } previous)
         {
             var c = previous.Content;
             Input = new ReportInput
@@ -51,13 +61,13 @@ public sealed class NewReportModel(HospitalService hospital, ReportService repor
             FileError = outcome.Errors?.ToDictionary().TryGetValue("file", out var messages) == true ? string.Join(" ", messages) : null;
             return Failure(outcome, Page);
         }
-        Flash = $"Report signed and recorded in block {outcome.Value!.Height}.";
+        Flash = $"Report signed and recorded in block {outcome.Value!.Proof.Height}.";
         return Redirect($"/reports/{outcome.Value.Id}");
     }
 
     private IActionResult? Load(string id)
     {
-        var patient = hospital.GetPatient(Me, id, Core.Records.ConsentCategories.Reports, "report form", record: false);
+        var patient = patients.GetPatient(Me, id, Core.Records.ConsentCategories.Reports, "report form", record: false);
         if (!patient.IsOk) return Failure(patient, Page);
         if (Me.Role != Core.Model.Role.Doctor) return Denied("Only doctors add or amend medical reports.");
         Patient = patient.Value;

@@ -1,18 +1,28 @@
-using HealthLedger.Node.Hospital;
+using HealthLedger.Node.Accounts;
+using HealthLedger.Node.Audit;
+using HealthLedger.Node.Consent;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.PatientSummary;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Statistics;
+using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Reports;
 
-public sealed class StatisticsModel(HospitalReports reports) : HospitalPage
+public sealed class StatisticsModel(StatisticsService reports) : HospitalPage
 {
     [BindProperty(SupportsGet = true)]
     public string Period { get; set; } = "month";
 
-    public IReadOnlyList<HospitalReports.ConditionCount> Conditions { get; private set; } = [];
-    public IReadOnlyList<HospitalReports.AdmissionsRow> Admissions { get; private set; } = [];
-    public IReadOnlyList<HospitalReports.WardOccupancy> Occupancy { get; private set; } = [];
-    public IReadOnlyList<HospitalReports.RevenueRow> Revenue { get; private set; } = [];
-    public IReadOnlyList<HospitalReports.Outstanding> Outstanding { get; private set; } = [];
+    public IReadOnlyList<StatisticsService.ConditionCount> Conditions { get; private set; } = [];
+    public IReadOnlyList<StatisticsService.AdmissionsRow> Admissions { get; private set; } = [];
+    public IReadOnlyList<StatisticsService.WardOccupancy> Occupancy { get; private set; } = [];
+    public IReadOnlyList<StatisticsService.RevenueRow> Revenue { get; private set; } = [];
+    public IReadOnlyList<StatisticsService.Outstanding> Outstanding { get; private set; } = [];
 
     public IActionResult OnGet()
     {
@@ -32,16 +42,16 @@ public sealed class StatisticsModel(HospitalReports reports) : HospitalPage
         if (Period is not ("day" or "week" or "month")) Period = "month";
         var (name, csv) = report switch
         {
-            "admissions" => Csv(reports.AdmissionsAndDischarges(Me, Period), ["periodStart", "admissions", "discharges"], r => [r.PeriodStart, r.Admissions, r.Discharges]),
-            "occupancy" => Csv(reports.BedOccupancy(Me), ["ward", "occupied", "beds"], r => [r.Ward, r.Occupied, string.Join(' ', r.Beds.Select(b => b.Bed))]),
-            "revenue" => Csv(reports.Revenue(Me, Period), ["periodStart", "charges", "payments"], r => [r.PeriodStart, r.Charges, r.Payments]),
-            "outstanding" => Csv(reports.OutstandingBalances(Me), ["patientId", "mrn", "balance"], r => [r.PatientId, r.Mrn, r.Balance]),
-            _ => Csv(reports.PatientsByCondition(Me), ["condition", "patients"], r => [r.Condition, r.Patients]),
+            "admissions" => CsvOf(reports.AdmissionsAndDischarges(Me, Period), ["periodStart", "admissions", "discharges"], r => [r.PeriodStart, r.Admissions, r.Discharges]),
+            "occupancy" => CsvOf(reports.BedOccupancy(Me), ["ward", "occupied", "beds"], r => [r.Ward, r.Occupied, string.Join(' ', r.Beds.Select(b => b.Bed))]),
+            "revenue" => CsvOf(reports.Revenue(Me, Period), ["periodStart", "charges", "payments"], r => [r.PeriodStart, r.Charges, r.Payments]),
+            "outstanding" => CsvOf(reports.OutstandingBalances(Me), ["patientId", "mrn", "balance"], r => [r.PatientId, r.Mrn, r.Balance]),
+            _ => CsvOf(reports.PatientsByCondition(Me), ["condition", "patients"], r => [r.Condition, r.Patients]),
         };
         if (csv is null) return Denied("Only admins see the reports.");
         return File(System.Text.Encoding.UTF8.GetBytes(csv), "text/csv", $"{name}.csv");
 
-        (string, string?) Csv<T>(Outcome<IReadOnlyList<T>> o, string[] header, Func<T, object?[]> row) =>
-            (report, o.IsOk ? HospitalReports.Csv(header, o.Value!.Select(row)) : null);
+        (string, string?) CsvOf<T>(Outcome<IReadOnlyList<T>> o, string[] header, Func<T, object?[]> row) =>
+            (report, o.IsOk ? Csv.Write(header, o.Value!.Select(row)) : null);
     }
 }

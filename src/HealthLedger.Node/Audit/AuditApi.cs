@@ -1,0 +1,39 @@
+using HealthLedger.Node.Web;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace HealthLedger.Node.Audit;
+
+/// <summary>The disclosure trail: /api/v1/patients/{id}/disclosures (the patient, or an admin) and /api/v1/audit (admins).</summary>
+public static class AuditApi
+{
+    private static readonly string[] CsvHeader = ["at", "actorId", "actorRole", "patientId", "resource", "purpose", "outcome", "block"];
+
+    /// <summary>Maps the audit endpoints.</summary>
+    public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/api/v1/patients/{patientId}").WithTags("Consent and disclosures").RequireSession()
+            .MapGet("/disclosures", Disclosures)
+            .WithName("ListDisclosures").WithSummary("Who read the patient's data (and who was refused), with time and purpose").ProducesProblem(404);
+        app.MapGroup("/api/v1/audit").WithTags("Consent and disclosures").RequireSession()
+            .MapGet("/", Trail)
+            .WithName("AuditTrail").WithSummary("The organisation's disclosure trail (admins): filter by patient, actor, outcome (allowed|denied), dates; CSV with format=csv")
+            .Produces<List<DisclosureResponse>>();
+        return app;
+    }
+
+    private static Results<Ok<List<DisclosureResponse>>, ValidationProblem, ProblemHttpResult> Disclosures(string patientId, HttpContext http, AuditService audit) =>
+        ApiResults.Ok(audit.Disclosures(http.Session(), patientId), d => d.Select(DisclosureResponse.From).ToList());
+
+    private static IResult Trail(HttpContext http, AuditService audit, string? patientId, string? actorId, string? outcome, DateOnly? from, DateOnly? to, string? format)
+    {
+        bool? allowed = outcome switch { "allowed" => true, "denied" => false, _ => null };
+        var trail = audit.Trail(http.Session(), patientId, actorId, allowed, from, to);
+        if (!trail.IsOk || !string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase)) return ApiResults.Ok(trail, rows => rows.Select(DisclosureResponse.From).ToList());
+        var csv = Csv.Write(CsvHeader, trail.Value!.Select(r => new object?[] { DateTimeOffset.FromUnixTimeMilliseconds((long)r.Event.At).UtcDateTime, r.Event.ActorId,
+            r.Event.ActorRole, r.Event.PatientId, r.Event.Resource, r.Event.Purpose, r.Event.Allowed ? "allowed" : "denied", r.Height }));
+        return TypedResults.File(System.Text.Encoding.UTF8.GetBytes(csv), "text/csv", "audit-trail.csv");
+    }
+}

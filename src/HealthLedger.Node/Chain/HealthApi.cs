@@ -1,0 +1,41 @@
+using HealthLedger.Core.Model;
+using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Network;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace HealthLedger.Node.Chain;
+
+/// <summary>GET /healthz.</summary>
+public static class HealthApi
+{
+    /// <summary>Maps the health endpoint.</summary>
+    public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", (LedgerNode node, ConsensusHost consensus, PeerNetwork peers, DocumentReplicator replicator, PeerStats peerStats) =>
+        {
+            var tip = node.Tip;
+            var c = consensus.Status;
+            var health = c is null ? null : new ConsensusHealth(c.Height, c.Round, c.Step, c.Leader, c.Validators, ValidatorSet.Quorum(c.Validators),
+                new Dictionary<string, long>
+                {
+                    ["badSignatures"] = c.Stats.BadSignatures + peerStats.Forged,
+                    ["unknownSenders"] = c.Stats.UnknownSenders,
+                    ["wrongProposer"] = c.Stats.WrongProposer,
+                    ["badValueHash"] = c.Stats.BadValueHash,
+                    ["equivocations"] = c.Stats.Equivocations,
+                    ["invalidBlocks"] = c.Stats.InvalidValues,
+                    ["garbage"] = peerStats.Garbage,
+                    ["droppedInbound"] = consensus.DroppedInbound,
+                });
+            var peerHealth = peers.Links.Select(l => new PeerHealth(l.Node.Id, l.Node.Address, l.Connected, l.Height, l.LastSeen)).ToList();
+            return TypedResults.Ok(new HealthResponse("ok", node.Network.NetworkId, node.NodeId, tip.Height, tip.Hash.ToString(), tip.StateRoot.ToString(),
+                node.Mempool.Count, health, peerHealth, replicator.Missing));
+        })
+        .WithName("Health")
+        .WithSummary("Node health: height, state root, consensus round and leader, connected peers")
+        .WithTags("Node");
+        return app;
+    }
+}

@@ -1,0 +1,33 @@
+namespace HealthLedger.Node.Chain;
+
+/// <summary>The node's health and position.</summary>
+/// <param name="Status">"ok" once the node serves.</param>
+/// <param name="Network">Network id.</param>
+/// <param name="Node">This node's id.</param>
+/// <param name="Height">Height of the last committed block.</param>
+/// <param name="TipHash">Hash of the last committed block.</param>
+/// <param name="StateRoot">World-state root after it.</param>
+/// <param name="Pending">Transactions waiting in the mempool.</param>
+/// <param name="Consensus">Where consensus stands.</param>
+/// <param name="Peers">The other validators and whether this node reaches them.</param>
+/// <param name="MissingDocuments">Documents not yet replicated to this node.</param>
+public sealed record HealthResponse(string Status, string Network, string Node, ulong Height, string TipHash, string StateRoot, int Pending,
+    ConsensusHealth? Consensus, IReadOnlyList<PeerHealth> Peers, int MissingDocuments);
+
+/// <summary>Consensus position.</summary>
+/// <param name="Height">The height being decided (the tip + 1).</param>
+/// <param name="Round">Its round (the view: it rises when a proposer fails).</param>
+/// <param name="Step">propose, prevote, precommit, or idle while nothing waits.</param>
+/// <param name="Leader">The node proposing at this height and round.</param>
+/// <param name="Validators">Number of voting nodes.</param>
+/// <param name="Quorum">Votes needed to decide (2f + 1).</param>
+/// <param name="Refused">Messages the engine refused, by reason (forged, unknown sender, invalid block, …).</param>
+public sealed record ConsensusHealth(ulong Height, int Round, string Step, string Leader, int Validators, int Quorum, IReadOnlyDictionary<string, long> Refused);
+
+/// <summary>One peer as this node sees it.</summary>
+/// <param name="Node">Peer node id.</param>
+/// <param name="Address">Its peer endpoint.</param>
+/// <param name="Connected">True when its last call succeeded.</param>
+/// <param name="Height">Its last reported height.</param>
+/// <param name="LastSeen">When it last answered.</param>
+public sealed record PeerHealth(string Node, string Address, bool Connected, ulong? Height, DateTimeOffset? LastSeen);

@@ -1,0 +1,114 @@
+using System.Security.Cryptography;
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Records;
+using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Security;
+
+namespace HealthLedger.Node.Consent;
+
+/// <summary>
+/// Consent: grants and revocations, signed by the patient, with the data keys of every sealed version in scope (from every
+/// registered record kind, <see cref="RecordReadModel.SealedVersions"/>) re-wrapped for the grantee by the patient's own session.
+/// </summary>
+public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, PatientService patients, DoctorDirectory doctors, RecordWriter writer, TimeProvider clock)
+{
+    private ulong Now => (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>A patient's grants, newest first (the patient, or an admin of their organisation).</summary>
+    public Outcome<IReadOnlyList<GrantView>> Grants(UserSession actor, string patientId)
+    {
+        if (patients.CanManage(actor, patientId) is { } denied) return denied.As<IReadOnlyList<GrantView>>();
+        var grants = node.ScanState($"grant/{patientId}/").Select(g => GrantState.TryDecode(g.Value)).OfType<GrantState>()
+            .OrderByDescending(g => g.GrantedAt).Select(g => new GrantView(g, GranteeName(g), g.IsActiveAt(Now))).ToList();
+        return Outcome<IReadOnlyList<GrantView>>.Ok(grants);
+    }
+
+    /// <summary>The patient grants access: their session unwraps the data keys in scope and re-wraps them for the grantee.</summary>
+    public async Task<Outcome<WriteResult>> GrantAsync(UserSession actor, string patientId, GrantInput input, CancellationToken ct)
+    {
+        if (actor.Role != Role.Patient || actor.UserId != patientId) return Outcome<WriteResult>.Forbidden("Only the patient grants access to their records.");
+        var errors = new FieldErrors();
+        var kind = (input.GranteeKind ?? "doctor").Trim().ToLowerInvariant() switch { "doctor" => GranteeKind.Doctor, "organisation" => GranteeKind.Organisation, _ => (GranteeKind)0 };
+        if (kind == 0) errors.Add("granteeKind", "Grantee kind must be doctor or organisation.");
+        var granteeId = (input.GranteeId ?? "").Trim().ToLowerInvariant();
+        EncryptionPublicKey? granteeKey = kind switch
+        {
+            GranteeKind.Doctor => node.GetState(StateKeys.User(granteeId)) is { } u && UserRecord.TryDecode(u) is { Role: Role.Doctor } d ? d.EncryptionKey : null,
+            GranteeKind.Organisation => node.GetState(StateKeys.Organisation(granteeId)) is { } o ? OrganisationRecord.TryDecode(o)?.EncryptionKey : null,
+            _ => null,
+        };
+        if (kind != 0 && granteeKey is null) errors.Add("granteeId", $"Unknown {kind.ToString().ToLowerInvariant()}.");
+        var categories = ParseCategories(input.Categories, errors);
+        var expires = 0UL;
+        if (input.ExpiresAt is { } at)
+        {
+            if (at <= clock.GetUtcNow()) errors.Add("expiresAt", "The expiry must be in the future.");
+            else expires = (ulong)at.ToUnixTimeMilliseconds();
+        }
+        if (!errors.IsEmpty) return Outcome<WriteResult>.Invalid(errors);
+
+        var keys = new List<GrantedKey>();
+        foreach (var (recordId, version, reference, _) in readModel.SealedVersions(patientId, categories))
+        {
+            var dataKey = RecordSealer.OpenDataKey(recordId, version, reference, actor.Keys.Encryption);
+            if (dataKey is null) continue;
+            try
+            {
+                keys.Add(new GrantedKey(recordId, version, RecordCrypto.Wrap(dataKey, granteeKey!.Value, RandomNumberGenerator.GetBytes(32), SealedRecordRef.Aad(recordId, version))));
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(dataKey);
+            }
+        }
+        var grantId = RecordIds.New("gr");
+        var payload = new GrantAccessPayload(grantId, patientId, kind, granteeId, categories, expires, keys.Take(GrantAccessPayload.MaxKeys).ToList());
+        return await writer.SubmitAsync(actor, payload, RecordWriter.NoBlobs, grantId, ct);
+    }
+
+    /// <summary>The patient revokes a grant.</summary>
+    public async Task<Outcome<WriteResult>> RevokeAsync(UserSession actor, string patientId, string grantId, CancellationToken ct)
+    {
+        if (actor.Role != Role.Patient || actor.UserId != patientId) return Outcome<WriteResult>.Forbidden("Only the patient revokes their grants.");
+        var grant = node.GetState(StateKeys.Grant(patientId, grantId)) is { } g ? GrantState.TryDecode(g) : null;
+        if (grant is null) return Outcome<WriteResult>.NotFound($"Grant '{grantId}' does not exist.");
+        if (grant.RevokedAt != 0) return Outcome<WriteResult>.Invalid(FieldErrors.One("grantId", "The grant is already revoked."));
+        return await writer.SubmitAsync(actor, new RevokeAccessPayload(grantId, patientId), RecordWriter.NoBlobs, grantId, ct);
+    }
+
+    private string GranteeName(GrantState g) => g.Grantee == GranteeKind.Doctor
+        ? doctors.Doctor(g.GranteeId)?.Details.Name ?? g.GranteeId
+        : node.GetState(StateKeys.Organisation(g.GranteeId)) is { } o ? OrganisationRecord.TryDecode(o)?.Name ?? g.GranteeId : g.GranteeId;
+
+    /// <summary>Parses category names ("all", "demographics", "encounters", "account", "reports").</summary>
+    public static ConsentCategories ParseCategories(IEnumerable<string>? names, FieldErrors errors)
+    {
+        var result = ConsentCategories.None;
+        foreach (var name in names ?? [])
+        {
+            result |= name.Trim().ToLowerInvariant() switch
+            {
+                "all" => ConsentCategories.All,
+                "demographics" => ConsentCategories.Demographics,
+                "encounters" => ConsentCategories.Encounters,
+                "account" => ConsentCategories.Account,
+                "reports" => ConsentCategories.Reports,
+                _ => Invalid(name),
+            };
+        }
+        if (result == ConsentCategories.None && errors.IsEmpty) errors.Add("categories", "Choose what to share: all, or any of demographics, encounters, account, reports.");
+        return result;
+
+        ConsentCategories Invalid(string name)
+        {
+            errors.Add("categories", $"'{name}' is not a category (all, demographics, encounters, account, reports).");
+            return ConsentCategories.None;
+        }
+    }
+}

@@ -1,0 +1,13 @@
+namespace HealthLedger.Node.Consent;
+
+/// <summary>A consent grant form / request body.</summary>
+public sealed class GrantInput
+{
+    /// <summary>doctor or organisation.</summary>
+    public string? GranteeKind { get; set; }
+    public string? GranteeId { get; set; }
+    /// <summary>all, or any of demographics, encounters, account, reports.</summary>
+    public List<string>? Categories { get; set; }
+    /// <summary>When the grant stops by itself (UTC); none when empty.</summary>
+    public DateTimeOffset? ExpiresAt { get; set; }
+}

@@ -1,0 +1,53 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Records;
+
+using HealthLedger.Node.Records;
+
+namespace HealthLedger.Node.Doctors;
+
+/// <summary>Doctor registration form / request body.</summary>
+public sealed class DoctorInput
+{
+    /// <summary>The doctor's login and directory id.</summary>
+    public string? DoctorId { get; set; }
+    public string? Name { get; set; }
+    public string? Specialty { get; set; }
+    public string? Department { get; set; }
+    public string? Qualification { get; set; }
+    public string? LicenceNumber { get; set; }
+    public string? Phone { get; set; }
+    public string? Email { get; set; }
+    public string? ConsultationHours { get; set; }
+    public bool OnCall { get; set; }
+
+    /// <summary>Checks every field and returns the id and details, or the errors.</summary>
+    public (string Id, DoctorDetails? Details, FieldErrors Errors) Validate()
+    {
+        var e = new FieldErrors();
+        var id = (DoctorId ?? "").Trim().ToLowerInvariant();
+        if (!Identifiers.IsValid(id)) e.Add("doctorId", $"Doctor id must be {Identifiers.Rule}.");
+        var name = FieldRules.Text(e, "name", Name, 200, true, "Name");
+        var specialty = FieldRules.Text(e, "specialty", Specialty, 100, true, "Specialty");
+        var department = FieldRules.Text(e, "department", Department, 100, true, "Department");
+        var qualification = FieldRules.Text(e, "qualification", Qualification, 200, false, "Qualification");
+        var licence = FieldRules.Text(e, "licenceNumber", LicenceNumber, 50, true, "Licence number");
+        var (phone, email) = FieldRules.Contact(e, Phone, Email);
+        var hours = FieldRules.Text(e, "consultationHours", ConsultationHours, 200, false, "Consultation hours");
+        if (!e.IsEmpty) return (id, null, e);
+        return (id, new DoctorDetails
+        {
+            Name = name,
+            Specialty = specialty,
+            Department = department,
+            Qualification = qualification,
+            LicenceNumber = licence,
+            Phone = phone,
+            Email = email,
+            ConsultationHours = hours,
+            OnCall = OnCall,
+        }, e);
+    }
+}

@@ -1,0 +1,76 @@
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Records;
+using HealthLedger.Core.Transactions;
+using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Security;
+
+namespace HealthLedger.Node.Doctors;
+
+/// <summary>Doctor registration (with a login and a one-time password), the doctor directory and the on-call list.</summary>
+public sealed class DoctorService(LedgerNode node, DoctorDirectory directory, RecordWriter writer, RecordAccess access, AccessPolicy policy,
+    AccountService accounts, OrganisationKeys organisation)
+{
+    /// <summary>Registers a doctor with a login and a one-time password (admins).</summary>
+    public async Task<Outcome<WriteResult>> RegisterAsync(UserSession actor, DoctorInput input, CancellationToken ct)
+    {
+        if (access.RequireRole(actor, Role.Admin, "register a doctor", "") is { } denied) return denied.As<WriteResult>();
+        var (doctorId, details, errors) = input.Validate();
+        if (details is null) return Outcome<WriteResult>.Invalid(errors);
+        if (node.GetState(StateKeys.User(doctorId)) is not null) return Outcome<WriteResult>.Invalid(FieldErrors.One("doctorId", "This id is already taken."));
+        var (keys, oneTime) = accounts.PrepareLogin(doctorId);
+        using (keys)
+        {
+            var (reference, ciphertext) = RecordSealer.Seal(doctorId, 1, details, organisation.EncryptionKey, keys.Encryption.PublicKey);
+            var payload = new RegisterDoctorPayload(doctorId, actor.OrganisationId, keys.Signing.PublicKey, keys.Encryption.PublicKey, reference);
+            var outcome = await writer.SubmitAsync(actor, payload, RecordWriter.Blobs(reference, ciphertext), doctorId, ct,
+                v => v == TxVerdict.AlreadyExists ? FieldErrors.One("doctorId", "This id is already taken.") : null);
+            if (!outcome.IsOk)
+            {
+                accounts.ForgetLogin(doctorId);
+                return outcome;
+            }
+            return Outcome<WriteResult>.Ok(outcome.Value! with { OneTimePassword = oneTime });
+        }
+    }
+
+    /// <summary>Sets a doctor's on-call flag (an admin of their organisation, or the doctor).</summary>
+    public async Task<Outcome<WriteResult>> SetOnCallAsync(UserSession actor, string doctorId, bool onCall, CancellationToken ct)
+    {
+        var doctor = directory.Doctor(doctorId);
+        if (doctor is null || doctor.OrganisationId != actor.OrganisationId) return Outcome<WriteResult>.NotFound($"Doctor '{doctorId}' does not exist.");
+        if (actor.UserId != doctorId && access.RequireRole(actor, Role.Admin, "change the on-call status of", doctorId) is { } denied) return denied.As<WriteResult>();
+        var version = doctor.Version + 1;
+        var (reference, ciphertext) = RecordSealer.Seal(doctorId, version, doctor.Details with { OnCall = onCall }, organisation.EncryptionKey, policy.EncryptionKeyOf(doctorId));
+        return await writer.SubmitAsync(actor, new UpdateRecordPayload(RecordSubject.Doctor, doctorId, version, reference), RecordWriter.Blobs(reference, ciphertext), doctorId, ct);
+    }
+
+    /// <summary>The directory (every role of the organisation), filtered by name, specialty, department and on-call flag, by name.</summary>
+    public Page<DoctorView> List(UserSession actor, DoctorQuery query)
+    {
+        IEnumerable<DoctorView> list = directory.Doctors(actor.OrganisationId);
+        if (!string.IsNullOrWhiteSpace(query.Search)) list = list.Where(d => d.Details.Name.Contains(query.Search.Trim(), StringComparison.OrdinalIgnoreCase));
+        if (!string.IsNullOrWhiteSpace(query.Specialty)) list = list.Where(d => d.Details.Specialty.Equals(query.Specialty.Trim(), StringComparison.OrdinalIgnoreCase));
+        if (!string.IsNullOrWhiteSpace(query.Department)) list = list.Where(d => d.Details.Department.Equals(query.Department.Trim(), StringComparison.OrdinalIgnoreCase));
+        if (query.OnCall is { } onCall) list = list.Where(d => d.Details.OnCall == onCall);
+        return Paging.Of(list.OrderBy(d => d.Details.Name, StringComparer.OrdinalIgnoreCase).ToList(), query.Page, query.PageSize);
+    }
+
+    /// <summary>One doctor of the actor's organisation.</summary>
+    public Outcome<DoctorView> Get(UserSession actor, string doctorId) =>
+        directory.Doctor(doctorId) is { } d && d.OrganisationId == actor.OrganisationId
+            ? Outcome<DoctorView>.Ok(d)
+            : Outcome<DoctorView>.NotFound($"Doctor '{doctorId}' does not exist.");
+
+    /// <summary>A doctor's name for display (any organisation's directory this node holds), or null.</summary>
+    public string? NameOf(string doctorId) => directory.Doctor(doctorId)?.Details.Name;
+
+    /// <summary>Doctors on call now, grouped by specialty (the emergency view).</summary>
+    public IReadOnlyList<IGrouping<string, DoctorView>> OnCallBySpecialty(UserSession actor) =>
+        directory.Doctors(actor.OrganisationId).Where(d => d.Details.OnCall)
+            .OrderBy(d => d.Details.Name, StringComparer.OrdinalIgnoreCase)
+            .GroupBy(d => d.Details.Specialty, StringComparer.OrdinalIgnoreCase)
+            .OrderBy(g => g.Key, StringComparer.OrdinalIgnoreCase).ToList();
+}

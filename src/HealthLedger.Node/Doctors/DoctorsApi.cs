@@ -1,0 +1,45 @@
+using HealthLedger.Node.Web;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace HealthLedger.Node.Doctors;
+
+/// <summary>/api/v1/doctors: registration, the directory, the on-call view.</summary>
+public static class DoctorsApi
+{
+    /// <summary>Maps the doctor endpoints.</summary>
+    public static IEndpointRouteBuilder MapDoctorsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/doctors").WithTags("Doctors").RequireSession();
+        group.MapPost("/", Register)
+            .WithName("RegisterDoctor").WithSummary("Register a doctor (admins); returns a one-time password shown once")
+            .ProducesValidationProblem().ProducesProblem(409);
+        group.MapGet("/", List)
+            .WithName("ListDoctors").WithSummary("The doctor directory: search by name, filter by specialty, department, on call");
+        group.MapGet("/on-call", OnCall)
+            .WithName("OnCall").WithSummary("Emergency view: doctors on call now, per specialty");
+        group.MapGet("/{id}", Get)
+            .WithName("GetDoctor").WithSummary("One doctor's directory entry").ProducesProblem(404);
+        group.MapPut("/{id}/on-call", SetOnCall)
+            .WithName("SetOnCall").WithSummary("Set a doctor's on-call flag (admins, or the doctor)").ProducesProblem(404);
+        return app;
+    }
+
+    private static async Task<Results<Created<WriteResponse>, ValidationProblem, ProblemHttpResult>> Register(DoctorInput input, HttpContext http, DoctorService doctors, CancellationToken ct) =>
+        ApiResults.Created(await doctors.RegisterAsync(http.Session(), input, ct), r => $"/api/v1/doctors/{r.Id}", WriteResponse.From);
+
+    private static Ok<PageResponse<DoctorResponse>> List(HttpContext http, DoctorService doctors,
+        string? search, string? specialty, string? department, bool? onCall, int? page, int? pageSize) =>
+        TypedResults.Ok(PageResponse<DoctorResponse>.From(doctors.List(http.Session(), new DoctorQuery(search, specialty, department, onCall, page ?? 1, pageSize ?? 50)), DoctorResponse.From));
+
+    private static Ok<Dictionary<string, List<DoctorResponse>>> OnCall(HttpContext http, DoctorService doctors) =>
+        TypedResults.Ok(doctors.OnCallBySpecialty(http.Session()).ToDictionary(g => g.Key, g => g.Select(DoctorResponse.From).ToList()));
+
+    private static Results<Ok<DoctorResponse>, ValidationProblem, ProblemHttpResult> Get(string id, HttpContext http, DoctorService doctors) =>
+        ApiResults.Ok(doctors.Get(http.Session(), id), DoctorResponse.From);
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SetOnCall(string id, OnCallRequest request, HttpContext http, DoctorService doctors, CancellationToken ct) =>
+        ApiResults.NoContent(await doctors.SetOnCallAsync(http.Session(), id, request.OnCall, ct));
+}

@@ -1,0 +1,101 @@
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Records;
+using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Security;
+
+namespace HealthLedger.Node.Encounters;
+
+/// <summary>
+/// A patient's entries: encounters (admission, visit, transfer, discharge) and account lines (charge, payment). Entries are
+/// never changed; a correction is a new entry of the same type that names the one it corrects.
+/// </summary>
+public sealed class EncounterService(EntryStore entries, PatientService patients, DoctorDirectory doctors, RecordWriter writer, RecordAccess access,
+    AccessPolicy policy, TimeProvider clock)
+{
+    /// <summary>Adds an encounter (admission, visit, transfer, discharge, or a correction of one); account lines are refused here.</summary>
+    public Task<Outcome<EntryView>> AddEncounterAsync(UserSession actor, string patientId, EntryInput input, CancellationToken ct)
+    {
+        var type = (input.Type ?? "").Trim();
+        if (type.Equals(nameof(EntryType.Charge), StringComparison.OrdinalIgnoreCase) || type.Equals(nameof(EntryType.Payment), StringComparison.OrdinalIgnoreCase))
+        {
+            return Task.FromResult(Outcome<EntryView>.Invalid(FieldErrors.One("type", "Use the account endpoints for charges and payments.")));
+        }
+        return AddAsync(actor, patientId, input, ct);
+    }
+
+    /// <summary>
+    /// Adds an encounter or account entry. Admins: any; doctors: visits for patients they attend, as themselves. Answers
+    /// the entry as written, straight from the read model: the writer's own echo is not a disclosure.
+    /// </summary>
+    public async Task<Outcome<EntryView>> AddAsync(UserSession actor, string patientId, EntryInput input, CancellationToken ct)
+    {
+        var found = patients.GetPatient(actor, patientId, ConsentCategories.Encounters, "entry form", record: false);
+        if (!found.IsOk) return found.As<EntryView>();
+        var patient = found.Value!;
+        var (type, details, errors) = input.Validate(clock.GetUtcNow().UtcDateTime);
+        if (details is null) return Outcome<EntryView>.Invalid(errors);
+        var isAdmin = actor.Role == Role.Admin;
+        var isDoctorVisit = actor.Role == Role.Doctor && type == EntryType.Visit;
+        if (!isAdmin && !isDoctorVisit) return access.Forbid<EntryView>(actor, $"add a {type} for", patientId);
+        var doctorId = (input.DoctorId ?? "").Trim().ToLowerInvariant();
+        if (isDoctorVisit && doctorId != actor.UserId) return Outcome<EntryView>.Invalid(FieldErrors.One("doctorId", "A doctor records visits as the attending doctor."));
+        if (type.IsAccountLine()) doctorId = "";
+        if (doctorId.Length > 0 && doctors.Doctor(doctorId)?.OrganisationId != patient.OrganisationId)
+        {
+            return Outcome<EntryView>.Invalid(FieldErrors.One("doctorId", "Unknown doctor."));
+        }
+        var corrects = (input.CorrectsId ?? "").Trim();
+        if (corrects.Length > 0 && (entries.Entry(corrects) is not { } old || old.PatientId != patientId || old.Type != type))
+        {
+            return Outcome<EntryView>.Invalid(FieldErrors.One("correctsId", "The corrected entry must be an entry of the same type for this patient."));
+        }
+        var entryId = RecordIds.New("en");
+        var (reference, ciphertext) = RecordSealer.Seal(entryId, 1, details, policy.Recipients(patientId, type.ConsentCategory()));
+        var payload = new AddEntryPayload(entryId, patientId, type, doctorId, corrects, reference);
+        var written = await writer.SubmitAsync(actor, payload, RecordWriter.Blobs(reference, ciphertext), entryId, ct);
+        if (!written.IsOk) return written.As<EntryView>();
+        return entries.Entry(entryId) is { } entry
+            ? Outcome<EntryView>.Ok(entry)
+            : Outcome<EntryView>.Failed($"Entry {entryId} was committed in block {written.Value!.Height} but this node cannot open it.");
+    }
+
+    /// <summary>A patient's entries in the order they were written, if the actor may read both encounters and account.</summary>
+    public Outcome<IReadOnlyList<EntryView>> Entries(UserSession actor, string patientId)
+    {
+        var patient = patients.GetPatient(actor, patientId, ConsentCategories.Encounters | ConsentCategories.Account, "encounters and account");
+        return patient.IsOk ? Outcome<IReadOnlyList<EntryView>>.Ok(entries.Entries(patientId)) : patient.As<IReadOnlyList<EntryView>>();
+    }
+
+    /// <summary>All entries of the actor's organisation (admins; for lists and statistics).</summary>
+    public Outcome<IReadOnlyList<EntryView>> OrganisationEntries(UserSession actor, string action = "read the entries of")
+    {
+        var organisationPatients = patients.OrganisationPatients(actor, action);
+        if (!organisationPatients.IsOk) return organisationPatients.As<IReadOnlyList<EntryView>>();
+        return Outcome<IReadOnlyList<EntryView>>.Ok(entries.Entries(organisationPatients.Value!.Select(p => p.Id).ToHashSet(StringComparer.Ordinal)));
+    }
+
+    /// <summary>The organisation's entries, filtered by type, doctor, patient and date range, newest first (admins).</summary>
+    public Outcome<Page<EntryView>> List(UserSession actor, EntryQuery query)
+    {
+        var all = OrganisationEntries(actor, "list the entries of");
+        if (!all.IsOk) return all.As<Page<EntryView>>();
+        IEnumerable<EntryView> list = all.Value!;
+        if (!string.IsNullOrWhiteSpace(query.Type))
+        {
+            if (!Enum.TryParse<EntryType>(query.Type, ignoreCase: true, out var type) || !Enum.IsDefined(type) || int.TryParse(query.Type, out _))
+            {
+                return Outcome<Page<EntryView>>.Invalid(FieldErrors.One("type", "Type must be one of: admission, visit, transfer, discharge, charge, payment."));
+            }
+            list = list.Where(e => e.Type == type);
+        }
+        if (query.From is { } from && query.To is { } to && to < from) return Outcome<Page<EntryView>>.Invalid(FieldErrors.One("to", "'To' must not be before 'from'."));
+        if (!string.IsNullOrWhiteSpace(query.DoctorId)) list = list.Where(e => e.DoctorId == query.DoctorId.Trim().ToLowerInvariant());
+        if (!string.IsNullOrWhiteSpace(query.PatientId)) list = list.Where(e => e.PatientId == query.PatientId.Trim());
+        if (query.From is { } f) list = list.Where(e => DateOnly.FromDateTime(e.Details.OccurredAt) >= f);
+        if (query.To is { } t) list = list.Where(e => DateOnly.FromDateTime(e.Details.OccurredAt) <= t);
+        return Outcome<Page<EntryView>>.Ok(Paging.Of(list.OrderByDescending(e => e.Details.OccurredAt).ThenByDescending(e => e.Proof.Height).ToList(), query.Page, query.PageSize));
+    }
+}

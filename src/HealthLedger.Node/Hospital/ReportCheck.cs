@@ -1,8 +1,0 @@
-namespace HealthLedger.Node.Hospital;
-
-/// <summary>The authenticity of one report version: who signed it, in which block and when, and whether it is unchanged.</summary>
-public sealed record ReportCheck(string ReportId, int Version, string Type, string AuthorId, ulong Height, DateTimeOffset BlockTime, string TransactionId,
-    string ContentSha256, bool Unchanged, IReadOnlyList<string> Problems, bool Superseded);
-
-/// <summary>What an uploaded file is: a report version, or nothing on the chain.</summary>
-public sealed record FileMatch(string Sha256, bool Match, string? ReportId, int? Version, string? AuthorId, ulong? Height, DateTimeOffset? BlockTime, bool? Superseded);

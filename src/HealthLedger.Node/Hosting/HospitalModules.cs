@@ -1,0 +1,49 @@
+using HealthLedger.Node.Accounts;
+using HealthLedger.Node.Audit;
+using HealthLedger.Node.Chain;
+using HealthLedger.Node.Consent;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.PatientSummary;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Statistics;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HealthLedger.Node.Hosting;
+
+/// <summary>
+/// The node's hospital modules in one place: each feature folder registers its services (and its record kind, which feeds
+/// the read model and consent) and maps its endpoints. A new module is one line in each method.
+/// </summary>
+public static class HospitalModules
+{
+    /// <summary>Registers the shared records core and every module.</summary>
+    public static IServiceCollection AddHospitalModules(this IServiceCollection services) => services
+        .AddRecords()
+        .AddSingleton<LedgerBrowser>()
+        .AddPatients()
+        .AddDoctors()
+        .AddEncounters()
+        .AddAccounts()
+        .AddPatientSummary()
+        .AddMedicalReports()
+        .AddConsent()
+        .AddAudit()
+        .AddStatistics();
+
+    /// <summary>Maps every module's endpoints.</summary>
+    public static IEndpointRouteBuilder MapHospitalModules(this IEndpointRouteBuilder app) => app
+        .MapPatientsApi()
+        .MapDoctorsApi()
+        .MapEncountersApi()
+        .MapAccountsApi()
+        .MapPatientRecordApi()
+        .MapMedicalReportsApi()
+        .MapReportDownloads()
+        .MapConsentApi()
+        .MapAuditApi()
+        .MapStatisticsApi();
+}

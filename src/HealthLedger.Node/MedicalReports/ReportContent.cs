@@ -1,0 +1,21 @@
+namespace HealthLedger.Node.MedicalReports;
+
+/// <summary>One lab result line.</summary>
+public sealed record LabResult(string Test, string Value, string Unit, string ReferenceRange, string Flag);
+
+/// <summary>A prescription's fields (for the pharmacy).</summary>
+public sealed record PrescriptionDetails(string Drug, string Dose, string Route, string Frequency, string Duration);
+
+/// <summary>The attached file's description (its bytes are in the document store).</summary>
+public sealed record AttachedFile(string Name, string ContentType, long Size);
+
+/// <summary>A medical report's content: PHI, only ever stored encrypted.</summary>
+public sealed record ReportContent
+{
+    public string Title { get; init; } = "";
+    public string Summary { get; init; } = "";
+    public IReadOnlyList<LabResult> LabResults { get; init; } = [];
+    public PrescriptionDetails? Prescription { get; init; }
+    public AttachedFile? File { get; init; }
+    public string AmendmentReason { get; init; } = "";
+}

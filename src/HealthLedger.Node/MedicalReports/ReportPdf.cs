@@ -1,0 +1,135 @@
+using System.Globalization;
+using HealthLedger.Core.Records;
+using HealthLedger.Node.Accounts;
+using HealthLedger.Node.Audit;
+using HealthLedger.Node.Consent;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.PatientSummary;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Statistics;
+using HealthLedger.Node.Web;
+using PdfSharp.Drawing;
+using PdfSharp.Pdf;
+using QRCoder;
+
+namespace HealthLedger.Node.MedicalReports;
+
+/// <summary>
+/// The printable patient report of one medical report: hospital header, patient, report content, author, dates, and a
+/// verification code with a QR code that opens the verification page (the code can also be typed in).
+/// </summary>
+public static class ReportPdf
+{
+    private const double Margin = 50;
+
+    public static byte[] Render(ReportView report, PatientView patient, DoctorView? author, string organisationName, string verifyUrl, DateTimeOffset printedAt)
+    {
+        PdfFonts.Install();
+        var document = new PdfDocument();
+        document.Info.Title = $"Patient report {report.Id} v{report.Version}";
+        document.Info.Creator = "HealthLedger";
+        var page = document.AddPage();
+        var gfx = XGraphics.FromPdfPage(page);
+        var title = new XFont("DejaVu Sans", 16, XFontStyleEx.Bold);
+        var heading = new XFont("DejaVu Sans", 11, XFontStyleEx.Bold);
+        var body = new XFont("DejaVu Sans", 9.5, XFontStyleEx.Regular);
+        var small = new XFont("DejaVu Sans", 8, XFontStyleEx.Regular);
+        var width = page.Width.Point - 2 * Margin;
+        var y = Margin;
+
+        void Line(string text, XFont font, double gap = 4)
+        {
+            foreach (var part in Wrap(gfx, text, font, width))
+            {
+                if (y > page.Height.Point - Margin - 140)
+                {
+                    gfx.Dispose();
+                    page = document.AddPage();
+                    gfx = XGraphics.FromPdfPage(page);
+                    y = Margin;
+                }
+                gfx.DrawString(part, font, XBrushes.Black, new XRect(Margin, y, width, font.Height), XStringFormats.TopLeft);
+                y += font.Height + 1;
+            }
+            y += gap;
+        }
+
+        gfx.DrawRectangle(new XSolidBrush(XColor.FromArgb(11, 110, 117)), 0, 0, page.Width.Point, 36);
+        gfx.DrawString($"{organisationName} · HealthLedger", heading, XBrushes.White, new XRect(Margin, 10, width, 20), XStringFormats.TopLeft);
+        y = 56;
+        Line($"Patient report: {report.Content.Title}", title, 8);
+        Line($"Patient: {patient.Details.FullName}   MRN: {patient.Details.Mrn}   Date of birth: {patient.Details.DateOfBirth:yyyy-MM-dd}   Gender: {patient.Details.Gender}", body);
+        var blockTime = DateTimeOffset.FromUnixTimeMilliseconds((long)report.Proof.Timestamp);
+        Line($"Type: {ReportInput.TypeName(report.Type)}   Version: {report.Version}   Author: {author?.Details.Name ?? report.AuthorId} ({report.AuthorId})", body);
+        Line($"Recorded in block {report.Proof.Height} at {blockTime:yyyy-MM-dd HH:mm:ss} UTC   Printed {printedAt:yyyy-MM-dd HH:mm} UTC", body, 10);
+        if (report.Content.AmendmentReason.Length > 0) Line($"Amendment: {report.Content.AmendmentReason}", body, 8);
+
+        if (report.Content.LabResults.Count > 0)
+        {
+            Line("Results", heading);
+            foreach (var r in report.Content.LabResults)
+            {
+                Line($"{r.Test}: {r.Value} {r.Unit}   (reference {r.ReferenceRange}){(r.Flag.Length > 0 ? "   flag " + r.Flag : "")}", body, 1);
+            }
+            y += 6;
+        }
+        if (report.Content.Prescription is { } p)
+        {
+            Line("Prescription", heading);
+            Line($"{p.Drug} — {p.Dose}, {p.Route}, {p.Frequency}, for {p.Duration}", body, 8);
+        }
+        if (report.Content.Summary.Length > 0)
+        {
+            Line(report.Type == ReportType.Imaging ? "Findings" : "Summary", heading);
+            foreach (var paragraph in report.Content.Summary.Split('\n')) Line(paragraph, body, 2);
+            y += 6;
+        }
+        if (report.Content.File is { } file)
+        {
+            Line("Attached file", heading);
+            Line($"{file.Name} ({file.ContentType}, {file.Size.ToString("#,0", CultureInfo.InvariantCulture)} bytes), SHA-256 {report.State.ContentHash}", body, 8);
+        }
+
+        // Verification block at the bottom of the last page.
+        var code = report.VerificationCode;
+        var qr = new PngByteQRCode(new QRCodeGenerator().CreateQrCode($"{verifyUrl}?code={code}", QRCodeGenerator.ECCLevel.M))
+            .GetGraphic(6, [0, 0, 0, 255], [255, 255, 255, 255]);
+        using (var stream = new MemoryStream(qr))
+        using (var image = XImage.FromStream(stream))
+        {
+            var top = page.Height.Point - Margin - 110;
+            gfx.DrawImage(image, Margin, top, 110, 110);
+            gfx.DrawString("Verification code", heading, XBrushes.Black, new XRect(Margin + 125, top + 10, width - 125, 14), XStringFormats.TopLeft);
+            gfx.DrawString(code, new XFont("DejaVu Sans", 12, XFontStyleEx.Bold), XBrushes.Black, new XRect(Margin + 125, top + 30, width - 125, 16), XStringFormats.TopLeft);
+            gfx.DrawString($"Scan the code, or enter it at {verifyUrl}", small, XBrushes.Black, new XRect(Margin + 125, top + 55, width - 125, 12), XStringFormats.TopLeft);
+            gfx.DrawString($"Transaction {report.Proof.TxId}", small, XBrushes.Black, new XRect(Margin + 125, top + 70, width - 125, 12), XStringFormats.TopLeft);
+            gfx.DrawString($"Content SHA-256 {report.State.ContentHash}", small, XBrushes.Black, new XRect(Margin + 125, top + 84, width - 125, 12), XStringFormats.TopLeft);
+        }
+        gfx.Dispose();
+        using var output = new MemoryStream();
+        document.Save(output, closeStream: false);
+        return output.ToArray();
+    }
+
+    private static IEnumerable<string> Wrap(XGraphics gfx, string text, XFont font, double width)
+    {
+        var line = "";
+        foreach (var word in text.Split(' '))
+        {
+            var candidate = line.Length == 0 ? word : line + " " + word;
+            if (gfx.MeasureString(candidate, font).Width <= width || line.Length == 0)
+            {
+                line = candidate;
+            }
+            else
+            {
+                yield return line;
+                line = word;
+            }
+        }
+        yield return line;
+    }
+}

@@ -1,0 +1,269 @@
+using System.Security.Cryptography;
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Records;
+using HealthLedger.Core.Transactions;
+using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Hosting;
+using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Security;
+using HealthLedger.Node.Web;
+using HealthLedger.Storage;
+
+namespace HealthLedger.Node.MedicalReports;
+
+/// <summary>
+/// Medical reports: doctors add them (with an optional file, streamed and encrypted into the document store) and amend them
+/// (new versions; history kept); readers get them subject to the access policy, every read recorded; anyone entitled can
+/// check a report's authenticity, and anyone can find which report an uploaded file is.
+/// </summary>
+public sealed class ReportService(LedgerNode node, ReportStore records, PatientService patients, DoctorDirectory doctors, RecordWriter writer,
+    OrganisationKeys organisation, AccessPolicy access, DocumentStore documents, NodeOptions options, TimeProvider clock)
+{
+    /// <summary>Accepted file types and their leading bytes (null: no signature to check).</summary>
+    public static readonly IReadOnlyDictionary<string, byte[]?> ContentTypes = new Dictionary<string, byte[]?>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["application/pdf"] = "%PDF-"u8.ToArray(),
+        ["image/png"] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A],
+        ["image/jpeg"] = [0xFF, 0xD8, 0xFF],
+        ["application/dicom"] = null,
+        ["text/plain"] = null,
+    };
+
+    /// <summary>Amends a report: a new version of it (its patient is the report's).</summary>
+    public Task<Outcome<ReportView>> AmendAsync(UserSession actor, string reportId, ReportInput input, UploadedFile? file, CancellationToken ct) =>
+        records.ReportVersions(reportId).FirstOrDefault()?.PatientId is { } patientId
+            ? AddAsync(actor, patientId, input, file, reportId, ct)
+            : Task.FromResult(Outcome<ReportView>.NotFound($"Report '{reportId}' does not exist."));
+
+    /// <summary>
+    /// Adds a report (or, with <paramref name="amends"/>, a new version of one) for a patient. Answers the version as
+    /// written, from the read model: the author's own echo is not a disclosure.
+    /// </summary>
+    public async Task<Outcome<ReportView>> AddAsync(UserSession actor, string patientId, ReportInput input, UploadedFile? file, string? amends, CancellationToken ct)
+    {
+        var patientOutcome = patients.GetPatient(actor, patientId, ConsentCategories.Reports, "report form", record: false);
+        if (!patientOutcome.IsOk) return patientOutcome.As<ReportView>();
+        if (actor.Role != Role.Doctor) return Outcome<ReportView>.Forbidden("Only doctors add or amend medical reports.");
+        var previous = amends is null ? null : records.ReportVersions(amends).LastOrDefault();
+        if (amends is not null && (previous is null || previous.PatientId != patientId)) return Outcome<ReportView>.NotFound($"Report '{amends}' of this patient does not exist.");
+        if (previous is not null) input.Type = ReportInput.TypeName(previous.Type);
+        var (type, content, errors) = input.Validate(file is not null || previous?.State.Document is not null, previous is not null);
+        if (content is null) return Outcome<ReportView>.Invalid(errors);
+        if (file is not null && !ContentTypes.ContainsKey(file.ContentType))
+        {
+            return Outcome<ReportView>.Invalid(FieldErrors.One("file", $"Files of type '{file.ContentType}' are not accepted; use PDF, PNG, JPEG, DICOM or plain text."));
+        }
+
+        var reportId = previous?.Id ?? RecordIds.New("rp");
+        var version = (previous?.Version ?? 0) + 1;
+        var dataKey = RandomNumberGenerator.GetBytes(RecordCrypto.DataKeyLength);
+        DocumentRef? document = null;
+        try
+        {
+            if (file is not null)
+            {
+                var expected = ContentTypes[file.ContentType];
+                var written = await documents.WriteAsync(file.Content, dataKey, RecordSealer.FileAad(reportId, version), options.MaxDocumentBytes,
+                    first => expected is null || first.Span.StartsWith(expected) ? null : $"The file's content is not {file.ContentType}.", ct);
+                if (written.Error is { } error) return Outcome<ReportView>.Invalid(FieldErrors.One("file", error));
+                document = written.Reference;
+                content = content with { File = new AttachedFile(Path.GetFileName(file.FileName), file.ContentType.ToLowerInvariant(), written.PlaintextLength) };
+            }
+            else if (previous?.State.Document is { } kept)
+            {
+                return Outcome<ReportView>.Invalid(FieldErrors.One("file", "An amendment of a report with a file attaches the corrected file."));
+            }
+            var (reference, ciphertext) = RecordSealer.Seal(reportId, version, content, dataKey, access.Recipients(patientId, ConsentCategories.Reports));
+            var contentHash = document?.PlaintextHash ?? RecordSealer.PlaintextHash(content);
+            var payload = new AddReportPayload(reportId, patientId, version, type, contentHash, reference, document);
+            var outcome = await writer.SubmitAsync(actor, payload, RecordWriter.Blobs(reference, ciphertext), reportId, ct);
+            if (!outcome.IsOk)
+            {
+                if (document is not null) documents.Discard(document.CiphertextHash);
+                return outcome.As<ReportView>();
+            }
+            return records.ReportVersions(reportId).FirstOrDefault(r => r.Version == version) is { } view
+                ? Outcome<ReportView>.Ok(view)
+                : Outcome<ReportView>.Failed($"Report {reportId} v{version} was committed in block {outcome.Value!.Height} but this node cannot open it.");
+        }
+        catch
+        {
+            if (document is not null) documents.Discard(document.CiphertextHash);
+            throw;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+
+    /// <summary>The latest version of each of a patient's reports.</summary>
+    public Outcome<IReadOnlyList<ReportView>> ForPatient(UserSession actor, string patientId)
+    {
+        var patient = patients.GetPatient(actor, patientId, ConsentCategories.Reports, "report list");
+        return patient.IsOk ? Outcome<IReadOnlyList<ReportView>>.Ok(records.Reports(patientId)) : patient.As<IReadOnlyList<ReportView>>();
+    }
+
+    /// <summary>All versions of a report (oldest first), if the actor may read the patient's reports.</summary>
+    public Outcome<IReadOnlyList<ReportView>> Get(UserSession actor, string reportId)
+    {
+        var versions = records.ReportVersions(reportId);
+        if (versions.Count == 0) return Outcome<IReadOnlyList<ReportView>>.NotFound($"Report '{reportId}' does not exist.");
+        var patient = patients.GetPatient(actor, versions[0].PatientId, ConsentCategories.Reports, $"report {reportId}");
+        return patient.IsOk ? Outcome<IReadOnlyList<ReportView>>.Ok(versions) : patient.As<IReadOnlyList<ReportView>>();
+    }
+
+    /// <summary>A report version's file: the caller streams it with the returned writer (which checks the stored file first).</summary>
+    public Outcome<(ReportView Report, Func<Stream, CancellationToken, Task<string?>> WriteTo)> File(UserSession actor, string reportId, int? version)
+    {
+        var versions = records.ReportVersions(reportId);
+        if (versions.Count == 0) return Outcome<(ReportView, Func<Stream, CancellationToken, Task<string?>>)>.NotFound($"Report '{reportId}' does not exist.");
+        var report = version is { } v ? versions.FirstOrDefault(r => r.Version == v) : versions[^1];
+        if (report?.State.Document is not { } document) return Outcome<(ReportView, Func<Stream, CancellationToken, Task<string?>>)>.NotFound($"Report '{reportId}' has no file{(version is null ? "" : $" in version {version}")}.");
+        var patient = patients.GetPatient(actor, report.PatientId, ConsentCategories.Reports, $"report file {reportId} v{report.Version}");
+        if (!patient.IsOk) return patient.As<(ReportView, Func<Stream, CancellationToken, Task<string?>>)>();
+        return Outcome<(ReportView, Func<Stream, CancellationToken, Task<string?>>)>.Ok((report, async (output, ct) =>
+        {
+            var key = RecordSealer.OpenDataKey(report.Id, report.Version, report.State.Record, organisation.Keys.Encryption);
+            if (key is null) return "the file's key is not available to this node";
+            try
+            {
+                return await documents.DecryptToAsync(document, key, RecordSealer.FileAad(report.Id, report.Version), output, ct);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(key);
+            }
+        }
+        ));
+    }
+
+    /// <summary>
+    /// The printable report of a version (the latest when <paramref name="version"/> is null) as a PDF, with its
+    /// verification code and a QR code of <paramref name="verifyUrl"/>; the read is recorded as a disclosure.
+    /// </summary>
+    public Outcome<PrintedReport> Print(UserSession actor, string reportId, int? version, string verifyUrl)
+    {
+        var outcome = Get(actor, reportId);
+        if (!outcome.IsOk) return outcome.As<PrintedReport>();
+        var report = version is { } v ? outcome.Value!.FirstOrDefault(r => r.Version == v) : outcome.Value![^1];
+        if (report is null) return Outcome<PrintedReport>.NotFound($"Report '{reportId}' has no version {version}.");
+        if (patients.Find(report.PatientId) is not { } patient) return Outcome<PrintedReport>.NotFound($"Patient '{report.PatientId}' does not exist.");
+        var pdf = ReportPdf.Render(report, patient, doctors.Doctor(report.AuthorId), organisation.Name, verifyUrl, clock.GetUtcNow());
+        return Outcome<PrintedReport>.Ok(new PrintedReport(pdf, $"{report.Id}-v{report.Version}.pdf"));
+    }
+
+    /// <summary>Checks a report version against the chain (entitled readers).</summary>
+    public async Task<Outcome<ReportCheck>> VerifyAsync(UserSession actor, string reportId, int? version, CancellationToken ct)
+    {
+        var versions = records.ReportVersions(reportId);
+        var report = version is { } v ? versions.FirstOrDefault(r => r.Version == v) : versions.LastOrDefault();
+        var stateOnly = report is null && node.GetState(StateKeys.Report(reportId)) is { } raw ? ReportState.TryDecode(raw) : null;
+        var patientId = report?.PatientId ?? stateOnly?.PatientId;
+        if (patientId is null) return Outcome<ReportCheck>.NotFound($"Report '{reportId}' does not exist.");
+        var patient = patients.GetPatient(actor, patientId, ConsentCategories.Reports, $"report check {reportId}");
+        if (!patient.IsOk) return patient.As<ReportCheck>();
+        return Outcome<ReportCheck>.Ok(await CheckAsync(reportId, report?.Version ?? version ?? stateOnly!.Version, ct));
+    }
+
+    /// <summary>
+    /// The anonymous check behind a printed verification code ("HL-report-vN-txprefix"): says who signed which version
+    /// in which block and whether it is unchanged, and nothing about the patient.
+    /// </summary>
+    public async Task<ReportCheck?> VerifyCodeAsync(string? code, CancellationToken ct)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match((code ?? "").Trim(), @"^HL-(?<id>[a-z0-9._-]{3,64})-v(?<v>\d{1,6})-(?<tx>[0-9a-f]{10})$", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        if (!match.Success) return null;
+        var id = match.Groups["id"].Value.ToLowerInvariant();
+        var version = int.Parse(match.Groups["v"].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var state = node.GetState(StateKeys.ReportVersion(id, version)) is { } bytes ? ReportState.TryDecode(bytes) : null;
+        if (state is null || !state.Proof.TxId.ToString().StartsWith(match.Groups["tx"].Value.ToLowerInvariant(), StringComparison.Ordinal)) return null;
+        return await CheckAsync(id, version, ct);
+    }
+
+    /// <summary>Which report version a file is (by its SHA-256), if any. Reveals no content.</summary>
+    public async Task<FileMatch> MatchFileAsync(Stream file, CancellationToken ct)
+    {
+        var hash = new Hash256(await SHA256.HashDataAsync(file, ct));
+        var pointer = node.GetState(StateKeys.ContentHash(hash)) is { } p ? System.Text.Encoding.UTF8.GetString(p).Split('/') : null;
+        if (pointer is not [var id, var v]) return new FileMatch(hash.ToString(), false, null, null, null, null, null, null);
+        var version = int.Parse(v, System.Globalization.CultureInfo.InvariantCulture);
+        var state = node.GetState(StateKeys.ReportVersion(id, version)) is { } b ? ReportState.TryDecode(b)! : null;
+        var latest = node.GetState(StateKeys.Report(id)) is { } l ? ReportState.TryDecode(l) : null;
+        return new FileMatch(hash.ToString(), true, id, version, state?.AuthorId, state?.Proof.Height,
+            state is null ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)state.Proof.Timestamp), latest is not null && latest.Version > version);
+    }
+
+    /// <summary>
+    /// Re-derives a report version's authenticity from what is stored: its transaction in its block (decoded, signature
+    /// verified, payload equal to the state), the sealed content's ciphertext, and the file (SHA-256 of the stored
+    /// ciphertext, and of the decrypted plaintext against the content hash on the chain).
+    /// </summary>
+    private async Task<ReportCheck> CheckAsync(string reportId, int version, CancellationToken ct)
+    {
+        var problems = new List<string>();
+        var state = node.GetState(StateKeys.ReportVersion(reportId, version)) is { } bytes ? ReportState.TryDecode(bytes) : null;
+        if (state is null) return new ReportCheck(reportId, version, "?", "?", 0, default, "", "", false, ["the report's state entry is missing or damaged"], false);
+
+        var onDisk = node.Store.ReadStateValue(StateKeys.ReportVersion(reportId, version));
+        if (onDisk is null || !onDisk.AsSpan().SequenceEqual(state.Encode())) problems.Add("its stored state entry was changed or is missing");
+        var stored = node.Store.ReadBlock(state.Proof.Height);
+        var tx = stored?.Transactions.Select(t => Transaction.TryDecode(t.Body, int.MaxValue, out var d).IsOk ? d : null).FirstOrDefault(t => t?.Id == state.Proof.TxId);
+        if (tx is null) problems.Add($"its transaction {state.Proof.TxId} is not intact in block {state.Proof.Height}");
+        else
+        {
+            if (!tx.VerifySignature(node.Network.NetworkId)) problems.Add("its transaction's signature does not verify");
+            var signer = node.GetState(StateKeys.Signer(tx.Signer)) is { } s ? SignerRecord.TryDecode(s) : null;
+            if (signer?.Id != state.AuthorId) problems.Add("it was not signed by its stated author");
+            if (tx.Payload is not AddReportPayload p || p.ContentHash != state.ContentHash || !p.Record.Equals(state.Record) || !Equals(p.Document, state.Document))
+            {
+                problems.Add("the stored report does not match its transaction");
+            }
+        }
+        var ciphertext = node.Store.ReadBlob(state.Record.CiphertextHash);
+        if (ciphertext is null || Hashing.Sha256(ciphertext) != state.Record.CiphertextHash) problems.Add("its sealed content was changed or is missing");
+        if (state.Document is { } document)
+        {
+            var key = RecordSealer.OpenDataKey(reportId, version, state.Record, organisation.Keys.Encryption);
+            using var hasher = new HashingStream();
+            var error = key is null ? "its key is not available to this node" : await documents.DecryptToAsync(document, key, RecordSealer.FileAad(reportId, version), hasher, ct);
+            if (key is not null) CryptographicOperations.ZeroMemory(key);
+            if (error is not null) problems.Add("its file: " + error);
+            else if (hasher.Hash() != state.ContentHash) problems.Add("its file does not match the content hash on the chain");
+        }
+        else if (ciphertext is not null)
+        {
+            var plain = RecordSealer.OpenBytes(reportId, version, state.Record, ciphertext, organisation.Keys.Encryption);
+            if (plain is null || Hashing.Sha256(plain) != state.ContentHash) problems.Add("its content does not match the content hash on the chain");
+            if (plain is not null) CryptographicOperations.ZeroMemory(plain);
+        }
+        var latest = node.GetState(StateKeys.Report(reportId)) is { } l ? ReportState.TryDecode(l) : null;
+        return new ReportCheck(reportId, version, ReportInput.TypeName(state.Type), state.AuthorId, state.Proof.Height,
+            DateTimeOffset.FromUnixTimeMilliseconds((long)state.Proof.Timestamp), state.Proof.TxId.ToString(), state.ContentHash.ToString(),
+            problems.Count == 0, problems, latest is not null && latest.Version > version);
+    }
+
+    /// <summary>A write-only stream that only hashes what is written to it.</summary>
+    private sealed class HashingStream : WriteOnlyStream
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        public Hash256 Hash() => new(_hash.GetHashAndReset());
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            _hash.AppendData(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) _hash.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+}

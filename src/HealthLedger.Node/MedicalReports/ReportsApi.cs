@@ -1,0 +1,187 @@
+using System.Text.Json;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Security;
+using HealthLedger.Node.Web;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+
+namespace HealthLedger.Node.MedicalReports;
+
+/// <summary>Medical reports, their files and PDFs, authenticity checks: /api/v1/patients/{id}/reports, /api/v1/reports, /api/v1/verify.</summary>
+public static class ReportsApi
+{
+    public sealed record ReportCreatedResponse(string ReportId, int Version, string TransactionId, ulong Height, string Sha256)
+    {
+        public static ReportCreatedResponse From(ReportView r) => new(r.Id, r.Version, r.Proof.TxId.ToString(), r.Proof.Height, r.State.ContentHash.ToString());
+    }
+
+    public sealed record ReportResponse(string Id, string PatientId, int Version, string Type, string AuthorId, string Title, string Summary,
+        IReadOnlyList<LabResult> LabResults, PrescriptionDetails? Prescription, AttachedFile? File, string AmendmentReason,
+        string ContentSha256, string VerificationCode, ProofResponse Proof)
+    {
+        public static ReportResponse From(ReportView r) => new(r.Id, r.PatientId, r.Version, ReportInput.TypeName(r.Type), r.AuthorId, r.Content.Title,
+            r.Content.Summary, r.Content.LabResults, r.Content.Prescription, r.Content.File, r.Content.AmendmentReason, r.State.ContentHash.ToString(),
+            r.VerificationCode, ProofResponse.From(r.Proof));
+    }
+
+    public sealed record ReportHistoryResponse(ReportResponse Latest, IReadOnlyList<ReportResponse> Versions);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Maps the report endpoints.</summary>
+    public static IEndpointRouteBuilder MapMedicalReportsApi(this IEndpointRouteBuilder app)
+    {
+        var patients = app.MapGroup("/api/v1/patients/{patientId}/reports").WithTags("Medical reports").RequireSession();
+        patients.MapPost("/", Add)
+            .WithName("AddReport").DisableAntiforgery().Accepts<IFormFile>("multipart/form-data")
+            .WithSummary("Add a report (doctors): multipart with a 'metadata' JSON part (type, title, summary, labResults, drug…) and an optional 'file' (PDF, PNG, JPEG, DICOM, text; 50 MB)")
+            .ProducesProblem(404);
+        patients.MapGet("/", List)
+            .WithName("ListReports").WithSummary("A patient's reports (latest versions)").ProducesProblem(404);
+
+        var group = app.MapGroup("/api/v1/reports/{reportId}").WithTags("Medical reports").RequireSession();
+        group.MapGet("/", Get)
+            .WithName("GetReport").WithSummary("A report: its latest version and its whole history").ProducesProblem(404);
+        group.MapPost("/amendments", Amend)
+            .WithName("AmendReport").DisableAntiforgery().Accepts<IFormFile>("multipart/form-data")
+            .WithSummary("Amend a report (doctors): a new version linked to the previous ones; 'metadata' needs an amendmentReason")
+            .ProducesProblem(404);
+        group.MapGet("/file", File)
+            .WithName("GetReportFile").WithSummary("Download a report's file (decrypted after its stored bytes are checked against the chain)").ProducesProblem(404);
+        group.MapGet("/pdf", Pdf)
+            .WithName("GetReportPdf").WithSummary("The printable patient report with its verification code and QR code").ProducesProblem(404);
+        group.MapGet("/verify", Verify)
+            .WithName("VerifyReport").WithSummary("Authenticity: who signed it, in which block, when, and whether it is unchanged").ProducesProblem(404);
+
+        var verify = app.MapGroup("/api/v1/verify").WithTags("Verification");
+        verify.MapPost("/file", VerifyFile)
+            .RequireAuthorization(p => p.AddAuthenticationSchemes(SessionAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
+            .DisableAntiforgery().WithName("VerifyFile").WithSummary("Upload any file: which report and version it is, or that it matches none");
+        verify.MapGet("/{code}", VerifyCode)
+            .WithName("VerifyCode").WithSummary("Check a printed verification code (no sign-in; reveals no patient data)").ProducesProblem(404);
+        return app;
+    }
+
+    private static Task<Results<Created<ReportCreatedResponse>, ValidationProblem, ProblemHttpResult>> Add(string patientId, HttpContext http, ReportService reports, CancellationToken ct) =>
+        Upload(http, upload => reports.AddAsync(http.Session(), patientId, upload.Input, upload.File, null, ct));
+
+    private static Task<Results<Created<ReportCreatedResponse>, ValidationProblem, ProblemHttpResult>> Amend(string reportId, HttpContext http, ReportService reports, CancellationToken ct) =>
+        Upload(http, upload => reports.AmendAsync(http.Session(), reportId, upload.Input, upload.File, ct));
+
+    private static Results<Ok<List<ReportResponse>>, ValidationProblem, ProblemHttpResult> List(string patientId, HttpContext http, ReportService reports) =>
+        ApiResults.Ok(reports.ForPatient(http.Session(), patientId), list => list.Select(ReportResponse.From).ToList());
+
+    private static Results<Ok<ReportHistoryResponse>, ValidationProblem, ProblemHttpResult> Get(string reportId, HttpContext http, ReportService reports) =>
+        ApiResults.Ok(reports.Get(http.Session(), reportId), v => new ReportHistoryResponse(ReportResponse.From(v[^1]), v.Select(ReportResponse.From).ToList()));
+
+    private static Results<StreamedFile, ValidationProblem, ProblemHttpResult> File(string reportId, int? version, HttpContext http, ReportService reports) =>
+        FileResult(reports.File(http.Session(), reportId, version));
+
+    private static Results<FileContentHttpResult, ValidationProblem, ProblemHttpResult> Pdf(string reportId, int? version, HttpContext http, ReportService reports) =>
+        PdfResult(reports.Print(http.Session(), reportId, version, VerifyUrl(http)));
+
+    private static async Task<Results<Ok<ReportCheck>, ValidationProblem, ProblemHttpResult>> Verify(string reportId, int? version, HttpContext http, ReportService reports, CancellationToken ct) =>
+        ApiResults.Ok(await reports.VerifyAsync(http.Session(), reportId, version, ct), check => check);
+
+    private static async Task<Results<Ok<FileMatch>, ValidationProblem>> VerifyFile(HttpContext http, ReportService reports, CancellationToken ct)
+    {
+        // Streamed: the uploaded copy is hashed as it arrives, never stored.
+        if (Boundary(http.Request) is not { } boundary) return ApiResults.Invalid("file", "Send multipart/form-data with a 'file' part.");
+        var reader = new MultipartReader(boundary, http.Request.Body);
+        for (var section = await reader.ReadNextSectionAsync(ct); section is not null; section = await reader.ReadNextSectionAsync(ct))
+        {
+            if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var d) && d.Name.Value?.Trim('"') == "file")
+            {
+                return TypedResults.Ok(await reports.MatchFileAsync(section.Body, ct));
+            }
+        }
+        return ApiResults.Invalid("file", "The 'file' part is required.");
+    }
+
+    private static async Task<Results<Ok<ReportCheck>, ProblemHttpResult>> VerifyCode(string code, ReportService reports, CancellationToken ct) =>
+        await reports.VerifyCodeAsync(code, ct) is { } check
+            ? TypedResults.Ok(check)
+            : TypedResults.Problem(statusCode: 404, title: "Unknown code", detail: "No report version has this verification code.");
+
+    /// <summary>A report file as a streamed download, or the outcome's problem.</summary>
+    public static Results<StreamedFile, ValidationProblem, ProblemHttpResult> FileResult(Outcome<(ReportView Report, Func<Stream, CancellationToken, Task<string?>> WriteTo)> outcome)
+    {
+        if (outcome.Kind == OutcomeKind.Invalid) return ApiResults.Invalid(outcome);
+        if (!outcome.IsOk) return ApiResults.Problem(outcome);
+        var (report, writeTo) = outcome.Value;
+        return new StreamedFile(report.Content.File!.ContentType, report.Content.File.Name, writeTo);
+    }
+
+    /// <summary>A printed report as a PDF download, or the outcome's problem.</summary>
+    public static Results<FileContentHttpResult, ValidationProblem, ProblemHttpResult> PdfResult(Outcome<PrintedReport> outcome)
+    {
+        if (outcome.Kind == OutcomeKind.Invalid) return ApiResults.Invalid(outcome);
+        if (!outcome.IsOk) return ApiResults.Problem(outcome);
+        return TypedResults.File(outcome.Value!.Pdf, "application/pdf", outcome.Value.FileName);
+    }
+
+    /// <summary>The public verification page's address for QR codes.</summary>
+    public static string VerifyUrl(HttpContext http) => $"{http.Request.Scheme}://{http.Request.Host}/verify";
+
+    private sealed record UploadParts(ReportInput Input, UploadedFile? File);
+
+    /// <summary>
+    /// Reads a multipart upload section by section, never buffering the file: the 'metadata' part (JSON) must come first,
+    /// then the optional 'file' part is streamed straight into the encrypting document store.
+    /// </summary>
+    private static async Task<Results<Created<ReportCreatedResponse>, ValidationProblem, ProblemHttpResult>> Upload(HttpContext http, Func<UploadParts, Task<Outcome<ReportView>>> add)
+    {
+        if (Boundary(http.Request) is not { } boundary) return ApiResults.Invalid("metadata", "Send multipart/form-data with a 'metadata' JSON part and an optional 'file'.");
+        var reader = new MultipartReader(boundary, http.Request.Body);
+        ReportInput? input = null;
+        Outcome<ReportView>? outcome = null;
+        try
+        {
+            for (var section = await reader.ReadNextSectionAsync(http.RequestAborted); section is not null; section = await reader.ReadNextSectionAsync(http.RequestAborted))
+            {
+                var disposition = ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var d) ? d : null;
+                var name = disposition?.Name.Value?.Trim('"');
+                if (name == "metadata" && outcome is null)
+                {
+                    using var text = new StreamReader(section.Body);
+                    var json = await text.ReadToEndAsync(http.RequestAborted);
+                    try
+                    {
+                        input = JsonSerializer.Deserialize<ReportInput>(json.Length > 0 ? json : "null", Json);
+                    }
+                    catch (JsonException e)
+                    {
+                        return ApiResults.Invalid("metadata", $"Not valid JSON: {e.Message}");
+                    }
+                }
+                else if (name == "file" && outcome is null)
+                {
+                    if (input is null) return ApiResults.Invalid("metadata", "The 'metadata' part must come before the 'file' part.");
+                    var fileName = disposition?.FileName.Value?.Trim('"') ?? disposition?.FileNameStar.Value ?? "file";
+                    outcome = await add(new UploadParts(input, new UploadedFile(section.Body, fileName, section.ContentType ?? "")));
+                }
+            }
+        }
+        catch (IOException)
+        {
+            return ApiResults.Invalid("file", "The upload was interrupted; nothing was stored.");
+        }
+        catch (InvalidDataException e)
+        {
+            return ApiResults.Invalid("file", $"The upload was refused: {e.Message}");
+        }
+        if (input is null) return ApiResults.Invalid("metadata", "The 'metadata' part is required.");
+        outcome ??= await add(new UploadParts(input, null));
+        return ApiResults.Created(outcome, r => $"/api/v1/reports/{r.Id}", ReportCreatedResponse.From);
+    }
+
+    /// <summary>The multipart boundary of a request, or null when it is not multipart/form-data.</summary>
+    internal static string? Boundary(HttpRequest request) =>
+        MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            ? HeaderUtilities.RemoveQuotes(type.Boundary).Value is { Length: > 0 } b ? b : null
+            : null;
+}

@@ -1,0 +1,30 @@
+using HealthLedger.Node.Accounts;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Web;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace HealthLedger.Node.PatientSummary;
+
+/// <summary>The patient's complete record: demographics, encounters and account.</summary>
+public sealed record PatientReportResponse(PatientResponse Patient, IReadOnlyList<EntryResponse> Encounters, AccountResponse Account);
+
+/// <summary>GET /api/v1/patients/{id}/report.</summary>
+public static class PatientRecordApi
+{
+    /// <summary>Maps the complete-record endpoint.</summary>
+    public static IEndpointRouteBuilder MapPatientRecordApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/api/v1/patients").WithTags("Patients").RequireSession()
+            .MapGet("/{id}/report", Get)
+            .WithName("GetPatientReport").WithSummary("The patient's complete record: demographics, encounters and account").ProducesProblem(404);
+        return app;
+    }
+
+    private static Results<Ok<PatientReportResponse>, ValidationProblem, ProblemHttpResult> Get(string id, HttpContext http, PatientRecordService records, TimeProvider clock) =>
+        ApiResults.Ok(records.Get(http.Session(), id), r => new PatientReportResponse(PatientResponse.From(r.Patient, clock.Today()),
+            r.Encounters.Select(EntryResponse.From).ToList(), AccountResponse.From(r.Account)));
+}

@@ -1,0 +1,11 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HealthLedger.Node.PatientSummary;
+
+/// <summary>The patient's complete record (page, printout, API).</summary>
+public static class PatientSummaryModule
+{
+    /// <summary>Registers the module's services.</summary>
+    public static IServiceCollection AddPatientSummary(this IServiceCollection services) => services
+        .AddSingleton<PatientRecordService>();
+}

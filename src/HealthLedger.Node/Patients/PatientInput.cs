@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Records;
+
+using HealthLedger.Node.Records;
+
+namespace HealthLedger.Node.Patients;
+
+/// <summary>Patient registration form / request body.</summary>
+public sealed class PatientInput
+{
+    public string? Mrn { get; set; }
+    public string? FullName { get; set; }
+    public DateOnly? DateOfBirth { get; set; }
+    public string? Gender { get; set; }
+    public string? Phone { get; set; }
+    public string? Email { get; set; }
+    public string? Address { get; set; }
+    public List<string>? Conditions { get; set; }
+    public string? EmergencyContact { get; set; }
+    public string? BloodGroup { get; set; }
+    public string? Allergies { get; set; }
+
+    /// <summary>The conditions as one line each (for the web form).</summary>
+    [JsonIgnore]
+    public string? ConditionsText
+    {
+        get => Conditions is null ? null : string.Join("\n", Conditions);
+        set => Conditions = (value ?? "").Split(['\n', ',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+    }
+
+    /// <summary>Checks every field and returns the details, or the errors.</summary>
+    public (PatientDetails? Details, FieldErrors Errors) Validate(DateOnly today)
+    {
+        var e = new FieldErrors();
+        var mrn = FieldRules.Text(e, "mrn", Mrn, 32, true, "MRN");
+        if (mrn.Length > 0 && !FieldRules.IsMrn(mrn)) e.Add("mrn", "MRN may hold letters, digits and '-' only.");
+        var name = FieldRules.Text(e, "fullName", FullName, 200, true, "Full name");
+        if (DateOfBirth is not { } dob) e.Add("dateOfBirth", "Date of birth is required.");
+        else if (dob > today) e.Add("dateOfBirth", "Date of birth cannot be in the future.");
+        else if (dob < new DateOnly(1890, 1, 1)) e.Add("dateOfBirth", "Date of birth is too far in the past.");
+        var gender = (Gender ?? "").Trim().ToLowerInvariant();
+        if (!FieldRules.Genders.Contains(gender)) e.Add("gender", $"Gender must be one of: {string.Join(", ", FieldRules.Genders)}.");
+        var (phone, email) = FieldRules.Contact(e, Phone, Email);
+        var address = FieldRules.Text(e, "address", Address, 500, false, "Address");
+        var conditions = (Conditions ?? []).Select(c => c.Trim()).Where(c => c.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (conditions.Count > 20) e.Add("conditions", "At most 20 conditions.");
+        if (conditions.Any(c => c.Length > 100)) e.Add("conditions", "Each condition must be at most 100 characters.");
+        var emergency = FieldRules.Text(e, "emergencyContact", EmergencyContact, 200, false, "Emergency contact");
+        var blood = (BloodGroup ?? "unknown").Trim().ToUpperInvariant().Replace("UNKNOWN", "unknown", StringComparison.Ordinal);
+        if (blood.Length == 0) blood = "unknown";
+        if (!FieldRules.BloodGroups.Contains(blood)) e.Add("bloodGroup", $"Blood group must be one of: {string.Join(", ", FieldRules.BloodGroups)}.");
+        var allergies = FieldRules.Text(e, "allergies", Allergies, 500, false, "Allergies");
+        if (!e.IsEmpty) return (null, e);
+        return (new PatientDetails
+        {
+            Mrn = mrn.ToUpperInvariant(),
+            FullName = name,
+            DateOfBirth = DateOfBirth!.Value,
+            Gender = gender,
+            Phone = phone,
+            Email = email,
+            Address = address,
+            Conditions = conditions,
+            EmergencyContact = emergency,
+            BloodGroup = blood,
+            Allergies = allergies,
+        }, e);
+    }
+}

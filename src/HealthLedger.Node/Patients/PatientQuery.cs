@@ -1,0 +1,4 @@
+namespace HealthLedger.Node.Patients;
+
+/// <summary>Patient list filters.</summary>
+public sealed record PatientQuery(string? Search = null, string? Condition = null, string? Sort = null, bool Descending = false, int Page = 1, int PageSize = 20);

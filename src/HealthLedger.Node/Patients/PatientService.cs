@@ -1,0 +1,133 @@
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Records;
+using HealthLedger.Core.Transactions;
+using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Security;
+
+namespace HealthLedger.Node.Patients;
+
+/// <summary>
+/// Patient registration (with a login and a one-time password), the patient list and one patient's demographics, with the
+/// read rules checked here (server side, for the UI and the API alike) and the write rules again by the state machine.
+/// Every other module that reads a patient's record asks <see cref="GetPatient(UserSession, string, ConsentCategories, string, bool)"/> first.
+/// </summary>
+public sealed class PatientService(LedgerNode node, PatientDirectory directory, RecordWriter writer, RecordAccess access, AccessPolicy policy,
+    AccountService accounts, OrganisationKeys organisation, TimeProvider clock)
+{
+    private DateOnly Today => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+
+    /// <summary>Registers a patient with a login and a one-time password (admins).</summary>
+    public async Task<Outcome<WriteResult>> RegisterAsync(UserSession actor, PatientInput input, CancellationToken ct)
+    {
+        if (access.RequireRole(actor, Role.Admin, "register a patient", "") is { } denied) return denied.As<WriteResult>();
+        var (details, errors) = input.Validate(Today);
+        if (details is null) return Outcome<WriteResult>.Invalid(errors);
+        if (MrnTaken(details.Mrn)) return Outcome<WriteResult>.Invalid(FieldErrors.One("mrn", "A patient with this MRN is already registered."));
+
+        var patientId = RecordIds.New("pt");
+        var (keys, oneTime) = accounts.PrepareLogin(patientId);
+        using (keys)
+        {
+            var (reference, ciphertext) = RecordSealer.Seal(patientId, 1, details, organisation.EncryptionKey, keys.Encryption.PublicKey);
+            var payload = new RegisterPatientPayload(patientId, actor.OrganisationId, organisation.BlindIndex(details.Mrn), keys.Signing.PublicKey, keys.Encryption.PublicKey, reference);
+            var outcome = await writer.SubmitAsync(actor, payload, RecordWriter.Blobs(reference, ciphertext), patientId, ct,
+                v => v == TxVerdict.AlreadyExists ? FieldErrors.One("mrn", "A patient with this MRN is already registered.") : null);
+            if (!outcome.IsOk)
+            {
+                accounts.ForgetLogin(patientId);
+                return outcome;
+            }
+            return Outcome<WriteResult>.Ok(outcome.Value! with { OneTimePassword = oneTime });
+        }
+    }
+
+    /// <summary>
+    /// Patients the actor may see, filtered, sorted and paged: admins their organisation's, doctors those they may read,
+    /// patients themselves. Every listed patient other than the actor is recorded as a disclosure.
+    /// </summary>
+    public Outcome<Page<PatientView>> List(UserSession actor, PatientQuery query)
+    {
+        IEnumerable<PatientView> visible = actor.Role switch
+        {
+            Role.Admin => directory.Patients(actor.OrganisationId),
+            Role.Doctor => directory.Patients(actor.OrganisationId).Where(p => policy.Purpose(actor, p.Id, p.OrganisationId, ConsentCategories.Demographics) is not null),
+            Role.Patient => directory.Patient(actor.UserId) is { } self ? [self] : [],
+            _ => [],
+        };
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            var q = query.Search.Trim();
+            visible = visible.Where(p => p.Details.FullName.Contains(q, StringComparison.OrdinalIgnoreCase)
+                || p.Details.Mrn.Contains(q, StringComparison.OrdinalIgnoreCase) || p.Id.Equals(q, StringComparison.OrdinalIgnoreCase));
+        }
+        if (!string.IsNullOrWhiteSpace(query.Condition))
+        {
+            var c = query.Condition.Trim();
+            visible = visible.Where(p => p.Details.Conditions.Any(x => x.Contains(c, StringComparison.OrdinalIgnoreCase)));
+        }
+        var sorted = (query.Sort ?? "name").ToLowerInvariant() switch
+        {
+            "age" => visible.OrderByDescending(p => p.Details.DateOfBirth),
+            "mrn" => visible.OrderBy(p => p.Details.Mrn, StringComparer.Ordinal),
+            "registered" => visible.OrderBy(p => p.Proof.Height),
+            _ => visible.OrderBy(p => p.Details.FullName, StringComparer.OrdinalIgnoreCase),
+        };
+        var page = Paging.Of((query.Descending ? sorted.Reverse() : sorted).ToList(), query.Page, query.PageSize);
+        access.RecordReads(actor, page.Items.Select(p => (p.Id, p.OrganisationId)), "patient list", ConsentCategories.Demographics);
+        return Outcome<Page<PatientView>>.Ok(page);
+    }
+
+    /// <summary>One patient's demographics, if the actor may see them; the read (or refusal) is recorded as a disclosure.</summary>
+    public Outcome<PatientView> GetPatient(UserSession actor, string patientId) => GetPatient(actor, patientId, ConsentCategories.Demographics, "demographics");
+
+    /// <summary>
+    /// One patient, if the actor may read <paramref name="category"/> of their record; with <paramref name="record"/> the
+    /// read (or refusal) of <paramref name="resource"/> is recorded as a disclosure. 404 for an unknown patient.
+    /// </summary>
+    public Outcome<PatientView> GetPatient(UserSession actor, string patientId, ConsentCategories category, string resource, bool record = true)
+    {
+        var patient = directory.Patient(patientId);
+        if (patient is null) return Outcome<PatientView>.NotFound($"Patient '{patientId}' does not exist.");
+        return access.CanSee(actor, patient.Id, patient.OrganisationId, category, resource, record) is { } denied ? denied.As<PatientView>() : Outcome<PatientView>.Ok(patient);
+    }
+
+    /// <summary>A patient by id for the node's own use (printouts of a record already allowed), with no access check; null when unknown.</summary>
+    public PatientView? Find(string patientId) => directory.Patient(patientId);
+
+    /// <summary>The organisation's patients (admins; for lists and reports), with no disclosure recorded: callers record what they show.</summary>
+    public Outcome<IReadOnlyList<PatientView>> OrganisationPatients(UserSession actor, string action) =>
+        access.RequireRole(actor, Role.Admin, action, actor.OrganisationId) is { } denied
+            ? denied.As<IReadOnlyList<PatientView>>()
+            : Outcome<IReadOnlyList<PatientView>>.Ok(directory.Patients(actor.OrganisationId));
+
+    /// <summary>
+    /// Null when the actor manages the patient's sharing and sees their access history (the patient, or an admin of their
+    /// organisation); otherwise 404 for an unknown patient or 403.
+    /// </summary>
+    public Outcome<object>? CanManage(UserSession actor, string patientId)
+    {
+        var patient = directory.Patient(patientId);
+        if (patient is null) return Outcome<object>.NotFound($"Patient '{patientId}' does not exist.");
+        var allowed = (actor.Role == Role.Patient && actor.UserId == patientId) || (actor.Role == Role.Admin && actor.OrganisationId == patient.OrganisationId);
+        return allowed ? null : Outcome<object>.Forbidden("Only the patient (or an admin of their organisation) sees their grants and access history.");
+    }
+
+    /// <summary>Gives a patient or doctor of the admin's organisation a new one-time password.</summary>
+    public Outcome<WriteResult> ResetPassword(UserSession actor, string userId)
+    {
+        if (access.RequireRole(actor, Role.Admin, "reset the password of", userId) is { } denied) return denied.As<WriteResult>();
+        var user = node.GetState(StateKeys.User(userId)) is { } bytes ? UserRecord.TryDecode(bytes) : null;
+        if (user is null || user.OrganisationId != actor.OrganisationId) return Outcome<WriteResult>.NotFound($"User '{userId}' does not exist.");
+        if (user.Role == Role.Admin) return access.Forbid<WriteResult>(actor, "reset the password of another admin", userId);
+        var oneTime = accounts.ResetPassword(userId);
+        return oneTime is null
+            ? Outcome<WriteResult>.Failed("This user's keys cannot be recovered (no escrow).")
+            : Outcome<WriteResult>.Ok(new WriteResult(userId, "", node.Tip.Height, oneTime));
+    }
+
+    /// <summary>True when the MRN's blind index is already taken in the organisation.</summary>
+    public bool MrnTaken(string mrn) => node.GetState(StateKeys.Mrn(organisation.Id, organisation.BlindIndex(mrn))) is not null;
+}

@@ -1,0 +1,68 @@
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Records;
+using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Security;
+
+namespace HealthLedger.Node.Records;
+
+/// <summary>
+/// Who may read which part of a patient's record, now: the patient themself; admins of the patient's organisation;
+/// doctors who attend the patient or hold an active grant (to them or their organisation) for the category. Expired
+/// grants stop at their time because the check uses the clock, not a stored flag.
+/// </summary>
+public sealed class AccessPolicy(LedgerNode node, OrganisationKeys organisation, TimeProvider clock)
+{
+    private ulong Now => (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Null when refused; otherwise the purpose recorded for the disclosure ("" for the patient's own reads).</summary>
+    public string? Purpose(UserSession actor, string patientId, string patientOrganisationId, ConsentCategories category)
+    {
+        switch (actor.Role)
+        {
+            case Role.Patient:
+                return actor.UserId == patientId ? "" : null;
+            case Role.Admin:
+                return actor.OrganisationId == patientOrganisationId ? "administration" : null;
+            case Role.Doctor:
+                var state = new NodeState(node);
+                if (Core.Records.Consent.Attends(state, actor.UserId, patientId)) return "treatment";
+                var doctor = node.GetState(StateKeys.User(actor.UserId)) is { } u ? UserRecord.TryDecode(u) : null;
+                return doctor is not null && Core.Records.Consent.GrantAllows(state, patientId, doctor, category, Now) ? "consented access" : null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>The encryption keys of everyone holding an active grant of the patient for <paramref name="category"/>: new records are sealed for them too.</summary>
+    public IReadOnlyList<EncryptionPublicKey> GranteeKeys(string patientId, ConsentCategories category)
+    {
+        var keys = new List<EncryptionPublicKey>();
+        foreach (var (_, bytes) in node.ScanState($"grant/{patientId}/"))
+        {
+            if (GrantState.TryDecode(bytes) is not { } grant || !grant.Allows(category, Now)) continue;
+            var key = grant.Grantee == GranteeKind.Doctor
+                ? (node.GetState(StateKeys.User(grant.GranteeId)) is { } u ? UserRecord.TryDecode(u)?.EncryptionKey : null)
+                : (node.GetState(StateKeys.Organisation(grant.GranteeId)) is { } o ? OrganisationRecord.TryDecode(o)?.EncryptionKey : null);
+            if (key is { } k) keys.Add(k);
+        }
+        return keys;
+    }
+
+    /// <summary>
+    /// Who a new record of a patient in <paramref name="category"/> is sealed for: the organisation (custodian), the
+    /// patient, and every active grantee of that category.
+    /// </summary>
+    public EncryptionPublicKey[] Recipients(string patientId, ConsentCategories category) =>
+        [organisation.EncryptionKey, EncryptionKeyOf(patientId), .. GranteeKeys(patientId, category)];
+
+    /// <summary>A registered user's encryption key; the organisation's for a user with no record (yet).</summary>
+    public EncryptionPublicKey EncryptionKeyOf(string userId) =>
+        node.GetState(StateKeys.User(userId)) is { } u && UserRecord.TryDecode(u) is { } user ? user.EncryptionKey : organisation.EncryptionKey;
+
+    /// <summary>The node's committed state as an <see cref="Core.State.IStateReader"/>.</summary>
+    private sealed class NodeState(LedgerNode node) : Core.State.IStateReader
+    {
+        public bool TryGet(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? value) => (value = node.GetState(key)) is not null;
+    }
+}

@@ -1,0 +1,30 @@
+using HealthLedger.Core.Transactions;
+
+namespace HealthLedger.Node.Records;
+
+/// <summary>
+/// One kind of sealed hospital record (patients, doctors, entries, reports…) as the node's decrypted read model holds it.
+/// Each feature registers its kind once (<see cref="RecordKindRegistration.AddRecordKind{T}"/>); the read model, the
+/// consent re-wrap and every other list of record kinds derive from these registrations, so a kind cannot be known to
+/// one and forgotten by another.
+/// </summary>
+public interface IRecordKind
+{
+    /// <summary>The prefix of the world-state keys that hold this kind's records (e.g. <c>patient/</c>).</summary>
+    string StatePrefix { get; }
+
+    /// <summary>The state keys of this kind that an accepted transaction wrote (none when it is not about this kind).</summary>
+    IEnumerable<string> KeysWrittenBy(TxPayload payload);
+
+    /// <summary>
+    /// Decrypts and keeps the given state entries of this kind (all of them at start, in key order; the ones a block wrote
+    /// after each commit, in transaction order). Entries that do not decode or open are skipped.
+    /// </summary>
+    void Load(IReadOnlyList<KeyValuePair<string, byte[]>> entries, RecordOpener opener);
+
+    /// <summary>
+    /// Every sealed version of a patient's records of this kind with the consent category that covers it: a grant
+    /// re-wraps the data keys of the versions in its categories for the grantee. Empty for kinds that are not a patient's.
+    /// </summary>
+    IEnumerable<SealedVersion> SealedVersions(string patientId);
+}

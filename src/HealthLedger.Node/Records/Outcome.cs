@@ -1,0 +1,36 @@
+namespace HealthLedger.Node.Records;
+
+/// <summary>The result of an operation: a value, or why there is none.</summary>
+public sealed class Outcome<T>
+{
+    private Outcome(OutcomeKind kind, T? value, FieldErrors? errors, string? message)
+    {
+        Kind = kind;
+        Value = value;
+        Errors = errors;
+        Message = message;
+    }
+
+    public OutcomeKind Kind { get; }
+
+    public T? Value { get; }
+
+    public FieldErrors? Errors { get; }
+
+    public string? Message { get; }
+
+    public bool IsOk => Kind == OutcomeKind.Ok;
+
+    public static Outcome<T> Ok(T value) => new(OutcomeKind.Ok, value, null, null);
+
+    public static Outcome<T> Invalid(FieldErrors errors) => new(OutcomeKind.Invalid, default, errors, "Some fields need attention.");
+
+    public static Outcome<T> Forbidden(string message) => new(OutcomeKind.Forbidden, default, null, message);
+
+    public static Outcome<T> NotFound(string message) => new(OutcomeKind.NotFound, default, null, message);
+
+    public static Outcome<T> Failed(string message) => new(OutcomeKind.Failed, default, null, message);
+
+    /// <summary>The same failure for another value type.</summary>
+    public Outcome<TOther> As<TOther>() => new(Kind, default, Errors, Message);
+}

@@ -1,0 +1,16 @@
+namespace HealthLedger.Node.Records;
+
+/// <summary>How an operation ended: the API maps it to 200/201, 400, 403, 404 or 409/500; the UI to a page or messages.</summary>
+public enum OutcomeKind
+{
+    /// <summary>Done.</summary>
+    Ok,
+    /// <summary>Bad input; see the field errors. Nothing was written.</summary>
+    Invalid,
+    /// <summary>The user may not do this. Nothing was written; the attempt was logged.</summary>
+    Forbidden,
+    /// <summary>The thing does not exist.</summary>
+    NotFound,
+    /// <summary>The ledger refused or did not answer in time.</summary>
+    Failed,
+}

@@ -1,0 +1,74 @@
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Records;
+using HealthLedger.Core.Transactions;
+using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Security;
+
+namespace HealthLedger.Node.Records;
+
+/// <summary>
+/// The write path of every hospital module: signs a payload with the acting user's own key (one signature at a time per
+/// session, so nonces follow each other), submits it with its record ciphertexts and waits for the commit. The read model
+/// is updated before the commit is answered, so a caller may read what it wrote straight away.
+/// </summary>
+public sealed class RecordWriter(LedgerNode node)
+{
+    /// <summary>Longest wait for a write to commit.</summary>
+    public static readonly TimeSpan CommitTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The ciphertexts of one sealed record, keyed by their SHA-256, as <see cref="SubmitAsync"/> takes them.</summary>
+    public static Dictionary<Hash256, byte[]> Blobs(SealedRecordRef reference, byte[] ciphertext) => new() { [reference.CiphertextHash] = ciphertext };
+
+    /// <summary>No ciphertexts (consent and other unsealed payloads).</summary>
+    public static IReadOnlyDictionary<Hash256, byte[]> NoBlobs { get; } = new Dictionary<Hash256, byte[]>();
+
+    /// <summary>
+    /// Signs <paramref name="payload"/> as the actor, submits it and waits for its block. Door refusals and rejected
+    /// transactions become outcomes: <paramref name="fieldFor"/> may turn a verdict into field errors; otherwise
+    /// Unauthorized is Forbidden, NotFound is NotFound and the rest Failed. A commit slower than
+    /// <see cref="CommitTimeout"/> is Failed ("it may still commit").
+    /// </summary>
+    public async Task<Outcome<WriteResult>> SubmitAsync(UserSession actor, TxPayload payload, IReadOnlyDictionary<Hash256, byte[]> blobs, string id,
+        CancellationToken ct, Func<TxVerdict, FieldErrors?>? fieldFor = null)
+    {
+        Transaction tx;
+        SubmitResult submitted;
+        await actor.SigningGate.WaitAsync(ct);
+        try
+        {
+            var nonce = node.Nonces(actor.Keys.Signing.PublicKey).Next;
+            tx = Transaction.Create(node.Network.NetworkId, actor.Keys.Signing, nonce, payload);
+            submitted = node.Submit(tx.Encoded.Span, blobs);
+        }
+        finally
+        {
+            actor.SigningGate.Release();
+        }
+        if (!submitted.Result.IsOk) return Refused(submitted.Result, fieldFor);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(CommitTimeout);
+        Storage.CommittedTransaction committed;
+        try
+        {
+            committed = await node.WaitForCommitAsync(tx.Id, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return Outcome<WriteResult>.Failed($"The ledger did not commit transaction {tx.Id} within {CommitTimeout.TotalSeconds:0} s; it may still commit.");
+        }
+        if (committed.Receipt.Verdict != TxVerdict.Ok) return Refused(new TxResult(committed.Receipt.Verdict, committed.Receipt.Reason), fieldFor);
+        return Outcome<WriteResult>.Ok(new WriteResult(id, tx.Id.ToString(), committed.Height));
+    }
+
+    private static Outcome<WriteResult> Refused(TxResult result, Func<TxVerdict, FieldErrors?>? fieldFor)
+    {
+        if (fieldFor?.Invoke(result.Verdict) is { } errors) return Outcome<WriteResult>.Invalid(errors);
+        return result.Verdict switch
+        {
+            TxVerdict.Unauthorized => Outcome<WriteResult>.Forbidden($"The ledger refused: {result.Reason}."),
+            TxVerdict.NotFound => Outcome<WriteResult>.NotFound($"The ledger refused: {result.Reason}."),
+            _ => Outcome<WriteResult>.Failed($"The ledger refused the change ({result.Verdict}): {result.Reason}."),
+        };
+    }
+}

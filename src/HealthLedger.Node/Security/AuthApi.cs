@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace HealthLedger.Node.Security;
+
+/// <summary>Log-in request: user name and password.</summary>
+public sealed record TokenRequest(string? Username, string? Password);
+
+/// <summary>A bearer access token and whom it is for.</summary>
+public sealed record TokenResponse(string AccessToken, DateTimeOffset ExpiresAt, string UserId, string Role, bool MustChangePassword);
+
+/// <summary>Password change request.</summary>
+public sealed record PasswordChangeRequest(string? CurrentPassword, string? NewPassword);
+
+/// <summary>/api/v1/auth: tokens, password change, logout.</summary>
+public static class AuthApi
+{
+    public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/auth").WithTags("Authentication");
+        group.MapPost("/token", (TokenRequest request, AccountService accounts) =>
+        {
+            var outcome = accounts.Login(request.Username, request.Password);
+            if (outcome.Session is not { } s)
+            {
+                var extensions = outcome.LockedUntil is { } until ? new Dictionary<string, object?> { ["lockedUntil"] = until } : null;
+                return Results.Problem(statusCode: 401, title: "Login refused", detail: outcome.Error, extensions: extensions);
+            }
+            return Results.Ok(new TokenResponse(s.Token, s.ExpiresAt, s.UserId, s.Role.ToString().ToLowerInvariant(), s.MustChangePassword));
+        })
+        .WithName("CreateToken").WithSummary("Log in: exchange a user name and password for a bearer access token")
+        .Produces<TokenResponse>().ProducesProblem(401).ProducesValidationProblem();
+
+        group.MapPost("/password", (PasswordChangeRequest request, HttpContext http, AccountService accounts) =>
+        {
+            if (http.UserSession() is not { } session) return Results.Problem(statusCode: 401, title: "Not authenticated");
+            var error = accounts.ChangePassword(session, request.CurrentPassword, request.NewPassword);
+            return error is { } e
+                ? Results.ValidationProblem(new Dictionary<string, string[]> { [e.Field] = [e.Message] })
+                : Results.NoContent();
+        })
+        .RequireAuthorization(p => p.AddAuthenticationSchemes(SessionAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
+        .WithName("ChangePassword").WithSummary("Replace the caller's password (required after a one-time password)")
+        .Produces(204).ProducesValidationProblem().ProducesProblem(401);
+
+        group.MapPost("/logout", (HttpContext http, SessionStore sessions) =>
+        {
+            if (http.UserSession() is { } session) sessions.Close(session.Token);
+            return Results.NoContent();
+        })
+        .RequireAuthorization(p => p.AddAuthenticationSchemes(SessionAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
+        .WithName("Logout").WithSummary("End the session and wipe its keys").Produces(204).ProducesProblem(401);
+        return app;
+    }
+}

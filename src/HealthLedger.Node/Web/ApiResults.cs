@@ -1,0 +1,79 @@
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace HealthLedger.Node.Web;
+
+/// <summary>
+/// Maps outcomes to typed HTTP results — RFC 9457 problem details for every failure: 400 with field errors (Invalid), 403
+/// (Forbidden), 404 (NotFound), 409 (Failed) — and guards API groups.
+/// </summary>
+public static class ApiResults
+{
+    /// <summary>200 with <paramref name="map"/>'s body, or the outcome's problem.</summary>
+    public static Results<Ok<TOut>, ValidationProblem, ProblemHttpResult> Ok<T, TOut>(Outcome<T> outcome, Func<T, TOut> map)
+    {
+        if (outcome.IsOk) return TypedResults.Ok(map(outcome.Value!));
+        return outcome.Kind == OutcomeKind.Invalid ? Invalid(outcome) : Problem(outcome);
+    }
+
+    /// <summary>201 at <paramref name="location"/> with <paramref name="map"/>'s body, or the outcome's problem.</summary>
+    public static Results<Created<TOut>, ValidationProblem, ProblemHttpResult> Created<T, TOut>(Outcome<T> outcome, Func<T, string> location, Func<T, TOut> map)
+    {
+        if (outcome.IsOk) return TypedResults.Created(location(outcome.Value!), map(outcome.Value!));
+        return outcome.Kind == OutcomeKind.Invalid ? Invalid(outcome) : Problem(outcome);
+    }
+
+    /// <summary>204, or the outcome's problem.</summary>
+    public static Results<NoContent, ValidationProblem, ProblemHttpResult> NoContent<T>(Outcome<T> outcome)
+    {
+        if (outcome.IsOk) return TypedResults.NoContent();
+        return outcome.Kind == OutcomeKind.Invalid ? Invalid(outcome) : Problem(outcome);
+    }
+
+    /// <summary>400 with the outcome's field errors.</summary>
+    public static ValidationProblem Invalid<T>(Outcome<T> outcome) => TypedResults.ValidationProblem(outcome.Errors?.ToDictionary() ?? new Dictionary<string, string[]>(), detail: outcome.Message);
+
+    /// <summary>400 with one field's error.</summary>
+    public static ValidationProblem Invalid(string field, string message) => TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+
+    /// <summary>The problem of a failed outcome: 403, 404 or 409.</summary>
+    public static ProblemHttpResult Problem<T>(Outcome<T> outcome) => outcome.Kind switch
+    {
+        OutcomeKind.Forbidden => TypedResults.Problem(statusCode: 403, title: "Forbidden", detail: outcome.Message),
+        OutcomeKind.NotFound => TypedResults.Problem(statusCode: 404, title: "Not found", detail: outcome.Message),
+        OutcomeKind.Invalid => TypedResults.Problem(statusCode: 400, title: "Bad Request", detail: outcome.Message),
+        _ => TypedResults.Problem(statusCode: 409, title: "Not done", detail: outcome.Message),
+    };
+
+    /// <summary>
+    /// Requires a bearer session (401 otherwise) whose password is not a one-time password still to be changed (403).
+    /// Role rules are the feature services', so the UI and the API share them.
+    /// </summary>
+    public static RouteGroupBuilder RequireSession(this RouteGroupBuilder group)
+    {
+        group.RequireAuthorization(p => p.AddAuthenticationSchemes(SessionAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+        group.AddEndpointFilter(async (context, next) =>
+        {
+            var session = context.HttpContext.UserSession();
+            if (session is null) return TypedResults.Problem(statusCode: 401, title: "Not authenticated", detail: "The session has ended; request a new token.");
+            if (session.MustChangePassword)
+            {
+                return TypedResults.Problem(statusCode: 403, title: "Password change required",
+                    detail: "Replace your one-time password with POST /api/v1/auth/password before using the API.");
+            }
+            return await next(context);
+        });
+        group.ProducesProblem(401).ProducesProblem(403);
+        return group;
+    }
+
+    /// <summary>The caller's session (after <see cref="RequireSession"/>).</summary>
+    public static UserSession Session(this HttpContext context) => context.UserSession() ?? throw new InvalidOperationException("No session.");
+
+    /// <summary>Today's date (UTC), for ages.</summary>
+    public static DateOnly Today(this TimeProvider clock) => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+}

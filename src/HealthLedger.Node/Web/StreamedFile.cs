@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Http;
+
+namespace HealthLedger.Node.Web;
+
+/// <summary>
+/// Streams a decrypted file straight to the response (never to disk). <paramref name="writeTo"/> checks the stored bytes
+/// before it writes the first byte and returns an error text (or null): an error before the first byte is a 409 problem,
+/// one after it aborts the response.
+/// </summary>
+public sealed class StreamedFile(string contentType, string name, Func<Stream, CancellationToken, Task<string?>> writeTo) : IResult
+{
+    /// <inheritdoc/>
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var output = new HeaderOnFirstWrite(httpContext, contentType, name);
+        var error = await writeTo(output, httpContext.RequestAborted);
+        if (error is null) return;
+        if (!output.Started)
+        {
+            await Results.Problem(statusCode: 409, title: "The file failed its check", detail: $"The report's {error}.").ExecuteAsync(httpContext);
+            return;
+        }
+        httpContext.Abort();
+    }
+
+    private sealed class HeaderOnFirstWrite(HttpContext http, string contentType, string name) : WriteOnlyStream
+    {
+        public bool Started { get; private set; }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (!Started)
+            {
+                Started = true;
+                http.Response.ContentType = contentType;
+                http.Response.Headers.ContentDisposition = new System.Net.Mime.ContentDisposition { FileName = name }.ToString();
+            }
+            await http.Response.Body.WriteAsync(buffer, cancellationToken);
+        }
+    }
+}
