@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Google.Protobuf;
 using Grpc.Net.Client;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Consensus;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Encoding;

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Core.Encoding;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Transactions;

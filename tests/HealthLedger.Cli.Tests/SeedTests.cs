@@ -1,3 +1,4 @@
+using HealthLedger.Node.Configuration;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Patients;

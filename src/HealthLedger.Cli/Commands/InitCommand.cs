@@ -1,4 +1,5 @@
 using System.CommandLine;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Hosting;
 
 namespace HealthLedger.Cli.Commands;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Encoding;
 using HealthLedger.Core.Model;

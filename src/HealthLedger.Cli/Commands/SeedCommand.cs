@@ -1,4 +1,6 @@
 using System.CommandLine;
+using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Ledger;
 using HealthLedger.Cli.Seeding;
 using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Encounters;

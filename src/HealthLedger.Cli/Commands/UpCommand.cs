@@ -1,4 +1,6 @@
 using System.CommandLine;
+using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Hosting;
 using Microsoft.Extensions.Hosting;
 

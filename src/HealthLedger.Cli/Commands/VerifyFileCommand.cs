@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Security.Cryptography;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Security;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Execution;
 using HealthLedger.Core.Model;
@@ -21,8 +23,6 @@ public static partial class NetworkInitializer
     /// <summary>The first admin's user id.</summary>
     public const string AdminUser = "admin";
 
-    /// <summary>Shortest password accepted.</summary>
-    public const int MinPasswordLength = 10;
 
     /// <summary>
     /// Initialises <paramref name="dataDirectory"/>, which must not exist yet or be empty. When
@@ -41,7 +41,7 @@ public static partial class NetworkInitializer
         {
             throw new InvalidOperationException($"--base-port must leave room for {p.Nodes} web ports and {p.Nodes} peer ports (base + {ClusterLayout.PeerPortOffset} on) below 65536.");
         }
-        if (adminPassword is not null && PasswordProblem(adminPassword) is { } problem)
+        if (adminPassword is not null && Passwords.Problem(adminPassword) is { } problem)
         {
             throw new InvalidOperationException($"The admin password is too weak: {problem}.");
         }
@@ -74,21 +74,13 @@ public static partial class NetworkInitializer
         }
     }
 
-    /// <summary>Why a password is too weak, or null when it is acceptable.</summary>
-    public static string? PasswordProblem(string password)
-    {
-        if (password.Length < MinPasswordLength) return $"it must have at least {MinPasswordLength} characters";
-        if (password.Distinct().Count() < 5) return "it must use at least 5 different characters";
-        return null;
-    }
-
     private static InitResult Create(string folder, string organisationName, string? adminPassword, TimeProvider clock, Argon2Parameters argon,
         ChainPolicy policy, ClusterLayout? cluster)
     {
         var orgId = Slug(organisationName);
         var networkId = $"{orgId[..Math.Min(orgId.Length, 40)]}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
         var generated = adminPassword is null;
-        adminPassword ??= GeneratePassword();
+        adminPassword ??= Passwords.Generate();
 
         var count = cluster?.Nodes ?? 1;
         var folders = cluster is null ? [new DataDirectory(folder)] : Enumerable.Range(1, count).Select(k => new DataDirectory(Path.Combine(folder, ClusterLayout.FolderOf(k)))).ToArray();
@@ -158,10 +150,6 @@ public static partial class NetworkInitializer
         File.Copy(Path.Combine(node.Root, NodeConfig.FileName), Path.Combine(backup.Root, NodeConfig.FileName));
         File.Copy(node.KeystorePath, backup.KeystorePath);
     }
-
-    /// <summary>A 20-character password from an alphabet without look-alike characters (about 115 bits).</summary>
-    public static string GeneratePassword() =>
-        RandomNumberGenerator.GetString("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20);
 
     private static string Slug(string name)
     {

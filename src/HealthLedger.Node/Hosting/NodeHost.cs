@@ -1,3 +1,4 @@
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Chain;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Network;

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Grpc.Net.Client;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Core.Execution;
 using HealthLedger.Core.Merkle;
 using HealthLedger.Core.Model;

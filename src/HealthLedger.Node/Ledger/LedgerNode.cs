@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Execution;
 using HealthLedger.Core.Ledger;
@@ -8,7 +9,6 @@ using HealthLedger.Core.Records;
 using HealthLedger.Core.State;
 using HealthLedger.Core.Transactions;
 using HealthLedger.Core.Verification;
-using HealthLedger.Node.Hosting;
 using HealthLedger.Storage;
 
 namespace HealthLedger.Node.Ledger;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
@@ -7,7 +8,6 @@ using HealthLedger.Core.Records;
 using HealthLedger.Core.Transactions;
 using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Doctors;
-using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Patients;
 using HealthLedger.Node.Records;

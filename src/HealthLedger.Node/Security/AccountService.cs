@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Model;
-using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Storage;
 using Microsoft.Extensions.Logging;
@@ -20,7 +20,7 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
 
     private const string InvalidLogin = "The user name or password is not correct.";
 
-    private readonly Lazy<SealedSecret> _decoy = new(() => PasswordSealing.Seal(NetworkInitializer.GeneratePassword(), new byte[UserKeys.SecretLength], [],
+    private readonly Lazy<SealedSecret> _decoy = new(() => PasswordSealing.Seal(Passwords.Generate(), new byte[UserKeys.SecretLength], [],
         RandomNumberGenerator.GetBytes(PasswordSealing.SaltLength), RandomNumberGenerator.GetBytes(PasswordSealing.NonceLength), options.PasswordHashing));
 
     /// <summary>Checks a password and opens a session.</summary>
@@ -66,7 +66,7 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         {
             if (check is null) return ("currentPassword", "The current password is not correct.");
         }
-        if (NetworkInitializer.PasswordProblem(replacement) is { } problem) return ("newPassword", $"The new password is too weak: {problem}.");
+        if (Passwords.Problem(replacement) is { } problem) return ("newPassword", $"The new password is too weak: {problem}.");
         if (replacement == current) return ("newPassword", "The new password must differ from the current one.");
         if (replacement.Contains(session.UserId, StringComparison.OrdinalIgnoreCase)) return ("newPassword", "The new password must not contain your user name.");
         var secret = session.Keys.ExportSecret();
@@ -94,7 +94,7 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         if (secret is null) return null;
         try
         {
-            var oneTime = NetworkInitializer.GeneratePassword()[..12];
+            var oneTime = Passwords.Generate()[..12];
             keystore.Put(userId, Seal(userId, oneTime, secret), mustChangePassword: true);
             sessions.CloseAllOf(userId);
             Log.PasswordReset(logger, userId);
@@ -115,7 +115,7 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         var secret = RandomNumberGenerator.GetBytes(UserKeys.SecretLength);
         try
         {
-            var oneTime = NetworkInitializer.GeneratePassword()[..12];
+            var oneTime = Passwords.Generate()[..12];
             keystore.Put(userId, Seal(userId, oneTime, secret), mustChangePassword: true, KeyEscrow.Seal(userId, secret, organisation.EncryptionKey));
             return (UserKeys.FromSecret(secret), oneTime);
         }

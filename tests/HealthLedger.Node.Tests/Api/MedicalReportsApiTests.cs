@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Accounts;
 using HealthLedger.Node.Audit;
 using HealthLedger.Node.Chain;

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Accounts;
 using HealthLedger.Node.Audit;
 using HealthLedger.Node.Chain;

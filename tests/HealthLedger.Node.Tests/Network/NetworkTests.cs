@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;

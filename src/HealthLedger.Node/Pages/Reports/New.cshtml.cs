@@ -1,3 +1,4 @@
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Accounts;
 using HealthLedger.Node.Audit;
 using HealthLedger.Node.Consent;
@@ -9,7 +10,6 @@ using HealthLedger.Node.Patients;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Statistics;
 using HealthLedger.Node.Web;
-using HealthLedger.Node.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using HealthLedger.Storage;
 
-namespace HealthLedger.Node.Hosting;
+namespace HealthLedger.Node.Configuration;
 
 /// <summary>The layout of a node's data folder.</summary>
 /// <param name="Root">The folder.</param>

@@ -1,4 +1,4 @@
-namespace HealthLedger.Node.Hosting;
+namespace HealthLedger.Node.Configuration;
 
 /// <summary>
 /// Where the nodes of a local network made by <c>init --nodes N</c> live: folder <c>node-K</c>, the web UI and API on

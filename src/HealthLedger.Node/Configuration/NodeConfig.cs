@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace HealthLedger.Node.Hosting;
+namespace HealthLedger.Node.Configuration;
 
 /// <summary>A node's local settings, kept in <c>node.json</c> in its data folder.</summary>
 /// <param name="Urls">Where the web UI and API listen.</param>

@@ -1,4 +1,4 @@
-namespace HealthLedger.Node.Hosting;
+namespace HealthLedger.Node.Configuration;
 
 /// <summary>Settings of a running node.</summary>
 public sealed record NodeOptions

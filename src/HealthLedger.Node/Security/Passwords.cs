@@ -1,0 +1,22 @@
+using System.Security.Cryptography;
+
+namespace HealthLedger.Node.Security;
+
+/// <summary>Password rules and generated passwords (the first admin's, one-time passwords: their first 12 characters, the timing decoy).</summary>
+public static class Passwords
+{
+    /// <summary>The shortest password accepted.</summary>
+    public const int MinLength = 10;
+
+    /// <summary>Why a password is too weak (fewer than <see cref="MinLength"/> characters or fewer than 5 different ones), or null when it is acceptable.</summary>
+    public static string? Problem(string password)
+    {
+        if (password.Length < MinLength) return $"it must have at least {MinLength} characters";
+        if (password.Distinct().Count() < 5) return "it must use at least 5 different characters";
+        return null;
+    }
+
+    /// <summary>A 20-character password from an alphabet without look-alike characters (about 115 bits).</summary>
+    public static string Generate() =>
+        RandomNumberGenerator.GetString("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20);
+}
