@@ -13,7 +13,7 @@ public class LedgerStoreTests
     public void Committed_blocks_read_back_byte_for_byte_after_reopening()
     {
         using var fx = new LedgerFixture();
-        using var store = LedgerStore.Open(fx.Path, create: false);
+        using var store = SqliteLedgerStore.Open(fx.Path, create: false);
         Assert.Equal(3UL, store.TipHeight);
         var stored = store.ReadBlocks().ToList();
         Assert.Equal(4, stored.Count);
@@ -35,7 +35,7 @@ public class LedgerStoreTests
     public void A_block_out_of_order_is_refused_and_nothing_is_written()
     {
         using var fx = new LedgerFixture();
-        using var store = LedgerStore.Open(fx.Path, create: false);
+        using var store = SqliteLedgerStore.Open(fx.Path, create: false);
         var again = fx.Net.Blocks[2];
         Assert.Throws<InvalidOperationException>(() => store.Commit(again.Block, again.Execution.Receipts, again.Execution.Changes));
         Assert.Equal(16, store.CountTransactions());
@@ -48,7 +48,7 @@ public class LedgerStoreTests
         // Fault injection: SQLite aborts the commit when it reaches this state write, after the block,
         // transaction and receipt rows of the same commit were already inserted.
         fx.Sql("CREATE TRIGGER fail BEFORE INSERT ON state WHEN NEW.key = 'user/boom' BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
-        using var store = LedgerStore.Open(fx.Path, create: false);
+        using var store = SqliteLedgerStore.Open(fx.Path, create: false);
         var preview = BlockBuilder.Build(WorldState.Load(fx.Net.State.Entries), "test-net", fx.Net.Tip, 1_800_000_000_000,
             [fx.Net.Register("alpha"), fx.Net.Register("boom")], fx.Net.Node);
         var e = Assert.Throws<SqliteException>(() => store.Commit(preview.Block, preview.Execution.Receipts, preview.Execution.Changes));
@@ -68,9 +68,9 @@ public class LedgerStoreTests
     public void Opening_something_that_is_not_a_ledger_fails_clearly()
     {
         using var dir = new TempDirectory();
-        Assert.Throws<FileNotFoundException>(() => LedgerStore.OpenReadOnly(dir.Combine("missing.db")));
+        Assert.Throws<FileNotFoundException>(() => SqliteLedgerStore.OpenReadOnly(dir.Combine("missing.db")));
         File.WriteAllText(dir.Combine("garbage.db"), "this is not a database at all, just text that is long enough to look like a header");
-        Assert.Throws<StoreCorruptException>(() => LedgerStore.OpenReadOnly(dir.Combine("garbage.db")));
+        Assert.Throws<StoreCorruptException>(() => SqliteLedgerStore.OpenReadOnly(dir.Combine("garbage.db")));
         using (var other = new SqliteConnection($"Data Source={dir.Combine("other.db")};Pooling=False"))
         {
             other.Open();
@@ -78,7 +78,7 @@ public class LedgerStoreTests
             c.CommandText = "CREATE TABLE t(x)";
             c.ExecuteNonQuery();
         }
-        var e = Assert.Throws<StoreCorruptException>(() => LedgerStore.OpenReadOnly(dir.Combine("other.db")));
+        var e = Assert.Throws<StoreCorruptException>(() => SqliteLedgerStore.OpenReadOnly(dir.Combine("other.db")));
         Assert.Contains("not a HealthLedger ledger", e.Message);
     }
 }
