@@ -31,7 +31,7 @@ public class HotPaths
     private byte[] _record = [];
     private EncryptionPublicKey _recipient;
     private string _folder = "";
-    private LedgerStore _store = null!;
+    private ILedgerStore _store = null!;
     private Block _block = null!;
     private BlockExecution _execution = null!;
     private ulong _height;
@@ -55,7 +55,7 @@ public class HotPaths
 
         // A ledger with genesis, and a block of 1,000 registrations to commit again and again at new heights.
         _folder = Directory.CreateTempSubdirectory("healthledger-microbench-").FullName;
-        _store = LedgerStore.Open(Path.Combine(_folder, LedgerStore.FileName), create: true);
+        _store = SqliteLedgerStore.Open(Path.Combine(_folder, SqliteLedgerStore.FileName), create: true);
         var txs = Enumerable.Range(0, 1000).Select(i => Transaction.Create(Network, _signer, (ulong)i + 1,
             new RegisterUserPayload($"user-{i}", Role.Patient, "general-hospital", user.Signing.PublicKey, user.Encryption.PublicKey))).ToList();
         _block = new Block(BlockHeader.Create(Network, 0, default, 0, txs.Count, MerkleTree.RootOfIds(txs.Select(t => t.Id).ToList()), default, default, _signer), txs);

@@ -11,7 +11,7 @@ namespace HealthLedger.Storage;
 /// An upload is written to <c>documents/tmp/</c> and moved to its address only when complete; files that no committed
 /// transaction references are moved to <c>documents/orphaned/</c> at start, never deleted silently.
 /// </summary>
-public sealed class DocumentStore(string root)
+public sealed class DocumentStore(string root) : IDocumentStore
 {
     /// <summary>The folder name inside a data folder.</summary>
     public const string FolderName = "documents";
@@ -26,14 +26,11 @@ public sealed class DocumentStore(string root)
         return Path.Combine(Root, hex[..2], hex);
     }
 
-    /// <summary>True when the document is stored.</summary>
+    /// <inheritdoc/>
     public bool Exists(Hash256 ciphertextHash) => File.Exists(PathOf(ciphertextHash));
 
-    /// <summary>
-    /// Encrypts <paramref name="plaintext"/> into the store. Fails (leaving nothing behind) when it is empty or larger than
-    /// <paramref name="maxBytes"/>, or when the stream breaks off. <paramref name="check"/> sees the first chunk (e.g. to
-    /// check the file's signature against its declared type) and returns an error to stop.
-    /// </summary>
+    /// <inheritdoc/>
+    /// <remarks>Written to <c>tmp/</c>, fsynced, then moved to its address; the temporary file is removed on any failure.</remarks>
     public async Task<DocumentWriteResult> WriteAsync(Stream plaintext, ReadOnlyMemory<byte> dataKey, ReadOnlyMemory<byte> aad, long maxBytes,
         Func<ReadOnlyMemory<byte>, string?>? check, CancellationToken ct)
     {
@@ -93,17 +90,14 @@ public sealed class DocumentStore(string root)
         }
     }
 
-    /// <summary>Removes a document whose transaction did not commit.</summary>
+    /// <inheritdoc/>
     public void Discard(Hash256 ciphertextHash)
     {
         var path = PathOf(ciphertextHash);
         if (File.Exists(path)) File.Delete(path);
     }
 
-    /// <summary>
-    /// Decrypts a stored document into <paramref name="output"/> chunk by chunk. The file's SHA-256 is checked against
-    /// <paramref name="reference"/> first, so nothing altered is ever served. Returns an error, or null.
-    /// </summary>
+    /// <inheritdoc/>
     public async Task<string?> DecryptToAsync(DocumentRef reference, ReadOnlyMemory<byte> dataKey, ReadOnlyMemory<byte> aad, Stream output, CancellationToken ct)
     {
         var path = PathOf(reference.CiphertextHash);
@@ -128,11 +122,8 @@ public sealed class DocumentStore(string root)
         return null;
     }
 
-    /// <summary>
-    /// Stores a replica of a document's ciphertext copied from another node. The bytes go to tmp/ first and are moved into
-    /// place only when their SHA-256 and length match <paramref name="expected"/>; otherwise nothing is kept. Returns an
-    /// error, or null. A copy set aside in orphaned/ (an upload whose node crashed before commit) is restored instead.
-    /// </summary>
+    /// <inheritdoc/>
+    /// <remarks>The bytes go to <c>tmp/</c> first and are moved into place only when their SHA-256 and length match.</remarks>
     public async Task<string?> StoreReplicaAsync(Hash256 expected, long length, Stream ciphertext, CancellationToken ct)
     {
         if (Exists(expected)) return null;
@@ -168,7 +159,8 @@ public sealed class DocumentStore(string root)
         }
     }
 
-    /// <summary>Moves a document set aside in orphaned/ back into place when its transaction did commit after all; true when restored.</summary>
+    /// <inheritdoc/>
+    /// <remarks>Orphans live in <c>orphaned/</c>.</remarks>
     public async Task<bool> TryRestoreOrphanAsync(Hash256 hash, CancellationToken ct)
     {
         var orphan = System.IO.Path.Combine(Root, "orphaned", hash.ToString());
@@ -177,6 +169,19 @@ public sealed class DocumentStore(string root)
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
         File.Move(orphan, target, overwrite: true);
         return true;
+    }
+
+    /// <inheritdoc/>
+    public Stream? OpenCiphertext(Hash256 ciphertextHash)
+    {
+        try
+        {
+            return new FileStream(PathOf(ciphertextHash), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
     }
 
     /// <summary>SHA-256 of a file, streamed.</summary>
@@ -198,7 +203,8 @@ public sealed class DocumentStore(string root)
         }
     }
 
-    /// <summary>Moves stored documents that no committed transaction references to orphaned/ (uploads whose commit never happened).</summary>
+    /// <inheritdoc/>
+    /// <remarks>Moves the files to <c>orphaned/</c>; so does a file whose name is not a hash.</remarks>
     public int MoveOrphans(IReadOnlySet<Hash256> referenced)
     {
         var moved = 0;
@@ -225,7 +231,7 @@ public sealed class DocumentStore(string root)
     }
 }
 
-/// <summary>The outcome of <see cref="DocumentStore.WriteAsync"/>.</summary>
+/// <summary>The outcome of <see cref="IDocumentStore.WriteAsync"/>.</summary>
 /// <param name="Reference">The stored document, on success.</param>
 /// <param name="PlaintextLength">The file's size.</param>
 /// <param name="Error">Why it was refused.</param>

@@ -23,7 +23,17 @@ public static class StoreVerifier
     /// </remarks>
     public static VerifyReport Verify(string ledgerPath, Action<ulong, ulong>? progress = null, string? documentsPath = null, CertificateCheck? certificates = null)
     {
-        using var store = LedgerStore.OpenReadOnly(ledgerPath);
+        using var store = SqliteLedgerStore.OpenReadOnly(ledgerPath);
+        var documents = new DocumentStore(documentsPath ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(ledgerPath))!, DocumentStore.FolderName));
+        return Verify(store, documents, progress, certificates);
+    }
+
+    /// <summary>
+    /// Verifies an open ledger store of any kind and the document files in <paramref name="documents"/>, as
+    /// <see cref="Verify(string, Action{ulong, ulong}?, string?, CertificateCheck?)"/> does.
+    /// </summary>
+    public static VerifyReport Verify(ILedgerStore store, DocumentStore documents, Action<ulong, ulong>? progress = null, CertificateCheck? certificates = null)
+    {
         var verifier = new ChainVerifier();
         if (store.TipHeight is not { } tip) return Report(verifier, VerifyIssue.InBlock(0, "the ledger holds no blocks"));
         var orphans = new OrphanCounter();
@@ -42,7 +52,6 @@ public static class StoreVerifier
         {
             return Report(verifier, new VerifyIssue(null, null, null, null, $"{orphans.Count} transaction or receipt row(s) belong to no block"));
         }
-        var documents = new DocumentStore(documentsPath ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(ledgerPath))!, DocumentStore.FolderName));
         var files = documents.Enumerate().ToList();
         var present = files.Select(f => f.Name).ToHashSet();
         var pending = verifier.Replicated ? verifier.Blobs.Documents.Keys.Count(h => !present.Contains(h.ToString())) : 0;

@@ -10,24 +10,33 @@ internal sealed class LedgerFixture : IDisposable
 {
     public LedgerFixture(int blocks = 4, int txsPerBlock = 5)
     {
-        using (var store = LedgerStore.Open(Path, create: true))
+        using (var store = SqliteLedgerStore.Open(Path, create: true))
         {
-            store.Commit(Net.Blocks[0].Block, Net.Blocks[0].Execution.Receipts, Net.Blocks[0].Execution.Changes);
-            for (var b = 1; b < blocks; b++)
-            {
-                var built = Net.Append(1_700_000_001_000 + (ulong)b,
-                    Enumerable.Range(0, txsPerBlock).Select(i => Net.Register($"user-{b}-{i}", i % 2 == 0 ? Role.Patient : Role.Doctor)).ToList());
-                store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes);
-            }
+            Fill(store, Net, blocks, txsPerBlock);
         }
         SqliteConnection.ClearAllPools();
+    }
+
+    /// <summary>
+    /// Commits <paramref name="net"/>'s genesis and then <paramref name="blocks"/> - 1 blocks of <paramref name="txsPerBlock"/>
+    /// registrations each (users <c>user-{block}-{i}</c>), appending them to <paramref name="net"/> as well.
+    /// </summary>
+    public static void Fill(ILedgerStore store, TestNetwork net, int blocks = 4, int txsPerBlock = 5)
+    {
+        store.Commit(net.Blocks[0].Block, net.Blocks[0].Execution.Receipts, net.Blocks[0].Execution.Changes);
+        for (var b = 1; b < blocks; b++)
+        {
+            var built = net.Append(1_700_000_001_000 + (ulong)b,
+                Enumerable.Range(0, txsPerBlock).Select(i => net.Register($"user-{b}-{i}", i % 2 == 0 ? Role.Patient : Role.Doctor)).ToList());
+            store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes);
+        }
     }
 
     public TempDirectory Folder { get; } = new();
 
     public TestNetwork Net { get; } = new();
 
-    public string Path => Folder.Combine(LedgerStore.FileName);
+    public string Path => Folder.Combine(SqliteLedgerStore.FileName);
 
     /// <summary>Runs SQL on the file as an outside tool would.</summary>
     public void Sql(string sql, params (string Name, object Value)[] parameters)

@@ -29,7 +29,7 @@ internal static class VerifyFileCommand
         using (var stream = file.OpenRead()) hash = new Hash256(SHA256.HashData(stream));
         try
         {
-            using var store = LedgerStore.OpenReadOnly(new DataDirectory(Path.GetFullPath(data)).LedgerPath);
+            using ILedgerStore store = SqliteLedgerStore.OpenReadOnly(new DataDirectory(Path.GetFullPath(data)).LedgerPath);
             var state = store.ReadState().Where(e => e.Key == StateKeys.ContentHash(hash) || e.Key.StartsWith("reportv/", StringComparison.Ordinal) || e.Key.StartsWith("report/", StringComparison.Ordinal))
                 .ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
             if (!state.TryGetValue(StateKeys.ContentHash(hash), out var pointer))

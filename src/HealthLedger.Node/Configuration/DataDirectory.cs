@@ -8,7 +8,7 @@ namespace HealthLedger.Node.Configuration;
 public sealed record DataDirectory(string Root)
 {
     /// <summary>The ledger database.</summary>
-    public string LedgerPath => Path.Combine(Root, LedgerStore.FileName);
+    public string LedgerPath => Path.Combine(Root, SqliteLedgerStore.FileName);
 
     /// <summary>The users' sealed keys.</summary>
     public string KeystorePath => Path.Combine(Root, Keystore.FileName);

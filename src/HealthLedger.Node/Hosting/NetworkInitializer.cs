@@ -114,7 +114,7 @@ public static partial class NetworkInitializer
                 {
                     keystore.Put(AdminUser, sealedKeys, mustChangePassword: false);
                 }
-                using (var store = LedgerStore.Open(data.LedgerPath, create: true))
+                using (var store = SqliteLedgerStore.Open(data.LedgerPath, create: true))
                 {
                     store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes);
                 }

@@ -79,6 +79,7 @@ public static class NodeHost
             builder.Services.AddSingleton<AccountService>();
             builder.Services.AddHospitalModules();
             builder.Services.AddSingleton(_ => new DocumentStore(Path.Combine(data.Root, DocumentStore.FolderName)));
+            builder.Services.AddSingleton<IDocumentStore>(sp => sp.GetRequiredService<DocumentStore>());
             builder.Services.AddDataProtection()
                 .SetApplicationName("HealthLedger")
                 .PersistKeysToFileSystem(Directory.CreateDirectory(Path.Combine(data.Root, "keys", "web")));

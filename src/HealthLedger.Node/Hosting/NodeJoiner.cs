@@ -88,7 +88,7 @@ public static class NodeJoiner
             var config = backupRoot is null ? null : NodeConfig.Read(new DataDirectory(backupRoot));
             config ??= new NodeConfig("http://localhost:5080");
             NodeConfig.Write(data, config with { Urls = urls ?? config.Urls, PeerUrl = peerListen ?? config.PeerUrl });
-            using (var store = LedgerStore.Open(data.LedgerPath, create: true))
+            using (var store = SqliteLedgerStore.Open(data.LedgerPath, create: true))
             {
                 store.Commit(value.Block, execution.Receipts, execution.Changes);
             }

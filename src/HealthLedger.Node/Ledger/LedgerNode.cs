@@ -19,7 +19,7 @@ namespace HealthLedger.Node.Ledger;
 /// </summary>
 public sealed class LedgerNode : IDisposable
 {
-    private readonly LedgerStore _store;
+    private readonly ILedgerStore _store;
     private readonly WorldState _state;
     private readonly ReaderWriterLockSlim _stateLock = new();
     private readonly SigningKeyPair _nodeKey;
@@ -28,7 +28,7 @@ public sealed class LedgerNode : IDisposable
     private FileStream? _lock;
     private bool _disposed;
 
-    private LedgerNode(LedgerStore store, WorldState state, NetworkConfig network, BlockHeader tip, SigningKeyPair nodeKey, string nodeId, NodeOptions options,
+    private LedgerNode(ILedgerStore store, WorldState state, NetworkConfig network, BlockHeader tip, SigningKeyPair nodeKey, string nodeId, NodeOptions options,
         IReadOnlyList<DocumentRef> missingDocuments)
     {
         _store = store;
@@ -72,7 +72,7 @@ public sealed class LedgerNode : IDisposable
     public Mempool Mempool { get; }
 
     /// <summary>The ledger store (reads only outside the node).</summary>
-    public LedgerStore Store => _store;
+    public ILedgerStore Store => _store;
 
     /// <summary>
     /// Opens the node's data folder and checks it: every block's header hash, previous-hash link and proposer
@@ -83,12 +83,12 @@ public sealed class LedgerNode : IDisposable
     {
         var data = new DataDirectory(options.DataDirectory);
         if (!data.HasNetwork) throw new LedgerIntegrityException($"{data.Root} holds no network; run 'healthledger init' first.");
-        LedgerStore? store = null;
+        SqliteLedgerStore? store = null;
         SigningKeyPair? nodeKey = null;
         var exclusive = AcquireLock(data);
         try
         {
-            store = LedgerStore.Open(data.LedgerPath, create: false, new LedgerStoreOptions { DurableCommits = options.DurableCommits });
+            store = SqliteLedgerStore.Open(data.LedgerPath, create: false, new LedgerStoreOptions { DurableCommits = options.DurableCommits });
             var seed = DataDirectory.ReadSecret(data.NodeKeyPath, 32);
             nodeKey = SigningKeyPair.FromSeed(seed);
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(seed);
@@ -138,7 +138,7 @@ public sealed class LedgerNode : IDisposable
         }
     }
 
-    private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing) CheckIntegrity(LedgerStore store)
+    private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing) CheckIntegrity(SqliteLedgerStore store)
     {
         static LedgerIntegrityException Fail(string what) =>
             new($"The ledger failed its start-up integrity check: {what}. Nothing was repaired; run 'healthledger verify' for a full report.");

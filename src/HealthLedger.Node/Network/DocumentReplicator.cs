@@ -13,7 +13,7 @@ namespace HealthLedger.Node.Network;
 /// committed report are fetched from peers (checked against the hash on the chain before they are kept), retried until one
 /// peer has them. So a report stays available when the node of the hospital that uploaded it is down.
 /// </summary>
-public sealed class DocumentReplicator(LedgerNode node, PeerNetwork peers, DocumentStore documents, ILogger<DocumentReplicator> logger) : BackgroundService
+public sealed class DocumentReplicator(LedgerNode node, PeerNetwork peers, IDocumentStore documents, ILogger<DocumentReplicator> logger) : BackgroundService
 {
     private readonly Channel<(Hash256 Hash, long Length)> _queue = Channel.CreateUnbounded<(Hash256, long)>();
     private int _missing;

@@ -88,7 +88,7 @@ public sealed class PeerNetwork(LedgerNode node, ILogger<PeerNetwork> logger) : 
     }
 
     /// <summary>Copies a document's ciphertext from the first peer that has it; the store checks it against the hash on the chain.</summary>
-    public async Task<string?> FetchDocumentAsync(Hash256 hash, long length, DocumentStore documents, CancellationToken ct)
+    public async Task<string?> FetchDocumentAsync(Hash256 hash, long length, IDocumentStore documents, CancellationToken ct)
     {
         foreach (var link in Links.Where(l => l.Connected).OrderBy(_ => Random.Shared.Next()))
         {

@@ -13,7 +13,7 @@ namespace HealthLedger.Node.Network;
 /// set, a valid signature) before they are queued for the engine, which checks them again; anything else is counted and
 /// dropped. Forwarded transactions pass the same door checks as the API's. Replies are bounded in size.
 /// </summary>
-public sealed class PeerService(LedgerNode node, ConsensusHost host, DocumentStore documents, PeerStats stats) : Peer.PeerBase
+public sealed class PeerService(LedgerNode node, ConsensusHost host, IDocumentStore documents, PeerStats stats) : Peer.PeerBase
 {
     private const int MaxBlocksPerReply = 256;
     private const long MaxReplyBytes = 32L * 1024 * 1024;
@@ -112,9 +112,8 @@ public sealed class PeerService(LedgerNode node, ConsensusHost host, DocumentSto
     {
         CheckNetwork(request.NetworkId);
         if (request.Hash.Length != 32) throw new RpcException(new Status(StatusCode.InvalidArgument, "hash must be 32 bytes"));
-        var path = documents.PathOf(new Hash256(request.Hash.Span));
-        if (!File.Exists(path)) throw new RpcException(new Status(StatusCode.NotFound, "this node does not hold that document"));
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        await using var file = documents.OpenCiphertext(new Hash256(request.Hash.Span))
+            ?? throw new RpcException(new Status(StatusCode.NotFound, "this node does not hold that document"));
         var buffer = new byte[1 << 16];
         int read;
         while ((read = await file.ReadAsync(buffer, context.CancellationToken)) > 0)

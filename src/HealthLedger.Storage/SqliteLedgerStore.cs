@@ -10,16 +10,17 @@ namespace HealthLedger.Storage;
 /// <summary>
 /// The ledger in one SQLite file (WAL mode): blocks, transactions, receipts and the world state. A block and all of
 /// its effects are written in one SQLite transaction, so after a crash or kill at any moment the file holds either
-/// the whole block or none of it. One writer; any number of readers on their own connections.
+/// the whole block or none of it. One writer; any number of readers on their own connections. Storage failures surface
+/// as <see cref="SqliteException"/>.
 /// </summary>
-public sealed class LedgerStore : IDisposable
+public sealed class SqliteLedgerStore : ILedgerStore
 {
     private readonly string _path;
     private readonly SqliteConnection _writer;
     private readonly Lock _writeLock = new();
     private readonly bool _readOnly;
 
-    private LedgerStore(string path, SqliteConnection writer, bool readOnly)
+    private SqliteLedgerStore(string path, SqliteConnection writer, bool readOnly)
     {
         _path = path;
         _writer = writer;
@@ -33,13 +34,13 @@ public sealed class LedgerStore : IDisposable
     /// <summary>The file name of the ledger inside a data folder.</summary>
     public const string FileName = "ledger.db";
 
-    /// <summary>The height of the last committed block, or null for an empty store.</summary>
+    /// <inheritdoc/>
     public ulong? TipHeight { get; private set; }
 
     /// <summary>Opens (and when <paramref name="create"/> is set, creates) the ledger file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist and <paramref name="create"/> is false.</exception>
     /// <exception cref="StoreCorruptException">The file is not a HealthLedger ledger of a known version.</exception>
-    public static LedgerStore Open(string path, bool create, LedgerStoreOptions? options = null)
+    public static SqliteLedgerStore Open(string path, bool create, LedgerStoreOptions? options = null)
     {
         options ??= LedgerStoreOptions.Default;
         if (!create && !File.Exists(path)) throw new FileNotFoundException($"No ledger at {path}.", path);
@@ -54,20 +55,20 @@ public sealed class LedgerStore : IDisposable
     }
 
     /// <summary>Opens an existing ledger for reading only (verification of a stopped node's data).</summary>
-    public static LedgerStore OpenReadOnly(string path)
+    public static SqliteLedgerStore OpenReadOnly(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No ledger at {path}.", path);
         return OpenWith(path, ReadOnlyConnectionString(path), readOnly: true, connection => CheckSchema(connection, path));
     }
 
-    private static LedgerStore OpenWith(string path, string connectionString, bool readOnly, Action<SqliteConnection> prepare)
+    private static SqliteLedgerStore OpenWith(string path, string connectionString, bool readOnly, Action<SqliteConnection> prepare)
     {
         var connection = new SqliteConnection(connectionString);
         try
         {
             connection.Open();
             prepare(connection);
-            return new LedgerStore(path, connection, readOnly);
+            return new SqliteLedgerStore(path, connection, readOnly);
         }
         catch (SqliteException e)
         {
@@ -81,11 +82,8 @@ public sealed class LedgerStore : IDisposable
         }
     }
 
-    /// <summary>
-    /// Commits a block with its receipts, state writes and the record ciphertexts of its accepted transactions
-    /// (<paramref name="blobs"/>, by SHA-256) in one SQLite transaction.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">The block is not the next height.</exception>
+    /// <inheritdoc/>
+    /// <remarks>One SQLite transaction; fsynced when <see cref="LedgerStoreOptions.DurableCommits"/> is set.</remarks>
     public void Commit(Block block, IReadOnlyList<Receipt> receipts, StateChangeSet changes, IReadOnlyDictionary<Hash256, byte[]>? blobs = null,
         byte[]? certificate = null)
     {
@@ -185,13 +183,10 @@ public sealed class LedgerStore : IDisposable
         }
     }
 
-    /// <summary>Reads one block as stored, or null.</summary>
+    /// <inheritdoc/>
     public StoredBlock? ReadBlock(ulong height) => ReadBlocks(height, height).FirstOrDefault();
 
-    /// <summary>
-    /// Streams stored blocks from <paramref name="from"/> to <paramref name="to"/> (inclusive) in height order, each with its
-    /// transactions and receipts. Rows filed under a height that has no block are counted in <paramref name="orphans"/>.
-    /// </summary>
+    /// <inheritdoc/>
     public IEnumerable<StoredBlock> ReadBlocks(ulong from = 0, ulong to = long.MaxValue, OrphanCounter? orphans = null)
     {
         using var connection = OpenReader();
@@ -229,17 +224,28 @@ public sealed class LedgerStore : IDisposable
         for (; hasReceipt; hasReceipt = receipts.Read()) orphans?.Add();
     }
 
-    /// <summary>Streams the stored world state in ordinal key order.</summary>
-    public IEnumerable<KeyValuePair<string, byte[]>> ReadState()
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Keys are compared as UTF-8 bytes, so the keys that start with a prefix are one contiguous range from the prefix on:
+    /// the scan seeks to it on the primary key and stops at the first key past it.
+    /// </remarks>
+    public IEnumerable<KeyValuePair<string, byte[]>> ReadState(string prefix = "")
     {
+        ArgumentNullException.ThrowIfNull(prefix);
         using var connection = OpenReader();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT key, value FROM state ORDER BY key";
+        command.CommandText = "SELECT key, value FROM state WHERE key >= $p ORDER BY key";
+        command.Parameters.AddWithValue("$p", prefix);
         using var reader = command.ExecuteReader();
-        while (reader.Read()) yield return new(reader.GetString(0), Blob(reader, 1));
+        while (reader.Read())
+        {
+            var key = reader.GetString(0);
+            if (!key.StartsWith(prefix, StringComparison.Ordinal)) yield break;
+            yield return new(key, Blob(reader, 1));
+        }
     }
 
-    /// <summary>A record ciphertext by its hash, or null.</summary>
+    /// <inheritdoc/>
     public byte[]? ReadBlob(Hash256 hash)
     {
         using var connection = OpenReader();
@@ -249,7 +255,7 @@ public sealed class LedgerStore : IDisposable
         return command.ExecuteScalar() as byte[];
     }
 
-    /// <summary>Streams every stored ciphertext as (the hash it is filed under, its bytes), in hash order.</summary>
+    /// <inheritdoc/>
     public IEnumerable<(byte[] Hash, byte[] Data)> ReadBlobs()
     {
         using var connection = OpenReader();
@@ -259,7 +265,7 @@ public sealed class LedgerStore : IDisposable
         while (reader.Read()) yield return (Blob(reader, 0), Blob(reader, 1));
     }
 
-    /// <summary>One state value as stored on disk (not the node's in-memory copy), or null.</summary>
+    /// <inheritdoc/>
     public byte[]? ReadStateValue(string key)
     {
         using var connection = OpenReader();
@@ -269,7 +275,7 @@ public sealed class LedgerStore : IDisposable
         return command.ExecuteScalar() as byte[];
     }
 
-    /// <summary>Finds a committed transaction by id.</summary>
+    /// <inheritdoc/>
     public CommittedTransaction? FindTransaction(Hash256 id)
     {
         using var connection = OpenReader();
@@ -283,7 +289,7 @@ public sealed class LedgerStore : IDisposable
             : null;
     }
 
-    /// <summary>The consensus certificate stored with block <paramref name="height"/>, or null (single-node blocks before consensus, genesis).</summary>
+    /// <inheritdoc/>
     public byte[]? ReadCertificate(ulong height)
     {
         using var connection = OpenReader();
@@ -293,7 +299,7 @@ public sealed class LedgerStore : IDisposable
         return command.ExecuteScalar() as byte[];
     }
 
-    /// <summary>The record ciphertexts committed with block <paramref name="height"/>.</summary>
+    /// <inheritdoc/>
     public IReadOnlyList<(Hash256 Hash, byte[] Data)> ReadBlobsAt(ulong height)
     {
         using var connection = OpenReader();
@@ -306,7 +312,7 @@ public sealed class LedgerStore : IDisposable
         return list;
     }
 
-    /// <summary>Durably stores the node's consensus state (replacing the previous one) before the node sends what it signed.</summary>
+    /// <inheritdoc/>
     public void SaveConsensusState(byte[] state)
     {
         if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
@@ -320,7 +326,7 @@ public sealed class LedgerStore : IDisposable
         }
     }
 
-    /// <summary>The node's last saved consensus state, or null.</summary>
+    /// <inheritdoc/>
     public byte[]? ReadConsensusState()
     {
         using var connection = OpenReader();
@@ -329,7 +335,7 @@ public sealed class LedgerStore : IDisposable
         return command.ExecuteScalar() as byte[];
     }
 
-    /// <summary>Counts the stored transactions.</summary>
+    /// <inheritdoc/>
     public long CountTransactions()
     {
         using var connection = OpenReader();

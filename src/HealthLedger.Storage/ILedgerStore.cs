@@ -1,0 +1,89 @@
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.State;
+using HealthLedger.Core.Verification;
+
+namespace HealthLedger.Storage;
+
+/// <summary>
+/// A node's ledger: blocks, their transactions and receipts, the world state, record ciphertexts (blobs), commit certificates
+/// and the node's own consensus voting state. Implementations: <see cref="SqliteLedgerStore"/> (the embedded default);
+/// PostgreSQL later. Every implementation passes the same contract tests (<c>LedgerStoreContract</c>).
+/// </summary>
+/// <remarks>
+/// <para><b>Atomicity.</b> <see cref="Commit"/> writes a block with its transactions, receipts, state changes, blobs and
+/// certificate in one storage transaction: after any failure, crash or kill the store holds either all of it or none of it,
+/// and <see cref="TipHeight"/> only moves when all of it is stored. Readers never see part of a block.</para>
+/// <para><b>Concurrency.</b> One writer at a time (<see cref="Commit"/> and <see cref="SaveConsensusState"/> are serialised);
+/// reads may run on any thread at the same time as a write.</para>
+/// <para><b>Missing things.</b> Reads of a height, hash, id or key that is not stored return null (single values) or an
+/// empty sequence (collections); they never throw for that. Byte arrays returned are the caller's own copies.</para>
+/// <para><b>Failures.</b> Exceptions are for misuse (documented per member) and for I/O failure of the backing storage,
+/// which surfaces as the backend's own exception (e.g. <c>SqliteException</c>). Opening a store that is not a HealthLedger
+/// ledger of a known version throws <see cref="StoreCorruptException"/> (see the implementation's factory).</para>
+/// </remarks>
+public interface ILedgerStore : IDisposable
+{
+    /// <summary>The height of the last committed block, or null while the store holds no block.</summary>
+    ulong? TipHeight { get; }
+
+    /// <summary>
+    /// Commits block <paramref name="block"/> atomically (see the remarks on <see cref="ILedgerStore"/>) with one receipt per
+    /// transaction (same order), the state writes of <paramref name="changes"/> (a null value deletes the key), the record
+    /// ciphertexts its accepted transactions reference (<paramref name="blobs"/>, keyed by the SHA-256 of their bytes; a blob
+    /// already stored under the same hash is kept as it was, filed under its first height) and the consensus certificate that
+    /// decided it (opaque bytes; null for genesis and single-node blocks). The store does not re-validate the block.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The block is not the next height (tip + 1, or 0 for an empty store), or the
+    /// store is open read-only. Nothing is written.</exception>
+    /// <exception cref="ArgumentException">The number of receipts differs from the number of transactions. Nothing is written.</exception>
+    void Commit(Block block, IReadOnlyList<Receipt> receipts, StateChangeSet changes, IReadOnlyDictionary<Hash256, byte[]>? blobs = null,
+        byte[]? certificate = null);
+
+    /// <summary>Reads one block as stored (header bytes, hash, transactions and receipts), or null when there is none at <paramref name="height"/>.</summary>
+    StoredBlock? ReadBlock(ulong height);
+
+    /// <summary>
+    /// Streams the stored blocks from <paramref name="from"/> to <paramref name="to"/> (both inclusive) in height order, each
+    /// with its transactions and receipts in block order; empty when none is stored in the range. Rows filed under a height
+    /// that has no block (a sign of tampering) are skipped and counted in <paramref name="orphans"/>.
+    /// </summary>
+    IEnumerable<StoredBlock> ReadBlocks(ulong from = 0, ulong to = long.MaxValue, OrphanCounter? orphans = null);
+
+    /// <summary>
+    /// Streams the stored world state (key, value) in ordinal key order: only the keys that start with <paramref name="prefix"/>
+    /// (ordinal comparison), or all of them for the empty prefix. Empty when nothing matches.
+    /// </summary>
+    IEnumerable<KeyValuePair<string, byte[]>> ReadState(string prefix = "");
+
+    /// <summary>One state value as stored (not a node's in-memory copy), or null when the key is not in the state.</summary>
+    byte[]? ReadStateValue(string key);
+
+    /// <summary>A record ciphertext by the SHA-256 it is filed under, or null.</summary>
+    byte[]? ReadBlob(Hash256 hash);
+
+    /// <summary>Streams every stored record ciphertext as (the 32-byte hash it is filed under, its bytes), in hash order (bytewise).</summary>
+    IEnumerable<(byte[] Hash, byte[] Data)> ReadBlobs();
+
+    /// <summary>The record ciphertexts first stored with block <paramref name="height"/>, in hash order; empty when none.</summary>
+    IReadOnlyList<(Hash256 Hash, byte[] Data)> ReadBlobsAt(ulong height);
+
+    /// <summary>Where a committed transaction landed (height, index in the block) and its decoded receipt, or null when no committed transaction has that id.</summary>
+    CommittedTransaction? FindTransaction(Hash256 id);
+
+    /// <summary>The consensus certificate stored with block <paramref name="height"/>, or null (no such block, genesis, blocks decided by a single node before consensus).</summary>
+    byte[]? ReadCertificate(ulong height);
+
+    /// <summary>
+    /// Durably stores the node's consensus voting state (opaque bytes), replacing the previous one, before the node sends what it
+    /// signed: after a crash it must never sign a conflicting vote. Atomic: a reader sees the old or the new state, never a mix.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The store is open read-only.</exception>
+    void SaveConsensusState(byte[] state);
+
+    /// <summary>The node's last saved consensus voting state, or null when none was ever saved.</summary>
+    byte[]? ReadConsensusState();
+
+    /// <summary>The number of committed transactions in all blocks.</summary>
+    long CountTransactions();
+}

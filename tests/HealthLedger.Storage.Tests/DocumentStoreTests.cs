@@ -1,0 +1,97 @@
+using System.Security.Cryptography;
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Testing;
+
+namespace HealthLedger.Storage.Tests;
+
+/// <summary>The document store contract on real files, and the file layout: addresses, tmp/ and orphaned/, changed bytes.</summary>
+public sealed class DocumentStoreTests : DocumentStoreContract
+{
+    private readonly List<TempDirectory> _folders = [];
+
+    /// <inheritdoc/>
+    protected override IDocumentStore CreateStore() => CreateFileStore();
+
+    /// <inheritdoc/>
+    /// <remarks>Also no file anywhere under the root: no left-over upload in tmp/, nothing set aside.</remarks>
+    protected override void AssertNothingStored(IDocumentStore store)
+    {
+        var root = ((DocumentStore)store).Root;
+        Assert.Empty(Directory.Exists(root) ? Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories) : []);
+        base.AssertNothingStored(store);
+    }
+
+    [Fact]
+    public async Task A_document_lives_at_its_hash_address_and_is_listed_with_its_path()
+    {
+        var store = CreateFileStore();
+        var reference = await StoreAsync(store, Plaintext(1000));
+        var hex = reference.CiphertextHash.ToString();
+        Assert.Equal(Path.Combine(store.Root, hex[..2], hex), store.PathOf(reference.CiphertextHash));
+        Assert.True(File.Exists(store.PathOf(reference.CiphertextHash)));
+        Assert.Equal(new[] { (hex, store.PathOf(reference.CiphertextHash)) }, store.Enumerate());
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(store.Root, "tmp")));
+        Assert.Equal(reference.CiphertextHash, await DocumentStore.HashFileAsync(store.PathOf(reference.CiphertextHash), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task A_changed_file_is_never_served()
+    {
+        var store = CreateFileStore();
+        var reference = await StoreAsync(store, Plaintext(DocumentCrypto.ChunkSize + 1));
+        var path = store.PathOf(reference.CiphertextHash);
+        var bytes = await File.ReadAllBytesAsync(path, TestContext.Current.CancellationToken);
+        bytes[DocumentCrypto.HeaderSize + 5] ^= 0x10;
+        await File.WriteAllBytesAsync(path, bytes, TestContext.Current.CancellationToken);
+        var output = new MemoryStream();
+        Assert.Equal("the stored file was changed: it does not match the hash on the chain",
+            await store.DecryptToAsync(reference, Plaintext(32), "report-1/v1"u8.ToArray(), output, TestContext.Current.CancellationToken));
+        Assert.Equal(0, output.Length);
+    }
+
+    [Fact]
+    public async Task Orphans_go_to_the_orphaned_folder_and_a_changed_one_is_not_restored()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = CreateFileStore();
+        var orphan = await StoreAsync(store, Plaintext(300));
+        Directory.CreateDirectory(Path.Combine(store.Root, "zz"));
+        await File.WriteAllTextAsync(Path.Combine(store.Root, "zz", "not-a-hash"), "junk", ct);
+        Assert.Equal(2, store.MoveOrphans(new HashSet<Hash256>()));
+        var setAside = Path.Combine(store.Root, "orphaned", orphan.CiphertextHash.ToString());
+        Assert.True(File.Exists(setAside));
+        Assert.True(File.Exists(Path.Combine(store.Root, "orphaned", "not-a-hash")));
+        Assert.Empty(store.Enumerate());
+
+        await File.AppendAllTextAsync(setAside, "x", ct);
+        Assert.False(await store.TryRestoreOrphanAsync(orphan.CiphertextHash, ct));
+        Assert.False(store.Exists(orphan.CiphertextHash));
+        Assert.True(File.Exists(setAside));
+    }
+
+    [Fact]
+    public async Task A_refused_replica_leaves_no_file_in_tmp()
+    {
+        var store = CreateFileStore();
+        var hash = new Hash256(SHA256.HashData("expected"u8));
+        Assert.NotNull(await store.StoreReplicaAsync(hash, 8, new MemoryStream("tampered"u8.ToArray()), TestContext.Current.CancellationToken));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(store.Root, "tmp")));
+        Assert.False(File.Exists(store.PathOf(hash)));
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (!disposing) return;
+        foreach (var folder in _folders) folder.Dispose();
+    }
+
+    private DocumentStore CreateFileStore()
+    {
+        var folder = new TempDirectory();
+        _folders.Add(folder);
+        return new DocumentStore(folder.Combine(DocumentStore.FolderName));
+    }
+}

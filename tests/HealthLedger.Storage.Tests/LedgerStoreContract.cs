@@ -1,0 +1,333 @@
+using System.Text;
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Execution;
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.State;
+using HealthLedger.Testing;
+
+namespace HealthLedger.Storage.Tests;
+
+/// <summary>
+/// What every <see cref="ILedgerStore"/> must do, whatever it stores into (dotNext <c>TransportTestSuite</c> style): one
+/// subclass per implementation supplies the factory and fault injection and runs all of these tests.
+/// </summary>
+public abstract class LedgerStoreContract : IDisposable
+{
+    /// <summary>The deterministic chain the tests commit (4 blocks of 1 + 3 × 5 = 16 transactions with <see cref="LedgerFixture.Fill"/>).</summary>
+    protected TestNetwork Net { get; } = new();
+
+    /// <summary>A fresh, empty store of this test's own (its own folder or database); the subclass removes it when disposed.</summary>
+    protected abstract ILedgerStore CreateStore();
+
+    /// <summary>Opens again the store the last <see cref="CreateStore"/> made, after the test disposed it.</summary>
+    protected abstract ILedgerStore ReopenStore();
+
+    /// <summary>
+    /// Makes the backing storage itself (not the store's code) fail with a message containing "injected failure" when a commit
+    /// reaches <paramref name="point"/>, until the result is disposed. <paramref name="store"/> is open meanwhile.
+    /// </summary>
+    protected abstract IDisposable InjectFailure(ILedgerStore store, CommitFailurePoint point);
+
+    /// <summary>The exception type a failure of the backing storage surfaces as.</summary>
+    protected abstract Type StorageFailure { get; }
+
+    [Fact]
+    public void An_empty_store_has_no_tip_and_reads_of_missing_things_return_null_or_empty()
+    {
+        using var store = CreateStore();
+        var somewhere = Hashing.Sha256(Encoding.UTF8.GetBytes("not stored"));
+        Assert.Null(store.TipHeight);
+        Assert.Null(store.ReadBlock(0));
+        Assert.Empty(store.ReadBlocks());
+        Assert.Empty(store.ReadState());
+        Assert.Empty(store.ReadState("user/"));
+        Assert.Null(store.ReadStateValue("network"));
+        Assert.Null(store.ReadBlob(somewhere));
+        Assert.Empty(store.ReadBlobs());
+        Assert.Empty(store.ReadBlobsAt(0));
+        Assert.Null(store.FindTransaction(somewhere));
+        Assert.Null(store.ReadCertificate(0));
+        Assert.Null(store.ReadConsensusState());
+        Assert.Equal(0, store.CountTransactions());
+
+        LedgerFixture.Fill(store, Net);
+        Assert.Null(store.ReadBlock(4));
+        Assert.Empty(store.ReadBlocks(4, 10));
+        Assert.Null(store.ReadStateValue("user/nobody"));
+        Assert.Empty(store.ReadState("user/nobody"));
+        Assert.Null(store.FindTransaction(somewhere));
+        Assert.Null(store.ReadCertificate(2));
+        Assert.Null(store.ReadCertificate(4));
+        Assert.Empty(store.ReadBlobsAt(2));
+    }
+
+    [Fact]
+    public void Committed_blocks_read_back_byte_for_byte_after_reopening()
+    {
+        using (var first = CreateStore()) LedgerFixture.Fill(first, Net);
+        using var store = ReopenStore();
+        Assert.Equal(3UL, store.TipHeight);
+        var stored = store.ReadBlocks().ToList();
+        Assert.Equal(4, stored.Count);
+        for (var i = 0; i < stored.Count; i++)
+        {
+            var built = Net.Blocks[i];
+            Assert.Equal((ulong)i, stored[i].Height);
+            Assert.Equal(built.Block.Header.Hash.ToArray(), stored[i].Hash);
+            Assert.Equal(built.Block.Header.Encode(), stored[i].Header);
+            Assert.Equal(built.Block.Transactions.Select(t => t.Id.ToArray()), stored[i].Transactions.Select(t => t.Id));
+            Assert.Equal(Enumerable.Range(0, built.Block.Transactions.Count), stored[i].Transactions.Select(t => t.Index));
+            Assert.Equal(built.Block.Transactions.Select(t => t.Encoded.ToArray()), stored[i].Transactions.Select(t => t.Body));
+            Assert.Equal(built.Execution.Receipts.Select(r => r.Encode()), stored[i].Receipts);
+        }
+        Assert.Equal(Net.State.Root, WorldState.Load(store.ReadState()).Root);
+        var tx = Net.Blocks[2].Block.Transactions[3];
+        var found = store.FindTransaction(tx.Id);
+        Assert.Equal((2UL, 3), (found!.Height, found.Index));
+        Assert.Equal(16, store.CountTransactions());
+    }
+
+    [Fact]
+    public void The_tip_survives_reopening_and_the_next_commit_continues_from_it()
+    {
+        using (var first = CreateStore())
+        {
+            LedgerFixture.Fill(first, Net, blocks: 2);
+            Assert.Equal(1UL, first.TipHeight);
+        }
+        using (var store = ReopenStore())
+        {
+            Assert.Equal(1UL, store.TipHeight);
+            var next = Net.Append(1_700_000_009_000, [Net.Register("late")]);
+            store.Commit(next.Block, next.Execution.Receipts, next.Execution.Changes);
+            Assert.Equal(2UL, store.TipHeight);
+        }
+        using var again = ReopenStore();
+        Assert.Equal(2UL, again.TipHeight);
+        Assert.Equal(Net.Blocks[2].Block.Header.Encode(), again.ReadBlock(2)!.Header);
+        Assert.Equal(7, again.CountTransactions());
+    }
+
+    [Fact]
+    public void A_block_out_of_order_is_refused_and_nothing_is_written()
+    {
+        using var store = CreateStore();
+        var early = Net.Append(1_700_000_000_500, [Net.Register("early")]);
+        Assert.Throws<InvalidOperationException>(() => store.Commit(early.Block, early.Execution.Receipts, early.Execution.Changes));
+        Assert.Null(store.TipHeight);
+        Assert.Equal(0, store.CountTransactions());
+        Assert.Empty(store.ReadState());
+
+        using var other = new TestNetwork();
+        LedgerFixture.Fill(store, other);
+        var again = other.Blocks[2];
+        Assert.Throws<InvalidOperationException>(() => store.Commit(again.Block, again.Execution.Receipts, again.Execution.Changes));
+        Assert.Equal(16, store.CountTransactions());
+        Assert.Equal(3UL, store.TipHeight);
+    }
+
+    [Fact]
+    public void A_block_with_the_wrong_number_of_receipts_is_refused_and_nothing_is_written()
+    {
+        using var store = CreateStore();
+        LedgerFixture.Fill(store, Net, blocks: 2);
+        var next = Net.Append(1_700_000_009_000, [Net.Register("one"), Net.Register("two")]);
+        Assert.Throws<ArgumentException>(() => store.Commit(next.Block, next.Execution.Receipts.Take(1).ToList(), next.Execution.Changes,
+            new Dictionary<Hash256, byte[]> { [Hashing.Sha256([1, 2, 3])] = [1, 2, 3] }, [9, 9]));
+        Assert.Equal(1UL, store.TipHeight);
+        Assert.Null(store.ReadBlock(2));
+        Assert.Equal(6, store.CountTransactions());
+        Assert.Null(store.ReadStateValue("user/one"));
+        Assert.Empty(store.ReadBlobs());
+        Assert.Null(store.ReadCertificate(2));
+    }
+
+    [Theory]
+    [InlineData(CommitFailurePoint.StateWrite)]
+    [InlineData(CommitFailurePoint.Certificate)]
+    public void A_commit_that_fails_half_way_leaves_no_trace_of_the_block(CommitFailurePoint point)
+    {
+        using var store = CreateStore();
+        LedgerFixture.Fill(store, Net);
+        var preview = BlockBuilder.Build(WorldState.Load(Net.State.Entries), TestNetwork.NetworkId, Net.Tip, 1_800_000_000_000,
+            [Net.Register("alpha"), Net.Register("boom")], Net.Node);
+        byte[] blob = [7, 7, 7, 7];
+        var blobs = new Dictionary<Hash256, byte[]> { [Hashing.Sha256(blob)] = blob };
+        byte[] certificate = [1, 2, 3];
+        using (InjectFailure(store, point))
+        {
+            var e = Assert.Throws(StorageFailure, () => store.Commit(preview.Block, preview.Execution.Receipts, preview.Execution.Changes, blobs, certificate));
+            Assert.Contains("injected failure", e.Message);
+            Assert.Equal(3UL, store.TipHeight);
+            Assert.Null(store.ReadBlock(4));
+            Assert.Empty(store.ReadBlocks(4));
+            Assert.Equal(16, store.CountTransactions());
+            Assert.Null(store.FindTransaction(preview.Block.Transactions[0].Id));
+            Assert.DoesNotContain(store.ReadState(), kv => kv.Key == "user/alpha");
+            Assert.Equal(Net.State.Root, WorldState.Load(store.ReadState()).Root);
+            Assert.Empty(store.ReadBlobs());
+            Assert.Null(store.ReadCertificate(4));
+            Assert.True(StoreVerifier.Verify(store, NoDocuments()).Ok);
+        }
+
+        store.Commit(preview.Block, preview.Execution.Receipts, preview.Execution.Changes, blobs, certificate);
+        Assert.Equal(4UL, store.TipHeight);
+        Assert.Equal(blob, store.ReadBlob(Hashing.Sha256(blob)));
+        Assert.Equal(certificate, store.ReadCertificate(4));
+        Assert.NotNull(store.ReadStateValue("user/alpha"));
+    }
+
+    [Fact]
+    public void Blobs_and_the_certificate_commit_with_their_block_and_read_back_after_reopening()
+    {
+        byte[] small = [1, 2, 3], large = [.. Enumerable.Range(0, 70_000).Select(i => (byte)i)];
+        var blobs = new Dictionary<Hash256, byte[]> { [Hashing.Sha256(small)] = small, [Hashing.Sha256(large)] = large };
+        byte[] certificate = [.. Enumerable.Range(0, 300).Select(i => (byte)(255 - i))];
+        using (var first = CreateStore())
+        {
+            LedgerFixture.Fill(first, Net, blocks: 2);
+            var next = Net.Append(1_700_000_009_000, [Net.Register("with-blobs")]);
+            first.Commit(next.Block, next.Execution.Receipts, next.Execution.Changes, blobs, certificate);
+        }
+        using var store = ReopenStore();
+        Assert.Equal(small, store.ReadBlob(Hashing.Sha256(small)));
+        Assert.Equal(large, store.ReadBlob(Hashing.Sha256(large)));
+        var ordered = blobs.OrderBy(b => b.Key).ToList();
+        Assert.Equal(ordered.Select(b => b.Key), store.ReadBlobsAt(2).Select(b => b.Hash));
+        Assert.Equal(ordered.Select(b => b.Value), store.ReadBlobsAt(2).Select(b => b.Data));
+        Assert.Equal(ordered.Select(b => b.Key.ToArray()), store.ReadBlobs().Select(b => b.Hash));
+        Assert.Equal(ordered.Select(b => b.Value), store.ReadBlobs().Select(b => b.Data));
+        Assert.Empty(store.ReadBlobsAt(1));
+        Assert.Equal(certificate, store.ReadCertificate(2));
+        Assert.Null(store.ReadCertificate(1));
+        Assert.Null(store.ReadCertificate(0));
+    }
+
+    [Fact]
+    public void A_blob_committed_again_keeps_its_first_bytes_and_height()
+    {
+        using var store = CreateStore();
+        LedgerFixture.Fill(store, Net, blocks: 1);
+        byte[] blob = [4, 5, 6];
+        var hash = Hashing.Sha256(blob);
+        var first = Net.Append(1_700_000_009_000, [Net.Register("first")]);
+        store.Commit(first.Block, first.Execution.Receipts, first.Execution.Changes, new Dictionary<Hash256, byte[]> { [hash] = blob });
+        var second = Net.Append(1_700_000_009_001, [Net.Register("second")]);
+        store.Commit(second.Block, second.Execution.Receipts, second.Execution.Changes, new Dictionary<Hash256, byte[]> { [hash] = [0, 0, 0] });
+        Assert.Equal(2UL, store.TipHeight);
+        Assert.Equal(blob, store.ReadBlob(hash));
+        Assert.Single(store.ReadBlobs());
+        Assert.Equal(hash, Assert.Single(store.ReadBlobsAt(1)).Hash);
+        Assert.Empty(store.ReadBlobsAt(2));
+    }
+
+    [Fact]
+    public void Every_transaction_is_found_by_id_with_its_receipt()
+    {
+        using var store = CreateStore();
+        LedgerFixture.Fill(store, Net);
+        var refused = Net.Append(1_700_000_009_000, [Net.Register("user-1-0"), Net.Register("fresh")]);
+        store.Commit(refused.Block, refused.Execution.Receipts, refused.Execution.Changes);
+        Assert.NotEqual(TxVerdict.Ok, refused.Execution.Receipts[0].Verdict);
+        foreach (var built in Net.Blocks)
+        {
+            for (var i = 0; i < built.Block.Transactions.Count; i++)
+            {
+                var found = store.FindTransaction(built.Block.Transactions[i].Id);
+                Assert.NotNull(found);
+                Assert.Equal((built.Block.Header.Height, i), (found.Height, found.Index));
+                Assert.Equal(built.Execution.Receipts[i], found.Receipt);
+            }
+        }
+    }
+
+    [Fact]
+    public void State_writes_set_replace_and_delete_values()
+    {
+        using var store = CreateStore();
+        LedgerFixture.Fill(store, Net, blocks: 1);
+        var one = Net.Append(1_700_000_009_000, [Net.Register("one")]);
+        store.Commit(one.Block, one.Execution.Receipts, new StateChangeSet([new("test/a", [1]), new("test/b", [2]), new("test/c", [3])]));
+        var two = Net.Append(1_700_000_009_001, [Net.Register("two")]);
+        store.Commit(two.Block, two.Execution.Receipts, new StateChangeSet([new("test/a", [10]), new("test/b", null), new("test/missing", null)]));
+        Assert.Equal(new byte[] { 10 }, store.ReadStateValue("test/a"));
+        Assert.Null(store.ReadStateValue("test/b"));
+        Assert.Equal(new byte[] { 3 }, store.ReadStateValue("test/c"));
+        Assert.Null(store.ReadStateValue("test/missing"));
+        Assert.Equal(new[] { "test/a", "test/c" }, store.ReadState("test/").Select(kv => kv.Key));
+    }
+
+    [Fact]
+    public void A_state_scan_by_prefix_returns_exactly_the_keys_that_start_with_it_in_ordinal_order()
+    {
+        using var store = CreateStore();
+        LedgerFixture.Fill(store, Net, blocks: 1);
+        string[] keys = ["a", "ab", "ab/", "ab/c", "ab/c/d", "ab0", "ab\u00e9", "ac", "b", "aB/x"];
+        var next = Net.Append(1_700_000_009_000, [Net.Register("one")]);
+        store.Commit(next.Block, next.Execution.Receipts,
+            new StateChangeSet(next.Execution.Changes.Entries.Concat(keys.Select(k => new KeyValuePair<string, byte[]?>("p/" + k, Encoding.UTF8.GetBytes(k))))));
+        var all = store.ReadState().Select(kv => kv.Key).ToList();
+        Assert.Equal(all.Order(StringComparer.Ordinal), all);
+        Assert.Equal(all, store.ReadState("").Select(kv => kv.Key));
+        foreach (var prefix in new[] { "p/", "p/a", "p/ab", "p/ab/", "p/ab/c", "p/aB", "p/b", "p/z", "q", "p/ab\u00e9" })
+        {
+            var expected = all.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+            var scanned = store.ReadState(prefix).ToList();
+            Assert.Equal(expected, scanned.Select(kv => kv.Key));
+            Assert.All(scanned, kv => Assert.Equal(kv.Key[2..], Encoding.UTF8.GetString(kv.Value)));
+        }
+        Assert.Equal(new[] { "p/ab", "p/ab/", "p/ab/c", "p/ab/c/d", "p/ab0", "p/ab\u00e9" }, store.ReadState("p/ab").Select(kv => kv.Key));
+        Assert.Equal(Net.State.Entries.Where(e => e.Key.StartsWith("user/", StringComparison.Ordinal)).Select(e => e.Key).Order(StringComparer.Ordinal),
+            store.ReadState("user/").Select(kv => kv.Key));
+    }
+
+    [Fact]
+    public void ReadBlocks_returns_the_inclusive_range_in_height_order()
+    {
+        using var store = CreateStore();
+        LedgerFixture.Fill(store, Net, blocks: 6, txsPerBlock: 2);
+        Assert.Equal(new ulong[] { 1, 2, 3 }, store.ReadBlocks(1, 3).Select(b => b.Height));
+        Assert.Equal(new ulong[] { 4, 5 }, store.ReadBlocks(4).Select(b => b.Height));
+        Assert.Equal(new ulong[] { 2 }, store.ReadBlocks(2, 2).Select(b => b.Height));
+        Assert.Empty(store.ReadBlocks(3, 2));
+        Assert.Equal(2, store.ReadBlocks(3, 3).Single().Transactions.Count);
+        Assert.Equal(Net.Blocks[5].Block.Header.Encode(), store.ReadBlock(5)!.Header);
+    }
+
+    [Fact]
+    public void The_consensus_voting_state_round_trips_and_the_last_save_wins_after_reopening()
+    {
+        using (var first = CreateStore())
+        {
+            Assert.Null(first.ReadConsensusState());
+            first.SaveConsensusState([1, 2, 3]);
+            Assert.Equal(new byte[] { 1, 2, 3 }, first.ReadConsensusState());
+            first.SaveConsensusState([4, 5]);
+            Assert.Equal(new byte[] { 4, 5 }, first.ReadConsensusState());
+            Assert.Null(first.TipHeight);
+        }
+        using var store = ReopenStore();
+        Assert.Equal(new byte[] { 4, 5 }, store.ReadConsensusState());
+        var large = Enumerable.Range(0, 100_000).Select(i => (byte)(i * 13)).ToArray();
+        store.SaveConsensusState(large);
+        Assert.Equal(large, store.ReadConsensusState());
+    }
+
+    /// <summary>A document store with no documents, for <see cref="StoreVerifier"/>.</summary>
+    protected static DocumentStore NoDocuments() => new(Path.Combine(Path.GetTempPath(), "healthledger-no-documents-" + Guid.NewGuid().ToString("N")));
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Disposes the test network; subclasses remove their stores.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing) Net.Dispose();
+    }
+}

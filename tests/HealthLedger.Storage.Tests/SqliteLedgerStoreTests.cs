@@ -1,0 +1,130 @@
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.State;
+using HealthLedger.Testing;
+using Microsoft.Data.Sqlite;
+
+namespace HealthLedger.Storage.Tests;
+
+/// <summary>The ledger store contract on real SQLite files, and what only SQLite has: the file, WAL, schema checks, read-only opening.</summary>
+public sealed class SqliteLedgerStoreTests : LedgerStoreContract
+{
+    private readonly List<TempDirectory> _folders = [];
+
+    private string LastPath => _folders[^1].Combine(SqliteLedgerStore.FileName);
+
+    /// <inheritdoc/>
+    protected override ILedgerStore CreateStore()
+    {
+        _folders.Add(new TempDirectory());
+        return SqliteLedgerStore.Open(LastPath, create: true);
+    }
+
+    /// <inheritdoc/>
+    protected override ILedgerStore ReopenStore() => SqliteLedgerStore.Open(LastPath, create: false);
+
+    /// <inheritdoc/>
+    /// <remarks>A trigger that SQLite runs inside the commit's own transaction, created from another connection as an outside tool would.</remarks>
+    protected override IDisposable InjectFailure(ILedgerStore store, CommitFailurePoint point)
+    {
+        var (table, when) = point switch
+        {
+            CommitFailurePoint.StateWrite => ("state", "WHEN NEW.key = 'user/boom' "),
+            CommitFailurePoint.Certificate => ("commits", ""),
+            _ => throw new ArgumentOutOfRangeException(nameof(point)),
+        };
+        Sql($"CREATE TRIGGER fail BEFORE INSERT ON {table} {when}BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
+        return new Undo(() => Sql("DROP TRIGGER fail"));
+    }
+
+    /// <inheritdoc/>
+    protected override Type StorageFailure => typeof(SqliteException);
+
+    [Fact]
+    public void Opening_something_that_is_not_a_ledger_fails_clearly()
+    {
+        using var dir = new TempDirectory();
+        Assert.Throws<FileNotFoundException>(() => SqliteLedgerStore.OpenReadOnly(dir.Combine("missing.db")));
+        File.WriteAllText(dir.Combine("garbage.db"), "this is not a database at all, just text that is long enough to look like a header");
+        Assert.Throws<StoreCorruptException>(() => SqliteLedgerStore.OpenReadOnly(dir.Combine("garbage.db")));
+        using (var other = new SqliteConnection($"Data Source={dir.Combine("other.db")};Pooling=False"))
+        {
+            other.Open();
+            using var c = other.CreateCommand();
+            c.CommandText = "CREATE TABLE t(x)";
+            c.ExecuteNonQuery();
+        }
+        var e = Assert.Throws<StoreCorruptException>(() => SqliteLedgerStore.OpenReadOnly(dir.Combine("other.db")));
+        Assert.Contains("not a HealthLedger ledger", e.Message);
+    }
+
+    [Fact]
+    public void Opening_a_missing_file_without_create_fails_and_creates_nothing()
+    {
+        using var dir = new TempDirectory();
+        Assert.Throws<FileNotFoundException>(() => SqliteLedgerStore.Open(dir.Combine(SqliteLedgerStore.FileName), create: false));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
+    public void A_ledger_of_another_schema_version_is_refused()
+    {
+        using (CreateStore())
+        {
+        }
+        Sql("UPDATE meta SET value = '2' WHERE name = 'schema_version'");
+        var e = Assert.Throws<StoreCorruptException>(() => SqliteLedgerStore.Open(LastPath, create: false));
+        Assert.Contains("schema version '2'", e.Message);
+        Assert.Throws<StoreCorruptException>(() => SqliteLedgerStore.OpenReadOnly(LastPath));
+    }
+
+    [Fact]
+    public void The_ledger_is_one_file_in_WAL_mode()
+    {
+        using var store = (SqliteLedgerStore)CreateStore();
+        Assert.Equal(LastPath, store.Path);
+        using var connection = new SqliteConnection($"Data Source={LastPath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", command.ExecuteScalar());
+    }
+
+    [Fact]
+    public void A_store_opened_read_only_reads_but_refuses_writes()
+    {
+        using (var writer = CreateStore()) LedgerFixture.Fill(writer, Net);
+        using var store = SqliteLedgerStore.OpenReadOnly(LastPath);
+        Assert.Equal(3UL, store.TipHeight);
+        Assert.Equal(4, store.ReadBlocks().Count());
+        var next = Net.Append(1_700_000_009_000, [Net.Register("late")]);
+        Assert.Throws<InvalidOperationException>(() => store.Commit(next.Block, next.Execution.Receipts, next.Execution.Changes));
+        Assert.Throws<InvalidOperationException>(() => store.SaveConsensusState([1]));
+        Assert.Equal(3UL, store.TipHeight);
+        Assert.Null(store.ReadConsensusState());
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (!disposing) return;
+        SqliteConnection.ClearAllPools();
+        foreach (var folder in _folders) folder.Dispose();
+    }
+
+    /// <summary>Runs SQL on the last created ledger file as an outside tool would.</summary>
+    private void Sql(string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={LastPath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private sealed class Undo(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
+    }
+}
