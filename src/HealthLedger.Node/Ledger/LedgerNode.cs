@@ -75,9 +75,10 @@ public sealed class LedgerNode : IDisposable
     public LedgerStore Store => _store;
 
     /// <summary>
-    /// Opens the node's data folder and checks it: every block's header hash, previous-hash link and proposer
-    /// signature, every transaction id and transaction root, every receipts root, and the full world state against the
-    /// last block's state root. Throws <see cref="LedgerIntegrityException"/> naming the first problem.
+    /// Opens the node's data folder and checks it with <see cref="StoreVerifier"/> in <see cref="VerifyMode.Quick"/>: every
+    /// block's header hash, previous-hash link, timestamp and proposer signature, every transaction id and transaction root,
+    /// every receipts root, the full world state against the last block's state root, the record ciphertexts and documents.
+    /// Throws <see cref="LedgerIntegrityException"/> naming the first problem.
     /// </summary>
     public static LedgerNode Open(NodeOptions options)
     {
@@ -138,52 +139,18 @@ public sealed class LedgerNode : IDisposable
         }
     }
 
+    // The start-up check is StoreVerifier's quick mode; a store that fails it is refused, nothing is repaired. Uploads whose
+    // transaction never committed (a crash between the two) are then set aside, not deleted.
     private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing) CheckIntegrity(LedgerStore store)
     {
-        static LedgerIntegrityException Fail(string what) =>
-            new($"The ledger failed its start-up integrity check: {what}. Nothing was repaired; run 'healthledger verify' for a full report.");
-
-        if (store.TipHeight is null) throw Fail("it holds no blocks");
-        var state = WorldState.Load(store.ReadState());
-        var network = state.TryGet(StateKeys.Network, out var bytes) ? NetworkConfig.TryDecode(bytes) : null;
-        if (network is null) throw Fail($"state entry '{StateKeys.Network}' is missing or damaged");
-
-        BlockHeader? previous = null;
-        var orphans = new OrphanCounter();
-        var blobs = new RecordBlobChecks();
-        foreach (var stored in store.ReadBlocks(orphans: orphans))
+        var report = StoreVerifier.Verify(store, VerifyMode.Quick);
+        if (report.Issue is { } issue)
         {
-            var expected = previous is null ? 0 : previous.Height + 1;
-            if (stored.Height != expected) throw Fail($"block {expected} is missing");
-            var issue = BlockChecks.CheckStored(stored, previous, network, isNode: null, quick: true, out var block);
-            if (issue is not null) throw Fail(issue.ToString());
-            previous = block!.Header;
-            var receipts = stored.Receipts.Select(r => Receipt.TryDecode(r, out var receipt, out _) ? receipt! : new Receipt(default, TxVerdict.Malformed, "")).ToList();
-            blobs.Add(new Block(block.Header, block.Transactions), receipts);
+            throw new LedgerIntegrityException(
+                $"The ledger failed its start-up integrity check: {issue}. Nothing was repaired; run 'healthledger verify' for a full report.");
         }
-        if (orphans.Count > 0) throw Fail($"{orphans.Count} transaction or receipt row(s) belong to no block");
-        if (previous!.StateRoot != state.Root)
-        {
-            throw Fail($"the stored world state (root {state.Root}) does not match block {previous.Height}'s state root {previous.StateRoot}");
-        }
-        if (blobs.Check(store.ReadBlobs()) is { } blobIssue) throw Fail(blobIssue.ToString());
-        // Uploads whose transaction never committed (a crash between the two) are set aside, not deleted; then every
-        // referenced document must be there with its length (verify also re-hashes them).
-        var documents = new DocumentStore(Path.Combine(Path.GetDirectoryName(store.Path)!, DocumentStore.FolderName));
-        documents.MoveOrphans(blobs.Documents.Keys.ToHashSet());
-        // In a network of several nodes a document uploaded elsewhere arrives by replication after its block; one this node
-        // does not hold yet is fetched from peers, not a reason to refuse to start. A single node must hold them all.
-        var replicated = ValidatorSet.Ids(state).Count > 1;
-        var files = documents.Enumerate().ToList();
-        var present = files.Select(d => d.Name).ToHashSet();
-        var missing = replicated
-            ? blobs.Documents.Where(d => !present.Contains(d.Key.ToString())).Select(d => new DocumentRef(default, d.Key, d.Value.Length)).ToList()
-            : [];
-        if (blobs.CheckDocuments(files.Select(d => (d.Name, new FileInfo(d.Path).Length, (Func<Hash256>?)null)), allowMissing: replicated) is { } documentIssue)
-        {
-            throw Fail(documentIssue.ToString());
-        }
-        return (state, network, previous, missing);
+        new DocumentStore(Path.Combine(Path.GetDirectoryName(store.Path)!, DocumentStore.FolderName)).MoveOrphans(report.ReferencedDocuments);
+        return (report.State!, report.Network!, report.Tip!, report.MissingDocuments);
     }
 
     /// <summary>Door checks: encoding, size, signature, known signer, fresh nonce, no duplicate. Accepted ones enter the mempool.</summary>
