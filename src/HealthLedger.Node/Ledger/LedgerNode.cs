@@ -185,7 +185,7 @@ public sealed class LedgerNode : IDisposable
         {
             if (blobs is not null && blobs.TryGetValue(record.CiphertextHash, out var data))
             {
-                if (data.Length != record.Length || Hashing.Sha256(data) != record.CiphertextHash)
+                if (!RecordBlobChecks.Matches(record.CiphertextHash, record.Length, data))
                 {
                     return new SubmitResult(TxResult.Reject(TxVerdict.InvalidField, $"record ciphertext {record.CiphertextHash} does not match its reference"), tx.Id);
                 }
@@ -340,84 +340,50 @@ public sealed class LedgerNode : IDisposable
     public static readonly TimeSpan MaxClockSkew = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// Checks a block another node proposed (or that block sync fetched) as the next block, the way an honest validator must:
-    /// height and link, timestamp, a validator as proposer with a valid signature, every transaction's signature, the record
-    /// ciphertexts against their references — then re-executes it and compares the transaction, receipts and state roots.
-    /// Returns the block ready to commit, or null with the reason. Changes nothing. Called on the consensus loop only.
+    /// Checks a block another node proposed (or that block sync fetched) as the next block with <see cref="BlockValidator"/>:
+    /// after this node's tip, timestamp at most <see cref="MaxClockSkew"/> ahead of <paramref name="now"/>, one of the current
+    /// validators as proposer, its record ciphertexts carried or stored here. Returns the block ready to commit, or null with
+    /// the validator's reason. Changes nothing. Called on the consensus loop only.
     /// </summary>
     internal CandidateBlock? Validate(Network.BlockValue value, ulong now, out string? error)
     {
-        var block = value.Block;
-        var header = block.Header;
-        var tip = Tip;
+        var context = new BlockContext
+        {
+            NetworkId = Network.NetworkId,
+            Previous = Tip,
+            Validators = Validators.Select(v => v.SigningKey).ToList(),
+            MaxTransactions = Network.Policy.MaxBlockTxs,
+            LatestTimestamp = now + (ulong)MaxClockSkew.TotalMilliseconds,
+            SignatureCheck = ParallelFirstBadSignature,
+        };
+        // Only the consensus loop writes the state, and it is the caller, so reading it here without the lock is safe.
+        var verdict = BlockValidator.Validate(value.Block, context, _state, value.Blobs, hash => _store.ReadBlob(hash) is not null);
+        if (!verdict.IsOk)
+        {
+            error = verdict.Reason;
+            return null;
+        }
         error = null;
-        if (header.Height != tip.Height + 1) error = $"height {header.Height} is not the next height {tip.Height + 1}";
-        else if (header.PreviousHash != tip.Hash) error = "it does not link to this node's last block";
-        else if (header.Timestamp < tip.Timestamp) error = "its timestamp is earlier than the previous block's";
-        else if (header.Timestamp > now + (ulong)MaxClockSkew.TotalMilliseconds) error = "its timestamp is too far in the future";
-        else if (header.TxCount != block.Transactions.Count) error = "its transaction count does not match the header";
-        else if (block.Transactions.Count > Network.Policy.MaxBlockTxs) error = "it holds more transactions than the policy allows";
-        else if (!Validators.Any(v => v.SigningKey == header.Proposer)) error = $"its proposer {header.Proposer} is not a validator";
-        else if (!header.VerifySignature(Network.NetworkId)) error = "the proposer's signature does not verify";
-        else if (Core.Merkle.MerkleTree.RootOfIds(block.Transactions.Select(t => t.Id).ToList()) != header.TxRoot) error = "its transaction root does not match";
-        else if (block.Transactions.Any(t => t.Kind == TxKind.Genesis)) error = "it holds a genesis transaction";
-        if (error is null)
-        {
-            var bad = -1;
-            Parallel.For(0, block.Transactions.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, (i, loop) =>
-            {
-                if (!block.Transactions[i].VerifySignature(Network.NetworkId))
-                {
-                    Interlocked.CompareExchange(ref bad, i, -1);
-                    loop.Stop();
-                }
-            });
-            if (bad >= 0) error = $"transaction {bad} has a bad signature";
-        }
-        if (error is not null) return null;
+        return new CandidateBlock(new BuiltBlock(value.Block, verdict.Execution!, verdict.Tree!), verdict.Ciphertexts) { CarriedBlobs = value.Blobs };
+    }
 
-        var execution = BlockExecutor.Execute(_state, header.Height, header.Timestamp, block.Transactions);
-        var tree = _state.Preview(execution.Changes);
-        if (tree.Root != header.StateRoot)
+    // Signatures are the physical floor of a block's cost: verified on every core; the lowest bad index is reported.
+    private static int ParallelFirstBadSignature(IReadOnlyList<Transaction> transactions, string networkId)
+    {
+        var bad = int.MaxValue;
+        Parallel.For(0, transactions.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
-            error = $"re-executing it gives state root {tree.Root}, not the proposer's {header.StateRoot}";
-            return null;
-        }
-        if (BlockBuilder.ReceiptsRoot(execution.Receipts) != header.ReceiptsRoot)
-        {
-            error = "re-executing it gives other receipts than the proposer's";
-            return null;
-        }
-        // The ciphertexts of accepted transactions must come with the block (or be stored here already) and match their references.
-        var referenced = block.Transactions.SelectMany(t => t.Payload.Records).Select(r => r.CiphertextHash).ToHashSet();
-        foreach (var extra in value.Blobs.Keys.Where(h => !referenced.Contains(h)))
-        {
-            error = $"it carries ciphertext {extra}, which no transaction references";
-            return null;
-        }
-        var blobs = new Dictionary<Hash256, byte[]>();
-        for (var i = 0; i < block.Transactions.Count; i++)
-        {
-            if (execution.Receipts[i].Verdict != TxVerdict.Ok) continue;
-            foreach (var record in block.Transactions[i].Payload.Records)
+            if (i < Volatile.Read(ref bad) && !transactions[i].VerifySignature(networkId))
             {
-                if (value.Blobs.TryGetValue(record.CiphertextHash, out var data))
+                int seen;
+                do
                 {
-                    if (data.Length != record.Length || Hashing.Sha256(data) != record.CiphertextHash)
-                    {
-                        error = $"record ciphertext {record.CiphertextHash} does not match its reference";
-                        return null;
-                    }
-                    blobs[record.CiphertextHash] = data;
+                    seen = Volatile.Read(ref bad);
                 }
-                else if (_store.ReadBlob(record.CiphertextHash) is null)
-                {
-                    error = $"record ciphertext {record.CiphertextHash} is neither in the block nor stored here";
-                    return null;
-                }
+                while (i < seen && Interlocked.CompareExchange(ref bad, i, seen) != seen);
             }
-        }
-        return new CandidateBlock(new BuiltBlock(block, execution, tree), blobs) { CarriedBlobs = value.Blobs };
+        });
+        return bad == int.MaxValue ? -1 : bad;
     }
 
     /// <summary>
