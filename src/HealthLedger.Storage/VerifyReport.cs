@@ -1,3 +1,8 @@
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Records;
+using HealthLedger.Core.State;
 using HealthLedger.Core.Verification;
 
 namespace HealthLedger.Storage;
@@ -5,7 +10,7 @@ namespace HealthLedger.Storage;
 /// <summary>The outcome of verifying a stored chain.</summary>
 /// <param name="Blocks">Blocks that verified.</param>
 /// <param name="Transactions">Transactions that verified.</param>
-/// <param name="StateRoot">The re-derived state root after the last verified block.</param>
+/// <param name="StateRoot">The re-derived state root after the last verified block (<see cref="VerifyMode.Quick"/>: the stored state's root).</param>
 /// <param name="Issue">The first problem, or null when everything matches.</param>
 public sealed record VerifyReport(ulong Blocks, ulong Transactions, string StateRoot, VerifyIssue? Issue)
 {
@@ -14,4 +19,19 @@ public sealed record VerifyReport(ulong Blocks, ulong Transactions, string State
 
     /// <summary>True when everything matched.</summary>
     public bool Ok => Issue is null;
+
+    /// <summary><see cref="VerifyMode.Quick"/> only: the stored world state, loaded (what a node runs on); null otherwise or when it failed.</summary>
+    public WorldState? State { get; init; }
+
+    /// <summary><see cref="VerifyMode.Quick"/> only: the network configuration in the stored state.</summary>
+    public NetworkConfig? Network { get; init; }
+
+    /// <summary><see cref="VerifyMode.Quick"/> only: the last block's header.</summary>
+    public BlockHeader? Tip { get; init; }
+
+    /// <summary><see cref="VerifyMode.Quick"/> only: the documents the chain references (files not among them are uploads whose commit never happened).</summary>
+    public IReadOnlySet<Hash256> ReferencedDocuments { get; init; } = new HashSet<Hash256>();
+
+    /// <summary><see cref="VerifyMode.Quick"/> only: the referenced documents not stored here (a replicated network fetches them from peers).</summary>
+    public IReadOnlyList<DocumentRef> MissingDocuments { get; init; } = [];
 }

@@ -1,4 +1,9 @@
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Execution;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Transactions;
 using HealthLedger.Storage;
+using HealthLedger.Testing;
 
 namespace HealthLedger.Storage.Tests;
 
@@ -75,5 +80,99 @@ public class StoreVerifierTests
             fx.Sql("DELETE FROM blocks WHERE height = 3");
             Assert.False(StoreVerifier.Verify(fx.Path).Ok);
         }
+    }
+
+    private static VerifyReport Run(string path, VerifyMode mode)
+    {
+        using var store = SqliteLedgerStore.Open(path, create: false);
+        return StoreVerifier.Verify(store, mode);
+    }
+
+    /// <summary>Genesis, then one block built by <paramref name="proposer"/> over <paramref name="transactions"/>, committed as a node would.</summary>
+    private static void Write(string path, TestNetwork net, IReadOnlyList<Transaction> transactions, SigningKeyPair proposer)
+    {
+        using var store = SqliteLedgerStore.Open(path, create: true);
+        store.Commit(net.Blocks[0].Block, net.Blocks[0].Execution.Receipts, net.Blocks[0].Execution.Changes);
+        var built = BlockBuilder.Build(net.State, TestNetwork.NetworkId, net.Tip, 1_700_000_001_000, transactions, proposer);
+        store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes);
+    }
+
+    [Fact]
+    public void Quick_mode_passes_an_untouched_ledger_and_hands_over_its_state_network_and_tip()
+    {
+        using var fx = new LedgerFixture();
+        var report = Run(fx.Path, VerifyMode.Quick);
+        Assert.True(report.Ok, report.Issue?.ToString());
+        Assert.Equal((4UL, 16UL, fx.Net.State.Root), (report.Blocks, report.Transactions, report.State!.Root));
+        Assert.Equal((TestNetwork.NetworkId, fx.Net.Tip.Hash), (report.Network!.NetworkId, report.Tip!.Hash));
+    }
+
+    [Fact]
+    public void Quick_mode_names_a_flipped_byte_with_the_same_block_as_full_mode()
+    {
+        using var fx = new LedgerFixture();
+        fx.FlipByte("transactions", "body", "height = 3 AND idx = 1", 7);
+        var quick = Run(fx.Path, VerifyMode.Quick);
+        var full = Run(fx.Path, VerifyMode.Full);
+        Assert.Equal((3UL, 1), (quick.Issue!.Height, quick.Issue.TxIndex));
+        Assert.Equal((3UL, 1), (full.Issue!.Height, full.Issue.TxIndex));
+    }
+
+    [Fact]
+    public void Only_full_mode_finds_a_transaction_whose_signature_does_not_verify()
+    {
+        using var folder = new TempDirectory();
+        using var net = new TestNetwork();
+        var bytes = net.Register("mallory").Encoded.ToArray();
+        bytes[^3] ^= 0x10; // in the signature: the proposer signed a block over a transaction its signer never signed
+        Assert.True(Transaction.TryDecode(bytes, ChainPolicy.Default.MaxTxBytes, out var forged).IsOk);
+        var path = folder.Combine(SqliteLedgerStore.FileName);
+        Write(path, net, [net.Register("alice"), forged!], net.Node);
+
+        Assert.True(Run(path, VerifyMode.Quick).Ok); // ids and roots bind the bytes; signatures are for verify
+        var full = Run(path, VerifyMode.Full);
+        Assert.Equal((1UL, 1), (full.Issue!.Height, full.Issue.TxIndex));
+        Assert.Contains("bad signature", full.Issue.Message);
+    }
+
+    [Fact]
+    public void Only_full_mode_finds_a_block_proposed_by_a_key_that_is_not_a_validator()
+    {
+        using var folder = new TempDirectory();
+        using var net = new TestNetwork();
+        using var stranger = SigningKeyPair.FromSeed(new byte[32]);
+        var path = folder.Combine(SqliteLedgerStore.FileName);
+        Write(path, net, [net.Register("alice")], stranger);
+
+        Assert.True(Run(path, VerifyMode.Quick).Ok); // the validator set of each height needs re-execution
+        var full = Run(path, VerifyMode.Full);
+        Assert.Equal(1UL, full.Issue!.Height);
+        Assert.Contains("is not a node of this network", full.Issue.Message);
+    }
+
+    [Fact]
+    public void Quick_mode_leaves_an_unreferenced_document_to_the_caller_while_full_mode_names_it()
+    {
+        using var fx = new LedgerFixture();
+        var stray = Hashing.Sha256("an upload whose commit never happened"u8);
+        var file = new DocumentStore(fx.Folder.Combine(DocumentStore.FolderName)).PathOf(stray);
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllBytes(file, [1, 2, 3]);
+
+        var quick = Run(fx.Path, VerifyMode.Quick);
+        Assert.True(quick.Ok, quick.Issue?.ToString());
+        Assert.DoesNotContain(stray, quick.ReferencedDocuments);
+        Assert.Contains("no transaction references it", Run(fx.Path, VerifyMode.Full).Issue!.Message);
+    }
+
+    [Fact]
+    public void Quick_mode_compares_the_stored_state_with_the_tips_state_root_and_full_mode_names_the_entry()
+    {
+        using var fx = new LedgerFixture();
+        fx.FlipByte("state", "value", "key = 'user/user-2-3'", 5);
+        var quick = Run(fx.Path, VerifyMode.Quick);
+        Assert.Equal(3UL, quick.Issue!.Height);
+        Assert.Contains("stored world state", quick.Issue.Message);
+        Assert.Equal("user/user-2-3", Run(fx.Path, VerifyMode.Full).Issue!.StateKey);
     }
 }

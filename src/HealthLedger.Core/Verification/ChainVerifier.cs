@@ -1,4 +1,3 @@
-using HealthLedger.Core.Execution;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
@@ -42,7 +41,11 @@ public sealed class ChainVerifier
     /// <summary>The last verified header.</summary>
     public BlockHeader? Tip => _previous;
 
-    /// <summary>Verifies the next block. Returns the first problem, or null.</summary>
+    /// <summary>
+    /// Verifies the next block: its rows with <see cref="BlockChecks.CheckStored"/>, its rules with <see cref="BlockValidator"/>
+    /// (the proposer must be one of the validators in the re-derived state), then each stored receipt against the re-executed
+    /// one. Returns the first problem, or null.
+    /// </summary>
     public VerifyIssue? Add(StoredBlock stored)
     {
         var expected = _previous is null ? 0 : _previous.Height + 1;
@@ -50,33 +53,35 @@ public sealed class ChainVerifier
         {
             return VerifyIssue.InBlock(stored.Height, $"expected block {expected} next: the store skips or repeats a height");
         }
-        var issue = BlockChecks.CheckStored(stored, _previous, _network, key => BlockChecks.IsNode(_state, key), quick: false, out var block);
+        var issue = BlockChecks.CheckStored(stored, _network?.Policy.MaxTxBytes ?? ChainPolicy.MaxTxBytesCeiling, quick: false, out var block);
         if (issue is not null) return issue;
         var header = block!.Header;
 
-        var execution = BlockExecutor.Execute(_state, header.Height, header.Timestamp, block.Transactions);
-        for (var i = 0; i < execution.Receipts.Count; i++)
+        var context = new BlockContext
         {
-            var derived = execution.Receipts[i];
-            if (!derived.Encode().AsSpan().SequenceEqual(stored.Receipts[i]))
+            NetworkId = _network?.NetworkId,
+            Previous = _previous,
+            Validators = _previous is null ? null : ValidatorKeys,
+            MaxTransactions = _network?.Policy.MaxBlockTxs,
+        };
+        var verdict = BlockValidator.Validate(block, context, _state);
+        if (verdict.Execution is { } execution)
+        {
+            // A stored receipt that differs is named before a root that differs: it points at the transaction.
+            for (var i = 0; i < execution.Receipts.Count; i++)
             {
-                var storedText = Receipt.TryDecode(stored.Receipts[i], out var s, out _) ? Describe(s!) : "undecodable";
-                return VerifyIssue.InTransaction(header.Height, i, derived.TxId.ToString(),
-                    $"stored receipt ({storedText}) differs from the re-executed outcome ({Describe(derived)})");
+                var derived = execution.Receipts[i];
+                if (!derived.Encode().AsSpan().SequenceEqual(stored.Receipts[i]))
+                {
+                    var storedText = Receipt.TryDecode(stored.Receipts[i], out var s, out _) ? Describe(s!) : "undecodable";
+                    return VerifyIssue.InTransaction(header.Height, i, derived.TxId.ToString(),
+                        $"stored receipt ({storedText}) differs from the re-executed outcome ({Describe(derived)})");
+                }
             }
         }
-        var receiptsRoot = BlockBuilder.ReceiptsRoot(execution.Receipts);
-        if (receiptsRoot != header.ReceiptsRoot)
-        {
-            return VerifyIssue.InBlock(header.Height, $"receipts root {header.ReceiptsRoot} in the header differs from the re-executed receipts' root {receiptsRoot}");
-        }
-        var tree = _state.Preview(execution.Changes);
-        if (tree.Root != header.StateRoot)
-        {
-            return VerifyIssue.InBlock(header.Height, $"state root {header.StateRoot} in the header differs from the re-executed state root {tree.Root}");
-        }
-        _state.Apply(execution.Changes, tree);
-        Blobs.Add(new Block(header, block.Transactions), execution.Receipts);
+        if (!verdict.IsOk) return VerifyIssue.InBlock(block, verdict);
+        _state.Apply(verdict.Execution!.Changes, verdict.Tree);
+        Blobs.Add(block, verdict.Execution.Receipts);
         if (_network is null)
         {
             _network = _state.TryGet(StateKeys.Network, out var bytes) ? NetworkConfig.TryDecode(bytes) : null;

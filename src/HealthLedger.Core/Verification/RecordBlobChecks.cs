@@ -63,6 +63,12 @@ public sealed class RecordBlobChecks
         return null;
     }
 
+    /// <summary>
+    /// True when <paramref name="data"/> is the ciphertext a record reference names: its SHA-256 is <paramref name="hash"/>
+    /// and its length <paramref name="length"/>. The one ciphertext check of the door, block validation and verification.
+    /// </summary>
+    public static bool Matches(Hash256 hash, long length, ReadOnlySpan<byte> data) => data.Length == length && Hashing.Sha256(data) == hash;
+
     /// <summary>Compares the stored ciphertexts (in any order) with the referenced ones; returns the first problem.</summary>
     public VerifyIssue? Check(IEnumerable<(byte[] Hash, byte[] Data)> stored)
     {
@@ -74,7 +80,7 @@ public sealed class RecordBlobChecks
             {
                 return new VerifyIssue(null, null, null, null, $"record ciphertext {Convert.ToHexStringLower(hashBytes)} is stored but no transaction references it");
             }
-            if (Hashing.Sha256(data) != filedUnder || data.Length != where.Length)
+            if (!Matches(filedUnder, where.Length, data))
             {
                 return VerifyIssue.InTransaction(where.Height, where.Index, where.TxId.ToString(),
                     $"record ciphertext {filedUnder} was changed: its bytes no longer match the hash on the chain");

@@ -14,6 +14,12 @@ public sealed record VerifyIssue(ulong? Height, int? TxIndex, string? TxId, stri
     /// <summary>A problem with one transaction or receipt of a block.</summary>
     public static VerifyIssue InTransaction(ulong height, int index, string? txId, string message) => new(height, index, txId, null, message);
 
+    /// <summary>A block <see cref="BlockValidator"/> refused, named by its height and, when the verdict is about one, its transaction.</summary>
+    public static VerifyIssue InBlock(Ledger.Block block, BlockVerdict verdict) =>
+        verdict.TxIndex is { } index
+            ? InTransaction(block.Header.Height, index, index < block.Transactions.Count ? block.Transactions[index].Id.ToString() : null, verdict.Reason)
+            : InBlock(block.Header.Height, verdict.Reason);
+
     /// <summary>A problem with a world-state entry.</summary>
     public static VerifyIssue InState(string key, string message) => new(null, null, null, key, message);
 

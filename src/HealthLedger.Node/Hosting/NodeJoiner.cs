@@ -1,12 +1,11 @@
 using Grpc.Core;
 using Grpc.Net.Client;
 using HealthLedger.Node.Configuration;
-using HealthLedger.Core.Execution;
-using HealthLedger.Core.Merkle;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.State;
 using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Core.Verification;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Network;
 using HealthLedger.Node.Network.Grpc;
@@ -17,8 +16,10 @@ namespace HealthLedger.Node.Hosting;
 /// <summary>
 /// Rebuilds a node's data folder from its keys and a peer (<c>healthledger join</c>): the node whose folder was lost, or a new
 /// node added to the validator set. Copies the keys (and the login keystore and node.json when the backup has them), fetches
-/// the genesis block from the peer, checks it (by re-execution, its proposer's signature and, when given, its hash) and stores
-/// it. Everything after genesis arrives by block sync once the node runs, each block checked against its commit certificate.
+/// the genesis block from the peer, checks it with <see cref="BlockValidator"/> (the genesis transaction of the peer's
+/// network, its proposer among the nodes it names, the signatures, re-execution and roots) and, when given, its hash, and
+/// stores it. Everything after genesis arrives by block sync once the node runs, each block checked against its commit
+/// certificate and by the same validator.
 /// </summary>
 public static class NodeJoiner
 {
@@ -51,19 +52,11 @@ public static class NodeJoiner
         {
             throw new InvalidOperationException($"The peer's genesis block is {header.Hash}, not the expected {expectedGenesis}: a different network.");
         }
-        if (header.Height != 0 || value.Block.Transactions is not [{ Payload: GenesisPayload genesis } tx] || genesis.NetworkId != networkId)
-        {
-            throw new InvalidOperationException("The peer did not send a genesis block of its network.");
-        }
-        var state = WorldState.Load([]);
-        var execution = BlockExecutor.Execute(state, 0, header.Timestamp, value.Block.Transactions);
-        var tree = state.Preview(execution.Changes);
-        if (!tx.VerifySignature(networkId) || execution.Receipts[0].Verdict != Core.Ledger.TxVerdict.Ok || tree.Root != header.StateRoot
-            || MerkleTree.RootOfIds([tx.Id]) != header.TxRoot || BlockBuilder.ReceiptsRoot(execution.Receipts) != header.ReceiptsRoot
-            || !genesis.Nodes.Any(n => n.SigningKey == header.Proposer) || !header.VerifySignature(networkId))
-        {
-            throw new InvalidOperationException("The peer's genesis block does not check (signature, re-execution or roots).");
-        }
+        var verdict = BlockValidator.Validate(value.Block, new BlockContext { NetworkId = networkId }, WorldState.Load([]), value.Blobs);
+        if (verdict.Refusal == BlockRefusal.NotGenesis) throw new InvalidOperationException($"The peer did not send a genesis block of its network: {verdict.Reason}.");
+        if (!verdict.IsOk) throw new InvalidOperationException($"The peer's genesis block does not check: {verdict.Reason}.");
+        var genesis = (GenesisPayload)value.Block.Transactions[0].Payload;
+        var execution = verdict.Execution!;
 
         var existed = Directory.Exists(folder);
         Directory.CreateDirectory(folder);

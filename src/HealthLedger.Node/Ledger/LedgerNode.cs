@@ -75,9 +75,10 @@ public sealed class LedgerNode : IDisposable
     public ILedgerStore Store => _store;
 
     /// <summary>
-    /// Opens the node's data folder and checks it: every block's header hash, previous-hash link and proposer
-    /// signature, every transaction id and transaction root, every receipts root, and the full world state against the
-    /// last block's state root. Throws <see cref="LedgerIntegrityException"/> naming the first problem.
+    /// Opens the node's data folder and checks it with <see cref="StoreVerifier"/> in <see cref="VerifyMode.Quick"/>: every
+    /// block's header hash, previous-hash link, timestamp and proposer signature, every transaction id and transaction root,
+    /// every receipts root, the full world state against the last block's state root, the record ciphertexts and documents.
+    /// Throws <see cref="LedgerIntegrityException"/> naming the first problem.
     /// </summary>
     public static LedgerNode Open(NodeOptions options)
     {
@@ -138,52 +139,18 @@ public sealed class LedgerNode : IDisposable
         }
     }
 
+    // The start-up check is StoreVerifier's quick mode; a store that fails it is refused, nothing is repaired. Uploads whose
+    // transaction never committed (a crash between the two) are then set aside, not deleted.
     private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing) CheckIntegrity(SqliteLedgerStore store)
     {
-        static LedgerIntegrityException Fail(string what) =>
-            new($"The ledger failed its start-up integrity check: {what}. Nothing was repaired; run 'healthledger verify' for a full report.");
-
-        if (store.TipHeight is null) throw Fail("it holds no blocks");
-        var state = WorldState.Load(store.ReadState());
-        var network = state.TryGet(StateKeys.Network, out var bytes) ? NetworkConfig.TryDecode(bytes) : null;
-        if (network is null) throw Fail($"state entry '{StateKeys.Network}' is missing or damaged");
-
-        BlockHeader? previous = null;
-        var orphans = new OrphanCounter();
-        var blobs = new RecordBlobChecks();
-        foreach (var stored in store.ReadBlocks(orphans: orphans))
+        var report = StoreVerifier.Verify(store, VerifyMode.Quick);
+        if (report.Issue is { } issue)
         {
-            var expected = previous is null ? 0 : previous.Height + 1;
-            if (stored.Height != expected) throw Fail($"block {expected} is missing");
-            var issue = BlockChecks.CheckStored(stored, previous, network, isNode: null, quick: true, out var block);
-            if (issue is not null) throw Fail(issue.ToString());
-            previous = block!.Header;
-            var receipts = stored.Receipts.Select(r => Receipt.TryDecode(r, out var receipt, out _) ? receipt! : new Receipt(default, TxVerdict.Malformed, "")).ToList();
-            blobs.Add(new Block(block.Header, block.Transactions), receipts);
+            throw new LedgerIntegrityException(
+                $"The ledger failed its start-up integrity check: {issue}. Nothing was repaired; run 'healthledger verify' for a full report.");
         }
-        if (orphans.Count > 0) throw Fail($"{orphans.Count} transaction or receipt row(s) belong to no block");
-        if (previous!.StateRoot != state.Root)
-        {
-            throw Fail($"the stored world state (root {state.Root}) does not match block {previous.Height}'s state root {previous.StateRoot}");
-        }
-        if (blobs.Check(store.ReadBlobs()) is { } blobIssue) throw Fail(blobIssue.ToString());
-        // Uploads whose transaction never committed (a crash between the two) are set aside, not deleted; then every
-        // referenced document must be there with its length (verify also re-hashes them).
-        var documents = new DocumentStore(Path.Combine(Path.GetDirectoryName(store.Path)!, DocumentStore.FolderName));
-        documents.MoveOrphans(blobs.Documents.Keys.ToHashSet());
-        // In a network of several nodes a document uploaded elsewhere arrives by replication after its block; one this node
-        // does not hold yet is fetched from peers, not a reason to refuse to start. A single node must hold them all.
-        var replicated = ValidatorSet.Ids(state).Count > 1;
-        var files = documents.Enumerate().ToList();
-        var present = files.Select(d => d.Name).ToHashSet();
-        var missing = replicated
-            ? blobs.Documents.Where(d => !present.Contains(d.Key.ToString())).Select(d => new DocumentRef(default, d.Key, d.Value.Length)).ToList()
-            : [];
-        if (blobs.CheckDocuments(files.Select(d => (d.Name, new FileInfo(d.Path).Length, (Func<Hash256>?)null)), allowMissing: replicated) is { } documentIssue)
-        {
-            throw Fail(documentIssue.ToString());
-        }
-        return (state, network, previous, missing);
+        new DocumentStore(Path.Combine(Path.GetDirectoryName(store.Path)!, DocumentStore.FolderName)).MoveOrphans(report.ReferencedDocuments);
+        return (report.State!, report.Network!, report.Tip!, report.MissingDocuments);
     }
 
     /// <summary>Door checks: encoding, size, signature, known signer, fresh nonce, no duplicate. Accepted ones enter the mempool.</summary>
@@ -218,7 +185,7 @@ public sealed class LedgerNode : IDisposable
         {
             if (blobs is not null && blobs.TryGetValue(record.CiphertextHash, out var data))
             {
-                if (data.Length != record.Length || Hashing.Sha256(data) != record.CiphertextHash)
+                if (!RecordBlobChecks.Matches(record.CiphertextHash, record.Length, data))
                 {
                     return new SubmitResult(TxResult.Reject(TxVerdict.InvalidField, $"record ciphertext {record.CiphertextHash} does not match its reference"), tx.Id);
                 }
@@ -373,84 +340,50 @@ public sealed class LedgerNode : IDisposable
     public static readonly TimeSpan MaxClockSkew = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// Checks a block another node proposed (or that block sync fetched) as the next block, the way an honest validator must:
-    /// height and link, timestamp, a validator as proposer with a valid signature, every transaction's signature, the record
-    /// ciphertexts against their references — then re-executes it and compares the transaction, receipts and state roots.
-    /// Returns the block ready to commit, or null with the reason. Changes nothing. Called on the consensus loop only.
+    /// Checks a block another node proposed (or that block sync fetched) as the next block with <see cref="BlockValidator"/>:
+    /// after this node's tip, timestamp at most <see cref="MaxClockSkew"/> ahead of <paramref name="now"/>, one of the current
+    /// validators as proposer, its record ciphertexts carried or stored here. Returns the block ready to commit, or null with
+    /// the validator's reason. Changes nothing. Called on the consensus loop only.
     /// </summary>
     internal CandidateBlock? Validate(Network.BlockValue value, ulong now, out string? error)
     {
-        var block = value.Block;
-        var header = block.Header;
-        var tip = Tip;
+        var context = new BlockContext
+        {
+            NetworkId = Network.NetworkId,
+            Previous = Tip,
+            Validators = Validators.Select(v => v.SigningKey).ToList(),
+            MaxTransactions = Network.Policy.MaxBlockTxs,
+            LatestTimestamp = now + (ulong)MaxClockSkew.TotalMilliseconds,
+            SignatureCheck = ParallelFirstBadSignature,
+        };
+        // Only the consensus loop writes the state, and it is the caller, so reading it here without the lock is safe.
+        var verdict = BlockValidator.Validate(value.Block, context, _state, value.Blobs, hash => _store.ReadBlob(hash) is not null);
+        if (!verdict.IsOk)
+        {
+            error = verdict.Reason;
+            return null;
+        }
         error = null;
-        if (header.Height != tip.Height + 1) error = $"height {header.Height} is not the next height {tip.Height + 1}";
-        else if (header.PreviousHash != tip.Hash) error = "it does not link to this node's last block";
-        else if (header.Timestamp < tip.Timestamp) error = "its timestamp is earlier than the previous block's";
-        else if (header.Timestamp > now + (ulong)MaxClockSkew.TotalMilliseconds) error = "its timestamp is too far in the future";
-        else if (header.TxCount != block.Transactions.Count) error = "its transaction count does not match the header";
-        else if (block.Transactions.Count > Network.Policy.MaxBlockTxs) error = "it holds more transactions than the policy allows";
-        else if (!Validators.Any(v => v.SigningKey == header.Proposer)) error = $"its proposer {header.Proposer} is not a validator";
-        else if (!header.VerifySignature(Network.NetworkId)) error = "the proposer's signature does not verify";
-        else if (Core.Merkle.MerkleTree.RootOfIds(block.Transactions.Select(t => t.Id).ToList()) != header.TxRoot) error = "its transaction root does not match";
-        else if (block.Transactions.Any(t => t.Kind == TxKind.Genesis)) error = "it holds a genesis transaction";
-        if (error is null)
-        {
-            var bad = -1;
-            Parallel.For(0, block.Transactions.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, (i, loop) =>
-            {
-                if (!block.Transactions[i].VerifySignature(Network.NetworkId))
-                {
-                    Interlocked.CompareExchange(ref bad, i, -1);
-                    loop.Stop();
-                }
-            });
-            if (bad >= 0) error = $"transaction {bad} has a bad signature";
-        }
-        if (error is not null) return null;
+        return new CandidateBlock(new BuiltBlock(value.Block, verdict.Execution!, verdict.Tree!), verdict.Ciphertexts) { CarriedBlobs = value.Blobs };
+    }
 
-        var execution = BlockExecutor.Execute(_state, header.Height, header.Timestamp, block.Transactions);
-        var tree = _state.Preview(execution.Changes);
-        if (tree.Root != header.StateRoot)
+    // Signatures are the physical floor of a block's cost: verified on every core; the lowest bad index is reported.
+    private static int ParallelFirstBadSignature(IReadOnlyList<Transaction> transactions, string networkId)
+    {
+        var bad = int.MaxValue;
+        Parallel.For(0, transactions.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
-            error = $"re-executing it gives state root {tree.Root}, not the proposer's {header.StateRoot}";
-            return null;
-        }
-        if (BlockBuilder.ReceiptsRoot(execution.Receipts) != header.ReceiptsRoot)
-        {
-            error = "re-executing it gives other receipts than the proposer's";
-            return null;
-        }
-        // The ciphertexts of accepted transactions must come with the block (or be stored here already) and match their references.
-        var referenced = block.Transactions.SelectMany(t => t.Payload.Records).Select(r => r.CiphertextHash).ToHashSet();
-        foreach (var extra in value.Blobs.Keys.Where(h => !referenced.Contains(h)))
-        {
-            error = $"it carries ciphertext {extra}, which no transaction references";
-            return null;
-        }
-        var blobs = new Dictionary<Hash256, byte[]>();
-        for (var i = 0; i < block.Transactions.Count; i++)
-        {
-            if (execution.Receipts[i].Verdict != TxVerdict.Ok) continue;
-            foreach (var record in block.Transactions[i].Payload.Records)
+            if (i < Volatile.Read(ref bad) && !transactions[i].VerifySignature(networkId))
             {
-                if (value.Blobs.TryGetValue(record.CiphertextHash, out var data))
+                int seen;
+                do
                 {
-                    if (data.Length != record.Length || Hashing.Sha256(data) != record.CiphertextHash)
-                    {
-                        error = $"record ciphertext {record.CiphertextHash} does not match its reference";
-                        return null;
-                    }
-                    blobs[record.CiphertextHash] = data;
+                    seen = Volatile.Read(ref bad);
                 }
-                else if (_store.ReadBlob(record.CiphertextHash) is null)
-                {
-                    error = $"record ciphertext {record.CiphertextHash} is neither in the block nor stored here";
-                    return null;
-                }
+                while (i < seen && Interlocked.CompareExchange(ref bad, i, seen) != seen);
             }
-        }
-        return new CandidateBlock(new BuiltBlock(block, execution, tree), blobs) { CarriedBlobs = value.Blobs };
+        });
+        return bad == int.MaxValue ? -1 : bad;
     }
 
     /// <summary>

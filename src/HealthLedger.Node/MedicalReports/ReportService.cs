@@ -23,7 +23,7 @@ namespace HealthLedger.Node.MedicalReports;
 /// check a report's authenticity, and anyone can find which report an uploaded file is.
 /// </summary>
 public sealed class ReportService(LedgerNode node, ReportStore records, PatientService patients, DoctorDirectory doctors, RecordWriter writer,
-    OrganisationKeys organisation, AccessPolicy access, DocumentStore documents, NodeOptions options, TimeProvider clock)
+    OrganisationKeys organisation, AccessPolicy access, IDocumentStore documents, NodeOptions options, TimeProvider clock)
 {
     /// <summary>Accepted file types and their leading bytes (null: no signature to check).</summary>
     public static readonly IReadOnlyDictionary<string, byte[]?> ContentTypes = new Dictionary<string, byte[]?>(StringComparer.OrdinalIgnoreCase)

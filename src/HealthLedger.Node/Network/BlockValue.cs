@@ -3,6 +3,7 @@ using HealthLedger.Core.Encoding;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Transactions;
+using HealthLedger.Core.Verification;
 
 namespace HealthLedger.Node.Network;
 
@@ -48,10 +49,10 @@ public sealed record BlockValue(Block Block, IReadOnlyDictionary<Hash256, byte[]
         {
             r.Bytes(out var raw, maxTxBytes, "transaction");
             if (r.Error is not null) break;
-            var decoded = Transaction.TryDecode(raw, maxTxBytes, out var tx);
+            var decoded = BlockValidator.DecodeTransaction(raw, maxTxBytes, i, out var tx);
             if (!decoded.IsOk)
             {
-                error = $"transaction {i} does not decode: {decoded}";
+                error = decoded.Reason;
                 return null;
             }
             txs.Add(tx!);
