@@ -1,5 +1,5 @@
-using HealthLedger.Node.Configuration;
 using HealthLedger.Core.Crypto;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Hosting;
 using HealthLedger.Testing;
 using Microsoft.AspNetCore.Builder;

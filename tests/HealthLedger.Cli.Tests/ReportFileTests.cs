@@ -1,10 +1,10 @@
-using HealthLedger.Node.Configuration;
 using HealthLedger.Core.Crypto;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Encounters;
+using HealthLedger.Node.Hosting;
 using HealthLedger.Node.MedicalReports;
 using HealthLedger.Node.Patients;
-using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Security;
 using HealthLedger.Testing;
 using Microsoft.Extensions.DependencyInjection;

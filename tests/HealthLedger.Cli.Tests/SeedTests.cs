@@ -1,10 +1,9 @@
-using HealthLedger.Node.Configuration;
 using HealthLedger.Core.Crypto;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Encounters;
-using HealthLedger.Node.Patients;
 using HealthLedger.Node.Hosting;
+using HealthLedger.Node.Patients;
 using HealthLedger.Testing;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 

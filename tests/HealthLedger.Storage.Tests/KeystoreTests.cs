@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using HealthLedger.Core.Crypto;
-using HealthLedger.Storage;
 using HealthLedger.Testing;
 
 namespace HealthLedger.Storage.Tests;

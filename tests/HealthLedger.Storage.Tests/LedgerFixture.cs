@@ -1,5 +1,4 @@
 using HealthLedger.Core.Model;
-using HealthLedger.Storage;
 using HealthLedger.Testing;
 using Microsoft.Data.Sqlite;
 

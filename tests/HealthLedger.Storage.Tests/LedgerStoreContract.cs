@@ -2,7 +2,6 @@ using System.Text;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Execution;
 using HealthLedger.Core.Ledger;
-using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.State;
 using HealthLedger.Testing;

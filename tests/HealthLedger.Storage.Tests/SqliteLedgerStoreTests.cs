@@ -1,6 +1,3 @@
-using HealthLedger.Core.Ledger;
-using HealthLedger.Core.Primitives;
-using HealthLedger.Core.State;
 using HealthLedger.Testing;
 using Microsoft.Data.Sqlite;
 

@@ -2,7 +2,6 @@ using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Execution;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Transactions;
-using HealthLedger.Storage;
 using HealthLedger.Testing;
 
 namespace HealthLedger.Storage.Tests;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using HealthLedger.Node.Configuration;
-using HealthLedger.Node.Hosting;
 
 namespace HealthLedger.Cli.Commands;
 

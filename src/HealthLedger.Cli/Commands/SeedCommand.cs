@@ -1,14 +1,13 @@
 using System.CommandLine;
-using HealthLedger.Node.Configuration;
-using HealthLedger.Node.Ledger;
 using HealthLedger.Cli.Seeding;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Encounters;
-using HealthLedger.Node.Patients;
 using HealthLedger.Node.Hosting;
+using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Patients;
 using HealthLedger.Node.Security;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 

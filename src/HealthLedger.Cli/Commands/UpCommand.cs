@@ -1,7 +1,7 @@
 using System.CommandLine;
 using HealthLedger.Node.Configuration;
-using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Hosting;
+using HealthLedger.Node.Ledger;
 using Microsoft.Extensions.Hosting;
 
 namespace HealthLedger.Cli.Commands;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using HealthLedger.Node.Configuration;
-using HealthLedger.Node.Hosting;
 using HealthLedger.Storage;
 using Spectre.Console;
 

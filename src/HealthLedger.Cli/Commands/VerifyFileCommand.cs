@@ -1,10 +1,9 @@
 using System.CommandLine;
 using System.Security.Cryptography;
-using HealthLedger.Node.Configuration;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
-using HealthLedger.Node.Hosting;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Storage;
 
 namespace HealthLedger.Cli.Commands;

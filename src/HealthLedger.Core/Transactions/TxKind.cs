@@ -25,4 +25,6 @@ public enum TxKind : byte
     RecordDisclosures = 10,
     /// <summary>Adds, removes or replaces a voting node (the validator set changes at the next block).</summary>
     ConfigureNodes = 11,
+    /// <summary>A set of vital signs of a patient.</summary>
+    RecordVitalSigns = 12,
 }

@@ -16,4 +16,11 @@ public abstract class TxKindHandler
     /// Returns a rejection without writing anything when a rule is broken.
     /// </summary>
     public abstract TxResult Execute(TxContext context, Transaction transaction);
+
+    /// <summary>
+    /// For kinds that write a patient's sealed records: the patient whose record <paramref name="recordId"/>, version
+    /// <paramref name="version"/>, is in <paramref name="context"/>'s state; null when this kind holds no such record. A
+    /// grant's keys are checked against every kind's answer, so a new kind of patient record is shareable by overriding this.
+    /// </summary>
+    public virtual string? PatientOfRecord(TxContext context, string recordId, int version) => null;
 }

@@ -19,10 +19,15 @@ public static class TxKinds
         new RevokeAccessHandler(),
         new RecordDisclosuresHandler(),
         new ConfigureNodesHandler(),
+        new RecordVitalSignsHandler(),
     }.ToDictionary(h => h.Kind);
 
     /// <summary>Finds the handler of a kind.</summary>
     public static bool TryGet(TxKind kind, [NotNullWhen(true)] out TxKindHandler? handler) => Handlers.TryGetValue(kind, out handler);
+
+    /// <summary>True when some kind holds record <paramref name="recordId"/>, version <paramref name="version"/>, of <paramref name="patientId"/> (see <see cref="TxKindHandler.PatientOfRecord"/>).</summary>
+    public static bool IsRecordOfPatient(TxContext context, string recordId, int version, string patientId) =>
+        Handlers.Values.Any(h => h.PatientOfRecord(context, recordId, version) == patientId);
 
     /// <summary>Every known kind.</summary>
     public static IEnumerable<TxKind> All => Handlers.Keys.Order();

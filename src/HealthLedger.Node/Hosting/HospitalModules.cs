@@ -5,10 +5,11 @@ using HealthLedger.Node.Consent;
 using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Encounters;
 using HealthLedger.Node.MedicalReports;
-using HealthLedger.Node.PatientSummary;
 using HealthLedger.Node.Patients;
+using HealthLedger.Node.PatientSummary;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Statistics;
+using HealthLedger.Node.VitalSigns;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -27,6 +28,7 @@ public static class HospitalModules
         .AddPatients()
         .AddDoctors()
         .AddEncounters()
+        .AddVitalSigns()
         .AddAccounts()
         .AddPatientSummary()
         .AddMedicalReports()
@@ -39,6 +41,7 @@ public static class HospitalModules
         .MapPatientsApi()
         .MapDoctorsApi()
         .MapEncountersApi()
+        .MapVitalSignsApi()
         .MapAccountsApi()
         .MapPatientRecordApi()
         .MapMedicalReportsApi()

@@ -1,13 +1,13 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using HealthLedger.Node.Configuration;
-using HealthLedger.Node.Security;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Execution;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.State;
 using HealthLedger.Core.Transactions;
 using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Security;
 using HealthLedger.Storage;
 
 namespace HealthLedger.Node.Hosting;

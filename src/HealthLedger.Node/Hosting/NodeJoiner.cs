@@ -1,11 +1,10 @@
 using Grpc.Core;
 using Grpc.Net.Client;
-using HealthLedger.Node.Configuration;
 using HealthLedger.Core.Model;
-using HealthLedger.Core.Primitives;
 using HealthLedger.Core.State;
 using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Core.Verification;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Network;
 using HealthLedger.Node.Network.Grpc;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using HealthLedger.Node.Configuration;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Execution;
 using HealthLedger.Core.Ledger;
@@ -9,6 +8,7 @@ using HealthLedger.Core.Records;
 using HealthLedger.Core.State;
 using HealthLedger.Core.Transactions;
 using HealthLedger.Core.Verification;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Storage;
 
 namespace HealthLedger.Node.Ledger;

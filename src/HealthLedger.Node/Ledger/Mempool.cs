@@ -1,6 +1,5 @@
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Primitives;
-using HealthLedger.Core.Transactions;
 
 namespace HealthLedger.Node.Ledger;
 

@@ -1,12 +1,11 @@
 using System.Security.Cryptography;
-using HealthLedger.Node.Configuration;
 using HealthLedger.Core.Crypto;
-using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
 using HealthLedger.Core.Transactions;
 using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Patients;

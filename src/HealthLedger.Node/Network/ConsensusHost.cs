@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using HealthLedger.Node.Configuration;
 using HealthLedger.Consensus;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Primitives;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Network.Grpc;
 using Microsoft.Extensions.Hosting;

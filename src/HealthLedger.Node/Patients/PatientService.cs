@@ -1,7 +1,6 @@
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Records;
-using HealthLedger.Core.Transactions;
 using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Records;

@@ -1,8 +1,4 @@
-using System.Globalization;
-using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
-using HealthLedger.Core.Model;
-using HealthLedger.Core.Records;
 
 namespace HealthLedger.Node.Records;
 

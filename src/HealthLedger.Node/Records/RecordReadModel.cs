@@ -1,6 +1,5 @@
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Records;
-using HealthLedger.Core.Transactions;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Security;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
-using HealthLedger.Node.Configuration;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Model;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Storage;
 using Microsoft.Extensions.Logging;

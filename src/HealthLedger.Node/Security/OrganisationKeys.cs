@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
-using HealthLedger.Node.Configuration;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Ledger;
 
 namespace HealthLedger.Node.Security;

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using HealthLedger.Core.Records;
 using HealthLedger.Node.Accounts;
 using HealthLedger.Node.Encounters;

@@ -112,6 +112,22 @@ public class ConsentTests
     }
 
     [Fact]
+    public void A_grant_may_carry_keys_of_every_kind_of_the_patients_records_and_of_no_other_patients_or_versions()
+    {
+        using var w = new World();
+        var org = w.Net.Organisation.Encryption.PublicKey;
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 5, w.Admin(new RecordVitalSignsPayload("vs-1", "pt-ann", w.Sealed(20, org, w.Patient.Encryption.PublicKey)))).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 6, Transaction.Create(TestNetwork.NetworkId, w.Attending.Signing, 1, w.Report("rp-1"))).Verdict);
+        GrantedKey Key(string record, int version = 1) => new(record, version, RecordCrypto.Wrap(new byte[32], w.Other.Encryption.PublicKey, new byte[32], []));
+
+        Assert.Equal(TxVerdict.NotFound, w.Run(T0 + 7, w.AsPatient(w.Grant("gr-1", ConsentCategories.All, keys: [Key("vs-1", version: 2)]))).Verdict);
+        Assert.Equal(TxVerdict.NotFound, w.Run(T0 + 8, w.AsPatient(w.Grant("gr-1", ConsentCategories.All, keys: [Key("pt-ann", version: 2)]))).Verdict);
+        Assert.Equal(TxVerdict.NotFound, w.Run(T0 + 9, w.AsPatient(w.Grant("gr-1", ConsentCategories.All, keys: [Key("vs-nobody")]))).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 10, w.AsPatient(w.Grant("gr-1", ConsentCategories.All, keys: [Key("pt-ann"), Key("en-adm"), Key("rp-1"), Key("vs-1")]))).Verdict);
+        foreach (var record in new[] { "pt-ann", "en-adm", "rp-1", "vs-1" }) Assert.True(w.Net.State.TryGet($"keyfor/{record}/000001/dr-oth", out _), record);
+    }
+
+    [Fact]
     public void A_doctor_adds_reports_with_attendance_or_an_active_grant_for_reports_only()
     {
         using var w = new World();

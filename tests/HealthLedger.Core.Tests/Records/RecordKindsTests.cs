@@ -142,4 +142,27 @@ public class RecordKindsTests
         Assert.Equal(TxVerdict.Unauthorized, h.Run(h.AsDoctor(new UpdateRecordPayload(RecordSubject.Patient, "pt-jane", 3, h.Sealed(h.OrgKey, h.Patient.Encryption.PublicKey)))).Verdict);
         Assert.Equal(TxVerdict.NotFound, h.Run(h.Admin(new UpdateRecordPayload(RecordSubject.Doctor, "dr-nobody", 2, h.Sealed(h.OrgKey)))).Verdict);
     }
+
+    [Fact]
+    public void Vital_signs_are_recorded_by_an_admin_or_an_attending_doctor_sealed_for_the_organisation_and_the_patient()
+    {
+        using var h = new Hospital();
+        RecordVitalSignsPayload Vitals(string id, string patient = "pt-jane", bool forPatient = true) =>
+            new(id, patient, forPatient ? h.Sealed(h.OrgKey, h.Patient.Encryption.PublicKey) : h.Sealed(h.OrgKey));
+
+        Assert.Equal(TxVerdict.Unauthorized, h.Run(h.AsDoctor(Vitals("vs-1"))).Verdict); // not attending yet
+        Assert.Equal(TxVerdict.Unauthorized, h.Run(h.AsPatient(Vitals("vs-1"))).Verdict);
+        Assert.Equal(TxVerdict.NotFound, h.Run(h.Admin(Vitals("vs-1", patient: "pt-nobody"))).Verdict);
+        var unsealed = h.Run(h.Admin(Vitals("vs-1", forPatient: false)));
+        Assert.Equal((TxVerdict.InvalidField, "record: no key envelope for the patient"), (unsealed.Verdict, unsealed.Reason));
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(Vitals("vs-1"))).Verdict);
+        Assert.Equal(TxVerdict.AlreadyExists, h.Run(h.Admin(Vitals("vs-1"))).Verdict);
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(h.Entry("en-1", EntryType.Admission))).Verdict); // dr-one now attends
+        Assert.Equal(TxVerdict.Ok, h.Run(h.AsDoctor(Vitals("vs-2"))).Verdict);
+
+        var state = VitalSignsState.TryDecode(h.Net.State.TryGet(VitalSignsState.Key("vs-2"), out var bytes) ? bytes : [])!;
+        Assert.Equal(("vs-2", "pt-jane", "dr-one"), (state.Id, state.PatientId, state.AuthorId));
+        Assert.Equal(state, VitalSignsState.TryDecode(state.Encode()));
+        Assert.Equal(TxVerdict.InvalidField, Transaction.TryDecode(h.Admin(Vitals("bad id!")).Encoded.Span, 65536, out _).Verdict);
+    }
 }

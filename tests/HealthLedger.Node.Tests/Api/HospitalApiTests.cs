@@ -2,16 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using HealthLedger.Node.Accounts;
-using HealthLedger.Node.Audit;
 using HealthLedger.Node.Chain;
-using HealthLedger.Node.Consent;
 using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Encounters;
-using HealthLedger.Node.MedicalReports;
-using HealthLedger.Node.PatientSummary;
 using HealthLedger.Node.Patients;
-using HealthLedger.Node.Records;
-using HealthLedger.Node.Security;
+using HealthLedger.Node.PatientSummary;
 using HealthLedger.Node.Web;
 
 namespace HealthLedger.Node.Tests.Api;

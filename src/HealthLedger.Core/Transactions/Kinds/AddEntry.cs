@@ -110,4 +110,8 @@ public sealed class AddEntryHandler : TxKindHandler<AddEntryPayload>
         }
         return TxResult.Ok;
     }
+
+    /// <inheritdoc/>
+    public override string? PatientOfRecord(TxContext context, string recordId, int version) =>
+        version == 1 && context.GetEntry(recordId) is { } entry ? entry.PatientId : null;
 }

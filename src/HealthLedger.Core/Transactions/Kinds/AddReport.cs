@@ -109,4 +109,8 @@ public sealed class AddReportHandler : TxKindHandler<AddReportPayload>
         }
         return TxResult.Ok;
     }
+
+    /// <inheritdoc/>
+    public override string? PatientOfRecord(TxContext context, string recordId, int version) =>
+        context.State.TryGet(StateKeys.ReportVersion(recordId, version), out var bytes) ? ReportState.TryDecode(bytes)?.PatientId : null;
 }

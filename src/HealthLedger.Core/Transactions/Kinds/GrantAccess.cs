@@ -109,7 +109,7 @@ public sealed class GrantAccessHandler : TxKindHandler<GrantAccessPayload>
         foreach (var key in p.Keys)
         {
             if (key.Envelope.Recipient != granteeKey) return TxResult.Reject(TxVerdict.InvalidField, $"keys: the key for '{key.RecordId}' is not wrapped for the grantee");
-            if (!BelongsToPatient(context, key.RecordId, key.Version, p.PatientId)) return TxResult.Reject(TxVerdict.NotFound, $"keys: record '{key.RecordId}' version {key.Version} of this patient does not exist");
+            if (!TxKinds.IsRecordOfPatient(context, key.RecordId, key.Version, p.PatientId)) return TxResult.Reject(TxVerdict.NotFound, $"keys: record '{key.RecordId}' version {key.Version} of this patient does not exist");
         }
 
         // A new grant to the same grantee replaces the previous one.
@@ -128,12 +128,5 @@ public sealed class GrantAccessHandler : TxKindHandler<GrantAccessPayload>
             context.State.Set($"keyfor/{key.RecordId}/{key.Version:D6}/{p.GranteeId}", w.ToArray());
         }
         return TxResult.Ok;
-    }
-
-    private static bool BelongsToPatient(TxContext context, string recordId, int version, string patientId)
-    {
-        if (recordId == patientId) return context.GetPatient(patientId) is { } patient && version >= 1 && version <= patient.Version;
-        if (context.GetEntry(recordId) is { } entry) return entry.PatientId == patientId && version == 1;
-        return context.State.TryGet(StateKeys.ReportVersion(recordId, version), out var bytes) && ReportState.TryDecode(bytes)?.PatientId == patientId;
     }
 }

@@ -82,4 +82,8 @@ public sealed class RegisterPatientHandler : TxKindHandler<RegisterPatientPayloa
         state.Set(StateKeys.Mrn(p.OrganisationId, p.MrnIndex), System.Text.Encoding.UTF8.GetBytes(p.PatientId));
         return TxResult.Ok;
     }
+
+    /// <inheritdoc/>
+    public override string? PatientOfRecord(TxContext context, string recordId, int version) =>
+        context.GetPatient(recordId) is { } patient && version >= 1 && version <= patient.Version ? patient.Id : null;
 }

@@ -1,15 +1,6 @@
 using HealthLedger.Core.Model;
-using HealthLedger.Node.Accounts;
-using HealthLedger.Node.Audit;
-using HealthLedger.Node.Consent;
 using HealthLedger.Node.Doctors;
-using HealthLedger.Node.Encounters;
-using HealthLedger.Node.MedicalReports;
-using HealthLedger.Node.PatientSummary;
 using HealthLedger.Node.Patients;
-using HealthLedger.Node.Records;
-using HealthLedger.Node.Statistics;
-using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Doctors;

@@ -1,8 +1,8 @@
 using HealthLedger.Node.Accounts;
 using HealthLedger.Node.Encounters;
 using HealthLedger.Node.MedicalReports;
-using HealthLedger.Node.PatientSummary;
 using HealthLedger.Node.Patients;
+using HealthLedger.Node.PatientSummary;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Patients;

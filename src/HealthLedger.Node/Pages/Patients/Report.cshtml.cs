@@ -1,8 +1,8 @@
 using System.Globalization;
 using HealthLedger.Node.Accounts;
 using HealthLedger.Node.Encounters;
-using HealthLedger.Node.PatientSummary;
 using HealthLedger.Node.Patients;
+using HealthLedger.Node.PatientSummary;
 using HealthLedger.Node.Security;
 using Microsoft.AspNetCore.Mvc;
 
