@@ -9,7 +9,7 @@ namespace HealthLedger.Node.Doctors;
 
 /// <summary>Doctor registration (with a login and a one-time password), the doctor directory and the on-call list.</summary>
 public sealed class DoctorService(LedgerNode node, DoctorDirectory directory, RecordWriter writer, RecordAccess access, AccessPolicy policy,
-    AccountService accounts, OrganisationKeys organisation)
+    OrganisationKeys organisation)
 {
     /// <summary>Registers a doctor with a login and a one-time password (admins).</summary>
     public async Task<Outcome<WriteResult>> RegisterAsync(UserSession actor, DoctorInput input, CancellationToken ct)
@@ -18,20 +18,11 @@ public sealed class DoctorService(LedgerNode node, DoctorDirectory directory, Re
         var (doctorId, details, errors) = input.Validate();
         if (details is null) return Outcome<WriteResult>.Invalid(errors);
         if (node.GetState(StateKeys.User(doctorId)) is not null) return Outcome<WriteResult>.Invalid(FieldErrors.One("doctorId", "This id is already taken."));
-        var (keys, oneTime) = accounts.PrepareLogin(doctorId);
-        using (keys)
+        return await writer.RegisterWithLoginAsync(actor, doctorId, keys =>
         {
             var (reference, ciphertext) = RecordSealer.Seal(doctorId, 1, details, organisation.EncryptionKey, keys.Encryption.PublicKey);
-            var payload = new RegisterDoctorPayload(doctorId, actor.OrganisationId, keys.Signing.PublicKey, keys.Encryption.PublicKey, reference);
-            var outcome = await writer.SubmitAsync(actor, payload, RecordWriter.Blobs(reference, ciphertext), doctorId, ct,
-                v => v == TxVerdict.AlreadyExists ? FieldErrors.One("doctorId", "This id is already taken.") : null);
-            if (!outcome.IsOk)
-            {
-                accounts.ForgetLogin(doctorId);
-                return outcome;
-            }
-            return Outcome<WriteResult>.Ok(outcome.Value! with { OneTimePassword = oneTime });
-        }
+            return (new RegisterDoctorPayload(doctorId, actor.OrganisationId, keys.Signing.PublicKey, keys.Encryption.PublicKey, reference), reference, ciphertext);
+        }, FieldErrors.One("doctorId", "This id is already taken."), ct);
     }
 
     /// <summary>Sets a doctor's on-call flag (an admin of their organisation, or the doctor).</summary>

@@ -27,20 +27,12 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
         if (MrnTaken(details.Mrn)) return Outcome<WriteResult>.Invalid(FieldErrors.One("mrn", "A patient with this MRN is already registered."));
 
         var patientId = RecordIds.New("pt");
-        var (keys, oneTime) = accounts.PrepareLogin(patientId);
-        using (keys)
+        return await writer.RegisterWithLoginAsync(actor, patientId, keys =>
         {
             var (reference, ciphertext) = RecordSealer.Seal(patientId, 1, details, organisation.EncryptionKey, keys.Encryption.PublicKey);
-            var payload = new RegisterPatientPayload(patientId, actor.OrganisationId, organisation.BlindIndex(details.Mrn), keys.Signing.PublicKey, keys.Encryption.PublicKey, reference);
-            var outcome = await writer.SubmitAsync(actor, payload, RecordWriter.Blobs(reference, ciphertext), patientId, ct,
-                v => v == TxVerdict.AlreadyExists ? FieldErrors.One("mrn", "A patient with this MRN is already registered.") : null);
-            if (!outcome.IsOk)
-            {
-                accounts.ForgetLogin(patientId);
-                return outcome;
-            }
-            return Outcome<WriteResult>.Ok(outcome.Value! with { OneTimePassword = oneTime });
-        }
+            return (new RegisterPatientPayload(patientId, actor.OrganisationId, organisation.BlindIndex(details.Mrn), keys.Signing.PublicKey, keys.Encryption.PublicKey, reference),
+                reference, ciphertext);
+        }, FieldErrors.One("mrn", "A patient with this MRN is already registered."), ct);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
@@ -12,7 +13,7 @@ namespace HealthLedger.Node.Records;
 /// session, so nonces follow each other), submits it with its record ciphertexts and waits for the commit. The read model
 /// is updated before the commit is answered, so a caller may read what it wrote straight away.
 /// </summary>
-public sealed class RecordWriter(LedgerNode node)
+public sealed class RecordWriter(LedgerNode node, AccountService accounts)
 {
     /// <summary>Longest wait for a write to commit.</summary>
     public static readonly TimeSpan CommitTimeout = TimeSpan.FromSeconds(30);
@@ -59,6 +60,29 @@ public sealed class RecordWriter(LedgerNode node)
         }
         if (committed.Receipt.Verdict != TxVerdict.Ok) return Refused(new TxResult(committed.Receipt.Verdict, committed.Receipt.Reason), fieldFor);
         return Outcome<WriteResult>.Ok(new WriteResult(id, tx.Id.ToString(), committed.Height));
+    }
+
+    /// <summary>
+    /// Registers a user with a login (patients, doctors): makes their keys and a one-time password, lets
+    /// <paramref name="build"/> seal their record and make the payload with the new keys, submits it, and forgets the login
+    /// again when the ledger refuses it. The result carries the one-time password (shown once). <paramref name="taken"/> is
+    /// the field error for an id or MRN the ledger finds already taken.
+    /// </summary>
+    public async Task<Outcome<WriteResult>> RegisterWithLoginAsync(UserSession actor, string userId, Func<UserKeys, (TxPayload Payload, SealedRecordRef Reference, byte[] Ciphertext)> build,
+        FieldErrors taken, CancellationToken ct)
+    {
+        var (keys, oneTime) = accounts.PrepareLogin(userId);
+        using (keys)
+        {
+            var (payload, reference, ciphertext) = build(keys);
+            var outcome = await SubmitAsync(actor, payload, Blobs(reference, ciphertext), userId, ct, v => v == TxVerdict.AlreadyExists ? taken : null);
+            if (!outcome.IsOk)
+            {
+                accounts.ForgetLogin(userId);
+                return outcome;
+            }
+            return Outcome<WriteResult>.Ok(outcome.Value! with { OneTimePassword = oneTime });
+        }
     }
 
     private static Outcome<WriteResult> Refused(TxResult result, Func<TxVerdict, FieldErrors?>? fieldFor)
