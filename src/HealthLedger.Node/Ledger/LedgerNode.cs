@@ -24,6 +24,7 @@ public sealed class LedgerNode : IDisposable
     private readonly ReaderWriterLockSlim _stateLock = new();
     private readonly SigningKeyPair _nodeKey;
     private readonly ConcurrentDictionary<Hash256, TaskCompletionSource<CommittedTransaction>> _waiters = new();
+    private long _appliedHeight = -1;
 
     private FileStream? _lock;
     private bool _disposed;
@@ -35,6 +36,7 @@ public sealed class LedgerNode : IDisposable
         _state = state;
         Network = network;
         Tip = tip;
+        _appliedHeight = (long)tip.Height;
         _nodeKey = nodeKey;
         NodeId = nodeId;
         Mempool = new Mempool(options.MempoolCapacity);
@@ -302,7 +304,9 @@ public sealed class LedgerNode : IDisposable
     public async Task<CommittedTransaction> WaitForCommitAsync(Hash256 id, CancellationToken cancellationToken)
     {
         var waiter = _waiters.GetOrAdd(id, _ => new TaskCompletionSource<CommittedTransaction>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (_store.FindTransaction(id) is { } committed)
+        // A transaction found in the store is answered at once only when its block is fully applied (state, read models):
+        // between the store's commit and that point, Commit completes this waiter itself.
+        if (_store.FindTransaction(id) is { } committed && (long)committed.Height <= Interlocked.Read(ref _appliedHeight))
         {
             _waiters.TryRemove(id, out _);
             return committed;
@@ -418,6 +422,7 @@ public sealed class LedgerNode : IDisposable
         Mempool.Remove(built.Block.Transactions.Select(t => t.Id));
         BlockCommitted?.Invoke(candidate);
         var height = built.Block.Header.Height;
+        Interlocked.Exchange(ref _appliedHeight, (long)height);
         for (var i = 0; i < built.Block.Transactions.Count; i++)
         {
             if (_waiters.TryRemove(built.Block.Transactions[i].Id, out var waiter))

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Execution;
 using HealthLedger.Core.Primitives;
@@ -6,6 +7,7 @@ using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Network;
 using HealthLedger.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthLedger.Node.Tests.Ledger;
 
@@ -55,5 +57,33 @@ public class LedgerNodeTests
 
         Assert.Null(node.Validate(new BlockValue(built.Block, new Dictionary<Hash256, byte[]>()), Ms(Now), out var error));
         Assert.Contains("is not a node of this network", error);
+    }
+
+    [Fact]
+    public async Task A_waiter_for_a_transaction_is_answered_only_after_its_block_is_fully_applied()
+    {
+        await using var fixture = await NodeFixture.StartAsync();
+        var node = fixture.App.Services.GetRequiredService<LedgerNode>();
+        var seen = new TaskCompletionSource<(Task<Storage.CommittedTransaction> Waiter, bool CompletedInside, ulong Height)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnCommitted(CandidateBlock candidate)
+        {
+            // Here the block is in the store but its commit is not finished: the read models are being updated.
+            if (candidate.Built.Block.Transactions.Count == 0) return;
+            var waiter = node.WaitForCommitAsync(candidate.Built.Block.Transactions[0].Id, TestContext.Current.CancellationToken);
+            seen.TrySetResult((waiter, waiter.IsCompleted, candidate.Built.Block.Header.Height));
+        }
+        node.BlockCommitted += OnCommitted;
+        try
+        {
+            var admin = await fixture.LoginAsync("admin", NodeFixture.Password);
+            using var response = await admin.PostAsJsonAsync("/api/v1/doctors", new { doctorId = "dr-wait", name = "Wai T", specialty = "X", department = "Y", licenceNumber = "L" }, TestContext.Current.CancellationToken);
+            var (waiter, completedInside, height) = await seen.Task.WaitAsync(TestContext.Current.CancellationToken);
+            Assert.False(completedInside, "a waiter was answered before the block's commit finished");
+            Assert.Equal(height, (await waiter).Height);
+        }
+        finally
+        {
+            node.BlockCommitted -= OnCommitted;
+        }
     }
 }
