@@ -29,8 +29,8 @@ public static class AccountsApi
         return app;
     }
 
-    private static Results<Ok<AccountResponse>, ValidationProblem, ProblemHttpResult> Get(string id, HttpContext http, HospitalAccountService accounts) =>
-        ApiResults.Ok(accounts.Account(http.Session(), id), AccountResponse.From);
+    private static Results<Ok<AccountResponse>, ProblemHttpResult> Get(string id, HttpContext http, HospitalAccountService accounts) =>
+        ApiResults.Read(accounts.Account(http.Session(), id), AccountResponse.From);
 
     private static async Task<Results<Created<EntryResponse>, ValidationProblem, ProblemHttpResult>> AddCharge(string id, EntryInput input, HttpContext http, HospitalAccountService accounts, CancellationToken ct) =>
         ApiResults.Created(await accounts.AddChargeAsync(http.Session(), id, input, ct), _ => $"/api/v1/patients/{id}/entries", EntryResponse.From);
@@ -38,8 +38,8 @@ public static class AccountsApi
     private static async Task<Results<Created<EntryResponse>, ValidationProblem, ProblemHttpResult>> AddPayment(string id, EntryInput input, HttpContext http, HospitalAccountService accounts, CancellationToken ct) =>
         ApiResults.Created(await accounts.AddPaymentAsync(http.Session(), id, input, ct), _ => $"/api/v1/patients/{id}/entries", EntryResponse.From);
 
-    private static Results<Ok<PageResponse<AccountSummaryResponse>>, ValidationProblem, ProblemHttpResult> List(HttpContext http, HospitalAccountService accounts,
+    private static Results<Ok<PageResponse<AccountSummaryResponse>>, ProblemHttpResult> List(HttpContext http, HospitalAccountService accounts,
         string? search, bool? outstanding, string? sort, bool? desc, int? page, int? pageSize) =>
-        ApiResults.Ok(accounts.List(http.Session(), new AccountQuery(search, outstanding ?? false, sort, desc ?? true, page ?? 1, pageSize ?? 50)),
+        ApiResults.Read(accounts.List(http.Session(), new AccountQuery(search, outstanding ?? false, sort, desc ?? true, page ?? 1, pageSize ?? 50)),
             p => PageResponse<AccountSummaryResponse>.From(p, AccountSummaryResponse.From));
 }

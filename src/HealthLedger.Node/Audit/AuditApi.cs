@@ -24,8 +24,8 @@ public static class AuditApi
         return app;
     }
 
-    private static Results<Ok<List<DisclosureResponse>>, ValidationProblem, ProblemHttpResult> Disclosures(string patientId, HttpContext http, AuditService audit) =>
-        ApiResults.Ok(audit.Disclosures(http.Session(), patientId), d => d.Select(DisclosureResponse.From).ToList());
+    private static Results<Ok<List<DisclosureResponse>>, ProblemHttpResult> Disclosures(string patientId, HttpContext http, AuditService audit) =>
+        ApiResults.Read(audit.Disclosures(http.Session(), patientId), d => d.Select(DisclosureResponse.From).ToList());
 
     private static IResult Trail(HttpContext http, AuditService audit, string? patientId, string? actorId, string? outcome, DateOnly? from, DateOnly? to, string? format)
     {

@@ -23,8 +23,8 @@ public static class ConsentApi
         return app;
     }
 
-    private static Results<Ok<List<GrantResponse>>, ValidationProblem, ProblemHttpResult> List(string patientId, HttpContext http, ConsentService consent) =>
-        ApiResults.Ok(consent.Grants(http.Session(), patientId), g => g.Select(GrantResponse.From).ToList());
+    private static Results<Ok<List<GrantResponse>>, ProblemHttpResult> List(string patientId, HttpContext http, ConsentService consent) =>
+        ApiResults.Read(consent.Grants(http.Session(), patientId), g => g.Select(GrantResponse.From).ToList());
 
     private static async Task<Results<Created<WriteResponse>, ValidationProblem, ProblemHttpResult>> Grant(string patientId, GrantInput input, HttpContext http, ConsentService consent, CancellationToken ct) =>
         ApiResults.Created(await consent.GrantAsync(http.Session(), patientId, input, ct), _ => $"/api/v1/patients/{patientId}/grants", r => WriteResponse.From(r with { OneTimePassword = null }));

@@ -37,8 +37,8 @@ public static class DoctorsApi
     private static Ok<Dictionary<string, List<DoctorResponse>>> OnCall(HttpContext http, DoctorService doctors) =>
         TypedResults.Ok(doctors.OnCallBySpecialty(http.Session()).ToDictionary(g => g.Key, g => g.Select(DoctorResponse.From).ToList()));
 
-    private static Results<Ok<DoctorResponse>, ValidationProblem, ProblemHttpResult> Get(string id, HttpContext http, DoctorService doctors) =>
-        ApiResults.Ok(doctors.Get(http.Session(), id), DoctorResponse.From);
+    private static Results<Ok<DoctorResponse>, ProblemHttpResult> Get(string id, HttpContext http, DoctorService doctors) =>
+        ApiResults.Read(doctors.Get(http.Session(), id), DoctorResponse.From);
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SetOnCall(string id, OnCallRequest request, HttpContext http, DoctorService doctors, CancellationToken ct) =>
         ApiResults.NoContent(await doctors.SetOnCallAsync(http.Session(), id, request.OnCall, ct));

@@ -39,7 +39,9 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
         if (details is null) return Outcome<EntryView>.Invalid(errors);
         var isAdmin = actor.Role == Role.Admin;
         var isDoctorVisit = actor.Role == Role.Doctor && type == EntryType.Visit;
-        if (!isAdmin && !isDoctorVisit) return access.Forbid<EntryView>(actor, $"add a {type} for", patientId);
+        // The state machine's rule, checked here too so that a refusal writes nothing: admins add any entry; a doctor adds
+        // visits for patients they attend (a grant lets a doctor read, not write entries).
+        if (!isAdmin && !(isDoctorVisit && policy.Attends(actor, patientId))) return access.Forbid<EntryView>(actor, $"add a {type} for", patientId);
         var doctorId = (input.DoctorId ?? "").Trim().ToLowerInvariant();
         if (isDoctorVisit && doctorId != actor.UserId) return Outcome<EntryView>.Invalid(FieldErrors.One("doctorId", "A doctor records visits as the attending doctor."));
         if (type.IsAccountLine()) doctorId = "";

@@ -26,8 +26,8 @@ public static class EncountersApi
         return app;
     }
 
-    private static Results<Ok<List<EntryResponse>>, ValidationProblem, ProblemHttpResult> List(string id, HttpContext http, EncounterService encounters) =>
-        ApiResults.Ok(encounters.Entries(http.Session(), id), e => e.Select(EntryResponse.From).ToList());
+    private static Results<Ok<List<EntryResponse>>, ProblemHttpResult> List(string id, HttpContext http, EncounterService encounters) =>
+        ApiResults.Read(encounters.Entries(http.Session(), id), e => e.Select(EntryResponse.From).ToList());
 
     private static async Task<Results<Created<EntryResponse>, ValidationProblem, ProblemHttpResult>> Add(string id, EntryInput input, HttpContext http, EncounterService encounters, CancellationToken ct) =>
         ApiResults.Created(await encounters.AddEncounterAsync(http.Session(), id, input, ct), _ => $"/api/v1/patients/{id}/entries", EntryResponse.From);

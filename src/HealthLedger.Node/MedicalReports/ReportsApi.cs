@@ -72,20 +72,20 @@ public static class ReportsApi
     private static Task<Results<Created<ReportCreatedResponse>, ValidationProblem, ProblemHttpResult>> Amend(string reportId, HttpContext http, ReportService reports, CancellationToken ct) =>
         Upload(http, upload => reports.AmendAsync(http.Session(), reportId, upload.Input, upload.File, ct));
 
-    private static Results<Ok<List<ReportResponse>>, ValidationProblem, ProblemHttpResult> List(string patientId, HttpContext http, ReportService reports) =>
-        ApiResults.Ok(reports.ForPatient(http.Session(), patientId), list => list.Select(ReportResponse.From).ToList());
+    private static Results<Ok<List<ReportResponse>>, ProblemHttpResult> List(string patientId, HttpContext http, ReportService reports) =>
+        ApiResults.Read(reports.ForPatient(http.Session(), patientId), list => list.Select(ReportResponse.From).ToList());
 
-    private static Results<Ok<ReportHistoryResponse>, ValidationProblem, ProblemHttpResult> Get(string reportId, HttpContext http, ReportService reports) =>
-        ApiResults.Ok(reports.Get(http.Session(), reportId), v => new ReportHistoryResponse(ReportResponse.From(v[^1]), v.Select(ReportResponse.From).ToList()));
+    private static Results<Ok<ReportHistoryResponse>, ProblemHttpResult> Get(string reportId, HttpContext http, ReportService reports) =>
+        ApiResults.Read(reports.Get(http.Session(), reportId), v => new ReportHistoryResponse(ReportResponse.From(v[^1]), v.Select(ReportResponse.From).ToList()));
 
-    private static Results<StreamedFile, ValidationProblem, ProblemHttpResult> File(string reportId, int? version, HttpContext http, ReportService reports) =>
+    private static Results<StreamedFile, ProblemHttpResult> File(string reportId, int? version, HttpContext http, ReportService reports) =>
         FileResult(reports.File(http.Session(), reportId, version));
 
-    private static Results<FileContentHttpResult, ValidationProblem, ProblemHttpResult> Pdf(string reportId, int? version, HttpContext http, ReportService reports) =>
+    private static Results<FileContentHttpResult, ProblemHttpResult> Pdf(string reportId, int? version, HttpContext http, ReportService reports) =>
         PdfResult(reports.Print(http.Session(), reportId, version, VerifyUrl(http)));
 
-    private static async Task<Results<Ok<ReportCheck>, ValidationProblem, ProblemHttpResult>> Verify(string reportId, int? version, HttpContext http, ReportService reports, CancellationToken ct) =>
-        ApiResults.Ok(await reports.VerifyAsync(http.Session(), reportId, version, ct), check => check);
+    private static async Task<Results<Ok<ReportCheck>, ProblemHttpResult>> Verify(string reportId, int? version, HttpContext http, ReportService reports, CancellationToken ct) =>
+        ApiResults.Read(await reports.VerifyAsync(http.Session(), reportId, version, ct), check => check);
 
     private static async Task<Results<Ok<FileMatch>, ValidationProblem>> VerifyFile(HttpContext http, ReportService reports, CancellationToken ct)
     {
@@ -108,18 +108,16 @@ public static class ReportsApi
             : TypedResults.Problem(statusCode: 404, title: "Unknown code", detail: "No report version has this verification code.");
 
     /// <summary>A report file as a streamed download, or the outcome's problem.</summary>
-    public static Results<StreamedFile, ValidationProblem, ProblemHttpResult> FileResult(Outcome<(ReportView Report, Func<Stream, CancellationToken, Task<string?>> WriteTo)> outcome)
+    public static Results<StreamedFile, ProblemHttpResult> FileResult(Outcome<(ReportView Report, Func<Stream, CancellationToken, Task<string?>> WriteTo)> outcome)
     {
-        if (outcome.Kind == OutcomeKind.Invalid) return ApiResults.Invalid(outcome);
         if (!outcome.IsOk) return ApiResults.Problem(outcome);
         var (report, writeTo) = outcome.Value;
         return new StreamedFile(report.Content.File!.ContentType, report.Content.File.Name, writeTo);
     }
 
     /// <summary>A printed report as a PDF download, or the outcome's problem.</summary>
-    public static Results<FileContentHttpResult, ValidationProblem, ProblemHttpResult> PdfResult(Outcome<PrintedReport> outcome)
+    public static Results<FileContentHttpResult, ProblemHttpResult> PdfResult(Outcome<PrintedReport> outcome)
     {
-        if (outcome.Kind == OutcomeKind.Invalid) return ApiResults.Invalid(outcome);
         if (!outcome.IsOk) return ApiResults.Problem(outcome);
         return TypedResults.File(outcome.Value!.Pdf, "application/pdf", outcome.Value.FileName);
     }

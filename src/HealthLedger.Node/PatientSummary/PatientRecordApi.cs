@@ -24,7 +24,7 @@ public static class PatientRecordApi
         return app;
     }
 
-    private static Results<Ok<PatientReportResponse>, ValidationProblem, ProblemHttpResult> Get(string id, HttpContext http, PatientRecordService records, TimeProvider clock) =>
-        ApiResults.Ok(records.Get(http.Session(), id), r => new PatientReportResponse(PatientResponse.From(r.Patient, clock.Today()),
+    private static Results<Ok<PatientReportResponse>, ProblemHttpResult> Get(string id, HttpContext http, PatientRecordService records, TimeProvider clock) =>
+        ApiResults.Read(records.Get(http.Session(), id), r => new PatientReportResponse(PatientResponse.From(r.Patient, clock.Today()),
             r.Encounters.Select(EntryResponse.From).ToList(), AccountResponse.From(r.Account)));
 }

@@ -49,6 +49,10 @@ public sealed class AccessPolicy(LedgerNode node, OrganisationKeys organisation,
         return keys;
     }
 
+    /// <summary>True when the actor is a doctor who attends the patient (named on one of their encounters).</summary>
+    public bool Attends(UserSession actor, string patientId) =>
+        actor.Role == Role.Doctor && Core.Records.Consent.Attends(new NodeState(node), actor.UserId, patientId);
+
     /// <summary>
     /// Who a new record of a patient in <paramref name="category"/> is sealed for: the organisation (custodian), the
     /// patient, and every active grantee of that category.

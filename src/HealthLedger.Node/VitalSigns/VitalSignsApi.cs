@@ -21,8 +21,8 @@ public static class VitalSignsApi
         return app;
     }
 
-    private static Results<Ok<List<VitalSignsResponse>>, ValidationProblem, ProblemHttpResult> List(string id, HttpContext http, VitalSignsService vitals) =>
-        ApiResults.Ok(vitals.ForPatient(http.Session(), id), list => list.Select(VitalSignsResponse.From).ToList());
+    private static Results<Ok<List<VitalSignsResponse>>, ProblemHttpResult> List(string id, HttpContext http, VitalSignsService vitals) =>
+        ApiResults.Read(vitals.ForPatient(http.Session(), id), list => list.Select(VitalSignsResponse.From).ToList());
 
     private static async Task<Results<Created<VitalSignsResponse>, ValidationProblem, ProblemHttpResult>> Record(string id, VitalSignsInput input, HttpContext http,
         VitalSignsService vitals, CancellationToken ct) =>

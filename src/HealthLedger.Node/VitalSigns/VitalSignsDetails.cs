@@ -8,7 +8,7 @@ namespace HealthLedger.Node.VitalSigns;
 /// </summary>
 public sealed record VitalSignsDetails
 {
-    /// <summary>When the measurements were taken (as entered; UTC).</summary>
+    /// <summary>When the measurements were taken (UTC).</summary>
     public DateTime TakenAt { get; init; }
 
     /// <summary>Body temperature, °C.</summary>

@@ -6,7 +6,7 @@ namespace HealthLedger.Node.VitalSigns;
 /// <summary>A vital-signs form / request body: when, and at least one measurement within the range a living patient can have.</summary>
 public sealed class VitalSignsInput
 {
-    /// <summary>When the measurements were taken (not in the future).</summary>
+    /// <summary>When the measurements were taken (not in the future, not before 1950); a time without an offset is UTC.</summary>
     public DateTime? TakenAt { get; set; }
 
     /// <summary>Body temperature, °C (25–45).</summary>
@@ -37,8 +37,10 @@ public sealed class VitalSignsInput
     public (VitalSignsDetails? Details, FieldErrors Errors) Validate(DateTime now)
     {
         var e = new FieldErrors();
-        if (TakenAt is not { } at) e.Add("takenAt", "When the vital signs were taken is required.");
+        var taken = TakenAt is { } given ? AsUtc(given) : (DateTime?)null;
+        if (taken is not { } at) e.Add("takenAt", "When the vital signs were taken is required.");
         else if (at > now.AddMinutes(5)) e.Add("takenAt", "The time taken cannot be in the future.");
+        else if (at < new DateTime(1950, 1, 1, 0, 0, 0, DateTimeKind.Utc)) e.Add("takenAt", "The time taken is too far in the past.");
         Range(e, "temperatureCelsius", TemperatureCelsius, 25m, 45m, "°C");
         Range(e, "heartRate", HeartRate, 20, 250, "per minute");
         Range(e, "systolicMmHg", SystolicMmHg, 50, 260, "mm Hg");
@@ -63,7 +65,7 @@ public sealed class VitalSignsInput
         if (!e.IsEmpty) return (null, e);
         return (new VitalSignsDetails
         {
-            TakenAt = DateTime.SpecifyKind(TakenAt!.Value, DateTimeKind.Unspecified),
+            TakenAt = taken!.Value,
             TemperatureCelsius = TemperatureCelsius,
             HeartRate = HeartRate,
             SystolicMmHg = SystolicMmHg,
@@ -74,6 +76,14 @@ public sealed class VitalSignsInput
             Notes = notes,
         }, e);
     }
+
+    /// <summary>The instant in UTC: a time read with an offset (converted to local by the JSON reader) back to UTC; one without an offset is taken as UTC.</summary>
+    private static DateTime AsUtc(DateTime t) => t.Kind switch
+    {
+        DateTimeKind.Local => t.ToUniversalTime(),
+        DateTimeKind.Utc => t,
+        _ => DateTime.SpecifyKind(t, DateTimeKind.Utc),
+    };
 
     private static void Range<T>(FieldErrors e, string field, T? value, T min, T max, string unit) where T : struct, IComparable<T>, IFormattable
     {

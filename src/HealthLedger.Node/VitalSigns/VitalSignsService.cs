@@ -18,7 +18,8 @@ public sealed class VitalSignsService(VitalSignsStore store, PatientService pati
     {
         var found = patients.GetPatient(actor, patientId, ConsentCategories.Encounters, "vital signs form", record: false);
         if (!found.IsOk) return found.As<VitalSignsView>();
-        if (actor.Role is not (Role.Admin or Role.Doctor)) return access.Forbid<VitalSignsView>(actor, "record vital signs of", patientId);
+        // The state machine's rule, checked here too so that a refusal writes nothing: admins, and doctors who attend the patient.
+        if (actor.Role != Role.Admin && !policy.Attends(actor, patientId)) return access.Forbid<VitalSignsView>(actor, "record vital signs of", patientId);
         var (details, errors) = input.Validate(clock.GetUtcNow().UtcDateTime);
         if (details is null) return Outcome<VitalSignsView>.Invalid(errors);
         var id = RecordIds.New("vs");

@@ -20,6 +20,10 @@ public static class ApiResults
         return outcome.Kind == OutcomeKind.Invalid ? Invalid(outcome) : Problem(outcome);
     }
 
+    /// <summary>200 with <paramref name="map"/>'s body, or the outcome's problem, for reads (which have no field errors: 403, 404, 409).</summary>
+    public static Results<Ok<TOut>, ProblemHttpResult> Read<T, TOut>(Outcome<T> outcome, Func<T, TOut> map) =>
+        outcome.IsOk ? TypedResults.Ok(map(outcome.Value!)) : Problem(outcome);
+
     /// <summary>201 at <paramref name="location"/> with <paramref name="map"/>'s body, or the outcome's problem.</summary>
     public static Results<Created<TOut>, ValidationProblem, ProblemHttpResult> Created<T, TOut>(Outcome<T> outcome, Func<T, string> location, Func<T, TOut> map)
     {

@@ -103,6 +103,7 @@ public class VitalSignsApiTests
         { """{"takenAt":"2026-01-02T11:00","systolicMmHg":80,"diastolicMmHg":90}""", "diastolicMmHg" },
         { """{"takenAt":"2026-01-02T11:00","oxygenSaturation":101}""", "oxygenSaturation" },
         { """{"takenAt":"2026-01-02T11:00","weightKg":0}""", "weightKg" },
+        { """{"takenAt":"1800-01-01T00:00:00Z","heartRate":80}""", "takenAt" },
     };
 
     [Theory]
@@ -118,5 +119,18 @@ public class VitalSignsApiTests
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
         await recorder.FlushAsync(Ct);
         Assert.Equal(height, w.Node.App.Services.GetRequiredService<LedgerNode>().Tip.Height);
+    }
+
+    [Fact]
+    public async Task The_time_taken_is_one_instant_whatever_offset_it_is_sent_with()
+    {
+        await using var w = await SetUpAsync();
+        var url = $"/api/v1/patients/{w.PatientId}/vital-signs";
+        var withOffset = await Read<VitalSignsResponse>(await w.Admin.PostAsJsonAsync(url, new { takenAt = "2026-01-02T16:30:00+05:30", heartRate = 70 }, Ct));
+        var inUtc = await Read<VitalSignsResponse>(await w.Admin.PostAsJsonAsync(url, new { takenAt = "2026-01-02T11:00:00Z", heartRate = 71 }, Ct));
+        Assert.Equal(new DateTime(2026, 1, 2, 11, 0, 0, DateTimeKind.Utc), withOffset.TakenAt.ToUniversalTime());
+        Assert.Equal(inUtc.TakenAt.ToUniversalTime(), withOffset.TakenAt.ToUniversalTime());
+        using var raw = await w.Admin.GetAsync(url, Ct);
+        Assert.Contains("\"takenAt\":\"2026-01-02T11:00:00Z\"", await raw.Content.ReadAsStringAsync(Ct));
     }
 }
