@@ -82,13 +82,13 @@ public static class TransactionsApi
         await request.Body.CopyToAsync(buffer, cancellationToken);
         if (buffer.Length > MaxBatchBytes)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Batch refused", detail: $"the batch is over {MaxBatchBytes} bytes");
+            return BatchRefused($"the batch is over {MaxBatchBytes} bytes");
         }
         var entries = new List<ReadOnlyMemory<byte>>();
         var memory = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
         if (!BatchEncoding.TrySplit(memory, node.Network.Policy.MaxBlockTxs, node.Network.Policy.MaxTxBytes, entries, out var error))
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Batch refused", detail: error);
+            return BatchRefused(error!);
         }
         var results = new List<BatchItemResponse>(entries.Count);
         var accepted = 0;
@@ -121,6 +121,11 @@ public static class TransactionsApi
         var status = result.Verdict == TxVerdict.Busy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status400BadRequest;
         var extensions = new Dictionary<string, object?> { ["verdict"] = result.Verdict.ToString() };
         if (id is not null) extensions["transactionId"] = id.Value.ToString();
+        if (status == StatusCodes.Status400BadRequest) extensions["errors"] = new Dictionary<string, string[]> { ["transaction"] = [result.Reason] };
         return TypedResults.Problem(statusCode: status, title: "Transaction refused", detail: result.Reason, extensions: extensions);
     }
+
+    private static ProblemHttpResult BatchRefused(string reason) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Batch refused", detail: reason,
+            extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["batch"] = [reason] } });
 }

@@ -92,14 +92,14 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
         var result = ConsentCategories.None;
         foreach (var name in names ?? [])
         {
-            result |= name.Trim().ToLowerInvariant() switch
+            result |= (name ?? "").Trim().ToLowerInvariant() switch
             {
                 "all" => ConsentCategories.All,
                 "demographics" => ConsentCategories.Demographics,
                 "encounters" => ConsentCategories.Encounters,
                 "account" => ConsentCategories.Account,
                 "reports" => ConsentCategories.Reports,
-                _ => Invalid(name),
+                _ => Invalid(name ?? "null"),
             };
         }
         if (result == ConsentCategories.None && errors.IsEmpty) errors.Add("categories", "Choose what to share: all, or any of demographics, encounters, account, reports.");

@@ -110,6 +110,7 @@ public static class NodeHost
             });
             builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
             builder.Services.AddProblemDetails();
+            builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
             builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
             {
                 doc.Info.Title = "HealthLedger node API";
@@ -122,6 +123,7 @@ public static class NodeHost
             _ = app.Services.GetRequiredService<RecordReadModel>(); // decrypt the read model before serving
             app.UseExceptionHandler();
             app.UseStatusCodePages();
+            app.UseMiddleware<Web.BindingProblems>();
             app.UseStaticFiles(new StaticFileOptions { FileProvider = new EmbeddedFileProvider(typeof(NodeHost).Assembly, "assets"), RequestPath = "/assets" });
             app.UseAuthentication();
             app.UseAuthorization();

@@ -65,7 +65,11 @@ public sealed class ReportInput
         var title = FieldRules.Text(e, "title", Title, 200, true, "Title");
         var summary = FieldRules.Text(e, "summary", Summary, 20_000, type is ReportType.Imaging or ReportType.DischargeSummary, type == ReportType.Imaging ? "Findings" : "Summary");
         var reason = FieldRules.Text(e, "amendmentReason", AmendmentReason, 1000, amendment, "Reason for the amendment");
-        var labs = (LabResults ?? []).Where(l => !string.IsNullOrWhiteSpace(l.Test)).ToList();
+        // JSON may carry null results or null fields in a result: a null result is refused, a null field is empty.
+        if (LabResults?.Any(l => l is null) == true) e.Add("labResults", "A result cannot be null; leave it out instead.");
+        var labs = (LabResults ?? []).OfType<LabResult>()
+            .Select(l => new LabResult(l.Test ?? "", l.Value ?? "", l.Unit ?? "", l.ReferenceRange ?? "", l.Flag ?? ""))
+            .Where(l => !string.IsNullOrWhiteSpace(l.Test)).ToList();
         PrescriptionDetails? prescription = null;
         switch (type)
         {

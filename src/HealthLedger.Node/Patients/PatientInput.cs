@@ -41,7 +41,7 @@ public sealed class PatientInput
         if (!FieldRules.Genders.Contains(gender)) e.Add("gender", $"Gender must be one of: {string.Join(", ", FieldRules.Genders)}.");
         var (phone, email) = FieldRules.Contact(e, Phone, Email);
         var address = FieldRules.Text(e, "address", Address, 500, false, "Address");
-        var conditions = (Conditions ?? []).Select(c => c.Trim()).Where(c => c.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var conditions = (Conditions ?? []).Select(c => (c ?? "").Trim()).Where(c => c.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         if (conditions.Count > 20) e.Add("conditions", "At most 20 conditions.");
         if (conditions.Any(c => c.Length > 100)) e.Add("conditions", "Each condition must be at most 100 characters.");
         var emergency = FieldRules.Text(e, "emergencyContact", EmergencyContact, 200, false, "Emergency contact");

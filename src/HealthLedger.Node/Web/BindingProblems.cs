@@ -1,0 +1,105 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+
+namespace HealthLedger.Node.Web;
+
+/// <summary>
+/// Turns request-binding failures of the API (malformed JSON, a value of the wrong type, an impossible date, a missing or
+/// unsupported body, a query value that does not parse) into RFC 9457 validation problems whose <c>errors</c> name the
+/// field — the answer every other bad input gets — instead of a bare 400. Needs
+/// <see cref="Microsoft.AspNetCore.Routing.RouteHandlerOptions.ThrowOnBadRequest"/>, so that minimal APIs throw
+/// <see cref="BadHttpRequestException"/> for this middleware to answer (without logging it as a server error). Nothing has
+/// been written when binding fails.
+/// </summary>
+public sealed partial class BindingProblems(RequestDelegate next, IProblemDetailsService problems)
+{
+    /// <summary>Runs the rest of the pipeline and answers a binding failure with a validation problem.</summary>
+    public async Task InvokeAsync(HttpContext httpContext)
+    {
+        try
+        {
+            await next(httpContext);
+            // A body of the wrong media type is refused by the endpoint without an exception: give it the same answer.
+            if (httpContext.Response.StatusCode == StatusCodes.Status415UnsupportedMediaType && !httpContext.Response.HasStarted
+                && httpContext.GetEndpoint() is not null && httpContext.Request.Path.StartsWithSegments("/api"))
+            {
+                await WriteAsync(httpContext, new BadHttpRequestException("Unsupported media type.", StatusCodes.Status415UnsupportedMediaType));
+            }
+        }
+        catch (BadHttpRequestException bad) when (!httpContext.Response.HasStarted)
+        {
+            await WriteAsync(httpContext, bad);
+        }
+    }
+
+    private async Task WriteAsync(HttpContext httpContext, BadHttpRequestException bad)
+    {
+        var (field, message) = Describe(bad);
+        httpContext.Response.StatusCode = bad.StatusCode;
+        var details = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+        {
+            Status = bad.StatusCode,
+            Title = bad.StatusCode == StatusCodes.Status415UnsupportedMediaType ? "Unsupported media type"
+                : bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad Request",
+            Detail = "Some fields need attention.",
+        };
+        await problems.WriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details });
+    }
+
+    /// <summary>The field a binding failure is about (camelCase, as in the API's JSON; <c>body</c> for the body as a whole) and a message without .NET type names.</summary>
+    public static (string Field, string Message) Describe(BadHttpRequestException exception)
+    {
+        if (exception.InnerException is JsonException json) return DescribeJson(json);
+        var message = exception.Message;
+        if (FailedToBind().Match(message) is { Success: true } m)
+        {
+            var name = m.Groups["name"].Value;
+            return (name, $"'{m.Groups["value"].Value}' is not {Expected(m.Groups["type"].Value)}.");
+        }
+        if (exception.StatusCode == StatusCodes.Status415UnsupportedMediaType) return ("body", "Send the body as application/json.");
+        if (exception.StatusCode == StatusCodes.Status413PayloadTooLarge) return ("body", "The request body is too large.");
+        if (message.Contains("body", StringComparison.OrdinalIgnoreCase)) return ("body", "A JSON body is required.");
+        if (RequiredParameter().Match(message) is { Success: true } r) return (r.Groups["name"].Value, "This value is required.");
+        return ("request", "The request could not be read.");
+    }
+
+    private static (string Field, string Message) DescribeJson(JsonException json)
+    {
+        // A value of the wrong type names its field; anything else is a syntax error of the body as a whole.
+        var field = FieldOf(json.Path);
+        if (ConvertedTo().Match(json.Message) is { Success: true } m && field.Length > 0) return (field, $"Not {Expected(m.Groups["type"].Value)}.");
+        var where = json.LineNumber is { } line ? $" (line {line + 1}, position {(json.BytePositionInLine ?? 0) + 1})" : "";
+        return ("body", $"The body is not valid JSON{where}.");
+    }
+
+    /// <summary>"$.labResults[0].value" → "labResults[0].value"; "$" or none → "".</summary>
+    private static string FieldOf(string? path) => (path ?? "").TrimStart('$').TrimStart('.');
+
+    private static string Expected(string type)
+    {
+        var t = type.Replace("System.", "", StringComparison.Ordinal).Replace("Nullable`1[", "", StringComparison.Ordinal)
+            .Replace("Nullable<", "", StringComparison.Ordinal).TrimEnd(']', '>', '?').Trim();
+        return t switch
+        {
+            "Int32" or "int" or "Int64" or "long" or "UInt64" or "ulong" or "Int16" or "Byte" => "a whole number",
+            "Decimal" or "decimal" or "Double" or "double" or "Single" or "float" => "a number",
+            "Boolean" or "bool" => "true or false",
+            "DateOnly" => "a date (yyyy-MM-dd)",
+            "DateTime" or "DateTimeOffset" => "a date and time (ISO 8601, e.g. 2026-01-31T14:30:00Z)",
+            "TimeOnly" => "a time (HH:mm)",
+            "String" or "string" => "text",
+            _ when t.StartsWith("List`1", StringComparison.Ordinal) || t.EndsWith("[]", StringComparison.Ordinal) => "a list",
+            _ => "a valid value",
+        };
+    }
+
+    [GeneratedRegex(@"Failed to bind parameter ""(?<type>[^""]+?) (?<name>\w+)"" from ""(?<value>[^""]*)""", RegexOptions.CultureInvariant)]
+    private static partial Regex FailedToBind();
+
+    [GeneratedRegex(@"Required parameter ""[^""]*? (?<name>\w+)"" was not provided", RegexOptions.CultureInvariant)]
+    private static partial Regex RequiredParameter();
+
+    [GeneratedRegex(@"converted to (?<type>[\w.`\[\]]+)", RegexOptions.CultureInvariant)]
+    private static partial Regex ConvertedTo();
+}

@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using HealthLedger.Node.Web;
+
+namespace HealthLedger.Node.Tests.Api;
+
+/// <summary>Bad values that fail before validation (binding) get the same answer as every other bad input: a 400 problem naming the field.</summary>
+public class BindingErrorTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task<JsonElement> Problem(HttpResponseMessage response, HttpStatusCode status = HttpStatusCode.BadRequest)
+    {
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(Ct);
+            Assert.True(status == response.StatusCode, $"{(int)response.StatusCode}: {text}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            return JsonDocument.Parse(text).RootElement.Clone();
+        }
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task Binding_failures_name_their_field_and_write_nothing()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var patient = (await (await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-B1", fullName = "Pat B", dateOfBirth = "1970-01-01", gender = "male" }, Ct)).Content.ReadFromJsonAsync<WriteResponse>(Ct))!;
+        var height = (await node.Http.GetFromJsonAsync<JsonElement>("/healthz", Ct)).GetProperty("height").GetUInt64();
+
+        var cases = new (string Path, HttpContent? Body, string Field)[]
+        {
+            ("/api/v1/patients", Json("""{"mrn":"MRN-B2","fullName":"X Y","dateOfBirth":"2001-02-29","gender":"female"}"""), "dateOfBirth"),
+            ($"/api/v1/patients/{patient.Id}/account/payments", Json("""{"occurredAt":"2026-01-02T10:00","amount":"ten","method":"cash"}"""), "amount"),
+            ($"/api/v1/patients/{patient.Id}/account/charges", Json("""{"occurredAt":"2026-01-02T10:00","service":"X","quantity":1.5,"unitPrice":10}"""), "quantity"),
+            ($"/api/v1/patients/{patient.Id}/entries", Json("""{"type":"visit","occurredAt":"yesterday"}"""), "occurredAt"),
+            ($"/api/v1/patients/{patient.Id}/vital-signs", Json("""{"takenAt":"2026-01-02T10:00","heartRate":true}"""), "heartRate"),
+            ("/api/v1/doctors", Json("""{"doctorId":"dr-b","onCall":"yes"}"""), "onCall"),
+            ("/api/v1/patients", Json("""{"mrn": "MRN-B3", """), "body"),
+            ("/api/v1/patients", Json(""), "body"),
+            ("/api/v1/patients", new StringContent("mrn=1", Encoding.UTF8, "text/plain"), "body"),
+        };
+        foreach (var (path, body, field) in cases)
+        {
+            using (body)
+            {
+                var expected = body?.Headers.ContentType?.MediaType == "text/plain" ? HttpStatusCode.UnsupportedMediaType : HttpStatusCode.BadRequest;
+                var problem = await Problem(await admin.PostAsync(path, body, Ct), expected);
+                var messages = problem.TryGetProperty("errors", out var errors) && errors.TryGetProperty(field, out var m) ? m : default;
+                Assert.True(messages.ValueKind == JsonValueKind.Array, $"{path}: {problem}");
+                Assert.DoesNotContain("System.", messages[0].GetString());
+            }
+        }
+        var page = await Problem(await admin.GetAsync("/api/v1/patients?page=abc", Ct));
+        Assert.Contains("whole number", page.GetProperty("errors").GetProperty("page")[0].GetString());
+        Assert.Equal(height, (await node.Http.GetFromJsonAsync<JsonElement>("/healthz", Ct)).GetProperty("height").GetUInt64());
+    }
+
+    [Fact]
+    public async Task Nulls_inside_lists_are_field_errors_or_ignored_never_a_server_error()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var doctor = (await (await admin.PostAsJsonAsync("/api/v1/doctors", new { doctorId = "dr-n", name = "N N", specialty = "Lab", department = "Lab", licenceNumber = "L" }, Ct)).Content.ReadFromJsonAsync<WriteResponse>(Ct))!;
+        using var created = await admin.PostAsync("/api/v1/patients", Json("""{"mrn":"MRN-N1","fullName":"Pat N","dateOfBirth":"1970-01-01","gender":"male","conditions":[null,"Asthma"]}"""), Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var patient = (await created.Content.ReadFromJsonAsync<WriteResponse>(Ct))!;
+        (await admin.PostAsJsonAsync($"/api/v1/patients/{patient.Id}/entries", new { type = "visit", occurredAt = "2026-01-02T10:00", doctorId = "dr-n", notes = "x" }, Ct)).EnsureSuccessStatusCode();
+        var labDoctor = await node.FirstLoginAsync("dr-n", doctor.OneTimePassword!);
+
+        static MultipartFormDataContent Report(string metadata) => new() { { new StringContent(metadata), "metadata" } };
+        var nullResult = await Problem(await labDoctor.PostAsync($"/api/v1/patients/{patient.Id}/reports", Report("""{"type":"lab","title":"CBC","labResults":[null]}"""), Ct));
+        Assert.True(nullResult.GetProperty("errors").TryGetProperty("labResults", out _));
+        using var noUnit = await labDoctor.PostAsync($"/api/v1/patients/{patient.Id}/reports", Report("""{"type":"lab","title":"CBC","labResults":[{"test":"Hb","value":"13"}]}"""), Ct);
+        Assert.Equal(HttpStatusCode.Created, noUnit.StatusCode);
+
+        var patientClient = await node.FirstLoginAsync(patient.Id, patient.OneTimePassword!);
+        var grant = await Problem(await patientClient.PostAsync($"/api/v1/patients/{patient.Id}/grants", Json("""{"granteeKind":"doctor","granteeId":"dr-n","categories":[null]}"""), Ct));
+        Assert.True(grant.GetProperty("errors").TryGetProperty("categories", out _));
+    }
+}
