@@ -1,12 +1,15 @@
 using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
 
 namespace HealthLedger.Consensus;
 
 /// <summary>
 /// Byzantine-fault-tolerant agreement on one value per height, following Buchman, Kwon and Milosevic, "The latest gossip on
-/// BFT consensus" (2018; Tendermint), Algorithm 1, for n = 3f + 1 equally weighted validators: safe with up to f arbitrary
-/// validators, live once 2f + 1 honest ones can talk within the (growing) timeouts. The proposer rotates with height and
+/// BFT consensus" (2018; Tendermint), Algorithm 1, for any number n of equally weighted validators: safe with up to
+/// f = ⌊(n − 1)/3⌋ arbitrary validators, live once a quorum of honest ones can talk within the (growing) timeouts. Every
+/// "2f + 1" of the paper is the quorum <see cref="ValidatorSet.Quorum"/> (⌊2n/3⌋ + 1, which is 2f + 1 when n = 3f + 1 and
+/// keeps two quorums sharing f + 1 validators for every other n too); every "f + 1" is f + 1. The proposer rotates with height and
 /// round. A pure state machine: inputs (messages, timeouts, the time) in, actions (persist, broadcast, set timeout, decide)
 /// out; it signs and verifies but does no I/O and reads no clock. With n = 1 it decides in one step.
 /// </summary>
@@ -21,6 +24,7 @@ public sealed class TendermintEngine
     private readonly Func<byte[], Hash256> _hashOf;
     private readonly EngineTimeouts _timeouts;
     private readonly int _f;
+    private readonly int _quorum;
     private readonly List<EngineAction> _out = [];
 
     private ulong _height;
@@ -38,7 +42,7 @@ public sealed class TendermintEngine
     private readonly Dictionary<int, List<ConsensusMessage>> _proposals = [];
     private const int MaxProposalsPerRound = 4;
     // Votes per (type, round), keyed by (sender, value). An equivocating validator may appear with two values: it counts
-    // toward each (two quorums of 2f+1 still share an honest validator), so a certificate others decided on is never lost.
+    // toward each (two quorums still share an honest validator), so a certificate others decided on is never lost.
     private readonly Dictionary<(MessageType Type, int Round), Dictionary<(SigningPublicKey Sender, Hash256 Value), ConsensusMessage>> _votes = [];
     private readonly Dictionary<Hash256, bool> _validity = [];
     private readonly HashSet<int> _prevoteTimeoutSet = [];
@@ -65,7 +69,8 @@ public sealed class TendermintEngine
         _isValid = isValid;
         _hashOf = hashOf;
         _timeouts = timeouts;
-        _f = (validators.Count - 1) / 3;
+        _f = ValidatorSet.FaultsTolerated(validators.Count);
+        _quorum = ValidatorSet.Quorum(validators.Count);
         _height = state.Height;
         _round = state.Round;
         _step = state.Step;
@@ -106,7 +111,7 @@ public sealed class TendermintEngine
     /// <summary>The proposer of a height and round.</summary>
     public SigningPublicKey Proposer(ulong height, int round) => _validators[(int)((height + (ulong)round) % (ulong)_validators.Count)];
 
-    private int Quorum => 2 * _f + 1;
+    private int Quorum => _quorum;
 
     /// <summary>Handles one input and returns the actions, in order.</summary>
     public IReadOnlyList<EngineAction> Handle(EngineInput input)
@@ -300,7 +305,7 @@ public sealed class TendermintEngine
         return true;
     }
 
-    // Line 49: any round's proposal with 2f+1 precommits for it decides.
+    // Line 49: any round's proposal with a quorum of precommits for it decides.
     private bool TryDecide()
     {
         foreach (var (round, p) in _proposals.OrderBy(p => p.Key).SelectMany(p => p.Value.Select(v => (p.Key, v))))

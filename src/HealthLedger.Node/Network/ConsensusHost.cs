@@ -339,7 +339,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         }, ct);
     }
 
-    // Blocks from a peer: each must carry a certificate of 2f+1 current validators for its hash and re-execute to its state root.
+    // Blocks from a peer: each must carry a certificate of a quorum of current validators for its hash and re-execute to its state root.
     private bool ApplySynced(PeerLink peer, IReadOnlyList<SyncedBlock> blocks, ulong now)
     {
         var applied = 0;
