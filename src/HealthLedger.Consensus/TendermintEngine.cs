@@ -98,8 +98,8 @@ public sealed class TendermintEngine
     public EngineStats Stats { get; } = new();
 
     /// <summary>
-    /// What the host re-sends to peers periodically (gossip): this node's own messages at the current height, and the
-    /// proposal and precommits that decided the previous height, so peers that lost messages or were down catch up.
+    /// What the host re-sends to peers periodically (gossip): this node's own messages at the current height (with the
+    /// proof of lock of a re-proposed value), and the proposal and precommits that decided the previous height, so peers that lost messages or were down catch up.
     /// (Relaying every vote seen, as Tendermint's reactor does, closes the remaining liveness gaps with equivocating
     /// validators; it is left for the networked host, where it can be rate-limited.)
     /// </summary>
@@ -147,6 +147,7 @@ public sealed class TendermintEngine
             Stats.UnknownSenders++;
             return;
         }
+        if (m.Height == _height && IsKnown(m)) return; // a re-sent copy (gossip): the same bytes were verified already
         if (!m.VerifySignature(_networkId))
         {
             Stats.BadSignatures++;
@@ -163,6 +164,16 @@ public sealed class TendermintEngine
             return;
         }
         if (Accept(m)) Evaluate(now);
+    }
+
+    // True when this exact message (same signature) is already recorded.
+    private bool IsKnown(ConsensusMessage m)
+    {
+        if (m.Type == MessageType.Proposal)
+        {
+            return _proposals.TryGetValue(m.Round, out var list) && list.Exists(p => p.ValueHash == m.ValueHash && p.Sender == m.Sender && p.Signature == m.Signature);
+        }
+        return _votes.TryGetValue((m.Type, m.Round), out var votes) && votes.TryGetValue((m.Sender, m.ValueHash), out var known) && known.Signature == m.Signature;
     }
 
     // Records a checked message of the current height; false when it adds nothing.
@@ -195,7 +206,9 @@ public sealed class TendermintEngine
         if (votes.ContainsKey((m.Sender, m.ValueHash))) return false;
         var fromSender = votes.Keys.Count(k => k.Sender == m.Sender);
         if (fromSender > 0) Stats.Equivocations++;
-        if (fromSender >= 2) return false;
+        // A sender counts for at most two values, unless more than f others back the value (so an honest one does): then a
+        // certificate or proof of lock relayed from a peer is never refused because an equivocator got in first.
+        if (fromSender >= 2 && votes.Keys.Count(k => k.Value == m.ValueHash) < _f + 1) return false;
         votes[(m.Sender, m.ValueHash)] = m;
         return true;
     }
@@ -215,6 +228,17 @@ public sealed class TendermintEngine
             _own.Add(proposal);
             _out.Add(new EngineAction.Broadcast(proposal));
             Accept(proposal);
+            // A re-proposed valid value goes out with its proof of lock: the prevotes of its valid round. A validator that
+            // missed some of them (an equivocator sent them to others only) could otherwise never accept it, and
+            // validators locked on it would prevote nil for ever (Tendermint's ProposalPOL).
+            if (_validValue is not null && _votes.TryGetValue((MessageType.Prevote, _validRound), out var prevotes))
+            {
+                foreach (var pol in prevotes.Values.Where(v => v.ValueHash == proposal.ValueHash && v.Sender != _me.PublicKey))
+                {
+                    _own.Add(pol);
+                    _out.Add(new EngineAction.Broadcast(pol));
+                }
+            }
         }
         else if (Proposer(_height, round) == _me.PublicKey)
         {
