@@ -48,18 +48,20 @@ public static class CommitCertificate
     {
         if (TryDecode(certificate) is not { } precommits) return "the commit certificate does not decode";
         var known = validators.ToHashSet();
+        if (known.Count == 0) return "no validators are known for this height";
         var signers = new HashSet<SigningPublicKey>();
         int? round = null;
         foreach (var m in precommits)
         {
-            if (m.Type != MessageType.Precommit || m.Height != height || m.ValueHash != blockHash) return "the commit certificate holds a vote for another block";
+            if (m.Type != MessageType.Precommit) return $"the commit certificate holds a {m.Type.ToString().ToLowerInvariant()}, not a precommit";
+            if (m.Height != height) return $"the commit certificate holds a precommit for height {m.Height}, not {height}";
+            if (m.ValueHash != blockHash) return "the commit certificate holds a precommit for another block";
             if (round is { } r && r != m.Round) return "the commit certificate mixes rounds";
             round = m.Round;
             if (!known.Contains(m.Sender)) return $"the commit certificate holds a vote of {m.Sender}, which is not a validator";
             if (!m.VerifySignature(networkId)) return $"a precommit of {m.Sender} in the commit certificate has a bad signature";
             signers.Add(m.Sender);
         }
-        if (known.Count == 0) return "no validators are known for this height";
         var quorum = ValidatorSet.Quorum(known.Count);
         return signers.Count >= quorum ? null : $"the commit certificate has {signers.Count} validators' precommits; {quorum} are needed";
     }

@@ -354,8 +354,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
             var header = value.Block.Header;
             if (header.Height <= node.Tip.Height) continue;
             var certificate = synced.Certificate.ToByteArray();
-            error = CommitCertificate.Check(certificate, node.Network.NetworkId, header.Height, header.Hash, node.Validators.Select(v => v.SigningKey).ToList());
-            var candidate = error is null ? node.Validate(value, now, out error) : null;
+            var candidate = node.ValidateSynced(value, certificate, now, out error);
             if (candidate is null)
             {
                 Log.SyncRefused(logger, header.Height, peer.Node.Id, error!);
