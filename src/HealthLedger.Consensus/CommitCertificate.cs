@@ -1,10 +1,11 @@
 using HealthLedger.Core.Encoding;
+using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
 
 namespace HealthLedger.Consensus;
 
 /// <summary>
-/// The proof that a block was decided: the precommits of 2f + 1 validators for its hash, as the engine's
+/// The proof that a block was decided: the precommits of a quorum (<see cref="ValidatorSet.Quorum"/>, ⌊2n/3⌋ + 1) of the validators for its hash, as the engine's
 /// <see cref="EngineAction.Decide"/> returns them. Stored with the block and sent with it in block sync, so a node catching
 /// up accepts a block only when a quorum of the validators it already knows signed it (a lone malicious peer cannot).
 /// Encoding v1: <c>version · count · (length-prefixed message)*</c>.
@@ -40,25 +41,28 @@ public static class CommitCertificate
 
     /// <summary>
     /// Why <paramref name="certificate"/> does not prove that <paramref name="blockHash"/> was decided at <paramref name="height"/>
-    /// by <paramref name="validators"/>, or null when it does: at least 2f + 1 distinct validators' precommits for that
+    /// by <paramref name="validators"/>, or null when it does: precommits of at least <see cref="ValidatorSet.Quorum"/> distinct validators for that
     /// hash and height, each with a valid signature (one round).
     /// </summary>
     public static string? Check(ReadOnlySpan<byte> certificate, string networkId, ulong height, Hash256 blockHash, IReadOnlyList<SigningPublicKey> validators)
     {
         if (TryDecode(certificate) is not { } precommits) return "the commit certificate does not decode";
         var known = validators.ToHashSet();
+        if (known.Count == 0) return "no validators are known for this height";
         var signers = new HashSet<SigningPublicKey>();
         int? round = null;
         foreach (var m in precommits)
         {
-            if (m.Type != MessageType.Precommit || m.Height != height || m.ValueHash != blockHash) return "the commit certificate holds a vote for another block";
+            if (m.Type != MessageType.Precommit) return $"the commit certificate holds a {m.Type.ToString().ToLowerInvariant()}, not a precommit";
+            if (m.Height != height) return $"the commit certificate holds a precommit for height {m.Height}, not {height}";
+            if (m.ValueHash != blockHash) return "the commit certificate holds a precommit for another block";
             if (round is { } r && r != m.Round) return "the commit certificate mixes rounds";
             round = m.Round;
             if (!known.Contains(m.Sender)) return $"the commit certificate holds a vote of {m.Sender}, which is not a validator";
             if (!m.VerifySignature(networkId)) return $"a precommit of {m.Sender} in the commit certificate has a bad signature";
             signers.Add(m.Sender);
         }
-        var quorum = 2 * ((validators.Count - 1) / 3) + 1;
+        var quorum = ValidatorSet.Quorum(known.Count);
         return signers.Count >= quorum ? null : $"the commit certificate has {signers.Count} validators' precommits; {quorum} are needed";
     }
 }

@@ -52,7 +52,7 @@ public sealed record ConsensusMessage(MessageType Type, ulong Height, int Round,
         return new ConsensusMessage((MessageType)type, height, round, hash, validRoundPlusOne - 1, value.ToArray(), sender, signature);
     }
 
-    private static byte[] SigningMessage(string networkId, ConsensusMessage m) =>
+    internal static byte[] SigningMessage(string networkId, ConsensusMessage m) =>
         WriteUnsigned(new CanonicalWriter(128 + m.Value.Length).Raw(Domain).Text(networkId), m).ToArray();
 
     private static CanonicalWriter WriteUnsigned(CanonicalWriter w, ConsensusMessage m) =>

@@ -1,12 +1,15 @@
 using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
 
 namespace HealthLedger.Consensus;
 
 /// <summary>
 /// Byzantine-fault-tolerant agreement on one value per height, following Buchman, Kwon and Milosevic, "The latest gossip on
-/// BFT consensus" (2018; Tendermint), Algorithm 1, for n = 3f + 1 equally weighted validators: safe with up to f arbitrary
-/// validators, live once 2f + 1 honest ones can talk within the (growing) timeouts. The proposer rotates with height and
+/// BFT consensus" (2018; Tendermint), Algorithm 1, for any number n of equally weighted validators: safe with up to
+/// f = ⌊(n − 1)/3⌋ arbitrary validators, live once a quorum of honest ones can talk within the (growing) timeouts. Every
+/// "2f + 1" of the paper is the quorum <see cref="ValidatorSet.Quorum"/> (⌊2n/3⌋ + 1, which is 2f + 1 when n = 3f + 1 and
+/// keeps two quorums sharing f + 1 validators for every other n too); every "f + 1" is f + 1. The proposer rotates with height and
 /// round. A pure state machine: inputs (messages, timeouts, the time) in, actions (persist, broadcast, set timeout, decide)
 /// out; it signs and verifies but does no I/O and reads no clock. With n = 1 it decides in one step.
 /// </summary>
@@ -21,6 +24,7 @@ public sealed class TendermintEngine
     private readonly Func<byte[], Hash256> _hashOf;
     private readonly EngineTimeouts _timeouts;
     private readonly int _f;
+    private readonly int _quorum;
     private readonly List<EngineAction> _out = [];
 
     private ulong _height;
@@ -38,7 +42,7 @@ public sealed class TendermintEngine
     private readonly Dictionary<int, List<ConsensusMessage>> _proposals = [];
     private const int MaxProposalsPerRound = 4;
     // Votes per (type, round), keyed by (sender, value). An equivocating validator may appear with two values: it counts
-    // toward each (two quorums of 2f+1 still share an honest validator), so a certificate others decided on is never lost.
+    // toward each (two quorums still share an honest validator), so a certificate others decided on is never lost.
     private readonly Dictionary<(MessageType Type, int Round), Dictionary<(SigningPublicKey Sender, Hash256 Value), ConsensusMessage>> _votes = [];
     private readonly Dictionary<Hash256, bool> _validity = [];
     private readonly HashSet<int> _prevoteTimeoutSet = [];
@@ -65,7 +69,8 @@ public sealed class TendermintEngine
         _isValid = isValid;
         _hashOf = hashOf;
         _timeouts = timeouts;
-        _f = (validators.Count - 1) / 3;
+        _f = ValidatorSet.FaultsTolerated(validators.Count);
+        _quorum = ValidatorSet.Quorum(validators.Count);
         _height = state.Height;
         _round = state.Round;
         _step = state.Step;
@@ -93,8 +98,8 @@ public sealed class TendermintEngine
     public EngineStats Stats { get; } = new();
 
     /// <summary>
-    /// What the host re-sends to peers periodically (gossip): this node's own messages at the current height, and the
-    /// proposal and precommits that decided the previous height, so peers that lost messages or were down catch up.
+    /// What the host re-sends to peers periodically (gossip): this node's own messages at the current height (with the
+    /// proof of lock of a re-proposed value), and the proposal and precommits that decided the previous height, so peers that lost messages or were down catch up.
     /// (Relaying every vote seen, as Tendermint's reactor does, closes the remaining liveness gaps with equivocating
     /// validators; it is left for the networked host, where it can be rate-limited.)
     /// </summary>
@@ -106,7 +111,7 @@ public sealed class TendermintEngine
     /// <summary>The proposer of a height and round.</summary>
     public SigningPublicKey Proposer(ulong height, int round) => _validators[(int)((height + (ulong)round) % (ulong)_validators.Count)];
 
-    private int Quorum => 2 * _f + 1;
+    private int Quorum => _quorum;
 
     /// <summary>Handles one input and returns the actions, in order.</summary>
     public IReadOnlyList<EngineAction> Handle(EngineInput input)
@@ -142,6 +147,7 @@ public sealed class TendermintEngine
             Stats.UnknownSenders++;
             return;
         }
+        if (m.Height == _height && IsKnown(m)) return; // a re-sent copy (gossip): the same bytes were verified already
         if (!m.VerifySignature(_networkId))
         {
             Stats.BadSignatures++;
@@ -158,6 +164,16 @@ public sealed class TendermintEngine
             return;
         }
         if (Accept(m)) Evaluate(now);
+    }
+
+    // True when this exact message (same signature) is already recorded.
+    private bool IsKnown(ConsensusMessage m)
+    {
+        if (m.Type == MessageType.Proposal)
+        {
+            return _proposals.TryGetValue(m.Round, out var list) && list.Exists(p => p.ValueHash == m.ValueHash && p.Sender == m.Sender && p.Signature == m.Signature);
+        }
+        return _votes.TryGetValue((m.Type, m.Round), out var votes) && votes.TryGetValue((m.Sender, m.ValueHash), out var known) && known.Signature == m.Signature;
     }
 
     // Records a checked message of the current height; false when it adds nothing.
@@ -190,7 +206,9 @@ public sealed class TendermintEngine
         if (votes.ContainsKey((m.Sender, m.ValueHash))) return false;
         var fromSender = votes.Keys.Count(k => k.Sender == m.Sender);
         if (fromSender > 0) Stats.Equivocations++;
-        if (fromSender >= 2) return false;
+        // A sender counts for at most two values, unless more than f others back the value (so an honest one does): then a
+        // certificate or proof of lock relayed from a peer is never refused because an equivocator got in first.
+        if (fromSender >= 2 && votes.Keys.Count(k => k.Value == m.ValueHash) < _f + 1) return false;
         votes[(m.Sender, m.ValueHash)] = m;
         return true;
     }
@@ -210,6 +228,17 @@ public sealed class TendermintEngine
             _own.Add(proposal);
             _out.Add(new EngineAction.Broadcast(proposal));
             Accept(proposal);
+            // A re-proposed valid value goes out with its proof of lock: the prevotes of its valid round. A validator that
+            // missed some of them (an equivocator sent them to others only) could otherwise never accept it, and
+            // validators locked on it would prevote nil for ever (Tendermint's ProposalPOL).
+            if (_validValue is not null && _votes.TryGetValue((MessageType.Prevote, _validRound), out var prevotes))
+            {
+                foreach (var pol in prevotes.Values.Where(v => v.ValueHash == proposal.ValueHash && v.Sender != _me.PublicKey))
+                {
+                    _own.Add(pol);
+                    _out.Add(new EngineAction.Broadcast(pol));
+                }
+            }
         }
         else if (Proposer(_height, round) == _me.PublicKey)
         {
@@ -300,7 +329,7 @@ public sealed class TendermintEngine
         return true;
     }
 
-    // Line 49: any round's proposal with 2f+1 precommits for it decides.
+    // Line 49: any round's proposal with a quorum of precommits for it decides.
     private bool TryDecide()
     {
         foreach (var (round, p) in _proposals.OrderBy(p => p.Key).SelectMany(p => p.Value.Select(v => (p.Key, v))))

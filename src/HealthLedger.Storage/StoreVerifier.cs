@@ -3,6 +3,7 @@ using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
 using HealthLedger.Core.State;
+using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Core.Verification;
 
 namespace HealthLedger.Storage;
@@ -99,19 +100,23 @@ public static class StoreVerifier
         VerifyReport Fail(VerifyIssue issue) => new(blocks, transactions, state.Root.ToString(), issue);
         var orphans = new OrphanCounter();
         var blobs = new RecordBlobChecks();
-        // Per height the validator set is not known without re-execution: the proposer's signature is checked, not its membership.
+        // Per height the validator set is not known without re-execution. Every proposer after genesis must be a key that an
+        // earlier block made a validator (genesis's nodes, an accepted ConfigureNodes that adds a node or replaces its key):
+        // a chain re-signed by any other key is refused here; full mode checks the exact set of each height.
         var context = new BlockContext { NetworkId = network.NetworkId, MaxTransactions = network.Policy.MaxBlockTxs, VerifyTransactionSignatures = false };
+        var namedValidators = new List<SigningPublicKey>();
         foreach (var stored in store.ReadBlocks(orphans: orphans))
         {
             var expected = previous is null ? 0 : previous.Height + 1;
             if (stored.Height != expected) return Fail(VerifyIssue.InBlock(expected, "block is missing"));
             if (BlockChecks.CheckStored(stored, network.Policy.MaxTxBytes, quick: true, out var block) is { } issue) return Fail(issue);
-            var verdict = BlockValidator.Validate(block!, context with { Previous = previous }, state: null);
+            var verdict = BlockValidator.Validate(block!, context with { Previous = previous, Validators = previous is null ? null : namedValidators }, state: null);
             if (!verdict.IsOk) return Fail(VerifyIssue.InBlock(block!, verdict));
             previous = block!.Header;
             blocks++;
             transactions += (ulong)block.Transactions.Count;
             var receipts = stored.Receipts.Select(r => Receipt.TryDecode(r, out var receipt, out _) ? receipt! : new Receipt(default, TxVerdict.Malformed, "")).ToList();
+            NameValidators(block, receipts, namedValidators);
             blobs.Add(block, receipts);
         }
         if (orphans.Count > 0) return Fail(Orphans(orphans));
@@ -143,6 +148,25 @@ public static class StoreVerifier
             ReferencedDocuments = referenced,
             MissingDocuments = missing,
         };
+    }
+
+    // Adds the keys that the block's accepted transactions make validators.
+    private static void NameValidators(Block block, IReadOnlyList<Receipt> receipts, List<SigningPublicKey> keys)
+    {
+        for (var i = 0; i < block.Transactions.Count && i < receipts.Count; i++)
+        {
+            if (receipts[i].Verdict != TxVerdict.Ok) continue;
+            var named = block.Transactions[i].Payload switch
+            {
+                GenesisPayload genesis => genesis.Nodes.Select(n => n.SigningKey),
+                ConfigureNodesPayload { Change: NodeChange.Add or NodeChange.Replace } change => [change.Node.SigningKey],
+                _ => [],
+            };
+            foreach (var key in named)
+            {
+                if (!keys.Contains(key)) keys.Add(key);
+            }
+        }
     }
 
     private static VerifyIssue Orphans(OrphanCounter orphans) =>

@@ -25,7 +25,7 @@ internal static class CommonOptions
 
     public static Option<int> Nodes(bool required) => new("--nodes", "-n")
     {
-        Description = "Number of voting nodes (4 tolerates 1 faulty node, 7 tolerates 2)",
+        Description = "Number of voting nodes (4 tolerates 1 faulty node, 7 tolerates 2; 2 and 3 tolerate none, 5 and 6 one)",
         Required = required,
         DefaultValueFactory = _ => 4,
     };

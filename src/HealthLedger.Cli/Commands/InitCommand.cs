@@ -1,4 +1,5 @@
 using System.CommandLine;
+using HealthLedger.Core.Model;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Hosting;
 
@@ -48,7 +49,7 @@ internal static class InitCommand
             {
                 Console.WriteLine($"  node {k}: {result.NodeFolders[k - 1]}  web {cluster.WebUrl(k)}  peers {cluster.PeerAddress(k)}");
             }
-            Console.WriteLine($"Tolerates {(cluster.Nodes - 1) / 3} faulty node(s); run each with 'healthledger node --data FOLDER', or all with 'healthledger cluster up'.");
+            Console.WriteLine($"Tolerates {ValidatorSet.FaultsTolerated(cluster.Nodes)} faulty node(s) (a block needs {ValidatorSet.Quorum(cluster.Nodes)} of {cluster.Nodes} votes); run each with 'healthledger node --data FOLDER', or all with 'healthledger cluster up'.");
             Console.WriteLine($"Key backups for rebuilding a lost node ('healthledger join'): {Path.Combine(Path.GetFullPath(data), ClusterLayout.BackupFolder)} — move them somewhere safe.");
         }
         if (result.GeneratedPassword is { } password)

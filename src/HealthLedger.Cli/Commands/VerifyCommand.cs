@@ -73,7 +73,7 @@ internal static class VerifyCommand
             }, certificates: CheckCertificate);
         });
 
-    // Every block after genesis was decided by consensus: its certificate must hold 2f+1 precommits of the validators of its height.
+    // Every block after genesis was decided by consensus: its certificate must hold a quorum (ValidatorSet.Quorum) of precommits of the validators of its height.
     private static string? CheckCertificate(string networkId, ulong height, Core.Primitives.Hash256 hash, IReadOnlyList<Core.Primitives.SigningPublicKey> validators, byte[]? certificate) =>
         certificate is null ? "no commit certificate is stored with it" : Consensus.CommitCertificate.Check(certificate, networkId, height, hash, validators);
 }

@@ -48,9 +48,22 @@ public static class ValidatorSet
         Ids(state).Select(id => state.TryGet(StateKeys.Node(id), out var b) && NodeRecord.TryDecode(b) is { } n
             ? n : throw new InvalidDataException($"The record of validator '{id}' is missing or damaged.")).ToList();
 
-    /// <summary>Byzantine faults the set tolerates: f = ⌊(n − 1) / 3⌋.</summary>
+    /// <summary>
+    /// Byzantine faults a set of <paramref name="n"/> validators tolerates: f = ⌊(n − 1) / 3⌋ (the largest f with
+    /// n ≥ 3f + 1). f + 1 distinct validators therefore include at least one honest one.
+    /// </summary>
     public static int FaultsTolerated(int n) => (n - 1) / 3;
 
-    /// <summary>Votes that decide: 2f + 1.</summary>
-    public static int Quorum(int n) => 2 * FaultsTolerated(n) + 1;
+    /// <summary>
+    /// Votes that decide among <paramref name="n"/> validators: ⌊2n / 3⌋ + 1, the one quorum used everywhere (engine, commit
+    /// certificates, health output). Two quorums share 2q − n ≥ f + 1 validators for every n, so at least one honest one:
+    /// that is what makes two decisions at one height impossible. (2f + 1, the paper's figure, is the same number only when
+    /// n = 3f + 1: with n = 5 it would be 3, and two quorums of 3 share a single, possibly Byzantine, validator.) The n − f
+    /// honest validators always form a quorum, so the network stays live with f faulty ones.
+    /// </summary>
+    public static int Quorum(int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n);
+        return 2 * n / 3 + 1;
+    }
 }

@@ -105,6 +105,6 @@ public sealed class Transaction
         return w.U8(CurrentVersion).U8((byte)payload.Kind).Key(signer).VarUInt(nonce).Bytes(body.WrittenSpan);
     }
 
-    private static byte[] SigningMessage(string networkId, ReadOnlySpan<byte> unsigned) =>
+    internal static byte[] SigningMessage(string networkId, ReadOnlySpan<byte> unsigned) =>
         new CanonicalWriter(unsigned.Length + 64).Raw(SigningDomain).Text(networkId).Raw(unsigned).ToArray();
 }

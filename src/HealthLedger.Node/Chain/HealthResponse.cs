@@ -20,7 +20,7 @@ public sealed record HealthResponse(string Status, string Network, string Node, 
 /// <param name="Step">propose, prevote, precommit, or idle while nothing waits.</param>
 /// <param name="Leader">The node proposing at this height and round.</param>
 /// <param name="Validators">Number of voting nodes.</param>
-/// <param name="Quorum">Votes needed to decide (2f + 1).</param>
+/// <param name="Quorum">Votes needed to decide: <see cref="HealthLedger.Core.Model.ValidatorSet.Quorum"/> (⌊2n/3⌋ + 1).</param>
 /// <param name="Refused">Messages the engine refused, by reason (forged, unknown sender, invalid block, …).</param>
 public sealed record ConsensusHealth(ulong Height, int Round, string Step, string Leader, int Validators, int Quorum, IReadOnlyDictionary<string, long> Refused);
 

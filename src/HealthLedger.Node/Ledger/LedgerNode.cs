@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using HealthLedger.Consensus;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Execution;
 using HealthLedger.Core.Ledger;
@@ -369,6 +370,18 @@ public sealed class LedgerNode : IDisposable
         }
         error = null;
         return new CandidateBlock(new BuiltBlock(value.Block, verdict.Execution!, verdict.Tree!), verdict.Ciphertexts) { CarriedBlobs = value.Blobs };
+    }
+
+    /// <summary>
+    /// Checks a block that block sync fetched from a peer, which may lie: its commit certificate must hold a quorum of this
+    /// node's current validators' precommits for the block's hash and height (<see cref="CommitCertificate.Check"/>), and
+    /// the block must pass <see cref="Validate"/> (re-execution to the same roots included). Null with the reason when not.
+    /// </summary>
+    internal CandidateBlock? ValidateSynced(Network.BlockValue value, byte[] certificate, ulong now, out string? error)
+    {
+        var header = value.Block.Header;
+        error = CommitCertificate.Check(certificate, Network.NetworkId, header.Height, header.Hash, Validators.Select(v => v.SigningKey).ToList());
+        return error is null ? Validate(value, now, out error) : null;
     }
 
     // Signatures are the physical floor of a block's cost: verified on every core; the lowest bad index is reported.

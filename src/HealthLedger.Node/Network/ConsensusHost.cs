@@ -339,7 +339,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         }, ct);
     }
 
-    // Blocks from a peer: each must carry a certificate of 2f+1 current validators for its hash and re-execute to its state root.
+    // Blocks from a peer: each must carry a certificate of a quorum of current validators for its hash and re-execute to its state root.
     private bool ApplySynced(PeerLink peer, IReadOnlyList<SyncedBlock> blocks, ulong now)
     {
         var applied = 0;
@@ -354,8 +354,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
             var header = value.Block.Header;
             if (header.Height <= node.Tip.Height) continue;
             var certificate = synced.Certificate.ToByteArray();
-            error = CommitCertificate.Check(certificate, node.Network.NetworkId, header.Height, header.Hash, node.Validators.Select(v => v.SigningKey).ToList());
-            var candidate = error is null ? node.Validate(value, now, out error) : null;
+            var candidate = node.ValidateSynced(value, certificate, now, out error);
             if (candidate is null)
             {
                 Log.SyncRefused(logger, header.Height, peer.Node.Id, error!);

@@ -1,45 +1,71 @@
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Primitives;
+
 namespace HealthLedger.Consensus.Tests.Simulation;
 
 /// <summary>
-/// Deterministic simulation: thousands of seeded runs of 4 validators (1 Byzantine) and 7 validators (2 Byzantine).
-/// Safety is checked on every decision; after the network stabilises every honest node must decide. A failure names
-/// its seed, and <c>new Simulator(seed, …).Run(…)</c> replays it exactly.
+/// Deterministic simulation: thousands of seeded runs over every validator count from 1 to 10 and 13, each with
+/// f = ⌊(n − 1)/3⌋ Byzantine validators. An independent <see cref="SafetyOracle"/> checks every decision and every honest
+/// signature; every run goes on until every honest node decided <see cref="SimulationRun.HeightsAfterGst"/> heights after
+/// GST. A failure names its seed, n and Byzantine behaviour with the command that replays it exactly.
 /// </summary>
 public class SimulationTests
 {
-    private static readonly int Seeds = int.TryParse(Environment.GetEnvironmentVariable("HEALTHLEDGER_SIM_SEEDS"), out var n) ? n : 1500;
+    private static readonly int Seeds = int.TryParse(Environment.GetEnvironmentVariable("HEALTHLEDGER_SIM_SEEDS"), out var n) ? n : 2200;
+
+    /// <summary>The validator counts simulated: every n from 1 to 10, and 13.</summary>
+    public static readonly int[] Sizes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13];
+
+    // Seeds cycle through this pattern of 50: every size in each cycle, the cheap small ones (where quorums are most often
+    // wrong: 2, 3, 5, 6) more often than the costly large ones (a run costs about n² signature checks per height).
+    private static readonly int[] Pattern = [.. Sizes, 2, 3, 4, 5, 6, 2, 3, 4, 5, 6, 2, 3, 4, 5, 6, 2, 3, 4, 5, 6, 2, 3, 4, 5, 6, 2, 3, 4, 5, 6, 1, 1, 4, 4, 4, 4, 4, 10, 7];
+
+    private static readonly Byzantine[] Behaviours = [Byzantine.All, Byzantine.Equivocate, Byzantine.Forge | Byzantine.Replay, Byzantine.InvalidValues, Byzantine.Withhold, Byzantine.Garbage, Byzantine.Equivocate | Byzantine.InvalidValues];
+
+    /// <summary>The run of a seed: sizes in turn, and for each size the behaviours in turn.</summary>
+    public static SimulationRun RunOf(int seed)
+    {
+        var size = Pattern[seed % Pattern.Length];
+        var faulty = SafetyOracle.Faults(size);
+        // Behaviours advance once per cycle and with the position, so every size meets every behaviour.
+        return new SimulationRun(seed, size, faulty, faulty == 0 ? Byzantine.None : Behaviours[(seed / Pattern.Length + seed) % Behaviours.Length]);
+    }
 
     /// <summary>
     /// Safety must hold on every seed. Liveness (every honest node decides 3 heights after GST) must hold on at least 99%
-    /// of the seeds: the engine gossips only its own votes and the last decision, and a few runs with an equivocating
-    /// validator still stall (see docs/consensus.md, "Open work"); the stalled seeds are printed so they can be replayed.
+    /// of the seeds (see docs/consensus.md, "Open work"); the stalled seeds are printed with their replay commands.
     /// </summary>
     [Fact]
-    public void Thousands_of_seeds_with_faults_and_Byzantine_validators_keep_safety_and_nearly_always_liveness()
+    public void Thousands_of_seeds_over_every_validator_count_keep_safety_against_an_independent_oracle()
     {
         var total = new SimulationStats();
         var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
         var stalls = new System.Collections.Concurrent.ConcurrentBag<string>();
-        var behaviours = new[] { Byzantine.All, Byzantine.Equivocate, Byzantine.Forge | Byzantine.Replay, Byzantine.InvalidValues, Byzantine.Withhold, Byzantine.Garbage };
+        var perSize = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
+        var msPerSize = new System.Collections.Concurrent.ConcurrentDictionary<int, long>();
         Parallel.For(0, Seeds, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = TestContext.Current.CancellationToken }, seed =>
         {
-            var (n, faulty) = seed % 5 == 4 ? (7, 2) : (4, 1);
-            var sim = new Simulator(seed, n, faulty, behaviours[seed % behaviours.Length]);
+            var run = RunOf(seed);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var sim = run.Create();
+            perSize.AddOrUpdate(run.N, 1, (_, c) => c + 1);
             try
             {
-                if (!sim.Run(heights: 3)) stalls.Add($"seed {seed} (n={n}): honest nodes did not all decide 3 heights after GST: {sim.Describe()}");
+                if (!sim.Run(SimulationRun.HeightsAfterGst)) stalls.Add($"{run}: honest nodes did not all decide {SimulationRun.HeightsAfterGst} heights after GST: {sim.Describe()}\n  replay: {run.ReplayCommand}");
             }
             catch (SafetyViolation e)
             {
-                failures.Add($"seed {seed} (n={n}): SAFETY VIOLATION: {e.Message}");
+                failures.Add($"{run}: SAFETY VIOLATION: {e.Message}\n  replay: {run.ReplayCommand}");
             }
             sim.CollectEngineStats();
             lock (total) total.Add(sim.Stats);
+            msPerSize.AddOrUpdate(run.N, 0, (_, ms) => ms + (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         });
-        var summary = $"{Seeds} seeds, {failures.Count} safety violations, {stalls.Count} stalled: {total}";
+        var summary = $"{Seeds} seeds (per n: {string.Join(", ", perSize.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value} in {msPerSize.GetValueOrDefault(p.Key) / 1000.0:0.0} s"))}), {failures.Count} safety violations, {stalls.Count} stalled: {total}";
         TestContext.Current.TestOutputHelper?.WriteLine(summary);
         Console.WriteLine($"consensus simulation: {summary}");
         foreach (var stall in stalls.Take(10)) Console.WriteLine("stalled " + stall);
+        foreach (var failure in failures.Take(10)) Console.WriteLine("FAILED " + failure);
         Assert.True(failures.IsEmpty, string.Join("\n", failures.Take(20)));
         Assert.True(stalls.Count <= Seeds / 100, $"{stalls.Count} of {Seeds} seeds stalled:\n" + string.Join("\n", stalls.Take(20)));
         // Every listed Byzantine behaviour was exercised and refused.
@@ -50,6 +76,32 @@ public class SimulationTests
         Assert.True(total.GarbageSent > 0 && total.Undecodable > 0, "garbage");
         Assert.True(total.Withheld > 0, "withheld votes");
         Assert.True(total.Crashes > 0 && total.Restarts > 0 && total.Partitions > 0, "crashes and partitions");
+    }
+
+    /// <summary>Replays one run named by <c>HEALTHLEDGER_SIM_REPLAY=seed:n:faulty:behaviour</c> (skipped when unset).</summary>
+    [Fact]
+    public void Replay_the_seed_named_by_the_environment()
+    {
+        var spec = Environment.GetEnvironmentVariable(SimulationRun.ReplayVariable);
+        Assert.SkipWhen(string.IsNullOrEmpty(spec), $"set {SimulationRun.ReplayVariable}=seed:n:faulty:behaviour to replay one run");
+        var run = SimulationRun.Parse(spec!);
+        var sim = run.Create();
+        var live = sim.Run(SimulationRun.HeightsAfterGst);
+        sim.CollectEngineStats();
+        Console.WriteLine($"{run}: {(live ? "live" : "STALLED")}; {sim.Describe()}; {sim.Stats}");
+        Assert.True(live, $"{run} stalled: {sim.Describe()}");
+    }
+
+    [Fact]
+    public void Every_seed_maps_to_a_run_whose_replay_command_parses_back_to_it()
+    {
+        for (var seed = 0; seed < Sizes.Length * 8; seed++)
+        {
+            var run = RunOf(seed);
+            var spec = run.ReplayCommand.Split(' ')[0].Split('=')[1];
+            Assert.Equal(run, SimulationRun.Parse(spec));
+        }
+        Assert.Equal(Sizes, Enumerable.Range(0, Sizes.Length).Select(s => RunOf(s).N));
     }
 
     [Fact]
@@ -71,5 +123,49 @@ public class SimulationTests
         var sim = new Simulator(7, 4, 2, Byzantine.Withhold, gst: 0);
         Assert.False(sim.Run(heights: 1, timeLimit: 20_000));
         Assert.Equal(0, sim.Stats.Decisions);
+    }
+
+    [Theory]
+    [InlineData(1, 0, 1)]
+    [InlineData(2, 0, 2)]
+    [InlineData(3, 0, 2)]
+    [InlineData(4, 1, 3)]
+    [InlineData(5, 1, 4)]
+    [InlineData(6, 1, 4)]
+    [InlineData(7, 2, 5)]
+    [InlineData(10, 3, 7)]
+    [InlineData(13, 4, 9)]
+    public void The_oracle_derives_f_and_the_smallest_safe_certificate_from_n(int n, int f, int certificate)
+    {
+        Assert.Equal(f, SafetyOracle.Faults(n));
+        Assert.Equal(certificate, SafetyOracle.SmallestIntersectingQuorum(n, f));
+    }
+
+    [Fact]
+    public void The_oracle_refuses_every_kind_of_bad_vote_in_a_certificate()
+    {
+        const string net = "sim-net";
+        var keys = Enumerable.Range(1, 5).Select(i => SigningKeyPair.FromSeed(Enumerable.Repeat((byte)i, 32).ToArray())).ToArray();
+        using var outsider = SigningKeyPair.FromSeed(Enumerable.Repeat((byte)99, 32).ToArray());
+        var oracle = new SafetyOracle(net, keys.Select(k => k.PublicKey).ToList(), (_, _) => true);
+        var value = Hashing.Sha256([1]);
+        ConsensusMessage Vote(SigningKeyPair k, MessageType type = MessageType.Precommit, ulong height = 2, int round = 1, Hash256? v = null) =>
+            ConsensusMessage.Create(net, k, type, height, round, v ?? value, -1, null);
+        List<ConsensusMessage> Good() => [.. keys.Take(4).Select(k => Vote(k))];
+        Assert.Null(oracle.CertificateProblem(2, 1, value, Good()));
+        Assert.Contains("3 distinct signers", oracle.CertificateProblem(2, 1, value, Good().Take(3).ToList()));
+        Assert.Contains("3 distinct signers", oracle.CertificateProblem(2, 1, value, [.. Good().Take(3), Vote(keys[0])]));
+        Assert.Contains("Prevote", oracle.CertificateProblem(2, 1, value, [.. Good().Take(3), Vote(keys[3], MessageType.Prevote)]));
+        Assert.Contains("height 3", oracle.CertificateProblem(2, 1, value, [.. Good().Take(3), Vote(keys[3], height: 3)]));
+        Assert.Contains("round 0", oracle.CertificateProblem(2, 1, value, [.. Good().Take(3), Vote(keys[3], round: 0)]));
+        Assert.Contains("another value", oracle.CertificateProblem(2, 1, value, [.. Good().Take(3), Vote(keys[3], v: Hashing.Sha256([2]))]));
+        Assert.Contains("non-validator", oracle.CertificateProblem(2, 1, value, [.. Good().Take(3), Vote(outsider)]));
+        Assert.Contains("bad signature", oracle.CertificateProblem(2, 1, value, [.. Good().Take(3), Vote(keys[3]) with { Signature = Vote(keys[3], round: 7).Signature }]));
+        Assert.Throws<SafetyViolation>(() =>
+        {
+            oracle.Decision(0, 2, 1, [1], value, Good());
+            oracle.Decision(1, 2, 1, [2], Hashing.Sha256([2]), [.. keys.Take(4).Select(k => Vote(k, v: Hashing.Sha256([2])))]);
+        });
+        foreach (var k in keys) k.Dispose();
     }
 }

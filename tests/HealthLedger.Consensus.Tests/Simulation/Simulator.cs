@@ -9,7 +9,7 @@ namespace HealthLedger.Consensus.Tests.Simulation;
 public enum Byzantine
 {
     None = 0,
-    Equivocate = 1,      // different proposals and votes to different peers
+    Equivocate = 1,      // two real values: one proposal or vote to half the honest nodes, another to the other half
     Forge = 2,           // messages claiming to come from honest validators
     Replay = 4,          // re-sends old messages of earlier heights and rounds
     InvalidValues = 8,   // proposes values that fail validation (a wrong state root)
@@ -22,7 +22,8 @@ public enum Byzantine
 /// A seeded, deterministic network of <see cref="TendermintEngine"/>s: message loss, delay, duplication and reordering,
 /// partitions that heal, crashes (also between persisting and sending) and restarts from the persisted state, and
 /// Byzantine validators. Until the global stabilisation time (GST) the network is hostile; after it, honest nodes are
-/// connected with bounded delay. Invariants are checked on every decision.
+/// connected with bounded delay. Every decision and every honest signature is checked by an independent
+/// <see cref="SafetyOracle"/>; a run lasts until every honest node decided a fixed number of heights after GST.
 /// </summary>
 public sealed class Simulator
 {
@@ -34,10 +35,16 @@ public sealed class Simulator
     private readonly Node[] _nodes;
     private readonly PriorityQueue<Event, (ulong, long)> _events = new();
     private readonly List<byte[]> _seen = [];
+    private readonly SafetyOracle _oracle;
+    // The values proposed per (height, round), as a coalition of Byzantine validators watching the network knows them.
+    private readonly Dictionary<(ulong Height, int Round), List<Hash256>> _proposed = [];
+    private int? _target;
+    // Each equivocation is decided once per (sender, type, height, round): exactly two values, re-sent alike by gossip.
+    private readonly Dictionary<(int Node, MessageType Type, ulong Height, int Round), (byte[] First, byte[] Second)> _splits = [];
     private long _sequence;
     private ulong _now;
 
-    public Simulator(int seed, int n, int byzantine, Byzantine behaviour, ulong gst = 3_000)
+    public Simulator(int seed, int n, int byzantine, Byzantine behaviour, ulong gst = 1_200)
     {
         _random = new Random(seed);
         _n = n;
@@ -48,14 +55,22 @@ public sealed class Simulator
         Validators = keys.Select(k => k.PublicKey).ToArray();
         _nodes = keys.Select((k, i) => new Node(i, k, i >= n - byzantine)).ToArray();
         foreach (var node in _nodes) node.Engine = NewEngine(node, SafetyState.Fresh(1));
+        _oracle = new SafetyOracle(Network, Validators, IsValid);
     }
 
     public ulong Gst { get; }
     public IReadOnlyList<SigningPublicKey> Validators { get; }
     public SimulationStats Stats { get; } = new();
 
-    /// <summary>Runs until every honest node decided <paramref name="heights"/> heights or the simulated time runs out; returns whether they all did.</summary>
-    public bool Run(int heights, ulong timeLimit = 120_000)
+    /// <summary>The safety oracle of this run.</summary>
+    public SafetyOracle Oracle => _oracle;
+
+    /// <summary>
+    /// Runs through GST and on until every honest node decided <paramref name="heights"/> more heights than the furthest
+    /// honest node had decided at GST, or the simulated time runs out; returns whether they all did. Safety violations
+    /// throw <see cref="SafetyViolation"/>.
+    /// </summary>
+    public bool Run(int heights, ulong timeLimit = 30_000)
     {
         foreach (var node in _nodes)
         {
@@ -63,14 +78,18 @@ public sealed class Simulator
             ScheduleGossip(node, (ulong)_random.Next(100, 300));
         }
         ScheduleFaults();
+        At(Gst, new Event(s => s._target = s._nodes.Where(x => !x.Faulty).Max(x => x.Decisions.Count) + heights));
         while (_events.TryDequeue(out var e, out var at) && at.Item1 <= timeLimit)
         {
             _now = at.Item1;
             e.Act(this);
-            if (_nodes.Where(x => !x.Faulty).All(x => x.Decisions.Count >= heights)) return true;
+            if (_target is { } target && _nodes.Where(x => !x.Faulty).All(x => x.Decisions.Count >= target)) return true;
         }
         return false;
     }
+
+    /// <summary>Heights every honest node had to reach (set at GST), for reports.</summary>
+    public int? Target => _target;
 
     private void ScheduleFaults()
     {
@@ -94,15 +113,42 @@ public sealed class Simulator
 
     private HashSet<int>? _partition;
 
-    // The host's gossip: every 300 ms a node re-sends its own messages of the current height and the previous decision.
+    // The host's gossip: when its height and round have not moved for 600 ms (checked every 300 ms), a node re-sends its
+    // own messages of the current height and the previous decision. Its block sync: a node whose height has not moved for
+    // a second fetches the decision of its height from a peer's store.
     private void ScheduleGossip(Node node, ulong at) => At(at, new Event(s =>
     {
         if (node.Up)
         {
-            foreach (var m in node.Engine!.Gossip()) s.Send(node, m);
+            var engine = node.Engine!;
+            if ((engine.Height, engine.Round) != node.PositionSeen) (node.PositionSeen, node.PositionSince) = ((engine.Height, engine.Round), s._now);
+            else if (s._now - node.PositionSince >= 600)
+            {
+                foreach (var m in engine.Gossip()) s.Send(node, m);
+            }
+            if (engine.Height != node.HeightSeen) (node.HeightSeen, node.HeightSince) = (engine.Height, s._now);
+            else if (s._now - node.HeightSince >= 1000) s.Sync(node, engine.Height);
         }
         s.ScheduleGossip(node, s._now + 300);
     }));
+
+    // Block sync: a random peer hands over the decision (precommits and proposal) of a height from its store.
+    private void Sync(Node node, ulong height)
+    {
+        if (_now < node.NextSync) return;
+        node.NextSync = _now + 100;
+        var peer = _nodes[_random.Next(_nodes.Length)];
+        if (peer == node || !peer.Up || !peer.Store.TryGetValue(height, out var decision)) return;
+        Stats.Syncs++;
+        foreach (var m in decision)
+        {
+            var bytes = m.Encode();
+            At(_now + (ulong)_random.Next(1, 50), new Event(s =>
+            {
+                if (node.Up && ConsensusMessage.TryDecode(bytes) is { } decoded) s.Apply(node, node.Engine!.Handle(new EngineInput.Receive(s._now, decoded)));
+            }));
+        }
+    }
 
     private TendermintEngine NewEngine(Node node, SafetyState state) =>
         new(Network, Validators, node.Key, h => ProposeValue(node, h), IsValid, v => Hashing.Sha256(v), new EngineTimeouts(200, 100), state);
@@ -147,27 +193,16 @@ public sealed class Simulator
                         if (node.Up && ReferenceEquals(node.Engine, engine)) s.Apply(node, node.Engine!.Handle(new EngineInput.Timeout(s._now, t.Height, t.Round, t.Step)));
                     }));
                     break;
-                case EngineAction.CatchUp c when _now >= node.NextSync:
-                    // Block sync: a random peer hands over the decision of the height the node is stuck at.
-                    node.NextSync = _now + 100;
-                    var peer = _nodes[_random.Next(_nodes.Length)];
-                    if (peer != node && peer.Up)
-                    {
-                        Stats.Syncs++;
-                        foreach (var m in peer.Engine!.DecisionAt(c.FromHeight))
-                        {
-                            var bytes = m.Encode();
-                            At(_now + (ulong)_random.Next(1, 50), new Event(s =>
-                            {
-                                if (node.Up && ConsensusMessage.TryDecode(bytes) is { } decoded) s.Apply(node, node.Engine!.Handle(new EngineInput.Receive(s._now, decoded)));
-                            }));
-                        }
-                    }
+                case EngineAction.CatchUp c:
+                    Sync(node, c.FromHeight);
                     break;
                 case EngineAction.Decide d:
+                    // The host commits the block with its certificate: the store survives crashes and serves block sync.
+                    node.Store[d.Height] = node.Engine!.DecisionAt(d.Height);
                     Decide(node, d);
                     var decidedBy = node.Engine;
-                    At(_now + (ulong)_random.Next(1, 30), new Event(s =>
+                    // The host commits, then starts the next height when there is work (its batching): 50 to 400 ms.
+                    At(_now + (ulong)_random.Next(50, 400), new Event(s =>
                     {
                         if (node.Up && ReferenceEquals(node.Engine, decidedBy)) s.Apply(node, node.Engine!.Handle(new EngineInput.Committed(s._now)));
                     }));
@@ -179,28 +214,22 @@ public sealed class Simulator
     private void Decide(Node node, EngineAction.Decide d)
     {
         if (node.Faulty) return;
-        if (!IsValid(d.Height, d.Value)) throw new SafetyViolation($"node {node.Index} decided an invalid value at height {d.Height}");
-        if (d.Commit.Select(c => c.Sender).Distinct().Count() < 2 * ((_n - 1) / 3) + 1) throw new SafetyViolation($"node {node.Index} decided height {d.Height} without a quorum certificate");
         if (node.Decisions.TryGetValue(d.Height, out var mine) && mine != d.ValueHash) throw new SafetyViolation($"node {node.Index} decided height {d.Height} twice, differently");
+        _oracle.Decision(node.Index, d.Height, d.Round, d.Value, d.ValueHash, d.Commit);
         node.Decisions[d.Height] = d.ValueHash;
-        foreach (var other in _nodes.Where(x => !x.Faulty && x != node))
-        {
-            if (other.Decisions.TryGetValue(d.Height, out var theirs) && theirs != d.ValueHash)
-            {
-                throw new SafetyViolation($"nodes {node.Index} and {other.Index} decided different values at height {d.Height}");
-            }
-        }
         Stats.Decisions++;
     }
 
     private void Send(Node from, ConsensusMessage message)
     {
         var bytes = message.Encode();
+        NoteProposal(message);
         if (from.Faulty)
         {
             SendByzantine(from, message, bytes);
             return;
         }
+        if (message.Sender == from.Key.PublicKey) _oracle.HonestSigned(from.Index, message);
         if (_seen.Count < 2000) _seen.Add(bytes);
         foreach (var to in _nodes.Where(x => x != from)) Deliver(from, to, bytes);
     }
@@ -213,21 +242,19 @@ public sealed class Simulator
             return;
         }
         var targets = _nodes.Where(x => x != from).ToArray();
-        if (_behaviour.HasFlag(Byzantine.Equivocate) && _random.NextDouble() < 0.6)
+        if (_behaviour.HasFlag(Byzantine.Equivocate) && _random.NextDouble() < 0.6 && message.Sender == from.Key.PublicKey)
         {
-            // Half the peers get a different value (or vote) signed with the same, real key.
-            var otherValue = message.Type == MessageType.Proposal ? ProposeValue(from, message.Height) : (message.IsNil ? ProposeValue(from, message.Height) : []);
-            var otherHash = otherValue.Length == 0 ? Hash256.Zero : Hashing.Sha256(otherValue);
-            var twin = ConsensusMessage.Create(Network, from.Key, message.Type, message.Height, message.Round, otherHash, message.ValidRound,
-                message.Type == MessageType.Proposal ? otherValue : null).Encode();
-            for (var i = 0; i < targets.Length; i++) Deliver(from, targets[i], i % 2 == 0 ? bytes : twin);
+            // Two real values signed with the same key: nodes of even index get one, nodes of odd index the other — the
+            // same split for every Byzantine validator, so their proposals and votes pull the honest nodes apart.
+            var (first, second) = Split(from, message);
+            foreach (var to in targets) Deliver(from, to, to.Index % 2 == 0 ? first : second);
             Stats.EquivocationsSent++;
         }
         else
         {
             foreach (var to in targets) Deliver(from, to, bytes);
         }
-        if (_behaviour.HasFlag(Byzantine.Forge))
+        if (_behaviour.HasFlag(Byzantine.Forge) && _random.NextDouble() < 0.3)
         {
             // Claims an honest validator's identity; the signature is the Byzantine node's.
             var victim = Validators[_random.Next(0, _n - _byzantineCount)];
@@ -237,19 +264,51 @@ public sealed class Simulator
             foreach (var to in targets) Deliver(from, to, forged.Encode());
             Stats.ForgedSent++;
         }
-        if (_behaviour.HasFlag(Byzantine.Replay) && _seen.Count > 0)
+        if (_behaviour.HasFlag(Byzantine.Replay) && _random.NextDouble() < 0.3 && _seen.Count > 0)
         {
             var old = _seen[_random.Next(_seen.Count)];
             foreach (var to in targets) Deliver(from, to, old);
             Stats.ReplaysSent++;
         }
-        if (_behaviour.HasFlag(Byzantine.Garbage))
+        if (_behaviour.HasFlag(Byzantine.Garbage) && _random.NextDouble() < 0.3)
         {
             var garbage = new byte[_random.Next(1, 300)];
             _random.NextBytes(garbage);
             foreach (var to in targets) Deliver(from, to, garbage);
             Stats.GarbageSent++;
         }
+    }
+
+    // Two conflicting messages, each for a real value: a proposal and a second proposal of a fresh valid value; a vote for
+    // the first and the second value proposed at that height and round (a fresh valid value when fewer were seen).
+    private (byte[] First, byte[] Second) Split(Node from, ConsensusMessage message)
+    {
+        var key = (from.Index, message.Type, message.Height, message.Round);
+        if (!_splits.TryGetValue(key, out var split)) _splits[key] = split = NewSplit(from, message);
+        return split;
+    }
+
+    private (byte[] First, byte[] Second) NewSplit(Node from, ConsensusMessage message)
+    {
+        if (message.Type == MessageType.Proposal)
+        {
+            var otherValue = ProposeValue(from, message.Height);
+            var twin = ConsensusMessage.Create(Network, from.Key, MessageType.Proposal, message.Height, message.Round, Hashing.Sha256(otherValue), message.ValidRound, otherValue);
+            NoteProposal(twin);
+            return (message.Encode(), twin.Encode());
+        }
+        var values = _proposed.TryGetValue((message.Height, message.Round), out var known) ? known.ToList() : [];
+        if (!message.IsNil && !values.Contains(message.ValueHash)) values.Insert(0, message.ValueHash);
+        while (values.Count < 2) values.Add(Hashing.Sha256(ProposeValue(from, message.Height)));
+        byte[] Vote(Hash256 value) => ConsensusMessage.Create(Network, from.Key, message.Type, message.Height, message.Round, value, -1, null).Encode();
+        return (Vote(values[0]), Vote(values[1]));
+    }
+
+    private void NoteProposal(ConsensusMessage m)
+    {
+        if (m.Type != MessageType.Proposal) return;
+        if (!_proposed.TryGetValue((m.Height, m.Round), out var list)) _proposed[(m.Height, m.Round)] = list = [];
+        if (list.Count < 4 && !list.Contains(m.ValueHash)) list.Add(m.ValueHash);
     }
 
     private void Deliver(Node from, Node to, byte[] bytes)
@@ -301,14 +360,8 @@ public sealed class Simulator
     }
 
     /// <summary>Where each node is (for a failing seed's report).</summary>
-    public string Describe() => string.Join("; ", _nodes.Select(x =>
+    public string Describe() => $"target {_target?.ToString() ?? "not set (GST not reached)"} heights; " + string.Join("; ", _nodes.Select(x =>
         $"node {x.Index}{(x.Faulty ? " (faulty)" : "")}{(x.Up ? "" : " (down)")}: h={x.Engine!.Height} r={x.Engine.Round} {x.Engine.Step}{(x.Engine.Decided ? " decided" : "")}, decided {x.Decisions.Count}")) + $"; t={_now}, queue {_events.Count}";
-
-    public string DebugNode(int i)
-    {
-        var e = _nodes[i].Engine!;
-        return $"stats: bad sig {e.Stats.BadSignatures}, equiv {e.Stats.Equivocations}, stale {e.Stats.Stale}, ahead {e.Stats.TooFarAhead}, invalid {e.Stats.InvalidValues}, wrongprop {e.Stats.WrongProposer}, badhash {e.Stats.BadValueHash}, resign {e.Stats.RefusedToResign}; syncs {Stats.Syncs}; has h1: {string.Join(",", _nodes.Select(n => n.Engine!.DecisionAt(1).Count))}; crashes {Stats.Crashes}; h1 decision: {string.Join(" ", _nodes[2].Engine!.DecisionAt(1).Select(m => $"{m.Type}/r{m.Round}/{m.ValueHash.ToString()[..6]}"))}";
-    }
 
     /// <summary>Every honest node's engine counters, summed (after the run).</summary>
     public void CollectEngineStats()
@@ -338,6 +391,11 @@ public sealed class Simulator
         public SafetyState? Persisted { get; set; }
         public Dictionary<ulong, Hash256> Decisions { get; } = [];
         public ulong NextSync { get; set; }
+        public Dictionary<ulong, IReadOnlyList<ConsensusMessage>> Store { get; } = [];
+        public ulong HeightSeen { get; set; }
+        public (ulong Height, int Round) PositionSeen { get; set; }
+        public ulong PositionSince { get; set; }
+        public ulong HeightSince { get; set; }
 
         public void Collect(SimulationStats stats)
         {

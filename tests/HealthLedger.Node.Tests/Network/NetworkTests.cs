@@ -58,7 +58,7 @@ public sealed class NetworkTests : IAsyncLifetime
     [Fact]
     public async Task An_added_node_syncs_and_its_vote_counts_then_a_removed_one_no_longer_does()
     {
-        // Add node 5 (5 validators: f = 1, quorum 3).
+        // Add node 5 (5 validators: f = 1, quorum ⌊2·5/3⌋ + 1 = 4).
         using var key5 = SigningKeyPair.FromSeed(TestNetwork.Seed(501, 32));
         var node5 = new NodeRecord("change-hospital-node-5", "change-hospital", key5.PublicKey, _layout.PeerAddress(5));
         await CommitAsync(1, new ConfigureNodesPayload(NodeChange.Add, node5));
@@ -74,13 +74,22 @@ public sealed class NetworkTests : IAsyncLifetime
         await WaitAsync("node 5 syncs and learns its id", () => Node(_running[5]).Tip.Height == Node(_running[1]).Tip.Height && Node(_running[5]).NodeId == node5.Id);
         Assert.False(File.Exists(Path.Combine(Folder(5), LedgerNode.JoiningMarker)));
 
-        // With nodes 3 and 4 down, nodes 1, 2 and 5 are exactly a quorum: a commit proves node 5 votes.
-        await StopAsync(3);
+        // With node 4 down, nodes 1, 2, 3 and 5 are exactly a quorum (4 of 5): a commit proves node 5 votes.
         await StopAsync(4);
         await CommitAsync(2, Registration("after-add"));
 
-        // Remove node 5 (4 validators again). Restart 3 and 4, stop 5: nodes 1 to 4 decide without it.
+        // With node 3 down too, 3 of 5 are no quorum (two sets of 3 share a single node, which could be Byzantine):
+        // nothing commits, until node 3 is back.
+        await StopAsync(3);
+        var pending = Submit(1, Registration("three-of-five"));
+        var stuck = Node(_running[1]).Tip.Height;
+        await Task.Delay(1500, Ct); // an observation window in which nothing may commit
+        Assert.Equal(stuck, Node(_running[1]).Tip.Height);
         await StartAsync(3);
+        var committed = await Node(_running[1]).WaitForCommitAsync(pending, Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        Assert.Equal(TxVerdict.Ok, committed.Receipt.Verdict);
+
+        // Remove node 5 (4 validators again). Restart 4, stop 5: nodes 1 to 4 decide without it.
         await StartAsync(4);
         await CommitAsync(1, new ConfigureNodesPayload(NodeChange.Remove, node5 with { Address = "" }));
         Assert.All(_running.Values.Where(a => Node(a).NodeId != node5.Id), app => Assert.Equal(4, Node(app).Validators.Count));

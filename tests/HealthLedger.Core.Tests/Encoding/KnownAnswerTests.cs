@@ -1,0 +1,121 @@
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Records;
+using HealthLedger.Core.Transactions;
+using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Testing;
+
+namespace HealthLedger.Core.Tests.Encoding;
+
+/// <summary>
+/// Encodings pinned to bytes (Vectors/encodings.json): a transaction of every kind (signed: Ed25519 is deterministic), their
+/// signing inputs, block headers and their signing inputs, receipts, envelopes, record ciphertexts and password-sealed
+/// secrets (Argon2id + AES-256-GCM with a fixed salt and nonce). A format change fails here, not in production.
+/// </summary>
+public class KnownAnswerTests
+{
+    private const string Net = "kat-net";
+
+    // Fixed bytes, defined here so that no helper elsewhere can move a vector.
+    private static byte[] Fixed(int seed, int length) => Enumerable.Range(0, length).Select(i => (byte)(seed * 31 + i * 7 + 1)).ToArray();
+
+    private static Envelope Envelope(int seed, EncryptionPublicKey? to = null)
+    {
+        using var recipient = EncryptionKeyPair.FromSecret(Fixed(seed, 32));
+        return RecordCrypto.Wrap(Fixed(seed + 1, RecordCrypto.DataKeyLength), to ?? recipient.PublicKey, Fixed(seed + 2, 32), "record/v1"u8);
+    }
+
+    // A record sealed for the user and the organisation (the readers the state machine expects).
+    private static SealedRecordRef Record(int seed, UserKeys user, UserKeys organisation) =>
+        new(Hashing.Sha256(Fixed(seed, 8)), 321, [Envelope(seed, user.Encryption.PublicKey), Envelope(seed + 10, organisation.Encryption.PublicKey)]);
+
+    /// <summary>One payload of every transaction kind, with fixed contents.</summary>
+    public static IReadOnlyList<TxPayload> Payloads()
+    {
+        using var user = UserKeys.FromSecret(Fixed(40, UserKeys.SecretLength));
+        using var organisation = UserKeys.FromSecret(Fixed(43, UserKeys.SecretLength));
+        using var node = SigningKeyPair.FromSeed(Fixed(41, 32));
+        var nodeRecord = new NodeRecord("kat-node-1", "kat-hospital", node.PublicKey, "http://127.0.0.1:5180");
+        return
+        [
+            new GenesisPayload(Net, ChainPolicy.Default, new OrganisationRecord("kat-hospital", "KAT Hospital", organisation.Signing.PublicKey, organisation.Encryption.PublicKey),
+                "admin", user.Signing.PublicKey, user.Encryption.PublicKey, [nodeRecord]),
+            new RegisterUserPayload("alice", Role.Patient, "kat-hospital", user.Signing.PublicKey, user.Encryption.PublicKey),
+            new RegisterPatientPayload("p-1", "kat-hospital", Hashing.Sha256("MRN-1"u8), user.Signing.PublicKey, user.Encryption.PublicKey, Record(50, user, organisation)),
+            new RegisterDoctorPayload("dr-1", "kat-hospital", user.Signing.PublicKey, user.Encryption.PublicKey, Record(60, user, organisation)),
+            new AddEntryPayload("e-1", "p-1", EntryType.Admission, "dr-1", "", Record(70, user, organisation)),
+            new AddReportPayload("r-1", "p-1", 2, ReportType.Lab, Hashing.Sha256("pdf"u8), Record(80, user, organisation), new DocumentRef(Hashing.Sha256("pdf"u8), Hashing.Sha256("sealed pdf"u8), 4096)),
+            new UpdateRecordPayload(RecordSubject.Patient, "p-1", 3, Record(90, user, organisation)),
+            new GrantAccessPayload("g-1", "p-1", GranteeKind.Doctor, "dr-1", ConsentCategories.Demographics, 1_800_000_000_000, [new GrantedKey("p-1", 1, Envelope(100))]),
+            new RevokeAccessPayload("g-1", "p-1"),
+            new RecordDisclosuresPayload([new DisclosureEvent("dr-1", "doctor", "p-1", "patient/p-1", "care", true, 1_700_000_000_123)]),
+            new RecordVitalSignsPayload("v-1", "p-1", Record(110, user, organisation)),
+            new ConfigureNodesPayload(NodeChange.Add, nodeRecord with { Id = "kat-node-2" }),
+        ];
+    }
+
+    private static IReadOnlyList<(string Name, byte[] Bytes)> Vectors()
+    {
+        var list = new List<(string, byte[])>();
+        using var signer = SigningKeyPair.FromSeed(Fixed(30, 32));
+        var kinds = new HashSet<TxKind>();
+        foreach (var payload in Payloads())
+        {
+            var tx = Transaction.Create(Net, signer, 7, payload);
+            var name = "tx/" + payload.Kind;
+            kinds.Add(payload.Kind);
+            list.Add((name, tx.Encoded.ToArray()));
+            list.Add((name + "/id", tx.Id.ToArray()));
+            list.Add((name + "/signing-input", Transaction.SigningMessage(Net, tx.Encoded.Span[..^Signature64.Length])));
+        }
+        Assert.Equal(Enum.GetValues<TxKind>().Where(k => k != default), kinds.Order()); // every kind has its vector
+
+        using var net = new TestNetwork(); // its keys and genesis time are fixed
+        var block1 = net.Append(1_700_000_001_000, [net.Register("kat-user")]);
+        foreach (var (name, header) in new[] { ("header/genesis", net.Blocks[0].Block.Header), ("header/1", block1.Block.Header) })
+        {
+            list.Add((name, header.Encode()));
+            list.Add((name + "/hash", header.Hash.ToArray()));
+            list.Add((name + "/signing-input", BlockHeader.SigningMessage(TestNetwork.NetworkId, header.Hash)));
+        }
+        list.Add(("receipt/ok", block1.Execution.Receipts[0].Encode()));
+        list.Add(("receipt/rejected", new Receipt(Hashing.Sha256("tx"u8), TxVerdict.BadNonce, "nonce 3 is not above the signer's last nonce 5").Encode()));
+
+        var w = new HealthLedger.Core.Encoding.CanonicalWriter();
+        Envelope(120).Write(w);
+        list.Add(("envelope", w.ToArray()));
+        list.Add(("record-ciphertext", RecordCrypto.Encrypt(Fixed(130, 32), Fixed(131, RecordCrypto.NonceLength), "{\"name\":\"Łukasiewicz\"}"u8, "p-1/v1"u8)));
+        list.Add(("sealed-secret/argon2id-aes256gcm", SealedKey().Encode()));
+        return list;
+    }
+
+    private static SealedSecret SealedKey() =>
+        PasswordSealing.Seal("correct horse battery staple", Fixed(140, 64), "user/alice"u8, Fixed(141, PasswordSealing.SaltLength), Fixed(142, PasswordSealing.NonceLength), Argon2Parameters.TestOnly);
+
+    [Fact]
+    public void Every_encoding_matches_its_checked_in_bytes_and_hash() => Assert.Null(VectorFile.Compare("encodings.json", Vectors()));
+
+    [Fact]
+    public void The_password_sealed_vector_opens_with_its_password_only()
+    {
+        var bytes = Vectors().Single(v => v.Name == "sealed-secret/argon2id-aes256gcm").Bytes;
+        Assert.True(SealedSecret.TryDecode(bytes, out var sealedSecret));
+        Assert.True(PasswordSealing.TryOpen("correct horse battery staple", sealedSecret!, "user/alice"u8, out var secret));
+        Assert.Equal(Fixed(140, 64), secret);
+        Assert.False(PasswordSealing.TryOpen("correct horse battery stable", sealedSecret!, "user/alice"u8, out _));
+        Assert.False(PasswordSealing.TryOpen("correct horse battery staple", sealedSecret!, "user/bob"u8, out _));
+    }
+
+    [Fact]
+    public void Every_transaction_vector_decodes_back_to_its_payload()
+    {
+        foreach (var (name, bytes) in Vectors().Where(v => v.Name.StartsWith("tx/", StringComparison.Ordinal) && v.Name.Count(c => c == '/') == 1))
+        {
+            var result = Transaction.TryDecode(bytes, ChainPolicy.Default.MaxTxBytes, out var tx);
+            Assert.True(result.IsOk, $"{name}: {result}");
+            Assert.True(tx!.VerifySignature(Net), name);
+        }
+    }
+}
