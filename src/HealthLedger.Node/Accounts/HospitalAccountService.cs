@@ -63,7 +63,7 @@ public sealed class HospitalAccountService(EncounterService encounters, PatientS
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
             var q = query.Search.Trim();
-            list = list.Where(a => a.Patient.Details.FullName.Contains(q, StringComparison.OrdinalIgnoreCase) || a.Patient.Details.Mrn.Contains(q, StringComparison.OrdinalIgnoreCase));
+            list = list.Where(a => TextFolding.Contains(a.Patient.Details.FullName, q) || a.Patient.Details.Mrn.Contains(q, StringComparison.OrdinalIgnoreCase));
         }
         if (query.OutstandingOnly) list = list.Where(a => a.Balance > 0);
         var sorted = (query.Sort ?? "balance").ToLowerInvariant() switch
