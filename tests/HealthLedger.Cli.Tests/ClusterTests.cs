@@ -44,7 +44,7 @@ public partial class ClusterTests
         await WaitAsync("all four nodes connected", async () =>
             (await Task.WhenAll(http.Select(Health))).All(h => h is { Peers: var p } && p.Count == 3 && p.All(x => x.Connected)));
 
-        var signer = (await http[0].GetFromJsonAsync<SignerResponse>($"/api/v1/ledger/signers/{admin.Signing.PublicKey}", Ct))!;
+        var signer = await Signers.GetAsync(http[0], admin);
         var nonce = 0ul;
 
         // 1. Transactions submitted to node 2 commit on all four.
@@ -141,7 +141,7 @@ public partial class ClusterTests
             {
                 foreach (var c in clients)
                 {
-                    var s = await c.GetFromJsonAsync<SignerResponse>($"/api/v1/ledger/signers/{admin.Signing.PublicKey}", Ct);
+                    var s = await Signers.GetAsync(c, admin);
                     if (s!.LastNonce != expected) return false;
                 }
                 return true;

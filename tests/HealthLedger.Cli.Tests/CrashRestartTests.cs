@@ -34,7 +34,7 @@ public class CrashRestartTests
             using var http = new HttpClient { BaseAddress = new Uri(url) };
             var health = await http.GetFromJsonAsync<HealthResponse>("/healthz", Ct);
             Assert.True(health!.Height >= lastHeight, $"round {round}: height went back from {lastHeight} to {health.Height}");
-            var signer = (await http.GetFromJsonAsync<SignerResponse>($"/api/v1/ledger/signers/{admin.Signing.PublicKey}", Ct))!;
+            var signer = await Signers.GetAsync(http, admin);
 
             // Stream batches until a few blocks were committed in this round, then kill while more are in flight.
             var nonce = signer.NextNonce;

@@ -75,8 +75,15 @@ internal sealed class NodeFixture : IAsyncDisposable
         return new NodeFixture(folder, ownsFolder, app, admin, init);
     }
 
-    public async Task<SignerResponse> AdminSignerAsync() =>
-        (await Http.GetFromJsonAsync<SignerResponse>($"/api/v1/ledger/signers/{Admin.Signing.PublicKey}", TestContext.Current.CancellationToken))!;
+    /// <summary>The admin's signer record, asked the way clients that sign their own transactions ask: proving the key.</summary>
+    public async Task<SignerResponse> AdminSignerAsync()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/ledger/signers/{Admin.Signing.PublicKey}");
+        request.Headers.Add(SignerProof.Header, SignerProof.Create(Admin.Signing, DateTimeOffset.UtcNow));
+        using var response = await Http.SendAsync(request, TestContext.Current.CancellationToken);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<SignerResponse>(TestContext.Current.CancellationToken))!;
+    }
 
     public async Task<HttpResponseMessage> PostAsync(byte[] body, string path = "/api/v1/transactions")
     {

@@ -46,7 +46,12 @@ internal static class LoadCommand
         SignerResponse? signer;
         try
         {
-            signer = await http.GetFromJsonAsync<SignerResponse>($"/api/v1/ledger/signers/{admin.Signing.PublicKey}", cancellationToken);
+            // The signer record (nonce, network, organisation) is answered to whoever proves the key: no session needed.
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/ledger/signers/{admin.Signing.PublicKey}");
+            request.Headers.Add(SignerProof.Header, SignerProof.Create(admin.Signing, DateTimeOffset.UtcNow));
+            using var response = await http.SendAsync(request, cancellationToken);
+            if (!response.IsSuccessStatusCode) return CommonOptions.Fail($"the node at {url} refused the signer lookup ({(int)response.StatusCode})");
+            signer = await response.Content.ReadFromJsonAsync<SignerResponse>(cancellationToken);
         }
         catch (HttpRequestException e)
         {

@@ -10,7 +10,7 @@ namespace HealthLedger.Node.Accounts;
 /// The hospital account of each patient: charges and payments (account lines among the entries) in date order with a
 /// running balance; corrected lines are replaced by their corrections. Lines are added through <see cref="EncounterService"/>.
 /// </summary>
-public sealed class HospitalAccountService(EncounterService encounters, PatientService patients)
+public sealed class HospitalAccountService(EncounterService encounters, PatientService patients, RecordAccess access)
 {
     /// <summary>A patient's account, if the actor may read the patient's entries.</summary>
     public Outcome<AccountView> Account(UserSession actor, string patientId)
@@ -49,7 +49,7 @@ public sealed class HospitalAccountService(EncounterService encounters, PatientS
         return new AccountView(patientId, lines, charges, payments, balance);
     }
 
-    /// <summary>Every patient's account totals, searchable and sortable (admins).</summary>
+    /// <summary>Every patient's account totals, searchable and sortable (admins); each patient on the page is recorded as a disclosure.</summary>
     public Outcome<Page<AccountSummary>> List(UserSession actor, AccountQuery query)
     {
         var all = encounters.OrganisationEntries(actor, "list the accounts of");
@@ -63,7 +63,7 @@ public sealed class HospitalAccountService(EncounterService encounters, PatientS
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
             var q = query.Search.Trim();
-            list = list.Where(a => a.Patient.Details.FullName.Contains(q, StringComparison.OrdinalIgnoreCase) || a.Patient.Details.Mrn.Contains(q, StringComparison.OrdinalIgnoreCase));
+            list = list.Where(a => TextFolding.Contains(a.Patient.Details.FullName, q) || a.Patient.Details.Mrn.Contains(q, StringComparison.OrdinalIgnoreCase));
         }
         if (query.OutstandingOnly) list = list.Where(a => a.Balance > 0);
         var sorted = (query.Sort ?? "balance").ToLowerInvariant() switch
@@ -73,6 +73,8 @@ public sealed class HospitalAccountService(EncounterService encounters, PatientS
             "name" => list.OrderBy(a => a.Patient.Details.FullName, StringComparer.OrdinalIgnoreCase),
             _ => list.OrderBy(a => a.Balance),
         };
-        return Outcome<Page<AccountSummary>>.Ok(Paging.Of((query.Descending ? sorted.Reverse() : sorted).ToList(), query.Page, query.PageSize));
+        var page = Paging.Of((query.Descending ? sorted.Reverse() : sorted).ToList(), query.Page, query.PageSize);
+        access.RecordReads(actor, page.Items.Select(a => (a.Patient.Id, a.Patient.OrganisationId)), "account list", ConsentCategories.Account);
+        return Outcome<Page<AccountSummary>>.Ok(page);
     }
 }

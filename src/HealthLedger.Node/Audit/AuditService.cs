@@ -12,16 +12,23 @@ namespace HealthLedger.Node.Audit;
 /// The disclosure trail on the chain (<c>disclosure/&lt;patient&gt;/&lt;height&gt;/…</c>, written by the
 /// <see cref="DisclosureRecorder"/>): who read a patient's data, when, why, and the refused attempts.
 /// </summary>
-public sealed class AuditService(LedgerNode node, PatientService patients, PatientDirectory directory)
+public sealed class AuditService(LedgerNode node, PatientService patients, PatientDirectory directory, RecordAccess access)
 {
-    /// <summary>Who read a patient's data (and who was refused), newest first: the patient, or an admin of their organisation.</summary>
+    /// <summary>
+    /// Who read a patient's data (and who was refused), newest first: the patient, or an admin of their organisation (whose
+    /// read is itself recorded as a disclosure).
+    /// </summary>
     public Outcome<IReadOnlyList<DisclosureView>> Disclosures(UserSession actor, string patientId)
     {
         if (patients.CanManage(actor, patientId) is { } denied) return denied.As<IReadOnlyList<DisclosureView>>();
+        access.RecordReads(actor, [(patientId, actor.OrganisationId)], "access history", ConsentCategories.Demographics);
         return Outcome<IReadOnlyList<DisclosureView>>.Ok(Read(patientId).OrderByDescending(d => d.Event.At).ToList());
     }
 
-    /// <summary>The organisation's disclosure trail (admins), filtered by patient, actor, outcome and date range (UTC days), newest first.</summary>
+    /// <summary>
+    /// The organisation's disclosure trail (admins), filtered by patient, actor, outcome and date range (UTC days), newest
+    /// first. Each patient in the answer is recorded as a disclosure (the read shows up in the next one).
+    /// </summary>
     public Outcome<IReadOnlyList<DisclosureView>> Trail(UserSession actor, string? patientId, string? actorId, bool? allowed, DateOnly? from, DateOnly? to)
     {
         if (actor.Role != Role.Admin) return Outcome<IReadOnlyList<DisclosureView>>.Forbidden("Only admins read the organisation's audit trail.");
@@ -31,7 +38,9 @@ public sealed class AuditService(LedgerNode node, PatientService patients, Patie
         if (allowed is { } a) all = all.Where(d => d.Event.Allowed == a);
         if (from is { } f) all = all.Where(d => Day(d) >= f);
         if (to is { } t) all = all.Where(d => Day(d) <= t);
-        return Outcome<IReadOnlyList<DisclosureView>>.Ok(all.OrderByDescending(d => d.Event.At).ToList());
+        var rows = all.OrderByDescending(d => d.Event.At).ToList();
+        access.RecordReads(actor, rows.Select(d => (d.Event.PatientId, actor.OrganisationId)), "audit trail", ConsentCategories.Demographics);
+        return Outcome<IReadOnlyList<DisclosureView>>.Ok(rows);
     }
 
     private static DateOnly Day(DisclosureView d) => DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds((long)d.Event.At).UtcDateTime);

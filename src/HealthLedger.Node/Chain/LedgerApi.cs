@@ -1,5 +1,9 @@
 using System.Globalization;
+using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
+using HealthLedger.Node.Security;
+using HealthLedger.Node.Web;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -7,42 +11,66 @@ using Microsoft.AspNetCore.Routing;
 
 namespace HealthLedger.Node.Chain;
 
-/// <summary>Read access to committed blocks: /api/v1/ledger.</summary>
+/// <summary>
+/// Read access to committed blocks: /api/v1/ledger. Blocks map transactions to user and patient ids, kinds and times, so
+/// browsing them needs an admin session; a signer's record is answered to an admin, to the key's own user (session), or to
+/// a caller proving the key (<see cref="SignerProof"/>). The public <c>/verify</c> page shows only what a printed code names.
+/// </summary>
 public static class LedgerApi
 {
     /// <summary>Maps the ledger endpoints.</summary>
     public static IEndpointRouteBuilder MapLedgerApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/ledger").WithTags("Ledger");
-        group.MapGet("/blocks/{height}", GetBlock)
+        var blocks = app.MapGroup("/api/v1/ledger/blocks").WithTags("Ledger").RequireSession();
+        blocks.MapGet("/{height}", GetBlock)
             .WithName("GetBlock")
-            .WithSummary("A committed block: header fields, hash, transaction ids and outcomes")
+            .WithSummary("A committed block: header fields, hash, transaction ids and outcomes (admins)")
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/blocks/latest", GetLatestBlock)
+        blocks.MapGet("/latest", GetLatestBlock)
             .WithName("GetLatestBlock")
-            .WithSummary("The last committed block");
-        group.MapGet("/signers/{key}", GetSigner)
+            .WithSummary("The last committed block (admins)")
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+        app.MapGroup("/api/v1/ledger").WithTags("Ledger").MapGet("/signers/{key}", GetSigner)
             .WithName("GetSigner")
-            .WithSummary("Who a signing key belongs to, its last nonce and the next nonce to use")
+            .WithSummary($"Who a signing key belongs to, its last nonce and the next nonce to use: admins, the key's own user, or a caller proving the key with the {SignerProof.Header} header")
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
-    private static Results<Ok<SignerResponse>, ValidationProblem, ProblemHttpResult> GetSigner(string key, LedgerBrowser ledger)
+    private static async Task<Results<Ok<SignerResponse>, ValidationProblem, ProblemHttpResult>> GetSigner(string key, HttpContext http, LedgerBrowser ledger, SessionStore sessions, TimeProvider clock)
     {
         if (!SigningPublicKey.TryParse(key, out var signingKey))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["key"] = ["must be 64 hex digits"] });
+        }
+        var proved = SignerProof.IsValid(signingKey, http.Request.Headers[SignerProof.Header].ToString() is { Length: > 0 } h ? h : null, clock.GetUtcNow());
+        if (!proved)
+        {
+            var authenticated = await http.AuthenticateAsync(SessionAuthenticationHandler.SchemeName);
+            var session = sessions.Find(authenticated.Principal?.FindFirst(SessionAuthenticationHandler.SessionClaim)?.Value);
+            if (session is null)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Not authenticated",
+                    detail: $"Send an admin's bearer token, your own, or a {SignerProof.Header} header signed by the key.");
+            }
+            if (session.MustChangePassword || (session.Role != Role.Admin && session.Keys.Signing.PublicKey != signingKey))
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only admins look up other users' signing keys.");
+            }
         }
         return ledger.Signer(signingKey) is { } signer
             ? TypedResults.Ok(signer)
             : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown signer", detail: $"Key {signingKey} is not registered on this network.");
     }
 
-    private static Results<Ok<BlockResponse>, ValidationProblem, ProblemHttpResult> GetBlock(string height, LedgerBrowser ledger)
+    private static Results<Ok<BlockResponse>, ValidationProblem, ProblemHttpResult> GetBlock(string height, HttpContext http, LedgerBrowser ledger)
     {
+        if (AdminOnly(http) is { } denied) return denied;
         if (!ulong.TryParse(height, NumberStyles.None, CultureInfo.InvariantCulture, out var h))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["height"] = ["must be a whole number from 0 up"] });
@@ -52,6 +80,9 @@ public static class LedgerApi
             : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such block", detail: $"Block {h} does not exist; the chain's height is {ledger.Height}.");
     }
 
-    private static Results<Ok<BlockResponse>, ValidationProblem, ProblemHttpResult> GetLatestBlock(LedgerBrowser ledger) =>
-        GetBlock(ledger.Height.ToString(CultureInfo.InvariantCulture), ledger);
+    private static Results<Ok<BlockResponse>, ValidationProblem, ProblemHttpResult> GetLatestBlock(HttpContext http, LedgerBrowser ledger) =>
+        GetBlock(ledger.Height.ToString(CultureInfo.InvariantCulture), http, ledger);
+
+    private static ProblemHttpResult? AdminOnly(HttpContext http) =>
+        http.Session().Role == Role.Admin ? null : TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only admins browse the ledger's blocks.");
 }

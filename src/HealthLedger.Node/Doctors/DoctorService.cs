@@ -40,7 +40,7 @@ public sealed class DoctorService(LedgerNode node, DoctorDirectory directory, Re
     public Page<DoctorView> List(UserSession actor, DoctorQuery query)
     {
         IEnumerable<DoctorView> list = directory.Doctors(actor.OrganisationId);
-        if (!string.IsNullOrWhiteSpace(query.Search)) list = list.Where(d => d.Details.Name.Contains(query.Search.Trim(), StringComparison.OrdinalIgnoreCase));
+        if (!string.IsNullOrWhiteSpace(query.Search)) list = list.Where(d => TextFolding.Contains(d.Details.Name, query.Search.Trim()));
         if (!string.IsNullOrWhiteSpace(query.Specialty)) list = list.Where(d => d.Details.Specialty.Equals(query.Specialty.Trim(), StringComparison.OrdinalIgnoreCase));
         if (!string.IsNullOrWhiteSpace(query.Department)) list = list.Where(d => d.Details.Department.Equals(query.Department.Trim(), StringComparison.OrdinalIgnoreCase));
         if (query.OnCall is { } onCall) list = list.Where(d => d.Details.OnCall == onCall);

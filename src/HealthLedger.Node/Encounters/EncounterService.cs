@@ -79,7 +79,10 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
         return Outcome<IReadOnlyList<EntryView>>.Ok(entries.Entries(organisationPatients.Value!.Select(p => p.Id).ToHashSet(StringComparer.Ordinal)));
     }
 
-    /// <summary>The organisation's entries, filtered by type, doctor, patient and date range, newest first (admins).</summary>
+    /// <summary>
+    /// The organisation's entries, filtered by type, doctor, patient and date range, newest first (admins). Each patient on
+    /// the page is recorded as a disclosure.
+    /// </summary>
     public Outcome<Page<EntryView>> List(UserSession actor, EntryQuery query)
     {
         var all = OrganisationEntries(actor, "list the entries of");
@@ -98,6 +101,8 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
         if (!string.IsNullOrWhiteSpace(query.PatientId)) list = list.Where(e => e.PatientId == query.PatientId.Trim());
         if (query.From is { } f) list = list.Where(e => DateOnly.FromDateTime(e.Details.OccurredAt) >= f);
         if (query.To is { } t) list = list.Where(e => DateOnly.FromDateTime(e.Details.OccurredAt) <= t);
-        return Outcome<Page<EntryView>>.Ok(Paging.Of(list.OrderByDescending(e => e.Details.OccurredAt).ThenByDescending(e => e.Proof.Height).ToList(), query.Page, query.PageSize));
+        var page = Paging.Of(list.OrderByDescending(e => e.Details.OccurredAt).ThenByDescending(e => e.Proof.Height).ToList(), query.Page, query.PageSize);
+        access.RecordReads(actor, page.Items.Select(e => (e.PatientId, actor.OrganisationId)), "entry list", ConsentCategories.Encounters | ConsentCategories.Account);
+        return Outcome<Page<EntryView>>.Ok(page);
     }
 }

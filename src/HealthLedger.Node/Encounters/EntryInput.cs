@@ -47,14 +47,14 @@ public sealed class EntryInput
                 {
                     Ward = FieldRules.Text(e, "ward", Ward, 50, true, "Ward"),
                     Bed = FieldRules.Text(e, "bed", Bed, 20, true, "Bed"),
-                    Reason = FieldRules.Text(e, "reason", Reason, 1000, true, "Reason"),
+                    Reason = FieldRules.Text(e, "reason", Reason, 1000, true, "Reason", multiline: true),
                 };
                 RequireDoctor(e);
                 break;
             case EntryType.Visit:
                 details = details with
                 {
-                    Notes = FieldRules.Text(e, "notes", Notes, 4000, true, "Notes"),
+                    Notes = FieldRules.Text(e, "notes", Notes, 4000, true, "Notes", multiline: true),
                     Diagnosis = FieldRules.Text(e, "diagnosis", Diagnosis, 500, false, "Diagnosis"),
                 };
                 RequireDoctor(e);
@@ -64,11 +64,11 @@ public sealed class EntryInput
                 {
                     Ward = FieldRules.Text(e, "ward", Ward, 50, true, "Ward"),
                     Bed = FieldRules.Text(e, "bed", Bed, 20, true, "Bed"),
-                    Reason = FieldRules.Text(e, "reason", Reason, 1000, false, "Reason"),
+                    Reason = FieldRules.Text(e, "reason", Reason, 1000, false, "Reason", multiline: true),
                 };
                 break;
             case EntryType.Discharge:
-                details = details with { Summary = FieldRules.Text(e, "summary", Summary, 4000, true, "Summary") };
+                details = details with { Summary = FieldRules.Text(e, "summary", Summary, 4000, true, "Summary", multiline: true) };
                 break;
             case EntryType.Charge:
                 details = details with { Service = FieldRules.Text(e, "service", Service, 200, true, "Service"), Quantity = Quantity, UnitPrice = UnitPrice };

@@ -4,5 +4,8 @@ namespace HealthLedger.Node.MedicalReports;
 public sealed record ReportCheck(string ReportId, int Version, string Type, string AuthorId, ulong Height, DateTimeOffset BlockTime, string TransactionId,
     string ContentSha256, bool Unchanged, IReadOnlyList<string> Problems, bool Superseded);
 
-/// <summary>What an uploaded file is: a report version, or nothing on the chain.</summary>
-public sealed record FileMatch(string Sha256, bool Match, string? ReportId, int? Version, string? AuthorId, ulong? Height, DateTimeOffset? BlockTime, bool? Superseded);
+/// <summary>
+/// What an uploaded file is: a report version (named only when <c>Visible</c>: the caller may read that patient's reports), a
+/// report the caller may not see (<c>Match</c> without details), or nothing on the chain.
+/// </summary>
+public sealed record FileMatch(string Sha256, bool Match, string? ReportId, int? Version, string? AuthorId, ulong? Height, DateTimeOffset? BlockTime, bool? Superseded, bool Visible);

@@ -63,13 +63,17 @@ public sealed class ReportInput
             return (default, null, e);
         }
         var title = FieldRules.Text(e, "title", Title, 200, true, "Title");
-        var summary = FieldRules.Text(e, "summary", Summary, 20_000, type is ReportType.Imaging or ReportType.DischargeSummary, type == ReportType.Imaging ? "Findings" : "Summary");
-        var reason = FieldRules.Text(e, "amendmentReason", AmendmentReason, 1000, amendment, "Reason for the amendment");
+        var summary = FieldRules.Text(e, "summary", Summary, 20_000, type is ReportType.Imaging or ReportType.DischargeSummary, type == ReportType.Imaging ? "Findings" : "Summary", multiline: true);
+        var reason = FieldRules.Text(e, "amendmentReason", AmendmentReason, 1000, amendment, "Reason for the amendment", multiline: true);
         // JSON may carry null results or null fields in a result: a null result is refused, a null field is empty.
         if (LabResults?.Any(l => l is null) == true) e.Add("labResults", "A result cannot be null; leave it out instead.");
-        var labs = (LabResults ?? []).OfType<LabResult>()
-            .Select(l => new LabResult(l.Test ?? "", l.Value ?? "", l.Unit ?? "", l.ReferenceRange ?? "", l.Flag ?? ""))
-            .Where(l => !string.IsNullOrWhiteSpace(l.Test)).ToList();
+        var labs = (LabResults ?? []).Select((l, i) => l is null ? null : new LabResult(
+                FieldRules.Text(e, $"labResults[{i}].test", l.Test, int.MaxValue, false, "Test"),
+                FieldRules.Text(e, $"labResults[{i}].value", l.Value, int.MaxValue, false, "Value"),
+                FieldRules.Text(e, $"labResults[{i}].unit", l.Unit, int.MaxValue, false, "Unit"),
+                FieldRules.Text(e, $"labResults[{i}].referenceRange", l.ReferenceRange, int.MaxValue, false, "Reference range"),
+                FieldRules.Text(e, $"labResults[{i}].flag", l.Flag, int.MaxValue, false, "Flag")))
+            .OfType<LabResult>().Where(l => l.Test.Length > 0).ToList();
         PrescriptionDetails? prescription = null;
         switch (type)
         {

@@ -186,17 +186,23 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         return await CheckAsync(id, version, ct);
     }
 
-    /// <summary>Which report version a file is (by its SHA-256), if any. Reveals no content.</summary>
-    public async Task<FileMatch> MatchFileAsync(Stream file, CancellationToken ct)
+    /// <summary>
+    /// Which report version a file is (by its SHA-256), if any. Reveals no content. The report, version, author and block
+    /// are named only to a caller who may read the patient's reports (the check is then a recorded disclosure); anyone
+    /// else learns only that the file matches a report (the attempt is recorded as refused).
+    /// </summary>
+    public async Task<FileMatch> MatchFileAsync(UserSession actor, Stream file, CancellationToken ct)
     {
         var hash = new Hash256(await SHA256.HashDataAsync(file, ct));
         var pointer = node.GetState(StateKeys.ContentHash(hash)) is { } p ? System.Text.Encoding.UTF8.GetString(p).Split('/') : null;
-        if (pointer is not [var id, var v]) return new FileMatch(hash.ToString(), false, null, null, null, null, null, null);
+        if (pointer is not [var id, var v]) return new FileMatch(hash.ToString(), false, null, null, null, null, null, null, false);
         var version = int.Parse(v, System.Globalization.CultureInfo.InvariantCulture);
         var state = node.GetState(StateKeys.ReportVersion(id, version)) is { } b ? ReportState.TryDecode(b)! : null;
+        var visible = state is not null && patients.GetPatient(actor, state.PatientId, ConsentCategories.Reports, $"file check {id}").IsOk;
+        if (!visible) return new FileMatch(hash.ToString(), true, null, null, null, null, null, null, false);
         var latest = node.GetState(StateKeys.Report(id)) is { } l ? ReportState.TryDecode(l) : null;
-        return new FileMatch(hash.ToString(), true, id, version, state?.AuthorId, state?.Proof.Height,
-            state is null ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)state.Proof.Timestamp), latest is not null && latest.Version > version);
+        return new FileMatch(hash.ToString(), true, id, version, state!.AuthorId, state.Proof.Height,
+            DateTimeOffset.FromUnixTimeMilliseconds((long)state.Proof.Timestamp), latest is not null && latest.Version > version, true);
     }
 
     /// <summary>

@@ -60,7 +60,7 @@ public static class ReportsApi
         var verify = app.MapGroup("/api/v1/verify").WithTags("Verification");
         verify.MapPost("/file", VerifyFile)
             .RequireAuthorization(p => p.AddAuthenticationSchemes(SessionAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
-            .DisableAntiforgery().WithName("VerifyFile").WithSummary("Upload any file: which report and version it is, or that it matches none");
+            .DisableAntiforgery().WithName("VerifyFile").WithSummary("Upload any file: which report and version it is (when you may read that patient's reports), that it matches a report (otherwise), or that it matches none");
         verify.MapGet("/{code}", VerifyCode)
             .WithName("VerifyCode").WithSummary("Check a printed verification code (no sign-in; reveals no patient data)").ProducesProblem(404);
         return app;
@@ -96,7 +96,7 @@ public static class ReportsApi
         {
             if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var d) && d.Name.Value?.Trim('"') == "file")
             {
-                return TypedResults.Ok(await reports.MatchFileAsync(section.Body, ct));
+                return TypedResults.Ok(await reports.MatchFileAsync(http.Session(), section.Body, ct));
             }
         }
         return ApiResults.Invalid("file", "The 'file' part is required.");

@@ -23,8 +23,9 @@ public sealed class IndexModel(PatientService patients, DoctorService doctors, S
         {
             PatientCount = patients.OrganisationPatients(Me, "count the patients of").Value?.Count ?? 0;
             DoctorCount = doctors.List(Me, new DoctorQuery(PageSize: 1)).Total;
-            Occupied = reports.BedOccupancy(Me).Value?.Sum(w => w.Occupied) ?? 0;
-            Outstanding = reports.OutstandingBalances(Me).Value?.Sum(o => o.Balance) ?? 0;
+            // Totals only: no patient is shown, so nothing is disclosed.
+            Occupied = reports.BedOccupancy(Me, record: false).Value?.Sum(w => w.Occupied) ?? 0;
+            Outstanding = reports.OutstandingBalances(Me, record: false).Value?.Sum(o => o.Balance) ?? 0;
         }
         return Page();
     }

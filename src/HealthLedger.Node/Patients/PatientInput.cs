@@ -40,15 +40,15 @@ public sealed class PatientInput
         var gender = (Gender ?? "").Trim().ToLowerInvariant();
         if (!FieldRules.Genders.Contains(gender)) e.Add("gender", $"Gender must be one of: {string.Join(", ", FieldRules.Genders)}.");
         var (phone, email) = FieldRules.Contact(e, Phone, Email);
-        var address = FieldRules.Text(e, "address", Address, 500, false, "Address");
-        var conditions = (Conditions ?? []).Select(c => (c ?? "").Trim()).Where(c => c.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var address = FieldRules.Text(e, "address", Address, 500, false, "Address", multiline: true);
+        var conditions = (Conditions ?? []).Select((c, i) => FieldRules.Text(e, $"conditions[{i}]", c, 200, false, "A condition")).Where(c => c.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         if (conditions.Count > 20) e.Add("conditions", "At most 20 conditions.");
         if (conditions.Any(c => c.Length > 100)) e.Add("conditions", "Each condition must be at most 100 characters.");
         var emergency = FieldRules.Text(e, "emergencyContact", EmergencyContact, 200, false, "Emergency contact");
         var blood = (BloodGroup ?? "unknown").Trim().ToUpperInvariant().Replace("UNKNOWN", "unknown", StringComparison.Ordinal);
         if (blood.Length == 0) blood = "unknown";
         if (!FieldRules.BloodGroups.Contains(blood)) e.Add("bloodGroup", $"Blood group must be one of: {string.Join(", ", FieldRules.BloodGroups)}.");
-        var allergies = FieldRules.Text(e, "allergies", Allergies, 500, false, "Allergies");
+        var allergies = FieldRules.Text(e, "allergies", Allergies, 500, false, "Allergies", multiline: true);
         if (!e.IsEmpty) return (null, e);
         return (new PatientDetails
         {

@@ -51,13 +51,13 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
             var q = query.Search.Trim();
-            visible = visible.Where(p => p.Details.FullName.Contains(q, StringComparison.OrdinalIgnoreCase)
+            visible = visible.Where(p => TextFolding.Contains(p.Details.FullName, q)
                 || p.Details.Mrn.Contains(q, StringComparison.OrdinalIgnoreCase) || p.Id.Equals(q, StringComparison.OrdinalIgnoreCase));
         }
         if (!string.IsNullOrWhiteSpace(query.Condition))
         {
             var c = query.Condition.Trim();
-            visible = visible.Where(p => p.Details.Conditions.Any(x => x.Contains(c, StringComparison.OrdinalIgnoreCase)));
+            visible = visible.Where(p => p.Details.Conditions.Any(x => TextFolding.Contains(x, c)));
         }
         var sorted = (query.Sort ?? "name").ToLowerInvariant() switch
         {

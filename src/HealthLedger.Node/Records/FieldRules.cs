@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace HealthLedger.Node.Records;
@@ -26,13 +28,60 @@ public static partial class FieldRules
 
     public static bool IsMrn(string value) => Mrn().IsMatch(value);
 
-    /// <summary>Adds an error when a required text is missing or a text is too long; returns the trimmed text.</summary>
-    public static string Text(FieldErrors errors, string field, string? value, int max, bool required, string label)
+    /// <summary>
+    /// The one door for free text: trims it, normalises it to Unicode NFC (so one name has one spelling, whatever the
+    /// keyboard sent) and adds an error when it holds a character that is not allowed (<see cref="ForbiddenCharacter"/>),
+    /// when a required text is missing or when it is too long. Returns the normalised text.
+    /// <paramref name="multiline"/> allows line breaks and tabs (notes, summaries, addresses).
+    /// </summary>
+    public static string Text(FieldErrors errors, string field, string? value, int max, bool required, string label, bool multiline = false)
     {
-        var text = (value ?? "").Trim();
+        var trimmed = (value ?? "").Trim();
+        if (ForbiddenCharacter(trimmed, multiline) is { } bad)
+        {
+            errors.Add(field, $"{label} contains a character that is not allowed ({bad}): control, invisible and direction-changing characters are refused.");
+            return trimmed;
+        }
+        var text = TextFolding.Nfc(trimmed);
         if (required && text.Length == 0) errors.Add(field, $"{label} is required.");
         else if (text.Length > max) errors.Add(field, $"{label} must be at most {max} characters.");
         return text;
+    }
+
+    /// <summary>
+    /// The first character of <paramref name="text"/> that free text may not hold, as "U+XXXX at position N", or null:
+    /// control characters (line breaks and tabs only when <paramref name="multiline"/>), format characters (bidi overrides,
+    /// embeddings, isolates and marks, zero-width spaces, word joiners, byte-order marks, soft hyphens, tags) except a
+    /// zero-width (non-)joiner between two letters (Persian, Indic scripts), line and paragraph separators, private-use and
+    /// unassigned code points, and broken surrogate pairs.
+    /// </summary>
+    public static string? ForbiddenCharacter(string text, bool multiline = false)
+    {
+        for (var i = 0; i < text.Length;)
+        {
+            if (Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var used) != System.Buffers.OperationStatus.Done) return Describe(text[i], i);
+            var allowed = Rune.GetUnicodeCategory(rune) switch
+            {
+                UnicodeCategory.Control => multiline && rune.Value is '\n' or '\r' or '\t',
+                UnicodeCategory.Format => rune.Value is 0x200C or 0x200D && IsLetterAt(text, i - 1) && IsLetterAt(text, i + used),
+                UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.PrivateUse
+                    or UnicodeCategory.OtherNotAssigned or UnicodeCategory.Surrogate => false,
+                _ => true,
+            };
+            if (!allowed) return Describe(rune.Value, i);
+            i += used;
+        }
+        return null;
+    }
+
+    private static string Describe(int codePoint, int index) => $"U+{codePoint:X4} at position {index + 1}";
+
+    private static bool IsLetterAt(string text, int index)
+    {
+        if (index < 0 || index >= text.Length) return false;
+        var category = char.IsLowSurrogate(text[index]) && index > 0 ? CharUnicodeInfo.GetUnicodeCategory(text, index - 1) : CharUnicodeInfo.GetUnicodeCategory(text, index);
+        return category is UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter or UnicodeCategory.ModifierLetter
+            or UnicodeCategory.OtherLetter or UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark;
     }
 
     [GeneratedRegex(@"^\+?[0-9][0-9 ()\-]{5,19}$", RegexOptions.CultureInvariant)]

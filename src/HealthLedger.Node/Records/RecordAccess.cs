@@ -23,10 +23,13 @@ public sealed class RecordAccess(AccessPolicy policy, DisclosureRecorder disclos
         return purpose is not null ? null : Forbid<object>(actor, "read the " + resource + " of", patientId);
     }
 
-    /// <summary>Records reads of many patients' data at once (lists): one disclosure per patient other than the actor.</summary>
+    /// <summary>
+    /// Records reads of many patients' data at once (lists, reports, the audit trail): one disclosure per distinct patient
+    /// other than the actor, queued together so that the <see cref="DisclosureRecorder"/> writes them in one batch.
+    /// </summary>
     public void RecordReads(UserSession actor, IEnumerable<(string PatientId, string OrganisationId)> patients, string resource, ConsentCategories category)
     {
-        foreach (var (patientId, organisationId) in patients.Where(p => p.PatientId != actor.UserId))
+        foreach (var (patientId, organisationId) in patients.Where(p => p.PatientId != actor.UserId).DistinctBy(p => p.PatientId, StringComparer.Ordinal))
         {
             disclosures.Record(actor, patientId, resource, policy.Purpose(actor, patientId, organisationId, category) ?? "-", true);
         }

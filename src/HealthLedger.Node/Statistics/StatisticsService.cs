@@ -8,7 +8,7 @@ using HealthLedger.Node.Security;
 namespace HealthLedger.Node.Statistics;
 
 /// <summary>The admin reports, computed from the decrypted read model (never stored). Admins only.</summary>
-public sealed class StatisticsService(EncounterService encounters, PatientService patients)
+public sealed class StatisticsService(EncounterService encounters, PatientService patients, RecordAccess access)
 {
     private const string Action = "read the reports of";
 
@@ -49,8 +49,12 @@ public sealed class StatisticsService(EncounterService encounters, PatientServic
         return Outcome<IReadOnlyList<AdmissionsRow>>.Ok(rows);
     }
 
-    /// <summary>Beds occupied now, per ward: a patient occupies the bed of their last admission or transfer unless discharged after it.</summary>
-    public Outcome<IReadOnlyList<WardOccupancy>> BedOccupancy(UserSession actor)
+    /// <summary>
+    /// Beds occupied now, per ward: a patient occupies the bed of their last admission or transfer unless discharged after it.
+    /// Names patients, so each one is recorded as a disclosure unless <paramref name="record"/> is false (callers that show
+    /// only totals).
+    /// </summary>
+    public Outcome<IReadOnlyList<WardOccupancy>> BedOccupancy(UserSession actor, bool record = true)
     {
         var entries = encounters.OrganisationEntries(actor, Action);
         if (!entries.IsOk) return entries.As<IReadOnlyList<WardOccupancy>>();
@@ -63,6 +67,7 @@ public sealed class StatisticsService(EncounterService encounters, PatientServic
         var rows = occupied.GroupBy(b => b.Ward, StringComparer.OrdinalIgnoreCase)
             .Select(g => new WardOccupancy(g.Key, g.Count(), g.OrderBy(b => b.Bed, StringComparer.OrdinalIgnoreCase).ToList()))
             .OrderBy(w => w.Ward, StringComparer.OrdinalIgnoreCase).ToList();
+        if (record) access.RecordReads(actor, occupied.Select(b => (b.PatientId, actor.OrganisationId)), "bed occupancy", ConsentCategories.Encounters);
         return Outcome<IReadOnlyList<WardOccupancy>>.Ok(rows);
     }
 
@@ -80,8 +85,11 @@ public sealed class StatisticsService(EncounterService encounters, PatientServic
         return Outcome<IReadOnlyList<RevenueRow>>.Ok(rows);
     }
 
-    /// <summary>Patients whose account balance is above zero, largest first.</summary>
-    public Outcome<IReadOnlyList<Outstanding>> OutstandingBalances(UserSession actor)
+    /// <summary>
+    /// Patients whose account balance is above zero, largest first. Names patients, so each one is recorded as a disclosure
+    /// unless <paramref name="record"/> is false (callers that show only totals).
+    /// </summary>
+    public Outcome<IReadOnlyList<Outstanding>> OutstandingBalances(UserSession actor, bool record = true)
     {
         var entries = encounters.OrganisationEntries(actor, Action);
         if (!entries.IsOk) return entries.As<IReadOnlyList<Outstanding>>();
@@ -89,6 +97,7 @@ public sealed class StatisticsService(EncounterService encounters, PatientServic
         var rows = entries.Value!.GroupBy(e => e.PatientId)
             .Select(g => new Outstanding(g.Key, mrns.GetValueOrDefault(g.Key, ""), HospitalAccountService.Build(g.Key, g).Balance))
             .Where(r => r.Balance > 0).OrderByDescending(r => r.Balance).ToList();
+        if (record) access.RecordReads(actor, rows.Select(r => (r.PatientId, actor.OrganisationId)), "outstanding balances", ConsentCategories.Account);
         return Outcome<IReadOnlyList<Outstanding>>.Ok(rows);
     }
 

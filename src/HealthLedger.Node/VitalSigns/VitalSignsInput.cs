@@ -61,7 +61,7 @@ public sealed class VitalSignsInput
         {
             e.Add("heartRate", "Enter at least one measurement.");
         }
-        var notes = FieldRules.Text(e, "notes", Notes, 1000, false, "Notes");
+        var notes = FieldRules.Text(e, "notes", Notes, 1000, false, "Notes", multiline: true);
         if (!e.IsEmpty) return (null, e);
         return (new VitalSignsDetails
         {

@@ -74,6 +74,31 @@ public class MedicalReportsApiTests
     }
 
     [Fact]
+    public async Task A_file_check_names_the_report_only_to_someone_who_may_read_it()
+    {
+        // Issue 12 item 18: any signed-in user learned which report and author a file is, even another patient's.
+        var w = await SetUpAsync();
+        await using var node = w.Node;
+        var created = await Read<ReportsApi.ReportCreatedResponse>(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab, Pdf), Ct));
+        var other = await Read<WriteResponse>(await w.Admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-78", fullName = "Other O", dateOfBirth = "1980-01-01", gender = "female" }, Ct));
+        using var otherPatient = await node.FirstLoginAsync(other.Id, other.OneTimePassword!);
+
+        foreach (var stranger in new[] { w.DoctorB, otherPatient })
+        {
+            var hidden = await Read<FileMatch>(await stranger.PostAsync("/api/v1/verify/file", FilePart(Pdf), Ct));
+            Assert.Equal((true, false), (hidden.Match, hidden.Visible));
+            Assert.Equal((null, null, null, null, null), (hidden.ReportId, hidden.Version, hidden.AuthorId, hidden.Height, hidden.BlockTime));
+        }
+        foreach (var reader in new[] { w.Patient, w.Attending, w.Admin })
+        {
+            var shown = await Read<FileMatch>(await reader.PostAsync("/api/v1/verify/file", FilePart(Pdf), Ct));
+            Assert.Equal((true, true, created.ReportId, 1, "dr-a"), (shown.Match, shown.Visible, shown.ReportId, shown.Version, shown.AuthorId));
+        }
+        var none = await Read<FileMatch>(await w.DoctorB.PostAsync("/api/v1/verify/file", FilePart([1, 2, 3]), Ct));
+        Assert.Equal((false, false), (none.Match, none.Visible));
+    }
+
+    [Fact]
     public async Task A_lab_report_with_a_pdf_is_downloaded_verified_and_any_flipped_byte_is_caught()
     {
         var w = await SetUpAsync();

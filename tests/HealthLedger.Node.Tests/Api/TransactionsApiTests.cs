@@ -36,7 +36,8 @@ public class TransactionsApiTests
         var status = await response.Content.ReadFromJsonAsync<TransactionStatusResponse>(Ct);
         Assert.Equal(("committed", 1UL, 0, "Ok"), (status!.Status, status.Height, status.Index, status.Outcome));
 
-        var block = await node.Http.GetFromJsonAsync<BlockResponse>("/api/v1/ledger/blocks/1", Ct);
+        using var adminSession = await node.LoginAsync("admin", NodeFixture.Password);
+        var block = await adminSession.GetFromJsonAsync<BlockResponse>("/api/v1/ledger/blocks/1", Ct);
         var item = Assert.Single(block!.Transactions);
         Assert.Equal((tx.Id.ToString(), "RegisterUser", "Ok"), (item.Id, item.Kind, item.Outcome));
         var health = await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct);
@@ -134,13 +135,14 @@ public class TransactionsApiTests
         using var badTx = await node.Http.GetAsync("/api/v1/transactions/xyz", Ct);
         Assert.Equal(HttpStatusCode.BadRequest, badTx.StatusCode);
         Assert.Contains("\"id\"", await badTx.Content.ReadAsStringAsync(Ct));
-        using var missingBlock = await node.Http.GetAsync("/api/v1/ledger/blocks/99", Ct);
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        using var missingBlock = await admin.GetAsync("/api/v1/ledger/blocks/99", Ct);
         Assert.Equal(HttpStatusCode.NotFound, missingBlock.StatusCode);
         Assert.Equal("application/problem+json", missingBlock.Content.Headers.ContentType?.MediaType);
-        using var badBlock = await node.Http.GetAsync("/api/v1/ledger/blocks/-1", Ct);
+        using var badBlock = await admin.GetAsync("/api/v1/ledger/blocks/-1", Ct);
         Assert.Equal(HttpStatusCode.BadRequest, badBlock.StatusCode);
         Assert.Contains("\"height\"", await badBlock.Content.ReadAsStringAsync(Ct));
-        using var unknownSigner = await node.Http.GetAsync($"/api/v1/ledger/signers/{new string('b', 64)}", Ct);
+        using var unknownSigner = await admin.GetAsync($"/api/v1/ledger/signers/{new string('b', 64)}", Ct);
         Assert.Equal(HttpStatusCode.NotFound, unknownSigner.StatusCode);
     }
 
