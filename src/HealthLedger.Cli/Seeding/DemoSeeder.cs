@@ -14,6 +14,8 @@ public sealed class DemoSeeder(PatientService patientService, DoctorService doct
 {
     private static readonly string[] Specialties = ["Cardiology", "Emergency Medicine", "General Surgery", "Internal Medicine", "Neurology", "Oncology", "Orthopaedics", "Paediatrics", "Psychiatry", "Radiology", "Respiratory Medicine", "Obstetrics"];
     private static readonly string[] Conditions = ["Hypertension", "Type 2 diabetes", "Asthma", "COPD", "Heart failure", "Pneumonia", "Chronic kidney disease", "Depression", "Osteoarthritis", "Migraine", "Atrial fibrillation", "Hypothyroidism", "Anaemia", "Epilepsy", "Fractured femur", "Appendicitis"];
+    private int _nextBed; // a bed holds one patient at a time: each seeded stay gets its own bed
+
     private static readonly string[] Wards = ["A1", "A2", "B1", "B2", "C1", "ICU", "MAT"];
     private static readonly string[] Services = ["Consultation", "Ward day", "X-ray", "CT scan", "Blood panel", "Physiotherapy session", "Medication", "Surgery (minor)", "ECG"];
 
@@ -112,7 +114,7 @@ public sealed class DemoSeeder(PatientService patientService, DoctorService doct
         {
             var admitted = start.AddDays(f.Random.Int(0, 10)).AddHours(2);
             var ward = f.PickRandom(Wards);
-            inputs.Add(new EntryInput { Type = "admission", OccurredAt = admitted, DoctorId = doctor, Ward = ward, Bed = f.Random.Int(1, 30).ToString(System.Globalization.CultureInfo.InvariantCulture), Reason = "Admitted for observation and treatment." });
+            inputs.Add(new EntryInput { Type = "admission", OccurredAt = admitted, DoctorId = doctor, Ward = ward, Bed = Interlocked.Increment(ref _nextBed).ToString(System.Globalization.CultureInfo.InvariantCulture), Reason = "Admitted for observation and treatment." });
             var days = f.Random.Int(1, 9);
             inputs.Add(new EntryInput { Type = "charge", OccurredAt = admitted, Service = "Ward day", Quantity = days, UnitPrice = 450m });
             var discharge = admitted.AddDays(days);

@@ -1,7 +1,10 @@
+using HealthLedger.Core.Encoding;
 using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
 using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Patients;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
@@ -13,7 +16,7 @@ namespace HealthLedger.Node.Encounters;
 /// never changed; a correction is a new entry of the same type that names the one it corrects.
 /// </summary>
 public sealed class EncounterService(EntryStore entries, PatientService patients, DoctorDirectory doctors, RecordWriter writer, RecordAccess access,
-    AccessPolicy policy, TimeProvider clock)
+    AccessPolicy policy, TimeProvider clock, LedgerNode node, OrganisationKeys organisation)
 {
     /// <summary>Adds an encounter (admission, visit, transfer, discharge, or a correction of one); account lines are refused here.</summary>
     public Task<Outcome<EntryView>> AddEncounterAsync(UserSession actor, string patientId, EntryInput input, CancellationToken ct)
@@ -52,14 +55,62 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
         {
             return Outcome<EntryView>.Invalid(FieldErrors.One("correctsId", "The corrected entry must be an entry of the same type for this patient."));
         }
+        if (corrects.Length > 0 && entries.Entry(corrects)!.CorrectedBy is { } newer)
+        {
+            return Outcome<EntryView>.Conflict(FieldErrors.One("correctsId", $"Entry {corrects} was already corrected by entry {newer}; correct the current version ({newer}) instead."),
+                "Only the current version of an entry can be corrected.");
+        }
+        var bed = type is EntryType.Admission or EntryType.Transfer ? BedIndex(details.Ward, details.Bed) : Hash256.Zero;
+        if (corrects.Length == 0 && Lifecycle(patientId, type, details, bed) is { } conflict) return Outcome<EntryView>.Conflict(conflict, "The entry does not fit the patient's stay.");
         var entryId = RecordIds.New("en");
         var (reference, ciphertext) = RecordSealer.Seal(entryId, 1, details, policy.Recipients(patientId, type.ConsentCategory()));
-        var payload = new AddEntryPayload(entryId, patientId, type, doctorId, corrects, reference);
+        var payload = new AddEntryPayload(entryId, patientId, type, doctorId, corrects, reference, bed);
         var written = await writer.SubmitAsync(actor, payload, RecordWriter.Blobs(reference, ciphertext), entryId, ct);
         if (!written.IsOk) return written.As<EntryView>();
         return entries.Entry(entryId) is { } entry
             ? Outcome<EntryView>.Ok(entry)
             : Outcome<EntryView>.Failed($"Entry {entryId} was committed in block {written.Value!.Height} but this node cannot open it.");
+    }
+
+    /// <summary>The blind index of a ward and bed under the organisation's secret: the chain's name for the bed.</summary>
+    public Hash256 BedIndex(string ward, string bed) => organisation.BlindIndex($"bed\u001f{ward.Trim()}\u001f{bed.Trim()}");
+
+    /// <summary>The patient's stay as the chain holds it (none when never admitted).</summary>
+    public StayState Stay(string patientId) =>
+        node.GetState(StayState.Key(patientId)) is { } bytes && StayState.TryDecode(bytes) is { } stay ? stay : new StayState(StayStatus.None, Hash256.Zero, "");
+
+    /// <summary>True when another patient holds the bed.</summary>
+    public bool BedTakenByOther(Hash256 bed, string patientId)
+    {
+        if (node.GetState(StayState.BedKey(organisation.Id, bed)) is not { } holder) return false;
+        var reader = new CanonicalReader(holder);
+        return !reader.Text(out var holderId, Identifiers.MaxLength, "holder") || holderId != patientId;
+    }
+
+    /// <summary>
+    /// The door's mirror of the state machine's stay rules (admitted → transferred* → discharged, one patient per bed), plus
+    /// the one rule the chain cannot check because entry times are sealed: an encounter event is not dated before the last one.
+    /// </summary>
+    private FieldErrors? Lifecycle(string patientId, EntryType type, EntryDetails details, Hash256 bed)
+    {
+        if (type is not (EntryType.Admission or EntryType.Transfer or EntryType.Discharge)) return null;
+        var stay = Stay(patientId);
+        var errors = new FieldErrors();
+        if (type == EntryType.Admission && stay.Status == StayStatus.Admitted) errors.Add("type", "The patient is already admitted: record a transfer or a discharge.");
+        if (type != EntryType.Admission && stay.Status != StayStatus.Admitted)
+        {
+            errors.Add("type", stay.Status == StayStatus.Discharged
+                ? $"The patient has been discharged: a {type.ToString().ToLowerInvariant()} needs a new admission first."
+                : $"The patient is not admitted: a {type.ToString().ToLowerInvariant()} follows an admission.");
+        }
+        if (!bed.IsZero && bed != stay.Bed && BedTakenByOther(bed, patientId)) errors.Add("bed", $"Bed {details.Bed} in ward {details.Ward} is occupied by another patient.");
+        var last = entries.Entries(patientId).Where(e => e.IsEffective && e.Type is EntryType.Admission or EntryType.Transfer or EntryType.Discharge)
+            .Select(e => (DateTimeOffset?)e.Details.OccurredAt).Max();
+        if (last is { } previous && details.OccurredAt < previous)
+        {
+            errors.Add("occurredAt", $"The {type.ToString().ToLowerInvariant()} cannot be dated before the patient's last admission, transfer or discharge ({previous:yyyy-MM-dd HH:mm}).");
+        }
+        return errors.IsEmpty ? null : errors;
     }
 
     /// <summary>A patient's entries in the order they were written, if the actor may read both encounters and account.</summary>

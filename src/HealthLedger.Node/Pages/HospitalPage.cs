@@ -45,6 +45,10 @@ public abstract class HospitalPage : PageModel
                 AddErrors(outcome.Errors);
                 FormError = "Please correct the fields marked below.";
                 return showForm();
+            case OutcomeKind.Conflict:
+                AddErrors(outcome.Errors);
+                FormError = outcome.Message;
+                return showForm();
             default:
                 FormError = outcome.Message;
                 return showForm();

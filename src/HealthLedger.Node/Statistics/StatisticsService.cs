@@ -49,7 +49,10 @@ public sealed class StatisticsService(EncounterService encounters, PatientServic
         return Outcome<IReadOnlyList<AdmissionsRow>>.Ok(rows);
     }
 
-    /// <summary>Beds occupied now, per ward: a patient occupies the bed of their last admission or transfer unless discharged after it.</summary>
+    /// <summary>
+    /// Beds occupied now, per ward (counted as beds): a patient occupies the bed of their last admission or transfer unless
+    /// discharged after it. The state machine keeps one patient per bed and the stay in order, so each bed appears once.
+    /// </summary>
     public Outcome<IReadOnlyList<WardOccupancy>> BedOccupancy(UserSession actor)
     {
         var entries = encounters.OrganisationEntries(actor, Action);
@@ -61,7 +64,7 @@ public sealed class StatisticsService(EncounterService encounters, PatientServic
             if (last.Type != EntryType.Discharge) occupied.Add(new OccupiedBed(last.Details.Ward, last.Details.Bed, patient.Key, last.Details.OccurredAt));
         }
         var rows = occupied.GroupBy(b => b.Ward, StringComparer.OrdinalIgnoreCase)
-            .Select(g => new WardOccupancy(g.Key, g.Count(), g.OrderBy(b => b.Bed, StringComparer.OrdinalIgnoreCase).ToList()))
+            .Select(g => new WardOccupancy(g.Key, g.Select(b => b.Bed).Distinct(StringComparer.OrdinalIgnoreCase).Count(), g.OrderBy(b => b.Bed, StringComparer.OrdinalIgnoreCase).ToList()))
             .OrderBy(w => w.Ward, StringComparer.OrdinalIgnoreCase).ToList();
         return Outcome<IReadOnlyList<WardOccupancy>>.Ok(rows);
     }

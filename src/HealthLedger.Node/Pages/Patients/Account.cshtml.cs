@@ -45,10 +45,10 @@ public sealed class PatientAccountModel(HospitalAccountService accounts, Patient
         var outcome = type == "charge" ? await accounts.AddChargeAsync(Me, id, input, ct) : await accounts.AddPaymentAsync(Me, id, input, ct);
         if (!outcome.IsOk)
         {
-            if (outcome.Kind == OutcomeKind.Invalid)
+            if (outcome.Kind is OutcomeKind.Invalid or OutcomeKind.Conflict)
             {
                 AddErrors(outcome.Errors, prefix);
-                FormError = "Please correct the fields marked below.";
+                FormError = outcome.Kind == OutcomeKind.Conflict ? outcome.Message : "Please correct the fields marked below.";
                 return Page();
             }
             return Failure(outcome, Page);
