@@ -23,4 +23,10 @@ public sealed record NodeOptions
 
     /// <summary>fsync every block commit (see <see cref="Storage.LedgerStoreOptions.DurableCommits"/>).</summary>
     public bool DurableCommits { get; init; } = true;
+
+    /// <summary>The hospital's time zone (an IANA id, default UTC): forms read and the UI shows times in it, and says which.</summary>
+    public string TimeZone { get; init; } = "UTC";
+
+    /// <summary>How far in the future a recorded time may lie (clocks differ; default 5 minutes).</summary>
+    public TimeSpan ClockSkew { get; init; } = TimeSpan.FromMinutes(5);
 }

@@ -16,7 +16,7 @@ namespace HealthLedger.Node.Encounters;
 /// never changed; a correction is a new entry of the same type that names the one it corrects.
 /// </summary>
 public sealed class EncounterService(EntryStore entries, PatientService patients, DoctorDirectory doctors, RecordWriter writer, RecordAccess access,
-    AccessPolicy policy, TimeProvider clock, LedgerNode node, OrganisationKeys organisation)
+    AccessPolicy policy, HospitalTime time, LedgerNode node, OrganisationKeys organisation)
 {
     /// <summary>Adds an encounter (admission, visit, transfer, discharge, or a correction of one); account lines are refused here.</summary>
     public Task<Outcome<EntryView>> AddEncounterAsync(UserSession actor, string patientId, EntryInput input, CancellationToken ct)
@@ -38,7 +38,7 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
         var found = patients.GetPatient(actor, patientId, ConsentCategories.Encounters, "entry form", record: false);
         if (!found.IsOk) return found.As<EntryView>();
         var patient = found.Value!;
-        var (type, details, errors) = input.Validate(clock.GetUtcNow().UtcDateTime);
+        var (type, details, errors) = input.Validate(time);
         if (details is null) return Outcome<EntryView>.Invalid(errors);
         var isAdmin = actor.Role == Role.Admin;
         var isDoctorVisit = actor.Role == Role.Doctor && type == EntryType.Visit;
@@ -108,7 +108,7 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
             .Select(e => (DateTimeOffset?)e.Details.OccurredAt).Max();
         if (last is { } previous && details.OccurredAt < previous)
         {
-            errors.Add("occurredAt", $"The {type.ToString().ToLowerInvariant()} cannot be dated before the patient's last admission, transfer or discharge ({previous:yyyy-MM-dd HH:mm}).");
+            errors.Add("occurredAt", $"The {type.ToString().ToLowerInvariant()} cannot be dated before the patient's last admission, transfer or discharge ({time.Show(previous)} {time.ZoneName}).");
         }
         return errors.IsEmpty ? null : errors;
     }
@@ -145,8 +145,8 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
         if (query.From is { } from && query.To is { } to && to < from) return Outcome<Page<EntryView>>.Invalid(FieldErrors.One("to", "'To' must not be before 'from'."));
         if (!string.IsNullOrWhiteSpace(query.DoctorId)) list = list.Where(e => e.DoctorId == query.DoctorId.Trim().ToLowerInvariant());
         if (!string.IsNullOrWhiteSpace(query.PatientId)) list = list.Where(e => e.PatientId == query.PatientId.Trim());
-        if (query.From is { } f) list = list.Where(e => DateOnly.FromDateTime(e.Details.OccurredAt) >= f);
-        if (query.To is { } t) list = list.Where(e => DateOnly.FromDateTime(e.Details.OccurredAt) <= t);
+        if (query.From is { } f) list = list.Where(e => e.Details.OccurredAt >= time.StartOfDay(f));
+        if (query.To is { } t) list = list.Where(e => e.Details.OccurredAt < time.StartOfDay(t.AddDays(1)));
         return Outcome<Page<EntryView>>.Ok(Paging.Of(list.OrderByDescending(e => e.Details.OccurredAt).ThenByDescending(e => e.Proof.Height).ToList(), query.Page, query.PageSize));
     }
 }

@@ -3,7 +3,7 @@ using HealthLedger.Node.Web;
 namespace HealthLedger.Node.Encounters;
 
 /// <summary>An entry as the API shows it (the fields of its type are filled; the others are empty or null).</summary>
-public sealed record EntryResponse(string Id, string PatientId, string Type, DateTime OccurredAt, string DoctorId, string Ward, string Bed,
+public sealed record EntryResponse(string Id, string PatientId, string Type, DateTimeOffset OccurredAt, string DoctorId, string Ward, string Bed,
     string Reason, string Notes, string Diagnosis, string Summary, string Service, int? Quantity, decimal? UnitPrice, decimal? Amount,
     string Method, string CorrectsId, string? CorrectedBy, string AuthorId, ProofResponse Proof)
 {

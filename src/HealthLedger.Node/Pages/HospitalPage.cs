@@ -3,6 +3,7 @@ using HealthLedger.Core.Records;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace HealthLedger.Node.Pages;
@@ -64,7 +65,11 @@ public abstract class HospitalPage : PageModel
 
     public static string Money(decimal amount) => amount.ToString("#,##0.00", CultureInfo.InvariantCulture);
 
-    public static string When(DateTime at) => at.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+    /// <summary>The hospital's clock and time zone.</summary>
+    public HospitalTime Time => HttpContext.RequestServices.GetRequiredService<HospitalTime>();
+
+    /// <summary>An instant in the hospital's time zone, to the minute (the page says which zone).</summary>
+    public string When(DateTimeOffset at) => Time.Show(at);
 
     public static string EntryTitle(EntryType type) => type switch
     {

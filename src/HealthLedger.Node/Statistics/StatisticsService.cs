@@ -8,7 +8,7 @@ using HealthLedger.Node.Security;
 namespace HealthLedger.Node.Statistics;
 
 /// <summary>The admin reports, computed from the decrypted read model (never stored). Admins only.</summary>
-public sealed class StatisticsService(EncounterService encounters, PatientService patients)
+public sealed class StatisticsService(EncounterService encounters, PatientService patients, HospitalTime time)
 {
     private const string Action = "read the reports of";
 
@@ -16,7 +16,7 @@ public sealed class StatisticsService(EncounterService encounters, PatientServic
 
     public sealed record AdmissionsRow(DateOnly PeriodStart, int Admissions, int Discharges);
 
-    public sealed record OccupiedBed(string Ward, string Bed, string PatientId, DateTime Since);
+    public sealed record OccupiedBed(string Ward, string Bed, string PatientId, DateTimeOffset Since);
 
     public sealed record WardOccupancy(string Ward, int Occupied, IReadOnlyList<OccupiedBed> Beds);
 
@@ -43,7 +43,7 @@ public sealed class StatisticsService(EncounterService encounters, PatientServic
         var entries = encounters.OrganisationEntries(actor, Action);
         if (!entries.IsOk) return entries.As<IReadOnlyList<AdmissionsRow>>();
         var rows = entries.Value!.Where(e => e.IsEffective && e.Type is EntryType.Admission or EntryType.Discharge)
-            .GroupBy(e => PeriodStart(e.Details.OccurredAt, period))
+            .GroupBy(e => PeriodStart(time.Local(e.Details.OccurredAt).DateTime, period))
             .Select(g => new AdmissionsRow(g.Key, g.Count(e => e.Type == EntryType.Admission), g.Count(e => e.Type == EntryType.Discharge)))
             .OrderBy(r => r.PeriodStart).ToList();
         return Outcome<IReadOnlyList<AdmissionsRow>>.Ok(rows);
@@ -75,7 +75,7 @@ public sealed class StatisticsService(EncounterService encounters, PatientServic
         var entries = encounters.OrganisationEntries(actor, Action);
         if (!entries.IsOk) return entries.As<IReadOnlyList<RevenueRow>>();
         var rows = entries.Value!.Where(e => e.IsEffective && e.Type.IsAccountLine())
-            .GroupBy(e => PeriodStart(e.Details.OccurredAt, period))
+            .GroupBy(e => PeriodStart(time.Local(e.Details.OccurredAt).DateTime, period))
             .Select(g => new RevenueRow(g.Key,
                 g.Where(e => e.Type == EntryType.Charge).Sum(e => e.Details.AccountEffect(e.Type)),
                 -g.Where(e => e.Type == EntryType.Payment).Sum(e => e.Details.AccountEffect(e.Type))))
@@ -95,7 +95,7 @@ public sealed class StatisticsService(EncounterService encounters, PatientServic
         return Outcome<IReadOnlyList<Outstanding>>.Ok(rows);
     }
 
-    /// <summary>The first day of the period holding <paramref name="at"/>: day, week (Monday) or month (default).</summary>
+    /// <summary>The first day of the period holding <paramref name="at"/> (a local time of the hospital): day, week (Monday) or month (default).</summary>
     public static DateOnly PeriodStart(DateTime at, string? period)
     {
         var day = DateOnly.FromDateTime(at);

@@ -8,8 +8,8 @@ namespace HealthLedger.Node.VitalSigns;
 /// </summary>
 public sealed record VitalSignsDetails
 {
-    /// <summary>When the measurements were taken (as entered; UTC).</summary>
-    public DateTime TakenAt { get; init; }
+    /// <summary>When the measurements were taken (UTC).</summary>
+    public DateTimeOffset TakenAt { get; init; }
 
     /// <summary>Body temperature, °C.</summary>
     public decimal? TemperatureCelsius { get; init; }

@@ -7,7 +7,7 @@ namespace HealthLedger.Node.VitalSigns;
 public sealed class VitalSignsInput
 {
     /// <summary>When the measurements were taken (not in the future).</summary>
-    public DateTime? TakenAt { get; set; }
+    public string? TakenAt { get; set; }
 
     /// <summary>Body temperature, °C (25–45).</summary>
     public decimal? TemperatureCelsius { get; set; }
@@ -33,12 +33,11 @@ public sealed class VitalSignsInput
     /// <summary>Remarks, at most 1,000 characters.</summary>
     public string? Notes { get; set; }
 
-    /// <summary>Checks every field against <paramref name="now"/> (UTC); the details when all pass, otherwise the field errors.</summary>
-    public (VitalSignsDetails? Details, FieldErrors Errors) Validate(DateTime now)
+    /// <summary>Checks every field against the hospital's clock and zone; the details when all pass, otherwise the field errors.</summary>
+    public (VitalSignsDetails? Details, FieldErrors Errors) Validate(HospitalTime time)
     {
         var e = new FieldErrors();
-        if (TakenAt is not { } at) e.Add("takenAt", "When the vital signs were taken is required.");
-        else if (at > now.AddMinutes(5)) e.Add("takenAt", "The time taken cannot be in the future.");
+        var at = time.ReadInstant(e, "takenAt", TakenAt, true, "The time taken");
         Range(e, "temperatureCelsius", TemperatureCelsius, 25m, 45m, "°C");
         Range(e, "heartRate", HeartRate, 20, 250, "per minute");
         Range(e, "systolicMmHg", SystolicMmHg, 50, 260, "mm Hg");
@@ -63,7 +62,7 @@ public sealed class VitalSignsInput
         if (!e.IsEmpty) return (null, e);
         return (new VitalSignsDetails
         {
-            TakenAt = DateTime.SpecifyKind(TakenAt!.Value, DateTimeKind.Unspecified),
+            TakenAt = at!.Value,
             TemperatureCelsius = TemperatureCelsius,
             HeartRate = HeartRate,
             SystolicMmHg = SystolicMmHg,

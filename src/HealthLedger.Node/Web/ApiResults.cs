@@ -81,7 +81,4 @@ public static class ApiResults
 
     /// <summary>The caller's session (after <see cref="RequireSession"/>).</summary>
     public static UserSession Session(this HttpContext context) => context.UserSession() ?? throw new InvalidOperationException("No session.");
-
-    /// <summary>Today's date (UTC), for ages.</summary>
-    public static DateOnly Today(this TimeProvider clock) => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
 }

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Patients;
 
-public sealed class NewEntryModel(EncounterService encounters, PatientService patients, DoctorService doctors, TimeProvider clock) : HospitalPage
+public sealed class NewEntryModel(EncounterService encounters, PatientService patients, DoctorService doctors) : HospitalPage
 {
     [BindProperty]
     public EntryInput Input { get; set; } = new();
@@ -21,7 +21,7 @@ public sealed class NewEntryModel(EncounterService encounters, PatientService pa
         if (Load(id) is { } failed) return failed;
         Input.Type = Me.Role == Role.Doctor ? "visit" : type ?? "admission";
         Input.CorrectsId = corrects;
-        Input.OccurredAt = HospitalClock.NowToTheMinute(clock);
+        Input.OccurredAt = Time.FormNow();
         if (Me.Role == Role.Doctor) Input.DoctorId = Me.UserId;
         if (corrects is not null && encounters.Entries(Me, id).Value?.FirstOrDefault(e => e.Id == corrects) is { } old)
         {
@@ -29,7 +29,7 @@ public sealed class NewEntryModel(EncounterService encounters, PatientService pa
             {
                 Type = old.Type.ToString().ToLowerInvariant(),
                 CorrectsId = old.Id,
-                OccurredAt = old.Details.OccurredAt,
+                OccurredAt = Time.FormValue(old.Details.OccurredAt),
                 DoctorId = old.DoctorId,
                 Ward = old.Details.Ward,
                 Bed = old.Details.Bed,
