@@ -3,8 +3,8 @@ using HealthLedger.Core.Records;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthLedger.Node.Pages;
 
