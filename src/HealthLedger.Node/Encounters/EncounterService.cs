@@ -35,6 +35,24 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
     /// </summary>
     public async Task<Outcome<EntryView>> AddAsync(UserSession actor, string patientId, EntryInput input, CancellationToken ct)
     {
+        // Account lines of one patient are checked against the balance and written one at a time, so two payments cannot
+        // both pass the overpayment check.
+        var gate = _accountGates[(int)((uint)StringComparer.Ordinal.GetHashCode(patientId) % (uint)_accountGates.Length)];
+        await gate.WaitAsync(ct);
+        try
+        {
+            return await AddUnderGateAsync(actor, patientId, input, ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private readonly SemaphoreSlim[] _accountGates = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+
+    private async Task<Outcome<EntryView>> AddUnderGateAsync(UserSession actor, string patientId, EntryInput input, CancellationToken ct)
+    {
         var found = patients.GetPatient(actor, patientId, ConsentCategories.Encounters, "entry form", record: false);
         if (!found.IsOk) return found.As<EntryView>();
         var patient = found.Value!;
@@ -60,6 +78,12 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
             return Outcome<EntryView>.Conflict(FieldErrors.One("correctsId", $"Entry {corrects} was already corrected by entry {newer}; correct the current version ({newer}) instead."),
                 "Only the current version of an entry can be corrected.");
         }
+        if (type == EntryType.Payment && !details.Deposit && BalanceDue(patientId, corrects) is var balance && details.Amount > balance)
+        {
+            return Outcome<EntryView>.Conflict(FieldErrors.One("amount",
+                $"The payment ({details.Amount:0.00}) is more than the balance due ({Math.Max(balance, 0):0.00}); record it as a deposit (\"deposit\": true) to keep a credit."),
+                "An overpayment must be recorded as a deposit.");
+        }
         var bed = type is EntryType.Admission or EntryType.Transfer ? BedIndex(details.Ward, details.Bed) : Hash256.Zero;
         if (corrects.Length == 0 && Lifecycle(patientId, type, details, bed) is { } conflict) return Outcome<EntryView>.Conflict(conflict, "The entry does not fit the patient's stay.");
         var entryId = RecordIds.New("en");
@@ -71,6 +95,10 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
             ? Outcome<EntryView>.Ok(entry)
             : Outcome<EntryView>.Failed($"Entry {entryId} was committed in block {written.Value!.Height} but this node cannot open it.");
     }
+
+    /// <summary>What the patient owes: charges less payments of the current account lines, leaving out <paramref name="replaced"/> (a line being corrected).</summary>
+    public decimal BalanceDue(string patientId, string replaced = "") =>
+        entries.Entries(patientId).Where(e => e.IsEffective && e.Type.IsAccountLine() && e.Id != replaced).Sum(e => e.Details.AccountEffect(e.Type));
 
     /// <summary>The blind index of a ward and bed under the organisation's secret: the chain's name for the bed.</summary>
     public Hash256 BedIndex(string ward, string bed) => organisation.BlindIndex($"bed\u001f{ward.Trim()}\u001f{bed.Trim()}");

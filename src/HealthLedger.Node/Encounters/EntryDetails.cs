@@ -16,6 +16,8 @@ public sealed record EntryDetails
     public decimal? UnitPrice { get; init; }
     public decimal? Amount { get; init; }
     public string Method { get; init; } = "";
+    /// <summary>A payment recorded as a deposit: it may exceed the balance due and leaves a credit.</summary>
+    public bool Deposit { get; init; }
 
     /// <summary>The signed effect on the account: charges add, payments subtract, encounters are 0.</summary>
     public decimal AccountEffect(Core.Records.EntryType type) => type switch

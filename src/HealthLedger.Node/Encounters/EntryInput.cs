@@ -24,6 +24,11 @@ public sealed class EntryInput
     public decimal? UnitPrice { get; set; }
     public decimal? Amount { get; set; }
     public string? Method { get; set; }
+    /// <summary>
+    /// For payments: true to record the payment as a deposit, kept as a credit on the account; only a deposit may be more than
+    /// the balance due.
+    /// </summary>
+    public bool? Deposit { get; set; }
     /// <summary>The entry this one corrects, if any.</summary>
     public string? CorrectsId { get; set; }
 
@@ -77,7 +82,7 @@ public sealed class EntryInput
                 break;
             case EntryType.Payment:
                 var method = (Method ?? "").Trim().ToLowerInvariant();
-                details = details with { Amount = Amount, Method = method };
+                details = details with { Amount = Amount, Method = method, Deposit = Deposit == true };
                 if (Amount is not { } amount || amount <= 0) e.Add("amount", "Amount must be more than zero.");
                 else if (amount > 100_000_000 || decimal.Round(amount, 2) != amount) e.Add("amount", "Amount must have at most 2 decimals and be below 100,000,000.");
                 if (!FieldRules.PaymentMethods.Contains(method)) e.Add("method", $"Method must be one of: {string.Join(", ", FieldRules.PaymentMethods)}.");

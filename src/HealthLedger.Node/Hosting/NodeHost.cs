@@ -127,6 +127,7 @@ public static class NodeHost
             app.UseAuthentication();
             app.UseAuthorization();
             app.UseMiddleware<PasswordChangeGate>();
+            app.UseMiddleware<Web.IdempotencyKeys>(); // after authorization: keys are per signed-in user
             app.MapOpenApi();
             app.MapScalarApiReference("/api/reference");
             app.MapHealthApi();

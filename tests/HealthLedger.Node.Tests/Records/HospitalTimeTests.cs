@@ -39,7 +39,7 @@ public class HospitalTimeTests
             new { type = "visit", occurredAt = later, doctorId = "dr-one", notes = "x" }, Ct), HttpStatusCode.BadRequest, "occurredAt");
         Assert.Contains("future", visit);
         await EncounterRulesTests.Refused(await admin.PostAsJsonAsync($"/api/v1/patients/{id}/account/payments",
-            new { occurredAt = later, amount = 10, method = "cash", asCredit = true }, Ct), HttpStatusCode.BadRequest, "occurredAt");
+            new { occurredAt = later, amount = 10, method = "cash", deposit = true }, Ct), HttpStatusCode.BadRequest, "occurredAt");
         await EncounterRulesTests.Refused(await admin.PostAsJsonAsync($"/api/v1/patients/{id}/account/charges",
             new { occurredAt = later, service = "X-ray", quantity = 1, unitPrice = 10 }, Ct), HttpStatusCode.BadRequest, "occurredAt");
         await EncounterRulesTests.Refused(await admin.PostAsJsonAsync($"/api/v1/patients/{id}/vital-signs",

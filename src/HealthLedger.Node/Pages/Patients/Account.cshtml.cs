@@ -30,7 +30,7 @@ public sealed class PatientAccountModel(HospitalAccountService accounts, Patient
         {
             var d = old.Details;
             if (old.Type == EntryType.Charge) Charge = new EntryInput { CorrectsId = old.Id, OccurredAt = Time.FormValue(d.OccurredAt), Service = d.Service, Quantity = d.Quantity, UnitPrice = d.UnitPrice };
-            else Payment = new EntryInput { CorrectsId = old.Id, OccurredAt = Time.FormValue(d.OccurredAt), Amount = d.Amount, Method = d.Method };
+            else Payment = new EntryInput { CorrectsId = old.Id, OccurredAt = Time.FormValue(d.OccurredAt), Amount = d.Amount, Method = d.Method, Deposit = d.Deposit };
         }
         return Page();
     }
