@@ -241,4 +241,30 @@ public class RecordKindsTests
         Assert.Equal(TxVerdict.InvalidField, Transaction.TryDecode(h.Admin(John("en-9", EntryType.Admission, "x") with { Bed = Hash256.Zero }).Encoded.Span, 65536, out _).Verdict);
         Assert.Equal(TxVerdict.InvalidField, Transaction.TryDecode(h.Admin(h.Entry("en-9", EntryType.Visit) with { Bed = Hashing.Sha256("x"u8) }).Encoded.Span, 65536, out _).Verdict);
     }
+
+    [Fact]
+    public void Once_a_ward_list_exists_admissions_and_transfers_need_a_bed_on_it_and_held_beds_stay_on_it()
+    {
+        using var h = new Hospital();
+        static Hash256 Bed(string name) => Hashing.Sha256(System.Text.Encoding.UTF8.GetBytes(name));
+        ConfigureWardsPayload Wards(int version, params string[] beds) =>
+            new(TestNetwork.OrgId, version, beds.Select(Bed).Order().ToList(), h.Sealed(h.OrgKey));
+
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(Wards(1, "icu-1", "icu-2"))).Verdict);
+        var unknown = h.Run(h.Admin(h.Entry("en-1", EntryType.Admission, bed: "bed-9")));
+        Assert.Equal((TxVerdict.InvalidField, "bed: not a bed of the organisation's ward list"), (unknown.Verdict, unknown.Reason));
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(h.Entry("en-1", EntryType.Admission, bed: "icu-1"))).Verdict);
+        Assert.Equal(TxVerdict.Conflict, h.Run(h.Admin(Wards(1, "icu-1"))).Verdict);          // not the next version
+        Assert.Equal(TxVerdict.Conflict, h.Run(h.Admin(Wards(2, "icu-2"))).Verdict);          // icu-1 is held
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(Wards(2, "icu-1", "icu-3"))).Verdict);
+        Assert.Equal(TxVerdict.InvalidField, h.Run(h.Admin(h.Entry("en-2", EntryType.Transfer, doctor: "", bed: "icu-2"))).Verdict);
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(h.Entry("en-2", EntryType.Transfer, doctor: "", bed: "icu-3"))).Verdict);
+        Assert.Equal(TxVerdict.Unauthorized, h.Run(h.AsDoctor(Wards(3))).Verdict);
+
+        var state = WardsState.TryDecode(h.Net.State.TryGet(WardsState.Key(TestNetwork.OrgId), out var bytes) ? bytes : [])!;
+        Assert.Equal((2, 2), (state.Version, state.Beds.Count));
+        Assert.Equal(state.Encode(), WardsState.TryDecode(state.Encode())!.Encode());
+        var unsorted = new ConfigureWardsPayload(TestNetwork.OrgId, 3, [.. Wards(3, "a", "b").Beds.Reverse()], h.Sealed(h.OrgKey));
+        Assert.Equal(TxVerdict.InvalidField, Transaction.TryDecode(h.Admin(unsorted).Encoded.Span, 65536, out _).Verdict);
+    }
 }

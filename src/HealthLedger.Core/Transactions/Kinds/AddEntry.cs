@@ -181,6 +181,7 @@ public sealed class AddEntryHandler : TxKindHandler<AddEntryPayload>
         if (from == to) return null;
         if (!to.IsZero)
         {
+            if (!ConfigureWardsHandler.IsKnownBed(context, organisationId, to)) return TxResult.Reject(TxVerdict.InvalidField, "bed: not a bed of the organisation's ward list");
             var bedKey = StayState.BedKey(organisationId, to);
             if (context.State.TryGet(bedKey, out var holder))
             {
