@@ -1,13 +1,12 @@
-using HealthLedger.Core.Encoding;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
 using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Doctors;
-using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Patients;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
+using HealthLedger.Node.Wards;
 
 namespace HealthLedger.Node.Encounters;
 
@@ -16,7 +15,7 @@ namespace HealthLedger.Node.Encounters;
 /// never changed; a correction is a new entry of the same type that names the one it corrects.
 /// </summary>
 public sealed class EncounterService(EntryStore entries, PatientService patients, DoctorDirectory doctors, RecordWriter writer, RecordAccess access,
-    AccessPolicy policy, HospitalTime time, LedgerNode node, OrganisationKeys organisation)
+    AccessPolicy policy, HospitalTime time, WardService wards)
 {
     /// <summary>Adds an encounter (admission, visit, transfer, discharge, or a correction of one); account lines are refused here.</summary>
     public Task<Outcome<EntryView>> AddEncounterAsync(UserSession actor, string patientId, EntryInput input, CancellationToken ct)
@@ -84,7 +83,13 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
                 $"The payment ({details.Amount:0.00}) is more than the balance due ({Math.Max(balance, 0):0.00}); record it as a deposit (\"deposit\": true) to keep a credit."),
                 "An overpayment must be recorded as a deposit.");
         }
-        var bed = type is EntryType.Admission or EntryType.Transfer ? BedIndex(details.Ward, details.Bed) : Hash256.Zero;
+        if (type is EntryType.Admission or EntryType.Transfer)
+        {
+            var (ward, bedName, unknown) = wards.Check(details.Ward, details.Bed);
+            if (unknown is not null) return Outcome<EntryView>.Invalid(unknown);
+            details = details with { Ward = ward, Bed = bedName };
+        }
+        var bed = type is EntryType.Admission or EntryType.Transfer ? wards.BedIndex(details.Ward, details.Bed) : Hash256.Zero;
         if (corrects.Length == 0 && Lifecycle(patientId, type, details, bed) is { } conflict) return Outcome<EntryView>.Conflict(conflict, "The entry does not fit the patient's stay.");
         var entryId = RecordIds.New("en");
         var (reference, ciphertext) = RecordSealer.Seal(entryId, 1, details, policy.Recipients(patientId, type.ConsentCategory()));
@@ -100,20 +105,9 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
     public decimal BalanceDue(string patientId, string replaced = "") =>
         entries.Entries(patientId).Where(e => e.IsEffective && e.Type.IsAccountLine() && e.Id != replaced).Sum(e => e.Details.AccountEffect(e.Type));
 
-    /// <summary>The blind index of a ward and bed under the organisation's secret: the chain's name for the bed.</summary>
-    public Hash256 BedIndex(string ward, string bed) => organisation.BlindIndex($"bed\u001f{ward.Trim()}\u001f{bed.Trim()}");
-
     /// <summary>The patient's stay as the chain holds it (none when never admitted).</summary>
     public StayState Stay(string patientId) =>
-        node.GetState(StayState.Key(patientId)) is { } bytes && StayState.TryDecode(bytes) is { } stay ? stay : new StayState(StayStatus.None, Hash256.Zero, "");
-
-    /// <summary>True when another patient holds the bed.</summary>
-    public bool BedTakenByOther(Hash256 bed, string patientId)
-    {
-        if (node.GetState(StayState.BedKey(organisation.Id, bed)) is not { } holder) return false;
-        var reader = new CanonicalReader(holder);
-        return !reader.Text(out var holderId, Identifiers.MaxLength, "holder") || holderId != patientId;
-    }
+        wards.Stay(patientId);
 
     /// <summary>
     /// The door's mirror of the state machine's stay rules (admitted → transferred* → discharged, one patient per bed), plus
@@ -131,7 +125,7 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
                 ? $"The patient has been discharged: a {type.ToString().ToLowerInvariant()} needs a new admission first."
                 : $"The patient is not admitted: a {type.ToString().ToLowerInvariant()} follows an admission.");
         }
-        if (!bed.IsZero && bed != stay.Bed && BedTakenByOther(bed, patientId)) errors.Add("bed", $"Bed {details.Bed} in ward {details.Ward} is occupied by another patient.");
+        if (!bed.IsZero && bed != stay.Bed && !wards.IsFree(bed, patientId)) errors.Add("bed", $"Bed {details.Bed} in ward {details.Ward} is occupied by another patient.");
         var last = entries.Entries(patientId).Where(e => e.IsEffective && e.Type is EntryType.Admission or EntryType.Transfer or EntryType.Discharge)
             .Select(e => (DateTimeOffset?)e.Details.OccurredAt).Max();
         if (last is { } previous && details.OccurredAt < previous)
