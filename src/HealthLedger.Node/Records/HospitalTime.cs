@@ -79,21 +79,26 @@ public sealed class HospitalTime
     /// </summary>
     public DateTimeOffset? ReadInstant(FieldErrors errors, string field, string? text, bool required, string label)
     {
-        text = (text ?? "").Trim();
-        if (text.Length == 0)
+        if (string.IsNullOrWhiteSpace(text))
         {
             if (required) errors.Add(field, $"{label} is required.");
             return null;
         }
-        DateTimeOffset at;
-        if (DateTime.TryParseExact(text, LocalFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local)) at = FromLocal(local);
-        else if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var withOffset) && HasOffset(text)) at = withOffset.ToUniversalTime();
-        else
-        {
-            errors.Add(field, $"{label} must be a date and time such as 2026-01-05T10:30 (hospital time, {ZoneName}) or 2026-01-05T09:30Z.");
-            return null;
-        }
-        return Check(errors, field, at, label);
+        return Parse(errors, field, text, label) is { } at ? Check(errors, field, at, label) : null;
+    }
+
+    /// <summary>
+    /// Parses an instant as <see cref="ReadInstant"/> does, without the range checks; a date alone
+    /// (<c>2026-01-05</c>) is the end of that day in the hospital's zone when <paramref name="dateIsEndOfDay"/> is set.
+    /// </summary>
+    public DateTimeOffset? Parse(FieldErrors errors, string field, string text, string label, bool dateIsEndOfDay = false)
+    {
+        text = text.Trim();
+        if (DateTime.TryParseExact(text, LocalFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local)) return FromLocal(local);
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var withOffset) && HasOffset(text)) return withOffset.ToUniversalTime();
+        if (dateIsEndOfDay && DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)) return StartOfDay(day.AddDays(1)).AddSeconds(-1);
+        errors.Add(field, $"{label} must be a date and time such as 2026-01-05T10:30 (hospital time, {ZoneName}) or 2026-01-05T09:30Z.");
+        return null;
     }
 
     /// <summary>Checks an instant already read: not before 1950, not later than now plus the skew. Returns it in UTC, or null.</summary>

@@ -16,6 +16,17 @@ public class HospitalTimeTests
 
     private static string Iso(DateTimeOffset at) => at.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture);
 
+    private static async Task<(NodeFixture Node, HttpClient Admin, string PatientId, string PatientPassword)> SetUpWithLoginAsync(Func<Configuration.NodeOptions, Configuration.NodeOptions>? configure = null)
+    {
+        var node = await NodeFixture.StartAsync(configure: configure);
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        await EncounterRulesTests.Created<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/doctors",
+            new { doctorId = "dr-one", name = "Alice Smith", specialty = "Cardiology", department = "Cardiology", licenceNumber = "L-1", onCall = true }, Ct));
+        var patient = await EncounterRulesTests.Created<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/patients",
+            new { mrn = "MRN-1", fullName = "Jane Roe", dateOfBirth = "1980-02-29", gender = "female" }, Ct));
+        return (node, admin, patient.Id, patient.OneTimePassword!);
+    }
+
     private static async Task<(NodeFixture Node, HttpClient Admin, string PatientId)> SetUpAsync(Func<Configuration.NodeOptions, Configuration.NodeOptions>? configure = null)
     {
         var node = await NodeFixture.StartAsync(configure: configure);
@@ -92,5 +103,23 @@ public class HospitalTimeTests
         using var folder = new Testing.TempDirectory();
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => NodeFixture.StartAsync(folder, configure: o => o with { TimeZone = "Mars/Olympus" }));
         Assert.Contains("Mars/Olympus", error.Message);
+    }
+
+    [Fact]
+    public async Task A_grant_expiry_is_an_instant_a_local_time_or_the_end_of_a_local_day()
+    {
+        var (node, _, id, oneTime) = await SetUpWithLoginAsync(o => o with { TimeZone = "Europe/Berlin" });
+        await using var _ = node;
+        var patient = await node.FirstLoginAsync(id, oneTime);
+        var path = $"/api/v1/patients/{id}/grants";
+        await EncounterRulesTests.Created<WriteResponse>(await patient.PostAsJsonAsync(path, new { granteeKind = "doctor", granteeId = "dr-one", categories = new[] { "reports" }, expiresAt = "2099-12-31" }, Ct));
+        await EncounterRulesTests.Created<WriteResponse>(await patient.PostAsJsonAsync(path, new { granteeKind = "doctor", granteeId = "dr-one", categories = new[] { "account" }, expiresAt = "2099-06-30T12:00" }, Ct));
+        using var grants = JsonDocument.Parse(await patient.GetStringAsync(path, Ct));
+        var expiries = grants.RootElement.EnumerateArray().Select(g => g.GetProperty("expiresAt").GetDateTimeOffset()).Order().ToList();
+        Assert.Equal([new DateTimeOffset(2099, 6, 30, 10, 0, 0, TimeSpan.Zero), new DateTimeOffset(2099, 12, 31, 22, 59, 59, TimeSpan.Zero)], expiries);
+        await EncounterRulesTests.Refused(await patient.PostAsJsonAsync(path, new { granteeKind = "doctor", granteeId = "dr-one", categories = new[] { "all" }, expiresAt = "next week" }, Ct),
+            HttpStatusCode.BadRequest, "expiresAt");
+        await EncounterRulesTests.Refused(await patient.PostAsJsonAsync(path, new { granteeKind = "doctor", granteeId = "dr-one", categories = new[] { "all" }, expiresAt = "2020-01-01" }, Ct),
+            HttpStatusCode.BadRequest, "expiresAt");
     }
 }
