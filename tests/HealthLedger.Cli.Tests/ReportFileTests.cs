@@ -37,7 +37,7 @@ public class ReportFileTests
             var admin = accounts.Login("admin", CliProcess.Password).Session!;
             var doctor = (await doctors.RegisterAsync(admin, new DoctorInput { DoctorId = "dr-lab", Name = "Lab Doc", Specialty = "Pathology", Department = "Lab", LicenceNumber = "L9" }, ct)).Value!;
             var patient = (await patients.RegisterAsync(admin, new PatientInput { Mrn = "M-1", FullName = "Pia Test", DateOfBirth = new DateOnly(1990, 1, 1), Gender = "female" }, ct)).Value!;
-            Assert.True((await encounters.AddAsync(admin, patient.Id, new EntryInput { Type = "visit", OccurredAt = DateTime.UtcNow.AddHours(-1), DoctorId = "dr-lab", Notes = "Bloods." }, ct)).IsOk);
+            Assert.True((await encounters.AddAsync(admin, patient.Id, new EntryInput { Type = "visit", OccurredAt = DateTimeOffset.UtcNow.AddHours(-1).ToString("O", System.Globalization.CultureInfo.InvariantCulture), DoctorId = "dr-lab", Notes = "Bloods." }, ct)).IsOk);
             var session = accounts.Login("dr-lab", doctor.OneTimePassword!).Session!;
             await using var stream = new MemoryStream(Pdf);
             var added = await app.Services.GetRequiredService<ReportService>().AddAsync(session, patient.Id,

@@ -50,7 +50,8 @@ internal sealed class NodeFixture : IAsyncDisposable
     public static void Initialise(string dataPath) =>
         NetworkInitializer.Init(dataPath, "Fixture Hospital", Password, TimeProvider.System, Argon2Parameters.TestOnly);
 
-    public static async Task<NodeFixture> StartAsync(TempDirectory? folder = null, TimeProvider? clock = null, long maxDocumentBytes = 50L * 1024 * 1024)
+    public static async Task<NodeFixture> StartAsync(TempDirectory? folder = null, TimeProvider? clock = null, long maxDocumentBytes = 50L * 1024 * 1024,
+        Func<NodeOptions, NodeOptions>? configure = null)
     {
         var ownsFolder = folder is null;
         folder ??= new TempDirectory();
@@ -69,7 +70,8 @@ internal sealed class NodeFixture : IAsyncDisposable
         {
             admin = keystore.Unseal(NetworkInitializer.AdminUser, Password)!;
         }
-        var app = NodeHost.Build(new NodeOptions { DataDirectory = data, BatchDelay = TimeSpan.FromMilliseconds(5), PasswordHashing = Argon2Parameters.TestOnly, MaxDocumentBytes = maxDocumentBytes },
+        var options = new NodeOptions { DataDirectory = data, BatchDelay = TimeSpan.FromMilliseconds(5), PasswordHashing = Argon2Parameters.TestOnly, MaxDocumentBytes = maxDocumentBytes };
+        var app = NodeHost.Build(configure?.Invoke(options) ?? options,
             "http://127.0.0.1:0", logging => logging.SetMinimumLevel(LogLevel.Warning), clock);
         await app.StartAsync(TestContext.Current.CancellationToken);
         return new NodeFixture(folder, ownsFolder, app, admin, init);

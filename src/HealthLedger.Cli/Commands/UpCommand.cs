@@ -84,9 +84,10 @@ internal static class UpCommand
         Microsoft.AspNetCore.Builder.WebApplication app;
         try
         {
-            app = NodeHost.Build(new NodeOptions { DataDirectory = data }, urls);
+            var config = NodeConfig.Read(new DataDirectory(data));
+            app = NodeHost.Build(config?.Options(data) ?? new NodeOptions { DataDirectory = data }, urls);
         }
-        catch (Exception e) when (e is LedgerIntegrityException or InvalidOperationException)
+        catch (Exception e) when (e is LedgerIntegrityException or InvalidOperationException or InvalidDataException)
         {
             return CommonOptions.Fail(e.Message);
         }

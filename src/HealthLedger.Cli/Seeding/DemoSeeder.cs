@@ -14,6 +14,8 @@ public sealed class DemoSeeder(PatientService patientService, DoctorService doct
 {
     private static readonly string[] Specialties = ["Cardiology", "Emergency Medicine", "General Surgery", "Internal Medicine", "Neurology", "Oncology", "Orthopaedics", "Paediatrics", "Psychiatry", "Radiology", "Respiratory Medicine", "Obstetrics"];
     private static readonly string[] Conditions = ["Hypertension", "Type 2 diabetes", "Asthma", "COPD", "Heart failure", "Pneumonia", "Chronic kidney disease", "Depression", "Osteoarthritis", "Migraine", "Atrial fibrillation", "Hypothyroidism", "Anaemia", "Epilepsy", "Fractured femur", "Appendicitis"];
+    private int _nextBed; // a bed holds one patient at a time: each seeded stay gets its own bed
+
     private static readonly string[] Wards = ["A1", "A2", "B1", "B2", "C1", "ICU", "MAT"];
     private static readonly string[] Services = ["Consultation", "Ward day", "X-ray", "CT scan", "Blood panel", "Physiotherapy session", "Medication", "Surgery (minor)", "ECG"];
 
@@ -106,37 +108,40 @@ public sealed class DemoSeeder(PatientService patientService, DoctorService doct
         var inputs = new List<EntryInput>();
         var start = today.AddDays(-f.Random.Int(1, 120)).AddHours(f.Random.Int(7, 20)).AddMinutes(f.Random.Int(0, 59));
         var doctor = f.PickRandom(doctors);
-        inputs.Add(new EntryInput { Type = "visit", OccurredAt = start, DoctorId = doctor, Notes = "Outpatient review.", Diagnosis = f.PickRandom(Conditions) });
-        inputs.Add(new EntryInput { Type = "charge", OccurredAt = start, Service = "Consultation", Quantity = 1, UnitPrice = 85m });
+        inputs.Add(new EntryInput { Type = "visit", OccurredAt = Z(start), DoctorId = doctor, Notes = "Outpatient review.", Diagnosis = f.PickRandom(Conditions) });
+        inputs.Add(new EntryInput { Type = "charge", OccurredAt = Z(start), Service = "Consultation", Quantity = 1, UnitPrice = 85m });
         if (f.Random.Bool(0.6f))
         {
             var admitted = start.AddDays(f.Random.Int(0, 10)).AddHours(2);
             var ward = f.PickRandom(Wards);
-            inputs.Add(new EntryInput { Type = "admission", OccurredAt = admitted, DoctorId = doctor, Ward = ward, Bed = f.Random.Int(1, 30).ToString(System.Globalization.CultureInfo.InvariantCulture), Reason = "Admitted for observation and treatment." });
+            inputs.Add(new EntryInput { Type = "admission", OccurredAt = Z(admitted), DoctorId = doctor, Ward = ward, Bed = Interlocked.Increment(ref _nextBed).ToString(System.Globalization.CultureInfo.InvariantCulture), Reason = "Admitted for observation and treatment." });
             var days = f.Random.Int(1, 9);
-            inputs.Add(new EntryInput { Type = "charge", OccurredAt = admitted, Service = "Ward day", Quantity = days, UnitPrice = 450m });
+            inputs.Add(new EntryInput { Type = "charge", OccurredAt = Z(admitted), Service = "Ward day", Quantity = days, UnitPrice = 450m });
             var discharge = admitted.AddDays(days);
             if (discharge < today && f.Random.Bool(0.7f))
             {
-                inputs.Add(new EntryInput { Type = "discharge", OccurredAt = discharge, Summary = "Discharged home in stable condition; follow-up in clinic." });
+                inputs.Add(new EntryInput { Type = "discharge", OccurredAt = Z(discharge), Summary = "Discharged home in stable condition; follow-up in clinic." });
             }
         }
         for (var i = f.Random.Int(0, 2); i > 0; i--)
         {
-            inputs.Add(new EntryInput { Type = "charge", OccurredAt = start.AddDays(f.Random.Int(0, 5)), Service = f.PickRandom(Services), Quantity = f.Random.Int(1, 3), UnitPrice = f.Random.Int(20, 900) });
+            inputs.Add(new EntryInput { Type = "charge", OccurredAt = Z(start.AddDays(f.Random.Int(0, 5))), Service = f.PickRandom(Services), Quantity = f.Random.Int(1, 3), UnitPrice = f.Random.Int(20, 900) });
         }
         if (f.Random.Bool(0.7f))
         {
-            inputs.Add(new EntryInput { Type = "payment", OccurredAt = start.AddDays(f.Random.Int(1, 20)) is var paid && paid < today ? paid : today.AddHours(-1), Amount = f.Random.Int(50, 1500), Method = f.PickRandom("cash", "card", "insurance", "bank-transfer") });
+            inputs.Add(new EntryInput { Type = "payment", OccurredAt = Z(start.AddDays(f.Random.Int(1, 20)) is var paid && paid < today ? paid : today.AddHours(-1)), Amount = f.Random.Int(50, 1500), Method = f.PickRandom("cash", "card", "insurance", "bank-transfer") });
         }
         int written = 0, failed = 0;
-        foreach (var input in inputs.OrderBy(i => i.OccurredAt))
+        foreach (var input in inputs.OrderBy(i => i.OccurredAt, StringComparer.Ordinal))
         {
-            if (input.OccurredAt > today) input.OccurredAt = today.AddHours(-1);
+            if (string.CompareOrdinal(input.OccurredAt, Z(today)) > 0) input.OccurredAt = Z(today.AddHours(-1));
             var outcome = await encounters.AddAsync(admin, patientId, input, ct);
             if (outcome.IsOk) written++;
             else failed++;
         }
         return (written, failed);
     }
+
+    /// <summary>A UTC instant as the API reads it (sortable as text).</summary>
+    private static string Z(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }

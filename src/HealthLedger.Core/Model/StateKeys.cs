@@ -35,6 +35,9 @@ public static class StateKeys
     /// <summary>A patient entry.</summary>
     public static string Entry(string id) => "entry/" + id;
 
+    /// <summary>The entry that corrects an entry (value: its id as canonical text); only an entry without one may be corrected.</summary>
+    public static string CorrectedBy(string entryId) => "correctedby/" + entryId;
+
     /// <summary>Marks that a doctor attends a patient (value: first attendance time).</summary>
     public static string Attends(string doctorId, string patientId) => $"attend/{doctorId}/{patientId}";
 

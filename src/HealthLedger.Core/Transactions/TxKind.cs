@@ -27,4 +27,6 @@ public enum TxKind : byte
     ConfigureNodes = 11,
     /// <summary>A set of vital signs of a patient.</summary>
     RecordVitalSigns = 12,
+    /// <summary>Sets an organisation's ward and bed list (organisation configuration, not PHI).</summary>
+    ConfigureWards = 13,
 }

@@ -32,7 +32,7 @@ public static class AuditApi
         bool? allowed = outcome switch { "allowed" => true, "denied" => false, _ => null };
         var trail = audit.Trail(http.Session(), patientId, actorId, allowed, from, to);
         if (!trail.IsOk || !string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase)) return ApiResults.Ok(trail, rows => rows.Select(DisclosureResponse.From).ToList());
-        var csv = Csv.Write(CsvHeader, trail.Value!.Select(r => new object?[] { DateTimeOffset.FromUnixTimeMilliseconds((long)r.Event.At).UtcDateTime, r.Event.ActorId,
+        var csv = Csv.Write(CsvHeader, trail.Value!.Select(r => new object?[] { DateTimeOffset.FromUnixTimeMilliseconds((long)r.Event.At), r.Event.ActorId,
             r.Event.ActorRole, r.Event.PatientId, r.Event.Resource, r.Event.Purpose, r.Event.Allowed ? "allowed" : "denied", r.Height }));
         return TypedResults.File(System.Text.Encoding.UTF8.GetBytes(csv), "text/csv", "audit-trail.csv");
     }

@@ -12,7 +12,7 @@ namespace HealthLedger.Node.Audit;
 /// The disclosure trail on the chain (<c>disclosure/&lt;patient&gt;/&lt;height&gt;/…</c>, written by the
 /// <see cref="DisclosureRecorder"/>): who read a patient's data, when, why, and the refused attempts.
 /// </summary>
-public sealed class AuditService(LedgerNode node, PatientService patients, PatientDirectory directory, RecordAccess access)
+public sealed class AuditService(LedgerNode node, PatientService patients, PatientDirectory directory, RecordAccess access, HospitalTime time)
 {
     /// <summary>
     /// Who read a patient's data (and who was refused), newest first: the patient, or an admin of their organisation (whose
@@ -26,8 +26,8 @@ public sealed class AuditService(LedgerNode node, PatientService patients, Patie
     }
 
     /// <summary>
-    /// The organisation's disclosure trail (admins), filtered by patient, actor, outcome and date range (UTC days), newest
-    /// first. Each patient in the answer is recorded as a disclosure (the read shows up in the next one).
+    /// The organisation's disclosure trail (admins), filtered by patient, actor, outcome and date range (days of the
+    /// hospital's time zone), newest first. Each patient in the answer is recorded as a disclosure (the read shows up in the next one).
     /// </summary>
     public Outcome<IReadOnlyList<DisclosureView>> Trail(UserSession actor, string? patientId, string? actorId, bool? allowed, DateOnly? from, DateOnly? to)
     {
@@ -43,7 +43,7 @@ public sealed class AuditService(LedgerNode node, PatientService patients, Patie
         return Outcome<IReadOnlyList<DisclosureView>>.Ok(rows);
     }
 
-    private static DateOnly Day(DisclosureView d) => DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds((long)d.Event.At).UtcDateTime);
+    private DateOnly Day(DisclosureView d) => DateOnly.FromDateTime(time.Local(DateTimeOffset.FromUnixTimeMilliseconds((long)d.Event.At)).DateTime);
 
     private IEnumerable<DisclosureView> Read(string patientId) =>
         node.ScanState($"disclosure/{patientId}/").Select(e => (Event: DisclosureEvent.TryDecode(e.Value), Key: e.Key))

@@ -8,8 +8,21 @@ namespace HealthLedger.Node.Configuration;
 /// Where the peer endpoint listens when the chain does not (yet) name this node — a node joining after genesis learns its
 /// record from the blocks it syncs. When the chain has an address for the node, that one is used.
 /// </param>
-public sealed record NodeConfig(string Urls, string? PeerUrl = null)
+/// <param name="TimeZone">The hospital's time zone (IANA id; default UTC), see <see cref="NodeOptions.TimeZone"/>.</param>
+/// <param name="ClockSkewMinutes">How far in the future a recorded time may lie (default 5), see <see cref="NodeOptions.ClockSkew"/>.</param>
+public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? TimeZone = null, int? ClockSkewMinutes = null)
 {
+    /// <summary>Options for a node serving <paramref name="dataDirectory"/> with these settings.</summary>
+    public NodeOptions Options(string dataDirectory)
+    {
+        var defaults = new NodeOptions { DataDirectory = dataDirectory };
+        return defaults with
+        {
+            TimeZone = TimeZone is { Length: > 0 } zone ? zone : defaults.TimeZone,
+            ClockSkew = ClockSkewMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : defaults.ClockSkew,
+        };
+    }
+
     /// <summary>The file name.</summary>
     public const string FileName = "node.json";
 

@@ -23,4 +23,16 @@ public sealed record NodeOptions
 
     /// <summary>fsync every block commit (see <see cref="Storage.LedgerStoreOptions.DurableCommits"/>).</summary>
     public bool DurableCommits { get; init; } = true;
+
+    /// <summary>The hospital's time zone (an IANA id, default UTC): forms read and the UI shows times in it, and says which.</summary>
+    public string TimeZone { get; init; } = "UTC";
+
+    /// <summary>How long the first answer to an <c>Idempotency-Key</c> is kept (default 24 hours).</summary>
+    public TimeSpan IdempotencyKeyLifetime { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>Memory for kept <c>Idempotency-Key</c> answers (default 64 MB; the oldest go first beyond it).</summary>
+    public long IdempotencyCacheBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>How far in the future a recorded time may lie (clocks differ; default 5 minutes).</summary>
+    public TimeSpan ClockSkew { get; init; } = TimeSpan.FromMinutes(5);
 }

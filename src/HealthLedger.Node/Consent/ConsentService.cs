@@ -16,7 +16,7 @@ namespace HealthLedger.Node.Consent;
 /// Consent: grants and revocations, signed by the patient, with the data keys of every sealed version in scope (from every
 /// registered record kind, <see cref="RecordReadModel.SealedVersions"/>) re-wrapped for the grantee by the patient's own session.
 /// </summary>
-public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, PatientService patients, DoctorDirectory doctors, RecordWriter writer, TimeProvider clock)
+public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, PatientService patients, DoctorDirectory doctors, RecordWriter writer, TimeProvider clock, HospitalTime time)
 {
     private ulong Now => (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -46,9 +46,9 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
         if (kind != 0 && granteeKey is null) errors.Add("granteeId", $"Unknown {kind.ToString().ToLowerInvariant()}.");
         var categories = ParseCategories(input.Categories, errors);
         var expires = 0UL;
-        if (input.ExpiresAt is { } at)
+        if (!string.IsNullOrWhiteSpace(input.ExpiresAt) && time.Parse(errors, "expiresAt", input.ExpiresAt, "The expiry", dateIsEndOfDay: true) is { } at)
         {
-            if (at <= clock.GetUtcNow()) errors.Add("expiresAt", "The expiry must be in the future.");
+            if (at <= time.Now) errors.Add("expiresAt", "The expiry must be in the future.");
             else expires = (ulong)at.ToUnixTimeMilliseconds();
         }
         if (!errors.IsEmpty) return Outcome<WriteResult>.Invalid(errors);

@@ -8,6 +8,9 @@ public sealed class GrantInput
     public string? GranteeId { get; set; }
     /// <summary>all, or any of demographics, encounters, account, reports.</summary>
     public List<string>? Categories { get; set; }
-    /// <summary>When the grant stops by itself (UTC); none when empty.</summary>
-    public DateTimeOffset? ExpiresAt { get; set; }
+    /// <summary>
+    /// When the grant stops by itself: an instant with an offset, a local time of the hospital, or a date (the end of that
+    /// day in the hospital's zone); none when empty.
+    /// </summary>
+    public string? ExpiresAt { get; set; }
 }

@@ -1,10 +1,12 @@
 using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
 using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Patients;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
+using HealthLedger.Node.Wards;
 
 namespace HealthLedger.Node.Encounters;
 
@@ -13,7 +15,7 @@ namespace HealthLedger.Node.Encounters;
 /// never changed; a correction is a new entry of the same type that names the one it corrects.
 /// </summary>
 public sealed class EncounterService(EntryStore entries, PatientService patients, DoctorDirectory doctors, RecordWriter writer, RecordAccess access,
-    AccessPolicy policy, TimeProvider clock)
+    AccessPolicy policy, HospitalTime time, WardService wards)
 {
     /// <summary>Adds an encounter (admission, visit, transfer, discharge, or a correction of one); account lines are refused here.</summary>
     public Task<Outcome<EntryView>> AddEncounterAsync(UserSession actor, string patientId, EntryInput input, CancellationToken ct)
@@ -32,10 +34,28 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
     /// </summary>
     public async Task<Outcome<EntryView>> AddAsync(UserSession actor, string patientId, EntryInput input, CancellationToken ct)
     {
+        // Account lines of one patient are checked against the balance and written one at a time, so two payments cannot
+        // both pass the overpayment check.
+        var gate = _accountGates[(int)((uint)StringComparer.Ordinal.GetHashCode(patientId) % (uint)_accountGates.Length)];
+        await gate.WaitAsync(ct);
+        try
+        {
+            return await AddUnderGateAsync(actor, patientId, input, ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private readonly SemaphoreSlim[] _accountGates = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+
+    private async Task<Outcome<EntryView>> AddUnderGateAsync(UserSession actor, string patientId, EntryInput input, CancellationToken ct)
+    {
         var found = patients.GetPatient(actor, patientId, ConsentCategories.Encounters, "entry form", record: false);
         if (!found.IsOk) return found.As<EntryView>();
         var patient = found.Value!;
-        var (type, details, errors) = input.Validate(clock.GetUtcNow().UtcDateTime);
+        var (type, details, errors) = input.Validate(time);
         if (details is null) return Outcome<EntryView>.Invalid(errors);
         var isAdmin = actor.Role == Role.Admin;
         var isDoctorVisit = actor.Role == Role.Doctor && type == EntryType.Visit;
@@ -54,14 +74,67 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
         {
             return Outcome<EntryView>.Invalid(FieldErrors.One("correctsId", "The corrected entry must be an entry of the same type for this patient."));
         }
+        if (corrects.Length > 0 && entries.Entry(corrects)!.CorrectedBy is { } newer)
+        {
+            return Outcome<EntryView>.Conflict(FieldErrors.One("correctsId", $"Entry {corrects} was already corrected by entry {newer}; correct the current version ({newer}) instead."),
+                "Only the current version of an entry can be corrected.");
+        }
+        if (type == EntryType.Payment && !details.Deposit && BalanceDue(patientId, corrects) is var balance && details.Amount > balance)
+        {
+            return Outcome<EntryView>.Conflict(FieldErrors.One("amount",
+                $"The payment ({details.Amount:0.00}) is more than the balance due ({Math.Max(balance, 0):0.00}); record it as a deposit (\"deposit\": true) to keep a credit."),
+                "An overpayment must be recorded as a deposit.");
+        }
+        if (type is EntryType.Admission or EntryType.Transfer)
+        {
+            var (ward, bedName, unknown) = wards.Check(details.Ward, details.Bed);
+            if (unknown is not null) return Outcome<EntryView>.Invalid(unknown);
+            details = details with { Ward = ward, Bed = bedName };
+        }
+        var bed = type is EntryType.Admission or EntryType.Transfer ? wards.BedIndex(details.Ward, details.Bed) : Hash256.Zero;
+        if (corrects.Length == 0 && Lifecycle(patientId, type, details, bed) is { } conflict) return Outcome<EntryView>.Conflict(conflict, "The entry does not fit the patient's stay.");
         var entryId = RecordIds.New("en");
         var (reference, ciphertext) = RecordSealer.Seal(entryId, 1, details, policy.Recipients(patientId, type.ConsentCategory()));
-        var payload = new AddEntryPayload(entryId, patientId, type, doctorId, corrects, reference);
+        var payload = new AddEntryPayload(entryId, patientId, type, doctorId, corrects, reference, bed);
         var written = await writer.SubmitAsync(actor, payload, RecordWriter.Blobs(reference, ciphertext), entryId, ct);
         if (!written.IsOk) return written.As<EntryView>();
         return entries.Entry(entryId) is { } entry
             ? Outcome<EntryView>.Ok(entry)
             : Outcome<EntryView>.Failed($"Entry {entryId} was committed in block {written.Value!.Height} but this node cannot open it.");
+    }
+
+    /// <summary>What the patient owes: charges less payments of the current account lines, leaving out <paramref name="replaced"/> (a line being corrected).</summary>
+    public decimal BalanceDue(string patientId, string replaced = "") =>
+        entries.Entries(patientId).Where(e => e.IsEffective && e.Type.IsAccountLine() && e.Id != replaced).Sum(e => e.Details.AccountEffect(e.Type));
+
+    /// <summary>The patient's stay as the chain holds it (none when never admitted).</summary>
+    public StayState Stay(string patientId) =>
+        wards.Stay(patientId);
+
+    /// <summary>
+    /// The door's mirror of the state machine's stay rules (admitted → transferred* → discharged, one patient per bed), plus
+    /// the one rule the chain cannot check because entry times are sealed: an encounter event is not dated before the last one.
+    /// </summary>
+    private FieldErrors? Lifecycle(string patientId, EntryType type, EntryDetails details, Hash256 bed)
+    {
+        if (type is not (EntryType.Admission or EntryType.Transfer or EntryType.Discharge)) return null;
+        var stay = Stay(patientId);
+        var errors = new FieldErrors();
+        if (type == EntryType.Admission && stay.Status == StayStatus.Admitted) errors.Add("type", "The patient is already admitted: record a transfer or a discharge.");
+        if (type != EntryType.Admission && stay.Status != StayStatus.Admitted)
+        {
+            errors.Add("type", stay.Status == StayStatus.Discharged
+                ? $"The patient has been discharged: a {type.ToString().ToLowerInvariant()} needs a new admission first."
+                : $"The patient is not admitted: a {type.ToString().ToLowerInvariant()} follows an admission.");
+        }
+        if (!bed.IsZero && bed != stay.Bed && !wards.IsFree(bed, patientId)) errors.Add("bed", $"Bed {details.Bed} in ward {details.Ward} is occupied by another patient.");
+        var last = entries.Entries(patientId).Where(e => e.IsEffective && e.Type is EntryType.Admission or EntryType.Transfer or EntryType.Discharge)
+            .Select(e => (DateTimeOffset?)e.Details.OccurredAt).Max();
+        if (last is { } previous && details.OccurredAt < previous)
+        {
+            errors.Add("occurredAt", $"The {type.ToString().ToLowerInvariant()} cannot be dated before the patient's last admission, transfer or discharge ({time.Show(previous)} {time.ZoneName}).");
+        }
+        return errors.IsEmpty ? null : errors;
     }
 
     /// <summary>A patient's entries in the order they were written, if the actor may read both encounters and account.</summary>
@@ -99,8 +172,8 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
         if (query.From is { } from && query.To is { } to && to < from) return Outcome<Page<EntryView>>.Invalid(FieldErrors.One("to", "'To' must not be before 'from'."));
         if (!string.IsNullOrWhiteSpace(query.DoctorId)) list = list.Where(e => e.DoctorId == query.DoctorId.Trim().ToLowerInvariant());
         if (!string.IsNullOrWhiteSpace(query.PatientId)) list = list.Where(e => e.PatientId == query.PatientId.Trim());
-        if (query.From is { } f) list = list.Where(e => DateOnly.FromDateTime(e.Details.OccurredAt) >= f);
-        if (query.To is { } t) list = list.Where(e => DateOnly.FromDateTime(e.Details.OccurredAt) <= t);
+        if (query.From is { } f) list = list.Where(e => e.Details.OccurredAt >= time.StartOfDay(f));
+        if (query.To is { } t) list = list.Where(e => e.Details.OccurredAt < time.StartOfDay(t.AddDays(1)));
         var page = Paging.Of(list.OrderByDescending(e => e.Details.OccurredAt).ThenByDescending(e => e.Proof.Height).ToList(), query.Page, query.PageSize);
         access.RecordReads(actor, page.Items.Select(e => (e.PatientId, actor.OrganisationId)), "entry list", ConsentCategories.Encounters | ConsentCategories.Account);
         return Outcome<Page<EntryView>>.Ok(page);

@@ -10,7 +10,8 @@ public sealed class EntryInput
 {
     /// <summary>admission, visit, transfer, discharge, charge or payment.</summary>
     public string? Type { get; set; }
-    public DateTime? OccurredAt { get; set; }
+    /// <summary>When it happened: ISO 8601 with an offset, or the hospital's local time without one.</summary>
+    public string? OccurredAt { get; set; }
     public string? DoctorId { get; set; }
     public string? Ward { get; set; }
     public string? Bed { get; set; }
@@ -23,11 +24,16 @@ public sealed class EntryInput
     public decimal? UnitPrice { get; set; }
     public decimal? Amount { get; set; }
     public string? Method { get; set; }
+    /// <summary>
+    /// For payments: true to record the payment as a deposit, kept as a credit on the account; only a deposit may be more than
+    /// the balance due.
+    /// </summary>
+    public bool? Deposit { get; set; }
     /// <summary>The entry this one corrects, if any.</summary>
     public string? CorrectsId { get; set; }
 
-    /// <summary>Checks the fields that apply to the type. <paramref name="now"/> is the hospital's clock.</summary>
-    public (EntryType Type, EntryDetails? Details, FieldErrors Errors) Validate(DateTime now)
+    /// <summary>Checks the fields that apply to the type against the hospital's clock and zone.</summary>
+    public (EntryType Type, EntryDetails? Details, FieldErrors Errors) Validate(HospitalTime time)
     {
         var e = new FieldErrors();
         var typeText = (Type ?? "").Trim().ToLowerInvariant();
@@ -36,10 +42,8 @@ public sealed class EntryInput
             e.Add("type", "Type must be one of: admission, visit, transfer, discharge, charge, payment.");
             return (default, null, e);
         }
-        if (OccurredAt is not { } at) e.Add("occurredAt", "Date and time are required.");
-        else if (at > now.AddDays(1)) e.Add("occurredAt", "Date and time cannot be in the future.");
-        else if (at < new DateTime(1950, 1, 1)) e.Add("occurredAt", "Date and time are too far in the past.");
-        var details = new EntryDetails { OccurredAt = OccurredAt ?? default };
+        var at = time.ReadInstant(e, "occurredAt", OccurredAt, true, "Date and time");
+        var details = new EntryDetails { OccurredAt = at ?? default };
         switch (type)
         {
             case EntryType.Admission:
@@ -78,7 +82,7 @@ public sealed class EntryInput
                 break;
             case EntryType.Payment:
                 var method = (Method ?? "").Trim().ToLowerInvariant();
-                details = details with { Amount = Amount, Method = method };
+                details = details with { Amount = Amount, Method = method, Deposit = Deposit == true };
                 if (Amount is not { } amount || amount <= 0) e.Add("amount", "Amount must be more than zero.");
                 else if (amount > 100_000_000 || decimal.Round(amount, 2) != amount) e.Add("amount", "Amount must have at most 2 decimals and be below 100,000,000.");
                 if (!FieldRules.PaymentMethods.Contains(method)) e.Add("method", $"Method must be one of: {string.Join(", ", FieldRules.PaymentMethods)}.");

@@ -10,6 +10,7 @@ using HealthLedger.Node.PatientSummary;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Statistics;
 using HealthLedger.Node.VitalSigns;
+using HealthLedger.Node.Wards;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -27,6 +28,7 @@ public static class HospitalModules
         .AddSingleton<LedgerBrowser>()
         .AddPatients()
         .AddDoctors()
+        .AddWards()
         .AddEncounters()
         .AddVitalSigns()
         .AddAccounts()
@@ -40,6 +42,7 @@ public static class HospitalModules
     public static IEndpointRouteBuilder MapHospitalModules(this IEndpointRouteBuilder app) => app
         .MapPatientsApi()
         .MapDoctorsApi()
+        .MapWardsApi()
         .MapEncountersApi()
         .MapVitalSignsApi()
         .MapAccountsApi()

@@ -61,6 +61,7 @@ public static class NodeHost
             builder.Services.AddSingleton(_ => node); // a factory registration: the container disposes it with the app
             builder.Services.AddSingleton(options);
             builder.Services.AddSingleton(clock ?? TimeProvider.System);
+            builder.Services.AddSingleton(new HospitalTime(options, clock ?? TimeProvider.System)); // checks the zone and skew at start
             builder.Services.AddSingleton<PeerNetwork>();
             builder.Services.AddSingleton<PeerStats>();
             builder.Services.AddSingleton<ConsensusHost>();
@@ -128,6 +129,7 @@ public static class NodeHost
             app.UseAuthentication();
             app.UseAuthorization();
             app.UseMiddleware<PasswordChangeGate>();
+            app.UseMiddleware<Web.IdempotencyKeys>(); // after authorization: keys are per signed-in user
             app.MapOpenApi();
             app.MapScalarApiReference("/api/reference");
             app.MapHealthApi();

@@ -4,6 +4,7 @@ using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthLedger.Node.Pages;
 
@@ -45,6 +46,10 @@ public abstract class HospitalPage : PageModel
                 AddErrors(outcome.Errors);
                 FormError = "Please correct the fields marked below.";
                 return showForm();
+            case OutcomeKind.Conflict:
+                AddErrors(outcome.Errors);
+                FormError = outcome.Message;
+                return showForm();
             default:
                 FormError = outcome.Message;
                 return showForm();
@@ -60,7 +65,11 @@ public abstract class HospitalPage : PageModel
 
     public static string Money(decimal amount) => amount.ToString("#,##0.00", CultureInfo.InvariantCulture);
 
-    public static string When(DateTime at) => at.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+    /// <summary>The hospital's clock and time zone.</summary>
+    public HospitalTime Time => HttpContext.RequestServices.GetRequiredService<HospitalTime>();
+
+    /// <summary>An instant in the hospital's time zone, to the minute (the page says which zone).</summary>
+    public string When(DateTimeOffset at) => Time.Show(at);
 
     public static string EntryTitle(EntryType type) => type switch
     {

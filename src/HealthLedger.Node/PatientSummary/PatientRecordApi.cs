@@ -1,6 +1,7 @@
 using HealthLedger.Node.Accounts;
 using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
 using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -24,7 +25,7 @@ public static class PatientRecordApi
         return app;
     }
 
-    private static Results<Ok<PatientReportResponse>, ProblemHttpResult> Get(string id, HttpContext http, PatientRecordService records, TimeProvider clock) =>
-        ApiResults.Read(records.Get(http.Session(), id), r => new PatientReportResponse(PatientResponse.From(r.Patient, clock.Today()),
+    private static Results<Ok<PatientReportResponse>, ProblemHttpResult> Get(string id, HttpContext http, PatientRecordService records, HospitalTime time) =>
+        ApiResults.Read(records.Get(http.Session(), id), r => new PatientReportResponse(PatientResponse.From(r.Patient, time.Today),
             r.Encounters.Select(EntryResponse.From).ToList(), AccountResponse.From(r.Account)));
 }

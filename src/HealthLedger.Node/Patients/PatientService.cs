@@ -14,9 +14,9 @@ namespace HealthLedger.Node.Patients;
 /// Every other module that reads a patient's record asks <see cref="GetPatient(UserSession, string, ConsentCategories, string, bool)"/> first.
 /// </summary>
 public sealed class PatientService(LedgerNode node, PatientDirectory directory, RecordWriter writer, RecordAccess access, AccessPolicy policy,
-    AccountService accounts, OrganisationKeys organisation, TimeProvider clock)
+    AccountService accounts, OrganisationKeys organisation, HospitalTime time)
 {
-    private DateOnly Today => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+    private DateOnly Today => time.Today;
 
     /// <summary>Registers a patient with a login and a one-time password (admins).</summary>
     public async Task<Outcome<WriteResult>> RegisterAsync(UserSession actor, PatientInput input, CancellationToken ct)

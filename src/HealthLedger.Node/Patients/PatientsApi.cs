@@ -1,3 +1,4 @@
+using HealthLedger.Node.Records;
 using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -28,13 +29,13 @@ public static class PatientsApi
     private static async Task<Results<Created<WriteResponse>, ValidationProblem, ProblemHttpResult>> Register(PatientInput input, HttpContext http, PatientService patients, CancellationToken ct) =>
         ApiResults.Created(await patients.RegisterAsync(http.Session(), input, ct), r => $"/api/v1/patients/{r.Id}", WriteResponse.From);
 
-    private static Results<Ok<PageResponse<PatientResponse>>, ProblemHttpResult> List(HttpContext http, PatientService patients, TimeProvider clock,
+    private static Results<Ok<PageResponse<PatientResponse>>, ProblemHttpResult> List(HttpContext http, PatientService patients, HospitalTime time,
         string? search, string? condition, string? sort, bool? desc, int? page, int? pageSize) =>
         ApiResults.Read(patients.List(http.Session(), new PatientQuery(search, condition, sort, desc ?? false, page ?? 1, pageSize ?? 20)),
-            p => PageResponse<PatientResponse>.From(p, i => PatientResponse.From(i, clock.Today())));
+            p => PageResponse<PatientResponse>.From(p, i => PatientResponse.From(i, time.Today)));
 
-    private static Results<Ok<PatientResponse>, ProblemHttpResult> Get(string id, HttpContext http, PatientService patients, TimeProvider clock) =>
-        ApiResults.Read(patients.GetPatient(http.Session(), id), p => PatientResponse.From(p, clock.Today()));
+    private static Results<Ok<PatientResponse>, ProblemHttpResult> Get(string id, HttpContext http, PatientService patients, HospitalTime time) =>
+        ApiResults.Read(patients.GetPatient(http.Session(), id), p => PatientResponse.From(p, time.Today));
 
     private static Results<Ok<WriteResponse>, ProblemHttpResult> ResetPassword(string id, HttpContext http, PatientService patients) =>
         ApiResults.Read(patients.ResetPassword(http.Session(), id), WriteResponse.From);

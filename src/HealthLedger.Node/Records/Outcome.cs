@@ -25,6 +25,9 @@ public sealed class Outcome<T>
 
     public static Outcome<T> Invalid(FieldErrors errors) => new(OutcomeKind.Invalid, default, errors, "Some fields need attention.");
 
+    /// <summary>A conflict with the current state, naming the fields in conflict (409).</summary>
+    public static Outcome<T> Conflict(FieldErrors errors, string message) => new(OutcomeKind.Conflict, default, errors, message);
+
     public static Outcome<T> Forbidden(string message) => new(OutcomeKind.Forbidden, default, null, message);
 
     public static Outcome<T> NotFound(string message) => new(OutcomeKind.NotFound, default, null, message);

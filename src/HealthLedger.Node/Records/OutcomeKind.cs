@@ -1,6 +1,6 @@
 namespace HealthLedger.Node.Records;
 
-/// <summary>How an operation ended: the API maps it to 200/201, 400, 403, 404 or 409/500; the UI to a page or messages.</summary>
+/// <summary>How an operation ended: the API maps it to 200/201, 400, 403, 404 or 409; the UI to a page or messages.</summary>
 public enum OutcomeKind
 {
     /// <summary>Done.</summary>
@@ -11,6 +11,11 @@ public enum OutcomeKind
     Forbidden,
     /// <summary>The thing does not exist.</summary>
     NotFound,
+    /// <summary>
+    /// The request is well formed but conflicts with the record's current state (a superseded version, an occupied bed, an
+    /// encounter out of order, an idempotency key reused with another body): 409 with the fields named. Nothing was written.
+    /// </summary>
+    Conflict,
     /// <summary>The ledger refused or did not answer in time.</summary>
     Failed,
 }

@@ -27,7 +27,7 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts)
     /// <summary>
     /// Signs <paramref name="payload"/> as the actor, submits it and waits for its block. Door refusals and rejected
     /// transactions become outcomes: <paramref name="fieldFor"/> may turn a verdict into field errors; otherwise
-    /// Unauthorized is Forbidden, NotFound is NotFound and the rest Failed. A commit slower than
+    /// Unauthorized is Forbidden, NotFound is NotFound, Conflict is Conflict (naming the field the reason names) and the rest Failed. A commit slower than
     /// <see cref="CommitTimeout"/> is Failed ("it may still commit").
     /// </summary>
     public async Task<Outcome<WriteResult>> SubmitAsync(UserSession actor, TxPayload payload, IReadOnlyDictionary<Hash256, byte[]> blobs, string id,
@@ -85,6 +85,15 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts)
         }
     }
 
+    /// <summary>The field a state machine's conflict names (reasons read "field: …"), for a 409 with field errors.</summary>
+    private static FieldErrors ConflictFields(string reason)
+    {
+        var colon = reason.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && reason[..colon].All(char.IsAsciiLetter)
+            ? FieldErrors.One(reason[..colon], reason[(colon + 1)..].Trim())
+            : new FieldErrors();
+    }
+
     private static Outcome<WriteResult> Refused(TxResult result, Func<TxVerdict, FieldErrors?>? fieldFor)
     {
         if (fieldFor?.Invoke(result.Verdict) is { } errors) return Outcome<WriteResult>.Invalid(errors);
@@ -92,6 +101,7 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts)
         {
             TxVerdict.Unauthorized => Outcome<WriteResult>.Forbidden($"The ledger refused: {result.Reason}."),
             TxVerdict.NotFound => Outcome<WriteResult>.NotFound($"The ledger refused: {result.Reason}."),
+            TxVerdict.Conflict => Outcome<WriteResult>.Conflict(ConflictFields(result.Reason), $"The ledger refused: {result.Reason}."),
             _ => Outcome<WriteResult>.Failed($"The ledger refused the change ({result.Verdict}): {result.Reason}."),
         };
     }

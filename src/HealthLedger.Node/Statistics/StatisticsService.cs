@@ -8,7 +8,7 @@ using HealthLedger.Node.Security;
 namespace HealthLedger.Node.Statistics;
 
 /// <summary>The admin reports, computed from the decrypted read model (never stored). Admins only.</summary>
-public sealed class StatisticsService(EncounterService encounters, PatientService patients, RecordAccess access)
+public sealed class StatisticsService(EncounterService encounters, PatientService patients, RecordAccess access, HospitalTime time)
 {
     private const string Action = "read the reports of";
 
@@ -16,7 +16,7 @@ public sealed class StatisticsService(EncounterService encounters, PatientServic
 
     public sealed record AdmissionsRow(DateOnly PeriodStart, int Admissions, int Discharges);
 
-    public sealed record OccupiedBed(string Ward, string Bed, string PatientId, DateTime Since);
+    public sealed record OccupiedBed(string Ward, string Bed, string PatientId, DateTimeOffset Since);
 
     public sealed record WardOccupancy(string Ward, int Occupied, IReadOnlyList<OccupiedBed> Beds);
 
@@ -43,14 +43,15 @@ public sealed class StatisticsService(EncounterService encounters, PatientServic
         var entries = encounters.OrganisationEntries(actor, Action);
         if (!entries.IsOk) return entries.As<IReadOnlyList<AdmissionsRow>>();
         var rows = entries.Value!.Where(e => e.IsEffective && e.Type is EntryType.Admission or EntryType.Discharge)
-            .GroupBy(e => PeriodStart(e.Details.OccurredAt, period))
+            .GroupBy(e => PeriodStart(time.Local(e.Details.OccurredAt).DateTime, period))
             .Select(g => new AdmissionsRow(g.Key, g.Count(e => e.Type == EntryType.Admission), g.Count(e => e.Type == EntryType.Discharge)))
             .OrderBy(r => r.PeriodStart).ToList();
         return Outcome<IReadOnlyList<AdmissionsRow>>.Ok(rows);
     }
 
     /// <summary>
-    /// Beds occupied now, per ward: a patient occupies the bed of their last admission or transfer unless discharged after it.
+    /// Beds occupied now, per ward (counted as beds): a patient occupies the bed of their last admission or transfer unless
+    /// discharged after it. The state machine keeps one patient per bed and the stay in order, so each bed appears once.
     /// Names patients, so each one is recorded as a disclosure unless <paramref name="record"/> is false (callers that show
     /// only totals).
     /// </summary>
@@ -65,7 +66,7 @@ public sealed class StatisticsService(EncounterService encounters, PatientServic
             if (last.Type != EntryType.Discharge) occupied.Add(new OccupiedBed(last.Details.Ward, last.Details.Bed, patient.Key, last.Details.OccurredAt));
         }
         var rows = occupied.GroupBy(b => b.Ward, StringComparer.OrdinalIgnoreCase)
-            .Select(g => new WardOccupancy(g.Key, g.Count(), g.OrderBy(b => b.Bed, StringComparer.OrdinalIgnoreCase).ToList()))
+            .Select(g => new WardOccupancy(g.Key, g.Select(b => b.Bed).Distinct(StringComparer.OrdinalIgnoreCase).Count(), g.OrderBy(b => b.Bed, StringComparer.OrdinalIgnoreCase).ToList()))
             .OrderBy(w => w.Ward, StringComparer.OrdinalIgnoreCase).ToList();
         if (record) access.RecordReads(actor, occupied.Select(b => (b.PatientId, actor.OrganisationId)), "bed occupancy", ConsentCategories.Encounters);
         return Outcome<IReadOnlyList<WardOccupancy>>.Ok(rows);
@@ -77,7 +78,7 @@ public sealed class StatisticsService(EncounterService encounters, PatientServic
         var entries = encounters.OrganisationEntries(actor, Action);
         if (!entries.IsOk) return entries.As<IReadOnlyList<RevenueRow>>();
         var rows = entries.Value!.Where(e => e.IsEffective && e.Type.IsAccountLine())
-            .GroupBy(e => PeriodStart(e.Details.OccurredAt, period))
+            .GroupBy(e => PeriodStart(time.Local(e.Details.OccurredAt).DateTime, period))
             .Select(g => new RevenueRow(g.Key,
                 g.Where(e => e.Type == EntryType.Charge).Sum(e => e.Details.AccountEffect(e.Type)),
                 -g.Where(e => e.Type == EntryType.Payment).Sum(e => e.Details.AccountEffect(e.Type))))
@@ -101,7 +102,7 @@ public sealed class StatisticsService(EncounterService encounters, PatientServic
         return Outcome<IReadOnlyList<Outstanding>>.Ok(rows);
     }
 
-    /// <summary>The first day of the period holding <paramref name="at"/>: day, week (Monday) or month (default).</summary>
+    /// <summary>The first day of the period holding <paramref name="at"/> (a local time of the hospital): day, week (Monday) or month (default).</summary>
     public static DateOnly PeriodStart(DateTime at, string? period)
     {
         var day = DateOnly.FromDateTime(at);

@@ -9,7 +9,7 @@ namespace HealthLedger.Node.VitalSigns;
 public sealed record VitalSignsDetails
 {
     /// <summary>When the measurements were taken (UTC).</summary>
-    public DateTime TakenAt { get; init; }
+    public DateTimeOffset TakenAt { get; init; }
 
     /// <summary>Body temperature, °C.</summary>
     public decimal? TemperatureCelsius { get; init; }

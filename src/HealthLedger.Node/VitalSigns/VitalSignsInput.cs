@@ -6,8 +6,8 @@ namespace HealthLedger.Node.VitalSigns;
 /// <summary>A vital-signs form / request body: when, and at least one measurement within the range a living patient can have.</summary>
 public sealed class VitalSignsInput
 {
-    /// <summary>When the measurements were taken (not in the future, not before 1950); a time without an offset is UTC.</summary>
-    public DateTime? TakenAt { get; set; }
+    /// <summary>When the measurements were taken (not in the future).</summary>
+    public string? TakenAt { get; set; }
 
     /// <summary>Body temperature, °C (25–45).</summary>
     public decimal? TemperatureCelsius { get; set; }
@@ -33,14 +33,11 @@ public sealed class VitalSignsInput
     /// <summary>Remarks, at most 1,000 characters.</summary>
     public string? Notes { get; set; }
 
-    /// <summary>Checks every field against <paramref name="now"/> (UTC); the details when all pass, otherwise the field errors.</summary>
-    public (VitalSignsDetails? Details, FieldErrors Errors) Validate(DateTime now)
+    /// <summary>Checks every field against the hospital's clock and zone; the details when all pass, otherwise the field errors.</summary>
+    public (VitalSignsDetails? Details, FieldErrors Errors) Validate(HospitalTime time)
     {
         var e = new FieldErrors();
-        var taken = TakenAt is { } given ? AsUtc(given) : (DateTime?)null;
-        if (taken is not { } at) e.Add("takenAt", "When the vital signs were taken is required.");
-        else if (at > now.AddMinutes(5)) e.Add("takenAt", "The time taken cannot be in the future.");
-        else if (at < new DateTime(1950, 1, 1, 0, 0, 0, DateTimeKind.Utc)) e.Add("takenAt", "The time taken is too far in the past.");
+        var at = time.ReadInstant(e, "takenAt", TakenAt, true, "The time taken");
         Range(e, "temperatureCelsius", TemperatureCelsius, 25m, 45m, "°C");
         Range(e, "heartRate", HeartRate, 20, 250, "per minute");
         Range(e, "systolicMmHg", SystolicMmHg, 50, 260, "mm Hg");
@@ -65,7 +62,7 @@ public sealed class VitalSignsInput
         if (!e.IsEmpty) return (null, e);
         return (new VitalSignsDetails
         {
-            TakenAt = taken!.Value,
+            TakenAt = at!.Value,
             TemperatureCelsius = TemperatureCelsius,
             HeartRate = HeartRate,
             SystolicMmHg = SystolicMmHg,

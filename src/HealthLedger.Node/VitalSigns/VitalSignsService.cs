@@ -11,7 +11,7 @@ namespace HealthLedger.Node.VitalSigns;
 /// Vital signs: admins of the patient's organisation and the doctors who attend the patient record them; whoever may read
 /// the patient's encounters reads them, each read by someone other than the patient recorded as a disclosure.
 /// </summary>
-public sealed class VitalSignsService(VitalSignsStore store, PatientService patients, RecordWriter writer, RecordAccess access, AccessPolicy policy, TimeProvider clock)
+public sealed class VitalSignsService(VitalSignsStore store, PatientService patients, RecordWriter writer, RecordAccess access, AccessPolicy policy, HospitalTime time)
 {
     /// <summary>Records a set of vital signs; answers it as written (the writer's own echo is not a disclosure).</summary>
     public async Task<Outcome<VitalSignsView>> RecordAsync(UserSession actor, string patientId, VitalSignsInput input, CancellationToken ct)
@@ -20,7 +20,7 @@ public sealed class VitalSignsService(VitalSignsStore store, PatientService pati
         if (!found.IsOk) return found.As<VitalSignsView>();
         // The state machine's rule, checked here too so that a refusal writes nothing: admins, and doctors who attend the patient.
         if (actor.Role != Role.Admin && !policy.Attends(actor, patientId)) return access.Forbid<VitalSignsView>(actor, "record vital signs of", patientId);
-        var (details, errors) = input.Validate(clock.GetUtcNow().UtcDateTime);
+        var (details, errors) = input.Validate(time);
         if (details is null) return Outcome<VitalSignsView>.Invalid(errors);
         var id = RecordIds.New("vs");
         var (reference, ciphertext) = RecordSealer.Seal(id, 1, details, policy.Recipients(patientId, ConsentCategories.Encounters));

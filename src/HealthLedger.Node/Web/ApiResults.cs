@@ -9,7 +9,8 @@ namespace HealthLedger.Node.Web;
 
 /// <summary>
 /// Maps outcomes to typed HTTP results — RFC 9457 problem details for every failure: 400 with field errors (Invalid), 403
-/// (Forbidden), 404 (NotFound), 409 (Failed) — and guards API groups.
+/// (Forbidden), 404 (NotFound), 409 with field errors (Conflict: the request conflicts with the current state), 409 (Failed: the
+/// ledger refused or did not answer) — and guards API groups.
 /// </summary>
 public static class ApiResults
 {
@@ -44,9 +45,16 @@ public static class ApiResults
     /// <summary>400 with one field's error.</summary>
     public static ValidationProblem Invalid(string field, string message) => TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
 
-    /// <summary>The problem of a failed outcome: 403, 404 or 409.</summary>
+    /// <summary>The problem of a failed outcome: 403, 404 or 409 (with the fields in conflict, when known).</summary>
     public static ProblemHttpResult Problem<T>(Outcome<T> outcome) => outcome.Kind switch
     {
+        OutcomeKind.Conflict => TypedResults.Problem(new HttpValidationProblemDetails(outcome.Errors?.ToDictionary() ?? new Dictionary<string, string[]>())
+        {
+            Status = 409,
+            Title = "Conflict",
+            Detail = outcome.Message,
+            Type = "https://tools.ietf.org/html/rfc9110#section-15.5.10",
+        }),
         OutcomeKind.Forbidden => TypedResults.Problem(statusCode: 403, title: "Forbidden", detail: outcome.Message),
         OutcomeKind.NotFound => TypedResults.Problem(statusCode: 404, title: "Not found", detail: outcome.Message),
         OutcomeKind.Invalid => TypedResults.Problem(statusCode: 400, title: "Bad Request", detail: outcome.Message),
@@ -77,7 +85,4 @@ public static class ApiResults
 
     /// <summary>The caller's session (after <see cref="RequireSession"/>).</summary>
     public static UserSession Session(this HttpContext context) => context.UserSession() ?? throw new InvalidOperationException("No session.");
-
-    /// <summary>Today's date (UTC), for ages.</summary>
-    public static DateOnly Today(this TimeProvider clock) => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
 }

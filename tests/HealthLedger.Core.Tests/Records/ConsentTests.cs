@@ -30,7 +30,7 @@ public class ConsentTests
                 Admin(new RegisterDoctorPayload("dr-att", TestNetwork.OrgId, Attending.Signing.PublicKey, Attending.Encryption.PublicKey, Sealed(1, org))),
                 Admin(new RegisterDoctorPayload("dr-oth", TestNetwork.OrgId, Other.Signing.PublicKey, Other.Encryption.PublicKey, Sealed(2, org))),
                 Admin(new RegisterPatientPayload("pt-ann", TestNetwork.OrgId, Hash256.Zero, Patient.Signing.PublicKey, Patient.Encryption.PublicKey, Sealed(3, org, Patient.Encryption.PublicKey))),
-                Admin(new AddEntryPayload("en-adm", "pt-ann", EntryType.Admission, "dr-att", "", Sealed(4, org, Patient.Encryption.PublicKey))),
+                Admin(new AddEntryPayload("en-adm", "pt-ann", EntryType.Admission, "dr-att", "", Sealed(4, org, Patient.Encryption.PublicKey), Hashing.Sha256("bed-1"u8))),
             ]).Execution.Receipts;
             Assert.All(receipts, r => Assert.Equal(TxVerdict.Ok, r.Verdict));
         }

@@ -41,8 +41,9 @@ public class RecordKindsTests
             Admin(new RegisterPatientPayload(id, TestNetwork.OrgId, Hashing.Sha256(System.Text.Encoding.UTF8.GetBytes(mrn)), keys.Signing.PublicKey, keys.Encryption.PublicKey,
                 Sealed([.. withOrgEnvelope ? new[] { OrgKey } : [], .. withPatientEnvelope ? new[] { keys.Encryption.PublicKey } : []])));
 
-        public AddEntryPayload Entry(string id, EntryType type, string doctor = "dr-one", string corrects = "", string patient = "pt-jane") =>
-            new(id, patient, type, doctor, corrects, Sealed(OrgKey, Patient.Encryption.PublicKey));
+        public AddEntryPayload Entry(string id, EntryType type, string doctor = "dr-one", string corrects = "", string patient = "pt-jane", string bed = "bed-1") =>
+            new(id, patient, type, doctor, corrects, Sealed(OrgKey, Patient.Encryption.PublicKey),
+                type is EntryType.Admission or EntryType.Transfer ? Hashing.Sha256(System.Text.Encoding.UTF8.GetBytes(bed)) : Hash256.Zero);
 
         public Transaction Admin(TxPayload payload)
         {
@@ -164,5 +165,106 @@ public class RecordKindsTests
         Assert.Equal(("vs-2", "pt-jane", "dr-one"), (state.Id, state.PatientId, state.AuthorId));
         Assert.Equal(state, VitalSignsState.TryDecode(state.Encode()));
         Assert.Equal(TxVerdict.InvalidField, Transaction.TryDecode(h.Admin(Vitals("bad id!")).Encoded.Span, 65536, out _).Verdict);
+    }
+
+    [Fact]
+    public void Only_the_current_version_of_an_entry_can_be_corrected()
+    {
+        // Issue 12, case 1: a charge and two corrections of it both booked, so the charges totalled 160.
+        using var h = new Hospital();
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(h.Entry("en-1", EntryType.Charge, doctor: ""))).Verdict);
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(h.Entry("en-2", EntryType.Charge, doctor: "", corrects: "en-1"))).Verdict);
+        var rootBefore = h.Net.State.Root;
+        var second = h.Run(h.Admin(h.Entry("en-3", EntryType.Charge, doctor: "", corrects: "en-1")));
+        Assert.Equal(TxVerdict.Conflict, second.Verdict);
+        Assert.StartsWith("correctsId: entry 'en-1' was already corrected by 'en-2'", second.Reason);
+        Assert.Equal(rootBefore, h.Net.State.Root);
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(h.Entry("en-4", EntryType.Charge, doctor: "", corrects: "en-2"))).Verdict); // the current version
+
+        // The same rule for every entry type, and within one block the first correction wins.
+        var block = h.Net.Append(h.Net.Tip.Timestamp + 1, [h.Admin(h.Entry("en-5", EntryType.Visit)), h.Admin(h.Entry("en-6", EntryType.Visit, corrects: "en-5")),
+            h.Admin(h.Entry("en-7", EntryType.Visit, corrects: "en-5"))]);
+        Assert.Equal([TxVerdict.Ok, TxVerdict.Ok, TxVerdict.Conflict], block.Execution.Receipts.Select(r => r.Verdict));
+    }
+
+    [Fact]
+    public void Encounters_follow_admission_transfers_discharge()
+    {
+        // Issue 12, case 3: a discharge with no admission, a second discharge and a transfer after discharge were all booked.
+        using var h = new Hospital();
+        Assert.Equal(TxVerdict.Conflict, h.Run(h.Admin(h.Entry("en-1", EntryType.Discharge, doctor: ""))).Verdict);
+        Assert.Equal(TxVerdict.Conflict, h.Run(h.Admin(h.Entry("en-1", EntryType.Transfer, doctor: ""))).Verdict);
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(h.Entry("en-1", EntryType.Admission))).Verdict);
+        var again = h.Run(h.Admin(h.Entry("en-2", EntryType.Admission, bed: "bed-2")));
+        Assert.Equal((TxVerdict.Conflict, true), (again.Verdict, again.Reason.StartsWith("type:", StringComparison.Ordinal)));
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(h.Entry("en-2", EntryType.Transfer, doctor: "", bed: "bed-2"))).Verdict);
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(h.Entry("en-3", EntryType.Discharge, doctor: ""))).Verdict);
+        var rootBefore = h.Net.State.Root;
+        Assert.Equal(TxVerdict.Conflict, h.Run(h.Admin(h.Entry("en-4", EntryType.Discharge, doctor: ""))).Verdict);
+        Assert.Equal(TxVerdict.Conflict, h.Run(h.Admin(h.Entry("en-4", EntryType.Transfer, doctor: "", bed: "bed-3"))).Verdict);
+        Assert.Equal(rootBefore, h.Net.State.Root);
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(h.Entry("en-4", EntryType.Visit))).Verdict);       // outpatient visits need no stay
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(h.Entry("en-5", EntryType.Admission))).Verdict);   // a new stay
+        var stay = StayState.TryDecode(h.Net.State.TryGet(StayState.Key("pt-jane"), out var bytes) ? bytes : [])!;
+        Assert.Equal((StayStatus.Admitted, "en-5"), (stay.Status, stay.PlacementId));
+        Assert.Equal(stay, StayState.TryDecode(stay.Encode()));
+    }
+
+    [Fact]
+    public void A_bed_holds_one_patient_from_admission_or_transfer_until_discharge_or_transfer_out()
+    {
+        // Issue 12, case 2: a second patient admitted into a bed still held.
+        using var h = new Hospital();
+        using var johnKeys = TestNetwork.KeysFor("pt-john");
+        Assert.Equal(TxVerdict.Ok, h.Run(h.RegisterPatient("pt-john", johnKeys, "mrn-2")).Verdict);
+        AddEntryPayload John(string id, EntryType type, string bed) =>
+            new(id, "pt-john", type, type == EntryType.Admission ? "dr-one" : "", "", h.Sealed(h.OrgKey, johnKeys.Encryption.PublicKey),
+                type is EntryType.Admission or EntryType.Transfer ? Hashing.Sha256(System.Text.Encoding.UTF8.GetBytes(bed)) : Hash256.Zero);
+
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(h.Entry("en-1", EntryType.Admission, bed: "icu-1"))).Verdict);
+        var taken = h.Run(h.Admin(John("en-2", EntryType.Admission, "icu-1")));
+        Assert.Equal((TxVerdict.Conflict, "bed: the bed is occupied by another patient"), (taken.Verdict, taken.Reason));
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(John("en-2", EntryType.Admission, "icu-2"))).Verdict);
+        Assert.Equal(TxVerdict.Conflict, h.Run(h.Admin(John("en-3", EntryType.Transfer, "icu-1"))).Verdict); // still held
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(h.Entry("en-3", EntryType.Transfer, doctor: "", bed: "ward-5"))).Verdict); // jane moves out
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(John("en-4", EntryType.Transfer, "icu-1"))).Verdict);
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(John("en-5", EntryType.Discharge, ""))).Verdict);
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(h.Entry("en-6", EntryType.Transfer, doctor: "", bed: "icu-1"))).Verdict); // free again
+
+        // A correction of the entry that placed the patient moves them; it may not move them into a held bed.
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(John("en-7", EntryType.Admission, "icu-2"))).Verdict);
+        Assert.Equal(TxVerdict.Conflict, h.Run(h.Admin(h.Entry("en-8", EntryType.Transfer, doctor: "", corrects: "en-6", bed: "icu-2"))).Verdict);
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(h.Entry("en-8", EntryType.Transfer, doctor: "", corrects: "en-6", bed: "icu-3"))).Verdict);
+        Assert.False(h.Net.State.TryGet(StayState.BedKey(TestNetwork.OrgId, Hashing.Sha256("icu-1"u8)), out _));
+
+        // Admissions and transfers name a bed; other entries none.
+        Assert.Equal(TxVerdict.InvalidField, Transaction.TryDecode(h.Admin(John("en-9", EntryType.Admission, "x") with { Bed = Hash256.Zero }).Encoded.Span, 65536, out _).Verdict);
+        Assert.Equal(TxVerdict.InvalidField, Transaction.TryDecode(h.Admin(h.Entry("en-9", EntryType.Visit) with { Bed = Hashing.Sha256("x"u8) }).Encoded.Span, 65536, out _).Verdict);
+    }
+
+    [Fact]
+    public void Once_a_ward_list_exists_admissions_and_transfers_need_a_bed_on_it_and_held_beds_stay_on_it()
+    {
+        using var h = new Hospital();
+        static Hash256 Bed(string name) => Hashing.Sha256(System.Text.Encoding.UTF8.GetBytes(name));
+        ConfigureWardsPayload Wards(int version, params string[] beds) =>
+            new(TestNetwork.OrgId, version, beds.Select(Bed).Order().ToList(), h.Sealed(h.OrgKey));
+
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(Wards(1, "icu-1", "icu-2"))).Verdict);
+        var unknown = h.Run(h.Admin(h.Entry("en-1", EntryType.Admission, bed: "bed-9")));
+        Assert.Equal((TxVerdict.InvalidField, "bed: not a bed of the organisation's ward list"), (unknown.Verdict, unknown.Reason));
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(h.Entry("en-1", EntryType.Admission, bed: "icu-1"))).Verdict);
+        Assert.Equal(TxVerdict.Conflict, h.Run(h.Admin(Wards(1, "icu-1"))).Verdict);          // not the next version
+        Assert.Equal(TxVerdict.Conflict, h.Run(h.Admin(Wards(2, "icu-2"))).Verdict);          // icu-1 is held
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(Wards(2, "icu-1", "icu-3"))).Verdict);
+        Assert.Equal(TxVerdict.InvalidField, h.Run(h.Admin(h.Entry("en-2", EntryType.Transfer, doctor: "", bed: "icu-2"))).Verdict);
+        Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(h.Entry("en-2", EntryType.Transfer, doctor: "", bed: "icu-3"))).Verdict);
+        Assert.Equal(TxVerdict.Unauthorized, h.Run(h.AsDoctor(Wards(3))).Verdict);
+
+        var state = WardsState.TryDecode(h.Net.State.TryGet(WardsState.Key(TestNetwork.OrgId), out var bytes) ? bytes : [])!;
+        Assert.Equal((2, 2), (state.Version, state.Beds.Count));
+        Assert.Equal(state.Encode(), WardsState.TryDecode(state.Encode())!.Encode());
+        var unsorted = new ConfigureWardsPayload(TestNetwork.OrgId, 3, [.. Wards(3, "a", "b").Beds.Reverse()], h.Sealed(h.OrgKey));
+        Assert.Equal(TxVerdict.InvalidField, Transaction.TryDecode(h.Admin(unsorted).Encoded.Span, 65536, out _).Verdict);
     }
 }

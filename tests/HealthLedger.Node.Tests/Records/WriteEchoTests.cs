@@ -64,7 +64,7 @@ public class WriteEchoTests
         { "/entries", """{"type":"admission","occurredAt":"2026-01-03T09:00","doctorId":"dr-e","ward":"W1","bed":"1","reason":"Fever"}""", "admission" },
         { "/entries", """{"type":"visit","occurredAt":"2026-01-03T09:00","doctorId":"dr-e","notes":"Review"}""", "visit" },
         { "/account/charges", """{"occurredAt":"2026-01-03T09:00","service":"X-ray","quantity":1,"unitPrice":80}""", "charge" },
-        { "/account/payments", """{"occurredAt":"2026-01-03T09:00","amount":20,"method":"cash"}""", "payment" },
+        { "/account/payments", """{"occurredAt":"2026-01-03T09:00","amount":20,"method":"cash","deposit":true}""", "payment" },
     };
 
     [Theory]

@@ -1,6 +1,7 @@
 using HealthLedger.Core.Encoding;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
 
 namespace HealthLedger.Core.Transactions.Kinds;
@@ -10,6 +11,8 @@ namespace HealthLedger.Core.Transactions.Kinds;
 /// (charge, payment). Entries are never changed; a correction is a new entry of the same type naming the one it corrects.
 /// Admins of the patient's organisation may add any entry; a doctor may add visits for patients they attend, as the
 /// attending doctor. Naming an attending doctor records that the doctor attends the patient.
+/// Only the current version of an entry can be corrected (<see cref="StateKeys.CorrectedBy"/>). Encounters follow
+/// admitted → (transferred)* → discharged (<see cref="StayState"/>), and a bed holds one patient at a time.
 /// </summary>
 /// <param name="EntryId">The new entry's id.</param>
 /// <param name="PatientId">The patient.</param>
@@ -17,7 +20,11 @@ namespace HealthLedger.Core.Transactions.Kinds;
 /// <param name="DoctorId">Attending doctor, or empty.</param>
 /// <param name="CorrectsId">The entry this one corrects, or empty.</param>
 /// <param name="Record">The sealed entry content.</param>
-public sealed record AddEntryPayload(string EntryId, string PatientId, EntryType Type, string DoctorId, string CorrectsId, SealedRecordRef Record) : TxPayload
+/// <param name="Bed">
+/// For admissions and transfers: the blind index of the ward and bed (keyed by the organisation's secret, so the chain does not
+/// say which bed a patient lies in); <see cref="Hash256.Zero"/> for every other type.
+/// </param>
+public sealed record AddEntryPayload(string EntryId, string PatientId, EntryType Type, string DoctorId, string CorrectsId, SealedRecordRef Record, Hash256 Bed = default) : TxPayload
 {
     /// <inheritdoc/>
     public override TxKind Kind => TxKind.AddEntry;
@@ -30,6 +37,7 @@ public sealed record AddEntryPayload(string EntryId, string PatientId, EntryType
     {
         writer.Text(EntryId).Text(PatientId).U8((byte)Type).Text(DoctorId).Text(CorrectsId);
         Record.Write(writer);
+        writer.Hash(Bed);
     }
 }
 
@@ -49,7 +57,8 @@ public sealed class AddEntryHandler : TxKindHandler<AddEntryPayload>
         r.Text(out var doctor, Identifiers.MaxLength, "doctor id");
         r.Text(out var corrects, Identifiers.MaxLength, "corrected entry id");
         if (!SealedRecordRef.TryRead(ref r, out var record)) return false;
-        payload = new AddEntryPayload(id, patient, (EntryType)type, doctor, corrects, record);
+        if (!r.Hash(out var bed, "bed")) return false;
+        payload = new AddEntryPayload(id, patient, (EntryType)type, doctor, corrects, record, bed);
         return true;
     }
 
@@ -62,6 +71,7 @@ public sealed class AddEntryHandler : TxKindHandler<AddEntryPayload>
         if (p.DoctorId.Length > 0 && !Identifiers.IsValid(p.DoctorId)) return Invalid("doctorId", Identifiers.Rule);
         if (p.CorrectsId.Length > 0 && !Identifiers.IsValid(p.CorrectsId)) return Invalid("correctsId", Identifiers.Rule);
         if (p.Type is EntryType.Admission or EntryType.Visit && p.DoctorId.Length == 0) return Invalid("doctorId", $"a {p.Type} needs an attending doctor");
+        if (HoldsBed(p.Type) == p.Bed.IsZero) return Invalid("bed", HoldsBed(p.Type) ? $"a {p.Type} needs a bed" : $"a {p.Type} names no bed");
         return TxResult.Ok;
     }
 
@@ -96,11 +106,19 @@ public sealed class AddEntryHandler : TxKindHandler<AddEntryPayload>
                 return TxResult.Reject(TxVerdict.NotFound, $"entry '{p.CorrectsId}' of this patient does not exist");
             }
             if (corrected.Type != p.Type) return TxResult.Reject(TxVerdict.InvalidField, $"a correction of a {corrected.Type} must be a {corrected.Type}");
+            if (context.State.TryGet(StateKeys.CorrectedBy(p.CorrectsId), out var by))
+            {
+                var reader = new CanonicalReader(by);
+                reader.Text(out var byId, Identifiers.MaxLength, "corrected by");
+                return TxResult.Reject(TxVerdict.Conflict, $"correctsId: entry '{p.CorrectsId}' was already corrected by '{byId}'; only the current version can be corrected");
+            }
         }
         var org = context.GetOrganisation(patient.OrganisationId)!;
         var patientUser = context.GetUser(p.PatientId);
         if (TxContext.RequireEnvelopes(p.Record, ("the organisation", org.EncryptionKey)) is { } missing) return missing;
         if (patientUser is not null && TxContext.RequireEnvelopes(p.Record, ("the patient", patientUser.EncryptionKey)) is { } missingPatient) return missingPatient;
+        if (MoveThroughStay(context, p, patient.OrganisationId) is { } refused) return refused;
+        if (p.CorrectsId.Length > 0) context.State.Set(StateKeys.CorrectedBy(p.CorrectsId), new CanonicalWriter(72).Text(p.EntryId).ToArray());
 
         context.State.Set(StateKeys.Entry(p.EntryId), new EntryState(p.EntryId, p.PatientId, p.Type, p.DoctorId, p.CorrectsId, signer!.Id, p.Record,
             new RecordProof(tx.Id, context.Height, context.Timestamp)).Encode());
@@ -109,6 +127,72 @@ public sealed class AddEntryHandler : TxKindHandler<AddEntryPayload>
             context.State.Set(StateKeys.Attends(p.DoctorId, p.PatientId), new CanonicalWriter(10).VarUInt(context.Timestamp).ToArray());
         }
         return TxResult.Ok;
+    }
+
+    private static bool HoldsBed(EntryType type) => type is EntryType.Admission or EntryType.Transfer;
+
+    /// <summary>
+    /// The encounter lifecycle: an admission needs a patient not admitted, a transfer or a discharge an admitted one; an
+    /// admission or transfer takes a free bed and a transfer or discharge frees the old one. A correction of the entry that
+    /// placed the patient moves them to the corrected bed; other corrections leave the stay as it is. Null when allowed.
+    /// </summary>
+    private static TxResult? MoveThroughStay(TxContext context, AddEntryPayload p, string organisationId)
+    {
+        if (p.Type is not (EntryType.Admission or EntryType.Transfer or EntryType.Discharge)) return null;
+        var key = StayState.Key(p.PatientId);
+        var stay = context.State.TryGet(key, out var bytes) ? StayState.TryDecode(bytes) : null;
+        stay ??= new StayState(StayStatus.None, Hash256.Zero, "");
+        if (p.CorrectsId.Length > 0)
+        {
+            if (stay.PlacementId != p.CorrectsId) return null;
+            if (p.Type == EntryType.Discharge)
+            {
+                context.State.Set(key, (stay with { PlacementId = p.EntryId }).Encode());
+                return null;
+            }
+            if (MoveBed(context, organisationId, p.PatientId, stay.Bed, p.Bed) is { } taken) return taken;
+            context.State.Set(key, (stay with { Bed = p.Bed, PlacementId = p.EntryId }).Encode());
+            return null;
+        }
+        switch (p.Type)
+        {
+            case EntryType.Admission when stay.Status == StayStatus.Admitted:
+                return TxResult.Reject(TxVerdict.Conflict, $"type: patient '{p.PatientId}' is already admitted; transfer or discharge them instead");
+            case EntryType.Transfer or EntryType.Discharge when stay.Status != StayStatus.Admitted:
+                return TxResult.Reject(TxVerdict.Conflict, $"type: patient '{p.PatientId}' is not admitted; a {p.Type} follows an admission");
+            case EntryType.Admission:
+                if (MoveBed(context, organisationId, p.PatientId, Hash256.Zero, p.Bed) is { } occupied) return occupied;
+                context.State.Set(key, new StayState(StayStatus.Admitted, p.Bed, p.EntryId).Encode());
+                return null;
+            case EntryType.Transfer:
+                if (MoveBed(context, organisationId, p.PatientId, stay.Bed, p.Bed) is { } busy) return busy;
+                context.State.Set(key, new StayState(StayStatus.Admitted, p.Bed, p.EntryId).Encode());
+                return null;
+            default:
+                MoveBed(context, organisationId, p.PatientId, stay.Bed, Hash256.Zero);
+                context.State.Set(key, new StayState(StayStatus.Discharged, Hash256.Zero, p.EntryId).Encode());
+                return null;
+        }
+    }
+
+    /// <summary>Frees <paramref name="from"/> and takes <paramref name="to"/> (zero: none); refuses a bed held by another patient.</summary>
+    private static TxResult? MoveBed(TxContext context, string organisationId, string patientId, Hash256 from, Hash256 to)
+    {
+        if (from == to) return null;
+        if (!to.IsZero)
+        {
+            if (!ConfigureWardsHandler.IsKnownBed(context, organisationId, to)) return TxResult.Reject(TxVerdict.InvalidField, "bed: not a bed of the organisation's ward list");
+            var bedKey = StayState.BedKey(organisationId, to);
+            if (context.State.TryGet(bedKey, out var holder))
+            {
+                var reader = new CanonicalReader(holder);
+                reader.Text(out var holderId, Identifiers.MaxLength, "holder");
+                if (holderId != patientId) return TxResult.Reject(TxVerdict.Conflict, "bed: the bed is occupied by another patient");
+            }
+            context.State.Set(bedKey, new CanonicalWriter(72).Text(patientId).ToArray());
+        }
+        if (!from.IsZero) context.State.Delete(StayState.BedKey(organisationId, from));
+        return null;
     }
 
     /// <inheritdoc/>

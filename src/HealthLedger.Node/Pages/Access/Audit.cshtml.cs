@@ -37,7 +37,7 @@ public sealed class AuditModel(AuditService audit) : HospitalPage
         var outcome = Query();
         if (!outcome.IsOk) return Failure(outcome, Page);
         var csv = Csv.Write(["at", "actorId", "actorRole", "patientId", "resource", "purpose", "outcome", "block"],
-            outcome.Value!.Select(r => new object?[] { DateTimeOffset.FromUnixTimeMilliseconds((long)r.Event.At).UtcDateTime, r.Event.ActorId, r.Event.ActorRole,
+            outcome.Value!.Select(r => new object?[] { DateTimeOffset.FromUnixTimeMilliseconds((long)r.Event.At), r.Event.ActorId, r.Event.ActorRole,
                 r.Event.PatientId, r.Event.Resource, r.Event.Purpose, r.Event.Allowed ? "allowed" : "denied", r.Height }));
         return File(System.Text.Encoding.UTF8.GetBytes(csv), "text/csv", "audit-trail.csv");
     }

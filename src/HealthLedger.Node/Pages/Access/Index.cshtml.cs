@@ -53,7 +53,7 @@ public sealed class AccessModel(ConsentService consent, AuditService audit, Doct
             GranteeKind = kind,
             GranteeId = grantee,
             Categories = Categories,
-            ExpiresAt = Input.ExpiresAt is { } d ? new DateTimeOffset(d.ToDateTime(new TimeOnly(23, 59)), TimeSpan.Zero) : null,
+            ExpiresAt = Input.ExpiresAt?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), // the end of that day, hospital time
         };
         var outcome = await consent.GrantAsync(Me, id, input, ct);
         if (!outcome.IsOk)

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Patients;
 
-public sealed class PatientAccountModel(HospitalAccountService accounts, PatientService patients, TimeProvider clock) : HospitalPage
+public sealed class PatientAccountModel(HospitalAccountService accounts, PatientService patients) : HospitalPage
 {
     [BindProperty]
     public EntryInput Charge { get; set; } = new();
@@ -23,14 +23,14 @@ public sealed class PatientAccountModel(HospitalAccountService accounts, Patient
     public IActionResult OnGet(string id, string? corrects)
     {
         if (Load(id) is { } failed) return failed;
-        var now = HospitalClock.NowToTheMinute(clock);
+        var now = Time.FormNow();
         Charge = new EntryInput { OccurredAt = now, Quantity = 1 };
         Payment = new EntryInput { OccurredAt = now };
         if (corrects is not null && Account!.Lines.FirstOrDefault(l => l.Entry.Id == corrects)?.Entry is { } old)
         {
             var d = old.Details;
-            if (old.Type == EntryType.Charge) Charge = new EntryInput { CorrectsId = old.Id, OccurredAt = d.OccurredAt, Service = d.Service, Quantity = d.Quantity, UnitPrice = d.UnitPrice };
-            else Payment = new EntryInput { CorrectsId = old.Id, OccurredAt = d.OccurredAt, Amount = d.Amount, Method = d.Method };
+            if (old.Type == EntryType.Charge) Charge = new EntryInput { CorrectsId = old.Id, OccurredAt = Time.FormValue(d.OccurredAt), Service = d.Service, Quantity = d.Quantity, UnitPrice = d.UnitPrice };
+            else Payment = new EntryInput { CorrectsId = old.Id, OccurredAt = Time.FormValue(d.OccurredAt), Amount = d.Amount, Method = d.Method, Deposit = d.Deposit };
         }
         return Page();
     }
@@ -45,10 +45,10 @@ public sealed class PatientAccountModel(HospitalAccountService accounts, Patient
         var outcome = type == "charge" ? await accounts.AddChargeAsync(Me, id, input, ct) : await accounts.AddPaymentAsync(Me, id, input, ct);
         if (!outcome.IsOk)
         {
-            if (outcome.Kind == OutcomeKind.Invalid)
+            if (outcome.Kind is OutcomeKind.Invalid or OutcomeKind.Conflict)
             {
                 AddErrors(outcome.Errors, prefix);
-                FormError = "Please correct the fields marked below.";
+                FormError = outcome.Kind == OutcomeKind.Conflict ? outcome.Message : "Please correct the fields marked below.";
                 return Page();
             }
             return Failure(outcome, Page);

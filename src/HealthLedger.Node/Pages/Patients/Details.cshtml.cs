@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Patients;
 
-public sealed class PatientDetailsModel(PatientRecordService records, PatientService patients, ReportService reports, TimeProvider clock) : HospitalPage
+public sealed class PatientDetailsModel(PatientRecordService records, PatientService patients, ReportService reports) : HospitalPage
 {
     public IReadOnlyList<ReportView> Reports { get; private set; } = [];
     public bool ReportsHidden { get; private set; }
@@ -15,7 +15,7 @@ public sealed class PatientDetailsModel(PatientRecordService records, PatientSer
     public IReadOnlyList<EntryView> Encounters { get; private set; } = [];
     public AccountView? Account { get; private set; }
     public string? OneTimePassword { get; private set; }
-    public DateOnly Today => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+    public DateOnly Today => Time.Today;
 
     public IActionResult OnGet(string id)
     {

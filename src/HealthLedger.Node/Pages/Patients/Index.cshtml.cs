@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Patients;
 
-public sealed class PatientsIndexModel(PatientService patients, TimeProvider clock) : HospitalPage
+public sealed class PatientsIndexModel(PatientService patients) : HospitalPage
 {
     [BindProperty(SupportsGet = true)]
     public string? Search { get; set; }
@@ -23,7 +23,7 @@ public sealed class PatientsIndexModel(PatientService patients, TimeProvider clo
 
     public Page<PatientView> Result { get; private set; } = new([], 0, 1, 20);
 
-    public DateOnly Today => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+    public DateOnly Today => Time.Today;
 
     public IActionResult OnGet()
     {

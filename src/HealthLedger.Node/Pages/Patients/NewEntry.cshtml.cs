@@ -2,12 +2,13 @@ using HealthLedger.Core.Model;
 using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Patients;
+using HealthLedger.Node.Wards;
 using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Patients;
 
-public sealed class NewEntryModel(EncounterService encounters, PatientService patients, DoctorService doctors, TimeProvider clock) : HospitalPage
+public sealed class NewEntryModel(EncounterService encounters, PatientService patients, DoctorService doctors, WardService wards) : HospitalPage
 {
     [BindProperty]
     public EntryInput Input { get; set; } = new();
@@ -16,12 +17,15 @@ public sealed class NewEntryModel(EncounterService encounters, PatientService pa
 
     public IReadOnlyList<DoctorView> Doctors { get; private set; } = [];
 
+    /// <summary>The free beds per ward (empty when the hospital keeps no ward list).</summary>
+    public IReadOnlyList<Ward> FreeBeds { get; private set; } = [];
+
     public IActionResult OnGet(string id, string? type, string? corrects)
     {
         if (Load(id) is { } failed) return failed;
         Input.Type = Me.Role == Role.Doctor ? "visit" : type ?? "admission";
         Input.CorrectsId = corrects;
-        Input.OccurredAt = HospitalClock.NowToTheMinute(clock);
+        Input.OccurredAt = Time.FormNow();
         if (Me.Role == Role.Doctor) Input.DoctorId = Me.UserId;
         if (corrects is not null && encounters.Entries(Me, id).Value?.FirstOrDefault(e => e.Id == corrects) is { } old)
         {
@@ -29,7 +33,7 @@ public sealed class NewEntryModel(EncounterService encounters, PatientService pa
             {
                 Type = old.Type.ToString().ToLowerInvariant(),
                 CorrectsId = old.Id,
-                OccurredAt = old.Details.OccurredAt,
+                OccurredAt = Time.FormValue(old.Details.OccurredAt),
                 DoctorId = old.DoctorId,
                 Ward = old.Details.Ward,
                 Bed = old.Details.Bed,
@@ -57,6 +61,7 @@ public sealed class NewEntryModel(EncounterService encounters, PatientService pa
         if (!patient.IsOk) return Failure(patient, Page);
         if (Me.Role is not (Role.Admin or Role.Doctor)) return Denied("Only staff add entries.");
         Patient = patient.Value;
+        FreeBeds = wards.FreeBeds();
         Doctors = Me.Role == Role.Doctor
             ? doctors.Get(Me, Me.UserId).Value is { } self ? [self] : []
             : doctors.List(Me, new DoctorQuery(PageSize: 200)).Items;

@@ -8,14 +8,14 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Patients;
 
-public sealed class PatientReportModel(PatientRecordService records, OrganisationKeys organisation, TimeProvider clock) : HospitalPage
+public sealed class PatientReportModel(PatientRecordService records, OrganisationKeys organisation) : HospitalPage
 {
     public PatientView? Patient { get; private set; }
     public IReadOnlyList<EntryView> Encounters { get; private set; } = [];
     public AccountView? Account { get; private set; }
     public string Organisation => organisation.Name;
-    public DateOnly Today => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-    public string PrintedAt => clock.GetUtcNow().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+    public DateOnly Today => Time.Today;
+    public string PrintedAt => $"{Time.Show(Time.Now)} {Time.ZoneName}";
 
     public IActionResult OnGet(string id)
     {

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Patients;
 
-public sealed class VitalSignsModel(VitalSignsService vitals, PatientService patients, TimeProvider clock) : HospitalPage
+public sealed class VitalSignsModel(VitalSignsService vitals, PatientService patients) : HospitalPage
 {
     [BindProperty]
     public VitalSignsInput Input { get; set; } = new();
@@ -20,7 +20,7 @@ public sealed class VitalSignsModel(VitalSignsService vitals, PatientService pat
     public IActionResult OnGet(string id)
     {
         if (Load(id) is { } failed) return failed;
-        Input = new VitalSignsInput { TakenAt = HospitalClock.NowToTheMinute(clock) };
+        Input = new VitalSignsInput { TakenAt = Time.FormNow() };
         return Page();
     }
 

@@ -1,0 +1,124 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Security;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace HealthLedger.Node.Web;
+
+/// <summary>
+/// The <c>Idempotency-Key</c> header on every POST of a signed-in user: the first answer to a key is kept (in memory only,
+/// bounded by <see cref="NodeOptions.IdempotencyCacheBytes"/>, for <see cref="NodeOptions.IdempotencyKeyLifetime"/>) and the
+/// same key with the same request (method, path, query, content type, body) answers it again, marked
+/// <c>Idempotency-Replayed: true</c>, without doing the work twice; the same key with another request is 422, and while the
+/// first request with a key runs, a second one is 409. Keys are per user. Anonymous POSTs (login, raw signed transactions,
+/// which the ledger already deduplicates by transaction id) ignore the header. Answers of 500 and above are not kept, so a
+/// failed request may be retried with its key.
+/// </summary>
+public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options) : IDisposable
+{
+    /// <summary>The request header.</summary>
+    public const string Header = "Idempotency-Key";
+
+    /// <summary>The header marking a replayed answer.</summary>
+    public const string ReplayedHeader = "Idempotency-Replayed";
+
+    /// <summary>Longest key accepted.</summary>
+    public const int MaxKeyLength = 255;
+
+    /// <summary>Largest answer kept; a larger one is answered once and its key forgotten.</summary>
+    public const int MaxAnswerBytes = 1024 * 1024;
+
+    private readonly MemoryCache _answers = new(new MemoryCacheOptions { SizeLimit = options.IdempotencyCacheBytes });
+    private readonly ConcurrentDictionary<string, byte> _running = new(StringComparer.Ordinal);
+
+    private sealed record Answer(byte[] Fingerprint, int Status, string? ContentType, string? Location, byte[] Body);
+
+    /// <summary>Handles one request.</summary>
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.Headers.TryGetValue(Header, out var values))
+        {
+            await next(context);
+            return;
+        }
+        var key = values.ToString().Trim();
+        if (key.Length is 0 or > MaxKeyLength || values.Count != 1 || key.Any(char.IsControl))
+        {
+            await Problem(context, 400, "Bad Request", $"The {Header} header must be one value of 1 to {MaxKeyLength} printable characters.");
+            return;
+        }
+        if (context.UserSession() is not { } session)
+        {
+            await next(context);
+            return;
+        }
+        var cacheKey = session.UserId + "\n" + key;
+        var fingerprint = await FingerprintAsync(context.Request, context.RequestAborted);
+        if (_answers.TryGetValue(cacheKey, out Answer? kept) && kept is not null)
+        {
+            if (!CryptographicOperations.FixedTimeEquals(kept.Fingerprint, fingerprint))
+            {
+                await Problem(context, 422, "Unprocessable Content", $"This {Header} was used for another request; use a new key for a new request.");
+                return;
+            }
+            context.Response.StatusCode = kept.Status;
+            if (kept.ContentType is not null) context.Response.ContentType = kept.ContentType;
+            if (kept.Location is not null) context.Response.Headers.Location = kept.Location;
+            context.Response.Headers[ReplayedHeader] = "true";
+            await context.Response.Body.WriteAsync(kept.Body, context.RequestAborted);
+            return;
+        }
+        if (!_running.TryAdd(cacheKey, 0))
+        {
+            await Problem(context, 409, "Conflict", $"A request with this {Header} is still being processed; retry it later.");
+            return;
+        }
+        var original = context.Response.Body;
+        try
+        {
+            using var captured = new MemoryStream();
+            context.Response.Body = captured;
+            await next(context);
+            context.Response.Body = original;
+            var body = captured.ToArray();
+            if (context.Response.StatusCode < 500 && body.Length <= MaxAnswerBytes)
+            {
+                var answer = new Answer(fingerprint, context.Response.StatusCode, context.Response.ContentType, context.Response.Headers.Location.ToString() is { Length: > 0 } l ? l : null, body);
+                _answers.Set(cacheKey, answer, new MemoryCacheEntryOptions { Size = body.Length + 512, AbsoluteExpirationRelativeToNow = options.IdempotencyKeyLifetime });
+            }
+            await original.WriteAsync(body, context.RequestAborted);
+        }
+        finally
+        {
+            context.Response.Body = original;
+            _running.TryRemove(cacheKey, out _);
+        }
+    }
+
+    /// <summary>SHA-256 over the method, path, query, content type and body; the body is buffered so the endpoint reads it again.</summary>
+    private static async Task<byte[]> FingerprintAsync(HttpRequest request, CancellationToken ct)
+    {
+        request.EnableBuffering();
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{request.Method}\n{request.Path}\n{request.QueryString}\n{request.ContentType}\n"));
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(buffer, ct)) > 0) hash.AppendData(buffer, 0, read);
+        request.Body.Position = 0;
+        return hash.GetHashAndReset();
+    }
+
+    private static Task Problem(HttpContext context, int status, string title, string message) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [Header] = [message] })
+        {
+            Status = status,
+            Title = title,
+            Detail = message,
+        }).ExecuteAsync(context);
+
+    /// <inheritdoc/>
+    public void Dispose() => _answers.Dispose();
+}
