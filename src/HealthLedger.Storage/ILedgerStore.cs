@@ -84,6 +84,21 @@ public interface ILedgerStore : IDisposable
     /// <summary>The node's last saved consensus voting state, or null when none was ever saved.</summary>
     byte[]? ReadConsensusState();
 
+    /// <summary>
+    /// The store's independent record of its committed tip (<see cref="LedgerTip"/>: height and hash of the last committed block,
+    /// kept outside the store's own files and replaced durably after every <see cref="Commit"/>), or null when none was ever
+    /// written. A store whose blocks end below it has lost committed blocks.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The record is damaged.</exception>
+    LedgerTip? ReadRecordedTip();
+
+    /// <summary>
+    /// At a clean stop: moves everything committed into the store's main files (SQLite: checkpoints and empties the write-ahead
+    /// log), so that nothing committed depends on a log file any more. True when it completed; false when it could not now (it
+    /// is then done by SQLite later; nothing committed is lost either way) or the store is open read-only.
+    /// </summary>
+    bool Checkpoint();
+
     /// <summary>The number of committed transactions in all blocks.</summary>
     long CountTransactions();
 }

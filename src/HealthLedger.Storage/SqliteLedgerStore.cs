@@ -19,12 +19,15 @@ public sealed class SqliteLedgerStore : ILedgerStore
     private readonly SqliteConnection _writer;
     private readonly Lock _writeLock = new();
     private readonly bool _readOnly;
+    private readonly bool _durable;
+    private bool _disposed;
 
-    private SqliteLedgerStore(string path, SqliteConnection writer, bool readOnly)
+    private SqliteLedgerStore(string path, SqliteConnection writer, bool readOnly, bool durable)
     {
         _path = path;
         _writer = writer;
         _readOnly = readOnly;
+        _durable = durable;
         TipHeight = QueryTipHeight(writer);
     }
 
@@ -45,7 +48,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         options ??= LedgerStoreOptions.Default;
         if (!create && !File.Exists(path)) throw new FileNotFoundException($"No ledger at {path}.", path);
         var connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString();
-        return OpenWith(path, connectionString, readOnly: false, connection =>
+        return OpenWith(path, connectionString, readOnly: false, options.DurableCommits, connection =>
         {
             Execute(connection, "PRAGMA journal_mode=WAL;");
             Execute(connection, options.DurableCommits ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
@@ -58,17 +61,17 @@ public sealed class SqliteLedgerStore : ILedgerStore
     public static SqliteLedgerStore OpenReadOnly(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No ledger at {path}.", path);
-        return OpenWith(path, ReadOnlyConnectionString(path), readOnly: true, connection => CheckSchema(connection, path));
+        return OpenWith(path, ReadOnlyConnectionString(path), readOnly: true, durable: false, connection => CheckSchema(connection, path));
     }
 
-    private static SqliteLedgerStore OpenWith(string path, string connectionString, bool readOnly, Action<SqliteConnection> prepare)
+    private static SqliteLedgerStore OpenWith(string path, string connectionString, bool readOnly, bool durable, Action<SqliteConnection> prepare)
     {
         var connection = new SqliteConnection(connectionString);
         try
         {
             connection.Open();
             prepare(connection);
-            return new SqliteLedgerStore(path, connection, readOnly);
+            return new SqliteLedgerStore(path, connection, readOnly, durable);
         }
         catch (SqliteException e)
         {
@@ -83,7 +86,10 @@ public sealed class SqliteLedgerStore : ILedgerStore
     }
 
     /// <inheritdoc/>
-    /// <remarks>One SQLite transaction; fsynced when <see cref="LedgerStoreOptions.DurableCommits"/> is set.</remarks>
+    /// <remarks>
+    /// One SQLite transaction; fsynced when <see cref="LedgerStoreOptions.DurableCommits"/> is set. Then the tip record
+    /// (<see cref="LedgerTip"/>, <c>ledger.tip</c> beside the file) is replaced, durably under the same option.
+    /// </remarks>
     public void Commit(Block block, IReadOnlyList<Receipt> receipts, StateChangeSet changes, IReadOnlyDictionary<Hash256, byte[]>? blobs = null,
         byte[]? certificate = null)
     {
@@ -180,8 +186,13 @@ public sealed class SqliteLedgerStore : ILedgerStore
             }
             transaction.Commit();
             TipHeight = height;
+            LedgerTip.Write(_path, new LedgerTip(height, block.Header.Hash), _durable);
         }
     }
+
+    /// <inheritdoc/>
+    /// <remarks>The file <c>ledger.tip</c> beside the ledger file (the ledger's name with the extension <c>.tip</c>).</remarks>
+    public LedgerTip? ReadRecordedTip() => LedgerTip.Read(_path);
 
     /// <inheritdoc/>
     public StoredBlock? ReadBlock(ulong height) => ReadBlocks(height, height).FirstOrDefault();
@@ -345,10 +356,32 @@ public sealed class SqliteLedgerStore : ILedgerStore
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// <c>PRAGMA wal_checkpoint(TRUNCATE)</c> after closing the pooled reader connections (SQLite checkpoints the whole log only
+    /// when no reader holds an older snapshot): everything committed is then in <c>ledger.db</c> itself and <c>ledger.db-wal</c>
+    /// is empty. A checkpoint that cannot complete (another process reading the file) is reported as false.
+    /// </remarks>
+    public bool Checkpoint()
+    {
+        if (_readOnly) return false;
+        lock (_writeLock)
+        {
+            if (_disposed) return false;
+            using (var pool = new SqliteConnection(ReadOnlyConnectionString(_path))) SqliteConnection.ClearPool(pool);
+            using var command = _writer.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+            using var reader = command.ExecuteReader();
+            return reader.Read() && reader.GetInt64(0) == 0;
+        }
+    }
+
+    /// <inheritdoc/>
     public void Dispose()
     {
         lock (_writeLock)
         {
+            if (_disposed) return;
+            _disposed = true;
             _writer.Dispose();
         }
     }

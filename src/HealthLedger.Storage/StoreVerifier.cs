@@ -31,10 +31,11 @@ public static class StoreVerifier
     /// <see cref="VerifyReport.DocumentsPending"/>, not reported as a problem; one that is present must match its hash.
     /// </remarks>
     /// <exception cref="FileNotFoundException">No ledger file.</exception>
-    public static VerifyReport Verify(string ledgerPath, Action<ulong, ulong>? progress = null, string? documentsPath = null, CertificateCheck? certificates = null)
+    public static VerifyReport Verify(string ledgerPath, Action<ulong, ulong>? progress = null, string? documentsPath = null, CertificateCheck? certificates = null,
+        bool checkTipRecord = true)
     {
         using var store = SqliteLedgerStore.OpenReadOnly(ledgerPath);
-        return Verify(store, VerifyMode.Full, documentsPath, progress, certificates);
+        return Verify(store, VerifyMode.Full, documentsPath, progress, certificates, checkTipRecord);
     }
 
     /// <summary>
@@ -42,11 +43,11 @@ public static class StoreVerifier
     /// the <c>documents</c> folder beside the ledger file). Reads only.
     /// </summary>
     public static VerifyReport Verify(SqliteLedgerStore store, VerifyMode mode, string? documentsPath = null, Action<ulong, ulong>? progress = null,
-        CertificateCheck? certificates = null)
+        CertificateCheck? certificates = null, bool checkTipRecord = true)
     {
         ArgumentNullException.ThrowIfNull(store);
         var documents = new DocumentStore(documentsPath ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(store.Path))!, DocumentStore.FolderName));
-        return Verify(store, documents, mode, progress, certificates);
+        return Verify(store, documents, mode, progress, certificates, checkTipRecord);
     }
 
     /// <summary>
@@ -54,12 +55,57 @@ public static class StoreVerifier
     /// Reads only. Returns the first problem in <see cref="VerifyReport.Issue"/>; a <see cref="VerifyMode.Quick"/> report that
     /// passed also carries the loaded state, network, tip and document lists.
     /// </summary>
-    /// <remarks><paramref name="progress"/> and <paramref name="certificates"/> are used in <see cref="VerifyMode.Full"/> only.</remarks>
+    /// <remarks>
+    /// <paramref name="progress"/> and <paramref name="certificates"/> are used in <see cref="VerifyMode.Full"/> only. Both modes
+    /// first compare the store with its tip record (<see cref="ILedgerStore.ReadRecordedTip"/>): a store whose blocks end below the
+    /// recorded tip, or hold another block at its height, lost committed blocks; a store with blocks and no record is refused too.
+    /// <paramref name="checkTipRecord"/> false skips that (<c>verify --accept-tip</c>, which then records the store's own tip).
+    /// </remarks>
     public static VerifyReport Verify(ILedgerStore store, DocumentStore documents, VerifyMode mode = VerifyMode.Full, Action<ulong, ulong>? progress = null,
-        CertificateCheck? certificates = null)
+        CertificateCheck? certificates = null, bool checkTipRecord = true)
     {
         ArgumentNullException.ThrowIfNull(store);
+        if (checkTipRecord && CheckTipRecord(store) is { } tipIssue) return new VerifyReport(0, 0, "", tipIssue) { TipProblem = true };
         return mode == VerifyMode.Quick ? Quick(store, documents) : Full(store, documents, progress, certificates);
+    }
+
+    /// <summary>
+    /// Compares the store's blocks with its independent tip record; returns the problem, or null. Cheap: the record, the store's
+    /// highest height and the one block at the recorded height.
+    /// </summary>
+    public static VerifyIssue? CheckTipRecord(ILedgerStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        LedgerTip? recorded;
+        try
+        {
+            recorded = store.ReadRecordedTip();
+        }
+        catch (InvalidDataException e)
+        {
+            return new VerifyIssue(null, null, null, null, e.Message);
+        }
+        var last = store.TipHeight;
+        if (recorded is null)
+        {
+            return last is null ? null : VerifyIssue.InBlock(last.Value,
+                $"the ledger's tip record ({LedgerTip.FileName}) is missing, so blocks lost after this one could not be noticed");
+        }
+        if (last is null || last.Value < recorded.Height)
+        {
+            var first = last is { } l ? l + 1 : 0;
+            var ends = last is { } e ? $"the ledger ends at block {e}" : "the ledger holds no blocks";
+            return VerifyIssue.InBlock(first,
+                $"committed blocks {first} to {recorded.Height} ({recorded.Height - first + 1}) are missing: the tip record says {recorded} was committed, " +
+                $"{ends} (a lost or damaged write-ahead log ledger.db-wal, or a ledger file older than its tip record)");
+        }
+        var stored = store.ReadBlock(recorded.Height);
+        if (stored is null || stored.Hash.Length != 32 || new Hash256(stored.Hash) != recorded.Hash)
+        {
+            var hash = stored is null ? "none" : Convert.ToHexStringLower(stored.Hash);
+            return VerifyIssue.InBlock(recorded.Height, $"the stored block's hash ({hash}) is not the one the tip record says was committed ({recorded.Hash})");
+        }
+        return null;
     }
 
     private static VerifyReport Full(ILedgerStore store, DocumentStore documents, Action<ulong, ulong>? progress, CertificateCheck? certificates)

@@ -146,10 +146,21 @@ public sealed class LedgerNode : IDisposable
     private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing) CheckIntegrity(SqliteLedgerStore store)
     {
         var report = StoreVerifier.Verify(store, VerifyMode.Quick);
-        if (report.Issue is { } issue)
+        if (report.Issue is { } issue && report.TipProblem)
+        {
+            var folder = Path.GetDirectoryName(store.Path)!;
+            var validators = store.ReadStateValue(StateKeys.Validators) is { } ids ? ValidatorSet.TryDecodeIds(ids)?.Count ?? 1 : 1;
+            var remedy = validators > 1
+                ? "This node is one of a network: rebuild it from its peers with 'healthledger join' into a new folder (its keys from " +
+                  "key-backups/ or this folder's keys/; docs/operations.md, 'Rebuilding a node') instead of running it on this ledger."
+                : $"Restore the whole data folder from a backup that holds these blocks. Only if you mean to accept this ledger as it is " +
+                  $"(the missing blocks are then lost), run 'healthledger verify --data {folder} --accept-tip'.";
+            throw new LedgerIntegrityException($"The ledger failed its start-up integrity check: {issue}. The node did not start and nothing was changed. {remedy}");
+        }
+        if (report.Issue is { } other)
         {
             throw new LedgerIntegrityException(
-                $"The ledger failed its start-up integrity check: {issue}. Nothing was repaired; run 'healthledger verify' for a full report.");
+                $"The ledger failed its start-up integrity check: {other}. Nothing was repaired; run 'healthledger verify' for a full report.");
         }
         new DocumentStore(Path.Combine(Path.GetDirectoryName(store.Path)!, DocumentStore.FolderName)).MoveOrphans(report.ReferencedDocuments);
         return (report.State!, report.Network!, report.Tip!, report.MissingDocuments);
@@ -438,6 +449,15 @@ public sealed class LedgerNode : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        // A clean stop leaves nothing committed in the write-ahead log alone (a lost ledger.db-wal then loses nothing).
+        try
+        {
+            _store.Checkpoint();
+        }
+        catch (System.Data.Common.DbException)
+        {
+            // Not fatal: SQLite checkpoints the log at its next open; nothing committed is lost.
+        }
         _store.Dispose();
         _nodeKey.Dispose();
         _stateLock.Dispose();
