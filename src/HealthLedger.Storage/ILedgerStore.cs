@@ -86,7 +86,8 @@ public interface ILedgerStore : IDisposable
 
     /// <summary>
     /// The store's independent record of its committed tip (<see cref="LedgerTip"/>: height and hash of the last committed block,
-    /// kept outside the store's own files and replaced durably after every <see cref="Commit"/>), or null when none was ever
+    /// kept outside the store's own files and replaced durably after every <see cref="Commit"/> that reaches or passes it: it never
+    /// moves back), or null when none was ever
     /// written. A store whose blocks end below it has lost committed blocks.
     /// </summary>
     /// <exception cref="InvalidDataException">The record is damaged.</exception>

@@ -21,6 +21,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     private readonly bool _readOnly;
     private readonly bool _durable;
     private bool _disposed;
+    private ulong? _recordedHeight;
 
     private SqliteLedgerStore(string path, SqliteConnection writer, bool readOnly, bool durable)
     {
@@ -28,6 +29,14 @@ public sealed class SqliteLedgerStore : ILedgerStore
         _writer = writer;
         _readOnly = readOnly;
         _durable = durable;
+        try
+        {
+            _recordedHeight = readOnly ? null : LedgerTip.Read(path)?.Height;
+        }
+        catch (InvalidDataException)
+        {
+            _recordedHeight = null; // a damaged record is replaced by the next commit (the start-up check refuses it first)
+        }
         TipHeight = QueryTipHeight(writer);
     }
 
@@ -186,7 +195,13 @@ public sealed class SqliteLedgerStore : ILedgerStore
             }
             transaction.Commit();
             TipHeight = height;
-            LedgerTip.Write(_path, new LedgerTip(height, block.Header.Hash), _durable);
+            // The record never moves back: a store recovering blocks it lost (a node of a network syncing them from peers) keeps
+            // the higher record until it reaches it again.
+            if (_recordedHeight is not { } recorded || height >= recorded)
+            {
+                LedgerTip.Write(_path, new LedgerTip(height, block.Header.Hash), _durable);
+                _recordedHeight = height;
+            }
         }
     }
 

@@ -95,7 +95,8 @@ public sealed class LedgerNode : IDisposable
             var seed = DataDirectory.ReadSecret(data.NodeKeyPath, 32);
             nodeKey = SigningKeyPair.FromSeed(seed);
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(seed);
-            var (state, network, tip, missing) = CheckIntegrity(store);
+            var recovering = Recoverable(store);
+            var (state, network, tip, missing) = CheckIntegrity(store, checkTipRecord: recovering is null);
             var marker = Path.Combine(data.Root, JoiningMarker);
             var nodeId = NodeIdOf(state, nodeKey.PublicKey);
             if (nodeId is null && !File.Exists(marker))
@@ -107,6 +108,7 @@ public sealed class LedgerNode : IDisposable
             {
                 _lock = exclusive,
                 _joiningMarker = nodeId is null ? marker : null,
+                RecoveringTo = recovering,
             };
         }
         catch (Exception e) when (e is StoreCorruptException or InvalidDataException)
@@ -141,16 +143,45 @@ public sealed class LedgerNode : IDisposable
         }
     }
 
+    // A node of a network whose store holds blocks but ends below its tip record (a lost or damaged write-ahead log) recovers the
+    // missing blocks from its peers by block sync instead of being refused. A single node, an empty store, a missing or damaged
+    // record, or a store that holds another block at the recorded height is refused by the start-up check.
+    private static LedgerTip? Recoverable(SqliteLedgerStore store)
+    {
+        LedgerTip? recorded;
+        try
+        {
+            recorded = store.ReadRecordedTip();
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+        if (recorded is null || store.TipHeight is not { } last || last >= recorded.Height) return null;
+        return ValidatorCount(store) > 1 ? recorded : null;
+    }
+
+    private static int ValidatorCount(ILedgerStore store) =>
+        store.ReadStateValue(StateKeys.Validators) is { } ids ? ValidatorSet.TryDecodeIds(ids)?.Count ?? 1 : 1;
+
+    /// <summary>
+    /// Set while this node, one of a network, recovers committed blocks its store lost (it ended below its tip record at start):
+    /// the recorded tip it must reach again by block sync. Until a block after it arrives the node does not vote (what it signed
+    /// at the next height was lost with the store), and the block synced at the recorded height must carry the recorded hash.
+    /// Null once recovered, and for a node whose store was whole.
+    /// </summary>
+    public LedgerTip? RecoveringTo { get; private set; }
+
     // The start-up check is StoreVerifier's quick mode; a store that fails it is refused, nothing is repaired. Uploads whose
     // transaction never committed (a crash between the two) are then set aside, not deleted.
-    private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing) CheckIntegrity(SqliteLedgerStore store)
+    private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing) CheckIntegrity(SqliteLedgerStore store,
+        bool checkTipRecord)
     {
-        var report = StoreVerifier.Verify(store, VerifyMode.Quick);
+        var report = StoreVerifier.Verify(store, VerifyMode.Quick, checkTipRecord: checkTipRecord);
         if (report.Issue is { } issue && report.TipProblem)
         {
             var folder = Path.GetDirectoryName(store.Path)!;
-            var validators = store.ReadStateValue(StateKeys.Validators) is { } ids ? ValidatorSet.TryDecodeIds(ids)?.Count ?? 1 : 1;
-            var remedy = validators > 1
+            var remedy = ValidatorCount(store) > 1
                 ? "This node is one of a network: rebuild it from its peers with 'healthledger join' into a new folder (its keys from " +
                   "key-backups/ or this folder's keys/; docs/operations.md, 'Rebuilding a node') instead of running it on this ledger."
                 : $"Restore the whole data folder from a backup that holds these blocks. Only if you mean to accept this ledger as it is " +
@@ -408,7 +439,13 @@ public sealed class LedgerNode : IDisposable
     internal bool Commit(CandidateBlock candidate, byte[]? certificate = null)
     {
         var built = candidate.Built;
+        if (RecoveringTo is { } recorded && built.Block.Header.Height == recorded.Height && built.Block.Header.Hash != recorded.Hash)
+        {
+            throw new LedgerIntegrityException($"Block {recorded.Height} from the network has hash {built.Block.Header.Hash}, but this node's tip record says it " +
+                $"committed {recorded.Hash} at that height: its ledger is not the network's. Rebuild the node with 'healthledger join'.");
+        }
         _store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes, candidate.Blobs, certificate);
+        if (RecoveringTo is { } reached && built.Block.Header.Height > reached.Height) RecoveringTo = null;
         var validatorsChanged = built.Execution.Changes.Entries.Any(e => e.Key == StateKeys.Validators || e.Key.StartsWith("node/", StringComparison.Ordinal));
         _stateLock.EnterWriteLock();
         try
