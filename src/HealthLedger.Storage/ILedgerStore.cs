@@ -62,8 +62,14 @@ public interface ILedgerStore : IDisposable
     /// <summary>A record ciphertext by the SHA-256 it is filed under, or null.</summary>
     byte[]? ReadBlob(Hash256 hash);
 
-    /// <summary>Streams every stored record ciphertext as (the 32-byte hash it is filed under, its bytes), in hash order (bytewise).</summary>
-    IEnumerable<(byte[] Hash, byte[] Data)> ReadBlobs();
+    /// <summary>
+    /// Streams every stored record ciphertext as (the 32-byte hash it is filed under, its bytes, the height it is filed under),
+    /// in hash order (bytewise).
+    /// </summary>
+    IEnumerable<(byte[] Hash, byte[] Data, ulong Height)> ReadBlobs();
+
+    /// <summary>Streams every stored state entry's key with the height it is filed under (the block that last wrote it), in ordinal key order.</summary>
+    IEnumerable<(string Key, ulong Height)> ReadStateHeights();
 
     /// <summary>The record ciphertexts first stored with block <paramref name="height"/>, in hash order; empty when none.</summary>
     IReadOnlyList<(Hash256 Hash, byte[] Data)> ReadBlobsAt(ulong height);

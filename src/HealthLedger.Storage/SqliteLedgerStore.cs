@@ -282,13 +282,23 @@ public sealed class SqliteLedgerStore : ILedgerStore
     }
 
     /// <inheritdoc/>
-    public IEnumerable<(byte[] Hash, byte[] Data)> ReadBlobs()
+    public IEnumerable<(byte[] Hash, byte[] Data, ulong Height)> ReadBlobs()
     {
         using var connection = OpenReader();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT hash, data FROM blobs ORDER BY hash";
+        command.CommandText = "SELECT hash, data, height FROM blobs ORDER BY hash";
         using var reader = command.ExecuteReader();
-        while (reader.Read()) yield return (Blob(reader, 0), Blob(reader, 1));
+        while (reader.Read()) yield return (Blob(reader, 0), Blob(reader, 1), (ulong)reader.GetInt64(2));
+    }
+
+    /// <inheritdoc/>
+    public IEnumerable<(string Key, ulong Height)> ReadStateHeights()
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT key, height FROM state ORDER BY key";
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) yield return (reader.GetString(0), (ulong)reader.GetInt64(1));
     }
 
     /// <inheritdoc/>
@@ -322,7 +332,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT certificate FROM commits WHERE height = $h";
         command.Parameters.AddWithValue("$h", (long)height);
-        return command.ExecuteScalar() as byte[];
+        return ScalarBytes(command);
     }
 
     /// <inheritdoc/>
@@ -358,7 +368,14 @@ public sealed class SqliteLedgerStore : ILedgerStore
         using var connection = OpenReader();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT state FROM consensus WHERE id = 1";
-        return command.ExecuteScalar() as byte[];
+        return ScalarBytes(command);
+    }
+
+    // A stored value as bytes whatever its SQLite type (a value an outside edit turned into text is damage, not absence).
+    private static byte[]? ScalarBytes(SqliteCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        return reader.Read() && !reader.IsDBNull(0) ? reader.GetFieldValue<byte[]>(0) : null;
     }
 
     /// <inheritdoc/>

@@ -34,6 +34,7 @@ internal static class VerifyCommand
             report = json || !AnsiConsole.Profile.Capabilities.Interactive
                 ? StoreVerifier.Verify(path, certificates: CheckCertificate, checkTipRecord: !acceptTip)
                 : WithProgress(path, checkTipRecord: !acceptTip);
+            if (report.Ok && VotingStateProblem(path) is { } voting) report = report with { Issue = voting };
             if (acceptTip && report.Ok) AcceptTip(path, quiet: json);
         }
         catch (Exception e) when (e is FileNotFoundException or StoreCorruptException or Microsoft.Data.Sqlite.SqliteException)
@@ -66,6 +67,15 @@ internal static class VerifyCommand
             Console.WriteLine($"FAILED: {report.Issue} ({report.Blocks} blocks verified before it)");
         }
         return report.Ok ? 0 : 1;
+    }
+
+    // The node's own voting state is not part of the chain, but a damaged one must be noticed as the start-up check does.
+    private static Core.Verification.VerifyIssue? VotingStateProblem(string path)
+    {
+        using var store = SqliteLedgerStore.OpenReadOnly(path);
+        return store.ReadConsensusState() is { } saved && Consensus.SafetyStateCodec.TryDecode(saved) is null
+            ? new Core.Verification.VerifyIssue(null, null, null, null, "the node's consensus voting state (table 'consensus') is damaged: it does not decode or its checksum does not match")
+            : null;
     }
 
     // The ledger verified in full: its own last block becomes the recorded tip.

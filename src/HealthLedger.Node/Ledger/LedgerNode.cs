@@ -97,6 +97,7 @@ public sealed class LedgerNode : IDisposable
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(seed);
             var recovering = Recoverable(store);
             var (state, network, tip, missing) = CheckIntegrity(store, checkTipRecord: recovering is null);
+            CheckVotingState(store, tip.Height);
             var marker = Path.Combine(data.Root, JoiningMarker);
             var nodeId = NodeIdOf(state, nodeKey.PublicKey);
             if (nodeId is null && !File.Exists(marker))
@@ -172,12 +173,30 @@ public sealed class LedgerNode : IDisposable
     /// </summary>
     public LedgerTip? RecoveringTo { get; private set; }
 
+    // Every block after genesis carries the certificate that decided it; the start-up check has no validator set per height.
+    private static string? CheckCertificate(string networkId, ulong height, Hash256 hash, IReadOnlyList<SigningPublicKey> validators, byte[]? certificate) =>
+        certificate is null ? "no commit certificate is stored with it"
+        : validators.Count == 0 ? Consensus.CommitCertificate.CheckIntegrity(certificate, networkId, height, hash)
+        : Consensus.CommitCertificate.Check(certificate, networkId, height, hash, validators);
+
+    // What the node signed at the height it was deciding must survive restarts: a damaged record of it is never reset silently
+    // (starting afresh could sign a second, conflicting vote at that height: double signing).
+    private static void CheckVotingState(ILedgerStore store, ulong tip)
+    {
+        if (store.ReadConsensusState() is not { } saved || Consensus.SafetyStateCodec.TryDecode(saved) is not null) return;
+        throw new LedgerIntegrityException(
+            $"The node's consensus voting state (table 'consensus' in {SqliteLedgerStore.FileName}) is damaged: it does not decode or its checksum does not match. " +
+            $"Starting without it could make this node sign a second, conflicting vote at height {tip + 1} (double signing), so the node did not start. " +
+            $"Restore the data folder from a backup; or, only once the network has committed a block after height {tip + 1} (or for a single node), " +
+            "remove it with: sqlite3 ledger.db \"DELETE FROM consensus\" and start again.");
+    }
+
     // The start-up check is StoreVerifier's quick mode; a store that fails it is refused, nothing is repaired. Uploads whose
     // transaction never committed (a crash between the two) are then set aside, not deleted.
     private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing) CheckIntegrity(SqliteLedgerStore store,
         bool checkTipRecord)
     {
-        var report = StoreVerifier.Verify(store, VerifyMode.Quick, checkTipRecord: checkTipRecord);
+        var report = StoreVerifier.Verify(store, VerifyMode.Quick, certificates: CheckCertificate, checkTipRecord: checkTipRecord);
         if (report.Issue is { } issue && report.TipProblem)
         {
             var folder = Path.GetDirectoryName(store.Path)!;

@@ -276,6 +276,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
             if (_recoveredFrom != recorded.Height) Log.Recovering(logger, node.Tip.Height, recorded.Height);
             _recoveredFrom = recorded.Height;
         }
+        // A saved state that does not decode was refused at start (LedgerNode.Open); it is never reset silently.
         var saved = resume && node.Store.ReadConsensusState() is { } bytes ? SafetyStateCodec.TryDecode(bytes) : null;
         var state = saved is { } s && s.Height == height ? s : SafetyState.Fresh(height);
         _engine = new TendermintEngine(node.Network.NetworkId, node.Validators.Select(v => v.SigningKey).ToList(), node.NodeKey,

@@ -139,6 +139,24 @@ public class MedicalReportsApiTests
     }
 
     [Fact]
+    public async Task A_flipped_byte_in_a_stored_document_stops_the_next_start_naming_the_document()
+    {
+        var w = await SetUpAsync();
+        await using var node = w.Node;
+        var created = await Read<ReportsApi.ReportCreatedResponse>(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab, Pdf), Ct));
+        await node.StopAsync();
+        var stored = Directory.GetFiles(Path.Combine(node.DataPath, "documents"), "*", SearchOption.AllDirectories).Single();
+        var bytes = await System.IO.File.ReadAllBytesAsync(stored, Ct);
+        bytes[4000] ^= 1;
+        await System.IO.File.WriteAllBytesAsync(stored, bytes, Ct);
+
+        var e = Assert.Throws<HealthLedger.Node.Ledger.LedgerIntegrityException>(() =>
+            HealthLedger.Node.Hosting.NodeHost.Build(new NodeOptions { DataDirectory = node.DataPath }, "http://127.0.0.1:0"));
+        Assert.Contains($"document {Path.GetFileName(stored)} was changed", e.Message);
+        Assert.Contains($"block {created.Height}", e.Message);
+    }
+
+    [Fact]
     public async Task The_pdf_carries_a_verification_code_that_verifies_without_signing_in()
     {
         var w = await SetUpAsync();
