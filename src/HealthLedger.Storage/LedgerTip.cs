@@ -59,9 +59,7 @@ public sealed record LedgerTip(ulong Height, Hash256 Hash)
         ArgumentNullException.ThrowIfNull(tip);
         var path = PathFor(ledgerPath);
         var temporary = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var stream = new FileStream(temporary, options))
+        using (var stream = new FileStream(temporary, OwnerOnly.NewFile(FileMode.Create)))
         {
             stream.Write(Encoding.ASCII.GetBytes($"{Magic} {tip.Height.ToString(CultureInfo.InvariantCulture)} {tip.Hash} {Checksum(tip.Height, tip.Hash)}\n"));
             stream.Flush(flushToDisk: durable);

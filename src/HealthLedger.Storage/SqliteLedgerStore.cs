@@ -56,6 +56,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     {
         options ??= LedgerStoreOptions.Default;
         if (!create && !File.Exists(path)) throw new FileNotFoundException($"No ledger at {path}.", path);
+        OwnerOnly.PrepareDatabaseFile(path);
         var connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString();
         return OpenWith(path, connectionString, readOnly: false, options.DurableCommits, connection =>
         {

@@ -81,7 +81,7 @@ public static class NodeHost
             builder.Services.AddSingleton<IDocumentStore>(sp => sp.GetRequiredService<DocumentStore>());
             builder.Services.AddDataProtection()
                 .SetApplicationName("HealthLedger")
-                .PersistKeysToFileSystem(Directory.CreateDirectory(Path.Combine(data.Root, "keys", "web")));
+                .PersistKeysToFileSystem(OwnerOnly.CreateDirectory(Path.Combine(data.Root, "keys", "web")));
             builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
                 .AddCookie(o =>
                 {

@@ -136,7 +136,8 @@ public sealed class LedgerNode : IDisposable
     {
         try
         {
-            return new FileStream(Path.Combine(data.Root, "node.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            OwnerOnly.CreateDirectory(data.Root); // tightens a folder made before data folders were owner-only
+            return new FileStream(Path.Combine(data.Root, "node.lock"), OwnerOnly.NewFile(FileMode.OpenOrCreate, FileAccess.ReadWrite));
         }
         catch (IOException)
         {

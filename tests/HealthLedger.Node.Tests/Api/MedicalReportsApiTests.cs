@@ -157,6 +157,27 @@ public class MedicalReportsApiTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Every_folder_and_file_of_a_nodes_data_is_owner_only()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "Unix file modes");
+        var w = await SetUpAsync();
+        await using var node = w.Node;
+        await Read<ReportsApi.ReportCreatedResponse>(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab, Pdf), Ct));
+        var data = node.DataPath;
+        var entries = Directory.GetFileSystemEntries(data, "*", SearchOption.AllDirectories).Prepend(data).ToList();
+        foreach (var name in new[] { "ledger.db", "ledger.db-wal", "ledger.tip", "keystore.db", "keys", "node.lock", "documents" })
+        {
+            Assert.Contains(Path.Combine(data, name), entries); // the files a running node has, among them a document
+        }
+        Assert.Contains(entries, e => e.Contains($"{Path.DirectorySeparatorChar}documents{Path.DirectorySeparatorChar}", StringComparison.Ordinal) && System.IO.File.Exists(e));
+        var loose = entries.Select(e => (Path: Path.GetRelativePath(data, e), Mode: System.IO.File.GetUnixFileMode(e), Folder: Directory.Exists(e)))
+            .Where(e => e.Mode != (e.Folder ? Storage.OwnerOnly.DirectoryMode : Storage.OwnerOnly.FileMode))
+            .Select(e => $"{e.Path}: {e.Mode}").ToList();
+        Assert.True(loose.Count == 0, string.Join("\n", loose));
+    }
+
+    [Fact]
     public async Task The_pdf_carries_a_verification_code_that_verifies_without_signing_in()
     {
         var w = await SetUpAsync();
