@@ -4,6 +4,7 @@ using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Network;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
+using HealthLedger.Node.Web;
 using HealthLedger.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -120,8 +121,11 @@ public static class NodeHost
 
             var app = builder.Build();
             _ = app.Services.GetRequiredService<RecordReadModel>(); // decrypt the read model before serving
-            app.UseExceptionHandler();
+            app.UseSecurityHeaders();
+            // A body over its endpoint's cap (or otherwise unreadable) is the client's error (413/400 problem), never a 500.
+            app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError });
             app.UseStatusCodePages();
+            app.UseRequestBodyLimits(options);
             app.UseStaticFiles(new StaticFileOptions { FileProvider = new EmbeddedFileProvider(typeof(NodeHost).Assembly, "assets"), RequestPath = "/assets" });
             app.UseAuthentication();
             app.UseAuthorization();

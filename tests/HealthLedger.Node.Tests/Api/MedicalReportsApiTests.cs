@@ -139,6 +139,22 @@ public class MedicalReportsApiTests
     }
 
     [Fact]
+    public async Task A_report_file_is_always_a_download_and_never_sniffed()
+    {
+        var w = await SetUpAsync();
+        await using var node = w.Node;
+        var text = "<html><script>alert(1)</script></html>"u8.ToArray();
+        var created = await Read<ReportsApi.ReportCreatedResponse>(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab, text, "text/plain", "notes.txt"), Ct));
+        foreach (var path in new[] { $"/api/v1/reports/{created.ReportId}/file", $"/api/v1/reports/{created.ReportId}/pdf" })
+        {
+            using var response = await w.Patient.GetAsync(path, Ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
+            Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+        }
+    }
+
+    [Fact]
     public async Task A_flipped_byte_in_a_stored_document_stops_the_next_start_naming_the_document()
     {
         var w = await SetUpAsync();
