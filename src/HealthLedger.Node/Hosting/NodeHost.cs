@@ -76,6 +76,8 @@ public static class NodeHost
             builder.Services.AddSingleton(_ => Keystore.Open(data.KeystorePath));
             builder.Services.AddSingleton(_ => OrganisationKeys.Load(data, node));
             builder.Services.AddSingleton<SessionStore>();
+            builder.Services.AddSingleton<LoginThrottle>();
+            LoginThrottle.AddLoginRateLimits(builder.Services, options);
             builder.Services.AddSingleton<AccountService>();
             builder.Services.AddHospitalModules();
             builder.Services.AddSingleton(_ => new DocumentStore(Path.Combine(data.Root, DocumentStore.FolderName)));
@@ -126,6 +128,7 @@ public static class NodeHost
             app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError });
             app.UseStatusCodePages();
             app.UseRequestBodyLimits(options);
+            app.UseRateLimiter();
             app.UseStaticFiles(new StaticFileOptions { FileProvider = new EmbeddedFileProvider(typeof(NodeHost).Assembly, "assets"), RequestPath = "/assets" });
             app.UseAuthentication();
             app.UseAuthorization();
