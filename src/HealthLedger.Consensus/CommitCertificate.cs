@@ -40,6 +40,27 @@ public static class CommitCertificate
     }
 
     /// <summary>
+    /// The part of <see cref="Check"/> that needs no validator set (a node's start-up check, which does not re-derive the set of
+    /// each height): why <paramref name="certificate"/> is damaged, or null — it decodes, holds at least one precommit, every
+    /// precommit is for <paramref name="blockHash"/> at <paramref name="height"/> in one round, no sender twice, every signature verifies.
+    /// </summary>
+    public static string? CheckIntegrity(ReadOnlySpan<byte> certificate, string networkId, ulong height, Hash256 blockHash)
+    {
+        if (TryDecode(certificate) is not { Count: > 0 } precommits) return "the commit certificate does not decode";
+        var signers = new HashSet<SigningPublicKey>();
+        int? round = null;
+        foreach (var m in precommits)
+        {
+            if (m.Type != MessageType.Precommit || m.Height != height || m.ValueHash != blockHash) return "the commit certificate holds a vote for another block";
+            if (round is { } r && r != m.Round) return "the commit certificate mixes rounds";
+            round = m.Round;
+            if (!signers.Add(m.Sender)) return $"the commit certificate holds two votes of {m.Sender}";
+            if (!m.VerifySignature(networkId)) return $"a precommit of {m.Sender} in the commit certificate has a bad signature";
+        }
+        return null;
+    }
+
+    /// <summary>
     /// Why <paramref name="certificate"/> does not prove that <paramref name="blockHash"/> was decided at <paramref name="height"/>
     /// by <paramref name="validators"/>, or null when it does: precommits of at least <see cref="ValidatorSet.Quorum"/> distinct validators for that
     /// hash and height, each with a valid signature (one round).

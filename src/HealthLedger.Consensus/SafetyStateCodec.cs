@@ -1,15 +1,19 @@
+using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Encoding;
 using HealthLedger.Core.Primitives;
 
 namespace HealthLedger.Consensus;
 
 /// <summary>
-/// Encoding of <see cref="SafetyState"/> for the node's store (v1): <c>version · height · round · step · locked round + 1 ·
-/// locked value (flag, bytes) · valid round + 1 · valid value (flag, bytes) · signed count · (type · round · hash)*</c>.
+/// Encoding of <see cref="SafetyState"/> for the node's store (v2): <c>version · height · round · step · locked round + 1 ·
+/// locked value (flag, bytes) · valid round + 1 · valid value (flag, bytes) · signed count · (type · round · hash)* · SHA-256 of
+/// all before it</c>. The checksum makes any damage to the stored bytes a decoding failure instead of a different state (a
+/// node must never forget what it signed). v1 (the same without the checksum) is still read.
 /// </summary>
 public static class SafetyStateCodec
 {
-    private const byte Version = 1;
+    private const byte Version = 2;
+    private const byte VersionWithoutChecksum = 1;
 
     /// <summary>Encodes a state.</summary>
     public static byte[] Encode(SafetyState s)
@@ -24,14 +28,25 @@ public static class SafetyStateCodec
         {
             w.U8((byte)type).VarUInt((ulong)round).Hash(hash);
         }
-        return w.ToArray();
+        var body = w.ToArray();
+        return [.. body, .. Hashing.Sha256(body).ToArray()];
     }
 
-    /// <summary>Decodes <see cref="Encode"/>'s output; null when damaged.</summary>
+    /// <summary>Decodes <see cref="Encode"/>'s output (or a v1 state); null when damaged (its checksum does not match, or it does not parse).</summary>
     public static SafetyState? TryDecode(ReadOnlySpan<byte> data)
     {
+        if (data.IsEmpty) return null;
+        if (data[0] == Version)
+        {
+            if (data.Length < 33 || Hashing.Sha256(data[..^32]) != new Hash256(data[^32..])) return null;
+            data = data[..^32];
+        }
+        else if (data[0] != VersionWithoutChecksum)
+        {
+            return null;
+        }
         var r = new CanonicalReader(data);
-        if (!r.U8(out var version) || version != Version) return null;
+        r.U8(out _);
         r.VarUInt(out var height);
         r.VarInt32(out var round, 1_000_000, "round");
         r.U8(out var step);

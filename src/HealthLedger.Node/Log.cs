@@ -58,4 +58,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Peer endpoint listening on {Address}")]
     public static partial void PeerEndpoint(ILogger logger, string address);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "The ledger ends at block {Height} but its tip record says block {Recorded} was committed: recovering the missing blocks from peers; this node does not vote until a block after {Recorded} arrives")]
+    public static partial void Recovering(ILogger logger, ulong height, ulong recorded);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Information, Message = "Recovered from peers past the recorded tip {Recorded}; voting again at height {Height}")]
+    public static partial void Recovered(ILogger logger, ulong recorded, ulong height);
 }

@@ -9,7 +9,8 @@ namespace HealthLedger.Storage;
 /// Encrypted files beside the ledger, addressed by the SHA-256 of their ciphertext: <c>documents/ab/abcdef…</c>.
 /// Files are encrypted and decrypted in 64 KiB chunks (<see cref="DocumentCrypto"/>), never held whole in memory.
 /// An upload is written to <c>documents/tmp/</c> and moved to its address only when complete; files that no committed
-/// transaction references are moved to <c>documents/orphaned/</c> at start, never deleted silently.
+/// transaction references are moved to <c>documents/orphaned/</c> at start, never deleted silently. Folders and files are
+/// created owner-only (<see cref="OwnerOnly"/>).
 /// </summary>
 public sealed class DocumentStore(string root) : IDocumentStore
 {
@@ -34,7 +35,7 @@ public sealed class DocumentStore(string root) : IDocumentStore
     public async Task<DocumentWriteResult> WriteAsync(Stream plaintext, ReadOnlyMemory<byte> dataKey, ReadOnlyMemory<byte> aad, long maxBytes,
         Func<ReadOnlyMemory<byte>, string?>? check, CancellationToken ct)
     {
-        var tmpDir = Directory.CreateDirectory(Path.Combine(Root, "tmp")).FullName;
+        var tmpDir = OwnerOnly.CreateDirectory(Path.Combine(Root, "tmp")).FullName;
         var tmp = Path.Combine(tmpDir, Guid.NewGuid().ToString("N"));
         var committed = false;
         try
@@ -46,7 +47,7 @@ public sealed class DocumentStore(string root) : IDocumentStore
             var header = new byte[DocumentCrypto.HeaderSize];
             DocumentCrypto.WriteHeader(header, prefix);
             long total = 0, written = 0;
-            await using (var output = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            await using (var output = new FileStream(tmp, OwnerOnly.NewFile(bufferSize: 1 << 16, useAsync: true)))
             {
                 await output.WriteAsync(header, ct);
                 cipherHash.AppendData(header);
@@ -79,7 +80,7 @@ public sealed class DocumentStore(string root) : IDocumentStore
             }
             var reference = new DocumentRef(new Hash256(plainHash.GetHashAndReset()), new Hash256(cipherHash.GetHashAndReset()), written);
             var target = PathOf(reference.CiphertextHash);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            OwnerOnly.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Move(tmp, target, overwrite: false);
             committed = true;
             return DocumentWriteResult.Ok(reference, total);
@@ -127,13 +128,13 @@ public sealed class DocumentStore(string root) : IDocumentStore
     public async Task<string?> StoreReplicaAsync(Hash256 expected, long length, Stream ciphertext, CancellationToken ct)
     {
         if (Exists(expected)) return null;
-        var tmpDir = Directory.CreateDirectory(System.IO.Path.Combine(Root, "tmp")).FullName;
+        var tmpDir = OwnerOnly.CreateDirectory(System.IO.Path.Combine(Root, "tmp")).FullName;
         var tmp = System.IO.Path.Combine(tmpDir, $"replica-{expected}-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long written = 0;
-            await using (var output = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            await using (var output = new FileStream(tmp, OwnerOnly.NewFile(bufferSize: 1 << 16, useAsync: true)))
             {
                 var buffer = new byte[1 << 16];
                 int read;
@@ -149,7 +150,7 @@ public sealed class DocumentStore(string root) : IDocumentStore
             }
             if (written != length || new Hash256(sha.GetHashAndReset()) != expected) return $"the copy of document {expected} does not match the hash on the chain";
             var target = PathOf(expected);
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
+            OwnerOnly.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
             File.Move(tmp, target, overwrite: true);
             return null;
         }
@@ -166,7 +167,7 @@ public sealed class DocumentStore(string root) : IDocumentStore
         var orphan = System.IO.Path.Combine(Root, "orphaned", hash.ToString());
         if (!File.Exists(orphan) || await HashFileAsync(orphan, ct) != hash) return false;
         var target = PathOf(hash);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
+        OwnerOnly.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
         File.Move(orphan, target, overwrite: true);
         return true;
     }
@@ -211,7 +212,7 @@ public sealed class DocumentStore(string root) : IDocumentStore
         foreach (var (name, path) in Enumerate().ToList())
         {
             if (Hash256.TryParse(name, out var hash) && referenced.Contains(hash)) continue;
-            var target = System.IO.Path.Combine(Directory.CreateDirectory(System.IO.Path.Combine(Root, "orphaned")).FullName, name);
+            var target = System.IO.Path.Combine(OwnerOnly.CreateDirectory(System.IO.Path.Combine(Root, "orphaned")).FullName, name);
             File.Move(path, target, overwrite: true);
             moved++;
         }

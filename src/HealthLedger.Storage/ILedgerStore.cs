@@ -62,8 +62,14 @@ public interface ILedgerStore : IDisposable
     /// <summary>A record ciphertext by the SHA-256 it is filed under, or null.</summary>
     byte[]? ReadBlob(Hash256 hash);
 
-    /// <summary>Streams every stored record ciphertext as (the 32-byte hash it is filed under, its bytes), in hash order (bytewise).</summary>
-    IEnumerable<(byte[] Hash, byte[] Data)> ReadBlobs();
+    /// <summary>
+    /// Streams every stored record ciphertext as (the 32-byte hash it is filed under, its bytes, the height it is filed under),
+    /// in hash order (bytewise).
+    /// </summary>
+    IEnumerable<(byte[] Hash, byte[] Data, ulong Height)> ReadBlobs();
+
+    /// <summary>Streams every stored state entry's key with the height it is filed under (the block that last wrote it), in ordinal key order.</summary>
+    IEnumerable<(string Key, ulong Height)> ReadStateHeights();
 
     /// <summary>The record ciphertexts first stored with block <paramref name="height"/>, in hash order; empty when none.</summary>
     IReadOnlyList<(Hash256 Hash, byte[] Data)> ReadBlobsAt(ulong height);
@@ -83,6 +89,22 @@ public interface ILedgerStore : IDisposable
 
     /// <summary>The node's last saved consensus voting state, or null when none was ever saved.</summary>
     byte[]? ReadConsensusState();
+
+    /// <summary>
+    /// The store's independent record of its committed tip (<see cref="LedgerTip"/>: height and hash of the last committed block,
+    /// kept outside the store's own files and replaced durably after every <see cref="Commit"/> that reaches or passes it: it never
+    /// moves back), or null when none was ever
+    /// written. A store whose blocks end below it has lost committed blocks.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The record is damaged.</exception>
+    LedgerTip? ReadRecordedTip();
+
+    /// <summary>
+    /// At a clean stop: moves everything committed into the store's main files (SQLite: checkpoints and empties the write-ahead
+    /// log), so that nothing committed depends on a log file any more. True when it completed; false when it could not now (it
+    /// is then done by SQLite later; nothing committed is lost either way) or the store is open read-only.
+    /// </summary>
+    bool Checkpoint();
 
     /// <summary>The number of committed transactions in all blocks.</summary>
     long CountTransactions();

@@ -18,9 +18,10 @@ public sealed class Keystore : IDisposable
 
     private Keystore(SqliteConnection connection) => _connection = connection;
 
-    /// <summary>Opens or creates the keystore.</summary>
+    /// <summary>Opens or creates the keystore (owner-only, with its -wal and -shm files).</summary>
     public static Keystore Open(string path)
     {
+        OwnerOnly.PrepareDatabaseFile(path);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
         connection.Open();
         using var command = connection.CreateCommand();

@@ -19,12 +19,24 @@ public sealed class SqliteLedgerStore : ILedgerStore
     private readonly SqliteConnection _writer;
     private readonly Lock _writeLock = new();
     private readonly bool _readOnly;
+    private readonly bool _durable;
+    private bool _disposed;
+    private ulong? _recordedHeight;
 
-    private SqliteLedgerStore(string path, SqliteConnection writer, bool readOnly)
+    private SqliteLedgerStore(string path, SqliteConnection writer, bool readOnly, bool durable)
     {
         _path = path;
         _writer = writer;
         _readOnly = readOnly;
+        _durable = durable;
+        try
+        {
+            _recordedHeight = readOnly ? null : LedgerTip.Read(path)?.Height;
+        }
+        catch (InvalidDataException)
+        {
+            _recordedHeight = null; // a damaged record is replaced by the next commit (the start-up check refuses it first)
+        }
         TipHeight = QueryTipHeight(writer);
     }
 
@@ -44,8 +56,9 @@ public sealed class SqliteLedgerStore : ILedgerStore
     {
         options ??= LedgerStoreOptions.Default;
         if (!create && !File.Exists(path)) throw new FileNotFoundException($"No ledger at {path}.", path);
+        OwnerOnly.PrepareDatabaseFile(path);
         var connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString();
-        return OpenWith(path, connectionString, readOnly: false, connection =>
+        return OpenWith(path, connectionString, readOnly: false, options.DurableCommits, connection =>
         {
             Execute(connection, "PRAGMA journal_mode=WAL;");
             Execute(connection, options.DurableCommits ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
@@ -58,17 +71,17 @@ public sealed class SqliteLedgerStore : ILedgerStore
     public static SqliteLedgerStore OpenReadOnly(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No ledger at {path}.", path);
-        return OpenWith(path, ReadOnlyConnectionString(path), readOnly: true, connection => CheckSchema(connection, path));
+        return OpenWith(path, ReadOnlyConnectionString(path), readOnly: true, durable: false, connection => CheckSchema(connection, path));
     }
 
-    private static SqliteLedgerStore OpenWith(string path, string connectionString, bool readOnly, Action<SqliteConnection> prepare)
+    private static SqliteLedgerStore OpenWith(string path, string connectionString, bool readOnly, bool durable, Action<SqliteConnection> prepare)
     {
         var connection = new SqliteConnection(connectionString);
         try
         {
             connection.Open();
             prepare(connection);
-            return new SqliteLedgerStore(path, connection, readOnly);
+            return new SqliteLedgerStore(path, connection, readOnly, durable);
         }
         catch (SqliteException e)
         {
@@ -83,7 +96,10 @@ public sealed class SqliteLedgerStore : ILedgerStore
     }
 
     /// <inheritdoc/>
-    /// <remarks>One SQLite transaction; fsynced when <see cref="LedgerStoreOptions.DurableCommits"/> is set.</remarks>
+    /// <remarks>
+    /// One SQLite transaction; fsynced when <see cref="LedgerStoreOptions.DurableCommits"/> is set. Then the tip record
+    /// (<see cref="LedgerTip"/>, <c>ledger.tip</c> beside the file) is replaced, durably under the same option.
+    /// </remarks>
     public void Commit(Block block, IReadOnlyList<Receipt> receipts, StateChangeSet changes, IReadOnlyDictionary<Hash256, byte[]>? blobs = null,
         byte[]? certificate = null)
     {
@@ -180,8 +196,19 @@ public sealed class SqliteLedgerStore : ILedgerStore
             }
             transaction.Commit();
             TipHeight = height;
+            // The record never moves back: a store recovering blocks it lost (a node of a network syncing them from peers) keeps
+            // the higher record until it reaches it again.
+            if (_recordedHeight is not { } recorded || height >= recorded)
+            {
+                LedgerTip.Write(_path, new LedgerTip(height, block.Header.Hash), _durable);
+                _recordedHeight = height;
+            }
         }
     }
+
+    /// <inheritdoc/>
+    /// <remarks>The file <c>ledger.tip</c> beside the ledger file (the ledger's name with the extension <c>.tip</c>).</remarks>
+    public LedgerTip? ReadRecordedTip() => LedgerTip.Read(_path);
 
     /// <inheritdoc/>
     public StoredBlock? ReadBlock(ulong height) => ReadBlocks(height, height).FirstOrDefault();
@@ -256,13 +283,23 @@ public sealed class SqliteLedgerStore : ILedgerStore
     }
 
     /// <inheritdoc/>
-    public IEnumerable<(byte[] Hash, byte[] Data)> ReadBlobs()
+    public IEnumerable<(byte[] Hash, byte[] Data, ulong Height)> ReadBlobs()
     {
         using var connection = OpenReader();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT hash, data FROM blobs ORDER BY hash";
+        command.CommandText = "SELECT hash, data, height FROM blobs ORDER BY hash";
         using var reader = command.ExecuteReader();
-        while (reader.Read()) yield return (Blob(reader, 0), Blob(reader, 1));
+        while (reader.Read()) yield return (Blob(reader, 0), Blob(reader, 1), (ulong)reader.GetInt64(2));
+    }
+
+    /// <inheritdoc/>
+    public IEnumerable<(string Key, ulong Height)> ReadStateHeights()
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT key, height FROM state ORDER BY key";
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) yield return (reader.GetString(0), (ulong)reader.GetInt64(1));
     }
 
     /// <inheritdoc/>
@@ -296,7 +333,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT certificate FROM commits WHERE height = $h";
         command.Parameters.AddWithValue("$h", (long)height);
-        return command.ExecuteScalar() as byte[];
+        return ScalarBytes(command);
     }
 
     /// <inheritdoc/>
@@ -332,7 +369,14 @@ public sealed class SqliteLedgerStore : ILedgerStore
         using var connection = OpenReader();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT state FROM consensus WHERE id = 1";
-        return command.ExecuteScalar() as byte[];
+        return ScalarBytes(command);
+    }
+
+    // A stored value as bytes whatever its SQLite type (a value an outside edit turned into text is damage, not absence).
+    private static byte[]? ScalarBytes(SqliteCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        return reader.Read() && !reader.IsDBNull(0) ? reader.GetFieldValue<byte[]>(0) : null;
     }
 
     /// <inheritdoc/>
@@ -345,10 +389,32 @@ public sealed class SqliteLedgerStore : ILedgerStore
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// <c>PRAGMA wal_checkpoint(TRUNCATE)</c> after closing the pooled reader connections (SQLite checkpoints the whole log only
+    /// when no reader holds an older snapshot): everything committed is then in <c>ledger.db</c> itself and <c>ledger.db-wal</c>
+    /// is empty. A checkpoint that cannot complete (another process reading the file) is reported as false.
+    /// </remarks>
+    public bool Checkpoint()
+    {
+        if (_readOnly) return false;
+        lock (_writeLock)
+        {
+            if (_disposed) return false;
+            using (var pool = new SqliteConnection(ReadOnlyConnectionString(_path))) SqliteConnection.ClearPool(pool);
+            using var command = _writer.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+            using var reader = command.ExecuteReader();
+            return reader.Read() && reader.GetInt64(0) == 0;
+        }
+    }
+
+    /// <inheritdoc/>
     public void Dispose()
     {
         lock (_writeLock)
         {
+            if (_disposed) return;
+            _disposed = true;
             _writer.Dispose();
         }
     }

@@ -10,7 +10,8 @@ namespace HealthLedger.Storage;
 
 /// <summary>
 /// Checks the commit certificate stored with block <paramref name="height"/> (null when none is stored) against the validators
-/// that decided it; returns the problem, or null.
+/// that decided it; returns the problem, or null. An empty <paramref name="validators"/> list means they are not known (the
+/// start-up quick check): the certificate is then checked for everything but membership and quorum.
 /// </summary>
 public delegate string? CertificateCheck(string networkId, ulong height, Hash256 blockHash,
     IReadOnlyList<SigningPublicKey> validators, byte[]? certificate);
@@ -32,10 +33,11 @@ public static class StoreVerifier
     /// <see cref="VerifyReport.DocumentsPending"/>, not reported as a problem; one that is present must match its hash.
     /// </remarks>
     /// <exception cref="FileNotFoundException">No ledger file.</exception>
-    public static VerifyReport Verify(string ledgerPath, Action<ulong, ulong>? progress = null, string? documentsPath = null, CertificateCheck? certificates = null)
+    public static VerifyReport Verify(string ledgerPath, Action<ulong, ulong>? progress = null, string? documentsPath = null, CertificateCheck? certificates = null,
+        bool checkTipRecord = true)
     {
         using var store = SqliteLedgerStore.OpenReadOnly(ledgerPath);
-        return Verify(store, VerifyMode.Full, documentsPath, progress, certificates);
+        return Verify(store, VerifyMode.Full, documentsPath, progress, certificates, checkTipRecord);
     }
 
     /// <summary>
@@ -43,11 +45,11 @@ public static class StoreVerifier
     /// the <c>documents</c> folder beside the ledger file). Reads only.
     /// </summary>
     public static VerifyReport Verify(SqliteLedgerStore store, VerifyMode mode, string? documentsPath = null, Action<ulong, ulong>? progress = null,
-        CertificateCheck? certificates = null)
+        CertificateCheck? certificates = null, bool checkTipRecord = true)
     {
         ArgumentNullException.ThrowIfNull(store);
         var documents = new DocumentStore(documentsPath ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(store.Path))!, DocumentStore.FolderName));
-        return Verify(store, documents, mode, progress, certificates);
+        return Verify(store, documents, mode, progress, certificates, checkTipRecord);
     }
 
     /// <summary>
@@ -55,12 +57,59 @@ public static class StoreVerifier
     /// Reads only. Returns the first problem in <see cref="VerifyReport.Issue"/>; a <see cref="VerifyMode.Quick"/> report that
     /// passed also carries the loaded state, network, tip and document lists.
     /// </summary>
-    /// <remarks><paramref name="progress"/> and <paramref name="certificates"/> are used in <see cref="VerifyMode.Full"/> only.</remarks>
+    /// <remarks>
+    /// <paramref name="progress"/> is used in <see cref="VerifyMode.Full"/> only. <paramref name="certificates"/> checks every
+    /// block after genesis: in full mode with the validators of its height, in quick mode with an empty list (the set of each
+    /// height needs re-execution; the check then covers what needs no set: decoding, the votes' block, every signature). Both modes
+    /// first compare the store with its tip record (<see cref="ILedgerStore.ReadRecordedTip"/>): a store whose blocks end below the
+    /// recorded tip, or hold another block at its height, lost committed blocks; a store with blocks and no record is refused too.
+    /// <paramref name="checkTipRecord"/> false skips that (<c>verify --accept-tip</c>, which then records the store's own tip).
+    /// </remarks>
     public static VerifyReport Verify(ILedgerStore store, DocumentStore documents, VerifyMode mode = VerifyMode.Full, Action<ulong, ulong>? progress = null,
-        CertificateCheck? certificates = null)
+        CertificateCheck? certificates = null, bool checkTipRecord = true)
     {
         ArgumentNullException.ThrowIfNull(store);
-        return mode == VerifyMode.Quick ? Quick(store, documents) : Full(store, documents, progress, certificates);
+        if (checkTipRecord && CheckTipRecord(store) is { } tipIssue) return new VerifyReport(0, 0, "", tipIssue) { TipProblem = true };
+        return mode == VerifyMode.Quick ? Quick(store, documents, certificates) : Full(store, documents, progress, certificates);
+    }
+
+    /// <summary>
+    /// Compares the store's blocks with its independent tip record; returns the problem, or null. Cheap: the record, the store's
+    /// highest height and the one block at the recorded height.
+    /// </summary>
+    public static VerifyIssue? CheckTipRecord(ILedgerStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        LedgerTip? recorded;
+        try
+        {
+            recorded = store.ReadRecordedTip();
+        }
+        catch (InvalidDataException e)
+        {
+            return new VerifyIssue(null, null, null, null, e.Message);
+        }
+        var last = store.TipHeight;
+        if (recorded is null)
+        {
+            return last is null ? null : VerifyIssue.InBlock(last.Value,
+                $"the ledger's tip record ({LedgerTip.FileName}) is missing, so blocks lost after this one could not be noticed");
+        }
+        if (last is null || last.Value < recorded.Height)
+        {
+            var first = last is { } l ? l + 1 : 0;
+            var ends = last is { } e ? $"the ledger ends at block {e}" : "the ledger holds no blocks";
+            return VerifyIssue.InBlock(first,
+                $"committed blocks {first} to {recorded.Height} ({recorded.Height - first + 1}) are missing: the tip record says {recorded} was committed, " +
+                $"{ends} (a lost or damaged write-ahead log ledger.db-wal, or a ledger file older than its tip record)");
+        }
+        var stored = store.ReadBlock(recorded.Height);
+        if (stored is null || stored.Hash.Length != 32 || new Hash256(stored.Hash) != recorded.Hash)
+        {
+            var hash = stored is null ? "none" : Convert.ToHexStringLower(stored.Hash);
+            return VerifyIssue.InBlock(recorded.Height, $"the stored block's hash ({hash}) is not the one the tip record says was committed ({recorded.Hash})");
+        }
+        return null;
     }
 
     private static VerifyReport Full(ILedgerStore store, DocumentStore documents, Action<ulong, ulong>? progress, CertificateCheck? certificates)
@@ -83,12 +132,12 @@ public static class StoreVerifier
         var files = documents.Enumerate().ToList();
         var present = files.Select(f => f.Name).ToHashSet();
         var pending = verifier.Replicated ? verifier.Blobs.Documents.Keys.Count(h => !present.Contains(h.ToString())) : 0;
-        return Report(verifier, verifier.CheckState(store.ReadState()) ?? verifier.Blobs.Check(store.ReadBlobs())
+        return Report(verifier, verifier.CheckState(store.ReadState()) ?? verifier.CheckStateHeights(store.ReadStateHeights()) ?? verifier.Blobs.Check(store.ReadBlobs())
             ?? verifier.Blobs.CheckDocuments(files.Select(d => HashedFile(d.Name, d.Path)), allowMissing: verifier.Replicated)) with
         { DocumentsPending = pending };
     }
 
-    private static VerifyReport Quick(ILedgerStore store, DocumentStore documents)
+    private static VerifyReport Quick(ILedgerStore store, DocumentStore documents, CertificateCheck? certificates)
     {
         if (store.TipHeight is null) return new VerifyReport(0, 0, "", VerifyIssue.InBlock(0, "the ledger holds no blocks"));
         var state = WorldState.Load(store.ReadState());
@@ -105,6 +154,7 @@ public static class StoreVerifier
         // a chain re-signed by any other key is refused here; full mode checks the exact set of each height.
         var context = new BlockContext { NetworkId = network.NetworkId, MaxTransactions = network.Policy.MaxBlockTxs, VerifyTransactionSignatures = false };
         var namedValidators = new List<SigningPublicKey>();
+        var decided = new List<(ulong Height, Hash256 Hash)>();
         foreach (var stored in store.ReadBlocks(orphans: orphans))
         {
             var expected = previous is null ? 0 : previous.Height + 1;
@@ -113,6 +163,7 @@ public static class StoreVerifier
             var verdict = BlockValidator.Validate(block!, context with { Previous = previous, Validators = previous is null ? null : namedValidators }, state: null);
             if (!verdict.IsOk) return Fail(VerifyIssue.InBlock(block!, verdict));
             previous = block!.Header;
+            if (previous.Height > 0) decided.Add((previous.Height, previous.Hash));
             blocks++;
             transactions += (ulong)block.Transactions.Count;
             var receipts = stored.Receipts.Select(r => Receipt.TryDecode(r, out var receipt, out _) ? receipt! : new Receipt(default, TxVerdict.Malformed, "")).ToList();
@@ -125,6 +176,13 @@ public static class StoreVerifier
             return Fail(VerifyIssue.InBlock(previous.Height,
                 $"the stored world state (root {state.Root}) does not match block {previous.Height}'s state root {previous.StateRoot}"));
         }
+        if (Certificates(store, network.NetworkId, decided, certificates) is { } certificateIssue) return Fail(certificateIssue);
+        // Heights of state rows: the re-derived last writer of each key needs re-execution (verify); here they must not lie
+        // after the tip. Ciphertexts are filed under the exact block that first referenced them, checked in both modes.
+        foreach (var (key, height) in store.ReadStateHeights())
+        {
+            if (height > previous.Height) return Fail(VerifyIssue.InState(key, $"filed under height {height}, after the last block {previous.Height}"));
+        }
         if (blobs.Check(store.ReadBlobs()) is { } blobIssue) return Fail(blobIssue);
         // Unreferenced files (uploads whose transaction never committed) are the caller's to set aside. In a network of
         // several nodes a document uploaded elsewhere arrives by replication after its block; one not held yet is listed in
@@ -136,7 +194,10 @@ public static class StoreVerifier
         var missing = replicated
             ? blobs.Documents.Where(d => !present.Contains(d.Key.ToString())).Select(d => new DocumentRef(default, d.Key, d.Value.Length)).ToList()
             : [];
-        if (blobs.CheckDocuments(files.Select(d => (d.Name, new FileInfo(d.Path).Length, (Func<Hash256>?)null)), allowMissing: replicated) is { } documentIssue)
+        // Every referenced document is re-hashed (in parallel): a changed byte stops the start, not only 'verify'.
+        var hashes = files.AsParallel().Select(d => (d.Name, Hash: DocumentStore.HashFileAsync(d.Path, CancellationToken.None).GetAwaiter().GetResult()))
+            .ToDictionary(d => d.Name, d => d.Hash);
+        if (blobs.CheckDocuments(files.Select(d => Hashed(d.Name, d.Path, hashes[d.Name])), allowMissing: replicated) is { } documentIssue)
         {
             return Fail(documentIssue);
         }
@@ -169,8 +230,27 @@ public static class StoreVerifier
         }
     }
 
+    // Every block after genesis was decided with a commit certificate; each is checked (in parallel) for what needs no validator
+    // set (decodes, votes for this block, one round, every signature): quick mode passes an empty list of validators, since
+    // the set of each height needs re-execution. The lowest failing height is named.
+    private static VerifyIssue? Certificates(ILedgerStore store, string networkId, List<(ulong Height, Hash256 Hash)> decided, CertificateCheck? check)
+    {
+        if (check is null) return null;
+        var problems = new System.Collections.Concurrent.ConcurrentDictionary<ulong, string>();
+        Parallel.ForEach(decided, block =>
+        {
+            if (check(networkId, block.Height, block.Hash, [], store.ReadCertificate(block.Height)) is { } problem) problems[block.Height] = problem;
+        });
+        if (problems.IsEmpty) return null;
+        var first = problems.Keys.Min();
+        return VerifyIssue.InBlock(first, problems[first]);
+    }
+
     private static VerifyIssue Orphans(OrphanCounter orphans) =>
         new(null, null, null, null, $"{orphans.Count} transaction or receipt row(s) belong to no block");
+
+    private static (string Name, long Length, Func<Hash256>? HashOf) Hashed(string name, string path, Hash256 hash) =>
+        (name, new FileInfo(path).Length, () => hash);
 
     private static (string Name, long Length, Func<Hash256>? HashOf) HashedFile(string name, string path) =>
         (name, new FileInfo(path).Length, () => DocumentStore.HashFileAsync(path, CancellationToken.None).GetAwaiter().GetResult());

@@ -5,9 +5,10 @@ public enum VerifyMode
 {
     /// <summary>
     /// The start-up check, cheap enough for every start: each block's rows, hash, link, timestamp, transaction root, proposer
-    /// signature (and, for genesis, the proposer's membership) and stored receipts root; the stored world state's root against the
-    /// tip; every record ciphertext against its hash; the referenced documents by length. No transaction signature is verified
-    /// and nothing is re-executed; unreferenced documents are left to the caller (<see cref="VerifyReport.ReferencedDocuments"/>).
+    /// signature (and, for genesis, the proposer's membership) and stored receipts root; the tip record; every commit certificate
+    /// (without membership); the stored world state's root against the tip and its rows' heights not after it; every record
+    /// ciphertext against its hash and height; every referenced document re-hashed. No transaction signature is verified and
+    /// nothing is re-executed; unreferenced documents are left to the caller (<see cref="VerifyReport.ReferencedDocuments"/>).
     /// </summary>
     Quick,
 

@@ -17,6 +17,9 @@ public sealed record VerifyReport(ulong Blocks, ulong Transactions, string State
     /// <summary>Documents the chain references that have not been replicated to this node yet (multi-node networks only).</summary>
     public int DocumentsPending { get; init; }
 
+    /// <summary>True when the problem is the store against its tip record (<see cref="StoreVerifier.CheckTipRecord"/>): committed blocks are missing or the record is.</summary>
+    public bool TipProblem { get; init; }
+
     /// <summary>True when everything matched.</summary>
     public bool Ok => Issue is null;
 

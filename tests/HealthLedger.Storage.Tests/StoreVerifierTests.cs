@@ -204,4 +204,20 @@ public class StoreVerifierTests
         Assert.Contains("stored world state", quick.Issue.Message);
         Assert.Equal("user/user-2-3", Run(fx.Path, VerifyMode.Full).Issue!.StateKey);
     }
+
+    [Fact]
+    public void An_edited_state_height_is_named_exactly_by_full_mode_and_by_quick_mode_when_it_lies_after_the_tip()
+    {
+        using var fx = new LedgerFixture();
+        fx.Sql("UPDATE state SET height = 1 WHERE key = 'user/user-2-3'");
+        var full = Run(fx.Path, VerifyMode.Full);
+        Assert.Equal("user/user-2-3", full.Issue!.StateKey);
+        Assert.Contains("filed under height 1, but block 2 last wrote it", full.Issue.Message);
+        Assert.True(Run(fx.Path, VerifyMode.Quick).Ok); // the last writer of each key needs re-execution
+
+        fx.Sql("UPDATE state SET height = 9 WHERE key = 'user/user-2-3'");
+        var quick = Run(fx.Path, VerifyMode.Quick);
+        Assert.Equal("user/user-2-3", quick.Issue!.StateKey);
+        Assert.Contains("after the last block 3", quick.Issue.Message);
+    }
 }

@@ -12,23 +12,30 @@ internal static class VerifyCommand
     {
         var data = CommonOptions.Data(required: true);
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object" };
+        var acceptTip = new Option<bool>("--accept-tip")
+        {
+            Description = "Accept the ledger as it is although its tip record (ledger.tip) is missing or says later blocks were committed " +
+                "(a deliberately restored older ledger: those blocks are lost). Verifies everything else, then records the ledger's own tip.",
+        };
         var command = new Command("verify",
             "Verify a node's data offline: re-hash every block, check every signature and commit certificate, re-execute every transaction from genesis " +
             "and compare every receipt, state root and state entry. Exit 0 when all match, 1 naming the first that does not, 2 when the data cannot be read.")
-        { data, json };
-        command.SetAction(parse => Run(parse.GetValue(data)!, parse.GetValue(json)));
+        { data, json, acceptTip };
+        command.SetAction(parse => Run(parse.GetValue(data)!, parse.GetValue(json), parse.GetValue(acceptTip)));
         return command;
     }
 
-    private static int Run(string data, bool json)
+    private static int Run(string data, bool json, bool acceptTip)
     {
         var path = new DataDirectory(Path.GetFullPath(data)).LedgerPath;
         VerifyReport report;
         try
         {
             report = json || !AnsiConsole.Profile.Capabilities.Interactive
-                ? StoreVerifier.Verify(path, certificates: CheckCertificate)
-                : WithProgress(path);
+                ? StoreVerifier.Verify(path, certificates: CheckCertificate, checkTipRecord: !acceptTip)
+                : WithProgress(path, checkTipRecord: !acceptTip);
+            if (report.Ok && VotingStateProblem(path) is { } voting) report = report with { Issue = voting };
+            if (acceptTip && report.Ok) AcceptTip(path, quiet: json);
         }
         catch (Exception e) when (e is FileNotFoundException or StoreCorruptException or Microsoft.Data.Sqlite.SqliteException)
         {
@@ -62,7 +69,29 @@ internal static class VerifyCommand
         return report.Ok ? 0 : 1;
     }
 
-    private static VerifyReport WithProgress(string path) =>
+    // The node's own voting state is not part of the chain, but a damaged one must be noticed as the start-up check does.
+    private static Core.Verification.VerifyIssue? VotingStateProblem(string path)
+    {
+        using var store = SqliteLedgerStore.OpenReadOnly(path);
+        return store.ReadConsensusState() is { } saved && Consensus.SafetyStateCodec.TryDecode(saved) is null
+            ? new Core.Verification.VerifyIssue(null, null, null, null, "the node's consensus voting state (table 'consensus') is damaged: it does not decode or its checksum does not match")
+            : null;
+    }
+
+    // The ledger verified in full: its own last block becomes the recorded tip.
+    private static void AcceptTip(string path, bool quiet)
+    {
+        LedgerTip tip;
+        using (var store = SqliteLedgerStore.OpenReadOnly(path))
+        {
+            var last = store.ReadBlock(store.TipHeight!.Value)!;
+            tip = new LedgerTip(last.Height, new Core.Primitives.Hash256(last.Hash));
+        }
+        LedgerTip.Write(path, tip);
+        if (!quiet) Console.WriteLine($"Recorded {tip} as the ledger's tip ({LedgerTip.PathFor(path)}).");
+    }
+
+    private static VerifyReport WithProgress(string path, bool checkTipRecord) =>
         AnsiConsole.Progress().AutoClear(true).Start(ctx =>
         {
             var task = ctx.AddTask("Verifying blocks");
@@ -70,7 +99,7 @@ internal static class VerifyCommand
             {
                 task.MaxValue = tip + 1;
                 task.Value = height + 1;
-            }, certificates: CheckCertificate);
+            }, certificates: CheckCertificate, checkTipRecord: checkTipRecord);
         });
 
     // Every block after genesis was decided by consensus: its certificate must hold a quorum (ValidatorSet.Quorum) of precommits of the validators of its height.

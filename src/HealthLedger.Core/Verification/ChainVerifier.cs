@@ -14,6 +14,7 @@ namespace HealthLedger.Core.Verification;
 public sealed class ChainVerifier
 {
     private readonly WorldState _state = WorldState.Load([]);
+    private readonly Dictionary<string, ulong> _writtenAt = new(StringComparer.Ordinal);
     private BlockHeader? _previous;
     private NetworkConfig? _network;
 
@@ -81,6 +82,11 @@ public sealed class ChainVerifier
         }
         if (!verdict.IsOk) return VerifyIssue.InBlock(block, verdict);
         _state.Apply(verdict.Execution!.Changes, verdict.Tree);
+        foreach (var (key, value) in verdict.Execution.Changes.Entries)
+        {
+            if (value is null) _writtenAt.Remove(key);
+            else _writtenAt[key] = header.Height;
+        }
         Blobs.Add(block, verdict.Execution.Receipts);
         if (_network is null)
         {
@@ -114,6 +120,23 @@ public sealed class ChainVerifier
             }
             hasExpected = expected.MoveNext();
             hasActual = actual.MoveNext();
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Compares the height each stored state entry is filed under (the block that last wrote it) with the re-derived one; names
+    /// the first entry whose height differs. Entries the re-derived state does not hold are left to <see cref="CheckState"/>.
+    /// </summary>
+    public VerifyIssue? CheckStateHeights(IEnumerable<(string Key, ulong Height)> stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        foreach (var (key, height) in stored)
+        {
+            if (_writtenAt.TryGetValue(key, out var written) && written != height)
+            {
+                return VerifyIssue.InState(key, $"filed under height {height}, but block {written} last wrote it");
+            }
         }
         return null;
     }

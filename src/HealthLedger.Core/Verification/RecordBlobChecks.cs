@@ -69,11 +69,15 @@ public sealed class RecordBlobChecks
     /// </summary>
     public static bool Matches(Hash256 hash, long length, ReadOnlySpan<byte> data) => data.Length == length && Hashing.Sha256(data) == hash;
 
-    /// <summary>Compares the stored ciphertexts (in any order) with the referenced ones; returns the first problem.</summary>
-    public VerifyIssue? Check(IEnumerable<(byte[] Hash, byte[] Data)> stored)
+    /// <summary>
+    /// Compares the stored ciphertexts (in any order, each with the height it is filed under: the block that first referenced
+    /// it) with the referenced ones; returns the first problem.
+    /// </summary>
+    public VerifyIssue? Check(IEnumerable<(byte[] Hash, byte[] Data, ulong Height)> stored)
     {
+        ArgumentNullException.ThrowIfNull(stored);
         var seen = new HashSet<Hash256>();
-        foreach (var (hashBytes, data) in stored)
+        foreach (var (hashBytes, data, height) in stored)
         {
             var filedUnder = hashBytes.Length == 32 ? new Hash256(hashBytes) : Hashing.Sha256(hashBytes);
             if (!_required.TryGetValue(filedUnder, out var where))
@@ -84,6 +88,11 @@ public sealed class RecordBlobChecks
             {
                 return VerifyIssue.InTransaction(where.Height, where.Index, where.TxId.ToString(),
                     $"record ciphertext {filedUnder} was changed: its bytes no longer match the hash on the chain");
+            }
+            if (height != where.Height)
+            {
+                return VerifyIssue.InTransaction(where.Height, where.Index, where.TxId.ToString(),
+                    $"record ciphertext {filedUnder} is filed under height {height}, but block {where.Height} first referenced it");
             }
             seen.Add(filedUnder);
         }

@@ -1,5 +1,6 @@
 using HealthLedger.Core.Encoding;
 using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Storage;
@@ -21,6 +22,7 @@ public static class TransactionsApi
     {
         var group = app.MapGroup("/api/v1/transactions").WithTags("Transactions");
         group.MapPost("/", Submit)
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(ChainPolicy.MaxTxBytesCeiling))
             .WithName("SubmitTransaction")
             .WithSummary("Submit one signed transaction (application/octet-stream, canonical encoding)")
             .WithDescription("Door checks run at once: encoding, size, signature, known signer, fresh nonce. A refused transaction gets 400 with its verdict and reason and is not stored. With wait=true the answer comes after the block commits.")
@@ -28,11 +30,13 @@ public static class TransactionsApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapPost("/batch", SubmitBatch)
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxBatchBytes))
             .WithName("SubmitTransactionBatch")
             .WithSummary("Submit many signed transactions in order (application/octet-stream: a LEB128 count, then each transaction length-prefixed)")
             .WithDescription("Each transaction gets its own door verdict; accepted ones keep their order in the mempool, so one signer's nonces may run in sequence within a batch.")
             .Accepts<byte[]>("application/octet-stream")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         group.MapGet("/{id}", Get)
             .WithName("GetTransaction")
             .WithSummary("Status of a transaction: pending or committed with its block and outcome")
@@ -78,6 +82,11 @@ public static class TransactionsApi
 
     private static async Task<Results<Ok<BatchResponse>, ProblemHttpResult>> SubmitBatch(HttpRequest request, LedgerNode node, CancellationToken cancellationToken)
     {
+        // A longer body is cut off by the endpoint's cap (413 from the server); a declared length over it is refused unread.
+        if (request.ContentLength > MaxBatchBytes)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Batch refused", detail: $"the batch is over {MaxBatchBytes} bytes");
+        }
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, cancellationToken);
         if (buffer.Length > MaxBatchBytes)

@@ -25,10 +25,8 @@ public sealed record DataDirectory(string Root)
     /// <summary>Writes secret bytes as hex to a file only the owner may read.</summary>
     public static void WriteSecret(string path, ReadOnlySpan<byte> secret)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using var stream = new FileStream(path, options);
+        OwnerOnly.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var stream = new FileStream(path, OwnerOnly.NewFile());
         using var writer = new StreamWriter(stream);
         writer.Write(Convert.ToHexStringLower(secret));
     }

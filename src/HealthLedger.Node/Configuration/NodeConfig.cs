@@ -1,5 +1,7 @@
 using System.Text.Json;
 
+using HealthLedger.Storage;
+
 namespace HealthLedger.Node.Configuration;
 
 /// <summary>A node's local settings, kept in <c>node.json</c> in its data folder.</summary>
@@ -35,7 +37,7 @@ public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? Tim
 
     /// <summary>Writes the config.</summary>
     public static void Write(DataDirectory data, NodeConfig config) =>
-        File.WriteAllText(Path.Combine(data.Root, FileName), JsonSerializer.Serialize(config, Json) + "\n");
+        OwnerOnly.WriteAllText(Path.Combine(data.Root, FileName), JsonSerializer.Serialize(config, Json) + "\n");
 
     /// <summary>Reads the config, or null when the folder has none.</summary>
     /// <exception cref="InvalidDataException">The file is not valid.</exception>

@@ -21,6 +21,18 @@ public sealed record NodeOptions
     /// <summary>Consensus round timeouts (base and per-round increment, milliseconds).</summary>
     public Consensus.EngineTimeouts ConsensusTimeouts { get; init; } = Consensus.EngineTimeouts.Default;
 
+    /// <summary>A session (web or bearer) unused for this long ends (default 30 minutes); sessions end after 8 hours in any case.</summary>
+    public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Password checks (logins, password changes) allowed per client address in each <see cref="LoginWindow"/> (default 30).</summary>
+    public int LoginAttemptsPerClient { get; init; } = 30;
+
+    /// <summary>Login attempts allowed per account name, existing or not, in each <see cref="LoginWindow"/> (default 10).</summary>
+    public int LoginAttemptsPerAccount { get; init; } = 10;
+
+    /// <summary>The window of the login rate limits (default one minute): the longest a stranger can hold up an account's logins at a time.</summary>
+    public TimeSpan LoginWindow { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>fsync every block commit (see <see cref="Storage.LedgerStoreOptions.DurableCommits"/>).</summary>
     public bool DurableCommits { get; init; } = true;
 

@@ -55,7 +55,7 @@ public static partial class NetworkInitializer
         {
             throw new InvalidOperationException($"{folder} is not empty; choose a new folder or remove it first.");
         }
-        Directory.CreateDirectory(folder);
+        OwnerOnly.CreateDirectory(folder);
         try
         {
             return Create(folder, organisationName.Trim(), adminPassword, clock, argon ?? Argon2Parameters.Default, policy ?? ChainPolicy.Default, cluster);
@@ -107,7 +107,7 @@ public static partial class NetworkInitializer
             for (var k = 1; k <= count; k++)
             {
                 var data = folders[k - 1];
-                Directory.CreateDirectory(data.Root);
+                OwnerOnly.CreateDirectory(data.Root);
                 DataDirectory.WriteSecret(data.OrganisationKeyPath, orgSecret);
                 DataDirectory.WriteSecret(data.NodeKeyPath, nodeSeeds[k - 1]);
                 using (var keystore = Keystore.Open(data.KeystorePath))
@@ -140,7 +140,7 @@ public static partial class NetworkInitializer
     // node folders (mode 0600 files); an operator moves them somewhere safe.
     private static void WriteBackup(DataDirectory node, DataDirectory backup)
     {
-        Directory.CreateDirectory(backup.Root);
+        OwnerOnly.CreateDirectory(backup.Root);
         foreach (var (from, to, length) in new[] { (node.NodeKeyPath, backup.NodeKeyPath, 32), (node.OrganisationKeyPath, backup.OrganisationKeyPath, UserKeys.SecretLength) })
         {
             var secret = DataDirectory.ReadSecret(from, length);

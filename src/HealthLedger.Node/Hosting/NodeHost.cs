@@ -4,6 +4,7 @@ using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Network;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
+using HealthLedger.Node.Web;
 using HealthLedger.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -76,13 +77,15 @@ public static class NodeHost
             builder.Services.AddSingleton(_ => Keystore.Open(data.KeystorePath));
             builder.Services.AddSingleton(_ => OrganisationKeys.Load(data, node));
             builder.Services.AddSingleton<SessionStore>();
+            builder.Services.AddSingleton<LoginThrottle>();
+            LoginThrottle.AddLoginRateLimits(builder.Services, options);
             builder.Services.AddSingleton<AccountService>();
             builder.Services.AddHospitalModules();
             builder.Services.AddSingleton(_ => new DocumentStore(Path.Combine(data.Root, DocumentStore.FolderName)));
             builder.Services.AddSingleton<IDocumentStore>(sp => sp.GetRequiredService<DocumentStore>());
             builder.Services.AddDataProtection()
                 .SetApplicationName("HealthLedger")
-                .PersistKeysToFileSystem(Directory.CreateDirectory(Path.Combine(data.Root, "keys", "web")));
+                .PersistKeysToFileSystem(OwnerOnly.CreateDirectory(Path.Combine(data.Root, "keys", "web")));
             builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
                 .AddCookie(o =>
                 {
@@ -122,9 +125,13 @@ public static class NodeHost
 
             var app = builder.Build();
             _ = app.Services.GetRequiredService<RecordReadModel>(); // decrypt the read model before serving
-            app.UseExceptionHandler();
+            app.UseSecurityHeaders();
+            // A body over its endpoint's cap (or otherwise unreadable) is the client's error (413/400 problem), never a 500.
+            app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError });
             app.UseStatusCodePages();
             app.UseMiddleware<Web.BindingProblems>();
+            app.UseRequestBodyLimits(options);
+            app.UseRateLimiter();
             app.UseStaticFiles(new StaticFileOptions { FileProvider = new EmbeddedFileProvider(typeof(NodeHost).Assembly, "assets"), RequestPath = "/assets" });
             app.UseAuthentication();
             app.UseAuthorization();

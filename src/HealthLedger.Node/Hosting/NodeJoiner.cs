@@ -58,11 +58,11 @@ public static class NodeJoiner
         var execution = verdict.Execution!;
 
         var existed = Directory.Exists(folder);
-        Directory.CreateDirectory(folder);
+        OwnerOnly.CreateDirectory(folder);
         try
         {
             var data = new DataDirectory(folder);
-            Directory.CreateDirectory(Path.GetDirectoryName(data.NodeKeyPath)!);
+            OwnerOnly.CreateDirectory(Path.GetDirectoryName(data.NodeKeyPath)!);
             foreach (var file in new[] { "node.key", "organisation.key" })
             {
                 var from = Path.Combine(keysDir, file);
@@ -85,7 +85,7 @@ public static class NodeJoiner
                 store.Commit(value.Block, execution.Receipts, execution.Changes);
             }
             var nodeId = genesis.Nodes.FirstOrDefault(n => n.SigningKey == key.PublicKey)?.Id;
-            if (nodeId is null) File.WriteAllText(Path.Combine(folder, LedgerNode.JoiningMarker), "waiting for block sync to name this node's key\n");
+            if (nodeId is null) OwnerOnly.WriteAllText(Path.Combine(folder, LedgerNode.JoiningMarker), "waiting for block sync to name this node's key\n");
             return new Result(networkId, header.Hash.ToString(), nodeId, peerHeight);
         }
         catch

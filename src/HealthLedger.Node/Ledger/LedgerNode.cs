@@ -96,7 +96,9 @@ public sealed class LedgerNode : IDisposable
             var seed = DataDirectory.ReadSecret(data.NodeKeyPath, 32);
             nodeKey = SigningKeyPair.FromSeed(seed);
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(seed);
-            var (state, network, tip, missing) = CheckIntegrity(store);
+            var recovering = Recoverable(store);
+            var (state, network, tip, missing) = CheckIntegrity(store, checkTipRecord: recovering is null);
+            CheckVotingState(store, tip.Height);
             var marker = Path.Combine(data.Root, JoiningMarker);
             var nodeId = NodeIdOf(state, nodeKey.PublicKey);
             if (nodeId is null && !File.Exists(marker))
@@ -108,6 +110,7 @@ public sealed class LedgerNode : IDisposable
             {
                 _lock = exclusive,
                 _joiningMarker = nodeId is null ? marker : null,
+                RecoveringTo = recovering,
             };
         }
         catch (Exception e) when (e is StoreCorruptException or InvalidDataException)
@@ -134,7 +137,8 @@ public sealed class LedgerNode : IDisposable
     {
         try
         {
-            return new FileStream(Path.Combine(data.Root, "node.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            OwnerOnly.CreateDirectory(data.Root); // tightens a folder made before data folders were owner-only
+            return new FileStream(Path.Combine(data.Root, "node.lock"), OwnerOnly.NewFile(FileMode.OpenOrCreate, FileAccess.ReadWrite));
         }
         catch (IOException)
         {
@@ -142,15 +146,73 @@ public sealed class LedgerNode : IDisposable
         }
     }
 
+    // A node of a network whose store holds blocks but ends below its tip record (a lost or damaged write-ahead log) recovers the
+    // missing blocks from its peers by block sync instead of being refused. A single node, an empty store, a missing or damaged
+    // record, or a store that holds another block at the recorded height is refused by the start-up check.
+    private static LedgerTip? Recoverable(SqliteLedgerStore store)
+    {
+        LedgerTip? recorded;
+        try
+        {
+            recorded = store.ReadRecordedTip();
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+        if (recorded is null || store.TipHeight is not { } last || last >= recorded.Height) return null;
+        return ValidatorCount(store) > 1 ? recorded : null;
+    }
+
+    private static int ValidatorCount(ILedgerStore store) =>
+        store.ReadStateValue(StateKeys.Validators) is { } ids ? ValidatorSet.TryDecodeIds(ids)?.Count ?? 1 : 1;
+
+    /// <summary>
+    /// Set while this node, one of a network, recovers committed blocks its store lost (it ended below its tip record at start):
+    /// the recorded tip it must reach again by block sync. Until a block after it arrives the node does not vote (what it signed
+    /// at the next height was lost with the store), and the block synced at the recorded height must carry the recorded hash.
+    /// Null once recovered, and for a node whose store was whole.
+    /// </summary>
+    public LedgerTip? RecoveringTo { get; private set; }
+
+    // Every block after genesis carries the certificate that decided it; the start-up check has no validator set per height.
+    private static string? CheckCertificate(string networkId, ulong height, Hash256 hash, IReadOnlyList<SigningPublicKey> validators, byte[]? certificate) =>
+        certificate is null ? "no commit certificate is stored with it"
+        : validators.Count == 0 ? Consensus.CommitCertificate.CheckIntegrity(certificate, networkId, height, hash)
+        : Consensus.CommitCertificate.Check(certificate, networkId, height, hash, validators);
+
+    // What the node signed at the height it was deciding must survive restarts: a damaged record of it is never reset silently
+    // (starting afresh could sign a second, conflicting vote at that height: double signing).
+    private static void CheckVotingState(ILedgerStore store, ulong tip)
+    {
+        if (store.ReadConsensusState() is not { } saved || Consensus.SafetyStateCodec.TryDecode(saved) is not null) return;
+        throw new LedgerIntegrityException(
+            $"The node's consensus voting state (table 'consensus' in {SqliteLedgerStore.FileName}) is damaged: it does not decode or its checksum does not match. " +
+            $"Starting without it could make this node sign a second, conflicting vote at height {tip + 1} (double signing), so the node did not start. " +
+            $"Restore the data folder from a backup; or, only once the network has committed a block after height {tip + 1} (or for a single node), " +
+            "remove it with: sqlite3 ledger.db \"DELETE FROM consensus\" and start again.");
+    }
+
     // The start-up check is StoreVerifier's quick mode; a store that fails it is refused, nothing is repaired. Uploads whose
     // transaction never committed (a crash between the two) are then set aside, not deleted.
-    private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing) CheckIntegrity(SqliteLedgerStore store)
+    private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing) CheckIntegrity(SqliteLedgerStore store,
+        bool checkTipRecord)
     {
-        var report = StoreVerifier.Verify(store, VerifyMode.Quick);
-        if (report.Issue is { } issue)
+        var report = StoreVerifier.Verify(store, VerifyMode.Quick, certificates: CheckCertificate, checkTipRecord: checkTipRecord);
+        if (report.Issue is { } issue && report.TipProblem)
+        {
+            var folder = Path.GetDirectoryName(store.Path)!;
+            var remedy = ValidatorCount(store) > 1
+                ? "This node is one of a network: rebuild it from its peers with 'healthledger join' into a new folder (its keys from " +
+                  "key-backups/ or this folder's keys/; docs/operations.md, 'Rebuilding a node') instead of running it on this ledger."
+                : $"Restore the whole data folder from a backup that holds these blocks. Only if you mean to accept this ledger as it is " +
+                  $"(the missing blocks are then lost), run 'healthledger verify --data {folder} --accept-tip'.";
+            throw new LedgerIntegrityException($"The ledger failed its start-up integrity check: {issue}. The node did not start and nothing was changed. {remedy}");
+        }
+        if (report.Issue is { } other)
         {
             throw new LedgerIntegrityException(
-                $"The ledger failed its start-up integrity check: {issue}. Nothing was repaired; run 'healthledger verify' for a full report.");
+                $"The ledger failed its start-up integrity check: {other}. Nothing was repaired; run 'healthledger verify' for a full report.");
         }
         new DocumentStore(Path.Combine(Path.GetDirectoryName(store.Path)!, DocumentStore.FolderName)).MoveOrphans(report.ReferencedDocuments);
         return (report.State!, report.Network!, report.Tip!, report.MissingDocuments);
@@ -410,7 +472,13 @@ public sealed class LedgerNode : IDisposable
     internal bool Commit(CandidateBlock candidate, byte[]? certificate = null)
     {
         var built = candidate.Built;
+        if (RecoveringTo is { } recorded && built.Block.Header.Height == recorded.Height && built.Block.Header.Hash != recorded.Hash)
+        {
+            throw new LedgerIntegrityException($"Block {recorded.Height} from the network has hash {built.Block.Header.Hash}, but this node's tip record says it " +
+                $"committed {recorded.Hash} at that height: its ledger is not the network's. Rebuild the node with 'healthledger join'.");
+        }
         _store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes, candidate.Blobs, certificate);
+        if (RecoveringTo is { } reached && built.Block.Header.Height > reached.Height) RecoveringTo = null;
         var validatorsChanged = built.Execution.Changes.Entries.Any(e => e.Key == StateKeys.Validators || e.Key.StartsWith("node/", StringComparison.Ordinal));
         _stateLock.EnterWriteLock();
         try
@@ -451,6 +519,15 @@ public sealed class LedgerNode : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        // A clean stop leaves nothing committed in the write-ahead log alone (a lost ledger.db-wal then loses nothing).
+        try
+        {
+            _store.Checkpoint();
+        }
+        catch (System.Data.Common.DbException)
+        {
+            // Not fatal: SQLite checkpoints the log at its next open; nothing committed is lost.
+        }
         _store.Dispose();
         _nodeKey.Dispose();
         _stateLock.Dispose();

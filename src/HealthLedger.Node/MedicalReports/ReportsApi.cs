@@ -37,7 +37,7 @@ public static class ReportsApi
     {
         var patients = app.MapGroup("/api/v1/patients/{patientId}/reports").WithTags("Medical reports").RequireSession();
         patients.MapPost("/", Add)
-            .WithName("AddReport").DisableAntiforgery().Accepts<IFormFile>("multipart/form-data")
+            .WithName("AddReport").WithMetadata(new DocumentUploadAttribute()).DisableAntiforgery().Accepts<IFormFile>("multipart/form-data")
             .WithSummary("Add a report (doctors): multipart with a 'metadata' JSON part (type, title, summary, labResults, drug…) and an optional 'file' (PDF, PNG, JPEG, DICOM, text; 50 MB)")
             .ProducesProblem(404);
         patients.MapGet("/", List)
@@ -47,7 +47,7 @@ public static class ReportsApi
         group.MapGet("/", Get)
             .WithName("GetReport").WithSummary("A report: its latest version and its whole history").ProducesProblem(404);
         group.MapPost("/amendments", Amend)
-            .WithName("AmendReport").DisableAntiforgery().Accepts<IFormFile>("multipart/form-data")
+            .WithName("AmendReport").WithMetadata(new DocumentUploadAttribute()).DisableAntiforgery().Accepts<IFormFile>("multipart/form-data")
             .WithSummary("Amend a report (doctors): a new version linked to the previous ones; 'metadata' needs an amendmentReason")
             .ProducesProblem(404);
         group.MapGet("/file", File)
@@ -60,7 +60,7 @@ public static class ReportsApi
         var verify = app.MapGroup("/api/v1/verify").WithTags("Verification");
         verify.MapPost("/file", VerifyFile)
             .RequireAuthorization(p => p.AddAuthenticationSchemes(SessionAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
-            .DisableAntiforgery().WithName("VerifyFile").WithSummary("Upload any file: which report and version it is (when you may read that patient's reports), that it matches a report (otherwise), or that it matches none");
+            .WithMetadata(new DocumentUploadAttribute()).DisableAntiforgery().WithName("VerifyFile").WithSummary("Upload any file: which report and version it is (when you may read that patient's reports), that it matches a report (otherwise), or that it matches none");
         verify.MapGet("/{code}", VerifyCode)
             .WithName("VerifyCode").WithSummary("Check a printed verification code (no sign-in; reveals no patient data)").ProducesProblem(404);
         return app;

@@ -25,7 +25,8 @@ public sealed record ConsensusStatus(ulong Height, int Round, string Step, strin
 /// ledger's state and feeds it messages from peers, timer expiries and the time; it carries out the engine's actions —
 /// persists the voting state durably before sending anything it signed, broadcasts, sets timers, commits decided blocks
 /// with their certificates. Around it: a height starts only when there is work (or a peer has started it), a node that has
-/// fallen behind fetches and fully verifies blocks from peers (block sync), and stuck heights are re-gossiped.
+/// fallen behind fetches and fully verifies blocks from peers (block sync), and stuck heights are re-gossiped. A node whose
+/// store lost committed blocks (<see cref="LedgerNode.RecoveringTo"/>) only syncs, without voting, until it is past them.
 /// </summary>
 public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOptions options, TimeProvider clock, IHostApplicationLifetime lifetime,
     ILogger<ConsensusHost> logger) : BackgroundService
@@ -52,6 +53,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
     private Task? _background;
     private volatile ConsensusStatus? _status;
     private long _droppedInbound;
+    private ulong _recoveredFrom = ulong.MaxValue;
 
     private enum Phase
     {
@@ -124,8 +126,11 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
             _timers.Remove(due);
             if (!Run(new EngineInput.Timeout(now, due.Height, due.Round, due.Step))) return false;
         }
+        var recovering = node.RecoveringTo is not null;
         for (var i = 0; i < 2000 && _inbound.Reader.TryRead(out var message); i++)
         {
+            // A node recovering blocks its store lost does not vote: what it signed before was lost with them.
+            if (recovering) continue;
             if (_phase != Phase.Running && message.Height == _engine.Height + (_phase == Phase.Decided ? 1ul : 0ul))
             {
                 // A peer has started the height: join it.
@@ -137,7 +142,12 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         {
             if (!ApplySynced(batch.Peer, batch.Blocks, now)) return false;
         }
-        if (_phase != Phase.Running)
+        if (recovering && node.RecoveringTo is null)
+        {
+            Log.Recovered(logger, _recoveredFrom, node.Tip.Height + 1);
+            recovering = false;
+        }
+        if (_phase != Phase.Running && !recovering)
         {
             var pending = node.Mempool.Count;
             if (pending == 0) _workSince = null;
@@ -152,7 +162,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         }
         if (peers.Links.Count > 0)
         {
-            Gossip(now);
+            if (!recovering) Gossip(now);
             PollAndSync(now, ct);
         }
         Publish();
@@ -259,6 +269,14 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
     private void CreateEngine(bool resume)
     {
         var height = node.Tip.Height + 1;
+        if (node.RecoveringTo is { } recorded)
+        {
+            // The saved voting state went with the lost blocks: nothing is resumed, nothing is started until recovered.
+            resume = false;
+            if (_recoveredFrom != recorded.Height) Log.Recovering(logger, node.Tip.Height, recorded.Height);
+            _recoveredFrom = recorded.Height;
+        }
+        // A saved state that does not decode was refused at start (LedgerNode.Open); it is never reset silently.
         var saved = resume && node.Store.ReadConsensusState() is { } bytes ? SafetyStateCodec.TryDecode(bytes) : null;
         var state = saved is { } s && s.Height == height ? s : SafetyState.Fresh(height);
         _engine = new TendermintEngine(node.Network.NetworkId, node.Validators.Select(v => v.SigningKey).ToList(), node.NodeKey,
@@ -316,7 +334,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         if (_background is { IsCompleted: false }) return;
         var tip = node.Tip.Height;
         var ahead = peers.Links.Where(l => l.Connected && l.Height > tip).Select(l => l.Height!.Value).DefaultIfEmpty(0ul).Max();
-        var stalled = now - _lastProgress > 2 * (ulong)PollInterval.TotalMilliseconds;
+        var stalled = now - _lastProgress > 2 * (ulong)PollInterval.TotalMilliseconds || node.RecoveringTo is not null;
         if (_syncWanted || ahead > tip + 1 || (ahead > tip && stalled))
         {
             _syncWanted = false;
@@ -388,7 +406,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         var validators = node.Validators;
         var proposer = _engine.Proposer(_engine.Height, _engine.Round);
         var leader = validators.FirstOrDefault(v => v.SigningKey == proposer)?.Id ?? proposer.ToString();
-        var step = _phase == Phase.Running ? _engine.Step.ToString().ToLowerInvariant() : "idle";
+        var step = node.RecoveringTo is not null ? "recovering" : _phase == Phase.Running ? _engine.Step.ToString().ToLowerInvariant() : "idle";
         _status = new ConsensusStatus(_engine.Height, _engine.Round, step, leader, validators.Count, _engine.Stats);
     }
 

@@ -1,11 +1,13 @@
 using HealthLedger.Node.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace HealthLedger.Node.Pages;
 
+[Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(LoginThrottle.ClientPolicy)]
 public sealed class LoginModel(AccountService accounts) : PageModel
 {
     [BindProperty]
@@ -30,6 +32,7 @@ public sealed class LoginModel(AccountService accounts) : PageModel
         {
             Error = outcome.Error;
             Password = null;
+            if (outcome.RetryAfter is not null) Response.StatusCode = StatusCodes.Status429TooManyRequests;
             return Page();
         }
         await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,

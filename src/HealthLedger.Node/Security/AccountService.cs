@@ -8,16 +8,13 @@ using Microsoft.Extensions.Logging;
 
 namespace HealthLedger.Node.Security;
 
-/// <summary>Logins, password changes and resets, lockout. Keys are unsealed only into a session.</summary>
+/// <summary>
+/// Logins, password changes and resets. Keys are unsealed only into a session. Password checks are rate-limited per account
+/// name (<see cref="LoginThrottle"/>) with the same answer for real and unknown accounts; no account is ever locked.
+/// </summary>
 public sealed class AccountService(Keystore keystore, OrganisationKeys organisation, LedgerNode node, SessionStore sessions,
-    NodeOptions options, TimeProvider clock, ILogger<AccountService> logger)
+    NodeOptions options, LoginThrottle throttle, ILogger<AccountService> logger)
 {
-    /// <summary>Consecutive failures that lock an account.</summary>
-    public const int LockoutThreshold = 5;
-
-    /// <summary>How long a locked account stays locked.</summary>
-    public static readonly TimeSpan LockoutDuration = TimeSpan.FromMinutes(15);
-
     private const string InvalidLogin = "The user name or password is not correct.";
 
     private readonly Lazy<SealedSecret> _decoy = new(() => PasswordSealing.Seal(Passwords.Generate(), new byte[UserKeys.SecretLength], [],
@@ -28,6 +25,12 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
     {
         var userId = (username ?? "").Trim().ToLowerInvariant();
         if (userId.Length == 0 || string.IsNullOrEmpty(password)) return new LoginOutcome(null, InvalidLogin);
+        // Counted before anything is looked up, for every name alike: the answer does not tell real accounts from unknown ones.
+        if (throttle.Refuse("login:" + userId) is { } wait)
+        {
+            Log.LoginFailed(logger, "too many attempts for the account");
+            return new LoginOutcome(null, LoginThrottle.Message(wait), wait);
+        }
         var user = node.GetState(StateKeys.User(userId)) is { } bytes ? UserRecord.TryDecode(bytes) : null;
         if (user is null || keystore.Get(userId) is not { } entry)
         {
@@ -36,32 +39,26 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
             Log.LoginFailed(logger, "unknown user");
             return new LoginOutcome(null, InvalidLogin);
         }
-        var now = clock.GetUtcNow();
-        var locked = keystore.LockedUntil(userId);
-        if (locked > now.ToUnixTimeMilliseconds()) return Locked(locked);
         var keys = keystore.Unseal(userId, password);
         if (keys is null)
         {
-            var until = keystore.RecordFailure(userId, LockoutThreshold, (now + LockoutDuration).ToUnixTimeMilliseconds());
             Log.LoginFailed(logger, "wrong password");
-            return until > now.ToUnixTimeMilliseconds() ? Locked(until) : new LoginOutcome(null, InvalidLogin);
+            return new LoginOutcome(null, InvalidLogin);
         }
-        keystore.ClearFailures(userId);
         Log.LoggedIn(logger, userId, user.Role);
         return new LoginOutcome(sessions.Open(userId, user.Role, user.OrganisationId, keys, entry.MustChangePassword), null);
     }
 
-    private static LoginOutcome Locked(long until)
-    {
-        var at = DateTimeOffset.FromUnixTimeMilliseconds(until);
-        return new LoginOutcome(null, $"Too many failed attempts: the account is locked until {at:HH:mm} UTC.", at);
-    }
-
-    /// <summary>Replaces the session user's password; returns a field error, or null on success.</summary>
+    /// <summary>
+    /// Replaces the session user's password and ends the user's other sessions (web and bearer); returns a field error, or null
+    /// on success. Checks of the current password are rate-limited per account like logins.
+    /// </summary>
     public (string Field, string Message)? ChangePassword(UserSession session, string? current, string? replacement)
     {
+        ArgumentNullException.ThrowIfNull(session);
         if (string.IsNullOrEmpty(current)) return ("currentPassword", "Enter your current password.");
         if (string.IsNullOrEmpty(replacement)) return ("newPassword", "Enter a new password.");
+        if (throttle.Refuse("password:" + session.UserId) is { } wait) return ("currentPassword", LoginThrottle.Message(wait));
         using (var check = keystore.Unseal(session.UserId, current))
         {
             if (check is null) return ("currentPassword", "The current password is not correct.");
@@ -79,6 +76,8 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
             CryptographicOperations.ZeroMemory(secret);
         }
         session.MustChangePassword = false;
+        // Whoever else holds a session of this user (a stolen token, a forgotten browser) loses it with the old password.
+        sessions.CloseAllOf(session.UserId, except: session.Token);
         Log.PasswordChanged(logger, session.UserId);
         return null;
     }

@@ -19,18 +19,23 @@ public static class AuthApi
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/auth").WithTags("Authentication");
-        group.MapPost("/token", (TokenRequest request, AccountService accounts) =>
+        group.MapPost("/token", (TokenRequest request, HttpContext http, AccountService accounts) =>
         {
             var outcome = accounts.Login(request.Username, request.Password);
             if (outcome.Session is not { } s)
             {
-                var extensions = outcome.LockedUntil is { } until ? new Dictionary<string, object?> { ["lockedUntil"] = until } : null;
-                return Results.Problem(statusCode: 401, title: "Login refused", detail: outcome.Error, extensions: extensions);
+                if (outcome.RetryAfter is { } wait)
+                {
+                    http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    return Results.Problem(statusCode: 429, title: "Too many attempts", detail: outcome.Error);
+                }
+                return Results.Problem(statusCode: 401, title: "Login refused", detail: outcome.Error);
             }
             return Results.Ok(new TokenResponse(s.Token, s.ExpiresAt, s.UserId, s.Role.ToString().ToLowerInvariant(), s.MustChangePassword));
         })
+        .RequireRateLimiting(LoginThrottle.ClientPolicy)
         .WithName("CreateToken").WithSummary("Log in: exchange a user name and password for a bearer access token")
-        .Produces<TokenResponse>().ProducesProblem(401).ProducesValidationProblem();
+        .Produces<TokenResponse>().ProducesProblem(401).ProducesProblem(429).ProducesValidationProblem();
 
         group.MapPost("/password", (PasswordChangeRequest request, HttpContext http, AccountService accounts) =>
         {
@@ -41,8 +46,9 @@ public static class AuthApi
                 : Results.NoContent();
         })
         .RequireAuthorization(p => p.AddAuthenticationSchemes(SessionAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
+        .RequireRateLimiting(LoginThrottle.ClientPolicy)
         .WithName("ChangePassword").WithSummary("Replace the caller's password (required after a one-time password)")
-        .Produces(204).ProducesValidationProblem().ProducesProblem(401);
+        .Produces(204).ProducesValidationProblem().ProducesProblem(401).ProducesProblem(429);
 
         group.MapPost("/logout", (HttpContext http, SessionStore sessions) =>
         {

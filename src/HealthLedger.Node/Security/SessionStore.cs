@@ -5,8 +5,11 @@ using HealthLedger.Core.Model;
 
 namespace HealthLedger.Node.Security;
 
-/// <summary>In-memory sessions (keys never touch disk). A restart ends every session.</summary>
-public sealed class SessionStore(TimeProvider clock) : IDisposable
+/// <summary>
+/// In-memory sessions (keys never touch disk). A restart ends every session; so does <see cref="Lifetime"/>, and so does
+/// <see cref="Configuration.NodeOptions.SessionIdleTimeout"/> without use.
+/// </summary>
+public sealed class SessionStore(TimeProvider clock, Configuration.NodeOptions options) : IDisposable
 {
     /// <summary>How long a session lasts.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(8);
@@ -17,16 +20,22 @@ public sealed class SessionStore(TimeProvider clock) : IDisposable
     public UserSession Open(string userId, Role role, string organisationId, UserKeys keys, bool mustChangePassword)
     {
         var token = Base64Url(RandomNumberGenerator.GetBytes(32));
-        var session = new UserSession(token, userId, role, organisationId, keys, mustChangePassword, clock.GetUtcNow() + Lifetime);
+        var now = clock.GetUtcNow();
+        var session = new UserSession(token, userId, role, organisationId, keys, mustChangePassword, now + Lifetime) { LastUsed = now };
         _sessions[token] = session;
         return session;
     }
 
-    /// <summary>The live session for a token, or null (unknown or expired; an expired one is closed).</summary>
+    /// <summary>The live session for a token, marked as used now; or null (unknown, expired or idle too long: such a one is closed).</summary>
     public UserSession? Find(string? token)
     {
         if (token is null || !_sessions.TryGetValue(token, out var session)) return null;
-        if (session.ExpiresAt > clock.GetUtcNow()) return session;
+        var now = clock.GetUtcNow();
+        if (session.ExpiresAt > now && now - session.LastUsed <= options.SessionIdleTimeout)
+        {
+            session.LastUsed = now;
+            return session;
+        }
         Close(token);
         return null;
     }
@@ -37,12 +46,12 @@ public sealed class SessionStore(TimeProvider clock) : IDisposable
         if (_sessions.TryRemove(token, out var session)) session.Dispose();
     }
 
-    /// <summary>Ends every session of a user (after a password reset).</summary>
-    public void CloseAllOf(string userId)
+    /// <summary>Ends every session of a user (after a password reset or change), but <paramref name="except"/>.</summary>
+    public void CloseAllOf(string userId, string? except = null)
     {
         foreach (var (token, session) in _sessions)
         {
-            if (session.UserId == userId) Close(token);
+            if (session.UserId == userId && token != except) Close(token);
         }
     }
 

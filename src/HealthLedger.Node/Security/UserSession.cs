@@ -38,6 +38,15 @@ public sealed class UserSession : IDisposable
     /// <summary>When the session ends.</summary>
     public DateTimeOffset ExpiresAt { get; }
 
+    /// <summary>When the session was last used (its idle timeout counts from here).</summary>
+    public DateTimeOffset LastUsed
+    {
+        get => new(Interlocked.Read(ref _lastUsedTicks), TimeSpan.Zero);
+        internal set => Interlocked.Exchange(ref _lastUsedTicks, value.UtcTicks);
+    }
+
+    private long _lastUsedTicks;
+
     /// <summary>Serialises the transactions this session signs, so its nonces stay in order.</summary>
     internal SemaphoreSlim SigningGate { get; } = new(1, 1);
 

@@ -33,7 +33,9 @@ public sealed class StreamedFile(string contentType, string name, Func<Stream, C
             {
                 Started = true;
                 http.Response.ContentType = contentType;
-                http.Response.Headers.ContentDisposition = new System.Net.Mime.ContentDisposition { FileName = name }.ToString();
+                // Always a download, never rendered in the browser (an uploaded file is not trusted content), never sniffed.
+                http.Response.Headers.ContentDisposition = new System.Net.Mime.ContentDisposition { DispositionType = System.Net.Mime.DispositionTypeNames.Attachment, FileName = name }.ToString();
+                http.Response.Headers.XContentTypeOptions = "nosniff";
             }
             await http.Response.Body.WriteAsync(buffer, cancellationToken);
         }

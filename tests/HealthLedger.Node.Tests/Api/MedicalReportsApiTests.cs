@@ -164,6 +164,61 @@ public class MedicalReportsApiTests
     }
 
     [Fact]
+    public async Task A_report_file_is_always_a_download_and_never_sniffed()
+    {
+        var w = await SetUpAsync();
+        await using var node = w.Node;
+        var text = "<html><script>alert(1)</script></html>"u8.ToArray();
+        var created = await Read<ReportsApi.ReportCreatedResponse>(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab, text, "text/plain", "notes.txt"), Ct));
+        foreach (var path in new[] { $"/api/v1/reports/{created.ReportId}/file", $"/api/v1/reports/{created.ReportId}/pdf" })
+        {
+            using var response = await w.Patient.GetAsync(path, Ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
+            Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+        }
+    }
+
+    [Fact]
+    public async Task A_flipped_byte_in_a_stored_document_stops_the_next_start_naming_the_document()
+    {
+        var w = await SetUpAsync();
+        await using var node = w.Node;
+        var created = await Read<ReportsApi.ReportCreatedResponse>(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab, Pdf), Ct));
+        await node.StopAsync();
+        var stored = Directory.GetFiles(Path.Combine(node.DataPath, "documents"), "*", SearchOption.AllDirectories).Single();
+        var bytes = await System.IO.File.ReadAllBytesAsync(stored, Ct);
+        bytes[4000] ^= 1;
+        await System.IO.File.WriteAllBytesAsync(stored, bytes, Ct);
+
+        var e = Assert.Throws<HealthLedger.Node.Ledger.LedgerIntegrityException>(() =>
+            HealthLedger.Node.Hosting.NodeHost.Build(new NodeOptions { DataDirectory = node.DataPath }, "http://127.0.0.1:0"));
+        Assert.Contains($"document {Path.GetFileName(stored)} was changed", e.Message);
+        Assert.Contains($"block {created.Height}", e.Message);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Every_folder_and_file_of_a_nodes_data_is_owner_only()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "Unix file modes");
+        var w = await SetUpAsync();
+        await using var node = w.Node;
+        await Read<ReportsApi.ReportCreatedResponse>(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab, Pdf), Ct));
+        var data = node.DataPath;
+        var entries = Directory.GetFileSystemEntries(data, "*", SearchOption.AllDirectories).Prepend(data).ToList();
+        foreach (var name in new[] { "ledger.db", "ledger.db-wal", "ledger.tip", "keystore.db", "keys", "node.lock", "documents" })
+        {
+            Assert.Contains(Path.Combine(data, name), entries); // the files a running node has, among them a document
+        }
+        Assert.Contains(entries, e => e.Contains($"{Path.DirectorySeparatorChar}documents{Path.DirectorySeparatorChar}", StringComparison.Ordinal) && System.IO.File.Exists(e));
+        var loose = entries.Select(e => (Path: Path.GetRelativePath(data, e), Mode: System.IO.File.GetUnixFileMode(e), Folder: Directory.Exists(e)))
+            .Where(e => e.Mode != (e.Folder ? Storage.OwnerOnly.DirectoryMode : Storage.OwnerOnly.FileMode))
+            .Select(e => $"{e.Path}: {e.Mode}").ToList();
+        Assert.True(loose.Count == 0, string.Join("\n", loose));
+    }
+
+    [Fact]
     public async Task The_pdf_carries_a_verification_code_that_verifies_without_signing_in()
     {
         var w = await SetUpAsync();

@@ -153,6 +153,55 @@ public sealed class NetworkTests : IAsyncLifetime
         Assert.True(check.Unchanged, string.Join("; ", check.Problems));
     }
 
+    [Fact]
+    public async Task A_node_whose_store_lost_committed_blocks_recovers_them_from_peers_and_votes_again_only_after_them()
+    {
+        await CommitAsync(1, Registration("before-the-loss"));
+        await StopAsync(4);
+        var ledger = new DataDirectory(Folder(4)).LedgerPath;
+        var older = _dir.Combine("node-4-older.db");
+        File.Copy(ledger, older);
+        await StartAsync(4);
+        await CommitAsync(2, Registration("lost-1"));
+        await CommitAsync(3, Registration("lost-2"));
+        var recorded = Node(_running[4]).Tip;
+        await StopAsync(4);
+        // The loss: the ledger file goes back to an older state (as with a lost write-ahead log); its tip record does not.
+        File.Copy(older, ledger, overwrite: true);
+        File.Delete(ledger + "-wal");
+        File.Delete(ledger + "-shm");
+
+        await StartAsync(4);
+        var node4 = Node(_running[4]);
+        Assert.Equal(new LedgerTip(recorded.Height, recorded.Hash), node4.RecoveringTo);
+        await WaitAsync("node 4 syncs the lost blocks back from its peers", () => node4.Tip.Height >= recorded.Height);
+        Assert.Equal(recorded.Hash, node4.Store.ReadBlock(recorded.Height) is { } b ? new Hash256(b.Hash) : default);
+        Assert.NotNull(node4.RecoveringTo); // it does not vote before the network has decided the next height without it
+
+        await CommitAsync(1, Registration("after-the-recovery"));
+        Assert.Null(node4.RecoveringTo);
+        // It votes again: with node 3 down, nodes 1, 2 and 4 are exactly a quorum.
+        await StopAsync(3);
+        await CommitAsync(2, Registration("needs-node-4"));
+        var report = StoreVerifier.Verify(ledger);
+        Assert.True(report.Ok, report.Issue?.ToString());
+    }
+
+    [Fact]
+    public async Task A_node_whose_tip_record_names_another_block_than_the_networks_stops_instead_of_following_it()
+    {
+        var height = Node(_running[4]).Tip.Height;
+        await StopAsync(4);
+        LedgerTip.Write(new DataDirectory(Folder(4)).LedgerPath, new LedgerTip(height + 1, Hash256.Zero));
+        await StartAsync(4);
+        var lifetime = _running[4].Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>();
+        var tx = Registration("forked-away");
+        Submit(1, tx);
+        foreach (var k in new[] { 1, 2, 3 }) await Node(_running[k]).WaitForCommitAsync(tx.Id, Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        await WaitAsync("node 4 stops", () => lifetime.ApplicationStopping.IsCancellationRequested);
+        Assert.Equal(height, Node(_running[4]).Tip.Height);
+    }
+
     private async Task<HttpClient> LoginAsync(int k, string user, string password)
     {
         var address = _running[k].Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

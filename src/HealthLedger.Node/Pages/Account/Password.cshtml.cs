@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Account;
 
+[Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(LoginThrottle.ClientPolicy)]
 public sealed class PasswordModel(AccountService accounts) : HospitalPage
 {
     [BindProperty]

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Reports;
 
+[Web.DocumentUpload]
 public sealed class NewReportModel(PatientService patients, ReportService reports, NodeOptions options) : HospitalPage
 {
     [BindProperty]

@@ -1,0 +1,22 @@
+using System.Runtime.InteropServices;
+
+namespace HealthLedger.Storage;
+
+/// <summary>The few libc calls .NET has no API for: fsync of a folder.</summary>
+internal static partial class NativeMethods
+{
+    /// <summary>O_RDONLY | O_DIRECTORY on Linux (0x10000 on x86-64 and arm64); O_RDONLY alone opens a folder elsewhere.</summary>
+    public static int ReadOnlyDirectory => OperatingSystem.IsLinux() ? 0x10000 : 0;
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial int FSync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial int Close(int fd);
+}

@@ -1,0 +1,83 @@
+namespace HealthLedger.Storage;
+
+/// <summary>
+/// Files and folders only their owner may read (Unix modes 0600 and 0700): a node's data folder holds its keys, the users'
+/// sealed keys and every record ciphertext. Folders made here are created so (with their missing parents); folders and files that
+/// exist already are tightened. Nothing to do on Windows, where the folder's ACL applies.
+/// </summary>
+public static class OwnerOnly
+{
+    /// <summary>Read and write for the owner only (0600).</summary>
+    public const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>Read, write and list for the owner only (0700).</summary>
+    public const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>Creates <paramref name="path"/> (and its missing parents) owner-only, or tightens it when it exists.</summary>
+    public static DirectoryInfo CreateDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows()) return Directory.CreateDirectory(path);
+        if (Directory.Exists(path))
+        {
+            Tighten(path, DirectoryMode);
+            return new DirectoryInfo(path);
+        }
+        // Directory.CreateDirectory(path, mode) gives the mode to the last folder only: missing parents are made one by one.
+        var missing = new Stack<string>();
+        for (var folder = Path.GetFullPath(path); !Directory.Exists(folder); folder = Path.GetDirectoryName(folder)!) missing.Push(folder);
+        DirectoryInfo? made = null;
+        while (missing.TryPop(out var folder)) made = Directory.CreateDirectory(folder, DirectoryMode);
+        return made!;
+    }
+
+    /// <summary>
+    /// Makes sure <paramref name="path"/> exists owner-only before another component (SQLite) opens it: an empty file is created
+    /// with mode 0600 when there is none (SQLite gives its -wal and -shm files the same mode), an existing one is tightened,
+    /// and so are the <c>-wal</c> and <c>-shm</c> files beside it.
+    /// </summary>
+    public static void PrepareDatabaseFile(string path)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        if (!File.Exists(path))
+        {
+            using (new FileStream(path, new FileStreamOptions { Mode = System.IO.FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = FileMode }))
+            {
+            }
+        }
+        foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+        {
+            if (File.Exists(file)) Tighten(file, FileMode);
+        }
+    }
+
+    /// <summary>Options to create a new file owner-only (<see cref="FileStreamOptions.UnixCreateMode"/> 0600 on Unix).</summary>
+    public static FileStreamOptions NewFile(System.IO.FileMode mode = System.IO.FileMode.CreateNew, FileAccess access = FileAccess.Write, FileShare share = FileShare.None,
+        int bufferSize = 4096, bool useAsync = false)
+    {
+        var options = new FileStreamOptions
+        {
+            Mode = mode,
+            Access = access,
+            Share = share,
+            BufferSize = bufferSize,
+            Options = useAsync ? FileOptions.Asynchronous : FileOptions.None,
+        };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = FileMode;
+        return options;
+    }
+
+    /// <summary>Writes <paramref name="text"/> to a new or replaced file that only its owner may read.</summary>
+    public static void WriteAllText(string path, string text)
+    {
+        using var stream = new FileStream(path, NewFile(System.IO.FileMode.Create));
+        using var writer = new StreamWriter(stream);
+        writer.Write(text);
+        Tighten(path, FileMode);
+    }
+
+    private static void Tighten(string path, UnixFileMode mode)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        if ((File.GetUnixFileMode(path) & ~mode) != 0) File.SetUnixFileMode(path, mode);
+    }
+}

@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using HealthLedger.Node.Chain;
+
+namespace HealthLedger.Node.Tests.Api;
+
+/// <summary>
+/// Security headers on every kind of response, and request bodies capped per endpoint: small before sign-in, larger after,
+/// a document's size for uploads; an oversize body is a 413 (or 400) problem, never a 500.
+/// </summary>
+public class HeadersAndLimitsTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public static TheoryData<string> Paths() => ["/login", "/healthz", "/api/v1/no-such-thing", "/assets/site.css", "/api/reference", "/verify", "/patients"];
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task Every_response_carries_the_security_headers(string path)
+    {
+        await using var node = await NodeFixture.StartAsync();
+        using var response = await node.Http.GetAsync(path, Ct);
+        Assert.Contains("frame-ancestors 'none'", string.Join(",", response.Headers.GetValues("Content-Security-Policy")));
+        Assert.Contains("default-src 'self'", string.Join(",", response.Headers.GetValues("Content-Security-Policy")));
+        Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+        Assert.Equal("no-referrer", Assert.Single(response.Headers.GetValues("Referrer-Policy")));
+        Assert.Equal("DENY", Assert.Single(response.Headers.GetValues("X-Frame-Options")));
+    }
+
+    [Fact]
+    public async Task Pages_allow_only_this_origins_scripts()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        using var response = await node.Http.GetAsync("/login", Ct);
+        var policy = string.Join(",", response.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("script-src 'self';", policy);
+        Assert.DoesNotContain("onclick=", await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task An_oversize_body_before_sign_in_is_refused_with_413_without_being_read_whole()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        var big = new string('x', 100 * 1024);
+        using var token = await node.Http.PostAsync("/api/v1/auth/token",
+            new StringContent(JsonSerializer.Serialize(new { username = "admin", password = big }), Encoding.UTF8, "application/json"), Ct);
+        await AssertProblemAsync(token, HttpStatusCode.RequestEntityTooLarge);
+
+        using var login = await node.Http.PostAsync("/login", new FormUrlEncodedContent([new("Username", "admin"), new("Password", big)]), Ct);
+        Assert.True(login.StatusCode is HttpStatusCode.RequestEntityTooLarge or HttpStatusCode.BadRequest, $"{(int)login.StatusCode}");
+    }
+
+    [Fact]
+    public async Task A_signed_in_endpoint_takes_ordinary_bodies_and_refuses_oversize_ones_with_413()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        using var small = await admin.PostAsync("/api/v1/patients", Json(new { mrn = "MRN-S1", fullName = "Sam Small", dateOfBirth = "1980-02-03", gender = "female", conditions = Array.Empty<string>() }), Ct);
+        Assert.Equal(HttpStatusCode.Created, small.StatusCode);
+        using var big = await admin.PostAsync("/api/v1/patients", Json(new { mrn = "MRN-B1", fullName = new string('x', 2 * 1024 * 1024), dateOfBirth = "1980-02-03", gender = "female" }), Ct);
+        await AssertProblemAsync(big, HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
+    public async Task An_oversize_batch_is_a_413_problem_with_or_without_a_declared_length()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        var body = new byte[TransactionsApi.MaxBatchBytes + 1024];
+        // Expect: 100-continue, as a well-behaved client sends a large body: the refusal arrives before the body is sent.
+        using var declared = new HttpRequestMessage(HttpMethod.Post, "/api/v1/transactions/batch") { Content = new ByteArrayContent(body) };
+        declared.Content.Headers.ContentType = new("application/octet-stream");
+        declared.Headers.ExpectContinue = true;
+        await AssertProblemAsync(await node.Http.SendAsync(declared, Ct), HttpStatusCode.RequestEntityTooLarge);
+
+        using var chunked = new HttpRequestMessage(HttpMethod.Post, "/api/v1/transactions/batch") { Content = new StreamContent(new MemoryStream(body)) };
+        chunked.Content.Headers.ContentType = new("application/octet-stream");
+        chunked.Headers.TransferEncodingChunked = true;
+        chunked.Headers.ExpectContinue = true;
+        await AssertProblemAsync(await node.Http.SendAsync(chunked, Ct), HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(0UL, (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height);
+    }
+
+    private static StringContent Json(object value) => new(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(Ct);
+            Assert.True(status == response.StatusCode, $"{(int)response.StatusCode}: {text}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal((int)status, JsonDocument.Parse(text).RootElement.GetProperty("status").GetInt32());
+        }
+    }
+}

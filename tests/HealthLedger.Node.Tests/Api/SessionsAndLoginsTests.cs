@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using HealthLedger.Storage;
+using HealthLedger.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HealthLedger.Node.Tests.Api;
+
+/// <summary>
+/// Sessions end with a password change and after an idle period; password checks are rate-limited per client and per account
+/// with the same answers for real and unknown accounts, and no account is ever locked.
+/// </summary>
+public class SessionsAndLoginsTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Changing_a_password_ends_the_users_other_sessions_but_not_the_one_that_changed_it()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        using var changer = await node.LoginAsync("admin", NodeFixture.Password);
+        using var other = await node.LoginAsync("admin", NodeFixture.Password);
+        Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("/api/v1/doctors", Ct)).StatusCode);
+
+        using var changed = await changer.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = NodeFixture.Password, newPassword = NodeFixture.ChosenPassword }, Ct);
+        Assert.Equal(HttpStatusCode.NoContent, changed.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await other.GetAsync("/api/v1/doctors", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await changer.GetAsync("/api/v1/doctors", Ct)).StatusCode);
+        using var again = await node.LoginAsync("admin", NodeFixture.ChosenPassword);
+        Assert.Equal(HttpStatusCode.OK, (await again.GetAsync("/api/v1/doctors", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Logins_are_limited_per_account_with_the_same_answers_for_a_real_and_an_unknown_account_and_nothing_is_locked()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        var real = await AttemptsAsync(node, "admin", 11);
+        var unknown = await AttemptsAsync(node, "nobody-at-all", 11);
+        Assert.Equal(real.Select(a => (a.Status, a.Title)), unknown.Select(a => (a.Status, a.Title)));
+        Assert.All(real[..10], a => Assert.Equal(HttpStatusCode.Unauthorized, a.Status));
+        Assert.Equal(HttpStatusCode.TooManyRequests, real[10].Status);
+        Assert.InRange(real[10].RetryAfter!.Value, 1, 60); // a bounded slowdown: one window at most
+        Assert.Contains("Too many login attempts", real[10].Detail);
+
+        // The right password waits out the same window (nothing says the account is real), and nothing is locked in the keystore.
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await AttemptsAsync(node, "admin", 1, NodeFixture.Password))[0].Status);
+        Assert.Equal(0, node.App.Services.GetRequiredService<Keystore>().LockedUntil("admin"));
+    }
+
+    [Fact]
+    public async Task Password_checks_are_limited_per_client_whatever_the_account()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        var attempts = new List<(HttpStatusCode Status, string? Title, string? Detail, int? RetryAfter)>();
+        for (var i = 0; attempts.Count == 0 || attempts[^1].Status != HttpStatusCode.TooManyRequests; i++)
+        {
+            Assert.True(i < 40, "the client was never limited");
+            attempts.AddRange(await AttemptsAsync(node, $"someone-{i}", 1));
+        }
+        Assert.Equal(30, attempts.Count(a => a.Status == HttpStatusCode.Unauthorized)); // 30 per client and window
+        Assert.NotNull(attempts[^1].RetryAfter);
+    }
+
+    [Fact]
+    public async Task Wrong_current_passwords_in_a_password_change_are_limited_per_account()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        string? last = null;
+        for (var i = 0; i < 11; i++)
+        {
+            using var response = await admin.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = "wrong", newPassword = NodeFixture.ChosenPassword }, Ct);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            last = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("errors").GetProperty("currentPassword")[0].GetString();
+        }
+        Assert.Contains("Too many", last);
+    }
+
+    [Fact]
+    public async Task A_session_unused_for_the_idle_timeout_ends_and_one_in_use_goes_on()
+    {
+        var clock = new OffsetClock();
+        await using var node = await NodeFixture.StartAsync(clock: clock);
+        using var busy = await node.LoginAsync("admin", NodeFixture.Password);
+        using var idle = await node.LoginAsync("admin", NodeFixture.Password);
+        clock.Advance(TimeSpan.FromMinutes(20));
+        Assert.Equal(HttpStatusCode.OK, (await busy.GetAsync("/api/v1/doctors", Ct)).StatusCode);
+        clock.Advance(TimeSpan.FromMinutes(20));
+        Assert.Equal(HttpStatusCode.OK, (await busy.GetAsync("/api/v1/doctors", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await idle.GetAsync("/api/v1/doctors", Ct)).StatusCode);
+    }
+
+    private static async Task<List<(HttpStatusCode Status, string? Title, string? Detail, int? RetryAfter)>> AttemptsAsync(NodeFixture node, string user, int count,
+        string password = "wrong-password")
+    {
+        var results = new List<(HttpStatusCode, string?, string?, int?)>();
+        for (var i = 0; i < count; i++)
+        {
+            using var response = await node.Http.PostAsJsonAsync("/api/v1/auth/token", new { username = user, password }, Ct);
+            var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
+            var retry = response.Headers.RetryAfter?.Delta is { } d ? (int?)d.TotalSeconds : null;
+            results.Add((response.StatusCode, problem.GetProperty("title").GetString(), problem.GetProperty("detail").GetString(), retry));
+        }
+        return results;
+    }
+}
