@@ -120,24 +120,14 @@ public sealed class ForkNetworkTests : IAsyncLifetime
 
     private async Task StartAsync(string name)
     {
-        var app = NodeHost.Build(new NodeOptions
-        {
-            DataDirectory = Folder(name),
-            BatchDelay = TimeSpan.FromMilliseconds(5),
-            PasswordHashing = Argon2Parameters.TestOnly,
-            ConsensusTimeouts = new Consensus.EngineTimeouts(300, 100),
-        }, "http://127.0.0.1:0", logging => logging.SetMinimumLevel(LogLevel.Warning));
-        await app.StartAsync(Ct);
-        _running[name] = app;
+        _running[name] = await InProcessNode.StartAsync(Folder(name), Ct);
     }
 
     private async Task StopAsync(string name)
     {
         var app = _running[name];
         _running.Remove(name);
-        await app.StopAsync(Ct);
-        await app.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await InProcessNode.StopAsync(app, Ct);
     }
 
     private static void CopyDirectory(string from, string to)
@@ -147,14 +137,5 @@ public sealed class ForkNetworkTests : IAsyncLifetime
         foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories)) File.Copy(file, file.Replace(from, to, StringComparison.Ordinal));
     }
 
-    private static async Task WaitAsync(string what, Func<bool> condition)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
-        while (!condition())
-        {
-            if (timeout.IsCancellationRequested) Assert.Fail($"Timed out waiting until {what}.");
-            await Task.Delay(50, Ct); // polling nodes' state from outside their loops
-        }
-    }
+    private static Task WaitAsync(string what, Func<bool> condition) => InProcessNode.WaitAsync(what, condition, Ct);
 }
