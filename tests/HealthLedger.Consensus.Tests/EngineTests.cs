@@ -90,4 +90,57 @@ public class EngineTests
         Assert.Contains(actions.OfType<EngineAction.Broadcast>(), x => x.Message.Type == MessageType.Prevote && x.Message.ValueHash == hash); // the old vote, again
         Assert.Equal(1, engine.Stats.RefusedToResign);
     }
+    private static SigningKeyPair[] Four() => Enumerable.Range(1, 4).Select(i => SigningKeyPair.FromSeed(Enumerable.Repeat((byte)i, 32).ToArray())).ToArray();
+
+    [Fact]
+    public void A_proposer_re_proposing_its_valid_value_sends_the_proof_of_lock_with_it()
+    {
+        var keys = Four();
+        var validators = keys.Select(k => k.PublicKey).ToList();
+        var me = keys[2]; // proposer of height 1, round 1
+        var engine = new TendermintEngine("net", validators, me, _ => [7], (_, _) => true, v => Hashing.Sha256(v), EngineTimeouts.Default, SafetyState.Fresh(1));
+        Assert.Equal(me.PublicKey, engine.Proposer(1, 1));
+        var proposer0 = keys.Single(k => k.PublicKey == engine.Proposer(1, 0));
+        byte[] value = [1, 2, 3];
+        var hash = Hashing.Sha256(value);
+        engine.Handle(new EngineInput.Start(0));
+        engine.Handle(new EngineInput.Receive(1, ConsensusMessage.Create("net", proposer0, MessageType.Proposal, 1, 0, hash, -1, value)));
+        var others = keys.Where(k => k != me).Take(2).ToList();
+        foreach (var k in others) engine.Handle(new EngineInput.Receive(2, ConsensusMessage.Create("net", k, MessageType.Prevote, 1, 0, hash, -1, null)));
+        // It saw a polka and locked; the others' precommits are nil, so round 0 ends without a decision.
+        var timeouts = new List<EngineAction.SetTimeout>();
+        foreach (var k in keys.Where(k => k != me)) timeouts.AddRange(engine.Handle(new EngineInput.Receive(3, ConsensusMessage.Create("net", k, MessageType.Precommit, 1, 0, Hash256.Zero, -1, null))).OfType<EngineAction.SetTimeout>());
+        var precommitTimeout = Assert.Single(timeouts, t => t.Step == Step.Precommit);
+        var sent = engine.Handle(new EngineInput.Timeout(precommitTimeout.At, 1, 0, Step.Precommit)).OfType<EngineAction.Broadcast>().Select(b => b.Message).ToList();
+
+        var proposal = Assert.Single(sent, m => m.Type == MessageType.Proposal);
+        Assert.Equal((1, 0, hash), (proposal.Round, proposal.ValidRound, proposal.ValueHash));
+        var pol = sent.Where(m => m.Type == MessageType.Prevote && m.Round == 0 && m.ValueHash == hash).Select(m => m.Sender).ToHashSet();
+        Assert.True(pol.SetEquals(others.Select(k => k.PublicKey)), "the prevotes of round 0 go out with the re-proposal");
+        Assert.Contains(engine.Gossip(), m => m.Type == MessageType.Prevote && m.Sender == others[0].PublicKey);
+        foreach (var k in keys) k.Dispose();
+    }
+
+    [Fact]
+    public void A_certificate_is_accepted_even_after_an_equivocator_filled_its_vote_slots_with_other_values()
+    {
+        var keys = Four();
+        var validators = keys.Select(k => k.PublicKey).ToList();
+        var engine = new TendermintEngine("net", validators, keys[0], _ => [7], (_, _) => true, v => Hashing.Sha256(v), EngineTimeouts.Default, SafetyState.Fresh(1));
+        engine.Handle(new EngineInput.Start(0));
+        var byzantine = keys.First(k => k != keys[0] && k.PublicKey != engine.Proposer(1, 0));
+        var honest = keys.Where(k => k != keys[0] && k != byzantine).ToList();
+        byte[] value = [9, 9];
+        var hash = Hashing.Sha256(value);
+        static ConsensusMessage Precommit(SigningKeyPair k, Hash256 h) => ConsensusMessage.Create("net", k, MessageType.Precommit, 1, 0, h, -1, null);
+        var inputs = new List<ConsensusMessage>
+        {
+            Precommit(byzantine, Hashing.Sha256([1])), Precommit(byzantine, Hashing.Sha256([2])), // two other values first
+            Precommit(honest[0], hash), Precommit(honest[1], hash), Precommit(byzantine, hash),     // then the certificate
+            ConsensusMessage.Create("net", keys.Single(k => k.PublicKey == engine.Proposer(1, 0)), MessageType.Proposal, 1, 0, hash, -1, value),
+        };
+        var decided = inputs.SelectMany(m => engine.Handle(new EngineInput.Receive(1, m))).OfType<EngineAction.Decide>().ToList();
+        Assert.Equal(hash, Assert.Single(decided).ValueHash);
+        foreach (var k in keys) k.Dispose();
+    }
 }

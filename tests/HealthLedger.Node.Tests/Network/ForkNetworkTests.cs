@@ -1,3 +1,4 @@
+using System.Text.Json;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
@@ -10,6 +11,8 @@ using HealthLedger.Node.Security;
 using HealthLedger.Storage;
 using HealthLedger.Testing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -58,7 +61,7 @@ public sealed class ForkNetworkTests : IAsyncLifetime
         Init(6);
         await SideCannotCommitAsync(["node-1", "node-2", "node-3"], "side-a");
         await SideCannotCommitAsync(["node-4", "node-5", "node-6"], "side-b");
-        await HealAsync(["node-1", "node-2", "node-3", "node-4", "node-5", "node-6"]);
+        await HealAsync(["node-1", "node-2", "node-3", "node-4", "node-5", "node-6"], expectedQuorum: 5);
     }
 
     [Fact]
@@ -70,7 +73,7 @@ public sealed class ForkNetworkTests : IAsyncLifetime
         CopyDirectory(Folder("node-5"), Folder("node-5-twin"));
         await SideCannotCommitAsync(["node-1", "node-2", "node-5"], "side-a");
         await SideCannotCommitAsync(["node-3", "node-4", "node-5-twin"], "side-b");
-        await HealAsync(["node-1", "node-2", "node-3", "node-4", "node-5"]);
+        await HealAsync(["node-1", "node-2", "node-3", "node-4", "node-5"], expectedQuorum: 4);
     }
 
     // Runs one side alone with a transaction of its own: its validators vote, but they are no quorum, so nothing commits.
@@ -84,8 +87,8 @@ public sealed class ForkNetworkTests : IAsyncLifetime
         foreach (var name in side) await StopAsync(name);
     }
 
-    // All validators together: the waiting transactions commit and every node holds the same chain.
-    private async Task HealAsync(string[] all)
+    // All validators together: the waiting transactions commit and every node holds the same chain; /healthz shows the quorum.
+    private async Task HealAsync(string[] all, int expectedQuorum)
     {
         foreach (var name in all) await StartAsync(name);
         var tx = Registration("healed");
@@ -93,6 +96,11 @@ public sealed class ForkNetworkTests : IAsyncLifetime
         foreach (var name in all) await Node(name).WaitForCommitAsync(tx.Id, Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
         await WaitAsync("every node reaches the same tip", () => all.Select(n => Node(n).Tip.Height).Distinct().Count() == 1);
         Assert.Single(all.Select(n => Node(n).Tip.Hash).Distinct());
+        var address = _running[all[0]].Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        using var http = new HttpClient { BaseAddress = new Uri(address) };
+        using var health = JsonDocument.Parse(await http.GetStringAsync("/healthz", Ct));
+        var consensus = health.RootElement.GetProperty("consensus");
+        Assert.Equal((all.Length, expectedQuorum), (consensus.GetProperty("validators").GetInt32(), consensus.GetProperty("quorum").GetInt32()));
         foreach (var name in all) await StopAsync(name);
     }
 
@@ -112,24 +120,14 @@ public sealed class ForkNetworkTests : IAsyncLifetime
 
     private async Task StartAsync(string name)
     {
-        var app = NodeHost.Build(new NodeOptions
-        {
-            DataDirectory = Folder(name),
-            BatchDelay = TimeSpan.FromMilliseconds(5),
-            PasswordHashing = Argon2Parameters.TestOnly,
-            ConsensusTimeouts = new Consensus.EngineTimeouts(300, 100),
-        }, "http://127.0.0.1:0", logging => logging.SetMinimumLevel(LogLevel.Warning));
-        await app.StartAsync(Ct);
-        _running[name] = app;
+        _running[name] = await InProcessNode.StartAsync(Folder(name), Ct);
     }
 
     private async Task StopAsync(string name)
     {
         var app = _running[name];
         _running.Remove(name);
-        await app.StopAsync(Ct);
-        await app.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await InProcessNode.StopAsync(app, Ct);
     }
 
     private static void CopyDirectory(string from, string to)
@@ -139,14 +137,5 @@ public sealed class ForkNetworkTests : IAsyncLifetime
         foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories)) File.Copy(file, file.Replace(from, to, StringComparison.Ordinal));
     }
 
-    private static async Task WaitAsync(string what, Func<bool> condition)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
-        while (!condition())
-        {
-            if (timeout.IsCancellationRequested) Assert.Fail($"Timed out waiting until {what}.");
-            await Task.Delay(50, Ct); // polling nodes' state from outside their loops
-        }
-    }
+    private static Task WaitAsync(string what, Func<bool> condition) => InProcessNode.WaitAsync(what, condition, Ct);
 }

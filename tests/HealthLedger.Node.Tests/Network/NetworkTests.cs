@@ -253,34 +253,15 @@ public sealed class NetworkTests : IAsyncLifetime
 
     private async Task StartAsync(int k)
     {
-        var app = NodeHost.Build(new NodeOptions
-        {
-            DataDirectory = Folder(k),
-            BatchDelay = TimeSpan.FromMilliseconds(5),
-            PasswordHashing = Argon2Parameters.TestOnly,
-            ConsensusTimeouts = new Consensus.EngineTimeouts(300, 100),
-        }, "http://127.0.0.1:0", logging => logging.SetMinimumLevel(LogLevel.Warning));
-        await app.StartAsync(Ct);
-        _running[k] = app;
+        _running[k] = await InProcessNode.StartAsync(Folder(k), Ct);
     }
 
     private async Task StopAsync(int k)
     {
         var app = _running[k];
         _running.Remove(k);
-        await app.StopAsync(Ct);
-        await app.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await InProcessNode.StopAsync(app, Ct);
     }
 
-    private static async Task WaitAsync(string what, Func<bool> condition)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
-        while (!condition())
-        {
-            if (timeout.IsCancellationRequested) Assert.Fail($"Timed out waiting until {what}.");
-            await Task.Delay(50, Ct); // polling nodes' state from outside their loops
-        }
-    }
+    private static Task WaitAsync(string what, Func<bool> condition) => InProcessNode.WaitAsync(what, condition, Ct);
 }
