@@ -67,11 +67,13 @@ public static class NodeHost
             builder.Services.AddHostedService(sp => sp.GetRequiredService<ConsensusHost>());
             builder.Services.AddSingleton<DocumentReplicator>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<DocumentReplicator>());
+            builder.Services.AddSingleton<PeerAuthenticator>();
             builder.Services.AddGrpc(o =>
             {
                 o.MaxReceiveMessageSize = PeerLink.MaxMessageBytes;
                 o.MaxSendMessageSize = PeerLink.MaxMessageBytes;
-            });
+                o.IgnoreUnknownServices = true;
+            }).AddServiceOptions<PeerService>(o => o.Interceptors.Add<PeerAuthenticator>());
             builder.Services.AddSingleton(_ => Keystore.Open(data.KeystorePath));
             builder.Services.AddSingleton(_ => OrganisationKeys.Load(data, node));
             builder.Services.AddSingleton<SessionStore>();
@@ -121,6 +123,7 @@ public static class NodeHost
 
             var app = builder.Build();
             _ = app.Services.GetRequiredService<RecordReadModel>(); // decrypt the read model before serving
+            if (peerUri is not null) app.UsePeerPortGate(peerUri.Port);
             app.UseExceptionHandler();
             app.UseStatusCodePages();
             app.UseMiddleware<Web.BindingProblems>();
@@ -138,7 +141,7 @@ public static class NodeHost
             app.MapRazorPages();
             if (peerUri is not null)
             {
-                app.MapGrpcService<PeerService>().RequireHost($"*:{peerUri.Port}");
+                app.MapGrpcService<PeerService>(); // on the peer port only (PeerPortGate)
                 app.Lifetime.ApplicationStarted.Register(() => Log.PeerEndpoint(app.Logger, peerUri.ToString()));
             }
             app.Lifetime.ApplicationStarted.Register(() =>
