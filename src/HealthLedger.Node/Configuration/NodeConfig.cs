@@ -8,7 +8,14 @@ namespace HealthLedger.Node.Configuration;
 /// Where the peer endpoint listens when the chain does not (yet) name this node — a node joining after genesis learns its
 /// record from the blocks it syncs. When the chain has an address for the node, that one is used.
 /// </param>
-public sealed record NodeConfig(string Urls, string? PeerUrl = null)
+/// <param name="PublicUrl">The address users reach the web UI at (e.g. <c>https://records.hospital.example</c>): printed in report
+/// printouts and their QR codes. Without it the request's own scheme and host are used.</param>
+/// <param name="Certificate">The HTTPS certificate for <c>https://</c> URLs: a PFX file, or a PEM file (with <paramref name="CertificateKey"/>
+/// when the key is in a file of its own). Without it the self-signed <c>keys/tls.pfx</c> is used (made at <c>init</c>, or at the first start on HTTPS).</param>
+/// <param name="CertificateKey">The PEM private key of <paramref name="Certificate"/> when it is a separate file.</param>
+/// <param name="KnownProxies">IP addresses of reverse proxies whose <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> headers are believed.</param>
+public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? PublicUrl = null, string? Certificate = null, string? CertificateKey = null,
+    IReadOnlyList<string>? KnownProxies = null)
 {
     /// <summary>The file name.</summary>
     public const string FileName = "node.json";
