@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Google.Protobuf;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using HealthLedger.Consensus;
 using HealthLedger.Core.Crypto;
@@ -10,6 +11,7 @@ using HealthLedger.Core.Transactions;
 using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Chain;
 using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Network;
 using HealthLedger.Node.Network.Grpc;
 using HealthLedger.Storage;
 using HealthLedger.Testing;
@@ -18,7 +20,8 @@ namespace HealthLedger.Cli.Tests;
 
 /// <summary>
 /// A real four-node network: 'cluster up' starts four processes; transactions go to different nodes; nodes are SIGKILLed,
-/// restarted, rebuilt from their keys; forged, replayed and garbage messages are sent to a node's peer endpoint; every data
+/// restarted, rebuilt from their keys; anonymous calls to a node's peer endpoint are refused, and forged, replayed and garbage
+/// messages sent in a node-signed call change nothing; every data
 /// folder verifies to the same state root at the end.
 /// </summary>
 public partial class ClusterTests
@@ -72,13 +75,15 @@ public partial class ClusterTests
         using var node4 = CliProcess.Start("node", "--data", folders[3]);
         await WaitForNonceAsync(http, nonce, "progress resumes and the restarted nodes catch up");
 
-        // 5. Forged, replayed and garbage messages at node 1's peer endpoint change nothing.
+        // 5. Anonymous calls to node 1's peer endpoint are refused; forged, replayed and garbage messages, even in a call signed by
+        //    a node, change nothing.
         var before = (await Health(http[0]))!;
-        await SendHostileMessagesAsync(layout.PeerAddress(1), signer.Network, before.Height);
+        await SendHostileMessagesAsync(layout.PeerAddress(1), signer.Network, before.Height, new DataDirectory(folders[3]).NodeKeyPath);
         await SubmitAsync(http[2], 20);
         await WaitForNonceAsync(http, nonce, "the network commits after hostile messages");
         var after = (await Health(http[0]))!;
         Assert.True(after.Consensus!.Refused["badSignatures"] + after.Consensus.Refused["garbage"] >= 3, string.Join(", ", after.Consensus.Refused));
+        Assert.True(after.Consensus.Refused["unauthenticatedPeerCalls"] >= 1, string.Join(", ", after.Consensus.Refused));
 
         // 6. A node with a wrong key refuses to start and disturbs no one.
         var impostor = dir.Combine("impostor");
@@ -148,10 +153,16 @@ public partial class ClusterTests
             });
     }
 
-    private static async Task SendHostileMessagesAsync(string peerAddress, string networkId, ulong height)
+    private static async Task SendHostileMessagesAsync(string peerAddress, string networkId, ulong height, string nodeKeyPath)
     {
         using var channel = GrpcChannel.ForAddress(peerAddress);
-        var client = new Peer.PeerClient(channel);
+        var anonymous = new Peer.PeerClient(channel);
+        var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await anonymous.GetBlocksAsync(new BlocksRequest { NetworkId = networkId, From = 0, Max = 1 }, cancellationToken: Ct));
+        Assert.Equal(Grpc.Core.StatusCode.Unauthenticated, refused.StatusCode);
+
+        var seed = DataDirectory.ReadSecret(nodeKeyPath, 32);
+        using var nodeKey = SigningKeyPair.FromSeed(seed);
+        var client = new Peer.PeerClient(channel.Intercept(new PeerCallSigner(networkId, nodeKey, TimeProvider.System)));
         using var outsider = SigningKeyPair.FromSeed(TestNetwork.Seed(4242, 32));
         // A message from a key that is not a validator, one whose signature was altered, garbage bytes, and a replay of an old one.
         var foreign = ConsensusMessage.Create(networkId, outsider, MessageType.Prevote, height + 1, 0, Hash256.Zero, -1, null).Encode();

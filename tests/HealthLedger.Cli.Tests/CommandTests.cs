@@ -61,6 +61,28 @@ public class CommandTests
     }
 
     [Fact]
+    public async Task Up_on_an_https_url_serves_the_api_with_the_self_signed_certificate_init_made()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        var url = $"https://127.0.0.1:{CliProcess.FreePort()}";
+        using (var node = CliProcess.Start("up", "--data", data, "--urls", url, "--public-url", "https://records.hospital.example"))
+        {
+            await node.WaitUntilServingAsync();
+            using var pinned = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(Path.Combine(data, "keys", "tls.pfx"), null);
+            var expected = pinned.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var handler = new SocketsHttpHandler();
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                certificate is not null && certificate.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256).AsSpan().SequenceEqual(expected);
+            using var http = new HttpClient(handler) { BaseAddress = new Uri(url) };
+            using var health = await http.GetAsync("/healthz", TestContext.Current.CancellationToken);
+            Assert.Equal(System.Net.HttpStatusCode.OK, health.StatusCode);
+            node.Terminate();
+            await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    [Fact]
     public async Task A_flipped_byte_makes_verify_exit_1_naming_it_and_up_refuse_to_start()
     {
         using var dir = new TempDirectory();

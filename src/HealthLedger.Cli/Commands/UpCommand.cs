@@ -11,13 +11,18 @@ internal static class UpCommand
     public static Command Create()
     {
         var data = CommonOptions.Data(required: false);
-        var urls = new Option<string>("--urls") { Description = $"Where to listen (default {CommonOptions.DefaultUrl})", DefaultValueFactory = _ => CommonOptions.DefaultUrl };
+        var urls = new Option<string>("--urls")
+        {
+            Description = $"Where to listen, ';'-separated; https:// URLs use --certificate or the data folder's self-signed keys/tls.pfx (default {CommonOptions.DefaultUrl})",
+            DefaultValueFactory = _ => CommonOptions.DefaultUrl,
+        };
         var org = CommonOptions.Organisation();
+        var web = new WebArguments();
         var command = new Command("up", "Run the node with its web API. Creates a single-node network first (as 'init') when the data folder holds none.")
         {
-            data, urls, org,
+            data, urls, org, web.PublicUrl, web.Certificate, web.CertificateKey,
         };
-        command.SetAction((parse, ct) => Run(parse.GetValue(data)!, parse.GetValue(urls)!, parse.GetValue(org)!, ct));
+        command.SetAction((parse, ct) => Run(parse.GetValue(data)!, parse.GetValue(urls)!, parse.GetValue(org)!, web.Options(parse), ct));
         return command;
     }
 
@@ -27,25 +32,44 @@ internal static class UpCommand
         var data = CommonOptions.Data(required: true);
         var urls = new Option<string?>("--urls") { Description = "Where the web UI and API listen (default: from node.json in the data folder, else " + CommonOptions.DefaultUrl + ")" };
         var parent = new Option<int?>("--parent-pid") { Description = "Stop when this process exits ('cluster up' passes its own id)", Hidden = true };
+        var web = new WebArguments();
         var command = new Command("node", "Run one node of an existing network (a folder made by 'init', e.g. DIR/node-2). The peer endpoint listens on the address the chain records for this node.")
         {
-            data, urls, parent,
+            data, urls, parent, web.PublicUrl, web.Certificate, web.CertificateKey,
         };
-        command.SetAction((parse, ct) => RunNode(parse.GetValue(data)!, parse.GetValue(urls), parse.GetValue(parent), ct));
+        command.SetAction((parse, ct) => RunNode(parse.GetValue(data)!, parse.GetValue(urls), parse.GetValue(parent), web.Options(parse), ct));
         return command;
     }
 
-    private static async Task<int> Run(string data, string urls, string organisation, CancellationToken cancellationToken)
+    /// <summary>The web-facing options of 'up' and 'node' (each overrides node.json's setting of the same name).</summary>
+    private sealed class WebArguments
+    {
+        public Option<string?> PublicUrl { get; } = new("--public-url") { Description = "The address users reach the web UI at, printed in report printouts and QR codes (node.json: publicUrl)" };
+
+        public Option<string?> Certificate { get; } = new("--certificate") { Description = "HTTPS certificate: a PFX file, or a PEM file (node.json: certificate; default: the self-signed keys/tls.pfx)" };
+
+        public Option<string?> CertificateKey { get; } = new("--certificate-key") { Description = "The PEM private key of --certificate when it is a separate file (node.json: certificateKey)" };
+
+        public NodeOptions Options(ParseResult parse) => new()
+        {
+            DataDirectory = "",
+            PublicUrl = parse.GetValue(PublicUrl),
+            CertificatePath = parse.GetValue(Certificate) is { } c ? Path.GetFullPath(c) : null,
+            CertificateKeyPath = parse.GetValue(CertificateKey) is { } k ? Path.GetFullPath(k) : null,
+        };
+    }
+
+    private static async Task<int> Run(string data, string urls, string organisation, NodeOptions web, CancellationToken cancellationToken)
     {
         if (!new DataDirectory(Path.GetFullPath(data)).HasNetwork)
         {
             var code = InitCommand.Run(data, organisation);
             if (code != 0) return code;
         }
-        return await Serve(Path.GetFullPath(data), urls, cancellationToken);
+        return await Serve(web with { DataDirectory = Path.GetFullPath(data) }, urls, cancellationToken);
     }
 
-    private static async Task<int> RunNode(string data, string? urls, int? parentPid, CancellationToken cancellationToken)
+    private static async Task<int> RunNode(string data, string? urls, int? parentPid, NodeOptions web, CancellationToken cancellationToken)
     {
         if (parentPid is { } pid)
         {
@@ -76,16 +100,17 @@ internal static class UpCommand
         {
             return CommonOptions.Fail(e.Message);
         }
-        return await Serve(folder.Root, urls, cancellationToken);
+        return await Serve(web with { DataDirectory = folder.Root }, urls, cancellationToken);
     }
 
-    private static async Task<int> Serve(string data, string urls, CancellationToken cancellationToken)
+    private static async Task<int> Serve(NodeOptions options, string urls, CancellationToken cancellationToken)
     {
         Microsoft.AspNetCore.Builder.WebApplication app;
         try
         {
-            var config = NodeConfig.Read(new DataDirectory(data));
-            app = NodeHost.Build(config?.Options(data) ?? new NodeOptions { DataDirectory = data }, urls);
+            // node.json's hospital time settings, under the web options given on the command line.
+            var fromConfig = NodeConfig.Read(new DataDirectory(options.DataDirectory))?.Options(options.DataDirectory);
+            app = NodeHost.Build(fromConfig is null ? options : options with { TimeZone = fromConfig.TimeZone, ClockSkew = fromConfig.ClockSkew }, urls);
         }
         catch (Exception e) when (e is LedgerIntegrityException or InvalidOperationException or InvalidDataException)
         {

@@ -27,6 +27,7 @@ public static class HealthApi
                     ["equivocations"] = c.Stats.Equivocations,
                     ["invalidBlocks"] = c.Stats.InvalidValues,
                     ["garbage"] = peerStats.Garbage,
+                    ["unauthenticatedPeerCalls"] = peerStats.Unauthenticated,
                     ["droppedInbound"] = consensus.DroppedInbound,
                 });
             var peerHealth = peers.Links.Select(l => new PeerHealth(l.Node.Id, l.Node.Address, l.Connected, l.Height, l.LastSeen)).ToList();

@@ -19,6 +19,9 @@ public sealed record DataDirectory(string Root)
     /// <summary>The organisation's keys (mode 0600).</summary>
     public string OrganisationKeyPath => Path.Combine(Root, "keys", "organisation.key");
 
+    /// <summary>The self-signed HTTPS certificate and its key (PFX without a password, mode 0600), used when no other is configured.</summary>
+    public string WebCertificatePath => Path.Combine(Root, "keys", "tls.pfx");
+
     /// <summary>True when the folder holds a ledger.</summary>
     public bool HasNetwork => File.Exists(LedgerPath);
 

@@ -12,7 +12,14 @@ namespace HealthLedger.Node.Configuration;
 /// </param>
 /// <param name="TimeZone">The hospital's time zone (IANA id; default UTC), see <see cref="NodeOptions.TimeZone"/>.</param>
 /// <param name="ClockSkewMinutes">How far in the future a recorded time may lie (default 5), see <see cref="NodeOptions.ClockSkew"/>.</param>
-public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? TimeZone = null, int? ClockSkewMinutes = null)
+/// <param name="PublicUrl">The address users reach the web UI at (e.g. <c>https://records.hospital.example</c>): printed in report
+/// printouts and their QR codes. Without it the request's own scheme and host are used.</param>
+/// <param name="Certificate">The HTTPS certificate for <c>https://</c> URLs: a PFX file, or a PEM file (with <paramref name="CertificateKey"/>
+/// when the key is in a file of its own). Without it the self-signed <c>keys/tls.pfx</c> is used (made at <c>init</c>, or at the first start on HTTPS).</param>
+/// <param name="CertificateKey">The PEM private key of <paramref name="Certificate"/> when it is a separate file.</param>
+/// <param name="KnownProxies">IP addresses of reverse proxies whose <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> headers are believed.</param>
+public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? TimeZone = null, int? ClockSkewMinutes = null, string? PublicUrl = null, string? Certificate = null, string? CertificateKey = null,
+    IReadOnlyList<string>? KnownProxies = null)
 {
     /// <summary>Options for a node serving <paramref name="dataDirectory"/> with these settings.</summary>
     public NodeOptions Options(string dataDirectory)

@@ -33,6 +33,18 @@ public sealed record NodeOptions
     /// <summary>The window of the login rate limits (default one minute): the longest a stranger can hold up an account's logins at a time.</summary>
     public TimeSpan LoginWindow { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>The public address of the web UI (printouts, QR codes); overrides node.json's <c>publicUrl</c>.</summary>
+    public string? PublicUrl { get; init; }
+
+    /// <summary>HTTPS certificate file (PFX or PEM); overrides node.json's <c>certificate</c>.</summary>
+    public string? CertificatePath { get; init; }
+
+    /// <summary>PEM private key of <see cref="CertificatePath"/> when it is a separate file; overrides node.json's <c>certificateKey</c>.</summary>
+    public string? CertificateKeyPath { get; init; }
+
+    /// <summary>Reverse proxies whose forwarded headers are believed; overrides node.json's <c>knownProxies</c>.</summary>
+    public IReadOnlyList<string>? KnownProxies { get; init; }
+
     /// <summary>fsync every block commit (see <see cref="Storage.LedgerStoreOptions.DurableCommits"/>).</summary>
     public bool DurableCommits { get; init; } = true;
 

@@ -16,7 +16,7 @@ namespace HealthLedger.Node.Hosting;
 /// Creates a network in a data folder: keys, the genesis block and the first admin login. A single node lives in the folder
 /// itself; a network of N voting nodes gets one sub-folder per node (<c>node-1</c> … <c>node-N</c>), each with its own node
 /// key and <see cref="NodeConfig"/> (web and peer addresses on consecutive ports) and a copy of the genesis block, the
-/// organisation key and the admin login.
+/// organisation key and the admin login. Every node folder also gets a self-signed HTTPS certificate (<c>keys/tls.pfx</c>).
 /// </summary>
 public static partial class NetworkInitializer
 {
@@ -110,6 +110,7 @@ public static partial class NetworkInitializer
                 OwnerOnly.CreateDirectory(data.Root);
                 DataDirectory.WriteSecret(data.OrganisationKeyPath, orgSecret);
                 DataDirectory.WriteSecret(data.NodeKeyPath, nodeSeeds[k - 1]);
+                WebCertificate.CreateSelfSigned(data.WebCertificatePath, clock.GetUtcNow()); // for a first run on https:// (replace it with a real one)
                 using (var keystore = Keystore.Open(data.KeystorePath))
                 {
                     keystore.Put(AdminUser, sealedKeys, mustChangePassword: false);

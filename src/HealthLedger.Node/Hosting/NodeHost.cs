@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Logging;
@@ -19,7 +20,10 @@ using Scalar.AspNetCore;
 
 namespace HealthLedger.Node.Hosting;
 
-/// <summary>Builds the node's web host: ledger, block producer, HTTP API, OpenAPI document and reference page.</summary>
+/// <summary>
+/// Builds the node's web host: ledger, block producer, HTTP API, OpenAPI document and reference page; HTTPS with its
+/// certificate (<see cref="WebCertificate"/>), HSTS and Secure cookies when on HTTPS, forwarded headers from trusted proxies.
+/// </summary>
 public static class NodeHost
 {
     /// <summary>
@@ -39,12 +43,24 @@ public static class NodeHost
             var self = node.Validators.FirstOrDefault(v => v.Id == node.NodeId);
             var configured = NodeConfig.Read(new DataDirectory(options.DataDirectory))?.PeerUrl;
             var peerUri = self is { Address.Length: > 0 } ? new Uri(self.Address) : configured is { Length: > 0 } ? new Uri(configured) : null;
+            var data = new DataDirectory(options.DataDirectory);
+            var web = WebOptions.Resolve(options, NodeConfig.Read(data), urls);
+            var certificate = urls.Contains("https://", StringComparison.OrdinalIgnoreCase) ? WebCertificate.Load(web, data, clock ?? TimeProvider.System) : null;
             builder.WebHost.ConfigureKestrel(k =>
             {
                 // Report uploads stream up to MaxDocumentBytes; every other endpoint checks its own, smaller limit.
                 k.Limits.MaxRequestBodySize = options.MaxDocumentBytes + 1024 * 1024;
-                KestrelEndpoints.Listen(k, urls, peerUri);
+                KestrelEndpoints.Listen(k, urls, peerUri, certificate is null ? null : () => certificate);
             });
+            builder.Services.AddSingleton(web);
+            // Over HTTPS the sign-in cookie is Secure always; otherwise it follows its request (a trusted proxy's forwarded scheme
+            // included). The anti-forgery and temp-data cookies are Secure always only when no listener is plain HTTP: ASP.NET Core
+            // refuses (500) to issue an always-Secure anti-forgery cookie on a plain HTTP request.
+            var cookieSecurity = web.Https ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+            var formCookieSecurity = web.HttpsOnly ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+            builder.Services.AddAntiforgery(o => o.Cookie.SecurePolicy = formCookieSecurity);
+            builder.Services.Configure<Microsoft.AspNetCore.Mvc.CookieTempDataProviderOptions>(o => o.Cookie.SecurePolicy = formCookieSecurity);
+            builder.Services.AddHsts(o => o.MaxAge = TimeSpan.FromDays(365));
             builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(f => f.MultipartBodyLengthLimit = options.MaxDocumentBytes + 1024 * 1024);
             builder.Logging.ClearProviders();
             builder.Logging.AddSimpleConsole(o =>
@@ -58,7 +74,6 @@ public static class NodeHost
             builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
             configureLogging?.Invoke(builder.Logging);
 
-            var data = new DataDirectory(options.DataDirectory);
             builder.Services.AddSingleton(_ => node); // a factory registration: the container disposes it with the app
             builder.Services.AddSingleton(options);
             builder.Services.AddSingleton(clock ?? TimeProvider.System);
@@ -69,11 +84,13 @@ public static class NodeHost
             builder.Services.AddHostedService(sp => sp.GetRequiredService<ConsensusHost>());
             builder.Services.AddSingleton<DocumentReplicator>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<DocumentReplicator>());
+            builder.Services.AddSingleton<PeerAuthenticator>();
             builder.Services.AddGrpc(o =>
             {
                 o.MaxReceiveMessageSize = PeerLink.MaxMessageBytes;
                 o.MaxSendMessageSize = PeerLink.MaxMessageBytes;
-            });
+                o.IgnoreUnknownServices = true;
+            }).AddServiceOptions<PeerService>(o => o.Interceptors.Add<PeerAuthenticator>());
             builder.Services.AddSingleton(_ => Keystore.Open(data.KeystorePath));
             builder.Services.AddSingleton(_ => OrganisationKeys.Load(data, node));
             builder.Services.AddSingleton<SessionStore>();
@@ -95,6 +112,7 @@ public static class NodeHost
                     o.Cookie.Name = "healthledger";
                     o.Cookie.HttpOnly = true;
                     o.Cookie.SameSite = SameSiteMode.Strict;
+                    o.Cookie.SecurePolicy = cookieSecurity;
                     o.ExpireTimeSpan = SessionStore.Lifetime;
                     o.Events.OnValidatePrincipal = context =>
                     {
@@ -126,8 +144,18 @@ public static class NodeHost
             var app = builder.Build();
             _ = app.Services.GetRequiredService<RecordReadModel>(); // decrypt the read model before serving
             app.UseSecurityHeaders();
+            if (peerUri is not null) app.UsePeerPortGate(peerUri.Port);
+            if (web.KnownProxies.Count > 0)
+            {
+                var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto };
+                forwarded.KnownIPNetworks.Clear();
+                forwarded.KnownProxies.Clear();
+                foreach (var proxy in web.KnownProxies) forwarded.KnownProxies.Add(proxy);
+                app.UseForwardedHeaders(forwarded);
+            }
             // A body over its endpoint's cap (or otherwise unreadable) is the client's error (413/400 problem), never a 500.
             app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError });
+            app.UseHsts(); // only on HTTPS requests (a trusted proxy's forwarded https included), never for localhost
             app.UseStatusCodePages();
             app.UseMiddleware<Web.BindingProblems>();
             app.UseRequestBodyLimits(options);
@@ -147,7 +175,7 @@ public static class NodeHost
             app.MapRazorPages();
             if (peerUri is not null)
             {
-                app.MapGrpcService<PeerService>().RequireHost($"*:{peerUri.Port}");
+                app.MapGrpcService<PeerService>(); // on the peer port only (PeerPortGate)
                 app.Lifetime.ApplicationStarted.Register(() => Log.PeerEndpoint(app.Logger, peerUri.ToString()));
             }
             app.Lifetime.ApplicationStarted.Register(() =>
@@ -155,6 +183,7 @@ public static class NodeHost
             app.Lifetime.ApplicationStopped.Register(() =>
             {
                 app.Services.GetRequiredService<SessionStore>().Dispose();
+                certificate?.Dispose();
                 app.Services.GetRequiredService<PeerNetwork>().DisposeAsync().AsTask().GetAwaiter().GetResult();
                 node.Dispose();
             });

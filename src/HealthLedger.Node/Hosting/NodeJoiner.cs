@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.State;
@@ -14,7 +15,8 @@ namespace HealthLedger.Node.Hosting;
 
 /// <summary>
 /// Rebuilds a node's data folder from its keys and a peer (<c>healthledger join</c>): the node whose folder was lost, or a new
-/// node added to the validator set. Copies the keys (and the login keystore and node.json when the backup has them), fetches
+/// node added to the validator set. Its calls to the peer are signed with the node's key, which the peer must hold in its
+/// state (<see cref="PeerAuthenticator"/>). Copies the keys (and the login keystore and node.json when the backup has them), fetches
 /// the genesis block from the peer, checks it with <see cref="BlockValidator"/> (the genesis transaction of the peer's
 /// network, its proposer among the nodes it names, the signatures, re-execution and roots) and, when given, its hash, and
 /// stores it. Everything after genesis arrives by block sync once the node runs, each block checked against its commit
@@ -43,7 +45,14 @@ public static class NodeJoiner
         if (peerAddress.Length == 0) throw new InvalidOperationException("--peer is required.");
         if (NodeRecord.AddressProblem(peerAddress) is { } problem) throw new InvalidOperationException($"--peer {problem}.");
 
-        var (networkId, genesisBytes, peerHeight) = await FetchGenesisAsync(peerAddress, ct);
+        var joinSeed = DataDirectory.ReadSecret(Path.Combine(keysDir, "node.key"), 32);
+        (string NetworkId, byte[] Genesis, ulong Height) fetched;
+        using (var joinKey = Core.Crypto.SigningKeyPair.FromSeed(joinSeed))
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(joinSeed);
+            fetched = await FetchGenesisAsync(peerAddress, joinKey, ct);
+        }
+        var (networkId, genesisBytes, peerHeight) = fetched;
         var value = BlockValue.TryDecode(genesisBytes, ChainPolicy.MaxTxBytesCeiling, 1, out var error)
             ?? throw new InvalidOperationException($"The peer's genesis block does not decode: {error}.");
         var header = value.Block.Header;
@@ -96,16 +105,33 @@ public static class NodeJoiner
         }
     }
 
-    private static async Task<(string NetworkId, byte[] Genesis, ulong Height)> FetchGenesisAsync(string peerAddress, CancellationToken ct)
+    // Peer calls are signed with the node's key (the peer serves only nodes in its state). The joiner does not know the
+    // network id yet: the peer's refusal of a call signed for no network names it, and the calls are signed again for it.
+    private static async Task<(string NetworkId, byte[] Genesis, ulong Height)> FetchGenesisAsync(string peerAddress, Core.Crypto.SigningKeyPair key, CancellationToken ct)
     {
         using var channel = GrpcChannel.ForAddress(peerAddress, new GrpcChannelOptions { MaxReceiveMessageSize = PeerLink.MaxMessageBytes });
-        var client = new Peer.PeerClient(channel);
         try
         {
-            var status = await client.StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: ct);
+            var networkId = "";
+            try
+            {
+                await new Peer.PeerClient(channel.Intercept(new PeerCallSigner(networkId, key, TimeProvider.System)))
+                    .StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: ct);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.PermissionDenied && e.Trailers.GetValue(PeerCallAuth.NetworkHeader) is { Length: > 0 } named)
+            {
+                networkId = named;
+            }
+            var client = new Peer.PeerClient(channel.Intercept(new PeerCallSigner(networkId, key, TimeProvider.System)));
+            var status = await client.StatusAsync(new StatusRequest { NetworkId = networkId }, deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: ct);
             var reply = await client.GetBlocksAsync(new BlocksRequest { NetworkId = status.NetworkId, From = 0, Max = 1 }, deadline: DateTime.UtcNow.AddSeconds(20), cancellationToken: ct);
             if (reply.Blocks.Count == 0) throw new InvalidOperationException($"The peer at {peerAddress} sent no genesis block.");
             return (status.NetworkId, reply.Blocks[0].Value.ToByteArray(), status.Height);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.PermissionDenied)
+        {
+            throw new InvalidOperationException($"The peer endpoint {peerAddress} refused this node's key ({e.Status.Detail}): a node joins once its key is in the network " +
+                "(a validator's backed-up keys, or a node added by a ConfigureNodes transaction).");
         }
         catch (RpcException e)
         {

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Net.Http.Headers;
 
 namespace HealthLedger.Node.MedicalReports;
@@ -122,8 +123,9 @@ public static class ReportsApi
         return TypedResults.File(outcome.Value!.Pdf, "application/pdf", outcome.Value.FileName);
     }
 
-    /// <summary>The public verification page's address for QR codes.</summary>
-    public static string VerifyUrl(HttpContext http) => $"{http.Request.Scheme}://{http.Request.Host}/verify";
+    /// <summary>The public verification page's address for printouts and QR codes: the configured public URL's, else the request's own.</summary>
+    public static string VerifyUrl(HttpContext http) =>
+        http.RequestServices.GetService<Configuration.WebOptions>() is { } web ? web.VerifyUrl(http.Request.Scheme, http.Request.Host.ToString()) : $"{http.Request.Scheme}://{http.Request.Host}/verify";
 
     private sealed record UploadParts(ReportInput Input, UploadedFile? File);
 

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Google.Protobuf;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using HealthLedger.Core.Model;
 using HealthLedger.Node.Network.Grpc;
@@ -35,8 +36,8 @@ public sealed class PeerLink : IAsyncDisposable
     private long _droppedTransactions;
     private bool? _connected;
 
-    /// <summary>Opens the link (connections are made lazily by the first call).</summary>
-    public PeerLink(NodeRecord peer, string networkId, ILogger logger)
+    /// <summary>Opens the link (connections are made lazily by the first call); <paramref name="signer"/> signs every call.</summary>
+    public PeerLink(NodeRecord peer, string networkId, PeerCallSigner signer, ILogger logger)
     {
         Node = peer;
         _networkId = networkId;
@@ -53,7 +54,7 @@ public sealed class PeerLink : IAsyncDisposable
                 EnableMultipleHttp2Connections = true,
             },
         });
-        Client = new Peer.PeerClient(_channel);
+        Client = new Peer.PeerClient(_channel.Intercept(signer));
         _messageSender = Task.Run(() => SendMessagesAsync(_stop.Token));
         _txSender = Task.Run(() => SendTransactionsAsync(_stop.Token));
     }
@@ -61,7 +62,7 @@ public sealed class PeerLink : IAsyncDisposable
     /// <summary>The peer as the validator set records it.</summary>
     public NodeRecord Node { get; }
 
-    /// <summary>The generated client (for status, block sync and documents).</summary>
+    /// <summary>The generated client (for status, block sync and documents); its calls carry this node's signed handshake.</summary>
     public Peer.PeerClient Client { get; }
 
     /// <summary>True after the last call to the peer succeeded; null before any call.</summary>

@@ -17,6 +17,7 @@ namespace HealthLedger.Node.Network;
 public sealed class PeerNetwork(LedgerNode node, ILogger<PeerNetwork> logger) : IAsyncDisposable
 {
     private readonly Lock _lock = new();
+    private readonly PeerCallSigner _signer = new(node.Network.NetworkId, node.NodeKey, TimeProvider.System);
     private IReadOnlyList<PeerLink> _links = [];
 
     /// <summary>The current links.</summary>
@@ -37,7 +38,7 @@ public sealed class PeerNetwork(LedgerNode node, ILogger<PeerNetwork> logger) : 
             var wanted = validators.Where(v => v.Id != node.NodeId && v.Address.Length > 0).ToList();
             var kept = _links.Where(l => wanted.Contains(l.Node)).ToList();
             closing = _links.Except(kept).ToList();
-            _links = [.. kept, .. wanted.Where(w => kept.All(k => k.Node != w)).Select(w => new PeerLink(w, node.Network.NetworkId, logger))];
+            _links = [.. kept, .. wanted.Where(w => kept.All(k => k.Node != w)).Select(w => new PeerLink(w, node.Network.NetworkId, _signer, logger))];
         }
         foreach (var link in closing) _ = link.DisposeAsync().AsTask();
     }

@@ -9,7 +9,8 @@ using HealthLedger.Storage;
 namespace HealthLedger.Node.Network;
 
 /// <summary>
-/// The peer endpoint. Every request names the network; consensus messages are decoded and checked (a validator of the current
+/// The peer endpoint. Only nodes of the network are served: every call passes <see cref="PeerAuthenticator"/> (a signed
+/// handshake by a node key in the state) before it reaches a method here. Every request also names the network; consensus messages are decoded and checked (a validator of the current
 /// set, a valid signature) before they are queued for the engine, which checks them again; anything else is counted and
 /// dropped. Forwarded transactions pass the same door checks as the API's. Replies are bounded in size.
 /// </summary>
@@ -136,6 +137,7 @@ public sealed class PeerStats
 {
     private long _garbage;
     private long _forged;
+    private long _unauthenticated;
 
     /// <summary>Messages that did not decode.</summary>
     public long Garbage => Interlocked.Read(ref _garbage);
@@ -143,7 +145,12 @@ public sealed class PeerStats
     /// <summary>Messages from a non-validator or with a bad signature.</summary>
     public long Forged => Interlocked.Read(ref _forged);
 
+    /// <summary>Calls refused by the handshake (<see cref="PeerAuthenticator"/>): anonymous, forged, stale, replayed, or not from a node.</summary>
+    public long Unauthenticated => Interlocked.Read(ref _unauthenticated);
+
     internal void AddGarbage() => Interlocked.Increment(ref _garbage);
 
     internal void AddForged() => Interlocked.Increment(ref _forged);
+
+    internal void AddUnauthenticated() => Interlocked.Increment(ref _unauthenticated);
 }

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using Grpc.Core;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
@@ -9,6 +10,8 @@ using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.Network;
+using HealthLedger.Node.Network.Grpc;
 using HealthLedger.Node.Security;
 using HealthLedger.Node.Web;
 using HealthLedger.Storage;
@@ -200,6 +203,82 @@ public sealed class NetworkTests : IAsyncLifetime
         foreach (var k in new[] { 1, 2, 3 }) await Node(_running[k]).WaitForCommitAsync(tx.Id, Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
         await WaitAsync("node 4 stops", () => lifetime.ApplicationStopping.IsCancellationRequested);
         Assert.Equal(height, Node(_running[4]).Tip.Height);
+    }
+
+    [Fact]
+    public async Task Peer_calls_are_served_only_with_a_fresh_handshake_signed_by_a_node_key_in_the_state()
+    {
+        var node1 = _running[1];
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(_layout.PeerAddress(1));
+        var client = new Peer.PeerClient(channel);
+        var seed2 = DataDirectory.ReadSecret(new DataDirectory(Folder(2)).NodeKeyPath, 32);
+        using var key2 = SigningKeyPair.FromSeed(seed2);
+        using var outsider = SigningKeyPair.FromSeed(TestNetwork.Seed(4242, 32));
+        var now = DateTimeOffset.UtcNow;
+        Metadata Signed(string method, SigningKeyPair key, DateTimeOffset? at = null, string? network = null) =>
+            PeerCallAuth.Sign(null, network ?? _network, "/healthledger.peer.v1.Peer/" + method, key, at ?? DateTimeOffset.UtcNow);
+        var calls = new (string Method, Func<Metadata?, Task> Call)[]
+        {
+            ("Status", async h => await client.StatusAsync(new StatusRequest { NetworkId = _network }, h, cancellationToken: Ct)),
+            ("GetBlocks", async h => await client.GetBlocksAsync(new BlocksRequest { NetworkId = _network, From = 0, Max = 4 }, h, cancellationToken: Ct)),
+            ("GetDocument", async h =>
+            {
+                using var call = client.GetDocument(new DocumentRequest { NetworkId = _network, Hash = Google.Protobuf.ByteString.CopyFrom(new byte[32]) }, h, cancellationToken: Ct);
+                await call.ResponseStream.MoveNext(Ct);
+            }),
+            ("Deliver", async h => await client.DeliverAsync(new ConsensusBatch { NetworkId = _network }, h, cancellationToken: Ct)),
+            ("Forward", async h => await client.ForwardAsync(new TxBatch { NetworkId = _network }, h, cancellationToken: Ct)),
+        };
+        var refusedBefore = node1.Services.GetRequiredService<PeerStats>().Unauthenticated;
+        var refusals = 0;
+        foreach (var (method, call) in calls)
+        {
+            async Task Refused(Metadata? headers, StatusCode expected, string what)
+            {
+                var e = await Assert.ThrowsAsync<RpcException>(() => call(headers));
+                Assert.True(e.StatusCode == expected, $"{method}, {what}: {e.StatusCode} {e.Status.Detail}");
+                refusals++;
+            }
+            await Refused(null, StatusCode.Unauthenticated, "anonymous");
+            await Refused(Signed(method, outsider), StatusCode.PermissionDenied, "signed by a key that is not a node's");
+            var forged = Signed(method, key2);
+            var signature = forged.Get(PeerCallAuth.SignatureHeader)!.Value;
+            forged.Remove(forged.Get(PeerCallAuth.SignatureHeader)!);
+            forged.Add(PeerCallAuth.SignatureHeader, (signature[0] == 'a' ? "b" : "a") + signature[1..]);
+            await Refused(forged, StatusCode.Unauthenticated, "altered signature");
+            await Refused(Signed(method == "Status" ? "GetBlocks" : "Status", key2), StatusCode.Unauthenticated, "signed for another method");
+            await Refused(Signed(method, key2, now - TimeSpan.FromMinutes(10)), StatusCode.Unauthenticated, "stale");
+            await Refused(Signed(method, key2, network: "another-network"), StatusCode.PermissionDenied, "another network");
+
+            var good = Signed(method, key2);
+            if (method == "GetDocument") await Refused(good, StatusCode.NotFound, "served (no such document)");
+            else await call(good);
+            await Refused(good, StatusCode.Unauthenticated, "replayed");
+        }
+        // Every refusal but the served GetDocument's NotFound is counted.
+        Assert.Equal(refusedBefore + refusals - 1, node1.Services.GetRequiredService<PeerStats>().Unauthenticated);
+
+        // The node's own links sign their calls: its peers stay connected and it keeps committing.
+        await CommitAsync(1, Registration("after-refusals"));
+    }
+
+    [Fact]
+    public async Task The_peer_port_serves_only_the_peer_service_and_the_web_ports_never_serve_it()
+    {
+        using var h2c = new HttpClient { DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        foreach (var path in new[] { "/healthz", "/api/v1/ledger/blocks", "/login", "/openapi/v1.json", "/" })
+        {
+            using var response = await h2c.GetAsync(_layout.PeerAddress(1).TrimEnd('/') + path, Ct);
+            Assert.True(response.StatusCode == System.Net.HttpStatusCode.NotFound, $"{path} on the peer port: {(int)response.StatusCode}");
+        }
+        var web = _running[1].Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        using var http = new HttpClient { BaseAddress = new Uri(web) };
+        using var content = new ByteArrayContent([0, 0, 0, 0, 0]);
+        content.Headers.ContentType = new("application/grpc");
+        using var grpc = await http.PostAsync("/healthledger.peer.v1.Peer/GetBlocks", content, Ct);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, grpc.StatusCode);
+        using var healthz = await http.GetAsync("/healthz", Ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, healthz.StatusCode);
     }
 
     private async Task<HttpClient> LoginAsync(int k, string user, string password)
