@@ -26,10 +26,29 @@ public static class Consent
         CurrentGrant(state, patientId, GranteeKind.Doctor, doctor.Id)?.Allows(category, now) == true
         || CurrentGrant(state, patientId, GranteeKind.Organisation, doctor.OrganisationId)?.Allows(category, now) == true;
 
+    /// <summary>
+    /// The categories active grants (to the doctor, or to their organisation) cover at <paramref name="now"/>: each
+    /// category stands alone, so a grant of only encounters reaches encounters and nothing else.
+    /// </summary>
+    public static ConsentCategories GrantedCategories(IStateReader state, string patientId, UserRecord doctor, ulong now)
+    {
+        var result = ConsentCategories.None;
+        if (CurrentGrant(state, patientId, GranteeKind.Doctor, doctor.Id) is { } own && own.IsActiveAt(now)) result |= own.Categories;
+        if (CurrentGrant(state, patientId, GranteeKind.Organisation, doctor.OrganisationId) is { } org && org.IsActiveAt(now)) result |= org.Categories;
+        return result & ConsentCategories.All;
+    }
+
     /// <summary>True when the doctor attends the patient.</summary>
     public static bool Attends(IStateReader state, string doctorId, string patientId) => state.TryGet(StateKeys.Attends(doctorId, patientId), out _);
 
-    /// <summary>True when the doctor may reach the patient's data in <paramref name="category"/> at <paramref name="now"/>.</summary>
+    /// <summary>
+    /// True when the doctor may reach the patient's data in every category of <paramref name="category"/> at
+    /// <paramref name="now"/>: what the doctor reaches is <see cref="DoctorCategories"/>.
+    /// </summary>
     public static bool DoctorMay(IStateReader state, string patientId, UserRecord doctor, ConsentCategories category, ulong now) =>
-        Attends(state, doctor.Id, patientId) || GrantAllows(state, patientId, doctor, category, now);
+        category != ConsentCategories.None && (DoctorCategories(state, patientId, doctor, now) & category) == category;
+
+    /// <summary>Every category the doctor reaches at <paramref name="now"/>: all while attending, else what active grants cover.</summary>
+    public static ConsentCategories DoctorCategories(IStateReader state, string patientId, UserRecord doctor, ulong now) =>
+        Attends(state, doctor.Id, patientId) ? ConsentCategories.All : GrantedCategories(state, patientId, doctor, now);
 }

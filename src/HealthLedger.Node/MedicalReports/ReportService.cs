@@ -153,7 +153,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         if (!outcome.IsOk) return outcome.As<PrintedReport>();
         var report = version is { } v ? outcome.Value!.FirstOrDefault(r => r.Version == v) : outcome.Value![^1];
         if (report is null) return Outcome<PrintedReport>.NotFound($"Report '{reportId}' has no version {version}.");
-        if (patients.Find(report.PatientId) is not { } patient) return Outcome<PrintedReport>.NotFound($"Patient '{report.PatientId}' does not exist.");
+        if (patients.AsSeenBy(actor, report.PatientId) is not { } patient) return Outcome<PrintedReport>.NotFound($"Patient '{report.PatientId}' does not exist.");
         var pdf = ReportPdf.Render(report, patient, doctors.Doctor(report.AuthorId), organisation.Name, verifyUrl, clock.GetUtcNow());
         return Outcome<PrintedReport>.Ok(new PrintedReport(pdf, $"{report.Id}-v{report.Version}.pdf"));
     }

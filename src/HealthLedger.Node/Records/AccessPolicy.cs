@@ -15,22 +15,37 @@ public sealed class AccessPolicy(LedgerNode node, OrganisationKeys organisation,
 {
     private ulong Now => (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>Null when refused; otherwise the purpose recorded for the disclosure ("" for the patient's own reads).</summary>
-    public string? Purpose(UserSession actor, string patientId, string patientOrganisationId, ConsentCategories category)
+    /// <summary>
+    /// Null when refused; otherwise the purpose recorded for the disclosure ("" for the patient's own reads). Refused
+    /// unless the actor reaches every category of <paramref name="category"/>, or with <paramref name="anyOf"/> at least one.
+    /// </summary>
+    public string? Purpose(UserSession actor, string patientId, string patientOrganisationId, ConsentCategories category, bool anyOf = false)
+    {
+        var (shared, purpose) = Reach(actor, patientId, patientOrganisationId);
+        var covered = shared & category;
+        return category != ConsentCategories.None && (anyOf ? covered != ConsentCategories.None : covered == category) ? purpose : null;
+    }
+
+    /// <summary>
+    /// What of the patient's record the actor reaches now, category by category, and the purpose of their reads: the
+    /// patient and admins of the patient's organisation everything; a doctor everything while attending, else exactly
+    /// the categories of their active grants (each category stands alone).
+    /// </summary>
+    public (ConsentCategories Shared, string Purpose) Reach(UserSession actor, string patientId, string patientOrganisationId)
     {
         switch (actor.Role)
         {
             case Role.Patient:
-                return actor.UserId == patientId ? "" : null;
+                return actor.UserId == patientId ? (ConsentCategories.All, "") : (ConsentCategories.None, "");
             case Role.Admin:
-                return actor.OrganisationId == patientOrganisationId ? "administration" : null;
+                return actor.OrganisationId == patientOrganisationId ? (ConsentCategories.All, "administration") : (ConsentCategories.None, "");
             case Role.Doctor:
                 var state = new NodeState(node);
-                if (Core.Records.Consent.Attends(state, actor.UserId, patientId)) return "treatment";
+                if (Core.Records.Consent.Attends(state, actor.UserId, patientId)) return (ConsentCategories.All, "treatment");
                 var doctor = node.GetState(StateKeys.User(actor.UserId)) is { } u ? UserRecord.TryDecode(u) : null;
-                return doctor is not null && Core.Records.Consent.GrantAllows(state, patientId, doctor, category, Now) ? "consented access" : null;
+                return doctor is null ? (ConsentCategories.None, "") : (Core.Records.Consent.GrantedCategories(state, patientId, doctor, Now), "consented access");
             default:
-                return null;
+                return (ConsentCategories.None, "");
         }
     }
 

@@ -143,6 +143,36 @@ public class ConsentTests
         Assert.False(Consent.DoctorMay(w.Net.State, "pt-ann", w.OtherUser, ConsentCategories.Reports, T0 + 100));
     }
 
+    [Theory]
+    [InlineData(ConsentCategories.Demographics)]
+    [InlineData(ConsentCategories.Encounters)]
+    [InlineData(ConsentCategories.Account)]
+    [InlineData(ConsentCategories.Reports)]
+    public void Each_category_stands_alone_in_the_state_machines_rules(ConsentCategories granted)
+    {
+        using var w = new World();
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 10, w.AsPatient(w.Grant("gr-1", granted))).Verdict);
+        Assert.Equal(granted, Consent.DoctorCategories(w.Net.State, "pt-ann", w.OtherUser, T0 + 11));
+        foreach (var category in new[] { ConsentCategories.Demographics, ConsentCategories.Encounters, ConsentCategories.Account, ConsentCategories.Reports })
+        {
+            Assert.Equal(category == granted, Consent.DoctorMay(w.Net.State, "pt-ann", w.OtherUser, category, T0 + 11));
+        }
+        Assert.False(Consent.DoctorMay(w.Net.State, "pt-ann", w.OtherUser, ConsentCategories.Encounters | ConsentCategories.Account, T0 + 11));
+        Assert.False(Consent.DoctorMay(w.Net.State, "pt-ann", w.OtherUser, ConsentCategories.None, T0 + 11));
+        Assert.Equal(granted == ConsentCategories.Reports ? TxVerdict.Ok : TxVerdict.Unauthorized, w.Run(T0 + 12, w.AsOther(w.Report("rp-1"))).Verdict);
+    }
+
+    [Fact]
+    public void A_doctor_grant_and_an_organisation_grant_add_up_and_the_attending_doctor_reaches_everything()
+    {
+        using var w = new World();
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 10, w.AsPatient(w.Grant("gr-1", ConsentCategories.Encounters))).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 11, w.AsPatient(w.Grant("gr-2", ConsentCategories.Account, kind: GranteeKind.Organisation, grantee: TestNetwork.OrgId))).Verdict);
+        Assert.Equal(ConsentCategories.Encounters | ConsentCategories.Account, Consent.DoctorCategories(w.Net.State, "pt-ann", w.OtherUser, T0 + 12));
+        var attending = UserRecord.TryDecode(w.Net.State.TryGet(StateKeys.User("dr-att"), out var b) ? b : [])!;
+        Assert.Equal(ConsentCategories.All, Consent.DoctorCategories(w.Net.State, "pt-ann", attending, T0 + 12));
+    }
+
     [Fact]
     public void A_revoked_grant_stops_at_once_and_an_organisation_grant_covers_its_doctors()
     {
