@@ -48,6 +48,21 @@ public static class Consent
     public static bool DoctorMay(IStateReader state, string patientId, UserRecord doctor, ConsentCategories category, ulong now) =>
         category != ConsentCategories.None && (DoctorCategories(state, patientId, doctor, now) & category) == category;
 
+    /// <summary>
+    /// True when <paramref name="signer"/> may amend the report (a new version): its author (the signer of version 1)
+    /// while they still reach the patient's reports, or an admin of the author's organisation when that organisation
+    /// holds the patient's record or an active organisation grant for reports. A grant for reports lets a doctor add
+    /// reports, never amend another doctor's. The state machine and the node's door use this one rule.
+    /// </summary>
+    public static bool MayAmendReport(IStateReader state, UserRecord signer, string patientId, string patientOrganisationId, string reportId, ulong now)
+    {
+        if (!state.TryGet(StateKeys.ReportVersion(reportId, 1), out var first) || ReportState.TryDecode(first) is not { } original) return false;
+        if (signer.Role == Role.Doctor) return signer.Id == original.AuthorId && DoctorMay(state, patientId, signer, ConsentCategories.Reports, now);
+        if (signer.Role != Role.Admin || !state.TryGet(StateKeys.User(original.AuthorId), out var a) || UserRecord.TryDecode(a) is not { } author) return false;
+        return author.OrganisationId == signer.OrganisationId
+            && (patientOrganisationId == signer.OrganisationId || CurrentGrant(state, patientId, GranteeKind.Organisation, signer.OrganisationId)?.Allows(ConsentCategories.Reports, now) == true);
+    }
+
     /// <summary>Every category the doctor reaches at <paramref name="now"/>: all while attending, else what active grants cover.</summary>
     public static ConsentCategories DoctorCategories(IStateReader state, string patientId, UserRecord doctor, ulong now) =>
         Attends(state, doctor.Id, patientId) ? ConsentCategories.All : GrantedCategories(state, patientId, doctor, now);

@@ -49,6 +49,11 @@ public sealed class AccessPolicy(LedgerNode node, OrganisationKeys organisation,
         }
     }
 
+    /// <summary>True when the actor may amend the report now (its author, or an admin of the author's organisation: Core's rule at the host's time).</summary>
+    public bool MayAmendReport(UserSession actor, string patientId, string patientOrganisationId, string reportId) =>
+        node.GetState(StateKeys.User(actor.UserId)) is { } u && UserRecord.TryDecode(u) is { } user
+        && Core.Records.Consent.MayAmendReport(new NodeState(node), user, patientId, patientOrganisationId, reportId, Now);
+
     /// <summary>The encryption keys of everyone holding an active grant of the patient for <paramref name="category"/>: new records are sealed for them too.</summary>
     public IReadOnlyList<EncryptionPublicKey> GranteeKeys(string patientId, ConsentCategories category)
     {

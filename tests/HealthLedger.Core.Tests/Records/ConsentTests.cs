@@ -201,6 +201,22 @@ public class ConsentTests
     }
 
     [Fact]
+    public void Only_the_author_or_an_admin_of_their_organisation_amends_a_report_a_reports_grant_adds_new_ones()
+    {
+        using var w = new World();
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 10, Transaction.Create(TestNetwork.NetworkId, w.Attending.Signing, 1, w.Report("rp-1"))).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 11, w.AsPatient(w.Grant("gr-1", ConsentCategories.Reports))).Verdict);
+        var amendment = w.Report("rp-1", 12) with { Version = 2 };
+        Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 12, w.AsOther(amendment)).Verdict);           // the case: a grantee amended
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 13, w.AsOther(w.Report("rp-2", 13))).Verdict);           // they add their own
+        Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 14, Transaction.Create(TestNetwork.NetworkId, w.Attending.Signing, 2, w.Report("rp-2", 14) with { Version = 2 })).Verdict);
+        Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 15, w.AsPatient(amendment)).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 16, w.Admin(amendment)).Verdict);                        // an admin of the author's organisation
+        Assert.Equal("admin", ReportState.TryDecode(w.Net.State.TryGet(StateKeys.Report("rp-1"), out var r) ? r : [])!.AuthorId);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 17, Transaction.Create(TestNetwork.NetworkId, w.Attending.Signing, 2, w.Report("rp-1", 15) with { Version = 3 })).Verdict);
+    }
+
+    [Fact]
     public void Only_nodes_record_disclosures_and_only_for_known_patients()
     {
         using var w = new World();
