@@ -5,8 +5,9 @@ namespace HealthLedger.Core.Records;
 
 /// <summary>
 /// The consent rules shared by the state machine (writes, at block time) and the node (reads, at the host's time):
-/// a doctor reaches a patient's data in a category when they attend the patient, or when an active grant of the
-/// patient covers that category for the doctor or for the doctor's organisation.
+/// a doctor reaches a patient's data in a category when they attend the patient (an active care relationship:
+/// <see cref="CareState"/>), or when an active grant of the patient covers that category for the doctor or for the
+/// doctor's organisation.
 /// </summary>
 public static class Consent
 {
@@ -38,8 +39,12 @@ public static class Consent
         return result & ConsentCategories.All;
     }
 
-    /// <summary>True when the doctor attends the patient.</summary>
-    public static bool Attends(IStateReader state, string doctorId, string patientId) => state.TryGet(StateKeys.Attends(doctorId, patientId), out _);
+    /// <summary>The care relationship of the doctor with the patient, or null.</summary>
+    public static CareState? Care(IStateReader state, string patientId, string doctorId) =>
+        state.TryGet(StateKeys.Care(patientId, doctorId), out var bytes) ? CareState.TryDecode(bytes) : null;
+
+    /// <summary>True when the doctor attends the patient at <paramref name="now"/>: a care relationship active then.</summary>
+    public static bool Attends(IStateReader state, string doctorId, string patientId, ulong now) => Care(state, patientId, doctorId)?.IsActiveAt(now) == true;
 
     /// <summary>
     /// True when the doctor may reach the patient's data in every category of <paramref name="category"/> at
@@ -65,5 +70,5 @@ public static class Consent
 
     /// <summary>Every category the doctor reaches at <paramref name="now"/>: all while attending, else what active grants cover.</summary>
     public static ConsentCategories DoctorCategories(IStateReader state, string patientId, UserRecord doctor, ulong now) =>
-        Attends(state, doctor.Id, patientId) ? ConsentCategories.All : GrantedCategories(state, patientId, doctor, now);
+        Attends(state, doctor.Id, patientId, now) ? ConsentCategories.All : GrantedCategories(state, patientId, doctor, now);
 }

@@ -27,4 +27,6 @@ public enum TxKind : byte
     ConfigureNodes = 11,
     /// <summary>A set of vital signs of a patient.</summary>
     RecordVitalSigns = 12,
+    /// <summary>The patient ends a doctor's care relationship with them.</summary>
+    EndCare = 13,
 }

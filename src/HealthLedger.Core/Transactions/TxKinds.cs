@@ -20,6 +20,7 @@ public static class TxKinds
         new RecordDisclosuresHandler(),
         new ConfigureNodesHandler(),
         new RecordVitalSignsHandler(),
+        new EndCareHandler(),
     }.ToDictionary(h => h.Kind);
 
     /// <summary>Finds the handler of a kind.</summary>

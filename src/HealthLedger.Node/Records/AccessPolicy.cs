@@ -41,7 +41,7 @@ public sealed class AccessPolicy(LedgerNode node, OrganisationKeys organisation,
                 return actor.OrganisationId == patientOrganisationId ? (ConsentCategories.All, "administration") : (ConsentCategories.None, "");
             case Role.Doctor:
                 var state = new NodeState(node);
-                if (Core.Records.Consent.Attends(state, actor.UserId, patientId)) return (ConsentCategories.All, "treatment");
+                if (Core.Records.Consent.Attends(state, actor.UserId, patientId, Now)) return (ConsentCategories.All, "treatment");
                 var doctor = node.GetState(StateKeys.User(actor.UserId)) is { } u ? UserRecord.TryDecode(u) : null;
                 return doctor is null ? (ConsentCategories.None, "") : (Core.Records.Consent.GrantedCategories(state, patientId, doctor, Now), "consented access");
             default:
@@ -69,9 +69,12 @@ public sealed class AccessPolicy(LedgerNode node, OrganisationKeys organisation,
         return keys;
     }
 
-    /// <summary>True when the actor is a doctor who attends the patient (named on one of their encounters).</summary>
+    /// <summary>The care relationship of a doctor with a patient, or null.</summary>
+    public CareState? Care(string patientId, string doctorId) => Core.Records.Consent.Care(new NodeState(node), patientId, doctorId);
+
+    /// <summary>True when the actor is a doctor who attends the patient now (an active care relationship).</summary>
     public bool Attends(UserSession actor, string patientId) =>
-        actor.Role == Role.Doctor && Core.Records.Consent.Attends(new NodeState(node), actor.UserId, patientId);
+        actor.Role == Role.Doctor && Core.Records.Consent.Attends(new NodeState(node), actor.UserId, patientId, Now);
 
     /// <summary>
     /// Who a new record of a patient in <paramref name="category"/> is sealed for: the organisation (custodian), the
