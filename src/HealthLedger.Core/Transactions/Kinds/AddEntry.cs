@@ -122,13 +122,13 @@ public sealed class AddEntryHandler : TxKindHandler<AddEntryPayload>
         switch (p.Type)
         {
             case EntryType.Admission or EntryType.Transfer when p.DoctorId.Length > 0:
-            {
-                var current = Consent.Care(context.State, p.PatientId, p.DoctorId);
-                var since = current is not null && current.IsActiveAt(now) ? current.Since : now;
-                context.State.Set(StateKeys.Care(p.PatientId, p.DoctorId), new CareState(p.PatientId, p.DoctorId, since, 0, true, 0, proof).Encode());
-                if (!admittedUnder.Contains(p.DoctorId, StringComparer.Ordinal)) WriteDoctors(context, p.PatientId, [.. admittedUnder, p.DoctorId]);
-                break;
-            }
+                {
+                    var current = Consent.Care(context.State, p.PatientId, p.DoctorId);
+                    var since = current is not null && current.IsActiveAt(now) ? current.Since : now;
+                    context.State.Set(StateKeys.Care(p.PatientId, p.DoctorId), new CareState(p.PatientId, p.DoctorId, since, 0, true, 0, proof).Encode());
+                    if (!admittedUnder.Contains(p.DoctorId, StringComparer.Ordinal)) WriteDoctors(context, p.PatientId, [.. admittedUnder, p.DoctorId]);
+                    break;
+                }
             case EntryType.Discharge:
                 foreach (var doctorId in admittedUnder)
                 {
@@ -138,14 +138,14 @@ public sealed class AddEntryHandler : TxKindHandler<AddEntryPayload>
                 if (admittedUnder.Count > 0) context.State.Delete(StateKeys.Inpatient(p.PatientId));
                 break;
             case EntryType.Visit when byOrganisation && p.DoctorId.Length > 0:
-            {
-                var current = Consent.Care(context.State, p.PatientId, p.DoctorId);
-                if (current is { Admitted: true, EndedAt: 0 }) break;
-                var active = current is not null && current.IsActiveAt(now);
-                var until = Math.Max(active ? current!.Until : 0, now + CarePolicy.VisitPeriod);
-                context.State.Set(StateKeys.Care(p.PatientId, p.DoctorId), new CareState(p.PatientId, p.DoctorId, active ? current!.Since : now, until, false, 0, proof).Encode());
-                break;
-            }
+                {
+                    var current = Consent.Care(context.State, p.PatientId, p.DoctorId);
+                    if (current is { Admitted: true, EndedAt: 0 }) break;
+                    var active = current is not null && current.IsActiveAt(now);
+                    var until = Math.Max(active ? current!.Until : 0, now + CarePolicy.VisitPeriod);
+                    context.State.Set(StateKeys.Care(p.PatientId, p.DoctorId), new CareState(p.PatientId, p.DoctorId, active ? current!.Since : now, until, false, 0, proof).Encode());
+                    break;
+                }
         }
     }
 
