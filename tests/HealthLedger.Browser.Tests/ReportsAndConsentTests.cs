@@ -88,5 +88,12 @@ public class ReportsAndConsentTests
 
         await admin.GotoAsync($"/audit?patientId={patientId}&outcome=denied");
         await Assertions.Expect(admin.GetByTestId("audit")).ToContainTextAsync("dr-wilson");
+
+        // The visit made Dr House a caring doctor for a bounded time: the patient sees it on the sharing page and ends it.
+        await patient.GotoAsync($"/patients/{patientId}/access");
+        await Assertions.Expect(patient.GetByTestId("care")).ToContainTextAsync("Greg House");
+        await patient.GetByRole(AriaRole.Button, new() { Name = "End" }).ClickAsync();
+        await Assertions.Expect(patient.GetByTestId("care")).ToContainTextAsync("ended by you");
+        Assert.Equal(403, (await house.GotoAsync(reportUrl))!.Status);
     }
 }

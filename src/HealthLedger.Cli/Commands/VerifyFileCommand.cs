@@ -42,7 +42,9 @@ internal static class VerifyFileCommand
             var latest = ReportState.TryDecode(state[StateKeys.Report(parts[0])])!;
             var at = DateTimeOffset.FromUnixTimeMilliseconds((long)report.Proof.Timestamp);
             Console.WriteLine($"MATCH: {file.Name} is report {report.Id} version {report.Version} ({report.Type}) signed by {report.AuthorId} in block {report.Proof.Height} at {at:yyyy-MM-dd HH:mm:ss} UTC (transaction {report.Proof.TxId})" +
-                (latest.Version > report.Version ? $"; superseded by version {latest.Version}" : ""));
+                (latest.Version <= report.Version ? ""
+                    : latest.ContentHash == hash ? $"; the current version {latest.Version} carries the same file"
+                    : $"; SUPERSEDED by version {latest.Version}: this file is no longer the report"));
             return 0;
         }
         catch (Exception e) when (e is FileNotFoundException or StoreCorruptException or Microsoft.Data.Sqlite.SqliteException)

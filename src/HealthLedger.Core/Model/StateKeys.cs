@@ -38,8 +38,11 @@ public static class StateKeys
     /// <summary>The entry that corrects an entry (value: its id as canonical text); only an entry without one may be corrected.</summary>
     public static string CorrectedBy(string entryId) => "correctedby/" + entryId;
 
-    /// <summary>Marks that a doctor attends a patient (value: first attendance time).</summary>
-    public static string Attends(string doctorId, string patientId) => $"attend/{doctorId}/{patientId}";
+    /// <summary>The care relationship of a doctor with a patient (<see cref="Records.CareState"/>).</summary>
+    public static string Care(string patientId, string doctorId) => $"care/{patientId}/{doctorId}";
+
+    /// <summary>The doctors a patient is admitted under now (a list of doctor ids; absent when not admitted).</summary>
+    public static string Inpatient(string patientId) => "inpatient/" + patientId;
 
     /// <summary>The latest version of a medical report.</summary>
     public static string Report(string id) => "report/" + id;

@@ -29,4 +29,6 @@ public enum TxKind : byte
     RecordVitalSigns = 12,
     /// <summary>Sets an organisation's ward and bed list (organisation configuration, not PHI).</summary>
     ConfigureWards = 13,
+    /// <summary>The patient ends a doctor's care relationship with them.</summary>
+    EndCare = 14,
 }

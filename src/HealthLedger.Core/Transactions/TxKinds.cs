@@ -21,6 +21,7 @@ public static class TxKinds
         new ConfigureNodesHandler(),
         new RecordVitalSignsHandler(),
         new ConfigureWardsHandler(),
+        new EndCareHandler(),
     }.ToDictionary(h => h.Kind);
 
     /// <summary>Finds the handler of a kind.</summary>

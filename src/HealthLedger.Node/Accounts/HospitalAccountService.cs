@@ -12,10 +12,10 @@ namespace HealthLedger.Node.Accounts;
 /// </summary>
 public sealed class HospitalAccountService(EncounterService encounters, PatientService patients, RecordAccess access)
 {
-    /// <summary>A patient's account, if the actor may read the patient's entries.</summary>
+    /// <summary>A patient's account, if the actor may read the patient's account (encounters are not needed).</summary>
     public Outcome<AccountView> Account(UserSession actor, string patientId)
     {
-        var entries = encounters.Entries(actor, patientId);
+        var entries = encounters.Entries(actor, patientId, ConsentCategories.Account, "account");
         return entries.IsOk ? Outcome<AccountView>.Ok(Build(patientId, entries.Value!)) : entries.As<AccountView>();
     }
 

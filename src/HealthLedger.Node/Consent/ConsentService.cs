@@ -16,7 +16,8 @@ namespace HealthLedger.Node.Consent;
 /// Consent: grants and revocations, signed by the patient, with the data keys of every sealed version in scope (from every
 /// registered record kind, <see cref="RecordReadModel.SealedVersions"/>) re-wrapped for the grantee by the patient's own session.
 /// </summary>
-public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, PatientService patients, DoctorDirectory doctors, RecordWriter writer, TimeProvider clock, HospitalTime time)
+public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, PatientService patients, DoctorDirectory doctors, RecordWriter writer, AccessPolicy policy,
+    TimeProvider clock, HospitalTime time)
 {
     private ulong Now => (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -80,6 +81,31 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
         if (grant is null) return Outcome<WriteResult>.NotFound($"Grant '{grantId}' does not exist.");
         if (grant.RevokedAt != 0) return Outcome<WriteResult>.Invalid(FieldErrors.One("grantId", "The grant is already revoked."));
         return await writer.SubmitAsync(actor, new RevokeAccessPayload(grantId, patientId), RecordWriter.NoBlobs, grantId, ct);
+    }
+
+    /// <summary>
+    /// A patient's care relationships (doctors who attend or attended them), active first, then newest (the patient, or an
+    /// admin of their organisation).
+    /// </summary>
+    public Outcome<IReadOnlyList<CareView>> CareRelationships(UserSession actor, string patientId)
+    {
+        if (patients.CanManage(actor, patientId) is { } denied) return denied.As<IReadOnlyList<CareView>>();
+        var now = Now;
+        var list = node.ScanState($"care/{patientId}/").Select(c => CareState.TryDecode(c.Value)).OfType<CareState>()
+            .Select(c => new CareView(c, doctors.Doctor(c.DoctorId)?.Details.Name ?? c.DoctorId, c.IsActiveAt(now), c.IsActiveAt(now) && !c.Admitted))
+            .OrderByDescending(c => c.Active).ThenByDescending(c => c.Care.Since).ToList();
+        return Outcome<IReadOnlyList<CareView>>.Ok(list);
+    }
+
+    /// <summary>The patient ends a doctor's care relationship with them; refused while they are admitted under that doctor.</summary>
+    public async Task<Outcome<WriteResult>> EndCareAsync(UserSession actor, string patientId, string doctorId, CancellationToken ct)
+    {
+        if (actor.Role != Role.Patient || actor.UserId != patientId) return Outcome<WriteResult>.Forbidden("Only the patient ends a care relationship with them.");
+        var care = policy.Care(patientId, doctorId);
+        if (care is null) return Outcome<WriteResult>.NotFound($"Doctor '{doctorId}' has no care relationship with you.");
+        if (!care.IsActiveAt(Now)) return Outcome<WriteResult>.Invalid(FieldErrors.One("doctorId", "This care relationship has already ended."));
+        if (care.Admitted) return Outcome<WriteResult>.Invalid(FieldErrors.One("doctorId", "You are admitted under this doctor; the relationship ends with your discharge."));
+        return await writer.SubmitAsync(actor, new EndCarePayload(patientId, doctorId), RecordWriter.NoBlobs, doctorId, ct);
     }
 
     private string GranteeName(GrantState g) => g.Grantee == GranteeKind.Doctor

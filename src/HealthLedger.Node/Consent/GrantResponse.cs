@@ -1,4 +1,4 @@
-using HealthLedger.Core.Records;
+using HealthLedger.Node.Records;
 using HealthLedger.Node.Web;
 
 namespace HealthLedger.Node.Consent;
@@ -8,8 +8,7 @@ public sealed record GrantResponse(string Id, string GranteeKind, string Grantee
     DateTimeOffset? ExpiresAt, DateTimeOffset GrantedAt, DateTimeOffset? RevokedAt, bool Active, ProofResponse Proof)
 {
     public static GrantResponse From(GrantView g) => new(g.Grant.Id, g.Grant.Grantee.ToString().ToLowerInvariant(), g.Grant.GranteeId, g.GranteeName,
-        Enum.GetValues<ConsentCategories>().Where(c => c is not (ConsentCategories.None or ConsentCategories.All) && g.Grant.Categories.HasFlag(c))
-            .Select(c => c.ToString().ToLowerInvariant()).ToList(),
+        ConsentCategoryNames.Of(g.Grant.Categories),
         g.Grant.ExpiresAt == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)g.Grant.ExpiresAt),
         DateTimeOffset.FromUnixTimeMilliseconds((long)g.Grant.GrantedAt),
         g.Grant.RevokedAt == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)g.Grant.RevokedAt), g.Active, ProofResponse.From(g.Grant.Proof));

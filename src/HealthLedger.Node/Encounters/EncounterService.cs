@@ -137,11 +137,24 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
         return errors.IsEmpty ? null : errors;
     }
 
-    /// <summary>A patient's entries in the order they were written, if the actor may read both encounters and account.</summary>
-    public Outcome<IReadOnlyList<EntryView>> Entries(UserSession actor, string patientId)
+    /// <summary>
+    /// A patient's entries in the order they were written, as far as the actor may read them: encounters (admissions,
+    /// visits, transfers, discharges) with the encounters category, account lines (charges, payments) with the account
+    /// category; each stands alone. Refused when the actor reaches neither.
+    /// </summary>
+    public Outcome<IReadOnlyList<EntryView>> Entries(UserSession actor, string patientId) =>
+        Entries(actor, patientId, ConsentCategories.Encounters | ConsentCategories.Account, "entries");
+
+    /// <summary>
+    /// The patient's entries in <paramref name="categories"/> (encounters, account or both) that the actor may read,
+    /// recorded (with <paramref name="record"/>) as a read of <paramref name="resource"/>; refused when the actor reaches none of them.
+    /// </summary>
+    public Outcome<IReadOnlyList<EntryView>> Entries(UserSession actor, string patientId, ConsentCategories categories, string resource, bool record = true)
     {
-        var patient = patients.GetPatient(actor, patientId, ConsentCategories.Encounters | ConsentCategories.Account, "encounters and account");
-        return patient.IsOk ? Outcome<IReadOnlyList<EntryView>>.Ok(entries.Entries(patientId)) : patient.As<IReadOnlyList<EntryView>>();
+        var patient = patients.GetPatient(actor, patientId, categories, resource, record, anyOf: true);
+        if (!patient.IsOk) return patient.As<IReadOnlyList<EntryView>>();
+        var shared = patient.Value!.Shared & categories;
+        return Outcome<IReadOnlyList<EntryView>>.Ok(entries.Entries(patientId).Where(e => (shared & e.Type.ConsentCategory()) != 0).ToList());
     }
 
     /// <summary>All entries of the actor's organisation (admins; for lists and statistics).</summary>

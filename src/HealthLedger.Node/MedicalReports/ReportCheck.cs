@@ -1,8 +1,15 @@
 namespace HealthLedger.Node.MedicalReports;
 
-/// <summary>The authenticity of one report version: who signed it, in which block and when, and whether it is unchanged.</summary>
+/// <summary>
+/// The authenticity of one report version: who signed it, in which block and when, whether it is unchanged, and whether
+/// a later version replaced it (<see cref="LatestVersion"/>): a superseded version is genuine but no longer the report.
+/// </summary>
 public sealed record ReportCheck(string ReportId, int Version, string Type, string AuthorId, ulong Height, DateTimeOffset BlockTime, string TransactionId,
-    string ContentSha256, bool Unchanged, IReadOnlyList<string> Problems, bool Superseded);
+    string ContentSha256, bool Unchanged, IReadOnlyList<string> Problems, bool Superseded, int LatestVersion = 0)
+{
+    /// <summary>One word for the verdict: <c>failed</c> (changed or not intact), <c>superseded</c> (genuine, but replaced by a later version) or <c>authentic</c>.</summary>
+    public string Status => !Unchanged ? "failed" : Superseded ? "superseded" : "authentic";
+}
 
 /// <summary>
 /// What an uploaded file is: a report version (named only when <c>Visible</c>: the caller may read that patient's reports), a

@@ -52,7 +52,9 @@ public static class ReportPdf
         gfx.DrawString($"{organisationName} · HealthLedger", heading, XBrushes.White, new XRect(Margin, 10, width, 20), XStringFormats.TopLeft);
         y = 56;
         Line($"Patient report: {report.Content.Title}", title, 8);
-        Line($"Patient: {patient.Details.FullName}   MRN: {patient.Details.Mrn}   Date of birth: {patient.Details.DateOfBirth:yyyy-MM-dd}   Gender: {patient.Details.Gender}", body);
+        Line(patient.DemographicsShared
+            ? $"Patient: {patient.Details.FullName}   MRN: {patient.Details.Mrn}   Date of birth: {patient.Details.DateOfBirth:yyyy-MM-dd}   Gender: {patient.Details.Gender}"
+            : $"Patient: {patient.Id} (demographics not shared with the reader)", body);
         var blockTime = DateTimeOffset.FromUnixTimeMilliseconds((long)report.Proof.Timestamp);
         Line($"Type: {ReportInput.TypeName(report.Type)}   Version: {report.Version}   Author: {author?.Details.Name ?? report.AuthorId} ({report.AuthorId})", body);
         Line($"Recorded in block {report.Proof.Height} at {blockTime:yyyy-MM-dd HH:mm:ss} UTC   Printed {printedAt:yyyy-MM-dd HH:mm} UTC", body, 10);

@@ -34,7 +34,10 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         ["text/plain"] = null,
     };
 
-    /// <summary>Amends a report: a new version of it (its patient is the report's).</summary>
+    /// <summary>
+    /// Amends a report: a new version of it (its patient is the report's), by its author or an admin of the author's
+    /// organisation; anyone else adds a new report. Without a new file the previous version's file is kept, not uploaded again.
+    /// </summary>
     public Task<Outcome<ReportView>> AmendAsync(UserSession actor, string reportId, ReportInput input, UploadedFile? file, CancellationToken ct) =>
         records.ReportVersions(reportId).FirstOrDefault()?.PatientId is { } patientId
             ? AddAsync(actor, patientId, input, file, reportId, ct)
@@ -48,9 +51,13 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
     {
         var patientOutcome = patients.GetPatient(actor, patientId, ConsentCategories.Reports, "report form", record: false);
         if (!patientOutcome.IsOk) return patientOutcome.As<ReportView>();
-        if (actor.Role != Role.Doctor) return Outcome<ReportView>.Forbidden("Only doctors add or amend medical reports.");
         var previous = amends is null ? null : records.ReportVersions(amends).LastOrDefault();
         if (amends is not null && (previous is null || previous.PatientId != patientId)) return Outcome<ReportView>.NotFound($"Report '{amends}' of this patient does not exist.");
+        if (previous is null && actor.Role != Role.Doctor) return Outcome<ReportView>.Forbidden("Only doctors add medical reports.");
+        if (previous is not null && !access.MayAmendReport(actor, patientId, patientOutcome.Value!.OrganisationId, previous.Id))
+        {
+            return Outcome<ReportView>.Forbidden(AddReportHandler.AmendRule[..1].ToUpperInvariant() + AddReportHandler.AmendRule[1..] + ".");
+        }
         if (previous is not null) input.Type = ReportInput.TypeName(previous.Type);
         var (type, content, errors) = input.Validate(file is not null || previous?.State.Document is not null, previous is not null);
         if (content is null) return Outcome<ReportView>.Invalid(errors);
@@ -61,7 +68,12 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
 
         var reportId = previous?.Id ?? RecordIds.New("rp");
         var version = (previous?.Version ?? 0) + 1;
-        var dataKey = RandomNumberGenerator.GetBytes(RecordCrypto.DataKeyLength);
+        // An amendment without a new file keeps the previous version's file: the same document reference, so the same
+        // data key (the file is encrypted under it), which seals this version's content too (its own associated data).
+        var kept = file is null ? previous?.State.Document : null;
+        var dataKey = kept is null ? RandomNumberGenerator.GetBytes(RecordCrypto.DataKeyLength)
+            : RecordSealer.OpenDataKey(previous!.Id, previous.Version, previous.State.Record, organisation.Keys.Encryption);
+        if (dataKey is null) return Outcome<ReportView>.Failed($"The key of report {previous!.Id} v{previous.Version} is not available to this node.");
         DocumentRef? document = null;
         try
         {
@@ -74,13 +86,13 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
                 document = written.Reference;
                 content = content with { File = new AttachedFile(Path.GetFileName(file.FileName), file.ContentType.ToLowerInvariant(), written.PlaintextLength) };
             }
-            else if (previous?.State.Document is { } kept)
+            else if (kept is not null)
             {
-                return Outcome<ReportView>.Invalid(FieldErrors.One("file", "An amendment of a report with a file attaches the corrected file."));
+                content = content with { File = previous!.Content.File };
             }
             var (reference, ciphertext) = RecordSealer.Seal(reportId, version, content, dataKey, access.Recipients(patientId, ConsentCategories.Reports));
-            var contentHash = document?.PlaintextHash ?? RecordSealer.PlaintextHash(content);
-            var payload = new AddReportPayload(reportId, patientId, version, type, contentHash, reference, document);
+            var contentHash = document?.PlaintextHash ?? kept?.PlaintextHash ?? RecordSealer.PlaintextHash(content);
+            var payload = new AddReportPayload(reportId, patientId, version, type, contentHash, reference, document ?? kept);
             var outcome = await writer.SubmitAsync(actor, payload, RecordWriter.Blobs(reference, ciphertext), reportId, ct);
             if (!outcome.IsOk)
             {
@@ -101,6 +113,11 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
             CryptographicOperations.ZeroMemory(dataKey);
         }
     }
+
+    /// <summary>True when the actor may amend the report now (its author or an admin of the author's organisation, reaching the patient's reports).</summary>
+    public bool MayAmend(UserSession actor, string reportId) =>
+        records.ReportVersions(reportId).LastOrDefault() is { } report && patients.AsSeenBy(actor, report.PatientId) is { } patient
+        && (patient.Shared & ConsentCategories.Reports) != 0 && access.MayAmendReport(actor, patient.Id, patient.OrganisationId, report.Id);
 
     /// <summary>The latest version of each of a patient's reports.</summary>
     public Outcome<IReadOnlyList<ReportView>> ForPatient(UserSession actor, string patientId)
@@ -133,7 +150,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
             if (key is null) return "the file's key is not available to this node";
             try
             {
-                return await documents.DecryptToAsync(document, key, RecordSealer.FileAad(report.Id, report.Version), output, ct);
+                return await documents.DecryptToAsync(document, key, RecordSealer.FileAad(report.Id, FileVersion(report.Id, report.Version, document)), output, ct);
             }
             finally
             {
@@ -153,7 +170,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         if (!outcome.IsOk) return outcome.As<PrintedReport>();
         var report = version is { } v ? outcome.Value!.FirstOrDefault(r => r.Version == v) : outcome.Value![^1];
         if (report is null) return Outcome<PrintedReport>.NotFound($"Report '{reportId}' has no version {version}.");
-        if (patients.Find(report.PatientId) is not { } patient) return Outcome<PrintedReport>.NotFound($"Patient '{report.PatientId}' does not exist.");
+        if (patients.AsSeenBy(actor, report.PatientId) is not { } patient) return Outcome<PrintedReport>.NotFound($"Patient '{report.PatientId}' does not exist.");
         var pdf = ReportPdf.Render(report, patient, doctors.Doctor(report.AuthorId), organisation.Name, verifyUrl, clock.GetUtcNow());
         return Outcome<PrintedReport>.Ok(new PrintedReport(pdf, $"{report.Id}-v{report.Version}.pdf"));
     }
@@ -202,7 +219,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         if (!visible) return new FileMatch(hash.ToString(), true, null, null, null, null, null, null, false);
         var latest = node.GetState(StateKeys.Report(id)) is { } l ? ReportState.TryDecode(l) : null;
         return new FileMatch(hash.ToString(), true, id, version, state!.AuthorId, state.Proof.Height,
-            DateTimeOffset.FromUnixTimeMilliseconds((long)state.Proof.Timestamp), latest is not null && latest.Version > version, true);
+            DateTimeOffset.FromUnixTimeMilliseconds((long)state.Proof.Timestamp), latest is not null && latest.Version > version && latest.ContentHash != hash, true);
     }
 
     /// <summary>
@@ -237,7 +254,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         {
             var key = RecordSealer.OpenDataKey(reportId, version, state.Record, organisation.Keys.Encryption);
             using var hasher = new HashingStream();
-            var error = key is null ? "its key is not available to this node" : await documents.DecryptToAsync(document, key, RecordSealer.FileAad(reportId, version), hasher, ct);
+            var error = key is null ? "its key is not available to this node" : await documents.DecryptToAsync(document, key, RecordSealer.FileAad(reportId, FileVersion(reportId, version, document)), hasher, ct);
             if (key is not null) CryptographicOperations.ZeroMemory(key);
             if (error is not null) problems.Add("its file: " + error);
             else if (hasher.Hash() != state.ContentHash) problems.Add("its file does not match the content hash on the chain");
@@ -251,7 +268,23 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         var latest = node.GetState(StateKeys.Report(reportId)) is { } l ? ReportState.TryDecode(l) : null;
         return new ReportCheck(reportId, version, ReportInput.TypeName(state.Type), state.AuthorId, state.Proof.Height,
             DateTimeOffset.FromUnixTimeMilliseconds((long)state.Proof.Timestamp), state.Proof.TxId.ToString(), state.ContentHash.ToString(),
-            problems.Count == 0, problems, latest is not null && latest.Version > version);
+            problems.Count == 0, problems, latest is not null && latest.Version > version, latest?.Version ?? version);
+    }
+
+    /// <summary>
+    /// The version that uploaded <paramref name="document"/> (its encryption is bound to that version): the earliest
+    /// version up to <paramref name="version"/> carrying the same file; amendments that keep a file carry its reference on.
+    /// </summary>
+    private int FileVersion(string reportId, int version, DocumentRef document)
+    {
+        var first = version;
+        for (var v = version - 1; v >= 1; v--)
+        {
+            var state = node.GetState(StateKeys.ReportVersion(reportId, v)) is { } bytes ? ReportState.TryDecode(bytes) : null;
+            if (state?.Document is not { } d || d.CiphertextHash != document.CiphertextHash) break;
+            first = v;
+        }
+        return first;
     }
 
     /// <summary>A write-only stream that only hashes what is written to it.</summary>

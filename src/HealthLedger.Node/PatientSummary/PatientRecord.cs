@@ -4,5 +4,9 @@ using HealthLedger.Node.Patients;
 
 namespace HealthLedger.Node.PatientSummary;
 
-/// <summary>A patient's complete record as one view: demographics, encounters (by date) and the hospital account.</summary>
-public sealed record PatientRecord(PatientView Patient, IReadOnlyList<EntryView> Encounters, AccountView Account);
+/// <summary>
+/// A patient's complete record as one reader sees it: demographics, encounters (by date) and the hospital account. A
+/// section the patient does not share with the reader is null (encounters, account) or empty (demographics:
+/// <see cref="PatientView.DemographicsShared"/>); <see cref="PatientView.Shared"/> says which.
+/// </summary>
+public sealed record PatientRecord(PatientView Patient, IReadOnlyList<EntryView>? Encounters, AccountView? Account);

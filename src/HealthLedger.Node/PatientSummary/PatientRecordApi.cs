@@ -1,3 +1,4 @@
+using HealthLedger.Core.Records;
 using HealthLedger.Node.Accounts;
 using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Patients;
@@ -10,8 +11,11 @@ using Microsoft.AspNetCore.Routing;
 
 namespace HealthLedger.Node.PatientSummary;
 
-/// <summary>The patient's complete record: demographics, encounters and account.</summary>
-public sealed record PatientReportResponse(PatientResponse Patient, IReadOnlyList<EntryResponse> Encounters, AccountResponse Account);
+/// <summary>
+/// The patient's complete record as the reader may see it: demographics (null fields when not shared), encounters and
+/// account (null when not shared); <c>patient.shared</c> lists the categories the reader may see, <c>notShared</c> the others.
+/// </summary>
+public sealed record PatientReportResponse(PatientResponse Patient, IReadOnlyList<EntryResponse>? Encounters, AccountResponse? Account, IReadOnlyList<string> NotShared);
 
 /// <summary>GET /api/v1/patients/{id}/report.</summary>
 public static class PatientRecordApi
@@ -27,5 +31,6 @@ public static class PatientRecordApi
 
     private static Results<Ok<PatientReportResponse>, ProblemHttpResult> Get(string id, HttpContext http, PatientRecordService records, HospitalTime time) =>
         ApiResults.Read(records.Get(http.Session(), id), r => new PatientReportResponse(PatientResponse.From(r.Patient, time.Today),
-            r.Encounters.Select(EntryResponse.From).ToList(), AccountResponse.From(r.Account)));
+            r.Encounters?.Select(EntryResponse.From).ToList(), r.Account is null ? null : AccountResponse.From(r.Account),
+            ConsentCategoryNames.Of(ConsentCategories.All & ~r.Patient.Shared)));
 }

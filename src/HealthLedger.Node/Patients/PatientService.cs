@@ -11,7 +11,7 @@ namespace HealthLedger.Node.Patients;
 /// <summary>
 /// Patient registration (with a login and a one-time password), the patient list and one patient's demographics, with the
 /// read rules checked here (server side, for the UI and the API alike) and the write rules again by the state machine.
-/// Every other module that reads a patient's record asks <see cref="GetPatient(UserSession, string, ConsentCategories, string, bool)"/> first.
+/// Every other module that reads a patient's record asks <see cref="GetPatient(UserSession, string, ConsentCategories, string, bool, bool)"/> first.
 /// </summary>
 public sealed class PatientService(LedgerNode node, PatientDirectory directory, RecordWriter writer, RecordAccess access, AccessPolicy policy,
     AccountService accounts, OrganisationKeys organisation, HospitalTime time)
@@ -36,15 +36,18 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
     }
 
     /// <summary>
-    /// Patients the actor may see, filtered, sorted and paged: admins their organisation's, doctors those they may read,
-    /// patients themselves. Every listed patient other than the actor is recorded as a disclosure.
+    /// Patients the actor may see, filtered, sorted and paged: admins their organisation's, doctors every patient who
+    /// shares any category with them (attending, or a grant of any category; name and MRN only with demographics, so
+    /// search and filters match only what the doctor may see), patients themselves. Every listed patient other than the
+    /// actor is recorded as a disclosure.
     /// </summary>
     public Outcome<Page<PatientView>> List(UserSession actor, PatientQuery query)
     {
         IEnumerable<PatientView> visible = actor.Role switch
         {
             Role.Admin => directory.Patients(actor.OrganisationId),
-            Role.Doctor => directory.Patients(actor.OrganisationId).Where(p => policy.Purpose(actor, p.Id, p.OrganisationId, ConsentCategories.Demographics) is not null),
+            Role.Doctor => directory.Patients(actor.OrganisationId).Select(p => p.For(policy.Reach(actor, p.Id, p.OrganisationId).Shared))
+                .Where(p => p.Shared != ConsentCategories.None),
             Role.Patient => directory.Patient(actor.UserId) is { } self ? [self] : [],
             _ => [],
         };
@@ -61,13 +64,13 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
         }
         var sorted = (query.Sort ?? "name").ToLowerInvariant() switch
         {
-            "age" => visible.OrderByDescending(p => p.Details.DateOfBirth),
+            "age" => visible.OrderBy(p => !p.DemographicsShared).ThenByDescending(p => p.Details.DateOfBirth),
             "mrn" => visible.OrderBy(p => p.Details.Mrn, StringComparer.Ordinal),
             "registered" => visible.OrderBy(p => p.Proof.Height),
-            _ => visible.OrderBy(p => p.Details.FullName, StringComparer.OrdinalIgnoreCase),
+            _ => visible.OrderBy(p => p.DisplayName, StringComparer.OrdinalIgnoreCase),
         };
         var page = Paging.Of((query.Descending ? sorted.Reverse() : sorted).ToList(), query.Page, query.PageSize);
-        access.RecordReads(actor, page.Items.Select(p => (p.Id, p.OrganisationId)), "patient list", ConsentCategories.Demographics);
+        access.RecordReads(actor, page.Items.Select(p => (p.Id, p.OrganisationId)), "patient list", ConsentCategories.All);
         return Outcome<Page<PatientView>>.Ok(page);
     }
 
@@ -75,18 +78,25 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
     public Outcome<PatientView> GetPatient(UserSession actor, string patientId) => GetPatient(actor, patientId, ConsentCategories.Demographics, "demographics");
 
     /// <summary>
-    /// One patient, if the actor may read <paramref name="category"/> of their record; with <paramref name="record"/> the
-    /// read (or refusal) of <paramref name="resource"/> is recorded as a disclosure. 404 for an unknown patient.
+    /// One patient, if the actor may read <paramref name="category"/> of their record (with <paramref name="anyOf"/>: any
+    /// category of it); with <paramref name="record"/> the read (or refusal) of <paramref name="resource"/> is recorded as a
+    /// disclosure. 404 for an unknown patient. The view says what the actor reaches (<see cref="PatientView.Shared"/>) and
+    /// holds no demographics unless the actor may read them, so a page or printout of another category cannot show them.
     /// </summary>
-    public Outcome<PatientView> GetPatient(UserSession actor, string patientId, ConsentCategories category, string resource, bool record = true)
+    public Outcome<PatientView> GetPatient(UserSession actor, string patientId, ConsentCategories category, string resource, bool record = true, bool anyOf = false)
     {
         var patient = directory.Patient(patientId);
         if (patient is null) return Outcome<PatientView>.NotFound($"Patient '{patientId}' does not exist.");
-        return access.CanSee(actor, patient.Id, patient.OrganisationId, category, resource, record) is { } denied ? denied.As<PatientView>() : Outcome<PatientView>.Ok(patient);
+        if (access.CanSee(actor, patient.Id, patient.OrganisationId, category, resource, record, anyOf) is { } denied) return denied.As<PatientView>();
+        return Outcome<PatientView>.Ok(patient.For(policy.Reach(actor, patient.Id, patient.OrganisationId).Shared));
     }
 
-    /// <summary>A patient by id for the node's own use (printouts of a record already allowed), with no access check; null when unknown.</summary>
-    public PatientView? Find(string patientId) => directory.Patient(patientId);
+    /// <summary>
+    /// A patient as <paramref name="actor"/> sees them (demographics only when shared with them), with no disclosure
+    /// recorded: for pages and printouts of a read already allowed and recorded. Null when unknown.
+    /// </summary>
+    public PatientView? AsSeenBy(UserSession actor, string patientId) =>
+        directory.Patient(patientId) is { } p ? p.For(policy.Reach(actor, p.Id, p.OrganisationId).Shared) : null;
 
     /// <summary>The organisation's patients (admins; for lists and reports), with no disclosure recorded: callers record what they show.</summary>
     public Outcome<IReadOnlyList<PatientView>> OrganisationPatients(UserSession actor, string action) =>

@@ -15,24 +15,44 @@ public sealed class AccessPolicy(LedgerNode node, OrganisationKeys organisation,
 {
     private ulong Now => (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>Null when refused; otherwise the purpose recorded for the disclosure ("" for the patient's own reads).</summary>
-    public string? Purpose(UserSession actor, string patientId, string patientOrganisationId, ConsentCategories category)
+    /// <summary>
+    /// Null when refused; otherwise the purpose recorded for the disclosure ("" for the patient's own reads). Refused
+    /// unless the actor reaches every category of <paramref name="category"/>, or with <paramref name="anyOf"/> at least one.
+    /// </summary>
+    public string? Purpose(UserSession actor, string patientId, string patientOrganisationId, ConsentCategories category, bool anyOf = false)
+    {
+        var (shared, purpose) = Reach(actor, patientId, patientOrganisationId);
+        var covered = shared & category;
+        return category != ConsentCategories.None && (anyOf ? covered != ConsentCategories.None : covered == category) ? purpose : null;
+    }
+
+    /// <summary>
+    /// What of the patient's record the actor reaches now, category by category, and the purpose of their reads: the
+    /// patient and admins of the patient's organisation everything; a doctor everything while attending, else exactly
+    /// the categories of their active grants (each category stands alone).
+    /// </summary>
+    public (ConsentCategories Shared, string Purpose) Reach(UserSession actor, string patientId, string patientOrganisationId)
     {
         switch (actor.Role)
         {
             case Role.Patient:
-                return actor.UserId == patientId ? "" : null;
+                return actor.UserId == patientId ? (ConsentCategories.All, "") : (ConsentCategories.None, "");
             case Role.Admin:
-                return actor.OrganisationId == patientOrganisationId ? "administration" : null;
+                return actor.OrganisationId == patientOrganisationId ? (ConsentCategories.All, "administration") : (ConsentCategories.None, "");
             case Role.Doctor:
                 var state = new NodeState(node);
-                if (Core.Records.Consent.Attends(state, actor.UserId, patientId)) return "treatment";
+                if (Core.Records.Consent.Attends(state, actor.UserId, patientId, Now)) return (ConsentCategories.All, "treatment");
                 var doctor = node.GetState(StateKeys.User(actor.UserId)) is { } u ? UserRecord.TryDecode(u) : null;
-                return doctor is not null && Core.Records.Consent.GrantAllows(state, patientId, doctor, category, Now) ? "consented access" : null;
+                return doctor is null ? (ConsentCategories.None, "") : (Core.Records.Consent.GrantedCategories(state, patientId, doctor, Now), "consented access");
             default:
-                return null;
+                return (ConsentCategories.None, "");
         }
     }
+
+    /// <summary>True when the actor may amend the report now (its author, or an admin of the author's organisation: Core's rule at the host's time).</summary>
+    public bool MayAmendReport(UserSession actor, string patientId, string patientOrganisationId, string reportId) =>
+        node.GetState(StateKeys.User(actor.UserId)) is { } u && UserRecord.TryDecode(u) is { } user
+        && Core.Records.Consent.MayAmendReport(new NodeState(node), user, patientId, patientOrganisationId, reportId, Now);
 
     /// <summary>The encryption keys of everyone holding an active grant of the patient for <paramref name="category"/>: new records are sealed for them too.</summary>
     public IReadOnlyList<EncryptionPublicKey> GranteeKeys(string patientId, ConsentCategories category)
@@ -49,9 +69,12 @@ public sealed class AccessPolicy(LedgerNode node, OrganisationKeys organisation,
         return keys;
     }
 
-    /// <summary>True when the actor is a doctor who attends the patient (named on one of their encounters).</summary>
+    /// <summary>The care relationship of a doctor with a patient, or null.</summary>
+    public CareState? Care(string patientId, string doctorId) => Core.Records.Consent.Care(new NodeState(node), patientId, doctorId);
+
+    /// <summary>True when the actor is a doctor who attends the patient now (an active care relationship).</summary>
     public bool Attends(UserSession actor, string patientId) =>
-        actor.Role == Role.Doctor && Core.Records.Consent.Attends(new NodeState(node), actor.UserId, patientId);
+        actor.Role == Role.Doctor && Core.Records.Consent.Attends(new NodeState(node), actor.UserId, patientId, Now);
 
     /// <summary>
     /// Who a new record of a patient in <paramref name="category"/> is sealed for: the organisation (custodian), the

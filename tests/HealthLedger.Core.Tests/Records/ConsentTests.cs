@@ -22,6 +22,7 @@ public class ConsentTests
         public UserKeys Other { get; } = TestNetwork.KeysFor("dr-oth");
         private ulong _patientNonce;
         private ulong _otherNonce;
+        private ulong _attendingNonce;
 
         public World()
         {
@@ -47,6 +48,19 @@ public class ConsentTests
         public Transaction AsPatient(TxPayload payload) => Transaction.Create(TestNetwork.NetworkId, Patient.Signing, ++_patientNonce, payload);
 
         public Transaction AsOther(TxPayload payload) => Transaction.Create(TestNetwork.NetworkId, Other.Signing, ++_otherNonce, payload);
+
+        /// <summary>Signs as the attending doctor; a refused transaction does not use up its nonce.</summary>
+        public Receipt RunAsAttending(ulong at, TxPayload payload)
+        {
+            var receipt = Run(at, Transaction.Create(TestNetwork.NetworkId, Attending.Signing, _attendingNonce + 1, payload));
+            if (receipt.Verdict == TxVerdict.Ok) _attendingNonce++;
+            return receipt;
+        }
+
+        public AddEntryPayload Entry(string id, EntryType type, string doctor, int n) =>
+            new(id, "pt-ann", type, doctor, "", Sealed(n, Net.Organisation.Encryption.PublicKey, Patient.Encryption.PublicKey));
+
+        public bool Attends(string doctor, ulong at) => Consent.Attends(Net.State, doctor, "pt-ann", at);
 
         public GrantAccessPayload Grant(string id, ConsentCategories categories, ulong expires = 0, GranteeKind kind = GranteeKind.Doctor, string grantee = "dr-oth", IReadOnlyList<GrantedKey>? keys = null) =>
             new(id, "pt-ann", kind, grantee, categories, expires, keys ?? []);
@@ -143,6 +157,36 @@ public class ConsentTests
         Assert.False(Consent.DoctorMay(w.Net.State, "pt-ann", w.OtherUser, ConsentCategories.Reports, T0 + 100));
     }
 
+    [Theory]
+    [InlineData(ConsentCategories.Demographics)]
+    [InlineData(ConsentCategories.Encounters)]
+    [InlineData(ConsentCategories.Account)]
+    [InlineData(ConsentCategories.Reports)]
+    public void Each_category_stands_alone_in_the_state_machines_rules(ConsentCategories granted)
+    {
+        using var w = new World();
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 10, w.AsPatient(w.Grant("gr-1", granted))).Verdict);
+        Assert.Equal(granted, Consent.DoctorCategories(w.Net.State, "pt-ann", w.OtherUser, T0 + 11));
+        foreach (var category in new[] { ConsentCategories.Demographics, ConsentCategories.Encounters, ConsentCategories.Account, ConsentCategories.Reports })
+        {
+            Assert.Equal(category == granted, Consent.DoctorMay(w.Net.State, "pt-ann", w.OtherUser, category, T0 + 11));
+        }
+        Assert.False(Consent.DoctorMay(w.Net.State, "pt-ann", w.OtherUser, ConsentCategories.Encounters | ConsentCategories.Account, T0 + 11));
+        Assert.False(Consent.DoctorMay(w.Net.State, "pt-ann", w.OtherUser, ConsentCategories.None, T0 + 11));
+        Assert.Equal(granted == ConsentCategories.Reports ? TxVerdict.Ok : TxVerdict.Unauthorized, w.Run(T0 + 12, w.AsOther(w.Report("rp-1"))).Verdict);
+    }
+
+    [Fact]
+    public void A_doctor_grant_and_an_organisation_grant_add_up_and_the_attending_doctor_reaches_everything()
+    {
+        using var w = new World();
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 10, w.AsPatient(w.Grant("gr-1", ConsentCategories.Encounters))).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 11, w.AsPatient(w.Grant("gr-2", ConsentCategories.Account, kind: GranteeKind.Organisation, grantee: TestNetwork.OrgId))).Verdict);
+        Assert.Equal(ConsentCategories.Encounters | ConsentCategories.Account, Consent.DoctorCategories(w.Net.State, "pt-ann", w.OtherUser, T0 + 12));
+        var attending = UserRecord.TryDecode(w.Net.State.TryGet(StateKeys.User("dr-att"), out var b) ? b : [])!;
+        Assert.Equal(ConsentCategories.All, Consent.DoctorCategories(w.Net.State, "pt-ann", attending, T0 + 12));
+    }
+
     [Fact]
     public void A_revoked_grant_stops_at_once_and_an_organisation_grant_covers_its_doctors()
     {
@@ -168,6 +212,87 @@ public class ConsentTests
         Assert.Equal(TxVerdict.Ok, w.Run(T0 + 14, attending(amendment)).Verdict);
         Assert.True(w.Net.State.TryGet(StateKeys.ReportVersion("rp-1", 1), out _));
         Assert.Equal(2, ReportState.TryDecode(w.Net.State.TryGet(StateKeys.Report("rp-1"), out var r) ? r : [])!.Version);
+    }
+
+    [Fact]
+    public void Only_the_author_or_an_admin_of_their_organisation_amends_a_report_a_reports_grant_adds_new_ones()
+    {
+        using var w = new World();
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 10, Transaction.Create(TestNetwork.NetworkId, w.Attending.Signing, 1, w.Report("rp-1"))).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 11, w.AsPatient(w.Grant("gr-1", ConsentCategories.Reports))).Verdict);
+        var amendment = w.Report("rp-1", 12) with { Version = 2 };
+        Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 12, w.AsOther(amendment)).Verdict);           // the case: a grantee amended
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 13, w.AsOther(w.Report("rp-2", 13))).Verdict);           // they add their own
+        Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 14, Transaction.Create(TestNetwork.NetworkId, w.Attending.Signing, 2, w.Report("rp-2", 14) with { Version = 2 })).Verdict);
+        Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 15, w.AsPatient(amendment)).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 16, w.Admin(amendment)).Verdict);                        // an admin of the author's organisation
+        Assert.Equal("admin", ReportState.TryDecode(w.Net.State.TryGet(StateKeys.Report("rp-1"), out var r) ? r : [])!.AuthorId);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 17, Transaction.Create(TestNetwork.NetworkId, w.Attending.Signing, 2, w.Report("rp-1", 15) with { Version = 3 })).Verdict);
+    }
+
+    [Fact]
+    public void Naming_a_doctor_on_a_transfer_discharge_or_charge_gives_no_access_and_a_stay_ends_with_its_grace_period()
+    {
+        using var w = new World();
+        // The case: a discharge (or a charge) naming a doctor gave that doctor permanent access.
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 10, w.Admin(w.Entry("en-chg", EntryType.Charge, "dr-oth", 30))).Verdict);
+        Assert.False(w.Attends("dr-oth", T0 + 11));
+        Assert.True(w.Attends("dr-att", T0 + 11));                                                  // admitted under dr-att
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 20, w.Admin(w.Entry("en-dis", EntryType.Discharge, "dr-oth", 31))).Verdict);
+        Assert.False(w.Attends("dr-oth", T0 + 21));
+        Assert.True(w.Attends("dr-att", T0 + 20 + CarePolicy.DischargeGrace - 1));                  // the grace period
+        Assert.False(w.Attends("dr-att", T0 + 20 + CarePolicy.DischargeGrace));
+        Assert.Equal(TxVerdict.Unauthorized, w.RunAsAttending(T0 + 20 + CarePolicy.DischargeGrace, w.Report("rp-1")).Verdict);
+        Assert.Equal(TxVerdict.Unauthorized, w.RunAsAttending(T0 + 21 + CarePolicy.DischargeGrace, w.Entry("en-v1", EntryType.Visit, "dr-att", 32)).Verdict);
+        var org = w.Net.Organisation.Encryption.PublicKey;
+        Assert.Equal(TxVerdict.Unauthorized, w.RunAsAttending(T0 + 22 + CarePolicy.DischargeGrace, new RecordVitalSignsPayload("vs-1", "pt-ann", w.Sealed(33, org, w.Patient.Encryption.PublicKey))).Verdict);
+
+        // A new stay with a transfer to dr-oth: both care while admitted, both end with the discharge.
+        var t = T0 + 30 + CarePolicy.DischargeGrace;
+        Assert.Equal(TxVerdict.Ok, w.Run(t, w.Admin(w.Entry("en-adm2", EntryType.Admission, "dr-att", 34))).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(t + 1, w.Admin(w.Entry("en-tra", EntryType.Transfer, "dr-oth", 35))).Verdict);
+        Assert.True(w.Attends("dr-oth", t + 2) && w.Attends("dr-att", t + 2));
+        Assert.Equal(TxVerdict.Ok, w.RunAsAttending(t + 3, w.Report("rp-1")).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(t + 4, w.Admin(w.Entry("en-dis2", EntryType.Discharge, "", 36))).Verdict);
+        Assert.False(w.Attends("dr-oth", t + 4 + CarePolicy.DischargeGrace) || w.Attends("dr-att", t + 4 + CarePolicy.DischargeGrace));
+    }
+
+    [Fact]
+    public void A_visit_recorded_by_the_organisation_gives_a_bounded_relationship_and_a_doctors_own_visits_do_not_extend_it()
+    {
+        using var w = new World();
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 10, w.Admin(w.Entry("en-v1", EntryType.Visit, "dr-oth", 40))).Verdict);
+        Assert.True(w.Attends("dr-oth", T0 + 10 + CarePolicy.VisitPeriod - 1));
+        Assert.False(w.Attends("dr-oth", T0 + 10 + CarePolicy.VisitPeriod));
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 20, w.AsOther(w.Entry("en-v2", EntryType.Visit, "dr-oth", 41))).Verdict); // their own note
+        Assert.False(w.Attends("dr-oth", T0 + 10 + CarePolicy.VisitPeriod));
+        Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 10 + CarePolicy.VisitPeriod, w.AsOther(w.Entry("en-v3", EntryType.Visit, "dr-oth", 42))).Verdict);
+        var state = Consent.Care(w.Net.State, "pt-ann", "dr-oth")!;
+        Assert.Equal((T0 + 10, T0 + 10 + CarePolicy.VisitPeriod, false), (state.Since, state.Until, state.Admitted));
+    }
+
+    [Fact]
+    public void The_patient_ends_a_care_relationship_except_while_admitted_under_that_doctor()
+    {
+        using var w = new World();
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 5, w.Admin(w.Entry("en-v1", EntryType.Visit, "dr-oth", 50))).Verdict);
+        Assert.Equal(TxVerdict.Conflict, w.Run(T0 + 10, w.AsPatient(new EndCarePayload("pt-ann", "dr-att"))).Verdict);  // admitted under dr-att
+        Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 11, w.AsOther(new EndCarePayload("pt-ann", "dr-oth"))).Verdict);
+        Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 12, w.Admin(new EndCarePayload("pt-ann", "dr-oth"))).Verdict);
+        Assert.Equal(TxVerdict.NotFound, w.Run(T0 + 13, w.AsPatient(new EndCarePayload("pt-ann", "dr-nobody"))).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 14, w.AsPatient(new EndCarePayload("pt-ann", "dr-oth"))).Verdict);
+        Assert.False(w.Attends("dr-oth", T0 + 14));
+        Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 15, w.AsOther(w.Report("rp-1"))).Verdict);
+        Assert.Equal(TxVerdict.Conflict, w.Run(T0 + 16, w.AsPatient(new EndCarePayload("pt-ann", "dr-oth"))).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 20, w.Admin(w.Entry("en-dis", EntryType.Discharge, "", 51))).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 21, w.AsPatient(new EndCarePayload("pt-ann", "dr-att"))).Verdict);      // after the discharge
+        Assert.False(w.Attends("dr-att", T0 + 21));
+        var encoded = Consent.Care(w.Net.State, "pt-ann", "dr-att")!;
+        Assert.Equal(encoded, CareState.TryDecode(encoded.Encode()));
+        var payload = new EndCarePayload("pt-ann", "dr-att");
+        var tx = w.AsPatient(payload);
+        Assert.True(Transaction.TryDecode(tx.Encoded.Span, 65536, out var decoded).IsOk);
+        Assert.Equal(payload, decoded!.Payload);
     }
 
     [Fact]

@@ -112,7 +112,7 @@ public class RecordKindsTests
         using var h = new Hospital();
         Assert.Equal(TxVerdict.Unauthorized, h.Run(h.AsDoctor(h.Entry("en-1", EntryType.Visit))).Verdict); // not attending yet
         Assert.Equal(TxVerdict.Ok, h.Run(h.Admin(h.Entry("en-2", EntryType.Admission))).Verdict);          // now attending
-        Assert.True(h.Net.State.TryGet(StateKeys.Attends("dr-one", "pt-jane"), out _));
+        Assert.True(Consent.Care(h.Net.State, "pt-jane", "dr-one")?.Admitted);
         Assert.Equal(TxVerdict.Ok, h.Run(h.AsDoctor(h.Entry("en-3", EntryType.Visit))).Verdict);
         Assert.Equal(TxVerdict.Unauthorized, h.Run(h.AsDoctor(h.Entry("en-4", EntryType.Charge, doctor: "dr-one"))).Verdict);
         Assert.Equal(TxVerdict.Unauthorized, h.Run(h.AsDoctor(h.Entry("en-5", EntryType.Visit, doctor: "dr-two"))).Verdict);

@@ -224,8 +224,8 @@ public class HospitalApiTests
             new { type = "visit", occurredAt = "2026-01-06T10:00", doctorId = "dr-one", notes = "Stable.", diagnosis = "Angina" }, Ct));
         Assert.Equal(("visit", "dr-one"), (visit.Type, visit.AuthorId));
         var report = await w.Patient.GetFromJsonAsync<PatientReportResponse>($"/api/v1/patients/{w.PatientId}/report", Ct);
-        Assert.Equal(["admission", "visit"], report!.Encounters.Select(e => e.Type));
-        Assert.Equal(-19.75m, report.Account.Balance);
+        Assert.Equal(["admission", "visit"], report!.Encounters!.Select(e => e.Type));
+        Assert.Equal(-19.75m, report.Account!.Balance);
     }
 
     [Fact]

@@ -287,6 +287,73 @@ public class MedicalReportsApiTests
     }
 
     [Fact]
+    public async Task A_reports_grant_lets_a_doctor_add_reports_but_only_the_author_or_their_admin_amends_one()
+    {
+        var w = await SetUpAsync();
+        await using var node = w.Node;
+        var created = await Read<ReportsApi.ReportCreatedResponse>(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab, Pdf), Ct));
+        await Read<WriteResponse>(await w.Patient.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/grants", new { granteeKind = "doctor", granteeId = "dr-b", categories = new[] { "reports" } }, Ct));
+        var before = (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height;
+
+        // The case: the grantee amended dr-a's signed report. Now refused at the door, nothing written.
+        var refused = await Problem(await w.DoctorB.PostAsync($"/api/v1/reports/{created.ReportId}/amendments",
+            Upload(new { title = "Full blood count", summary = "Rewritten.", amendmentReason = "Mine now" }, Pdf), Ct), HttpStatusCode.Forbidden);
+        Assert.Contains("author", refused.GetProperty("detail").GetString());
+        Assert.Equal(before, (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height);
+        Assert.Equal(1, (await w.Patient.GetFromJsonAsync<ReportsApi.ReportHistoryResponse>($"/api/v1/reports/{created.ReportId}", Ct))!.Latest.Version);
+
+        // The grantee adds a report of their own; the author and an admin of the author's organisation amend.
+        var own = await Read<ReportsApi.ReportCreatedResponse>(await w.DoctorB.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(new { type = "imaging", title = "Echo", summary = "Normal." }), Ct));
+        Assert.Equal(1, own.Version);
+        var byAuthor = await Read<ReportsApi.ReportCreatedResponse>(await w.Attending.PostAsync($"/api/v1/reports/{created.ReportId}/amendments",
+            Upload(new { title = "Full blood count", summary = "Repeat advised.", amendmentReason = "Comment" }, Pdf), Ct));
+        Assert.Equal(2, byAuthor.Version);
+        var byAdmin = await Read<ReportsApi.ReportCreatedResponse>(await w.Admin.PostAsync($"/api/v1/reports/{created.ReportId}/amendments",
+            Upload(new { title = "Full blood count", summary = "Repeat advised.", amendmentReason = "Typo in the title" }), Ct));
+        Assert.Equal(3, byAdmin.Version);
+        // dr-a may not amend dr-b's report either, nor the patient anyone's.
+        await Problem(await w.Attending.PostAsync($"/api/v1/reports/{own.ReportId}/amendments", Upload(new { title = "Echo", summary = "x", amendmentReason = "y" }), Ct), HttpStatusCode.Forbidden);
+        await Problem(await w.Patient.PostAsync($"/api/v1/reports/{own.ReportId}/amendments", Upload(new { title = "Echo", summary = "x", amendmentReason = "y" }), Ct), HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task An_amendment_without_a_new_file_keeps_the_previous_file_and_the_old_version_verifies_as_superseded()
+    {
+        var w = await SetUpAsync();
+        await using var node = w.Node;
+        var created = await Read<ReportsApi.ReportCreatedResponse>(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab, Pdf), Ct));
+        var amended = await Read<ReportsApi.ReportCreatedResponse>(await w.Attending.PostAsync($"/api/v1/reports/{created.ReportId}/amendments",
+            Upload(new { title = "Full blood count (reviewed)", summary = "Iron studies advised.", amendmentReason = "Comment added" }), Ct));
+        Assert.Equal((2, created.Sha256), (amended.Version, amended.Sha256));
+        Assert.Equal(Pdf, await w.Patient.GetByteArrayAsync($"/api/v1/reports/{created.ReportId}/file?version=2", Ct));
+        Assert.Equal(Pdf, await w.Patient.GetByteArrayAsync($"/api/v1/reports/{created.ReportId}/file?version=1", Ct));
+        var history = await w.Patient.GetFromJsonAsync<ReportsApi.ReportHistoryResponse>($"/api/v1/reports/{created.ReportId}", Ct);
+        Assert.Equal("Full blood count (reviewed)", history!.Latest.Title);
+
+        var current = await w.Patient.GetFromJsonAsync<ReportCheck>($"/api/v1/reports/{created.ReportId}/verify", Ct);
+        Assert.Equal(("authentic", 2), (current!.Status, current.Version));
+        var first = await w.Patient.GetFromJsonAsync<ReportCheck>($"/api/v1/reports/{created.ReportId}/verify?version=1", Ct);
+        Assert.Equal(("superseded", 2), (first!.Status, first.LatestVersion));
+        using (var file = new MultipartFormDataContent())
+        {
+            file.Add(new ByteArrayContent(Pdf), "file", "copy.pdf");
+            var match = await Read<FileMatch>(await w.Patient.PostAsync("/api/v1/verify/file", file, Ct));
+            Assert.False(match.Superseded); // the current version still carries this file
+        }
+
+        // The public page shows the old version as superseded, prominently, never as a green "authentic".
+        var code = history.Versions[0].VerificationCode;
+        Assert.Equal("superseded", (await node.Http.GetFromJsonAsync<ReportCheck>($"/api/v1/verify/{code}", Ct))!.Status);
+        var page = await node.Http.GetStringAsync($"/verify?code={code}", Ct);
+        Assert.Contains("data-status=\"superseded\"", page);
+        Assert.Contains("Superseded", page);
+        Assert.DoesNotContain("Authentic", page);
+        Assert.DoesNotContain("alert ok", page);
+        var latest = await node.Http.GetStringAsync($"/verify?code={history.Latest.VerificationCode}", Ct);
+        Assert.Contains("Authentic", latest);
+    }
+
+    [Fact]
     public async Task Consent_lets_a_doctor_read_until_revoked_or_expired_and_every_read_and_refusal_is_listed_for_the_patient()
     {
         var w = await SetUpAsync();

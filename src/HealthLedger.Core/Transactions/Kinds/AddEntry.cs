@@ -83,7 +83,7 @@ public sealed class AddEntryHandler : TxKindHandler<AddEntryPayload>
         var signer = context.SignerUser;
         var isAdmin = signer is { Role: Role.Admin } && signer.OrganisationId == patient.OrganisationId;
         var isAttendingDoctor = signer is { Role: Role.Doctor } && signer.Id == p.DoctorId && p.Type == EntryType.Visit
-            && context.State.Contains(StateKeys.Attends(signer.Id, p.PatientId));
+            && Consent.Attends(context.State, signer.Id, p.PatientId, context.Timestamp);
         if (!isAdmin && !isAttendingDoctor)
         {
             return TxResult.Reject(TxVerdict.Unauthorized, "only an admin of the patient's organisation, or the attending doctor for a visit, may add this entry");
@@ -122,10 +122,7 @@ public sealed class AddEntryHandler : TxKindHandler<AddEntryPayload>
 
         context.State.Set(StateKeys.Entry(p.EntryId), new EntryState(p.EntryId, p.PatientId, p.Type, p.DoctorId, p.CorrectsId, signer!.Id, p.Record,
             new RecordProof(tx.Id, context.Height, context.Timestamp)).Encode());
-        if (p.DoctorId.Length > 0 && !context.State.Contains(StateKeys.Attends(p.DoctorId, p.PatientId)))
-        {
-            context.State.Set(StateKeys.Attends(p.DoctorId, p.PatientId), new CanonicalWriter(10).VarUInt(context.Timestamp).ToArray());
-        }
+        if (p.CorrectsId.Length == 0) UpdateCare(context, tx, p, isAdmin);
         return TxResult.Ok;
     }
 
@@ -193,6 +190,69 @@ public sealed class AddEntryHandler : TxKindHandler<AddEntryPayload>
         }
         if (!from.IsZero) context.State.Delete(StayState.BedKey(organisationId, from));
         return null;
+    }
+
+    /// <summary>
+    /// Care relationships follow the encounters, never just a name on an entry: an admission or a transfer under a doctor
+    /// makes them care for the patient while admitted; the discharge ends every relationship of the stay after
+    /// <see cref="CarePolicy.DischargeGrace"/>; a visit recorded by the organisation gives its doctor
+    /// <see cref="CarePolicy.VisitPeriod"/> (a doctor's own visit note extends nothing). Account lines and corrections change none.
+    /// </summary>
+    private static void UpdateCare(TxContext context, Transaction tx, AddEntryPayload p, bool byOrganisation)
+    {
+        var now = context.Timestamp;
+        var proof = new RecordProof(tx.Id, context.Height, now);
+        var admittedUnder = ReadDoctors(context, p.PatientId);
+        switch (p.Type)
+        {
+            case EntryType.Admission or EntryType.Transfer when p.DoctorId.Length > 0:
+                {
+                    var current = Consent.Care(context.State, p.PatientId, p.DoctorId);
+                    var since = current is not null && current.IsActiveAt(now) ? current.Since : now;
+                    context.State.Set(StateKeys.Care(p.PatientId, p.DoctorId), new CareState(p.PatientId, p.DoctorId, since, 0, true, 0, proof).Encode());
+                    if (!admittedUnder.Contains(p.DoctorId, StringComparer.Ordinal)) WriteDoctors(context, p.PatientId, [.. admittedUnder, p.DoctorId]);
+                    break;
+                }
+            case EntryType.Discharge:
+                foreach (var doctorId in admittedUnder)
+                {
+                    if (Consent.Care(context.State, p.PatientId, doctorId) is not { } care) continue;
+                    context.State.Set(StateKeys.Care(p.PatientId, doctorId), (care with { Admitted = false, Until = now + CarePolicy.DischargeGrace, Proof = proof }).Encode());
+                }
+                if (admittedUnder.Count > 0) context.State.Delete(StateKeys.Inpatient(p.PatientId));
+                break;
+            case EntryType.Visit when byOrganisation && p.DoctorId.Length > 0:
+                {
+                    var current = Consent.Care(context.State, p.PatientId, p.DoctorId);
+                    if (current is { Admitted: true, EndedAt: 0 }) break;
+                    var active = current is not null && current.IsActiveAt(now);
+                    var until = Math.Max(active ? current!.Until : 0, now + CarePolicy.VisitPeriod);
+                    context.State.Set(StateKeys.Care(p.PatientId, p.DoctorId), new CareState(p.PatientId, p.DoctorId, active ? current!.Since : now, until, false, 0, proof).Encode());
+                    break;
+                }
+        }
+    }
+
+    /// <summary>The doctors the patient is admitted under now.</summary>
+    internal static List<string> ReadDoctors(TxContext context, string patientId)
+    {
+        var list = new List<string>();
+        if (!context.State.TryGet(StateKeys.Inpatient(patientId), out var bytes)) return list;
+        var r = new CanonicalReader(bytes);
+        r.VarInt32(out var count, 1000, "count");
+        for (var i = 0; i < count && r.Error is null; i++)
+        {
+            r.Text(out var id, Identifiers.MaxLength, "doctor id");
+            list.Add(id);
+        }
+        return list;
+    }
+
+    private static void WriteDoctors(TxContext context, string patientId, IReadOnlyList<string> doctors)
+    {
+        var w = new CanonicalWriter(16 + doctors.Sum(d => d.Length + 2)).VarUInt((ulong)doctors.Count);
+        foreach (var d in doctors) w.Text(d);
+        context.State.Set(StateKeys.Inpatient(patientId), w.ToArray());
     }
 
     /// <inheritdoc/>

@@ -7,8 +7,12 @@ using HealthLedger.Core.Records;
 namespace HealthLedger.Core.Transactions.Kinds;
 
 /// <summary>
-/// A medical report (version 1) or an amendment (a new version of the same report; history is kept). Signed by a doctor
-/// who attends the patient or holds an active grant covering reports. The chain gets the report's id, type, author,
+/// A medical report (version 1) or an amendment (a new version of the same report; history is kept). A new report is
+/// signed by a doctor who attends the patient or holds an active grant covering reports; an amendment by the report's
+/// author (who must still reach the patient's reports) or an admin of the author's organisation (which must hold the
+/// patient's record or an organisation grant for reports): a grant lets a doctor add reports, not amend another
+/// doctor's. An amendment may keep the previous version's file (the same document reference, not uploaded again).
+/// The chain gets the report's id, type, author,
 /// date stamp (the block), the SHA-256 of its plaintext and of its ciphertexts, and the key envelopes.
 /// </summary>
 /// <param name="ReportId">Report id.</param>
@@ -81,16 +85,20 @@ public sealed class AddReportHandler : TxKindHandler<AddReportPayload>
     {
         var patient = context.GetPatient(p.PatientId);
         if (patient is null) return TxResult.Reject(TxVerdict.NotFound, $"patient '{p.PatientId}' does not exist");
-        var doctor = context.SignerUser;
-        if (doctor is not { Role: Role.Doctor } || !Consent.DoctorMay(context.State, p.PatientId, doctor, ConsentCategories.Reports, context.Timestamp))
-        {
-            return TxResult.Reject(TxVerdict.Unauthorized, "only a doctor who attends the patient or holds their consent for reports may add a report");
-        }
+        var signer = context.SignerUser;
         var current = context.State.TryGet(StateKeys.Report(p.ReportId), out var bytes) ? ReportState.TryDecode(bytes) : null;
-        if (p.Version == 1 && current is not null) return TxResult.Reject(TxVerdict.AlreadyExists, $"report id '{p.ReportId}' is taken");
-        if (p.Version > 1)
+        if (p.Version == 1)
+        {
+            if (signer is not { Role: Role.Doctor } || !Consent.DoctorMay(context.State, p.PatientId, signer, ConsentCategories.Reports, context.Timestamp))
+            {
+                return TxResult.Reject(TxVerdict.Unauthorized, "only a doctor who attends the patient or holds their consent for reports may add a report");
+            }
+            if (current is not null) return TxResult.Reject(TxVerdict.AlreadyExists, $"report id '{p.ReportId}' is taken");
+        }
+        else
         {
             if (current is null || current.PatientId != p.PatientId) return TxResult.Reject(TxVerdict.NotFound, $"report '{p.ReportId}' of this patient does not exist");
+            if (signer is null || !Consent.MayAmendReport(context.State, signer, patient.Id, patient.OrganisationId, p.ReportId, context.Timestamp)) return TxResult.Reject(TxVerdict.Unauthorized, AmendRule);
             if (p.Version != current.Version + 1) return TxResult.Reject(TxVerdict.Conflict, $"version {p.Version} does not follow the current version {current.Version}");
             if (p.Type != current.Type) return TxResult.Reject(TxVerdict.InvalidField, $"an amendment keeps the report type ({current.Type})");
         }
@@ -98,7 +106,7 @@ public sealed class AddReportHandler : TxKindHandler<AddReportPayload>
         var patientUser = context.GetUser(p.PatientId)!;
         if (TxContext.RequireEnvelopes(p.Record, ("the organisation", org.EncryptionKey), ("the patient", patientUser.EncryptionKey)) is { } missing) return missing;
 
-        var state = new ReportState(p.ReportId, p.PatientId, p.Version, p.Type, doctor.Id, p.ContentHash, p.Record, p.Document,
+        var state = new ReportState(p.ReportId, p.PatientId, p.Version, p.Type, signer!.Id, p.ContentHash, p.Record, p.Document,
             new RecordProof(tx.Id, context.Height, context.Timestamp));
         var encoded = state.Encode();
         context.State.Set(StateKeys.Report(p.ReportId), encoded);
@@ -109,6 +117,9 @@ public sealed class AddReportHandler : TxKindHandler<AddReportPayload>
         }
         return TxResult.Ok;
     }
+
+    /// <summary>Why an amendment is refused to anyone but the report's author or an admin of the author's organisation.</summary>
+    public const string AmendRule = "only the report's author (or an admin of their organisation) amends a report; others add a new report";
 
     /// <inheritdoc/>
     public override string? PatientOfRecord(TxContext context, string recordId, int version) =>

@@ -61,7 +61,7 @@ public sealed class RecordVitalSignsHandler : TxKindHandler<RecordVitalSignsPayl
         if (patient is null) return TxResult.Reject(TxVerdict.NotFound, $"patient '{p.PatientId}' does not exist");
         var signer = context.SignerUser;
         var isAdmin = signer is { Role: Role.Admin } && signer.OrganisationId == patient.OrganisationId;
-        var isAttendingDoctor = signer is { Role: Role.Doctor } && context.State.Contains(StateKeys.Attends(signer.Id, p.PatientId));
+        var isAttendingDoctor = signer is { Role: Role.Doctor } && Consent.Attends(context.State, signer.Id, p.PatientId, context.Timestamp);
         if (!isAdmin && !isAttendingDoctor)
         {
             return TxResult.Reject(TxVerdict.Unauthorized, "only an admin of the patient's organisation or a doctor who attends the patient may record vital signs");

@@ -27,6 +27,7 @@ public sealed class AccessModel(ConsentService consent, AuditService audit, Doct
     public string OrganisationId => Me.OrganisationId;
     public IReadOnlyList<DoctorView> Doctors { get; private set; } = [];
     public IReadOnlyList<GrantView> Grants { get; private set; } = [];
+    public IReadOnlyList<CareView> Care { get; private set; } = [];
     public IReadOnlyList<DisclosureView> Disclosures { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
@@ -84,12 +85,22 @@ public sealed class AccessModel(ConsentService consent, AuditService audit, Doct
         return Redirect($"/patients/{id}/access");
     }
 
+    public async Task<IActionResult> OnPostEndCareAsync(string id, string doctorId, CancellationToken ct)
+    {
+        if (Load(id) is { } failed) return failed;
+        var outcome = await consent.EndCareAsync(Me, id, doctorId, ct);
+        if (!outcome.IsOk) return Failure(outcome, Page);
+        Flash = "Care relationship ended.";
+        return Redirect($"/patients/{id}/access");
+    }
+
     private IActionResult? Load(string id)
     {
         PatientId = id;
         var grants = consent.Grants(Me, id);
         if (!grants.IsOk) return Failure(grants, Page);
         Grants = grants.Value!;
+        Care = consent.CareRelationships(Me, id).Value!;
         Disclosures = audit.Disclosures(Me, id).Value!;
         Doctors = doctors.List(Me, new DoctorQuery(PageSize: 200)).Items;
         return null;

@@ -12,7 +12,7 @@ public sealed class PatientDetailsModel(PatientRecordService records, PatientSer
     public IReadOnlyList<ReportView> Reports { get; private set; } = [];
     public bool ReportsHidden { get; private set; }
     public PatientView? Patient { get; private set; }
-    public IReadOnlyList<EntryView> Encounters { get; private set; } = [];
+    public IReadOnlyList<EntryView>? Encounters { get; private set; }
     public AccountView? Account { get; private set; }
     public string? OneTimePassword { get; private set; }
     public DateOnly Today => Time.Today;

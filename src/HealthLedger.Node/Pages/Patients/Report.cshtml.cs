@@ -11,7 +11,7 @@ namespace HealthLedger.Node.Pages.Patients;
 public sealed class PatientReportModel(PatientRecordService records, OrganisationKeys organisation) : HospitalPage
 {
     public PatientView? Patient { get; private set; }
-    public IReadOnlyList<EntryView> Encounters { get; private set; } = [];
+    public IReadOnlyList<EntryView>? Encounters { get; private set; }
     public AccountView? Account { get; private set; }
     public string Organisation => organisation.Name;
     public DateOnly Today => Time.Today;

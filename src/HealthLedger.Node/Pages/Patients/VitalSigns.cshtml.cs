@@ -38,7 +38,7 @@ public sealed class VitalSignsModel(VitalSignsService vitals, PatientService pat
         var readings = vitals.ForPatient(Me, id);
         if (!readings.IsOk) return Failure(readings, Page);
         Readings = readings.Value!;
-        Patient = patients.Find(id);
+        Patient = patients.AsSeenBy(Me, id);
         return null;
     }
 }

@@ -9,7 +9,8 @@ public sealed class ReportDetailsModel(ReportService reports, PatientService pat
     public ReportView? Latest { get; private set; }
     public IReadOnlyList<ReportView> Versions { get; private set; } = [];
     public ReportCheck? Check { get; private set; }
-    public string PatientName => Latest is null ? "" : patients.Find(Latest.PatientId)?.Details.FullName ?? Latest.PatientId;
+    public bool CanAmend { get; private set; }
+    public string PatientName => Latest is null ? "" : patients.AsSeenBy(Me, Latest.PatientId)?.DisplayName ?? Latest.PatientId;
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
@@ -18,6 +19,7 @@ public sealed class ReportDetailsModel(ReportService reports, PatientService pat
         Versions = outcome.Value!;
         Latest = Versions[^1];
         Check = (await reports.VerifyAsync(Me, id, null, ct)).Value;
+        CanAmend = reports.MayAmend(Me, id);
         return Page();
     }
 }

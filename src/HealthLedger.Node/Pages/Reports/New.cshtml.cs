@@ -61,7 +61,8 @@ public sealed class NewReportModel(PatientService patients, ReportService report
     {
         var patient = patients.GetPatient(Me, id, Core.Records.ConsentCategories.Reports, "report form", record: false);
         if (!patient.IsOk) return Failure(patient, Page);
-        if (Me.Role != Core.Model.Role.Doctor) return Denied("Only doctors add or amend medical reports.");
+        if (Amends is null && Me.Role != Core.Model.Role.Doctor) return Denied("Only doctors add medical reports.");
+        if (Amends is not null && !reports.MayAmend(Me, Amends)) return Denied(Core.Transactions.Kinds.AddReportHandler.AmendRule[..1].ToUpperInvariant() + Core.Transactions.Kinds.AddReportHandler.AmendRule[1..] + ".");
         Patient = patient.Value;
         return null;
     }
