@@ -62,7 +62,7 @@ public sealed class HealthLedgerClient(string url, string adminPassword) : IBenc
                         new { occurredAt = Now(), service = "Consultation", quantity = 1, unitPrice = 40 }, ct), ct);
                 case OpKind.Payment:
                     return await Outcome(await admin.PostAsJsonAsync($"/api/v1/patients/{patient}/account/payments",
-                        new { occurredAt = Now(), amount = 20, method = "card" }, ct), ct);
+                        new { occurredAt = Now(), amount = 20, method = "card", deposit = true }, ct), ct); // a deposit: the load mix does not follow each balance
                 case OpKind.LabReport:
                     using (var form = new MultipartFormDataContent())
                     {
@@ -121,7 +121,7 @@ public sealed class HealthLedgerClient(string url, string adminPassword) : IBenc
 
     private static object EntryBody() => new { type = "visit", occurredAt = Now(), doctorId = Doctor, notes = "Routine review." };
 
-    private static string Now() => DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture);
+    private static string Now() => DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     private static byte[] Document(int size)
     {

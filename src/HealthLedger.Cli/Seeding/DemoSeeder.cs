@@ -135,6 +135,13 @@ public sealed class DemoSeeder(PatientService patientService, DoctorService doct
         foreach (var input in inputs.OrderBy(i => i.OccurredAt, StringComparer.Ordinal))
         {
             if (string.CompareOrdinal(input.OccurredAt, Z(today)) > 0) input.OccurredAt = Z(today.AddHours(-1));
+            if (input.Type == "payment")
+            {
+                // A payment may not exceed the balance due (no deposits in the demo data).
+                var due = encounters.BalanceDue(patientId);
+                if (due <= 0) continue;
+                input.Amount = Math.Min(input.Amount ?? 0, due);
+            }
             var outcome = await encounters.AddAsync(admin, patientId, input, ct);
             if (outcome.IsOk) written++;
             else failed++;

@@ -25,12 +25,15 @@ public class EncounterRulesTests
     {
         var node = await NodeFixture.StartAsync();
         var admin = await node.LoginAsync("admin", NodeFixture.Password);
-        await Created<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/doctors",
-            new { doctorId = "dr-one", name = "Alice Smith", specialty = "Cardiology", department = "Cardiology", licenceNumber = "L-1", phone = "+44 20 1234 5678", onCall = true }, Ct));
+        await Created<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/doctors", DoctorOne, Ct));
         var jane = await Created<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/patients", Patient("MRN-1", "Jane Roe"), Ct));
         var john = await Created<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/patients", Patient("MRN-2", "John Doe"), Ct));
         return new World(node, admin, jane.Id, john.Id);
     }
+
+    /// <summary>The registration of doctor dr-one.</summary>
+    internal static readonly object DoctorOne =
+        new { doctorId = "dr-one", name = "Alice Smith", specialty = "Cardiology", department = "Cardiology", licenceNumber = "L-1", phone = "+44 20 1234 5678", onCall = true };
 
     private static object Patient(string mrn, string name) =>
         new { mrn, fullName = name, dateOfBirth = "1980-02-29", gender = "female", phone = "+1 555 0100", email = "x@example.org", conditions = new[] { "Asthma" } };

@@ -20,8 +20,7 @@ public class HospitalTimeTests
     {
         var node = await NodeFixture.StartAsync(configure: configure);
         var admin = await node.LoginAsync("admin", NodeFixture.Password);
-        await EncounterRulesTests.Created<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/doctors",
-            new { doctorId = "dr-one", name = "Alice Smith", specialty = "Cardiology", department = "Cardiology", licenceNumber = "L-1", onCall = true }, Ct));
+        await EncounterRulesTests.Created<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/doctors", EncounterRulesTests.DoctorOne, Ct));
         var patient = await EncounterRulesTests.Created<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/patients",
             new { mrn = "MRN-1", fullName = "Jane Roe", dateOfBirth = "1980-02-29", gender = "female" }, Ct));
         return (node, admin, patient.Id, patient.OneTimePassword!);
@@ -29,13 +28,8 @@ public class HospitalTimeTests
 
     private static async Task<(NodeFixture Node, HttpClient Admin, string PatientId)> SetUpAsync(Func<Configuration.NodeOptions, Configuration.NodeOptions>? configure = null)
     {
-        var node = await NodeFixture.StartAsync(configure: configure);
-        var admin = await node.LoginAsync("admin", NodeFixture.Password);
-        await EncounterRulesTests.Created<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/doctors",
-            new { doctorId = "dr-one", name = "Alice Smith", specialty = "Cardiology", department = "Cardiology", licenceNumber = "L-1", onCall = true }, Ct));
-        var patient = await EncounterRulesTests.Created<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/patients",
-            new { mrn = "MRN-1", fullName = "Jane Roe", dateOfBirth = "1980-02-29", gender = "female" }, Ct));
-        return (node, admin, patient.Id);
+        var (node, admin, id, _) = await SetUpWithLoginAsync(configure);
+        return (node, admin, id);
     }
 
     [Fact]

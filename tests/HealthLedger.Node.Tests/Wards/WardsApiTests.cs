@@ -18,8 +18,7 @@ public class WardsApiTests
     {
         await using var node = await NodeFixture.StartAsync();
         var admin = await node.LoginAsync("admin", NodeFixture.Password);
-        var doctor = await EncounterRulesTests.Created<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/doctors",
-            new { doctorId = "dr-one", name = "Alice Smith", specialty = "Cardiology", department = "Cardiology", licenceNumber = "L-1", onCall = true }, Ct));
+        var doctor = await EncounterRulesTests.Created<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/doctors", EncounterRulesTests.DoctorOne, Ct));
         var jane = await EncounterRulesTests.Created<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-1", fullName = "Jane Roe", dateOfBirth = "1980-02-29", gender = "female" }, Ct));
         var john = await EncounterRulesTests.Created<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-2", fullName = "John Doe", dateOfBirth = "1970-01-01", gender = "male" }, Ct));
         Assert.Equal(0, (await admin.GetFromJsonAsync<WardOccupancyView>("/api/v1/wards", Ct))!.Version);

@@ -58,8 +58,7 @@ public class IdempotencyKeysTests
     {
         var (node, admin, id) = await PaymentRulesTests.SetUpAsync();
         await using var _ = node;
-        var doctor = await EncounterRulesTests.Created<WriteResponse>(await PostAsync(admin, "/api/v1/doctors",
-            new { doctorId = "dr-one", name = "Alice Smith", specialty = "Cardiology", department = "Cardiology", licenceNumber = "L-1", onCall = true }, "k-1"));
+        var doctor = await EncounterRulesTests.Created<WriteResponse>(await PostAsync(admin, "/api/v1/doctors", EncounterRulesTests.DoctorOne, "k-1"));
         await EncounterRulesTests.Created<EntryResponse>(await PostAsync(admin, $"/api/v1/patients/{id}/entries",
             new { type = "admission", occurredAt = "2026-01-05T10:00", doctorId = "dr-one", ward = "W1", bed = "1", reason = "Pain" }, "k-2"));
         var doctorClient = await node.FirstLoginAsync("dr-one", doctor.OneTimePassword!);
