@@ -42,23 +42,11 @@ public static class CommitCertificate
     /// <summary>
     /// The part of <see cref="Check"/> that needs no validator set (a node's start-up check, which does not re-derive the set of
     /// each height): why <paramref name="certificate"/> is damaged, or null — it decodes, holds at least one precommit, every
-    /// precommit is for <paramref name="blockHash"/> at <paramref name="height"/> in one round, no sender twice, every signature verifies.
+    /// precommit is for <paramref name="blockHash"/> at <paramref name="height"/> in one round, every signature verifies.
     /// </summary>
-    public static string? CheckIntegrity(ReadOnlySpan<byte> certificate, string networkId, ulong height, Hash256 blockHash)
-    {
-        if (TryDecode(certificate) is not { Count: > 0 } precommits) return "the commit certificate does not decode";
-        var signers = new HashSet<SigningPublicKey>();
-        int? round = null;
-        foreach (var m in precommits)
-        {
-            if (m.Type != MessageType.Precommit || m.Height != height || m.ValueHash != blockHash) return "the commit certificate holds a vote for another block";
-            if (round is { } r && r != m.Round) return "the commit certificate mixes rounds";
-            round = m.Round;
-            if (!signers.Add(m.Sender)) return $"the commit certificate holds two votes of {m.Sender}";
-            if (!m.VerifySignature(networkId)) return $"a precommit of {m.Sender} in the commit certificate has a bad signature";
-        }
-        return null;
-    }
+    public static string? CheckIntegrity(ReadOnlySpan<byte> certificate, string networkId, ulong height, Hash256 blockHash) =>
+        TryDecode(certificate) is not { Count: > 0 } precommits ? "the commit certificate does not decode"
+        : Scan(precommits, networkId, height, blockHash, known: null, out _);
 
     /// <summary>
     /// Why <paramref name="certificate"/> does not prove that <paramref name="blockHash"/> was decided at <paramref name="height"/>
@@ -70,7 +58,17 @@ public static class CommitCertificate
         if (TryDecode(certificate) is not { } precommits) return "the commit certificate does not decode";
         var known = validators.ToHashSet();
         if (known.Count == 0) return "no validators are known for this height";
-        var signers = new HashSet<SigningPublicKey>();
+        if (Scan(precommits, networkId, height, blockHash, known, out var signers) is { } problem) return problem;
+        var quorum = ValidatorSet.Quorum(known.Count);
+        return signers >= quorum ? null : $"the commit certificate has {signers} validators' precommits; {quorum} are needed";
+    }
+
+    // Each precommit: for this block, in one round, by a validator (when known), with a valid signature. Counts distinct signers.
+    private static string? Scan(IReadOnlyList<ConsensusMessage> precommits, string networkId, ulong height, Hash256 blockHash, HashSet<SigningPublicKey>? known,
+        out int signers)
+    {
+        var distinct = new HashSet<SigningPublicKey>();
+        signers = 0;
         int? round = null;
         foreach (var m in precommits)
         {
@@ -79,11 +77,11 @@ public static class CommitCertificate
             if (m.ValueHash != blockHash) return "the commit certificate holds a precommit for another block";
             if (round is { } r && r != m.Round) return "the commit certificate mixes rounds";
             round = m.Round;
-            if (!known.Contains(m.Sender)) return $"the commit certificate holds a vote of {m.Sender}, which is not a validator";
+            if (known is not null && !known.Contains(m.Sender)) return $"the commit certificate holds a vote of {m.Sender}, which is not a validator";
             if (!m.VerifySignature(networkId)) return $"a precommit of {m.Sender} in the commit certificate has a bad signature";
-            signers.Add(m.Sender);
+            distinct.Add(m.Sender);
         }
-        var quorum = ValidatorSet.Quorum(known.Count);
-        return signers.Count >= quorum ? null : $"the commit certificate has {signers.Count} validators' precommits; {quorum} are needed";
+        signers = distinct.Count;
+        return null;
     }
 }

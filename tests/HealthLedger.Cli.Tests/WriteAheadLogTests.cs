@@ -18,7 +18,7 @@ public class WriteAheadLogTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public static TheoryData<string> Damage() => ["deleted", "truncated", "flipped"];
+    public static TheoryData<string> Damage() => [.. WalDamage.Kinds];
 
     [Theory]
     [MemberData(nameof(Damage))]
@@ -31,20 +31,7 @@ public class WriteAheadLogTests
 
         var wal = new DataDirectory(data).LedgerPath + "-wal";
         Assert.True(new FileInfo(wal).Length > 0, "a killed node leaves its log behind");
-        switch (damage)
-        {
-            case "deleted":
-                File.Delete(wal);
-                break;
-            case "truncated":
-                using (var stream = new FileStream(wal, FileMode.Open)) stream.SetLength(stream.Length / 2);
-                break;
-            default:
-                var bytes = await File.ReadAllBytesAsync(wal, Ct);
-                bytes[^100] ^= 0x20; // inside the last commit's frames
-                await File.WriteAllBytesAsync(wal, bytes, Ct);
-                break;
-        }
+        WalDamage.Apply(wal, damage);
 
         var verify = await CliProcess.RunAsync("verify", "--data", data);
         Assert.True(verify.ExitCode == 1, verify.Stdout + verify.Stderr);

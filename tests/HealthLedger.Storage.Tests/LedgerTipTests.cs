@@ -45,10 +45,10 @@ public class LedgerTipTests
         Assert.Equal(4UL, report.Blocks);
     }
 
-    public static TheoryData<string> WalDamage() => ["deleted", "truncated", "flipped"];
+    public static TheoryData<string> Damage() => [.. WalDamage.Kinds];
 
     [Theory]
-    [MemberData(nameof(WalDamage))]
+    [MemberData(nameof(Damage))]
     public void A_crashed_stores_lost_or_damaged_write_ahead_log_is_named_by_both_modes(string damage)
     {
         using var folder = new TempDirectory();
@@ -67,20 +67,7 @@ public class LedgerTipTests
         }
         SqliteConnection.ClearAllPools();
         var wal = crashed + "-wal";
-        switch (damage)
-        {
-            case "deleted":
-                File.Delete(wal);
-                break;
-            case "truncated":
-                using (var stream = new FileStream(wal, FileMode.Open)) stream.SetLength(stream.Length / 2);
-                break;
-            default:
-                var bytes = File.ReadAllBytes(wal);
-                bytes[^100] ^= 0x20; // inside the last block's frames: SQLite drops that transaction
-                File.WriteAllBytes(wal, bytes);
-                break;
-        }
+        WalDamage.Apply(wal, damage);
 
         using (var store = SqliteLedgerStore.Open(crashed, create: false))
         {

@@ -64,7 +64,7 @@ public class HeadersAndLimitsTests
     }
 
     [Fact]
-    public async Task An_oversize_batch_is_a_413_problem_with_or_without_a_declared_length()
+    public async Task An_oversize_batch_is_a_413_problem_not_a_500()
     {
         await using var node = await NodeFixture.StartAsync();
         var body = new byte[TransactionsApi.MaxBatchBytes + 1024];
@@ -73,12 +73,9 @@ public class HeadersAndLimitsTests
         declared.Content.Headers.ContentType = new("application/octet-stream");
         declared.Headers.ExpectContinue = true;
         await AssertProblemAsync(await node.Http.SendAsync(declared, Ct), HttpStatusCode.RequestEntityTooLarge);
-
-        using var chunked = new HttpRequestMessage(HttpMethod.Post, "/api/v1/transactions/batch") { Content = new StreamContent(new MemoryStream(body)) };
-        chunked.Content.Headers.ContentType = new("application/octet-stream");
-        chunked.Headers.TransferEncodingChunked = true;
-        chunked.Headers.ExpectContinue = true;
-        await AssertProblemAsync(await node.Http.SendAsync(chunked, Ct), HttpStatusCode.RequestEntityTooLarge);
+        // A body without a declared length is cut off by the endpoint's cap: the server's 413 becomes a problem as in
+        // A_signed_in_endpoint_takes_ordinary_bodies_and_refuses_oversize_ones_with_413 (sending 8 MiB undeclared here races the
+        // server closing the connection after its answer, so the client sees a broken pipe instead of the answer).
         Assert.Equal(0UL, (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height);
     }
 

@@ -379,16 +379,20 @@ public class MedicalReportsApiTests
             new { granteeKind = "doctor", granteeId = "dr-b", categories = new[] { "all" }, expiresAt = DateTimeOffset.UtcNow.AddHours(1) }, Ct));
         Assert.Equal(HttpStatusCode.OK, (await w.DoctorB.GetAsync($"/api/v1/patients/{w.PatientId}", Ct)).StatusCode);
         w.Clock.Advance(TimeSpan.FromHours(2));
-        await Problem(await w.DoctorB.GetAsync($"/api/v1/patients/{w.PatientId}", Ct), HttpStatusCode.Forbidden);
+        // Two idle hours also ended every session (idle timeout): the same users sign in again.
+        using var doctorB = await node.LoginAsync("dr-b", NodeFixture.ChosenPassword);
+        using var patient = await node.LoginAsync(w.PatientId, NodeFixture.ChosenPassword);
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        await Problem(await doctorB.GetAsync($"/api/v1/patients/{w.PatientId}", Ct), HttpStatusCode.Forbidden);
 
         await ((DisclosureRecorder)node.App.Services.GetService(typeof(DisclosureRecorder))!).FlushAsync(Ct);
-        var disclosures = await w.Patient.GetFromJsonAsync<List<DisclosureResponse>>($"/api/v1/patients/{w.PatientId}/disclosures", Ct);
+        var disclosures = await patient.GetFromJsonAsync<List<DisclosureResponse>>($"/api/v1/patients/{w.PatientId}/disclosures", Ct);
         Assert.Contains(disclosures!, d => d.ActorId == "dr-b" && d.Outcome == "allowed" && d.Purpose == "consented access" && d.Resource.StartsWith("report", StringComparison.Ordinal));
         Assert.Contains(disclosures!, d => d.ActorId == "dr-b" && d.Outcome == "denied" && d.Resource.StartsWith("report", StringComparison.Ordinal));
         Assert.DoesNotContain(disclosures!, d => d.ActorId == w.PatientId); // the patient's own reads are not disclosures
-        await Problem(await w.DoctorB.GetAsync($"/api/v1/patients/{w.PatientId}/disclosures", Ct), HttpStatusCode.Forbidden);
+        await Problem(await doctorB.GetAsync($"/api/v1/patients/{w.PatientId}/disclosures", Ct), HttpStatusCode.Forbidden);
 
-        using var csv = await w.Admin.GetAsync($"/api/v1/audit?patientId={w.PatientId}&outcome=denied&format=csv", Ct);
+        using var csv = await admin.GetAsync($"/api/v1/audit?patientId={w.PatientId}&outcome=denied&format=csv", Ct);
         var text = await csv.Content.ReadAsStringAsync(Ct);
         Assert.StartsWith("at,actorId,actorRole,patientId,resource,purpose,outcome,block", text);
         Assert.Contains(",dr-b,doctor,", text);
