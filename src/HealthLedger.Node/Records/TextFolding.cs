@@ -15,10 +15,33 @@ public static class TextFolding
 {
     private static readonly Dictionary<char, string> Letters = new()
     {
-        ['ł'] = "l", ['Ł'] = "l", ['ø'] = "o", ['Ø'] = "o", ['đ'] = "d", ['Đ'] = "d", ['ð'] = "d", ['Ð'] = "d",
-        ['ħ'] = "h", ['Ħ'] = "h", ['ı'] = "i", ['ŧ'] = "t", ['Ŧ'] = "t", ['ŀ'] = "l", ['Ŀ'] = "l", ['ĸ'] = "k",
-        ['ß'] = "ss", ['ẞ'] = "ss", ['æ'] = "ae", ['Æ'] = "ae", ['œ'] = "oe", ['Œ'] = "oe", ['þ'] = "th", ['Þ'] = "th",
-        ['ŋ'] = "n", ['Ŋ'] = "n", ['ſ'] = "s",
+        ['ł'] = "l",
+        ['Ł'] = "l",
+        ['ø'] = "o",
+        ['Ø'] = "o",
+        ['đ'] = "d",
+        ['Đ'] = "d",
+        ['ð'] = "d",
+        ['Ð'] = "d",
+        ['ħ'] = "h",
+        ['Ħ'] = "h",
+        ['ı'] = "i",
+        ['ŧ'] = "t",
+        ['Ŧ'] = "t",
+        ['ŀ'] = "l",
+        ['Ŀ'] = "l",
+        ['ĸ'] = "k",
+        ['ß'] = "ss",
+        ['ẞ'] = "ss",
+        ['æ'] = "ae",
+        ['Æ'] = "ae",
+        ['œ'] = "oe",
+        ['Œ'] = "oe",
+        ['þ'] = "th",
+        ['Þ'] = "th",
+        ['ŋ'] = "n",
+        ['Ŋ'] = "n",
+        ['ſ'] = "s",
     };
 
     /// <summary>Unicode NFC of <paramref name="text"/> (which must hold no broken surrogate pair: see <see cref="FieldRules.ForbiddenCharacter"/>).</summary>
