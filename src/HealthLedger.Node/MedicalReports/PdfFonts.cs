@@ -9,7 +9,7 @@ namespace HealthLedger.Node.MedicalReports;
 /// is CFF-based, which PDFsharp cannot embed). PDFsharp embeds the subset of glyphs used. A missing font file falls back to
 /// DejaVu Sans, and without DejaVu to PDFsharp's built-in fail-safe font, so printing works on a machine with no fonts.
 /// Complex-script shaping (Arabic joining, Indic conjuncts) and right-to-left ordering are not done: the characters print
-/// and extract as text, in logical order.
+/// and extract as text, in logical order. Known gap: Hangul drawn with Droid Sans Fallback does not extract as text yet.
 /// </summary>
 internal sealed class PdfFonts : IFontResolver
 {
