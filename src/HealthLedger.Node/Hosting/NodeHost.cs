@@ -133,13 +133,7 @@ public static class NodeHost
             builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
             builder.Services.AddProblemDetails();
             builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-            builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
-            {
-                doc.Info.Title = "HealthLedger node API";
-                doc.Info.Version = "v1";
-                doc.Info.Description = "Submit signed transactions, read blocks and follow the node's health.";
-                return Task.CompletedTask;
-            }));
+            builder.Services.AddOpenApi(o => o.AddHealthLedgerTransformers());
 
             var app = builder.Build();
             _ = app.Services.GetRequiredService<RecordReadModel>(); // decrypt the read model before serving

@@ -42,14 +42,14 @@ public static class ReportPdf
                     gfx = XGraphics.FromPdfPage(page);
                     y = Margin;
                 }
-                gfx.DrawString(part, font, XBrushes.Black, new XRect(Margin, y, width, font.Height), XStringFormats.TopLeft);
+                Draw(gfx, part, font, XBrushes.Black, Margin, y);
                 y += font.Height + 1;
             }
             y += gap;
         }
 
         gfx.DrawRectangle(new XSolidBrush(XColor.FromArgb(11, 110, 117)), 0, 0, page.Width.Point, 36);
-        gfx.DrawString($"{organisationName} · HealthLedger", heading, XBrushes.White, new XRect(Margin, 10, width, 20), XStringFormats.TopLeft);
+        Draw(gfx, $"{organisationName} · HealthLedger", heading, XBrushes.White, Margin, 10);
         y = 56;
         Line($"Patient report: {report.Content.Title}", title, 8);
         Line(patient.DemographicsShared
@@ -107,13 +107,28 @@ public static class ReportPdf
         return output.ToArray();
     }
 
+    /// <summary>Draws <paramref name="text"/> run by run, each in the font of its script (<see cref="PdfFonts.Runs"/>).</summary>
+    private static void Draw(XGraphics gfx, string text, XFont font, XBrush brush, double x, double y)
+    {
+        foreach (var (family, run) in PdfFonts.Runs(text))
+        {
+            var runFont = Font(font, family);
+            gfx.DrawString(run, runFont, brush, new XRect(x, y, 10_000, font.Height), XStringFormats.TopLeft);
+            x += gfx.MeasureString(run, runFont).Width;
+        }
+    }
+
+    private static double Measure(XGraphics gfx, string text, XFont font) => PdfFonts.Runs(text).Sum(r => gfx.MeasureString(r.Text, Font(font, r.Family)).Width);
+
+    private static XFont Font(XFont font, string family) => family == PdfFonts.Primary ? font : new XFont(family, font.Size, font.Style);
+
     private static IEnumerable<string> Wrap(XGraphics gfx, string text, XFont font, double width)
     {
         var line = "";
         foreach (var word in text.Split(' '))
         {
             var candidate = line.Length == 0 ? word : line + " " + word;
-            if (gfx.MeasureString(candidate, font).Width <= width || line.Length == 0)
+            if (Measure(gfx, candidate, font) <= width || line.Length == 0)
             {
                 line = candidate;
             }

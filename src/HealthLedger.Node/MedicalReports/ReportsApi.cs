@@ -93,12 +93,20 @@ public static class ReportsApi
         // Streamed: the uploaded copy is hashed as it arrives, never stored.
         if (Boundary(http.Request) is not { } boundary) return ApiResults.Invalid("file", "Send multipart/form-data with a 'file' part.");
         var reader = new MultipartReader(boundary, http.Request.Body);
-        for (var section = await reader.ReadNextSectionAsync(ct); section is not null; section = await reader.ReadNextSectionAsync(ct))
+        try
         {
-            if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var d) && d.Name.Value?.Trim('"') == "file")
+            for (var section = await reader.ReadNextSectionAsync(ct); section is not null; section = await reader.ReadNextSectionAsync(ct))
             {
-                return TypedResults.Ok(await reports.MatchFileAsync(http.Session(), section.Body, ct));
+                if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var d) && d.Name.Value?.Trim('"') == "file")
+                {
+                    return TypedResults.Ok(await reports.MatchFileAsync(http.Session(), section.Body, ct));
+                }
             }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            // A truncated or malformed multipart body (the fuzzer found it once the upload was described).
+            return ApiResults.Invalid("file", "The multipart body is incomplete or malformed: " + e.Message);
         }
         return ApiResults.Invalid("file", "The 'file' part is required.");
     }
