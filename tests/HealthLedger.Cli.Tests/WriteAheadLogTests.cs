@@ -97,7 +97,7 @@ public class WriteAheadLogTests
         using var node = CliProcess.Start("up", "--data", data, "--urls", url);
         await node.WaitUntilServingAsync();
         using var http = new HttpClient { BaseAddress = new Uri(url) };
-        var signer = (await http.GetFromJsonAsync<SignerResponse>($"/api/v1/ledger/signers/{admin.Signing.PublicKey}", Ct))!;
+        var signer = await Signers.GetAsync(http, admin);
         for (var i = 0; i < blocks; i++)
         {
             var id = $"wal-{i}";

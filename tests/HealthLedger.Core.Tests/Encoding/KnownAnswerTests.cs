@@ -45,7 +45,7 @@ public class KnownAnswerTests
             new RegisterUserPayload("alice", Role.Patient, "kat-hospital", user.Signing.PublicKey, user.Encryption.PublicKey),
             new RegisterPatientPayload("p-1", "kat-hospital", Hashing.Sha256("MRN-1"u8), user.Signing.PublicKey, user.Encryption.PublicKey, Record(50, user, organisation)),
             new RegisterDoctorPayload("dr-1", "kat-hospital", user.Signing.PublicKey, user.Encryption.PublicKey, Record(60, user, organisation)),
-            new AddEntryPayload("e-1", "p-1", EntryType.Admission, "dr-1", "", Record(70, user, organisation)),
+            new AddEntryPayload("e-1", "p-1", EntryType.Admission, "dr-1", "", Record(70, user, organisation), Hashing.Sha256("W1/1"u8)),
             new AddReportPayload("r-1", "p-1", 2, ReportType.Lab, Hashing.Sha256("pdf"u8), Record(80, user, organisation), new DocumentRef(Hashing.Sha256("pdf"u8), Hashing.Sha256("sealed pdf"u8), 4096)),
             new UpdateRecordPayload(RecordSubject.Patient, "p-1", 3, Record(90, user, organisation)),
             new GrantAccessPayload("g-1", "p-1", GranteeKind.Doctor, "dr-1", ConsentCategories.Demographics, 1_800_000_000_000, [new GrantedKey("p-1", 1, Envelope(100))]),
@@ -53,6 +53,8 @@ public class KnownAnswerTests
             new RecordDisclosuresPayload([new DisclosureEvent("dr-1", "doctor", "p-1", "patient/p-1", "care", true, 1_700_000_000_123)]),
             new RecordVitalSignsPayload("v-1", "p-1", Record(110, user, organisation)),
             new ConfigureNodesPayload(NodeChange.Add, nodeRecord with { Id = "kat-node-2" }),
+            new ConfigureWardsPayload("kat-hospital", 1, [Hashing.Sha256("W1/1"u8), Hashing.Sha256("W1/2"u8)], Record(120, user, organisation)),
+            new EndCarePayload("p-1", "dr-1"),
         ];
     }
 

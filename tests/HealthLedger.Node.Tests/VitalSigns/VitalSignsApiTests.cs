@@ -131,6 +131,9 @@ public class VitalSignsApiTests
         Assert.Equal(new DateTime(2026, 1, 2, 11, 0, 0, DateTimeKind.Utc), withOffset.TakenAt.ToUniversalTime());
         Assert.Equal(inUtc.TakenAt.ToUniversalTime(), withOffset.TakenAt.ToUniversalTime());
         using var raw = await w.Admin.GetAsync(url, Ct);
-        Assert.Contains("\"takenAt\":\"2026-01-02T11:00:00Z\"", await raw.Content.ReadAsStringAsync(Ct));
+        using var listed = JsonDocument.Parse(await raw.Content.ReadAsStringAsync(Ct));
+        var texts = listed.RootElement.EnumerateArray().Select(v => v.GetProperty("takenAt").GetString()!).ToList();
+        Assert.All(texts, t => Assert.True(t.EndsWith('Z') || t.EndsWith("+00:00", StringComparison.Ordinal), $"{t} is not a UTC instant with its offset"));
+        Assert.All(texts, t => Assert.Equal(new DateTimeOffset(2026, 1, 2, 11, 0, 0, TimeSpan.Zero), DateTimeOffset.Parse(t, System.Globalization.CultureInfo.InvariantCulture)));
     }
 }
