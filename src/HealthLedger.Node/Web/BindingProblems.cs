@@ -79,7 +79,7 @@ public sealed partial class BindingProblems(RequestDelegate next, IProblemDetail
     private static string Expected(string type)
     {
         var t = type.Replace("System.", "", StringComparison.Ordinal).Replace("Nullable`1[", "", StringComparison.Ordinal)
-            .Replace("Nullable<", "", StringComparison.Ordinal).TrimEnd(']', '>', '?').Trim();
+            .Replace("Nullable<", "", StringComparison.Ordinal).TrimEnd(']', '>', '?', '.').Trim();
         return t switch
         {
             "Int32" or "int" or "Int64" or "long" or "UInt64" or "ulong" or "Int16" or "Byte" => "a whole number",

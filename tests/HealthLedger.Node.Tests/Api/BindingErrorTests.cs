@@ -55,6 +55,11 @@ public class BindingErrorTests
                 Assert.DoesNotContain("System.", messages[0].GetString());
             }
         }
+        using (var wrongType = Json("""{"takenAt":"2026-01-02T10:00","heartRate":"fast"}"""))
+        {
+            var vitals = await Problem(await admin.PostAsync($"/api/v1/patients/{patient.Id}/vital-signs", wrongType, Ct));
+            Assert.Equal("Not a whole number.", vitals.GetProperty("errors").GetProperty("heartRate")[0].GetString());
+        }
         var page = await Problem(await admin.GetAsync("/api/v1/patients?page=abc", Ct));
         Assert.Contains("whole number", page.GetProperty("errors").GetProperty("page")[0].GetString());
         Assert.Equal(height, (await node.Http.GetFromJsonAsync<JsonElement>("/healthz", Ct)).GetProperty("height").GetUInt64());
