@@ -74,14 +74,6 @@ public sealed class VitalSignsInput
         }, e);
     }
 
-    /// <summary>The instant in UTC: a time read with an offset (converted to local by the JSON reader) back to UTC; one without an offset is taken as UTC.</summary>
-    private static DateTime AsUtc(DateTime t) => t.Kind switch
-    {
-        DateTimeKind.Local => t.ToUniversalTime(),
-        DateTimeKind.Utc => t,
-        _ => DateTime.SpecifyKind(t, DateTimeKind.Utc),
-    };
-
     private static void Range<T>(FieldErrors e, string field, T? value, T min, T max, string unit) where T : struct, IComparable<T>, IFormattable
     {
         if (value is { } v && (v.CompareTo(min) < 0 || v.CompareTo(max) > 0))

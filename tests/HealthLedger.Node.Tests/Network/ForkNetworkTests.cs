@@ -104,17 +104,9 @@ public sealed class ForkNetworkTests : IAsyncLifetime
         foreach (var name in all) await StopAsync(name);
     }
 
-    private Transaction Registration(string id)
-    {
-        using var keys = TestNetwork.KeysFor(id);
-        return Transaction.Create(_network, _admin.Signing, ++_nonce, new RegisterUserPayload(id, Role.Patient, "fork-hospital", keys.Signing.PublicKey, keys.Encryption.PublicKey));
-    }
+    private Transaction Registration(string id) => InProcessNode.Registration(_network, _admin, ++_nonce, "fork-hospital", id);
 
-    private void Submit(string name, Transaction tx)
-    {
-        var result = Node(name).Submit(tx.Encoded.Span);
-        Assert.True(result.Result.IsOk, result.Result.ToString());
-    }
+    private void Submit(string name, Transaction tx) => InProcessNode.Submit(Node(name), tx);
 
     private LedgerNode Node(string name) => _running[name].Services.GetRequiredService<LedgerNode>();
 

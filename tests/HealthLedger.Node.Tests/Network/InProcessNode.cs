@@ -1,6 +1,11 @@
 using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Transactions;
+using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Hosting;
+using HealthLedger.Node.Ledger;
+using HealthLedger.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 
@@ -41,5 +46,19 @@ internal static class InProcessNode
             if (timeout.IsCancellationRequested) Assert.Fail($"Timed out waiting until {what}.");
             await Task.Delay(50, ct);
         }
+    }
+
+    /// <summary>A patient login registered by <paramref name="admin"/> with nonce <paramref name="nonce"/>: a small transaction that changes the state.</summary>
+    public static Transaction Registration(string network, UserKeys admin, ulong nonce, string organisationId, string id)
+    {
+        using var keys = TestNetwork.KeysFor(id);
+        return Transaction.Create(network, admin.Signing, nonce, new RegisterUserPayload(id, Role.Patient, organisationId, keys.Signing.PublicKey, keys.Encryption.PublicKey));
+    }
+
+    /// <summary>Submits <paramref name="tx"/> at <paramref name="node"/>'s door and asserts it was accepted.</summary>
+    public static void Submit(LedgerNode node, Transaction tx)
+    {
+        var result = node.Submit(tx.Encoded.Span);
+        Assert.True(result.Result.IsOk, result.Result.ToString());
     }
 }

@@ -302,11 +302,7 @@ public sealed class NetworkTests : IAsyncLifetime
         }
     }
 
-    private Transaction Registration(string id)
-    {
-        using var keys = TestNetwork.KeysFor(id);
-        return Transaction.Create(_network, _admin.Signing, ++_nonce, new RegisterUserPayload(id, Role.Patient, "change-hospital", keys.Signing.PublicKey, keys.Encryption.PublicKey));
-    }
+    private Transaction Registration(string id) => InProcessNode.Registration(_network, _admin, ++_nonce, "change-hospital", id);
 
     private Task CommitAsync(int k, TxPayload payload) => CommitAsync(k, Transaction.Create(_network, _admin.Signing, ++_nonce, payload));
 
@@ -323,8 +319,7 @@ public sealed class NetworkTests : IAsyncLifetime
 
     private Hash256 Submit(int k, Transaction tx)
     {
-        var result = Node(_running[k]).Submit(tx.Encoded.Span);
-        Assert.True(result.Result.IsOk, result.Result.ToString());
+        InProcessNode.Submit(Node(_running[k]), tx);
         return tx.Id;
     }
 
