@@ -94,6 +94,12 @@ public sealed class TendermintEngine
     /// <summary>True once the current height is decided and the engine waits for <see cref="EngineInput.Committed"/>.</summary>
     public bool Decided => _decided;
 
+    /// <summary>
+    /// How many validators' votes of <paramref name="type"/> (for any value, nil included) this engine holds for the current
+    /// height and round, its own included: with fewer than a quorum of prevotes a round cannot move on, so this shows how far it got.
+    /// </summary>
+    public int Voters(MessageType type) => CountAll(type, _round);
+
     /// <summary>What was refused or noticed.</summary>
     public EngineStats Stats { get; } = new();
 

@@ -52,6 +52,8 @@ internal sealed class CliProcess : IDisposable
 
     public int Id => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     public static CliProcess Start(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")

@@ -17,7 +17,7 @@ public static class HealthApi
         {
             var tip = node.Tip;
             var c = consensus.Status;
-            var health = c is null ? null : new ConsensusHealth(c.Height, c.Round, c.Step, c.Leader, c.Validators, ValidatorSet.Quorum(c.Validators),
+            var health = c is null ? null : new ConsensusHealth(c.Height, c.Round, c.Step, c.Leader, c.Validators, ValidatorSet.Quorum(c.Validators), c.Prevotes, c.Precommits,
                 new Dictionary<string, long>
                 {
                     ["badSignatures"] = c.Stats.BadSignatures + peerStats.Forged,

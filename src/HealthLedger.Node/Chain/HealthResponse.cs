@@ -21,8 +21,12 @@ public sealed record HealthResponse(string Status, string Network, string Node, 
 /// <param name="Leader">The node proposing at this height and round.</param>
 /// <param name="Validators">Number of voting nodes.</param>
 /// <param name="Quorum">Votes needed to decide: <see cref="HealthLedger.Core.Model.ValidatorSet.Quorum"/> (⌊2n/3⌋ + 1).</param>
+/// <param name="Prevotes">Validators whose prevote (for a block or nil) this node holds for this height and round, its own included.
+/// Below <paramref name="Quorum"/> the round cannot move on: a node cut off with fewer than a quorum stays here, voted but undecided.</param>
+/// <param name="Precommits">Validators whose precommit this node holds for this height and round, its own included.</param>
 /// <param name="Refused">Messages the engine refused, by reason (forged, unknown sender, invalid block, …).</param>
-public sealed record ConsensusHealth(ulong Height, int Round, string Step, string Leader, int Validators, int Quorum, IReadOnlyDictionary<string, long> Refused);
+public sealed record ConsensusHealth(ulong Height, int Round, string Step, string Leader, int Validators, int Quorum, int Prevotes, int Precommits,
+    IReadOnlyDictionary<string, long> Refused);
 
 /// <summary>One peer as this node sees it.</summary>
 /// <param name="Node">Peer node id.</param>

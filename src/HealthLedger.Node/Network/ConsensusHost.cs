@@ -17,8 +17,10 @@ namespace HealthLedger.Node.Network;
 /// <param name="Step">Its step, or "idle" while no transaction waits.</param>
 /// <param name="Leader">The node id of the proposer of this height and round.</param>
 /// <param name="Validators">Number of voting nodes.</param>
+/// <param name="Prevotes">Validators whose prevote for this height and round the engine holds (its own included).</param>
+/// <param name="Precommits">Validators whose precommit for this height and round the engine holds (its own included).</param>
 /// <param name="Stats">What the engine refused or noticed.</param>
-public sealed record ConsensusStatus(ulong Height, int Round, string Step, string Leader, int Validators, EngineStats Stats);
+public sealed record ConsensusStatus(ulong Height, int Round, string Step, string Leader, int Validators, int Prevotes, int Precommits, EngineStats Stats);
 
 /// <summary>
 /// The host around the pure <see cref="TendermintEngine"/> (also with one validator): one loop owns the engine and the
@@ -407,7 +409,8 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         var proposer = _engine.Proposer(_engine.Height, _engine.Round);
         var leader = validators.FirstOrDefault(v => v.SigningKey == proposer)?.Id ?? proposer.ToString();
         var step = node.RecoveringTo is not null ? "recovering" : _phase == Phase.Running ? _engine.Step.ToString().ToLowerInvariant() : "idle";
-        _status = new ConsensusStatus(_engine.Height, _engine.Round, step, leader, validators.Count, _engine.Stats);
+        _status = new ConsensusStatus(_engine.Height, _engine.Round, step, leader, validators.Count,
+            _engine.Voters(MessageType.Prevote), _engine.Voters(MessageType.Precommit), _engine.Stats);
     }
 
     private ulong Now() => (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds();
