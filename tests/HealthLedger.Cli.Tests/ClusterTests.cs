@@ -32,17 +32,12 @@ public partial class ClusterTests
     public async Task Four_nodes_survive_one_crash_stop_without_forking_at_two_catch_up_and_verify_alike()
     {
         using var dir = new TempDirectory();
-        var root = dir.Combine("net");
-        var basePort = Ports.FreeClusterBlock();
-        var layout = new ClusterLayout(4, basePort);
-        Assert.Equal(0, (await CliProcess.RunAsync("init", "--nodes", "4", "--data", root, "--base-port", basePort.ToString(System.Globalization.CultureInfo.InvariantCulture))).ExitCode);
-        var folders = Enumerable.Range(1, 4).Select(k => Path.Combine(root, ClusterLayout.FolderOf(k))).ToArray();
-        UserKeys admin;
-        using (var keystore = Keystore.Open(new DataDirectory(folders[0]).KeystorePath)) admin = keystore.Unseal("admin", CliProcess.Password)!;
-        using var _ = admin;
-        var http = Enumerable.Range(1, 4).Select(k => new HttpClient { BaseAddress = new Uri(layout.WebUrl(k)) }).ToArray();
+        using var net = await LocalCluster.InitAsync(dir, 4);
+        var (root, layout, admin) = (net.Root, net.Layout, net.Admin);
+        var folders = Enumerable.Range(1, 4).Select(net.Folder).ToArray();
+        var http = folders.Select(net.Http).ToArray();
 
-        using var cluster = CliProcess.Start("cluster", "up", "--nodes", "4", "--data", root, "--base-port", basePort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var cluster = CliProcess.Start("cluster", "up", "--nodes", "4", "--data", root, "--base-port", layout.BasePort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var pids = await cluster.WaitForPidsAsync(4);
         await WaitAsync("all four nodes connected", async () =>
             (await Task.WhenAll(http.Select(Health))).All(h => h is { Peers: var p } && p.Count == 3 && p.All(x => x.Connected)));
@@ -87,7 +82,7 @@ public partial class ClusterTests
 
         // 6. A node with a wrong key refuses to start and disturbs no one.
         var impostor = dir.Combine("impostor");
-        CopyFolder(folders[3], impostor);
+        LocalCluster.CopyFolder(folders[3], impostor);
         File.Delete(new DataDirectory(impostor).NodeKeyPath);
         DataDirectory.WriteSecret(new DataDirectory(impostor).NodeKeyPath, TestNetwork.Seed(999, 32));
         var wrong = await CliProcess.RunAsync("node", "--data", impostor, "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}");
@@ -116,23 +111,14 @@ public partial class ClusterTests
         node3.Terminate();
         node4.Terminate();
         foreach (var p in new[] { cluster, node2, node3, node4 }) await p.WaitForExitAsync(TimeSpan.FromSeconds(30));
-        foreach (var folder in folders)
-        {
-            var verify = await CliProcess.RunAsync("verify", "--data", folder);
-            Assert.True(verify.ExitCode == 0, $"{folder}: {verify.Stdout}{verify.Stderr}");
-            Assert.Contains(roots[0], verify.Stdout);
-        }
-        foreach (var h in http) h.Dispose();
+        foreach (var folder in folders) Assert.Contains(roots[0], await LocalCluster.VerifyAsync(folder));
 
         async Task SubmitAsync(HttpClient client, int count)
         {
             var items = Enumerable.Range(0, count).Select(_ =>
             {
                 nonce++;
-                var id = $"cluster-user-{nonce}";
-                using var keys = TestNetwork.KeysFor(id);
-                return (ReadOnlyMemory<byte>)Transaction.Create(signer.Network, admin.Signing, nonce,
-                    new RegisterUserPayload(id, Role.Patient, signer.OrganisationId, keys.Signing.PublicKey, keys.Encryption.PublicKey)).Encoded;
+                return (ReadOnlyMemory<byte>)net.Registration(signer.Network, signer.OrganisationId, nonce, $"cluster-user-{nonce}").Encoded;
             }).ToList();
             using var content = new ByteArrayContent(BatchEncoding.Encode(items));
             content.Headers.ContentType = new("application/octet-stream");
@@ -179,44 +165,7 @@ public partial class ClusterTests
         await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await client.DeliverAsync(other, cancellationToken: Ct));
     }
 
-    private static async Task<HealthResponse?> Health(HttpClient client)
-    {
-        try
-        {
-            return await client.GetFromJsonAsync<HealthResponse>("/healthz", Ct);
-        }
-        catch (HttpRequestException)
-        {
-            return null;
-        }
-    }
+    private static Task<HealthResponse?> Health(HttpClient client) => LocalCluster.HealthAsync(client);
 
-    private static async Task WaitAsync(string what, Func<Task<bool>> condition)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(90));
-        while (true)
-        {
-            try
-            {
-                if (await condition()) return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            if (timeout.IsCancellationRequested) Assert.Fail($"Timed out waiting until {what}.");
-            await Task.Delay(100, Ct); // polling an external process's state, not synchronising threads
-        }
-    }
-
-    private static void CopyFolder(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != "node.lock"))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-    }
+    private static Task WaitAsync(string what, Func<Task<bool>> condition) => LocalCluster.PollAsync(what, condition);
 }
