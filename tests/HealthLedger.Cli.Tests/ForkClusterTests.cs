@@ -56,6 +56,7 @@ public sealed class ForkClusterTests
         // Runs one side alone with a transaction of its own: its validators vote, but they are no quorum, so nothing commits.
         public async Task<Transaction> SideCommitsNothingAsync(string[] side, string id)
         {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
             await net.StartAsync(side);
             var http = side.Select(net.Http).ToArray();
             if (_network.Length == 0)
@@ -81,6 +82,7 @@ public sealed class ForkClusterTests
             }
             Assert.Equal("pending", (await LocalCluster.StatusAsync(http[0], tx.Id))?.Status);
             await net.StopAsync();
+            Log($"{id} ({string.Join(", ", side.Select(Path.GetFileName))}): started, stuck at height {height + 1} with {side.Length} prevotes of quorum {after[0]!.Consensus!.Quorum}, stopped in {watch.Elapsed.TotalSeconds:F1} s");
             return tx;
         }
 
@@ -88,6 +90,7 @@ public sealed class ForkClusterTests
         // every node holds the same chain, and every folder verifies to the same state root.
         public async Task HealAsync(string[] all, (Transaction Tx, string At)[] submitted, int expectedQuorum)
         {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
             await net.StartAsync(all);
             var http = all.Select(net.Http).ToArray();
             foreach (var (tx, at) in submitted)
@@ -105,7 +108,11 @@ public sealed class ForkClusterTests
             Assert.All(healths, h => Assert.Equal((all.Length, expectedQuorum), (h!.Consensus!.Validators, h.Consensus.Quorum)));
             var root = Assert.Single(healths.Select(h => h!.StateRoot).Distinct());
             await net.StopAsync();
+            Log($"healed: both transactions committed on all {all.Length}, one tip at height {healths[0]!.Height}, stopped in {watch.Elapsed.TotalSeconds:F1} s");
             foreach (var output in await Task.WhenAll(all.Select(LocalCluster.VerifyAsync))) Assert.Contains(root, output);
+            Log($"verify: {all.Length} folders, state root {root}, in {watch.Elapsed.TotalSeconds:F1} s since healing began");
         }
+
+        private static void Log(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
     }
 }
