@@ -1,4 +1,5 @@
 using HealthLedger.Core.Transactions;
+using HealthLedger.Node.Chain;
 using HealthLedger.Testing;
 
 namespace HealthLedger.Cli.Tests;
@@ -72,18 +73,28 @@ public sealed class ForkClusterTests
             var tx = net.Registration(_network, _organisation, ++_nonce, id);
             await net.SubmitAsync(http[0], tx);
             await net.WaitAsync($"every validator of {id} holds the prevotes of all {side.Length} at height {height + 1}", async () =>
-                (await LocalCluster.HealthAsync(http)).All(h => h is { Consensus: { Step: "prevote", Precommits: 0 } c } && c.Height == height + 1 && c.Prevotes == side.Length));
-
-            var after = (await LocalCluster.HealthAsync(http))!;
-            foreach (var h in after)
             {
-                Assert.True(h!.Consensus!.Quorum > side.Length, $"{h.Node}: quorum {h.Consensus.Quorum} of {h.Consensus.Validators}");
-                Assert.True((h.Height, h.TipHash) == (height, tip), $"{h.Node} moved from {height} to {h.Height} ({h.TipHash}) with only {side.Length} validators running{net.Logs()}");
-            }
+                var now = await LocalCluster.HealthAsync(http);
+                NothingCommitted(now);
+                return now.All(h => h is { Consensus: { Step: "prevote", Precommits: 0 } c } && c.Height == height + 1 && c.Prevotes == side.Length);
+            });
+
+            // Every vote the side can cast is cast and seen: no message it can still send decides anything. Nothing moved.
+            var after = (await LocalCluster.HealthAsync(http))!;
+            NothingCommitted(after);
+            Assert.All(after, h => Assert.True(h!.Consensus!.Quorum > side.Length, $"{h.Node}: quorum {h.Consensus.Quorum} of {h.Consensus.Validators}"));
             Assert.Equal("pending", (await LocalCluster.StatusAsync(http[0], tx.Id))?.Status);
             await net.StopAsync();
             Log($"{id} ({string.Join(", ", side.Select(Path.GetFileName))}): started, stuck at height {height + 1} with {side.Length} prevotes of quorum {after[0]!.Consensus!.Quorum}, stopped in {watch.Elapsed.TotalSeconds:F1} s");
             return tx;
+
+            void NothingCommitted(HealthResponse?[] now)
+            {
+                foreach (var h in now.Where(h => h is not null && (h.Height, h.TipHash) != (height, tip)))
+                {
+                    Assert.Fail($"{h!.Node} committed height {h.Height} ({h.TipHash}) with only {side.Length} of {h.Consensus?.Validators} validators running{net.Logs()}");
+                }
+            }
         }
 
         // All validators together: both sides' transactions commit (a client submits again what a stopped node's memory lost),
