@@ -143,4 +143,47 @@ public class EngineTests
         Assert.Equal(hash, Assert.Single(decided).ValueHash);
         foreach (var k in keys) k.Dispose();
     }
+
+    [Fact]
+    public void Three_of_six_validators_vote_once_and_stop_in_prevote_holding_each_others_prevotes_without_deciding()
+    {
+        // The side of a 3 | 3 split (quorum 5 of 6): whatever comes of the proposal, no quorum of prevotes forms, so no prevote
+        // timeout is set and the round cannot end. Voters shows how far it got (what /healthz reports as consensus.prevotes).
+        var keys = Enumerable.Range(1, 6).Select(i => SigningKeyPair.FromSeed(Enumerable.Repeat((byte)i, 32).ToArray())).ToList();
+        try
+        {
+            var validators = keys.Select(k => k.PublicKey).ToList();
+            var side = keys.Take(3).Select(k => new TendermintEngine("net", validators, k, h => BitConverter.GetBytes(h), (_, _) => true, v => Hashing.Sha256(v),
+                EngineTimeouts.Default, SafetyState.Fresh(1))).ToList();
+            var messages = new Queue<(int From, ConsensusMessage Message)>();
+            var timers = new List<(int Engine, EngineAction.SetTimeout Timer)>();
+            ulong now = 0;
+            void Take(int engine, IReadOnlyList<EngineAction> actions)
+            {
+                Assert.Empty(actions.OfType<EngineAction.Decide>());
+                foreach (var b in actions.OfType<EngineAction.Broadcast>()) messages.Enqueue((engine, b.Message));
+                timers.AddRange(actions.OfType<EngineAction.SetTimeout>().Select(t => (engine, t)));
+            }
+            for (var i = 0; i < side.Count; i++) Take(i, side[i].Handle(new EngineInput.Start(now)));
+            for (var steps = 0; messages.Count > 0 || timers.Count > 0; steps++)
+            {
+                Assert.True(steps < 1000, "the side never went quiet");
+                if (messages.TryDequeue(out var m))
+                {
+                    for (var i = 0; i < side.Count; i++) if (i != m.From) Take(i, side[i].Handle(new EngineInput.Receive(now, m.Message)));
+                    continue;
+                }
+                var next = timers.MinBy(t => t.Timer.At);
+                timers.Remove(next);
+                now = Math.Max(now, next.Timer.At);
+                Take(next.Engine, side[next.Engine].Handle(new EngineInput.Timeout(now, next.Timer.Height, next.Timer.Round, next.Timer.Step)));
+            }
+            Assert.All(side, e => Assert.Equal((1UL, 0, Step.Prevote, false, 3, 0),
+                (e.Height, e.Round, e.Step, e.Decided, e.Voters(MessageType.Prevote), e.Voters(MessageType.Precommit))));
+        }
+        finally
+        {
+            foreach (var k in keys) k.Dispose();
+        }
+    }
 }
