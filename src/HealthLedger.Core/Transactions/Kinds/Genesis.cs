@@ -6,12 +6,13 @@ using HealthLedger.Core.Primitives;
 namespace HealthLedger.Core.Transactions.Kinds;
 
 /// <summary>
-/// The genesis configuration: the network, its first organisation, that organisation's first admin and the first voting nodes.
+/// The genesis configuration: the network, its first organisation, that organisation's first admin and the first voting nodes;
+/// the governance policy starts as <see cref="Governance.GovernancePolicy.Default"/>.
 /// Signed by the organisation's key; valid only as the single transaction of block 0.
 /// </summary>
 /// <param name="NetworkId">The network's id.</param>
 /// <param name="Policy">Network limits.</param>
-/// <param name="Organisation">The founding organisation.</param>
+/// <param name="Organisation">The founding organisation (its type and contact; status active), the consortium's first member.</param>
 /// <param name="AdminId">User id of the first admin.</param>
 /// <param name="AdminSigningKey">The admin's Ed25519 key.</param>
 /// <param name="AdminEncryptionKey">The admin's X25519 key.</param>
@@ -64,8 +65,7 @@ public sealed class GenesisHandler : TxKindHandler<GenesisPayload>
     protected override TxResult Validate(GenesisPayload p)
     {
         if (!Identifiers.IsValid(p.NetworkId)) return Invalid("networkId", Identifiers.Rule);
-        if (!Identifiers.IsValid(p.Organisation.Id)) return Invalid("organisation.id", Identifiers.Rule);
-        if (string.IsNullOrWhiteSpace(p.Organisation.Name)) return Invalid("organisation.name", "must not be empty");
+        if (p.Organisation.NewMemberProblem("organisation") is { } member) return TxResult.Reject(TxVerdict.InvalidField, member);
         if (!Identifiers.IsValid(p.AdminId)) return Invalid("adminId", Identifiers.Rule);
         if (p.Nodes.Count == 0) return Invalid("nodes", "at least one node is needed");
         foreach (var node in p.Nodes)
@@ -100,6 +100,9 @@ public sealed class GenesisHandler : TxKindHandler<GenesisPayload>
             state.Set(StateKeys.Signer(node.SigningKey), new SignerRecord(SignerKind.Node, node.Id).Encode());
         }
         state.Set(StateKeys.Validators, ValidatorSet.Encode(p.Nodes.Select(n => n.Id)));
+        state.Set(StateKeys.OrganisationNodes(p.Organisation.Id), IdList.Encode(p.Nodes.Select(n => n.Id)));
+        state.Set(StateKeys.Organisations, IdList.Encode([p.Organisation.Id]));
+        state.Set(StateKeys.Governance, Governance.GovernancePolicy.Default.Encode());
         return TxResult.Ok;
     }
 }
