@@ -17,6 +17,9 @@ public sealed record AddOrganisationAction(OrganisationRecord Organisation, stri
     public override GovernanceAction Action => GovernanceAction.AddOrganisation;
 
     /// <inheritdoc/>
+    public override IEnumerable<SigningPublicKey> NodeKeys => Nodes.Select(n => n.SigningKey);
+
+    /// <inheritdoc/>
     public override string? Problem()
     {
         if (Organisation.NewMemberProblem("organisation") is { } problem) return problem;

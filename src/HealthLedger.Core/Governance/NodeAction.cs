@@ -12,6 +12,9 @@ public sealed record NodeAction(GovernanceAction Kind, NodeRecord Node) : Propos
     public override GovernanceAction Action => Kind;
 
     /// <inheritdoc/>
+    public override IEnumerable<Primitives.SigningPublicKey> NodeKeys => [Node.SigningKey];
+
+    /// <inheritdoc/>
     public override string? Problem()
     {
         if (Kind is not (GovernanceAction.AddNode or GovernanceAction.ReplaceNode)) return $"action: {Kind} is not adding or replacing a node";

@@ -11,6 +11,9 @@ public abstract record ProposedAction
     /// <summary>The action.</summary>
     public abstract GovernanceAction Action { get; }
 
+    /// <summary>The node keys the action makes validators when applied (a node added or given a new key).</summary>
+    public virtual IEnumerable<Primitives.SigningPublicKey> NodeKeys => [];
+
     /// <summary>Why the fields are not acceptable ("field: problem"), or null. No state needed.</summary>
     public abstract string? Problem();
 
