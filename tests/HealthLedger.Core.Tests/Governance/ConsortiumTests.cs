@@ -1,4 +1,5 @@
 using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Execution;
 using HealthLedger.Core.Governance;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
@@ -246,6 +247,36 @@ public class ConsortiumTests
         Assert.Equal(OrganisationStatus.Active, c.Organisation("org-4").Status);
         Assert.Contains("org-4-node-1", c.Validators);
         Assert.Equal(TxVerdict.Ok, c.Submit(m[3].Admin, new RegisterUserPayload("x-user", Role.Patient, "org-4", c.Keys(74).Signing.PublicKey, c.Keys(74).Encryption.PublicKey)).Verdict);
+    }
+
+    [Fact]
+    public void The_validator_set_follows_the_decision_from_the_next_block()
+    {
+        using var c = new ConsortiumNetwork(4);
+        var m = c.Members;
+        using var node4 = SigningKeyPair.FromSeed(TestNetwork.Seed(304, 32));
+        Assert.True(ProposedBy(c, node4).IsOk); // admitted by the vote in the last block: proposes the next one
+
+        c.Submit(m[0].Admin, new ProposePayload("suspend-4", new OrganisationStatusAction(GovernanceAction.SuspendOrganisation, "org-4")));
+        c.Submit(m[1].Admin, new VotePayload("suspend-4", true));
+        Assert.True(ProposedBy(c, node4).IsOk); // 2 of 4: still a validator
+        c.Submit(m[2].Admin, new VotePayload("suspend-4", true));
+        var refused = ProposedBy(c, node4);
+        Assert.Equal(BlockRefusal.UnknownProposer, refused.Refusal);
+        Assert.Equal(3, ValidatorSet.Quorum(c.Validators.Count)); // three validators left, all needed
+    }
+
+    // A block after the tip proposed by proposer, validated as a node does: against the validator set in the state after the tip.
+    private static BlockVerdict ProposedBy(ConsortiumNetwork c, SigningKeyPair proposer)
+    {
+        var built = BlockBuilder.Build(c.Net.State, TestNetwork.NetworkId, c.Net.Tip, c.Time + 1000, [], proposer);
+        var context = new BlockContext
+        {
+            NetworkId = TestNetwork.NetworkId,
+            Previous = c.Net.Tip,
+            Validators = ValidatorSet.Read(c.Net.State).Select(n => n.SigningKey).ToList(),
+        };
+        return BlockValidator.Validate(built.Block, context, c.Net.State);
     }
 
     [Fact]
