@@ -3,6 +3,8 @@ using HealthLedger.Core.Execution;
 using HealthLedger.Core.Governance;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Records;
 using HealthLedger.Core.Transactions;
 using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Core.Verification;
@@ -280,6 +282,31 @@ public class ConsortiumTests
     }
 
     [Fact]
+    public void A_patient_cannot_grant_access_to_a_suspended_organisation_or_its_doctors()
+    {
+        using var c = new ConsortiumNetwork(3);
+        var m = c.Members;
+        var patient = c.Keys(75);
+        var doctor = c.Keys(76);
+        var readers = new[] { c.Net.Organisation.Encryption.PublicKey, patient.Encryption.PublicKey };
+        var record = new SealedRecordRef(Hashing.Sha256("pt-zoe"u8), 10,
+            readers.Select(k => RecordCrypto.Wrap(new byte[32], k, Enumerable.Repeat((byte)7, 32).ToArray(), [])).ToList());
+        Assert.Equal(TxVerdict.Ok, c.Submit(m[0].Admin, new RegisterPatientPayload("pt-zoe", TestNetwork.OrgId, Hash256.Zero, patient.Signing.PublicKey, patient.Encryption.PublicKey, record)).Verdict);
+        Assert.Equal(TxVerdict.Ok, c.Submit(m[2].Admin, new RegisterUserPayload("dr-three", Role.Doctor, "org-3", doctor.Signing.PublicKey, doctor.Encryption.PublicKey)).Verdict);
+        Assert.Equal(TxVerdict.Ok, c.Submit(patient, new GrantAccessPayload("gr-1", "pt-zoe", GranteeKind.Organisation, "org-3", ConsentCategories.Reports, 0, [])).Verdict);
+
+        c.Submit(m[0].Admin, new ProposePayload("suspend-3", new OrganisationStatusAction(GovernanceAction.SuspendOrganisation, "org-3")));
+        c.Submit(m[1].Admin, new VotePayload("suspend-3", true));
+        Assert.Equal(OrganisationStatus.Suspended, c.Organisation("org-3").Status);
+        foreach (var (kind, grantee) in new[] { (GranteeKind.Organisation, "org-3"), (GranteeKind.Doctor, "dr-three") })
+        {
+            var refused = c.Submit(patient, new GrantAccessPayload("gr-2", "pt-zoe", kind, grantee, ConsentCategories.Reports, 0, []));
+            Assert.Equal(TxVerdict.Conflict, refused.Verdict);
+            Assert.Contains("organisation 'org-3' is suspended, not an active member", refused.Reason, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void A_removed_organisation_loses_its_nodes_for_good()
     {
         using var c = new ConsortiumNetwork(3);
@@ -400,6 +427,26 @@ public class ConsortiumTests
         var other = new NodeRecord("org-2-node-1", "org-2", c.Keys(84).Signing.PublicKey, "");
         c.Submit(c.Members[2].Admin, new ProposePayload("rotate-2", new NodeAction(GovernanceAction.ReplaceNode, other)));
         Assert.Equal(ProposalStatus.Open, c.Proposal("rotate-2").Status);
+    }
+
+    [Fact]
+    public void The_emergency_actions_are_reserved_and_cannot_be_proposed_yet()
+    {
+        using var c = new ConsortiumNetwork(1);
+        foreach (var action in new[] { GovernanceAction.DeclareEmergency, GovernanceAction.EndEmergency })
+        {
+            var receipt = c.Submit(c.Members[0].Admin, new RawProposal([4, .. "em-1"u8, (byte)action]));
+            Assert.Equal(TxVerdict.Malformed, receipt.Verdict);
+            Assert.Contains("reserved for a later version", receipt.Reason, StringComparison.Ordinal);
+        }
+    }
+
+    // A Propose payload written byte by byte (for actions no ProposedAction type can express).
+    private sealed record RawProposal(byte[] Body) : TxPayload
+    {
+        public override TxKind Kind => TxKind.Propose;
+
+        public override void Write(HealthLedger.Core.Encoding.CanonicalWriter writer) => writer.Raw(Body);
     }
 
     [Theory]
