@@ -36,7 +36,10 @@ public sealed record AddOrganisationAction(OrganisationRecord Organisation, stri
     }
 
     /// <inheritdoc/>
-    protected override void WriteBody(CanonicalWriter w)
+    protected override void WriteBody(CanonicalWriter w) => WriteFields(w);
+
+    /// <summary>Writes the fields (also the tail of the genesis payload, which founds the first member the same way).</summary>
+    internal void WriteFields(CanonicalWriter w)
     {
         Organisation.Write(w);
         w.Text(AdminId).Key(AdminSigningKey).Key(AdminEncryptionKey).VarUInt((ulong)Nodes.Count);
