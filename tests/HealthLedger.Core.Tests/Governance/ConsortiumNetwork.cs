@@ -78,6 +78,14 @@ public sealed class ConsortiumNetwork : IDisposable
         return decoded.IsOk ? Net.Append(Time + after, [back!]).Execution.Receipts[0] : new Receipt(tx.Id, decoded.Verdict, decoded.Reason);
     }
 
+    /// <summary>Member 1 proposes <paramref name="action"/> and members 2 to <paramref name="approvals"/> approve it; asserts it was executed.</summary>
+    public void Decide(string id, ProposedAction action, int approvals)
+    {
+        Assert.Equal(TxVerdict.Ok, Submit(Members[0].Admin, new ProposePayload(id, action)).Verdict);
+        for (var v = 1; v < approvals; v++) Assert.Equal(TxVerdict.Ok, Submit(Members[v].Admin, new VotePayload(id, true)).Verdict);
+        Assert.Equal(ProposalStatus.Executed, Proposal(id).Status);
+    }
+
     public ProposalState Proposal(string id) => Consortium.GetProposal(Net.State, id) ?? throw new InvalidOperationException($"no proposal '{id}'");
 
     public OrganisationRecord Organisation(string id) => Consortium.GetOrganisation(Net.State, id) ?? throw new InvalidOperationException($"no organisation '{id}'");

@@ -71,6 +71,24 @@ public class ConsortiumTests
     }
 
     [Fact]
+    public void A_proposal_and_its_deciding_votes_may_share_one_block()
+    {
+        using var c = new ConsortiumNetwork(4);
+        var m = c.Members;
+        Transaction Signed(UserKeys signer, TxPayload payload) =>
+            Transaction.Create(TestNetwork.NetworkId, signer.Signing, SignerCheck.LastNonce(c.Net.State, signer.Signing.PublicKey) + 1, payload);
+        var block = c.Net.Append(c.Time + 1000, [
+            Signed(m[0].Admin, new ProposePayload("add-5", c.NewOrganisation(5))),
+            Signed(m[1].Admin, new VotePayload("add-5", true)),
+            Signed(m[2].Admin, new VotePayload("add-5", true)),
+            Signed(m[3].Admin, new VotePayload("add-5", true)), // after execution in the same block: refused
+        ]);
+        Assert.Equal([TxVerdict.Ok, TxVerdict.Ok, TxVerdict.Ok, TxVerdict.Conflict], block.Execution.Receipts.Select(r => r.Verdict));
+        Assert.Equal(ProposalStatus.Executed, c.Proposal("add-5").Status);
+        Assert.Contains("org-5-node-1", c.Validators);
+    }
+
+    [Fact]
     public void Each_organisation_votes_once_even_through_another_admin()
     {
         using var c = new ConsortiumNetwork(4);
@@ -217,9 +235,7 @@ public class ConsortiumTests
     {
         using var c = new ConsortiumNetwork(4);
         var m = c.Members;
-        c.Submit(m[0].Admin, new ProposePayload("suspend-4", new OrganisationStatusAction(GovernanceAction.SuspendOrganisation, "org-4")));
-        c.Submit(m[1].Admin, new VotePayload("suspend-4", true));
-        c.Submit(m[2].Admin, new VotePayload("suspend-4", true));
+        c.Decide("suspend-4", new OrganisationStatusAction(GovernanceAction.SuspendOrganisation, "org-4"), approvals: 3);
         Assert.Equal(OrganisationStatus.Suspended, c.Organisation("org-4").Status);
         Assert.DoesNotContain("org-4-node-1", c.Validators); // its node no longer votes from the next block
         Assert.Equal(["org-4-node-1"], Consortium.NodesOf(c.Net.State, "org-4")); // kept for reinstatement
@@ -243,9 +259,7 @@ public class ConsortiumTests
         Assert.Contains("not an active member", addNode.Reason, StringComparison.Ordinal);
 
         // reinstated (4 active of 5 → 3 approvals): its node votes again
-        c.Submit(m[0].Admin, new ProposePayload("reinstate-4", new OrganisationStatusAction(GovernanceAction.ReinstateOrganisation, "org-4")));
-        c.Submit(m[1].Admin, new VotePayload("reinstate-4", true));
-        c.Submit(m[2].Admin, new VotePayload("reinstate-4", true));
+        c.Decide("reinstate-4", new OrganisationStatusAction(GovernanceAction.ReinstateOrganisation, "org-4"), approvals: 3);
         Assert.Equal(OrganisationStatus.Active, c.Organisation("org-4").Status);
         Assert.Contains("org-4-node-1", c.Validators);
         Assert.Equal(TxVerdict.Ok, c.Submit(m[3].Admin, new RegisterUserPayload("x-user", Role.Patient, "org-4", c.Keys(74).Signing.PublicKey, c.Keys(74).Encryption.PublicKey)).Verdict);
@@ -295,8 +309,7 @@ public class ConsortiumTests
         Assert.Equal(TxVerdict.Ok, c.Submit(m[2].Admin, new RegisterUserPayload("dr-three", Role.Doctor, "org-3", doctor.Signing.PublicKey, doctor.Encryption.PublicKey)).Verdict);
         Assert.Equal(TxVerdict.Ok, c.Submit(patient, new GrantAccessPayload("gr-1", "pt-zoe", GranteeKind.Organisation, "org-3", ConsentCategories.Reports, 0, [])).Verdict);
 
-        c.Submit(m[0].Admin, new ProposePayload("suspend-3", new OrganisationStatusAction(GovernanceAction.SuspendOrganisation, "org-3")));
-        c.Submit(m[1].Admin, new VotePayload("suspend-3", true));
+        c.Decide("suspend-3", new OrganisationStatusAction(GovernanceAction.SuspendOrganisation, "org-3"), approvals: 2);
         Assert.Equal(OrganisationStatus.Suspended, c.Organisation("org-3").Status);
         foreach (var (kind, grantee) in new[] { (GranteeKind.Organisation, "org-3"), (GranteeKind.Doctor, "dr-three") })
         {
@@ -311,8 +324,7 @@ public class ConsortiumTests
     {
         using var c = new ConsortiumNetwork(3);
         var m = c.Members;
-        c.Submit(m[0].Admin, new ProposePayload("remove-3", new OrganisationStatusAction(GovernanceAction.RemoveOrganisation, "org-3")));
-        Assert.Equal(TxVerdict.Ok, c.Submit(m[1].Admin, new VotePayload("remove-3", true)).Verdict);
+        c.Decide("remove-3", new OrganisationStatusAction(GovernanceAction.RemoveOrganisation, "org-3"), approvals: 2);
         Assert.Equal(OrganisationStatus.Removed, c.Organisation("org-3").Status);
         Assert.Equal(["org-2-node-1", "test-node-1"], c.Validators);
         Assert.False(c.Net.State.TryGet(StateKeys.Node("org-3-node-1"), out _));
