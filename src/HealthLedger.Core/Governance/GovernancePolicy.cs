@@ -47,6 +47,7 @@ public sealed record GovernancePolicy(IReadOnlyList<GovernanceRule> Rules, ulong
         {
             return $"proposal lifetime must be between {MinProposalLifetimeMs} ms (1 hour) and {MaxProposalLifetimeMs} ms (365 days)";
         }
+        if (!Rules.Select(r => r.Action).SequenceEqual(Actions)) return "a governance policy has one rule for each action, in action order";
         return Rules.Select(r => r.Problem()).FirstOrDefault(p => p is not null);
     }
 

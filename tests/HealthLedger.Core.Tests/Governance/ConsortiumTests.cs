@@ -372,16 +372,17 @@ public class ConsortiumTests
         Assert.Equal(ProposalStatus.Executed, c.Proposal("add-5").Status);
     }
 
-    public static TheoryData<string, string> ImpossiblePolicies() => new()
+    public static TheoryData<string, TxVerdict, string> ImpossiblePolicies() => new()
     {
-        { "more-than-all", "can never approve" },
-        { "policy-alone", "only node actions" },
-        { "lifetime", "proposal lifetime" },
+        { "more-than-all", TxVerdict.InvalidField, "can never approve" },
+        { "policy-alone", TxVerdict.InvalidField, "only node actions" },
+        { "lifetime", TxVerdict.InvalidField, "proposal lifetime" },
+        { "rule-missing", TxVerdict.Malformed, "one rule for each of the 10 actions, not 9" },
     };
 
     [Theory]
     [MemberData(nameof(ImpossiblePolicies))]
-    public void A_policy_that_would_make_actions_impossible_is_refused(string variant, string reason)
+    public void A_policy_that_would_make_actions_impossible_is_refused(string variant, TxVerdict verdict, string reason)
     {
         using var c = new ConsortiumNetwork(2);
         var policy = variant switch
@@ -389,10 +390,11 @@ public class ConsortiumTests
             "more-than-all" => GovernancePolicy.Default.With(new GovernanceRule(GovernanceAction.RemoveNode, 1, 1, Inclusive: false, SelfService: false)),
             "policy-alone" => GovernancePolicy.Default.With(GovernanceRule.Majority(GovernanceAction.ChangePolicy, selfService: true)),
             "lifetime" => GovernancePolicy.Default with { ProposalLifetimeMs = 1000 },
+            "rule-missing" => GovernancePolicy.Default with { Rules = GovernancePolicy.Default.Rules.Skip(1).ToList() },
             _ => throw new ArgumentOutOfRangeException(nameof(variant)),
         };
         var receipt = c.Submit(c.Members[0].Admin, new ProposePayload("bad-policy", new ChangePolicyAction(policy)));
-        Assert.Equal(TxVerdict.InvalidField, receipt.Verdict);
+        Assert.Equal(verdict, receipt.Verdict); // a policy without a rule for every action does not even decode
         Assert.Contains(reason, receipt.Reason, StringComparison.Ordinal);
     }
 
