@@ -150,7 +150,8 @@ public static class StoreVerifier
         var orphans = new OrphanCounter();
         var blobs = new RecordBlobChecks();
         // Per height the validator set is not known without re-execution. Every proposer after genesis must be a key that an
-        // earlier block made a validator (genesis's nodes, an accepted ConfigureNodes that adds a node or replaces its key):
+        // earlier block made a validator (genesis's nodes, an accepted ConfigureNodes that adds a node or replaces its key, an
+        // accepted proposal that adds or replaces nodes):
         // a chain re-signed by any other key is refused here; full mode checks the exact set of each height.
         var context = new BlockContext { NetworkId = network.NetworkId, MaxTransactions = network.Policy.MaxBlockTxs, VerifyTransactionSignatures = false };
         var namedValidators = new List<SigningPublicKey>();
@@ -221,6 +222,9 @@ public static class StoreVerifier
             {
                 GenesisPayload genesis => genesis.Nodes.Select(n => n.SigningKey),
                 ConfigureNodesPayload { Change: NodeChange.Add or NodeChange.Replace } change => [change.Node.SigningKey],
+                // A proposal's node keys are named once it is accepted, approved or not (the vote that applies it carries no
+                // keys): quick mode only bounds the proposers to keys the chain named; full mode checks each height's exact set.
+                ProposePayload proposal => proposal.Action.NodeKeys,
                 _ => [],
             };
             foreach (var key in named)

@@ -180,6 +180,36 @@ public class StoreVerifierTests
     }
 
     [Fact]
+    public void Both_modes_accept_a_block_proposed_by_the_node_of_an_organisation_admitted_by_proposal()
+    {
+        using var folder = new TempDirectory();
+        using var net = new TestNetwork();
+        using var lab = TestNetwork.Keys(90);
+        using var labAdmin = TestNetwork.Keys(91);
+        using var labNode = SigningKeyPair.FromSeed(Enumerable.Repeat((byte)6, 32).ToArray());
+        var path = folder.Combine(SqliteLedgerStore.FileName);
+        var join = new Core.Governance.AddOrganisationAction(
+            new OrganisationRecord("city-lab", "City Lab", lab.Signing.PublicKey, lab.Encryption.PublicKey, OrganisationType.Laboratory),
+            "lab-admin", labAdmin.Signing.PublicKey, labAdmin.Encryption.PublicKey, [new NodeRecord("city-lab-node-1", "city-lab", labNode.PublicKey, "http://127.0.0.1:1")]);
+        var proposeTx = Transaction.Create(TestNetwork.NetworkId, net.Admin.Signing, net.AdminNonce + 1, new ProposePayload("join-city-lab", join));
+        net.UseAdminNonce(net.AdminNonce + 1);
+        using (var store = SqliteLedgerStore.Open(path, create: true))
+        {
+            store.Commit(net.Blocks[0].Block, net.Blocks[0].Execution.Receipts, net.Blocks[0].Execution.Changes);
+            var first = net.Append(1_700_000_001_000, [proposeTx]); // one active organisation: its approval alone applies it
+            Assert.Equal(TxVerdict.Ok, first.Execution.Receipts[0].Verdict);
+            store.Commit(first.Block, first.Execution.Receipts, first.Execution.Changes);
+            var second = BlockBuilder.Build(net.State, TestNetwork.NetworkId, net.Tip, 1_700_000_002_000, [net.Register("bob")], labNode);
+            store.Commit(second.Block, second.Execution.Receipts, second.Execution.Changes);
+        }
+        SqliteConnection.ClearAllPools();
+        var quick = Run(path, VerifyMode.Quick);
+        Assert.True(quick.Ok, quick.Issue?.ToString());
+        var full = Run(path, VerifyMode.Full);
+        Assert.True(full.Ok, full.Issue?.ToString());
+    }
+
+    [Fact]
     public void Quick_mode_leaves_an_unreferenced_document_to_the_caller_while_full_mode_names_it()
     {
         using var fx = new LedgerFixture();

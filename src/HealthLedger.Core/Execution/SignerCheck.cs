@@ -25,8 +25,9 @@ public static class SignerCheck
     public static byte[] EncodeNonce(ulong nonce) => new CanonicalWriter(10).VarUInt(nonce).ToArray();
 
     /// <summary>
-    /// Checks that the signer is registered and that the nonce is above both the committed one and
-    /// <paramref name="pendingNonce"/> (the mempool's highest for this signer, when any).
+    /// Checks that the signer is registered, that its organisation is an active member (not suspended or removed), and
+    /// that the nonce is above both the committed one and <paramref name="pendingNonce"/> (the mempool's highest for this
+    /// signer, when any).
     /// </summary>
     public static TxResult Check(IStateReader state, Transaction tx, out SignerRecord? signer, ulong pendingNonce = 0)
     {
@@ -35,6 +36,7 @@ public static class SignerCheck
         {
             return TxResult.Reject(TxVerdict.UnknownSigner, $"signing key {tx.Signer} is not registered on this network");
         }
+        if (Governance.Consortium.InactiveSignerProblem(state, signer) is { } inactive) return TxResult.Reject(TxVerdict.Unauthorized, inactive);
         var last = Math.Max(LastNonce(state, tx), pendingNonce);
         if (tx.Nonce <= last)
         {

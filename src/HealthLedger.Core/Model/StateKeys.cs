@@ -14,6 +14,18 @@ public static class StateKeys
     /// <summary>An organisation.</summary>
     public static string Organisation(string id) => "org/" + id;
 
+    /// <summary>The member organisations' ids, in id order (every status: a removed organisation's id is never reused).</summary>
+    public const string Organisations = "organisations";
+
+    /// <summary>The ids of an organisation's nodes (voting or not, e.g. while it is suspended), in id order.</summary>
+    public static string OrganisationNodes(string organisationId) => "orgnodes/" + organisationId;
+
+    /// <summary>The consortium's governance policy (<see cref="Governance.GovernancePolicy"/>); the default when absent.</summary>
+    public const string Governance = "governance";
+
+    /// <summary>A consortium proposal and its votes (<see cref="Governance.ProposalState"/>).</summary>
+    public static string Proposal(string id) => "proposal/" + id;
+
     /// <summary>A user.</summary>
     public static string User(string id) => "user/" + id;
 

@@ -1,4 +1,3 @@
-using HealthLedger.Core.Encoding;
 using HealthLedger.Core.State;
 
 namespace HealthLedger.Core.Model;
@@ -10,34 +9,14 @@ namespace HealthLedger.Core.Model;
 /// </summary>
 public static class ValidatorSet
 {
-    private const byte Version = 1;
-
     /// <summary>Most voting nodes a network may have.</summary>
     public const int MaxNodes = 100;
 
     /// <summary>Encodes a set of node ids (sorted, distinct).</summary>
-    public static byte[] Encode(IEnumerable<string> nodeIds)
-    {
-        var ids = nodeIds.Distinct().Order(StringComparer.Ordinal).ToList();
-        var w = new CanonicalWriter().U8(Version).VarUInt((ulong)ids.Count);
-        foreach (var id in ids) w.Text(id);
-        return w.ToArray();
-    }
+    public static byte[] Encode(IEnumerable<string> nodeIds) => IdList.Encode(nodeIds);
 
     /// <summary>Decodes <see cref="Encode"/>'s output; null when damaged.</summary>
-    public static IReadOnlyList<string>? TryDecodeIds(ReadOnlySpan<byte> data)
-    {
-        var r = new CanonicalReader(data);
-        if (!r.U8(out var v) || v != Version) return null;
-        r.VarUInt(out var count, MaxNodes, "validator count");
-        var ids = new List<string>((int)count);
-        for (ulong i = 0; i < count && r.Error is null; i++)
-        {
-            r.Text(out var id, Identifiers.MaxLength, "validator id");
-            ids.Add(id);
-        }
-        return r.End() ? ids : null;
-    }
+    public static IReadOnlyList<string>? TryDecodeIds(ReadOnlySpan<byte> data) => IdList.TryDecode(data, MaxNodes);
 
     /// <summary>The validator ids in the state (empty when none are recorded).</summary>
     public static IReadOnlyList<string> Ids(IStateReader state) =>

@@ -31,4 +31,10 @@ public enum TxKind : byte
     ConfigureWards = 13,
     /// <summary>The patient ends a doctor's care relationship with them.</summary>
     EndCare = 14,
+    /// <summary>Proposes a consortium action (organisations, nodes, governance policy); the proposer's organisation approves.</summary>
+    Propose = 20,
+    /// <summary>An organisation's approval or rejection of a proposal.</summary>
+    Vote = 21,
+    /// <summary>The proposing organisation withdraws its open proposal.</summary>
+    Withdraw = 22,
 }

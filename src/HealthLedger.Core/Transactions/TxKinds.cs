@@ -22,6 +22,9 @@ public static class TxKinds
         new RecordVitalSignsHandler(),
         new ConfigureWardsHandler(),
         new EndCareHandler(),
+        new ProposeHandler(),
+        new VoteHandler(),
+        new WithdrawHandler(),
     }.ToDictionary(h => h.Kind);
 
     /// <summary>Finds the handler of a kind.</summary>

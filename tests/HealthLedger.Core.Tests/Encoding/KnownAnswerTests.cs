@@ -1,4 +1,5 @@
 using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Governance;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
@@ -55,7 +56,52 @@ public class KnownAnswerTests
             new ConfigureNodesPayload(NodeChange.Add, nodeRecord with { Id = "kat-node-2" }),
             new ConfigureWardsPayload("kat-hospital", 1, [Hashing.Sha256("W1/1"u8), Hashing.Sha256("W1/2"u8)], Record(120, user, organisation)),
             new EndCarePayload("p-1", "dr-1"),
+            new ProposePayload("prop-1", AddOrganisation(organisation)),
+            new VotePayload("prop-1", Approve: true),
+            new WithdrawPayload("prop-1"),
         ];
+    }
+
+    // A laboratory with its admin and one node, as a proposal carries it.
+    private static AddOrganisationAction AddOrganisation(UserKeys organisation)
+    {
+        using var lab = UserKeys.FromSecret(Fixed(44, UserKeys.SecretLength));
+        using var labAdmin = UserKeys.FromSecret(Fixed(45, UserKeys.SecretLength));
+        using var labNode = SigningKeyPair.FromSeed(Fixed(46, 32));
+        return new AddOrganisationAction(
+            new OrganisationRecord("kat-lab", "KAT Lab", lab.Signing.PublicKey, lab.Encryption.PublicKey, OrganisationType.Laboratory, "+1 555 0100"),
+            "lab-admin", labAdmin.Signing.PublicKey, labAdmin.Encryption.PublicKey,
+            [new NodeRecord("kat-lab-node-1", "kat-lab", labNode.PublicKey, "http://10.0.0.7:5180")]);
+    }
+
+    /// <summary>Every governance action's encoding, the policy and a proposal record (state encodings).</summary>
+    private static IEnumerable<(string Name, byte[] Bytes)> GovernanceVectors()
+    {
+        using var organisation = UserKeys.FromSecret(Fixed(43, UserKeys.SecretLength));
+        using var node = SigningKeyPair.FromSeed(Fixed(47, 32));
+        var add = AddOrganisation(organisation);
+        var nodeRecord = new NodeRecord("kat-node-3", "kat-hospital", node.PublicKey, "https://node3.example:5180");
+        var strict = GovernancePolicy.Default.With(new GovernanceRule(GovernanceAction.ChangePolicy, 2, 3, Inclusive: true, SelfService: false)) with
+        {
+            ProposalLifetimeMs = 3 * 24 * 60 * 60 * 1000UL,
+        };
+        ProposedAction[] actions =
+        [
+            add,
+            new OrganisationStatusAction(GovernanceAction.SuspendOrganisation, "kat-lab"),
+            new OrganisationStatusAction(GovernanceAction.ReinstateOrganisation, "kat-lab"),
+            new OrganisationStatusAction(GovernanceAction.RemoveOrganisation, "kat-lab"),
+            new NodeAction(GovernanceAction.AddNode, nodeRecord),
+            new RemoveNodeAction("kat-node-3"),
+            new NodeAction(GovernanceAction.ReplaceNode, nodeRecord with { Address = "https://node3.example:5181" }),
+            new ChangePolicyAction(strict),
+        ];
+        foreach (var action in actions) yield return ("governance/action/" + action.Action, action.Encode());
+        yield return ("governance/policy/default", GovernancePolicy.Default.Encode());
+        yield return ("state/organisation", (add.Organisation with { Status = OrganisationStatus.Suspended }).Encode());
+        yield return ("state/proposal", new ProposalState("prop-1", add, "kat-hospital", "admin", 1_700_000_000_000, 1_700_604_800_000,
+            ProposalStatus.Executed, 1_700_000_360_000,
+            [new ProposalVote("kat-clinic", "clinic-admin", false, 1_700_000_120_000), new ProposalVote("kat-hospital", "admin", true, 1_700_000_000_000)]).Encode());
     }
 
     private static IReadOnlyList<(string Name, byte[] Bytes)> Vectors()
@@ -90,6 +136,7 @@ public class KnownAnswerTests
         list.Add(("envelope", w.ToArray()));
         list.Add(("record-ciphertext", RecordCrypto.Encrypt(Fixed(130, 32), Fixed(131, RecordCrypto.NonceLength), "{\"name\":\"Łukasiewicz\"}"u8, "p-1/v1"u8)));
         list.Add(("sealed-secret/argon2id-aes256gcm", SealedKey().Encode()));
+        list.AddRange(GovernanceVectors());
         return list;
     }
 
@@ -98,6 +145,24 @@ public class KnownAnswerTests
 
     [Fact]
     public void Every_encoding_matches_its_checked_in_bytes_and_hash() => Assert.Null(VectorFile.Compare("encodings.json", Vectors()));
+
+    [Fact]
+    public void Every_governance_vector_decodes_back_to_its_value()
+    {
+        foreach (var (name, bytes) in GovernanceVectors())
+        {
+            if (name.StartsWith("governance/action/", StringComparison.Ordinal))
+            {
+                var r = new HealthLedger.Core.Encoding.CanonicalReader(bytes);
+                Assert.True(ProposedAction.TryRead(ref r, out var action) && r.End(), $"{name}: {r.Error}");
+                Assert.Equal(bytes, action.Encode());
+            }
+        }
+        var all = GovernanceVectors().ToDictionary(v => v.Name, v => v.Bytes);
+        Assert.Equal(all["governance/policy/default"], GovernancePolicy.TryDecode(all["governance/policy/default"])!.Encode());
+        Assert.Equal(all["state/organisation"], OrganisationRecord.TryDecode(all["state/organisation"])!.Encode());
+        Assert.Equal(all["state/proposal"], ProposalState.TryDecode(all["state/proposal"])!.Encode());
+    }
 
     [Fact]
     public void The_password_sealed_vector_opens_with_its_password_only()

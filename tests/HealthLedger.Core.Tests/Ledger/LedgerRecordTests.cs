@@ -47,8 +47,16 @@ public class LedgerRecordTests
             var user = new UserRecord("someone", role, "org-1", keys.Signing.PublicKey, keys.Encryption.PublicKey, at);
             Assert.Equal(user, UserRecord.TryDecode(user.Encode()));
         });
-        var org = new OrganisationRecord("org-1", "St. Mary's Hospital", keys.Signing.PublicKey, keys.Encryption.PublicKey);
-        Assert.Equal(org, OrganisationRecord.TryDecode(org.Encode()));
+        Gen.Select(Gen.Enum<OrganisationType>(), Gen.Enum<OrganisationStatus>(), Gen.String[0, 60]).Sample((type, status, contact) =>
+        {
+            var org = new OrganisationRecord("org-1", "St. Mary's Hospital", keys.Signing.PublicKey, keys.Encryption.PublicKey, type, contact, status);
+            Assert.Equal(org, OrganisationRecord.TryDecode(org.Encode()));
+        });
+        var lab = new OrganisationRecord("org-2", "City Lab", keys.Signing.PublicKey, keys.Encryption.PublicKey, OrganisationType.Laboratory);
+        var bytes = lab.Encode();
+        Assert.Equal(OrganisationStatus.Active, OrganisationRecord.TryDecode(bytes)!.Status);
+        bytes[^1] = 9; // no such status
+        Assert.Null(OrganisationRecord.TryDecode(bytes));
         var node = new NodeRecord("node-1", "org-1", keys.Signing.PublicKey, "http://10.0.0.5:5180");
         Assert.Equal(node, NodeRecord.TryDecode(node.Encode()));
         var signer = new SignerRecord(SignerKind.Node, "node-1");

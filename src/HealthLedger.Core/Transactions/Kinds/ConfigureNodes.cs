@@ -1,7 +1,7 @@
 using HealthLedger.Core.Encoding;
+using HealthLedger.Core.Governance;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
-using HealthLedger.Core.Primitives;
 
 namespace HealthLedger.Core.Transactions.Kinds;
 
@@ -17,9 +17,11 @@ public enum NodeChange : byte
 }
 
 /// <summary>
-/// Changes the validator set at the next block boundary: add, remove or replace one voting node. Signed by an admin of
-/// the node's organisation (the consortium's approval policy for such changes comes with governance). The set never
-/// becomes empty, node ids and keys are never reused by another signer.
+/// Changes the validator set at the next block boundary: add, remove or replace one voting node, directly. Signed by an
+/// admin of the node's (active) organisation, and accepted only when that organisation may act alone under the governance
+/// policy: the policy lets it do this to its own node (by default: replace, i.e. rotate its key or address), or its approval
+/// alone meets the threshold (a network with one active organisation). Otherwise the change must be proposed
+/// (<see cref="ProposePayload"/>). The set never becomes empty, node ids and keys are never reused by another signer.
 /// </summary>
 /// <param name="Change">Add, remove or replace.</param>
 /// <param name="Node">The node as it is to be (for <see cref="NodeChange.Remove"/> only its id counts).</param>
@@ -64,44 +66,24 @@ public sealed class ConfigureNodesHandler : TxKindHandler<ConfigureNodesPayload>
     /// <inheritdoc/>
     protected override TxResult Execute(TxContext context, Transaction tx, ConfigureNodesPayload p)
     {
-        var state = context.State;
-        var ids = ValidatorSet.Ids(state).ToList();
-        var existing = state.TryGet(StateKeys.Node(p.Node.Id), out var bytes) ? NodeRecord.TryDecode(bytes) : null;
+        var existing = context.State.TryGet(StateKeys.Node(p.Node.Id), out var bytes) ? NodeRecord.TryDecode(bytes) : null;
         var organisation = existing?.OrganisationId ?? p.Node.OrganisationId;
         if (context.RequireAdminOf(organisation, "change its nodes") is { } denied) return denied;
-        switch (p.Change)
+        if (context.GetOrganisation(organisation) is { Status: not OrganisationStatus.Active })
         {
-            case NodeChange.Add:
-                if (existing is not null) return TxResult.Reject(TxVerdict.AlreadyExists, $"node '{p.Node.Id}' already exists");
-                if (context.GetOrganisation(p.Node.OrganisationId) is null) return TxResult.Reject(TxVerdict.NotFound, $"organisation '{p.Node.OrganisationId}' does not exist");
-                if (ids.Count >= ValidatorSet.MaxNodes) return TxResult.Reject(TxVerdict.Conflict, $"the network already has {ValidatorSet.MaxNodes} nodes");
-                if (RequireUnusedKey(context, p.Node.SigningKey) is { } used) return used;
-                ids.Add(p.Node.Id);
-                break;
-            case NodeChange.Remove:
-                if (existing is null) return TxResult.Reject(TxVerdict.NotFound, $"node '{p.Node.Id}' does not exist");
-                if (ids.Count == 1) return TxResult.Reject(TxVerdict.Conflict, "the last voting node cannot be removed");
-                ids.Remove(p.Node.Id);
-                state.Delete(StateKeys.Node(p.Node.Id));
-                state.Delete(StateKeys.Signer(existing.SigningKey));
-                state.Set(StateKeys.Validators, ValidatorSet.Encode(ids));
-                return TxResult.Ok;
-            case NodeChange.Replace:
-                if (existing is null) return TxResult.Reject(TxVerdict.NotFound, $"node '{p.Node.Id}' does not exist");
-                if (p.Node.OrganisationId != existing.OrganisationId) return Invalid("node.organisationId", "a node cannot move to another organisation");
-                if (p.Node.SigningKey != existing.SigningKey)
-                {
-                    if (RequireUnusedKey(context, p.Node.SigningKey) is { } taken) return taken;
-                    state.Delete(StateKeys.Signer(existing.SigningKey));
-                }
-                break;
+            return TxResult.Reject(TxVerdict.Unauthorized, $"organisation '{organisation}' is not an active member: its admins may not change its nodes");
         }
-        state.Set(StateKeys.Node(p.Node.Id), p.Node.Encode());
-        state.Set(StateKeys.Signer(p.Node.SigningKey), new SignerRecord(SignerKind.Node, p.Node.Id).Encode());
-        state.Set(StateKeys.Validators, ValidatorSet.Encode(ids));
-        return TxResult.Ok;
+        ProposedAction action = p.Change switch
+        {
+            NodeChange.Add => new NodeAction(GovernanceAction.AddNode, p.Node),
+            NodeChange.Remove => new RemoveNodeAction(p.Node.Id),
+            _ => new NodeAction(GovernanceAction.ReplaceNode, p.Node),
+        };
+        if (!Consortium.MayActAlone(context.State, action, organisation, out var needed))
+        {
+            return TxResult.Reject(TxVerdict.Unauthorized,
+                $"{action.Action} needs the approval of {needed} active organisations under the governance policy: submit it as a proposal (Propose) for the others to vote on");
+        }
+        return Consortium.Apply(context, action);
     }
-
-    private static TxResult? RequireUnusedKey(TxContext context, SigningPublicKey key) =>
-        context.State.Contains(StateKeys.Signer(key)) ? TxResult.Reject(TxVerdict.AlreadyExists, $"key {key} already belongs to a signer of this network") : null;
 }

@@ -1,4 +1,5 @@
 using HealthLedger.Core.Encoding;
+using HealthLedger.Core.Governance;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
@@ -6,12 +7,13 @@ using HealthLedger.Core.Primitives;
 namespace HealthLedger.Core.Transactions.Kinds;
 
 /// <summary>
-/// The genesis configuration: the network, its first organisation, that organisation's first admin and the first voting nodes.
+/// The genesis configuration: the network, its first organisation, that organisation's first admin and the first voting nodes;
+/// the governance policy starts as <see cref="GovernancePolicy.Default"/>.
 /// Signed by the organisation's key; valid only as the single transaction of block 0.
 /// </summary>
 /// <param name="NetworkId">The network's id.</param>
 /// <param name="Policy">Network limits.</param>
-/// <param name="Organisation">The founding organisation.</param>
+/// <param name="Organisation">The founding organisation (its type and contact; status active), the consortium's first member.</param>
 /// <param name="AdminId">User id of the first admin.</param>
 /// <param name="AdminSigningKey">The admin's Ed25519 key.</param>
 /// <param name="AdminEncryptionKey">The admin's X25519 key.</param>
@@ -23,14 +25,15 @@ public sealed record GenesisPayload(
     /// <inheritdoc/>
     public override TxKind Kind => TxKind.Genesis;
 
+    /// <summary>The founding organisation, its first admin and nodes: admitted as any later member is (<see cref="Consortium.Apply"/>).</summary>
+    public AddOrganisationAction Founding => new(Organisation, AdminId, AdminSigningKey, AdminEncryptionKey, Nodes);
+
     /// <inheritdoc/>
     public override void Write(CanonicalWriter writer)
     {
         writer.Text(NetworkId);
         Policy.Write(writer);
-        Organisation.Write(writer);
-        writer.Text(AdminId).Key(AdminSigningKey).Key(AdminEncryptionKey).VarUInt((ulong)Nodes.Count);
-        foreach (var node in Nodes) node.Write(writer);
+        Founding.WriteFields(writer);
     }
 }
 
@@ -45,18 +48,8 @@ public sealed class GenesisHandler : TxKindHandler<GenesisPayload>
     {
         r.Text(out var networkId, Identifiers.MaxLength, "network id");
         ChainPolicy.TryRead(ref r, out var policy);
-        OrganisationRecord.TryRead(ref r, out var org);
-        r.Text(out var adminId, Identifiers.MaxLength, "admin id");
-        r.Key(out SigningPublicKey adminSigning, "admin signing key");
-        r.Key(out EncryptionPublicKey adminEncryption, "admin encryption key");
-        r.VarUInt(out var count, ValidatorSet.MaxNodes, "node count");
-        var nodes = new List<NodeRecord>((int)count);
-        for (ulong i = 0; i < count && r.Error is null; i++)
-        {
-            NodeRecord.TryRead(ref r, out var node);
-            nodes.Add(node);
-        }
-        payload = new GenesisPayload(networkId, policy, org, adminId, adminSigning, adminEncryption, nodes);
+        AddOrganisationAction.TryReadBody(ref r, out var f);
+        payload = new GenesisPayload(networkId, policy, f.Organisation, f.AdminId, f.AdminSigningKey, f.AdminEncryptionKey, f.Nodes);
         return r.Error is null;
     }
 
@@ -64,20 +57,8 @@ public sealed class GenesisHandler : TxKindHandler<GenesisPayload>
     protected override TxResult Validate(GenesisPayload p)
     {
         if (!Identifiers.IsValid(p.NetworkId)) return Invalid("networkId", Identifiers.Rule);
-        if (!Identifiers.IsValid(p.Organisation.Id)) return Invalid("organisation.id", Identifiers.Rule);
-        if (string.IsNullOrWhiteSpace(p.Organisation.Name)) return Invalid("organisation.name", "must not be empty");
-        if (!Identifiers.IsValid(p.AdminId)) return Invalid("adminId", Identifiers.Rule);
         if (p.Nodes.Count == 0) return Invalid("nodes", "at least one node is needed");
-        foreach (var node in p.Nodes)
-        {
-            if (!Identifiers.IsValid(node.Id)) return Invalid("nodes.id", Identifiers.Rule);
-            if (node.OrganisationId != p.Organisation.Id) return Invalid("nodes.organisationId", "must be the founding organisation");
-            if (NodeRecord.AddressProblem(node.Address) is { } problem) return Invalid("nodes.address", problem);
-        }
-        if (p.Nodes.Select(n => n.Id).Distinct().Count() != p.Nodes.Count) return Invalid("nodes.id", "node ids must differ");
-        var keys = new[] { p.Organisation.SigningKey, p.AdminSigningKey }.Concat(p.Nodes.Select(n => n.SigningKey)).ToList();
-        if (keys.Distinct().Count() != keys.Count) return Invalid("keys", "organisation, admin and node signing keys must all differ");
-        return TxResult.Ok;
+        return p.Founding.Problem() is { } problem ? TxResult.Reject(TxVerdict.InvalidField, problem) : TxResult.Ok;
     }
 
     /// <inheritdoc/>
@@ -87,19 +68,8 @@ public sealed class GenesisHandler : TxKindHandler<GenesisPayload>
         {
             return TxResult.Reject(TxVerdict.Unauthorized, "genesis must be signed by the founding organisation's key");
         }
-        var state = context.State;
-        state.Set(StateKeys.Network, new NetworkConfig(p.NetworkId, p.Policy).Encode());
-        state.Set(StateKeys.Organisation(p.Organisation.Id), p.Organisation.Encode());
-        state.Set(StateKeys.Signer(p.Organisation.SigningKey), new SignerRecord(SignerKind.Organisation, p.Organisation.Id).Encode());
-        var admin = new UserRecord(p.AdminId, Role.Admin, p.Organisation.Id, p.AdminSigningKey, p.AdminEncryptionKey, context.Timestamp);
-        state.Set(StateKeys.User(p.AdminId), admin.Encode());
-        state.Set(StateKeys.Signer(p.AdminSigningKey), new SignerRecord(SignerKind.User, p.AdminId).Encode());
-        foreach (var node in p.Nodes)
-        {
-            state.Set(StateKeys.Node(node.Id), node.Encode());
-            state.Set(StateKeys.Signer(node.SigningKey), new SignerRecord(SignerKind.Node, node.Id).Encode());
-        }
-        state.Set(StateKeys.Validators, ValidatorSet.Encode(p.Nodes.Select(n => n.Id)));
-        return TxResult.Ok;
+        context.State.Set(StateKeys.Network, new NetworkConfig(p.NetworkId, p.Policy).Encode());
+        context.State.Set(StateKeys.Governance, GovernancePolicy.Default.Encode());
+        return Consortium.Apply(context, p.Founding);
     }
 }

@@ -98,11 +98,13 @@ public sealed class GrantAccessHandler : TxKindHandler<GrantAccessPayload>
         if (p.Grantee == GranteeKind.Doctor)
         {
             if (context.GetUser(p.GranteeId) is not { Role: Role.Doctor } doctor) return TxResult.Reject(TxVerdict.NotFound, $"doctor '{p.GranteeId}' does not exist");
+            if (InactiveMember(context, doctor.OrganisationId) is { } inactive) return inactive;
             granteeKey = doctor.EncryptionKey;
         }
         else
         {
             if (context.GetOrganisation(p.GranteeId) is not { } org) return TxResult.Reject(TxVerdict.NotFound, $"organisation '{p.GranteeId}' does not exist");
+            if (InactiveMember(context, org.Id) is { } inactive) return inactive;
             granteeKey = org.EncryptionKey;
         }
         if (context.State.Contains(StateKeys.Grant(p.PatientId, p.GrantId))) return TxResult.Reject(TxVerdict.AlreadyExists, $"grant id '{p.GrantId}' is taken");
@@ -129,4 +131,10 @@ public sealed class GrantAccessHandler : TxKindHandler<GrantAccessPayload>
         }
         return TxResult.Ok;
     }
+
+    // A grant to a suspended or removed organisation, or to a doctor of one, is refused: it is no longer a member.
+    private static TxResult? InactiveMember(TxContext context, string organisationId) =>
+        context.GetOrganisation(organisationId) is { Status: not OrganisationStatus.Active } org
+            ? TxResult.Reject(TxVerdict.Conflict, $"organisation '{org.Id}' is {org.Status.ToString().ToLowerInvariant()}, not an active member: it cannot be granted access")
+            : null;
 }

@@ -1,0 +1,282 @@
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.State;
+using HealthLedger.Core.Transactions;
+
+namespace HealthLedger.Core.Governance;
+
+/// <summary>
+/// The consortium's rules over the state: who is a member, who may act, how many approvals an action needs, and the
+/// one place that applies an approved action (<see cref="Apply"/>, also used by <c>ConfigureNodes</c>). Pure: block time
+/// comes from the <see cref="TxContext"/>.
+/// </summary>
+public static class Consortium
+{
+    /// <summary>Most organisations (of any status) a network may have.</summary>
+    public const int MaxOrganisations = 100;
+
+    /// <summary>Every organisation's id (any status), in id order.</summary>
+    public static IReadOnlyList<string> OrganisationIds(IStateReader state) => IdList.Read(state, StateKeys.Organisations, MaxOrganisations);
+
+    /// <summary>The ids of an organisation's nodes, voting or not, in id order.</summary>
+    public static IReadOnlyList<string> NodesOf(IStateReader state, string organisationId) =>
+        IdList.Read(state, StateKeys.OrganisationNodes(organisationId), ValidatorSet.MaxNodes);
+
+    /// <summary>Reads an organisation.</summary>
+    public static OrganisationRecord? GetOrganisation(IStateReader state, string id) =>
+        state.TryGet(StateKeys.Organisation(id), out var v) ? OrganisationRecord.TryDecode(v) : null;
+
+    /// <summary>The ids of the active member organisations.</summary>
+    public static IReadOnlySet<string> ActiveOrganisations(IStateReader state) =>
+        OrganisationIds(state).Where(id => GetOrganisation(state, id)?.Status == OrganisationStatus.Active).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Reads a proposal.</summary>
+    public static ProposalState? GetProposal(IStateReader state, string id) =>
+        state.TryGet(StateKeys.Proposal(id), out var v) ? ProposalState.TryDecode(v) : null;
+
+    /// <summary>
+    /// Why <paramref name="signer"/> may not sign because its organisation is suspended or removed, or null. Checked for
+    /// every transaction (<c>SignerCheck</c>), at the door and in blocks.
+    /// </summary>
+    public static string? InactiveSignerProblem(IStateReader state, SignerRecord signer)
+    {
+        var organisationId = signer.Kind switch
+        {
+            SignerKind.Organisation => signer.Id,
+            SignerKind.User => state.TryGet(StateKeys.User(signer.Id), out var u) ? UserRecord.TryDecode(u)?.OrganisationId : null,
+            SignerKind.Node => state.TryGet(StateKeys.Node(signer.Id), out var n) ? NodeRecord.TryDecode(n)?.OrganisationId : null,
+            _ => null,
+        };
+        if (organisationId is null || GetOrganisation(state, organisationId) is not { } organisation) return null;
+        return organisation.Status == OrganisationStatus.Active
+            ? null
+            : $"organisation '{organisationId}' is {organisation.Status.ToString().ToLowerInvariant()}: its users, nodes and key cannot sign";
+    }
+
+    /// <summary>Null when the signer is an admin of an active member organisation (returned in <paramref name="admin"/>); otherwise the rejection.</summary>
+    public static TxResult? RequireMemberAdmin(TxContext context, string what, out UserRecord admin)
+    {
+        admin = null!;
+        if (context.SignerUser is not { Role: Role.Admin } user)
+        {
+            return TxResult.Reject(TxVerdict.Unauthorized, $"only an admin of an active member organisation may {what}");
+        }
+        if (context.GetOrganisation(user.OrganisationId) is not { Status: OrganisationStatus.Active })
+        {
+            return TxResult.Reject(TxVerdict.Unauthorized, $"organisation '{user.OrganisationId}' is not an active member: its admins may not {what}");
+        }
+        admin = user;
+        return null;
+    }
+
+    /// <summary>The organisation whose own resource the action changes (node actions only: the node's organisation), or null.</summary>
+    public static string? OwnerOf(IStateReader state, ProposedAction action) => action switch
+    {
+        NodeAction { Kind: GovernanceAction.AddNode } add => add.Node.OrganisationId,
+        NodeAction replace => GetNode(state, replace.Node.Id)?.OrganisationId,
+        RemoveNodeAction remove => GetNode(state, remove.NodeId)?.OrganisationId,
+        _ => null,
+    };
+
+    /// <summary>
+    /// True when <paramref name="organisationId"/> may apply <paramref name="action"/> alone: the policy lets one organisation
+    /// do it to its own resource and the resource is its own, or its single approval already meets the threshold (a network
+    /// with one active organisation). <paramref name="needed"/> is the number of approvals the threshold asks for.
+    /// </summary>
+    public static bool MayActAlone(IStateReader state, ProposedAction action, string organisationId, out int needed)
+    {
+        var rule = GovernancePolicy.Read(state).Rule(action.Action);
+        needed = rule.Needed(ActiveOrganisations(state).Count);
+        return needed <= 1 || (rule.SelfService && OwnerOf(state, action) == organisationId);
+    }
+
+    /// <summary>Checks <paramref name="action"/> against the current state without writing anything.</summary>
+    public static TxResult Check(TxContext context, ProposedAction action) => Apply(context with { State = new StateOverlay(context.State) }, action);
+
+    /// <summary>
+    /// Applies an approved action to the transaction's overlay. A rejection leaves the overlay partly written: the executor
+    /// discards a rejected transaction's overlay, so nothing is written.
+    /// </summary>
+    public static TxResult Apply(TxContext context, ProposedAction action)
+    {
+        if (action.Problem() is { } problem) return TxResult.Reject(TxVerdict.InvalidField, problem);
+        return action switch
+        {
+            AddOrganisationAction add => AddOrganisation(context, add),
+            OrganisationStatusAction { Kind: GovernanceAction.SuspendOrganisation } s => Suspend(context, s.OrganisationId),
+            OrganisationStatusAction { Kind: GovernanceAction.ReinstateOrganisation } s => Reinstate(context, s.OrganisationId),
+            OrganisationStatusAction s => Remove(context, s.OrganisationId),
+            NodeAction { Kind: GovernanceAction.AddNode } n => AddNode(context, n.Node),
+            NodeAction n => ReplaceNode(context, n.Node),
+            RemoveNodeAction r => RemoveNode(context, r.NodeId),
+            ChangePolicyAction p => ChangePolicy(context, p.Policy),
+            _ => TxResult.Reject(TxVerdict.InvalidField, $"action: {action.Action} cannot be applied"),
+        };
+    }
+
+    /// <summary>
+    /// Settles a proposal after a vote (the proposer's included) and writes it: when the approvals of active organisations
+    /// reach the threshold (or <paramref name="alone"/>: the proposer may act alone), its action is applied now, so it holds
+    /// from the next block; when the rejections leave the threshold out of reach, it is closed as rejected; otherwise it stays
+    /// open. An approved action that no longer applies (e.g. its key was taken since) refuses the transaction and writes nothing.
+    /// </summary>
+    public static TxResult Settle(TxContext context, ProposalState proposal, bool alone = false)
+    {
+        var active = ActiveOrganisations(context.State);
+        var needed = GovernancePolicy.Read(context.State).Rule(proposal.Action.Action).Needed(active.Count);
+        var approvals = proposal.Votes.Count(v => v.Approve && active.Contains(v.OrganisationId));
+        var rejections = proposal.Votes.Count(v => !v.Approve && active.Contains(v.OrganisationId));
+        if (alone || approvals >= needed)
+        {
+            var applied = Apply(context, proposal.Action);
+            if (!applied.IsOk) return TxResult.Reject(applied.Verdict, $"proposal '{proposal.Id}' is approved but cannot be applied: {applied.Reason}");
+            proposal = proposal with { Status = ProposalStatus.Executed, ClosedAt = context.Timestamp };
+        }
+        else if (active.Count - rejections < needed)
+        {
+            proposal = proposal with { Status = ProposalStatus.Rejected, ClosedAt = context.Timestamp };
+        }
+        context.State.Set(StateKeys.Proposal(proposal.Id), proposal.Encode());
+        return TxResult.Ok;
+    }
+
+    private static NodeRecord? GetNode(IStateReader state, string id) => state.TryGet(StateKeys.Node(id), out var v) ? NodeRecord.TryDecode(v) : null;
+
+    private static TxResult AddOrganisation(TxContext context, AddOrganisationAction a)
+    {
+        var state = context.State;
+        var org = a.Organisation;
+        if (state.Contains(StateKeys.Organisation(org.Id))) return TxResult.Reject(TxVerdict.AlreadyExists, $"organisation id '{org.Id}' is taken");
+        var ids = OrganisationIds(state);
+        if (ids.Count >= MaxOrganisations) return TxResult.Reject(TxVerdict.Conflict, $"the network already has {MaxOrganisations} organisations");
+        if (RequireUnusedKey(state, org.SigningKey, "the organisation's signing key") is { } used) return used;
+        if (context.RequireNewUser(a.AdminId, a.AdminSigningKey) is { } taken) return taken;
+        state.Set(StateKeys.Organisation(org.Id), org.Encode());
+        state.Set(StateKeys.Signer(org.SigningKey), new SignerRecord(SignerKind.Organisation, org.Id).Encode());
+        state.Set(StateKeys.Organisations, IdList.Encode(ids.Append(org.Id)));
+        context.CreateUser(a.AdminId, Role.Admin, org.Id, a.AdminSigningKey, a.AdminEncryptionKey);
+        foreach (var node in a.Nodes)
+        {
+            if (AddNode(context, node) is { IsOk: false } refused) return refused;
+        }
+        return TxResult.Ok;
+    }
+
+    private static TxResult Suspend(TxContext context, string organisationId)
+    {
+        var state = context.State;
+        if (GetOrganisation(state, organisationId) is not { } org) return NotFound(organisationId);
+        if (org.Status != OrganisationStatus.Active) return NotActive(org);
+        if (ActiveOrganisations(state).Count == 1) return TxResult.Reject(TxVerdict.Conflict, "the last active organisation cannot be suspended");
+        if (LeaveValidators(state, NodesOf(state, organisationId)) is { } last) return last;
+        state.Set(StateKeys.Organisation(organisationId), (org with { Status = OrganisationStatus.Suspended }).Encode());
+        return TxResult.Ok;
+    }
+
+    private static TxResult Reinstate(TxContext context, string organisationId)
+    {
+        var state = context.State;
+        if (GetOrganisation(state, organisationId) is not { } org) return NotFound(organisationId);
+        if (org.Status != OrganisationStatus.Suspended) return TxResult.Reject(TxVerdict.Conflict, $"organisation '{organisationId}' is {Describe(org.Status)}, not suspended");
+        var validators = ValidatorSet.Ids(state).Union(NodesOf(state, organisationId)).ToList();
+        if (validators.Count > ValidatorSet.MaxNodes) return TxResult.Reject(TxVerdict.Conflict, $"its nodes would make more than {ValidatorSet.MaxNodes} voting nodes");
+        state.Set(StateKeys.Validators, ValidatorSet.Encode(validators));
+        state.Set(StateKeys.Organisation(organisationId), (org with { Status = OrganisationStatus.Active }).Encode());
+        return TxResult.Ok;
+    }
+
+    private static TxResult Remove(TxContext context, string organisationId)
+    {
+        var state = context.State;
+        if (GetOrganisation(state, organisationId) is not { } org) return NotFound(organisationId);
+        if (org.Status == OrganisationStatus.Removed) return TxResult.Reject(TxVerdict.Conflict, $"organisation '{organisationId}' is already removed");
+        if (org.Status == OrganisationStatus.Active && ActiveOrganisations(state).Count == 1)
+        {
+            return TxResult.Reject(TxVerdict.Conflict, "the last active organisation cannot be removed");
+        }
+        var nodes = NodesOf(state, organisationId);
+        if (LeaveValidators(state, nodes) is { } last) return last;
+        foreach (var id in nodes)
+        {
+            if (GetNode(state, id) is { } node) state.Delete(StateKeys.Signer(node.SigningKey));
+            state.Delete(StateKeys.Node(id));
+        }
+        state.Delete(StateKeys.OrganisationNodes(organisationId));
+        state.Set(StateKeys.Organisation(organisationId), (org with { Status = OrganisationStatus.Removed }).Encode());
+        return TxResult.Ok;
+    }
+
+    // Takes nodes out of the validator set; refuses to leave it empty.
+    private static TxResult? LeaveValidators(StateOverlay state, IReadOnlyList<string> nodes)
+    {
+        var validators = ValidatorSet.Ids(state);
+        var remaining = validators.Except(nodes).ToList();
+        if (remaining.Count == 0) return TxResult.Reject(TxVerdict.Conflict, "that would remove the last voting node");
+        if (remaining.Count != validators.Count) state.Set(StateKeys.Validators, ValidatorSet.Encode(remaining));
+        return null;
+    }
+
+    private static TxResult AddNode(TxContext context, NodeRecord node)
+    {
+        var state = context.State;
+        if (state.Contains(StateKeys.Node(node.Id))) return TxResult.Reject(TxVerdict.AlreadyExists, $"node '{node.Id}' already exists");
+        if (GetOrganisation(state, node.OrganisationId) is not { } org) return NotFound(node.OrganisationId);
+        if (org.Status != OrganisationStatus.Active) return NotActive(org);
+        var validators = ValidatorSet.Ids(state);
+        if (validators.Count >= ValidatorSet.MaxNodes) return TxResult.Reject(TxVerdict.Conflict, $"the network already has {ValidatorSet.MaxNodes} nodes");
+        if (RequireUnusedKey(state, node.SigningKey, "key " + node.SigningKey) is { } used) return used;
+        state.Set(StateKeys.Node(node.Id), node.Encode());
+        state.Set(StateKeys.Signer(node.SigningKey), new SignerRecord(SignerKind.Node, node.Id).Encode());
+        state.Set(StateKeys.OrganisationNodes(node.OrganisationId), IdList.Encode(NodesOf(state, node.OrganisationId).Append(node.Id)));
+        state.Set(StateKeys.Validators, ValidatorSet.Encode(validators.Append(node.Id)));
+        return TxResult.Ok;
+    }
+
+    private static TxResult RemoveNode(TxContext context, string nodeId)
+    {
+        var state = context.State;
+        if (GetNode(state, nodeId) is not { } existing) return TxResult.Reject(TxVerdict.NotFound, $"node '{nodeId}' does not exist");
+        var validators = ValidatorSet.Ids(state);
+        if (validators.Count == 1 && validators[0] == nodeId) return TxResult.Reject(TxVerdict.Conflict, "the last voting node cannot be removed");
+        state.Delete(StateKeys.Node(nodeId));
+        state.Delete(StateKeys.Signer(existing.SigningKey));
+        var siblings = NodesOf(state, existing.OrganisationId).Where(id => id != nodeId).ToList();
+        if (siblings.Count == 0) state.Delete(StateKeys.OrganisationNodes(existing.OrganisationId));
+        else state.Set(StateKeys.OrganisationNodes(existing.OrganisationId), IdList.Encode(siblings));
+        if (validators.Contains(nodeId)) state.Set(StateKeys.Validators, ValidatorSet.Encode(validators.Where(id => id != nodeId)));
+        return TxResult.Ok;
+    }
+
+    private static TxResult ReplaceNode(TxContext context, NodeRecord node)
+    {
+        var state = context.State;
+        if (GetNode(state, node.Id) is not { } existing) return TxResult.Reject(TxVerdict.NotFound, $"node '{node.Id}' does not exist");
+        if (node.OrganisationId != existing.OrganisationId) return TxResult.Reject(TxVerdict.InvalidField, "node.organisationId: a node cannot move to another organisation");
+        if (GetOrganisation(state, existing.OrganisationId) is { Status: not OrganisationStatus.Active } org) return NotActive(org);
+        if (node.SigningKey != existing.SigningKey)
+        {
+            if (RequireUnusedKey(state, node.SigningKey, "key " + node.SigningKey) is { } used) return used;
+            state.Delete(StateKeys.Signer(existing.SigningKey));
+        }
+        state.Set(StateKeys.Node(node.Id), node.Encode());
+        state.Set(StateKeys.Signer(node.SigningKey), new SignerRecord(SignerKind.Node, node.Id).Encode());
+        return TxResult.Ok;
+    }
+
+    private static TxResult ChangePolicy(TxContext context, GovernancePolicy policy)
+    {
+        context.State.Set(StateKeys.Governance, policy.Encode());
+        return TxResult.Ok;
+    }
+
+    private static TxResult? RequireUnusedKey(StateOverlay state, SigningPublicKey key, string what) =>
+        state.Contains(StateKeys.Signer(key)) ? TxResult.Reject(TxVerdict.AlreadyExists, $"{what} already belongs to a signer of this network") : null;
+
+    private static TxResult NotFound(string organisationId) => TxResult.Reject(TxVerdict.NotFound, $"organisation '{organisationId}' does not exist");
+
+    private static TxResult NotActive(OrganisationRecord org) =>
+        TxResult.Reject(TxVerdict.Conflict, $"organisation '{org.Id}' is {Describe(org.Status)}, not an active member");
+
+    private static string Describe(OrganisationStatus status) => status.ToString().ToLowerInvariant();
+}
