@@ -31,4 +31,6 @@ public enum TxKind : byte
     ConfigureWards = 13,
     /// <summary>The patient ends a doctor's care relationship with them.</summary>
     EndCare = 14,
+    /// <summary>Changes the network policy (how long care relationships last); an admin of the organisation that holds it.</summary>
+    ConfigurePolicy = 15,
 }

@@ -16,9 +16,11 @@ namespace HealthLedger.Core.Transactions.Kinds;
 /// <param name="AdminSigningKey">The admin's Ed25519 key.</param>
 /// <param name="AdminEncryptionKey">The admin's X25519 key.</param>
 /// <param name="Nodes">The first voting nodes (1 to <see cref="ValidatorSet.MaxNodes"/>), all run by the founding organisation.</param>
+/// <param name="NetworkPolicy">The first network policy (how long care lasts); the founding organisation's admins may change it later.</param>
 public sealed record GenesisPayload(
     string NetworkId, ChainPolicy Policy, OrganisationRecord Organisation,
-    string AdminId, SigningPublicKey AdminSigningKey, EncryptionPublicKey AdminEncryptionKey, IReadOnlyList<NodeRecord> Nodes) : TxPayload
+    string AdminId, SigningPublicKey AdminSigningKey, EncryptionPublicKey AdminEncryptionKey, IReadOnlyList<NodeRecord> Nodes,
+    NetworkPolicy NetworkPolicy) : TxPayload
 {
     /// <inheritdoc/>
     public override TxKind Kind => TxKind.Genesis;
@@ -31,6 +33,7 @@ public sealed record GenesisPayload(
         Organisation.Write(writer);
         writer.Text(AdminId).Key(AdminSigningKey).Key(AdminEncryptionKey).VarUInt((ulong)Nodes.Count);
         foreach (var node in Nodes) node.Write(writer);
+        NetworkPolicy.Write(writer);
     }
 }
 
@@ -56,7 +59,8 @@ public sealed class GenesisHandler : TxKindHandler<GenesisPayload>
             NodeRecord.TryRead(ref r, out var node);
             nodes.Add(node);
         }
-        payload = new GenesisPayload(networkId, policy, org, adminId, adminSigning, adminEncryption, nodes);
+        NetworkPolicy.TryRead(ref r, out var networkPolicy);
+        payload = new GenesisPayload(networkId, policy, org, adminId, adminSigning, adminEncryption, nodes, networkPolicy);
         return r.Error is null;
     }
 
@@ -77,7 +81,7 @@ public sealed class GenesisHandler : TxKindHandler<GenesisPayload>
         if (p.Nodes.Select(n => n.Id).Distinct().Count() != p.Nodes.Count) return Invalid("nodes.id", "node ids must differ");
         var keys = new[] { p.Organisation.SigningKey, p.AdminSigningKey }.Concat(p.Nodes.Select(n => n.SigningKey)).ToList();
         if (keys.Distinct().Count() != keys.Count) return Invalid("keys", "organisation, admin and node signing keys must all differ");
-        return TxResult.Ok;
+        return p.NetworkPolicy.Problems() is [var (field, policyProblem), ..] ? Invalid("networkPolicy." + field, policyProblem) : TxResult.Ok;
     }
 
     /// <inheritdoc/>
@@ -100,6 +104,7 @@ public sealed class GenesisHandler : TxKindHandler<GenesisPayload>
             state.Set(StateKeys.Signer(node.SigningKey), new SignerRecord(SignerKind.Node, node.Id).Encode());
         }
         state.Set(StateKeys.Validators, ValidatorSet.Encode(p.Nodes.Select(n => n.Id)));
+        state.Set(StateKeys.Policy, new PolicyState(1, p.Organisation.Id, p.NetworkPolicy, new Records.RecordProof(tx.Id, context.Height, context.Timestamp)).Encode());
         return TxResult.Ok;
     }
 }
