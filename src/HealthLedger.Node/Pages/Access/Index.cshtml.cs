@@ -30,6 +30,7 @@ public sealed class AccessModel(ConsentService consent, AuditService audit, Doct
     public IReadOnlyList<GrantView> Grants { get; private set; } = [];
     public IReadOnlyList<CareView> Care { get; private set; } = [];
     public Core.Model.NetworkPolicy Policy => policy.Current.Policy;
+    public string Days(int days) => days == 1 ? "1 day" : $"{days} days";
     public IReadOnlyList<DisclosureView> Disclosures { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
