@@ -44,8 +44,13 @@ internal static class InitCommand
             return CommonOptions.Fail(e.Message);
         }
         Print(data, result, cluster);
+        var care = networkPolicy ?? NetworkPolicy.Default;
+        Console.WriteLine($"Care: doctors keep access {Days(care.CareAfterDischargeDays)} after a discharge and {Days(care.CareAfterVisitDays)} after a visit " +
+            "(network policy; an admin changes it with PUT /api/v1/policy).");
         return 0;
     }
+
+    private static string Days(int days) => days == 1 ? "1 day" : $"{days} days";
 
     public static void Print(string data, InitResult result, ClusterLayout? cluster = null)
     {
