@@ -1,10 +1,13 @@
 using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Execution;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
+using HealthLedger.Core.State;
 using HealthLedger.Core.Transactions;
 using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Core.Verification;
 using HealthLedger.Testing;
 
 namespace HealthLedger.Core.Tests.Transactions;
@@ -54,12 +57,14 @@ public class ConfigurePolicyTests
         public Receipt Run(ulong at, Transaction tx) => Assert.Single(Net.Append(at, [tx]).Execution.Receipts);
 
         /// <summary>An entry by the admin, run at <paramref name="at"/>; it must be accepted.</summary>
-        public void Entry(ulong at, EntryType type, string doctor = "")
+        public void Entry(ulong at, EntryType type, string doctor = "") => Assert.Equal(TxVerdict.Ok, Run(at, EntryTx(type, doctor)).Verdict);
+
+        /// <summary>An entry signed by the admin.</summary>
+        public Transaction EntryTx(EntryType type, string doctor = "")
         {
             var n = 100 + ++_entries;
             var bed = type is EntryType.Admission or EntryType.Transfer ? Hashing.Sha256(BitConverter.GetBytes(n)) : Hash256.Zero;
-            var payload = new AddEntryPayload($"en-{n}", "pt-pol", type, doctor, "", Sealed(n, Net.Organisation.Encryption.PublicKey, _patient.Encryption.PublicKey), bed);
-            Assert.Equal(TxVerdict.Ok, Run(at, Admin(payload)).Verdict);
+            return Admin(new AddEntryPayload($"en-{n}", "pt-pol", type, doctor, "", Sealed(n, Net.Organisation.Encryption.PublicKey, _patient.Encryption.PublicKey), bed));
         }
 
         public bool Attends(string doctor, ulong at) => Consent.Attends(Net.State, doctor, "pt-pol", at);
@@ -179,5 +184,29 @@ public class ConfigurePolicyTests
         w.Entry(T0 + 20, EntryType.Discharge);
         Assert.False(w.Attends("dr-a", T0 + 20));
         Assert.Equal(TxVerdict.InvalidField, Transaction.TryDecode(w.Admin(new ConfigurePolicyPayload(1, NetworkPolicy.Default)).Encoded.Span, 65536, out _).Verdict);
+    }
+
+    [Fact]
+    public void Validators_refuse_a_block_whose_proposer_gave_a_discharge_another_care_period_than_the_chains()
+    {
+        using var w = new World(new NetworkPolicy(1, 30));
+        w.Entry(T0 + 10, EntryType.Admission, "dr-a");
+        var discharge = w.EntryTx(EntryType.Discharge);
+        var context = new BlockContext { NetworkId = TestNetwork.NetworkId, Previous = w.Net.Tip, Validators = [w.Net.Node.PublicKey], MaxTransactions = 100, LatestTimestamp = T0 + 60_000 };
+        var honest = BlockBuilder.Build(w.Net.State, TestNetwork.NetworkId, w.Net.Tip, T0 + 20, [discharge], w.Net.Node);
+        Assert.True(BlockValidator.Validate(honest.Block, context, w.Net.State, new Dictionary<Hash256, byte[]>(), _ => true).IsOk);
+
+        // A proposer still on the default 7 days: the same transaction and receipts, a care end 6 days later, so another state root.
+        var stale = WorldState.Load(w.Net.State.Entries.Select(e => e.Key == StateKeys.Policy
+            ? KeyValuePair.Create(e.Key, (PolicyState.TryDecode(e.Value)! with { Policy = NetworkPolicy.Default }).Encode())
+            : e));
+        var lying = BlockBuilder.Build(stale, TestNetwork.NetworkId, w.Net.Tip, T0 + 20, [discharge], w.Net.Node);
+        var care = lying.Execution.Changes.Entries.Single(c => c.Key.StartsWith("care/", StringComparison.Ordinal));
+        Assert.Equal(T0 + 20 + 7 * Day, CareState.TryDecode(care.Value!)!.Until);
+        var h = honest.Block.Header;
+        var header = BlockHeader.Create(TestNetwork.NetworkId, h.Height, h.PreviousHash, h.Timestamp, h.TxCount, h.TxRoot,
+            w.Net.State.Preview(lying.Execution.Changes).Root, h.ReceiptsRoot, w.Net.Node);
+        var verdict = BlockValidator.Validate(honest.Block with { Header = header }, context, w.Net.State, new Dictionary<Hash256, byte[]>(), _ => true);
+        Assert.Equal(BlockRefusal.StateRootMismatch, verdict.Refusal);
     }
 }
