@@ -40,8 +40,8 @@ public sealed record NetworkPolicy(int CareAfterDischargeDays, int CareAfterVisi
     public IReadOnlyList<(string Field, string Problem)> Problems()
     {
         var problems = new List<(string, string)>();
-        if (CareAfterDischargeDays is < 0 or > MaxCareDays) problems.Add(("careAfterDischargeDays", $"must be a whole number of days from 0 to {MaxCareDays}"));
-        if (CareAfterVisitDays is < 1 or > MaxCareDays) problems.Add(("careAfterVisitDays", $"must be a whole number of days from 1 to {MaxCareDays}"));
+        if (CareAfterDischargeDays is < 0 or > MaxCareDays) problems.Add(("careAfterDischargeDays", $"must be a whole number of days from 0 to {MaxCareDays} (got {CareAfterDischargeDays})"));
+        if (CareAfterVisitDays is < 1 or > MaxCareDays) problems.Add(("careAfterVisitDays", $"must be a whole number of days from 1 to {MaxCareDays} (got {CareAfterVisitDays})"));
         return problems;
     }
 

@@ -83,7 +83,7 @@ public static partial class NetworkInitializer
     /// </summary>
     public static string? PolicyProblem(NetworkPolicy policy) => policy.Problems() switch
     {
-        [var (field, problem), ..] => $"--{Option(field)} {problem} (got {(field == "careAfterVisitDays" ? policy.CareAfterVisitDays : policy.CareAfterDischargeDays)}).",
+        [var (field, problem), ..] => $"--{Option(field)} {problem}.",
         _ => null,
     };
 

@@ -23,7 +23,7 @@ public sealed class PolicyInput
         if (CareAfterVisitDays is null) e.Add("careAfterVisitDays", "Days of care after a visit are required.");
         if (!e.IsEmpty) return (null, e);
         var policy = new NetworkPolicy(CareAfterDischargeDays!.Value, CareAfterVisitDays!.Value);
-        foreach (var (field, problem) in policy.Problems()) e.Add(field, $"Must be a whole number of days from {(field == "careAfterVisitDays" ? 1 : 0)} to {NetworkPolicy.MaxCareDays}.");
+        foreach (var (field, problem) in policy.Problems()) e.Add(field, char.ToUpperInvariant(problem[0]) + problem[1..] + ".");
         return e.IsEmpty ? (policy, e) : (null, e);
     }
 }
