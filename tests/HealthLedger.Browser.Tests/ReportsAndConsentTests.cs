@@ -92,6 +92,8 @@ public class ReportsAndConsentTests
         // The visit made Dr House a caring doctor for a bounded time: the patient sees it on the sharing page and ends it.
         await patient.GotoAsync($"/patients/{patientId}/access");
         await Assertions.Expect(patient.GetByTestId("care")).ToContainTextAsync("Greg House");
+        await Assertions.Expect(patient.GetByTestId("care-policy")).ToContainTextAsync("your doctors keep access 7 days after discharge"); // the network policy set at init
+        await Assertions.Expect(patient.GetByTestId("care-policy")).ToContainTextAsync("keeps access 30 days after the visit");
         await patient.GetByRole(AriaRole.Button, new() { Name = "End" }).ClickAsync();
         await Assertions.Expect(patient.GetByTestId("care")).ToContainTextAsync("ended by you");
         Assert.Equal(403, (await house.GotoAsync(reportUrl))!.Status);

@@ -51,6 +51,34 @@ public class CommandTests
         Assert.StartsWith("error: ", again.Stderr);
     }
 
+    [Theory]
+    [InlineData("--care-after-discharge-days", "400", "error: --care-after-discharge-days must be a whole number of days from 0 to 365 (got 400).")]
+    [InlineData("--care-after-visit-days", "0", "error: --care-after-visit-days must be a whole number of days from 1 to 365 (got 0).")]
+    [InlineData("--care-after-discharge-days", "ten", "error: --care-after-discharge-days must be a whole number of days (got 'ten').")]
+    [InlineData("--care-after-visit-days", "3.5", "error: --care-after-visit-days must be a whole number of days (got '3.5').")]
+    public async Task A_bad_care_period_at_init_fails_with_one_line_and_creates_nothing(string option, string value, string expected)
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        var init = await CliProcess.RunAsync("init", "--data", data, option, value);
+        Assert.Equal(2, init.ExitCode);
+        Assert.Equal(expected, init.Stderr.Trim());
+        Assert.False(Directory.Exists(data));
+    }
+
+    [Fact]
+    public async Task Init_sets_the_care_periods_of_the_network_policy()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        var init = await CliProcess.RunAsync("init", "--data", data, "--care-after-discharge-days", "1", "--care-after-visit-days", "14");
+        Assert.Equal(0, init.ExitCode);
+        Assert.Contains("Care: doctors keep access 1 day after a discharge and 14 days after a visit", init.Stdout);
+        using var store = Storage.SqliteLedgerStore.Open(Path.Combine(data, "ledger.db"), create: false);
+        var policy = Core.Model.PolicyState.TryDecode(store.ReadStateValue(Core.Model.StateKeys.Policy))!;
+        Assert.Equal((1, new Core.Model.NetworkPolicy(1, 14)), (policy.Version, policy.Policy));
+    }
+
     [Fact]
     public async Task Verify_of_a_folder_without_a_ledger_fails_with_one_line()
     {

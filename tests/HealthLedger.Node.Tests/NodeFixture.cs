@@ -51,7 +51,7 @@ internal sealed class NodeFixture : IAsyncDisposable
         NetworkInitializer.Init(dataPath, "Fixture Hospital", Password, TimeProvider.System, Argon2Parameters.TestOnly);
 
     public static async Task<NodeFixture> StartAsync(TempDirectory? folder = null, TimeProvider? clock = null, long maxDocumentBytes = 50L * 1024 * 1024,
-        Func<NodeOptions, NodeOptions>? configure = null)
+        Func<NodeOptions, NodeOptions>? configure = null, Core.Model.NetworkPolicy? policy = null)
     {
         var ownsFolder = folder is null;
         folder ??= new TempDirectory();
@@ -59,7 +59,7 @@ internal sealed class NodeFixture : IAsyncDisposable
         InitResult init;
         if (!new DataDirectory(data).HasNetwork)
         {
-            init = NetworkInitializer.Init(data, "Fixture Hospital", Password, TimeProvider.System, Argon2Parameters.TestOnly);
+            init = NetworkInitializer.Init(data, "Fixture Hospital", Password, TimeProvider.System, Argon2Parameters.TestOnly, networkPolicy: policy);
         }
         else
         {

@@ -20,8 +20,9 @@ public sealed class TestNetwork : IDisposable
     private readonly List<BuiltBlock> _blocks = [];
     private ulong _adminNonce;
 
-    public TestNetwork(ulong genesisTime = 1_700_000_000_000)
+    public TestNetwork(ulong genesisTime = 1_700_000_000_000, NetworkPolicy? policy = null)
     {
+        Policy = policy ?? NetworkPolicy.Default;
         Organisation = Keys(1);
         Admin = Keys(2);
         Node = SigningKeyPair.FromSeed(Seed(3, 32));
@@ -30,6 +31,9 @@ public sealed class TestNetwork : IDisposable
     }
 
     public UserKeys Organisation { get; }
+
+    /// <summary>The network policy the genesis block sets.</summary>
+    public NetworkPolicy Policy { get; }
 
     public UserKeys Admin { get; }
 
@@ -43,7 +47,7 @@ public sealed class TestNetwork : IDisposable
 
     public GenesisPayload GenesisPayload() => new(NetworkId, ChainPolicy.Default,
         new OrganisationRecord(OrgId, "Test Hospital", Organisation.Signing.PublicKey, Organisation.Encryption.PublicKey),
-        "admin", Admin.Signing.PublicKey, Admin.Encryption.PublicKey, [new NodeRecord("test-node-1", OrgId, Node.PublicKey, "")]);
+        "admin", Admin.Signing.PublicKey, Admin.Encryption.PublicKey, [new NodeRecord("test-node-1", OrgId, Node.PublicKey, "")], Policy);
 
     /// <summary>Deterministic keys number <paramref name="n"/>.</summary>
     public static UserKeys Keys(int n) => UserKeys.FromSecret(Seed(n, UserKeys.SecretLength));

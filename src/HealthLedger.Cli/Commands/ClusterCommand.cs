@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using HealthLedger.Core.Model;
 using HealthLedger.Node.Configuration;
 
 namespace HealthLedger.Cli.Commands;
@@ -13,24 +14,32 @@ internal static class ClusterCommand
         var nodes = CommonOptions.Nodes(required: false);
         var basePort = CommonOptions.BasePort();
         var org = CommonOptions.Organisation();
+        var policy = new CommonOptions.PolicyOptions();
         var up = new Command("up",
             "Start every node of a local network as its own process (node K: web UI and API on base + K - 1, peers on base + 100 + K - 1), " +
             "creating the network first (as 'init --nodes N') when the folder holds none. Ctrl+C stops them all. A node that is killed can be " +
-            "started again on its own with 'healthledger node --data DIR/node-K'.")
+            "started again on its own with 'healthledger node --data DIR/node-K'. The --care-after-… options only count when the network is created.")
         {
             data, nodes, basePort, org,
         };
-        up.SetAction((parse, ct) => Up(parse.GetValue(data)!, parse.GetValue(nodes), parse.GetValue(basePort), parse.GetValue(org)!, ct));
+        foreach (var option in policy.All) up.Add(option);
+        up.SetAction((parse, ct) =>
+        {
+            var (networkPolicy, problem) = policy.Read(parse);
+            return problem is not null
+                ? Task.FromResult(CommonOptions.Fail(problem))
+                : Up(parse.GetValue(data)!, parse.GetValue(nodes), parse.GetValue(basePort), parse.GetValue(org)!, networkPolicy, ct);
+        });
         return new Command("cluster", "Run a local multi-node network.") { up };
     }
 
-    private static async Task<int> Up(string data, int count, int basePort, string organisation, CancellationToken cancellationToken)
+    private static async Task<int> Up(string data, int count, int basePort, string organisation, NetworkPolicy? networkPolicy, CancellationToken cancellationToken)
     {
         var root = Path.GetFullPath(data);
         var layout = new ClusterLayout(count, basePort);
         if (!new DataDirectory(Path.Combine(root, ClusterLayout.FolderOf(1))).HasNetwork)
         {
-            var code = InitCommand.Run(root, organisation, layout);
+            var code = InitCommand.Run(root, organisation, layout, networkPolicy);
             if (code != 0) return code;
         }
         var folders = Enumerable.Range(1, count).Select(k => Path.Combine(root, ClusterLayout.FolderOf(k))).ToList();

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using HealthLedger.Core.Model;
 
 namespace HealthLedger.Cli.Commands;
 
@@ -35,6 +36,41 @@ internal static class CommonOptions
         Description = "Web port of node 1; node K uses base + K - 1, and its peer endpoint base + 100 + K - 1 (default 5080)",
         DefaultValueFactory = _ => 5080,
     };
+
+    /// <summary>The genesis block's network policy options (how long care relationships last), for every command that creates a network.</summary>
+    public sealed class PolicyOptions
+    {
+        public Option<string> AfterDischarge { get; } = new("--care-after-discharge-days")
+        {
+            Description = $"Days the doctors of a stay keep access to the patient's record after the discharge, 0 to {NetworkPolicy.MaxCareDays} (default {NetworkPolicy.Default.CareAfterDischargeDays}); admins change it later with PUT /api/v1/policy",
+            DefaultValueFactory = _ => NetworkPolicy.Default.CareAfterDischargeDays.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+
+        public Option<string> AfterVisit { get; } = new("--care-after-visit-days")
+        {
+            Description = $"Days a visit recorded by the organisation gives its doctor access, 1 to {NetworkPolicy.MaxCareDays} (default {NetworkPolicy.Default.CareAfterVisitDays})",
+            DefaultValueFactory = _ => NetworkPolicy.Default.CareAfterVisitDays.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+
+        public IEnumerable<Option> All => [AfterDischarge, AfterVisit];
+
+        /// <summary>The policy, or the one-line problem with a value (not a whole number, or out of range).</summary>
+        public (NetworkPolicy? Policy, string? Problem) Read(ParseResult parse)
+        {
+            var values = new List<int>();
+            foreach (var option in new[] { AfterDischarge, AfterVisit })
+            {
+                var text = parse.GetValue(option)?.Trim() ?? "";
+                if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var days))
+                {
+                    return (null, $"{option.Name} must be a whole number of days (got '{text}').");
+                }
+                values.Add(days);
+            }
+            var policy = new NetworkPolicy(values[0], values[1]);
+            return Node.Hosting.NetworkInitializer.PolicyProblem(policy) is { } problem ? (null, problem) : (policy, null);
+        }
+    }
 
     /// <summary>Prints one error line to stderr and returns the exit code.</summary>
     public static int Fail(string message, int code = 2)

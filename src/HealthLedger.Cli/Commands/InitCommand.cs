@@ -13,31 +13,44 @@ internal static class InitCommand
         var org = CommonOptions.Organisation();
         var nodes = CommonOptions.Nodes(required: false);
         var basePort = CommonOptions.BasePort();
+        var policy = new CommonOptions.PolicyOptions();
         var command = new Command("init",
             "Create a network in a new data folder: keys, genesis block and the first admin user 'admin'. Without --nodes, a single " +
             "node lives in the folder itself; with --nodes N, the folder gets node-1 … node-N, one per voting node, with web ports " +
             "from --base-port and peer ports from --base-port + 100. " +
-            $"The admin password comes from {CommonOptions.PasswordVariable} when set, otherwise it is generated and printed once.")
+            $"The admin password comes from {CommonOptions.PasswordVariable} when set, otherwise it is generated and printed once. " +
+            "The --care-after-… options set the network policy of how long doctors keep access to a patient's record.")
         { data, org, nodes, basePort };
-        command.SetAction(parse => Run(parse.GetValue(data)!, parse.GetValue(org)!,
-            parse.GetResult(nodes) is null or { Implicit: true } ? null : new ClusterLayout(parse.GetValue(nodes), parse.GetValue(basePort))));
+        foreach (var option in policy.All) command.Add(option);
+        command.SetAction(parse =>
+        {
+            var (networkPolicy, problem) = policy.Read(parse);
+            if (problem is not null) return CommonOptions.Fail(problem);
+            return Run(parse.GetValue(data)!, parse.GetValue(org)!,
+                parse.GetResult(nodes) is null or { Implicit: true } ? null : new ClusterLayout(parse.GetValue(nodes), parse.GetValue(basePort)), networkPolicy);
+        });
         return command;
     }
 
-    public static int Run(string data, string organisation, ClusterLayout? cluster = null)
+    public static int Run(string data, string organisation, ClusterLayout? cluster = null, NetworkPolicy? networkPolicy = null)
     {
         InitResult result;
         try
         {
-            result = NetworkInitializer.Init(data, organisation, CommonOptions.AdminPassword(), TimeProvider.System, cluster: cluster);
+            result = NetworkInitializer.Init(data, organisation, CommonOptions.AdminPassword(), TimeProvider.System, cluster: cluster, networkPolicy: networkPolicy);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             return CommonOptions.Fail(e.Message);
         }
         Print(data, result, cluster);
+        var care = networkPolicy ?? NetworkPolicy.Default;
+        Console.WriteLine($"Care: doctors keep access {Days(care.CareAfterDischargeDays)} after a discharge and {Days(care.CareAfterVisitDays)} after a visit " +
+            "(network policy; an admin changes it with PUT /api/v1/policy).");
         return 0;
     }
+
+    private static string Days(int days) => days == 1 ? "1 day" : $"{days} days";
 
     public static void Print(string data, InitResult result, ClusterLayout? cluster = null)
     {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using HealthLedger.Core.Model;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Ledger;
@@ -18,11 +19,20 @@ internal static class UpCommand
         };
         var org = CommonOptions.Organisation();
         var web = new WebArguments();
-        var command = new Command("up", "Run the node with its web API. Creates a single-node network first (as 'init') when the data folder holds none.")
+        var policy = new CommonOptions.PolicyOptions();
+        var command = new Command("up", "Run the node with its web API. Creates a single-node network first (as 'init') when the data folder holds none; " +
+            "the --care-after-… options only count then.")
         {
             data, urls, org, web.PublicUrl, web.Certificate, web.CertificateKey,
         };
-        command.SetAction((parse, ct) => Run(parse.GetValue(data)!, parse.GetValue(urls)!, parse.GetValue(org)!, web.Options(parse), ct));
+        foreach (var option in policy.All) command.Add(option);
+        command.SetAction((parse, ct) =>
+        {
+            var (networkPolicy, problem) = policy.Read(parse);
+            return problem is not null
+                ? Task.FromResult(CommonOptions.Fail(problem))
+                : Run(parse.GetValue(data)!, parse.GetValue(urls)!, parse.GetValue(org)!, networkPolicy, web.Options(parse), ct);
+        });
         return command;
     }
 
@@ -59,11 +69,11 @@ internal static class UpCommand
         };
     }
 
-    private static async Task<int> Run(string data, string urls, string organisation, NodeOptions web, CancellationToken cancellationToken)
+    private static async Task<int> Run(string data, string urls, string organisation, NetworkPolicy? networkPolicy, NodeOptions web, CancellationToken cancellationToken)
     {
         if (!new DataDirectory(Path.GetFullPath(data)).HasNetwork)
         {
-            var code = InitCommand.Run(data, organisation);
+            var code = InitCommand.Run(data, organisation, networkPolicy: networkPolicy);
             if (code != 0) return code;
         }
         return await Serve(web with { DataDirectory = Path.GetFullPath(data) }, urls, cancellationToken);

@@ -11,6 +11,9 @@ public static class StateKeys
     /// <summary>The network configuration.</summary>
     public const string Network = "network";
 
+    /// <summary>The network policy (<see cref="PolicyState"/>): rules every node applies at block time, such as how long care lasts.</summary>
+    public const string Policy = "policy";
+
     /// <summary>An organisation.</summary>
     public static string Organisation(string id) => "org/" + id;
 

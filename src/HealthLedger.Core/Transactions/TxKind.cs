@@ -31,6 +31,8 @@ public enum TxKind : byte
     ConfigureWards = 13,
     /// <summary>The patient ends a doctor's care relationship with them.</summary>
     EndCare = 14,
+    /// <summary>Changes the network policy (how long care relationships last); an admin of the organisation that holds it.</summary>
+    ConfigurePolicy = 15,
     /// <summary>Proposes a consortium action (organisations, nodes, governance policy); the proposer's organisation approves.</summary>
     Propose = 20,
     /// <summary>An organisation's approval or rejection of a proposal.</summary>

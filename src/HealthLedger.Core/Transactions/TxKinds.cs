@@ -22,6 +22,7 @@ public static class TxKinds
         new RecordVitalSignsHandler(),
         new ConfigureWardsHandler(),
         new EndCareHandler(),
+        new ConfigurePolicyHandler(),
         new ProposeHandler(),
         new VoteHandler(),
         new WithdrawHandler(),

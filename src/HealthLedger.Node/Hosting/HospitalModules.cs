@@ -7,6 +7,7 @@ using HealthLedger.Node.Encounters;
 using HealthLedger.Node.MedicalReports;
 using HealthLedger.Node.Patients;
 using HealthLedger.Node.PatientSummary;
+using HealthLedger.Node.Policy;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Statistics;
 using HealthLedger.Node.VitalSigns;
@@ -35,6 +36,7 @@ public static class HospitalModules
         .AddPatientSummary()
         .AddMedicalReports()
         .AddConsent()
+        .AddPolicy()
         .AddAudit()
         .AddStatistics();
 
@@ -50,6 +52,7 @@ public static class HospitalModules
         .MapMedicalReportsApi()
         .MapReportDownloads()
         .MapConsentApi()
+        .MapPolicyApi()
         .MapAuditApi()
         .MapStatisticsApi();
 }

@@ -29,10 +29,13 @@ public static partial class NetworkInitializer
     /// <paramref name="adminPassword"/> is null a strong password is generated and returned once.
     /// On failure nothing is left behind.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The folder already holds data, or the password is too weak.</exception>
+    /// <remarks><paramref name="networkPolicy"/> is the first network policy (how long care lasts; <see cref="NetworkPolicy.Default"/> when null).</remarks>
+    /// <exception cref="InvalidOperationException">The folder already holds data, the password is too weak or the network policy is out of range.</exception>
     public static InitResult Init(string dataDirectory, string organisationName, string? adminPassword, TimeProvider clock,
-        Argon2Parameters? argon = null, ChainPolicy? policy = null, ClusterLayout? cluster = null)
+        Argon2Parameters? argon = null, ChainPolicy? policy = null, ClusterLayout? cluster = null, NetworkPolicy? networkPolicy = null)
     {
+        networkPolicy ??= NetworkPolicy.Default;
+        if (PolicyProblem(networkPolicy) is { } policyProblem) throw new InvalidOperationException(policyProblem);
         if (cluster is { } c && (c.Nodes < 1 || c.Nodes > ValidatorSet.MaxNodes))
         {
             throw new InvalidOperationException($"--nodes must be between 1 and {ValidatorSet.MaxNodes}.");
@@ -58,7 +61,7 @@ public static partial class NetworkInitializer
         OwnerOnly.CreateDirectory(folder);
         try
         {
-            return Create(folder, organisationName.Trim(), adminPassword, clock, argon ?? Argon2Parameters.Default, policy ?? ChainPolicy.Default, cluster);
+            return Create(folder, organisationName.Trim(), adminPassword, clock, argon ?? Argon2Parameters.Default, policy ?? ChainPolicy.Default, cluster, networkPolicy);
         }
         catch
         {
@@ -74,8 +77,21 @@ public static partial class NetworkInitializer
         }
     }
 
+    /// <summary>
+    /// The first problem of a network policy as one line naming the command-line option (e.g.
+    /// "--care-after-visit-days must be a whole number of days from 1 to 365 (got 0)."), or null when it is valid.
+    /// </summary>
+    public static string? PolicyProblem(NetworkPolicy policy) => policy.Problems() switch
+    {
+        [var (field, problem), ..] => $"--{Option(field)} {problem}.",
+        _ => null,
+    };
+
+    // careAfterDischargeDays → care-after-discharge-days
+    private static string Option(string field) => string.Concat(field.Select(c => char.IsUpper(c) ? "-" + char.ToLowerInvariant(c) : c.ToString()));
+
     private static InitResult Create(string folder, string organisationName, string? adminPassword, TimeProvider clock, Argon2Parameters argon,
-        ChainPolicy policy, ClusterLayout? cluster)
+        ChainPolicy policy, ClusterLayout? cluster, NetworkPolicy networkPolicy)
     {
         var orgId = Slug(organisationName);
         var networkId = $"{orgId[..Math.Min(orgId.Length, 40)]}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
@@ -98,7 +114,7 @@ public static partial class NetworkInitializer
                 cluster?.PeerAddress(k) ?? "")).ToList();
             var genesis = new GenesisPayload(networkId, policy,
                 new OrganisationRecord(orgId, organisationName, org.Signing.PublicKey, org.Encryption.PublicKey),
-                AdminUser, admin.Signing.PublicKey, admin.Encryption.PublicKey, nodes);
+                AdminUser, admin.Signing.PublicKey, admin.Encryption.PublicKey, nodes, networkPolicy);
             var tx = Transaction.Create(networkId, org.Signing, 1, genesis);
             var built = BlockBuilder.Build(WorldState.Load([]), networkId, null, (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds(), [tx], nodeKeys[0]);
             var failed = built.Execution.Receipts.FirstOrDefault(r => r.Verdict != Core.Ledger.TxVerdict.Ok);

@@ -42,7 +42,7 @@ public class KnownAnswerTests
         return
         [
             new GenesisPayload(Net, ChainPolicy.Default, new OrganisationRecord("kat-hospital", "KAT Hospital", organisation.Signing.PublicKey, organisation.Encryption.PublicKey),
-                "admin", user.Signing.PublicKey, user.Encryption.PublicKey, [nodeRecord]),
+                "admin", user.Signing.PublicKey, user.Encryption.PublicKey, [nodeRecord], new NetworkPolicy(7, 30)),
             new RegisterUserPayload("alice", Role.Patient, "kat-hospital", user.Signing.PublicKey, user.Encryption.PublicKey),
             new RegisterPatientPayload("p-1", "kat-hospital", Hashing.Sha256("MRN-1"u8), user.Signing.PublicKey, user.Encryption.PublicKey, Record(50, user, organisation)),
             new RegisterDoctorPayload("dr-1", "kat-hospital", user.Signing.PublicKey, user.Encryption.PublicKey, Record(60, user, organisation)),
@@ -56,6 +56,7 @@ public class KnownAnswerTests
             new ConfigureNodesPayload(NodeChange.Add, nodeRecord with { Id = "kat-node-2" }),
             new ConfigureWardsPayload("kat-hospital", 1, [Hashing.Sha256("W1/1"u8), Hashing.Sha256("W1/2"u8)], Record(120, user, organisation)),
             new EndCarePayload("p-1", "dr-1"),
+            new ConfigurePolicyPayload(2, new NetworkPolicy(1, 14)),
             new ProposePayload("prop-1", AddOrganisation(organisation)),
             new VotePayload("prop-1", Approve: true),
             new WithdrawPayload("prop-1"),

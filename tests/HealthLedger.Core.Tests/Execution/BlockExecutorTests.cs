@@ -20,6 +20,7 @@ public class BlockExecutorTests
         Assert.True(net.State.TryGet(StateKeys.Network, out var config));
         Assert.Equal(TestNetwork.NetworkId, NetworkConfig.TryDecode(config)!.NetworkId);
         Assert.Equal(SignerKind.Node, SignerRecord.TryDecode(net.State.TryGet(StateKeys.Signer(net.Node.PublicKey), out var s) ? s : [])!.Kind);
+        Assert.Equal((1, TestNetwork.OrgId, NetworkPolicy.Default), (PolicyState.Read(net.State)!.Version, PolicyState.Read(net.State)!.OrganisationId, PolicyState.Read(net.State)!.Policy));
     }
 
     [Fact]
@@ -41,6 +42,8 @@ public class BlockExecutorTests
         { "duplicate-user", TxVerdict.AlreadyExists, "user id 'alice' is taken" },
         { "duplicate-key", TxVerdict.AlreadyExists, "signing key is already registered" },
         { "genesis-again", TxVerdict.WrongPlace, "genesis is only valid" },
+        { "doctor-changes-policy", TxVerdict.Unauthorized, "only an admin of organisation 'test-hospital' may change the network policy" },
+        { "policy-version-skipped", TxVerdict.Conflict, "version: the policy is at version 1" },
     };
 
     [Theory]
@@ -62,6 +65,8 @@ public class BlockExecutorTests
             "duplicate-user" => TestNetwork.Register(net.Admin.Signing, 3, "alice", keySeed: 77),
             "duplicate-key" => DuplicateKey(net),
             "genesis-again" => Transaction.Create(TestNetwork.NetworkId, net.Organisation.Signing, 2, net.GenesisPayload()),
+            "doctor-changes-policy" => Transaction.Create(TestNetwork.NetworkId, bobKeys.Signing, 1, new Core.Transactions.Kinds.ConfigurePolicyPayload(2, new NetworkPolicy(1, 1))),
+            "policy-version-skipped" => Transaction.Create(TestNetwork.NetworkId, net.Admin.Signing, 3, new Core.Transactions.Kinds.ConfigurePolicyPayload(5, new NetworkPolicy(1, 1))),
             _ => throw new ArgumentOutOfRangeException(nameof(variant)),
         };
         var block = net.Append(T + 1, [tx]);

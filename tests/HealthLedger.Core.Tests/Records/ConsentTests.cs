@@ -240,21 +240,21 @@ public class ConsentTests
         Assert.True(w.Attends("dr-att", T0 + 11));                                                  // admitted under dr-att
         Assert.Equal(TxVerdict.Ok, w.Run(T0 + 20, w.Admin(w.Entry("en-dis", EntryType.Discharge, "dr-oth", 31))).Verdict);
         Assert.False(w.Attends("dr-oth", T0 + 21));
-        Assert.True(w.Attends("dr-att", T0 + 20 + CarePolicy.DischargeGrace - 1));                  // the grace period
-        Assert.False(w.Attends("dr-att", T0 + 20 + CarePolicy.DischargeGrace));
-        Assert.Equal(TxVerdict.Unauthorized, w.RunAsAttending(T0 + 20 + CarePolicy.DischargeGrace, w.Report("rp-1")).Verdict);
-        Assert.Equal(TxVerdict.Unauthorized, w.RunAsAttending(T0 + 21 + CarePolicy.DischargeGrace, w.Entry("en-v1", EntryType.Visit, "dr-att", 32)).Verdict);
+        Assert.True(w.Attends("dr-att", T0 + 20 + NetworkPolicy.Default.CareAfterDischarge - 1));                  // the grace period
+        Assert.False(w.Attends("dr-att", T0 + 20 + NetworkPolicy.Default.CareAfterDischarge));
+        Assert.Equal(TxVerdict.Unauthorized, w.RunAsAttending(T0 + 20 + NetworkPolicy.Default.CareAfterDischarge, w.Report("rp-1")).Verdict);
+        Assert.Equal(TxVerdict.Unauthorized, w.RunAsAttending(T0 + 21 + NetworkPolicy.Default.CareAfterDischarge, w.Entry("en-v1", EntryType.Visit, "dr-att", 32)).Verdict);
         var org = w.Net.Organisation.Encryption.PublicKey;
-        Assert.Equal(TxVerdict.Unauthorized, w.RunAsAttending(T0 + 22 + CarePolicy.DischargeGrace, new RecordVitalSignsPayload("vs-1", "pt-ann", w.Sealed(33, org, w.Patient.Encryption.PublicKey))).Verdict);
+        Assert.Equal(TxVerdict.Unauthorized, w.RunAsAttending(T0 + 22 + NetworkPolicy.Default.CareAfterDischarge, new RecordVitalSignsPayload("vs-1", "pt-ann", w.Sealed(33, org, w.Patient.Encryption.PublicKey))).Verdict);
 
         // A new stay with a transfer to dr-oth: both care while admitted, both end with the discharge.
-        var t = T0 + 30 + CarePolicy.DischargeGrace;
+        var t = T0 + 30 + NetworkPolicy.Default.CareAfterDischarge;
         Assert.Equal(TxVerdict.Ok, w.Run(t, w.Admin(w.Entry("en-adm2", EntryType.Admission, "dr-att", 34))).Verdict);
         Assert.Equal(TxVerdict.Ok, w.Run(t + 1, w.Admin(w.Entry("en-tra", EntryType.Transfer, "dr-oth", 35))).Verdict);
         Assert.True(w.Attends("dr-oth", t + 2) && w.Attends("dr-att", t + 2));
         Assert.Equal(TxVerdict.Ok, w.RunAsAttending(t + 3, w.Report("rp-1")).Verdict);
         Assert.Equal(TxVerdict.Ok, w.Run(t + 4, w.Admin(w.Entry("en-dis2", EntryType.Discharge, "", 36))).Verdict);
-        Assert.False(w.Attends("dr-oth", t + 4 + CarePolicy.DischargeGrace) || w.Attends("dr-att", t + 4 + CarePolicy.DischargeGrace));
+        Assert.False(w.Attends("dr-oth", t + 4 + NetworkPolicy.Default.CareAfterDischarge) || w.Attends("dr-att", t + 4 + NetworkPolicy.Default.CareAfterDischarge));
     }
 
     [Fact]
@@ -262,13 +262,13 @@ public class ConsentTests
     {
         using var w = new World();
         Assert.Equal(TxVerdict.Ok, w.Run(T0 + 10, w.Admin(w.Entry("en-v1", EntryType.Visit, "dr-oth", 40))).Verdict);
-        Assert.True(w.Attends("dr-oth", T0 + 10 + CarePolicy.VisitPeriod - 1));
-        Assert.False(w.Attends("dr-oth", T0 + 10 + CarePolicy.VisitPeriod));
+        Assert.True(w.Attends("dr-oth", T0 + 10 + NetworkPolicy.Default.CareAfterVisit - 1));
+        Assert.False(w.Attends("dr-oth", T0 + 10 + NetworkPolicy.Default.CareAfterVisit));
         Assert.Equal(TxVerdict.Ok, w.Run(T0 + 20, w.AsOther(w.Entry("en-v2", EntryType.Visit, "dr-oth", 41))).Verdict); // their own note
-        Assert.False(w.Attends("dr-oth", T0 + 10 + CarePolicy.VisitPeriod));
-        Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 10 + CarePolicy.VisitPeriod, w.AsOther(w.Entry("en-v3", EntryType.Visit, "dr-oth", 42))).Verdict);
+        Assert.False(w.Attends("dr-oth", T0 + 10 + NetworkPolicy.Default.CareAfterVisit));
+        Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 10 + NetworkPolicy.Default.CareAfterVisit, w.AsOther(w.Entry("en-v3", EntryType.Visit, "dr-oth", 42))).Verdict);
         var state = Consent.Care(w.Net.State, "pt-ann", "dr-oth")!;
-        Assert.Equal((T0 + 10, T0 + 10 + CarePolicy.VisitPeriod, false), (state.Since, state.Until, state.Admitted));
+        Assert.Equal((T0 + 10, T0 + 10 + NetworkPolicy.Default.CareAfterVisit, false), (state.Since, state.Until, state.Admitted));
     }
 
     [Fact]

@@ -91,7 +91,7 @@ public class TransactionsApiTests
                 new RegisterUserPayload("Bob Smith", Role.Patient, admin.OrganisationId, default, default)).Encoded.ToArray(),
             "genesis" => Transaction.Create(admin.Network, node.Admin.Signing, 6, new GenesisPayload(admin.Network, ChainPolicy.Default,
                 new OrganisationRecord("x-org", "X", stranger.Signing.PublicKey, stranger.Encryption.PublicKey), "adm",
-                node.Admin.Signing.PublicKey, node.Admin.Encryption.PublicKey, [new NodeRecord("n-1", "x-org", TestNetwork.Keys(43).Signing.PublicKey, "")])).Encoded.ToArray(),
+                node.Admin.Signing.PublicKey, node.Admin.Encryption.PublicKey, [new NodeRecord("n-1", "x-org", TestNetwork.Keys(43).Signing.PublicKey, "")], NetworkPolicy.Default)).Encoded.ToArray(),
             _ => throw new ArgumentOutOfRangeException(nameof(variant)),
         };
 

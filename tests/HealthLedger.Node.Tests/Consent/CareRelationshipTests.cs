@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using HealthLedger.Core.Records;
+using HealthLedger.Core.Model;
 using HealthLedger.Node.Chain;
 using HealthLedger.Node.Consent;
 using HealthLedger.Node.Encounters;
@@ -71,7 +71,7 @@ public class CareRelationshipTests
 
         // dr-a keeps access for the grace period after the discharge, then not (at the door, by the clock).
         Assert.Equal(HttpStatusCode.OK, (await w.DoctorA.GetAsync($"/api/v1/patients/{w.PatientId}/report", Ct)).StatusCode);
-        w.Clock.Advance(TimeSpan.FromMilliseconds(CarePolicy.DischargeGrace) + TimeSpan.FromMinutes(1));
+        w.Clock.Advance(TimeSpan.FromMilliseconds(NetworkPolicy.Default.CareAfterDischarge) + TimeSpan.FromMinutes(1));
         var doctorA = await w.Node.LoginAsync("dr-a", NodeFixture.ChosenPassword); // sessions do not last a week
         await Problem(await doctorA.GetAsync($"/api/v1/patients/{w.PatientId}/report", Ct), HttpStatusCode.Forbidden);
         Assert.Empty((await doctorA.GetFromJsonAsync<PageResponse<Node.Patients.PatientResponse>>("/api/v1/patients", Ct))!.Items);
@@ -96,7 +96,7 @@ public class CareRelationshipTests
         Assert.Equal((true, true, false, (DateTimeOffset?)null), (a.Admitted, a.Active, a.Revocable, a.Until));
         var b = care.Single(c => c.DoctorId == "dr-b");
         Assert.Equal((false, true, true), (b.Admitted, b.Active, b.Revocable));
-        Assert.Equal(TimeSpan.FromMilliseconds(CarePolicy.VisitPeriod), b.Until - b.Since);
+        Assert.Equal(TimeSpan.FromMilliseconds(NetworkPolicy.Default.CareAfterVisit), b.Until - b.Since);
         Assert.Equal(2, (await w.Admin.GetFromJsonAsync<List<CareResponse>>($"/api/v1/patients/{w.PatientId}/care-relationships", Ct))!.Count);
         await Problem(await w.DoctorA.GetAsync($"/api/v1/patients/{w.PatientId}/care-relationships", Ct), HttpStatusCode.Forbidden);
 

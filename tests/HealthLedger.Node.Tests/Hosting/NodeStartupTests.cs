@@ -107,4 +107,24 @@ public class NodeStartupTests
         var again = Assert.Throws<InvalidOperationException>(() => NodeFixture.Initialise(data));
         Assert.Contains("not empty", again.Message);
     }
+
+    [Fact]
+    public void Cluster_init_writes_the_same_network_policy_into_every_node_and_refuses_a_bad_one_leaving_nothing_behind()
+    {
+        using var folder = new TempDirectory();
+        var bad = Assert.Throws<InvalidOperationException>(() => NetworkInitializer.Init(folder.Combine("bad"), "H", NodeFixture.Password, TimeProvider.System,
+            Core.Crypto.Argon2Parameters.TestOnly, cluster: new ClusterLayout(2, 15080), networkPolicy: new Core.Model.NetworkPolicy(7, 400)));
+        Assert.Equal("--care-after-visit-days must be a whole number of days from 1 to 365 (got 400).", bad.Message);
+        Assert.False(Directory.Exists(folder.Combine("bad")));
+
+        var init = NetworkInitializer.Init(folder.Combine("net"), "H", NodeFixture.Password, TimeProvider.System, Core.Crypto.Argon2Parameters.TestOnly,
+            cluster: new ClusterLayout(2, 15080), networkPolicy: new Core.Model.NetworkPolicy(2, 9));
+        Assert.Equal(2, init.NodeFolders.Count);
+        foreach (var node in init.NodeFolders)
+        {
+            using var store = Storage.SqliteLedgerStore.Open(new DataDirectory(node).LedgerPath, create: false);
+            var policy = Core.Model.PolicyState.TryDecode(store.ReadStateValue(Core.Model.StateKeys.Policy))!;
+            Assert.Equal((1, init.OrganisationId, new Core.Model.NetworkPolicy(2, 9)), (policy.Version, policy.OrganisationId, policy.Policy));
+        }
+    }
 }

@@ -194,15 +194,17 @@ public sealed class AddEntryHandler : TxKindHandler<AddEntryPayload>
 
     /// <summary>
     /// Care relationships follow the encounters, never just a name on an entry: an admission or a transfer under a doctor
-    /// makes them care for the patient while admitted; the discharge ends every relationship of the stay after
-    /// <see cref="CarePolicy.DischargeGrace"/>; a visit recorded by the organisation gives its doctor
-    /// <see cref="CarePolicy.VisitPeriod"/> (a doctor's own visit note extends nothing). Account lines and corrections change none.
+    /// makes them care for the patient while admitted; the discharge ends every relationship of the stay after the network
+    /// policy's <see cref="NetworkPolicy.CareAfterDischarge"/>; a visit recorded by the organisation gives its doctor
+    /// <see cref="NetworkPolicy.CareAfterVisit"/> (a doctor's own visit note extends nothing). The policy is read at this
+    /// block, so a policy change applies to the relationships that start or end after it. Account lines and corrections change none.
     /// </summary>
     private static void UpdateCare(TxContext context, Transaction tx, AddEntryPayload p, bool byOrganisation)
     {
         var now = context.Timestamp;
         var proof = new RecordProof(tx.Id, context.Height, now);
         var admittedUnder = ReadDoctors(context, p.PatientId);
+        var policy = PolicyState.Current(context.State);
         switch (p.Type)
         {
             case EntryType.Admission or EntryType.Transfer when p.DoctorId.Length > 0:
@@ -217,7 +219,7 @@ public sealed class AddEntryHandler : TxKindHandler<AddEntryPayload>
                 foreach (var doctorId in admittedUnder)
                 {
                     if (Consent.Care(context.State, p.PatientId, doctorId) is not { } care) continue;
-                    context.State.Set(StateKeys.Care(p.PatientId, doctorId), (care with { Admitted = false, Until = now + CarePolicy.DischargeGrace, Proof = proof }).Encode());
+                    context.State.Set(StateKeys.Care(p.PatientId, doctorId), (care with { Admitted = false, Until = now + policy.CareAfterDischarge, Proof = proof }).Encode());
                 }
                 if (admittedUnder.Count > 0) context.State.Delete(StateKeys.Inpatient(p.PatientId));
                 break;
@@ -226,7 +228,7 @@ public sealed class AddEntryHandler : TxKindHandler<AddEntryPayload>
                     var current = Consent.Care(context.State, p.PatientId, p.DoctorId);
                     if (current is { Admitted: true, EndedAt: 0 }) break;
                     var active = current is not null && current.IsActiveAt(now);
-                    var until = Math.Max(active ? current!.Until : 0, now + CarePolicy.VisitPeriod);
+                    var until = Math.Max(active ? current!.Until : 0, now + policy.CareAfterVisit);
                     context.State.Set(StateKeys.Care(p.PatientId, p.DoctorId), new CareState(p.PatientId, p.DoctorId, active ? current!.Since : now, until, false, 0, proof).Encode());
                     break;
                 }

@@ -18,9 +18,11 @@ namespace HealthLedger.Core.Transactions.Kinds;
 /// <param name="AdminSigningKey">The admin's Ed25519 key.</param>
 /// <param name="AdminEncryptionKey">The admin's X25519 key.</param>
 /// <param name="Nodes">The first voting nodes (1 to <see cref="ValidatorSet.MaxNodes"/>), all run by the founding organisation.</param>
+/// <param name="NetworkPolicy">The first network policy (how long care lasts); the founding organisation's admins may change it later.</param>
 public sealed record GenesisPayload(
     string NetworkId, ChainPolicy Policy, OrganisationRecord Organisation,
-    string AdminId, SigningPublicKey AdminSigningKey, EncryptionPublicKey AdminEncryptionKey, IReadOnlyList<NodeRecord> Nodes) : TxPayload
+    string AdminId, SigningPublicKey AdminSigningKey, EncryptionPublicKey AdminEncryptionKey, IReadOnlyList<NodeRecord> Nodes,
+    NetworkPolicy NetworkPolicy) : TxPayload
 {
     /// <inheritdoc/>
     public override TxKind Kind => TxKind.Genesis;
@@ -34,6 +36,7 @@ public sealed record GenesisPayload(
         writer.Text(NetworkId);
         Policy.Write(writer);
         Founding.WriteFields(writer);
+        NetworkPolicy.Write(writer);
     }
 }
 
@@ -49,7 +52,8 @@ public sealed class GenesisHandler : TxKindHandler<GenesisPayload>
         r.Text(out var networkId, Identifiers.MaxLength, "network id");
         ChainPolicy.TryRead(ref r, out var policy);
         AddOrganisationAction.TryReadBody(ref r, out var f);
-        payload = new GenesisPayload(networkId, policy, f.Organisation, f.AdminId, f.AdminSigningKey, f.AdminEncryptionKey, f.Nodes);
+        NetworkPolicy.TryRead(ref r, out var networkPolicy);
+        payload = new GenesisPayload(networkId, policy, f.Organisation, f.AdminId, f.AdminSigningKey, f.AdminEncryptionKey, f.Nodes, networkPolicy);
         return r.Error is null;
     }
 
@@ -58,7 +62,8 @@ public sealed class GenesisHandler : TxKindHandler<GenesisPayload>
     {
         if (!Identifiers.IsValid(p.NetworkId)) return Invalid("networkId", Identifiers.Rule);
         if (p.Nodes.Count == 0) return Invalid("nodes", "at least one node is needed");
-        return p.Founding.Problem() is { } problem ? TxResult.Reject(TxVerdict.InvalidField, problem) : TxResult.Ok;
+        if (p.Founding.Problem() is { } problem) return TxResult.Reject(TxVerdict.InvalidField, problem);
+        return p.NetworkPolicy.Problems() is [var (field, policyProblem), ..] ? Invalid("networkPolicy." + field, policyProblem) : TxResult.Ok;
     }
 
     /// <inheritdoc/>
@@ -70,6 +75,7 @@ public sealed class GenesisHandler : TxKindHandler<GenesisPayload>
         }
         context.State.Set(StateKeys.Network, new NetworkConfig(p.NetworkId, p.Policy).Encode());
         context.State.Set(StateKeys.Governance, GovernancePolicy.Default.Encode());
+        context.State.Set(StateKeys.Policy, new PolicyState(1, p.Organisation.Id, p.NetworkPolicy, new Records.RecordProof(tx.Id, context.Height, context.Timestamp)).Encode());
         return Consortium.Apply(context, p.Founding);
     }
 }

@@ -1,12 +1,13 @@
 using HealthLedger.Node.Audit;
 using HealthLedger.Node.Consent;
 using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Policy;
 using HealthLedger.Node.Records;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Access;
 
-public sealed class AccessModel(ConsentService consent, AuditService audit, DoctorService doctors, DisclosureRecorder recorder) : HospitalPage
+public sealed class AccessModel(ConsentService consent, AuditService audit, DoctorService doctors, DisclosureRecorder recorder, PolicyService policy) : HospitalPage
 {
     public sealed class GrantForm
     {
@@ -28,6 +29,8 @@ public sealed class AccessModel(ConsentService consent, AuditService audit, Doct
     public IReadOnlyList<DoctorView> Doctors { get; private set; } = [];
     public IReadOnlyList<GrantView> Grants { get; private set; } = [];
     public IReadOnlyList<CareView> Care { get; private set; } = [];
+    public Core.Model.NetworkPolicy Policy => policy.Current.Policy;
+    public string Days(int days) => days == 1 ? "1 day" : $"{days} days";
     public IReadOnlyList<DisclosureView> Disclosures { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
