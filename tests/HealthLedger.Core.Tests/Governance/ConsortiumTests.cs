@@ -399,6 +399,17 @@ public class ConsortiumTests
     }
 
     [Fact]
+    public void The_founding_organisation_alone_cannot_change_the_network_policy_of_a_consortium()
+    {
+        using var c = new ConsortiumNetwork(4);
+        var before = c.Net.State.Root;
+        var change = c.Submit(c.Members[0].Admin, new ConfigurePolicyPayload(2, new NetworkPolicy(1, 14)));
+        Assert.Equal(TxVerdict.Unauthorized, change.Verdict);
+        Assert.Contains("needs the approval of 3 active organisations", change.Reason, StringComparison.Ordinal);
+        Assert.Equal(before, c.Net.State.Root);
+    }
+
+    [Fact]
     public void ConfigureNodes_alone_is_refused_in_a_consortium_except_rotating_ones_own_node()
     {
         using var c = new ConsortiumNetwork(4);
