@@ -214,7 +214,7 @@ public static class StoreVerifier
         if (blobs.Check(store.ReadBlobs()) is { } blobIssue) return Fail(blobIssue);
         // Unreferenced files (uploads whose transaction never committed) are the caller's to set aside. In a network of
         // several nodes a document uploaded elsewhere arrives by replication after its block; one not held yet is listed in
-        // MissingDocuments, not a problem. A single node must hold them all. Lengths only: full mode re-hashes.
+        // MissingDocuments, not a problem. A single node must hold them all.
         var referenced = blobs.Documents.Keys.ToHashSet();
         var replicated = ValidatorSet.Ids(state).Count > 1;
         var files = documents.Enumerate().Where(d => Hash256.TryParse(d.Name, out var h) && referenced.Contains(h)).ToList();
@@ -224,7 +224,8 @@ public static class StoreVerifier
             : [];
         // Every referenced document is re-hashed (in parallel) unless an earlier check saw these bytes match and the file's
         // length and modification time are unchanged since: a changed byte stops the start, not only 'verify'.
-        var seen = files.Select(d => (d.Name, d.Path, Info: new FileInfo(d.Path))).ToList();
+        // Each file's length and modification time are read before its bytes are hashed: a change after that shows next time.
+        var seen = files.Select(d => (d.Name, d.Path, Info: Stat(d.Path))).ToList();
         var hashes = seen.AsParallel().Select(d => (d.Name, Hash: vouched is not null && vouched.Vouches(d.Name, d.Info) && Hash256.TryParse(d.Name, out var same)
                 ? same
                 : DocumentStore.HashFileAsync(d.Path, CancellationToken.None).GetAwaiter().GetResult()))
@@ -316,6 +317,13 @@ public static class StoreVerifier
 
     private static (string Name, long Length, Func<Hash256>? HashOf) HashedFile(string name, string path) =>
         (name, new FileInfo(path).Length, () => DocumentStore.HashFileAsync(path, CancellationToken.None).GetAwaiter().GetResult());
+
+    private static FileInfo Stat(string path)
+    {
+        var info = new FileInfo(path);
+        info.Refresh();
+        return info;
+    }
 
     private static (string Name, long Length, Func<Hash256>? HashOf) Vouched(string name, long length, Hash256 hash) => (name, length, () => hash);
 
