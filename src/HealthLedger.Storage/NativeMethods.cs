@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace HealthLedger.Storage;
 
-/// <summary>The few libc calls .NET has no API for: fsync of a folder.</summary>
+/// <summary>The few libc calls .NET has no API for: fsync of a folder, fdatasync of a file.</summary>
 internal static partial class NativeMethods
 {
     /// <summary>O_RDONLY | O_DIRECTORY on Linux (0x10000 on x86-64 and arm64); O_RDONLY alone opens a folder elsewhere.</summary>
@@ -15,6 +15,10 @@ internal static partial class NativeMethods
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     public static partial int FSync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial int FDataSync(int fd);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]

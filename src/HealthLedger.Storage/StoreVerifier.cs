@@ -45,11 +45,11 @@ public static class StoreVerifier
     /// the <c>documents</c> folder beside the ledger file). Reads only.
     /// </summary>
     public static VerifyReport Verify(SqliteLedgerStore store, VerifyMode mode, string? documentsPath = null, Action<ulong, ulong>? progress = null,
-        CertificateCheck? certificates = null, bool checkTipRecord = true)
+        CertificateCheck? certificates = null, bool checkTipRecord = true, CheckedPrefix? checkedBefore = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         var documents = new DocumentStore(documentsPath ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(store.Path))!, DocumentStore.FolderName));
-        return Verify(store, documents, mode, progress, certificates, checkTipRecord);
+        return Verify(store, documents, mode, progress, certificates, checkTipRecord, checkedBefore);
     }
 
     /// <summary>
@@ -64,14 +64,23 @@ public static class StoreVerifier
     /// first compare the store with its tip record (<see cref="ILedgerStore.ReadRecordedTip"/>): a store whose blocks end below the
     /// recorded tip, or hold another block at its height, lost committed blocks; a store with blocks and no record is refused too.
     /// <paramref name="checkTipRecord"/> false skips that (<c>verify --accept-tip</c>, which then records the store's own tip).
+    /// <paramref name="checkedBefore"/> (quick mode only) is what an earlier quick check verified: the signatures and document
+    /// bytes it vouches for are not verified again while the stored bytes still match it (see <see cref="CheckedPrefix"/>);
+    /// a passing quick report carries the new record in <see cref="VerifyReport.Checked"/>.
     /// </remarks>
     public static VerifyReport Verify(ILedgerStore store, DocumentStore documents, VerifyMode mode = VerifyMode.Full, Action<ulong, ulong>? progress = null,
-        CertificateCheck? certificates = null, bool checkTipRecord = true)
+        CertificateCheck? certificates = null, bool checkTipRecord = true, CheckedPrefix? checkedBefore = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         if (checkTipRecord && CheckTipRecord(store) is { } tipIssue) return new VerifyReport(0, 0, "", tipIssue) { TipProblem = true };
-        return mode == VerifyMode.Quick ? Quick(store, documents, certificates) : Full(store, documents, progress, certificates);
+        return mode == VerifyMode.Quick ? Quick(store, documents, certificates, checkedBefore) : Full(store, documents, progress, certificates);
     }
+
+    /// <summary>
+    /// The most recent blocks whose proposer and certificate signatures the quick check always verifies, whatever an earlier
+    /// check vouches for.
+    /// </summary>
+    public const ulong RecentWindow = 16;
 
     /// <summary>
     /// Compares the store's blocks with its independent tip record; returns the problem, or null. Cheap: the record, the store's
@@ -137,9 +146,14 @@ public static class StoreVerifier
         { DocumentsPending = pending };
     }
 
-    private static VerifyReport Quick(ILedgerStore store, DocumentStore documents, CertificateCheck? certificates)
+    private static VerifyReport Quick(ILedgerStore store, DocumentStore documents, CertificateCheck? certificates, CheckedPrefix? checkedBefore)
     {
-        if (store.TipHeight is null) return new VerifyReport(0, 0, "", VerifyIssue.InBlock(0, "the ledger holds no blocks"));
+        if (store.TipHeight is not { } tip) return new VerifyReport(0, 0, "", VerifyIssue.InBlock(0, "the ledger holds no blocks"));
+        // An earlier check's record is used only while the block it ends at is still stored with its hash: the hash chain then
+        // binds every header up to it, so their proposer signatures verified then. The latest blocks are always verified.
+        var vouched = checkedBefore is { } c && c.Height <= tip && store.ReadBlock(c.Height) is { } atRecord
+            && atRecord.Hash.Length == 32 && new Hash256(atRecord.Hash) == c.Hash ? checkedBefore : null;
+        var signaturesVouchedThrough = vouched is null ? 0 : Math.Min(vouched.Height, tip > RecentWindow ? tip - RecentWindow : 0);
         var state = WorldState.Load(store.ReadState());
         var network = state.TryGet(StateKeys.Network, out var bytes) ? NetworkConfig.TryDecode(bytes) : null;
         if (network is null) return new VerifyReport(0, 0, state.Root.ToString(), VerifyIssue.InState(StateKeys.Network, "missing or damaged"));
@@ -156,12 +170,23 @@ public static class StoreVerifier
         var context = new BlockContext { NetworkId = network.NetworkId, MaxTransactions = network.Policy.MaxBlockTxs, VerifyTransactionSignatures = false };
         var namedValidators = new List<SigningPublicKey>();
         var decided = new List<(ulong Height, Hash256 Hash)>();
+        // The proposer's signature is not bound by the block hash: the headers' bytes are hashed in height order, and when the
+        // earlier check's headers no longer hash to what it recorded, its record is dropped and everything is verified.
+        using var headers = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        Hash256? headersAtVouched = null;
         foreach (var stored in store.ReadBlocks(orphans: orphans))
         {
+            Append(headers, stored.Height, stored.Header);
+            if (vouched is not null && stored.Height == vouched.Height) headersAtVouched = new Hash256(headers.GetCurrentHash());
             var expected = previous is null ? 0 : previous.Height + 1;
             if (stored.Height != expected) return Fail(VerifyIssue.InBlock(expected, "block is missing"));
             if (BlockChecks.CheckStored(stored, network.Policy.MaxTxBytes, quick: true, out var block) is { } issue) return Fail(issue);
-            var verdict = BlockValidator.Validate(block!, context with { Previous = previous, Validators = previous is null ? null : namedValidators }, state: null);
+            var verdict = BlockValidator.Validate(block!, context with
+            {
+                Previous = previous,
+                Validators = previous is null ? null : namedValidators,
+                VerifyProposerSignature = stored.Height == 0 || stored.Height > signaturesVouchedThrough,
+            }, state: null);
             if (!verdict.IsOk) return Fail(VerifyIssue.InBlock(block!, verdict));
             previous = block!.Header;
             if (previous.Height > 0) decided.Add((previous.Height, previous.Hash));
@@ -172,12 +197,15 @@ public static class StoreVerifier
             blobs.Add(block, receipts);
         }
         if (orphans.Count > 0) return Fail(Orphans(orphans));
+        if (vouched is not null && headersAtVouched != vouched.Headers) return Quick(store, documents, certificates, checkedBefore: null);
+        var headersDigest = new Hash256(headers.GetHashAndReset());
         if (previous!.StateRoot != state.Root)
         {
             return Fail(VerifyIssue.InBlock(previous.Height,
                 $"the stored world state (root {state.Root}) does not match block {previous.Height}'s state root {previous.StateRoot}"));
         }
-        if (Certificates(store, network.NetworkId, decided, certificates) is { } certificateIssue) return Fail(certificateIssue);
+        var (certificateIssue, certificateDigest) = Certificates(store, network.NetworkId, decided, certificates, vouched, signaturesVouchedThrough);
+        if (certificateIssue is not null) return Fail(certificateIssue);
         // Heights of state rows: the re-derived last writer of each key needs re-execution (verify); here they must not lie
         // after the tip. Ciphertexts are filed under the exact block that first referenced them, checked in both modes.
         foreach (var (key, height) in store.ReadStateHeights())
@@ -187,7 +215,7 @@ public static class StoreVerifier
         if (blobs.Check(store.ReadBlobs()) is { } blobIssue) return Fail(blobIssue);
         // Unreferenced files (uploads whose transaction never committed) are the caller's to set aside. In a network of
         // several nodes a document uploaded elsewhere arrives by replication after its block; one not held yet is listed in
-        // MissingDocuments, not a problem. A single node must hold them all. Lengths only: full mode re-hashes.
+        // MissingDocuments, not a problem. A single node must hold them all.
         var referenced = blobs.Documents.Keys.ToHashSet();
         var replicated = ValidatorSet.Ids(state).Count > 1;
         var files = documents.Enumerate().Where(d => Hash256.TryParse(d.Name, out var h) && referenced.Contains(h)).ToList();
@@ -195,15 +223,25 @@ public static class StoreVerifier
         var missing = replicated
             ? blobs.Documents.Where(d => !present.Contains(d.Key.ToString())).Select(d => new DocumentRef(default, d.Key, d.Value.Length)).ToList()
             : [];
-        // Every referenced document is re-hashed (in parallel): a changed byte stops the start, not only 'verify'.
-        var hashes = files.AsParallel().Select(d => (d.Name, Hash: DocumentStore.HashFileAsync(d.Path, CancellationToken.None).GetAwaiter().GetResult()))
+        // Every referenced document is re-hashed (in parallel) unless an earlier check saw these bytes match and the file's
+        // length and modification time are unchanged since: a changed byte stops the start, not only 'verify'.
+        // Each file's length and modification time are read before its bytes are hashed: a change after that shows next time.
+        var seen = files.Select(d => (d.Name, d.Path, Info: Stat(d.Path))).ToList();
+        var hashes = seen.AsParallel().Select(d => (d.Name, Hash: vouched is not null && vouched.Vouches(d.Name, d.Info) && Hash256.TryParse(d.Name, out var same)
+                ? same
+                : DocumentStore.HashFileAsync(d.Path, CancellationToken.None).GetAwaiter().GetResult()))
             .ToDictionary(d => d.Name, d => d.Hash);
-        if (blobs.CheckDocuments(files.Select(d => Hashed(d.Name, d.Path, hashes[d.Name])), allowMissing: replicated) is { } documentIssue)
+        if (blobs.CheckDocuments(seen.Select(d => Vouched(d.Name, d.Info.Length, hashes[d.Name])), allowMissing: replicated) is { } documentIssue)
         {
             return Fail(documentIssue);
         }
+        var checkedNow = certificateDigest is { } digest
+            ? new CheckedPrefix(previous.Height, previous.Hash, headersDigest, digest, DateTime.UtcNow,
+                seen.ToDictionary(d => d.Name, d => (d.Info.Length, d.Info.LastWriteTimeUtc.Ticks), StringComparer.Ordinal))
+            : null;
         return new VerifyReport(blocks, transactions, state.Root.ToString(), null)
         {
+            Checked = checkedNow,
             State = state,
             Network = network,
             Tip = previous,
@@ -234,30 +272,64 @@ public static class StoreVerifier
         }
     }
 
-    // Every block after genesis was decided with a commit certificate; each is checked (in parallel) for what needs no validator
-    // set (decodes, votes for this block, one round, every signature): quick mode passes an empty list of validators, since
-    // the set of each height needs re-execution. The lowest failing height is named.
-    private static VerifyIssue? Certificates(ILedgerStore store, string networkId, List<(ulong Height, Hash256 Hash)> decided, CertificateCheck? check)
+    // Every block after genesis was decided with a commit certificate. Their bytes are hashed in height order; when the hash of
+    // those up to the earlier check's height is still the one it recorded, only the later ones (and the recent window) are
+    // checked, otherwise all of them. Each is checked (in parallel) for what needs no validator set (decodes, votes for this
+    // block, one round, every signature): quick mode passes an empty list of validators, since the set of each height needs
+    // re-execution. The lowest failing height is named. Returns the hash of all certificates (for the next check's record), or
+    // null without a check.
+    private static (VerifyIssue? Issue, Hash256? Digest) Certificates(ILedgerStore store, string networkId, List<(ulong Height, Hash256 Hash)> decided,
+        CertificateCheck? check, CheckedPrefix? vouched, ulong vouchedThrough)
     {
-        if (check is null) return null;
-        var problems = new System.Collections.Concurrent.ConcurrentDictionary<ulong, string>();
-        Parallel.ForEach(decided, block =>
+        if (check is null) return (null, null);
+        using var digest = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        Hash256? atVouched = vouched is { Height: 0 } ? new Hash256(digest.GetCurrentHash()) : null;
+        var recent = new List<(ulong Height, Hash256 Hash, byte[]? Certificate)>();
+        foreach (var block in decided)
         {
-            if (check(networkId, block.Height, block.Hash, [], store.ReadCertificate(block.Height)) is { } problem) problems[block.Height] = problem;
+            var certificate = store.ReadCertificate(block.Height);
+            Append(digest, block.Height, certificate);
+            if (vouched is not null && block.Height == vouched.Height) atVouched = new Hash256(digest.GetCurrentHash());
+            if (block.Height > vouchedThrough) recent.Add((block.Height, block.Hash, certificate));
+        }
+        var all = new Hash256(digest.GetHashAndReset());
+        var toCheck = vouched is null || atVouched == vouched.Certificates
+            ? recent
+            : decided.Select(b => (b.Height, b.Hash, store.ReadCertificate(b.Height))).ToList();
+        var problems = new System.Collections.Concurrent.ConcurrentDictionary<ulong, string>();
+        Parallel.ForEach(toCheck, block =>
+        {
+            if (check(networkId, block.Height, block.Hash, [], block.Item3) is { } problem) problems[block.Height] = problem;
         });
-        if (problems.IsEmpty) return null;
+        if (problems.IsEmpty) return (null, all);
         var first = problems.Keys.Min();
-        return VerifyIssue.InBlock(first, problems[first]);
+        return (VerifyIssue.InBlock(first, problems[first]), all);
+    }
+
+    // Adds one height's bytes (or their absence) to a running hash, framed so that no two sequences hash alike.
+    private static void Append(System.Security.Cryptography.IncrementalHash hash, ulong height, byte[]? bytes)
+    {
+        Span<byte> frame = stackalloc byte[12];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(frame, height);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(frame[8..], bytes?.Length ?? -1);
+        hash.AppendData(frame);
+        if (bytes is not null) hash.AppendData(bytes);
     }
 
     private static VerifyIssue Orphans(OrphanCounter orphans) =>
         new(null, null, null, null, $"{orphans.Count} transaction or receipt row(s) belong to no block");
 
-    private static (string Name, long Length, Func<Hash256>? HashOf) Hashed(string name, string path, Hash256 hash) =>
-        (name, new FileInfo(path).Length, () => hash);
-
     private static (string Name, long Length, Func<Hash256>? HashOf) HashedFile(string name, string path) =>
         (name, new FileInfo(path).Length, () => DocumentStore.HashFileAsync(path, CancellationToken.None).GetAwaiter().GetResult());
+
+    private static FileInfo Stat(string path)
+    {
+        var info = new FileInfo(path);
+        info.Refresh();
+        return info;
+    }
+
+    private static (string Name, long Length, Func<Hash256>? HashOf) Vouched(string name, long length, Hash256 hash) => (name, length, () => hash);
 
     private static VerifyReport Report(ChainVerifier verifier, VerifyIssue? issue) =>
         new(verifier.Blocks, verifier.Transactions, verifier.StateRoot.ToString(), issue);

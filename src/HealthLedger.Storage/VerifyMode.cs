@@ -9,6 +9,8 @@ public enum VerifyMode
     /// (without membership); the stored world state's root against the tip and its rows' heights not after it; every record
     /// ciphertext against its hash and height; every referenced document re-hashed. No transaction signature is verified and
     /// nothing is re-executed; unreferenced documents are left to the caller (<see cref="VerifyReport.ReferencedDocuments"/>).
+    /// Given the <see cref="CheckedPrefix"/> of an earlier passing check, the signatures and documents it vouches for are not
+    /// verified again while the stored bytes still match it.
     /// </summary>
     Quick,
 

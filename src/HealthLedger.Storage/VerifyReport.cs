@@ -35,6 +35,12 @@ public sealed record VerifyReport(ulong Blocks, ulong Transactions, string State
     /// <summary><see cref="VerifyMode.Quick"/> only: the documents the chain references (files not among them are uploads whose commit never happened).</summary>
     public IReadOnlySet<Hash256> ReferencedDocuments { get; init; } = new HashSet<Hash256>();
 
+    /// <summary>
+    /// <see cref="VerifyMode.Quick"/> with a certificate check only, when it passed: what it verified, for the next start-up
+    /// check (<see cref="CheckedPrefix.Write"/>); null otherwise.
+    /// </summary>
+    public CheckedPrefix? Checked { get; init; }
+
     /// <summary><see cref="VerifyMode.Quick"/> only: the referenced documents not stored here (a replicated network fetches them from peers).</summary>
     public IReadOnlyList<DocumentRef> MissingDocuments { get; init; } = [];
 }

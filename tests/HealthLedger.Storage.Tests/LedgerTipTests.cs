@@ -1,3 +1,4 @@
+using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Testing;
 using Microsoft.Data.Sqlite;
@@ -21,6 +22,31 @@ public class LedgerTipTests
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(LedgerTip.PathFor(fx.Path)));
         }
+    }
+
+    [Fact]
+    public void The_record_is_rewritten_in_place_at_a_fixed_length_and_a_record_of_an_older_version_is_read_and_replaced()
+    {
+        using var folder = new TempDirectory();
+        var ledger = folder.Combine(SqliteLedgerStore.FileName);
+        var path = LedgerTip.PathFor(ledger);
+        var first = new LedgerTip(7, Hashing.Sha256("seven"u8));
+        LedgerTip.Write(ledger, first);
+        var older = File.ReadAllText(path).TrimEnd(); // the line an older version wrote on its own, whole file replaced
+        File.WriteAllText(path, older + "\n");
+        Assert.Equal(first, LedgerTip.Read(ledger));
+
+        var olderLength = new FileInfo(path).Length;
+        var lower = new LedgerTip(3, Hashing.Sha256("three"u8)); // verify --accept-tip may record a lower tip: no stale tail
+        LedgerTip.Write(ledger, lower);
+        Assert.Equal(lower, LedgerTip.Read(ledger));
+        Assert.Equal(LedgerTip.RecordLength, new FileInfo(path).Length);
+        Assert.True(olderLength < LedgerTip.RecordLength);
+
+        var bytes = File.ReadAllBytes(path);
+        bytes[30] ^= 0x01; // a torn or damaged write is refused, never read as another tip
+        File.WriteAllBytes(path, bytes);
+        Assert.Throws<InvalidDataException>(() => LedgerTip.Read(ledger));
     }
 
     [Fact]

@@ -95,6 +95,7 @@ public static class NodeHost
             builder.Services.AddSingleton(_ => OrganisationKeys.Load(data, node));
             builder.Services.AddSingleton<SessionStore>();
             builder.Services.AddSingleton<LoginThrottle>();
+            builder.Services.AddSingleton<PasswordCheckGate>();
             LoginThrottle.AddLoginRateLimits(builder.Services, options);
             builder.Services.AddSingleton<AccountService>();
             builder.Services.AddHospitalModules();

@@ -198,7 +198,10 @@ public sealed class LedgerNode : IDisposable
     private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing) CheckIntegrity(SqliteLedgerStore store,
         bool checkTipRecord)
     {
-        var report = StoreVerifier.Verify(store, VerifyMode.Quick, certificates: CheckCertificate, checkTipRecord: checkTipRecord);
+        // What the last passing start-up check verified (signatures, document bytes) is not verified again while the stored
+        // bytes still match it (StoreVerifier, CheckedPrefix): the start costs the blocks and documents added since.
+        var report = StoreVerifier.Verify(store, VerifyMode.Quick, certificates: CheckCertificate, checkTipRecord: checkTipRecord,
+            checkedBefore: CheckedPrefix.Read(store.Path));
         if (report.Issue is { } issue && report.TipProblem)
         {
             var folder = Path.GetDirectoryName(store.Path)!;
@@ -215,6 +218,17 @@ public sealed class LedgerNode : IDisposable
                 $"The ledger failed its start-up integrity check: {other}. Nothing was repaired; run 'healthledger verify' for a full report.");
         }
         new DocumentStore(Path.Combine(Path.GetDirectoryName(store.Path)!, DocumentStore.FolderName)).MoveOrphans(report.ReferencedDocuments);
+        if (report.Checked is { } verified)
+        {
+            try
+            {
+                CheckedPrefix.Write(store.Path, verified);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A cache only: without it the next start-up check verifies everything again.
+            }
+        }
         return (report.State!, report.Network!, report.Tip!, report.MissingDocuments);
     }
 

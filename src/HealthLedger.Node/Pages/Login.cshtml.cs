@@ -32,7 +32,11 @@ public sealed class LoginModel(AccountService accounts) : PageModel
         {
             Error = outcome.Error;
             Password = null;
-            if (outcome.RetryAfter is not null) Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            if (outcome.RetryAfter is { } wait)
+            {
+                Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
             return Page();
         }
         await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,

@@ -10,10 +10,11 @@ namespace HealthLedger.Node.Security;
 
 /// <summary>
 /// Logins, password changes and resets. Keys are unsealed only into a session. Password checks are rate-limited per account
-/// name (<see cref="LoginThrottle"/>) with the same answer for real and unknown accounts; no account is ever locked.
+/// name (<see cref="LoginThrottle"/>) with the same answer for real and unknown accounts; no account is ever locked. How many
+/// run at once is bounded by <see cref="PasswordCheckGate"/>.
 /// </summary>
 public sealed class AccountService(Keystore keystore, OrganisationKeys organisation, LedgerNode node, SessionStore sessions,
-    NodeOptions options, LoginThrottle throttle, ILogger<AccountService> logger)
+    NodeOptions options, LoginThrottle throttle, PasswordCheckGate gate, ILogger<AccountService> logger)
 {
     private const string InvalidLogin = "The user name or password is not correct.";
 
@@ -30,6 +31,12 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         {
             Log.LoginFailed(logger, "too many attempts for the account");
             return new LoginOutcome(null, LoginThrottle.Message(wait), wait);
+        }
+        using var slot = gate.TryEnter();
+        if (slot is null)
+        {
+            Log.LoginFailed(logger, "too many password checks at once");
+            return new LoginOutcome(null, PasswordCheckGate.Message, PasswordCheckGate.RetryAfter);
         }
         var user = node.GetState(StateKeys.User(userId)) is { } bytes ? UserRecord.TryDecode(bytes) : null;
         if (user is null || keystore.Get(userId) is not { } entry)
@@ -51,21 +58,24 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
 
     /// <summary>
     /// Replaces the session user's password and ends the user's other sessions (web and bearer); returns a field error, or null
-    /// on success. Checks of the current password are rate-limited per account like logins.
+    /// on success. Checks of the current password are rate-limited per account like logins. When the node runs too many password
+    /// checks at once the error carries <c>RetryAfter</c> (answer 429).
     /// </summary>
-    public (string Field, string Message)? ChangePassword(UserSession session, string? current, string? replacement)
+    public (string Field, string Message, TimeSpan? RetryAfter)? ChangePassword(UserSession session, string? current, string? replacement)
     {
         ArgumentNullException.ThrowIfNull(session);
-        if (string.IsNullOrEmpty(current)) return ("currentPassword", "Enter your current password.");
-        if (string.IsNullOrEmpty(replacement)) return ("newPassword", "Enter a new password.");
-        if (throttle.Refuse("password:" + session.UserId) is { } wait) return ("currentPassword", LoginThrottle.Message(wait));
+        if (string.IsNullOrEmpty(current)) return ("currentPassword", "Enter your current password.", null);
+        if (string.IsNullOrEmpty(replacement)) return ("newPassword", "Enter a new password.", null);
+        if (throttle.Refuse("password:" + session.UserId) is { } wait) return ("currentPassword", LoginThrottle.Message(wait), null);
+        using var slot = gate.TryEnter();
+        if (slot is null) return ("currentPassword", PasswordCheckGate.Message, PasswordCheckGate.RetryAfter);
         using (var check = keystore.Unseal(session.UserId, current))
         {
-            if (check is null) return ("currentPassword", "The current password is not correct.");
+            if (check is null) return ("currentPassword", "The current password is not correct.", null);
         }
-        if (Passwords.Problem(replacement) is { } problem) return ("newPassword", $"The new password is too weak: {problem}.");
-        if (replacement == current) return ("newPassword", "The new password must differ from the current one.");
-        if (replacement.Contains(session.UserId, StringComparison.OrdinalIgnoreCase)) return ("newPassword", "The new password must not contain your user name.");
+        if (Passwords.Problem(replacement) is { } problem) return ("newPassword", $"The new password is too weak: {problem}.", null);
+        if (replacement == current) return ("newPassword", "The new password must differ from the current one.", null);
+        if (replacement.Contains(session.UserId, StringComparison.OrdinalIgnoreCase)) return ("newPassword", "The new password must not contain your user name.", null);
         var secret = session.Keys.ExportSecret();
         try
         {

@@ -41,6 +41,11 @@ public static class AuthApi
         {
             if (http.UserSession() is not { } session) return Results.Problem(statusCode: 401, title: "Not authenticated");
             var error = accounts.ChangePassword(session, request.CurrentPassword, request.NewPassword);
+            if (error is { RetryAfter: { } busy } refused)
+            {
+                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(busy.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Results.Problem(statusCode: 429, title: "Too many password checks", detail: refused.Message);
+            }
             return error is { } e
                 ? Results.ValidationProblem(new Dictionary<string, string[]> { [e.Field] = [e.Message] })
                 : Results.NoContent();

@@ -198,6 +198,30 @@ public class MedicalReportsApiTests
     }
 
     [Fact]
+    public async Task A_document_an_earlier_start_verified_is_not_re_hashed_until_it_changes_and_a_changed_one_stops_the_start()
+    {
+        var w = await SetUpAsync();
+        await using var node = w.Node;
+        var created = await Read<ReportsApi.ReportCreatedResponse>(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab, Pdf), Ct));
+        await node.StopAsync();
+        var stored = Directory.GetFiles(Path.Combine(node.DataPath, "documents"), "*", SearchOption.AllDirectories).Single();
+        System.IO.File.SetLastWriteTimeUtc(stored, DateTime.UtcNow.AddHours(-1)); // outside the record's racy window
+        var ledger = Path.Combine(node.DataPath, "ledger.db");
+        await HealthLedger.Node.Hosting.NodeHost.Build(new NodeOptions { DataDirectory = node.DataPath }, "http://127.0.0.1:0").DisposeAsync();
+        var record = HealthLedger.Storage.CheckedPrefix.Read(ledger)!;
+        Assert.True(record.Vouches(Path.GetFileName(stored), new FileInfo(stored)));
+
+        var bytes = await System.IO.File.ReadAllBytesAsync(stored, Ct);
+        bytes[4000] ^= 1;
+        await System.IO.File.WriteAllBytesAsync(stored, bytes, Ct); // same length, a new modification time
+        Assert.False(record.Vouches(Path.GetFileName(stored), new FileInfo(stored)));
+        var e = Assert.Throws<HealthLedger.Node.Ledger.LedgerIntegrityException>(() =>
+            HealthLedger.Node.Hosting.NodeHost.Build(new NodeOptions { DataDirectory = node.DataPath }, "http://127.0.0.1:0"));
+        Assert.Contains($"document {Path.GetFileName(stored)} was changed", e.Message);
+        Assert.Contains($"block {created.Height}", e.Message);
+    }
+
+    [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Every_folder_and_file_of_a_nodes_data_is_owner_only()
     {

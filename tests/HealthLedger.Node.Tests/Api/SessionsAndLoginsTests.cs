@@ -63,6 +63,49 @@ public class SessionsAndLoginsTests
     }
 
     [Fact]
+    public async Task A_password_check_beyond_the_concurrency_gate_is_refused_with_429_and_a_problem_and_logins_work_again_after()
+    {
+        await using var node = await NodeFixture.StartAsync(configure: o => o with { PasswordCheckConcurrency = 1, PasswordCheckQueue = 0 });
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var gate = node.App.Services.GetRequiredService<Security.PasswordCheckGate>();
+        using (var running = gate.TryEnter()) // a check in progress holds the only slot
+        {
+            Assert.NotNull(running);
+            foreach (var (client, path, body) in new (HttpClient, string, object)[]
+            {
+                (node.Http, "/api/v1/auth/token", new { username = "admin", password = NodeFixture.Password }),
+                (node.Http, "/api/v1/auth/token", new { username = "nobody-at-all", password = "whatever-it-is" }),
+                (admin, "/api/v1/auth/password", new { currentPassword = NodeFixture.Password, newPassword = NodeFixture.ChosenPassword }),
+            })
+            {
+                using var response = await client.PostAsJsonAsync(path, body, Ct);
+                Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                Assert.NotNull(response.Headers.RetryAfter?.Delta);
+                var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
+                Assert.Equal(429, problem.GetProperty("status").GetInt32());
+                Assert.Contains("Too many password checks", problem.GetProperty("detail").GetString());
+            }
+        }
+        using var again = await node.LoginAsync("admin", NodeFixture.Password);
+        Assert.Equal(HttpStatusCode.OK, (await again.GetAsync("/api/v1/doctors", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Concurrent_password_checks_beyond_the_gate_are_answered_429_never_500()
+    {
+        await using var node = await NodeFixture.StartAsync(configure: o => o with { PasswordCheckConcurrency = 1, PasswordCheckQueue = 0 });
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            using var response = await node.Http.PostAsJsonAsync("/api/v1/auth/token", new { username = "admin", password = NodeFixture.Password }, Ct);
+            return response.StatusCode;
+        }));
+        Assert.All(answers, a => Assert.True(a is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, a.ToString()));
+        Assert.Contains(HttpStatusCode.OK, answers);
+        using var after = await node.LoginAsync("admin", NodeFixture.Password);
+    }
+
+    [Fact]
     public async Task Wrong_current_passwords_in_a_password_change_are_limited_per_account()
     {
         await using var node = await NodeFixture.StartAsync();

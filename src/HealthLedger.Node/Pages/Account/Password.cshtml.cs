@@ -1,4 +1,5 @@
 using HealthLedger.Node.Security;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Account;
@@ -32,6 +33,11 @@ public sealed class PasswordModel(AccountService accounts) : HospitalPage
         if (accounts.ChangePassword(Me, CurrentPassword, NewPassword) is { } error)
         {
             ModelState.AddModelError(char.ToUpperInvariant(error.Field[0]) + error.Field[1..], error.Message);
+            if (error.RetryAfter is { } wait)
+            {
+                Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
             return Page();
         }
         if (wasOneTime)
