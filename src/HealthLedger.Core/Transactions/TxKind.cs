@@ -31,4 +31,6 @@ public enum TxKind : byte
     ConfigureWards = 13,
     /// <summary>The patient ends a doctor's care relationship with them.</summary>
     EndCare = 14,
+    /// <summary>A node records the SHA-256 of a report printout (PDF) it issued, so the downloaded file is checkable.</summary>
+    RecordPrintout = 15,
 }

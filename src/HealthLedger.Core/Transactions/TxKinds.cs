@@ -22,6 +22,7 @@ public static class TxKinds
         new RecordVitalSignsHandler(),
         new ConfigureWardsHandler(),
         new EndCareHandler(),
+        new RecordPrintoutHandler(),
     }.ToDictionary(h => h.Kind);
 
     /// <summary>Finds the handler of a kind.</summary>

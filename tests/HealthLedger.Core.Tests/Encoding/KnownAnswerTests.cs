@@ -55,6 +55,7 @@ public class KnownAnswerTests
             new ConfigureNodesPayload(NodeChange.Add, nodeRecord with { Id = "kat-node-2" }),
             new ConfigureWardsPayload("kat-hospital", 1, [Hashing.Sha256("W1/1"u8), Hashing.Sha256("W1/2"u8)], Record(120, user, organisation)),
             new EndCarePayload("p-1", "dr-1"),
+            new RecordPrintoutPayload("r-1", 2, Hashing.Sha256("printout"u8)),
         ];
     }
 
