@@ -163,13 +163,18 @@ public static partial class ReportPdf
     [System.Text.RegularExpressions.GeneratedRegex(@"<xmpMM:(?<name>DocumentID|InstanceID)>uuid:[0-9a-fA-F-]{36}<")]
     private static partial System.Text.RegularExpressions.Regex XmpUuid();
 
-    /// <summary>Draws <paramref name="text"/> run by run, each in the font of its script (<see cref="PdfFonts.Runs"/>).</summary>
+    /// <summary>
+    /// Draws <paramref name="text"/> run by run, each in the font of its script (<see cref="PdfFonts.Runs"/>), on one
+    /// baseline: the primary font's, <paramref name="y"/> being the top of the line (fonts of other scripts have other
+    /// ascents, so aligning each run's top would shift them up or down).
+    /// </summary>
     private static void Draw(XGraphics gfx, string text, XFont font, XBrush brush, double x, double y)
     {
+        var baseline = y + font.Metrics.Ascent * font.Size / font.Metrics.UnitsPerEm;
         foreach (var (family, run) in PdfFonts.Runs(text))
         {
             var runFont = Font(font, family);
-            gfx.DrawString(run, runFont, brush, new XRect(x, y, 10_000, font.Height), XStringFormats.TopLeft);
+            gfx.DrawString(run, runFont, brush, x, baseline);
             x += gfx.MeasureString(run, runFont).Width;
         }
     }
