@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using HealthLedger.Node.MedicalReports;
 using HealthLedger.Node.Web;
 
@@ -12,7 +11,7 @@ namespace HealthLedger.Node.Tests.MedicalReports;
 /// deterministically and the node records each one's SHA-256 on the chain before handing it out, so the downloaded file
 /// checks at <c>/api/v1/verify/file</c> and on the <c>/verify</c> page; a changed byte does not; an amendment supersedes it.
 /// </summary>
-public partial class ReportPrintoutTests
+public class ReportPrintoutTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -78,7 +77,7 @@ public partial class ReportPrintoutTests
     {
         await using var w = await SetUpAsync();
         var pdf = await w.Author.GetByteArrayAsync($"/api/v1/reports/{w.ReportId}/pdf", Ct);
-        var web = await CookieLoginAsync(w.Node, "dr-p", NodeFixture.ChosenPassword);
+        var web = await w.Node.CookieLoginAsync("dr-p", NodeFixture.ChosenPassword);
 
         var genuine = await UploadToVerifyPageAsync(web, pdf);
         Assert.Contains("data-status=\"match\"", genuine);
@@ -103,28 +102,13 @@ public partial class ReportPrintoutTests
         var page = await web.GetStringAsync("/verify", Ct);
         using var form = new MultipartFormDataContent
         {
-            { new StringContent(AntiforgeryToken().Match(page).Groups[1].Value), "__RequestVerificationToken" },
+            { new StringContent(NodeFixture.AntiforgeryToken(page)), "__RequestVerificationToken" },
             { new ByteArrayContent(file), "file", "downloaded.pdf" },
         };
         using var response = await web.PostAsync("/verify", form, Ct);
         var html = await response.Content.ReadAsStringAsync(Ct);
         Assert.True(response.StatusCode == HttpStatusCode.OK, html);
         return html;
-    }
-
-    private static async Task<HttpClient> CookieLoginAsync(NodeFixture node, string user, string password)
-    {
-        var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = node.Http.BaseAddress };
-        var form = await client.GetStringAsync("/login", Ct);
-        using var content = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["Username"] = user,
-            ["Password"] = password,
-            ["__RequestVerificationToken"] = AntiforgeryToken().Match(form).Groups[1].Value,
-        });
-        using var login = await client.PostAsync("/login", content, Ct);
-        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
-        return client;
     }
 
     private static MultipartFormDataContent Metadata(object metadata) => new() { { new StringContent(JsonSerializer.Serialize(metadata)), "metadata" } };
@@ -137,7 +121,4 @@ public partial class ReportPrintoutTests
             return (await response.Content.ReadFromJsonAsync<T>(Ct))!;
         }
     }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryToken();
 }
