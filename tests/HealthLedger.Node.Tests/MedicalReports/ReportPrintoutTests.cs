@@ -73,7 +73,7 @@ public class ReportPrintoutTests
     }
 
     [Fact]
-    public async Task The_verify_page_checks_an_uploaded_printout_for_a_signed_in_user()
+    public async Task The_verify_page_checks_an_uploaded_printout_for_a_signed_in_user_and_says_when_it_is_superseded()
     {
         await using var w = await SetUpAsync();
         var pdf = await w.Author.GetByteArrayAsync($"/api/v1/reports/{w.ReportId}/pdf", Ct);
@@ -86,6 +86,14 @@ public class ReportPrintoutTests
         var changed = pdf.ToArray();
         changed[^20] ^= 0x20;
         Assert.Contains("data-status=\"no-match\"", await UploadToVerifyPageAsync(web, changed));
+
+        using (var amendment = Metadata(new { title = "Blood count", labResults = new[] { new { test = "Hb", value = "12.9", unit = "g/dL", referenceRange = "12-16", flag = "" } }, amendmentReason = "Re-run" }))
+        {
+            (await w.Author.PostAsync($"/api/v1/reports/{w.ReportId}/amendments", amendment, Ct)).EnsureSuccessStatusCode();
+        }
+        var superseded = await UploadToVerifyPageAsync(web, pdf);
+        Assert.Contains("data-status=\"superseded\"", superseded);
+        Assert.Contains("which a later version replaced", superseded);
 
         var anonymous = new HttpClient { BaseAddress = w.Node.Http.BaseAddress };
         Assert.Contains("Sign in</a> to check", await anonymous.GetStringAsync("/verify", Ct));
