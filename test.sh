@@ -4,7 +4,7 @@
 # Exits non-zero on any failure. The browser tests drive a real Chromium: Debian's `chromium` package is
 # installed here when it is missing (as root, or through sudo); set CHROMIUM_PATH to use another build. The benchmark
 # test starts a throwaway PostgreSQL server: Debian's `postgresql` package is installed the same way when missing, and so
-# are the printout fonts (fonts-noto-core, fonts-droid-fallback) and poppler-utils for the PDF tests.
+# are the printout fonts (fonts-noto-core, fonts-droid-fallback, fonts-nanum) and poppler-utils for the PDF tests.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -40,7 +40,8 @@ fi
 
 # Report printouts embed fonts for every script (docs/operations.md); the PDF tests read them back with poppler.
 [ -f /usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf ] || install_package fonts-noto-core "report printouts in Indic, Arabic, Hebrew, Thai… scripts"
-[ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || install_package fonts-droid-fallback "report printouts in Chinese, Japanese and Korean"
+[ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || install_package fonts-droid-fallback "report printouts in Chinese and Japanese"
+[ -f /usr/share/fonts/truetype/nanum/NanumGothic.ttf ] || install_package fonts-nanum "report printouts in Korean"
 command -v pdftotext >/dev/null 2>&1 || install_package poppler-utils "the PDF tests (pdftotext, pdffonts)"
 
 log=$(mktemp)

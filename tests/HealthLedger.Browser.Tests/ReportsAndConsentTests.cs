@@ -53,17 +53,35 @@ public class ReportsAndConsentTests
         var file = await house.RunAndWaitForDownloadAsync(() => house.GetByTestId("download").ClickAsync());
         Assert.Equal(Pdf, await File.ReadAllBytesAsync((await file.PathAsync())!, TestContext.Current.CancellationToken));
 
+        // The downloaded printout checks as a file on /verify (its hash is on the chain); one changed byte does not.
+        await house.GotoAsync("/verify");
+        await house.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "printout.pdf", MimeType = "application/pdf", Buffer = pdf });
+        await house.GetByRole(AriaRole.Button, new() { Name = "Check file" }).ClickAsync();
+        await Assertions.Expect(house.GetByTestId("file-result")).ToHaveAttributeAsync("data-status", "match");
+        await Assertions.Expect(house.GetByTestId("file-result")).ToContainTextAsync("is a printout of report");
+        var changed = pdf.ToArray();
+        changed[pdf.Length / 2] ^= 1;
+        await house.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "printout.pdf", MimeType = "application/pdf", Buffer = changed });
+        await house.GetByRole(AriaRole.Button, new() { Name = "Check file" }).ClickAsync();
+        await Assertions.Expect(house.GetByTestId("file-result")).ToHaveAttributeAsync("data-status", "no-match");
+
         // Anyone with the printed code can check it, without signing in.
         var anonymous = await node.NewPageAsync();
         await anonymous.GotoAsync("/verify");
         await anonymous.GetByLabel("Verification code (printed on the report)").FillAsync(code);
-        await anonymous.GetByRole(AriaRole.Button, new() { Name = "Check" }).ClickAsync();
+        await anonymous.GetByRole(AriaRole.Button, new() { Name = "Check", Exact = true }).ClickAsync();
         await Assertions.Expect(anonymous.GetByTestId("verify-result")).ToContainTextAsync("Authentic");
         await Assertions.Expect(anonymous.Locator("body")).Not.ToContainTextAsync("Rachel");
 
         // Dr Wilson cannot read it until the patient shares.
         var wilson = await FirstLoginAsync(node, "dr-wilson", otpB, "wilson-secret-pw");
         Assert.Equal(403, (await wilson.GotoAsync(reportUrl))!.Status);
+        // He may check the printout, but learns only that it matches a report.
+        await wilson.GotoAsync("/verify");
+        await wilson.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "printout.pdf", MimeType = "application/pdf", Buffer = pdf });
+        await wilson.GetByRole(AriaRole.Button, new() { Name = "Check file" }).ClickAsync();
+        await Assertions.Expect(wilson.GetByTestId("file-result")).ToContainTextAsync("matches a report on the ledger");
+        await Assertions.Expect(wilson.GetByTestId("file-result")).Not.ToContainTextAsync(reportUrl.Split('/')[^1]);
 
         var patient = await FirstLoginAsync(node, patientId, patientOtp, "rachel-secret-pw");
         await patient.GotoAsync($"/patients/{patientId}/access");

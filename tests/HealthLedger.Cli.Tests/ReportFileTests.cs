@@ -73,4 +73,68 @@ public class ReportFileTests
         Assert.Contains("document", verify.Stdout);
         Assert.Contains("was changed", verify.Stdout);
     }
+
+    [Fact]
+    public async Task Verify_file_recognises_a_printout_the_node_issued_and_says_when_it_is_superseded()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        var ct = TestContext.Current.CancellationToken;
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        string reportId, oneTimePassword;
+        byte[] printout;
+        var app = NodeHost.Build(new NodeOptions { DataDirectory = data, PasswordHashing = Argon2Parameters.TestOnly, BatchDelay = TimeSpan.FromMilliseconds(5) },
+            "http://127.0.0.1:0", l => l.SetMinimumLevel(LogLevel.Warning));
+        await using (app)
+        {
+            await app.StartAsync(ct);
+            var accounts = app.Services.GetRequiredService<AccountService>();
+            var patients = app.Services.GetRequiredService<PatientService>();
+            var doctors = app.Services.GetRequiredService<DoctorService>();
+            var reports = app.Services.GetRequiredService<ReportService>();
+            var admin = accounts.Login("admin", CliProcess.Password).Session!;
+            var doctor = (await doctors.RegisterAsync(admin, new DoctorInput { DoctorId = "dr-lab", Name = "Lab Doc", Specialty = "Pathology", Department = "Lab", LicenceNumber = "L9" }, ct)).Value!;
+            var patient = (await patients.RegisterAsync(admin, new PatientInput { Mrn = "M-1", FullName = "Pia Test", DateOfBirth = new DateOnly(1990, 1, 1), Gender = "female" }, ct)).Value!;
+            Assert.True((await app.Services.GetRequiredService<EncounterService>().AddAsync(admin, patient.Id, new EntryInput { Type = "visit", OccurredAt = DateTimeOffset.UtcNow.AddHours(-1).ToString("O", System.Globalization.CultureInfo.InvariantCulture), DoctorId = "dr-lab", Notes = "Bloods." }, ct)).IsOk);
+            oneTimePassword = doctor.OneTimePassword!;
+            var session = accounts.Login("dr-lab", oneTimePassword).Session!;
+            var added = await reports.AddAsync(session, patient.Id, new ReportInput { Type = "imaging", Title = "Chest X-ray", Summary = "Clear." }, null, null, ct);
+            Assert.True(added.IsOk, added.Message);
+            reportId = added.Value!.Id;
+            var printed = await reports.PrintAsync(session, reportId, null, "https://hospital.example/verify", ct);
+            Assert.True(printed.IsOk, printed.Message);
+            printout = printed.Value!.Pdf;
+            await File.WriteAllBytesAsync(dir.Combine("printout.pdf"), printout, ct);
+
+            var changed = printout.ToArray();
+            changed[changed.Length / 3] ^= 1;
+            await File.WriteAllBytesAsync(dir.Combine("changed.pdf"), changed, ct);
+            await app.StopAsync(ct);
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        var match = await CliProcess.RunAsync("verify-file", "--data", data, dir.Combine("printout.pdf"));
+        Assert.Equal(0, match.ExitCode);
+        Assert.Contains($"MATCH: printout.pdf is a printout of report {reportId} version 1", match.Stdout);
+        Assert.DoesNotContain("SUPERSEDED", match.Stdout);
+        var none = await CliProcess.RunAsync("verify-file", "--data", data, dir.Combine("changed.pdf"));
+        Assert.Equal(1, none.ExitCode);
+        Assert.StartsWith("NO MATCH", none.Stdout);
+
+        var again = NodeHost.Build(new NodeOptions { DataDirectory = data, PasswordHashing = Argon2Parameters.TestOnly, BatchDelay = TimeSpan.FromMilliseconds(5) },
+            "http://127.0.0.1:0", l => l.SetMinimumLevel(LogLevel.Warning));
+        await using (again)
+        {
+            await again.StartAsync(ct);
+            var session = again.Services.GetRequiredService<AccountService>().Login("dr-lab", oneTimePassword).Session!;
+            var amended = await again.Services.GetRequiredService<ReportService>().AmendAsync(session, reportId,
+                new ReportInput { Title = "Chest X-ray", Summary = "Small effusion.", AmendmentReason = "Second read" }, null, ct);
+            Assert.True(amended.IsOk, amended.Message);
+            await again.StopAsync(ct);
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var superseded = await CliProcess.RunAsync("verify-file", "--data", data, dir.Combine("printout.pdf"));
+        Assert.Equal(0, superseded.ExitCode);
+        Assert.Contains("SUPERSEDED by version 2", superseded.Stdout);
+    }
 }

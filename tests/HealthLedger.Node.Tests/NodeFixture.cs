@@ -15,7 +15,7 @@ using Microsoft.Extensions.Logging;
 namespace HealthLedger.Node.Tests;
 
 /// <summary>A real node: an initialised data folder and the web host listening on a free loopback port.</summary>
-internal sealed class NodeFixture : IAsyncDisposable
+internal sealed partial class NodeFixture : IAsyncDisposable
 {
     public const string Password = "fixture-admin-password";
 
@@ -104,6 +104,28 @@ internal sealed class NodeFixture : IAsyncDisposable
         client.DefaultRequestHeaders.Authorization = new("Bearer", token.AccessToken);
         return client;
     }
+
+    /// <summary>A client signed in to the web UI through the login form (cookie session, no redirects followed).</summary>
+    public async Task<HttpClient> CookieLoginAsync(string user, string password)
+    {
+        var client = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = Http.BaseAddress };
+        var form = await client.GetStringAsync("/login", TestContext.Current.CancellationToken);
+        using var content = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Username"] = user,
+            ["Password"] = password,
+            ["__RequestVerificationToken"] = AntiforgeryToken(form),
+        });
+        using var login = await client.PostAsync("/login", content, TestContext.Current.CancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, login.StatusCode);
+        return client;
+    }
+
+    /// <summary>The antiforgery token of a page's form.</summary>
+    public static string AntiforgeryToken(string page) => AntiforgeryField().Match(page).Groups[1].Value;
+
+    [System.Text.RegularExpressions.GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial System.Text.RegularExpressions.Regex AntiforgeryField();
 
     /// <summary>Logs in a new user with their one-time password and replaces it; returns the client and the new password.</summary>
     public async Task<HttpClient> FirstLoginAsync(string user, string oneTimePassword)

@@ -13,9 +13,9 @@ internal static class VerifyFileCommand
     public static Command Create()
     {
         var data = CommonOptions.Data(required: true);
-        var file = new Argument<FileInfo>("file") { Description = "The file to check (a downloaded report file)" };
+        var file = new Argument<FileInfo>("file") { Description = "The file to check (a downloaded report file or report printout)" };
         var command = new Command("verify-file",
-            "Offline: say which report and version a file is, by its SHA-256 on the chain, or that it matches none (exit 1). Reads the ledger only; needs no password.")
+            "Offline: say which report and version a file (a report's file or a printout PDF a node issued) is, by its SHA-256 on the chain, or that it matches none (exit 1). Reads the ledger only; needs no password.")
         { data, file };
         command.SetAction(parse => Run(parse.GetValue(data)!, parse.GetValue(file)!));
         return command;
@@ -41,7 +41,8 @@ internal static class VerifyFileCommand
             var report = ReportState.TryDecode(state[StateKeys.ReportVersion(parts[0], version)])!;
             var latest = ReportState.TryDecode(state[StateKeys.Report(parts[0])])!;
             var at = DateTimeOffset.FromUnixTimeMilliseconds((long)report.Proof.Timestamp);
-            Console.WriteLine($"MATCH: {file.Name} is report {report.Id} version {report.Version} ({report.Type}) signed by {report.AuthorId} in block {report.Proof.Height} at {at:yyyy-MM-dd HH:mm:ss} UTC (transaction {report.Proof.TxId})" +
+            var what = report.ContentHash == hash ? "" : "a printout of ";
+            Console.WriteLine($"MATCH: {file.Name} is {what}report {report.Id} version {report.Version} ({report.Type}) signed by {report.AuthorId} in block {report.Proof.Height} at {at:yyyy-MM-dd HH:mm:ss} UTC (transaction {report.Proof.TxId})" +
                 (latest.Version <= report.Version ? ""
                     : latest.ContentHash == hash ? $"; the current version {latest.Version} carries the same file"
                     : $"; SUPERSEDED by version {latest.Version}: this file is no longer the report"));

@@ -33,6 +33,8 @@ public enum TxKind : byte
     EndCare = 14,
     /// <summary>Changes the network policy (how long care relationships last); an admin of the organisation that holds it.</summary>
     ConfigurePolicy = 15,
+    /// <summary>A node records the SHA-256 of a report printout (PDF) it issued, so the downloaded file is checkable.</summary>
+    RecordPrintout = 16,
     /// <summary>Proposes a consortium action (organisations, nodes, governance policy); the proposer's organisation approves.</summary>
     Propose = 20,
     /// <summary>An organisation's approval or rejection of a proposal.</summary>

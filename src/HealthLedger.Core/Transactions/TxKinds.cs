@@ -23,6 +23,7 @@ public static class TxKinds
         new ConfigureWardsHandler(),
         new EndCareHandler(),
         new ConfigurePolicyHandler(),
+        new RecordPrintoutHandler(),
         new ProposeHandler(),
         new VoteHandler(),
         new WithdrawHandler(),

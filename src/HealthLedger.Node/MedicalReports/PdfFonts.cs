@@ -5,11 +5,12 @@ namespace HealthLedger.Node.MedicalReports;
 /// <summary>
 /// Fonts for PDFs, chosen per character so that a name in any common script prints: DejaVu Sans (Latin incl. Vietnamese,
 /// Greek, Cyrillic) first, then the Noto family of the character's script (Debian's fonts-noto-core: Devanagari, Bengali,
-/// Arabic, Hebrew, Thai, Tamil, …) and Droid Sans Fallback for Chinese, Japanese and Korean (fonts-droid-fallback; Noto CJK
-/// is CFF-based, which PDFsharp cannot embed). PDFsharp embeds the subset of glyphs used. A missing font file falls back to
+/// Arabic, Hebrew, Thai, Tamil, …), NanumGothic for Korean Hangul (fonts-nanum; Droid Sans Fallback has no Hangul, so it
+/// printed and extracted as .notdef) and Droid Sans Fallback for Chinese and Japanese (fonts-droid-fallback; Noto CJK is
+/// CFF-based, which PDFsharp cannot embed). PDFsharp embeds the subset of glyphs used. A missing font file falls back to
 /// DejaVu Sans, and without DejaVu to PDFsharp's built-in fail-safe font, so printing works on a machine with no fonts.
-/// Complex-script shaping (Arabic joining, Indic conjuncts) and right-to-left ordering are not done: the characters print
-/// and extract as text, in logical order. Known gap: Hangul drawn with Droid Sans Fallback does not extract as text yet.
+/// Arabic and Hebrew runs are shaped and put in visual order (<see cref="PdfShaping"/>). Indic shaping (conjuncts, vowel
+/// signs placed before their consonant) is not done: those characters print and extract in logical order.
 /// </summary>
 internal sealed class PdfFonts : IFontResolver
 {
@@ -19,12 +20,14 @@ internal sealed class PdfFonts : IFontResolver
     private const string DejaVu = "/usr/share/fonts/truetype/dejavu";
     private const string Noto = "/usr/share/fonts/truetype/noto";
     private const string Droid = "/usr/share/fonts/truetype/droid";
+    private const string Nanum = "/usr/share/fonts/truetype/nanum";
 
     /// <summary>Family → (regular file, bold file or null when bold is simulated).</summary>
     private static readonly Dictionary<string, (string Regular, string? Bold)> Files = new(StringComparer.Ordinal)
     {
         [Primary] = ($"{DejaVu}/DejaVuSans.ttf", $"{DejaVu}/DejaVuSans-Bold.ttf"),
         ["CJK"] = ($"{Droid}/DroidSansFallbackFull.ttf", null),
+        ["Hangul"] = ($"{Nanum}/NanumGothic.ttf", $"{Nanum}/NanumGothicBold.ttf"),
         ["Devanagari"] = ($"{Noto}/NotoSansDevanagari-Regular.ttf", $"{Noto}/NotoSansDevanagari-Bold.ttf"),
         ["Bengali"] = ($"{Noto}/NotoSansBengali-Regular.ttf", $"{Noto}/NotoSansBengali-Bold.ttf"),
         ["Gurmukhi"] = ($"{Noto}/NotoSansGurmukhi-Regular.ttf", $"{Noto}/NotoSansGurmukhi-Bold.ttf"),
@@ -45,14 +48,16 @@ internal sealed class PdfFonts : IFontResolver
         ["Myanmar"] = ($"{Noto}/NotoSansMyanmar-Regular.ttf", $"{Noto}/NotoSansMyanmar-Bold.ttf"),
     };
 
+    /// <summary>Script ranges, first match wins (Hangul before the CJK block that contains its compatibility jamo).</summary>
     private static readonly (int First, int Last, string Family)[] Scripts =
     [
+        (0x1100, 0x11FF, "Hangul"), (0x3130, 0x318F, "Hangul"), (0xA960, 0xA97F, "Hangul"), (0xAC00, 0xD7AF, "Hangul"), (0xD7B0, 0xD7FF, "Hangul"),
         (0x0530, 0x058F, "Armenian"), (0x0590, 0x05FF, "Hebrew"), (0x0600, 0x06FF, "Arabic"), (0x0750, 0x077F, "Arabic"),
         (0x0900, 0x097F, "Devanagari"), (0x0980, 0x09FF, "Bengali"), (0x0A00, 0x0A7F, "Gurmukhi"), (0x0A80, 0x0AFF, "Gujarati"),
         (0x0B80, 0x0BFF, "Tamil"), (0x0C00, 0x0C7F, "Telugu"), (0x0C80, 0x0CFF, "Kannada"), (0x0D00, 0x0D7F, "Malayalam"),
         (0x0D80, 0x0DFF, "Sinhala"), (0x0E00, 0x0E7F, "Thai"), (0x0E80, 0x0EFF, "Lao"), (0x1000, 0x109F, "Myanmar"),
-        (0x10A0, 0x10FF, "Georgian"), (0x1100, 0x11FF, "CJK"), (0x1200, 0x139F, "Ethiopic"), (0x1780, 0x17FF, "Khmer"),
-        (0x2E80, 0x9FFF, "CJK"), (0xA960, 0xA97F, "CJK"), (0xAC00, 0xD7FF, "CJK"), (0xF900, 0xFAFF, "CJK"),
+        (0x10A0, 0x10FF, "Georgian"), (0x1200, 0x139F, "Ethiopic"), (0x1780, 0x17FF, "Khmer"),
+        (0x2E80, 0x9FFF, "CJK"), (0xF900, 0xFAFF, "CJK"),
         (0xFB1D, 0xFB4F, "Hebrew"), (0xFB50, 0xFDFF, "Arabic"), (0xFE30, 0xFE4F, "CJK"), (0xFE70, 0xFEFF, "Arabic"),
         (0xFF00, 0xFFEF, "CJK"), (0x20000, 0x3FFFF, "CJK"),
     ];
@@ -81,7 +86,10 @@ internal sealed class PdfFonts : IFontResolver
         return Primary;
     }
 
-    /// <summary><paramref name="text"/> cut into runs of one family each (combining marks stay with their base character).</summary>
+    /// <summary>
+    /// <paramref name="text"/> cut into runs of one family each (combining marks stay with their base character), each as
+    /// drawn left to right: Arabic and Hebrew runs shaped and reversed into visual order.
+    /// </summary>
     public static IEnumerable<(string Family, string Text)> Runs(string text)
     {
         var current = Primary;
@@ -95,14 +103,18 @@ internal sealed class PdfFonts : IFontResolver
                 : FamilyOf(rune.Value);
             if (family != current && run.Length > 0)
             {
-                yield return (current, run.ToString());
+                yield return Shaped(current, run.ToString());
                 run.Clear();
             }
             current = family;
             run.Append(rune.ToString());
         }
-        if (run.Length > 0) yield return (current, run.ToString());
+        if (run.Length > 0) yield return Shaped(current, run.ToString());
     }
+
+    /// <summary>A run as drawn: right-to-left runs shaped and in visual order.</summary>
+    private static (string Family, string Text) Shaped(string family, string text) =>
+        PdfShaping.IsRightToLeft(family) ? (family, PdfShaping.Visual(text, Files[family].Regular)) : (family, text);
 
     public FontResolverInfo? ResolveTypeface(string familyName, bool bold, bool italic)
     {

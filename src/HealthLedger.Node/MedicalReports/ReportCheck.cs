@@ -12,7 +12,9 @@ public sealed record ReportCheck(string ReportId, int Version, string Type, stri
 }
 
 /// <summary>
-/// What an uploaded file is: a report version (named only when <c>Visible</c>: the caller may read that patient's reports), a
-/// report the caller may not see (<c>Match</c> without details), or nothing on the chain.
+/// What an uploaded file is: a report version's file or a printout the node issued of it (named only when <c>Visible</c>: the
+/// caller may read that patient's reports; <c>Printout</c> then says which), a report the caller may not see (<c>Match</c>
+/// without details), or nothing on the chain.
 /// </summary>
-public sealed record FileMatch(string Sha256, bool Match, string? ReportId, int? Version, string? AuthorId, ulong? Height, DateTimeOffset? BlockTime, bool? Superseded, bool Visible);
+public sealed record FileMatch(string Sha256, bool Match, string? ReportId, int? Version, string? AuthorId, ulong? Height, DateTimeOffset? BlockTime, bool? Superseded, bool Visible,
+    bool? Printout = null);

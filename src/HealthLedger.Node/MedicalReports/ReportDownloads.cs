@@ -20,6 +20,6 @@ public static class ReportDownloads
     private static IResult File(string reportId, HttpContext http, ReportService reports) =>
         http.UserSession() is { } session ? ReportsApi.FileResult(reports.File(session, reportId, null)) : Results.Redirect("/login");
 
-    private static IResult Pdf(string reportId, HttpContext http, ReportService reports) =>
-        http.UserSession() is { } session ? ReportsApi.PdfResult(reports.Print(session, reportId, null, ReportsApi.VerifyUrl(http))) : Results.Redirect("/login");
+    private static async Task<IResult> Pdf(string reportId, HttpContext http, ReportService reports, CancellationToken ct) =>
+        http.UserSession() is { } session ? ReportsApi.PdfResult(await reports.PrintAsync(session, reportId, null, ReportsApi.VerifyUrl(http), ct)) : Results.Redirect("/login");
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
 using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Patients;
@@ -11,17 +13,31 @@ namespace HealthLedger.Node.MedicalReports;
 /// <summary>
 /// The printable patient report of one medical report: hospital header, patient, report content, author, dates, and a
 /// verification code with a QR code that opens the verification page (the code can also be typed in).
+/// <para>
+/// Rendering is deterministic: the same version, seen by a reader with the same access, on the same node, gives the same
+/// bytes. Nothing comes from the clock or a random source: the document's dates are the version's block time, its /ID and
+/// XMP ids derive from the version's transaction id, and the font subset tags (random in PDFsharp) are replaced by tags
+/// numbered in the order the fonts appear (<see cref="MakeDeterministic"/>). The node records each printout's SHA-256 on
+/// the chain (<c>RecordPrintout</c>), which is what makes a downloaded copy checkable anywhere.
+/// </para>
 /// </summary>
-public static class ReportPdf
+public static partial class ReportPdf
 {
     private const double Margin = 50;
 
-    public static byte[] Render(ReportView report, PatientView patient, DoctorView? author, string organisationName, string verifyUrl, DateTimeOffset printedAt)
+    public static byte[] Render(ReportView report, PatientView patient, DoctorView? author, string organisationName, string verifyUrl)
     {
         PdfFonts.Install();
+        var blockTime = DateTimeOffset.FromUnixTimeMilliseconds((long)report.Proof.Timestamp);
         var document = new PdfDocument();
         document.Info.Title = $"Patient report {report.Id} v{report.Version}";
+        document.Info.Subject = $"HealthLedger report {report.Id} version {report.Version}, verification code {report.VerificationCode}";
         document.Info.Creator = "HealthLedger";
+        document.Info.CreationDate = blockTime.UtcDateTime;
+        document.Info.ModificationDate = blockTime.UtcDateTime;
+        var id = DocumentId(report.Proof.TxId);
+        document.Internals.FirstDocumentID = id;
+        document.Internals.SecondDocumentID = id;
         var page = document.AddPage();
         var gfx = XGraphics.FromPdfPage(page);
         var title = new XFont("DejaVu Sans", 16, XFontStyleEx.Bold);
@@ -55,9 +71,8 @@ public static class ReportPdf
         Line(patient.DemographicsShared
             ? $"Patient: {patient.Details.FullName}   MRN: {patient.Details.Mrn}   Date of birth: {patient.Details.DateOfBirth:yyyy-MM-dd}   Gender: {patient.Details.Gender}"
             : $"Patient: {patient.Id} (demographics not shared with the reader)", body);
-        var blockTime = DateTimeOffset.FromUnixTimeMilliseconds((long)report.Proof.Timestamp);
         Line($"Type: {ReportInput.TypeName(report.Type)}   Version: {report.Version}   Author: {author?.Details.Name ?? report.AuthorId} ({report.AuthorId})", body);
-        Line($"Recorded in block {report.Proof.Height} at {blockTime:yyyy-MM-dd HH:mm:ss} UTC   Printed {printedAt:yyyy-MM-dd HH:mm} UTC", body, 10);
+        Line($"Recorded in block {report.Proof.Height} at {blockTime:yyyy-MM-dd HH:mm:ss} UTC", body, 10);
         if (report.Content.AmendmentReason.Length > 0) Line($"Amendment: {report.Content.AmendmentReason}", body, 8);
 
         if (report.Content.LabResults.Count > 0)
@@ -104,16 +119,62 @@ public static class ReportPdf
         gfx.Dispose();
         using var output = new MemoryStream();
         document.Save(output, closeStream: false);
-        return output.ToArray();
+        return MakeDeterministic(output.ToArray(), report.Proof.TxId);
     }
 
-    /// <summary>Draws <paramref name="text"/> run by run, each in the font of its script (<see cref="PdfFonts.Runs"/>).</summary>
+    /// <summary>The PDF's /ID (16 bytes as PDFsharp's one-byte-per-char string), from the version's transaction id.</summary>
+    private static string DocumentId(Hash256 txId)
+    {
+        var bytes = Hashing.Sha256([.. "HealthLedger/printout-id/v1"u8, .. txId.ToArray()]).ToArray();
+        return new string([.. bytes.Take(16).Select(b => (char)b)]);
+    }
+
+    /// <summary>
+    /// Replaces what PDFsharp 6.2 draws from <see cref="Guid.NewGuid"/> when saving, with values of the same length (so every
+    /// cross-reference offset stays valid): the six-letter font subset tags (<c>/BaseFont/ABCDEF+Name</c>), numbered in
+    /// order of appearance, and the XMP document and instance uuids, derived from the transaction id.
+    /// </summary>
+    internal static byte[] MakeDeterministic(byte[] pdf, Hash256 txId)
+    {
+        var text = System.Text.Encoding.Latin1.GetString(pdf);
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        text = SubsetTag().Replace(text, m =>
+        {
+            if (!tags.TryGetValue(m.Groups["tag"].Value, out var tag))
+            {
+                var n = tags.Count;
+                tag = new string([.. Enumerable.Range(0, 6).Select(i => (char)('A' + (n / (int)Math.Pow(26, 5 - i)) % 26))]);
+                tags[m.Groups["tag"].Value] = tag;
+            }
+            return m.Groups["key"].Value + tag + "+";
+        });
+        text = XmpUuid().Replace(text, m =>
+        {
+            var uuid = new Guid(Hashing.Sha256([.. System.Text.Encoding.ASCII.GetBytes(m.Groups["name"].Value), .. txId.ToArray()]).ToArray().AsSpan(0, 16));
+            return $"<xmpMM:{m.Groups["name"].Value}>uuid:{uuid:D}<";
+        });
+        var result = System.Text.Encoding.Latin1.GetBytes(text);
+        return result.Length == pdf.Length ? result : throw new InvalidOperationException("Making the printout deterministic changed its length.");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<key>/(?:BaseFont|FontName)/)(?<tag>[A-Z]{6})\+")]
+    private static partial System.Text.RegularExpressions.Regex SubsetTag();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"<xmpMM:(?<name>DocumentID|InstanceID)>uuid:[0-9a-fA-F-]{36}<")]
+    private static partial System.Text.RegularExpressions.Regex XmpUuid();
+
+    /// <summary>
+    /// Draws <paramref name="text"/> run by run, each in the font of its script (<see cref="PdfFonts.Runs"/>), on one
+    /// baseline: the primary font's, <paramref name="y"/> being the top of the line (fonts of other scripts have other
+    /// ascents, so aligning each run's top would shift them up or down).
+    /// </summary>
     private static void Draw(XGraphics gfx, string text, XFont font, XBrush brush, double x, double y)
     {
+        var baseline = y + font.Metrics.Ascent * font.Size / font.Metrics.UnitsPerEm;
         foreach (var (family, run) in PdfFonts.Runs(text))
         {
             var runFont = Font(font, family);
-            gfx.DrawString(run, runFont, brush, new XRect(x, y, 10_000, font.Height), XStringFormats.TopLeft);
+            gfx.DrawString(run, runFont, brush, x, baseline);
             x += gfx.MeasureString(run, runFont).Width;
         }
     }

@@ -22,7 +22,7 @@ namespace HealthLedger.Node.MedicalReports;
 /// check a report's authenticity, and anyone can find which report an uploaded file is.
 /// </summary>
 public sealed class ReportService(LedgerNode node, ReportStore records, PatientService patients, DoctorDirectory doctors, RecordWriter writer,
-    OrganisationKeys organisation, AccessPolicy access, IDocumentStore documents, NodeOptions options, TimeProvider clock)
+    OrganisationKeys organisation, AccessPolicy access, IDocumentStore documents, NodeOptions options)
 {
     /// <summary>Accepted file types and their leading bytes (null: no signature to check).</summary>
     public static readonly IReadOnlyDictionary<string, byte[]?> ContentTypes = new Dictionary<string, byte[]?>(StringComparer.OrdinalIgnoreCase)
@@ -162,16 +162,31 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
 
     /// <summary>
     /// The printable report of a version (the latest when <paramref name="version"/> is null) as a PDF, with its
-    /// verification code and a QR code of <paramref name="verifyUrl"/>; the read is recorded as a disclosure.
+    /// verification code and a QR code of <paramref name="verifyUrl"/>; the read is recorded as a disclosure. The PDF is
+    /// rendered deterministically and its SHA-256 is recorded on the chain (a node-signed <see cref="RecordPrintoutPayload"/>,
+    /// once per distinct printout) before it is handed out, so the downloaded file is recognised as this version by
+    /// <see cref="MatchFileAsync"/> and <c>healthledger verify-file</c> on any node. A printout that cannot be recorded is not issued.
     /// </summary>
-    public Outcome<PrintedReport> Print(UserSession actor, string reportId, int? version, string verifyUrl)
+    public async Task<Outcome<PrintedReport>> PrintAsync(UserSession actor, string reportId, int? version, string verifyUrl, CancellationToken ct)
     {
         var outcome = Get(actor, reportId);
         if (!outcome.IsOk) return outcome.As<PrintedReport>();
         var report = version is { } v ? outcome.Value!.FirstOrDefault(r => r.Version == v) : outcome.Value![^1];
         if (report is null) return Outcome<PrintedReport>.NotFound($"Report '{reportId}' has no version {version}.");
         if (patients.AsSeenBy(actor, report.PatientId) is not { } patient) return Outcome<PrintedReport>.NotFound($"Patient '{report.PatientId}' does not exist.");
-        var pdf = ReportPdf.Render(report, patient, doctors.Doctor(report.AuthorId), organisation.Name, verifyUrl, clock.GetUtcNow());
+        var pdf = ReportPdf.Render(report, patient, doctors.Doctor(report.AuthorId), organisation.Name, verifyUrl);
+        var hash = Hashing.Sha256(pdf);
+        if (node.GetState(StateKeys.ContentHash(hash)) is null)
+        {
+            try
+            {
+                await node.SubmitAsNodeAsync(new RecordPrintoutPayload(report.Id, report.Version, hash), ct);
+            }
+            catch (InvalidOperationException e)
+            {
+                return Outcome<PrintedReport>.Failed($"The printout could not be recorded on the ledger, so it was not issued; try again. ({e.Message})");
+            }
+        }
         return Outcome<PrintedReport>.Ok(new PrintedReport(pdf, $"{report.Id}-v{report.Version}.pdf"));
     }
 
@@ -204,7 +219,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
     }
 
     /// <summary>
-    /// Which report version a file is (by its SHA-256), if any. Reveals no content. The report, version, author and block
+    /// Which report version a file is (by its SHA-256: the report's own file, or a printout the network recorded), if any. Reveals no content. The report, version, author and block
     /// are named only to a caller who may read the patient's reports (the check is then a recorded disclosure); anyone
     /// else learns only that the file matches a report (the attempt is recorded as refused).
     /// </summary>
@@ -219,7 +234,8 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         if (!visible) return new FileMatch(hash.ToString(), true, null, null, null, null, null, null, false);
         var latest = node.GetState(StateKeys.Report(id)) is { } l ? ReportState.TryDecode(l) : null;
         return new FileMatch(hash.ToString(), true, id, version, state!.AuthorId, state.Proof.Height,
-            DateTimeOffset.FromUnixTimeMilliseconds((long)state.Proof.Timestamp), latest is not null && latest.Version > version && latest.ContentHash != hash, true);
+            DateTimeOffset.FromUnixTimeMilliseconds((long)state.Proof.Timestamp), latest is not null && latest.Version > version && latest.ContentHash != hash, true,
+            state.ContentHash != hash);
     }
 
     /// <summary>

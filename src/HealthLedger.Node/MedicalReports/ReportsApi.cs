@@ -54,7 +54,7 @@ public static class ReportsApi
         group.MapGet("/file", File)
             .WithName("GetReportFile").WithSummary("Download a report's file (decrypted after its stored bytes are checked against the chain)").ProducesProblem(404);
         group.MapGet("/pdf", Pdf)
-            .WithName("GetReportPdf").WithSummary("The printable patient report with its verification code and QR code").ProducesProblem(404);
+            .WithName("GetReportPdf").WithSummary("The printable patient report with its verification code and QR code; its SHA-256 is recorded on the chain, so the downloaded file checks at /api/v1/verify/file").ProducesProblem(404);
         group.MapGet("/verify", Verify)
             .WithName("VerifyReport").WithSummary("Authenticity: who signed it, in which block, when, and whether it is unchanged").ProducesProblem(404);
 
@@ -82,8 +82,8 @@ public static class ReportsApi
     private static Results<StreamedFile, ProblemHttpResult> File(string reportId, int? version, HttpContext http, ReportService reports) =>
         FileResult(reports.File(http.Session(), reportId, version));
 
-    private static Results<FileContentHttpResult, ProblemHttpResult> Pdf(string reportId, int? version, HttpContext http, ReportService reports) =>
-        PdfResult(reports.Print(http.Session(), reportId, version, VerifyUrl(http)));
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Pdf(string reportId, int? version, HttpContext http, ReportService reports, CancellationToken ct) =>
+        PdfResult(await reports.PrintAsync(http.Session(), reportId, version, VerifyUrl(http), ct));
 
     private static async Task<Results<Ok<ReportCheck>, ProblemHttpResult>> Verify(string reportId, int? version, HttpContext http, ReportService reports, CancellationToken ct) =>
         ApiResults.Read(await reports.VerifyAsync(http.Session(), reportId, version, ct), check => check);

@@ -57,6 +57,7 @@ public class KnownAnswerTests
             new ConfigureWardsPayload("kat-hospital", 1, [Hashing.Sha256("W1/1"u8), Hashing.Sha256("W1/2"u8)], Record(120, user, organisation)),
             new EndCarePayload("p-1", "dr-1"),
             new ConfigurePolicyPayload(2, new NetworkPolicy(1, 14)),
+            new RecordPrintoutPayload("r-1", 2, Hashing.Sha256("printout"u8)),
             new ProposePayload("prop-1", AddOrganisation(organisation)),
             new VotePayload("prop-1", Approve: true),
             new WithdrawPayload("prop-1"),

@@ -307,4 +307,25 @@ public class ConsentTests
         Assert.Equal(TxVerdict.Ok, w.Run(T0 + 12, ok).Verdict);
         Assert.Equal(2, w.Net.State.WithPrefix("disclosure/pt-ann/").Count());
     }
+
+    [Fact]
+    public void Only_nodes_record_printouts_of_existing_report_versions_and_the_hash_then_names_the_version()
+    {
+        using var w = new World();
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 10, Transaction.Create(TestNetwork.NetworkId, w.Attending.Signing, 1, w.Report("rp-1"))).Verdict);
+        var pdf = Hashing.Sha256("printout of rp-1 v1"u8);
+        Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 11, w.AsOther(new RecordPrintoutPayload("rp-1", 1, pdf))).Verdict);
+        Assert.Equal(TxVerdict.NotFound, w.Run(T0 + 12, Transaction.Create(TestNetwork.NetworkId, w.Net.Node, 1, new RecordPrintoutPayload("rp-1", 2, pdf))).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 13, Transaction.Create(TestNetwork.NetworkId, w.Net.Node, 2, new RecordPrintoutPayload("rp-1", 1, pdf))).Verdict);
+        Assert.True(w.Net.State.TryGet(StateKeys.ContentHash(pdf), out var pointer));
+        Assert.Equal("rp-1/1", System.Text.Encoding.UTF8.GetString(pointer));
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 14, Transaction.Create(TestNetwork.NetworkId, w.Net.Node, 3, new RecordPrintoutPayload("rp-1", 1, pdf))).Verdict); // issued again: no change
+        var amendment = w.Report("rp-1", 12) with { Version = 2 };
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 15, Transaction.Create(TestNetwork.NetworkId, w.Attending.Signing, 2, amendment)).Verdict);
+        Assert.Equal(TxVerdict.Conflict, w.Run(T0 + 16, Transaction.Create(TestNetwork.NetworkId, w.Net.Node, 4, new RecordPrintoutPayload("rp-1", 2, pdf))).Verdict);
+
+        var tx = Transaction.Create(TestNetwork.NetworkId, w.Net.Node, 5, new RecordPrintoutPayload("rp-1", 2, pdf));
+        Assert.True(Transaction.TryDecode(tx.Encoded.Span, 65536, out var decoded).IsOk);
+        Assert.Equal(tx.Payload, decoded!.Payload);
+    }
 }

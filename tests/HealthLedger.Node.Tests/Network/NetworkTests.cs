@@ -140,6 +140,7 @@ public sealed class NetworkTests : IAsyncLifetime
         file.Headers.ContentType = new("application/pdf");
         form.Add(file, "file", "xray.pdf");
         var created = await Read<ReportsApi.ReportCreatedResponse>(await doctor1.PostAsync($"/api/v1/patients/{patient.Id}/reports", form, Ct));
+        var printout = await doctor1.GetByteArrayAsync($"/api/v1/reports/{created.ReportId}/pdf", Ct); // its hash is now on the chain
 
         // Every other node fetches the encrypted document from a peer and checks it against the hash on the chain.
         foreach (var k in new[] { 2, 3, 4 })
@@ -154,6 +155,10 @@ public sealed class NetworkTests : IAsyncLifetime
         Assert.Equal(Api.MedicalReportsApiTests.Pdf, await admin2.GetByteArrayAsync($"/api/v1/reports/{created.ReportId}/file", Ct));
         var check = (await admin2.GetFromJsonAsync<ReportCheck>($"/api/v1/reports/{created.ReportId}/verify", Ct))!;
         Assert.True(check.Unchanged, string.Join("; ", check.Problems));
+        // The printout node 1 issued is recognised at node 2, which never rendered it (issue 12 item 20).
+        using var upload = new MultipartFormDataContent { { new ByteArrayContent(printout), "file", "printout.pdf" } };
+        var match = await Read<FileMatch>(await admin2.PostAsync("/api/v1/verify/file", upload, Ct));
+        Assert.Equal((true, true, created.ReportId, 1, true), (match.Match, match.Visible, match.ReportId, match.Version, match.Printout));
     }
 
     [Fact]

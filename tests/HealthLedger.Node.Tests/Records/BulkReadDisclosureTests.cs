@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.RegularExpressions;
 using HealthLedger.Core.Records;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Records;
@@ -13,7 +12,7 @@ namespace HealthLedger.Node.Tests.Records;
 /// Issue 12 item 13: a read of many patients' data at once (a list, a report naming patients, the audit trail) is a
 /// disclosure of each patient in the answer, API and UI alike, recorded once per patient per read.
 /// </summary>
-public partial class BulkReadDisclosureTests
+public class BulkReadDisclosureTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -87,7 +86,7 @@ public partial class BulkReadDisclosureTests
     public async Task Totals_on_the_home_page_disclose_nobody()
     {
         await using var world = await SetUpAsync();
-        var web = await CookieLoginAsync(world);
+        var web = await world.Node.CookieLoginAsync("admin", NodeFixture.Password);
         var counts = await DisclosuresDuring(world, "bed occupancy", async () => (await web.GetAsync("/", Ct)).EnsureSuccessStatusCode());
         Assert.Equal([0, 0], counts);
     }
@@ -107,7 +106,7 @@ public partial class BulkReadDisclosureTests
     {
         await using var world = await SetUpAsync();
         foreach (var id in world.PatientIds) (await world.Admin.GetAsync($"/api/v1/patients/{id}", Ct)).EnsureSuccessStatusCode();
-        var web = await CookieLoginAsync(world);
+        var web = await world.Node.CookieLoginAsync("admin", NodeFixture.Password);
         var counts = await DisclosuresDuring(world, resource, async () =>
         {
             using var response = await web.GetAsync(path, Ct);
@@ -115,23 +114,4 @@ public partial class BulkReadDisclosureTests
         });
         Assert.Equal([1, 1], counts);
     }
-
-    private static async Task<HttpClient> CookieLoginAsync(World world)
-    {
-        var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = world.Node.Http.BaseAddress };
-        var form = await client.GetStringAsync("/login", Ct);
-        var token = AntiforgeryToken().Match(form).Groups[1].Value;
-        using var content = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["Username"] = "admin",
-            ["Password"] = NodeFixture.Password,
-            ["__RequestVerificationToken"] = token,
-        });
-        using var login = await client.PostAsync("/login", content, Ct);
-        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
-        return client;
-    }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryToken();
 }

@@ -1,0 +1,66 @@
+using HealthLedger.Core.Encoding;
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Records;
+
+namespace HealthLedger.Core.Transactions.Kinds;
+
+/// <summary>
+/// A report printout (PDF) a node issued: the SHA-256 of the exact bytes it handed out, for a version of a report. Signed
+/// by the issuing node's key (printing is a node duty, like recording disclosures). It points <c>content/&lt;sha256&gt;</c>
+/// at the report version, as the report's own file does, so any node, the API and the offline CLI recognise the
+/// downloaded printout as that version (and as superseded once the report is amended), without decrypting anything.
+/// The chain gets no PHI: the id and version it already holds, and a hash of a document it cannot read.
+/// </summary>
+/// <param name="ReportId">The report.</param>
+/// <param name="Version">The printed version.</param>
+/// <param name="Sha256">SHA-256 of the printout's bytes.</param>
+public sealed record RecordPrintoutPayload(string ReportId, int Version, Hash256 Sha256) : TxPayload
+{
+    /// <inheritdoc/>
+    public override TxKind Kind => TxKind.RecordPrintout;
+
+    /// <inheritdoc/>
+    public override void Write(CanonicalWriter writer) => writer.Text(ReportId).VarUInt((ulong)Version).Hash(Sha256);
+}
+
+/// <summary>Executes <see cref="RecordPrintoutPayload"/>.</summary>
+public sealed class RecordPrintoutHandler : TxKindHandler<RecordPrintoutPayload>
+{
+    /// <inheritdoc/>
+    public override TxKind Kind => TxKind.RecordPrintout;
+
+    /// <inheritdoc/>
+    protected override bool TryRead(ref CanonicalReader r, out RecordPrintoutPayload payload)
+    {
+        r.Text(out var id, Identifiers.MaxLength, "report id");
+        r.VarInt32(out var version, 1_000_000, "version");
+        r.Hash(out var hash, "printout hash");
+        payload = new RecordPrintoutPayload(id, version, hash);
+        return r.Error is null;
+    }
+
+    /// <inheritdoc/>
+    protected override TxResult Validate(RecordPrintoutPayload p)
+    {
+        if (!Identifiers.IsValid(p.ReportId)) return Invalid("reportId", Identifiers.Rule);
+        if (p.Version < 1) return Invalid("version", "versions start at 1");
+        return TxResult.Ok;
+    }
+
+    /// <inheritdoc/>
+    protected override TxResult Execute(TxContext context, Transaction tx, RecordPrintoutPayload p)
+    {
+        if (context.Signer is not { Kind: SignerKind.Node }) return TxResult.Reject(TxVerdict.Unauthorized, "only a node records the printouts it issues");
+        if (!context.State.Contains(StateKeys.ReportVersion(p.ReportId, p.Version))) return TxResult.Reject(TxVerdict.NotFound, $"report '{p.ReportId}' has no version {p.Version}");
+        var pointer = System.Text.Encoding.UTF8.GetBytes($"{p.ReportId}/{p.Version}");
+        if (context.State.TryGet(StateKeys.ContentHash(p.Sha256), out var existing))
+        {
+            // The same printout issued twice (two downloads at once, or another node rendering the same bytes) is no change.
+            return existing.AsSpan().SequenceEqual(pointer) ? TxResult.Ok : TxResult.Reject(TxVerdict.Conflict, "this hash already names another report version");
+        }
+        context.State.Set(StateKeys.ContentHash(p.Sha256), pointer);
+        return TxResult.Ok;
+    }
+}
