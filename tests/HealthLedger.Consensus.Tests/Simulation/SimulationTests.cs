@@ -62,10 +62,12 @@ public class SimulationTests
             msPerSize.AddOrUpdate(run.N, 0, (_, ms) => ms + (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         });
         var summary = $"{Seeds} seeds (per n: {string.Join(", ", perSize.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value} in {msPerSize.GetValueOrDefault(p.Key) / 1000.0:0.0} s"))}), {failures.Count} safety violations, {stalls.Count} stalled: {total}";
-        TestContext.Current.TestOutputHelper?.WriteLine(summary);
-        Console.WriteLine($"consensus simulation: {summary}");
-        foreach (var stall in stalls.Take(10)) Console.WriteLine("stalled " + stall);
-        foreach (var failure in failures.Take(10)) Console.WriteLine("FAILED " + failure);
+        // The test's own output (shown by `dotnet test --output detailed` and in a failure's report), not the console, which
+        // the test platform swallows.
+        var output = TestContext.Current.TestOutputHelper;
+        output?.WriteLine($"consensus simulation: {summary}");
+        foreach (var stall in stalls.OrderBy(s => s, StringComparer.Ordinal).Take(20)) output?.WriteLine("stalled " + stall);
+        foreach (var failure in failures.OrderBy(s => s, StringComparer.Ordinal).Take(20)) output?.WriteLine("FAILED " + failure);
         Assert.True(failures.IsEmpty, string.Join("\n", failures.Take(20)));
         Assert.True(stalls.Count <= Seeds / 100, $"{stalls.Count} of {Seeds} seeds stalled:\n" + string.Join("\n", stalls.Take(20)));
         // Every listed Byzantine behaviour was exercised and refused.
