@@ -20,7 +20,7 @@ public class SimulationTests
     // wrong: 2, 3, 5, 6) more often than the costly large ones (a run costs about n² signature checks per height).
     private static readonly int[] Pattern = [.. Sizes, 2, 3, 4, 5, 6, 2, 3, 4, 5, 6, 2, 3, 4, 5, 6, 2, 3, 4, 5, 6, 2, 3, 4, 5, 6, 2, 3, 4, 5, 6, 1, 1, 4, 4, 4, 4, 4, 10, 7];
 
-    private static readonly Byzantine[] Behaviours = [Byzantine.All, Byzantine.Equivocate, Byzantine.Forge | Byzantine.Replay, Byzantine.InvalidValues, Byzantine.Withhold, Byzantine.Garbage, Byzantine.Equivocate | Byzantine.InvalidValues];
+    private static readonly Byzantine[] Behaviours = [Byzantine.All, Byzantine.Equivocate, Byzantine.Forge | Byzantine.Replay, Byzantine.InvalidValues, Byzantine.Withhold, Byzantine.Garbage, Byzantine.Equivocate | Byzantine.InvalidValues, Byzantine.Selective, Byzantine.Equivocate | Byzantine.Selective];
 
     /// <summary>The run of a seed: sizes in turn, and for each size the behaviours in turn.</summary>
     public static SimulationRun RunOf(int seed)
@@ -32,11 +32,11 @@ public class SimulationTests
     }
 
     /// <summary>
-    /// Safety must hold on every seed. Liveness (every honest node decides 3 heights after GST) must hold on at least 99%
-    /// of the seeds (see docs/consensus.md, "Open work"); the stalled seeds are printed with their replay commands.
+    /// Safety and liveness (every honest node decides 3 heights after GST) must hold on every seed; a stalled or failing seed
+    /// is printed with its replay command.
     /// </summary>
     [Fact]
-    public void Thousands_of_seeds_over_every_validator_count_keep_safety_against_an_independent_oracle()
+    public void Thousands_of_seeds_over_every_validator_count_stay_safe_and_live_against_an_independent_oracle()
     {
         var total = new SimulationStats();
         var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
@@ -69,7 +69,7 @@ public class SimulationTests
         foreach (var stall in stalls.OrderBy(s => s, StringComparer.Ordinal).Take(20)) output?.WriteLine("stalled " + stall);
         foreach (var failure in failures.OrderBy(s => s, StringComparer.Ordinal).Take(20)) output?.WriteLine("FAILED " + failure);
         Assert.True(failures.IsEmpty, string.Join("\n", failures.Take(20)));
-        Assert.True(stalls.Count <= Seeds / 100, $"{stalls.Count} of {Seeds} seeds stalled:\n" + string.Join("\n", stalls.Take(20)));
+        Assert.True(stalls.IsEmpty, $"{stalls.Count} of {Seeds} seeds stalled:\n" + string.Join("\n", stalls.Take(20)));
         // Every listed Byzantine behaviour was exercised and refused.
         Assert.True(total.EquivocationsSent > 0 && total.Equivocations > 0, "equivocation");
         Assert.True(total.ForgedSent > 0 && total.BadSignatures > 0, "forgery");
