@@ -304,14 +304,10 @@ public sealed class TendermintEngine
                 }
             }
         }
-        else if (Proposer(_height, round) == _me.PublicKey)
-        {
-            _out.Add(new EngineAction.SetTimeout(now + _timeouts.For(round), _height, round, Step.Propose));
-        }
-        else
-        {
-            _out.Add(new EngineAction.SetTimeout(now + _timeouts.For(round), _height, round, Step.Propose));
-        }
+        // Every validator waits at most the propose timeout, the proposer too (as CometBFT does; the paper's proposer sets
+        // none): a proposer that cannot prevote its own proposal — a re-proposed valid value whose proof of lock it lost
+        // in a crash — would otherwise wait in this step for ever, and with n = 1 nothing else would move it.
+        _out.Add(new EngineAction.SetTimeout(now + _timeouts.For(round), _height, round, Step.Propose));
         Evaluate(now);
     }
 

@@ -192,6 +192,33 @@ public class EngineTests
     }
 
     [Fact]
+    public void A_restarted_proposer_that_lost_the_proof_of_lock_of_its_valid_value_times_out_instead_of_waiting_for_ever()
+    {
+        // Found by the simulation (n = 1, a crash): a proposer re-proposes its valid value of round 0 in round 1, but the
+        // prevotes that made it valid were lost with the crash, so it cannot prevote its own proposal. It set no propose
+        // timeout, so it waited in the propose step for ever.
+        var keys = Four();
+        var validators = keys.Select(k => k.PublicKey).ToList();
+        byte[] value = [5, 5];
+        var hash = Hashing.Sha256(value);
+        var me = keys.Single(k => k.PublicKey == validators[2]); // proposer of height 1, round 1
+        var signed = new Dictionary<(MessageType, int), Hash256> { [(MessageType.Prevote, 0)] = hash, [(MessageType.Precommit, 0)] = hash };
+        var saved = new SafetyState(1, 1, Step.Propose, 0, value, 0, value, signed);
+        var engine = new TendermintEngine("net", validators, me, _ => [7], (_, _) => true, v => Hashing.Sha256(v), EngineTimeouts.Default, saved);
+        Assert.Equal(me.PublicKey, engine.Proposer(1, 1));
+
+        var started = engine.Handle(new EngineInput.Start(0));
+        var proposal = Assert.Single(started.OfType<EngineAction.Broadcast>(), b => b.Message.Type == MessageType.Proposal).Message;
+        Assert.Equal((1, 0, hash), (proposal.Round, proposal.ValidRound, proposal.ValueHash));
+        Assert.Equal(Step.Propose, engine.Step); // one prevote of round 0 (its own) is no proof of lock
+        var timeout = Assert.Single(started.OfType<EngineAction.SetTimeout>(), t => t.Step == Step.Propose && t.Round == 1);
+        var prevote = Assert.Single(engine.Handle(new EngineInput.Timeout(timeout.At, 1, 1, Step.Propose)).OfType<EngineAction.Broadcast>()).Message;
+        Assert.Equal((MessageType.Prevote, 1), (prevote.Type, prevote.Round));
+        Assert.Equal(Step.Prevote, engine.Step);
+        foreach (var k in keys) k.Dispose();
+    }
+
+    [Fact]
     public void A_certificate_is_accepted_even_after_an_equivocator_filled_its_vote_slots_with_other_values()
     {
         var keys = Four();

@@ -13,6 +13,9 @@ public class SimulationTests
 {
     private static readonly int Seeds = int.TryParse(Environment.GetEnvironmentVariable("HEALTHLEDGER_SIM_SEEDS"), out var n) ? n : 2200;
 
+    // The first seed (default 0): a long soak can be split into chunks, or run past the seeds CI runs.
+    private static readonly int FirstSeed = int.TryParse(Environment.GetEnvironmentVariable("HEALTHLEDGER_SIM_FIRST_SEED"), out var first) ? first : 0;
+
     /// <summary>The validator counts simulated: every n from 1 to 10, and 13.</summary>
     public static readonly int[] Sizes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13];
 
@@ -43,7 +46,7 @@ public class SimulationTests
         var stalls = new System.Collections.Concurrent.ConcurrentBag<string>();
         var perSize = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
         var msPerSize = new System.Collections.Concurrent.ConcurrentDictionary<int, long>();
-        Parallel.For(0, Seeds, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = TestContext.Current.CancellationToken }, seed =>
+        Parallel.For(FirstSeed, FirstSeed + Seeds, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = TestContext.Current.CancellationToken }, seed =>
         {
             var run = RunOf(seed);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -61,7 +64,7 @@ public class SimulationTests
             lock (total) total.Add(sim.Stats);
             msPerSize.AddOrUpdate(run.N, 0, (_, ms) => ms + (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         });
-        var summary = $"{Seeds} seeds (per n: {string.Join(", ", perSize.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value} in {msPerSize.GetValueOrDefault(p.Key) / 1000.0:0.0} s"))}), {failures.Count} safety violations, {stalls.Count} stalled: {total}";
+        var summary = $"{Seeds} seeds from seed {FirstSeed} (per n: {string.Join(", ", perSize.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value} in {msPerSize.GetValueOrDefault(p.Key) / 1000.0:0.0} s"))}), {failures.Count} safety violations, {stalls.Count} stalled: {total}";
         // The test's own output (shown by `dotnet test --output detailed` and in a failure's report), not the console, which
         // the test platform swallows.
         var output = TestContext.Current.TestOutputHelper;
