@@ -80,6 +80,7 @@ public class SimulationTests
         Assert.True(total.InvalidValues > 0, "invalid values");
         Assert.True(total.GarbageSent > 0 && total.Undecodable > 0, "garbage");
         Assert.True(total.Withheld > 0, "withheld votes");
+        Assert.True(total.SelectiveSent > 0, "votes sent to some validators only");
         Assert.True(total.Crashes > 0 && total.Restarts > 0 && total.Partitions > 0, "crashes and partitions");
     }
 

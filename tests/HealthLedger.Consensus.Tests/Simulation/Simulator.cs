@@ -248,7 +248,7 @@ public sealed class Simulator
         }
         // A selective validator talks to its audience (and the other Byzantine ones) only.
         var targets = _nodes.Where(x => x != from && (!_behaviour.HasFlag(Byzantine.Selective) || x.Faulty || _audience.Contains(x.Index))).ToArray();
-        if (_behaviour.HasFlag(Byzantine.Selective)) Stats.Withheld += _nodes.Length - 1 - targets.Length;
+        if (_behaviour.HasFlag(Byzantine.Selective)) Stats.SelectiveSent++;
         if (_behaviour.HasFlag(Byzantine.Equivocate) && _random.NextDouble() < 0.6 && message.Sender == from.Key.PublicKey)
         {
             // Two real values signed with the same key: nodes of even index get one, nodes of odd index the other — the
@@ -425,7 +425,7 @@ public sealed class SimulationStats
 {
     public long Syncs;
     public long Decisions, Dropped, Partitioned, Partitions, Crashes, Restarts, Undecodable, Withheld;
-    public long EquivocationsSent, ForgedSent, ReplaysSent, GarbageSent;
+    public long EquivocationsSent, ForgedSent, ReplaysSent, GarbageSent, SelectiveSent;
     public long BadSignatures, Equivocations, Stale, InvalidValues, WrongProposer, RefusedToResign;
 
     public void Add(SimulationStats o)
@@ -433,13 +433,13 @@ public sealed class SimulationStats
         Syncs += o.Syncs;
         Decisions += o.Decisions; Dropped += o.Dropped; Partitioned += o.Partitioned; Partitions += o.Partitions; Crashes += o.Crashes; Restarts += o.Restarts;
         Undecodable += o.Undecodable; Withheld += o.Withheld; EquivocationsSent += o.EquivocationsSent; ForgedSent += o.ForgedSent; ReplaysSent += o.ReplaysSent;
-        GarbageSent += o.GarbageSent; BadSignatures += o.BadSignatures; Equivocations += o.Equivocations; Stale += o.Stale; InvalidValues += o.InvalidValues;
+        GarbageSent += o.GarbageSent; SelectiveSent += o.SelectiveSent; BadSignatures += o.BadSignatures; Equivocations += o.Equivocations; Stale += o.Stale; InvalidValues += o.InvalidValues;
         WrongProposer += o.WrongProposer; RefusedToResign += o.RefusedToResign;
     }
 
     public override string ToString() =>
         $"decisions {Decisions}; network: dropped {Dropped}, partitioned {Partitioned} (partitions {Partitions}), crashes {Crashes}, restarts {Restarts}, block syncs {Syncs}; " +
-        $"Byzantine sent: equivocations {EquivocationsSent}, forged {ForgedSent}, replays {ReplaysSent}, garbage {GarbageSent}, withheld {Withheld}; " +
+        $"Byzantine sent: equivocations {EquivocationsSent}, forged {ForgedSent}, replays {ReplaysSent}, garbage {GarbageSent}, to some only {SelectiveSent}, withheld {Withheld}; " +
         $"honest engines refused: bad signatures {BadSignatures}, equivocations {Equivocations}, stale/replayed {Stale}, invalid values {InvalidValues}, " +
         $"wrong proposer {WrongProposer}, undecodable {Undecodable}; re-sign refusals after restart {RefusedToResign}";
 }
