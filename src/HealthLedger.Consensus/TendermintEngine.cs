@@ -49,6 +49,7 @@ public sealed class TendermintEngine
     private readonly HashSet<int> _precommitTimeoutSet = [];
     private readonly HashSet<int> _lockedInRound = [];
     private readonly List<ConsensusMessage> _future = [];
+    private readonly HashSet<Signature64> _futureKnown = [];
     private readonly List<ConsensusMessage> _own = [];
     private IReadOnlyList<ConsensusMessage> _lastCommit = [];
     private readonly Dictionary<ulong, IReadOnlyList<ConsensusMessage>> _history = [];
@@ -80,6 +81,15 @@ public sealed class TendermintEngine
         _validRound = state.ValidValue is null && state.LockedValue is not null ? state.LockedRound : state.ValidRound;
         _validValue = state.ValidValue ?? state.LockedValue;
         _signed = new Dictionary<(MessageType, int), Hash256>(state.Signed);
+        // The votes signed at this height before a restart are rebuilt (Ed25519 signatures are deterministic: the same bytes
+        // as the first time), so they count here again and gossip re-sends them: a peer may need one for a polka or a proof
+        // of lock, and the votes received before the crash are gone.
+        foreach (var ((type, round), hash) in _signed.Where(s => s.Key.Type != MessageType.Proposal).OrderBy(s => s.Key.Round).ThenBy(s => s.Key.Type))
+        {
+            var vote = ConsensusMessage.Create(_networkId, _me, type, _height, round, hash, -1, null);
+            _own.Add(vote);
+            Accept(vote);
+        }
     }
 
     /// <summary>The height being decided.</summary>
@@ -104,12 +114,61 @@ public sealed class TendermintEngine
     public EngineStats Stats { get; } = new();
 
     /// <summary>
-    /// What the host re-sends to peers periodically (gossip): this node's own messages at the current height (with the
-    /// proof of lock of a re-proposed value), and the proposal and precommits that decided the previous height, so peers that lost messages or were down catch up.
-    /// (Relaying every vote seen, as Tendermint's reactor does, closes the remaining liveness gaps with equivocating
-    /// validators; it is left for the networked host, where it can be rate-limited.)
+    /// What the host re-sends to peers periodically while its height and round do not move (gossip), so that every honest
+    /// validator eventually holds the votes any honest one holds — the assumption of Tendermint's liveness proof, which one
+    /// equivocating or withholding validator otherwise breaks (it sends a vote to some validators only, they lock on it,
+    /// the others never see why). In order: the precommits and proposal that decided the previous height; then, while the
+    /// current height is undecided, the votes this node holds of the rounds that matter (<see cref="RelayedRounds"/>: the
+    /// current and previous round, its lock and valid rounds, the proof-of-lock round of a current proposal), its own and
+    /// relayed others' alike — they are signed, so relaying is safe, and a receiver re-checks every signature — then the
+    /// proposals of the current round and this node's own messages of the height (with the proof of lock it sent with a
+    /// re-proposed value). Bounded: at most <see cref="MaxRelayedRounds"/> rounds × 2 vote types × the votes kept per
+    /// round (two per validator, more only for values more than f others back), plus <see cref="MaxProposalsPerRound"/>
+    /// proposals; votes of other rounds are not relayed (a lagging validator follows f + 1 of the current round).
     /// </summary>
-    public IReadOnlyList<ConsensusMessage> Gossip() => [.. _lastCommit, .. _own];
+    public IReadOnlyList<ConsensusMessage> Gossip()
+    {
+        var result = new List<ConsensusMessage>(_lastCommit);
+        if (_decided) return [.. result, .. _own];
+        var added = new HashSet<ConsensusMessage>(ReferenceEqualityComparer.Instance);
+        foreach (var round in RelayedRounds())
+        {
+            foreach (var type in (ReadOnlySpan<MessageType>)[MessageType.Prevote, MessageType.Precommit])
+            {
+                if (!_votes.TryGetValue((type, round), out var votes)) continue;
+                foreach (var vote in votes.Values)
+                {
+                    if (added.Add(vote)) result.Add(vote);
+                }
+            }
+        }
+        // Proposals after the votes: a peer that caught a flood of proposals admits the one a quorum voted for.
+        if (_proposals.TryGetValue(_round, out var proposals))
+        {
+            foreach (var p in proposals)
+            {
+                if (added.Add(p)) result.Add(p);
+            }
+        }
+        foreach (var m in _own)
+        {
+            if (added.Add(m)) result.Add(m);
+        }
+        return result;
+    }
+
+    /// <summary>How many rounds' votes <see cref="Gossip"/> relays at most.</summary>
+    public const int MaxRelayedRounds = 4 + MaxProposalsPerRound;
+
+    // The rounds whose votes are relayed: the current and the previous one (a peer a round behind follows), the lock and
+    // valid rounds (the proof of lock this node may re-propose or be asked for), and the valid round each proposal of the
+    // current round names (its proof of lock, without which an honest validator cannot prevote for it).
+    private IEnumerable<int> RelayedRounds()
+    {
+        var rounds = new List<int> { _round, _round - 1, _validRound, _lockedRound };
+        if (_proposals.TryGetValue(_round, out var proposals)) rounds.AddRange(proposals.Select(p => p.ValidRound));
+        return rounds.Where(r => r >= 0 && r <= _round).Distinct();
+    }
 
     /// <summary>The proposal and precommits that decided <paramref name="height"/>, if still kept: what a lagging peer needs.</summary>
     public IReadOnlyList<ConsensusMessage> DecisionAt(ulong height) => _history.TryGetValue(height, out var d) ? d : [];
@@ -154,6 +213,7 @@ public sealed class TendermintEngine
             return;
         }
         if (m.Height == _height && IsKnown(m)) return; // a re-sent copy (gossip): the same bytes were verified already
+        if (m.Height == _height + 1 && _futureKnown.Contains(m.Signature)) return; // the same for the next height
         if (!m.VerifySignature(_networkId))
         {
             Stats.BadSignatures++;
@@ -161,7 +221,11 @@ public sealed class TendermintEngine
         }
         if (m.Height > _height)
         {
-            if (m.Height == _height + 1 && _future.Count < 100_000) _future.Add(m);
+            if (m.Height == _height + 1 && _future.Count < 100_000)
+            {
+                _future.Add(m);
+                _futureKnown.Add(m.Signature);
+            }
             else
             {
                 Stats.TooFarAhead++;
@@ -246,14 +310,10 @@ public sealed class TendermintEngine
                 }
             }
         }
-        else if (Proposer(_height, round) == _me.PublicKey)
-        {
-            _out.Add(new EngineAction.SetTimeout(now + _timeouts.For(round), _height, round, Step.Propose));
-        }
-        else
-        {
-            _out.Add(new EngineAction.SetTimeout(now + _timeouts.For(round), _height, round, Step.Propose));
-        }
+        // Every validator waits at most the propose timeout, the proposer too (as CometBFT does; the paper's proposer sets
+        // none): a proposer that cannot prevote its own proposal — a re-proposed valid value whose proof of lock it lost
+        // in a crash — would otherwise wait in this step for ever, and with n = 1 nothing else would move it.
+        _out.Add(new EngineAction.SetTimeout(now + _timeouts.For(round), _height, round, Step.Propose));
         Evaluate(now);
     }
 
@@ -403,6 +463,7 @@ public sealed class TendermintEngine
         _own.Clear();
         var buffered = _future.ToList();
         _future.Clear();
+        _futureKnown.Clear();
         foreach (var m in buffered.Where(m => m.Height == _height)) Accept(m);
         _out.Add(new EngineAction.Persist(Snapshot()));
         StartRound(0, now);
@@ -419,7 +480,7 @@ public sealed class TendermintEngine
         _signed[(type, _round)] = valueHash;
         _out.Add(new EngineAction.Persist(Snapshot()));
         var vote = ConsensusMessage.Create(_networkId, _me, type, _height, _round, valueHash, -1, null);
-        _own.Add(vote);
+        if (!_own.Exists(m => m.Type == type && m.Round == _round && m.ValueHash == valueHash)) _own.Add(vote); // not twice after a restart
         _out.Add(new EngineAction.Broadcast(vote));
         Accept(vote);
     }

@@ -122,6 +122,103 @@ public class EngineTests
     }
 
     [Fact]
+    public void Gossip_relays_the_votes_of_others_it_holds_at_the_current_height_not_only_its_own()
+    {
+        var keys = Four();
+        var validators = keys.Select(k => k.PublicKey).ToList();
+        var me = keys[0];
+        var engine = new TendermintEngine("net", validators, me, _ => [7], (_, _) => true, v => Hashing.Sha256(v), EngineTimeouts.Default, SafetyState.Fresh(1));
+        engine.Handle(new EngineInput.Start(0));
+        byte[] value = [4, 2];
+        var hash = Hashing.Sha256(value);
+        var proposer = keys.Single(k => k.PublicKey == engine.Proposer(1, 0));
+        var proposal = ConsensusMessage.Create("net", proposer, MessageType.Proposal, 1, 0, hash, -1, value);
+        engine.Handle(new EngineInput.Receive(1, proposal));
+        // A validator (an equivocator, say) sent this prevote to this node only: the others learn it from this node's gossip.
+        var other = keys.First(k => k != me && k != proposer);
+        var prevote = ConsensusMessage.Create("net", other, MessageType.Prevote, 1, 0, hash, -1, null);
+        engine.Handle(new EngineInput.Receive(2, prevote));
+
+        var gossip = engine.Gossip();
+        Assert.Contains(gossip, m => m.Signature == prevote.Signature && m.Sender == other.PublicKey);
+        Assert.Contains(gossip, m => m.Type == MessageType.Proposal && m.Signature == proposal.Signature);
+        Assert.Contains(gossip, m => m.Type == MessageType.Prevote && m.Sender == me.PublicKey);
+        Assert.Equal(gossip.Count, gossip.Select(m => (m.Type, m.Round, m.Sender, m.ValueHash)).Distinct().Count()); // nothing twice
+        foreach (var k in keys) k.Dispose();
+    }
+
+    [Fact]
+    public void Gossip_is_bounded_to_the_rounds_that_matter_however_many_rounds_a_height_takes()
+    {
+        var keys = Four();
+        var validators = keys.Select(k => k.PublicKey).ToList();
+        var engine = new TendermintEngine("net", validators, keys[0], _ => [7], (_, _) => true, v => Hashing.Sha256(v), EngineTimeouts.Default, SafetyState.Fresh(1));
+        engine.Handle(new EngineInput.Start(0));
+        // Two validators (f + 1) in each later round: the engine follows them round after round.
+        for (var round = 1; round <= 30; round++)
+        {
+            foreach (var k in keys.Skip(1).Take(2))
+            {
+                engine.Handle(new EngineInput.Receive((ulong)round, ConsensusMessage.Create("net", k, MessageType.Prevote, 1, round, Hash256.Zero, -1, null)));
+            }
+        }
+        Assert.Equal(30, engine.Round);
+        var relayed = engine.Gossip().Where(m => m.Sender != keys[0].PublicKey).ToList();
+        Assert.NotEmpty(relayed);
+        Assert.All(relayed, m => Assert.InRange(m.Round, 29, 30));
+        foreach (var k in keys) k.Dispose();
+    }
+
+    [Fact]
+    public void A_restarted_validator_holds_and_gossips_again_the_very_votes_it_signed_before_the_crash()
+    {
+        var keys = Four();
+        var validators = keys.Select(k => k.PublicKey).ToList();
+        var me = keys[3];
+        var first = new TendermintEngine("net", validators, me, _ => [7], (_, _) => true, v => Hashing.Sha256(v), EngineTimeouts.Default, SafetyState.Fresh(1));
+        first.Handle(new EngineInput.Start(0));
+        byte[] value = [1, 1];
+        var hash = Hashing.Sha256(value);
+        var proposer = keys.Single(k => k.PublicKey == first.Proposer(1, 0));
+        var actions = first.Handle(new EngineInput.Receive(1, ConsensusMessage.Create("net", proposer, MessageType.Proposal, 1, 0, hash, -1, value)));
+        var prevote = Assert.Single(actions.OfType<EngineAction.Broadcast>(), b => b.Message.Type == MessageType.Prevote).Message;
+        var saved = SafetyStateCodec.TryDecode(SafetyStateCodec.Encode(actions.OfType<EngineAction.Persist>().Last().State))!;
+
+        var restarted = new TendermintEngine("net", validators, me, _ => [7], (_, _) => true, v => Hashing.Sha256(v), EngineTimeouts.Default, saved);
+        restarted.Handle(new EngineInput.Start(10));
+        var again = Assert.Single(restarted.Gossip(), m => m.Type == MessageType.Prevote && m.Sender == me.PublicKey);
+        Assert.Equal(prevote.Encode(), again.Encode()); // the same bytes: no second, conflicting signature
+        foreach (var k in keys) k.Dispose();
+    }
+
+    [Fact]
+    public void A_restarted_proposer_that_lost_the_proof_of_lock_of_its_valid_value_times_out_instead_of_waiting_for_ever()
+    {
+        // Found by the simulation (n = 1, a crash): a proposer re-proposes its valid value of round 0 in round 1, but the
+        // prevotes that made it valid were lost with the crash, so it cannot prevote its own proposal. It set no propose
+        // timeout, so it waited in the propose step for ever.
+        var keys = Four();
+        var validators = keys.Select(k => k.PublicKey).ToList();
+        byte[] value = [5, 5];
+        var hash = Hashing.Sha256(value);
+        var me = keys.Single(k => k.PublicKey == validators[2]); // proposer of height 1, round 1
+        var signed = new Dictionary<(MessageType, int), Hash256> { [(MessageType.Prevote, 0)] = hash, [(MessageType.Precommit, 0)] = hash };
+        var saved = new SafetyState(1, 1, Step.Propose, 0, value, 0, value, signed);
+        var engine = new TendermintEngine("net", validators, me, _ => [7], (_, _) => true, v => Hashing.Sha256(v), EngineTimeouts.Default, saved);
+        Assert.Equal(me.PublicKey, engine.Proposer(1, 1));
+
+        var started = engine.Handle(new EngineInput.Start(0));
+        var proposal = Assert.Single(started.OfType<EngineAction.Broadcast>(), b => b.Message.Type == MessageType.Proposal).Message;
+        Assert.Equal((1, 0, hash), (proposal.Round, proposal.ValidRound, proposal.ValueHash));
+        Assert.Equal(Step.Propose, engine.Step); // one prevote of round 0 (its own) is no proof of lock
+        var timeout = Assert.Single(started.OfType<EngineAction.SetTimeout>(), t => t.Step == Step.Propose && t.Round == 1);
+        var prevote = Assert.Single(engine.Handle(new EngineInput.Timeout(timeout.At, 1, 1, Step.Propose)).OfType<EngineAction.Broadcast>()).Message;
+        Assert.Equal((MessageType.Prevote, 1), (prevote.Type, prevote.Round));
+        Assert.Equal(Step.Prevote, engine.Step);
+        foreach (var k in keys) k.Dispose();
+    }
+
+    [Fact]
     public void A_certificate_is_accepted_even_after_an_equivocator_filled_its_vote_slots_with_other_values()
     {
         var keys = Four();

@@ -315,7 +315,9 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         return true;
     }
 
-    // Re-sends this node's messages of a height that has not moved for a while (lost messages, a peer that restarted).
+    // Re-sends what the engine holds of a height and round that have not moved for a while (lost messages, a peer that
+    // restarted, a vote an equivocating or withholding validator sent to some nodes only): its own messages, the votes of
+    // others it relays and the previous decision (TendermintEngine.Gossip, bounded per round). Every peer re-checks signatures.
     private void Gossip(ulong now)
     {
         if (_engine.Height != _gossipHeight || _engine.Round != _gossipRound)

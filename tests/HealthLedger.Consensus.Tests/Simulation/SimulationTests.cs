@@ -13,6 +13,9 @@ public class SimulationTests
 {
     private static readonly int Seeds = int.TryParse(Environment.GetEnvironmentVariable("HEALTHLEDGER_SIM_SEEDS"), out var n) ? n : 2200;
 
+    // The first seed (default 0): a long soak can be split into chunks, or run past the seeds CI runs.
+    private static readonly int FirstSeed = int.TryParse(Environment.GetEnvironmentVariable("HEALTHLEDGER_SIM_FIRST_SEED"), out var first) ? first : 0;
+
     /// <summary>The validator counts simulated: every n from 1 to 10, and 13.</summary>
     public static readonly int[] Sizes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13];
 
@@ -20,7 +23,7 @@ public class SimulationTests
     // wrong: 2, 3, 5, 6) more often than the costly large ones (a run costs about n² signature checks per height).
     private static readonly int[] Pattern = [.. Sizes, 2, 3, 4, 5, 6, 2, 3, 4, 5, 6, 2, 3, 4, 5, 6, 2, 3, 4, 5, 6, 2, 3, 4, 5, 6, 2, 3, 4, 5, 6, 1, 1, 4, 4, 4, 4, 4, 10, 7];
 
-    private static readonly Byzantine[] Behaviours = [Byzantine.All, Byzantine.Equivocate, Byzantine.Forge | Byzantine.Replay, Byzantine.InvalidValues, Byzantine.Withhold, Byzantine.Garbage, Byzantine.Equivocate | Byzantine.InvalidValues];
+    private static readonly Byzantine[] Behaviours = [Byzantine.All, Byzantine.Equivocate, Byzantine.Forge | Byzantine.Replay, Byzantine.InvalidValues, Byzantine.Withhold, Byzantine.Garbage, Byzantine.Equivocate | Byzantine.InvalidValues, Byzantine.Selective, Byzantine.Equivocate | Byzantine.Selective];
 
     /// <summary>The run of a seed: sizes in turn, and for each size the behaviours in turn.</summary>
     public static SimulationRun RunOf(int seed)
@@ -32,18 +35,18 @@ public class SimulationTests
     }
 
     /// <summary>
-    /// Safety must hold on every seed. Liveness (every honest node decides 3 heights after GST) must hold on at least 99%
-    /// of the seeds (see docs/consensus.md, "Open work"); the stalled seeds are printed with their replay commands.
+    /// Safety and liveness (every honest node decides 3 heights after GST) must hold on every seed; a stalled or failing seed
+    /// is printed with its replay command.
     /// </summary>
     [Fact]
-    public void Thousands_of_seeds_over_every_validator_count_keep_safety_against_an_independent_oracle()
+    public void Thousands_of_seeds_over_every_validator_count_stay_safe_and_live_against_an_independent_oracle()
     {
         var total = new SimulationStats();
         var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
         var stalls = new System.Collections.Concurrent.ConcurrentBag<string>();
         var perSize = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
         var msPerSize = new System.Collections.Concurrent.ConcurrentDictionary<int, long>();
-        Parallel.For(0, Seeds, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = TestContext.Current.CancellationToken }, seed =>
+        Parallel.For(FirstSeed, FirstSeed + Seeds, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = TestContext.Current.CancellationToken }, seed =>
         {
             var run = RunOf(seed);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -61,13 +64,15 @@ public class SimulationTests
             lock (total) total.Add(sim.Stats);
             msPerSize.AddOrUpdate(run.N, 0, (_, ms) => ms + (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         });
-        var summary = $"{Seeds} seeds (per n: {string.Join(", ", perSize.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value} in {msPerSize.GetValueOrDefault(p.Key) / 1000.0:0.0} s"))}), {failures.Count} safety violations, {stalls.Count} stalled: {total}";
-        TestContext.Current.TestOutputHelper?.WriteLine(summary);
-        Console.WriteLine($"consensus simulation: {summary}");
-        foreach (var stall in stalls.Take(10)) Console.WriteLine("stalled " + stall);
-        foreach (var failure in failures.Take(10)) Console.WriteLine("FAILED " + failure);
+        var summary = $"{Seeds} seeds from seed {FirstSeed} (per n: {string.Join(", ", perSize.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value} in {msPerSize.GetValueOrDefault(p.Key) / 1000.0:0.0} s"))}), {failures.Count} safety violations, {stalls.Count} stalled: {total}";
+        // The test's own output (shown by `dotnet test --output detailed` and in a failure's report), not the console, which
+        // the test platform swallows.
+        var output = TestContext.Current.TestOutputHelper;
+        output?.WriteLine($"consensus simulation: {summary}");
+        foreach (var stall in stalls.OrderBy(s => s, StringComparer.Ordinal).Take(20)) output?.WriteLine("stalled " + stall);
+        foreach (var failure in failures.OrderBy(s => s, StringComparer.Ordinal).Take(20)) output?.WriteLine("FAILED " + failure);
         Assert.True(failures.IsEmpty, string.Join("\n", failures.Take(20)));
-        Assert.True(stalls.Count <= Seeds / 100, $"{stalls.Count} of {Seeds} seeds stalled:\n" + string.Join("\n", stalls.Take(20)));
+        Assert.True(stalls.IsEmpty, $"{stalls.Count} of {Seeds} seeds stalled:\n" + string.Join("\n", stalls.Take(20)));
         // Every listed Byzantine behaviour was exercised and refused.
         Assert.True(total.EquivocationsSent > 0 && total.Equivocations > 0, "equivocation");
         Assert.True(total.ForgedSent > 0 && total.BadSignatures > 0, "forgery");
@@ -75,6 +80,7 @@ public class SimulationTests
         Assert.True(total.InvalidValues > 0, "invalid values");
         Assert.True(total.GarbageSent > 0 && total.Undecodable > 0, "garbage");
         Assert.True(total.Withheld > 0, "withheld votes");
+        Assert.True(total.SelectiveSent > 0, "votes sent to some validators only");
         Assert.True(total.Crashes > 0 && total.Restarts > 0 && total.Partitions > 0, "crashes and partitions");
     }
 

@@ -15,6 +15,7 @@ public enum Byzantine
     InvalidValues = 8,   // proposes values that fail validation (a wrong state root)
     Withhold = 16,       // sends nothing at all
     Garbage = 32,        // random bytes
+    Selective = 64,      // sends its proposals and votes to some honest validators only (the same ones all run long)
     All = Equivocate | Forge | Replay | InvalidValues | Garbage,
 }
 
@@ -41,6 +42,7 @@ public sealed class Simulator
     private int? _target;
     // Each equivocation is decided once per (sender, type, height, round): exactly two values, re-sent alike by gossip.
     private readonly Dictionary<(int Node, MessageType Type, ulong Height, int Round), (byte[] First, byte[] Second)> _splits = [];
+    private readonly HashSet<int> _audience;
     private long _sequence;
     private ulong _now;
 
@@ -54,6 +56,9 @@ public sealed class Simulator
         var keys = Enumerable.Range(0, n).Select(i => SigningKeyPair.FromSeed(Seed(seed, i))).ToArray();
         Validators = keys.Select(k => k.PublicKey).ToArray();
         _nodes = keys.Select((k, i) => new Node(i, k, i >= n - byzantine)).ToArray();
+        // A selective Byzantine validator's audience: a random half (at least one) of the honest validators.
+        var honest = _nodes.Where(x => !x.Faulty).ToList();
+        _audience = [.. honest.OrderBy(_ => _random.Next()).Take(Math.Max(1, honest.Count / 2)).Select(x => x.Index)];
         foreach (var node in _nodes) node.Engine = NewEngine(node, SafetyState.Fresh(1));
         _oracle = new SafetyOracle(Network, Validators, IsValid);
     }
@@ -241,7 +246,9 @@ public sealed class Simulator
             Stats.Withheld++;
             return;
         }
-        var targets = _nodes.Where(x => x != from).ToArray();
+        // A selective validator talks to its audience (and the other Byzantine ones) only.
+        var targets = _nodes.Where(x => x != from && (!_behaviour.HasFlag(Byzantine.Selective) || x.Faulty || _audience.Contains(x.Index))).ToArray();
+        if (_behaviour.HasFlag(Byzantine.Selective)) Stats.SelectiveSent++;
         if (_behaviour.HasFlag(Byzantine.Equivocate) && _random.NextDouble() < 0.6 && message.Sender == from.Key.PublicKey)
         {
             // Two real values signed with the same key: nodes of even index get one, nodes of odd index the other — the
@@ -418,7 +425,7 @@ public sealed class SimulationStats
 {
     public long Syncs;
     public long Decisions, Dropped, Partitioned, Partitions, Crashes, Restarts, Undecodable, Withheld;
-    public long EquivocationsSent, ForgedSent, ReplaysSent, GarbageSent;
+    public long EquivocationsSent, ForgedSent, ReplaysSent, GarbageSent, SelectiveSent;
     public long BadSignatures, Equivocations, Stale, InvalidValues, WrongProposer, RefusedToResign;
 
     public void Add(SimulationStats o)
@@ -426,13 +433,13 @@ public sealed class SimulationStats
         Syncs += o.Syncs;
         Decisions += o.Decisions; Dropped += o.Dropped; Partitioned += o.Partitioned; Partitions += o.Partitions; Crashes += o.Crashes; Restarts += o.Restarts;
         Undecodable += o.Undecodable; Withheld += o.Withheld; EquivocationsSent += o.EquivocationsSent; ForgedSent += o.ForgedSent; ReplaysSent += o.ReplaysSent;
-        GarbageSent += o.GarbageSent; BadSignatures += o.BadSignatures; Equivocations += o.Equivocations; Stale += o.Stale; InvalidValues += o.InvalidValues;
+        GarbageSent += o.GarbageSent; SelectiveSent += o.SelectiveSent; BadSignatures += o.BadSignatures; Equivocations += o.Equivocations; Stale += o.Stale; InvalidValues += o.InvalidValues;
         WrongProposer += o.WrongProposer; RefusedToResign += o.RefusedToResign;
     }
 
     public override string ToString() =>
         $"decisions {Decisions}; network: dropped {Dropped}, partitioned {Partitioned} (partitions {Partitions}), crashes {Crashes}, restarts {Restarts}, block syncs {Syncs}; " +
-        $"Byzantine sent: equivocations {EquivocationsSent}, forged {ForgedSent}, replays {ReplaysSent}, garbage {GarbageSent}, withheld {Withheld}; " +
+        $"Byzantine sent: equivocations {EquivocationsSent}, forged {ForgedSent}, replays {ReplaysSent}, garbage {GarbageSent}, to some only {SelectiveSent}, withheld {Withheld}; " +
         $"honest engines refused: bad signatures {BadSignatures}, equivocations {Equivocations}, stale/replayed {Stale}, invalid values {InvalidValues}, " +
         $"wrong proposer {WrongProposer}, undecodable {Undecodable}; re-sign refusals after restart {RefusedToResign}";
 }
