@@ -54,8 +54,12 @@ public class CommandTests
     [Theory]
     [InlineData("--care-after-discharge-days", "400", "error: --care-after-discharge-days must be a whole number of days from 0 to 365 (got 400).")]
     [InlineData("--care-after-visit-days", "0", "error: --care-after-visit-days must be a whole number of days from 1 to 365 (got 0).")]
-    [InlineData("--care-after-discharge-days", "ten", "error: --care-after-discharge-days must be a whole number of days (got 'ten').")]
-    [InlineData("--care-after-visit-days", "3.5", "error: --care-after-visit-days must be a whole number of days (got '3.5').")]
+    [InlineData("--care-after-discharge-days", "ten", "error: --care-after-discharge-days must be a whole number of days from 0 to 365 (got 'ten').")]
+    [InlineData("--care-after-visit-days", "3.5", "error: --care-after-visit-days must be a whole number of days from 1 to 365 (got '3.5').")]
+    // break12: a negative or overflowing whole number was "must be a whole number of days (got '-1')", which it is.
+    [InlineData("--care-after-discharge-days", "-1", "error: --care-after-discharge-days must be a whole number of days from 0 to 365 (got -1).")]
+    [InlineData("--care-after-visit-days", "-5", "error: --care-after-visit-days must be a whole number of days from 1 to 365 (got -5).")]
+    [InlineData("--care-after-visit-days", "99999999999", "error: --care-after-visit-days must be a whole number of days from 1 to 365 (got '99999999999').")]
     public async Task A_bad_care_period_at_init_fails_with_one_line_and_creates_nothing(string option, string value, string expected)
     {
         using var dir = new TempDirectory();

@@ -58,12 +58,13 @@ internal static class CommonOptions
         public (NetworkPolicy? Policy, string? Problem) Read(ParseResult parse)
         {
             var values = new List<int>();
-            foreach (var option in new[] { AfterDischarge, AfterVisit })
+            // A negative or too large whole number is out of range, not "not a whole number": every problem names the range.
+            foreach (var (option, least) in new[] { (AfterDischarge, 0), (AfterVisit, 1) })
             {
                 var text = parse.GetValue(option)?.Trim() ?? "";
-                if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var days))
+                if (!int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var days))
                 {
-                    return (null, $"{option.Name} must be a whole number of days (got '{text}').");
+                    return (null, $"{option.Name} must be a whole number of days from {least} to {NetworkPolicy.MaxCareDays} (got '{text}').");
                 }
                 values.Add(days);
             }
