@@ -178,13 +178,20 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         var hash = Hashing.Sha256(pdf);
         if (node.GetState(StateKeys.ContentHash(hash)) is null)
         {
+            // Waits for the commit as long as any other write does (a network without a quorum commits nothing): not forever.
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(Records.RecordWriter.CommitTimeout);
             try
             {
-                await node.SubmitAsNodeAsync(new RecordPrintoutPayload(report.Id, report.Version, hash), ct);
+                await node.SubmitAsNodeAsync(new RecordPrintoutPayload(report.Id, report.Version, hash), timeout.Token);
             }
             catch (InvalidOperationException e)
             {
                 return Outcome<PrintedReport>.Failed($"The printout could not be recorded on the ledger, so it was not issued; try again. ({e.Message})");
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return Outcome<PrintedReport>.Failed($"The ledger did not record the printout within {Records.RecordWriter.CommitTimeout.TotalSeconds:0} s, so it was not issued; try again later.");
             }
         }
         return Outcome<PrintedReport>.Ok(new PrintedReport(pdf, $"{report.Id}-v{report.Version}.pdf"));

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using HealthLedger.Node.MedicalReports;
 using HealthLedger.Node.Web;
+using HealthLedger.Testing;
 
 namespace HealthLedger.Node.Tests.MedicalReports;
 
@@ -20,9 +21,9 @@ public class ReportPrintoutTests
         public ValueTask DisposeAsync() => Node.DisposeAsync();
     }
 
-    private static async Task<World> SetUpAsync()
+    private static async Task<World> SetUpAsync(TempDirectory? folder = null)
     {
-        var node = await NodeFixture.StartAsync();
+        var node = await NodeFixture.StartAsync(folder);
         var admin = await node.LoginAsync("admin", NodeFixture.Password);
         var doctor = await Read<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/doctors", new { doctorId = "dr-p", name = "Pia P", specialty = "Pathology", department = "Lab", licenceNumber = "L1" }, Ct));
         var patient = await Read<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-P1", fullName = "Ann Example", dateOfBirth = "1970-01-01", gender = "female" }, Ct));
@@ -97,6 +98,33 @@ public class ReportPrintoutTests
 
         var anonymous = new HttpClient { BaseAddress = w.Node.Http.BaseAddress };
         Assert.Contains("Sign in</a> to check", await anonymous.GetStringAsync("/verify", Ct));
+    }
+
+    /// <summary>
+    /// break12: a printout waited for its <c>RecordPrintout</c> to commit with no time limit, so a node that commits nothing
+    /// (a network without a quorum) left the download hanging until the client gave up. Now it is 409 after the same wait as
+    /// any other write, and nothing is sent.
+    /// </summary>
+    [Fact]
+    public async Task A_printout_the_ledger_does_not_record_in_time_is_409_not_a_hang()
+    {
+        using var folder = new TempDirectory();
+        string reportId;
+        await using (var w = await SetUpAsync(folder))
+        {
+            reportId = w.ReportId;
+        }
+        // The same folder, with a node that proposes no block for an hour: nothing commits.
+        await using var stalled = await NodeFixture.StartAsync(folder, configure: o => o with { BatchDelay = TimeSpan.FromHours(1) });
+        var admin = await stalled.LoginAsync("admin", NodeFixture.Password);
+        admin.Timeout = TimeSpan.FromMinutes(2);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        using var response = await admin.GetAsync($"/api/v1/reports/{reportId}/pdf", Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.Conflict, $"{(int)response.StatusCode}: {body}");
+        Assert.Contains("not issued", body);
+        Assert.DoesNotContain("%PDF", body);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(90), started.Elapsed.ToString());
     }
 
     private static async Task<FileMatch> CheckAsync(HttpClient client, byte[] file)
