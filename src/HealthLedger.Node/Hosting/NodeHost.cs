@@ -131,8 +131,15 @@ public static class NodeHost
                 o.Conventions.AllowAnonymousToPage("/Error");
                 o.Conventions.AllowAnonymousToPage("/Verify");
             });
-            builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
-            builder.Services.AddProblemDetails();
+            builder.Services.ConfigureHttpJsonOptions(o =>
+            {
+                o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+                // A number is a JSON number: "7" is not 7 (the web defaults read numbers from strings).
+                o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+            });
+            // Every problem names its type (RFC 9457 §3.1.1); the framework's table has none for 429.
+            builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+                c.ProblemDetails.Type ??= c.ProblemDetails.Status == StatusCodes.Status429TooManyRequests ? "https://www.rfc-editor.org/rfc/rfc6585#section-4" : null);
             builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
             builder.Services.AddOpenApi(o => o.AddHealthLedgerTransformers());
 

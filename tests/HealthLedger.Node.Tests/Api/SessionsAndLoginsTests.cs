@@ -85,6 +85,7 @@ public class SessionsAndLoginsTests
                 var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
                 Assert.Equal(429, problem.GetProperty("status").GetInt32());
                 Assert.Contains("Too many password checks", problem.GetProperty("detail").GetString());
+                Assert.Equal("https://www.rfc-editor.org/rfc/rfc6585#section-4", problem.GetProperty("type").GetString());
             }
         }
         using var again = await node.LoginAsync("admin", NodeFixture.Password);

@@ -113,7 +113,7 @@ public class PolicyApiTests
         Assert.Contains("1 to 365", range.GetProperty("errors").GetProperty("careAfterVisitDays")[0].GetString());
         var missing = await Problem(await admin.PutAsJsonAsync("/api/v1/policy", new { careAfterVisitDays = 3 }, Ct), HttpStatusCode.BadRequest);
         Assert.True(missing.GetProperty("errors").TryGetProperty("careAfterDischargeDays", out _));
-        foreach (var body in new[] { "{\"careAfterDischargeDays\": \"ten\", \"careAfterVisitDays\": 3}", "{\"careAfterDischargeDays\": 1e30, \"careAfterVisitDays\": 3}", "{\"careAfterDischargeDays\": -1, \"careAfterVisitDays\": 3}" })
+        foreach (var body in new[] { "{\"careAfterDischargeDays\": \"ten\", \"careAfterVisitDays\": 3}", "{\"careAfterDischargeDays\": 1e30, \"careAfterVisitDays\": 3}", "{\"careAfterDischargeDays\": -1, \"careAfterVisitDays\": 3}", "{\"careAfterDischargeDays\": \"7\", \"careAfterVisitDays\": 3}" })
         {
             using var content = new StringContent(body, Encoding.UTF8, "application/json");
             var typed = await Problem(await admin.PutAsync("/api/v1/policy", content, Ct), HttpStatusCode.BadRequest);
