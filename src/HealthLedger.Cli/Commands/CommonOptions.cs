@@ -24,11 +24,12 @@ internal static class CommonOptions
         DefaultValueFactory = _ => DefaultOrganisation,
     };
 
-    public static Option<int> Nodes(bool required) => new("--nodes", "-n")
+    public static Option<int> Nodes(bool required, bool defaultFour = true) => new("--nodes", "-n")
     {
-        Description = "Number of voting nodes (4 tolerates 1 faulty node, 7 tolerates 2; 2 and 3 tolerate none, 5 and 6 one)",
+        Description = "Number of voting nodes (4 tolerates 1 faulty node, 7 tolerates 2; 2 and 3 tolerate none, 5 and 6 one)" +
+            (defaultFour ? "" : "; without it, one node"),
         Required = required,
-        DefaultValueFactory = _ => 4,
+        DefaultValueFactory = defaultFour ? (Func<System.CommandLine.Parsing.ArgumentResult, int>)(_ => 4) : null,
     };
 
     public static Option<int> BasePort() => new("--base-port")

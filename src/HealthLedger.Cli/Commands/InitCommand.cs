@@ -11,7 +11,7 @@ internal static class InitCommand
     {
         var data = CommonOptions.Data(required: true);
         var org = CommonOptions.Organisation();
-        var nodes = CommonOptions.Nodes(required: false);
+        var nodes = CommonOptions.Nodes(required: false, defaultFour: false);
         var basePort = CommonOptions.BasePort();
         var policy = new CommonOptions.PolicyOptions();
         var command = new Command("init",
