@@ -11,7 +11,8 @@ namespace HealthLedger.Core.Transactions;
 /// at least), or under the patient's category key (<see cref="CategoryKeyWrap"/>). Under a category key:
 /// <list type="bullet">
 /// <item>the wrap names this patient and the record's single category, and the record carries no per-reader envelopes;</item>
-/// <item>it uses the category's current epoch, or opens the next one (epoch = current + 1) with its readers;</item>
+/// <item>it uses the category's current epoch, or opens the next one (epoch = current + 1) with its readers; repeating
+/// the announcement of the current epoch with envelopes byte-identical to stored ones is a no-op (concurrent writers);</item>
 /// <item>every reader of the epoch it uses must still be a reader at the block's time: the custodian organisation, the
 /// patient, or a doctor or organisation whose active grant covers the category. When a grant was revoked, replaced
 /// without the category or expired, the current epoch is stale and the next record must open a new epoch without that
@@ -39,9 +40,9 @@ public static class CategoryKeyRules
         if (wrap.Category != category) return Invalid($"the record belongs to category {category}, not {wrap.Category}");
         var current = CategoryKeyState.CurrentEpoch(context.State, patientId, category);
         IReadOnlyList<CategoryKeyReader> readers;
-        if (wrap.NewEpoch.Count > 0)
+        var opens = wrap.NewEpoch.Count > 0 && wrap.Epoch == current + 1;
+        if (opens)
         {
-            if (wrap.Epoch != current + 1) return TxResult.Reject(TxVerdict.Conflict, $"record: a new category key must be epoch {current + 1}, not {wrap.Epoch}");
             if (wrap.NewEpoch.Select(r => (r.Kind, r.Id)).Distinct().Count() != wrap.NewEpoch.Count) return Invalid("a reader appears twice in the new category key");
             readers = wrap.NewEpoch;
         }
@@ -50,19 +51,21 @@ public static class CategoryKeyRules
             if (current == 0) return Invalid($"patient '{patientId}' has no {category} key yet: the record must open epoch 1");
             if (wrap.Epoch != current) return TxResult.Reject(TxVerdict.Conflict, $"record: the current {category} key is epoch {current}, not {wrap.Epoch}");
             readers = CategoryKeyState.Get(context.State, patientId, category, current)?.Readers ?? [];
+            // Writers racing to open the same epoch carry the same announcement: once it is open, the later ones are a no-op.
+            if (!wrap.NewEpoch.All(readers.Contains)) return TxResult.Reject(TxVerdict.Conflict, $"record: the {category} key of epoch {current} was already opened with other keys");
         }
         foreach (var reader in readers)
         {
             if (!IsReader(context, reader, patientId, category, custodian, patientKey))
             {
-                return wrap.NewEpoch.Count > 0
+                return opens
                     ? Invalid($"{Describe(reader)} may not read the patient's {category} records")
                     : TxResult.Reject(TxVerdict.Conflict, $"record: {Describe(reader)} no longer reads the patient's {category} records: the category key must be rotated (a new epoch)");
             }
         }
         if (!readers.Any(r => r.Kind == KeyReaderKind.Organisation && r.Id == custodian.Id)) return Invalid("no category key envelope for the organisation");
         if (patientKey is not null && !readers.Any(r => r.Kind == KeyReaderKind.Patient)) return Invalid("no category key envelope for the patient");
-        if (wrap.NewEpoch.Count > 0)
+        if (opens)
         {
             var epoch = new CategoryKeyState(patientId, category, wrap.Epoch, wrap.NewEpoch, new RecordProof(tx.Id, context.Height, context.Timestamp));
             context.State.Set(CategoryKeyState.Key(patientId, category, wrap.Epoch), epoch.Encode());

@@ -220,6 +220,20 @@ public class CategoryKeyTests
     }
 
     [Fact]
+    public void Writers_racing_to_open_an_epoch_with_the_same_announcement_both_succeed_and_a_different_one_is_refused()
+    {
+        using var w = new World();
+        var opens = w.NewEpoch(ConsentCategories.Encounters, 1, w.Custodian, w.Self);
+        var first = w.Admin(w.Entry("en-1", EntryType.Visit, w.Sealed("en-1", 1, ConsentCategories.Encounters, opens, epoch: 1)));
+        var second = w.Admin(w.Entry("en-2", EntryType.Visit, w.Sealed("en-2", 1, ConsentCategories.Encounters, opens, epoch: 1)));
+        Assert.All(w.Net.Append(T0 + 10, [first, second]).Execution.Receipts, r => Assert.Equal(TxVerdict.Ok, r.Verdict));
+        Assert.Equal(1, CategoryKeyState.CurrentEpoch(w.Net.State, Patient, ConsentCategories.Encounters));
+        Assert.Equal(w.DataKeys["en-2"], w.Open("en-2", w.Net.Organisation.Encryption, KeyReaderKind.Organisation, TestNetwork.OrgId));
+        var other = w.NewEpoch(ConsentCategories.Encounters, 1, w.Custodian, w.Self);
+        Assert.Equal(TxVerdict.Conflict, w.Run(T0 + 11, w.Admin(w.Entry("en-3", EntryType.Visit, w.Sealed("en-3", 1, ConsentCategories.Encounters, other, epoch: 1)))).Verdict);
+    }
+
+    [Fact]
     public void An_expired_grant_makes_the_epoch_stale_at_its_time_without_anyone_acting()
     {
         using var w = new World();
