@@ -17,7 +17,7 @@ namespace HealthLedger.Node.Records;
 /// its per-reader envelope (records sealed before the hierarchy) or from the category key, which the organisation opens
 /// once per patient, category and epoch (one X25519 agreement) and keeps in memory for the life of the process.
 /// </summary>
-public sealed class CategoryKeyring(LedgerNode node, OrganisationKeys organisation, AccessPolicy policy)
+public sealed class CategoryKeyring(LedgerNode node, OrganisationKeys organisation, AccessPolicy policy) : IDisposable
 {
     // Category keys the organisation opened from the state: an epoch's key never changes, so they are kept.
     private readonly ConcurrentDictionary<(string Patient, ConsentCategories Category, int Epoch), byte[]> _organisationKeys = new();
@@ -61,7 +61,8 @@ public sealed class CategoryKeyring(LedgerNode node, OrganisationKeys organisati
         }
         finally
         {
-            if (reader.PublicKey != organisation.EncryptionKey) CryptographicOperations.ZeroMemory(categoryKey);
+            // The organisation's kept keys stay; any other copy (a user's, an uncommitted announcement's) is wiped.
+            if (!(_organisationKeys.TryGetValue((wrap.PatientId, wrap.Category, wrap.Epoch), out var kept) && ReferenceEquals(kept, categoryKey))) CryptographicOperations.ZeroMemory(categoryKey);
         }
     }
 
@@ -94,8 +95,8 @@ public sealed class CategoryKeyring(LedgerNode node, OrganisationKeys organisati
     private CategoryKeyWrap Wrap(string patientId, ConsentCategories category, string recordId, int version, byte[] dataKey, EncryptionPublicKey? newPatientKey)
     {
         var readers = Readers(patientId, category, newPatientKey);
-        var current = node.GetState(CategoryKeyState.CurrentKey(patientId, category)) is null ? 0 : CategoryKeyState.CurrentEpoch(new StateView(node), patientId, category);
-        var state = current == 0 ? null : CategoryKeyState.Get(new StateView(node), patientId, category, current);
+        var current = CategoryKeyState.CurrentEpoch(policy.State, patientId, category);
+        var state = current == 0 ? null : CategoryKeyState.Get(policy.State, patientId, category, current);
         _pending.TryGetValue((patientId, category), out var p);
         if (state is not null && Usable(state, readers))
         {
@@ -168,9 +169,12 @@ public sealed class CategoryKeyring(LedgerNode node, OrganisationKeys organisati
         }
     }
 
-    /// <summary>The node's committed state as an <see cref="Core.State.IStateReader"/>.</summary>
-    private sealed class StateView(LedgerNode node) : Core.State.IStateReader
+    /// <summary>Wipes the category keys held in memory.</summary>
+    public void Dispose()
     {
-        public bool TryGet(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? value) => (value = node.GetState(key)) is not null;
+        foreach (var key in _organisationKeys.Values) CryptographicOperations.ZeroMemory(key);
+        foreach (var pending in _pending.Values) CryptographicOperations.ZeroMemory(pending.Key);
+        _organisationKeys.Clear();
+        _pending.Clear();
     }
 }
