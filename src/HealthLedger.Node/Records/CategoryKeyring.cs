@@ -108,17 +108,24 @@ public sealed class CategoryKeyring(LedgerNode node, OrganisationKeys organisati
                 return WrapUnder(key, patientId, category, current, recordId, version, dataKey, []);
             }
         }
-        // A new epoch: reuse this node's announcement if it still fits (concurrent writers), else make one.
-        var pending = p is not null && p.Epoch == current + 1 && SameReaders(p.Readers, readers) ? p : null;
-        if (pending is null)
+        // A new epoch: reuse this node's announcement if it still fits (concurrent writers), else make one — under a lock, so
+        // that two writers arriving together do not announce two different keys for the same epoch.
+        Pending pending;
+        lock (_pending)
+        {
+            pending = _pending.TryGetValue((patientId, category), out var q) && q.Epoch == current + 1 && SameReaders(q.Readers, readers) ? q : Announce();
+        }
+        return WrapUnder(pending.Key, patientId, category, pending.Epoch, recordId, version, dataKey, pending.Readers);
+
+        Pending Announce()
         {
             var categoryKey = RandomNumberGenerator.GetBytes(CategoryKeyCrypto.KeyLength);
             var announced = readers.Select(r => new CategoryKeyReader(r.Kind, r.Id,
                 CategoryKeyCrypto.WrapForReader(categoryKey, r.Key, RandomNumberGenerator.GetBytes(32), patientId, (byte)category, current + 1))).ToList();
-            pending = new Pending(current + 1, categoryKey, announced);
-            _pending[(patientId, category)] = pending;
+            var made = new Pending(current + 1, categoryKey, announced);
+            _pending[(patientId, category)] = made;
+            return made;
         }
-        return WrapUnder(pending.Key, patientId, category, pending.Epoch, recordId, version, dataKey, pending.Readers);
     }
 
     private static CategoryKeyWrap WrapUnder(byte[] categoryKey, string patientId, ConsentCategories category, int epoch, string recordId, int version, byte[] dataKey,
