@@ -17,7 +17,8 @@ namespace HealthLedger.Core.Transactions;
 /// patient, or a doctor or organisation whose active grant covers the category. When a grant was revoked, replaced
 /// without the category or expired, the current epoch is stale and the next record must open a new epoch without that
 /// grantee (rotation on revocation) — refused otherwise;</item>
-/// <item>the epoch's readers include the custodian organisation and the patient (when registered).</item>
+/// <item>the epoch's readers include the custodian organisation and the patient (when registered);</item>
+/// <item>once a category has a key, the per-reader form is refused for its later records (it would bypass rotation).</item>
 /// </list>
 /// Whether a wrapped key really opens is not checkable without secrets (as for the envelopes of the per-reader form).
 /// </summary>
@@ -32,6 +33,11 @@ public static class CategoryKeyRules
     {
         if (record.KeyWrap is not { } wrap)
         {
+            // Once a category has a key, its later records use it: per-reader envelopes would bypass the rotation rule.
+            if (CategoryKeyState.CurrentEpoch(context.State, patientId, category) is > 0 and var epoch)
+            {
+                return Invalid($"the patient's {category} records are under a category key (epoch {epoch}); seal the record under it");
+            }
             return TxContext.RequireEnvelopes(record, ("the organisation", custodian.EncryptionKey))
                 ?? (patientKey is { } pk ? TxContext.RequireEnvelopes(record, ("the patient", pk)) : null);
         }

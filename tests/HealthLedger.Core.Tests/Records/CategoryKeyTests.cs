@@ -266,10 +266,12 @@ public class CategoryKeyTests
         Assert.Equal(TxVerdict.InvalidField, w.Run(T0 + 25, w.Admin(w.Entry("en-x", EntryType.Visit, w.Sealed("en-x", 1, enc, w.NewEpoch(enc, 2, w.Custodian, w.Self, w.Doctor(w.Second, "dr-sec")))))).Verdict);
         var wrongKey = (KeyReaderKind.Organisation, TestNetwork.OrgId, w.PatientKeys.Encryption.PublicKey);
         Assert.Equal(TxVerdict.InvalidField, w.Run(T0 + 26, w.Admin(w.Entry("en-x", EntryType.Visit, w.Sealed("en-x", 1, enc, w.NewEpoch(enc, 2, wrongKey, w.Self))))).Verdict);
+        // Once the category has a key, per-reader envelopes are refused for its records (they would bypass rotation).
+        Assert.Equal(TxVerdict.InvalidField, w.Run(T0 + 27, w.Admin(w.Entry("en-x", EntryType.Visit, w.Legacy(9, w.Net.Organisation.Encryption.PublicKey, w.PatientKeys.Encryption.PublicKey)))).Verdict);
         // Records that are not a patient's are never under a category key.
         var doctorRecord = w.Sealed("dr-new", 1, enc);
         using var newDoctor = TestNetwork.KeysFor("dr-new");
-        Assert.Equal(TxVerdict.InvalidField, w.Run(T0 + 27, w.Admin(new RegisterDoctorPayload("dr-new", TestNetwork.OrgId, newDoctor.Signing.PublicKey, newDoctor.Encryption.PublicKey, doctorRecord))).Verdict);
+        Assert.Equal(TxVerdict.InvalidField, w.Run(T0 + 28, w.Admin(new RegisterDoctorPayload("dr-new", TestNetwork.OrgId, newDoctor.Signing.PublicKey, newDoctor.Encryption.PublicKey, doctorRecord))).Verdict);
 
         // A grant's category key: for the grantee, of an epoch that exists, of a category the grant covers, once.
         var key = w.CategoryKey(enc, 1);
