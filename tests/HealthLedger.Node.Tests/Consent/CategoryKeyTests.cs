@@ -67,12 +67,8 @@ public class CategoryKeyTests
         public CategoryKeyState Epoch(ConsentCategories category, int epoch) =>
             CategoryKeyState.TryDecode(Ledger.GetState(CategoryKeyState.Key(PatientId, category, epoch))!)!;
 
-        public int CurrentEpoch(ConsentCategories category) => CategoryKeyState.CurrentEpoch(new State(Ledger), PatientId, category);
-
-        private sealed class State(LedgerNode node) : Core.State.IStateReader
-        {
-            public bool TryGet(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? value) => (value = node.GetState(key)) is not null;
-        }
+        public int CurrentEpoch(ConsentCategories category) =>
+            CategoryKeyState.CurrentEpoch(Node.App.Services.GetRequiredService<AccessPolicy>().State, PatientId, category);
     }
 
     private static async Task<World> SetUpAsync()
