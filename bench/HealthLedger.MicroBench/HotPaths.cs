@@ -27,6 +27,7 @@ public class HotPaths
     private WorldState _state = null!;
     private StateChangeSet _changes = null!;
     private byte[] _dataKey = [];
+    private byte[] _categoryKey = [];
     private byte[] _nonce = [];
     private byte[] _record = [];
     private EncryptionPublicKey _recipient;
@@ -49,6 +50,7 @@ public class HotPaths
         _state = WorldState.Load(Enumerable.Range(0, 100_000).Select(i => new KeyValuePair<string, byte[]>($"entry/e{i:D7}", RandomNumberGenerator.GetBytes(120))));
         _changes = new StateChangeSet(Enumerable.Range(0, 1000).Select(i => new KeyValuePair<string, byte[]?>($"entry/n{i:D7}", RandomNumberGenerator.GetBytes(120))));
         _dataKey = RandomNumberGenerator.GetBytes(RecordCrypto.DataKeyLength);
+        _categoryKey = RandomNumberGenerator.GetBytes(CategoryKeyCrypto.KeyLength);
         _nonce = RandomNumberGenerator.GetBytes(RecordCrypto.NonceLength);
         _record = RandomNumberGenerator.GetBytes(1024);
         _recipient = user.Encryption.PublicKey;
@@ -93,6 +95,9 @@ public class HotPaths
 
     [Benchmark(Description = "X25519 envelope for one recipient")]
     public Core.Crypto.Envelope WrapKey() => RecordCrypto.Wrap(_dataKey, _recipient, RandomNumberGenerator.GetBytes(32), "aad"u8);
+
+    [Benchmark(Description = "data key wrapped under a category key")]
+    public byte[] WrapUnderCategoryKey() => CategoryKeyCrypto.WrapDataKey(_categoryKey, _nonce, _dataKey, "aad"u8);
 
     [Benchmark(Description = "SQLite commit of a 1,000-tx block (FULL sync)")]
     public void CommitBlock()

@@ -6,12 +6,14 @@ namespace HealthLedger.Core.Records;
 
 /// <summary>
 /// What the chain holds of an encrypted record: the hash and length of its ciphertext (kept off the chain, in the
-/// node's record store) and the data key's envelopes. No plaintext, no key in clear.
+/// node's record store) and the data key, either wrapped for each reader (X25519 envelopes) or wrapped once under the
+/// patient's category key (<see cref="KeyWrap"/>, the key hierarchy). No plaintext, no key in clear.
 /// </summary>
 /// <param name="CiphertextHash">SHA-256 of the ciphertext.</param>
 /// <param name="Length">Ciphertext length in bytes.</param>
-/// <param name="Envelopes">The data key wrapped for each party allowed to read.</param>
-public sealed record SealedRecordRef(Hash256 CiphertextHash, int Length, IReadOnlyList<Envelope> Envelopes)
+/// <param name="Envelopes">The data key wrapped for each party allowed to read (empty under a category key).</param>
+/// <param name="KeyWrap">The data key wrapped under the patient's category key, or null.</param>
+public sealed record SealedRecordRef(Hash256 CiphertextHash, int Length, IReadOnlyList<Envelope> Envelopes, CategoryKeyWrap? KeyWrap = null)
 {
     /// <summary>Most envelopes on one record.</summary>
     public const int MaxEnvelopes = 64;
@@ -31,6 +33,8 @@ public sealed record SealedRecordRef(Hash256 CiphertextHash, int Length, IReadOn
     {
         w.Hash(CiphertextHash).VarUInt((ulong)Length).VarUInt((ulong)Envelopes.Count);
         foreach (var e in Envelopes) e.Write(w);
+        w.Bool(KeyWrap is not null);
+        KeyWrap?.Write(w);
     }
 
     /// <summary>Reads a reference.</summary>
@@ -44,13 +48,17 @@ public sealed record SealedRecordRef(Hash256 CiphertextHash, int Length, IReadOn
         {
             if (!Envelope.TryRead(ref r, out envelopes[i])) return false;
         }
-        value = new SealedRecordRef(hash, length, envelopes);
+        if (!r.Bool(out var wrapped)) return false;
+        CategoryKeyWrap? keyWrap = null;
+        if (wrapped && !CategoryKeyWrap.TryRead(ref r, out keyWrap)) return false;
+        value = new SealedRecordRef(hash, length, envelopes, keyWrap);
         return true;
     }
 
     /// <inheritdoc/>
     public bool Equals(SealedRecordRef? other) =>
-        other is not null && CiphertextHash == other.CiphertextHash && Length == other.Length && Envelopes.SequenceEqual(other.Envelopes);
+        other is not null && CiphertextHash == other.CiphertextHash && Length == other.Length && Envelopes.SequenceEqual(other.Envelopes)
+        && Equals(KeyWrap, other.KeyWrap);
 
     /// <inheritdoc/>
     public override int GetHashCode() => CiphertextHash.GetHashCode();

@@ -54,8 +54,10 @@ public sealed record TxContext(StateOverlay State, ulong Height, ulong Timestamp
     }
 
     /// <summary>Null when the record carries envelopes for every key in <paramref name="required"/>; otherwise the rejection.</summary>
+    /// <remarks>Only a patient's records may be sealed under a category key (<see cref="CategoryKeyRules"/>): this refuses one.</remarks>
     public static Ledger.TxResult? RequireEnvelopes(Records.SealedRecordRef record, params (string Who, Primitives.EncryptionPublicKey Key)[] required)
     {
+        if (record.KeyWrap is not null) return Ledger.TxResult.Reject(Ledger.TxVerdict.InvalidField, "record: only a patient's records are sealed under a category key");
         foreach (var (who, key) in required)
         {
             if (!record.HasEnvelopeFor(key)) return Ledger.TxResult.Reject(Ledger.TxVerdict.InvalidField, $"record: no key envelope for {who}");

@@ -13,11 +13,13 @@ using HealthLedger.Node.Security;
 namespace HealthLedger.Node.Consent;
 
 /// <summary>
-/// Consent: grants and revocations, signed by the patient, with the data keys of every sealed version in scope (from every
-/// registered record kind, <see cref="RecordReadModel.SealedVersions"/>) re-wrapped for the grantee by the patient's own session.
+/// Consent: grants and revocations, signed by the patient. A grant carries the patient's category keys in scope (every
+/// epoch of each category), re-wrapped for the grantee by the patient's own session — one wrap per category epoch,
+/// whatever the number of records — and the data keys of versions sealed before the key hierarchy (from every
+/// registered record kind, <see cref="RecordReadModel.SealedVersions"/>), one per version.
 /// </summary>
 public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, PatientService patients, DoctorDirectory doctors, RecordWriter writer, AccessPolicy policy,
-    TimeProvider clock, HospitalTime time)
+    TimeProvider clock, HospitalTime time, CategoryKeyring keyring)
 {
     private ulong Now => (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -30,7 +32,7 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
         return Outcome<IReadOnlyList<GrantView>>.Ok(grants);
     }
 
-    /// <summary>The patient grants access: their session unwraps the data keys in scope and re-wraps them for the grantee.</summary>
+    /// <summary>The patient grants access: their session unwraps the keys in scope and re-wraps them for the grantee.</summary>
     public async Task<Outcome<WriteResult>> GrantAsync(UserSession actor, string patientId, GrantInput input, CancellationToken ct)
     {
         if (actor.Role != Role.Patient || actor.UserId != patientId) return Outcome<WriteResult>.Forbidden("Only the patient grants access to their records.");
@@ -54,9 +56,28 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
         }
         if (!errors.IsEmpty) return Outcome<WriteResult>.Invalid(errors);
 
+        var categoryKeys = new List<GrantedCategoryKey>();
+        foreach (var category in CategoryKeyState.Singles(categories))
+        {
+            for (var epoch = 1; epoch <= CategoryKeyState.CurrentEpoch(policy.State, patientId, category); epoch++)
+            {
+                var key = keyring.OpenCategoryKey(patientId, category, epoch, actor.Keys.Encryption);
+                if (key is null) continue;
+                try
+                {
+                    categoryKeys.Add(new GrantedCategoryKey(category, epoch,
+                        CategoryKeyCrypto.WrapForReader(key, granteeKey!.Value, RandomNumberGenerator.GetBytes(32), patientId, (byte)category, epoch)));
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(key);
+                }
+            }
+        }
         var keys = new List<GrantedKey>();
         foreach (var (recordId, version, reference, _) in readModel.SealedVersions(patientId, categories))
         {
+            if (reference.KeyWrap is not null) continue; // opened by its category key
             var dataKey = RecordSealer.OpenDataKey(recordId, version, reference, actor.Keys.Encryption);
             if (dataKey is null) continue;
             try
@@ -69,7 +90,8 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
             }
         }
         var grantId = RecordIds.New("gr");
-        var payload = new GrantAccessPayload(grantId, patientId, kind, granteeId, categories, expires, keys.Take(GrantAccessPayload.MaxKeys).ToList());
+        var payload = new GrantAccessPayload(grantId, patientId, kind, granteeId, categories, expires, keys.Take(GrantAccessPayload.MaxKeys).ToList(),
+            categoryKeys.Take(GrantAccessPayload.MaxCategoryKeys).ToList());
         return await writer.SubmitAsync(actor, payload, RecordWriter.NoBlobs, grantId, ct);
     }
 

@@ -15,7 +15,7 @@ namespace HealthLedger.Node.Encounters;
 /// never changed; a correction is a new entry of the same type that names the one it corrects.
 /// </summary>
 public sealed class EncounterService(EntryStore entries, PatientService patients, DoctorDirectory doctors, RecordWriter writer, RecordAccess access,
-    AccessPolicy policy, HospitalTime time, WardService wards)
+    AccessPolicy policy, HospitalTime time, WardService wards, CategoryKeyring keyring)
 {
     /// <summary>Adds an encounter (admission, visit, transfer, discharge, or a correction of one); account lines are refused here.</summary>
     public Task<Outcome<EntryView>> AddEncounterAsync(UserSession actor, string patientId, EntryInput input, CancellationToken ct)
@@ -94,7 +94,7 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
         var bed = type is EntryType.Admission or EntryType.Transfer ? wards.BedIndex(details.Ward, details.Bed) : Hash256.Zero;
         if (corrects.Length == 0 && Lifecycle(patientId, type, details, bed) is { } conflict) return Outcome<EntryView>.Conflict(conflict, "The entry does not fit the patient's stay.");
         var entryId = RecordIds.New("en");
-        var (reference, ciphertext) = RecordSealer.Seal(entryId, 1, details, policy.Recipients(patientId, type.ConsentCategory()));
+        var (reference, ciphertext) = keyring.Seal(patientId, type.ConsentCategory(), entryId, 1, details);
         var payload = new AddEntryPayload(entryId, patientId, type, doctorId, corrects, reference, bed);
         var written = await writer.SubmitAsync(actor, payload, RecordWriter.Blobs(reference, ciphertext), entryId, ct);
         if (!written.IsOk) return written.As<EntryView>();

@@ -22,7 +22,7 @@ namespace HealthLedger.Node.MedicalReports;
 /// check a report's authenticity, and anyone can find which report an uploaded file is.
 /// </summary>
 public sealed class ReportService(LedgerNode node, ReportStore records, PatientService patients, DoctorDirectory doctors, RecordWriter writer,
-    OrganisationKeys organisation, AccessPolicy access, IDocumentStore documents, NodeOptions options)
+    OrganisationKeys organisation, AccessPolicy access, IDocumentStore documents, NodeOptions options, CategoryKeyring keyring)
 {
     /// <summary>Accepted file types and their leading bytes (null: no signature to check).</summary>
     public static readonly IReadOnlyDictionary<string, byte[]?> ContentTypes = new Dictionary<string, byte[]?>(StringComparer.OrdinalIgnoreCase)
@@ -72,7 +72,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         // data key (the file is encrypted under it), which seals this version's content too (its own associated data).
         var kept = file is null ? previous?.State.Document : null;
         var dataKey = kept is null ? RandomNumberGenerator.GetBytes(RecordCrypto.DataKeyLength)
-            : RecordSealer.OpenDataKey(previous!.Id, previous.Version, previous.State.Record, organisation.Keys.Encryption);
+            : keyring.OpenDataKey(previous!.Id, previous.Version, previous.State.Record, organisation.Keys.Encryption);
         if (dataKey is null) return Outcome<ReportView>.Failed($"The key of report {previous!.Id} v{previous.Version} is not available to this node.");
         DocumentRef? document = null;
         try
@@ -90,7 +90,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
             {
                 content = content with { File = previous!.Content.File };
             }
-            var (reference, ciphertext) = RecordSealer.Seal(reportId, version, content, dataKey, access.Recipients(patientId, ConsentCategories.Reports));
+            var (reference, ciphertext) = keyring.Seal(patientId, ConsentCategories.Reports, reportId, version, content, dataKey);
             var contentHash = document?.PlaintextHash ?? kept?.PlaintextHash ?? RecordSealer.PlaintextHash(content);
             var payload = new AddReportPayload(reportId, patientId, version, type, contentHash, reference, document ?? kept);
             var outcome = await writer.SubmitAsync(actor, payload, RecordWriter.Blobs(reference, ciphertext), reportId, ct);
@@ -146,7 +146,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         if (!patient.IsOk) return patient.As<(ReportView, Func<Stream, CancellationToken, Task<string?>>)>();
         return Outcome<(ReportView, Func<Stream, CancellationToken, Task<string?>>)>.Ok((report, async (output, ct) =>
         {
-            var key = RecordSealer.OpenDataKey(report.Id, report.Version, report.State.Record, organisation.Keys.Encryption);
+            var key = keyring.OpenDataKey(report.Id, report.Version, report.State.Record, organisation.Keys.Encryption);
             if (key is null) return "the file's key is not available to this node";
             try
             {
@@ -275,7 +275,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         if (ciphertext is null || Hashing.Sha256(ciphertext) != state.Record.CiphertextHash) problems.Add("its sealed content was changed or is missing");
         if (state.Document is { } document)
         {
-            var key = RecordSealer.OpenDataKey(reportId, version, state.Record, organisation.Keys.Encryption);
+            var key = keyring.OpenDataKey(reportId, version, state.Record, organisation.Keys.Encryption);
             using var hasher = new HashingStream();
             var error = key is null ? "its key is not available to this node" : await documents.DecryptToAsync(document, key, RecordSealer.FileAad(reportId, FileVersion(reportId, version, document)), hasher, ct);
             if (key is not null) CryptographicOperations.ZeroMemory(key);
@@ -284,7 +284,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         }
         else if (ciphertext is not null)
         {
-            var plain = RecordSealer.OpenBytes(reportId, version, state.Record, ciphertext, organisation.Keys.Encryption);
+            var plain = keyring.OpenBytes(reportId, version, state.Record, ciphertext, organisation.Keys.Encryption);
             if (plain is null || Hashing.Sha256(plain) != state.ContentHash) problems.Add("its content does not match the content hash on the chain");
             if (plain is not null) CryptographicOperations.ZeroMemory(plain);
         }

@@ -14,7 +14,7 @@ namespace HealthLedger.Node.Patients;
 /// Every other module that reads a patient's record asks <see cref="GetPatient(UserSession, string, ConsentCategories, string, bool, bool)"/> first.
 /// </summary>
 public sealed class PatientService(LedgerNode node, PatientDirectory directory, RecordWriter writer, RecordAccess access, AccessPolicy policy,
-    AccountService accounts, OrganisationKeys organisation, HospitalTime time)
+    AccountService accounts, OrganisationKeys organisation, HospitalTime time, CategoryKeyring keyring)
 {
     private DateOnly Today => time.Today;
 
@@ -29,7 +29,7 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
         var patientId = RecordIds.New("pt");
         return await writer.RegisterWithLoginAsync(actor, patientId, keys =>
         {
-            var (reference, ciphertext) = RecordSealer.Seal(patientId, 1, details, organisation.EncryptionKey, keys.Encryption.PublicKey);
+            var (reference, ciphertext) = keyring.Seal(patientId, ConsentCategories.Demographics, patientId, 1, details, newPatientKey: keys.Encryption.PublicKey);
             return (new RegisterPatientPayload(patientId, actor.OrganisationId, organisation.BlindIndex(details.Mrn), keys.Signing.PublicKey, keys.Encryption.PublicKey, reference),
                 reference, ciphertext);
         }, FieldErrors.One("mrn", "A patient with this MRN is already registered."), ct);

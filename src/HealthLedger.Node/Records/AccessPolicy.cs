@@ -54,19 +54,19 @@ public sealed class AccessPolicy(LedgerNode node, OrganisationKeys organisation,
         node.GetState(StateKeys.User(actor.UserId)) is { } u && UserRecord.TryDecode(u) is { } user
         && Core.Records.Consent.MayAmendReport(new NodeState(node), user, patientId, patientOrganisationId, reportId, Now);
 
-    /// <summary>The encryption keys of everyone holding an active grant of the patient for <paramref name="category"/>: new records are sealed for them too.</summary>
-    public IReadOnlyList<EncryptionPublicKey> GranteeKeys(string patientId, ConsentCategories category)
+    /// <summary>Everyone holding an active grant of the patient for <paramref name="category"/>, with their encryption key.</summary>
+    public IReadOnlyList<(KeyReaderKind Kind, string Id, EncryptionPublicKey Key)> Grantees(string patientId, ConsentCategories category)
     {
-        var keys = new List<EncryptionPublicKey>();
+        var grantees = new List<(KeyReaderKind, string, EncryptionPublicKey)>();
         foreach (var (_, bytes) in node.ScanState($"grant/{patientId}/"))
         {
             if (GrantState.TryDecode(bytes) is not { } grant || !grant.Allows(category, Now)) continue;
             var key = grant.Grantee == GranteeKind.Doctor
                 ? (node.GetState(StateKeys.User(grant.GranteeId)) is { } u ? UserRecord.TryDecode(u)?.EncryptionKey : null)
                 : (node.GetState(StateKeys.Organisation(grant.GranteeId)) is { } o ? OrganisationRecord.TryDecode(o)?.EncryptionKey : null);
-            if (key is { } k) keys.Add(k);
+            if (key is { } k) grantees.Add((grant.Grantee == GranteeKind.Doctor ? KeyReaderKind.Doctor : KeyReaderKind.Organisation, grant.GranteeId, k));
         }
-        return keys;
+        return grantees;
     }
 
     /// <summary>The care relationship of a doctor with a patient, or null.</summary>
@@ -76,16 +76,12 @@ public sealed class AccessPolicy(LedgerNode node, OrganisationKeys organisation,
     public bool Attends(UserSession actor, string patientId) =>
         actor.Role == Role.Doctor && Core.Records.Consent.Attends(new NodeState(node), actor.UserId, patientId, Now);
 
-    /// <summary>
-    /// Who a new record of a patient in <paramref name="category"/> is sealed for: the organisation (custodian), the
-    /// patient, and every active grantee of that category.
-    /// </summary>
-    public EncryptionPublicKey[] Recipients(string patientId, ConsentCategories category) =>
-        [organisation.EncryptionKey, EncryptionKeyOf(patientId), .. GranteeKeys(patientId, category)];
-
     /// <summary>A registered user's encryption key; the organisation's for a user with no record (yet).</summary>
     public EncryptionPublicKey EncryptionKeyOf(string userId) =>
         node.GetState(StateKeys.User(userId)) is { } u && UserRecord.TryDecode(u) is { } user ? user.EncryptionKey : organisation.EncryptionKey;
+
+    /// <summary>The node's committed state.</summary>
+    public Core.State.IStateReader State => new NodeState(node);
 
     /// <summary>The node's committed state as an <see cref="Core.State.IStateReader"/>.</summary>
     private sealed class NodeState(LedgerNode node) : Core.State.IStateReader

@@ -15,15 +15,17 @@ public sealed class RecordReadModel
 {
     private readonly LedgerNode _node;
     private readonly OrganisationKeys _organisation;
+    private readonly CategoryKeyring _keyring;
     private readonly IReadOnlyList<IRecordKind> _kinds;
 
     /// <summary>Loads every kind and follows the chain from now on.</summary>
-    public RecordReadModel(LedgerNode node, OrganisationKeys organisation, IEnumerable<IRecordKind> kinds)
+    public RecordReadModel(LedgerNode node, OrganisationKeys organisation, CategoryKeyring keyring, IEnumerable<IRecordKind> kinds)
     {
         _node = node;
         _organisation = organisation;
+        _keyring = keyring;
         _kinds = kinds.ToList();
-        var opener = new RecordOpener(node, organisation, null);
+        var opener = new RecordOpener(node, organisation, keyring, null);
         foreach (var kind in _kinds) kind.Load(node.ScanState(kind.StatePrefix), opener);
         node.BlockCommitted += Apply;
     }
@@ -38,7 +40,7 @@ public sealed class RecordReadModel
     private void Apply(CandidateBlock candidate)
     {
         var built = candidate.Built;
-        var opener = new RecordOpener(_node, _organisation, candidate.Blobs);
+        var opener = new RecordOpener(_node, _organisation, _keyring, candidate.Blobs);
         for (var i = 0; i < built.Block.Transactions.Count; i++)
         {
             if (built.Execution.Receipts[i].Verdict != TxVerdict.Ok) continue;

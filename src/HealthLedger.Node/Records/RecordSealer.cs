@@ -42,6 +42,43 @@ public static class RecordSealer
         }
     }
 
+    /// <summary>
+    /// Seals <paramref name="content"/> with <paramref name="dataKey"/> and no per-reader envelope: <paramref name="wrap"/>
+    /// wraps the data key under the patient's category key (<see cref="CategoryKeyring"/>).
+    /// </summary>
+    public static (SealedRecordRef Ref, byte[] Ciphertext) SealUnder<T>(string recordId, int version, T content, byte[] dataKey, Func<byte[], CategoryKeyWrap> wrap)
+    {
+        var plaintext = JsonSerializer.SerializeToUtf8Bytes(content, Json);
+        try
+        {
+            var ciphertext = RecordCrypto.Encrypt(dataKey, RandomNumberGenerator.GetBytes(RecordCrypto.NonceLength), plaintext, SealedRecordRef.Aad(recordId, version));
+            return (new SealedRecordRef(Hashing.Sha256(ciphertext), ciphertext.Length, [], wrap(dataKey)), ciphertext);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    /// <summary>Decrypts a record with its data key; null when it does not open.</summary>
+    public static T? Decrypt<T>(string recordId, int version, SealedRecordRef reference, byte[] ciphertext, byte[] dataKey) where T : class
+    {
+        if (DecryptBytes(recordId, version, reference, ciphertext, dataKey) is not { } plaintext) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<T>(plaintext, Json);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    /// <summary>Decrypts a record with its data key to its plaintext bytes (the caller wipes them); null when it does not open.</summary>
+    public static byte[]? DecryptBytes(string recordId, int version, SealedRecordRef reference, byte[] ciphertext, byte[] dataKey) =>
+        Hashing.Sha256(ciphertext) == reference.CiphertextHash && RecordCrypto.TryDecrypt(dataKey, ciphertext, SealedRecordRef.Aad(recordId, version), out var plaintext)
+            ? plaintext : null;
+
     /// <summary>The SHA-256 of the plaintext <see cref="Seal{T}(string, int, T, EncryptionPublicKey[])"/> would encrypt.</summary>
     public static Hash256 PlaintextHash<T>(T content) => Hashing.Sha256(JsonSerializer.SerializeToUtf8Bytes(content, Json));
 

@@ -10,6 +10,7 @@ public static class RecordsModule
     {
         services.AddSingleton<RecordReadModel>();
         services.AddSingleton<AccessPolicy>();
+        services.AddSingleton<CategoryKeyring>();
         services.AddSingleton<RecordAccess>();
         services.AddSingleton<RecordWriter>();
         services.AddSingleton<DisclosureRecorder>();

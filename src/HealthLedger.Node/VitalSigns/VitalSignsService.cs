@@ -11,7 +11,7 @@ namespace HealthLedger.Node.VitalSigns;
 /// Vital signs: admins of the patient's organisation and the doctors who attend the patient record them; whoever may read
 /// the patient's encounters reads them, each read by someone other than the patient recorded as a disclosure.
 /// </summary>
-public sealed class VitalSignsService(VitalSignsStore store, PatientService patients, RecordWriter writer, RecordAccess access, AccessPolicy policy, HospitalTime time)
+public sealed class VitalSignsService(VitalSignsStore store, PatientService patients, RecordWriter writer, RecordAccess access, AccessPolicy policy, HospitalTime time, CategoryKeyring keyring)
 {
     /// <summary>Records a set of vital signs; answers it as written (the writer's own echo is not a disclosure).</summary>
     public async Task<Outcome<VitalSignsView>> RecordAsync(UserSession actor, string patientId, VitalSignsInput input, CancellationToken ct)
@@ -23,7 +23,7 @@ public sealed class VitalSignsService(VitalSignsStore store, PatientService pati
         var (details, errors) = input.Validate(time);
         if (details is null) return Outcome<VitalSignsView>.Invalid(errors);
         var id = RecordIds.New("vs");
-        var (reference, ciphertext) = RecordSealer.Seal(id, 1, details, policy.Recipients(patientId, ConsentCategories.Encounters));
+        var (reference, ciphertext) = keyring.Seal(patientId, ConsentCategories.Encounters, id, 1, details);
         var written = await writer.SubmitAsync(actor, new RecordVitalSignsPayload(id, patientId, reference), RecordWriter.Blobs(reference, ciphertext), id, ct);
         if (!written.IsOk) return written.As<VitalSignsView>();
         return store.Find(patientId, id) is { } view

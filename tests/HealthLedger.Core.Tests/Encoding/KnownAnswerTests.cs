@@ -49,7 +49,8 @@ public class KnownAnswerTests
             new AddEntryPayload("e-1", "p-1", EntryType.Admission, "dr-1", "", Record(70, user, organisation), Hashing.Sha256("W1/1"u8)),
             new AddReportPayload("r-1", "p-1", 2, ReportType.Lab, Hashing.Sha256("pdf"u8), Record(80, user, organisation), new DocumentRef(Hashing.Sha256("pdf"u8), Hashing.Sha256("sealed pdf"u8), 4096)),
             new UpdateRecordPayload(RecordSubject.Patient, "p-1", 3, Record(90, user, organisation)),
-            new GrantAccessPayload("g-1", "p-1", GranteeKind.Doctor, "dr-1", ConsentCategories.Demographics, 1_800_000_000_000, [new GrantedKey("p-1", 1, Envelope(100))]),
+            new GrantAccessPayload("g-1", "p-1", GranteeKind.Doctor, "dr-1", ConsentCategories.Demographics, 1_800_000_000_000, [new GrantedKey("p-1", 1, Envelope(100))],
+                [new GrantedCategoryKey(ConsentCategories.Demographics, 1, CategoryKeyCrypto.WrapForReader(Fixed(150, 32), user.Encryption.PublicKey, Fixed(101, 32), "p-1", 1, 1))]),
             new RevokeAccessPayload("g-1", "p-1"),
             new RecordDisclosuresPayload([new DisclosureEvent("dr-1", "doctor", "p-1", "patient/p-1", "care", true, 1_700_000_000_123)]),
             new RecordVitalSignsPayload("v-1", "p-1", Record(110, user, organisation)),
@@ -138,8 +139,61 @@ public class KnownAnswerTests
         list.Add(("envelope", w.ToArray()));
         list.Add(("record-ciphertext", RecordCrypto.Encrypt(Fixed(130, 32), Fixed(131, RecordCrypto.NonceLength), "{\"name\":\"Łukasiewicz\"}"u8, "p-1/v1"u8)));
         list.Add(("sealed-secret/argon2id-aes256gcm", SealedKey().Encode()));
+        list.AddRange(CategoryKeyVectors());
         list.AddRange(GovernanceVectors());
         return list;
+    }
+
+    // The key hierarchy: a data key wrapped under a category key, a category key's envelope, a record sealed under a
+    // category key that opens an epoch, and the epoch as the state holds it.
+    private static IEnumerable<(string Name, byte[] Bytes)> CategoryKeyVectors()
+    {
+        using var user = UserKeys.FromSecret(Fixed(40, UserKeys.SecretLength));
+        using var organisation = UserKeys.FromSecret(Fixed(43, UserKeys.SecretLength));
+        var categoryKey = Fixed(150, CategoryKeyCrypto.KeyLength);
+        var wrapped = CategoryKeyCrypto.WrapDataKey(categoryKey, Fixed(151, RecordCrypto.NonceLength), Fixed(152, RecordCrypto.DataKeyLength),
+            CategoryKeyCrypto.DataKeyAad("p-1", (byte)ConsentCategories.Encounters, 1, "e-1", 1));
+        yield return ("category-key/data-key-wrap", wrapped);
+        var readers = new[]
+        {
+            new CategoryKeyReader(KeyReaderKind.Organisation, "kat-hospital",
+                CategoryKeyCrypto.WrapForReader(categoryKey, organisation.Encryption.PublicKey, Fixed(153, 32), "p-1", (byte)ConsentCategories.Encounters, 1)),
+            new CategoryKeyReader(KeyReaderKind.Patient, "p-1",
+                CategoryKeyCrypto.WrapForReader(categoryKey, user.Encryption.PublicKey, Fixed(154, 32), "p-1", (byte)ConsentCategories.Encounters, 1)),
+        };
+        var w = new HealthLedger.Core.Encoding.CanonicalWriter();
+        readers[1].Envelope.Write(w);
+        yield return ("category-key/envelope", w.ToArray());
+        w = new HealthLedger.Core.Encoding.CanonicalWriter();
+        new SealedRecordRef(Hashing.Sha256(Fixed(155, 8)), 321, [], new CategoryKeyWrap("p-1", ConsentCategories.Encounters, 1, wrapped, readers)).Write(w);
+        yield return ("category-key/sealed-record", w.ToArray());
+        yield return ("state/category-key", new CategoryKeyState("p-1", ConsentCategories.Encounters, 1, readers,
+            new RecordProof(Hashing.Sha256("tx"u8), 12, 1_700_000_000_000)).Encode());
+    }
+
+    [Fact]
+    public void The_category_key_vectors_open_with_their_keys_and_decode_back()
+    {
+        var all = CategoryKeyVectors().ToDictionary(v => v.Name, v => v.Bytes);
+        var aad = CategoryKeyCrypto.DataKeyAad("p-1", (byte)ConsentCategories.Encounters, 1, "e-1", 1);
+        Assert.True(CategoryKeyCrypto.TryUnwrapDataKey(Fixed(150, 32), all["category-key/data-key-wrap"], aad, out var dataKey));
+        Assert.Equal(Fixed(152, RecordCrypto.DataKeyLength), dataKey);
+        Assert.False(CategoryKeyCrypto.TryUnwrapDataKey(Fixed(150, 32), all["category-key/data-key-wrap"], CategoryKeyCrypto.DataKeyAad("p-1", (byte)ConsentCategories.Encounters, 1, "e-1", 2), out _));
+        Assert.False(CategoryKeyCrypto.TryUnwrapDataKey(Fixed(151, 32), all["category-key/data-key-wrap"], aad, out _));
+
+        using var user = UserKeys.FromSecret(Fixed(40, UserKeys.SecretLength));
+        var r = new HealthLedger.Core.Encoding.CanonicalReader(all["category-key/envelope"]);
+        Assert.True(HealthLedger.Core.Crypto.Envelope.TryRead(ref r, out var envelope) && r.End());
+        Assert.True(CategoryKeyCrypto.TryOpenForReader(envelope, user.Encryption, "p-1", (byte)ConsentCategories.Encounters, 1, out var categoryKey));
+        Assert.Equal(Fixed(150, 32), categoryKey);
+        Assert.False(CategoryKeyCrypto.TryOpenForReader(envelope, user.Encryption, "p-1", (byte)ConsentCategories.Encounters, 2, out _));
+
+        r = new HealthLedger.Core.Encoding.CanonicalReader(all["category-key/sealed-record"]);
+        Assert.True(SealedRecordRef.TryRead(ref r, out var record) && r.End());
+        var again = new HealthLedger.Core.Encoding.CanonicalWriter();
+        record.Write(again);
+        Assert.Equal(all["category-key/sealed-record"], again.ToArray());
+        Assert.Equal(all["state/category-key"], CategoryKeyState.TryDecode(all["state/category-key"])!.Encode());
     }
 
     private static SealedSecret SealedKey() =>

@@ -36,13 +36,18 @@ public class RecordKindsTests
         }
         Assert.Equal(readModel.Kinds.Count, node.App.Services.GetServices<IRecordKind>().Count());
 
-        // A grant of everything wraps the data key of every sealed version of every registered kind for the grantee.
+        // A grant of everything gives the grantee the key of every sealed version of every registered kind: the category
+        // key of its epoch (records under the key hierarchy), or its data key re-wrapped (records sealed per reader).
         var patientClient = await node.FirstLoginAsync(patient.Id, patient.OneTimePassword!);
         (await patientClient.PostAsJsonAsync($"/api/v1/patients/{patient.Id}/grants", new { granteeKind = "doctor", granteeId = "dr-k", categories = new[] { "all" } }, Ct)).EnsureSuccessStatusCode();
         var ledger = node.App.Services.GetRequiredService<LedgerNode>();
         foreach (var v in versions)
         {
-            Assert.True(ledger.GetState($"keyfor/{v.RecordId}/{v.Version:D6}/dr-k") is not null, $"the grant wrapped no key for {v.Category} record {v.RecordId} v{v.Version}");
+            var reached = v.Reference.KeyWrap is { } wrap
+                ? ledger.GetState(CategoryKeyState.Key(patient.Id, wrap.Category, wrap.Epoch)) is { } epoch && CategoryKeyState.TryDecode(epoch)!.Reader(KeyReaderKind.Doctor, "dr-k") is not null
+                : ledger.GetState($"keyfor/{v.RecordId}/{v.Version:D6}/dr-k") is not null;
+            Assert.True(reached, $"the grant wrapped no key for {v.Category} record {v.RecordId} v{v.Version}");
+            Assert.Equal(v.Category, v.Reference.KeyWrap?.Category ?? v.Category);
         }
     }
 

@@ -115,8 +115,7 @@ public sealed class AddEntryHandler : TxKindHandler<AddEntryPayload>
         }
         var org = context.GetOrganisation(patient.OrganisationId)!;
         var patientUser = context.GetUser(p.PatientId);
-        if (TxContext.RequireEnvelopes(p.Record, ("the organisation", org.EncryptionKey)) is { } missing) return missing;
-        if (patientUser is not null && TxContext.RequireEnvelopes(p.Record, ("the patient", patientUser.EncryptionKey)) is { } missingPatient) return missingPatient;
+        if (CategoryKeyRules.RequireReaders(context, tx, p.Record, p.PatientId, p.Type.ConsentCategory(), org, patientUser?.EncryptionKey) is { } missing) return missing;
         if (MoveThroughStay(context, p, patient.OrganisationId) is { } refused) return refused;
         if (p.CorrectsId.Length > 0) context.State.Set(StateKeys.CorrectedBy(p.CorrectsId), new CanonicalWriter(72).Text(p.EntryId).ToArray());
 

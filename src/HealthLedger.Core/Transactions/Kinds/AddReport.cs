@@ -104,7 +104,7 @@ public sealed class AddReportHandler : TxKindHandler<AddReportPayload>
         }
         var org = context.GetOrganisation(patient.OrganisationId)!;
         var patientUser = context.GetUser(p.PatientId)!;
-        if (TxContext.RequireEnvelopes(p.Record, ("the organisation", org.EncryptionKey), ("the patient", patientUser.EncryptionKey)) is { } missing) return missing;
+        if (CategoryKeyRules.RequireReaders(context, tx, p.Record, p.PatientId, ConsentCategories.Reports, org, patientUser.EncryptionKey) is { } missing) return missing;
 
         var state = new ReportState(p.ReportId, p.PatientId, p.Version, p.Type, signer!.Id, p.ContentHash, p.Record, p.Document,
             new RecordProof(tx.Id, context.Height, context.Timestamp));

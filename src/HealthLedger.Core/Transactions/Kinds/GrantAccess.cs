@@ -13,16 +13,30 @@ namespace HealthLedger.Core.Transactions.Kinds;
 /// <param name="Envelope">The data key, wrapped for the grantee.</param>
 public sealed record GrantedKey(string RecordId, int Version, Envelope Envelope);
 
+/// <summary>A category key epoch re-wrapped by the patient for a grantee: it opens every record of that category and epoch.</summary>
+/// <param name="Category">The single consent category.</param>
+/// <param name="Epoch">The category key's epoch.</param>
+/// <param name="Envelope">The category key, wrapped for the grantee.</param>
+public sealed record GrantedCategoryKey(ConsentCategories Category, int Epoch, Envelope Envelope);
+
 /// <summary>
 /// The patient grants a doctor or an organisation access to their records (all, or chosen categories), optionally until a
-/// time. Signed by the patient. It carries the data keys of the records in scope re-wrapped for the grantee, so consent
-/// is cryptographic and not only a check. A new grant to the same grantee replaces the previous one.
+/// time. Signed by the patient. It carries the keys in scope re-wrapped for the grantee, so consent is cryptographic and
+/// not only a check: one category key per category and epoch (<see cref="CategoryKeys"/>, whatever the number of
+/// records), and the data key of each record sealed before the key hierarchy, per record (<see cref="Keys"/>). A new
+/// grant to the same grantee replaces the previous one.
 /// </summary>
 public sealed record GrantAccessPayload(string GrantId, string PatientId, GranteeKind Grantee, string GranteeId, ConsentCategories Categories,
-    ulong ExpiresAt, IReadOnlyList<GrantedKey> Keys) : TxPayload
+    ulong ExpiresAt, IReadOnlyList<GrantedKey> Keys, IReadOnlyList<GrantedCategoryKey>? CategoryKeys = null) : TxPayload
 {
     /// <summary>Most keys in one grant.</summary>
     public const int MaxKeys = 4096;
+
+    /// <summary>Most category keys in one grant.</summary>
+    public const int MaxCategoryKeys = 1024;
+
+    /// <summary>The category keys (never null).</summary>
+    public IReadOnlyList<GrantedCategoryKey> CategoryKeys { get; init; } = CategoryKeys ?? [];
 
     /// <inheritdoc/>
     public override TxKind Kind => TxKind.GrantAccess;
@@ -36,11 +50,18 @@ public sealed record GrantAccessPayload(string GrantId, string PatientId, Grante
             writer.Text(k.RecordId).VarUInt((ulong)k.Version);
             k.Envelope.Write(writer);
         }
+        writer.VarUInt((ulong)CategoryKeys.Count);
+        foreach (var k in CategoryKeys)
+        {
+            writer.U8((byte)k.Category).VarUInt((ulong)k.Epoch);
+            k.Envelope.Write(writer);
+        }
     }
 
     /// <inheritdoc/>
     public bool Equals(GrantAccessPayload? other) => other is not null && GrantId == other.GrantId && PatientId == other.PatientId
-        && Grantee == other.Grantee && GranteeId == other.GranteeId && Categories == other.Categories && ExpiresAt == other.ExpiresAt && Keys.SequenceEqual(other.Keys);
+        && Grantee == other.Grantee && GranteeId == other.GranteeId && Categories == other.Categories && ExpiresAt == other.ExpiresAt && Keys.SequenceEqual(other.Keys)
+        && CategoryKeys.SequenceEqual(other.CategoryKeys);
 
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(GrantId, PatientId);
@@ -71,7 +92,16 @@ public sealed class GrantAccessHandler : TxKindHandler<GrantAccessPayload>
             if (!Envelope.TryRead(ref r, out var envelope)) return false;
             keys[i] = new GrantedKey(recordId, version, envelope);
         }
-        payload = new GrantAccessPayload(id, patient, (GranteeKind)kind, grantee, (ConsentCategories)categories, expires, keys);
+        if (!r.VarInt32(out var categoryCount, GrantAccessPayload.MaxCategoryKeys, "category key count")) return false;
+        var categoryKeys = new GrantedCategoryKey[categoryCount];
+        for (var i = 0; i < categoryCount; i++)
+        {
+            r.U8(out var category);
+            r.VarInt32(out var epoch, CategoryKeyWrap.MaxEpoch, "category key epoch");
+            if (!Envelope.TryRead(ref r, out var envelope)) return false;
+            categoryKeys[i] = new GrantedCategoryKey((ConsentCategories)category, epoch, envelope);
+        }
+        payload = new GrantAccessPayload(id, patient, (GranteeKind)kind, grantee, (ConsentCategories)categories, expires, keys, categoryKeys);
         return r.Error is null;
     }
 
@@ -83,6 +113,12 @@ public sealed class GrantAccessHandler : TxKindHandler<GrantAccessPayload>
         if (!Enum.IsDefined(p.Grantee)) return Invalid("grantee", "must be a doctor or an organisation");
         if (!Identifiers.IsValid(p.GranteeId)) return Invalid("granteeId", Identifiers.Rule);
         if (p.Categories == ConsentCategories.None || (p.Categories & ~ConsentCategories.All) != 0) return Invalid("categories", "choose at least one category");
+        foreach (var k in p.CategoryKeys)
+        {
+            if (!CategoryKeyState.IsSingle(k.Category) || (p.Categories & k.Category) != k.Category) return Invalid("categoryKeys", "each key is for one category the grant covers");
+            if (k.Epoch < 1) return Invalid("categoryKeys", "epochs start at 1");
+        }
+        if (p.CategoryKeys.Select(k => (k.Category, k.Epoch)).Distinct().Count() != p.CategoryKeys.Count) return Invalid("categoryKeys", "a category epoch appears twice");
         return TxResult.Ok;
     }
 
@@ -113,6 +149,16 @@ public sealed class GrantAccessHandler : TxKindHandler<GrantAccessPayload>
             if (key.Envelope.Recipient != granteeKey) return TxResult.Reject(TxVerdict.InvalidField, $"keys: the key for '{key.RecordId}' is not wrapped for the grantee");
             if (!TxKinds.IsRecordOfPatient(context, key.RecordId, key.Version, p.PatientId)) return TxResult.Reject(TxVerdict.NotFound, $"keys: record '{key.RecordId}' version {key.Version} of this patient does not exist");
         }
+        var epochs = new List<CategoryKeyState>(p.CategoryKeys.Count);
+        foreach (var key in p.CategoryKeys)
+        {
+            if (key.Envelope.Recipient != granteeKey) return TxResult.Reject(TxVerdict.InvalidField, $"categoryKeys: the {key.Category} key of epoch {key.Epoch} is not wrapped for the grantee");
+            if (CategoryKeyState.Get(context.State, p.PatientId, key.Category, key.Epoch) is not { } epoch)
+            {
+                return TxResult.Reject(TxVerdict.NotFound, $"categoryKeys: the patient has no {key.Category} key of epoch {key.Epoch}");
+            }
+            epochs.Add(epoch);
+        }
 
         // A new grant to the same grantee replaces the previous one.
         if (Consent.CurrentGrant(context.State, p.PatientId, p.Grantee, p.GranteeId) is { RevokedAt: 0 } previous)
@@ -128,6 +174,16 @@ public sealed class GrantAccessHandler : TxKindHandler<GrantAccessPayload>
             var w = new CanonicalWriter(128);
             key.Envelope.Write(w);
             context.State.Set($"keyfor/{key.RecordId}/{key.Version:D6}/{p.GranteeId}", w.ToArray());
+        }
+
+        // One envelope per category epoch, whatever the number of records: the grantee becomes a reader of the epoch.
+        var readerKind = p.Grantee == GranteeKind.Doctor ? KeyReaderKind.Doctor : KeyReaderKind.Organisation;
+        for (var i = 0; i < epochs.Count; i++)
+        {
+            var epoch = epochs[i];
+            var readers = epoch.Readers.Where(r => r.Kind != readerKind || r.Id != p.GranteeId).Append(new CategoryKeyReader(readerKind, p.GranteeId, p.CategoryKeys[i].Envelope)).ToList();
+            if (readers.Count > CategoryKeyState.MaxReaders) return TxResult.Reject(TxVerdict.Conflict, $"categoryKeys: the {epoch.Category} key of epoch {epoch.Epoch} has too many readers");
+            context.State.Set(CategoryKeyState.Key(p.PatientId, epoch.Category, epoch.Epoch), (epoch with { Readers = readers }).Encode());
         }
         return TxResult.Ok;
     }

@@ -68,10 +68,9 @@ public sealed class RecordVitalSignsHandler : TxKindHandler<RecordVitalSignsPayl
         }
         if (context.State.Contains(VitalSignsState.Key(p.ObservationId))) return TxResult.Reject(TxVerdict.AlreadyExists, $"observation id '{p.ObservationId}' is taken");
         var org = context.GetOrganisation(patient.OrganisationId)!;
-        if (TxContext.RequireEnvelopes(p.Record, ("the organisation", org.EncryptionKey)) is { } missing) return missing;
-        if (context.GetUser(p.PatientId) is { } patientUser && TxContext.RequireEnvelopes(p.Record, ("the patient", patientUser.EncryptionKey)) is { } missingPatient)
+        if (CategoryKeyRules.RequireReaders(context, tx, p.Record, p.PatientId, ConsentCategories.Encounters, org, context.GetUser(p.PatientId)?.EncryptionKey) is { } missing)
         {
-            return missingPatient;
+            return missing;
         }
         context.State.Set(VitalSignsState.Key(p.ObservationId),
             new VitalSignsState(p.ObservationId, p.PatientId, signer!.Id, p.Record, new RecordProof(tx.Id, context.Height, context.Timestamp)).Encode());

@@ -59,7 +59,7 @@ public sealed class RegisterPatientHandler : TxKindHandler<RegisterPatientPayloa
     {
         if (!Identifiers.IsValid(p.PatientId)) return Invalid("patientId", Identifiers.Rule);
         if (!Identifiers.IsValid(p.OrganisationId)) return Invalid("organisationId", Identifiers.Rule);
-        return TxContext.RequireEnvelopes(p.Record, ("the patient", p.EncryptionKey)) ?? TxResult.Ok;
+        return p.Record.KeyWrap is null ? TxContext.RequireEnvelopes(p.Record, ("the patient", p.EncryptionKey)) ?? TxResult.Ok : TxResult.Ok;
     }
 
     /// <inheritdoc/>
@@ -68,7 +68,7 @@ public sealed class RegisterPatientHandler : TxKindHandler<RegisterPatientPayloa
         if (context.RequireAdminOf(p.OrganisationId, "register its patients") is { } denied) return denied;
         var org = context.GetOrganisation(p.OrganisationId);
         if (org is null) return TxResult.Reject(TxVerdict.NotFound, $"organisation '{p.OrganisationId}' does not exist");
-        if (TxContext.RequireEnvelopes(p.Record, ("the organisation", org.EncryptionKey)) is { } missing) return missing;
+        if (CategoryKeyRules.RequireReaders(context, tx, p.Record, p.PatientId, ConsentCategories.Demographics, org, p.EncryptionKey) is { } missing) return missing;
         var state = context.State;
         if (state.Contains(StateKeys.Mrn(p.OrganisationId, p.MrnIndex)))
         {

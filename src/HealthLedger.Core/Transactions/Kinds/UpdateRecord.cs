@@ -73,7 +73,7 @@ public sealed class UpdateRecordHandler : TxKindHandler<UpdateRecordPayload>
             var patient = context.GetPatient(p.Id);
             if (patient is null) return TxResult.Reject(TxVerdict.NotFound, $"patient '{p.Id}' does not exist");
             if (context.RequireAdminOf(patient.OrganisationId, "update its patients") is { } denied) return denied;
-            if (CheckVersionAndEnvelopes(context, patient.OrganisationId, patient.Version, p, context.GetUser(p.Id)) is { } bad) return bad;
+            if (CheckVersionAndEnvelopes(context, tx, patient.OrganisationId, patient.Version, p, context.GetUser(p.Id)) is { } bad) return bad;
             context.State.Set(StateKeys.Patient(p.Id), (patient with { Version = p.Version, Record = p.Record, Proof = proof }).Encode());
             return TxResult.Ok;
         }
@@ -81,17 +81,18 @@ public sealed class UpdateRecordHandler : TxKindHandler<UpdateRecordPayload>
         if (doctor is null) return TxResult.Reject(TxVerdict.NotFound, $"doctor '{p.Id}' does not exist");
         var self = context.SignerUser is { } signer && signer.Id == p.Id;
         if (!self && context.RequireAdminOf(doctor.OrganisationId, "update its doctors") is { } refused) return refused;
-        if (CheckVersionAndEnvelopes(context, doctor.OrganisationId, doctor.Version, p, null) is { } wrong) return wrong;
+        if (CheckVersionAndEnvelopes(context, tx, doctor.OrganisationId, doctor.Version, p, null) is { } wrong) return wrong;
         context.State.Set(StateKeys.Doctor(p.Id), (doctor with { Version = p.Version, Record = p.Record, Proof = proof }).Encode());
         return TxResult.Ok;
     }
 
-    private static TxResult? CheckVersionAndEnvelopes(TxContext context, string organisationId, int current, UpdateRecordPayload p, UserRecord? patient)
+    private static TxResult? CheckVersionAndEnvelopes(TxContext context, Transaction tx, string organisationId, int current, UpdateRecordPayload p, UserRecord? patient)
     {
         if (p.Version != current + 1) return TxResult.Reject(TxVerdict.Conflict, $"version {p.Version} does not follow the current version {current}");
         var org = context.GetOrganisation(organisationId);
         if (org is null) return TxResult.Reject(TxVerdict.NotFound, $"organisation '{organisationId}' does not exist");
-        return TxContext.RequireEnvelopes(p.Record, ("the organisation", org.EncryptionKey))
-            ?? (patient is null ? null : TxContext.RequireEnvelopes(p.Record, ("the patient", patient.EncryptionKey)));
+        return p.Subject == RecordSubject.Patient
+            ? CategoryKeyRules.RequireReaders(context, tx, p.Record, p.Id, ConsentCategories.Demographics, org, patient?.EncryptionKey)
+            : TxContext.RequireEnvelopes(p.Record, ("the organisation", org.EncryptionKey));
     }
 }

@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Records;
+using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Security;
+
+namespace HealthLedger.Node.Records;
+
+/// <summary>
+/// The node's side of the key hierarchy (<see cref="CategoryKeyCrypto"/>). Writing: a patient's new record gets a fresh
+/// data key wrapped under the patient's current category key — or, when there is none yet or a reader of the current
+/// one lost access (revocation, expiry), under a new key epoch wrapped for the remaining readers (the custodian
+/// organisation, the patient, the active grantees), which the record announces. Reading: a record's data key comes from
+/// its per-reader envelope (records sealed before the hierarchy) or from the category key, which the organisation opens
+/// once per patient, category and epoch (one X25519 agreement) and keeps in memory for the life of the process.
+/// </summary>
+public sealed class CategoryKeyring(LedgerNode node, OrganisationKeys organisation, AccessPolicy policy) : IDisposable
+{
+    // Category keys the organisation opened from the state: an epoch's key never changes, so they are kept.
+    private readonly ConcurrentDictionary<(string Patient, ConsentCategories Category, int Epoch), byte[]> _organisationKeys = new();
+
+    // Epochs this node announced and that may not be committed yet: concurrent writers reuse the same announcement.
+    private readonly ConcurrentDictionary<(string Patient, ConsentCategories Category), Pending> _pending = new();
+
+    private sealed record Pending(int Epoch, byte[] Key, IReadOnlyList<CategoryKeyReader> Readers);
+
+    /// <summary>How many category keys the organisation holds open in memory.</summary>
+    public int CachedKeys => _organisationKeys.Count;
+
+    /// <summary>
+    /// Seals version <paramref name="version"/> of a record of <paramref name="patientId"/> in <paramref name="category"/>
+    /// under the patient's category key. <paramref name="dataKey"/> is the caller's (a report shares it with its file) or
+    /// fresh; <paramref name="newPatientKey"/> is the patient's key at registration, before the state knows it.
+    /// </summary>
+    public (SealedRecordRef Ref, byte[] Ciphertext) Seal<T>(string patientId, ConsentCategories category, string recordId, int version, T content,
+        byte[]? dataKey = null, EncryptionPublicKey? newPatientKey = null)
+    {
+        var key = dataKey ?? RandomNumberGenerator.GetBytes(RecordCrypto.DataKeyLength);
+        try
+        {
+            return RecordSealer.SealUnder(recordId, version, content, key, data => Wrap(patientId, category, recordId, version, data, newPatientKey));
+        }
+        finally
+        {
+            if (dataKey is null) CryptographicOperations.ZeroMemory(key);
+        }
+    }
+
+    /// <summary>The data key of a record version for <paramref name="reader"/>, in either form; null when it is not theirs.</summary>
+    public byte[]? OpenDataKey(string recordId, int version, SealedRecordRef reference, EncryptionKeyPair reader)
+    {
+        if (reference.KeyWrap is not { } wrap) return RecordSealer.OpenDataKey(recordId, version, reference, reader);
+        var categoryKey = OpenCategoryKey(wrap.PatientId, wrap.Category, wrap.Epoch, reader, wrap.NewEpoch);
+        if (categoryKey is null) return null;
+        try
+        {
+            return CategoryKeyCrypto.TryUnwrapDataKey(categoryKey, wrap.WrappedKey, wrap.Aad(recordId, version), out var key) ? key : null;
+        }
+        finally
+        {
+            // The organisation's kept keys stay; any other copy (a user's, an uncommitted announcement's) is wiped.
+            if (!(_organisationKeys.TryGetValue((wrap.PatientId, wrap.Category, wrap.Epoch), out var kept) && ReferenceEquals(kept, categoryKey))) CryptographicOperations.ZeroMemory(categoryKey);
+        }
+    }
+
+    /// <summary>Opens a sealed record for <paramref name="reader"/>; null when it cannot.</summary>
+    public T? Open<T>(string recordId, int version, SealedRecordRef reference, byte[] ciphertext, EncryptionKeyPair reader) where T : class =>
+        WithDataKey(recordId, version, reference, ciphertext, reader, key => RecordSealer.Decrypt<T>(recordId, version, reference, ciphertext, key));
+
+    /// <summary>Opens a sealed record to its plaintext bytes (the caller wipes them); null when it cannot.</summary>
+    public byte[]? OpenBytes(string recordId, int version, SealedRecordRef reference, byte[] ciphertext, EncryptionKeyPair reader) =>
+        WithDataKey(recordId, version, reference, ciphertext, reader, key => RecordSealer.DecryptBytes(recordId, version, reference, ciphertext, key));
+
+    /// <summary>
+    /// The category key of an epoch for <paramref name="reader"/> (from their envelope in the state, or in
+    /// <paramref name="announced"/> when the epoch is being opened); null when they hold none. The organisation's are kept
+    /// (do not wipe them); anyone else's the caller wipes.
+    /// </summary>
+    public byte[]? OpenCategoryKey(string patientId, ConsentCategories category, int epoch, EncryptionKeyPair reader, IReadOnlyList<CategoryKeyReader>? announced = null)
+    {
+        var isOrganisation = reader.PublicKey == organisation.EncryptionKey;
+        if (isOrganisation && _organisationKeys.TryGetValue((patientId, category, epoch), out var kept)) return kept;
+        var committed = node.GetState(CategoryKeyState.Key(patientId, category, epoch)) is { } bytes ? CategoryKeyState.TryDecode(bytes) : null;
+        var readers = committed?.Readers ?? announced ?? [];
+        var envelope = readers.FirstOrDefault(r => r.Envelope.Recipient == reader.PublicKey)?.Envelope;
+        if (envelope is null || !CategoryKeyCrypto.TryOpenForReader(envelope, reader, patientId, (byte)category, epoch, out var key)) return null;
+        // Only keys read from the committed state are kept: an announcement may still lose to another one.
+        if (isOrganisation && committed is not null) _organisationKeys[(patientId, category, epoch)] = key;
+        return key;
+    }
+
+    private CategoryKeyWrap Wrap(string patientId, ConsentCategories category, string recordId, int version, byte[] dataKey, EncryptionPublicKey? newPatientKey)
+    {
+        var readers = Readers(patientId, category, newPatientKey);
+        var current = CategoryKeyState.CurrentEpoch(policy.State, patientId, category);
+        var state = current == 0 ? null : CategoryKeyState.Get(policy.State, patientId, category, current);
+        _pending.TryGetValue((patientId, category), out var p);
+        if (state is not null && Usable(state, readers))
+        {
+            // This node's own announcement, now committed: its key is known without opening an envelope.
+            if (p is not null && p.Epoch == current && p.Readers.All(state.Readers.Contains)) return WrapUnder(p.Key, patientId, category, current, recordId, version, dataKey, []);
+            if (OpenCategoryKey(patientId, category, current, organisation.Keys.Encryption) is { } key)
+            {
+                _pending.TryRemove((patientId, category), out _);
+                return WrapUnder(key, patientId, category, current, recordId, version, dataKey, []);
+            }
+        }
+        // A new epoch: reuse this node's announcement if it still fits (concurrent writers), else make one — under a lock, so
+        // that two writers arriving together do not announce two different keys for the same epoch.
+        Pending pending;
+        lock (_pending)
+        {
+            pending = _pending.TryGetValue((patientId, category), out var q) && q.Epoch == current + 1 && SameReaders(q.Readers, readers) ? q : Announce();
+        }
+        return WrapUnder(pending.Key, patientId, category, pending.Epoch, recordId, version, dataKey, pending.Readers);
+
+        Pending Announce()
+        {
+            var categoryKey = RandomNumberGenerator.GetBytes(CategoryKeyCrypto.KeyLength);
+            var announced = readers.Select(r => new CategoryKeyReader(r.Kind, r.Id,
+                CategoryKeyCrypto.WrapForReader(categoryKey, r.Key, RandomNumberGenerator.GetBytes(32), patientId, (byte)category, current + 1))).ToList();
+            var made = new Pending(current + 1, categoryKey, announced);
+            _pending[(patientId, category)] = made;
+            return made;
+        }
+    }
+
+    private static CategoryKeyWrap WrapUnder(byte[] categoryKey, string patientId, ConsentCategories category, int epoch, string recordId, int version, byte[] dataKey,
+        IReadOnlyList<CategoryKeyReader> announced)
+    {
+        var wrapped = CategoryKeyCrypto.WrapDataKey(categoryKey, RandomNumberGenerator.GetBytes(RecordCrypto.NonceLength), dataKey,
+            CategoryKeyCrypto.DataKeyAad(patientId, (byte)category, epoch, recordId, version));
+        return new CategoryKeyWrap(patientId, category, epoch, wrapped, announced);
+    }
+
+    // The current readers of a patient's category: the custodian organisation, the patient, the active grantees.
+    private List<(KeyReaderKind Kind, string Id, EncryptionPublicKey Key)> Readers(string patientId, ConsentCategories category, EncryptionPublicKey? newPatientKey)
+    {
+        var custodian = node.GetState(StateKeys.Patient(patientId)) is { } p && PatientState.TryDecode(p) is { } patient ? patient.OrganisationId : organisation.Id;
+        var custodianKey = custodian == organisation.Id ? organisation.EncryptionKey
+            : node.GetState(StateKeys.Organisation(custodian)) is { } o && OrganisationRecord.TryDecode(o) is { } org ? org.EncryptionKey : organisation.EncryptionKey;
+        var readers = new List<(KeyReaderKind, string, EncryptionPublicKey)> { (KeyReaderKind.Organisation, custodian, custodianKey) };
+        var patientKey = newPatientKey ?? (node.GetState(StateKeys.User(patientId)) is { } u ? UserRecord.TryDecode(u)?.EncryptionKey : null);
+        if (patientKey is { } pk) readers.Add((KeyReaderKind.Patient, patientId, pk));
+        foreach (var grantee in policy.Grantees(patientId, category))
+        {
+            if (!readers.Any(r => r.Item1 == grantee.Kind && r.Item2 == grantee.Id)) readers.Add(grantee);
+        }
+        return readers;
+    }
+
+    // The state machine's rule, at the host's time: every reader of the epoch still reads, and the custodian and the patient are among them.
+    private static bool Usable(CategoryKeyState state, List<(KeyReaderKind Kind, string Id, EncryptionPublicKey Key)> readers) =>
+        state.Readers.All(r => readers.Any(x => x.Kind == r.Kind && x.Id == r.Id && x.Key == r.Envelope.Recipient))
+        && state.Reader(readers[0].Kind, readers[0].Id) is not null
+        && readers.Where(x => x.Kind == KeyReaderKind.Patient).All(x => state.Reader(x.Kind, x.Id) is not null);
+
+    private static bool SameReaders(IReadOnlyList<CategoryKeyReader> announced, List<(KeyReaderKind Kind, string Id, EncryptionPublicKey Key)> readers) =>
+        announced.Count == readers.Count && announced.All(r => readers.Any(x => x.Kind == r.Kind && x.Id == r.Id && x.Key == r.Envelope.Recipient));
+
+    private T? WithDataKey<T>(string recordId, int version, SealedRecordRef reference, byte[] ciphertext, EncryptionKeyPair reader, Func<byte[], T?> open) where T : class
+    {
+        if (Hashing.Sha256(ciphertext) != reference.CiphertextHash) return null;
+        var key = OpenDataKey(recordId, version, reference, reader);
+        if (key is null) return null;
+        try
+        {
+            return open(key);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+    }
+
+    /// <summary>Wipes the category keys held in memory.</summary>
+    public void Dispose()
+    {
+        foreach (var key in _organisationKeys.Values) CryptographicOperations.ZeroMemory(key);
+        foreach (var pending in _pending.Values) CryptographicOperations.ZeroMemory(pending.Key);
+        _organisationKeys.Clear();
+        _pending.Clear();
+    }
+}

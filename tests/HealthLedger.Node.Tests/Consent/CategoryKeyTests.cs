@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Records;
+using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Web;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HealthLedger.Node.Tests.Consent;
+
+/// <summary>
+/// Issue 13 item 6 through the node: records are sealed under the patient's category keys; a grant carries one key per
+/// category epoch whatever the number of records; revocation rotates the key for later records; the organisation reads
+/// with the category keys it opens once.
+/// </summary>
+public class CategoryKeyTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static readonly object VitalSigns = new { takenAt = "2026-01-02T11:30", temperatureCelsius = 37.0m, heartRate = 80, systolicMmHg = 118, diastolicMmHg = 76, respiratoryRate = 16, oxygenSaturation = 97, notes = "" };
+
+    private sealed record World(NodeFixture Node, HttpClient Admin, HttpClient Grantee, HttpClient Patient, string PatientId) : IAsyncDisposable
+    {
+        public LedgerNode Ledger => Node.App.Services.GetRequiredService<LedgerNode>();
+
+        public ValueTask DisposeAsync() => Node.DisposeAsync();
+
+        public async Task<WriteResponse> GrantAsync(params string[] categories) =>
+            await Read<WriteResponse>(await Patient.PostAsJsonAsync($"/api/v1/patients/{PatientId}/grants", new { granteeKind = "doctor", granteeId = "dr-g", categories }, Ct));
+
+        public async Task RecordVitalSignsAsync(int count, int parallel = 1)
+        {
+            using var gate = new SemaphoreSlim(parallel);
+            await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>
+            {
+                await gate.WaitAsync(Ct);
+                try
+                {
+                    using var response = await Admin.PostAsJsonAsync($"/api/v1/patients/{PatientId}/vital-signs", VitalSigns, Ct);
+                    Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+        }
+
+        public async Task<(HttpStatusCode Status, int Count)> VitalSignsAsync(HttpClient client)
+        {
+            using var response = await client.GetAsync($"/api/v1/patients/{PatientId}/vital-signs", Ct);
+            if (!response.IsSuccessStatusCode) return (response.StatusCode, 0);
+            return (response.StatusCode, (await response.Content.ReadFromJsonAsync<List<System.Text.Json.JsonElement>>(Ct))!.Count);
+        }
+
+        public GrantAccessPayload GrantTransaction(WriteResponse written)
+        {
+            var id = Hash256.Parse(written.TransactionId);
+            var stored = Ledger.Store.ReadBlock(written.Height)!.Transactions.Single(t => new Hash256(t.Id) == id);
+            Assert.True(Core.Transactions.Transaction.TryDecode(stored.Body, 1 << 20, out var tx).IsOk);
+            return Assert.IsType<GrantAccessPayload>(tx!.Payload);
+        }
+
+        public CategoryKeyState Epoch(ConsentCategories category, int epoch) =>
+            CategoryKeyState.TryDecode(Ledger.GetState(CategoryKeyState.Key(PatientId, category, epoch))!)!;
+
+        public int CurrentEpoch(ConsentCategories category) =>
+            CategoryKeyState.CurrentEpoch(Node.App.Services.GetRequiredService<AccessPolicy>().State, PatientId, category);
+    }
+
+    private static async Task<World> SetUpAsync()
+    {
+        var node = await NodeFixture.StartAsync();
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var g = await Read<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/doctors", new { doctorId = "dr-g", name = "Gus G", specialty = "Cardiology", department = "Heart", licenceNumber = "L2" }, Ct));
+        var p = await Read<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-K1", fullName = "Kim Key", dateOfBirth = "1970-01-01", gender = "female" }, Ct));
+        return new World(node, admin, await node.FirstLoginAsync("dr-g", g.OneTimePassword!), await node.FirstLoginAsync(p.Id, p.OneTimePassword!), p.Id);
+    }
+
+    private static async Task<T> Read<T>(HttpResponseMessage response)
+    {
+        using (response)
+        {
+            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
+            return (await response.Content.ReadFromJsonAsync<T>(Ct))!;
+        }
+    }
+
+    [Fact]
+    public async Task A_grant_over_1000_records_carries_one_key_per_category_and_the_grantee_reads_all_of_them()
+    {
+        await using var w = await SetUpAsync();
+        await w.RecordVitalSignsAsync(1000, parallel: 16);
+        // Written concurrently, they share one key epoch (writers racing to open it carry the same announcement).
+        Assert.Equal(1, w.CurrentEpoch(ConsentCategories.Encounters));
+
+        var clock = Stopwatch.StartNew();
+        var written = await w.GrantAsync("encounters", "demographics");
+        TestContext.Current.TestOutputHelper?.WriteLine($"grant over 1000 records: {clock.ElapsedMilliseconds} ms");
+        var grant = w.GrantTransaction(written);
+        Assert.Empty(grant.Keys);
+        Assert.Equal([(ConsentCategories.Demographics, 1), (ConsentCategories.Encounters, 1)], grant.CategoryKeys.Select(k => (k.Category, k.Epoch)).Order());
+
+        Assert.Equal((HttpStatusCode.OK, 1000), await w.VitalSignsAsync(w.Grantee));
+        Assert.NotNull(w.Epoch(ConsentCategories.Encounters, 1).Reader(KeyReaderKind.Doctor, "dr-g"));
+        // The organisation opened each category key once, not each record's envelope.
+        Assert.InRange(w.Node.App.Services.GetRequiredService<CategoryKeyring>().CachedKeys, 1, 4);
+    }
+
+    [Fact]
+    public async Task Revocation_rotates_the_category_key_for_later_records_which_the_revoked_grantee_cannot_open_and_is_refused()
+    {
+        await using var w = await SetUpAsync();
+        await w.RecordVitalSignsAsync(3);
+        var written = await w.GrantAsync("encounters");
+        Assert.Equal((HttpStatusCode.OK, 3), await w.VitalSignsAsync(w.Grantee));
+        using (var revoked = await w.Patient.DeleteAsync($"/api/v1/patients/{w.PatientId}/grants/{written.Id}", Ct)) revoked.EnsureSuccessStatusCode();
+
+        await w.RecordVitalSignsAsync(1);
+        Assert.Equal(2, w.CurrentEpoch(ConsentCategories.Encounters));
+        var rotated = w.Epoch(ConsentCategories.Encounters, 2);
+        Assert.Null(rotated.Reader(KeyReaderKind.Doctor, "dr-g"));
+        Assert.NotNull(rotated.Reader(KeyReaderKind.Patient, w.PatientId));
+        Assert.NotNull(rotated.Reader(KeyReaderKind.Organisation, "fixture-hospital"));
+        Assert.NotNull(w.Epoch(ConsentCategories.Encounters, 1).Reader(KeyReaderKind.Doctor, "dr-g")); // the old epoch: what they had, they keep
+        Assert.Equal(HttpStatusCode.Forbidden, (await w.VitalSignsAsync(w.Grantee)).Status);
+        Assert.Equal((HttpStatusCode.OK, 4), await w.VitalSignsAsync(w.Admin));
+        Assert.Equal((HttpStatusCode.OK, 4), await w.VitalSignsAsync(w.Patient));
+
+        // A new grant carries both epochs' keys, still one per category epoch.
+        var again = w.GrantTransaction(await w.GrantAsync("encounters"));
+        Assert.Empty(again.Keys);
+        Assert.Equal([1, 2], again.CategoryKeys.Select(k => k.Epoch).Order());
+        Assert.Equal((HttpStatusCode.OK, 4), await w.VitalSignsAsync(w.Grantee));
+    }
+
+    [Fact]
+    public async Task The_organisation_reads_its_patients_records_through_its_category_keys_after_a_restart()
+    {
+        await using var w = await SetUpAsync();
+        await w.RecordVitalSignsAsync(5);
+        await w.Node.StopAsync();
+        await using var again = await NodeFixture.StartAsync(w.Node.Folder);
+        var admin = await again.LoginAsync("admin", NodeFixture.Password);
+        using var response = await admin.GetAsync($"/api/v1/patients/{w.PatientId}/vital-signs", Ct);
+        Assert.Equal(5, (await Read<List<System.Text.Json.JsonElement>>(response)).Count);
+        using var patient = await admin.GetAsync($"/api/v1/patients/{w.PatientId}", Ct);
+        Assert.Equal(HttpStatusCode.OK, patient.StatusCode);
+        Assert.Equal(2, again.App.Services.GetRequiredService<CategoryKeyring>().CachedKeys); // demographics and encounters, epoch 1
+    }
+}
