@@ -37,7 +37,7 @@ internal static class ConsortiumCommand
             DefaultValueFactory = _ => 5080,
         };
         var seed = new Option<bool>("--seed") { Description = "When the consortium is created: fill every hospital with synthetic doctors, patients, encounters and accounts (as 'seed')" };
-        var patients = new Option<int>("--patients") { Description = "Patients per hospital for --seed (default 25)", DefaultValueFactory = _ => 25 };
+        var patients = new Option<int>("--patients") { Description = "Patients per hospital for --seed (default 20)", DefaultValueFactory = _ => 20 };
         var up = new Command("up",
             "Run a local consortium: one node per organisation, each its own process with only its own organisation key and admin. " +
             "The first run creates DIR/<organisation id>/ for each organisation (keys, node.json, the shared genesis block) and prints each admin's " +
@@ -137,21 +137,24 @@ internal static class ConsortiumCommand
             passwords = manifest.Organisations.Select(_ => (string?)null).ToList();
         }
 
+        PrintTable(manifest, passwords, created); // before seeding: a failed seed must not lose the passwords
         await using var processes = new NodeProcesses();
         var members = manifest.Organisations;
         var folders = members.Select(m => Path.Combine(root, m.Id)).ToList();
         var seeded = seed ? Enumerable.Range(0, members.Count).Where(i => members[i].Type == "hospital").ToList() : [];
+        var nodes = new System.Diagnostics.Process?[members.Count];
         for (var i = 0; i < members.Count; i++)
         {
-            if (!seeded.Contains(i)) processes.StartNode(members[i].Id, folders[i]);
+            if (seeded.FirstOrDefault(-1) != i) nodes[i] = processes.StartNode(members[i].Id, folders[i]);
         }
-        // A seeded hospital's node runs inside 'seed' (it votes there) while every other node runs; then it starts as a node.
+        // A seeded hospital's node runs inside 'seed' (it votes there) while every other node runs, so the votes always make a
+        // quorum whatever the mix of organisations; then it starts as a node again.
         foreach (var i in seeded)
         {
+            if (nodes[i] is { } running) await processes.StopAsync(running);
             if (await Seed(processes, members[i], folders[i], passwords[i], patients, i + 1, ct) is { } failed) return failed;
-            processes.StartNode(members[i].Id, folders[i]);
+            nodes[i] = processes.StartNode(members[i].Id, folders[i]);
         }
-        PrintTable(manifest, passwords, created);
         if (await WaitReady(manifest, ct) is { } notReady) Console.Error.WriteLine($"warning: {notReady}");
         else Console.WriteLine($"All {members.Count} nodes are ready. Press Ctrl+C to stop them.");
         return await processes.WaitAsync(ct);
