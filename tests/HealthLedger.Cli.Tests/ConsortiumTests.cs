@@ -15,8 +15,8 @@ namespace HealthLedger.Cli.Tests;
 
 /// <summary>
 /// 'consortium up' with real processes: four organisations founded in one genesis block, one node each, each folder holding
-/// only its own organisation key and admin; every node commits, each admin logs in at its own node only, and every folder
-/// verifies to the same state root.
+/// only its own organisation key and admin; every node commits, each admin logs in at its own node only, every folder
+/// verifies to the same state root, and a later run starts the same nodes again.
 /// </summary>
 public sealed class ConsortiumTests : IDisposable
 {
@@ -112,6 +112,22 @@ public sealed class ConsortiumTests : IDisposable
         }
         Assert.Single(roots.Distinct());
         Assert.NotEqual("", roots[0]);
+
+        // A later run starts the same nodes from consortium.json, creating nothing and showing no password.
+        using var again = CliProcess.Start("consortium", "up", "--data", root);
+        try
+        {
+            await LocalCluster.PollAsync("the nodes started again", () => Task.FromResult(again.Stdout.Contains("All 4 nodes are ready.", StringComparison.Ordinal) || again.HasExited),
+                () => again.Stdout + again.Stderr, TimeSpan.FromSeconds(60));
+            Assert.DoesNotContain("Created consortium", again.Stdout, StringComparison.Ordinal);
+            Assert.Matches(new Regex(@"admin\.city-lab\s+\(shown when created\)"), again.Stdout);
+        }
+        finally
+        {
+            again.Terminate();
+            await again.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+        Assert.True(again.ExitCode == 0, again.Stdout + again.Stderr);
     }
 
     [Theory]
