@@ -284,7 +284,8 @@ public static partial class NetworkInitializer
         var slug = NonSlug().Replace(name.ToLowerInvariant(), "-").Trim('-', '.', '_');
         if (slug.Length > 48) slug = slug[..48].TrimEnd('-', '.', '_');
         if (slug.Length is > 0 and < 3) slug += "-org"; // "A" → "a-org": a short name keeps an id of its own
-        return Identifiers.IsValid(slug) ? slug : "org-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
+        // A name with no Latin letter or digit gets an id derived from it, so the same name always gives the same id (and folder).
+        return Identifiers.IsValid(slug) ? slug : "org-" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..8];
     }
 
     private static void DeleteEntry(string path)

@@ -55,6 +55,16 @@ public class NetworkInitializerTests
         Assert.Equal([result.GenesisHash], genesisHashes);
     }
 
+    [Fact]
+    public void Organisation_ids_derive_from_names_the_same_way_every_time()
+    {
+        Assert.Equal("st-mary-hospital", NetworkInitializer.OrganisationId(" St Mary  Hospital "));
+        Assert.Equal("a-org", NetworkInitializer.OrganisationId("A"));
+        Assert.Equal(NetworkInitializer.OrganisationId("病院"), NetworkInitializer.OrganisationId("病院"));
+        Assert.NotEqual(NetworkInitializer.OrganisationId("病院"), NetworkInitializer.OrganisationId("薬局"));
+        Assert.True(Identifiers.IsValid(NetworkInitializer.OrganisationId("病院")));
+    }
+
     [Theory]
     [InlineData("same-name", "have the same name")]
     [InlineData("none", "1 to 10 organisations")]
