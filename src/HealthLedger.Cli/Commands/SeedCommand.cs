@@ -21,11 +21,7 @@ internal static class SeedCommand
         var patients = new Option<int>("--patients", "-n") { Description = "How many patients (default 200)", DefaultValueFactory = _ => 200 };
         var doctors = new Option<int?>("--doctors") { Description = "How many doctors (default: one per 10 patients, at least 5)" };
         var seed = new Option<int>("--seed") { Description = "Random seed, for the same data every time (default 1)", DefaultValueFactory = _ => 1 };
-        var admin = new Option<string>("--admin")
-        {
-            Description = "The admin who signs (default 'admin'; in a consortium made by 'consortium up': admin.<organisation id>)",
-            DefaultValueFactory = _ => NetworkInitializer.AdminUser,
-        };
+        var admin = CommonOptions.Admin();
         var command = new Command("seed",
             "Fill a stopped node's network with realistic synthetic doctors, patients, encounters and accounts through the real " +
             $"transaction path (signed as the admin; needs {CommonOptions.PasswordVariable}). All personal data is synthetic and stored encrypted.")
