@@ -7,6 +7,7 @@ var root = new RootCommand("HealthLedger: medical records on a permissioned, Byz
     UpCommand.Create(),
     UpCommand.CreateNode(),
     ClusterCommand.Create(),
+    ConsortiumCommand.Create(),
     JoinCommand.Create(),
     BenchCommand.Create(),
     VerifyCommand.Create(),

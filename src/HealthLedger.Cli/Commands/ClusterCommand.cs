@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using HealthLedger.Core.Model;
 using HealthLedger.Node.Configuration;
 
@@ -48,78 +47,13 @@ internal static class ClusterCommand
             return CommonOptions.Fail($"{missing} holds no node; {root} was made for fewer nodes (use the same --nodes as at init).");
         }
 
-        var processes = new List<Process>();
-        try
+        await using var processes = new NodeProcesses();
+        for (var k = 1; k <= count; k++)
         {
-            for (var k = 1; k <= count; k++)
-            {
-                var process = Start(k, folders[k - 1]);
-                processes.Add(process);
-                Console.WriteLine($"node-{k}: pid {process.Id}, web {(NodeConfig.Read(new DataDirectory(folders[k - 1]))?.Urls ?? "?")}");
-            }
-            Console.WriteLine($"{count} nodes running. Press Ctrl+C to stop them.");
-            var exits = processes.Select((p, i) => p.WaitForExitAsync(CancellationToken.None).ContinueWith(_ =>
-                Console.WriteLine($"node-{i + 1} exited with code {p.ExitCode}"), TaskScheduler.Default)).ToList();
-            try
-            {
-                await Task.WhenAll(exits).WaitAsync(cancellationToken);
-                return 1;
-            }
-            catch (OperationCanceledException)
-            {
-                Console.WriteLine("Stopping the nodes…");
-            }
+            var process = processes.StartNode($"node-{k}", folders[k - 1]);
+            Console.WriteLine($"node-{k}: pid {process.Id}, web {(NodeConfig.Read(new DataDirectory(folders[k - 1]))?.Urls ?? "?")}");
         }
-        finally
-        {
-            await StopAll(processes);
-        }
-        return 0;
-    }
-
-    private static Process Start(int k, string folder)
-    {
-        var info = new ProcessStartInfo { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        var self = Environment.ProcessPath!;
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") info.ArgumentList.Add(typeof(ClusterCommand).Assembly.Location);
-        info.FileName = self;
-        foreach (var arg in new[] { "node", "--data", folder, "--parent-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) })
-        {
-            info.ArgumentList.Add(arg);
-        }
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start node-{k}");
-        var prefix = $"[node-{k}] ";
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.WriteLine(prefix + e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine(prefix + e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    // SIGTERM first (the nodes finish their current block and close their stores), SIGKILL after 15 s.
-    private static async Task StopAll(IReadOnlyList<Process> processes)
-    {
-        foreach (var p in processes.Where(p => !p.HasExited))
-        {
-            if (OperatingSystem.IsWindows()) p.Kill();
-            else
-            {
-                using var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false });
-                term?.WaitForExit();
-            }
-        }
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        foreach (var p in processes)
-        {
-            try
-            {
-                await p.WaitForExitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                p.Kill(entireProcessTree: true);
-            }
-            p.Dispose();
-        }
+        Console.WriteLine($"{count} nodes running. Press Ctrl+C to stop them.");
+        return await processes.WaitAsync(cancellationToken) == 0 ? 0 : 1;
     }
 }

@@ -24,6 +24,13 @@ internal static class CommonOptions
         DefaultValueFactory = _ => DefaultOrganisation,
     };
 
+    /// <summary>Which admin signs (seed, load): 'admin', or admin.&lt;organisation id&gt; in a folder made by 'consortium up'.</summary>
+    public static Option<string> Admin() => new("--admin")
+    {
+        Description = "The admin who signs (default 'admin'; in a consortium made by 'consortium up': admin.<organisation id>)",
+        DefaultValueFactory = _ => Node.Hosting.NetworkInitializer.AdminUser,
+    };
+
     public static Option<int> Nodes(bool required, bool defaultFour = true) => new("--nodes", "-n")
     {
         Description = "Number of voting nodes (4 tolerates 1 faulty node, 7 tolerates 2; 2 and 3 tolerate none, 5 and 6 one)" +

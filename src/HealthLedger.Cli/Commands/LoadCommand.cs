@@ -9,7 +9,6 @@ using HealthLedger.Core.Transactions;
 using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Chain;
 using HealthLedger.Node.Configuration;
-using HealthLedger.Node.Hosting;
 using HealthLedger.Storage;
 using Spectre.Console;
 
@@ -23,22 +22,23 @@ internal static class LoadCommand
         var url = new Option<string>("--url") { Description = $"The running node (default {CommonOptions.DefaultUrl})", DefaultValueFactory = _ => CommonOptions.DefaultUrl };
         var count = new Option<int>("--count", "-n") { Description = "How many transactions to send (default 10000)", DefaultValueFactory = _ => 10_000 };
         var batch = new Option<int>("--batch") { Description = "Transactions per HTTP request (default 500)", DefaultValueFactory = _ => 500 };
+        var admin = CommonOptions.Admin();
         var command = new Command("load",
             "Send a stream of signed transactions to a running node: the admin registers synthetic users (ids only, no personal data). " +
             $"Unseals the admin's keys from the data folder's keystore with {CommonOptions.PasswordVariable}. For smoke, crash and throughput tests.")
-        { data, url, count, batch };
-        command.SetAction((parse, ct) => Run(parse.GetValue(data)!, parse.GetValue(url)!, parse.GetValue(count), parse.GetValue(batch), ct));
+        { data, url, count, batch, admin };
+        command.SetAction((parse, ct) => Run(parse.GetValue(data)!, parse.GetValue(url)!, parse.GetValue(count), parse.GetValue(batch), parse.GetValue(admin)!, ct));
         return command;
     }
 
-    private static async Task<int> Run(string data, string url, int count, int batchSize, CancellationToken cancellationToken)
+    private static async Task<int> Run(string data, string url, int count, int batchSize, string adminUser, CancellationToken cancellationToken)
     {
         if (count < 1 || batchSize < 1) return CommonOptions.Fail("--count and --batch must be at least 1");
         if (CommonOptions.AdminPassword() is not { } password) return CommonOptions.Fail($"set {CommonOptions.PasswordVariable} to the admin's password");
         var keystorePath = new DataDirectory(Path.GetFullPath(data)).KeystorePath;
         if (!File.Exists(keystorePath)) return CommonOptions.Fail($"no keystore in {data}");
         UserKeys? admin;
-        using (var keystore = Keystore.Open(keystorePath)) admin = keystore.Unseal(NetworkInitializer.AdminUser, password);
+        using (var keystore = Keystore.Open(keystorePath)) admin = keystore.Unseal(adminUser, password);
         if (admin is null) return CommonOptions.Fail("the admin password does not open the admin's keys");
         using var _ = admin;
 

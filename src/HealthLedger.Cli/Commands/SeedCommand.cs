@@ -21,15 +21,16 @@ internal static class SeedCommand
         var patients = new Option<int>("--patients", "-n") { Description = "How many patients (default 200)", DefaultValueFactory = _ => 200 };
         var doctors = new Option<int?>("--doctors") { Description = "How many doctors (default: one per 10 patients, at least 5)" };
         var seed = new Option<int>("--seed") { Description = "Random seed, for the same data every time (default 1)", DefaultValueFactory = _ => 1 };
+        var admin = CommonOptions.Admin();
         var command = new Command("seed",
             "Fill a stopped node's network with realistic synthetic doctors, patients, encounters and accounts through the real " +
             $"transaction path (signed as the admin; needs {CommonOptions.PasswordVariable}). All personal data is synthetic and stored encrypted.")
-        { data, patients, doctors, seed };
-        command.SetAction((parse, ct) => Run(parse.GetValue(data)!, parse.GetValue(patients), parse.GetValue(doctors), parse.GetValue(seed), ct));
+        { data, patients, doctors, seed, admin };
+        command.SetAction((parse, ct) => Run(parse.GetValue(data)!, parse.GetValue(patients), parse.GetValue(doctors), parse.GetValue(seed), parse.GetValue(admin)!, ct));
         return command;
     }
 
-    private static async Task<int> Run(string data, int patients, int? doctors, int seed, CancellationToken ct)
+    private static async Task<int> Run(string data, int patients, int? doctors, int seed, string adminUser, CancellationToken ct)
     {
         if (patients is < 1 or > 100_000) return CommonOptions.Fail("--patients must be between 1 and 100000");
         if (CommonOptions.AdminPassword() is not { } password) return CommonOptions.Fail($"set {CommonOptions.PasswordVariable} to the admin's password");
@@ -45,10 +46,13 @@ internal static class SeedCommand
         await app.StartAsync(ct);
         try
         {
-            var login = app.Services.GetRequiredService<AccountService>().Login("admin", password);
+            var login = app.Services.GetRequiredService<AccountService>().Login(adminUser, password);
             if (login.Session is not { } admin) return CommonOptions.Fail($"admin login failed: {login.Error}");
+            // User ids are network-wide: in a consortium each organisation's doctors get ids of their own (dr-<organisation>-…).
+            var organisations = app.Services.GetRequiredService<LedgerNode>().GetState(Core.Model.StateKeys.Organisations) is { } ids
+                ? Core.Model.IdList.TryDecode(ids, Core.Governance.Consortium.MaxOrganisations)?.Count ?? 1 : 1;
             var seeder = new DemoSeeder(app.Services.GetRequiredService<PatientService>(), app.Services.GetRequiredService<DoctorService>(),
-                app.Services.GetRequiredService<EncounterService>(), admin, seed);
+                app.Services.GetRequiredService<EncounterService>(), admin, seed, organisations > 1 ? $"dr-{admin.OrganisationId[..Math.Min(admin.OrganisationId.Length, 30)]}" : "dr");
             DemoSeeder.Result result = null!;
             await AnsiConsole.Progress().AutoClear(false).StartAsync(async ctx =>
             {

@@ -3,6 +3,7 @@ using HealthLedger.Core.Model;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Ledger;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace HealthLedger.Cli.Commands;
@@ -140,7 +141,11 @@ internal static class UpCommand
         }
         var url = urls.Split(';')[0].TrimEnd('/');
         Console.WriteLine($"HealthLedger is running at {url}  (health: {url}/healthz, API reference: {url}/api/reference)");
-        Console.WriteLine($"Log in as 'admin' with the password printed at initialisation (or {CommonOptions.PasswordVariable}). Press Ctrl+C to stop.");
+        // A node of a consortium made by 'consortium up' holds its own organisation's admin, admin.<organisation id>.
+        var organisation = app.Services.GetRequiredService<Node.Security.OrganisationKeys>().Id;
+        var admin = app.Services.GetRequiredService<Storage.Keystore>().Get(NetworkInitializer.ConsortiumAdmin(organisation)) is null
+            ? NetworkInitializer.AdminUser : NetworkInitializer.ConsortiumAdmin(organisation);
+        Console.WriteLine($"Log in as '{admin}' with the password printed at initialisation (or {CommonOptions.PasswordVariable}). Press Ctrl+C to stop.");
         await app.WaitForShutdownAsync(cancellationToken);
         return 0;
     }

@@ -10,7 +10,9 @@ namespace HealthLedger.Cli.Seeding;
 /// Realistic synthetic hospital data (Bogus), written through the real path: the admin's session, the hospital service,
 /// signed transactions, sealed records. Returns what it wrote so a caller can check where it ended up.
 /// </summary>
-public sealed class DemoSeeder(PatientService patientService, DoctorService doctorService, EncounterService encounters, UserSession admin, int seed)
+/// <remarks>Doctor ids are <c><paramref name="doctorPrefix"/>-&lt;last name&gt;-&lt;n&gt;</c>.</remarks>
+public sealed class DemoSeeder(PatientService patientService, DoctorService doctorService, EncounterService encounters, UserSession admin, int seed,
+    string doctorPrefix = "dr")
 {
     private static readonly string[] Specialties = ["Cardiology", "Emergency Medicine", "General Surgery", "Internal Medicine", "Neurology", "Oncology", "Orthopaedics", "Paediatrics", "Psychiatry", "Radiology", "Respiratory Medicine", "Obstetrics"];
     private static readonly string[] Conditions = ["Hypertension", "Type 2 diabetes", "Asthma", "COPD", "Heart failure", "Pneumonia", "Chronic kidney disease", "Depression", "Osteoarthritis", "Migraine", "Atrial fibrillation", "Hypothyroidism", "Anaemia", "Epilepsy", "Fractured femur", "Appendicitis"];
@@ -33,7 +35,7 @@ public sealed class DemoSeeder(PatientService patientService, DoctorService doct
             var specialty = Specialties[i % Specialties.Length];
             var outcome = await doctorService.RegisterAsync(admin, new DoctorInput
             {
-                DoctorId = $"dr-{faker.Name.LastName().ToLowerInvariant().Replace("'", "", StringComparison.Ordinal)}-{i + 1}",
+                DoctorId = $"{doctorPrefix}-{faker.Name.LastName().ToLowerInvariant().Replace("'", "", StringComparison.Ordinal)}-{i + 1}",
                 Name = "Dr " + name,
                 Specialty = specialty,
                 Department = specialty == "Emergency Medicine" ? "Emergency" : specialty,

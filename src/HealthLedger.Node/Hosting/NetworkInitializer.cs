@@ -16,7 +16,9 @@ namespace HealthLedger.Node.Hosting;
 /// Creates a network in a data folder: keys, the genesis block and the first admin login. A single node lives in the folder
 /// itself; a network of N voting nodes gets one sub-folder per node (<c>node-1</c> … <c>node-N</c>), each with its own node
 /// key and <see cref="NodeConfig"/> (web and peer addresses on consecutive ports) and a copy of the genesis block, the
-/// organisation key and the admin login. Every node folder also gets a self-signed HTTPS certificate (<c>keys/tls.pfx</c>).
+/// organisation key and the admin login. A consortium (<see cref="InitConsortium"/>) is founded by several organisations in one
+/// genesis block, one node each, each folder holding only its own organisation's key and admin. Every node folder also gets a
+/// self-signed HTTPS certificate (<c>keys/tls.pfx</c>).
 /// </summary>
 public static partial class NetworkInitializer
 {
@@ -35,12 +37,103 @@ public static partial class NetworkInitializer
         Argon2Parameters? argon = null, ChainPolicy? policy = null, ClusterLayout? cluster = null, NetworkPolicy? networkPolicy = null)
     {
         networkPolicy ??= NetworkPolicy.Default;
-        if (PolicyProblem(networkPolicy) is { } policyProblem) throw new InvalidOperationException(policyProblem);
         if (cluster is { } c && (c.Nodes < 1 || c.Nodes > ValidatorSet.MaxNodes))
         {
             throw new InvalidOperationException($"--nodes must be between 1 and {ValidatorSet.MaxNodes}.");
         }
-        if (cluster is { } p && (p.BasePort < 1 || p.BasePort + ClusterLayout.PeerPortOffset + p.Nodes - 1 > 65535))
+        CheckCommon(cluster, adminPassword, networkPolicy);
+        if (NameProblem(organisationName) is { } nameProblem) throw new InvalidOperationException(nameProblem);
+        return InFreshFolder(dataDirectory, folder =>
+        {
+            var name = organisationName.Trim();
+            var orgId = Slug(name);
+            var count = cluster?.Nodes ?? 1;
+            var nodes = Enumerable.Range(1, count).Select(k => cluster is null
+                ? new NodePlan(new DataDirectory(folder), NodeId(orgId, k), null, "", null)
+                : new NodePlan(new DataDirectory(Path.Combine(folder, ClusterLayout.FolderOf(k))), NodeId(orgId, k), cluster.WebUrl(k), cluster.PeerAddress(k),
+                    new DataDirectory(Path.Combine(folder, ClusterLayout.BackupFolder, ClusterLayout.FolderOf(k))))).ToList();
+            var plan = new FounderPlan(orgId, name, OrganisationType.Hospital, "", AdminUser, nodes);
+            var (networkId, genesisHash, passwords) = Found(NetworkIdFor(orgId), [plan], adminPassword, clock, argon ?? Argon2Parameters.Default,
+                policy ?? ChainPolicy.Default, networkPolicy);
+            return new InitResult(networkId, orgId, AdminUser, passwords[0], genesisHash, nodes.Select(n => n.Folder.Root).ToList());
+        });
+    }
+
+    /// <summary>
+    /// Initialises a consortium in <paramref name="dataDirectory"/> (which must not exist yet or be empty): one genesis block
+    /// founding every organisation of <paramref name="organisations"/> at once, and one node folder per organisation,
+    /// <c>DIR/&lt;organisation id&gt;</c>, holding that organisation's key and first admin only (user <c>admin.&lt;organisation id&gt;</c>),
+    /// its node key, a node.json with the ports of <paramref name="layout"/> (organisation K is node K) and the shared genesis.
+    /// With <paramref name="adminPassword"/> every admin gets that password; otherwise each gets its own, returned once.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The folder holds data, an organisation is not acceptable (name, type, two with the
+    /// same id), the ports do not fit, the password is too weak or the network policy is out of range.</exception>
+    public static ConsortiumInitResult InitConsortium(string dataDirectory, IReadOnlyList<FoundingOrganisation> organisations, ClusterLayout layout,
+        string? adminPassword, TimeProvider clock, Argon2Parameters? argon = null, NetworkPolicy? networkPolicy = null)
+    {
+        ArgumentNullException.ThrowIfNull(organisations);
+        ArgumentNullException.ThrowIfNull(layout);
+        networkPolicy ??= NetworkPolicy.Default;
+        if (ConsortiumProblem(organisations) is { } problem) throw new InvalidOperationException(problem);
+        if (layout.Nodes != organisations.Count) throw new ArgumentException("The layout must have one node per organisation.", nameof(layout));
+        CheckCommon(layout, adminPassword, networkPolicy);
+        return InFreshFolder(dataDirectory, folder =>
+        {
+            var plans = organisations.Select((o, i) =>
+            {
+                var id = Slug(o.Name.Trim());
+                return new FounderPlan(id, o.Name.Trim(), o.Type, o.Contact.Trim(), ConsortiumAdmin(id),
+                    [new NodePlan(new DataDirectory(Path.Combine(folder, id)), NodeId(id, 1), layout.WebUrl(i + 1), layout.PeerAddress(i + 1), null)]);
+            }).ToList();
+            var (networkId, genesisHash, passwords) = Found(NetworkIdFor("consortium"), plans, adminPassword, clock, argon ?? Argon2Parameters.Default,
+                ChainPolicy.Default, networkPolicy);
+            return new ConsortiumInitResult(networkId, genesisHash, plans.Select((p, i) =>
+                new FoundedOrganisation(p.Id, p.Name, p.Type, p.AdminId, passwords[i], p.Nodes[0].Folder.Root, p.Nodes[0].WebUrl!)).ToList());
+        });
+    }
+
+    /// <summary>Most organisations <see cref="InitConsortium"/> founds (a local consortium; the chain allows more).</summary>
+    public const int MaxConsortiumOrganisations = 10;
+
+    /// <summary>The first admin of organisation <paramref name="organisationId"/> in a consortium made by <see cref="InitConsortium"/>.</summary>
+    public static string ConsortiumAdmin(string organisationId) => "admin." + organisationId;
+
+    /// <summary>The organisation id (and folder name) a name gets: lower case, runs of other characters as '-'.</summary>
+    public static string OrganisationId(string name) => Slug(name.Trim());
+
+    /// <summary>Why a list of founding organisations cannot found a consortium (one line), or null.</summary>
+    public static string? ConsortiumProblem(IReadOnlyList<FoundingOrganisation> organisations)
+    {
+        ArgumentNullException.ThrowIfNull(organisations);
+        if (organisations.Count is 0 or > MaxConsortiumOrganisations)
+        {
+            return $"a consortium needs 1 to {MaxConsortiumOrganisations} organisations (got {organisations.Count}).";
+        }
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var o in organisations)
+        {
+            if (NameProblem(o.Name) is { } problem) return problem;
+            if (!Enum.IsDefined(o.Type)) return $"organisation '{o.Name}' has no known type.";
+            if (o.Contact.Any(char.IsControl) || System.Text.Encoding.UTF8.GetByteCount(o.Contact) > OrganisationRecord.MaxContactBytes)
+            {
+                return $"the contact of '{o.Name}' must be one line of at most {OrganisationRecord.MaxContactBytes} bytes.";
+            }
+            if (!ids.TryAdd(Slug(o.Name.Trim()), o.Name.Trim()))
+            {
+                return $"organisations '{ids[Slug(o.Name.Trim())]}' and '{o.Name.Trim()}' have the same name (id '{Slug(o.Name.Trim())}'); give each its own.";
+            }
+        }
+        return null;
+    }
+
+    private static string? NameProblem(string name) =>
+        string.IsNullOrWhiteSpace(name) || name.Trim().Length > OrganisationRecord.MaxNameBytes / 2 ? "The organisation name must be 1 to 100 characters." : null;
+
+    // The checks every way of creating a network makes first: the network policy, the ports of a multi-node layout, the password.
+    private static void CheckCommon(ClusterLayout? layout, string? adminPassword, NetworkPolicy networkPolicy)
+    {
+        if (PolicyProblem(networkPolicy) is { } policyProblem) throw new InvalidOperationException(policyProblem);
+        if (layout is { } p && (p.BasePort < 1 || p.BasePort + ClusterLayout.PeerPortOffset + p.Nodes - 1 > 65535))
         {
             throw new InvalidOperationException($"--base-port must leave room for {p.Nodes} web ports and {p.Nodes} peer ports (base + {ClusterLayout.PeerPortOffset} on) below 65536.");
         }
@@ -48,10 +141,11 @@ public static partial class NetworkInitializer
         {
             throw new InvalidOperationException($"The admin password is too weak: {problem}.");
         }
-        if (string.IsNullOrWhiteSpace(organisationName) || organisationName.Length > OrganisationRecord.MaxNameBytes / 2)
-        {
-            throw new InvalidOperationException("The organisation name must be 1 to 100 characters.");
-        }
+    }
+
+    // Runs create in the folder, which must be missing or empty; on failure nothing is left behind.
+    private static T InFreshFolder<T>(string dataDirectory, Func<string, T> create)
+    {
         var folder = Path.GetFullPath(dataDirectory);
         var existed = Directory.Exists(folder);
         if (existed && Directory.EnumerateFileSystemEntries(folder).Any())
@@ -61,7 +155,7 @@ public static partial class NetworkInitializer
         OwnerOnly.CreateDirectory(folder);
         try
         {
-            return Create(folder, organisationName.Trim(), adminPassword, clock, argon ?? Argon2Parameters.Default, policy ?? ChainPolicy.Default, cluster, networkPolicy);
+            return create(folder);
         }
         catch
         {
@@ -90,66 +184,83 @@ public static partial class NetworkInitializer
     // careAfterDischargeDays → care-after-discharge-days
     private static string Option(string field) => string.Concat(field.Select(c => char.IsUpper(c) ? "-" + char.ToLowerInvariant(c) : c.ToString()));
 
-    private static InitResult Create(string folder, string organisationName, string? adminPassword, TimeProvider clock, Argon2Parameters argon,
-        ChainPolicy policy, ClusterLayout? cluster, NetworkPolicy networkPolicy)
-    {
-        var orgId = Slug(organisationName);
-        var networkId = $"{orgId[..Math.Min(orgId.Length, 40)]}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
-        var generated = adminPassword is null;
-        adminPassword ??= Passwords.Generate();
+    private static string NetworkIdFor(string prefix) => $"{prefix[..Math.Min(prefix.Length, 40)]}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
 
-        var count = cluster?.Nodes ?? 1;
-        var folders = cluster is null ? [new DataDirectory(folder)] : Enumerable.Range(1, count).Select(k => new DataDirectory(Path.Combine(folder, ClusterLayout.FolderOf(k)))).ToArray();
-        var orgSecret = RandomNumberGenerator.GetBytes(UserKeys.SecretLength);
-        var nodeSeeds = Enumerable.Range(0, count).Select(_ => RandomNumberGenerator.GetBytes(32)).ToArray();
-        var adminSecret = RandomNumberGenerator.GetBytes(UserKeys.SecretLength);
-        var nodeKeys = nodeSeeds.Select(s => SigningKeyPair.FromSeed(s)).ToArray();
+    private static string NodeId(string organisationId, int k) => $"{organisationId[..Math.Min(organisationId.Length, 40)]}-node-{k}";
+
+    // One organisation to found: its record's fields, its first admin, and its nodes.
+    private sealed record FounderPlan(string Id, string Name, OrganisationType Type, string Contact, string AdminId, IReadOnlyList<NodePlan> Nodes);
+
+    // One node to create: its folder, its id, its web URL (written to node.json; null for a lone node serving the folder itself),
+    // its peer address (empty for a lone node) and where to leave a backup of its keys for 'join' (or null).
+    private sealed record NodePlan(DataDirectory Folder, string Id, string? WebUrl, string PeerAddress, DataDirectory? Backup);
+
+    /// <summary>
+    /// Makes every founder's keys, the genesis block founding them all (signed by the first founder's organisation key, proposed
+    /// by the first node) and the node folders. Each node folder gets its own node key and <b>only its own organisation's</b> key
+    /// and first admin login. Returns each founder's generated admin password (null when <paramref name="adminPassword"/> was given).
+    /// </summary>
+    private static (string NetworkId, string GenesisHash, IReadOnlyList<string?> Passwords) Found(string networkId, IReadOnlyList<FounderPlan> plans,
+        string? adminPassword, TimeProvider clock, Argon2Parameters argon, ChainPolicy policy, NetworkPolicy networkPolicy)
+    {
+        var passwords = plans.Select(_ => adminPassword ?? Passwords.Generate()).ToList();
+        var orgSecrets = plans.Select(_ => RandomNumberGenerator.GetBytes(UserKeys.SecretLength)).ToList();
+        var adminSecrets = plans.Select(_ => RandomNumberGenerator.GetBytes(UserKeys.SecretLength)).ToList();
+        var nodeSeeds = plans.Select(p => p.Nodes.Select(_ => RandomNumberGenerator.GetBytes(32)).ToList()).ToList();
+        var nodeKeys = nodeSeeds.Select(seeds => seeds.Select(s => SigningKeyPair.FromSeed(s)).ToList()).ToList();
+        var orgKeys = new List<UserKeys>();
         try
         {
-            using var org = UserKeys.FromSecret(orgSecret);
-            using var admin = UserKeys.FromSecret(adminSecret);
-            var sealedKeys = PasswordSealing.Seal(adminPassword, adminSecret, Keystore.Context(AdminUser),
-                RandomNumberGenerator.GetBytes(PasswordSealing.SaltLength), RandomNumberGenerator.GetBytes(PasswordSealing.NonceLength), argon);
-            var nodes = Enumerable.Range(1, count).Select(k => new NodeRecord($"{orgId[..Math.Min(orgId.Length, 40)]}-node-{k}", orgId, nodeKeys[k - 1].PublicKey,
-                cluster?.PeerAddress(k) ?? "")).ToList();
-            var genesis = new GenesisPayload(networkId, policy,
-                new OrganisationRecord(orgId, organisationName, org.Signing.PublicKey, org.Encryption.PublicKey),
-                AdminUser, admin.Signing.PublicKey, admin.Encryption.PublicKey, nodes, networkPolicy);
-            var tx = Transaction.Create(networkId, org.Signing, 1, genesis);
-            var built = BlockBuilder.Build(WorldState.Load([]), networkId, null, (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds(), [tx], nodeKeys[0]);
+            var founders = new List<Core.Governance.AddOrganisationAction>();
+            var logins = new List<SealedSecret>();
+            for (var i = 0; i < plans.Count; i++)
+            {
+                var p = plans[i];
+                var org = UserKeys.FromSecret(orgSecrets[i]);
+                orgKeys.Add(org);
+                using var admin = UserKeys.FromSecret(adminSecrets[i]);
+                logins.Add(PasswordSealing.Seal(passwords[i], adminSecrets[i], Keystore.Context(p.AdminId),
+                    RandomNumberGenerator.GetBytes(PasswordSealing.SaltLength), RandomNumberGenerator.GetBytes(PasswordSealing.NonceLength), argon));
+                founders.Add(new Core.Governance.AddOrganisationAction(
+                    new OrganisationRecord(p.Id, p.Name, org.Signing.PublicKey, org.Encryption.PublicKey, p.Type, p.Contact),
+                    p.AdminId, admin.Signing.PublicKey, admin.Encryption.PublicKey,
+                    p.Nodes.Select((n, k) => new NodeRecord(n.Id, p.Id, nodeKeys[i][k].PublicKey, n.PeerAddress)).ToList()));
+            }
+            var genesis = new GenesisPayload(networkId, policy, founders, networkPolicy);
+            var tx = Transaction.Create(networkId, orgKeys[0].Signing, 1, genesis);
+            var built = BlockBuilder.Build(WorldState.Load([]), networkId, null, (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds(), [tx], nodeKeys[0][0]);
             var failed = built.Execution.Receipts.FirstOrDefault(r => r.Verdict != Core.Ledger.TxVerdict.Ok);
             if (failed is not null) throw new InvalidOperationException($"Genesis was rejected: {failed.Verdict}: {failed.Reason}");
 
-            for (var k = 1; k <= count; k++)
+            for (var i = 0; i < plans.Count; i++)
             {
-                var data = folders[k - 1];
-                OwnerOnly.CreateDirectory(data.Root);
-                DataDirectory.WriteSecret(data.OrganisationKeyPath, orgSecret);
-                DataDirectory.WriteSecret(data.NodeKeyPath, nodeSeeds[k - 1]);
-                WebCertificate.CreateSelfSigned(data.WebCertificatePath, clock.GetUtcNow()); // for a first run on https:// (replace it with a real one)
-                using (var keystore = Keystore.Open(data.KeystorePath))
+                for (var k = 0; k < plans[i].Nodes.Count; k++)
                 {
-                    keystore.Put(AdminUser, sealedKeys, mustChangePassword: false);
-                }
-                using (var store = SqliteLedgerStore.Open(data.LedgerPath, create: true))
-                {
-                    store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes);
-                }
-                if (cluster is not null)
-                {
-                    NodeConfig.Write(data, new NodeConfig(cluster.WebUrl(k)));
-                    WriteBackup(data, new DataDirectory(Path.Combine(folder, ClusterLayout.BackupFolder, ClusterLayout.FolderOf(k))));
+                    var node = plans[i].Nodes[k];
+                    var data = node.Folder;
+                    OwnerOnly.CreateDirectory(data.Root);
+                    DataDirectory.WriteSecret(data.OrganisationKeyPath, orgSecrets[i]);
+                    DataDirectory.WriteSecret(data.NodeKeyPath, nodeSeeds[i][k]);
+                    WebCertificate.CreateSelfSigned(data.WebCertificatePath, clock.GetUtcNow()); // for a first run on https:// (replace it with a real one)
+                    using (var keystore = Keystore.Open(data.KeystorePath))
+                    {
+                        keystore.Put(plans[i].AdminId, logins[i], mustChangePassword: false);
+                    }
+                    using (var store = SqliteLedgerStore.Open(data.LedgerPath, create: true))
+                    {
+                        store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes);
+                    }
+                    if (node.WebUrl is not null) NodeConfig.Write(data, new NodeConfig(node.WebUrl));
+                    if (node.Backup is not null) WriteBackup(data, node.Backup);
                 }
             }
-            return new InitResult(networkId, orgId, AdminUser, generated ? adminPassword : null, built.Block.Header.Hash.ToString(),
-                folders.Select(f => f.Root).ToList());
+            return (networkId, built.Block.Header.Hash.ToString(), passwords.Select(p => adminPassword is null ? p : null).ToList());
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(orgSecret);
-            foreach (var seed in nodeSeeds) CryptographicOperations.ZeroMemory(seed);
-            foreach (var key in nodeKeys) key.Dispose();
-            CryptographicOperations.ZeroMemory(adminSecret);
+            foreach (var secret in orgSecrets.Concat(adminSecrets).Concat(nodeSeeds.SelectMany(s => s))) CryptographicOperations.ZeroMemory(secret);
+            foreach (var key in nodeKeys.SelectMany(k => k)) key.Dispose();
+            foreach (var key in orgKeys) key.Dispose();
         }
     }
 
@@ -172,7 +283,9 @@ public static partial class NetworkInitializer
     {
         var slug = NonSlug().Replace(name.ToLowerInvariant(), "-").Trim('-', '.', '_');
         if (slug.Length > 48) slug = slug[..48].TrimEnd('-', '.', '_');
-        return Identifiers.IsValid(slug) ? slug : "org-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
+        if (slug.Length is > 0 and < 3) slug += "-org"; // "A" → "a-org": a short name keeps an id of its own
+        // A name with no Latin letter or digit gets an id derived from it, so the same name always gives the same id (and folder).
+        return Identifiers.IsValid(slug) ? slug : "org-" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..8];
     }
 
     private static void DeleteEntry(string path)

@@ -41,8 +41,13 @@ public class KnownAnswerTests
         var nodeRecord = new NodeRecord("kat-node-1", "kat-hospital", node.PublicKey, "http://127.0.0.1:5180");
         return
         [
-            new GenesisPayload(Net, ChainPolicy.Default, new OrganisationRecord("kat-hospital", "KAT Hospital", organisation.Signing.PublicKey, organisation.Encryption.PublicKey),
-                "admin", user.Signing.PublicKey, user.Encryption.PublicKey, [nodeRecord], new NetworkPolicy(7, 30)),
+            // Genesis v2: two founders, the hospital (which signs) and a laboratory, each with its admin and node.
+            new GenesisPayload(Net, ChainPolicy.Default,
+                [
+                    new AddOrganisationAction(new OrganisationRecord("kat-hospital", "KAT Hospital", organisation.Signing.PublicKey, organisation.Encryption.PublicKey),
+                        "admin", user.Signing.PublicKey, user.Encryption.PublicKey, [nodeRecord]),
+                    AddOrganisation(organisation),
+                ], new NetworkPolicy(7, 30)),
             new RegisterUserPayload("alice", Role.Patient, "kat-hospital", user.Signing.PublicKey, user.Encryption.PublicKey),
             new RegisterPatientPayload("p-1", "kat-hospital", Hashing.Sha256("MRN-1"u8), user.Signing.PublicKey, user.Encryption.PublicKey, Record(50, user, organisation)),
             new RegisterDoctorPayload("dr-1", "kat-hospital", user.Signing.PublicKey, user.Encryption.PublicKey, Record(60, user, organisation)),

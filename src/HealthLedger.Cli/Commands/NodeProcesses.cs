@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace HealthLedger.Cli.Commands;
+
+/// <summary>
+/// Child processes of this executable ('node', 'seed') for 'cluster up' and 'consortium up': their output prefixed with a name,
+/// stopped together (SIGTERM, then SIGKILL after 15 s) when the parent is asked to stop.
+/// </summary>
+internal sealed class NodeProcesses : IAsyncDisposable
+{
+    private readonly List<(string Name, Process Process)> _running = [];
+
+    /// <summary>The running children, in start order.</summary>
+    public IReadOnlyList<(string Name, Process Process)> Running => _running;
+
+    /// <summary>Starts <c>healthledger node --data <paramref name="folder"/></c>, stopping when this process exits.</summary>
+    public Process StartNode(string name, string folder) =>
+        Start(name, ["node", "--data", folder, "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture)]);
+
+    /// <summary>Starts this executable with <paramref name="arguments"/> and extra environment variables; output lines are prefixed with the name.</summary>
+    public Process Start(string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var self = Environment.ProcessPath!;
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet") info.ArgumentList.Add(typeof(NodeProcesses).Assembly.Location);
+        info.FileName = self;
+        foreach (var arg in arguments) info.ArgumentList.Add(arg);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {name}");
+        var prefix = $"[{name}] ";
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.WriteLine(prefix + e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine(prefix + e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _running.Add((name, process));
+        return process;
+    }
+
+    /// <summary>
+    /// Waits until every child has exited (returns 1: a node should not stop by itself) or <paramref name="cancellationToken"/>
+    /// is cancelled by Ctrl+C or SIGTERM (returns 0; <see cref="DisposeAsync"/> then stops them).
+    /// </summary>
+    public async Task<int> WaitAsync(CancellationToken cancellationToken)
+    {
+        var exits = _running.Select(r => r.Process.WaitForExitAsync(CancellationToken.None).ContinueWith(_ =>
+            Console.WriteLine($"{r.Name} exited with code {r.Process.ExitCode}"), TaskScheduler.Default)).ToList();
+        try
+        {
+            await Task.WhenAll(exits).WaitAsync(cancellationToken);
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.WriteLine("Stopping the nodes…");
+            return 0;
+        }
+    }
+
+    /// <summary>Stops one child (SIGTERM, then SIGKILL after 15 s) and forgets it.</summary>
+    public async Task StopAsync(Process process)
+    {
+        _running.RemoveAll(r => r.Process == process);
+        await StopAll([process]);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAll(_running.Select(r => r.Process).ToList());
+        _running.Clear();
+    }
+
+    // SIGTERM first (the nodes finish their current block and close their stores), SIGKILL after 15 s.
+    private static async Task StopAll(IReadOnlyList<Process> processes)
+    {
+        foreach (var p in processes.Where(p => !p.HasExited))
+        {
+            if (OperatingSystem.IsWindows()) p.Kill();
+            else
+            {
+                using var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", p.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false });
+                term?.WaitForExit();
+            }
+        }
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        foreach (var p in processes)
+        {
+            try
+            {
+                await p.WaitForExitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                p.Kill(entireProcessTree: true);
+            }
+            p.Dispose();
+        }
+    }
+}

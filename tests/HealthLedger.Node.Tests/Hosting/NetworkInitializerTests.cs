@@ -1,0 +1,89 @@
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Model;
+using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Hosting;
+using HealthLedger.Storage;
+using HealthLedger.Testing;
+
+namespace HealthLedger.Node.Tests.Hosting;
+
+/// <summary><see cref="NetworkInitializer.InitConsortium"/>: one genesis for several organisations, one folder each holding only its own key and admin.</summary>
+public class NetworkInitializerTests
+{
+    private static readonly FoundingOrganisation[] Four =
+    [
+        new("General Hospital", OrganisationType.Hospital, "+1 555 0100"),
+        new("St Mary Hospital", OrganisationType.Hospital),
+        new("City Lab", OrganisationType.Laboratory),
+        new("Green Pharmacy", OrganisationType.Pharmacy),
+    ];
+
+    [Fact]
+    public void A_consortium_gets_one_folder_per_organisation_with_only_its_own_key_and_admin()
+    {
+        using var folder = new TempDirectory();
+        var layout = new ClusterLayout(4, 15080);
+        var result = NetworkInitializer.InitConsortium(folder.Combine("net"), Four, layout, null, TimeProvider.System, Argon2Parameters.TestOnly);
+
+        Assert.Equal(["general-hospital", "st-mary-hospital", "city-lab", "green-pharmacy"], result.Organisations.Select(o => o.Id));
+        Assert.Equal(4, result.Organisations.Select(o => o.GeneratedPassword).Distinct().Count()); // each admin its own password
+        var genesisHashes = new HashSet<string>();
+        for (var k = 0; k < 4; k++)
+        {
+            var org = result.Organisations[k];
+            var data = new DataDirectory(org.Folder);
+            Assert.Equal(folder.Combine("net", org.Id), org.Folder);
+            Assert.Equal((layout.WebUrl(k + 1), layout.WebUrl(k + 1)), (org.WebUrl, NodeConfig.Read(data)!.Urls));
+            using (var keystore = Keystore.Open(data.KeystorePath))
+            {
+                Assert.Equal(NetworkInitializer.ConsortiumAdmin(org.Id), org.AdminUser);
+                foreach (var other in result.Organisations)
+                {
+                    Assert.Equal(other == org, keystore.Get(other.AdminUser) is not null);
+                }
+                using var admin = keystore.Unseal(org.AdminUser, org.GeneratedPassword!);
+                Assert.NotNull(admin);
+            }
+            using var keys = UserKeys.FromSecret(DataDirectory.ReadSecret(data.OrganisationKeyPath, UserKeys.SecretLength));
+            using var store = SqliteLedgerStore.Open(data.LedgerPath, create: false);
+            Assert.Equal(new SignerRecord(SignerKind.Organisation, org.Id), SignerRecord.TryDecode(store.ReadStateValue(StateKeys.Signer(keys.Signing.PublicKey))));
+            var record = OrganisationRecord.TryDecode(store.ReadStateValue(StateKeys.Organisation(org.Id)))!;
+            Assert.Equal((Four[k].Name, Four[k].Type, Four[k].Contact), (record.Name, record.Type, record.Contact));
+            genesisHashes.Add(Convert.ToHexStringLower(store.ReadBlock(0)!.Hash));
+            Assert.False(File.Exists(Path.Combine(folder.Combine("net"), ClusterLayout.BackupFolder)));
+        }
+        Assert.Equal([result.GenesisHash], genesisHashes);
+    }
+
+    [Fact]
+    public void Organisation_ids_derive_from_names_the_same_way_every_time()
+    {
+        Assert.Equal("st-mary-hospital", NetworkInitializer.OrganisationId(" St Mary  Hospital "));
+        Assert.Equal("a-org", NetworkInitializer.OrganisationId("A"));
+        Assert.Equal(NetworkInitializer.OrganisationId("病院"), NetworkInitializer.OrganisationId("病院"));
+        Assert.NotEqual(NetworkInitializer.OrganisationId("病院"), NetworkInitializer.OrganisationId("薬局"));
+        Assert.True(Identifiers.IsValid(NetworkInitializer.OrganisationId("病院")));
+    }
+
+    [Theory]
+    [InlineData("same-name", "have the same name")]
+    [InlineData("none", "1 to 10 organisations")]
+    [InlineData("eleven", "1 to 10 organisations")]
+    [InlineData("empty-name", "1 to 100 characters")]
+    public void A_bad_list_of_organisations_is_refused_and_leaves_nothing(string variant, string message)
+    {
+        using var folder = new TempDirectory();
+        FoundingOrganisation[] orgs = variant switch
+        {
+            "same-name" => [Four[0], Four[0] with { Name = "general  hospital", Type = OrganisationType.Clinic }],
+            "none" => [],
+            "eleven" => [.. Enumerable.Range(1, 11).Select(i => new FoundingOrganisation($"Clinic {i}", OrganisationType.Clinic))],
+            "empty-name" => [Four[0], Four[1] with { Name = " " }],
+            _ => throw new ArgumentOutOfRangeException(nameof(variant)),
+        };
+        var error = Assert.Throws<InvalidOperationException>(() => NetworkInitializer.InitConsortium(folder.Combine("net"), orgs,
+            new ClusterLayout(Math.Max(orgs.Length, 1), 15080), NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly));
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder.Combine("net")));
+    }
+}
