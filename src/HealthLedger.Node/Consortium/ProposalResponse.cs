@@ -27,8 +27,12 @@ public sealed record ProposalResponse(string Id, string Action, string Summary, 
                 {
                     Organisation = new JoinRequestOrganisation
                     {
-                        Id = add.Organisation.Id, Name = add.Organisation.Name, Type = GovernanceNames.Of(add.Organisation.Type), Contact = add.Organisation.Contact,
-                        SigningKey = add.Organisation.SigningKey.ToString(), EncryptionKey = add.Organisation.EncryptionKey.ToString(),
+                        Id = add.Organisation.Id,
+                        Name = add.Organisation.Name,
+                        Type = GovernanceNames.Of(add.Organisation.Type),
+                        Contact = add.Organisation.Contact,
+                        SigningKey = add.Organisation.SigningKey.ToString(),
+                        EncryptionKey = add.Organisation.EncryptionKey.ToString(),
                     },
                     Admin = new JoinRequestAdmin { Id = add.AdminId, SigningKey = add.AdminSigningKey.ToString(), EncryptionKey = add.AdminEncryptionKey.ToString() },
                     Node = add.Nodes.Select(n => new JoinRequestNode { Id = n.Id, SigningKey = n.SigningKey.ToString(), Address = n.Address }).FirstOrDefault(),

@@ -74,8 +74,12 @@ public static class JoinRequestMaker
             {
                 Organisation = new JoinRequestOrganisation
                 {
-                    Id = orgId, Name = organisationName.Trim(), Type = GovernanceNames.Of(organisationType), Contact = contact,
-                    SigningKey = org.Signing.PublicKey.ToString(), EncryptionKey = org.Encryption.PublicKey.ToString(),
+                    Id = orgId,
+                    Name = organisationName.Trim(),
+                    Type = GovernanceNames.Of(organisationType),
+                    Contact = contact,
+                    SigningKey = org.Signing.PublicKey.ToString(),
+                    EncryptionKey = org.Encryption.PublicKey.ToString(),
                 },
                 Admin = new JoinRequestAdmin { Id = adminUser, SigningKey = admin.Signing.PublicKey.ToString(), EncryptionKey = admin.Encryption.PublicKey.ToString() },
                 Node = new JoinRequestNode { Id = stem + "-node-1", SigningKey = nodeKey.PublicKey.ToString(), Address = peerListen },
