@@ -8,6 +8,7 @@ var root = new RootCommand("HealthLedger: medical records on a permissioned, Byz
     UpCommand.CreateNode(),
     ClusterCommand.Create(),
     JoinCommand.Create(),
+    ConsortiumCommand.Create(),
     BenchCommand.Create(),
     VerifyCommand.Create(),
     LoadCommand.Create(),

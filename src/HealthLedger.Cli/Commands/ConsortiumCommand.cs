@@ -1,0 +1,172 @@
+using System.CommandLine;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Consortium;
+using HealthLedger.Node.Hosting;
+
+namespace HealthLedger.Cli.Commands;
+
+/// <summary>
+/// <c>healthledger consortium request|propose|vote</c>: a newcomer organisation prepares its keys and a join request; a member's
+/// admin submits it as a proposal through a node's API; members' admins vote on proposals.
+/// </summary>
+internal static class ConsortiumCommand
+{
+    public static Command Create() => new("consortium", "Consortium governance: ask to join as a new organisation, propose its admission, vote on proposals.")
+    {
+        Request(),
+        Propose(),
+        Vote(),
+    };
+
+    private static Command Request()
+    {
+        var org = new Option<string>("--org") { Description = "The new organisation's name, e.g. \"City Lab\"", Required = true };
+        var type = new Option<string>("--type") { Description = $"What it is: {GovernanceNames.TypeList}", Required = true };
+        var data = CommonOptions.Data(required: true);
+        var peerListen = new Option<string>("--peer-listen") { Description = "Where its node's peer endpoint will listen, as the other nodes reach it, e.g. http://10.0.0.7:5180", Required = true };
+        var contact = new Option<string?>("--contact") { Description = "How to reach its administrators (one line: a phone number or mailbox of the institution)" };
+        var urls = new Option<string?>("--urls") { Description = "Where its node's web UI and API will listen (default http://localhost:5080)" };
+        var command = new Command("request",
+            "Prepare a new organisation: its keys, its first admin (password from " + CommonOptions.PasswordVariable + ", else generated and printed once), its node key " +
+            "and node.json, all in a new data folder (owner-only), and a join request file (public keys and addresses, no secret) to give to a member's admin. " +
+            "Once the consortium approves it, run 'healthledger join --data DIR --peer URL' and then 'healthledger node --data DIR'.")
+        {
+            org, type, data, peerListen, contact, urls,
+        };
+        command.SetAction(parse =>
+        {
+            JoinRequestMaker.Result made;
+            var folder = parse.GetValue(data)!;
+            try
+            {
+                made = JoinRequestMaker.Make(folder, parse.GetValue(org)!, parse.GetValue(type)!, parse.GetValue(peerListen)!, parse.GetValue(contact), parse.GetValue(urls),
+                    CommonOptions.AdminPassword());
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+            {
+                return CommonOptions.Fail(e.Message);
+            }
+            Console.WriteLine($"Prepared organisation '{made.Request.Organisation!.Id}' ({made.Request.Organisation.Type}) in {Path.GetFullPath(folder)}");
+            Console.WriteLine($"Node '{made.Request.Node!.Id}', peer address {made.Request.Node.Address}");
+            Console.WriteLine($"Join request: {made.RequestPath}");
+            if (made.GeneratedPassword is { } password)
+            {
+                Console.WriteLine($"Admin login: user '{made.AdminUser}', password {password}");
+                Console.WriteLine("This password is shown only once. Keep it safe.");
+            }
+            else
+            {
+                Console.WriteLine($"Admin login: user '{made.AdminUser}', password from {CommonOptions.PasswordVariable}");
+            }
+            Console.WriteLine("Give the join request to an admin of a member organisation ('healthledger consortium propose --request FILE …' or the Consortium page).");
+            Console.WriteLine($"Then: healthledger join --data {folder} --peer <a member node's peer address> --wait-minutes 60, and healthledger node --data {folder}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Propose()
+    {
+        var request = new Option<string>("--request") { Description = "The join request file made by 'healthledger consortium request'", Required = true };
+        var (url, user, passwordStdin) = Connection();
+        var command = new Command("propose",
+            "Submit a join request as a proposal to admit the organisation, as an admin of a member organisation (its organisation's approval is the first vote)")
+        {
+            request, url, user, passwordStdin,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            JoinRequest join;
+            try
+            {
+                join = JoinRequest.Read(parse.GetValue(request)!);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                return CommonOptions.Fail(e.Message);
+            }
+            return await CallAsync(parse.GetValue(url)!, parse.GetValue(user)!, parse.GetValue(passwordStdin),
+                "/api/v1/consortium/proposals", new { action = "add-organisation", request = join }, ct);
+        });
+        return command;
+    }
+
+    private static Command Vote()
+    {
+        var proposal = new Option<string>("--proposal") { Description = "The proposal's id", Required = true };
+        var approve = new Option<bool>("--approve") { Description = "Approve it" };
+        var reject = new Option<bool>("--reject") { Description = "Reject it" };
+        var (url, user, passwordStdin) = Connection();
+        var command = new Command("vote", "Vote on an open proposal as an admin of a member organisation (each organisation votes once)")
+        {
+            proposal, approve, reject, url, user, passwordStdin,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(approve) == parse.GetValue(reject)) return CommonOptions.Fail("give exactly one of --approve and --reject");
+            var id = parse.GetValue(proposal)!;
+            return await CallAsync(parse.GetValue(url)!, parse.GetValue(user)!, parse.GetValue(passwordStdin),
+                $"/api/v1/consortium/proposals/{Uri.EscapeDataString(id)}/votes", new { decision = parse.GetValue(approve) ? "approve" : "reject" }, ct);
+        });
+        return command;
+    }
+
+    private static (Option<string> Url, Option<string> User, Option<bool> PasswordStdin) Connection() => (
+        new Option<string>("--url") { Description = $"A node of your organisation (web address), e.g. {CommonOptions.DefaultUrl}", Required = true },
+        new Option<string>("--user") { Description = "Your admin user id", Required = true },
+        new Option<bool>("--password-stdin") { Description = $"Read the password from the first line of standard input (otherwise from {CommonOptions.PasswordVariable})" });
+
+    private static async Task<int> CallAsync(string url, string user, bool passwordStdin, string path, object body, CancellationToken ct)
+    {
+        var password = passwordStdin ? (await Console.In.ReadLineAsync(ct))?.TrimEnd('\r', '\n') : CommonOptions.AdminPassword();
+        if (string.IsNullOrEmpty(password)) return CommonOptions.Fail($"give the password on standard input with --password-stdin, or set {CommonOptions.PasswordVariable}");
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https")) return CommonOptions.Fail($"--url must be an http:// or https:// address (got '{url}')");
+        using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(60) };
+        try
+        {
+            using (var login = await http.PostAsJsonAsync("/api/v1/auth/token", new { username = user, password }, ct))
+            {
+                if (!login.IsSuccessStatusCode) return await ProblemAsync(login, "login", ct);
+                var token = await login.Content.ReadFromJsonAsync<JsonElement>(ct);
+                http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("accessToken").GetString());
+            }
+            using var response = await http.PostAsJsonAsync(path, body, ct);
+            if (!response.IsSuccessStatusCode) return await ProblemAsync(response, "the node", ct);
+            var p = (await response.Content.ReadFromJsonAsync<ProposalResponse>(JsonSerializerOptions.Web, ct))!;
+            Console.WriteLine($"Proposal {p.Id}: {p.Summary}");
+            Console.WriteLine($"Status {p.Status}: {p.Approvals} of {p.Needed} approvals needed, {p.Rejections} rejections; expires {p.ExpiresAt:u}");
+            if (p.Waiting.Count > 0) Console.WriteLine($"Waiting for: {string.Join(", ", p.Waiting)}");
+            return 0;
+        }
+        catch (HttpRequestException e)
+        {
+            return CommonOptions.Fail($"cannot reach {url}: {e.Message}");
+        }
+    }
+
+    private static async Task<int> ProblemAsync(HttpResponseMessage response, string who, CancellationToken ct)
+    {
+        var text = await response.Content.ReadAsStringAsync(ct);
+        try
+        {
+            var problem = JsonDocument.Parse(text).RootElement;
+            var detail = problem.TryGetProperty("detail", out var d) ? d.GetString() : problem.TryGetProperty("title", out var t) ? t.GetString() : text;
+            Console.Error.WriteLine($"error: {who} answered {(int)response.StatusCode}: {detail}");
+            if (problem.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var field in errors.EnumerateObject())
+                {
+                    foreach (var message in field.Value.EnumerateArray()) Console.Error.WriteLine($"  {field.Name}: {message.GetString()}");
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            Console.Error.WriteLine($"error: {who} answered {(int)response.StatusCode}: {text}");
+        }
+        return 1;
+    }
+}
