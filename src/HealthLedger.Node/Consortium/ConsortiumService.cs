@@ -210,7 +210,7 @@ public sealed class ConsortiumService(LedgerNode node, RecordWriter writer, Peer
     private TxContext Context(UserSession actor) =>
         new(new StateOverlay(State), node.Tip.Height + 1, Math.Max(Now, node.Tip.Timestamp), new SignerRecord(SignerKind.User, actor.UserId));
 
-    private static string NewId() => "p-" + DateTime.UtcNow.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+    private string NewId() => "p-" + clock.GetUtcNow().ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 
     private static string PrettyAction(ProposedAction action) => char.ToUpperInvariant(GovernanceNames.Of(action.Action)[0]) + GovernanceNames.Of(action.Action)[1..];
 
