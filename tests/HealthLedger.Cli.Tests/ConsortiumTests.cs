@@ -1,0 +1,100 @@
+using System.Net.Http.Json;
+using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Consortium;
+using HealthLedger.Testing;
+
+namespace HealthLedger.Cli.Tests;
+
+/// <summary>
+/// Joining a consortium as a new organisation with real processes, as docs/operations.md describes it: the newcomer runs
+/// <c>consortium request</c> and <c>join --wait-minutes</c>; the founder's admin runs <c>consortium propose</c>; the newcomer's
+/// node syncs, votes (nothing commits without it among two validators), and its admin votes with <c>consortium vote</c>.
+/// </summary>
+public class ConsortiumTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_newcomer_made_by_consortium_request_is_proposed_admitted_joins_and_votes()
+    {
+        using var dir = new TempDirectory();
+        using var net = await LocalCluster.InitAsync(dir, 1);
+        await net.StartAsync(net.Folder(1));
+        var founder = net.Http(net.Folder(1));
+        var founderUrl = founder.BaseAddress!.ToString().TrimEnd('/');
+
+        // 1. The newcomer prepares its folder and join request (admin password from HEALTHLEDGER_ADMIN_PASSWORD).
+        var lab = dir.Combine("city-lab");
+        var peer = $"http://127.0.0.1:{CliProcess.FreePort()}";
+        var web = $"http://127.0.0.1:{CliProcess.FreePort()}";
+        var request = await CliProcess.RunAsync("consortium", "request", "--org", "City Lab", "--type", "laboratory", "--data", lab, "--peer-listen", peer,
+            "--urls", web, "--contact", "lab@city.example");
+        Assert.True(request.ExitCode == 0, request.Stdout + request.Stderr);
+        var requestFile = Path.Combine(lab, JoinRequest.FileName);
+        Assert.Contains(requestFile, request.Stdout);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(lab));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(new DataDirectory(lab).OrganisationKeyPath));
+        }
+        var join = JoinRequest.Read(requestFile);
+        var organisationSecret = File.ReadAllText(new DataDirectory(lab).OrganisationKeyPath).Trim();
+        var nodeSecret = File.ReadAllText(new DataDirectory(lab).NodeKeyPath).Trim();
+        var text = File.ReadAllText(requestFile);
+        Assert.DoesNotContain(organisationSecret[..32], text, StringComparison.OrdinalIgnoreCase); // no secret in the request
+        Assert.DoesNotContain(nodeSecret[..32], text, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(peer, join.Node!.Address);
+
+        // 2. Its join waits for admission, answering at its peer address so that the proposal's address check passes.
+        using var joining = CliProcess.Start("join", "--data", lab, "--peer", net.Layout.PeerAddress(1), "--wait-minutes", "2");
+
+        // 3. The founder's admin proposes it; one organisation's approval is a majority of one: executed.
+        (int ExitCode, string Stdout, string Stderr) propose = default;
+        await net.WaitAsync("the founder's admin proposes the newcomer (its peer address answers)", async () =>
+        {
+            propose = await CliProcess.RunAsync("consortium", "propose", "--request", requestFile, "--url", founderUrl, "--user", "admin");
+            return propose.ExitCode == 0 || !propose.Stderr.Contains("does not answer", StringComparison.Ordinal);
+        });
+        Assert.True(propose.ExitCode == 0, propose.Stdout + propose.Stderr);
+        Assert.Contains("Status executed", propose.Stdout);
+        await joining.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(joining.ExitCode == 0, joining.Stdout + joining.Stderr);
+
+        // 4. Its node syncs, learns its id and votes: with two validators a registration commits only with its vote.
+        await net.StartAsync(lab);
+        var newcomer = net.Http(lab);
+        await net.WaitAsync("the newcomer's node syncs and names itself", async () => (await LocalCluster.HealthAsync(newcomer))?.Node == join.Node.Id);
+        var signer = await Signers.GetAsync(founder, net.Admin);
+        var tx = net.Registration(signer.Network, signer.OrganisationId, signer.NextNonce, "two-org-patient");
+        await net.SubmitAsync(founder, tx);
+        await net.WaitAsync("both nodes commit the registration", async () =>
+            (await LocalCluster.StatusAsync(founder, tx.Id))?.Status == "committed" && (await LocalCluster.StatusAsync(newcomer, tx.Id))?.Status == "committed");
+
+        // 5. A proposal of the founder now needs the newcomer; its admin approves with 'consortium vote' at its own node.
+        using (var login = await founder.PostAsJsonAsync("/api/v1/auth/token", new { username = "admin", password = CliProcess.Password }, Ct))
+        {
+            var token = (await login.Content.ReadFromJsonAsync<Node.Security.TokenResponse>(Ct))!;
+            using var message = new HttpRequestMessage(HttpMethod.Post, "/api/v1/consortium/proposals")
+            {
+                Content = JsonContent.Create(new { id = "policy-2d", action = "change-policy", policy = new { proposalLifetimeHours = 48 } }),
+            };
+            message.Headers.Authorization = new("Bearer", token.AccessToken);
+            using var proposed = await founder.SendAsync(message, Ct);
+            Assert.True(proposed.IsSuccessStatusCode, await proposed.Content.ReadAsStringAsync(Ct));
+            Assert.Equal("open", (await proposed.Content.ReadFromJsonAsync<ProposalResponse>(Ct))!.Status);
+        }
+        var vote = await CliProcess.RunAsync("consortium", "vote", "--proposal", "policy-2d", "--approve", "--url", web, "--user", join.Admin!.Id!);
+        Assert.True(vote.ExitCode == 0, vote.Stdout + vote.Stderr);
+        Assert.Contains("Status executed", vote.Stdout);
+        var again = await CliProcess.RunAsync("consortium", "vote", "--proposal", "policy-2d", "--reject", "--url", web, "--user", join.Admin.Id!);
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("409", again.Stderr);
+
+        // 6. Both stop cleanly and verify to the same state root.
+        await net.WaitAsync("both nodes hold the same state", async () =>
+            (await LocalCluster.HealthAsync([founder, newcomer])).Select(h => h!.StateRoot).Distinct().Count() == 1);
+        var roots = (await LocalCluster.HealthAsync([founder, newcomer])).Select(h => h!.StateRoot).Distinct().ToList();
+        await net.StopAsync();
+        foreach (var folder in new[] { net.Folder(1), lab }) Assert.Contains(roots.Single(), await LocalCluster.VerifyAsync(folder));
+    }
+}
