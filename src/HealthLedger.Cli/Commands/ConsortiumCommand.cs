@@ -52,15 +52,7 @@ internal static class ConsortiumCommand
             Console.WriteLine($"Prepared organisation '{made.Request.Organisation!.Id}' ({made.Request.Organisation.Type}) in {Path.GetFullPath(folder)}");
             Console.WriteLine($"Node '{made.Request.Node!.Id}', peer address {made.Request.Node.Address}");
             Console.WriteLine($"Join request: {made.RequestPath}");
-            if (made.GeneratedPassword is { } password)
-            {
-                Console.WriteLine($"Admin login: user '{made.AdminUser}', password {password}");
-                Console.WriteLine("This password is shown only once. Keep it safe.");
-            }
-            else
-            {
-                Console.WriteLine($"Admin login: user '{made.AdminUser}', password from {CommonOptions.PasswordVariable}");
-            }
+            CommonOptions.PrintAdminLogin(made.AdminUser, made.GeneratedPassword);
             Console.WriteLine("Give the join request to an admin of a member organisation ('healthledger consortium propose --request FILE …' or the Consortium page).");
             Console.WriteLine($"Then: healthledger join --data {folder} --peer <a member node's peer address> --wait-minutes 60, and healthledger node --data {folder}");
             return 0;

@@ -214,12 +214,11 @@ public sealed class ConsortiumService(LedgerNode node, RecordWriter writer, Peer
 
     private static string PrettyAction(ProposedAction action) => char.ToUpperInvariant(GovernanceNames.Of(action.Action)[0]) + GovernanceNames.Of(action.Action)[1..];
 
-    // The addresses an action asks the network to dial.
+    // The addresses of the nodes an action adds (a replaced node's new address may only answer once it is moved there).
     private static IEnumerable<(string Field, string Address)> Addresses(ProposedAction action) => action switch
     {
         AddOrganisationAction add => add.Nodes.Where(n => n.Address.Length > 0).Select(n => ("request.node.address", n.Address)),
         NodeAction { Kind: GovernanceAction.AddNode } n when n.Node.Address.Length > 0 => [("node.address", n.Node.Address)],
-        NodeAction n when n.Node.Address.Length > 0 => [("node.address", n.Node.Address)],
         _ => [],
     };
 

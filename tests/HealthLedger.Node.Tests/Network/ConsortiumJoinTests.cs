@@ -5,11 +5,8 @@ using HealthLedger.Node.Consortium;
 using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Security;
-using HealthLedger.Node.Web;
 using HealthLedger.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthLedger.Node.Tests.Network;
@@ -87,15 +84,5 @@ public sealed class ConsortiumJoinTests : IAsyncDisposable
 
     private static LedgerNode Node(WebApplication app) => app.Services.GetRequiredService<LedgerNode>();
 
-    private static async Task<HttpClient> LoginAsync(WebApplication app, string user, string password)
-    {
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        using var anonymous = new HttpClient { BaseAddress = new Uri(address) };
-        using var response = await anonymous.PostAsJsonAsync("/api/v1/auth/token", new { username = user, password }, Ct);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
-        var token = (await response.Content.ReadFromJsonAsync<TokenResponse>(Ct))!;
-        var client = new HttpClient { BaseAddress = new Uri(address) };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", token.AccessToken);
-        return client;
-    }
+    private static Task<HttpClient> LoginAsync(WebApplication app, string user, string password) => InProcessNode.LoginAsync(app, user, password, Ct);
 }
