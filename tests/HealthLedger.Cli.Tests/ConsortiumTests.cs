@@ -97,4 +97,26 @@ public class ConsortiumTests
         await net.StopAsync();
         foreach (var folder in new[] { net.Folder(1), lab }) Assert.Contains(roots.Single(), await LocalCluster.VerifyAsync(folder));
     }
+
+    [Fact]
+    public async Task Bad_arguments_are_refused_with_one_line_and_leave_no_folder()
+    {
+        using var dir = new TempDirectory();
+        var lab = dir.Combine("lab");
+        var type = await CliProcess.RunAsync("consortium", "request", "--org", "City Lab", "--type", "bakery", "--data", lab, "--peer-listen", "http://127.0.0.1:5999");
+        Assert.Equal(2, type.ExitCode);
+        Assert.Contains("--type must be one of hospital, laboratory, pharmacy, clinic, rescuer", type.Stderr);
+        var address = await CliProcess.RunAsync("consortium", "request", "--org", "City Lab", "--type", "clinic", "--data", lab, "--peer-listen", "10.0.0.7:5180");
+        Assert.Equal(2, address.ExitCode);
+        Assert.Contains("--peer-listen", address.Stderr);
+        Assert.False(Directory.Exists(lab));
+
+        Directory.CreateDirectory(lab);
+        var join = await CliProcess.RunAsync("join", "--data", lab, "--peer", "http://127.0.0.1:5999");
+        Assert.Equal(2, join.ExitCode);
+        Assert.Contains("consortium request", join.Stderr);
+        var vote = await CliProcess.RunAsync("consortium", "vote", "--proposal", "p-1", "--url", "http://127.0.0.1:5999", "--user", "admin");
+        Assert.Equal(2, vote.ExitCode);
+        Assert.Contains("exactly one of --approve and --reject", vote.Stderr);
+    }
 }
