@@ -19,8 +19,8 @@ namespace HealthLedger.Node.Consortium;
 /// (<see cref="RecordWriter"/>) as <see cref="ProposePayload"/>, <see cref="VotePayload"/> and <see cref="WithdrawPayload"/>
 /// transactions — so every step is on the chain. Everything the state machine would refuse is refused here first, with the
 /// field named, so a refusal writes nothing: a non-admin or an admin of an organisation that is not an active member (403),
-/// a second vote of one organisation or a vote on an expired or closed proposal (409), an action that cannot be applied to
-/// the current state — a key or id already in use, an unknown organisation or node (409) —, and a node whose address does
+/// a second vote of one organisation or a vote on an expired or closed proposal (409), a deciding approval of an action that no
+/// longer applies (409), an action that cannot be applied to the current state — a key or id already in use, an unknown organisation or node (409) —, and a node whose address does
 /// not answer (<see cref="NodeProbe"/>, 422).
 /// </summary>
 public sealed class ConsortiumService(LedgerNode node, RecordWriter writer, PeerNetwork peers, TimeProvider clock, NodeProbe probe)
@@ -144,6 +144,12 @@ public sealed class ConsortiumService(LedgerNode node, RecordWriter writer, Peer
         {
             var message = $"Organisation '{actor.OrganisationId}' has already voted on proposal '{id}' ({(vote.Approve ? "approve" : "reject")}, by '{vote.UserId}'): each organisation votes once.";
             return Outcome<ProposalView>.Conflict(FieldErrors.One("decision", message), message);
+        }
+        if (approve && view.State.Votes.Count(v => v.Approve && view.ActiveOrganisations.Contains(v.OrganisationId)) + 1 >= view.Needed
+            && Core.Governance.Consortium.Check(Context(actor), view.State.Action) is { IsOk: false } stale)
+        {
+            var message = $"Proposal '{id}' would be approved by this vote but can no longer be applied: {stale.Reason}.";
+            return Outcome<ProposalView>.Conflict(FieldErrors.One("proposal", message), message);
         }
         var written = await writer.SubmitAsync(actor, new VotePayload(id, approve), RecordWriter.NoBlobs, id, ct);
         if (!written.IsOk) return written.As<ProposalView>();

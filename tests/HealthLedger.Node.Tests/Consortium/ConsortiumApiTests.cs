@@ -134,6 +134,21 @@ public class ConsortiumApiTests
             await Read<ProposalResponse>(await admin.PostAsJsonAsync("/api/v1/consortium/proposals", new { id = "remove-lab", action = "remove-organisation", organisationId = "city-lab" }, Ct));
             var withdrawn = await Read<ProposalResponse>(await admin.PostAsync("/api/v1/consortium/proposals/remove-lab/withdraw", null, Ct));
             Assert.Equal("withdrawn", withdrawn.Status);
+
+            // City Lab proposes admitting Green Pharmacy twice; the founder's approval executes the first, and its deciding
+            // approval of the second (whose organisation id is now taken) is refused before anything is signed.
+            var pharmacy = Newcomer(dir, "Green Pharmacy");
+            pharmacy.Request.Node = null;
+            var admit = ProposalInput.JoinRequestAction(pharmacy.Request, new Node.Records.FieldErrors())!;
+            Assert.Equal("Ok", (await SignedAsync(node, labAdmin, new ProposePayload("pharmacy-a", admit))).Outcome);
+            Assert.Equal("Ok", (await SignedAsync(node, labAdmin, new ProposePayload("pharmacy-b", admit))).Outcome);
+            var first = await Read<ProposalResponse>(await admin.PostAsJsonAsync("/api/v1/consortium/proposals/pharmacy-a/votes", new { decision = "approve" }, Ct));
+            Assert.Equal("executed", first.Status);
+            height = (await HealthAsync(node)).Height;
+            var stale = await Problem(await admin.PostAsJsonAsync("/api/v1/consortium/proposals/pharmacy-b/votes", new { decision = "approve" }, Ct), HttpStatusCode.Conflict);
+            Assert.Contains("can no longer be applied", stale.GetProperty("errors").GetProperty("proposal")[0].GetString());
+            Assert.Equal(height, (await HealthAsync(node)).Height);
+            Assert.Equal(3, (await Read<ConsortiumResponse>(await admin.GetAsync("/api/v1/consortium", Ct))).ActiveOrganisations);
         }
     }
 
@@ -152,6 +167,10 @@ public class ConsortiumApiTests
         await Problem(await doctor.PostAsJsonAsync("/api/v1/consortium/proposals", new { action = "add-organisation", request = made.Request }, Ct), HttpStatusCode.Forbidden);
         await Problem(await doctor.GetAsync("/api/v1/consortium", Ct), HttpStatusCode.Forbidden);
         await Problem(await node.Http.GetAsync("/api/v1/consortium/proposals", Ct), HttpStatusCode.Unauthorized);
+        using (var page = await (await node.CookieLoginAsync("dr-g", NodeFixture.ChosenPassword)).GetAsync("/consortium", Ct))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, page.StatusCode);
+        }
 
         // Bad input: 400 naming the field.
         Assert.Contains("action", Fields(await Problem(await admin.PostAsJsonAsync("/api/v1/consortium/proposals", new { action = "crown-king" }, Ct), HttpStatusCode.BadRequest)));
