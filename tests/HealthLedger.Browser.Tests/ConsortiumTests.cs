@@ -1,5 +1,6 @@
 using HealthLedger.Core.Crypto;
 using HealthLedger.Node.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace HealthLedger.Browser.Tests;
@@ -52,6 +53,26 @@ public class ConsortiumTests
         await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("is withdrawn");
         await Assertions.Expect(admin.GetByTestId("history")).ToContainTextAsync("withdrawn");
         await Assertions.Expect(admin.GetByTestId("history")).ToContainTextAsync("executed");
+
+        // City Lab's admin (who logs in at City Lab's own node) proposes a change of the policy; here its Approve button
+        // is offered, and the founder's approval executes it.
+        using (var keystore = Storage.Keystore.Open(new Node.Configuration.DataDirectory(node.Folder.Combine("city-lab")).KeystorePath))
+        using (var labAdmin = keystore.Unseal(made.AdminUser, "city-lab-admin-password")!)
+        {
+            var ledger = node.App.Services.GetRequiredService<Node.Ledger.LedgerNode>();
+            var policy = Core.Governance.GovernancePolicy.Default with { ProposalLifetimeMs = 48 * 3_600_000UL };
+            var tx = Core.Transactions.Transaction.Create(ledger.Network.NetworkId, labAdmin.Signing, ledger.Nonces(labAdmin.Signing.PublicKey).Next,
+                new Core.Transactions.Kinds.ProposePayload("lab-policy", new Core.Governance.ChangePolicyAction(policy)));
+            Assert.True(ledger.Submit(tx.Encoded.Span).Result.IsOk);
+            await ledger.WaitForCommitAsync(tx.Id, TestContext.Current.CancellationToken);
+        }
+        await admin.GotoAsync("/consortium");
+        var labProposal = admin.Locator("[data-proposal='lab-policy']");
+        await Assertions.Expect(labProposal).ToContainTextAsync("Change the governance policy");
+        await Assertions.Expect(labProposal).ToContainTextAsync("waiting for browser-test-hospital");
+        await labProposal.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("on proposal lab-policy is recorded: executed");
+        await Assertions.Expect(admin.GetByTestId("policy").Locator("xpath=preceding-sibling::p[1]")).ToContainTextAsync("48 hours");
 
         // The same request again: the organisation id is taken.
         await admin.GetByLabel("Admit an organisation").SetInputFilesAsync(requestFile);
