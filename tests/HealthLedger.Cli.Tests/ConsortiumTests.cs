@@ -83,7 +83,11 @@ public class ConsortiumTests
             Assert.True(proposed.IsSuccessStatusCode, await proposed.Content.ReadAsStringAsync(Ct));
             Assert.Equal("open", (await proposed.Content.ReadFromJsonAsync<ProposalResponse>(Ct))!.Status);
         }
-        var vote = await CliProcess.RunAsync("consortium", "vote", "--proposal", "policy-2d", "--approve", "--url", web, "--user", join.Admin!.Id!);
+        var listed = await CliProcess.RunAsync("consortium", "proposals", "--url", web, "--user", join.Admin!.Id!);
+        Assert.True(listed.ExitCode == 0, listed.Stdout + listed.Stderr);
+        Assert.Contains("Proposal policy-2d: Change the governance policy", listed.Stdout);
+        Assert.Contains("Waiting for: city-lab", listed.Stdout);
+        var vote = await CliProcess.RunAsync("consortium", "vote", "--proposal", "policy-2d", "--approve", "--url", web, "--user", join.Admin.Id!);
         Assert.True(vote.ExitCode == 0, vote.Stdout + vote.Stderr);
         Assert.Contains("Status executed", vote.Stdout);
         var again = await CliProcess.RunAsync("consortium", "vote", "--proposal", "policy-2d", "--reject", "--url", web, "--user", join.Admin.Id!);

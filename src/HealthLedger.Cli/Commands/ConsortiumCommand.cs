@@ -9,16 +9,17 @@ using HealthLedger.Node.Hosting;
 namespace HealthLedger.Cli.Commands;
 
 /// <summary>
-/// <c>healthledger consortium request|propose|vote</c>: a newcomer organisation prepares its keys and a join request; a member's
+/// <c>healthledger consortium request|propose|vote|proposals</c>: a newcomer organisation prepares its keys and a join request; a member's
 /// admin submits it as a proposal through a node's API; members' admins vote on proposals.
 /// </summary>
 internal static class ConsortiumCommand
 {
-    public static Command Create() => new("consortium", "Consortium governance: ask to join as a new organisation, propose its admission, vote on proposals.")
+    public static Command Create() => new("consortium", "Consortium governance: ask to join as a new organisation, propose its admission, list and vote on proposals.")
     {
         Request(),
         Propose(),
         Vote(),
+        Proposals(),
     };
 
     private static Command Request()
@@ -106,12 +107,26 @@ internal static class ConsortiumCommand
         return command;
     }
 
+    private static Command Proposals()
+    {
+        var all = new Option<bool>("--all") { Description = "Closed proposals too (default: open ones only)" };
+        var (url, user, passwordStdin) = Connection();
+        var command = new Command("proposals", "List the consortium's proposals (open ones by default) with their votes, as an admin or auditor")
+        {
+            all, url, user, passwordStdin,
+        };
+        command.SetAction(async (parse, ct) => await CallAsync(parse.GetValue(url)!, parse.GetValue(user)!, parse.GetValue(passwordStdin),
+            "/api/v1/consortium/proposals", null, ct, parse.GetValue(all)));
+        return command;
+    }
+
     private static (Option<string> Url, Option<string> User, Option<bool> PasswordStdin) Connection() => (
         new Option<string>("--url") { Description = $"A node of your organisation (web address), e.g. {CommonOptions.DefaultUrl}", Required = true },
         new Option<string>("--user") { Description = "Your admin user id", Required = true },
         new Option<bool>("--password-stdin") { Description = $"Read the password from the first line of standard input (otherwise from {CommonOptions.PasswordVariable})" });
 
-    private static async Task<int> CallAsync(string url, string user, bool passwordStdin, string path, object body, CancellationToken ct)
+    // Logs in, then POSTs body (or GETs the proposal list when body is null) and prints the proposal(s).
+    private static async Task<int> CallAsync(string url, string user, bool passwordStdin, string path, object? body, CancellationToken ct, bool all = false)
     {
         var password = passwordStdin ? (await Console.In.ReadLineAsync(ct))?.TrimEnd('\r', '\n') : CommonOptions.AdminPassword();
         if (string.IsNullOrEmpty(password)) return CommonOptions.Fail($"give the password on standard input with --password-stdin, or set {CommonOptions.PasswordVariable}");
@@ -125,12 +140,19 @@ internal static class ConsortiumCommand
                 var token = await login.Content.ReadFromJsonAsync<JsonElement>(ct);
                 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("accessToken").GetString());
             }
-            using var response = await http.PostAsJsonAsync(path, body, ct);
+            using var response = body is null ? await http.GetAsync(path, ct) : await http.PostAsJsonAsync(path, body, ct);
             if (!response.IsSuccessStatusCode) return await ProblemAsync(response, "the node", ct);
-            var p = (await response.Content.ReadFromJsonAsync<ProposalResponse>(JsonSerializerOptions.Web, ct))!;
-            Console.WriteLine($"Proposal {p.Id}: {p.Summary}");
-            Console.WriteLine($"Status {p.Status}: {p.Approvals} of {p.Needed} approvals needed, {p.Rejections} rejections; expires {p.ExpiresAt:u}");
-            if (p.Waiting.Count > 0) Console.WriteLine($"Waiting for: {string.Join(", ", p.Waiting)}");
+            var list = body is null
+                ? (await response.Content.ReadFromJsonAsync<List<ProposalResponse>>(JsonSerializerOptions.Web, ct))!.Where(p => all || p.Status == "open").ToList()
+                : [(await response.Content.ReadFromJsonAsync<ProposalResponse>(JsonSerializerOptions.Web, ct))!];
+            if (list.Count == 0) Console.WriteLine(all ? "No proposals." : "No open proposals.");
+            foreach (var p in list)
+            {
+                Console.WriteLine($"Proposal {p.Id}: {p.Summary}");
+                Console.WriteLine($"Status {p.Status}: {p.Approvals} of {p.Needed} approvals needed, {p.Rejections} rejections; expires {p.ExpiresAt:u}");
+                if (p.Votes.Count > 0) Console.WriteLine($"Votes: {string.Join(", ", p.Votes.Select(v => $"{v.OrganisationId} {v.Decision}"))}");
+                if (p.Waiting.Count > 0) Console.WriteLine($"Waiting for: {string.Join(", ", p.Waiting)}");
+            }
             return 0;
         }
         catch (HttpRequestException e)
