@@ -1,172 +1,126 @@
-using System.Globalization;
-using System.Net;
 using System.Net.Http.Json;
-using System.Text.RegularExpressions;
-using HealthLedger.Core.Crypto;
-using HealthLedger.Core.Model;
-using HealthLedger.Core.Transactions;
-using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Configuration;
-using HealthLedger.Node.Hosting;
-using HealthLedger.Storage;
+using HealthLedger.Node.Consortium;
 using HealthLedger.Testing;
 
 namespace HealthLedger.Cli.Tests;
 
 /// <summary>
-/// 'consortium up' with real processes: four organisations founded in one genesis block, one node each, each folder holding
-/// only its own organisation key and admin; every node commits, each admin logs in at its own node only, every folder
-/// verifies to the same state root, and a later run starts the same nodes again.
+/// Joining a consortium as a new organisation with real processes, as docs/operations.md describes it: the newcomer runs
+/// <c>consortium request</c> and <c>join --wait-minutes</c>; the founder's admin runs <c>consortium propose</c>; the newcomer's
+/// node syncs, votes (nothing commits without it among two validators), and its admin votes with <c>consortium vote</c>.
 /// </summary>
-public sealed class ConsortiumTests : IDisposable
+public class ConsortiumTests
 {
-    private const string Orgs = "General Hospital:hospital,St Mary Hospital:hospital,City Lab:laboratory,Green Pharmacy:pharmacy";
-    private static readonly string[] Ids = ["general-hospital", "st-mary-hospital", "city-lab", "green-pharmacy"];
-
-    private readonly TempDirectory _dir = new();
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Consortium_up_runs_four_organisations_each_holding_only_its_own_key_and_admin()
+    public async Task A_newcomer_made_by_consortium_request_is_proposed_admitted_joins_and_votes()
     {
-        var root = _dir.Combine("net");
-        var basePort = Ports.FreeClusterBlock();
-        using var up = CliProcess.Start("consortium", "up", "--orgs", Orgs, "--data", root, "--base-port", basePort.ToString(CultureInfo.InvariantCulture));
-        var clients = Ids.Select((_, k) => new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{basePort + k}"), Timeout = TimeSpan.FromSeconds(15) }).ToList();
-        try
-        {
-            await LocalCluster.PollAsync("every node is ready", () => Task.FromResult(up.Stdout.Contains("All 4 nodes are ready.", StringComparison.Ordinal) || up.HasExited),
-                () => up.Stdout + up.Stderr, TimeSpan.FromSeconds(60));
-            Assert.False(up.HasExited, up.Stdout + up.Stderr);
-            foreach (var id in Ids) Assert.Matches(new Regex($@"admin\.{id}\s+from HEALTHLEDGER_ADMIN_PASSWORD"), up.Stdout);
+        using var dir = new TempDirectory();
+        using var net = await LocalCluster.InitAsync(dir, 1);
+        await net.StartAsync(net.Folder(1));
+        var founder = net.Http(net.Folder(1));
+        var founderUrl = founder.BaseAddress!.ToString().TrimEnd('/');
 
-            // Each admin logs in at its own node and at no other.
-            var tokens = new string[Ids.Length];
-            for (var k = 0; k < Ids.Length; k++)
+        // 1. The newcomer prepares its folder and join request (admin password from HEALTHLEDGER_ADMIN_PASSWORD).
+        var lab = dir.Combine("city-lab");
+        var peer = $"http://127.0.0.1:{CliProcess.FreePort()}";
+        var web = $"http://127.0.0.1:{CliProcess.FreePort()}";
+        var request = await CliProcess.RunAsync("consortium", "request", "--org", "City Lab", "--type", "laboratory", "--data", lab, "--peer-listen", peer,
+            "--urls", web, "--contact", "lab@city.example");
+        Assert.True(request.ExitCode == 0, request.Stdout + request.Stderr);
+        var requestFile = Path.Combine(lab, JoinRequest.FileName);
+        Assert.Contains(requestFile, request.Stdout);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(lab));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(new DataDirectory(lab).OrganisationKeyPath));
+        }
+        var join = JoinRequest.Read(requestFile);
+        var organisationSecret = File.ReadAllText(new DataDirectory(lab).OrganisationKeyPath).Trim();
+        var nodeSecret = File.ReadAllText(new DataDirectory(lab).NodeKeyPath).Trim();
+        var text = File.ReadAllText(requestFile);
+        Assert.DoesNotContain(organisationSecret[..32], text, StringComparison.OrdinalIgnoreCase); // no secret in the request
+        Assert.DoesNotContain(nodeSecret[..32], text, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(peer, join.Node!.Address);
+
+        // 2. Its join waits for admission, answering at its peer address so that the proposal's address check passes.
+        using var joining = CliProcess.Start("join", "--data", lab, "--peer", net.Layout.PeerAddress(1), "--wait-minutes", "2");
+
+        // 3. The founder's admin proposes it; one organisation's approval is a majority of one: executed.
+        (int ExitCode, string Stdout, string Stderr) propose = default;
+        await net.WaitAsync("the founder's admin proposes the newcomer (its peer address answers)", async () =>
+        {
+            propose = await CliProcess.RunAsync("consortium", "propose", "--request", requestFile, "--url", founderUrl, "--user", "admin");
+            return propose.ExitCode == 0 || !propose.Stderr.Contains("does not answer", StringComparison.Ordinal);
+        });
+        Assert.True(propose.ExitCode == 0, propose.Stdout + propose.Stderr);
+        Assert.Contains("Status executed", propose.Stdout);
+        await joining.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(joining.ExitCode == 0, joining.Stdout + joining.Stderr);
+
+        // 4. Its node syncs, learns its id and votes: with two validators a registration commits only with its vote.
+        await net.StartAsync(lab);
+        var newcomer = net.Http(lab);
+        await net.WaitAsync("the newcomer's node syncs and names itself", async () => (await LocalCluster.HealthAsync(newcomer))?.Node == join.Node.Id);
+        var signer = await Signers.GetAsync(founder, net.Admin);
+        var tx = net.Registration(signer.Network, signer.OrganisationId, signer.NextNonce, "two-org-patient");
+        await net.SubmitAsync(founder, tx);
+        await net.WaitAsync("both nodes commit the registration", async () =>
+            (await LocalCluster.StatusAsync(founder, tx.Id))?.Status == "committed" && (await LocalCluster.StatusAsync(newcomer, tx.Id))?.Status == "committed");
+
+        // 5. A proposal of the founder now needs the newcomer; its admin approves with 'consortium vote' at its own node.
+        using (var login = await founder.PostAsJsonAsync("/api/v1/auth/token", new { username = "admin", password = CliProcess.Password }, Ct))
+        {
+            var token = (await login.Content.ReadFromJsonAsync<Node.Security.TokenResponse>(Ct))!;
+            using var message = new HttpRequestMessage(HttpMethod.Post, "/api/v1/consortium/proposals")
             {
-                for (var n = 0; n < Ids.Length; n++)
-                {
-                    using var login = await clients[n].PostAsJsonAsync("/api/v1/auth/token",
-                        new { username = NetworkInitializer.ConsortiumAdmin(Ids[k]), password = CliProcess.Password }, Ct);
-                    Assert.True((login.StatusCode == HttpStatusCode.OK) == (n == k), $"admin of {Ids[k]} at the node of {Ids[n]}: {login.StatusCode}");
-                    if (n == k) tokens[k] = (await login.Content.ReadFromJsonAsync<TokenAnswer>(Ct))!.AccessToken;
-                }
-            }
+                Content = JsonContent.Create(new { id = "policy-2d", action = "change-policy", policy = new { proposalLifetimeHours = 48 } }),
+            };
+            message.Headers.Authorization = new("Bearer", token.AccessToken);
+            using var proposed = await founder.SendAsync(message, Ct);
+            Assert.True(proposed.IsSuccessStatusCode, await proposed.Content.ReadAsStringAsync(Ct));
+            Assert.Equal("open", (await proposed.Content.ReadFromJsonAsync<ProposalResponse>(Ct))!.Status);
+        }
+        var listed = await CliProcess.RunAsync("consortium", "proposals", "--url", web, "--user", join.Admin!.Id!);
+        Assert.True(listed.ExitCode == 0, listed.Stdout + listed.Stderr);
+        Assert.Contains("Proposal policy-2d: Change the governance policy", listed.Stdout);
+        Assert.Contains("Waiting for: city-lab", listed.Stdout);
+        var vote = await CliProcess.RunAsync("consortium", "vote", "--proposal", "policy-2d", "--approve", "--url", web, "--user", join.Admin.Id!);
+        Assert.True(vote.ExitCode == 0, vote.Stdout + vote.Stderr);
+        Assert.Contains("Status executed", vote.Stdout);
+        var again = await CliProcess.RunAsync("consortium", "vote", "--proposal", "policy-2d", "--reject", "--url", web, "--user", join.Admin.Id!);
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("409", again.Stderr);
 
-            // Each folder holds its node key and only its own organisation's key, which the chain names as that organisation's;
-            // its keystore holds only that organisation's admin.
-            var orgKeys = new HashSet<string>();
-            for (var k = 0; k < Ids.Length; k++)
-            {
-                var data = new DataDirectory(Path.Combine(root, Ids[k]));
-                Assert.Equal(["node.key", "organisation.key", "tls.pfx"], Directory.EnumerateFiles(Path.GetDirectoryName(data.OrganisationKeyPath)!)
-                    .Select(Path.GetFileName).Order(StringComparer.Ordinal));
-                var secret = DataDirectory.ReadSecret(data.OrganisationKeyPath, UserKeys.SecretLength);
-                using var keys = UserKeys.FromSecret(secret);
-                Assert.True(orgKeys.Add(keys.Signing.PublicKey.ToString()));
-                using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/ledger/signers/{keys.Signing.PublicKey}");
-                request.Headers.Authorization = new("Bearer", tokens[k]);
-                using var signer = await clients[k].SendAsync(request, Ct);
-                var answer = await signer.Content.ReadFromJsonAsync<SignerAnswer>(Ct);
-                Assert.Equal(("Organisation", Ids[k]), (answer!.Kind, answer.Id));
-                Assert.Equal([NetworkInitializer.ConsortiumAdmin(Ids[k])], KeystoreUsers(data.KeystorePath));
-            }
-
-            // A transaction signed at one organisation (St Mary's admin registers a patient) is committed by all four nodes.
-            var network = (await LocalCluster.HealthAsync(clients[0]))!.Network;
-            using var admin = UnsealAdmin(root, 1);
-            using var patient = TestNetwork.KeysFor("consortium-patient");
-            var tx = Transaction.Create(network, admin.Signing, 1,
-                new RegisterUserPayload("consortium-patient", Role.Patient, Ids[1], patient.Signing.PublicKey, patient.Encryption.PublicKey));
-            using (var content = new ReadOnlyMemoryContent(tx.Encoded))
-            {
-                content.Headers.ContentType = new("application/octet-stream");
-                using var response = await clients[1].PostAsync("/api/v1/transactions", content, Ct);
-                Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
-            }
-            await LocalCluster.PollAsync("every node committed the registration", async () =>
-                (await Task.WhenAll(clients.Select(c => LocalCluster.StatusAsync(c, tx.Id)))).All(s => s is { Status: "committed" }),
-                () => up.Stdout + up.Stderr, TimeSpan.FromSeconds(30));
-            var status = (await LocalCluster.StatusAsync(clients[0], tx.Id))!;
-            Assert.True(status.Outcome == "Ok", status.Reason);
-            var height = status.Height!.Value;
-            await LocalCluster.PollAsync("every node reached the block", async () =>
-                (await LocalCluster.HealthAsync(clients)).All(h => h is not null && h.Height >= height), () => up.Stdout + up.Stderr, TimeSpan.FromSeconds(30));
-        }
-        finally
-        {
-            foreach (var c in clients) c.Dispose();
-            up.Terminate(); // as Ctrl+C: 'consortium up' stops its nodes cleanly
-            await up.WaitForExitAsync(TimeSpan.FromSeconds(30));
-        }
-        Assert.True(up.ExitCode == 0, up.Stdout + up.Stderr);
-
-        // Every folder verifies offline to the same state root.
-        var roots = new List<string>();
-        foreach (var id in Ids)
-        {
-            var verify = await CliProcess.RunAsync("verify", "--data", Path.Combine(root, id), "--json");
-            Assert.True(verify.ExitCode == 0, $"{id}: {verify.Stdout}{verify.Stderr}");
-            roots.Add(Regex.Match(verify.Stdout, "\"stateRoot\"\\s*:\\s*\"([0-9a-f]{64})\"").Groups[1].Value);
-        }
-        Assert.Single(roots.Distinct());
-        Assert.NotEqual("", roots[0]);
-
-        // A later run starts the same nodes from consortium.json, creating nothing and showing no password.
-        using var again = CliProcess.Start("consortium", "up", "--data", root);
-        try
-        {
-            await LocalCluster.PollAsync("the nodes started again", () => Task.FromResult(again.Stdout.Contains("All 4 nodes are ready.", StringComparison.Ordinal) || again.HasExited),
-                () => again.Stdout + again.Stderr, TimeSpan.FromSeconds(60));
-            Assert.DoesNotContain("Created consortium", again.Stdout, StringComparison.Ordinal);
-            Assert.Matches(new Regex(@"admin\.city-lab\s+\(shown when created\)"), again.Stdout);
-        }
-        finally
-        {
-            again.Terminate();
-            await again.WaitForExitAsync(TimeSpan.FromSeconds(30));
-        }
-        Assert.True(again.ExitCode == 0, again.Stdout + again.Stderr);
+        // 6. Both stop cleanly and verify to the same state root.
+        await net.WaitAsync("both nodes hold the same state", async () =>
+            (await LocalCluster.HealthAsync([founder, newcomer])).Select(h => h!.StateRoot).Distinct().Count() == 1);
+        var roots = (await LocalCluster.HealthAsync([founder, newcomer])).Select(h => h!.StateRoot).Distinct().ToList();
+        await net.StopAsync();
+        foreach (var folder in new[] { net.Folder(1), lab }) Assert.Contains(roots.Single(), await LocalCluster.VerifyAsync(folder));
     }
 
-    [Theory]
-    [InlineData("General Hospital:castle", "'castle' is not a type of organisation")]
-    [InlineData("General Hospital", "is not 'Name:type'")]
-    [InlineData("General Hospital:hospital,general hospital:laboratory", "have the same name")]
-    [InlineData("A:clinic,B:clinic,C:clinic,D:clinic,E:clinic,F:clinic,G:clinic,H:clinic,I:clinic,J:clinic,K:clinic", "1 to 10 organisations")]
-    public async Task Bad_orgs_are_refused_with_one_line_and_nothing_is_created(string orgs, string message)
+    [Fact]
+    public async Task Bad_arguments_are_refused_with_one_line_and_leave_no_folder()
     {
-        var root = _dir.Combine("bad");
-        var run = await CliProcess.RunAsync("consortium", "up", "--orgs", orgs, "--data", root);
-        Assert.Equal(2, run.ExitCode);
-        Assert.Contains(message, run.Stderr, StringComparison.Ordinal);
-        Assert.Single(run.Stderr.Trim().Split('\n'));
-        Assert.False(Directory.Exists(root));
+        using var dir = new TempDirectory();
+        var lab = dir.Combine("lab");
+        var type = await CliProcess.RunAsync("consortium", "request", "--org", "City Lab", "--type", "bakery", "--data", lab, "--peer-listen", "http://127.0.0.1:5999");
+        Assert.Equal(2, type.ExitCode);
+        Assert.Contains("--type must be one of hospital, laboratory, pharmacy, clinic, rescuer", type.Stderr);
+        var address = await CliProcess.RunAsync("consortium", "request", "--org", "City Lab", "--type", "clinic", "--data", lab, "--peer-listen", "10.0.0.7:5180");
+        Assert.Equal(2, address.ExitCode);
+        Assert.Contains("--peer-listen", address.Stderr);
+        Assert.False(Directory.Exists(lab));
+
+        Directory.CreateDirectory(lab);
+        var join = await CliProcess.RunAsync("join", "--data", lab, "--peer", "http://127.0.0.1:5999");
+        Assert.Equal(2, join.ExitCode);
+        Assert.Contains("consortium request", join.Stderr);
+        var vote = await CliProcess.RunAsync("consortium", "vote", "--proposal", "p-1", "--url", "http://127.0.0.1:5999", "--user", "admin");
+        Assert.Equal(2, vote.ExitCode);
+        Assert.Contains("exactly one of --approve and --reject", vote.Stderr);
     }
-
-    private static UserKeys UnsealAdmin(string root, int k)
-    {
-        using var keystore = Keystore.Open(new DataDirectory(Path.Combine(root, Ids[k])).KeystorePath);
-        return keystore.Unseal(NetworkInitializer.ConsortiumAdmin(Ids[k]), CliProcess.Password)!;
-    }
-
-    // The user ids in a keystore file, read directly (the node holds it open; SQLite reads alongside).
-    private static List<string> KeystoreUsers(string path)
-    {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT user_id FROM user_keys ORDER BY user_id";
-        using var reader = command.ExecuteReader();
-        var ids = new List<string>();
-        while (reader.Read()) ids.Add(reader.GetString(0));
-        return ids;
-    }
-
-    private sealed record SignerAnswer(string Kind, string Id);
-
-    private sealed record TokenAnswer(string AccessToken);
-
-    public void Dispose() => _dir.Dispose();
 }

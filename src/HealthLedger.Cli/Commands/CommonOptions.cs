@@ -88,5 +88,19 @@ internal static class CommonOptions
         return code;
     }
 
+    /// <summary>Prints a first admin's login: the generated password once, or where the password came from.</summary>
+    public static void PrintAdminLogin(string user, string? generatedPassword)
+    {
+        if (generatedPassword is { } password)
+        {
+            Console.WriteLine($"Admin login: user '{user}', password {password}");
+            Console.WriteLine("This password is shown only once. Keep it safe.");
+        }
+        else
+        {
+            Console.WriteLine($"Admin login: user '{user}', password from {PasswordVariable}");
+        }
+    }
+
     public static string? AdminPassword() => Environment.GetEnvironmentVariable(PasswordVariable) is { Length: > 0 } p ? p : null;
 }

@@ -1,250 +1,188 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
-using HealthLedger.Core.Model;
-using HealthLedger.Node.Chain;
+using System.Text.Json;
 using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Consortium;
 using HealthLedger.Node.Hosting;
 
 namespace HealthLedger.Cli.Commands;
 
 /// <summary>
-/// 'consortium up': a local consortium of several organisations, one node each, as separate processes. The first run founds
-/// them all in one genesis block (<see cref="NetworkInitializer.InitConsortium"/>): each organisation's folder holds only its
-/// own organisation key and admin login.
+/// <c>healthledger consortium up|request|propose|vote|proposals</c> ('up' in <see cref="ConsortiumUpCommand"/>): a newcomer organisation prepares its keys and a join request; a member's
+/// admin submits it as a proposal through a node's API; members' admins vote on proposals.
 /// </summary>
 internal static class ConsortiumCommand
 {
-    public const string DefaultOrganisations = "General Hospital:hospital,St Mary Hospital:hospital,City Lab:laboratory,Green Pharmacy:pharmacy";
-
-    private static readonly string[] TypeNames = Enum.GetNames<OrganisationType>().Select(n => n.ToLowerInvariant()).ToArray();
-
-    public static Command Create()
+    public static Command Create() => new("consortium",
+        "Consortium of organisations: run a local one ('up'), ask to join as a new organisation, propose its admission, list and vote on proposals.")
     {
-        var orgs = new Option<string>("--orgs")
-        {
-            Description = "The founding organisations, 'Name:type' separated by commas (type: " + string.Join(", ", TypeNames) +
-                "; an optional third part ':contact'), only read when the consortium is created (default \"" + DefaultOrganisations + "\")",
-            DefaultValueFactory = _ => DefaultOrganisations,
-        };
+        ConsortiumUpCommand.Create(),
+        Request(),
+        Propose(),
+        Vote(),
+        Proposals(),
+    };
+
+    private static Command Request()
+    {
+        var org = new Option<string>("--org") { Description = "The new organisation's name, e.g. \"City Lab\"", Required = true };
+        var type = new Option<string>("--type") { Description = $"What it is: {GovernanceNames.TypeList}", Required = true };
         var data = CommonOptions.Data(required: true);
-        data.Description = "The consortium's folder: one sub-folder per organisation (its node's data) and consortium.json";
-        var basePort = new Option<int>("--base-port")
+        var peerListen = new Option<string>("--peer-listen") { Description = "Where its node's peer endpoint will listen, as the other nodes reach it, e.g. http://10.0.0.7:5180", Required = true };
+        var contact = new Option<string?>("--contact") { Description = "How to reach its administrators (one line: a phone number or mailbox of the institution)" };
+        var urls = new Option<string?>("--urls") { Description = "Where its node's web UI and API will listen (default http://localhost:5080)" };
+        var command = new Command("request",
+            "Prepare a new organisation: its keys, its first admin (password from " + CommonOptions.PasswordVariable + ", else generated and printed once), its node key " +
+            "and node.json, all in a new data folder (owner-only), and a join request file (public keys and addresses, no secret) to give to a member's admin. " +
+            "Once the consortium approves it, run 'healthledger join --data DIR --peer URL' and then 'healthledger node --data DIR'.")
         {
-            Description = "Web port of the first organisation's node; organisation K uses base + K - 1, its peer endpoint base + 100 + K - 1 (default 5080; only read when the consortium is created)",
-            DefaultValueFactory = _ => 5080,
+            org, type, data, peerListen, contact, urls,
         };
-        var seed = new Option<bool>("--seed") { Description = "When the consortium is created: fill every hospital with synthetic doctors, patients, encounters and accounts (as 'seed')" };
-        var patients = new Option<int>("--patients") { Description = "Patients per hospital for --seed (default 20)", DefaultValueFactory = _ => 20 };
-        var up = new Command("up",
-            "Run a local consortium: one node per organisation, each its own process with only its own organisation key and admin. " +
-            "The first run creates DIR/<organisation id>/ for each organisation (keys, node.json, the shared genesis block) and prints each admin's " +
-            $"password once ({CommonOptions.PasswordVariable}, when set, gives every admin that password instead); later runs start the same nodes. " +
-            "Ctrl+C stops them all.")
+        command.SetAction(parse =>
         {
-            orgs, data, basePort, seed, patients,
-        };
-        up.SetAction((parse, ct) => Up(parse.GetValue(data)!, parse.GetValue(orgs)!, parse.GetResult(orgs) is { Implicit: false }, parse.GetValue(basePort),
-            parse.GetValue(seed), parse.GetValue(patients), ct));
-        return new Command("consortium", "Run a local consortium of organisations.") { up };
-    }
-
-    /// <summary>Parses <c>--orgs</c>: the organisations, or a one-line problem.</summary>
-    public static (IReadOnlyList<FoundingOrganisation>? Organisations, string? Problem) Parse(string text)
-    {
-        var list = new List<FoundingOrganisation>();
-        foreach (var entry in text.Split(','))
-        {
-            var parts = entry.Split(':', 3);
-            if (parts.Length < 2 || parts[0].Trim().Length == 0)
-            {
-                return (null, $"--orgs: '{entry.Trim()}' is not 'Name:type' (e.g. \"General Hospital:hospital,City Lab:laboratory\").");
-            }
-            if (!Enum.TryParse<OrganisationType>(parts[1].Trim(), ignoreCase: true, out var type) || !TypeNames.Contains(parts[1].Trim().ToLowerInvariant()))
-            {
-                return (null, $"--orgs: '{parts[1].Trim()}' is not a type of organisation (for '{parts[0].Trim()}'); use one of {string.Join(", ", TypeNames)}.");
-            }
-            list.Add(new FoundingOrganisation(parts[0].Trim(), type, parts.Length > 2 ? parts[2].Trim() : ""));
-        }
-        return NetworkInitializer.ConsortiumProblem(list) is { } problem ? (null, "--orgs: " + problem) : (list, null);
-    }
-
-    private static async Task<int> Up(string data, string orgsText, bool orgsGiven, int basePort, bool seed, int patients, CancellationToken ct)
-    {
-        if (patients is < 1 or > 10_000) return CommonOptions.Fail("--patients must be between 1 and 10000");
-        var root = Path.GetFullPath(data);
-        ConsortiumManifest? manifest;
-        try
-        {
-            manifest = ConsortiumManifest.Read(root);
-        }
-        catch (InvalidDataException e)
-        {
-            return CommonOptions.Fail(e.Message);
-        }
-        IReadOnlyList<string?> passwords;
-        var created = manifest is null;
-        if (manifest is null)
-        {
-            var (organisations, problem) = Parse(orgsText);
-            if (problem is not null) return CommonOptions.Fail(problem);
-            var layout = new ClusterLayout(organisations!.Count, basePort);
-            if (basePort < 1 || basePort + ClusterLayout.PeerPortOffset + layout.Nodes - 1 > 65535)
-            {
-                return CommonOptions.Fail($"--base-port must leave room for {layout.Nodes} web ports and {layout.Nodes} peer ports (base + {ClusterLayout.PeerPortOffset} on) below 65536.");
-            }
-            if (BusyPort(Enumerable.Range(1, layout.Nodes).SelectMany(k => new[] { Port(layout.WebUrl(k)), Port(layout.PeerAddress(k)) })) is { } busy)
-            {
-                return CommonOptions.Fail($"port {busy} is in use; choose another --base-port (the consortium needs {layout.BasePort}–{layout.BasePort + layout.Nodes - 1} and {layout.BasePort + ClusterLayout.PeerPortOffset}–{layout.BasePort + ClusterLayout.PeerPortOffset + layout.Nodes - 1}).");
-            }
-            ConsortiumInitResult result;
+            JoinRequestMaker.Result made;
+            var folder = parse.GetValue(data)!;
             try
             {
-                result = NetworkInitializer.InitConsortium(root, organisations, layout, CommonOptions.AdminPassword(), TimeProvider.System);
+                made = JoinRequestMaker.Make(folder, parse.GetValue(org)!, parse.GetValue(type)!, parse.GetValue(peerListen)!, parse.GetValue(contact), parse.GetValue(urls),
+                    CommonOptions.AdminPassword());
             }
             catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
             {
                 return CommonOptions.Fail(e.Message);
             }
-            manifest = new ConsortiumManifest(result.NetworkId, result.GenesisHash, result.Organisations.Select((o, i) =>
-                new ConsortiumManifest.Member(o.Id, o.Name, o.Type.ToString().ToLowerInvariant(), o.WebUrl, Port(layout.PeerAddress(i + 1)), o.AdminUser)).ToList());
-            manifest.Write(root);
-            Console.WriteLine($"Created consortium '{result.NetworkId}' of {result.Organisations.Count} organisations in {root}");
-            Console.WriteLine($"Genesis block {result.GenesisHash}, signed by {result.Organisations[0].Name}'s organisation key; every organisation's folder holds only its own key.");
-            passwords = result.Organisations.Select(o => o.GeneratedPassword).ToList();
-        }
-        else
-        {
-            var (given, problem) = orgsGiven ? Parse(orgsText) : (null, null);
-            if (problem is not null) return CommonOptions.Fail(problem);
-            if (given is not null
-                && !given.Select(o => NetworkInitializer.OrganisationId(o.Name)).Order(StringComparer.Ordinal).SequenceEqual(manifest.Organisations.Select(o => o.Id).Order(StringComparer.Ordinal)))
-            {
-                return CommonOptions.Fail($"{root} holds the consortium of {string.Join(", ", manifest.Organisations.Select(o => o.Name))}, not the --orgs given; use another --data to make a new one.");
-            }
-            if (manifest.Organisations.FirstOrDefault(o => !new DataDirectory(Path.Combine(root, o.Id)).HasNetwork) is { } missing)
-            {
-                return CommonOptions.Fail($"{Path.Combine(root, missing.Id)} holds no node of the consortium.");
-            }
-            if (BusyPort(manifest.Organisations.SelectMany(o => new[] { Port(o.Web), o.PeerPort })) is { } busy)
-            {
-                return CommonOptions.Fail($"port {busy} of the consortium is in use (is it already running?); stop what uses it.");
-            }
-            if (seed) Console.WriteLine("--seed only counts when the consortium is created; starting it as it is.");
-            seed = false;
-            passwords = manifest.Organisations.Select(_ => (string?)null).ToList();
-        }
-
-        PrintTable(manifest, passwords, created); // before seeding: a failed seed must not lose the passwords
-        await using var processes = new NodeProcesses();
-        var members = manifest.Organisations;
-        var folders = members.Select(m => Path.Combine(root, m.Id)).ToList();
-        var seeded = seed ? Enumerable.Range(0, members.Count).Where(i => members[i].Type == "hospital").ToList() : [];
-        var nodes = new System.Diagnostics.Process?[members.Count];
-        for (var i = 0; i < members.Count; i++)
-        {
-            if (seeded.FirstOrDefault(-1) != i) nodes[i] = processes.StartNode(members[i].Id, folders[i]);
-        }
-        // A seeded hospital's node runs inside 'seed' (it votes there) while every other node runs, so the votes always make a
-        // quorum whatever the mix of organisations; then it starts as a node again.
-        foreach (var i in seeded)
-        {
-            if (nodes[i] is { } running) await processes.StopAsync(running);
-            if (await Seed(processes, members[i], folders[i], passwords[i], patients, i + 1, ct) is { } failed) return failed;
-            nodes[i] = processes.StartNode(members[i].Id, folders[i]);
-        }
-        if (await WaitReady(manifest, ct) is { } notReady) Console.Error.WriteLine($"warning: {notReady}");
-        else Console.WriteLine($"All {members.Count} nodes are ready. Press Ctrl+C to stop them.");
-        return await processes.WaitAsync(ct);
+            Console.WriteLine($"Prepared organisation '{made.Request.Organisation!.Id}' ({made.Request.Organisation.Type}) in {Path.GetFullPath(folder)}");
+            Console.WriteLine($"Node '{made.Request.Node!.Id}', peer address {made.Request.Node.Address}");
+            Console.WriteLine($"Join request: {made.RequestPath}");
+            CommonOptions.PrintAdminLogin(made.AdminUser, made.GeneratedPassword);
+            Console.WriteLine("Give the join request to an admin of a member organisation ('healthledger consortium propose --request FILE …' or the Consortium page).");
+            Console.WriteLine($"Then: healthledger join --data {folder} --peer <a member node's peer address> --wait-minutes 60, and healthledger node --data {folder}");
+            return 0;
+        });
+        return command;
     }
 
-    private static async Task<int?> Seed(NodeProcesses processes, ConsortiumManifest.Member member, string folder, string? password, int patients, int seed, CancellationToken ct)
+    private static Command Propose()
     {
-        password ??= CommonOptions.AdminPassword();
-        if (password is null) return CommonOptions.Fail($"cannot seed {member.Name}: its admin password is unknown");
-        Console.WriteLine($"Seeding {member.Name} with {patients} synthetic patients…");
-        var process = processes.Start("seed " + member.Id,
-            ["seed", "--data", folder, "--admin", member.Admin, "--patients", patients.ToString(CultureInfo.InvariantCulture), "--seed", seed.ToString(CultureInfo.InvariantCulture)],
-            new Dictionary<string, string> { [CommonOptions.PasswordVariable] = password });
-        try
+        var request = new Option<string>("--request") { Description = "The join request file made by 'healthledger consortium request'", Required = true };
+        var (url, user, passwordStdin) = Connection();
+        var command = new Command("propose",
+            "Submit a join request as a proposal to admit the organisation, as an admin of a member organisation (its organisation's approval is the first vote)")
         {
-            await process.WaitForExitAsync(ct);
-        }
-        catch (OperationCanceledException)
+            request, url, user, passwordStdin,
+        };
+        command.SetAction(async (parse, ct) =>
         {
-            return 1;
-        }
-        var code = process.ExitCode;
-        await processes.StopAsync(process); // forgets it (it has exited)
-        return code == 0 ? null : CommonOptions.Fail($"seeding {member.Name} failed (see its output above)", 1);
-    }
-
-    private static void PrintTable(ConsortiumManifest manifest, IReadOnlyList<string?> passwords, bool created)
-    {
-        var n = manifest.Organisations.Count;
-        Console.WriteLine($"Consortium '{manifest.NetworkId}': {n} organisations, one voting node each; a block needs {ValidatorSet.Quorum(n)} of {n} votes, tolerating {ValidatorSet.FaultsTolerated(n)} faulty node(s).");
-        var rows = manifest.Organisations.Select((m, i) => new[]
-        {
-            m.Name, m.Type, m.Web, m.Admin,
-            passwords[i] ?? (created ? $"from {CommonOptions.PasswordVariable}" : "(shown when created)"),
-        }).ToList();
-        string[] header = ["organisation", "type", "web", "admin login", "password"];
-        var widths = Enumerable.Range(0, header.Length).Select(c => rows.Select(r => r[c].Length).Append(header[c].Length).Max()).ToArray();
-        foreach (var row in rows.Prepend(header))
-        {
-            Console.WriteLine("  " + string.Join("  ", row.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
-        }
-        if (passwords.Any(p => p is not null))
-        {
-            Console.WriteLine("These passwords are shown only once. Each admin logs in at their own organisation's node only.");
-        }
-    }
-
-    // Ready: every node answers /healthz and is connected to enough peers to make a quorum with itself.
-    private static async Task<string?> WaitReady(ConsortiumManifest manifest, CancellationToken ct)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var quorum = ValidatorSet.Quorum(manifest.Organisations.Count);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
-        var waiting = manifest.Organisations.ToList();
-        while (waiting.Count > 0 && DateTime.UtcNow < deadline && !ct.IsCancellationRequested)
-        {
-            foreach (var member in waiting.ToList())
-            {
-                try
-                {
-                    var health = await http.GetFromJsonAsync<HealthResponse>(member.Web.TrimEnd('/') + "/healthz", ct);
-                    if (health is not null && health.Peers.Count(p => p.Connected) + 1 >= quorum) waiting.Remove(member);
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
-                {
-                }
-            }
-            if (waiting.Count > 0) await Task.Delay(250, CancellationToken.None);
-        }
-        return waiting.Count == 0 || ct.IsCancellationRequested ? null : $"not ready after 2 minutes: {string.Join(", ", waiting.Select(m => m.Name))}";
-    }
-
-    private static int Port(string url) => new Uri(url).Port;
-
-    // The first port that cannot be bound on loopback, or null.
-    private static int? BusyPort(IEnumerable<int> ports)
-    {
-        foreach (var port in ports)
-        {
+            JoinRequest join;
             try
             {
-                var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                listener.Stop();
+                join = JoinRequest.Read(parse.GetValue(request)!);
             }
-            catch (SocketException)
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
             {
-                return port;
+                return CommonOptions.Fail(e.Message);
+            }
+            return await CallAsync(parse.GetValue(url)!, parse.GetValue(user)!, parse.GetValue(passwordStdin),
+                "/api/v1/consortium/proposals", new { action = "add-organisation", request = join }, ct);
+        });
+        return command;
+    }
+
+    private static Command Vote()
+    {
+        var proposal = new Option<string>("--proposal") { Description = "The proposal's id", Required = true };
+        var approve = new Option<bool>("--approve") { Description = "Approve it" };
+        var reject = new Option<bool>("--reject") { Description = "Reject it" };
+        var (url, user, passwordStdin) = Connection();
+        var command = new Command("vote", "Vote on an open proposal as an admin of a member organisation (each organisation votes once)")
+        {
+            proposal, approve, reject, url, user, passwordStdin,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(approve) == parse.GetValue(reject)) return CommonOptions.Fail("give exactly one of --approve and --reject");
+            var id = parse.GetValue(proposal)!;
+            return await CallAsync(parse.GetValue(url)!, parse.GetValue(user)!, parse.GetValue(passwordStdin),
+                $"/api/v1/consortium/proposals/{Uri.EscapeDataString(id)}/votes", new { decision = parse.GetValue(approve) ? "approve" : "reject" }, ct);
+        });
+        return command;
+    }
+
+    private static Command Proposals()
+    {
+        var all = new Option<bool>("--all") { Description = "Closed proposals too (default: open ones only)" };
+        var (url, user, passwordStdin) = Connection();
+        var command = new Command("proposals", "List the consortium's proposals (open ones by default) with their votes, as an admin or auditor")
+        {
+            all, url, user, passwordStdin,
+        };
+        command.SetAction(async (parse, ct) => await CallAsync(parse.GetValue(url)!, parse.GetValue(user)!, parse.GetValue(passwordStdin),
+            "/api/v1/consortium/proposals", null, ct, parse.GetValue(all)));
+        return command;
+    }
+
+    private static (Option<string> Url, Option<string> User, Option<bool> PasswordStdin) Connection() => (
+        new Option<string>("--url") { Description = $"A node of your organisation (web address), e.g. {CommonOptions.DefaultUrl}", Required = true },
+        new Option<string>("--user") { Description = "Your admin user id", Required = true },
+        new Option<bool>("--password-stdin") { Description = $"Read the password from the first line of standard input (otherwise from {CommonOptions.PasswordVariable})" });
+
+    // Logs in, then POSTs body (or GETs the proposal list when body is null) and prints the proposal(s).
+    private static async Task<int> CallAsync(string url, string user, bool passwordStdin, string path, object? body, CancellationToken ct, bool all = false)
+    {
+        var password = passwordStdin ? (await Console.In.ReadLineAsync(ct))?.TrimEnd('\r', '\n') : CommonOptions.AdminPassword();
+        if (string.IsNullOrEmpty(password)) return CommonOptions.Fail($"give the password on standard input with --password-stdin, or set {CommonOptions.PasswordVariable}");
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https")) return CommonOptions.Fail($"--url must be an http:// or https:// address (got '{url}')");
+        using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(60) };
+        try
+        {
+            using (var login = await http.PostAsJsonAsync("/api/v1/auth/token", new { username = user, password }, ct))
+            {
+                if (!login.IsSuccessStatusCode) return await ProblemAsync(login, "login", ct);
+                var token = await login.Content.ReadFromJsonAsync<JsonElement>(ct);
+                http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("accessToken").GetString());
+            }
+            using var response = body is null ? await http.GetAsync(path, ct) : await http.PostAsJsonAsync(path, body, ct);
+            if (!response.IsSuccessStatusCode) return await ProblemAsync(response, "the node", ct);
+            var list = body is null
+                ? (await response.Content.ReadFromJsonAsync<List<ProposalResponse>>(JsonSerializerOptions.Web, ct))!.Where(p => all || p.Status == "open").ToList()
+                : [(await response.Content.ReadFromJsonAsync<ProposalResponse>(JsonSerializerOptions.Web, ct))!];
+            if (list.Count == 0) Console.WriteLine(all ? "No proposals." : "No open proposals.");
+            foreach (var p in list)
+            {
+                Console.WriteLine($"Proposal {p.Id}: {p.Summary}");
+                Console.WriteLine($"Status {p.Status}: {p.Approvals} of {p.Needed} approvals needed, {p.Rejections} rejections; expires {p.ExpiresAt:u}");
+                if (p.Votes.Count > 0) Console.WriteLine($"Votes: {string.Join(", ", p.Votes.Select(v => $"{v.OrganisationId} {v.Decision}"))}");
+                if (p.Waiting.Count > 0) Console.WriteLine($"Waiting for: {string.Join(", ", p.Waiting)}");
+            }
+            return 0;
+        }
+        catch (HttpRequestException e)
+        {
+            return CommonOptions.Fail($"cannot reach {url}: {e.Message}");
+        }
+    }
+
+    private static async Task<int> ProblemAsync(HttpResponseMessage response, string who, CancellationToken ct)
+    {
+        var text = await response.Content.ReadAsStringAsync(ct);
+        try
+        {
+            var problem = JsonDocument.Parse(text).RootElement;
+            var detail = problem.TryGetProperty("detail", out var d) ? d.GetString() : problem.TryGetProperty("title", out var t) ? t.GetString() : text;
+            Console.Error.WriteLine($"error: {who} answered {(int)response.StatusCode}: {detail}");
+            if (problem.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var field in errors.EnumerateObject())
+                {
+                    foreach (var message in field.Value.EnumerateArray()) Console.Error.WriteLine($"  {field.Name}: {message.GetString()}");
+                }
             }
         }
-        return null;
+        catch (JsonException)
+        {
+            Console.Error.WriteLine($"error: {who} answered {(int)response.StatusCode}: {text}");
+        }
+        return 1;
     }
 }

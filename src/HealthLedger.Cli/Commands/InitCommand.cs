@@ -65,14 +65,6 @@ internal static class InitCommand
             Console.WriteLine($"Tolerates {ValidatorSet.FaultsTolerated(cluster.Nodes)} faulty node(s) (a block needs {ValidatorSet.Quorum(cluster.Nodes)} of {cluster.Nodes} votes); run each with 'healthledger node --data FOLDER', or all with 'healthledger cluster up'.");
             Console.WriteLine($"Key backups for rebuilding a lost node ('healthledger join'): {Path.Combine(Path.GetFullPath(data), ClusterLayout.BackupFolder)} — move them somewhere safe.");
         }
-        if (result.GeneratedPassword is { } password)
-        {
-            Console.WriteLine($"Admin login: user '{result.AdminUser}', password {password}");
-            Console.WriteLine("This password is shown only once. Keep it safe.");
-        }
-        else
-        {
-            Console.WriteLine($"Admin login: user '{result.AdminUser}', password from {CommonOptions.PasswordVariable}");
-        }
+        CommonOptions.PrintAdminLogin(result.AdminUser, result.GeneratedPassword);
     }
 }

@@ -2,6 +2,7 @@ using HealthLedger.Node.Accounts;
 using HealthLedger.Node.Audit;
 using HealthLedger.Node.Chain;
 using HealthLedger.Node.Consent;
+using HealthLedger.Node.Consortium;
 using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Encounters;
 using HealthLedger.Node.MedicalReports;
@@ -37,6 +38,7 @@ public static class HospitalModules
         .AddMedicalReports()
         .AddConsent()
         .AddPolicy()
+        .AddConsortium()
         .AddAudit()
         .AddStatistics();
 
@@ -53,6 +55,7 @@ public static class HospitalModules
         .MapReportDownloads()
         .MapConsentApi()
         .MapPolicyApi()
+        .MapConsortiumApi()
         .MapAuditApi()
         .MapStatisticsApi();
 }

@@ -279,7 +279,7 @@ public static partial class NetworkInitializer
         File.Copy(node.KeystorePath, backup.KeystorePath);
     }
 
-    private static string Slug(string name)
+    internal static string Slug(string name)
     {
         var slug = NonSlug().Replace(name.ToLowerInvariant(), "-").Trim('-', '.', '_');
         if (slug.Length > 48) slug = slug[..48].TrimEnd('-', '.', '_');

@@ -32,15 +32,36 @@ public static class NodeJoiner
     public sealed record Result(string NetworkId, string GenesisHash, string? NodeId, ulong PeerHeight);
 
     /// <summary>Makes the folder. On failure nothing is left behind.</summary>
+    /// <remarks>
+    /// Without <paramref name="keysFrom"/>, <paramref name="dataDirectory"/> is a newcomer organisation's folder made by
+    /// <c>healthledger consortium request</c> (<see cref="JoinRequestMaker"/>): its keys, login and node.json stay where they are
+    /// and only the chain is added. With <paramref name="waitForAdmission"/>, a peer that refuses the node's key (its organisation
+    /// is not admitted yet) is asked again every few seconds until then, and meanwhile the folder's peer address answers
+    /// (HTTP/2, 503 "awaiting admission"), so that the member organisations' admins can propose it (their node checks that the
+    /// address answers).
+    /// </remarks>
     /// <exception cref="InvalidOperationException">A clear reason (folder not empty, keys missing, peer unreachable, genesis does not check).</exception>
-    public static async Task<Result> JoinAsync(string dataDirectory, string keysFrom, string peerAddress, string? expectedGenesis, string? urls, CancellationToken ct,
-        string? peerListen = null)
+    public static async Task<Result> JoinAsync(string dataDirectory, string? keysFrom, string peerAddress, string? expectedGenesis, string? urls, CancellationToken ct,
+        string? peerListen = null, TimeSpan? waitForAdmission = null)
     {
         if (peerListen is not null && NodeRecord.AddressProblem(peerListen) is { } listenProblem) throw new InvalidOperationException($"--peer-listen {listenProblem}.");
         var folder = Path.GetFullPath(dataDirectory);
-        if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any()) throw new InvalidOperationException($"{folder} is not empty; choose a new folder or remove it first.");
-        var source = Path.GetFullPath(keysFrom);
-        var keysDir = File.Exists(Path.Combine(source, "keys", "node.key")) ? Path.Combine(source, "keys") : source;
+        var inPlace = keysFrom is null;
+        string keysDir, source;
+        if (inPlace)
+        {
+            var request = File.Exists(Path.Combine(folder, JoinRequest.FileName)) ? JoinRequest.InFolder(new DataDirectory(folder)) : null;
+            if (request is null) throw new InvalidOperationException($"{folder} holds no {JoinRequest.FileName}: give --keys (a node's backed-up keys), or a folder made by 'healthledger consortium request'.");
+            if (new DataDirectory(folder).HasNetwork) throw new InvalidOperationException($"{folder} already holds a ledger: start it with 'healthledger node --data {dataDirectory}'.");
+            source = keysDir = Path.Combine(folder, "keys");
+            peerListen ??= NodeConfig.Read(new DataDirectory(folder))?.PeerUrl;
+        }
+        else
+        {
+            if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any()) throw new InvalidOperationException($"{folder} is not empty; choose a new folder or remove it first.");
+            source = Path.GetFullPath(keysFrom!);
+            keysDir = File.Exists(Path.Combine(source, "keys", "node.key")) ? Path.Combine(source, "keys") : source;
+        }
         if (!File.Exists(Path.Combine(keysDir, "node.key"))) throw new InvalidOperationException($"No node.key in {source} or {source}/keys: give the folder holding the node's backed-up keys.");
         if (peerAddress.Length == 0) throw new InvalidOperationException("--peer is required.");
         if (NodeRecord.AddressProblem(peerAddress) is { } problem) throw new InvalidOperationException($"--peer {problem}.");
@@ -50,7 +71,9 @@ public static class NodeJoiner
         using (var joinKey = Core.Crypto.SigningKeyPair.FromSeed(joinSeed))
         {
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(joinSeed);
-            fetched = await FetchGenesisAsync(peerAddress, joinKey, ct);
+            fetched = waitForAdmission is { } wait && wait > TimeSpan.Zero
+                ? await FetchWhenAdmittedAsync(peerAddress, joinKey, peerListen, wait, ct)
+                : await FetchGenesisAsync(peerAddress, joinKey, ct);
         }
         var (networkId, genesisBytes, peerHeight) = fetched;
         var value = BlockValue.TryDecode(genesisBytes, ChainPolicy.MaxTxBytesCeiling, 1, out var error)
@@ -66,6 +89,7 @@ public static class NodeJoiner
         var genesis = (GenesisPayload)value.Block.Transactions[0].Payload;
         var execution = verdict.Execution!;
 
+        if (inPlace) return StoreInPlace(new DataDirectory(folder), value, execution, networkId, header.Hash.ToString(), peerHeight, urls, peerListen);
         var existed = Directory.Exists(folder);
         OwnerOnly.CreateDirectory(folder);
         try
@@ -105,6 +129,57 @@ public static class NodeJoiner
         }
     }
 
+    // A newcomer's folder keeps its keys, login, node.json and join request; the genesis block and the joining marker are added
+    // (a newcomer's node is never in genesis: block sync names it). On failure only what was added is removed.
+    private static Result StoreInPlace(DataDirectory data, BlockValue value, Core.Execution.BlockExecution execution, string networkId, string genesisHash, ulong peerHeight,
+        string? urls, string? peerListen)
+    {
+        var marker = Path.Combine(data.Root, LedgerNode.JoiningMarker);
+        try
+        {
+            if (urls is not null || peerListen is not null)
+            {
+                var config = NodeConfig.Read(data) ?? new NodeConfig("http://localhost:5080");
+                NodeConfig.Write(data, config with { Urls = urls ?? config.Urls, PeerUrl = peerListen ?? config.PeerUrl });
+            }
+            OwnerOnly.WriteAllText(marker, "waiting for block sync to name this node's key\n");
+            using (var store = SqliteLedgerStore.Open(data.LedgerPath, create: true))
+            {
+                store.Commit(value.Block, execution.Receipts, execution.Changes);
+            }
+            return new Result(networkId, genesisHash, null, peerHeight);
+        }
+        catch
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var file in new[] { marker, data.LedgerPath, data.LedgerPath + "-wal", data.LedgerPath + "-shm", Path.Combine(data.Root, Storage.LedgerTip.FileName) })
+            {
+                if (File.Exists(file)) File.Delete(file);
+            }
+            throw;
+        }
+    }
+
+    // Asks the peer for genesis until it serves this node's key (its organisation or node was admitted) or the wait is over,
+    // answering at the node's own peer address meanwhile.
+    private static async Task<(string NetworkId, byte[] Genesis, ulong Height)> FetchWhenAdmittedAsync(string peerAddress, Core.Crypto.SigningKeyPair key, string? peerListen,
+        TimeSpan wait, CancellationToken ct)
+    {
+        var until = DateTimeOffset.UtcNow + wait;
+        await using var placeholder = peerListen is not null && peerListen.StartsWith("http://", StringComparison.Ordinal) ? await AwaitingAdmission.StartAsync(peerListen, ct) : null;
+        while (true)
+        {
+            try
+            {
+                return await FetchGenesisAsync(peerAddress, key, ct);
+            }
+            catch (NotAdmittedException) when (DateTimeOffset.UtcNow < until)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), ct);
+            }
+        }
+    }
+
     // Peer calls are signed with the node's key (the peer serves only nodes in its state). The joiner does not know the
     // network id yet: the peer's refusal of a call signed for no network names it, and the calls are signed again for it.
     private static async Task<(string NetworkId, byte[] Genesis, ulong Height)> FetchGenesisAsync(string peerAddress, Core.Crypto.SigningKeyPair key, CancellationToken ct)
@@ -130,8 +205,8 @@ public static class NodeJoiner
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.PermissionDenied)
         {
-            throw new InvalidOperationException($"The peer endpoint {peerAddress} refused this node's key ({e.Status.Detail}): a node joins once its key is in the network " +
-                "(a validator's backed-up keys, or a node added by a ConfigureNodes transaction).");
+            throw new NotAdmittedException($"The peer endpoint {peerAddress} refused this node's key ({e.Status.Detail}): a node joins once its key is in the network " +
+                "(a validator's backed-up keys, a node added by a ConfigureNodes transaction or an executed proposal).");
         }
         catch (RpcException e)
         {

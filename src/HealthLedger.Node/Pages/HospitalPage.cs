@@ -46,7 +46,7 @@ public abstract class HospitalPage : PageModel
                 AddErrors(outcome.Errors);
                 FormError = "Please correct the fields marked below.";
                 return showForm();
-            case OutcomeKind.Conflict:
+            case OutcomeKind.Conflict or OutcomeKind.Unprocessable:
                 AddErrors(outcome.Errors);
                 FormError = outcome.Message;
                 return showForm();

@@ -28,6 +28,9 @@ public sealed class Outcome<T>
     /// <summary>A conflict with the current state, naming the fields in conflict (409).</summary>
     public static Outcome<T> Conflict(FieldErrors errors, string message) => new(OutcomeKind.Conflict, default, errors, message);
 
+    /// <summary>Something the request names cannot be used (422), naming the fields.</summary>
+    public static Outcome<T> Unprocessable(FieldErrors errors, string message) => new(OutcomeKind.Unprocessable, default, errors, message);
+
     public static Outcome<T> Forbidden(string message) => new(OutcomeKind.Forbidden, default, null, message);
 
     public static Outcome<T> NotFound(string message) => new(OutcomeKind.NotFound, default, null, message);

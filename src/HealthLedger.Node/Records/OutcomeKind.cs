@@ -1,6 +1,6 @@
 namespace HealthLedger.Node.Records;
 
-/// <summary>How an operation ended: the API maps it to 200/201, 400, 403, 404 or 409; the UI to a page or messages.</summary>
+/// <summary>How an operation ended: the API maps it to 200/201, 400, 403, 404, 409 or 422; the UI to a page or messages.</summary>
 public enum OutcomeKind
 {
     /// <summary>Done.</summary>
@@ -16,6 +16,11 @@ public enum OutcomeKind
     /// encounter out of order, an idempotency key reused with another body): 409 with the fields named. Nothing was written.
     /// </summary>
     Conflict,
+    /// <summary>
+    /// Well formed, but something the request names cannot be used (a node address where nothing answers): 422 with the
+    /// fields named. Nothing was written.
+    /// </summary>
+    Unprocessable,
     /// <summary>The ledger refused or did not answer in time.</summary>
     Failed,
 }

@@ -43,12 +43,20 @@ public sealed class OrganisationKeys : IDisposable
         {
             var keys = UserKeys.FromSecret(secret);
             var signer = node.GetState(StateKeys.Signer(keys.Signing.PublicKey)) is { } bytes ? SignerRecord.TryDecode(bytes) : null;
+            var indexKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, info: "HealthLedger/blind-index/v1"u8.ToArray());
             if (signer is not { Kind: SignerKind.Organisation })
             {
+                // A newcomer organisation's node (made by 'consortium request', joined by 'join') before block sync reaches the
+                // block that admitted it: its join request names the organisation of this key.
+                if (File.Exists(Path.Combine(data.Root, LedgerNode.JoiningMarker)) && JoinRequest.InFolder(data)?.Organisation is { Id: { } pendingId } pending
+                    && string.Equals(pending.SigningKey, keys.Signing.PublicKey.ToString(), StringComparison.OrdinalIgnoreCase))
+                {
+                    return new OrganisationKeys(pendingId, pending.Name ?? pendingId, keys, indexKey);
+                }
                 keys.Dispose();
+                CryptographicOperations.ZeroMemory(indexKey);
                 throw new LedgerIntegrityException($"The organisation key in {data.OrganisationKeyPath} belongs to no organisation of this network.");
             }
-            var indexKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, info: "HealthLedger/blind-index/v1"u8.ToArray());
             var name = node.GetState(StateKeys.Organisation(signer.Id)) is { } o ? OrganisationRecord.TryDecode(o)?.Name ?? signer.Id : signer.Id;
             return new OrganisationKeys(signer.Id, name, keys, indexKey);
         }

@@ -10,7 +10,7 @@ namespace HealthLedger.Node.Web;
 /// <summary>
 /// Maps outcomes to typed HTTP results — RFC 9457 problem details for every failure: 400 with field errors (Invalid), 403
 /// (Forbidden), 404 (NotFound), 409 with field errors (Conflict: the request conflicts with the current state), 409 (Failed: the
-/// ledger refused or did not answer) — and guards API groups.
+/// ledger refused or did not answer), 422 with field errors (Unprocessable) — and guards API groups.
 /// </summary>
 public static class ApiResults
 {
@@ -45,7 +45,7 @@ public static class ApiResults
     /// <summary>400 with one field's error.</summary>
     public static ValidationProblem Invalid(string field, string message) => TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
 
-    /// <summary>The problem of a failed outcome: 403, 404 or 409 (with the fields in conflict, when known).</summary>
+    /// <summary>The problem of a failed outcome: 403, 404, 409 (with the fields in conflict, when known) or 422 (with the fields named).</summary>
     public static ProblemHttpResult Problem<T>(Outcome<T> outcome) => outcome.Kind switch
     {
         OutcomeKind.Conflict => TypedResults.Problem(new HttpValidationProblemDetails(outcome.Errors?.ToDictionary() ?? new Dictionary<string, string[]>())
@@ -54,6 +54,13 @@ public static class ApiResults
             Title = "Conflict",
             Detail = outcome.Message,
             Type = "https://tools.ietf.org/html/rfc9110#section-15.5.10",
+        }),
+        OutcomeKind.Unprocessable => TypedResults.Problem(new HttpValidationProblemDetails(outcome.Errors?.ToDictionary() ?? new Dictionary<string, string[]>())
+        {
+            Status = 422,
+            Title = "Unprocessable content",
+            Detail = outcome.Message,
+            Type = "https://tools.ietf.org/html/rfc9110#section-15.5.21",
         }),
         OutcomeKind.Forbidden => TypedResults.Problem(statusCode: 403, title: "Forbidden", detail: outcome.Message),
         OutcomeKind.NotFound => TypedResults.Problem(statusCode: 404, title: "Not found", detail: outcome.Message),

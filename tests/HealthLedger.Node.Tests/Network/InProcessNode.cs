@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Transactions;
@@ -5,8 +6,12 @@ using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Security;
 using HealthLedger.Testing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace HealthLedger.Node.Tests.Network;
@@ -26,6 +31,19 @@ internal static class InProcessNode
         }, "http://127.0.0.1:0", logging => logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync(ct);
         return app;
+    }
+
+    /// <summary>A client of <paramref name="app"/>'s API with a bearer token from <c>POST /api/v1/auth/token</c>.</summary>
+    public static async Task<HttpClient> LoginAsync(WebApplication app, string user, string password, CancellationToken ct)
+    {
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        using var anonymous = new HttpClient { BaseAddress = new Uri(address) };
+        using var response = await anonymous.PostAsJsonAsync("/api/v1/auth/token", new { username = user, password }, ct);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(ct));
+        var token = (await response.Content.ReadFromJsonAsync<TokenResponse>(ct))!;
+        var client = new HttpClient { BaseAddress = new Uri(address) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", token.AccessToken);
+        return client;
     }
 
     /// <summary>Stops a node and releases its SQLite files.</summary>

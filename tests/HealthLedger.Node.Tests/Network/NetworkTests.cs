@@ -286,17 +286,7 @@ public sealed class NetworkTests : IAsyncLifetime
         Assert.Equal(System.Net.HttpStatusCode.OK, healthz.StatusCode);
     }
 
-    private async Task<HttpClient> LoginAsync(int k, string user, string password)
-    {
-        var address = _running[k].Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        using var anonymous = new HttpClient { BaseAddress = new Uri(address) };
-        using var response = await anonymous.PostAsJsonAsync("/api/v1/auth/token", new { username = user, password }, Ct);
-        response.EnsureSuccessStatusCode();
-        var token = (await response.Content.ReadFromJsonAsync<TokenResponse>(Ct))!;
-        var client = new HttpClient { BaseAddress = new Uri(address) };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", token.AccessToken);
-        return client;
-    }
+    private Task<HttpClient> LoginAsync(int k, string user, string password) => InProcessNode.LoginAsync(_running[k], user, password, Ct);
 
     private static async Task<T> Read<T>(HttpResponseMessage response)
     {

@@ -1,0 +1,250 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using HealthLedger.Core.Model;
+using HealthLedger.Node.Chain;
+using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Hosting;
+
+namespace HealthLedger.Cli.Commands;
+
+/// <summary>
+/// 'consortium up': a local consortium of several organisations, one node each, as separate processes. The first run founds
+/// them all in one genesis block (<see cref="NetworkInitializer.InitConsortium"/>): each organisation's folder holds only its
+/// own organisation key and admin login.
+/// </summary>
+internal static class ConsortiumUpCommand
+{
+    public const string DefaultOrganisations = "General Hospital:hospital,St Mary Hospital:hospital,City Lab:laboratory,Green Pharmacy:pharmacy";
+
+    private static readonly string[] TypeNames = Enum.GetNames<OrganisationType>().Select(n => n.ToLowerInvariant()).ToArray();
+
+    public static Command Create()
+    {
+        var orgs = new Option<string>("--orgs")
+        {
+            Description = "The founding organisations, 'Name:type' separated by commas (type: " + string.Join(", ", TypeNames) +
+                "; an optional third part ':contact'), only read when the consortium is created (default \"" + DefaultOrganisations + "\")",
+            DefaultValueFactory = _ => DefaultOrganisations,
+        };
+        var data = CommonOptions.Data(required: true);
+        data.Description = "The consortium's folder: one sub-folder per organisation (its node's data) and consortium.json";
+        var basePort = new Option<int>("--base-port")
+        {
+            Description = "Web port of the first organisation's node; organisation K uses base + K - 1, its peer endpoint base + 100 + K - 1 (default 5080; only read when the consortium is created)",
+            DefaultValueFactory = _ => 5080,
+        };
+        var seed = new Option<bool>("--seed") { Description = "When the consortium is created: fill every hospital with synthetic doctors, patients, encounters and accounts (as 'seed')" };
+        var patients = new Option<int>("--patients") { Description = "Patients per hospital for --seed (default 20)", DefaultValueFactory = _ => 20 };
+        var up = new Command("up",
+            "Run a local consortium: one node per organisation, each its own process with only its own organisation key and admin. " +
+            "The first run creates DIR/<organisation id>/ for each organisation (keys, node.json, the shared genesis block) and prints each admin's " +
+            $"password once ({CommonOptions.PasswordVariable}, when set, gives every admin that password instead); later runs start the same nodes. " +
+            "Ctrl+C stops them all.")
+        {
+            orgs, data, basePort, seed, patients,
+        };
+        up.SetAction((parse, ct) => Up(parse.GetValue(data)!, parse.GetValue(orgs)!, parse.GetResult(orgs) is { Implicit: false }, parse.GetValue(basePort),
+            parse.GetValue(seed), parse.GetValue(patients), ct));
+        return up;
+    }
+
+    /// <summary>Parses <c>--orgs</c>: the organisations, or a one-line problem.</summary>
+    public static (IReadOnlyList<FoundingOrganisation>? Organisations, string? Problem) Parse(string text)
+    {
+        var list = new List<FoundingOrganisation>();
+        foreach (var entry in text.Split(','))
+        {
+            var parts = entry.Split(':', 3);
+            if (parts.Length < 2 || parts[0].Trim().Length == 0)
+            {
+                return (null, $"--orgs: '{entry.Trim()}' is not 'Name:type' (e.g. \"General Hospital:hospital,City Lab:laboratory\").");
+            }
+            if (!Enum.TryParse<OrganisationType>(parts[1].Trim(), ignoreCase: true, out var type) || !TypeNames.Contains(parts[1].Trim().ToLowerInvariant()))
+            {
+                return (null, $"--orgs: '{parts[1].Trim()}' is not a type of organisation (for '{parts[0].Trim()}'); use one of {string.Join(", ", TypeNames)}.");
+            }
+            list.Add(new FoundingOrganisation(parts[0].Trim(), type, parts.Length > 2 ? parts[2].Trim() : ""));
+        }
+        return NetworkInitializer.ConsortiumProblem(list) is { } problem ? (null, "--orgs: " + problem) : (list, null);
+    }
+
+    private static async Task<int> Up(string data, string orgsText, bool orgsGiven, int basePort, bool seed, int patients, CancellationToken ct)
+    {
+        if (patients is < 1 or > 10_000) return CommonOptions.Fail("--patients must be between 1 and 10000");
+        var root = Path.GetFullPath(data);
+        ConsortiumManifest? manifest;
+        try
+        {
+            manifest = ConsortiumManifest.Read(root);
+        }
+        catch (InvalidDataException e)
+        {
+            return CommonOptions.Fail(e.Message);
+        }
+        IReadOnlyList<string?> passwords;
+        var created = manifest is null;
+        if (manifest is null)
+        {
+            var (organisations, problem) = Parse(orgsText);
+            if (problem is not null) return CommonOptions.Fail(problem);
+            var layout = new ClusterLayout(organisations!.Count, basePort);
+            if (basePort < 1 || basePort + ClusterLayout.PeerPortOffset + layout.Nodes - 1 > 65535)
+            {
+                return CommonOptions.Fail($"--base-port must leave room for {layout.Nodes} web ports and {layout.Nodes} peer ports (base + {ClusterLayout.PeerPortOffset} on) below 65536.");
+            }
+            if (BusyPort(Enumerable.Range(1, layout.Nodes).SelectMany(k => new[] { Port(layout.WebUrl(k)), Port(layout.PeerAddress(k)) })) is { } busy)
+            {
+                return CommonOptions.Fail($"port {busy} is in use; choose another --base-port (the consortium needs {layout.BasePort}–{layout.BasePort + layout.Nodes - 1} and {layout.BasePort + ClusterLayout.PeerPortOffset}–{layout.BasePort + ClusterLayout.PeerPortOffset + layout.Nodes - 1}).");
+            }
+            ConsortiumInitResult result;
+            try
+            {
+                result = NetworkInitializer.InitConsortium(root, organisations, layout, CommonOptions.AdminPassword(), TimeProvider.System);
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+            {
+                return CommonOptions.Fail(e.Message);
+            }
+            manifest = new ConsortiumManifest(result.NetworkId, result.GenesisHash, result.Organisations.Select((o, i) =>
+                new ConsortiumManifest.Member(o.Id, o.Name, o.Type.ToString().ToLowerInvariant(), o.WebUrl, Port(layout.PeerAddress(i + 1)), o.AdminUser)).ToList());
+            manifest.Write(root);
+            Console.WriteLine($"Created consortium '{result.NetworkId}' of {result.Organisations.Count} organisations in {root}");
+            Console.WriteLine($"Genesis block {result.GenesisHash}, signed by {result.Organisations[0].Name}'s organisation key; every organisation's folder holds only its own key.");
+            passwords = result.Organisations.Select(o => o.GeneratedPassword).ToList();
+        }
+        else
+        {
+            var (given, problem) = orgsGiven ? Parse(orgsText) : (null, null);
+            if (problem is not null) return CommonOptions.Fail(problem);
+            if (given is not null
+                && !given.Select(o => NetworkInitializer.OrganisationId(o.Name)).Order(StringComparer.Ordinal).SequenceEqual(manifest.Organisations.Select(o => o.Id).Order(StringComparer.Ordinal)))
+            {
+                return CommonOptions.Fail($"{root} holds the consortium of {string.Join(", ", manifest.Organisations.Select(o => o.Name))}, not the --orgs given; use another --data to make a new one.");
+            }
+            if (manifest.Organisations.FirstOrDefault(o => !new DataDirectory(Path.Combine(root, o.Id)).HasNetwork) is { } missing)
+            {
+                return CommonOptions.Fail($"{Path.Combine(root, missing.Id)} holds no node of the consortium.");
+            }
+            if (BusyPort(manifest.Organisations.SelectMany(o => new[] { Port(o.Web), o.PeerPort })) is { } busy)
+            {
+                return CommonOptions.Fail($"port {busy} of the consortium is in use (is it already running?); stop what uses it.");
+            }
+            if (seed) Console.WriteLine("--seed only counts when the consortium is created; starting it as it is.");
+            seed = false;
+            passwords = manifest.Organisations.Select(_ => (string?)null).ToList();
+        }
+
+        PrintTable(manifest, passwords, created); // before seeding: a failed seed must not lose the passwords
+        await using var processes = new NodeProcesses();
+        var members = manifest.Organisations;
+        var folders = members.Select(m => Path.Combine(root, m.Id)).ToList();
+        var seeded = seed ? Enumerable.Range(0, members.Count).Where(i => members[i].Type == "hospital").ToList() : [];
+        var nodes = new System.Diagnostics.Process?[members.Count];
+        for (var i = 0; i < members.Count; i++)
+        {
+            if (seeded.FirstOrDefault(-1) != i) nodes[i] = processes.StartNode(members[i].Id, folders[i]);
+        }
+        // A seeded hospital's node runs inside 'seed' (it votes there) while every other node runs, so the votes always make a
+        // quorum whatever the mix of organisations; then it starts as a node again.
+        foreach (var i in seeded)
+        {
+            if (nodes[i] is { } running) await processes.StopAsync(running);
+            if (await Seed(processes, members[i], folders[i], passwords[i], patients, i + 1, ct) is { } failed) return failed;
+            nodes[i] = processes.StartNode(members[i].Id, folders[i]);
+        }
+        if (await WaitReady(manifest, ct) is { } notReady) Console.Error.WriteLine($"warning: {notReady}");
+        else Console.WriteLine($"All {members.Count} nodes are ready. Press Ctrl+C to stop them.");
+        return await processes.WaitAsync(ct);
+    }
+
+    private static async Task<int?> Seed(NodeProcesses processes, ConsortiumManifest.Member member, string folder, string? password, int patients, int seed, CancellationToken ct)
+    {
+        password ??= CommonOptions.AdminPassword();
+        if (password is null) return CommonOptions.Fail($"cannot seed {member.Name}: its admin password is unknown");
+        Console.WriteLine($"Seeding {member.Name} with {patients} synthetic patients…");
+        var process = processes.Start("seed " + member.Id,
+            ["seed", "--data", folder, "--admin", member.Admin, "--patients", patients.ToString(CultureInfo.InvariantCulture), "--seed", seed.ToString(CultureInfo.InvariantCulture)],
+            new Dictionary<string, string> { [CommonOptions.PasswordVariable] = password });
+        try
+        {
+            await process.WaitForExitAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            return 1;
+        }
+        var code = process.ExitCode;
+        await processes.StopAsync(process); // forgets it (it has exited)
+        return code == 0 ? null : CommonOptions.Fail($"seeding {member.Name} failed (see its output above)", 1);
+    }
+
+    private static void PrintTable(ConsortiumManifest manifest, IReadOnlyList<string?> passwords, bool created)
+    {
+        var n = manifest.Organisations.Count;
+        Console.WriteLine($"Consortium '{manifest.NetworkId}': {n} organisations, one voting node each; a block needs {ValidatorSet.Quorum(n)} of {n} votes, tolerating {ValidatorSet.FaultsTolerated(n)} faulty node(s).");
+        var rows = manifest.Organisations.Select((m, i) => new[]
+        {
+            m.Name, m.Type, m.Web, m.Admin,
+            passwords[i] ?? (created ? $"from {CommonOptions.PasswordVariable}" : "(shown when created)"),
+        }).ToList();
+        string[] header = ["organisation", "type", "web", "admin login", "password"];
+        var widths = Enumerable.Range(0, header.Length).Select(c => rows.Select(r => r[c].Length).Append(header[c].Length).Max()).ToArray();
+        foreach (var row in rows.Prepend(header))
+        {
+            Console.WriteLine("  " + string.Join("  ", row.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
+        }
+        if (passwords.Any(p => p is not null))
+        {
+            Console.WriteLine("These passwords are shown only once. Each admin logs in at their own organisation's node only.");
+        }
+    }
+
+    // Ready: every node answers /healthz and is connected to enough peers to make a quorum with itself.
+    private static async Task<string?> WaitReady(ConsortiumManifest manifest, CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var quorum = ValidatorSet.Quorum(manifest.Organisations.Count);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        var waiting = manifest.Organisations.ToList();
+        while (waiting.Count > 0 && DateTime.UtcNow < deadline && !ct.IsCancellationRequested)
+        {
+            foreach (var member in waiting.ToList())
+            {
+                try
+                {
+                    var health = await http.GetFromJsonAsync<HealthResponse>(member.Web.TrimEnd('/') + "/healthz", ct);
+                    if (health is not null && health.Peers.Count(p => p.Connected) + 1 >= quorum) waiting.Remove(member);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+                {
+                }
+            }
+            if (waiting.Count > 0) await Task.Delay(250, CancellationToken.None);
+        }
+        return waiting.Count == 0 || ct.IsCancellationRequested ? null : $"not ready after 2 minutes: {string.Join(", ", waiting.Select(m => m.Name))}";
+    }
+
+    private static int Port(string url) => new Uri(url).Port;
+
+    // The first port that cannot be bound on loopback, or null.
+    private static int? BusyPort(IEnumerable<int> ports)
+    {
+        foreach (var port in ports)
+        {
+            try
+            {
+                var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                listener.Stop();
+            }
+            catch (SocketException)
+            {
+                return port;
+            }
+        }
+        return null;
+    }
+}
