@@ -9,7 +9,6 @@ var root = new RootCommand("HealthLedger: medical records on a permissioned, Byz
     ClusterCommand.Create(),
     ConsortiumCommand.Create(),
     JoinCommand.Create(),
-    ConsortiumCommand.Create(),
     BenchCommand.Create(),
     VerifyCommand.Create(),
     LoadCommand.Create(),
