@@ -3,7 +3,11 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Records;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Hosting;
+using HealthLedger.Storage;
 using HealthLedger.Testing;
 
 namespace HealthLedger.Cli.Tests;
@@ -60,6 +64,12 @@ public sealed class CrossOrganisationCareTests : IDisposable
             using var pat = await FirstLoginAsync(urls[0], patientId, patient.GetProperty("oneTimePassword").GetString()!);
             using var doctor = await FirstLoginAsync(urls[1], "dr-stmary", drStMary.GetProperty("oneTimePassword").GetString()!);
 
+            // The patient finds the St Mary doctor in the consortium's doctor directory at General Hospital's node.
+            var directory = await Json(await pat.GetAsync("/api/v1/doctors?organisation=all", Ct));
+            Assert.Contains(directory.GetProperty("items").EnumerateArray(), d => d.GetProperty("id").GetString() == "dr-stmary"
+                && d.GetProperty("name").GetString() == "Sam St Mary" && d.GetProperty("specialty").GetString() == "Cardiology" && d.GetProperty("organisationId").GetString() == Ids[1]);
+            Assert.DoesNotContain("dr-stmary", (await Json(await pat.GetAsync("/api/v1/doctors", Ct))).GetRawText(), StringComparison.Ordinal); // own organisation's by default
+
             // A grant to an organisation that is not a member is a field error; to the St Mary doctor, 7 days of encounters and reports.
             using (var bad = await pat.PostAsJsonAsync($"/api/v1/patients/{patientId}/grants", new { granteeKind = "organisation", granteeId = "no-such-org", categories = new[] { "reports" } }, Ct))
             {
@@ -111,6 +121,26 @@ public sealed class CrossOrganisationCareTests : IDisposable
                 Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
             }
             Assert.DoesNotContain(patientId, (await Json(await doctor.GetAsync("/api/v1/patients", Ct))).GetRawText(), StringComparison.Ordinal);
+
+            // With St Mary's organisation key in hand, General Hospital's patient stays closed: St Mary's node holds the
+            // replicated category keys, but none of their envelopes opens with that key (the doctor's envelope is the doctor's).
+            var stMary = new DataDirectory(Path.Combine(root, Ids[1]));
+            using (var orgKeys = UserKeys.FromSecret(DataDirectory.ReadSecret(stMary.OrganisationKeyPath, UserKeys.SecretLength)))
+            using (var store = SqliteLedgerStore.OpenReadOnly(stMary.LedgerPath))
+            {
+                var epochs = store.ReadState($"catkey/{patientId}/").Select(e => CategoryKeyState.TryDecode(e.Value)).OfType<CategoryKeyState>().ToList();
+                Assert.NotEmpty(epochs);
+                Assert.Contains(epochs, e => e.Reader(KeyReaderKind.Doctor, "dr-stmary") is not null);
+                foreach (var epoch in epochs)
+                {
+                    Assert.Null(epoch.Reader(KeyReaderKind.Organisation, Ids[1]));
+                    foreach (var reader in epoch.Readers)
+                    {
+                        Assert.False(CategoryKeyCrypto.TryOpenForReader(reader.Envelope, orgKeys.Encryption, patientId, (byte)epoch.Category, epoch.Epoch, out _));
+                    }
+                }
+            }
+
             for (var k = 0; k < Ids.Length; k++)
             {
                 if (k == 1) continue;

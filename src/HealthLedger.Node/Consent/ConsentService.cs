@@ -137,6 +137,11 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
         return await writer.SubmitAsync(actor, new EndCarePayload(patientId, doctorId), RecordWriter.NoBlobs, doctorId, ct);
     }
 
+    /// <summary>The active member organisations (possible organisation grantees), by name.</summary>
+    public IReadOnlyList<OrganisationRecord> MemberOrganisations() =>
+        node.ScanState("org/").Select(o => OrganisationRecord.TryDecode(o.Value)).OfType<OrganisationRecord>()
+            .Where(o => o.Status == OrganisationStatus.Active).OrderBy(o => o.Name, StringComparer.OrdinalIgnoreCase).ToList();
+
     private OrganisationRecord? Organisation(string id) => node.GetState(StateKeys.Organisation(id)) is { } o ? OrganisationRecord.TryDecode(o) : null;
 
     private string GranteeName(GrantState g) => g.Grantee == GranteeKind.Doctor
