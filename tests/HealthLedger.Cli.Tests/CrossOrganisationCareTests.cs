@@ -147,6 +147,20 @@ public sealed class CrossOrganisationCareTests : IDisposable
                 using var login = await clients[k].PostAsJsonAsync("/api/v1/auth/token", new { username = "dr-stmary", password = Chosen }, Ct);
                 Assert.Equal(HttpStatusCode.Unauthorized, login.StatusCode); // the doctor's keys are at St Mary's node only
             }
+
+            // St Mary as an organisation: its doctors read the granted category (reports, not encounters) at its node, its
+            // admin still reads nothing; revoked → refused.
+            await Json(await back.PostAsJsonAsync($"/api/v1/patients/{patientId}/grants",
+                new { granteeKind = "organisation", granteeId = Ids[1], categories = new[] { "reports" }, expiresAt = DateTimeOffset.UtcNow.AddDays(7).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) }, Ct));
+            var orgGrantId = (await Json(await back.GetAsync($"/api/v1/patients/{patientId}/grants", Ct))).EnumerateArray()
+                .First(g => g.GetProperty("granteeKind").GetString() == "organisation").GetProperty("id").GetString()!;
+            await WaitEveryNodeAsync(clients, (await LocalCluster.HealthAsync(clients[0]))!.Height, up);
+            Assert.Contains("Full blood count", (await Json(await doctor.GetAsync($"/api/v1/patients/{patientId}/reports", Ct))).GetRawText(), StringComparison.Ordinal);
+            using (var notGranted = await doctor.GetAsync($"/api/v1/patients/{patientId}/entries", Ct)) Assert.Equal(HttpStatusCode.Forbidden, notGranted.StatusCode);
+            using (var adminRead = await stMaryAdmin.GetAsync($"/api/v1/patients/{patientId}/reports", Ct)) Assert.Equal(HttpStatusCode.Forbidden, adminRead.StatusCode);
+            using (var revoke = await back.DeleteAsync($"/api/v1/patients/{patientId}/grants/{orgGrantId}", Ct)) Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+            await WaitEveryNodeAsync(clients, (await LocalCluster.HealthAsync(clients[0]))!.Height, up);
+            using (var refused = await doctor.GetAsync($"/api/v1/patients/{patientId}/reports", Ct)) Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         }
         finally
         {
@@ -158,6 +172,10 @@ public sealed class CrossOrganisationCareTests : IDisposable
             restarted?.Dispose();
         }
     }
+
+    private static Task WaitEveryNodeAsync(List<HttpClient> clients, ulong height, CliProcess up) =>
+        LocalCluster.PollAsync($"every node reached height {height}", async () => (await LocalCluster.HealthAsync(clients)).All(h => h?.Height >= height),
+            () => up.Stdout + up.Stderr, TimeSpan.FromSeconds(30));
 
     // The process of 'healthledger node --data <folder>' started by 'consortium up'.
     private static int NodePid(string folder)
