@@ -57,9 +57,14 @@ public sealed class CrossOrganisationCareTests : IDisposable
                 new { type = "visit", occurredAt = DateTimeOffset.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mmZ", CultureInfo.InvariantCulture), doctorId = "dr-general", notes = "Bloods taken." }, Ct));
             using var general = await FirstLoginAsync(urls[0], "dr-general", drGeneral.GetProperty("oneTimePassword").GetString()!);
             var metadata = new { type = "lab", title = "Full blood count", labResults = new[] { new { test = "Haemoglobin", value = "98", unit = "g/L", referenceRange = "130-170", flag = "L" } } };
+            var pdf = "%PDF-1.4\n% cross-organisation lab report\n%%EOF\n"u8.ToArray();
+            string reportId;
             using (var form = new MultipartFormDataContent { { new StringContent(JsonSerializer.Serialize(metadata)), "metadata" } })
             {
-                await Json(await general.PostAsync($"/api/v1/patients/{patientId}/reports", form, Ct));
+                var part = new ByteArrayContent(pdf);
+                part.Headers.ContentType = new MediaTypeHeaderValue("application/pdf");
+                form.Add(part, "file", "fbc.pdf");
+                reportId = (await Json(await general.PostAsync($"/api/v1/patients/{patientId}/reports", form, Ct))).GetProperty("reportId").GetString()!;
             }
             using var pat = await FirstLoginAsync(urls[0], patientId, patient.GetProperty("oneTimePassword").GetString()!);
             using var doctor = await FirstLoginAsync(urls[1], "dr-stmary", drStMary.GetProperty("oneTimePassword").GetString()!);
@@ -94,6 +99,11 @@ public sealed class CrossOrganisationCareTests : IDisposable
             Assert.Contains("Bloods taken.", entries.GetRawText(), StringComparison.Ordinal);
             var reports = await Json(await doctor.GetAsync($"/api/v1/patients/{patientId}/reports", Ct));
             Assert.Contains("Full blood count", reports.GetRawText(), StringComparison.Ordinal);
+            using (var file = await doctor.GetAsync($"/api/v1/reports/{reportId}/file", Ct))
+            {
+                Assert.True(file.IsSuccessStatusCode, await file.Content.ReadAsStringAsync(Ct));
+                Assert.Equal(pdf, await file.Content.ReadAsByteArrayAsync(Ct)); // the file's ciphertext replicated; the doctor's key opens it
+            }
             using (var demographics = await doctor.GetAsync($"/api/v1/patients/{patientId}", Ct)) Assert.Equal(HttpStatusCode.Forbidden, demographics.StatusCode); // not granted
 
             // St Mary's admin reads nothing of General Hospital's patient, though St Mary's node now holds it open for the doctor.

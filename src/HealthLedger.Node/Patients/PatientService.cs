@@ -76,6 +76,9 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
         return Outcome<Page<PatientView>>.Ok(page);
     }
 
+    /// <summary>Opens at this node what patients of other organisations granted <paramref name="actor"/> (see <see cref="RecordReadModel.OpenGrantedTo"/>).</summary>
+    public void OpenGrantedTo(UserSession actor) => readModel.OpenGrantedTo(actor);
+
     /// <summary>One patient's demographics, if the actor may see them; the read (or refusal) is recorded as a disclosure.</summary>
     public Outcome<PatientView> GetPatient(UserSession actor, string patientId) => GetPatient(actor, patientId, ConsentCategories.Demographics, "demographics");
 
