@@ -47,6 +47,13 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
             _ => null,
         };
         if (kind != 0 && granteeKey is null) errors.Add("granteeId", $"Unknown {kind.ToString().ToLowerInvariant()}.");
+        // The grantee's organisation (any member of the consortium) must be active: the state machine refuses the grant otherwise.
+        var granteeOrganisation = kind == GranteeKind.Organisation ? granteeId
+            : node.GetState(StateKeys.User(granteeId)) is { } gu ? UserRecord.TryDecode(gu)?.OrganisationId : null;
+        if (granteeKey is not null && granteeOrganisation is not null && Organisation(granteeOrganisation) is { Status: not OrganisationStatus.Active } inactive)
+        {
+            errors.Add("granteeId", $"{inactive.Name} is {inactive.Status.ToString().ToLowerInvariant()} from the consortium: it can be granted nothing.");
+        }
         var categories = ParseCategories(input.Categories, errors);
         var expires = 0UL;
         if (!string.IsNullOrWhiteSpace(input.ExpiresAt) && time.Parse(errors, "expiresAt", input.ExpiresAt, "The expiry", dateIsEndOfDay: true) is { } at)
@@ -129,6 +136,13 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
         if (care.Admitted) return Outcome<WriteResult>.Invalid(FieldErrors.One("doctorId", "You are admitted under this doctor; the relationship ends with your discharge."));
         return await writer.SubmitAsync(actor, new EndCarePayload(patientId, doctorId), RecordWriter.NoBlobs, doctorId, ct);
     }
+
+    /// <summary>The active member organisations (possible organisation grantees), by name.</summary>
+    public IReadOnlyList<OrganisationRecord> MemberOrganisations() =>
+        node.ScanState("org/").Select(o => OrganisationRecord.TryDecode(o.Value)).OfType<OrganisationRecord>()
+            .Where(o => o.Status == OrganisationStatus.Active).OrderBy(o => o.Name, StringComparer.OrdinalIgnoreCase).ToList();
+
+    private OrganisationRecord? Organisation(string id) => node.GetState(StateKeys.Organisation(id)) is { } o ? OrganisationRecord.TryDecode(o) : null;
 
     private string GranteeName(GrantState g) => g.Grantee == GranteeKind.Doctor
         ? doctors.Doctor(g.GranteeId)?.Details.Name ?? g.GranteeId

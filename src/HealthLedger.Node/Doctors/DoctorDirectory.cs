@@ -42,7 +42,13 @@ public sealed class DoctorDirectory : IRecordKind
         lock (_lock) return _doctors.GetValueOrDefault(id);
     }
 
-    /// <summary>All doctors of an organisation.</summary>
+    /// <summary>Every doctor whose entry this node opened: its organisation's, and other members' sealed for it too.</summary>
+    public IReadOnlyList<DoctorView> AllDoctors()
+    {
+        lock (_lock) return _doctors.Values.ToList();
+    }
+
+    /// <summary>The doctors of one organisation.</summary>
     public IReadOnlyList<DoctorView> Doctors(string organisationId)
     {
         lock (_lock) return _doctors.Values.Where(d => d.OrganisationId == organisationId).ToList();

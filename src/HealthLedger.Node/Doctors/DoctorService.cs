@@ -1,5 +1,6 @@
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Records;
@@ -20,7 +21,7 @@ public sealed class DoctorService(LedgerNode node, DoctorDirectory directory, Re
         if (node.GetState(StateKeys.User(doctorId)) is not null) return Outcome<WriteResult>.Invalid(FieldErrors.One("doctorId", "This id is already taken."));
         return await writer.RegisterWithLoginAsync(actor, doctorId, keys =>
         {
-            var (reference, ciphertext) = RecordSealer.Seal(doctorId, 1, details, organisation.EncryptionKey, keys.Encryption.PublicKey);
+            var (reference, ciphertext) = RecordSealer.Seal(doctorId, 1, details, [organisation.EncryptionKey, keys.Encryption.PublicKey, .. OtherMembers()]);
             return (new RegisterDoctorPayload(doctorId, actor.OrganisationId, keys.Signing.PublicKey, keys.Encryption.PublicKey, reference), reference, ciphertext);
         }, FieldErrors.One("doctorId", "This id is already taken."), ct);
     }
@@ -32,14 +33,19 @@ public sealed class DoctorService(LedgerNode node, DoctorDirectory directory, Re
         if (doctor is null || doctor.OrganisationId != actor.OrganisationId) return Outcome<WriteResult>.NotFound($"Doctor '{doctorId}' does not exist.");
         if (actor.UserId != doctorId && access.RequireRole(actor, Role.Admin, "change the on-call status of", doctorId) is { } denied) return denied.As<WriteResult>();
         var version = doctor.Version + 1;
-        var (reference, ciphertext) = RecordSealer.Seal(doctorId, version, doctor.Details with { OnCall = onCall }, organisation.EncryptionKey, policy.EncryptionKeyOf(doctorId));
+        var (reference, ciphertext) = RecordSealer.Seal(doctorId, version, doctor.Details with { OnCall = onCall }, [organisation.EncryptionKey, policy.EncryptionKeyOf(doctorId), .. OtherMembers()]);
         return await writer.SubmitAsync(actor, new UpdateRecordPayload(RecordSubject.Doctor, doctorId, version, reference), RecordWriter.Blobs(reference, ciphertext), doctorId, ct);
     }
 
-    /// <summary>The directory (every role of the organisation), filtered by name, specialty, department and on-call flag, by name.</summary>
+    /// <summary>
+    /// The directory (every role), filtered by name, specialty, department and on-call flag, by name: the actor's organisation's
+    /// doctors, or with <see cref="DoctorQuery.Organisation"/> <c>all</c> (or an organisation id) the consortium's — every doctor
+    /// whose entry was sealed for this node's organisation too (the cross-organisation directory).
+    /// </summary>
     public Page<DoctorView> List(UserSession actor, DoctorQuery query)
     {
-        IEnumerable<DoctorView> list = directory.Doctors(actor.OrganisationId);
+        var scope = string.IsNullOrWhiteSpace(query.Organisation) ? actor.OrganisationId : query.Organisation.Trim().ToLowerInvariant();
+        IEnumerable<DoctorView> list = scope == "all" ? directory.AllDoctors() : directory.Doctors(scope);
         if (!string.IsNullOrWhiteSpace(query.Search)) list = list.Where(d => TextFolding.Contains(d.Details.Name, query.Search.Trim()));
         if (!string.IsNullOrWhiteSpace(query.Specialty)) list = list.Where(d => d.Details.Specialty.Equals(query.Specialty.Trim(), StringComparison.OrdinalIgnoreCase));
         if (!string.IsNullOrWhiteSpace(query.Department)) list = list.Where(d => d.Details.Department.Equals(query.Department.Trim(), StringComparison.OrdinalIgnoreCase));
@@ -55,6 +61,12 @@ public sealed class DoctorService(LedgerNode node, DoctorDirectory directory, Re
 
     /// <summary>A doctor's name for display (any organisation's directory this node holds), or null.</summary>
     public string? NameOf(string doctorId) => directory.Doctor(doctorId)?.Details.Name;
+
+    /// <summary>The other active member organisations' encryption keys: directory entries are consortium directory data (below the envelope limit).</summary>
+    private IEnumerable<EncryptionPublicKey> OtherMembers() =>
+        node.ScanState("org/").Select(o => OrganisationRecord.TryDecode(o.Value)).OfType<OrganisationRecord>()
+            .Where(o => o.Status == OrganisationStatus.Active && o.Id != organisation.Id).Select(o => o.EncryptionKey)
+            .Take(Core.Records.SealedRecordRef.MaxEnvelopes - 2);
 
     /// <summary>Doctors on call now, grouped by specialty (the emergency view).</summary>
     public IReadOnlyList<IGrouping<string, DoctorView>> OnCallBySpecialty(UserSession actor) =>

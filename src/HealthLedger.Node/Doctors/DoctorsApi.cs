@@ -17,7 +17,7 @@ public static class DoctorsApi
             .WithName("RegisterDoctor").WithSummary("Register a doctor (admins); returns a one-time password shown once")
             .ProducesValidationProblem().ProducesProblem(409);
         group.MapGet("/", List)
-            .WithName("ListDoctors").WithSummary("The doctor directory: search by name, filter by specialty, department, on call");
+            .WithName("ListDoctors").WithSummary("The doctor directory: search by name, filter by specialty, department, on call; organisation=all for every member organisation's doctors");
         group.MapGet("/on-call", OnCall)
             .WithName("OnCall").WithSummary("Emergency view: doctors on call now, per specialty");
         group.MapGet("/{id}", Get)
@@ -31,8 +31,8 @@ public static class DoctorsApi
         ApiResults.Created(await doctors.RegisterAsync(http.Session(), input, ct), r => $"/api/v1/doctors/{r.Id}", WriteResponse.From);
 
     private static Ok<PageResponse<DoctorResponse>> List(HttpContext http, DoctorService doctors,
-        string? search, string? specialty, string? department, bool? onCall, int? page, int? pageSize) =>
-        TypedResults.Ok(PageResponse<DoctorResponse>.From(doctors.List(http.Session(), new DoctorQuery(search, specialty, department, onCall, page ?? 1, pageSize ?? 50)), DoctorResponse.From));
+        string? search, string? specialty, string? department, bool? onCall, int? page, int? pageSize, string? organisation) =>
+        TypedResults.Ok(PageResponse<DoctorResponse>.From(doctors.List(http.Session(), new DoctorQuery(search, specialty, department, onCall, page ?? 1, pageSize ?? 50, organisation)), DoctorResponse.From));
 
     private static Ok<Dictionary<string, List<DoctorResponse>>> OnCall(HttpContext http, DoctorService doctors) =>
         TypedResults.Ok(doctors.OnCallBySpecialty(http.Session()).ToDictionary(g => g.Key, g => g.Select(DoctorResponse.From).ToList()));

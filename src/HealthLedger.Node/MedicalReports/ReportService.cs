@@ -129,6 +129,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
     /// <summary>All versions of a report (oldest first), if the actor may read the patient's reports.</summary>
     public Outcome<IReadOnlyList<ReportView>> Get(UserSession actor, string reportId)
     {
+        patients.OpenGrantedTo(actor); // a grantee's reports of another organisation's patient, opened at this node
         var versions = records.ReportVersions(reportId);
         if (versions.Count == 0) return Outcome<IReadOnlyList<ReportView>>.NotFound($"Report '{reportId}' does not exist.");
         var patient = patients.GetPatient(actor, versions[0].PatientId, ConsentCategories.Reports, $"report {reportId}");
@@ -138,6 +139,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
     /// <summary>A report version's file: the caller streams it with the returned writer (which checks the stored file first).</summary>
     public Outcome<(ReportView Report, Func<Stream, CancellationToken, Task<string?>> WriteTo)> File(UserSession actor, string reportId, int? version)
     {
+        patients.OpenGrantedTo(actor); // a grantee's reports of another organisation's patient, opened at this node
         var versions = records.ReportVersions(reportId);
         if (versions.Count == 0) return Outcome<(ReportView, Func<Stream, CancellationToken, Task<string?>>)>.NotFound($"Report '{reportId}' does not exist.");
         var report = version is { } v ? versions.FirstOrDefault(r => r.Version == v) : versions[^1];
@@ -146,7 +148,9 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         if (!patient.IsOk) return patient.As<(ReportView, Func<Stream, CancellationToken, Task<string?>>)>();
         return Outcome<(ReportView, Func<Stream, CancellationToken, Task<string?>>)>.Ok((report, async (output, ct) =>
         {
-            var key = keyring.OpenDataKey(report.Id, report.Version, report.State.Record, organisation.Keys.Encryption);
+            // The organisation's key opens its own patients' files; a grantee's own key (their session at this node) another organisation's.
+            var key = keyring.OpenDataKey(report.Id, report.Version, report.State.Record, organisation.Keys.Encryption)
+                ?? keyring.OpenDataKey(report.Id, report.Version, report.State.Record, actor.Keys.Encryption);
             if (key is null) return "the file's key is not available to this node";
             try
             {
@@ -200,6 +204,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
     /// <summary>Checks a report version against the chain (entitled readers).</summary>
     public async Task<Outcome<ReportCheck>> VerifyAsync(UserSession actor, string reportId, int? version, CancellationToken ct)
     {
+        patients.OpenGrantedTo(actor); // a grantee's reports of another organisation's patient, opened at this node
         var versions = records.ReportVersions(reportId);
         var report = version is { } v ? versions.FirstOrDefault(r => r.Version == v) : versions.LastOrDefault();
         var stateOnly = report is null && node.GetState(StateKeys.Report(reportId)) is { } raw ? ReportState.TryDecode(raw) : null;

@@ -35,6 +35,12 @@ public sealed class PatientDirectory : IRecordKind
             {
                 _states[state.Id] = state;
                 if (details is not null) _patients[state.Id] = new PatientView(state.Id, state.OrganisationId, state.Version, details, state.Proof);
+                // A patient of another organisation who shared other categories than demographics with a grantee here: known
+                // by id, with no details (the access policy decides what each reader sees).
+                else if (opener.ForGrantee && (!_patients.TryGetValue(state.Id, out var known) || known.Version != state.Version))
+                {
+                    _patients[state.Id] = new PatientView(state.Id, state.OrganisationId, state.Version, new PatientDetails(), state.Proof);
+                }
             }
         }
     }
@@ -52,6 +58,12 @@ public sealed class PatientDirectory : IRecordKind
     public PatientView? Patient(string id)
     {
         lock (_lock) return _patients.GetValueOrDefault(id);
+    }
+
+    /// <summary>Every patient this node could open: its organisation's, and other organisations' whom a grant let it open.</summary>
+    public IReadOnlyList<PatientView> AllPatients()
+    {
+        lock (_lock) return _patients.Values.ToList();
     }
 
     /// <summary>All patients of an organisation.</summary>

@@ -14,7 +14,7 @@ namespace HealthLedger.Node.Patients;
 /// Every other module that reads a patient's record asks <see cref="GetPatient(UserSession, string, ConsentCategories, string, bool, bool)"/> first.
 /// </summary>
 public sealed class PatientService(LedgerNode node, PatientDirectory directory, RecordWriter writer, RecordAccess access, AccessPolicy policy,
-    AccountService accounts, OrganisationKeys organisation, HospitalTime time, CategoryKeyring keyring)
+    AccountService accounts, OrganisationKeys organisation, HospitalTime time, CategoryKeyring keyring, RecordReadModel readModel)
 {
     private DateOnly Today => time.Today;
 
@@ -43,10 +43,12 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
     /// </summary>
     public Outcome<Page<PatientView>> List(UserSession actor, PatientQuery query)
     {
+        readModel.OpenGrantedTo(actor);
         IEnumerable<PatientView> visible = actor.Role switch
         {
             Role.Admin => directory.Patients(actor.OrganisationId),
-            Role.Doctor => directory.Patients(actor.OrganisationId).Select(p => p.For(policy.Reach(actor, p.Id, p.OrganisationId).Shared))
+            // A doctor's list includes patients of other organisations who granted them (or their organisation) access.
+            Role.Doctor => directory.AllPatients().Select(p => p.For(policy.Reach(actor, p.Id, p.OrganisationId).Shared))
                 .Where(p => p.Shared != ConsentCategories.None),
             Role.Patient => directory.Patient(actor.UserId) is { } self ? [self] : [],
             _ => [],
@@ -74,6 +76,9 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
         return Outcome<Page<PatientView>>.Ok(page);
     }
 
+    /// <summary>Opens at this node what patients of other organisations granted <paramref name="actor"/> (see <see cref="RecordReadModel.OpenGrantedTo"/>).</summary>
+    public void OpenGrantedTo(UserSession actor) => readModel.OpenGrantedTo(actor);
+
     /// <summary>One patient's demographics, if the actor may see them; the read (or refusal) is recorded as a disclosure.</summary>
     public Outcome<PatientView> GetPatient(UserSession actor, string patientId) => GetPatient(actor, patientId, ConsentCategories.Demographics, "demographics");
 
@@ -85,6 +90,7 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
     /// </summary>
     public Outcome<PatientView> GetPatient(UserSession actor, string patientId, ConsentCategories category, string resource, bool record = true, bool anyOf = false)
     {
+        readModel.OpenGrantedTo(actor);
         var patient = directory.Patient(patientId);
         if (patient is null) return Outcome<PatientView>.NotFound($"Patient '{patientId}' does not exist.");
         if (access.CanSee(actor, patient.Id, patient.OrganisationId, category, resource, record, anyOf) is { } denied) return denied.As<PatientView>();
@@ -95,8 +101,11 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
     /// A patient as <paramref name="actor"/> sees them (demographics only when shared with them), with no disclosure
     /// recorded: for pages and printouts of a read already allowed and recorded. Null when unknown.
     /// </summary>
-    public PatientView? AsSeenBy(UserSession actor, string patientId) =>
-        directory.Patient(patientId) is { } p ? p.For(policy.Reach(actor, p.Id, p.OrganisationId).Shared) : null;
+    public PatientView? AsSeenBy(UserSession actor, string patientId)
+    {
+        readModel.OpenGrantedTo(actor);
+        return directory.Patient(patientId) is { } p ? p.For(policy.Reach(actor, p.Id, p.OrganisationId).Shared) : null;
+    }
 
     /// <summary>The organisation's patients (admins; for lists and reports), with no disclosure recorded: callers record what they show.</summary>
     public Outcome<IReadOnlyList<PatientView>> OrganisationPatients(UserSession actor, string action) =>

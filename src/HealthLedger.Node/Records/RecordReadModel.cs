@@ -1,4 +1,5 @@
 using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
 using HealthLedger.Core.Records;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Security;
@@ -17,11 +18,17 @@ public sealed class RecordReadModel
     private readonly OrganisationKeys _organisation;
     private readonly CategoryKeyring _keyring;
     private readonly IReadOnlyList<IRecordKind> _kinds;
+    private readonly TimeProvider _clock;
+    private readonly Lock _loading = new();
+
+    // The height at which each grantee's records of other organisations' patients were last opened with their keys.
+    private readonly Dictionary<string, ulong> _openedFor = new(StringComparer.Ordinal);
 
     /// <summary>Loads every kind and follows the chain from now on.</summary>
-    public RecordReadModel(LedgerNode node, OrganisationKeys organisation, CategoryKeyring keyring, IEnumerable<IRecordKind> kinds)
+    public RecordReadModel(LedgerNode node, OrganisationKeys organisation, CategoryKeyring keyring, IEnumerable<IRecordKind> kinds, TimeProvider clock)
     {
         _node = node;
+        _clock = clock;
         _organisation = organisation;
         _keyring = keyring;
         _kinds = kinds.ToList();
@@ -37,7 +44,54 @@ public sealed class RecordReadModel
     public IEnumerable<SealedVersion> SealedVersions(string patientId, ConsentCategories categories) =>
         _kinds.SelectMany(k => k.SealedVersions(patientId)).Where(v => (categories & v.Category) == v.Category && v.Category != ConsentCategories.None);
 
+    /// <summary>
+    /// Care across organisations: opens, with the grantee's own keys (their session at this node), the records of patients
+    /// of other organisations who granted <paramref name="actor"/> (a doctor) or the actor's organisation access now — the
+    /// ciphertexts and the category-key envelopes replicated to this node, so the read is served here even when the
+    /// patient's own organisation's node is down. Done again after each new block (new records, new epochs); nothing when
+    /// no such grant is active. Whether the actor may read is still the <see cref="AccessPolicy"/>'s decision at each read.
+    /// </summary>
+    public void OpenGrantedTo(UserSession actor)
+    {
+        if (actor.Role != Role.Doctor) return;
+        var now = (ulong)_clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var byDoctor = false;
+        var byOrganisation = false;
+        foreach (var (_, bytes) in _node.ScanState("grant/"))
+        {
+            if (GrantState.TryDecode(bytes) is not { } grant || !grant.IsActiveAt(now)) continue;
+            var toDoctor = grant.Grantee == GranteeKind.Doctor && grant.GranteeId == actor.UserId;
+            var toOrganisation = grant.Grantee == GranteeKind.Organisation && grant.GranteeId == actor.OrganisationId;
+            if ((!toDoctor && !toOrganisation) || Custodian(grant.PatientId) == _organisation.Id) continue;
+            byDoctor |= toDoctor;
+            byOrganisation |= toOrganisation;
+        }
+        if (!byDoctor && !byOrganisation) return;
+        lock (_loading)
+        {
+            var height = _node.Tip.Height;
+            if (_openedFor.TryGetValue(actor.UserId, out var opened) && opened == height) return;
+            // The organisation's own key opens what was granted to the organisation; the doctor's what was granted to them.
+            var openers = new List<RecordOpener>();
+            if (byOrganisation) openers.Add(new RecordOpener(_node, _organisation, _keyring, null));
+            if (byDoctor) openers.Add(new RecordOpener(_node, _organisation, _keyring, null, actor.Keys.Encryption));
+            foreach (var opener in openers)
+            {
+                foreach (var kind in _kinds) kind.Load(_node.ScanState(kind.StatePrefix), opener);
+            }
+            _openedFor[actor.UserId] = height;
+        }
+    }
+
+    private string? Custodian(string patientId) =>
+        _node.GetState(StateKeys.Patient(patientId)) is { } p ? PatientState.TryDecode(p)?.OrganisationId : null;
+
     private void Apply(CandidateBlock candidate)
+    {
+        lock (_loading) ApplyBlock(candidate);
+    }
+
+    private void ApplyBlock(CandidateBlock candidate)
     {
         var built = candidate.Built;
         var opener = new RecordOpener(_node, _organisation, _keyring, candidate.Blobs);

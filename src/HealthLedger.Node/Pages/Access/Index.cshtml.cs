@@ -27,6 +27,12 @@ public sealed class AccessModel(ConsentService consent, AuditService audit, Doct
     public bool IsPatient => Me.UserId == PatientId;
     public string OrganisationId => Me.OrganisationId;
     public IReadOnlyList<DoctorView> Doctors { get; private set; } = [];
+
+    /// <summary>The active member organisations, by name (a doctor's organisation name; organisation grantees).</summary>
+    public IReadOnlyList<Core.Model.OrganisationRecord> Organisations { get; private set; } = [];
+
+    /// <summary>An organisation's name, or its id.</summary>
+    public string OrganisationName(string id) => Organisations.FirstOrDefault(o => o.Id == id)?.Name ?? id;
     public IReadOnlyList<GrantView> Grants { get; private set; } = [];
     public IReadOnlyList<CareView> Care { get; private set; } = [];
     public Core.Model.NetworkPolicy Policy => policy.Current.Policy;
@@ -105,7 +111,8 @@ public sealed class AccessModel(ConsentService consent, AuditService audit, Doct
         Grants = grants.Value!;
         Care = consent.CareRelationships(Me, id).Value!;
         Disclosures = audit.Disclosures(Me, id).Value!;
-        Doctors = doctors.List(Me, new DoctorQuery(PageSize: 200)).Items;
+        Doctors = doctors.List(Me, new DoctorQuery(PageSize: 200, Organisation: "all")).Items;
+        Organisations = consent.MemberOrganisations();
         return null;
     }
 }
