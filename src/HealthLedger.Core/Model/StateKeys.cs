@@ -77,6 +77,9 @@ public static class StateKeys
     /// <summary>Who a signing key belongs to.</summary>
     public static string Signer(SigningPublicKey key) => "signer/" + key;
 
-    /// <summary>The last nonce used by a signing key.</summary>
+    /// <summary>The last nonce used by a signing key in nonce lane 0 (<see cref="Execution.NonceLanes"/>).</summary>
     public static string Nonce(SigningPublicKey key) => "nonce/" + key;
+
+    /// <summary>The last nonce used by a signing key in a nonce lane; lane 0 is <see cref="Nonce(SigningPublicKey)"/>.</summary>
+    public static string Nonce(SigningPublicKey key, ushort lane) => lane == 0 ? Nonce(key) : $"nonce/{key}/{lane}";
 }
