@@ -74,6 +74,9 @@ public static class StateKeys
     /// <summary>A recorded disclosure (read of PHI) of a patient's data; ordered by block, transaction and event.</summary>
     public static string Disclosure(string patientId, ulong height, int txIndex, int eventIndex) => $"disclosure/{patientId}/{height:D12}/{txIndex:D6}/{eventIndex:D4}";
 
+    /// <summary>A user's replicated login: version and the sealed keys wrapped for the user's organisation (<see cref="Transactions.Kinds.SealLoginPayload"/>).</summary>
+    public static string Login(string userId) => "login/" + userId;
+
     /// <summary>Who a signing key belongs to.</summary>
     public static string Signer(SigningPublicKey key) => "signer/" + key;
 

@@ -81,6 +81,7 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts)
                 accounts.ForgetLogin(userId);
                 return outcome;
             }
+            accounts.PublishLogin(userId);
             return Outcome<WriteResult>.Ok(outcome.Value! with { OneTimePassword = oneTime });
         }
     }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Model;
+using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Storage;
@@ -39,14 +40,15 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
             return new LoginOutcome(null, PasswordCheckGate.Message, PasswordCheckGate.RetryAfter);
         }
         var user = node.GetState(StateKeys.User(userId)) is { } bytes ? UserRecord.TryDecode(bytes) : null;
-        if (user is null || keystore.Get(userId) is not { } entry)
+        // A user of another organisation has no login here: its wrapped login on the chain does not open with this node's key.
+        if (user is null || user.OrganisationId != organisation.Id || Find(userId) is not { } entry)
         {
             // Spend the same Argon2id work as a real check, so the answer's timing does not reveal whether the user exists.
             PasswordSealing.CheckPassword(password, _decoy.Value);
             Log.LoginFailed(logger, "unknown user");
             return new LoginOutcome(null, InvalidLogin);
         }
-        var keys = keystore.Unseal(userId, password);
+        var keys = Unseal(userId, entry, password);
         if (keys is null)
         {
             Log.LoginFailed(logger, "wrong password");
@@ -69,7 +71,8 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         if (throttle.Refuse("password:" + session.UserId) is { } wait) return ("currentPassword", LoginThrottle.Message(wait), null);
         using var slot = gate.TryEnter();
         if (slot is null) return ("currentPassword", PasswordCheckGate.Message, PasswordCheckGate.RetryAfter);
-        using (var check = keystore.Unseal(session.UserId, current))
+        var login = Find(session.UserId);
+        using (var check = login is null ? null : Unseal(session.UserId, login, current))
         {
             if (check is null) return ("currentPassword", "The current password is not correct.", null);
         }
@@ -79,7 +82,7 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         var secret = session.Keys.ExportSecret();
         try
         {
-            keystore.Put(session.UserId, Seal(session.UserId, replacement, secret), mustChangePassword: false);
+            Store(session.UserId, new ReplicatedLogin(Seal(session.UserId, replacement, secret), false, login!.Escrow, login.Version + 1));
         }
         finally
         {
@@ -98,13 +101,13 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
     /// </summary>
     public string? ResetPassword(string userId)
     {
-        if (keystore.GetEscrow(userId) is not { } escrow) return null;
+        if (Find(userId) is not { Escrow: { } escrow } login) return null;
         var secret = KeyEscrow.Open(userId, escrow, organisation.Keys.Encryption);
         if (secret is null) return null;
         try
         {
             var oneTime = Passwords.Generate()[..12];
-            keystore.Put(userId, Seal(userId, oneTime, secret), mustChangePassword: true);
+            Store(userId, new ReplicatedLogin(Seal(userId, oneTime, secret), true, escrow, login.Version + 1));
             sessions.CloseAllOf(userId);
             Log.PasswordReset(logger, userId);
             return oneTime;
@@ -125,13 +128,68 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         try
         {
             var oneTime = Passwords.Generate()[..12];
-            keystore.Put(userId, Seal(userId, oneTime, secret), mustChangePassword: true, KeyEscrow.Seal(userId, secret, organisation.EncryptionKey));
+            keystore.Put(userId, Seal(userId, oneTime, secret), mustChangePassword: true, KeyEscrow.Seal(userId, secret, organisation.EncryptionKey), version: 1);
             return (UserKeys.FromSecret(secret), oneTime);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(secret);
         }
+    }
+
+    /// <summary>
+    /// Publishes a registered user's login (as stored here) on the chain, wrapped for the organisation, so the user can log in
+    /// at any of its nodes. Called once the registration committed; password changes and resets publish by themselves.
+    /// </summary>
+    public void PublishLogin(string userId)
+    {
+        if (LocalLogin(userId) is { } login) Publish(userId, login);
+    }
+
+    /// <summary>
+    /// The user's current login: the newer of this node's copy (<c>keystore.db</c>) and the one replicated on the chain
+    /// (opened with the organisation's key); the chain's on a tie, so where two nodes published one version, the committed
+    /// one wins everywhere. Null when the user has no login this organisation can open.
+    /// </summary>
+    public ReplicatedLogin? Find(string userId)
+    {
+        var local = LocalLogin(userId);
+        if (node.GetState(StateKeys.Login(userId)) is { } bytes && SealLoginPayload.DecodeState(bytes) is { } published
+            && published.Version >= (local?.Version ?? 0)
+            && ReplicatedLogin.Open(userId, published.Version, published.Sealed, organisation.Keys.Encryption) is { } replicated)
+        {
+            return replicated;
+        }
+        return local;
+    }
+
+    private ReplicatedLogin? LocalLogin(string userId) =>
+        keystore.Get(userId) is { } entry ? new ReplicatedLogin(entry.Keys, entry.MustChangePassword, keystore.GetEscrow(userId), keystore.Version(userId)) : null;
+
+    private static UserKeys? Unseal(string userId, ReplicatedLogin login, string password)
+    {
+        if (!PasswordSealing.TryOpen(password, login.Keys, Keystore.Context(userId), out var secret)) return null;
+        try
+        {
+            return UserKeys.FromSecret(secret);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(secret);
+        }
+    }
+
+    // Keeps the new login here at once (this node answers with it before the block commits) and publishes it to the others.
+    private void Store(string userId, ReplicatedLogin login)
+    {
+        keystore.Put(userId, login.Keys, login.MustChangePassword, login.Escrow, login.Version);
+        Publish(userId, login);
+    }
+
+    private void Publish(string userId, ReplicatedLogin login)
+    {
+        var result = node.SubmitAsNode(new SealLoginPayload(userId, login.Version, login.Wrap(userId, organisation.EncryptionKey))).Result;
+        if (!result.IsOk) Log.LoginNotPublished(logger, userId, login.Version, result.Reason);
     }
 
     /// <summary>Removes a login whose registration did not commit.</summary>
