@@ -313,24 +313,6 @@ public sealed class LedgerNode : IDisposable
         return committed.Receipt.Verdict == TxVerdict.Ok ? committed : throw new InvalidOperationException($"The node's own transaction was rejected: {committed.Receipt.Reason}");
     }
 
-    /// <summary>
-    /// Signs a transaction with the node's own key and submits it without waiting for its commit (for callers that cannot
-    /// wait, such as a password change that publishes the new login); the door's answer.
-    /// </summary>
-    public SubmitResult SubmitAsNode(TxPayload payload)
-    {
-        _nodeSigning.Wait();
-        try
-        {
-            var tx = Transaction.Create(Network.NetworkId, _nodeKey, Nonces(_nodeKey.PublicKey).Next, payload);
-            return Submit(tx.Encoded.Span);
-        }
-        finally
-        {
-            _nodeSigning.Release();
-        }
-    }
-
     /// <summary>Reads a state entry.</summary>
     public byte[]? GetState(string key)
     {

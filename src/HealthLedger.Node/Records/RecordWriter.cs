@@ -81,7 +81,7 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts)
                 accounts.ForgetLogin(userId);
                 return outcome;
             }
-            accounts.PublishLogin(userId);
+            await accounts.PublishLoginAsync(userId, ct);
             return Outcome<WriteResult>.Ok(outcome.Value! with { OneTimePassword = oneTime });
         }
     }

@@ -61,9 +61,10 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
     /// <summary>
     /// Replaces the session user's password and ends the user's other sessions (web and bearer); returns a field error, or null
     /// on success. Checks of the current password are rate-limited per account like logins. When the node runs too many password
-    /// checks at once the error carries <c>RetryAfter</c> (answer 429).
+    /// checks at once the error carries <c>RetryAfter</c> (answer 429). The new login is published to the organisation's other
+    /// nodes, and the answer waits (up to <see cref="PublishTimeout"/>) for its commit, after which the old password fails everywhere.
     /// </summary>
-    public (string Field, string Message, TimeSpan? RetryAfter)? ChangePassword(UserSession session, string? current, string? replacement)
+    public async Task<(string Field, string Message, TimeSpan? RetryAfter)?> ChangePasswordAsync(UserSession session, string? current, string? replacement, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(session);
         if (string.IsNullOrEmpty(current)) return ("currentPassword", "Enter your current password.", null);
@@ -80,14 +81,17 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         if (replacement == current) return ("newPassword", "The new password must differ from the current one.", null);
         if (replacement.Contains(session.UserId, StringComparison.OrdinalIgnoreCase)) return ("newPassword", "The new password must not contain your user name.", null);
         var secret = session.Keys.ExportSecret();
+        ReplicatedLogin changed;
         try
         {
-            Store(session.UserId, new ReplicatedLogin(Seal(session.UserId, replacement, secret), false, login!.Escrow, login.Version + 1));
+            changed = new ReplicatedLogin(Seal(session.UserId, replacement, secret), false, login!.Escrow, login.Version + 1);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(secret);
         }
+        slot.Dispose();
+        await StoreAsync(session.UserId, changed, ct);
         session.MustChangePassword = false;
         // Whoever else holds a session of this user (a stolen token, a forgotten browser) loses it with the old password.
         sessions.CloseAllOf(session.UserId, except: session.Token);
@@ -97,25 +101,29 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
 
     /// <summary>
     /// Gives a user a new one-time password (they must change it at their next login), keeping their keys through the
-    /// organisation's escrow. Ends the user's sessions. The caller checks that the actor may do this.
+    /// organisation's escrow. Ends the user's sessions. The caller checks that the actor may do this. Published to the
+    /// organisation's other nodes like a password change.
     /// </summary>
-    public string? ResetPassword(string userId)
+    public async Task<string?> ResetPasswordAsync(string userId, CancellationToken ct)
     {
         if (Find(userId) is not { Escrow: { } escrow } login) return null;
         var secret = KeyEscrow.Open(userId, escrow, organisation.Keys.Encryption);
         if (secret is null) return null;
+        string oneTime;
+        ReplicatedLogin reset;
         try
         {
-            var oneTime = Passwords.Generate()[..12];
-            Store(userId, new ReplicatedLogin(Seal(userId, oneTime, secret), true, escrow, login.Version + 1));
-            sessions.CloseAllOf(userId);
-            Log.PasswordReset(logger, userId);
-            return oneTime;
+            oneTime = Passwords.Generate()[..12];
+            reset = new ReplicatedLogin(Seal(userId, oneTime, secret), true, escrow, login.Version + 1);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(secret);
         }
+        await StoreAsync(userId, reset, ct);
+        sessions.CloseAllOf(userId);
+        Log.PasswordReset(logger, userId);
+        return oneTime;
     }
 
     /// <summary>
@@ -141,10 +149,13 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
     /// Publishes a registered user's login (as stored here) on the chain, wrapped for the organisation, so the user can log in
     /// at any of its nodes. Called once the registration committed; password changes and resets publish by themselves.
     /// </summary>
-    public void PublishLogin(string userId)
+    public async Task PublishLoginAsync(string userId, CancellationToken ct)
     {
-        if (LocalLogin(userId) is { } login) Publish(userId, login);
+        if (LocalLogin(userId) is { } login) await PublishAsync(userId, login, ct);
     }
+
+    /// <summary>How long a password change, reset or registration waits for its login to commit before answering anyway.</summary>
+    public static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// The user's current login: the newer of this node's copy (<c>keystore.db</c>) and the one replicated on the chain
@@ -180,16 +191,29 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
     }
 
     // Keeps the new login here at once (this node answers with it before the block commits) and publishes it to the others.
-    private void Store(string userId, ReplicatedLogin login)
+    private async Task StoreAsync(string userId, ReplicatedLogin login, CancellationToken ct)
     {
         keystore.Put(userId, login.Keys, login.MustChangePassword, login.Escrow, login.Version);
-        Publish(userId, login);
+        await PublishAsync(userId, login, ct);
     }
 
-    private void Publish(string userId, ReplicatedLogin login)
+    private async Task PublishAsync(string userId, ReplicatedLogin login, CancellationToken ct)
     {
-        var result = node.SubmitAsNode(new SealLoginPayload(userId, login.Version, login.Wrap(userId, organisation.EncryptionKey))).Result;
-        if (!result.IsOk) Log.LoginNotPublished(logger, userId, login.Version, result.Reason);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(PublishTimeout);
+        try
+        {
+            await node.SubmitAsNodeAsync(new SealLoginPayload(userId, login.Version, login.Wrap(userId, organisation.EncryptionKey)), timeout.Token);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Refused or rejected (e.g. another node of the organisation published this version first: the chain's wins).
+            Log.LoginNotPublished(logger, userId, login.Version, e.Message);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            Log.LoginNotPublished(logger, userId, login.Version, "not committed in time; it may still commit");
+        }
     }
 
     /// <summary>Removes a login whose registration did not commit.</summary>
