@@ -83,6 +83,16 @@ public sealed class OrganisationLoginTests : IAsyncDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, await TokenStatusAsync(node2, "dr-twin", NodeFixture.ChosenPassword));
         Assert.Equal(HttpStatusCode.Unauthorized, await TokenStatusAsync(node1, "dr-twin", NodeFixture.ChosenPassword));
         Assert.Equal(HttpStatusCode.OK, await TokenStatusAsync(node2, "dr-twin", "yet-another-strong-pass"));
+
+        // An admin's reset at node 2 (through the organisation escrow, which travelled with the login) reaches node 1 too.
+        using var adminAt2 = await LoginAsync(node2, "admin", NodeFixture.Password);
+        var reset = await Read<WriteResponse>(await adminAt2.PostAsync("/api/v1/patients/dr-twin/password-reset", null, Ct));
+        Assert.Equal(4UL, LoginVersion(node2, "dr-twin")); // the reset answers once its login committed
+        await InProcessNode.WaitAsync("node 1 has login version 4", () => LoginVersion(node1, "dr-twin") == 4, Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, await TokenStatusAsync(node1, "dr-twin", "yet-another-strong-pass"));
+        using var anonymous = new HttpClient { BaseAddress = Address(node1) };
+        var token = await Read<TokenResponse>(await anonymous.PostAsJsonAsync("/api/v1/auth/token", new { username = "dr-twin", password = reset.OneTimePassword }, Ct));
+        Assert.True(token.MustChangePassword);
     }
 
     [Fact]
