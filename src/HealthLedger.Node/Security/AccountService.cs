@@ -216,6 +216,23 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         }
     }
 
+    /// <summary>
+    /// Ends this node's sessions of a user whenever another node of the organisation publishes a new login for them (a password
+    /// change or reset there), as a change here ends the user's other sessions here. Called once at start.
+    /// </summary>
+    public void FollowPublishedLogins() => node.BlockCommitted += block =>
+    {
+        var transactions = block.Built.Block.Transactions;
+        for (var i = 0; i < transactions.Count; i++)
+        {
+            if (transactions[i] is { Kind: Core.Transactions.TxKind.SealLogin, Payload: SealLoginPayload login } tx && tx.Signer != node.NodeKey.PublicKey
+                && block.Built.Execution.Receipts[i].Verdict == Core.Ledger.TxVerdict.Ok && login.Version > 1)
+            {
+                sessions.CloseAllOf(login.UserId);
+            }
+        }
+    };
+
     /// <summary>Removes a login whose registration did not commit.</summary>
     public void ForgetLogin(string userId) => keystore.Remove(userId);
 

@@ -80,6 +80,8 @@ public sealed class OrganisationLoginTests : IAsyncDisposable
             Assert.True(change.IsSuccessStatusCode, await change.Content.ReadAsStringAsync(Ct));
         }
         await InProcessNode.WaitAsync("node 2 has login version 3", () => LoginVersion(node2, "dr-twin") == 3, Ct);
+        // The session at node 2 ended with the old password, as other sessions at node 1 do; the one that changed it goes on.
+        using (var stale = await at2.PutAsJsonAsync("/api/v1/doctors/dr-twin/on-call", new { onCall = true }, Ct)) Assert.Equal(HttpStatusCode.Unauthorized, stale.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, await TokenStatusAsync(node2, "dr-twin", NodeFixture.ChosenPassword));
         Assert.Equal(HttpStatusCode.Unauthorized, await TokenStatusAsync(node1, "dr-twin", NodeFixture.ChosenPassword));
         Assert.Equal(HttpStatusCode.OK, await TokenStatusAsync(node2, "dr-twin", "yet-another-strong-pass"));
