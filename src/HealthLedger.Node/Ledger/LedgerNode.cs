@@ -347,7 +347,8 @@ public sealed class LedgerNode : IDisposable
     /// The nonce lane this node signs its users' transactions in: the node's position among the network's nodes (in id
     /// order; lane 0 for the first, so a one-node network signs as before lanes existed), so two nodes signing for one user
     /// at once (the user logged in at both) never compete for one nonce; the last lane (65535) when this node is not (or not
-    /// yet) in the node registry. User keys never leave their organisation's nodes, so no outside client signs in these lanes.
+    /// yet) in the node registry. Clients that sign for themselves (<c>healthledger load</c> with an admin's keys, the tests) use
+    /// lane 0, as the first node does: running them at once with that user's session at the first node can still meet there, as before lanes.
     /// </summary>
     public ushort UserNonceLane
     {
