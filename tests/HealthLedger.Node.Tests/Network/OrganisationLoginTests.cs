@@ -62,10 +62,10 @@ public sealed class OrganisationLoginTests : IAsyncDisposable
         var answers = await Task.WhenAll(WriteManyAsync(at1, Writes), WriteManyAsync(at2, Writes));
         var all = answers.SelectMany(a => a).ToList();
         Assert.DoesNotContain(all, a => a.Contains("nonce", StringComparison.OrdinalIgnoreCase));
-        // Both write the doctor's one record, so some may lose a version race (409, retried by a person); none is a nonce refusal.
+        // Some lose a version race on the doctor's one record (409, retried); none is a nonce refusal, and every write lands.
         Assert.All(all, a => Assert.True(a.StartsWith("204", StringComparison.Ordinal) || a.StartsWith("409", StringComparison.Ordinal), a));
         var accepted = answers.Select(a => a.Count(x => x.StartsWith("204", StringComparison.Ordinal))).ToArray();
-        Assert.All(accepted, n => Assert.True(n > 0));
+        Assert.Equal([Writes, Writes], accepted);
         var key = UserKey(node1, "dr-twin");
         var (lane1, lane2) = (Node(node1).UserNonceLane, Node(node2).UserNonceLane);
         Assert.NotEqual(lane1, lane2);
@@ -141,10 +141,15 @@ public sealed class OrganisationLoginTests : IAsyncDisposable
     private static async Task<List<string>> WriteManyAsync(HttpClient client, int count)
     {
         var answers = new List<string>();
+        // Both sides update the doctor's one record, so a write may lose the version race (409) and is retried, as a person would.
         for (var i = 0; i < count; i++)
         {
-            using var response = await client.PutAsJsonAsync("/api/v1/doctors/dr-twin/on-call", new { onCall = i % 2 == 0 }, Ct);
-            answers.Add($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Ct)}");
+            for (var attempt = 0; attempt < 50; attempt++)
+            {
+                using var response = await client.PutAsJsonAsync("/api/v1/doctors/dr-twin/on-call", new { onCall = i % 2 == 0 }, Ct);
+                answers.Add($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Ct)}");
+                if (response.StatusCode != HttpStatusCode.Conflict) break;
+            }
         }
         return answers;
     }
