@@ -29,6 +29,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Password of user {UserId} was reset")]
     public static partial void PasswordReset(ILogger logger, string userId);
 
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "The login of user {UserId} (version {Version}) was not published to the organisation's other nodes: {Reason}")]
+    public static partial void LoginNotPublished(ILogger logger, string userId, ulong version, string reason);
+
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Access denied: user {UserId} ({Role}) tried to {Action} {Target}")]
     public static partial void AccessDenied(ILogger logger, string userId, Core.Model.Role role, string action, string target);
 

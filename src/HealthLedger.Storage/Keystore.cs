@@ -39,6 +39,13 @@ public sealed class Keystore : IDisposable
             ) WITHOUT ROWID;
             """;
         command.ExecuteNonQuery();
+        // The login version (issue 13 item 7: the newest of this copy and the chain's replicated one wins); added to older files.
+        command.CommandText = "SELECT count(*) FROM pragma_table_info('user_keys') WHERE name = 'version'";
+        if ((long)command.ExecuteScalar()! == 0)
+        {
+            command.CommandText = "ALTER TABLE user_keys ADD COLUMN version INTEGER NOT NULL DEFAULT 0";
+            command.ExecuteNonQuery();
+        }
         return new Keystore(connection);
     }
 
@@ -48,13 +55,18 @@ public sealed class Keystore : IDisposable
     /// <summary>
     /// Stores a user's sealed keys, or replaces them (password change or reset), clearing failed attempts.
     /// <paramref name="escrow"/> (the keys sealed to the organisation, for password resets) is kept when null.
+    /// <paramref name="version"/> is the login's version (1 at registration, + 1 at each change or reset), the one the node
+    /// publishes on the chain so the organisation's other nodes see the same login.
     /// </summary>
-    public void Put(string userId, SealedSecret sealedKeys, bool mustChangePassword, byte[]? escrow = null) =>
+    public void Put(string userId, SealedSecret sealedKeys, bool mustChangePassword, byte[]? escrow = null, ulong version = 0) =>
         Execute("""
-            INSERT INTO user_keys(user_id, sealed, must_change, escrow) VALUES ($u, $s, $m, $e)
+            INSERT INTO user_keys(user_id, sealed, must_change, escrow, version) VALUES ($u, $s, $m, $e, $v)
             ON CONFLICT(user_id) DO UPDATE SET sealed = excluded.sealed, must_change = excluded.must_change,
-                escrow = coalesce(excluded.escrow, user_keys.escrow), failures = 0, locked_until = 0
-            """, ("$u", userId), ("$s", sealedKeys.Encode()), ("$m", mustChangePassword ? 1 : 0), ("$e", (object?)escrow ?? DBNull.Value));
+                escrow = coalesce(excluded.escrow, user_keys.escrow), version = excluded.version, failures = 0, locked_until = 0
+            """, ("$u", userId), ("$s", sealedKeys.Encode()), ("$m", mustChangePassword ? 1 : 0), ("$e", (object?)escrow ?? DBNull.Value), ("$v", (long)version));
+
+    /// <summary>The login version stored here (0 when none or written before versions).</summary>
+    public ulong Version(string userId) => Scalar("SELECT version FROM user_keys WHERE user_id = $u", userId) is long v ? (ulong)v : 0;
 
     /// <summary>Removes a user's entry (a registration that did not commit).</summary>
     public void Remove(string userId) => Execute("DELETE FROM user_keys WHERE user_id = $u", ("$u", userId));

@@ -38,4 +38,29 @@ public class KeystoreTests
         keystore.Put("mallory", sealedKeys, mustChangePassword: false);
         Assert.Null(keystore.Unseal("mallory", "same password!!"));
     }
+
+    [Fact]
+    public void A_keystore_written_before_login_versions_opens_with_version_0_and_keeps_versions_after()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Combine(Keystore.FileName);
+        using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            old.Open();
+            using var create = old.CreateCommand();
+            create.CommandText = """
+                CREATE TABLE user_keys (user_id TEXT PRIMARY KEY, sealed BLOB NOT NULL, must_change INTEGER NOT NULL, escrow BLOB,
+                    failures INTEGER NOT NULL DEFAULT 0, locked_until INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+                """;
+            create.ExecuteNonQuery();
+        }
+        var sealedKeys = PasswordSealing.Seal("a long password", new byte[64], Keystore.Context("alice"), new byte[16], new byte[12], Argon2Parameters.TestOnly);
+        using (var keystore = Keystore.Open(path))
+        {
+            keystore.Put("alice", sealedKeys, mustChangePassword: false);
+            Assert.Equal(0UL, keystore.Version("alice"));
+            keystore.Put("alice", sealedKeys, mustChangePassword: false, version: 5);
+        }
+        using (var reopened = Keystore.Open(path)) Assert.Equal(5UL, reopened.Version("alice"));
+    }
 }

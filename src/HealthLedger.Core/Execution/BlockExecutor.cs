@@ -49,7 +49,7 @@ public static class BlockExecutor
         var scope = new StateOverlay(block);
         var result = handler.Execute(new TxContext(scope, height, timestamp, signer, index), tx);
         if (!result.IsOk) return result;
-        scope.Set(StateKeys.Nonce(tx.Signer), SignerCheck.EncodeNonce(tx.Nonce));
+        scope.Set(StateKeys.Nonce(tx.Signer, NonceLanes.Lane(tx.Nonce)), SignerCheck.EncodeNonce(tx.Nonce));
         scope.MergeInto(block);
         return TxResult.Ok;
     }

@@ -10,13 +10,16 @@ namespace HealthLedger.Core.Execution;
 /// <summary>The state-dependent checks every non-genesis transaction passes first: a known signer and a fresh nonce.</summary>
 public static class SignerCheck
 {
-    /// <summary>The last nonce used by the transaction's signer (0 if none).</summary>
-    public static ulong LastNonce(IStateReader state, Transaction tx) => LastNonce(state, tx.Signer);
+    /// <summary>The last nonce used by the transaction's signer in the transaction's nonce lane (the lane's start if none).</summary>
+    public static ulong LastNonce(IStateReader state, Transaction tx) => LastNonce(state, tx.Signer, NonceLanes.Lane(tx.Nonce));
 
-    /// <summary>The last nonce used by <paramref name="signer"/> (0 if none).</summary>
-    public static ulong LastNonce(IStateReader state, SigningPublicKey signer)
+    /// <summary>
+    /// The last nonce used by <paramref name="signer"/> in <paramref name="lane"/> (<see cref="NonceLanes"/>), or the lane's
+    /// start (<see cref="NonceLanes.Start"/>; 0 for lane 0) if none.
+    /// </summary>
+    public static ulong LastNonce(IStateReader state, SigningPublicKey signer, ushort lane = 0)
     {
-        if (!state.TryGet(StateKeys.Nonce(signer), out var bytes)) return 0;
+        if (!state.TryGet(StateKeys.Nonce(signer, lane), out var bytes)) return NonceLanes.Start(lane);
         var r = new CanonicalReader(bytes);
         return r.VarUInt(out var nonce) && r.End() ? nonce : throw new InvalidDataException($"Stored nonce of {signer} is not a valid integer.");
     }
@@ -27,7 +30,7 @@ public static class SignerCheck
     /// <summary>
     /// Checks that the signer is registered, that its organisation is an active member (not suspended or removed), and
     /// that the nonce is above both the committed one and <paramref name="pendingNonce"/> (the mempool's highest for this
-    /// signer, when any).
+    /// signer, when any) in the nonce's lane (<see cref="NonceLanes"/>): each lane of a signer is ordered on its own.
     /// </summary>
     public static TxResult Check(IStateReader state, Transaction tx, out SignerRecord? signer, ulong pendingNonce = 0)
     {
@@ -40,7 +43,9 @@ public static class SignerCheck
         var last = Math.Max(LastNonce(state, tx), pendingNonce);
         if (tx.Nonce <= last)
         {
-            return TxResult.Reject(TxVerdict.BadNonce, $"nonce {tx.Nonce} is not above the signer's last nonce {last} (replayed or stale)");
+            return TxResult.Reject(TxVerdict.BadNonce, NonceLanes.Lane(tx.Nonce) == 0
+                ? $"nonce {tx.Nonce} is not above the signer's last nonce {last} (replayed or stale)"
+                : $"nonce {tx.Nonce} (lane {NonceLanes.Lane(tx.Nonce)}, sequence {NonceLanes.Sequence(tx.Nonce)}) is not above the signer's last sequence {NonceLanes.Sequence(last)} in that lane (replayed or stale)");
         }
         return TxResult.Ok;
     }

@@ -74,9 +74,15 @@ public static class StateKeys
     /// <summary>A recorded disclosure (read of PHI) of a patient's data; ordered by block, transaction and event.</summary>
     public static string Disclosure(string patientId, ulong height, int txIndex, int eventIndex) => $"disclosure/{patientId}/{height:D12}/{txIndex:D6}/{eventIndex:D4}";
 
+    /// <summary>A user's replicated login: version and the sealed keys wrapped for the user's organisation (<see cref="Transactions.Kinds.SealLoginPayload"/>).</summary>
+    public static string Login(string userId) => "login/" + userId;
+
     /// <summary>Who a signing key belongs to.</summary>
     public static string Signer(SigningPublicKey key) => "signer/" + key;
 
-    /// <summary>The last nonce used by a signing key.</summary>
+    /// <summary>The last nonce used by a signing key in nonce lane 0 (<see cref="Execution.NonceLanes"/>).</summary>
     public static string Nonce(SigningPublicKey key) => "nonce/" + key;
+
+    /// <summary>The last nonce used by a signing key in a nonce lane; lane 0 is <see cref="Nonce(SigningPublicKey)"/>.</summary>
+    public static string Nonce(SigningPublicKey key, ushort lane) => lane == 0 ? Nonce(key) : $"nonce/{key}/{lane}";
 }

@@ -41,4 +41,6 @@ public enum TxKind : byte
     Vote = 21,
     /// <summary>The proposing organisation withdraws its open proposal.</summary>
     Withdraw = 22,
+    /// <summary>A node of a user's organisation publishes the user's login (password-sealed keys wrapped for the organisation), version after version.</summary>
+    SealLogin = 23,
 }

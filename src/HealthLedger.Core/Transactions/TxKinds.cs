@@ -27,6 +27,7 @@ public static class TxKinds
         new ProposeHandler(),
         new VoteHandler(),
         new WithdrawHandler(),
+        new SealLoginHandler(),
     }.ToDictionary(h => h.Kind);
 
     /// <summary>Finds the handler of a kind.</summary>

@@ -145,6 +145,7 @@ public static class NodeHost
 
             var app = builder.Build();
             _ = app.Services.GetRequiredService<RecordReadModel>(); // decrypt the read model before serving
+            app.Services.GetRequiredService<AccountService>().FollowPublishedLogins();
             app.UseSecurityHeaders();
             if (peerUri is not null) app.UsePeerPortGate(peerUri.Port);
             if (web.KnownProxies.Count > 0)

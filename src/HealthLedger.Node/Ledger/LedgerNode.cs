@@ -327,20 +327,40 @@ public sealed class LedgerNode : IDisposable
         }
     }
 
-    /// <summary>A key's last committed nonce and the next nonce the door accepts.</summary>
-    public (ulong Last, ulong Next) Nonces(SigningPublicKey key)
+    /// <summary>A key's last committed nonce and the next nonce the door accepts, in a nonce lane (<see cref="NonceLanes"/>; lane 0 by default).</summary>
+    public (ulong Last, ulong Next) Nonces(SigningPublicKey key, ushort lane = 0)
     {
         _stateLock.EnterReadLock();
         ulong last;
         try
         {
-            last = SignerCheck.LastNonce(_state, key);
+            last = SignerCheck.LastNonce(_state, key, lane);
         }
         finally
         {
             _stateLock.ExitReadLock();
         }
-        return (last, Math.Max(last, Mempool.PendingNonce(key)) + 1);
+        return (last, Math.Max(last, Mempool.PendingNonce(key, lane)) + 1);
+    }
+
+    /// <summary>
+    /// The nonce lane this node signs its users' transactions in: the node's position among the network's nodes (in id
+    /// order; lane 0 for the first, so a one-node network signs as before lanes existed), so two nodes signing for one user
+    /// at once (the user logged in at both) never compete for one nonce; the last lane (65535) when this node is not (or not
+    /// yet) in the node registry. Clients that sign for themselves (<c>healthledger load</c> with an admin's keys, the tests) use
+    /// lane 0, as the first node does: running them at once with that user's session at the first node can still meet there, as before lanes.
+    /// </summary>
+    public ushort UserNonceLane
+    {
+        get
+        {
+            var nodes = ScanState("node/");
+            for (var i = 0; i < nodes.Count; i++)
+            {
+                if (NodeRecord.TryDecode(nodes[i].Value) is { } record && record.SigningKey == _nodeKey.PublicKey) return (ushort)Math.Min(i, ushort.MaxValue - 1);
+            }
+            return ushort.MaxValue;
+        }
     }
 
     /// <summary>The state entries whose keys start with <paramref name="prefix"/>, in key order.</summary>

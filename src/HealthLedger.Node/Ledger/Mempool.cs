@@ -1,3 +1,4 @@
+using HealthLedger.Core.Execution;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Primitives;
 
@@ -5,7 +6,7 @@ namespace HealthLedger.Node.Ledger;
 
 /// <summary>
 /// Transactions that passed the door checks and wait for a block, in arrival order. Bounded: when full,
-/// submitters get <see cref="TxVerdict.Busy"/>. Tracks each signer's highest waiting nonce so a replay of a
+/// submitters get <see cref="TxVerdict.Busy"/>. Tracks each signer's highest waiting nonce per nonce lane (<see cref="NonceLanes"/>) so a replay of a
 /// waiting transaction is refused at the door too.
 /// </summary>
 public sealed class Mempool(int capacity)
@@ -13,7 +14,7 @@ public sealed class Mempool(int capacity)
     private readonly Lock _lock = new();
     private readonly LinkedList<PendingTransaction> _queue = new();
     private readonly Dictionary<Hash256, LinkedListNode<PendingTransaction>> _ids = [];
-    private readonly Dictionary<SigningPublicKey, (ulong MaxNonce, int Count)> _signers = [];
+    private readonly Dictionary<(SigningPublicKey Signer, ushort Lane), (ulong MaxNonce, int Count)> _signers = [];
 
     /// <summary>Transactions waiting.</summary>
     public int Count
@@ -25,7 +26,7 @@ public sealed class Mempool(int capacity)
     }
 
     /// <summary>
-    /// Adds a transaction (with its record ciphertexts) when <paramref name="check"/> (given the signer's highest waiting nonce, or 0) accepts it.
+    /// Adds a transaction (with its record ciphertexts) when <paramref name="check"/> (given the signer's highest waiting nonce in the transaction's lane, or 0) accepts it.
     /// The check runs under the mempool lock so two submissions of one nonce cannot both pass.
     /// </summary>
     public TxResult TryAdd(PendingTransaction pending, Func<ulong, TxResult> check)
@@ -35,11 +36,12 @@ public sealed class Mempool(int capacity)
         {
             if (_ids.ContainsKey(tx.Id)) return TxResult.Reject(TxVerdict.Duplicate, "this transaction is already waiting to be committed");
             if (_queue.Count >= capacity) return TxResult.Reject(TxVerdict.Busy, $"the mempool is full ({capacity} transactions); retry shortly");
-            var pendingNonce = _signers.TryGetValue(tx.Signer, out var s) ? s.MaxNonce : 0;
+            var lane = (tx.Signer, NonceLanes.Lane(tx.Nonce));
+            var pendingNonce = _signers.TryGetValue(lane, out var s) ? s.MaxNonce : 0;
             var result = check(pendingNonce);
             if (!result.IsOk) return result;
             _ids[tx.Id] = _queue.AddLast(pending);
-            _signers[tx.Signer] = (Math.Max(pendingNonce, tx.Nonce), s.Count + 1);
+            _signers[lane] = (Math.Max(pendingNonce, tx.Nonce), s.Count + 1);
         }
         Changed?.Invoke();
         return TxResult.Ok;
@@ -48,10 +50,10 @@ public sealed class Mempool(int capacity)
     /// <summary>Raised (on the submitter's thread) after a transaction is added.</summary>
     public event Action? Changed;
 
-    /// <summary>The highest waiting nonce of a signer, or 0.</summary>
-    public ulong PendingNonce(SigningPublicKey signer)
+    /// <summary>The highest waiting nonce of a signer in a nonce lane, or 0.</summary>
+    public ulong PendingNonce(SigningPublicKey signer, ushort lane = 0)
     {
-        lock (_lock) return _signers.TryGetValue(signer, out var s) ? s.MaxNonce : 0;
+        lock (_lock) return _signers.TryGetValue((signer, lane), out var s) ? s.MaxNonce : 0;
     }
 
     /// <summary>True when a transaction with this id is waiting.</summary>
@@ -76,9 +78,10 @@ public sealed class Mempool(int capacity)
                 if (!_ids.Remove(id, out var node)) continue;
                 _queue.Remove(node);
                 var tx = node.Value.Transaction;
-                var s = _signers[tx.Signer];
-                if (s.Count == 1) _signers.Remove(tx.Signer);
-                else _signers[tx.Signer] = (s.MaxNonce, s.Count - 1);
+                var lane = (tx.Signer, NonceLanes.Lane(tx.Nonce));
+                var s = _signers[lane];
+                if (s.Count == 1) _signers.Remove(lane);
+                else _signers[lane] = (s.MaxNonce, s.Count - 1);
             }
         }
     }

@@ -126,13 +126,13 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
     }
 
     /// <summary>Gives a patient or doctor of the admin's organisation a new one-time password.</summary>
-    public Outcome<WriteResult> ResetPassword(UserSession actor, string userId)
+    public async Task<Outcome<WriteResult>> ResetPasswordAsync(UserSession actor, string userId, CancellationToken ct)
     {
         if (access.RequireRole(actor, Role.Admin, "reset the password of", userId) is { } denied) return denied.As<WriteResult>();
         var user = node.GetState(StateKeys.User(userId)) is { } bytes ? UserRecord.TryDecode(bytes) : null;
         if (user is null || user.OrganisationId != actor.OrganisationId) return Outcome<WriteResult>.NotFound($"User '{userId}' does not exist.");
         if (user.Role == Role.Admin) return access.Forbid<WriteResult>(actor, "reset the password of another admin", userId);
-        var oneTime = accounts.ResetPassword(userId);
+        var oneTime = await accounts.ResetPasswordAsync(userId, ct);
         return oneTime is null
             ? Outcome<WriteResult>.Failed("This user's keys cannot be recovered (no escrow).")
             : Outcome<WriteResult>.Ok(new WriteResult(userId, "", node.Tip.Height, oneTime));

@@ -37,6 +37,6 @@ public static class PatientsApi
     private static Results<Ok<PatientResponse>, ProblemHttpResult> Get(string id, HttpContext http, PatientService patients, HospitalTime time) =>
         ApiResults.Read(patients.GetPatient(http.Session(), id), p => PatientResponse.From(p, time.Today));
 
-    private static Results<Ok<WriteResponse>, ProblemHttpResult> ResetPassword(string id, HttpContext http, PatientService patients) =>
-        ApiResults.Read(patients.ResetPassword(http.Session(), id), WriteResponse.From);
+    private static async Task<Results<Ok<WriteResponse>, ProblemHttpResult>> ResetPassword(string id, HttpContext http, PatientService patients, CancellationToken ct) =>
+        ApiResults.Read(await patients.ResetPasswordAsync(http.Session(), id, ct), WriteResponse.From);
 }

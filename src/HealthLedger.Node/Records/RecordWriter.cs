@@ -38,7 +38,7 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts)
         await actor.SigningGate.WaitAsync(ct);
         try
         {
-            var nonce = node.Nonces(actor.Keys.Signing.PublicKey).Next;
+            var nonce = node.Nonces(actor.Keys.Signing.PublicKey, node.UserNonceLane).Next;
             tx = Transaction.Create(node.Network.NetworkId, actor.Keys.Signing, nonce, payload);
             submitted = node.Submit(tx.Encoded.Span, blobs);
         }
@@ -81,6 +81,7 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts)
                 accounts.ForgetLogin(userId);
                 return outcome;
             }
+            await accounts.PublishLoginAsync(userId, ct);
             return Outcome<WriteResult>.Ok(outcome.Value! with { OneTimePassword = oneTime });
         }
     }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Model;
+using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Storage;
@@ -39,14 +40,15 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
             return new LoginOutcome(null, PasswordCheckGate.Message, PasswordCheckGate.RetryAfter);
         }
         var user = node.GetState(StateKeys.User(userId)) is { } bytes ? UserRecord.TryDecode(bytes) : null;
-        if (user is null || keystore.Get(userId) is not { } entry)
+        // A user of another organisation has no login here: its wrapped login on the chain does not open with this node's key.
+        if (user is null || user.OrganisationId != organisation.Id || Find(userId) is not { } entry)
         {
             // Spend the same Argon2id work as a real check, so the answer's timing does not reveal whether the user exists.
             PasswordSealing.CheckPassword(password, _decoy.Value);
             Log.LoginFailed(logger, "unknown user");
             return new LoginOutcome(null, InvalidLogin);
         }
-        var keys = keystore.Unseal(userId, password);
+        var keys = Unseal(userId, entry, password);
         if (keys is null)
         {
             Log.LoginFailed(logger, "wrong password");
@@ -59,9 +61,10 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
     /// <summary>
     /// Replaces the session user's password and ends the user's other sessions (web and bearer); returns a field error, or null
     /// on success. Checks of the current password are rate-limited per account like logins. When the node runs too many password
-    /// checks at once the error carries <c>RetryAfter</c> (answer 429).
+    /// checks at once the error carries <c>RetryAfter</c> (answer 429). The new login is published to the organisation's other
+    /// nodes, and the answer waits (up to <see cref="PublishTimeout"/>) for its commit, after which the old password fails everywhere.
     /// </summary>
-    public (string Field, string Message, TimeSpan? RetryAfter)? ChangePassword(UserSession session, string? current, string? replacement)
+    public async Task<(string Field, string Message, TimeSpan? RetryAfter)?> ChangePasswordAsync(UserSession session, string? current, string? replacement, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(session);
         if (string.IsNullOrEmpty(current)) return ("currentPassword", "Enter your current password.", null);
@@ -69,7 +72,8 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         if (throttle.Refuse("password:" + session.UserId) is { } wait) return ("currentPassword", LoginThrottle.Message(wait), null);
         using var slot = gate.TryEnter();
         if (slot is null) return ("currentPassword", PasswordCheckGate.Message, PasswordCheckGate.RetryAfter);
-        using (var check = keystore.Unseal(session.UserId, current))
+        var login = Find(session.UserId);
+        using (var check = login is null ? null : Unseal(session.UserId, login, current))
         {
             if (check is null) return ("currentPassword", "The current password is not correct.", null);
         }
@@ -77,14 +81,17 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         if (replacement == current) return ("newPassword", "The new password must differ from the current one.", null);
         if (replacement.Contains(session.UserId, StringComparison.OrdinalIgnoreCase)) return ("newPassword", "The new password must not contain your user name.", null);
         var secret = session.Keys.ExportSecret();
+        ReplicatedLogin changed;
         try
         {
-            keystore.Put(session.UserId, Seal(session.UserId, replacement, secret), mustChangePassword: false);
+            changed = new ReplicatedLogin(Seal(session.UserId, replacement, secret), false, login!.Escrow, login.Version + 1);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(secret);
         }
+        slot.Dispose();
+        await StoreAsync(session.UserId, changed, ct);
         session.MustChangePassword = false;
         // Whoever else holds a session of this user (a stolen token, a forgotten browser) loses it with the old password.
         sessions.CloseAllOf(session.UserId, except: session.Token);
@@ -94,25 +101,29 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
 
     /// <summary>
     /// Gives a user a new one-time password (they must change it at their next login), keeping their keys through the
-    /// organisation's escrow. Ends the user's sessions. The caller checks that the actor may do this.
+    /// organisation's escrow. Ends the user's sessions. The caller checks that the actor may do this. Published to the
+    /// organisation's other nodes like a password change.
     /// </summary>
-    public string? ResetPassword(string userId)
+    public async Task<string?> ResetPasswordAsync(string userId, CancellationToken ct)
     {
-        if (keystore.GetEscrow(userId) is not { } escrow) return null;
+        if (Find(userId) is not { Escrow: { } escrow } login) return null;
         var secret = KeyEscrow.Open(userId, escrow, organisation.Keys.Encryption);
         if (secret is null) return null;
+        string oneTime;
+        ReplicatedLogin reset;
         try
         {
-            var oneTime = Passwords.Generate()[..12];
-            keystore.Put(userId, Seal(userId, oneTime, secret), mustChangePassword: true);
-            sessions.CloseAllOf(userId);
-            Log.PasswordReset(logger, userId);
-            return oneTime;
+            oneTime = Passwords.Generate()[..12];
+            reset = new ReplicatedLogin(Seal(userId, oneTime, secret), true, escrow, login.Version + 1);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(secret);
         }
+        await StoreAsync(userId, reset, ct);
+        sessions.CloseAllOf(userId);
+        Log.PasswordReset(logger, userId);
+        return oneTime;
     }
 
     /// <summary>
@@ -125,7 +136,7 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         try
         {
             var oneTime = Passwords.Generate()[..12];
-            keystore.Put(userId, Seal(userId, oneTime, secret), mustChangePassword: true, KeyEscrow.Seal(userId, secret, organisation.EncryptionKey));
+            keystore.Put(userId, Seal(userId, oneTime, secret), mustChangePassword: true, KeyEscrow.Seal(userId, secret, organisation.EncryptionKey), version: 1);
             return (UserKeys.FromSecret(secret), oneTime);
         }
         finally
@@ -133,6 +144,94 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
             CryptographicOperations.ZeroMemory(secret);
         }
     }
+
+    /// <summary>
+    /// Publishes a registered user's login (as stored here) on the chain, wrapped for the organisation, so the user can log in
+    /// at any of its nodes. Called once the registration committed; password changes and resets publish by themselves.
+    /// </summary>
+    public async Task PublishLoginAsync(string userId, CancellationToken ct)
+    {
+        if (LocalLogin(userId) is { } login) await PublishAsync(userId, login, ct);
+    }
+
+    /// <summary>How long a password change, reset or registration waits for its login to commit before answering anyway.</summary>
+    public static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The user's current login: the newer of this node's copy (<c>keystore.db</c>) and the one replicated on the chain
+    /// (opened with the organisation's key); the chain's on a tie, so where two nodes published one version, the committed
+    /// one wins everywhere. Null when the user has no login this organisation can open.
+    /// </summary>
+    public ReplicatedLogin? Find(string userId)
+    {
+        var local = LocalLogin(userId);
+        if (node.GetState(StateKeys.Login(userId)) is { } bytes && SealLoginPayload.DecodeState(bytes) is { } published
+            && published.Version >= (local?.Version ?? 0)
+            && ReplicatedLogin.Open(userId, published.Version, published.Sealed, organisation.Keys.Encryption) is { } replicated)
+        {
+            return replicated;
+        }
+        return local;
+    }
+
+    private ReplicatedLogin? LocalLogin(string userId) =>
+        keystore.Get(userId) is { } entry ? new ReplicatedLogin(entry.Keys, entry.MustChangePassword, keystore.GetEscrow(userId), keystore.Version(userId)) : null;
+
+    private static UserKeys? Unseal(string userId, ReplicatedLogin login, string password)
+    {
+        if (!PasswordSealing.TryOpen(password, login.Keys, Keystore.Context(userId), out var secret)) return null;
+        try
+        {
+            return UserKeys.FromSecret(secret);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(secret);
+        }
+    }
+
+    // Keeps the new login here at once (this node answers with it before the block commits) and publishes it to the others.
+    private async Task StoreAsync(string userId, ReplicatedLogin login, CancellationToken ct)
+    {
+        keystore.Put(userId, login.Keys, login.MustChangePassword, login.Escrow, login.Version);
+        await PublishAsync(userId, login, ct);
+    }
+
+    private async Task PublishAsync(string userId, ReplicatedLogin login, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(PublishTimeout);
+        try
+        {
+            await node.SubmitAsNodeAsync(new SealLoginPayload(userId, login.Version, login.Wrap(userId, organisation.EncryptionKey)), timeout.Token);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Refused or rejected (e.g. another node of the organisation published this version first: the chain's wins).
+            Log.LoginNotPublished(logger, userId, login.Version, e.Message);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            Log.LoginNotPublished(logger, userId, login.Version, "not committed in time; it may still commit");
+        }
+    }
+
+    /// <summary>
+    /// Ends this node's sessions of a user whenever another node of the organisation publishes a new login for them (a password
+    /// change or reset there), as a change here ends the user's other sessions here. Called once at start.
+    /// </summary>
+    public void FollowPublishedLogins() => node.BlockCommitted += block =>
+    {
+        var transactions = block.Built.Block.Transactions;
+        for (var i = 0; i < transactions.Count; i++)
+        {
+            if (transactions[i] is { Kind: Core.Transactions.TxKind.SealLogin, Payload: SealLoginPayload login } tx && tx.Signer != node.NodeKey.PublicKey
+                && block.Built.Execution.Receipts[i].Verdict == Core.Ledger.TxVerdict.Ok && login.Version > 1)
+            {
+                sessions.CloseAllOf(login.UserId);
+            }
+        }
+    };
 
     /// <summary>Removes a login whose registration did not commit.</summary>
     public void ForgetLogin(string userId) => keystore.Remove(userId);

@@ -37,10 +37,10 @@ public static class AuthApi
         .WithName("CreateToken").WithSummary("Log in: exchange a user name and password for a bearer access token")
         .Produces<TokenResponse>().ProducesProblem(401).ProducesProblem(429).ProducesValidationProblem();
 
-        group.MapPost("/password", (PasswordChangeRequest request, HttpContext http, AccountService accounts) =>
+        group.MapPost("/password", async (PasswordChangeRequest request, HttpContext http, AccountService accounts, CancellationToken ct) =>
         {
             if (http.UserSession() is not { } session) return Results.Problem(statusCode: 401, title: "Not authenticated");
-            var error = accounts.ChangePassword(session, request.CurrentPassword, request.NewPassword);
+            var error = await accounts.ChangePasswordAsync(session, request.CurrentPassword, request.NewPassword, ct);
             if (error is { RetryAfter: { } busy } refused)
             {
                 http.Response.Headers.RetryAfter = ((int)Math.Ceiling(busy.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -67,6 +67,7 @@ public class KnownAnswerTests
             new ProposePayload("prop-1", AddOrganisation(organisation)),
             new VotePayload("prop-1", Approve: true),
             new WithdrawPayload("prop-1"),
+            new SealLoginPayload("dr-1", 2, Enumerable.Range(0, 40).Select(i => (byte)i).ToArray()),
         ];
     }
 

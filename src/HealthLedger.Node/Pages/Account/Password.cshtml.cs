@@ -22,7 +22,7 @@ public sealed class PasswordModel(AccountService accounts) : HospitalPage
     {
     }
 
-    public IActionResult OnPost()
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         if (NewPassword != ConfirmPassword)
         {
@@ -30,7 +30,7 @@ public sealed class PasswordModel(AccountService accounts) : HospitalPage
             return Page();
         }
         var wasOneTime = Me.MustChangePassword;
-        if (accounts.ChangePassword(Me, CurrentPassword, NewPassword) is { } error)
+        if (await accounts.ChangePasswordAsync(Me, CurrentPassword, NewPassword, ct) is { } error)
         {
             ModelState.AddModelError(char.ToUpperInvariant(error.Field[0]) + error.Field[1..], error.Message);
             if (error.RetryAfter is { } wait)

@@ -28,9 +28,9 @@ public sealed class DoctorDetailsModel(DoctorService doctors, PatientService pat
         return Redirect($"/doctors/{id}");
     }
 
-    public IActionResult OnPostResetPassword(string id)
+    public async Task<IActionResult> OnPostResetPasswordAsync(string id, CancellationToken ct)
     {
-        var outcome = patients.ResetPassword(Me, id);
+        var outcome = await patients.ResetPasswordAsync(Me, id, ct);
         if (!outcome.IsOk) return Failure(outcome, () => OnGet(id));
         TempData["OneTimePassword"] = outcome.Value!.OneTimePassword;
         return Redirect($"/doctors/{id}");

@@ -29,9 +29,9 @@ public sealed class PatientDetailsModel(PatientRecordService records, PatientSer
         return Page();
     }
 
-    public IActionResult OnPostResetPassword(string id)
+    public async Task<IActionResult> OnPostResetPasswordAsync(string id, CancellationToken ct)
     {
-        var outcome = patients.ResetPassword(Me, id);
+        var outcome = await patients.ResetPasswordAsync(Me, id, ct);
         if (!outcome.IsOk) return Failure(outcome, () => OnGet(id));
         TempData["OneTimePassword"] = outcome.Value!.OneTimePassword;
         Flash = "A new one-time password was issued; the patient's sessions were ended.";
