@@ -288,13 +288,4 @@ public class ApiFuzzTests
     }
 
     private static string Shorten(string text) => text.Length > 160 ? text[..160] + "…" : text;
-
-    private static async Task<T> Read<T>(HttpResponseMessage response)
-    {
-        using (response)
-        {
-            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
-            return (await response.Content.ReadFromJsonAsync<T>(Ct))!;
-        }
-    }
 }

@@ -36,15 +36,6 @@ public class MedicalReportsApiTests
             await node.FirstLoginAsync(p.Id, p.OneTimePassword!), p.Id, clock);
     }
 
-    private static async Task<T> Read<T>(HttpResponseMessage response)
-    {
-        using (response)
-        {
-            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
-            return (await response.Content.ReadFromJsonAsync<T>(Ct))!;
-        }
-    }
-
     private static MultipartFormDataContent Upload(object metadata, byte[]? file = null, string contentType = "application/pdf", string name = "cbc.pdf")
     {
         var form = new MultipartFormDataContent { { new StringContent(JsonSerializer.Serialize(metadata)), "metadata" } };

@@ -25,15 +25,6 @@ public class TextInputTests
         }
     }
 
-    private static async Task<T> Read<T>(HttpResponseMessage response)
-    {
-        using (response)
-        {
-            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
-            return (await response.Content.ReadFromJsonAsync<T>(Ct))!;
-        }
-    }
-
     [Fact]
     public async Task Hidden_characters_in_any_input_are_field_errors_and_write_nothing()
     {

@@ -37,26 +37,6 @@ public class CareRelationshipTests
             await node.FirstLoginAsync(p.Id, p.OneTimePassword!), p.Id, clock);
     }
 
-    private static async Task<T> Read<T>(HttpResponseMessage response)
-    {
-        using (response)
-        {
-            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
-            return (await response.Content.ReadFromJsonAsync<T>(Ct))!;
-        }
-    }
-
-    private static async Task<JsonElement> Problem(HttpResponseMessage response, HttpStatusCode status)
-    {
-        using (response)
-        {
-            var body = await response.Content.ReadAsStringAsync(Ct);
-            Assert.True(status == response.StatusCode, $"{(int)response.StatusCode}: {body}");
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            return JsonDocument.Parse(body).RootElement.Clone();
-        }
-    }
-
     private static object Visit(string doctorId, string at = "2026-01-03T10:00") => new { type = "visit", occurredAt = at, doctorId, notes = "Seen." };
 
     [Fact]

@@ -80,15 +80,6 @@ public class CategoryKeyTests
         return new World(node, admin, await node.FirstLoginAsync("dr-g", g.OneTimePassword!), await node.FirstLoginAsync(p.Id, p.OneTimePassword!), p.Id);
     }
 
-    private static async Task<T> Read<T>(HttpResponseMessage response)
-    {
-        using (response)
-        {
-            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
-            return (await response.Content.ReadFromJsonAsync<T>(Ct))!;
-        }
-    }
-
     [Fact]
     public async Task A_grant_over_1000_records_carries_one_key_per_category_and_the_grantee_reads_all_of_them()
     {

@@ -42,15 +42,6 @@ public class ConsentCategoryTests
         return new World(node, admin, attending, await node.FirstLoginAsync("dr-g", g.OneTimePassword!), await node.FirstLoginAsync(p.Id, p.OneTimePassword!), p.Id, report.ReportId);
     }
 
-    private static async Task<T> Read<T>(HttpResponseMessage response)
-    {
-        using (response)
-        {
-            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
-            return (await response.Content.ReadFromJsonAsync<T>(Ct))!;
-        }
-    }
-
     private static async Task<HttpStatusCode> Status(HttpClient client, string path)
     {
         using var response = await client.GetAsync(path, Ct);

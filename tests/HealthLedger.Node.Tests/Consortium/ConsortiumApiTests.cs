@@ -25,26 +25,6 @@ public class ConsortiumApiTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static async Task<T> Read<T>(HttpResponseMessage response)
-    {
-        using (response)
-        {
-            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
-            return (await response.Content.ReadFromJsonAsync<T>(Ct))!;
-        }
-    }
-
-    private static async Task<JsonElement> Problem(HttpResponseMessage response, HttpStatusCode status)
-    {
-        using (response)
-        {
-            var body = await response.Content.ReadAsStringAsync(Ct);
-            Assert.True(status == response.StatusCode, $"{(int)response.StatusCode}: {body}");
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            return JsonDocument.Parse(body).RootElement.Clone();
-        }
-    }
-
     private static string[] Fields(JsonElement problem) => problem.TryGetProperty("errors", out var e) ? e.EnumerateObject().Select(p => p.Name).ToArray() : [];
 
     private static async Task<HealthResponse> HealthAsync(NodeFixture node) => (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!;

@@ -114,15 +114,6 @@ public partial class ReportPdfTests
         $"expected {string.Join(' ', expected.Select(c => ((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture)))} in:\n{text}\n"
         + string.Join('\n', text.Split('\n').Where(l => l.Any(c => c > 0x2FF)).Select(l => string.Join(' ', l.Select(c => ((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture)))));
 
-    private static async Task<T> Read<T>(HttpResponseMessage response)
-    {
-        using (response)
-        {
-            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
-            return (await response.Content.ReadFromJsonAsync<T>(Ct))!;
-        }
-    }
-
     private static async Task<string> RunAsync(string program, params string[] args)
     {
         var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -148,13 +148,4 @@ public class ReportPrintoutTests
     }
 
     private static MultipartFormDataContent Metadata(object metadata) => new() { { new StringContent(JsonSerializer.Serialize(metadata)), "metadata" } };
-
-    private static async Task<T> Read<T>(HttpResponseMessage response)
-    {
-        using (response)
-        {
-            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
-            return (await response.Content.ReadFromJsonAsync<T>(Ct))!;
-        }
-    }
 }

@@ -288,15 +288,6 @@ public sealed class NetworkTests : IAsyncLifetime
 
     private Task<HttpClient> LoginAsync(int k, string user, string password) => InProcessNode.LoginAsync(_running[k], user, password, Ct);
 
-    private static async Task<T> Read<T>(HttpResponseMessage response)
-    {
-        using (response)
-        {
-            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
-            return (await response.Content.ReadFromJsonAsync<T>(Ct))!;
-        }
-    }
-
     private Transaction Registration(string id) => InProcessNode.Registration(_network, _admin, ++_nonce, "change-hospital", id);
 
     private Task CommitAsync(int k, TxPayload payload) => CommitAsync(k, Transaction.Create(_network, _admin.Signing, ++_nonce, payload));

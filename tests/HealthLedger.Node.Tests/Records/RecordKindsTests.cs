@@ -50,13 +50,4 @@ public class RecordKindsTests
             Assert.Equal(v.Category, v.Reference.KeyWrap?.Category ?? v.Category);
         }
     }
-
-    private static async Task<T> Read<T>(HttpResponseMessage response)
-    {
-        using (response)
-        {
-            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
-            return (await response.Content.ReadFromJsonAsync<T>(Ct))!;
-        }
-    }
 }

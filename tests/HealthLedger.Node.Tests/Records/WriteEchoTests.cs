@@ -34,15 +34,6 @@ public class WriteEchoTests
         return new World(node, admin, await node.FirstLoginAsync("dr-e", doctor.OneTimePassword!), patient.Id);
     }
 
-    private static async Task<T> Read<T>(HttpResponseMessage response)
-    {
-        using (response)
-        {
-            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
-            return (await response.Content.ReadFromJsonAsync<T>(Ct))!;
-        }
-    }
-
     /// <summary>Runs <paramref name="act"/> with every queued disclosure committed before and after; returns the transactions of the blocks it added.</summary>
     private static async Task<IReadOnlyList<BlockTransactionResponse>> TransactionsOf(World world, Func<Task> act)
     {

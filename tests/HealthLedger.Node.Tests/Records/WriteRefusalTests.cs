@@ -44,13 +44,4 @@ public class WriteRefusalTests
         await recorder.FlushAsync(Ct);
         Assert.Equal(height, ledger.Tip.Height);
     }
-
-    private static async Task<T> Read<T>(HttpResponseMessage response)
-    {
-        using (response)
-        {
-            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
-            return (await response.Content.ReadFromJsonAsync<T>(Ct))!;
-        }
-    }
 }

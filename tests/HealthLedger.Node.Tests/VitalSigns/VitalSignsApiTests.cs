@@ -32,15 +32,6 @@ public class VitalSignsApiTests
             await node.FirstLoginAsync(p.Id, p.OneTimePassword!), p.Id);
     }
 
-    private static async Task<T> Read<T>(HttpResponseMessage response)
-    {
-        using (response)
-        {
-            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
-            return (await response.Content.ReadFromJsonAsync<T>(Ct))!;
-        }
-    }
-
     private static async Task<JsonElement> Problem(HttpResponseMessage response, HttpStatusCode status)
     {
         using (response)
