@@ -34,7 +34,7 @@ public sealed class LoginModel(AccountService accounts) : PageModel
             Password = null;
             if (outcome.RetryAfter is { } wait)
             {
-                Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                Response.StatusCode = outcome.Overloaded ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests;
                 Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
             return Page();

@@ -37,7 +37,7 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         if (slot is null)
         {
             Log.LoginFailed(logger, "too many password checks at once");
-            return new LoginOutcome(null, PasswordCheckGate.Message, PasswordCheckGate.RetryAfter);
+            return new LoginOutcome(null, PasswordCheckGate.Message, PasswordCheckGate.RetryAfter, Overloaded: true);
         }
         var user = node.GetState(StateKeys.User(userId)) is { } bytes ? UserRecord.TryDecode(bytes) : null;
         // A user of another organisation has no login here: its wrapped login on the chain does not open with this node's key.
@@ -61,7 +61,7 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
     /// <summary>
     /// Replaces the session user's password and ends the user's other sessions (web and bearer); returns a field error, or null
     /// on success. Checks of the current password are rate-limited per account like logins. When the node runs too many password
-    /// checks at once the error carries <c>RetryAfter</c> (answer 429). The new login is published to the organisation's other
+    /// checks at once the error carries <c>RetryAfter</c> (answer 503: the node is overloaded, not the caller at fault). The new login is published to the organisation's other
     /// nodes, and the answer waits (up to <see cref="PublishTimeout"/>) for its commit, after which the old password fails everywhere.
     /// </summary>
     public async Task<(string Field, string Message, TimeSpan? RetryAfter)?> ChangePasswordAsync(UserSession session, string? current, string? replacement, CancellationToken ct)

@@ -27,7 +27,9 @@ public static class AuthApi
                 if (outcome.RetryAfter is { } wait)
                 {
                     http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    return Results.Problem(statusCode: 429, title: "Too many attempts", detail: outcome.Error);
+                    return outcome.Overloaded
+                        ? Results.Problem(statusCode: 503, title: "Too many password checks", detail: outcome.Error)
+                        : Results.Problem(statusCode: 429, title: "Too many attempts", detail: outcome.Error);
                 }
                 return Results.Problem(statusCode: 401, title: "Login refused", detail: outcome.Error);
             }
@@ -35,7 +37,7 @@ public static class AuthApi
         })
         .RequireRateLimiting(LoginThrottle.ClientPolicy)
         .WithName("CreateToken").WithSummary("Log in: exchange a user name and password for a bearer access token")
-        .Produces<TokenResponse>().ProducesProblem(401).ProducesProblem(429).ProducesValidationProblem();
+        .Produces<TokenResponse>().ProducesProblem(401).ProducesProblem(429).ProducesProblem(503).ProducesValidationProblem();
 
         group.MapPost("/password", async (PasswordChangeRequest request, HttpContext http, AccountService accounts, CancellationToken ct) =>
         {
@@ -44,7 +46,7 @@ public static class AuthApi
             if (error is { RetryAfter: { } busy } refused)
             {
                 http.Response.Headers.RetryAfter = ((int)Math.Ceiling(busy.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return Results.Problem(statusCode: 429, title: "Too many password checks", detail: refused.Message);
+                return Results.Problem(statusCode: 503, title: "Too many password checks", detail: refused.Message);
             }
             return error is { } e
                 ? Results.ValidationProblem(new Dictionary<string, string[]> { [e.Field] = [e.Message] })
@@ -53,7 +55,7 @@ public static class AuthApi
         .RequireAuthorization(p => p.AddAuthenticationSchemes(SessionAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
         .RequireRateLimiting(LoginThrottle.ClientPolicy)
         .WithName("ChangePassword").WithSummary("Replace the caller's password (required after a one-time password)")
-        .Produces(204).ProducesValidationProblem().ProducesProblem(401).ProducesProblem(429);
+        .Produces(204).ProducesValidationProblem().ProducesProblem(401).ProducesProblem(429).ProducesProblem(503);
 
         group.MapPost("/logout", (HttpContext http, SessionStore sessions) =>
         {

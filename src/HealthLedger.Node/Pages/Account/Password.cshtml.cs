@@ -35,7 +35,7 @@ public sealed class PasswordModel(AccountService accounts) : HospitalPage
             ModelState.AddModelError(char.ToUpperInvariant(error.Field[0]) + error.Field[1..], error.Message);
             if (error.RetryAfter is { } wait)
             {
-                Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
             return Page();
