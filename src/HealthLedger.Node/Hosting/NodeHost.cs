@@ -159,7 +159,7 @@ public static class NodeHost
             // A body over its endpoint's cap (or otherwise unreadable) is the client's error (413/400 problem), never a 500.
             app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError });
             app.UseHsts(); // only on HTTPS requests (a trusted proxy's forwarded https included), never for localhost
-            app.UseStatusCodePages();
+            app.UseErrorPages(options);
             app.UseMiddleware<Web.BindingProblems>();
             app.UseRequestBodyLimits(options);
             app.UseRateLimiter();

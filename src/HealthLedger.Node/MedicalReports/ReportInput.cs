@@ -108,4 +108,9 @@ public sealed class ReportInput
 }
 
 /// <summary>An uploaded file: its stream (read once), name and declared type.</summary>
-public sealed record UploadedFile(Stream Content, string FileName, string ContentType);
+/// <param name="Content">The file's bytes, read once.</param>
+/// <param name="FileName">The name the client gave it.</param>
+/// <param name="ContentType">Its declared media type.</param>
+/// <param name="CheckRest">Run after the file is stored and before anything is signed: reads what follows the file in the
+/// request and returns why the upload is refused (e.g. a second file part), or null. The stored file is discarded on refusal.</param>
+public sealed record UploadedFile(Stream Content, string FileName, string ContentType, Func<Task<string?>>? CheckRest = null);

@@ -84,6 +84,11 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
                     first => expected is null || first.Span.StartsWith(expected) ? null : $"The file's content is not {file.ContentType}.", ct);
                 if (written.Error is { } error) return Outcome<ReportView>.Invalid(FieldErrors.One("file", error));
                 document = written.Reference;
+                if (file.CheckRest is { } checkRest && await checkRest() is { } refused)
+                {
+                    if (document is not null) documents.Discard(document.CiphertextHash);
+                    return Outcome<ReportView>.Invalid(FieldErrors.One("file", refused));
+                }
                 content = content with { File = new AttachedFile(Path.GetFileName(file.FileName), file.ContentType.ToLowerInvariant(), written.PlaintextLength) };
             }
             else if (kept is not null)

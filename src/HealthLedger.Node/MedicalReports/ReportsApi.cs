@@ -99,7 +99,16 @@ public static class ReportsApi
             {
                 if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var d) && d.Name.Value?.Trim('"') == "file")
                 {
-                    return TypedResults.Ok(await reports.MatchFileAsync(http.Session(), section.Body, ct));
+                    var match = await reports.MatchFileAsync(http.Session(), section.Body, ct);
+                    // One file per check: a second 'file' part is refused rather than silently ignored.
+                    for (var rest = await reader.ReadNextSectionAsync(ct); rest is not null; rest = await reader.ReadNextSectionAsync(ct))
+                    {
+                        if (ContentDispositionHeaderValue.TryParse(rest.ContentDisposition, out var r) && r.Name.Value?.Trim('"') == "file")
+                        {
+                            return ApiResults.Invalid("file", "Send one 'file' part: each check is of one file.");
+                        }
+                    }
+                    return TypedResults.Ok(match);
                 }
             }
         }
@@ -153,7 +162,7 @@ public static class ReportsApi
             {
                 var disposition = ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var d) ? d : null;
                 var name = disposition?.Name.Value?.Trim('"');
-                if (name == "metadata" && outcome is null)
+                if (name == "metadata" && input is null && outcome is null)
                 {
                     using var text = new StreamReader(section.Body);
                     var json = await text.ReadToEndAsync(http.RequestAborted);
@@ -166,11 +175,17 @@ public static class ReportsApi
                         return ApiResults.Invalid("metadata", $"Not valid JSON: {e.Message}");
                     }
                 }
+                else if (name == "metadata")
+                {
+                    return ApiResults.Invalid("metadata", "Send one 'metadata' part.");
+                }
                 else if (name == "file" && outcome is null)
                 {
                     if (input is null) return ApiResults.Invalid("metadata", "The 'metadata' part must come before the 'file' part.");
                     var fileName = disposition?.FileName.Value?.Trim('"') ?? disposition?.FileNameStar.Value ?? "file";
-                    outcome = await add(new UploadParts(input, new UploadedFile(section.Body, fileName, section.ContentType ?? "")));
+                    // The rest of the body is read after the file is stored and before anything is signed: a second 'file' or
+                    // 'metadata' part refuses the upload and nothing is written.
+                    outcome = await add(new UploadParts(input, new UploadedFile(section.Body, fileName, section.ContentType ?? "", () => OnlyPartAsync(reader, http.RequestAborted))));
                 }
             }
         }
@@ -185,6 +200,17 @@ public static class ReportsApi
         if (input is null) return ApiResults.Invalid("metadata", "The 'metadata' part is required.");
         outcome ??= await add(new UploadParts(input, null));
         return ApiResults.Created(outcome, r => $"/api/v1/reports/{r.Id}", ReportCreatedResponse.From);
+    }
+
+    /// <summary>Reads what follows the file part: null when no further 'file' or 'metadata' part comes, else why the upload is refused.</summary>
+    private static async Task<string?> OnlyPartAsync(MultipartReader reader, CancellationToken ct)
+    {
+        for (var section = await reader.ReadNextSectionAsync(ct); section is not null; section = await reader.ReadNextSectionAsync(ct))
+        {
+            var name = ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var d) ? d.Name.Value?.Trim('"') : null;
+            if (name is "file" or "metadata") return $"Send one '{name}' part: a report has one metadata part and at most one file.";
+        }
+        return null;
     }
 
     /// <summary>The multipart boundary of a request, or null when it is not multipart/form-data.</summary>

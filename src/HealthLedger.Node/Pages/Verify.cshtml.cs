@@ -41,6 +41,11 @@ public sealed class VerifyModel(ReportService reports) : PageModel
             FileError = "Choose a file to check.";
             return Page();
         }
+        if (Request.Form.Files.GetFiles("file").Count > 1)
+        {
+            FileError = "Choose one file to check at a time.";
+            return Page();
+        }
         await using var stream = file.OpenReadStream();
         Checked = (Path.GetFileName(file.FileName), await reports.MatchFileAsync(session, stream, ct));
         return Page();

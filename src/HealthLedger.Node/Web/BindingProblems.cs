@@ -12,7 +12,11 @@ namespace HealthLedger.Node.Web;
 /// <see cref="BadHttpRequestException"/> for this middleware to answer (without logging it as a server error). Nothing has
 /// been written when binding fails.
 /// </summary>
-public sealed partial class BindingProblems(RequestDelegate next, IProblemDetailsService problems)
+/// <para>
+/// A page's form (not <c>/api</c>) gets the same refusal as a short HTML page in the app's style instead of a problem
+/// document, so a browser user who picked a file over the upload limit reads what happened (nothing was stored) and can go back.
+/// </para>
+public sealed partial class BindingProblems(RequestDelegate next, IProblemDetailsService problems, Configuration.NodeOptions options)
 {
     /// <summary>Runs the rest of the pipeline and answers a binding failure with a validation problem.</summary>
     public async Task InvokeAsync(HttpContext httpContext)
@@ -37,6 +41,11 @@ public sealed partial class BindingProblems(RequestDelegate next, IProblemDetail
     {
         var (field, message) = Describe(bad);
         httpContext.Response.StatusCode = bad.StatusCode;
+        if (!httpContext.Request.Path.StartsWithSegments("/api"))
+        {
+            await ErrorPages.WriteAsync(httpContext, options);
+            return;
+        }
         var details = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
         {
             Status = bad.StatusCode,

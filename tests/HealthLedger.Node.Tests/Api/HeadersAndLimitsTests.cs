@@ -82,6 +82,39 @@ public class HeadersAndLimitsTests
         Assert.Equal(0UL, (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height);
     }
 
+    [Fact]
+    public async Task A_page_upload_over_the_document_limit_gets_a_readable_page_not_a_problem_document()
+    {
+        await using var node = await NodeFixture.StartAsync(maxDocumentBytes: 64 * 1024);
+        var before = (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height;
+        using var browser = await node.CookieLoginAsync("admin", NodeFixture.Password);
+        foreach (var page in new[] { "/verify" })
+        {
+            var token = NodeFixture.AntiforgeryToken(await browser.GetStringAsync(page, Ct));
+            Assert.NotEmpty(token);
+            var form = new MultipartFormDataContent
+            {
+                { new StringContent(token), "__RequestVerificationToken" },
+                { new ByteArrayContent(new byte[3 * 1024 * 1024]), "file", "scan.pdf" },
+            };
+            // Declared length, as a browser sends a form: the node refuses it by its size.
+            await form.LoadIntoBufferAsync(Ct);
+            using var response = await browser.PostAsync(page, form, Ct);
+            var text = await response.Content.ReadAsStringAsync(Ct);
+            Assert.True(HttpStatusCode.RequestEntityTooLarge == response.StatusCode, $"{page}: {(int)response.StatusCode} {text}");
+            Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("The file is too large: this form accepts files of up to 64 KB", text, StringComparison.Ordinal);
+            Assert.Contains("Nothing was uploaded or changed.", text, StringComparison.Ordinal);
+        }
+        Assert.Equal(before, (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height);
+        // Other empty error answers alike: a page gets a page, the API a problem document.
+        using var missing = await browser.GetAsync("/no-such-page", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("text/html", missing.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("There is no page at this address.", await missing.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        await AssertProblemAsync(await browser.GetAsync("/api/v1/no-such-thing", Ct), HttpStatusCode.NotFound);
+    }
+
     private static StringContent Json(object value) => new(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)

@@ -277,6 +277,19 @@ public class MedicalReportsApiTests
         await Problem(await w.Admin.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab), Ct), HttpStatusCode.Forbidden);
         await Problem(await w.Patient.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab), Ct), HttpStatusCode.Forbidden);
         await Problem(await w.Attending.PostAsync("/api/v1/patients/pt-nobody/reports", Upload(Lab), Ct), HttpStatusCode.NotFound);
+        // A second file or metadata part is refused, not ignored: the first file was stored before the second arrived and is discarded.
+        var small = "%PDF-1.4\n% small\n%%EOF\n"u8.ToArray();
+        var twoFiles = Upload(Lab, small);
+        twoFiles.Add(new ByteArrayContent(small) { Headers = { ContentType = new MediaTypeHeaderValue("application/pdf") } }, "file", "second.pdf");
+        var second = await Problem(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", twoFiles, Ct), HttpStatusCode.BadRequest);
+        Assert.Contains("one 'file' part", second.GetProperty("errors").GetProperty("file")[0].GetString());
+        var twoMetadata = Upload(Lab);
+        twoMetadata.Add(new StringContent(JsonSerializer.Serialize(Lab)), "metadata");
+        var again = await Problem(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", twoMetadata, Ct), HttpStatusCode.BadRequest);
+        Assert.True(again.GetProperty("errors").TryGetProperty("metadata", out _));
+        var metadataAfterFile = Upload(Lab, small);
+        metadataAfterFile.Add(new StringContent(JsonSerializer.Serialize(Lab)), "metadata");
+        await Problem(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", metadataAfterFile, Ct), HttpStatusCode.BadRequest);
 
         var documents = Path.Combine(node.DataPath, "documents");
         Assert.Empty(Directory.Exists(documents) ? Directory.GetFiles(documents, "*", SearchOption.AllDirectories) : []);
@@ -426,6 +439,17 @@ public class MedicalReportsApiTests
         Assert.True(unknown.GetProperty("errors").TryGetProperty("granteeId", out _));
         await Problem(await w.Admin.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/grants", new { granteeKind = "doctor", granteeId = "dr-b", categories = new[] { "all" } }, Ct), HttpStatusCode.Forbidden);
         await Problem(await w.Patient.DeleteAsync($"/api/v1/patients/{w.PatientId}/grants/gr-nothing", Ct), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_file_check_with_two_file_parts_is_refused_not_half_answered()
+    {
+        var w = await SetUpAsync();
+        await using var node = w.Node;
+        var form = FilePart(Pdf);
+        form.Add(new ByteArrayContent([1, 2, 3]), "file", "other.pdf");
+        var problem = await Problem(await w.Attending.PostAsync("/api/v1/verify/file", form, Ct), HttpStatusCode.BadRequest);
+        Assert.Contains("one 'file' part", problem.GetProperty("errors").GetProperty("file")[0].GetString());
     }
 
     private static MultipartFormDataContent FilePart(byte[] bytes)

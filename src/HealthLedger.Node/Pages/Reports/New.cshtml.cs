@@ -46,6 +46,11 @@ public sealed class NewReportModel(PatientService patients, ReportService report
     public async Task<IActionResult> OnPostAsync(string id, IFormFile? file, CancellationToken ct)
     {
         if (Load(id) is { } failed) return failed;
+        if (Request.HasFormContentType && Request.Form.Files.GetFiles("file").Count > 1)
+        {
+            FileError = "Attach one file to a report.";
+            return Page();
+        }
         await using var stream = file is { Length: > 0 } ? file.OpenReadStream() : null;
         var outcome = await reports.AddAsync(Me, id, Input, stream is null ? null : new UploadedFile(stream, file!.FileName, file.ContentType ?? ""), Amends, ct);
         if (!outcome.IsOk)
