@@ -8,6 +8,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Node {NodeId} of network {NetworkId} ready at height {Height}, state root {StateRoot}")]
     public static partial void NodeReady(ILogger logger, string nodeId, string networkId, ulong height, string stateRoot);
 
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "The start-up check's record {File} was not used because {Reason}: this start verified every block and document again (it is rewritten now)")]
+    public static partial void CheckedRecordUnusable(ILogger logger, string file, string reason);
+
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Committed block {Height} with {TxCount} transaction(s) ({Rejected} rejected) in {ElapsedMs} ms")]
     public static partial void BlockCommitted(ILogger logger, ulong height, int txCount, int rejected, long elapsedMs);
 

@@ -43,23 +43,44 @@ public sealed record CheckedPrefix(ulong Height, Hash256 Hash, Hash256 Headers, 
     }
 
     /// <summary>Reads the record beside <paramref name="ledgerPath"/>; null when there is none or it is damaged (then nothing is trusted).</summary>
-    public static CheckedPrefix? Read(string ledgerPath)
+    public static CheckedPrefix? Read(string ledgerPath) => Read(ledgerPath, out _);
+
+    /// <summary>
+    /// Reads the record beside <paramref name="ledgerPath"/>; null when there is none or it is damaged (then nothing is
+    /// trusted). <paramref name="unusable"/> says why a record that exists was not used (unreadable, wrong format, checksum
+    /// mismatch, a malformed line), for the node's log; null when there is none or it was read.
+    /// </summary>
+    public static CheckedPrefix? Read(string ledgerPath, out string? unusable)
     {
+        unusable = null;
         string[] lines;
+        var path = PathFor(ledgerPath);
+        if (!File.Exists(path)) return null;
         try
         {
-            lines = File.ReadAllLines(PathFor(ledgerPath), Encoding.ASCII);
+            lines = File.ReadAllLines(path, Encoding.ASCII);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            unusable = $"it cannot be read ({e.GetType().Name})";
             return null;
         }
-        if (lines.Length < 3 || lines[0] != Magic || lines[^1] != "checksum " + Checksum(lines.AsSpan(0, lines.Length - 1))) return null;
+        if (lines.Length < 3 || lines[0] != Magic)
+        {
+            unusable = "it is not a record of this format";
+            return null;
+        }
+        if (lines[^1] != "checksum " + Checksum(lines.AsSpan(0, lines.Length - 1)))
+        {
+            unusable = "its checksum does not match its content";
+            return null;
+        }
         var head = lines[1].Split(' ');
         if (head.Length != 5 || !ulong.TryParse(head[0], NumberStyles.None, CultureInfo.InvariantCulture, out var height)
             || !Hash256.TryParse(head[1], out var hash) || !Hash256.TryParse(head[2], out var headers) || !Hash256.TryParse(head[3], out var certificates)
             || !long.TryParse(head[4], NumberStyles.None, CultureInfo.InvariantCulture, out var written) || written > DateTime.MaxValue.Ticks)
         {
+            unusable = "its header line is malformed";
             return null;
         }
         var documents = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
@@ -69,6 +90,7 @@ public sealed record CheckedPrefix(ulong Height, Hash256 Hash, Hash256 Headers, 
             if (parts.Length != 3 || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var length)
                 || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var modified))
             {
+                unusable = "a document line is malformed";
                 return null;
             }
             documents[parts[0]] = (length, modified);

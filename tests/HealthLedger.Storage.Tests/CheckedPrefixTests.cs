@@ -106,7 +106,14 @@ public class CheckedPrefixTests
         FirstCheck(fx);
         var path = CheckedPrefix.PathFor(fx.Path);
         File.WriteAllText(path, File.ReadAllText(path).Replace(" ", "  ", StringComparison.Ordinal));
-        Assert.Null(CheckedPrefix.Read(fx.Path));
+        Assert.Null(CheckedPrefix.Read(fx.Path, out var unusable));
+        Assert.Equal("its checksum does not match its content", unusable); // the node logs it (event 1004)
+        File.WriteAllText(path, "not a record\n");
+        Assert.Null(CheckedPrefix.Read(fx.Path, out unusable));
+        Assert.Equal("it is not a record of this format", unusable);
+        File.Delete(path);
+        Assert.Null(CheckedPrefix.Read(fx.Path, out unusable));
+        Assert.Null(unusable); // none at all is not damage
 
         var (report, heights) = Quick(fx, null);
         Assert.True(report.Ok, report.Issue?.ToString());

@@ -181,6 +181,7 @@ public static class NodeHost
                 app.MapGrpcService<PeerService>(); // on the peer port only (PeerPortGate)
                 app.Lifetime.ApplicationStarted.Register(() => Log.PeerEndpoint(app.Logger, peerUri.ToString()));
             }
+            if (node.UnusableCheckedRecord is { } unusable) Log.CheckedRecordUnusable(app.Logger, CheckedPrefix.FileName, unusable);
             app.Lifetime.ApplicationStarted.Register(() =>
                 Log.NodeReady(app.Logger, node.NodeId, node.Network.NetworkId, node.Tip.Height, node.Tip.StateRoot.ToString()));
             app.Lifetime.ApplicationStopped.Register(() =>

@@ -68,6 +68,12 @@ public sealed class LedgerNode : IDisposable
 
     private string? _joiningMarker;
 
+    /// <summary>
+    /// Why the start-up check's record of what an earlier check verified (<see cref="CheckedPrefix"/>, <c>ledger.checked</c>)
+    /// existed but was not used (so this start verified everything again), for the log; null when it was used or absent.
+    /// </summary>
+    public string? UnusableCheckedRecord { get; private init; }
+
     /// <summary>The last committed header.</summary>
     public BlockHeader Tip { get; private set; }
 
@@ -97,7 +103,7 @@ public sealed class LedgerNode : IDisposable
             nodeKey = SigningKeyPair.FromSeed(seed);
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(seed);
             var recovering = Recoverable(store);
-            var (state, network, tip, missing) = CheckIntegrity(store, checkTipRecord: recovering is null);
+            var (state, network, tip, missing) = CheckIntegrity(store, checkTipRecord: recovering is null, out var unusableCheckedRecord);
             CheckVotingState(store, tip.Height);
             var marker = Path.Combine(data.Root, JoiningMarker);
             var nodeId = NodeIdOf(state, nodeKey.PublicKey);
@@ -111,6 +117,7 @@ public sealed class LedgerNode : IDisposable
                 _lock = exclusive,
                 _joiningMarker = nodeId is null ? marker : null,
                 RecoveringTo = recovering,
+                UnusableCheckedRecord = unusableCheckedRecord,
             };
         }
         catch (Exception e) when (e is StoreCorruptException or InvalidDataException)
@@ -196,12 +203,12 @@ public sealed class LedgerNode : IDisposable
     // The start-up check is StoreVerifier's quick mode; a store that fails it is refused, nothing is repaired. Uploads whose
     // transaction never committed (a crash between the two) are then set aside, not deleted.
     private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing) CheckIntegrity(SqliteLedgerStore store,
-        bool checkTipRecord)
+        bool checkTipRecord, out string? unusableCheckedRecord)
     {
         // What the last passing start-up check verified (signatures, document bytes) is not verified again while the stored
         // bytes still match it (StoreVerifier, CheckedPrefix): the start costs the blocks and documents added since.
         var report = StoreVerifier.Verify(store, VerifyMode.Quick, certificates: CheckCertificate, checkTipRecord: checkTipRecord,
-            checkedBefore: CheckedPrefix.Read(store.Path));
+            checkedBefore: CheckedPrefix.Read(store.Path, out unusableCheckedRecord));
         if (report.Issue is { } issue && report.TipProblem)
         {
             var folder = Path.GetDirectoryName(store.Path)!;
