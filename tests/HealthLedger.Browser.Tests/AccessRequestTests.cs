@@ -5,17 +5,6 @@ namespace HealthLedger.Browser.Tests;
 /// <summary>Referrals in a real browser: a doctor asks a patient for access; the patient approves on the sharing page; the doctor reads.</summary>
 public class AccessRequestTests
 {
-    private static async Task<IPage> FirstLoginAsync(BrowserNode node, string user, string otp, string password)
-    {
-        var page = await node.NewPageAsync();
-        await page.LoginAsync(user, otp);
-        await page.GetByLabel("Current (or one-time) password").FillAsync(otp);
-        await page.GetByLabel("New password", new() { Exact = true }).FillAsync(password);
-        await page.GetByLabel("Repeat the new password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
-        return page;
-    }
-
     [Fact]
     public async Task A_doctor_asks_for_access_and_the_patient_approves_it_on_the_sharing_page()
     {
@@ -26,7 +15,7 @@ public class AccessRequestTests
         var (patientId, patientOtp) = await admin.RegisterPatientAsync("MRN-7001", "Ruth Referral", "Thyroid nodule");
 
         // The doctor cannot open the record; she asks for access (a bad form first: field messages, nothing sent).
-        var cuddy = await FirstLoginAsync(node, "dr-cuddy", otp, "cuddy-secret-pw");
+        var cuddy = await ReportsAndConsentTests.FirstLoginAsync(node, "dr-cuddy", otp, "cuddy-secret-pw");
         Assert.NotEqual(200, (await cuddy.GotoAsync($"/patients/{patientId}"))!.Status);
         await cuddy.GotoAsync("/access-requests");
         await cuddy.GetByLabel("Patient id").FillAsync(patientId);
@@ -42,7 +31,7 @@ public class AccessRequestTests
         await Assertions.Expect(cuddy.GetByTestId("my-access-requests")).ToContainTextAsync("pending");
 
         // The patient sees who asks, for what, how long and why, and approves.
-        var patient = await FirstLoginAsync(node, patientId, patientOtp, "ruth-secret-pw");
+        var patient = await ReportsAndConsentTests.FirstLoginAsync(node, patientId, patientOtp, "ruth-secret-pw");
         await patient.GotoAsync($"/patients/{patientId}/access");
         var requests = patient.GetByTestId("access-requests");
         await Assertions.Expect(requests).ToContainTextAsync("Lisa Cuddy (Endocrinology");

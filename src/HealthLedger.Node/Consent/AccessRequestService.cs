@@ -71,21 +71,22 @@ public sealed class AccessRequestService(LedgerNode node, DoctorDirectory doctor
 
     /// <summary>
     /// The viewer's access requests, newest first: a patient's requests to them, or a doctor's own requests. Forbidden for
-    /// anyone else. <paramref name="status"/> (pending, approved, declined, expired) filters when given.
+    /// anyone else. <paramref name="status"/> (pending, approved, declined, expired) filters when given; another value is Invalid.
     /// </summary>
     public Outcome<IReadOnlyList<AccessRequestView>> List(UserSession actor, string? status = null)
     {
-        IEnumerable<AccessRequestState> requests = actor.Role switch
-        {
-            Role.Patient => node.ScanState($"accessrequest/{actor.UserId}/").Select(e => AccessRequestState.TryDecode(e.Value)).OfType<AccessRequestState>(),
-            Role.Doctor => node.ScanState($"doctorrequest/{actor.UserId}/")
-                .Select(e => AccessRequestState.Get(policy.State, System.Text.Encoding.UTF8.GetString(e.Value), e.Key[(e.Key.LastIndexOf('/') + 1)..]))
-                .OfType<AccessRequestState>(),
-            _ => [],
-        };
         if (actor.Role is not (Role.Patient or Role.Doctor)) return Outcome<IReadOnlyList<AccessRequestView>>.Forbidden("Only patients and doctors have access requests.");
+        status = status?.Trim().ToLowerInvariant();
+        if (!string.IsNullOrEmpty(status) && status is not ("pending" or "approved" or "declined" or "expired"))
+        {
+            return Outcome<IReadOnlyList<AccessRequestView>>.Invalid(FieldErrors.One("status", "Status is pending, approved, declined or expired."));
+        }
+        var requests = actor.Role == Role.Patient
+            ? node.ScanState($"accessrequest/{actor.UserId}/").Select(e => AccessRequestState.TryDecode(e.Value))
+            : node.ScanState($"doctorrequest/{actor.UserId}/")
+                .Select(e => AccessRequestState.Get(policy.State, System.Text.Encoding.UTF8.GetString(e.Value), e.Key[(e.Key.LastIndexOf('/') + 1)..]));
         var now = Now;
-        var list = requests.Select(r => View(actor, r, now)).Where(v => string.IsNullOrEmpty(status) || v.Status == status.Trim().ToLowerInvariant())
+        var list = requests.OfType<AccessRequestState>().Select(r => View(actor, r, now)).Where(v => string.IsNullOrEmpty(status) || v.Status == status)
             .OrderByDescending(v => v.Request.RequestedAt).ToList();
         return Outcome<IReadOnlyList<AccessRequestView>>.Ok(list);
     }

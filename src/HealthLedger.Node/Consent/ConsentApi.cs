@@ -36,7 +36,7 @@ public static class ConsentApi
         var requests = app.MapGroup("/api/v1/consent/access-requests").WithTags("Consent and disclosures").RequireSession();
         requests.MapGet("", ListAccessRequests)
             .WithName("ListAccessRequests").WithSummary("A patient's requests for access to their records, or a doctor's own requests, newest first; ?status=pending|approved|declined|expired")
-            .ProducesProblem(403);
+            .ProducesValidationProblem().ProducesProblem(403);
         requests.MapPost("/{requestId}/approve", Approve)
             .WithName("ApproveAccessRequest").WithSummary("The patient approves: the doctor is granted the requested categories for the requested days, with the category keys wrapped for them")
             .ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
@@ -50,8 +50,8 @@ public static class ConsentApi
         AccessRequestService requests, CancellationToken ct) =>
         ApiResults.Created(await requests.RequestAsync(http.Session(), patientId, input, ct), r => $"/api/v1/consent/access-requests/{r.Id}", WriteResponse.From);
 
-    private static Results<Ok<List<AccessRequestResponse>>, ProblemHttpResult> ListAccessRequests(string? status, HttpContext http, AccessRequestService requests) =>
-        ApiResults.Read(requests.List(http.Session(), status), l => l.Select(AccessRequestResponse.From).ToList());
+    private static Results<Ok<List<AccessRequestResponse>>, ValidationProblem, ProblemHttpResult> ListAccessRequests(string? status, HttpContext http, AccessRequestService requests) =>
+        ApiResults.Ok(requests.List(http.Session(), status), l => l.Select(AccessRequestResponse.From).ToList());
 
     private static async Task<Results<Ok<WriteResponse>, ValidationProblem, ProblemHttpResult>> Approve(string requestId, HttpContext http, AccessRequestService requests, CancellationToken ct) =>
         ApiResults.Ok(await requests.ApproveAsync(http.Session(), requestId, ct), WriteResponse.From);

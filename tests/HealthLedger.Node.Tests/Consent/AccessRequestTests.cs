@@ -126,6 +126,8 @@ public sealed class AccessRequestTests : IAsyncDisposable
         Assert.Equal((asked.Id, "approved", "Referred for a cardiology review of the anaemia.", grant.Id), (doctorsView.Id, doctorsView.Status, doctorsView.Reason, doctorsView.GrantId));
         var secondView = Assert.Single(await ApiResponses.Read<List<AccessRequestResponse>>(await second.GetAsync("/api/v1/consent/access-requests", Ct)));
         Assert.Equal((declined.Id, "declined", (string?)null), (secondView.Id, secondView.Status, secondView.GrantId));
+        var badStatus = await ApiResponses.Problem(await doctor.GetAsync("/api/v1/consent/access-requests?status=maybe", Ct), HttpStatusCode.BadRequest);
+        Assert.True(badStatus.GetProperty("errors").TryGetProperty("status", out _));
         // Admins have no access requests.
         await ApiResponses.Problem(await stMaryAdmin.GetAsync("/api/v1/consent/access-requests", Ct), HttpStatusCode.Forbidden);
     }
