@@ -7,7 +7,8 @@ public class ReportsAndConsentTests
 {
     private static readonly byte[] Pdf = [.. "%PDF-1.4\n"u8, .. Enumerable.Range(0, 20_000).Select(i => (byte)(i % 250)), .. "\n%%EOF"u8];
 
-    private static async Task<IPage> FirstLoginAsync(BrowserNode node, string user, string otp, string password)
+    /// <summary>Signs in with a one-time password and replaces it, as a new user must.</summary>
+    internal static async Task<IPage> FirstLoginAsync(BrowserNode node, string user, string otp, string password)
     {
         var page = await node.NewPageAsync();
         await page.LoginAsync(user, otp);

@@ -71,6 +71,15 @@ public static class StateKeys
     /// <summary>A patient's consent grant.</summary>
     public static string Grant(string patientId, string grantId) => $"grant/{patientId}/{grantId}";
 
+    /// <summary>A doctor's request for access to a patient's records (<see cref="Records.AccessRequestState"/>).</summary>
+    public static string AccessRequest(string patientId, string requestId) => $"accessrequest/{patientId}/{requestId}";
+
+    /// <summary>The id of a doctor's latest access request to a patient (canonical text): at most one of them is open.</summary>
+    public static string LatestAccessRequest(string patientId, string doctorId) => $"accessrequestby/{patientId}/{doctorId}";
+
+    /// <summary>A doctor's access request, listed under the doctor (value: the patient's id as canonical text).</summary>
+    public static string DoctorAccessRequest(string doctorId, string requestId) => $"doctorrequest/{doctorId}/{requestId}";
+
     /// <summary>A recorded disclosure (read of PHI) of a patient's data; ordered by block, transaction and event.</summary>
     public static string Disclosure(string patientId, ulong height, int txIndex, int eventIndex) => $"disclosure/{patientId}/{height:D12}/{txIndex:D6}/{eventIndex:D4}";
 

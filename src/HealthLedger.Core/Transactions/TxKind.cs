@@ -43,4 +43,8 @@ public enum TxKind : byte
     Withdraw = 22,
     /// <summary>A node of a user's organisation publishes the user's login (password-sealed keys wrapped for the organisation), version after version.</summary>
     SealLogin = 23,
+    /// <summary>A doctor asks a patient (of any member organisation) for access to chosen categories for a number of days (a referral).</summary>
+    RequestAccess = 24,
+    /// <summary>The patient approves (with the grant, in the same transaction) or declines a doctor's access request, once.</summary>
+    AnswerAccessRequest = 25,
 }

@@ -28,6 +28,8 @@ public static class TxKinds
         new VoteHandler(),
         new WithdrawHandler(),
         new SealLoginHandler(),
+        new RequestAccessHandler(),
+        new AnswerAccessRequestHandler(),
     }.ToDictionary(h => h.Kind);
 
     /// <summary>Finds the handler of a kind.</summary>

@@ -6,7 +6,11 @@ using Microsoft.AspNetCore.Routing;
 
 namespace HealthLedger.Node.Consent;
 
-/// <summary>Consent: /api/v1/patients/{id}/grants and /api/v1/patients/{id}/care-relationships.</summary>
+/// <summary>
+/// Consent: /api/v1/patients/{id}/grants, /api/v1/patients/{id}/care-relationships, and referrals:
+/// /api/v1/patients/{id}/access-requests (a doctor asks) and /api/v1/consent/access-requests (the patient's or doctor's list,
+/// the patient's approve and decline).
+/// </summary>
 public static class ConsentApi
 {
     /// <summary>Maps the consent endpoints.</summary>
@@ -25,8 +29,35 @@ public static class ConsentApi
             .WithName("ListCareRelationships").WithSummary("The doctors who attend or attended the patient, since and until when (the patient, or an admin)").ProducesProblem(404);
         care.MapDelete("/{doctorId}", EndCare)
             .WithName("EndCareRelationship").WithSummary("The patient ends a doctor's care relationship (not while admitted under that doctor)").ProducesProblem(404);
+        app.MapGroup("/api/v1/patients/{patientId}/access-requests").WithTags("Consent and disclosures").RequireSession()
+            .MapPost("", RequestAccess)
+            .WithName("RequestAccess").WithSummary("A doctor of any member organisation asks the patient for access: categories (all | demographics, encounters, account, reports), days (1-365, from the approval), reason (sealed for the patient and the doctor)")
+            .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+        var requests = app.MapGroup("/api/v1/consent/access-requests").WithTags("Consent and disclosures").RequireSession();
+        requests.MapGet("", ListAccessRequests)
+            .WithName("ListAccessRequests").WithSummary("A patient's requests for access to their records, or a doctor's own requests, newest first; ?status=pending|approved|declined|expired")
+            .ProducesValidationProblem().ProducesProblem(403);
+        requests.MapPost("/{requestId}/approve", Approve)
+            .WithName("ApproveAccessRequest").WithSummary("The patient approves: the doctor is granted the requested categories for the requested days, with the category keys wrapped for them")
+            .ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+        requests.MapPost("/{requestId}/decline", Decline)
+            .WithName("DeclineAccessRequest").WithSummary("The patient declines; nothing is granted")
+            .ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
         return app;
     }
+
+    private static async Task<Results<Created<WriteResponse>, ValidationProblem, ProblemHttpResult>> RequestAccess(string patientId, AccessRequestInput input, HttpContext http,
+        AccessRequestService requests, CancellationToken ct) =>
+        ApiResults.Created(await requests.RequestAsync(http.Session(), patientId, input, ct), r => $"/api/v1/consent/access-requests/{r.Id}", WriteResponse.From);
+
+    private static Results<Ok<List<AccessRequestResponse>>, ValidationProblem, ProblemHttpResult> ListAccessRequests(string? status, HttpContext http, AccessRequestService requests) =>
+        ApiResults.Ok(requests.List(http.Session(), status), l => l.Select(AccessRequestResponse.From).ToList());
+
+    private static async Task<Results<Ok<WriteResponse>, ValidationProblem, ProblemHttpResult>> Approve(string requestId, HttpContext http, AccessRequestService requests, CancellationToken ct) =>
+        ApiResults.Ok(await requests.ApproveAsync(http.Session(), requestId, ct), WriteResponse.From);
+
+    private static async Task<Results<Ok<WriteResponse>, ValidationProblem, ProblemHttpResult>> Decline(string requestId, HttpContext http, AccessRequestService requests, CancellationToken ct) =>
+        ApiResults.Ok(await requests.DeclineAsync(http.Session(), requestId, ct), WriteResponse.From);
 
     private static Results<Ok<List<GrantResponse>>, ProblemHttpResult> List(string patientId, HttpContext http, ConsentService consent) =>
         ApiResults.Read(consent.Grants(http.Session(), patientId), g => g.Select(GrantResponse.From).ToList());

@@ -63,6 +63,21 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
         }
         if (!errors.IsEmpty) return Outcome<WriteResult>.Invalid(errors);
 
+        var (keys, categoryKeys) = GrantKeys(actor, patientId, categories, granteeKey!.Value);
+        var grantId = RecordIds.New("gr");
+        var payload = new GrantAccessPayload(grantId, patientId, kind, granteeId, categories, expires, keys, categoryKeys);
+        return await writer.SubmitAsync(actor, payload, RecordWriter.NoBlobs, grantId, ct);
+    }
+
+    /// <summary>
+    /// The keys a grant of <paramref name="categories"/> carries, re-wrapped by the patient's own session for
+    /// <paramref name="granteeKey"/>: every epoch of each category key, and the data key of each version sealed before the
+    /// key hierarchy (capped at <see cref="GrantAccessPayload.MaxKeys"/> and <see cref="GrantAccessPayload.MaxCategoryKeys"/>).
+    /// Used by a grant and by the approval of an access request alike.
+    /// </summary>
+    public (IReadOnlyList<GrantedKey> Keys, IReadOnlyList<GrantedCategoryKey> CategoryKeys) GrantKeys(UserSession actor, string patientId, ConsentCategories categories,
+        EncryptionPublicKey granteeKey)
+    {
         var categoryKeys = new List<GrantedCategoryKey>();
         foreach (var category in CategoryKeyState.Singles(categories))
         {
@@ -73,7 +88,7 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
                 try
                 {
                     categoryKeys.Add(new GrantedCategoryKey(category, epoch,
-                        CategoryKeyCrypto.WrapForReader(key, granteeKey!.Value, RandomNumberGenerator.GetBytes(32), patientId, (byte)category, epoch)));
+                        CategoryKeyCrypto.WrapForReader(key, granteeKey, RandomNumberGenerator.GetBytes(32), patientId, (byte)category, epoch)));
                 }
                 finally
                 {
@@ -89,17 +104,14 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
             if (dataKey is null) continue;
             try
             {
-                keys.Add(new GrantedKey(recordId, version, RecordCrypto.Wrap(dataKey, granteeKey!.Value, RandomNumberGenerator.GetBytes(32), SealedRecordRef.Aad(recordId, version))));
+                keys.Add(new GrantedKey(recordId, version, RecordCrypto.Wrap(dataKey, granteeKey, RandomNumberGenerator.GetBytes(32), SealedRecordRef.Aad(recordId, version))));
             }
             finally
             {
                 CryptographicOperations.ZeroMemory(dataKey);
             }
         }
-        var grantId = RecordIds.New("gr");
-        var payload = new GrantAccessPayload(grantId, patientId, kind, granteeId, categories, expires, keys.Take(GrantAccessPayload.MaxKeys).ToList(),
-            categoryKeys.Take(GrantAccessPayload.MaxCategoryKeys).ToList());
-        return await writer.SubmitAsync(actor, payload, RecordWriter.NoBlobs, grantId, ct);
+        return (keys.Take(GrantAccessPayload.MaxKeys).ToList(), categoryKeys.Take(GrantAccessPayload.MaxCategoryKeys).ToList());
     }
 
     /// <summary>The patient revokes a grant.</summary>

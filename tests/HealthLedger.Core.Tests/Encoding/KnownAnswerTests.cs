@@ -68,7 +68,41 @@ public class KnownAnswerTests
             new VotePayload("prop-1", Approve: true),
             new WithdrawPayload("prop-1"),
             new SealLoginPayload("dr-1", 2, Enumerable.Range(0, 40).Select(i => (byte)i).ToArray()),
+            new RequestAccessPayload("ar-1", "p-1", "dr-1", ConsentCategories.Encounters | ConsentCategories.Reports, 7, Reason(user, organisation)),
+            new AnswerAccessRequestPayload("p-1", "ar-1", Approve: true,
+                new GrantAccessPayload("g-2", "p-1", GranteeKind.Doctor, "dr-1", ConsentCategories.Encounters, 0, [],
+                    [new GrantedCategoryKey(ConsentCategories.Encounters, 1, CategoryKeyCrypto.WrapForReader(Fixed(151, 32), user.Encryption.PublicKey, Fixed(102, 32), "p-1", 2, 1))])),
         ];
+    }
+
+    // An access request's reason ("Referred for a cardiology review.") sealed for two readers with fixed key, nonce and ephemeral secrets.
+    private static SealedReason Reason(UserKeys patient, UserKeys doctor)
+    {
+        var aad = SealedReason.Aad("p-1", "ar-1");
+        var ciphertext = RecordCrypto.Encrypt(Fixed(160, 32), Fixed(161, RecordCrypto.NonceLength), "Referred for a cardiology review."u8, aad);
+        return new SealedReason(ciphertext, [RecordCrypto.Wrap(Fixed(160, 32), patient.Encryption.PublicKey, Fixed(162, 32), aad),
+            RecordCrypto.Wrap(Fixed(160, 32), doctor.Encryption.PublicKey, Fixed(163, 32), aad)]);
+    }
+
+    // An approved access request as the state holds it.
+    private static byte[] AccessRequestVector()
+    {
+        using var user = UserKeys.FromSecret(Fixed(40, UserKeys.SecretLength));
+        using var organisation = UserKeys.FromSecret(Fixed(43, UserKeys.SecretLength));
+        return new AccessRequestState("ar-1", "p-1", "dr-1", "kat-hospital", ConsentCategories.Encounters | ConsentCategories.Reports, 7, Reason(user, organisation),
+            1_700_000_000_000, 1_700_000_000_000 + AccessRequestState.LifetimeMs, AccessRequestStatus.Approved, 1_700_000_500_000, "g-2",
+            new RecordProof(Hashing.Sha256("ar-1"u8), 12, 1_700_000_000_000)).Encode();
+    }
+
+    [Fact]
+    public void The_access_request_state_vector_decodes_and_encodes_back_to_its_bytes()
+    {
+        var bytes = AccessRequestVector();
+        var decoded = AccessRequestState.TryDecode(bytes);
+        Assert.NotNull(decoded);
+        Assert.Equal((AccessRequestStatus.Approved, "g-2", 7), (decoded.Status, decoded.GrantId, decoded.DurationDays));
+        Assert.Equal(bytes, decoded.Encode());
+        Assert.Null(AccessRequestState.TryDecode(bytes.AsSpan(0, bytes.Length - 1)));
     }
 
     // A laboratory with its admin and one node, as a proposal carries it.
@@ -147,6 +181,7 @@ public class KnownAnswerTests
         list.Add(("sealed-secret/argon2id-aes256gcm", SealedKey().Encode()));
         list.AddRange(CategoryKeyVectors());
         list.AddRange(GovernanceVectors());
+        list.Add(("state/access-request", AccessRequestVector()));
         return list;
     }
 

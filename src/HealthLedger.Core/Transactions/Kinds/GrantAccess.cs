@@ -74,7 +74,10 @@ public sealed class GrantAccessHandler : TxKindHandler<GrantAccessPayload>
     public override TxKind Kind => TxKind.GrantAccess;
 
     /// <inheritdoc/>
-    protected override bool TryRead(ref CanonicalReader r, out GrantAccessPayload payload)
+    protected override bool TryRead(ref CanonicalReader r, out GrantAccessPayload payload) => ReadFields(ref r, out payload);
+
+    /// <summary>Reads a grant's fields (also inside an approval: <see cref="AnswerAccessRequestPayload"/>).</summary>
+    internal static bool ReadFields(ref CanonicalReader r, out GrantAccessPayload payload)
     {
         payload = null!;
         r.Text(out var id, Identifiers.MaxLength, "grant id");
@@ -106,7 +109,10 @@ public sealed class GrantAccessHandler : TxKindHandler<GrantAccessPayload>
     }
 
     /// <inheritdoc/>
-    protected override TxResult Validate(GrantAccessPayload p)
+    protected override TxResult Validate(GrantAccessPayload p) => ValidateFields(p);
+
+    /// <summary>Checks a grant's fields (no state).</summary>
+    internal static TxResult ValidateFields(GrantAccessPayload p)
     {
         if (!Identifiers.IsValid(p.GrantId)) return Invalid("grantId", Identifiers.Rule);
         if (!Identifiers.IsValid(p.PatientId)) return Invalid("patientId", Identifiers.Rule);
@@ -123,7 +129,14 @@ public sealed class GrantAccessHandler : TxKindHandler<GrantAccessPayload>
     }
 
     /// <inheritdoc/>
-    protected override TxResult Execute(TxContext context, Transaction tx, GrantAccessPayload p)
+    protected override TxResult Execute(TxContext context, Transaction tx, GrantAccessPayload p) => Apply(context, tx, p);
+
+    /// <summary>
+    /// The grant path, shared by <see cref="TxKind.GrantAccess"/> and an approved <see cref="TxKind.AnswerAccessRequest"/>:
+    /// the signer must be the patient; the grantee an existing doctor or organisation of an active member; every wrapped key
+    /// addressed to the grantee and naming a record or category epoch of the patient. Writes the grant and its envelopes.
+    /// </summary>
+    internal static TxResult Apply(TxContext context, Transaction tx, GrantAccessPayload p)
     {
         if (context.SignerUser is not { Role: Role.Patient } signer || signer.Id != p.PatientId)
         {

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Access;
 
-public sealed class AccessModel(ConsentService consent, AuditService audit, DoctorService doctors, DisclosureRecorder recorder, PolicyService policy) : HospitalPage
+public sealed class AccessModel(ConsentService consent, AccessRequestService requests, AuditService audit, DoctorService doctors, DisclosureRecorder recorder, PolicyService policy) : HospitalPage
 {
     public sealed class GrantForm
     {
@@ -38,6 +38,9 @@ public sealed class AccessModel(ConsentService consent, AuditService audit, Doct
     public Core.Model.NetworkPolicy Policy => policy.Current.Policy;
     public string Days(int days) => days == 1 ? "1 day" : $"{days} days";
     public IReadOnlyList<DisclosureView> Disclosures { get; private set; } = [];
+
+    /// <summary>Doctors' requests for access to the patient's records (shown to the patient only), newest first.</summary>
+    public IReadOnlyList<AccessRequestView> Requests { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
@@ -94,6 +97,24 @@ public sealed class AccessModel(ConsentService consent, AuditService audit, Doct
         return Redirect($"/patients/{id}/access");
     }
 
+    public async Task<IActionResult> OnPostApproveAsync(string id, string requestId, CancellationToken ct)
+    {
+        if (Load(id) is { } failed) return failed;
+        var outcome = await requests.ApproveAsync(Me, requestId, ct);
+        if (!outcome.IsOk) return Failure(outcome, Page);
+        Flash = "Request approved. The grant is recorded on the ledger.";
+        return Redirect($"/patients/{id}/access");
+    }
+
+    public async Task<IActionResult> OnPostDeclineAsync(string id, string requestId, CancellationToken ct)
+    {
+        if (Load(id) is { } failed) return failed;
+        var outcome = await requests.DeclineAsync(Me, requestId, ct);
+        if (!outcome.IsOk) return Failure(outcome, Page);
+        Flash = "Request declined. Nothing was shared.";
+        return Redirect($"/patients/{id}/access");
+    }
+
     public async Task<IActionResult> OnPostEndCareAsync(string id, string doctorId, CancellationToken ct)
     {
         if (Load(id) is { } failed) return failed;
@@ -113,6 +134,7 @@ public sealed class AccessModel(ConsentService consent, AuditService audit, Doct
         Disclosures = audit.Disclosures(Me, id).Value!;
         Doctors = doctors.List(Me, new DoctorQuery(PageSize: 200, Organisation: "all")).Items;
         Organisations = consent.MemberOrganisations();
+        Requests = IsPatient ? requests.List(Me).Value ?? [] : [];
         return null;
     }
 }
