@@ -20,16 +20,20 @@ namespace HealthLedger.Cli.Tests;
 /// with every height committed and no long pause. Then the clinic is removed by 3 of the 5; from the block after approval its
 /// precommits are in no certificate, the four keep committing while its process runs, and its admin's transactions are refused.
 /// </summary>
+[Collection(nameof(TimingSensitiveCollection))]
 public sealed class ConsortiumMembershipTests : IDisposable
 {
     private const string Orgs = "General Hospital:hospital,St Mary Hospital:hospital,City Lab:laboratory,Green Pharmacy:pharmacy";
 
     // The largest pause allowed between two consecutive committed blocks (block times) while load streams, admission, join and
-    // removal included. Measured on the 2-core CI box with five node processes, load, and the CLI calls: consecutive blocks are
-    // usually 0.1–0.5 s apart; the longest pause comes when the clinic's node is the proposer of a round before it has synced
-    // (one round timeout, 1 s, plus the next round's proposal) or a slow fsync under load, ~1.5–2.5 s. Five seconds leaves room
-    // for a loaded machine while still failing on a real stall (a view change cascade or a halt waits ≥ 1 + 1.5 + 2 s …).
-    private static readonly TimeSpan MaxCommitPause = TimeSpan.FromSeconds(5);
+    // removal included. Measured on a 2-core box with five node processes, load and the CLI calls: consecutive blocks are
+    // usually 0.1–0.6 s apart. Between the admission and the moment the clinic's node runs and has synced, every fifth height is
+    // led by that absent node: its round 0 times out (1 s) and the next member proposes in round 1, a pause of 2.2–3.2 s
+    // measured (never two failed rounds: round 1's proposer is a running member). When other test classes ran at once on the
+    // same two cores, pauses of up to 4.9 s were seen, before the admission too, so this test runs alone (its collection
+    // disables parallelism) and the bound is 8 s: room for a loaded machine, while a halt — the thing this guards against, e.g.
+    // nodes disagreeing on the validator set across the change — pauses without bound and also times out the waits below.
+    private static readonly TimeSpan MaxCommitPause = TimeSpan.FromSeconds(8);
 
     private readonly TempDirectory _dir = new();
 

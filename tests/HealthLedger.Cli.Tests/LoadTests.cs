@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using HealthLedger.Core.Execution;
-using HealthLedger.Node.Chain;
 using HealthLedger.Testing;
 
 namespace HealthLedger.Cli.Tests;
@@ -57,16 +56,7 @@ public class LoadTests
         // Lane 0 holds exactly the session's five; load's lane holds every accepted one of load.
         var sent = ulong.Parse(summary.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         await net.WaitAsync("every accepted transaction of load commits", async () =>
-            (await SignerAsync(node, net, NonceLanes.Load)).LastNonce == NonceLanes.Compose(NonceLanes.Load, sent));
-        Assert.Equal(5UL, (await SignerAsync(node, net, 0)).LastNonce);
-    }
-
-    private static async Task<SignerResponse> SignerAsync(HttpClient http, LocalCluster net, ushort lane)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/ledger/signers/{net.Admin.Signing.PublicKey}?lane={lane}");
-        request.Headers.Add(SignerProof.Header, SignerProof.Create(net.Admin.Signing, DateTimeOffset.UtcNow));
-        using var response = await http.SendAsync(request, Ct);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<SignerResponse>(Ct))!;
+            (await Signers.GetAsync(node, net.Admin, NonceLanes.Load)).LastNonce == NonceLanes.Compose(NonceLanes.Load, sent));
+        Assert.Equal(5UL, (await Signers.GetAsync(node, net.Admin)).LastNonce);
     }
 }
