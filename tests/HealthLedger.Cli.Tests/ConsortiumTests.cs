@@ -122,5 +122,14 @@ public class ConsortiumTests
         var vote = await CliProcess.RunAsync("consortium", "vote", "--proposal", "p-1", "--url", "http://127.0.0.1:5999", "--user", "admin");
         Assert.Equal(2, vote.ExitCode);
         Assert.Contains("exactly one of --approve and --reject", vote.Stderr);
+        foreach (var args in new[] { new[] { "--remove", "city-lab", "--suspend", "city-lab" }, [] })
+        {
+            var propose = await CliProcess.RunAsync(["consortium", "propose", .. args, "--url", "http://127.0.0.1:5999", "--user", "admin"]);
+            Assert.Equal(2, propose.ExitCode);
+            Assert.Equal("error: give exactly one of --request FILE, --remove ID, --suspend ID and --reinstate ID", propose.Stderr.Trim());
+        }
+        var rate = await CliProcess.RunAsync("load", "--data", lab, "--rate", "-1");
+        Assert.Equal(2, rate.ExitCode);
+        Assert.Contains("--rate must be between 0 (unlimited) and 1000000", rate.Stderr);
     }
 }

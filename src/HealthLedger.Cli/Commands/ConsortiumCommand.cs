@@ -10,12 +10,12 @@ namespace HealthLedger.Cli.Commands;
 
 /// <summary>
 /// <c>healthledger consortium up|request|propose|vote|proposals</c> ('up' in <see cref="ConsortiumUpCommand"/>): a newcomer organisation prepares its keys and a join request; a member's
-/// admin submits it as a proposal through a node's API; members' admins vote on proposals.
+/// admin submits it as a proposal through a node's API (or proposes to remove, suspend or reinstate a member); members' admins vote on proposals.
 /// </summary>
 internal static class ConsortiumCommand
 {
     public static Command Create() => new("consortium",
-        "Consortium of organisations: run a local one ('up'), ask to join as a new organisation, propose its admission, list and vote on proposals.")
+        "Consortium of organisations: run a local one ('up'), ask to join as a new organisation, propose its admission (or a member's removal), list and vote on proposals.")
     {
         ConsortiumUpCommand.Create(),
         Request(),
@@ -65,26 +65,44 @@ internal static class ConsortiumCommand
 
     private static Command Propose()
     {
-        var request = new Option<string>("--request") { Description = "The join request file made by 'healthledger consortium request'", Required = true };
+        var request = new Option<string?>("--request") { Description = "Admit a new organisation: the join request file made by 'healthledger consortium request'" };
+        var remove = new Option<string?>("--remove") { Description = "Remove a member organisation for good (its id, e.g. harbour-clinic): its nodes leave the validator set, nobody of it can sign" };
+        var suspend = new Option<string?>("--suspend") { Description = "Suspend a member organisation (its id): its nodes stop voting, nobody of it can sign, until reinstated" };
+        var reinstate = new Option<string?>("--reinstate") { Description = "Reinstate a suspended organisation (its id): its nodes vote again" };
+        var id = new Option<string?>("--id") { Description = "The proposal's id (default: one is made), to vote on it by name" };
         var (url, user, passwordStdin) = Connection();
         var command = new Command("propose",
-            "Submit a join request as a proposal to admit the organisation, as an admin of a member organisation (its organisation's approval is the first vote)")
+            "Propose, as an admin of a member organisation, to admit an organisation (--request), or to remove, suspend or reinstate one (--remove, --suspend, --reinstate ID); " +
+            "your organisation's approval is the first vote, and the action takes effect at the block after the policy's threshold is met")
         {
-            request, url, user, passwordStdin,
+            request, remove, suspend, reinstate, id, url, user, passwordStdin,
         };
         command.SetAction(async (parse, ct) =>
         {
-            JoinRequest join;
-            try
+            var given = new (string Action, string? Value)[]
             {
-                join = JoinRequest.Read(parse.GetValue(request)!);
-            }
-            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+                ("add-organisation", parse.GetValue(request)), ("remove-organisation", parse.GetValue(remove)),
+                ("suspend-organisation", parse.GetValue(suspend)), ("reinstate-organisation", parse.GetValue(reinstate)),
+            }.Where(g => !string.IsNullOrWhiteSpace(g.Value)).ToList();
+            if (given.Count != 1) return CommonOptions.Fail("give exactly one of --request FILE, --remove ID, --suspend ID and --reinstate ID");
+            var (action, value) = given[0];
+            object body;
+            if (action == "add-organisation")
             {
-                return CommonOptions.Fail(e.Message);
+                try
+                {
+                    body = new { id = parse.GetValue(id), action, request = JoinRequest.Read(value!) };
+                }
+                catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+                {
+                    return CommonOptions.Fail(e.Message);
+                }
             }
-            return await CallAsync(parse.GetValue(url)!, parse.GetValue(user)!, parse.GetValue(passwordStdin),
-                "/api/v1/consortium/proposals", new { action = "add-organisation", request = join }, ct);
+            else
+            {
+                body = new { id = parse.GetValue(id), action, organisationId = value!.Trim() };
+            }
+            return await CallAsync(parse.GetValue(url)!, parse.GetValue(user)!, parse.GetValue(passwordStdin), "/api/v1/consortium/proposals", body, ct);
         });
         return command;
     }

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Encoding;
+using HealthLedger.Core.Execution;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Transactions;
 using HealthLedger.Core.Transactions.Kinds;
@@ -22,18 +23,28 @@ internal static class LoadCommand
         var url = new Option<string>("--url") { Description = $"The running node (default {CommonOptions.DefaultUrl})", DefaultValueFactory = _ => CommonOptions.DefaultUrl };
         var count = new Option<int>("--count", "-n") { Description = "How many transactions to send (default 10000)", DefaultValueFactory = _ => 10_000 };
         var batch = new Option<int>("--batch") { Description = "Transactions per HTTP request (default 500)", DefaultValueFactory = _ => 500 };
+        var rate = new Option<int>("--rate")
+        {
+            Description = "Transactions per second to stream at, in requests every 100 ms (default 0: as fast as the node takes them)",
+            DefaultValueFactory = _ => 0,
+        };
         var admin = CommonOptions.Admin();
         var command = new Command("load",
             "Send a stream of signed transactions to a running node: the admin registers synthetic users (ids only, no personal data). " +
-            $"Unseals the admin's keys from the data folder's keystore with {CommonOptions.PasswordVariable}. For smoke, crash and throughput tests.")
-        { data, url, count, batch, admin };
-        command.SetAction((parse, ct) => Run(parse.GetValue(data)!, parse.GetValue(url)!, parse.GetValue(count), parse.GetValue(batch), parse.GetValue(admin)!, ct));
+            $"Unseals the admin's keys from the data folder's keystore with {CommonOptions.PasswordVariable}. Signs in its own nonce lane ({NonceLanes.Load}), " +
+            "so it runs alongside the admin's session at any node. Ctrl+C stops it with a summary. For smoke, crash, membership and throughput tests.")
+        { data, url, count, batch, rate, admin };
+        command.SetAction((parse, ct) => Run(parse.GetValue(data)!, parse.GetValue(url)!, parse.GetValue(count), parse.GetValue(batch), parse.GetValue(rate),
+            parse.GetValue(admin)!, ct));
         return command;
     }
 
-    private static async Task<int> Run(string data, string url, int count, int batchSize, string adminUser, CancellationToken cancellationToken)
+    private static async Task<int> Run(string data, string url, int count, int batchSize, int rate, string adminUser, CancellationToken cancellationToken)
     {
         if (count < 1 || batchSize < 1) return CommonOptions.Fail("--count and --batch must be at least 1");
+        if (rate is < 0 or > 1_000_000) return CommonOptions.Fail("--rate must be between 0 (unlimited) and 1000000 transactions per second");
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https")) return CommonOptions.Fail($"--url must be an http:// or https:// address (got '{url}')");
+        if (rate > 0) batchSize = Math.Min(batchSize, Math.Max(1, rate / 10));
         if (CommonOptions.AdminPassword() is not { } password) return CommonOptions.Fail($"set {CommonOptions.PasswordVariable} to the admin's password");
         var keystorePath = new DataDirectory(Path.GetFullPath(data)).KeystorePath;
         if (!File.Exists(keystorePath)) return CommonOptions.Fail($"no keystore in {data}");
@@ -42,12 +53,13 @@ internal static class LoadCommand
         if (admin is null) return CommonOptions.Fail("the admin password does not open the admin's keys");
         using var _ = admin;
 
-        using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
+        using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(60) };
         SignerResponse? signer;
         try
         {
-            // The signer record (nonce, network, organisation) is answered to whoever proves the key: no session needed.
-            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/ledger/signers/{admin.Signing.PublicKey}");
+            // The signer record (nonce, network, organisation) is answered to whoever proves the key: no session needed. Its nonces are
+            // those of load's own lane, which no node signs in: a node writing for this admin (a session) never takes load's nonces.
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/ledger/signers/{admin.Signing.PublicKey}?lane={NonceLanes.Load}");
             request.Headers.Add(SignerProof.Header, SignerProof.Create(admin.Signing, DateTimeOffset.UtcNow));
             using var response = await http.SendAsync(request, cancellationToken);
             if (!response.IsSuccessStatusCode) return CommonOptions.Fail($"the node at {url} refused the signer lookup ({(int)response.StatusCode})");
@@ -57,17 +69,30 @@ internal static class LoadCommand
         {
             return CommonOptions.Fail($"cannot reach the node at {url}: {e.Message}");
         }
-        var nonce = signer!.NextNonce;
+        if (signer!.Lane != NonceLanes.Load) return CommonOptions.Fail($"the node at {url} does not answer nonces per lane (too old a version)");
+        var nonce = signer.NextNonce;
         var runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
         var refused = new Dictionary<string, int>();
         string? lastAccepted = null;
         var watch = Stopwatch.StartNew();
         var sent = 0;
+        string? failure = null;
         await AnsiConsole.Progress().AutoClear(false).StartAsync(async ctx =>
         {
             var task = ctx.AddTask("Submitting", maxValue: count);
             while (sent < count && !cancellationToken.IsCancellationRequested)
             {
+                if (rate > 0 && TimeSpan.FromSeconds((double)sent / rate) - watch.Elapsed is { Ticks: > 0 } ahead)
+                {
+                    try
+                    {
+                        await Task.Delay(ahead, cancellationToken); // pacing to --rate
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
+                }
                 var items = new List<ReadOnlyMemory<byte>>();
                 for (var i = 0; i < batchSize && sent + items.Count < count; i++)
                 {
@@ -79,9 +104,23 @@ internal static class LoadCommand
                 }
                 using var content = new ByteArrayContent(BatchEncoding.Encode(items));
                 content.Headers.ContentType = new("application/octet-stream");
-                using var response = await http.PostAsync("/api/v1/transactions/batch", content, cancellationToken);
-                response.EnsureSuccessStatusCode();
-                var result = (await response.Content.ReadFromJsonAsync<BatchResponse>(cancellationToken))!;
+                BatchResponse result;
+                try
+                {
+                    // Not cancelled by Ctrl+C: a batch the node took is counted, so the summary stays true.
+                    using var response = await http.PostAsync("/api/v1/transactions/batch", content, CancellationToken.None);
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        failure = $"the node at {url} answered {(int)response.StatusCode} to a batch";
+                        break;
+                    }
+                    result = (await response.Content.ReadFromJsonAsync<BatchResponse>(CancellationToken.None))!;
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    failure = $"cannot reach the node at {url}: {e.Message}";
+                    break;
+                }
                 foreach (var item in result.Results)
                 {
                     if (item.Verdict == "Ok") lastAccepted = item.Id;
@@ -94,6 +133,12 @@ internal static class LoadCommand
         var accepted = sent - refused.Values.Sum();
         Console.WriteLine($"Submitted {sent}: {accepted} accepted at the door, {refused.Values.Sum()} refused" +
             (refused.Count > 0 ? " (" + string.Join(", ", refused.Select(r => $"{r.Key}: {r.Value}")) + ")" : ""));
+        if (failure is not null) return CommonOptions.Fail(failure, 1);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            Console.WriteLine($"Stopped after {watch.Elapsed.TotalSeconds:F1} s ({sent / watch.Elapsed.TotalSeconds:F0} tx/s submitted).");
+            return refused.Count == 0 ? 0 : 1;
+        }
         if (lastAccepted is not null)
         {
             TransactionStatusResponse? status;

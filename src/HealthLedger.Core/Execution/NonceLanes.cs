@@ -16,6 +16,13 @@ public static class NonceLanes
     /// <summary>The largest sequence number in a lane.</summary>
     public const ulong MaxSequence = (1UL << SequenceBits) - 1;
 
+    /// <summary>
+    /// The lane <c>healthledger load</c> signs in (65534). No node signs its users' transactions in it (a node's lane is its
+    /// position among the nodes, below this one, or 65535 while it is not registered), so a load run never competes for a
+    /// nonce with a node writing for the same user.
+    /// </summary>
+    public const ushort Load = ushort.MaxValue - 1;
+
     /// <summary>The lane of a nonce.</summary>
     public static ushort Lane(ulong nonce) => (ushort)(nonce >> SequenceBits);
 

@@ -13,10 +13,12 @@ namespace HealthLedger.Node.Chain;
 /// <param name="Proposer">Proposer's public key.</param>
 /// <param name="Signature">Proposer's signature.</param>
 /// <param name="Transactions">The transactions in order.</param>
+/// <param name="Precommits">The public signing keys of the validators whose precommits make the block's commit certificate
+/// (the quorum that decided it, as stored by this node), in key order; empty for genesis.</param>
 public sealed record BlockResponse(
     ulong Height, string Hash, string PreviousHash, DateTimeOffset Timestamp, ulong TimestampMs, int TxCount,
     string TxRoot, string StateRoot, string ReceiptsRoot, string Proposer, string Signature,
-    IReadOnlyList<BlockTransactionResponse> Transactions);
+    IReadOnlyList<BlockTransactionResponse> Transactions, IReadOnlyList<string> Precommits);
 
 /// <summary>One transaction of a block.</summary>
 /// <param name="Index">Position in the block.</param>

@@ -34,7 +34,7 @@ public static class LedgerApi
             .ProducesProblem(StatusCodes.Status403Forbidden);
         app.MapGroup("/api/v1/ledger").WithTags("Ledger").MapGet("/signers/{key}", GetSigner)
             .WithName("GetSigner")
-            .WithSummary($"Who a signing key belongs to, its last nonce and the next nonce to use: admins, the key's own user, or a caller proving the key with the {SignerProof.Header} header")
+            .WithSummary($"Who a signing key belongs to, its last nonce and the next nonce to use in nonce lane ?lane= (0–65535, default 0): admins, the key's own user, or a caller proving the key with the {SignerProof.Header} header")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
@@ -42,11 +42,17 @@ public static class LedgerApi
         return app;
     }
 
-    private static async Task<Results<Ok<SignerResponse>, ValidationProblem, ProblemHttpResult>> GetSigner(string key, HttpContext http, LedgerBrowser ledger, SessionStore sessions, TimeProvider clock)
+    private static async Task<Results<Ok<SignerResponse>, ValidationProblem, ProblemHttpResult>> GetSigner(string key, string? lane, HttpContext http, LedgerBrowser ledger,
+        SessionStore sessions, TimeProvider clock)
     {
         if (!SigningPublicKey.TryParse(key, out var signingKey))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["key"] = ["must be 64 hex digits"] });
+        }
+        ushort nonceLane = 0;
+        if (lane is not null && !ushort.TryParse(lane, NumberStyles.None, CultureInfo.InvariantCulture, out nonceLane))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["lane"] = ["must be a whole number from 0 to 65535"] });
         }
         var proved = SignerProof.IsValid(signingKey, http.Request.Headers[SignerProof.Header].ToString() is { Length: > 0 } h ? h : null, clock.GetUtcNow());
         if (!proved)
@@ -63,7 +69,7 @@ public static class LedgerApi
                 return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only admins look up other users' signing keys.");
             }
         }
-        return ledger.Signer(signingKey) is { } signer
+        return ledger.Signer(signingKey, nonceLane) is { } signer
             ? TypedResults.Ok(signer)
             : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown signer", detail: $"Key {signingKey} is not registered on this network.");
     }

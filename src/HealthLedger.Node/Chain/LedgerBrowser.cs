@@ -1,3 +1,4 @@
+using HealthLedger.Core.Execution;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
@@ -26,23 +27,29 @@ public sealed class LedgerBrowser(LedgerNode node)
                 tx?.Signer.ToString() ?? "", tx?.Nonce ?? 0, receipt?.Verdict.ToString() ?? "unknown", receipt?.Reason ?? ""));
         }
         var hd = header!;
+        var precommits = node.Store.ReadCertificate(height) is { } certificate && Consensus.CommitCertificate.TryDecode(certificate) is { } votes
+            ? votes.Select(v => v.Sender.ToString()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList()
+            : [];
         return new BlockResponse(hd.Height, hd.Hash.ToString(), hd.PreviousHash.ToString(),
             DateTimeOffset.FromUnixTimeMilliseconds((long)hd.Timestamp), hd.Timestamp, hd.TxCount, hd.TxRoot.ToString(),
-            hd.StateRoot.ToString(), hd.ReceiptsRoot.ToString(), hd.Proposer.ToString(), hd.Signature.ToString(), txs);
+            hd.StateRoot.ToString(), hd.ReceiptsRoot.ToString(), hd.Proposer.ToString(), hd.Signature.ToString(), txs, precommits);
     }
 
-    /// <summary>Who a signing key belongs to (kind, id, organisation), its last nonce and the next one to use; null when not registered.</summary>
-    public SignerResponse? Signer(SigningPublicKey key)
+    /// <summary>
+    /// Who a signing key belongs to (kind, id, organisation), its last nonce and the next one to use in nonce lane
+    /// <paramref name="lane"/> (<see cref="NonceLanes"/>; lane 0 by default); null when not registered.
+    /// </summary>
+    public SignerResponse? Signer(SigningPublicKey key, ushort lane = 0)
     {
         var record = node.GetState(StateKeys.Signer(key)) is { } bytes ? SignerRecord.TryDecode(bytes) : null;
         if (record is null) return null;
-        var (last, next) = node.Nonces(key);
+        var (last, next) = node.Nonces(key, lane);
         var organisation = record.Kind switch
         {
             SignerKind.User => node.GetState(StateKeys.User(record.Id)) is { } u ? UserRecord.TryDecode(u)?.OrganisationId : null,
             SignerKind.Node => node.GetState(StateKeys.Node(record.Id)) is { } n ? NodeRecord.TryDecode(n)?.OrganisationId : null,
             _ => record.Id,
         };
-        return new SignerResponse(key.ToString(), record.Kind.ToString(), record.Id, organisation ?? "", last, next, node.Network.NetworkId);
+        return new SignerResponse(key.ToString(), record.Kind.ToString(), record.Id, organisation ?? "", last, next, node.Network.NetworkId, lane);
     }
 }

@@ -160,6 +160,10 @@ public static class NodeJoiner
         }
     }
 
+    // How often a waiting join asks again: short, because every height the admitted node should lead before it runs costs the
+    // others a round timeout (one status call per ask).
+    private static readonly TimeSpan AdmissionPollInterval = TimeSpan.FromMilliseconds(500);
+
     // Asks the peer for genesis until it serves this node's key (its organisation or node was admitted) or the wait is over,
     // answering at the node's own peer address meanwhile.
     private static async Task<(string NetworkId, byte[] Genesis, ulong Height)> FetchWhenAdmittedAsync(string peerAddress, Core.Crypto.SigningKeyPair key, string? peerListen,
@@ -175,7 +179,7 @@ public static class NodeJoiner
             }
             catch (NotAdmittedException) when (DateTimeOffset.UtcNow < until)
             {
-                await Task.Delay(TimeSpan.FromSeconds(2), ct);
+                await Task.Delay(AdmissionPollInterval, ct);
             }
         }
     }

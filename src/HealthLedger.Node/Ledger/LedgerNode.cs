@@ -354,8 +354,8 @@ public sealed class LedgerNode : IDisposable
     /// The nonce lane this node signs its users' transactions in: the node's position among the network's nodes (in id
     /// order; lane 0 for the first, so a one-node network signs as before lanes existed), so two nodes signing for one user
     /// at once (the user logged in at both) never compete for one nonce; the last lane (65535) when this node is not (or not
-    /// yet) in the node registry. Clients that sign for themselves (<c>healthledger load</c> with an admin's keys, the tests) use
-    /// lane 0, as the first node does: running them at once with that user's session at the first node can still meet there, as before lanes.
+    /// yet) in the node registry. <c>healthledger load</c> signs in its own lane (<see cref="NonceLanes.Load"/>), which no node uses;
+    /// other clients that sign for themselves (the tests) use lane 0, as the first node does.
     /// </summary>
     public ushort UserNonceLane
     {
@@ -364,7 +364,7 @@ public sealed class LedgerNode : IDisposable
             var nodes = ScanState("node/");
             for (var i = 0; i < nodes.Count; i++)
             {
-                if (NodeRecord.TryDecode(nodes[i].Value) is { } record && record.SigningKey == _nodeKey.PublicKey) return (ushort)Math.Min(i, ushort.MaxValue - 1);
+                if (NodeRecord.TryDecode(nodes[i].Value) is { } record && record.SigningKey == _nodeKey.PublicKey) return (ushort)Math.Min(i, NonceLanes.Load - 1);
             }
             return ushort.MaxValue;
         }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using HealthLedger.Core.Encoding;
+using HealthLedger.Core.Execution;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Transactions;
 using HealthLedger.Core.Transactions.Kinds;
@@ -45,6 +46,38 @@ public class TransactionsApiTests
         var byId = await node.Http.GetFromJsonAsync<TransactionStatusResponse>($"/api/v1/transactions/{tx.Id}", Ct);
         Assert.Equal("committed", byId!.Status);
         Assert.Equal(2UL, (await node.AdminSignerAsync()).NextNonce);
+    }
+
+    [Fact]
+    public async Task Nonces_are_answered_per_lane_and_a_block_lists_the_precommits_that_decided_it()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        var admin = await node.AdminSignerAsync();
+        var path = $"/api/v1/ledger/signers/{node.Admin.Signing.PublicKey}";
+        using var adminSession = await node.LoginAsync("admin", NodeFixture.Password);
+        var loadLane = await adminSession.GetFromJsonAsync<SignerResponse>($"{path}?lane={NonceLanes.Load}", Ct);
+        Assert.Equal((NonceLanes.Load, NonceLanes.Start(NonceLanes.Load), NonceLanes.Compose(NonceLanes.Load, 1)), (loadLane!.Lane, loadLane.LastNonce, loadLane.NextNonce));
+
+        // A transaction in load's lane leaves lane 0 as it was.
+        var tx = Registration(node, admin, loadLane.NextNonce, "alice");
+        using (var response = await node.PostAsync(tx.Encoded.ToArray(), "/api/v1/transactions?wait=true")) Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var after = await adminSession.GetFromJsonAsync<SignerResponse>($"{path}?lane={NonceLanes.Load}", Ct);
+        Assert.Equal((NonceLanes.Compose(NonceLanes.Load, 1), NonceLanes.Compose(NonceLanes.Load, 2)), (after!.LastNonce, after.NextNonce));
+        var laneZero = await adminSession.GetFromJsonAsync<SignerResponse>(path, Ct);
+        Assert.Equal(((ushort)0, 0UL, 1UL), (laneZero!.Lane, laneZero.LastNonce, laneZero.NextNonce));
+
+        foreach (var bad in new[] { "65536", "-1", "x" })
+        {
+            using var refused = await adminSession.GetAsync($"{path}?lane={bad}", Ct);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("\"lane\"", await refused.Content.ReadAsStringAsync(Ct));
+        }
+
+        // The one validator's precommit decided block 1; genesis has no certificate.
+        var block = await adminSession.GetFromJsonAsync<BlockResponse>("/api/v1/ledger/blocks/1", Ct);
+        Assert.Equal(NonceLanes.Compose(NonceLanes.Load, 1), Assert.Single(block!.Transactions).Nonce);
+        Assert.Matches("^[0-9a-f]{64}$", Assert.Single(block.Precommits));
+        Assert.Empty((await adminSession.GetFromJsonAsync<BlockResponse>("/api/v1/ledger/blocks/0", Ct))!.Precommits);
     }
 
     public static TheoryData<string, string> DoorRejections() => new()
