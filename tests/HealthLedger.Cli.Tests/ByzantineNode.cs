@@ -9,7 +9,10 @@ using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Merkle;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Records;
+using HealthLedger.Core.State;
 using HealthLedger.Core.Transactions;
+using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Network;
 using HealthLedger.Node.Network.Grpc;
 
@@ -23,6 +26,8 @@ namespace HealthLedger.Cli.Tests;
 /// two different prevotes and precommits, one to each half of the honest nodes and both to the last (equivocation); votes
 /// claiming the honest nodes' identities, signed with its own key or with random bytes (forgery); as the proposer, blocks
 /// that grant its organisation access a patient never gave (<see cref="ForgedGrantBlock"/>); or nothing (withholding).
+/// It keeps the world state as an honest node would (its own store's state at start, then the honest nodes' blocks fetched
+/// over <c>Peer.GetBlocks</c> and re-executed), so the state root of a forged block is the one the grant would produce.
 /// </summary>
 internal sealed class ByzantineNode : IDisposable
 {
@@ -34,11 +39,18 @@ internal sealed class ByzantineNode : IDisposable
     private readonly List<(NodeRecord Node, GrpcChannel Channel, Peer.PeerClient Client)> _honest = [];
     private readonly HashSet<(ulong Height, int Round)> _acted = [];
     private readonly Random _random = new(13);
+    private readonly WorldState _state;
+    private ulong _stateHeight;
 
-    /// <summary>Opens a gRPC channel to each honest node; <paramref name="nodeKey"/> signs every call and message.</summary>
-    public ByzantineNode(string networkId, SigningKeyPair nodeKey, SigningKeyPair organisationKey, IEnumerable<NodeRecord> honest)
+    /// <summary>
+    /// Opens a gRPC channel to each honest node; <paramref name="nodeKey"/> signs every call and message; <paramref name="state"/>
+    /// is the world state after block <paramref name="stateHeight"/> (from the organisation's own store).
+    /// </summary>
+    public ByzantineNode(string networkId, SigningKeyPair nodeKey, SigningKeyPair organisationKey, IEnumerable<NodeRecord> honest, WorldState state, ulong stateHeight)
     {
         _networkId = networkId;
+        _state = state;
+        _stateHeight = stateHeight;
         _nodeKey = nodeKey;
         _organisationKey = organisationKey;
         foreach (var node in honest)
@@ -87,8 +99,10 @@ internal sealed class ByzantineNode : IDisposable
         if (leader && ForgedGrant is not null)
         {
             // Two different blocks granting the organisation access, each a correctly signed proposal for this height and round.
-            var a = ForgedGrantBlock(height, tipHash, stateRoot, 0);
-            var b = ForgedGrantBlock(height, tipHash, stateRoot, 1);
+            await CatchUpAsync(height - 1, ct);
+            if (_state.Root != stateRoot) throw new InvalidOperationException($"the adversary's state after block {height - 1} has root {_state.Root}, the honest nodes' {stateRoot}");
+            var a = ForgedGrantBlock(height, tipHash, 0);
+            var b = ForgedGrantBlock(height, tipHash, 1);
             (first, second) = (a.Block.Header.Hash, b.Block.Header.Hash);
             toFirst.Add(Sign(MessageType.Proposal, height, round, first, a.Encode()));
             toSecond.Add(Sign(MessageType.Proposal, height, round, second, b.Encode()));
@@ -117,19 +131,49 @@ internal sealed class ByzantineNode : IDisposable
     }
 
     /// <summary>
-    /// A well-formed, correctly signed block at <paramref name="height"/> after <paramref name="tipHash"/> holding only
-    /// <see cref="ForgedGrant"/>, whose receipt says the grant was accepted and whose state root is <paramref name="claimedRoot"/>
-    /// (the state before it: a state root that, with an accepted grant, no honest re-execution reproduces).
+    /// A well-formed, correctly signed block at <paramref name="height"/> after <paramref name="tipHash"/> (the state must be
+    /// caught up to the block before) holding only <see cref="ForgedGrant"/>, whose receipt says the grant was accepted and
+    /// whose state root is that of the current state with the grant written into it (the grant record and the patient's
+    /// current grant for the organisation, as <c>GrantAccess</c> writes them): a block that claims the access.
     /// </summary>
-    public BlockValue ForgedGrantBlock(ulong height, Hash256 tipHash, Hash256 claimedRoot, int variant)
+    public BlockValue ForgedGrantBlock(ulong height, Hash256 tipHash, int variant)
     {
         var tx = ForgedGrant ?? throw new InvalidOperationException("no forged grant set");
+        var grant = (GrantAccessPayload)tx.Payload;
+        var timestamp = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (ulong)variant;
+        var granted = new GrantState(grant.GrantId, grant.PatientId, grant.Grantee, grant.GranteeId, grant.Categories, grant.ExpiresAt, timestamp, 0,
+            new RecordProof(tx.Id, height, timestamp));
+        var claimed = _state.Preview(new StateChangeSet(
+        [
+            new(StateKeys.Grant(grant.PatientId, grant.GrantId), granted.Encode()),
+            new(Consent.CurrentGrantKey(grant.PatientId, grant.Grantee, grant.GranteeId), System.Text.Encoding.UTF8.GetBytes(grant.GrantId)),
+        ])).Root;
         var txs = new List<Transaction> { tx };
         var receipts = new[] { new Receipt(tx.Id, TxVerdict.Ok, "") };
-        var timestamp = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (ulong)variant;
-        var header = BlockHeader.Create(_networkId, height, tipHash, timestamp, txs.Count, MerkleTree.RootOfIds([tx.Id]), claimedRoot,
+        var header = BlockHeader.Create(_networkId, height, tipHash, timestamp, txs.Count, MerkleTree.RootOfIds([tx.Id]), claimed,
             BlockBuilder.ReceiptsRoot(receipts), _nodeKey);
         return new BlockValue(new Block(header, txs), new Dictionary<Hash256, byte[]>());
+    }
+
+    // Fetches the honest nodes' blocks up to <paramref name="height"/> and re-executes them into the state, checking each root.
+    private async Task CatchUpAsync(ulong height, CancellationToken ct)
+    {
+        while (_stateHeight < height)
+        {
+            var reply = await _honest[0].Client.GetBlocksAsync(new BlocksRequest { NetworkId = _networkId, From = _stateHeight + 1, Max = 64 },
+                deadline: DateTime.UtcNow.Add(Deadline), cancellationToken: ct);
+            if (reply.Blocks.Count == 0) throw new InvalidOperationException($"no block after {_stateHeight} from {_honest[0].Node.Id}");
+            foreach (var synced in reply.Blocks)
+            {
+                var value = BlockValue.TryDecode(synced.Value.Span, 1 << 24, 100_000, out var error) ?? throw new InvalidOperationException(error);
+                var header = value.Block.Header;
+                if (header.Height != _stateHeight + 1) continue;
+                var execution = BlockExecutor.Execute(_state, header.Height, header.Timestamp, value.Block.Transactions);
+                _state.Apply(execution.Changes);
+                if (_state.Root != header.StateRoot) throw new InvalidOperationException($"block {header.Height} re-executed to {_state.Root}, not {header.StateRoot}");
+                _stateHeight = header.Height;
+            }
+        }
     }
 
     /// <summary>The organisation key's public half (the forged grant's signer).</summary>

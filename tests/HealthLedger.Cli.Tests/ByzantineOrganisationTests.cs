@@ -60,8 +60,10 @@ public sealed class ByzantineOrganisationTests : IDisposable
         var pharmacyData = new DataDirectory(Folder(Pharmacy));
         using var nodeKey = SigningKeyPair.FromSeed(DataDirectory.ReadSecret(pharmacyData.NodeKeyPath, 32));
         using var pharmacyKeys = UserKeys.FromSecret(DataDirectory.ReadSecret(pharmacyData.OrganisationKeyPath, UserKeys.SecretLength));
-        IReadOnlyList<NodeRecord> validators;
-        using (var store = SqliteLedgerStore.OpenReadOnly(pharmacyData.LedgerPath)) validators = ValidatorSet.Read(WorldState.Load(store.ReadState()));
+        WorldState pharmacyState;
+        ulong pharmacyHeight;
+        using (var store = SqliteLedgerStore.OpenReadOnly(pharmacyData.LedgerPath)) (pharmacyState, pharmacyHeight) = (WorldState.Load(store.ReadState()), store.TipHeight!.Value);
+        var validators = ValidatorSet.Read(pharmacyState);
         Assert.Equal(4, validators.Count);
         var pharmacyNode = Assert.Single(validators, v => v.SigningKey == nodeKey.PublicKey);
         Assert.Equal(Pharmacy, pharmacyNode.OrganisationId);
@@ -89,7 +91,7 @@ public sealed class ByzantineOrganisationTests : IDisposable
         var forgedGrant = Transaction.Create(network, pharmacyKeys.Signing, pharmacyNonce + 1,
             new GrantAccessPayload("forged-grant", "byzantine-patient", GranteeKind.Organisation, Pharmacy, ConsentCategories.All, 0, []));
 
-        using var adversary = new ByzantineNode(network, nodeKey, pharmacyKeys.Signing, validators.Where(v => v != pharmacyNode)) { ForgedGrant = forgedGrant, Mode = ByzantineMode.Attack };
+        using var adversary = new ByzantineNode(network, nodeKey, pharmacyKeys.Signing, validators.Where(v => v != pharmacyNode), pharmacyState, pharmacyHeight) { ForgedGrant = forgedGrant, Mode = ByzantineMode.Attack };
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var leaderRoundsWithheld = 0;
         var driving = Task.Run(async () =>
@@ -122,6 +124,9 @@ public sealed class ByzantineOrganisationTests : IDisposable
                 && refused.Any(r => r!["equivocations"] > 0)) break;
         }
         var afterAttack = await RefusedAsync(http);
+        // The forged blocks were refused by the block rules' re-execution: the state root claiming the grant is not the one
+        // the honest state machine derives (it rejects a grant not signed by the patient).
+        foreach (var (id, process) in _nodes) Assert.Contains("differs from the re-executed state root", process.Stdout + process.Stderr, StringComparison.Ordinal);
 
         // Withholding: nothing from the pharmacy at all, including in the rounds it should propose; commits go on.
         adversary.Mode = ByzantineMode.Withhold;
