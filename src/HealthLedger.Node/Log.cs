@@ -70,4 +70,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3009, Level = LogLevel.Information, Message = "Recovered from peers past the recorded tip {Recorded}; voting again at height {Height}")]
     public static partial void Recovered(ILogger logger, ulong recorded, ulong height);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Consensus: {Count} vote(s) held for height {Height} before the restart restored for re-gossip")]
+    public static partial void ReceivedVotesRestored(ILogger logger, int count, ulong height);
 }

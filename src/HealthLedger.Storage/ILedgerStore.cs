@@ -91,6 +91,17 @@ public interface ILedgerStore : IDisposable
     byte[]? ReadConsensusState();
 
     /// <summary>
+    /// Stores the votes the node holds for the height it is deciding (opaque bytes, see <c>ReceivedVotesCodec</c>), replacing
+    /// the previous ones, so a restarted node can re-gossip them. Atomic; losing the last save loses only votes others
+    /// also hold (nothing this node signed depends on them).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The store is open read-only.</exception>
+    void SaveReceivedVotes(byte[] votes);
+
+    /// <summary>The votes last saved by <see cref="SaveReceivedVotes"/>, or null when none were (or the file predates them).</summary>
+    byte[]? ReadReceivedVotes();
+
+    /// <summary>
     /// The store's independent record of its committed tip (<see cref="LedgerTip"/>: height and hash of the last committed block,
     /// kept outside the store's own files and replaced durably after every <see cref="Commit"/> that reaches or passes it: it never
     /// moves back), or null when none was ever

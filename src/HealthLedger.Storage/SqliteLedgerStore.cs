@@ -372,6 +372,36 @@ public sealed class SqliteLedgerStore : ILedgerStore
         return ScalarBytes(command);
     }
 
+    /// <inheritdoc/>
+    public void SaveReceivedVotes(byte[] votes)
+    {
+        if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
+        lock (_writeLock)
+        {
+            using var transaction = _writer.BeginTransaction();
+            using var command = Command(transaction, "INSERT INTO received_votes(id, votes) VALUES (1, $v) ON CONFLICT(id) DO UPDATE SET votes = excluded.votes");
+            command.Parameters.AddWithValue("$v", votes);
+            command.ExecuteNonQuery();
+            transaction.Commit();
+        }
+    }
+
+    /// <inheritdoc/>
+    public byte[]? ReadReceivedVotes()
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT votes FROM received_votes WHERE id = 1";
+        try
+        {
+            return ScalarBytes(command);
+        }
+        catch (SqliteException)
+        {
+            return null; // a file opened read-only that predates the table
+        }
+    }
+
     // A stored value as bytes whatever its SQLite type (a value an outside edit turned into text is damage, not absence).
     private static byte[]? ScalarBytes(SqliteCommand command)
     {

@@ -3,7 +3,9 @@ namespace HealthLedger.Storage;
 /// <summary>
 /// The ledger database schema (version 1). <c>blobs</c> holds record ciphertexts, addressed by their SHA-256; <c>commits</c>
 /// the consensus certificate (the signed precommits) that decided each block; <c>consensus</c> the node's own voting state,
-/// which must survive a crash so that it never signs two conflicting votes.
+/// which must survive a crash so that it never signs two conflicting votes; <c>received_votes</c> the votes it holds for the
+/// height it is deciding (re-gossiped after a restart; added by issue 13 with <c>IF NOT EXISTS</c>, so older files gain it on
+/// their next writable open).
 /// </summary>
 internal static class SqliteSchema
 {
@@ -45,6 +47,10 @@ internal static class SqliteSchema
         CREATE TABLE IF NOT EXISTS consensus (
             id    INTEGER PRIMARY KEY CHECK (id = 1),
             state BLOB NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS received_votes (
+            id    INTEGER PRIMARY KEY CHECK (id = 1),
+            votes BLOB NOT NULL
         );
         CREATE TABLE IF NOT EXISTS state (
             key    TEXT PRIMARY KEY,

@@ -6,7 +6,7 @@ namespace HealthLedger.Consensus.Tests;
 
 /// <summary>
 /// Consensus encodings pinned to bytes (tests/HealthLedger.Core.Tests/Vectors/consensus.json): proposals, prevotes and
-/// precommits with their signing inputs, a commit certificate and a persisted safety state.
+/// precommits with their signing inputs, a commit certificate, a persisted safety state and persisted received votes.
 /// </summary>
 public class KnownAnswerTests
 {
@@ -39,6 +39,7 @@ public class KnownAnswerTests
             var signed = new Dictionary<(MessageType, int), Hash256> { [(MessageType.Prevote, 1)] = hash, [(MessageType.Precommit, 1)] = hash, [(MessageType.Prevote, 2)] = Hash256.Zero };
             list.Add(("safety-state", SafetyStateCodec.Encode(new SafetyState(12, 2, Step.Prevote, 1, value, 1, value, signed))));
             list.Add(("safety-state/fresh", SafetyStateCodec.Encode(SafetyState.Fresh(13))));
+            list.Add(("received-votes", ReceivedVotesCodec.Encode(12, messages.Select(m => m.Message))));
             return list;
         }
         finally
@@ -60,5 +61,6 @@ public class KnownAnswerTests
         }
         Assert.Equal(3, CommitCertificate.TryDecode(Vectors().Single(v => v.Name == "commit-certificate").Bytes)!.Count);
         Assert.NotNull(SafetyStateCodec.TryDecode(Vectors().Single(v => v.Name == "safety-state").Bytes));
+        Assert.Equal(3, ReceivedVotesCodec.TryDecode(Vectors().Single(v => v.Name == "received-votes").Bytes)!.Value.Votes.Count);
     }
 }

@@ -296,6 +296,23 @@ public abstract class LedgerStoreContract : IDisposable
     }
 
     [Fact]
+    public void The_received_votes_round_trip_apart_from_the_voting_state_and_the_last_save_wins_after_reopening()
+    {
+        using (var first = CreateStore())
+        {
+            Assert.Null(first.ReadReceivedVotes());
+            first.SaveConsensusState([9]);
+            first.SaveReceivedVotes([1, 2, 3]);
+            first.SaveReceivedVotes([4, 5]);
+            Assert.Equal(new byte[] { 4, 5 }, first.ReadReceivedVotes());
+            Assert.Equal(new byte[] { 9 }, first.ReadConsensusState());
+        }
+        using var store = ReopenStore();
+        Assert.Equal(new byte[] { 4, 5 }, store.ReadReceivedVotes());
+        Assert.Equal(new byte[] { 9 }, store.ReadConsensusState());
+    }
+
+    [Fact]
     public void The_consensus_voting_state_round_trips_and_the_last_save_wins_after_reopening()
     {
         using (var first = CreateStore())

@@ -37,6 +37,8 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
     private const int SyncBatch = 64;
     private static readonly TimeSpan GossipInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    // Received votes are saved at most this often (one small write), and only when a vote of the current height came in.
+    private static readonly TimeSpan VoteSaveInterval = TimeSpan.FromMilliseconds(500);
 
     private readonly Channel<ConsensusMessage> _inbound = Channel.CreateBounded<ConsensusMessage>(new BoundedChannelOptions(InboundCapacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly Channel<(PeerLink Peer, IReadOnlyList<SyncedBlock> Blocks)> _synced = Channel.CreateUnbounded<(PeerLink, IReadOnlyList<SyncedBlock>)>();
@@ -56,6 +58,8 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
     private volatile ConsensusStatus? _status;
     private long _droppedInbound;
     private ulong _recoveredFrom = ulong.MaxValue;
+    private bool _votesChanged;
+    private ulong _votesSavedAt;
 
     private enum Phase
     {
@@ -115,6 +119,8 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         finally
         {
             node.Accepted -= peers.Forward;
+            // A clean stop keeps the votes received since the last save too.
+            if (_votesChanged && _engine is not null) SaveReceivedVotes(Now());
             if (_background is not null) await _background.ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
@@ -139,7 +145,9 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
                 if (!Begin(now)) return false;
             }
             if (!Run(new EngineInput.Receive(now, message))) return false;
+            if (message.Height == _engine.Height && message.Type is MessageType.Prevote or MessageType.Precommit) _votesChanged = true;
         }
+        if (_votesChanged && now - _votesSavedAt >= (ulong)VoteSaveInterval.TotalMilliseconds) SaveReceivedVotes(now);
         while (_synced.Reader.TryRead(out var batch))
         {
             if (!ApplySynced(batch.Peer, batch.Blocks, now)) return false;
@@ -291,6 +299,12 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         Log.ConsensusStarting(logger, node.Validators.Count, voting, height, state.Round);
         // A node that signed something at this height before a restart resumes at once (its peers may be waiting for it).
         if (state.Signed.Count > 0) Begin(Now());
+        // The votes it held for this height before a restart come back as if received (checked again), so it relays them.
+        if (resume && node.Store.ReadReceivedVotes() is { } kept && ReceivedVotesCodec.TryDecode(kept) is { } votes && votes.Height == height)
+        {
+            foreach (var vote in votes.Votes) Deliver(vote);
+            Log.ReceivedVotesRestored(logger, votes.Votes.Count, height);
+        }
     }
 
     private byte[] Propose(ulong height)
@@ -330,6 +344,15 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         if (now - _lastGossip < (ulong)GossipInterval.TotalMilliseconds) return;
         _lastGossip = now;
         foreach (var message in _engine.Gossip()) peers.Broadcast(message);
+    }
+
+    // Keeps the votes the engine holds for its height (those it relays: bounded) in the store, so that after a restart this
+    // node re-gossips them instead of depending on its peers to send them back (a vote only it received would be lost).
+    private void SaveReceivedVotes(ulong now)
+    {
+        _votesChanged = false;
+        _votesSavedAt = now;
+        node.Store.SaveReceivedVotes(ReceivedVotesCodec.Encode(_engine.Height, _engine.Gossip()));
     }
 
     // Polls peers' heights every second in the background; fetches blocks when a peer is ahead and this node is not catching up by itself.

@@ -21,7 +21,7 @@ public sealed record SimulationRun(int Seed, int N, int Faulty, Byzantine Behavi
         $"{ReplayVariable}={Seed}:{N}:{Faulty}:{Behaviour.ToString().Replace(" ", "", StringComparison.Ordinal)} dotnet test --project tests/HealthLedger.Consensus.Tests --filter-method \"*Replay_the_seed_named_by_the_environment\"";
 
     /// <inheritdoc />
-    public override string ToString() => $"seed {Seed}, n = {N}, {Faulty} Byzantine ({Behaviour})";
+    public override string ToString() => $"seed {Seed}, n = {N} organisations (one node each), {Faulty} Byzantine ({Behaviour})";
 
     /// <summary>Parses <c>seed:n:faulty:behaviour</c> (as in <see cref="ReplayCommand"/>).</summary>
     public static SimulationRun Parse(string text)

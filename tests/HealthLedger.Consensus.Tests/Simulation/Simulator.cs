@@ -16,13 +16,31 @@ public enum Byzantine
     Withhold = 16,       // sends nothing at all
     Garbage = 32,        // random bytes
     Selective = 64,      // sends its proposals and votes to some honest validators only (the same ones all run long)
-    All = Equivocate | Forge | Replay | InvalidValues | Garbage,
+    ProposesForgedGrant = 128, // proposes well-formed values holding a grant of a patient's records to its own organisation, signed by that organisation, not the patient
+    All = Equivocate | Forge | Replay | InvalidValues | Garbage | ProposesForgedGrant,
+}
+
+/// <summary>
+/// A member organisation of the simulated consortium: it runs one node (one validator), and a Byzantine organisation is the
+/// whole organisation — its node's key and its organisation key are both the adversary's.
+/// </summary>
+/// <param name="Index">Its node's index (validator order).</param>
+/// <param name="Name">A name, for reports.</param>
+/// <param name="Byzantine">True when the organisation is faulty.</param>
+public sealed record Organisation(int Index, string Name, bool Byzantine)
+{
+    private static readonly string[] Names = ["General Hospital", "St Mary Hospital", "City Lab", "Green Pharmacy", "Riverside Clinic", "North Rescue", "Hill Hospital",
+        "Harbour Lab", "Lake Pharmacy", "Park Clinic", "East Hospital", "West Lab", "Valley Pharmacy"];
+
+    /// <summary>The organisation of node <paramref name="index"/>.</summary>
+    public static string NameOf(int index) => index < Names.Length ? Names[index] : $"Organisation {index}";
 }
 
 /// <summary>
 /// A seeded, deterministic network of <see cref="TendermintEngine"/>s: message loss, delay, duplication and reordering,
 /// partitions that heal, crashes (also between persisting and sending) and restarts from the persisted state, and
-/// Byzantine validators. Until the global stabilisation time (GST) the network is hostile; after it, honest nodes are
+/// Byzantine validators — each node is one member organisation's (<see cref="Organisations"/>), so a Byzantine validator is a
+/// Byzantine organisation. Until the global stabilisation time (GST) the network is hostile; after it, honest nodes are
 /// connected with bounded delay. Every decision and every honest signature is checked by an independent
 /// <see cref="SafetyOracle"/>; a run lasts until every honest node decided a fixed number of heights after GST.
 /// </summary>
@@ -56,6 +74,7 @@ public sealed class Simulator
         var keys = Enumerable.Range(0, n).Select(i => SigningKeyPair.FromSeed(Seed(seed, i))).ToArray();
         Validators = keys.Select(k => k.PublicKey).ToArray();
         _nodes = keys.Select((k, i) => new Node(i, k, i >= n - byzantine)).ToArray();
+        Organisations = _nodes.Select(x => new Organisation(x.Index, Organisation.NameOf(x.Index), x.Faulty)).ToArray();
         // A selective Byzantine validator's audience: a random half (at least one) of the honest validators.
         var honest = _nodes.Where(x => !x.Faulty).ToList();
         _audience = [.. honest.OrderBy(_ => _random.Next()).Take(Math.Max(1, honest.Count / 2)).Select(x => x.Index)];
@@ -65,6 +84,9 @@ public sealed class Simulator
 
     public ulong Gst { get; }
     public IReadOnlyList<SigningPublicKey> Validators { get; }
+
+    /// <summary>The member organisations, one node each, in validator order; the Byzantine ones last.</summary>
+    public IReadOnlyList<Organisation> Organisations { get; }
     public SimulationStats Stats { get; } = new();
 
     /// <summary>The safety oracle of this run.</summary>
@@ -156,20 +178,50 @@ public sealed class Simulator
     }
 
     private TendermintEngine NewEngine(Node node, SafetyState state) =>
-        new(Network, Validators, node.Key, h => ProposeValue(node, h), IsValid, v => Hashing.Sha256(v), new EngineTimeouts(200, 100), state);
+        new(Network, Validators, node.Key, h => ProposeValue(node, h), (h, v) => Validate(node, h, v), v => Hashing.Sha256(v), new EngineTimeouts(200, 100), state);
+
+    // An honest node's validity check: the application's, counting the forged grants it refuses.
+    private bool Validate(Node node, ulong height, byte[] value)
+    {
+        var valid = IsValid(height, value);
+        if (!valid && !node.Faulty && IsForgedGrant(value)) Stats.ForgedGrantsRefused++;
+        return valid;
+    }
+
+    // A value: height (8 bytes) · proposer (1; 0xFF marks a wrong state root) · kind (1: 0 a batch, 1 a grant) · grantee
+    // organisation (1) · grant signer (1: 0xFE the patient, else the organisation that signed it) · random (12).
+    private const int ValueBytes = 24;
+    private const byte GrantKind = 1;
+    private const byte PatientSigner = 0xFE;
 
     private byte[] ProposeValue(Node node, ulong height)
     {
-        var value = new byte[24];
+        var value = new byte[ValueBytes];
         BinaryPrimitives.WriteUInt64BigEndian(value, height);
         value[8] = (byte)node.Index;
         _random.NextBytes(value.AsSpan(9));
+        // A quarter of the honest batches hold a grant a patient signed (to a random organisation); the rest hold none.
+        if (value[9] >= 0xC0) (value[9], value[10], value[11]) = (GrantKind, (byte)(value[10] % _n), PatientSigner);
+        else value[9] = 0;
         if (node.Faulty && _behaviour.HasFlag(Byzantine.InvalidValues) && _random.NextDouble() < 0.7) value[8] = 0xFF;
+        // A Byzantine organisation grants itself access to a patient's records, signing the grant with its own key.
+        if (node.Faulty && _behaviour.HasFlag(Byzantine.ProposesForgedGrant) && _random.NextDouble() < 0.7)
+        {
+            (value[9], value[10], value[11]) = (GrantKind, (byte)node.Index, (byte)node.Index);
+            Stats.ForgedGrantsProposed++;
+        }
         return value;
     }
 
-    /// <summary>The host's validation: right height, and not marked bad (stands for a wrong state root).</summary>
-    public static bool IsValid(ulong height, byte[] value) => value.Length == 24 && BinaryPrimitives.ReadUInt64BigEndian(value) == height && value[8] != 0xFF;
+    /// <summary>
+    /// The host's validation, standing for the block rules: the right height, not marked bad (a wrong state root), and every
+    /// grant in it signed by the patient (the state machine refuses a grant signed by anyone else, such as the grantee).
+    /// </summary>
+    public static bool IsValid(ulong height, byte[] value) =>
+        value.Length == ValueBytes && BinaryPrimitives.ReadUInt64BigEndian(value) == height && value[8] != 0xFF && !IsForgedGrant(value);
+
+    /// <summary>A value holding a grant not signed by the patient.</summary>
+    public static bool IsForgedGrant(byte[] value) => value.Length == ValueBytes && value[9] == GrantKind && value[11] != PatientSigner;
 
     private void Apply(Node node, IReadOnlyList<EngineAction> actions)
     {
@@ -368,7 +420,7 @@ public sealed class Simulator
 
     /// <summary>Where each node is (for a failing seed's report).</summary>
     public string Describe() => $"target {_target?.ToString() ?? "not set (GST not reached)"} heights; " + string.Join("; ", _nodes.Select(x =>
-        $"node {x.Index}{(x.Faulty ? " (faulty)" : "")}{(x.Up ? "" : " (down)")}: h={x.Engine!.Height} r={x.Engine.Round} {x.Engine.Step}{(x.Engine.Decided ? " decided" : "")}, decided {x.Decisions.Count}")) + $"; t={_now}, queue {_events.Count}";
+        $"node {x.Index} of {Organisations[x.Index].Name}{(x.Faulty ? " (Byzantine organisation)" : "")}{(x.Up ? "" : " (down)")}: h={x.Engine!.Height} r={x.Engine.Round} {x.Engine.Step}{(x.Engine.Decided ? " decided" : "")}, decided {x.Decisions.Count}")) + $"; t={_now}, queue {_events.Count}";
 
     /// <summary>Every honest node's engine counters, summed (after the run).</summary>
     public void CollectEngineStats()
@@ -425,7 +477,7 @@ public sealed class SimulationStats
 {
     public long Syncs;
     public long Decisions, Dropped, Partitioned, Partitions, Crashes, Restarts, Undecodable, Withheld;
-    public long EquivocationsSent, ForgedSent, ReplaysSent, GarbageSent, SelectiveSent;
+    public long EquivocationsSent, ForgedSent, ReplaysSent, GarbageSent, SelectiveSent, ForgedGrantsProposed, ForgedGrantsRefused;
     public long BadSignatures, Equivocations, Stale, InvalidValues, WrongProposer, RefusedToResign;
 
     public void Add(SimulationStats o)
@@ -434,12 +486,12 @@ public sealed class SimulationStats
         Decisions += o.Decisions; Dropped += o.Dropped; Partitioned += o.Partitioned; Partitions += o.Partitions; Crashes += o.Crashes; Restarts += o.Restarts;
         Undecodable += o.Undecodable; Withheld += o.Withheld; EquivocationsSent += o.EquivocationsSent; ForgedSent += o.ForgedSent; ReplaysSent += o.ReplaysSent;
         GarbageSent += o.GarbageSent; SelectiveSent += o.SelectiveSent; BadSignatures += o.BadSignatures; Equivocations += o.Equivocations; Stale += o.Stale; InvalidValues += o.InvalidValues;
-        WrongProposer += o.WrongProposer; RefusedToResign += o.RefusedToResign;
+        WrongProposer += o.WrongProposer; RefusedToResign += o.RefusedToResign; ForgedGrantsProposed += o.ForgedGrantsProposed; ForgedGrantsRefused += o.ForgedGrantsRefused;
     }
 
     public override string ToString() =>
         $"decisions {Decisions}; network: dropped {Dropped}, partitioned {Partitioned} (partitions {Partitions}), crashes {Crashes}, restarts {Restarts}, block syncs {Syncs}; " +
-        $"Byzantine sent: equivocations {EquivocationsSent}, forged {ForgedSent}, replays {ReplaysSent}, garbage {GarbageSent}, to some only {SelectiveSent}, withheld {Withheld}; " +
-        $"honest engines refused: bad signatures {BadSignatures}, equivocations {Equivocations}, stale/replayed {Stale}, invalid values {InvalidValues}, " +
+        $"Byzantine sent: equivocations {EquivocationsSent}, forged {ForgedSent}, replays {ReplaysSent}, garbage {GarbageSent}, to some only {SelectiveSent}, withheld {Withheld}, forged grants proposed {ForgedGrantsProposed}; " +
+        $"honest engines refused: bad signatures {BadSignatures}, equivocations {Equivocations}, stale/replayed {Stale}, invalid values {InvalidValues} (of them forged grants {ForgedGrantsRefused}), " +
         $"wrong proposer {WrongProposer}, undecodable {Undecodable}; re-sign refusals after restart {RefusedToResign}";
 }
