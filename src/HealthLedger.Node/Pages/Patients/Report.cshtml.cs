@@ -1,9 +1,9 @@
 using System.Globalization;
 using HealthLedger.Node.Accounts;
 using HealthLedger.Node.Encounters;
+using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Patients;
 using HealthLedger.Node.PatientSummary;
-using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Records;
 using Microsoft.AspNetCore.Mvc;
 
