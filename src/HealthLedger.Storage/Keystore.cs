@@ -115,6 +115,20 @@ public sealed class Keystore : IDisposable
         }
     }
 
+    /// <summary>The ids of every user with a login in this keystore, in id order.</summary>
+    public IReadOnlyList<string> UserIds()
+    {
+        lock (_lock)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT user_id FROM user_keys ORDER BY user_id";
+            using var reader = command.ExecuteReader();
+            var ids = new List<string>();
+            while (reader.Read()) ids.Add(reader.GetString(0));
+            return ids;
+        }
+    }
+
     /// <summary>A user's sealed keys, or null when the user has none here.</summary>
     public (SealedSecret Keys, bool MustChangePassword)? Get(string userId)
     {

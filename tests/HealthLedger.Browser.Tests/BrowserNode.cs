@@ -16,6 +16,8 @@ public sealed class BrowserNode : IAsyncDisposable
 {
     public const string AdminPassword = "browser-admin-password";
 
+    private readonly List<WebApplication> _others = [];
+
     private BrowserNode(TempDirectory folder, WebApplication app, IPlaywright playwright, IBrowser browser, string url)
     {
         Folder = folder;
@@ -24,6 +26,9 @@ public sealed class BrowserNode : IAsyncDisposable
         Browser = browser;
         Url = url;
     }
+
+    /// <summary>The web addresses of the other organisations' nodes (a consortium), in founding order after the first.</summary>
+    public List<string> OtherUrls { get; } = [];
 
     public TempDirectory Folder { get; }
     public WebApplication App { get; }
@@ -45,7 +50,46 @@ public sealed class BrowserNode : IAsyncDisposable
         var app = NodeHost.Build(new NodeOptions { DataDirectory = data, BatchDelay = TimeSpan.FromMilliseconds(5), PasswordHashing = Argon2Parameters.TestOnly },
             "http://127.0.0.1:0", logging => logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync(TestContext.Current.CancellationToken);
-        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return await LaunchAsync(folder, app);
+    }
+
+    /// <summary>
+    /// A consortium founded in one genesis (<see cref="NetworkInitializer.InitConsortium"/>), one node per organisation in this
+    /// process, every node a validator; the browser's base address is the first organisation's node, <see cref="OtherUrls"/>
+    /// the others'. Each organisation's first admin is <c>admin.&lt;organisation id&gt;</c> with <see cref="AdminPassword"/>.
+    /// </summary>
+    public static async Task<BrowserNode> StartConsortiumAsync(IReadOnlyList<FoundingOrganisation> organisations)
+    {
+        var folder = new TempDirectory();
+        var init = NetworkInitializer.InitConsortium(folder.Combine("net"), organisations, new ClusterLayout(organisations.Count, Ports.FreeClusterBlock()),
+            AdminPassword, TimeProvider.System, Argon2Parameters.TestOnly);
+        var apps = new List<WebApplication>();
+        foreach (var organisation in init.Organisations)
+        {
+            var app = NodeHost.Build(new NodeOptions
+            {
+                DataDirectory = organisation.Folder,
+                BatchDelay = TimeSpan.FromMilliseconds(5),
+                PasswordHashing = Argon2Parameters.TestOnly,
+                ConsensusTimeouts = new Consensus.EngineTimeouts(300, 100),
+            }, "http://127.0.0.1:0", logging => logging.SetMinimumLevel(LogLevel.Warning));
+            await app.StartAsync(TestContext.Current.CancellationToken);
+            apps.Add(app);
+        }
+        var node = await LaunchAsync(folder, apps[0]);
+        foreach (var other in apps.Skip(1))
+        {
+            node._others.Add(other);
+            node.OtherUrls.Add(AddressOf(other));
+        }
+        return node;
+    }
+
+    private static string AddressOf(WebApplication app) => app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+    private static async Task<BrowserNode> LaunchAsync(TempDirectory folder, WebApplication app)
+    {
+        var url = AddressOf(app);
         var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new()
         {
@@ -56,10 +100,10 @@ public sealed class BrowserNode : IAsyncDisposable
         return new BrowserNode(folder, app, playwright, browser, url);
     }
 
-    /// <summary>A fresh browser context (its own cookies) with a page.</summary>
-    public async Task<IPage> NewPageAsync()
+    /// <summary>A fresh browser context (its own cookies) with a page, at <paramref name="url"/> (default: <see cref="Url"/>).</summary>
+    public async Task<IPage> NewPageAsync(string? url = null)
     {
-        var context = await Browser.NewContextAsync(new() { BaseURL = Url, Locale = "en-GB", TimezoneId = "UTC" });
+        var context = await Browser.NewContextAsync(new() { BaseURL = url ?? Url, Locale = "en-GB", TimezoneId = "UTC" });
         context.SetDefaultTimeout(15_000);
         return await context.NewPageAsync();
     }
@@ -68,6 +112,11 @@ public sealed class BrowserNode : IAsyncDisposable
     {
         await Browser.DisposeAsync();
         Playwright.Dispose();
+        foreach (var other in _others)
+        {
+            await other.StopAsync();
+            await other.DisposeAsync();
+        }
         await App.StopAsync();
         await App.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

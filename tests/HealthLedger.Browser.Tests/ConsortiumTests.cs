@@ -8,7 +8,8 @@ namespace HealthLedger.Browser.Tests;
 /// <summary>
 /// Issue 13, item 9 in a real browser: an admin opens the Consortium page from the nav, uploads a newcomer's join request to
 /// admit it (executed at once while the hospital is the only member), proposes suspending it (open: the newcomer must vote too),
-/// withdraws it, and sees it in the history; a second upload of the same request is refused naming the field.
+/// withdraws it, proposes new care periods (the network policy: open too) and withdraws them, and sees them in the history; a
+/// second upload of the same request is refused naming the field.
 /// </summary>
 public class ConsortiumTests
 {
@@ -50,6 +51,19 @@ public class ConsortiumTests
         await admin.ShotAsync("consortium");
 
         await open.GetByRole(AriaRole.Button, new() { Name = "Withdraw" }).ClickAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("is withdrawn");
+
+        // New care periods (the network policy) are a proposal too: with two members it waits for City Lab.
+        await Assertions.Expect(admin.GetByTestId("network-policy-form")).ToContainTextAsync("version 1");
+        await admin.GetByLabel("Days of care after a discharge (0–365)").FillAsync("3");
+        await admin.GetByLabel("Days of care after a visit (1–365)").FillAsync("14");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Propose new care periods" }).ClickAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("doctors keep access 3 days after a discharge and 14 days after a visit");
+        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("is open");
+        var care = admin.GetByTestId("open-proposals").Locator("tr", new() { HasText = "Change the network policy" });
+        await Assertions.Expect(care).ToContainTextAsync("1 of 2 approvals");
+        await Assertions.Expect(admin.GetByTestId("network-policy-form")).ToContainTextAsync("version 1"); // not changed yet
+        await care.GetByRole(AriaRole.Button, new() { Name = "Withdraw" }).ClickAsync();
         await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("is withdrawn");
         await Assertions.Expect(admin.GetByTestId("history")).ToContainTextAsync("withdrawn");
         await Assertions.Expect(admin.GetByTestId("history")).ToContainTextAsync("executed");

@@ -40,6 +40,20 @@ public class KeystoreTests
     }
 
     [Fact]
+    public void UserIds_lists_every_login_in_id_order_and_forgets_removed_ones()
+    {
+        using var dir = new TempDirectory();
+        using var keystore = Keystore.Open(dir.Combine(Keystore.FileName));
+        Assert.Empty(keystore.UserIds());
+        var sealedKeys = PasswordSealing.Seal("same password!!", new byte[64], Keystore.Context("x"), new byte[16], new byte[12], Argon2Parameters.TestOnly);
+        foreach (var id in new[] { "zoe", "admin", "dr-a" }) keystore.Put(id, sealedKeys, mustChangePassword: false);
+        keystore.Put("admin", sealedKeys, mustChangePassword: false, version: 2); // replaced, not added
+        Assert.Equal(["admin", "dr-a", "zoe"], keystore.UserIds());
+        keystore.Remove("dr-a");
+        Assert.Equal(["admin", "zoe"], keystore.UserIds());
+    }
+
+    [Fact]
     public void A_keystore_written_before_login_versions_opens_with_version_0_and_keeps_versions_after()
     {
         using var dir = new TempDirectory();

@@ -47,7 +47,7 @@ public static class BlockExecutor
             return TxResult.Reject(TxVerdict.UnknownKind, $"transaction kind {(byte)tx.Kind} is not known");
         }
         var scope = new StateOverlay(block);
-        var result = handler.Execute(new TxContext(scope, height, timestamp, signer, index), tx);
+        var result = handler.Execute(new TxContext(scope, height, timestamp, signer, index) { TxId = tx.Id }, tx);
         if (!result.IsOk) return result;
         scope.Set(StateKeys.Nonce(tx.Signer, NonceLanes.Lane(tx.Nonce)), SignerCheck.EncodeNonce(tx.Nonce));
         scope.MergeInto(block);

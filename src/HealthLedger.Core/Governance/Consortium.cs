@@ -1,6 +1,7 @@
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Records;
 using HealthLedger.Core.State;
 using HealthLedger.Core.Transactions;
 
@@ -111,6 +112,7 @@ public static class Consortium
             NodeAction n => ReplaceNode(context, n.Node),
             RemoveNodeAction r => RemoveNode(context, r.NodeId),
             ChangePolicyAction p => ChangePolicy(context, p.Policy),
+            ChangeNetworkPolicyAction n => ChangeNetworkPolicy(context, n.Policy),
             _ => TxResult.Reject(TxVerdict.InvalidField, $"action: {action.Action} cannot be applied"),
         };
     }
@@ -267,6 +269,14 @@ public static class Consortium
     private static TxResult ChangePolicy(TxContext context, GovernancePolicy policy)
     {
         context.State.Set(StateKeys.Governance, policy.Encode());
+        return TxResult.Ok;
+    }
+
+    private static TxResult ChangeNetworkPolicy(TxContext context, NetworkPolicy policy)
+    {
+        if (PolicyState.Read(context.State) is not { } current) return TxResult.Reject(TxVerdict.NotFound, "the network has no policy record");
+        var next = new PolicyState(current.Version + 1, current.OrganisationId, policy, new RecordProof(context.TxId, context.Height, context.Timestamp));
+        context.State.Set(StateKeys.Policy, next.Encode());
         return TxResult.Ok;
     }
 

@@ -23,4 +23,10 @@ public enum GovernanceAction : byte
     DeclareEmergency = 9,
     /// <summary>Reserved (emergency issue): ends an emergency. Its rule is in the policy; proposals of it are not accepted yet.</summary>
     EndEmergency = 10,
+    /// <summary>
+    /// Replaces the network policy (<see cref="Model.NetworkPolicy"/>: how long care relationships last) from the next block on.
+    /// The consortium's way to change it once one organisation's approval no longer meets this action's rule (the
+    /// <c>ConfigurePolicy</c> transaction still serves a network where it does).
+    /// </summary>
+    ChangeNetworkPolicy = 11,
 }

@@ -62,6 +62,10 @@ public abstract record ProposedAction
                 if (!ChangePolicyAction.TryReadBody(ref r, out var policy)) return false;
                 action = policy;
                 return true;
+            case GovernanceAction.ChangeNetworkPolicy:
+                if (!ChangeNetworkPolicyAction.TryReadBody(ref r, out var network)) return false;
+                action = network;
+                return true;
             case GovernanceAction.DeclareEmergency or GovernanceAction.EndEmergency:
                 return r.Fail($"{(GovernanceAction)raw} is reserved for a later version and cannot be proposed yet");
             default:

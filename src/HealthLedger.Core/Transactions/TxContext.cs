@@ -11,6 +11,9 @@ namespace HealthLedger.Core.Transactions;
 /// <param name="TxIndex">The transaction's position in its block.</param>
 public sealed record TxContext(StateOverlay State, ulong Height, ulong Timestamp, SignerRecord? Signer, int TxIndex = 0)
 {
+    /// <summary>The executing transaction's id (set by the block executor; zero in a check made outside a block).</summary>
+    public Primitives.Hash256 TxId { get; init; }
+
     /// <summary>Reads a user.</summary>
     public UserRecord? GetUser(string id) => State.TryGet(StateKeys.User(id), out var v) ? UserRecord.TryDecode(v) : null;
 

@@ -6,7 +6,10 @@ using Microsoft.AspNetCore.Routing;
 
 namespace HealthLedger.Node.Audit;
 
-/// <summary>The disclosure trail: /api/v1/patients/{id}/disclosures (the patient, or an admin) and /api/v1/audit (admins).</summary>
+/// <summary>
+/// The disclosure trail: /api/v1/patients/{id}/disclosures (the patient, or an admin) and /api/v1/audit (admins and
+/// auditors); the organisation's auditor accounts: /api/v1/auditors (admins).
+/// </summary>
 public static class AuditApi
 {
     private static readonly string[] CsvHeader = ["at", "actorId", "actorRole", "patientId", "resource", "purpose", "outcome", "block"];
@@ -19,13 +22,26 @@ public static class AuditApi
             .WithName("ListDisclosures").WithSummary("Who read the patient's data (and who was refused), with time and purpose").ProducesProblem(404);
         app.MapGroup("/api/v1/audit").WithTags("Consent and disclosures").RequireSession()
             .MapGet("/", Trail)
-            .WithName("AuditTrail").WithSummary("The organisation's disclosure trail (admins): filter by patient, actor, outcome (allowed|denied), dates; CSV with format=csv")
+            .WithName("AuditTrail").WithSummary("The organisation's disclosure trail (admins, auditors): filter by patient, actor, outcome (allowed|denied), dates; CSV with format=csv")
             .Produces<List<DisclosureResponse>>();
+        var auditors = app.MapGroup("/api/v1/auditors").WithTags("Auditors").RequireSession();
+        auditors.MapPost("/", RegisterAuditor)
+            .WithName("RegisterAuditor").WithSummary("Register an auditor of the admin's organisation: {auditorId}; returns a one-time password shown once, to be replaced at the first login (admins)")
+            .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(409);
+        auditors.MapGet("/", ListAuditors)
+            .WithName("ListAuditors").WithSummary("The auditors of the admin's organisation: [{id, organisationId, signingKey}] (admins)")
+            .ProducesProblem(403);
         return app;
     }
 
     private static Results<Ok<List<DisclosureResponse>>, ProblemHttpResult> Disclosures(string patientId, HttpContext http, AuditService audit) =>
         ApiResults.Read(audit.Disclosures(http.Session(), patientId), d => d.Select(DisclosureResponse.From).ToList());
+
+    private static async Task<Results<Created<WriteResponse>, ValidationProblem, ProblemHttpResult>> RegisterAuditor(AuditorInput input, HttpContext http, AuditorService auditors, CancellationToken ct) =>
+        ApiResults.Created(await auditors.RegisterAsync(http.Session(), input, ct), r => $"/api/v1/auditors/{r.Id}", WriteResponse.From);
+
+    private static Results<Ok<List<AuditorResponse>>, ProblemHttpResult> ListAuditors(HttpContext http, AuditorService auditors) =>
+        ApiResults.Read(auditors.List(http.Session()), list => list.Select(AuditorResponse.From).ToList());
 
     private static IResult Trail(HttpContext http, AuditService audit, string? patientId, string? actorId, string? outcome, DateOnly? from, DateOnly? to, string? format)
     {

@@ -26,12 +26,12 @@ public sealed class AuditService(LedgerNode node, PatientService patients, Patie
     }
 
     /// <summary>
-    /// The organisation's disclosure trail (admins), filtered by patient, actor, outcome and date range (days of the
+    /// The organisation's disclosure trail (admins and auditors: ids, resources and outcomes, no PHI), filtered by patient, actor, outcome and date range (days of the
     /// hospital's time zone), newest first. Each patient in the answer is recorded as a disclosure (the read shows up in the next one).
     /// </summary>
     public Outcome<IReadOnlyList<DisclosureView>> Trail(UserSession actor, string? patientId, string? actorId, bool? allowed, DateOnly? from, DateOnly? to)
     {
-        if (actor.Role != Role.Admin) return Outcome<IReadOnlyList<DisclosureView>>.Forbidden("Only admins read the organisation's audit trail.");
+        if (actor.Role is not (Role.Admin or Role.Auditor)) return Outcome<IReadOnlyList<DisclosureView>>.Forbidden("Only admins and auditors read the organisation's audit trail.");
         var ids = string.IsNullOrWhiteSpace(patientId) ? directory.Patients(actor.OrganisationId).Select(p => p.Id) : [patientId.Trim()];
         IEnumerable<DisclosureView> all = ids.Where(p => directory.Patient(p)?.OrganisationId == actor.OrganisationId).SelectMany(Read);
         if (!string.IsNullOrWhiteSpace(actorId)) all = all.Where(d => d.Event.ActorId == actorId.Trim().ToLowerInvariant());

@@ -24,13 +24,13 @@ public static class LedgerApi
         var blocks = app.MapGroup("/api/v1/ledger/blocks").WithTags("Ledger").RequireSession();
         blocks.MapGet("/{height}", GetBlock)
             .WithName("GetBlock")
-            .WithSummary("A committed block: header fields, hash, transaction ids and outcomes (admins)")
+            .WithSummary("A committed block: header fields, hash, transaction ids and outcomes (admins, auditors)")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
         blocks.MapGet("/latest", GetLatestBlock)
             .WithName("GetLatestBlock")
-            .WithSummary("The last committed block (admins)")
+            .WithSummary("The last committed block (admins, auditors)")
             .ProducesProblem(StatusCodes.Status403Forbidden);
         app.MapGroup("/api/v1/ledger").WithTags("Ledger").MapGet("/signers/{key}", GetSigner)
             .WithName("GetSigner")
@@ -76,7 +76,7 @@ public static class LedgerApi
 
     private static Results<Ok<BlockResponse>, ValidationProblem, ProblemHttpResult> GetBlock(string height, HttpContext http, LedgerBrowser ledger)
     {
-        if (AdminOnly(http) is { } denied) return denied;
+        if (AdminOrAuditor(http) is { } denied) return denied;
         if (!ulong.TryParse(height, NumberStyles.None, CultureInfo.InvariantCulture, out var h))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["height"] = ["must be a whole number from 0 up"] });
@@ -89,6 +89,6 @@ public static class LedgerApi
     private static Results<Ok<BlockResponse>, ValidationProblem, ProblemHttpResult> GetLatestBlock(HttpContext http, LedgerBrowser ledger) =>
         GetBlock(ledger.Height.ToString(CultureInfo.InvariantCulture), http, ledger);
 
-    private static ProblemHttpResult? AdminOnly(HttpContext http) =>
-        http.Session().Role == Role.Admin ? null : TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only admins browse the ledger's blocks.");
+    private static ProblemHttpResult? AdminOrAuditor(HttpContext http) =>
+        http.Session().Role is Role.Admin or Role.Auditor ? null : TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only admins and auditors browse the ledger's blocks.");
 }

@@ -171,6 +171,16 @@ public sealed class ConsortiumService(LedgerNode node, RecordWriter writer, Peer
         return Find(id, out view) ? Outcome<ProposalView>.Ok(view) : Outcome<ProposalView>.Failed($"Proposal '{id}' cannot be read back.");
     }
 
+    /// <summary>
+    /// How many active organisations must approve <paramref name="action"/> now under the governance policy (1: one
+    /// organisation's approval is enough, as in a network with one active organisation).
+    /// </summary>
+    public int Needed(GovernanceAction action)
+    {
+        var state = State;
+        return GovernancePolicy.Read(state).Rule(action).Needed(Core.Governance.Consortium.ActiveOrganisations(state).Count);
+    }
+
     /// <summary>True when <paramref name="actor"/> may propose and vote (an admin of an active member organisation).</summary>
     public bool MayVote(UserSession actor) => MayAct(actor, "vote") is null;
 
@@ -246,6 +256,7 @@ public sealed class ConsortiumService(LedgerNode node, RecordWriter writer, Peer
             NodeAction when reason.Contains("organisation", StringComparison.Ordinal) => "node.organisationId",
             NodeAction => "node.id",
             RemoveNodeAction => "nodeId",
+            ChangeNetworkPolicyAction => "networkPolicy",
             _ => "policy",
         };
         return FieldErrors.One(field, message);

@@ -18,6 +18,7 @@ public static class GovernanceNames
         [GovernanceAction.ChangePolicy] = "change-policy",
         [GovernanceAction.DeclareEmergency] = "declare-emergency",
         [GovernanceAction.EndEmergency] = "end-emergency",
+        [GovernanceAction.ChangeNetworkPolicy] = "change-network-policy",
     };
 
     /// <summary>The actions a proposal may carry today (the emergency ones are reserved).</summary>

@@ -9,7 +9,8 @@ namespace HealthLedger.Node.Consortium;
 /// <summary>
 /// A proposal: its <see cref="Action"/> and the fields that action needs — <see cref="Request"/> (add-organisation: a join
 /// request), <see cref="OrganisationId"/> (suspend-, reinstate-, remove-organisation), <see cref="Node"/> (add-node,
-/// replace-node), <see cref="NodeId"/> (remove-node), <see cref="Policy"/> (change-policy).
+/// replace-node), <see cref="NodeId"/> (remove-node), <see cref="Policy"/> (change-policy), <see cref="NetworkPolicy"/>
+/// (change-network-policy).
 /// </summary>
 public sealed class ProposalInput
 {
@@ -33,6 +34,9 @@ public sealed class ProposalInput
 
     /// <summary>change-policy: the new policy (rules not named keep their current values).</summary>
     public GovernancePolicyInput? Policy { get; set; }
+
+    /// <summary>change-network-policy: the whole network policy as it is to be (care periods in days; <c>version</c> is not used here).</summary>
+    public Policy.PolicyInput? NetworkPolicy { get; set; }
 
     /// <summary>The action, or the field errors. <paramref name="proposerOrganisation"/> is the default organisation of a node.</summary>
     public (ProposedAction? Action, FieldErrors Errors) Validate(string proposerOrganisation, GovernancePolicy current)
@@ -62,6 +66,9 @@ public sealed class ProposalInput
                 break;
             case GovernanceAction.ChangePolicy:
                 action = PolicyAction(current, e);
+                break;
+            case GovernanceAction.ChangeNetworkPolicy:
+                action = NetworkPolicyAction(e);
                 break;
         }
         if (action?.Problem() is { } problem) AddProblem(e, problem);
@@ -168,6 +175,21 @@ public sealed class ProposalInput
             else policy = policy.With(changed);
         }
         return e.IsEmpty ? new ChangePolicyAction(policy) : null;
+    }
+
+    private ChangeNetworkPolicyAction? NetworkPolicyAction(FieldErrors e)
+    {
+        if (NetworkPolicy is null)
+        {
+            e.Add("networkPolicy", "The new network policy (careAfterDischargeDays, careAfterVisitDays) is required.");
+            return null;
+        }
+        var (policy, errors) = NetworkPolicy.Validate();
+        foreach (var (field, messages) in errors.ToDictionary())
+        {
+            foreach (var message in messages) e.Add("networkPolicy." + field, message);
+        }
+        return policy is null ? null : new ChangeNetworkPolicyAction(policy);
     }
 
     private static void SigningKey(string? hex, string field, FieldErrors e)

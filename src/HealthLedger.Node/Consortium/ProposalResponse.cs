@@ -4,12 +4,13 @@ using HealthLedger.Node.Configuration;
 namespace HealthLedger.Node.Consortium;
 
 /// <summary>
-/// A proposal: what it does (<see cref="Summary"/>, and the fields of its action), who proposed it, its votes per
+/// A proposal: what it does (<see cref="Summary"/>, and the fields of its action: <c>request</c>, <c>organisationId</c>,
+/// <c>node</c>, <c>nodeId</c>, <c>policy</c> or <c>networkPolicy</c>), who proposed it, its votes per
 /// organisation, how many approvals it needs now, which active organisations have not voted, when it expires and its status
 /// (<c>open</c>, <c>expired</c> — open but past its expiry, so votes are refused —, <c>executed</c>, <c>rejected</c>, <c>withdrawn</c>).
 /// </summary>
 public sealed record ProposalResponse(string Id, string Action, string Summary, JoinRequest? Request, string? OrganisationId, ProposalNodeResponse? Node,
-    string? NodeId, GovernancePolicyResponse? Policy, string ProposerOrganisationId, string ProposerUserId, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt,
+    string? NodeId, GovernancePolicyResponse? Policy, NetworkPolicyResponse? NetworkPolicy, string ProposerOrganisationId, string ProposerUserId, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt,
     string Status, DateTimeOffset? ClosedAt, IReadOnlyList<ProposalVoteResponse> Votes, int Approvals, int Rejections, int Needed, IReadOnlyList<string> Waiting)
 {
     /// <summary>The response for <paramref name="p"/>.</summary>
@@ -20,6 +21,7 @@ public sealed record ProposalResponse(string Id, string Action, string Summary, 
         string? organisationId = null, nodeId = null;
         ProposalNodeResponse? node = null;
         GovernancePolicyResponse? policy = null;
+        NetworkPolicyResponse? networkPolicy = null;
         switch (s.Action)
         {
             case AddOrganisationAction add:
@@ -52,10 +54,13 @@ public sealed record ProposalResponse(string Id, string Action, string Summary, 
             case ChangePolicyAction change:
                 policy = GovernancePolicyResponse.From(change.Policy, p.ActiveOrganisations.Count);
                 break;
+            case ChangeNetworkPolicyAction network:
+                networkPolicy = new NetworkPolicyResponse(network.Policy.CareAfterDischargeDays, network.Policy.CareAfterVisitDays);
+                break;
         }
         var approvals = s.Votes.Count(v => v.Approve && p.ActiveOrganisations.Contains(v.OrganisationId));
         var rejections = s.Votes.Count(v => !v.Approve && p.ActiveOrganisations.Contains(v.OrganisationId));
-        return new ProposalResponse(s.Id, GovernanceNames.Of(s.Action.Action), Summarise(s.Action), request, organisationId, node, nodeId, policy,
+        return new ProposalResponse(s.Id, GovernanceNames.Of(s.Action.Action), Summarise(s.Action), request, organisationId, node, nodeId, policy, networkPolicy,
             s.ProposerOrganisationId, s.ProposerUserId, Time(s.CreatedAt), Time(s.ExpiresAt), p.Status, s.ClosedAt == 0 ? null : Time(s.ClosedAt),
             s.Votes.Select(v => new ProposalVoteResponse(v.OrganisationId, v.UserId, v.Approve ? "approve" : "reject", Time(v.At))).ToList(),
             approvals, rejections, p.Needed,
@@ -74,8 +79,11 @@ public sealed record ProposalResponse(string Id, string Action, string Summary, 
         NodeAction n => $"Replace node '{n.Node.Id}' of '{n.Node.OrganisationId}' (key {n.Node.SigningKey.ToString()[..12]}…, at {n.Node.Address})",
         RemoveNodeAction r => $"Remove node '{r.NodeId}'",
         ChangePolicyAction => "Change the governance policy",
+        ChangeNetworkPolicyAction n => $"Change the network policy: doctors keep access {Days(n.Policy.CareAfterDischargeDays)} after a discharge and {Days(n.Policy.CareAfterVisitDays)} after a visit",
         _ => GovernanceNames.Of(action.Action),
     };
+
+    private static string Days(int days) => days == 1 ? "1 day" : $"{days} days";
 
     private static DateTimeOffset Time(ulong ms) => DateTimeOffset.FromUnixTimeMilliseconds((long)ms);
 }

@@ -244,7 +244,10 @@ public static partial class NetworkInitializer
                     WebCertificate.CreateSelfSigned(data.WebCertificatePath, clock.GetUtcNow()); // for a first run on https:// (replace it with a real one)
                     using (var keystore = Keystore.Open(data.KeystorePath))
                     {
-                        keystore.Put(plans[i].AdminId, logins[i], mustChangePassword: false);
+                        // Version 1 with the organisation's escrow, as a registration stores a login: the node publishes it for the
+                        // organisation's other nodes at its first start (LoginPublisher), and an admin can reset it.
+                        keystore.Put(plans[i].AdminId, logins[i], mustChangePassword: false,
+                            KeyEscrow.Seal(plans[i].AdminId, adminSecrets[i], orgKeys[i].Encryption.PublicKey), version: 1);
                     }
                     using (var store = SqliteLedgerStore.Open(data.LedgerPath, create: true))
                     {

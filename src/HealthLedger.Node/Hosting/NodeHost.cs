@@ -98,6 +98,7 @@ public static class NodeHost
             builder.Services.AddSingleton<PasswordCheckGate>();
             LoginThrottle.AddLoginRateLimits(builder.Services, options);
             builder.Services.AddSingleton<AccountService>();
+            builder.Services.AddHostedService<LoginPublisher>();
             builder.Services.AddHospitalModules();
             builder.Services.AddSingleton(_ => new DocumentStore(Path.Combine(data.Root, DocumentStore.FolderName)));
             builder.Services.AddSingleton<IDocumentStore>(sp => sp.GetRequiredService<DocumentStore>());

@@ -171,7 +171,8 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
 
     /// <summary>
     /// The printable report of a version (the latest when <paramref name="version"/> is null) as a PDF, with its
-    /// verification code and a QR code of <paramref name="verifyUrl"/>; the read is recorded as a disclosure. The PDF is
+    /// verification code and a QR code of <paramref name="verifyUrl"/>, headed by the name of the organisation that holds the
+    /// patient's record (the custodian, wherever it is printed); the read is recorded as a disclosure. The PDF is
     /// rendered deterministically and its SHA-256 is recorded on the chain (a node-signed <see cref="RecordPrintoutPayload"/>,
     /// once per distinct printout) before it is handed out, so the downloaded file is recognised as this version by
     /// <see cref="MatchFileAsync"/> and <c>healthledger verify-file</c> on any node. A printout that cannot be recorded is not issued.
@@ -183,7 +184,9 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         var report = version is { } v ? outcome.Value!.FirstOrDefault(r => r.Version == v) : outcome.Value![^1];
         if (report is null) return Outcome<PrintedReport>.NotFound($"Report '{reportId}' has no version {version}.");
         if (patients.AsSeenBy(actor, report.PatientId) is not { } patient) return Outcome<PrintedReport>.NotFound($"Patient '{report.PatientId}' does not exist.");
-        var pdf = ReportPdf.Render(report, patient, doctors.Doctor(report.AuthorId), organisation.Name, verifyUrl);
+        // The header names the custodian (the patient's organisation), not this node's: a grantee of another organisation
+        // prints the same document, with the same hash, as the custodian's own node would.
+        var pdf = ReportPdf.Render(report, patient, doctors.Doctor(report.AuthorId), OrganisationNames.Of(node, patient.OrganisationId), verifyUrl);
         var hash = Hashing.Sha256(pdf);
         if (node.GetState(StateKeys.ContentHash(hash)) is null)
         {

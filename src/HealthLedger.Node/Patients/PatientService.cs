@@ -39,10 +39,11 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
     /// Patients the actor may see, filtered, sorted and paged: admins their organisation's, doctors every patient who
     /// shares any category with them (attending, or a grant of any category; name and MRN only with demographics, so
     /// search and filters match only what the doctor may see), patients themselves. Every listed patient other than the
-    /// actor is recorded as a disclosure.
+    /// actor is recorded as a disclosure. Auditors are refused (403): they read the disclosure trail, never a record.
     /// </summary>
     public Outcome<Page<PatientView>> List(UserSession actor, PatientQuery query)
     {
+        if (actor.Role == Role.Auditor) return Outcome<Page<PatientView>>.Forbidden("Auditors read the disclosure trail (Audit), not patient records.");
         readModel.OpenGrantedTo(actor);
         IEnumerable<PatientView> visible = actor.Role switch
         {

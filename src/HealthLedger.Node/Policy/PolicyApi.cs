@@ -1,3 +1,5 @@
+using HealthLedger.Node.Consortium;
+using HealthLedger.Node.Records;
 using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -6,7 +8,11 @@ using Microsoft.AspNetCore.Routing;
 
 namespace HealthLedger.Node.Policy;
 
-/// <summary>/api/v1/policy: the network policy (read: anyone logged in; change: an admin of the organisation that holds it).</summary>
+/// <summary>
+/// /api/v1/policy: the network policy (read: anyone logged in; change: an admin of the organisation that holds it where one
+/// organisation may change it — 200 with the new policy —, otherwise, in a consortium, an admin of any active member, whose
+/// change becomes a change-network-policy proposal — 202 with the proposal, Location /api/v1/consortium/proposals/{id}).
+/// </summary>
 public static class PolicyApi
 {
     /// <summary>Maps the policy endpoints.</summary>
@@ -16,14 +22,24 @@ public static class PolicyApi
         group.MapGet("", Get)
             .WithName("GetPolicy").WithSummary("The network policy: how many days doctors keep access after a discharge and after a visit, its version and where it was set");
         group.MapPut("", Put)
-            .WithName("PutPolicy").WithSummary("Change the network policy: {version?, careAfterDischargeDays (0–365), careAfterVisitDays (1–365)} (admins of the organisation that holds it); applies to discharges and visits after it")
-            .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(409);
+            .WithName("PutPolicy").WithSummary("Change the network policy: {version?, careAfterDischargeDays (0–365), careAfterVisitDays (1–365)}; applies to discharges and visits after it. Where one organisation may change it (admins of the organisation that holds it): 200 with the new policy. In a consortium whose governance policy asks more than one organisation: 202 with the change-network-policy proposal it made (admins of active members), Location its /api/v1/consortium/proposals/{id}")
+            .Produces<ProposalResponse>(202)
+            .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(409).ProducesProblem(422);
         return app;
     }
 
     private static Results<Ok<PolicyResponse>, ValidationProblem, ProblemHttpResult> Get(HttpContext http, PolicyService policy) =>
         ApiResults.Ok(policy.Get(http.Session()), PolicyResponse.From);
 
-    private static async Task<Results<Ok<PolicyResponse>, ValidationProblem, ProblemHttpResult>> Put(PolicyInput input, HttpContext http, PolicyService policy, CancellationToken ct) =>
-        ApiResults.Ok(await policy.SaveAsync(http.Session(), input, ct), PolicyResponse.From);
+    private static async Task<Results<Ok<PolicyResponse>, Accepted<ProposalResponse>, ValidationProblem, ProblemHttpResult>> Put(PolicyInput input, HttpContext http, PolicyService policy, CancellationToken ct)
+    {
+        var outcome = await policy.SaveAsync(http.Session(), input, ct);
+        if (!outcome.IsOk) return outcome.Kind == OutcomeKind.Invalid ? ApiResults.Invalid(outcome) : ApiResults.Problem(outcome);
+        return outcome.Value! switch
+        {
+            { Proposed: { } proposal } => TypedResults.Accepted($"/api/v1/consortium/proposals/{proposal.State.Id}", ProposalResponse.From(proposal)),
+            { Applied: { } applied } => TypedResults.Ok(PolicyResponse.From(applied)),
+            _ => ApiResults.Problem(Outcome<PolicyChange>.Failed("The policy change left no record.")),
+        };
+    }
 }

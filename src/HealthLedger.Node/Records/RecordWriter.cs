@@ -68,14 +68,30 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts)
     /// again when the ledger refuses it. The result carries the one-time password (shown once). <paramref name="taken"/> is
     /// the field error for an id or MRN the ledger finds already taken.
     /// </summary>
-    public async Task<Outcome<WriteResult>> RegisterWithLoginAsync(UserSession actor, string userId, Func<UserKeys, (TxPayload Payload, SealedRecordRef Reference, byte[] Ciphertext)> build,
+    public Task<Outcome<WriteResult>> RegisterWithLoginAsync(UserSession actor, string userId, Func<UserKeys, (TxPayload Payload, SealedRecordRef Reference, byte[] Ciphertext)> build,
+        FieldErrors taken, CancellationToken ct) =>
+        RegisterLoginAsync(actor, userId, keys =>
+        {
+            var (payload, reference, ciphertext) = build(keys);
+            return (payload, Blobs(reference, ciphertext));
+        }, taken, ct);
+
+    /// <summary>
+    /// Registers a user with a login and no sealed record (auditors: a <c>RegisterUser</c> transaction), like
+    /// the overload with a sealed record: keys and a one-time password made here, the login forgotten when the ledger refuses,
+    /// published on the chain for the organisation's other nodes when it commits.
+    /// </summary>
+    public Task<Outcome<WriteResult>> RegisterWithLoginAsync(UserSession actor, string userId, Func<UserKeys, TxPayload> build, FieldErrors taken, CancellationToken ct) =>
+        RegisterLoginAsync(actor, userId, keys => (build(keys), NoBlobs), taken, ct);
+
+    private async Task<Outcome<WriteResult>> RegisterLoginAsync(UserSession actor, string userId, Func<UserKeys, (TxPayload Payload, IReadOnlyDictionary<Hash256, byte[]> Blobs)> build,
         FieldErrors taken, CancellationToken ct)
     {
         var (keys, oneTime) = accounts.PrepareLogin(userId);
         using (keys)
         {
-            var (payload, reference, ciphertext) = build(keys);
-            var outcome = await SubmitAsync(actor, payload, Blobs(reference, ciphertext), userId, ct, v => v == TxVerdict.AlreadyExists ? taken : null);
+            var (payload, blobs) = build(keys);
+            var outcome = await SubmitAsync(actor, payload, blobs, userId, ct, v => v == TxVerdict.AlreadyExists ? taken : null);
             if (!outcome.IsOk)
             {
                 accounts.ForgetLogin(userId);

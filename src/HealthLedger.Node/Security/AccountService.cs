@@ -154,6 +154,37 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         if (LocalLogin(userId) is { } login) await PublishAsync(userId, login, ct);
     }
 
+    /// <summary>
+    /// Publishes the logins this node holds that the chain does not hold yet at their version — the first admin made by
+    /// <c>init</c>, <c>consortium up</c> or a join request, whose login no registration published; or a publication that did
+    /// not commit in time — for users of this organisation registered on the chain, each as the chain's next version (a local
+    /// login from before versions becomes version 1). A login the chain holds at its version or later, or that is not the next
+    /// version (another node's newer one wins), is left alone. Returns how many are still not on the chain.
+    /// </summary>
+    public async Task<int> PublishPendingAsync(CancellationToken ct)
+    {
+        var pending = 0;
+        foreach (var userId in keystore.UserIds())
+        {
+            if (node.GetState(StateKeys.User(userId)) is not { } bytes || UserRecord.TryDecode(bytes) is not { } user || user.OrganisationId != organisation.Id) continue;
+            if (LocalLogin(userId) is not { } local) continue;
+            var published = PublishedVersion(userId);
+            var version = Math.Max(local.Version, 1);
+            if (version != published + 1) continue;
+            if (local.Version == 0)
+            {
+                keystore.Put(userId, local.Keys, local.MustChangePassword, local.Escrow, version);
+                local = local with { Version = version };
+            }
+            await PublishAsync(userId, local, ct);
+            if (PublishedVersion(userId) < version) pending++;
+        }
+        return pending;
+    }
+
+    private ulong PublishedVersion(string userId) =>
+        node.GetState(StateKeys.Login(userId)) is { } bytes && SealLoginPayload.DecodeState(bytes) is { } published ? published.Version : 0;
+
     /// <summary>How long a password change, reset or registration waits for its login to commit before answering anyway.</summary>
     public static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
 

@@ -138,6 +138,7 @@ public class KnownAnswerTests
             new RemoveNodeAction("kat-node-3"),
             new NodeAction(GovernanceAction.ReplaceNode, nodeRecord with { Address = "https://node3.example:5181" }),
             new ChangePolicyAction(strict),
+            new ChangeNetworkPolicyAction(new NetworkPolicy(3, 21)),
         ];
         foreach (var action in actions) yield return ("governance/action/" + action.Action, action.Encode());
         yield return ("governance/policy/default", GovernancePolicy.Default.Encode());

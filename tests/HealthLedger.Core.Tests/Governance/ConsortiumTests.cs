@@ -377,7 +377,7 @@ public class ConsortiumTests
         { "more-than-all", TxVerdict.InvalidField, "can never approve" },
         { "policy-alone", TxVerdict.InvalidField, "only node actions" },
         { "lifetime", TxVerdict.InvalidField, "proposal lifetime" },
-        { "rule-missing", TxVerdict.Malformed, "one rule for each of the 10 actions, not 9" },
+        { "rule-missing", TxVerdict.Malformed, "one rule for each of the 11 actions, not 10" },
     };
 
     [Theory]
@@ -408,6 +408,46 @@ public class ConsortiumTests
         Assert.Contains("needs the approval of 3 active organisations", change.Reason, StringComparison.Ordinal);
         Assert.Equal(before, c.Net.State.Root);
     }
+
+    [Fact]
+    public void The_network_policy_of_a_consortium_changes_by_proposal_three_of_four_and_governs_visits_from_the_next_block()
+    {
+        using var c = new ConsortiumNetwork(4);
+        var m = c.Members;
+        using var doctor = TestNetwork.KeysFor("dr-care");
+        using var patient = TestNetwork.KeysFor("pt-care");
+        var org = c.Net.Organisation.Encryption.PublicKey;
+        Assert.Equal(TxVerdict.Ok, c.Submit(m[0].Admin, new RegisterDoctorPayload("dr-care", TestNetwork.OrgId, doctor.Signing.PublicKey, doctor.Encryption.PublicKey, Sealed(1, org))).Verdict);
+        Assert.Equal(TxVerdict.Ok, c.Submit(m[0].Admin, new RegisterPatientPayload("pt-care", TestNetwork.OrgId, Hash256.Zero, patient.Signing.PublicKey, patient.Encryption.PublicKey, Sealed(2, org, patient.Encryption.PublicKey))).Verdict);
+        var before = PolicyState.Read(c.Net.State)!;
+
+        // Proposed by a member that does not hold the policy record: the consortium decides, not the founder.
+        Assert.Equal(TxVerdict.Ok, c.Submit(m[1].Admin, new ProposePayload("care-14", new ChangeNetworkPolicyAction(new NetworkPolicy(1, 14)))).Verdict);
+        Assert.Equal(TxVerdict.Ok, c.Submit(m[2].Admin, new VotePayload("care-14", true)).Verdict);
+        Assert.Equal(ProposalStatus.Open, c.Proposal("care-14").Status);
+        Assert.Equal(before, PolicyState.Read(c.Net.State)); // 2 of 4: not enough
+        var deciding = c.Submit(m[3].Admin, new VotePayload("care-14", true));
+        Assert.Equal(TxVerdict.Ok, deciding.Verdict);
+        Assert.Equal(ProposalStatus.Executed, c.Proposal("care-14").Status);
+        var after = PolicyState.Read(c.Net.State)!;
+        Assert.Equal((2, TestNetwork.OrgId, new NetworkPolicy(1, 14)), (after.Version, after.OrganisationId, after.Policy));
+        Assert.Equal(new RecordProof(deciding.TxId, c.Net.Tip.Height, c.Time), after.Proof);
+
+        // The next block's visit gives its doctor 14 days, not the 30 of the genesis policy.
+        Assert.Equal(TxVerdict.Ok, c.Submit(m[0].Admin, new AddEntryPayload("en-visit", "pt-care", EntryType.Visit, "dr-care", "", Sealed(3, org, patient.Encryption.PublicKey), Hash256.Zero)).Verdict);
+        var visit = c.Time;
+        Assert.True(Consent.Attends(c.Net.State, "dr-care", "pt-care", visit + 13 * NetworkPolicy.DayMs));
+        Assert.False(Consent.Attends(c.Net.State, "dr-care", "pt-care", visit + 15 * NetworkPolicy.DayMs));
+
+        // A founder's ConfigurePolicy alone stays refused, and an out-of-range policy cannot even be proposed.
+        Assert.Equal(TxVerdict.Unauthorized, c.Submit(m[0].Admin, new ConfigurePolicyPayload(3, new NetworkPolicy(2, 2))).Verdict);
+        var bad = c.Submit(m[0].Admin, new ProposePayload("care-0", new ChangeNetworkPolicyAction(new NetworkPolicy(1, 0))));
+        Assert.Equal(TxVerdict.InvalidField, bad.Verdict);
+        Assert.Contains("networkPolicy.careAfterVisitDays", bad.Reason, StringComparison.Ordinal);
+    }
+
+    private static SealedRecordRef Sealed(int n, params EncryptionPublicKey[] to) =>
+        new(Hashing.Sha256(BitConverter.GetBytes(n)), 10, to.Select(k => RecordCrypto.Wrap(new byte[32], k, Enumerable.Repeat((byte)n, 32).ToArray(), [])).ToList());
 
     [Fact]
     public void ConfigureNodes_alone_is_refused_in_a_consortium_except_rotating_ones_own_node()

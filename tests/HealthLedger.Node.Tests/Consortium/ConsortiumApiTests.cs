@@ -219,4 +219,49 @@ public class ConsortiumApiTests
             Assert.Contains("expired", raw.Reason, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task In_a_consortium_a_change_of_the_network_policy_becomes_a_proposal_and_applies_once_approved()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        using var dir = new TempDirectory();
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var (_, labAdmin) = await AdmitSecondAsync(node, admin, dir);
+        using (labAdmin)
+        {
+            // Bad values are field errors under networkPolicy, before anything is signed.
+            var height = (await HealthAsync(node)).Height;
+            var bad = await Problem(await admin.PostAsJsonAsync("/api/v1/consortium/proposals",
+                new { action = "change-network-policy", networkPolicy = new { careAfterDischargeDays = 3, careAfterVisitDays = 0 } }, Ct), HttpStatusCode.BadRequest);
+            Assert.Equal(["networkPolicy.careAfterVisitDays"], Fields(bad));
+            var badPut = await Problem(await admin.PutAsJsonAsync("/api/v1/policy", new { careAfterDischargeDays = 400, careAfterVisitDays = 14 }, Ct), HttpStatusCode.BadRequest);
+            Assert.Equal(["careAfterDischargeDays"], Fields(badPut));
+            Assert.Equal(height, (await HealthAsync(node)).Height);
+
+            // Two active organisations: the founder's PUT /api/v1/policy proposes instead of refusing (202, Location the proposal).
+            using var put = await admin.PutAsJsonAsync("/api/v1/policy", new { version = 1, careAfterDischargeDays = 3, careAfterVisitDays = 14 }, Ct);
+            Assert.Equal(HttpStatusCode.Accepted, put.StatusCode);
+            var proposal = (await put.Content.ReadFromJsonAsync<ProposalResponse>(Ct))!;
+            Assert.Equal($"/api/v1/consortium/proposals/{proposal.Id}", put.Headers.Location?.OriginalString);
+            Assert.Equal(("change-network-policy", "open", 1, 2), (proposal.Action, proposal.Status, proposal.Approvals, proposal.Needed));
+            Assert.Equal(new NetworkPolicyResponse(3, 14), proposal.NetworkPolicy);
+            Assert.Contains("3 days after a discharge and 14 days after a visit", proposal.Summary, StringComparison.Ordinal);
+            var unchanged = await Read<Node.Policy.PolicyResponse>(await admin.GetAsync("/api/v1/policy", Ct));
+            Assert.Equal((1, 7, 30), (unchanged.Version, unchanged.CareAfterDischargeDays, unchanged.CareAfterVisitDays));
+
+            // City Lab approves: executed, and the policy record is version 2, proved by the deciding vote's block.
+            var vote = await SignedAsync(node, labAdmin, new VotePayload(proposal.Id, true));
+            Assert.Equal("Ok", vote.Outcome);
+            Assert.Equal("executed", (await Read<ProposalResponse>(await admin.GetAsync($"/api/v1/consortium/proposals/{proposal.Id}", Ct))).Status);
+            var changed = await Read<Node.Policy.PolicyResponse>(await admin.GetAsync("/api/v1/policy", Ct));
+            Assert.Equal((2, "fixture-hospital", 3, 14), (changed.Version, changed.OrganisationId, changed.CareAfterDischargeDays, changed.CareAfterVisitDays));
+            Assert.Equal(vote.Height, changed.Proof!.Height);
+
+            // A change based on an old version is 409 naming version, and nothing is proposed.
+            height = (await HealthAsync(node)).Height;
+            var stale = await Problem(await admin.PutAsJsonAsync("/api/v1/policy", new { version = 1, careAfterDischargeDays = 5, careAfterVisitDays = 14 }, Ct), HttpStatusCode.Conflict);
+            Assert.Equal(["version"], Fields(stale));
+            Assert.Equal(height, (await HealthAsync(node)).Height);
+        }
+    }
 }

@@ -98,6 +98,36 @@ public sealed class OrganisationLoginTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task The_first_admin_made_by_init_logs_in_at_a_second_node_without_a_copy_of_their_login_before_changing_their_password()
+    {
+        var layout = new ClusterLayout(2, Ports.FreeClusterBlock());
+        NetworkInitializer.Init(_dir.Path, "Twin Hospital", NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly, cluster: layout);
+        // Node 2's folder keeps no copy of the first admin's login, as a node made from the organisation's keys alone: only the
+        // chain can bring it there. (init writes a copy into every node folder it makes; a node added later has none.)
+        using (var keystore = Storage.Keystore.Open(new DataDirectory(_dir.Combine(ClusterLayout.FolderOf(2))).KeystorePath))
+        {
+            keystore.Remove(NetworkInitializer.AdminUser);
+            Assert.Empty(keystore.UserIds());
+        }
+        var node1 = await StartAsync(_dir.Combine(ClusterLayout.FolderOf(1)));
+        var node2 = await StartAsync(_dir.Combine(ClusterLayout.FolderOf(2)));
+
+        // Node 1 publishes the login at its first start (version 1, wrapped for the organisation); node 2 opens it.
+        await InProcessNode.WaitAsync("node 2 has the first admin's login", () => LoginVersion(node2, NetworkInitializer.AdminUser) == 1, Ct);
+        using var anonymous = new HttpClient { BaseAddress = Address(node2) };
+        var token = await Read<TokenResponse>(await anonymous.PostAsJsonAsync("/api/v1/auth/token", new { username = NetworkInitializer.AdminUser, password = NodeFixture.Password }, Ct));
+        Assert.Equal(("admin", false), (token.Role, token.MustChangePassword));
+        Assert.Equal(HttpStatusCode.Unauthorized, await TokenStatusAsync(node2, NetworkInitializer.AdminUser, "not-the-admin-password"));
+
+        // The admin works at node 2: a registration signed there with the admin's keys, opened from the chain, commits.
+        using var admin = await LoginAsync(node2, NetworkInitializer.AdminUser, NodeFixture.Password);
+        var doctor = await Read<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/doctors",
+            new { doctorId = "dr-second", name = "S Econd", specialty = "Surgery", department = "Surgery", licenceNumber = "L-3" }, Ct));
+        Assert.False(string.IsNullOrEmpty(doctor.OneTimePassword));
+        Assert.Equal(1UL, LoginVersion(node1, NetworkInitializer.AdminUser));
+    }
+
+    [Fact]
     public async Task A_user_of_another_organisation_cannot_log_in_and_its_node_cannot_open_the_login()
     {
         var layout = new ClusterLayout(2, Ports.FreeClusterBlock());

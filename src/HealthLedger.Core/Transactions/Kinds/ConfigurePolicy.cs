@@ -9,7 +9,8 @@ namespace HealthLedger.Core.Transactions.Kinds;
 /// <summary>
 /// Replaces the network policy (<see cref="NetworkPolicy"/>, state <see cref="StateKeys.Policy"/>) from this block on: signed
 /// by an admin of the organisation that holds it (the founding organisation), and only while that
-/// organisation's approval alone meets the governance policy's ChangePolicy rule (one active organisation). It must follow the current version. Care relationships that started or ended before it keep the
+/// organisation's approval alone meets the governance policy's ChangeNetworkPolicy rule (one active organisation under the
+/// default policy); otherwise the consortium changes it with a <see cref="ChangeNetworkPolicyAction"/> proposal. It must follow the current version. Care relationships that started or ended before it keep the
 /// end they were given; the new periods apply to discharges and visits in later transactions.
 /// </summary>
 /// <param name="Version">The new version: the current one plus one (the genesis block sets version 1).</param>
@@ -54,11 +55,11 @@ public sealed class ConfigurePolicyHandler : TxKindHandler<ConfigurePolicyPayloa
     {
         if (PolicyState.Read(context.State) is not { } current) return TxResult.Reject(TxVerdict.NotFound, "the network has no policy record");
         if (context.RequireAdminOf(current.OrganisationId, "change the network policy") is { } denied) return denied;
-        var needed = GovernancePolicy.Read(context.State).Rule(GovernanceAction.ChangePolicy).Needed(Consortium.ActiveOrganisations(context.State).Count);
+        var needed = GovernancePolicy.Read(context.State).Rule(GovernanceAction.ChangeNetworkPolicy).Needed(Consortium.ActiveOrganisations(context.State).Count);
         if (needed > 1)
         {
             return TxResult.Reject(TxVerdict.Unauthorized,
-                $"changing the network policy needs the approval of {needed} active organisations under the governance policy; one organisation may not change it alone");
+                $"changing the network policy needs the approval of {needed} active organisations under the governance policy; one organisation may not change it alone: propose change-network-policy to the consortium");
         }
         var expected = current.Version + 1;
         if (p.Version != expected) return TxResult.Reject(TxVerdict.Conflict, $"version: the policy is at version {current.Version}; the change must be version {expected}");

@@ -10,9 +10,9 @@ namespace HealthLedger.Node.Pages.Consortium;
 /// <summary>
 /// The consortium (admins and auditors): members and their nodes, the governance policy, open proposals with Approve and
 /// Reject for admins whose organisation has not voted, the history; admins propose admitting an organisation by uploading
-/// its join request, or suspending, reinstating or removing a member.
+/// its join request, suspending, reinstating or removing a member, or new care periods (the network policy).
 /// </summary>
-public sealed class ConsortiumIndexModel(ConsortiumService consortium) : HospitalPage
+public sealed class ConsortiumIndexModel(ConsortiumService consortium, Policy.PolicyService networkPolicy) : HospitalPage
 {
     /// <summary>Largest join request file read.</summary>
     public const int MaxRequestBytes = 64 * 1024;
@@ -20,6 +20,9 @@ public sealed class ConsortiumIndexModel(ConsortiumService consortium) : Hospita
     public ConsortiumResponse? Members { get; private set; }
 
     public GovernancePolicyResponse? Policy { get; private set; }
+
+    /// <summary>The network policy in force (care periods).</summary>
+    public Core.Model.PolicyState? NetworkPolicy { get; private set; }
 
     public IReadOnlyList<ProposalResponse> Open { get; private set; } = [];
 
@@ -44,6 +47,13 @@ public sealed class ConsortiumIndexModel(ConsortiumService consortium) : Hospita
 
     public async Task<IActionResult> OnPostStatusAsync(string action, string organisationId, CancellationToken ct) =>
         Done(await consortium.ProposeAsync(Me, new ProposalInput { Action = action, OrganisationId = organisationId }, ct), Proposed);
+
+    public async Task<IActionResult> OnPostNetworkPolicyAsync(int? careAfterDischargeDays, int? careAfterVisitDays, CancellationToken ct) =>
+        Done(await consortium.ProposeAsync(Me, new ProposalInput
+        {
+            Action = "change-network-policy",
+            NetworkPolicy = new Policy.PolicyInput { CareAfterDischargeDays = careAfterDischargeDays, CareAfterVisitDays = careAfterVisitDays },
+        }, ct), Proposed);
 
     public async Task<IActionResult> OnPostJoinAsync(IFormFile? request, CancellationToken ct)
     {
@@ -99,6 +109,7 @@ public sealed class ConsortiumIndexModel(ConsortiumService consortium) : Hospita
         if (!members.IsOk) return Denied(members.Message);
         Members = members.Value;
         Policy = consortium.Policy(Me).Value;
+        NetworkPolicy = networkPolicy.Current;
         var proposals = consortium.Proposals(Me).Value!.Select(ProposalResponse.From).ToList();
         Open = proposals.Where(p => p.Status == "open").ToList();
         History = proposals.Where(p => p.Status != "open").ToList();
