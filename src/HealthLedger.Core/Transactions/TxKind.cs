@@ -43,4 +43,10 @@ public enum TxKind : byte
     Withdraw = 22,
     /// <summary>A node of a user's organisation publishes the user's login (password-sealed keys wrapped for the organisation), version after version.</summary>
     SealLogin = 23,
+    /// <summary>A rescuer (in a declared emergency) or a doctor (outside one) opens a patient's emergency summary for 12 hours, with a reason and a sealed justification.</summary>
+    BreakGlass = 26,
+    /// <summary>The patient's organisation marks a break-glass access reviewed or flags misuse.</summary>
+    ReviewBreakGlass = 27,
+    /// <summary>A custodian organisation's node wraps its patients' emergency category keys (and MRN lookup key) for an admitted rescuer organisation.</summary>
+    WrapEmergencyKeys = 28,
 }

@@ -28,6 +28,9 @@ public static class TxKinds
         new VoteHandler(),
         new WithdrawHandler(),
         new SealLoginHandler(),
+        new BreakGlassHandler(),
+        new ReviewBreakGlassHandler(),
+        new WrapEmergencyKeysHandler(),
     }.ToDictionary(h => h.Kind);
 
     /// <summary>Finds the handler of a kind.</summary>
