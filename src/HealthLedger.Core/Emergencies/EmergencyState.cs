@@ -89,6 +89,12 @@ public sealed record EmergencyState(string Id, string Title, string Area, IReadO
     /// <summary>Every emergency id, in id order.</summary>
     public static IReadOnlyList<string> Ids(State.IStateReader state) => IdList.Read(state, ListKey, MaxEmergencies);
 
+    /// <inheritdoc/>
+    public bool Equals(EmergencyState? other) => other is not null && Encode().AsSpan().SequenceEqual(other.Encode());
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => Id.GetHashCode(StringComparison.Ordinal);
+
     internal static void WriteIds(CanonicalWriter w, IReadOnlyList<string> ids)
     {
         w.VarUInt((ulong)ids.Count);
