@@ -74,6 +74,9 @@ public sealed record ProposalResponse(string Id, string Action, string Summary, 
         NodeAction n => $"Replace node '{n.Node.Id}' of '{n.Node.OrganisationId}' (key {n.Node.SigningKey.ToString()[..12]}…, at {n.Node.Address})",
         RemoveNodeAction r => $"Remove node '{r.NodeId}'",
         ChangePolicyAction => "Change the governance policy",
+        DeclareEmergencyAction d => $"Declare emergency '{d.EmergencyId}' ({d.Title}) for the patients of {string.Join(", ", d.Scope)}, admitting {string.Join(", ", d.AllRescuers)}",
+        EmergencyChangeAction { Kind: GovernanceAction.EndEmergency } e => $"End emergency '{e.EmergencyId}' now",
+        EmergencyChangeAction e => $"Extend emergency '{e.EmergencyId}' to {DateTimeOffset.FromUnixTimeMilliseconds((long)e.EndsAt):u}",
         _ => GovernanceNames.Of(action.Action),
     };
 
