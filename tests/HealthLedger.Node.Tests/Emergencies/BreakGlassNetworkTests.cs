@@ -1,0 +1,164 @@
+using System.Net;
+using System.Net.Http.Json;
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Emergencies;
+using HealthLedger.Core.Records;
+using HealthLedger.Node.Audit;
+using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Consortium;
+using HealthLedger.Node.Emergencies;
+using HealthLedger.Node.Hosting;
+using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Tests.Network;
+using HealthLedger.Node.Web;
+using HealthLedger.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using static HealthLedger.Node.Tests.ApiResponses;
+
+namespace HealthLedger.Node.Tests.Emergencies;
+
+/// <summary>
+/// The emergency drill with real nodes in the test process: General Hospital declares an earthquake for its patients
+/// admitting Red Cross, whose join request is approved with the declaration; Red Cross's node syncs; General's node wraps
+/// its patients' emergency keys for Red Cross; a Red Cross medic finds the patient by MRN, is refused without a
+/// justification, breaks the glass with one, and — with General's node stopped — reads the emergency summary at Red
+/// Cross's node; General comes back, the patient sees the break-glass access and the disclosure, and General's review
+/// queue lists it.
+/// </summary>
+public sealed class BreakGlassNetworkTests : IAsyncDisposable
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private readonly TempDirectory _dir = new();
+    private readonly List<WebApplication> _running = [];
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in _running) await InProcessNode.StopAsync(app, CancellationToken.None);
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public async Task A_rescuer_admitted_with_the_declaration_reads_the_emergency_summary_at_its_own_node_while_the_custodian_is_down()
+    {
+        var layout = new ClusterLayout(1, Ports.FreeClusterBlock());
+        var generalFolder = _dir.Combine("general", ClusterLayout.FolderOf(1));
+        NetworkInitializer.Init(_dir.Combine("general"), "General Hospital", NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly, cluster: layout);
+        var general = await StartAsync(generalFolder);
+        using var admin = await LoginAsync(general, "admin", NodeFixture.Password);
+
+        // A patient of General Hospital (the patient's login replaces its one-time password).
+        var registered = await Read<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/patients", new
+        {
+            mrn = "GH-1001", fullName = "Ada Quake", dateOfBirth = "1980-02-03", gender = "female", bloodGroup = "O-", allergies = "Penicillin",
+            conditions = new[] { "Asthma" }, emergencyContact = "Ben Quake +44 20 7946 0000",
+        }, Ct));
+        var patientId = registered.Id;
+        using (var first = await LoginAsync(general, patientId, registered.OneTimePassword!))
+        {
+            using var changed = await first.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = registered.OneTimePassword, newPassword = NodeFixture.ChosenPassword }, Ct);
+            Assert.True(changed.IsSuccessStatusCode);
+        }
+
+        // Red Cross's join request travels with the declaration; with one active organisation, General's approval is enough.
+        var redCrossFolder = _dir.Combine("red-cross");
+        var made = JoinRequestMaker.Make(redCrossFolder, "Red Cross", "rescuer", $"http://127.0.0.1:{Ports.Free()}", contact: "ops@redcross.example",
+            adminPassword: NodeFixture.ChosenPassword, argon: Argon2Parameters.TestOnly);
+        var joining = NodeJoiner.JoinAsync(redCrossFolder, null, layout.PeerAddress(1), null, "http://127.0.0.1:0", Ct, waitForAdmission: TimeSpan.FromMinutes(2));
+        var bad = await Problem(await admin.PostAsJsonAsync("/api/v1/emergencies", new { title = "Earthquake", scope = Array.Empty<string>(), endsAt = DateTimeOffset.UtcNow.AddHours(-1) }, Ct), HttpStatusCode.BadRequest);
+        Assert.True(bad.GetProperty("errors").TryGetProperty("scope", out _));
+        Assert.True(bad.GetProperty("errors").TryGetProperty("endsAt", out _));
+        var proposal = await Read<ProposalResponse>(await admin.PostAsJsonAsync("/api/v1/emergencies", new
+        {
+            id = "quake", title = "Earthquake", area = "North district", scope = new[] { "general-hospital" }, newRescuers = new[] { made.Request },
+            endsAt = DateTimeOffset.UtcNow.AddHours(48),
+        }, Ct));
+        Assert.Equal("executed", proposal.Status);
+        var emergencies = (await admin.GetFromJsonAsync<List<EmergencyResponse>>("/api/v1/emergencies", Ct))!;
+        Assert.Equal(("quake", true), (emergencies[0].Id, emergencies[0].Active));
+        Assert.Equal(["red-cross"], emergencies[0].Rescuers);
+        await joining.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        var redCross = await StartAsync(redCrossFolder);
+        await InProcessNode.WaitAsync("Red Cross's node syncs", () => Node(redCross).NodeId == made.Request.Node!.Id && Node(redCross).Tip.Height >= Node(general).Tip.Height, Ct);
+
+        // General's node wraps the patient's demographics key and its MRN lookup key for Red Cross, on its own.
+        await InProcessNode.WaitAsync("the emergency keys reach Red Cross's node", () =>
+            Node(redCross).ScanState(EmergencyKey.Prefix("quake", "red-cross", patientId)).Count > 0
+            && Node(redCross).GetState(EmergencyKey.LookupKey("quake", "red-cross", "general-hospital")) is not null, Ct);
+
+        // Red Cross registers a medic, who logs in at Red Cross's node.
+        using var redCrossAdmin = await LoginAsync(redCross, made.AdminUser, NodeFixture.ChosenPassword);
+        var rescuer = await Read<RescuerResponse>(await redCrossAdmin.PostAsJsonAsync("/api/v1/emergencies/rescuers", new { userId = "medic-1" }, Ct));
+        using var medic = await LoginAsync(redCross, "medic-1", rescuer.OneTimePassword);
+        using (var changed = await medic.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = rescuer.OneTimePassword, newPassword = NodeFixture.ChosenPassword }, Ct))
+        {
+            Assert.True(changed.IsSuccessStatusCode, await changed.Content.ReadAsStringAsync(Ct));
+        }
+
+        // Finds the patient by MRN (exact, through General's blind index), is refused without a justification, then breaks the glass.
+        var match = await Read<PatientMatch>(await medic.GetAsync("/api/v1/emergencies/patients?mrn=gh-1001&organisationId=general-hospital", Ct));
+        Assert.Equal(patientId, match.PatientId);
+        await Problem(await medic.GetAsync("/api/v1/emergencies/patients?mrn=GH-9999&organisationId=general-hospital", Ct), HttpStatusCode.NotFound);
+        await Problem(await medic.GetAsync($"/api/v1/patients/{patientId}/emergency-summary", Ct), HttpStatusCode.Forbidden);
+        var noWhy = await Problem(await medic.PostAsJsonAsync($"/api/v1/patients/{patientId}/break-glass", new { emergencyId = "quake", reason = "unconscious", justification = "" }, Ct), HttpStatusCode.BadRequest);
+        Assert.True(noWhy.GetProperty("errors").TryGetProperty("justification", out _));
+        var beyond = await Problem(await medic.PostAsJsonAsync($"/api/v1/patients/{patientId}/break-glass",
+            new { emergencyId = "quake", reason = "unconscious", justification = "Found unconscious under rubble", categories = new[] { "encounters" } }, Ct), HttpStatusCode.BadRequest);
+        Assert.True(beyond.GetProperty("errors").TryGetProperty("categories", out _));
+        var access = await Read<BreakGlassResponse>(await medic.PostAsJsonAsync($"/api/v1/patients/{patientId}/break-glass",
+            new { emergencyId = "quake", reason = "unconscious", justification = "Found unconscious under rubble, needs surgery" }, Ct));
+        Assert.True(access.Active);
+        Assert.Equal(("medic-1", "red-cross", "quake"), (access.ActorId, access.ActorOrganisationId, access.EmergencyId));
+
+        // General's node stops: the summary still opens at Red Cross's node, with Red Cross's own key.
+        await InProcessNode.StopAsync(general, Ct);
+        _running.Remove(general);
+        var summary = await Read<EmergencySummary>(await medic.GetAsync($"/api/v1/patients/{patientId}/emergency-summary", Ct));
+        Assert.Equal(("Ada Quake", "O-", "Penicillin", "Ben Quake +44 20 7946 0000"), (summary.FullName, summary.BloodGroup, summary.Allergies, summary.EmergencyContact));
+        Assert.Equal(["Asthma"], summary.Conditions);
+
+        // General comes back; the disclosures (the read and the refused attempts) commit; the patient sees them and the access.
+        general = await StartAsync(generalFolder);
+        using var patient = await LoginAsync(general, patientId, NodeFixture.ChosenPassword);
+        var disclosures = await DisclosedAsync(patient, patientId);
+        var read = disclosures.Single(d => d.Outcome == "allowed" && d.Purpose.StartsWith("break-glass", StringComparison.Ordinal));
+        Assert.Equal(("medic-1", "rescuer", "emergency summary"), (read.ActorId, read.ActorRole, read.Resource));
+        Assert.Contains(disclosures, d => d.ActorId == "medic-1" && d.Outcome == "denied" && d.Purpose.StartsWith("break-glass refused", StringComparison.Ordinal));
+        var seen = (await patient.GetFromJsonAsync<List<BreakGlassResponse>>($"/api/v1/patients/{patientId}/break-glass", Ct))!;
+        Assert.Equal("Found unconscious under rubble, needs surgery", Assert.Single(seen).Justification); // opened with the patient's key at General
+
+        // General's review queue lists it; its admin marks it reviewed (once).
+        using var generalAdmin = await LoginAsync(general, "admin", NodeFixture.Password);
+        var queue = (await generalAdmin.GetFromJsonAsync<List<BreakGlassResponse>>("/api/v1/break-glass", Ct))!;
+        Assert.Equal((access.AccessId, "pending", "Found unconscious under rubble, needs surgery"), (Assert.Single(queue).AccessId, queue[0].Review, queue[0].Justification));
+        var reviewed = await Read<BreakGlassResponse>(await generalAdmin.PostAsJsonAsync($"/api/v1/break-glass/{patientId}/{access.AccessId}/review", new { decision = "reviewed" }, Ct));
+        Assert.Equal(("reviewed", "admin"), (reviewed.Review, reviewed.ReviewedBy));
+        await Problem(await generalAdmin.PostAsJsonAsync($"/api/v1/break-glass/{patientId}/{access.AccessId}/review", new { decision = "misuse" }, Ct), HttpStatusCode.Conflict);
+        Assert.Empty((await redCrossAdmin.GetFromJsonAsync<List<BreakGlassResponse>>("/api/v1/break-glass", Ct))!); // Red Cross is custodian of nobody here
+    }
+
+    // Polls the patient's disclosures (for up to a minute) until the break-glass read has committed.
+    private static async Task<List<DisclosureResponse>> DisclosedAsync(HttpClient patient, string patientId)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddMinutes(1);
+        while (true)
+        {
+            var disclosures = (await patient.GetFromJsonAsync<List<DisclosureResponse>>($"/api/v1/patients/{patientId}/disclosures", Ct))!;
+            if (disclosures.Any(d => d.Outcome == "allowed" && d.Purpose.StartsWith("break-glass", StringComparison.Ordinal))) return disclosures;
+            if (DateTimeOffset.UtcNow > deadline) Assert.Fail("The break-glass read was not disclosed to the patient within a minute: " + string.Join("; ", disclosures.Select(d => d.Purpose)));
+            await Task.Delay(100, Ct);
+        }
+    }
+
+    private async Task<WebApplication> StartAsync(string folder)
+    {
+        var app = await InProcessNode.StartAsync(folder, Ct);
+        _running.Add(app);
+        return app;
+    }
+
+    private static LedgerNode Node(WebApplication app) => app.Services.GetRequiredService<LedgerNode>();
+
+    private static Task<HttpClient> LoginAsync(WebApplication app, string user, string password) => InProcessNode.LoginAsync(app, user, password, Ct);
+}
