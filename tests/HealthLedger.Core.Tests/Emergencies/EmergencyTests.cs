@@ -278,4 +278,43 @@ public class EmergencyTests
             Assert.Equal(before, c.Net.State.Root);
         }
     }
+
+    [Fact]
+    public void Once_an_emergency_is_over_the_epoch_its_rescuers_received_is_stale_and_the_next_record_opens_a_new_one()
+    {
+        using var d = new Drill();
+        var c = d.C;
+        var patient = c.Keys(79);
+        var custodian = c.Net.Organisation.Encryption.PublicKey;
+        var keys = new Dictionary<int, byte[]> { [1] = TestNetwork.Seed(501, 32), [2] = TestNetwork.Seed(502, 32) };
+        SealedRecordRef Demographics(int version, int epoch, bool opens)
+        {
+            var dataKey = TestNetwork.Seed(600 + version, 32);
+            var wrapped = CategoryKeyCrypto.WrapDataKey(keys[epoch], TestNetwork.Seed(700 + version, RecordCrypto.NonceLength), dataKey,
+                CategoryKeyCrypto.DataKeyAad("pt-kay", (byte)ConsentCategories.Demographics, epoch, "pt-kay", version));
+            IReadOnlyList<CategoryKeyReader> readers = opens
+                ? [new(KeyReaderKind.Organisation, TestNetwork.OrgId, CategoryKeyCrypto.WrapForReader(keys[epoch], custodian, TestNetwork.Seed(800 + epoch, 32), "pt-kay", 1, epoch)),
+                   new(KeyReaderKind.Patient, "pt-kay", CategoryKeyCrypto.WrapForReader(keys[epoch], patient.Encryption.PublicKey, TestNetwork.Seed(900 + epoch, 32), "pt-kay", 1, epoch))]
+                : [];
+            return new SealedRecordRef(Hashing.Sha256(dataKey), 10, [], new CategoryKeyWrap("pt-kay", ConsentCategories.Demographics, epoch, wrapped, readers));
+        }
+        var admin = c.Members[0].Admin;
+        Assert.Equal(TxVerdict.Ok, c.Submit(admin, new RegisterPatientPayload("pt-kay", TestNetwork.OrgId, Hashing.Sha256("MRN-KAY"u8), patient.Signing.PublicKey, patient.Encryption.PublicKey, Demographics(1, 1, opens: true))).Verdict);
+        d.DeclareQuake();
+        var redCross = c.Organisation("org-5").EncryptionKey;
+        var envelope = CategoryKeyCrypto.WrapForReader(keys[1], redCross, TestNetwork.Seed(950, 32), "pt-kay", 1, 1);
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Net.Node, new WrapEmergencyKeysPayload("quake", "org-5", [new EmergencyKey("pt-kay", ConsentCategories.Demographics, 1, envelope)], null)).Verdict);
+        Assert.True(c.Net.State.TryGet(EmergencyKey.StateKey("quake", "org-5", "pt-kay", ConsentCategories.Demographics, 1), out _));
+        // while the emergency is in force, epoch 1 stays in use
+        Assert.Equal(TxVerdict.Ok, c.Submit(admin, new UpdateRecordPayload(RecordSubject.Patient, "pt-kay", 2, Demographics(2, 1, opens: false))).Verdict);
+        c.Decide("end-quake", new EmergencyChangeAction(GovernanceAction.EndEmergency, "quake", 0), approvals: 2);
+        var before = c.Net.State.Root;
+        var stale = c.Submit(admin, new UpdateRecordPayload(RecordSubject.Patient, "pt-kay", 3, Demographics(3, 1, opens: false)));
+        Assert.Equal(TxVerdict.Conflict, stale.Verdict);
+        Assert.Contains("rescuers of emergency 'quake', now over", stale.Reason, StringComparison.Ordinal);
+        Assert.Equal(before, c.Net.State.Root);
+        Assert.Equal(TxVerdict.Ok, c.Submit(admin, new UpdateRecordPayload(RecordSubject.Patient, "pt-kay", 3, Demographics(3, 2, opens: true))).Verdict);
+        Assert.Equal(2, CategoryKeyState.CurrentEpoch(c.Net.State, "pt-kay", ConsentCategories.Demographics));
+        Assert.Null(EmergencyKey.StaleUnder(c.Net.State, "pt-kay", ConsentCategories.Demographics, 2, c.Time));
+    }
 }

@@ -13,6 +13,8 @@ namespace HealthLedger.Core.Transactions.Kinds;
 /// its MRN lookup key. Done when the declaration commits (and for epochs opened while it is in force), so the rescuer's
 /// node can serve a break-glass read while the custodian's node is down. The keys are only ever released to a medic by the
 /// rescuer's node after a valid <see cref="TxKind.BreakGlass"/> commits (see docs/architecture.md, "Emergencies and break-glass").
+/// Each wrapped epoch is marked (<see cref="EmergencyKey.EpochKey"/>): once the emergency is over, the patient's next record
+/// of that category must open a new epoch (<see cref="CategoryKeyRules"/>), so the rescuers cannot read later records.
 /// </summary>
 /// <param name="EmergencyId">The emergency.</param>
 /// <param name="RescuerOrganisationId">The admitted rescuer organisation.</param>
@@ -123,6 +125,9 @@ public sealed class WrapEmergencyKeysHandler : TxKindHandler<WrapEmergencyKeysPa
             var w = new CanonicalWriter(128);
             k.Envelope.Write(w);
             context.State.Set(EmergencyKey.StateKey(emergency.Id, rescuer.Id, k.PatientId, k.Category, k.Epoch), w.ToArray());
+            var marker = EmergencyKey.EpochKey(k.PatientId, k.Category, k.Epoch);
+            var listed = context.State.TryGet(marker, out var bytes) ? IdList.TryDecode(bytes, EmergencyState.MaxEmergencies) ?? [] : [];
+            if (!listed.Contains(emergency.Id)) context.State.Set(marker, IdList.Encode(listed.Append(emergency.Id)));
         }
         if (p.Lookup is { } wrapped)
         {
