@@ -204,6 +204,21 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
             .Select(a => BreakGlassResponse.From(a, Open(a, organisation.Keys.Encryption), now)).ToList());
     }
 
+    /// <summary>
+    /// Every break-glass access under emergency <paramref name="emergencyId"/>, across organisations, in time order (admins and
+    /// auditors): the per-declaration report. Justifications are opened only for this node's organisation's own patients.
+    /// </summary>
+    public Outcome<IReadOnlyList<BreakGlassResponse>> OfEmergency(UserSession actor, string emergencyId)
+    {
+        if (actor.Role is not (Role.Admin or Role.Auditor)) return Outcome<IReadOnlyList<BreakGlassResponse>>.Forbidden("Only admins and auditors see the accesses of an emergency.");
+        if (!Identifiers.IsValid(emergencyId) || EmergencyState.Get(State, emergencyId) is null) return Outcome<IReadOnlyList<BreakGlassResponse>>.NotFound($"Emergency '{emergencyId}' does not exist.");
+        var now = Now;
+        var mayOpen = actor.Role == Role.Admin && actor.OrganisationId == organisation.Id;
+        return Outcome<IReadOnlyList<BreakGlassResponse>>.Ok(node.ScanState("breakglass/").Select(kv => BreakGlassState.TryDecode(kv.Value)).OfType<BreakGlassState>()
+            .Where(a => a.EmergencyId == emergencyId).OrderBy(a => a.GrantedAt).ThenBy(a => a.Id, StringComparer.Ordinal)
+            .Select(a => BreakGlassResponse.From(a, mayOpen && a.CustodianId == organisation.Id ? Open(a, organisation.Keys.Encryption) : null, now)).ToList());
+    }
+
     /// <summary>An admin of the custodian marks an access reviewed or flags misuse (once).</summary>
     public async Task<Outcome<BreakGlassResponse>> ReviewAsync(UserSession actor, string patientId, string accessId, BreakGlassReviewInput input, CancellationToken ct)
     {

@@ -22,6 +22,9 @@ public static class EmergenciesApi
             .WithName("ListEmergencies").WithSummary("Every declared emergency (in force first): scope, rescuer organisations, categories, start, end, whether in force now");
         group.MapGet("/{id}", (string id, EmergencyService emergencies) => ApiResults.Read(emergencies.Get(id), e => e))
             .WithName("GetEmergency").WithSummary("One declared emergency").ProducesProblem(404);
+        group.MapGet("/{id}/accesses", Accesses)
+            .WithName("EmergencyAccesses").WithSummary("Every break-glass access under the emergency, in time order (admins, auditors); CSV with format=csv (no justification)")
+            .Produces<List<BreakGlassResponse>>().ProducesProblem(403).ProducesProblem(404);
         group.MapPost("", Declare)
             .WithName("DeclareEmergency").WithSummary("Propose a declaration as the admin's organisation: {id?, title, area?, scope[], rescuers[], newRescuers[] (join requests of rescue services), categories? (demographics|reports; default demographics), startsAt?, endsAt}; approved under the policy's emergency rule (default at least 1/3) by votes at /api/v1/consortium/proposals/{id}/votes")
             .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(409);
@@ -52,6 +55,18 @@ public static class EmergenciesApi
             .WithName("ReviewBreakGlass").WithSummary("Mark an access {decision: reviewed|misuse} (admins of the patient's organisation, once)")
             .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
         return app;
+    }
+
+    private static readonly string[] CsvHeader =
+        ["accessId", "patientId", "custodianId", "actorId", "actorRole", "actorOrganisationId", "reason", "categories", "grantedAt", "expiresAt", "review", "reviewedBy", "reviewedAt", "block"];
+
+    private static IResult Accesses(string id, string? format, HttpContext http, BreakGlassService breakGlass)
+    {
+        var accesses = breakGlass.OfEmergency(http.Session(), id);
+        if (!accesses.IsOk || !string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase)) return ApiResults.Read(accesses, list => list.ToList());
+        var csv = Csv.Write(CsvHeader, accesses.Value!.Select(a => new object?[] { a.AccessId, a.PatientId, a.CustodianId, a.ActorId, a.ActorRole, a.ActorOrganisationId,
+            a.Reason, string.Join(' ', a.Categories), a.GrantedAt, a.ExpiresAt, a.Review, a.ReviewedBy, a.ReviewedAt, a.Block }));
+        return TypedResults.File(System.Text.Encoding.UTF8.GetBytes(csv), "text/csv", $"emergency-{id}-accesses.csv");
     }
 
     private static async Task<Results<Created<ProposalResponse>, ValidationProblem, ProblemHttpResult>> Declare(EmergencyInput input, HttpContext http, EmergencyService emergencies, CancellationToken ct) =>

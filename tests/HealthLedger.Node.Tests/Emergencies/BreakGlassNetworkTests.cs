@@ -135,6 +135,14 @@ public sealed class BreakGlassNetworkTests : IAsyncDisposable
         var reviewed = await Read<BreakGlassResponse>(await generalAdmin.PostAsJsonAsync($"/api/v1/break-glass/{patientId}/{access.AccessId}/review", new { decision = "reviewed" }, Ct));
         Assert.Equal(("reviewed", "admin"), (reviewed.Review, reviewed.ReviewedBy));
         await Problem(await generalAdmin.PostAsJsonAsync($"/api/v1/break-glass/{patientId}/{access.AccessId}/review", new { decision = "misuse" }, Ct), HttpStatusCode.Conflict);
+        // The per-declaration report: JSON and CSV (no justification in the CSV).
+        var report = (await generalAdmin.GetFromJsonAsync<List<BreakGlassResponse>>("/api/v1/emergencies/quake/accesses", Ct))!;
+        Assert.Equal((access.AccessId, "reviewed"), (Assert.Single(report).AccessId, report[0].Review));
+        var csv = await generalAdmin.GetStringAsync("/api/v1/emergencies/quake/accesses?format=csv", Ct);
+        Assert.StartsWith("accessId,patientId,custodianId,actorId", csv, StringComparison.Ordinal);
+        Assert.Contains($"{access.AccessId},{patientId},general-hospital,medic-1,rescuer,red-cross,unconscious,demographics", csv, StringComparison.Ordinal);
+        Assert.DoesNotContain("rubble", csv, StringComparison.Ordinal);
+        await Problem(await patient.GetAsync("/api/v1/emergencies/quake/accesses", Ct), HttpStatusCode.Forbidden);
         Assert.Empty((await redCrossAdmin.GetFromJsonAsync<List<BreakGlassResponse>>("/api/v1/break-glass", Ct))!); // Red Cross is custodian of nobody here
     }
 
