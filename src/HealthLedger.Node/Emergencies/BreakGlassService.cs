@@ -156,7 +156,7 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
         {
             return Outcome<EmergencySummary>.Forbidden($"Read the summary at a node of your organisation '{access.ActorOrganisationId}'.");
         }
-        var details = OpenDemographics(patient, access);
+        var details = OpenRecord<PatientDetails>(patient, patient.Id, patient.Version, patient.Record, access);
         if (details is null)
         {
             disclosures.Record(actor, patientId, Resource, "break-glass refused: keys not at this node", false);
@@ -164,7 +164,7 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
         }
         disclosures.Record(actor, patientId, Resource, Purpose(access), true);
         return Outcome<EmergencySummary>.Ok(new EmergencySummary(patientId, patient.OrganisationId, details.FullName, details.DateOfBirth, details.Mrn, details.BloodGroup,
-            details.Allergies, details.Conditions, details.EmergencyContact, null, access.Id, DateTimeOffset.FromUnixTimeMilliseconds((long)access.ExpiresAt)));
+            details.Allergies, details.Conditions, details.EmergencyContact, (access.Categories & ConsentCategories.Reports) != 0 ? Medication(patient, access) : null, access.Id, DateTimeOffset.FromUnixTimeMilliseconds((long)access.ExpiresAt)));
     }
 
     /// <summary>The purpose a break-glass disclosure carries: "break-glass {access} ({emergency})", at most 60 characters.</summary>
@@ -316,21 +316,27 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
         }
     }
 
-    // The demographics with this organisation's key: as the custodian (its own key), or from the category key the custodian's node wrapped for it in the emergency.
-    private PatientDetails? OpenDemographics(PatientState patient, BreakGlassState access)
+    // Current medication: the prescriptions on record (latest version of each), newest first; those this node cannot open are left out.
+    private List<string> Medication(PatientState patient, BreakGlassState access) =>
+        node.ScanState("report/").Select(kv => ReportState.TryDecode(kv.Value)).OfType<ReportState>()
+            .Where(r => r.PatientId == patient.Id && r.Type == ReportType.Prescription).OrderByDescending(r => r.Proof.Timestamp)
+            .Select(r => OpenRecord<MedicalReports.ReportContent>(patient, r.Id, r.Version, r.Record, access)?.Prescription).OfType<MedicalReports.PrescriptionDetails>()
+            .Select(p => $"{p.Drug} {p.Dose} {p.Route} {p.Frequency}, for {p.Duration}").ToList();
+
+    // A record of the patient with this organisation's key: as the custodian (its own key), or from the category key the custodian's node wrapped for it in the emergency.
+    private T? OpenRecord<T>(PatientState patient, string recordId, int version, SealedRecordRef reference, BreakGlassState access) where T : class
     {
-        var reference = patient.Record;
         if (node.Store.ReadBlob(reference.CiphertextHash) is not { } ciphertext) return null;
-        if (patient.OrganisationId == organisation.Id) return keyring.Open<PatientDetails>(patient.Id, patient.Version, reference, ciphertext, organisation.Keys.Encryption);
+        if (patient.OrganisationId == organisation.Id) return keyring.Open<T>(recordId, version, reference, ciphertext, organisation.Keys.Encryption);
         if (reference.KeyWrap is not { } wrap || access.EmergencyId.Length == 0 || (access.Categories & wrap.Category) == 0) return null;
         if (node.GetState(EmergencyKey.StateKey(access.EmergencyId, organisation.Id, patient.Id, wrap.Category, wrap.Epoch)) is not { } bytes || !TryEnvelope(bytes, out var envelope)) return null;
         if (!CategoryKeyCrypto.TryOpenForReader(envelope, organisation.Keys.Encryption, patient.Id, (byte)wrap.Category, wrap.Epoch, out var categoryKey)) return null;
         try
         {
-            if (!CategoryKeyCrypto.TryUnwrapDataKey(categoryKey, wrap.WrappedKey, wrap.Aad(patient.Id, patient.Version), out var dataKey)) return null;
+            if (!CategoryKeyCrypto.TryUnwrapDataKey(categoryKey, wrap.WrappedKey, wrap.Aad(recordId, version), out var dataKey)) return null;
             try
             {
-                return RecordSealer.Decrypt<PatientDetails>(patient.Id, patient.Version, reference, ciphertext, dataKey);
+                return RecordSealer.Decrypt<T>(recordId, version, reference, ciphertext, dataKey);
             }
             finally
             {

@@ -61,6 +61,25 @@ public sealed class BreakGlassNetworkTests : IAsyncDisposable
             Assert.True(changed.IsSuccessStatusCode);
         }
 
+        // A General doctor who saw the patient prescribes (current medication, in the reports category).
+        var doctor = await Read<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/doctors", new { doctorId = "dr-gh", name = "Gus House", specialty = "Medicine", department = "ER", licenceNumber = "GH-L1" }, Ct));
+        using (var visit = await admin.PostAsJsonAsync($"/api/v1/patients/{patientId}/entries",
+            new { type = "visit", occurredAt = DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture), doctorId = "dr-gh", notes = "check-up" }, Ct))
+        {
+            Assert.True(visit.IsSuccessStatusCode, await visit.Content.ReadAsStringAsync(Ct));
+        }
+        using (var prescriber = await LoginAsync(general, "dr-gh", doctor.OneTimePassword!))
+        {
+            using var changed = await prescriber.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = doctor.OneTimePassword, newPassword = NodeFixture.ChosenPassword }, Ct);
+            Assert.True(changed.IsSuccessStatusCode);
+            using var form = new MultipartFormDataContent
+            {
+                { new StringContent("""{"type":"prescription","title":"Inhaler","drug":"Salbutamol","dose":"100 mcg","route":"inhaled","frequency":"as needed","duration":"3 months"}"""), "metadata" },
+            };
+            using var prescribed = await prescriber.PostAsync($"/api/v1/patients/{patientId}/reports", form, Ct);
+            Assert.True(prescribed.IsSuccessStatusCode, await prescribed.Content.ReadAsStringAsync(Ct));
+        }
+
         // Red Cross's join request travels with the declaration; with one active organisation, General's approval is enough.
         var redCrossFolder = _dir.Combine("red-cross");
         var made = JoinRequestMaker.Make(redCrossFolder, "Red Cross", "rescuer", $"http://127.0.0.1:{Ports.Free()}", contact: "ops@redcross.example",
@@ -72,6 +91,7 @@ public sealed class BreakGlassNetworkTests : IAsyncDisposable
         var proposal = await Read<ProposalResponse>(await admin.PostAsJsonAsync("/api/v1/emergencies", new
         {
             id = "quake", title = "Earthquake", area = "North district", scope = new[] { "general-hospital" }, newRescuers = new[] { made.Request },
+            categories = new[] { "demographics", "reports" },
             endsAt = DateTimeOffset.UtcNow.AddHours(48),
         }, Ct));
         Assert.Equal("executed", proposal.Status);
@@ -82,9 +102,9 @@ public sealed class BreakGlassNetworkTests : IAsyncDisposable
         var redCross = await StartAsync(redCrossFolder);
         await InProcessNode.WaitAsync("Red Cross's node syncs", () => Node(redCross).NodeId == made.Request.Node!.Id && Node(redCross).Tip.Height >= Node(general).Tip.Height, Ct);
 
-        // General's node wraps the patient's demographics key and its MRN lookup key for Red Cross, on its own.
+        // General's node wraps the patient's demographics and reports keys and its MRN lookup key for Red Cross, on its own.
         await InProcessNode.WaitAsync("the emergency keys reach Red Cross's node", () =>
-            Node(redCross).ScanState(EmergencyKey.Prefix("quake", "red-cross", patientId)).Count > 0
+            Node(redCross).ScanState(EmergencyKey.Prefix("quake", "red-cross", patientId)).Count == 2
             && Node(redCross).GetState(EmergencyKey.LookupKey("quake", "red-cross", "general-hospital")) is not null, Ct);
 
         // Red Cross registers a medic, who logs in at Red Cross's node.
@@ -107,7 +127,7 @@ public sealed class BreakGlassNetworkTests : IAsyncDisposable
             new { emergencyId = "quake", reason = "unconscious", justification = "Found unconscious under rubble", categories = new[] { "encounters" } }, Ct), HttpStatusCode.BadRequest);
         Assert.True(beyond.GetProperty("errors").TryGetProperty("categories", out _));
         var access = await Read<BreakGlassResponse>(await medic.PostAsJsonAsync($"/api/v1/patients/{patientId}/break-glass",
-            new { emergencyId = "quake", reason = "unconscious", justification = "Found unconscious under rubble, needs surgery" }, Ct));
+            new { emergencyId = "quake", reason = "unconscious", justification = "Found unconscious under rubble, needs surgery", categories = new[] { "demographics", "reports" } }, Ct));
         Assert.True(access.Active);
         Assert.Equal(("medic-1", "red-cross", "quake"), (access.ActorId, access.ActorOrganisationId, access.EmergencyId));
 
@@ -117,6 +137,7 @@ public sealed class BreakGlassNetworkTests : IAsyncDisposable
         var summary = await Read<EmergencySummary>(await medic.GetAsync($"/api/v1/patients/{patientId}/emergency-summary", Ct));
         Assert.Equal(("Ada Quake", "O-", "Penicillin", "Ben Quake +44 20 7946 0000"), (summary.FullName, summary.BloodGroup, summary.Allergies, summary.EmergencyContact));
         Assert.Equal(["Asthma"], summary.Conditions);
+        Assert.Equal(["Salbutamol 100 mcg inhaled as needed, for 3 months"], summary.CurrentMedication);
 
         // General comes back; the disclosures (the read and the refused attempts) commit; the patient sees them and the access.
         general = await StartAsync(generalFolder);
@@ -140,7 +161,7 @@ public sealed class BreakGlassNetworkTests : IAsyncDisposable
         Assert.Equal((access.AccessId, "reviewed"), (Assert.Single(report).AccessId, report[0].Review));
         var csv = await generalAdmin.GetStringAsync("/api/v1/emergencies/quake/accesses?format=csv", Ct);
         Assert.StartsWith("accessId,patientId,custodianId,actorId", csv, StringComparison.Ordinal);
-        Assert.Contains($"{access.AccessId},{patientId},general-hospital,medic-1,rescuer,red-cross,unconscious,demographics", csv, StringComparison.Ordinal);
+        Assert.Contains($"{access.AccessId},{patientId},general-hospital,medic-1,rescuer,red-cross,unconscious,demographics reports", csv, StringComparison.Ordinal);
         Assert.DoesNotContain("rubble", csv, StringComparison.Ordinal);
         await Problem(await patient.GetAsync("/api/v1/emergencies/quake/accesses", Ct), HttpStatusCode.Forbidden);
         Assert.Empty((await redCrossAdmin.GetFromJsonAsync<List<BreakGlassResponse>>("/api/v1/break-glass", Ct))!); // Red Cross is custodian of nobody here
