@@ -51,8 +51,14 @@ public sealed class BreakGlassNetworkTests : IAsyncDisposable
         // A patient of General Hospital (the patient's login replaces its one-time password).
         var registered = await Read<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/patients", new
         {
-            mrn = "GH-1001", fullName = "Ada Quake", dateOfBirth = "1980-02-03", gender = "female", bloodGroup = "O-", allergies = "Penicillin",
-            conditions = new[] { "Asthma" }, emergencyContact = "Ben Quake +44 20 7946 0000",
+            mrn = "GH-1001",
+            fullName = "Ada Quake",
+            dateOfBirth = "1980-02-03",
+            gender = "female",
+            bloodGroup = "O-",
+            allergies = "Penicillin",
+            conditions = new[] { "Asthma" },
+            emergencyContact = "Ben Quake +44 20 7946 0000",
         }, Ct));
         var patientId = registered.Id;
         using (var first = await LoginAsync(general, patientId, registered.OneTimePassword!))
@@ -90,7 +96,11 @@ public sealed class BreakGlassNetworkTests : IAsyncDisposable
         Assert.True(bad.GetProperty("errors").TryGetProperty("endsAt", out _));
         var proposal = await Read<ProposalResponse>(await admin.PostAsJsonAsync("/api/v1/emergencies", new
         {
-            id = "quake", title = "Earthquake", area = "North district", scope = new[] { "general-hospital" }, newRescuers = new[] { made.Request },
+            id = "quake",
+            title = "Earthquake",
+            area = "North district",
+            scope = new[] { "general-hospital" },
+            newRescuers = new[] { made.Request },
             categories = new[] { "demographics", "reports" },
             endsAt = DateTimeOffset.UtcNow.AddHours(48),
         }, Ct));
