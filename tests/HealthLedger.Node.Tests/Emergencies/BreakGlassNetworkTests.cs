@@ -141,7 +141,19 @@ public sealed class BreakGlassNetworkTests : IAsyncDisposable
         Assert.True(access.Active);
         Assert.Equal(("medic-1", "red-cross", "quake"), (access.ActorId, access.ActorOrganisationId, access.EmergencyId));
 
+        // A doctor of General (not admitted as a rescuer in the quake) is refused, and the attempt is recorded.
+        using (var notAdmitted = await LoginAsync(general, "dr-gh", NodeFixture.ChosenPassword))
+        {
+            var refused = await Problem(await notAdmitted.PostAsJsonAsync($"/api/v1/patients/{patientId}/break-glass",
+                new { emergencyId = "quake", reason = "mass-casualty", justification = "Triage at the stadium field hospital" }, Ct), HttpStatusCode.Forbidden);
+            Assert.Contains("not admitted as a rescuer", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            await Problem(await notAdmitted.PostAsJsonAsync($"/api/v1/patients/{patientId}/break-glass",
+                new { emergencyId = "flood", reason = "other", justification = "There is no such emergency" }, Ct), HttpStatusCode.NotFound);
+        }
+
         // General's node stops: the summary still opens at Red Cross's node, with Red Cross's own key.
+        // (General's queued refused attempts commit first: a node's disclosure queue is in memory and does not outlive a stop.)
+        await general.Services.GetRequiredService<HealthLedger.Node.Records.DisclosureRecorder>().FlushAsync(Ct);
         await InProcessNode.StopAsync(general, Ct);
         _running.Remove(general);
         var summary = await Read<EmergencySummary>(await medic.GetAsync($"/api/v1/patients/{patientId}/emergency-summary", Ct));
@@ -156,6 +168,7 @@ public sealed class BreakGlassNetworkTests : IAsyncDisposable
         var read = disclosures.Single(d => d.Outcome == "allowed" && d.Purpose.StartsWith("break-glass", StringComparison.Ordinal));
         Assert.Equal(("medic-1", "rescuer", "emergency summary"), (read.ActorId, read.ActorRole, read.Resource));
         Assert.Contains(disclosures, d => d.ActorId == "medic-1" && d.Outcome == "denied" && d.Purpose.StartsWith("break-glass refused", StringComparison.Ordinal));
+        Assert.Contains(disclosures, d => d.ActorId == "dr-gh" && d.Outcome == "denied" && d.Purpose.StartsWith("break-glass refused", StringComparison.Ordinal));
         var seen = (await patient.GetFromJsonAsync<List<BreakGlassResponse>>($"/api/v1/patients/{patientId}/break-glass", Ct))!;
         Assert.Equal("Found unconscious under rubble, needs surgery", Assert.Single(seen).Justification); // opened with the patient's key at General
 
