@@ -12,7 +12,7 @@ public partial class ArchitectureTests
     private static readonly string Root = FindRoot();
 
     /// <summary>The hospital modules: feature folders that the shared core must never depend on.</summary>
-    private static readonly string[] Features = ["Patients", "Doctors", "Encounters", "Accounts", "PatientSummary", "MedicalReports", "Consent", "Audit", "Statistics", "VitalSigns", "Wards", "Policy", "Consortium"];
+    private static readonly string[] Features = ["Patients", "Doctors", "Encounters", "Accounts", "PatientSummary", "MedicalReports", "Consent", "Audit", "Statistics", "VitalSigns", "Wards", "Policy", "Consortium", "Emergencies"];
 
     /// <summary>The folders below the features.</summary>
     private static readonly string[] Shared = ["Records", "Web", "Security", "Ledger", "Network", "Chain", "Configuration"];

@@ -113,6 +113,8 @@ public static class Consortium
             RemoveNodeAction r => RemoveNode(context, r.NodeId),
             ChangePolicyAction p => ChangePolicy(context, p.Policy),
             ChangeNetworkPolicyAction n => ChangeNetworkPolicy(context, n.Policy),
+            DeclareEmergencyAction d => DeclareEmergency(context, d),
+            EmergencyChangeAction e => EmergencyChangeAction.Apply(context, e),
             _ => TxResult.Reject(TxVerdict.InvalidField, $"action: {action.Action} cannot be applied"),
         };
     }
@@ -263,6 +265,33 @@ public static class Consortium
         }
         state.Set(StateKeys.Node(node.Id), node.Encode());
         state.Set(StateKeys.Signer(node.SigningKey), new SignerRecord(SignerKind.Node, node.Id).Encode());
+        return TxResult.Ok;
+    }
+
+    // Admits the joining rescue services, then writes the emergency: every organisation it names must be an active member.
+    private static TxResult DeclareEmergency(TxContext context, DeclareEmergencyAction d)
+    {
+        var state = context.State;
+        if (state.Contains(Emergencies.EmergencyState.Key(d.EmergencyId))) return TxResult.Reject(TxVerdict.AlreadyExists, $"emergencyId: emergency id '{d.EmergencyId}' is taken");
+        if (d.EndsAt <= context.Timestamp) return TxResult.Reject(TxVerdict.InvalidField, "endsAt: the end is already past");
+        foreach (var joining in d.NewRescuers)
+        {
+            if (AddOrganisation(context, joining) is { IsOk: false } refused) return TxResult.Reject(refused.Verdict, $"newRescuers: {refused.Reason}");
+        }
+        foreach (var (field, ids) in new[] { ("scope", d.Scope), ("rescuers", d.Rescuers) })
+        {
+            foreach (var id in ids)
+            {
+                if (GetOrganisation(state, id) is not { } org) return TxResult.Reject(TxVerdict.NotFound, $"{field}: organisation '{id}' does not exist");
+                if (org.Status != OrganisationStatus.Active) return TxResult.Reject(TxVerdict.Conflict, $"{field}: organisation '{id}' is {Describe(org.Status)}, not an active member");
+            }
+        }
+        var emergencies = Emergencies.EmergencyState.Ids(state);
+        if (emergencies.Count >= Emergencies.EmergencyState.MaxEmergencies) return TxResult.Reject(TxVerdict.Conflict, "the network already recorded the most emergencies it can");
+        var emergency = new Emergencies.EmergencyState(d.EmergencyId, d.Title, d.Area, d.Scope.Order(StringComparer.Ordinal).ToList(), d.AllRescuers, d.Categories,
+            d.StartsAt, d.EndsAt, context.Timestamp, false);
+        state.Set(Emergencies.EmergencyState.Key(d.EmergencyId), emergency.Encode());
+        state.Set(Emergencies.EmergencyState.ListKey, IdList.Encode(emergencies.Append(d.EmergencyId)));
         return TxResult.Ok;
     }
 

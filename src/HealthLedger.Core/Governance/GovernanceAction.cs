@@ -19,9 +19,9 @@ public enum GovernanceAction : byte
     ReplaceNode = 7,
     /// <summary>Replaces the governance policy.</summary>
     ChangePolicy = 8,
-    /// <summary>Reserved (emergency issue): declares an emergency. Its rule is in the policy; proposals of it are not accepted yet.</summary>
+    /// <summary>Declares an emergency (scope, time, rescuer organisations, categories), admitting joining rescue services with it.</summary>
     DeclareEmergency = 9,
-    /// <summary>Reserved (emergency issue): ends an emergency. Its rule is in the policy; proposals of it are not accepted yet.</summary>
+    /// <summary>Ends an emergency before its end time.</summary>
     EndEmergency = 10,
     /// <summary>
     /// Replaces the network policy (<see cref="Model.NetworkPolicy"/>: how long care relationships last) from the next block on.
@@ -29,4 +29,6 @@ public enum GovernanceAction : byte
     /// <c>ConfigurePolicy</c> transaction still serves a network where it does).
     /// </summary>
     ChangeNetworkPolicy = 11,
+    /// <summary>Extends an emergency to a later end time.</summary>
+    ExtendEmergency = 12,
 }

@@ -27,15 +27,28 @@ public sealed record GovernancePolicy(IReadOnlyList<GovernanceRule> Rules, ulong
     /// <summary>Every action, in order.</summary>
     public static IReadOnlyList<GovernanceAction> Actions { get; } = Enum.GetValues<GovernanceAction>();
 
+    /// <summary>How long an emergency proposal (declare, end, extend) stays open at most: 6 hours (or the policy's lifetime, if shorter).</summary>
+    public const ulong EmergencyProposalLifetimeMs = 6UL * 60 * 60 * 1000;
+
     /// <summary>
-    /// A strict majority of the active organisations for every action; an organisation may replace (rotate the key or
-    /// address of) its own node alone; proposals stay open 7 days.
+    /// A strict majority of the active organisations for every action but the emergency ones, which need at least 1/3 (one
+    /// of one to three organisations, two of four to six: lower and, with <see cref="EmergencyProposalLifetimeMs"/>,
+    /// faster than ordinary changes); an organisation may replace (rotate the key or address of) its own node alone;
+    /// proposals stay open 7 days.
     /// </summary>
     public static GovernancePolicy Default { get; } = new(
-        Actions.Select(a => GovernanceRule.Majority(a, selfService: a == GovernanceAction.ReplaceNode)).ToList(), DefaultProposalLifetimeMs);
+        Actions.Select(a => IsEmergency(a) ? GovernanceRule.Emergency(a) : GovernanceRule.Majority(a, selfService: a == GovernanceAction.ReplaceNode)).ToList(),
+        DefaultProposalLifetimeMs);
+
+    /// <summary>True for the emergency actions (declare, end, extend).</summary>
+    public static bool IsEmergency(GovernanceAction action) =>
+        action is GovernanceAction.DeclareEmergency or GovernanceAction.EndEmergency or GovernanceAction.ExtendEmergency;
 
     /// <summary>The rule of <paramref name="action"/>.</summary>
-    public GovernanceRule Rule(GovernanceAction action) => Rules[(int)action - 1];
+    public GovernanceRule Rule(GovernanceAction action) => Rules.First(r => r.Action == action);
+
+    /// <summary>How long a proposal of <paramref name="action"/> stays open: the policy's lifetime, at most <see cref="EmergencyProposalLifetimeMs"/> for emergency actions.</summary>
+    public ulong LifetimeOf(GovernanceAction action) => IsEmergency(action) ? Math.Min(ProposalLifetimeMs, EmergencyProposalLifetimeMs) : ProposalLifetimeMs;
 
     /// <summary>A copy with <paramref name="rule"/> in place of its action's rule.</summary>
     public GovernancePolicy With(GovernanceRule rule) => this with { Rules = Rules.Select(r => r.Action == rule.Action ? rule : r).ToList() };

@@ -66,8 +66,14 @@ public abstract record ProposedAction
                 if (!ChangeNetworkPolicyAction.TryReadBody(ref r, out var network)) return false;
                 action = network;
                 return true;
-            case GovernanceAction.DeclareEmergency or GovernanceAction.EndEmergency:
-                return r.Fail($"{(GovernanceAction)raw} is reserved for a later version and cannot be proposed yet");
+            case GovernanceAction.DeclareEmergency:
+                if (!DeclareEmergencyAction.TryReadBody(ref r, out var declare)) return false;
+                action = declare;
+                return true;
+            case GovernanceAction.EndEmergency or GovernanceAction.ExtendEmergency:
+                if (!EmergencyChangeAction.TryReadBody(ref r, (GovernanceAction)raw, out var change)) return false;
+                action = change;
+                return true;
             default:
                 return r.Fail($"governance action {raw} is not known");
         }

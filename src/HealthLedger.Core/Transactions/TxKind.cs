@@ -47,4 +47,10 @@ public enum TxKind : byte
     RequestAccess = 24,
     /// <summary>The patient approves (with the grant, in the same transaction) or declines a doctor's access request, once.</summary>
     AnswerAccessRequest = 25,
+    /// <summary>A rescuer (in a declared emergency) or a doctor (outside one) opens a patient's emergency summary for 12 hours, with a reason and a sealed justification.</summary>
+    BreakGlass = 26,
+    /// <summary>The patient's organisation marks a break-glass access reviewed or flags misuse.</summary>
+    ReviewBreakGlass = 27,
+    /// <summary>A custodian organisation's node wraps its patients' emergency category keys (and MRN lookup key) for an admitted rescuer organisation.</summary>
+    WrapEmergencyKeys = 28,
 }

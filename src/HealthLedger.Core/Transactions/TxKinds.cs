@@ -30,6 +30,9 @@ public static class TxKinds
         new SealLoginHandler(),
         new RequestAccessHandler(),
         new AnswerAccessRequestHandler(),
+        new BreakGlassHandler(),
+        new ReviewBreakGlassHandler(),
+        new WrapEmergencyKeysHandler(),
     }.ToDictionary(h => h.Kind);
 
     /// <summary>Finds the handler of a kind.</summary>

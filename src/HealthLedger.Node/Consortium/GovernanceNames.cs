@@ -19,11 +19,12 @@ public static class GovernanceNames
         [GovernanceAction.DeclareEmergency] = "declare-emergency",
         [GovernanceAction.EndEmergency] = "end-emergency",
         [GovernanceAction.ChangeNetworkPolicy] = "change-network-policy",
+        [GovernanceAction.ExtendEmergency] = "extend-emergency",
     };
 
-    /// <summary>The actions a proposal may carry today (the emergency ones are reserved).</summary>
+    /// <summary>The actions the generic proposal endpoint carries (emergencies are proposed at <c>/api/v1/emergencies</c>).</summary>
     public static IReadOnlyList<string> Proposable { get; } =
-        ActionNames.Where(a => a.Key is not (GovernanceAction.DeclareEmergency or GovernanceAction.EndEmergency)).Select(a => a.Value).ToList();
+        ActionNames.Where(a => !GovernancePolicy.IsEmergency(a.Key)).Select(a => a.Value).ToList();
 
     /// <summary>"add-organisation" for <see cref="GovernanceAction.AddOrganisation"/>.</summary>
     public static string Of(GovernanceAction action) => ActionNames[action];

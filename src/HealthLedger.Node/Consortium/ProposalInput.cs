@@ -46,7 +46,7 @@ public sealed class ProposalInput
         ProposedAction? action = null;
         switch (GovernanceNames.Action(Action))
         {
-            case null or GovernanceAction.DeclareEmergency or GovernanceAction.EndEmergency:
+            case null or GovernanceAction.DeclareEmergency or GovernanceAction.EndEmergency or GovernanceAction.ExtendEmergency:
                 e.Add("action", $"The action must be one of {string.Join(", ", GovernanceNames.Proposable)}.");
                 break;
             case GovernanceAction.AddOrganisation:

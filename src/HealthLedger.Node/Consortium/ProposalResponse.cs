@@ -80,6 +80,9 @@ public sealed record ProposalResponse(string Id, string Action, string Summary, 
         RemoveNodeAction r => $"Remove node '{r.NodeId}'",
         ChangePolicyAction => "Change the governance policy",
         ChangeNetworkPolicyAction n => $"Change the network policy: doctors keep access {Days(n.Policy.CareAfterDischargeDays)} after a discharge and {Days(n.Policy.CareAfterVisitDays)} after a visit",
+        DeclareEmergencyAction d => $"Declare emergency '{d.EmergencyId}' ({d.Title}) for the patients of {string.Join(", ", d.Scope)}, admitting {string.Join(", ", d.AllRescuers)}",
+        EmergencyChangeAction { Kind: GovernanceAction.EndEmergency } e => $"End emergency '{e.EmergencyId}' now",
+        EmergencyChangeAction e => $"Extend emergency '{e.EmergencyId}' to {DateTimeOffset.FromUnixTimeMilliseconds((long)e.EndsAt):u}",
         _ => GovernanceNames.Of(action.Action),
     };
 

@@ -4,6 +4,7 @@ using HealthLedger.Node.Chain;
 using HealthLedger.Node.Consent;
 using HealthLedger.Node.Consortium;
 using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Emergencies;
 using HealthLedger.Node.Encounters;
 using HealthLedger.Node.MedicalReports;
 using HealthLedger.Node.Patients;
@@ -39,6 +40,7 @@ public static class HospitalModules
         .AddConsent()
         .AddPolicy()
         .AddConsortium()
+        .AddEmergencies()
         .AddAudit()
         .AddStatistics();
 
@@ -56,6 +58,7 @@ public static class HospitalModules
         .MapConsentApi()
         .MapPolicyApi()
         .MapConsortiumApi()
+        .MapEmergenciesApi()
         .MapAuditApi()
         .MapStatisticsApi();
 }

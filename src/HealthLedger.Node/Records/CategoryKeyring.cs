@@ -12,12 +12,12 @@ namespace HealthLedger.Node.Records;
 /// <summary>
 /// The node's side of the key hierarchy (<see cref="CategoryKeyCrypto"/>). Writing: a patient's new record gets a fresh
 /// data key wrapped under the patient's current category key — or, when there is none yet or a reader of the current
-/// one lost access (revocation, expiry), under a new key epoch wrapped for the remaining readers (the custodian
+/// one lost access (revocation, expiry, the end of an emergency whose rescuers received it), under a new key epoch wrapped for the remaining readers (the custodian
 /// organisation, the patient, the active grantees), which the record announces. Reading: a record's data key comes from
 /// its per-reader envelope (records sealed before the hierarchy) or from the category key, which the organisation opens
 /// once per patient, category and epoch (one X25519 agreement) and keeps in memory for the life of the process.
 /// </summary>
-public sealed class CategoryKeyring(LedgerNode node, OrganisationKeys organisation, AccessPolicy policy) : IDisposable
+public sealed class CategoryKeyring(LedgerNode node, OrganisationKeys organisation, AccessPolicy policy, TimeProvider clock) : IDisposable
 {
     // Category keys the organisation opened from the state: an epoch's key never changes, so they are kept.
     private readonly ConcurrentDictionary<(string Patient, ConsentCategories Category, int Epoch), byte[]> _organisationKeys = new();
@@ -98,7 +98,9 @@ public sealed class CategoryKeyring(LedgerNode node, OrganisationKeys organisati
         var current = CategoryKeyState.CurrentEpoch(policy.State, patientId, category);
         var state = current == 0 ? null : CategoryKeyState.Get(policy.State, patientId, category, current);
         _pending.TryGetValue((patientId, category), out var p);
-        if (state is not null && Usable(state, readers))
+        // An epoch wrapped for the rescuers of an emergency that is over is stale, as the state machine says (rotation).
+        var now = Math.Max((ulong)clock.GetUtcNow().ToUnixTimeMilliseconds(), node.Tip.Timestamp);
+        if (state is not null && Usable(state, readers) && Core.Emergencies.EmergencyKey.StaleUnder(policy.State, patientId, category, current, now) is null)
         {
             // This node's own announcement, now committed: its key is known without opening an envelope.
             if (p is not null && p.Epoch == current && p.Readers.All(state.Readers.Contains)) return WrapUnder(p.Key, patientId, category, current, recordId, version, dataKey, []);

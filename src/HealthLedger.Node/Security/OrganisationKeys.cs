@@ -70,8 +70,18 @@ public sealed class OrganisationKeys : IDisposable
     /// A blind index: HMAC-SHA256 of the normalised value (trimmed, upper case) under the organisation's secret.
     /// Equal values give equal indexes; the index reveals nothing without the secret.
     /// </summary>
-    public Hash256 BlindIndex(string value) =>
-        new(HMACSHA256.HashData(_blindIndexKey, System.Text.Encoding.UTF8.GetBytes(value.Trim().ToUpperInvariant())));
+    public Hash256 BlindIndex(string value) => BlindIndexWith(_blindIndexKey, value);
+
+    /// <summary>The blind index of <paramref name="value"/> under another organisation's blind-index key (unwrapped from an emergency lookup envelope).</summary>
+    public static Hash256 BlindIndexWith(ReadOnlySpan<byte> indexKey, string value) =>
+        new(HMACSHA256.HashData(indexKey, System.Text.Encoding.UTF8.GetBytes(value.Trim().ToUpperInvariant())));
+
+    /// <summary>
+    /// The organisation's blind-index key wrapped for <paramref name="recipient"/> (an admitted rescuer organisation in a
+    /// declared emergency), bound to <paramref name="aad"/>: lets the rescuer's node find this organisation's patients by MRN.
+    /// </summary>
+    public Core.Crypto.Envelope WrapBlindIndexKey(Core.Primitives.EncryptionPublicKey recipient, ReadOnlySpan<byte> aad) =>
+        Core.Crypto.RecordCrypto.Wrap(_blindIndexKey, recipient, RandomNumberGenerator.GetBytes(32), aad);
 
     /// <inheritdoc/>
     public void Dispose()

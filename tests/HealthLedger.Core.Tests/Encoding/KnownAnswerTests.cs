@@ -1,4 +1,5 @@
 using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Emergencies;
 using HealthLedger.Core.Governance;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
@@ -72,6 +73,11 @@ public class KnownAnswerTests
             new AnswerAccessRequestPayload("p-1", "ar-1", Approve: true,
                 new GrantAccessPayload("g-2", "p-1", GranteeKind.Doctor, "dr-1", ConsentCategories.Encounters, 0, [],
                     [new GrantedCategoryKey(ConsentCategories.Encounters, 1, CategoryKeyCrypto.WrapForReader(Fixed(151, 32), user.Encryption.PublicKey, Fixed(102, 32), "p-1", 2, 1))])),
+            new BreakGlassPayload("bg-1", "p-1", "quake-1", BreakGlassReason.Unconscious, ConsentCategories.Demographics,
+                new SealedJustification(Fixed(160, 40), [Envelope(161, user.Encryption.PublicKey), Envelope(162, organisation.Encryption.PublicKey)])),
+            new ReviewBreakGlassPayload("p-1", "bg-1", BreakGlassReview.Misuse),
+            new WrapEmergencyKeysPayload("quake-1", "kat-lab", [new EmergencyKey("p-1", ConsentCategories.Demographics, 1,
+                CategoryKeyCrypto.WrapForReader(Fixed(170, 32), organisation.Encryption.PublicKey, Fixed(171, 32), "p-1", 1, 1))], Envelope(172, organisation.Encryption.PublicKey)),
         ];
     }
 
@@ -139,9 +145,16 @@ public class KnownAnswerTests
             new NodeAction(GovernanceAction.ReplaceNode, nodeRecord with { Address = "https://node3.example:5181" }),
             new ChangePolicyAction(strict),
             new ChangeNetworkPolicyAction(new NetworkPolicy(3, 21)),
+            new DeclareEmergencyAction("quake-1", "Earthquake", "North district", ["kat-hospital"], ["kat-lab"],
+                [add with { Organisation = add.Organisation with { Id = "kat-rescue", Type = OrganisationType.Rescuer }, Nodes = [] }],
+                ConsentCategories.Demographics | ConsentCategories.Reports, 1_700_000_000_000, 1_700_259_200_000),
+            new EmergencyChangeAction(GovernanceAction.EndEmergency, "quake-1", 0),
+            new EmergencyChangeAction(GovernanceAction.ExtendEmergency, "quake-1", 1_700_345_600_000),
         ];
         foreach (var action in actions) yield return ("governance/action/" + action.Action, action.Encode());
         yield return ("governance/policy/default", GovernancePolicy.Default.Encode());
+        yield return ("state/emergency", new EmergencyState("quake-1", "Earthquake", "", ["kat-hospital"], ["kat-lab", "kat-rescue"],
+            ConsentCategories.Demographics, 1_700_000_000_000, 1_700_259_200_000, 1_700_000_060_000, EndedEarly: true).Encode());
         yield return ("state/organisation", (add.Organisation with { Status = OrganisationStatus.Suspended }).Encode());
         yield return ("state/proposal", new ProposalState("prop-1", add, "kat-hospital", "admin", 1_700_000_000_000, 1_700_604_800_000,
             ProposalStatus.Executed, 1_700_000_360_000,
@@ -260,6 +273,7 @@ public class KnownAnswerTests
         Assert.Equal(all["governance/policy/default"], GovernancePolicy.TryDecode(all["governance/policy/default"])!.Encode());
         Assert.Equal(all["state/organisation"], OrganisationRecord.TryDecode(all["state/organisation"])!.Encode());
         Assert.Equal(all["state/proposal"], ProposalState.TryDecode(all["state/proposal"])!.Encode());
+        Assert.Equal(all["state/emergency"], EmergencyState.TryDecode(all["state/emergency"])!.Encode());
     }
 
     [Fact]

@@ -377,7 +377,7 @@ public class ConsortiumTests
         { "more-than-all", TxVerdict.InvalidField, "can never approve" },
         { "policy-alone", TxVerdict.InvalidField, "only node actions" },
         { "lifetime", TxVerdict.InvalidField, "proposal lifetime" },
-        { "rule-missing", TxVerdict.Malformed, "one rule for each of the 11 actions, not 10" },
+        { "rule-missing", TxVerdict.Malformed, "one rule for each of the 12 actions, not 11" },
     };
 
     [Theory]
@@ -495,14 +495,14 @@ public class ConsortiumTests
     }
 
     [Fact]
-    public void The_emergency_actions_are_reserved_and_cannot_be_proposed_yet()
+    public void An_unknown_governance_action_cannot_be_proposed()
     {
         using var c = new ConsortiumNetwork(1);
-        foreach (var action in new[] { GovernanceAction.DeclareEmergency, GovernanceAction.EndEmergency })
+        foreach (var action in new byte[] { 0, 13, 200 })
         {
-            var receipt = c.Submit(c.Members[0].Admin, new RawProposal([4, .. "em-1"u8, (byte)action]));
+            var receipt = c.Submit(c.Members[0].Admin, new RawProposal([4, .. "em-1"u8, action]));
             Assert.Equal(TxVerdict.Malformed, receipt.Verdict);
-            Assert.Contains("reserved for a later version", receipt.Reason, StringComparison.Ordinal);
+            Assert.Contains($"governance action {action} is not known", receipt.Reason, StringComparison.Ordinal);
         }
     }
 

@@ -59,7 +59,7 @@ public sealed class ProposeHandler : TxKindHandler<ProposePayload>
         var policy = GovernancePolicy.Read(context.State);
         var alone = policy.Rule(p.Action.Action).SelfService && Consortium.OwnerOf(context.State, p.Action) == admin.OrganisationId;
         var proposal = new ProposalState(p.ProposalId, p.Action, admin.OrganisationId, admin.Id, context.Timestamp,
-            context.Timestamp + policy.ProposalLifetimeMs, ProposalStatus.Open, 0, [new ProposalVote(admin.OrganisationId, admin.Id, true, context.Timestamp)]);
+            context.Timestamp + policy.LifetimeOf(p.Action.Action), ProposalStatus.Open, 0, [new ProposalVote(admin.OrganisationId, admin.Id, true, context.Timestamp)]);
         return Consortium.Settle(context, proposal, alone);
     }
 }

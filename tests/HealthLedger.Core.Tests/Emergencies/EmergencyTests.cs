@@ -1,0 +1,320 @@
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Emergencies;
+using HealthLedger.Core.Governance;
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Records;
+using HealthLedger.Core.Tests.Governance;
+using HealthLedger.Core.Transactions;
+using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Testing;
+
+namespace HealthLedger.Core.Tests.Emergencies;
+
+/// <summary>
+/// Declared emergencies on the chain (declare with a joining rescue service, extend, end early, end by time; approved by at
+/// least 1/3 of the active organisations) and break-glass access under them or outside them, with every refusal.
+/// </summary>
+public class EmergencyTests
+{
+    private const ulong Hour = 60 * 60 * 1000;
+
+    // Four members (test-hospital, org-2..4); pt-zoe is a patient of test-hospital, pt-max of org-2; dr-three a doctor of org-3.
+    private sealed class Drill : IDisposable
+    {
+        public Drill()
+        {
+            Patient = C.Keys(75);
+            Assert.Equal(TxVerdict.Ok, C.Submit(C.Members[0].Admin, RegisterPatient("pt-zoe", TestNetwork.OrgId, Patient, C.Net.Organisation.Encryption.PublicKey)).Verdict);
+            var other = C.Keys(76);
+            var org2 = C.Keys(102);
+            Assert.Equal(TxVerdict.Ok, C.Submit(C.Members[1].Admin, RegisterPatient("pt-max", "org-2", other, org2.Encryption.PublicKey)).Verdict);
+            Doctor = C.Keys(77);
+            Assert.Equal(TxVerdict.Ok, C.Submit(C.Members[2].Admin, new RegisterUserPayload("dr-three", Role.Doctor, "org-3", Doctor.Signing.PublicKey, Doctor.Encryption.PublicKey)).Verdict);
+        }
+
+        public ConsortiumNetwork C { get; } = new(4);
+
+        public UserKeys Patient { get; }
+
+        public UserKeys Doctor { get; }
+
+        public UserKeys Medic { get; private set; } = null!;
+
+        /// <summary>Declares "quake" (test-hospital's patients, Red Cross = org-5 joining, demographics, 48 h) with two approvals of four and registers a medic.</summary>
+        public void DeclareQuake(ConsentCategories categories = EmergencyCategories.Default)
+        {
+            C.Decide("declare-quake", Quake(categories), approvals: 2);
+            using var redCrossAdmin = TestNetwork.Keys(205);
+            Medic = C.Keys(78);
+            Assert.Equal(TxVerdict.Ok, C.Submit(redCrossAdmin, new RegisterUserPayload("medic-1", Role.Rescuer, "org-5", Medic.Signing.PublicKey, Medic.Encryption.PublicKey)).Verdict);
+        }
+
+        public DeclareEmergencyAction Quake(ConsentCategories categories = EmergencyCategories.Default) =>
+            new("quake", "Earthquake", "North district", [TestNetwork.OrgId], [], [C.NewOrganisation(5, OrganisationType.Rescuer)], categories, C.Time, C.Time + 48 * Hour);
+
+        public BreakGlassPayload BreakGlass(string id, string patient = "pt-zoe", string emergency = "quake", ConsentCategories categories = ConsentCategories.Demographics,
+            int textBytes = 40, EncryptionPublicKey? custodian = null) =>
+            new(id, patient, emergency, BreakGlassReason.Unconscious, categories, new SealedJustification(new byte[RecordCrypto.NonceLength + RecordCrypto.TagLength + textBytes],
+                [Wrap(Patient.Encryption.PublicKey), Wrap(custodian ?? C.Net.Organisation.Encryption.PublicKey)]));
+
+        public void Dispose() => C.Dispose();
+    }
+
+    private static Envelope Wrap(EncryptionPublicKey to) => RecordCrypto.Wrap(new byte[32], to, Enumerable.Repeat((byte)9, 32).ToArray(), []);
+
+    private static RegisterPatientPayload RegisterPatient(string id, string organisation, UserKeys patient, EncryptionPublicKey organisationKey) =>
+        new(id, organisation, Hash256.Zero, patient.Signing.PublicKey, patient.Encryption.PublicKey,
+            new SealedRecordRef(Hashing.Sha256(System.Text.Encoding.UTF8.GetBytes(id)), 10, [Wrap(organisationKey), Wrap(patient.Encryption.PublicKey)]));
+
+    [Fact]
+    public void A_declaration_with_a_joining_rescue_service_takes_effect_with_a_third_of_the_organisations_and_expires_in_six_hours()
+    {
+        using var d = new Drill();
+        var c = d.C;
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Members[0].Admin, new ProposePayload("declare-quake", d.Quake())).Verdict);
+        var proposal = c.Proposal("declare-quake");
+        Assert.Equal((ProposalStatus.Open, c.Time + GovernancePolicy.EmergencyProposalLifetimeMs), (proposal.Status, proposal.ExpiresAt));
+        Assert.Null(EmergencyState.Get(c.Net.State, "quake")); // 1 of 4 is not a third
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Members[1].Admin, new VotePayload("declare-quake", true)).Verdict);
+        Assert.Equal(ProposalStatus.Executed, c.Proposal("declare-quake").Status); // 2 of 4 is (a majority would need 3)
+        var quake = EmergencyState.Get(c.Net.State, "quake")!;
+        Assert.Equal([TestNetwork.OrgId], quake.Scope);
+        Assert.Equal(["org-5"], quake.Rescuers);
+        Assert.Equal((ConsentCategories.Demographics, c.Time), (quake.Categories, quake.DeclaredAt));
+        Assert.True(quake.IsActiveAt(c.Time));
+        Assert.Equal((OrganisationType.Rescuer, OrganisationStatus.Active), (c.Organisation("org-5").Type, c.Organisation("org-5").Status));
+        Assert.Contains("org-5-node-1", c.Validators); // the rescue service's node syncs and votes
+        Assert.Equal(["quake"], EmergencyState.Ids(c.Net.State));
+    }
+
+    public static TheoryData<string, TxVerdict, string> BadDeclarations() => new()
+    {
+        { "end-before-start", TxVerdict.InvalidField, "endsAt: the end must be after the start" },
+        { "no-scope", TxVerdict.InvalidField, "scope: name at least one organisation" },
+        { "unknown-scope", TxVerdict.NotFound, "scope: organisation 'nowhere' does not exist" },
+        { "removed-rescuer", TxVerdict.Conflict, "rescuers: organisation 'org-4' is removed" },
+        { "beyond-categories", TxVerdict.InvalidField, "categories: an emergency opens only the emergency summary" },
+        { "no-rescuer", TxVerdict.InvalidField, "rescuers: admit at least one" },
+        { "joining-not-rescuer", TxVerdict.InvalidField, "type rescuer" },
+        { "too-long", TxVerdict.InvalidField, "at most 30 days" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadDeclarations))]
+    public void A_bad_declaration_is_refused_with_its_field_and_writes_nothing(string variant, TxVerdict verdict, string reason)
+    {
+        using var d = new Drill();
+        var c = d.C;
+        if (variant == "removed-rescuer") c.Decide("remove-4", new OrganisationStatusAction(GovernanceAction.RemoveOrganisation, "org-4"), approvals: 3);
+        var quake = d.Quake();
+        var action = variant switch
+        {
+            "end-before-start" => quake with { EndsAt = quake.StartsAt },
+            "no-scope" => quake with { Scope = [] },
+            "unknown-scope" => quake with { Scope = [TestNetwork.OrgId, "nowhere"] },
+            "removed-rescuer" => quake with { Rescuers = ["org-4"] },
+            "beyond-categories" => quake with { Categories = ConsentCategories.Demographics | ConsentCategories.Encounters },
+            "no-rescuer" => quake with { NewRescuers = [] },
+            "joining-not-rescuer" => quake with { NewRescuers = [c.NewOrganisation(5, OrganisationType.Clinic)] },
+            "too-long" => quake with { EndsAt = quake.StartsAt + EmergencyState.MaxDurationMs + 1 },
+            _ => throw new ArgumentOutOfRangeException(nameof(variant)),
+        };
+        var before = c.Net.State.Root;
+        var receipt = c.Submit(c.Members[0].Admin, new ProposePayload("declare-bad", action));
+        Assert.Equal(verdict, receipt.Verdict);
+        Assert.Contains(reason, receipt.Reason, StringComparison.Ordinal);
+        Assert.Equal(before, c.Net.State.Root);
+    }
+
+    [Fact]
+    public void An_emergency_is_extended_and_ended_early_by_approval_and_cannot_change_once_over()
+    {
+        using var d = new Drill();
+        var c = d.C;
+        d.DeclareQuake();
+        var end = EmergencyState.Get(c.Net.State, "quake")!.EndsAt;
+        Assert.Equal(TxVerdict.InvalidField, c.Submit(c.Members[0].Admin, new ProposePayload("extend-short", new EmergencyChangeAction(GovernanceAction.ExtendEmergency, "quake", end - 1))).Verdict);
+        c.Decide("extend-quake", new EmergencyChangeAction(GovernanceAction.ExtendEmergency, "quake", end + 24 * Hour), approvals: 2);
+        Assert.Equal(end + 24 * Hour, EmergencyState.Get(c.Net.State, "quake")!.EndsAt);
+        c.Decide("end-quake", new EmergencyChangeAction(GovernanceAction.EndEmergency, "quake", 0), approvals: 2);
+        var ended = EmergencyState.Get(c.Net.State, "quake")!;
+        Assert.Equal((c.Time, true), (ended.EndsAt, ended.EndedEarly));
+        Assert.False(ended.IsActiveAt(c.Time));
+        var again = c.Submit(c.Members[0].Admin, new ProposePayload("end-again", new EmergencyChangeAction(GovernanceAction.EndEmergency, "quake", 0)));
+        Assert.Equal(TxVerdict.Conflict, again.Verdict);
+        Assert.Contains("already over", again.Reason, StringComparison.Ordinal);
+        Assert.Equal(TxVerdict.NotFound, c.Submit(c.Members[0].Admin, new ProposePayload("end-none", new EmergencyChangeAction(GovernanceAction.EndEmergency, "flood", 0))).Verdict);
+        // the medic is refused once it is over
+        var refused = c.Submit(d.Medic, d.BreakGlass("bg-late"));
+        Assert.Equal(TxVerdict.Conflict, refused.Verdict);
+        Assert.Contains("outside its time", refused.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_emergency_ends_by_itself_at_its_end_time_and_break_glass_access_stops_with_it()
+    {
+        using var d = new Drill();
+        var c = d.C;
+        d.DeclareQuake();
+        var quake = EmergencyState.Get(c.Net.State, "quake")!;
+        var before = c.Net.State.Root;
+        Assert.Equal(TxVerdict.Ok, c.Submit(d.Medic, d.BreakGlass("bg-1"), after: quake.EndsAt - c.Time - 2 * Hour).Verdict);
+        var access = BreakGlassState.Get(c.Net.State, "pt-zoe", "bg-1")!;
+        Assert.Equal(quake.EndsAt, access.ExpiresAt); // 12 h would outlast the emergency: it stops with it
+        Assert.Equal((TestNetwork.OrgId, "medic-1", Role.Rescuer, "org-5", BreakGlassReview.Pending), (access.CustodianId, access.ActorId, access.ActorRole, access.ActorOrganisationId, access.Review));
+        Assert.NotEqual(before, c.Net.State.Root);
+        // the end time passes with nothing written: the state says the same, the rules read it against block time
+        var refused = c.Submit(d.Medic, d.BreakGlass("bg-2"), after: 2 * Hour);
+        Assert.Equal(TxVerdict.Conflict, refused.Verdict);
+        Assert.Contains("outside its time", refused.Reason, StringComparison.Ordinal);
+        Assert.Equal(quake, EmergencyState.Get(c.Net.State, "quake"));
+        Assert.False(BreakGlassState.Get(c.Net.State, "pt-zoe", "bg-1")!.IsActiveAt(c.Time));
+    }
+
+    [Fact]
+    public void A_break_glass_access_lasts_twelve_hours_and_enters_the_custodians_review_queue()
+    {
+        using var d = new Drill();
+        var c = d.C;
+        d.DeclareQuake();
+        Assert.Equal(TxVerdict.Ok, c.Submit(d.Medic, d.BreakGlass("bg-1")).Verdict);
+        var access = BreakGlassState.Get(c.Net.State, "pt-zoe", "bg-1")!;
+        Assert.Equal(c.Time + BreakGlassState.DurationMs, access.ExpiresAt);
+        Assert.True(c.Net.State.TryGet(BreakGlassState.QueueKey(TestNetwork.OrgId, "pt-zoe", "bg-1"), out _));
+        Assert.Equal(TxVerdict.AlreadyExists, c.Submit(d.Medic, d.BreakGlass("bg-1")).Verdict);
+        // review: only an admin of the custodian, once
+        Assert.Equal(TxVerdict.Unauthorized, c.Submit(c.Members[1].Admin, new ReviewBreakGlassPayload("pt-zoe", "bg-1", BreakGlassReview.Misuse)).Verdict);
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Members[0].Admin, new ReviewBreakGlassPayload("pt-zoe", "bg-1", BreakGlassReview.Reviewed)).Verdict);
+        var reviewed = BreakGlassState.Get(c.Net.State, "pt-zoe", "bg-1")!;
+        Assert.Equal((BreakGlassReview.Reviewed, "admin", c.Time), (reviewed.Review, reviewed.ReviewedBy, reviewed.ReviewedAt));
+        Assert.Equal(TxVerdict.Conflict, c.Submit(c.Members[0].Admin, new ReviewBreakGlassPayload("pt-zoe", "bg-1", BreakGlassReview.Misuse)).Verdict);
+        Assert.Equal(TxVerdict.NotFound, c.Submit(c.Members[0].Admin, new ReviewBreakGlassPayload("pt-zoe", "bg-9", BreakGlassReview.Misuse)).Verdict);
+    }
+
+    public static TheoryData<string, TxVerdict, string> Refusals() => new()
+    {
+        { "no-justification", TxVerdict.InvalidField, "justification: a justification of at least 10 bytes is required" },
+        { "outside-scope", TxVerdict.Unauthorized, "outside the scope of emergency 'quake'" },
+        { "before-start", TxVerdict.Conflict, "outside its time" },
+        { "org-not-admitted", TxVerdict.Unauthorized, "organisation 'org-3' is not admitted as a rescuer" },
+        { "beyond-emergency-set", TxVerdict.InvalidField, "categories: an emergency opens only the emergency summary" },
+        { "beyond-declared", TxVerdict.InvalidField, "categories: emergency 'quake' does not open them" },
+        { "no-emergency", TxVerdict.NotFound, "emergency 'flood' does not exist" },
+        { "rescuer-without-emergency", TxVerdict.Unauthorized, "outside a declared emergency only a doctor" },
+        { "patient-cannot", TxVerdict.Unauthorized, "only a rescuer or a doctor" },
+        { "no-envelope-for-custodian", TxVerdict.InvalidField, "no key envelope for the patient's organisation" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public void Every_break_glass_refusal_writes_nothing(string variant, TxVerdict verdict, string reason)
+    {
+        using var d = new Drill();
+        var c = d.C;
+        d.DeclareQuake();
+        var (signer, payload) = variant switch
+        {
+            "no-justification" => (d.Medic, d.BreakGlass("bg-x", textBytes: 0)),
+            "outside-scope" => (d.Medic, d.BreakGlass("bg-x", patient: "pt-max")),
+            "before-start" => (d.Medic, d.BreakGlass("bg-x", emergency: "later")),
+            "org-not-admitted" => (d.Doctor, d.BreakGlass("bg-x")),
+            "beyond-emergency-set" => (d.Medic, d.BreakGlass("bg-x", categories: ConsentCategories.Demographics | ConsentCategories.Account)),
+            "beyond-declared" => (d.Medic, d.BreakGlass("bg-x", categories: ConsentCategories.Reports)),
+            "no-emergency" => (d.Medic, d.BreakGlass("bg-x", emergency: "flood")),
+            "rescuer-without-emergency" => (d.Medic, d.BreakGlass("bg-x", emergency: "")),
+            "patient-cannot" => (d.Patient, d.BreakGlass("bg-x")),
+            "no-envelope-for-custodian" => (d.Medic, d.BreakGlass("bg-x", custodian: d.Doctor.Encryption.PublicKey)),
+            _ => throw new ArgumentOutOfRangeException(nameof(variant)),
+        };
+        if (variant == "before-start")
+        {
+            c.Decide("declare-later", d.Quake() with { EmergencyId = "later", Rescuers = ["org-5"], NewRescuers = [], StartsAt = c.Time + 24 * Hour, EndsAt = c.Time + 48 * Hour }, approvals: 2);
+        }
+        var before = c.Net.State.Root;
+        var receipt = c.Submit(signer, payload);
+        Assert.Equal(verdict, receipt.Verdict);
+        Assert.Contains(reason, receipt.Reason, StringComparison.Ordinal);
+        Assert.Equal(before, c.Net.State.Root);
+    }
+
+    [Fact]
+    public void Outside_an_emergency_a_doctor_of_a_member_organisation_may_break_the_glass_for_twelve_hours()
+    {
+        using var d = new Drill();
+        var c = d.C;
+        Assert.Equal(TxVerdict.Ok, c.Submit(d.Doctor, d.BreakGlass("bg-er", emergency: "")).Verdict);
+        var access = BreakGlassState.Get(c.Net.State, "pt-zoe", "bg-er")!;
+        Assert.Equal(("", "org-3", c.Time + BreakGlassState.DurationMs), (access.EmergencyId, access.ActorOrganisationId, access.ExpiresAt));
+    }
+
+    [Fact]
+    public void Only_a_node_of_a_custodian_in_scope_wraps_emergency_keys_for_an_admitted_rescuer()
+    {
+        using var d = new Drill();
+        var c = d.C;
+        d.DeclareQuake();
+        var redCross = c.Organisation("org-5");
+        var lookup = Wrap(redCross.EncryptionKey);
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Net.Node, new WrapEmergencyKeysPayload("quake", "org-5", [], lookup)).Verdict);
+        Assert.True(c.Net.State.TryGet(EmergencyKey.LookupKey("quake", "org-5", TestNetwork.OrgId), out _));
+        var cases = new (SigningKeyPair Signer, WrapEmergencyKeysPayload Payload, TxVerdict Verdict, string Reason)[]
+        {
+            (c.Net.Node, new WrapEmergencyKeysPayload("quake", "org-3", [], Wrap(c.Organisation("org-3").EncryptionKey)), TxVerdict.Unauthorized, "not admitted as a rescuer"),
+            (c.Net.Node, new WrapEmergencyKeysPayload("quake", "org-5", [], Wrap(d.Doctor.Encryption.PublicKey)), TxVerdict.InvalidField, "not wrapped for the rescuer organisation"),
+            (c.Net.Node, new WrapEmergencyKeysPayload("quake", "org-5", [new EmergencyKey("pt-zoe", ConsentCategories.Demographics, 1, lookup)], null), TxVerdict.NotFound, "no Demographics key of epoch 1"),
+            (c.Net.Node, new WrapEmergencyKeysPayload("quake", "org-5", [new EmergencyKey("pt-max", ConsentCategories.Demographics, 1, lookup)], null), TxVerdict.NotFound, "not a patient of organisation 'test-hospital'"),
+            (c.Net.Node, new WrapEmergencyKeysPayload("quake", "org-5", [new EmergencyKey("pt-zoe", ConsentCategories.Reports, 1, lookup)], null), TxVerdict.InvalidField, "does not open Reports"),
+            (c.Net.Node, new WrapEmergencyKeysPayload("quake", "org-5", [new EmergencyKey("pt-zoe", ConsentCategories.Encounters, 1, lookup)], null), TxVerdict.InvalidField, "emergency summary"),
+            (c.Members[0].Admin.Signing, new WrapEmergencyKeysPayload("quake", "org-5", [], lookup), TxVerdict.Unauthorized, "only a node"),
+        };
+        foreach (var (signer, payload, verdict, reason) in cases)
+        {
+            var before = c.Net.State.Root;
+            var receipt = c.Submit(signer, payload);
+            Assert.Equal(verdict, receipt.Verdict);
+            Assert.Contains(reason, receipt.Reason, StringComparison.Ordinal);
+            Assert.Equal(before, c.Net.State.Root);
+        }
+    }
+
+    [Fact]
+    public void Once_an_emergency_is_over_the_epoch_its_rescuers_received_is_stale_and_the_next_record_opens_a_new_one()
+    {
+        using var d = new Drill();
+        var c = d.C;
+        var patient = c.Keys(79);
+        var custodian = c.Net.Organisation.Encryption.PublicKey;
+        var keys = new Dictionary<int, byte[]> { [1] = TestNetwork.Seed(501, 32), [2] = TestNetwork.Seed(502, 32) };
+        SealedRecordRef Demographics(int version, int epoch, bool opens)
+        {
+            var dataKey = TestNetwork.Seed(600 + version, 32);
+            var wrapped = CategoryKeyCrypto.WrapDataKey(keys[epoch], TestNetwork.Seed(700 + version, RecordCrypto.NonceLength), dataKey,
+                CategoryKeyCrypto.DataKeyAad("pt-kay", (byte)ConsentCategories.Demographics, epoch, "pt-kay", version));
+            IReadOnlyList<CategoryKeyReader> readers = opens
+                ? [new(KeyReaderKind.Organisation, TestNetwork.OrgId, CategoryKeyCrypto.WrapForReader(keys[epoch], custodian, TestNetwork.Seed(800 + epoch, 32), "pt-kay", 1, epoch)),
+                   new(KeyReaderKind.Patient, "pt-kay", CategoryKeyCrypto.WrapForReader(keys[epoch], patient.Encryption.PublicKey, TestNetwork.Seed(900 + epoch, 32), "pt-kay", 1, epoch))]
+                : [];
+            return new SealedRecordRef(Hashing.Sha256(dataKey), 10, [], new CategoryKeyWrap("pt-kay", ConsentCategories.Demographics, epoch, wrapped, readers));
+        }
+        var admin = c.Members[0].Admin;
+        Assert.Equal(TxVerdict.Ok, c.Submit(admin, new RegisterPatientPayload("pt-kay", TestNetwork.OrgId, Hashing.Sha256("MRN-KAY"u8), patient.Signing.PublicKey, patient.Encryption.PublicKey, Demographics(1, 1, opens: true))).Verdict);
+        d.DeclareQuake();
+        var redCross = c.Organisation("org-5").EncryptionKey;
+        var envelope = CategoryKeyCrypto.WrapForReader(keys[1], redCross, TestNetwork.Seed(950, 32), "pt-kay", 1, 1);
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Net.Node, new WrapEmergencyKeysPayload("quake", "org-5", [new EmergencyKey("pt-kay", ConsentCategories.Demographics, 1, envelope)], null)).Verdict);
+        Assert.True(c.Net.State.TryGet(EmergencyKey.StateKey("quake", "org-5", "pt-kay", ConsentCategories.Demographics, 1), out _));
+        // while the emergency is in force, epoch 1 stays in use
+        Assert.Equal(TxVerdict.Ok, c.Submit(admin, new UpdateRecordPayload(RecordSubject.Patient, "pt-kay", 2, Demographics(2, 1, opens: false))).Verdict);
+        c.Decide("end-quake", new EmergencyChangeAction(GovernanceAction.EndEmergency, "quake", 0), approvals: 2);
+        var before = c.Net.State.Root;
+        var stale = c.Submit(admin, new UpdateRecordPayload(RecordSubject.Patient, "pt-kay", 3, Demographics(3, 1, opens: false)));
+        Assert.Equal(TxVerdict.Conflict, stale.Verdict);
+        Assert.Contains("rescuers of emergency 'quake', now over", stale.Reason, StringComparison.Ordinal);
+        Assert.Equal(before, c.Net.State.Root);
+        Assert.Equal(TxVerdict.Ok, c.Submit(admin, new UpdateRecordPayload(RecordSubject.Patient, "pt-kay", 3, Demographics(3, 2, opens: true))).Verdict);
+        Assert.Equal(2, CategoryKeyState.CurrentEpoch(c.Net.State, "pt-kay", ConsentCategories.Demographics));
+        Assert.Null(EmergencyKey.StaleUnder(c.Net.State, "pt-kay", ConsentCategories.Demographics, 2, c.Time));
+    }
+}
