@@ -15,4 +15,11 @@ var root = new RootCommand("HealthLedger: medical records on a permissioned, Byz
     SeedCommand.Create(),
     VerifyFileCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+// A command line that does not parse gets one clear line and exit code 2, not the whole help text (which --help shows).
+if (parsed.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h") && !args.Contains("-?"))
+{
+    await Console.Error.WriteLineAsync(HealthLedger.Cli.CommandLineErrors.Describe(parsed));
+    return 2;
+}
+return await parsed.InvokeAsync();

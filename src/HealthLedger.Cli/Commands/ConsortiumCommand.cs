@@ -142,7 +142,7 @@ internal static class ConsortiumCommand
 
     private static (Option<string> Url, Option<string> User, Option<bool> PasswordStdin) Connection() => (
         new Option<string>("--url") { Description = $"A node of your organisation (web address), e.g. {CommonOptions.DefaultUrl}", Required = true },
-        new Option<string>("--user") { Description = "Your admin user id", Required = true },
+        new Option<string>("--user") { Description = "Your user id at that node: an admin (proposals and votes) or an auditor (reading proposals)", Required = true },
         new Option<bool>("--password-stdin") { Description = $"Read the password from the first line of standard input (otherwise from {CommonOptions.PasswordVariable})" });
 
     // Logs in, then POSTs body (or GETs the proposal list when body is null) and prints the proposal(s).

@@ -49,8 +49,15 @@ internal static class LoadCommand
         var keystorePath = new DataDirectory(Path.GetFullPath(data)).KeystorePath;
         if (!File.Exists(keystorePath)) return CommonOptions.Fail($"no keystore in {data}");
         UserKeys? admin;
-        using (var keystore = Keystore.Open(keystorePath)) admin = keystore.Unseal(adminUser, password);
-        if (admin is null) return CommonOptions.Fail("the admin password does not open the admin's keys");
+        using (var keystore = Keystore.Open(keystorePath))
+        {
+            if (!keystore.UserIds().Contains(adminUser, StringComparer.Ordinal))
+            {
+                return CommonOptions.Fail($"user '{adminUser}' has no login in {data} (this folder's users: {string.Join(", ", keystore.UserIds().Take(5))})");
+            }
+            admin = keystore.Unseal(adminUser, password);
+        }
+        if (admin is null) return CommonOptions.Fail($"the password in {CommonOptions.PasswordVariable} does not open the keys of '{adminUser}'");
         using var _ = admin;
 
         using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(60) };

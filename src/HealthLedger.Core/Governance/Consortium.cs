@@ -112,7 +112,7 @@ public static class Consortium
             NodeAction n => ReplaceNode(context, n.Node),
             RemoveNodeAction r => RemoveNode(context, r.NodeId),
             ChangePolicyAction p => ChangePolicy(context, p.Policy),
-            ChangeNetworkPolicyAction n => ChangeNetworkPolicy(context, n.Policy),
+            ChangeNetworkPolicyAction n => ChangeNetworkPolicy(context, n.Policy, n.BasedOnVersion),
             DeclareEmergencyAction d => DeclareEmergency(context, d),
             EmergencyChangeAction e => EmergencyChangeAction.Apply(context, e),
             _ => TxResult.Reject(TxVerdict.InvalidField, $"action: {action.Action} cannot be applied"),
@@ -155,6 +155,14 @@ public static class Consortium
         var ids = OrganisationIds(state);
         if (ids.Count >= MaxOrganisations) return TxResult.Reject(TxVerdict.Conflict, $"the network already has {MaxOrganisations} organisations");
         if (RequireUnusedKey(state, org.SigningKey, "the organisation's signing key") is { } used) return used;
+        // Encryption keys too: whatever is wrapped for the newcomer must not open with another member's key.
+        foreach (var otherId in ids)
+        {
+            if (GetOrganisation(state, otherId) is not { } other) continue;
+            if (other.EncryptionKey == org.EncryptionKey) return EncryptionKeyInUse("the organisation's encryption key", other.Id);
+            if (other.EncryptionKey == a.AdminEncryptionKey) return EncryptionKeyInUse("the admin's encryption key", other.Id);
+        }
+        if (a.AdminEncryptionKey == org.EncryptionKey) return TxResult.Reject(TxVerdict.InvalidField, "admin.encryptionKey: the admin's encryption key must differ from the organisation's");
         if (context.RequireNewUser(a.AdminId, a.AdminSigningKey) is { } taken) return taken;
         state.Set(StateKeys.Organisation(org.Id), org.Encode());
         state.Set(StateKeys.Signer(org.SigningKey), new SignerRecord(SignerKind.Organisation, org.Id).Encode());
@@ -230,6 +238,7 @@ public static class Consortium
         var validators = ValidatorSet.Ids(state);
         if (validators.Count >= ValidatorSet.MaxNodes) return TxResult.Reject(TxVerdict.Conflict, $"the network already has {ValidatorSet.MaxNodes} nodes");
         if (RequireUnusedKey(state, node.SigningKey, "key " + node.SigningKey) is { } used) return used;
+        if (RequireUnusedAddress(state, node) is { } sameAddress) return sameAddress;
         state.Set(StateKeys.Node(node.Id), node.Encode());
         state.Set(StateKeys.Signer(node.SigningKey), new SignerRecord(SignerKind.Node, node.Id).Encode());
         state.Set(StateKeys.OrganisationNodes(node.OrganisationId), IdList.Encode(NodesOf(state, node.OrganisationId).Append(node.Id)));
@@ -263,6 +272,7 @@ public static class Consortium
             if (RequireUnusedKey(state, node.SigningKey, "key " + node.SigningKey) is { } used) return used;
             state.Delete(StateKeys.Signer(existing.SigningKey));
         }
+        if (RequireUnusedAddress(state, node) is { } sameAddress) return sameAddress;
         state.Set(StateKeys.Node(node.Id), node.Encode());
         state.Set(StateKeys.Signer(node.SigningKey), new SignerRecord(SignerKind.Node, node.Id).Encode());
         return TxResult.Ok;
@@ -297,13 +307,19 @@ public static class Consortium
 
     private static TxResult ChangePolicy(TxContext context, GovernancePolicy policy)
     {
+        if (GovernancePolicy.Read(context.State).Encode().AsSpan().SequenceEqual(policy.Encode())) return TxResult.Reject(TxVerdict.InvalidField, "policy: the proposed governance policy is the one in force; nothing would change");
         context.State.Set(StateKeys.Governance, policy.Encode());
         return TxResult.Ok;
     }
 
-    private static TxResult ChangeNetworkPolicy(TxContext context, NetworkPolicy policy)
+    private static TxResult ChangeNetworkPolicy(TxContext context, NetworkPolicy policy, ulong basedOn)
     {
         if (PolicyState.Read(context.State) is not { } current) return TxResult.Reject(TxVerdict.NotFound, "the network has no policy record");
+        if (basedOn != 0 && (ulong)current.Version != basedOn)
+        {
+            return TxResult.Reject(TxVerdict.Conflict, $"version: the network policy changed since this proposal was made (it replaces version {basedOn}; the policy is at version {current.Version})");
+        }
+        if (current.Policy == policy) return TxResult.Reject(TxVerdict.InvalidField, "networkPolicy: the proposed network policy is the one in force; nothing would change");
         var next = new PolicyState(current.Version + 1, current.OrganisationId, policy, new RecordProof(context.TxId, context.Height, context.Timestamp));
         context.State.Set(StateKeys.Policy, next.Encode());
         return TxResult.Ok;
@@ -311,6 +327,28 @@ public static class Consortium
 
     private static TxResult? RequireUnusedKey(StateOverlay state, SigningPublicKey key, string what) =>
         state.Contains(StateKeys.Signer(key)) ? TxResult.Reject(TxVerdict.AlreadyExists, $"{what} already belongs to a signer of this network") : null;
+
+    private static TxResult EncryptionKeyInUse(string what, string organisationId) =>
+        TxResult.Reject(TxVerdict.AlreadyExists, $"{what} already belongs to organisation '{organisationId}'");
+
+    // Two nodes at one peer address would be one process answering for both (a newcomer naming a member's address passes
+    // the reachability probe with the member's answer). Compared without case and trailing slash.
+    private static TxResult? RequireUnusedAddress(StateOverlay state, NodeRecord node)
+    {
+        static string Normal(string address) => address.Trim().TrimEnd('/').ToLowerInvariant();
+        if (node.Address.Length == 0) return null;
+        foreach (var organisationId in OrganisationIds(state))
+        {
+            foreach (var id in NodesOf(state, organisationId))
+            {
+                if (id != node.Id && GetNode(state, id) is { } other && other.Address.Length > 0 && Normal(other.Address) == Normal(node.Address))
+                {
+                    return TxResult.Reject(TxVerdict.AlreadyExists, $"node.address: {node.Address} is already the address of node '{other.Id}'");
+                }
+            }
+        }
+        return null;
+    }
 
     private static TxResult NotFound(string organisationId) => TxResult.Reject(TxVerdict.NotFound, $"organisation '{organisationId}' does not exist");
 

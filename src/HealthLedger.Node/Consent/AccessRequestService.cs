@@ -44,10 +44,9 @@ public sealed class AccessRequestService(LedgerNode node, DoctorDirectory doctor
         var categories = ConsentService.ParseCategories(input.Categories, errors);
         if (input.Days is not { } days) errors.Add("days", $"Say for how many days (1 to {AccessRequestState.MaxDurationDays}).");
         else if (days is < 1 or > AccessRequestState.MaxDurationDays) errors.Add("days", $"Ask for 1 to {AccessRequestState.MaxDurationDays} days.");
-        var reason = (input.Reason ?? "").Trim();
-        if (reason.Length == 0) errors.Add("reason", "Give the patient a reason.");
-        else if (reason.Length > MaxReasonLength) errors.Add("reason", $"At most {MaxReasonLength} characters.");
-        else if (System.Text.Encoding.UTF8.GetByteCount(reason) > SealedReason.MaxCiphertextBytes - RecordCrypto.NonceLength - RecordCrypto.TagLength) errors.Add("reason", "The reason is too long.");
+        // Free text through the one door (FieldRules.Text): no control, invisible or direction-changing characters, NFC.
+        var reason = FieldRules.Text(errors, "reason", input.Reason, MaxReasonLength, required: true, "The reason", multiline: true);
+        if (!errors.Has("reason") && (System.Text.Encoding.UTF8.GetByteCount(reason) > SealedReason.MaxCiphertextBytes - RecordCrypto.NonceLength - RecordCrypto.TagLength)) errors.Add("reason", "The reason is too long.");
         if (!errors.IsEmpty) return Outcome<WriteResult>.Invalid(errors);
         if (Inactive(patientRecord.OrganisationId) is { } patientOut)
         {

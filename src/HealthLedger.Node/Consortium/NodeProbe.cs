@@ -12,7 +12,7 @@ namespace HealthLedger.Node.Consortium;
 public sealed class NodeProbe
 {
     /// <summary>How long the probe waits.</summary>
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Why nothing answers at <paramref name="address"/>, or null when something does (or the address is empty: a node others never dial).</summary>
     public async Task<string?> ProblemAsync(string address, CancellationToken ct)

@@ -189,7 +189,8 @@ public sealed class ProposalInput
         {
             foreach (var message in messages) e.Add("networkPolicy." + field, message);
         }
-        return policy is null ? null : new ChangeNetworkPolicyAction(policy);
+        if (NetworkPolicy.Version is < 0) e.Add("networkPolicy.version", "The version the change replaces is 1 or more (or leave it out).");
+        return policy is null ? null : new ChangeNetworkPolicyAction(policy, NetworkPolicy.Version is > 0 and var v ? (ulong)v : 0);
     }
 
     private static void SigningKey(string? hex, string field, FieldErrors e)

@@ -46,6 +46,12 @@ public sealed class DoctorService(LedgerNode node, DoctorDirectory directory, Re
     {
         var scope = string.IsNullOrWhiteSpace(query.Organisation) ? actor.OrganisationId : query.Organisation.Trim().ToLowerInvariant();
         IEnumerable<DoctorView> list = scope == "all" ? directory.AllDoctors() : directory.Doctors(scope);
+        // Another organisation's doctors are listed while it is an active member: a suspended or removed one's cannot be
+        // granted access nor asked to care (the state machine refuses both), so they are not offered.
+        var active = new Dictionary<string, bool>(StringComparer.Ordinal) { [actor.OrganisationId] = true };
+        list = list.Where(d => active.TryGetValue(d.OrganisationId, out var known) ? known
+            : active[d.OrganisationId] = node.GetState(StateKeys.Organisation(d.OrganisationId)) is { } org
+                && OrganisationRecord.TryDecode(org) is { Status: OrganisationStatus.Active });
         if (!string.IsNullOrWhiteSpace(query.Search)) list = list.Where(d => TextFolding.Contains(d.Details.Name, query.Search.Trim()));
         if (!string.IsNullOrWhiteSpace(query.Specialty)) list = list.Where(d => d.Details.Specialty.Equals(query.Specialty.Trim(), StringComparison.OrdinalIgnoreCase));
         if (!string.IsNullOrWhiteSpace(query.Department)) list = list.Where(d => d.Details.Department.Equals(query.Department.Trim(), StringComparison.OrdinalIgnoreCase));

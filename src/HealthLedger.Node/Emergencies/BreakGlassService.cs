@@ -85,9 +85,9 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
         var e = new FieldErrors();
         var reason = BreakGlassReasons.Parse(input.Reason);
         if (reason is null) e.Add("reason", $"The reason is one of {BreakGlassReasons.List}.");
-        var text = input.Justification?.Trim() ?? "";
+        var text = FieldRules.Text(e, "justification", input.Justification, SealedJustification.MaxTextBytes, required: true, "The justification", multiline: true);
         var bytes = System.Text.Encoding.UTF8.GetByteCount(text);
-        if (bytes < SealedJustification.MinTextBytes || bytes > SealedJustification.MaxTextBytes)
+        if (!e.Has("justification") && (bytes < SealedJustification.MinTextBytes || bytes > SealedJustification.MaxTextBytes))
         {
             e.Add("justification", $"A justification of {SealedJustification.MinTextBytes} to {SealedJustification.MaxTextBytes} bytes is required.");
         }

@@ -93,7 +93,8 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
     {
         readModel.OpenGrantedTo(actor);
         var patient = directory.Patient(patientId);
-        if (patient is null) return Outcome<PatientView>.NotFound($"Patient '{patientId}' does not exist.");
+        // A patient this node cannot open (another organisation's, without a grant) is answered like an unknown one.
+        if (patient is null) return Outcome<PatientView>.NotFound($"Patient '{patientId}' does not exist or is not shared with you.");
         if (access.CanSee(actor, patient.Id, patient.OrganisationId, category, resource, record, anyOf) is { } denied) return denied.As<PatientView>();
         return Outcome<PatientView>.Ok(patient.For(policy.Reach(actor, patient.Id, patient.OrganisationId).Shared));
     }
@@ -121,7 +122,7 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
     public Outcome<object>? CanManage(UserSession actor, string patientId)
     {
         var patient = directory.Patient(patientId);
-        if (patient is null) return Outcome<object>.NotFound($"Patient '{patientId}' does not exist.");
+        if (patient is null) return Outcome<object>.NotFound($"Patient '{patientId}' does not exist or is not shared with you.");
         var allowed = (actor.Role == Role.Patient && actor.UserId == patientId) || (actor.Role == Role.Admin && actor.OrganisationId == patient.OrganisationId);
         return allowed ? null : Outcome<object>.Forbidden("Only the patient (or an admin of their organisation) sees their grants and access history.");
     }

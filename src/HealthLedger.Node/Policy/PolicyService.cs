@@ -54,6 +54,8 @@ public sealed class PolicyService(LedgerNode node, RecordWriter writer, Consorti
         }
         if (byProposal)
         {
+            // The proposal replaces the version seen now: a second proposal from the same version cannot apply after the first.
+            input.Version ??= current.Version;
             var proposed = await consortium.ProposeAsync(actor, new ProposalInput { Action = GovernanceNames.Of(GovernanceAction.ChangeNetworkPolicy), NetworkPolicy = input }, ct);
             return proposed.IsOk ? Outcome<PolicyChange>.Ok(new PolicyChange(null, proposed.Value)) : proposed.As<PolicyChange>();
         }

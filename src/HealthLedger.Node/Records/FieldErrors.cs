@@ -8,6 +8,9 @@ public sealed class FieldErrors
     /// <summary>True when no field has a message.</summary>
     public bool IsEmpty => _errors.Count == 0;
 
+    /// <summary>True when <paramref name="field"/> already has an error.</summary>
+    public bool Has(string field) => _errors.ContainsKey(field);
+
     /// <summary>Adds a message for a field.</summary>
     public FieldErrors Add(string field, string message)
     {

@@ -171,6 +171,10 @@ public class ConsortiumTests
         { "node-key", TxVerdict.AlreadyExists, "already belongs to a signer" },
         { "keys-repeated", TxVerdict.InvalidField, "must all differ" },
         { "node-of-another", TxVerdict.InvalidField, "must be the new organisation" },
+        { "organisation-encryption-key", TxVerdict.AlreadyExists, "the organisation's encryption key already belongs to organisation 'org-2'" },
+        { "admin-encryption-key", TxVerdict.AlreadyExists, "the admin's encryption key already belongs to organisation 'org-3'" },
+        { "admin-encryption-key-is-the-organisations", TxVerdict.InvalidField, "must differ from the organisation's" },
+        { "node-address", TxVerdict.AlreadyExists, "is already the address of node 'org-2-node-1'" },
     };
 
     [Theory]
@@ -190,6 +194,12 @@ public class ConsortiumTests
             "node-key" => fresh with { Nodes = [node with { SigningKey = c.Members[3].NodeKey }] },
             "keys-repeated" => fresh with { AdminSigningKey = fresh.Organisation.SigningKey },
             "node-of-another" => fresh with { Nodes = [node with { OrganisationId = "org-3" }] },
+            // Encryption keys are checked too: what is wrapped for the newcomer must not open with a member's key.
+            "organisation-encryption-key" => fresh with { Organisation = fresh.Organisation with { EncryptionKey = Consortium.GetOrganisation(c.Net.State, "org-2")!.EncryptionKey } },
+            "admin-encryption-key" => fresh with { AdminEncryptionKey = Consortium.GetOrganisation(c.Net.State, "org-3")!.EncryptionKey },
+            "admin-encryption-key-is-the-organisations" => fresh with { AdminEncryptionKey = fresh.Organisation.EncryptionKey },
+            // A member's peer address answers the reachability probe for a newcomer naming it: refused as taken.
+            "node-address" => fresh with { Nodes = [node with { Address = AddressOf(c, c.Members[1].NodeId).ToUpperInvariant() + "/" }] },
             _ => throw new ArgumentOutOfRangeException(nameof(variant)),
         };
         var before = c.Net.State.Root;
@@ -445,6 +455,38 @@ public class ConsortiumTests
         Assert.Equal(TxVerdict.InvalidField, bad.Verdict);
         Assert.Contains("networkPolicy.careAfterVisitDays", bad.Reason, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Two_network_policy_proposals_made_from_one_version_cannot_both_apply_and_a_change_of_nothing_is_refused()
+    {
+        using var c = new ConsortiumNetwork(4);
+        var m = c.Members;
+        Assert.Equal(TxVerdict.Ok, c.Submit(m[1].Admin, new ProposePayload("care-a", new ChangeNetworkPolicyAction(new NetworkPolicy(3, 14), BasedOnVersion: 1))).Verdict);
+        Assert.Equal(TxVerdict.Ok, c.Submit(m[2].Admin, new ProposePayload("care-b", new ChangeNetworkPolicyAction(new NetworkPolicy(4, 14), BasedOnVersion: 1))).Verdict);
+        c.Submit(m[2].Admin, new VotePayload("care-a", true));
+        Assert.Equal(TxVerdict.Ok, c.Submit(m[3].Admin, new VotePayload("care-a", true)).Verdict);
+        Assert.Equal((2, new NetworkPolicy(3, 14)), (PolicyState.Read(c.Net.State)!.Version, PolicyState.Read(c.Net.State)!.Policy));
+
+        // B was made from version 1 too: its deciding vote is refused and the policy A set stays.
+        c.Submit(m[1].Admin, new VotePayload("care-b", true));
+        var before = c.Net.State.Root;
+        var stale = c.Submit(m[3].Admin, new VotePayload("care-b", true));
+        Assert.Equal(TxVerdict.Conflict, stale.Verdict);
+        Assert.Contains("version: the network policy changed since this proposal was made", stale.Reason, StringComparison.Ordinal);
+        Assert.Equal(before, c.Net.State.Root);
+        Assert.Equal(new NetworkPolicy(3, 14), PolicyState.Read(c.Net.State)!.Policy);
+
+        // A proposal that changes nothing is refused at once, for either policy.
+        var same = c.Submit(m[0].Admin, new ProposePayload("care-same", new ChangeNetworkPolicyAction(new NetworkPolicy(3, 14))));
+        Assert.Equal(TxVerdict.InvalidField, same.Verdict);
+        Assert.Contains("nothing would change", same.Reason, StringComparison.Ordinal);
+        var governance = c.Submit(m[0].Admin, new ProposePayload("policy-same", new ChangePolicyAction(GovernancePolicy.Read(c.Net.State))));
+        Assert.Equal(TxVerdict.InvalidField, governance.Verdict);
+        Assert.Contains("nothing would change", governance.Reason, StringComparison.Ordinal);
+    }
+
+    private static string AddressOf(ConsortiumNetwork c, string nodeId) =>
+        c.Net.State.TryGet(StateKeys.Node(nodeId), out var bytes) && NodeRecord.TryDecode(bytes) is { } node ? node.Address : throw new InvalidOperationException(nodeId);
 
     private static SealedRecordRef Sealed(int n, params EncryptionPublicKey[] to) =>
         new(Hashing.Sha256(BitConverter.GetBytes(n)), 10, to.Select(k => RecordCrypto.Wrap(new byte[32], k, Enumerable.Repeat((byte)n, 32).ToArray(), [])).ToList());

@@ -70,6 +70,10 @@ public sealed class AccessRequestTests : IAsyncDisposable
         var bad = await ApiResponses.Problem(await doctor.PostAsJsonAsync($"/api/v1/patients/{patientId}/access-requests",
             new { categories = new[] { "x-rays" }, days = 0, reason = " " }, Ct), HttpStatusCode.BadRequest);
         Assert.Equal(["categories", "days", "reason"], bad.GetProperty("errors").EnumerateObject().Select(e => e.Name).Order());
+        // Free text goes through the one door: a direction override in the reason is refused like in a patient's name.
+        var bidi = await ApiResponses.Problem(await doctor.PostAsJsonAsync($"/api/v1/patients/{patientId}/access-requests",
+            new { categories = new[] { "encounters" }, days = 7, reason = "Referral \u202Eevil" }, Ct), HttpStatusCode.BadRequest);
+        Assert.Contains("U+202E", bidi.GetProperty("errors").GetProperty("reason")[0].GetString(), StringComparison.Ordinal);
         await ApiResponses.Problem(await doctor.PostAsJsonAsync("/api/v1/patients/pt-nobody/access-requests",
             new { categories = new[] { "encounters" }, days = 7, reason = "Referral." }, Ct), HttpStatusCode.NotFound);
         await ApiResponses.Problem(await stMaryAdmin.PostAsJsonAsync($"/api/v1/patients/{patientId}/access-requests",
