@@ -134,8 +134,12 @@ public sealed class AccessRequestService(LedgerNode node, DoctorDirectory doctor
             _ => "declined",
         };
         var organisation = node.GetState(StateKeys.Organisation(r.DoctorOrganisationId)) is { } o ? OrganisationRecord.TryDecode(o)?.Name : null;
+        // Approving replaces the patient's grant to this doctor in force now: say so before the patient answers.
+        var replaces = status == "pending" && actor.UserId == r.PatientId && consent.Grants(actor, r.PatientId) is { IsOk: true } grants
+            ? grants.Value!.FirstOrDefault(g => g.Active && g.Grant.Grantee == GranteeKind.Doctor && g.Grant.GranteeId == r.DoctorId)?.Grant
+            : null;
         return new AccessRequestView(r, doctor?.Details.Name ?? r.DoctorId, doctor?.Details.Specialty ?? "", organisation ?? r.DoctorOrganisationId,
-            Open(r, actor.Keys.Encryption), status);
+            Open(r, actor.Keys.Encryption), status, replaces);
     }
 
     /// <summary>Seals the reason for the patient and the doctor: a fresh key, AES-256-GCM, one envelope each (aad binds it to the request).</summary>

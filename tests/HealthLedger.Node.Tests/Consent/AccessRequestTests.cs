@@ -134,6 +134,15 @@ public sealed class AccessRequestTests : IAsyncDisposable
         Assert.True(badStatus.GetProperty("errors").TryGetProperty("status", out _));
         // Admins have no access requests.
         await ApiResponses.Problem(await stMaryAdmin.GetAsync("/api/v1/consent/access-requests", Ct), HttpStatusCode.Forbidden);
+
+        // A later, narrower request from the same doctor tells the patient which access approving it replaces.
+        var narrower = await ApiResponses.Read<WriteResponse>(await doctor.PostAsJsonAsync($"/api/v1/patients/{patientId}/access-requests",
+            new { categories = new[] { "reports" }, days = 1, reason = "Only the latest report." }, Ct));
+        await InProcessNode.WaitAsync("General Hospital's node has the narrower request", () => Node(general).GetState(StateKeys.AccessRequest(patientId, narrower.Id)) is not null, Ct);
+        var shown = Assert.Single(await ApiResponses.Read<List<AccessRequestResponse>>(await pat.GetAsync("/api/v1/consent/access-requests?status=pending", Ct)));
+        Assert.Equal(grant.Id, shown.ReplacesGrant!.GrantId);
+        Assert.Equal(["encounters"], shown.ReplacesGrant.Categories);
+        Assert.Null(Assert.Single(await ApiResponses.Read<List<AccessRequestResponse>>(await doctor.GetAsync("/api/v1/consent/access-requests?status=pending", Ct))).ReplacesGrant);
     }
 
     // A read outside any grant: 403, or 404 where the node holds nothing of the patient open for this doctor.
