@@ -30,6 +30,11 @@ public static class TxKinds
         new SealLoginHandler(),
         new RequestAccessHandler(),
         new AnswerAccessRequestHandler(),
+        new ConfigureLabCatalogueHandler(),
+        new PlaceLabOrderHandler(),
+        new RecordLabSpecimenHandler(),
+        new EnterLabResultsHandler(),
+        new ValidateLabResultsHandler(),
     }.ToDictionary(h => h.Kind);
 
     /// <summary>Finds the handler of a kind.</summary>

@@ -72,6 +72,11 @@ public class KnownAnswerTests
             new AnswerAccessRequestPayload("p-1", "ar-1", Approve: true,
                 new GrantAccessPayload("g-2", "p-1", GranteeKind.Doctor, "dr-1", ConsentCategories.Encounters, 0, [],
                     [new GrantedCategoryKey(ConsentCategories.Encounters, 1, CategoryKeyCrypto.WrapForReader(Fixed(151, 32), user.Encryption.PublicKey, Fixed(102, 32), "p-1", 2, 1))])),
+            new ConfigureLabCataloguePayload("kat-hospital", 1, Record(170, user, organisation)),
+            new PlaceLabOrderPayload("lo-1", "p-1", "kat-hospital", Record(171, user, organisation)),
+            new RecordLabSpecimenPayload("lo-1", 2, LabOrderStatus.Collected, "sp-1", Record(172, user, organisation)),
+            new EnterLabResultsPayload("lo-1", 4, Record(173, user, organisation)),
+            new ValidateLabResultsPayload("lo-1", 5, Record(174, user, organisation), "e-lab-1", Record(175, user, organisation)),
         ];
     }
 
