@@ -5,6 +5,7 @@ using HealthLedger.Node.Consent;
 using HealthLedger.Node.Consortium;
 using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Encounters;
+using HealthLedger.Node.Laboratory;
 using HealthLedger.Node.MedicalReports;
 using HealthLedger.Node.Patients;
 using HealthLedger.Node.PatientSummary;
@@ -33,6 +34,7 @@ public static class HospitalModules
         .AddWards()
         .AddEncounters()
         .AddVitalSigns()
+        .AddLaboratory()
         .AddAccounts()
         .AddPatientSummary()
         .AddMedicalReports()
@@ -49,6 +51,7 @@ public static class HospitalModules
         .MapWardsApi()
         .MapEncountersApi()
         .MapVitalSignsApi()
+        .MapLabApi()
         .MapAccountsApi()
         .MapPatientRecordApi()
         .MapMedicalReportsApi()

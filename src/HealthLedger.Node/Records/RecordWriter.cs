@@ -86,6 +86,26 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts)
         }
     }
 
+    /// <summary>
+    /// Registers a user whose registration carries no sealed record (laboratory staff: <c>RegisterUser</c>) with a login and a
+    /// one-time password, as <see cref="RegisterWithLoginAsync(UserSession, string, Func{UserKeys, ValueTuple{TxPayload, SealedRecordRef, byte[]}}, FieldErrors, CancellationToken)"/> does.
+    /// </summary>
+    public async Task<Outcome<WriteResult>> RegisterWithLoginAsync(UserSession actor, string userId, Func<UserKeys, TxPayload> build, FieldErrors taken, CancellationToken ct)
+    {
+        var (keys, oneTime) = accounts.PrepareLogin(userId);
+        using (keys)
+        {
+            var outcome = await SubmitAsync(actor, build(keys), NoBlobs, userId, ct, v => v == TxVerdict.AlreadyExists ? taken : null);
+            if (!outcome.IsOk)
+            {
+                accounts.ForgetLogin(userId);
+                return outcome;
+            }
+            await accounts.PublishLoginAsync(userId, ct);
+            return Outcome<WriteResult>.Ok(outcome.Value! with { OneTimePassword = oneTime });
+        }
+    }
+
     /// <summary>The field a state machine's conflict names (reasons read "field: …"), for a 409 with field errors.</summary>
     private static FieldErrors ConflictFields(string reason)
     {
