@@ -17,7 +17,7 @@ namespace HealthLedger.Node.Laboratory;
 /// state, so a refusal writes nothing; every read of an order by someone other than the patient is a disclosure.
 /// </summary>
 public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogues, PatientService patients, PatientDirectory directory, RecordWriter writer,
-    RecordAccess access, HospitalTime time, CategoryKeyring keyring, OrganisationKeys organisation, LedgerNode node)
+    RecordAccess access, AccessPolicy policy, HospitalTime time, CategoryKeyring keyring, OrganisationKeys organisation, LedgerNode node)
 {
     /// <summary>True for laboratory technicians and pathologists.</summary>
     public static bool IsLabStaff(Role role) => role is Role.LabTechnician or Role.Pathologist;
@@ -40,7 +40,8 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
             return Outcome<(int, LabCatalogue)>.Conflict(FieldErrors.One("version", $"The catalogue changed meanwhile (it is at version {version}); reload it and try again."), "The catalogue changed meanwhile.");
         }
         var recordId = LabCatalogueState.RecordId(actor.OrganisationId);
-        var (reference, ciphertext) = RecordSealer.Seal(recordId, version + 1, catalogue, organisation.EncryptionKey);
+        // Sealed for every active member organisation too (like the doctor directory): their doctors order from it.
+        var (reference, ciphertext) = RecordSealer.Seal(recordId, version + 1, catalogue, [organisation.EncryptionKey, .. OtherMembers()]);
         var written = await writer.SubmitAsync(actor, new ConfigureLabCataloguePayload(actor.OrganisationId, version + 1, reference), RecordWriter.Blobs(reference, ciphertext), recordId, ct);
         return written.IsOk ? Catalogue(actor) : written.As<(int, LabCatalogue)>();
     }
@@ -58,13 +59,14 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
         var found = patients.GetPatient(actor, patientId, ConsentCategories.Laboratory, "lab order form", record: false);
         if (!found.IsOk) return found.As<LabOrderView>();
         var patient = found.Value!;
-        var lab = string.IsNullOrWhiteSpace(input.LaboratoryId) ? patient.OrganisationId : input.LaboratoryId.Trim();
-        if (lab != patient.OrganisationId)
-        {
-            return Outcome<LabOrderView>.Unprocessable(FieldErrors.One("laboratoryId", "This node orders from the patient's own organisation's laboratory only."), "Orders to another organisation's laboratory are not supported yet.");
-        }
+        var lab = string.IsNullOrWhiteSpace(input.LaboratoryId) ? patient.OrganisationId : input.LaboratoryId.Trim().ToLowerInvariant();
         var (version, catalogue) = catalogues.Get(lab);
-        if (version == 0) return Outcome<LabOrderView>.Unprocessable(FieldErrors.One("laboratoryId", "The laboratory has no test catalogue yet."), "The laboratory has no test catalogue.");
+        if (version == 0) return Outcome<LabOrderView>.Unprocessable(FieldErrors.One("laboratoryId", "The laboratory has no test catalogue this node can read."), "The laboratory has no test catalogue.");
+        if (lab != patient.OrganisationId
+            && Core.Records.Consent.CurrentGrant(policy.State, patientId, GranteeKind.Organisation, lab)?.Allows(ConsentCategories.Laboratory, (ulong)time.Now.ToUnixTimeMilliseconds()) != true)
+        {
+            return Outcome<LabOrderView>.Unprocessable(FieldErrors.One("laboratoryId", "The patient has not granted this laboratory access to their laboratory data."), "The patient's consent is missing.");
+        }
         var e = new FieldErrors();
         var codes = new List<string>();
         if (input.Tests is null or { Count: 0 }) e.Add("tests", "Choose at least one test.");
@@ -191,7 +193,9 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
         var blobs = RecordWriter.Blobs(reference, ciphertext);
         var chargeId = "";
         SealedRecordRef? charge = null;
-        if (order.ChargeEntryId.Length == 0)
+        // The charge goes to the patient's account at their own organisation; a laboratory of another organisation charges
+        // nothing here (billing between organisations is not modelled).
+        if (order.ChargeEntryId.Length == 0 && PatientOrganisation(order.PatientId) == order.LabOrganisationId)
         {
             chargeId = RecordIds.New("en");
             var items = order.Order.Tests.Select(c => catalogue.Orderable(c)).OfType<(string Code, string Name, decimal Price, int TurnaroundHours)>().ToList();
@@ -230,7 +234,7 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
             return Outcome<IReadOnlyList<LabOrderView>>.Forbidden("Lab orders are for laboratory staff, doctors, admins and patients.");
         }
         var list = orders.Where(o => mine(o) && (status is null || o.Status == status));
-        access.RecordReads(actor, list.Select(o => (o.PatientId, directory.Patient(o.PatientId)?.OrganisationId ?? o.LabOrganisationId)), "lab worklist", ConsentCategories.Laboratory);
+        access.RecordReads(actor, list.Select(o => (o.PatientId, PatientOrganisation(o.PatientId) ?? o.LabOrganisationId)), "lab worklist", ConsentCategories.Laboratory);
         return Outcome<IReadOnlyList<LabOrderView>>.Ok(list);
     }
 
@@ -308,14 +312,28 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
         }).ToList();
     }
 
+    /// <summary>The patient's organisation as the chain holds it (no PHI), or null.</summary>
+    private string? PatientOrganisation(string patientId) =>
+        node.GetState(StateKeys.Patient(patientId)) is { } bytes ? PatientState.TryDecode(bytes)?.OrganisationId : null;
+
+    /// <summary>The other active member organisations' encryption keys (the catalogue is consortium directory data).</summary>
+    private IEnumerable<EncryptionPublicKey> OtherMembers() =>
+        node.ScanState("org/").Select(o => OrganisationRecord.TryDecode(o.Value)).OfType<OrganisationRecord>()
+            .Where(o => o.Status == OrganisationStatus.Active && o.Id != organisation.Id).Select(o => o.EncryptionKey)
+            .Take(SealedRecordRef.MaxEnvelopes - 1);
+
     private bool IsStaffOf(UserSession actor, LabOrderView order) => IsLabStaff(actor.Role) && actor.OrganisationId == order.LabOrganisationId;
 
     private Outcome<LabOrderView> Visible(UserSession actor, string orderId, string resource, bool record)
     {
         if (orders.Find(orderId) is not { } order) return Outcome<LabOrderView>.NotFound($"Lab order '{orderId}' does not exist.");
-        var patient = patients.GetPatient(actor, order.PatientId, ConsentCategories.Laboratory, resource, record);
-        // Not reaching the order is answered like a missing one (no hint that it exists).
-        return patient.IsOk ? Outcome<LabOrderView>.Ok(order) : Outcome<LabOrderView>.NotFound($"Lab order '{orderId}' does not exist.");
+        // The patient may be of another organisation (a laboratory working under the patient's grant): the rule needs only
+        // the patient's organisation from the chain, not their demographics. Not reaching the order is answered like a
+        // missing one (no hint that it exists); the refusal is logged and recorded.
+        var patientOrganisation = PatientOrganisation(order.PatientId) ?? order.LabOrganisationId;
+        return access.CanSee(actor, order.PatientId, patientOrganisation, ConsentCategories.Laboratory, resource, record) is null
+            ? Outcome<LabOrderView>.Ok(order)
+            : Outcome<LabOrderView>.NotFound($"Lab order '{orderId}' does not exist.");
     }
 
     private static Outcome<LabOrderView>? RequireStatus(LabOrderView order, string action, params LabOrderStatus[] allowed) =>
