@@ -1,4 +1,5 @@
 using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Records;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Hosting;
@@ -21,6 +22,7 @@ public class SeedTests
         var seed = await CliProcess.RunAsync("seed", "--data", data, "--patients", "25", "--seed", "7");
         Assert.True(seed.ExitCode == 0, seed.Stdout + seed.Stderr);
         Assert.Contains("25 patients", seed.Stdout);
+        Assert.Contains("Seeded the laboratory: 12 lab orders", seed.Stdout);
 
         // Read the plaintext back through the node (decrypting with the organisation's key) to know what to look for.
         var secrets = new List<string>();
@@ -35,6 +37,11 @@ public class SeedTests
                 secrets.AddRange([p.Details.FullName, p.Details.Address, p.Details.Phone, p.Details.Email, p.Details.Mrn, .. p.Details.Conditions]);
                 secrets.AddRange(entries.Entries(p.Id).Select(e => e.Details.Reason).Where(r => r.Length > 0));
             }
+            // Lab orders: clinical notes are sealed; every order of the seed is readable back through the node.
+            var orders = app.Services.GetRequiredService<Node.Laboratory.LabOrderStore>().Where(_ => true);
+            Assert.Equal(12, orders.Count);
+            Assert.Contains(orders, o => o.Status == LabOrderStatus.Validated);
+            secrets.AddRange(orders.Select(o => o.Order.ClinicalNote));
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         secrets = secrets.Where(s => s.Length >= 5).Distinct().ToList();

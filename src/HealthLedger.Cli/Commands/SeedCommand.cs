@@ -4,6 +4,7 @@ using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Hosting;
+using HealthLedger.Node.Laboratory;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Patients;
 using HealthLedger.Node.Security;
@@ -61,7 +62,16 @@ internal static class SeedCommand
             });
             Console.WriteLine($"Seeded {result.Doctors} doctors, {result.Patients.Count} patients and {result.Entries} entries" +
                 (result.Failures > 0 ? $"; {result.Failures} writes failed" : "") + ".");
-            return result.Failures == 0 ? 0 : 1;
+            // The laboratory: a catalogue, its staff and lab orders in every status for the first patients (by id).
+            var prefix = organisations > 1 ? $"{admin.OrganisationId[..Math.Min(admin.OrganisationId.Length, 30)]}" : "demo";
+            var labSeeder = new LabSeeder(app.Services.GetRequiredService<LabService>(), app.Services.GetRequiredService<DoctorService>(),
+                app.Services.GetRequiredService<EncounterService>(), app.Services.GetRequiredService<AccountService>(), admin, seed, prefix);
+            var patientIds = app.Services.GetRequiredService<PatientDirectory>().Patients(admin.OrganisationId).Select(p => p.Id).Order(StringComparer.Ordinal).ToList();
+            var labResult = await labSeeder.RunAsync(patientIds, Math.Min(12, patients), ct);
+            Console.WriteLine(labResult.Skipped is { } skipped
+                ? $"Laboratory not seeded: {skipped}."
+                : $"Seeded the laboratory: {labResult.Orders} lab orders, {labResult.Validated} validated" + (labResult.Failures > 0 ? $"; {labResult.Failures} writes failed" : "") + ".");
+            return result.Failures == 0 && labResult.Failures == 0 ? 0 : 1;
         }
         finally
         {

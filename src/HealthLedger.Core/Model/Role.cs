@@ -13,4 +13,8 @@ public enum Role : byte
     Auditor = 4,
     /// <summary>Rescuer: break-glass access during a declared emergency.</summary>
     Rescuer = 5,
+    /// <summary>Laboratory technician: records specimens and enters results at their organisation's laboratory.</summary>
+    LabTechnician = 6,
+    /// <summary>Pathologist: enters results and validates (signs off) results another member of the laboratory entered.</summary>
+    Pathologist = 7,
 }

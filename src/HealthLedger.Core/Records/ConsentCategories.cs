@@ -14,6 +14,8 @@ public enum ConsentCategories : byte
     Account = 4,
     /// <summary>Medical reports and their files.</summary>
     Reports = 8,
+    /// <summary>Laboratory orders, specimens, results and their validation.</summary>
+    Laboratory = 16,
     /// <summary>Everything.</summary>
-    All = Demographics | Encounters | Account | Reports,
+    All = Demographics | Encounters | Account | Reports | Laboratory,
 }

@@ -53,4 +53,14 @@ public enum TxKind : byte
     ReviewBreakGlass = 27,
     /// <summary>A custodian organisation's node wraps its patients' emergency category keys (and MRN lookup key) for an admitted rescuer organisation.</summary>
     WrapEmergencyKeys = 28,
+    /// <summary>Sets a laboratory organisation's test catalogue (organisation configuration, not PHI; sealed for the organisation).</summary>
+    ConfigureLabCatalogue = 40,
+    /// <summary>A doctor orders laboratory tests for a patient (sealed: tests, priority, clinical note).</summary>
+    PlaceLabOrder = 41,
+    /// <summary>A lab order's specimen is collected (with its specimen id) or received at the laboratory.</summary>
+    RecordLabSpecimen = 42,
+    /// <summary>Results of a lab order are entered (or amended after sign-off, with a reason) by laboratory staff.</summary>
+    EnterLabResults = 43,
+    /// <summary>A pathologist who did not enter them validates (signs off) a lab order's results; the order's charge is posted with it.</summary>
+    ValidateLabResults = 44,
 }

@@ -33,6 +33,11 @@ public static class TxKinds
         new BreakGlassHandler(),
         new ReviewBreakGlassHandler(),
         new WrapEmergencyKeysHandler(),
+        new ConfigureLabCatalogueHandler(),
+        new PlaceLabOrderHandler(),
+        new RecordLabSpecimenHandler(),
+        new EnterLabResultsHandler(),
+        new ValidateLabResultsHandler(),
     }.ToDictionary(h => h.Kind);
 
     /// <summary>Finds the handler of a kind.</summary>

@@ -21,7 +21,12 @@ public sealed class EntryStore : IRecordKind
     public string StatePrefix => "entry/";
 
     /// <inheritdoc/>
-    public IEnumerable<string> KeysWrittenBy(TxPayload payload) => payload is AddEntryPayload e ? [StateKeys.Entry(e.EntryId)] : [];
+    public IEnumerable<string> KeysWrittenBy(TxPayload payload) => payload switch
+    {
+        AddEntryPayload e => [StateKeys.Entry(e.EntryId)],
+        ValidateLabResultsPayload { Charge: not null } v => [StateKeys.Entry(v.ChargeEntryId)], // the lab order's charge, posted with its validation
+        _ => [],
+    };
 
     /// <inheritdoc/>
     public void Load(IReadOnlyList<KeyValuePair<string, byte[]>> entries, RecordOpener opener)

@@ -6,6 +6,7 @@ using HealthLedger.Node.Consortium;
 using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Emergencies;
 using HealthLedger.Node.Encounters;
+using HealthLedger.Node.Laboratory;
 using HealthLedger.Node.MedicalReports;
 using HealthLedger.Node.Patients;
 using HealthLedger.Node.PatientSummary;
@@ -34,6 +35,7 @@ public static class HospitalModules
         .AddWards()
         .AddEncounters()
         .AddVitalSigns()
+        .AddLaboratory()
         .AddAccounts()
         .AddPatientSummary()
         .AddMedicalReports()
@@ -51,6 +53,7 @@ public static class HospitalModules
         .MapWardsApi()
         .MapEncountersApi()
         .MapVitalSignsApi()
+        .MapLabApi()
         .MapAccountsApi()
         .MapPatientRecordApi()
         .MapMedicalReportsApi()

@@ -44,6 +44,13 @@ public sealed class AccessPolicy(LedgerNode node, OrganisationKeys organisation,
                 if (Core.Records.Consent.Attends(state, actor.UserId, patientId, Now)) return (ConsentCategories.All, "treatment");
                 var doctor = node.GetState(StateKeys.User(actor.UserId)) is { } u ? UserRecord.TryDecode(u) : null;
                 return doctor is null ? (ConsentCategories.None, "") : (Core.Records.Consent.GrantedCategories(state, patientId, doctor, Now), "consented access");
+            case Role.LabTechnician or Role.Pathologist:
+                // Laboratory staff reach only laboratory data: of their own organisation's patients, or of patients whose active
+                // grant to their organisation covers it (a laboratory organisation working for another member).
+                if (actor.OrganisationId == patientOrganisationId) return (ConsentCategories.Laboratory, "laboratory");
+                return Core.Records.Consent.CurrentGrant(new NodeState(node), patientId, GranteeKind.Organisation, actor.OrganisationId)?.Allows(ConsentCategories.Laboratory, Now) == true
+                    ? (ConsentCategories.Laboratory, "laboratory (consented)")
+                    : (ConsentCategories.None, "");
             default:
                 return (ConsentCategories.None, "");
         }

@@ -52,7 +52,7 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
     {
         if (!Identifiers.IsValid(patientId) || node.GetState(StateKeys.Patient(patientId)) is null) return;
         Adjust(1);
-        _queue.Writer.TryWrite(new DisclosureEvent(actor.UserId, actor.Role.ToString().ToLowerInvariant(), patientId,
+        _queue.Writer.TryWrite(new DisclosureEvent(actor.UserId, HealthLedger.Node.Security.RoleNames.Of(actor.Role), patientId,
             resource.Length > 120 ? resource[..120] : resource, purpose.Length == 0 ? "-" : purpose, allowed, (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds()));
     }
 

@@ -33,7 +33,7 @@ public static class AuthApi
                 }
                 return Results.Problem(statusCode: 401, title: "Login refused", detail: outcome.Error);
             }
-            return Results.Ok(new TokenResponse(s.Token, s.ExpiresAt, s.UserId, s.Role.ToString().ToLowerInvariant(), s.MustChangePassword));
+            return Results.Ok(new TokenResponse(s.Token, s.ExpiresAt, s.UserId, RoleNames.Of(s.Role), s.MustChangePassword));
         })
         .RequireRateLimiting(LoginThrottle.ClientPolicy)
         .WithName("CreateToken").WithSummary("Log in: exchange a user name and password for a bearer access token")

@@ -78,6 +78,11 @@ public class KnownAnswerTests
             new ReviewBreakGlassPayload("p-1", "bg-1", BreakGlassReview.Misuse),
             new WrapEmergencyKeysPayload("quake-1", "kat-lab", [new EmergencyKey("p-1", ConsentCategories.Demographics, 1,
                 CategoryKeyCrypto.WrapForReader(Fixed(170, 32), organisation.Encryption.PublicKey, Fixed(171, 32), "p-1", 1, 1))], Envelope(172, organisation.Encryption.PublicKey)),
+            new ConfigureLabCataloguePayload("kat-hospital", 1, Record(170, user, organisation)),
+            new PlaceLabOrderPayload("lo-1", "p-1", "kat-hospital", Record(171, user, organisation)),
+            new RecordLabSpecimenPayload("lo-1", 2, LabOrderStatus.Collected, "sp-1", Record(172, user, organisation)),
+            new EnterLabResultsPayload("lo-1", 4, Record(173, user, organisation)),
+            new ValidateLabResultsPayload("lo-1", 5, Record(174, user, organisation), "e-lab-1", Record(175, user, organisation)),
         ];
     }
 

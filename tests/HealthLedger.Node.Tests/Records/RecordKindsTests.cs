@@ -27,6 +27,9 @@ public class RecordKindsTests
         {
             (await doctorClient.PostAsync($"/api/v1/patients/{patient.Id}/reports", form, Ct)).EnsureSuccessStatusCode();
         }
+        // A laboratory order (category laboratory): the catalogue, then the attending doctor's order.
+        (await admin.PutAsJsonAsync("/api/v1/lab/catalogue", Laboratory.LabApiTests.Catalogue(0), Ct)).EnsureSuccessStatusCode();
+        (await doctorClient.PostAsJsonAsync("/api/v1/lab/orders", new { patientId = patient.Id, tests = new[] { "GLU" } }, Ct)).EnsureSuccessStatusCode();
         var readModel = node.App.Services.GetRequiredService<RecordReadModel>();
         var versions = readModel.SealedVersions(patient.Id, ConsentCategories.All).ToList();
         var categories = versions.Select(v => v.Category).Distinct().ToHashSet();

@@ -1,0 +1,70 @@
+using HealthLedger.Core.Records;
+using HealthLedger.Core.Transactions;
+using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Node.Records;
+
+namespace HealthLedger.Node.Laboratory;
+
+/// <summary>
+/// The lab orders of the read model (state <c>laborder/&lt;id&gt;</c>), every step decrypted in memory only; covered by the
+/// <c>laboratory</c> consent category (a grant re-wraps every step of the patient's orders).
+/// </summary>
+public sealed class LabOrderStore : IRecordKind
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, (LabOrderView View, LabOrderState State)> _orders = new(StringComparer.Ordinal);
+
+    /// <inheritdoc/>
+    public string StatePrefix => LabOrderState.Prefix;
+
+    /// <inheritdoc/>
+    public IEnumerable<string> KeysWrittenBy(TxPayload payload) => payload switch
+    {
+        PlaceLabOrderPayload p => [LabOrderState.Key(p.OrderId)],
+        RecordLabSpecimenPayload s => [LabOrderState.Key(s.OrderId)],
+        EnterLabResultsPayload r => [LabOrderState.Key(r.OrderId)],
+        ValidateLabResultsPayload v => [LabOrderState.Key(v.OrderId)],
+        _ => [],
+    };
+
+    /// <inheritdoc/>
+    public void Load(IReadOnlyList<KeyValuePair<string, byte[]>> entries, RecordOpener opener)
+    {
+        foreach (var (_, value) in entries)
+        {
+            if (LabOrderState.TryDecode(value) is not { } state) continue;
+            var steps = new List<LabStepView>(state.Steps.Count);
+            for (var i = 0; i < state.Steps.Count; i++)
+            {
+                var step = state.Steps[i];
+                if (opener.Open<LabStepContent>(state.OrderId, i + 1, step.Record) is not { } content) break;
+                steps.Add(new LabStepView(step.Step, i + 1, step.AuthorId, content, step.Proof));
+            }
+            if (steps.Count != state.Steps.Count) continue;
+            var view = new LabOrderView(state.OrderId, state.PatientId, state.LabOrganisationId, state.DoctorId, state.SpecimenId, state.ChargeEntryId, state.Status, steps);
+            lock (_lock) _orders[state.OrderId] = (view, state);
+        }
+    }
+
+    /// <inheritdoc/>
+    public IEnumerable<SealedVersion> SealedVersions(string patientId)
+    {
+        lock (_lock)
+        {
+            return _orders.Values.Where(o => o.State.PatientId == patientId)
+                .SelectMany(o => o.State.Steps.Select((s, i) => new SealedVersion(o.State.OrderId, i + 1, s.Record, ConsentCategories.Laboratory))).ToList();
+        }
+    }
+
+    /// <summary>One order, or null.</summary>
+    public LabOrderView? Find(string orderId)
+    {
+        lock (_lock) return _orders.TryGetValue(orderId, out var o) ? o.View : null;
+    }
+
+    /// <summary>Every order matching <paramref name="filter"/>, latest ordered first.</summary>
+    public IReadOnlyList<LabOrderView> Where(Func<LabOrderView, bool> filter)
+    {
+        lock (_lock) return _orders.Values.Select(o => o.View).Where(filter).OrderByDescending(o => o.Steps[0].Proof.Height).ThenBy(o => o.Id, StringComparer.Ordinal).ToList();
+    }
+}

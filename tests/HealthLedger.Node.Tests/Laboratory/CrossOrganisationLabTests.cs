@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Http.Json;
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Records;
+using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Hosting;
+using HealthLedger.Node.Laboratory;
+using HealthLedger.Node.Tests.Network;
+using HealthLedger.Node.Web;
+using HealthLedger.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HealthLedger.Node.Tests.Laboratory;
+
+/// <summary>
+/// General Hospital orders from City Lab (another member organisation) with the patient's consent: the order reaches the
+/// laboratory's node through the patient's laboratory grant, the laboratory works on it there and the doctor reads the
+/// validated report at the hospital's node.
+/// </summary>
+public sealed class CrossOrganisationLabTests : IAsyncDisposable
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private readonly TempDirectory _dir = new();
+    private readonly List<WebApplication> _running = [];
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in _running) await InProcessNode.StopAsync(app, CancellationToken.None);
+        _dir.Dispose();
+    }
+
+    private async Task<WebApplication> StartAsync(string folder)
+    {
+        var app = await InProcessNode.StartAsync(folder, Ct);
+        _running.Add(app);
+        return app;
+    }
+
+    private static async Task<HttpClient> FirstLoginAsync(WebApplication app, string user, string oneTimePassword)
+    {
+        var client = await InProcessNode.LoginAsync(app, user, oneTimePassword, Ct);
+        using var change = await client.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = oneTimePassword, newPassword = NodeFixture.ChosenPassword }, Ct);
+        Assert.True(change.IsSuccessStatusCode, await change.Content.ReadAsStringAsync(Ct));
+        return client;
+    }
+
+    [Fact]
+    public async Task A_General_Hospital_doctor_orders_from_City_Lab_with_the_patients_grant_and_reads_the_validated_report()
+    {
+        var layout = new ClusterLayout(2, Ports.FreeClusterBlock());
+        var init = NetworkInitializer.InitConsortium(_dir.Combine("net"), [new FoundingOrganisation("General Hospital", OrganisationType.Hospital),
+            new FoundingOrganisation("City Lab", OrganisationType.Laboratory)], layout, NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly);
+        var general = await StartAsync(init.Organisations[0].Folder);
+        var cityLab = await StartAsync(init.Organisations[1].Folder);
+        var labId = init.Organisations[1].Id;
+        using var generalAdmin = await InProcessNode.LoginAsync(general, init.Organisations[0].AdminUser, NodeFixture.Password, Ct);
+        using var labAdmin = await InProcessNode.LoginAsync(cityLab, init.Organisations[1].AdminUser, NodeFixture.Password, Ct);
+
+        // City Lab: its catalogue (sealed for the members too) and staff. General Hospital: a doctor, a patient, a visit.
+        await ApiResponses.Read<LabCatalogueResponse>(await labAdmin.PutAsJsonAsync("/api/v1/lab/catalogue", LabApiTests.Catalogue(0), Ct));
+        var tech = await ApiResponses.Read<WriteResponse>(await labAdmin.PostAsJsonAsync("/api/v1/lab/staff", new { userId = "lt-city", role = "lab-technician" }, Ct));
+        var path = await ApiResponses.Read<WriteResponse>(await labAdmin.PostAsJsonAsync("/api/v1/lab/staff", new { userId = "pa-city", role = "pathologist" }, Ct));
+        var doctorOtp = (await ApiResponses.Read<WriteResponse>(await generalAdmin.PostAsJsonAsync("/api/v1/doctors",
+            new { doctorId = "dr-gen", name = "Gus General", specialty = "Medicine", department = "Ward", licenceNumber = "G1" }, Ct))).OneTimePassword!;
+        var patient = await ApiResponses.Read<WriteResponse>(await generalAdmin.PostAsJsonAsync("/api/v1/patients",
+            new { mrn = "GH-7", fullName = "Pat Cross Lab", dateOfBirth = "1980-02-02", gender = "male" }, Ct));
+        (await generalAdmin.PostAsJsonAsync($"/api/v1/patients/{patient.Id}/entries",
+            new { type = "visit", occurredAt = DateTimeOffset.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mmZ", System.Globalization.CultureInfo.InvariantCulture), doctorId = "dr-gen", notes = "Bloods." }, Ct)).EnsureSuccessStatusCode();
+        await InProcessNode.WaitAsync("General Hospital reads City Lab's catalogue and each node knows the other's users",
+            () => general.Services.GetRequiredService<LabCatalogueStore>().Get(labId).Version == 1
+                && cityLab.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>().GetState(StateKeys.Login("lt-city")) is not null
+                && general.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>().GetState(StateKeys.Login("dr-gen")) is not null
+                && general.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>().GetState(StateKeys.Login(patient.Id)) is not null, Ct);
+        using var doctor = await FirstLoginAsync(general, "dr-gen", doctorOtp);
+        using var pat = await FirstLoginAsync(general, patient.Id, patient.OneTimePassword!);
+        using var technician = await FirstLoginAsync(cityLab, "lt-city", tech.OneTimePassword!);
+        using var pathologist = await FirstLoginAsync(cityLab, "pa-city", path.OneTimePassword!);
+
+        // Without the patient's consent the order to City Lab is refused, naming the laboratory; nothing is written.
+        var order = new { patientId = patient.Id, tests = new[] { "FBC" }, laboratoryId = labId };
+        var refused = await LabApiTests.Problem(await doctor.PostAsJsonAsync("/api/v1/lab/orders", order, Ct), HttpStatusCode.UnprocessableEntity);
+        Assert.True(refused.GetProperty("errors").TryGetProperty("laboratoryId", out _), refused.ToString());
+
+        // The patient grants City Lab their laboratory data; the order is placed and reaches City Lab's node.
+        (await pat.PostAsJsonAsync($"/api/v1/patients/{patient.Id}/grants", new { granteeKind = "organisation", granteeId = labId, categories = new[] { "laboratory" } }, Ct)).EnsureSuccessStatusCode();
+        var placed = await ApiResponses.Read<LabOrderResponse>(await doctor.PostAsJsonAsync("/api/v1/lab/orders", order, Ct));
+        Assert.Equal(labId, placed.LaboratoryId);
+        await InProcessNode.WaitAsync("City Lab's node opens the order", () => cityLab.Services.GetRequiredService<LabOrderStore>().Find(placed.Id) is not null, Ct);
+        var worklist = await ApiResponses.Read<List<LabOrderResponse>>(await technician.GetAsync("/api/v1/lab/worklist?status=ordered", Ct));
+        Assert.Equal(placed.Id, Assert.Single(worklist).Id);
+
+        // City Lab works on it at its node: specimen, results, validation by its pathologist.
+        var collected = await ApiResponses.Read<LabOrderResponse>(await technician.PostAsJsonAsync($"/api/v1/lab/orders/{placed.Id}/specimen", new { }, Ct));
+        await ApiResponses.Read<LabOrderResponse>(await technician.PostAsJsonAsync($"/api/v1/lab/orders/{placed.Id}/specimen/receipt", new { specimenId = collected.SpecimenId }, Ct));
+        await ApiResponses.Read<LabOrderResponse>(await technician.PostAsJsonAsync($"/api/v1/lab/orders/{placed.Id}/results", LabApiTests.FbcResults(wbc: 3.1m), Ct));
+        var validated = await ApiResponses.Read<LabOrderResponse>(await pathologist.PostAsJsonAsync($"/api/v1/lab/orders/{placed.Id}/validate", new { notes = "Leucopenia." }, Ct));
+        Assert.Equal(("validated", ""), (validated.Status, validated.ChargeEntryId)); // billing between organisations is not modelled
+
+        // The doctor reads the validated, flagged report at General Hospital's node.
+        await InProcessNode.WaitAsync("General Hospital's node has the validation",
+            () => general.Services.GetRequiredService<LabOrderStore>().Find(placed.Id)?.Status == LabOrderStatus.Validated, Ct);
+        var report = await ApiResponses.Read<LabOrderResponse>(await doctor.GetAsync($"/api/v1/lab/orders/{placed.Id}", Ct));
+        Assert.True(report.ResultsReady);
+        Assert.Equal("L", report.Report!.Single(l => l.Code == "WBC").Flag);
+        Assert.Equal("Leucopenia.", report.ReportComment);
+    }
+}
