@@ -151,12 +151,25 @@ public class EmergencyTests
         await Assertions.Expect(access).ToContainTextAsync("rescuer, red-cross");
         await Assertions.Expect(access).ToContainTextAsync("Found unconscious under rubble, needs surgery");
         await Assertions.Expect(access).ToContainTextAsync(patientId);
-        await Assertions.Expect(general.GetByTestId("csv-" + emergencyId)).ToHaveAttributeAsync("href", $"/api/v1/emergencies/{emergencyId}/accesses?format=csv");
+        var download = await general.RunAndWaitForDownloadAsync(() => general.GetByTestId("csv-" + emergencyId).ClickAsync());
+        var csv = await File.ReadAllTextAsync(await download.PathAsync(), TestContext.Current.CancellationToken);
+        Assert.StartsWith("accessId,patientId,custodianId,actorId,actorRole,actorOrganisationId,reason", csv, StringComparison.Ordinal);
+        Assert.Contains($"{patientId},general-hospital,medic-1,rescuer,red-cross,unconscious", csv, StringComparison.Ordinal);
+        Assert.DoesNotContain("rubble", csv, StringComparison.Ordinal);
         await general.ShotAsync("break-glass-review");
         await access.GetByRole(AriaRole.Button, new() { Name = "Mark reviewed" }).ClickAsync();
         await Assertions.Expect(general.GetByRole(AriaRole.Status)).ToContainTextAsync("is marked reviewed");
         await Assertions.Expect(queue.GetByTestId("review")).ToContainTextAsync("reviewed by admin.general-hospital");
         await Assertions.Expect(queue.GetByRole(AriaRole.Button, new() { Name = "Mark reviewed" })).ToHaveCountAsync(0);
+
+        // Extending needs a new end (field error); ending early is a proposal the others must approve too.
+        await general.GotoAsync("/emergencies");
+        var declared = general.Locator($"[data-emergency='{emergencyId}']");
+        await declared.GetByRole(AriaRole.Button, new() { Name = "Propose extension" }).ClickAsync();
+        await Assertions.Expect(general.GetByTestId("form-error")).ToContainTextAsync("endsAt: The new end is required.");
+        await general.Locator($"[data-emergency='{emergencyId}']").GetByRole(AriaRole.Button, new() { Name = "Propose ending now" }).ClickAsync();
+        await Assertions.Expect(general.GetByRole(AriaRole.Status)).ToContainTextAsync("is open");
+        await Assertions.Expect(general.Locator($"[data-emergency='{emergencyId}']")).ToContainTextAsync("in force");
     }
 
     [Fact]

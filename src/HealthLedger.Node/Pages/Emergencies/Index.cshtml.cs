@@ -13,7 +13,7 @@ namespace HealthLedger.Node.Pages.Emergencies;
 /// other organisations approve on the Consortium page — and register their organisation's rescuer logins (medics); admins
 /// and auditors download each emergency's access report as CSV.
 /// </summary>
-public sealed class EmergenciesIndexModel(EmergencyService emergencies, ConsortiumService consortium, LedgerNode node) : HospitalPage
+public sealed class EmergenciesIndexModel(EmergencyService emergencies, BreakGlassService breakGlass, ConsortiumService consortium, LedgerNode node) : HospitalPage
 {
     /// <summary>The declaration form.</summary>
     public sealed class DeclareForm
@@ -51,6 +51,14 @@ public sealed class EmergenciesIndexModel(EmergencyService emergencies, Consorti
     {
         if (TempData["RescuerId"] is string id && TempData["RescuerPassword"] is string password) Registered = (id, password);
         return Show();
+    }
+
+    /// <summary>The emergency's access report as CSV (admins, auditors; 403/404 pages otherwise).</summary>
+    public IActionResult OnGetCsv(string id)
+    {
+        var accesses = breakGlass.OfEmergency(Me, id);
+        if (!accesses.IsOk) return Failure(accesses, Show);
+        return File(System.Text.Encoding.UTF8.GetBytes(BreakGlassCsv.Write(accesses.Value!)), "text/csv", BreakGlassCsv.FileName(id));
     }
 
     public async Task<IActionResult> OnPostDeclareAsync(CancellationToken ct)
