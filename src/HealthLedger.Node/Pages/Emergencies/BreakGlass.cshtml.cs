@@ -99,23 +99,16 @@ public sealed class BreakGlassModel(BreakGlassService breakGlass, EmergencyServi
         }
         if (outcome.Kind == OutcomeKind.Forbidden) return Denied(outcome.Message);
         FailedForm = form;
-        Errors = (outcome.Errors?.ToDictionary() ?? new Dictionary<string, string[]>()).SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}")).ToList();
+        Errors = EmergencyForms.Lines(outcome.Errors);
         if (form == "Justify") AddErrors(outcome.Errors);
         else AddErrors(outcome.Errors, "");
         FormError = outcome.Kind == OutcomeKind.Invalid ? "Please correct the fields marked below." : outcome.Message;
-        Response.StatusCode = outcome.Kind switch
-        {
-            OutcomeKind.Invalid => 400,
-            OutcomeKind.NotFound => 404,
-            OutcomeKind.Unprocessable => 422,
-            _ => 409,
-        };
+        Response.StatusCode = EmergencyForms.StatusOf(outcome.Kind);
         return Page();
     }
 
     private IReadOnlyList<EmergencyResponse> InForce(string custodianId) =>
         emergencies.List().Where(e => e.Active && e.Scope.Contains(custodianId) && e.Rescuers.Contains(Me.OrganisationId)).ToList();
 
-    private void Load() => Organisations = node.ScanState("org/").Select(o => OrganisationRecord.TryDecode(o.Value)).OfType<OrganisationRecord>()
-        .Where(o => o.Status == OrganisationStatus.Active).OrderBy(o => o.Name, StringComparer.OrdinalIgnoreCase).ToList();
+    private void Load() => Organisations = EmergencyForms.ActiveOrganisations(node);
 }

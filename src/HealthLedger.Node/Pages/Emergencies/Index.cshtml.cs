@@ -113,16 +113,10 @@ public sealed class EmergenciesIndexModel(EmergencyService emergencies, BreakGla
     {
         if (outcome.Kind == OutcomeKind.Forbidden) return Denied(outcome.Message);
         FailedForm = form;
-        Errors = (outcome.Errors?.ToDictionary() ?? new Dictionary<string, string[]>()).SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}")).ToList();
+        Errors = EmergencyForms.Lines(outcome.Errors);
         if (form == "Declare") AddErrors(outcome.Errors);
         FormError = outcome.Kind == OutcomeKind.Invalid ? "Please correct the fields marked below." : outcome.Message;
-        Response.StatusCode = outcome.Kind switch
-        {
-            OutcomeKind.Invalid => 400,
-            OutcomeKind.NotFound => 404,
-            OutcomeKind.Unprocessable => 422,
-            _ => 409,
-        };
+        Response.StatusCode = EmergencyForms.StatusOf(outcome.Kind);
         return Show();
     }
 
@@ -130,8 +124,7 @@ public sealed class EmergenciesIndexModel(EmergencyService emergencies, BreakGla
     {
         if (Me.Role == Role.Patient) return Denied("Declared emergencies are managed by the organisations' staff.");
         All = emergencies.List();
-        Organisations = node.ScanState("org/").Select(o => OrganisationRecord.TryDecode(o.Value)).OfType<OrganisationRecord>()
-            .Where(o => o.Status == OrganisationStatus.Active).OrderBy(o => o.Name, StringComparer.OrdinalIgnoreCase).ToList();
+        Organisations = EmergencyForms.ActiveOrganisations(node);
         MayPropose = consortium.MayVote(Me);
         return Page();
     }

@@ -28,12 +28,7 @@ public sealed class BreakGlassReviewModel(BreakGlassService breakGlass) : Hospit
         }
         if (outcome.Kind == OutcomeKind.Forbidden) return Denied(outcome.Message);
         FormError = outcome.Message ?? string.Join(" ", (outcome.Errors?.ToDictionary() ?? new Dictionary<string, string[]>()).SelectMany(e => e.Value));
-        Response.StatusCode = outcome.Kind switch
-        {
-            OutcomeKind.Invalid => 400,
-            OutcomeKind.NotFound => 404,
-            _ => 409,
-        };
+        Response.StatusCode = EmergencyForms.StatusOf(outcome.Kind);
         return Show();
     }
 
