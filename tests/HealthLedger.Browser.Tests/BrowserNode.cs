@@ -30,6 +30,9 @@ public sealed class BrowserNode : IAsyncDisposable
     /// <summary>The web addresses of the other organisations' nodes (a consortium), in founding order after the first.</summary>
     public List<string> OtherUrls { get; } = [];
 
+    /// <summary>The other organisations' nodes of <see cref="StartConsortiumAsync"/>, in the order of <see cref="OtherUrls"/>.</summary>
+    public IReadOnlyList<WebApplication> Others => _others;
+
     public TempDirectory Folder { get; }
     public WebApplication App { get; }
     public IPlaywright Playwright { get; }

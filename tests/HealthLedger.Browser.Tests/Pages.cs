@@ -22,6 +22,18 @@ internal static class Pages
         }
     }
 
+    /// <summary>Logs in with a one-time password and replaces it with <paramref name="newPassword"/> (the forced first change).</summary>
+    public static async Task FirstLoginAsync(this IPage page, string user, string oneTimePassword, string newPassword)
+    {
+        await page.LoginAsync(user, oneTimePassword);
+        await page.GetByLabel("Current (or one-time) password").FillAsync(oneTimePassword);
+        await page.GetByLabel("New password", new() { Exact = true }).FillAsync(newPassword);
+        await page.GetByLabel("Repeat the new password").FillAsync(newPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Log out" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByLabel("Repeat the new password")).ToHaveCountAsync(0);
+    }
+
     public static async Task LogoutAsync(this IPage page) => await page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
 
     /// <summary>Registers a doctor as a signed-in admin; returns the one-time password.</summary>

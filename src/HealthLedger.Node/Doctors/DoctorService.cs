@@ -80,4 +80,37 @@ public sealed class DoctorService(LedgerNode node, DoctorDirectory directory, Re
             .OrderBy(d => d.Details.Name, StringComparer.OrdinalIgnoreCase)
             .GroupBy(d => d.Details.Specialty, StringComparer.OrdinalIgnoreCase)
             .OrderBy(g => g.Key, StringComparer.OrdinalIgnoreCase).ToList();
+
+    /// <summary>
+    /// The public emergency directory (no login): per active member organisation whose directory this node holds, its
+    /// switchboard contact and its doctors on call now by specialty, optionally only <paramref name="specialty"/>
+    /// (case-insensitive); organisations with nobody on call (in that specialty) are left out. Organisations by name.
+    /// </summary>
+    public IReadOnlyList<PublicOnCallOrganisation> PublicOnCall(string? specialty)
+    {
+        var wanted = specialty?.Trim();
+        var onCall = directory.AllDoctors().Where(d => d.Details.OnCall
+            && (string.IsNullOrEmpty(wanted) || d.Details.Specialty.Equals(wanted, StringComparison.OrdinalIgnoreCase))).ToList();
+        return node.ScanState("org/").Select(o => OrganisationRecord.TryDecode(o.Value)).OfType<OrganisationRecord>()
+            .Where(o => o.Status == OrganisationStatus.Active)
+            .Select(o => (Organisation: o, Doctors: onCall.Where(d => d.OrganisationId == o.Id).ToList()))
+            .Where(x => x.Doctors.Count > 0)
+            .OrderBy(x => x.Organisation.Name, StringComparer.OrdinalIgnoreCase)
+            .Select(x => new PublicOnCallOrganisation(x.Organisation.Id, x.Organisation.Name, x.Organisation.Type.ToString().ToLowerInvariant(), x.Organisation.Contact,
+                x.Doctors.GroupBy(d => d.Details.Specialty, StringComparer.OrdinalIgnoreCase).OrderBy(g => g.Key, StringComparer.OrdinalIgnoreCase)
+                    .ToDictionary(g => g.Key, g => (IReadOnlyList<PublicOnCallDoctor>)g.OrderBy(d => d.Details.Name, StringComparer.OrdinalIgnoreCase)
+                        .Select(d => new PublicOnCallDoctor(d.Details.Name, d.Details.Specialty, d.Details.Department)).ToList())))
+            .ToList();
+    }
+
+    /// <summary>Every specialty of a doctor on call now in the public directory, alphabetically (the filter's choices).</summary>
+    public IReadOnlyList<string> PublicOnCallSpecialties() =>
+        directory.AllDoctors().Where(d => d.Details.OnCall).Select(d => d.Details.Specialty)
+            .Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase).ToList();
+
+    /// <summary>
+    /// True when <paramref name="role"/> may see a doctor's private contact (phone, e-mail) and licence number: staff
+    /// (admins, doctors, auditors, rescuers), never patients.
+    /// </summary>
+    public static bool SeesPrivateDetails(Role role) => role != Role.Patient;
 }

@@ -57,16 +57,11 @@ public static class EmergenciesApi
         return app;
     }
 
-    private static readonly string[] CsvHeader =
-        ["accessId", "patientId", "custodianId", "actorId", "actorRole", "actorOrganisationId", "reason", "categories", "grantedAt", "expiresAt", "review", "reviewedBy", "reviewedAt", "block"];
-
     private static IResult Accesses(string id, string? format, HttpContext http, BreakGlassService breakGlass)
     {
         var accesses = breakGlass.OfEmergency(http.Session(), id);
         if (!accesses.IsOk || !string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase)) return ApiResults.Read(accesses, list => list.ToList());
-        var csv = Csv.Write(CsvHeader, accesses.Value!.Select(a => new object?[] { a.AccessId, a.PatientId, a.CustodianId, a.ActorId, a.ActorRole, a.ActorOrganisationId,
-            a.Reason, string.Join(' ', a.Categories), a.GrantedAt, a.ExpiresAt, a.Review, a.ReviewedBy, a.ReviewedAt, a.Block }));
-        return TypedResults.File(System.Text.Encoding.UTF8.GetBytes(csv), "text/csv", $"emergency-{id}-accesses.csv");
+        return TypedResults.File(System.Text.Encoding.UTF8.GetBytes(BreakGlassCsv.Write(accesses.Value!)), "text/csv", BreakGlassCsv.FileName(id));
     }
 
     private static async Task<Results<Created<ProposalResponse>, ValidationProblem, ProblemHttpResult>> Declare(EmergencyInput input, HttpContext http, EmergencyService emergencies, CancellationToken ct) =>

@@ -14,6 +14,7 @@ public static class EmergenciesModule
         services.AddSingleton<EmergencyService>();
         services.AddSingleton<BreakGlassService>();
         services.AddSingleton<EmergencyKeyWrapper>();
+        services.AddSingleton<EmergencyNotices>();
         services.AddHostedService(sp => sp.GetRequiredService<EmergencyKeyWrapper>());
         return services;
     }

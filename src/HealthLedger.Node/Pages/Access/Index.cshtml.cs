@@ -7,8 +7,20 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Access;
 
-public sealed class AccessModel(ConsentService consent, AccessRequestService requests, AuditService audit, DoctorService doctors, DisclosureRecorder recorder, PolicyService policy) : HospitalPage
+public sealed class AccessModel(ConsentService consent, AccessRequestService requests, AuditService audit, DoctorService doctors, DisclosureRecorder recorder, PolicyService policy,
+    Node.Emergencies.BreakGlassService breakGlass, Node.Emergencies.EmergencyNotices notices) : HospitalPage
 {
+    /// <summary>The patient's break-glass accesses, newest first (the patient and admins of their organisation; empty for others).</summary>
+    public IReadOnlyList<Node.Emergencies.BreakGlassResponse> BreakGlass { get; private set; } = [];
+
+    /// <summary>The patient acknowledges the break-glass accesses the banner notified (a marker at this node, no transaction).</summary>
+    public IActionResult OnPostAcknowledge(string id)
+    {
+        if (Me.Role == Core.Model.Role.Patient && Me.UserId == id) notices.Acknowledge(Me);
+        Flash = "Thank you: you have seen the break-glass accesses to your record.";
+        return Redirect($"/patients/{id}/access");
+    }
+
     public sealed class GrantForm
     {
         public string? GranteeKind { get; set; }
@@ -132,6 +144,7 @@ public sealed class AccessModel(ConsentService consent, AccessRequestService req
         Grants = grants.Value!;
         Care = consent.CareRelationships(Me, id).Value!;
         Disclosures = audit.Disclosures(Me, id).Value!;
+        BreakGlass = breakGlass.OfPatient(Me, id).Value ?? [];
         Doctors = doctors.List(Me, new DoctorQuery(PageSize: 200, Organisation: "all")).Items;
         Organisations = consent.MemberOrganisations();
         Requests = IsPatient ? requests.List(Me).Value ?? [] : [];

@@ -1,0 +1,30 @@
+using HealthLedger.Node.Emergencies;
+using HealthLedger.Node.Records;
+using Microsoft.AspNetCore.Mvc;
+
+namespace HealthLedger.Node.Pages.Emergencies;
+
+/// <summary>
+/// The emergency summary under the signed-in rescuer's or doctor's break-glass access in force (opened at this node;
+/// recorded as a break-glass disclosure by the service): 403 without an access, 409 while the keys have not arrived.
+/// </summary>
+public sealed class EmergencySummaryModel(BreakGlassService breakGlass) : HospitalPage
+{
+    public EmergencySummary? Summary { get; private set; }
+
+    public IActionResult OnGet(string id)
+    {
+        var outcome = breakGlass.Summary(Me, id);
+        if (outcome.IsOk)
+        {
+            Summary = outcome.Value;
+            return Page();
+        }
+        if (outcome.Kind == OutcomeKind.Conflict)
+        {
+            Response.StatusCode = 409;
+            return Partial("_Message", new MessageModel("Not here yet", outcome.Message ?? "The emergency keys have not reached this node yet."));
+        }
+        return Failure(outcome, Page);
+    }
+}
