@@ -22,7 +22,7 @@ public class AccessRequestTests
         await cuddy.GetByLabel("For how many days").FillAsync("0");
         await cuddy.GetByRole(AriaRole.Button, new() { Name = "Send request" }).ClickAsync();
         await Assertions.Expect(cuddy.Locator("[data-valmsg-for='Input.Days']")).ToContainTextAsync("1 to 365 days");
-        await Assertions.Expect(cuddy.Locator("[data-valmsg-for='Input.Reason']")).ToContainTextAsync("Give the patient a reason");
+        await Assertions.Expect(cuddy.Locator("[data-valmsg-for='Input.Reason']")).ToContainTextAsync("The reason is required");
         await Assertions.Expect(cuddy.Locator("[data-valmsg-for='Input.Categories']")).ToContainTextAsync("Choose what to share");
         await cuddy.GetByLabel("For how many days").FillAsync("5");
         await cuddy.Locator("input[name='Categories'][value='demographics']").CheckAsync();

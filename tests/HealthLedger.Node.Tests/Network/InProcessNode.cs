@@ -22,16 +22,19 @@ internal static class InProcessNode
     /// <summary>Builds and starts the node of <paramref name="folder"/> on a free web port.</summary>
     public static async Task<WebApplication> StartAsync(string folder, CancellationToken ct)
     {
-        var app = NodeHost.Build(new NodeOptions
-        {
-            DataDirectory = folder,
-            BatchDelay = TimeSpan.FromMilliseconds(5),
-            PasswordHashing = Argon2Parameters.TestOnly,
-            ConsensusTimeouts = new Consensus.EngineTimeouts(300, 100),
-        }, "http://127.0.0.1:0", logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var app = Build(folder);
         await app.StartAsync(ct);
         return app;
     }
+
+    /// <summary>The node of <paramref name="folder"/>, built but not started (for a test that watches it stop while it starts).</summary>
+    public static WebApplication Build(string folder) => NodeHost.Build(new NodeOptions
+    {
+        DataDirectory = folder,
+        BatchDelay = TimeSpan.FromMilliseconds(5),
+        PasswordHashing = Argon2Parameters.TestOnly,
+        ConsensusTimeouts = new Consensus.EngineTimeouts(300, 100),
+    }, "http://127.0.0.1:0", logging => logging.SetMinimumLevel(LogLevel.Warning));
 
     /// <summary>A client of <paramref name="app"/>'s API with a bearer token from <c>POST /api/v1/auth/token</c>.</summary>
     public static async Task<HttpClient> LoginAsync(WebApplication app, string user, string password, CancellationToken ct)

@@ -201,8 +201,17 @@ public sealed class NetworkTests : IAsyncLifetime
         var height = Node(_running[4]).Tip.Height;
         await StopAsync(4);
         LedgerTip.Write(new DataDirectory(Folder(4)).LedgerPath, new LedgerTip(height + 1, Hash256.Zero));
-        await StartAsync(4);
+        _running[4] = InProcessNode.Build(Folder(4));
         var lifetime = _running[4].Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>();
+        try
+        {
+            await _running[4].StartAsync(Ct);
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // The network already holds block height + 1 (the nodes publish logins at start): node 4 fetched it while
+            // starting, found it is not the block its tip record names, and stopped before it finished starting.
+        }
         var tx = Registration("forked-away");
         Submit(1, tx);
         foreach (var k in new[] { 1, 2, 3 }) await Node(_running[k]).WaitForCommitAsync(tx.Id, Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
