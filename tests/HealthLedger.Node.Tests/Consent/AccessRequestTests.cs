@@ -22,25 +22,12 @@ namespace HealthLedger.Node.Tests.Consent;
 /// Hospital's node and approves it there; the doctor then reads the granted category at St Mary's node and nothing else. A
 /// declined request leaves the doctor refused. Refusals are problem details with field errors and submit nothing.
 /// </summary>
-public sealed class AccessRequestTests : IAsyncDisposable
+public sealed class AccessRequestTests : InProcessNodes
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private readonly TempDirectory _dir = new();
-    private readonly List<WebApplication> _running = [];
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var app in _running) await InProcessNode.StopAsync(app, CancellationToken.None);
-        _dir.Dispose();
-    }
-
     [Fact]
     public async Task A_St_Mary_doctor_asks_a_General_Hospital_patient_who_approves_at_their_node_and_the_doctor_reads_only_the_granted_category_at_St_Mary()
     {
-        var layout = new ClusterLayout(2, Ports.FreeClusterBlock());
-        var init = NetworkInitializer.InitConsortium(_dir.Combine("net"), [new FoundingOrganisation("General Hospital", OrganisationType.Hospital),
-            new FoundingOrganisation("St Mary Hospital", OrganisationType.Hospital)], layout, NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly);
+        var init = FoundHospitals("General Hospital", "St Mary Hospital");
         var general = await StartAsync(init.Organisations[0].Folder);
         var stMary = await StartAsync(init.Organisations[1].Folder);
         using var generalAdmin = await InProcessNode.LoginAsync(general, init.Organisations[0].AdminUser, NodeFixture.Password, Ct);
@@ -153,23 +140,9 @@ public sealed class AccessRequestTests : IAsyncDisposable
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
-    private async Task<WebApplication> StartAsync(string folder)
-    {
-        var app = await InProcessNode.StartAsync(folder, Ct);
-        _running.Add(app);
-        return app;
-    }
 
-    private static LedgerNode Node(WebApplication app) => app.Services.GetRequiredService<LedgerNode>();
 
     private static Core.State.IStateReader StateOf(WebApplication app) => app.Services.GetRequiredService<Node.Records.AccessPolicy>().State;
 
     /// <summary>Logs in with a one-time password and replaces it, as a new user must before anything else.</summary>
-    private static async Task<HttpClient> FirstLoginAsync(WebApplication app, string user, string oneTimePassword)
-    {
-        var client = await InProcessNode.LoginAsync(app, user, oneTimePassword, Ct);
-        using var change = await client.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = oneTimePassword, newPassword = NodeFixture.ChosenPassword }, Ct);
-        Assert.True(change.IsSuccessStatusCode, await change.Content.ReadAsStringAsync(Ct));
-        return client;
-    }
 }

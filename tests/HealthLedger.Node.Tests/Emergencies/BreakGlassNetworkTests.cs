@@ -26,25 +26,14 @@ namespace HealthLedger.Node.Tests.Emergencies;
 /// Cross's node; General comes back, the patient sees the break-glass access and the disclosure, and General's review
 /// queue lists it.
 /// </summary>
-public sealed class BreakGlassNetworkTests : IAsyncDisposable
+public sealed class BreakGlassNetworkTests : InProcessNodes
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private readonly TempDirectory _dir = new();
-    private readonly List<WebApplication> _running = [];
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var app in _running) await InProcessNode.StopAsync(app, CancellationToken.None);
-        _dir.Dispose();
-    }
-
     [Fact]
     public async Task A_rescuer_admitted_with_the_declaration_reads_the_emergency_summary_at_its_own_node_while_the_custodian_is_down()
     {
         var layout = new ClusterLayout(1, Ports.FreeClusterBlock());
-        var generalFolder = _dir.Combine("general", ClusterLayout.FolderOf(1));
-        NetworkInitializer.Init(_dir.Combine("general"), "General Hospital", NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly, cluster: layout);
+        var generalFolder = Dir.Combine("general", ClusterLayout.FolderOf(1));
+        NetworkInitializer.Init(Dir.Combine("general"), "General Hospital", NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly, cluster: layout);
         var general = await StartAsync(generalFolder);
         using var admin = await LoginAsync(general, "admin", NodeFixture.Password);
 
@@ -87,7 +76,7 @@ public sealed class BreakGlassNetworkTests : IAsyncDisposable
         }
 
         // Red Cross's join request travels with the declaration; with one active organisation, General's approval is enough.
-        var redCrossFolder = _dir.Combine("red-cross");
+        var redCrossFolder = Dir.Combine("red-cross");
         var made = JoinRequestMaker.Make(redCrossFolder, "Red Cross", "rescuer", $"http://127.0.0.1:{Ports.Free()}", contact: "ops@redcross.example",
             adminPassword: NodeFixture.ChosenPassword, argon: Argon2Parameters.TestOnly);
         var joining = NodeJoiner.JoinAsync(redCrossFolder, null, layout.PeerAddress(1), null, "http://127.0.0.1:0", Ct, waitForAdmission: TimeSpan.FromMinutes(2));
@@ -155,7 +144,7 @@ public sealed class BreakGlassNetworkTests : IAsyncDisposable
         // (General's queued refused attempts commit first: a node's disclosure queue is in memory and does not outlive a stop.)
         await general.Services.GetRequiredService<HealthLedger.Node.Records.DisclosureRecorder>().FlushAsync(Ct);
         await InProcessNode.StopAsync(general, Ct);
-        _running.Remove(general);
+        Running.Remove(general);
         var summary = await Read<EmergencySummary>(await medic.GetAsync($"/api/v1/patients/{patientId}/emergency-summary", Ct));
         Assert.Equal(("Ada Quake", "O-", "Penicillin", "Ben Quake +44 20 7946 0000"), (summary.FullName, summary.BloodGroup, summary.Allergies, summary.EmergencyContact));
         Assert.Equal(["Asthma"], summary.Conditions);
@@ -203,14 +192,7 @@ public sealed class BreakGlassNetworkTests : IAsyncDisposable
         }
     }
 
-    private async Task<WebApplication> StartAsync(string folder)
-    {
-        var app = await InProcessNode.StartAsync(folder, Ct);
-        _running.Add(app);
-        return app;
-    }
 
-    private static LedgerNode Node(WebApplication app) => app.Services.GetRequiredService<LedgerNode>();
 
     private static Task<HttpClient> LoginAsync(WebApplication app, string user, string password) => InProcessNode.LoginAsync(app, user, password, Ct);
 }

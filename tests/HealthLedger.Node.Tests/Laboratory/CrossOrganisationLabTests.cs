@@ -19,39 +19,15 @@ namespace HealthLedger.Node.Tests.Laboratory;
 /// laboratory's node through the patient's laboratory grant, the laboratory works on it there and the doctor reads the
 /// validated report at the hospital's node.
 /// </summary>
-public sealed class CrossOrganisationLabTests : IAsyncDisposable
+public sealed class CrossOrganisationLabTests : InProcessNodes
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private readonly TempDirectory _dir = new();
-    private readonly List<WebApplication> _running = [];
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var app in _running) await InProcessNode.StopAsync(app, CancellationToken.None);
-        _dir.Dispose();
-    }
-
-    private async Task<WebApplication> StartAsync(string folder)
-    {
-        var app = await InProcessNode.StartAsync(folder, Ct);
-        _running.Add(app);
-        return app;
-    }
-
-    private static async Task<HttpClient> FirstLoginAsync(WebApplication app, string user, string oneTimePassword)
-    {
-        var client = await InProcessNode.LoginAsync(app, user, oneTimePassword, Ct);
-        using var change = await client.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = oneTimePassword, newPassword = NodeFixture.ChosenPassword }, Ct);
-        Assert.True(change.IsSuccessStatusCode, await change.Content.ReadAsStringAsync(Ct));
-        return client;
-    }
 
     [Fact]
     public async Task A_General_Hospital_doctor_orders_from_City_Lab_with_the_patients_grant_and_reads_the_validated_report()
     {
         var layout = new ClusterLayout(2, Ports.FreeClusterBlock());
-        var init = NetworkInitializer.InitConsortium(_dir.Combine("net"), [new FoundingOrganisation("General Hospital", OrganisationType.Hospital),
+        var init = NetworkInitializer.InitConsortium(Dir.Combine("net"), [new FoundingOrganisation("General Hospital", OrganisationType.Hospital),
             new FoundingOrganisation("City Lab", OrganisationType.Laboratory)], layout, NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly);
         var general = await StartAsync(init.Organisations[0].Folder);
         var cityLab = await StartAsync(init.Organisations[1].Folder);

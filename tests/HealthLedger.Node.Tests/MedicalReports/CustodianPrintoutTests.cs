@@ -22,25 +22,12 @@ namespace HealthLedger.Node.Tests.MedicalReports;
 /// with a grant prints a General Hospital patient's report and complete record at St Mary's node, and both say General
 /// Hospital. Two organisations, one node each, in this process.
 /// </summary>
-public sealed class CustodianPrintoutTests : IAsyncDisposable
+public sealed class CustodianPrintoutTests : InProcessNodes
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private readonly TempDirectory _dir = new();
-    private readonly List<WebApplication> _running = [];
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var app in _running) await InProcessNode.StopAsync(app, CancellationToken.None);
-        _dir.Dispose();
-    }
-
     [Fact]
     public async Task A_grantee_at_their_own_node_prints_the_custodians_name_on_the_report_pdf_and_the_printable_record()
     {
-        var layout = new ClusterLayout(2, Ports.FreeClusterBlock());
-        var init = NetworkInitializer.InitConsortium(_dir.Combine("net"), [new FoundingOrganisation("General Hospital", OrganisationType.Hospital),
-            new FoundingOrganisation("St Mary Hospital", OrganisationType.Hospital)], layout, NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly);
+        var init = FoundHospitals("General Hospital", "St Mary Hospital");
         var general = await StartAsync(init.Organisations[0].Folder);
         var stMary = await StartAsync(init.Organisations[1].Folder);
 
@@ -97,24 +84,10 @@ public sealed class CustodianPrintoutTests : IAsyncDisposable
         Assert.DoesNotContain("St Mary Hospital · printed", page, StringComparison.Ordinal);
     }
 
-    private async Task<WebApplication> StartAsync(string folder)
-    {
-        var app = await InProcessNode.StartAsync(folder, Ct);
-        _running.Add(app);
-        return app;
-    }
 
-    private static LedgerNode Node(WebApplication app) => app.Services.GetRequiredService<LedgerNode>();
 
     private static Uri Address(WebApplication app) => new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
-    private static async Task<HttpClient> FirstLoginAsync(WebApplication app, string user, string oneTimePassword)
-    {
-        var client = await InProcessNode.LoginAsync(app, user, oneTimePassword, Ct);
-        using var change = await client.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = oneTimePassword, newPassword = NodeFixture.ChosenPassword }, Ct);
-        Assert.True(change.IsSuccessStatusCode, await change.Content.ReadAsStringAsync(Ct));
-        return client;
-    }
 
     private static async Task<HttpClient> CookieLoginAsync(WebApplication app, string user, string password)
     {

@@ -17,26 +17,15 @@ namespace HealthLedger.Node.Tests.Network;
 /// answers, the founder's admin proposing it through the API (the address probe passes), then the newcomer's node syncing
 /// from the peer, learning its id, and voting: with two validators nothing commits without it.
 /// </summary>
-public sealed class ConsortiumJoinTests : IAsyncDisposable
+public sealed class ConsortiumJoinTests : InProcessNodes
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private readonly TempDirectory _dir = new();
-    private readonly List<WebApplication> _running = [];
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var app in _running) await InProcessNode.StopAsync(app, CancellationToken.None);
-        _dir.Dispose();
-    }
-
     [Fact]
     public async Task A_newcomer_organisation_made_by_a_join_request_is_admitted_and_its_node_syncs_and_votes()
     {
         var layout = new ClusterLayout(1, Ports.FreeClusterBlock());
-        NetworkInitializer.Init(_dir.Combine("general"), "General Hospital", NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly, cluster: layout);
-        var founder = await StartAsync(_dir.Combine("general", ClusterLayout.FolderOf(1)));
-        var lab = _dir.Combine("city-lab");
+        NetworkInitializer.Init(Dir.Combine("general"), "General Hospital", NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly, cluster: layout);
+        var founder = await StartAsync(Dir.Combine("general", ClusterLayout.FolderOf(1)));
+        var lab = Dir.Combine("city-lab");
         var made = JoinRequestMaker.Make(lab, "City Lab", "laboratory", $"http://127.0.0.1:{Ports.Free()}", contact: "lab@city.example",
             adminPassword: NodeFixture.ChosenPassword, argon: Argon2Parameters.TestOnly);
 
@@ -75,14 +64,7 @@ public sealed class ConsortiumJoinTests : IAsyncDisposable
         Assert.All(consortium.Organisations.SelectMany(o => o.Nodes), n => Assert.True(n.Validator));
     }
 
-    private async Task<WebApplication> StartAsync(string folder)
-    {
-        var app = await InProcessNode.StartAsync(folder, Ct);
-        _running.Add(app);
-        return app;
-    }
 
-    private static LedgerNode Node(WebApplication app) => app.Services.GetRequiredService<LedgerNode>();
 
     private static Task<HttpClient> LoginAsync(WebApplication app, string user, string password) => InProcessNode.LoginAsync(app, user, password, Ct);
 }
