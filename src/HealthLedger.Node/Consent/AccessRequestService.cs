@@ -142,36 +142,16 @@ public sealed class AccessRequestService(LedgerNode node, DoctorDirectory doctor
             Open(r, actor.Keys.Encryption), status, replaces);
     }
 
-    /// <summary>Seals the reason for the patient and the doctor: a fresh key, AES-256-GCM, one envelope each (aad binds it to the request).</summary>
+    /// <summary>Seals the reason for the patient and the doctor (<see cref="SealedText"/>; the aad binds it to the request).</summary>
     private static SealedReason Seal(string reason, string patientId, string requestId, EncryptionPublicKey patient, EncryptionPublicKey doctor)
     {
-        var key = RandomNumberGenerator.GetBytes(RecordCrypto.DataKeyLength);
-        try
-        {
-            var aad = SealedReason.Aad(patientId, requestId);
-            var ciphertext = RecordCrypto.Encrypt(key, RandomNumberGenerator.GetBytes(RecordCrypto.NonceLength), System.Text.Encoding.UTF8.GetBytes(reason), aad);
-            return new SealedReason(ciphertext, [RecordCrypto.Wrap(key, patient, RandomNumberGenerator.GetBytes(32), aad), RecordCrypto.Wrap(key, doctor, RandomNumberGenerator.GetBytes(32), aad)]);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(key);
-        }
+        var (ciphertext, envelopes) = SealedText.Seal(reason, SealedReason.Aad(patientId, requestId), [patient, doctor]);
+        return new SealedReason(ciphertext, envelopes);
     }
 
     /// <summary>The reason opened with the viewer's key, or null when it is not sealed for them.</summary>
-    private static string? Open(AccessRequestState r, EncryptionKeyPair reader)
-    {
-        var aad = SealedReason.Aad(r.PatientId, r.Id);
-        if (r.Reason.Envelopes.FirstOrDefault(e => e.Recipient == reader.PublicKey) is not { } envelope || !RecordCrypto.TryUnwrap(envelope, reader, aad, out var key)) return null;
-        try
-        {
-            return RecordCrypto.TryDecrypt(key, r.Reason.Ciphertext, aad, out var text) ? System.Text.Encoding.UTF8.GetString(text) : null;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(key);
-        }
-    }
+    private static string? Open(AccessRequestState r, EncryptionKeyPair reader) =>
+        SealedText.Open(r.Reason.Ciphertext, r.Reason.Envelopes, SealedReason.Aad(r.PatientId, r.Id), reader);
 
     private UserRecord? User(string id) => node.GetState(StateKeys.User(id)) is { } u ? UserRecord.TryDecode(u) : null;
 

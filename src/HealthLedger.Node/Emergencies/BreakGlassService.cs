@@ -288,33 +288,12 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
 
     private static SealedJustification Seal(string text, string patientId, string accessId, Core.Primitives.EncryptionPublicKey custodian, Core.Primitives.EncryptionPublicKey? patient)
     {
-        var aad = SealedJustification.Aad(patientId, accessId);
-        var dataKey = RandomNumberGenerator.GetBytes(RecordCrypto.DataKeyLength);
-        try
-        {
-            var ciphertext = RecordCrypto.Encrypt(dataKey, RandomNumberGenerator.GetBytes(RecordCrypto.NonceLength), System.Text.Encoding.UTF8.GetBytes(text), aad);
-            var readers = patient is { } pk ? new[] { custodian, pk } : [custodian];
-            return new SealedJustification(ciphertext, readers.Select(r => RecordCrypto.Wrap(dataKey, r, RandomNumberGenerator.GetBytes(32), aad)).ToList());
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(dataKey);
-        }
+        var (ciphertext, envelopes) = SealedText.Seal(text, SealedJustification.Aad(patientId, accessId), patient is { } pk ? [custodian, pk] : [custodian]);
+        return new SealedJustification(ciphertext, envelopes);
     }
 
-    private static string? Open(BreakGlassState access, EncryptionKeyPair reader)
-    {
-        var aad = SealedJustification.Aad(access.PatientId, access.Id);
-        if (access.Justification.Envelopes.FirstOrDefault(e => e.Recipient == reader.PublicKey) is not { } envelope || !RecordCrypto.TryUnwrap(envelope, reader, aad, out var key)) return null;
-        try
-        {
-            return RecordCrypto.TryDecrypt(key, access.Justification.Ciphertext, aad, out var plain) ? System.Text.Encoding.UTF8.GetString(plain) : null;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(key);
-        }
-    }
+    private static string? Open(BreakGlassState access, EncryptionKeyPair reader) =>
+        SealedText.Open(access.Justification.Ciphertext, access.Justification.Envelopes, SealedJustification.Aad(access.PatientId, access.Id), reader);
 
     // Current medication: the prescriptions on record (latest version of each), newest first; those this node cannot open are left out.
     private List<string> Medication(PatientState patient, BreakGlassState access) =>
