@@ -295,7 +295,8 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         _candidates.Clear();
         _phase = Phase.NotStarted;
         _lastProgress = Now();
-        var voting = node.Validators.Any(v => v.SigningKey == node.NodeKey.PublicKey) ? "votes" : "does not vote";
+        var voting = node.Validators.Any(v => v.SigningKey == node.NodeKey.PublicKey) ? "votes"
+            : node.IsObserver ? "is a non-voting observer" : "does not vote";
         Log.ConsensusStarting(logger, node.Validators.Count, voting, height, state.Round);
         // A node that signed something at this height before a restart resumes at once (its peers may be waiting for it).
         if (state.Signed.Count > 0) Begin(Now());
