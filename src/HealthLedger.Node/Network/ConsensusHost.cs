@@ -363,7 +363,8 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         var tip = node.Tip.Height;
         var ahead = peers.Links.Where(l => l.Connected && l.Height > tip).Select(l => l.Height!.Value).DefaultIfEmpty(0ul).Max();
         var stalled = now - _lastProgress > 2 * (ulong)PollInterval.TotalMilliseconds || node.RecoveringTo is not null;
-        if (_syncWanted || ahead > tip + 1 || (ahead > tip && stalled))
+        // A non-voting observer receives no consensus messages (no validator dials it), so it fetches as soon as a peer is ahead.
+        if (_syncWanted || ahead > tip + 1 || (ahead > tip && (stalled || node.IsObserver)))
         {
             _syncWanted = false;
             _background = Task.Run(async () =>
