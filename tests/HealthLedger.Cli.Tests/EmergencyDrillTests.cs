@@ -195,7 +195,7 @@ public sealed class EmergencyDrillTests : IDisposable
 
             // 10. The emergency ends by itself: once a block's time passes its end, the same medic is refused (break-glass and summary).
             await Wait("a block is decided after the emergency's end", async () =>
-                (await redCrossProbe.GetFromJsonAsync<BlockResponse>("/api/v1/ledger/blocks/latest", Ct))!.TimestampMs >= (ulong)endsAt.ToUnixTimeMilliseconds(),
+                (await redCrossAdmin.GetFromJsonAsync<BlockResponse>("/api/v1/ledger/blocks/latest", Ct))!.TimestampMs >= (ulong)endsAt.ToUnixTimeMilliseconds(),
                 (int)Length.TotalSeconds + 60);
             Step("10 the emergency is over");
 
@@ -231,7 +231,7 @@ public sealed class EmergencyDrillTests : IDisposable
             var tip = (await LocalCluster.HealthAsync(generalProbe))!.Height;
             for (var h = tip - 5; h <= tip + 3; h++)
             {
-                using var block = await generalProbe.GetAsync($"/api/v1/ledger/blocks/{h}", Ct);
+                using var block = await generalAdminAgain.GetAsync($"/api/v1/ledger/blocks/{h}", Ct);
                 if (block.IsSuccessStatusCode) stateRoots[h] = (await block.Content.ReadFromJsonAsync<BlockResponse>(Ct))!.StateRoot;
             }
         }
