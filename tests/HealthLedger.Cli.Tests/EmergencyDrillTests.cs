@@ -98,32 +98,26 @@ public sealed class EmergencyDrillTests : IDisposable
             await Wait("load's transactions commit", async () => (await LocalCluster.HealthAsync(generalProbe))!.Height >= loadStart + 3 || load.HasExited);
             Assert.False(load.HasExited, Logs());
 
-            // 4. General Hospital declares the earthquake with Red Cross joining as an observer: 1 of the 2 approvals needed.
+            // 4. General Hospital declares the earthquake with 'consortium declare-emergency', Red Cross joining as an observer: 1 of
+            // the 2 approvals needed.
             Step("4 General Hospital declares");
-            var endsAt = DateTimeOffset.UtcNow + Length;
-            JsonElement declared = default;
+            var endsAt = DateTimeOffset.FromUnixTimeSeconds((DateTimeOffset.UtcNow + Length).ToUnixTimeSeconds());
+            var requestFile = Path.Combine(redCrossFolder, JoinRequest.FileName);
+            (int ExitCode, string Stdout, string Stderr) declared = default;
             await Wait("the declaration is proposed (Red Cross's peer address answers)", async () =>
             {
-                using var answer = await generalAdmin.PostAsJsonAsync("/api/v1/emergencies", new
-                {
-                    id = "quake",
-                    title = "Earthquake",
-                    area = "North district",
-                    scope = new[] { Ids[0] },
-                    newRescuers = new[] { join },
-                    newRescuerNodesVote = false,
-                    endsAt,
-                }, Ct);
-                var body = await answer.Content.ReadAsStringAsync(Ct);
-                if (answer.IsSuccessStatusCode) declared = JsonDocument.Parse(body).RootElement.Clone();
-                else Assert.True(answer.StatusCode == HttpStatusCode.UnprocessableEntity, $"{(int)answer.StatusCode} {body}"); // the probe of its peer address
-                return answer.IsSuccessStatusCode;
+                declared = await CliProcess.RunAsync("consortium", "declare-emergency", "--id", "quake", "--title", "Earthquake", "--area", "North district",
+                    "--scope", Ids[0], "--rescuer-requests", requestFile, "--observers", "--ends-at", endsAt.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                    "--url", layout.WebUrl(1), "--user", NetworkInitializer.ConsortiumAdmin(Ids[0]));
+                return declared.ExitCode == 0 || !declared.Stderr.Contains("does not answer", StringComparison.Ordinal);
             });
-            Assert.Equal("open", declared.GetProperty("status").GetString());
+            Assert.True(declared.ExitCode == 0, declared.Stdout + declared.Stderr);
+            Assert.Contains("Proposal declare-quake:", declared.Stdout);
+            Assert.Contains("Status open: 1 of 2 approvals needed", declared.Stdout);
 
             // 5. St Mary approves with 'consortium vote': 2 of 4 meets the emergency threshold (a majority would need 3).
             Step("5 St Mary approves");
-            var vote = await CliProcess.RunAsync("consortium", "vote", "--proposal", declared.GetProperty("id").GetString()!, "--approve", "--url", layout.WebUrl(2),
+            var vote = await CliProcess.RunAsync("consortium", "vote", "--proposal", "declare-quake", "--approve", "--url", layout.WebUrl(2),
                 "--user", NetworkInitializer.ConsortiumAdmin(Ids[1]));
             Assert.True(vote.ExitCode == 0, vote.Stdout + vote.Stderr);
             Assert.Contains("Status executed: 2 of 2 approvals needed", vote.Stdout);
