@@ -128,6 +128,18 @@ public class ConsortiumTests
             Assert.Equal(2, propose.ExitCode);
             Assert.Equal("error: give exactly one of --request FILE, --remove ID, --suspend ID and --reinstate ID", propose.Stderr.Trim());
         }
+        foreach (var args in new[] { new[] { "--ends-at", "2030-01-01T00:00:00Z", "--minutes", "5" }, [] })
+        {
+            var declare = await CliProcess.RunAsync(["consortium", "declare-emergency", "--title", "Earthquake", "--scope", "general-hospital", .. args,
+                "--url", "http://127.0.0.1:5999", "--user", "admin"]);
+            Assert.Equal(2, declare.ExitCode);
+            Assert.Equal("error: give exactly one of --ends-at INSTANT and --minutes N", declare.Stderr.Trim());
+        }
+        var missing = await CliProcess.RunAsync("consortium", "declare-emergency", "--title", "Earthquake", "--scope", "general-hospital", "--minutes", "5",
+            "--rescuer-requests", Path.Combine(lab, "no-such-request.json"), "--url", "http://127.0.0.1:5999", "--user", "admin");
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Single(missing.Stderr.Trim().Split('\n'));
+        Assert.Contains("no-such-request.json", missing.Stderr);
         var rate = await CliProcess.RunAsync("load", "--data", lab, "--rate", "-1");
         Assert.Equal(2, rate.ExitCode);
         Assert.Contains("--rate must be between 0 (unlimited) and 1000000", rate.Stderr);

@@ -9,7 +9,7 @@ using HealthLedger.Node.Hosting;
 namespace HealthLedger.Cli.Commands;
 
 /// <summary>
-/// <c>healthledger consortium up|request|propose|vote|proposals</c> ('up' in <see cref="ConsortiumUpCommand"/>): a newcomer organisation prepares its keys and a join request; a member's
+/// <c>healthledger consortium up|request|propose|declare-emergency|vote|proposals</c> ('up' in <see cref="ConsortiumUpCommand"/>): a newcomer organisation prepares its keys and a join request; a member's
 /// admin submits it as a proposal through a node's API (or proposes to remove, suspend or reinstate a member); members' admins vote on proposals.
 /// </summary>
 internal static class ConsortiumCommand
@@ -20,6 +20,7 @@ internal static class ConsortiumCommand
         ConsortiumUpCommand.Create(),
         Request(),
         Propose(),
+        DeclareEmergency(),
         Vote(),
         Proposals(),
     };
@@ -105,6 +106,60 @@ internal static class ConsortiumCommand
             return await CallAsync(parse.GetValue(url)!, parse.GetValue(user)!, parse.GetValue(passwordStdin), "/api/v1/consortium/proposals", body, ct);
         });
         return command;
+    }
+
+    private static Command DeclareEmergency()
+    {
+        var id = new Option<string?>("--id") { Description = "The emergency's id, e.g. quake (the proposal is declare-<id>; default: one is made)" };
+        var title = new Option<string>("--title") { Description = "What happened, e.g. Earthquake (no patient data)", Required = true };
+        var area = new Option<string?>("--area") { Description = "A region or facility label" };
+        var scope = new Option<string>("--scope") { Description = "The organisations all of whose patients it covers: ids, comma-separated, e.g. general-hospital", Required = true };
+        var rescuers = new Option<string?>("--rescuers") { Description = "Member organisations admitted as rescuers: ids, comma-separated" };
+        var requests = new Option<string?>("--rescuer-requests") { Description = "Rescue services joining with the declaration: join request files made by 'consortium request --type rescuer', comma-separated" };
+        var observers = new Option<bool>("--observers") { Description = "Admit the joining rescue services' nodes as non-voting observers (replicate and serve, never vote); default: they vote" };
+        var categories = new Option<string?>("--categories") { Description = "What rescuers may read: demographics (the emergency summary, default) and/or reports (current medication), comma-separated" };
+        var endsAt = new Option<DateTimeOffset?>("--ends-at") { Description = "When it ends by itself (ISO 8601, e.g. 2026-12-01T18:00:00Z)" };
+        var minutes = new Option<int?>("--minutes") { Description = "Or: it ends this many minutes from now" };
+        var (url, user, passwordStdin) = Connection();
+        var command = new Command("declare-emergency",
+            "Propose, as an admin of a member organisation, to declare an emergency (approved under the policy's emergency rule, by default at least 1/3 of the " +
+            "active organisations): its scope, its rescuers (members, and rescue services joining with it) and its end; other members approve with 'consortium vote'")
+        {
+            id, title, area, scope, rescuers, requests, observers, categories, endsAt, minutes, url, user, passwordStdin,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(endsAt).HasValue == parse.GetValue(minutes).HasValue) return CommonOptions.Fail("give exactly one of --ends-at INSTANT and --minutes N");
+            var end = parse.GetValue(endsAt) ?? DateTimeOffset.UtcNow.AddMinutes(parse.GetValue(minutes)!.Value);
+            var joining = new List<JoinRequest>();
+            foreach (var file in List(parse.GetValue(requests)))
+            {
+                try
+                {
+                    joining.Add(JoinRequest.Read(file));
+                }
+                catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+                {
+                    return CommonOptions.Fail(e.Message);
+                }
+            }
+            var body = new
+            {
+                id = parse.GetValue(id),
+                title = parse.GetValue(title),
+                area = parse.GetValue(area),
+                scope = List(parse.GetValue(scope)),
+                rescuers = List(parse.GetValue(rescuers)),
+                newRescuers = joining,
+                newRescuerNodesVote = !parse.GetValue(observers),
+                categories = List(parse.GetValue(categories)),
+                endsAt = end,
+            };
+            return await CallAsync(parse.GetValue(url)!, parse.GetValue(user)!, parse.GetValue(passwordStdin), "/api/v1/emergencies", body, ct);
+        });
+        return command;
+
+        static List<string> List(string? value) => (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
     }
 
     private static Command Vote()

@@ -147,7 +147,8 @@ public static class Consortium
 
     private static NodeRecord? GetNode(IStateReader state, string id) => state.TryGet(StateKeys.Node(id), out var v) ? NodeRecord.TryDecode(v) : null;
 
-    private static TxResult AddOrganisation(TxContext context, AddOrganisationAction a)
+    // Admits an organisation with its nodes; voting: its nodes join the validator set, else they are observers.
+    private static TxResult AddOrganisation(TxContext context, AddOrganisationAction a, bool voting = true)
     {
         var state = context.State;
         var org = a.Organisation;
@@ -170,7 +171,7 @@ public static class Consortium
         context.CreateUser(a.AdminId, Role.Admin, org.Id, a.AdminSigningKey, a.AdminEncryptionKey);
         foreach (var node in a.Nodes)
         {
-            if (AddNode(context, node) is { IsOk: false } refused) return refused;
+            if (AddNode(context, node, voting) is { IsOk: false } refused) return refused;
         }
         return TxResult.Ok;
     }
@@ -191,7 +192,7 @@ public static class Consortium
         var state = context.State;
         if (GetOrganisation(state, organisationId) is not { } org) return NotFound(organisationId);
         if (org.Status != OrganisationStatus.Suspended) return TxResult.Reject(TxVerdict.Conflict, $"organisation '{organisationId}' is {Describe(org.Status)}, not suspended");
-        var validators = ValidatorSet.Ids(state).Union(NodesOf(state, organisationId)).ToList();
+        var validators = ValidatorSet.Ids(state).Union(NodesOf(state, organisationId).Except(ValidatorSet.ObserverIds(state))).ToList();
         if (validators.Count > ValidatorSet.MaxNodes) return TxResult.Reject(TxVerdict.Conflict, $"its nodes would make more than {ValidatorSet.MaxNodes} voting nodes");
         state.Set(StateKeys.Validators, ValidatorSet.Encode(validators));
         state.Set(StateKeys.Organisation(organisationId), (org with { Status = OrganisationStatus.Active }).Encode());
@@ -215,6 +216,7 @@ public static class Consortium
             state.Delete(StateKeys.Node(id));
         }
         state.Delete(StateKeys.OrganisationNodes(organisationId));
+        LeaveObservers(state, nodes);
         state.Set(StateKeys.Organisation(organisationId), (org with { Status = OrganisationStatus.Removed }).Encode());
         return TxResult.Ok;
     }
@@ -229,20 +231,36 @@ public static class Consortium
         return null;
     }
 
-    private static TxResult AddNode(TxContext context, NodeRecord node)
+    // Takes nodes out of the observer list (deleting it when it becomes empty).
+    private static void LeaveObservers(StateOverlay state, IReadOnlyList<string> nodes)
+    {
+        var observers = ValidatorSet.ObserverIds(state);
+        var remaining = observers.Except(nodes).ToList();
+        if (remaining.Count == observers.Count) return;
+        if (remaining.Count == 0) state.Delete(StateKeys.Observers);
+        else state.Set(StateKeys.Observers, ValidatorSet.Encode(remaining));
+    }
+
+    // Writes a node; voting: into the validator set (from the next block), else into the observer list (replicates, never votes).
+    private static TxResult AddNode(TxContext context, NodeRecord node, bool voting = true)
     {
         var state = context.State;
         if (state.Contains(StateKeys.Node(node.Id))) return TxResult.Reject(TxVerdict.AlreadyExists, $"node '{node.Id}' already exists");
         if (GetOrganisation(state, node.OrganisationId) is not { } org) return NotFound(node.OrganisationId);
         if (org.Status != OrganisationStatus.Active) return NotActive(org);
         var validators = ValidatorSet.Ids(state);
-        if (validators.Count >= ValidatorSet.MaxNodes) return TxResult.Reject(TxVerdict.Conflict, $"the network already has {ValidatorSet.MaxNodes} nodes");
+        var observers = ValidatorSet.ObserverIds(state);
+        if ((voting ? validators : observers).Count >= ValidatorSet.MaxNodes)
+        {
+            return TxResult.Reject(TxVerdict.Conflict, $"the network already has {ValidatorSet.MaxNodes} {(voting ? "voting" : "observer")} nodes");
+        }
         if (RequireUnusedKey(state, node.SigningKey, "key " + node.SigningKey) is { } used) return used;
         if (RequireUnusedAddress(state, node) is { } sameAddress) return sameAddress;
         state.Set(StateKeys.Node(node.Id), node.Encode());
         state.Set(StateKeys.Signer(node.SigningKey), new SignerRecord(SignerKind.Node, node.Id).Encode());
         state.Set(StateKeys.OrganisationNodes(node.OrganisationId), IdList.Encode(NodesOf(state, node.OrganisationId).Append(node.Id)));
-        state.Set(StateKeys.Validators, ValidatorSet.Encode(validators.Append(node.Id)));
+        if (voting) state.Set(StateKeys.Validators, ValidatorSet.Encode(validators.Append(node.Id)));
+        else state.Set(StateKeys.Observers, ValidatorSet.Encode(observers.Append(node.Id)));
         return TxResult.Ok;
     }
 
@@ -258,6 +276,7 @@ public static class Consortium
         if (siblings.Count == 0) state.Delete(StateKeys.OrganisationNodes(existing.OrganisationId));
         else state.Set(StateKeys.OrganisationNodes(existing.OrganisationId), IdList.Encode(siblings));
         if (validators.Contains(nodeId)) state.Set(StateKeys.Validators, ValidatorSet.Encode(validators.Where(id => id != nodeId)));
+        LeaveObservers(state, [nodeId]);
         return TxResult.Ok;
     }
 
@@ -286,7 +305,7 @@ public static class Consortium
         if (d.EndsAt <= context.Timestamp) return TxResult.Reject(TxVerdict.InvalidField, "endsAt: the end is already past");
         foreach (var joining in d.NewRescuers)
         {
-            if (AddOrganisation(context, joining) is { IsOk: false } refused) return TxResult.Reject(refused.Verdict, $"newRescuers: {refused.Reason}");
+            if (AddOrganisation(context, joining, d.NewRescuerNodesVote) is { IsOk: false } refused) return TxResult.Reject(refused.Verdict, $"newRescuers: {refused.Reason}");
         }
         foreach (var (field, ids) in new[] { ("scope", d.Scope), ("rescuers", d.Rescuers) })
         {

@@ -23,8 +23,13 @@ namespace HealthLedger.Core.Governance;
 /// <param name="Categories">The categories rescuers may read.</param>
 /// <param name="StartsAt">From (block time, Unix ms); may be in the past: it is in force from its approval on.</param>
 /// <param name="EndsAt">Until (exclusive), after <paramref name="StartsAt"/>, at most 30 days later.</param>
+/// <param name="NewRescuerNodesVote">
+/// True (the default): the joining rescue services' nodes enter the validator set and vote from the next block. False: they are
+/// admitted as non-voting observers (<see cref="StateKeys.Observers"/>) that replicate the chain and serve their users but never
+/// count in a quorum, so the consortium's fault tolerance is not changed by a newcomer. Encoded as a last boolean byte (1 or 0).
+/// </param>
 public sealed record DeclareEmergencyAction(string EmergencyId, string Title, string Area, IReadOnlyList<string> Scope, IReadOnlyList<string> Rescuers,
-    IReadOnlyList<AddOrganisationAction> NewRescuers, ConsentCategories Categories, ulong StartsAt, ulong EndsAt) : ProposedAction
+    IReadOnlyList<AddOrganisationAction> NewRescuers, ConsentCategories Categories, ulong StartsAt, ulong EndsAt, bool NewRescuerNodesVote = true) : ProposedAction
 {
     /// <summary>Most rescue services joining with one declaration.</summary>
     public const int MaxNewRescuers = 10;
@@ -73,7 +78,7 @@ public sealed record DeclareEmergencyAction(string EmergencyId, string Title, st
         EmergencyState.WriteIds(w, Rescuers);
         w.VarUInt((ulong)NewRescuers.Count);
         foreach (var joining in NewRescuers) joining.WriteFields(w);
-        w.U8((byte)Categories).VarUInt(StartsAt).VarUInt(EndsAt);
+        w.U8((byte)Categories).VarUInt(StartsAt).VarUInt(EndsAt).Bool(NewRescuerNodesVote);
     }
 
     internal static bool TryReadBody(ref CanonicalReader r, out DeclareEmergencyAction action)
@@ -94,7 +99,8 @@ public sealed record DeclareEmergencyAction(string EmergencyId, string Title, st
         r.U8(out var categories);
         r.VarUInt(out var starts);
         r.VarUInt(out var ends);
-        action = new DeclareEmergencyAction(id, title, area, scope, rescuers, joining, (ConsentCategories)categories, starts, ends);
+        r.Bool(out var vote);
+        action = new DeclareEmergencyAction(id, title, area, scope, rescuers, joining, (ConsentCategories)categories, starts, ends, vote);
         return r.Error is null;
     }
 

@@ -35,6 +35,13 @@ public static class StateKeys
     /// <summary>The validator set: the ids of the voting nodes, in id order (see <see cref="ValidatorSet"/>).</summary>
     public const string Validators = "validators";
 
+    /// <summary>
+    /// The non-voting observer nodes: ids of nodes that have a <see cref="Node"/> record but were admitted not to vote (a rescue
+    /// service's nodes joining with a declaration whose <c>NewRescuerNodesVote</c> is false), in id order. They replicate and
+    /// serve; they are never in <see cref="Validators"/>, even when their organisation is reinstated.
+    /// </summary>
+    public const string Observers = "observers";
+
     /// <summary>A node.</summary>
     public static string Node(string id) => "node/" + id;
 

@@ -22,6 +22,15 @@ public static class ValidatorSet
     public static IReadOnlyList<string> Ids(IStateReader state) =>
         state.TryGet(StateKeys.Validators, out var bytes) ? TryDecodeIds(bytes) ?? throw new InvalidDataException("The stored validator set is damaged.") : [];
 
+    /// <summary>The non-voting observer ids in the state (<see cref="StateKeys.Observers"/>; empty when none).</summary>
+    public static IReadOnlyList<string> ObserverIds(IStateReader state) =>
+        state.TryGet(StateKeys.Observers, out var bytes) ? TryDecodeIds(bytes) ?? throw new InvalidDataException("The stored observer list is damaged.") : [];
+
+    /// <summary>The non-voting observers' records, in id order (see <see cref="StateKeys.Observers"/>).</summary>
+    public static IReadOnlyList<NodeRecord> ReadObservers(IStateReader state) =>
+        ObserverIds(state).Select(id => state.TryGet(StateKeys.Node(id), out var b) && NodeRecord.TryDecode(b) is { } n
+            ? n : throw new InvalidDataException($"The record of observer node '{id}' is missing or damaged.")).ToList();
+
     /// <summary>The validators' records, in id order.</summary>
     public static IReadOnlyList<NodeRecord> Read(IStateReader state) =>
         Ids(state).Select(id => state.TryGet(StateKeys.Node(id), out var b) && NodeRecord.TryDecode(b) is { } n

@@ -32,6 +32,12 @@ public sealed class EmergencyInput
     /// <summary>Join requests of rescue services (type rescuer) admitted with the declaration.</summary>
     public List<JoinRequest>? NewRescuers { get; set; }
 
+    /// <summary>
+    /// Whether the joining rescue services' nodes vote (default true: they enter the validator set from the next block) or join
+    /// as non-voting observers that replicate and serve but never count in a quorum (false).
+    /// </summary>
+    public bool? NewRescuerNodesVote { get; set; }
+
     /// <summary>demographics and/or reports.</summary>
     public List<string>? Categories { get; set; }
 
@@ -84,7 +90,7 @@ public sealed class EmergencyInput
         else if (EndsAt <= now) e.Add("endsAt", "The end is already past.");
         if (!e.IsEmpty) return (null, e);
         var action = new DeclareEmergencyAction(id, title, area, scope, rescuers, joining, categories,
-            (ulong)starts.ToUnixTimeMilliseconds(), (ulong)EndsAt!.Value.ToUnixTimeMilliseconds());
+            (ulong)starts.ToUnixTimeMilliseconds(), (ulong)EndsAt!.Value.ToUnixTimeMilliseconds(), NewRescuerNodesVote ?? true);
         if (action.Problem() is { } problem)
         {
             var colon = problem.IndexOf(':', StringComparison.Ordinal);

@@ -40,7 +40,7 @@ public static class NodeHost
                 ApplicationName = typeof(NodeHost).Assembly.GetName().Name,
                 ContentRootPath = AppContext.BaseDirectory,
             });
-            var self = node.Validators.FirstOrDefault(v => v.Id == node.NodeId);
+            var self = node.Validators.Concat(node.Observers).FirstOrDefault(v => v.Id == node.NodeId);
             var configured = NodeConfig.Read(new DataDirectory(options.DataDirectory))?.PeerUrl;
             var peerUri = self is { Address.Length: > 0 } ? new Uri(self.Address) : configured is { Length: > 0 } ? new Uri(configured) : null;
             var data = new DataDirectory(options.DataDirectory);

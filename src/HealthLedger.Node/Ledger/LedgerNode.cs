@@ -42,11 +42,21 @@ public sealed class LedgerNode : IDisposable
         NodeId = nodeId;
         Mempool = new Mempool(options.MempoolCapacity);
         Validators = ValidatorSet.Read(state);
+        Observers = ValidatorSet.ReadObservers(state);
         MissingDocuments = missingDocuments;
     }
 
     /// <summary>The voting nodes that decide the next block (the set in the state after the tip), in id order.</summary>
     public IReadOnlyList<NodeRecord> Validators { get; private set; }
+
+    /// <summary>
+    /// The non-voting observer nodes in the state after the tip (<see cref="StateKeys.Observers"/>), in id order: peers may
+    /// call this node to sync blocks, fetch documents and forward transactions, but their consensus messages are refused.
+    /// </summary>
+    public IReadOnlyList<NodeRecord> Observers { get; private set; }
+
+    /// <summary>True when this node is a non-voting observer (it replicates and serves, never votes).</summary>
+    public bool IsObserver => Observers.Any(o => o.SigningKey == _nodeKey.PublicKey);
 
     /// <summary>Documents the chain references that this node did not hold at start (a multi-node network replicates them from peers).</summary>
     public IReadOnlyList<DocumentRef> MissingDocuments { get; }
@@ -520,7 +530,8 @@ public sealed class LedgerNode : IDisposable
         }
         _store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes, candidate.Blobs, certificate);
         if (RecoveringTo is { } reached && built.Block.Header.Height > reached.Height) RecoveringTo = null;
-        var validatorsChanged = built.Execution.Changes.Entries.Any(e => e.Key == StateKeys.Validators || e.Key.StartsWith("node/", StringComparison.Ordinal));
+        var validatorsChanged = built.Execution.Changes.Entries.Any(e => e.Key == StateKeys.Validators || e.Key == StateKeys.Observers
+            || e.Key.StartsWith("node/", StringComparison.Ordinal));
         _stateLock.EnterWriteLock();
         try
         {
@@ -529,6 +540,7 @@ public sealed class LedgerNode : IDisposable
             if (validatorsChanged)
             {
                 Validators = ValidatorSet.Read(_state);
+                Observers = ValidatorSet.ReadObservers(_state);
                 if (_joiningMarker is not null && NodeIdOf(_state, _nodeKey.PublicKey) is { } id)
                 {
                     NodeId = id;

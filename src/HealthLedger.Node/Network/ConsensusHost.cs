@@ -295,7 +295,8 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         _candidates.Clear();
         _phase = Phase.NotStarted;
         _lastProgress = Now();
-        var voting = node.Validators.Any(v => v.SigningKey == node.NodeKey.PublicKey) ? "votes" : "does not vote";
+        var voting = node.Validators.Any(v => v.SigningKey == node.NodeKey.PublicKey) ? "votes"
+            : node.IsObserver ? "is a non-voting observer" : "does not vote";
         Log.ConsensusStarting(logger, node.Validators.Count, voting, height, state.Round);
         // A node that signed something at this height before a restart resumes at once (its peers may be waiting for it).
         if (state.Signed.Count > 0) Begin(Now());
@@ -362,7 +363,8 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         var tip = node.Tip.Height;
         var ahead = peers.Links.Where(l => l.Connected && l.Height > tip).Select(l => l.Height!.Value).DefaultIfEmpty(0ul).Max();
         var stalled = now - _lastProgress > 2 * (ulong)PollInterval.TotalMilliseconds || node.RecoveringTo is not null;
-        if (_syncWanted || ahead > tip + 1 || (ahead > tip && stalled))
+        // A non-voting observer receives no consensus messages (no validator dials it), so it fetches as soon as a peer is ahead.
+        if (_syncWanted || ahead > tip + 1 || (ahead > tip && (stalled || node.IsObserver)))
         {
             _syncWanted = false;
             _background = Task.Run(async () =>

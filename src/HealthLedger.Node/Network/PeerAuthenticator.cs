@@ -11,7 +11,8 @@ namespace HealthLedger.Node.Network;
 /// <summary>
 /// Server side of the peer handshake (<see cref="PeerCallAuth"/>), in front of every method of the peer service. A call is
 /// served only when it names this network, comes from a key of a <c>node/&lt;id&gt;</c> record in the current state (the
-/// validators, including nodes added by <c>ConfigureNodes</c>, so a lost or new node can <c>join</c>), carries a valid
+/// validators, including nodes added by <c>ConfigureNodes</c>, so a lost or new node can <c>join</c>, and the non-voting
+/// observers, which may call everything but <c>Deliver</c>: their consensus messages are refused), carries a valid
 /// signature, a time within <see cref="PeerCallAuth.MaxSkew"/> and a nonce not seen before. Anything else is refused
 /// (Unauthenticated: missing, malformed, stale, replayed or badly signed; PermissionDenied: another network or a key that is
 /// not a node's) and counted in <see cref="PeerStats.Unauthenticated"/>. A refusal for another network carries this
@@ -20,6 +21,7 @@ namespace HealthLedger.Node.Network;
 public sealed class PeerAuthenticator(LedgerNode node, PeerStats stats, TimeProvider clock) : Interceptor
 {
     private const int MaxRemembered = 1_000_000;
+    private static readonly string DeliverMethod = "/" + Grpc.Peer.Descriptor.FullName + "/Deliver";
     private readonly ConcurrentDictionary<string, long> _seen = new(StringComparer.Ordinal);
     private long _nextSweep;
 
@@ -78,7 +80,12 @@ public sealed class PeerAuthenticator(LedgerNode node, PeerStats stats, TimeProv
         if (network != node.Network.NetworkId) return new(StatusCode.PermissionDenied, $"this node belongs to network '{node.Network.NetworkId}'", WrongNetwork: true);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         if (Math.Abs(now - time) > (long)PeerCallAuth.MaxSkew.TotalMilliseconds) return new(StatusCode.Unauthenticated, "the call's time is too far from this node's clock");
-        if (!node.Validators.Any(v => v.SigningKey == key)) return new(StatusCode.PermissionDenied, "the calling key is not a node of this network");
+        var observer = node.Observers.Any(o => o.SigningKey == key);
+        if (!observer && !node.Validators.Any(v => v.SigningKey == key)) return new(StatusCode.PermissionDenied, "the calling key is not a node of this network");
+        if (observer && method == DeliverMethod)
+        {
+            return new(StatusCode.PermissionDenied, "the calling node is a non-voting observer: its consensus messages are not accepted");
+        }
         if (!SigningKeyPair.Verify(key, PeerCallAuth.SigningMessage(network, method, key, time, nonce), new Signature64(signatureBytes)))
         {
             return new(StatusCode.Unauthenticated, "the call's signature does not verify");

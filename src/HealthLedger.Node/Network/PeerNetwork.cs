@@ -43,11 +43,11 @@ public sealed class PeerNetwork(LedgerNode node, ILogger<PeerNetwork> logger) : 
         foreach (var link in closing) _ = link.DisposeAsync().AsTask();
     }
 
-    /// <summary>Sends a consensus message to every peer.</summary>
+    /// <summary>Sends a consensus message to every peer; a non-voting observer sends none (its peers would refuse them).</summary>
     public void Broadcast(ConsensusMessage message)
     {
         var links = Links;
-        if (links.Count == 0) return;
+        if (links.Count == 0 || node.IsObserver) return;
         var bytes = message.Encode();
         foreach (var link in links) link.Send(bytes);
     }

@@ -89,6 +89,51 @@ public class EmergencyTests
         Assert.Equal(["quake"], EmergencyState.Ids(c.Net.State));
     }
 
+    [Fact]
+    public void A_declaration_may_admit_the_rescue_services_nodes_as_observers_that_never_vote_even_when_reinstated()
+    {
+        using var d = new Drill();
+        var c = d.C;
+        var before = c.Validators.ToList();
+        c.Decide("declare-quake", d.Quake() with { NewRescuerNodesVote = false }, approvals: 2);
+        Assert.Equal(before, c.Validators); // the quorum is unchanged: 4 voting nodes
+        Assert.Equal(["org-5-node-1"], ValidatorSet.ObserverIds(c.Net.State));
+        Assert.Equal(["org-5-node-1"], Consortium.NodesOf(c.Net.State, "org-5"));
+        Assert.Equal("org-5", ValidatorSet.ReadObservers(c.Net.State).Single().OrganisationId);
+        Assert.Equal(["org-5"], EmergencyState.Get(c.Net.State, "quake")!.Rescuers);
+
+        c.Decide("suspend-5", new OrganisationStatusAction(GovernanceAction.SuspendOrganisation, "org-5"), approvals: 3);
+        c.Decide("reinstate-5", new OrganisationStatusAction(GovernanceAction.ReinstateOrganisation, "org-5"), approvals: 3);
+        Assert.Equal(before, c.Validators); // reinstating puts back only the nodes that voted before
+        Assert.Equal(["org-5-node-1"], ValidatorSet.ObserverIds(c.Net.State));
+
+        c.Decide("remove-node", new RemoveNodeAction("org-5-node-1"), approvals: 3);
+        Assert.Empty(ValidatorSet.ObserverIds(c.Net.State));
+        Assert.False(c.Net.State.TryGet(StateKeys.Observers, out _));
+    }
+
+    [Fact]
+    public void The_observer_choice_is_part_of_the_declarations_canonical_encoding()
+    {
+        using var d = new Drill();
+        var voting = d.Quake();
+        var observing = voting with { NewRescuerNodesVote = false };
+        Assert.True(voting.NewRescuerNodesVote);
+        Assert.NotEqual(voting.Encode(), observing.Encode());
+        Assert.Equal(1, voting.Encode()[^1]);
+        Assert.Equal(0, observing.Encode()[^1]);
+        Assert.False(((DeclareEmergencyAction)Decode(observing.Encode())!).NewRescuerNodesVote);
+        var bad = observing.Encode();
+        bad[^1] = 2;
+        Assert.Null(Decode(bad));
+
+        static ProposedAction? Decode(byte[] bytes)
+        {
+            var r = new HealthLedger.Core.Encoding.CanonicalReader(bytes);
+            return ProposedAction.TryRead(ref r, out var action) && r.End() ? action : null;
+        }
+    }
+
     public static TheoryData<string, TxVerdict, string> BadDeclarations() => new()
     {
         { "end-before-start", TxVerdict.InvalidField, "endsAt: the end must be after the start" },
