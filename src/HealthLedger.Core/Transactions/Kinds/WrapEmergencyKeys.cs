@@ -125,9 +125,7 @@ public sealed class WrapEmergencyKeysHandler : TxKindHandler<WrapEmergencyKeysPa
             var w = new CanonicalWriter(128);
             k.Envelope.Write(w);
             context.State.Set(EmergencyKey.StateKey(emergency.Id, rescuer.Id, k.PatientId, k.Category, k.Epoch), w.ToArray());
-            var marker = EmergencyKey.EpochKey(k.PatientId, k.Category, k.Epoch);
-            var listed = context.State.TryGet(marker, out var bytes) ? IdList.TryDecode(bytes, EmergencyState.MaxEmergencies) ?? [] : [];
-            if (!listed.Contains(emergency.Id)) context.State.Set(marker, IdList.Encode(listed.Append(emergency.Id)));
+            ReleasedEpochs.MarkForEmergency(context.State, k.PatientId, k.Category, k.Epoch, emergency.Id);
         }
         if (p.Lookup is { } wrapped)
         {
