@@ -87,8 +87,7 @@ public sealed class WrapBreakGlassKeysHandler : TxKindHandler<WrapBreakGlassKeys
     /// <inheritdoc/>
     protected override TxResult Execute(TxContext context, Transaction tx, WrapBreakGlassKeysPayload p)
     {
-        if (context.Signer is not { Kind: SignerKind.Node } signer || !context.State.TryGet(StateKeys.Node(signer.Id), out var nodeBytes)
-            || NodeRecord.TryDecode(nodeBytes) is not { } node)
+        if (context.SignerNode is not { } node)
         {
             return TxResult.Reject(TxVerdict.Unauthorized, "only a node of the patient's organisation wraps break-glass keys");
         }

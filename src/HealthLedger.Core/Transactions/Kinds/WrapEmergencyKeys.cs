@@ -95,8 +95,7 @@ public sealed class WrapEmergencyKeysHandler : TxKindHandler<WrapEmergencyKeysPa
     /// <inheritdoc/>
     protected override TxResult Execute(TxContext context, Transaction tx, WrapEmergencyKeysPayload p)
     {
-        if (context.Signer is not { Kind: SignerKind.Node } signer || !context.State.TryGet(StateKeys.Node(signer.Id), out var nodeBytes)
-            || NodeRecord.TryDecode(nodeBytes) is not { } node)
+        if (context.SignerNode is not { } node)
         {
             return TxResult.Reject(TxVerdict.Unauthorized, "only a node of a custodian organisation wraps emergency keys");
         }
