@@ -24,23 +24,9 @@ public sealed record EmergencyKey(string PatientId, ConsentCategories Category, 
     /// <summary>
     /// State key listing the emergencies (<see cref="Model.IdList"/>) whose rescuers received a patient's category key of one
     /// epoch: once one of them is over, the epoch is stale and the patient's next record of the category opens a new epoch
-    /// (<see cref="StaleUnder"/>), as after a revocation.
+    /// (<see cref="ReleasedEpochs.StaleUnder"/>), as after a revocation.
     /// </summary>
     public static string EpochKey(string patientId, ConsentCategories category, int epoch) => $"emergepoch/{patientId}/{(byte)category}/{epoch:D6}";
-
-    /// <summary>
-    /// The emergency, over at block time <paramref name="now"/>, whose rescuers received the key of this epoch; null when
-    /// none (the epoch may still be used).
-    /// </summary>
-    public static string? StaleUnder(State.IStateReader state, string patientId, ConsentCategories category, int epoch, ulong now)
-    {
-        if (!state.TryGet(EpochKey(patientId, category, epoch), out var bytes)) return null;
-        foreach (var id in Model.IdList.TryDecode(bytes, EmergencyState.MaxEmergencies) ?? [])
-        {
-            if (EmergencyState.Get(state, id) is not { } emergency || emergency.EndsAt <= now) return id;
-        }
-        return null;
-    }
 
     /// <summary>
     /// State key of the custodian's MRN lookup key wrapped for a rescuer organisation: the custodian's blind-index key, so the

@@ -19,8 +19,8 @@ namespace HealthLedger.Core.Transactions;
 /// grantee (rotation on revocation) — refused otherwise;</item>
 /// <item>the epoch's readers include the custodian organisation and the patient (when registered);</item>
 /// <item>once a category has a key, the per-reader form is refused for its later records (it would bypass rotation);</item>
-/// <item>an epoch wrapped for the rescuers of an emergency that is over is stale likewise: the next record opens a new epoch
-/// (<see cref="Emergencies.EmergencyKey.StaleUnder"/>).</item>
+/// <item>an epoch wrapped for the rescuers of an emergency that is over, or for the doctor of a break-glass access that has
+/// expired, is stale likewise: the next record opens a new epoch (<see cref="Emergencies.ReleasedEpochs.StaleUnder"/>).</item>
 /// </list>
 /// Whether a wrapped key really opens is not checkable without secrets (as for the envelopes of the per-reader form).
 /// </summary>
@@ -59,10 +59,10 @@ public static class CategoryKeyRules
             if (current == 0) return Invalid($"patient '{patientId}' has no {category} key yet: the record must open epoch 1");
             if (wrap.Epoch != current) return TxResult.Reject(TxVerdict.Conflict, $"record: the current {category} key is epoch {current}, not {wrap.Epoch}");
             readers = CategoryKeyState.Get(context.State, patientId, category, current)?.Readers ?? [];
-            // Rescuers of an emergency that is over hold this epoch's key: rotate, as after a revocation.
-            if (Emergencies.EmergencyKey.StaleUnder(context.State, patientId, category, current, context.Timestamp) is { } ended)
+            // Rescuers of an emergency, or the doctor of a break-glass access, that is over hold this epoch's key: rotate, as after a revocation.
+            if (Emergencies.ReleasedEpochs.StaleUnder(context.State, patientId, category, current, context.Timestamp) is { } holder)
             {
-                return TxResult.Reject(TxVerdict.Conflict, $"record: the rescuers of emergency '{ended}', now over, hold the {category} key of epoch {current}: the category key must be rotated (a new epoch)");
+                return TxResult.Reject(TxVerdict.Conflict, $"record: {holder}, now over, received the {category} key of epoch {current}: the category key must be rotated (a new epoch)");
             }
             // Writers racing to open the same epoch carry the same announcement: once it is open, the later ones are a no-op.
             if (!wrap.NewEpoch.All(readers.Contains)) return TxResult.Reject(TxVerdict.Conflict, $"record: the {category} key of epoch {current} was already opened with other keys");

@@ -24,6 +24,9 @@ public sealed record TxContext(StateOverlay State, ulong Height, ulong Timestamp
     /// <summary>The signing user, when the signer is a user.</summary>
     public UserRecord? SignerUser => Signer is { Kind: SignerKind.User } s ? GetUser(s.Id) : null;
 
+    /// <summary>The signing node's record, when the signer is a registered node.</summary>
+    public NodeRecord? SignerNode => Signer is { Kind: SignerKind.Node } s && State.TryGet(StateKeys.Node(s.Id), out var v) ? NodeRecord.TryDecode(v) : null;
+
     /// <summary>Reads a patient.</summary>
     public Records.PatientState? GetPatient(string id) => State.TryGet(StateKeys.Patient(id), out var v) ? Records.PatientState.TryDecode(v) : null;
 

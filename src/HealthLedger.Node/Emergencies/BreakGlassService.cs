@@ -21,7 +21,9 @@ namespace HealthLedger.Node.Emergencies;
 /// states a reason and a justification (sealed for the patient and the custodian) and commits a <see cref="BreakGlassPayload"/>
 /// signed with their own key; then reads the emergency summary at this node, opened with this organisation's key from the
 /// category keys the custodian's node wrapped for it when the emergency was declared (<see cref="EmergencyKeyWrapper"/>) —
-/// the custodian's node need not be up. The read is served only while the committed access and its emergency are in force
+/// the custodian's node need not be up. Outside an emergency, a doctor of another organisation reads with their own session key
+/// the category keys the custodian's node wrapped for them after the access committed (<see cref="BreakGlassKeyWrapper"/>);
+/// until those arrive the read is a 409. The read is served only while the committed access and its emergency are in force
 /// (host time), and is recorded as a disclosure with purpose "break-glass …"; every refusal is recorded as a refused attempt.
 /// The patient and the custodian's admins list the accesses (with the justification opened at their node); the custodian's
 /// admins review them (<see cref="ReviewBreakGlassPayload"/>).
@@ -156,15 +158,17 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
         {
             return Outcome<EmergencySummary>.Forbidden($"Read the summary at a node of your organisation '{access.ActorOrganisationId}'.");
         }
-        var details = OpenRecord<PatientDetails>(patient, patient.Id, patient.Version, patient.Record, access);
+        var details = OpenRecord<PatientDetails>(patient, patient.Id, patient.Version, patient.Record, access, actor.Keys.Encryption);
         if (details is null)
         {
             disclosures.Record(actor, patientId, Resource, "break-glass refused: keys not at this node", false);
-            return Outcome<EmergencySummary>.Conflict(new FieldErrors(), "This node does not hold the patient's emergency keys (yet): the custodian's node wraps them when the emergency is declared.");
+            return Outcome<EmergencySummary>.Conflict(new FieldErrors(), access.EmergencyId.Length == 0
+                ? $"The custodian's node has not released the keys yet: a node of '{patient.OrganisationId}' wraps the patient's keys for your own key once your access has committed (it must be up). Try again shortly."
+                : "This node does not hold the patient's emergency keys (yet): the custodian's node wraps them when the emergency is declared.");
         }
         disclosures.Record(actor, patientId, Resource, Purpose(access), true);
         return Outcome<EmergencySummary>.Ok(new EmergencySummary(patientId, patient.OrganisationId, details.FullName, details.DateOfBirth, details.Mrn, details.BloodGroup,
-            details.Allergies, details.Conditions, details.EmergencyContact, (access.Categories & ConsentCategories.Reports) != 0 ? Medication(patient, access) : null, access.Id, DateTimeOffset.FromUnixTimeMilliseconds((long)access.ExpiresAt)));
+            details.Allergies, details.Conditions, details.EmergencyContact, (access.Categories & ConsentCategories.Reports) != 0 ? Medication(patient, access, actor.Keys.Encryption) : null, access.Id, DateTimeOffset.FromUnixTimeMilliseconds((long)access.ExpiresAt)));
     }
 
     /// <summary>The purpose a break-glass disclosure carries: "break-glass {access} ({emergency})", at most 60 characters.</summary>
@@ -296,20 +300,30 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
         SealedText.Open(access.Justification.Ciphertext, access.Justification.Envelopes, SealedJustification.Aad(access.PatientId, access.Id), reader);
 
     // Current medication: the prescriptions on record (latest version of each), newest first; those this node cannot open are left out.
-    private List<string> Medication(PatientState patient, BreakGlassState access) =>
+    private List<string> Medication(PatientState patient, BreakGlassState access, EncryptionKeyPair actorKey) =>
         node.ScanState("report/").Select(kv => ReportState.TryDecode(kv.Value)).OfType<ReportState>()
             .Where(r => r.PatientId == patient.Id && r.Type == ReportType.Prescription).OrderByDescending(r => r.Proof.Timestamp)
-            .Select(r => OpenRecord<MedicalReports.ReportContent>(patient, r.Id, r.Version, r.Record, access)?.Prescription).OfType<MedicalReports.PrescriptionDetails>()
+            .Select(r => OpenRecord<MedicalReports.ReportContent>(patient, r.Id, r.Version, r.Record, access, actorKey)?.Prescription).OfType<MedicalReports.PrescriptionDetails>()
             .Select(p => $"{p.Drug} {p.Dose} {p.Route} {p.Frequency}, for {p.Duration}").ToList();
 
-    // A record of the patient with this organisation's key: as the custodian (its own key), or from the category key the custodian's node wrapped for it in the emergency.
-    private T? OpenRecord<T>(PatientState patient, string recordId, int version, SealedRecordRef reference, BreakGlassState access) where T : class
+    // A record of the patient: as the custodian, with this organisation's key; under an emergency, from the category key the
+    // custodian's node wrapped for this (rescuer) organisation; outside one, from the category key the custodian's node wrapped
+    // for the doctor who broke the glass, opened with their session key.
+    private T? OpenRecord<T>(PatientState patient, string recordId, int version, SealedRecordRef reference, BreakGlassState access, EncryptionKeyPair actorKey) where T : class
     {
         if (node.Store.ReadBlob(reference.CiphertextHash) is not { } ciphertext) return null;
         if (patient.OrganisationId == organisation.Id) return keyring.Open<T>(recordId, version, reference, ciphertext, organisation.Keys.Encryption);
-        if (reference.KeyWrap is not { } wrap || access.EmergencyId.Length == 0 || (access.Categories & wrap.Category) == 0) return null;
-        if (node.GetState(EmergencyKey.StateKey(access.EmergencyId, organisation.Id, patient.Id, wrap.Category, wrap.Epoch)) is not { } bytes || !TryEnvelope(bytes, out var envelope)) return null;
-        if (!CategoryKeyCrypto.TryOpenForReader(envelope, organisation.Keys.Encryption, patient.Id, (byte)wrap.Category, wrap.Epoch, out var categoryKey)) return null;
+        if (reference.KeyWrap is not { } wrap || (access.Categories & wrap.Category) == 0) return null;
+        byte[] categoryKey;
+        if (access.EmergencyId.Length != 0)
+        {
+            if (node.GetState(EmergencyKey.StateKey(access.EmergencyId, organisation.Id, patient.Id, wrap.Category, wrap.Epoch)) is not { } bytes || !TryEnvelope(bytes, out var envelope)) return null;
+            if (!CategoryKeyCrypto.TryOpenForReader(envelope, organisation.Keys.Encryption, patient.Id, (byte)wrap.Category, wrap.Epoch, out categoryKey)) return null;
+        }
+        else if (BreakGlassKey.Get(State, patient.Id, access.Id, wrap.Category, wrap.Epoch) is not { } released || !released.TryOpen(access.Id, patient.Id, access.ActorId, actorKey, out categoryKey))
+        {
+            return null;
+        }
         try
         {
             if (!CategoryKeyCrypto.TryUnwrapDataKey(categoryKey, wrap.WrappedKey, wrap.Aad(recordId, version), out var dataKey)) return null;

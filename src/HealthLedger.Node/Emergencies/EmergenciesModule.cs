@@ -4,7 +4,7 @@ namespace HealthLedger.Node.Emergencies;
 
 /// <summary>
 /// The emergencies module: declared emergencies (<c>/api/v1/emergencies</c>), break-glass access and its review
-/// (<c>/api/v1/patients/{id}/break-glass</c>, <c>/api/v1/break-glass</c>), and the custodian node's automatic key wrapping.
+/// (<c>/api/v1/patients/{id}/break-glass</c>, <c>/api/v1/break-glass</c>), and the custodian node's automatic key wrapping (for rescuers in an emergency, and for another organisation's doctor who broke the glass outside one).
 /// </summary>
 public static class EmergenciesModule
 {
@@ -13,6 +13,7 @@ public static class EmergenciesModule
     {
         services.AddSingleton<EmergencyService>();
         services.AddSingleton<BreakGlassService>();
+        services.AddSingleton<BreakGlassKeyWrapper>();
         services.AddSingleton<EmergencyKeyWrapper>();
         services.AddSingleton<EmergencyNotices>();
         services.AddHostedService(sp => sp.GetRequiredService<EmergencyKeyWrapper>());

@@ -19,9 +19,10 @@ namespace HealthLedger.Node.Emergencies;
 /// organisation its patients' category keys of the emergency's categories (every epoch, including epochs opened while
 /// the emergency is in force) and its MRN lookup key, and commits them as node-signed <see cref="WrapEmergencyKeysPayload"/>
 /// transactions (at most 1,024 keys each). So the rescuer's node can serve a break-glass read while this node is down.
+/// The same loop runs <see cref="BreakGlassKeyWrapper"/> (break-glass outside an emergency by another organisation's doctor).
 /// </summary>
-public sealed partial class EmergencyKeyWrapper(LedgerNode node, OrganisationKeys organisation, CategoryKeyring keyring, TimeProvider clock,
-    ILogger<EmergencyKeyWrapper> logger) : BackgroundService
+public sealed partial class EmergencyKeyWrapper(LedgerNode node, OrganisationKeys organisation, CategoryKeyring keyring, BreakGlassKeyWrapper breakGlass,
+    TimeProvider clock, ILogger<EmergencyKeyWrapper> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _signal = new(0);
 
@@ -42,6 +43,7 @@ public sealed partial class EmergencyKeyWrapper(LedgerNode node, OrganisationKey
                 try
                 {
                     await SweepAsync(stoppingToken);
+                    await breakGlass.SweepAsync(stoppingToken);
                     await _signal.WaitAsync(TimeSpan.FromSeconds(5), stoppingToken);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -125,6 +127,6 @@ public sealed partial class EmergencyKeyWrapper(LedgerNode node, OrganisationKey
     [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "The ledger refused the emergency keys of emergency {Emergency} for {Rescuer}: {Reason}")]
     private static partial void WrapRefused(ILogger logger, string emergency, string rescuer, string reason);
 
-    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Wrapping emergency keys failed; retrying in 5 s")]
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Wrapping emergency or break-glass keys failed; retrying in 5 s")]
     private static partial void WrapFailed(ILogger logger, Exception exception);
 }

@@ -13,11 +13,12 @@ namespace HealthLedger.Node.Network;
 /// <summary>
 /// This node's links to the other validators (every node in the validator set but itself that has an address). Rebuilt when
 /// the set changes. Sends consensus messages and forwarded transactions, polls peers' heights, fetches blocks and documents.
+/// Calls are signed at the node's clock, the one its peers' <see cref="PeerAuthenticator"/> checks them against.
 /// </summary>
-public sealed class PeerNetwork(LedgerNode node, ILogger<PeerNetwork> logger) : IAsyncDisposable
+public sealed class PeerNetwork(LedgerNode node, TimeProvider clock, ILogger<PeerNetwork> logger) : IAsyncDisposable
 {
     private readonly Lock _lock = new();
-    private readonly PeerCallSigner _signer = new(node.Network.NetworkId, node.NodeKey, TimeProvider.System);
+    private readonly PeerCallSigner _signer = new(node.Network.NetworkId, node.NodeKey, clock);
     private IReadOnlyList<PeerLink> _links = [];
 
     /// <summary>The current links.</summary>

@@ -98,9 +98,9 @@ public sealed class CategoryKeyring(LedgerNode node, OrganisationKeys organisati
         var current = CategoryKeyState.CurrentEpoch(policy.State, patientId, category);
         var state = current == 0 ? null : CategoryKeyState.Get(policy.State, patientId, category, current);
         _pending.TryGetValue((patientId, category), out var p);
-        // An epoch wrapped for the rescuers of an emergency that is over is stale, as the state machine says (rotation).
+        // An epoch wrapped for the rescuers of an emergency, or a break-glass doctor, whose time is over is stale, as the state machine says (rotation).
         var now = Math.Max((ulong)clock.GetUtcNow().ToUnixTimeMilliseconds(), node.Tip.Timestamp);
-        if (state is not null && Usable(state, readers) && Core.Emergencies.EmergencyKey.StaleUnder(policy.State, patientId, category, current, now) is null)
+        if (state is not null && Usable(state, readers) && Core.Emergencies.ReleasedEpochs.StaleUnder(policy.State, patientId, category, current, now) is null)
         {
             // This node's own announcement, now committed: its key is known without opening an envelope.
             if (p is not null && p.Epoch == current && p.Readers.All(state.Readers.Contains)) return WrapUnder(p.Key, patientId, category, current, recordId, version, dataKey, []);

@@ -360,6 +360,6 @@ public class EmergencyTests
         Assert.Equal(before, c.Net.State.Root);
         Assert.Equal(TxVerdict.Ok, c.Submit(admin, new UpdateRecordPayload(RecordSubject.Patient, "pt-kay", 3, Demographics(3, 2, opens: true))).Verdict);
         Assert.Equal(2, CategoryKeyState.CurrentEpoch(c.Net.State, "pt-kay", ConsentCategories.Demographics));
-        Assert.Null(EmergencyKey.StaleUnder(c.Net.State, "pt-kay", ConsentCategories.Demographics, 2, c.Time));
+        Assert.Null(ReleasedEpochs.StaleUnder(c.Net.State, "pt-kay", ConsentCategories.Demographics, 2, c.Time));
     }
 }

@@ -78,6 +78,7 @@ public class KnownAnswerTests
             new ReviewBreakGlassPayload("p-1", "bg-1", BreakGlassReview.Misuse),
             new WrapEmergencyKeysPayload("quake-1", "kat-lab", [new EmergencyKey("p-1", ConsentCategories.Demographics, 1,
                 CategoryKeyCrypto.WrapForReader(Fixed(170, 32), organisation.Encryption.PublicKey, Fixed(171, 32), "p-1", 1, 1))], Envelope(172, organisation.Encryption.PublicKey)),
+            new WrapBreakGlassKeysPayload("p-1", "bg-1", [BreakGlassKey.Wrap(Fixed(173, 32), "bg-1", "p-1", ConsentCategories.Demographics, 1, "dr-1", user.Encryption.PublicKey, Fixed(174, 32))]),
             new ConfigureLabCataloguePayload("kat-hospital", 1, Record(170, user, organisation)),
             new PlaceLabOrderPayload("lo-1", "p-1", "kat-hospital", Record(171, user, organisation)),
             new RecordLabSpecimenPayload("lo-1", 2, LabOrderStatus.Collected, "sp-1", Record(172, user, organisation)),

@@ -92,7 +92,8 @@ public sealed class ConsortiumNetwork : IDisposable
 
     public IReadOnlyList<string> Validators => ValidatorSet.Ids(Net.State);
 
-    private T Own<T>(T disposable) where T : IDisposable
+    /// <summary>Disposes <paramref name="disposable"/> with the network.</summary>
+    public T Own<T>(T disposable) where T : IDisposable
     {
         _owned.Add(disposable);
         return disposable;

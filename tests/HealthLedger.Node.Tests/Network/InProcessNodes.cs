@@ -34,10 +34,10 @@ public abstract class InProcessNodes : IAsyncDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Starts the node of <paramref name="folder"/> and keeps it to stop at the end.</summary>
-    protected async Task<WebApplication> StartAsync(string folder)
+    /// <summary>Starts the node of <paramref name="folder"/> (with <paramref name="clock"/>, or the system's) and keeps it to stop at the end.</summary>
+    protected async Task<WebApplication> StartAsync(string folder, TimeProvider? clock = null)
     {
-        var app = await InProcessNode.StartAsync(folder, Ct);
+        var app = await InProcessNode.StartAsync(folder, Ct, clock);
         Running.Add(app);
         return app;
     }

@@ -95,8 +95,7 @@ public sealed class WrapEmergencyKeysHandler : TxKindHandler<WrapEmergencyKeysPa
     /// <inheritdoc/>
     protected override TxResult Execute(TxContext context, Transaction tx, WrapEmergencyKeysPayload p)
     {
-        if (context.Signer is not { Kind: SignerKind.Node } signer || !context.State.TryGet(StateKeys.Node(signer.Id), out var nodeBytes)
-            || NodeRecord.TryDecode(nodeBytes) is not { } node)
+        if (context.SignerNode is not { } node)
         {
             return TxResult.Reject(TxVerdict.Unauthorized, "only a node of a custodian organisation wraps emergency keys");
         }
@@ -125,9 +124,7 @@ public sealed class WrapEmergencyKeysHandler : TxKindHandler<WrapEmergencyKeysPa
             var w = new CanonicalWriter(128);
             k.Envelope.Write(w);
             context.State.Set(EmergencyKey.StateKey(emergency.Id, rescuer.Id, k.PatientId, k.Category, k.Epoch), w.ToArray());
-            var marker = EmergencyKey.EpochKey(k.PatientId, k.Category, k.Epoch);
-            var listed = context.State.TryGet(marker, out var bytes) ? IdList.TryDecode(bytes, EmergencyState.MaxEmergencies) ?? [] : [];
-            if (!listed.Contains(emergency.Id)) context.State.Set(marker, IdList.Encode(listed.Append(emergency.Id)));
+            ReleasedEpochs.MarkForEmergency(context.State, k.PatientId, k.Category, k.Epoch, emergency.Id);
         }
         if (p.Lookup is { } wrapped)
         {
