@@ -13,4 +13,8 @@ public enum Role : byte
     Auditor = 4,
     /// <summary>Rescuer: break-glass access during a declared emergency.</summary>
     Rescuer = 5,
+    /// <summary>Pharmacist: keeps the organisation's formulary and stock, dispenses prescriptions.</summary>
+    Pharmacist = 8,
+    /// <summary>Accountant: the organisation's expenses (a later module; registered like other staff).</summary>
+    Accountant = 9,
 }

@@ -14,6 +14,8 @@ public enum ConsentCategories : byte
     Account = 4,
     /// <summary>Medical reports and their files.</summary>
     Reports = 8,
+    /// <summary>Medication: prescriptions and what was dispensed.</summary>
+    Medication = 32,
     /// <summary>Everything.</summary>
-    All = Demographics | Encounters | Account | Reports,
+    All = Demographics | Encounters | Account | Reports | Medication,
 }

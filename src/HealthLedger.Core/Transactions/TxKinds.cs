@@ -30,6 +30,10 @@ public static class TxKinds
         new SealLoginHandler(),
         new RequestAccessHandler(),
         new AnswerAccessRequestHandler(),
+        new DefineDrugHandler(),
+        new ReceiveStockHandler(),
+        new PrescribeHandler(),
+        new DispenseHandler(),
     }.ToDictionary(h => h.Kind);
 
     /// <summary>Finds the handler of a kind.</summary>

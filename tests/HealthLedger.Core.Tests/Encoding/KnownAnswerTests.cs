@@ -72,6 +72,10 @@ public class KnownAnswerTests
             new AnswerAccessRequestPayload("p-1", "ar-1", Approve: true,
                 new GrantAccessPayload("g-2", "p-1", GranteeKind.Doctor, "dr-1", ConsentCategories.Encounters, 0, [],
                     [new GrantedCategoryKey(ConsentCategories.Encounters, 1, CategoryKeyCrypto.WrapForReader(Fixed(151, 32), user.Encryption.PublicKey, Fixed(102, 32), "p-1", 2, 1))])),
+            new DefineDrugPayload("drug-1", "kat-hospital", 1, Record(170, user, organisation)),
+            new ReceiveStockPayload("batch-1", "drug-1", 20_500, 100, Record(171, user, organisation)),
+            new PrescribePayload("rx-1", "p-1", "kat-hospital", "drug-1", 21, 2, Record(172, user, organisation)),
+            new DispensePayload("disp-1", "rx-1", 7, "", Record(173, user, organisation), "en-charge-1", Record(174, user, organisation)),
         ];
     }
 
