@@ -21,7 +21,12 @@ public sealed class EntryStore : IRecordKind
     public string StatePrefix => "entry/";
 
     /// <inheritdoc/>
-    public IEnumerable<string> KeysWrittenBy(TxPayload payload) => payload is AddEntryPayload e ? [StateKeys.Entry(e.EntryId)] : [];
+    public IEnumerable<string> KeysWrittenBy(TxPayload payload) => payload switch
+    {
+        AddEntryPayload e => [StateKeys.Entry(e.EntryId)],
+        DispensePayload d => [StateKeys.Entry(d.ChargeEntryId)], // the pharmacy's charge, posted with the dispense
+        _ => [],
+    };
 
     /// <inheritdoc/>
     public void Load(IReadOnlyList<KeyValuePair<string, byte[]>> entries, RecordOpener opener)

@@ -8,8 +8,10 @@ using HealthLedger.Node.Encounters;
 using HealthLedger.Node.MedicalReports;
 using HealthLedger.Node.Patients;
 using HealthLedger.Node.PatientSummary;
+using HealthLedger.Node.Pharmacy;
 using HealthLedger.Node.Policy;
 using HealthLedger.Node.Records;
+using HealthLedger.Node.Staff;
 using HealthLedger.Node.Statistics;
 using HealthLedger.Node.VitalSigns;
 using HealthLedger.Node.Wards;
@@ -36,6 +38,8 @@ public static class HospitalModules
         .AddAccounts()
         .AddPatientSummary()
         .AddMedicalReports()
+        .AddPharmacy()
+        .AddStaff()
         .AddConsent()
         .AddPolicy()
         .AddConsortium()
@@ -53,6 +57,8 @@ public static class HospitalModules
         .MapPatientRecordApi()
         .MapMedicalReportsApi()
         .MapReportDownloads()
+        .MapPharmacyApi()
+        .MapStaffApi()
         .MapConsentApi()
         .MapPolicyApi()
         .MapConsortiumApi()

@@ -74,8 +74,8 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts)
         var (keys, oneTime) = accounts.PrepareLogin(userId);
         using (keys)
         {
-            var (payload, reference, ciphertext) = build(keys);
-            var outcome = await SubmitAsync(actor, payload, Blobs(reference, ciphertext), userId, ct, v => v == TxVerdict.AlreadyExists ? taken : null);
+            var (payload, blobs) = Built(build(keys));
+            var outcome = await SubmitAsync(actor, payload, blobs, userId, ct, v => v == TxVerdict.AlreadyExists ? taken : null);
             if (!outcome.IsOk)
             {
                 accounts.ForgetLogin(userId);
@@ -85,6 +85,16 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts)
             return Outcome<WriteResult>.Ok(outcome.Value! with { OneTimePassword = oneTime });
         }
     }
+
+    /// <summary>
+    /// Registers a user with a login and no sealed record of their own (staff such as pharmacists and accountants: a
+    /// <c>RegisterUser</c> payload); otherwise as <see cref="RegisterWithLoginAsync(UserSession, string, Func{UserKeys, ValueTuple{TxPayload, SealedRecordRef, byte[]}}, FieldErrors, CancellationToken)"/>.
+    /// </summary>
+    public Task<Outcome<WriteResult>> RegisterWithLoginAsync(UserSession actor, string userId, Func<UserKeys, TxPayload> build, FieldErrors taken, CancellationToken ct) =>
+        RegisterWithLoginAsync(actor, userId, keys => (build(keys), null!, null!), taken, ct);
+
+    private static (TxPayload Payload, IReadOnlyDictionary<Hash256, byte[]> Blobs) Built((TxPayload Payload, SealedRecordRef? Reference, byte[]? Ciphertext) built) =>
+        (built.Payload, built.Reference is { } r && built.Ciphertext is { } c ? Blobs(r, c) : NoBlobs);
 
     /// <summary>The field a state machine's conflict names (reasons read "field: …"), for a 409 with field errors.</summary>
     private static FieldErrors ConflictFields(string reason)
