@@ -203,11 +203,14 @@ public sealed class PharmacyService(LedgerNode node, FormularyStore formulary, S
     }
 
     /// <summary>One prescription of the organisation's pharmacy for the dispense page (pharmacists; a recorded disclosure).</summary>
-    public Outcome<PrescriptionStatus> ForDispensing(UserSession actor, string prescriptionId)
+    public Outcome<PrescriptionStatus> ForDispensing(UserSession actor, string prescriptionId) => ForDispensing(actor, prescriptionId, record: true);
+
+    // The dispense itself reads nothing it does not write (its answer is the writer's echo), so its check records no disclosure.
+    private Outcome<PrescriptionStatus> ForDispensing(UserSession actor, string prescriptionId, bool record)
     {
         if (actor.Role != Role.Pharmacist) return access.Forbid<PrescriptionStatus>(actor, "dispense", prescriptionId);
         if (prescriptions.Prescription(prescriptionId) is not { } rx || rx.PharmacyId != actor.OrganisationId) return Outcome<PrescriptionStatus>.NotFound($"Prescription '{prescriptionId}' does not exist.");
-        var patient = patients.GetPatient(actor, rx.PatientId, ConsentCategories.Medication, $"prescription {rx.Id}");
+        var patient = patients.GetPatient(actor, rx.PatientId, ConsentCategories.Medication, $"prescription {rx.Id}", record);
         return patient.IsOk ? Outcome<PrescriptionStatus>.Ok(Status(rx, patient.Value!.DisplayName)) : patient.As<PrescriptionStatus>();
     }
 
@@ -219,7 +222,7 @@ public sealed class PharmacyService(LedgerNode node, FormularyStore formulary, S
     /// </summary>
     public async Task<Outcome<DispenseView>> DispenseAsync(UserSession actor, string prescriptionId, DispenseInput input, CancellationToken ct)
     {
-        var found = ForDispensing(actor, prescriptionId);
+        var found = ForDispensing(actor, prescriptionId, record: false);
         if (!found.IsOk) return found.As<DispenseView>();
         var status = found.Value!;
         var rx = status.Prescription;
