@@ -6,6 +6,7 @@ using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Patients;
+using HealthLedger.Node.Pharmacy;
 using HealthLedger.Node.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -59,9 +60,11 @@ internal static class SeedCommand
                 var task = ctx.AddTask("Seeding patients", maxValue: patients);
                 result = await seeder.RunAsync(patients, doctors ?? Math.Max(5, patients / 10), done => task.Value = done, ct);
             });
-            Console.WriteLine($"Seeded {result.Doctors} doctors, {result.Patients.Count} patients and {result.Entries} entries" +
-                (result.Failures > 0 ? $"; {result.Failures} writes failed" : "") + ".");
-            return result.Failures == 0 ? 0 : 1;
+            var formulary = await new FormularySeeder(app.Services.GetRequiredService<PharmacyService>(), admin).RunAsync(ct);
+            var failures = result.Failures + formulary.Failures;
+            Console.WriteLine($"Seeded {result.Doctors} doctors, {result.Patients.Count} patients and {result.Entries} entries, " +
+                $"a formulary of {formulary.Drugs} drugs with {formulary.Batches} stock batches" + (failures > 0 ? $"; {failures} writes failed" : "") + ".");
+            return failures == 0 ? 0 : 1;
         }
         finally
         {
