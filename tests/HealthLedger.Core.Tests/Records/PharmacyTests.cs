@@ -143,6 +143,10 @@ public class PharmacyTests
         var badRepeats = h.AsDoctor(h.Prescribe("rx-1", repeats: Pharmacy.MaxRepeats + 1));
         Assert.Equal(TxVerdict.InvalidField, Transaction.TryDecode(badRepeats.Encoded.Span, ChainPolicy.Default.MaxTxBytes, out _).Verdict);
         Assert.False(h.Net.State.TryGet(PrescriptionState.Key("rx-1"), out _));
+        Assert.Equal(TxVerdict.NotFound, h.Run(h.AsDoctor(h.Prescribe("rx-1") with { PatientId = "pt-nobody" })).Verdict);
+        var elsewhere = h.Run(h.AsDoctor(h.Prescribe("rx-1") with { PharmacyId = "other-hospital" }));
+        Assert.Equal(TxVerdict.InvalidField, elsewhere.Verdict);
+        Assert.StartsWith("pharmacyId:", elsewhere.Reason);
         h.Ok(h.AsDoctor(h.Prescribe("rx-1", repeats: 2)));
         Assert.Equal(30, PrescriptionState.TryDecode(h.Net.State.TryGet(PrescriptionState.Key("rx-1"), out var rx) ? rx : [])!.Authorised);
         Assert.Equal(TxVerdict.AlreadyExists, h.Run(h.AsDoctor(h.Prescribe("rx-1"))).Verdict);

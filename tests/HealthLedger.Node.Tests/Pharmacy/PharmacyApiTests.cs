@@ -2,11 +2,13 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using HealthLedger.Node.Accounts;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Pharmacy;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Staff;
 using HealthLedger.Node.Web;
+using HealthLedger.Storage;
 using HealthLedger.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -273,5 +275,28 @@ public class PharmacyApiTests
         Assert.True(stale.GetProperty("errors").TryGetProperty("version", out _));
         await Problem(await w.Pharmacist.PostAsJsonAsync("/api/v1/pharmacy/drugs", Amoxicillin, Ct), HttpStatusCode.Conflict);
         Assert.Single(await Read<List<DrugResponse>>(await w.Doctor.GetAsync("/api/v1/pharmacy/drugs", Ct)));
+    }
+    [Fact]
+    public async Task After_prescribing_and_dispensing_the_chain_verifies_and_no_drug_name_or_reason_is_in_plaintext()
+    {
+        await using var w = await SetUpAsync();
+        var (drugId, _, _) = await StockAmoxicillinAsync(w);
+        const string reason = "Desensitised under supervision in March.";
+        var rx = await Read<PrescriptionResponse>(await w.Doctor.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/prescriptions", Prescription(drugId, reason), Ct));
+        await Read<DispenseResponse>(await w.Pharmacist.PostAsJsonAsync($"/api/v1/pharmacy/prescriptions/{rx.Id}/dispenses", new { quantity = 10, notes = "Counselled on rash." }, Ct));
+        await w.SettleAsync();
+        await w.Node.StopAsync();
+
+        var data = new DataDirectory(w.Node.DataPath);
+        var report = StoreVerifier.Verify(data.LedgerPath);
+        Assert.True(report.Ok, report.Issue?.ToString());
+        foreach (var file in Directory.GetFiles(w.Node.DataPath, "*", SearchOption.AllDirectories))
+        {
+            var bytes = await File.ReadAllBytesAsync(file, Ct);
+            foreach (var secret in new[] { "Amoxicillin", "MedSupply", "EARLY-1", reason, "Counselled on rash", "three times a day", "Penny Cillin" })
+            {
+                Assert.True(bytes.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(secret)) < 0, $"'{secret}' in clear in {Path.GetFileName(file)}");
+            }
+        }
     }
 }
