@@ -37,7 +37,7 @@ public class LaboratoryTests
 
     private static async Task<string> RegisterLabStaffAsync(IPage admin, string id, string role)
     {
-        await admin.GotoAsync("/lab/staff");
+        await admin.GotoAsync("/staff");
         await admin.GetByLabel("User id *").FillAsync(id);
         await admin.GetByLabel("Role *").SelectOptionAsync(role);
         await admin.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
