@@ -37,7 +37,7 @@ public class LaboratoryTests
 
     private static async Task<string> RegisterLabStaffAsync(IPage admin, string id, string role)
     {
-        await admin.GotoAsync("/lab/staff");
+        await admin.GotoAsync("/staff");
         await admin.GetByLabel("User id *").FillAsync(id);
         await admin.GetByLabel("Role *").SelectOptionAsync(role);
         await admin.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
@@ -64,7 +64,7 @@ public class LaboratoryTests
         await PutCatalogueAsync(node);
         var technicianOtp = await RegisterLabStaffAsync(admin, "lt-tess", "lab-technician");
         var pathologistOtp = await RegisterLabStaffAsync(admin, "pa-paul", "pathologist");
-        await Assertions.Expect(admin.GetByTestId("lab-staff")).ToContainTextAsync("lab-technician");
+        await Assertions.Expect(admin.GetByTestId("staff")).ToContainTextAsync("lab-technician");
 
         // The doctor orders an urgent FBC from the patient's page.
         var doctor = await ReportsAndConsentTests.FirstLoginAsync(node, "dr-lab", doctorOtp, "lara-secret-pw");

@@ -23,6 +23,7 @@ public class SeedTests
         Assert.True(seed.ExitCode == 0, seed.Stdout + seed.Stderr);
         Assert.Contains("25 patients", seed.Stdout);
         Assert.Contains("Seeded the laboratory: 12 lab orders", seed.Stdout);
+        Assert.Contains("a formulary of 10 drugs with 20 stock batches", seed.Stdout);
 
         // Read the plaintext back through the node (decrypting with the organisation's key) to know what to look for.
         var secrets = new List<string>();

@@ -7,7 +7,9 @@ using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Laboratory;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Patients;
+using HealthLedger.Node.Pharmacy;
 using HealthLedger.Node.Security;
+using HealthLedger.Node.Staff;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -64,14 +66,19 @@ internal static class SeedCommand
                 (result.Failures > 0 ? $"; {result.Failures} writes failed" : "") + ".");
             // The laboratory: a catalogue, its staff and lab orders in every status for the first patients (by id).
             var prefix = organisations > 1 ? $"{admin.OrganisationId[..Math.Min(admin.OrganisationId.Length, 30)]}" : "demo";
-            var labSeeder = new LabSeeder(app.Services.GetRequiredService<LabService>(), app.Services.GetRequiredService<DoctorService>(),
-                app.Services.GetRequiredService<EncounterService>(), app.Services.GetRequiredService<AccountService>(), admin, seed, prefix);
+            var labSeeder = new LabSeeder(app.Services.GetRequiredService<LabService>(), app.Services.GetRequiredService<StaffService>(),
+                app.Services.GetRequiredService<DoctorService>(), app.Services.GetRequiredService<EncounterService>(),
+                app.Services.GetRequiredService<AccountService>(), admin, seed, prefix);
             var patientIds = app.Services.GetRequiredService<PatientDirectory>().Patients(admin.OrganisationId).Select(p => p.Id).Order(StringComparer.Ordinal).ToList();
             var labResult = await labSeeder.RunAsync(patientIds, Math.Min(12, patients), ct);
             Console.WriteLine(labResult.Skipped is { } skipped
                 ? $"Laboratory not seeded: {skipped}."
                 : $"Seeded the laboratory: {labResult.Orders} lab orders, {labResult.Validated} validated" + (labResult.Failures > 0 ? $"; {labResult.Failures} writes failed" : "") + ".");
-            return result.Failures == 0 && labResult.Failures == 0 ? 0 : 1;
+            // The pharmacy: a formulary with stock.
+            var formulary = await new FormularySeeder(app.Services.GetRequiredService<PharmacyService>(), admin).RunAsync(ct);
+            Console.WriteLine($"Seeded the pharmacy: a formulary of {formulary.Drugs} drugs with {formulary.Batches} stock batches" +
+                (formulary.Failures > 0 ? $"; {formulary.Failures} writes failed" : "") + ".");
+            return result.Failures == 0 && labResult.Failures == 0 && formulary.Failures == 0 ? 0 : 1;
         }
         finally
         {

@@ -4,6 +4,7 @@ using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Laboratory;
 using HealthLedger.Node.Security;
+using HealthLedger.Node.Staff;
 
 namespace HealthLedger.Cli.Seeding;
 
@@ -13,7 +14,7 @@ namespace HealthLedger.Cli.Seeding;
 /// validated, with their charges on the accounts.
 /// </summary>
 /// <remarks>User ids are <c>&lt;prefix&gt;-lab-…</c>, so a second run of the same prefix writes nothing of this (reported, not failed).</remarks>
-public sealed class LabSeeder(LabService lab, DoctorService doctors, EncounterService encounters, AccountService accounts, UserSession admin, int seed, string prefix)
+public sealed class LabSeeder(LabService lab, StaffService staffService, DoctorService doctors, EncounterService encounters, AccountService accounts, UserSession admin, int seed, string prefix)
 {
     /// <summary>What was written: orders, of which validated; failed writes.</summary>
     public sealed record Result(int Orders, int Validated, int Failures, string? Skipped);
@@ -47,7 +48,7 @@ public sealed class LabSeeder(LabService lab, DoctorService doctors, EncounterSe
         var staff = new Dictionary<string, UserSession>();
         foreach (var (id, role) in new[] { ($"{prefix}-lab-tech", "lab-technician"), ($"{prefix}-lab-path-1", "pathologist"), ($"{prefix}-lab-path-2", "pathologist") })
         {
-            var registered = await lab.RegisterStaffAsync(admin, new LabStaffInput { UserId = id, Role = role }, ct);
+            var registered = await staffService.RegisterAsync(admin, new StaffInput { UserId = id, Role = role }, ct);
             if (!registered.IsOk) return new Result(0, 0, failures, $"laboratory staff '{id}' exists already: the laboratory was seeded before");
             staff[role == "lab-technician" ? "tech" : staff.ContainsKey("path1") ? "path2" : "path1"] = Login(id, registered.Value!.OneTimePassword!);
         }

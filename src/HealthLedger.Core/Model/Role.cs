@@ -17,4 +17,8 @@ public enum Role : byte
     LabTechnician = 6,
     /// <summary>Pathologist: enters results and validates (signs off) results another member of the laboratory entered.</summary>
     Pathologist = 7,
+    /// <summary>Pharmacist: keeps the organisation's formulary and stock, dispenses prescriptions.</summary>
+    Pharmacist = 8,
+    /// <summary>Accountant: the organisation's expenses (a later module; registered like other staff).</summary>
+    Accountant = 9,
 }

@@ -28,7 +28,7 @@ public sealed record CategoryKeyState(string PatientId, ConsentCategories Catego
 
     /// <summary>The single categories, in order (a category key exists per single category).</summary>
     public static IEnumerable<ConsentCategories> Singles(ConsentCategories categories) =>
-        new[] { ConsentCategories.Demographics, ConsentCategories.Encounters, ConsentCategories.Account, ConsentCategories.Reports, ConsentCategories.Laboratory }.Where(c => (categories & c) == c);
+        new[] { ConsentCategories.Demographics, ConsentCategories.Encounters, ConsentCategories.Account, ConsentCategories.Reports, ConsentCategories.Laboratory, ConsentCategories.Medication }.Where(c => (categories & c) == c);
 
     /// <summary>True when <paramref name="category"/> is exactly one category.</summary>
     public static bool IsSingle(ConsentCategories category) => category != ConsentCategories.None && (category & ~ConsentCategories.All) == 0 && ((byte)category & ((byte)category - 1)) == 0;

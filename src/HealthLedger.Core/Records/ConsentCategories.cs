@@ -16,6 +16,8 @@ public enum ConsentCategories : byte
     Reports = 8,
     /// <summary>Laboratory orders, specimens, results and their validation.</summary>
     Laboratory = 16,
+    /// <summary>Medication: prescriptions and what was dispensed.</summary>
+    Medication = 32,
     /// <summary>Everything.</summary>
-    All = Demographics | Encounters | Account | Reports | Laboratory,
+    All = Demographics | Encounters | Account | Reports | Laboratory | Medication,
 }

@@ -65,4 +65,12 @@ public enum TxKind : byte
     EnterLabResults = 43,
     /// <summary>A pathologist who did not enter them validates (signs off) a lab order's results; the order's charge is posted with it.</summary>
     ValidateLabResults = 44,
+    /// <summary>Adds a drug to an organisation's formulary or changes it (details sealed for the organisation).</summary>
+    DefineDrug = 50,
+    /// <summary>Stock in: a batch of a formulary drug received from a supplier (quantity and expiry in plaintext).</summary>
+    ReceiveStock = 51,
+    /// <summary>A doctor's structured prescription (drug, quantity per supply, repeats; the rest sealed under the medication key).</summary>
+    Prescribe = 52,
+    /// <summary>A pharmacist dispenses a supply of a prescription (first expiry first out) and charges the patient's account.</summary>
+    Dispense = 53,
 }

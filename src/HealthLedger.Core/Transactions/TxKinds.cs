@@ -39,6 +39,10 @@ public static class TxKinds
         new RecordLabSpecimenHandler(),
         new EnterLabResultsHandler(),
         new ValidateLabResultsHandler(),
+        new DefineDrugHandler(),
+        new ReceiveStockHandler(),
+        new PrescribeHandler(),
+        new DispenseHandler(),
     }.ToDictionary(h => h.Kind);
 
     /// <summary>Finds the handler of a kind.</summary>

@@ -3,7 +3,7 @@ namespace HealthLedger.Node.Consent;
 /// <summary>A doctor's request for access (referral): form / request body of <c>POST /api/v1/patients/{patientId}/access-requests</c>.</summary>
 public sealed class AccessRequestInput
 {
-    /// <summary>all, or any of demographics, encounters, account, reports, laboratory.</summary>
+    /// <summary>all, or any of demographics, encounters, account, reports, laboratory, medication.</summary>
     public List<string>? Categories { get; set; }
 
     /// <summary>How many days the access lasts once the patient approves: 1 to 365.</summary>

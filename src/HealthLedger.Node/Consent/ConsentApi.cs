@@ -20,7 +20,7 @@ public static class ConsentApi
         group.MapGet("", List)
             .WithName("ListGrants").WithSummary("The patient's grants, active and past (the patient, or an admin)").ProducesProblem(404);
         group.MapPost("", Grant)
-            .WithName("Grant").WithSummary("The patient grants a doctor or organisation access: granteeKind, granteeId, categories (all | demographics, encounters, account, reports, laboratory), optional expiresAt")
+            .WithName("Grant").WithSummary("The patient grants a doctor or organisation access: granteeKind, granteeId, categories (all | demographics, encounters, account, reports, laboratory, medication), optional expiresAt")
             .ProducesValidationProblem();
         group.MapDelete("/{grantId}", Revoke)
             .WithName("Revoke").WithSummary("The patient revokes a grant").ProducesProblem(404);
@@ -31,7 +31,7 @@ public static class ConsentApi
             .WithName("EndCareRelationship").WithSummary("The patient ends a doctor's care relationship (not while admitted under that doctor)").ProducesProblem(404);
         app.MapGroup("/api/v1/patients/{patientId}/access-requests").WithTags("Consent and disclosures").RequireSession()
             .MapPost("", RequestAccess)
-            .WithName("RequestAccess").WithSummary("A doctor of any member organisation asks the patient for access: categories (all | demographics, encounters, account, reports, laboratory), days (1-365, from the approval), reason (sealed for the patient and the doctor)")
+            .WithName("RequestAccess").WithSummary("A doctor of any member organisation asks the patient for access: categories (all | demographics, encounters, account, reports, laboratory, medication), days (1-365, from the approval), reason (sealed for the patient and the doctor)")
             .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
         var requests = app.MapGroup("/api/v1/consent/access-requests").WithTags("Consent and disclosures").RequireSession();
         requests.MapGet("", ListAccessRequests)

@@ -160,7 +160,7 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
         ? doctors.Doctor(g.GranteeId)?.Details.Name ?? g.GranteeId
         : node.GetState(StateKeys.Organisation(g.GranteeId)) is { } o ? OrganisationRecord.TryDecode(o)?.Name ?? g.GranteeId : g.GranteeId;
 
-    /// <summary>Parses category names ("all", "demographics", "encounters", "account", "reports", "laboratory").</summary>
+    /// <summary>Parses category names ("all", "demographics", "encounters", "account", "reports", "laboratory", "medication").</summary>
     public static ConsentCategories ParseCategories(IEnumerable<string>? names, FieldErrors errors)
     {
         var result = ConsentCategories.None;
@@ -174,15 +174,16 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
                 "account" => ConsentCategories.Account,
                 "reports" => ConsentCategories.Reports,
                 "laboratory" => ConsentCategories.Laboratory,
+                "medication" => ConsentCategories.Medication,
                 _ => Invalid(name ?? "null"),
             };
         }
-        if (result == ConsentCategories.None && errors.IsEmpty) errors.Add("categories", "Choose what to share: all, or any of demographics, encounters, account, reports, laboratory.");
+        if (result == ConsentCategories.None && errors.IsEmpty) errors.Add("categories", "Choose what to share: all, or any of demographics, encounters, account, reports, laboratory, medication.");
         return result;
 
         ConsentCategories Invalid(string name)
         {
-            errors.Add("categories", $"'{name}' is not a category (all, demographics, encounters, account, reports, laboratory).");
+            errors.Add("categories", $"'{name}' is not a category (all, demographics, encounters, account, reports, laboratory, medication).");
             return ConsentCategories.None;
         }
     }

@@ -10,8 +10,10 @@ using HealthLedger.Node.Laboratory;
 using HealthLedger.Node.MedicalReports;
 using HealthLedger.Node.Patients;
 using HealthLedger.Node.PatientSummary;
+using HealthLedger.Node.Pharmacy;
 using HealthLedger.Node.Policy;
 using HealthLedger.Node.Records;
+using HealthLedger.Node.Staff;
 using HealthLedger.Node.Statistics;
 using HealthLedger.Node.VitalSigns;
 using HealthLedger.Node.Wards;
@@ -39,6 +41,8 @@ public static class HospitalModules
         .AddAccounts()
         .AddPatientSummary()
         .AddMedicalReports()
+        .AddPharmacy()
+        .AddStaff()
         .AddConsent()
         .AddPolicy()
         .AddConsortium()
@@ -58,6 +62,8 @@ public static class HospitalModules
         .MapPatientRecordApi()
         .MapMedicalReportsApi()
         .MapReportDownloads()
+        .MapPharmacyApi()
+        .MapStaffApi()
         .MapConsentApi()
         .MapPolicyApi()
         .MapConsortiumApi()

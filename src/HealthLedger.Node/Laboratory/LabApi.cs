@@ -9,7 +9,7 @@ using QRCoder;
 
 namespace HealthLedger.Node.Laboratory;
 
-/// <summary>/api/v1/lab: catalogue, orders, specimens, results, validation, worklist, turnaround, staff.</summary>
+/// <summary>/api/v1/lab: catalogue, orders, specimens, results, validation, worklist, turnaround (staff are registered at /api/v1/staff).</summary>
 public static class LabApi
 {
     /// <summary>Maps the laboratory endpoints.</summary>
@@ -40,9 +40,6 @@ public static class LabApi
             .WithSummary("Orders: the laboratory's (its staff, admins), the doctor's own, the patient's own; ?status=ordered|collected|received|resulted|validated").ProducesValidationProblem().ProducesProblem(403);
         group.MapGet("/turnaround", Turnaround).WithName("LabTurnaround")
             .WithSummary("Turnaround per ordered code and priority: validated count, median and longest hours, target, within target; ?from&to (ISO 8601) on the first validation's block time").ProducesValidationProblem().ProducesProblem(403);
-        group.MapGet("/staff", Staff).WithName("LabStaff").WithSummary("The organisation's laboratory staff (admins, laboratory staff)").ProducesProblem(403);
-        group.MapPost("/staff", RegisterStaff).WithName("RegisterLabStaff")
-            .WithSummary("Register a lab technician or pathologist: {userId, role: lab-technician|pathologist} (admins); answers the one-time password").ProducesValidationProblem().ProducesProblem(403);
         app.MapGroup("/api/v1/patients/{id}/lab-orders").WithTags("Laboratory").RequireSession().MapGet("", ForPatient)
             .WithName("PatientLabOrders").WithSummary("A patient's lab orders (readers of the patient's laboratory data)").ProducesProblem(403).ProducesProblem(404);
         return app;
@@ -117,12 +114,6 @@ public static class LabApi
         }
         return ApiResults.Ok(lab.Turnaround(http.Session(), start, end), rows => rows);
     }
-
-    private static Results<Ok<List<LabStaffResponse>>, ProblemHttpResult> Staff(HttpContext http, LabService lab) =>
-        ApiResults.Read(lab.Staff(http.Session()), list => list.Select(s => new LabStaffResponse(s.UserId, RoleNames.Of(s.Role))).ToList());
-
-    private static async Task<Results<Created<WriteResponse>, ValidationProblem, ProblemHttpResult>> RegisterStaff(LabStaffInput input, HttpContext http, LabService lab, CancellationToken ct) =>
-        ApiResults.Created(await lab.RegisterStaffAsync(http.Session(), input, ct), w => $"/api/v1/lab/staff/{w.Id}", WriteResponse.From);
 
     private static Results<Ok<List<LabOrderResponse>>, ProblemHttpResult> ForPatient(string id, HttpContext http, LabService lab) =>
         ApiResults.Read(lab.ForPatient(http.Session(), id), list => list.Select(LabOrderResponse.From).ToList());

@@ -37,6 +37,3 @@ public sealed record LabCatalogueResponse(int Version, IReadOnlyList<LabTest> Te
     /// <summary>Maps a catalogue.</summary>
     public static LabCatalogueResponse From((int Version, LabCatalogue Catalogue) c) => new(c.Version, c.Catalogue.Tests, c.Catalogue.Panels);
 }
-
-/// <summary>A member of the laboratory staff.</summary>
-public sealed record LabStaffResponse(string UserId, string Role);

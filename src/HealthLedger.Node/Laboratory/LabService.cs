@@ -272,29 +272,6 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
         return Outcome<IReadOnlyList<TurnaroundRow>>.Ok(rows);
     }
 
-    /// <summary>Registers a laboratory technician or pathologist with a one-time password (admins).</summary>
-    public async Task<Outcome<WriteResult>> RegisterStaffAsync(UserSession actor, LabStaffInput input, CancellationToken ct)
-    {
-        if (access.RequireRole(actor, Role.Admin, "register laboratory staff", "") is { } denied) return denied.As<WriteResult>();
-        var e = new FieldErrors();
-        var userId = (input.UserId ?? "").Trim().ToLowerInvariant();
-        if (!Identifiers.IsValid(userId)) e.Add("userId", $"A user id must be {Identifiers.Rule}.");
-        if (!RoleNames.TryParse(input.Role, out var role) || !IsLabStaff(role)) e.Add("role", "Role must be lab-technician or pathologist.");
-        if (e.IsEmpty && node.GetState(StateKeys.User(userId)) is not null) e.Add("userId", "This id is already taken.");
-        if (!e.IsEmpty) return Outcome<WriteResult>.Invalid(e);
-        return await writer.RegisterWithLoginAsync(actor, userId,
-            keys => new RegisterUserPayload(userId, role, actor.OrganisationId, keys.Signing.PublicKey, keys.Encryption.PublicKey),
-            FieldErrors.One("userId", "This id is already taken."), ct);
-    }
-
-    /// <summary>The organisation's laboratory staff (admins and laboratory staff): id and role.</summary>
-    public Outcome<IReadOnlyList<(string UserId, Role Role)>> Staff(UserSession actor)
-    {
-        if (actor.Role != Role.Admin && !IsLabStaff(actor.Role)) return Outcome<IReadOnlyList<(string, Role)>>.Forbidden("The staff list is for admins and laboratory staff.");
-        return Outcome<IReadOnlyList<(string, Role)>>.Ok(node.ScanState("user/").Select(u => UserRecord.TryDecode(u.Value)).OfType<UserRecord>()
-            .Where(u => u.OrganisationId == actor.OrganisationId && IsLabStaff(u.Role)).Select(u => (u.Id, u.Role)).OrderBy(u => u.Id, StringComparer.Ordinal).ToList());
-    }
-
     /// <summary>The report lines of <paramref name="values"/>: the catalogue's names and the range for the patient's recorded sex and age, with flags.</summary>
     public IReadOnlyList<LabReportLine> Report(LabOrderView order, IReadOnlyList<LabResultValue> values, LabCatalogue catalogue)
     {

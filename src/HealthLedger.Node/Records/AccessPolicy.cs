@@ -8,7 +8,7 @@ namespace HealthLedger.Node.Records;
 
 /// <summary>
 /// Who may read which part of a patient's record, now: the patient themself; admins of the patient's organisation;
-/// doctors who attend the patient or hold an active grant (to them or their organisation) for the category. Expired
+/// pharmacists of the patient's organisation their demographics and medication (for dispensing); doctors who attend the patient or hold an active grant (to them or their organisation) for the category. Expired
 /// grants stop at their time because the check uses the clock, not a stored flag.
 /// </summary>
 public sealed class AccessPolicy(LedgerNode node, OrganisationKeys organisation, TimeProvider clock)
@@ -51,6 +51,9 @@ public sealed class AccessPolicy(LedgerNode node, OrganisationKeys organisation,
                 return Core.Records.Consent.CurrentGrant(new NodeState(node), patientId, GranteeKind.Organisation, actor.OrganisationId)?.Allows(ConsentCategories.Laboratory, Now) == true
                     ? (ConsentCategories.Laboratory, "laboratory (consented)")
                     : (ConsentCategories.None, "");
+            case Role.Pharmacist:
+                // What dispensing needs: who the patient is (name, allergies) and their medication, for the organisation's own patients.
+                return actor.OrganisationId == patientOrganisationId ? (ConsentCategories.Demographics | ConsentCategories.Medication, "dispensing") : (ConsentCategories.None, "");
             default:
                 return (ConsentCategories.None, "");
         }

@@ -2,7 +2,7 @@ using HealthLedger.Core.Records;
 
 namespace HealthLedger.Node.Records;
 
-/// <summary>The names the API and the UI give consent categories (demographics, encounters, account, reports, laboratory).</summary>
+/// <summary>The names the API and the UI give consent categories (demographics, encounters, account, reports, laboratory, medication).</summary>
 public static class ConsentCategoryNames
 {
     /// <summary>The names of the single categories in <paramref name="categories"/>, in a fixed order.</summary>

@@ -77,7 +77,7 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts)
         }, taken, ct);
 
     /// <summary>
-    /// Registers a user with a login and no sealed record (auditors, laboratory staff: a <c>RegisterUser</c> transaction), like
+    /// Registers a user with a login and no sealed record (auditors and staff: laboratory technicians, pathologists, pharmacists, accountants; a <c>RegisterUser</c> transaction), like
     /// the overload with a sealed record: keys and a one-time password made here, the login forgotten when the ledger refuses,
     /// published on the chain for the organisation's other nodes when it commits.
     /// </summary>

@@ -2,7 +2,7 @@ using HealthLedger.Core.Model;
 
 namespace HealthLedger.Node.Security;
 
-/// <summary>The names the API and the UI give roles: <c>admin</c>, <c>doctor</c>, <c>patient</c>, <c>auditor</c>, <c>rescuer</c>, <c>lab-technician</c>, <c>pathologist</c>.</summary>
+/// <summary>The names the API and the UI give roles: <c>admin</c>, <c>doctor</c>, <c>patient</c>, <c>auditor</c>, <c>rescuer</c>, <c>lab-technician</c>, <c>pathologist</c>, <c>pharmacist</c>, <c>accountant</c>.</summary>
 public static class RoleNames
 {
     /// <summary>The role's name (kebab case).</summary>

@@ -154,7 +154,7 @@ public class AccessRequestTests
             w.Request("ar-1", reason: w.Reason("ar-1", "why", w.Other.Encryption.PublicKey, w.Doctor.Encryption.PublicKey))).Verdict); // not for the patient
         // Stateless field checks: categories outside the set or none, durations out of 1..365, an empty reason, a bad id.
         Assert.Equal(TxVerdict.InvalidField, Decoded(w.Request("ar-1", categories: ConsentCategories.None), w.Doctor).Verdict);
-        Assert.Equal(TxVerdict.InvalidField, Decoded(w.Request("ar-1", categories: (ConsentCategories)0x30), w.Doctor).Verdict);
+        Assert.Equal(TxVerdict.InvalidField, Decoded(w.Request("ar-1", categories: (ConsentCategories)0x40), w.Doctor).Verdict);
         Assert.Equal(TxVerdict.InvalidField, Decoded(w.Request("ar-1", days: 0), w.Doctor).Verdict);
         Assert.Equal(TxVerdict.InvalidField, Decoded(w.Request("ar-1", days: 366), w.Doctor).Verdict);
         Assert.Equal(TxVerdict.InvalidField, Decoded(w.Request("ar-1", reason: w.Reason("ar-1", "", w.PatientKeys.Encryption.PublicKey, w.Doctor.Encryption.PublicKey)), w.Doctor).Verdict);

@@ -84,7 +84,7 @@ public class ConsentCategoryTests
         Assert.Equal(category == "encounters", record.Encounters is not null);
         Assert.Equal(category == "account", record.Account is not null);
         Assert.DoesNotContain(category, record.NotShared);
-        Assert.Equal(4, record.NotShared.Count); // five single categories (laboratory since the lab module), one shared
+        Assert.Equal(5, record.NotShared.Count); // six single categories (laboratory, medication since their modules), one shared
         if (record.Encounters is { } encounters) Assert.Equal(["admission"], encounters.Select(e => e.Type));
         if (record.Account is { } account) Assert.Equal(60m, account.Balance);
 
@@ -106,7 +106,7 @@ public class ConsentCategoryTests
         foreach (var reader in new[] { w.Attending, w.Admin, w.Patient })
         {
             var record = await Read<PatientReportResponse>(await reader.GetAsync($"/api/v1/patients/{w.PatientId}/report", Ct));
-            Assert.Equal(["demographics", "encounters", "account", "reports", "laboratory"], record.Patient.Shared);
+            Assert.Equal(["demographics", "encounters", "account", "reports", "laboratory", "medication"], record.Patient.Shared);
             Assert.Empty(record.NotShared);
             Assert.Equal("Cora Cat", record.Patient.FullName);
             Assert.NotNull(record.Account);

@@ -37,8 +37,8 @@ public sealed class CrossOrganisationLabTests : InProcessNodes
 
         // City Lab: its catalogue (sealed for the members too) and staff. General Hospital: a doctor, a patient, a visit.
         await ApiResponses.Read<LabCatalogueResponse>(await labAdmin.PutAsJsonAsync("/api/v1/lab/catalogue", LabApiTests.Catalogue(0), Ct));
-        var tech = await ApiResponses.Read<WriteResponse>(await labAdmin.PostAsJsonAsync("/api/v1/lab/staff", new { userId = "lt-city", role = "lab-technician" }, Ct));
-        var path = await ApiResponses.Read<WriteResponse>(await labAdmin.PostAsJsonAsync("/api/v1/lab/staff", new { userId = "pa-city", role = "pathologist" }, Ct));
+        var tech = await ApiResponses.Read<WriteResponse>(await labAdmin.PostAsJsonAsync("/api/v1/staff", new { userId = "lt-city", role = "lab-technician" }, Ct));
+        var path = await ApiResponses.Read<WriteResponse>(await labAdmin.PostAsJsonAsync("/api/v1/staff", new { userId = "pa-city", role = "pathologist" }, Ct));
         var doctorOtp = (await ApiResponses.Read<WriteResponse>(await generalAdmin.PostAsJsonAsync("/api/v1/doctors",
             new { doctorId = "dr-gen", name = "Gus General", specialty = "Medicine", department = "Ward", licenceNumber = "G1" }, Ct))).OneTimePassword!;
         var patient = await ApiResponses.Read<WriteResponse>(await generalAdmin.PostAsJsonAsync("/api/v1/patients",

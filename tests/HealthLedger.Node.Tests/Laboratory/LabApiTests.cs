@@ -6,6 +6,7 @@ using HealthLedger.Node.Laboratory;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
+using HealthLedger.Node.Staff;
 using HealthLedger.Node.Web;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -55,9 +56,9 @@ public class LabApiTests
         var p = await Read<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-L1", fullName = "Pat Lab", dateOfBirth = "1970-05-05", gender = "female" }, Ct));
         (await admin.PostAsJsonAsync($"/api/v1/patients/{p.Id}/entries", new { type = "admission", occurredAt = "2026-01-02T10:00", doctorId = "dr-lab", ward = "W1", bed = "2", reason = "Anaemia" }, Ct)).EnsureSuccessStatusCode();
         (await admin.PutAsJsonAsync("/api/v1/lab/catalogue", Catalogue(0), Ct)).EnsureSuccessStatusCode();
-        var t = await Read<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/lab/staff", new { userId = "lt-one", role = "lab-technician" }, Ct));
-        var a = await Read<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/lab/staff", new { userId = "pa-one", role = "pathologist" }, Ct));
-        var b = await Read<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/lab/staff", new { userId = "pa-two", role = "pathologist" }, Ct));
+        var t = await Read<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/staff", new { userId = "lt-one", role = "lab-technician" }, Ct));
+        var a = await Read<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/staff", new { userId = "pa-one", role = "pathologist" }, Ct));
+        var b = await Read<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/staff", new { userId = "pa-two", role = "pathologist" }, Ct));
         return new World(node, admin, await node.FirstLoginAsync("dr-lab", d.OneTimePassword!), await node.FirstLoginAsync("lt-one", t.OneTimePassword!),
             await node.FirstLoginAsync("pa-one", a.OneTimePassword!), await node.FirstLoginAsync("pa-two", b.OneTimePassword!),
             await node.FirstLoginAsync(p.Id, p.OneTimePassword!), p.Id);
@@ -196,8 +197,8 @@ public class LabApiTests
         HasField(await Problem(await w.Doctor.PostAsJsonAsync("/api/v1/lab/orders", new { patientId = w.PatientId, tests = new[] { "FBC" }, laboratoryId = "city-lab" }, Ct), HttpStatusCode.UnprocessableEntity), "laboratoryId");
         HasField(await Problem(await w.Admin.PutAsJsonAsync("/api/v1/lab/catalogue", new { tests = new[] { new { code = "HGB", name = "Hb", specimenType = "blood", unit = "g/L", possibleLow = 250, possibleHigh = 10, price = 1, turnaroundHours = 4 } } }, Ct), HttpStatusCode.BadRequest), "tests[0].possibleHigh");
         HasField(await Problem(await w.Admin.PutAsJsonAsync("/api/v1/lab/catalogue", Catalogue(5), Ct), HttpStatusCode.Conflict), "version");
-        HasField(await Problem(await w.Admin.PostAsJsonAsync("/api/v1/lab/staff", new { userId = "lt-two", role = "surgeon" }, Ct), HttpStatusCode.BadRequest), "role");
-        HasField(await Problem(await w.Admin.PostAsJsonAsync("/api/v1/lab/staff", new { userId = "lt-one", role = "lab-technician" }, Ct), HttpStatusCode.BadRequest), "userId");
+        HasField(await Problem(await w.Admin.PostAsJsonAsync("/api/v1/staff", new { userId = "lt-two", role = "surgeon" }, Ct), HttpStatusCode.BadRequest), "role");
+        HasField(await Problem(await w.Admin.PostAsJsonAsync("/api/v1/staff", new { userId = "lt-one", role = "lab-technician" }, Ct), HttpStatusCode.BadRequest), "userId");
         HasField(await Problem(await w.Technician.GetAsync("/api/v1/lab/worklist?status=lost", Ct), HttpStatusCode.BadRequest), "status");
         HasField(await Problem(await w.Technician.GetAsync("/api/v1/lab/turnaround?from=yesterday", Ct), HttpStatusCode.BadRequest), "from");
         Assert.Equal(height, await w.HeightAsync());
@@ -242,8 +243,8 @@ public class LabApiTests
         await Problem(await anonymous.PostAsJsonAsync($"/api/v1/lab/orders/{id}/validate", new { }, Ct), HttpStatusCode.Unauthorized);
         await Problem(await anonymous.GetAsync("/api/v1/lab/worklist", Ct), HttpStatusCode.Unauthorized);
         await Problem(await anonymous.GetAsync("/api/v1/lab/turnaround", Ct), HttpStatusCode.Unauthorized);
-        await Problem(await anonymous.GetAsync("/api/v1/lab/staff", Ct), HttpStatusCode.Unauthorized);
-        await Problem(await anonymous.PostAsJsonAsync("/api/v1/lab/staff", new { }, Ct), HttpStatusCode.Unauthorized);
+        await Problem(await anonymous.GetAsync("/api/v1/staff", Ct), HttpStatusCode.Unauthorized);
+        await Problem(await anonymous.PostAsJsonAsync("/api/v1/staff", new { }, Ct), HttpStatusCode.Unauthorized);
         await Problem(await anonymous.GetAsync($"/api/v1/patients/{w.PatientId}/lab-orders", Ct), HttpStatusCode.Unauthorized);
 
         var height = await w.HeightAsync();
@@ -251,14 +252,14 @@ public class LabApiTests
         await Problem(await w.Technician.PostAsJsonAsync("/api/v1/lab/orders", new { patientId = w.PatientId, tests = new[] { "FBC" } }, Ct), HttpStatusCode.Forbidden);
         await Problem(await w.Doctor.PostAsJsonAsync($"/api/v1/lab/orders/{id}/results", FbcResults(), Ct), HttpStatusCode.Forbidden);
         await Problem(await w.Technician.PostAsJsonAsync($"/api/v1/lab/orders/{id}/validate", new { }, Ct), HttpStatusCode.Forbidden);
-        await Problem(await w.Technician.PostAsJsonAsync("/api/v1/lab/staff", new { userId = "lt-two", role = "lab-technician" }, Ct), HttpStatusCode.Forbidden);
+        await Problem(await w.Technician.PostAsJsonAsync("/api/v1/staff", new { userId = "lt-two", role = "lab-technician" }, Ct), HttpStatusCode.Forbidden);
         // The patient does not reach an order's steps as a writer; an order of the patient is found, so this is a 403, not a 404.
         await Problem(await w.Patient.PostAsJsonAsync($"/api/v1/lab/orders/{id}/specimen/receipt", new { specimenId = order.SpecimenId }, Ct), HttpStatusCode.Forbidden);
         Assert.Equal(height, await w.HeightAsync());
         Assert.Equal("resulted", (await Read<LabOrderResponse>(await w.Technician.GetAsync($"/api/v1/lab/orders/{id}", Ct))).Status);
         await Problem(await w.Patient.GetAsync("/api/v1/lab/catalogue", Ct), HttpStatusCode.Forbidden);
         await Problem(await w.Doctor.GetAsync("/api/v1/lab/turnaround", Ct), HttpStatusCode.Forbidden);
-        await Problem(await w.Doctor.GetAsync("/api/v1/lab/staff", Ct), HttpStatusCode.Forbidden);
+        await Problem(await w.Doctor.GetAsync("/api/v1/staff", Ct), HttpStatusCode.Forbidden);
         Assert.Single(await Read<List<LabOrderResponse>>(await w.Technician.GetAsync($"/api/v1/patients/{w.PatientId}/lab-orders", Ct)));
 
         height = await w.HeightAsync();
@@ -279,11 +280,12 @@ public class LabApiTests
     }
 
     [Fact]
-    public async Task Laboratory_staff_log_in_with_their_role_name_and_the_staff_list_shows_them()
+    public async Task Laboratory_staff_log_in_with_their_role_name_and_the_one_staff_list_shows_them_with_the_pharmacy_staff()
     {
         await using var w = await SetUpAsync();
-        var staff = await Read<List<LabStaffResponse>>(await w.Admin.GetAsync("/api/v1/lab/staff", Ct));
-        Assert.Equal([("lt-one", "lab-technician"), ("pa-one", "pathologist"), ("pa-two", "pathologist")], staff.Select(s => (s.UserId, s.Role)));
+        (await w.Admin.PostAsJsonAsync("/api/v1/staff", new { userId = "ph-one", role = "pharmacist" }, Ct)).EnsureSuccessStatusCode();
+        var staff = await Read<List<StaffMember>>(await w.Admin.GetAsync("/api/v1/staff", Ct));
+        Assert.Equal([("lt-one", "lab-technician"), ("pa-one", "pathologist"), ("pa-two", "pathologist"), ("ph-one", "pharmacist")], staff.Select(s => (s.UserId, s.Role)));
         using var token = await w.Node.Http.PostAsJsonAsync("/api/v1/auth/token", new { username = "lt-one", password = NodeFixture.ChosenPassword }, Ct);
         var body = JsonDocument.Parse(await token.Content.ReadAsStringAsync(Ct)).RootElement;
         Assert.Equal("lab-technician", body.GetProperty("role").GetString());

@@ -30,6 +30,11 @@ public class RecordKindsTests
         // A laboratory order (category laboratory): the catalogue, then the attending doctor's order.
         (await admin.PutAsJsonAsync("/api/v1/lab/catalogue", Laboratory.LabApiTests.Catalogue(0), Ct)).EnsureSuccessStatusCode();
         (await doctorClient.PostAsJsonAsync("/api/v1/lab/orders", new { patientId = patient.Id, tests = new[] { "GLU" } }, Ct)).EnsureSuccessStatusCode();
+        // Medication: a prescription of a formulary drug (the pharmacy's records of the patient).
+        var drug = JsonDocument.Parse(await (await admin.PostAsJsonAsync("/api/v1/pharmacy/drugs",
+            new { name = "Paracetamol", strength = "500 mg", form = "tablet", atcCode = "N02BE01", unitPrice = 0.1m, reorderLevel = 0 }, Ct)).Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("id").GetString();
+        (await doctorClient.PostAsJsonAsync($"/api/v1/patients/{patient.Id}/prescriptions",
+            new { drugId = drug, dose = "1 g", route = "oral", frequency = "four times a day", durationDays = 3, quantity = 24 }, Ct)).EnsureSuccessStatusCode();
         var readModel = node.App.Services.GetRequiredService<RecordReadModel>();
         var versions = readModel.SealedVersions(patient.Id, ConsentCategories.All).ToList();
         var categories = versions.Select(v => v.Category).Distinct().ToHashSet();

@@ -1,0 +1,58 @@
+using HealthLedger.Node.Pharmacy;
+using HealthLedger.Node.Security;
+
+namespace HealthLedger.Cli.Seeding;
+
+/// <summary>
+/// A small formulary with stock, written through the real path as the admin (who keeps the pharmacy with its pharmacists):
+/// common drugs with their WHO ATC codes, prices and reorder levels, and two batches each from a supplier — one expiring
+/// sooner than the other, so first-expiry-first-out is visible at once.
+/// </summary>
+public sealed class FormularySeeder(PharmacyService pharmacy, UserSession admin)
+{
+    private static readonly (string Name, string Strength, string Form, string Atc, decimal Price, int Reorder)[] Drugs =
+    [
+        ("Amoxicillin", "500 mg", "capsule", "J01CA04", 0.45m, 60),
+        ("Co-amoxiclav", "625 mg", "tablet", "J01CR02", 0.90m, 40),
+        ("Clarithromycin", "500 mg", "tablet", "J01FA09", 1.20m, 30),
+        ("Paracetamol", "500 mg", "tablet", "N02BE01", 0.05m, 200),
+        ("Ibuprofen", "400 mg", "tablet", "M01AE01", 0.08m, 100),
+        ("Morphine sulfate", "10 mg/5 ml", "oral-solution", "N02AA01", 2.40m, 10),
+        ("Metformin", "500 mg", "tablet", "A10BA02", 0.06m, 120),
+        ("Atorvastatin", "20 mg", "tablet", "C10AA05", 0.10m, 90),
+        ("Ramipril", "5 mg", "capsule", "C09AA05", 0.09m, 60),
+        ("Salbutamol", "100 micrograms/dose", "inhaler", "R03AC02", 3.10m, 15),
+    ];
+
+    /// <summary>Adds the drugs and their batches; returns how many drugs and batches were written and how many writes failed.</summary>
+    public async Task<(int Drugs, int Batches, int Failures)> RunAsync(CancellationToken ct)
+    {
+        int drugs = 0, batches = 0, failures = 0;
+        var today = DateTime.UtcNow.Date;
+        foreach (var (d, i) in Drugs.Select((d, i) => (d, i)))
+        {
+            var added = await pharmacy.AddDrugAsync(admin, new DrugInput { Name = d.Name, Strength = d.Strength, Form = d.Form, AtcCode = d.Atc, UnitPrice = d.Price, ReorderLevel = d.Reorder }, ct);
+            if (!added.IsOk)
+            {
+                failures++;
+                continue;
+            }
+            drugs++;
+            foreach (var (months, units) in new[] { (4 + i % 3, d.Reorder), (18, d.Reorder * 3) })
+            {
+                var received = await pharmacy.ReceiveAsync(admin, added.Value!.Drug.Id, new ReceiptInput
+                {
+                    Quantity = units,
+                    ExpiresOn = today.AddMonths(months).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                    Supplier = i % 2 == 0 ? "MedSupply Ltd" : "PharmaDirect",
+                    LotNumber = $"{d.Atc}-{months:D2}{i:D2}",
+                    UnitCost = decimal.Round(d.Price * 0.6m, 2),
+                    Reference = $"DN-{today:yyyyMMdd}-{i + 1:D2}",
+                }, ct);
+                if (received.IsOk) batches++;
+                else failures++;
+            }
+        }
+        return (drugs, batches, failures);
+    }
+}
