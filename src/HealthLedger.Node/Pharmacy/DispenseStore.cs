@@ -6,53 +6,31 @@ using HealthLedger.Node.Records;
 namespace HealthLedger.Node.Pharmacy;
 
 /// <summary>The dispenses of the read model (state <c>dispense/&lt;id&gt;</c>), decrypted in memory only; covered by the <c>medication</c> consent category.</summary>
-public sealed class DispenseStore : IRecordKind
+public sealed class DispenseStore : SealedRecordStore<DispenseView>
 {
-    private readonly Lock _lock = new();
-    private readonly Dictionary<string, (DispenseView View, SealedRecordRef Sealed)> _dispenses = new(StringComparer.Ordinal);
+    /// <inheritdoc/>
+    public override string StatePrefix => DispenseState.Prefix;
 
     /// <inheritdoc/>
-    public string StatePrefix => DispenseState.Prefix;
+    protected override ConsentCategories Category => ConsentCategories.Medication;
 
     /// <inheritdoc/>
-    public IEnumerable<string> KeysWrittenBy(TxPayload payload) => payload is DispensePayload d ? [DispenseState.Key(d.DispenseId)] : [];
+    public override IEnumerable<string> KeysWrittenBy(TxPayload payload) => payload is DispensePayload d ? [DispenseState.Key(d.DispenseId)] : [];
 
     /// <inheritdoc/>
-    public void Load(IReadOnlyList<KeyValuePair<string, byte[]>> entries, RecordOpener opener)
-    {
-        foreach (var (_, value) in entries)
-        {
-            if (DispenseState.TryDecode(value) is not { } s || opener.Open<DispenseDetails>(s.Id, 1, s.Record) is not { } details) continue;
-            var view = new DispenseView(s.Id, s.PrescriptionId, s.PatientId, s.PharmacistId, s.Lines, s.ChargeEntryId, details, s.Proof);
-            lock (_lock) _dispenses[s.Id] = (view, s.Record);
-        }
-    }
-
-    /// <inheritdoc/>
-    public IEnumerable<SealedVersion> SealedVersions(string patientId)
-    {
-        lock (_lock)
-        {
-            return _dispenses.Values.Where(x => x.View.PatientId == patientId)
-                .Select(x => new SealedVersion(x.View.Id, 1, x.Sealed, ConsentCategories.Medication)).ToList();
-        }
-    }
+    protected override Held? Open(byte[] value, RecordOpener opener) =>
+        DispenseState.TryDecode(value) is { } s && opener.Open<DispenseDetails>(s.Id, 1, s.Record) is { } details
+            ? new Held(s.Id, new DispenseView(s.Id, s.PrescriptionId, s.PatientId, s.PharmacistId, s.Lines, s.ChargeEntryId, details, s.Proof), s.PatientId, 1, s.Record)
+            : null;
 
     /// <summary>A dispense, or null.</summary>
-    public DispenseView? Dispense(string id)
-    {
-        lock (_lock) return _dispenses.TryGetValue(id, out var found) ? found.View : null;
-    }
+    public DispenseView? Dispense(string id) => Find(id)?.View;
 
     /// <summary>The dispenses of a prescription, oldest first.</summary>
-    public IReadOnlyList<DispenseView> ForPrescription(string prescriptionId)
-    {
-        lock (_lock) return _dispenses.Values.Select(x => x.View).Where(v => v.PrescriptionId == prescriptionId).OrderBy(v => v.Proof.Height).ToList();
-    }
+    public IReadOnlyList<DispenseView> ForPrescription(string prescriptionId) =>
+        Select(v => v.PrescriptionId == prescriptionId).OrderBy(v => v.Proof.Height).ToList();
 
     /// <summary>Every dispense that took from one of <paramref name="batchIds"/> (an organisation's), oldest first.</summary>
-    public IReadOnlyList<DispenseView> FromBatches(IReadOnlySet<string> batchIds)
-    {
-        lock (_lock) return _dispenses.Values.Select(x => x.View).Where(v => v.Lines.Any(l => batchIds.Contains(l.BatchId))).OrderBy(v => v.Proof.Height).ToList();
-    }
+    public IReadOnlyList<DispenseView> FromBatches(IReadOnlySet<string> batchIds) =>
+        Select(v => v.Lines.Any(l => batchIds.Contains(l.BatchId))).OrderBy(v => v.Proof.Height).ToList();
 }

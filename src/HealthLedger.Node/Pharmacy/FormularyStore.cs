@@ -6,43 +6,25 @@ using HealthLedger.Node.Records;
 namespace HealthLedger.Node.Pharmacy;
 
 /// <summary>The formulary drugs of the read model (state <c>drug/&lt;id&gt;</c>, current versions), decrypted in memory only. Organisation data: no consent category.</summary>
-public sealed class FormularyStore : IRecordKind
+public sealed class FormularyStore : SealedRecordStore<DrugView>
 {
-    private readonly Lock _lock = new();
-    private readonly Dictionary<string, DrugView> _drugs = new(StringComparer.Ordinal);
+    /// <inheritdoc/>
+    public override string StatePrefix => DrugState.Prefix;
 
     /// <inheritdoc/>
-    public string StatePrefix => DrugState.Prefix;
+    public override IEnumerable<string> KeysWrittenBy(TxPayload payload) => payload is DefineDrugPayload d ? [DrugState.Key(d.DrugId)] : [];
 
     /// <inheritdoc/>
-    public IEnumerable<string> KeysWrittenBy(TxPayload payload) => payload is DefineDrugPayload d ? [DrugState.Key(d.DrugId)] : [];
-
-    /// <inheritdoc/>
-    public void Load(IReadOnlyList<KeyValuePair<string, byte[]>> entries, RecordOpener opener)
-    {
-        foreach (var (_, value) in entries)
-        {
-            if (DrugState.TryDecode(value) is not { } state || opener.Open<DrugDetails>(state.Id, state.Version, state.Record) is not { } details) continue;
-            lock (_lock) _drugs[state.Id] = new DrugView(state.Id, state.OrganisationId, state.Version, details, state.Proof);
-        }
-    }
-
-    /// <inheritdoc/>
-    public IEnumerable<SealedVersion> SealedVersions(string patientId) => [];
+    protected override Held? Open(byte[] value, RecordOpener opener) =>
+        DrugState.TryDecode(value) is { } state && opener.Open<DrugDetails>(state.Id, state.Version, state.Record) is { } details
+            ? new Held(state.Id, new DrugView(state.Id, state.OrganisationId, state.Version, details, state.Proof), null, state.Version, state.Record)
+            : null;
 
     /// <summary>A drug, or null.</summary>
-    public DrugView? Drug(string id)
-    {
-        lock (_lock) return _drugs.GetValueOrDefault(id);
-    }
+    public DrugView? Drug(string id) => Find(id)?.View;
 
     /// <summary>An organisation's formulary, by name.</summary>
-    public IReadOnlyList<DrugView> Drugs(string organisationId)
-    {
-        lock (_lock)
-        {
-            return _drugs.Values.Where(d => d.OrganisationId == organisationId)
-                .OrderBy(d => d.Details.Name, StringComparer.OrdinalIgnoreCase).ThenBy(d => d.Details.Strength, StringComparer.OrdinalIgnoreCase).ToList();
-        }
-    }
+    public IReadOnlyList<DrugView> Drugs(string organisationId) =>
+        Select(d => d.OrganisationId == organisationId)
+            .OrderBy(d => d.Details.Name, StringComparer.OrdinalIgnoreCase).ThenBy(d => d.Details.Strength, StringComparer.OrdinalIgnoreCase).ToList();
 }

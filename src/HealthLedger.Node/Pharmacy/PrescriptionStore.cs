@@ -6,53 +6,31 @@ using HealthLedger.Node.Records;
 namespace HealthLedger.Node.Pharmacy;
 
 /// <summary>The prescriptions of the read model (state <c>rx/&lt;id&gt;</c>), decrypted in memory only; covered by the <c>medication</c> consent category.</summary>
-public sealed class PrescriptionStore : IRecordKind
+public sealed class PrescriptionStore : SealedRecordStore<PrescriptionView>
 {
-    private readonly Lock _lock = new();
-    private readonly Dictionary<string, (PrescriptionView View, SealedRecordRef Sealed)> _prescriptions = new(StringComparer.Ordinal);
+    /// <inheritdoc/>
+    public override string StatePrefix => PrescriptionState.Prefix;
 
     /// <inheritdoc/>
-    public string StatePrefix => PrescriptionState.Prefix;
+    protected override ConsentCategories Category => ConsentCategories.Medication;
 
     /// <inheritdoc/>
-    public IEnumerable<string> KeysWrittenBy(TxPayload payload) => payload is PrescribePayload p ? [PrescriptionState.Key(p.PrescriptionId)] : [];
+    public override IEnumerable<string> KeysWrittenBy(TxPayload payload) => payload is PrescribePayload p ? [PrescriptionState.Key(p.PrescriptionId)] : [];
 
     /// <inheritdoc/>
-    public void Load(IReadOnlyList<KeyValuePair<string, byte[]>> entries, RecordOpener opener)
-    {
-        foreach (var (_, value) in entries)
-        {
-            if (PrescriptionState.TryDecode(value) is not { } s || opener.Open<PrescriptionDetails>(s.Id, 1, s.Record) is not { } details) continue;
-            var view = new PrescriptionView(s.Id, s.PatientId, s.DoctorId, s.PharmacyId, s.DrugId, s.Quantity, s.Repeats, details, s.Proof);
-            lock (_lock) _prescriptions[s.Id] = (view, s.Record);
-        }
-    }
-
-    /// <inheritdoc/>
-    public IEnumerable<SealedVersion> SealedVersions(string patientId)
-    {
-        lock (_lock)
-        {
-            return _prescriptions.Values.Where(x => x.View.PatientId == patientId)
-                .Select(x => new SealedVersion(x.View.Id, 1, x.Sealed, ConsentCategories.Medication)).ToList();
-        }
-    }
+    protected override Held? Open(byte[] value, RecordOpener opener) =>
+        PrescriptionState.TryDecode(value) is { } s && opener.Open<PrescriptionDetails>(s.Id, 1, s.Record) is { } details
+            ? new Held(s.Id, new PrescriptionView(s.Id, s.PatientId, s.DoctorId, s.PharmacyId, s.DrugId, s.Quantity, s.Repeats, details, s.Proof), s.PatientId, 1, s.Record)
+            : null;
 
     /// <summary>A prescription, or null.</summary>
-    public PrescriptionView? Prescription(string id)
-    {
-        lock (_lock) return _prescriptions.TryGetValue(id, out var found) ? found.View : null;
-    }
+    public PrescriptionView? Prescription(string id) => Find(id)?.View;
 
     /// <summary>A patient's prescriptions, newest first.</summary>
-    public IReadOnlyList<PrescriptionView> ForPatient(string patientId)
-    {
-        lock (_lock) return _prescriptions.Values.Select(x => x.View).Where(v => v.PatientId == patientId).OrderByDescending(v => v.Proof.Height).ThenBy(v => v.Id, StringComparer.Ordinal).ToList();
-    }
+    public IReadOnlyList<PrescriptionView> ForPatient(string patientId) =>
+        Select(v => v.PatientId == patientId).OrderByDescending(v => v.Proof.Height).ThenBy(v => v.Id, StringComparer.Ordinal).ToList();
 
     /// <summary>The prescriptions a pharmacy dispenses, oldest first.</summary>
-    public IReadOnlyList<PrescriptionView> ForPharmacy(string organisationId)
-    {
-        lock (_lock) return _prescriptions.Values.Select(x => x.View).Where(v => v.PharmacyId == organisationId).OrderBy(v => v.Proof.Height).ThenBy(v => v.Id, StringComparer.Ordinal).ToList();
-    }
+    public IReadOnlyList<PrescriptionView> ForPharmacy(string organisationId) =>
+        Select(v => v.PharmacyId == organisationId).OrderBy(v => v.Proof.Height).ThenBy(v => v.Id, StringComparer.Ordinal).ToList();
 }

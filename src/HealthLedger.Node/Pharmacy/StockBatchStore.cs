@@ -6,43 +6,24 @@ using HealthLedger.Node.Records;
 namespace HealthLedger.Node.Pharmacy;
 
 /// <summary>The stock batches (receipts) of the read model (state <c>stockbatch/&lt;id&gt;</c>), decrypted in memory only. Organisation data: no consent category.</summary>
-public sealed class StockBatchStore : IRecordKind
+public sealed class StockBatchStore : SealedRecordStore<BatchView>
 {
-    private readonly Lock _lock = new();
-    private readonly Dictionary<string, BatchView> _batches = new(StringComparer.Ordinal);
+    /// <inheritdoc/>
+    public override string StatePrefix => StockBatchState.Prefix;
 
     /// <inheritdoc/>
-    public string StatePrefix => StockBatchState.Prefix;
+    public override IEnumerable<string> KeysWrittenBy(TxPayload payload) => payload is ReceiveStockPayload r ? [StockBatchState.Key(r.BatchId)] : [];
 
     /// <inheritdoc/>
-    public IEnumerable<string> KeysWrittenBy(TxPayload payload) => payload is ReceiveStockPayload r ? [StockBatchState.Key(r.BatchId)] : [];
-
-    /// <inheritdoc/>
-    public void Load(IReadOnlyList<KeyValuePair<string, byte[]>> entries, RecordOpener opener)
-    {
-        foreach (var (_, value) in entries)
-        {
-            if (StockBatchState.TryDecode(value) is not { } state || opener.Open<ReceiptDetails>(state.Id, 1, state.Record) is not { } details) continue;
-            var view = new BatchView(state.Id, state.OrganisationId, state.DrugId, PharmacyDates.ToDate(state.ExpiryDay), state.Received, state.ReceivedBy, details, state.Proof);
-            lock (_lock) _batches[state.Id] = view;
-        }
-    }
-
-    /// <inheritdoc/>
-    public IEnumerable<SealedVersion> SealedVersions(string patientId) => [];
+    protected override Held? Open(byte[] value, RecordOpener opener) =>
+        StockBatchState.TryDecode(value) is { } state && opener.Open<ReceiptDetails>(state.Id, 1, state.Record) is { } details
+            ? new Held(state.Id, new BatchView(state.Id, state.OrganisationId, state.DrugId, PharmacyDates.ToDate(state.ExpiryDay), state.Received, state.ReceivedBy, details, state.Proof), null, 1, state.Record)
+            : null;
 
     /// <summary>A batch, or null.</summary>
-    public BatchView? Batch(string id)
-    {
-        lock (_lock) return _batches.GetValueOrDefault(id);
-    }
+    public BatchView? Batch(string id) => Find(id)?.View;
 
     /// <summary>An organisation's batches, first expiry first.</summary>
-    public IReadOnlyList<BatchView> Batches(string organisationId)
-    {
-        lock (_lock)
-        {
-            return _batches.Values.Where(b => b.OrganisationId == organisationId).OrderBy(b => b.ExpiresOn).ThenBy(b => b.Id, StringComparer.Ordinal).ToList();
-        }
-    }
+    public IReadOnlyList<BatchView> Batches(string organisationId) =>
+        Select(b => b.OrganisationId == organisationId).OrderBy(b => b.ExpiresOn).ThenBy(b => b.Id, StringComparer.Ordinal).ToList();
 }
