@@ -324,7 +324,7 @@ public class ConsentTests
         Assert.True(w.Net.State.TryGet(StateKeys.DisclosureId(second.Id), out var key));
         Assert.StartsWith("disclosure/pt-ann/", System.Text.Encoding.UTF8.GetString(key));
         var zero = Transaction.Create(TestNetwork.NetworkId, w.Net.Node, 3, new RecordDisclosuresPayload([first with { Id = Hash256.Zero }]));
-        Assert.Equal(TxVerdict.InvalidField, w.Run(T0 + 12, zero).Verdict);
+        Assert.Equal(TxVerdict.InvalidField, Transaction.TryDecode(zero.Encoded.Span, 65536, out _).Verdict);
     }
 
     private static Hash256 DisclosureId(byte seed) => new(Enumerable.Repeat(seed, 32).ToArray());
