@@ -27,7 +27,7 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
     public static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(500);
 
     /// <summary>The longest a graceful stop waits for pending events to commit; what is left is sent at the next start.</summary>
-    public static readonly TimeSpan StopFlushLimit = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan StopFlushLimit = TimeSpan.FromSeconds(5);
 
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
 
