@@ -68,8 +68,11 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
     /// <see cref="Record(UserSession, string, string, string, bool)"/>.
     /// </summary>
     /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The node's store could not be written.</exception>
+    /// <exception cref="InvalidOperationException">The actor's id is not one the chain accepts (<see cref="Identifiers.Rule"/>).</exception>
     public void Record(UserSession actor, IEnumerable<(string PatientId, string Resource, string Purpose, bool Allowed)> reads)
     {
+        // An actor id the chain would refuse would hold every later batch back: such a read is refused, never served untraced.
+        if (!Identifiers.IsValid(actor.UserId)) throw new InvalidOperationException($"A read by '{actor.UserId}' cannot be recorded: not a valid user id.");
         var at = (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds();
         var role = RoleNames.Of(actor.Role);
         var events = new List<(Hash256, byte[])>();
