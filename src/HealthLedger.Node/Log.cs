@@ -38,8 +38,17 @@ internal static partial class Log
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Access denied: user {UserId} ({Role}) tried to {Action} {Target}")]
     public static partial void AccessDenied(ILogger logger, string userId, Core.Model.Role role, string action, string target);
 
-    [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "A batch of {Count} disclosure events could not be recorded")]
-    public static partial void DisclosureBatchFailed(ILogger logger, Exception exception, int count);
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "A batch of {Count} disclosure events could not be recorded; they stay pending and are sent again in {RetrySeconds} s")]
+    public static partial void DisclosureBatchFailed(ILogger logger, Exception exception, int count, double retrySeconds);
+
+    [LoggerMessage(EventId = 2051, Level = LogLevel.Information, Message = "{Count} disclosure events left pending by an earlier run are being recorded")]
+    public static partial void DisclosuresResumed(ILogger logger, long count);
+
+    [LoggerMessage(EventId = 2052, Level = LogLevel.Warning, Message = "The node stopped with {Count} disclosure events not yet on the chain; they are kept and recorded at the next start")]
+    public static partial void DisclosuresLeftPending(ILogger logger, long count);
+
+    [LoggerMessage(EventId = 2053, Level = LogLevel.Error, Message = "A pending disclosure event ({Id}) is unreadable and is dropped")]
+    public static partial void DisclosureUnreadable(ILogger logger, string id);
 
     [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Consensus: {Validators} validator(s), this node {Voting}; starting at height {Height}, round {Round}")]
     public static partial void ConsensusStarting(ILogger logger, int validators, string voting, ulong height, int round);

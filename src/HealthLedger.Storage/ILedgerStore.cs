@@ -102,6 +102,27 @@ public interface ILedgerStore : IDisposable
     byte[]? ReadReceivedVotes();
 
     /// <summary>
+    /// Durably stores disclosures the node has served (each its id and opaque bytes, the canonical <c>DisclosureEvent</c>
+    /// encoding) in one storage transaction, after those stored before: after a crash or kill they are still there to be
+    /// submitted. An id already pending is kept as it was.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The store is open read-only.</exception>
+    void SavePendingDisclosures(IReadOnlyList<(Hash256 Id, byte[] Event)> disclosures);
+
+    /// <summary>
+    /// At most <paramref name="max"/> pending disclosures, oldest first, skipping the first <paramref name="skip"/>; empty when
+    /// none (or the file, opened read-only, predates them).
+    /// </summary>
+    IReadOnlyList<(Hash256 Id, byte[] Event)> ReadPendingDisclosures(int max, int skip = 0);
+
+    /// <summary>How many disclosures are pending (0 when the file, opened read-only, predates them).</summary>
+    long CountPendingDisclosures();
+
+    /// <summary>Forgets the pending disclosures with these ids (those the chain now holds), in one storage transaction; unknown ids are ignored.</summary>
+    /// <exception cref="InvalidOperationException">The store is open read-only.</exception>
+    void DeletePendingDisclosures(IReadOnlyCollection<Hash256> ids);
+
+    /// <summary>
     /// The store's independent record of its committed tip (<see cref="LedgerTip"/>: height and hash of the last committed block,
     /// kept outside the store's own files and replaced durably after every <see cref="Commit"/> that reaches or passes it: it never
     /// moves back), or null when none was ever

@@ -402,6 +402,91 @@ public sealed class SqliteLedgerStore : ILedgerStore
         }
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Fsynced when <see cref="LedgerStoreOptions.DurableCommits"/> is set; otherwise it survives a crash or kill of the process (WAL).</remarks>
+    public void SavePendingDisclosures(IReadOnlyList<(Hash256 Id, byte[] Event)> disclosures)
+    {
+        if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
+        if (disclosures.Count == 0) return;
+        lock (_writeLock)
+        {
+            using var transaction = _writer.BeginTransaction();
+            using var command = Command(transaction, "INSERT OR IGNORE INTO pending_disclosures(id, event) VALUES ($id, $e)");
+            var id = command.Parameters.Add("$id", SqliteType.Blob);
+            var data = command.Parameters.Add("$e", SqliteType.Blob);
+            foreach (var (key, bytes) in disclosures)
+            {
+                id.Value = key.ToArray();
+                data.Value = bytes;
+                command.ExecuteNonQuery();
+            }
+            transaction.Commit();
+        }
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<(Hash256 Id, byte[] Event)> ReadPendingDisclosures(int max, int skip = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(max);
+        ArgumentOutOfRangeException.ThrowIfNegative(skip);
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, event FROM pending_disclosures ORDER BY seq LIMIT $max OFFSET $skip";
+        command.Parameters.AddWithValue("$max", max);
+        command.Parameters.AddWithValue("$skip", skip);
+        var list = new List<(Hash256, byte[])>();
+        try
+        {
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var id = Blob(reader, 0);
+                if (id.Length != 32) throw new StoreCorruptException($"{_path} holds a pending disclosure whose id is {id.Length} bytes, not 32.");
+                list.Add((new Hash256(id), Blob(reader, 1)));
+            }
+        }
+        catch (SqliteException) when (_readOnly)
+        {
+            // a file opened read-only that predates the table
+        }
+        return list;
+    }
+
+    /// <inheritdoc/>
+    public long CountPendingDisclosures()
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM pending_disclosures";
+        try
+        {
+            return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+        catch (SqliteException) when (_readOnly)
+        {
+            return 0; // a file opened read-only that predates the table
+        }
+    }
+
+    /// <inheritdoc/>
+    public void DeletePendingDisclosures(IReadOnlyCollection<Hash256> ids)
+    {
+        if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
+        if (ids.Count == 0) return;
+        lock (_writeLock)
+        {
+            using var transaction = _writer.BeginTransaction();
+            using var command = Command(transaction, "DELETE FROM pending_disclosures WHERE id = $id");
+            var id = command.Parameters.Add("$id", SqliteType.Blob);
+            foreach (var key in ids)
+            {
+                id.Value = key.ToArray();
+                command.ExecuteNonQuery();
+            }
+            transaction.Commit();
+        }
+    }
+
     // A stored value as bytes whatever its SQLite type (a value an outside edit turned into text is damage, not absence).
     private static byte[]? ScalarBytes(SqliteCommand command)
     {

@@ -5,7 +5,9 @@ namespace HealthLedger.Storage;
 /// the consensus certificate (the signed precommits) that decided each block; <c>consensus</c> the node's own voting state,
 /// which must survive a crash so that it never signs two conflicting votes; <c>received_votes</c> the votes it holds for the
 /// height it is deciding (re-gossiped after a restart; added by issue 13 with <c>IF NOT EXISTS</c>, so older files gain it on
-/// their next writable open).
+/// their next writable open); <c>pending_disclosures</c> the disclosures (reads of PHI) the node has served but not yet seen
+/// committed on the chain, each the canonical <c>DisclosureEvent</c> encoding under its 32-byte id, in the order they
+/// happened (<c>seq</c>); added the same way, with <c>IF NOT EXISTS</c>.
 /// </summary>
 internal static class SqliteSchema
 {
@@ -51,6 +53,11 @@ internal static class SqliteSchema
         CREATE TABLE IF NOT EXISTS received_votes (
             id    INTEGER PRIMARY KEY CHECK (id = 1),
             votes BLOB NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS pending_disclosures (
+            seq   INTEGER PRIMARY KEY,
+            id    BLOB NOT NULL UNIQUE,
+            event BLOB NOT NULL
         );
         CREATE TABLE IF NOT EXISTS state (
             key    TEXT PRIMARY KEY,

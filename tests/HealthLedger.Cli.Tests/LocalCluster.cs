@@ -97,6 +97,16 @@ internal sealed class LocalCluster : IDisposable
         }
     }
 
+    /// <summary>SIGKILLs the running node of <paramref name="folder"/> (no graceful stop) and waits for it to exit.</summary>
+    public async Task KillAsync(string folder)
+    {
+        foreach (var (_, p) in _started.Where(s => s.Folder == folder && !s.Process.HasExited).ToList())
+        {
+            p.Kill();
+            await p.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
     /// <summary>A patient login registered by the admin with <paramref name="nonce"/>: a small transaction that changes the state.</summary>
     public Transaction Registration(string network, string organisationId, ulong nonce, string id)
     {

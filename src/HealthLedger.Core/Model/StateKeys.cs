@@ -90,6 +90,12 @@ public static class StateKeys
     /// <summary>A recorded disclosure (read of PHI) of a patient's data; ordered by block, transaction and event.</summary>
     public static string Disclosure(string patientId, ulong height, int txIndex, int eventIndex) => $"disclosure/{patientId}/{height:D12}/{txIndex:D6}/{eventIndex:D4}";
 
+    /// <summary>
+    /// That the disclosure with this id (<see cref="Records.DisclosureEvent.Id"/>) is recorded (value: its
+    /// <see cref="Disclosure"/> key as canonical text), so a resubmitted event is recorded once.
+    /// </summary>
+    public static string DisclosureId(Hash256 id) => "disclosureid/" + id;
+
     /// <summary>A user's replicated login: version and the sealed keys wrapped for the user's organisation (<see cref="Transactions.Kinds.SealLoginPayload"/>).</summary>
     public static string Login(string userId) => "login/" + userId;
 

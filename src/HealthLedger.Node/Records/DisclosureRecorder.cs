@@ -1,5 +1,7 @@
+using System.Security.Cryptography;
 using System.Threading.Channels;
 using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
 using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Ledger;
@@ -10,18 +12,32 @@ using Microsoft.Extensions.Logging;
 namespace HealthLedger.Node.Records;
 
 /// <summary>
-/// Records every read of PHI by someone other than the patient, and every refused attempt, on the ledger: events are
-/// queued and written in batches (a node-signed <see cref="RecordDisclosuresPayload"/> at most every 500 ms or 500 events),
-/// so reads never wait for a block. Bounded: beyond 100,000 queued events the oldest are reported and dropped.
+/// Records every read of PHI by someone other than the patient, and every refused attempt, on the ledger. Each event is
+/// first made durable in the node's own store (<c>pending_disclosures</c> in <c>ledger.db</c>, see
+/// <see cref="HealthLedger.Storage.ILedgerStore.SavePendingDisclosures"/>) before <see cref="Record(UserSession, string, string, string, bool)"/> returns, so before the
+/// data is served; a background loop then writes the pending events in batches (a node-signed
+/// <see cref="RecordDisclosuresPayload"/> after at most 500 ms or 500 events) and forgets them only once their transaction
+/// has committed. Pending events survive a stop, a crash or a kill: they are sent again at the next start, and each carries
+/// its own random id (<see cref="DisclosureEvent.Id"/>) so the chain records it once even when both the first and the
+/// repeated transaction commit. A graceful stop waits up to <see cref="StopFlushLimit"/> for the pending events to commit.
 /// </summary>
 public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILogger<DisclosureRecorder> logger) : BackgroundService
 {
-    private readonly Channel<DisclosureEvent> _queue = Channel.CreateBounded<DisclosureEvent>(new BoundedChannelOptions(100_000) { FullMode = BoundedChannelFullMode.DropOldest });
-    private readonly Lock _lock = new();
-    private long _pending;
-    private TaskCompletionSource _idle = Completed();
+    /// <summary>How long a batch collects events before it is sent (unless it fills up first).</summary>
+    public static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Events queued or in an uncommitted batch.</summary>
+    /// <summary>The longest a graceful stop waits for pending events to commit; what is left is sent at the next start.</summary>
+    public static readonly TimeSpan StopFlushLimit = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Lock _lock = new();
+    private long _pending = node.Store.CountPendingDisclosures();
+    private TaskCompletionSource? _idle;
+    private volatile bool _stopping;
+
+    /// <summary>Events stored but not yet seen committed (pending in the store, including those left by an earlier run).</summary>
     public long Pending
     {
         get
@@ -30,72 +46,163 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
         }
     }
 
-    private static TaskCompletionSource Completed()
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        done.SetResult();
-        return done;
-    }
-
     private void Adjust(long delta)
     {
         lock (_lock)
         {
-            if (_pending == 0 && delta > 0) _idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _pending += delta;
-            if (_pending == 0) _idle.TrySetResult();
+            _pending = Math.Max(0, _pending + delta);
+            if (_pending == 0) _idle?.TrySetResult();
         }
     }
 
-    /// <summary>Queues a disclosure (or refused attempt) of a patient's data.</summary>
-    public void Record(UserSession actor, string patientId, string resource, string purpose, bool allowed)
+    /// <summary>
+    /// Records a disclosure (or refused attempt) of a patient's data: stored durably before this returns, committed on the
+    /// chain shortly after. Nothing is recorded for an id that is not a registered patient.
+    /// </summary>
+    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The node's store could not be written (the read must then not be served).</exception>
+    public void Record(UserSession actor, string patientId, string resource, string purpose, bool allowed) =>
+        Record(actor, [(patientId, resource, purpose, allowed)]);
+
+    /// <summary>
+    /// Records several disclosures by one actor (a list or report that shows many patients) in one store write: each as
+    /// <see cref="Record(UserSession, string, string, string, bool)"/>.
+    /// </summary>
+    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The node's store could not be written.</exception>
+    /// <exception cref="InvalidOperationException">The actor's id is not one the chain accepts (<see cref="Identifiers.Rule"/>).</exception>
+    public void Record(UserSession actor, IEnumerable<(string PatientId, string Resource, string Purpose, bool Allowed)> reads)
     {
-        if (!Identifiers.IsValid(patientId) || node.GetState(StateKeys.Patient(patientId)) is null) return;
-        Adjust(1);
-        _queue.Writer.TryWrite(new DisclosureEvent(actor.UserId, HealthLedger.Node.Security.RoleNames.Of(actor.Role), patientId,
-            resource.Length > 120 ? resource[..120] : resource, purpose.Length == 0 ? "-" : purpose, allowed, (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds()));
+        // An actor id the chain would refuse would hold every later batch back: such a read is refused, never served untraced.
+        if (!Identifiers.IsValid(actor.UserId)) throw new InvalidOperationException($"A read by '{actor.UserId}' cannot be recorded: not a valid user id.");
+        var at = (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var role = RoleNames.Of(actor.Role);
+        var events = new List<(Hash256, byte[])>();
+        foreach (var (patientId, resource, purpose, allowed) in reads)
+        {
+            if (!Identifiers.IsValid(patientId) || node.GetState(StateKeys.Patient(patientId)) is null) continue;
+            var e = new DisclosureEvent(new Hash256(RandomNumberGenerator.GetBytes(32)), actor.UserId, role, patientId,
+                Fit(resource, 120), purpose.Length == 0 ? "-" : Fit(purpose, 60), allowed, at);
+            events.Add((e.Id, e.Encode()));
+        }
+        if (events.Count == 0) return;
+        Adjust(events.Count);
+        try
+        {
+            node.Store.SavePendingDisclosures(events);
+        }
+        catch
+        {
+            Adjust(-events.Count);
+            throw;
+        }
+        _wake.Writer.TryWrite(true);
     }
 
-    /// <summary>Waits until every event queued so far is committed (tests, shutdown).</summary>
+    /// <summary>Waits until every event stored so far is committed (tests, shutdown, the patient's access page).</summary>
     public Task FlushAsync(CancellationToken ct)
     {
-        lock (_lock) return _idle.Task.WaitAsync(ct);
+        lock (_lock)
+        {
+            if (_pending == 0) return Task.CompletedTask;
+            _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_idle.Task.IsCompleted) _idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _idle.Task.WaitAsync(ct);
+        }
+    }
+
+    /// <summary>Sends what is pending at once and waits (at most <see cref="StopFlushLimit"/>) for it to commit, then stops.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping = true;
+        _wake.Writer.TryWrite(true);
+        if (ExecuteTask is { IsCompleted: false })
+        {
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bounded.CancelAfter(StopFlushLimit);
+            try
+            {
+                await FlushAsync(bounded.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        if (Pending > 0) Log.DisclosuresLeftPending(logger, Pending);
+        await base.StopAsync(cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<DisclosureEvent>();
+        await Task.Yield();
+        if (Pending > 0) Log.DisclosuresResumed(logger, Pending);
+        var retry = TimeSpan.Zero;
         while (!stoppingToken.IsCancellationRequested)
         {
+            var count = 0;
             try
             {
-                if (!await _queue.Reader.WaitToReadAsync(stoppingToken)) return;
-                using var window = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                window.CancelAfter(TimeSpan.FromMilliseconds(500));
-                try
+                var rows = node.Store.ReadPendingDisclosures(RecordDisclosuresPayload.MaxEvents);
+                if (rows.Count == 0)
                 {
-                    while (batch.Count < RecordDisclosuresPayload.MaxEvents && await _queue.Reader.WaitToReadAsync(window.Token))
-                    {
-                        while (batch.Count < RecordDisclosuresPayload.MaxEvents && _queue.Reader.TryRead(out var e)) batch.Add(e);
-                    }
+                    await _wake.Reader.ReadAsync(stoppingToken);
+                    continue;
                 }
-                catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+                if (rows.Count < RecordDisclosuresPayload.MaxEvents && !_stopping)
                 {
+                    await CollectAsync(stoppingToken);
+                    rows = node.Store.ReadPendingDisclosures(RecordDisclosuresPayload.MaxEvents);
                 }
-                await node.SubmitAsNodeAsync(new RecordDisclosuresPayload(batch.ToList()), stoppingToken);
-                Adjust(-batch.Count);
-                batch.Clear();
+                count = rows.Count;
+                var events = new List<DisclosureEvent>(rows.Count);
+                foreach (var (id, bytes) in rows)
+                {
+                    if (DisclosureEvent.TryDecode(bytes) is not { } e || e.Id != id) Log.DisclosureUnreadable(logger, id.ToString());
+                    else if (node.GetState(StateKeys.DisclosureId(id)) is null) events.Add(e); // not yet on the chain
+                }
+                if (events.Count > 0) await node.SubmitAsNodeAsync(new RecordDisclosuresPayload(events), stoppingToken);
+                node.Store.DeletePendingDisclosures(rows.Select(r => r.Id).ToList());
+                Adjust(-rows.Count);
+                retry = TimeSpan.Zero;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                return;
+                return; // what is pending stays in the store for the next start
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                Log.DisclosureBatchFailed(logger, e, batch.Count);
-                Adjust(-batch.Count);
-                batch.Clear();
+                retry = retry == TimeSpan.Zero ? TimeSpan.FromSeconds(1) : TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, MaxRetryDelay.Ticks));
+                Log.DisclosureBatchFailed(logger, e, count, retry.TotalSeconds);
+                try
+                {
+                    await Task.Delay(retry, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
+        }
+    }
+
+    // The longest prefix of text within the chain's limit of maxBytes UTF-8 bytes (whole characters only).
+    private static string Fit(string text, int maxBytes)
+    {
+        if (System.Text.Encoding.UTF8.GetByteCount(text) <= maxBytes) return text;
+        var length = Math.Min(text.Length, maxBytes);
+        while (length > 0 && (System.Text.Encoding.UTF8.GetByteCount(text.AsSpan(0, length)) > maxBytes || char.IsHighSurrogate(text[length - 1]))) length--;
+        return text[..length];
+    }
+
+    // Lets a batch fill for up to BatchWindow (or until MaxEvents are pending, or the node is stopping).
+    private async Task CollectAsync(CancellationToken stoppingToken)
+    {
+        using var window = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        window.CancelAfter(BatchWindow);
+        try
+        {
+            while (Pending < RecordDisclosuresPayload.MaxEvents && !_stopping) await _wake.Reader.ReadAsync(window.Token);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
         }
     }
 }

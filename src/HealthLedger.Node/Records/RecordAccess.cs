@@ -14,7 +14,7 @@ public sealed class RecordAccess(AccessPolicy policy, DisclosureRecorder disclos
 {
     /// <summary>
     /// Null when <paramref name="actor"/> may read <paramref name="category"/> of the patient now; otherwise the refusal.
-    /// With <paramref name="record"/> the read (or the refused attempt) is queued as a disclosure of <paramref name="resource"/>;
+    /// With <paramref name="record"/> the read (or the refused attempt) is stored durably as a disclosure of <paramref name="resource"/>;
     /// with <paramref name="anyOf"/> one category of <paramref name="category"/> is enough (the caller shows only those).
     /// </summary>
     public Outcome<object>? CanSee(UserSession actor, string patientId, string organisationId, ConsentCategories category, string resource, bool record = true, bool anyOf = false)
@@ -26,15 +26,13 @@ public sealed class RecordAccess(AccessPolicy policy, DisclosureRecorder disclos
 
     /// <summary>
     /// Records reads of many patients' data at once (lists, reports, the audit trail): one disclosure per distinct patient
-    /// other than the actor, allowed when the actor reaches any category of <paramref name="category"/>, queued together so
-    /// that the <see cref="DisclosureRecorder"/> writes them in one batch.
+    /// other than the actor, allowed when the actor reaches any category of <paramref name="category"/>, stored together (one
+    /// write) so that the <see cref="DisclosureRecorder"/> writes them in one batch.
     /// </summary>
     public void RecordReads(UserSession actor, IEnumerable<(string PatientId, string OrganisationId)> patients, string resource, ConsentCategories category)
     {
-        foreach (var (patientId, organisationId) in patients.Where(p => p.PatientId != actor.UserId).DistinctBy(p => p.PatientId, StringComparer.Ordinal))
-        {
-            disclosures.Record(actor, patientId, resource, policy.Purpose(actor, patientId, organisationId, category, anyOf: true) ?? "-", true);
-        }
+        disclosures.Record(actor, patients.Where(p => p.PatientId != actor.UserId).DistinctBy(p => p.PatientId, StringComparer.Ordinal)
+            .Select(p => (p.PatientId, resource, policy.Purpose(actor, p.PatientId, p.OrganisationId, category, anyOf: true) ?? "-", true)).ToList());
     }
 
     /// <summary>Null when the actor has <paramref name="required"/>; otherwise a logged refusal of <paramref name="action"/>.</summary>

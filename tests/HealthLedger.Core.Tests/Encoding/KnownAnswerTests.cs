@@ -58,7 +58,7 @@ public class KnownAnswerTests
             new GrantAccessPayload("g-1", "p-1", GranteeKind.Doctor, "dr-1", ConsentCategories.Demographics, 1_800_000_000_000, [new GrantedKey("p-1", 1, Envelope(100))],
                 [new GrantedCategoryKey(ConsentCategories.Demographics, 1, CategoryKeyCrypto.WrapForReader(Fixed(150, 32), user.Encryption.PublicKey, Fixed(101, 32), "p-1", 1, 1))]),
             new RevokeAccessPayload("g-1", "p-1"),
-            new RecordDisclosuresPayload([new DisclosureEvent("dr-1", "doctor", "p-1", "patient/p-1", "care", true, 1_700_000_000_123)]),
+            new RecordDisclosuresPayload([new DisclosureEvent(new Hash256(Fixed(105, 32)), "dr-1", "doctor", "p-1", "patient/p-1", "care", true, 1_700_000_000_123)]),
             new RecordVitalSignsPayload("v-1", "p-1", Record(110, user, organisation)),
             new ConfigureNodesPayload(NodeChange.Add, nodeRecord with { Id = "kat-node-2" }),
             new ConfigureWardsPayload("kat-hospital", 1, [Hashing.Sha256("W1/1"u8), Hashing.Sha256("W1/2"u8)], Record(120, user, organisation)),

@@ -299,14 +299,35 @@ public class ConsentTests
     public void Only_nodes_record_disclosures_and_only_for_known_patients()
     {
         using var w = new World();
-        var e = new DisclosureEvent("dr-oth", "doctor", "pt-ann", "report rp-1", "treatment", false, T0);
+        var e = new DisclosureEvent(DisclosureId(1), "dr-oth", "doctor", "pt-ann", "report rp-1", "treatment", false, T0);
         Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 10, w.AsOther(new RecordDisclosuresPayload([e]))).Verdict);
-        var node = Transaction.Create(TestNetwork.NetworkId, w.Net.Node, 1, new RecordDisclosuresPayload([e, e with { PatientId = "pt-nobody" }]));
+        var node = Transaction.Create(TestNetwork.NetworkId, w.Net.Node, 1, new RecordDisclosuresPayload([e, e with { Id = DisclosureId(2), PatientId = "pt-nobody" }]));
         Assert.Equal(TxVerdict.NotFound, w.Run(T0 + 11, node).Verdict);
-        var ok = Transaction.Create(TestNetwork.NetworkId, w.Net.Node, 1, new RecordDisclosuresPayload([e, e with { Allowed = true }]));
+        var ok = Transaction.Create(TestNetwork.NetworkId, w.Net.Node, 1, new RecordDisclosuresPayload([e, e with { Id = DisclosureId(3), Allowed = true }]));
         Assert.Equal(TxVerdict.Ok, w.Run(T0 + 12, ok).Verdict);
         Assert.Equal(2, w.Net.State.WithPrefix("disclosure/pt-ann/").Count());
     }
+
+    [Fact]
+    public void A_disclosure_submitted_again_with_its_id_is_recorded_once()
+    {
+        using var w = new World();
+        var first = new DisclosureEvent(DisclosureId(1), "dr-oth", "doctor", "pt-ann", "report rp-1", "treatment", true, T0);
+        var second = first with { Id = DisclosureId(2), Resource = "entries" };
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 10, Transaction.Create(TestNetwork.NetworkId, w.Net.Node, 1, new RecordDisclosuresPayload([first]))).Verdict);
+        // The node restarted between the commit and forgetting its copy: it sends the first again, with a new one and a
+        // duplicate inside the batch.
+        var again = Transaction.Create(TestNetwork.NetworkId, w.Net.Node, 2, new RecordDisclosuresPayload([first, second, second]));
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 11, again).Verdict);
+        var recorded = w.Net.State.WithPrefix("disclosure/pt-ann/").Select(kv => DisclosureEvent.TryDecode(kv.Value)!).ToList();
+        Assert.Equal([first, second], recorded);
+        Assert.True(w.Net.State.TryGet(StateKeys.DisclosureId(second.Id), out var key));
+        Assert.StartsWith("disclosure/pt-ann/", System.Text.Encoding.UTF8.GetString(key));
+        var zero = Transaction.Create(TestNetwork.NetworkId, w.Net.Node, 3, new RecordDisclosuresPayload([first with { Id = Hash256.Zero }]));
+        Assert.Equal(TxVerdict.InvalidField, Transaction.TryDecode(zero.Encoded.Span, 65536, out _).Verdict);
+    }
+
+    private static Hash256 DisclosureId(byte seed) => new(Enumerable.Repeat(seed, 32).ToArray());
 
     [Fact]
     public void Only_nodes_record_printouts_of_existing_report_versions_and_the_hash_then_names_the_version()

@@ -7,7 +7,9 @@ namespace HealthLedger.Core.Transactions.Kinds;
 
 /// <summary>
 /// A batch of disclosure events (reads of PHI and refused attempts), signed by the node that served or refused them.
-/// Batched so that reads never cost a block each.
+/// Batched so that reads never cost a block each. Idempotent per event: an event whose <see cref="DisclosureEvent.Id"/> is
+/// already recorded (an earlier batch, or earlier in this one) is skipped, so a node may submit an event again after a
+/// restart without recording it twice.
 /// </summary>
 /// <param name="Events">The events.</param>
 public sealed record RecordDisclosuresPayload(IReadOnlyList<DisclosureEvent> Events) : TxPayload
@@ -59,6 +61,7 @@ public sealed class RecordDisclosuresHandler : TxKindHandler<RecordDisclosuresPa
         foreach (var e in p.Events)
         {
             if (!Identifiers.IsValid(e.ActorId) || !Identifiers.IsValid(e.PatientId)) return Invalid("events", "actor and patient ids must be valid identifiers");
+            if (e.Id.IsZero) return Invalid("events", "every event needs a non-zero disclosure id");
         }
         return TxResult.Ok;
     }
@@ -71,7 +74,11 @@ public sealed class RecordDisclosuresHandler : TxKindHandler<RecordDisclosuresPa
         {
             var e = p.Events[i];
             if (context.GetPatient(e.PatientId) is null) return TxResult.Reject(TxVerdict.NotFound, $"patient '{e.PatientId}' does not exist");
-            context.State.Set(StateKeys.Disclosure(e.PatientId, context.Height, context.TxIndex, i), e.Encode());
+            var recorded = StateKeys.DisclosureId(e.Id);
+            if (context.State.Contains(recorded)) continue; // recorded already: a resubmission after a restart
+            var key = StateKeys.Disclosure(e.PatientId, context.Height, context.TxIndex, i);
+            context.State.Set(key, e.Encode());
+            context.State.Set(recorded, System.Text.Encoding.UTF8.GetBytes(key));
         }
         return TxResult.Ok;
     }
