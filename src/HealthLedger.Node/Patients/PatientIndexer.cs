@@ -2,7 +2,6 @@ using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Records;
 using HealthLedger.Core.Transactions.Kinds;
-using HealthLedger.Node.Emergencies;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Security;
 using Microsoft.Extensions.Hosting;
@@ -16,7 +15,7 @@ namespace HealthLedger.Node.Patients;
 /// <see cref="PatientDirectory"/>) give another index than the state holds (<see cref="PatientIndexState"/>) — a new
 /// registration, a changed name or date of birth, or a patient registered before the index existed — it commits a
 /// node-signed <see cref="IndexPatientPayload"/> with the new index (at most 64 at a time, in one block when they fit).
-/// Exact-match lookups by name and date of birth (<see cref="BreakGlassService.Find"/>) read that index.
+/// Exact-match lookups by name and date of birth (the break-glass search, <c>BreakGlassService.Find</c>) read that index.
 /// </summary>
 public sealed partial class PatientIndexer(LedgerNode node, PatientDirectory directory, OrganisationKeys organisation, TimeProvider clock,
     ILogger<PatientIndexer> logger) : BackgroundService
@@ -63,7 +62,6 @@ public sealed partial class PatientIndexer(LedgerNode node, PatientDirectory dir
     /// <summary>The patients whose name index is missing or out of date now, with the index they should have.</summary>
     public IReadOnlyList<IndexPatientPayload> Stale()
     {
-        var state = new Emergencies.NodeStateReader(node);
         var stale = new List<IndexPatientPayload>();
         foreach (var patient in directory.Patients(organisation.Id))
         {
@@ -71,7 +69,7 @@ public sealed partial class PatientIndexer(LedgerNode node, PatientDirectory dir
             // Only the version the state holds: a newer version not yet in the read model is indexed on the next sweep.
             if (node.GetState(StateKeys.Patient(patient.Id)) is not { } bytes || PatientState.TryDecode(bytes)?.Version != patient.Version) continue;
             var index = organisation.NameDobIndex(patient.Details.FullName, patient.Details.DateOfBirth);
-            if (PatientIndexState.Get(state, patient.Id)?.NameIndex != index) stale.Add(new IndexPatientPayload(patient.Id, index, null));
+            if ((node.GetState(PatientIndexState.Key(patient.Id)) is { } entry ? PatientIndexState.TryDecode(entry) : null)?.NameIndex != index) stale.Add(new IndexPatientPayload(patient.Id, index, null));
         }
         return stale;
     }

@@ -62,13 +62,15 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
         var written = await writer.SubmitAsync(actor, new UpdateRecordPayload(RecordSubject.Patient, patientId, version, reference), RecordWriter.Blobs(reference, ciphertext), patientId, ct);
         if (!written.IsOk) return written;
         var index = organisation.NameDobIndex(details.FullName, details.DateOfBirth);
-        if (PatientIndexState.Get(new Emergencies.NodeStateReader(node), patientId)?.NameIndex == index) return written;
+        if (IndexOf(patientId)?.NameIndex == index) return written;
         var moved = await writer.SubmitAsync(actor, new IndexPatientPayload(patientId, index, null), RecordWriter.NoBlobs, patientId, ct);
         return moved.IsOk ? written : moved;
     }
 
     /// <summary>The patient's area tag ("" when untagged), as the state holds it.</summary>
-    public string AreaOf(string patientId) => PatientIndexState.AreaOf(new Emergencies.NodeStateReader(node), patientId);
+    public string AreaOf(string patientId) => IndexOf(patientId)?.Area ?? "";
+
+    private PatientIndexState? IndexOf(string patientId) => node.GetState(PatientIndexState.Key(patientId)) is { } bytes ? PatientIndexState.TryDecode(bytes) : null;
 
     /// <summary>
     /// Sets or clears (empty) a patient's area tag (admins of their organisation): a site code, <see cref="Core.Model.SiteCodes"/>.
