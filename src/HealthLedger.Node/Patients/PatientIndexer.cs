@@ -22,6 +22,21 @@ public sealed partial class PatientIndexer(LedgerNode node, PatientDirectory dir
 {
     private const int Batch = 64;
     private readonly SemaphoreSlim _signal = new(0);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _held = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Leaves <paramref name="patientId"/> to the caller until the returned handle is disposed: <see cref="PatientService"/>
+    /// indexes a patient it registers or updates itself, right after that commits, so the sweep does not race it with a
+    /// second transaction of its own.
+    /// </summary>
+    public IDisposable Hold(string patientId)
+    {
+        _held.AddOrUpdate(patientId, 1, (_, n) => n + 1);
+        return new Release(() =>
+        {
+            if (_held.AddOrUpdate(patientId, 0, (_, n) => n - 1) <= 0) _held.TryRemove(new KeyValuePair<string, int>(patientId, 0));
+        });
+    }
 
     /// <summary>Index entries this node committed since it started (tests, diagnostics).</summary>
     public int Indexed { get; private set; }
@@ -65,7 +80,7 @@ public sealed partial class PatientIndexer(LedgerNode node, PatientDirectory dir
         var stale = new List<IndexPatientPayload>();
         foreach (var patient in directory.Patients(organisation.Id))
         {
-            if (patient.Details.FullName.Length == 0) continue;
+            if (patient.Details.FullName.Length == 0 || _held.ContainsKey(patient.Id)) continue;
             // Only the version the state holds: a newer version not yet in the read model is indexed on the next sweep.
             if (node.GetState(StateKeys.Patient(patient.Id)) is not { } bytes || PatientState.TryDecode(bytes)?.Version != patient.Version) continue;
             var index = organisation.NameDobIndex(patient.Details.FullName, patient.Details.DateOfBirth);
@@ -85,6 +100,16 @@ public sealed partial class PatientIndexer(LedgerNode node, PatientDirectory dir
             var ok = committed.Count(c => c.Receipt.Verdict == TxVerdict.Ok);
             Indexed += ok;
             if (ok > 0) PatientsIndexed(logger, ok);
+        }
+    }
+
+    private sealed class Release(Action release) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0) release();
         }
     }
 

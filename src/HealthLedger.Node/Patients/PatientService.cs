@@ -14,7 +14,7 @@ namespace HealthLedger.Node.Patients;
 /// Every other module that reads a patient's record asks <see cref="GetPatient(UserSession, string, ConsentCategories, string, bool, bool)"/> first.
 /// </summary>
 public sealed class PatientService(LedgerNode node, PatientDirectory directory, RecordWriter writer, RecordAccess access, AccessPolicy policy,
-    AccountService accounts, OrganisationKeys organisation, HospitalTime time, CategoryKeyring keyring, RecordReadModel readModel)
+    AccountService accounts, OrganisationKeys organisation, HospitalTime time, CategoryKeyring keyring, RecordReadModel readModel, PatientIndexer indexer)
 {
     private DateOnly Today => time.Today;
 
@@ -28,6 +28,7 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
         if (MrnTaken(details.Mrn)) return Outcome<WriteResult>.Invalid(FieldErrors.One("mrn", "A patient with this MRN is already registered."));
 
         var patientId = RecordIds.New("pt");
+        using var held = indexer.Hold(patientId);
         var registered = await writer.RegisterWithLoginAsync(actor, patientId, keys =>
         {
             var (reference, ciphertext) = keyring.Seal(patientId, ConsentCategories.Demographics, patientId, 1, details, newPatientKey: keys.Encryption.PublicKey);
@@ -58,6 +59,7 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
         if (details is null) return Outcome<WriteResult>.Invalid(errors);
         if (details.Mrn != patient.Details.Mrn) return Outcome<WriteResult>.Invalid(FieldErrors.One("mrn", "The MRN cannot change."));
         var version = patient.Version + 1;
+        using var held = indexer.Hold(patientId);
         var (reference, ciphertext) = keyring.Seal(patientId, ConsentCategories.Demographics, patientId, version, details);
         var written = await writer.SubmitAsync(actor, new UpdateRecordPayload(RecordSubject.Patient, patientId, version, reference), RecordWriter.Blobs(reference, ciphertext), patientId, ct);
         if (!written.IsOk) return written;
