@@ -13,7 +13,8 @@ namespace HealthLedger.Browser.Tests;
 /// <summary>
 /// Issue 14 in a real browser, four organisations' nodes in this process: General Hospital declares an earthquake for its
 /// patients admitting Red Cross (field errors first), St Mary approves it on the Consortium page (2 of 4), the banner shows;
-/// Red Cross's admin registers a medic, who finds the patient by MRN, is refused without a justification, justifies and
+/// Red Cross's admin registers a medic, who finds the patient (tagged with the emergency's area on the patient page) by name
+/// and date of birth, is refused without a justification, justifies and
 /// reads the emergency summary at Red Cross's node; the patient sees the break-glass banner and the access on the sharing
 /// page and acknowledges it; General's admin reviews the access in the queue.
 /// </summary>
@@ -49,6 +50,16 @@ public class EmergencyTests
         await general.LoginAsync("admin.general-hospital", BrowserNode.AdminPassword);
         var (patientId, patientOtp) = await general.RegisterPatientAsync("GH-1001", "Ada Quake", "Asthma");
 
+        // The admin tags the patient with a site code on the patient's page (an address is refused).
+        await general.GotoAsync($"/patients/{patientId}");
+        await general.GetByLabel("Area (site code)").FillAsync("North district");
+        await general.GetByRole(AriaRole.Button, new() { Name = "Save area" }).ClickAsync();
+        await Assertions.Expect(general.Locator("[data-valmsg-for='AreaInput']")).ToContainTextAsync("site code");
+        await general.GetByLabel("Area (site code)").FillAsync("north-campus");
+        await general.GetByRole(AriaRole.Button, new() { Name = "Save area" }).ClickAsync();
+        await Assertions.Expect(general.GetByRole(AriaRole.Status)).ToContainTextAsync("north-campus");
+        await Assertions.Expect(general.GetByTestId("area")).ToHaveTextAsync("north-campus");
+
         // The declaration form names its faults, then proposes (2 of 4 organisations must approve).
         await general.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Emergencies" }).ClickAsync();
         await Assertions.Expect(general.GetByTestId("no-emergencies")).ToBeVisibleAsync();
@@ -60,7 +71,7 @@ public class EmergencyTests
         await Assertions.Expect(general.Locator("[data-valmsg-for='Input.EndsAt']")).ToContainTextAsync("required");
         var time = node.App.Services.GetRequiredService<HospitalTime>();
         await general.GetByLabel("What happened *").FillAsync("Earthquake");
-        await general.GetByLabel("Region or facility").FillAsync("North district");
+        await general.GetByLabel("Area (site code)").FillAsync("north-campus");
         await general.GetByTestId("declare-form").Locator("input[name='Input.Scope'][value='general-hospital']").CheckAsync();
         await general.GetByTestId("declare-form").Locator("input[name='Input.Rescuers'][value='red-cross']").CheckAsync();
         await general.GetByLabel("Ends at *").FillAsync(time.FormValue(time.Now.AddHours(-1)));
@@ -107,11 +118,16 @@ public class EmergencyTests
         await medic.GotoAsync("/");
         await Assertions.Expect(medic.GetByRole(AriaRole.Heading, new() { Name = "Break the glass", Level = 1 })).ToBeVisibleAsync();
         await Assertions.Expect(medic.GetByTestId("emergency-banner")).ToContainTextAsync("Earthquake");
-        await medic.GetByLabel("MRN *").FillAsync("GH-9999");
+        await medic.GetByLabel("MRN").FillAsync("GH-9999");
         await medic.GetByLabel("Organisation *").SelectOptionAsync("general-hospital");
         await medic.GetByRole(AriaRole.Button, new() { Name = "Find patient" }).ClickAsync();
         await Assertions.Expect(medic.GetByTestId("form-error")).ToContainTextAsync("No patient");
-        await medic.GetByLabel("MRN *").FillAsync("gh-1001");
+        // ...and by name and date of birth (spacing and case do not matter) in the emergency's area.
+        await medic.GetByLabel("MRN").FillAsync("");
+        await medic.GetByLabel("Full name").FillAsync("  ada   QUAKE");
+        await medic.GetByRole(AriaRole.Button, new() { Name = "Find patient" }).ClickAsync();
+        await Assertions.Expect(medic.Locator("[data-valmsg-for='DateOfBirth']")).ToContainTextAsync("date of birth");
+        await medic.GetByLabel("Date of birth").FillAsync("1975-06-15");
         await medic.GetByRole(AriaRole.Button, new() { Name = "Find patient" }).ClickAsync();
         await Assertions.Expect(medic.GetByTestId("match")).ToContainTextAsync(patientId);
         await Assertions.Expect(medic.GetByText("Ada Quake")).ToHaveCountAsync(0);

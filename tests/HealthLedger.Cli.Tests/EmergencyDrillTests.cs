@@ -83,6 +83,7 @@ public sealed class EmergencyDrillTests : IDisposable
                 allergies = "Latex",
                 conditions = new[] { "Type 1 diabetes" },
                 emergencyContact = "Tom Rubble +44 20 7946 0001",
+                area = "north-district",
             }, Ct));
             var patientId = registered.GetProperty("id").GetString()!;
             (await FirstLoginAsync(generalUrl, patientId, registered.GetProperty("oneTimePassword").GetString()!)).Dispose();
@@ -106,7 +107,7 @@ public sealed class EmergencyDrillTests : IDisposable
             (int ExitCode, string Stdout, string Stderr) declared = default;
             await Wait("the declaration is proposed (Red Cross's peer address answers)", async () =>
             {
-                declared = await CliProcess.RunAsync("consortium", "declare-emergency", "--id", "quake", "--title", "Earthquake", "--area", "North district",
+                declared = await CliProcess.RunAsync("consortium", "declare-emergency", "--id", "quake", "--title", "Earthquake", "--area", "north-district",
                     "--scope", Ids[0], "--rescuer-requests", requestFile, "--observers", "--ends-at", endsAt.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
                     "--url", layout.WebUrl(1), "--user", NetworkInitializer.ConsortiumAdmin(Ids[0]));
                 return declared.ExitCode == 0 || !declared.Stderr.Contains("does not answer", StringComparison.Ordinal);

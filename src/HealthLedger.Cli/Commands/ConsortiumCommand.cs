@@ -112,7 +112,7 @@ internal static class ConsortiumCommand
     {
         var id = new Option<string?>("--id") { Description = "The emergency's id, e.g. quake (the proposal is declare-<id>; default: one is made)" };
         var title = new Option<string>("--title") { Description = "What happened, e.g. Earthquake (no patient data)", Required = true };
-        var area = new Option<string?>("--area") { Description = "A region or facility label" };
+        var area = new Option<string?>("--area") { Description = "An area tag: a facility/site code (lower-case letters, digits, '-'); the emergency then covers only the scope's patients tagged with it" };
         var scope = new Option<string>("--scope") { Description = "The organisations all of whose patients it covers: ids, comma-separated, e.g. general-hospital", Required = true };
         var rescuers = new Option<string?>("--rescuers") { Description = "Member organisations admitted as rescuers: ids, comma-separated" };
         var requests = new Option<string?>("--rescuer-requests") { Description = "Rescue services joining with the declaration: join request files made by 'consortium request --type rescuer', comma-separated" };

@@ -12,7 +12,7 @@ namespace HealthLedger.Core.Emergencies;
 /// </summary>
 /// <param name="Id">Emergency id (never reused).</param>
 /// <param name="Title">What happened (e.g. "Earthquake"): an event's name, not PHI; 1 to 100 bytes.</param>
-/// <param name="Area">Optional region or facility tag (a label shown with the emergency; patients carry no such tag yet, so it does not narrow the scope).</param>
+/// <param name="Area">Optional area tag (a facility/site code, <see cref="SiteCodes"/>): when set, the emergency covers only the patients of the scope organisations tagged with it (<see cref="CoversPatient"/>).</param>
 /// <param name="Scope">The organisations whose patients it covers (1 or more, id order): all their patients.</param>
 /// <param name="Rescuers">The organisations whose rescuers (and doctors) may break the glass for patients in scope (id order).</param>
 /// <param name="Categories">What they may read: within <see cref="EmergencyCategories.Allowed"/>.</param>
@@ -51,6 +51,13 @@ public sealed record EmergencyState(string Id, string Title, string Area, IReadO
 
     /// <summary>True when the patients of <paramref name="organisationId"/> are in scope.</summary>
     public bool Covers(string organisationId) => Scope.Contains(organisationId, StringComparer.Ordinal);
+
+    /// <summary>
+    /// True when <paramref name="patient"/> is in scope: a patient of a scope organisation and, when the emergency names an
+    /// area, tagged with that area (<see cref="PatientIndexState.Area"/>); an untagged or differently tagged patient is not.
+    /// </summary>
+    public bool CoversPatient(State.IStateReader state, PatientState patient) =>
+        Covers(patient.OrganisationId) && (Area.Length == 0 || PatientIndexState.AreaOf(state, patient.Id) == Area);
 
     /// <summary>True when <paramref name="organisationId"/> is admitted as a rescuer.</summary>
     public bool Admits(string organisationId) => Rescuers.Contains(organisationId, StringComparer.Ordinal);

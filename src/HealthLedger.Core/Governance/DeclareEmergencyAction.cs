@@ -16,7 +16,7 @@ namespace HealthLedger.Core.Governance;
 /// </summary>
 /// <param name="EmergencyId">The new emergency's id (never reused).</param>
 /// <param name="Title">What happened (an event's name, 1 to 100 bytes, not PHI).</param>
-/// <param name="Area">Optional region or facility tag (0 to 100 bytes).</param>
+/// <param name="Area">Optional area tag: empty, or a facility/site code (<see cref="SiteCodes"/>) narrowing the scope to the patients tagged with it.</param>
 /// <param name="Scope">The organisations whose patients it covers: at least one, each once.</param>
 /// <param name="Rescuers">Existing organisations admitted as rescuers (may be empty when <paramref name="NewRescuers"/> is not).</param>
 /// <param name="NewRescuers">Rescue services joining with the declaration (0 to 10).</param>
@@ -49,7 +49,7 @@ public sealed record DeclareEmergencyAction(string EmergencyId, string Title, st
         if (!Identifiers.IsValid(EmergencyId)) return $"emergencyId: {Identifiers.Rule}";
         var titleBytes = System.Text.Encoding.UTF8.GetByteCount(Title);
         if (string.IsNullOrWhiteSpace(Title) || titleBytes > EmergencyState.MaxTitleBytes) return $"title: 1 to {EmergencyState.MaxTitleBytes} bytes, not blank";
-        if (System.Text.Encoding.UTF8.GetByteCount(Area) > EmergencyState.MaxAreaBytes) return $"area: at most {EmergencyState.MaxAreaBytes} bytes";
+        if (Area.Length > 0 && !SiteCodes.IsValid(Area)) return $"area: {SiteCodes.Rule}";
         if (Scope.Count == 0) return "scope: name at least one organisation whose patients the emergency covers";
         if (Scope.Any(id => !Identifiers.IsValid(id))) return $"scope: {Identifiers.Rule}";
         if (Scope.Distinct().Count() != Scope.Count) return "scope: each organisation once";

@@ -53,6 +53,8 @@ public enum TxKind : byte
     ReviewBreakGlass = 27,
     /// <summary>A custodian organisation's node wraps its patients' emergency category keys (and MRN lookup key) for an admitted rescuer organisation.</summary>
     WrapEmergencyKeys = 28,
+    /// <summary>The custodian organisation (an admin, or its node for the name index) sets a patient's name + date-of-birth blind index and/or area tag.</summary>
+    IndexPatient = 29,
     /// <summary>The custodian organisation's node wraps a patient's category keys for the doctor of another organisation who broke the glass outside an emergency.</summary>
     WrapBreakGlassKeys = 30,
     /// <summary>Sets a laboratory organisation's test catalogue (organisation configuration, not PHI; sealed for the organisation).</summary>

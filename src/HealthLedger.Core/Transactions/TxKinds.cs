@@ -33,6 +33,7 @@ public static class TxKinds
         new BreakGlassHandler(),
         new ReviewBreakGlassHandler(),
         new WrapEmergencyKeysHandler(),
+        new IndexPatientHandler(),
         new WrapBreakGlassKeysHandler(),
         new ConfigureLabCatalogueHandler(),
         new PlaceLabOrderHandler(),

@@ -41,29 +41,54 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
     public static byte[] LookupAad(string emergencyId, string custodianId, string rescuerId) =>
         System.Text.Encoding.UTF8.GetBytes($"HealthLedger/emergency-lookup/v1\n{emergencyId}\n{custodianId}\n{rescuerId}");
 
-    /// <summary>Finds a patient of <paramref name="organisationId"/> by MRN (rescuers and doctors): the id only, no PHI.</summary>
-    public Outcome<PatientMatch> Find(UserSession actor, string? mrn, string? organisationId)
+    /// <summary>
+    /// Finds patients of <paramref name="organisationId"/> (rescuers and doctors), ids only, no PHI: by MRN, or by full name
+    /// and date of birth (<c>yyyy-MM-dd</c>), each an exact match through the custodian's blind index — this node's own, or
+    /// the custodian's lookup key wrapped for this organisation by an emergency in force (then only the patients that
+    /// emergency covers, its area included). A name and date of birth may match several patients: all are listed.
+    /// 400 naming <c>mrn</c>, <c>name</c>, <c>dateOfBirth</c>, <c>organisationId</c> (neither way given, both, or half of
+    /// the name + date of birth); 403 for another role or no emergency admitting this organisation; 404 when none matches.
+    /// </summary>
+    public Outcome<PatientMatch> Find(UserSession actor, string? mrn, string? organisationId, string? name = null, string? dateOfBirth = null)
     {
         if (actor.Role is not (Role.Rescuer or Role.Doctor)) return Outcome<PatientMatch>.Forbidden("Only rescuers and doctors look patients up for break-glass access.");
         var e = new FieldErrors();
-        if (string.IsNullOrWhiteSpace(mrn) || mrn.Trim().Length > 32) e.Add("mrn", "The MRN is required (at most 32 characters).");
+        var byMrn = !string.IsNullOrWhiteSpace(mrn);
+        var byName = !string.IsNullOrWhiteSpace(name) || !string.IsNullOrWhiteSpace(dateOfBirth);
+        DateOnly dob = default;
+        if (byMrn && byName) e.Add("mrn", "Find by the MRN or by the name and date of birth, not both.");
+        else if (!byMrn && !byName) e.Add("mrn", "The MRN is required, or the full name and date of birth.");
+        else if (byMrn && mrn!.Trim().Length > 32) e.Add("mrn", "The MRN is required (at most 32 characters).");
+        else if (byName)
+        {
+            if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 200) e.Add("name", "The full name is required with the date of birth (at most 200 characters).");
+            if (string.IsNullOrWhiteSpace(dateOfBirth)) e.Add("dateOfBirth", "The date of birth (yyyy-MM-dd) is required with the name.");
+            else if (!DateOnly.TryParseExact(dateOfBirth.Trim(), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out dob))
+            {
+                e.Add("dateOfBirth", "The date of birth is a date yyyy-MM-dd.");
+            }
+        }
         if (!Identifiers.IsValid(organisationId)) e.Add("organisationId", $"An organisation id is {Identifiers.Rule}.");
         if (!e.IsEmpty) return Outcome<PatientMatch>.Invalid(e);
-        Core.Primitives.Hash256? index = null;
+
+        Core.Primitives.Hash256 index;
+        List<EmergencyState> admitting = [];
+        var state = State;
         if (organisationId == organisation.Id)
         {
-            index = organisation.BlindIndex(mrn!);
+            index = byMrn ? organisation.BlindIndex(mrn!) : organisation.NameDobIndex(name!, dob);
         }
         else
         {
-            var state = State;
-            foreach (var emergency in ActiveEmergencies(state).Where(em => em.Covers(organisationId!) && em.Admits(organisation.Id)))
+            admitting = ActiveEmergencies(state).Where(em => em.Covers(organisationId!) && em.Admits(organisation.Id)).ToList();
+            Core.Primitives.Hash256? unwrapped = null;
+            foreach (var emergency in admitting)
             {
                 if (node.GetState(EmergencyKey.LookupKey(emergency.Id, organisation.Id, organisationId!)) is not { } bytes || !TryEnvelope(bytes, out var envelope)) continue;
                 if (!RecordCrypto.TryUnwrap(envelope, organisation.Keys.Encryption, LookupAad(emergency.Id, organisationId!, organisation.Id), out var key)) continue;
                 try
                 {
-                    index = OrganisationKeys.BlindIndexWith(key, mrn!);
+                    unwrapped = byMrn ? OrganisationKeys.BlindIndexWith(key, mrn!) : OrganisationKeys.NameDobIndexWith(key, name!, dob);
                 }
                 finally
                 {
@@ -71,14 +96,27 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
                 }
                 break;
             }
-            if (index is null)
+            if (unwrapped is not { } found)
             {
                 return Outcome<PatientMatch>.Forbidden($"No emergency in force admits organisation '{organisation.Id}' for the patients of '{organisationId}' (or its lookup key has not reached this node yet).");
             }
+            index = found;
         }
-        return node.GetState(StateKeys.Mrn(organisationId!, index.Value)) is { } id
-            ? Outcome<PatientMatch>.Ok(new PatientMatch(System.Text.Encoding.UTF8.GetString(id), organisationId!))
-            : Outcome<PatientMatch>.NotFound($"No patient of '{organisationId}' has this MRN.");
+        IEnumerable<string> ids = byMrn
+            ? node.GetState(StateKeys.Mrn(organisationId!, index)) is { } id ? [System.Text.Encoding.UTF8.GetString(id)] : []
+            : node.ScanState(PatientIndexState.NamePrefix(organisationId!, index)).Select(kv => System.Text.Encoding.UTF8.GetString(kv.Value));
+        // Through an emergency: only the patients it covers (an emergency naming an area covers only the patients tagged with it).
+        if (organisationId != organisation.Id)
+        {
+            ids = ids.Where(pid => node.GetState(StateKeys.Patient(pid)) is { } p && PatientState.TryDecode(p) is { } patient && admitting.Any(em => em.CoversPatient(state, patient)));
+        }
+        var matches = ids.Order(StringComparer.Ordinal).ToList();
+        if (matches.Count == 0)
+        {
+            return Outcome<PatientMatch>.NotFound(byMrn ? $"No patient of '{organisationId}' has this MRN{(admitting.Count > 0 ? " in the emergency's scope" : "")}."
+                : $"No patient of '{organisationId}' has this name and date of birth{(admitting.Count > 0 ? " in the emergency's scope" : "")}.");
+        }
+        return Outcome<PatientMatch>.Ok(new PatientMatch(matches.Count == 1 ? matches[0] : null, organisationId!, matches));
     }
 
     /// <summary>Breaks the glass: checks like the state machine (a refusal is recorded as a refused attempt and writes nothing), then commits the access.</summary>

@@ -20,7 +20,7 @@ public sealed class EmergencyInput
     /// <summary>What happened ("Earthquake"), 1 to 100 characters, no PHI.</summary>
     public string? Title { get; set; }
 
-    /// <summary>Optional region or facility tag.</summary>
+    /// <summary>Optional area tag (a facility/site code, lower-case letters, digits, '-'): the emergency then covers only the scope's patients tagged with it.</summary>
     public string? Area { get; set; }
 
     /// <summary>The organisations whose patients it covers (ids; at least one).</summary>
@@ -54,7 +54,8 @@ public sealed class EmergencyInput
         var id = string.IsNullOrWhiteSpace(Id) ? generatedId : Id.Trim();
         if (!Identifiers.IsValid(id)) e.Add("id", $"An emergency id is {Identifiers.Rule}.");
         var title = FieldRules.Text(e, "title", Title, 100, required: true, "The title");
-        var area = FieldRules.Text(e, "area", Area, 100, required: false, "The area");
+        // A site code or nothing: the emergency then covers only the scope's patients tagged with it.
+        var area = Patients.PatientInput.CheckArea(e, Area);
         var scope = (Scope ?? []).Select(s => s.Trim()).ToList();
         if (scope.Count == 0) e.Add("scope", "Name at least one organisation whose patients the emergency covers.");
         else if (scope.Any(s => !Identifiers.IsValid(s))) e.Add("scope", $"An organisation id is {Identifiers.Rule}.");

@@ -16,7 +16,7 @@ namespace HealthLedger.Node.Emergencies;
 /// <summary>
 /// The custodian organisation's node acting automatically under a declared emergency: after each committed block, for
 /// every emergency not yet over whose scope names this node's organisation, it wraps for each admitted rescuer
-/// organisation its patients' category keys of the emergency's categories (every epoch, including epochs opened while
+/// organisation the category keys of its patients the emergency covers (with an area: those tagged with it) of the emergency's categories (every epoch, including epochs opened while
 /// the emergency is in force) and its MRN lookup key, and commits them as node-signed <see cref="WrapEmergencyKeysPayload"/>
 /// transactions (at most 1,024 keys each). So the rescuer's node can serve a break-glass read while this node is down.
 /// The same loop runs <see cref="BreakGlassKeyWrapper"/> (break-glass outside an emergency by another organisation's doctor).
@@ -72,7 +72,7 @@ public sealed partial class EmergencyKeyWrapper(LedgerNode node, OrganisationKey
             .Where(e => e.EndsAt > Math.Max(now, node.Tip.Timestamp) && e.Covers(organisation.Id)).ToList();
         if (emergencies.Count == 0) return;
         var patients = node.ScanState("patient/").Select(kv => PatientState.TryDecode(kv.Value)).OfType<PatientState>()
-            .Where(p => p.OrganisationId == organisation.Id).Select(p => p.Id).ToList();
+            .Where(p => p.OrganisationId == organisation.Id).ToList();
         foreach (var emergency in emergencies)
         {
             foreach (var rescuerId in emergency.Rescuers)
@@ -82,7 +82,8 @@ public sealed partial class EmergencyKeyWrapper(LedgerNode node, OrganisationKey
                     ? organisation.WrapBlindIndexKey(rescuer.EncryptionKey, BreakGlassService.LookupAad(emergency.Id, organisation.Id, rescuerId))
                     : null;
                 var keys = new List<EmergencyKey>();
-                foreach (var patientId in patients)
+                // Only the patients the emergency covers: with an area, those tagged with it (a patient tagged later is wrapped then).
+                foreach (var patientId in patients.Where(p => emergency.CoversPatient(state, p)).Select(p => p.Id))
                 {
                     foreach (var category in Enum.GetValues<ConsentCategories>().Where(c => CategoryKeyState.IsSingle(c) && (emergency.Categories & c) == c))
                     {

@@ -19,6 +19,20 @@ public sealed class PatientInput
     public string? BloodGroup { get; set; }
     public string? Allergies { get; set; }
 
+    /// <summary>
+    /// Optional area tag: a facility or site code of the organisation (<see cref="Core.Model.SiteCodes"/>), stored in plaintext on
+    /// the chain like the organisation id (so never an address); an emergency naming an area covers only patients tagged with it.
+    /// </summary>
+    public string? Area { get; set; }
+
+    /// <summary>The area tag, trimmed and lower-cased ("" when none), with a field error under <c>area</c> when it is not a site code.</summary>
+    public static string CheckArea(FieldErrors errors, string? area)
+    {
+        var code = (area ?? "").Trim().ToLowerInvariant();
+        if (code.Length > 0 && !Core.Model.SiteCodes.IsValid(code)) errors.Add("area", "The area is " + Core.Model.SiteCodes.Rule + ".");
+        return code;
+    }
+
     /// <summary>The conditions as one line each (for the web form).</summary>
     [JsonIgnore]
     public string? ConditionsText

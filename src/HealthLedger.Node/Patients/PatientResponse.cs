@@ -12,6 +12,9 @@ public sealed record PatientResponse(string Id, string? Mrn, string? FullName, D
     string? Address, IReadOnlyList<string>? Conditions, string? EmergencyContact, string? BloodGroup, string? Allergies, int Version, ProofResponse Proof,
     IReadOnlyList<string> Shared)
 {
+    /// <summary>The patient's area tag (a facility/site code of the organisation), or null when untagged.</summary>
+    public string? Area { get; init; }
+
     /// <summary>The response for <paramref name="p"/> as its reader sees it.</summary>
     public static PatientResponse From(PatientView p, DateOnly today) => p.DemographicsShared
         ? new(p.Id, p.Details.Mrn, p.Details.FullName, p.Details.DateOfBirth, p.Details.AgeOn(today), p.Details.Gender, p.Details.Phone, p.Details.Email,

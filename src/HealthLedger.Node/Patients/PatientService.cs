@@ -14,7 +14,7 @@ namespace HealthLedger.Node.Patients;
 /// Every other module that reads a patient's record asks <see cref="GetPatient(UserSession, string, ConsentCategories, string, bool, bool)"/> first.
 /// </summary>
 public sealed class PatientService(LedgerNode node, PatientDirectory directory, RecordWriter writer, RecordAccess access, AccessPolicy policy,
-    AccountService accounts, OrganisationKeys organisation, HospitalTime time, CategoryKeyring keyring, RecordReadModel readModel)
+    AccountService accounts, OrganisationKeys organisation, HospitalTime time, CategoryKeyring keyring, RecordReadModel readModel, PatientIndexer indexer)
 {
     private DateOnly Today => time.Today;
 
@@ -23,16 +23,70 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
     {
         if (access.RequireRole(actor, Role.Admin, "register a patient", "") is { } denied) return denied.As<WriteResult>();
         var (details, errors) = input.Validate(Today);
-        if (details is null) return Outcome<WriteResult>.Invalid(errors);
+        var area = PatientInput.CheckArea(errors, input.Area);
+        if (details is null || !errors.IsEmpty) return Outcome<WriteResult>.Invalid(errors);
         if (MrnTaken(details.Mrn)) return Outcome<WriteResult>.Invalid(FieldErrors.One("mrn", "A patient with this MRN is already registered."));
 
         var patientId = RecordIds.New("pt");
-        return await writer.RegisterWithLoginAsync(actor, patientId, keys =>
+        using var held = indexer.Hold(patientId);
+        var registered = await writer.RegisterWithLoginAsync(actor, patientId, keys =>
         {
             var (reference, ciphertext) = keyring.Seal(patientId, ConsentCategories.Demographics, patientId, 1, details, newPatientKey: keys.Encryption.PublicKey);
             return (new RegisterPatientPayload(patientId, actor.OrganisationId, organisation.BlindIndex(details.Mrn), keys.Signing.PublicKey, keys.Encryption.PublicKey, reference),
                 reference, ciphertext);
         }, FieldErrors.One("mrn", "A patient with this MRN is already registered."), ct);
+        if (!registered.IsOk) return registered;
+        // The name + date-of-birth index and the area tag follow in the admin's own IndexPatient (the node's PatientIndexer
+        // would set the index on its own after the next block; this makes the lookup work at once and sets the area).
+        var indexed = await writer.SubmitAsync(actor, new IndexPatientPayload(patientId, organisation.NameDobIndex(details.FullName, details.DateOfBirth), area.Length > 0 ? area : null),
+            RecordWriter.NoBlobs, patientId, ct);
+        // A refusal here leaves the registration standing (its one-time password must reach the admin): the indexer sets the
+        // name index after the next block, and the area can be set again on the patient's page.
+        return indexed.IsOk || area.Length == 0 ? registered : Outcome<WriteResult>.Ok(registered.Value!);
+    }
+
+    /// <summary>
+    /// A new version of a patient's demographics (admins of their organisation): every field as at registration; the MRN
+    /// cannot change (its blind index is the patient's identity in the organisation). A changed name or date of birth moves
+    /// the patient's name + date-of-birth index in the same call. 400 naming fields, 403, 404, 409 when it changed meanwhile.
+    /// </summary>
+    public async Task<Outcome<WriteResult>> UpdateAsync(UserSession actor, string patientId, PatientInput input, CancellationToken ct)
+    {
+        if (access.RequireRole(actor, Role.Admin, "change the demographics of", patientId) is { } denied) return denied.As<WriteResult>();
+        var patient = directory.Patient(patientId);
+        if (patient is null || patient.OrganisationId != actor.OrganisationId) return Outcome<WriteResult>.NotFound($"Patient '{patientId}' does not exist.");
+        var (details, errors) = input.Validate(Today);
+        if (details is null) return Outcome<WriteResult>.Invalid(errors);
+        if (details.Mrn != patient.Details.Mrn) return Outcome<WriteResult>.Invalid(FieldErrors.One("mrn", "The MRN cannot change."));
+        var version = patient.Version + 1;
+        using var held = indexer.Hold(patientId);
+        var (reference, ciphertext) = keyring.Seal(patientId, ConsentCategories.Demographics, patientId, version, details);
+        var written = await writer.SubmitAsync(actor, new UpdateRecordPayload(RecordSubject.Patient, patientId, version, reference), RecordWriter.Blobs(reference, ciphertext), patientId, ct);
+        if (!written.IsOk) return written;
+        var index = organisation.NameDobIndex(details.FullName, details.DateOfBirth);
+        if (IndexOf(patientId)?.NameIndex == index) return written;
+        var moved = await writer.SubmitAsync(actor, new IndexPatientPayload(patientId, index, null), RecordWriter.NoBlobs, patientId, ct);
+        return moved.IsOk ? written : moved;
+    }
+
+    /// <summary>The patient's area tag ("" when untagged), as the state holds it.</summary>
+    public string AreaOf(string patientId) => IndexOf(patientId)?.Area ?? "";
+
+    private PatientIndexState? IndexOf(string patientId) => node.GetState(PatientIndexState.Key(patientId)) is { } bytes ? PatientIndexState.TryDecode(bytes) : null;
+
+    /// <summary>
+    /// Sets or clears (empty) a patient's area tag (admins of their organisation): a site code, <see cref="Core.Model.SiteCodes"/>.
+    /// 400 naming <c>area</c>, 403, 404.
+    /// </summary>
+    public async Task<Outcome<WriteResult>> SetAreaAsync(UserSession actor, string patientId, string? area, CancellationToken ct)
+    {
+        if (access.RequireRole(actor, Role.Admin, "tag the area of", patientId) is { } denied) return denied.As<WriteResult>();
+        var patient = directory.Patient(patientId);
+        if (patient is null || patient.OrganisationId != actor.OrganisationId) return Outcome<WriteResult>.NotFound($"Patient '{patientId}' does not exist.");
+        var errors = new FieldErrors();
+        var code = PatientInput.CheckArea(errors, area);
+        if (!errors.IsEmpty) return Outcome<WriteResult>.Invalid(errors);
+        return await writer.SubmitAsync(actor, new IndexPatientPayload(patientId, null, code), RecordWriter.NoBlobs, patientId, ct);
     }
 
     /// <summary>

@@ -9,5 +9,7 @@ public static class PatientsModule
     /// <summary>Registers the module's services and its record kind.</summary>
     public static IServiceCollection AddPatients(this IServiceCollection services) => services
         .AddRecordKind<PatientDirectory>()
-        .AddSingleton<PatientService>();
+        .AddSingleton<PatientService>()
+        .AddSingleton<PatientIndexer>()
+        .AddHostedService(sp => sp.GetRequiredService<PatientIndexer>());
 }

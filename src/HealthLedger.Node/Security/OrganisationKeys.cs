@@ -77,6 +77,31 @@ public sealed class OrganisationKeys : IDisposable
         new(HMACSHA256.HashData(indexKey, System.Text.Encoding.UTF8.GetBytes(value.Trim().ToUpperInvariant())));
 
     /// <summary>
+    /// The blind index of a patient's full name and date of birth under this organisation's blind-index key (exact-match
+    /// lookup by name + date of birth without the name on the chain; see <see cref="NameDobIndexWith"/>).
+    /// </summary>
+    public Hash256 NameDobIndex(string fullName, DateOnly dateOfBirth) => NameDobIndexWith(_blindIndexKey, fullName, dateOfBirth);
+
+    /// <summary>
+    /// HMAC-SHA256 under <paramref name="indexKey"/> (this or another organisation's blind-index key) of
+    /// <c>"HealthLedger/name-dob/v1\n" + normalised name + "\n" + yyyy-MM-dd</c>. The domain prefix keeps it from ever equalling
+    /// an MRN's index (an MRN holds letters, digits and '-' only). See <see cref="NormaliseName"/>.
+    /// </summary>
+    public static Hash256 NameDobIndexWith(ReadOnlySpan<byte> indexKey, string fullName, DateOnly dateOfBirth) =>
+        new(HMACSHA256.HashData(indexKey, System.Text.Encoding.UTF8.GetBytes(
+            "HealthLedger/name-dob/v1\n" + NormaliseName(fullName) + "\n" + dateOfBirth.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))));
+
+    /// <summary>
+    /// A name as the name + date-of-birth index compares it: Unicode NFC, trimmed, inner whitespace runs collapsed to one
+    /// space, case-folded (invariant culture). "  ZOË   van  Dyke " and "Zoë van Dyke" are the same; "Zoe" (no diaeresis) is not.
+    /// </summary>
+    public static string NormaliseName(string fullName)
+    {
+        var words = fullName.Normalize(System.Text.NormalizationForm.FormC).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return string.Join(' ', words).ToLowerInvariant().Normalize(System.Text.NormalizationForm.FormC);
+    }
+
+    /// <summary>
     /// The organisation's blind-index key wrapped for <paramref name="recipient"/> (an admitted rescuer organisation in a
     /// declared emergency), bound to <paramref name="aad"/>: lets the rescuer's node find this organisation's patients by MRN.
     /// </summary>

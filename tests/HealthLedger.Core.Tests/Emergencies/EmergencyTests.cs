@@ -43,16 +43,16 @@ public class EmergencyTests
         public UserKeys Medic { get; private set; } = null!;
 
         /// <summary>Declares "quake" (test-hospital's patients, Red Cross = org-5 joining, demographics, 48 h) with two approvals of four and registers a medic.</summary>
-        public void DeclareQuake(ConsentCategories categories = EmergencyCategories.Default)
+        public void DeclareQuake(ConsentCategories categories = EmergencyCategories.Default, string area = "")
         {
-            C.Decide("declare-quake", Quake(categories), approvals: 2);
+            C.Decide("declare-quake", Quake(categories) with { Area = area }, approvals: 2);
             using var redCrossAdmin = TestNetwork.Keys(205);
             Medic = C.Keys(78);
             Assert.Equal(TxVerdict.Ok, C.Submit(redCrossAdmin, new RegisterUserPayload("medic-1", Role.Rescuer, "org-5", Medic.Signing.PublicKey, Medic.Encryption.PublicKey)).Verdict);
         }
 
         public DeclareEmergencyAction Quake(ConsentCategories categories = EmergencyCategories.Default) =>
-            new("quake", "Earthquake", "North district", [TestNetwork.OrgId], [], [C.NewOrganisation(5, OrganisationType.Rescuer)], categories, C.Time, C.Time + 48 * Hour);
+            new("quake", "Earthquake", "", [TestNetwork.OrgId], [], [C.NewOrganisation(5, OrganisationType.Rescuer)], categories, C.Time, C.Time + 48 * Hour);
 
         public BreakGlassPayload BreakGlass(string id, string patient = "pt-zoe", string emergency = "quake", ConsentCategories categories = ConsentCategories.Demographics,
             int textBytes = 40, EncryptionPublicKey? custodian = null) =>
@@ -144,6 +144,7 @@ public class EmergencyTests
         { "no-rescuer", TxVerdict.InvalidField, "rescuers: admit at least one" },
         { "joining-not-rescuer", TxVerdict.InvalidField, "type rescuer" },
         { "too-long", TxVerdict.InvalidField, "at most 30 days" },
+        { "area-not-a-site-code", TxVerdict.InvalidField, "area: a facility or site code" },
     };
 
     [Theory]
@@ -164,6 +165,7 @@ public class EmergencyTests
             "no-rescuer" => quake with { NewRescuers = [] },
             "joining-not-rescuer" => quake with { NewRescuers = [c.NewOrganisation(5, OrganisationType.Clinic)] },
             "too-long" => quake with { EndsAt = quake.StartsAt + EmergencyState.MaxDurationMs + 1 },
+            "area-not-a-site-code" => quake with { Area = "North district" },
             _ => throw new ArgumentOutOfRangeException(nameof(variant)),
         };
         var before = c.Net.State.Root;
@@ -361,5 +363,122 @@ public class EmergencyTests
         Assert.Equal(TxVerdict.Ok, c.Submit(admin, new UpdateRecordPayload(RecordSubject.Patient, "pt-kay", 3, Demographics(3, 2, opens: true))).Verdict);
         Assert.Equal(2, CategoryKeyState.CurrentEpoch(c.Net.State, "pt-kay", ConsentCategories.Demographics));
         Assert.Null(ReleasedEpochs.StaleUnder(c.Net.State, "pt-kay", ConsentCategories.Demographics, 2, c.Time));
+    }
+
+    private static readonly Hash256 AdaIndex = Hashing.Sha256("ada lovelace|1815-12-10"u8);
+    private static readonly Hash256 OtherIndex = Hashing.Sha256("ada byron|1815-12-10"u8);
+
+    [Fact]
+    public void The_name_index_is_accepted_only_from_the_custodian_organisation_for_its_own_patients_and_refusals_write_nothing()
+    {
+        using var d = new Drill();
+        var c = d.C;
+        using var org2Node = SigningKeyPair.FromSeed(TestNetwork.Seed(302, 32));
+        var cases = new (SigningKeyPair Signer, IndexPatientPayload Payload, TxVerdict Verdict, string Reason)[]
+        {
+            (c.Members[1].Admin.Signing, new IndexPatientPayload("pt-zoe", AdaIndex, null), TxVerdict.Unauthorized, "only an admin of organisation 'test-hospital'"),
+            (c.Members[1].Admin.Signing, new IndexPatientPayload("pt-zoe", null, "north-campus"), TxVerdict.Unauthorized, "only an admin of organisation 'test-hospital'"),
+            (c.Members[0].Admin.Signing, new IndexPatientPayload("pt-max", AdaIndex, null), TxVerdict.Unauthorized, "only an admin of organisation 'org-2'"),
+            (c.Members[0].Admin.Signing, new IndexPatientPayload("pt-nobody", AdaIndex, null), TxVerdict.NotFound, "patient 'pt-nobody' does not exist"),
+            (org2Node, new IndexPatientPayload("pt-zoe", AdaIndex, null), TxVerdict.Unauthorized, "only an admin or a node of organisation 'test-hospital'"),
+            (c.Net.Node, new IndexPatientPayload("pt-zoe", null, "north-campus"), TxVerdict.Unauthorized, "only an admin of organisation 'test-hospital' sets a patient's area tag"),
+            (d.Doctor.Signing, new IndexPatientPayload("pt-zoe", AdaIndex, null), TxVerdict.Unauthorized, "only an admin"),
+            (c.Members[0].Admin.Signing, new IndexPatientPayload("pt-zoe", null, "North Campus"), TxVerdict.InvalidField, "area: a facility or site code"),
+            (c.Members[0].Admin.Signing, new IndexPatientPayload("pt-zoe", null, new string('a', SiteCodes.MaxLength + 1)), TxVerdict.Malformed, "area"),
+        };
+        foreach (var (signer, payload, verdict, reason) in cases)
+        {
+            var before = c.Net.State.Root;
+            var receipt = c.Submit(signer, payload);
+            Assert.Equal(verdict, receipt.Verdict);
+            Assert.Contains(reason, receipt.Reason, StringComparison.Ordinal);
+            Assert.Equal(before, c.Net.State.Root);
+        }
+
+        // The custodian's node sets the name index; its admin sets the area: each part kept when the other changes.
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Net.Node, new IndexPatientPayload("pt-zoe", AdaIndex, null)).Verdict);
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Members[0].Admin, new IndexPatientPayload("pt-zoe", null, "north-campus")).Verdict);
+        Assert.Equal(new PatientIndexState(AdaIndex, "north-campus"), PatientIndexState.Get(c.Net.State, "pt-zoe"));
+        Assert.True(c.Net.State.TryGet(PatientIndexState.NameKey(TestNetwork.OrgId, AdaIndex, "pt-zoe"), out var listed));
+        Assert.Equal("pt-zoe", System.Text.Encoding.UTF8.GetString(listed));
+    }
+
+    [Fact]
+    public void Several_patients_share_a_name_index_and_a_changed_name_moves_one_of_them()
+    {
+        using var d = new Drill();
+        var c = d.C;
+        var twin = c.Keys(80);
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Members[0].Admin, RegisterPatient("pt-twin", TestNetwork.OrgId, twin, c.Net.Organisation.Encryption.PublicKey) with { MrnIndex = Hashing.Sha256("MRN-TWIN"u8) }).Verdict);
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Members[0].Admin, new IndexPatientPayload("pt-zoe", AdaIndex, "north-campus")).Verdict);
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Net.Node, new IndexPatientPayload("pt-twin", AdaIndex, null)).Verdict);
+        Assert.Equal(["pt-twin", "pt-zoe"], Listed(AdaIndex));
+
+        // pt-twin's name changes: the old entry goes, the new one comes; pt-zoe stays under the old index.
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Net.Node, new IndexPatientPayload("pt-twin", OtherIndex, null)).Verdict);
+        Assert.Equal(["pt-zoe"], Listed(AdaIndex));
+        Assert.Equal(["pt-twin"], Listed(OtherIndex));
+        Assert.Equal(new PatientIndexState(OtherIndex, ""), PatientIndexState.Get(c.Net.State, "pt-twin"));
+
+        List<string> Listed(Hash256 index) => [.. new[] { "pt-twin", "pt-zoe" }.Where(id => c.Net.State.TryGet(PatientIndexState.NameKey(TestNetwork.OrgId, index, id), out _))];
+    }
+
+    [Fact]
+    public void An_emergency_naming_an_area_covers_only_the_patients_tagged_with_it_and_refusals_write_nothing()
+    {
+        using var d = new Drill();
+        var c = d.C;
+        var other = c.Keys(81);
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Members[0].Admin, RegisterPatient("pt-south", TestNetwork.OrgId, other, c.Net.Organisation.Encryption.PublicKey) with { MrnIndex = Hashing.Sha256("MRN-S"u8) }).Verdict);
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Members[0].Admin, new IndexPatientPayload("pt-south", null, "south-campus")).Verdict);
+        d.DeclareQuake(area: "north-campus");
+        Assert.Equal("north-campus", EmergencyState.Get(c.Net.State, "quake")!.Area);
+
+        // pt-zoe is untagged and pt-south tagged elsewhere: both refused, nothing written.
+        foreach (var patient in new[] { "pt-zoe", "pt-south" })
+        {
+            var before = c.Net.State.Root;
+            var refused = c.Submit(d.Medic, d.BreakGlass("bg-" + patient, patient: patient));
+            Assert.Equal(TxVerdict.Unauthorized, refused.Verdict);
+            Assert.Contains("outside the area 'north-campus' of emergency 'quake'", refused.Reason, StringComparison.Ordinal);
+            Assert.Equal(before, c.Net.State.Root);
+        }
+        // ...nor are their keys wrapped for the rescuers (the area check comes before the key's own checks).
+        var redCross = c.Organisation("org-5").EncryptionKey;
+        var root = c.Net.State.Root;
+        var wrap = c.Submit(c.Net.Node, new WrapEmergencyKeysPayload("quake", "org-5", [new EmergencyKey("pt-zoe", ConsentCategories.Demographics, 1, Wrap(redCross))], null));
+        Assert.Equal(TxVerdict.Unauthorized, wrap.Verdict);
+        Assert.Contains("outside the area 'north-campus'", wrap.Reason, StringComparison.Ordinal);
+        Assert.Equal(root, c.Net.State.Root);
+
+        // Tagged with the area, pt-zoe is covered: the break-glass commits, and a key wrap passes the area check.
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Members[0].Admin, new IndexPatientPayload("pt-zoe", null, "north-campus")).Verdict);
+        Assert.Equal(TxVerdict.Ok, c.Submit(d.Medic, d.BreakGlass("bg-zoe")).Verdict);
+        var passes = c.Submit(c.Net.Node, new WrapEmergencyKeysPayload("quake", "org-5", [new EmergencyKey("pt-zoe", ConsentCategories.Demographics, 1, Wrap(redCross))], null));
+        Assert.Equal(TxVerdict.NotFound, passes.Verdict);
+        Assert.Contains("no Demographics key of epoch 1", passes.Reason, StringComparison.Ordinal); // past the area: these test patients have no category keys
+
+        // Untagged again: refused again.
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Members[0].Admin, new IndexPatientPayload("pt-zoe", null, "")).Verdict);
+        Assert.Equal(TxVerdict.Unauthorized, c.Submit(d.Medic, d.BreakGlass("bg-zoe-2")).Verdict);
+    }
+
+    [Fact]
+    public void The_index_payload_encodes_only_the_parts_it_sets_and_refuses_an_empty_or_unknown_parts_byte()
+    {
+        TxKinds.TryGet(TxKind.IndexPatient, out var handler);
+        foreach (var payload in new[] { new IndexPatientPayload("pt-zoe", AdaIndex, null), new IndexPatientPayload("pt-zoe", null, ""), new IndexPatientPayload("pt-zoe", AdaIndex, "north-campus") })
+        {
+            var w = new HealthLedger.Core.Encoding.CanonicalWriter();
+            payload.Write(w);
+            var (result, decoded) = handler!.Decode(w.ToArray());
+            Assert.True(result.IsOk, result.Reason);
+            Assert.Equal(payload, decoded);
+        }
+        foreach (var parts in new byte[] { 0, 4 })
+        {
+            var w = new HealthLedger.Core.Encoding.CanonicalWriter().Text("pt-zoe").U8(parts);
+            Assert.Equal(TxVerdict.Malformed, handler!.Decode(w.ToArray()).Result.Verdict);
+        }
     }
 }

@@ -87,7 +87,6 @@ public sealed class BreakGlassNetworkTests : InProcessNodes
         {
             id = "quake",
             title = "Earthquake",
-            area = "North district",
             scope = new[] { "general-hospital" },
             newRescuers = new[] { made.Request },
             categories = new[] { "demographics", "reports" },

@@ -87,6 +87,7 @@ public sealed class BreakGlassHandler : TxKindHandler<BreakGlassPayload>
             if (EmergencyState.Get(context.State, p.EmergencyId) is not { } emergency) return TxResult.Reject(TxVerdict.NotFound, $"emergency '{p.EmergencyId}' does not exist");
             if (!emergency.IsActiveAt(now)) return TxResult.Reject(TxVerdict.Conflict, $"emergency '{emergency.Id}' is not in force now (outside its time)");
             if (!emergency.Covers(patient.OrganisationId)) return TxResult.Reject(TxVerdict.Unauthorized, $"the patient is outside the scope of emergency '{emergency.Id}'");
+            if (!emergency.CoversPatient(context.State, patient)) return TxResult.Reject(TxVerdict.Unauthorized, $"the patient is outside the area '{emergency.Area}' of emergency '{emergency.Id}'");
             if (!emergency.Admits(actor.OrganisationId)) return TxResult.Reject(TxVerdict.Unauthorized, $"organisation '{actor.OrganisationId}' is not admitted as a rescuer in emergency '{emergency.Id}'");
             if ((p.Categories & ~emergency.Categories) != 0) return TxResult.Reject(TxVerdict.InvalidField, $"categories: emergency '{emergency.Id}' does not open them");
             expires = Math.Min(expires, emergency.EndsAt);

@@ -115,6 +115,10 @@ public sealed class WrapEmergencyKeysHandler : TxKindHandler<WrapEmergencyKeysPa
             {
                 return TxResult.Reject(TxVerdict.NotFound, $"keys.patientId: '{k.PatientId}' is not a patient of organisation '{custodianId}'");
             }
+            if (!emergency.CoversPatient(context.State, patient))
+            {
+                return TxResult.Reject(TxVerdict.Unauthorized, $"keys.patientId: '{k.PatientId}' is outside the area '{emergency.Area}' of emergency '{emergency.Id}'");
+            }
             if (CategoryKeyState.Get(context.State, k.PatientId, k.Category, k.Epoch) is null) return TxResult.Reject(TxVerdict.NotFound, $"keys: the patient has no {k.Category} key of epoch {k.Epoch}");
             if (k.Envelope.Recipient != rescuer.EncryptionKey) return TxResult.Reject(TxVerdict.InvalidField, "keys.envelope: not wrapped for the rescuer organisation");
         }

@@ -8,8 +8,8 @@ using Microsoft.AspNetCore.Mvc;
 namespace HealthLedger.Node.Pages.Emergencies;
 
 /// <summary>
-/// The rescuer's (or doctor's) search-and-justify flow: find a patient by MRN and organisation (exact, through the
-/// custodian's blind index), then state the emergency, a reason code and a justification; the access granted, the
+/// The rescuer's (or doctor's) search-and-justify flow: find a patient at an organisation by MRN, or by full name and date
+/// of birth (exact, through the custodian's blind index; several patients may share a name and date of birth, chosen by id), then state the emergency, a reason code and a justification; the access granted, the
 /// emergency summary page opens. Refusals show their field errors and are recorded as refused attempts by the service.
 /// </summary>
 public sealed class BreakGlassModel(BreakGlassService breakGlass, EmergencyService emergencies, LedgerNode node) : HospitalPage
@@ -28,6 +28,14 @@ public sealed class BreakGlassModel(BreakGlassService breakGlass, EmergencyServi
 
     [BindProperty(SupportsGet = true)]
     public string? OrganisationId { get; set; }
+
+    /// <summary>The full name, for a search by name and date of birth (instead of the MRN).</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Name { get; set; }
+
+    /// <summary>The date of birth (yyyy-MM-dd), with <see cref="Name"/>.</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? DateOfBirth { get; set; }
 
     [BindProperty]
     public JustifyForm Input { get; set; } = new();
@@ -52,8 +60,8 @@ public sealed class BreakGlassModel(BreakGlassService breakGlass, EmergencyServi
     {
         if (Me.Role is not (Role.Rescuer or Role.Doctor)) return Denied("Only rescuers and doctors break the glass.");
         Load();
-        if (string.IsNullOrWhiteSpace(Mrn) && string.IsNullOrWhiteSpace(OrganisationId)) return Page();
-        var found = breakGlass.Find(Me, Mrn?.Trim(), OrganisationId?.Trim());
+        if (string.IsNullOrWhiteSpace(Mrn) && string.IsNullOrWhiteSpace(OrganisationId) && string.IsNullOrWhiteSpace(Name) && string.IsNullOrWhiteSpace(DateOfBirth)) return Page();
+        var found = breakGlass.Find(Me, Mrn?.Trim(), OrganisationId?.Trim(), Name, DateOfBirth);
         if (!found.IsOk) return Refused(found, "Search");
         Match = found.Value;
         Emergencies = InForce(Match!.OrganisationId);
@@ -79,7 +87,7 @@ public sealed class BreakGlassModel(BreakGlassService breakGlass, EmergencyServi
         var custodian = node.GetState(StateKeys.Patient(patientId)) is { } p ? PatientState.TryDecode(p)?.OrganisationId : null;
         if (custodian is not null)
         {
-            Match = new PatientMatch(patientId, custodian);
+            Match = new PatientMatch(patientId, custodian, [patientId]);
             Emergencies = InForce(custodian);
         }
         return Refused(outcome, "Justify");

@@ -17,6 +17,13 @@ public sealed class PatientDetailsModel(PatientRecordService records, PatientSer
     public string? OneTimePassword { get; private set; }
     public DateOnly Today => Time.Today;
 
+    /// <summary>The patient's area tag (a site code of the organisation; "" when untagged).</summary>
+    public string Area { get; private set; } = "";
+
+    /// <summary>The area form's value (admins).</summary>
+    [BindProperty]
+    public string? AreaInput { get; set; }
+
     public IActionResult OnGet(string id)
     {
         var record = records.Get(Me, id);
@@ -26,7 +33,28 @@ public sealed class PatientDetailsModel(PatientRecordService records, PatientSer
         Reports = list.Value ?? [];
         ReportsHidden = !list.IsOk;
         OneTimePassword = TempData["OneTimePassword"] as string;
+        Area = patients.AreaOf(id);
+        AreaInput ??= Area;
         return Page();
+    }
+
+    /// <summary>Sets or clears the patient's area tag (admins of their organisation).</summary>
+    public async Task<IActionResult> OnPostAreaAsync(string id, CancellationToken ct)
+    {
+        var outcome = await patients.SetAreaAsync(Me, id, AreaInput, ct);
+        if (!outcome.IsOk)
+        {
+            if (outcome.Kind == HealthLedger.Node.Records.OutcomeKind.Invalid)
+            {
+                ModelState.AddModelError(nameof(AreaInput), outcome.Errors!.ToDictionary()["area"][0]);
+                FormError = "Please correct the fields marked below.";
+                Response.StatusCode = 400;
+                return OnGet(id);
+            }
+            return Failure(outcome, () => OnGet(id));
+        }
+        Flash = patients.AreaOf(id) is { Length: > 0 } area ? $"The patient's area is now {area}." : "The patient's area tag was removed.";
+        return Redirect($"/patients/{id}");
     }
 
     public async Task<IActionResult> OnPostResetPasswordAsync(string id, CancellationToken ct)
