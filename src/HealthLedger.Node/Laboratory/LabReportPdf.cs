@@ -1,7 +1,6 @@
 using System.Globalization;
 using HealthLedger.Core.Records;
 using HealthLedger.Node.Doctors;
-using HealthLedger.Node.MedicalReports;
 using HealthLedger.Node.Patients;
 using HealthLedger.Node.Printouts;
 
@@ -36,7 +35,7 @@ public static class LabReportPdf
         var pdf = new PrintoutWriter(custodianName, $"Laboratory report {order.Id} v{validation.Version}",
             $"HealthLedger laboratory report {order.Id} version {validation.Version}, verification code {code}", validation.Proof.TxId, validatedAt);
         pdf.Line(amended ? "Laboratory report (amended)" : "Laboratory report", pdf.Title, 8);
-        pdf.Line(patient is not null ? ReportPdf.PatientLine(patient) : $"Patient: {patientId} (demographics not shared with the reader)", pdf.Body);
+        pdf.Line(patient is not null ? PrintoutWriter.PatientLine(patient) : $"Patient: {patientId} (demographics not shared with the reader)", pdf.Body);
         pdf.Line($"Laboratory: {laboratoryName} ({order.LabOrganisationId})   Order: {order.Id}   Specimen: {order.SpecimenId}   Priority: {order.Order.Priority}", pdf.Body);
         pdf.Line($"Ordered by: {doctor?.Details.Name ?? order.DoctorId} ({order.DoctorId})", pdf.Body, 8);
         pdf.Line($"Ordered {Stamp(order.Steps[0])}", pdf.Body, 1);

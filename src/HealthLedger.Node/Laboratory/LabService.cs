@@ -7,7 +7,6 @@ using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Ledger;
-using HealthLedger.Node.MedicalReports;
 using HealthLedger.Node.Patients;
 using HealthLedger.Node.Printouts;
 using HealthLedger.Node.Records;

@@ -23,7 +23,7 @@ public static class ReportPdf
         var pdf = new PrintoutWriter(organisationName, $"Patient report {report.Id} v{report.Version}",
             $"HealthLedger report {report.Id} version {report.Version}, verification code {report.VerificationCode}", report.Proof.TxId, blockTime);
         pdf.Line($"Patient report: {report.Content.Title}", pdf.Title, 8);
-        pdf.Line(PatientLine(patient), pdf.Body);
+        pdf.Line(PrintoutWriter.PatientLine(patient), pdf.Body);
         pdf.Line($"Type: {ReportInput.TypeName(report.Type)}   Version: {report.Version}   Author: {author?.Details.Name ?? report.AuthorId} ({report.AuthorId})", pdf.Body);
         pdf.Line($"Recorded in block {report.Proof.Height} at {blockTime:yyyy-MM-dd HH:mm:ss} UTC", pdf.Body, 10);
         if (report.Content.AmendmentReason.Length > 0) pdf.Line($"Amendment: {report.Content.AmendmentReason}", pdf.Body, 8);
@@ -55,9 +55,4 @@ public static class ReportPdf
         }
         return pdf.Finish(report.VerificationCode, verifyUrl, $"Transaction {report.Proof.TxId}", $"Content SHA-256 {report.State.ContentHash}");
     }
-
-    /// <summary>The patient line of a printout: name, MRN, date of birth and gender when the reader sees the demographics, else the id only.</summary>
-    public static string PatientLine(PatientView patient) => patient.DemographicsShared
-        ? $"Patient: {patient.Details.FullName}   MRN: {patient.Details.Mrn}   Date of birth: {patient.Details.DateOfBirth:yyyy-MM-dd}   Gender: {patient.Details.Gender}"
-        : $"Patient: {patient.Id} (demographics not shared with the reader)";
 }

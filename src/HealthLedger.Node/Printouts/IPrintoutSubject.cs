@@ -1,6 +1,5 @@
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Transactions.Kinds;
-using HealthLedger.Node.MedicalReports;
 using HealthLedger.Node.Security;
 
 namespace HealthLedger.Node.Printouts;

@@ -3,7 +3,6 @@ using HealthLedger.Core.Model;
 using HealthLedger.Core.Records;
 using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Ledger;
-using HealthLedger.Node.MedicalReports;
 using HealthLedger.Node.Records;
 
 namespace HealthLedger.Node.Printouts;

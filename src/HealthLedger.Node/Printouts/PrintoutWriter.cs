@@ -1,6 +1,6 @@
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Primitives;
-using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.Patients;
 using PdfSharp.Drawing;
 using PdfSharp.Pdf;
 using QRCoder;
@@ -120,6 +120,11 @@ public sealed partial class PrintoutWriter
         _document.Save(output, closeStream: false);
         return MakeDeterministic(output.ToArray(), _txId);
     }
+
+    /// <summary>The patient line of a printout: name, MRN, date of birth and gender when the reader sees the demographics, else the id only.</summary>
+    public static string PatientLine(PatientView patient) => patient.DemographicsShared
+        ? $"Patient: {patient.Details.FullName}   MRN: {patient.Details.Mrn}   Date of birth: {patient.Details.DateOfBirth:yyyy-MM-dd}   Gender: {patient.Details.Gender}"
+        : $"Patient: {patient.Id} (demographics not shared with the reader)";
 
     /// <summary>The PDF's /ID (16 bytes as PDFsharp's one-byte-per-char string), from the version's transaction id.</summary>
     private static string DocumentId(Hash256 txId)

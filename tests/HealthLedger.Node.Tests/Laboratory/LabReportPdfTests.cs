@@ -5,6 +5,7 @@ using HealthLedger.Core.Model;
 using HealthLedger.Node.Laboratory;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.Printouts;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Web;
 using Microsoft.Extensions.DependencyInjection;

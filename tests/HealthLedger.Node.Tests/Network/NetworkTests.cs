@@ -10,6 +10,7 @@ using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.Printouts;
 using HealthLedger.Node.Network;
 using HealthLedger.Node.Network.Grpc;
 using HealthLedger.Node.Security;

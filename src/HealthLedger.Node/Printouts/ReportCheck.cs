@@ -1,4 +1,4 @@
-namespace HealthLedger.Node.MedicalReports;
+namespace HealthLedger.Node.Printouts;
 
 /// <summary>
 /// The authenticity of one report version: who signed it, in which block and when, whether it is unchanged, and whether
