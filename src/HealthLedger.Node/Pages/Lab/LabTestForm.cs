@@ -38,8 +38,16 @@ public sealed class LabTestForm
     /// <summary>The form of an existing test.</summary>
     public static LabTestForm From(LabTest t) => new()
     {
-        OriginalCode = t.Code, Code = t.Code, Loinc = t.Loinc, Name = t.Name, SpecimenType = t.SpecimenType, Unit = t.Unit,
-        PossibleLow = t.PossibleLow, PossibleHigh = t.PossibleHigh, Price = t.Price, TurnaroundHours = t.TurnaroundHours,
+        OriginalCode = t.Code,
+        Code = t.Code,
+        Loinc = t.Loinc,
+        Name = t.Name,
+        SpecimenType = t.SpecimenType,
+        Unit = t.Unit,
+        PossibleLow = t.PossibleLow,
+        PossibleHigh = t.PossibleHigh,
+        Price = t.Price,
+        TurnaroundHours = t.TurnaroundHours,
         Ranges = [.. t.ReferenceRanges.Select(r => new LabRangeForm
         {
             Sex = r.Sex, MinAgeYears = r.MinAgeYears, MaxAgeYears = r.MaxAgeYears, Low = r.Low, High = r.High, CriticalLow = r.CriticalLow, CriticalHigh = r.CriticalHigh,
@@ -58,14 +66,27 @@ public sealed class LabTestForm
             rows.Add(i);
             ranges.Add(new ReferenceRange
             {
-                Sex = (r.Sex ?? "").Trim().ToLowerInvariant(), MinAgeYears = r.MinAgeYears, MaxAgeYears = r.MaxAgeYears, Low = r.Low ?? 0, High = r.High ?? 0,
-                CriticalLow = r.CriticalLow, CriticalHigh = r.CriticalHigh,
+                Sex = (r.Sex ?? "").Trim().ToLowerInvariant(),
+                MinAgeYears = r.MinAgeYears,
+                MaxAgeYears = r.MaxAgeYears,
+                Low = r.Low ?? 0,
+                High = r.High ?? 0,
+                CriticalLow = r.CriticalLow,
+                CriticalHigh = r.CriticalHigh,
             });
         }
         return (new LabTest
         {
-            Code = Code ?? "", Loinc = Loinc ?? "", Name = Name ?? "", SpecimenType = SpecimenType ?? "", Unit = Unit ?? "", ReferenceRanges = ranges,
-            PossibleLow = PossibleLow ?? 0, PossibleHigh = PossibleHigh ?? 0, Price = Price ?? 0, TurnaroundHours = TurnaroundHours ?? 0,
+            Code = Code ?? "",
+            Loinc = Loinc ?? "",
+            Name = Name ?? "",
+            SpecimenType = SpecimenType ?? "",
+            Unit = Unit ?? "",
+            ReferenceRanges = ranges,
+            PossibleLow = PossibleLow ?? 0,
+            PossibleHigh = PossibleHigh ?? 0,
+            Price = Price ?? 0,
+            TurnaroundHours = TurnaroundHours ?? 0,
         }, rows);
     }
 }
