@@ -1,8 +1,6 @@
-using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
-using HealthLedger.Core.Transactions;
 using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Encounters;
@@ -283,23 +281,13 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
     {
         var problems = new List<string>();
         var step = state.Steps[version - 1];
-        var onDisk = node.Store.ReadStateValue(LabOrderState.Key(state.OrderId));
-        if (onDisk is null || !onDisk.AsSpan().SequenceEqual(state.Encode())) problems.Add("its stored state entry was changed or is missing");
-        var block = node.Store.ReadBlock(step.Proof.Height);
-        var tx = block?.Transactions.Select(t => Transaction.TryDecode(t.Body, int.MaxValue, out var d).IsOk ? d : null).FirstOrDefault(t => t?.Id == step.Proof.TxId);
-        if (tx is null) problems.Add($"its transaction {step.Proof.TxId} is not intact in block {step.Proof.Height}");
-        else
+        StoredRecordChecks.StateEntry(node, LabOrderState.Key(state.OrderId), state.Encode(), problems);
+        if (StoredRecordChecks.SignedTransaction(node, step.Proof, step.AuthorId, problems) is { } tx
+            && (tx.Payload is not ValidateLabResultsPayload p || p.OrderId != state.OrderId || p.Version != version || !p.Record.Equals(step.Record)))
         {
-            if (!tx.VerifySignature(node.Network.NetworkId)) problems.Add("its transaction's signature does not verify");
-            var signer = node.GetState(StateKeys.Signer(tx.Signer)) is { } s ? SignerRecord.TryDecode(s) : null;
-            if (signer?.Id != step.AuthorId) problems.Add("it was not signed by its stated author");
-            if (tx.Payload is not ValidateLabResultsPayload p || p.OrderId != state.OrderId || p.Version != version || !p.Record.Equals(step.Record))
-            {
-                problems.Add("the stored report does not match its transaction");
-            }
+            problems.Add("the stored report does not match its transaction");
         }
-        var ciphertext = node.Store.ReadBlob(step.Record.CiphertextHash);
-        if (ciphertext is null || Hashing.Sha256(ciphertext) != step.Record.CiphertextHash) problems.Add("its sealed content was changed or is missing");
+        StoredRecordChecks.SealedContent(node, step.Record.CiphertextHash, problems);
         return new ReportCheck(state.OrderId, version, "lab report", step.AuthorId, step.Proof.Height, DateTimeOffset.FromUnixTimeMilliseconds((long)step.Proof.Timestamp),
             step.Proof.TxId.ToString(), step.Record.CiphertextHash.ToString(), problems.Count == 0, problems, state.Steps.Count > version, state.Steps.Count);
     }

@@ -263,23 +263,13 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         var state = node.GetState(StateKeys.ReportVersion(reportId, version)) is { } bytes ? ReportState.TryDecode(bytes) : null;
         if (state is null) return new ReportCheck(reportId, version, "?", "?", 0, default, "", "", false, ["the report's state entry is missing or damaged"], false);
 
-        var onDisk = node.Store.ReadStateValue(StateKeys.ReportVersion(reportId, version));
-        if (onDisk is null || !onDisk.AsSpan().SequenceEqual(state.Encode())) problems.Add("its stored state entry was changed or is missing");
-        var stored = node.Store.ReadBlock(state.Proof.Height);
-        var tx = stored?.Transactions.Select(t => Transaction.TryDecode(t.Body, int.MaxValue, out var d).IsOk ? d : null).FirstOrDefault(t => t?.Id == state.Proof.TxId);
-        if (tx is null) problems.Add($"its transaction {state.Proof.TxId} is not intact in block {state.Proof.Height}");
-        else
+        StoredRecordChecks.StateEntry(node, StateKeys.ReportVersion(reportId, version), state.Encode(), problems);
+        if (StoredRecordChecks.SignedTransaction(node, state.Proof, state.AuthorId, problems) is { } tx
+            && (tx.Payload is not AddReportPayload p || p.ContentHash != state.ContentHash || !p.Record.Equals(state.Record) || !Equals(p.Document, state.Document)))
         {
-            if (!tx.VerifySignature(node.Network.NetworkId)) problems.Add("its transaction's signature does not verify");
-            var signer = node.GetState(StateKeys.Signer(tx.Signer)) is { } s ? SignerRecord.TryDecode(s) : null;
-            if (signer?.Id != state.AuthorId) problems.Add("it was not signed by its stated author");
-            if (tx.Payload is not AddReportPayload p || p.ContentHash != state.ContentHash || !p.Record.Equals(state.Record) || !Equals(p.Document, state.Document))
-            {
-                problems.Add("the stored report does not match its transaction");
-            }
+            problems.Add("the stored report does not match its transaction");
         }
-        var ciphertext = node.Store.ReadBlob(state.Record.CiphertextHash);
-        if (ciphertext is null || Hashing.Sha256(ciphertext) != state.Record.CiphertextHash) problems.Add("its sealed content was changed or is missing");
+        var ciphertext = StoredRecordChecks.SealedContent(node, state.Record.CiphertextHash, problems);
         if (state.Document is { } document)
         {
             var key = keyring.OpenDataKey(reportId, version, state.Record, organisation.Keys.Encryption);
