@@ -22,7 +22,7 @@ public class LaboratoryTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    /// <summary>The catalogue through the API (there is no catalogue page yet), as the admin.</summary>
+    /// <summary>The catalogue through the API, as the admin (quicker than the catalogue page, which has its own test).</summary>
     private static async Task PutCatalogueAsync(BrowserNode node)
     {
         using var http = new HttpClient { BaseAddress = new Uri(node.Url) };
@@ -52,7 +52,7 @@ public class LaboratoryTests
         var admin = await node.NewPageAsync();
         await admin.LoginAsync("admin", BrowserNode.AdminPassword);
         var doctorOtp = await admin.RegisterDoctorAsync("dr-lab", "Lara Lab", "Haematology");
-        var (patient, _) = await admin.RegisterPatientAsync("MRN-7001", "Fiona Blood");
+        var (patient, patientOtp) = await admin.RegisterPatientAsync("MRN-7001", "Fiona Blood");
         await admin.GotoAsync($"/patients/{patient}/entries/new");
         await admin.GetByLabel("Type *").SelectOptionAsync("admission");
         await admin.GetByLabel("Attending doctor").SelectOptionAsync("dr-lab");
@@ -119,5 +119,63 @@ public class LaboratoryTests
         await admin.GotoAsync($"/patients/{patient}/account");
         await Assertions.Expect(admin.Locator("main")).ToContainTextAsync("Laboratory: Full blood count");
         await Assertions.Expect(admin.Locator("main")).ToContainTextAsync("25.50");
+
+        // The doctor prints the report: a PDF recorded on the ledger, which the verify page recognises as this lab report.
+        var download = await doctor.RunAndWaitForDownloadAsync(() => doctor.GetByTestId("lab-pdf").ClickAsync());
+        var pdf = await File.ReadAllBytesAsync((await download.PathAsync())!, Ct);
+        Assert.Equal("%PDF-"u8.ToArray(), pdf[..5]);
+        await doctor.GotoAsync("/verify");
+        await doctor.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "fbc.pdf", MimeType = "application/pdf", Buffer = pdf });
+        await doctor.GetByRole(AriaRole.Button, new() { Name = "Check file" }).ClickAsync();
+        await Assertions.Expect(doctor.GetByTestId("file-result")).ToHaveAttributeAsync("data-status", "match");
+        await Assertions.Expect(doctor.GetByTestId("file-result")).ToContainTextAsync("a printout of the lab report of order");
+
+        // The patient prints it from their own view of the order.
+        var patientPage = await ReportsAndConsentTests.FirstLoginAsync(node, patient, patientOtp, "fiona-secret-pw");
+        await patientPage.GotoAsync(orderUrl);
+        var own = await patientPage.RunAndWaitForDownloadAsync(() => patientPage.GetByRole(AriaRole.Link, new() { Name = "Print report (PDF)" }).ClickAsync());
+        Assert.Equal("%PDF-"u8.ToArray(), (await File.ReadAllBytesAsync((await own.PathAsync())!, Ct))[..5]);
+    }
+
+    [Fact]
+    public async Task The_admin_adds_a_test_on_the_catalogue_page_and_a_reference_range_with_low_above_high_is_shown_at_its_field()
+    {
+        await using var node = await BrowserNode.StartAsync();
+        await PutCatalogueAsync(node);
+        var admin = await node.NewPageAsync();
+        await admin.LoginAsync("admin", BrowserNode.AdminPassword);
+        await admin.GotoAsync("/lab");
+        await admin.GetByTestId("catalogue-link").ClickAsync();
+        await Assertions.Expect(admin.GetByTestId("test-HGB")).ToContainTextAsync("female: 120–160 g/L");
+        await Assertions.Expect(admin.GetByTestId("catalogue-panels")).ToContainTextAsync("Full blood count");
+
+        await admin.GetByLabel("Code *").FillAsync("GLU");
+        await admin.GetByLabel("LOINC").FillAsync("2345-7");
+        await admin.GetByLabel("Name *").FillAsync("Glucose");
+        await admin.GetByLabel("Specimen type *").FillAsync("serum");
+        await admin.GetByLabel("Unit *").FillAsync("mmol/L");
+        await admin.GetByLabel("Lowest possible value *").FillAsync("0.5");
+        await admin.GetByLabel("Highest possible value *").FillAsync("60");
+        await admin.GetByLabel("Price *").FillAsync("8");
+        await admin.GetByLabel("Turnaround target (hours) *").FillAsync("2");
+        await admin.GetByLabel("Low (range 1)", new() { Exact = true }).FillAsync("5.5");
+        await admin.GetByLabel("High (range 1)", new() { Exact = true }).FillAsync("3.9");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Add test" }).ClickAsync();
+        await Assertions.Expect(admin.GetByTestId("form-error")).ToContainTextAsync("Please correct the fields marked below.");
+        await Assertions.Expect(admin.Locator("[data-valmsg-for='Test.Ranges[0].High']")).ToHaveTextAsync("A reference range needs low ≤ high.");
+        await Assertions.Expect(admin.GetByTestId("catalogue-tests")).Not.ToContainTextAsync("Glucose");
+        await Assertions.Expect(admin.GetByLabel("Code *")).ToHaveValueAsync("GLU"); // the form keeps what was typed
+
+        await admin.GetByLabel("Low (range 1)", new() { Exact = true }).FillAsync("3.9");
+        await admin.GetByLabel("High (range 1)", new() { Exact = true }).FillAsync("5.5");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Add test" }).ClickAsync();
+        await Assertions.Expect(admin.GetByTestId("test-GLU")).ToContainTextAsync("3.9–5.5 mmol/L");
+
+        // Editing a test keeps the rest of the catalogue.
+        await admin.GetByTestId("edit-GLU").ClickAsync();
+        await admin.GetByLabel("Price *").FillAsync("9.25");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Save test" }).ClickAsync();
+        await Assertions.Expect(admin.GetByTestId("test-GLU")).ToContainTextAsync("9.25");
+        await Assertions.Expect(admin.GetByTestId("test-HGB")).ToBeVisibleAsync();
     }
 }

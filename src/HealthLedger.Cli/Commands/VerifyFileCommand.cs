@@ -13,9 +13,9 @@ internal static class VerifyFileCommand
     public static Command Create()
     {
         var data = CommonOptions.Data(required: true);
-        var file = new Argument<FileInfo>("file") { Description = "The file to check (a downloaded report file or report printout)" };
+        var file = new Argument<FileInfo>("file") { Description = "The file to check (a downloaded report file, report printout or lab report printout)" };
         var command = new Command("verify-file",
-            "Offline: say which report and version a file (a report's file or a printout PDF a node issued) is, by its SHA-256 on the chain, or that it matches none (exit 1). Reads the ledger only; needs no password.")
+            "Offline: say which report and version a file (a report's file, or a report or lab report printout PDF a node issued) is, by its SHA-256 on the chain, or that it matches none (exit 1). Reads the ledger only; needs no password.")
         { data, file };
         command.SetAction(parse => Run(parse.GetValue(data)!, parse.GetValue(file)!));
         return command;
@@ -29,17 +29,27 @@ internal static class VerifyFileCommand
         try
         {
             using ILedgerStore store = SqliteLedgerStore.OpenReadOnly(new DataDirectory(Path.GetFullPath(data)).LedgerPath);
-            var state = store.ReadState().Where(e => e.Key == StateKeys.ContentHash(hash) || e.Key.StartsWith("reportv/", StringComparison.Ordinal) || e.Key.StartsWith("report/", StringComparison.Ordinal))
-                .ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
-            if (!state.TryGetValue(StateKeys.ContentHash(hash), out var pointer))
+            if (store.ReadStateValue(StateKeys.ContentHash(hash)) is not { } pointer)
             {
                 Console.WriteLine($"NO MATCH: {file.Name} (SHA-256 {hash}) is not a report on this ledger");
                 return 1;
             }
             var parts = System.Text.Encoding.UTF8.GetString(pointer).Split('/');
+            if (parts is [var prefix, var orderId, var step] && prefix + "/" == LabOrderState.Prefix)
+            {
+                // A lab report printout: the order's validation step.
+                var order = store.ReadStateValue(LabOrderState.Key(orderId)) is { } o ? LabOrderState.TryDecode(o) : null;
+                var number = int.Parse(step, System.Globalization.CultureInfo.InvariantCulture);
+                if (order is null || number > order.Steps.Count) return CommonOptions.Fail($"the ledger points {file.Name} at lab order {orderId} step {step}, which it does not hold");
+                var validation = order.Steps[number - 1];
+                var when = DateTimeOffset.FromUnixTimeMilliseconds((long)validation.Proof.Timestamp);
+                Console.WriteLine($"MATCH: {file.Name} is a printout of the lab report of order {order.OrderId} version {number}, validated by {validation.AuthorId} in block {validation.Proof.Height} at {when:yyyy-MM-dd HH:mm:ss} UTC (transaction {validation.Proof.TxId})" +
+                    (order.Steps.Count > number ? $"; SUPERSEDED: the results were amended after it (the order is at version {order.Steps.Count}), so this file is no longer the report" : ""));
+                return 0;
+            }
             var version = int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
-            var report = ReportState.TryDecode(state[StateKeys.ReportVersion(parts[0], version)])!;
-            var latest = ReportState.TryDecode(state[StateKeys.Report(parts[0])])!;
+            var report = ReportState.TryDecode(store.ReadStateValue(StateKeys.ReportVersion(parts[0], version))!)!;
+            var latest = ReportState.TryDecode(store.ReadStateValue(StateKeys.Report(parts[0]))!)!;
             var at = DateTimeOffset.FromUnixTimeMilliseconds((long)report.Proof.Timestamp);
             var what = report.ContentHash == hash ? "" : "a printout of ";
             Console.WriteLine($"MATCH: {file.Name} is {what}report {report.Id} version {report.Version} ({report.Type}) signed by {report.AuthorId} in block {report.Proof.Height} at {at:yyyy-MM-dd HH:mm:ss} UTC (transaction {report.Proof.TxId})" +

@@ -24,6 +24,9 @@ public static class LabApi
             .WithSummary("Order tests: {patientId, tests: [codes], priority: routine|urgent, clinicalNote, laboratoryId?} (doctors who reach the patient's laboratory data)")
             .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(404).ProducesProblem(422);
         group.MapGet("/orders/{id}", Get).WithName("GetLabOrder").WithSummary("One order with its results and, once validated, the flagged report").ProducesProblem(404);
+        group.MapGet("/orders/{id}/pdf", Pdf).WithName("GetLabReportPdf")
+            .WithSummary("The printable report of a validated order (whoever may read it): tests, values, units, reference ranges, H/L flags, specimen, times, technician and pathologist, verification code and QR code; its SHA-256 is recorded on the chain first, so the download checks at /api/v1/verify/file. 409 until validated (and while an amendment awaits validation)")
+            .Produces(200, contentType: "application/pdf").ProducesProblem(404).ProducesProblem(409);
         group.MapPost("/orders/{id}/specimen", Collect).WithName("CollectLabSpecimen")
             .WithSummary("The specimen is collected: {specimenId?, notes} (laboratory staff, the ordering doctor)").ProducesValidationProblem().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
         group.MapPost("/orders/{id}/specimen/receipt", Receive).WithName("ReceiveLabSpecimen")
@@ -56,6 +59,9 @@ public static class LabApi
 
     private static Results<Ok<LabOrderResponse>, ProblemHttpResult> Get(string id, HttpContext http, LabService lab) =>
         ApiResults.Read(lab.Get(http.Session(), id), LabOrderResponse.From);
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Pdf(string id, HttpContext http, LabService lab, CancellationToken ct) =>
+        MedicalReports.ReportsApi.PdfResult(await lab.PrintAsync(http.Session(), id, MedicalReports.ReportsApi.VerifyUrl(http), ct));
 
     private static async Task<Results<Ok<LabOrderResponse>, ValidationProblem, ProblemHttpResult>> Collect(string id, LabSpecimenInput input, HttpContext http, LabService lab, CancellationToken ct) =>
         ApiResults.Ok(await lab.CollectAsync(http.Session(), id, input, ct), LabOrderResponse.From);

@@ -2,9 +2,11 @@ using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
 using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Patients;
+using HealthLedger.Node.Printouts;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
 
@@ -13,11 +15,13 @@ namespace HealthLedger.Node.Laboratory;
 /// <summary>
 /// The pathology laboratory: the catalogue (admins), doctors' orders, specimens and results (laboratory staff), validation
 /// (a pathologist other than the one who entered the results; the charge is posted to the patient's account with it), the
-/// worklists and the turnaround report. Every rule the state machine applies is checked here first against the committed
+/// worklists and the turnaround report, and the printed report of a validated order (recorded on the chain like medical
+/// report printouts, <see cref="IPrintoutSubject"/>). Every rule the state machine applies is checked here first against the committed
 /// state, so a refusal writes nothing; every read of an order by someone other than the patient is a disclosure.
 /// </summary>
 public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogues, PatientService patients, PatientDirectory directory, RecordWriter writer,
-    RecordAccess access, AccessPolicy policy, HospitalTime time, CategoryKeyring keyring, OrganisationKeys organisation, LedgerNode node)
+    RecordAccess access, AccessPolicy policy, HospitalTime time, CategoryKeyring keyring, OrganisationKeys organisation, LedgerNode node,
+    DoctorDirectory doctors, PrintoutRecorder printouts) : IPrintoutSubject
 {
     /// <summary>True for laboratory technicians and pathologists.</summary>
     public static bool IsLabStaff(Role role) => role is Role.LabTechnician or Role.Pathologist;
@@ -215,6 +219,78 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
 
     /// <summary>One order, if the actor may read it (the patient, the laboratory's staff, doctors and admins who reach the patient's laboratory data); 404 otherwise.</summary>
     public Outcome<LabOrderView> Get(UserSession actor, string orderId) => Visible(actor, orderId, $"lab order {orderId}", record: true);
+
+    /// <summary>
+    /// The printable report (PDF, <see cref="LabReportPdf"/>) of the order's latest validation, for whoever may read the order
+    /// (the patient, the laboratory's staff, doctors and admins who reach the patient's laboratory data; a recorded
+    /// disclosure), headed by the patient's organisation and carrying a verification code and a QR code of
+    /// <paramref name="verifyUrl"/>. Its SHA-256 is recorded on the chain before it is issued (<see cref="PrintoutRecorder"/>),
+    /// so <c>healthledger verify-file</c> and <c>POST /api/v1/verify/file</c> recognise the download. 404 when the order is
+    /// unknown or not the reader's; 409 naming <c>status</c> until it is validated, and while amended results await validation.
+    /// </summary>
+    public async Task<Outcome<PrintedReport>> PrintAsync(UserSession actor, string orderId, string verifyUrl, CancellationToken ct)
+    {
+        var found = Visible(actor, orderId, $"lab report {orderId}", record: true);
+        if (!found.IsOk) return found.As<PrintedReport>();
+        var order = found.Value!;
+        if (order.LastValidation is not { } validation)
+        {
+            return Outcome<PrintedReport>.Conflict(FieldErrors.One("status", $"The order is {Name(order.Status)}; its report prints once the results are validated."), "The order is not validated yet.");
+        }
+        if (order.Status != LabOrderStatus.Validated)
+        {
+            return Outcome<PrintedReport>.Conflict(FieldErrors.One("status", "The results were amended and await validation; the report prints once they are validated."), "The amended results are not validated yet.");
+        }
+        var custodian = PatientOrganisation(order.PatientId) ?? order.LabOrganisationId;
+        var pdf = LabReportPdf.Render(order, validation, order.PatientId, patients.AsSeenBy(actor, order.PatientId), doctors.Doctor(order.DoctorId),
+            OrganisationNames.Of(node, custodian), OrganisationNames.Of(node, order.LabOrganisationId), verifyUrl);
+        return await printouts.IssueAsync(PrintoutSubject.LabReport, order.Id, validation.Version, pdf, $"{order.Id}-v{validation.Version}.pdf", ct);
+    }
+
+    /// <inheritdoc/>
+    public PrintoutSubject Subject => PrintoutSubject.LabReport;
+
+    /// <inheritdoc/>
+    public FileMatch Match(UserSession actor, string id, int version, Hash256 hash)
+    {
+        var state = node.GetState(LabOrderState.Key(id)) is { } bytes ? LabOrderState.TryDecode(bytes) : null;
+        if (state is null || version < 1 || version > state.Steps.Count) return new FileMatch(hash.ToString(), true, null, null, null, null, null, null, false);
+        var visible = access.CanSee(actor, state.PatientId, PatientOrganisation(state.PatientId) ?? state.LabOrganisationId, ConsentCategories.Laboratory, $"file check {id}") is null;
+        if (!visible) return new FileMatch(hash.ToString(), true, null, null, null, null, null, null, false);
+        var step = state.Steps[version - 1];
+        return new FileMatch(hash.ToString(), true, id, version, step.AuthorId, step.Proof.Height, DateTimeOffset.FromUnixTimeMilliseconds((long)step.Proof.Timestamp),
+            state.Steps.Count > version, true, true, "lab-report");
+    }
+
+    /// <inheritdoc/>
+    public Task<ReportCheck?> CheckCodeAsync(string id, int version, string txPrefix, CancellationToken ct)
+    {
+        var state = node.GetState(LabOrderState.Key(id)) is { } bytes ? LabOrderState.TryDecode(bytes) : null;
+        if (state is null || version < 1 || version > state.Steps.Count) return Task.FromResult<ReportCheck?>(null);
+        var step = state.Steps[version - 1];
+        if (step.Step != LabOrderStatus.Validated || !step.Proof.TxId.ToString().StartsWith(txPrefix, StringComparison.Ordinal)) return Task.FromResult<ReportCheck?>(null);
+        return Task.FromResult<ReportCheck?>(Check(state, version));
+    }
+
+    /// <summary>
+    /// Re-derives a validated report's authenticity from what is stored: the order's state entry on disk, the validation's
+    /// transaction in its block (decoded, signature verified, signed by the step's author, payload naming this step and its
+    /// sealed record) and the sealed report's ciphertext (its SHA-256 against the chain's). Reveals nothing about the patient.
+    /// </summary>
+    private ReportCheck Check(LabOrderState state, int version)
+    {
+        var problems = new List<string>();
+        var step = state.Steps[version - 1];
+        StoredRecordChecks.StateEntry(node, LabOrderState.Key(state.OrderId), state.Encode(), problems);
+        if (StoredRecordChecks.SignedTransaction(node, step.Proof, step.AuthorId, problems) is { } tx
+            && (tx.Payload is not ValidateLabResultsPayload p || p.OrderId != state.OrderId || p.Version != version || !p.Record.Equals(step.Record)))
+        {
+            problems.Add("the stored report does not match its transaction");
+        }
+        StoredRecordChecks.SealedContent(node, step.Record.CiphertextHash, problems);
+        return new ReportCheck(state.OrderId, version, "lab report", step.AuthorId, step.Proof.Height, DateTimeOffset.FromUnixTimeMilliseconds((long)step.Proof.Timestamp),
+            step.Proof.TxId.ToString(), step.Record.CiphertextHash.ToString(), problems.Count == 0, problems, state.Steps.Count > version, state.Steps.Count);
+    }
 
     /// <summary>
     /// The worklist: the laboratory's staff and admins see their organisation's laboratory's orders, a doctor the orders they

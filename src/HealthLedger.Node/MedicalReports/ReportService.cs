@@ -9,6 +9,7 @@ using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Patients;
+using HealthLedger.Node.Printouts;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
 using HealthLedger.Node.Web;
@@ -22,7 +23,8 @@ namespace HealthLedger.Node.MedicalReports;
 /// check a report's authenticity, and anyone can find which report an uploaded file is.
 /// </summary>
 public sealed class ReportService(LedgerNode node, ReportStore records, PatientService patients, DoctorDirectory doctors, RecordWriter writer,
-    OrganisationKeys organisation, AccessPolicy access, IDocumentStore documents, NodeOptions options, CategoryKeyring keyring)
+    OrganisationKeys organisation, AccessPolicy access, IDocumentStore documents, NodeOptions options, CategoryKeyring keyring,
+    PrintoutRecorder printouts, IEnumerable<IPrintoutSubject> otherPrintouts)
 {
     /// <summary>Accepted file types and their leading bytes (null: no signature to check).</summary>
     public static readonly IReadOnlyDictionary<string, byte[]?> ContentTypes = new Dictionary<string, byte[]?>(StringComparer.OrdinalIgnoreCase)
@@ -187,26 +189,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         // The header names the custodian (the patient's organisation), not this node's: a grantee of another organisation
         // prints the same document, with the same hash, as the custodian's own node would.
         var pdf = ReportPdf.Render(report, patient, doctors.Doctor(report.AuthorId), OrganisationNames.Of(node, patient.OrganisationId), verifyUrl);
-        var hash = Hashing.Sha256(pdf);
-        if (node.GetState(StateKeys.ContentHash(hash)) is null)
-        {
-            // Waits for the commit as long as any other write does (a network without a quorum commits nothing): not forever.
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(Records.RecordWriter.CommitTimeout);
-            try
-            {
-                await node.SubmitAsNodeAsync(new RecordPrintoutPayload(report.Id, report.Version, hash), timeout.Token);
-            }
-            catch (InvalidOperationException e)
-            {
-                return Outcome<PrintedReport>.Failed($"The printout could not be recorded on the ledger, so it was not issued; try again. ({e.Message})");
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                return Outcome<PrintedReport>.Failed($"The ledger did not record the printout within {Records.RecordWriter.CommitTimeout.TotalSeconds:0} s, so it was not issued; try again later.");
-            }
-        }
-        return Outcome<PrintedReport>.Ok(new PrintedReport(pdf, $"{report.Id}-v{report.Version}.pdf"));
+        return await printouts.IssueAsync(PrintoutSubject.Report, report.Id, report.Version, pdf, $"{report.Id}-v{report.Version}.pdf", ct);
     }
 
     /// <summary>Checks a report version against the chain (entitled readers).</summary>
@@ -233,9 +216,15 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         if (!match.Success) return null;
         var id = match.Groups["id"].Value.ToLowerInvariant();
         var version = int.Parse(match.Groups["v"].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var tx = match.Groups["tx"].Value.ToLowerInvariant();
         var state = node.GetState(StateKeys.ReportVersion(id, version)) is { } bytes ? ReportState.TryDecode(bytes) : null;
-        if (state is null || !state.Proof.TxId.ToString().StartsWith(match.Groups["tx"].Value.ToLowerInvariant(), StringComparison.Ordinal)) return null;
-        return await CheckAsync(id, version, ct);
+        if (state is not null && state.Proof.TxId.ToString().StartsWith(tx, StringComparison.Ordinal)) return await CheckAsync(id, version, ct);
+        // A lab report's code has the same shape (its order id and validation step).
+        foreach (var subject in otherPrintouts)
+        {
+            if (await subject.CheckCodeAsync(id, version, tx, ct) is { } check) return check;
+        }
+        return null;
     }
 
     /// <summary>
@@ -247,6 +236,11 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
     {
         var hash = new Hash256(await SHA256.HashDataAsync(file, ct));
         var pointer = node.GetState(StateKeys.ContentHash(hash)) is { } p ? System.Text.Encoding.UTF8.GetString(p).Split('/') : null;
+        if (pointer is [var prefix, var recordId, var step] && prefix + "/" == LabOrderState.Prefix
+            && otherPrintouts.FirstOrDefault(o => o.Subject == PrintoutSubject.LabReport) is { } lab)
+        {
+            return lab.Match(actor, recordId, int.Parse(step, System.Globalization.CultureInfo.InvariantCulture), hash);
+        }
         if (pointer is not [var id, var v]) return new FileMatch(hash.ToString(), false, null, null, null, null, null, null, false);
         var version = int.Parse(v, System.Globalization.CultureInfo.InvariantCulture);
         var state = node.GetState(StateKeys.ReportVersion(id, version)) is { } b ? ReportState.TryDecode(b)! : null;
@@ -255,7 +249,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         var latest = node.GetState(StateKeys.Report(id)) is { } l ? ReportState.TryDecode(l) : null;
         return new FileMatch(hash.ToString(), true, id, version, state!.AuthorId, state.Proof.Height,
             DateTimeOffset.FromUnixTimeMilliseconds((long)state.Proof.Timestamp), latest is not null && latest.Version > version && latest.ContentHash != hash, true,
-            state.ContentHash != hash);
+            state.ContentHash != hash, "report");
     }
 
     /// <summary>
@@ -269,23 +263,13 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         var state = node.GetState(StateKeys.ReportVersion(reportId, version)) is { } bytes ? ReportState.TryDecode(bytes) : null;
         if (state is null) return new ReportCheck(reportId, version, "?", "?", 0, default, "", "", false, ["the report's state entry is missing or damaged"], false);
 
-        var onDisk = node.Store.ReadStateValue(StateKeys.ReportVersion(reportId, version));
-        if (onDisk is null || !onDisk.AsSpan().SequenceEqual(state.Encode())) problems.Add("its stored state entry was changed or is missing");
-        var stored = node.Store.ReadBlock(state.Proof.Height);
-        var tx = stored?.Transactions.Select(t => Transaction.TryDecode(t.Body, int.MaxValue, out var d).IsOk ? d : null).FirstOrDefault(t => t?.Id == state.Proof.TxId);
-        if (tx is null) problems.Add($"its transaction {state.Proof.TxId} is not intact in block {state.Proof.Height}");
-        else
+        StoredRecordChecks.StateEntry(node, StateKeys.ReportVersion(reportId, version), state.Encode(), problems);
+        if (StoredRecordChecks.SignedTransaction(node, state.Proof, state.AuthorId, problems) is { } tx
+            && (tx.Payload is not AddReportPayload p || p.ContentHash != state.ContentHash || !p.Record.Equals(state.Record) || !Equals(p.Document, state.Document)))
         {
-            if (!tx.VerifySignature(node.Network.NetworkId)) problems.Add("its transaction's signature does not verify");
-            var signer = node.GetState(StateKeys.Signer(tx.Signer)) is { } s ? SignerRecord.TryDecode(s) : null;
-            if (signer?.Id != state.AuthorId) problems.Add("it was not signed by its stated author");
-            if (tx.Payload is not AddReportPayload p || p.ContentHash != state.ContentHash || !p.Record.Equals(state.Record) || !Equals(p.Document, state.Document))
-            {
-                problems.Add("the stored report does not match its transaction");
-            }
+            problems.Add("the stored report does not match its transaction");
         }
-        var ciphertext = node.Store.ReadBlob(state.Record.CiphertextHash);
-        if (ciphertext is null || Hashing.Sha256(ciphertext) != state.Record.CiphertextHash) problems.Add("its sealed content was changed or is missing");
+        var ciphertext = StoredRecordChecks.SealedContent(node, state.Record.CiphertextHash, problems);
         if (state.Document is { } document)
         {
             var key = keyring.OpenDataKey(reportId, version, state.Record, organisation.Keys.Encryption);

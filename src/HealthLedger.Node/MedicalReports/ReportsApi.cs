@@ -1,4 +1,5 @@
 using System.Text.Json;
+using HealthLedger.Node.Printouts;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
 using HealthLedger.Node.Web;

@@ -1,4 +1,5 @@
 using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.Printouts;
 using HealthLedger.Node.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;

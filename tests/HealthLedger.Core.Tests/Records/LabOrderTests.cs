@@ -232,4 +232,26 @@ public class LabOrderTests
         Assert.Equal(TxVerdict.Ok, Transaction.TryDecode(tx.Encoded.Span, 65536, out var back).Verdict);
         Assert.Equal(tx.Encoded.ToArray(), back!.Encoded.ToArray());
     }
+
+    [Fact]
+    public void Only_a_node_records_a_printout_of_a_validation_step_and_the_hash_then_names_the_lab_order_step()
+    {
+        using var lab = new Lab();
+        lab.PlaceOrder(); lab.Collect(); lab.Receive(); lab.Results();
+        var pdf = Hashing.Sha256("lab report lo-1 v5"u8);
+        Transaction ByNode(ulong nonce, int version) =>
+            Transaction.Create(TestNetwork.NetworkId, lab.Net.Node, nonce, new RecordPrintoutPayload("lo-1", version, pdf, PrintoutSubject.LabReport));
+        Assert.Equal(TxVerdict.Conflict, lab.Run(ByNode(1, 4)).Verdict); // results, not yet validated
+        Assert.Equal(TxVerdict.Ok, lab.Validate().Verdict);
+        Assert.Equal(TxVerdict.NotFound, lab.Run(ByNode(2, 6)).Verdict);
+        Assert.Equal(TxVerdict.Unauthorized, lab.Run(lab.As(lab.Doctor, new RecordPrintoutPayload("lo-1", 5, pdf, PrintoutSubject.LabReport))).Verdict);
+        Assert.Equal(TxVerdict.Ok, lab.Run(ByNode(3, 5)).Verdict);
+        Assert.True(lab.Net.State.TryGet(StateKeys.ContentHash(pdf), out var pointer));
+        Assert.Equal("laborder/lo-1/5", System.Text.Encoding.UTF8.GetString(pointer));
+        // A lab order is not a medical report: the report subject finds no report lo-1.
+        Assert.Equal(TxVerdict.NotFound, lab.Run(Transaction.Create(TestNetwork.NetworkId, lab.Net.Node, 4, new RecordPrintoutPayload("lo-1", 5, pdf))).Verdict);
+        var tx = ByNode(5, 5);
+        Assert.True(Transaction.TryDecode(tx.Encoded.Span, 65536, out var decoded).IsOk);
+        Assert.Equal(tx.Payload, decoded!.Payload);
+    }
 }

@@ -7,6 +7,7 @@ using HealthLedger.Node.Chain;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Consent;
 using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.Printouts;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Web;
 using HealthLedger.Testing;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using HealthLedger.Node.MedicalReports;
+using HealthLedger.Node.Printouts;
 using HealthLedger.Node.Web;
 using HealthLedger.Testing;
 

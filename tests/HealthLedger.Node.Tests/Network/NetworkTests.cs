@@ -12,6 +12,7 @@ using HealthLedger.Node.Ledger;
 using HealthLedger.Node.MedicalReports;
 using HealthLedger.Node.Network;
 using HealthLedger.Node.Network.Grpc;
+using HealthLedger.Node.Printouts;
 using HealthLedger.Node.Security;
 using HealthLedger.Node.Web;
 using HealthLedger.Storage;

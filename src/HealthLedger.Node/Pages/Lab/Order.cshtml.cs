@@ -40,6 +40,15 @@ public sealed class OrderModel(LabService lab, LabCatalogueStore catalogues) : H
         return Order.SpecimenId.Length == 0 ? NotFound() : File(LabApi.LabelPng(Order.SpecimenId), "image/png");
     }
 
+    /// <summary>The printable report (PDF) of the validated order, recorded on the chain before it is sent; problems are shown on the page.</summary>
+    public async Task<IActionResult> OnGetPdfAsync(string id, CancellationToken ct)
+    {
+        // The print is the recorded read; the page is loaded only to show a refusal on it.
+        var printed = await lab.PrintAsync(Me, id, MedicalReports.ReportsApi.VerifyUrl(HttpContext), ct);
+        if (printed.IsOk) return File(printed.Value!.Pdf, "application/pdf", printed.Value.FileName);
+        return Load(id, record: false) ?? Failure(printed, Page);
+    }
+
     public Task<IActionResult> OnPostCollectAsync(string id, CancellationToken ct) => Step(id, "Specimen collected", () => lab.CollectAsync(Me, id, Specimen, ct));
 
     public Task<IActionResult> OnPostReceiveAsync(string id, CancellationToken ct) => Step(id, "Specimen received", () => lab.ReceiveAsync(Me, id, Specimen, ct));

@@ -1,5 +1,6 @@
 using HealthLedger.Node.MedicalReports;
 using HealthLedger.Node.Patients;
+using HealthLedger.Node.Printouts;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Reports;

@@ -1,4 +1,4 @@
-namespace HealthLedger.Node.MedicalReports;
+namespace HealthLedger.Node.Printouts;
 
 /// <summary>A rendered report printout.</summary>
 /// <param name="Pdf">The PDF document's bytes.</param>

@@ -1,6 +1,6 @@
 using PdfSharp.Fonts;
 
-namespace HealthLedger.Node.MedicalReports;
+namespace HealthLedger.Node.Printouts;
 
 /// <summary>
 /// Fonts for PDFs, chosen per character so that a name in any common script prints: DejaVu Sans (Latin incl. Vietnamese,

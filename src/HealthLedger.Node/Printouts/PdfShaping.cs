@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 
-namespace HealthLedger.Node.MedicalReports;
+namespace HealthLedger.Node.Printouts;
 
 /// <summary>
 /// Right-to-left runs (Arabic, Hebrew) for PDFsharp, which draws characters left to right through the font's cmap and cannot

@@ -1,0 +1,68 @@
+using System.Globalization;
+using HealthLedger.Core.Records;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Printouts;
+
+namespace HealthLedger.Node.Laboratory;
+
+/// <summary>
+/// The printable report of a validated lab order (<see cref="PrintoutWriter"/>, like medical report printouts): the
+/// custodian's header; the patient (name, MRN, date of birth, gender when the reader sees the demographics, else the id);
+/// the laboratory, ordering doctor, priority and specimen id; the chain times of ordering, collection, receipt, results and
+/// validation; who entered the results and who validated them; every test with its value, unit, reference range and flag
+/// (H/L out of range, HH/LL critical); the pathologist's comment; "Amended report" with the reason when the order was
+/// re-validated; and the verification code <c>HL-&lt;order&gt;-v&lt;validation step&gt;-&lt;tx prefix&gt;</c>. Deterministic
+/// for a given version and reader's view, so its SHA-256 can be recorded on the chain.
+/// </summary>
+public static class LabReportPdf
+{
+    /// <summary>The verification code of the order's validation step <paramref name="validation"/>.</summary>
+    public static string VerificationCode(string orderId, LabStepView validation) => $"HL-{orderId}-v{validation.Version}-{validation.Proof.TxId.ToString()[..10]}";
+
+    /// <summary>
+    /// Renders the report validated at <paramref name="validation"/> (its results are the latest results step before it).
+    /// <paramref name="patient"/> is null when the reader sees no demographics (a laboratory of another organisation).
+    /// </summary>
+    public static byte[] Render(LabOrderView order, LabStepView validation, string patientId, PatientView? patient, DoctorView? doctor, string custodianName,
+        string laboratoryName, string verifyUrl)
+    {
+        var steps = order.Steps.Take(validation.Version).ToList();
+        var results = steps.Last(s => s.Step == LabOrderStatus.Resulted);
+        var amended = steps.Count(s => s.Step == LabOrderStatus.Validated) > 1;
+        var code = VerificationCode(order.Id, validation);
+        var validatedAt = Time(validation);
+        var pdf = new PrintoutWriter(custodianName, $"Laboratory report {order.Id} v{validation.Version}",
+            $"HealthLedger laboratory report {order.Id} version {validation.Version}, verification code {code}", validation.Proof.TxId, validatedAt);
+        pdf.Line(amended ? "Laboratory report (amended)" : "Laboratory report", pdf.Title, 8);
+        pdf.Line(patient is not null ? PrintoutWriter.PatientLine(patient) : $"Patient: {patientId} (demographics not shared with the reader)", pdf.Body);
+        pdf.Line($"Laboratory: {laboratoryName} ({order.LabOrganisationId})   Order: {order.Id}   Specimen: {order.SpecimenId}   Priority: {order.Order.Priority}", pdf.Body);
+        pdf.Line($"Ordered by: {doctor?.Details.Name ?? order.DoctorId} ({order.DoctorId})", pdf.Body, 8);
+        pdf.Line($"Ordered {Stamp(order.Steps[0])}", pdf.Body, 1);
+        if (steps.LastOrDefault(s => s.Step == LabOrderStatus.Collected) is { } collected) pdf.Line($"Collected {Stamp(collected)} by {collected.AuthorId}", pdf.Body, 1);
+        if (steps.LastOrDefault(s => s.Step == LabOrderStatus.Received) is { } received) pdf.Line($"Received {Stamp(received)} by {received.AuthorId}", pdf.Body, 1);
+        pdf.Line($"Results entered {Stamp(results)} by {results.AuthorId}", pdf.Body, 1);
+        pdf.Line($"Validated {Stamp(validation)} by pathologist {validation.AuthorId}", pdf.Body, 10);
+        if (amended)
+        {
+            pdf.Line($"Amended report: this version replaces the report validated earlier. Reason: {results.Content.AmendmentReason}", pdf.Heading, 8);
+        }
+
+        pdf.Line("Results", pdf.Heading);
+        foreach (var line in validation.Content.Report)
+        {
+            var value = line.Value.ToString(CultureInfo.InvariantCulture);
+            var range = line.ReferenceRange.Length > 0 ? $"reference {line.ReferenceRange}" : "no reference range";
+            var flag = line.Flag.Length > 0 ? $"   flag {line.Flag}{(line.Critical ? " (critical)" : "")}" : "";
+            pdf.Line($"{line.Name} ({line.Code}{(line.Loinc.Length > 0 ? ", LOINC " + line.Loinc : "")}): {value} {line.Unit}   ({range}){flag}", pdf.Body, 1);
+        }
+        pdf.Gap(4).Line("Flags: H above, L below the reference range; HH, LL critical.", pdf.Small, 8);
+        if (results.Content.Notes.Length > 0) pdf.Line($"Laboratory notes: {results.Content.Notes}", pdf.Body, 4);
+        if (validation.Content.Notes.Length > 0) pdf.Line($"Pathologist's comment: {validation.Content.Notes}", pdf.Body, 4);
+        return pdf.Finish(code, verifyUrl, $"Transaction {validation.Proof.TxId}", $"Validation recorded in block {validation.Proof.Height} at {validatedAt:yyyy-MM-dd HH:mm:ss} UTC");
+    }
+
+    private static DateTimeOffset Time(LabStepView step) => DateTimeOffset.FromUnixTimeMilliseconds((long)step.Proof.Timestamp);
+
+    private static string Stamp(LabStepView step) => $"{Time(step):yyyy-MM-dd HH:mm} UTC (block {step.Proof.Height})";
+}

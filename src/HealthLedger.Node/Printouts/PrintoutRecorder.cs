@@ -1,0 +1,46 @@
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Records;
+using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Records;
+
+namespace HealthLedger.Node.Printouts;
+
+/// <summary>
+/// Issues printouts: before a PDF is handed out, its SHA-256 is recorded on the chain in a node-signed
+/// <see cref="RecordPrintoutPayload"/> (once per distinct printout: a hash already recorded is not submitted again), so the
+/// downloaded file is recognised by <c>POST /api/v1/verify/file</c> and <c>healthledger verify-file</c> on any node. A
+/// printout that cannot be recorded is not issued. Shared by medical reports and lab reports.
+/// </summary>
+public sealed class PrintoutRecorder(LedgerNode node)
+{
+    /// <summary>
+    /// Records <paramref name="pdf"/>'s hash for <paramref name="subject"/> (<paramref name="id"/>, <paramref name="version"/>)
+    /// and answers the printout, or a failed outcome (500-class problem, nothing issued) when the ledger did not record it
+    /// within <see cref="RecordWriter.CommitTimeout"/> or refused it.
+    /// </summary>
+    public async Task<Outcome<PrintedReport>> IssueAsync(PrintoutSubject subject, string id, int version, byte[] pdf, string fileName, CancellationToken ct)
+    {
+        var hash = Hashing.Sha256(pdf);
+        if (node.GetState(StateKeys.ContentHash(hash)) is null)
+        {
+            // Waits for the commit as long as any other write does (a network without a quorum commits nothing): not forever.
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(RecordWriter.CommitTimeout);
+            try
+            {
+                await node.SubmitAsNodeAsync(new RecordPrintoutPayload(id, version, hash, subject), timeout.Token);
+            }
+            catch (InvalidOperationException e)
+            {
+                return Outcome<PrintedReport>.Failed($"The printout could not be recorded on the ledger, so it was not issued; try again. ({e.Message})");
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return Outcome<PrintedReport>.Failed($"The ledger did not record the printout within {RecordWriter.CommitTimeout.TotalSeconds:0} s, so it was not issued; try again later.");
+            }
+        }
+        return Outcome<PrintedReport>.Ok(new PrintedReport(pdf, fileName));
+    }
+}
