@@ -94,7 +94,8 @@ public class LabReportPdfTests
         Assert.DoesNotContain("Pat Lab", await TextAsync(technicians));
         var staffCopy = await CheckAsync(w.Technician, technicians);
         Assert.Equal((true, order.Id, 5), (staffCopy.Match, staffCopy.ReportId, staffCopy.Version));
-        // Each print is a disclosure of the patient's laboratory data.
+        // Each print is a disclosure of the patient's laboratory data (saved before the PDF is sent, on the chain once its batch commits).
+        await w.Node.App.Services.GetRequiredService<HealthLedger.Node.Records.DisclosureRecorder>().FlushAsync(Ct);
         var disclosures = await Read<List<HealthLedger.Node.Audit.DisclosureResponse>>(await w.Patient.GetAsync($"/api/v1/patients/{w.PatientId}/disclosures", Ct));
         Assert.Contains(disclosures, d => d.Resource == $"lab report {order.Id}" && d.ActorId == "dr-lab");
     }
