@@ -62,7 +62,7 @@ internal static class ConsortiumUpCommand
             var parts = entry.Split(':', 3);
             if (parts.Length < 2 || parts[0].Trim().Length == 0)
             {
-                return (null, $"--orgs: '{entry.Trim()}' is not 'Name:type' (e.g. \"General Hospital:hospital,City Lab:laboratory\").");
+                return (null, $"--orgs: '{entry.Trim()}' is not 'Name:type' or 'Name:type:contact' (e.g. \"General Hospital:hospital:+44 20 7946 0100,City Lab:laboratory\").");
             }
             if (!Enum.TryParse<OrganisationType>(parts[1].Trim(), ignoreCase: true, out var type) || !TypeNames.Contains(parts[1].Trim().ToLowerInvariant()))
             {
