@@ -131,6 +131,14 @@ public class EmergencyTests
         await medic.GetByRole(AriaRole.Button, new() { Name = "Find patient" }).ClickAsync();
         await Assertions.Expect(medic.GetByTestId("match")).ToContainTextAsync(patientId);
         await Assertions.Expect(medic.GetByText("Ada Quake")).ToHaveCountAsync(0);
+        // Or by the patient id printed on the patient's record printout or card: the same justify flow follows.
+        await medic.GetByLabel("Patient id *").FillAsync("pt-nobody");
+        await medic.GetByRole(AriaRole.Button, new() { Name = "Use this patient id" }).ClickAsync();
+        await Assertions.Expect(medic.GetByTestId("form-error")).ToContainTextAsync("No patient has this patient id");
+        await medic.GetByLabel("Patient id *").FillAsync(patientId);
+        await medic.GetByRole(AriaRole.Button, new() { Name = "Use this patient id" }).ClickAsync();
+        await Assertions.Expect(medic.GetByTestId("match")).ToContainTextAsync(patientId);
+        await Assertions.Expect(medic.GetByTestId("match")).ToContainTextAsync("general-hospital");
         await medic.GetByLabel("Reason *").SelectOptionAsync("unconscious");
         await medic.GetByRole(AriaRole.Button, new() { Name = "Break the glass" }).ClickAsync();
         await Assertions.Expect(medic.Locator("[data-valmsg-for='Input.Justification']")).ToContainTextAsync("justification");

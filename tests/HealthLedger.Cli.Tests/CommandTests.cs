@@ -5,6 +5,16 @@ namespace HealthLedger.Cli.Tests;
 
 public class CommandTests
 {
+    [Fact]
+    public void The_default_consortium_gives_every_organisation_a_switchboard_and_the_seed_number_is_the_kth()
+    {
+        var (organisations, problem) = Commands.ConsortiumUpCommand.Parse(Commands.ConsortiumUpCommand.DefaultOrganisations);
+        Assert.Null(problem);
+        Assert.Equal(["+44 20 7946 0100", "+44 20 7946 0200", "+44 20 7946 0300", "+44 20 7946 0400"], organisations!.Select(o => o.Contact));
+        Assert.Equal("", Commands.ConsortiumUpCommand.Parse("City Lab:laboratory").Organisations!.Single().Contact);
+        Assert.Equal("+44 20 7946 0300", Commands.ConsortiumUpCommand.SyntheticSwitchboard(3));
+    }
+
     [Theory]
     [InlineData("init")]
     [InlineData("up")]

@@ -127,6 +127,9 @@ public sealed class EmergencyDrillTests : IDisposable
             Assert.Equal([join.Organisation.Id!], quake.Rescuers);
             await joining.WaitForExitAsync(TimeSpan.FromSeconds(90));
             Assert.True(joining.ExitCode == 0, joining.Stdout + joining.Stderr);
+            // Admitted as an observer: join does not promise that the node will vote.
+            Assert.Contains("follows as a non-voting observer if it was admitted as one", joining.Stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain("it will vote once", joining.Stdout, StringComparison.Ordinal);
 
             // 6. Red Cross's node starts and syncs; it is a member's node that does not vote: four validators, none of them Red Cross's.
             Step("6 Red Cross's node starts");

@@ -117,7 +117,7 @@ internal static class ConsortiumCommand
         var rescuers = new Option<string?>("--rescuers") { Description = "Member organisations admitted as rescuers: ids, comma-separated" };
         var requests = new Option<string?>("--rescuer-requests") { Description = "Rescue services joining with the declaration: join request files made by 'consortium request --type rescuer', comma-separated" };
         var observers = new Option<bool>("--observers") { Description = "Admit the joining rescue services' nodes as non-voting observers (replicate and serve, never vote); default: they vote" };
-        var categories = new Option<string?>("--categories") { Description = "What rescuers may read: demographics (the emergency summary, default) and/or reports (current medication), comma-separated" };
+        var categories = new Option<string?>("--categories") { Description = "What rescuers may read, comma-separated: demographics (the emergency summary, default), medication (current medication: the pharmacy's prescriptions), reports (prescription reports; the key opens every report)" };
         var endsAt = new Option<DateTimeOffset?>("--ends-at") { Description = "When it ends by itself (ISO 8601, e.g. 2026-12-01T18:00:00Z)" };
         var minutes = new Option<int?>("--minutes") { Description = "Or: it ends this many minutes from now" };
         var (url, user, passwordStdin) = Connection();

@@ -17,7 +17,8 @@ namespace HealthLedger.Cli.Commands;
 /// </summary>
 internal static class ConsortiumUpCommand
 {
-    public const string DefaultOrganisations = "General Hospital:hospital,St Mary Hospital:hospital,City Lab:laboratory,Green Pharmacy:pharmacy";
+    public const string DefaultOrganisations =
+        "General Hospital:hospital:+44 20 7946 0100,St Mary Hospital:hospital:+44 20 7946 0200,City Lab:laboratory:+44 20 7946 0300,Green Pharmacy:pharmacy:+44 20 7946 0400";
 
     private static readonly string[] TypeNames = Enum.GetNames<OrganisationType>().Select(n => n.ToLowerInvariant()).ToArray();
 
@@ -25,8 +26,9 @@ internal static class ConsortiumUpCommand
     {
         var orgs = new Option<string>("--orgs")
         {
-            Description = "The founding organisations, 'Name:type' separated by commas (type: " + string.Join(", ", TypeNames) +
-                "; an optional third part ':contact'), only read when the consortium is created (default \"" + DefaultOrganisations + "\")",
+            Description = "The founding organisations, 'Name:type:contact' separated by commas (type: " + string.Join(", ", TypeNames) +
+                "; contact: the organisation's switchboard, shown on the public on-call page, e.g. a phone number; it cannot be changed later. " +
+                "Without it the switchboard is 'not published', unless --seed gives a synthetic one), only read when the consortium is created (default \"" + DefaultOrganisations + "\")",
             DefaultValueFactory = _ => DefaultOrganisations,
         };
         var data = CommonOptions.Data(required: true);
@@ -60,7 +62,7 @@ internal static class ConsortiumUpCommand
             var parts = entry.Split(':', 3);
             if (parts.Length < 2 || parts[0].Trim().Length == 0)
             {
-                return (null, $"--orgs: '{entry.Trim()}' is not 'Name:type' (e.g. \"General Hospital:hospital,City Lab:laboratory\").");
+                return (null, $"--orgs: '{entry.Trim()}' is not 'Name:type' or 'Name:type:contact' (e.g. \"General Hospital:hospital:+44 20 7946 0100,City Lab:laboratory\").");
             }
             if (!Enum.TryParse<OrganisationType>(parts[1].Trim(), ignoreCase: true, out var type) || !TypeNames.Contains(parts[1].Trim().ToLowerInvariant()))
             {
@@ -70,6 +72,9 @@ internal static class ConsortiumUpCommand
         }
         return NetworkInitializer.ConsortiumProblem(list) is { } problem ? (null, "--orgs: " + problem) : (list, null);
     }
+
+    /// <summary>The switchboard --seed gives organisation K (1-based) founded without a contact: a fictional UK drama number, "+44 20 7946 0K00".</summary>
+    public static string SyntheticSwitchboard(int k) => $"+44 20 7946 {k % 100:D2}00";
 
     private static async Task<int> Up(string data, string orgsText, bool orgsGiven, int basePort, bool seed, int patients, CancellationToken ct)
     {
@@ -90,6 +95,8 @@ internal static class ConsortiumUpCommand
         {
             var (organisations, problem) = Parse(orgsText);
             if (problem is not null) return CommonOptions.Fail(problem);
+            // A seeded demo publishes a switchboard for every organisation (the public on-call page shows it).
+            if (seed) organisations = organisations!.Select((o, i) => o.Contact.Length > 0 ? o : o with { Contact = SyntheticSwitchboard(i + 1) }).ToList();
             var layout = new ClusterLayout(organisations!.Count, basePort);
             if (basePort < 1 || basePort + ClusterLayout.PeerPortOffset + layout.Nodes - 1 > 65535)
             {

@@ -44,7 +44,7 @@ internal static class JoinCommand
                 Console.WriteLine($"Prepared {Path.GetFullPath(folder)} for network '{result.NetworkId}' (genesis {result.GenesisHash}).");
                 Console.WriteLine(result.NodeId is { } id
                     ? $"This is node '{id}'. The peer is at height {result.PeerHeight}; start it with: healthledger node --data {folder}"
-                    : $"Genesis does not name this node's key: it will vote once block sync reaches the block that added it. Start it with: healthledger node --data {folder}");
+                    : $"Genesis does not name this node's key (it was admitted later): block sync brings the block that added it, and from there it votes if it was added as a validator, or follows as a non-voting observer if it was admitted as one (its log says which when it starts). Start it with: healthledger node --data {folder}");
                 return 0;
             }
             catch (Exception e) when (e is InvalidOperationException or IOException or InvalidDataException or UnauthorizedAccessException)

@@ -14,9 +14,34 @@ internal sealed class NodeProcesses : IAsyncDisposable
     /// <summary>The running children, in start order.</summary>
     public IReadOnlyList<(string Name, Process Process)> Running => _running;
 
-    /// <summary>Starts <c>healthledger node --data <paramref name="folder"/></c>, stopping when this process exits.</summary>
-    public Process StartNode(string name, string folder) =>
-        Start(name, ["node", "--data", folder, "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture)]);
+    /// <summary>The file in a node's folder holding the process id of the node 'cluster up' / 'consortium up' started there, while it runs.</summary>
+    public const string PidFileName = "node.pid";
+
+    /// <summary>
+    /// Starts <c>healthledger node --data <paramref name="folder"/></c>, stopping when this process exits. Its process id is in
+    /// <c>folder/node.pid</c> while it runs (removed when it exits), so one node can be stopped alone (<c>kill $(cat DIR/node.pid)</c>:
+    /// the others keep running, and this process reports the exit and keeps supervising them).
+    /// </summary>
+    public Process StartNode(string name, string folder)
+    {
+        var process = Start(name, ["node", "--data", folder, "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture)]);
+        var pidFile = Path.Combine(folder, PidFileName);
+        var pid = process.Id.ToString(CultureInfo.InvariantCulture);
+        File.WriteAllText(pidFile, pid + "\n");
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) =>
+        {
+            try
+            {
+                if (File.Exists(pidFile) && File.ReadAllText(pidFile).Trim() == pid) File.Delete(pidFile);
+            }
+            catch (IOException)
+            {
+                // best effort: a stale file names a process that is gone
+            }
+        };
+        return process;
+    }
 
     /// <summary>Starts this executable with <paramref name="arguments"/> and extra environment variables; output lines are prefixed with the name.</summary>
     public Process Start(string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)

@@ -9,7 +9,10 @@ namespace HealthLedger.Core.Emergencies;
 /// <list type="bullet">
 /// <item><see cref="ConsentCategories.Demographics"/>: blood group, allergies, conditions and emergency contact (all four
 /// are fields of the sealed demographics record), with the name and date of birth that identify the patient;</item>
-/// <item><see cref="ConsentCategories.Reports"/> (optional): current medication, from the patient's prescription reports.
+/// <item><see cref="ConsentCategories.Medication"/> (optional): current medication, from the pharmacy's structured
+/// prescriptions (drug and strength, dose, route, frequency); the category holds prescriptions and what was dispensed, nothing
+/// else.</item>
+/// <item><see cref="ConsentCategories.Reports"/> (optional): current medication from the patient's prescription reports.
 /// The category key opens every report (lab, imaging, discharge summaries too), so a declaration must ask for it
 /// explicitly; the node's emergency summary shows prescriptions only.</item>
 /// </list>
@@ -17,8 +20,8 @@ namespace HealthLedger.Core.Emergencies;
 /// </summary>
 public static class EmergencyCategories
 {
-    /// <summary>Every category an emergency may open: demographics and reports.</summary>
-    public const ConsentCategories Allowed = ConsentCategories.Demographics | ConsentCategories.Reports;
+    /// <summary>Every category an emergency may open: demographics, medication and reports.</summary>
+    public const ConsentCategories Allowed = ConsentCategories.Demographics | ConsentCategories.Medication | ConsentCategories.Reports;
 
     /// <summary>What a declaration opens when it names nothing else: the demographics (blood group, allergies, conditions, emergency contact).</summary>
     public const ConsentCategories Default = ConsentCategories.Demographics;
@@ -27,5 +30,5 @@ public static class EmergencyCategories
     public static bool IsWithin(ConsentCategories categories) => categories != ConsentCategories.None && (categories & ~Allowed) == 0;
 
     /// <summary>The field error for categories beyond the emergency set.</summary>
-    public const string Rule = "an emergency opens only the emergency summary: demographics (blood group, allergies, conditions, emergency contact) and, if asked, reports (current medication)";
+    public const string Rule = "an emergency opens only the emergency summary: demographics (blood group, allergies, conditions, emergency contact) and, if asked, medication (the pharmacy's prescriptions) and reports (prescription reports): current medication";
 }

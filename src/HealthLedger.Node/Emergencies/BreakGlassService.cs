@@ -12,6 +12,7 @@ using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Patients;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
+using PharmacyPrescription = HealthLedger.Node.Pharmacy.PrescriptionDetails;
 
 namespace HealthLedger.Node.Emergencies;
 
@@ -119,6 +120,21 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
         return Outcome<PatientMatch>.Ok(new PatientMatch(matches.Count == 1 ? matches[0] : null, organisationId!, matches));
     }
 
+    /// <summary>
+    /// Names a patient by their patient id, as printed on their record printout or patient card (rescuers and doctors): the way a
+    /// doctor of another organisation outside an emergency identifies the patient, since the MRN lookup needs the custodian's
+    /// blind-index key, released only under an emergency. Returns the id and the custodian organisation only, no PHI; 400 for an
+    /// id that is not one, 404 when no such patient exists.
+    /// </summary>
+    public Outcome<PatientMatch> FindById(UserSession actor, string? patientId)
+    {
+        if (actor.Role is not (Role.Rescuer or Role.Doctor)) return Outcome<PatientMatch>.Forbidden("Only rescuers and doctors look patients up for break-glass access.");
+        if (!Identifiers.IsValid(patientId)) return Outcome<PatientMatch>.Invalid(FieldErrors.One("patientId", $"A patient id is {Identifiers.Rule}."));
+        return node.GetState(StateKeys.Patient(patientId!)) is { } bytes && PatientState.TryDecode(bytes) is { } patient
+            ? Outcome<PatientMatch>.Ok(new PatientMatch(patient.Id, patient.OrganisationId, [patient.Id]))
+            : Outcome<PatientMatch>.NotFound("No patient has this patient id.");
+    }
+
     /// <summary>Breaks the glass: checks like the state machine (a refusal is recorded as a refused attempt and writes nothing), then commits the access.</summary>
     public async Task<Outcome<BreakGlassResponse>> BreakGlassAsync(UserSession actor, string patientId, BreakGlassInput input, CancellationToken ct)
     {
@@ -137,7 +153,7 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
             var category = Enum.GetValues<ConsentCategories>().FirstOrDefault(c => c is not (ConsentCategories.None or ConsentCategories.All) && string.Equals(c.ToString(), name?.Trim(), StringComparison.OrdinalIgnoreCase));
             if (category == ConsentCategories.None || !EmergencyCategories.IsWithin(category))
             {
-                e.Add("categories", "Break-glass opens only the emergency summary: demographics and reports.");
+                e.Add("categories", "Break-glass opens only the emergency summary: demographics, medication and reports.");
                 break;
             }
             categories |= category;
@@ -206,7 +222,7 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
         }
         disclosures.Record(actor, patientId, Resource, Purpose(access), true);
         return Outcome<EmergencySummary>.Ok(new EmergencySummary(patientId, patient.OrganisationId, details.FullName, details.DateOfBirth, details.Mrn, details.BloodGroup,
-            details.Allergies, details.Conditions, details.EmergencyContact, (access.Categories & ConsentCategories.Reports) != 0 ? Medication(patient, access, actor.Keys.Encryption) : null, access.Id, DateTimeOffset.FromUnixTimeMilliseconds((long)access.ExpiresAt)));
+            details.Allergies, details.Conditions, details.EmergencyContact, (access.Categories & (ConsentCategories.Medication | ConsentCategories.Reports)) != 0 ? Medication(patient, access, actor.Keys.Encryption, now) : null, access.Id, DateTimeOffset.FromUnixTimeMilliseconds((long)access.ExpiresAt)));
     }
 
     /// <summary>The purpose a break-glass disclosure carries: "break-glass {access} ({emergency})", at most 60 characters.</summary>
@@ -337,12 +353,36 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
     private static string? Open(BreakGlassState access, EncryptionKeyPair reader) =>
         SealedText.Open(access.Justification.Ciphertext, access.Justification.Envelopes, SealedJustification.Aad(access.PatientId, access.Id), reader);
 
-    // Current medication: the prescriptions on record (latest version of each), newest first; those this node cannot open are left out.
-    private List<string> Medication(PatientState patient, BreakGlassState access, EncryptionKeyPair actorKey) =>
-        node.ScanState("report/").Select(kv => ReportState.TryDecode(kv.Value)).OfType<ReportState>()
-            .Where(r => r.PatientId == patient.Id && r.Type == ReportType.Prescription).OrderByDescending(r => r.Proof.Timestamp)
-            .Select(r => OpenRecord<MedicalReports.ReportContent>(patient, r.Id, r.Version, r.Record, access, actorKey)?.Prescription).OfType<MedicalReports.PrescriptionDetails>()
-            .Select(p => $"{p.Drug} {p.Dose} {p.Route} {p.Frequency}, for {p.Duration}").ToList();
+    // Current medication, newest first: under the medication category, the pharmacy's structured prescriptions whose course has
+    // not run out ("Amoxicillin 500 mg capsule: 500 mg oral three times a day, 7 days"); under reports, the prescription reports
+    // on record (latest version of each). Records this node cannot open are left out.
+    private List<string> Medication(PatientState patient, BreakGlassState access, EncryptionKeyPair actorKey, ulong now)
+    {
+        var list = new List<string>();
+        if ((access.Categories & ConsentCategories.Medication) != 0)
+        {
+            list.AddRange(node.ScanState(PrescriptionState.Prefix).Select(kv => PrescriptionState.TryDecode(kv.Value)).OfType<PrescriptionState>()
+                .Where(rx => rx.PatientId == patient.Id).OrderByDescending(rx => rx.Proof.Timestamp).ThenBy(rx => rx.Id, StringComparer.Ordinal)
+                .Select(rx => (Rx: rx, Details: OpenRecord<PharmacyPrescription>(patient, rx.Id, 1, rx.Record, access, actorKey)))
+                .Where(x => x.Details is not null && IsCurrent(x.Rx, x.Details, now))
+                .Select(x => $"{x.Details!.Drug}: {x.Details.Dose} {x.Details.Route} {x.Details.Frequency}, {x.Details.DurationDays} days"));
+        }
+        if ((access.Categories & ConsentCategories.Reports) != 0)
+        {
+            list.AddRange(node.ScanState("report/").Select(kv => ReportState.TryDecode(kv.Value)).OfType<ReportState>()
+                .Where(r => r.PatientId == patient.Id && r.Type == ReportType.Prescription).OrderByDescending(r => r.Proof.Timestamp)
+                .Select(r => OpenRecord<MedicalReports.ReportContent>(patient, r.Id, r.Version, r.Record, access, actorKey)?.Prescription).OfType<MedicalReports.PrescriptionDetails>()
+                .Select(p => $"{p.Drug} {p.Dose} {p.Route} {p.Frequency}, for {p.Duration}"));
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// A structured prescription is current medication until its course has run out: <see cref="PharmacyPrescription.DurationDays"/>
+    /// for the first supply and again for each repeat, counted from the day it was written (host time <paramref name="now"/>, ms).
+    /// </summary>
+    public static bool IsCurrent(PrescriptionState prescription, PharmacyPrescription details, ulong now) =>
+        prescription.Proof.Timestamp + (ulong)Math.Max(details.DurationDays, 1) * (ulong)(1 + prescription.Repeats) * 86_400_000UL >= now;
 
     // A record of the patient: as the custodian, with this organisation's key; under an emergency, from the category key the
     // custodian's node wrapped for this (rescuer) organisation; outside one, from the category key the custodian's node wrapped

@@ -35,7 +35,7 @@ public static class EmergenciesApi
         group.MapPost("/rescuers", RegisterRescuer)
             .WithName("RegisterRescuer").WithSummary("An admin registers a rescuer login of their organisation: {userId}; answers the one-time password once").ProducesValidationProblem().ProducesProblem(403);
         group.MapGet("/patients", Find)
-            .WithName("FindPatientForBreakGlass").WithSummary("Find patients at an organisation by mrn, or by name + dateOfBirth (yyyy-MM-dd), exact match through the blind index (rescuers and doctors): {patientId (when one), organisationId, patientIds[]}, ids only")
+            .WithName("FindPatientForBreakGlass").WithSummary("Find patients at an organisation by mrn, or by name + dateOfBirth (yyyy-MM-dd), exact match through the blind index (rescuers and doctors), or name one by ?patientId= (as printed on their record printout or card; a doctor of another organisation outside an emergency has no index lookup): {patientId (when one), organisationId, patientIds[]}, ids only")
             .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(404);
 
         var patient = app.MapGroup("/api/v1/patients/{patientId}").WithTags("Emergencies").RequireSession();
@@ -76,8 +76,8 @@ public static class EmergenciesApi
     private static async Task<Results<Created<RescuerResponse>, ValidationProblem, ProblemHttpResult>> RegisterRescuer(RescuerInput input, HttpContext http, EmergencyService emergencies, CancellationToken ct) =>
         ApiResults.Created(await emergencies.RegisterRescuerAsync(http.Session(), input, ct), r => $"/api/v1/emergencies/rescuers/{r.UserId}", r => r);
 
-    private static Results<Ok<PatientMatch>, ValidationProblem, ProblemHttpResult> Find(string? mrn, string? organisationId, string? name, string? dateOfBirth, HttpContext http, BreakGlassService breakGlass) =>
-        ApiResults.Ok(breakGlass.Find(http.Session(), mrn, organisationId, name, dateOfBirth), m => m);
+    private static Results<Ok<PatientMatch>, ValidationProblem, ProblemHttpResult> Find(string? mrn, string? organisationId, string? name, string? dateOfBirth, string? patientId, HttpContext http, BreakGlassService breakGlass) =>
+        ApiResults.Ok(patientId is not null ? breakGlass.FindById(http.Session(), patientId) : breakGlass.Find(http.Session(), mrn, organisationId, name, dateOfBirth), m => m);
 
     private static async Task<Results<Created<BreakGlassResponse>, ValidationProblem, ProblemHttpResult>> BreakGlass(string patientId, BreakGlassInput input, HttpContext http, BreakGlassService breakGlass, CancellationToken ct) =>
         ApiResults.Created(await breakGlass.BreakGlassAsync(http.Session(), patientId, input, ct), a => $"/api/v1/patients/{a.PatientId}/break-glass", a => a);

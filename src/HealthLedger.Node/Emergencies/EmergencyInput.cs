@@ -79,7 +79,7 @@ public sealed class EmergencyInput
                 && string.Equals(c.ToString(), name?.Trim(), StringComparison.OrdinalIgnoreCase));
             if (category == ConsentCategories.None || !EmergencyCategories.IsWithin(category))
             {
-                e.Add("categories", "An emergency opens only the emergency summary: demographics (blood group, allergies, conditions, emergency contact) and reports (current medication).");
+                e.Add("categories", "An emergency opens only the emergency summary: demographics (blood group, allergies, conditions, emergency contact), medication (the pharmacy's prescriptions) and reports (prescription reports).");
                 break;
             }
             categories |= category;

@@ -55,10 +55,12 @@ public sealed class BreakGlassAcrossOrganisationsTests : InProcessNodes
         using (var prescriber = await FirstLoginAsync(general, "dr-gh", gus.OneTimePassword!))
         {
             await PrescribeAsync(prescriber, patientId, "Levetiracetam");
+            await MedicationTests.PrescribeFromFormularyAsync(generalAdmin, prescriber, patientId);
         }
         await InProcessNode.WaitAsync("St Mary's node has the patient and General's the doctor",
             () => Node(stMary).GetState(StateKeys.Patient(patientId)) is not null && Node(general).GetState(StateKeys.User("dr-stmary")) is not null
-                && CategoryKeyState.CurrentEpoch(new NodeStateReader(Node(stMary)), patientId, ConsentCategories.Reports) == 1, Ct);
+                && CategoryKeyState.CurrentEpoch(new NodeStateReader(Node(stMary)), patientId, ConsentCategories.Reports) == 1
+                && CategoryKeyState.CurrentEpoch(new NodeStateReader(Node(stMary)), patientId, ConsentCategories.Medication) == 1, Ct);
         (await FirstLoginAsync(general, patientId, registered.OneTimePassword!)).Dispose();
         using var doctor = await FirstLoginAsync(stMary, "dr-stmary", sam.OneTimePassword!);
 
@@ -67,15 +69,15 @@ public sealed class BreakGlassAcrossOrganisationsTests : InProcessNodes
         Running.Remove(general);
         await Problem(await doctor.GetAsync($"/api/v1/patients/{patientId}/emergency-summary", Ct), HttpStatusCode.Forbidden); // nothing before the access
         var access = await Read<BreakGlassResponse>(await doctor.PostAsJsonAsync($"/api/v1/patients/{patientId}/break-glass",
-            new { reason = "unconscious", justification = "Brought in seizing and unconscious; no relatives present", categories = new[] { "demographics", "reports" } }, Ct));
+            new { reason = "unconscious", justification = "Brought in seizing and unconscious; no relatives present", categories = new[] { "demographics", "medication", "reports" } }, Ct));
         Assert.Equal(("dr-stmary", "st-mary-hospital", "general-hospital", (string?)null, true), (access.ActorId, access.ActorOrganisationId, access.CustodianId, access.EmergencyId, access.Active));
         var pending = await Problem(await doctor.GetAsync($"/api/v1/patients/{patientId}/emergency-summary", Ct), HttpStatusCode.Conflict);
         Assert.Contains("has not released the keys yet", pending.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Empty(Node(stMary).ScanState(BreakGlassKey.Prefix(patientId, access.AccessId)));
 
-        // General's node comes back, catches up, and wraps the two category keys for the doctor's own key (not St Mary's).
+        // General's node comes back, catches up, and wraps the three category keys for the doctor's own key (not St Mary's).
         general = await StartAsync(init.Organisations[0].Folder, clock);
-        await InProcessNode.WaitAsync("the break-glass keys reach St Mary's node", () => Node(stMary).ScanState(BreakGlassKey.Prefix(patientId, access.AccessId)).Count == 2, Ct);
+        await InProcessNode.WaitAsync("the break-glass keys reach St Mary's node", () => Node(stMary).ScanState(BreakGlassKey.Prefix(patientId, access.AccessId)).Count == 3, Ct);
         var doctorKey = UserRecord.TryDecode(Node(stMary).GetState(StateKeys.User("dr-stmary"))!)!.EncryptionKey;
         var released = BreakGlassKey.Get(new NodeStateReader(Node(stMary)), patientId, access.AccessId, ConsentCategories.Demographics, 1)!;
         Assert.Equal(doctorKey, released.Envelope.Recipient);
@@ -84,7 +86,7 @@ public sealed class BreakGlassAcrossOrganisationsTests : InProcessNodes
         var summary = await Read<EmergencySummary>(await doctor.GetAsync($"/api/v1/patients/{patientId}/emergency-summary", Ct));
         Assert.Equal(("Una Conscious", "AB+", "Latex", "Vic Conscious +44 20 7946 0001", access.AccessId), (summary.FullName, summary.BloodGroup, summary.Allergies, summary.EmergencyContact, summary.AccessId));
         Assert.Equal(["Epilepsy"], summary.Conditions);
-        Assert.Equal(["Levetiracetam 500 mg oral twice daily, for 3 months"], summary.CurrentMedication);
+        Assert.Equal([MedicationTests.Prednisolone, "Levetiracetam 500 mg oral twice daily, for 3 months"], summary.CurrentMedication);
 
         // The patient sees the access (justification opened with their key) and the disclosure, at General's node.
         using (var patient = await InProcessNode.LoginAsync(general, patientId, NodeFixture.ChosenPassword, Ct))

@@ -73,6 +73,8 @@ public sealed class BreakGlassNetworkTests : InProcessNodes
             };
             using var prescribed = await prescriber.PostAsync($"/api/v1/patients/{patientId}/reports", form, Ct);
             Assert.True(prescribed.IsSuccessStatusCode, await prescribed.Content.ReadAsStringAsync(Ct));
+            // And a structured prescription of the pharmacy's formulary (the medication category).
+            await MedicationTests.PrescribeFromFormularyAsync(admin, prescriber, patientId);
         }
 
         // Red Cross's join request travels with the declaration; with one active organisation, General's approval is enough.
@@ -89,7 +91,7 @@ public sealed class BreakGlassNetworkTests : InProcessNodes
             title = "Earthquake",
             scope = new[] { "general-hospital" },
             newRescuers = new[] { made.Request },
-            categories = new[] { "demographics", "reports" },
+            categories = new[] { "demographics", "medication", "reports" },
             endsAt = DateTimeOffset.UtcNow.AddHours(48),
         }, Ct));
         Assert.Equal("executed", proposal.Status);
@@ -100,9 +102,9 @@ public sealed class BreakGlassNetworkTests : InProcessNodes
         var redCross = await StartAsync(redCrossFolder);
         await InProcessNode.WaitAsync("Red Cross's node syncs", () => Node(redCross).NodeId == made.Request.Node!.Id && Node(redCross).Tip.Height >= Node(general).Tip.Height, Ct);
 
-        // General's node wraps the patient's demographics and reports keys and its MRN lookup key for Red Cross, on its own.
+        // General's node wraps the patient's demographics, medication and reports keys and its MRN lookup key for Red Cross, on its own.
         await InProcessNode.WaitAsync("the emergency keys reach Red Cross's node", () =>
-            Node(redCross).ScanState(EmergencyKey.Prefix("quake", "red-cross", patientId)).Count == 2
+            Node(redCross).ScanState(EmergencyKey.Prefix("quake", "red-cross", patientId)).Count == 3
             && Node(redCross).GetState(EmergencyKey.LookupKey("quake", "red-cross", "general-hospital")) is not null, Ct);
 
         // Red Cross registers a medic, who logs in at Red Cross's node.
@@ -125,7 +127,7 @@ public sealed class BreakGlassNetworkTests : InProcessNodes
             new { emergencyId = "quake", reason = "unconscious", justification = "Found unconscious under rubble", categories = new[] { "encounters" } }, Ct), HttpStatusCode.BadRequest);
         Assert.True(beyond.GetProperty("errors").TryGetProperty("categories", out _));
         var access = await Read<BreakGlassResponse>(await medic.PostAsJsonAsync($"/api/v1/patients/{patientId}/break-glass",
-            new { emergencyId = "quake", reason = "unconscious", justification = "Found unconscious under rubble, needs surgery", categories = new[] { "demographics", "reports" } }, Ct));
+            new { emergencyId = "quake", reason = "unconscious", justification = "Found unconscious under rubble, needs surgery", categories = new[] { "demographics", "medication", "reports" } }, Ct));
         Assert.True(access.Active);
         Assert.Equal(("medic-1", "red-cross", "quake"), (access.ActorId, access.ActorOrganisationId, access.EmergencyId));
 
@@ -147,7 +149,7 @@ public sealed class BreakGlassNetworkTests : InProcessNodes
         var summary = await Read<EmergencySummary>(await medic.GetAsync($"/api/v1/patients/{patientId}/emergency-summary", Ct));
         Assert.Equal(("Ada Quake", "O-", "Penicillin", "Ben Quake +44 20 7946 0000"), (summary.FullName, summary.BloodGroup, summary.Allergies, summary.EmergencyContact));
         Assert.Equal(["Asthma"], summary.Conditions);
-        Assert.Equal(["Salbutamol 100 mcg inhaled as needed, for 3 months"], summary.CurrentMedication);
+        Assert.Equal([MedicationTests.Prednisolone, "Salbutamol 100 mcg inhaled as needed, for 3 months"], summary.CurrentMedication);
 
         // General comes back; the disclosures (the read and the refused attempts) commit; the patient sees them and the access.
         general = await StartAsync(generalFolder);

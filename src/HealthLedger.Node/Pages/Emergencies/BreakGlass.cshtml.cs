@@ -9,7 +9,8 @@ namespace HealthLedger.Node.Pages.Emergencies;
 
 /// <summary>
 /// The rescuer's (or doctor's) search-and-justify flow: find a patient at an organisation by MRN, or by full name and date
-/// of birth (exact, through the custodian's blind index; several patients may share a name and date of birth, chosen by id), then state the emergency, a reason code and a justification; the access granted, the
+/// of birth (exact, through the custodian's blind index; several patients may share a name and date of birth, chosen by id),
+/// or by the patient id printed on their record printout or card (?patientId=), then state the emergency, a reason code and a justification; the access granted, the
 /// emergency summary page opens. Refusals show their field errors and are recorded as refused attempts by the service.
 /// </summary>
 public sealed class BreakGlassModel(BreakGlassService breakGlass, EmergencyService emergencies, LedgerNode node) : HospitalPage
@@ -37,6 +38,10 @@ public sealed class BreakGlassModel(BreakGlassService breakGlass, EmergencyServi
     [BindProperty(SupportsGet = true)]
     public string? DateOfBirth { get; set; }
 
+    /// <summary>The patient id as printed on the patient's record printout or card: the way to name a patient of another organisation without its MRN index.</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? PatientId { get; set; }
+
     [BindProperty]
     public JustifyForm Input { get; set; } = new();
 
@@ -60,6 +65,14 @@ public sealed class BreakGlassModel(BreakGlassService breakGlass, EmergencyServi
     {
         if (Me.Role is not (Role.Rescuer or Role.Doctor)) return Denied("Only rescuers and doctors break the glass.");
         Load();
+        if (!string.IsNullOrWhiteSpace(PatientId))
+        {
+            var byId = breakGlass.FindById(Me, PatientId.Trim());
+            if (!byId.IsOk) return Refused(byId, "Search");
+            Match = byId.Value;
+            Emergencies = InForce(Match!.OrganisationId);
+            return Page();
+        }
         if (string.IsNullOrWhiteSpace(Mrn) && string.IsNullOrWhiteSpace(OrganisationId) && string.IsNullOrWhiteSpace(Name) && string.IsNullOrWhiteSpace(DateOfBirth)) return Page();
         var found = breakGlass.Find(Me, Mrn?.Trim(), OrganisationId?.Trim(), Name, DateOfBirth);
         if (!found.IsOk) return Refused(found, "Search");

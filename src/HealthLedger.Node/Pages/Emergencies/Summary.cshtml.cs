@@ -12,6 +12,9 @@ public sealed class EmergencySummaryModel(BreakGlassService breakGlass) : Hospit
 {
     public EmergencySummary? Summary { get; private set; }
 
+    /// <summary>Why the summary cannot be opened yet (409: the custodian's node has not released the keys), or null.</summary>
+    public string? Pending { get; private set; }
+
     public IActionResult OnGet(string id)
     {
         var outcome = breakGlass.Summary(Me, id);
@@ -23,7 +26,8 @@ public sealed class EmergencySummaryModel(BreakGlassService breakGlass) : Hospit
         if (outcome.Kind == OutcomeKind.Conflict)
         {
             Response.StatusCode = 409;
-            return Partial("_Message", new MessageModel("Not here yet", outcome.Message ?? "The emergency keys have not reached this node yet."));
+            Pending = outcome.Message ?? "The emergency keys have not reached this node yet.";
+            return Page();
         }
         return Failure(outcome, Page);
     }
