@@ -55,7 +55,7 @@ public sealed class ConfigurePolicyHandler : TxKindHandler<ConfigurePolicyPayloa
     {
         if (PolicyState.Read(context.State) is not { } current) return TxResult.Reject(TxVerdict.NotFound, "the network has no policy record");
         if (context.RequireAdminOf(current.OrganisationId, "change the network policy") is { } denied) return denied;
-        var needed = GovernancePolicy.Read(context.State).Rule(GovernanceAction.ChangeNetworkPolicy).Needed(Consortium.ActiveOrganisations(context.State).Count);
+        var needed = GovernancePolicy.Read(context.State).Rule(GovernanceAction.ChangeNetworkPolicy).Needed(Consortium.GoverningOrganisations(context.State).Count);
         if (needed > 1)
         {
             return TxResult.Reject(TxVerdict.Unauthorized,
