@@ -123,7 +123,7 @@ internal static class ConsortiumCommand
         var (url, user, passwordStdin) = Connection();
         var command = new Command("declare-emergency",
             "Propose, as an admin of a member organisation, to declare an emergency (approved under the policy's emergency rule, by default at least 1/3 of the " +
-            "active organisations): its scope, its rescuers (members, and rescue services joining with it) and its end; other members approve with 'consortium vote'")
+            "governing organisations; with joining rescue services whose nodes vote, also the admission rule): its scope, its rescuers (members, and rescue services joining with it) and its end; other members approve with 'consortium vote'")
         {
             id, title, area, scope, rescuers, requests, observers, categories, endsAt, minutes, url, user, passwordStdin,
         };

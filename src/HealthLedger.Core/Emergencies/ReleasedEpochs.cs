@@ -45,7 +45,9 @@ public static class ReleasedEpochs
                 if (EmergencyState.Get(state, id) is not { } emergency || emergency.EndsAt <= now) return $"the rescuers of emergency '{id}'";
             }
         }
-        return ReadBreakGlass(state, BreakGlassKey.EpochKey(patientId, category, epoch)) is { } access && access.ExpiresAt <= now
+        // The access's own record wins when it ends sooner (a misuse review ends it at the review's block).
+        return ReadBreakGlass(state, BreakGlassKey.EpochKey(patientId, category, epoch)) is { } access
+            && Math.Min(access.ExpiresAt, BreakGlassState.Get(state, patientId, access.Id)?.ExpiresAt ?? access.ExpiresAt) <= now
             ? $"the doctor of break-glass access '{access.Id}'"
             : null;
     }

@@ -32,6 +32,102 @@ public static class Consortium
     public static IReadOnlySet<string> ActiveOrganisations(IStateReader state) =>
         OrganisationIds(state).Where(id => GetOrganisation(state, id)?.Status == OrganisationStatus.Active).ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The ids of the organisations that govern: active members that are not rescue services (<see cref="IsRescueService"/>).
+    /// Thresholds count them, and only their admins propose and vote.
+    /// </summary>
+    public static IReadOnlySet<string> GoverningOrganisations(IStateReader state) =>
+        OrganisationIds(state).Where(id => GetOrganisation(state, id)?.Status == OrganisationStatus.Active && !IsRescueService(state, id)).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// True when <paramref name="organisationId"/> was admitted through an emergency declaration (a joining rescue service,
+    /// <see cref="StateKeys.RescueService"/>): it takes no part in governance, its admin registers only rescuers, and its users
+    /// break the glass only under an emergency in force that admits it.
+    /// </summary>
+    public static bool IsRescueService(IStateReader state, string organisationId) => RescueServiceEmergency(state, organisationId) is not null;
+
+    /// <summary>The id of the emergency whose declaration admitted <paramref name="organisationId"/> as a rescue service, or null (a full member).</summary>
+    public static string? RescueServiceEmergency(IStateReader state, string organisationId)
+    {
+        if (!state.TryGet(StateKeys.RescueService(organisationId), out var bytes)) return null;
+        var r = new Encoding.CanonicalReader(bytes);
+        // A damaged marker still marks the organisation: err toward the restriction.
+        return r.U8(out var version) && version == RescueServiceVersion && r.Text(out var id, Identifiers.MaxLength, "emergency id") && r.End() ? id : "?";
+    }
+
+    /// <summary>
+    /// Why an admin of <paramref name="organisationId"/> may not register a user of <paramref name="role"/> because the
+    /// organisation is a rescue service (it registers only rescuers), or null.
+    /// </summary>
+    public static TxResult? RescueServiceRegistrationProblem(IStateReader state, string organisationId, Role role)
+    {
+        if (role == Role.Rescuer || RescueServiceEmergency(state, organisationId) is not { } emergencyId) return null;
+        return TxResult.Reject(TxVerdict.Unauthorized,
+            $"organisation '{organisationId}' is a rescue service admitted with emergency '{emergencyId}': its admin registers only rescuers, not a {role.ToString().ToLowerInvariant()}");
+    }
+
+    /// <summary>How far before its proposal's block time a declaration may start: 1 hour (ms).</summary>
+    public const ulong MaxDeclarationBackdateMs = 60 * 60 * 1000;
+
+    /// <summary>
+    /// Approvals of governing organisations <paramref name="action"/> needs now: its rule's threshold over
+    /// <see cref="GoverningOrganisations"/>; for a declaration admitting joining rescue services whose nodes will vote, the
+    /// stricter of the emergency rule and the <see cref="GovernanceAction.AddOrganisation"/> rule (it grows the validator set).
+    /// </summary>
+    public static int Needed(IStateReader state, ProposedAction action)
+    {
+        var policy = GovernancePolicy.Read(state);
+        var governing = GoverningOrganisations(state).Count;
+        var needed = policy.Rule(action.Action).Needed(governing);
+        if (action is DeclareEmergencyAction { NewRescuerNodesVote: true } d && d.NewRescuers.Count > 0)
+        {
+            needed = Math.Max(needed, policy.Rule(GovernanceAction.AddOrganisation).Needed(governing));
+        }
+        return needed;
+    }
+
+    /// <summary>
+    /// Checks a new proposal of <paramref name="action"/> at the proposal's block time, writing nothing: the action's own
+    /// fields, the rules that hold only when proposing — a declaration starts at most <see cref="MaxDeclarationBackdateMs"/>
+    /// before it (<c>InvalidField</c>), one open end or extend proposal per emergency (<c>Conflict</c> naming it) — then
+    /// <see cref="Check"/> against the state.
+    /// </summary>
+    public static TxResult CheckProposal(TxContext context, ProposedAction action)
+    {
+        if (action.Problem() is { } problem) return TxResult.Reject(TxVerdict.InvalidField, problem);
+        if (action is DeclareEmergencyAction d && context.Timestamp > MaxDeclarationBackdateMs && d.StartsAt < context.Timestamp - MaxDeclarationBackdateMs)
+        {
+            return TxResult.Reject(TxVerdict.InvalidField, "startsAt: a declaration may start at most 1 hour before it is proposed (it is in force from its approval on)");
+        }
+        if (action is EmergencyChangeAction e && OpenEmergencyChange(context.State, e.EmergencyId, context.Timestamp) is { } open)
+        {
+            var what = open.Action.Action == GovernanceAction.EndEmergency ? "end" : "extend";
+            return TxResult.Reject(TxVerdict.Conflict,
+                $"emergencyId: proposal '{open.Id}' to {what} emergency '{e.EmergencyId}' is open: vote on it or withdraw it before proposing another change");
+        }
+        return Check(context, action);
+    }
+
+    /// <summary>The open, unexpired proposal to end or extend <paramref name="emergencyId"/> at block time <paramref name="now"/>, or null.</summary>
+    public static ProposalState? OpenEmergencyChange(IStateReader state, string emergencyId, ulong now)
+    {
+        if (!state.TryGet(StateKeys.EmergencyChangeProposal(emergencyId), out var bytes)) return null;
+        var r = new Encoding.CanonicalReader(bytes);
+        if (!(r.U8(out var version) && version == RescueServiceVersion && r.Text(out var id, Identifiers.MaxLength, "proposal id") && r.End())) return null;
+        return GetProposal(state, id) is { Status: ProposalStatus.Open } proposal && now < proposal.ExpiresAt ? proposal : null;
+    }
+
+    /// <summary>Records <paramref name="proposal"/> as the latest change proposal of its emergency when it ends or extends one.</summary>
+    internal static void NoteProposal(StateOverlay state, ProposalState proposal)
+    {
+        if (proposal.Action is EmergencyChangeAction e)
+        {
+            state.Set(StateKeys.EmergencyChangeProposal(e.EmergencyId), new Encoding.CanonicalWriter(64).U8(RescueServiceVersion).Text(proposal.Id).ToArray());
+        }
+    }
+
+    private const byte RescueServiceVersion = 1;
+
     /// <summary>Reads a proposal.</summary>
     public static ProposalState? GetProposal(IStateReader state, string id) =>
         state.TryGet(StateKeys.Proposal(id), out var v) ? ProposalState.TryDecode(v) : null;
@@ -55,7 +151,10 @@ public static class Consortium
             : $"organisation '{organisationId}' is {organisation.Status.ToString().ToLowerInvariant()}: its users, nodes and key cannot sign";
     }
 
-    /// <summary>Null when the signer is an admin of an active member organisation (returned in <paramref name="admin"/>); otherwise the rejection.</summary>
+    /// <summary>
+    /// Null when the signer is an admin of an active member organisation that governs (not a rescue service; returned in
+    /// <paramref name="admin"/>); otherwise the rejection (<c>Unauthorized</c>).
+    /// </summary>
     public static TxResult? RequireMemberAdmin(TxContext context, string what, out UserRecord admin)
     {
         admin = null!;
@@ -66,6 +165,11 @@ public static class Consortium
         if (context.GetOrganisation(user.OrganisationId) is not { Status: OrganisationStatus.Active })
         {
             return TxResult.Reject(TxVerdict.Unauthorized, $"organisation '{user.OrganisationId}' is not an active member: its admins may not {what}");
+        }
+        if (RescueServiceEmergency(context.State, user.OrganisationId) is { } emergencyId)
+        {
+            return TxResult.Reject(TxVerdict.Unauthorized,
+                $"organisation '{user.OrganisationId}' is a rescue service admitted with emergency '{emergencyId}': it takes no part in governance, so its admins may not {what}");
         }
         admin = user;
         return null;
@@ -83,13 +187,15 @@ public static class Consortium
     /// <summary>
     /// True when <paramref name="organisationId"/> may apply <paramref name="action"/> alone: the policy lets one organisation
     /// do it to its own resource and the resource is its own, or its single approval already meets the threshold (a network
-    /// with one active organisation). <paramref name="needed"/> is the number of approvals the threshold asks for.
+    /// with one governing organisation; never a rescue service's). <paramref name="needed"/> is the number of approvals the
+    /// threshold asks for (<see cref="Needed"/>).
     /// </summary>
     public static bool MayActAlone(IStateReader state, ProposedAction action, string organisationId, out int needed)
     {
         var rule = GovernancePolicy.Read(state).Rule(action.Action);
-        needed = rule.Needed(ActiveOrganisations(state).Count);
-        return needed <= 1 || (rule.SelfService && OwnerOf(state, action) == organisationId);
+        needed = Needed(state, action);
+        var ownResource = rule.SelfService && OwnerOf(state, action) == organisationId;
+        return ownResource || (needed <= 1 && !IsRescueService(state, organisationId));
     }
 
     /// <summary>Checks <paramref name="action"/> against the current state without writing anything.</summary>
@@ -120,15 +226,15 @@ public static class Consortium
     }
 
     /// <summary>
-    /// Settles a proposal after a vote (the proposer's included) and writes it: when the approvals of active organisations
-    /// reach the threshold (or <paramref name="alone"/>: the proposer may act alone), its action is applied now, so it holds
+    /// Settles a proposal after a vote (the proposer's included) and writes it: when the approvals of governing organisations
+    /// (<see cref="GoverningOrganisations"/>) reach the threshold (<see cref="Needed"/>) (or <paramref name="alone"/>: the proposer may act alone), its action is applied now, so it holds
     /// from the next block; when the rejections leave the threshold out of reach, it is closed as rejected; otherwise it stays
     /// open. An approved action that no longer applies (e.g. its key was taken since) refuses the transaction and writes nothing.
     /// </summary>
     public static TxResult Settle(TxContext context, ProposalState proposal, bool alone = false)
     {
-        var active = ActiveOrganisations(context.State);
-        var needed = GovernancePolicy.Read(context.State).Rule(proposal.Action.Action).Needed(active.Count);
+        var active = GoverningOrganisations(context.State);
+        var needed = Needed(context.State, proposal.Action);
         var approvals = proposal.Votes.Count(v => v.Approve && active.Contains(v.OrganisationId));
         var rejections = proposal.Votes.Count(v => !v.Approve && active.Contains(v.OrganisationId));
         if (alone || approvals >= needed)
@@ -182,6 +288,7 @@ public static class Consortium
         if (GetOrganisation(state, organisationId) is not { } org) return NotFound(organisationId);
         if (org.Status != OrganisationStatus.Active) return NotActive(org);
         if (ActiveOrganisations(state).Count == 1) return TxResult.Reject(TxVerdict.Conflict, "the last active organisation cannot be suspended");
+        if (LastGoverning(state, organisationId) is { } last0) return last0;
         if (LeaveValidators(state, NodesOf(state, organisationId)) is { } last) return last;
         state.Set(StateKeys.Organisation(organisationId), (org with { Status = OrganisationStatus.Suspended }).Encode());
         return TxResult.Ok;
@@ -208,6 +315,7 @@ public static class Consortium
         {
             return TxResult.Reject(TxVerdict.Conflict, "the last active organisation cannot be removed");
         }
+        if (org.Status == OrganisationStatus.Active && LastGoverning(state, organisationId) is { } lastGoverning) return lastGoverning;
         var nodes = NodesOf(state, organisationId);
         if (LeaveValidators(state, nodes) is { } last) return last;
         foreach (var id in nodes)
@@ -220,6 +328,12 @@ public static class Consortium
         state.Set(StateKeys.Organisation(organisationId), (org with { Status = OrganisationStatus.Removed }).Encode());
         return TxResult.Ok;
     }
+
+    // Refuses to take away the last organisation that governs (only rescue services would be left, and none of them may propose).
+    private static TxResult? LastGoverning(IStateReader state, string organisationId) =>
+        GoverningOrganisations(state) is { Count: 1 } governing && governing.Contains(organisationId)
+            ? TxResult.Reject(TxVerdict.Conflict, $"organisation '{organisationId}' is the last one that governs (the others are rescue services): it cannot be suspended or removed")
+            : null;
 
     // Takes nodes out of the validator set; refuses to leave it empty.
     private static TxResult? LeaveValidators(StateOverlay state, IReadOnlyList<string> nodes)
@@ -297,7 +411,8 @@ public static class Consortium
         return TxResult.Ok;
     }
 
-    // Admits the joining rescue services, then writes the emergency: every organisation it names must be an active member.
+    // Admits the joining rescue services (marked as such: no governance, rescuers only), then writes the emergency: every
+    // organisation it names must be an active member.
     private static TxResult DeclareEmergency(TxContext context, DeclareEmergencyAction d)
     {
         var state = context.State;
@@ -306,6 +421,7 @@ public static class Consortium
         foreach (var joining in d.NewRescuers)
         {
             if (AddOrganisation(context, joining, d.NewRescuerNodesVote) is { IsOk: false } refused) return TxResult.Reject(refused.Verdict, $"newRescuers: {refused.Reason}");
+            state.Set(StateKeys.RescueService(joining.Organisation.Id), new Encoding.CanonicalWriter(64).U8(RescueServiceVersion).Text(d.EmergencyId).ToArray());
         }
         foreach (var (field, ids) in new[] { ("scope", d.Scope), ("rescuers", d.Rescuers) })
         {

@@ -12,16 +12,21 @@ namespace HealthLedger.Core.Governance;
 /// <paramref name="Rescuers"/> organisations (existing members) and of <paramref name="NewRescuers"/> (join requests of rescue
 /// services, type <see cref="OrganisationType.Rescuer"/>, admitted by the same approval, before the declaration is written),
 /// for <paramref name="Categories"/> (within <see cref="EmergencyCategories.Allowed"/>). Approved under the policy's
-/// <see cref="GovernanceAction.DeclareEmergency"/> rule (default: at least 1/3 of the active organisations).
+/// <see cref="GovernanceAction.DeclareEmergency"/> rule (default: at least 1/3 of the governing organisations) — when joining
+/// rescue services' nodes will vote, also under the <see cref="GovernanceAction.AddOrganisation"/> rule (<see cref="Consortium.Needed"/>).
+/// Joining organisations become rescue services (<see cref="Consortium.IsRescueService"/>), not full members.
 /// </summary>
 /// <param name="EmergencyId">The new emergency's id (never reused).</param>
 /// <param name="Title">What happened (an event's name, 1 to 100 bytes, not PHI).</param>
 /// <param name="Area">Optional area tag: empty, or a facility/site code (<see cref="SiteCodes"/>) narrowing the scope to the patients tagged with it.</param>
 /// <param name="Scope">The organisations whose patients it covers: at least one, each once.</param>
-/// <param name="Rescuers">Existing organisations admitted as rescuers (may be empty when <paramref name="NewRescuers"/> is not).</param>
+/// <param name="Rescuers">Existing organisations admitted as rescuers (may be empty when <paramref name="NewRescuers"/> is not); none of them in <paramref name="Scope"/>.</param>
 /// <param name="NewRescuers">Rescue services joining with the declaration (0 to 10).</param>
 /// <param name="Categories">The categories rescuers may read.</param>
-/// <param name="StartsAt">From (block time, Unix ms); may be in the past: it is in force from its approval on.</param>
+/// <param name="StartsAt">
+/// From (block time, Unix ms); may be up to <see cref="Consortium.MaxDeclarationBackdateMs"/> (1 hour) before the proposal's block
+/// time (<see cref="Consortium.CheckProposal"/>): it is in force from its approval on.
+/// </param>
 /// <param name="EndsAt">Until (exclusive), after <paramref name="StartsAt"/>, at most 30 days later.</param>
 /// <param name="NewRescuerNodesVote">
 /// True (the default): the joining rescue services' nodes enter the validator set and vote from the next block. False: they are
@@ -55,6 +60,7 @@ public sealed record DeclareEmergencyAction(string EmergencyId, string Title, st
         if (Scope.Distinct().Count() != Scope.Count) return "scope: each organisation once";
         if (Rescuers.Any(id => !Identifiers.IsValid(id))) return $"rescuers: {Identifiers.Rule}";
         if (Rescuers.Distinct().Count() != Rescuers.Count) return "rescuers: each organisation once";
+        if (Rescuers.FirstOrDefault(Scope.Contains) is { } both) return $"rescuers: organisation '{both}' is in the scope: an organisation whose patients are covered is not also admitted as a rescuer";
         if (Rescuers.Count + NewRescuers.Count == 0) return "rescuers: admit at least one rescuer organisation (existing or joining)";
         if (NewRescuers.Count > MaxNewRescuers) return $"newRescuers: at most {MaxNewRescuers}";
         foreach (var joining in NewRescuers)

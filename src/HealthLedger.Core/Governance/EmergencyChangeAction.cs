@@ -8,7 +8,7 @@ namespace HealthLedger.Core.Governance;
 /// Ends an emergency early (<see cref="GovernanceAction.EndEmergency"/>: its end becomes the approving block's time) or
 /// extends it (<see cref="GovernanceAction.ExtendEmergency"/>: its end becomes <paramref name="EndsAt"/>, later than the
 /// current end, at most 30 days after the approving block). Approved under the policy's rule for the action (default: at
-/// least 1/3 of the active organisations). An emergency already over cannot be ended or extended: declare a new one.
+/// least 1/3 of the governing organisations). An emergency already over cannot be ended or extended: declare a new one.
 /// </summary>
 /// <param name="Kind"><see cref="GovernanceAction.EndEmergency"/> or <see cref="GovernanceAction.ExtendEmergency"/>.</param>
 /// <param name="EmergencyId">The emergency.</param>

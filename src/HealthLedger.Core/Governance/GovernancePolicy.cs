@@ -31,7 +31,7 @@ public sealed record GovernancePolicy(IReadOnlyList<GovernanceRule> Rules, ulong
     public const ulong EmergencyProposalLifetimeMs = 6UL * 60 * 60 * 1000;
 
     /// <summary>
-    /// A strict majority of the active organisations for every action but the emergency ones, which need at least 1/3 (one
+    /// A strict majority of the governing organisations (active, not rescue services) for every action but the emergency ones, which need at least 1/3 (one
     /// of one to three organisations, two of four to six: lower and, with <see cref="EmergencyProposalLifetimeMs"/>,
     /// faster than ordinary changes); an organisation may replace (rotate the key or address of) its own node alone;
     /// proposals stay open 7 days.

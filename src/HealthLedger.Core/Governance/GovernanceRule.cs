@@ -20,14 +20,14 @@ public sealed record GovernanceRule(GovernanceAction Action, int Numerator, int 
     /// <summary>Largest denominator.</summary>
     public const int MaxDenominator = 100;
 
-    /// <summary>The default: a strict majority (more than half) of the active organisations, nobody alone.</summary>
+    /// <summary>The default: a strict majority (more than half) of the governing organisations, nobody alone.</summary>
     public static GovernanceRule Majority(GovernanceAction action, bool selfService = false) => new(action, 1, 2, Inclusive: false, selfService);
 
-    /// <summary>The default for emergency actions: at least 1/3 of the active organisations, nobody alone (unless there are at most three).</summary>
+    /// <summary>The default for emergency actions: at least 1/3 of the governing organisations, nobody alone (unless there are at most three).</summary>
     public static GovernanceRule Emergency(GovernanceAction action) => new(action, 1, 3, Inclusive: true, SelfService: false);
 
     /// <summary>
-    /// Approvals needed among <paramref name="active"/> active organisations: ⌈active · n / d⌉ when inclusive,
+    /// Approvals needed among <paramref name="active"/> governing organisations (<see cref="Consortium.GoverningOrganisations"/>): ⌈active · n / d⌉ when inclusive,
     /// ⌊active · n / d⌋ + 1 when strict; at least 1.
     /// </summary>
     public int Needed(int active)

@@ -29,6 +29,20 @@ public static class StateKeys
     /// <summary>A consortium proposal and its votes (<see cref="Governance.ProposalState"/>).</summary>
     public static string Proposal(string id) => "proposal/" + id;
 
+    /// <summary>
+    /// Marks an organisation admitted through an emergency declaration (a joining rescue service) as a <b>rescue service</b>
+    /// member: value <c>version(1) · text(emergency id that admitted it)</c>. Such an organisation takes no part in governance
+    /// (it neither proposes nor votes and is not counted in thresholds), its admin registers only rescuers, and its users break
+    /// the glass only under an emergency in force that admits it (<see cref="Governance.Consortium.IsRescueService"/>).
+    /// </summary>
+    public static string RescueService(string organisationId) => "rescueservice/" + organisationId;
+
+    /// <summary>
+    /// The latest proposal to end or extend an emergency (value: <c>version(1) · text(proposal id)</c>): while that proposal is
+    /// open and not expired, a second end or extend proposal for the same emergency is refused.
+    /// </summary>
+    public static string EmergencyChangeProposal(string emergencyId) => "emergchange/" + emergencyId;
+
     /// <summary>A user.</summary>
     public static string User(string id) => "user/" + id;
 

@@ -62,7 +62,7 @@ public sealed class ConsortiumService(LedgerNode node, RecordWriter writer, Peer
     {
         if (MayRead(actor) is { } denied) return denied.As<GovernancePolicyResponse>();
         var state = State;
-        return Outcome<GovernancePolicyResponse>.Ok(GovernancePolicyResponse.From(GovernancePolicy.Read(state), Core.Governance.Consortium.ActiveOrganisations(state).Count));
+        return Outcome<GovernancePolicyResponse>.Ok(GovernancePolicyResponse.From(GovernancePolicy.Read(state), Core.Governance.Consortium.GoverningOrganisations(state).Count));
     }
 
     /// <summary>Every proposal, open ones first, then newest first (admins and auditors).</summary>
@@ -70,12 +70,11 @@ public sealed class ConsortiumService(LedgerNode node, RecordWriter writer, Peer
     {
         if (MayRead(actor) is { } denied) return denied.As<IReadOnlyList<ProposalView>>();
         var state = State;
-        var active = Core.Governance.Consortium.ActiveOrganisations(state);
-        var policy = GovernancePolicy.Read(state);
+        var active = Core.Governance.Consortium.GoverningOrganisations(state);
         var list = node.ScanState("proposal/")
             .Select(e => ProposalState.TryDecode(e.Value))
             .OfType<ProposalState>()
-            .Select(p => View(p, policy, active))
+            .Select(p => View(state, p, active))
             .OrderBy(p => p.Status == "open" ? 0 : 1)
             .ThenByDescending(p => p.State.CreatedAt)
             .ThenBy(p => p.State.Id, StringComparer.Ordinal)
@@ -102,7 +101,7 @@ public sealed class ConsortiumService(LedgerNode node, RecordWriter writer, Peer
         if (action is null) return Outcome<ProposalView>.Invalid(errors);
         var id = input.Id ?? NewId();
         if (state.TryGet(StateKeys.Proposal(id), out _)) return Outcome<ProposalView>.Conflict(FieldErrors.One("id", $"Proposal id '{id}' is taken."), $"Proposal id '{id}' is taken.");
-        var check = Core.Governance.Consortium.Check(Context(actor), action);
+        var check = Core.Governance.Consortium.CheckProposal(Context(actor), action);
         if (!check.IsOk)
         {
             var fields = FieldsOf(action, check.Reason);
@@ -172,16 +171,16 @@ public sealed class ConsortiumService(LedgerNode node, RecordWriter writer, Peer
     }
 
     /// <summary>
-    /// How many active organisations must approve <paramref name="action"/> now under the governance policy (1: one
-    /// organisation's approval is enough, as in a network with one active organisation).
+    /// How many governing organisations (active, not rescue services) must approve <paramref name="action"/> now under the
+    /// governance policy (1: one organisation's approval is enough, as in a network with one governing organisation).
     /// </summary>
     public int Needed(GovernanceAction action)
     {
         var state = State;
-        return GovernancePolicy.Read(state).Rule(action).Needed(Core.Governance.Consortium.ActiveOrganisations(state).Count);
+        return GovernancePolicy.Read(state).Rule(action).Needed(Core.Governance.Consortium.GoverningOrganisations(state).Count);
     }
 
-    /// <summary>True when <paramref name="actor"/> may propose and vote (an admin of an active member organisation).</summary>
+    /// <summary>True when <paramref name="actor"/> may propose and vote (an admin of an active member organisation that is not a rescue service).</summary>
     public bool MayVote(UserSession actor) => MayAct(actor, "vote") is null;
 
     private static Outcome<ProposalView>? MayRead(UserSession actor) =>
@@ -190,9 +189,14 @@ public sealed class ConsortiumService(LedgerNode node, RecordWriter writer, Peer
     private Outcome<ProposalView>? MayAct(UserSession actor, string what)
     {
         if (actor.Role != Role.Admin) return Outcome<ProposalView>.Forbidden($"Only an admin of a member organisation may {what}.");
-        return Core.Governance.Consortium.GetOrganisation(State, actor.OrganisationId) is { Status: OrganisationStatus.Active }
-            ? null
-            : Outcome<ProposalView>.Forbidden($"Organisation '{actor.OrganisationId}' is not an active member of the consortium: its admins may not {what}.");
+        var state = State;
+        if (Core.Governance.Consortium.GetOrganisation(state, actor.OrganisationId) is not { Status: OrganisationStatus.Active })
+        {
+            return Outcome<ProposalView>.Forbidden($"Organisation '{actor.OrganisationId}' is not an active member of the consortium: its admins may not {what}.");
+        }
+        return Core.Governance.Consortium.RescueServiceEmergency(state, actor.OrganisationId) is { } emergencyId
+            ? Outcome<ProposalView>.Forbidden($"Organisation '{actor.OrganisationId}' is a rescue service admitted with emergency '{emergencyId}': it takes no part in governance, so its admins may not {what}.")
+            : null;
     }
 
     private Outcome<ProposalView>? Closed(ProposalView view)
@@ -213,14 +217,14 @@ public sealed class ConsortiumService(LedgerNode node, RecordWriter writer, Peer
         if (!Identifiers.IsValid(id)) return false;
         var state = State;
         if (Core.Governance.Consortium.GetProposal(state, id) is not { } proposal) return false;
-        view = View(proposal, GovernancePolicy.Read(state), Core.Governance.Consortium.ActiveOrganisations(state));
+        view = View(state, proposal, Core.Governance.Consortium.GoverningOrganisations(state));
         return true;
     }
 
-    private ProposalView View(ProposalState p, GovernancePolicy policy, IReadOnlySet<string> active)
+    private ProposalView View(IStateReader state, ProposalState p, IReadOnlySet<string> active)
     {
         var status = p.Status == ProposalStatus.Open && Now >= p.ExpiresAt ? "expired" : p.Status.ToString().ToLowerInvariant();
-        return new ProposalView(p, status, policy.Rule(p.Action.Action).Needed(active.Count), active);
+        return new ProposalView(p, status, Core.Governance.Consortium.Needed(state, p.Action), active);
     }
 
     private TxContext Context(UserSession actor) =>

@@ -269,7 +269,12 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
     public Outcome<IReadOnlyList<BreakGlassResponse>> OfEmergency(UserSession actor, string emergencyId)
     {
         if (actor.Role is not (Role.Admin or Role.Auditor)) return Outcome<IReadOnlyList<BreakGlassResponse>>.Forbidden("Only admins and auditors see the accesses of an emergency.");
-        if (!Identifiers.IsValid(emergencyId) || EmergencyState.Get(State, emergencyId) is null) return Outcome<IReadOnlyList<BreakGlassResponse>>.NotFound($"Emergency '{emergencyId}' does not exist.");
+        if (!Identifiers.IsValid(emergencyId) || EmergencyState.Get(State, emergencyId) is not { } emergency) return Outcome<IReadOnlyList<BreakGlassResponse>>.NotFound($"Emergency '{emergencyId}' does not exist.");
+        if (actor.Role == Role.Admin && !emergency.Covers(actor.OrganisationId) && !emergency.Admits(actor.OrganisationId))
+        {
+            return Outcome<IReadOnlyList<BreakGlassResponse>>.Forbidden(
+                $"Organisation '{actor.OrganisationId}' is neither in the scope of emergency '{emergencyId}' nor admitted as a rescuer: its admins do not see the emergency's accesses.");
+        }
         var now = Now;
         var mayOpen = actor.Role == Role.Admin && actor.OrganisationId == organisation.Id;
         return Outcome<IReadOnlyList<BreakGlassResponse>>.Ok(node.ScanState("breakglass/").Select(kv => BreakGlassState.TryDecode(kv.Value)).OfType<BreakGlassState>()

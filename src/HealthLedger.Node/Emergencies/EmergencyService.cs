@@ -96,7 +96,7 @@ public sealed class EmergencyService(LedgerNode node, RecordWriter writer, Conso
         if (proposalId.Length > Identifiers.MaxLength) return Outcome<ProposalView>.Invalid(FieldErrors.One("id", $"An emergency id is at most {Identifiers.MaxLength - 8} characters."));
         if (node.GetState(StateKeys.Proposal(proposalId)) is not null) return Outcome<ProposalView>.Conflict(FieldErrors.One("id", $"Proposal '{proposalId}' exists already."), $"Proposal '{proposalId}' exists already.");
         var context = new TxContext(new StateOverlay(State), node.Tip.Height + 1, Math.Max(Now, node.Tip.Timestamp), new SignerRecord(SignerKind.User, actor.UserId));
-        var check = Core.Governance.Consortium.Check(context, action);
+        var check = Core.Governance.Consortium.CheckProposal(context, action);
         if (!check.IsOk)
         {
             var reason = check.Reason;

@@ -42,10 +42,14 @@ public class EmergencyTests
 
         public UserKeys Medic { get; private set; } = null!;
 
-        /// <summary>Declares "quake" (test-hospital's patients, Red Cross = org-5 joining, demographics, 48 h) with two approvals of four and registers a medic.</summary>
-        public void DeclareQuake(ConsentCategories categories = EmergencyCategories.Default, string area = "")
+        /// <summary>
+        /// Declares "quake" (test-hospital's patients, Red Cross = org-5 joining, demographics, 48 h, optionally an area) and
+        /// registers a medic: with three approvals of four (the admission rule: Red Cross's node votes), or two (the emergency
+        /// rule) when it is an observer.
+        /// </summary>
+        public void DeclareQuake(ConsentCategories categories = EmergencyCategories.Default, string area = "", bool nodesVote = true)
         {
-            C.Decide("declare-quake", Quake(categories) with { Area = area }, approvals: 2);
+            C.Decide("declare-quake", Quake(categories) with { Area = area, NewRescuerNodesVote = nodesVote }, approvals: nodesVote ? 3 : 2);
             using var redCrossAdmin = TestNetwork.Keys(205);
             Medic = C.Keys(78);
             Assert.Equal(TxVerdict.Ok, C.Submit(redCrossAdmin, new RegisterUserPayload("medic-1", Role.Rescuer, "org-5", Medic.Signing.PublicKey, Medic.Encryption.PublicKey)).Verdict);
@@ -69,7 +73,7 @@ public class EmergencyTests
             new SealedRecordRef(Hashing.Sha256(System.Text.Encoding.UTF8.GetBytes(id)), 10, [Wrap(organisationKey), Wrap(patient.Encryption.PublicKey)]));
 
     [Fact]
-    public void A_declaration_with_a_joining_rescue_service_takes_effect_with_a_third_of_the_organisations_and_expires_in_six_hours()
+    public void A_declaration_whose_joining_rescue_service_votes_needs_the_admission_majority_and_expires_in_six_hours()
     {
         using var d = new Drill();
         var c = d.C;
@@ -78,7 +82,13 @@ public class EmergencyTests
         Assert.Equal((ProposalStatus.Open, c.Time + GovernancePolicy.EmergencyProposalLifetimeMs), (proposal.Status, proposal.ExpiresAt));
         Assert.Null(EmergencyState.Get(c.Net.State, "quake")); // 1 of 4 is not a third
         Assert.Equal(TxVerdict.Ok, c.Submit(c.Members[1].Admin, new VotePayload("declare-quake", true)).Verdict);
-        Assert.Equal(ProposalStatus.Executed, c.Proposal("declare-quake").Status); // 2 of 4 is (a majority would need 3)
+        // 2 of 4 is a third, but Red Cross's node would vote: admitting a validator needs the admission rule's majority, 3 of 4
+        Assert.Equal(ProposalStatus.Open, c.Proposal("declare-quake").Status);
+        Assert.Null(Consortium.GetOrganisation(c.Net.State, "org-5"));
+        Assert.Equal(3, Consortium.Needed(c.Net.State, d.Quake()));
+        Assert.Equal(2, Consortium.Needed(c.Net.State, d.Quake() with { NewRescuerNodesVote = false }));
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Members[2].Admin, new VotePayload("declare-quake", true)).Verdict);
+        Assert.Equal(ProposalStatus.Executed, c.Proposal("declare-quake").Status);
         var quake = EmergencyState.Get(c.Net.State, "quake")!;
         Assert.Equal([TestNetwork.OrgId], quake.Scope);
         Assert.Equal(["org-5"], quake.Rescuers);
@@ -145,6 +155,8 @@ public class EmergencyTests
         { "joining-not-rescuer", TxVerdict.InvalidField, "type rescuer" },
         { "too-long", TxVerdict.InvalidField, "at most 30 days" },
         { "area-not-a-site-code", TxVerdict.InvalidField, "area: a facility or site code" },
+        { "starts-too-far-back", TxVerdict.InvalidField, "startsAt: a declaration may start at most 1 hour before it is proposed" },
+        { "scope-as-rescuer", TxVerdict.InvalidField, "rescuers: organisation 'test-hospital' is in the scope" },
     };
 
     [Theory]
@@ -166,6 +178,9 @@ public class EmergencyTests
             "joining-not-rescuer" => quake with { NewRescuers = [c.NewOrganisation(5, OrganisationType.Clinic)] },
             "too-long" => quake with { EndsAt = quake.StartsAt + EmergencyState.MaxDurationMs + 1 },
             "area-not-a-site-code" => quake with { Area = "North district" },
+            // the proposal's block is 1 s after c.Time: this start is 1 h 1 s before it
+            "starts-too-far-back" => quake with { StartsAt = c.Time - Hour },
+            "scope-as-rescuer" => quake with { Rescuers = [TestNetwork.OrgId] },
             _ => throw new ArgumentOutOfRangeException(nameof(variant)),
         };
         var before = c.Net.State.Root;
@@ -480,5 +495,159 @@ public class EmergencyTests
             var w = new HealthLedger.Core.Encoding.CanonicalWriter().Text("pt-zoe").U8(parts);
             Assert.Equal(TxVerdict.Malformed, handler!.Decode(w.ToArray()).Result.Verdict);
         }
+    }
+
+    [Fact]
+    public void A_declaration_may_start_up_to_an_hour_before_its_proposal()
+    {
+        using var d = new Drill();
+        var c = d.C;
+        var quake = d.Quake() with { StartsAt = c.Time + 1000 - Hour }; // exactly 1 h before the proposal's block
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Members[0].Admin, new ProposePayload("declare-quake", quake)).Verdict);
+    }
+
+    [Fact]
+    public void A_second_end_or_extend_proposal_is_refused_while_one_is_open_for_the_same_emergency()
+    {
+        using var d = new Drill();
+        var c = d.C;
+        d.DeclareQuake();
+        var end = EmergencyState.Get(c.Net.State, "quake")!.EndsAt;
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Members[0].Admin, new ProposePayload("end-1", new EmergencyChangeAction(GovernanceAction.EndEmergency, "quake", 0))).Verdict);
+        Assert.Equal(ProposalStatus.Open, c.Proposal("end-1").Status); // 1 of 4: not yet
+        foreach (var (id, action) in new[]
+        {
+            ("end-2", new EmergencyChangeAction(GovernanceAction.EndEmergency, "quake", 0)),
+            ("extend-1", new EmergencyChangeAction(GovernanceAction.ExtendEmergency, "quake", end + Hour)),
+        })
+        {
+            var before = c.Net.State.Root;
+            var refused = c.Submit(c.Members[1].Admin, new ProposePayload(id, action));
+            Assert.Equal(TxVerdict.Conflict, refused.Verdict);
+            Assert.Contains("proposal 'end-1' to end emergency 'quake' is open", refused.Reason, StringComparison.Ordinal);
+            Assert.Equal(before, c.Net.State.Root);
+        }
+        // once it is withdrawn another may be proposed
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Members[0].Admin, new WithdrawPayload("end-1")).Verdict);
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Members[1].Admin, new ProposePayload("extend-1", new EmergencyChangeAction(GovernanceAction.ExtendEmergency, "quake", end + Hour))).Verdict);
+        Assert.Equal(TxVerdict.Conflict, c.Submit(c.Members[0].Admin, new ProposePayload("end-3", new EmergencyChangeAction(GovernanceAction.EndEmergency, "quake", 0))).Verdict);
+    }
+
+    [Fact]
+    public void An_organisation_admitted_by_a_declaration_is_a_rescue_service_that_does_not_govern()
+    {
+        using var d = new Drill();
+        var c = d.C;
+        d.DeclareQuake(nodesVote: false);
+        using var redCrossAdmin = TestNetwork.Keys(205);
+        Assert.True(Consortium.IsRescueService(c.Net.State, "org-5"));
+        Assert.Equal("quake", Consortium.RescueServiceEmergency(c.Net.State, "org-5"));
+        Assert.Contains("org-5", Consortium.ActiveOrganisations(c.Net.State));
+        Assert.DoesNotContain("org-5", Consortium.GoverningOrganisations(c.Net.State));
+        Assert.Equal(4, Consortium.GoverningOrganisations(c.Net.State).Count);
+
+        // it neither proposes nor votes; nothing is written
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Members[0].Admin, new ProposePayload("policy-1", new OrganisationStatusAction(GovernanceAction.SuspendOrganisation, "org-4"))).Verdict);
+        foreach (TxPayload payload in new TxPayload[]
+        {
+            new VotePayload("policy-1", true),
+            new ProposePayload("declare-flood", d.Quake() with { EmergencyId = "flood", NewRescuers = [], Rescuers = ["org-5"] }),
+            new WithdrawPayload("policy-1"),
+        })
+        {
+            var before = c.Net.State.Root;
+            var refused = c.Submit(redCrossAdmin, payload);
+            Assert.Equal(TxVerdict.Unauthorized, refused.Verdict);
+            Assert.Contains("organisation 'org-5' is a rescue service admitted with emergency 'quake': it takes no part in governance", refused.Reason, StringComparison.Ordinal);
+            Assert.Equal(before, c.Net.State.Root);
+        }
+
+        // its admin registers rescuers only: no doctor, lab or pharmacy staff, auditor, admin or patient
+        var staff = c.Keys(81);
+        foreach (var role in Enum.GetValues<Role>().Where(r => r != Role.Rescuer))
+        {
+            var before = c.Net.State.Root;
+            var refused = c.Submit(redCrossAdmin, new RegisterUserPayload("staff-" + (byte)role, role, "org-5", staff.Signing.PublicKey, staff.Encryption.PublicKey));
+            Assert.Equal(TxVerdict.Unauthorized, refused.Verdict);
+            Assert.Contains("its admin registers only rescuers", refused.Reason, StringComparison.Ordinal);
+            Assert.Equal(before, c.Net.State.Root);
+        }
+        var redCrossKey = c.Organisation("org-5").EncryptionKey;
+        var doctor = c.Submit(redCrossAdmin, new RegisterDoctorPayload("dr-red", "org-5", staff.Signing.PublicKey, staff.Encryption.PublicKey,
+            new SealedRecordRef(Hashing.Sha256("dr-red"u8), 10, [Wrap(redCrossKey)])));
+        Assert.Equal((TxVerdict.Unauthorized, true), (doctor.Verdict, doctor.Reason.Contains("registers only rescuers, not a doctor", StringComparison.Ordinal)));
+        var patient = c.Submit(redCrossAdmin, RegisterPatient("pt-red", "org-5", staff, redCrossKey));
+        Assert.Equal((TxVerdict.Unauthorized, true), (patient.Verdict, patient.Reason.Contains("registers only rescuers, not a patient", StringComparison.Ordinal)));
+        Assert.Equal(TxVerdict.Ok, c.Submit(redCrossAdmin, new RegisterUserPayload("medic-2", Role.Rescuer, "org-5", staff.Signing.PublicKey, staff.Encryption.PublicKey)).Verdict);
+
+        // its medics break the glass only under an emergency in force that admits it
+        Assert.Equal(TxVerdict.Ok, c.Submit(d.Medic, d.BreakGlass("bg-1")).Verdict);
+        Assert.Equal(TxVerdict.Unauthorized, c.Submit(d.Medic, d.BreakGlass("bg-2", emergency: "")).Verdict);
+        c.Decide("end-quake", new EmergencyChangeAction(GovernanceAction.EndEmergency, "quake", 0), approvals: 2);
+        Assert.Equal(TxVerdict.Conflict, c.Submit(d.Medic, d.BreakGlass("bg-3")).Verdict);
+        // and it stays a rescue service after the emergency ends
+        Assert.Equal(TxVerdict.Unauthorized, c.Submit(redCrossAdmin, new VotePayload("policy-1", true)).Verdict);
+    }
+
+    [Fact]
+    public void The_last_governing_organisation_cannot_be_suspended_while_only_rescue_services_would_remain()
+    {
+        using var c = new ConsortiumNetwork(1);
+        var quake = new DeclareEmergencyAction("quake", "Earthquake", "", [TestNetwork.OrgId], [], [c.NewOrganisation(5, OrganisationType.Rescuer)],
+            EmergencyCategories.Default, c.Time, c.Time + 48 * Hour, NewRescuerNodesVote: false);
+        c.Decide("declare-quake", quake, approvals: 1);
+        Assert.Equal([TestNetwork.OrgId], Consortium.GoverningOrganisations(c.Net.State));
+        var before = c.Net.State.Root;
+        var refused = c.Submit(c.Members[0].Admin, new ProposePayload("suspend-self", new OrganisationStatusAction(GovernanceAction.SuspendOrganisation, TestNetwork.OrgId)));
+        Assert.Equal(TxVerdict.Conflict, refused.Verdict);
+        Assert.Contains("the last one that governs", refused.Reason, StringComparison.Ordinal);
+        Assert.Equal(before, c.Net.State.Root);
+    }
+
+    [Fact]
+    public void A_rescue_organisation_admitted_by_an_ordinary_join_request_is_a_full_member()
+    {
+        using var d = new Drill();
+        var c = d.C;
+        c.Decide("join-5", c.NewOrganisation(5, OrganisationType.Rescuer), approvals: 3);
+        using var redCrossAdmin = TestNetwork.Keys(205);
+        Assert.False(Consortium.IsRescueService(c.Net.State, "org-5"));
+        Assert.Contains("org-5", Consortium.GoverningOrganisations(c.Net.State));
+        Assert.Equal(TxVerdict.Ok, c.Submit(redCrossAdmin, new ProposePayload("suspend-4", new OrganisationStatusAction(GovernanceAction.SuspendOrganisation, "org-4"))).Verdict);
+        var staff = c.Keys(81);
+        Assert.Equal(TxVerdict.Ok, c.Submit(redCrossAdmin, new RegisterUserPayload("dr-red", Role.Doctor, "org-5", staff.Signing.PublicKey, staff.Encryption.PublicKey)).Verdict);
+    }
+
+    [Fact]
+    public void A_misuse_review_ends_the_access_at_the_reviews_block()
+    {
+        using var d = new Drill();
+        var c = d.C;
+        d.DeclareQuake();
+        Assert.Equal(TxVerdict.Ok, c.Submit(d.Medic, d.BreakGlass("bg-1")).Verdict);
+        Assert.Equal(TxVerdict.Ok, c.Submit(d.Doctor, d.BreakGlass("bg-er", emergency: "")).Verdict);
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Members[0].Admin, new ReviewBreakGlassPayload("pt-zoe", "bg-1", BreakGlassReview.Misuse)).Verdict);
+        var flagged = BreakGlassState.Get(c.Net.State, "pt-zoe", "bg-1")!;
+        Assert.Equal((BreakGlassReview.Misuse, c.Time, c.Time), (flagged.Review, flagged.ReviewedAt, flagged.ExpiresAt));
+        Assert.False(flagged.IsActiveAt(c.Time));
+        // "reviewed" leaves the access to run its time
+        Assert.Equal(TxVerdict.Ok, c.Submit(c.Members[0].Admin, new ReviewBreakGlassPayload("pt-zoe", "bg-er", BreakGlassReview.Reviewed)).Verdict);
+        var reviewed = BreakGlassState.Get(c.Net.State, "pt-zoe", "bg-er")!;
+        Assert.True(reviewed.IsActiveAt(c.Time));
+        Assert.Equal(reviewed.GrantedAt + BreakGlassState.DurationMs, reviewed.ExpiresAt);
+    }
+
+    [Fact]
+    public void An_epoch_released_to_a_doctor_is_stale_once_a_misuse_review_ended_the_access()
+    {
+        using var d = new Drill();
+        var c = d.C;
+        Assert.Equal(TxVerdict.Ok, c.Submit(d.Doctor, d.BreakGlass("bg-er", emergency: "")).Verdict);
+        var access = BreakGlassState.Get(c.Net.State, "pt-zoe", "bg-er")!;
+        var overlay = new HealthLedger.Core.State.StateOverlay(c.Net.State);
+        ReleasedEpochs.MarkForBreakGlass(overlay, ConsentCategories.Demographics, 1, access);
+        Assert.Null(ReleasedEpochs.StaleUnder(overlay, "pt-zoe", ConsentCategories.Demographics, 1, c.Time + 1));
+        overlay.Set(BreakGlassState.Key("pt-zoe", "bg-er"), (access with { Review = BreakGlassReview.Misuse, ExpiresAt = c.Time + 1 }).Encode());
+        Assert.Equal("the doctor of break-glass access 'bg-er'", ReleasedEpochs.StaleUnder(overlay, "pt-zoe", ConsentCategories.Demographics, 1, c.Time + 1));
     }
 }

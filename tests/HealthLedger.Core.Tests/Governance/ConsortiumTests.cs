@@ -415,7 +415,7 @@ public class ConsortiumTests
         var before = c.Net.State.Root;
         var change = c.Submit(c.Members[0].Admin, new ConfigurePolicyPayload(2, new NetworkPolicy(1, 14)));
         Assert.Equal(TxVerdict.Unauthorized, change.Verdict);
-        Assert.Contains("needs the approval of 3 active organisations", change.Reason, StringComparison.Ordinal);
+        Assert.Contains("needs the approval of 3 governing organisations", change.Reason, StringComparison.Ordinal);
         Assert.Equal(before, c.Net.State.Root);
     }
 
@@ -500,7 +500,7 @@ public class ConsortiumTests
         var before = c.Net.State.Root;
         var add = c.Submit(m[1].Admin, new ConfigureNodesPayload(NodeChange.Add, new NodeRecord("org-2-node-2", "org-2", newKey.PublicKey, "")));
         Assert.Equal(TxVerdict.Unauthorized, add.Verdict);
-        Assert.Contains("needs the approval of 3 active organisations", add.Reason, StringComparison.Ordinal);
+        Assert.Contains("needs the approval of 3 governing organisations", add.Reason, StringComparison.Ordinal);
         Assert.Contains("Propose", add.Reason, StringComparison.Ordinal);
         var remove = c.Submit(m[1].Admin, new ConfigureNodesPayload(NodeChange.Remove, new NodeRecord("org-2-node-1", "org-2", m[1].NodeKey, "")));
         Assert.Equal(TxVerdict.Unauthorized, remove.Verdict);

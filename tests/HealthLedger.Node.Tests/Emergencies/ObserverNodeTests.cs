@@ -79,6 +79,17 @@ public sealed class ObserverNodeTests : IAsyncDisposable
         Assert.Equal("red-cross", rescuer.OrganisationId);
         await InProcessNode.WaitAsync("General's node has the medic", () => Node(general).GetState("user/medic-7") is not null, Ct);
 
+        // Admitted with a declaration, Red Cross is a rescue service, not a full member: its admin registers no doctor and takes
+        // no part in governance (403, nothing written).
+        var noDoctor = await Problem(await redCrossAdmin.PostAsJsonAsync("/api/v1/doctors",
+            new { doctorId = "dr-red", name = "R R", specialty = "Emergency", department = "Field", licenceNumber = "L-1" }, Ct), System.Net.HttpStatusCode.Forbidden);
+        Assert.Contains("rescue service admitted with emergency 'flood'", noDoctor.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Null(Node(general).GetState("user/dr-red"));
+        var noVote = await Problem(await redCrossAdmin.PostAsJsonAsync("/api/v1/consortium/proposals/any/votes", new { decision = "approve" }, Ct), System.Net.HttpStatusCode.Forbidden);
+        Assert.Contains("takes no part in governance", noVote.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        // It sees the accesses of the emergency that admitted it.
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await redCrossAdmin.GetAsync("/api/v1/emergencies/flood/accesses", Ct)).StatusCode);
+
         // Signed with the observer's node key, General's peer endpoint serves status and blocks but refuses consensus messages.
         using var observerKey = SigningKeyPair.FromSeed(DataDirectory.ReadSecret(new DataDirectory(redCrossFolder).NodeKeyPath, 32));
         using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(layout.PeerAddress(1));

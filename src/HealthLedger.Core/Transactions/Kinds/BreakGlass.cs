@@ -96,6 +96,11 @@ public sealed class BreakGlassHandler : TxKindHandler<BreakGlassPayload>
         {
             return TxResult.Reject(TxVerdict.Unauthorized, "outside a declared emergency only a doctor of a member organisation may break the glass");
         }
+        else if (Governance.Consortium.RescueServiceEmergency(context.State, actor.OrganisationId) is { } admittedWith)
+        {
+            return TxResult.Reject(TxVerdict.Unauthorized,
+                $"organisation '{actor.OrganisationId}' is a rescue service admitted with emergency '{admittedWith}': its users break the glass only under an emergency in force that admits it");
+        }
         if (!p.Justification.HasEnvelopeFor(custodian.EncryptionKey)) return TxResult.Reject(TxVerdict.InvalidField, "justification: no key envelope for the patient's organisation");
         if (context.GetUser(p.PatientId) is { } patientUser && !p.Justification.HasEnvelopeFor(patientUser.EncryptionKey))
         {

@@ -82,7 +82,7 @@ public sealed class ConfigureNodesHandler : TxKindHandler<ConfigureNodesPayload>
         if (!Consortium.MayActAlone(context.State, action, organisation, out var needed))
         {
             return TxResult.Reject(TxVerdict.Unauthorized,
-                $"{action.Action} needs the approval of {needed} active organisations under the governance policy: submit it as a proposal (Propose) for the others to vote on");
+                $"{action.Action} needs the approval of {needed} governing organisations (active, not rescue services) under the governance policy: submit it as a proposal (Propose) for the others to vote on");
         }
         return Consortium.Apply(context, action);
     }

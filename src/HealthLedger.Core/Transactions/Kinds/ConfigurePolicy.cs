@@ -55,11 +55,11 @@ public sealed class ConfigurePolicyHandler : TxKindHandler<ConfigurePolicyPayloa
     {
         if (PolicyState.Read(context.State) is not { } current) return TxResult.Reject(TxVerdict.NotFound, "the network has no policy record");
         if (context.RequireAdminOf(current.OrganisationId, "change the network policy") is { } denied) return denied;
-        var needed = GovernancePolicy.Read(context.State).Rule(GovernanceAction.ChangeNetworkPolicy).Needed(Consortium.ActiveOrganisations(context.State).Count);
+        var needed = GovernancePolicy.Read(context.State).Rule(GovernanceAction.ChangeNetworkPolicy).Needed(Consortium.GoverningOrganisations(context.State).Count);
         if (needed > 1)
         {
             return TxResult.Reject(TxVerdict.Unauthorized,
-                $"changing the network policy needs the approval of {needed} active organisations under the governance policy; one organisation may not change it alone: propose change-network-policy to the consortium");
+                $"changing the network policy needs the approval of {needed} governing organisations (active, not rescue services) under the governance policy; one organisation may not change it alone: propose change-network-policy to the consortium");
         }
         var expected = current.Version + 1;
         if (p.Version != expected) return TxResult.Reject(TxVerdict.Conflict, $"version: the policy is at version {current.Version}; the change must be version {expected}");

@@ -54,12 +54,13 @@ public sealed class ProposeHandler : TxKindHandler<ProposePayload>
     {
         if (Consortium.RequireMemberAdmin(context, "propose", out var admin) is { } denied) return denied;
         if (context.State.Contains(StateKeys.Proposal(p.ProposalId))) return TxResult.Reject(TxVerdict.AlreadyExists, $"proposal id '{p.ProposalId}' is taken");
-        var check = Consortium.Check(context, p.Action);
+        var check = Consortium.CheckProposal(context, p.Action);
         if (!check.IsOk) return TxResult.Reject(check.Verdict, $"{p.Action.Action} cannot be applied: {check.Reason}");
         var policy = GovernancePolicy.Read(context.State);
         var alone = policy.Rule(p.Action.Action).SelfService && Consortium.OwnerOf(context.State, p.Action) == admin.OrganisationId;
         var proposal = new ProposalState(p.ProposalId, p.Action, admin.OrganisationId, admin.Id, context.Timestamp,
             context.Timestamp + policy.LifetimeOf(p.Action.Action), ProposalStatus.Open, 0, [new ProposalVote(admin.OrganisationId, admin.Id, true, context.Timestamp)]);
+        Consortium.NoteProposal(context.State, proposal);
         return Consortium.Settle(context, proposal, alone);
     }
 }

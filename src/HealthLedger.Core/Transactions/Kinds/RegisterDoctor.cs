@@ -61,6 +61,7 @@ public sealed class RegisterDoctorHandler : TxKindHandler<RegisterDoctorPayload>
         if (context.RequireAdminOf(p.OrganisationId, "register its doctors") is { } denied) return denied;
         var org = context.GetOrganisation(p.OrganisationId);
         if (org is null) return TxResult.Reject(TxVerdict.NotFound, $"organisation '{p.OrganisationId}' does not exist");
+        if (Governance.Consortium.RescueServiceRegistrationProblem(context.State, p.OrganisationId, Role.Doctor) is { } rescueOnly) return rescueOnly;
         if (TxContext.RequireEnvelopes(p.Record, ("the organisation", org.EncryptionKey)) is { } missing) return missing;
         if (context.RequireNewUser(p.DoctorId, p.SigningKey) is { } taken) return taken;
         context.CreateUser(p.DoctorId, Role.Doctor, p.OrganisationId, p.SigningKey, p.EncryptionKey);

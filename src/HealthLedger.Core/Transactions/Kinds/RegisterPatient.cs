@@ -68,6 +68,7 @@ public sealed class RegisterPatientHandler : TxKindHandler<RegisterPatientPayloa
         if (context.RequireAdminOf(p.OrganisationId, "register its patients") is { } denied) return denied;
         var org = context.GetOrganisation(p.OrganisationId);
         if (org is null) return TxResult.Reject(TxVerdict.NotFound, $"organisation '{p.OrganisationId}' does not exist");
+        if (Governance.Consortium.RescueServiceRegistrationProblem(context.State, p.OrganisationId, Role.Patient) is { } rescueOnly) return rescueOnly;
         if (CategoryKeyRules.RequireReaders(context, tx, p.Record, p.PatientId, ConsentCategories.Demographics, org, p.EncryptionKey) is { } missing) return missing;
         var state = context.State;
         if (state.Contains(StateKeys.Mrn(p.OrganisationId, p.MrnIndex)))

@@ -60,6 +60,7 @@ public sealed class RegisterUserHandler : TxKindHandler<RegisterUserPayload>
         {
             return TxResult.Reject(TxVerdict.NotFound, $"organisation '{p.OrganisationId}' does not exist");
         }
+        if (Governance.Consortium.RescueServiceRegistrationProblem(context.State, p.OrganisationId, p.Role) is { } rescueOnly) return rescueOnly;
         if (context.RequireNewUser(p.UserId, p.SigningKey) is { } taken) return taken;
         context.CreateUser(p.UserId, p.Role, p.OrganisationId, p.SigningKey, p.EncryptionKey);
         return TxResult.Ok;

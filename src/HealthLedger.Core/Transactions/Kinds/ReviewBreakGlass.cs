@@ -7,7 +7,7 @@ namespace HealthLedger.Core.Transactions.Kinds;
 
 /// <summary>
 /// The custodian organisation reviews a break-glass access: marks it reviewed or flags misuse. Signed by an admin of the
-/// patient's organisation; once per access.
+/// patient's organisation; once per access. Misuse ends the access at the review's block (its expiry becomes the block time).
 /// </summary>
 /// <param name="PatientId">The patient.</param>
 /// <param name="AccessId">The access.</param>
@@ -52,6 +52,8 @@ public sealed class ReviewBreakGlassHandler : TxKindHandler<ReviewBreakGlassPayl
         if (context.RequireAdminOf(access.CustodianId, "review a break-glass access to its patient") is { } denied) return denied;
         if (access.Review != BreakGlassReview.Pending) return TxResult.Reject(TxVerdict.Conflict, $"break-glass access '{p.AccessId}' was already reviewed");
         var reviewed = access with { Review = p.Review, ReviewedBy = context.SignerUser!.Id, ReviewedAt = context.Timestamp };
+        // Misuse ends the access at this block: its expiry becomes the review's block time (never later than it was).
+        if (p.Review == BreakGlassReview.Misuse) reviewed = reviewed with { ExpiresAt = Math.Min(access.ExpiresAt, Math.Max(context.Timestamp, access.GrantedAt)) };
         context.State.Set(BreakGlassState.Key(p.PatientId, p.AccessId), reviewed.Encode());
         return TxResult.Ok;
     }
