@@ -47,8 +47,10 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
         if (actor.Role is not (Role.Rescuer or Role.Doctor)) return Outcome<PatientMatch>.Forbidden("Only rescuers and doctors look patients up for break-glass access.");
         var e = new FieldErrors();
         if (string.IsNullOrWhiteSpace(mrn) || mrn.Trim().Length > 32) e.Add("mrn", "The MRN is required (at most 32 characters).");
+        else if (!FieldRules.IsMrn(mrn.Trim())) e.Add("mrn", "An MRN is 1 to 32 letters, digits or '-', starting with a letter or digit (control and other characters are refused).");
         if (!Identifiers.IsValid(organisationId)) e.Add("organisationId", $"An organisation id is {Identifiers.Rule}.");
         if (!e.IsEmpty) return Outcome<PatientMatch>.Invalid(e);
+        if (node.GetState(StateKeys.Organisation(organisationId!)) is null) return Outcome<PatientMatch>.NotFound(Missing.Message("Organisation", organisationId));
         Core.Primitives.Hash256? index = null;
         if (organisationId == organisation.Id)
         {
@@ -81,13 +83,27 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
             : Outcome<PatientMatch>.NotFound($"No patient of '{organisationId}' has this MRN.");
     }
 
+    /// <summary>
+    /// A break-glass request whose body could not be read (not JSON, the wrong shape or types, null list items): recorded as a
+    /// refused attempt on the patient when the route names one that exists, like every other refusal; nothing else is written.
+    /// </summary>
+    public Outcome<BreakGlassResponse> RefuseMalformed(UserSession actor, string patientId, FieldErrors errors)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(errors);
+        var purpose = "break-glass refused: " + string.Join(", ", errors.ToDictionary().Keys);
+        disclosures.Record(actor, patientId, Resource, purpose.Length > 60 ? purpose[..60] : purpose, false);
+        return Outcome<BreakGlassResponse>.Invalid(errors);
+    }
+
     /// <summary>Breaks the glass: checks like the state machine (a refusal is recorded as a refused attempt and writes nothing), then commits the access.</summary>
     public async Task<Outcome<BreakGlassResponse>> BreakGlassAsync(UserSession actor, string patientId, BreakGlassInput input, CancellationToken ct)
     {
         var e = new FieldErrors();
         var reason = BreakGlassReasons.Parse(input.Reason);
         if (reason is null) e.Add("reason", $"The reason is one of {BreakGlassReasons.List}.");
-        var text = FieldRules.Text(e, "justification", input.Justification, SealedJustification.MaxTextBytes, required: true, "The justification", multiline: true);
+        // The limit is in UTF-8 bytes (checked below with its own message), not characters.
+        var text = FieldRules.Text(e, "justification", input.Justification, int.MaxValue, required: true, "The justification", multiline: true);
         var bytes = System.Text.Encoding.UTF8.GetByteCount(text);
         if (!e.Has("justification") && (bytes < SealedJustification.MinTextBytes || bytes > SealedJustification.MaxTextBytes))
         {
@@ -112,10 +128,10 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
             if (patient is not null) disclosures.Record(actor, patientId, Resource, "break-glass refused: " + string.Join(", ", e.ToDictionary().Keys), false);
             return Outcome<BreakGlassResponse>.Invalid(e);
         }
-        if (patient is null) return Outcome<BreakGlassResponse>.NotFound($"Patient '{patientId}' does not exist.");
+        if (patient is null) return Outcome<BreakGlassResponse>.NotFound(Missing.Message("Patient", patientId));
         var custodian = node.GetState(StateKeys.Organisation(patient.OrganisationId)) is { } o ? OrganisationRecord.TryDecode(o) : null;
         var patientKey = node.GetState(StateKeys.User(patientId)) is { } u ? UserRecord.TryDecode(u)?.EncryptionKey : null;
-        if (custodian is null) return Outcome<BreakGlassResponse>.NotFound($"Organisation '{patient.OrganisationId}' does not exist.");
+        if (custodian is null) return Outcome<BreakGlassResponse>.NotFound(Missing.Message("Organisation", patient.OrganisationId));
         var accessId = "bg-" + clock.GetUtcNow().ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
         var payload = new BreakGlassPayload(accessId, patientId, emergencyId, reason!.Value, categories, Seal(text, patientId, accessId, custodian.EncryptionKey, patientKey));
 
@@ -139,7 +155,7 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
     {
         if (!Identifiers.IsValid(patientId) || node.GetState(StateKeys.Patient(patientId)) is not { } bytes || PatientState.TryDecode(bytes) is not { } patient)
         {
-            return Outcome<EmergencySummary>.NotFound($"Patient '{patientId}' does not exist.");
+            return Outcome<EmergencySummary>.NotFound(Missing.Message("Patient", patientId));
         }
         var now = Now;
         var state = State;
@@ -183,7 +199,7 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
     {
         if (!Identifiers.IsValid(patientId) || node.GetState(StateKeys.Patient(patientId)) is not { } bytes || PatientState.TryDecode(bytes) is not { } patient)
         {
-            return Outcome<IReadOnlyList<BreakGlassResponse>>.NotFound($"Patient '{patientId}' does not exist.");
+            return Outcome<IReadOnlyList<BreakGlassResponse>>.NotFound(Missing.Message("Patient", patientId));
         }
         var own = actor.Role == Role.Patient && actor.UserId == patientId;
         var admin = actor.Role == Role.Admin && actor.OrganisationId == patient.OrganisationId;
@@ -215,7 +231,7 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
     public Outcome<IReadOnlyList<BreakGlassResponse>> OfEmergency(UserSession actor, string emergencyId)
     {
         if (actor.Role is not (Role.Admin or Role.Auditor)) return Outcome<IReadOnlyList<BreakGlassResponse>>.Forbidden("Only admins and auditors see the accesses of an emergency.");
-        if (!Identifiers.IsValid(emergencyId) || EmergencyState.Get(State, emergencyId) is null) return Outcome<IReadOnlyList<BreakGlassResponse>>.NotFound($"Emergency '{emergencyId}' does not exist.");
+        if (!Identifiers.IsValid(emergencyId) || EmergencyState.Get(State, emergencyId) is null) return Outcome<IReadOnlyList<BreakGlassResponse>>.NotFound(Missing.Message("Emergency", emergencyId));
         var now = Now;
         var mayOpen = actor.Role == Role.Admin && actor.OrganisationId == organisation.Id;
         return Outcome<IReadOnlyList<BreakGlassResponse>>.Ok(node.ScanState("breakglass/").Select(kv => BreakGlassState.TryDecode(kv.Value)).OfType<BreakGlassState>()
@@ -240,7 +256,7 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
         }
         if (!Identifiers.IsValid(patientId) || !Identifiers.IsValid(accessId) || BreakGlassState.Get(State, patientId, accessId) is not { } access)
         {
-            return Outcome<BreakGlassResponse>.NotFound($"Break-glass access '{accessId}' does not exist.");
+            return Outcome<BreakGlassResponse>.NotFound(Missing.Message("Break-glass access", accessId));
         }
         if (actor.Role != Role.Admin || actor.OrganisationId != access.CustodianId) return Outcome<BreakGlassResponse>.Forbidden($"Only an admin of '{access.CustodianId}' reviews this access.");
         if (access.Review != BreakGlassReview.Pending)

@@ -85,6 +85,7 @@ public sealed class EmergencyInput
         }
         var starts = StartsAt ?? now;
         if (EndsAt is null) e.Add("endsAt", "The end of the emergency is required.");
+        else if (StartsAt is null && EndsAt <= now) e.Add("endsAt", "The end is already past.");
         else if (EndsAt <= starts) e.Add("endsAt", "The end must be after the start.");
         else if (EndsAt - starts > TimeSpan.FromMilliseconds(EmergencyState.MaxDurationMs)) e.Add("endsAt", "An emergency lasts at most 30 days (extend it by approval).");
         else if (EndsAt <= now) e.Add("endsAt", "The end is already past.");

@@ -29,7 +29,7 @@ public sealed class BreakGlassModel(BreakGlassService breakGlass, EmergencyServi
     [BindProperty(SupportsGet = true)]
     public string? OrganisationId { get; set; }
 
-    [BindProperty]
+    [BindProperty(Name = "Input")]
     public JustifyForm Input { get; set; } = new();
 
     /// <summary>The patient found, or null.</summary>
