@@ -55,13 +55,14 @@ public sealed class EmergencyInput
         if (!Identifiers.IsValid(id)) e.Add("id", $"An emergency id is {Identifiers.Rule}.");
         var title = FieldRules.Text(e, "title", Title, 100, required: true, "The title");
         var area = FieldRules.Text(e, "area", Area, 100, required: false, "The area");
-        var scope = (Scope ?? []).Select(s => s.Trim()).ToList();
+        // Null items are refused before (NullElements, "scope[0]"); here they are skipped so that no caller can make this throw.
+        var scope = (Scope ?? []).OfType<string>().Select(s => s.Trim()).ToList();
         if (scope.Count == 0) e.Add("scope", "Name at least one organisation whose patients the emergency covers.");
         else if (scope.Any(s => !Identifiers.IsValid(s))) e.Add("scope", $"An organisation id is {Identifiers.Rule}.");
-        var rescuers = (Rescuers ?? []).Select(s => s.Trim()).ToList();
+        var rescuers = (Rescuers ?? []).OfType<string>().Select(s => s.Trim()).ToList();
         if (rescuers.Any(s => !Identifiers.IsValid(s))) e.Add("rescuers", $"An organisation id is {Identifiers.Rule}.");
         var joining = new List<AddOrganisationAction>();
-        foreach (var request in NewRescuers ?? [])
+        foreach (var request in (NewRescuers ?? []).OfType<JoinRequest>())
         {
             var errors = new FieldErrors();
             if (ProposalInput.JoinRequestAction(request, errors) is { } add) joining.Add(add);
