@@ -12,6 +12,7 @@ namespace HealthLedger.Node.Pages.Emergencies;
 /// custodian's blind index), then state the emergency, a reason code and a justification; the access granted, the
 /// emergency summary page opens. Refusals show their field errors and are recorded as refused attempts by the service.
 /// </summary>
+[Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(BreakGlassLimits.Policy)]
 public sealed class BreakGlassModel(BreakGlassService breakGlass, EmergencyService emergencies, LedgerNode node) : HospitalPage
 {
     /// <summary>The justification form.</summary>
@@ -43,6 +44,16 @@ public sealed class BreakGlassModel(BreakGlassService breakGlass, EmergencyServi
 
     /// <summary>Every field error of the last form, as "field: message".</summary>
     public IReadOnlyList<string> Errors { get; private set; } = [];
+
+    /// <summary>The categories break-glass may open at all (the emergency summary set), as API names.</summary>
+    public static IReadOnlyList<string> EmergencySet { get; } = ["demographics", "reports"];
+
+    /// <summary>
+    /// The categories the form offers: those the selected emergency (else the first listed) opens; outside an emergency (a doctor
+    /// choosing none) the emergency set.
+    /// </summary>
+    public IReadOnlyList<string> Offered =>
+        (Emergencies.FirstOrDefault(e => e.Id == Input.EmergencyId) ?? Emergencies.FirstOrDefault())?.Categories ?? EmergencySet;
 
     /// <summary>The reason codes.</summary>
     public static IReadOnlyList<(string Value, string Label)> Reasons { get; } =
