@@ -50,7 +50,7 @@ public static class EmergenciesApi
             .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).ProducesProblem(429);
         patient.MapGet("/break-glass", OfPatient)
             .WithName("ListBreakGlassAccesses").WithSummary("The patient's break-glass accesses with their justification (the patient, admins of their organisation)").ProducesProblem(403).ProducesProblem(404);
-        patient.MapGet("/emergency-summary", Summary)
+        patient.MapGet("/emergency-summary", Summary).RequireRateLimiting(BreakGlassLimits.SummaryPolicy).ProducesProblem(429)
             .WithName("GetEmergencySummary").WithSummary("The emergency summary (blood group, allergies, conditions, emergency contact) under the caller's break-glass access in force; recorded as a break-glass disclosure")
             .ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
 

@@ -119,6 +119,11 @@ public class InputKindsTests
         await node.App.Services.GetRequiredService<DisclosureRecorder>().FlushAsync(Ct);
         var after = (await admin.GetFromJsonAsync<List<JsonElement>>($"/api/v1/patients/{patient.Id}/disclosures", Ct))!;
         Assert.Equal(BreakGlassLimits.PermitsPerWindow, after.Count(d => d.GetProperty("actorId").GetString() == "dr-k"));
+        // The emergency summary has its own, larger budget (its refused reads are recorded too): dr-k may still ask, refused (403).
+        using (var summary = await medic.GetAsync($"/api/v1/patients/{patient.Id}/emergency-summary", Ct))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, summary.StatusCode);
+        }
         // Another user is not limited by dr-k's attempts.
         using (var body = Json("""{"reason":"unconscious","justification":"unconscious at the door"}"""))
         {
