@@ -63,7 +63,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         if (content is null) return Outcome<ReportView>.Invalid(errors);
         if (file is not null && !ContentTypes.ContainsKey(file.ContentType))
         {
-            return Outcome<ReportView>.Invalid(FieldErrors.One("file", $"Files of type '{file.ContentType}' are not accepted; use PDF, PNG, JPEG, DICOM or plain text."));
+            return Outcome<ReportView>.Invalid(FieldErrors.One("file", $"Files of type {(file.ContentType.Length <= 100 && FieldRules.ForbiddenCharacter(file.ContentType) is null ? $"'{file.ContentType}'" : "(not shown)")} are not accepted; use PDF, PNG, JPEG, DICOM or plain text."));
         }
 
         var reportId = previous?.Id ?? RecordIds.New("rp");
