@@ -76,7 +76,7 @@ public class EmergencyTests
         await general.GetByTestId("declare-form").Locator("input[name='Input.Rescuers'][value='red-cross']").CheckAsync();
         await general.GetByLabel("Ends at *").FillAsync(time.FormValue(time.Now.AddHours(-1)));
         await general.GetByRole(AriaRole.Button, new() { Name = "Propose declaration" }).ClickAsync();
-        await Assertions.Expect(general.Locator("[data-valmsg-for='Input.EndsAt']")).ToContainTextAsync("after the start");
+        await Assertions.Expect(general.Locator("[data-valmsg-for='Input.EndsAt']")).ToContainTextAsync("already past");
         await general.GetByLabel("Ends at *").FillAsync(time.FormValue(time.Now.AddHours(48)));
         await general.GetByRole(AriaRole.Button, new() { Name = "Propose declaration" }).ClickAsync();
         await Assertions.Expect(general.GetByRole(AriaRole.Status)).ToContainTextAsync("is open");
@@ -131,6 +131,10 @@ public class EmergencyTests
         await medic.GetByRole(AriaRole.Button, new() { Name = "Find patient" }).ClickAsync();
         await Assertions.Expect(medic.GetByTestId("match")).ToContainTextAsync(patientId);
         await Assertions.Expect(medic.GetByText("Ada Quake")).ToHaveCountAsync(0);
+        // The form offers only what the emergency opens (the emergency summary, not the current medication or reports).
+        await Assertions.Expect(medic.Locator("[data-category='demographics']")).ToBeVisibleAsync();
+        await Assertions.Expect(medic.Locator("[data-category='reports']")).ToBeHiddenAsync();
+        await Assertions.Expect(medic.Locator("[data-category='medication']")).ToBeHiddenAsync();
         // Or by the patient id printed on the patient's record printout or card: the same justify flow follows.
         await medic.GetByLabel("Patient id *").FillAsync("pt-nobody");
         await medic.GetByRole(AriaRole.Button, new() { Name = "Use this patient id" }).ClickAsync();

@@ -61,6 +61,20 @@ public class CommandTests
         Assert.StartsWith("error: ", again.Stderr);
     }
 
+    // break14: "--minutes 99999999999" printed "System.Nullable`1[System.Int32]"; every whole-number option names itself and its range.
+    [Theory]
+    [InlineData(new[] { "consortium", "declare-emergency", "--minutes", "99999999999" }, "error: --minutes must be a whole number of minutes from 1 to 43200 (got 99999999999) (see 'healthledger consortium declare-emergency --help')")]
+    [InlineData(new[] { "consortium", "declare-emergency", "--minutes", "0" }, "error: --minutes must be a whole number of minutes from 1 to 43200 (got 0) (see 'healthledger consortium declare-emergency --help')")]
+    [InlineData(new[] { "seed", "--patients", "many" }, "error: --patients must be a whole number from 1 to 100000 (got 'many') (see 'healthledger seed --help')")]
+    [InlineData(new[] { "load", "--rate", "-3" }, "error: --rate must be a whole number of transactions per second from 0 to 1000000 (got -3) (see 'healthledger load --help')")]
+    [InlineData(new[] { "join", "--wait-minutes", "1.5" }, "error: --wait-minutes must be a whole number of minutes from 0 to 10080 (got '1.5') (see 'healthledger join --help')")]
+    public async Task A_bad_whole_number_option_names_the_option_and_its_range_in_one_line(string[] args, string expected)
+    {
+        var run = await CliProcess.RunAsync(args);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(expected, run.Stderr.Trim());
+    }
+
     [Theory]
     [InlineData("--care-after-discharge-days", "400", "error: --care-after-discharge-days must be a whole number of days from 0 to 365 (got 400).")]
     [InlineData("--care-after-visit-days", "0", "error: --care-after-visit-days must be a whole number of days from 1 to 365 (got 0).")]

@@ -12,7 +12,7 @@ internal static class BenchCommand
         var quick = new Option<bool>("--quick") { Description = "Short rounds, one pass, every target (about 30 s in a Release build)" };
         var output = new Option<string>("--out", "-o") { Description = "Results folder (default ./bench-results/<time>)" };
         var targets = new Option<string?>("--targets") { Description = "Comma-separated subset of: node, cluster, postgres, postgres-chained" };
-        var passes = new Option<int?>("--passes") { Description = "Passes (targets alternate; default 2, quick 1)" };
+        var passes = new Option<int?>("--passes") { Description = "Passes, 1 to 100 (targets alternate; default 2, quick 1)" }.WholeNumber(1, 100);
         var command = new Command("bench",
             "Caliper-style load rounds through the real transaction path (HTTP API, signing, consensus, execution, encryption, SQLite) against one " +
             "node, a local BFT cluster and a PostgreSQL baseline (plain and hash-chained audit), side by side. Writes results.json, report.md " +

@@ -31,19 +31,19 @@ internal static class CommonOptions
         DefaultValueFactory = _ => Node.Hosting.NetworkInitializer.AdminUser,
     };
 
-    public static Option<int> Nodes(bool required, bool defaultFour = true) => new("--nodes", "-n")
+    public static Option<int> Nodes(bool required, bool defaultFour = true) => new Option<int>("--nodes", "-n")
     {
         Description = "Number of voting nodes (4 tolerates 1 faulty node, 7 tolerates 2; 2 and 3 tolerate none, 5 and 6 one)" +
             (defaultFour ? "" : "; without it, one node"),
         Required = required,
         DefaultValueFactory = defaultFour ? (Func<System.CommandLine.Parsing.ArgumentResult, int>)(_ => 4) : null,
-    };
+    }.WholeNumber(1, ValidatorSet.MaxNodes, "nodes");
 
-    public static Option<int> BasePort() => new("--base-port")
+    public static Option<int> BasePort() => new Option<int>("--base-port")
     {
         Description = "Web port of node 1; node K uses base + K - 1, and its peer endpoint base + 100 + K - 1 (default 5080)",
         DefaultValueFactory = _ => 5080,
-    };
+    }.WholeNumber(1, 65_535);
 
     /// <summary>The genesis block's network policy options (how long care relationships last), for every command that creates a network.</summary>
     public sealed class PolicyOptions

@@ -119,7 +119,7 @@ internal static class ConsortiumCommand
         var observers = new Option<bool>("--observers") { Description = "Admit the joining rescue services' nodes as non-voting observers (replicate and serve, never vote); default: they vote" };
         var categories = new Option<string?>("--categories") { Description = "What rescuers may read, comma-separated: demographics (the emergency summary, default), medication (current medication: the pharmacy's prescriptions), reports (prescription reports; the key opens every report)" };
         var endsAt = new Option<DateTimeOffset?>("--ends-at") { Description = "When it ends by itself (ISO 8601, e.g. 2026-12-01T18:00:00Z)" };
-        var minutes = new Option<int?>("--minutes") { Description = "Or: it ends this many minutes from now" };
+        var minutes = new Option<int?>("--minutes") { Description = "Or: it ends this many minutes from now (1 to 43200, 30 days)" }.WholeNumber(1, 43_200, "minutes");
         var (url, user, passwordStdin) = Connection();
         var command = new Command("declare-emergency",
             "Propose, as an admin of a member organisation, to declare an emergency (approved under the policy's emergency rule, by default at least 1/3 of the " +

@@ -18,7 +18,7 @@ internal static class JoinCommand
             Description = "While the peer does not yet know this node (its organisation's admission is still being voted on), ask again for up to this many minutes, " +
                 "answering at the node's peer address meanwhile so that members can propose it (default 0: fail at once)",
             DefaultValueFactory = _ => 0,
-        };
+        }.WholeNumber(0, 7 * 24 * 60, "minutes");
         var peer = new Option<string>("--peer") { Description = "Peer endpoint of a running node, e.g. http://127.0.0.1:5180 (web port + 100 in a local cluster)", Required = true };
         var genesis = new Option<string?>("--genesis") { Description = "Expected genesis block hash (recommended: refuses a peer of another network)" };
         var urls = new Option<string?>("--urls") { Description = "Where this node's web UI and API will listen (default: the backup's node.json, else http://localhost:5080)" };

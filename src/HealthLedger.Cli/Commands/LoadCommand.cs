@@ -21,13 +21,13 @@ internal static class LoadCommand
     {
         var data = CommonOptions.Data(required: true);
         var url = new Option<string>("--url") { Description = $"The running node (default {CommonOptions.DefaultUrl})", DefaultValueFactory = _ => CommonOptions.DefaultUrl };
-        var count = new Option<int>("--count", "-n") { Description = "How many transactions to send (default 10000)", DefaultValueFactory = _ => 10_000 };
-        var batch = new Option<int>("--batch") { Description = "Transactions per HTTP request (default 500)", DefaultValueFactory = _ => 500 };
+        var count = new Option<int>("--count", "-n") { Description = "How many transactions to send (default 10000)", DefaultValueFactory = _ => 10_000 }.WholeNumber(1, int.MaxValue);
+        var batch = new Option<int>("--batch") { Description = "Transactions per HTTP request (default 500)", DefaultValueFactory = _ => 500 }.WholeNumber(1, int.MaxValue);
         var rate = new Option<int>("--rate")
         {
             Description = "Transactions per second to stream at, in requests every 100 ms (default 0: as fast as the node takes them)",
             DefaultValueFactory = _ => 0,
-        };
+        }.WholeNumber(0, 1_000_000, "transactions per second");
         var admin = CommonOptions.Admin();
         var command = new Command("load",
             "Send a stream of signed transactions to a running node: the admin registers synthetic users (ids only, no personal data). " +

@@ -21,9 +21,9 @@ internal static class SeedCommand
     public static Command Create()
     {
         var data = CommonOptions.Data(required: true);
-        var patients = new Option<int>("--patients", "-n") { Description = "How many patients (default 200)", DefaultValueFactory = _ => 200 };
-        var doctors = new Option<int?>("--doctors") { Description = "How many doctors (default: one per 10 patients, at least 5)" };
-        var seed = new Option<int>("--seed") { Description = "Random seed, for the same data every time (default 1)", DefaultValueFactory = _ => 1 };
+        var patients = new Option<int>("--patients", "-n") { Description = "How many patients, 1 to 100000 (default 200)", DefaultValueFactory = _ => 200 }.WholeNumber(1, 100_000);
+        var doctors = new Option<int?>("--doctors") { Description = "How many doctors, 1 to 10000 (default: one per 10 patients, at least 5)" }.WholeNumber(1, 10_000);
+        var seed = new Option<int>("--seed") { Description = "Random seed, for the same data every time (default 1)", DefaultValueFactory = _ => 1 }.WholeNumber(int.MinValue, int.MaxValue);
         var admin = CommonOptions.Admin();
         var command = new Command("seed",
             "Fill a stopped node's network with realistic synthetic doctors, patients, encounters and accounts through the real " +

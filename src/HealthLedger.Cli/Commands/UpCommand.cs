@@ -42,7 +42,7 @@ internal static class UpCommand
     {
         var data = CommonOptions.Data(required: true);
         var urls = new Option<string?>("--urls") { Description = "Where the web UI and API listen (default: from node.json in the data folder, else " + CommonOptions.DefaultUrl + ")" };
-        var parent = new Option<int?>("--parent-pid") { Description = "Stop when this process exits ('cluster up' passes its own id)", Hidden = true };
+        var parent = new Option<int?>("--parent-pid") { Description = "Stop when this process exits ('cluster up' passes its own id)", Hidden = true }.WholeNumber(1, int.MaxValue);
         var web = new WebArguments();
         var command = new Command("node", "Run one node of an existing network (a folder made by 'init', e.g. DIR/node-2). The peer endpoint listens on the address the chain records for this node.")
         {

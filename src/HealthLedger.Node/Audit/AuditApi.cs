@@ -45,6 +45,7 @@ public static class AuditApi
 
     private static IResult Trail(HttpContext http, AuditService audit, string? patientId, string? actorId, string? outcome, DateOnly? from, DateOnly? to, string? format)
     {
+        if (Csv.BadFormat(format) is { } badFormat) return badFormat;
         bool? allowed = outcome switch { "allowed" => true, "denied" => false, _ => null };
         var trail = audit.Trail(http.Session(), patientId, actorId, allowed, from, to);
         if (!trail.IsOk || !string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase)) return ApiResults.Ok(trail, rows => rows.Select(DisclosureResponse.From).ToList());

@@ -38,7 +38,7 @@ public sealed class AccessRequestService(LedgerNode node, DoctorDirectory doctor
         var patient = User(patientId);
         if (patient is not { Role: Role.Patient } || node.GetState(StateKeys.Patient(patientId)) is not { } p || PatientState.TryDecode(p) is not { } patientRecord)
         {
-            return Outcome<WriteResult>.NotFound($"Patient '{patientId}' does not exist. Ask the patient for the id shown on their record.");
+            return Outcome<WriteResult>.NotFound(Missing.Message("Patient", patientId, "Ask the patient for the id shown on their record."));
         }
         var errors = new FieldErrors();
         var categories = ConsentService.ParseCategories(input.Categories, errors);
@@ -104,7 +104,7 @@ public sealed class AccessRequestService(LedgerNode node, DoctorDirectory doctor
         if (actor.Role != Role.Patient) return Outcome<WriteResult>.Forbidden("Only the patient answers a request for access to their records.");
         if (AccessRequestState.Get(policy.State, actor.UserId, requestId ?? "") is not { } request)
         {
-            return Outcome<WriteResult>.NotFound($"Request '{requestId}' does not exist.");
+            return Outcome<WriteResult>.NotFound(Missing.Message("Request", requestId));
         }
         if (request.Status != AccessRequestStatus.Pending)
         {
@@ -113,7 +113,7 @@ public sealed class AccessRequestService(LedgerNode node, DoctorDirectory doctor
         if (!request.IsOpenAt(Now)) return Outcome<WriteResult>.Conflict(FieldErrors.One("requestId", "The request has expired; the doctor may ask again."), "The request has expired.");
         if (!approve) return await writer.SubmitAsync(actor, new AnswerAccessRequestPayload(actor.UserId, request.Id, false, null), RecordWriter.NoBlobs, request.Id, ct);
 
-        if (User(request.DoctorId) is not { Role: Role.Doctor } doctor) return Outcome<WriteResult>.NotFound($"Doctor '{request.DoctorId}' does not exist.");
+        if (User(request.DoctorId) is not { Role: Role.Doctor } doctor) return Outcome<WriteResult>.NotFound(Missing.Message("Doctor", request.DoctorId));
         if (Inactive(doctor.OrganisationId) is { } doctorOut)
         {
             return Outcome<WriteResult>.Conflict(FieldErrors.One("requestId", $"The doctor's organisation, {doctorOut.Name}, is {Status(doctorOut)} from the consortium: it can be granted nothing."),

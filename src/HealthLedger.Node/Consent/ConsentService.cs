@@ -119,7 +119,7 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
     {
         if (actor.Role != Role.Patient || actor.UserId != patientId) return Outcome<WriteResult>.Forbidden("Only the patient revokes their grants.");
         var grant = node.GetState(StateKeys.Grant(patientId, grantId)) is { } g ? GrantState.TryDecode(g) : null;
-        if (grant is null) return Outcome<WriteResult>.NotFound($"Grant '{grantId}' does not exist.");
+        if (grant is null) return Outcome<WriteResult>.NotFound(Missing.Message("Grant", grantId));
         if (grant.RevokedAt != 0) return Outcome<WriteResult>.Invalid(FieldErrors.One("grantId", "The grant is already revoked."));
         return await writer.SubmitAsync(actor, new RevokeAccessPayload(grantId, patientId), RecordWriter.NoBlobs, grantId, ct);
     }
@@ -143,7 +143,7 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
     {
         if (actor.Role != Role.Patient || actor.UserId != patientId) return Outcome<WriteResult>.Forbidden("Only the patient ends a care relationship with them.");
         var care = policy.Care(patientId, doctorId);
-        if (care is null) return Outcome<WriteResult>.NotFound($"Doctor '{doctorId}' has no care relationship with you.");
+        if (care is null) return Outcome<WriteResult>.NotFound($"Doctor '{Missing.Shown(doctorId)}' has no care relationship with you.");
         if (!care.IsActiveAt(Now)) return Outcome<WriteResult>.Invalid(FieldErrors.One("doctorId", "This care relationship has already ended."));
         if (care.Admitted) return Outcome<WriteResult>.Invalid(FieldErrors.One("doctorId", "You are admitted under this doctor; the relationship ends with your discharge."));
         return await writer.SubmitAsync(actor, new EndCarePayload(patientId, doctorId), RecordWriter.NoBlobs, doctorId, ct);

@@ -86,7 +86,7 @@ public sealed class ConsortiumService(LedgerNode node, RecordWriter writer, Peer
     public Outcome<ProposalView> Proposal(UserSession actor, string id)
     {
         if (MayRead(actor) is { } denied) return denied.As<ProposalView>();
-        return Find(id, out var view) ? Outcome<ProposalView>.Ok(view) : Outcome<ProposalView>.NotFound($"Proposal '{id}' does not exist.");
+        return Find(id, out var view) ? Outcome<ProposalView>.Ok(view) : Outcome<ProposalView>.NotFound(Missing.Message("Proposal", id));
     }
 
     /// <summary>
@@ -137,7 +137,7 @@ public sealed class ConsortiumService(LedgerNode node, RecordWriter writer, Peer
             default:
                 return Outcome<ProposalView>.Invalid(FieldErrors.One("decision", "The decision is approve or reject."));
         }
-        if (!Find(id, out var view)) return Outcome<ProposalView>.NotFound($"Proposal '{id}' does not exist.");
+        if (!Find(id, out var view)) return Outcome<ProposalView>.NotFound(Missing.Message("Proposal", id));
         if (Closed(view) is { } closed) return closed;
         if (view.State.Votes.FirstOrDefault(v => v.OrganisationId == actor.OrganisationId) is { } vote)
         {
@@ -159,7 +159,7 @@ public sealed class ConsortiumService(LedgerNode node, RecordWriter writer, Peer
     public async Task<Outcome<ProposalView>> WithdrawAsync(UserSession actor, string id, CancellationToken ct)
     {
         if (MayAct(actor, "withdraw a proposal") is { } denied) return denied;
-        if (!Find(id, out var view)) return Outcome<ProposalView>.NotFound($"Proposal '{id}' does not exist.");
+        if (!Find(id, out var view)) return Outcome<ProposalView>.NotFound(Missing.Message("Proposal", id));
         if (view.State.ProposerOrganisationId != actor.OrganisationId)
         {
             return Outcome<ProposalView>.Forbidden($"Only an admin of the proposing organisation '{view.State.ProposerOrganisationId}' may withdraw proposal '{id}'.");

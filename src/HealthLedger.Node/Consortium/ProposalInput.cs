@@ -90,8 +90,8 @@ public sealed class ProposalInput
         else
         {
             if (!Identifiers.IsValid(org.Id)) e.Add(p + "organisation.id", $"An organisation id is {Identifiers.Rule}.");
-            name = FieldRules.Text(e, p + "organisation.name", org.Name, OrganisationRecord.MaxNameBytes / 2, required: true, "The name");
-            contact = FieldRules.Text(e, p + "organisation.contact", org.Contact, OrganisationRecord.MaxContactBytes / 2, required: false, "The contact");
+            name = FieldRules.TextBytes(e, p + "organisation.name", org.Name, OrganisationRecord.MaxNameBytes, required: true, "The name");
+            contact = FieldRules.TextBytes(e, p + "organisation.contact", org.Contact, OrganisationRecord.MaxContactBytes, required: false, "The contact");
             if (GovernanceNames.Type(org.Type) is null) e.Add(p + "organisation.type", $"The type must be one of {GovernanceNames.TypeList}.");
             SigningKey(org.SigningKey, p + "organisation.signingKey", e);
             EncryptionKey(org.EncryptionKey, p + "organisation.encryptionKey", e);

@@ -29,5 +29,10 @@ public static class PublicDirectoryLimits
                 PermitLimit = PermitsPerWindow,
                 Window = Window,
                 QueueLimit = 0,
-            })));
+            })))
+        .AddSingleton(new Security.RateLimitMessage(Policy, Message));
+
+    /// <summary>What a refused read is told.</summary>
+    public static string Message(TimeSpan retryAfter) =>
+        $"Too many requests for the public on-call directory from this address ({PermitsPerWindow} a minute): try again in {Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))} s.";
 }

@@ -60,6 +60,7 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
         if (byMrn && byName) e.Add("mrn", "Find by the MRN or by the name and date of birth, not both.");
         else if (!byMrn && !byName) e.Add("mrn", "The MRN is required, or the full name and date of birth.");
         else if (byMrn && mrn!.Trim().Length > 32) e.Add("mrn", "The MRN is required (at most 32 characters).");
+        else if (byMrn && !FieldRules.IsMrn(mrn!.Trim())) e.Add("mrn", "An MRN is 1 to 32 letters, digits or '-', starting with a letter or digit (control and other characters are refused).");
         else if (byName)
         {
             if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 200) e.Add("name", "The full name is required with the date of birth (at most 200 characters).");
@@ -71,6 +72,7 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
         }
         if (!Identifiers.IsValid(organisationId)) e.Add("organisationId", $"An organisation id is {Identifiers.Rule}.");
         if (!e.IsEmpty) return Outcome<PatientMatch>.Invalid(e);
+        if (node.GetState(StateKeys.Organisation(organisationId!)) is null) return Outcome<PatientMatch>.NotFound(Missing.Message("Organisation", organisationId));
 
         Core.Primitives.Hash256 index;
         List<EmergencyState> admitting = [];
@@ -135,13 +137,27 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
             : Outcome<PatientMatch>.NotFound("No patient has this patient id.");
     }
 
+    /// <summary>
+    /// A break-glass request whose body could not be read (not JSON, the wrong shape or types, null list items): recorded as a
+    /// refused attempt on the patient when the route names one that exists, like every other refusal; nothing else is written.
+    /// </summary>
+    public Outcome<BreakGlassResponse> RefuseMalformed(UserSession actor, string patientId, FieldErrors errors)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(errors);
+        var purpose = "break-glass refused: " + string.Join(", ", errors.ToDictionary().Keys);
+        disclosures.Record(actor, patientId, Resource, purpose.Length > 60 ? purpose[..60] : purpose, false);
+        return Outcome<BreakGlassResponse>.Invalid(errors);
+    }
+
     /// <summary>Breaks the glass: checks like the state machine (a refusal is recorded as a refused attempt and writes nothing), then commits the access.</summary>
     public async Task<Outcome<BreakGlassResponse>> BreakGlassAsync(UserSession actor, string patientId, BreakGlassInput input, CancellationToken ct)
     {
         var e = new FieldErrors();
         var reason = BreakGlassReasons.Parse(input.Reason);
         if (reason is null) e.Add("reason", $"The reason is one of {BreakGlassReasons.List}.");
-        var text = FieldRules.Text(e, "justification", input.Justification, SealedJustification.MaxTextBytes, required: true, "The justification", multiline: true);
+        // The limit is in UTF-8 bytes (checked below with its own message), not characters.
+        var text = FieldRules.Text(e, "justification", input.Justification, int.MaxValue, required: true, "The justification", multiline: true);
         var bytes = System.Text.Encoding.UTF8.GetByteCount(text);
         if (!e.Has("justification") && (bytes < SealedJustification.MinTextBytes || bytes > SealedJustification.MaxTextBytes))
         {
@@ -166,10 +182,10 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
             if (patient is not null) disclosures.Record(actor, patientId, Resource, "break-glass refused: " + string.Join(", ", e.ToDictionary().Keys), false);
             return Outcome<BreakGlassResponse>.Invalid(e);
         }
-        if (patient is null) return Outcome<BreakGlassResponse>.NotFound($"Patient '{patientId}' does not exist.");
+        if (patient is null) return Outcome<BreakGlassResponse>.NotFound(Missing.Message("Patient", patientId));
         var custodian = node.GetState(StateKeys.Organisation(patient.OrganisationId)) is { } o ? OrganisationRecord.TryDecode(o) : null;
         var patientKey = node.GetState(StateKeys.User(patientId)) is { } u ? UserRecord.TryDecode(u)?.EncryptionKey : null;
-        if (custodian is null) return Outcome<BreakGlassResponse>.NotFound($"Organisation '{patient.OrganisationId}' does not exist.");
+        if (custodian is null) return Outcome<BreakGlassResponse>.NotFound(Missing.Message("Organisation", patient.OrganisationId));
         var accessId = "bg-" + clock.GetUtcNow().ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
         var payload = new BreakGlassPayload(accessId, patientId, emergencyId, reason!.Value, categories, Seal(text, patientId, accessId, custodian.EncryptionKey, patientKey));
 
@@ -193,7 +209,7 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
     {
         if (!Identifiers.IsValid(patientId) || node.GetState(StateKeys.Patient(patientId)) is not { } bytes || PatientState.TryDecode(bytes) is not { } patient)
         {
-            return Outcome<EmergencySummary>.NotFound($"Patient '{patientId}' does not exist.");
+            return Outcome<EmergencySummary>.NotFound(Missing.Message("Patient", patientId));
         }
         var now = Now;
         var state = State;
@@ -237,7 +253,7 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
     {
         if (!Identifiers.IsValid(patientId) || node.GetState(StateKeys.Patient(patientId)) is not { } bytes || PatientState.TryDecode(bytes) is not { } patient)
         {
-            return Outcome<IReadOnlyList<BreakGlassResponse>>.NotFound($"Patient '{patientId}' does not exist.");
+            return Outcome<IReadOnlyList<BreakGlassResponse>>.NotFound(Missing.Message("Patient", patientId));
         }
         var own = actor.Role == Role.Patient && actor.UserId == patientId;
         var admin = actor.Role == Role.Admin && actor.OrganisationId == patient.OrganisationId;
@@ -269,7 +285,7 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
     public Outcome<IReadOnlyList<BreakGlassResponse>> OfEmergency(UserSession actor, string emergencyId)
     {
         if (actor.Role is not (Role.Admin or Role.Auditor)) return Outcome<IReadOnlyList<BreakGlassResponse>>.Forbidden("Only admins and auditors see the accesses of an emergency.");
-        if (!Identifiers.IsValid(emergencyId) || EmergencyState.Get(State, emergencyId) is not { } emergency) return Outcome<IReadOnlyList<BreakGlassResponse>>.NotFound($"Emergency '{emergencyId}' does not exist.");
+        if (!Identifiers.IsValid(emergencyId) || EmergencyState.Get(State, emergencyId) is not { } emergency) return Outcome<IReadOnlyList<BreakGlassResponse>>.NotFound(Missing.Message("Emergency", emergencyId));
         if (actor.Role == Role.Admin && !emergency.Covers(actor.OrganisationId) && !emergency.Admits(actor.OrganisationId))
         {
             return Outcome<IReadOnlyList<BreakGlassResponse>>.Forbidden(
@@ -299,7 +315,7 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
         }
         if (!Identifiers.IsValid(patientId) || !Identifiers.IsValid(accessId) || BreakGlassState.Get(State, patientId, accessId) is not { } access)
         {
-            return Outcome<BreakGlassResponse>.NotFound($"Break-glass access '{accessId}' does not exist.");
+            return Outcome<BreakGlassResponse>.NotFound(Missing.Message("Break-glass access", accessId));
         }
         if (actor.Role != Role.Admin || actor.OrganisationId != access.CustodianId) return Outcome<BreakGlassResponse>.Forbidden($"Only an admin of '{access.CustodianId}' reviews this access.");
         if (access.Review != BreakGlassReview.Pending)

@@ -1,9 +1,13 @@
+using System.Text.Json;
 using HealthLedger.Node.Consortium;
+using HealthLedger.Node.Records;
 using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 
 namespace HealthLedger.Node.Emergencies;
 
@@ -41,10 +45,12 @@ public static class EmergenciesApi
         var patient = app.MapGroup("/api/v1/patients/{patientId}").WithTags("Emergencies").RequireSession();
         patient.MapPost("/break-glass", BreakGlass)
             .WithName("BreakGlass").WithSummary("Break the glass: {emergencyId? , reason: unconscious|life-threatening|mass-casualty|other, justification (10-1000 bytes, sealed for the patient and the custodian), categories?}; access for 12 h (or until the emergency ends); every refusal is recorded as a refused attempt")
-            .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+            .Accepts<BreakGlassInput>("application/json", "*/*") // any media type reaches the handler, which records a non-JSON body as a refused attempt
+            .RequireRateLimiting(BreakGlassLimits.Policy)
+            .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).ProducesProblem(429);
         patient.MapGet("/break-glass", OfPatient)
             .WithName("ListBreakGlassAccesses").WithSummary("The patient's break-glass accesses with their justification (the patient, admins of their organisation)").ProducesProblem(403).ProducesProblem(404);
-        patient.MapGet("/emergency-summary", Summary)
+        patient.MapGet("/emergency-summary", Summary).RequireRateLimiting(BreakGlassLimits.SummaryPolicy).ProducesProblem(429)
             .WithName("GetEmergencySummary").WithSummary("The emergency summary (blood group, allergies, conditions, emergency contact) under the caller's break-glass access in force; recorded as a break-glass disclosure")
             .ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
 
@@ -59,6 +65,7 @@ public static class EmergenciesApi
 
     private static IResult Accesses(string id, string? format, HttpContext http, BreakGlassService breakGlass)
     {
+        if (Csv.BadFormat(format) is { } badFormat) return badFormat;
         var accesses = breakGlass.OfEmergency(http.Session(), id);
         if (!accesses.IsOk || !string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase)) return ApiResults.Read(accesses, list => list.ToList());
         return TypedResults.File(System.Text.Encoding.UTF8.GetBytes(BreakGlassCsv.Write(accesses.Value!)), "text/csv", BreakGlassCsv.FileName(id));
@@ -79,8 +86,35 @@ public static class EmergenciesApi
     private static Results<Ok<PatientMatch>, ValidationProblem, ProblemHttpResult> Find(string? mrn, string? organisationId, string? name, string? dateOfBirth, string? patientId, HttpContext http, BreakGlassService breakGlass) =>
         ApiResults.Ok(patientId is not null ? breakGlass.FindById(http.Session(), patientId) : breakGlass.Find(http.Session(), mrn, organisationId, name, dateOfBirth), m => m);
 
-    private static async Task<Results<Created<BreakGlassResponse>, ValidationProblem, ProblemHttpResult>> BreakGlass(string patientId, BreakGlassInput input, HttpContext http, BreakGlassService breakGlass, CancellationToken ct) =>
-        ApiResults.Created(await breakGlass.BreakGlassAsync(http.Session(), patientId, input, ct), a => $"/api/v1/patients/{a.PatientId}/break-glass", a => a);
+    /// <summary>
+    /// Reads the body itself (not by binding) so that a malformed one — not JSON, the wrong shape, a value of the wrong type, a
+    /// list holding null — is recorded as a refused attempt on the patient in the route like every other refusal (400).
+    /// </summary>
+    private static async Task<Results<Created<BreakGlassResponse>, ValidationProblem, ProblemHttpResult>> BreakGlass(string patientId, HttpContext http, BreakGlassService breakGlass,
+        IOptions<JsonOptions> json, CancellationToken ct)
+    {
+        BreakGlassInput? input = null;
+        FieldErrors? malformed = null;
+        if (!http.Request.HasJsonContentType())
+        {
+            malformed = FieldErrors.One("body", "Send the body as application/json.");
+        }
+        else
+        {
+            try
+            {
+                input = await http.Request.ReadFromJsonAsync<BreakGlassInput>(json.Value.SerializerOptions, ct);
+                malformed = input is null ? FieldErrors.One("body", "A JSON body is required.") : NullElements.Find(input);
+            }
+            catch (JsonException e)
+            {
+                var (field, message) = BindingProblems.DescribeJson(e);
+                malformed = FieldErrors.One(field, message);
+            }
+        }
+        if (malformed is { IsEmpty: false }) return ApiResults.Invalid(breakGlass.RefuseMalformed(http.Session(), patientId, malformed));
+        return ApiResults.Created(await breakGlass.BreakGlassAsync(http.Session(), patientId, input!, ct), a => $"/api/v1/patients/{a.PatientId}/break-glass", a => a);
+    }
 
     private static Results<Ok<List<BreakGlassResponse>>, ProblemHttpResult> OfPatient(string patientId, HttpContext http, BreakGlassService breakGlass) =>
         ApiResults.Read(breakGlass.OfPatient(http.Session(), patientId), list => list.ToList());

@@ -13,6 +13,7 @@ public static class EmergenciesModule
     {
         services.AddSingleton<EmergencyService>();
         services.AddSingleton<BreakGlassService>();
+        services.AddBreakGlassLimits();
         services.AddSingleton<BreakGlassKeyWrapper>();
         services.AddSingleton<EmergencyKeyWrapper>();
         services.AddSingleton<EmergencyNotices>();

@@ -56,13 +56,14 @@ public sealed class EmergencyInput
         var title = FieldRules.Text(e, "title", Title, 100, required: true, "The title");
         // A site code or nothing: the emergency then covers only the scope's patients tagged with it.
         var area = Patients.PatientInput.CheckArea(e, Area);
-        var scope = (Scope ?? []).Select(s => s.Trim()).ToList();
+        // Null items are refused before (NullElements, "scope[0]"); here they are skipped so that no caller can make this throw.
+        var scope = (Scope ?? []).OfType<string>().Select(s => s.Trim()).ToList();
         if (scope.Count == 0) e.Add("scope", "Name at least one organisation whose patients the emergency covers.");
         else if (scope.Any(s => !Identifiers.IsValid(s))) e.Add("scope", $"An organisation id is {Identifiers.Rule}.");
-        var rescuers = (Rescuers ?? []).Select(s => s.Trim()).ToList();
+        var rescuers = (Rescuers ?? []).OfType<string>().Select(s => s.Trim()).ToList();
         if (rescuers.Any(s => !Identifiers.IsValid(s))) e.Add("rescuers", $"An organisation id is {Identifiers.Rule}.");
         var joining = new List<AddOrganisationAction>();
-        foreach (var request in NewRescuers ?? [])
+        foreach (var request in (NewRescuers ?? []).OfType<JoinRequest>())
         {
             var errors = new FieldErrors();
             if (ProposalInput.JoinRequestAction(request, errors) is { } add) joining.Add(add);
@@ -86,6 +87,7 @@ public sealed class EmergencyInput
         }
         var starts = StartsAt ?? now;
         if (EndsAt is null) e.Add("endsAt", "The end of the emergency is required.");
+        else if (StartsAt is null && EndsAt <= now) e.Add("endsAt", "The end is already past.");
         else if (EndsAt <= starts) e.Add("endsAt", "The end must be after the start.");
         else if (EndsAt - starts > TimeSpan.FromMilliseconds(EmergencyState.MaxDurationMs)) e.Add("endsAt", "An emergency lasts at most 30 days (extend it by approval).");
         else if (EndsAt <= now) e.Add("endsAt", "The end is already past.");

@@ -38,7 +38,7 @@ public sealed class EmergencyService(LedgerNode node, RecordWriter writer, Conso
     /// <summary>One emergency.</summary>
     public Outcome<EmergencyResponse> Get(string id) => EmergencyState.Get(State, id) is { } e
         ? Outcome<EmergencyResponse>.Ok(EmergencyResponse.From(e, Now))
-        : Outcome<EmergencyResponse>.NotFound($"Emergency '{id}' does not exist.");
+        : Outcome<EmergencyResponse>.NotFound(Missing.Message("Emergency", id));
 
     /// <summary>Proposes a declaration as the admin's organisation (proposal id "declare-{id}").</summary>
     public async Task<Outcome<ProposalView>> DeclareAsync(UserSession actor, EmergencyInput input, CancellationToken ct)
@@ -85,7 +85,7 @@ public sealed class EmergencyService(LedgerNode node, RecordWriter writer, Conso
     private async Task<Outcome<ProposalView>> ChangeAsync(UserSession actor, EmergencyChangeAction action, string prefix, CancellationToken ct)
     {
         if (!consortium.MayVote(actor)) return Outcome<ProposalView>.Forbidden($"Only an admin of an active member organisation may {GovernanceNames.Of(action.Action).Replace('-', ' ')}.");
-        if (!Identifiers.IsValid(action.EmergencyId) || EmergencyState.Get(State, action.EmergencyId) is null) return Outcome<ProposalView>.NotFound($"Emergency '{action.EmergencyId}' does not exist.");
+        if (!Identifiers.IsValid(action.EmergencyId) || EmergencyState.Get(State, action.EmergencyId) is null) return Outcome<ProposalView>.NotFound(Missing.Message("Emergency", action.EmergencyId));
         var suffix = "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
         var id = prefix + (action.EmergencyId.Length + prefix.Length + suffix.Length > Identifiers.MaxLength ? action.EmergencyId[..(Identifiers.MaxLength - prefix.Length - suffix.Length)] : action.EmergencyId) + suffix;
         return await ProposeAsync(actor, id, action, ct);

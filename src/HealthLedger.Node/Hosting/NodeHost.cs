@@ -163,10 +163,10 @@ public static class NodeHost
             app.UseErrorPages(options);
             app.UseMiddleware<Web.BindingProblems>();
             app.UseRequestBodyLimits(options);
-            app.UseRateLimiter();
             app.UseStaticFiles(new StaticFileOptions { FileProvider = new EmbeddedFileProvider(typeof(NodeHost).Assembly, "assets"), RequestPath = "/assets" });
             app.UseAuthentication();
             app.UseAuthorization();
+            app.UseRateLimiter(); // after authorization: the break-glass policy counts per signed-in user
             app.UseMiddleware<PasswordChangeGate>();
             app.UseMiddleware<Web.IdempotencyKeys>(); // after authorization: keys are per signed-in user
             app.MapOpenApi();

@@ -379,14 +379,14 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
 
     private Outcome<LabOrderView> Visible(UserSession actor, string orderId, string resource, bool record)
     {
-        if (orders.Find(orderId) is not { } order) return Outcome<LabOrderView>.NotFound($"Lab order '{orderId}' does not exist.");
+        if (orders.Find(orderId) is not { } order) return Outcome<LabOrderView>.NotFound(Missing.Message("Lab order", orderId));
         // The patient may be of another organisation (a laboratory working under the patient's grant): the rule needs only
         // the patient's organisation from the chain, not their demographics. Not reaching the order is answered like a
         // missing one (no hint that it exists); the refusal is logged and recorded.
         var patientOrganisation = PatientOrganisation(order.PatientId) ?? order.LabOrganisationId;
         return access.CanSee(actor, order.PatientId, patientOrganisation, ConsentCategories.Laboratory, resource, record) is null
             ? Outcome<LabOrderView>.Ok(order)
-            : Outcome<LabOrderView>.NotFound($"Lab order '{orderId}' does not exist.");
+            : Outcome<LabOrderView>.NotFound(Missing.Message("Lab order", orderId));
     }
 
     private static Outcome<LabOrderView>? RequireStatus(LabOrderView order, string action, params LabOrderStatus[] allowed) =>

@@ -43,7 +43,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
     public Task<Outcome<ReportView>> AmendAsync(UserSession actor, string reportId, ReportInput input, UploadedFile? file, CancellationToken ct) =>
         records.ReportVersions(reportId).FirstOrDefault()?.PatientId is { } patientId
             ? AddAsync(actor, patientId, input, file, reportId, ct)
-            : Task.FromResult(Outcome<ReportView>.NotFound($"Report '{reportId}' does not exist."));
+            : Task.FromResult(Outcome<ReportView>.NotFound(Missing.Message("Report", reportId)));
 
     /// <summary>
     /// Adds a report (or, with <paramref name="amends"/>, a new version of one) for a patient. Answers the version as
@@ -54,7 +54,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         var patientOutcome = patients.GetPatient(actor, patientId, ConsentCategories.Reports, "report form", record: false);
         if (!patientOutcome.IsOk) return patientOutcome.As<ReportView>();
         var previous = amends is null ? null : records.ReportVersions(amends).LastOrDefault();
-        if (amends is not null && (previous is null || previous.PatientId != patientId)) return Outcome<ReportView>.NotFound($"Report '{amends}' of this patient does not exist.");
+        if (amends is not null && (previous is null || previous.PatientId != patientId)) return Outcome<ReportView>.NotFound(Missing.Message("Report of this patient", amends));
         if (previous is null && actor.Role != Role.Doctor) return Outcome<ReportView>.Forbidden("Only doctors add medical reports.");
         if (previous is not null && !access.MayAmendReport(actor, patientId, patientOutcome.Value!.OrganisationId, previous.Id))
         {
@@ -65,7 +65,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         if (content is null) return Outcome<ReportView>.Invalid(errors);
         if (file is not null && !ContentTypes.ContainsKey(file.ContentType))
         {
-            return Outcome<ReportView>.Invalid(FieldErrors.One("file", $"Files of type '{file.ContentType}' are not accepted; use PDF, PNG, JPEG, DICOM or plain text."));
+            return Outcome<ReportView>.Invalid(FieldErrors.One("file", $"Files of type {(file.ContentType.Length <= 100 && FieldRules.ForbiddenCharacter(file.ContentType) is null ? $"'{file.ContentType}'" : "(not shown)")} are not accepted; use PDF, PNG, JPEG, DICOM or plain text."));
         }
 
         var reportId = previous?.Id ?? RecordIds.New("rp");
@@ -138,7 +138,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
     {
         patients.OpenGrantedTo(actor); // a grantee's reports of another organisation's patient, opened at this node
         var versions = records.ReportVersions(reportId);
-        if (versions.Count == 0) return Outcome<IReadOnlyList<ReportView>>.NotFound($"Report '{reportId}' does not exist.");
+        if (versions.Count == 0) return Outcome<IReadOnlyList<ReportView>>.NotFound(Missing.Message("Report", reportId));
         var patient = patients.GetPatient(actor, versions[0].PatientId, ConsentCategories.Reports, $"report {reportId}");
         return patient.IsOk ? Outcome<IReadOnlyList<ReportView>>.Ok(versions) : patient.As<IReadOnlyList<ReportView>>();
     }
@@ -148,9 +148,9 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
     {
         patients.OpenGrantedTo(actor); // a grantee's reports of another organisation's patient, opened at this node
         var versions = records.ReportVersions(reportId);
-        if (versions.Count == 0) return Outcome<(ReportView, Func<Stream, CancellationToken, Task<string?>>)>.NotFound($"Report '{reportId}' does not exist.");
+        if (versions.Count == 0) return Outcome<(ReportView, Func<Stream, CancellationToken, Task<string?>>)>.NotFound(Missing.Message("Report", reportId));
         var report = version is { } v ? versions.FirstOrDefault(r => r.Version == v) : versions[^1];
-        if (report?.State.Document is not { } document) return Outcome<(ReportView, Func<Stream, CancellationToken, Task<string?>>)>.NotFound($"Report '{reportId}' has no file{(version is null ? "" : $" in version {version}")}.");
+        if (report?.State.Document is not { } document) return Outcome<(ReportView, Func<Stream, CancellationToken, Task<string?>>)>.NotFound($"Report '{Missing.Shown(reportId)}' has no file{(version is null ? "" : $" in version {version}")}.");
         var patient = patients.GetPatient(actor, report.PatientId, ConsentCategories.Reports, $"report file {reportId} v{report.Version}");
         if (!patient.IsOk) return patient.As<(ReportView, Func<Stream, CancellationToken, Task<string?>>)>();
         return Outcome<(ReportView, Func<Stream, CancellationToken, Task<string?>>)>.Ok((report, async (output, ct) =>
@@ -184,8 +184,8 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         var outcome = Get(actor, reportId);
         if (!outcome.IsOk) return outcome.As<PrintedReport>();
         var report = version is { } v ? outcome.Value!.FirstOrDefault(r => r.Version == v) : outcome.Value![^1];
-        if (report is null) return Outcome<PrintedReport>.NotFound($"Report '{reportId}' has no version {version}.");
-        if (patients.AsSeenBy(actor, report.PatientId) is not { } patient) return Outcome<PrintedReport>.NotFound($"Patient '{report.PatientId}' does not exist.");
+        if (report is null) return Outcome<PrintedReport>.NotFound($"Report '{Missing.Shown(reportId)}' has no version {version}.");
+        if (patients.AsSeenBy(actor, report.PatientId) is not { } patient) return Outcome<PrintedReport>.NotFound(Missing.Message("Patient", report.PatientId));
         // The header names the custodian (the patient's organisation), not this node's: a grantee of another organisation
         // prints the same document, with the same hash, as the custodian's own node would.
         var pdf = ReportPdf.Render(report, patient, doctors.Doctor(report.AuthorId), OrganisationNames.Of(node, patient.OrganisationId), verifyUrl);
@@ -200,7 +200,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         var report = version is { } v ? versions.FirstOrDefault(r => r.Version == v) : versions.LastOrDefault();
         var stateOnly = report is null && node.GetState(StateKeys.Report(reportId)) is { } raw ? ReportState.TryDecode(raw) : null;
         var patientId = report?.PatientId ?? stateOnly?.PatientId;
-        if (patientId is null) return Outcome<ReportCheck>.NotFound($"Report '{reportId}' does not exist.");
+        if (patientId is null) return Outcome<ReportCheck>.NotFound(Missing.Message("Report", reportId));
         var patient = patients.GetPatient(actor, patientId, ConsentCategories.Reports, $"report check {reportId}");
         if (!patient.IsOk) return patient.As<ReportCheck>();
         return Outcome<ReportCheck>.Ok(await CheckAsync(reportId, report?.Version ?? version ?? stateOnly!.Version, ct));

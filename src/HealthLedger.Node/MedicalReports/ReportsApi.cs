@@ -175,6 +175,7 @@ public static class ReportsApi
                     {
                         return ApiResults.Invalid("metadata", $"Not valid JSON: {e.Message}");
                     }
+                    if (NullElements.Find(input) is { IsEmpty: false } nulls) return TypedResults.ValidationProblem(nulls.ToDictionary(), detail: "Some fields need attention.");
                 }
                 else if (name == "metadata")
                 {

@@ -148,7 +148,7 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
         readModel.OpenGrantedTo(actor);
         var patient = directory.Patient(patientId);
         // A patient this node cannot open (another organisation's, without a grant) is answered like an unknown one.
-        if (patient is null) return Outcome<PatientView>.NotFound($"Patient '{patientId}' does not exist or is not shared with you.");
+        if (patient is null) return Outcome<PatientView>.NotFound(Missing.Message("Patient", patientId, "(Or it is not shared with you.)"));
         if (access.CanSee(actor, patient.Id, patient.OrganisationId, category, resource, record, anyOf) is { } denied) return denied.As<PatientView>();
         return Outcome<PatientView>.Ok(patient.For(policy.Reach(actor, patient.Id, patient.OrganisationId).Shared));
     }
@@ -176,7 +176,7 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
     public Outcome<object>? CanManage(UserSession actor, string patientId)
     {
         var patient = directory.Patient(patientId);
-        if (patient is null) return Outcome<object>.NotFound($"Patient '{patientId}' does not exist or is not shared with you.");
+        if (patient is null) return Outcome<object>.NotFound(Missing.Message("Patient", patientId, "(Or it is not shared with you.)"));
         var allowed = (actor.Role == Role.Patient && actor.UserId == patientId) || (actor.Role == Role.Admin && actor.OrganisationId == patient.OrganisationId);
         return allowed ? null : Outcome<object>.Forbidden("Only the patient (or an admin of their organisation) sees their grants and access history.");
     }
@@ -186,7 +186,7 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
     {
         if (access.RequireRole(actor, Role.Admin, "reset the password of", userId) is { } denied) return denied.As<WriteResult>();
         var user = node.GetState(StateKeys.User(userId)) is { } bytes ? UserRecord.TryDecode(bytes) : null;
-        if (user is null || user.OrganisationId != actor.OrganisationId) return Outcome<WriteResult>.NotFound($"User '{userId}' does not exist.");
+        if (user is null || user.OrganisationId != actor.OrganisationId) return Outcome<WriteResult>.NotFound(Missing.Message("User", userId));
         if (user.Role == Role.Admin) return access.Forbid<WriteResult>(actor, "reset the password of another admin", userId);
         var oneTime = await accounts.ResetPasswordAsync(userId, ct);
         return oneTime is null

@@ -43,7 +43,7 @@ public sealed class PharmacyService(LedgerNode node, FormularyStore formulary, S
         if (!IsStaff(actor)) return access.Forbid<StockLevel>(actor, "read the pharmacy stock of", actor.OrganisationId);
         return formulary.Drug(drugId) is { } drug && drug.OrganisationId == actor.OrganisationId
             ? Outcome<StockLevel>.Ok(Level(drug))
-            : Outcome<StockLevel>.NotFound($"Drug '{drugId}' is not in the formulary.");
+            : Outcome<StockLevel>.NotFound($"Drug '{Missing.Shown(drugId)}' is not in the formulary.");
     }
 
     /// <summary>Adds a drug to the formulary (pharmacists, admins).</summary>
@@ -63,7 +63,7 @@ public sealed class PharmacyService(LedgerNode node, FormularyStore formulary, S
     public async Task<Outcome<StockLevel>> UpdateDrugAsync(UserSession actor, string drugId, DrugInput input, CancellationToken ct)
     {
         if (!KeepsPharmacy(actor)) return access.Forbid<StockLevel>(actor, "change the formulary of", actor.OrganisationId);
-        if (formulary.Drug(drugId) is not { } current || current.OrganisationId != actor.OrganisationId) return Outcome<StockLevel>.NotFound($"Drug '{drugId}' is not in the formulary.");
+        if (formulary.Drug(drugId) is not { } current || current.OrganisationId != actor.OrganisationId) return Outcome<StockLevel>.NotFound($"Drug '{Missing.Shown(drugId)}' is not in the formulary.");
         var (details, errors) = input.Validate();
         if (input.Version is null) errors.Add("version", "The version being changed is required.");
         if (details is null || !errors.IsEmpty) return Outcome<StockLevel>.Invalid(errors);
@@ -86,7 +86,7 @@ public sealed class PharmacyService(LedgerNode node, FormularyStore formulary, S
     public async Task<Outcome<BatchStock>> ReceiveAsync(UserSession actor, string drugId, ReceiptInput input, CancellationToken ct)
     {
         if (!KeepsPharmacy(actor)) return access.Forbid<BatchStock>(actor, "receive stock for", actor.OrganisationId);
-        if (formulary.Drug(drugId) is not { } drug || drug.OrganisationId != actor.OrganisationId) return Outcome<BatchStock>.NotFound($"Drug '{drugId}' is not in the formulary.");
+        if (formulary.Drug(drugId) is not { } drug || drug.OrganisationId != actor.OrganisationId) return Outcome<BatchStock>.NotFound($"Drug '{Missing.Shown(drugId)}' is not in the formulary.");
         var (details, expires, errors) = input.Validate(PharmacyDates.ToDate(Today));
         if (details is null) return Outcome<BatchStock>.Invalid(errors);
         var batchId = RecordIds.New("bt");
@@ -209,7 +209,7 @@ public sealed class PharmacyService(LedgerNode node, FormularyStore formulary, S
     private Outcome<PrescriptionStatus> ForDispensing(UserSession actor, string prescriptionId, bool record)
     {
         if (actor.Role != Role.Pharmacist) return access.Forbid<PrescriptionStatus>(actor, "dispense", prescriptionId);
-        if (prescriptions.Prescription(prescriptionId) is not { } rx || rx.PharmacyId != actor.OrganisationId) return Outcome<PrescriptionStatus>.NotFound($"Prescription '{prescriptionId}' does not exist.");
+        if (prescriptions.Prescription(prescriptionId) is not { } rx || rx.PharmacyId != actor.OrganisationId) return Outcome<PrescriptionStatus>.NotFound(Missing.Message("Prescription", prescriptionId));
         var patient = patients.GetPatient(actor, rx.PatientId, ConsentCategories.Medication, $"prescription {rx.Id}", record);
         return patient.IsOk ? Outcome<PrescriptionStatus>.Ok(Status(rx, patient.Value!.DisplayName)) : patient.As<PrescriptionStatus>();
     }
@@ -240,7 +240,7 @@ public sealed class PharmacyService(LedgerNode node, FormularyStore formulary, S
         {
             if (batches.Batch(batchId) is not { } batch || batch.DrugId != rx.DrugId)
             {
-                return Outcome<DispenseView>.Invalid(FieldErrors.One("batchId", $"Batch '{batchId}' is not a batch of {drug.Details.Label}."));
+                return Outcome<DispenseView>.Invalid(FieldErrors.One("batchId", $"Batch '{Missing.Shown(batchId)}' is not a batch of {drug.Details.Label}."));
             }
             if (Core.Records.Pharmacy.IsExpired(PharmacyDates.ToDay(batch.ExpiresOn), Today))
             {

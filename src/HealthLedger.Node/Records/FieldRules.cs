@@ -49,6 +49,22 @@ public static partial class FieldRules
     }
 
     /// <summary>
+    /// <see cref="Text"/> for a field whose limit is in UTF-8 bytes (what the ledger stores and checks): the message says bytes,
+    /// never characters (a letter outside Latin script takes 2 to 4 bytes).
+    /// </summary>
+    public static string TextBytes(FieldErrors errors, string field, string? value, int maxBytes, bool required, string label, bool multiline = false)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        var hadError = errors.Has(field);
+        var text = Text(errors, field, value, int.MaxValue, required, label, multiline);
+        if (!hadError && !errors.Has(field) && Encoding.UTF8.GetByteCount(text) > maxBytes)
+        {
+            errors.Add(field, $"{label} must be at most {maxBytes} bytes of UTF-8 text (a letter outside Latin script takes 2 to 4).");
+        }
+        return text;
+    }
+
+    /// <summary>
     /// The first character of <paramref name="text"/> that free text may not hold, as "U+XXXX at position N", or null:
     /// control characters (line breaks and tabs only when <paramref name="multiline"/>), format characters (bidi overrides,
     /// embeddings, isolates and marks, zero-width spaces, word joiners, byte-order marks, soft hyphens, tags) except a

@@ -59,7 +59,10 @@ public sealed class LoginThrottle : IDisposable
             {
                 var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var r) ? r : options.LoginWindow;
                 context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many attempts", detail: Message(retry))
+                // Each policy has its own words (RateLimitMessage); the login policies' are the default.
+                var policy = context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName;
+                var message = context.HttpContext.RequestServices.GetServices<RateLimitMessage>().FirstOrDefault(m => m.Policy == policy)?.Text(retry) ?? Message(retry);
+                await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", detail: message)
                     .ExecuteAsync(context.HttpContext);
             };
             o.AddPolicy(ClientPolicy, http => HttpMethods.IsPost(http.Request.Method)

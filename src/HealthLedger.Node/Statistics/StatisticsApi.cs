@@ -48,6 +48,7 @@ public static class StatisticsApi
     private static Results<Ok<IReadOnlyList<T>>, FileContentHttpResult, ValidationProblem, ProblemHttpResult> Report<T>(Outcome<IReadOnlyList<T>> outcome, string? format,
         string name, string[] header, Func<T, object?[]> row)
     {
+        if (Csv.BadFormat(format) is { } badFormat) return badFormat;
         if (outcome.Kind == OutcomeKind.Invalid) return ApiResults.Invalid(outcome);
         if (!outcome.IsOk) return ApiResults.Problem(outcome);
         if (!string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase)) return TypedResults.Ok(outcome.Value!);

@@ -45,17 +45,21 @@ public static class ApiResults
     /// <summary>400 with one field's error.</summary>
     public static ValidationProblem Invalid(string field, string message) => TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
 
-    /// <summary>The problem of a failed outcome: 403, 404, 409 (with the fields in conflict, when known) or 422 (with the fields named).</summary>
+    /// <summary>The problem of a failed outcome: 403, 404, 409 (with the fields in conflict, when known; no <c>errors</c> member when none) or 422 (with the fields named).</summary>
     public static ProblemHttpResult Problem<T>(Outcome<T> outcome) => outcome.Kind switch
     {
-        OutcomeKind.Conflict => TypedResults.Problem(new HttpValidationProblemDetails(outcome.Errors?.ToDictionary() ?? new Dictionary<string, string[]>())
+        OutcomeKind.Conflict when outcome.Errors is null || outcome.Errors.IsEmpty => TypedResults.Problem(statusCode: 409, title: "Conflict", detail: outcome.Message,
+            type: "https://tools.ietf.org/html/rfc9110#section-15.5.10"),
+        OutcomeKind.Unprocessable when outcome.Errors is null || outcome.Errors.IsEmpty => TypedResults.Problem(statusCode: 422, title: "Unprocessable content", detail: outcome.Message,
+            type: "https://tools.ietf.org/html/rfc9110#section-15.5.21"),
+        OutcomeKind.Conflict => TypedResults.Problem(new HttpValidationProblemDetails(outcome.Errors!.ToDictionary())
         {
             Status = 409,
             Title = "Conflict",
             Detail = outcome.Message,
             Type = "https://tools.ietf.org/html/rfc9110#section-15.5.10",
         }),
-        OutcomeKind.Unprocessable => TypedResults.Problem(new HttpValidationProblemDetails(outcome.Errors?.ToDictionary() ?? new Dictionary<string, string[]>())
+        OutcomeKind.Unprocessable => TypedResults.Problem(new HttpValidationProblemDetails(outcome.Errors!.ToDictionary())
         {
             Status = 422,
             Title = "Unprocessable content",
@@ -69,8 +73,8 @@ public static class ApiResults
     };
 
     /// <summary>
-    /// Requires a bearer session (401 otherwise) whose password is not a one-time password still to be changed (403).
-    /// Role rules are the feature services', so the UI and the API share them.
+    /// Requires a bearer session (401 otherwise) whose password is not a one-time password still to be changed (403), and
+    /// refuses a JSON body whose lists hold null items (400 naming <c>field[i]</c>, <see cref="NullElements"/>). Role rules are the feature services', so the UI and the API share them.
     /// </summary>
     public static RouteGroupBuilder RequireSession(this RouteGroupBuilder group)
     {
@@ -86,6 +90,7 @@ public static class ApiResults
             }
             return await next(context);
         });
+        group.AddEndpointFilter(NullElements.Filter);
         group.ProducesProblem(401).ProducesProblem(403);
         return group;
     }

@@ -64,7 +64,10 @@ public sealed partial class BindingProblems(RequestDelegate next, IProblemDetail
         if (FailedToBind().Match(message) is { Success: true } m)
         {
             var name = m.Groups["name"].Value;
-            return (name, $"'{m.Groups["value"].Value}' is not {Expected(m.Groups["type"].Value)}.");
+            var value = m.Groups["value"].Value;
+            // The value is echoed only when it is short, visible text (never a control or direction-changing character).
+            var shown = value.Length <= 64 && Records.FieldRules.ForbiddenCharacter(value) is null ? $"'{value}'" : "The value";
+            return (name, $"{shown} is not {Expected(m.Groups["type"].Value)}.");
         }
         if (exception.StatusCode == StatusCodes.Status415UnsupportedMediaType) return ("body", "Send the body as application/json.");
         if (exception.StatusCode == StatusCodes.Status413PayloadTooLarge) return ("body", "The request body is too large.");
@@ -73,11 +76,16 @@ public sealed partial class BindingProblems(RequestDelegate next, IProblemDetail
         return ("request", "The request could not be read.");
     }
 
-    private static (string Field, string Message) DescribeJson(JsonException json)
+    /// <summary>The field a JSON deserialisation failure is about and its message (see <see cref="Describe"/>).</summary>
+    public static (string Field, string Message) DescribeJson(JsonException json)
     {
         // A value of the wrong type names its field; anything else is a syntax error of the body as a whole.
         var field = FieldOf(json.Path);
-        if (ConvertedTo().Match(json.Message) is { Success: true } m && field.Length > 0) return (field, $"Not {Expected(m.Groups["type"].Value)}.");
+        if (ConvertedTo().Match(json.Message) is { Success: true } m)
+        {
+            // Well-formed JSON of the wrong shape: a field's value, or the body as a whole ([1,2] or "text" where an object is expected).
+            return field.Length > 0 ? (field, $"Not {Expected(m.Groups["type"].Value)}.") : ("body", "The body must be a JSON object.");
+        }
         var where = json.LineNumber is { } line ? $" (line {line + 1}, position {(json.BytePositionInLine ?? 0) + 1})" : "";
         return ("body", $"The body is not valid JSON{where}.");
     }
@@ -98,7 +106,8 @@ public sealed partial class BindingProblems(RequestDelegate next, IProblemDetail
             "DateTime" or "DateTimeOffset" => "a date and time (ISO 8601, e.g. 2026-01-31T14:30:00Z)",
             "TimeOnly" => "a time (HH:mm)",
             "String" or "string" => "text",
-            _ when t.StartsWith("List`1", StringComparison.Ordinal) || t.EndsWith("[]", StringComparison.Ordinal) => "a list",
+            _ when t.Contains("Dictionary`2", StringComparison.Ordinal) || t.StartsWith("HealthLedger.", StringComparison.Ordinal) => "an object",
+            _ when t.Contains("List`1", StringComparison.Ordinal) || t.Contains("IEnumerable`1", StringComparison.Ordinal) || t.EndsWith("[]", StringComparison.Ordinal) => "a list",
             _ => "a valid value",
         };
     }

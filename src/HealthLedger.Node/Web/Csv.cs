@@ -6,6 +6,15 @@ namespace HealthLedger.Node.Web;
 /// <summary>CSV downloads (RFC 4180), safe to open in a spreadsheet.</summary>
 public static class Csv
 {
+    /// <summary>
+    /// The one check of a list endpoint's <c>format</c> query value: absent, <c>json</c> or <c>csv</c> (any case); anything else
+    /// is a 400 naming <c>format</c> (never silently JSON).
+    /// </summary>
+    public static Microsoft.AspNetCore.Http.HttpResults.ValidationProblem? BadFormat(string? format) =>
+        format is null || format.Equals("json", StringComparison.OrdinalIgnoreCase) || format.Equals("csv", StringComparison.OrdinalIgnoreCase)
+            ? null
+            : ApiResults.Invalid("format", "The format is json (the default) or csv.");
+
     /// <summary>RFC 4180 CSV.</summary>
     public static string Write(IEnumerable<string> header, IEnumerable<IEnumerable<object?>> rows)
     {

@@ -66,12 +66,15 @@ public class BindingErrorTests
     }
 
     [Fact]
-    public async Task Nulls_inside_lists_are_field_errors_or_ignored_never_a_server_error()
+    public async Task Nulls_inside_lists_are_field_errors_naming_the_item_never_a_server_error()
     {
         await using var node = await NodeFixture.StartAsync();
         var admin = await node.LoginAsync("admin", NodeFixture.Password);
         var doctor = (await (await admin.PostAsJsonAsync("/api/v1/doctors", new { doctorId = "dr-n", name = "N N", specialty = "Lab", department = "Lab", licenceNumber = "L" }, Ct)).Content.ReadFromJsonAsync<WriteResponse>(Ct))!;
-        using var created = await admin.PostAsync("/api/v1/patients", Json("""{"mrn":"MRN-N1","fullName":"Pat N","dateOfBirth":"1970-01-01","gender":"male","conditions":[null,"Asthma"]}"""), Ct);
+        // A null list item is a field error naming the item (NullElements), in every module.
+        var nullCondition = await Problem(await admin.PostAsync("/api/v1/patients", Json("""{"mrn":"MRN-N1","fullName":"Pat N","dateOfBirth":"1970-01-01","gender":"male","conditions":[null,"Asthma"]}"""), Ct));
+        Assert.Equal(["conditions[0]"], nullCondition.GetProperty("errors").EnumerateObject().Select(p => p.Name));
+        using var created = await admin.PostAsync("/api/v1/patients", Json("""{"mrn":"MRN-N1","fullName":"Pat N","dateOfBirth":"1970-01-01","gender":"male","conditions":["Asthma"]}"""), Ct);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var patient = (await created.Content.ReadFromJsonAsync<WriteResponse>(Ct))!;
         (await admin.PostAsJsonAsync($"/api/v1/patients/{patient.Id}/entries", new { type = "visit", occurredAt = "2026-01-02T10:00", doctorId = "dr-n", notes = "x" }, Ct)).EnsureSuccessStatusCode();
@@ -79,12 +82,12 @@ public class BindingErrorTests
 
         static MultipartFormDataContent Report(string metadata) => new() { { new StringContent(metadata), "metadata" } };
         var nullResult = await Problem(await labDoctor.PostAsync($"/api/v1/patients/{patient.Id}/reports", Report("""{"type":"lab","title":"CBC","labResults":[null]}"""), Ct));
-        Assert.True(nullResult.GetProperty("errors").TryGetProperty("labResults", out _));
+        Assert.True(nullResult.GetProperty("errors").TryGetProperty("labResults[0]", out _), nullResult.ToString());
         using var noUnit = await labDoctor.PostAsync($"/api/v1/patients/{patient.Id}/reports", Report("""{"type":"lab","title":"CBC","labResults":[{"test":"Hb","value":"13"}]}"""), Ct);
         Assert.Equal(HttpStatusCode.Created, noUnit.StatusCode);
 
         var patientClient = await node.FirstLoginAsync(patient.Id, patient.OneTimePassword!);
         var grant = await Problem(await patientClient.PostAsync($"/api/v1/patients/{patient.Id}/grants", Json("""{"granteeKind":"doctor","granteeId":"dr-n","categories":[null]}"""), Ct));
-        Assert.True(grant.GetProperty("errors").TryGetProperty("categories", out _));
+        Assert.True(grant.GetProperty("errors").TryGetProperty("categories[0]", out _));
     }
 }

@@ -13,6 +13,7 @@ namespace HealthLedger.Node.Pages.Emergencies;
 /// or by the patient id printed on their record printout or card (?patientId=), then state the emergency, a reason code and a justification; the access granted, the
 /// emergency summary page opens. Refusals show their field errors and are recorded as refused attempts by the service.
 /// </summary>
+[Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(BreakGlassLimits.Policy)]
 public sealed class BreakGlassModel(BreakGlassService breakGlass, EmergencyService emergencies, LedgerNode node) : HospitalPage
 {
     /// <summary>The justification form.</summary>
@@ -42,7 +43,7 @@ public sealed class BreakGlassModel(BreakGlassService breakGlass, EmergencyServi
     [BindProperty(SupportsGet = true)]
     public string? PatientId { get; set; }
 
-    [BindProperty]
+    [BindProperty(Name = "Input")]
     public JustifyForm Input { get; set; } = new();
 
     /// <summary>The patient found, or null.</summary>
@@ -56,6 +57,16 @@ public sealed class BreakGlassModel(BreakGlassService breakGlass, EmergencyServi
 
     /// <summary>Every field error of the last form, as "field: message".</summary>
     public IReadOnlyList<string> Errors { get; private set; } = [];
+
+    /// <summary>The categories break-glass may open at all (the emergency summary set), as API names.</summary>
+    public static IReadOnlyList<string> EmergencySet { get; } = ["demographics", "medication", "reports"];
+
+    /// <summary>
+    /// The categories the form offers: those the selected emergency (else the first listed) opens; outside an emergency (a doctor
+    /// choosing none) the emergency set.
+    /// </summary>
+    public IReadOnlyList<string> Offered =>
+        (Emergencies.FirstOrDefault(e => e.Id == Input.EmergencyId) ?? Emergencies.FirstOrDefault())?.Categories ?? EmergencySet;
 
     /// <summary>The reason codes.</summary>
     public static IReadOnlyList<(string Value, string Label)> Reasons { get; } =

@@ -26,7 +26,8 @@ public sealed class EmergenciesIndexModel(EmergencyService emergencies, BreakGla
         public string? EndsAt { get; set; }
     }
 
-    [BindProperty]
+    /// <summary>The declaration form's fields, bound only from "Input.*" names (never from the Extend form's <c>endsAt</c>).</summary>
+    [BindProperty(Name = "Input")]
     public DeclareForm Input { get; set; } = new();
 
     /// <summary>Every emergency, in force first.</summary>
@@ -54,9 +55,22 @@ public sealed class EmergenciesIndexModel(EmergencyService emergencies, BreakGla
     }
 
     /// <summary>The emergency's access report as CSV (admins, auditors; 403/404 pages otherwise).</summary>
-    public IActionResult OnGetCsv(string id)
+    public IActionResult OnGetCsv(string? id)
     {
+        // The emergencies page itself (with its layout) says what went wrong: 400 without an id, 404 for an unknown one.
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            FormError = "Name the emergency whose access report to download (?handler=csv&id=<emergency>).";
+            Response.StatusCode = 400;
+            return Show();
+        }
         var accesses = breakGlass.OfEmergency(Me, id);
+        if (accesses.Kind == OutcomeKind.NotFound)
+        {
+            FormError = accesses.Message;
+            Response.StatusCode = 404;
+            return Show();
+        }
         if (!accesses.IsOk) return Failure(accesses, Show);
         return File(System.Text.Encoding.UTF8.GetBytes(BreakGlassCsv.Write(accesses.Value!)), "text/csv", BreakGlassCsv.FileName(id));
     }

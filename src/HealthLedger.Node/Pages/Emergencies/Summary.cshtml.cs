@@ -8,6 +8,7 @@ namespace HealthLedger.Node.Pages.Emergencies;
 /// The emergency summary under the signed-in rescuer's or doctor's break-glass access in force (opened at this node;
 /// recorded as a break-glass disclosure by the service): 403 without an access, 409 while the keys have not arrived.
 /// </summary>
+[Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(BreakGlassLimits.SummaryPolicy)]
 public sealed class EmergencySummaryModel(BreakGlassService breakGlass) : HospitalPage
 {
     public EmergencySummary? Summary { get; private set; }
