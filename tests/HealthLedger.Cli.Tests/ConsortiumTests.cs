@@ -142,6 +142,6 @@ public class ConsortiumTests
         Assert.Contains("no-such-request.json", missing.Stderr);
         var rate = await CliProcess.RunAsync("load", "--data", lab, "--rate", "-1");
         Assert.Equal(2, rate.ExitCode);
-        Assert.Contains("--rate must be between 0 (unlimited) and 1000000", rate.Stderr);
+        Assert.Contains("--rate must be a whole number of transactions per second from 0 to 1000000", rate.Stderr);
     }
 }

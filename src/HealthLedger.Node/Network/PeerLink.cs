@@ -25,6 +25,9 @@ public sealed class PeerLink : IAsyncDisposable
     private static readonly TimeSpan DeliverDeadline = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ForwardDeadline = TimeSpan.FromSeconds(15);
 
+    /// <summary>How many times a batch of forwarded transactions is sent before it is dropped (500 ms apart).</summary>
+    private const int ForwardAttempts = 10;
+
     private readonly string _networkId;
     private readonly ILogger _logger;
     private readonly GrpcChannel _channel;
@@ -179,16 +182,27 @@ public sealed class PeerLink : IAsyncDisposable
                     batch.Txs.Add(tx);
                     bytes += tx.CalculateSize();
                 }
-                try
+                // The same batch is retried before any later one is sent: a signer's transactions reach the peer in the order
+                // they were submitted, so a later nonce of a lane never commits before an earlier one that was only delayed
+                // (which would then be refused as stale). After ForwardAttempts the batch is dropped (the peer is down).
+                for (var attempt = 1; ; attempt++)
                 {
-                    await Client.ForwardAsync(batch, deadline: DateTime.UtcNow + ForwardDeadline, cancellationToken: ct);
-                    MarkUp();
-                }
-                catch (RpcException e)
-                {
-                    Interlocked.Add(ref _droppedTransactions, batch.Txs.Count);
-                    MarkDown(e.StatusCode.ToString());
-                    await Task.Delay(500, ct);
+                    try
+                    {
+                        await Client.ForwardAsync(batch, deadline: DateTime.UtcNow + ForwardDeadline, cancellationToken: ct);
+                        MarkUp();
+                        break;
+                    }
+                    catch (RpcException e)
+                    {
+                        MarkDown(e.StatusCode.ToString());
+                        if (attempt == ForwardAttempts)
+                        {
+                            Interlocked.Add(ref _droppedTransactions, batch.Txs.Count);
+                            break;
+                        }
+                        await Task.Delay(500, ct);
+                    }
                 }
             }
         }
