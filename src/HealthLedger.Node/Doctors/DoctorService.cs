@@ -84,7 +84,8 @@ public sealed class DoctorService(LedgerNode node, DoctorDirectory directory, Re
     /// <summary>
     /// The public emergency directory (no login): per active member organisation whose directory this node holds, its
     /// switchboard contact and its doctors on call now by specialty, optionally only <paramref name="specialty"/>
-    /// (case-insensitive); organisations with nobody on call (in that specialty) are left out. Organisations by name.
+    /// (case-insensitive). Without a specialty every active organisation is listed (its switchboard even when nobody is on
+    /// call: an empty specialty map); with one, only organisations with someone on call in it. Organisations by name.
     /// </summary>
     public IReadOnlyList<PublicOnCallOrganisation> PublicOnCall(string? specialty)
     {
@@ -94,7 +95,8 @@ public sealed class DoctorService(LedgerNode node, DoctorDirectory directory, Re
         return node.ScanState("org/").Select(o => OrganisationRecord.TryDecode(o.Value)).OfType<OrganisationRecord>()
             .Where(o => o.Status == OrganisationStatus.Active)
             .Select(o => (Organisation: o, Doctors: onCall.Where(d => d.OrganisationId == o.Id).ToList()))
-            .Where(x => x.Doctors.Count > 0)
+            // Without a specialty every active organisation is listed, so its switchboard shows even with nobody on call.
+            .Where(x => x.Doctors.Count > 0 || string.IsNullOrEmpty(wanted))
             .OrderBy(x => x.Organisation.Name, StringComparer.OrdinalIgnoreCase)
             .Select(x => new PublicOnCallOrganisation(x.Organisation.Id, x.Organisation.Name, x.Organisation.Type.ToString().ToLowerInvariant(), x.Organisation.Contact,
                 x.Doctors.GroupBy(d => d.Details.Specialty, StringComparer.OrdinalIgnoreCase).OrderBy(g => g.Key, StringComparer.OrdinalIgnoreCase)

@@ -32,6 +32,10 @@ public class PublicOnCallApiTests
     {
         await using var node = await NodeFixture.StartAsync();
         using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        // With nobody on call the organisation is still listed, so a visitor finds its switchboard.
+        var before = Assert.Single((await node.Http.GetFromJsonAsync<List<PublicOnCallOrganisation>>("/api/v1/public/on-call", Ct))!);
+        Assert.Equal("fixture-hospital", before.OrganisationId);
+        Assert.Empty(before.Specialties);
         await Created<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/doctors", Doctor("dr-card", "Carla Heart", "Cardiology", true), Ct));
         await Created<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/doctors", Doctor("dr-neuro", "Nils Brain", "Neurology", true), Ct));
         await Created<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/doctors", Doctor("dr-off", "Otto Off", "Cardiology", false), Ct));
