@@ -16,7 +16,10 @@ namespace HealthLedger.Cli.Tests;
 /// Issue 13 item 5, care across organisations, with real processes ('consortium up', four organisations, one node each): a
 /// patient of General Hospital grants a St Mary doctor encounters and reports for 7 days; the doctor reads them at St Mary's
 /// node while General Hospital's node is stopped (SIGTERM); the patient sees the disclosure at General Hospital when its
-/// node is back; after revocation the doctor is refused. St Mary's admin reads nothing of the patient.
+/// node is back; after revocation the doctor is refused. St Mary's admin reads nothing of the patient. Then issue 15's lab
+/// flow on the same network: a General Hospital doctor orders a full blood count from City Lab once the patient granted City
+/// Lab their laboratory data; City Lab's technician and pathologist work at City Lab's node; the doctor reads the flagged
+/// report at General Hospital's node, and no charge is posted (billing between organisations is not modelled).
 /// </summary>
 public sealed class CrossOrganisationCareTests : IDisposable
 {
@@ -171,6 +174,60 @@ public sealed class CrossOrganisationCareTests : IDisposable
             using (var revoke = await back.DeleteAsync($"/api/v1/patients/{patientId}/grants/{orgGrantId}", Ct)) Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
             await WaitEveryNodeAsync(clients, (await LocalCluster.HealthAsync(clients[0]))!.Height, up);
             using (var refused = await doctor.GetAsync($"/api/v1/patients/{patientId}/reports", Ct)) Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+
+            // Issue 15, the same lab flow across organisations: a General Hospital doctor orders a full blood count from City
+            // Lab with the patient's consent; City Lab's technician and pathologist work on it at City Lab's node; the doctor
+            // reads the flagged report at General Hospital's node; City Lab posts no charge (billing between organisations is
+            // not modelled), so the patient's account at General Hospital gains no laboratory line.
+            using var cityLabAdmin = await LoginAsync(urls[2], NetworkInitializer.ConsortiumAdmin(Ids[2]), CliProcess.Password);
+            await Json(await cityLabAdmin.PutAsJsonAsync("/api/v1/lab/catalogue", Seeding.LabSeeder.Catalogue(), Ct));
+            var tech = await Json(await cityLabAdmin.PostAsJsonAsync("/api/v1/staff", new { userId = "lt-city", role = "lab-technician" }, Ct));
+            var pathologistOtp = (await Json(await cityLabAdmin.PostAsJsonAsync("/api/v1/staff", new { userId = "pa-city", role = "pathologist" }, Ct))).GetProperty("oneTimePassword").GetString()!;
+            using var technician = await FirstLoginAsync(urls[2], "lt-city", tech.GetProperty("oneTimePassword").GetString()!);
+            using var pathologist = await FirstLoginAsync(urls[2], "pa-city", pathologistOtp);
+            using var orderingDoctor = await LoginAsync(urls[0], "dr-general", Chosen); // General Hospital's node restarted: a new session
+            await WaitEveryNodeAsync(clients, (await LocalCluster.HealthAsync(clients[2]))!.Height, up); // City Lab's catalogue reached General Hospital
+            var labOrder = new { patientId, tests = new[] { "FBC" }, priority = "urgent", clinicalNote = "Tired and pale.", laboratoryId = Ids[2] };
+            using (var noConsent = await orderingDoctor.PostAsJsonAsync("/api/v1/lab/orders", labOrder, Ct))
+            {
+                Assert.Equal(HttpStatusCode.UnprocessableEntity, noConsent.StatusCode);
+                Assert.True((await noConsent.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("laboratoryId", out _));
+            }
+            await Json(await back.PostAsJsonAsync($"/api/v1/patients/{patientId}/grants",
+                new { granteeKind = "organisation", granteeId = Ids[2], categories = new[] { "laboratory" } }, Ct));
+            await WaitEveryNodeAsync(clients, (await LocalCluster.HealthAsync(clients[0]))!.Height, up);
+            var placed = await Json(await orderingDoctor.PostAsJsonAsync("/api/v1/lab/orders", labOrder, Ct));
+            var orderId = placed.GetProperty("id").GetString()!;
+            Assert.Equal((Ids[2], "ordered"), (placed.GetProperty("laboratoryId").GetString(), placed.GetProperty("status").GetString()));
+            await LocalCluster.PollAsync("City Lab's worklist shows the order", async () =>
+            {
+                using var answer = await technician.GetAsync("/api/v1/lab/worklist?status=ordered", Ct);
+                return answer.IsSuccessStatusCode && (await answer.Content.ReadAsStringAsync(Ct)).Contains(orderId, StringComparison.Ordinal);
+            }, () => up.Stdout + up.Stderr, TimeSpan.FromSeconds(30));
+            var specimenId = (await Json(await technician.PostAsJsonAsync($"/api/v1/lab/orders/{orderId}/specimen", new { }, Ct))).GetProperty("specimenId").GetString()!;
+            await Json(await technician.PostAsJsonAsync($"/api/v1/lab/orders/{orderId}/specimen/receipt", new { specimenId }, Ct));
+            await Json(await technician.PostAsJsonAsync($"/api/v1/lab/orders/{orderId}/results", new
+            {
+                results = new[] { new { code = "HGB", value = 131m, unit = "g/L" }, new { code = "WBC", value = 3.1m, unit = "10*9/L" }, new { code = "PLT", value = 250m, unit = "10*9/L" } },
+            }, Ct));
+            using (var ownResults = await technician.PostAsJsonAsync($"/api/v1/lab/orders/{orderId}/validate", new { notes = "" }, Ct)) Assert.Equal(HttpStatusCode.Forbidden, ownResults.StatusCode);
+            var validated = await Json(await pathologist.PostAsJsonAsync($"/api/v1/lab/orders/{orderId}/validate", new { notes = "Leucopenia; repeat in a week." }, Ct));
+            Assert.Equal(("validated", ""), (validated.GetProperty("status").GetString(), validated.GetProperty("chargeEntryId").GetString()));
+            JsonElement report = default;
+            await LocalCluster.PollAsync("General Hospital's node shows the validated report", async () =>
+            {
+                using var answer = await orderingDoctor.GetAsync($"/api/v1/lab/orders/{orderId}", Ct);
+                if (!answer.IsSuccessStatusCode) return false;
+                report = await answer.Content.ReadFromJsonAsync<JsonElement>(Ct);
+                return report.GetProperty("status").GetString() == "validated";
+            }, () => up.Stdout + up.Stderr, TimeSpan.FromSeconds(30));
+            Assert.True(report.GetProperty("resultsReady").GetBoolean());
+            Assert.Equal(("lt-city", "pa-city", "Leucopenia; repeat in a week."),
+                (report.GetProperty("resultsBy").GetString(), report.GetProperty("validatedBy").GetString(), report.GetProperty("reportComment").GetString()));
+            Assert.Equal("L", report.GetProperty("report").EnumerateArray().Single(l => l.GetProperty("code").GetString() == "WBC").GetProperty("flag").GetString());
+            Assert.Contains(orderId, (await Json(await orderingDoctor.GetAsync("/api/v1/lab/worklist?status=validated", Ct))).GetRawText(), StringComparison.Ordinal);
+            var account = await Json(await back.GetAsync($"/api/v1/patients/{patientId}/account", Ct));
+            Assert.DoesNotContain("Laboratory:", account.GetRawText(), StringComparison.Ordinal);
         }
         finally
         {
