@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Records;
 using HealthLedger.Node.Configuration;
@@ -24,6 +26,7 @@ public class SeedTests
         Assert.Contains("25 patients", seed.Stdout);
         Assert.Contains("Seeded the laboratory: 12 lab orders", seed.Stdout);
         Assert.Contains("a formulary of 10 drugs with 20 stock batches", seed.Stdout);
+        Assert.Contains("Seeded prescriptions: 6 prescriptions (1 with an allergy override), 5 dispenses.", seed.Stdout);
 
         // Read the plaintext back through the node (decrypting with the organisation's key) to know what to look for.
         var secrets = new List<string>();
@@ -64,8 +67,74 @@ public class SeedTests
             Assert.DoesNotContain(secret, seed.Stdout + seed.Stderr);
         }
 
+        await SeededDataIsVisibleThroughTheApiAsync(data);
+
         var verify = await CliProcess.RunAsync("verify", "--data", data);
         Assert.True(verify.ExitCode == 0, verify.Stdout);
+    }
+
+    // The node over the seeded folder answers the admin through its API: lab orders at every stage (a validated one flagged),
+    // the pharmacy's alerts (a batch near expiry, a drug at its reorder level), prescriptions with the allergy override and dispenses.
+    private static async Task SeededDataIsVisibleThroughTheApiAsync(string data)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var url = $"http://127.0.0.1:{Ports.Free()}";
+        var app = NodeHost.Build(new NodeOptions { DataDirectory = data, PasswordHashing = Argon2Parameters.TestOnly }, url, l => l.SetMinimumLevel(LogLevel.Warning));
+        await using (app)
+        {
+            await app.StartAsync(ct);
+            using var http = new HttpClient { BaseAddress = new Uri(url) };
+            using (var login = await http.PostAsJsonAsync("/api/v1/auth/token", new { username = "admin", password = CliProcess.Password }, ct))
+            {
+                Assert.True(login.IsSuccessStatusCode, await login.Content.ReadAsStringAsync(ct));
+                http.DefaultRequestHeaders.Authorization = new("Bearer", (await login.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("accessToken").GetString());
+            }
+            async Task<JsonElement> Get(string path)
+            {
+                using var answer = await http.GetAsync(path, ct);
+                var body = await answer.Content.ReadAsStringAsync(ct);
+                Assert.True(answer.IsSuccessStatusCode, $"GET {path}: {(int)answer.StatusCode} {body}");
+                return JsonDocument.Parse(body).RootElement.Clone();
+            }
+
+            var orders = (await Get("/api/v1/lab/worklist")).EnumerateArray().ToList();
+            Assert.Equal(12, orders.Count);
+            Assert.Equal(["collected", "ordered", "received", "resulted", "validated"], orders.Select(o => o.GetProperty("status").GetString()).Distinct().Order(StringComparer.Ordinal));
+            foreach (var validated in orders.Where(o => o.GetProperty("status").GetString() == "validated"))
+            {
+                var report = await Get($"/api/v1/lab/orders/{validated.GetProperty("id").GetString()}");
+                Assert.Contains(report.GetProperty("report").EnumerateArray(), l => l.GetProperty("flag").GetString() == "H");
+                Assert.NotEqual("", report.GetProperty("chargeEntryId").GetString());
+            }
+
+            Assert.Equal(10, (await Get("/api/v1/pharmacy/drugs")).GetArrayLength());
+            var alerts = (await Get("/api/v1/pharmacy/alerts")).EnumerateArray().ToList();
+            var nearExpiry = Assert.Single(alerts, a => a.GetProperty("kind").GetString() == "near-expiry");
+            Assert.StartsWith("Amoxicillin", nearExpiry.GetProperty("drug").GetString(), StringComparison.Ordinal);
+            Assert.Contains(alerts, a => a.GetProperty("kind").GetString() == "low-stock" && a.GetProperty("drug").GetString()!.StartsWith("Morphine sulfate", StringComparison.Ordinal));
+
+            var prescriptions = new List<JsonElement>();
+            foreach (var patient in (await Get("/api/v1/patients?pageSize=100")).GetProperty("items").EnumerateArray())
+            {
+                prescriptions.AddRange((await Get($"/api/v1/patients/{patient.GetProperty("id").GetString()}/prescriptions")).EnumerateArray());
+            }
+            Assert.Equal(6, prescriptions.Count);
+            var overridden = Assert.Single(prescriptions, p => p.GetProperty("overrideReason").GetString()!.Length > 0);
+            Assert.Equal(Seeding.PrescriptionSeeder.OverrideReason, overridden.GetProperty("overrideReason").GetString());
+            Assert.NotEmpty(overridden.GetProperty("allergyWarnings").EnumerateArray());
+            Assert.Equal("Amoxicillin 500 mg capsule", overridden.GetProperty("drug").GetString());
+            // Dispensed first expiry first out: from the near-expiry batch; the charge is on the patient's account.
+            var dispense = Assert.Single(overridden.GetProperty("dispenses").EnumerateArray());
+            Assert.Equal(nearExpiry.GetProperty("batchId").GetString(), Assert.Single(dispense.GetProperty("lines").EnumerateArray()).GetProperty("batchId").GetString());
+            var account = await Get($"/api/v1/patients/{overridden.GetProperty("patientId").GetString()}/account");
+            Assert.Contains(account.GetProperty("lines").EnumerateArray(), l => l.GetRawText().Contains("Pharmacy: Amoxicillin", StringComparison.Ordinal));
+            Assert.Equal(5, prescriptions.Sum(p => p.GetProperty("dispenses").GetArrayLength()));
+            Assert.Contains(prescriptions, p => p.GetProperty("dispensed").GetInt32() > 0 && p.GetProperty("dispensed").GetInt32() < p.GetProperty("quantity").GetInt32()); // a partial fill
+            Assert.Contains(prescriptions, p => p.GetProperty("dispensed").GetInt32() == 0); // one left on the worklist
+            Assert.Equal(5, (await Get("/api/v1/pharmacy/movements")).EnumerateArray().Count(m => m.GetProperty("kind").GetString() == "dispense"));
+            await app.StopAsync(ct);
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
 
     private static bool Contains(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle) >= 0;

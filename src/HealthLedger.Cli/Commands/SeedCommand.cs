@@ -26,7 +26,8 @@ internal static class SeedCommand
         var seed = new Option<int>("--seed") { Description = "Random seed, for the same data every time (default 1)", DefaultValueFactory = _ => 1 }.WholeNumber(int.MinValue, int.MaxValue);
         var admin = CommonOptions.Admin();
         var command = new Command("seed",
-            "Fill a stopped node's network with realistic synthetic doctors, patients, encounters and accounts through the real " +
+            "Fill a stopped node's network with realistic synthetic doctors, patients, encounters, accounts, lab orders, a pharmacy formulary " +
+            "with stock, prescriptions and dispenses through the real " +
             $"transaction path (signed as the admin; needs {CommonOptions.PasswordVariable}). All personal data is synthetic and stored encrypted.")
         { data, patients, doctors, seed, admin };
         command.SetAction((parse, ct) => Run(parse.GetValue(data)!, parse.GetValue(patients), parse.GetValue(doctors), parse.GetValue(seed), parse.GetValue(admin)!, ct));
@@ -73,12 +74,24 @@ internal static class SeedCommand
             var labResult = await labSeeder.RunAsync(patientIds, Math.Min(12, patients), ct);
             Console.WriteLine(labResult.Skipped is { } skipped
                 ? $"Laboratory not seeded: {skipped}."
-                : $"Seeded the laboratory: {labResult.Orders} lab orders, {labResult.Validated} validated" + (labResult.Failures > 0 ? $"; {labResult.Failures} writes failed" : "") + ".");
-            // The pharmacy: a formulary with stock.
-            var formulary = await new FormularySeeder(app.Services.GetRequiredService<PharmacyService>(), admin).RunAsync(ct);
+                : $"Seeded the laboratory: {labResult.Orders} lab orders, {labResult.Validated} validated ({labResult.Flagged} with a flagged value)" +
+                    (labResult.Failures > 0 ? $"; {labResult.Failures} writes failed" : "") + ".");
+            // The pharmacy: a formulary with stock (a batch near expiry, a drug at its reorder level), then prescriptions (one
+            // with an allergy override) and dispenses.
+            var pharmacy = app.Services.GetRequiredService<PharmacyService>();
+            var formulary = await new FormularySeeder(pharmacy, admin).RunAsync(ct);
             Console.WriteLine($"Seeded the pharmacy: a formulary of {formulary.Drugs} drugs with {formulary.Batches} stock batches" +
                 (formulary.Failures > 0 ? $"; {formulary.Failures} writes failed" : "") + ".");
-            return result.Failures == 0 && labResult.Failures == 0 && formulary.Failures == 0 ? 0 : 1;
+            var rxResult = await new PrescriptionSeeder(pharmacy, app.Services.GetRequiredService<StaffService>(), app.Services.GetRequiredService<DoctorService>(),
+                app.Services.GetRequiredService<EncounterService>(), app.Services.GetRequiredService<AccountService>(), admin, seed, prefix)
+                .RunAsync(patientIds, formulary.DrugIds, Math.Min(6, patients), ct);
+            Console.WriteLine(rxResult.Skipped is { } rxSkipped
+                ? $"Prescriptions not seeded: {rxSkipped}."
+                : $"Seeded prescriptions: {rxResult.Prescriptions} prescriptions ({rxResult.Overrides} with an allergy override), {rxResult.Dispenses} dispenses" +
+                    (rxResult.Failures > 0 ? $"; {rxResult.Failures} writes failed" : "") + ".");
+            // Expenses (issue 15, another part): an expense seeder goes here, after the pharmacy, with the same admin session
+            // and prefix; add its failures to the exit code below.
+            return result.Failures == 0 && labResult.Failures == 0 && formulary.Failures == 0 && rxResult.Failures == 0 ? 0 : 1;
         }
         finally
         {

@@ -8,7 +8,8 @@ namespace HealthLedger.Cli.Seeding;
 
 /// <summary>
 /// Realistic synthetic hospital data (Bogus), written through the real path: the admin's session, the hospital service,
-/// signed transactions, sealed records. Returns what it wrote so a caller can check where it ended up.
+/// signed transactions, sealed records. Returns what it wrote so a caller can check where it ended up. The first patient is
+/// always recorded as allergic to penicillin (for the prescription seeder's allergy override).
 /// </summary>
 /// <remarks>Doctor ids are <c><paramref name="doctorPrefix"/>-&lt;last name&gt;-&lt;n&gt;</c>.</remarks>
 public sealed class DemoSeeder(PatientService patientService, DoctorService doctorService, EncounterService encounters, UserSession admin, int seed,
@@ -78,6 +79,7 @@ public sealed class DemoSeeder(PatientService patientService, DoctorService doct
                 BloodGroup = faker.PickRandom("A+", "A-", "B+", "B-", "AB+", "AB-", "O+", "O-"),
                 Allergies = faker.Random.Bool(0.3f) ? faker.PickRandom("Penicillin", "Peanuts", "Latex", "Aspirin", "Shellfish") : "",
             }, new Faker("en") { Random = new Randomizer(seed * 7919 + i) }));
+            if (i == 0) plans[0].Input.Allergies = "Penicillin (rash)"; // always one penicillin allergy: the pharmacy's seeded allergy override
         }
         var done = 0;
         await Task.WhenAll(plans.Select(async plan =>

@@ -6,10 +6,15 @@ namespace HealthLedger.Cli.Seeding;
 /// <summary>
 /// A small formulary with stock, written through the real path as the admin (who keeps the pharmacy with its pharmacists):
 /// common drugs with their WHO ATC codes, prices and reorder levels, and two batches each from a supplier — one expiring
-/// sooner than the other, so first-expiry-first-out is visible at once.
+/// sooner than the other, so first-expiry-first-out is visible at once. Two drugs show the pharmacy's alerts: Amoxicillin's
+/// first batch expires in <see cref="NearExpiryDays"/> days (a near-expiry alert), and Morphine sulfate's two batches hold
+/// exactly its reorder level (a low-stock alert).
 /// </summary>
 public sealed class FormularySeeder(PharmacyService pharmacy, UserSession admin)
 {
+    /// <summary>Days until the near-expiry batch (Amoxicillin's first) expires: inside <see cref="PharmacyService.NearExpiryDays"/>.</summary>
+    public const int NearExpiryDays = 21;
+
     private static readonly (string Name, string Strength, string Form, string Atc, decimal Price, int Reorder)[] Drugs =
     [
         ("Amoxicillin", "500 mg", "capsule", "J01CA04", 0.45m, 60),
@@ -24,10 +29,18 @@ public sealed class FormularySeeder(PharmacyService pharmacy, UserSession admin)
         ("Salbutamol", "100 micrograms/dose", "inhaler", "R03AC02", 3.10m, 15),
     ];
 
-    /// <summary>Adds the drugs and their batches; returns how many drugs and batches were written and how many writes failed.</summary>
-    public async Task<(int Drugs, int Batches, int Failures)> RunAsync(CancellationToken ct)
+    /// <summary>What was written: the drugs' ids by name, the batches, and how many writes failed.</summary>
+    public sealed record Result(IReadOnlyDictionary<string, string> DrugIds, int Batches, int Failures)
     {
-        int drugs = 0, batches = 0, failures = 0;
+        /// <summary>Drugs written.</summary>
+        public int Drugs => DrugIds.Count;
+    }
+
+    /// <summary>Adds the drugs and their batches.</summary>
+    public async Task<Result> RunAsync(CancellationToken ct)
+    {
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        int batches = 0, failures = 0;
         var today = DateTime.UtcNow.Date;
         foreach (var (d, i) in Drugs.Select((d, i) => (d, i)))
         {
@@ -37,22 +50,28 @@ public sealed class FormularySeeder(PharmacyService pharmacy, UserSession admin)
                 failures++;
                 continue;
             }
-            drugs++;
-            foreach (var (months, units) in new[] { (4 + i % 3, d.Reorder), (18, d.Reorder * 3) })
+            ids[d.Name] = added.Value!.Drug.Id;
+            (DateTime Expires, int Units)[] received = d.Name switch
             {
-                var received = await pharmacy.ReceiveAsync(admin, added.Value!.Drug.Id, new ReceiptInput
+                "Amoxicillin" => [(today.AddDays(NearExpiryDays), d.Reorder), (today.AddMonths(18), d.Reorder * 3)],
+                "Morphine sulfate" => [(today.AddMonths(6), d.Reorder / 2), (today.AddMonths(18), d.Reorder - d.Reorder / 2)], // at the reorder level
+                _ => [(today.AddMonths(4 + i % 3), d.Reorder), (today.AddMonths(18), d.Reorder * 3)],
+            };
+            foreach (var (expires, units) in received)
+            {
+                var receipt = await pharmacy.ReceiveAsync(admin, added.Value!.Drug.Id, new ReceiptInput
                 {
                     Quantity = units,
-                    ExpiresOn = today.AddMonths(months).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                    ExpiresOn = expires.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
                     Supplier = i % 2 == 0 ? "MedSupply Ltd" : "PharmaDirect",
-                    LotNumber = $"{d.Atc}-{months:D2}{i:D2}",
+                    LotNumber = $"{d.Atc}-{expires:yyMMdd}-{i:D2}",
                     UnitCost = decimal.Round(d.Price * 0.6m, 2),
                     Reference = $"DN-{today:yyyyMMdd}-{i + 1:D2}",
                 }, ct);
-                if (received.IsOk) batches++;
+                if (receipt.IsOk) batches++;
                 else failures++;
             }
         }
-        return (drugs, batches, failures);
+        return new Result(ids, batches, failures);
     }
 }

@@ -10,14 +10,15 @@ namespace HealthLedger.Cli.Seeding;
 
 /// <summary>
 /// A small laboratory for the demo, through the real path: a catalogue (when the organisation has none), a technician and
-/// two pathologists, an ordering doctor who sees the first patients (a visit each), and lab orders in every status — some
-/// validated, with their charges on the accounts.
+/// two pathologists, an ordering doctor who sees the first patients (a visit each), and lab orders in every status, in turn
+/// from the first patient: validated, resulted, received, collected, ordered, validated, … Each validated order has one value
+/// above every reference range of its test (flagged <c>H</c>, not critical) and its charge on the patient's account.
 /// </summary>
 /// <remarks>User ids are <c>&lt;prefix&gt;-lab-…</c>, so a second run of the same prefix writes nothing of this (reported, not failed).</remarks>
 public sealed class LabSeeder(LabService lab, StaffService staffService, DoctorService doctors, EncounterService encounters, AccountService accounts, UserSession admin, int seed, string prefix)
 {
-    /// <summary>What was written: orders, of which validated; failed writes.</summary>
-    public sealed record Result(int Orders, int Validated, int Failures, string? Skipped);
+    /// <summary>What was written: orders, of which validated (and of those, with a flagged value); failed writes; why nothing was written.</summary>
+    public sealed record Result(int Orders, int Validated, int Failures, string? Skipped, int Flagged = 0);
 
     /// <summary>The demo catalogue: FBC (HGB, WBC, PLT), glucose, CRP, potassium, sodium, creatinine.</summary>
     public static LabCatalogueInput Catalogue() => new()
@@ -64,8 +65,8 @@ public sealed class LabSeeder(LabService lab, StaffService staffService, DoctorS
         if (!doctor.IsOk) return new Result(0, 0, failures + 1, $"doctor '{doctorId}': {doctor.Message}");
         var orderingDoctor = Login(doctorId, doctor.Value!.OneTimePassword!);
         var faker = new Faker("en") { Random = new Randomizer(seed * 31 + 5) };
-        int placed = 0, validated = 0;
-        foreach (var patientId in patientIds.Take(orders))
+        int placed = 0, validated = 0, flagged = 0;
+        foreach (var (patientId, n) in patientIds.Take(orders).Select((p, n) => (p, n)))
         {
             // A visit under the ordering doctor makes them attend the patient (the network policy's visit period).
             var visit = await encounters.AddAsync(admin, patientId, new EntryInput
@@ -86,24 +87,31 @@ public sealed class LabSeeder(LabService lab, StaffService staffService, DoctorS
             }, ct);
             if (!order.IsOk) { failures++; continue; }
             placed++;
-            var stop = faker.Random.Int(0, 4); // 0 ordered … 4 validated
+            var stop = 4 - n % 5; // 4 validated, 3 resulted, 2 received, 1 collected, 0 ordered, in turn
             var id = order.Value!.Id;
             if (stop >= 1 && !Ok(await lab.CollectAsync(staff["tech"], id, new LabSpecimenInput(), ct), ref failures)) continue;
             if (stop >= 2 && !Ok(await lab.ReceiveAsync(staff["tech"], id, new LabSpecimenInput { SpecimenId = lab.Get(staff["tech"], id).Value!.SpecimenId }, ct), ref failures)) continue;
             if (stop >= 3)
             {
                 var (_, catalogue) = lab.Catalogue(admin).Value;
-                var values = tests.SelectMany(catalogue.Expand).Select(t =>
+                var values = tests.SelectMany(catalogue.Expand).Select((t, k) =>
                 {
                     var range = t.ReferenceRanges[0];
-                    var value = Math.Round(faker.Random.Decimal(range.Low * 0.8m, range.High * 1.2m + 0.5m), 1);
+                    // The first value of an order to be validated lies above every range of its test (by sex and age), below its critical limits: flagged H.
+                    var value = stop == 4 && k == 0
+                        ? Math.Round(t.ReferenceRanges.Max(r => r.High) * 1.1m + 0.1m, 1)
+                        : Math.Round(faker.Random.Decimal(range.Low * 0.8m, range.High * 1.2m + 0.5m), 1);
                     return new LabResultValue { Code = t.Code, Unit = t.Unit, Value = Math.Clamp(value, t.PossibleLow, t.PossibleHigh) };
                 }).ToList();
                 if (!Ok(await lab.EnterResultsAsync(staff["tech"], id, new LabResultsInput { Results = values }, ct), ref failures)) continue;
             }
-            if (stop >= 4 && Ok(await lab.ValidateAsync(staff[faker.Random.Bool() ? "path1" : "path2"], id, new LabValidationInput(), ct), ref failures)) validated++;
+            if (stop >= 4 && await lab.ValidateAsync(staff[faker.Random.Bool() ? "path1" : "path2"], id, new LabValidationInput(), ct) is var signed && Ok(signed, ref failures))
+            {
+                validated++;
+                if (signed.Value!.LastValidation?.Content.Report.Any(l => l.Flag.Length > 0) == true) flagged++;
+            }
         }
-        return new Result(placed, validated, failures, null);
+        return new Result(placed, validated, failures, null, flagged);
     }
 
     private UserSession Login(string userId, string password) =>
