@@ -30,7 +30,11 @@ public sealed record RoundConfig
     public double DurationSeconds { get; init; } = 15;
 }
 
-/// <summary>The operation mix, by weight.</summary>
+/// <summary>
+/// The operation mix, by weight. <see cref="LabOrder"/> is one lab order through its five steps (order, collection, receipt,
+/// results, validation with its charge) and <see cref="Dispense"/> a prescription and its dispense (stock out, charge), each
+/// one operation measured to its last commit.
+/// </summary>
 public sealed record WorkloadMix
 {
     public int RegisterPatient { get; init; } = 1;
@@ -40,6 +44,8 @@ public sealed record WorkloadMix
     public int LabReport { get; init; } = 10;
     public int GrantRevoke { get; init; } = 4;
     public int Read { get; init; } = 30;
+    public int LabOrder { get; init; } = 4;
+    public int Dispense { get; init; } = 4;
 }
 
 /// <summary>A benchmark: targets, rounds, workload and passes. Loaded from JSON (<c>--config</c>) or the defaults.</summary>
@@ -115,6 +121,8 @@ public sealed record BenchConfig
                 throw new InvalidDataException($"round '{r.Name}': durations and rates must be positive and stepFactor above 1");
             }
         }
+        int[] weights = [Mix.RegisterPatient, Mix.Encounter, Mix.Charge, Mix.Payment, Mix.LabReport, Mix.GrantRevoke, Mix.Read, Mix.LabOrder, Mix.Dispense];
+        if (weights.Any(w => w < 0) || weights.Sum(w => (long)w) is 0 or > int.MaxValue) throw new InvalidDataException("mix weights must be zero or positive, with at least one positive");
         if (Patients < 1 || DocumentBytes < 1 || Passes < 1 || ClusterNodes < 1) throw new InvalidDataException("patients, documentBytes, passes and clusterNodes must be positive");
         return this;
     }

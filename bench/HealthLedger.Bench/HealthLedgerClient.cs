@@ -8,7 +8,9 @@ namespace HealthLedger.Bench;
 /// <summary>
 /// Drives HealthLedger through its HTTP API as the hospital's users do: the admin registers patients and records encounters,
 /// charges and payments, the doctor signs lab reports with an attached file and reads records (each read is a disclosure the
-/// node records on the chain), patients grant and revoke access. Every write answers after its block commits, so an
+/// node records on the chain), patients grant and revoke access; the doctor orders a full blood count that the laboratory's
+/// technician collects, receives and results and its pathologist validates (with the charge), and prescribes a drug that
+/// the pharmacist dispenses (stock out, charge). Every write answers after its block commits, so an
 /// operation's latency is submit → commit. All users work at the first node (their logins live there, and a user's
 /// transactions are numbered by the node that signs them); in a cluster the other nodes validate, vote and replicate.
 /// </summary>
@@ -17,6 +19,11 @@ public sealed class HealthLedgerClient(string url, string adminPassword) : IBenc
     private const string Doctor = "dr-bench";
     private const string DoctorPassword = "bench-doctor-password-1";
     private const string PatientPassword = "bench-patient-password-1";
+    private const string StaffPassword = "bench-staff-password-1";
+    private HttpClient? _technician;
+    private HttpClient? _pathologist;
+    private HttpClient? _pharmacist;
+    private string _drugId = "";
     private HttpClient? _admin;
     private readonly List<string> _patients = [];
     private readonly ConcurrentDictionary<string, (HttpClient Client, SemaphoreSlim Lock)> _patientSessions = new();
@@ -33,6 +40,30 @@ public sealed class HealthLedgerClient(string url, string adminPassword) : IBenc
         var doctor = await Read(await admin.PostAsJsonAsync("/api/v1/doctors",
             new { doctorId = Doctor, name = "Dana Bench", specialty = "Internal medicine", department = "Ward 1", licenceNumber = "B-1" }, ct), ct);
         _doctor = await LoginAsync(url, Doctor, doctor.GetProperty("oneTimePassword").GetString()!, DoctorPassword, ct);
+        if (config.Mix.LabOrder > 0)
+        {
+            progress("setting up the laboratory");
+            await Read(await admin.PutAsJsonAsync("/api/v1/lab/catalogue", LabCatalogue, ct), ct);
+            _technician = await StaffAsync(admin, "lt-bench", "lab-technician", ct);
+            _pathologist = await StaffAsync(admin, "pa-bench", "pathologist", ct);
+        }
+        if (config.Mix.Dispense > 0)
+        {
+            progress("setting up the pharmacy");
+            var drug = await Read(await admin.PostAsJsonAsync("/api/v1/pharmacy/drugs",
+                new { name = "Paracetamol", strength = "500 mg", form = "tablet", atcCode = "N02BE01", unitPrice = 0.05m, reorderLevel = 100 }, ct), ct);
+            _drugId = drug.GetProperty("id").GetString()!;
+            await Read(await admin.PostAsJsonAsync($"/api/v1/pharmacy/drugs/{_drugId}/receipts", new
+            {
+                quantity = 1_000_000, // 4 per dispense: 250,000 dispenses
+                expiresOn = DateTime.UtcNow.AddYears(2).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                supplier = "Bench Supplies",
+                lotNumber = "BENCH-1",
+                unitCost = 0.03m,
+                reference = "DN-BENCH",
+            }, ct), ct);
+            _pharmacist = await StaffAsync(admin, "ph-bench", "pharmacist", ct);
+        }
         for (var i = 0; i < config.Patients; i++)
         {
             progress($"registering patient {i + 1} of {config.Patients}");
@@ -96,6 +127,25 @@ public sealed class HealthLedgerClient(string url, string adminPassword) : IBenc
                     {
                         gate.Release();
                     }
+                case OpKind.LabOrder:
+                    var (order, orderError) = await Step(_doctor!, "/api/v1/lab/orders",
+                        new { patientId = patient, tests = new[] { "FBC" }, priority = "routine", clinicalNote = "Routine bloods." }, ct);
+                    if (orderError is not null) return "lab order: " + orderError;
+                    var orderId = order.GetProperty("id").GetString()!;
+                    var (collected, collectError) = await Step(_technician!, $"/api/v1/lab/orders/{orderId}/specimen", new { }, ct);
+                    if (collectError is not null) return "specimen collection: " + collectError;
+                    var (_, receiptError) = await Step(_technician!, $"/api/v1/lab/orders/{orderId}/specimen/receipt", new { specimenId = collected.GetProperty("specimenId").GetString() }, ct);
+                    if (receiptError is not null) return "specimen receipt: " + receiptError;
+                    var (_, resultsError) = await Step(_technician!, $"/api/v1/lab/orders/{orderId}/results", FbcResults, ct);
+                    if (resultsError is not null) return "lab results: " + resultsError;
+                    var (_, validateError) = await Step(_pathologist!, $"/api/v1/lab/orders/{orderId}/validate", new { notes = "" }, ct);
+                    return validateError is null ? null : "lab validation: " + validateError;
+                case OpKind.Dispense:
+                    var (prescription, prescribeError) = await Step(_doctor!, $"/api/v1/patients/{patient}/prescriptions",
+                        new { drugId = _drugId, dose = "1 g", route = "oral", frequency = "four times a day", durationDays = 1, quantity = 4, repeats = 0 }, ct);
+                    if (prescribeError is not null) return "prescription: " + prescribeError;
+                    var (_, dispenseError) = await Step(_pharmacist!, $"/api/v1/pharmacy/prescriptions/{prescription.GetProperty("id").GetString()}/dispenses", new { quantity = 4 }, ct);
+                    return dispenseError is null ? null : "dispense: " + dispenseError;
                 default:
                     return await Outcome(await _doctor!.GetAsync($"/api/v1/patients/{patient}", ct), ct);
             }
@@ -108,6 +158,52 @@ public sealed class HealthLedgerClient(string url, string adminPassword) : IBenc
         {
             return "timeout (100 s)";
         }
+    }
+
+    // A small catalogue: the full blood count panel.
+    private static readonly object LabCatalogue = new
+    {
+        tests = new object[]
+        {
+            LabTest("HGB", "718-7", "Haemoglobin", "g/L", 10, 250, 120, 175),
+            LabTest("WBC", "6690-2", "White cell count", "10*9/L", 0, 500, 4, 11),
+            LabTest("PLT", "777-3", "Platelets", "10*9/L", 0, 3000, 150, 400),
+        },
+        panels = new[] { new { code = "FBC", loinc = "58410-2", name = "Full blood count", tests = new[] { "HGB", "WBC", "PLT" }, price = 25.50m, turnaroundHours = 4 } },
+    };
+
+    private static readonly object FbcResults = new
+    {
+        results = new[] { new { code = "HGB", value = 131m, unit = "g/L" }, new { code = "WBC", value = 6.2m, unit = "10*9/L" }, new { code = "PLT", value = 250m, unit = "10*9/L" } },
+    };
+
+    private static object LabTest(string code, string loinc, string name, string unit, decimal possibleLow, decimal possibleHigh, decimal low, decimal high) => new
+    {
+        code,
+        loinc,
+        name,
+        specimenType = "whole blood (EDTA)",
+        unit,
+        possibleLow,
+        possibleHigh,
+        price = 5m,
+        turnaroundHours = 4,
+        referenceRanges = new[] { new { low, high } },
+    };
+
+    // A laboratory or pharmacy user: registered by the admin, logged in, its one-time password changed.
+    private async Task<HttpClient> StaffAsync(HttpClient admin, string userId, string role, CancellationToken ct)
+    {
+        var registered = await Read(await admin.PostAsJsonAsync("/api/v1/staff", new { userId, role }, ct), ct);
+        return await LoginAsync(url, userId, registered.GetProperty("oneTimePassword").GetString()!, StaffPassword, ct);
+    }
+
+    // One write of a multi-step operation: its answer, or why it failed.
+    private static async Task<(JsonElement Answer, string? Error)> Step(HttpClient client, string path, object body, CancellationToken ct)
+    {
+        using var response = await client.PostAsJsonAsync(path, body, ct);
+        if (!response.IsSuccessStatusCode) return (default, await Outcome(response, ct));
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(ct), null);
     }
 
     private static object PatientBody(string tag) => new
@@ -178,6 +274,9 @@ public sealed class HealthLedgerClient(string url, string adminPassword) : IBenc
     {
         _admin?.Dispose();
         _doctor?.Dispose();
+        _technician?.Dispose();
+        _pathologist?.Dispose();
+        _pharmacist?.Dispose();
         foreach (var (c, g) in _patientSessions.Values)
         {
             c.Dispose();

@@ -10,12 +10,16 @@ public enum OpKind
     LabReport,
     GrantRevoke,
     Read,
+    /// <summary>A lab order through its whole life: ordered, specimen collected, received, results entered, validated (five writes; latency to the last commit).</summary>
+    LabOrder,
+    /// <summary>A prescription and its dispense (two writes: the dispense takes stock and posts the charge).</summary>
+    Dispense,
 }
 
 /// <summary>A system under test, seen from its clients: sets up users and runs one operation at a time (many concurrently).</summary>
 public interface IBenchClient : IAsyncDisposable
 {
-    /// <summary>Creates the doctor and patients the operations use.</summary>
+    /// <summary>Creates the doctor, patients, laboratory and pharmacy the operations use.</summary>
     Task SetupAsync(BenchConfig config, Action<string> progress, CancellationToken ct);
 
     /// <summary>Runs one operation to its commit; null on success, else why it failed.</summary>
@@ -29,6 +33,7 @@ public sealed class OpPicker(WorkloadMix mix)
     [
         (OpKind.RegisterPatient, mix.RegisterPatient), (OpKind.Encounter, mix.Encounter), (OpKind.Charge, mix.Charge),
         (OpKind.Payment, mix.Payment), (OpKind.LabReport, mix.LabReport), (OpKind.GrantRevoke, mix.GrantRevoke), (OpKind.Read, mix.Read),
+        (OpKind.LabOrder, mix.LabOrder), (OpKind.Dispense, mix.Dispense),
     ];
 
     /// <summary>The operation for sequence number <paramref name="sequence"/>.</summary>

@@ -46,7 +46,7 @@ public static class Report
         s.AppendLine(Inv, $"- machine: {r.Machine}");
         s.AppendLine(Inv, $"- targets {string.Join(", ", r.Config.Targets)}; {r.Config.Passes} pass(es), targets alternating; {r.Config.Patients} patients; documents {r.Config.DocumentBytes} bytes; cluster of {r.Config.ClusterNodes} nodes");
         var mix = r.Config.Mix;
-        s.AppendLine(Inv, $"- operation mix (weights): register patient {mix.RegisterPatient}, encounter {mix.Encounter}, charge {mix.Charge}, payment {mix.Payment}, lab report with file {mix.LabReport}, grant/revoke {mix.GrantRevoke}, read (disclosure-audited) {mix.Read}");
+        s.AppendLine(Inv, $"- operation mix (weights): register patient {mix.RegisterPatient}, encounter {mix.Encounter}, charge {mix.Charge}, payment {mix.Payment}, lab report with file {mix.LabReport}, grant/revoke {mix.GrantRevoke}, read (disclosure-audited) {mix.Read}, lab order (order → specimen → receipt → results → validation) {mix.LabOrder}, prescribe → dispense {mix.Dispense}");
         s.AppendLine().AppendLine("Definitions (Hyperledger Caliper): send rate = (succeeded + failed) / (last submit − first submit); throughput = succeeded / (last commit − first submit); latency of successful operations, submit → commit, in ms.").AppendLine();
         s.AppendLine("| pass | target | round | control | ok | failed | send rate/s | throughput/s | min | avg | p50 | p95 | p99 | max | CPU % / RSS MB per process |");
         s.AppendLine("| ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");

@@ -3,7 +3,10 @@ using HealthLedger.Testing;
 
 namespace HealthLedger.Cli.Tests;
 
-/// <summary>The benchmark's quick mode against every target: the results folder has its three files and every round committed.</summary>
+/// <summary>
+/// The benchmark's quick mode against every target: the results folder has its three files, every round committed, and every
+/// target ran each kind of operation of the mix, the lab order's five steps and prescribe → dispense included.
+/// </summary>
 public class BenchTests
 {
     [Fact]
@@ -26,6 +29,20 @@ public class BenchTests
             Assert.NotEmpty(r.GetProperty("processes").EnumerateObject());
         });
         Assert.Equal(rounds.Count, rounds.Select(r => (r.GetProperty("target").GetString(), r.GetProperty("round").GetString())).Distinct().Count());
+        // Every target ran the whole mix, lab orders (order → specimen → receipt → results → validation) and prescribe → dispense
+        // included, and none of those failed.
+        foreach (var target in rounds.GroupBy(r => r.GetProperty("target").GetString()))
+        {
+            foreach (var kind in new[] { "Encounter", "Read", "LabOrder", "Dispense" })
+            {
+                var done = target.Sum(r => r.GetProperty("byOperation").TryGetProperty(kind, out var n) ? n.GetInt64() : 0);
+                Assert.True(done > 0, $"{target.Key}: no {kind} succeeded");
+            }
+            var failures = target.SelectMany(r => r.GetProperty("failures").EnumerateObject().Select(f => f.Name)).ToList();
+            Assert.DoesNotContain(failures, f => f.StartsWith("lab", StringComparison.Ordinal) || f.StartsWith("specimen", StringComparison.Ordinal)
+                || f.StartsWith("prescription", StringComparison.Ordinal) || f.StartsWith("dispense", StringComparison.Ordinal) || f.Contains("out of order", StringComparison.Ordinal)
+                || f.Contains("stock", StringComparison.Ordinal));
+        }
 
         var report = await File.ReadAllTextAsync(Path.Combine(output, "report.md"), TestContext.Current.CancellationToken);
         Assert.Contains("| pass | target | round | control | ok | failed | send rate/s | throughput/s |", report);
