@@ -67,6 +67,13 @@ public class SeedTests
             Assert.DoesNotContain(secret, seed.Stdout + seed.Stderr);
         }
 
+        // The same seed again is refused at once with one line, and writes nothing.
+        var again = await CliProcess.RunAsync("seed", "--data", data, "--patients", "25", "--seed", "7");
+        Assert.Equal(2, again.ExitCode);
+        Assert.Equal("error: nothing seeded: no doctor could be registered (This id is already taken); a folder seeded with --seed 7 before takes another --seed",
+            again.Stderr.Trim());
+        Assert.DoesNotContain("Seeded", again.Stdout, StringComparison.Ordinal);
+
         await SeededDataIsVisibleThroughTheApiAsync(data);
 
         var verify = await CliProcess.RunAsync("verify", "--data", data);

@@ -63,6 +63,7 @@ internal static class SeedCommand
                 var task = ctx.AddTask("Seeding patients", maxValue: patients);
                 result = await seeder.RunAsync(patients, doctors ?? Math.Max(5, patients / 10), done => task.Value = done, ct);
             });
+            if (result.Refused is { } refused) return CommonOptions.Fail($"nothing seeded: {refused}; a folder seeded with --seed {seed} before takes another --seed");
             Console.WriteLine($"Seeded {result.Doctors} doctors, {result.Patients.Count} patients and {result.Entries} entries" +
                 (result.Failures > 0 ? $"; {result.Failures} writes failed" : "") + ".");
             // The laboratory: a catalogue, its staff and lab orders in every status for the first patients (by id).
@@ -80,8 +81,9 @@ internal static class SeedCommand
             // with an allergy override) and dispenses.
             var pharmacy = app.Services.GetRequiredService<PharmacyService>();
             var formulary = await new FormularySeeder(pharmacy, admin).RunAsync(ct);
-            Console.WriteLine($"Seeded the pharmacy: a formulary of {formulary.Drugs} drugs with {formulary.Batches} stock batches" +
-                (formulary.Failures > 0 ? $"; {formulary.Failures} writes failed" : "") + ".");
+            Console.WriteLine(formulary.Skipped is { } formularySkipped
+                ? $"Pharmacy not seeded: {formularySkipped}."
+                : $"Seeded the pharmacy: a formulary of {formulary.Drugs} drugs with {formulary.Batches} stock batches" + (formulary.Failures > 0 ? $"; {formulary.Failures} writes failed" : "") + ".");
             var rxResult = await new PrescriptionSeeder(pharmacy, app.Services.GetRequiredService<StaffService>(), app.Services.GetRequiredService<DoctorService>(),
                 app.Services.GetRequiredService<EncounterService>(), app.Services.GetRequiredService<AccountService>(), admin, seed, prefix)
                 .RunAsync(patientIds, formulary.DrugIds, Math.Min(6, patients), ct);

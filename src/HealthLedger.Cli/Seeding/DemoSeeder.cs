@@ -23,13 +23,15 @@ public sealed class DemoSeeder(PatientService patientService, DoctorService doct
     private static readonly string[] Services = ["Consultation", "Ward day", "X-ray", "CT scan", "Blood panel", "Physiotherapy session", "Medication", "Surgery (minor)", "ECG"];
 
     /// <summary>What was written.</summary>
-    public sealed record Result(IReadOnlyList<PatientDetails> Patients, int Doctors, int Entries, int Failures);
+    /// <param name="Refused">Why nothing was written (no doctor could be registered, e.g. the ids of this seed are taken), else null.</param>
+    public sealed record Result(IReadOnlyList<PatientDetails> Patients, int Doctors, int Entries, int Failures, string? Refused = null);
 
     public async Task<Result> RunAsync(int patients, int doctors, Action<int> onPatientDone, CancellationToken ct)
     {
         var faker = new Faker("en") { Random = new Randomizer(seed) };
         var doctorIds = new List<string>();
         var failures = 0;
+        string? firstError = null;
         for (var i = 0; i < doctors; i++)
         {
             var name = faker.Name.FullName();
@@ -48,9 +50,13 @@ public sealed class DemoSeeder(PatientService patientService, DoctorService doct
                 OnCall = faker.Random.Bool(0.3f),
             }, ct);
             if (outcome.IsOk) doctorIds.Add(outcome.Value!.Id);
-            else failures++;
+            else
+            {
+                failures++;
+                firstError ??= outcome.Errors?.ToDictionary().Values.SelectMany(m => m).FirstOrDefault() ?? outcome.Message;
+            }
         }
-        if (doctorIds.Count == 0) throw new InvalidOperationException("No doctor could be registered.");
+        if (doctorIds.Count == 0) return new Result([], 0, 0, failures, $"no doctor could be registered ({firstError?.TrimEnd('.')})");
 
         var written = new List<PatientDetails>();
         var entries = 0;

@@ -29,17 +29,22 @@ public sealed class FormularySeeder(PharmacyService pharmacy, UserSession admin)
         ("Salbutamol", "100 micrograms/dose", "inhaler", "R03AC02", 3.10m, 15),
     ];
 
-    /// <summary>What was written: the drugs' ids by name, the batches, and how many writes failed.</summary>
-    public sealed record Result(IReadOnlyDictionary<string, string> DrugIds, int Batches, int Failures)
+    /// <summary>What was written: the drugs' ids by name (the formulary's, when it was there before), the batches, how many writes failed, why nothing was written.</summary>
+    public sealed record Result(IReadOnlyDictionary<string, string> DrugIds, int Batches, int Failures, string? Skipped = null)
     {
         /// <summary>Drugs written.</summary>
         public int Drugs => DrugIds.Count;
     }
 
-    /// <summary>Adds the drugs and their batches.</summary>
+    /// <summary>Adds the drugs and their batches; writes nothing when the organisation's formulary has drugs already.</summary>
     public async Task<Result> RunAsync(CancellationToken ct)
     {
         var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (pharmacy.Stock(admin) is { IsOk: true, Value: { Count: > 0 } existing })
+        {
+            foreach (var level in existing) ids.TryAdd(level.Drug.Details.Name, level.Drug.Id);
+            return new Result(ids, 0, 0, $"the formulary has {existing.Count} drugs already");
+        }
         int batches = 0, failures = 0;
         var today = DateTime.UtcNow.Date;
         foreach (var (d, i) in Drugs.Select((d, i) => (d, i)))
