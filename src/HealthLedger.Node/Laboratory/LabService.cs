@@ -32,6 +32,32 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
             ? Outcome<(int, LabCatalogue)>.Forbidden("The laboratory catalogue is for the organisation's staff.")
             : Outcome<(int, LabCatalogue)>.Ok(catalogues.Get(actor.OrganisationId));
 
+    /// <summary>
+    /// The laboratories a doctor may order from for a patient, the patient's own organisation's first: that organisation's, and
+    /// every other organisation whose catalogue this node reads and to which the patient's active grant covers
+    /// <c>laboratory</c> (the rule <see cref="PlaceAsync"/> and the state machine apply). Each with its catalogue; a laboratory
+    /// without a catalogue is left out. Empty for an unknown patient.
+    /// </summary>
+    public IReadOnlyList<(string LaboratoryId, LabCatalogue Catalogue)> LaboratoriesFor(string patientId)
+    {
+        if (directory.Patient(patientId) is not { } patient) return [];
+        var now = (ulong)time.Now.ToUnixTimeMilliseconds();
+        var candidates = new List<string> { patient.OrganisationId };
+        foreach (var (_, bytes) in node.ScanState($"grant/{patientId}/"))
+        {
+            if (GrantState.TryDecode(bytes) is { Grantee: GranteeKind.Organisation } grant && !candidates.Contains(grant.GranteeId)) candidates.Add(grant.GranteeId);
+        }
+        var list = new List<(string, LabCatalogue)>();
+        foreach (var lab in candidates)
+        {
+            if (lab != patient.OrganisationId
+                && Core.Records.Consent.CurrentGrant(policy.State, patientId, GranteeKind.Organisation, lab)?.Allows(ConsentCategories.Laboratory, now) != true) continue;
+            var (version, catalogue) = catalogues.Get(lab);
+            if (version > 0) list.Add((lab, catalogue));
+        }
+        return list;
+    }
+
     /// <summary>Replaces the organisation's catalogue (admins); <see cref="LabCatalogueInput.Version"/>, when given, must be the current one (409).</summary>
     public async Task<Outcome<(int Version, LabCatalogue Catalogue)>> SaveCatalogueAsync(UserSession actor, LabCatalogueInput input, CancellationToken ct)
     {

@@ -82,5 +82,46 @@ public sealed class CrossOrganisationLabTests : InProcessNodes
         Assert.True(report.ResultsReady);
         Assert.Equal("L", report.Report!.Single(l => l.Code == "WBC").Flag);
         Assert.Equal("Leucopenia.", report.ReportComment);
+
+        // The web order form: General Hospital has no catalogue, so the form shows City Lab's (the patient granted it) and
+        // places the order there; after the patient revokes the grant, the form has no laboratory to order from.
+        using var page = await CookieLoginAsync(general, "dr-gen", NodeFixture.ChosenPassword);
+        var form = await page.GetStringAsync($"/patients/{patient.Id}/lab-orders/new?laboratory={labId}", Ct);
+        Assert.Contains(">City Lab</strong>", form, StringComparison.Ordinal);
+        Assert.Contains($"name=\"Input.LaboratoryId\" value=\"{labId}\"", form, StringComparison.Ordinal);
+        Assert.Contains("data-testid=\"test-FBC\"", form, StringComparison.Ordinal);
+        using (var post = await page.PostAsync($"/patients/{patient.Id}/lab-orders/new", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Input.LaboratoryId"] = labId,
+            ["Input.Tests"] = "FBC",
+            ["Input.Priority"] = "routine",
+            ["Input.ClinicalNote"] = "Repeat FBC.",
+            ["__RequestVerificationToken"] = NodeFixture.AntiforgeryToken(form),
+        }), Ct))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, post.StatusCode);
+            var orderId = post.Headers.Location!.OriginalString["/lab/orders/".Length..];
+            Assert.Equal(labId, general.Services.GetRequiredService<LabOrderStore>().Find(orderId)!.LabOrganisationId);
+        }
+        var grantId = (await pat.GetFromJsonAsync<List<System.Text.Json.JsonElement>>($"/api/v1/patients/{patient.Id}/grants", Ct))!.Single().GetProperty("id").GetString();
+        (await pat.DeleteAsync($"/api/v1/patients/{patient.Id}/grants/{grantId}", Ct)).EnsureSuccessStatusCode();
+        Assert.Contains("The laboratory has no test catalogue yet.", await page.GetStringAsync($"/patients/{patient.Id}/lab-orders/new?laboratory={labId}", Ct), StringComparison.Ordinal);
+    }
+
+    private static async Task<HttpClient> CookieLoginAsync(WebApplication app, string user, string password)
+    {
+        var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = new Uri(address) };
+        var form = await client.GetStringAsync("/login", Ct);
+        using var content = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Username"] = user,
+            ["Password"] = password,
+            ["__RequestVerificationToken"] = NodeFixture.AntiforgeryToken(form),
+        });
+        using var login = await client.PostAsync("/login", content, Ct);
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        return client;
     }
 }
