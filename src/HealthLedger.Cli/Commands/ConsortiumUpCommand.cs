@@ -38,7 +38,7 @@ internal static class ConsortiumUpCommand
             Description = "Web port of the first organisation's node; organisation K uses base + K - 1, its peer endpoint base + 100 + K - 1 (default 5080; only read when the consortium is created)",
             DefaultValueFactory = _ => 5080,
         }.WholeNumber(1, 65_535);
-        var seed = new Option<bool>("--seed") { Description = "When the consortium is created: fill every hospital with synthetic doctors, patients, encounters and accounts (as 'seed')" };
+        var seed = new Option<bool>("--seed") { Description = "When the consortium is created: fill every hospital with synthetic doctors, patients, encounters, accounts, lab orders, a pharmacy with stock, prescriptions and dispenses (as 'seed')" };
         var patients = new Option<int>("--patients") { Description = "Patients per hospital for --seed, 1 to 10000 (default 20)", DefaultValueFactory = _ => 20 }.WholeNumber(1, 10_000);
         var up = new Command("up",
             "Run a local consortium: one node per organisation, each its own process with only its own organisation key and admin. " +
