@@ -9,6 +9,20 @@ namespace HealthLedger.Cli.Tests;
 /// </summary>
 public class BenchTests
 {
+    [Theory]
+    [InlineData("""{ "mix": { "registerPatient": 0, "encounter": 0, "charge": 0, "payment": 0, "labReport": 0, "grantRevoke": 0, "read": 0, "labOrder": 0, "dispense": 0 } }""")]
+    [InlineData("""{ "mix": { "labOrder": -1 } }""")]
+    public async Task A_mix_with_no_positive_weight_or_a_negative_one_is_refused_in_one_line(string config)
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Combine("bad-mix.json");
+        await File.WriteAllTextAsync(file, config, TestContext.Current.CancellationToken);
+        var run = await CliProcess.RunAsync("bench", "--config", file, "--out", dir.Combine("results"));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal("error: mix weights must be zero or positive, with at least one positive", run.Stderr.Trim());
+        Assert.False(Directory.Exists(dir.Combine("results")));
+    }
+
     [Fact]
     public async Task Quick_bench_runs_every_target_and_writes_results_and_reports()
     {
