@@ -82,5 +82,34 @@ public sealed class CrossOrganisationLabTests : InProcessNodes
         Assert.True(report.ResultsReady);
         Assert.Equal("L", report.Report!.Single(l => l.Code == "WBC").Flag);
         Assert.Equal("Leucopenia.", report.ReportComment);
+
+        // General Hospital's own laboratory: an order of a patient who granted City Lab nothing. City Lab's staff see it on
+        // no worklist and cannot reach it (404, as if it did not exist), and General Hospital's pharmacist has no lab worklist.
+        await ApiResponses.Read<LabCatalogueResponse>(await generalAdmin.PutAsJsonAsync("/api/v1/lab/catalogue", LabApiTests.Catalogue(0), Ct));
+        var other = await ApiResponses.Read<WriteResponse>(await generalAdmin.PostAsJsonAsync("/api/v1/patients",
+            new { mrn = "GH-8", fullName = "Pat Home Lab", dateOfBirth = "1981-03-03", gender = "female" }, Ct));
+        (await generalAdmin.PostAsJsonAsync($"/api/v1/patients/{other.Id}/entries",
+            new { type = "visit", occurredAt = DateTimeOffset.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mmZ", System.Globalization.CultureInfo.InvariantCulture), doctorId = "dr-gen", notes = "Bloods." }, Ct)).EnsureSuccessStatusCode();
+        var home = await ApiResponses.Read<LabOrderResponse>(await doctor.PostAsJsonAsync("/api/v1/lab/orders", new { patientId = other.Id, tests = new[] { "FBC" } }, Ct));
+        Assert.Equal(init.Organisations[0].Id, home.LaboratoryId);
+        var homeHeight = general.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>().Tip.Height;
+        await InProcessNode.WaitAsync("City Lab's node has General Hospital's order block",
+            () => cityLab.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>().Tip.Height >= homeHeight, Ct);
+        Assert.DoesNotContain(await ApiResponses.Read<List<LabOrderResponse>>(await technician.GetAsync("/api/v1/lab/worklist", Ct)), o => o.Id == home.Id);
+        Assert.DoesNotContain(await ApiResponses.Read<List<LabOrderResponse>>(await pathologist.GetAsync("/api/v1/lab/worklist", Ct)), o => o.Id == home.Id);
+        foreach (var response in new[]
+        {
+            await technician.GetAsync($"/api/v1/lab/orders/{home.Id}", Ct),
+            await technician.PostAsJsonAsync($"/api/v1/lab/orders/{home.Id}/specimen", new { }, Ct),
+            await technician.GetAsync($"/api/v1/patients/{other.Id}/lab-orders", Ct),
+        })
+        {
+            var problem = await LabApiTests.Problem(response, HttpStatusCode.NotFound);
+            Assert.Equal("Not found", problem.GetProperty("title").GetString());
+        }
+        var ghPharmacist = await ApiResponses.Read<WriteResponse>(await generalAdmin.PostAsJsonAsync("/api/v1/staff", new { userId = "ph-gen", role = "pharmacist" }, Ct));
+        using var pharmacist = await FirstLoginAsync(general, "ph-gen", ghPharmacist.OneTimePassword!);
+        Assert.Equal("Forbidden", (await LabApiTests.Problem(await pharmacist.GetAsync("/api/v1/lab/worklist", Ct), HttpStatusCode.Forbidden)).GetProperty("title").GetString());
+        Assert.Equal("ordered", (await ApiResponses.Read<LabOrderResponse>(await doctor.GetAsync($"/api/v1/lab/orders/{home.Id}", Ct))).Status);
     }
 }
