@@ -299,6 +299,7 @@ public class LabApiTests
         var farDoctor = await w.Node.FirstLoginAsync("dr-far", otherOtp);
         var order = $"/api/v1/lab/orders/{resulted.Id}";
         var third = await OrderAsync(w, "received");
+        var fourth = await OrderAsync(w);
         var cases = new Refusal[]
         {
             new(null, HttpMethod.Get, "/api/v1/lab/worklist", null, HttpStatusCode.Unauthorized, "Not authenticated", null),
@@ -325,6 +326,11 @@ public class LabApiTests
             new(farDoctor, HttpMethod.Get, order, null, HttpStatusCode.NotFound, "Not found", null),
             new(farDoctor, HttpMethod.Get, $"{order}/pdf", null, HttpStatusCode.NotFound, "Not found", null),
             new(w.Pathologist2, HttpMethod.Post, "/api/v1/lab/orders/lo-none/validate", new { }, HttpStatusCode.NotFound, "Not found", null),
+            new(w.Doctor, HttpMethod.Post, "/api/v1/lab/orders", new { patientId = "pt-nobody", tests = new[] { "FBC" } }, HttpStatusCode.NotFound, "Not found", null),
+            new(pharmacist, HttpMethod.Get, $"/api/v1/patients/{w.PatientId}/lab-orders", null, HttpStatusCode.Forbidden, "Forbidden", null),
+            new(w.Patient, HttpMethod.Post, $"/api/v1/lab/orders/{fourth.Id}/specimen", new { }, HttpStatusCode.Forbidden, "Forbidden", null),
+            new(w.Technician, HttpMethod.Post, $"/api/v1/lab/orders/{fourth.Id}/specimen", new { specimenId = "../x" }, HttpStatusCode.BadRequest, Invalid, "specimenId"),
+            new(w.Technician, HttpMethod.Get, "/api/v1/lab/turnaround?to=soon", null, HttpStatusCode.BadRequest, Invalid, "to"),
             // Steps out of order.
             new(w.Technician, HttpMethod.Post, $"{order}/specimen", new { }, HttpStatusCode.Conflict, "Conflict", "status"),
             new(w.Doctor, HttpMethod.Get, $"{order}/pdf", null, HttpStatusCode.Conflict, "Conflict", "status"),
@@ -340,6 +346,7 @@ public class LabApiTests
         Assert.Equal(("resulted", "lt-one"), await StatusAsync(resulted.Id));
         Assert.Equal(("resulted", "pa-one"), await StatusAsync(received.Id));
         Assert.Equal(("received", ""), await StatusAsync(third.Id));
+        Assert.Equal(("ordered", ""), await StatusAsync(fourth.Id));
         Assert.Empty((await Read<AccountResponse>(await w.Admin.GetAsync($"/api/v1/patients/{w.PatientId}/account", Ct))).Lines);
 
         async Task<(string, string)> StatusAsync(string id)

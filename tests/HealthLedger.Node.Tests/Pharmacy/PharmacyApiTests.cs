@@ -312,6 +312,9 @@ public class PharmacyApiTests
             // An allergy without an override reason, and blank reasons.
             new(w.Doctor, HttpMethod.Post, $"/api/v1/patients/{w.PatientId}/prescriptions", Prescription(drugId), HttpStatusCode.Conflict, "Conflict", "overrideReason"),
             new(w.Doctor, HttpMethod.Post, $"/api/v1/patients/{w.PatientId}/prescriptions", Prescription(drugId, "   "), HttpStatusCode.Conflict, "Conflict", "overrideReason"),
+            new(w.Pharmacist, HttpMethod.Get, "/api/v1/pharmacy/worklist?all=maybe", null, HttpStatusCode.BadRequest, "Bad Request", "all"),
+            new(w.Pharmacist, HttpMethod.Get, "/api/v1/pharmacy/alerts?withinDays=soon", null, HttpStatusCode.BadRequest, "Bad Request", "withinDays"),
+            new(w.Pharmacist, HttpMethod.Get, "/api/v1/pharmacy/movements?from=2026-12-01&to=2026-11-01", null, HttpStatusCode.BadRequest, "One or more validation errors occurred.", "to"),
             new(w.Pharmacist, HttpMethod.Post, "/api/v1/pharmacy/prescriptions/rx-none/dispenses", new { quantity = 1 }, HttpStatusCode.NotFound, "Not found", null),
             new(w.Pharmacist, HttpMethod.Get, "/api/v1/pharmacy/prescriptions/rx-none", null, HttpStatusCode.NotFound, "Not found", null),
             new(w.Doctor, HttpMethod.Post, "/api/v1/patients/pt-none/prescriptions", Prescription(drugId), HttpStatusCode.NotFound, "Not found", null),
