@@ -372,6 +372,28 @@ public class LabApiTests
     }
 
     [Fact]
+    public async Task After_a_validated_and_printed_order_the_chain_verifies_and_no_note_name_or_comment_is_in_plaintext()
+    {
+        await using var w = await SetUpAsync();
+        var order = await OrderAsync(w, "resulted");
+        await Read<LabOrderResponse>(await w.Pathologist.PostAsJsonAsync($"/api/v1/lab/orders/{order.Id}/validate", new { notes = "Iron studies advised." }, Ct));
+        using (var pdf = await w.Doctor.GetAsync($"/api/v1/lab/orders/{order.Id}/pdf", Ct)) Assert.Equal(HttpStatusCode.OK, pdf.StatusCode);
+        await w.HeightAsync();
+        await w.Node.StopAsync();
+
+        var report = HealthLedger.Storage.StoreVerifier.Verify(new HealthLedger.Node.Configuration.DataDirectory(w.Node.DataPath).LedgerPath);
+        Assert.True(report.Ok, report.Issue?.ToString());
+        foreach (var file in Directory.GetFiles(w.Node.DataPath, "*", SearchOption.AllDirectories))
+        {
+            var bytes = await File.ReadAllBytesAsync(file, Ct);
+            foreach (var secret in new[] { "Pat Lab", "MRN-L1", "Tired, pale.", "Left arm", "Iron studies advised", "Full blood count", "Haemoglobin" })
+            {
+                Assert.True(bytes.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(secret)) < 0, $"'{secret}' in clear in {Path.GetFileName(file)}");
+            }
+        }
+    }
+
+    [Fact]
     public async Task Laboratory_staff_log_in_with_their_role_name_and_the_one_staff_list_shows_them_with_the_pharmacy_staff()
     {
         await using var w = await SetUpAsync();
