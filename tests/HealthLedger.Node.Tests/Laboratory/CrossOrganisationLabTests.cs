@@ -111,5 +111,26 @@ public sealed class CrossOrganisationLabTests : InProcessNodes
         using var pharmacist = await FirstLoginAsync(general, "ph-gen", ghPharmacist.OneTimePassword!);
         Assert.Equal("Forbidden", (await LabApiTests.Problem(await pharmacist.GetAsync("/api/v1/lab/worklist", Ct), HttpStatusCode.Forbidden)).GetProperty("title").GetString());
         Assert.Equal("ordered", (await ApiResponses.Read<LabOrderResponse>(await doctor.GetAsync($"/api/v1/lab/orders/{home.Id}", Ct))).Status);
+
+        // Pharmacies likewise: a General Hospital prescription is on no worklist of City Lab's pharmacist and reachable by none (404).
+        var drug = await ApiResponses.Read<HealthLedger.Node.Pharmacy.DrugResponse>(await generalAdmin.PostAsJsonAsync("/api/v1/pharmacy/drugs",
+            new { name = "Ferrous sulfate", strength = "200 mg", form = "tablet", atcCode = "B03AA07", unitPrice = 0.05m, reorderLevel = 0 }, Ct));
+        var rx = await ApiResponses.Read<HealthLedger.Node.Pharmacy.PrescriptionResponse>(await doctor.PostAsJsonAsync($"/api/v1/patients/{other.Id}/prescriptions",
+            new { drugId = drug.Id, dose = "200 mg", route = "oral", frequency = "twice a day", durationDays = 30, quantity = 60 }, Ct));
+        var cityPharmacistOtp = (await ApiResponses.Read<WriteResponse>(await labAdmin.PostAsJsonAsync("/api/v1/staff", new { userId = "ph-city", role = "pharmacist" }, Ct))).OneTimePassword!;
+        using var cityPharmacist = await FirstLoginAsync(cityLab, "ph-city", cityPharmacistOtp);
+        var rxHeight = general.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>().Tip.Height;
+        await InProcessNode.WaitAsync("City Lab's node has General Hospital's prescription block",
+            () => cityLab.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>().Tip.Height >= rxHeight, Ct);
+        Assert.DoesNotContain(await ApiResponses.Read<List<HealthLedger.Node.Pharmacy.PrescriptionResponse>>(await cityPharmacist.GetAsync("/api/v1/pharmacy/worklist?all=true", Ct)), p => p.Id == rx.Id);
+        foreach (var response in new[]
+        {
+            await cityPharmacist.GetAsync($"/api/v1/pharmacy/prescriptions/{rx.Id}", Ct),
+            await cityPharmacist.PostAsJsonAsync($"/api/v1/pharmacy/prescriptions/{rx.Id}/dispenses", new { quantity = 1 }, Ct),
+        })
+        {
+            Assert.Equal("Not found", (await LabApiTests.Problem(response, HttpStatusCode.NotFound)).GetProperty("title").GetString());
+        }
+        Assert.Equal(0, (await ApiResponses.Read<HealthLedger.Node.Pharmacy.PrescriptionResponse>(await pharmacist.GetAsync($"/api/v1/pharmacy/prescriptions/{rx.Id}", Ct))).Dispensed);
     }
 }
