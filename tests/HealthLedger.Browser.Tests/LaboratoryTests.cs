@@ -103,6 +103,11 @@ public class LaboratoryTests
         // The pathologist validates.
         var pathologist = await ReportsAndConsentTests.FirstLoginAsync(node, "pa-paul", pathologistOtp, "paul-secret-pw");
         await pathologist.GotoAsync(orderUrl);
+        // A comment longer than the report takes is refused at the form and the order stays unvalidated.
+        await pathologist.GetByLabel("Comment for the report").FillAsync(new string('x', 1001));
+        await pathologist.GetByRole(AriaRole.Button, new() { Name = "Validate results" }).ClickAsync();
+        await Assertions.Expect(pathologist.GetByTestId("field-errors")).ToContainTextAsync("at most 1000 characters");
+        await Assertions.Expect(pathologist.GetByTestId("status")).ToHaveTextAsync("resulted");
         await pathologist.GetByLabel("Comment for the report").FillAsync("Iron studies advised.");
         await pathologist.GetByRole(AriaRole.Button, new() { Name = "Validate results" }).ClickAsync();
         await Assertions.Expect(pathologist.GetByTestId("status")).ToHaveTextAsync("validated");

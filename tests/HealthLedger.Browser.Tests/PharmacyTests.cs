@@ -97,6 +97,14 @@ public class PharmacyTests
         await Assertions.Expect(pharmacist.GetByTestId("dispenses")).ToContainTextAsync("8 from LOT-EARLY, 10 from LOT-LATE");
         await Assertions.Expect(pharmacist.GetByTestId("remaining")).ToHaveTextAsync("3");
 
+        // Dispensing more than remains is refused at the units field; nothing is dispensed.
+        await pharmacist.GetByLabel("Units *").FillAsync("4");
+        await pharmacist.GetByRole(AriaRole.Button, new() { Name = "Dispense and charge" }).ClickAsync();
+        await Assertions.Expect(pharmacist.GetByRole(AriaRole.Alert)).ToContainTextAsync("more than was prescribed");
+        await Assertions.Expect(pharmacist.Locator("[data-valmsg-for='Input.Quantity']")).ToContainTextAsync("Only 3 of 21 prescribed units");
+        await Assertions.Expect(pharmacist.GetByTestId("remaining")).ToHaveTextAsync("3");
+        await Assertions.Expect(pharmacist.GetByTestId("dispenses").Locator("tbody tr")).ToHaveCountAsync(1);
+
         // Stock fell to 10 = the reorder level: the low-stock alert is shown; the account carries the charge.
         await pharmacist.GotoAsync("/pharmacy/stock");
         await Assertions.Expect(pharmacist.GetByTestId("available")).ToHaveTextAsync("10 (low)");

@@ -19,7 +19,7 @@ namespace HealthLedger.Node.Pharmacy;
 /// (stock under concurrency).
 /// </summary>
 public sealed class PharmacyService(LedgerNode node, FormularyStore formulary, StockBatchStore batches, PrescriptionStore prescriptions, DispenseStore dispenses,
-    PatientService patients, RecordWriter writer, RecordAccess access, OrganisationKeys organisation, CategoryKeyring keyring, TimeProvider clock)
+    PatientService patients, PatientDirectory directory, RecordWriter writer, RecordAccess access, OrganisationKeys organisation, CategoryKeyring keyring, TimeProvider clock)
 {
     /// <summary>Batches expiring within this many days (and with units on hand) are near expiry.</summary>
     public const int NearExpiryDays = 60;
@@ -157,7 +157,7 @@ public sealed class PharmacyService(LedgerNode node, FormularyStore formulary, S
         var drug = formulary.Drug(drugId);
         if (drugId.Length > 0 && (drug is null || drug.OrganisationId != patient.OrganisationId)) errors.Add("drugId", $"Drug '{drugId}' is not in the pharmacy's formulary.");
         if (details is null || drug is null || !errors.IsEmpty) return Outcome<PrescriptionStatus>.Invalid(errors);
-        var warnings = AllergyCheck.Warnings(patient.DemographicsShared ? patient.Details.Allergies : "", drug.Details);
+        var warnings = AllergyCheck.Warnings(RecordedAllergies(patient), drug.Details);
         if (warnings.Count > 0 && details.OverrideReason.Length == 0)
         {
             var conflict = new FieldErrors();
@@ -176,9 +176,17 @@ public sealed class PharmacyService(LedgerNode node, FormularyStore formulary, S
 
     /// <summary>The allergy warnings for prescribing <paramref name="drugId"/> to the patient (for the form, before submitting); no disclosure beyond the form's.</summary>
     public IReadOnlyList<string> AllergyWarnings(UserSession actor, string patientId, string drugId) =>
-        patients.AsSeenBy(actor, patientId) is { DemographicsShared: true } patient && formulary.Drug(drugId) is { } drug
-            ? AllergyCheck.Warnings(patient.Details.Allergies, drug.Details)
+        patients.AsSeenBy(actor, patientId) is { } patient && formulary.Drug(drugId) is { } drug
+            ? AllergyCheck.Warnings(RecordedAllergies(patient), drug.Details)
             : [];
+
+    /// <summary>
+    /// The patient's recorded allergies for the check: what the prescriber sees, or, when the prescriber's grant does not
+    /// cover the demographics (a doctor granted only the medication), what the custodian's read model on this node holds:
+    /// the safety check never depends on what the prescriber may read (the warning names only the matching allergy).
+    /// </summary>
+    private string RecordedAllergies(PatientView patient) =>
+        patient.DemographicsShared ? patient.Details.Allergies : directory.Patient(patient.Id)?.Details.Allergies ?? "";
 
     /// <summary>A patient's medication list: every prescription with what was dispensed (readers of the patient's medication).</summary>
     public Outcome<IReadOnlyList<PrescriptionStatus>> MedicationList(UserSession actor, string patientId)

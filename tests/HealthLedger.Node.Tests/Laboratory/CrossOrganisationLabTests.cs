@@ -106,6 +106,56 @@ public sealed class CrossOrganisationLabTests : InProcessNodes
         var grantId = (await pat.GetFromJsonAsync<List<System.Text.Json.JsonElement>>($"/api/v1/patients/{patient.Id}/grants", Ct))!.Single().GetProperty("id").GetString();
         (await pat.DeleteAsync($"/api/v1/patients/{patient.Id}/grants/{grantId}", Ct)).EnsureSuccessStatusCode();
         Assert.Contains("The laboratory has no test catalogue yet.", await page.GetStringAsync($"/patients/{patient.Id}/lab-orders/new?laboratory={labId}", Ct), StringComparison.Ordinal);
+
+        // General Hospital's own laboratory: an order of a patient who granted City Lab nothing. City Lab's staff see it on
+        // no worklist and cannot reach it (404, as if it did not exist), and General Hospital's pharmacist has no lab worklist.
+        await ApiResponses.Read<LabCatalogueResponse>(await generalAdmin.PutAsJsonAsync("/api/v1/lab/catalogue", LabApiTests.Catalogue(0), Ct));
+        var other = await ApiResponses.Read<WriteResponse>(await generalAdmin.PostAsJsonAsync("/api/v1/patients",
+            new { mrn = "GH-8", fullName = "Pat Home Lab", dateOfBirth = "1981-03-03", gender = "female" }, Ct));
+        (await generalAdmin.PostAsJsonAsync($"/api/v1/patients/{other.Id}/entries",
+            new { type = "visit", occurredAt = DateTimeOffset.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mmZ", System.Globalization.CultureInfo.InvariantCulture), doctorId = "dr-gen", notes = "Bloods." }, Ct)).EnsureSuccessStatusCode();
+        var home = await ApiResponses.Read<LabOrderResponse>(await doctor.PostAsJsonAsync("/api/v1/lab/orders", new { patientId = other.Id, tests = new[] { "FBC" } }, Ct));
+        Assert.Equal(init.Organisations[0].Id, home.LaboratoryId);
+        var homeHeight = general.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>().Tip.Height;
+        await InProcessNode.WaitAsync("City Lab's node has General Hospital's order block",
+            () => cityLab.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>().Tip.Height >= homeHeight, Ct);
+        Assert.DoesNotContain(await ApiResponses.Read<List<LabOrderResponse>>(await technician.GetAsync("/api/v1/lab/worklist", Ct)), o => o.Id == home.Id);
+        Assert.DoesNotContain(await ApiResponses.Read<List<LabOrderResponse>>(await pathologist.GetAsync("/api/v1/lab/worklist", Ct)), o => o.Id == home.Id);
+        foreach (var response in new[]
+        {
+            await technician.GetAsync($"/api/v1/lab/orders/{home.Id}", Ct),
+            await technician.PostAsJsonAsync($"/api/v1/lab/orders/{home.Id}/specimen", new { }, Ct),
+            await technician.GetAsync($"/api/v1/patients/{other.Id}/lab-orders", Ct),
+        })
+        {
+            var problem = await LabApiTests.Problem(response, HttpStatusCode.NotFound);
+            Assert.Equal("Not found", problem.GetProperty("title").GetString());
+        }
+        var ghPharmacist = await ApiResponses.Read<WriteResponse>(await generalAdmin.PostAsJsonAsync("/api/v1/staff", new { userId = "ph-gen", role = "pharmacist" }, Ct));
+        using var pharmacist = await FirstLoginAsync(general, "ph-gen", ghPharmacist.OneTimePassword!);
+        Assert.Equal("Forbidden", (await LabApiTests.Problem(await pharmacist.GetAsync("/api/v1/lab/worklist", Ct), HttpStatusCode.Forbidden)).GetProperty("title").GetString());
+        Assert.Equal("ordered", (await ApiResponses.Read<LabOrderResponse>(await doctor.GetAsync($"/api/v1/lab/orders/{home.Id}", Ct))).Status);
+
+        // Pharmacies likewise: a General Hospital prescription is on no worklist of City Lab's pharmacist and reachable by none (404).
+        var drug = await ApiResponses.Read<HealthLedger.Node.Pharmacy.DrugResponse>(await generalAdmin.PostAsJsonAsync("/api/v1/pharmacy/drugs",
+            new { name = "Ferrous sulfate", strength = "200 mg", form = "tablet", atcCode = "B03AA07", unitPrice = 0.05m, reorderLevel = 0 }, Ct));
+        var rx = await ApiResponses.Read<HealthLedger.Node.Pharmacy.PrescriptionResponse>(await doctor.PostAsJsonAsync($"/api/v1/patients/{other.Id}/prescriptions",
+            new { drugId = drug.Id, dose = "200 mg", route = "oral", frequency = "twice a day", durationDays = 30, quantity = 60 }, Ct));
+        var cityPharmacistOtp = (await ApiResponses.Read<WriteResponse>(await labAdmin.PostAsJsonAsync("/api/v1/staff", new { userId = "ph-city", role = "pharmacist" }, Ct))).OneTimePassword!;
+        using var cityPharmacist = await FirstLoginAsync(cityLab, "ph-city", cityPharmacistOtp);
+        var rxHeight = general.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>().Tip.Height;
+        await InProcessNode.WaitAsync("City Lab's node has General Hospital's prescription block",
+            () => cityLab.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>().Tip.Height >= rxHeight, Ct);
+        Assert.DoesNotContain(await ApiResponses.Read<List<HealthLedger.Node.Pharmacy.PrescriptionResponse>>(await cityPharmacist.GetAsync("/api/v1/pharmacy/worklist?all=true", Ct)), p => p.Id == rx.Id);
+        foreach (var response in new[]
+        {
+            await cityPharmacist.GetAsync($"/api/v1/pharmacy/prescriptions/{rx.Id}", Ct),
+            await cityPharmacist.PostAsJsonAsync($"/api/v1/pharmacy/prescriptions/{rx.Id}/dispenses", new { quantity = 1 }, Ct),
+        })
+        {
+            Assert.Equal("Not found", (await LabApiTests.Problem(response, HttpStatusCode.NotFound)).GetProperty("title").GetString());
+        }
+        Assert.Equal(0, (await ApiResponses.Read<HealthLedger.Node.Pharmacy.PrescriptionResponse>(await pharmacist.GetAsync($"/api/v1/pharmacy/prescriptions/{rx.Id}", Ct))).Dispensed);
     }
 
     private static async Task<HttpClient> CookieLoginAsync(WebApplication app, string user, string password)

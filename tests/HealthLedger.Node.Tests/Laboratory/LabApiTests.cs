@@ -279,6 +279,120 @@ public class LabApiTests
         Assert.Equal(height, await w.HeightAsync());
     }
 
+    /// <summary>A refused request: who sends it (null: no session), where, the status and problem title expected, and the field named (if any).</summary>
+    private sealed record Refusal(HttpClient? Client, HttpMethod Method, string Url, object? Body, HttpStatusCode Status, string Title, string? Field);
+
+    private const string Invalid = "One or more validation errors occurred.";
+
+    [Fact]
+    public async Task Each_refusal_names_its_status_title_and_field_and_leaves_the_order_and_the_account_as_they_were()
+    {
+        await using var w = await SetUpAsync();
+        var resulted = await OrderAsync(w, "resulted"); // entered by lt-one
+        var received = await OrderAsync(w, "received");
+        (await w.Pathologist.PostAsJsonAsync($"/api/v1/lab/orders/{received.Id}/results", FbcResults(), Ct)).EnsureSuccessStatusCode(); // entered by pa-one
+        var accountantOtp = (await Read<WriteResponse>(await w.Admin.PostAsJsonAsync("/api/v1/staff", new { userId = "acc-lab", role = "accountant" }, Ct))).OneTimePassword!;
+        var pharmacistOtp = (await Read<WriteResponse>(await w.Admin.PostAsJsonAsync("/api/v1/staff", new { userId = "ph-lab", role = "pharmacist" }, Ct))).OneTimePassword!;
+        var otherOtp = (await Read<WriteResponse>(await w.Admin.PostAsJsonAsync("/api/v1/doctors", new { doctorId = "dr-far", name = "Fay Far", specialty = "Surgery", department = "Theatre", licenceNumber = "L8" }, Ct))).OneTimePassword!;
+        var accountant = await w.Node.FirstLoginAsync("acc-lab", accountantOtp);
+        var pharmacist = await w.Node.FirstLoginAsync("ph-lab", pharmacistOtp);
+        var farDoctor = await w.Node.FirstLoginAsync("dr-far", otherOtp);
+        var order = $"/api/v1/lab/orders/{resulted.Id}";
+        var third = await OrderAsync(w, "received");
+        var fourth = await OrderAsync(w);
+        var cases = new Refusal[]
+        {
+            new(null, HttpMethod.Get, "/api/v1/lab/worklist", null, HttpStatusCode.Unauthorized, "Not authenticated", null),
+            new(null, HttpMethod.Post, $"{order}/validate", new { }, HttpStatusCode.Unauthorized, "Not authenticated", null),
+            // Sign-off by whoever entered the results: the technician (no pathologist), the pathologist who entered them.
+            new(w.Technician, HttpMethod.Post, $"{order}/validate", new { }, HttpStatusCode.Forbidden, "Forbidden", null),
+            new(w.Pathologist, HttpMethod.Post, $"/api/v1/lab/orders/{received.Id}/validate", new { }, HttpStatusCode.Forbidden, "Forbidden", null),
+            // Wrong unit, impossible value.
+            new(w.Technician, HttpMethod.Post, $"/api/v1/lab/orders/{third.Id}/results", FbcResults(unit: "g/dL", hgb: 9.5m), HttpStatusCode.BadRequest, Invalid, "results[0].unit"),
+            new(w.Technician, HttpMethod.Post, $"/api/v1/lab/orders/{third.Id}/results", FbcResults(plt: -5), HttpStatusCode.BadRequest, Invalid, "results[2].value"),
+            new(w.Technician, HttpMethod.Post, $"/api/v1/lab/orders/{third.Id}/results", FbcResults(wbc: 900), HttpStatusCode.BadRequest, Invalid, "results[1].value"),
+            new(w.Pathologist2, HttpMethod.Post, $"{order}/validate", new { notes = new string('x', 1001) }, HttpStatusCode.BadRequest, Invalid, "notes"),
+            // Roles without a task here.
+            new(w.Patient, HttpMethod.Post, $"{order}/results", FbcResults(), HttpStatusCode.Forbidden, "Forbidden", null),
+            new(w.Patient, HttpMethod.Post, $"{order}/validate", new { }, HttpStatusCode.Forbidden, "Forbidden", null),
+            new(w.Doctor, HttpMethod.Post, $"{order}/validate", new { }, HttpStatusCode.Forbidden, "Forbidden", null),
+            new(accountant, HttpMethod.Get, "/api/v1/lab/worklist", null, HttpStatusCode.Forbidden, "Forbidden", null),
+            new(pharmacist, HttpMethod.Get, "/api/v1/lab/worklist", null, HttpStatusCode.Forbidden, "Forbidden", null),
+            new(pharmacist, HttpMethod.Get, "/api/v1/lab/turnaround", null, HttpStatusCode.Forbidden, "Forbidden", null),
+            new(w.Technician, HttpMethod.Put, "/api/v1/lab/catalogue", Catalogue(1), HttpStatusCode.Forbidden, "Forbidden", null),
+            // Whoever does not reach the patient's laboratory data finds no such order.
+            new(accountant, HttpMethod.Get, order, null, HttpStatusCode.NotFound, "Not found", null),
+            new(pharmacist, HttpMethod.Get, order, null, HttpStatusCode.NotFound, "Not found", null),
+            new(farDoctor, HttpMethod.Get, order, null, HttpStatusCode.NotFound, "Not found", null),
+            new(farDoctor, HttpMethod.Get, $"{order}/pdf", null, HttpStatusCode.NotFound, "Not found", null),
+            new(w.Pathologist2, HttpMethod.Post, "/api/v1/lab/orders/lo-none/validate", new { }, HttpStatusCode.NotFound, "Not found", null),
+            new(w.Doctor, HttpMethod.Post, "/api/v1/lab/orders", new { patientId = "pt-nobody", tests = new[] { "FBC" } }, HttpStatusCode.NotFound, "Not found", null),
+            new(pharmacist, HttpMethod.Get, $"/api/v1/patients/{w.PatientId}/lab-orders", null, HttpStatusCode.Forbidden, "Forbidden", null),
+            new(w.Patient, HttpMethod.Post, $"/api/v1/lab/orders/{fourth.Id}/specimen", new { }, HttpStatusCode.Forbidden, "Forbidden", null),
+            new(w.Technician, HttpMethod.Post, $"/api/v1/lab/orders/{fourth.Id}/specimen", new { specimenId = "../x" }, HttpStatusCode.BadRequest, Invalid, "specimenId"),
+            new(w.Technician, HttpMethod.Get, "/api/v1/lab/turnaround?to=soon", null, HttpStatusCode.BadRequest, Invalid, "to"),
+            // Steps out of order.
+            new(w.Technician, HttpMethod.Post, $"{order}/specimen", new { }, HttpStatusCode.Conflict, "Conflict", "status"),
+            new(w.Doctor, HttpMethod.Get, $"{order}/pdf", null, HttpStatusCode.Conflict, "Conflict", "status"),
+        };
+        foreach (var c in cases)
+        {
+            using var request = new HttpRequestMessage(c.Method, c.Url) { Content = c.Body is null ? null : JsonContent.Create(c.Body) };
+            var problem = await Problem(await (c.Client ?? w.Node.Http).SendAsync(request, Ct), c.Status);
+            Assert.True(c.Title == problem.GetProperty("title").GetString(), $"{c.Method} {c.Url}: {problem}");
+            if (c.Field is not null) HasField(problem, c.Field);
+        }
+        // Refused reads are recorded as (denied) disclosures and move the chain, so what the refused writes would have changed is checked.
+        Assert.Equal(("resulted", "lt-one"), await StatusAsync(resulted.Id));
+        Assert.Equal(("resulted", "pa-one"), await StatusAsync(received.Id));
+        Assert.Equal(("received", ""), await StatusAsync(third.Id));
+        Assert.Equal(("ordered", ""), await StatusAsync(fourth.Id));
+        Assert.Empty((await Read<AccountResponse>(await w.Admin.GetAsync($"/api/v1/patients/{w.PatientId}/account", Ct))).Lines);
+
+        async Task<(string, string)> StatusAsync(string id)
+        {
+            var o = await Read<LabOrderResponse>(await w.Technician.GetAsync($"/api/v1/lab/orders/{id}", Ct));
+            return (o.Status, o.ResultsBy);
+        }
+    }
+
+    [Fact]
+    public async Task Laboratory_staff_reads_of_orders_and_worklists_are_disclosures_the_patient_sees()
+    {
+        await using var w = await SetUpAsync();
+        var order = await OrderAsync(w, "resulted");
+        await Read<List<LabOrderResponse>>(await w.Technician.GetAsync("/api/v1/lab/worklist", Ct));
+        await Read<LabOrderResponse>(await w.Pathologist2.GetAsync($"/api/v1/lab/orders/{order.Id}", Ct));
+        await Read<List<LabOrderResponse>>(await w.Pathologist.GetAsync($"/api/v1/patients/{w.PatientId}/lab-orders", Ct));
+        await w.HeightAsync();
+        var disclosures = await Read<List<HealthLedger.Node.Audit.DisclosureResponse>>(await w.Patient.GetAsync($"/api/v1/patients/{w.PatientId}/disclosures", Ct));
+        Assert.Contains(disclosures, d => (d.ActorId, d.Resource, d.Purpose, d.Outcome) == ("lt-one", "lab worklist", "laboratory", "allowed"));
+        Assert.Contains(disclosures, d => (d.ActorId, d.Resource, d.Outcome) == ("pa-two", $"lab order {order.Id}", "allowed"));
+        Assert.Contains(disclosures, d => (d.ActorId, d.Resource, d.Outcome) == ("pa-one", "lab orders", "allowed"));
+    }
+
+    [Fact]
+    public async Task After_a_validated_and_printed_order_the_chain_verifies_and_no_note_name_or_comment_is_in_plaintext()
+    {
+        await using var w = await SetUpAsync();
+        var order = await OrderAsync(w, "resulted");
+        await Read<LabOrderResponse>(await w.Pathologist.PostAsJsonAsync($"/api/v1/lab/orders/{order.Id}/validate", new { notes = "Iron studies advised." }, Ct));
+        using (var pdf = await w.Doctor.GetAsync($"/api/v1/lab/orders/{order.Id}/pdf", Ct)) Assert.Equal(HttpStatusCode.OK, pdf.StatusCode);
+        await w.HeightAsync();
+        await w.Node.StopAsync();
+
+        var report = HealthLedger.Storage.StoreVerifier.Verify(new HealthLedger.Node.Configuration.DataDirectory(w.Node.DataPath).LedgerPath);
+        Assert.True(report.Ok, report.Issue?.ToString());
+        foreach (var file in Directory.GetFiles(w.Node.DataPath, "*", SearchOption.AllDirectories))
+        {
+            var bytes = await File.ReadAllBytesAsync(file, Ct);
+            foreach (var secret in new[] { "Pat Lab", "MRN-L1", "Tired, pale.", "Left arm", "Iron studies advised", "Full blood count", "Haemoglobin" })
+            {
+                Assert.True(bytes.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(secret)) < 0, $"'{secret}' in clear in {Path.GetFileName(file)}");
+            }
+        }
+    }
+
     [Fact]
     public async Task Laboratory_staff_log_in_with_their_role_name_and_the_one_staff_list_shows_them_with_the_pharmacy_staff()
     {

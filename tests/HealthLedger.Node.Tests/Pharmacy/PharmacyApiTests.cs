@@ -276,6 +276,98 @@ public class PharmacyApiTests
         await Problem(await w.Pharmacist.PostAsJsonAsync("/api/v1/pharmacy/drugs", Amoxicillin, Ct), HttpStatusCode.Conflict);
         Assert.Single(await Read<List<DrugResponse>>(await w.Doctor.GetAsync("/api/v1/pharmacy/drugs", Ct)));
     }
+    /// <summary>A refused request: who sends it, where, the status and problem title expected, and the field named (if any).</summary>
+    private sealed record Refusal(HttpClient? Client, HttpMethod Method, string Url, object? Body, HttpStatusCode Status, string Title, string? Field);
+
+    [Fact]
+    public async Task Each_refusal_names_its_status_title_and_field_and_neither_stock_nor_account_nor_chain_changes()
+    {
+        await using var w = await SetUpAsync();
+        var (drugId, early, late) = await StockAmoxicillinAsync(w); // 8 units in EARLY-1, 20 in LATE-1
+        var rx = await Read<PrescriptionResponse>(await w.Doctor.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/prescriptions", Prescription(drugId, "Tolerated before.", quantity: 21, repeats: 1), Ct));
+        var big = await Read<PrescriptionResponse>(await w.Doctor.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/prescriptions", Prescription(drugId, "Tolerated before.", quantity: 40), Ct));
+        var accountantOtp = (await Read<WriteResponse>(await w.Admin.PostAsJsonAsync("/api/v1/staff", new { userId = "acc-rx", role = "accountant" }, Ct))).OneTimePassword!;
+        var accountant = await w.Node.FirstLoginAsync("acc-rx", accountantOtp);
+        var dispenses = $"/api/v1/pharmacy/prescriptions/{rx.Id}/dispenses";
+        var cases = new Refusal[]
+        {
+            new(null, HttpMethod.Get, "/api/v1/pharmacy/worklist", null, HttpStatusCode.Unauthorized, "Not authenticated", null),
+            new(null, HttpMethod.Post, dispenses, new { quantity = 1 }, HttpStatusCode.Unauthorized, "Not authenticated", null),
+            // A patient or a doctor calling the pharmacist's endpoints.
+            new(w.Patient, HttpMethod.Get, "/api/v1/pharmacy/worklist", null, HttpStatusCode.Forbidden, "Forbidden", null),
+            new(w.Patient, HttpMethod.Get, $"/api/v1/pharmacy/prescriptions/{rx.Id}", null, HttpStatusCode.Forbidden, "Forbidden", null),
+            new(w.Patient, HttpMethod.Post, dispenses, new { quantity = 1 }, HttpStatusCode.Forbidden, "Forbidden", null),
+            new(w.Patient, HttpMethod.Post, $"/api/v1/pharmacy/drugs/{drugId}/receipts", Receipt(5, 30, "PT-1"), HttpStatusCode.Forbidden, "Forbidden", null),
+            new(w.Doctor, HttpMethod.Get, "/api/v1/pharmacy/worklist", null, HttpStatusCode.Forbidden, "Forbidden", null),
+            new(w.Doctor, HttpMethod.Post, dispenses, new { quantity = 1 }, HttpStatusCode.Forbidden, "Forbidden", null),
+            new(accountant, HttpMethod.Get, "/api/v1/pharmacy/worklist", null, HttpStatusCode.Forbidden, "Forbidden", null),
+            new(accountant, HttpMethod.Get, "/api/v1/pharmacy/drugs", null, HttpStatusCode.Forbidden, "Forbidden", null),
+            new(accountant, HttpMethod.Post, dispenses, new { quantity = 1 }, HttpStatusCode.Forbidden, "Forbidden", null),
+            new(accountant, HttpMethod.Post, $"/api/v1/patients/{w.PatientId}/prescriptions", Prescription(drugId, "x"), HttpStatusCode.Forbidden, "Forbidden", null),
+            // Bad dispenses: more than one supply, more than remains on a named batch (stock would go below zero), more than is in stock.
+            new(w.Pharmacist, HttpMethod.Post, dispenses, new { quantity = 22 }, HttpStatusCode.BadRequest, "One or more validation errors occurred.", "quantity"),
+            new(w.Pharmacist, HttpMethod.Post, dispenses, new { quantity = 9, batchId = early }, HttpStatusCode.Conflict, "Conflict", "quantity"),
+            new(w.Pharmacist, HttpMethod.Post, $"/api/v1/pharmacy/prescriptions/{big.Id}/dispenses", new { quantity = 29 }, HttpStatusCode.Conflict, "Conflict", "quantity"),
+            new(w.Pharmacist, HttpMethod.Post, dispenses, new { quantity = 1, batchId = "bt-none" }, HttpStatusCode.BadRequest, "One or more validation errors occurred.", "batchId"),
+            // An allergy without an override reason, and blank reasons.
+            new(w.Doctor, HttpMethod.Post, $"/api/v1/patients/{w.PatientId}/prescriptions", Prescription(drugId), HttpStatusCode.Conflict, "Conflict", "overrideReason"),
+            new(w.Doctor, HttpMethod.Post, $"/api/v1/patients/{w.PatientId}/prescriptions", Prescription(drugId, "   "), HttpStatusCode.Conflict, "Conflict", "overrideReason"),
+            new(w.Pharmacist, HttpMethod.Get, "/api/v1/pharmacy/worklist?all=maybe", null, HttpStatusCode.BadRequest, "Bad Request", "all"),
+            new(w.Pharmacist, HttpMethod.Get, "/api/v1/pharmacy/alerts?withinDays=soon", null, HttpStatusCode.BadRequest, "Bad Request", "withinDays"),
+            new(w.Pharmacist, HttpMethod.Get, "/api/v1/pharmacy/movements?from=2026-12-01&to=2026-11-01", null, HttpStatusCode.BadRequest, "One or more validation errors occurred.", "to"),
+            new(w.Pharmacist, HttpMethod.Post, "/api/v1/pharmacy/prescriptions/rx-none/dispenses", new { quantity = 1 }, HttpStatusCode.NotFound, "Not found", null),
+            new(w.Pharmacist, HttpMethod.Get, "/api/v1/pharmacy/prescriptions/rx-none", null, HttpStatusCode.NotFound, "Not found", null),
+            new(w.Doctor, HttpMethod.Post, "/api/v1/patients/pt-none/prescriptions", Prescription(drugId), HttpStatusCode.NotFound, "Not found", null),
+        };
+        foreach (var c in cases)
+        {
+            using var request = new HttpRequestMessage(c.Method, c.Url) { Content = c.Body is null ? null : JsonContent.Create(c.Body) };
+            var problem = await Problem(await (c.Client ?? w.Node.Http).SendAsync(request, Ct), c.Status);
+            Assert.True(c.Title == problem.GetProperty("title").GetString(), $"{c.Method} {c.Url}: {problem}");
+            if (c.Field is not null) Assert.True(problem.GetProperty("errors").TryGetProperty(c.Field, out _), $"{c.Method} {c.Url}: {problem}");
+        }
+        // Refused reads are recorded as (denied) disclosures, so the chain grows: what a refused write would have written is checked instead.
+        var stock = await Read<DrugResponse>(await w.Pharmacist.GetAsync($"/api/v1/pharmacy/drugs/{drugId}", Ct));
+        Assert.Equal((28, 8, 20), (stock.OnHand, stock.Batches.Single(b => b.Id == early).OnHand, stock.Batches.Single(b => b.Id == late).OnHand));
+        Assert.Empty((await Read<AccountResponse>(await w.Admin.GetAsync($"/api/v1/patients/{w.PatientId}/account", Ct))).Lines);
+        Assert.Equal(2, (await Read<List<PrescriptionResponse>>(await w.Patient.GetAsync($"/api/v1/patients/{w.PatientId}/prescriptions", Ct))).Count);
+        Assert.Equal(0, (await Read<PrescriptionResponse>(await w.Pharmacist.GetAsync($"/api/v1/pharmacy/prescriptions/{rx.Id}", Ct))).Dispensed);
+        Assert.DoesNotContain(await Read<List<StockMovementResponse>>(await w.Pharmacist.GetAsync("/api/v1/pharmacy/movements", Ct)), m => m.Kind == "dispense");
+    }
+
+    [Fact]
+    public async Task A_doctor_granted_only_the_medication_is_still_warned_of_the_recorded_allergy()
+    {
+        await using var w = await SetUpAsync();
+        var (drugId, _, _) = await StockAmoxicillinAsync(w);
+        var otp = (await Read<WriteResponse>(await w.Admin.PostAsJsonAsync("/api/v1/doctors", new { doctorId = "dr-gp", name = "Gail GP", specialty = "General practice", department = "Clinic", licenceNumber = "L7" }, Ct))).OneTimePassword!;
+        var gp = await w.Node.FirstLoginAsync("dr-gp", otp);
+        (await w.Patient.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/grants", new { granteeKind = "doctor", granteeId = "dr-gp", categories = new[] { "medication" } }, Ct)).EnsureSuccessStatusCode();
+        await w.SettleAsync();
+        var height = w.Height;
+        var warned = await Problem(await gp.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/prescriptions", Prescription(drugId), Ct), HttpStatusCode.Conflict);
+        Assert.Contains(warned.GetProperty("errors").GetProperty("overrideReason").EnumerateArray(), m => m.GetString()!.Contains("J01CA04", StringComparison.Ordinal));
+        await w.SettleAsync();
+        Assert.Equal(height, w.Height);
+        var rx = await Read<PrescriptionResponse>(await gp.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/prescriptions", Prescription(drugId, "Tolerated amoxicillin in 2022."), Ct));
+        Assert.NotEmpty(rx.AllergyWarnings);
+    }
+
+    [Fact]
+    public async Task The_pharmacists_reads_of_a_patient_are_recorded_as_disclosures_the_patient_sees()
+    {
+        await using var w = await SetUpAsync();
+        var (drugId, _, _) = await StockAmoxicillinAsync(w);
+        var rx = await Read<PrescriptionResponse>(await w.Doctor.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/prescriptions", Prescription(drugId, "Tolerated before."), Ct));
+        await Read<List<PrescriptionResponse>>(await w.Pharmacist.GetAsync("/api/v1/pharmacy/worklist", Ct));
+        await Read<PrescriptionResponse>(await w.Pharmacist.GetAsync($"/api/v1/pharmacy/prescriptions/{rx.Id}", Ct));
+        await w.SettleAsync();
+        var disclosures = await Read<List<HealthLedger.Node.Audit.DisclosureResponse>>(await w.Patient.GetAsync($"/api/v1/patients/{w.PatientId}/disclosures", Ct));
+        var pharmacist = disclosures.Where(d => d.ActorId == "ph-one").ToList();
+        Assert.Contains(pharmacist, d => d.Resource == "pharmacy worklist" && d.Purpose == "dispensing" && d.Outcome == "allowed");
+        Assert.Contains(pharmacist, d => d.Resource == $"prescription {rx.Id}" && d.Outcome == "allowed");
+    }
+
     [Fact]
     public async Task After_prescribing_and_dispensing_the_chain_verifies_and_no_drug_name_or_reason_is_in_plaintext()
     {
