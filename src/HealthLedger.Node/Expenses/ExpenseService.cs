@@ -166,8 +166,9 @@ public sealed class ExpenseService(LedgerNode node, ExpenseStore expenses, Budge
         if (!Reads(actor)) return access.Forbid<IncomeExpenditureReport>(actor, "read the income and expenditure of", actor.OrganisationId);
         var org = actor.OrganisationId;
         bool InMonth(DateOnly d) => d.Year * 100 + d.Month == month;
-        var lines = entries.Entries(directory.Patients(org).Select(p => p.Id).ToHashSet(StringComparer.Ordinal))
-            .Where(e => e.IsEffective && e.Type.IsAccountLine() && InMonth(DateOnly.FromDateTime(time.Local(e.Details.OccurredAt).DateTime))).ToList();
+        var all = entries.Entries(directory.Patients(org).Select(p => p.Id).ToHashSet(StringComparer.Ordinal)).Where(e => e.IsEffective).ToList();
+        var lines = all.Where(e => e.Type.IsAccountLine() && InMonth(DateOnly.FromDateTime(time.Local(e.Details.OccurredAt).DateTime))).ToList();
+        var stays = all.Where(e => e.Type is EntryType.Admission or EntryType.Transfer or EntryType.Discharge).ToLookup(e => e.PatientId, StringComparer.Ordinal);
         var monthExpenses = expenses.Expenses(org).Where(x => InMonth(x.Date) && x.Status != ExpenseStatus.Rejected).ToList();
         var monthBudgets = budgets.Budgets(org, month);
 
@@ -179,7 +180,7 @@ public sealed class ExpenseService(LedgerNode node, ExpenseStore expenses, Budge
         }
         foreach (var b in monthBudgets) Name(b.Department);
         foreach (var x in monthExpenses) Name(x.Department);
-        var charges = lines.Where(e => e.Type == EntryType.Charge).Select(e => (Department: e.Details.Ward.Trim().Length == 0 ? NoDepartment : e.Details.Ward.Trim(), Amount: e.Details.AccountEffect(e.Type))).ToList();
+        var charges = lines.Where(e => e.Type == EntryType.Charge).Select(e => (Department: WardAt(stays[e.PatientId], e), Amount: e.Details.AccountEffect(e.Type))).ToList();
         foreach (var c in charges) Name(c.Department);
 
         var rows = names.Select(n =>
@@ -198,6 +199,16 @@ public sealed class ExpenseService(LedgerNode node, ExpenseStore expenses, Budge
             totalBudget - budgeted.Sum(r => r.ApprovedExpenses), list.Sum(r => r.Net));
         decimal? payments = string.IsNullOrWhiteSpace(department) ? -lines.Where(e => e.Type == EntryType.Payment).Sum(e => e.Details.AccountEffect(e.Type)) : null;
         return Outcome<IncomeExpenditureReport>.Ok(new IncomeExpenditureReport(BudgetInput.FormatMonth(month), string.IsNullOrWhiteSpace(department) ? null : department.Trim(), list, total, payments));
+    }
+
+    /// <summary>
+    /// The department a charge is attributed to: the ward of the patient's last admission or transfer at or before the
+    /// charge, unless a discharge came after it; <see cref="NoDepartment"/> for outpatients.
+    /// </summary>
+    public static string WardAt(IEnumerable<EntryView> stay, EntryView charge)
+    {
+        var last = stay.Where(e => e.Details.OccurredAt <= charge.Details.OccurredAt).OrderBy(e => e.Details.OccurredAt).ThenBy(e => e.Proof.Height).LastOrDefault();
+        return last is { Type: EntryType.Admission or EntryType.Transfer } && last.Details.Ward.Trim().Length > 0 ? last.Details.Ward.Trim() : NoDepartment;
     }
 
     /// <summary>The month (yyyymm) of today in the hospital's time zone.</summary>

@@ -2,13 +2,13 @@ namespace HealthLedger.Node.Expenses;
 
 /// <summary>
 /// The income-and-expenditure report of one month (the hospital's time zone), in the hospital's currency: per department,
-/// revenue (charges posted to patients' accounts whose ward is the department) against approved expenses, expenses still
+/// revenue (charges posted to patients' accounts while the patient stayed on the ward of that name) against approved expenses, expenses still
 /// awaiting approval (not counted) and the budget; then the totals, with all charges and all payments received (payments
 /// are not attributable to a department, so they are shown only without a department filter).
 /// </summary>
 /// <param name="Month">The month, yyyy-MM.</param>
 /// <param name="Department">The department filter, or null for all.</param>
-/// <param name="Rows">One row per department, by name (charges without a ward: "(no department)").</param>
+/// <param name="Rows">One row per department, by name (charges of outpatients: "(no department)").</param>
 /// <param name="Total">The totals row.</param>
 /// <param name="Payments">Payments received in the month (null with a department filter).</param>
 public sealed record IncomeExpenditureReport(string Month, string? Department, IReadOnlyList<IncomeExpenditureRow> Rows, IncomeExpenditureRow Total, decimal? Payments)
