@@ -46,7 +46,9 @@ public class ExpensesTests
         await form.GetByLabel("Amount *").FillAsync("250.00");
         await form.GetByLabel("Invoice (PDF, PNG or JPEG, at most 512 KiB)").SetInputFilesAsync(new FilePayload
         {
-            Name = "INV-100.pdf", MimeType = "application/pdf", Buffer = System.Text.Encoding.ASCII.GetBytes("%PDF-1.4\n%%EOF\n"),
+            Name = "INV-100.pdf",
+            MimeType = "application/pdf",
+            Buffer = System.Text.Encoding.ASCII.GetBytes("%PDF-1.4\n%%EOF\n"),
         });
         await form.GetByRole(AriaRole.Button, new() { Name = "Record the expense" }).ClickAsync();
         await Assertions.Expect(accountant.GetByRole(AriaRole.Status)).ToContainTextAsync("recorded and approved");

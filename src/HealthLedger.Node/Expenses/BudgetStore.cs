@@ -1,8 +1,8 @@
-using ExpenseRules = HealthLedger.Core.Records.Expenses;
 using HealthLedger.Core.Records;
 using HealthLedger.Core.Transactions;
 using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Records;
+using ExpenseRules = HealthLedger.Core.Records.Expenses;
 
 namespace HealthLedger.Node.Expenses;
 

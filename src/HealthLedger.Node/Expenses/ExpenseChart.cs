@@ -35,7 +35,7 @@ public static class ExpenseChart
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "Revenue (charges)", FillColor = Revenue });
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "Approved expenses", FillColor = Spent });
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "Budget", FillColor = Budget });
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Right);
         plot.Title(string.Create(CultureInfo.InvariantCulture, $"Income and expenditure {report.Month}{(report.Department is null ? "" : " · " + report.Department)}"));
         plot.YLabel("amount");
         return plot.GetSvgXml(width, height);

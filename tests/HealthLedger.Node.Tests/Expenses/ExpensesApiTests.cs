@@ -57,7 +57,13 @@ public class ExpensesApiTests
     private static object Expense(World w, decimal amount, string department = "Radiology", string vendor = "Lumen Imaging Supplies", bool invoice = false) =>
         new
         {
-            date = w.Today, category = "supplies", department, amount, paymentMethod = "bank-transfer", vendor, description = "Contrast agent, 20 vials",
+            date = w.Today,
+            category = "supplies",
+            department,
+            amount,
+            paymentMethod = "bank-transfer",
+            vendor,
+            description = "Contrast agent, 20 vials",
             invoice = invoice ? new { fileName = "INV-7731.pdf", contentBase64 = Convert.ToBase64String(Pdf) } : null,
         };
 
