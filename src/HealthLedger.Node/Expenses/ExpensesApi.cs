@@ -25,7 +25,8 @@ public static class ExpensesApi
         group.MapPut("/policy", SetPolicy).WithName("SetExpensePolicy").WithSummary("Set the approval threshold: threshold (admins)").ProducesValidationProblem();
         group.MapGet("/{expenseId}", Get).WithName("GetExpense").WithSummary("One expense (accountants, admins, auditors)").ProducesProblem(404);
         group.MapGet("/{expenseId}/invoice", Invoice)
-            .WithName("GetExpenseInvoice").WithSummary("The invoice file, checked against its SHA-256 on the chain (accountants, admins, auditors)").ProducesProblem(404);
+            .WithName("GetExpenseInvoice").WithSummary("The invoice file, checked against its SHA-256 on the chain (accountants, admins, auditors)")
+            .Produces(200, contentType: "application/pdf", additionalContentTypes: ["image/png", "image/jpeg"]).ProducesProblem(404);
         group.MapPost("/{expenseId}/approval", Approve)
             .WithName("ApproveExpense").WithSummary("Approve an expense awaiting approval (admins other than the recorder: 422 for the recorder, 409 when not pending)")
             .ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
@@ -41,7 +42,8 @@ public static class ExpensesApi
         report.MapGet("", Report)
             .WithName("ReportIncomeExpenditure").WithSummary("Revenue vs approved expenses vs budget of ?month=yyyy-MM per department (?department); ?format=csv (accountants, admins, auditors)")
             .ProducesValidationProblem();
-        report.MapGet("/chart.svg", Chart).WithName("ChartIncomeExpenditure").WithSummary("The report's chart as SVG").ProducesValidationProblem();
+        report.MapGet("/chart.svg", Chart).WithName("ChartIncomeExpenditure").WithSummary("The report's chart as SVG")
+            .Produces(200, contentType: "image/svg+xml").ProducesValidationProblem();
         return app;
     }
 
