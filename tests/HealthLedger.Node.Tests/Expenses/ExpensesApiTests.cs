@@ -95,6 +95,8 @@ public class ExpensesApiTests
         (await w.Admin.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/account/payments", new { occurredAt = w.Today + "T00:03", amount = 300m, method = "card" }, Ct)).EnsureSuccessStatusCode();
         await Read<BudgetResponse>(await w.Accountant.PutAsJsonAsync("/api/v1/budgets", new { month = w.Month, department = "Radiology", amount = 5000m }, Ct));
         await Read<BudgetResponse>(await w.Accountant.PutAsJsonAsync("/api/v1/budgets", new { month = w.Month, department = "Pathology & Labs", amount = 100m }, Ct));
+        var budgets = await Read<List<BudgetResponse>>(await w.Auditor.GetAsync($"/api/v1/budgets?month={w.Month}", Ct));
+        Assert.Equal([("Pathology & Labs", 100m, "acc-one"), ("Radiology", 5000m, "acc-one")], budgets.Select(b => (b.Department, b.Amount, b.SetBy)));
 
         var before = await Read<IncomeExpenditureReport>(await w.Accountant.GetAsync($"/api/v1/statistics/income-expenditure?month={w.Month}", Ct));
         var radiology = Assert.Single(before.Rows, r => r.Department == "Radiology");
