@@ -1,8 +1,10 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
+using HealthLedger.Core.State;
 using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Ledger;
@@ -33,7 +35,7 @@ public sealed class ExpenseService(LedgerNode node, ExpenseStore expenses, Budge
 
     /// <summary>The organisation's approval threshold (accountants, admins, auditors).</summary>
     public Outcome<decimal> Threshold(UserSession actor) =>
-        Reads(actor) ? Outcome<decimal>.Ok(Money.FromMinor(ExpenseRules.Threshold(new Emergencies.NodeStateReader(node), actor.OrganisationId)))
+        Reads(actor) ? Outcome<decimal>.Ok(Money.FromMinor(ExpenseRules.Threshold(new NodeState(node), actor.OrganisationId)))
             : access.Forbid<decimal>(actor, "read the expense policy of", actor.OrganisationId);
 
     /// <summary>Sets the approval threshold (admins).</summary>
@@ -228,5 +230,10 @@ public sealed class ExpenseService(LedgerNode node, ExpenseStore expenses, Budge
         {
             CryptographicOperations.ZeroMemory(dataKey);
         }
+    }
+
+    private sealed class NodeState(LedgerNode node) : IStateReader
+    {
+        public bool TryGet(string key, [NotNullWhen(true)] out byte[]? value) => (value = node.GetState(key)) is not null;
     }
 }
