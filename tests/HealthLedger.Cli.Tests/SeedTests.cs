@@ -27,6 +27,7 @@ public class SeedTests
         Assert.Contains("Seeded the laboratory: 12 lab orders", seed.Stdout);
         Assert.Contains("a formulary of 10 drugs with 20 stock batches", seed.Stdout);
         Assert.Contains("Seeded prescriptions: 6 prescriptions (1 with an allergy override), 5 dispenses.", seed.Stdout);
+        Assert.Contains("Seeded the accounts: 6 expenses and 4 budgets.", seed.Stdout);
 
         // Read the plaintext back through the node (decrypting with the organisation's key) to know what to look for.
         var secrets = new List<string>();
@@ -46,6 +47,11 @@ public class SeedTests
             Assert.Equal(12, orders.Count);
             Assert.Contains(orders, o => o.Status == LabOrderStatus.Validated);
             secrets.AddRange(orders.Select(o => o.Order.ClinicalNote));
+            // Expenses: vendors and descriptions are sealed; one above the threshold awaits a second admin.
+            var expenses = app.Services.GetRequiredService<Node.Expenses.ExpenseStore>().Expenses(app.Services.GetRequiredService<Node.Security.OrganisationKeys>().Id);
+            Assert.Equal(6, expenses.Count);
+            Assert.Single(expenses, x => x.Status == ExpenseStatus.PendingApproval);
+            secrets.AddRange(expenses.SelectMany(x => new[] { x.Details.Vendor, x.Details.Description }));
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         secrets = secrets.Where(s => s.Length >= 5).Distinct().ToList();

@@ -3,6 +3,7 @@ using HealthLedger.Cli.Seeding;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Encounters;
+using HealthLedger.Node.Expenses;
 using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Laboratory;
 using HealthLedger.Node.Ledger;
@@ -91,9 +92,12 @@ internal static class SeedCommand
                 ? $"Prescriptions not seeded: {rxSkipped}."
                 : $"Seeded prescriptions: {rxResult.Prescriptions} prescriptions ({rxResult.Overrides} with an allergy override), {rxResult.Dispenses} dispenses" +
                     (rxResult.Failures > 0 ? $"; {rxResult.Failures} writes failed" : "") + ".");
-            // Expenses (issue 15, another part): an expense seeder goes here, after the pharmacy, with the same admin session
-            // and prefix; add its failures to the exit code below.
-            return result.Failures == 0 && labResult.Failures == 0 && formulary.Failures == 0 && rxResult.Failures == 0 ? 0 : 1;
+            // The accounts: a month of expenses (one awaiting a second admin) and department budgets.
+            var expenses = await new ExpenseSeeder(app.Services.GetRequiredService<ExpenseService>(), admin,
+                app.Services.GetRequiredService<HealthLedger.Node.Records.HospitalTime>().Today).RunAsync(ct);
+            Console.WriteLine($"Seeded the accounts: {expenses.Expenses} expenses and {expenses.Budgets} budgets" +
+                (expenses.Failures > 0 ? $"; {expenses.Failures} writes failed" : "") + ".");
+            return result.Failures == 0 && labResult.Failures == 0 && formulary.Failures == 0 && rxResult.Failures == 0 && expenses.Failures == 0 ? 0 : 1;
         }
         finally
         {

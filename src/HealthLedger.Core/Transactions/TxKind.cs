@@ -75,4 +75,14 @@ public enum TxKind : byte
     Prescribe = 52,
     /// <summary>A pharmacist dispenses a supply of a prescription (first expiry first out) and charges the patient's account.</summary>
     Dispense = 53,
+    /// <summary>Sets an organisation's expense approval threshold (an admin of it).</summary>
+    SetExpensePolicy = 60,
+    /// <summary>An accountant or admin records an expense (amount, date, category, department in plaintext; vendor, description and invoice sealed); above the threshold it waits for approval.</summary>
+    RecordExpense = 61,
+    /// <summary>An admin other than the recorder approves an expense pending approval.</summary>
+    ApproveExpense = 62,
+    /// <summary>An admin other than the recorder rejects an expense pending approval.</summary>
+    RejectExpense = 63,
+    /// <summary>An accountant or admin sets a department's budget for a month.</summary>
+    SetBudget = 64,
 }

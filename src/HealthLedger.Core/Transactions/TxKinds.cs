@@ -44,6 +44,11 @@ public static class TxKinds
         new ReceiveStockHandler(),
         new PrescribeHandler(),
         new DispenseHandler(),
+        new SetExpensePolicyHandler(),
+        new RecordExpenseHandler(),
+        new ApproveExpenseHandler(),
+        new RejectExpenseHandler(),
+        new SetBudgetHandler(),
     }.ToDictionary(h => h.Kind);
 
     /// <summary>Finds the handler of a kind.</summary>

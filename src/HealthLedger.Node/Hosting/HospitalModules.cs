@@ -6,6 +6,7 @@ using HealthLedger.Node.Consortium;
 using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Emergencies;
 using HealthLedger.Node.Encounters;
+using HealthLedger.Node.Expenses;
 using HealthLedger.Node.Laboratory;
 using HealthLedger.Node.MedicalReports;
 using HealthLedger.Node.Patients;
@@ -43,6 +44,7 @@ public static class HospitalModules
         .AddMedicalReports()
         .AddPharmacy()
         .AddStaff()
+        .AddExpenses()
         .AddConsent()
         .AddPolicy()
         .AddConsortium()
@@ -64,6 +66,7 @@ public static class HospitalModules
         .MapReportDownloads()
         .MapPharmacyApi()
         .MapStaffApi()
+        .MapExpensesApi()
         .MapConsentApi()
         .MapPolicyApi()
         .MapConsortiumApi()

@@ -20,6 +20,7 @@ public sealed class IndexModel(PatientService patients, DoctorService doctors, S
     {
         if (Me.Role == Role.Patient) return Redirect($"/patients/{Me.UserId}");
         if (Me.Role == Role.Rescuer) return Redirect("/emergencies/break-glass");
+        if (Me.Role == Role.Accountant) return Redirect("/expenses");
         if (Me.Role == Role.Admin)
         {
             PatientCount = patients.OrganisationPatients(Me, "count the patients of").Value?.Count ?? 0;

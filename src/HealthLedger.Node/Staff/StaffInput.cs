@@ -5,13 +5,13 @@ namespace HealthLedger.Node.Staff;
 
 /// <summary>
 /// A staff registration form / request body: the new user's id and role (<c>lab-technician</c>, <c>pathologist</c>,
-/// <c>pharmacist</c> or <c>accountant</c>, as <see cref="RoleNames"/> names them).
+/// <c>pharmacist</c>, <c>accountant</c> or <c>admin</c> (a second admin approves expenses above the threshold), as <see cref="RoleNames"/> names them).
 /// </summary>
 public sealed class StaffInput
 {
     /// <summary>The roles registered here, by name (doctors and patients have their own registration with a sealed record).</summary>
     public static readonly IReadOnlyDictionary<string, Core.Model.Role> Roles =
-        new[] { Core.Model.Role.LabTechnician, Core.Model.Role.Pathologist, Core.Model.Role.Pharmacist, Core.Model.Role.Accountant }
+        new[] { Core.Model.Role.LabTechnician, Core.Model.Role.Pathologist, Core.Model.Role.Pharmacist, Core.Model.Role.Accountant, Core.Model.Role.Admin }
             .ToDictionary(RoleNames.Of, r => r, StringComparer.Ordinal);
 
     /// <summary>The new user's id (their login name).</summary>

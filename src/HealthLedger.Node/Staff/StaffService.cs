@@ -8,7 +8,7 @@ namespace HealthLedger.Node.Staff;
 
 /// <summary>
 /// The one staff registration: admins register laboratory technicians, pathologists, pharmacists and accountants like
-/// doctors (a login with individual keys and a one-time password), as a <c>RegisterUser</c> transaction with no sealed record.
+/// doctors, and further admins of the organisation (a second admin approves large expenses) (a login with individual keys and a one-time password), as a <c>RegisterUser</c> transaction with no sealed record.
 /// </summary>
 public sealed class StaffService(LedgerNode node, RecordWriter writer, RecordAccess access)
 {
@@ -24,7 +24,7 @@ public sealed class StaffService(LedgerNode node, RecordWriter writer, RecordAcc
             keys => new RegisterUserPayload(userId, role.Value, actor.OrganisationId, keys.Signing.PublicKey, keys.Encryption.PublicKey), taken, ct);
     }
 
-    /// <summary>The organisation's staff registered here (laboratory technicians, pathologists, pharmacists, accountants), by id (admins; 403 otherwise).</summary>
+    /// <summary>The organisation's staff registered here (laboratory technicians, pathologists, pharmacists, accountants, admins), by id (admins; 403 otherwise).</summary>
     public Outcome<IReadOnlyList<StaffMember>> List(UserSession actor)
     {
         if (access.RequireRole(actor, Role.Admin, "list the staff of", actor.OrganisationId) is { } denied) return denied.As<IReadOnlyList<StaffMember>>();

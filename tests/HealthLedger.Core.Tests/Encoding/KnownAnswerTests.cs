@@ -89,6 +89,12 @@ public class KnownAnswerTests
             new ReceiveStockPayload("batch-1", "drug-1", 20_500, 100, Record(181, user, organisation)),
             new PrescribePayload("rx-1", "p-1", "kat-hospital", "drug-1", 21, 2, Record(182, user, organisation)),
             new DispensePayload("disp-1", "rx-1", 7, "", Record(183, user, organisation), "en-charge-1", Record(184, user, organisation)),
+            new SetExpensePolicyPayload("kat-hospital", 250_000),
+            new RecordExpensePayload("exp-1", "kat-hospital", 20_400, "supplies", "Radiology", 312_550, "bank-transfer", Record(190, user, organisation),
+                Hashing.Sha256("invoice"u8), Record(191, user, organisation)),
+            new ApproveExpensePayload("exp-1"),
+            new RejectExpensePayload("exp-2"),
+            new SetBudgetPayload("kat-hospital", 202611, "Radiology", 5_000_000),
         ];
     }
 

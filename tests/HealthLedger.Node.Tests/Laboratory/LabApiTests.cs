@@ -399,7 +399,7 @@ public class LabApiTests
         await using var w = await SetUpAsync();
         (await w.Admin.PostAsJsonAsync("/api/v1/staff", new { userId = "ph-one", role = "pharmacist" }, Ct)).EnsureSuccessStatusCode();
         var staff = await Read<List<StaffMember>>(await w.Admin.GetAsync("/api/v1/staff", Ct));
-        Assert.Equal([("lt-one", "lab-technician"), ("pa-one", "pathologist"), ("pa-two", "pathologist"), ("ph-one", "pharmacist")], staff.Select(s => (s.UserId, s.Role)));
+        Assert.Equal([("admin", "admin"), ("lt-one", "lab-technician"), ("pa-one", "pathologist"), ("pa-two", "pathologist"), ("ph-one", "pharmacist")], staff.Select(s => (s.UserId, s.Role)));
         using var token = await w.Node.Http.PostAsJsonAsync("/api/v1/auth/token", new { username = "lt-one", password = NodeFixture.ChosenPassword }, Ct);
         var body = JsonDocument.Parse(await token.Content.ReadAsStringAsync(Ct)).RootElement;
         Assert.Equal("lab-technician", body.GetProperty("role").GetString());

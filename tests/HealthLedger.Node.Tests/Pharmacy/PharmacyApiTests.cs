@@ -264,7 +264,7 @@ public class PharmacyApiTests
         Assert.False(string.IsNullOrEmpty(accountant.OneTimePassword));
         await w.Node.FirstLoginAsync("acc-one", accountant.OneTimePassword!);
         var staff = await Read<List<StaffMember>>(await w.Admin.GetAsync("/api/v1/staff", Ct));
-        Assert.Equal([("acc-one", "accountant"), ("ph-one", "pharmacist")], staff.Select(s => (s.UserId, s.Role)));
+        Assert.Equal([("acc-one", "accountant"), ("admin", "admin"), ("ph-one", "pharmacist")], staff.Select(s => (s.UserId, s.Role)));
 
         var (drugId, _, _) = await StockAmoxicillinAsync(w);
         var changed = await Read<DrugResponse>(await w.Admin.PutAsJsonAsync($"/api/v1/pharmacy/drugs/{drugId}",

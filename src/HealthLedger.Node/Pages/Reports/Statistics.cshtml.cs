@@ -1,3 +1,5 @@
+using HealthLedger.Core.Model;
+using HealthLedger.Node.Expenses;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Statistics;
 using HealthLedger.Node.Web;
@@ -5,8 +7,21 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Reports;
 
-public sealed class StatisticsModel(StatisticsService reports) : HospitalPage
+public sealed class StatisticsModel(StatisticsService reports, ExpenseService expenses) : HospitalPage
 {
+    /// <summary>The income-and-expenditure month, yyyy-MM (default this month).</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Month { get; set; }
+
+    /// <summary>The income-and-expenditure department filter (empty: all).</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Department { get; set; }
+
+    public IncomeExpenditureReport? IncomeExpenditure { get; private set; }
+
+    /// <summary>True for accountants and auditors, who see only the income-and-expenditure report.</summary>
+    public bool FinanceOnly => Me.Role is Role.Accountant or Role.Auditor;
+
     [BindProperty(SupportsGet = true)]
     public string Period { get; set; } = "month";
 
@@ -19,6 +34,12 @@ public sealed class StatisticsModel(StatisticsService reports) : HospitalPage
     public IActionResult OnGet()
     {
         if (Period is not ("day" or "week" or "month")) Period = "month";
+        var month = BudgetInput.ParseMonth(Month) ?? expenses.ThisMonth;
+        Month = BudgetInput.FormatMonth(month);
+        var incomeExpenditure = expenses.Report(Me, month, Department);
+        if (!incomeExpenditure.IsOk) return Failure(incomeExpenditure, Page);
+        IncomeExpenditure = incomeExpenditure.Value;
+        if (FinanceOnly) return Page();
         var conditions = reports.PatientsByCondition(Me);
         if (!conditions.IsOk) return Failure(conditions, Page);
         Conditions = conditions.Value!;
@@ -27,6 +48,23 @@ public sealed class StatisticsModel(StatisticsService reports) : HospitalPage
         Revenue = reports.Revenue(Me, Period).Value!;
         Outstanding = reports.OutstandingBalances(Me).Value!;
         return Page();
+    }
+
+    /// <summary>The income-and-expenditure chart (SVG drawn on the server), shown as the page's image.</summary>
+    public IActionResult OnGetChart()
+    {
+        var outcome = expenses.Report(Me, BudgetInput.ParseMonth(Month) ?? expenses.ThisMonth, Department);
+        if (!outcome.IsOk) return Failure(outcome, Page);
+        return Content(ExpenseChart.Svg(outcome.Value!), "image/svg+xml");
+    }
+
+    /// <summary>The income-and-expenditure report as CSV: the same rows and numbers as the page's table.</summary>
+    public IActionResult OnGetIncomeExpenditureCsv()
+    {
+        var outcome = expenses.Report(Me, BudgetInput.ParseMonth(Month) ?? expenses.ThisMonth, Department);
+        if (!outcome.IsOk) return Failure(outcome, Page);
+        return File(System.Text.Encoding.UTF8.GetBytes(Csv.Write(IncomeExpenditureReport.CsvHeader, outcome.Value!.CsvRows())), "text/csv",
+            $"income-expenditure-{outcome.Value.Month}.csv");
     }
 
     public IActionResult OnGetCsv(string report)
