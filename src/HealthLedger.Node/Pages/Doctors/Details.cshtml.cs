@@ -32,8 +32,15 @@ public sealed class DoctorDetailsModel(DoctorService doctors, PatientService pat
             var d = Doctor!.Details;
             Edit = new DoctorInput
             {
-                Name = d.Name, Specialty = d.Specialty, Department = d.Department, Qualification = d.Qualification, LicenceNumber = d.LicenceNumber,
-                Phone = d.Phone, Email = d.Email, ConsultationHours = d.ConsultationHours, Version = Doctor.Version,
+                Name = d.Name,
+                Specialty = d.Specialty,
+                Department = d.Department,
+                Qualification = d.Qualification,
+                LicenceNumber = d.LicenceNumber,
+                Phone = d.Phone,
+                Email = d.Email,
+                ConsultationHours = d.ConsultationHours,
+                Version = Doctor.Version,
             };
         }
         return Page();

@@ -53,8 +53,18 @@ public sealed class PatientDetailsModel(PatientRecordService records, PatientSer
             var d = Patient!.Details;
             Edit = new PatientInput
             {
-                Mrn = d.Mrn, FullName = d.FullName, DateOfBirth = d.DateOfBirth, Gender = d.Gender, Phone = d.Phone, Email = d.Email, Address = d.Address,
-                Conditions = [.. d.Conditions], EmergencyContact = d.EmergencyContact, BloodGroup = d.BloodGroup, Allergies = d.Allergies, Version = Patient.Version,
+                Mrn = d.Mrn,
+                FullName = d.FullName,
+                DateOfBirth = d.DateOfBirth,
+                Gender = d.Gender,
+                Phone = d.Phone,
+                Email = d.Email,
+                Address = d.Address,
+                Conditions = [.. d.Conditions],
+                EmergencyContact = d.EmergencyContact,
+                BloodGroup = d.BloodGroup,
+                Allergies = d.Allergies,
+                Version = Patient.Version,
             };
         }
         return Page();
