@@ -33,7 +33,11 @@ public class PatientRecordFileTests
             patientId = patient.Id;
             var charge = await app.Services.GetRequiredService<EncounterService>().AddAsync(admin, patientId, new EntryInput
             {
-                Type = "charge", OccurredAt = DateTimeOffset.UtcNow.AddHours(-1).ToString("O", System.Globalization.CultureInfo.InvariantCulture), Service = "Consultation", Quantity = 1, UnitPrice = 40,
+                Type = "charge",
+                OccurredAt = DateTimeOffset.UtcNow.AddHours(-1).ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                Service = "Consultation",
+                Quantity = 1,
+                UnitPrice = 40,
             }, ct);
             Assert.True(charge.IsOk, charge.Message);
             snapshot = app.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>().Tip.Height;
