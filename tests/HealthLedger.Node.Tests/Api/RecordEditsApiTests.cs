@@ -79,6 +79,9 @@ public class RecordEditsApiTests
         var (unchanged, _) = await Read(admin, "/api/v1/doctors/dr-one");
         Assert.Equal(2, unchanged.GetProperty("version").GetInt32());
         Assert.Equal("Alice Smith-Jones", unchanged.GetProperty("name").GetString());
+        // The history at version 2 (read again below at version 3: only the blocks after version 2 are read then).
+        var atTwo = await Json(await admin.GetAsync("/api/v1/doctors/dr-one/versions", Ct), HttpStatusCode.OK);
+        Assert.Equal([1, 2], atTwo.EnumerateArray().Select(v => v.GetProperty("version").GetInt32()));
 
         // 400: no version, a bad If-Match, body and If-Match disagreeing, a required field left out.
         Assert.True((await Json(await admin.SendAsync(Put("/api/v1/doctors/dr-one", Doctor("Alice", "Cardiology", null)), Ct), HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("version", out _));
