@@ -13,9 +13,9 @@ internal static class VerifyFileCommand
     public static Command Create()
     {
         var data = CommonOptions.Data(required: true);
-        var file = new Argument<FileInfo>("file") { Description = "The file to check (a downloaded report file, report printout or lab report printout)" };
+        var file = new Argument<FileInfo>("file") { Description = "The file to check (a downloaded report file, report printout, lab report printout or whole-record printout)" };
         var command = new Command("verify-file",
-            "Offline: say which report and version a file (a report's file, or a report or lab report printout PDF a node issued) is, by its SHA-256 on the chain, or that it matches none (exit 1). Reads the ledger only; needs no password.")
+            "Offline: say which report and version a file (a report's file, or a report, lab report or whole-record printout PDF a node issued) is, by its SHA-256 on the chain, or that it matches none (exit 1). Reads the ledger only; needs no password.")
         { data, file };
         command.SetAction(parse => Run(parse.GetValue(data)!, parse.GetValue(file)!));
         return command;
@@ -45,6 +45,20 @@ internal static class VerifyFileCommand
                 var when = DateTimeOffset.FromUnixTimeMilliseconds((long)validation.Proof.Timestamp);
                 Console.WriteLine($"MATCH: {file.Name} is a printout of the lab report of order {order.OrderId} version {number}, validated by {validation.AuthorId} in block {validation.Proof.Height} at {when:yyyy-MM-dd HH:mm:ss} UTC (transaction {validation.Proof.TxId})" +
                     (order.Steps.Count > number ? $"; SUPERSEDED: the results were amended after it (the order is at version {order.Steps.Count}), so this file is no longer the report" : ""));
+                return 0;
+            }
+            if (parts is [var recordPrefix, var patientId, var snapshot] && recordPrefix + "/" == StateKeys.PatientRecordPrefix)
+            {
+                // A whole-record printout: the patient's record as one reader saw it at the end of block <snapshot>.
+                var height = ulong.Parse(snapshot, System.Globalization.CultureInfo.InvariantCulture);
+                var recorded = store.ReadStateValue(StateKeys.RecordPrintout(patientId, height, hash));
+                var reader = new Core.Encoding.CanonicalReader(recorded ?? []);
+                if (recorded is null || !RecordProof.TryRead(ref reader, out var proof))
+                {
+                    return CommonOptions.Fail($"the ledger points {file.Name} at the record of patient {patientId} as of block {snapshot}, but holds no recording of it");
+                }
+                var recordedAt = DateTimeOffset.FromUnixTimeMilliseconds((long)proof.Timestamp);
+                Console.WriteLine($"MATCH: {file.Name} is a printout of the whole record of patient {patientId} as of block {height}, recorded in block {proof.Height} at {recordedAt:yyyy-MM-dd HH:mm:ss} UTC (transaction {proof.TxId})");
                 return 0;
             }
             var version = int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);

@@ -89,6 +89,18 @@ public static class StateKeys
     /// <summary>The report version whose content has this SHA-256 (first one wins).</summary>
     public static string ContentHash(Primitives.Hash256 hash) => "content/" + hash;
 
+    /// <summary>The prefix of a patient's whole-record printout pointers (<see cref="Transactions.Kinds.PrintoutSubject.PatientRecord"/>).</summary>
+    public const string PatientRecordPrefix = "patientrecord/";
+
+    /// <summary>
+    /// A recorded whole-record printout of a patient as of block <paramref name="height"/> with SHA-256 <paramref name="hash"/>:
+    /// the recording's <see cref="Records.RecordProof"/> (the transaction, block and time that recorded it).
+    /// </summary>
+    public static string RecordPrintout(string patientId, ulong height, Primitives.Hash256 hash) => $"{RecordPrintoutsOf(patientId, height)}{hash}";
+
+    /// <summary>The prefix of every recorded whole-record printout of a patient as of block <paramref name="height"/>.</summary>
+    public static string RecordPrintoutsOf(string patientId, ulong height) => $"recordprintout/{patientId}/{height}/";
+
     /// <summary>A patient's consent grant.</summary>
     public static string Grant(string patientId, string grantId) => $"grant/{patientId}/{grantId}";
 

@@ -19,6 +19,12 @@ public sealed class DoctorInput
     public string? ConsultationHours { get; set; }
     public bool OnCall { get; set; }
 
+    /// <summary>
+    /// Edits only: the version of the entry the client edited (as read: <c>version</c> of <c>GET</c>, or its <c>ETag</c>);
+    /// an older one is refused with 409 (<see cref="EditedVersion"/>). Ignored at registration.
+    /// </summary>
+    public int? Version { get; set; }
+
     /// <summary>Checks every field and returns the id and details, or the errors.</summary>
     public (string Id, DoctorDetails? Details, FieldErrors Errors) Validate()
     {

@@ -10,7 +10,7 @@ namespace HealthLedger.Node.Doctors;
 
 /// <summary>Doctor registration (with a login and a one-time password), the doctor directory and the on-call list.</summary>
 public sealed class DoctorService(LedgerNode node, DoctorDirectory directory, RecordWriter writer, RecordAccess access, AccessPolicy policy,
-    OrganisationKeys organisation)
+    OrganisationKeys organisation, CategoryKeyring keyring, RecordHistory history)
 {
     /// <summary>Registers a doctor with a login and a one-time password (admins).</summary>
     public async Task<Outcome<WriteResult>> RegisterAsync(UserSession actor, DoctorInput input, CancellationToken ct)
@@ -35,6 +35,49 @@ public sealed class DoctorService(LedgerNode node, DoctorDirectory directory, Re
         var version = doctor.Version + 1;
         var (reference, ciphertext) = RecordSealer.Seal(doctorId, version, doctor.Details with { OnCall = onCall }, [organisation.EncryptionKey, policy.EncryptionKeyOf(doctorId), .. OtherMembers()]);
         return await writer.SubmitAsync(actor, new UpdateRecordPayload(RecordSubject.Doctor, doctorId, version, reference), RecordWriter.Blobs(reference, ciphertext), doctorId, ct);
+    }
+
+    /// <summary>
+    /// A new version of a doctor's directory entry (an admin of their organisation, or the doctor themself): name, specialty,
+    /// department, qualification, licence number, phone, e-mail and consultation hours as at registration; the on-call flag
+    /// is kept (it has its own endpoint) and the id cannot change. The client names the version it edited
+    /// (<see cref="DoctorInput.Version"/> or <paramref name="ifMatch"/>, <see cref="EditedVersion"/>). 400 naming fields
+    /// (also <c>version</c> when none is given), 403, 404 (unknown, or of another organisation), 409 naming <c>version</c>
+    /// when the entry changed meanwhile (nothing written).
+    /// </summary>
+    public async Task<Outcome<WriteResult>> UpdateAsync(UserSession actor, string doctorId, DoctorInput input, string? ifMatch, CancellationToken ct)
+    {
+        var doctor = directory.Doctor(doctorId);
+        if (doctor is null || doctor.OrganisationId != actor.OrganisationId) return Outcome<WriteResult>.NotFound(Missing.Message("Doctor", doctorId));
+        if (actor.UserId != doctorId && access.RequireRole(actor, Role.Admin, "change the directory entry of", doctorId) is { } denied) return denied.As<WriteResult>();
+        input.DoctorId = doctorId;
+        input.OnCall = doctor.Details.OnCall;
+        var (_, details, errors) = input.Validate();
+        if (details is null) return Outcome<WriteResult>.Invalid(errors);
+        if (EditedVersion.Check(input.Version, ifMatch, doctor.Version, "doctor's directory entry") is { } stale) return stale;
+        var version = doctor.Version + 1;
+        var (reference, ciphertext) = RecordSealer.Seal(doctorId, version, details, [organisation.EncryptionKey, policy.EncryptionKeyOf(doctorId), .. OtherMembers()]);
+        var written = await writer.SubmitAsync(actor, new UpdateRecordPayload(RecordSubject.Doctor, doctorId, version, reference), RecordWriter.Blobs(reference, ciphertext), doctorId, ct);
+        // Another edit (or an on-call change) committed between the check and this one: the state machine refused it.
+        return written.Kind == OutcomeKind.Conflict ? EditedVersion.Stale(version - 1, directory.Doctor(doctorId)?.Version ?? version, "doctor's directory entry") : written;
+    }
+
+    /// <summary>
+    /// Every version of a doctor's directory entry (a doctor of the actor's organisation), oldest first
+    /// (<see cref="RecordHistory"/>), each with its content as the actor's role may see it (without licence number, phone
+    /// and e-mail for patients). 404 for an unknown doctor or one of another organisation.
+    /// </summary>
+    public Outcome<IReadOnlyList<OpenedVersion<DoctorDetails>>> Versions(UserSession actor, string doctorId)
+    {
+        var doctor = Get(actor, doctorId);
+        if (!doctor.IsOk) return doctor.As<IReadOnlyList<OpenedVersion<DoctorDetails>>>();
+        var opener = new RecordOpener(node, organisation, keyring, null);
+        var hide = !SeesPrivateDetails(actor.Role);
+        return Outcome<IReadOnlyList<OpenedVersion<DoctorDetails>>>.Ok(history.Versions(RecordSubject.Doctor, doctorId, doctor.Value!.Proof)
+            .Select(v => new OpenedVersion<DoctorDetails>(v, opener.Open<DoctorDetails>(doctorId, v.Version, v.Record) is { } d
+                ? hide ? d with { LicenceNumber = "", Phone = "", Email = "" } : d
+                : null))
+            .ToList());
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using HealthLedger.Node.Records;
 using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -24,7 +25,13 @@ public static class DoctorsApi
         group.MapGet("/on-call", OnCall)
             .WithName("OnCall").WithSummary("Emergency view: doctors on call now, per specialty");
         group.MapGet("/{id}", Get)
-            .WithName("GetDoctor").WithSummary("One doctor's directory entry").ProducesProblem(404);
+            .WithName("GetDoctor").WithSummary("One doctor's directory entry; ETag is the version's entity tag (\"3\") for If-Match").ProducesProblem(404);
+        group.MapPut("/{id}", Update)
+            .WithName("UpdateDoctor").WithSummary("A new version of a doctor's directory entry (admins of their organisation, or the doctor): name, specialty, department, qualification, licence number, phone, email, consultation hours (on call kept), and the version edited (version in the body, or If-Match: \"<version>\"); an older version is refused with 409 naming version and the current one, nothing written")
+            .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+        group.MapGet("/{id}/versions", Versions)
+            .WithName("GetDoctorVersions").WithSummary("Every version of a doctor's directory entry, oldest first: number, transaction id, block height and time, signer, content (licence number, phone and email hidden from patients)")
+            .ProducesProblem(404);
         group.MapPut("/{id}/on-call", SetOnCall)
             .WithName("SetOnCall").WithSummary("Set a doctor's on-call flag (admins, or the doctor)").ProducesProblem(404);
 
@@ -47,7 +54,17 @@ public static class DoctorsApi
         TypedResults.Ok(doctors.OnCallBySpecialty(http.Session()).ToDictionary(g => g.Key, g => g.Select(DoctorResponse.For(http.Session().Role)).ToList()));
 
     private static Results<Ok<DoctorResponse>, ProblemHttpResult> Get(string id, HttpContext http, DoctorService doctors) =>
-        ApiResults.Read(doctors.Get(http.Session(), id), DoctorResponse.For(http.Session().Role));
+        ApiResults.Read(doctors.Get(http.Session(), id), d =>
+        {
+            http.Response.Headers.ETag = EditedVersion.ETag(d.Version);
+            return DoctorResponse.For(http.Session().Role)(d);
+        });
+
+    private static async Task<Results<Ok<WriteResponse>, ValidationProblem, ProblemHttpResult>> Update(string id, DoctorInput input, HttpContext http, DoctorService doctors, CancellationToken ct) =>
+        ApiResults.Ok(await doctors.UpdateAsync(http.Session(), id, input, http.Request.Headers.IfMatch.ToString(), ct), WriteResponse.From);
+
+    private static Results<Ok<List<RecordVersionResponse<DoctorDetails>>>, ProblemHttpResult> Versions(string id, HttpContext http, DoctorService doctors) =>
+        ApiResults.Read(doctors.Versions(http.Session(), id), list => list.Select(v => RecordVersionResponse<DoctorDetails>.From(v, list.Max(x => x.Version.Version))).ToList());
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SetOnCall(string id, OnCallRequest request, HttpContext http, DoctorService doctors, CancellationToken ct) =>
         ApiResults.NoContent(await doctors.SetOnCallAsync(http.Session(), id, request.OnCall, ct));

@@ -212,14 +212,14 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
     /// </summary>
     public async Task<ReportCheck?> VerifyCodeAsync(string? code, CancellationToken ct)
     {
-        var match = System.Text.RegularExpressions.Regex.Match((code ?? "").Trim(), @"^HL-(?<id>[a-z0-9._-]{3,64})-v(?<v>\d{1,6})-(?<tx>[0-9a-f]{10})$", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        var match = System.Text.RegularExpressions.Regex.Match((code ?? "").Trim(), @"^HL-(?<id>[a-z0-9._-]{3,64})-v(?<v>\d{1,9})-(?<tx>[0-9a-f]{10})$", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
         if (!match.Success) return null;
         var id = match.Groups["id"].Value.ToLowerInvariant();
         var version = int.Parse(match.Groups["v"].Value, System.Globalization.CultureInfo.InvariantCulture);
         var tx = match.Groups["tx"].Value.ToLowerInvariant();
         var state = node.GetState(StateKeys.ReportVersion(id, version)) is { } bytes ? ReportState.TryDecode(bytes) : null;
         if (state is not null && state.Proof.TxId.ToString().StartsWith(tx, StringComparison.Ordinal)) return await CheckAsync(id, version, ct);
-        // A lab report's code has the same shape (its order id and validation step).
+        // A lab report's code has the same shape (its order id and validation step), and a whole-record printout's (the patient and the snapshot's block).
         foreach (var subject in otherPrintouts)
         {
             if (await subject.CheckCodeAsync(id, version, tx, ct) is { } check) return check;
@@ -236,10 +236,12 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
     {
         var hash = new Hash256(await SHA256.HashDataAsync(file, ct));
         var pointer = node.GetState(StateKeys.ContentHash(hash)) is { } p ? System.Text.Encoding.UTF8.GetString(p).Split('/') : null;
-        if (pointer is [var prefix, var recordId, var step] && prefix + "/" == LabOrderState.Prefix
-            && otherPrintouts.FirstOrDefault(o => o.Subject == PrintoutSubject.LabReport) is { } lab)
+        if (pointer is [var prefix, var recordId, var step]
+            && (prefix + "/") switch { LabOrderState.Prefix => PrintoutSubject.LabReport, StateKeys.PatientRecordPrefix => PrintoutSubject.PatientRecord, _ => (PrintoutSubject?)null } is { } subject
+            && otherPrintouts.FirstOrDefault(o => o.Subject == subject) is { } other)
         {
-            return lab.Match(actor, recordId, int.Parse(step, System.Globalization.CultureInfo.InvariantCulture), hash);
+            // A lab report printout (the order's validation step) or a whole-record printout (the patient, the snapshot's block).
+            return other.Match(actor, recordId, int.Parse(step, System.Globalization.CultureInfo.InvariantCulture), hash);
         }
         if (pointer is not [var id, var v]) return new FileMatch(hash.ToString(), false, null, null, null, null, null, null, false);
         var version = int.Parse(v, System.Globalization.CultureInfo.InvariantCulture);

@@ -23,11 +23,17 @@ public static class PatientRecordApi
     /// <summary>Maps the complete-record endpoint.</summary>
     public static IEndpointRouteBuilder MapPatientRecordApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/api/v1/patients").WithTags("Patients").RequireSession()
-            .MapGet("/{id}/report", Get)
+        var group = app.MapGroup("/api/v1/patients").WithTags("Patients").RequireSession();
+        group.MapGet("/{id}/report", Get)
             .WithName("GetPatientReport").WithSummary("The patient's complete record: demographics, encounters and account").ProducesProblem(404);
+        group.MapGet("/{id}/record.pdf", Pdf)
+            .WithName("GetPatientRecordPdf").WithSummary("The printable whole record (admins, doctors with access, the patient): demographics, encounters, account, validated lab results, medication, medical reports as the caller may see them at the current block, each item with its ledger proof, one verification code; its SHA-256 is recorded on the chain, so the file checks at /api/v1/verify/file, /verify and healthledger verify-file")
+            .Produces(200, contentType: "application/pdf").ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
         return app;
     }
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Pdf(string id, HttpContext http, PatientRecordPrintouts printouts, CancellationToken ct) =>
+        MedicalReports.ReportsApi.PdfResult(await printouts.PrintAsync(http.Session(), id, MedicalReports.ReportsApi.VerifyUrl(http), ct));
 
     private static Results<Ok<PatientReportResponse>, ProblemHttpResult> Get(string id, HttpContext http, PatientRecordService records, HospitalTime time) =>
         ApiResults.Read(records.Get(http.Session(), id), r => new PatientReportResponse(PatientResponse.From(r.Patient, time.Today),

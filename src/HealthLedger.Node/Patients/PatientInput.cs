@@ -20,6 +20,12 @@ public sealed class PatientInput
     public string? Allergies { get; set; }
 
     /// <summary>
+    /// Edits only: the version of the demographics the client edited (as read: <c>version</c> of <c>GET</c>, or its
+    /// <c>ETag</c>); an older one is refused with 409 (<see cref="EditedVersion"/>). Ignored at registration.
+    /// </summary>
+    public int? Version { get; set; }
+
+    /// <summary>
     /// Optional area tag: a facility or site code of the organisation (<see cref="Core.Model.SiteCodes"/>), stored in plaintext on
     /// the chain like the organisation id (so never an address); an emergency naming an area covers only patients tagged with it.
     /// </summary>

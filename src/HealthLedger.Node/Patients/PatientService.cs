@@ -14,7 +14,8 @@ namespace HealthLedger.Node.Patients;
 /// Every other module that reads a patient's record asks <see cref="GetPatient(UserSession, string, ConsentCategories, string, bool, bool)"/> first.
 /// </summary>
 public sealed class PatientService(LedgerNode node, PatientDirectory directory, RecordWriter writer, RecordAccess access, AccessPolicy policy,
-    AccountService accounts, OrganisationKeys organisation, HospitalTime time, CategoryKeyring keyring, RecordReadModel readModel, PatientIndexer indexer)
+    AccountService accounts, OrganisationKeys organisation, HospitalTime time, CategoryKeyring keyring, RecordReadModel readModel, PatientIndexer indexer,
+    RecordHistory history)
 {
     private DateOnly Today => time.Today;
 
@@ -48,9 +49,11 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
     /// <summary>
     /// A new version of a patient's demographics (admins of their organisation): every field as at registration; the MRN
     /// cannot change (its blind index is the patient's identity in the organisation). A changed name or date of birth moves
-    /// the patient's name + date-of-birth index in the same call. 400 naming fields, 403, 404, 409 when it changed meanwhile.
+    /// the patient's name + date-of-birth index in the same call. The client names the version it edited
+    /// (<see cref="PatientInput.Version"/> or <paramref name="ifMatch"/>, <see cref="EditedVersion"/>). 400 naming fields
+    /// (also <c>version</c> when none is given), 403, 404, 409 naming <c>version</c> when it changed meanwhile (nothing written).
     /// </summary>
-    public async Task<Outcome<WriteResult>> UpdateAsync(UserSession actor, string patientId, PatientInput input, CancellationToken ct)
+    public async Task<Outcome<WriteResult>> UpdateAsync(UserSession actor, string patientId, PatientInput input, string? ifMatch, CancellationToken ct)
     {
         if (access.RequireRole(actor, Role.Admin, "change the demographics of", patientId) is { } denied) return denied.As<WriteResult>();
         var patient = directory.Patient(patientId);
@@ -58,15 +61,38 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
         var (details, errors) = input.Validate(Today);
         if (details is null) return Outcome<WriteResult>.Invalid(errors);
         if (details.Mrn != patient.Details.Mrn) return Outcome<WriteResult>.Invalid(FieldErrors.One("mrn", "The MRN cannot change."));
+        if (EditedVersion.Check(input.Version, ifMatch, patient.Version, "patient's demographics") is { } stale) return stale;
         var version = patient.Version + 1;
         using var held = indexer.Hold(patientId);
         var (reference, ciphertext) = keyring.Seal(patientId, ConsentCategories.Demographics, patientId, version, details);
         var written = await writer.SubmitAsync(actor, new UpdateRecordPayload(RecordSubject.Patient, patientId, version, reference), RecordWriter.Blobs(reference, ciphertext), patientId, ct);
+        // Another edit committed between the check and this one: the state machine refused it (version does not follow).
+        if (written.Kind == OutcomeKind.Conflict) return EditedVersion.Stale(version - 1, directory.Patient(patientId)?.Version ?? version, "patient's demographics");
         if (!written.IsOk) return written;
         var index = organisation.NameDobIndex(details.FullName, details.DateOfBirth);
         if (IndexOf(patientId)?.NameIndex == index) return written;
         var moved = await writer.SubmitAsync(actor, new IndexPatientPayload(patientId, index, null), RecordWriter.NoBlobs, patientId, ct);
         return moved.IsOk ? written : moved;
+    }
+
+    /// <summary>
+    /// Every version of a patient's demographics, oldest first (<see cref="RecordHistory"/>: read from the chain, the
+    /// earlier sealed versions from the blob store), for a reader who reaches any part of the patient's record; the content
+    /// of each version only for a reader who may see the demographics (opened with the organisation's key, or a grantee
+    /// doctor's own). The read is recorded as a disclosure of "demographics history". 403, 404.
+    /// </summary>
+    public Outcome<IReadOnlyList<OpenedVersion<PatientDetails>>> Versions(UserSession actor, string patientId)
+    {
+        var patient = GetPatient(actor, patientId, ConsentCategories.All, "demographics history", anyOf: true);
+        if (!patient.IsOk) return patient.As<IReadOnlyList<OpenedVersion<PatientDetails>>>();
+        var view = patient.Value!;
+        var openers = new List<RecordOpener> { new(node, organisation, keyring, null) };
+        if (actor.Role == Role.Doctor) openers.Add(new RecordOpener(node, organisation, keyring, null, actor.Keys.Encryption));
+        return Outcome<IReadOnlyList<OpenedVersion<PatientDetails>>>.Ok(history.Versions(RecordSubject.Patient, patientId, view.Proof)
+            .Select(v => new OpenedVersion<PatientDetails>(v, view.DemographicsShared
+                ? openers.Select(o => o.Open<PatientDetails>(patientId, v.Version, v.Record)).FirstOrDefault(d => d is not null)
+                : null))
+            .ToList());
     }
 
     /// <summary>The patient's area tag ("" when untagged), as the state holds it.</summary>

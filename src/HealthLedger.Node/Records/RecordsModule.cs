@@ -13,6 +13,7 @@ public static class RecordsModule
         services.AddSingleton<CategoryKeyring>();
         services.AddSingleton<RecordAccess>();
         services.AddSingleton<RecordWriter>();
+        services.AddSingleton<RecordHistory>();
         services.AddSingleton<DisclosureRecorder>();
         services.AddHostedService(sp => sp.GetRequiredService<DisclosureRecorder>());
         return services;

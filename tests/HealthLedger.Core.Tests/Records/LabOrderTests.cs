@@ -1,4 +1,5 @@
 using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Encoding;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
@@ -253,5 +254,28 @@ public class LabOrderTests
         var tx = ByNode(5, 5);
         Assert.True(Transaction.TryDecode(tx.Encoded.Span, 65536, out var decoded).IsOk);
         Assert.Equal(tx.Payload, decoded!.Payload);
+    }
+    [Fact]
+    public void A_whole_record_printout_names_an_existing_patient_at_a_past_block_and_keeps_its_recording_proof()
+    {
+        using var lab = new Lab();
+        var pdf = Hashing.Sha256("whole record pt-jane"u8);
+        var height = lab.Net.Tip.Height;
+        Transaction ByNode(ulong nonce, string patient, ulong at) =>
+            Transaction.Create(TestNetwork.NetworkId, lab.Net.Node, nonce, new RecordPrintoutPayload(patient, (int)at, pdf, PrintoutSubject.PatientRecord));
+        Assert.Equal(TxVerdict.NotFound, lab.Run(ByNode(1, "pt-nobody", height)).Verdict);
+        Assert.Equal(TxVerdict.Conflict, lab.Run(ByNode(2, "pt-jane", height + 50)).Verdict);
+        Assert.Equal(TxVerdict.Unauthorized, lab.Run(lab.As(lab.Patient, new RecordPrintoutPayload("pt-jane", (int)height, pdf, PrintoutSubject.PatientRecord))).Verdict);
+        Assert.False(lab.Net.State.TryGet(StateKeys.ContentHash(pdf), out _));
+        var recorded = ByNode(3, "pt-jane", height);
+        Assert.Equal(TxVerdict.Ok, lab.Run(recorded).Verdict);
+        Assert.True(lab.Net.State.TryGet(StateKeys.ContentHash(pdf), out var pointer));
+        Assert.Equal($"patientrecord/pt-jane/{height}", System.Text.Encoding.UTF8.GetString(pointer));
+        Assert.True(lab.Net.State.TryGet(StateKeys.RecordPrintout("pt-jane", height, pdf), out var proofBytes));
+        var reader = new CanonicalReader(proofBytes);
+        Assert.True(RecordProof.TryRead(ref reader, out var proof));
+        Assert.Equal(recorded.Id, proof.TxId);
+        Assert.True(Transaction.TryDecode(recorded.Encoded.Span, 65536, out var decoded).IsOk);
+        Assert.Equal(recorded.Payload, decoded!.Payload);
     }
 }

@@ -68,13 +68,13 @@ public sealed class PatientLookupNetworkTests : InProcessNodes
         }
 
         // The third patient's name changes: the index moves with it.
-        using (var changed = await admin.PutAsJsonAsync($"/api/v1/patients/{renamed}", Patient("GH-3", "Charles Xavier Babbage", "1991-12-26", null), Ct))
+        using (var changed = await admin.SendAsync(Edit($"/api/v1/patients/{renamed}", Patient("GH-3", "Charles Xavier Babbage", "1991-12-26", null), 1), Ct))
         {
             Assert.True(changed.IsSuccessStatusCode, await changed.Content.ReadAsStringAsync(Ct));
         }
         await Problem(await gus.GetAsync(Find("general-hospital", "Charles Babbage", "1991-12-26"), Ct), HttpStatusCode.NotFound);
         Assert.Equal(renamed, (await Read<PatientMatch>(await gus.GetAsync(Find("general-hospital", "charles xavier babbage", "1991-12-26"), Ct))).PatientId);
-        var mrnChange = await Problem(await admin.PutAsJsonAsync($"/api/v1/patients/{renamed}", Patient("GH-9", "Charles Babbage", "1991-12-26", null), Ct), HttpStatusCode.BadRequest);
+        var mrnChange = await Problem(await admin.SendAsync(Edit($"/api/v1/patients/{renamed}", Patient("GH-9", "Charles Babbage", "1991-12-26", null), 2), Ct), HttpStatusCode.BadRequest);
         Assert.True(mrnChange.GetProperty("errors").TryGetProperty("mrn", out _));
 
         // An index out of date (as for a patient registered before the index existed) is put right by General's node on its own.
@@ -145,6 +145,13 @@ public sealed class PatientLookupNetworkTests : InProcessNodes
                 .Any(d => d is { Allowed: false, ActorId: "medic-1" } && d.Purpose.StartsWith("break-glass refused", StringComparison.Ordinal)), Ct);
         Assert.True(Node(general).Tip.Height > height);
     }
+
+    /// <summary>A PUT of <paramref name="body"/> as an edit of <paramref name="version"/> (If-Match with its entity tag).</summary>
+    private static HttpRequestMessage Edit(string path, object body, int version) => new(HttpMethod.Put, path)
+    {
+        Content = System.Net.Http.Json.JsonContent.Create(body),
+        Headers = { IfMatch = { new System.Net.Http.Headers.EntityTagHeaderValue($"\"{version}\"") } },
+    };
 
     private static object Patient(string mrn, string name, string dateOfBirth, string? area) => new
     {

@@ -1,6 +1,8 @@
 using HealthLedger.Core.Model;
 using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Doctors;
@@ -11,13 +13,56 @@ public sealed class DoctorDetailsModel(DoctorService doctors, PatientService pat
     public string? OneTimePassword { get; private set; }
     public bool CanEdit => Me.Role == Role.Admin || Me.UserId == Doctor?.Id;
 
+    /// <summary>Every version of the entry, oldest first (<see cref="DoctorService.Versions"/>).</summary>
+    public IReadOnlyList<OpenedVersion<DoctorDetails>> Versions { get; private set; } = [];
+
+    /// <summary>The edit form: prefilled with the current entry and its version (hidden), kept as typed when refused.</summary>
+    [BindProperty]
+    public DoctorInput Edit { get; set; } = new();
+
     public IActionResult OnGet(string id)
     {
         var doctor = doctors.Get(Me, id);
         if (!doctor.IsOk) return Failure(doctor, Page);
         Doctor = doctor.Value;
+        Versions = doctors.Versions(Me, id).Value ?? [];
         OneTimePassword = TempData["OneTimePassword"] as string;
+        if (HttpMethods.IsGet(Request.Method) || Edit.Version is null)
+        {
+            var d = Doctor!.Details;
+            Edit = new DoctorInput
+            {
+                Name = d.Name,
+                Specialty = d.Specialty,
+                Department = d.Department,
+                Qualification = d.Qualification,
+                LicenceNumber = d.LicenceNumber,
+                Phone = d.Phone,
+                Email = d.Email,
+                ConsultationHours = d.ConsultationHours,
+                Version = Doctor.Version,
+            };
+        }
         return Page();
+    }
+
+    /// <summary>Saves the edit as a new version, or shows the form again with its field errors (400) or the stale version named (409).</summary>
+    public async Task<IActionResult> OnPostEditAsync(string id, CancellationToken ct)
+    {
+        var outcome = await doctors.UpdateAsync(Me, id, Edit, null, ct);
+        if (!outcome.IsOk)
+        {
+            if (outcome.Kind is OutcomeKind.Invalid or OutcomeKind.Conflict)
+            {
+                AddErrors(outcome.Errors, nameof(Edit));
+                FormError = outcome.Kind == OutcomeKind.Conflict ? outcome.Message : "Please correct the fields marked below.";
+                Response.StatusCode = outcome.Kind == OutcomeKind.Conflict ? 409 : 400;
+                return OnGet(id);
+            }
+            return Failure(outcome, () => OnGet(id));
+        }
+        Flash = "The directory entry was saved as a new version.";
+        return Redirect($"/doctors/{id}");
     }
 
     public async Task<IActionResult> OnPostOnCallAsync(string id, bool onCall, CancellationToken ct)

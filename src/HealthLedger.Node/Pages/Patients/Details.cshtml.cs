@@ -3,12 +3,24 @@ using HealthLedger.Node.Encounters;
 using HealthLedger.Node.MedicalReports;
 using HealthLedger.Node.Patients;
 using HealthLedger.Node.PatientSummary;
+using HealthLedger.Node.Records;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Patients;
 
-public sealed class PatientDetailsModel(PatientRecordService records, PatientService patients, ReportService reports) : HospitalPage
+public sealed class PatientDetailsModel(PatientRecordService records, PatientService patients, ReportService reports, PatientRecordPrintouts printouts) : HospitalPage
 {
+    /// <summary>Every version of the demographics, oldest first (content null when not shared with the reader).</summary>
+    public IReadOnlyList<OpenedVersion<PatientDetails>> Versions { get; private set; } = [];
+
+    /// <summary>The demographics edit form (admins of the patient's organisation): prefilled with the current version and its number (hidden).</summary>
+    [BindProperty]
+    public PatientInput Edit { get; set; } = new();
+
+    /// <summary>True when the reader may edit the demographics.</summary>
+    public bool CanEdit => Me.Role == Core.Model.Role.Admin && Patient is { DemographicsShared: true } p && p.OrganisationId == Me.OrganisationId;
+
     public IReadOnlyList<ReportView> Reports { get; private set; } = [];
     public bool ReportsHidden { get; private set; }
     public PatientView? Patient { get; private set; }
@@ -35,7 +47,54 @@ public sealed class PatientDetailsModel(PatientRecordService records, PatientSer
         OneTimePassword = TempData["OneTimePassword"] as string;
         Area = patients.AreaOf(id);
         AreaInput ??= Area;
+        Versions = patients.Versions(Me, id).Value ?? [];
+        if (HttpMethods.IsGet(Request.Method) || Edit.Version is null)
+        {
+            var d = Patient!.Details;
+            Edit = new PatientInput
+            {
+                Mrn = d.Mrn,
+                FullName = d.FullName,
+                DateOfBirth = d.DateOfBirth,
+                Gender = d.Gender,
+                Phone = d.Phone,
+                Email = d.Email,
+                Address = d.Address,
+                Conditions = [.. d.Conditions],
+                EmergencyContact = d.EmergencyContact,
+                BloodGroup = d.BloodGroup,
+                Allergies = d.Allergies,
+                Version = Patient.Version,
+            };
+        }
         return Page();
+    }
+
+    /// <summary>Saves the demographics as a new version, or shows the form again with its field errors (400) or the stale version named (409).</summary>
+    public async Task<IActionResult> OnPostEditAsync(string id, CancellationToken ct)
+    {
+        var outcome = await patients.UpdateAsync(Me, id, Edit, null, ct);
+        if (!outcome.IsOk)
+        {
+            if (outcome.Kind is OutcomeKind.Invalid or OutcomeKind.Conflict)
+            {
+                AddErrors(outcome.Errors, nameof(Edit));
+                FormError = outcome.Kind == OutcomeKind.Conflict ? outcome.Message : "Please correct the fields marked below.";
+                Response.StatusCode = outcome.Kind == OutcomeKind.Conflict ? 409 : 400;
+                return OnGet(id);
+            }
+            return Failure(outcome, () => OnGet(id));
+        }
+        Flash = "The demographics were saved as a new version.";
+        return Redirect($"/patients/{id}");
+    }
+
+    /// <summary>The whole-record PDF (recorded on the chain before it is sent); a refusal is shown on the page.</summary>
+    public async Task<IActionResult> OnGetRecordPdfAsync(string id, CancellationToken ct)
+    {
+        var printed = await printouts.PrintAsync(Me, id, ReportsApi.VerifyUrl(HttpContext), ct);
+        if (printed.IsOk) return File(printed.Value!.Pdf, "application/pdf", printed.Value.FileName);
+        return printed.Kind is OutcomeKind.Forbidden or OutcomeKind.NotFound ? Failure(printed, Page) : Failure(printed, () => OnGet(id));
     }
 
     /// <summary>Sets or clears the patient's area tag (admins of their organisation).</summary>
@@ -44,7 +103,7 @@ public sealed class PatientDetailsModel(PatientRecordService records, PatientSer
         var outcome = await patients.SetAreaAsync(Me, id, AreaInput, ct);
         if (!outcome.IsOk)
         {
-            if (outcome.Kind == HealthLedger.Node.Records.OutcomeKind.Invalid)
+            if (outcome.Kind == OutcomeKind.Invalid)
             {
                 ModelState.AddModelError(nameof(AreaInput), outcome.Errors!.ToDictionary()["area"][0]);
                 FormError = "Please correct the fields marked below.";
