@@ -24,6 +24,7 @@ public sealed class LabOrderStore : IRecordKind
         RecordLabSpecimenPayload s => [LabOrderState.Key(s.OrderId)],
         EnterLabResultsPayload r => [LabOrderState.Key(r.OrderId)],
         ValidateLabResultsPayload v => [LabOrderState.Key(v.OrderId)],
+        PostLabChargePayload c => [LabOrderState.Key(c.OrderId)], // marks the order charged (no new step)
         _ => [],
     };
 
