@@ -224,7 +224,9 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
         // it, can bill the patient when the laboratory is another organisation's (LabChargePoster).
         var content = new LabStepContent
         {
-            At = time.Now, Report = Report(order, results.Content.Results, catalogue), Notes = notes,
+            At = time.Now,
+            Report = Report(order, results.Content.Results, catalogue),
+            Notes = notes,
             Charges = items.Select(i => new LabChargeLine(i.Code, i.Name, i.Price)).ToList(),
         };
         var version = order.Steps.Count + 1;
