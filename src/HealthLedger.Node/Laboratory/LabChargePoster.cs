@@ -75,7 +75,7 @@ public sealed partial class LabChargePoster(LedgerNode node, LabOrderStore order
     public IReadOnlyList<(LabOrderView Order, EntryDetails Charge)> Due()
     {
         var due = new List<(LabOrderView, EntryDetails)>();
-        foreach (var order in orders.Where(o => o.LabOrganisationId != organisation.Id && o.ChargeEntryId.Length == 0 && o.Steps.Any(s => s.Step == LabOrderStatus.Validated)))
+        foreach (var order in orders.AwaitingCharge().Where(o => o.LabOrganisationId != organisation.Id).OrderBy(o => o.Id, StringComparer.Ordinal))
         {
             if (node.GetState(StateKeys.Patient(order.PatientId)) is not { } p || PatientState.TryDecode(p)?.OrganisationId != organisation.Id) continue;
             if (node.GetState(LabOrderState.Key(order.Id)) is not { } o || LabOrderState.TryDecode(o) is not { ChargeEntryId.Length: 0 }) continue;

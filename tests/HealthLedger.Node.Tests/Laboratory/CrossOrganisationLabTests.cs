@@ -90,6 +90,11 @@ public sealed class CrossOrganisationLabTests : InProcessNodes
         Assert.Equal(1, general.Services.GetRequiredService<LabChargePoster>().Posted);
         Assert.Equal(0, cityLab.Services.GetRequiredService<LabChargePoster>().Posted);
         Assert.Empty(general.Services.GetRequiredService<LabChargePoster>().Due());
+        // Charged orders leave both nodes' awaiting set (it does not grow with the history).
+        await InProcessNode.WaitAsync("City Lab's node sees the order charged",
+            () => cityLab.Services.GetRequiredService<LabOrderStore>().Find(placed.Id)?.ChargeEntryId == LabChargePoster.EntryId(placed.Id), Ct);
+        Assert.Empty(general.Services.GetRequiredService<LabOrderStore>().AwaitingCharge());
+        Assert.Empty(cityLab.Services.GetRequiredService<LabOrderStore>().AwaitingCharge());
 
         // The doctor reads the validated, flagged report at General Hospital's node.
         await InProcessNode.WaitAsync("General Hospital's node has the validation",
