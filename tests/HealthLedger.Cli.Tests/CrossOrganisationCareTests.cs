@@ -19,7 +19,8 @@ namespace HealthLedger.Cli.Tests;
 /// node is back; after revocation the doctor is refused. St Mary's admin reads nothing of the patient. Then issue 15's lab
 /// flow on the same network: a General Hospital doctor orders a full blood count from City Lab once the patient granted City
 /// Lab their laboratory data; City Lab's technician and pathologist work at City Lab's node; the doctor reads the flagged
-/// report at General Hospital's node, and no charge is posted (billing between organisations is not modelled).
+/// report at General Hospital's node, and General Hospital's node charges the patient's account for the test, once (the
+/// patient's organisation bills for what it sent to another organisation's laboratory).
 /// </summary>
 public sealed class CrossOrganisationCareTests : IDisposable
 {
@@ -177,8 +178,8 @@ public sealed class CrossOrganisationCareTests : IDisposable
 
             // Issue 15, the same lab flow across organisations: a General Hospital doctor orders a full blood count from City
             // Lab with the patient's consent; City Lab's technician and pathologist work on it at City Lab's node; the doctor
-            // reads the flagged report at General Hospital's node; City Lab posts no charge (billing between organisations is
-            // not modelled), so the patient's account at General Hospital gains no laboratory line.
+            // reads the flagged report at General Hospital's node; General Hospital's node then charges the patient's account
+            // for it (City Lab does not hold the patient's account key), once, priced from what City Lab charged.
             using var cityLabAdmin = await LoginAsync(urls[2], NetworkInitializer.ConsortiumAdmin(Ids[2]), CliProcess.Password);
             await Json(await cityLabAdmin.PutAsJsonAsync("/api/v1/lab/catalogue", Seeding.LabSeeder.Catalogue(), Ct));
             var tech = await Json(await cityLabAdmin.PostAsJsonAsync("/api/v1/staff", new { userId = "lt-city", role = "lab-technician" }, Ct));
@@ -212,7 +213,7 @@ public sealed class CrossOrganisationCareTests : IDisposable
             }, Ct));
             using (var ownResults = await technician.PostAsJsonAsync($"/api/v1/lab/orders/{orderId}/validate", new { notes = "" }, Ct)) Assert.Equal(HttpStatusCode.Forbidden, ownResults.StatusCode);
             var validated = await Json(await pathologist.PostAsJsonAsync($"/api/v1/lab/orders/{orderId}/validate", new { notes = "Leucopenia; repeat in a week." }, Ct));
-            Assert.Equal(("validated", ""), (validated.GetProperty("status").GetString(), validated.GetProperty("chargeEntryId").GetString()));
+            Assert.Equal("validated", validated.GetProperty("status").GetString());
             JsonElement report = default;
             await LocalCluster.PollAsync("General Hospital's node shows the validated report", async () =>
             {
@@ -226,8 +227,20 @@ public sealed class CrossOrganisationCareTests : IDisposable
                 (report.GetProperty("resultsBy").GetString(), report.GetProperty("validatedBy").GetString(), report.GetProperty("reportComment").GetString()));
             Assert.Equal("L", report.GetProperty("report").EnumerateArray().Single(l => l.GetProperty("code").GetString() == "WBC").GetProperty("flag").GetString());
             Assert.Contains(orderId, (await Json(await orderingDoctor.GetAsync("/api/v1/lab/worklist?status=validated", Ct))).GetRawText(), StringComparison.Ordinal);
-            var account = await Json(await back.GetAsync($"/api/v1/patients/{patientId}/account", Ct));
-            Assert.DoesNotContain("Laboratory:", account.GetRawText(), StringComparison.Ordinal);
+            // The patient's account at General Hospital shows the laboratory's charge, posted by General Hospital's node.
+            var chargeId = $"en-{orderId}";
+            JsonElement account = default;
+            await LocalCluster.PollAsync("the patient's account at General Hospital shows City Lab's charge", async () =>
+            {
+                using var answer = await back.GetAsync($"/api/v1/patients/{patientId}/account", Ct);
+                if (!answer.IsSuccessStatusCode) return false;
+                account = await answer.Content.ReadFromJsonAsync<JsonElement>(Ct);
+                return account.GetProperty("lines").EnumerateArray().Any(l => l.GetProperty("entry").GetProperty("id").GetString() == chargeId);
+            }, () => up.Stdout + up.Stderr, TimeSpan.FromSeconds(30));
+            var charge = Assert.Single(account.GetProperty("lines").EnumerateArray(), l => l.GetProperty("entry").GetProperty("type").GetString() == "charge");
+            Assert.Equal((chargeId, 25.50m, $"Full blood count — City Lab (order {orderId})"),
+                (charge.GetProperty("entry").GetProperty("id").GetString(), charge.GetProperty("amount").GetDecimal(), charge.GetProperty("entry").GetProperty("service").GetString()));
+            Assert.Equal(chargeId, (await Json(await orderingDoctor.GetAsync($"/api/v1/lab/orders/{orderId}", Ct))).GetProperty("chargeEntryId").GetString());
         }
         finally
         {

@@ -67,6 +67,8 @@ public enum TxKind : byte
     EnterLabResults = 43,
     /// <summary>A pathologist who did not enter them validates (signs off) a lab order's results; the order's charge is posted with it.</summary>
     ValidateLabResults = 44,
+    /// <summary>The patient's organisation (its node, or an admin) charges the patient's account for a lab order validated by another organisation's laboratory, once.</summary>
+    PostLabCharge = 45,
     /// <summary>Adds a drug to an organisation's formulary or changes it (details sealed for the organisation).</summary>
     DefineDrug = 50,
     /// <summary>Stock in: a batch of a formulary drug received from a supplier (quantity and expiry in plaintext).</summary>

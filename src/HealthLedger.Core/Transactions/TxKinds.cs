@@ -40,6 +40,7 @@ public static class TxKinds
         new RecordLabSpecimenHandler(),
         new EnterLabResultsHandler(),
         new ValidateLabResultsHandler(),
+        new PostLabChargeHandler(),
         new DefineDrugHandler(),
         new ReceiveStockHandler(),
         new PrescribeHandler(),

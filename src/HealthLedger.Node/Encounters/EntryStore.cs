@@ -25,6 +25,7 @@ public sealed class EntryStore : IRecordKind
     {
         AddEntryPayload e => [StateKeys.Entry(e.EntryId)],
         ValidateLabResultsPayload { Charge: not null } v => [StateKeys.Entry(v.ChargeEntryId)], // the lab order's charge, posted with its validation
+        PostLabChargePayload c => [StateKeys.Entry(c.ChargeEntryId)], // the patient's organisation's charge for another laboratory's order
         DispensePayload d => [StateKeys.Entry(d.ChargeEntryId)], // the pharmacy's charge, posted with the dispense
         _ => [],
     };

@@ -13,6 +13,7 @@ public sealed class LabOrderStore : IRecordKind
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, (LabOrderView View, LabOrderState State)> _orders = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _awaitingCharge = new(StringComparer.Ordinal);
 
     /// <inheritdoc/>
     public string StatePrefix => LabOrderState.Prefix;
@@ -24,6 +25,7 @@ public sealed class LabOrderStore : IRecordKind
         RecordLabSpecimenPayload s => [LabOrderState.Key(s.OrderId)],
         EnterLabResultsPayload r => [LabOrderState.Key(r.OrderId)],
         ValidateLabResultsPayload v => [LabOrderState.Key(v.OrderId)],
+        PostLabChargePayload c => [LabOrderState.Key(c.OrderId)], // marks the order charged (no new step)
         _ => [],
     };
 
@@ -42,7 +44,12 @@ public sealed class LabOrderStore : IRecordKind
             }
             if (steps.Count != state.Steps.Count) continue;
             var view = new LabOrderView(state.OrderId, state.PatientId, state.LabOrganisationId, state.DoctorId, state.SpecimenId, state.ChargeEntryId, state.Status, steps);
-            lock (_lock) _orders[state.OrderId] = (view, state);
+            lock (_lock)
+            {
+                _orders[state.OrderId] = (view, state);
+                if (state.ChargeEntryId.Length == 0 && state.Steps.Any(s => s.Step == LabOrderStatus.Validated)) _awaitingCharge.Add(state.OrderId);
+                else _awaitingCharge.Remove(state.OrderId);
+            }
         }
     }
 
@@ -60,6 +67,16 @@ public sealed class LabOrderStore : IRecordKind
     public LabOrderView? Find(string orderId)
     {
         lock (_lock) return _orders.TryGetValue(orderId, out var o) ? o.View : null;
+    }
+
+    /// <summary>
+    /// The orders validated at least once that carry no charge: those of another organisation's laboratory until the
+    /// patient's organisation charges them (<see cref="LabChargePoster"/>), which then leave the set; it does not grow
+    /// with the history.
+    /// </summary>
+    public IReadOnlyList<LabOrderView> AwaitingCharge()
+    {
+        lock (_lock) return _awaitingCharge.Select(id => _orders[id].View).ToList();
     }
 
     /// <summary>Every order matching <paramref name="filter"/>, latest ordered first.</summary>

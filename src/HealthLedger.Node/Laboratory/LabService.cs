@@ -198,8 +198,10 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
 
     /// <summary>
     /// A pathologist of the laboratory who did not enter the current results validates them: the report is signed with the
-    /// flags (the reference range by the patient's recorded sex and age), and at the first validation the charge (the ordered
-    /// tests' and panels' prices) is posted to the patient's account in the same transaction.
+    /// flags (the reference range by the patient's recorded sex and age) and the priced lines (<see cref="LabChargeLine"/>).
+    /// At the first validation of an order of the patient's own organisation's laboratory the charge (the ordered tests' and
+    /// panels' prices) is posted to the patient's account in the same transaction; for another organisation's laboratory the
+    /// patient's organisation's node posts it afterwards (<see cref="LabChargePoster"/>).
     /// </summary>
     public async Task<Outcome<LabOrderView>> ValidateAsync(UserSession actor, string orderId, LabValidationInput input, CancellationToken ct)
     {
@@ -217,18 +219,27 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
         var notes = FieldRules.Text(e, "notes", input.Notes, 1000, false, "Notes", multiline: true);
         if (!e.IsEmpty) return Outcome<LabOrderView>.Invalid(e);
         var (_, catalogue) = catalogues.Get(order.LabOrganisationId);
-        var content = new LabStepContent { At = time.Now, Report = Report(order, results.Content.Results, catalogue), Notes = notes };
+        var items = order.Order.Tests.Select(c => catalogue.Orderable(c)).OfType<(string Code, string Name, decimal Price, int TurnaroundHours)>().ToList();
+        // The priced lines travel sealed with the report (category laboratory), so the patient's organisation, which reads
+        // it, can bill the patient when the laboratory is another organisation's (LabChargePoster).
+        var content = new LabStepContent
+        {
+            At = time.Now,
+            Report = Report(order, results.Content.Results, catalogue),
+            Notes = notes,
+            Charges = items.Select(i => new LabChargeLine(i.Code, i.Name, i.Price)).ToList(),
+        };
         var version = order.Steps.Count + 1;
         var (reference, ciphertext) = keyring.Seal(order.PatientId, ConsentCategories.Laboratory, order.Id, version, content);
         var blobs = RecordWriter.Blobs(reference, ciphertext);
         var chargeId = "";
         SealedRecordRef? charge = null;
-        // The charge goes to the patient's account at their own organisation; a laboratory of another organisation charges
-        // nothing here (billing between organisations is not modelled).
+        // The charge goes to the patient's account at their own organisation. A laboratory of another organisation does not
+        // hold the patient's account key: the patient's organisation's node posts that charge once this validation commits
+        // (PostLabCharge, priced from the lines above), as a hospital bills for the tests it sent to a reference laboratory.
         if (order.ChargeEntryId.Length == 0 && PatientOrganisation(order.PatientId) == order.LabOrganisationId)
         {
             chargeId = RecordIds.New("en");
-            var items = order.Order.Tests.Select(c => catalogue.Orderable(c)).OfType<(string Code, string Name, decimal Price, int TurnaroundHours)>().ToList();
             var entry = new EntryDetails
             {
                 OccurredAt = content.At,

@@ -3,7 +3,7 @@ namespace HealthLedger.Node.Laboratory;
 /// <summary>
 /// The sealed content of one step of a lab order (PHI, only ever stored encrypted; record = the order id, version = the
 /// step). Which fields apply depends on the step: the order (tests, priority, clinical note), the specimen (notes), results
-/// (values, amendment reason), validation (the report lines with flags as signed, comment).
+/// (values, amendment reason), validation (the report lines with flags as signed, the priced lines, comment).
 /// </summary>
 public sealed record LabStepContent
 {
@@ -27,6 +27,13 @@ public sealed record LabStepContent
 
     /// <summary>Validation: the report as signed (values, ranges, flags).</summary>
     public IReadOnlyList<LabReportLine> Report { get; init; } = [];
+
+    /// <summary>
+    /// Validation: what the laboratory charges for the order (one line per ordered code, priced from its catalogue). The
+    /// patient's organisation bills the patient from the first validation's lines when the laboratory is another
+    /// organisation's (<see cref="LabChargePoster"/>); empty in validations written before these lines existed.
+    /// </summary>
+    public IReadOnlyList<LabChargeLine> Charges { get; init; } = [];
 
     /// <summary>Specimen notes, results comment or the pathologist's comment.</summary>
     public string Notes { get; init; } = "";

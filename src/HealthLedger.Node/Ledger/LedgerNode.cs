@@ -314,20 +314,31 @@ public sealed class LedgerNode : IDisposable
     /// <summary>Signs a transaction with the node's own key (node duties such as disclosure records), submits it and waits for its commit.</summary>
     public async Task<CommittedTransaction> SubmitAsNodeAsync(TxPayload payload, CancellationToken ct)
     {
+        var committed = await SubmitAsNodeAsync(payload, null, ct);
+        return committed.Receipt.Verdict == TxVerdict.Ok ? committed : throw new InvalidOperationException($"The node's own transaction was rejected: {committed.Receipt.Reason}");
+    }
+
+    /// <summary>
+    /// Signs a transaction with the node's own key, submits it with the ciphertexts of the records it writes
+    /// (<paramref name="blobs"/>, keyed by SHA-256, as <see cref="Submit(ReadOnlySpan{byte}, IReadOnlyDictionary{Hash256, byte[]})"/>)
+    /// and waits for its commit. The block's verdict is returned, a rejection included (another node of the organisation may
+    /// have done the same duty first); a refusal at the door throws <see cref="InvalidOperationException"/>.
+    /// </summary>
+    public async Task<CommittedTransaction> SubmitAsNodeAsync(TxPayload payload, IReadOnlyDictionary<Hash256, byte[]>? blobs, CancellationToken ct)
+    {
         Transaction tx;
         await _nodeSigning.WaitAsync(ct);
         try
         {
             tx = Transaction.Create(Network.NetworkId, _nodeKey, Nonces(_nodeKey.PublicKey).Next, payload);
-            var result = Submit(tx.Encoded.Span);
+            var result = Submit(tx.Encoded.Span, blobs);
             if (!result.Result.IsOk) throw new InvalidOperationException($"The node's own transaction was refused: {result.Result}");
         }
         finally
         {
             _nodeSigning.Release();
         }
-        var committed = await WaitForCommitAsync(tx.Id, ct);
-        return committed.Receipt.Verdict == TxVerdict.Ok ? committed : throw new InvalidOperationException($"The node's own transaction was rejected: {committed.Receipt.Reason}");
+        return await WaitForCommitAsync(tx.Id, ct);
     }
 
     /// <summary>Reads a state entry.</summary>

@@ -85,6 +85,7 @@ public class KnownAnswerTests
             new RecordLabSpecimenPayload("lo-1", 2, LabOrderStatus.Collected, "sp-1", Record(172, user, organisation)),
             new EnterLabResultsPayload("lo-1", 4, Record(173, user, organisation)),
             new ValidateLabResultsPayload("lo-1", 5, Record(174, user, organisation), "e-lab-1", Record(175, user, organisation)),
+            new PostLabChargePayload("lo-1", "e-lab-2", Record(176, user, organisation)),
             new DefineDrugPayload("drug-1", "kat-hospital", 1, Record(180, user, organisation)),
             new ReceiveStockPayload("batch-1", "drug-1", 20_500, 100, Record(181, user, organisation)),
             new PrescribePayload("rx-1", "p-1", "kat-hospital", "drug-1", 21, 2, Record(182, user, organisation)),

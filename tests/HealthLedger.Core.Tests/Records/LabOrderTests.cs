@@ -130,6 +130,18 @@ public class LabOrderTests
     }
 
     [Fact]
+    public void An_order_of_the_patients_own_laboratory_is_charged_by_its_validation_not_by_a_separate_lab_charge()
+    {
+        using var lab = new Lab();
+        lab.PlaceOrder(); lab.Collect(); lab.Receive(); lab.Results();
+        Assert.Equal(TxVerdict.Ok, lab.Validate(charge: "").Verdict);
+        var refused = lab.Run(lab.Admin(new PostLabChargePayload("lo-1", "en-lab-9", lab.Step())));
+        Assert.Equal(TxVerdict.Conflict, refused.Verdict);
+        Assert.StartsWith("orderId:", refused.Reason, StringComparison.Ordinal);
+        Assert.Equal("", lab.Order()!.ChargeEntryId);
+    }
+
+    [Fact]
     public void Ordering_needs_a_doctor_who_reaches_the_patients_laboratory_data_a_fresh_id_and_a_laboratory_with_a_catalogue()
     {
         using (var none = new Lab(catalogue: false))

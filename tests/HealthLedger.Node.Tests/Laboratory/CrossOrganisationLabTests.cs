@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Records;
+using HealthLedger.Node.Accounts;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Laboratory;
@@ -16,8 +17,8 @@ namespace HealthLedger.Node.Tests.Laboratory;
 
 /// <summary>
 /// General Hospital orders from City Lab (another member organisation) with the patient's consent: the order reaches the
-/// laboratory's node through the patient's laboratory grant, the laboratory works on it there and the doctor reads the
-/// validated report at the hospital's node.
+/// laboratory's node through the patient's laboratory grant, the laboratory works on it there, the doctor reads the
+/// validated report at the hospital's node and the hospital's node charges the patient's account for it, once.
 /// </summary>
 public sealed class CrossOrganisationLabTests : InProcessNodes
 {
@@ -73,7 +74,27 @@ public sealed class CrossOrganisationLabTests : InProcessNodes
         await ApiResponses.Read<LabOrderResponse>(await technician.PostAsJsonAsync($"/api/v1/lab/orders/{placed.Id}/specimen/receipt", new { specimenId = collected.SpecimenId }, Ct));
         await ApiResponses.Read<LabOrderResponse>(await technician.PostAsJsonAsync($"/api/v1/lab/orders/{placed.Id}/results", LabApiTests.FbcResults(wbc: 3.1m), Ct));
         var validated = await ApiResponses.Read<LabOrderResponse>(await pathologist.PostAsJsonAsync($"/api/v1/lab/orders/{placed.Id}/validate", new { notes = "Leucopenia." }, Ct));
-        Assert.Equal(("validated", ""), (validated.Status, validated.ChargeEntryId)); // billing between organisations is not modelled
+        Assert.Equal("validated", validated.Status);
+
+        // General Hospital's node bills the patient for it (as a hospital does for a reference laboratory's tests), once:
+        // the account line names the test and the laboratory, priced from what City Lab charged (the FBC panel, 25.50).
+        await InProcessNode.WaitAsync("General Hospital's node charges the patient's account for City Lab's order",
+            () => general.Services.GetRequiredService<LabOrderStore>().Find(placed.Id)?.ChargeEntryId == LabChargePoster.EntryId(placed.Id), Ct);
+        var account = await ApiResponses.Read<AccountResponse>(await generalAdmin.GetAsync($"/api/v1/patients/{patient.Id}/account", Ct));
+        var charge = Assert.Single(account.Lines, l => l.Entry.Type == "charge");
+        Assert.Equal((25.50m, LabChargePoster.EntryId(placed.Id)), (charge.Amount, charge.Entry.Id));
+        Assert.Equal($"Full blood count — City Lab (order {placed.Id})", charge.Entry.Service);
+        // City Lab does not hold the patient's account key: the charge is General Hospital's node's, not the validation's.
+        Assert.Equal(Node(general).NodeId, charge.Entry.AuthorId);
+        Assert.Equal(25.50m, account.Charges);
+        Assert.Equal(1, general.Services.GetRequiredService<LabChargePoster>().Posted);
+        Assert.Equal(0, cityLab.Services.GetRequiredService<LabChargePoster>().Posted);
+        Assert.Empty(general.Services.GetRequiredService<LabChargePoster>().Due());
+        // Charged orders leave both nodes' awaiting set (it does not grow with the history).
+        await InProcessNode.WaitAsync("City Lab's node sees the order charged",
+            () => cityLab.Services.GetRequiredService<LabOrderStore>().Find(placed.Id)?.ChargeEntryId == LabChargePoster.EntryId(placed.Id), Ct);
+        Assert.Empty(general.Services.GetRequiredService<LabOrderStore>().AwaitingCharge());
+        Assert.Empty(cityLab.Services.GetRequiredService<LabOrderStore>().AwaitingCharge());
 
         // The doctor reads the validated, flagged report at General Hospital's node.
         await InProcessNode.WaitAsync("General Hospital's node has the validation",
@@ -156,6 +177,19 @@ public sealed class CrossOrganisationLabTests : InProcessNodes
             Assert.Equal("Not found", (await LabApiTests.Problem(response, HttpStatusCode.NotFound)).GetProperty("title").GetString());
         }
         Assert.Equal(0, (await ApiResponses.Read<HealthLedger.Node.Pharmacy.PrescriptionResponse>(await pharmacist.GetAsync($"/api/v1/pharmacy/prescriptions/{rx.Id}", Ct))).Dispensed);
+
+        // After a restart General Hospital's node finds nothing left to charge: the account still has the one charge.
+        Running.Remove(general);
+        await InProcessNode.StopAsync(general, Ct);
+        general = await StartAsync(init.Organisations[0].Folder);
+        await InProcessNode.WaitAsync("General Hospital's node reloads the charged order",
+            () => general.Services.GetRequiredService<LabOrderStore>().Find(placed.Id)?.ChargeEntryId == LabChargePoster.EntryId(placed.Id), Ct);
+        var poster = general.Services.GetRequiredService<LabChargePoster>();
+        await poster.SweepAsync(Ct);
+        Assert.Equal(0, poster.Posted);
+        using var admin2 = await InProcessNode.LoginAsync(general, init.Organisations[0].AdminUser, NodeFixture.Password, Ct);
+        var after = await ApiResponses.Read<AccountResponse>(await admin2.GetAsync($"/api/v1/patients/{patient.Id}/account", Ct));
+        Assert.Equal(LabChargePoster.EntryId(placed.Id), Assert.Single(after.Lines, l => l.Entry.Type == "charge").Entry.Id);
     }
 
     private static async Task<HttpClient> CookieLoginAsync(WebApplication app, string user, string password)
