@@ -8,7 +8,6 @@ using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace HealthLedger.Node.Emergencies;
@@ -22,63 +21,38 @@ namespace HealthLedger.Node.Emergencies;
 /// The same loop runs <see cref="BreakGlassKeyWrapper"/> (break-glass outside an emergency by another organisation's doctor).
 /// </summary>
 public sealed partial class EmergencyKeyWrapper(LedgerNode node, OrganisationKeys organisation, CategoryKeyring keyring, BreakGlassKeyWrapper breakGlass,
-    TimeProvider clock, ILogger<EmergencyKeyWrapper> logger) : BackgroundService
+    TimeProvider clock, ILogger<EmergencyKeyWrapper> logger) : BlockSweeper(node, clock)
 {
-    private readonly SemaphoreSlim _signal = new(0);
 
     /// <summary>Keys wrapped by this node since it started (tests, diagnostics).</summary>
     public int Wrapped { get; private set; }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <inheritdoc/>
+    protected override void SweepFailed(Exception error) => WrapFailed(logger, error);
+
+    /// <summary>One round: the emergencies' key wraps, then the break-glass ones (<see cref="BreakGlassKeyWrapper"/>).</summary>
+    protected override async Task RoundAsync(CancellationToken ct)
     {
-        void OnBlock(Ledger.CandidateBlock _)
-        {
-            if (_signal.CurrentCount == 0) _signal.Release();
-        }
-        node.BlockCommitted += OnBlock;
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                try
-                {
-                    await SweepAsync(stoppingToken);
-                    await breakGlass.SweepAsync(stoppingToken);
-                    await _signal.WaitAsync(TimeSpan.FromSeconds(5), stoppingToken);
-                }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    WrapFailed(logger, e);
-                    await Task.Delay(TimeSpan.FromSeconds(5), clock, stoppingToken);
-                }
-            }
-        }
-        finally
-        {
-            node.BlockCommitted -= OnBlock;
-        }
+        await SweepAsync(ct);
+        await breakGlass.SweepAsync(ct);
     }
 
     /// <summary>Wraps and commits whatever is missing now.</summary>
-    public async Task SweepAsync(CancellationToken ct)
+    public override async Task SweepAsync(CancellationToken ct)
     {
-        var state = new NodeStateReader(node);
-        var now = (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var state = new NodeStateReader(Node);
+        var now = (ulong)Clock.GetUtcNow().ToUnixTimeMilliseconds();
         var emergencies = EmergencyState.Ids(state).Select(id => EmergencyState.Get(state, id)).OfType<EmergencyState>()
-            .Where(e => e.EndsAt > Math.Max(now, node.Tip.Timestamp) && e.Covers(organisation.Id)).ToList();
+            .Where(e => e.EndsAt > Math.Max(now, Node.Tip.Timestamp) && e.Covers(organisation.Id)).ToList();
         if (emergencies.Count == 0) return;
-        var patients = node.ScanState("patient/").Select(kv => PatientState.TryDecode(kv.Value)).OfType<PatientState>()
+        var patients = Node.ScanState("patient/").Select(kv => PatientState.TryDecode(kv.Value)).OfType<PatientState>()
             .Where(p => p.OrganisationId == organisation.Id).ToList();
         foreach (var emergency in emergencies)
         {
             foreach (var rescuerId in emergency.Rescuers)
             {
-                if (node.GetState(StateKeys.Organisation(rescuerId)) is not { } o || OrganisationRecord.TryDecode(o) is not { Status: OrganisationStatus.Active } rescuer) continue;
-                var lookup = node.GetState(EmergencyKey.LookupKey(emergency.Id, rescuerId, organisation.Id)) is null
+                if (Node.GetState(StateKeys.Organisation(rescuerId)) is not { } o || OrganisationRecord.TryDecode(o) is not { Status: OrganisationStatus.Active } rescuer) continue;
+                var lookup = Node.GetState(EmergencyKey.LookupKey(emergency.Id, rescuerId, organisation.Id)) is null
                     ? organisation.WrapBlindIndexKey(rescuer.EncryptionKey, BreakGlassService.LookupAad(emergency.Id, organisation.Id, rescuerId))
                     : null;
                 var keys = new List<EmergencyKey>();
@@ -90,7 +64,7 @@ public sealed partial class EmergencyKeyWrapper(LedgerNode node, OrganisationKey
                         var current = CategoryKeyState.CurrentEpoch(state, patientId, category);
                         for (var epoch = 1; epoch <= current; epoch++)
                         {
-                            if (node.GetState(EmergencyKey.StateKey(emergency.Id, rescuerId, patientId, category, epoch)) is not null) continue;
+                            if (Node.GetState(EmergencyKey.StateKey(emergency.Id, rescuerId, patientId, category, epoch)) is not null) continue;
                             // The organisation's kept key (not wiped here: the keyring holds it for the life of the process).
                             if (keyring.OpenCategoryKey(patientId, category, epoch, organisation.Keys.Encryption) is not { } key) continue;
                             keys.Add(new EmergencyKey(patientId, category, epoch,
@@ -103,7 +77,7 @@ public sealed partial class EmergencyKeyWrapper(LedgerNode node, OrganisationKey
                     var batch = keys.Skip(i).Take(WrapEmergencyKeysPayload.MaxKeys).ToList();
                     var withLookup = i == 0 ? lookup : null;
                     if (batch.Count == 0 && withLookup is null) break;
-                    var committed = await node.SubmitAsNodeAsync(new WrapEmergencyKeysPayload(emergency.Id, rescuerId, batch, withLookup), ct);
+                    var committed = await Node.SubmitAsNodeAsync(new WrapEmergencyKeysPayload(emergency.Id, rescuerId, batch, withLookup), ct);
                     if (committed.Receipt.Verdict != TxVerdict.Ok)
                     {
                         WrapRefused(logger, emergency.Id, rescuerId, committed.Receipt.Reason);
@@ -116,11 +90,6 @@ public sealed partial class EmergencyKeyWrapper(LedgerNode node, OrganisationKey
         }
     }
 
-    public override void Dispose()
-    {
-        _signal.Dispose();
-        base.Dispose();
-    }
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Wrapped {Count} emergency key(s) of emergency {Emergency} for rescuer organisation {Rescuer}")]
     private static partial void KeysWrapped(ILogger logger, int count, string emergency, string rescuer);

@@ -6,7 +6,6 @@ using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace HealthLedger.Node.Laboratory;
@@ -24,9 +23,8 @@ namespace HealthLedger.Node.Laboratory;
 /// before the priced lines existed is not charged (logged once).
 /// </summary>
 public sealed partial class LabChargePoster(LedgerNode node, LabOrderStore orders, CategoryKeyring keyring, OrganisationKeys organisation, TimeProvider clock,
-    ILogger<LabChargePoster> logger) : BackgroundService
+    ILogger<LabChargePoster> logger) : BlockSweeper(node, clock)
 {
-    private readonly SemaphoreSlim _signal = new(0);
     private readonly HashSet<string> _unpriced = new(StringComparer.Ordinal);
 
     /// <summary>Charges this node committed since it started (tests, diagnostics).</summary>
@@ -35,38 +33,8 @@ public sealed partial class LabChargePoster(LedgerNode node, LabOrderStore order
     /// <summary>The charge entry id of <paramref name="orderId"/>'s cross-organisation charge: fixed, so every node of the organisation writes the same one.</summary>
     public static string EntryId(string orderId) => $"en-{orderId}";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        void OnBlock(CandidateBlock _)
-        {
-            if (_signal.CurrentCount == 0) _signal.Release();
-        }
-        node.BlockCommitted += OnBlock;
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                try
-                {
-                    await SweepAsync(stoppingToken);
-                    await _signal.WaitAsync(TimeSpan.FromSeconds(5), stoppingToken);
-                }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    PostFailed(logger, e);
-                    await Task.Delay(TimeSpan.FromSeconds(5), clock, stoppingToken);
-                }
-            }
-        }
-        finally
-        {
-            node.BlockCommitted -= OnBlock;
-        }
-    }
+    /// <inheritdoc/>
+    protected override void SweepFailed(Exception error) => PostFailed(logger, error);
 
     /// <summary>
     /// The orders to charge now with their account line: of this organisation's patients, of another organisation's
@@ -77,15 +45,15 @@ public sealed partial class LabChargePoster(LedgerNode node, LabOrderStore order
         var due = new List<(LabOrderView, EntryDetails)>();
         foreach (var order in orders.AwaitingCharge().Where(o => o.LabOrganisationId != organisation.Id).OrderBy(o => o.Id, StringComparer.Ordinal))
         {
-            if (node.GetState(StateKeys.Patient(order.PatientId)) is not { } p || PatientState.TryDecode(p)?.OrganisationId != organisation.Id) continue;
-            if (node.GetState(LabOrderState.Key(order.Id)) is not { } o || LabOrderState.TryDecode(o) is not { ChargeEntryId.Length: 0 }) continue;
+            if (Node.GetState(StateKeys.Patient(order.PatientId)) is not { } p || PatientState.TryDecode(p)?.OrganisationId != organisation.Id) continue;
+            if (Node.GetState(LabOrderState.Key(order.Id)) is not { } o || LabOrderState.TryDecode(o) is not { ChargeEntryId.Length: 0 }) continue;
             var validation = order.Steps.First(s => s.Step == LabOrderStatus.Validated);
             if (validation.Content.Charges.Count == 0)
             {
                 if (_unpriced.Add(order.Id)) Unpriced(logger, order.Id, order.LabOrganisationId);
                 continue;
             }
-            var laboratory = OrganisationNames.Of(node, order.LabOrganisationId);
+            var laboratory = OrganisationNames.Of(Node, order.LabOrganisationId);
             due.Add((order, new EntryDetails
             {
                 OccurredAt = DateTimeOffset.FromUnixTimeMilliseconds((long)validation.Proof.Timestamp),
@@ -98,13 +66,13 @@ public sealed partial class LabChargePoster(LedgerNode node, LabOrderStore order
     }
 
     /// <summary>Posts whatever charge is due now, one transaction per order, each awaited (so this node never sends one twice).</summary>
-    public async Task SweepAsync(CancellationToken ct)
+    public override async Task SweepAsync(CancellationToken ct)
     {
         foreach (var (order, details) in Due())
         {
             var entryId = EntryId(order.Id);
             var (reference, ciphertext) = keyring.Seal(order.PatientId, ConsentCategories.Account, entryId, 1, details);
-            var committed = await node.SubmitAsNodeAsync(new PostLabChargePayload(order.Id, entryId, reference), RecordWriter.Blobs(reference, ciphertext), ct);
+            var committed = await Node.SubmitAsNodeAsync(new PostLabChargePayload(order.Id, entryId, reference), RecordWriter.Blobs(reference, ciphertext), ct);
             if (committed.Receipt.Verdict != TxVerdict.Ok)
             {
                 // Another node of the organisation (or an admin) charged it first, or the state moved on: the next sweep re-reads it.
@@ -116,11 +84,6 @@ public sealed partial class LabChargePoster(LedgerNode node, LabOrderStore order
         }
     }
 
-    public override void Dispose()
-    {
-        _signal.Dispose();
-        base.Dispose();
-    }
 
     [LoggerMessage(EventId = 4301, Level = LogLevel.Information, Message = "Charged lab order {Order} of laboratory {Laboratory} to the patient's account (entry {Entry})")]
     private static partial void ChargePosted(ILogger logger, string order, string laboratory, string entry);

@@ -4,7 +4,6 @@ using HealthLedger.Core.Records;
 using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Security;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace HealthLedger.Node.Patients;
@@ -18,10 +17,9 @@ namespace HealthLedger.Node.Patients;
 /// Exact-match lookups by name and date of birth (the break-glass search, <c>BreakGlassService.Find</c>) read that index.
 /// </summary>
 public sealed partial class PatientIndexer(LedgerNode node, PatientDirectory directory, OrganisationKeys organisation, TimeProvider clock,
-    ILogger<PatientIndexer> logger) : BackgroundService
+    ILogger<PatientIndexer> logger) : BlockSweeper(node, clock)
 {
     private const int Batch = 64;
-    private readonly SemaphoreSlim _signal = new(0);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _held = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -41,38 +39,8 @@ public sealed partial class PatientIndexer(LedgerNode node, PatientDirectory dir
     /// <summary>Index entries this node committed since it started (tests, diagnostics).</summary>
     public int Indexed { get; private set; }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        void OnBlock(CandidateBlock _)
-        {
-            if (_signal.CurrentCount == 0) _signal.Release();
-        }
-        node.BlockCommitted += OnBlock;
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                try
-                {
-                    await SweepAsync(stoppingToken);
-                    await _signal.WaitAsync(TimeSpan.FromSeconds(5), stoppingToken);
-                }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    IndexFailed(logger, e);
-                    await Task.Delay(TimeSpan.FromSeconds(5), clock, stoppingToken);
-                }
-            }
-        }
-        finally
-        {
-            node.BlockCommitted -= OnBlock;
-        }
-    }
+    /// <inheritdoc/>
+    protected override void SweepFailed(Exception error) => IndexFailed(logger, error);
 
     /// <summary>The patients whose name index is missing or out of date now, with the index they should have.</summary>
     public IReadOnlyList<IndexPatientPayload> Stale()
@@ -82,20 +50,20 @@ public sealed partial class PatientIndexer(LedgerNode node, PatientDirectory dir
         {
             if (patient.Details.FullName.Length == 0 || _held.ContainsKey(patient.Id)) continue;
             // Only the version the state holds: a newer version not yet in the read model is indexed on the next sweep.
-            if (node.GetState(StateKeys.Patient(patient.Id)) is not { } bytes || PatientState.TryDecode(bytes)?.Version != patient.Version) continue;
+            if (Node.GetState(StateKeys.Patient(patient.Id)) is not { } bytes || PatientState.TryDecode(bytes)?.Version != patient.Version) continue;
             var index = organisation.NameDobIndex(patient.Details.FullName, patient.Details.DateOfBirth);
-            if ((node.GetState(PatientIndexState.Key(patient.Id)) is { } entry ? PatientIndexState.TryDecode(entry) : null)?.NameIndex != index) stale.Add(new IndexPatientPayload(patient.Id, index, null));
+            if ((Node.GetState(PatientIndexState.Key(patient.Id)) is { } entry ? PatientIndexState.TryDecode(entry) : null)?.NameIndex != index) stale.Add(new IndexPatientPayload(patient.Id, index, null));
         }
         return stale;
     }
 
     /// <summary>Commits whatever index is missing or out of date now.</summary>
-    public async Task SweepAsync(CancellationToken ct)
+    public override async Task SweepAsync(CancellationToken ct)
     {
         var stale = Stale();
         for (var i = 0; i < stale.Count; i += Batch)
         {
-            var committed = await Task.WhenAll(stale.Skip(i).Take(Batch).Select(p => node.SubmitAsNodeAsync(p, ct)));
+            var committed = await Task.WhenAll(stale.Skip(i).Take(Batch).Select(p => Node.SubmitAsNodeAsync(p, ct)));
             foreach (var refused in committed.Where(c => c.Receipt.Verdict != TxVerdict.Ok)) IndexRefused(logger, refused.Receipt.Reason);
             var ok = committed.Count(c => c.Receipt.Verdict == TxVerdict.Ok);
             Indexed += ok;
@@ -113,11 +81,6 @@ public sealed partial class PatientIndexer(LedgerNode node, PatientDirectory dir
         }
     }
 
-    public override void Dispose()
-    {
-        _signal.Dispose();
-        base.Dispose();
-    }
 
     [LoggerMessage(EventId = 4201, Level = LogLevel.Information, Message = "Indexed {Count} patient(s) by name and date of birth")]
     private static partial void PatientsIndexed(ILogger logger, int count);
