@@ -88,4 +88,23 @@ public class ExpensesTests
         Assert.Contains("Total,0.00,4450.00,0.00,,,-4450.00,0.00", csv, StringComparison.Ordinal);
         await Assertions.Expect(accountant.GetByRole(AriaRole.Heading, new() { Level = 2 }).First).ToContainTextAsync(month[..4]);
     }
+
+    [Fact]
+    public async Task An_admin_who_recorded_a_large_expense_is_offered_no_Approve_or_Reject_button_for_it()
+    {
+        // The recorder once saw Approve / Reject on their own expense, only to be refused (422) on pressing them.
+        await using var node = await BrowserNode.StartAsync();
+        var admin = await node.NewPageAsync();
+        await admin.LoginAsync("admin", BrowserNode.AdminPassword);
+        await admin.GotoAsync("/expenses");
+        var form = admin.GetByTestId("expense-form");
+        await form.GetByLabel("Department *").FillAsync("Radiology");
+        await form.GetByLabel("Amount *").FillAsync("4200");
+        await form.GetByLabel("Vendor *").FillAsync("Siemens Service");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Record the expense" }).ClickAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("awaiting approval by a second admin");
+        var row = admin.Locator("[data-status='awaiting approval']");
+        await Assertions.Expect(row.GetByTestId("awaits-other-admin")).ToHaveTextAsync("awaits another admin");
+        await Assertions.Expect(row.GetByRole(AriaRole.Button)).ToHaveCountAsync(0);
+    }
 }

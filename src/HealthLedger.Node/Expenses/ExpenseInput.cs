@@ -71,8 +71,14 @@ public sealed class ExpenseInput
 
     private (byte[]? Content, string FileName, string ContentType) CheckInvoice(FieldErrors e)
     {
-        if (Invoice is null || (Invoice.Content is null && string.IsNullOrEmpty(Invoice.ContentBase64))) return (null, "", "");
+        if (Invoice is null) return (null, "", "");
         var content = Invoice.Content;
+        if (content is null && string.IsNullOrWhiteSpace(Invoice.ContentBase64))
+        {
+            // An invoice object without bytes is a failed upload, not "no invoice": refuse it rather than record the expense without it.
+            e.Add("invoice", "The invoice file is empty; send its bytes in contentBase64, or leave out invoice.");
+            return (null, "", "");
+        }
         if (content is null)
         {
             try

@@ -42,7 +42,9 @@ public sealed class RecordAccess(AccessPolicy policy, DisclosureRecorder disclos
     /// <summary>A logged refusal: "You may not {action} {target}."</summary>
     public Outcome<T> Forbid<T>(UserSession actor, string action, string target)
     {
-        Log.AccessDenied(logger, actor.UserId, actor.Role, action, target.Length == 0 ? "-" : target);
-        return Outcome<T>.Forbidden($"You may not {action}{(target.Length == 0 ? "" : " " + target)}.");
+        // The target is often an id straight from the URL: only an id-shaped one is echoed (in the log and the problem's detail).
+        var shown = target.Length == 0 ? "" : Missing.Shown(target);
+        Log.AccessDenied(logger, actor.UserId, actor.Role, action, shown.Length == 0 ? "-" : shown);
+        return Outcome<T>.Forbidden($"You may not {action}{(shown.Length == 0 ? "" : " " + shown)}.");
     }
 }

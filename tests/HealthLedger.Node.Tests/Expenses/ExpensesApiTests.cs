@@ -220,6 +220,9 @@ public class ExpensesApiTests
         { "/api/v1/expenses", """{"date":"2001-01-01","category":"supplies","department":"Radiology","amount":5,"paymentMethod":"cash","vendor":""}""", "vendor" },
         { "/api/v1/expenses", """{"date":"2001-01-01","category":"supplies","department":"Radiology","amount":5,"paymentMethod":"cash","vendor":"V","invoice":{"fileName":"a.exe","contentBase64":"TVqQAAMAAAAEAAAA"}}""", "invoice" },
         { "/api/v1/expenses", """{"date":"2001-01-01","category":"supplies","department":"Radiology","amount":5,"paymentMethod":"cash","vendor":"V","invoice":{"fileName":"a.pdf","contentBase64":"%%%"}}""", "invoice" },
+        // An invoice object without bytes was once dropped silently and the expense recorded without it.
+        { "/api/v1/expenses", """{"date":"2001-01-01","category":"supplies","department":"Radiology","amount":5,"paymentMethod":"cash","vendor":"V","invoice":{"fileName":"a.pdf","contentBase64":""}}""", "invoice" },
+        { "/api/v1/expenses", """{"date":"2001-01-01","category":"supplies","department":"Radiology","amount":5,"paymentMethod":"cash","vendor":"V","invoice":{}}""", "invoice" },
         { "/api/v1/expenses/policy", """{"threshold":-1}""", "threshold" },
         { "/api/v1/budgets", """{"month":"2026-13","department":"Radiology","amount":5}""", "month" },
         { "/api/v1/budgets", """{"month":"2026-01","department":"Radiology","amount":1.001}""", "amount" },

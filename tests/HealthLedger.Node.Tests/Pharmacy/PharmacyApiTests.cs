@@ -195,6 +195,21 @@ public class PharmacyApiTests
     }
 
     [Fact]
+    public async Task A_refusal_does_not_echo_an_id_that_is_not_id_shaped()
+    {
+        // The 403 once echoed the URL's id verbatim ("You may not dispense x<U+202E>…", any length) in its detail and the log.
+        await using var w = await SetUpAsync();
+        var height = w.Height;
+        var hostile = "rx-\u202Eexe.gpj" + new string('e', 300);
+        var dispense = await Problem(await w.Admin.PostAsJsonAsync($"/api/v1/pharmacy/prescriptions/{Uri.EscapeDataString(hostile)}/dispenses", new { quantity = 1 }, Ct), HttpStatusCode.Forbidden);
+        var detail = dispense.GetProperty("detail").GetString()!;
+        Assert.DoesNotContain("\u202E", detail, StringComparison.Ordinal);
+        Assert.Equal("You may not dispense (an invalid id).", detail);
+        await w.SettleAsync();
+        Assert.Equal(height, w.Height);
+    }
+
+    [Fact]
     public async Task Unknown_drugs_prescriptions_and_patients_are_404()
     {
         await using var w = await SetUpAsync();

@@ -61,6 +61,11 @@ public sealed class IndexModel(ExpenseService service) : HospitalPage
             await file.CopyToAsync(buffer, ct);
             Expense.Invoice = new InvoiceUpload { FileName = file.FileName, Content = buffer.ToArray() };
         }
+        else if (InvoiceFile is { Length: 0, FileName.Length: > 0 } empty)
+        {
+            // A chosen but empty file: validation refuses it ("The invoice file is empty") instead of recording the expense without it.
+            Expense.Invoice = new InvoiceUpload { FileName = empty.FileName, Content = [] };
+        }
         var outcome = await service.RecordAsync(Me, Expense, ct);
         if (!outcome.IsOk)
         {
