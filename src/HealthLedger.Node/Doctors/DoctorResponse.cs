@@ -19,5 +19,5 @@ public sealed record DoctorResponse(string Id, string Name, string Specialty, st
         : d => From(d) with { LicenceNumber = null, Phone = null, Email = null };
 }
 
-/// <summary>Sets or clears a doctor's on-call flag.</summary>
-public sealed record OnCallRequest(bool OnCall);
+/// <summary>Sets or clears a doctor's on-call flag: <c>{"onCall": true|false}</c>, required (null or missing is 400 naming <c>onCall</c>).</summary>
+public sealed record OnCallRequest(bool? OnCall);

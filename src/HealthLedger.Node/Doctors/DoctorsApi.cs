@@ -67,5 +67,7 @@ public static class DoctorsApi
         ApiResults.Read(doctors.Versions(http.Session(), id), list => list.Select(v => RecordVersionResponse<DoctorDetails>.From(v, list.Max(x => x.Version.Version))).ToList());
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SetOnCall(string id, OnCallRequest request, HttpContext http, DoctorService doctors, CancellationToken ct) =>
-        ApiResults.NoContent(await doctors.SetOnCallAsync(http.Session(), id, request.OnCall, ct));
+        request.OnCall is { } onCall
+            ? ApiResults.NoContent(await doctors.SetOnCallAsync(http.Session(), id, onCall, ct))
+            : ApiResults.Invalid("onCall", "Say whether the doctor is on call: true or false.");
 }

@@ -25,9 +25,15 @@ public static class PatientRecordPdf
     /// <summary>The verification code of a whole-record printout as of block <paramref name="height"/> (hash <paramref name="blockHash"/>).</summary>
     public static string VerificationCode(string patientId, ulong height, Hash256 blockHash) => $"HL-{patientId}-v{height}-{blockHash.ToString()[..10]}";
 
-    /// <summary>Renders the record <paramref name="sections"/> as of block <paramref name="height"/>.</summary>
-    public static byte[] Render(PatientRecordSections sections, string custodianName, ulong height, Hash256 blockHash, DateTimeOffset blockTime, string verifyUrl)
+    /// <summary>
+    /// Renders the record <paramref name="sections"/> as of block <paramref name="height"/>. <paramref name="doctorName"/> gives
+    /// a doctor's name from the directory at that block (null when this node holds no entry for the id); doctors print as
+    /// "name (id)", or the id alone without a name.
+    /// </summary>
+    public static byte[] Render(PatientRecordSections sections, string custodianName, ulong height, Hash256 blockHash, DateTimeOffset blockTime, string verifyUrl,
+        Func<string, string?> doctorName)
     {
+        string Doctor(string id) => doctorName(id) is { Length: > 0 } name ? $"{name} ({id})" : id;
         var patient = sections.Patient;
         var code = VerificationCode(patient.Id, height, blockHash);
         var pdf = new PrintoutWriter(custodianName, $"Patient record {patient.Id} as of block {height}",
@@ -59,7 +65,7 @@ public static class PatientRecordPdf
             {
                 var what = string.Join("; ", new[] { e.Details.Reason, e.Details.Diagnosis, e.Details.Summary, e.Details.Notes }.Where(s => s.Length > 0));
                 var place = e.Details.Ward.Length > 0 ? $" ward {e.Details.Ward}{(e.Details.Bed.Length > 0 ? " bed " + e.Details.Bed : "")}" : "";
-                pdf.Line($"{e.Details.OccurredAt:yyyy-MM-dd HH:mm} {Title(e.Type)}{(e.DoctorId.Length > 0 ? " with " + e.DoctorId : "")}{place}{(what.Length > 0 ? ": " + what : "")}", pdf.Body, 1);
+                pdf.Line($"{e.Details.OccurredAt:yyyy-MM-dd HH:mm} {Title(e.Type)}{(e.DoctorId.Length > 0 ? " with " + Doctor(e.DoctorId) : "")}{place}{(what.Length > 0 ? ": " + what : "")}", pdf.Body, 1);
                 Proof(pdf, e.Id, e.Proof);
             }
         }
@@ -113,7 +119,7 @@ public static class PatientRecordPdf
             foreach (var (rx, dispenses) in medication)
             {
                 var d = rx.Details;
-                pdf.Line($"{d.Drug} {d.Dose} {d.Route} {d.Frequency}, {d.DurationDays} days, quantity {rx.Quantity} with {rx.Repeats} repeats, prescribed by {rx.DoctorId}{(d.Instructions.Length > 0 ? ": " + d.Instructions : "")}", pdf.Body, 1);
+                pdf.Line($"{d.Drug} {d.Dose} {d.Route} {d.Frequency}, {d.DurationDays} days, quantity {rx.Quantity} with {rx.Repeats} repeats, prescribed by {Doctor(rx.DoctorId)}{(d.Instructions.Length > 0 ? ": " + d.Instructions : "")}", pdf.Body, 1);
                 Proof(pdf, rx.Id, rx.Proof);
                 foreach (var dispense in dispenses)
                 {
@@ -133,7 +139,7 @@ public static class PatientRecordPdf
             if (reports.Count == 0) pdf.Line("None.", pdf.Body, 6);
             foreach (var report in reports)
             {
-                pdf.Line($"{ReportInput.TypeName(report.Type)} \"{report.Content.Title}\" by {report.AuthorId}, version {report.Version}: {report.Content.Summary}", pdf.Body, 1);
+                pdf.Line($"{ReportInput.TypeName(report.Type)} \"{report.Content.Title}\" by {Doctor(report.AuthorId)}, version {report.Version}: {report.Content.Summary}", pdf.Body, 1);
                 Proof(pdf, $"{report.Id} v{report.Version}", report.Proof);
             }
         }

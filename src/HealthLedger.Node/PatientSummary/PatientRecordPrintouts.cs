@@ -23,7 +23,7 @@ namespace HealthLedger.Node.PatientSummary;
 /// <c>/verify</c> page recognise it (<see cref="IPrintoutSubject"/>).
 /// </summary>
 public sealed class PatientRecordPrintouts(LedgerNode node, PatientService patients, PatientRecordService records, LabService lab, PharmacyService pharmacy,
-    ReportStore reports, RecordAccess access, PrintoutRecorder printouts) : IPrintoutSubject
+    ReportStore reports, RecordAccess access, PrintoutRecorder printouts, Doctors.DoctorDirectory doctors) : IPrintoutSubject
 {
     /// <summary>
     /// The whole-record PDF of <paramref name="patientId"/> for <paramref name="actor"/>: admins of the patient's organisation,
@@ -53,7 +53,7 @@ public sealed class PatientRecordPrintouts(LedgerNode node, PatientService patie
                 : null,
             (shared & ConsentCategories.Reports) != 0 ? reports.Reports(patientId).Where(r => Until(r.Proof)).OrderBy(r => r.Proof.Height).ToList() : null);
         var pdf = PatientRecordPdf.Render(sections, OrganisationNames.Of(node, patient.OrganisationId), tip.Height, tip.Hash,
-            DateTimeOffset.FromUnixTimeMilliseconds((long)tip.Timestamp), verifyUrl);
+            DateTimeOffset.FromUnixTimeMilliseconds((long)tip.Timestamp), verifyUrl, id => doctors.Doctor(id)?.Details.Name);
         return await printouts.IssueAsync(PrintoutSubject.PatientRecord, patientId, checked((int)tip.Height), pdf, $"{patientId}-record-{tip.Height}.pdf", ct);
     }
 

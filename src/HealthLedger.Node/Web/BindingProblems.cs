@@ -84,10 +84,24 @@ public sealed partial class BindingProblems(RequestDelegate next, IProblemDetail
         if (ConvertedTo().Match(json.Message) is { Success: true } m)
         {
             // Well-formed JSON of the wrong shape: a field's value, or the body as a whole ([1,2] or "text" where an object is expected).
-            return field.Length > 0 ? (field, $"Not {Expected(m.Groups["type"].Value)}.") : ("body", "The body must be a JSON object.");
+            return field.Length > 0 ? (field, $"Not {Expected(MemberType(m.Groups["type"].Value, field) ?? m.Groups["type"].Value)}.") : ("body", "The body must be a JSON object.");
         }
         var where = json.LineNumber is { } line ? $" (line {line + 1}, position {(json.BytePositionInLine ?? 0) + 1})" : "";
         return ("body", $"The body is not valid JSON{where}.");
+    }
+
+    /// <summary>
+    /// A field of a positional record (bound through its constructor) that does not convert is reported by System.Text.Json as
+    /// the record's type ("could not be converted to HealthLedger.….OnCallRequest. Path: $.onCall"): the type of the named
+    /// member of that record instead ("System.Boolean"), so the message says what the field expects, not "an object". Null when
+    /// the type is not one of ours or has no such member (a nested path keeps the message as it was).
+    /// </summary>
+    private static string? MemberType(string type, string field)
+    {
+        if (!type.StartsWith("HealthLedger.", StringComparison.Ordinal) || field.Contains('.', StringComparison.Ordinal) || field.Contains('[', StringComparison.Ordinal)) return null;
+        var owner = typeof(BindingProblems).Assembly.GetType(type.TrimEnd('.'));
+        var member = owner?.GetProperty(field, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase);
+        return member?.PropertyType is { } t ? (Nullable.GetUnderlyingType(t) ?? t).FullName : null;
     }
 
     /// <summary>"$.labResults[0].value" → "labResults[0].value"; "$" or none → "".</summary>

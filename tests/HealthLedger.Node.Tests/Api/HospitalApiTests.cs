@@ -269,6 +269,11 @@ public class HospitalApiTests
         // The doctor takes themself off call; another doctor may not change it; the view follows.
         using (var self = await w.Doctor.PutAsJsonAsync("/api/v1/doctors/dr-one/on-call", new { onCall = false }, Ct)) Assert.Equal(HttpStatusCode.NoContent, self.StatusCode);
         await Problem(await w.OtherDoctor.PutAsJsonAsync("/api/v1/doctors/dr-one/on-call", new { onCall = true }, Ct), HttpStatusCode.Forbidden);
+        // A missing or non-boolean flag is 400 naming onCall, and writes no new version (it was read as false before).
+        var missing = await Problem(await w.Doctor.PutAsJsonAsync("/api/v1/doctors/dr-one/on-call", new { }, Ct), HttpStatusCode.BadRequest);
+        Assert.True(missing.GetProperty("errors").TryGetProperty("onCall", out _), missing.ToString());
+        var text = await Problem(await w.Doctor.PutAsJsonAsync("/api/v1/doctors/dr-one/on-call", new { onCall = "yes" }, Ct), HttpStatusCode.BadRequest);
+        Assert.Equal("Not true or false.", text.GetProperty("errors").GetProperty("onCall")[0].GetString());
         Assert.Empty((await w.Admin.GetFromJsonAsync<Dictionary<string, List<DoctorResponse>>>("/api/v1/doctors/on-call", Ct))!);
         var entry = await w.Admin.GetFromJsonAsync<DoctorResponse>("/api/v1/doctors/dr-one", Ct);
         Assert.Equal((false, 2), (entry!.OnCall, entry.Version));

@@ -92,6 +92,7 @@ public class PatientRecordPdfTests
         await using var w = await LabApiTests.SetUpAsync();
         var doctors = await TextAsync(await PdfAsync(w.Doctor, w.PatientId));
         Assert.Contains("Anaemia", doctors); // the attending doctor reads the encounters
+        Assert.Contains("admission with Lara Lab (dr-lab)", doctors); // the doctor by name, not only the raw id
 
         var anonymous = new HttpClient { BaseAddress = w.Node.Http.BaseAddress };
         using (var unauthorised = await anonymous.GetAsync($"/api/v1/patients/{w.PatientId}/record.pdf", Ct)) Assert.Equal(HttpStatusCode.Unauthorized, unauthorised.StatusCode);
