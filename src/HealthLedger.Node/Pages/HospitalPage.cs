@@ -32,8 +32,11 @@ public abstract class HospitalPage : PageModel
         }
     }
 
-    /// <summary>A failed outcome as a page: 403 and 404 pages, or the form again with its messages.</summary>
-    protected IActionResult Failure<T>(Outcome<T> outcome, Func<IActionResult> showForm)
+    /// <summary>
+    /// A failed outcome as a page: 403 and 404 pages, or the form again with its messages (field errors next to the inputs
+    /// of the form bound as <paramref name="prefix"/>).
+    /// </summary>
+    protected IActionResult Failure<T>(Outcome<T> outcome, Func<IActionResult> showForm, string prefix = "Input")
     {
         switch (outcome.Kind)
         {
@@ -43,11 +46,11 @@ public abstract class HospitalPage : PageModel
                 Response.StatusCode = 404;
                 return Partial("_Message", new MessageModel("Not found", outcome.Message ?? "It does not exist."));
             case OutcomeKind.Invalid:
-                AddErrors(outcome.Errors);
+                AddErrors(outcome.Errors, prefix);
                 FormError = "Please correct the fields marked below.";
                 return showForm();
             case OutcomeKind.Conflict or OutcomeKind.Unprocessable:
-                AddErrors(outcome.Errors);
+                AddErrors(outcome.Errors, prefix);
                 FormError = outcome.Message;
                 return showForm();
             default:

@@ -52,14 +52,9 @@ public sealed class DoctorDetailsModel(DoctorService doctors, PatientService pat
         var outcome = await doctors.UpdateAsync(Me, id, Edit, null, ct);
         if (!outcome.IsOk)
         {
-            if (outcome.Kind is OutcomeKind.Invalid or OutcomeKind.Conflict)
-            {
-                AddErrors(outcome.Errors, nameof(Edit));
-                FormError = outcome.Kind == OutcomeKind.Conflict ? outcome.Message : "Please correct the fields marked below.";
-                Response.StatusCode = outcome.Kind == OutcomeKind.Conflict ? 409 : 400;
-                return OnGet(id);
-            }
-            return Failure(outcome, () => OnGet(id));
+            // A stale version (409) or bad fields (400) answer with their status, so a client sees the edit was not saved.
+            if (outcome.Kind is OutcomeKind.Invalid or OutcomeKind.Conflict) Response.StatusCode = outcome.Kind == OutcomeKind.Conflict ? 409 : 400;
+            return Failure(outcome, () => OnGet(id), nameof(Edit));
         }
         Flash = "The directory entry was saved as a new version.";
         return Redirect($"/doctors/{id}");
