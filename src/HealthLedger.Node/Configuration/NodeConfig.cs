@@ -18,8 +18,9 @@ namespace HealthLedger.Node.Configuration;
 /// when the key is in a file of its own). Without it the self-signed <c>keys/tls.pfx</c> is used (made at <c>init</c>, or at the first start on HTTPS).</param>
 /// <param name="CertificateKey">The PEM private key of <paramref name="Certificate"/> when it is a separate file.</param>
 /// <param name="KnownProxies">IP addresses of reverse proxies whose <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> headers are believed.</param>
+/// <param name="Hospital">The hospital's name, contact details, currency and UI culture, see <see cref="HospitalSettings"/>.</param>
 public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? TimeZone = null, int? ClockSkewMinutes = null, string? PublicUrl = null, string? Certificate = null, string? CertificateKey = null,
-    IReadOnlyList<string>? KnownProxies = null)
+    IReadOnlyList<string>? KnownProxies = null, HospitalSettings? Hospital = null)
 {
     /// <summary>Options for a node serving <paramref name="dataDirectory"/> with these settings.</summary>
     public NodeOptions Options(string dataDirectory)
@@ -29,6 +30,7 @@ public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? Tim
         {
             TimeZone = TimeZone is { Length: > 0 } zone ? zone : defaults.TimeZone,
             ClockSkew = ClockSkewMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : defaults.ClockSkew,
+            Hospital = Hospital ?? defaults.Hospital,
         };
     }
 
@@ -54,9 +56,14 @@ public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? Tim
         if (!File.Exists(path)) return null;
         try
         {
-            return JsonSerializer.Deserialize<NodeConfig>(File.ReadAllText(path), Json) is { Urls.Length: > 0 } config
-                ? config
+            var config = JsonSerializer.Deserialize<NodeConfig>(File.ReadAllText(path), Json) is { Urls.Length: > 0 } read
+                ? read
                 : throw new InvalidDataException($"{path} has no \"urls\".");
+            if (config.Hospital?.Problems() is [var (field, message), ..])
+            {
+                throw new InvalidDataException($"{path}: hospital.{field}: {message}");
+            }
+            return config;
         }
         catch (JsonException e)
         {

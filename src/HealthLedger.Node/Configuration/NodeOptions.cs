@@ -60,6 +60,9 @@ public sealed record NodeOptions
     /// <summary>The hospital's time zone (an IANA id, default UTC): forms read and the UI shows times in it, and says which.</summary>
     public string TimeZone { get; init; } = "UTC";
 
+    /// <summary>The hospital's name, contact details, currency and UI culture (header, forms, printouts).</summary>
+    public HospitalSettings Hospital { get; init; } = HospitalSettings.Default;
+
     /// <summary>How long the first answer to an <c>Idempotency-Key</c> is kept (default 24 hours).</summary>
     public TimeSpan IdempotencyKeyLifetime { get; init; } = TimeSpan.FromHours(24);
 
