@@ -64,5 +64,12 @@ if [ "$total" -eq 0 ]; then
   echo "error: no tests ran" >&2
   exit 1
 fi
+if [ "${failed:-0}" -ne 0 ]; then
+  # The failed tests by name, next to the totals (the run's output above can be long).
+  echo "Failed tests:"
+  awk '/^failed [A-Za-z_]/ { sub(/^failed /, "  "); print; want = 1; next }
+       want && /^  from / { next }
+       want { sub(/^ +/, "    "); print substr($0, 1, 300); want = 0 }' "$log"
+fi
 echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 exit "$status"
