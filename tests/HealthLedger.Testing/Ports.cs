@@ -7,15 +7,20 @@ namespace HealthLedger.Testing;
 /// Free loopback ports for nodes under test, chosen below Linux's ephemeral range (32768–60999, see
 /// <c>/proc/sys/net/ipv4/ip_local_port_range</c>): a port the kernel hands out for port 0 is also handed to outgoing
 /// connections, so one picked that way can be taken by a client socket between the check and the node's bind. Ports
-/// handed out once are not handed out again in this process.
+/// handed out once are not handed out again in this process, and each test project takes its ports from a slice of the
+/// range of its own (the projects run at the same time, in separate processes, and could otherwise pick the same free port
+/// before either binds it).
 /// </summary>
 public static class Ports
 {
-    private const int Lowest = 10_000;
-    private const int Highest = 32_000;
+    private const int SliceSize = 5_500;
+    private static readonly string[] Projects = ["HealthLedger.Node.Tests", "HealthLedger.Cli.Tests", "HealthLedger.Browser.Tests"];
+    private static readonly int Slice = Array.IndexOf(Projects, System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name) is var k and >= 0 ? k : Projects.Length;
+    private static readonly int Lowest = 10_000 + (Slice * SliceSize);
+    private static readonly int Highest = Lowest + SliceSize;
     private static readonly HashSet<int> Given = [];
 
-    /// <summary>A free port in 10,000–32,000 not handed out before by this process.</summary>
+    /// <summary>A free port of this test project's slice of 10,000–32,000, not handed out before by this process.</summary>
     /// <exception cref="InvalidOperationException">No free port was found in 1,000 tries.</exception>
     public static int Free()
     {
