@@ -34,6 +34,15 @@ public sealed class BudgetInput
             ? d.Year * 100 + d.Month
             : null;
 
+    /// <summary>
+    /// The month a page shows for its <c>?month=</c> value: the month named, or <paramref name="thisMonth"/> when none is
+    /// named — or, with a message saying so, when the value is not a month (the page never shows another month silently).
+    /// </summary>
+    public static (int Month, string? Problem) ForQuery(string? text, int thisMonth) =>
+        ParseMonth(text) is { } month ? (month, null)
+        : string.IsNullOrWhiteSpace(text) ? (thisMonth, null)
+        : (thisMonth, $"\"{(text.Length > 20 ? text[..20] + "…" : text)}\" is not a month (yyyy-MM, 2000-01 or later): {FormatMonth(thisMonth)} is shown.");
+
     /// <summary>yyyymm as yyyy-MM.</summary>
     public static string FormatMonth(int yyyymm) => string.Create(CultureInfo.InvariantCulture, $"{yyyymm / 100:D4}-{yyyymm % 100:D2}");
 }

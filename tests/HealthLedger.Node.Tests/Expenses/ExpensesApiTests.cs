@@ -256,6 +256,34 @@ public class ExpensesApiTests
         }
     }
 
+    /// <summary>
+    /// break15: <c>/expenses?month=garbage</c> and <c>/statistics?month=2026-13</c> showed this month as if it had been asked
+    /// for (the API said 400). The pages now say the month was not understood and which one they show; the downloads are 400.
+    /// </summary>
+    [Fact]
+    public async Task Pages_name_a_month_or_period_they_do_not_understand_and_downloads_refuse_it()
+    {
+        await using var w = await SetUpAsync();
+        var web = await w.Node.CookieLoginAsync("admin", NodeFixture.Password);
+        var thisMonth = w.Today[..7];
+        foreach (var (path, text) in new[] { ("/expenses?month=garbage", "\"garbage\" is not a month"), ("/statistics?month=2026-13", "\"2026-13\" is not a month"),
+            ("/statistics?period=fortnight", "The period is day, week or month") })
+        {
+            using var page = await web.GetAsync(path, Ct);
+            var html = await page.Content.ReadAsStringAsync(Ct);
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Contains(System.Net.WebUtility.HtmlEncode(text), html);
+            Assert.Contains($"value=\"{thisMonth}\"", html);
+        }
+        using var fine = await web.GetAsync($"/statistics?month={thisMonth}", Ct);
+        Assert.DoesNotContain("data-testid=\"form-error\"", await fine.Content.ReadAsStringAsync(Ct));
+        foreach (var path in new[] { "/statistics?handler=incomeExpenditureCsv&month=2026-13", "/statistics?handler=chart&month=x", "/statistics?handler=csv&report=revenue&period=year" })
+        {
+            using var download = await web.GetAsync(path, Ct);
+            Assert.Equal(HttpStatusCode.BadRequest, download.StatusCode);
+        }
+    }
+
     [Fact]
     public async Task After_expenses_the_chain_verifies_and_no_vendor_description_or_invoice_is_in_plaintext()
     {

@@ -137,7 +137,8 @@ public sealed class IndexModel(ExpenseService service) : HospitalPage
 
     private IActionResult? Load()
     {
-        var month = BudgetInput.ParseMonth(Month) ?? service.ThisMonth;
+        var (month, problem) = BudgetInput.ForQuery(Month, service.ThisMonth);
+        FormError ??= problem;
         Month = BudgetInput.FormatMonth(month);
         var list = service.List(Me, month);
         if (!list.IsOk) return Failure(list, Page);

@@ -33,8 +33,13 @@ public sealed class StatisticsModel(StatisticsService reports, ExpenseService ex
 
     public IActionResult OnGet()
     {
-        if (Period is not ("day" or "week" or "month")) Period = "month";
-        var month = BudgetInput.ParseMonth(Month) ?? expenses.ThisMonth;
+        var (month, problem) = BudgetInput.ForQuery(Month, expenses.ThisMonth);
+        if (Period is not ("day" or "week" or "month"))
+        {
+            problem ??= Period is { Length: > 0 } ? "The period is day, week or month: month is shown." : null;
+            Period = "month";
+        }
+        FormError = problem;
         Month = BudgetInput.FormatMonth(month);
         var incomeExpenditure = expenses.Report(Me, month, Department);
         if (!incomeExpenditure.IsOk) return Failure(incomeExpenditure, Page);
@@ -53,7 +58,8 @@ public sealed class StatisticsModel(StatisticsService reports, ExpenseService ex
     /// <summary>The income-and-expenditure chart (SVG drawn on the server), shown as the page's image.</summary>
     public IActionResult OnGetChart()
     {
-        var outcome = expenses.Report(Me, BudgetInput.ParseMonth(Month) ?? expenses.ThisMonth, Department);
+        if (BudgetInput.ForQuery(Month, expenses.ThisMonth) is (_, { } problem)) return BadRequest(problem);
+        var outcome = expenses.Report(Me, BudgetInput.ForQuery(Month, expenses.ThisMonth).Month, Department);
         if (!outcome.IsOk) return Failure(outcome, Page);
         return Content(ExpenseChart.Svg(outcome.Value!), "image/svg+xml");
     }
@@ -61,7 +67,8 @@ public sealed class StatisticsModel(StatisticsService reports, ExpenseService ex
     /// <summary>The income-and-expenditure report as CSV: the same rows and numbers as the page's table.</summary>
     public IActionResult OnGetIncomeExpenditureCsv()
     {
-        var outcome = expenses.Report(Me, BudgetInput.ParseMonth(Month) ?? expenses.ThisMonth, Department);
+        if (BudgetInput.ForQuery(Month, expenses.ThisMonth) is (_, { } problem)) return BadRequest(problem);
+        var outcome = expenses.Report(Me, BudgetInput.ForQuery(Month, expenses.ThisMonth).Month, Department);
         if (!outcome.IsOk) return Failure(outcome, Page);
         return File(System.Text.Encoding.UTF8.GetBytes(Csv.Write(IncomeExpenditureReport.CsvHeader, outcome.Value!.CsvRows())), "text/csv",
             $"income-expenditure-{outcome.Value.Month}.csv");
@@ -69,7 +76,8 @@ public sealed class StatisticsModel(StatisticsService reports, ExpenseService ex
 
     public IActionResult OnGetCsv(string report)
     {
-        if (Period is not ("day" or "week" or "month")) Period = "month";
+        if (Period is { Length: > 0 } and not ("day" or "week" or "month")) return BadRequest("The period is day, week or month.");
+        Period = Period is { Length: > 0 } ? Period : "month";
         var (name, csv) = report switch
         {
             "admissions" => CsvOf(reports.AdmissionsAndDischarges(Me, Period), ["periodStart", "admissions", "discharges"], r => [r.PeriodStart, r.Admissions, r.Discharges]),
