@@ -23,7 +23,8 @@ public sealed class HistoryModel(AccessHistoryService history, DisclosureRecorde
     [BindProperty(SupportsGet = true)] public string? Kind { get; set; }
     [BindProperty(SupportsGet = true)] public string? From { get; set; }
     [BindProperty(SupportsGet = true)] public string? To { get; set; }
-    [BindProperty(SupportsGet = true, Name = "page")] public string? PageNumber { get; set; }
+    /// <summary>The <c>page</c> query parameter (read from the query: Razor Pages' own "page" route value would shadow a bound property).</summary>
+    public string? PageNumber { get; private set; }
     [BindProperty(SupportsGet = true)] public string? PageSize { get; set; }
     [BindProperty(SupportsGet = true)] public string? View { get; set; }
 
@@ -54,6 +55,7 @@ public sealed class HistoryModel(AccessHistoryService history, DisclosureRecorde
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
         PatientId = id;
+        PageNumber = Request.Query.TryGetValue("page", out var pageText) ? pageText.ToString() : null;
         // Show reads up to now: wait (briefly) for queued disclosures to reach the ledger.
         using (var wait = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
