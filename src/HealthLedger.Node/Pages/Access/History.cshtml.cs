@@ -127,8 +127,15 @@ public sealed class HistoryModel(AccessHistoryService history, DisclosureRecorde
     {
         var values = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
-            ["who"] = Who, ["organisation"] = Organisation, ["category"] = Category, ["record"] = Record, ["kind"] = Kind,
-            ["from"] = From, ["to"] = To, ["pageSize"] = PageSize, ["view"] = View,
+            ["who"] = Who,
+            ["organisation"] = Organisation,
+            ["category"] = Category,
+            ["record"] = Record,
+            ["kind"] = Kind,
+            ["from"] = From,
+            ["to"] = To,
+            ["pageSize"] = PageSize,
+            ["view"] = View,
         };
         foreach (var (name, value) in changes) values[name] = value;
         var query = string.Join("&", values.Where(v => !string.IsNullOrWhiteSpace(v.Value)).Select(v => $"{v.Key}={Uri.EscapeDataString(v.Value!.Trim())}"));
