@@ -108,6 +108,17 @@ public class AccessHistoryTests
         await Assertions.Expect(cole.Locator("tr[data-kind='grant']")).ToContainTextAsync("access granted");
         await page.ShotAsync("access-history");
 
+        // On a phone (390 px) the lines and the filter wrap inside the screen; an event table scrolls in its own box.
+        await page.SetViewportSizeAsync(390, 844);
+        foreach (var part in new[] { page.GetByTestId("history"), page.GetByTestId("history-filter") })
+        {
+            var box = (await part.BoundingBoxAsync())!;
+            Assert.True(box.X >= 0 && box.X + box.Width <= 390, $"{box.X} + {box.Width} > 390");
+            Assert.True(await part.EvaluateAsync<bool>("e => e.scrollWidth <= e.clientWidth"));
+        }
+        await page.ShotAsync("access-history-phone");
+        await page.SetViewportSizeAsync(1280, 900);
+
         // Expanding a large line shows its latest 50 events and links the rest, 50 a page.
         await ames.Locator("summary").ClickAsync();
         await Assertions.Expect(ames.Locator("tbody tr")).ToHaveCountAsync(50);
