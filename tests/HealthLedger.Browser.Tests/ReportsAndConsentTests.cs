@@ -100,10 +100,19 @@ public class ReportsAndConsentTests
         await Assertions.Expect(patient.GetByTestId("grants")).ToContainTextAsync("revoked");
         Assert.Equal(403, (await wilson.GotoAsync(reportUrl))!.Status);
 
+        // The access history: Dr Wilson's line of the day holds his reads, his refused attempts, the grant and the revocation.
         await patient.GotoAsync($"/patients/{patientId}/access");
-        var history = patient.GetByTestId("disclosures");
-        await Assertions.Expect(history.Locator("tr", new() { HasText = "dr-wilson" }).Filter(new() { HasText = "consented access" })).Not.ToHaveCountAsync(0);
-        await Assertions.Expect(history.Locator("tr", new() { HasText = "dr-wilson" }).Filter(new() { HasText = "refused" })).Not.ToHaveCountAsync(0);
+        await patient.GetByTestId("history-link").ClickAsync();
+        await patient.GetByLabel("Who (name or id)").FillAsync("dr-wilson");
+        await patient.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        var wilsonLine = patient.GetByTestId("history").Locator("li.history-group");
+        await Assertions.Expect(wilsonLine).ToHaveCountAsync(1);
+        await Assertions.Expect(wilsonLine.Locator("summary")).ToContainTextAsync("James Wilson");
+        await wilsonLine.Locator("summary").ClickAsync();
+        await Assertions.Expect(wilsonLine.Locator("tr[data-kind='read']", new() { HasText = "consented access" })).Not.ToHaveCountAsync(0);
+        await Assertions.Expect(wilsonLine.Locator("tr[data-kind='refused']")).Not.ToHaveCountAsync(0);
+        await Assertions.Expect(wilsonLine.Locator("tr[data-kind='grant']")).ToHaveCountAsync(1);
+        await Assertions.Expect(wilsonLine.Locator("tr[data-kind='revocation']")).ToHaveCountAsync(1);
 
         await admin.GotoAsync($"/audit?patientId={patientId}&outcome=denied");
         await Assertions.Expect(admin.GetByTestId("audit")).ToContainTextAsync("dr-wilson");

@@ -19,7 +19,12 @@ public static class AuditApi
     {
         app.MapGroup("/api/v1/patients/{patientId}").WithTags("Consent and disclosures").RequireSession()
             .MapGet("/disclosures", Disclosures)
-            .WithName("ListDisclosures").WithSummary("Who read the patient's data (and who was refused), with time and purpose").ProducesProblem(404);
+            .WithName("ListDisclosures").WithSummary("Who read the patient's data (and who was refused), with time and purpose; filter by who, organisation, category, record, kind, from, to")
+            .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(404);
+        app.MapGroup("/api/v1/patients/{patientId}").WithTags("Consent and disclosures").RequireSession()
+            .MapGet("/access-history", AccessHistory)
+            .WithName("AccessHistory").WithSummary("The patient's reads and consent changes grouped by person and day, paged (page, pageSize) and filtered (who, organisation, category, record, kind, from, to)")
+            .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(404);
         app.MapGroup("/api/v1/audit").WithTags("Consent and disclosures").RequireSession()
             .MapGet("/", Trail)
             .WithName("AuditTrail").WithSummary("The organisation's disclosure trail (admins, auditors): filter by patient, actor, outcome (allowed|denied), dates; CSV with format=csv")
@@ -34,8 +39,14 @@ public static class AuditApi
         return app;
     }
 
-    private static Results<Ok<List<DisclosureResponse>>, ProblemHttpResult> Disclosures(string patientId, HttpContext http, AuditService audit) =>
-        ApiResults.Read(audit.Disclosures(http.Session(), patientId), d => d.Select(DisclosureResponse.From).ToList());
+    private static Results<Ok<List<DisclosureResponse>>, ValidationProblem, ProblemHttpResult> Disclosures(string patientId, HttpContext http, AccessHistoryService history,
+        string? who, string? organisation, string? category, string? record, string? kind, string? from, string? to) =>
+        ApiResults.Ok(history.Disclosures(http.Session(), patientId, new AccessHistoryQuery(who, organisation, category, record, kind, from, to)),
+            d => d.Select(p => DisclosureResponse.From(p.Disclosure, p.Event)).ToList());
+
+    private static Results<Ok<AccessHistoryPage>, ValidationProblem, ProblemHttpResult> AccessHistory(string patientId, HttpContext http, AccessHistoryService history,
+        string? who, string? organisation, string? category, string? record, string? kind, string? from, string? to, string? page, string? pageSize) =>
+        ApiResults.Ok(history.Groups(http.Session(), patientId, new AccessHistoryQuery(who, organisation, category, record, kind, from, to, page, pageSize)), p => p);
 
     private static async Task<Results<Created<WriteResponse>, ValidationProblem, ProblemHttpResult>> RegisterAuditor(AuditorInput input, HttpContext http, AuditorService auditors, CancellationToken ct) =>
         ApiResults.Created(await auditors.RegisterAsync(http.Session(), input, ct), r => $"/api/v1/auditors/{r.Id}", WriteResponse.From);

@@ -8,5 +8,6 @@ public static class AuditModule
     /// <summary>Registers the module's services.</summary>
     public static IServiceCollection AddAudit(this IServiceCollection services) => services
         .AddSingleton<AuditService>()
+        .AddSingleton<AccessHistoryService>()
         .AddSingleton<AuditorService>();
 }

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Access;
 
-public sealed class AccessModel(ConsentService consent, AccessRequestService requests, AuditService audit, DoctorService doctors, DisclosureRecorder recorder, PolicyService policy,
+public sealed class AccessModel(ConsentService consent, AccessRequestService requests, AccessHistoryService history, DoctorService doctors, DisclosureRecorder recorder, PolicyService policy,
     Node.Emergencies.BreakGlassService breakGlass, Node.Emergencies.EmergencyNotices notices) : HospitalPage
 {
     /// <summary>The patient's break-glass accesses, newest first (the patient and admins of their organisation; empty for others).</summary>
@@ -49,7 +49,8 @@ public sealed class AccessModel(ConsentService consent, AccessRequestService req
     public IReadOnlyList<CareView> Care { get; private set; } = [];
     public Core.Model.NetworkPolicy Policy => policy.Current.Policy;
     public string Days(int days) => days == 1 ? "1 day" : $"{days} days";
-    public IReadOnlyList<DisclosureView> Disclosures { get; private set; } = [];
+    /// <summary>The latest groups of the access history (the whole history is on <c>/patients/{id}/access/history</c>).</summary>
+    public AccessHistoryPage? History { get; private set; }
 
     /// <summary>Doctors' requests for access to the patient's records (shown to the patient only), newest first.</summary>
     public IReadOnlyList<AccessRequestView> Requests { get; private set; } = [];
@@ -143,7 +144,7 @@ public sealed class AccessModel(ConsentService consent, AccessRequestService req
         if (!grants.IsOk) return Failure(grants, Page);
         Grants = grants.Value!;
         Care = consent.CareRelationships(Me, id).Value!;
-        Disclosures = audit.Disclosures(Me, id).Value!;
+        History = history.Groups(Me, id, new AccessHistoryQuery(PageSize: "5")).Value;
         BreakGlass = breakGlass.OfPatient(Me, id).Value ?? [];
         Doctors = doctors.List(Me, new DoctorQuery(PageSize: 200, Organisation: "all")).Items;
         Organisations = consent.MemberOrganisations();
