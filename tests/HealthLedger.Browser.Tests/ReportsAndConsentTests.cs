@@ -101,12 +101,13 @@ public class ReportsAndConsentTests
         Assert.Equal(403, (await wilson.GotoAsync(reportUrl))!.Status);
 
         await patient.GotoAsync($"/patients/{patientId}/access");
-        var history = patient.GetByTestId("disclosures");
-        await Assertions.Expect(history.Locator("tr", new() { HasText = "dr-wilson" }).Filter(new() { HasText = "consented access" })).Not.ToHaveCountAsync(0);
-        await Assertions.Expect(history.Locator("tr", new() { HasText = "dr-wilson" }).Filter(new() { HasText = "refused" })).Not.ToHaveCountAsync(0);
+        var history = patient.GetByTestId("disclosures"); // people by name, not by id
+        await Assertions.Expect(history.Locator("tr", new() { HasText = "James Wilson" }).Filter(new() { HasText = "consented access" })).Not.ToHaveCountAsync(0);
+        await Assertions.Expect(history.Locator("tr", new() { HasText = "James Wilson" }).Filter(new() { HasText = "refused" })).Not.ToHaveCountAsync(0);
+        await Assertions.Expect(history).Not.ToContainTextAsync("dr-wilson");
 
         await admin.GotoAsync($"/audit?patientId={patientId}&outcome=denied");
-        await Assertions.Expect(admin.GetByTestId("audit")).ToContainTextAsync("dr-wilson");
+        await Assertions.Expect(admin.GetByTestId("audit")).ToContainTextAsync("James Wilson");
 
         // The visit made Dr House a caring doctor for a bounded time: the patient sees it on the sharing page and ends it.
         await patient.GotoAsync($"/patients/{patientId}/access");
