@@ -14,7 +14,7 @@ namespace HealthLedger.Node.Home;
 /// person is looked up once per page). Doctors by their directory name; patients by their decrypted name only when the
 /// viewer may see their demographics (<see cref="PatientService.AsSeenBy"/>, no disclosure recorded: the page that lists
 /// them records its own read), else "Patient &lt;id&gt; (name not shared)"; staff, who have no name on the ledger, by role and
-/// id ("pharmacist ph-1"); organisations and nodes by their member name. An unknown id is shown as it is.
+/// id ("Pharmacist ph-1"); organisations and nodes by their member name. An unknown id is shown as it is.
 /// </summary>
 public sealed class PersonNames(LedgerNode node, DoctorDirectory doctors, PatientService patients)
 {
@@ -37,7 +37,8 @@ public sealed class PersonNames(LedgerNode node, DoctorDirectory doctors, Patien
         if (patients.AsSeenBy(viewer, userId) is { } patient) return patient.DisplayName;
         if (node.GetState(StateKeys.User(userId)) is { } bytes && UserRecord.TryDecode(bytes) is { } user)
         {
-            return $"{RoleNames.Of(user.Role).Replace('-', ' ')} {user.Id}";
+            var role = RoleNames.Of(user.Role).Replace('-', ' ');
+            return $"{char.ToUpperInvariant(role[0])}{role[1..]} {user.Id}";
         }
         if (node.GetState(StateKeys.Organisation(userId)) is not null) return OrganisationNames.Of(node, userId);
         return userId;
