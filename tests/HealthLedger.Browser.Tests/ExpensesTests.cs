@@ -69,7 +69,7 @@ public class ExpensesTests
         await second.FirstLoginAsync("admin-two", otps["admin-two"], "second-admin-secret-pw");
         await second.GotoAsync("/expenses");
         await second.Locator("[data-status='awaiting approval']").GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
-        await Assertions.Expect(second.GetByRole(AriaRole.Status)).ToContainTextAsync("approved in block");
+        await Assertions.Expect(second.GetByRole(AriaRole.Status)).ToContainTextAsync("approved.");
         await Assertions.Expect(second.GetByTestId("approved-total")).ToHaveTextAsync("4,450.00");
         await second.ShotAsync("expenses");
 

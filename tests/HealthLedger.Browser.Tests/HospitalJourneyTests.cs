@@ -28,6 +28,9 @@ public class HospitalJourneyTests
         await patient.GetByLabel("New password", new() { Exact = true }).FillAsync("jane-own-secret-1");
         await patient.GetByLabel("Repeat the new password").FillAsync("jane-own-secret-1");
         await patient.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
+        // A patient's home is their dashboard, welcoming them by name; "My record" opens the record.
+        await Assertions.Expect(patient.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Welcome, Jane Roe");
+        await patient.GetByRole(AriaRole.Link, new() { Name = "My record" }).First.ClickAsync();
         await Assertions.Expect(patient.GetByTestId("patient-name")).ToHaveTextAsync("Jane Roe");
         await Assertions.Expect(patient.GetByTestId("mrn")).ToHaveTextAsync("MRN-2001");
 
@@ -41,7 +44,7 @@ public class HospitalJourneyTests
         await again.LoginAsync(janeId, janeOtp);
         await Assertions.Expect(again.GetByTestId("login-error")).ToContainTextAsync("not correct");
         await again.LoginAsync(janeId, "jane-own-secret-1");
-        await Assertions.Expect(again.GetByTestId("patient-name")).ToHaveTextAsync("Jane Roe");
+        await Assertions.Expect(again.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Welcome, Jane Roe");
 
         // Admin: admission, a charge and a payment; the balance and the reports follow.
         await admin.GotoAsync($"/patients/{janeId}/entries/new");

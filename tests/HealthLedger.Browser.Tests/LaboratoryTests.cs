@@ -113,6 +113,19 @@ public class LaboratoryTests
         await Assertions.Expect(pathologist.GetByTestId("status")).ToHaveTextAsync("validated");
 
         // The doctor sees the results ready and the flagged report; the account holds the charge.
+        // Home pages (issue 16): the doctor is notified of the validated result and her home lists it by patient name;
+        // the laboratory's home counts its orders by status.
+        await doctor.GotoAsync("/");
+        await Assertions.Expect(doctor.GetByTestId("notification-count")).ToHaveTextAsync("1");
+        await Assertions.Expect(doctor.GetByTestId("results-ready")).ToHaveTextAsync("1");
+        await Assertions.Expect(doctor.GetByTestId("results")).ToContainTextAsync("Fiona Blood");
+        await doctor.GetByTestId("notifications").ClickAsync();
+        await Assertions.Expect(doctor.GetByTestId("notification-list")).ToContainTextAsync("Lab results ready for Fiona Blood");
+        await Assertions.Expect(doctor.GetByTestId("notification-count")).ToHaveCountAsync(0);
+        await technician.GotoAsync("/");
+        await Assertions.Expect(technician.GetByTestId("lab-validated")).ToHaveTextAsync("1");
+        await Assertions.Expect(technician.GetByTestId("notification-count")).ToHaveCountAsync(0);
+
         await doctor.GotoAsync("/lab");
         await Assertions.Expect(doctor.GetByTestId("results-ready")).ToContainTextAsync("Results ready: 1");
         await doctor.GotoAsync(orderUrl);

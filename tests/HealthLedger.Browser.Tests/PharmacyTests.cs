@@ -84,7 +84,7 @@ public class PharmacyTests
         await Assertions.Expect(doctor.GetByTestId("medication")).ToContainTextAsync("No prescriptions yet.");
         await doctor.GetByLabel("Allergy override reason (only after a warning)").FillAsync("Rash only, no anaphylaxis; tolerated amoxicillin in 2022.");
         await doctor.GetByRole(AriaRole.Button, new() { Name = "Prescribe" }).ClickAsync();
-        await Assertions.Expect(doctor.GetByRole(AriaRole.Status)).ToContainTextAsync("Prescription of Amoxicillin 500 mg capsule recorded in block");
+        await Assertions.Expect(doctor.GetByRole(AriaRole.Status)).ToContainTextAsync("Prescription of Amoxicillin 500 mg capsule recorded.");
         await Assertions.Expect(doctor.GetByTestId("medication")).ToContainTextAsync("Allergy override: Rash only");
 
         // Pharmacist: the worklist shows it; dispensing 18 takes the 8 of the earliest-expiring batch first, then 10 of the later.

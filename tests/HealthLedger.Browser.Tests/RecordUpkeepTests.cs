@@ -56,7 +56,8 @@ public class RecordUpkeepTests
         var (patientId, otp) = await admin.RegisterPatientAsync("GH-REC-1", "Rhea Record");
         var patient = await node.NewPageAsync();
         await patient.FirstLoginAsync(patientId, otp, "rhea-secret-password");
-        await patient.GotoAsync("/"); // a patient's home is their own record
+        await patient.GotoAsync("/"); // a patient's home is their dashboard; "My record" opens the record
+        await patient.GetByRole(AriaRole.Link, new() { Name = "My record" }).First.ClickAsync();
         await Assertions.Expect(patient.GetByTestId("patient-name")).ToHaveTextAsync("Rhea Record");
         var download = await patient.RunAndWaitForDownloadAsync(() => patient.GetByRole(AriaRole.Link, new() { Name = "Whole record (PDF)" }).ClickAsync());
         var pdf = await File.ReadAllBytesAsync((await download.PathAsync())!, Ct);

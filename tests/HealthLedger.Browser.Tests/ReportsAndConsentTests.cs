@@ -115,7 +115,7 @@ public class ReportsAndConsentTests
         await Assertions.Expect(wilsonLine.Locator("tr[data-kind='revocation']")).ToHaveCountAsync(1);
 
         await admin.GotoAsync($"/audit?patientId={patientId}&outcome=denied");
-        await Assertions.Expect(admin.GetByTestId("audit")).ToContainTextAsync("dr-wilson");
+        await Assertions.Expect(admin.GetByTestId("audit")).ToContainTextAsync("James Wilson");
 
         // The visit made Dr House a caring doctor for a bounded time: the patient sees it on the sharing page and ends it.
         await patient.GotoAsync($"/patients/{patientId}/access");

@@ -26,7 +26,7 @@ public class VitalSignsTests
         await admin.GetByLabel("Diastolic (mm Hg)").FillAsync("79");
         await admin.GetByLabel("Temperature (°C)").FillAsync("37.2");
         await admin.GetByRole(AriaRole.Button, new() { Name = "Save vital signs" }).ClickAsync();
-        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("Vital signs recorded in block");
+        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("Vital signs recorded.");
         var row = admin.GetByTestId("vital-signs").Locator("tbody tr").First;
         await Assertions.Expect(row).ToContainTextAsync("121/79 mm Hg");
         await Assertions.Expect(row).ToContainTextAsync("88 /min");

@@ -35,7 +35,7 @@ public class WardsTests
         await Assertions.Expect(admin.GetByTestId("free-beds")).ToContainTextAsync("ICU: ICU-1, ICU-2");
         await Assertions.Expect(admin.Locator("label[for='Input_OccurredAt']")).ToContainTextAsync("(UTC)");
         await AdmitAsync(first, "ICU-1");
-        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("Entry saved in block");
+        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("Entry saved.");
 
         await admin.GotoAsync($"/patients/{second}/entries/new");
         await Assertions.Expect(admin.GetByTestId("free-beds")).ToHaveTextAsync("Free beds: ICU: ICU-2");

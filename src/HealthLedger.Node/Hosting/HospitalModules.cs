@@ -7,6 +7,7 @@ using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Emergencies;
 using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Expenses;
+using HealthLedger.Node.Home;
 using HealthLedger.Node.Laboratory;
 using HealthLedger.Node.MedicalReports;
 using HealthLedger.Node.Patients;
@@ -50,7 +51,8 @@ public static class HospitalModules
         .AddConsortium()
         .AddEmergencies()
         .AddAudit()
-        .AddStatistics();
+        .AddStatistics()
+        .AddHome();
 
     /// <summary>Maps every module's endpoints.</summary>
     public static IEndpointRouteBuilder MapHospitalModules(this IEndpointRouteBuilder app) => app

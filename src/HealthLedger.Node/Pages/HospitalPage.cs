@@ -66,6 +66,12 @@ public abstract class HospitalPage : PageModel
         return Partial("_Message", new MessageModel("Access denied", message ?? "You may not open this page."));
     }
 
+    /// <summary>
+    /// A person's name instead of their id, as the signed-in user may see it (<see cref="Home.PersonNames"/>: doctors by their
+    /// directory name, patients by name only when their demographics are shared with the user, staff by role and id).
+    /// </summary>
+    public string PersonName(string userId) => HttpContext.RequestServices.GetRequiredService<Home.PersonNames>().Of(Me, userId);
+
     public static string Money(decimal amount) => amount.ToString("#,##0.00", CultureInfo.InvariantCulture);
 
     /// <summary>The hospital's clock and time zone.</summary>

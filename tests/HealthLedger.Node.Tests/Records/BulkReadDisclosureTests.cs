@@ -91,6 +91,18 @@ public class BulkReadDisclosureTests
         Assert.Equal([0, 0], counts);
     }
 
+    [Fact]
+    public async Task The_home_page_names_the_largest_balances_and_records_a_disclosure_for_each_patient_it_names()
+    {
+        await using var world = await SetUpAsync();
+        var web = await world.Node.CookieLoginAsync("admin", NodeFixture.Password);
+        var html = "";
+        var counts = await DisclosuresDuring(world, "home page: outstanding balances", async () => html = await web.GetStringAsync("/", Ct));
+        Assert.Equal([1, 1], counts);
+        Assert.Contains(">Pat B1</a>: 100.00", html);
+        Assert.Contains(">Pat B2</a>: 100.00", html);
+    }
+
     public static TheoryData<string, string> PageReads => new()
     {
         { "/entries", "entry list" },

@@ -74,8 +74,8 @@ public sealed class IndexModel(ExpenseService service) : HospitalPage
         }
         var x = outcome.Value!;
         Flash = x.Status == ExpenseStatus.PendingApproval
-            ? $"Expense of {Money(x.Amount)} to {x.Details.Vendor} recorded in block {x.Proof.Height}; it is above the threshold of {Money(x.Threshold)} and is awaiting approval by a second admin."
-            : $"Expense of {Money(x.Amount)} to {x.Details.Vendor} recorded and approved in block {x.Proof.Height}.";
+            ? $"Expense of {Money(x.Amount)} to {x.Details.Vendor} recorded; it is above the threshold of {Money(x.Threshold)} and is awaiting approval by a second admin."
+            : $"Expense of {Money(x.Amount)} to {x.Details.Vendor} recorded and approved.";
         return Redirect($"/expenses?month={x.Date:yyyy-MM}");
     }
 
@@ -88,8 +88,8 @@ public sealed class IndexModel(ExpenseService service) : HospitalPage
         if (Load() is { } failed) return failed;
         var outcome = await service.ReviewAsync(Me, id, approve, ct);
         if (!outcome.IsOk) return Failure(WithoutFields(outcome, (outcome.Errors?.ToDictionary().Values.SelectMany(v => v).FirstOrDefault())), Page);
-        Flash = $"Expense {id} {(approve ? "approved" : "rejected")} in block {outcome.Value!.ReviewProof?.Height}.";
-        return Redirect($"/expenses?month={outcome.Value.Date:yyyy-MM}");
+        Flash = $"Expense {id} {(approve ? "approved" : "rejected")}.";
+        return Redirect($"/expenses?month={outcome.Value!.Date:yyyy-MM}");
     }
 
     public async Task<IActionResult> OnPostBudgetAsync(CancellationToken ct)

@@ -35,7 +35,7 @@ public sealed class NewOrderModel(LabService lab, PatientService patients, Conse
         Input.PatientId = id;
         var outcome = await lab.PlaceAsync(Me, Input, ct);
         if (!outcome.IsOk) return Failure(outcome, Page);
-        TempData["Flash"] = $"Lab order {outcome.Value!.Id} placed (block {outcome.Value.Steps[0].Proof.Height}).";
+        TempData["Flash"] = $"Lab order {outcome.Value!.Id} placed.";
         return Redirect($"/lab/orders/{outcome.Value.Id}");
     }
 

@@ -66,7 +66,7 @@ public sealed class OrderModel(LabService lab, LabCatalogueStore catalogues) : H
             ModelState.Clear();
             return Failure(outcome, Page);
         }
-        TempData["Flash"] = $"{done} (block {outcome.Value!.Steps[^1].Proof.Height}).";
+        TempData["Flash"] = $"{done}.";
         return Redirect($"/lab/orders/{id}");
     }
 

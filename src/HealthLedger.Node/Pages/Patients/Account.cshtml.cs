@@ -53,7 +53,7 @@ public sealed class PatientAccountModel(HospitalAccountService accounts, Patient
             }
             return Failure(outcome, Page);
         }
-        Flash = $"{char.ToUpperInvariant(type[0])}{type[1..]} recorded in block {outcome.Value!.Proof.Height}.";
+        Flash = $"{char.ToUpperInvariant(type[0])}{type[1..]} recorded.";
         return Redirect($"/patients/{id}/account");
     }
 

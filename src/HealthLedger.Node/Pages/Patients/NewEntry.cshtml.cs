@@ -51,7 +51,7 @@ public sealed class NewEntryModel(EncounterService encounters, PatientService pa
         if (Load(id) is { } failed) return failed;
         var outcome = await encounters.AddAsync(Me, id, Input, ct);
         if (!outcome.IsOk) return Failure(outcome, Page);
-        Flash = $"Entry saved in block {outcome.Value!.Proof.Height}.";
+        Flash = "Entry saved.";
         return Redirect($"/patients/{id}");
     }
 

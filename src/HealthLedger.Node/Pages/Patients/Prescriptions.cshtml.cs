@@ -43,7 +43,7 @@ public sealed class PrescriptionsModel(PharmacyService pharmacy, PatientService 
             }
             return Failure(outcome, Page);
         }
-        Flash = $"Prescription of {outcome.Value!.Prescription.Details.Drug} recorded in block {outcome.Value.Prescription.Proof.Height}.";
+        Flash = $"Prescription of {outcome.Value!.Prescription.Details.Drug} recorded.";
         return Redirect($"/patients/{id}/prescriptions");
     }
 

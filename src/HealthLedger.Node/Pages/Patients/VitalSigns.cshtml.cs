@@ -29,7 +29,7 @@ public sealed class VitalSignsModel(VitalSignsService vitals, PatientService pat
         if (Load(id) is { } failed) return failed;
         var outcome = await vitals.RecordAsync(Me, id, Input, ct);
         if (!outcome.IsOk) return Failure(outcome, Page);
-        Flash = $"Vital signs recorded in block {outcome.Value!.Proof.Height}.";
+        Flash = "Vital signs recorded.";
         return Redirect($"/patients/{id}/vital-signs");
     }
 

@@ -26,7 +26,7 @@ public sealed class DispenseModel(PharmacyService pharmacy) : HospitalPage
         if (Load(id) is { } failed) return failed;
         if (!outcome.IsOk) return Failure(outcome, Page);
         var d = outcome.Value!;
-        Flash = $"Dispensed {d.Quantity} × {d.Details.Drug} ({string.Join(", ", d.Lines.Select(l => $"{l.Quantity} from batch {l.BatchId}"))}); {Money(d.Quantity * d.Details.UnitPrice)} charged to the account in block {d.Proof.Height}.";
+        Flash = $"Dispensed {d.Quantity} × {d.Details.Drug} ({string.Join(", ", d.Lines.Select(l => $"{l.Quantity} from batch {l.BatchId}"))}); {Money(d.Quantity * d.Details.UnitPrice)} charged to the account.";
         return Redirect($"/pharmacy/prescriptions/{id}");
     }
 

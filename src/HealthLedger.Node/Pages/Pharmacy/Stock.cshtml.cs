@@ -37,7 +37,7 @@ public sealed class StockModel(PharmacyService pharmacy) : HospitalPage
             AddErrors(outcome.Errors, "Drug");
             return Failure(WithoutFields(outcome), Page);
         }
-        Flash = $"{outcome.Value!.Drug.Details.Label} added to the formulary in block {outcome.Value.Drug.Proof.Height}.";
+        Flash = $"{outcome.Value!.Drug.Details.Label} added to the formulary.";
         return Redirect("/pharmacy/stock");
     }
 
@@ -50,7 +50,7 @@ public sealed class StockModel(PharmacyService pharmacy) : HospitalPage
             AddErrors(outcome.Errors, "Receipt");
             return Failure(WithoutFields(outcome), Page);
         }
-        Flash = $"{outcome.Value!.OnHand} units of lot {outcome.Value.Batch.Details.LotNumber} received in block {outcome.Value.Batch.Proof.Height}.";
+        Flash = $"{outcome.Value!.OnHand} units of lot {outcome.Value.Batch.Details.LotNumber} received.";
         return Redirect("/pharmacy/stock");
     }
 

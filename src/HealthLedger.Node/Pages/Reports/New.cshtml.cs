@@ -58,8 +58,8 @@ public sealed class NewReportModel(PatientService patients, ReportService report
             FileError = outcome.Errors?.ToDictionary().TryGetValue("file", out var messages) == true ? string.Join(" ", messages) : null;
             return Failure(outcome, Page);
         }
-        Flash = $"Report signed and recorded in block {outcome.Value!.Proof.Height}.";
-        return Redirect($"/reports/{outcome.Value.Id}");
+        Flash = "Report signed and recorded.";
+        return Redirect($"/reports/{outcome.Value!.Id}");
     }
 
     private IActionResult? Load(string id)
