@@ -246,30 +246,57 @@ public sealed class PageSweepTests(PageSweepTests.Seeded seeded) : IClassFixture
 
             var doctorOtp = (await PostAsync(admin, "/api/v1/doctors", new
             {
-                doctorId = Doctor, name = "Dr Sam Sweep", specialty = "Internal Medicine", department = "Internal Medicine", qualification = "MBBS",
-                licenceNumber = "LIC-SWEEP-1", phone = "+44 20 7946 0101", email = "sweep@example.org", consultationHours = "Mon–Fri 09:00–17:00", onCall = true,
+                doctorId = Doctor,
+                name = "Dr Sam Sweep",
+                specialty = "Internal Medicine",
+                department = "Internal Medicine",
+                qualification = "MBBS",
+                licenceNumber = "LIC-SWEEP-1",
+                phone = "+44 20 7946 0101",
+                email = "sweep@example.org",
+                consultationHours = "Mon–Fri 09:00–17:00",
+                onCall = true,
             })).GetProperty("oneTimePassword").GetString()!;
             var patient = await PostAsync(admin, "/api/v1/patients", new
             {
-                mrn = "MRN-SWEEP-1", fullName = "Maximiliana Wolfeschlegelsteinhausen-Bergerdorff", dateOfBirth = "1975-06-15", gender = "female",
-                phone = "+44 20 7946 0000", email = "maximiliana.wolfeschlegelsteinhausen@example.org", address = "12 Long Street, Flat 4, London",
-                conditions = new[] { "Asthma", "Type 2 diabetes mellitus" }, emergencyContact = "Jo Wolfe, +44 20 7946 0002", bloodGroup = "A+", allergies = "Penicillin",
+                mrn = "MRN-SWEEP-1",
+                fullName = "Maximiliana Wolfeschlegelsteinhausen-Bergerdorff",
+                dateOfBirth = "1975-06-15",
+                gender = "female",
+                phone = "+44 20 7946 0000",
+                email = "maximiliana.wolfeschlegelsteinhausen@example.org",
+                address = "12 Long Street, Flat 4, London",
+                conditions = new[] { "Asthma", "Type 2 diabetes mellitus" },
+                emergencyContact = "Jo Wolfe, +44 20 7946 0002",
+                bloodGroup = "A+",
+                allergies = "Penicillin",
             });
             PatientId = patient.GetProperty("id").GetString()!;
             var patientOtp = patient.GetProperty("oneTimePassword").GetString()!;
             var now = DateTimeOffset.UtcNow;
             await PostAsync(admin, $"/api/v1/patients/{PatientId}/entries", new
             {
-                type = "admission", occurredAt = now.AddHours(-3).ToString("o", CultureInfo.InvariantCulture), doctorId = Doctor, ward = "W2", bed = "4", reason = "Shortness of breath",
+                type = "admission",
+                occurredAt = now.AddHours(-3).ToString("o", CultureInfo.InvariantCulture),
+                doctorId = Doctor,
+                ward = "W2",
+                bed = "4",
+                reason = "Shortness of breath",
             });
             var charge = await PostAsync(admin, $"/api/v1/patients/{PatientId}/account/charges", new
             {
-                occurredAt = now.AddHours(-2).ToString("o", CultureInfo.InvariantCulture), service = "Chest X-ray", quantity = 1, unitPrice = 58.00m,
+                occurredAt = now.AddHours(-2).ToString("o", CultureInfo.InvariantCulture),
+                service = "Chest X-ray",
+                quantity = 1,
+                unitPrice = 58.00m,
             });
             // A corrected charge: the superseded line is shown struck through (and must keep its contrast).
             await PostAsync(admin, $"/api/v1/patients/{PatientId}/account/charges", new
             {
-                occurredAt = now.AddHours(-2).ToString("o", CultureInfo.InvariantCulture), service = "Chest X-ray", quantity = 1, unitPrice = 85.00m,
+                occurredAt = now.AddHours(-2).ToString("o", CultureInfo.InvariantCulture),
+                service = "Chest X-ray",
+                quantity = 1,
+                unitPrice = 85.00m,
                 correctsId = charge.GetProperty("id").GetString(),
             });
             var otps = new Dictionary<string, string> { [Doctor] = doctorOtp, [PatientId] = patientOtp };
@@ -295,12 +322,20 @@ public sealed class PageSweepTests(PageSweepTests.Seeded seeded) : IClassFixture
             var drugId = drug.GetProperty("id").GetString()!;
             await PostAsync(admin, $"/api/v1/pharmacy/drugs/{drugId}/receipts", new
             {
-                quantity = 40, expiresOn = now.AddDays(400).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), supplier = "Northern Pharma Wholesale", lotNumber = "LOT-2291",
+                quantity = 40,
+                expiresOn = now.AddDays(400).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                supplier = "Northern Pharma Wholesale",
+                lotNumber = "LOT-2291",
             });
             await PostAsync(admin, "/api/v1/expenses", new
             {
-                date = now.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), category = "supplies", department = "Respiratory", amount = 312.40m,
-                paymentMethod = "bank-transfer", vendor = "Lumen Medical Supplies", description = "Nebuliser masks and tubing",
+                date = now.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                category = "supplies",
+                department = "Respiratory",
+                amount = 312.40m,
+                paymentMethod = "bank-transfer",
+                vendor = "Lumen Medical Supplies",
+                description = "Nebuliser masks and tubing",
             });
 
             using var doctor = await SignInAsync(Doctor, Password);
@@ -308,7 +343,13 @@ public sealed class PageSweepTests(PageSweepTests.Seeded seeded) : IClassFixture
                 .GetProperty("id").GetString()!;
             PrescriptionId = (await PostAsync(doctor, $"/api/v1/patients/{PatientId}/prescriptions", new
             {
-                drugId, dose = "2 puffs", route = "inhaled", frequency = "four times a day when needed", durationDays = 30, quantity = 1, repeats = 2,
+                drugId,
+                dose = "2 puffs",
+                route = "inhaled",
+                frequency = "four times a day when needed",
+                durationDays = 30,
+                quantity = 1,
+                repeats = 2,
                 instructions = "Shake well before use.",
             })).GetProperty("id").GetString()!;
             using var form = new MultipartFormDataContent
