@@ -163,6 +163,12 @@ public static class NodeHost
             app.UseErrorPages(options);
             app.UseMiddleware<Web.BindingProblems>();
             app.UseRequestBodyLimits(options);
+            // Browsers ask for /favicon.ico whatever the page links: answer it with the SVG icon rather than a logged 404.
+            app.Use((context, next) =>
+            {
+                if (context.Request.Path.Equals("/favicon.ico", StringComparison.OrdinalIgnoreCase)) context.Request.Path = "/assets/favicon.svg";
+                return next(context);
+            });
             app.UseStaticFiles(new StaticFileOptions { FileProvider = new EmbeddedFileProvider(typeof(NodeHost).Assembly, "assets"), RequestPath = "/assets" });
             app.UseAuthentication();
             app.UseAuthorization();
