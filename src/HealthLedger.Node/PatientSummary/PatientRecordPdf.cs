@@ -153,8 +153,8 @@ public static class PatientRecordPdf
             NotShared(pdf);
         }
 
-        pdf.Signature($"{letterhead.Name} through its HealthLedger node, for {reader}", blockTime,
-            $"snapshot of block {height}; the file's SHA-256 is recorded on the ledger in a node-signed transaction", code, "Issued electronically by");
+        pdf.Signature($"{letterhead.Name}, for {reader}", blockTime,
+            $"by its HealthLedger node, snapshot of block {height}; the file's SHA-256 is recorded on the ledger in a node-signed transaction", code, "Issued electronically by");
         return pdf.Finish(code, verifyUrl, $"Snapshot: end of block {height}, block hash {blockHash}",
             $"Printed as of {blockTime:yyyy-MM-dd HH:mm:ss} UTC; the file's SHA-256 is recorded on the ledger");
     }
