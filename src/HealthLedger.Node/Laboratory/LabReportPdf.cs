@@ -8,11 +8,14 @@ namespace HealthLedger.Node.Laboratory;
 
 /// <summary>
 /// The printable report of a validated lab order (<see cref="PrintoutWriter"/>, like medical report printouts): the
-/// custodian's header; the patient (name, MRN, date of birth, gender when the reader sees the demographics, else the id);
+/// custodian's letterhead (name and contact details, <see cref="Letterhead"/>); the patient (name, MRN, date of birth, gender
+/// when the reader sees the demographics, else the id);
 /// the laboratory, ordering doctor, priority and specimen id; the chain times of ordering, collection, receipt, results and
 /// validation; who entered the results and who validated them; every test with its value, unit, reference range and flag
-/// (H/L out of range, HH/LL critical); the pathologist's comment; "Amended report" with the reason when the order was
-/// re-validated; and the verification code <c>HL-&lt;order&gt;-v&lt;validation step&gt;-&lt;tx prefix&gt;</c>. Deterministic
+/// (H/L out of range, HH/LL critical; a flagged line starts with its marker, <c>[H]</c>, <c>[L]</c>, <c>[!! HH]</c>, and is
+/// bold and coloured, <see cref="PrintoutWriter.Flagged"/>); the pathologist's comment; "Amended report" with the reason when
+/// the order was re-validated; the signature block (signed electronically by the validating pathologist at the validation's
+/// block time, with its transaction); and the verification code <c>HL-&lt;order&gt;-v&lt;validation step&gt;-&lt;tx prefix&gt;</c>. Deterministic
 /// for a given version and reader's view, so its SHA-256 can be recorded on the chain.
 /// </summary>
 public static class LabReportPdf
@@ -24,7 +27,7 @@ public static class LabReportPdf
     /// Renders the report validated at <paramref name="validation"/> (its results are the latest results step before it).
     /// <paramref name="patient"/> is null when the reader sees no demographics (a laboratory of another organisation).
     /// </summary>
-    public static byte[] Render(LabOrderView order, LabStepView validation, string patientId, PatientView? patient, DoctorView? doctor, string custodianName,
+    public static byte[] Render(LabOrderView order, LabStepView validation, string patientId, PatientView? patient, DoctorView? doctor, Letterhead letterhead,
         string laboratoryName, string verifyUrl)
     {
         var steps = order.Steps.Take(validation.Version).ToList();
@@ -32,7 +35,7 @@ public static class LabReportPdf
         var amended = steps.Count(s => s.Step == LabOrderStatus.Validated) > 1;
         var code = VerificationCode(order.Id, validation);
         var validatedAt = Time(validation);
-        var pdf = new PrintoutWriter(custodianName, $"Laboratory report {order.Id} v{validation.Version}",
+        var pdf = new PrintoutWriter(letterhead, $"Laboratory report {order.Id} v{validation.Version}",
             $"HealthLedger laboratory report {order.Id} version {validation.Version}, verification code {code}", validation.Proof.TxId, validatedAt);
         pdf.Line(amended ? "Laboratory report (amended)" : "Laboratory report", pdf.Title, 8);
         pdf.Line(patient is not null ? PrintoutWriter.PatientLine(patient) : $"Patient: {patientId} (demographics not shared with the reader)", pdf.Body);
@@ -54,11 +57,12 @@ public static class LabReportPdf
             var value = line.Value.ToString(CultureInfo.InvariantCulture);
             var range = line.ReferenceRange.Length > 0 ? $"reference {line.ReferenceRange}" : "no reference range";
             var flag = line.Flag.Length > 0 ? $"   flag {line.Flag}{(line.Critical ? " (critical)" : "")}" : "";
-            pdf.Line($"{line.Name} ({line.Code}{(line.Loinc.Length > 0 ? ", LOINC " + line.Loinc : "")}): {value} {line.Unit}   ({range}){flag}", pdf.Body, 1);
+            pdf.Flagged($"{line.Name} ({line.Code}{(line.Loinc.Length > 0 ? ", LOINC " + line.Loinc : "")}): {value} {line.Unit}   ({range}){flag}", line.Flag, line.Critical);
         }
-        pdf.Gap(4).Line("Flags: H above, L below the reference range; HH, LL critical.", pdf.Small, 8);
+        pdf.Gap(4).Line("Flags: [H] H above, [L] L below the reference range; [!!] HH, LL critical.", pdf.Small, 8);
         if (results.Content.Notes.Length > 0) pdf.Line($"Laboratory notes: {results.Content.Notes}", pdf.Body, 4);
         if (validation.Content.Notes.Length > 0) pdf.Line($"Pathologist's comment: {validation.Content.Notes}", pdf.Body, 4);
+        pdf.Signature($"{validation.AuthorId}, pathologist", validatedAt, $"ledger signature: transaction {validation.Proof.TxId} in block {validation.Proof.Height}", code);
         return pdf.Finish(code, verifyUrl, $"Transaction {validation.Proof.TxId}", $"Validation recorded in block {validation.Proof.Height} at {validatedAt:yyyy-MM-dd HH:mm:ss} UTC");
     }
 

@@ -280,7 +280,7 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
         }
         var custodian = PatientOrganisation(order.PatientId) ?? order.LabOrganisationId;
         var pdf = LabReportPdf.Render(order, validation, order.PatientId, patients.AsSeenBy(actor, order.PatientId), doctors.Doctor(order.DoctorId),
-            OrganisationNames.Of(node, custodian), OrganisationNames.Of(node, order.LabOrganisationId), verifyUrl);
+            printouts.Letterhead(custodian), OrganisationNames.Of(node, order.LabOrganisationId), verifyUrl);
         return await printouts.IssueAsync(PrintoutSubject.LabReport, order.Id, validation.Version, pdf, $"{order.Id}-v{validation.Version}.pdf", ct);
     }
 

@@ -44,6 +44,19 @@ public sealed class ReportInput
         _ => null,
     };
 
+    /// <summary>
+    /// The type as a printout and a page title name it: "Laboratory report", "Prescription", "Radiology report" (imaging),
+    /// "Discharge summary", "Medical document".
+    /// </summary>
+    public static string DisplayName(ReportType type) => type switch
+    {
+        ReportType.Lab => "Laboratory report",
+        ReportType.Prescription => "Prescription",
+        ReportType.Imaging => "Radiology report",
+        ReportType.DischargeSummary => "Discharge summary",
+        _ => "Medical document",
+    };
+
     public static string TypeName(ReportType type) => type switch
     {
         ReportType.Lab => "lab",

@@ -7,8 +7,14 @@ using HealthLedger.Node.Printouts;
 namespace HealthLedger.Node.MedicalReports;
 
 /// <summary>
-/// The printable patient report of one medical report: hospital header, patient, report content, author, dates, and a
-/// verification code with a QR code that opens the verification page (the code can also be typed in).
+/// The printable report of one medical report version: the custodian's letterhead (name and contact details,
+/// <see cref="Letterhead"/>); the title naming the type (<see cref="ReportInput.DisplayName"/>: "Laboratory report",
+/// "Prescription", "Radiology report", "Discharge summary", "Medical document"; "(amended)" after an amendment) and the
+/// report's own title; the patient; on a prescription, the patient's recorded allergies ("No known allergies recorded" when
+/// none are, or that they are not shared with the reader); the content, flagged lab results marked and in bold and colour
+/// (<see cref="PrintoutWriter.Flagged"/>); the signature block (signed electronically by the author, name and role, at the
+/// block time, with the transaction and the verification code); and the verification block with a QR code that opens the
+/// verification page (the code can also be typed in).
 /// <para>
 /// Rendering is deterministic (<see cref="PrintoutWriter"/>): the same version, seen by a reader with the same access, on
 /// the same node, gives the same bytes. The node records each printout's SHA-256 on the chain (<c>RecordPrintout</c>),
@@ -17,14 +23,24 @@ namespace HealthLedger.Node.MedicalReports;
 /// </summary>
 public static class ReportPdf
 {
-    public static byte[] Render(ReportView report, PatientView patient, DoctorView? author, string organisationName, string verifyUrl)
+    /// <summary>The allergies line of a prescription: the recorded allergies, "No known allergies recorded", or not shared.</summary>
+    public static string AllergiesLine(PatientView patient) => !patient.DemographicsShared
+        ? "Allergies: not shared with the reader; check them before dispensing."
+        : patient.Details.Allergies.Trim() is { Length: > 0 } allergies ? $"Allergies: {allergies.ReplaceLineEndings("; ")}" : "No known allergies recorded";
+
+    /// <summary>Renders <paramref name="report"/> for a reader who sees <paramref name="patient"/>, headed by <paramref name="letterhead"/>; the QR code opens <paramref name="verifyUrl"/>.</summary>
+    public static byte[] Render(ReportView report, PatientView patient, DoctorView? author, Letterhead letterhead, string verifyUrl)
     {
         var blockTime = DateTimeOffset.FromUnixTimeMilliseconds((long)report.Proof.Timestamp);
-        var pdf = new PrintoutWriter(organisationName, $"Patient report {report.Id} v{report.Version}",
-            $"HealthLedger report {report.Id} version {report.Version}, verification code {report.VerificationCode}", report.Proof.TxId, blockTime);
-        pdf.Line($"Patient report: {report.Content.Title}", pdf.Title, 8);
+        var type = ReportInput.DisplayName(report.Type);
+        var pdf = new PrintoutWriter(letterhead, $"{type} {report.Id} v{report.Version}",
+            $"HealthLedger {type.ToLowerInvariant()} {report.Id} version {report.Version}, verification code {report.VerificationCode}", report.Proof.TxId, blockTime);
+        pdf.Line(report.Content.AmendmentReason.Length > 0 ? $"{type} (amended)" : type, pdf.Title, 4);
+        pdf.Line(report.Content.Title, pdf.Heading, 6);
         pdf.Line(PrintoutWriter.PatientLine(patient), pdf.Body);
-        pdf.Line($"Type: {ReportInput.TypeName(report.Type)}   Version: {report.Version}   Author: {author?.Details.Name ?? report.AuthorId} ({report.AuthorId})", pdf.Body);
+        if (report.Type == ReportType.Prescription) pdf.Line(AllergiesLine(patient), pdf.BodyBold);
+        var authorName = author is null ? report.AuthorId : $"{author.Details.Name} ({report.AuthorId})";
+        pdf.Line($"Report {report.Id}   Version: {report.Version}   Author: {authorName}", pdf.Body);
         pdf.Line($"Recorded in block {report.Proof.Height} at {blockTime:yyyy-MM-dd HH:mm:ss} UTC", pdf.Body, 10);
         if (report.Content.AmendmentReason.Length > 0) pdf.Line($"Amendment: {report.Content.AmendmentReason}", pdf.Body, 8);
 
@@ -33,8 +49,9 @@ public static class ReportPdf
             pdf.Line("Results", pdf.Heading);
             foreach (var r in report.Content.LabResults)
             {
-                pdf.Line($"{r.Test}: {r.Value} {r.Unit}   (reference {r.ReferenceRange}){(r.Flag.Length > 0 ? "   flag " + r.Flag : "")}", pdf.Body, 1);
+                pdf.Flagged($"{r.Test}: {r.Value} {r.Unit}   (reference {r.ReferenceRange}){(r.Flag.Length > 0 ? "   flag " + r.Flag : "")}", r.Flag);
             }
+            if (report.Content.LabResults.Any(r => r.Flag.Length > 0)) pdf.Gap(3).Line("Flags: [H] above, [L] below the reference range, [!!] critical, [A] abnormal.", pdf.Small, 1);
             pdf.Gap(6);
         }
         if (report.Content.Prescription is { } p)
@@ -53,6 +70,8 @@ public static class ReportPdf
             pdf.Line("Attached file", pdf.Heading);
             pdf.Line($"{file.Name} ({file.ContentType}, {file.Size.ToString("#,0", CultureInfo.InvariantCulture)} bytes), SHA-256 {report.State.ContentHash}", pdf.Body, 8);
         }
+        var role = author is { Details.Specialty.Length: > 0 } ? $"doctor, {author.Details.Specialty}" : "doctor";
+        pdf.Signature($"{authorName}, {role}", blockTime, $"ledger signature: transaction {report.Proof.TxId} in block {report.Proof.Height}", report.VerificationCode);
         return pdf.Finish(report.VerificationCode, verifyUrl, $"Transaction {report.Proof.TxId}", $"Content SHA-256 {report.State.ContentHash}");
     }
 }

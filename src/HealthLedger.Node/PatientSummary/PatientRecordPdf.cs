@@ -12,10 +12,13 @@ namespace HealthLedger.Node.PatientSummary;
 
 /// <summary>
 /// The printable whole record of a patient (<see cref="PrintoutWriter"/>, like report printouts) as one reader sees it at
-/// the end of a block (the snapshot): the custodian's header; demographics (with their version); encounters; the hospital
-/// account's lines and totals; validated lab results; prescriptions with their dispenses; medical reports (latest version of
-/// each) — every item followed by its ledger proof (transaction id, block height, block time, UTC); a section the patient
-/// does not share with the reader is named as not shared. One verification code for the document:
+/// the end of a block (the snapshot): the custodian's letterhead (name and contact details, <see cref="Letterhead"/>);
+/// demographics (with their version); encounters; the hospital account's lines and totals ("No charges or payments recorded"
+/// when it has none); validated lab results (flagged ones marked, bold and coloured, <see cref="PrintoutWriter.Flagged"/>);
+/// the patient's recorded allergies and prescriptions with their dispenses; medical reports (latest version of each, named
+/// by type) — every item followed by its ledger proof (transaction id, block height, block time, UTC); a section the patient
+/// does not share with the reader is named as not shared; then the signature block (issued electronically by the custodian
+/// through its node, for the reader). One verification code for the document:
 /// <c>HL-&lt;patient&gt;-v&lt;snapshot height&gt;-&lt;first 10 hex of that block's hash&gt;</c>. Deterministic for a given
 /// snapshot and reader's view (the PDF ids derive from the block hash, dates are the block time), so its SHA-256 can be
 /// recorded on the chain.
@@ -26,17 +29,18 @@ public static class PatientRecordPdf
     public static string VerificationCode(string patientId, ulong height, Hash256 blockHash) => $"HL-{patientId}-v{height}-{blockHash.ToString()[..10]}";
 
     /// <summary>
-    /// Renders the record <paramref name="sections"/> as of block <paramref name="height"/>. <paramref name="doctorName"/> gives
-    /// a doctor's name from the directory at that block (null when this node holds no entry for the id); doctors print as
-    /// "name (id)", or the id alone without a name.
+    /// Renders the record <paramref name="sections"/> as of block <paramref name="height"/> under <paramref name="letterhead"/>,
+    /// printed for <paramref name="reader"/> (name or id, and role, as the signature block names them).
+    /// <paramref name="doctorName"/> gives a doctor's name from the directory at that block (null when this node holds no
+    /// entry for the id); doctors print as "name (id)", or the id alone without a name.
     /// </summary>
-    public static byte[] Render(PatientRecordSections sections, string custodianName, ulong height, Hash256 blockHash, DateTimeOffset blockTime, string verifyUrl,
-        Func<string, string?> doctorName)
+    public static byte[] Render(PatientRecordSections sections, Letterhead letterhead, ulong height, Hash256 blockHash, DateTimeOffset blockTime, string verifyUrl,
+        Func<string, string?> doctorName, string reader)
     {
         string Doctor(string id) => doctorName(id) is { Length: > 0 } name ? $"{name} ({id})" : id;
         var patient = sections.Patient;
         var code = VerificationCode(patient.Id, height, blockHash);
-        var pdf = new PrintoutWriter(custodianName, $"Patient record {patient.Id} as of block {height}",
+        var pdf = new PrintoutWriter(letterhead, $"Patient record {patient.Id} as of block {height}",
             $"HealthLedger whole patient record {patient.Id} as of block {height}, verification code {code}", blockHash, blockTime);
         pdf.Line("Patient record", pdf.Title, 4);
         pdf.Line($"The record as the reader sees it at the end of block {height} ({blockTime:yyyy-MM-dd HH:mm:ss} UTC). Each item is followed by its ledger proof: transaction, block and block time (UTC).", pdf.Small, 8);
@@ -77,14 +81,14 @@ public static class PatientRecordPdf
         pdf.Line("Account", pdf.Heading);
         if (sections.Account is { } account)
         {
-            if (account.Lines.Count == 0) pdf.Line("No charges or payments.", pdf.Body, 6);
+            if (account.Lines.Count == 0) pdf.Line("No charges or payments recorded", pdf.Body, 6);
             foreach (var line in account.Lines)
             {
                 var label = line.Entry.Details.Service.Length > 0 ? line.Entry.Details.Service : line.Entry.Details.Method;
                 pdf.Line($"{line.Entry.Details.OccurredAt:yyyy-MM-dd} {Title(line.Entry.Type)} {label}: {Money(line.Amount)}   balance {Money(line.RunningBalance)}", pdf.Body, 1);
                 Proof(pdf, line.Entry.Id, line.Entry.Proof);
             }
-            pdf.Line($"Charges {Money(account.Charges)}   Payments {Money(account.Payments)}   Balance {Money(account.Balance)}", pdf.Body, 8);
+            if (account.Lines.Count > 0) pdf.Line($"Charges {Money(account.Charges)}   Payments {Money(account.Payments)}   Balance {Money(account.Balance)}", pdf.Body, 8);
         }
         else
         {
@@ -101,7 +105,7 @@ public static class PatientRecordPdf
                 foreach (var r in validation.Content.Report)
                 {
                     var flag = r.Flag.Length > 0 ? $"   flag {r.Flag}" : "";
-                    pdf.Line($"   {r.Name} ({r.Code}): {r.Value.ToString(CultureInfo.InvariantCulture)} {r.Unit}{(r.ReferenceRange.Length > 0 ? $"   (reference {r.ReferenceRange})" : "")}{flag}", pdf.Body, 1);
+                    pdf.Flagged($"   {r.Name} ({r.Code}): {r.Value.ToString(CultureInfo.InvariantCulture)} {r.Unit}{(r.ReferenceRange.Length > 0 ? $"   (reference {r.ReferenceRange})" : "")}{flag}", r.Flag, r.Critical);
                 }
                 if (validation.Content.Notes.Length > 0) pdf.Line($"   Pathologist's comment: {validation.Content.Notes}", pdf.Body, 1);
                 Proof(pdf, $"{order.Id} v{validation.Version}", validation.Proof);
@@ -115,6 +119,7 @@ public static class PatientRecordPdf
         pdf.Line("Medication", pdf.Heading);
         if (sections.Medication is { } medication)
         {
+            pdf.Line(ReportPdf.AllergiesLine(patient), pdf.BodyBold, 2);
             if (medication.Count == 0) pdf.Line("None.", pdf.Body, 6);
             foreach (var (rx, dispenses) in medication)
             {
@@ -139,7 +144,7 @@ public static class PatientRecordPdf
             if (reports.Count == 0) pdf.Line("None.", pdf.Body, 6);
             foreach (var report in reports)
             {
-                pdf.Line($"{ReportInput.TypeName(report.Type)} \"{report.Content.Title}\" by {Doctor(report.AuthorId)}, version {report.Version}: {report.Content.Summary}", pdf.Body, 1);
+                pdf.Line($"{ReportInput.DisplayName(report.Type)} \"{report.Content.Title}\" by {Doctor(report.AuthorId)}, version {report.Version}: {report.Content.Summary}", pdf.Body, 1);
                 Proof(pdf, $"{report.Id} v{report.Version}", report.Proof);
             }
         }
@@ -148,6 +153,8 @@ public static class PatientRecordPdf
             NotShared(pdf);
         }
 
+        pdf.Signature($"{letterhead.Name}, for {reader}", blockTime,
+            $"by its HealthLedger node, snapshot of block {height}; the file's SHA-256 is recorded on the ledger in a node-signed transaction", code, "Issued electronically by");
         return pdf.Finish(code, verifyUrl, $"Snapshot: end of block {height}, block hash {blockHash}",
             $"Printed as of {blockTime:yyyy-MM-dd HH:mm:ss} UTC; the file's SHA-256 is recorded on the ledger");
     }

@@ -2,8 +2,10 @@ using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Records;
 using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Records;
+using HealthLedger.Node.Security;
 
 namespace HealthLedger.Node.Printouts;
 
@@ -11,10 +13,25 @@ namespace HealthLedger.Node.Printouts;
 /// Issues printouts: before a PDF is handed out, its SHA-256 is recorded on the chain in a node-signed
 /// <see cref="RecordPrintoutPayload"/> (once per distinct printout: a hash already recorded is not submitted again), so the
 /// downloaded file is recognised by <c>POST /api/v1/verify/file</c> and <c>healthledger verify-file</c> on any node. A
-/// printout that cannot be recorded is not issued. Shared by medical reports and lab reports.
+/// printout that cannot be recorded is not issued. Shared by medical reports, lab reports and whole-record printouts, which
+/// also take their <see cref="Printouts.Letterhead"/> from it.
 /// </summary>
-public sealed class PrintoutRecorder(LedgerNode node)
+public sealed class PrintoutRecorder(LedgerNode node, NodeOptions options, OrganisationKeys organisation)
 {
+    /// <summary>
+    /// The letterhead of a record whose custodian is <paramref name="custodianId"/>: on this node's own organisation's records,
+    /// <c>node.json</c>'s hospital name (else the organisation's name on the chain) and the address, phone and e-mail that
+    /// are set; on another organisation's records (a grantee printing), that organisation's name on the chain only, as this
+    /// node does not know its contact details.
+    /// </summary>
+    public Letterhead Letterhead(string custodianId)
+    {
+        var chainName = OrganisationNames.Of(node, custodianId);
+        if (custodianId != organisation.Id) return new Letterhead(chainName);
+        var hospital = options.Hospital;
+        return new Letterhead(hospital.Name is { Length: > 0 } name ? name : chainName, hospital.Address, hospital.Phone, hospital.Email);
+    }
+
     /// <summary>
     /// Records <paramref name="pdf"/>'s hash for <paramref name="subject"/> (<paramref name="id"/>, <paramref name="version"/>)
     /// and answers the printout, or a failed outcome (500-class problem, nothing issued) when the ledger did not record it

@@ -8,10 +8,12 @@ using QRCoder;
 namespace HealthLedger.Node.Printouts;
 
 /// <summary>
-/// Writes a printout (A4 PDF) the way every HealthLedger printout looks: the custodian's header band, wrapped lines that
-/// flow onto new pages, and at the bottom of the last page the verification block (a QR code of the public verification
-/// page with the code, the code typed out, the transaction and content hash). Used by medical reports (<c>ReportPdf</c>)
-/// and lab reports (<c>LabReportPdf</c>).
+/// Writes a printout (A4 PDF) the way every HealthLedger printout looks: the custodian's header band (<see cref="Letterhead"/>:
+/// its name, and below the band the contact details that are set), wrapped lines that flow onto new pages (lab results
+/// with a flag in bold and colour after their marker, <see cref="Flagged"/>), the signature block (<see cref="Signature"/>),
+/// and at the bottom of the last page the verification block (a QR code of the public verification page with the code, the
+/// code typed out, the transaction and content hash). Used by medical reports (<c>ReportPdf</c>), lab reports
+/// (<c>LabReportPdf</c>) and whole-record printouts (<c>PatientRecordPdf</c>).
 /// <para>
 /// The output is deterministic: dates are the given block time, the /ID and XMP ids derive from the transaction id, and
 /// the font subset tags (random in PDFsharp) are numbered in order of appearance (<see cref="MakeDeterministic"/>), so the
@@ -40,8 +42,15 @@ public sealed partial class PrintoutWriter
     /// <summary>The small print font (8 pt).</summary>
     public XFont Small { get; }
 
-    /// <summary>Starts a printout headed "<paramref name="organisationName"/> · HealthLedger", its metadata from the version's transaction and block time.</summary>
-    public PrintoutWriter(string organisationName, string title, string subject, Hash256 txId, DateTimeOffset blockTime)
+    /// <summary>The bold body font (9.5 pt bold): flagged lab results, the signature block.</summary>
+    public XFont BodyBold { get; }
+
+    /// <summary>
+    /// Starts a printout headed "<c>letterhead.Name</c> · HealthLedger" with the letterhead's contact details (those set) on
+    /// the line below the band, its metadata (<paramref name="title"/>, <paramref name="subject"/>) from the version's
+    /// transaction and block time.
+    /// </summary>
+    public PrintoutWriter(Letterhead letterhead, string title, string subject, Hash256 txId, DateTimeOffset blockTime)
     {
         PdfFonts.Install();
         _txId = txId;
@@ -59,26 +68,72 @@ public sealed partial class PrintoutWriter
         Heading = new XFont(PdfFonts.Primary, 11, XFontStyleEx.Bold);
         Body = new XFont(PdfFonts.Primary, 9.5, XFontStyleEx.Regular);
         Small = new XFont(PdfFonts.Primary, 8, XFontStyleEx.Regular);
+        BodyBold = new XFont(PdfFonts.Primary, 9.5, XFontStyleEx.Bold);
         _gfx.DrawRectangle(new XSolidBrush(XColor.FromArgb(11, 110, 117)), 0, 0, _page.Width.Point, 36);
-        Draw(_gfx, $"{organisationName} · HealthLedger", Heading, XBrushes.White, Margin, 10);
+        Draw(_gfx, $"{letterhead.Name} · HealthLedger", Heading, XBrushes.White, Margin, 10);
         _y = 56;
+        if (letterhead.Contact is { Length: > 0 } contact)
+        {
+            Draw(_gfx, contact, Small, new XSolidBrush(XColor.FromArgb(60, 60, 60)), Margin, 41);
+            _y = 62;
+        }
     }
 
     private double Width => _page.Width.Point - 2 * Margin;
 
     /// <summary>Writes <paramref name="text"/> wrapped to the page width (a new page when the space above the verification block is used up), then <paramref name="gap"/> points.</summary>
-    public PrintoutWriter Line(string text, XFont font, double gap = 4)
+    public PrintoutWriter Line(string text, XFont font, double gap = 4) => Line(text, font, XBrushes.Black, gap);
+
+    /// <summary>
+    /// Writes a lab result line: with a flag (<see cref="LabFlags"/>), its marker (<c>[H]</c>, <c>[L]</c>, <c>[!! LL]</c>,
+    /// <c>[A]</c>) then <paramref name="text"/>, in bold and in the flag's colour (dark red high, dark blue low, red critical,
+    /// brown abnormal) so the flag never relies on colour alone; without one, <paramref name="text"/> in the body font.
+    /// </summary>
+    public PrintoutWriter Flagged(string text, string flag, bool critical = false, double gap = 1)
+    {
+        var kind = LabFlags.Kind(flag, critical);
+        if (kind == LabFlagKind.None) return Line(text, Body, gap);
+        var colour = kind switch
+        {
+            LabFlagKind.High => XColor.FromArgb(150, 0, 0),
+            LabFlagKind.Low => XColor.FromArgb(0, 60, 150),
+            LabFlagKind.Critical => XColor.FromArgb(200, 0, 0),
+            _ => XColor.FromArgb(130, 70, 0),
+        };
+        return Line($"{LabFlags.Marker(flag, critical)} {text.TrimStart()}", BodyBold, new XSolidBrush(colour), gap);
+    }
+
+    /// <summary>
+    /// The signature block: a rule, "Signed electronically by <paramref name="signedBy"/>" (name and role), when
+    /// (<paramref name="at"/>, the block time, UTC), <paramref name="ledgerSignature"/> (the signed transaction and its
+    /// block) and the verification code <paramref name="code"/>.
+    /// </summary>
+    public PrintoutWriter Signature(string signedBy, DateTimeOffset at, string ledgerSignature, string code, string verb = "Signed electronically by")
+    {
+        Gap(6);
+        if (_y > _page.Height.Point - Margin - VerificationHeight - 4 * (Body.Height + 1)) NewPage();
+        _gfx.DrawLine(new XPen(XColor.FromArgb(120, 120, 120), 0.5), Margin, _y, Margin + Width, _y);
+        Gap(4);
+        Line("Signature", Heading, 2);
+        Line($"{verb} {signedBy}", BodyBold, 1);
+        Line($"on {at.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC · {ledgerSignature}", Body, 1);
+        return Line($"Verification code {code}", Body, 8);
+    }
+
+    private void NewPage()
+    {
+        _gfx.Dispose();
+        _page = _document.AddPage();
+        _gfx = XGraphics.FromPdfPage(_page);
+        _y = Margin;
+    }
+
+    private PrintoutWriter Line(string text, XFont font, XBrush brush, double gap)
     {
         foreach (var part in Wrap(_gfx, text, font, Width))
         {
-            if (_y > _page.Height.Point - Margin - VerificationHeight)
-            {
-                _gfx.Dispose();
-                _page = _document.AddPage();
-                _gfx = XGraphics.FromPdfPage(_page);
-                _y = Margin;
-            }
-            Draw(_gfx, part, font, XBrushes.Black, Margin, _y);
+            if (_y > _page.Height.Point - Margin - VerificationHeight) NewPage();
+            Draw(_gfx, part, font, brush, Margin, _y);
             _y += font.Height + 1;
         }
         _y += gap;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using HealthLedger.Core.Model;
@@ -8,6 +7,7 @@ using HealthLedger.Node.MedicalReports;
 using HealthLedger.Node.Printouts;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Web;
+using HealthLedger.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using static HealthLedger.Node.Tests.Laboratory.LabApiTests;
 
@@ -68,6 +68,11 @@ public class LabReportPdfTests
         Assert.Contains("reference 120–160 g/L", text);
         Assert.Contains("flag L", text);
         Assert.Contains("flag H", text);
+        Assert.Contains("[L] Haemoglobin (HGB, LOINC 718-7): 95 g/L", text); // issue 16: the flag's marker leads the line
+        Assert.Matches(@"\[H\] [^\n]*flag H", text);
+        Assert.Contains("Signed electronically by pa-one, pathologist", text);
+        Assert.Matches($@"ledger signature: transaction\s+{order.Steps[^1].Proof.TransactionId}", text); // the long id may wrap onto the next line
+        Assert.NotEmpty(await PdfTools.RenderPagesAsync(pdf, Ct));
         Assert.Contains("by lt-one", text);
         Assert.Contains("by pathologist pa-one", text);
         Assert.Contains("Iron studies advised.", text);
@@ -160,23 +165,5 @@ public class LabReportPdfTests
 
     private static int Printouts(World w) => w.Node.App.Services.GetRequiredService<LedgerNode>().ScanState("content/").Count;
 
-    private static async Task<string> TextAsync(byte[] pdf)
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"lab-report-{Guid.NewGuid():N}.pdf");
-        await File.WriteAllBytesAsync(path, pdf, Ct);
-        try
-        {
-            var info = new ProcessStartInfo("pdftotext") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "-enc", "UTF-8", "-layout", path, "-" }) info.ArgumentList.Add(a);
-            using var process = Process.Start(info) ?? throw new InvalidOperationException("pdftotext did not start (test.sh installs poppler-utils)");
-            var output = await process.StandardOutput.ReadToEndAsync(Ct);
-            await process.WaitForExitAsync(Ct);
-            Assert.True(process.ExitCode == 0, $"pdftotext: {await process.StandardError.ReadToEndAsync(Ct)}");
-            return output;
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+    private static Task<string> TextAsync(byte[] pdf) => PdfTools.TextAsync(pdf, Ct);
 }

@@ -28,8 +28,9 @@ public sealed class CustodianPrintoutTests : InProcessNodes
     public async Task A_grantee_at_their_own_node_prints_the_custodians_name_on_the_report_pdf_and_the_printable_record()
     {
         var init = FoundHospitals("General Hospital", "St Mary Hospital");
-        var general = await StartAsync(init.Organisations[0].Folder);
-        var stMary = await StartAsync(init.Organisations[1].Folder);
+        // Each node has its hospital's contact details (General Hospital keeps the chain's name, St Mary's names itself).
+        var general = await StartAsync(init.Organisations[0].Folder, configure: o => o with { Hospital = new HospitalSettings(Address: "1 General Way, Springfield", Phone: "+44 20 7946 0100") });
+        var stMary = await StartAsync(init.Organisations[1].Folder, configure: o => o with { Hospital = new HospitalSettings("St Mary's Teaching Hospital", "2 Mary Street", "+44 20 7946 0200", "info@st-mary.example") });
 
         using var generalAdmin = await InProcessNode.LoginAsync(general, init.Organisations[0].AdminUser, NodeFixture.Password, Ct);
         using var stMaryAdmin = await InProcessNode.LoginAsync(stMary, init.Organisations[1].AdminUser, NodeFixture.Password, Ct);
@@ -68,20 +69,28 @@ public sealed class CustodianPrintoutTests : InProcessNodes
         var text = await PdfTextAsync(printed);
         Assert.Contains("General Hospital · HealthLedger", text, StringComparison.Ordinal);
         Assert.DoesNotContain("St Mary Hospital", text, StringComparison.Ordinal);
+        // St Mary's node does not know General Hospital's contact details, and does not print its own on another's record.
+        Assert.DoesNotContain("1 General Way", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("St Mary's Teaching Hospital", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("7946 0200", text, StringComparison.Ordinal);
         Assert.Contains("Pat Custodian", text, StringComparison.Ordinal);
 
         // General Hospital's own node heads it the same way (the verification address differs: each node's own).
         using (var atCustodian = await gina.GetAsync($"/api/v1/reports/{reportId}/pdf", Ct))
         {
             Assert.True(atCustodian.IsSuccessStatusCode, await atCustodian.Content.ReadAsStringAsync(Ct));
-            Assert.Contains("General Hospital · HealthLedger", await PdfTextAsync(await atCustodian.Content.ReadAsByteArrayAsync(Ct)), StringComparison.Ordinal);
+            var own = await PdfTextAsync(await atCustodian.Content.ReadAsByteArrayAsync(Ct));
+            Assert.Contains("General Hospital · HealthLedger", own, StringComparison.Ordinal);
+            Assert.Contains("1 General Way, Springfield · Tel. +44 20 7946 0100", own, StringComparison.Ordinal); // its own contact details, set ones only
         }
 
         // The printable complete record at St Mary's node names General Hospital in its print header too.
         using var web = await CookieLoginAsync(stMary, "dr-stmary", NodeFixture.ChosenPassword);
         var page = await web.GetStringAsync($"/patients/{patientId}/report", Ct);
-        Assert.Contains("<div class=\"print-only\"><strong>HealthLedger</strong> · General Hospital · printed", page, StringComparison.Ordinal);
-        Assert.DoesNotContain("St Mary Hospital · printed", page, StringComparison.Ordinal);
+        Assert.Contains("<strong>General Hospital</strong> · HealthLedger", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("<strong>St Mary Hospital</strong>", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("St Mary&#x27;s Teaching Hospital</strong>", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-testid=\"letterhead-contact\"", page, StringComparison.Ordinal);
     }
 
 
@@ -104,23 +113,5 @@ public sealed class CustodianPrintoutTests : InProcessNodes
         return client;
     }
 
-    private static async Task<string> PdfTextAsync(byte[] pdf)
-    {
-        var path = Path.GetTempFileName();
-        try
-        {
-            await File.WriteAllBytesAsync(path, pdf, Ct);
-            var info = new ProcessStartInfo("pdftotext") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "-enc", "UTF-8", path, "-" }) info.ArgumentList.Add(a);
-            using var process = Process.Start(info) ?? throw new InvalidOperationException("pdftotext did not start (test.sh installs poppler-utils)");
-            var output = await process.StandardOutput.ReadToEndAsync(Ct);
-            await process.WaitForExitAsync(Ct);
-            Assert.True(process.ExitCode == 0, await process.StandardError.ReadToEndAsync(Ct));
-            return output;
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+    private static Task<string> PdfTextAsync(byte[] pdf) => PdfTools.TextAsync(pdf, Ct, layout: false);
 }

@@ -19,22 +19,29 @@ namespace HealthLedger.Node.Tests.Network;
 /// <summary>Real nodes in the test process (gRPC over loopback), with short timeouts: started, stopped and waited on.</summary>
 internal static class InProcessNode
 {
-    /// <summary>Builds and starts the node of <paramref name="folder"/> on a free web port (with <paramref name="clock"/>, or the system's).</summary>
-    public static async Task<WebApplication> StartAsync(string folder, CancellationToken ct, TimeProvider? clock = null)
+    /// <summary>
+    /// Builds and starts the node of <paramref name="folder"/> on a free web port (with <paramref name="clock"/>, or the
+    /// system's; its options changed by <paramref name="configure"/> when given).
+    /// </summary>
+    public static async Task<WebApplication> StartAsync(string folder, CancellationToken ct, TimeProvider? clock = null, Func<NodeOptions, NodeOptions>? configure = null)
     {
-        var app = Build(folder, clock);
+        var app = Build(folder, clock, configure);
         await app.StartAsync(ct);
         return app;
     }
 
     /// <summary>The node of <paramref name="folder"/>, built but not started (for a test that watches it stop while it starts).</summary>
-    public static WebApplication Build(string folder, TimeProvider? clock = null) => NodeHost.Build(new NodeOptions
+    public static WebApplication Build(string folder, TimeProvider? clock = null, Func<NodeOptions, NodeOptions>? configure = null)
     {
-        DataDirectory = folder,
-        BatchDelay = TimeSpan.FromMilliseconds(5),
-        PasswordHashing = Argon2Parameters.TestOnly,
-        ConsensusTimeouts = new Consensus.EngineTimeouts(300, 100),
-    }, "http://127.0.0.1:0", logging => logging.SetMinimumLevel(LogLevel.Warning), clock);
+        var options = new NodeOptions
+        {
+            DataDirectory = folder,
+            BatchDelay = TimeSpan.FromMilliseconds(5),
+            PasswordHashing = Argon2Parameters.TestOnly,
+            ConsensusTimeouts = new Consensus.EngineTimeouts(300, 100),
+        };
+        return NodeHost.Build(configure?.Invoke(options) ?? options, "http://127.0.0.1:0", logging => logging.SetMinimumLevel(LogLevel.Warning), clock);
+    }
 
     /// <summary>A client of <paramref name="app"/>'s API with a bearer token from <c>POST /api/v1/auth/token</c>.</summary>
     public static async Task<HttpClient> LoginAsync(WebApplication app, string user, string password, CancellationToken ct)

@@ -34,10 +34,13 @@ public abstract class InProcessNodes : IAsyncDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Starts the node of <paramref name="folder"/> (with <paramref name="clock"/>, or the system's) and keeps it to stop at the end.</summary>
-    protected async Task<WebApplication> StartAsync(string folder, TimeProvider? clock = null)
+    /// <summary>
+    /// Starts the node of <paramref name="folder"/> (with <paramref name="clock"/>, or the system's; its options changed by
+    /// <paramref name="configure"/> when given) and keeps it to stop at the end.
+    /// </summary>
+    protected async Task<WebApplication> StartAsync(string folder, TimeProvider? clock = null, Func<NodeOptions, NodeOptions>? configure = null)
     {
-        var app = await InProcessNode.StartAsync(folder, Ct, clock);
+        var app = await InProcessNode.StartAsync(folder, Ct, clock, configure);
         Running.Add(app);
         return app;
     }

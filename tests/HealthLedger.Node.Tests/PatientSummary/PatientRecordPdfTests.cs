@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using HealthLedger.Node.Laboratory;
 using HealthLedger.Node.Printouts;
 using HealthLedger.Node.Tests.Laboratory;
+using HealthLedger.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using static HealthLedger.Node.Tests.ApiResponses;
 
@@ -106,23 +106,5 @@ public class PatientRecordPdfTests
         Assert.Single(printouts); // the doctor's only
     }
 
-    internal static async Task<string> TextAsync(byte[] pdf)
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"record-{Guid.NewGuid():N}.pdf");
-        await File.WriteAllBytesAsync(path, pdf, Ct);
-        try
-        {
-            var info = new ProcessStartInfo("pdftotext") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "-enc", "UTF-8", "-layout", path, "-" }) info.ArgumentList.Add(a);
-            using var process = Process.Start(info) ?? throw new InvalidOperationException("pdftotext did not start (test.sh installs poppler-utils)");
-            var output = await process.StandardOutput.ReadToEndAsync(Ct);
-            await process.WaitForExitAsync(Ct);
-            Assert.True(process.ExitCode == 0, $"pdftotext: {await process.StandardError.ReadToEndAsync(Ct)}");
-            return output;
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+    internal static Task<string> TextAsync(byte[] pdf) => PdfTools.TextAsync(pdf, Ct);
 }
