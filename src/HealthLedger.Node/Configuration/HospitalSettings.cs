@@ -32,6 +32,8 @@ public sealed record HospitalSettings(string? Name = null, string? Address = nul
         }
         try
         {
+            // The invariant culture ("") is no hospital's language or format.
+            if (string.IsNullOrWhiteSpace(Culture)) throw new CultureNotFoundException();
             _ = CultureInfo.GetCultureInfo(Culture, predefinedOnly: true);
         }
         catch (CultureNotFoundException)
