@@ -26,7 +26,7 @@ public class CultureInvarianceTests
         CultureInfo.CurrentUICulture = german;
         try
         {
-            Assert.Equal("1.234,5", 1234.5m.ToString(CultureInfo.CurrentCulture)); // the culture the output must not follow
+            Assert.Equal("1234,5", 1234.5m.ToString(CultureInfo.CurrentCulture)); // the culture the output must not follow
             Assert.Equal("department,amount,date\r\nRadiology,1234.50,2026-01-05\r\n", Csv.Write(["department", "amount", "date"], [["Radiology", 1234.5m, new DateOnly(2026, 1, 5)]]));
 
             await using var node = await NodeFixture.StartAsync(configure: o => o with { Hospital = new HospitalSettings(Currency: "CHF", Culture: "de-DE") });
