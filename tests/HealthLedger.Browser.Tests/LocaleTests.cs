@@ -7,7 +7,7 @@ namespace HealthLedger.Browser.Tests;
 
 /// <summary>
 /// The hospital's locale settings in a real browser: a node set to de-DE, CHF, Europe/Zurich and its own name shows the
-/// German UI text (login, navigation, home page), the hospital's name in the header, amounts with the currency in the
+/// German UI text (login, navigation, home page, the patients, accounts and entries lists), the hospital's name in the header, amounts with the currency in the
 /// German number format and dates in the German short date format, while form values stay ISO and invariant.
 /// </summary>
 public partial class LocaleTests
@@ -66,6 +66,15 @@ public partial class LocaleTests
         await Assertions.Expect(row).ToContainTextAsync("234,50 CHF");
         await Assertions.Expect(row).ToContainTextAsync(today.ToString("dd.MM.yyyy", CultureInfo.InvariantCulture));
         await Assertions.Expect(admin.GetByTestId("approved-total")).ToHaveTextAsync("234,50 CHF");
+
+        // The lists translated so far: patients, accounts and entries.
+        await nav.GetByRole(AriaRole.Link, new() { Name = "Patienten", Exact = true }).ClickAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Heading, new() { Name = "Patienten" })).ToBeVisibleAsync();
+        await Assertions.Expect(admin.GetByTestId("patients")).ToContainTextAsync("Keine passenden Patienten.");
+        await nav.GetByRole(AriaRole.Link, new() { Name = "Konten" }).ClickAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Heading, new() { Name = "Konten" })).ToBeVisibleAsync();
+        await nav.GetByRole(AriaRole.Link, new() { Name = "Einträge" }).ClickAsync();
+        await Assertions.Expect(admin.GetByTestId("entries")).ToContainTextAsync("Keine passenden Einträge.");
     }
 
     [GeneratedRegex(@"^1000(\.0+)?$")]
