@@ -38,7 +38,9 @@ public sealed record HospitalSettings(string? Name = null, string? Address = nul
         }
         catch (CultureNotFoundException)
         {
-            problems.Add(("culture", $"'{Culture}' is not a known culture name (such as en-GB or de-DE)."));
+            problems.Add(("culture", AppContext.TryGetSwitch("System.Globalization.Invariant", out var invariant) && invariant
+                ? $"'{Culture}' cannot be used: this program runs with invariant globalization (InvariantGlobalization), which knows no cultures."
+                : $"'{Culture}' is not a known culture name (such as en-GB or de-DE)."));
         }
         return problems;
     }
