@@ -45,13 +45,14 @@ public sealed class BrowserNode : IAsyncDisposable
         : File.Exists("/usr/bin/chromium") ? "/usr/bin/chromium"
         : throw new InvalidOperationException("Chromium not found: install Debian's 'chromium' package (./test.sh does) or set CHROMIUM_PATH.");
 
-    public static async Task<BrowserNode> StartAsync()
+    /// <summary>A single-organisation node ("Browser Test Hospital"), its options changed by <paramref name="configure"/> when given.</summary>
+    public static async Task<BrowserNode> StartAsync(Func<NodeOptions, NodeOptions>? configure = null)
     {
         var folder = new TempDirectory();
         var data = folder.Combine("data");
         NetworkInitializer.Init(data, "Browser Test Hospital", AdminPassword, TimeProvider.System, Argon2Parameters.TestOnly);
-        var app = NodeHost.Build(new NodeOptions { DataDirectory = data, BatchDelay = TimeSpan.FromMilliseconds(5), PasswordHashing = Argon2Parameters.TestOnly },
-            "http://127.0.0.1:0", logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var options = new NodeOptions { DataDirectory = data, BatchDelay = TimeSpan.FromMilliseconds(5), PasswordHashing = Argon2Parameters.TestOnly };
+        var app = NodeHost.Build(configure is null ? options : configure(options), "http://127.0.0.1:0", logging => logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync(TestContext.Current.CancellationToken);
         return await LaunchAsync(folder, app);
     }

@@ -29,7 +29,7 @@ public class ExpensesTests
         var accountant = await node.NewPageAsync();
         await accountant.FirstLoginAsync("acc-kim", otps["acc-kim"], "accountant-secret-pw");
         await accountant.GotoAsync("/expenses");
-        await Assertions.Expect(accountant.GetByTestId("threshold")).ToHaveTextAsync("1,000.00");
+        await Assertions.Expect(accountant.GetByTestId("threshold")).ToHaveTextAsync("EUR 1,000.00");
         var form = accountant.GetByTestId("expense-form");
 
         // A bad amount is refused at its field and nothing is recorded.
@@ -60,7 +60,7 @@ public class ExpensesTests
         await form.GetByRole(AriaRole.Button, new() { Name = "Record the expense" }).ClickAsync();
         await Assertions.Expect(accountant.GetByRole(AriaRole.Status)).ToContainTextAsync("awaiting approval by a second admin");
         await Assertions.Expect(accountant.Locator("[data-status='awaiting approval']")).ToContainTextAsync("Siemens Service");
-        await Assertions.Expect(accountant.GetByTestId("pending-total")).ToHaveTextAsync("4,200.00");
+        await Assertions.Expect(accountant.GetByTestId("pending-total")).ToHaveTextAsync("EUR 4,200.00");
         await Assertions.Expect(accountant.GetByRole(AriaRole.Link, new() { Name = "INV-100.pdf" })).ToBeVisibleAsync();
         await Assertions.Expect(accountant.GetByRole(AriaRole.Button, new() { Name = "Approve" })).ToHaveCountAsync(0);
 
@@ -70,14 +70,14 @@ public class ExpensesTests
         await second.GotoAsync("/expenses");
         await second.Locator("[data-status='awaiting approval']").GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
         await Assertions.Expect(second.GetByRole(AriaRole.Status)).ToContainTextAsync("approved.");
-        await Assertions.Expect(second.GetByTestId("approved-total")).ToHaveTextAsync("4,450.00");
+        await Assertions.Expect(second.GetByTestId("approved-total")).ToHaveTextAsync("EUR 4,450.00");
         await second.ShotAsync("expenses");
 
         // The accountant's income-and-expenditure report, its chart and its CSV.
         await accountant.GotoAsync("/statistics");
         var total = accountant.GetByTestId("report-income-expenditure").Locator("tr[data-department='Total']");
-        await Assertions.Expect(total.Locator("[data-col='approvedExpenses']")).ToHaveTextAsync("4,450.00");
-        await Assertions.Expect(total.Locator("[data-col='pendingExpenses']")).ToHaveTextAsync("0.00");
+        await Assertions.Expect(total.Locator("[data-col='approvedExpenses']")).ToHaveTextAsync("EUR 4,450.00");
+        await Assertions.Expect(total.Locator("[data-col='pendingExpenses']")).ToHaveTextAsync("EUR 0.00");
         var chartWidth = await accountant.GetByTestId("ie-chart").EvaluateAsync<int>("img => img.complete ? img.naturalWidth : new Promise(r => img.onload = () => r(img.naturalWidth))");
         Assert.True(chartWidth > 0, "the chart image did not load");
         await accountant.ShotAsync("income-expenditure");

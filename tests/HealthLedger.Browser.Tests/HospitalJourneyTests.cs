@@ -62,18 +62,18 @@ public class HospitalJourneyTests
         await admin.GetByLabel("Quantity *").FillAsync("3");
         await admin.GetByLabel("Unit price *").FillAsync("120.50");
         await admin.GetByRole(AriaRole.Button, new() { Name = "Add charge" }).ClickAsync();
-        await Assertions.Expect(admin.GetByTestId("balance")).ToHaveTextAsync("361.50");
+        await Assertions.Expect(admin.GetByTestId("balance")).ToHaveTextAsync("EUR 361.50");
         await admin.GetByLabel("Amount *").FillAsync("100");
         await admin.GetByLabel("Method *").SelectOptionAsync("card");
         await admin.GetByRole(AriaRole.Button, new() { Name = "Record payment" }).ClickAsync();
-        await Assertions.Expect(admin.GetByTestId("balance")).ToHaveTextAsync("261.50");
+        await Assertions.Expect(admin.GetByTestId("balance")).ToHaveTextAsync("EUR 261.50");
         await admin.ShotAsync("account");
 
         await admin.GotoAsync("/statistics");
         await Assertions.Expect(admin.GetByTestId("report-conditions")).ToContainTextAsync("Diabetes");
         await Assertions.Expect(admin.GetByTestId("report-admissions")).ToContainTextAsync("1");
         await Assertions.Expect(admin.GetByTestId("report-occupancy")).ToContainTextAsync("W1");
-        await Assertions.Expect(admin.GetByTestId("total-outstanding")).ToHaveTextAsync("261.50");
+        await Assertions.Expect(admin.GetByTestId("total-outstanding")).ToHaveTextAsync("EUR 261.50");
         await admin.ShotAsync("reports");
         await admin.GotoAsync($"/patients/{janeId}");
         await admin.ShotAsync("patient");
@@ -83,7 +83,7 @@ public class HospitalJourneyTests
         await patient.EmulateMediaAsync(new() { Media = Media.Print });
         await Assertions.Expect(patient.Locator("header.top")).ToBeHiddenAsync();
         await Assertions.Expect(patient.GetByRole(AriaRole.Button, new() { Name = "Print" })).ToBeHiddenAsync();
-        await Assertions.Expect(patient.GetByTestId("report-balance")).ToHaveTextAsync("261.50");
+        await Assertions.Expect(patient.GetByTestId("report-balance")).ToHaveTextAsync("EUR 261.50");
         var pdf = await patient.PdfAsync();
         Assert.True(pdf.Length > 1000);
     }

@@ -24,7 +24,7 @@ internal static class UpCommand
         var command = new Command("up", "Run the node with its web API. Creates a single-node network first (as 'init') when the data folder holds none; " +
             "the --care-after-… options only count then.")
         {
-            data, urls, org, web.PublicUrl, web.Certificate, web.CertificateKey,
+            data, urls, org, web.PublicUrl, web.Certificate, web.CertificateKey, web.HospitalName, web.Currency, web.Culture,
         };
         foreach (var option in policy.All) command.Add(option);
         command.SetAction((parse, ct) =>
@@ -32,7 +32,7 @@ internal static class UpCommand
             var (networkPolicy, problem) = policy.Read(parse);
             return problem is not null
                 ? Task.FromResult(CommonOptions.Fail(problem))
-                : Run(parse.GetValue(data)!, parse.GetValue(urls)!, parse.GetValue(org)!, networkPolicy, web.Options(parse), ct);
+                : Run(parse.GetValue(data)!, parse.GetValue(urls)!, parse.GetValue(org)!, networkPolicy, web.Options(parse), web.Hospital(parse), ct);
         });
         return command;
     }
@@ -46,9 +46,9 @@ internal static class UpCommand
         var web = new WebArguments();
         var command = new Command("node", "Run one node of an existing network (a folder made by 'init', e.g. DIR/node-2). The peer endpoint listens on the address the chain records for this node.")
         {
-            data, urls, parent, web.PublicUrl, web.Certificate, web.CertificateKey,
+            data, urls, parent, web.PublicUrl, web.Certificate, web.CertificateKey, web.HospitalName, web.Currency, web.Culture,
         };
-        command.SetAction((parse, ct) => RunNode(parse.GetValue(data)!, parse.GetValue(urls), parse.GetValue(parent), web.Options(parse), ct));
+        command.SetAction((parse, ct) => RunNode(parse.GetValue(data)!, parse.GetValue(urls), parse.GetValue(parent), web.Options(parse), web.Hospital(parse), ct));
         return command;
     }
 
@@ -61,6 +61,24 @@ internal static class UpCommand
 
         public Option<string?> CertificateKey { get; } = new("--certificate-key") { Description = "The PEM private key of --certificate when it is a separate file (node.json: certificateKey)" };
 
+        public Option<string?> HospitalName { get; } = new("--hospital-name") { Description = "The hospital's name in the header and on printouts (node.json: hospital.name; default: the organisation's name on the chain)" };
+
+        public Option<string?> Currency { get; } = new("--currency") { Description = "The ISO 4217 code amounts are shown with, e.g. EUR, CHF, GBP (node.json: hospital.currency; default EUR)" };
+
+        public Option<string?> Culture { get; } = new("--culture") { Description = "The UI language and date and number format, e.g. en-GB or de-DE (node.json: hospital.culture; default en-GB)" };
+
+        /// <summary>node.json's hospital settings with those given on the command line in their place.</summary>
+        public Func<HospitalSettings, HospitalSettings> Hospital(ParseResult parse)
+        {
+            var (name, currency, culture) = (parse.GetValue(HospitalName), parse.GetValue(Currency), parse.GetValue(Culture));
+            return configured => configured with
+            {
+                Name = name ?? configured.Name,
+                Currency = currency ?? configured.Currency,
+                Culture = culture ?? configured.Culture,
+            };
+        }
+
         public NodeOptions Options(ParseResult parse) => new()
         {
             DataDirectory = "",
@@ -70,17 +88,17 @@ internal static class UpCommand
         };
     }
 
-    private static async Task<int> Run(string data, string urls, string organisation, NetworkPolicy? networkPolicy, NodeOptions web, CancellationToken cancellationToken)
+    private static async Task<int> Run(string data, string urls, string organisation, NetworkPolicy? networkPolicy, NodeOptions web, Func<HospitalSettings, HospitalSettings> hospital, CancellationToken cancellationToken)
     {
         if (!new DataDirectory(Path.GetFullPath(data)).HasNetwork)
         {
             var code = InitCommand.Run(data, organisation, networkPolicy: networkPolicy);
             if (code != 0) return code;
         }
-        return await Serve(web with { DataDirectory = Path.GetFullPath(data) }, urls, cancellationToken);
+        return await Serve(web with { DataDirectory = Path.GetFullPath(data) }, urls, hospital, cancellationToken);
     }
 
-    private static async Task<int> RunNode(string data, string? urls, int? parentPid, NodeOptions web, CancellationToken cancellationToken)
+    private static async Task<int> RunNode(string data, string? urls, int? parentPid, NodeOptions web, Func<HospitalSettings, HospitalSettings> hospital, CancellationToken cancellationToken)
     {
         if (parentPid is { } pid)
         {
@@ -111,16 +129,20 @@ internal static class UpCommand
         {
             return CommonOptions.Fail(e.Message);
         }
-        return await Serve(web with { DataDirectory = folder.Root }, urls, cancellationToken);
+        return await Serve(web with { DataDirectory = folder.Root }, urls, hospital, cancellationToken);
     }
 
-    private static async Task<int> Serve(NodeOptions options, string urls, CancellationToken cancellationToken)
+    private static async Task<int> Serve(NodeOptions options, string urls, Func<HospitalSettings, HospitalSettings> hospital, CancellationToken cancellationToken)
     {
         Microsoft.AspNetCore.Builder.WebApplication app;
         try
         {
-            // node.json's hospital time settings, under the web options given on the command line.
+            // node.json's hospital time settings, under the web options given on the command line; its hospital settings with
+            // --hospital-name, --currency and --culture in their place.
             var fromConfig = NodeConfig.Read(new DataDirectory(options.DataDirectory))?.Options(options.DataDirectory);
+            var settings = hospital(fromConfig?.Hospital ?? HospitalSettings.Default);
+            if (settings.Problems() is [var (field, message), ..]) return CommonOptions.Fail($"--{field}: {message}");
+            options = options with { Hospital = settings };
             app = NodeHost.Build(fromConfig is null ? options : options with { TimeZone = fromConfig.TimeZone, ClockSkew = fromConfig.ClockSkew }, urls);
         }
         catch (Exception e) when (e is LedgerIntegrityException or InvalidOperationException or InvalidDataException)

@@ -32,11 +32,15 @@ public sealed record HospitalSettings(string? Name = null, string? Address = nul
         }
         try
         {
+            // The invariant culture ("") is no hospital's language or format.
+            if (string.IsNullOrWhiteSpace(Culture)) throw new CultureNotFoundException();
             _ = CultureInfo.GetCultureInfo(Culture, predefinedOnly: true);
         }
         catch (CultureNotFoundException)
         {
-            problems.Add(("culture", $"'{Culture}' is not a known culture name (such as en-GB or de-DE)."));
+            problems.Add(("culture", AppContext.TryGetSwitch("System.Globalization.Invariant", out var invariant) && invariant
+                ? $"'{Culture}' cannot be used: this program runs with invariant globalization (InvariantGlobalization), which knows no cultures."
+                : $"'{Culture}' is not a known culture name (such as en-GB or de-DE)."));
         }
         return problems;
     }

@@ -1,6 +1,7 @@
 using HealthLedger.Node.Chain;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Localization;
 using HealthLedger.Node.Network;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
@@ -77,7 +78,10 @@ public static class NodeHost
             builder.Services.AddSingleton(_ => node); // a factory registration: the container disposes it with the app
             builder.Services.AddSingleton(options);
             builder.Services.AddSingleton(clock ?? TimeProvider.System);
+            var hospitalFormat = new HospitalFormat(options.Hospital); // checks the currency and culture at start
             builder.Services.AddSingleton(new HospitalTime(options, clock ?? TimeProvider.System)); // checks the zone and skew at start
+            builder.Services.AddSingleton(hospitalFormat);
+            builder.Services.AddLocalization();
             builder.Services.AddSingleton<PeerNetwork>();
             builder.Services.AddSingleton<PeerStats>();
             builder.Services.AddSingleton<ConsensusHost>();
@@ -160,6 +164,7 @@ public static class NodeHost
             // A body over its endpoint's cap (or otherwise unreadable) is the client's error (413/400 problem), never a 500.
             app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError });
             app.UseHsts(); // only on HTTPS requests (a trusted proxy's forwarded https included), never for localhost
+            app.UseHospitalCulture(hospitalFormat);
             app.UseErrorPages(options);
             app.UseMiddleware<Web.BindingProblems>();
             app.UseRequestBodyLimits(options);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using HealthLedger.Core.Records;
+using HealthLedger.Node.Localization;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
 using Microsoft.AspNetCore.Mvc;
@@ -72,7 +73,8 @@ public abstract class HospitalPage : PageModel
     /// </summary>
     public string PersonName(string userId) => HttpContext.RequestServices.GetRequiredService<Home.PersonNames>().Of(Me, userId);
 
-    public static string Money(decimal amount) => amount.ToString("#,##0.00", CultureInfo.InvariantCulture);
+    /// <summary>An amount as the UI shows it: the hospital's currency code and number format (<see cref="HospitalFormat"/>).</summary>
+    public static string Money(decimal amount) => HospitalFormat.Current.Money(amount);
 
     /// <summary>The hospital's clock and time zone.</summary>
     public HospitalTime Time => HttpContext.RequestServices.GetRequiredService<HospitalTime>();

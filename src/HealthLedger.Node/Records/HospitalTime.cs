@@ -16,6 +16,8 @@ public sealed class HospitalTime
 
     private readonly TimeProvider _clock;
 
+    private readonly string _shown;
+
     /// <summary>Reads the zone and the skew from the options.</summary>
     /// <exception cref="InvalidOperationException">The time zone is unknown or the skew is negative or above a day.</exception>
     public HospitalTime(NodeOptions options, TimeProvider clock)
@@ -31,7 +33,19 @@ public sealed class HospitalTime
         }
         Zone = zone;
         Skew = options.ClockSkew;
+        try
+        {
+            Culture = CultureInfo.GetCultureInfo(options.Hospital.Culture, predefinedOnly: true);
+        }
+        catch (CultureNotFoundException)
+        {
+            throw new InvalidOperationException($"hospital.culture: '{options.Hospital.Culture}' is not a known culture name (such as en-GB or de-DE).");
+        }
+        _shown = Culture.DateTimeFormat.ShortDatePattern + " " + Culture.DateTimeFormat.ShortTimePattern;
     }
+
+    /// <summary>The hospital's culture, whose short date and time patterns the UI shows times in (<see cref="HospitalSettings.Culture"/>).</summary>
+    public CultureInfo Culture { get; }
 
     /// <summary>The hospital's time zone.</summary>
     public TimeZoneInfo Zone { get; }
@@ -51,8 +65,14 @@ public sealed class HospitalTime
     /// <summary>An instant in the hospital's zone (the same instant, the zone's offset).</summary>
     public DateTimeOffset Local(DateTimeOffset at) => TimeZoneInfo.ConvertTime(at, Zone);
 
-    /// <summary>An instant as the UI shows it: local date and time to the minute.</summary>
-    public string Show(DateTimeOffset at) => Local(at).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// An instant as the UI shows it: local date and time to the minute in the hospital culture's short patterns
+    /// (30/11/2026 14:05 in en-GB, 30.11.2026 14:05 in de-DE). Display only: form values use <see cref="FormValue"/>.
+    /// </summary>
+    public string Show(DateTimeOffset at) => Local(at).ToString(_shown, Culture);
+
+    /// <summary>A date as the UI shows it, in the hospital culture's short date pattern.</summary>
+    public string ShowDate(DateOnly day) => day.ToString(Culture.DateTimeFormat.ShortDatePattern, Culture);
 
     /// <summary>An instant as a <c>datetime-local</c> form value (local, to the minute).</summary>
     public string FormValue(DateTimeOffset at) => Local(at).ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture);

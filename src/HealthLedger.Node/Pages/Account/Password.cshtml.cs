@@ -1,11 +1,13 @@
+using HealthLedger.Node.Localization;
 using HealthLedger.Node.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Localization;
 
 namespace HealthLedger.Node.Pages.Account;
 
 [Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(LoginThrottle.ClientPolicy)]
-public sealed class PasswordModel(AccountService accounts) : HospitalPage
+public sealed class PasswordModel(AccountService accounts, IStringLocalizer<UiText> text) : HospitalPage
 {
     [BindProperty]
     public string? CurrentPassword { get; set; }
@@ -26,13 +28,13 @@ public sealed class PasswordModel(AccountService accounts) : HospitalPage
     {
         if (NewPassword != ConfirmPassword)
         {
-            ModelState.AddModelError(nameof(ConfirmPassword), "The two new passwords differ.");
+            ModelState.AddModelError(nameof(ConfirmPassword), text["The two new passwords differ."]);
             return Page();
         }
         var wasOneTime = Me.MustChangePassword;
         if (await accounts.ChangePasswordAsync(Me, CurrentPassword, NewPassword, ct) is { } error)
         {
-            ModelState.AddModelError(char.ToUpperInvariant(error.Field[0]) + error.Field[1..], error.Message);
+            ModelState.AddModelError(char.ToUpperInvariant(error.Field[0]) + error.Field[1..], text[error.Message]);
             if (error.RetryAfter is { } wait)
             {
                 Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
@@ -42,7 +44,7 @@ public sealed class PasswordModel(AccountService accounts) : HospitalPage
         }
         if (wasOneTime)
         {
-            Flash = "Your password was changed.";
+            Flash = text["Your password was changed."];
             return Redirect("/");
         }
         Done = true;
