@@ -62,7 +62,7 @@ public partial class HomeAndNamesTests
         await Assertions.Expect(admin.GetByTestId("stat-discharges")).ToHaveTextAsync("0");
         await Assertions.Expect(admin.GetByTestId("stat-occupied")).ToHaveTextAsync("1");
         await Assertions.Expect(admin.GetByTestId("free-beds")).ToContainTextAsync("W1: 2 free of 3");
-        await Assertions.Expect(admin.GetByTestId("stat-outstanding")).ToHaveTextAsync("120.50");
+        await Assertions.Expect(admin.GetByTestId("stat-outstanding")).ToHaveTextAsync("EUR 120.50");
         await Assertions.Expect(admin.GetByTestId("top-balances")).ToContainTextAsync("Nora Names: 120.50");
         await admin.ShotAsync("home-admin");
 
@@ -94,7 +94,7 @@ public partial class HomeAndNamesTests
         await Assertions.Expect(patient.GetByTestId("recent-readers")).ToContainTextAsync("Alice Adams");
         await Assertions.Expect(patient.GetByTestId("recent-readers")).Not.ToContainTextAsync("dr-qa-adams");
         await Assertions.Expect(patient.GetByTestId("current-admission")).ToContainTextAsync("ward W1, bed 2");
-        await Assertions.Expect(patient.GetByTestId("balance-due")).ToHaveTextAsync("120.50");
+        await Assertions.Expect(patient.GetByTestId("balance-due")).ToHaveTextAsync("EUR 120.50");
         await patient.ShotAsync("home-patient");
         await patient.GetByTestId("notifications").ClickAsync();
         await Assertions.Expect(patient.GetByTestId("notification-list")).ToContainTextAsync("Ben Baker asks for access to your record");
