@@ -21,11 +21,11 @@ public sealed class LoginModel(AccountService accounts, Configuration.NodeOption
 
     public string? Error { get; set; }
 
-    /// <summary>The session had ended (<c>?ended=1</c>, set by <see cref="LoginRedirect"/>): the page says so, and site.js keeps the form input posted.</summary>
+    /// <summary>The session had ended (<c>?ended=true</c>, set by <see cref="LoginRedirect"/>): the page says so, and site.js keeps the form input posted.</summary>
     [BindProperty(SupportsGet = true, Name = "ended")]
     public bool Ended { get; set; }
 
-    /// <summary>The user just logged out (<c>?loggedOut=1</c>).</summary>
+    /// <summary>The user just logged out (<c>?loggedOut=true</c>).</summary>
     [BindProperty(SupportsGet = true, Name = "loggedOut")]
     public bool LoggedOut { get; set; }
 

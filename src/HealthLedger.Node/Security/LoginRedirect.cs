@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.WebUtilities;
 namespace HealthLedger.Node.Security;
 
 /// <summary>
-/// Where a page request without a live session is sent: <c>/login?ReturnUrl=…</c>, with <c>ended=1</c> when a session
+/// Where a page request without a live session is sent: <c>/login?ReturnUrl=…</c>, with <c>ended=true</c> when a session
 /// had been open (its cookie named a session that has since ended: idle timeout, lifetime, logout elsewhere, restart) or
 /// when a form was posted (forms are only served to signed-in users), so the login page says "You have been logged out
 /// (session ended)". The return address of a form post is the form's page (its path and query without the Razor Pages
@@ -26,7 +26,7 @@ public static class LoginRedirect
         var http = context.HttpContext;
         var ended = http.Items.ContainsKey(SessionEndedKey) || HttpMethods.IsPost(http.Request.Method);
         var query = new Dictionary<string, string?> { ["ReturnUrl"] = ErrorPages.PageOf(http.Request) };
-        if (ended) query["ended"] = "1";
+        if (ended) query["ended"] = "true";
         var location = QueryHelpers.AddQueryString(http.Request.PathBase.Add(context.Options.LoginPath).Value ?? "/login", query);
         if (!ErrorPages.WantsHtml(http.Request))
         {

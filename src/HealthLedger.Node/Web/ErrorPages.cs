@@ -37,26 +37,42 @@ public static class ErrorPages
     /// form is read again), JSON through <see cref="IProblemDetailsService"/>. Register it before (outside) the exception
     /// handler, whose page answer is an empty 500 (<see cref="HandleException"/>).
     /// </summary>
-    public static IApplicationBuilder UseErrorPages(this IApplicationBuilder app, NodeOptions options) =>
-        app.UseStatusCodePages(async context =>
+    public static IApplicationBuilder UseErrorPages(this IApplicationBuilder app, NodeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.Use(next =>
         {
-            var http = context.HttpContext;
-            if (!WantsHtml(http.Request))
-            {
-                var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
-                await problems.WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = http,
-                    ProblemDetails = { Status = http.Response.StatusCode, Detail = http.Items[MessageKey] as string },
-                });
-                return;
-            }
-            var (title, message) = Describe(http, options);
-            http.Items[TitleKey] = title;
-            http.Items[MessageKey] = message;
-            http.Items[BackKey] = HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) ? null : PageOf(http.Request);
-            await ReExecuteAsync(context, "/error");
+            // The rest of the pipeline behind its own routing, as the framework's re-execute does: routing ran before this
+            // middleware, so /error must be matched again.
+            var branch = app.New();
+            if (app.Properties.TryGetValue("__GlobalEndpointRouteBuilder", out var routes) && routes is not null) branch.Properties["__GlobalEndpointRouteBuilder"] = routes;
+            branch.UseRouting();
+            branch.Run(next);
+            var rerouted = branch.Build();
+            var pages = new StatusCodePagesOptions { HandleAsync = context => AnswerAsync(context, rerouted, options) };
+            return new StatusCodePagesMiddleware(next, Microsoft.Extensions.Options.Options.Create(pages)).Invoke;
         });
+    }
+
+    private static async Task AnswerAsync(StatusCodeContext context, RequestDelegate rerouted, NodeOptions options)
+    {
+        var http = context.HttpContext;
+        if (!WantsHtml(http.Request))
+        {
+            var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+            await problems.WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = http,
+                ProblemDetails = { Status = http.Response.StatusCode, Detail = http.Items[MessageKey] as string },
+            });
+            return;
+        }
+        var (title, message) = Describe(http, options);
+        http.Items[TitleKey] = title;
+        http.Items[MessageKey] = message;
+        http.Items[BackKey] = HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) ? null : PageOf(http.Request);
+        await ReExecuteAsync(http, rerouted, "/error");
+    }
 
     /// <summary>
     /// The exception handler's answer: a problem document for the API and JSON clients; for a browser nothing but the status,
@@ -120,9 +136,8 @@ public static class ErrorPages
     /// Runs the rest of the pipeline again for <paramref name="path"/> as a GET (the original method, path, query and endpoint
     /// are put back afterwards); the page answers with the original status (<see cref="IStatusCodeReExecuteFeature"/>); as the framework's re-execute does, but never reads a form again.
     /// </summary>
-    private static async Task ReExecuteAsync(StatusCodeContext context, string path)
+    private static async Task ReExecuteAsync(HttpContext http, RequestDelegate rerouted, string path)
     {
-        var http = context.HttpContext;
         var status = http.Response.StatusCode;
         var request = http.Request;
         var (method, originalPath, originalPathBase, query, endpoint) = (request.Method, request.Path, request.PathBase, request.QueryString, http.GetEndpoint());
@@ -144,7 +159,7 @@ public static class ErrorPages
         request.QueryString = QueryString.Empty;
         try
         {
-            await context.Next(http);
+            await rerouted(http);
         }
         finally
         {
