@@ -175,7 +175,8 @@ public class ModuleTests
         var admin = await fresh.NewPageAsync();
         await admin.LoginAsync("admin", BrowserNode.AdminPassword);
         await admin.LogoutAsync();
-        await Assertions.Expect(admin).ToHaveURLAsync(new Regex("/login$"));
+        await Assertions.Expect(admin).ToHaveURLAsync(new Regex("/login\\?loggedOut=true$"));
+        await Assertions.Expect(admin.GetByTestId("logged-out")).ToBeVisibleAsync();
         await admin.GotoAsync("/patients");
         await Assertions.Expect(admin).ToHaveURLAsync(new Regex("/login\\?ReturnUrl="));
     }

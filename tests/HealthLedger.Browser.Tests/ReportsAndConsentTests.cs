@@ -97,6 +97,7 @@ public class ReportsAndConsentTests
 
         await patient.GotoAsync($"/patients/{patientId}/access");
         await patient.GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
+        await patient.GetByRole(AriaRole.Button, new() { Name = "Yes, revoke access" }).ClickAsync();
         await Assertions.Expect(patient.GetByTestId("grants")).ToContainTextAsync("revoked");
         Assert.Equal(403, (await wilson.GotoAsync(reportUrl))!.Status);
 
@@ -123,6 +124,8 @@ public class ReportsAndConsentTests
         await Assertions.Expect(patient.GetByTestId("care-policy")).ToContainTextAsync("your doctors keep access 7 days after discharge"); // the network policy set at init
         await Assertions.Expect(patient.GetByTestId("care-policy")).ToContainTextAsync("keeps access 30 days after the visit");
         await patient.GetByRole(AriaRole.Button, new() { Name = "End" }).ClickAsync();
+        await Assertions.Expect(patient.GetByTestId("confirm-end-care")).ToContainTextAsync("Greg House");
+        await patient.GetByRole(AriaRole.Button, new() { Name = "Yes, end it" }).ClickAsync();
         await Assertions.Expect(patient.GetByTestId("care")).ToContainTextAsync("ended by you");
         Assert.Equal(403, (await house.GotoAsync(reportUrl))!.Status);
     }

@@ -8,7 +8,7 @@ namespace HealthLedger.Node.Accounts;
 
 /// <summary>
 /// The hospital account of each patient: charges and payments (account lines among the entries) in date order with a
-/// running balance; corrected lines are replaced by their corrections. Lines are added through <see cref="EncounterService"/>.
+/// running balance; corrected lines are replaced by their corrections in the totals (and listed apart, <see cref="AccountView.Superseded"/>). Lines are added through <see cref="EncounterService"/>.
 /// </summary>
 public sealed class HospitalAccountService(EncounterService encounters, PatientService patients, RecordAccess access)
 {
@@ -33,7 +33,7 @@ public sealed class HospitalAccountService(EncounterService encounters, PatientS
         return encounters.AddAsync(actor, patientId, input, ct);
     }
 
-    /// <summary>Builds an account from entries (other entry types and corrected lines are left out).</summary>
+    /// <summary>Builds an account from entries (other entry types are left out; corrected lines count in no total and are listed in <see cref="AccountView.Superseded"/>).</summary>
     public static AccountView Build(string patientId, IEnumerable<EntryView> entries)
     {
         var lines = new List<AccountLine>();
@@ -46,7 +46,10 @@ public sealed class HospitalAccountService(EncounterService encounters, PatientS
             else payments -= amount;
             lines.Add(new AccountLine(e, amount, balance));
         }
-        return new AccountView(patientId, lines, charges, payments, balance);
+        return new AccountView(patientId, lines, charges, payments, balance)
+        {
+            Superseded = entries.Where(e => !e.IsEffective && e.Type.IsAccountLine()).OrderBy(e => e.Details.OccurredAt).ThenBy(e => e.Proof.Height).ToList(),
+        };
     }
 
     /// <summary>Every patient's account totals, searchable and sortable (admins); each patient on the page is recorded as a disclosure.</summary>

@@ -123,9 +123,14 @@ public static class NodeHost
                     o.Events.OnValidatePrincipal = context =>
                     {
                         var token = context.Principal?.FindFirst(SessionAuthenticationHandler.SessionClaim)?.Value;
-                        if (context.HttpContext.RequestServices.GetRequiredService<SessionStore>().Find(token) is null) context.RejectPrincipal();
+                        if (context.HttpContext.RequestServices.GetRequiredService<SessionStore>().Find(token) is null)
+                        {
+                            context.RejectPrincipal();
+                            context.HttpContext.Items[LoginRedirect.SessionEndedKey] = true;
+                        }
                         return Task.CompletedTask;
                     };
+                    o.Events.OnRedirectToLogin = LoginRedirect.Redirect;
                 })
                 .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
             builder.Services.AddAuthorization();
@@ -162,10 +167,15 @@ public static class NodeHost
                 app.UseForwardedHeaders(forwarded);
             }
             // A body over its endpoint's cap (or otherwise unreadable) is the client's error (413/400 problem), never a 500.
-            app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError });
-            app.UseHsts(); // only on HTTPS requests (a trusted proxy's forwarded https included), never for localhost
-            app.UseHospitalCulture(hospitalFormat);
+            // A browser gets the error page in the layout (ErrorPages, outside the exception handler), the API a problem document.
+            app.UseHospitalCulture(hospitalFormat); // before the error pages, so they speak the hospital's language too
             app.UseErrorPages(options);
+            app.UseExceptionHandler(new ExceptionHandlerOptions
+            {
+                StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+                ExceptionHandler = Web.ErrorPages.HandleException,
+            });
+            app.UseHsts(); // only on HTTPS requests (a trusted proxy's forwarded https included), never for localhost
             app.UseMiddleware<Web.BindingProblems>();
             app.UseRequestBodyLimits(options);
             // Browsers ask for /favicon.ico whatever the page links: answer it with the SVG icon rather than a logged 404.

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace HealthLedger.Node.Pages;
 
 [Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(LoginThrottle.ClientPolicy)]
-public sealed class LoginModel(AccountService accounts) : PageModel
+public sealed class LoginModel(AccountService accounts, Configuration.NodeOptions options) : PageModel
 {
     [BindProperty]
     public string? Username { get; set; }
@@ -20,6 +20,17 @@ public sealed class LoginModel(AccountService accounts) : PageModel
     public string? ReturnUrl { get; set; }
 
     public string? Error { get; set; }
+
+    /// <summary>The session had ended (<c>?ended=true</c>, set by <see cref="LoginRedirect"/>): the page says so, and site.js keeps the form input posted.</summary>
+    [BindProperty(SupportsGet = true, Name = "ended")]
+    public bool Ended { get; set; }
+
+    /// <summary>The user just logged out (<c>?loggedOut=true</c>).</summary>
+    [BindProperty(SupportsGet = true, Name = "loggedOut")]
+    public bool LoggedOut { get; set; }
+
+    /// <summary>The hospital's contact details (for the forgotten-password guidance).</summary>
+    public Configuration.HospitalSettings Hospital => options.Hospital;
 
     public void OnGet()
     {

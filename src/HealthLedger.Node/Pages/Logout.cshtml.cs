@@ -16,6 +16,6 @@ public sealed class LogoutModel(SessionStore sessions) : PageModel
     {
         if (HttpContext.UserSession() is { } session) sessions.Close(session.Token);
         await HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-        return Redirect("/login");
+        return Redirect("/login?loggedOut=true");
     }
 }

@@ -16,7 +16,7 @@ namespace HealthLedger.Node.Web;
 /// A page's form (not <c>/api</c>) gets the same refusal as a short HTML page in the app's style instead of a problem
 /// document, so a browser user who picked a file over the upload limit reads what happened (nothing was stored) and can go back.
 /// </para>
-public sealed partial class BindingProblems(RequestDelegate next, IProblemDetailsService problems, Configuration.NodeOptions options)
+public sealed partial class BindingProblems(RequestDelegate next, IProblemDetailsService problems)
 {
     /// <summary>Runs the rest of the pipeline and answers a binding failure with a validation problem.</summary>
     public async Task InvokeAsync(HttpContext httpContext)
@@ -41,11 +41,7 @@ public sealed partial class BindingProblems(RequestDelegate next, IProblemDetail
     {
         var (field, message) = Describe(bad);
         httpContext.Response.StatusCode = bad.StatusCode;
-        if (!httpContext.Request.Path.StartsWithSegments("/api"))
-        {
-            await ErrorPages.WriteAsync(httpContext, options);
-            return;
-        }
+        if (!httpContext.Request.Path.StartsWithSegments("/api")) return; // ErrorPages answers (a page, or a problem for JSON clients)
         var details = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
         {
             Status = bad.StatusCode,

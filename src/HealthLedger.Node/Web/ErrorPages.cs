@@ -1,39 +1,113 @@
 using System.Globalization;
-using System.Net;
 using HealthLedger.Node.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthLedger.Node.Web;
 
 /// <summary>
-/// Error answers without a body of their own (a refused form, an unknown page, a body over its cap): the API
-/// (<c>/api</c>) gets an RFC 9457 problem document, a page request a short HTML page in the app's style that says what
-/// happened and that nothing was changed, never a raw JSON document in the browser.
+/// Error answers without a body of their own (a refused form, an unknown page, a body over its cap, a rate limit, an
+/// unexpected failure): the API and every client that asks for JSON get an RFC 9457 problem document; a browser gets the
+/// <c>/error</c> page in the app's layout (the same menu, the signed-in user), which says what happened, that nothing was
+/// changed, and offers a way back — never a raw JSON document in the browser.
 /// </summary>
+/// <remarks>
+/// Negotiation (<see cref="WantsHtml"/>): paths under <c>/api</c>, <c>/healthz</c>, <c>/fhir</c> and <c>/openapi</c> are
+/// always answered with problem details; any other path gets HTML unless its <c>Accept</c> header names JSON and not
+/// <c>text/html</c> (a browser's <c>Accept</c> names <c>text/html</c>; a request without <c>Accept</c> gets HTML).
+/// </remarks>
 public static class ErrorPages
 {
-    /// <summary>Answers every empty error response as <see cref="ErrorPages"/> describes (in place of the framework's status code pages).</summary>
-    public static IApplicationBuilder UseErrorPages(this IApplicationBuilder app, NodeOptions options) =>
-        app.UseStatusCodePages(async context =>
-        {
-            var http = context.HttpContext;
-            if (http.Request.Path.StartsWithSegments("/api") || http.Request.Path.StartsWithSegments("/healthz"))
-            {
-                var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
-                await problems.WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = { Status = http.Response.StatusCode } });
-                return;
-            }
-            await WriteAsync(http, options);
-        });
+    /// <summary>The <see cref="HttpContext.Items"/> key of the page's title (set before re-executing to <c>/error</c>).</summary>
+    public const string TitleKey = "HealthLedger.ErrorTitle";
+
+    /// <summary>The <see cref="HttpContext.Items"/> key of the page's message (a rate limit puts its own words here).</summary>
+    public const string MessageKey = "HealthLedger.ErrorMessage";
+
+    /// <summary>The <see cref="HttpContext.Items"/> key of the page to go back to (a refused form's page, as a GET).</summary>
+    public const string BackKey = "HealthLedger.ErrorBack";
 
     /// <summary>
-    /// Writes the HTML page for the response's status. A form whose declared length is over its endpoint's cap is answered
-    /// 413 naming the limit, whatever refused it first (the antiforgery check reads the form and answers 400 when it cannot).
+    /// Answers every empty error response as <see cref="ErrorPages"/> describes (in place of the framework's status code
+    /// pages): HTML by re-executing the request as a GET of <c>/error</c> (so the page runs with the user's session and no
+    /// form is read again), JSON through <see cref="IProblemDetailsService"/>. Register it before (outside) the exception
+    /// handler, whose page answer is an empty 500 (<see cref="HandleException"/>).
     /// </summary>
-    public static async Task WriteAsync(HttpContext http, NodeOptions options)
+    public static IApplicationBuilder UseErrorPages(this IApplicationBuilder app, NodeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.Use(next =>
+        {
+            // The rest of the pipeline behind its own routing, as the framework's re-execute does: routing ran before this
+            // middleware, so /error must be matched again.
+            var branch = app.New();
+            if (app.Properties.TryGetValue("__GlobalEndpointRouteBuilder", out var routes) && routes is not null) branch.Properties["__GlobalEndpointRouteBuilder"] = routes;
+            branch.UseRouting();
+            branch.Run(next);
+            var rerouted = branch.Build();
+            var pages = new StatusCodePagesOptions { HandleAsync = context => AnswerAsync(context, rerouted, options) };
+            return new StatusCodePagesMiddleware(next, Microsoft.Extensions.Options.Options.Create(pages)).Invoke;
+        });
+    }
+
+    private static async Task AnswerAsync(StatusCodeContext context, RequestDelegate rerouted, NodeOptions options)
+    {
+        var http = context.HttpContext;
+        if (!WantsHtml(http.Request))
+        {
+            var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+            await problems.WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = http,
+                ProblemDetails = { Status = http.Response.StatusCode, Detail = http.Items[MessageKey] as string },
+            });
+            return;
+        }
+        var (title, message) = Describe(http, options);
+        http.Items[TitleKey] = title;
+        http.Items[MessageKey] = message;
+        http.Items[BackKey] = HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) ? null : PageOf(http.Request);
+        await ReExecuteAsync(http, rerouted, "/error");
+    }
+
+    /// <summary>
+    /// The exception handler's answer: a problem document for the API and JSON clients; for a browser nothing but the status,
+    /// so that <see cref="UseErrorPages"/> (outside) shows the error page in the layout.
+    /// </summary>
+    public static async Task HandleException(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        if (WantsHtml(http.Request)) return;
+        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = { Status = http.Response.StatusCode },
+            Exception = http.Features.Get<IExceptionHandlerFeature>()?.Error,
+        });
+    }
+
+    /// <summary>True when the request should be answered with an HTML page (see the remarks of <see cref="ErrorPages"/>).</summary>
+    public static bool WantsHtml(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var path = request.Path;
+        if (path.StartsWithSegments("/api") || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/fhir") || path.StartsWithSegments("/openapi")) return false;
+        var accept = request.Headers.Accept.ToString();
+        if (accept.Length == 0) return true;
+        return accept.Contains("text/html", StringComparison.OrdinalIgnoreCase) || !accept.Contains("json", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// The page's title and message for the response's status. A form whose declared length is over its endpoint's cap is
+    /// answered 413 naming the limit, whatever refused it first (the antiforgery check reads the form and answers 400 when it
+    /// cannot). A message already in <see cref="MessageKey"/> (a rate limit's) is kept.
+    /// </summary>
+    public static (string Title, string Message) Describe(HttpContext http, NodeOptions options)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(options);
@@ -44,27 +118,83 @@ public static class ErrorPages
         var (title, message) = http.Response.StatusCode switch
         {
             StatusCodes.Status413PayloadTooLarge => ("Upload refused", $"The file is too large: this form accepts files of up to {Size(limit)}. Nothing was uploaded or changed."),
-            StatusCodes.Status404NotFound => ("Page not found", "There is no page at this address."),
+            StatusCodes.Status400BadRequest => ("Form refused", "The form could not be accepted (it may have expired: reload the page and try again). Nothing was changed."),
+            StatusCodes.Status403Forbidden => ("Access denied", "You may not open this page or do this. Nothing was changed."),
+            StatusCodes.Status404NotFound => ("Page not found", "There is no page at this address. It may have been mistyped, or the link is out of date."),
             StatusCodes.Status405MethodNotAllowed => ("Not allowed", "This page does not take that kind of request. Nothing was changed."),
+            StatusCodes.Status409Conflict => ("Changed meanwhile", "Someone changed this at the same time. Nothing was changed: reload the page to see the current state and try again."),
             StatusCodes.Status415UnsupportedMediaType => ("Form refused", "The form was sent in a format this page does not take. Nothing was changed."),
-            >= 400 and < 500 => ("Form refused", "The form could not be accepted (it may have expired: reload the page and try again). Nothing was changed."),
+            StatusCodes.Status429TooManyRequests => ("Too many attempts", "Too many requests in a short time. Wait a moment and try again. Nothing was changed."),
+            StatusCodes.Status503ServiceUnavailable => ("Busy", "The node is busy. Wait a moment and try again. Nothing was changed."),
+            >= 400 and < 500 => ("Request refused", "The request could not be accepted. Nothing was changed."),
             _ => ("Something went wrong", "The request could not be completed. Nothing was changed unless a confirmation was shown."),
         };
-        http.Response.ContentType = "text/html; charset=utf-8";
-        // Back to the page the request came from (same path, as a GET); the texts are ours, never the request's.
-        var back = WebUtility.HtmlEncode(http.Request.Path.Value is { Length: > 0 } path ? path : "/");
-        await http.Response.WriteAsync($$"""
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" />
-            <title>{{title}} · HealthLedger</title><link rel="stylesheet" href="/assets/site.css" /></head>
-            <body><main class="container"><h1>{{title}}</h1>
-            <div class="alert error" role="alert" data-testid="error-page" data-status="{{http.Response.StatusCode}}">{{WebUtility.HtmlEncode(message)}}</div>
-            <p><a href="{{back}}">Back</a> · <a href="/">Home</a></p></main></body></html>
-            """, http.RequestAborted);
+        return (title, http.Items[MessageKey] as string ?? message);
+    }
+
+    /// <summary>
+    /// Runs the rest of the pipeline again for <paramref name="path"/> as a GET (the original method, path, query and endpoint
+    /// are put back afterwards); the page answers with the original status (<see cref="IStatusCodeReExecuteFeature"/>); as the framework's re-execute does, but never reads a form again.
+    /// </summary>
+    private static async Task ReExecuteAsync(HttpContext http, RequestDelegate rerouted, string path)
+    {
+        var status = http.Response.StatusCode;
+        var request = http.Request;
+        var (method, originalPath, originalPathBase, query, endpoint) = (request.Method, request.Path, request.PathBase, request.QueryString, http.GetEndpoint());
+        var routeValues = http.Features.Get<IRouteValuesFeature>();
+        var values = routeValues?.RouteValues is { } rv ? new RouteValueDictionary(rv) : null;
+        http.Features.Set<IStatusCodeReExecuteFeature>(new ReExecuted
+        {
+            OriginalPath = originalPath.Value ?? "/",
+            OriginalPathBase = originalPathBase.Value ?? "",
+            OriginalQueryString = query.HasValue ? query.Value : null,
+            OriginalStatusCode = status,
+            Endpoint = endpoint,
+            RouteValues = values,
+        });
+        http.SetEndpoint(null);
+        routeValues?.RouteValues?.Clear();
+        request.Method = HttpMethods.Get;
+        request.Path = path;
+        request.QueryString = QueryString.Empty;
+        try
+        {
+            await rerouted(http);
+        }
+        finally
+        {
+            request.Method = method;
+            request.Path = originalPath;
+            request.QueryString = query;
+            http.SetEndpoint(endpoint);
+            if (routeValues is not null && values is not null) routeValues.RouteValues = values;
+            http.Features.Set<IStatusCodeReExecuteFeature>(null);
+        }
+    }
+
+    /// <summary>The path and query of a request without its Razor Pages <c>handler</c> (the page a form was posted from, as a GET).</summary>
+    public static string PageOf(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(request.QueryString.Value);
+        var kept = query.Where(q => !string.Equals(q.Key, "handler", StringComparison.OrdinalIgnoreCase))
+            .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)));
+        var path = request.PathBase.Add(request.Path).Value is { Length: > 0 } p ? p : "/";
+        return Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(path, kept);
     }
 
     /// <summary>A byte count for people: "50 MB", "1.5 MB", "64 KB" (binary units, as the limits are set).</summary>
     public static string Size(long bytes) => bytes >= 1024 * 1024
         ? (bytes / (1024.0 * 1024)).ToString("0.#", CultureInfo.InvariantCulture) + " MB"
         : (bytes / 1024.0).ToString("0.#", CultureInfo.InvariantCulture) + " KB";
+
+    private sealed class ReExecuted : IStatusCodeReExecuteFeature
+    {
+        public string OriginalPathBase { get; set; } = "";
+        public string OriginalPath { get; set; } = "/";
+        public string? OriginalQueryString { get; set; }
+        public int OriginalStatusCode { get; init; }
+        public Endpoint? Endpoint { get; init; }
+        public RouteValueDictionary? RouteValues { get; init; }
+    }
 }

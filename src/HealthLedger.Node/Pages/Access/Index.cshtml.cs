@@ -101,9 +101,25 @@ public sealed class AccessModel(ConsentService consent, AccessRequestService req
         return Redirect($"/patients/{id}/access");
     }
 
-    public async Task<IActionResult> OnPostRevokeAsync(string id, string grantId, CancellationToken ct)
+    /// <summary>The active grant the patient asked to revoke, shown for confirmation before anything is changed; or null.</summary>
+    public GrantView? ConfirmRevoke { get; private set; }
+
+    /// <summary>The care relationship the patient asked to end, shown for confirmation before anything is changed; or null.</summary>
+    public CareView? ConfirmEndCare { get; private set; }
+
+    /// <summary>
+    /// Revokes a grant once confirmed: the first post (the "Revoke" button) shows the confirmation step on the page (no
+    /// JavaScript needed); the confirmation posts again with <paramref name="confirmed"/>. A grant that is not active (or
+    /// not found) goes straight to the service, which says why it cannot be revoked.
+    /// </summary>
+    public async Task<IActionResult> OnPostRevokeAsync(string id, string grantId, bool confirmed, CancellationToken ct)
     {
         if (Load(id) is { } failed) return failed;
+        if (!confirmed && Grants.FirstOrDefault(g => g.Grant.Id == grantId && g.Active) is { } grant)
+        {
+            ConfirmRevoke = grant;
+            return Page();
+        }
         var outcome = await consent.RevokeAsync(Me, id, grantId, ct);
         if (!outcome.IsOk) return Failure(outcome, Page);
         Flash = "Access revoked.";
@@ -128,9 +144,15 @@ public sealed class AccessModel(ConsentService consent, AccessRequestService req
         return Redirect($"/patients/{id}/access");
     }
 
-    public async Task<IActionResult> OnPostEndCareAsync(string id, string doctorId, CancellationToken ct)
+    /// <summary>Ends a care relationship once confirmed (as <see cref="OnPostRevokeAsync"/>).</summary>
+    public async Task<IActionResult> OnPostEndCareAsync(string id, string doctorId, bool confirmed, CancellationToken ct)
     {
         if (Load(id) is { } failed) return failed;
+        if (!confirmed && Care.FirstOrDefault(c => c.Care.DoctorId == doctorId && c.Active && c.Revocable) is { } care)
+        {
+            ConfirmEndCare = care;
+            return Page();
+        }
         var outcome = await consent.EndCareAsync(Me, id, doctorId, ct);
         if (!outcome.IsOk) return Failure(outcome, Page);
         Flash = "Care relationship ended.";

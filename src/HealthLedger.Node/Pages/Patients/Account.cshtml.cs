@@ -20,6 +20,21 @@ public sealed class PatientAccountModel(HospitalAccountService accounts, Patient
 
     public AccountView? Account { get; private set; }
 
+    /// <summary>The line being corrected (the charge or payment form names it in <c>CorrectsId</c>), or null.</summary>
+    public EntryView? Correcting => Account?.Lines.Select(l => l.Entry).FirstOrDefault(e =>
+        (!string.IsNullOrEmpty(Charge.CorrectsId) && e.Id == Charge.CorrectsId) || (!string.IsNullOrEmpty(Payment.CorrectsId) && e.Id == Payment.CorrectsId));
+
+    /// <summary>
+    /// The account's rows in date order: its lines and, struck through in their place, the lines later corrected (display
+    /// only: they count in no total; the ledger keeps both).
+    /// </summary>
+    public IReadOnlyList<(EntryView Entry, AccountLine? Line)> Rows => Account is null ? [] :
+        Account.Lines.Select(l => (l.Entry, (AccountLine?)l)).Concat(Account.Superseded.Select(e => (e, (AccountLine?)null)))
+            .OrderBy(r => r.Item1.Details.OccurredAt).ThenBy(r => r.Item1.Proof.Height).ToList();
+
+    /// <summary>The date of an entry of this account, for links between a corrected line and its correction.</summary>
+    public string? DateOf(string? entryId) => Rows.FirstOrDefault(r => r.Entry.Id == entryId).Entry is { } e ? When(e.Details.OccurredAt) : null;
+
     public IActionResult OnGet(string id, string? corrects)
     {
         if (Load(id) is { } failed) return failed;

@@ -1,0 +1,124 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using HealthLedger.Node.Security;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HealthLedger.Node.Tests.Web;
+
+/// <summary>
+/// Error answers are negotiated: a browser (a page path, <c>Accept: text/html</c>) gets the error page in the app's layout
+/// with a way back; the API and clients asking for JSON get an RFC 9457 problem document. A page request without a live
+/// session goes to the login page, which is told when the session ended.
+/// </summary>
+public class ErrorPagesTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static HttpRequestMessage Get(string path, string accept)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Accept.ParseAdd(accept);
+        return request;
+    }
+
+    private const string BrowserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+    [Fact]
+    public async Task An_unknown_page_is_an_html_page_in_the_layout_for_a_browser_and_a_problem_for_a_json_client()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        using var browser = await node.CookieLoginAsync("admin", NodeFixture.Password);
+
+        using var page = await browser.SendAsync(Get("/no-such-page", BrowserAccept), Ct);
+        var html = await page.Content.ReadAsStringAsync(Ct);
+        Assert.Equal(HttpStatusCode.NotFound, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Page not found", html, StringComparison.Ordinal);
+        Assert.Contains("data-status=\"404\"", html, StringComparison.Ordinal);
+        Assert.Contains("href=\"/\" data-testid=\"error-home\"", html, StringComparison.Ordinal);
+        // The layout: the signed-in user's menu and log-out button.
+        Assert.Contains("<nav aria-label=\"Main\">", html, StringComparison.Ordinal);
+        Assert.Contains("data-testid=\"user\">admin<", html, StringComparison.Ordinal);
+
+        using var json = await browser.SendAsync(Get("/no-such-page", "application/json"), Ct);
+        await AssertProblemAsync(json, HttpStatusCode.NotFound);
+        using var api = await browser.SendAsync(Get("/api/v1/no-such-thing", BrowserAccept), Ct);
+        await AssertProblemAsync(api, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_refused_form_is_a_page_with_the_way_back_to_the_form_for_a_browser_and_a_problem_for_a_json_client()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        using var browser = await node.CookieLoginAsync("admin", NodeFixture.Password);
+
+        // No anti-forgery token: refused (400), nothing written.
+        var post = new HttpRequestMessage(HttpMethod.Post, "/patients/register?keep=1") { Content = new FormUrlEncodedContent([new("Input.Mrn", "MRN-1")]) };
+        post.Headers.Accept.ParseAdd(BrowserAccept);
+        using var page = await browser.SendAsync(post, Ct);
+        var html = await page.Content.ReadAsStringAsync(Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Form refused", html, StringComparison.Ordinal);
+        Assert.Contains("Nothing was changed.", html, StringComparison.Ordinal);
+        Assert.Contains("href=\"/patients/register?keep=1\" data-testid=\"error-back\"", html, StringComparison.Ordinal);
+
+        var jsonPost = new HttpRequestMessage(HttpMethod.Post, "/patients/register") { Content = new FormUrlEncodedContent([new("Input.Mrn", "MRN-1")]) };
+        jsonPost.Headers.Accept.ParseAdd("application/problem+json");
+        using var json = await browser.SendAsync(jsonPost, Ct);
+        await AssertProblemAsync(json, HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Without_a_live_session_a_page_goes_to_the_login_page_which_says_when_the_session_ended()
+    {
+        await using var node = await NodeFixture.StartAsync();
+
+        // Never signed in: to the login page, back to the page afterwards; nothing said about an ended session.
+        using var stranger = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = node.Http.BaseAddress };
+        using (var anonymous = await stranger.SendAsync(Get("/patients", BrowserAccept), Ct))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, anonymous.StatusCode);
+            Assert.Equal("/login?ReturnUrl=%2Fpatients", anonymous.Headers.Location?.OriginalString);
+        }
+
+        using var browser = await node.CookieLoginAsync("admin", NodeFixture.Password);
+        node.App.Services.GetRequiredService<SessionStore>().CloseAllOf("admin"); // the idle timeout, as far as the node knows
+
+        using (var ended = await browser.SendAsync(Get("/patients?sort=name", BrowserAccept), Ct))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, ended.StatusCode);
+            Assert.Equal("/login?ReturnUrl=%2Fpatients%3Fsort%3Dname&ended=true", ended.Headers.Location?.OriginalString);
+        }
+        // A form posted after the session ended: back to the form's page (its handler dropped), as a GET.
+        var post = new HttpRequestMessage(HttpMethod.Post, "/patients/p-1/account?handler=Charge") { Content = new FormUrlEncodedContent([new("Charge.Service", "X-ray")]) };
+        post.Headers.Accept.ParseAdd(BrowserAccept);
+        using (var posted = await browser.SendAsync(post, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+            Assert.Equal("/login?ReturnUrl=%2Fpatients%2Fp-1%2Faccount&ended=true", posted.Headers.Location?.OriginalString);
+        }
+        var login = await browser.GetStringAsync("/login?ReturnUrl=%2Fpatients&ended=true", Ct);
+        Assert.Contains("You have been logged out (session ended). Log in again to continue.", login, StringComparison.Ordinal);
+        Assert.Contains("data-session-ended=\"true\"", login, StringComparison.Ordinal);
+        var plain = await browser.GetStringAsync("/login", Ct);
+        Assert.DoesNotContain("session ended", plain, StringComparison.Ordinal);
+        Assert.Contains("Forgotten your password?", plain, StringComparison.Ordinal);
+
+        // A client that does not want HTML is told 401, with the login address.
+        using var api = await browser.SendAsync(Get("/patients", "application/json"), Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
+        Assert.StartsWith("/login?ReturnUrl=", api.Headers.Location?.OriginalString, StringComparison.Ordinal);
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        var text = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(status == response.StatusCode, $"{(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(text);
+        Assert.Equal((int)status, problem.RootElement.GetProperty("status").GetInt32());
+        Assert.DoesNotContain("<html", text, StringComparison.OrdinalIgnoreCase);
+    }
+}
