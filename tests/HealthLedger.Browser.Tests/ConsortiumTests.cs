@@ -86,7 +86,7 @@ public class ConsortiumTests
         await Assertions.Expect(labProposal).ToContainTextAsync("waiting for browser-test-hospital");
         await labProposal.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
         await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("on proposal lab-policy is recorded: executed");
-        await Assertions.Expect(admin.GetByTestId("policy").Locator("xpath=preceding-sibling::p[1]")).ToContainTextAsync("48 hours");
+        await Assertions.Expect(admin.GetByTestId("policy-summary")).ToContainTextAsync("48 hours");
 
         // The same request again: the organisation id is taken.
         await admin.GetByLabel("Admit an organisation").SetInputFilesAsync(requestFile);

@@ -51,7 +51,7 @@ public class DirectoryTests
         await Assertions.Expect(doctors.Locator("[data-doctor='dr-gina']")).ToContainTextAsync("General Hospital");
         await general.ShotAsync("directory");
 
-        await general.GetByLabel("Organisation").SelectOptionAsync("st-mary-hospital");
+        await general.GetByLabel("Organisation", new() { Exact = true }).SelectOptionAsync("st-mary-hospital");
         await general.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
         await Assertions.Expect(doctors.Locator("tbody tr")).ToHaveCountAsync(1);
         await Assertions.Expect(doctors.Locator("[data-doctor='dr-sam']")).ToBeVisibleAsync();
@@ -62,7 +62,7 @@ public class DirectoryTests
         await Assertions.Expect(doctors.Locator("tbody tr")).ToHaveCountAsync(1);
         await Assertions.Expect(doctors.Locator("[data-doctor='dr-gina']")).ToContainTextAsync("Gina General");
 
-        await general.GetByLabel("Organisation").SelectOptionAsync("st-mary-hospital");
+        await general.GetByLabel("Organisation", new() { Exact = true }).SelectOptionAsync("st-mary-hospital");
         await general.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
         await Assertions.Expect(general.GetByTestId("doctor-count")).ToHaveTextAsync("0 doctor(s)");
 

@@ -85,7 +85,7 @@ public class FormsAndSessionsTests
         // Sent again with the fresh page's anti-forgery token: recorded.
         await admin.GetByRole(AriaRole.Button, new() { Name = "Add charge" }).ClickAsync();
         await Assertions.Expect(admin.GetByTestId("account")).ToContainTextAsync("Chest X-ray");
-        await Assertions.Expect(admin.GetByTestId("balance")).ToHaveTextAsync("91.00");
+        await Assertions.Expect(admin.GetByTestId("balance")).ToHaveTextAsync("EUR 91.00");
         await Assertions.Expect(admin.GetByTestId("input-kept")).ToHaveCountAsync(0);
 
         // A page opened after the session ended: the same message, and back to that page.
@@ -166,7 +166,7 @@ public class FormsAndSessionsTests
         await admin.GetByLabel("Service *").FillAsync("Ward round");
         await admin.GetByLabel("Unit price *").FillAsync("100");
         await admin.GetByRole(AriaRole.Button, new() { Name = "Add charge" }).ClickAsync();
-        await Assertions.Expect(admin.GetByTestId("balance")).ToHaveTextAsync("100.00");
+        await Assertions.Expect(admin.GetByTestId("balance")).ToHaveTextAsync("EUR 100.00");
 
         await admin.GetByRole(AriaRole.Link, new() { Name = "Correct" }).ClickAsync();
         await Assertions.Expect(admin.GetByTestId("correcting")).ToContainTextAsync("Correcting the charge of");
@@ -182,7 +182,7 @@ public class FormsAndSessionsTests
         await admin.GetByLabel("Unit price *").FillAsync("90");
         await admin.GetByRole(AriaRole.Button, new() { Name = "Save correction" }).ClickAsync();
 
-        await Assertions.Expect(admin.GetByTestId("balance")).ToHaveTextAsync("90.00");
+        await Assertions.Expect(admin.GetByTestId("balance")).ToHaveTextAsync("EUR 90.00");
         var account = admin.GetByTestId("account");
         await Assertions.Expect(account.Locator("tbody tr")).ToHaveCountAsync(2);
         var superseded = account.Locator("tr.superseded");

@@ -63,7 +63,7 @@ public partial class HomeAndNamesTests
         await Assertions.Expect(admin.GetByTestId("stat-occupied")).ToHaveTextAsync("1");
         await Assertions.Expect(admin.GetByTestId("free-beds")).ToContainTextAsync("W1: 2 free of 3");
         await Assertions.Expect(admin.GetByTestId("stat-outstanding")).ToHaveTextAsync("EUR 120.50");
-        await Assertions.Expect(admin.GetByTestId("top-balances")).ToContainTextAsync("Nora Names: 120.50");
+        await Assertions.Expect(admin.GetByTestId("top-balances")).ToContainTextAsync("Nora Names: EUR 120.50");
         await admin.ShotAsync("home-admin");
 
         // Dr Adams reads the record (a disclosure); Dr Baker asks the patient for access.

@@ -99,8 +99,8 @@ public class BulkReadDisclosureTests
         var html = "";
         var counts = await DisclosuresDuring(world, "home page: outstanding balances", async () => html = await web.GetStringAsync("/", Ct));
         Assert.Equal([1, 1], counts);
-        Assert.Contains(">Pat B1</a>: 100.00", html);
-        Assert.Contains(">Pat B2</a>: 100.00", html);
+        Assert.Contains(">Pat B1</a>: EUR 100.00", html);
+        Assert.Contains(">Pat B2</a>: EUR 100.00", html);
     }
 
     public static TheoryData<string, string> PageReads => new()

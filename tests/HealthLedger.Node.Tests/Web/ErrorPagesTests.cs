@@ -38,7 +38,7 @@ public class ErrorPagesTests
         Assert.Contains("data-status=\"404\"", html, StringComparison.Ordinal);
         Assert.Contains("href=\"/\" data-testid=\"error-home\"", html, StringComparison.Ordinal);
         // The layout: the signed-in user's menu and log-out button.
-        Assert.Contains("<nav aria-label=\"Main\">", html, StringComparison.Ordinal);
+        Assert.Contains("<nav aria-label=\"Main\"", html, StringComparison.Ordinal);
         Assert.Contains("data-testid=\"user\">admin<", html, StringComparison.Ordinal);
 
         using var json = await browser.SendAsync(Get("/no-such-page", "application/json"), Ct);
