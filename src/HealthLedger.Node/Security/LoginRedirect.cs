@@ -1,4 +1,3 @@
-using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http;
@@ -12,7 +11,7 @@ namespace HealthLedger.Node.Security;
 /// when a form was posted (forms are only served to signed-in users), so the login page says "You have been logged out
 /// (session ended)". The return address of a form post is the form's page (its path and query without the Razor Pages
 /// <c>handler</c>), as a GET, where <c>site.js</c> puts back the typed input after the login.
-/// Clients that do not want HTML (<see cref="ErrorPages.WantsHtml"/>) get 401 with the login address in <c>Location</c>.
+/// Clients that do not want HTML (<see cref="BrowserRequests.WantsHtml"/>) get 401 with the login address in <c>Location</c>.
 /// </summary>
 public static class LoginRedirect
 {
@@ -25,10 +24,10 @@ public static class LoginRedirect
         ArgumentNullException.ThrowIfNull(context);
         var http = context.HttpContext;
         var ended = http.Items.ContainsKey(SessionEndedKey) || HttpMethods.IsPost(http.Request.Method);
-        var query = new Dictionary<string, string?> { ["ReturnUrl"] = ErrorPages.PageOf(http.Request) };
+        var query = new Dictionary<string, string?> { ["ReturnUrl"] = BrowserRequests.PageOf(http.Request) };
         if (ended) query["ended"] = "true";
         var location = QueryHelpers.AddQueryString(http.Request.PathBase.Add(context.Options.LoginPath).Value ?? "/login", query);
-        if (!ErrorPages.WantsHtml(http.Request))
+        if (!BrowserRequests.WantsHtml(http.Request))
         {
             http.Response.Headers.Location = location;
             http.Response.StatusCode = StatusCodes.Status401Unauthorized;

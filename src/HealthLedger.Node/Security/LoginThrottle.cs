@@ -62,11 +62,11 @@ public sealed class LoginThrottle : IDisposable
                 // Each policy has its own words (RateLimitMessage); the login policies' are the default.
                 var policy = context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName;
                 var message = context.HttpContext.RequestServices.GetServices<RateLimitMessage>().FirstOrDefault(m => m.Policy == policy)?.Text(retry) ?? Message(retry);
-                if (Web.ErrorPages.WantsHtml(context.HttpContext.Request))
+                if (BrowserRequests.WantsHtml(context.HttpContext.Request))
                 {
                     // A browser gets the error page in the layout with these words (ErrorPages answers the empty 429).
                     context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                    context.HttpContext.Items[Web.ErrorPages.MessageKey] = message;
+                    context.HttpContext.Items[BrowserRequests.MessageKey] = message;
                     return;
                 }
                 await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", detail: message)

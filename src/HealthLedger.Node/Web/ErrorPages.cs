@@ -1,5 +1,6 @@
 using System.Globalization;
 using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
@@ -16,7 +17,7 @@ namespace HealthLedger.Node.Web;
 /// changed, and offers a way back — never a raw JSON document in the browser.
 /// </summary>
 /// <remarks>
-/// Negotiation (<see cref="WantsHtml"/>): paths under <c>/api</c>, <c>/healthz</c>, <c>/fhir</c> and <c>/openapi</c> are
+/// Negotiation (<see cref="BrowserRequests.WantsHtml"/>): paths under <c>/api</c>, <c>/healthz</c>, <c>/fhir</c> and <c>/openapi</c> are
 /// always answered with problem details; any other path gets HTML unless its <c>Accept</c> header names JSON and not
 /// <c>text/html</c> (a browser's <c>Accept</c> names <c>text/html</c>; a request without <c>Accept</c> gets HTML).
 /// </remarks>
@@ -26,7 +27,7 @@ public static class ErrorPages
     public const string TitleKey = "HealthLedger.ErrorTitle";
 
     /// <summary>The <see cref="HttpContext.Items"/> key of the page's message (a rate limit puts its own words here).</summary>
-    public const string MessageKey = "HealthLedger.ErrorMessage";
+    public const string MessageKey = BrowserRequests.MessageKey;
 
     /// <summary>The <see cref="HttpContext.Items"/> key of the page to go back to (a refused form's page, as a GET).</summary>
     public const string BackKey = "HealthLedger.ErrorBack";
@@ -57,7 +58,7 @@ public static class ErrorPages
     private static async Task AnswerAsync(StatusCodeContext context, RequestDelegate rerouted, NodeOptions options)
     {
         var http = context.HttpContext;
-        if (!WantsHtml(http.Request))
+        if (!BrowserRequests.WantsHtml(http.Request))
         {
             var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
             await problems.WriteAsync(new ProblemDetailsContext
@@ -70,7 +71,7 @@ public static class ErrorPages
         var (title, message) = Describe(http, options);
         http.Items[TitleKey] = title;
         http.Items[MessageKey] = message;
-        http.Items[BackKey] = HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) ? null : PageOf(http.Request);
+        http.Items[BackKey] = HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) ? null : BrowserRequests.PageOf(http.Request);
         await ReExecuteAsync(http, rerouted, "/error");
     }
 
@@ -81,7 +82,7 @@ public static class ErrorPages
     public static async Task HandleException(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
-        if (WantsHtml(http.Request)) return;
+        if (BrowserRequests.WantsHtml(http.Request)) return;
         var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
         await problems.WriteAsync(new ProblemDetailsContext
         {
@@ -89,17 +90,6 @@ public static class ErrorPages
             ProblemDetails = { Status = http.Response.StatusCode },
             Exception = http.Features.Get<IExceptionHandlerFeature>()?.Error,
         });
-    }
-
-    /// <summary>True when the request should be answered with an HTML page (see the remarks of <see cref="ErrorPages"/>).</summary>
-    public static bool WantsHtml(HttpRequest request)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var path = request.Path;
-        if (path.StartsWithSegments("/api") || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/fhir") || path.StartsWithSegments("/openapi")) return false;
-        var accept = request.Headers.Accept.ToString();
-        if (accept.Length == 0) return true;
-        return accept.Contains("text/html", StringComparison.OrdinalIgnoreCase) || !accept.Contains("json", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>
@@ -170,17 +160,6 @@ public static class ErrorPages
             if (routeValues is not null && values is not null) routeValues.RouteValues = values;
             http.Features.Set<IStatusCodeReExecuteFeature>(null);
         }
-    }
-
-    /// <summary>The path and query of a request without its Razor Pages <c>handler</c> (the page a form was posted from, as a GET).</summary>
-    public static string PageOf(HttpRequest request)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(request.QueryString.Value);
-        var kept = query.Where(q => !string.Equals(q.Key, "handler", StringComparison.OrdinalIgnoreCase))
-            .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)));
-        var path = request.PathBase.Add(request.Path).Value is { Length: > 0 } p ? p : "/";
-        return Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(path, kept);
     }
 
     /// <summary>A byte count for people: "50 MB", "1.5 MB", "64 KB" (binary units, as the limits are set).</summary>
