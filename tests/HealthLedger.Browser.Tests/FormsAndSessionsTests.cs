@@ -187,11 +187,11 @@ public class FormsAndSessionsTests
         await Assertions.Expect(account.Locator("tbody tr")).ToHaveCountAsync(2);
         var superseded = account.Locator("tr.superseded");
         await Assertions.Expect(superseded).ToHaveCountAsync(1);
-        await Assertions.Expect(superseded).ToContainTextAsync("Ward round × 1 at 100.00");
+        await Assertions.Expect(superseded).ToContainTextAsync("Ward round × 1 at EUR 100.00");
         await Assertions.Expect(superseded.GetByTestId("superseded-note")).ToContainTextAsync("Superseded — not counted; corrected by");
         await Assertions.Expect(superseded.Locator("td").Nth(0)).ToHaveCSSAsync("text-decoration-line", "line-through");
         var correction = account.Locator("tbody tr:not(.superseded)");
-        await Assertions.Expect(correction).ToContainTextAsync("Ward round × 1 at 90.00");
+        await Assertions.Expect(correction).ToContainTextAsync("Ward round × 1 at EUR 90.00");
         await Assertions.Expect(correction).ToContainTextAsync("(correction of");
         var correctionId = await correction.GetAttributeAsync("data-entry");
         await Assertions.Expect(superseded.GetByTestId("superseded-note").Locator("a")).ToHaveAttributeAsync("href", "#entry-" + correctionId);
