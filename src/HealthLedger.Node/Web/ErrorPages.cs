@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthLedger.Node.Web;
@@ -60,8 +61,7 @@ public static class ErrorPages
         var http = context.HttpContext;
         if (!BrowserRequests.WantsHtml(http.Request))
         {
-            var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
-            await problems.WriteAsync(new ProblemDetailsContext
+            await WriteProblemAsync(new ProblemDetailsContext
             {
                 HttpContext = http,
                 ProblemDetails = { Status = http.Response.StatusCode, Detail = http.Items[MessageKey] as string },
@@ -83,13 +83,28 @@ public static class ErrorPages
     {
         ArgumentNullException.ThrowIfNull(http);
         if (BrowserRequests.WantsHtml(http.Request)) return;
-        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
-        await problems.WriteAsync(new ProblemDetailsContext
+        await WriteProblemAsync(new ProblemDetailsContext
         {
             HttpContext = http,
             ProblemDetails = { Status = http.Response.StatusCode },
             Exception = http.Features.Get<IExceptionHandlerFeature>()?.Error,
         });
+    }
+
+    /// <summary>
+    /// Writes the problem document through <see cref="IProblemDetailsService"/>; when no writer takes the request's
+    /// <c>Accept</c> (an API path asked for with <c>Accept: text/html</c>, as a browser does), writes it as
+    /// <c>application/problem+json</c> all the same rather than failing with a 500.
+    /// </summary>
+    private static async Task WriteProblemAsync(ProblemDetailsContext context)
+    {
+        var http = context.HttpContext;
+        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+        if (await problems.TryWriteAsync(context)) return;
+        var problem = context.ProblemDetails;
+        problem.Status ??= http.Response.StatusCode;
+        problem.Title ??= ReasonPhrases.GetReasonPhrase(http.Response.StatusCode);
+        await http.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json");
     }
 
     /// <summary>

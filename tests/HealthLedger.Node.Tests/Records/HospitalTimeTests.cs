@@ -92,6 +92,24 @@ public class HospitalTimeTests
     }
 
     [Fact]
+    public async Task The_sharing_page_shows_when_a_doctor_started_caring_in_the_hospitals_zone_not_UTC()
+    {
+        var (node, admin, id) = await SetUpAsync(o => o with { TimeZone = "Europe/Berlin" });
+        await using var _ = node;
+        await EncounterRulesTests.Created<EntryResponse>(await admin.PostAsJsonAsync($"/api/v1/patients/{id}/entries",
+            new { type = "visit", occurredAt = Iso(DateTimeOffset.UtcNow.AddMinutes(-1)), doctorId = "dr-one", notes = "x" }, Ct));
+        using var browser = await node.CookieLoginAsync("admin", NodeFixture.Password);
+        var html = await browser.GetStringAsync($"/patients/{id}/access", Ct);
+        // The care relationship starts with the visit's block (now). The table printed that instant in UTC (no zone named)
+        // while the footer, and the grants' table above it, say times are in Europe/Berlin.
+        var match = System.Text.RegularExpressions.Regex.Match(html, "data-testid=\"care-since\">([^<]+)<");
+        Assert.True(match.Success, "no care row");
+        var shown = DateTime.ParseExact(match.Groups[1].Value, "dd/MM/yyyy HH:mm", CultureInfo.GetCultureInfo("en-GB"));
+        var berlinNow = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin")).DateTime;
+        Assert.True(Math.Abs((berlinNow - shown).TotalMinutes) < 3, $"shown {shown:O}, Berlin now {berlinNow:O}");
+    }
+
+    [Fact]
     public async Task An_unknown_time_zone_stops_the_node_at_start()
     {
         using var folder = new Testing.TempDirectory();

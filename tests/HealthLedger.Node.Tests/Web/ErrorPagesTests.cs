@@ -48,6 +48,19 @@ public class ErrorPagesTests
     }
 
     [Fact]
+    public async Task An_api_path_asked_for_as_html_only_is_still_a_problem_document_not_a_500()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        using var browser = await node.CookieLoginAsync("admin", NodeFixture.Password);
+
+        // No problem-details writer takes "text/html" alone: the answer was an unhandled exception (500, empty body).
+        using var api = await browser.SendAsync(Get("/api/v1/no-such-thing", "text/html"), Ct);
+        await AssertProblemAsync(api, HttpStatusCode.NotFound);
+        using var health = await browser.SendAsync(Get("/healthz/no-such-thing", "text/html"), Ct);
+        await AssertProblemAsync(health, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task A_refused_form_is_a_page_with_the_way_back_to_the_form_for_a_browser_and_a_problem_for_a_json_client()
     {
         await using var node = await NodeFixture.StartAsync();

@@ -1,6 +1,7 @@
 using HealthLedger.Node.Audit;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Web;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Access;
@@ -26,6 +27,7 @@ public sealed class AuditModel(AuditService audit) : HospitalPage
 
     public IActionResult OnGet()
     {
+        if (FilterRefused() is { } refused) return refused;
         var outcome = Query();
         if (!outcome.IsOk) return Failure(outcome, Page);
         Rows = outcome.Value!;
@@ -34,12 +36,34 @@ public sealed class AuditModel(AuditService audit) : HospitalPage
 
     public IActionResult OnGetCsv()
     {
+        if (FilterRefused() is { } refused) return refused;
         var outcome = Query();
         if (!outcome.IsOk) return Failure(outcome, Page);
         var csv = Csv.Write(["at", "actorId", "actorRole", "patientId", "resource", "purpose", "outcome", "block"],
             outcome.Value!.Select(r => new object?[] { DateTimeOffset.FromUnixTimeMilliseconds((long)r.Event.At), r.Event.ActorId, r.Event.ActorRole,
                 r.Event.PatientId, r.Event.Resource, r.Event.Purpose, r.Event.Allowed ? "allowed" : "denied", r.Height }));
         return File(System.Text.Encoding.UTF8.GetBytes(csv), "text/csv", "audit-trail.csv");
+    }
+
+    /// <summary>
+    /// A filter the page cannot apply (a date that is not yyyy-MM-dd, an unknown outcome, from after to) is answered with
+    /// status 400 and the page saying which field is wrong and showing no rows; it was silently dropped, so the trail looked
+    /// complete or empty for a filter that was never applied. Null when the filter is accepted.
+    /// </summary>
+    private IActionResult? FilterRefused()
+    {
+        var errors = new List<string>();
+        foreach (var (field, label) in new[] { ("From", "From"), ("To", "To") })
+        {
+            if (ModelState.TryGetValue(field, out var entry) && entry.Errors.Count > 0) errors.Add($"{label}: not a date (yyyy-MM-dd).");
+        }
+        if (!string.IsNullOrEmpty(Outcome) && Outcome is not ("allowed" or "denied")) errors.Add("Outcome: one of allowed, denied.");
+        if (From is { } f && To is { } t && t < f) errors.Add("To: the last day is before the first day.");
+        if (errors.Count == 0) return null;
+        Response.StatusCode = StatusCodes.Status400BadRequest;
+        FormError = "The audit trail cannot be filtered this way: " + string.Join(" ", errors);
+        Rows = [];
+        return Page();
     }
 
     private Outcome<IReadOnlyList<DisclosureView>> Query() =>
