@@ -26,12 +26,13 @@ public sealed class ConsortiumJoinTests : InProcessNodes
         NetworkInitializer.Init(Dir.Combine("general"), "General Hospital", NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly, cluster: layout);
         var founder = await StartAsync(Dir.Combine("general", ClusterLayout.FolderOf(1)));
         var lab = Dir.Combine("city-lab");
-        var made = JoinRequestMaker.Make(lab, "City Lab", "laboratory", $"http://127.0.0.1:{Ports.Free()}", contact: "lab@city.example",
+        var peer = new Uri($"http://127.0.0.1:{Ports.Free()}");
+        var made = JoinRequestMaker.Make(lab, "City Lab", "laboratory", peer.ToString().TrimEnd('/'), contact: "lab@city.example",
             adminPassword: NodeFixture.ChosenPassword, argon: Argon2Parameters.TestOnly);
 
         // join waits for admission (the founder's peer refuses the unknown key), answering at the newcomer's peer address.
         var joining = NodeJoiner.JoinAsync(lab, null, layout.PeerAddress(1), null, "http://127.0.0.1:0", Ct, waitForAdmission: TimeSpan.FromMinutes(2));
-        await Task.Delay(500, Ct);
+        await InProcessNode.WaitAsync("the joining node answers at its peer address", () => joining.IsCompleted || Answers(peer), Ct);
         Assert.False(joining.IsCompleted);
 
         using var admin = await LoginAsync(founder, "admin", NodeFixture.Password);
@@ -65,6 +66,21 @@ public sealed class ConsortiumJoinTests : InProcessNodes
     }
 
 
+
+    // True when something accepts a TCP connection at the address (the proposal's probe needs the joining node listening).
+    private static bool Answers(Uri address)
+    {
+        try
+        {
+            using var client = new System.Net.Sockets.TcpClient();
+            client.Connect(address.Host, address.Port);
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
 
     private static Task<HttpClient> LoginAsync(WebApplication app, string user, string password) => InProcessNode.LoginAsync(app, user, password, Ct);
 }

@@ -93,7 +93,7 @@ public sealed class ForkNetworkTests : IAsyncLifetime
         foreach (var name in all) await StartAsync(name);
         var tx = Registration("healed");
         Submit(all[0], tx);
-        foreach (var name in all) await Node(name).WaitForCommitAsync(tx.Id, Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        await InProcessNode.WaitForCommitAsync([.. all.Select(n => _running[n])], tx.Id, Ct);
         await WaitAsync("every node reaches the same tip", () => all.Select(n => Node(n).Tip.Height).Distinct().Count() == 1);
         Assert.Single(all.Select(n => Node(n).Tip.Hash).Distinct());
         var address = _running[all[0]].Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

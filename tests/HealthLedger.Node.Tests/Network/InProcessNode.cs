@@ -1,12 +1,15 @@
 using System.Net.Http.Json;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Transactions;
 using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Network;
 using HealthLedger.Node.Security;
+using HealthLedger.Storage;
 using HealthLedger.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -88,5 +91,34 @@ internal static class InProcessNode
     {
         var result = node.Submit(tx.Encoded.Span);
         Assert.True(result.Result.IsOk, result.Result.ToString());
+    }
+
+    /// <summary>
+    /// Waits up to a minute until every node of <paramref name="apps"/> committed <paramref name="id"/> and returns their
+    /// commits; on a timeout the failure names the nodes that had not and every node's tip, round, step and peers.
+    /// </summary>
+    public static async Task<IReadOnlyList<CommittedTransaction>> WaitForCommitAsync(IReadOnlyCollection<WebApplication> apps, Hash256 id, CancellationToken ct)
+    {
+        var waits = apps.Select(app => app.Services.GetRequiredService<LedgerNode>().WaitForCommitAsync(id, ct)).ToList();
+        try
+        {
+            return await Task.WhenAll(waits).WaitAsync(TimeSpan.FromSeconds(60), ct);
+        }
+        catch (TimeoutException)
+        {
+            var missing = apps.Zip(waits).Where(p => !p.Second.IsCompletedSuccessfully).Select(p => Describe(p.First));
+            throw new TimeoutException($"Transaction {id} not committed in 60 s by: {string.Join(", ", missing)}. All nodes: {string.Join(" | ", apps.Select(Describe))}");
+        }
+    }
+
+    /// <summary>One line on a node's state for a failure message: id, tip, consensus height/round/step/leader/votes, mempool, peers.</summary>
+    public static string Describe(WebApplication app)
+    {
+        var node = app.Services.GetRequiredService<LedgerNode>();
+        var status = app.Services.GetService<ConsensusHost>()?.Status;
+        var links = app.Services.GetService<PeerNetwork>()?.Links ?? [];
+        var peers = string.Join(",", links.Select(l => $"{l.Node.Id}:{(l.Connected ? "up" : "down")}@{l.Height}"));
+        return $"{node.NodeId} tip {node.Tip.Height} consensus {status?.Height}/{status?.Round}/{status?.Step} leader {status?.Leader} "
+            + $"prevotes {status?.Prevotes} precommits {status?.Precommits} validators {node.Validators.Count} mempool {node.Mempool.Count} peers [{peers}]";
     }
 }

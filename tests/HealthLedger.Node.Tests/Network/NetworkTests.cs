@@ -90,8 +90,8 @@ public sealed class NetworkTests : IAsyncLifetime
         await Task.Delay(1500, Ct); // an observation window in which nothing may commit
         Assert.Equal(stuck, Node(_running[1]).Tip.Height);
         await StartAsync(3);
-        var committed = await Node(_running[1]).WaitForCommitAsync(pending, Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
-        Assert.Equal(TxVerdict.Ok, committed.Receipt.Verdict);
+        var committed = await InProcessNode.WaitForCommitAsync([_running[1]], pending, Ct);
+        Assert.Equal(TxVerdict.Ok, committed[0].Receipt.Verdict);
 
         // Remove node 5 (4 validators again). Restart 4, stop 5: nodes 1 to 4 decide without it.
         await StartAsync(4);
@@ -123,8 +123,8 @@ public sealed class NetworkTests : IAsyncLifetime
         File.Delete(keyPath);
         DataDirectory.WriteSecret(keyPath, TestNetwork.Seed(602, 32));
         await StartAsync(2);
-        var committed = await Node(_running[1]).WaitForCommitAsync(pending, Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
-        Assert.Equal(TxVerdict.Ok, committed.Receipt.Verdict);
+        var committed = await InProcessNode.WaitForCommitAsync([_running[1]], pending, Ct);
+        Assert.Equal(TxVerdict.Ok, committed[0].Receipt.Verdict);
     }
 
     [Fact]
@@ -215,7 +215,7 @@ public sealed class NetworkTests : IAsyncLifetime
         }
         var tx = Registration("forked-away");
         Submit(1, tx);
-        foreach (var k in new[] { 1, 2, 3 }) await Node(_running[k]).WaitForCommitAsync(tx.Id, Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        await InProcessNode.WaitForCommitAsync([_running[1], _running[2], _running[3]], tx.Id, Ct);
         await WaitAsync("node 4 stops", () => lifetime.ApplicationStopping.IsCancellationRequested);
         Assert.Equal(height, Node(_running[4]).Tip.Height);
     }
@@ -306,9 +306,8 @@ public sealed class NetworkTests : IAsyncLifetime
     private async Task CommitAsync(int k, Transaction tx)
     {
         Submit(k, tx);
-        foreach (var app in _running.Values)
+        foreach (var committed in await InProcessNode.WaitForCommitAsync(_running.Values, tx.Id, Ct))
         {
-            var committed = await Node(app).WaitForCommitAsync(tx.Id, Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
             Assert.True(committed.Receipt.Verdict == TxVerdict.Ok, committed.Receipt.Reason);
         }
     }
