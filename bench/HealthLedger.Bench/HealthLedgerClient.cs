@@ -163,6 +163,7 @@ public sealed class HealthLedgerClient(string url, string adminPassword) : IBenc
     // A small catalogue: the full blood count panel.
     private static readonly object LabCatalogue = new
     {
+        version = 0,
         tests = new object[]
         {
             LabTest("HGB", "718-7", "Haemoglobin", "g/L", 10, 250, 120, 175),

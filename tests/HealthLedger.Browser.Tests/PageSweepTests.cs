@@ -208,7 +208,7 @@ public sealed class PageSweepTests(PageSweepTests.Seeded seeded) : IClassFixture
         public const string Rescuer = "resc-sweep";
 
         private const string Catalogue = """
-            {"tests":[
+            {"version":0,"tests":[
               {"code":"HGB","loinc":"718-7","name":"Haemoglobin","specimenType":"whole blood (EDTA)","unit":"g/L","possibleLow":10,"possibleHigh":250,"price":5,"turnaroundHours":4,
                "referenceRanges":[{"low":120,"high":175}]},
               {"code":"WBC","loinc":"6690-2","name":"White cell count","specimenType":"whole blood (EDTA)","unit":"10*9/L","possibleLow":0,"possibleHigh":500,"price":5,"turnaroundHours":4,

@@ -37,9 +37,10 @@ public class LabReportFileTests
             Assert.True((await app.Services.GetRequiredService<EncounterService>().AddAsync(admin, patient.Id, new EntryInput { Type = "visit", OccurredAt = DateTimeOffset.UtcNow.AddHours(-1).ToString("O", System.Globalization.CultureInfo.InvariantCulture), DoctorId = "dr-lab", Notes = "Bloods." }, ct)).IsOk);
             var catalogue = await lab.SaveCatalogueAsync(admin, new LabCatalogueInput
             {
+                Version = 0,
                 Tests = [new LabTest { Code = "HGB", Loinc = "718-7", Name = "Haemoglobin", SpecimenType = "whole blood", Unit = "g/L", PossibleLow = 10, PossibleHigh = 250, Price = 5, TurnaroundHours = 4,
                     ReferenceRanges = [new ReferenceRange { Low = 120, High = 160 }] }],
-            }, ct);
+            }, null, ct);
             Assert.True(catalogue.IsOk, catalogue.Message);
             var technician = (await app.Services.GetRequiredService<StaffService>().RegisterAsync(admin, new StaffInput { UserId = "lt-one", Role = "lab-technician" }, ct)).Value!;
             var pathologist = (await app.Services.GetRequiredService<StaffService>().RegisterAsync(admin, new StaffInput { UserId = "pa-one", Role = "pathologist" }, ct)).Value!;

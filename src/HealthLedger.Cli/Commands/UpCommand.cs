@@ -13,10 +13,9 @@ internal static class UpCommand
     public static Command Create()
     {
         var data = CommonOptions.Data(required: false);
-        var urls = new Option<string>("--urls")
+        var urls = new Option<string?>("--urls")
         {
-            Description = $"Where to listen, ';'-separated; https:// URLs use --certificate or the data folder's self-signed keys/tls.pfx (default {CommonOptions.DefaultUrl})",
-            DefaultValueFactory = _ => CommonOptions.DefaultUrl,
+            Description = $"Where to listen, ';'-separated; https:// URLs use --certificate or the data folder's self-signed keys/tls.pfx (default: node.json's urls in the data folder, else {CommonOptions.DefaultUrl})",
         };
         var org = CommonOptions.Organisation();
         var web = new WebArguments();
@@ -32,7 +31,7 @@ internal static class UpCommand
             var (networkPolicy, problem) = policy.Read(parse);
             return problem is not null
                 ? Task.FromResult(CommonOptions.Fail(problem))
-                : Run(parse.GetValue(data)!, parse.GetValue(urls)!, parse.GetValue(org)!, networkPolicy, web.Options(parse), web.Hospital(parse), ct);
+                : Run(parse.GetValue(data)!, parse.GetValue(urls), parse.GetValue(org)!, networkPolicy, web.Options(parse), web.Hospital(parse), ct);
         });
         return command;
     }
@@ -88,14 +87,32 @@ internal static class UpCommand
         };
     }
 
-    private static async Task<int> Run(string data, string urls, string organisation, NetworkPolicy? networkPolicy, NodeOptions web, Func<HospitalSettings, HospitalSettings> hospital, CancellationToken cancellationToken)
+    private static async Task<int> Run(string data, string? urls, string organisation, NetworkPolicy? networkPolicy, NodeOptions web, Func<HospitalSettings, HospitalSettings> hospital, CancellationToken cancellationToken)
     {
-        if (!new DataDirectory(Path.GetFullPath(data)).HasNetwork)
+        var folder = new DataDirectory(Path.GetFullPath(data));
+        if (!folder.HasNetwork)
         {
             var code = InitCommand.Run(data, organisation, networkPolicy: networkPolicy);
             if (code != 0) return code;
         }
-        return await Serve(web with { DataDirectory = Path.GetFullPath(data) }, urls, hospital, cancellationToken);
+        // --urls, else node.json's urls, else the default (as 'node' does).
+        if (ListenUrls(folder, urls) is not { } listen) return 2;
+        return await Serve(web with { DataDirectory = folder.Root }, listen, hospital, cancellationToken);
+    }
+
+    /// <summary>Where the node listens: <paramref name="fromCommandLine"/>, else node.json's <c>urls</c>, else <see cref="CommonOptions.DefaultUrl"/>; null (the error printed) when node.json is not valid.</summary>
+    private static string? ListenUrls(DataDirectory folder, string? fromCommandLine)
+    {
+        if (fromCommandLine is not null) return fromCommandLine;
+        try
+        {
+            return NodeConfig.Read(folder)?.Urls ?? CommonOptions.DefaultUrl;
+        }
+        catch (InvalidDataException e)
+        {
+            CommonOptions.Fail(e.Message);
+            return null;
+        }
     }
 
     private static async Task<int> RunNode(string data, string? urls, int? parentPid, NodeOptions web, Func<HospitalSettings, HospitalSettings> hospital, CancellationToken cancellationToken)
@@ -121,15 +138,8 @@ internal static class UpCommand
         }
         var folder = new DataDirectory(Path.GetFullPath(data));
         if (!folder.HasNetwork) return CommonOptions.Fail($"{folder.Root} holds no network; create one with 'healthledger init --nodes N --data DIR' first.");
-        try
-        {
-            urls ??= NodeConfig.Read(folder)?.Urls ?? CommonOptions.DefaultUrl;
-        }
-        catch (InvalidDataException e)
-        {
-            return CommonOptions.Fail(e.Message);
-        }
-        return await Serve(web with { DataDirectory = folder.Root }, urls, hospital, cancellationToken);
+        if (ListenUrls(folder, urls) is not { } listen) return 2;
+        return await Serve(web with { DataDirectory = folder.Root }, listen, hospital, cancellationToken);
     }
 
     private static async Task<int> Serve(NodeOptions options, string urls, Func<HospitalSettings, HospitalSettings> hospital, CancellationToken cancellationToken)
@@ -161,8 +171,11 @@ internal static class UpCommand
         {
             return CommonOptions.Fail(e.Message);
         }
-        var url = urls.Split(';')[0].TrimEnd('/');
+        // The addresses Kestrel listens on (a port 0 shows as the port it took), the first one for the links.
+        var listening = app.Urls.Count > 0 ? app.Urls.Select(u => u.TrimEnd('/')).ToList() : [urls.Split(';')[0].TrimEnd('/')];
+        var url = listening[0];
         Console.WriteLine($"HealthLedger is running at {url}  (health: {url}/healthz, API reference: {url}/api/reference)");
+        if (listening.Count > 1) Console.WriteLine($"Also listening at {string.Join(", ", listening.Skip(1))}");
         // A node of a consortium made by 'consortium up' holds its own organisation's admin, admin.<organisation id>.
         var organisation = app.Services.GetRequiredService<Node.Security.OrganisationKeys>().Id;
         var admin = app.Services.GetRequiredService<Storage.Keystore>().Get(NetworkInitializer.ConsortiumAdmin(organisation)) is null

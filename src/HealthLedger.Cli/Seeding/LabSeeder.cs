@@ -45,7 +45,7 @@ public sealed class LabSeeder(LabService lab, StaffService staffService, DoctorS
     public async Task<Result> RunAsync(IReadOnlyList<string> patientIds, int orders, CancellationToken ct)
     {
         var failures = 0;
-        if (lab.Catalogue(admin).Value.Version == 0 && !(await lab.SaveCatalogueAsync(admin, Catalogue(), ct)).IsOk) failures++;
+        if (lab.Catalogue(admin).Value.Version == 0 && !(await lab.SaveCatalogueAsync(admin, Catalogue(), null, ct)).IsOk) failures++;
         var staff = new Dictionary<string, UserSession>();
         foreach (var (id, role) in new[] { ($"{prefix}-lab-tech", "lab-technician"), ($"{prefix}-lab-path-1", "pathologist"), ($"{prefix}-lab-path-2", "pathologist") })
         {

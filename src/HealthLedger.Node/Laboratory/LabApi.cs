@@ -16,9 +16,9 @@ public static class LabApi
     public static IEndpointRouteBuilder MapLabApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/lab").WithTags("Laboratory").RequireSession();
-        group.MapGet("/catalogue", GetCatalogue).WithName("GetLabCatalogue").WithSummary("The organisation's test catalogue (staff)");
+        group.MapGet("/catalogue", GetCatalogue).WithName("GetLabCatalogue").WithSummary("The organisation's test catalogue and its version (staff); ETag is the version's entity tag (\"3\") for If-Match");
         group.MapPut("/catalogue", PutCatalogue).WithName("PutLabCatalogue")
-            .WithSummary("Replace the catalogue: {version?, tests: [{code, loinc, name, specimenType, unit, referenceRanges: [{sex, minAgeYears, maxAgeYears, low, high, criticalLow, criticalHigh}], possibleLow, possibleHigh, price, turnaroundHours}], panels: [{code, loinc, name, tests, price, turnaroundHours}]} (admins)")
+            .WithSummary("Replace the catalogue: {version, tests: [{code, loinc, name, specimenType, unit, referenceRanges: [{sex, minAgeYears, maxAgeYears, low, high, criticalLow, criticalHigh}], possibleLow, possibleHigh, price, turnaroundHours}], panels: [{code, loinc, name, tests, price, turnaroundHours}]} (admins); version is the one replaced (0 before the first catalogue; or If-Match: \"<version>\"): none is 400 naming version, an older one 409 naming version and the current one, nothing written")
             .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(409);
         group.MapPost("/orders", Place).WithName("PlaceLabOrder")
             .WithSummary("Order tests: {patientId, tests: [codes], priority: routine|urgent, clinicalNote, laboratoryId?} (doctors who reach the patient's laboratory data)")
@@ -49,10 +49,16 @@ public static class LabApi
     }
 
     private static Results<Ok<LabCatalogueResponse>, ValidationProblem, ProblemHttpResult> GetCatalogue(HttpContext http, LabService lab) =>
-        ApiResults.Ok(lab.Catalogue(http.Session()), LabCatalogueResponse.From);
+        ApiResults.Ok(lab.Catalogue(http.Session()), c => Tagged(http, c));
 
     private static async Task<Results<Ok<LabCatalogueResponse>, ValidationProblem, ProblemHttpResult>> PutCatalogue(LabCatalogueInput input, HttpContext http, LabService lab, CancellationToken ct) =>
-        ApiResults.Ok(await lab.SaveCatalogueAsync(http.Session(), input, ct), LabCatalogueResponse.From);
+        ApiResults.Ok(await lab.SaveCatalogueAsync(http.Session(), input, http.Request.Headers.IfMatch.ToString(), ct), c => Tagged(http, c));
+
+    private static LabCatalogueResponse Tagged(HttpContext http, (int Version, LabCatalogue Catalogue) catalogue)
+    {
+        http.Response.Headers.ETag = Records.EditedVersion.ETag(catalogue.Version);
+        return LabCatalogueResponse.From(catalogue);
+    }
 
     private static async Task<Results<Created<LabOrderResponse>, ValidationProblem, ProblemHttpResult>> Place(LabOrderInput input, HttpContext http, LabService lab, CancellationToken ct) =>
         ApiResults.Created(await lab.PlaceAsync(http.Session(), input, ct), o => $"/api/v1/lab/orders/{o.Id}", LabOrderResponse.From);

@@ -4,14 +4,17 @@ using HealthLedger.Node.Records;
 namespace HealthLedger.Node.Laboratory;
 
 /// <summary>
-/// The catalogue form / request body: the version it replaces (optional; a mismatch is a 409) and the tests and panels.
+/// The catalogue form / request body: the version it replaces (required: 400 without; a mismatch is a 409) and the tests and panels.
 /// Codes are letters, digits, '-', '_' or '.' (at most 32), unique among tests and panels; each test has a name, specimen
 /// type and unit, a possible range with low &lt; high, reference ranges inside it with low ≤ high, a price ≥ 0 and a
 /// turnaround target of 1–720 hours; a panel lists known tests.
 /// </summary>
 public sealed partial class LabCatalogueInput
 {
-    /// <summary>The version being replaced (0 when there is none yet).</summary>
+    /// <summary>
+    /// The version being replaced, as read (0 when there is none yet; or an <c>If-Match</c> header instead): required (400
+    /// without), and a catalogue changed meanwhile is 409 (<see cref="EditedVersion"/>).
+    /// </summary>
     public int? Version { get; set; }
 
     /// <summary>The tests.</summary>

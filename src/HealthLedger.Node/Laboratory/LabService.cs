@@ -58,21 +58,26 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
         return list;
     }
 
-    /// <summary>Replaces the organisation's catalogue (admins); <see cref="LabCatalogueInput.Version"/>, when given, must be the current one (409).</summary>
-    public async Task<Outcome<(int Version, LabCatalogue Catalogue)>> SaveCatalogueAsync(UserSession actor, LabCatalogueInput input, CancellationToken ct)
+    /// <summary>
+    /// Replaces the organisation's catalogue (admins). The client names the version it replaces
+    /// (<see cref="LabCatalogueInput.Version"/> or <paramref name="ifMatch"/>; 0 before the first catalogue,
+    /// <see cref="EditedVersion"/>): none is 400 naming <c>version</c>, another than the current one 409 naming <c>version</c>
+    /// and the current version; nothing is written on any refusal.
+    /// </summary>
+    public async Task<Outcome<(int Version, LabCatalogue Catalogue)>> SaveCatalogueAsync(UserSession actor, LabCatalogueInput input, string? ifMatch, CancellationToken ct)
     {
         if (access.RequireRole(actor, Role.Admin, "configure the laboratory catalogue", "") is { } denied) return denied.As<(int, LabCatalogue)>();
         var (catalogue, errors) = input.Validate();
         if (catalogue is null) return Outcome<(int, LabCatalogue)>.Invalid(errors);
         var (version, _) = catalogues.Get(actor.OrganisationId);
-        if (input.Version is { } expected && expected != version)
-        {
-            return Outcome<(int, LabCatalogue)>.Conflict(FieldErrors.One("version", $"The catalogue changed meanwhile (it is at version {version}); reload it and try again."), "The catalogue changed meanwhile.");
-        }
+        if (EditedVersion.Check<(int, LabCatalogue)>(input.Version, ifMatch, version, "laboratory catalogue", first: 0) is { } stale) return stale;
         var recordId = LabCatalogueState.RecordId(actor.OrganisationId);
         // Sealed for every active member organisation too (like the doctor directory): their doctors order from it.
         var (reference, ciphertext) = RecordSealer.Seal(recordId, version + 1, catalogue, [organisation.EncryptionKey, .. OtherMembers()]);
         var written = await writer.SubmitAsync(actor, new ConfigureLabCataloguePayload(actor.OrganisationId, version + 1, reference), RecordWriter.Blobs(reference, ciphertext), recordId, ct);
+        // Another save committed between the check and this one: the state machine refused this one (version does not follow).
+        var now = catalogues.Get(actor.OrganisationId).Version;
+        if (written.Kind == OutcomeKind.Conflict && now != version) return EditedVersion.Stale<(int, LabCatalogue)>(version, now, "laboratory catalogue");
         return written.IsOk ? Catalogue(actor) : written.As<(int, LabCatalogue)>();
     }
 

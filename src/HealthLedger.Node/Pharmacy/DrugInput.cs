@@ -27,7 +27,10 @@ public sealed partial class DrugInput
     /// <summary>Low-stock alert at or below this many units (0 to 1,000,000).</summary>
     public int? ReorderLevel { get; set; }
 
-    /// <summary>For a change: the version being changed (the current one).</summary>
+    /// <summary>
+    /// For a change: the version being changed, as read (<c>version</c> of <c>GET</c>, or an <c>If-Match</c> header instead):
+    /// required (400 without), and a drug changed meanwhile is 409 (<see cref="EditedVersion"/>). Ignored when adding a drug.
+    /// </summary>
     public int? Version { get; set; }
 
     /// <summary>Checks every field; the details when all pass, otherwise the field errors.</summary>

@@ -1,3 +1,4 @@
+using HealthLedger.Node.Records;
 using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -16,12 +17,12 @@ public static class PharmacyApi
         pharmacy.MapGet("/drugs", ListDrugs)
             .WithName("ListDrugs").WithSummary("The organisation's formulary with stock on hand, available and low-stock flags (staff)").ProducesProblem(403);
         pharmacy.MapGet("/drugs/{drugId}", GetDrug)
-            .WithName("GetDrug").WithSummary("One drug with its batches (staff)").ProducesProblem(403).ProducesProblem(404);
+            .WithName("GetDrug").WithSummary("One drug with its batches (staff); ETag is the version's entity tag (\"3\") for If-Match").ProducesProblem(403).ProducesProblem(404);
         pharmacy.MapPost("/drugs", AddDrug)
             .WithName("AddDrug").WithSummary("Add a drug: name, strength, form, atcCode, unitPrice, reorderLevel (pharmacists, admins)")
             .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(409);
         pharmacy.MapPut("/drugs/{drugId}", UpdateDrug)
-            .WithName("UpdateDrug").WithSummary("Change a drug; version is the current version (pharmacists, admins)")
+            .WithName("UpdateDrug").WithSummary("Change a drug (pharmacists, admins): the fields as when added and the version changed (version in the body, or If-Match: \"<version>\"): none is 400 naming version, an older one 409 naming version and the current one, nothing written")
             .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
         pharmacy.MapPost("/drugs/{drugId}/receipts", Receive)
             .WithName("ReceiveStock").WithSummary("Stock in: quantity, expiresOn (yyyy-MM-dd), supplier, lotNumber, unitCost, reference (pharmacists, admins)")
@@ -54,14 +55,20 @@ public static class PharmacyApi
         ApiResults.Read(pharmacy.Stock(http.Session()), list => list.Select(DrugResponse.From).ToList());
 
     private static Results<Ok<DrugResponse>, ProblemHttpResult> GetDrug(string drugId, HttpContext http, PharmacyService pharmacy) =>
-        ApiResults.Read(pharmacy.Drug(http.Session(), drugId), DrugResponse.From);
+        ApiResults.Read(pharmacy.Drug(http.Session(), drugId), d => Tagged(http, d));
 
     private static async Task<Results<Created<DrugResponse>, ValidationProblem, ProblemHttpResult>> AddDrug(DrugInput input, HttpContext http, PharmacyService pharmacy, CancellationToken ct) =>
         ApiResults.Created(await pharmacy.AddDrugAsync(http.Session(), input, ct), d => $"/api/v1/pharmacy/drugs/{d.Drug.Id}", DrugResponse.From);
 
     private static async Task<Results<Ok<DrugResponse>, ValidationProblem, ProblemHttpResult>> UpdateDrug(string drugId, DrugInput input, HttpContext http, PharmacyService pharmacy,
         CancellationToken ct) =>
-        ApiResults.Ok(await pharmacy.UpdateDrugAsync(http.Session(), drugId, input, ct), DrugResponse.From);
+        ApiResults.Ok(await pharmacy.UpdateDrugAsync(http.Session(), drugId, input, http.Request.Headers.IfMatch.ToString(), ct), d => Tagged(http, d));
+
+    private static DrugResponse Tagged(HttpContext http, StockLevel drug)
+    {
+        http.Response.Headers.ETag = EditedVersion.ETag(drug.Drug.Version);
+        return DrugResponse.From(drug);
+    }
 
     private static async Task<Results<Created<BatchResponse>, ValidationProblem, ProblemHttpResult>> Receive(string drugId, ReceiptInput input, HttpContext http,
         PharmacyService pharmacy, CancellationToken ct) =>

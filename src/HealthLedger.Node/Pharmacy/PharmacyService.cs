@@ -59,19 +59,28 @@ public sealed class PharmacyService(LedgerNode node, FormularyStore formulary, S
         return await WriteDrugAsync(actor, RecordIds.New("drug"), 1, details, ct);
     }
 
-    /// <summary>Changes a drug (price, reorder level, names); <see cref="DrugInput.Version"/> must be the current version.</summary>
-    public async Task<Outcome<StockLevel>> UpdateDrugAsync(UserSession actor, string drugId, DrugInput input, CancellationToken ct)
+    /// <summary>
+    /// Changes a drug (price, reorder level, names). The client names the version it changed (<see cref="DrugInput.Version"/>
+    /// or <paramref name="ifMatch"/>, <see cref="EditedVersion"/>): none is 400 naming <c>version</c> (with any other field
+    /// errors), another than the current one 409 naming <c>version</c> and the current version; nothing is written on any refusal.
+    /// </summary>
+    public async Task<Outcome<StockLevel>> UpdateDrugAsync(UserSession actor, string drugId, DrugInput input, string? ifMatch, CancellationToken ct)
     {
         if (!KeepsPharmacy(actor)) return access.Forbid<StockLevel>(actor, "change the formulary of", actor.OrganisationId);
         if (formulary.Drug(drugId) is not { } current || current.OrganisationId != actor.OrganisationId) return Outcome<StockLevel>.NotFound($"Drug '{Missing.Shown(drugId)}' is not in the formulary.");
         var (details, errors) = input.Validate();
-        if (input.Version is null) errors.Add("version", "The version being changed is required.");
-        if (details is null || !errors.IsEmpty) return Outcome<StockLevel>.Invalid(errors);
-        if (input.Version != current.Version)
+        var stale = EditedVersion.Check<StockLevel>(input.Version, ifMatch, current.Version, What);
+        if (details is null)
         {
-            return Outcome<StockLevel>.Conflict(FieldErrors.One("version", $"The drug is at version {current.Version}; reload it and change that version."), "Only the current version can be changed.");
+            // The version's own 400 (none given, a bad If-Match) is shown with the other fields' errors.
+            foreach (var message in stale is { Kind: OutcomeKind.Invalid, Errors: { } versionErrors } ? versionErrors.ToDictionary()["version"] : []) errors.Add("version", message);
+            return Outcome<StockLevel>.Invalid(errors);
         }
-        return await WriteDrugAsync(actor, drugId, current.Version + 1, details, ct);
+        if (stale is not null) return stale;
+        var written = await WriteDrugAsync(actor, drugId, current.Version + 1, details, ct);
+        // Another change committed between the check and this one: the state machine refused this one (version does not follow).
+        var now = formulary.Drug(drugId)?.Version ?? current.Version;
+        return written.Kind == OutcomeKind.Conflict && now != current.Version ? EditedVersion.Stale<StockLevel>(current.Version, now, What) : written;
     }
 
     private async Task<Outcome<StockLevel>> WriteDrugAsync(UserSession actor, string drugId, int version, DrugDetails details, CancellationToken ct)
@@ -316,4 +325,6 @@ public sealed class PharmacyService(LedgerNode node, FormularyStore formulary, S
     {
         public bool TryGet(string key, [NotNullWhen(true)] out byte[]? value) => (value = node.GetState(key)) is not null;
     }
+
+    private const string What = "drug";
 }

@@ -20,20 +20,24 @@ public static class PolicyApi
     {
         var group = app.MapGroup("/api/v1/policy").WithTags("Network policy").RequireSession();
         group.MapGet("", Get)
-            .WithName("GetPolicy").WithSummary("The network policy: how many days doctors keep access after a discharge and after a visit, its version and where it was set");
+            .WithName("GetPolicy").WithSummary("The network policy: how many days doctors keep access after a discharge and after a visit, its version and where it was set; ETag is the version's entity tag (\"3\") for If-Match");
         group.MapPut("", Put)
-            .WithName("PutPolicy").WithSummary("Change the network policy: {version?, careAfterDischargeDays (0–365), careAfterVisitDays (1–365)}; applies to discharges and visits after it. Where one organisation may change it (admins of the organisation that holds it): 200 with the new policy. In a consortium whose governance policy asks more than one organisation: 202 with the change-network-policy proposal it made (admins of active members), Location its /api/v1/consortium/proposals/{id}")
+            .WithName("PutPolicy").WithSummary("Change the network policy: {version, careAfterDischargeDays (0–365), careAfterVisitDays (1–365)}; version is the one changed (or If-Match: \"<version>\"): none is 400 naming version, an older one 409 naming version and the current one, nothing written or proposed; applies to discharges and visits after it. Where one organisation may change it (admins of the organisation that holds it): 200 with the new policy. In a consortium whose governance policy asks more than one organisation: 202 with the change-network-policy proposal it made (admins of active members), Location its /api/v1/consortium/proposals/{id}")
             .Produces<ProposalResponse>(202)
             .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(409).ProducesProblem(422);
         return app;
     }
 
     private static Results<Ok<PolicyResponse>, ValidationProblem, ProblemHttpResult> Get(HttpContext http, PolicyService policy) =>
-        ApiResults.Ok(policy.Get(http.Session()), PolicyResponse.From);
+        ApiResults.Ok(policy.Get(http.Session()), p =>
+        {
+            http.Response.Headers.ETag = EditedVersion.ETag(p.Version);
+            return PolicyResponse.From(p);
+        });
 
     private static async Task<Results<Ok<PolicyResponse>, Accepted<ProposalResponse>, ValidationProblem, ProblemHttpResult>> Put(PolicyInput input, HttpContext http, PolicyService policy, CancellationToken ct)
     {
-        var outcome = await policy.SaveAsync(http.Session(), input, ct);
+        var outcome = await policy.SaveAsync(http.Session(), input, http.Request.Headers.IfMatch.ToString(), ct);
         if (!outcome.IsOk) return outcome.Kind == OutcomeKind.Invalid ? ApiResults.Invalid(outcome) : ApiResults.Problem(outcome);
         return outcome.Value! switch
         {

@@ -6,7 +6,11 @@ namespace HealthLedger.Node.Policy;
 /// <summary>A new network policy (replaces the current one; every field is required).</summary>
 public sealed class PolicyInput
 {
-    /// <summary>The version the change is based on (optional; when given, a policy changed meanwhile is 409).</summary>
+    /// <summary>
+    /// The version the change replaces, as read (<c>version</c> of <c>GET /api/v1/policy</c>; or an <c>If-Match</c> header
+    /// instead): required (400 without), and a policy changed meanwhile is 409 (<see cref="EditedVersion"/>). In a
+    /// change-network-policy proposal it is optional: when given, the proposal applies only on top of that version.
+    /// </summary>
     public int? Version { get; set; }
 
     /// <summary>Days the doctors of a stay keep access after the discharge (0–365).</summary>

@@ -33,10 +33,12 @@ public sealed class PolicyService(LedgerNode node, RecordWriter writer, Consorti
     /// <summary>
     /// Changes the policy: applied at once by an admin of the organisation that holds it where one organisation may change it,
     /// otherwise proposed to the consortium by an admin of an active member organisation (<see cref="PolicyChange.Proposed"/>).
-    /// Bad values are field errors (400); a version given that is no longer the current one is 409 naming <c>version</c>;
-    /// anyone else is 403 naming who may.
+    /// Bad values are field errors (400); the client names the version it changes (<see cref="PolicyInput.Version"/> or
+    /// <paramref name="ifMatch"/>, <see cref="EditedVersion"/>): none is 400 naming <c>version</c>, one that is no longer the
+    /// current one 409 naming <c>version</c> and the current version; anyone else is 403 naming who may. Nothing is written
+    /// or proposed on any refusal.
     /// </summary>
-    public async Task<Outcome<PolicyChange>> SaveAsync(UserSession actor, PolicyInput input, CancellationToken ct)
+    public async Task<Outcome<PolicyChange>> SaveAsync(UserSession actor, PolicyInput input, string? ifMatch, CancellationToken ct)
     {
         var current = Current;
         var byProposal = ByProposal;
@@ -48,18 +50,19 @@ public sealed class PolicyService(LedgerNode node, RecordWriter writer, Consorti
         }
         var (policy, errors) = input.Validate();
         if (policy is null) return Outcome<PolicyChange>.Invalid(errors);
-        if (input.Version is { } expected && expected != current.Version)
-        {
-            return Outcome<PolicyChange>.Conflict(FieldErrors.One("version", $"The policy changed meanwhile (it is at version {current.Version}); reload it and try again."), "The policy changed meanwhile.");
-        }
+        if (EditedVersion.Check<PolicyChange>(input.Version, ifMatch, current.Version, What, first: 0) is { } stale) return stale;
         if (byProposal)
         {
-            // The proposal replaces the version seen now: a second proposal from the same version cannot apply after the first.
-            input.Version ??= current.Version;
+            // The proposal replaces the version edited: a second proposal from the same version cannot apply after the first.
+            input.Version = current.Version;
             var proposed = await consortium.ProposeAsync(actor, new ProposalInput { Action = GovernanceNames.Of(GovernanceAction.ChangeNetworkPolicy), NetworkPolicy = input }, ct);
             return proposed.IsOk ? Outcome<PolicyChange>.Ok(new PolicyChange(null, proposed.Value)) : proposed.As<PolicyChange>();
         }
         var written = await writer.SubmitAsync(actor, new ConfigurePolicyPayload(current.Version + 1, policy), RecordWriter.NoBlobs, StateKeys.Policy, ct);
+        // Another change committed between the check and this one: the state machine refused this one (version does not follow).
+        if (written.Kind == OutcomeKind.Conflict && Current.Version != current.Version) return EditedVersion.Stale<PolicyChange>(current.Version, Current.Version, What);
         return written.IsOk ? Outcome<PolicyChange>.Ok(new PolicyChange(Current, null)) : written.As<PolicyChange>();
     }
+
+    private const string What = "network policy";
 }

@@ -6,7 +6,10 @@ namespace HealthLedger.Node.Wards;
 /// <summary>A new ward list (replaces the current one).</summary>
 public sealed class WardInput
 {
-    /// <summary>The version the change is based on (optional; when given, a list changed meanwhile is 409).</summary>
+    /// <summary>
+    /// The version the change replaces, as read (<c>version</c> of <c>GET</c>, 0 before the first list; or an <c>If-Match</c>
+    /// header instead): required (400 without), and a list changed meanwhile is 409 (<see cref="EditedVersion"/>).
+    /// </summary>
     public int? Version { get; set; }
 
     /// <summary>The wards, each with its beds.</summary>

@@ -59,17 +59,19 @@ public sealed class WardService(WardStore store, RecordWriter writer, LedgerNode
         return found.Bed(bed) is { } listed ? (found.Name, listed, null) : (ward, bed, FieldErrors.One("bed", $"Unknown bed in ward {found.Name}."));
     }
 
-    /// <summary>Replaces the list (admins). A bed a patient holds cannot be removed (409 naming <c>wards</c>).</summary>
-    public async Task<Outcome<WardOccupancyView>> SaveAsync(UserSession actor, WardInput input, CancellationToken ct)
+    /// <summary>
+    /// Replaces the list (admins). The client names the version it replaces (<see cref="WardInput.Version"/> or
+    /// <paramref name="ifMatch"/>; 0 before the first list, <see cref="EditedVersion"/>): none is 400 naming <c>version</c>,
+    /// another than the current one 409 naming <c>version</c> and the current version. A bed a patient holds cannot be
+    /// removed (409 naming <c>wards</c>). Nothing is written on any refusal.
+    /// </summary>
+    public async Task<Outcome<WardOccupancyView>> SaveAsync(UserSession actor, WardInput input, string? ifMatch, CancellationToken ct)
     {
         if (actor.Role != Role.Admin) return Outcome<WardOccupancyView>.Forbidden("Only admins manage the ward list.");
         var (list, errors) = input.Validate();
         if (list is null) return Outcome<WardOccupancyView>.Invalid(errors);
         var (version, current) = Current;
-        if (input.Version is { } expected && expected != version)
-        {
-            return Outcome<WardOccupancyView>.Conflict(FieldErrors.One("version", $"The ward list changed meanwhile (it is at version {version}); reload it and try again."), "The ward list changed meanwhile.");
-        }
+        if (EditedVersion.Check<WardOccupancyView>(input.Version, ifMatch, version, What, first: 0) is { } stale) return stale;
         var kept = list.Wards.SelectMany(w => w.Beds.Select(b => BedIndex(w.Name, b))).ToHashSet();
         var held = current.Wards.SelectMany(w => w.Beds.Select(b => (w.Name, Bed: b))).Where(x => !kept.Contains(BedIndex(x.Name, x.Bed)) && !IsFree(BedIndex(x.Name, x.Bed))).ToList();
         if (held.Count > 0)
@@ -80,8 +82,12 @@ public sealed class WardService(WardStore store, RecordWriter writer, LedgerNode
         var (reference, ciphertext) = RecordSealer.Seal(recordId, version + 1, list, organisation.EncryptionKey);
         var payload = new ConfigureWardsPayload(organisation.Id, version + 1, kept.Order().ToList(), reference);
         var written = await writer.SubmitAsync(actor, payload, RecordWriter.Blobs(reference, ciphertext), recordId, ct);
+        // Another save committed between the check and this one: the state machine refused this one (version does not follow).
+        if (written.Kind == OutcomeKind.Conflict && Current.Version != version) return EditedVersion.Stale<WardOccupancyView>(version, Current.Version, What);
         return written.IsOk ? Get(actor) : written.As<WardOccupancyView>();
     }
+
+    private const string What = "ward list";
 }
 
 /// <summary>The ward list with occupancy.</summary>

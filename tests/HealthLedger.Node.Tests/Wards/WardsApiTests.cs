@@ -52,7 +52,7 @@ public class WardsApiTests
 
         // A held bed cannot be removed; a stale version is a conflict; only admins manage the list.
         height = await EncounterRulesTests.HeightAsync(admin);
-        await EncounterRulesTests.Refused(await admin.PutAsJsonAsync("/api/v1/wards", new { wards = new[] { new { name = "ICU", beds = new[] { "ICU-2" } } } }, Ct), HttpStatusCode.Conflict, "wards");
+        await EncounterRulesTests.Refused(await admin.PutAsJsonAsync("/api/v1/wards", new { version = 1, wards = new[] { new { name = "ICU", beds = new[] { "ICU-2" } } } }, Ct), HttpStatusCode.Conflict, "wards");
         await EncounterRulesTests.Refused(await admin.PutAsJsonAsync("/api/v1/wards", new { version = 0, wards = new[] { new { name = "ICU", beds = new[] { "ICU-1", "ICU-2" } } } }, Ct), HttpStatusCode.Conflict, "version");
         Assert.Equal(height, await EncounterRulesTests.HeightAsync(admin));
         var doctorClient = await node.FirstLoginAsync("dr-one", doctor.OneTimePassword!);

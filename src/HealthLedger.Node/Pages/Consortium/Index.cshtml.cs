@@ -48,12 +48,23 @@ public sealed class ConsortiumIndexModel(ConsortiumService consortium, Policy.Po
     public async Task<IActionResult> OnPostStatusAsync(string action, string organisationId, CancellationToken ct) =>
         Done(await consortium.ProposeAsync(Me, new ProposalInput { Action = action, OrganisationId = organisationId }, ct), Proposed);
 
-    public async Task<IActionResult> OnPostNetworkPolicyAsync(int? careAfterDischargeDays, int? careAfterVisitDays, CancellationToken ct) =>
-        Done(await consortium.ProposeAsync(Me, new ProposalInput
+    /// <summary>
+    /// Proposes new care periods on top of the policy version the form was loaded with (its hidden <c>version</c> field): none
+    /// is 400 naming <c>version</c>, a policy changed meanwhile 409 naming <c>version</c> and the current one (nothing proposed).
+    /// </summary>
+    public async Task<IActionResult> OnPostNetworkPolicyAsync(int? careAfterDischargeDays, int? careAfterVisitDays, int? version, CancellationToken ct)
+    {
+        EditedPolicyVersion = version;
+        if (EditedVersion.Check<ProposalView>(version, null, networkPolicy.Current.Version, "network policy", first: 0) is { } stale) return Done(stale, Proposed);
+        return Done(await consortium.ProposeAsync(Me, new ProposalInput
         {
             Action = "change-network-policy",
-            NetworkPolicy = new Policy.PolicyInput { CareAfterDischargeDays = careAfterDischargeDays, CareAfterVisitDays = careAfterVisitDays },
+            NetworkPolicy = new Policy.PolicyInput { CareAfterDischargeDays = careAfterDischargeDays, CareAfterVisitDays = careAfterVisitDays, Version = version },
         }, ct), Proposed);
+    }
+
+    /// <summary>The network policy version the care-periods form was posted with (kept when refused, so a stale one stays stale).</summary>
+    public int? EditedPolicyVersion { get; private set; }
 
     public async Task<IActionResult> OnPostJoinAsync(IFormFile? request, CancellationToken ct)
     {

@@ -20,9 +20,9 @@ public sealed partial class CatalogueModel(LabService lab) : HospitalPage
     [BindProperty]
     public LabTestForm Test { get; set; } = LabTestForm.Blank();
 
-    /// <summary>The catalogue version the form was loaded from (a change meanwhile is a conflict).</summary>
+    /// <summary>The catalogue version the form was loaded from (hidden field; required: a form without it is 400, a change meanwhile 409).</summary>
     [BindProperty]
-    public int CatalogueVersion { get; set; }
+    public int? CatalogueVersion { get; set; }
 
     public LabCatalogue Catalogue { get; private set; } = LabCatalogue.Empty;
 
@@ -50,12 +50,14 @@ public sealed partial class CatalogueModel(LabService lab) : HospitalPage
             index = tests.Count;
             tests.Add(edited);
         }
-        var outcome = await lab.SaveCatalogueAsync(Me, new LabCatalogueInput { Version = CatalogueVersion, Tests = tests, Panels = [.. Catalogue.Panels] }, ct);
+        var outcome = await lab.SaveCatalogueAsync(Me, new LabCatalogueInput { Version = CatalogueVersion, Tests = tests, Panels = [.. Catalogue.Panels] }, null, ct);
         if (!outcome.IsOk)
         {
             if (outcome.Kind is not (Records.OutcomeKind.Invalid or Records.OutcomeKind.Conflict)) return Failure(outcome, Page);
             ModelState.Clear();
             FormError = outcome.Kind == Records.OutcomeKind.Invalid ? "Please correct the fields marked below." : outcome.Message;
+            // A stale version (409) or bad fields (400) answer with their status, so a client sees the catalogue was not saved.
+            Response.StatusCode = outcome.Kind == Records.OutcomeKind.Conflict ? 409 : 400;
             foreach (var (field, messages) in outcome.Errors?.ToDictionary() ?? new Dictionary<string, string[]>())
             {
                 foreach (var message in messages) ModelState.AddModelError(FormField(field, index, rows), message);

@@ -10,9 +10,9 @@ public sealed class WardsIndexModel(WardService wards) : HospitalPage
     [BindProperty]
     public string? Text { get; set; }
 
-    /// <summary>The version the edit is based on.</summary>
+    /// <summary>The version the edit replaces (hidden field; required: a form without it is 400, a stale one 409).</summary>
     [BindProperty]
-    public int Version { get; set; }
+    public int? Version { get; set; }
 
     public WardOccupancyView? Current { get; private set; }
 
@@ -29,7 +29,7 @@ public sealed class WardsIndexModel(WardService wards) : HospitalPage
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         var input = new WardInput { Version = Version, Wards = Parse(Text) };
-        var outcome = await wards.SaveAsync(Me, input, ct);
+        var outcome = await wards.SaveAsync(Me, input, null, ct);
         if (!outcome.IsOk)
         {
             Current = wards.Get(Me).Value;
@@ -38,6 +38,8 @@ public sealed class WardsIndexModel(WardService wards) : HospitalPage
                 foreach (var message in messages) ModelState.AddModelError(nameof(Text), message);
             }
             FormError = outcome.Kind == Records.OutcomeKind.Invalid ? "Please correct the list." : outcome.Message;
+            // A stale version (409) or bad fields (400) answer with their status, so a client sees the list was not saved.
+            if (outcome.Kind is Records.OutcomeKind.Invalid or Records.OutcomeKind.Conflict) Response.StatusCode = outcome.Kind == Records.OutcomeKind.Conflict ? 409 : 400;
             return outcome.Kind is Records.OutcomeKind.Invalid or Records.OutcomeKind.Conflict ? Page() : Failure(outcome, Page);
         }
         Flash = $"Ward list saved (version {outcome.Value!.Version}).";

@@ -1,0 +1,63 @@
+using HealthLedger.Testing;
+
+namespace HealthLedger.Cli.Tests;
+
+/// <summary>
+/// Where 'up' listens: <c>--urls</c> on the command line, else node.json's <c>urls</c> in the data folder, else the default;
+/// the address it prints is the one it answers at.
+/// </summary>
+public class UpUrlsTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task<System.Net.HttpStatusCode> HealthAsync(string url)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(15) };
+        using var health = await http.GetAsync("/healthz", Ct);
+        return health.StatusCode;
+    }
+
+    [Fact]
+    public async Task Up_listens_at_node_json_urls_and_a_urls_option_overrides_them()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        var configured = $"http://127.0.0.1:{CliProcess.FreePort()}";
+        await File.WriteAllTextAsync(Path.Combine(data, "node.json"), $$"""{ "urls": "{{configured}}" }""", Ct);
+
+        // No --urls: node.json's address, printed and answering.
+        using (var node = CliProcess.Start("up", "--data", data))
+        {
+            await node.WaitUntilServingAsync();
+            Assert.Contains($"HealthLedger is running at {configured}  (health: {configured}/healthz", node.Stdout, StringComparison.Ordinal);
+            Assert.Equal(System.Net.HttpStatusCode.OK, await HealthAsync(configured));
+            node.Terminate();
+            await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        // --urls wins over node.json: the node answers there, and nothing listens at node.json's address.
+        var given = $"http://127.0.0.1:{CliProcess.FreePort()}";
+        using (var node = CliProcess.Start("up", "--data", data, "--urls", given))
+        {
+            await node.WaitUntilServingAsync();
+            Assert.Contains($"HealthLedger is running at {given}  (", node.Stdout, StringComparison.Ordinal);
+            Assert.Equal(System.Net.HttpStatusCode.OK, await HealthAsync(given));
+            await Assert.ThrowsAsync<HttpRequestException>(() => HealthAsync(configured));
+            node.Terminate();
+            await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    [Fact]
+    public async Task Up_with_a_node_json_without_urls_stops_with_one_line_naming_the_file()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        await File.WriteAllTextAsync(Path.Combine(data, "node.json"), """{ "hospital": { "currency": "CHF" } }""", Ct);
+        var up = await CliProcess.RunAsync("up", "--data", data);
+        Assert.Equal(2, up.ExitCode);
+        Assert.Equal($"error: {Path.Combine(data, "node.json")} has no \"urls\".", up.Stderr.Trim());
+    }
+}
