@@ -12,10 +12,10 @@ public partial class ArchitectureTests
     private static readonly string Root = FindRoot();
 
     /// <summary>The hospital modules: feature folders that the shared core must never depend on.</summary>
-    private static readonly string[] Features = ["Patients", "Doctors", "Encounters", "Accounts", "PatientSummary", "MedicalReports", "Consent", "Audit", "Statistics", "VitalSigns", "Wards", "Policy", "Consortium", "Emergencies"];
+    private static readonly string[] Features = ["Patients", "Doctors", "Encounters", "Accounts", "PatientSummary", "MedicalReports", "Consent", "Audit", "Statistics", "VitalSigns", "Wards", "Policy", "Consortium", "Emergencies", "Laboratory", "Pharmacy", "Expenses", "Staff"];
 
     /// <summary>The folders below the features.</summary>
-    private static readonly string[] Shared = ["Records", "Web", "Security", "Ledger", "Network", "Chain", "Configuration"];
+    private static readonly string[] Shared = ["Records", "Web", "Security", "Ledger", "Network", "Chain", "Configuration", "Localization", "Printouts"];
 
     private static string FindRoot()
     {

@@ -33,10 +33,10 @@ public sealed record NodeOptions
     /// <summary>Password checks (Argon2id) that may run at once (default: the number of processors); see <see cref="Security.PasswordCheckGate"/>.</summary>
     public int PasswordCheckConcurrency { get; init; } = Environment.ProcessorCount;
 
-    /// <summary>Password checks that may wait for a running one to finish (default: 4 per processor); beyond them a check is refused with 429.</summary>
+    /// <summary>Password checks that may wait for a running one to finish (default: 4 per processor); beyond them a check is refused with 503.</summary>
     public int PasswordCheckQueue { get; init; } = 4 * Environment.ProcessorCount;
 
-    /// <summary>The longest a password check waits for a slot before it is refused with 429 (default 5 s).</summary>
+    /// <summary>The longest a password check waits for a slot before it is refused with 503 (default 5 s).</summary>
     public TimeSpan PasswordCheckWait { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The window of the login rate limits (default one minute): the longest a stranger can hold up an account's logins at a time.</summary>

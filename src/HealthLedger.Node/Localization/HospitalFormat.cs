@@ -41,7 +41,7 @@ public sealed class HospitalFormat
         set => CurrentRequest.Value = value;
     }
 
-    /// <summary>The hospital's culture (date and number format; the UI language unless the user picked another).</summary>
+    /// <summary>The hospital's culture (date and number format, and the UI language: there is no per-user choice).</summary>
     public CultureInfo Culture { get; }
 
     /// <summary>The ISO 4217 code amounts are in.</summary>

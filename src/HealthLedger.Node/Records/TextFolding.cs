@@ -8,8 +8,9 @@ namespace HealthLedger.Node.Records;
 /// Case- and accent-insensitive matching for search (patients, doctors, accounts): "lukasiewicz" finds "Łukasiewicz",
 /// "muller" finds "Müller", "strasse" finds "Straße". Folding decomposes (NFD), drops combining marks, maps the letters
 /// that do not decompose (ł, ø, đ, ħ, ı, ß, æ, œ, þ, …) and lowers the case, culture-invariantly. Normalisation is done
-/// in managed code (ADRaffy.ENSNormalize's Unicode NF tables): the node runs with <c>InvariantGlobalization</c>, where
-/// <see cref="string.Normalize()"/> leaves non-ASCII text unchanged.
+/// in managed code (ADRaffy.ENSNormalize's Unicode NF tables), so the result does not depend on the ICU build of the machine
+/// (nor on whether the process runs with <c>InvariantGlobalization</c>, where <see cref="string.Normalize()"/> leaves non-ASCII
+/// text unchanged).
 /// </summary>
 public static class TextFolding
 {

@@ -7,7 +7,7 @@ namespace HealthLedger.Node.Security;
 /// A bound on the password checks (Argon2id: 64 MiB and a few hundred milliseconds of a core each) that run at once: logins,
 /// password changes, unlocking a user's keys. At most <see cref="NodeOptions.PasswordCheckConcurrency"/> run; up to
 /// <see cref="NodeOptions.PasswordCheckQueue"/> more wait (each at most <see cref="NodeOptions.PasswordCheckWait"/>); any other is
-/// refused at once (the caller answers 429 with <c>Retry-After</c>), so a flood of bogus logins can neither exhaust memory nor
+/// refused at once (the caller answers 503 with <c>Retry-After</c>), so a flood of bogus logins can neither exhaust memory nor
 /// queue real logins behind it without end. Counted for real and unknown accounts alike. Rate limits per client and account are
 /// <see cref="LoginThrottle"/>'s.
 /// </summary>
