@@ -73,6 +73,7 @@ public class QueryValuesTests
             (w.Web, "/entries?to=2026-13-40", "\"2026-13-40\" is not a date (to: yyyy-MM-dd): entries are shown without a last day."),
             (w.Web, "/entries?type=zzz", "\"zzz\" is not an entry type (type: admission, visit, transfer, discharge, charge or payment): entries of every type are shown."),
             (w.Web, "/entries?page=0", "\"0\" is not a page (page: a whole number from 1): page 1 is shown."),
+            (w.Web, "/entries?from=2026-12-01&to=2026-01-01", "Please correct the filters."),
             (w.Web, "/doctors?page=-5", "\"-5\" is not a page (page: a whole number from 1): page 1 is shown."),
             (w.Web, "/doctors?onCall=zzz", "\"zzz\" is not true or false (onCall): doctors on call or not are shown."),
             (w.Web, "/accounts?page=-1", "\"-1\" is not a page (page: a whole number from 1): page 1 is shown."),
@@ -87,6 +88,7 @@ public class QueryValuesTests
             (w.DoctorWeb, $"/patients/{p}/lab-orders/new?laboratory=zzz", "\"zzz\" is not a laboratory this patient's data may go to (laboratory: an organisation id):"),
             (w.PharmacistWeb, "/pharmacy?all=zzz", "\"zzz\" is not true or false (all): only open prescriptions are shown."),
             (w.Web, "/expenses?month=garbage", "\"garbage\" is not a month"),
+            (w.Web, "/statistics?month=2026-13", "\"2026-13\" is not a month"),
             (w.Web, "/statistics?period=fortnight", "The period is day, week or month: month is shown."),
         })
         {
