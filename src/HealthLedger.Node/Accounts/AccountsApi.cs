@@ -1,4 +1,5 @@
 using HealthLedger.Node.Encounters;
+using HealthLedger.Node.Records;
 using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -25,7 +26,8 @@ public static class AccountsApi
 
         var all = app.MapGroup("/api/v1/accounts").WithTags("Lists").RequireSession();
         all.MapGet("", List)
-            .WithName("ListAccounts").WithSummary("Every patient's account totals: search, outstanding only, sort by balance, charges, payments or name (admins)");
+            .WithName("ListAccounts").WithSummary("Every patient's account totals: search, outstanding only, sort by balance, charges, payments or name, paging (page from 1, pageSize 1–200) (admins); 400 naming a value it does not understand")
+            .ProducesValidationProblem();
         return app;
     }
 
@@ -38,8 +40,10 @@ public static class AccountsApi
     private static async Task<Results<Created<EntryResponse>, ValidationProblem, ProblemHttpResult>> AddPayment(string id, EntryInput input, HttpContext http, HospitalAccountService accounts, CancellationToken ct) =>
         ApiResults.Created(await accounts.AddPaymentAsync(http.Session(), id, input, ct), _ => $"/api/v1/patients/{id}/entries", EntryResponse.From);
 
-    private static Results<Ok<PageResponse<AccountSummaryResponse>>, ProblemHttpResult> List(HttpContext http, HospitalAccountService accounts,
+    private static Results<Ok<PageResponse<AccountSummaryResponse>>, ValidationProblem, ProblemHttpResult> List(HttpContext http, HospitalAccountService accounts,
         string? search, bool? outstanding, string? sort, bool? desc, int? page, int? pageSize) =>
-        ApiResults.Read(accounts.List(http.Session(), new AccountQuery(search, outstanding ?? false, sort, desc ?? true, page ?? 1, pageSize ?? 50)),
+        QueryValues.CheckChoice(QueryValues.CheckPaging(new FieldErrors(), page, pageSize), "sort", sort, AccountQuery.SortKeys) is { IsEmpty: false } errors
+            ? TypedResults.ValidationProblem(errors.ToDictionary())
+            : ApiResults.Ok(accounts.List(http.Session(), new AccountQuery(search, outstanding ?? false, sort, desc ?? true, page ?? 1, pageSize ?? 50)),
             p => PageResponse<AccountSummaryResponse>.From(p, AccountSummaryResponse.From));
 }

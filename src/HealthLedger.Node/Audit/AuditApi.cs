@@ -28,7 +28,7 @@ public static class AuditApi
         app.MapGroup("/api/v1/audit").WithTags("Consent and disclosures").RequireSession()
             .MapGet("/", Trail)
             .WithName("AuditTrail").WithSummary("The organisation's disclosure trail (admins, auditors): filter by patient, actor, outcome (allowed|denied), dates; CSV with format=csv")
-            .Produces<List<DisclosureResponse>>();
+            .Produces<List<DisclosureResponse>>().ProducesValidationProblem();
         var auditors = app.MapGroup("/api/v1/auditors").WithTags("Auditors").RequireSession();
         auditors.MapPost("/", RegisterAuditor)
             .WithName("RegisterAuditor").WithSummary("Register an auditor of the admin's organisation: {auditorId}; returns a one-time password shown once, to be replaced at the first login (admins)")
@@ -57,6 +57,10 @@ public static class AuditApi
     private static IResult Trail(HttpContext http, AuditService audit, string? patientId, string? actorId, string? outcome, DateOnly? from, DateOnly? to, string? format)
     {
         if (Csv.BadFormat(format) is { } badFormat) return badFormat;
+        var errors = QueryValues.CheckChoice(new Records.FieldErrors(), "outcome", outcome, ["allowed", "denied"]);
+        if (from is { } f && to is { } t && t < f) errors.Add("to", "The last day (to) is before the first day (from).");
+        if (!errors.IsEmpty) return TypedResults.ValidationProblem(errors.ToDictionary());
+        outcome = outcome?.Trim().ToLowerInvariant();
         bool? allowed = outcome switch { "allowed" => true, "denied" => false, _ => null };
         var trail = audit.Trail(http.Session(), patientId, actorId, allowed, from, to);
         if (!trail.IsOk || !string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase)) return ApiResults.Ok(trail, rows => rows.Select(DisclosureResponse.From).ToList());

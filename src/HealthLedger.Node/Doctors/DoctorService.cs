@@ -102,6 +102,9 @@ public sealed class DoctorService(LedgerNode node, DoctorDirectory directory, Re
         return Paging.Of(list.OrderBy(d => d.Details.Name, StringComparer.OrdinalIgnoreCase).ToList(), query.Page, query.PageSize);
     }
 
+    /// <summary>True when <paramref name="organisationId"/> names an organisation on the chain (any status): the directory's organisation filter.</summary>
+    public bool IsMember(string organisationId) => node.GetState(StateKeys.Organisation(organisationId)) is not null;
+
     /// <summary>One doctor of the actor's organisation.</summary>
     public Outcome<DoctorView> Get(UserSession actor, string doctorId) =>
         directory.Doctor(doctorId) is { } d && d.OrganisationId == actor.OrganisationId

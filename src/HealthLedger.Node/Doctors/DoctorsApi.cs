@@ -21,7 +21,8 @@ public static class DoctorsApi
             .WithName("RegisterDoctor").WithSummary("Register a doctor (admins); returns a one-time password shown once")
             .ProducesValidationProblem().ProducesProblem(409);
         group.MapGet("/", List)
-            .WithName("ListDoctors").WithSummary("The doctor directory: search by name, filter by specialty, department, on call; organisation=all for every member organisation's doctors");
+            .WithName("ListDoctors").WithSummary("The doctor directory: search by name, filter by specialty, department, on call; organisation=all for every member organisation's doctors (or one member's id); paging (page from 1, pageSize 1–200); 400 naming a value it does not understand")
+            .ProducesValidationProblem();
         group.MapGet("/on-call", OnCall)
             .WithName("OnCall").WithSummary("Emergency view: doctors on call now, per specialty");
         group.MapGet("/{id}", Get)
@@ -46,9 +47,17 @@ public static class DoctorsApi
     private static async Task<Results<Created<WriteResponse>, ValidationProblem, ProblemHttpResult>> Register(DoctorInput input, HttpContext http, DoctorService doctors, CancellationToken ct) =>
         ApiResults.Created(await doctors.RegisterAsync(http.Session(), input, ct), r => $"/api/v1/doctors/{r.Id}", WriteResponse.From);
 
-    private static Ok<PageResponse<DoctorResponse>> List(HttpContext http, DoctorService doctors,
-        string? search, string? specialty, string? department, bool? onCall, int? page, int? pageSize, string? organisation) =>
-        TypedResults.Ok(PageResponse<DoctorResponse>.From(doctors.List(http.Session(), new DoctorQuery(search, specialty, department, onCall, page ?? 1, pageSize ?? 50, organisation)), DoctorResponse.For(http.Session().Role)));
+    private static Results<Ok<PageResponse<DoctorResponse>>, ValidationProblem> List(HttpContext http, DoctorService doctors,
+        string? search, string? specialty, string? department, bool? onCall, int? page, int? pageSize, string? organisation)
+    {
+        var errors = QueryValues.CheckPaging(new FieldErrors(), page, pageSize);
+        if (!string.IsNullOrWhiteSpace(organisation) && !organisation.Trim().Equals("all", StringComparison.OrdinalIgnoreCase) && !doctors.IsMember(organisation.Trim().ToLowerInvariant()))
+        {
+            errors.Add("organisation", "The organisation is all or a member organisation's id.");
+        }
+        if (!errors.IsEmpty) return TypedResults.ValidationProblem(errors.ToDictionary());
+        return TypedResults.Ok(PageResponse<DoctorResponse>.From(doctors.List(http.Session(), new DoctorQuery(search, specialty, department, onCall, page ?? 1, pageSize ?? 50, organisation)), DoctorResponse.For(http.Session().Role)));
+    }
 
     private static Ok<Dictionary<string, List<DoctorResponse>>> OnCall(HttpContext http, DoctorService doctors) =>
         TypedResults.Ok(doctors.OnCallBySpecialty(http.Session()).ToDictionary(g => g.Key, g => g.Select(DoctorResponse.For(http.Session().Role)).ToList()));

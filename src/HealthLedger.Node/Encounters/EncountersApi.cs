@@ -34,6 +34,8 @@ public static class EncountersApi
 
     private static Results<Ok<PageResponse<EntryResponse>>, ValidationProblem, ProblemHttpResult> ListAll(HttpContext http, EncounterService encounters,
         string? type, string? doctorId, DateOnly? from, DateOnly? to, string? patientId, int? page, int? pageSize) =>
-        ApiResults.Ok(encounters.List(http.Session(), new EntryQuery(type, doctorId, from, to, patientId, page ?? 1, pageSize ?? 50)),
+        QueryValues.CheckPaging(new Records.FieldErrors(), page, pageSize) is { IsEmpty: false } errors
+            ? TypedResults.ValidationProblem(errors.ToDictionary())
+            : ApiResults.Ok(encounters.List(http.Session(), new EntryQuery(type, doctorId, from, to, patientId, page ?? 1, pageSize ?? 50)),
             p => PageResponse<EntryResponse>.From(p, EntryResponse.From));
 }

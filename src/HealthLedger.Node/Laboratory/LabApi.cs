@@ -124,6 +124,7 @@ public static class LabApi
             if (!DateTimeOffset.TryParse(to, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t)) return ApiResults.Invalid("to", "Use an ISO 8601 date or time.");
             end = t;
         }
+        if (start > end) return ApiResults.Invalid("to", "to must not be before from.");
         return ApiResults.Ok(lab.Turnaround(http.Session(), start, end), rows => rows);
     }
 

@@ -22,6 +22,29 @@ public abstract class HospitalPage : PageModel
     /// <summary>A message for the whole form (not tied to a field).</summary>
     public string? FormError { get; set; }
 
+    /// <summary>A note that the page asked for is past the last one, which is shown instead (<see cref="Web.QueryValues.BeyondLast{T}"/>); not an error.</summary>
+    public string? QueryNote { get; set; }
+
+    /// <summary>
+    /// A query value as sent (null when absent): list pages read their filters as text, so that a value they do not
+    /// understand is named on the page (<see cref="Web.QueryValues"/>) instead of being dropped by model binding.
+    /// </summary>
+    protected string? QueryValue(string name) => Request.Query.TryGetValue(name, out var value) ? value.ToString() : null;
+
+    /// <summary>
+    /// The 400 answer of a download (CSV, chart) whose query value is not understood: RFC 9457 problem details whose
+    /// <c>errors</c> name the parameter, as the API answers; nothing is downloaded.
+    /// </summary>
+    protected IActionResult QueryProblem(string parameter, string message) =>
+        new ObjectResult(new Microsoft.AspNetCore.Http.HttpValidationProblemDetails(new Dictionary<string, string[]> { [parameter] = [message] })
+        {
+            Status = 400,
+            Title = "Bad Request",
+            Detail = "The download cannot be filtered this way.",
+            Type = "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+        })
+        { StatusCode = 400, ContentTypes = { "application/problem+json" } };
+
     /// <summary>Puts field errors next to their inputs (<c>Input.FieldName</c>).</summary>
     protected void AddErrors(FieldErrors? errors, string prefix = "Input")
     {

@@ -18,7 +18,8 @@ public static class PatientsApi
             .WithName("RegisterPatient").WithSummary("Register a patient (admins); returns the patient id and a one-time password shown once")
             .ProducesValidationProblem().ProducesProblem(409);
         group.MapGet("/", List)
-            .WithName("ListPatients").WithSummary("Patients the caller may see: search (name, MRN), condition filter, sort (name, age, mrn, registered), paging");
+            .WithName("ListPatients").WithSummary("Patients the caller may see: search (name, MRN), condition filter, sort (name, age, mrn, registered), paging (page from 1, pageSize 1–200; past the last page the last is returned); 400 naming a value it does not understand")
+            .ProducesValidationProblem();
         group.MapGet("/{id}", Get)
             .WithName("GetPatient").WithSummary("One patient's demographics with their ledger proof; ETag is the version's entity tag (\"3\") for If-Match").ProducesProblem(404);
         group.MapPut("/{id}", Update)
@@ -38,9 +39,11 @@ public static class PatientsApi
     private static async Task<Results<Created<WriteResponse>, ValidationProblem, ProblemHttpResult>> Register(PatientInput input, HttpContext http, PatientService patients, CancellationToken ct) =>
         ApiResults.Created(await patients.RegisterAsync(http.Session(), input, ct), r => $"/api/v1/patients/{r.Id}", WriteResponse.From);
 
-    private static Results<Ok<PageResponse<PatientResponse>>, ProblemHttpResult> List(HttpContext http, PatientService patients, HospitalTime time,
+    private static Results<Ok<PageResponse<PatientResponse>>, ValidationProblem, ProblemHttpResult> List(HttpContext http, PatientService patients, HospitalTime time,
         string? search, string? condition, string? sort, bool? desc, int? page, int? pageSize) =>
-        ApiResults.Read(patients.List(http.Session(), new PatientQuery(search, condition, sort, desc ?? false, page ?? 1, pageSize ?? 20)),
+        QueryValues.CheckChoice(QueryValues.CheckPaging(new FieldErrors(), page, pageSize), "sort", sort, PatientQuery.SortKeys) is { IsEmpty: false } errors
+            ? TypedResults.ValidationProblem(errors.ToDictionary())
+            : ApiResults.Ok(patients.List(http.Session(), new PatientQuery(search, condition, sort, desc ?? false, page ?? 1, pageSize ?? 20)),
             p => PageResponse<PatientResponse>.From(p, i => PatientResponse.From(i, time.Today)));
 
     private static Results<Ok<PatientResponse>, ProblemHttpResult> Get(string id, HttpContext http, PatientService patients, HospitalTime time) =>

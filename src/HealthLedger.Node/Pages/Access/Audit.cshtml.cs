@@ -36,7 +36,8 @@ public sealed class AuditModel(AuditService audit) : HospitalPage
 
     public IActionResult OnGetCsv()
     {
-        if (FilterRefused() is { } refused) return refused;
+        // A download with a filter it cannot apply answers 400 problem details naming the parameter, not a page.
+        if (FilterErrors() is { Count: > 0 } errors) return QueryProblem(errors[0].Parameter, errors[0].Message);
         var outcome = Query();
         if (!outcome.IsOk) return Failure(outcome, Page);
         var csv = Csv.Write(["at", "actorId", "actorRole", "patientId", "resource", "purpose", "outcome", "block"],
@@ -52,18 +53,25 @@ public sealed class AuditModel(AuditService audit) : HospitalPage
     /// </summary>
     private IActionResult? FilterRefused()
     {
-        var errors = new List<string>();
-        foreach (var (field, label) in new[] { ("From", "From"), ("To", "To") })
-        {
-            if (ModelState.TryGetValue(field, out var entry) && entry.Errors.Count > 0) errors.Add($"{label}: not a date (yyyy-MM-dd).");
-        }
-        if (!string.IsNullOrEmpty(Outcome) && Outcome is not ("allowed" or "denied")) errors.Add("Outcome: one of allowed, denied.");
-        if (From is { } f && To is { } t && t < f) errors.Add("To: the last day is before the first day.");
+        var errors = FilterErrors();
         if (errors.Count == 0) return null;
         Response.StatusCode = StatusCodes.Status400BadRequest;
-        FormError = "The audit trail cannot be filtered this way: " + string.Join(" ", errors);
+        FormError = "The audit trail cannot be filtered this way: " + string.Join(" ", errors.Select(e => $"{e.Label}: {e.Message}"));
         Rows = [];
         return Page();
+    }
+
+    /// <summary>The filter's errors: the query parameter, its field's label and the message.</summary>
+    private List<(string Parameter, string Label, string Message)> FilterErrors()
+    {
+        var errors = new List<(string, string, string)>();
+        foreach (var (field, parameter) in new[] { ("From", "from"), ("To", "to") })
+        {
+            if (ModelState.TryGetValue(field, out var entry) && entry.Errors.Count > 0) errors.Add((parameter, field, "not a date (yyyy-MM-dd)."));
+        }
+        if (!string.IsNullOrEmpty(Outcome) && Outcome is not ("allowed" or "denied")) errors.Add(("outcome", "Outcome", "one of allowed, denied."));
+        if (From is { } f && To is { } t && t < f) errors.Add(("to", "To", "the last day is before the first day."));
+        return errors;
     }
 
     private Outcome<IReadOnlyList<DisclosureView>> Query() =>

@@ -40,6 +40,11 @@ public sealed class DirectoryIndexModel(LedgerNode node, DoctorService doctors) 
         if (Me.Role is not (Role.Admin or Role.Doctor)) return Denied("The consortium directory is for staff: admins and doctors.");
         Organisations = node.ScanState("org/").Select(o => OrganisationRecord.TryDecode(o.Value)).OfType<OrganisationRecord>()
             .OrderBy(o => o.Name, StringComparer.OrdinalIgnoreCase).ToList();
+        if (!string.IsNullOrWhiteSpace(Organisation) && Organisations.All(o => o.Id != Organisation.Trim()))
+        {
+            // Named, not silently widened: an id that is no member organisation's shows every organisation's doctors and says so.
+            FormError = Web.QueryValues.NotUnderstood(Organisation, "a member organisation", "organisation: an organisation id", "every organisation's doctors are shown");
+        }
         var scope = string.IsNullOrWhiteSpace(Organisation) || Organisations.All(o => o.Id != Organisation.Trim()) ? "all" : Organisation.Trim();
         Organisation = scope == "all" ? null : scope;
         Doctors = doctors.List(Me, new DoctorQuery(Specialty: Specialty, PageSize: 200, Organisation: scope));

@@ -50,10 +50,16 @@ public sealed class NewOrderModel(LabService lab, PatientService patients, Conse
         Laboratories = laboratories.Select(l => (l.LaboratoryId, names.GetValueOrDefault(l.LaboratoryId, l.LaboratoryId))).ToList();
         var wanted = (laboratory ?? "").Trim().ToLowerInvariant();
         var chosen = laboratories.FirstOrDefault(l => l.LaboratoryId == wanted);
+        var unknown = wanted.Length > 0 && chosen.LaboratoryId is null;
         if (chosen.LaboratoryId is null) chosen = laboratories.FirstOrDefault(l => l.LaboratoryId == Patient!.OrganisationId);
         if (chosen.LaboratoryId is null && laboratories.Count > 0) chosen = laboratories[0]; // the patient's organisation has no catalogue
         LaboratoryId = chosen.LaboratoryId ?? Patient!.OrganisationId;
         Catalogue = chosen.Catalogue ?? LabCatalogue.Empty;
+        if (unknown && !Request.HasFormContentType)
+        {
+            FormError = Web.QueryValues.NotUnderstood(laboratory!, "a laboratory this patient's data may go to", "laboratory: an organisation id",
+                $"{Laboratories.FirstOrDefault(l => l.Id == LaboratoryId).Name ?? LaboratoryId}'s catalogue is shown");
+        }
         return null;
     }
 }

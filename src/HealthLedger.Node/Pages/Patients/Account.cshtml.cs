@@ -47,6 +47,10 @@ public sealed class PatientAccountModel(HospitalAccountService accounts, Patient
             if (old.Type == EntryType.Charge) Charge = new EntryInput { CorrectsId = old.Id, OccurredAt = Time.FormValue(d.OccurredAt), Service = d.Service, Quantity = d.Quantity, UnitPrice = d.UnitPrice };
             else Payment = new EntryInput { CorrectsId = old.Id, OccurredAt = Time.FormValue(d.OccurredAt), Amount = d.Amount, Method = d.Method, Deposit = d.Deposit };
         }
+        else if (!string.IsNullOrWhiteSpace(corrects))
+        {
+            FormError = Web.QueryValues.NotUnderstood(corrects, "a line of this account", "corrects: a charge or payment id", "new charge and payment forms are shown");
+        }
         return Page();
     }
 

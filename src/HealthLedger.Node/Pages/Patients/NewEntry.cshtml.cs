@@ -23,8 +23,10 @@ public sealed class NewEntryModel(EncounterService encounters, PatientService pa
     public IActionResult OnGet(string id, string? type, string? corrects)
     {
         if (Load(id) is { } failed) return failed;
-        Input.Type = Me.Role == Role.Doctor ? "visit" : type ?? "admission";
-        Input.CorrectsId = corrects;
+        // A type or corrected entry the form does not know is named, and the form starts as a new entry of the first type.
+        var (known, typeProblem) = Me.Role == Role.Doctor ? ("visit", null) : Web.QueryValues.ChoiceForPage("type", "an entry type", type, Records.FieldRules.EncounterTypes, "a new admission is shown");
+        Input.Type = known ?? "admission";
+        FormError = typeProblem;
         Input.OccurredAt = Time.FormNow();
         if (Me.Role == Role.Doctor) Input.DoctorId = Me.UserId;
         if (corrects is not null && encounters.Entries(Me, id).Value?.FirstOrDefault(e => e.Id == corrects) is { } old)
@@ -42,6 +44,10 @@ public sealed class NewEntryModel(EncounterService encounters, PatientService pa
                 Diagnosis = old.Details.Diagnosis,
                 Summary = old.Details.Summary,
             };
+        }
+        else if (!string.IsNullOrWhiteSpace(corrects))
+        {
+            FormError = Web.QueryValues.Join(FormError, Web.QueryValues.NotUnderstood(corrects, "an entry of this patient", "corrects: an entry id", "a new entry is shown"));
         }
         return Page();
     }

@@ -1,9 +1,13 @@
 using HealthLedger.Node.Pharmacy;
+using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Pharmacy;
 
-/// <summary>The pharmacist's worklist: prescriptions with units to dispense, oldest first.</summary>
+/// <summary>
+/// The pharmacist's worklist: prescriptions with units to dispense, oldest first; <c>?all=true</c> every prescription. An
+/// <c>all</c> value that is neither true nor false is named on the page, and the open prescriptions are shown.
+/// </summary>
 public sealed class PharmacyIndexModel(PharmacyService pharmacy) : HospitalPage
 {
     public IReadOnlyList<PrescriptionStatus> Worklist { get; private set; } = [];
@@ -12,8 +16,10 @@ public sealed class PharmacyIndexModel(PharmacyService pharmacy) : HospitalPage
 
     public bool All { get; private set; }
 
-    public IActionResult OnGet(bool all = false)
+    public IActionResult OnGet()
     {
+        var (all, problem) = QueryValues.FlagForPage("all", QueryValue("all"), false, "only open prescriptions are shown");
+        FormError = problem;
         var list = pharmacy.Worklist(Me, all);
         if (!list.IsOk) return Failure(list, Page);
         All = all;

@@ -58,7 +58,7 @@ public sealed class StatisticsModel(StatisticsService reports, ExpenseService ex
     /// <summary>The income-and-expenditure chart (SVG drawn on the server), shown as the page's image.</summary>
     public IActionResult OnGetChart()
     {
-        if (BudgetInput.ForQuery(Month, expenses.ThisMonth) is (_, { } problem)) return BadRequest(problem);
+        if (BudgetInput.ForQuery(Month, expenses.ThisMonth) is (_, { } problem)) return QueryProblem("month", problem);
         var outcome = expenses.Report(Me, BudgetInput.ForQuery(Month, expenses.ThisMonth).Month, Department);
         if (!outcome.IsOk) return Failure(outcome, Page);
         return Content(ExpenseChart.Svg(outcome.Value!), "image/svg+xml");
@@ -67,16 +67,25 @@ public sealed class StatisticsModel(StatisticsService reports, ExpenseService ex
     /// <summary>The income-and-expenditure report as CSV: the same rows and numbers as the page's table.</summary>
     public IActionResult OnGetIncomeExpenditureCsv()
     {
-        if (BudgetInput.ForQuery(Month, expenses.ThisMonth) is (_, { } problem)) return BadRequest(problem);
+        if (BudgetInput.ForQuery(Month, expenses.ThisMonth) is (_, { } problem)) return QueryProblem("month", problem);
         var outcome = expenses.Report(Me, BudgetInput.ForQuery(Month, expenses.ThisMonth).Month, Department);
         if (!outcome.IsOk) return Failure(outcome, Page);
         return File(System.Text.Encoding.UTF8.GetBytes(Csv.Write(IncomeExpenditureReport.CsvHeader, outcome.Value!.CsvRows())), "text/csv",
             $"income-expenditure-{outcome.Value.Month}.csv");
     }
 
-    public IActionResult OnGetCsv(string report)
+    /// <summary>The reports a CSV download names (<c>?report=</c>).</summary>
+    public static IReadOnlyList<string> CsvReports { get; } = ["conditions", "admissions", "occupancy", "revenue", "outstanding"];
+
+    /// <summary>One report as CSV (<c>?report=</c> one of <see cref="CsvReports"/>); a report or period it does not know is a 400 problem naming it.</summary>
+    public IActionResult OnGetCsv(string? report)
     {
-        if (Period is { Length: > 0 } and not ("day" or "week" or "month")) return BadRequest("The period is day, week or month.");
+        if (Period is { Length: > 0 } and not ("day" or "week" or "month")) return QueryProblem("period", "The period is day, week or month.");
+        if (QueryValues.CheckChoice(new FieldErrors(), "report", report, CsvReports).Has("report") || string.IsNullOrWhiteSpace(report))
+        {
+            return QueryProblem("report", $"The report is one of: {string.Join(", ", CsvReports)}.");
+        }
+        report = report.Trim().ToLowerInvariant();
         Period = Period is { Length: > 0 } ? Period : "month";
         var (name, csv) = report switch
         {
