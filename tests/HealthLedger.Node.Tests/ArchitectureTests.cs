@@ -15,7 +15,7 @@ public partial class ArchitectureTests
     private static readonly string[] Features = ["Patients", "Doctors", "Encounters", "Accounts", "PatientSummary", "MedicalReports", "Consent", "Audit", "Statistics", "VitalSigns", "Wards", "Policy", "Consortium", "Emergencies", "Laboratory", "Pharmacy", "Expenses", "Staff"];
 
     /// <summary>The folders below the features.</summary>
-    private static readonly string[] Shared = ["Records", "Web", "Security", "Ledger", "Network", "Chain", "Configuration", "Localization", "Printouts"];
+    private static readonly string[] Shared = ["Records", "Web", "Security", "Ledger", "Network", "Chain", "Configuration", "Localization"];
 
     private static string FindRoot()
     {
