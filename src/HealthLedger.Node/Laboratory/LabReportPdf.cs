@@ -41,7 +41,7 @@ public static class LabReportPdf
         pdf.Line(amended ? "Laboratory report (amended)" : "Laboratory report", pdf.Title, 8);
         pdf.Line(patient is not null ? pdf.PatientLine(patient) : $"Patient: {patientId} (demographics not shared with the reader)", pdf.Body);
         pdf.Line($"Laboratory: {laboratoryName} ({order.LabOrganisationId})   Order: {order.Id}   Specimen: {order.SpecimenId}   Priority: {order.Order.Priority}", pdf.Body);
-        string Stamp(LabStepView step) => $"{style.Time(step.Proof.Timestamp)} (block {step.Proof.Height})";
+        string Stamp(LabStepView step) => $"{style.Time(Time(step))} (block {step.Proof.Height})";
         pdf.Line($"Ordered by: {style.Person(order.DoctorId)}", pdf.Body, 8);
         pdf.Line($"Ordered {Stamp(order.Steps[0])}", pdf.Body, 1);
         if (steps.LastOrDefault(s => s.Step == LabOrderStatus.Collected) is { } collected) pdf.Line($"Collected {Stamp(collected)} by {style.Person(collected.AuthorId)}", pdf.Body, 1);
@@ -65,7 +65,7 @@ public static class LabReportPdf
         if (results.Content.Notes.Length > 0) pdf.Line($"Laboratory notes: {results.Content.Notes}", pdf.Body, 4);
         if (validation.Content.Notes.Length > 0) pdf.Line($"Pathologist's comment: {validation.Content.Notes}", pdf.Body, 4);
         pdf.Signature(style.Person(validation.AuthorId), validatedAt, $"ledger signature: transaction {validation.Proof.TxId} in block {validation.Proof.Height}", code);
-        return pdf.Finish(code, verifyUrl, $"Transaction {validation.Proof.TxId}", $"Validation recorded in block {validation.Proof.Height} at {style.Time(validatedAt)}");
+        return pdf.Finish(code, verifyUrl, $"Transaction {validation.Proof.TxId}", $"Validation recorded in block {validation.Proof.Height} at {style.BlockTime(validatedAt)}");
     }
 
     private static DateTimeOffset Time(LabStepView step) => DateTimeOffset.FromUnixTimeMilliseconds((long)step.Proof.Timestamp);

@@ -46,7 +46,7 @@ public static class ReportPdf
         if (report.Type == ReportType.Prescription) pdf.Line(AllergiesLine(patient), pdf.BodyBold);
         var authorName = style.Person(report.AuthorId);
         pdf.Line($"Report {report.Id}   Version: {report.Version}   Author: {authorName}", pdf.Body);
-        pdf.Line($"Recorded in block {report.Proof.Height} at {style.Time(blockTime)}", pdf.Body, 10);
+        pdf.Line($"Recorded in block {report.Proof.Height} at {style.BlockTime(blockTime)}", pdf.Body, 10);
         if (report.Content.AmendmentReason.Length > 0) pdf.Line($"Amendment: {report.Content.AmendmentReason}", pdf.Body, 8);
 
         if (report.Content.LabResults.Count > 0)

@@ -42,9 +42,9 @@ public static class PatientRecordPdf
         var code = VerificationCode(patient.Id, height, blockHash);
         var pdf = new PrintoutWriter(letterhead, style, $"Patient record {patient.Id} as of block {height}",
             $"HealthLedger whole patient record {patient.Id} as of block {height}, verification code {code}", blockHash, blockTime);
-        void Proof(string item, RecordProof proof) => pdf.Line($"{item} · transaction {proof.TxId} · block {proof.Height} · {style.Time(proof.Timestamp)}", pdf.Small, 5);
+        void Proof(string item, RecordProof proof) => pdf.Line($"{item} · transaction {proof.TxId} · block {proof.Height} · {style.BlockTime(proof.Timestamp)}", pdf.Small, 5);
         pdf.Line("Patient record", pdf.Title, 4);
-        pdf.Line($"The record as the reader sees it at the end of block {height} ({style.Time(blockTime)}). Each item is followed by its ledger proof: transaction, block and block time.", pdf.Small, 8);
+        pdf.Line($"The record as the reader sees it at the end of block {height} ({style.BlockTime(blockTime)}). Each item is followed by its ledger proof: transaction, block and block time.", pdf.Small, 8);
         pdf.Line(pdf.PatientLine(patient), pdf.Body, 8);
 
         pdf.Line("Demographics", pdf.Heading);
@@ -157,7 +157,7 @@ public static class PatientRecordPdf
         pdf.Signature($"{letterhead.Name}, for {style.ReaderLine}", blockTime,
             $"by its HealthLedger node, snapshot of block {height}; the file's SHA-256 is recorded on the ledger in a node-signed transaction", code, "Issued electronically by");
         return pdf.Finish(code, verifyUrl, $"Snapshot: end of block {height}, block hash {blockHash}",
-            $"Printed as of {style.Time(blockTime)}; the file's SHA-256 is recorded on the ledger");
+            $"Printed as of {style.BlockTime(blockTime)}; the file's SHA-256 is recorded on the ledger");
     }
 
     private static void NotShared(PrintoutWriter pdf) => pdf.Line("Not shared with the reader.", pdf.Body, 6);

@@ -9,8 +9,9 @@ namespace HealthLedger.Node.Printouts;
 /// <summary>
 /// How a printout shows amounts, times, dates and people, through the same code the pages use (one instance per printout,
 /// <see cref="PrintoutRecorder.Style"/>): amounts with the ISO currency code in the hospital's number format
-/// (<see cref="HospitalFormat.Money"/>, "EUR 1,234.50"); instants in the hospital's time zone and culture, to the minute,
-/// with the zone named (<see cref="HospitalTime.Show"/>, "30.11.2026 15:05 Europe/Berlin"); dates in the culture's short
+/// (<see cref="HospitalFormat.Money"/>, "EUR 1,234.50"); instants in the hospital's time zone and culture with the zone
+/// named, clinical times to the minute (<see cref="HospitalTime.Show"/>, "30.11.2026 15:05 Europe/Berlin") and block times
+/// to the second (<see cref="HospitalTime.ShowExact"/>, "30.11.2026 15:05:07 Europe/Berlin"); dates in the culture's short
 /// pattern (<see cref="HospitalTime.ShowDate"/>); and people by the name the reader may see (<see cref="PersonNames.Of"/>:
 /// doctors by their directory name, patients by name only when the reader sees their demographics, staff by role and id),
 /// followed by the id when the name does not contain it ("Dana Print (dr-print)", "Pathologist pa-one").
@@ -30,8 +31,11 @@ public sealed class PrintoutStyle(HospitalFormat format, HospitalTime time, Pers
     /// <summary>An instant as local date and time to the minute in the hospital's culture, then the zone's name.</summary>
     public string Time(DateTimeOffset at) => $"{time.Show(at)} {time.ZoneName}";
 
-    /// <summary>A block or record time in Unix milliseconds (<see cref="Core.Records.RecordProof.Timestamp"/>), as <see cref="Time(DateTimeOffset)"/> shows it.</summary>
-    public string Time(ulong unixMilliseconds) => Time(DateTimeOffset.FromUnixTimeMilliseconds((long)unixMilliseconds));
+    /// <summary>A block time (ledger proofs, signatures) to the second in the hospital's zone and culture, then the zone's name (<see cref="HospitalTime.ShowExact"/>).</summary>
+    public string BlockTime(DateTimeOffset at) => $"{time.ShowExact(at)} {time.ZoneName}";
+
+    /// <summary>A block time in Unix milliseconds (<see cref="Core.Records.RecordProof.Timestamp"/>), as <see cref="BlockTime(DateTimeOffset)"/> shows it.</summary>
+    public string BlockTime(ulong unixMilliseconds) => BlockTime(DateTimeOffset.FromUnixTimeMilliseconds((long)unixMilliseconds));
 
     /// <summary>A date in the hospital culture's short date pattern.</summary>
     public string Date(DateOnly day) => time.ShowDate(day);

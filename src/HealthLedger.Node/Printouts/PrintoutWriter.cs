@@ -122,7 +122,7 @@ public sealed partial class PrintoutWriter
         Gap(4);
         Line("Signature", Heading, 2);
         Line($"{verb} {signedBy}", BodyBold, 1);
-        Line($"on {_style.Time(at)} · {ledgerSignature}", Body, 1);
+        Line($"on {_style.BlockTime(at)} · {ledgerSignature}", Body, 1);
         return Line($"Verification code {code}", Body, 8);
     }
 
