@@ -11,8 +11,8 @@ namespace HealthLedger.Node.Laboratory;
 /// when the reader sees the demographics, else the id);
 /// the laboratory, ordering doctor, priority and specimen id; the chain times of ordering, collection, receipt, results and
 /// validation (in the hospital's time zone and culture); who ordered, collected, received, entered the results and validated
-/// them, by name as the reader may see it (<see cref="PrintoutStyle"/>: doctors by name, laboratory staff by role and id); every test with its value, unit, reference range and flag
-/// (H/L out of range, HH/LL critical; a flagged line starts with its marker, <c>[H]</c>, <c>[L]</c>, <c>[!! HH]</c>, and is
+/// them, by name as the reader may see it (<see cref="PrintoutStyle"/>: doctors by name, laboratory staff by role and id);
+/// every test with its value, unit, reference range and flag (H/L out of range, HH/LL critical; a flagged line starts with its marker, <c>[H]</c>, <c>[L]</c>, <c>[!! HH]</c>, and is
 /// bold and coloured, <see cref="PrintoutWriter.Flagged"/>); the pathologist's comment; "Amended report" with the reason when
 /// the order was re-validated; the signature block (signed electronically by the validating pathologist at the validation's
 /// block time, with its transaction); and the verification code <c>HL-&lt;order&gt;-v&lt;validation step&gt;-&lt;tx prefix&gt;</c>. Deterministic

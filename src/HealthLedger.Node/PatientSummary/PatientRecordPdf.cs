@@ -164,7 +164,7 @@ public static class PatientRecordPdf
 
     private static string Or(string text) => text.Length > 0 ? text : "—";
 
-        private static string Title(EntryType type) => type.ToString().ToLowerInvariant();
+    private static string Title(EntryType type) => type.ToString().ToLowerInvariant();
 }
 
 /// <summary>
