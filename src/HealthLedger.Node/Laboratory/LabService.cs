@@ -21,7 +21,7 @@ namespace HealthLedger.Node.Laboratory;
 /// </summary>
 public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogues, PatientService patients, PatientDirectory directory, RecordWriter writer,
     RecordAccess access, AccessPolicy policy, HospitalTime time, CategoryKeyring keyring, OrganisationKeys organisation, LedgerNode node,
-    DoctorDirectory doctors, PrintoutRecorder printouts) : IPrintoutSubject
+    PrintoutRecorder printouts) : IPrintoutSubject
 {
     /// <summary>True for laboratory technicians and pathologists.</summary>
     public static bool IsLabStaff(Role role) => role is Role.LabTechnician or Role.Pathologist;
@@ -284,8 +284,8 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
             return Outcome<PrintedReport>.Conflict(FieldErrors.One("status", "The results were amended and await validation; the report prints once they are validated."), "The amended results are not validated yet.");
         }
         var custodian = PatientOrganisation(order.PatientId) ?? order.LabOrganisationId;
-        var pdf = LabReportPdf.Render(order, validation, order.PatientId, patients.AsSeenBy(actor, order.PatientId), doctors.Doctor(order.DoctorId),
-            printouts.Letterhead(custodian), OrganisationNames.Of(node, order.LabOrganisationId), verifyUrl);
+        var pdf = LabReportPdf.Render(order, validation, order.PatientId, patients.AsSeenBy(actor, order.PatientId), printouts.Letterhead(custodian),
+            printouts.Style(actor), OrganisationNames.Of(node, order.LabOrganisationId), verifyUrl);
         return await printouts.IssueAsync(PrintoutSubject.LabReport, order.Id, validation.Version, pdf, $"{order.Id}-v{validation.Version}.pdf", ct);
     }
 

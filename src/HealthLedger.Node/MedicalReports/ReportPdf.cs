@@ -13,7 +13,8 @@ namespace HealthLedger.Node.MedicalReports;
 /// report's own title; the patient; on a prescription, the patient's recorded allergies ("No known allergies recorded" when
 /// none are, or that they are not shared with the reader); the content, flagged lab results marked and in bold and colour
 /// (<see cref="PrintoutWriter.Flagged"/>); the signature block (signed electronically by the author, name and role, at the
-/// block time, with the transaction and the verification code); and the verification block with a QR code that opens the
+/// block time, with the transaction and the verification code); times in the hospital's time zone and culture and people by
+/// name (<see cref="PrintoutStyle"/>); and the verification block with a QR code that opens the
 /// verification page (the code can also be typed in).
 /// <para>
 /// Rendering is deterministic (<see cref="PrintoutWriter"/>): the same version, seen by a reader with the same access, on
@@ -28,20 +29,24 @@ public static class ReportPdf
         ? "Allergies: not shared with the reader; check them before dispensing."
         : patient.Details.Allergies.Trim() is { Length: > 0 } allergies ? $"Allergies: {allergies.ReplaceLineEndings("; ")}" : "No known allergies recorded";
 
-    /// <summary>Renders <paramref name="report"/> for a reader who sees <paramref name="patient"/>, headed by <paramref name="letterhead"/>; the QR code opens <paramref name="verifyUrl"/>.</summary>
-    public static byte[] Render(ReportView report, PatientView patient, DoctorView? author, Letterhead letterhead, string verifyUrl)
+    /// <summary>
+    /// Renders <paramref name="report"/> for a reader who sees <paramref name="patient"/>, headed by <paramref name="letterhead"/>,
+    /// times and names shown in <paramref name="style"/>; <paramref name="author"/> (the directory entry, null when this node
+    /// has none) gives the author's specialty; the QR code opens <paramref name="verifyUrl"/>.
+    /// </summary>
+    public static byte[] Render(ReportView report, PatientView patient, DoctorView? author, Letterhead letterhead, PrintoutStyle style, string verifyUrl)
     {
         var blockTime = DateTimeOffset.FromUnixTimeMilliseconds((long)report.Proof.Timestamp);
         var type = ReportInput.DisplayName(report.Type);
-        var pdf = new PrintoutWriter(letterhead, $"{type} {report.Id} v{report.Version}",
+        var pdf = new PrintoutWriter(letterhead, style, $"{type} {report.Id} v{report.Version}",
             $"HealthLedger {type.ToLowerInvariant()} {report.Id} version {report.Version}, verification code {report.VerificationCode}", report.Proof.TxId, blockTime);
         pdf.Line(report.Content.AmendmentReason.Length > 0 ? $"{type} (amended)" : type, pdf.Title, 4);
         pdf.Line(report.Content.Title, pdf.Heading, 6);
-        pdf.Line(PrintoutWriter.PatientLine(patient), pdf.Body);
+        pdf.Line(pdf.PatientLine(patient), pdf.Body);
         if (report.Type == ReportType.Prescription) pdf.Line(AllergiesLine(patient), pdf.BodyBold);
-        var authorName = author is null ? report.AuthorId : $"{author.Details.Name} ({report.AuthorId})";
+        var authorName = style.Person(report.AuthorId);
         pdf.Line($"Report {report.Id}   Version: {report.Version}   Author: {authorName}", pdf.Body);
-        pdf.Line($"Recorded in block {report.Proof.Height} at {blockTime:yyyy-MM-dd HH:mm:ss} UTC", pdf.Body, 10);
+        pdf.Line($"Recorded in block {report.Proof.Height} at {style.BlockTime(blockTime)}", pdf.Body, 10);
         if (report.Content.AmendmentReason.Length > 0) pdf.Line($"Amendment: {report.Content.AmendmentReason}", pdf.Body, 8);
 
         if (report.Content.LabResults.Count > 0)

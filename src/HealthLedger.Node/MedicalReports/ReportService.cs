@@ -188,7 +188,7 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
         if (patients.AsSeenBy(actor, report.PatientId) is not { } patient) return Outcome<PrintedReport>.NotFound(Missing.Message("Patient", report.PatientId));
         // The header names the custodian (the patient's organisation), not this node's: a grantee of another organisation
         // prints the same document, with the same hash, as the custodian's own node would.
-        var pdf = ReportPdf.Render(report, patient, doctors.Doctor(report.AuthorId), printouts.Letterhead(patient.OrganisationId), verifyUrl);
+        var pdf = ReportPdf.Render(report, patient, doctors.Doctor(report.AuthorId), printouts.Letterhead(patient.OrganisationId), printouts.Style(actor), verifyUrl);
         return await printouts.IssueAsync(PrintoutSubject.Report, report.Id, report.Version, pdf, $"{report.Id}-v{report.Version}.pdf", ct);
     }
 

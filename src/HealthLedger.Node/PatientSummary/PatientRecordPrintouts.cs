@@ -23,7 +23,7 @@ namespace HealthLedger.Node.PatientSummary;
 /// <c>/verify</c> page recognise it (<see cref="IPrintoutSubject"/>).
 /// </summary>
 public sealed class PatientRecordPrintouts(LedgerNode node, PatientService patients, PatientRecordService records, LabService lab, PharmacyService pharmacy,
-    ReportStore reports, RecordAccess access, PrintoutRecorder printouts, Doctors.DoctorDirectory doctors) : IPrintoutSubject
+    ReportStore reports, RecordAccess access, PrintoutRecorder printouts) : IPrintoutSubject
 {
     /// <summary>
     /// The whole-record PDF of <paramref name="patientId"/> for <paramref name="actor"/>: admins of the patient's organisation,
@@ -52,22 +52,9 @@ public sealed class PatientRecordPrintouts(LedgerNode node, PatientService patie
                     .Select(m => (m.Prescription, (IReadOnlyList<DispenseView>)m.Dispenses.Where(d => Until(d.Proof)).ToList())).ToList()
                 : null,
             (shared & ConsentCategories.Reports) != 0 ? reports.Reports(patientId).Where(r => Until(r.Proof)).OrderBy(r => r.Proof.Height).ToList() : null);
-        var pdf = PatientRecordPdf.Render(sections, printouts.Letterhead(patient.OrganisationId), tip.Height, tip.Hash,
-            DateTimeOffset.FromUnixTimeMilliseconds((long)tip.Timestamp), verifyUrl, id => doctors.Doctor(id)?.Details.Name, Reader(actor, patient));
+        var pdf = PatientRecordPdf.Render(sections, printouts.Letterhead(patient.OrganisationId), printouts.Style(actor), tip.Height, tip.Hash,
+            DateTimeOffset.FromUnixTimeMilliseconds((long)tip.Timestamp), verifyUrl);
         return await printouts.IssueAsync(PrintoutSubject.PatientRecord, patientId, checked((int)tip.Height), pdf, $"{patientId}-record-{tip.Height}.pdf", ct);
-    }
-
-    /// <summary>The reader as the signature block names them: "name (id), role" (a doctor's name from the directory, the patient's own), else "id, role".</summary>
-    private string Reader(UserSession actor, PatientView patient)
-    {
-        var name = actor.Role switch
-        {
-            Role.Doctor => doctors.Doctor(actor.UserId)?.Details.Name,
-            Role.Patient when actor.UserId == patient.Id && patient.DemographicsShared => patient.Details.FullName,
-            _ => null,
-        };
-        var role = actor.Role switch { Role.Patient => "the patient", var r => r.ToString().ToLowerInvariant() };
-        return name is { Length: > 0 } ? $"{name} ({actor.UserId}), {role}" : $"{actor.UserId}, {role}";
     }
 
     /// <inheritdoc/>

@@ -3,7 +3,11 @@ using HealthLedger.Core.Model;
 using HealthLedger.Core.Records;
 using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Doctors;
+using HealthLedger.Node.Home;
 using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Localization;
+using HealthLedger.Node.Patients;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
 
@@ -14,10 +18,17 @@ namespace HealthLedger.Node.Printouts;
 /// <see cref="RecordPrintoutPayload"/> (once per distinct printout: a hash already recorded is not submitted again), so the
 /// downloaded file is recognised by <c>POST /api/v1/verify/file</c> and <c>healthledger verify-file</c> on any node. A
 /// printout that cannot be recorded is not issued. Shared by medical reports, lab reports and whole-record printouts, which
-/// also take their <see cref="Printouts.Letterhead"/> from it.
+/// also take their <see cref="Printouts.Letterhead"/> and their <see cref="PrintoutStyle"/> (amounts, times, names) from it.
 /// </summary>
-public sealed class PrintoutRecorder(LedgerNode node, NodeOptions options, OrganisationKeys organisation)
+public sealed class PrintoutRecorder(LedgerNode node, NodeOptions options, OrganisationKeys organisation, HospitalFormat format, HospitalTime time,
+    DoctorDirectory doctors, PatientService patients)
 {
+    /// <summary>
+    /// How a printout for <paramref name="reader"/> shows amounts, times and people: the hospital's currency, culture and time
+    /// zone, and names through a fresh <see cref="PersonNames"/> (as the pages do), as the reader may see them.
+    /// </summary>
+    public PrintoutStyle Style(UserSession reader) => new(format, time, new PersonNames(node, doctors, patients), reader);
+
     /// <summary>
     /// The letterhead of a record whose custodian is <paramref name="custodianId"/>: on this node's own organisation's records,
     /// <c>node.json</c>'s hospital name (else the organisation's name on the chain) and the address, phone and e-mail that

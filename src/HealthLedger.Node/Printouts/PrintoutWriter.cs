@@ -15,6 +15,10 @@ namespace HealthLedger.Node.Printouts;
 /// code typed out, the transaction and content hash). Used by medical reports (<c>ReportPdf</c>), lab reports
 /// (<c>LabReportPdf</c>) and whole-record printouts (<c>PatientRecordPdf</c>).
 /// <para>
+/// Amounts, times, dates and people are printed through the printout's <see cref="PrintoutStyle"/> (the hospital's currency,
+/// culture and time zone, names as the reader may see them), the same formatting the pages use.
+/// </para>
+/// <para>
 /// The output is deterministic: dates are the given block time, the /ID and XMP ids derive from the transaction id, and
 /// the font subset tags (random in PDFsharp) are numbered in order of appearance (<see cref="MakeDeterministic"/>), so the
 /// same content gives the same bytes on every node and its SHA-256 can be recorded on the chain.
@@ -26,6 +30,7 @@ public sealed partial class PrintoutWriter
     private const double VerificationHeight = 140;
     private readonly PdfDocument _document = new();
     private readonly Hash256 _txId;
+    private readonly PrintoutStyle _style;
     private PdfPage _page;
     private XGraphics _gfx;
     private double _y;
@@ -48,12 +53,13 @@ public sealed partial class PrintoutWriter
     /// <summary>
     /// Starts a printout headed "<c>letterhead.Name</c> · HealthLedger" with the letterhead's contact details (those set) on
     /// the line below the band, its metadata (<paramref name="title"/>, <paramref name="subject"/>) from the version's
-    /// transaction and block time.
+    /// transaction and block time; amounts, times and names in it are shown in <paramref name="style"/>.
     /// </summary>
-    public PrintoutWriter(Letterhead letterhead, string title, string subject, Hash256 txId, DateTimeOffset blockTime)
+    public PrintoutWriter(Letterhead letterhead, PrintoutStyle style, string title, string subject, Hash256 txId, DateTimeOffset blockTime)
     {
         PdfFonts.Install();
         _txId = txId;
+        _style = style;
         _document.Info.Title = title;
         _document.Info.Subject = subject;
         _document.Info.Creator = "HealthLedger";
@@ -105,7 +111,7 @@ public sealed partial class PrintoutWriter
 
     /// <summary>
     /// The signature block: a rule, "Signed electronically by <paramref name="signedBy"/>" (name and role), when
-    /// (<paramref name="at"/>, the block time, UTC), <paramref name="ledgerSignature"/> (the signed transaction and its
+    /// (<paramref name="at"/>, the block time, in the hospital's time zone and culture), <paramref name="ledgerSignature"/> (the signed transaction and its
     /// block) and the verification code <paramref name="code"/>.
     /// </summary>
     public PrintoutWriter Signature(string signedBy, DateTimeOffset at, string ledgerSignature, string code, string verb = "Signed electronically by")
@@ -116,7 +122,7 @@ public sealed partial class PrintoutWriter
         Gap(4);
         Line("Signature", Heading, 2);
         Line($"{verb} {signedBy}", BodyBold, 1);
-        Line($"on {at.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC · {ledgerSignature}", Body, 1);
+        Line($"on {_style.BlockTime(at)} · {ledgerSignature}", Body, 1);
         return Line($"Verification code {code}", Body, 8);
     }
 
@@ -176,9 +182,12 @@ public sealed partial class PrintoutWriter
         return MakeDeterministic(output.ToArray(), _txId);
     }
 
-    /// <summary>The patient line of a printout: name, MRN, date of birth and gender when the reader sees the demographics, else the id only.</summary>
-    public static string PatientLine(PatientView patient) => patient.DemographicsShared
-        ? $"Patient: {patient.Details.FullName}   MRN: {patient.Details.Mrn}   Date of birth: {patient.Details.DateOfBirth:yyyy-MM-dd}   Gender: {patient.Details.Gender}"
+    /// <summary>
+    /// The patient line of a printout: name, MRN, date of birth (in the hospital culture's date format) and gender when the
+    /// reader sees the demographics, else the id only.
+    /// </summary>
+    public string PatientLine(PatientView patient) => patient.DemographicsShared
+        ? $"Patient: {patient.Details.FullName}   MRN: {patient.Details.Mrn}   Date of birth: {_style.Date(patient.Details.DateOfBirth)}   Gender: {patient.Details.Gender}"
         : $"Patient: {patient.Id} (demographics not shared with the reader)";
 
     /// <summary>The PDF's /ID (16 bytes as PDFsharp's one-byte-per-char string), from the version's transaction id.</summary>

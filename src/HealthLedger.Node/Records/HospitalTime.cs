@@ -71,6 +71,15 @@ public sealed class HospitalTime
     /// </summary>
     public string Show(DateTimeOffset at) => Local(at).ToString(_shown, Culture);
 
+    /// <summary>
+    /// An instant to the second, for ledger proofs and access events: local date in the hospital culture's short date pattern
+    /// and time in its long time pattern (30/11/2026 14:05:07 in en-GB, 30.11.2026 14:05:07 in de-DE). Display only.
+    /// </summary>
+    public string ShowExact(DateTimeOffset at) => Local(at).ToString(Culture.DateTimeFormat.ShortDatePattern + " " + Culture.DateTimeFormat.LongTimePattern, Culture);
+
+    /// <summary>The local time of day of an instant in the hospital culture's long time pattern (14:05:07). Display only.</summary>
+    public string ShowClock(DateTimeOffset at) => Local(at).ToString(Culture.DateTimeFormat.LongTimePattern, Culture);
+
     /// <summary>A date as the UI shows it, in the hospital culture's short date pattern.</summary>
     public string ShowDate(DateOnly day) => day.ToString(Culture.DateTimeFormat.ShortDatePattern, Culture);
 

@@ -48,9 +48,10 @@ public class LabApiTests
         panels = new object[] { new { code = "FBC", loinc = "58410-2", name = "Full blood count", tests = new[] { "HGB", "WBC", "PLT" }, price = 25.50m, turnaroundHours = 4 } },
     };
 
-    internal static async Task<World> SetUpAsync()
+    /// <summary>A node (its options changed by <paramref name="configure"/>, if given) with the admin, doctor dr-lab, technician lt-one, pathologists pa-one and pa-two, and patient Pat Lab (admitted), each logged in.</summary>
+    internal static async Task<World> SetUpAsync(Func<Configuration.NodeOptions, Configuration.NodeOptions>? configure = null)
     {
-        var node = await NodeFixture.StartAsync();
+        var node = await NodeFixture.StartAsync(configure: configure);
         var admin = await node.LoginAsync("admin", NodeFixture.Password);
         var d = await Read<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/doctors", new { doctorId = "dr-lab", name = "Lara Lab", specialty = "Medicine", department = "Ward", licenceNumber = "L1" }, Ct));
         var p = await Read<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-L1", fullName = "Pat Lab", dateOfBirth = "1970-05-05", gender = "female" }, Ct));

@@ -6,6 +6,7 @@ using HealthLedger.Node.Ledger;
 using HealthLedger.Node.MedicalReports;
 using HealthLedger.Node.Printouts;
 using HealthLedger.Node.Records;
+using HealthLedger.Node.Tests.Printouts;
 using HealthLedger.Node.Web;
 using HealthLedger.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,33 +23,13 @@ public class LabReportPdfTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static async Task<LabOrderResponse> ValidatedAsync(World w)
-    {
-        var order = await ResultedAsync(w);
-        return await Read<LabOrderResponse>(await w.Pathologist.PostAsJsonAsync($"/api/v1/lab/orders/{order.Id}/validate", new { notes = "Iron studies advised." }, Ct));
-    }
+    private static Task<LabOrderResponse> ValidatedAsync(World w) => Printed.ValidatedAsync(w, "sp-pdf-1");
 
-    private static async Task<LabOrderResponse> ResultedAsync(World w)
-    {
-        var order = await Read<LabOrderResponse>(await w.Doctor.PostAsJsonAsync("/api/v1/lab/orders", new { patientId = w.PatientId, tests = new[] { "FBC" }, priority = "urgent" }, Ct));
-        order = await Read<LabOrderResponse>(await w.Technician.PostAsJsonAsync($"/api/v1/lab/orders/{order.Id}/specimen", new { specimenId = "sp-pdf-1" }, Ct));
-        await Read<LabOrderResponse>(await w.Technician.PostAsJsonAsync($"/api/v1/lab/orders/{order.Id}/specimen/receipt", new { specimenId = "sp-pdf-1" }, Ct));
-        return await Read<LabOrderResponse>(await w.Technician.PostAsJsonAsync($"/api/v1/lab/orders/{order.Id}/results", FbcResults(), Ct));
-    }
+    private static Task<LabOrderResponse> ResultedAsync(World w) => Printed.ResultedAsync(w, "sp-pdf-1");
 
-    private static async Task<byte[]> PdfAsync(HttpClient client, string orderId)
-    {
-        using var response = await client.GetAsync($"/api/v1/lab/orders/{orderId}/pdf", Ct);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
-        Assert.Equal("application/pdf", response.Content.Headers.ContentType?.MediaType);
-        return await response.Content.ReadAsByteArrayAsync(Ct);
-    }
+    private static Task<byte[]> PdfAsync(HttpClient client, string orderId) => Printed.PdfAsync(client, $"/api/v1/lab/orders/{orderId}/pdf");
 
-    private static async Task<FileMatch> CheckAsync(HttpClient client, byte[] file)
-    {
-        using var form = new MultipartFormDataContent { { new ByteArrayContent(file), "file", "lab-report.pdf" } };
-        return await Read<FileMatch>(await client.PostAsync("/api/v1/verify/file", form, Ct));
-    }
+    private static Task<FileMatch> CheckAsync(HttpClient client, byte[] file) => Printed.CheckAsync(client, file, "lab-report.pdf");
 
     [Fact]
     public async Task A_validated_full_blood_count_prints_with_its_flags_and_code_and_the_download_is_recognised_and_a_changed_byte_is_not()
@@ -70,11 +51,12 @@ public class LabReportPdfTests
         Assert.Contains("flag H", text);
         Assert.Contains("[L] Haemoglobin (HGB, LOINC 718-7): 95 g/L", text); // issue 16: the flag's marker leads the line
         Assert.Matches(@"\[H\] [^\n]*flag H", text);
-        Assert.Contains("Signed electronically by pa-one, pathologist", text);
+        Assert.Contains("Signed electronically by Pathologist pa-one", text); // staff by role and id, as the pages name them
         Assert.Matches($@"ledger signature: transaction\s+{order.Steps[^1].Proof.TransactionId}", text); // the long id may wrap onto the next line
         Assert.NotEmpty(await PdfTools.RenderPagesAsync(pdf, Ct));
-        Assert.Contains("by lt-one", text);
-        Assert.Contains("by pathologist pa-one", text);
+        Assert.Contains("by Lab technician lt-one", text);
+        Assert.Contains("by Pathologist pa-one", text);
+        Assert.Contains("Ordered by: Lara Lab (dr-lab)", text);
         Assert.Contains("Iron studies advised.", text);
         var code = $"HL-{order.Id}-v5-";
         Assert.Contains(code, text);
@@ -165,5 +147,5 @@ public class LabReportPdfTests
 
     private static int Printouts(World w) => w.Node.App.Services.GetRequiredService<LedgerNode>().ScanState("content/").Count;
 
-    private static Task<string> TextAsync(byte[] pdf) => PdfTools.TextAsync(pdf, Ct);
+    private static Task<string> TextAsync(byte[] pdf) => Printed.TextAsync(pdf);
 }

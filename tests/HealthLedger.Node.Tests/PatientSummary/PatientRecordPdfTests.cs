@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using HealthLedger.Node.Laboratory;
 using HealthLedger.Node.Printouts;
 using HealthLedger.Node.Tests.Laboratory;
-using HealthLedger.Testing;
+using HealthLedger.Node.Tests.Printouts;
 using Microsoft.Extensions.DependencyInjection;
 using static HealthLedger.Node.Tests.ApiResponses;
 
@@ -18,28 +18,11 @@ public class PatientRecordPdfTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static async Task<LabOrderResponse> ValidatedAsync(LabApiTests.World w)
-    {
-        var order = await Read<LabOrderResponse>(await w.Doctor.PostAsJsonAsync("/api/v1/lab/orders", new { patientId = w.PatientId, tests = new[] { "FBC" }, priority = "urgent" }, Ct));
-        order = await Read<LabOrderResponse>(await w.Technician.PostAsJsonAsync($"/api/v1/lab/orders/{order.Id}/specimen", new { specimenId = "sp-rec-1" }, Ct));
-        await Read<LabOrderResponse>(await w.Technician.PostAsJsonAsync($"/api/v1/lab/orders/{order.Id}/specimen/receipt", new { specimenId = "sp-rec-1" }, Ct));
-        await Read<LabOrderResponse>(await w.Technician.PostAsJsonAsync($"/api/v1/lab/orders/{order.Id}/results", LabApiTests.FbcResults(), Ct));
-        return await Read<LabOrderResponse>(await w.Pathologist.PostAsJsonAsync($"/api/v1/lab/orders/{order.Id}/validate", new { notes = "Iron studies advised." }, Ct));
-    }
+    private static Task<LabOrderResponse> ValidatedAsync(LabApiTests.World w) => Printed.ValidatedAsync(w, "sp-rec-1");
 
-    private static async Task<byte[]> PdfAsync(HttpClient client, string patientId)
-    {
-        using var response = await client.GetAsync($"/api/v1/patients/{patientId}/record.pdf", Ct);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
-        Assert.Equal("application/pdf", response.Content.Headers.ContentType?.MediaType);
-        return await response.Content.ReadAsByteArrayAsync(Ct);
-    }
+    private static Task<byte[]> PdfAsync(HttpClient client, string patientId) => Printed.PdfAsync(client, $"/api/v1/patients/{patientId}/record.pdf");
 
-    private static async Task<FileMatch> CheckAsync(HttpClient client, byte[] file)
-    {
-        using var form = new MultipartFormDataContent { { new ByteArrayContent(file), "file", "record.pdf" } };
-        return await Read<FileMatch>(await client.PostAsync("/api/v1/verify/file", form, Ct));
-    }
+    private static Task<FileMatch> CheckAsync(HttpClient client, byte[] file) => Printed.CheckAsync(client, file, "record.pdf");
 
     [Fact]
     public async Task The_patient_prints_their_whole_record_with_each_items_proof_and_one_code_and_the_file_and_code_are_recognised_and_a_changed_byte_is_not()
@@ -106,5 +89,5 @@ public class PatientRecordPdfTests
         Assert.Single(printouts); // the doctor's only
     }
 
-    internal static Task<string> TextAsync(byte[] pdf) => PdfTools.TextAsync(pdf, Ct);
+    internal static Task<string> TextAsync(byte[] pdf) => Printed.TextAsync(pdf);
 }

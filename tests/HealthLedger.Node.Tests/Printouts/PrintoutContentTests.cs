@@ -4,6 +4,7 @@ using System.Text.Json;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.MedicalReports;
 using HealthLedger.Node.Printouts;
+using HealthLedger.Node.Tests.Laboratory;
 using HealthLedger.Node.Web;
 using HealthLedger.Testing;
 
@@ -55,22 +56,7 @@ public class PrintoutContentTests
         return await Read<ReportsApi.ReportCreatedResponse>(await w.Doctor.PostAsync($"/api/v1/patients/{patientId}/reports", form, Ct));
     }
 
-    /// <summary>The PDF at <paramref name="path"/>, drawn to at least one non-empty A4 PNG page, and its text.</summary>
-    private static async Task<(byte[] Pdf, string Text, int Pages)> PrintAsync(HttpClient client, string path)
-    {
-        using var response = await client.GetAsync(path, Ct);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
-        var pdf = await response.Content.ReadAsByteArrayAsync(Ct);
-        var pages = await PdfTools.RenderPagesAsync(pdf, Ct);
-        Assert.NotEmpty(pages);
-        foreach (var png in pages)
-        {
-            var (width, height) = PdfTools.PngSize(png);
-            Assert.InRange(height / (double)width, 1.40, 1.43); // A4 portrait
-            Assert.True(png.Length > 2_000, $"a page drew only {png.Length} bytes"); // text and the QR code, not a blank page
-        }
-        return (pdf, await PdfTools.TextAsync(pdf, Ct), pages.Count);
-    }
+    private static Task<(byte[] Pdf, string Text, int Pages)> PrintAsync(HttpClient client, string path) => Printed.PrintAsync(client, path);
 
     private static void HasLetterheadAndSignature(string text, string signedBy, string code)
     {
@@ -105,8 +91,7 @@ public class PrintoutContentTests
             Assert.Contains("ledger signature: transaction", text);
 
             // The printout with the new layout is still recorded on the chain and recognised as this report.
-            using var form = new MultipartFormDataContent { { new ByteArrayContent(pdf), "file", "printout.pdf" } };
-            var match = await Read<FileMatch>(await w.Doctor.PostAsync("/api/v1/verify/file", form, Ct));
+            var match = await Printed.CheckAsync(w.Doctor, pdf);
             Assert.Equal((true, created.ReportId, true), (match.Match, match.ReportId, match.Printout));
         }
     }
@@ -163,7 +148,7 @@ public class PrintoutContentTests
         Assert.Contains("Discharge summary \"Discharge after observation\"", text);
         Assert.Contains("Laboratory report \"Electrolytes\"", text);
         Assert.Contains("No known allergies recorded", text); // above the medication
-        HasLetterheadAndSignature(text, "Issued electronically by St Elsewhere General, for admin, admin", $"HL-{w.PlainId}-v");
+        HasLetterheadAndSignature(text, "Issued electronically by St Elsewhere General, for Admin admin", $"HL-{w.PlainId}-v"); // staff by role and id, as the pages name them
 
         // The printable page: letterhead with the contact details, a medical-reports section, the empty account as a sentence.
         using var web = await w.Node.CookieLoginAsync("admin", NodeFixture.Password);
@@ -177,5 +162,76 @@ public class PrintoutContentTests
         Assert.Contains("<p data-testid=\"account-empty\">No charges or payments recorded</p>", page);
         Assert.DoesNotContain("report-balance", page);
         Assert.Contains("Printed by admin, admin on", page);
+    }
+
+    /// <summary>A hospital in Berlin that counts in Swiss francs and writes German dates: local times differ from UTC, and no format is the invariant one.</summary>
+    internal static NodeOptions InBerlin(NodeOptions o) => o with { TimeZone = "Europe/Berlin", Hospital = new HospitalSettings("Klinikum Beispiel", Currency: "CHF", Culture: "de-DE") };
+
+    /// <summary>An instant as the printouts and proof badges show it in <see cref="InBerlin"/>: German date, time to the second, the zone named.</summary>
+    internal static string Berlin(DateTimeOffset at)
+    {
+        var de = System.Globalization.CultureInfo.GetCultureInfo("de-DE");
+        var local = TimeZoneInfo.ConvertTime(at, TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin"));
+        return local.ToString(de.DateTimeFormat.ShortDatePattern + " " + de.DateTimeFormat.LongTimePattern, de) + " Europe/Berlin";
+    }
+
+    [Fact]
+    public async Task Every_printout_shows_amounts_with_the_currency_code_times_in_the_hospitals_zone_and_culture_and_staff_by_name()
+    {
+        await using var w = await LabApiTests.SetUpAsync(InBerlin);
+        Assert.Equal("05.05.1970", Berlin(new DateTimeOffset(1970, 5, 5, 10, 0, 0, TimeSpan.Zero))[..10]); // the culture really is German here
+
+        // Lab report: validated by the pathologist, the steps by the technician, ordered by the doctor.
+        var order = await Printed.ValidatedAsync(w, "sp-de-1");
+        var validation = order.Steps[^1];
+        var (_, lab, _) = await PrintAsync(w.Doctor, $"/api/v1/lab/orders/{order.Id}/pdf");
+        Assert.Contains("Date of birth: 05.05.1970", lab);
+        Assert.Contains("Ordered by: Lara Lab (dr-lab)", lab);
+        Assert.Contains("by Lab technician lt-one", lab);
+        Assert.Contains($"Validated {Berlin(validation.Proof.BlockTime)[..16]}", lab); // to the minute: "dd.MM.yyyy HH:mm"
+        Assert.Contains("Signed electronically by Pathologist pa-one", lab);
+        Assert.Contains($"on {Berlin(validation.Proof.BlockTime)} · ledger signature", lab);
+        Assert.Contains($"at {Berlin(validation.Proof.BlockTime)}", lab); // the verification block
+        Assert.DoesNotContain("UTC", lab);
+        Assert.DoesNotContain("1970-05-05", lab);
+
+        // Medical report (a prescription): recorded and signed at the block time, hospital time; the author by name.
+        using var form = new MultipartFormDataContent { { new StringContent(JsonSerializer.Serialize(new { type = "prescription", title = "Iron", drug = "Ferrous sulfate", dose = "200 mg", route = "oral", frequency = "daily", duration = "3 months" })), "metadata" } };
+        var report = await Read<ReportsApi.ReportCreatedResponse>(await w.Doctor.PostAsync($"/api/v1/patients/{w.PatientId}/reports", form, Ct));
+        var recorded = (await Read<ReportsApi.ReportHistoryResponse>(await w.Doctor.GetAsync($"/api/v1/reports/{report.ReportId}", Ct))).Latest.Proof.BlockTime;
+        var (_, prescription, _) = await PrintAsync(w.Doctor, $"/api/v1/reports/{report.ReportId}/pdf");
+        Assert.Contains($"Recorded in block {report.Height} at {Berlin(recorded)}", prescription);
+        Assert.Contains("Signed electronically by Lara Lab (dr-lab), doctor, Medicine", prescription);
+        Assert.Contains($"on {Berlin(recorded)} · ledger signature", prescription);
+        Assert.Contains("Date of birth: 05.05.1970", prescription);
+        Assert.DoesNotContain("UTC", prescription);
+
+        // Whole record: a charge and a pharmacist's dispense (which charges the account too), printed by the patient.
+        var pharmacistLogin = await Read<WriteResponse>(await w.Admin.PostAsJsonAsync("/api/v1/staff", new { userId = "ph-de", role = "pharmacist" }, Ct));
+        var pharmacist = await w.Node.FirstLoginAsync("ph-de", pharmacistLogin.OneTimePassword!);
+        var drug = await Read<HealthLedger.Node.Pharmacy.DrugResponse>(await pharmacist.PostAsJsonAsync("/api/v1/pharmacy/drugs",
+            new { name = "Ferrous sulfate", strength = "200 mg", form = "tablet", atcCode = "B03AA07", unitPrice = 2.50m, reorderLevel = 1 }, Ct));
+        var expiry = DateTime.UtcNow.Date.AddDays(200).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        (await pharmacist.PostAsJsonAsync($"/api/v1/pharmacy/drugs/{drug.Id}/receipts",
+            new { quantity = 50, expiresOn = expiry, supplier = "MedSupply", lotNumber = "FE-1", unitCost = 1.10m, reference = "DN-FE-1" }, Ct)).EnsureSuccessStatusCode();
+        var rx = await Read<HealthLedger.Node.Pharmacy.PrescriptionResponse>(await w.Doctor.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/prescriptions",
+            new { drugId = drug.Id, dose = "200 mg", route = "oral", frequency = "daily", durationDays = 30, quantity = 30, repeats = 0, instructions = "With food." }, Ct));
+        (await pharmacist.PostAsJsonAsync($"/api/v1/pharmacy/prescriptions/{rx.Id}/dispenses", new { quantity = 4 }, Ct)).EnsureSuccessStatusCode();
+        (await w.Admin.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/account/charges", new { occurredAt = "2026-01-03T09:00", service = "Ward stay", quantity = 1, unitPrice = 1234.50m }, Ct)).EnsureSuccessStatusCode();
+
+        var (_, record, _) = await PrintAsync(w.Patient, $"/api/v1/patients/{w.PatientId}/record.pdf");
+        Assert.Contains("Ward stay: 1.234,50 CHF", record); // de-DE number format, the code after the amount
+        Assert.Contains("10,00 CHF", record); // the dispense's charge: 4 × 2.50
+        Assert.Matches(@"Charges 1\.2\d\d,\d\d CHF\s+Payments 0,00 CHF\s+Balance 1\.2\d\d,\d\d CHF", record);
+        Assert.Contains("03.01.2026 ", record); // the charge's day
+        Assert.Contains("02.01.2026 10:00 Europe/Berlin admission with Lara Lab (dr-lab)", record); // typed as hospital time, shown as it
+        Assert.Contains("validated by Pathologist pa-one", record);
+        Assert.Contains("Dispensed 4 by Pharmacist ph-de", record);
+        Assert.Matches(@"prescribed\s+by\s+Lara\s+Lab\s+\(dr-lab\)", record); // a long line: it may wrap anywhere
+        Assert.Contains($"Issued electronically by Klinikum Beispiel, for Pat Lab ({w.PatientId}), the patient", record);
+        Assert.Contains("Date of birth: 05.05.1970", record);
+        Assert.Matches(@"block \d+ ·\s+\d\d\.\d\d\.\d{4}\s+\d\d:\d\d:\d\d Europe/Berlin", record); // each item's proof
+        Assert.DoesNotContain("UTC", record);
+        Assert.DoesNotContain("EUR", record);
     }
 }

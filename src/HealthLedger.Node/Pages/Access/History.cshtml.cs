@@ -153,8 +153,8 @@ public sealed class HistoryModel(AccessHistoryService history, DisclosureRecorde
         }
     }
 
-    /// <summary>A time of day, hospital time.</summary>
-    public string Clock(DateTimeOffset at) => Time.Local(at).ToString("HH:mm:ss", CultureInfo.InvariantCulture);
+    /// <summary>A time of day, hospital time, in the hospital culture's format (<see cref="HospitalTime.ShowClock"/>).</summary>
+    public string Clock(DateTimeOffset at) => Time.ShowClock(at);
 
     /// <summary>A person as shown: "Name (id)", or the id alone when no name is known.</summary>
     public static string Person(string name, string id) => name == id ? id : $"{name} ({id})";

@@ -29,8 +29,8 @@ public sealed class PatientReportModel(PatientRecordService records, ReportServi
     public DateOnly Today => Time.Today;
     public string PrintedAt => $"{Time.Show(Time.Now)} {Time.ZoneName}";
 
-    /// <summary>Who prints: "id, role".</summary>
-    public string PrintedBy => $"{Me.UserId}, {(Me.Role == Core.Model.Role.Patient ? "the patient" : Me.Role.ToString().ToLowerInvariant())}";
+    /// <summary>Who prints: "name (id), role" for a doctor or patient (<see cref="HospitalPage.PersonName"/>), "id, role" for staff.</summary>
+    public string PrintedBy => $"{(Me.Role is Core.Model.Role.Doctor or Core.Model.Role.Patient ? $"{PersonName(Me.UserId)} ({Me.UserId})" : Me.UserId)}, {(Me.Role == Core.Model.Role.Patient ? "the patient" : Me.Role.ToString().ToLowerInvariant())}";
 
     public IActionResult OnGet(string id)
     {
