@@ -148,7 +148,7 @@ public class CommandTests
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE transactions SET body = substr(body, 1, 50) || x'ee' || substr(body, 52) WHERE height = 0 AND idx = 0";
+            command.CommandText = "UPDATE transactions SET body = " + SqlTamper.FlipByte("body", 51) + " WHERE height = 0 AND idx = 0";
             Assert.Equal(1, command.ExecuteNonQuery());
         }
         var verify = await CliProcess.RunAsync("verify", "--data", data);

@@ -1,3 +1,4 @@
+using HealthLedger.Node.People;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthLedger.Node.Home;

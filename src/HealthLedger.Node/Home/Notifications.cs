@@ -3,6 +3,7 @@ using HealthLedger.Core.Records;
 using HealthLedger.Node.Consent;
 using HealthLedger.Node.Emergencies;
 using HealthLedger.Node.Laboratory;
+using HealthLedger.Node.People;
 using HealthLedger.Node.Security;
 
 namespace HealthLedger.Node.Home;

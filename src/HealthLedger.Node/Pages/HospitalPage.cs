@@ -91,10 +91,10 @@ public abstract class HospitalPage : PageModel
     }
 
     /// <summary>
-    /// A person's name instead of their id, as the signed-in user may see it (<see cref="Home.PersonNames"/>: doctors by their
+    /// A person's name instead of their id, as the signed-in user may see it (<see cref="People.PersonNames"/>: doctors by their
     /// directory name, patients by name only when their demographics are shared with the user, staff by role and id).
     /// </summary>
-    public string PersonName(string userId) => HttpContext.RequestServices.GetRequiredService<Home.PersonNames>().Of(Me, userId);
+    public string PersonName(string userId) => HttpContext.RequestServices.GetRequiredService<People.PersonNames>().Of(Me, userId);
 
     /// <summary>An amount as the UI shows it: the hospital's currency code and number format (<see cref="HospitalFormat"/>).</summary>
     public static string Money(decimal amount) => HospitalFormat.Current.Money(amount);

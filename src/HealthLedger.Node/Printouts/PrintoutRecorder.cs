@@ -4,10 +4,10 @@ using HealthLedger.Core.Records;
 using HealthLedger.Core.Transactions.Kinds;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Doctors;
-using HealthLedger.Node.Home;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Localization;
 using HealthLedger.Node.Patients;
+using HealthLedger.Node.People;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
 

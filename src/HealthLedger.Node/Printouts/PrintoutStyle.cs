@@ -1,6 +1,6 @@
 using HealthLedger.Core.Model;
-using HealthLedger.Node.Home;
 using HealthLedger.Node.Localization;
+using HealthLedger.Node.People;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
 

@@ -134,7 +134,7 @@ public class MedicalReportsApiTests
         {
             db.Open();
             using var cmd = db.CreateCommand();
-            cmd.CommandText = "UPDATE blobs SET data = substr(data, 1, 20) || x'00' || substr(data, 22) WHERE height = $h";
+            cmd.CommandText = "UPDATE blobs SET data = " + SqlTamper.FlipByte("data", 21) + " WHERE height = $h";
             cmd.Parameters.AddWithValue("$h", (long)created.Height);
             Assert.Equal(1, cmd.ExecuteNonQuery());
         }
@@ -147,7 +147,7 @@ public class MedicalReportsApiTests
         {
             db.Open();
             using var cmd = db.CreateCommand();
-            cmd.CommandText = "UPDATE state SET value = substr(value, 1, 30) || x'7e' || substr(value, 32) WHERE key = $k";
+            cmd.CommandText = "UPDATE state SET value = " + SqlTamper.FlipByte("value", 31) + " WHERE key = $k";
             cmd.Parameters.AddWithValue("$k", $"reportv/{created.ReportId}/000001");
             Assert.Equal(1, cmd.ExecuteNonQuery());
         }

@@ -56,10 +56,10 @@ public class NodeStartupTests
 
     public static TheoryData<string, string> Tampering() => new()
     {
-        { "UPDATE blocks SET header = substr(header, 1, 10) || x'ff' || substr(header, 12) WHERE height = 0", "block 0" },
-        { "UPDATE transactions SET body = substr(body, 1, 30) || x'00' || substr(body, 32) WHERE height = 0", "block 0, transaction 0" },
-        { "UPDATE receipts SET body = substr(body, 1, 34) || x'05' WHERE height = 0", "block 0" },
-        { "UPDATE state SET value = substr(value, 1, 3) || x'7f' || substr(value, 5) WHERE key = 'user/admin'", "stored world state" },
+        { "UPDATE blocks SET header = " + SqlTamper.FlipByte("header", 11) + " WHERE height = 0", "block 0" },
+        { "UPDATE transactions SET body = " + SqlTamper.FlipByte("body", 31) + " WHERE height = 0", "block 0, transaction 0" },
+        { "UPDATE receipts SET body = " + SqlTamper.FlipByte("body", 35) + " WHERE height = 0", "block 0" },
+        { "UPDATE state SET value = " + SqlTamper.FlipByte("value", 4) + " WHERE key = 'user/admin'", "stored world state" },
         { "DELETE FROM state WHERE key = 'user/admin'", "stored world state" },
         { "INSERT INTO transactions(height, idx, tx_id, body) VALUES (5, 0, x'00', x'00')", "belong to no block" },
     };

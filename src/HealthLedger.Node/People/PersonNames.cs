@@ -7,7 +7,7 @@ using HealthLedger.Node.Patients;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
 
-namespace HealthLedger.Node.Home;
+namespace HealthLedger.Node.People;
 
 /// <summary>
 /// The names the UI shows for people instead of their ids, as one viewer may see them (one instance per request, so each
