@@ -123,10 +123,13 @@ public static class StoreVerifier
 
     private static VerifyReport Full(ILedgerStore store, DocumentStore documents, Action<ulong, ulong>? progress, CertificateCheck? certificates)
     {
-        var verifier = new ChainVerifier();
+        // Signatures are verified ahead of re-execution, on every core (SignatureLookahead); re-execution, deterministic, runs here
+        // in height order and verifies inline whatever the lookahead did not vouch for, so the verdicts are those of inline checks.
+        using var lookahead = new SignatureLookahead();
+        var verifier = new ChainVerifier(lookahead.FirstBad);
         if (store.TipHeight is not { } tip) return Report(verifier, VerifyIssue.InBlock(0, "the ledger holds no blocks"));
         var orphans = new OrphanCounter();
-        foreach (var block in store.ReadBlocks(orphans: orphans))
+        foreach (var block in lookahead.Read(store.ReadBlocks(orphans: orphans)))
         {
             var validators = block.Height > 0 && certificates is not null ? verifier.ValidatorKeys : null;
             if (verifier.Add(block) is { } issue) return Report(verifier, issue);

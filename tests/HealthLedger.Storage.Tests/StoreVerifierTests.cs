@@ -138,6 +138,41 @@ public class StoreVerifierTests
     }
 
     [Fact]
+    public void Full_mode_names_the_first_forged_signature_of_a_large_block_whose_signatures_are_verified_ahead_in_parallel()
+    {
+        using var folder = new TempDirectory();
+        using var net = new TestNetwork();
+        // Enough transactions for the parallel lookahead (SignatureLookahead, ParallelSignatures); two forged, the lower one is named.
+        var transactions = Enumerable.Range(0, 40).Select(i => net.Register($"user-{i}")).ToList();
+        foreach (var index in new[] { 29, 17 })
+        {
+            var bytes = transactions[index].Encoded.ToArray();
+            bytes[^5] ^= 0x01;
+            Assert.True(Transaction.TryDecode(bytes, ChainPolicy.Default.MaxTxBytes, out var forged).IsOk);
+            transactions[index] = forged!;
+        }
+        var path = folder.Combine(SqliteLedgerStore.FileName);
+        Write(path, net, transactions, net.Node);
+
+        var full = Run(path, VerifyMode.Full);
+        Assert.Equal((1UL, 17), (full.Issue!.Height, full.Issue.TxIndex));
+        Assert.Contains("bad signature", full.Issue.Message);
+    }
+
+    [Fact]
+    public void Full_mode_passes_a_large_block_whose_signatures_are_all_good()
+    {
+        using var folder = new TempDirectory();
+        using var net = new TestNetwork();
+        var path = folder.Combine(SqliteLedgerStore.FileName);
+        Write(path, net, Enumerable.Range(0, 40).Select(i => net.Register($"user-{i}")).ToList(), net.Node);
+
+        var full = Run(path, VerifyMode.Full);
+        Assert.True(full.Ok, full.Issue?.ToString());
+        Assert.Equal((2UL, 41UL), (full.Blocks, full.Transactions));
+    }
+
+    [Fact]
     public void Both_modes_refuse_a_chain_re_signed_by_a_key_that_is_not_a_validator()
     {
         using var folder = new TempDirectory();

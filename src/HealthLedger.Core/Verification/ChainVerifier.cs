@@ -13,6 +13,17 @@ namespace HealthLedger.Core.Verification;
 /// </summary>
 public sealed class ChainVerifier
 {
+    private readonly TransactionSignatureCheck? _signatureCheck;
+
+    /// <summary>A verifier that checks transaction signatures one after the other.</summary>
+    public ChainVerifier() { }
+
+    /// <summary>
+    /// A verifier whose transaction signatures are checked by <paramref name="signatureCheck"/> (the host's: in parallel, or with
+    /// signatures it verified ahead of re-execution); it must give the same answer as checking them one after the other.
+    /// </summary>
+    public ChainVerifier(TransactionSignatureCheck? signatureCheck) => _signatureCheck = signatureCheck;
+
     private readonly WorldState _state = WorldState.Load([]);
     private readonly Dictionary<string, ulong> _writtenAt = new(StringComparer.Ordinal);
     private BlockHeader? _previous;
@@ -64,6 +75,7 @@ public sealed class ChainVerifier
             Previous = _previous,
             Validators = _previous is null ? null : ValidatorKeys,
             MaxTransactions = _network?.Policy.MaxBlockTxs,
+            SignatureCheck = _signatureCheck,
         };
         var verdict = BlockValidator.Validate(block, context, _state);
         if (verdict.Execution is { } execution)

@@ -41,6 +41,7 @@ public sealed class LedgerNode : IDisposable
         _nodeKey = nodeKey;
         NodeId = nodeId;
         Mempool = new Mempool(options.MempoolCapacity);
+        VerifiedSignatures = new VerifiedSignatures(2 * options.MempoolCapacity);
         Validators = ValidatorSet.Read(state);
         Observers = ValidatorSet.ReadObservers(state);
         MissingDocuments = missingDocuments;
@@ -256,23 +257,63 @@ public sealed class LedgerNode : IDisposable
     /// As <see cref="Submit(ReadOnlySpan{byte})"/>, with the ciphertexts of the records the transaction writes. Each must
     /// match its reference (SHA-256 and length) or be stored already.
     /// </summary>
-    public SubmitResult Submit(ReadOnlySpan<byte> raw, IReadOnlyDictionary<Hash256, byte[]>? blobs) => Submit(raw, blobs, fromPeer: false);
+    public SubmitResult Submit(ReadOnlySpan<byte> raw, IReadOnlyDictionary<Hash256, byte[]>? blobs)
+    {
+        var decoded = Decode(raw, out var tx);
+        return decoded is not null ? decoded : Admit(tx!, tx!.VerifySignature(Network.NetworkId), blobs, fromPeer: false);
+    }
+
+    /// <summary>
+    /// The door checks of <see cref="Submit(ReadOnlySpan{byte})"/> for many transactions at once, in order: the signatures are
+    /// verified in parallel over all cores (<see cref="ParallelSignatures"/>), then each transaction is admitted in turn, so one
+    /// signer's consecutive nonces may follow each other within a batch. Each gets its own verdict (one index per entry); a bad
+    /// one does not stop the others.
+    /// </summary>
+    public IReadOnlyList<SubmitResult> SubmitBatch(IReadOnlyList<ReadOnlyMemory<byte>> raws) => SubmitBatch(raws, null, fromPeer: false);
 
     /// <summary>Raised when a transaction submitted to this node (not forwarded by a peer) enters the mempool: the network forwards it.</summary>
     public event Action<PendingTransaction>? Accepted;
 
-    /// <summary>A transaction another node accepted and forwarded: the same door checks, and it is not forwarded again.</summary>
-    internal SubmitResult SubmitFromPeer(ReadOnlySpan<byte> raw, IReadOnlyDictionary<Hash256, byte[]> blobs) => Submit(raw, blobs, fromPeer: true);
+    /// <summary>
+    /// Transactions another node accepted and forwarded, each with its record ciphertexts (same index): the same door checks
+    /// as <see cref="SubmitBatch(IReadOnlyList{ReadOnlyMemory{byte}})"/>, and they are not forwarded again.
+    /// </summary>
+    internal IReadOnlyList<SubmitResult> SubmitFromPeer(IReadOnlyList<ReadOnlyMemory<byte>> raws, IReadOnlyList<IReadOnlyDictionary<Hash256, byte[]>> blobs) =>
+        SubmitBatch(raws, blobs, fromPeer: true);
 
-    private SubmitResult Submit(ReadOnlySpan<byte> raw, IReadOnlyDictionary<Hash256, byte[]>? blobs, bool fromPeer)
+    private IReadOnlyList<SubmitResult> SubmitBatch(IReadOnlyList<ReadOnlyMemory<byte>> raws, IReadOnlyList<IReadOnlyDictionary<Hash256, byte[]>>? blobs, bool fromPeer)
     {
-        var decoded = Transaction.TryDecode(raw, Network.Policy.MaxTxBytes, out var tx);
+        ArgumentNullException.ThrowIfNull(raws);
+        var refusals = new SubmitResult?[raws.Count];
+        var transactions = new Transaction?[raws.Count];
+        for (var i = 0; i < raws.Count; i++) refusals[i] = Decode(raws[i].Span, out transactions[i]);
+        var verified = ParallelSignatures.Verify(transactions, Network.NetworkId);
+        var results = new SubmitResult[raws.Count];
+        for (var i = 0; i < raws.Count; i++)
+        {
+            results[i] = refusals[i] ?? Admit(transactions[i]!, verified[i], blobs?[i], fromPeer);
+        }
+        return results;
+    }
+
+    // The checks that need neither state nor signature: encoding, size, kind. Null when the transaction may go on to the signature check.
+    private SubmitResult? Decode(ReadOnlySpan<byte> raw, out Transaction? tx)
+    {
+        var decoded = Transaction.TryDecode(raw, Network.Policy.MaxTxBytes, out tx);
         if (!decoded.IsOk) return new SubmitResult(decoded, null);
         if (tx!.Kind == TxKind.Genesis)
         {
-            return new SubmitResult(TxResult.Reject(TxVerdict.WrongPlace, "genesis is only valid as the first transaction of block 0"), tx.Id);
+            var id = tx.Id;
+            tx = null;
+            return new SubmitResult(TxResult.Reject(TxVerdict.WrongPlace, "genesis is only valid as the first transaction of block 0"), id);
         }
-        if (!tx.VerifySignature(Network.NetworkId))
+        return null;
+    }
+
+    // The rest of the door, after the signature was verified (signatureOk): ciphertexts, then signer and nonce under the mempool's lock.
+    private SubmitResult Admit(Transaction tx, bool signatureOk, IReadOnlyDictionary<Hash256, byte[]>? blobs, bool fromPeer)
+    {
+        if (!signatureOk)
         {
             return new SubmitResult(TxResult.Reject(TxVerdict.BadSignature, $"signature does not verify for signer {tx.Signer} on network '{Network.NetworkId}'"), tx.Id);
         }
@@ -305,9 +346,20 @@ public sealed class LedgerNode : IDisposable
                 _stateLock.ExitReadLock();
             }
         });
-        if (result.IsOk && !fromPeer) Accepted?.Invoke(pending);
+        if (result.IsOk)
+        {
+            // Verified here and waiting for a block: its block's validation on this node need not verify it again.
+            VerifiedSignatures.Add(tx.Id);
+            if (!fromPeer) Accepted?.Invoke(pending);
+        }
         return new SubmitResult(result, tx.Id);
     }
+
+    /// <summary>
+    /// The transactions waiting here whose signatures this node verified at its door (<see cref="Ledger.VerifiedSignatures"/>):
+    /// <see cref="Validate"/> does not verify them again. Forgotten as their block commits.
+    /// </summary>
+    public VerifiedSignatures VerifiedSignatures { get; }
 
     private readonly SemaphoreSlim _nodeSigning = new(1, 1);
 
@@ -483,7 +535,7 @@ public sealed class LedgerNode : IDisposable
             Validators = Validators.Select(v => v.SigningKey).ToList(),
             MaxTransactions = Network.Policy.MaxBlockTxs,
             LatestTimestamp = now + (ulong)MaxClockSkew.TotalMilliseconds,
-            SignatureCheck = ParallelFirstBadSignature,
+            SignatureCheck = FirstBadSignature,
         };
         // Only the consensus loop writes the state, and it is the caller, so reading it here without the lock is safe.
         var verdict = BlockValidator.Validate(value.Block, context, _state, value.Blobs, hash => _store.ReadBlob(hash) is not null);
@@ -508,24 +560,10 @@ public sealed class LedgerNode : IDisposable
         return error is null ? Validate(value, now, out error) : null;
     }
 
-    // Signatures are the physical floor of a block's cost: verified on every core; the lowest bad index is reported.
-    private static int ParallelFirstBadSignature(IReadOnlyList<Transaction> transactions, string networkId)
-    {
-        var bad = int.MaxValue;
-        Parallel.For(0, transactions.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
-        {
-            if (i < Volatile.Read(ref bad) && !transactions[i].VerifySignature(networkId))
-            {
-                int seen;
-                do
-                {
-                    seen = Volatile.Read(ref bad);
-                }
-                while (i < seen && Interlocked.CompareExchange(ref bad, i, seen) != seen);
-            }
-        });
-        return bad == int.MaxValue ? -1 : bad;
-    }
+    // Signatures are the physical floor of a block's cost: those not verified at this node's door are verified on every core; the
+    // lowest bad index is reported (the same answer as verifying one after the other).
+    private int FirstBadSignature(IReadOnlyList<Transaction> transactions, string networkId) =>
+        ParallelSignatures.FirstBad(transactions, networkId, networkId == Network.NetworkId ? tx => VerifiedSignatures.Contains(tx.Id) : null);
 
     /// <summary>
     /// Commits a decided block: one SQLite transaction (with its commit certificate), then the in-memory state, then the
@@ -565,6 +603,7 @@ public sealed class LedgerNode : IDisposable
             _stateLock.ExitWriteLock();
         }
         Mempool.Remove(built.Block.Transactions.Select(t => t.Id));
+        VerifiedSignatures.Remove(built.Block.Transactions.Select(t => t.Id));
         BlockCommitted?.Invoke(candidate);
         var height = built.Block.Header.Height;
         Interlocked.Exchange(ref _appliedHeight, (long)height);

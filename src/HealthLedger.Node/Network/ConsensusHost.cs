@@ -318,8 +318,10 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
 
     private bool IsValid(ulong height, byte[] bytes)
     {
+        // A value this node built or validated already (its own proposal, above all) is known by its header hash, the value's
+        // identity in consensus (BlockValue.HashOf): what commits is the candidate held here, so it is not decoded again.
+        if (_candidates.ContainsKey(BlockValue.HashOf(bytes))) return true;
         var value = BlockValue.TryDecode(bytes, node.Network.Policy.MaxTxBytes, node.Network.Policy.MaxBlockTxs, out var error);
-        if (value is not null && _candidates.ContainsKey(value.Block.Header.Hash)) return true;
         var candidate = value is null ? null : node.Validate(value, Now(), out error);
         if (candidate is null)
         {

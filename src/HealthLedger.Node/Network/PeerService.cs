@@ -46,6 +46,9 @@ public sealed class PeerService(LedgerNode node, ConsensusHost host, IDocumentSt
     {
         CheckNetwork(request.NetworkId);
         var reply = new ForwardReply();
+        // The well-formed ones pass the door as one batch (signatures verified in parallel), in the order they came.
+        var raws = new List<ReadOnlyMemory<byte>>(request.Txs.Count);
+        var blobLists = new List<IReadOnlyDictionary<Hash256, byte[]>>(request.Txs.Count);
         foreach (var tx in request.Txs)
         {
             var blobs = new Dictionary<Hash256, byte[]>();
@@ -59,8 +62,17 @@ public sealed class PeerService(LedgerNode node, ConsensusHost host, IDocumentSt
                 }
                 blobs[new Hash256(blob.Hash.Span)] = blob.Data.ToByteArray();
             }
-            var ok = wellFormed && node.SubmitFromPeer(tx.Raw.Span, blobs).Result.IsOk;
-            if (ok) reply.Accepted++;
+            if (!wellFormed)
+            {
+                reply.Refused++;
+                continue;
+            }
+            raws.Add(tx.Raw.Memory);
+            blobLists.Add(blobs);
+        }
+        foreach (var result in node.SubmitFromPeer(raws, blobLists))
+        {
+            if (result.Result.IsOk) reply.Accepted++;
             else reply.Refused++;
         }
         return Task.FromResult(reply);
