@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using HealthLedger.Core.Execution;
 using HealthLedger.Testing;
+using Microsoft.Data.Sqlite;
 
 namespace HealthLedger.Cli.Tests;
 
@@ -58,5 +59,45 @@ public class LoadTests
         await net.WaitAsync("every accepted transaction of load commits", async () =>
             (await Signers.GetAsync(node, net.Admin, NonceLanes.Load)).LastNonce == NonceLanes.Compose(NonceLanes.Load, sent));
         Assert.Equal(5UL, (await Signers.GetAsync(node, net.Admin)).LastNonce);
+    }
+
+    [Fact]
+    public async Task Load_pre_signs_its_transactions_and_verify_names_a_flipped_signature_byte_in_a_large_block()
+    {
+        using var dir = new TempDirectory();
+        using var net = await LocalCluster.InitAsync(dir, 1);
+        await net.StartAsync(net.Folder(1));
+        var node = net.Http(net.Folder(1));
+        var load = await CliProcess.RunAsync("load", "--data", net.Folder(1), "--url", node.BaseAddress!.ToString(), "--count", "400", "--batch", "200");
+        Assert.True(load.ExitCode == 0, load.Stdout + load.Stderr);
+        Assert.Contains("Signed 400 transactions", load.Stdout);
+        Assert.Contains("Submitted 400: 400 accepted at the door, 0 refused", load.Stdout);
+        Assert.Contains("All accepted transactions committed", load.Stdout);
+        await net.StopAsync();
+        await LocalCluster.VerifyAsync(net.Folder(1)); // signatures verified ahead in parallel, re-executed in order
+
+        // One flipped byte in the signature of a transaction in the middle of the largest block: verify fails naming it.
+        long height, index;
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(net.Folder(1), "ledger.db")};Pooling=False"))
+        {
+            connection.Open();
+            using var largest = connection.CreateCommand();
+            largest.CommandText = "SELECT height, count(*) FROM transactions GROUP BY height ORDER BY count(*) DESC, height LIMIT 1";
+            using (var reader = largest.ExecuteReader())
+            {
+                Assert.True(reader.Read());
+                height = reader.GetInt64(0);
+                index = reader.GetInt64(1) / 2;
+            }
+            using var length = connection.CreateCommand();
+            length.CommandText = $"SELECT length(body) FROM transactions WHERE height = {height} AND idx = {index}";
+            var inSignature = (int)(long)length.ExecuteScalar()! - 10; // the last 64 bytes are the signature
+            using var tamper = connection.CreateCommand();
+            tamper.CommandText = "UPDATE transactions SET body = " + SqlTamper.FlipByte("body", inSignature) + $" WHERE height = {height} AND idx = {index}";
+            Assert.Equal(1, tamper.ExecuteNonQuery());
+        }
+        var verify = await CliProcess.RunAsync("verify", "--data", net.Folder(1));
+        Assert.Equal(1, verify.ExitCode);
+        Assert.StartsWith($"FAILED: block {height}, transaction {index}", verify.Stdout);
     }
 }

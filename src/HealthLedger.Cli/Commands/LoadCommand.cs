@@ -108,7 +108,9 @@ internal static class LoadCommand
         // ahead of the sender. With no --rate the transactions are signed before the clock starts (pre-signed, up to PreSignLimit),
         // so the figure measures the node's path, not the client's signing.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var batches = Channel.CreateBounded<List<ReadOnlyMemory<byte>>>(new BoundedChannelOptions(Math.Max(2, PreSignLimit / batchSize)) { SingleReader = true, SingleWriter = true });
+        // At a --rate, about two seconds of transactions are signed ahead; otherwise up to PreSignLimit.
+        var signedAhead = rate > 0 ? Math.Max(2, 2 * rate / batchSize + 1) : Math.Max(2, PreSignLimit / batchSize);
+        var batches = Channel.CreateBounded<List<ReadOnlyMemory<byte>>>(new BoundedChannelOptions(signedAhead) { SingleReader = true, SingleWriter = true });
         var presigned = Math.Min(count, rate > 0 ? batchSize : PreSignLimit);
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var signing = Stopwatch.StartNew();
