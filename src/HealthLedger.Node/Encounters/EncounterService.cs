@@ -34,8 +34,12 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
     /// </summary>
     public async Task<Outcome<EntryView>> AddAsync(UserSession actor, string patientId, EntryInput input, CancellationToken ct)
     {
-        // Account lines of one patient are checked against the balance and written one at a time, so two payments cannot
-        // both pass the overpayment check.
+        // Entries whose door check reads what earlier entries of the patient left (a payment against the balance due, a
+        // correction against the current version, a stay event against the stay) are checked and written one at a time per
+        // patient, so two payments cannot both pass the overpayment check. The rest (charges, deposits, visits: nothing reads
+        // the patient's other entries to accept them, and they cannot make a concurrent check wrong — a charge only raises
+        // the balance due) go straight on, so a patient's entries share blocks instead of committing one per block.
+        if (!NeedsOrdering(input)) return await AddUnderGateAsync(actor, patientId, input, ct);
         var gate = _accountGates[(int)((uint)StringComparer.Ordinal.GetHashCode(patientId) % (uint)_accountGates.Length)];
         await gate.WaitAsync(ct);
         try
@@ -46,6 +50,16 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
         {
             gate.Release();
         }
+    }
+
+    // True unless the entry is a charge, a deposit or a visit that corrects nothing (an entry that does not validate is
+    // refused before anything is written, with or without the gate).
+    private bool NeedsOrdering(EntryInput input)
+    {
+        if ((input.CorrectsId ?? "").Trim().Length > 0) return true;
+        var (type, details, _) = input.Validate(time);
+        if (details is null) return false;
+        return !(type is EntryType.Charge or EntryType.Visit || (type == EntryType.Payment && details.Deposit));
     }
 
     private readonly SemaphoreSlim[] _accountGates = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
@@ -94,9 +108,11 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
         var bed = type is EntryType.Admission or EntryType.Transfer ? wards.BedIndex(details.Ward, details.Bed) : Hash256.Zero;
         if (corrects.Length == 0 && Lifecycle(patientId, type, details, bed) is { } conflict) return Outcome<EntryView>.Conflict(conflict, "The entry does not fit the patient's stay.");
         var entryId = RecordIds.New("en");
-        var (reference, ciphertext) = keyring.Seal(patientId, type.ConsentCategory(), entryId, 1, details);
-        var payload = new AddEntryPayload(entryId, patientId, type, doctorId, corrects, reference, bed);
-        var written = await writer.SubmitAsync(actor, payload, RecordWriter.Blobs(reference, ciphertext), entryId, ct);
+        var written = await writer.SubmitSealedAsync(actor, () =>
+        {
+            var (reference, ciphertext) = keyring.Seal(patientId, type.ConsentCategory(), entryId, 1, details);
+            return (new AddEntryPayload(entryId, patientId, type, doctorId, corrects, reference, bed), RecordWriter.Blobs(reference, ciphertext));
+        }, entryId, ct);
         if (!written.IsOk) return written.As<EntryView>();
         return entries.Entry(entryId) is { } entry
             ? Outcome<EntryView>.Ok(entry)

@@ -118,8 +118,11 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
         if (!e.IsEmpty) return Outcome<LabOrderView>.Invalid(e);
         var id = RecordIds.New("lo");
         var content = new LabStepContent { At = time.Now, Tests = codes, Priority = priority, ClinicalNote = note };
-        var (reference, ciphertext) = keyring.Seal(patientId, ConsentCategories.Laboratory, id, 1, content);
-        return Echo(await writer.SubmitAsync(actor, new PlaceLabOrderPayload(id, patientId, lab, reference), RecordWriter.Blobs(reference, ciphertext), id, ct), id);
+        return Echo(await writer.SubmitSealedAsync(actor, () =>
+        {
+            var (reference, ciphertext) = keyring.Seal(patientId, ConsentCategories.Laboratory, id, 1, content);
+            return (new PlaceLabOrderPayload(id, patientId, lab, reference), RecordWriter.Blobs(reference, ciphertext));
+        }, id, ct), id);
     }
 
     /// <summary>The specimen is collected (the laboratory's staff or the ordering doctor); without an id one is made. 409 when not ordered or the id is taken.</summary>
@@ -235,28 +238,30 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
             Charges = items.Select(i => new LabChargeLine(i.Code, i.Name, i.Price)).ToList(),
         };
         var version = order.Steps.Count + 1;
-        var (reference, ciphertext) = keyring.Seal(order.PatientId, ConsentCategories.Laboratory, order.Id, version, content);
-        var blobs = RecordWriter.Blobs(reference, ciphertext);
-        var chargeId = "";
-        SealedRecordRef? charge = null;
         // The charge goes to the patient's account at their own organisation. A laboratory of another organisation does not
         // hold the patient's account key: the patient's organisation's node posts that charge once this validation commits
         // (PostLabCharge, priced from the lines above), as a hospital bills for the tests it sent to a reference laboratory.
-        if (order.ChargeEntryId.Length == 0 && PatientOrganisation(order.PatientId) == order.LabOrganisationId)
+        var chargeId = order.ChargeEntryId.Length == 0 && PatientOrganisation(order.PatientId) == order.LabOrganisationId ? RecordIds.New("en") : "";
+        var entry = new EntryDetails
         {
-            chargeId = RecordIds.New("en");
-            var entry = new EntryDetails
+            OccurredAt = content.At,
+            Service = $"Laboratory: {string.Join(", ", items.Select(i => i.Name))} (order {order.Id})",
+            Quantity = 1,
+            UnitPrice = items.Sum(i => i.Price),
+        };
+        return Echo(await writer.SubmitSealedAsync(actor, () =>
+        {
+            var (reference, ciphertext) = keyring.Seal(order.PatientId, ConsentCategories.Laboratory, order.Id, version, content);
+            var blobs = RecordWriter.Blobs(reference, ciphertext);
+            SealedRecordRef? charge = null;
+            if (chargeId.Length > 0)
             {
-                OccurredAt = content.At,
-                Service = $"Laboratory: {string.Join(", ", items.Select(i => i.Name))} (order {order.Id})",
-                Quantity = 1,
-                UnitPrice = items.Sum(i => i.Price),
-            };
-            var (chargeRef, chargeCiphertext) = keyring.Seal(order.PatientId, ConsentCategories.Account, chargeId, 1, entry);
-            charge = chargeRef;
-            blobs[chargeRef.CiphertextHash] = chargeCiphertext;
-        }
-        return Echo(await writer.SubmitAsync(actor, new ValidateLabResultsPayload(order.Id, version, reference, chargeId, charge), blobs, order.Id, ct), order.Id);
+                var (chargeRef, chargeCiphertext) = keyring.Seal(order.PatientId, ConsentCategories.Account, chargeId, 1, entry);
+                charge = chargeRef;
+                blobs[chargeRef.CiphertextHash] = chargeCiphertext;
+            }
+            return (new ValidateLabResultsPayload(order.Id, version, reference, chargeId, charge), blobs);
+        }, order.Id, ct), order.Id);
     }
 
     /// <summary>One order, if the actor may read it (the patient, the laboratory's staff, doctors and admins who reach the patient's laboratory data); 404 otherwise.</summary>
@@ -442,8 +447,11 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
 
     private async Task<Outcome<LabOrderView>> StepAsync(UserSession actor, LabOrderView order, LabStepContent content, Func<SealedRecordRef, Core.Transactions.TxPayload> payload, CancellationToken ct)
     {
-        var (reference, ciphertext) = keyring.Seal(order.PatientId, ConsentCategories.Laboratory, order.Id, order.Steps.Count + 1, content);
-        return Echo(await writer.SubmitAsync(actor, payload(reference), RecordWriter.Blobs(reference, ciphertext), order.Id, ct), order.Id);
+        return Echo(await writer.SubmitSealedAsync(actor, () =>
+        {
+            var (reference, ciphertext) = keyring.Seal(order.PatientId, ConsentCategories.Laboratory, order.Id, order.Steps.Count + 1, content);
+            return (payload(reference), RecordWriter.Blobs(reference, ciphertext));
+        }, order.Id, ct), order.Id);
     }
 
     private Outcome<LabOrderView> Echo(Outcome<WriteResult> written, string orderId)

@@ -482,8 +482,10 @@ public sealed class LedgerNode : IDisposable
     {
         var waiter = _waiters.GetOrAdd(id, _ => new TaskCompletionSource<CommittedTransaction>(TaskCreationOptions.RunContinuationsAsynchronously));
         // A transaction found in the store is answered at once only when its block is fully applied (state, read models):
-        // between the store's commit and that point, Commit completes this waiter itself.
-        if (_store.FindTransaction(id) is { } committed && (long)committed.Height <= Interlocked.Read(ref _appliedHeight))
+        // between the store's commit and that point, Commit completes this waiter itself. One still in the mempool (the usual
+        // case: a write just submitted) needs no store look-up: Commit takes it out of the mempool before it completes the
+        // waiters, so this waiter, registered above, is completed then.
+        if (!Mempool.Contains(id) && _store.FindTransaction(id) is { } committed && (long)committed.Height <= Interlocked.Read(ref _appliedHeight))
         {
             _waiters.TryRemove(id, out _);
             return committed;

@@ -97,10 +97,12 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
             {
                 content = content with { File = previous!.Content.File };
             }
-            var (reference, ciphertext) = keyring.Seal(patientId, ConsentCategories.Reports, reportId, version, content, dataKey);
             var contentHash = document?.PlaintextHash ?? kept?.PlaintextHash ?? RecordSealer.PlaintextHash(content);
-            var payload = new AddReportPayload(reportId, patientId, version, type, contentHash, reference, document ?? kept);
-            var outcome = await writer.SubmitAsync(actor, payload, RecordWriter.Blobs(reference, ciphertext), reportId, ct);
+            var outcome = await writer.SubmitSealedAsync(actor, () =>
+            {
+                var (reference, ciphertext) = keyring.Seal(patientId, ConsentCategories.Reports, reportId, version, content, dataKey);
+                return (new AddReportPayload(reportId, patientId, version, type, contentHash, reference, document ?? kept), RecordWriter.Blobs(reference, ciphertext));
+            }, reportId, ct);
             if (!outcome.IsOk)
             {
                 if (document is not null) documents.Discard(document.CiphertextHash);

@@ -176,9 +176,11 @@ public sealed class PharmacyService(LedgerNode node, FormularyStore formulary, S
         }
         details = details with { Drug = drug.Details.Label, AtcCode = drug.Details.AtcCode, AllergyWarnings = warnings, OverrideReason = warnings.Count > 0 ? details.OverrideReason : "" };
         var id = RecordIds.New("rx");
-        var (reference, ciphertext) = keyring.Seal(patientId, ConsentCategories.Medication, id, 1, details);
-        var payload = new PrescribePayload(id, patientId, patient.OrganisationId, drug.Id, input.Quantity!.Value, input.Repeats ?? 0, reference);
-        var written = await writer.SubmitAsync(actor, payload, RecordWriter.Blobs(reference, ciphertext), id, ct);
+        var written = await writer.SubmitSealedAsync(actor, () =>
+        {
+            var (reference, ciphertext) = keyring.Seal(patientId, ConsentCategories.Medication, id, 1, details);
+            return (new PrescribePayload(id, patientId, patient.OrganisationId, drug.Id, input.Quantity!.Value, input.Repeats ?? 0, reference), RecordWriter.Blobs(reference, ciphertext));
+        }, id, ct);
         if (!written.IsOk) return written.As<PrescriptionStatus>();
         return prescriptions.Prescription(id) is { } rx ? Outcome<PrescriptionStatus>.Ok(Status(rx, patient.DisplayName)) : Outcome<PrescriptionStatus>.Failed($"Prescription {id} was committed but this node cannot open it.");
     }
@@ -277,11 +279,14 @@ public sealed class PharmacyService(LedgerNode node, FormularyStore formulary, S
         var chargeId = RecordIds.New("en");
         var dispensed = new DispenseDetails { Drug = drug.Details.Label, Quantity = quantity, UnitPrice = drug.Details.UnitPrice, Notes = notes };
         var charge = new EntryDetails { OccurredAt = clock.GetUtcNow(), Service = $"Pharmacy: {drug.Details.Label}", Quantity = quantity, UnitPrice = drug.Details.UnitPrice };
-        var (reference, ciphertext) = keyring.Seal(rx.PatientId, ConsentCategories.Medication, id, 1, dispensed);
-        var (chargeRef, chargeCiphertext) = keyring.Seal(rx.PatientId, ConsentCategories.Account, chargeId, 1, charge);
-        var blobs = RecordWriter.Blobs(reference, ciphertext);
-        blobs[chargeRef.CiphertextHash] = chargeCiphertext;
-        var written = await writer.SubmitAsync(actor, new DispensePayload(id, rx.Id, quantity, batchId, reference, chargeId, chargeRef), blobs, id, ct);
+        var written = await writer.SubmitSealedAsync(actor, () =>
+        {
+            var (reference, ciphertext) = keyring.Seal(rx.PatientId, ConsentCategories.Medication, id, 1, dispensed);
+            var (chargeRef, chargeCiphertext) = keyring.Seal(rx.PatientId, ConsentCategories.Account, chargeId, 1, charge);
+            var blobs = RecordWriter.Blobs(reference, ciphertext);
+            blobs[chargeRef.CiphertextHash] = chargeCiphertext;
+            return (new DispensePayload(id, rx.Id, quantity, batchId, reference, chargeId, chargeRef), blobs);
+        }, id, ct);
         if (!written.IsOk) return written.As<DispenseView>();
         return dispenses.Dispense(id) is { } view ? Outcome<DispenseView>.Ok(view) : Outcome<DispenseView>.Failed($"Dispense {id} was committed but this node cannot open it.");
     }

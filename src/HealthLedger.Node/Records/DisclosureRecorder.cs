@@ -15,7 +15,7 @@ namespace HealthLedger.Node.Records;
 /// Records every read of PHI by someone other than the patient, and every refused attempt, on the ledger. Each event is
 /// first made durable in the node's own store (<c>pending_disclosures</c> in <c>ledger.db</c>, see
 /// <see cref="HealthLedger.Storage.ILedgerStore.SavePendingDisclosures"/>) before <see cref="Record(UserSession, string, string, string, bool)"/> returns, so before the
-/// data is served; a background loop then writes the pending events in batches (a node-signed
+/// data is served (reads made at the same time share one store transaction and one fsync: group commit); a background loop then writes the pending events in batches (a node-signed
 /// <see cref="RecordDisclosuresPayload"/> after at most 500 ms or 500 events) and forgets them only once their transaction
 /// has committed. Pending events survive a stop, a crash or a kill: they are sent again at the next start, and each carries
 /// its own random id (<see cref="DisclosureEvent.Id"/>) so the chain records it once even when both the first and the
@@ -59,7 +59,8 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
     /// Records a disclosure (or refused attempt) of a patient's data: stored durably before this returns, committed on the
     /// chain shortly after. Nothing is recorded for an id that is not a registered patient.
     /// </summary>
-    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The node's store could not be written (the read must then not be served).</exception>
+    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The node's store could not be written (the read must then not be served); a read whose
+    /// events another read's write carried gets an <see cref="InvalidOperationException"/> wrapping it.</exception>
     public void Record(UserSession actor, string patientId, string resource, string purpose, bool allowed) =>
         Record(actor, [(patientId, resource, purpose, allowed)]);
 
@@ -67,7 +68,7 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
     /// Records several disclosures by one actor (a list or report that shows many patients) in one store write: each as
     /// <see cref="Record(UserSession, string, string, string, bool)"/>.
     /// </summary>
-    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The node's store could not be written.</exception>
+    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The node's store could not be written (or an <see cref="InvalidOperationException"/> wrapping it, as above).</exception>
     /// <exception cref="InvalidOperationException">The actor's id is not one the chain accepts (<see cref="Identifiers.Rule"/>).</exception>
     public void Record(UserSession actor, IEnumerable<(string PatientId, string Resource, string Purpose, bool Allowed)> reads)
     {
@@ -87,7 +88,7 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
         Adjust(events.Count);
         try
         {
-            node.Store.SavePendingDisclosures(events);
+            Save(events);
         }
         catch
         {
@@ -95,6 +96,64 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
             throw;
         }
         _wake.Writer.TryWrite(true);
+    }
+
+    // Group commit of the pending events: concurrent reads put their events in the open batch; one of them (the first to
+    // find no write in progress) writes the whole batch in one store transaction, one fsync, while the next batch fills.
+    // Each caller returns once the batch holding its events is durable, or throws the store's error for that batch.
+    private readonly object _groupLock = new();
+    private PendingBatch _open = new();
+    private bool _writing;
+
+    private sealed class PendingBatch
+    {
+        public List<(Hash256, byte[])> Events { get; } = [];
+        public bool Done { get; set; }
+        public Exception? Error { get; set; }
+    }
+
+    private void Save(List<(Hash256, byte[])> events)
+    {
+        PendingBatch mine;
+        PendingBatch? toWrite = null;
+        lock (_groupLock)
+        {
+            mine = _open;
+            mine.Events.AddRange(events);
+            while (!mine.Done)
+            {
+                if (!_writing)
+                {
+                    _writing = true;
+                    toWrite = _open;
+                    _open = new PendingBatch();
+                    break;
+                }
+                Monitor.Wait(_groupLock);
+            }
+        }
+        if (toWrite is not null)
+        {
+            Exception? error = null;
+            try
+            {
+                node.Store.SavePendingDisclosures(toWrite.Events);
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+            lock (_groupLock)
+            {
+                toWrite.Error = error;
+                toWrite.Done = true;
+                _writing = false;
+                Monitor.PulseAll(_groupLock);
+            }
+        }
+        if (mine.Error is not { } failed) return;
+        if (toWrite == mine) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed);
+        throw new InvalidOperationException("The node's store could not record the disclosure: " + failed.Message, failed);
     }
 
     /// <summary>Waits until every event stored so far is committed (tests, shutdown, the patient's access page).</summary>

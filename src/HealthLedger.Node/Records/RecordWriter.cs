@@ -31,7 +31,38 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts)
     /// <see cref="CommitTimeout"/> is Failed ("it may still commit").
     /// </summary>
     public async Task<Outcome<WriteResult>> SubmitAsync(UserSession actor, TxPayload payload, IReadOnlyDictionary<Hash256, byte[]> blobs, string id,
+        CancellationToken ct, Func<TxVerdict, FieldErrors?>? fieldFor = null) =>
+        (await SubmitOnceAsync(actor, payload, blobs, id, ct, fieldFor)).Outcome;
+
+    /// <summary>How many times <see cref="SubmitSealedAsync"/> seals and submits a record before it answers a category-key conflict.</summary>
+    public const int MaxSealAttempts = 4;
+
+    /// <summary>
+    /// Like <see cref="SubmitAsync"/> for a payload carrying a record sealed under a patient's category key:
+    /// <paramref name="seal"/> seals the record and makes the payload (it is called again for each attempt). When the ledger
+    /// refuses the record because the category key moved on between sealing and ordering — a revocation, an expired grant or
+    /// emergency, or another node's new epoch committed first (a 409 whose reason starts with <c>record:</c>, see
+    /// <c>CategoryKeyRules</c>) — nothing was written, so the record is sealed again under the current key and resubmitted,
+    /// at most <see cref="MaxSealAttempts"/> times in all; the last refusal is answered as <see cref="SubmitAsync"/> does.
+    /// </summary>
+    public async Task<Outcome<WriteResult>> SubmitSealedAsync(UserSession actor, Func<(TxPayload Payload, IReadOnlyDictionary<Hash256, byte[]> Blobs)> seal, string id,
         CancellationToken ct, Func<TxVerdict, FieldErrors?>? fieldFor = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var (payload, blobs) = seal();
+            var (outcome, refusal) = await SubmitOnceAsync(actor, payload, blobs, id, ct, fieldFor);
+            if (attempt < MaxSealAttempts && refusal is { } r && IsStaleCategoryKey(r)) continue;
+            return outcome;
+        }
+    }
+
+    /// <summary>True for the state machine's refusals of a record sealed under a category key that is no longer the current one.</summary>
+    public static bool IsStaleCategoryKey(TxResult refusal) =>
+        refusal.Verdict == TxVerdict.Conflict && refusal.Reason.StartsWith("record: ", StringComparison.Ordinal);
+
+    private async Task<(Outcome<WriteResult> Outcome, TxResult? Refusal)> SubmitOnceAsync(UserSession actor, TxPayload payload, IReadOnlyDictionary<Hash256, byte[]> blobs,
+        string id, CancellationToken ct, Func<TxVerdict, FieldErrors?>? fieldFor)
     {
         Transaction tx;
         SubmitResult submitted;
@@ -46,7 +77,7 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts)
         {
             actor.SigningGate.Release();
         }
-        if (!submitted.Result.IsOk) return Refused(submitted.Result, fieldFor);
+        if (!submitted.Result.IsOk) return (Refused(submitted.Result, fieldFor), submitted.Result);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(CommitTimeout);
         Storage.CommittedTransaction committed;
@@ -56,10 +87,14 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts)
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return Outcome<WriteResult>.Failed($"The ledger did not commit transaction {tx.Id} within {CommitTimeout.TotalSeconds:0} s; it may still commit.");
+            return (Outcome<WriteResult>.Failed($"The ledger did not commit transaction {tx.Id} within {CommitTimeout.TotalSeconds:0} s; it may still commit."), null);
         }
-        if (committed.Receipt.Verdict != TxVerdict.Ok) return Refused(new TxResult(committed.Receipt.Verdict, committed.Receipt.Reason), fieldFor);
-        return Outcome<WriteResult>.Ok(new WriteResult(id, tx.Id.ToString(), committed.Height));
+        if (committed.Receipt.Verdict != TxVerdict.Ok)
+        {
+            var refusal = new TxResult(committed.Receipt.Verdict, committed.Receipt.Reason);
+            return (Refused(refusal, fieldFor), refusal);
+        }
+        return (Outcome<WriteResult>.Ok(new WriteResult(id, tx.Id.ToString(), committed.Height)), null);
     }
 
     /// <summary>

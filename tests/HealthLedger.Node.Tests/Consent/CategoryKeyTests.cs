@@ -102,6 +102,43 @@ public class CategoryKeyTests
     }
 
     [Fact]
+    public async Task A_record_sealed_under_the_key_a_revocation_retired_is_refused_once_and_sealed_again_under_the_new_key()
+    {
+        await using var w = await SetUpAsync();
+        var services = w.Node.App.Services;
+        var keyring = services.GetRequiredService<CategoryKeyring>();
+        var writer = services.GetRequiredService<RecordWriter>();
+        var admin = services.GetRequiredService<Security.SessionStore>().Find(w.Admin.DefaultRequestHeaders.Authorization!.Parameter)!;
+        using (var first = await w.Admin.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/account/charges", new { occurredAt = "2026-01-02T10:00", service = "Consultation", quantity = 1, unitPrice = 40 }, Ct))
+        {
+            first.EnsureSuccessStatusCode();
+        }
+        var grant = await w.GrantAsync("account");
+        var charge = new HealthLedger.Node.Encounters.EntryDetails { OccurredAt = DateTimeOffset.UtcNow, Service = "Consultation", Quantity = 1, UnitPrice = 40 };
+        (Core.Transactions.TxPayload, IReadOnlyDictionary<Hash256, byte[]>) Seal(string id)
+        {
+            var (reference, ciphertext) = keyring.Seal(w.PatientId, ConsentCategories.Account, id, 1, charge);
+            return (new AddEntryPayload(id, w.PatientId, EntryType.Charge, "", "", reference, Hash256.Zero), RecordWriter.Blobs(reference, ciphertext));
+        }
+        // Two charges sealed while dr-g reads the account (epoch 1), then the revocation commits before they are submitted:
+        // what a write racing a revocation meets.
+        var (idA, idB) = (RecordIds.New("en"), RecordIds.New("en"));
+        var (staleA, staleB) = (Seal(idA), Seal(idB));
+        using (var revoked = await w.Patient.DeleteAsync($"/api/v1/patients/{w.PatientId}/grants/{grant.Id}", Ct)) revoked.EnsureSuccessStatusCode();
+
+        var once = await writer.SubmitAsync(admin, staleA.Item1, staleA.Item2, idA, Ct);
+        Assert.Equal(OutcomeKind.Conflict, once.Kind);
+
+        var seals = 0;
+        var again = await writer.SubmitSealedAsync(admin, () => ++seals == 1 ? staleB : Seal(idB), idB, Ct);
+        Assert.True(again.IsOk, again.Message);
+        Assert.Equal(2, seals);
+        Assert.NotNull(services.GetRequiredService<HealthLedger.Node.Encounters.EntryStore>().Entry(idB));
+        Assert.Equal(2, w.CurrentEpoch(ConsentCategories.Account));
+        Assert.Null(w.Epoch(ConsentCategories.Account, 2).Reader(KeyReaderKind.Doctor, "dr-g"));
+    }
+
+    [Fact]
     public async Task Revocation_rotates_the_category_key_for_later_records_which_the_revoked_grantee_cannot_open_and_is_refused()
     {
         await using var w = await SetUpAsync();
