@@ -236,7 +236,7 @@ public sealed class PostgresLedgerStore : ILedgerStore
 
     /// <inheritdoc/>
     /// <remarks>
-    /// One PostgreSQL transaction (one round trip: a batch of set-based statements); durable when the server acknowledges it, under
+    /// One PostgreSQL transaction of at most seven set-based statements (one round trip each, whatever the block's size); durable when the server acknowledges it, under
     /// <see cref="LedgerStoreOptions.DurableCommits"/> (otherwise <c>synchronous_commit=off</c> for this store's writes). Then the tip
     /// record beside <see cref="LocalPath"/> is replaced, durably under the same option. When the connection is lost while the
     /// commit is under way (its outcome unknown), the store asks the server: a block that did land counts as committed.
@@ -258,16 +258,16 @@ public sealed class PostgresLedgerStore : ILedgerStore
             try
             {
                 using var transaction = writer.BeginTransaction();
-                using var batch = new NpgsqlBatch(writer, transaction);
+                var statements = new List<(string Sql, NpgsqlParameter[] Parameters)>();
                 var h = (long)height;
-                batch.BatchCommands.Add(Statement("INSERT INTO blocks(height, hash, header) VALUES ($1, $2, $3)",
+                statements.Add(Statement("INSERT INTO blocks(height, hash, header) VALUES ($1, $2, $3)",
                     Parameter(h), Parameter(block.Header.Hash.ToArray()), Parameter(block.Header.Encode())));
                 if (block.Transactions.Count > 0)
                 {
-                    batch.BatchCommands.Add(Statement(
+                    statements.Add(Statement(
                         "INSERT INTO transactions(height, idx, tx_id, body) SELECT $1, u.idx - 1, u.id, u.body FROM unnest($2::bytea[], $3::bytea[]) WITH ORDINALITY AS u(id, body, idx)",
                         Parameter(h), Array(block.Transactions.Select(t => t.Id.ToArray())), Array(block.Transactions.Select(t => t.Encoded.ToArray()))));
-                    batch.BatchCommands.Add(Statement(
+                    statements.Add(Statement(
                         "INSERT INTO receipts(height, idx, body) SELECT $1, u.idx - 1, u.body FROM unnest($2::bytea[]) WITH ORDINALITY AS u(body, idx)",
                         Parameter(h), Array(receipts.Select(r => r.Encode()))));
                 }
@@ -275,11 +275,11 @@ public sealed class PostgresLedgerStore : ILedgerStore
                 var writes = changes.Entries.Where(e => e.Value is not null).ToList();
                 if (deletes.Length > 0)
                 {
-                    batch.BatchCommands.Add(Statement("DELETE FROM state WHERE key = ANY($1::text[])", new NpgsqlParameter { Value = deletes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text }));
+                    statements.Add(Statement("DELETE FROM state WHERE key = ANY($1::text[])", new NpgsqlParameter { Value = deletes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text }));
                 }
                 if (writes.Count > 0)
                 {
-                    batch.BatchCommands.Add(Statement(
+                    statements.Add(Statement(
                         "INSERT INTO state(key, value, height) SELECT u.key, u.value, $3 FROM unnest($1::text[], $2::bytea[]) AS u(key, value) " +
                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value, height = excluded.height",
                         new NpgsqlParameter { Value = writes.Select(w => w.Key).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
@@ -288,15 +288,22 @@ public sealed class PostgresLedgerStore : ILedgerStore
                 if (blobs is { Count: > 0 })
                 {
                     var ordered = blobs.OrderBy(b => b.Key).ToList();
-                    batch.BatchCommands.Add(Statement(
+                    statements.Add(Statement(
                         "INSERT INTO blobs(hash, data, height) SELECT u.hash, u.data, $3 FROM unnest($1::bytea[], $2::bytea[]) AS u(hash, data) ON CONFLICT (hash) DO NOTHING",
                         Array(ordered.Select(b => b.Key.ToArray())), Array(ordered.Select(b => b.Value)), Parameter(h)));
                 }
                 if (certificate is not null)
                 {
-                    batch.BatchCommands.Add(Statement("INSERT INTO commits(height, certificate) VALUES ($1, $2)", Parameter(h), Parameter(certificate)));
+                    statements.Add(Statement("INSERT INTO commits(height, certificate) VALUES ($1, $2)", Parameter(h), Parameter(certificate)));
                 }
-                batch.ExecuteNonQuery();
+                // One statement at a time: Npgsql sends a multi-statement batch in synchronous mode from a thread-pool task (to avoid a
+                // protocol deadlock), which never runs while the pool is starved by request threads waiting for this commit.
+                foreach (var (sql, parameters) in statements)
+                {
+                    using var command = new NpgsqlCommand(sql, writer, transaction);
+                    command.Parameters.AddRange(parameters);
+                    command.ExecuteNonQuery();
+                }
                 transaction.Commit();
             }
             catch (Exception e) when (e is NpgsqlException or IOException && writer.State != ConnectionState.Open && Landed(height, block.Header.Hash))
@@ -346,12 +353,7 @@ public sealed class PostgresLedgerStore : ILedgerStore
         return _writer = connection;
     }
 
-    private static NpgsqlBatchCommand Statement(string sql, params NpgsqlParameter[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.AddRange(parameters);
-        return command;
-    }
+    private static (string Sql, NpgsqlParameter[] Parameters) Statement(string sql, params NpgsqlParameter[] parameters) => (sql, parameters);
 
     private static NpgsqlParameter Parameter(object value) => new() { Value = value };
 
