@@ -51,8 +51,8 @@ public sealed record WorkloadMix
 /// <summary>A benchmark: targets, rounds, workload and passes. Loaded from JSON (<c>--config</c>) or the defaults.</summary>
 public sealed record BenchConfig
 {
-    /// <summary>Targets, run alternately: <c>node</c>, <c>cluster</c>, <c>postgres</c>, <c>postgres-chained</c>.</summary>
-    public IReadOnlyList<string> Targets { get; init; } = ["node", "cluster", "postgres", "postgres-chained"];
+    /// <summary>Targets, run alternately: <c>node</c>, <c>cluster</c>, <c>postgres</c>, <c>postgres-chained</c>, <c>node-postgres</c> (a node whose ledger is in PostgreSQL).</summary>
+    public IReadOnlyList<string> Targets { get; init; } = ["node", "cluster", "postgres", "postgres-chained", "node-postgres"];
     public IReadOnlyList<RoundConfig> Rounds { get; init; } = DefaultRounds;
     public WorkloadMix Mix { get; init; } = new();
     /// <summary>Patients registered (with their logins) before the rounds.</summary>
@@ -108,7 +108,7 @@ public sealed record BenchConfig
     /// <exception cref="InvalidDataException">A value is out of range.</exception>
     public BenchConfig Validate()
     {
-        var known = new[] { "node", "cluster", "postgres", "postgres-chained" };
+        var known = new[] { "node", "cluster", "postgres", "postgres-chained", "node-postgres" };
         if (Targets.Count == 0 || Targets.FirstOrDefault(t => !known.Contains(t)) is { } bad && bad is not null)
         {
             throw new InvalidDataException($"targets must be some of {string.Join(", ", known)}");

@@ -71,6 +71,7 @@ public static class BenchRun
         "cluster" => new ClusterTarget(folder, Password, config.ClusterNodes),
         "postgres" => new PostgresTarget(folder, chained: false),
         "postgres-chained" => new PostgresTarget(folder, chained: true),
+        "node-postgres" => new NodePostgresTarget(folder, Password),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown target"),
     };
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
+using HealthLedger.ThrowawayPostgres;
 
 namespace HealthLedger.Bench;
 
@@ -223,12 +224,12 @@ public sealed partial class ClusterTarget(string folder, string password, int no
 }
 
 /// <summary>
-/// A throwaway PostgreSQL server from the installed binaries (installed from Debian packages when missing), in a temporary
-/// folder, with its default durability (fsync on, synchronous commit on). As root it runs as the <c>postgres</c> user.
+/// A throwaway PostgreSQL server (<see cref="PostgresServer"/>: the installed Debian binaries, installed when missing), in a
+/// temporary folder, with its default durability (fsync on, synchronous commit on). As root it runs as the <c>postgres</c> user.
 /// </summary>
 public sealed class PostgresTarget(string folder, bool chained) : ITarget
 {
-    private ChildProcess? _server;
+    private PostgresServer? _server;
     private readonly Dictionary<string, int> _pids = [];
 
     public string Name => chained ? "postgres-chained" : "postgres";
@@ -237,73 +238,59 @@ public sealed class PostgresTarget(string folder, bool chained) : ITarget
 
     public async Task<IBenchClient> StartAsync(Action<string> progress, CancellationToken ct)
     {
-        var bin = await FindOrInstallAsync(progress, ct);
-        var dir = Path.Combine(folder, Name);
-        Directory.CreateDirectory(dir);
-        var asRoot = Environment.UserName == "root";
-        if (asRoot) await RunAsync("chown", ["-R", "postgres:postgres", folder], ct);
-        progress("initdb");
-        await RunAsync(Wrap(asRoot, Path.Combine(bin, "initdb")), [.. WrapArgs(asRoot, Path.Combine(bin, "initdb")), "-D", Path.Combine(dir, "data"), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale"], ct);
-        var port = ChildProcess.FreePort();
-        progress("starting PostgreSQL");
-        var info = new ProcessStartInfo(Wrap(asRoot, Path.Combine(bin, "postgres")));
-        foreach (var a in WrapArgs(asRoot, Path.Combine(bin, "postgres"))) info.ArgumentList.Add(a);
-        foreach (var a in new[] { "-D", Path.Combine(dir, "data"), "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-k", dir,
-            "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300", "-c", "shared_buffers=256MB" })
-        {
-            info.ArgumentList.Add(a);
-        }
-        _server = ChildProcess.Start(info);
-        _pids["postgres"] = _server.Id;
-        var connection = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Maximum Pool Size=200;Timeout=15";
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                await using var c = new Npgsql.NpgsqlConnection(connection);
-                await c.OpenAsync(ct);
-                break;
-            }
-            catch (Npgsql.NpgsqlException) when (attempt < 200 && !_server.HasExited)
-            {
-                await Task.Delay(100, ct);
-            }
-        }
-        return new PostgresClient(connection, chained);
-    }
-
-    private static string Wrap(bool asRoot, string program) => asRoot ? "setpriv" : program;
-
-    private static string[] WrapArgs(bool asRoot, string program) => asRoot ? ["--reuid=postgres", "--regid=postgres", "--clear-groups", program] : [];
-
-    private static async Task<string> FindOrInstallAsync(Action<string> progress, CancellationToken ct)
-    {
-        static string? Find() => Directory.Exists("/usr/lib/postgresql")
-            ? Directory.EnumerateDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).Where(b => File.Exists(Path.Combine(b, "initdb"))).OrderDescending().FirstOrDefault()
-            : null;
-        if (Find() is { } found) return found;
-        if (Environment.UserName != "root") throw new InvalidOperationException("PostgreSQL is not installed; install the 'postgresql' Debian package (or run the benchmark as root to let it do so).");
-        progress("installing PostgreSQL from Debian packages (apt-get)");
-        await RunAsync("apt-get", ["update", "-q"], ct);
-        await RunAsync("apt-get", ["install", "-y", "-q", "postgresql"], ct);
-        return Find() ?? throw new InvalidOperationException("apt-get installed no PostgreSQL server binaries");
-    }
-
-    private static async Task RunAsync(string program, IEnumerable<string> args, CancellationToken ct)
-    {
-        var info = new ProcessStartInfo(program);
-        foreach (var a in args) info.ArgumentList.Add(a);
-        info.Environment["DEBIAN_FRONTEND"] = "noninteractive";
-        using var p = ChildProcess.Start(info);
-        var code = await p.WaitAsync(ct);
-        if (code != 0) throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed with exit code {code}:\n{p.Output}");
+        _server = await PostgresServer.StartAsync(folder, durable: true, settings: ["shared_buffers=256MB"], progress, ct);
+        _pids["postgres"] = _server.ProcessId;
+        return new PostgresClient(_server.ConnectionString("postgres", "Maximum Pool Size=200;Timeout=15"), chained);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_server is null) return;
-        // SIGINT is PostgreSQL's fast shutdown (SIGTERM would wait for every client session to end).
-        await _server.StopAsync(TimeSpan.FromSeconds(20), "INT");
-        _server.Dispose();
+        if (_server is not null) await _server.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// One HealthLedger node whose ledger is in a throwaway PostgreSQL server (default durability, as <see cref="PostgresTarget"/>):
+/// <c>healthledger init --store</c>, then <c>healthledger up</c> as for <see cref="NodeTarget"/>. The report shows the node's and
+/// the server's processes (the server with its backends).
+/// </summary>
+public sealed class NodePostgresTarget(string folder, string password) : ITarget
+{
+    private PostgresServer? _server;
+    private ChildProcess? _process;
+    private readonly Dictionary<string, int> _pids = [];
+
+    public string Name => "node-postgres";
+
+    public IReadOnlyDictionary<string, int> Processes => _pids;
+
+    public async Task<IBenchClient> StartAsync(Action<string> progress, CancellationToken ct)
+    {
+        _server = await PostgresServer.StartAsync(folder, durable: true, settings: ["shared_buffers=256MB"], progress, ct);
+        _pids["postgres"] = _server.ProcessId;
+        var store = await _server.CreateDatabaseAsync("ledger", ct);
+        var data = Path.Combine(folder, "node");
+        var env = new Dictionary<string, string> { ["HEALTHLEDGER_ADMIN_PASSWORD"] = password };
+        progress("init --store (PostgreSQL)");
+        using (var init = ChildProcess.StartSelf(["init", "--data", data, "--store", store], env))
+        {
+            if (await init.WaitAsync(ct) != 0) throw new InvalidOperationException("init --store failed:\n" + init.Output);
+        }
+        var url = $"http://127.0.0.1:{ChildProcess.FreePort()}";
+        progress("starting one node on PostgreSQL");
+        _process = ChildProcess.StartSelf(["up", "--data", data, "--urls", url], env);
+        await ChildProcess.WaitForHealthAsync([url], _ => true, _process, ct);
+        _pids["node"] = _process.Id;
+        return new HealthLedgerClient(url, password);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is not null)
+        {
+            await _process.StopAsync(TimeSpan.FromSeconds(20));
+            _process.Dispose();
+        }
+        if (_server is not null) await _server.DisposeAsync();
     }
 }

@@ -7,8 +7,9 @@ namespace HealthLedger.Storage;
 
 /// <summary>
 /// A node's ledger: blocks, their transactions and receipts, the world state, record ciphertexts (blobs), commit certificates
-/// and the node's own consensus voting state. Implementations: <see cref="SqliteLedgerStore"/> (the embedded default);
-/// PostgreSQL later. Every implementation passes the same contract tests (<c>LedgerStoreContract</c>).
+/// and the node's own consensus voting state. Implementations: <see cref="SqliteLedgerStore"/> (the embedded default) and
+/// <see cref="PostgresLedgerStore"/>; <see cref="LedgerLocation"/> opens a node's. Every implementation passes the same contract
+/// tests (<c>LedgerStoreContract</c>).
 /// </summary>
 /// <remarks>
 /// <para><b>Atomicity.</b> <see cref="Commit"/> writes a block with its transactions, receipts, state changes, blobs and
@@ -19,7 +20,7 @@ namespace HealthLedger.Storage;
 /// <para><b>Missing things.</b> Reads of a height, hash, id or key that is not stored return null (single values) or an
 /// empty sequence (collections); they never throw for that. Byte arrays returned are the caller's own copies.</para>
 /// <para><b>Failures.</b> Exceptions are for misuse (documented per member) and for I/O failure of the backing storage,
-/// which surfaces as the backend's own exception (e.g. <c>SqliteException</c>). Opening a store that is not a HealthLedger
+/// which surfaces as the backend's own exception (<c>SqliteException</c>, <c>NpgsqlException</c>). Opening a store that is not a HealthLedger
 /// ledger of a known version throws <see cref="StoreCorruptException"/> (see the implementation's factory).</para>
 /// </remarks>
 public interface ILedgerStore : IDisposable

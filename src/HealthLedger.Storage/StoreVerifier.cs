@@ -41,6 +41,20 @@ public static class StoreVerifier
     }
 
     /// <summary>
+    /// Verifies the ledger at <paramref name="location"/> (SQLite or PostgreSQL) and its documents in <see cref="VerifyMode.Full"/>,
+    /// as <see cref="Verify(string, Action{ulong, ulong}?, string?, CertificateCheck?, bool)"/>. Opens the store read-only.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">SQLite: no ledger file.</exception>
+    /// <exception cref="StoreCorruptException">Not a HealthLedger ledger of a known version.</exception>
+    /// <exception cref="StoreUnavailableException">PostgreSQL: the server cannot be used.</exception>
+    public static VerifyReport Verify(LedgerLocation location, Action<ulong, ulong>? progress = null, CertificateCheck? certificates = null, bool checkTipRecord = true)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        using var store = location.OpenReadOnly();
+        return Verify(store, new DocumentStore(location.DocumentsPath), VerifyMode.Full, progress, certificates, checkTipRecord);
+    }
+
+    /// <summary>
     /// Verifies an open SQLite ledger in <paramref name="mode"/>; the documents are in <paramref name="documentsPath"/> (default:
     /// the <c>documents</c> folder beside the ledger file). Reads only.
     /// </summary>

@@ -34,7 +34,7 @@ public class BenchTests
         using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "results.json"), TestContext.Current.CancellationToken));
         var rounds = results.RootElement.GetProperty("rounds").EnumerateArray().ToList();
         var targets = rounds.Select(r => r.GetProperty("target").GetString()).Distinct().Order().ToList();
-        Assert.Equal(["cluster", "node", "postgres", "postgres-chained"], targets);
+        Assert.Equal(["cluster", "node", "node-postgres", "postgres", "postgres-chained"], targets);
         Assert.All(rounds, r =>
         {
             Assert.True(r.GetProperty("succeeded").GetInt64() > 0, r.ToString());

@@ -11,7 +11,7 @@ internal static class BenchCommand
         var config = new Option<string?>("--config") { Description = "A benchmark config (JSON: targets, rounds with rate controllers, workload mix, passes); default: built in" };
         var quick = new Option<bool>("--quick") { Description = "Short rounds, one pass, every target (about 30 s in a Release build)" };
         var output = new Option<string>("--out", "-o") { Description = "Results folder (default ./bench-results/<time>)" };
-        var targets = new Option<string?>("--targets") { Description = "Comma-separated subset of: node, cluster, postgres, postgres-chained" };
+        var targets = new Option<string?>("--targets") { Description = "Comma-separated subset of: node, cluster, postgres, postgres-chained, node-postgres" };
         var passes = new Option<int?>("--passes") { Description = "Passes, 1 to 100 (targets alternate; default 2, quick 1)" }.WholeNumber(1, 100);
         var command = new Command("bench",
             "Caliper-style load rounds through the real transaction path (HTTP API, signing, consensus, execution, encryption, SQLite) against one " +

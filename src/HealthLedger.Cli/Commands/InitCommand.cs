@@ -14,36 +14,45 @@ internal static class InitCommand
         var nodes = CommonOptions.Nodes(required: false, defaultFour: false);
         var basePort = CommonOptions.BasePort();
         var policy = new CommonOptions.PolicyOptions();
+        var store = new Option<string?>("--store")
+        {
+            Description = "Where the ledger is stored: 'sqlite' (default: the file ledger.db in the data folder) or a PostgreSQL connection string " +
+                "for a single node, e.g. \"Host=db.example;Database=healthledger;Username=healthledger\" (an empty database of its own; the password " +
+                "from PGPASSWORD or ~/.pgpass, or in the string). Recorded in node.json's \"store\".",
+        };
         var command = new Command("init",
             "Create a network in a new data folder: keys, genesis block and the first admin user 'admin'. Without --nodes, a single " +
             "node lives in the folder itself; with --nodes N, the folder gets node-1 … node-N, one per voting node, with web ports " +
             "from --base-port and peer ports from --base-port + 100. " +
             $"The admin password comes from {CommonOptions.PasswordVariable} when set, otherwise it is generated and printed once. " +
             "The --care-after-… options set the network policy of how long doctors keep access to a patient's record.")
-        { data, org, nodes, basePort };
+        { data, org, nodes, basePort, store };
         foreach (var option in policy.All) command.Add(option);
         command.SetAction(parse =>
         {
             var (networkPolicy, problem) = policy.Read(parse);
             if (problem is not null) return CommonOptions.Fail(problem);
             return Run(parse.GetValue(data)!, parse.GetValue(org)!,
-                parse.GetResult(nodes) is null or { Implicit: true } ? null : new ClusterLayout(parse.GetValue(nodes), parse.GetValue(basePort)), networkPolicy);
+                parse.GetResult(nodes) is null or { Implicit: true } ? null : new ClusterLayout(parse.GetValue(nodes), parse.GetValue(basePort)), networkPolicy,
+                parse.GetValue(store));
         });
         return command;
     }
 
-    public static int Run(string data, string organisation, ClusterLayout? cluster = null, NetworkPolicy? networkPolicy = null)
+    public static int Run(string data, string organisation, ClusterLayout? cluster = null, NetworkPolicy? networkPolicy = null, string? store = null)
     {
         InitResult result;
         try
         {
-            result = NetworkInitializer.Init(data, organisation, CommonOptions.AdminPassword(), TimeProvider.System, cluster: cluster, networkPolicy: networkPolicy);
+            result = NetworkInitializer.Init(data, organisation, CommonOptions.AdminPassword(), TimeProvider.System, cluster: cluster, networkPolicy: networkPolicy, store: store);
         }
-        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or Storage.StoreCorruptException)
         {
+            // A PostgreSQL server that cannot be used is an IOException (StoreUnavailableException): its message names the server, never the password.
             return CommonOptions.Fail(e.Message);
         }
         Print(data, result, cluster);
+        if (Storage.LedgerLocation.IsPostgresSetting(store)) Console.WriteLine($"Ledger: {Storage.PostgresLedgerStore.Describe(store!.Trim())} (node.json: store)");
         var care = networkPolicy ?? NetworkPolicy.Default;
         Console.WriteLine($"Care: doctors keep access {Days(care.CareAfterDischargeDays)} after a discharge and {Days(care.CareAfterVisitDays)} after a visit " +
             "(network policy; an admin changes it with PUT /api/v1/policy).");

@@ -3,6 +3,7 @@ using HealthLedger.Core.Model;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Ledger;
+using HealthLedger.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -158,6 +159,10 @@ internal static class UpCommand
         catch (Exception e) when (e is LedgerIntegrityException or InvalidOperationException or InvalidDataException)
         {
             return CommonOptions.Fail(e.Message);
+        }
+        catch (StoreUnavailableException e)
+        {
+            return CommonOptions.Fail($"the node did not start: {e.Message}");
         }
         try
         {

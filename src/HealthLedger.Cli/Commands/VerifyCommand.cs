@@ -27,17 +27,19 @@ internal static class VerifyCommand
 
     private static int Run(string data, bool json, bool acceptTip)
     {
-        var path = new DataDirectory(Path.GetFullPath(data)).LedgerPath;
         VerifyReport report;
         try
         {
+            // The SQLite file in the folder, or the PostgreSQL database its node.json names.
+            var ledger = new DataDirectory(Path.GetFullPath(data)).Ledger;
             report = json || !AnsiConsole.Profile.Capabilities.Interactive
-                ? StoreVerifier.Verify(path, certificates: CheckCertificate, checkTipRecord: !acceptTip)
-                : WithProgress(path, checkTipRecord: !acceptTip);
-            if (report.Ok && VotingStateProblem(path) is { } voting) report = report with { Issue = voting };
-            if (acceptTip && report.Ok) AcceptTip(path, quiet: json);
+                ? StoreVerifier.Verify(ledger, certificates: CheckCertificate, checkTipRecord: !acceptTip)
+                : WithProgress(ledger, checkTipRecord: !acceptTip);
+            if (report.Ok && VotingStateProblem(ledger) is { } voting) report = report with { Issue = voting };
+            if (acceptTip && report.Ok) AcceptTip(ledger, quiet: json);
         }
-        catch (Exception e) when (e is FileNotFoundException or StoreCorruptException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception e) when (e is FileNotFoundException or StoreCorruptException or InvalidDataException or StoreUnavailableException
+            or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException)
         {
             return CommonOptions.Fail(e.Message);
         }
@@ -70,19 +72,20 @@ internal static class VerifyCommand
     }
 
     // The node's own voting state is not part of the chain, but a damaged one must be noticed as the start-up check does.
-    private static Core.Verification.VerifyIssue? VotingStateProblem(string path)
+    private static Core.Verification.VerifyIssue? VotingStateProblem(LedgerLocation ledger)
     {
-        using var store = SqliteLedgerStore.OpenReadOnly(path);
+        using var store = ledger.OpenReadOnly();
         return store.ReadConsensusState() is { } saved && Consensus.SafetyStateCodec.TryDecode(saved) is null
             ? new Core.Verification.VerifyIssue(null, null, null, null, "the node's consensus voting state (table 'consensus') is damaged: it does not decode or its checksum does not match")
             : null;
     }
 
     // The ledger verified in full: its own last block becomes the recorded tip.
-    private static void AcceptTip(string path, bool quiet)
+    private static void AcceptTip(LedgerLocation ledger, bool quiet)
     {
         LedgerTip tip;
-        using (var store = SqliteLedgerStore.OpenReadOnly(path))
+        var path = ledger.LedgerPath;
+        using (var store = ledger.OpenReadOnly())
         {
             var last = store.ReadBlock(store.TipHeight!.Value)!;
             tip = new LedgerTip(last.Height, new Core.Primitives.Hash256(last.Hash));
@@ -91,11 +94,11 @@ internal static class VerifyCommand
         if (!quiet) Console.WriteLine($"Recorded {tip} as the ledger's tip ({LedgerTip.PathFor(path)}).");
     }
 
-    private static VerifyReport WithProgress(string path, bool checkTipRecord) =>
+    private static VerifyReport WithProgress(LedgerLocation ledger, bool checkTipRecord) =>
         AnsiConsole.Progress().AutoClear(true).Start(ctx =>
         {
             var task = ctx.AddTask("Verifying blocks");
-            return StoreVerifier.Verify(path, (height, tip) =>
+            return StoreVerifier.Verify(ledger, (height, tip) =>
             {
                 task.MaxValue = tip + 1;
                 task.Value = height + 1;

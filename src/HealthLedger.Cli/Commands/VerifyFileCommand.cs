@@ -28,7 +28,7 @@ internal static class VerifyFileCommand
         using (var stream = file.OpenRead()) hash = new Hash256(SHA256.HashData(stream));
         try
         {
-            using ILedgerStore store = SqliteLedgerStore.OpenReadOnly(new DataDirectory(Path.GetFullPath(data)).LedgerPath);
+            using var store = new DataDirectory(Path.GetFullPath(data)).Ledger.OpenReadOnly();
             if (store.ReadStateValue(StateKeys.ContentHash(hash)) is not { } pointer)
             {
                 Console.WriteLine($"NO MATCH: {file.Name} (SHA-256 {hash}) is not a report on this ledger");
@@ -72,7 +72,8 @@ internal static class VerifyFileCommand
                     : $"; SUPERSEDED by version {latest.Version}: this file is no longer the report"));
             return 0;
         }
-        catch (Exception e) when (e is FileNotFoundException or StoreCorruptException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception e) when (e is FileNotFoundException or StoreCorruptException or InvalidDataException or StoreUnavailableException
+            or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException)
         {
             return CommonOptions.Fail(e.Message);
         }

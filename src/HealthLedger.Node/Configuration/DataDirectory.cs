@@ -7,8 +7,18 @@ namespace HealthLedger.Node.Configuration;
 /// <param name="Root">The folder.</param>
 public sealed record DataDirectory(string Root)
 {
-    /// <summary>The ledger database.</summary>
+    /// <summary>
+    /// The SQLite ledger file; for a ledger in PostgreSQL (node.json's <c>store</c>) only the name the local records
+    /// (<c>ledger.tip</c>, <c>ledger.checked</c>) are kept beside.
+    /// </summary>
     public string LedgerPath => Path.Combine(Root, SqliteLedgerStore.FileName);
+
+    /// <summary>
+    /// Where the node's ledger is: the SQLite file, or the PostgreSQL database node.json's <c>store</c> names. Open the ledger
+    /// only through it (<see cref="LedgerLocation.Open"/>).
+    /// </summary>
+    /// <exception cref="InvalidDataException">node.json is not valid.</exception>
+    public LedgerLocation Ledger => new(Root, NodeConfig.Read(this)?.Store);
 
     /// <summary>The users' sealed keys.</summary>
     public string KeystorePath => Path.Combine(Root, Keystore.FileName);
@@ -22,8 +32,26 @@ public sealed record DataDirectory(string Root)
     /// <summary>The self-signed HTTPS certificate and its key (PFX without a password, mode 0600), used when no other is configured.</summary>
     public string WebCertificatePath => Path.Combine(Root, "keys", "tls.pfx");
 
-    /// <summary>True when the folder holds a ledger.</summary>
-    public bool HasNetwork => File.Exists(LedgerPath);
+    /// <summary>
+    /// True when the folder holds a ledger: the SQLite file, or (a ledger in PostgreSQL) the tip record of its first commit with
+    /// node.json naming a store (a node.json that is not valid counts: opening the ledger then reports it).
+    /// </summary>
+    public bool HasNetwork
+    {
+        get
+        {
+            if (File.Exists(LedgerPath)) return true;
+            if (!File.Exists(LedgerTip.PathFor(LedgerPath))) return false;
+            try
+            {
+                return Ledger.IsPostgres;
+            }
+            catch (InvalidDataException)
+            {
+                return true;
+            }
+        }
+    }
 
     /// <summary>Writes secret bytes as hex to a file only the owner may read.</summary>
     public static void WriteSecret(string path, ReadOnlySpan<byte> secret)

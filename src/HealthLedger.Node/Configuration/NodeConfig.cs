@@ -19,8 +19,11 @@ namespace HealthLedger.Node.Configuration;
 /// <param name="CertificateKey">The PEM private key of <paramref name="Certificate"/> when it is a separate file.</param>
 /// <param name="KnownProxies">IP addresses of reverse proxies whose <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> headers are believed.</param>
 /// <param name="Hospital">The hospital's name, contact details, currency and UI culture, see <see cref="HospitalSettings"/>.</param>
+/// <param name="Store">Where the ledger is (<see cref="LedgerLocation"/>): absent or <c>sqlite</c> for the embedded file <c>ledger.db</c>;
+/// otherwise a PostgreSQL connection string (Npgsql's, e.g. <c>Host=db;Database=healthledger;Username=healthledger</c>), set by
+/// <c>healthledger init --store</c>. It may hold a password (the file is owner-only); <c>PGPASSWORD</c> or <c>~/.pgpass</c> keep it out.</param>
 public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? TimeZone = null, int? ClockSkewMinutes = null, string? PublicUrl = null, string? Certificate = null, string? CertificateKey = null,
-    IReadOnlyList<string>? KnownProxies = null, HospitalSettings? Hospital = null)
+    IReadOnlyList<string>? KnownProxies = null, HospitalSettings? Hospital = null, string? Store = null)
 {
     /// <summary>Options for a node serving <paramref name="dataDirectory"/> with these settings.</summary>
     public NodeOptions Options(string dataDirectory)
@@ -36,6 +39,10 @@ public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? Tim
 
     /// <summary>The file name.</summary>
     public const string FileName = "node.json";
+
+    /// <summary>The settings for messages: the store as its server, database and user (a connection string may hold a password).</summary>
+    public override string ToString() =>
+        $"NodeConfig {{ Urls = {Urls}, PeerUrl = {PeerUrl}, PublicUrl = {PublicUrl}, Store = {(LedgerLocation.IsPostgresSetting(Store) ? PostgresLedgerStore.Describe(Store!) : LedgerLocation.SqliteSetting)} }}";
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -63,6 +70,7 @@ public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? Tim
             {
                 throw new InvalidDataException($"{path}: hospital.{field}: {message}");
             }
+            if (LedgerLocation.SettingProblem(config.Store) is { } storeProblem) throw new InvalidDataException($"{path}: store: {storeProblem}");
             return config;
         }
         catch (JsonException e)

@@ -25,18 +25,30 @@ public static partial class NetworkInitializer
     /// <summary>The first admin's user id.</summary>
     public const string AdminUser = "admin";
 
+    // Where a node listens when nothing else says (the CLI's default, written to a lone node's node.json when it needs one).
+    private const string DefaultUrl = "http://localhost:5080";
+
 
     /// <summary>
     /// Initialises <paramref name="dataDirectory"/>, which must not exist yet or be empty. When
     /// <paramref name="adminPassword"/> is null a strong password is generated and returned once.
     /// On failure nothing is left behind.
     /// </summary>
-    /// <remarks><paramref name="networkPolicy"/> is the first network policy (how long care lasts; <see cref="NetworkPolicy.Default"/> when null).</remarks>
-    /// <exception cref="InvalidOperationException">The folder already holds data, the password is too weak or the network policy is out of range.</exception>
+    /// <remarks><paramref name="networkPolicy"/> is the first network policy (how long care lasts; <see cref="NetworkPolicy.Default"/> when null).
+    /// <paramref name="store"/> puts a single node's ledger in PostgreSQL (a connection string, see <see cref="LedgerLocation"/>; null or
+    /// <c>sqlite</c>: the embedded file): the schema is created in that database, which must hold no ledger, and node.json records it.</remarks>
+    /// <exception cref="InvalidOperationException">The folder already holds data, the password is too weak, the network policy is out of range,
+    /// <paramref name="store"/> is given with several nodes or its database already holds a ledger.</exception>
+    /// <exception cref="StoreUnavailableException">The PostgreSQL server of <paramref name="store"/> cannot be used (nothing is left in the folder).</exception>
     public static InitResult Init(string dataDirectory, string organisationName, string? adminPassword, TimeProvider clock,
-        Argon2Parameters? argon = null, ChainPolicy? policy = null, ClusterLayout? cluster = null, NetworkPolicy? networkPolicy = null)
+        Argon2Parameters? argon = null, ChainPolicy? policy = null, ClusterLayout? cluster = null, NetworkPolicy? networkPolicy = null, string? store = null)
     {
         networkPolicy ??= NetworkPolicy.Default;
+        if (LedgerLocation.IsPostgresSetting(store))
+        {
+            if (cluster is not null) throw new InvalidOperationException("--store is for a single node (each node of a network needs a database of its own); leave out --nodes.");
+            if (LedgerLocation.SettingProblem(store) is { } storeProblem) throw new InvalidOperationException($"--store: {storeProblem}.");
+        }
         if (cluster is { } c && (c.Nodes < 1 || c.Nodes > ValidatorSet.MaxNodes))
         {
             throw new InvalidOperationException($"--nodes must be between 1 and {ValidatorSet.MaxNodes}.");
@@ -49,7 +61,7 @@ public static partial class NetworkInitializer
             var orgId = Slug(name);
             var count = cluster?.Nodes ?? 1;
             var nodes = Enumerable.Range(1, count).Select(k => cluster is null
-                ? new NodePlan(new DataDirectory(folder), NodeId(orgId, k), null, "", null)
+                ? new NodePlan(new DataDirectory(folder), NodeId(orgId, k), null, "", null, LedgerLocation.IsPostgresSetting(store) ? store!.Trim() : null)
                 : new NodePlan(new DataDirectory(Path.Combine(folder, ClusterLayout.FolderOf(k))), NodeId(orgId, k), cluster.WebUrl(k), cluster.PeerAddress(k),
                     new DataDirectory(Path.Combine(folder, ClusterLayout.BackupFolder, ClusterLayout.FolderOf(k))))).ToList();
             var plan = new FounderPlan(orgId, name, OrganisationType.Hospital, "", AdminUser, nodes);
@@ -193,7 +205,8 @@ public static partial class NetworkInitializer
 
     // One node to create: its folder, its id, its web URL (written to node.json; null for a lone node serving the folder itself),
     // its peer address (empty for a lone node) and where to leave a backup of its keys for 'join' (or null).
-    private sealed record NodePlan(DataDirectory Folder, string Id, string? WebUrl, string PeerAddress, DataDirectory? Backup);
+    // Store: a PostgreSQL connection string for its ledger (recorded in node.json), or null for the SQLite file.
+    private sealed record NodePlan(DataDirectory Folder, string Id, string? WebUrl, string PeerAddress, DataDirectory? Backup, string? Store = null);
 
     /// <summary>
     /// Makes every founder's keys, the genesis block founding them all (signed by the first founder's organisation key, proposed
@@ -249,11 +262,12 @@ public static partial class NetworkInitializer
                         keystore.Put(plans[i].AdminId, logins[i], mustChangePassword: false,
                             KeyEscrow.Seal(plans[i].AdminId, adminSecrets[i], orgKeys[i].Encryption.PublicKey), version: 1);
                     }
-                    using (var store = SqliteLedgerStore.Open(data.LedgerPath, create: true))
+                    using (var store = new LedgerLocation(data.Root, node.Store).Open(create: true))
                     {
                         store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes);
                     }
-                    if (node.WebUrl is not null) NodeConfig.Write(data, new NodeConfig(node.WebUrl));
+                    // A lone node on SQLite needs no node.json; one on PostgreSQL records its store (and the default address).
+                    if (node.WebUrl is not null || node.Store is not null) NodeConfig.Write(data, new NodeConfig(node.WebUrl ?? DefaultUrl, Store: node.Store));
                     if (node.Backup is not null) WriteBackup(data, node.Backup);
                 }
             }

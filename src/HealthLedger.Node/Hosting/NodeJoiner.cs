@@ -113,7 +113,7 @@ public static class NodeJoiner
             var config = backupRoot is null ? null : NodeConfig.Read(new DataDirectory(backupRoot));
             config ??= new NodeConfig("http://localhost:5080");
             NodeConfig.Write(data, config with { Urls = urls ?? config.Urls, PeerUrl = peerListen ?? config.PeerUrl });
-            using (var store = SqliteLedgerStore.Open(data.LedgerPath, create: true))
+            using (var store = data.Ledger.Open(create: true))
             {
                 store.Commit(value.Block, execution.Receipts, execution.Changes);
             }
@@ -143,7 +143,7 @@ public static class NodeJoiner
                 NodeConfig.Write(data, config with { Urls = urls ?? config.Urls, PeerUrl = peerListen ?? config.PeerUrl });
             }
             OwnerOnly.WriteAllText(marker, "waiting for block sync to name this node's key\n");
-            using (var store = SqliteLedgerStore.Open(data.LedgerPath, create: true))
+            using (var store = data.Ledger.Open(create: true))
             {
                 store.Commit(value.Block, execution.Receipts, execution.Changes);
             }

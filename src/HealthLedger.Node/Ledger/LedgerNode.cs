@@ -104,18 +104,19 @@ public sealed class LedgerNode : IDisposable
     {
         var data = new DataDirectory(options.DataDirectory);
         if (!data.HasNetwork) throw new LedgerIntegrityException($"{data.Root} holds no network; run 'healthledger init' first.");
-        SqliteLedgerStore? store = null;
+        ILedgerStore? store = null;
         SigningKeyPair? nodeKey = null;
         var exclusive = AcquireLock(data);
         try
         {
-            store = SqliteLedgerStore.Open(data.LedgerPath, create: false, new LedgerStoreOptions { DurableCommits = options.DurableCommits });
+            var location = data.Ledger;
+            store = location.Open(create: false, new LedgerStoreOptions { DurableCommits = options.DurableCommits });
             var seed = DataDirectory.ReadSecret(data.NodeKeyPath, 32);
             nodeKey = SigningKeyPair.FromSeed(seed);
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(seed);
             var recovering = Recoverable(store);
-            var (state, network, tip, missing) = CheckIntegrity(store, checkTipRecord: recovering is null, out var unusableCheckedRecord);
-            CheckVotingState(store, tip.Height);
+            var (state, network, tip, missing) = CheckIntegrity(store, location, checkTipRecord: recovering is null, out var unusableCheckedRecord);
+            CheckVotingState(store, location, tip.Height);
             var marker = Path.Combine(data.Root, JoiningMarker);
             var nodeId = NodeIdOf(state, nodeKey.PublicKey);
             if (nodeId is null && !File.Exists(marker))
@@ -167,7 +168,7 @@ public sealed class LedgerNode : IDisposable
     // A node of a network whose store holds blocks but ends below its tip record (a lost or damaged write-ahead log) recovers the
     // missing blocks from its peers by block sync instead of being refused. A single node, an empty store, a missing or damaged
     // record, or a store that holds another block at the recorded height is refused by the start-up check.
-    private static LedgerTip? Recoverable(SqliteLedgerStore store)
+    private static LedgerTip? Recoverable(ILedgerStore store)
     {
         LedgerTip? recorded;
         try
@@ -201,28 +202,32 @@ public sealed class LedgerNode : IDisposable
 
     // What the node signed at the height it was deciding must survive restarts: a damaged record of it is never reset silently
     // (starting afresh could sign a second, conflicting vote at that height: double signing).
-    private static void CheckVotingState(ILedgerStore store, ulong tip)
+    private static void CheckVotingState(ILedgerStore store, LedgerLocation location, ulong tip)
     {
         if (store.ReadConsensusState() is not { } saved || Consensus.SafetyStateCodec.TryDecode(saved) is not null) return;
+        var (where, remove) = location.IsPostgres
+            ? ($"the {location}", "psql: DELETE FROM consensus;")
+            : (SqliteLedgerStore.FileName, "sqlite3 ledger.db \"DELETE FROM consensus\"");
         throw new LedgerIntegrityException(
-            $"The node's consensus voting state (table 'consensus' in {SqliteLedgerStore.FileName}) is damaged: it does not decode or its checksum does not match. " +
+            $"The node's consensus voting state (table 'consensus' in {where}) is damaged: it does not decode or its checksum does not match. " +
             $"Starting without it could make this node sign a second, conflicting vote at height {tip + 1} (double signing), so the node did not start. " +
-            $"Restore the data folder from a backup; or, only once the network has committed a block after height {tip + 1} (or for a single node), " +
-            "remove it with: sqlite3 ledger.db \"DELETE FROM consensus\" and start again.");
+            $"Restore the data folder{(location.IsPostgres ? " and the database" : "")} from a backup; or, only once the network has committed a block after height {tip + 1} (or for a single node), " +
+            $"remove it with: {remove} and start again.");
     }
 
     // The start-up check is StoreVerifier's quick mode; a store that fails it is refused, nothing is repaired. Uploads whose
     // transaction never committed (a crash between the two) are then set aside, not deleted.
-    private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing) CheckIntegrity(SqliteLedgerStore store,
-        bool checkTipRecord, out string? unusableCheckedRecord)
+    private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing) CheckIntegrity(ILedgerStore store,
+        LedgerLocation location, bool checkTipRecord, out string? unusableCheckedRecord)
     {
         // What the last passing start-up check verified (signatures, document bytes) is not verified again while the stored
         // bytes still match it (StoreVerifier, CheckedPrefix): the start costs the blocks and documents added since.
-        var report = StoreVerifier.Verify(store, VerifyMode.Quick, certificates: CheckCertificate, checkTipRecord: checkTipRecord,
-            checkedBefore: CheckedPrefix.Read(store.Path, out unusableCheckedRecord));
+        var documents = new DocumentStore(location.DocumentsPath);
+        var report = StoreVerifier.Verify(store, documents, VerifyMode.Quick, certificates: CheckCertificate, checkTipRecord: checkTipRecord,
+            checkedBefore: CheckedPrefix.Read(location.LedgerPath, out unusableCheckedRecord));
         if (report.Issue is { } issue && report.TipProblem)
         {
-            var folder = Path.GetDirectoryName(store.Path)!;
+            var folder = location.DataFolder;
             var remedy = ValidatorCount(store) > 1
                 ? "This node is one of a network: rebuild it from its peers with 'healthledger join' into a new folder (its keys from " +
                   "key-backups/ or this folder's keys/; docs/operations.md, 'Rebuilding a node') instead of running it on this ledger."
@@ -235,12 +240,12 @@ public sealed class LedgerNode : IDisposable
             throw new LedgerIntegrityException(
                 $"The ledger failed its start-up integrity check: {other}. Nothing was repaired; run 'healthledger verify' for a full report.");
         }
-        new DocumentStore(Path.Combine(Path.GetDirectoryName(store.Path)!, DocumentStore.FolderName)).MoveOrphans(report.ReferencedDocuments);
+        documents.MoveOrphans(report.ReferencedDocuments);
         if (report.Checked is { } verified)
         {
             try
             {
-                CheckedPrefix.Write(store.Path, verified);
+                CheckedPrefix.Write(location.LedgerPath, verified);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -59,8 +59,8 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
     /// Records a disclosure (or refused attempt) of a patient's data: stored durably before this returns, committed on the
     /// chain shortly after. Nothing is recorded for an id that is not a registered patient.
     /// </summary>
-    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The node's store could not be written (the read must then not be served); a read whose
-    /// events another read's write carried gets an <see cref="InvalidOperationException"/> wrapping it.</exception>
+    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The node's store could not be written (the read must then not be served); <c>NpgsqlException</c>
+    /// for a ledger in PostgreSQL; a read whose events another read's write carried gets an <see cref="InvalidOperationException"/> wrapping it.</exception>
     public void Record(UserSession actor, string patientId, string resource, string purpose, bool allowed) =>
         Record(actor, [(patientId, resource, purpose, allowed)]);
 
@@ -68,7 +68,8 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
     /// Records several disclosures by one actor (a list or report that shows many patients) in one store write: each as
     /// <see cref="Record(UserSession, string, string, string, bool)"/>.
     /// </summary>
-    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The node's store could not be written (or an <see cref="InvalidOperationException"/> wrapping it, as above).</exception>
+    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The node's store could not be written; <c>NpgsqlException</c> for a ledger in PostgreSQL (or an
+    /// <see cref="InvalidOperationException"/> wrapping either, as above).</exception>
     /// <exception cref="InvalidOperationException">The actor's id is not one the chain accepts (<see cref="Identifiers.Rule"/>).</exception>
     public void Record(UserSession actor, IEnumerable<(string PatientId, string Resource, string Purpose, bool Allowed)> reads)
     {

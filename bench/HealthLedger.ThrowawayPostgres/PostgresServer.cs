@@ -1,0 +1,296 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Npgsql;
+
+namespace HealthLedger.ThrowawayPostgres;
+
+/// <summary>
+/// A throwaway PostgreSQL server: <c>initdb</c> into a temporary folder and <c>postgres</c> started as a child process on a free
+/// loopback port, with its unix socket in that folder (shared/RECIPES.md section 12). The binaries are Debian's
+/// (<c>/usr/lib/postgresql/*/bin</c>), installed with apt-get when missing and the process runs as root. As root the server runs as
+/// the <c>postgres</c> user through <c>setpriv</c> (PostgreSQL refuses root), so the process held is the postmaster itself.
+/// <see cref="Dispose"/> stops it (SIGINT, PostgreSQL's fast shutdown) and deletes the folder; a server left behind by a killed
+/// owner process is stopped by the next <see cref="StartAsync"/> (the folder records its owner's process id).
+/// </summary>
+public sealed class PostgresServer : IDisposable, IAsyncDisposable
+{
+    private const string FolderPrefix = "healthledger-pg-";
+    private const string OwnerFile = "owner.pid";
+
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+    private readonly bool _ownsFolder;
+    private int _disposed;
+
+    private PostgresServer(Process process, string folder, int port, bool ownsFolder)
+    {
+        _process = process;
+        Folder = folder;
+        Port = port;
+        _ownsFolder = ownsFolder;
+    }
+
+    /// <summary>The folder holding the cluster (<c>data</c>) and the unix socket.</summary>
+    public string Folder { get; }
+
+    /// <summary>The TCP port on 127.0.0.1.</summary>
+    public int Port { get; }
+
+    /// <summary>The postmaster's process id.</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>The server's output so far (for a failure message).</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_log) return _log.ToString();
+        }
+    }
+
+    /// <summary>A connection string for the superuser <c>postgres</c> (no password: trust) to <paramref name="database"/>.</summary>
+    public string ConnectionString(string database = "postgres", string? extra = null) =>
+        $"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Username=postgres;Database={database}" + (extra is null ? "" : ";" + extra);
+
+    /// <summary>
+    /// Initialises and starts a server. <paramref name="durable"/> keeps PostgreSQL's default durability (<c>fsync=on</c>,
+    /// <c>synchronous_commit=on</c>); false turns both off (tests that do not measure or check durability). <paramref name="settings"/>
+    /// adds <c>-c name=value</c> settings. In <paramref name="folder"/> (which must exist; the server uses a subfolder) or, when null,
+    /// in a new temporary folder removed at <see cref="Dispose"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">PostgreSQL is not installed and cannot be, or initdb or the server failed (with its output).</exception>
+    /// <exception cref="TimeoutException">The server did not accept connections within 30 seconds.</exception>
+    public static async Task<PostgresServer> StartAsync(string? folder = null, bool durable = true, IEnumerable<string>? settings = null,
+        Action<string>? progress = null, CancellationToken ct = default)
+    {
+        progress ??= _ => { };
+        SweepAbandoned();
+        var bin = await FindOrInstallAsync(progress, ct);
+        var asRoot = Environment.UserName == "root";
+        var ownsFolder = folder is null;
+        var root = folder is null ? Directory.CreateTempSubdirectory(FolderPrefix).FullName : Path.Combine(folder, "postgres");
+        try
+        {
+            Directory.CreateDirectory(root);
+            await File.WriteAllTextAsync(Path.Combine(root, OwnerFile), Environment.ProcessId.ToString(CultureInfo.InvariantCulture), ct);
+            if (asRoot) await RunAsync("chown", ["-R", "postgres:postgres", root], ct);
+            var data = Path.Combine(root, "data");
+            progress("initdb");
+            await RunAsync(Wrap(asRoot, Path.Combine(bin, "initdb")),
+                [.. WrapArgs(asRoot, Path.Combine(bin, "initdb")), "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", .. durable ? Array.Empty<string>() : ["--no-sync"]], ct);
+            var extra = new List<string> { "listen_addresses=127.0.0.1", "max_connections=300" };
+            if (!durable) extra.AddRange(["fsync=off", "synchronous_commit=off", "full_page_writes=off"]);
+            extra.AddRange(settings ?? []);
+            for (var attempt = 1; ; attempt++)
+            {
+                var port = FreePort();
+                progress("starting PostgreSQL");
+                var info = new ProcessStartInfo(Wrap(asRoot, Path.Combine(bin, "postgres"))) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+                foreach (var a in WrapArgs(asRoot, Path.Combine(bin, "postgres"))) info.ArgumentList.Add(a);
+                foreach (var a in new[] { "-D", data, "-p", port.ToString(CultureInfo.InvariantCulture), "-k", root }) info.ArgumentList.Add(a);
+                foreach (var s in extra)
+                {
+                    info.ArgumentList.Add("-c");
+                    info.ArgumentList.Add(s);
+                }
+                var process = new Process { StartInfo = info };
+                var server = new PostgresServer(process, root, port, ownsFolder);
+                process.OutputDataReceived += (_, e) => server.Append(e.Data);
+                process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+                process.Start();
+                process.BeginOutputReadLine();
+                process.BeginErrorReadLine();
+                if (await server.WaitReadyAsync(ct)) return server;
+                // The port was taken between choosing and binding it (another server on the machine): try another.
+                var log = server.Log;
+                server.Stop();
+                if (attempt >= 3) throw new InvalidOperationException("PostgreSQL did not start:\n" + log);
+            }
+        }
+        catch
+        {
+            if (ownsFolder) TryDelete(root);
+            throw;
+        }
+    }
+
+    /// <summary>Creates database <paramref name="name"/> (a plain identifier) and returns a connection string to it (as <c>postgres</c>).</summary>
+    public async Task<string> CreateDatabaseAsync(string name, CancellationToken ct = default)
+    {
+        await using (var connection = new NpgsqlConnection(ConnectionString("postgres", "Pooling=false")))
+        {
+            await connection.OpenAsync(ct);
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\" ENCODING 'UTF8'", connection);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        return ConnectionString(name);
+    }
+
+    /// <summary>Runs <paramref name="sql"/> in database <paramref name="database"/> as an outside tool would (own, unpooled connection).</summary>
+    public async Task ExecuteAsync(string database, string sql, CancellationToken ct = default)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString(database, "Pooling=false"));
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task<bool> WaitReadyAsync(CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            if (_process.HasExited) return false;
+            try
+            {
+                await using var connection = new NpgsqlConnection(ConnectionString("postgres", "Pooling=false;Timeout=5"));
+                await connection.OpenAsync(ct);
+                return true;
+            }
+            catch (NpgsqlException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100, ct);
+            }
+            catch (NpgsqlException e)
+            {
+                throw new TimeoutException("PostgreSQL did not accept connections within 30 s: " + e.Message + "\n" + Log);
+            }
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_log)
+        {
+            if (_log.Length > 200_000) _log.Remove(0, 100_000);
+            _log.AppendLine(line);
+        }
+    }
+
+    /// <summary>Stops the server (fast shutdown; killed after 20 s) and removes its temporary folder.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        Stop();
+        if (_ownsFolder) TryDelete(Folder);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Stop()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                Signal(_process.Id, "INT");
+                if (!_process.WaitForExit(TimeSpan.FromSeconds(20))) _process.Kill(entireProcessTree: true);
+            }
+            _process.WaitForExit();
+        }
+        catch (InvalidOperationException)
+        {
+            // never started
+        }
+        _process.Dispose();
+    }
+
+    // Servers whose owner process is gone (a test run that was killed): stopped, their folders removed.
+    private static void SweepAbandoned()
+    {
+        foreach (var folder in Directory.EnumerateDirectories(Path.GetTempPath(), FolderPrefix + "*"))
+        {
+            try
+            {
+                var ownerFile = Path.Combine(folder, OwnerFile);
+                if (!File.Exists(ownerFile) || !int.TryParse(File.ReadAllText(ownerFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var owner)) continue;
+                if (Directory.Exists($"/proc/{owner}")) continue;
+                var pidFile = Path.Combine(folder, "data", "postmaster.pid");
+                if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).First().Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var postmaster)
+                    && Directory.Exists($"/proc/{postmaster}"))
+                {
+                    Signal(postmaster, "QUIT");
+                    for (var i = 0; i < 50 && Directory.Exists($"/proc/{postmaster}"); i++) Thread.Sleep(100);
+                }
+                TryDelete(folder);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                // another run's, or not ours to remove
+            }
+        }
+    }
+
+    private static void Signal(int pid, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false });
+        kill?.WaitForExit();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string Wrap(bool asRoot, string program) => asRoot ? "setpriv" : program;
+
+    private static string[] WrapArgs(bool asRoot, string program) => asRoot ? ["--reuid=postgres", "--regid=postgres", "--clear-groups", program] : [];
+
+    private static readonly SemaphoreSlim Installing = new(1, 1);
+
+    private static async Task<string> FindOrInstallAsync(Action<string> progress, CancellationToken ct)
+    {
+        static string? Find() => Directory.Exists("/usr/lib/postgresql")
+            ? Directory.EnumerateDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).Where(b => File.Exists(Path.Combine(b, "initdb"))).OrderDescending().FirstOrDefault()
+            : null;
+        if (Find() is { } found) return found;
+        await Installing.WaitAsync(ct);
+        try
+        {
+            if (Find() is { } installed) return installed;
+            if (Environment.UserName != "root") throw new InvalidOperationException("PostgreSQL is not installed; install the 'postgresql' Debian package (or run as root to let this do so).");
+            progress("installing PostgreSQL from Debian packages (apt-get)");
+            await RunAsync("apt-get", ["update", "-q"], ct);
+            await RunAsync("apt-get", ["install", "-y", "-q", "postgresql"], ct);
+            return Find() ?? throw new InvalidOperationException("apt-get installed no PostgreSQL server binaries");
+        }
+        finally
+        {
+            Installing.Release();
+        }
+    }
+
+    private static async Task RunAsync(string program, IEnumerable<string> args, CancellationToken ct)
+    {
+        var info = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        info.Environment["DEBIAN_FRONTEND"] = "noninteractive";
+        using var p = Process.Start(info)!;
+        var output = p.StandardOutput.ReadToEndAsync(ct);
+        var error = p.StandardError.ReadToEndAsync(ct);
+        await p.WaitForExitAsync(ct);
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed with exit code {p.ExitCode}:\n{await output}{await error}");
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,170 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Transactions;
+using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Node.Chain;
+using HealthLedger.Node.Configuration;
+using HealthLedger.Storage;
+using HealthLedger.Testing;
+using HealthLedger.ThrowawayPostgres;
+
+namespace HealthLedger.Cli.Tests;
+
+/// <summary>One throwaway PostgreSQL server for <see cref="PostgresStoreTests"/> (fsync off: these tests check behaviour, not durability).</summary>
+public sealed class PostgresStoreFixture : IAsyncLifetime
+{
+    private PostgresServer? _server;
+    private int _databases;
+
+    public PostgresServer Server => _server ?? throw new InvalidOperationException("not started");
+
+    /// <summary>A new empty database: its name and a connection string to it.</summary>
+    public async Task<(string Name, string ConnectionString)> NewDatabaseAsync()
+    {
+        var name = $"clinic_{Interlocked.Increment(ref _databases)}";
+        return (name, await Server.CreateDatabaseAsync(name, TestContext.Current.CancellationToken));
+    }
+
+    public async ValueTask InitializeAsync() => _server = await PostgresServer.StartAsync(durable: false);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null) await _server.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// A node whose ledger is in PostgreSQL, as an operator runs it (the real executable, a real server): <c>init --store</c>, <c>up</c>,
+/// writes through the API, a restart, <c>verify</c>; bytes changed with SQL are found by <c>verify</c> and refused by <c>up</c>;
+/// a server that cannot be used is one clear line, never the password.
+/// </summary>
+public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFixture<PostgresStoreFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_node_on_PostgreSQL_commits_through_the_API_restarts_and_verifies_and_verify_finds_a_changed_row()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        var (database, store) = await postgres.NewDatabaseAsync();
+
+        var init = await CliProcess.RunAsync("init", "--data", data, "--store", store);
+        Assert.True(init.ExitCode == 0, init.Stdout + init.Stderr);
+        Assert.Contains($"Ledger: PostgreSQL database '{database}' on 127.0.0.1:{postgres.Server.Port} as user 'postgres'", init.Stdout);
+        Assert.False(File.Exists(new DataDirectory(data).LedgerPath), "no ledger.db: the ledger is in PostgreSQL");
+        Assert.True(File.Exists(new DataDirectory(data).KeystorePath), "the users' keystore stays in the data folder");
+        Assert.Equal(store, NodeConfig.Read(new DataDirectory(data))!.Store);
+        Assert.Equal(1, await CountAsync(database, "SELECT COUNT(*) FROM blocks"));
+
+        var height = await CommitAsync(data, ["pg-0", "pg-1"]);
+        Assert.True(height >= 2, $"height {height}");
+        Assert.Equal((long)height + 1, await CountAsync(database, "SELECT COUNT(*) FROM blocks"));
+        Assert.Equal(1, await CountAsync(database, "SELECT COUNT(*) FROM state WHERE key LIKE 'user/pg-1%'"));
+
+        // Restarted, the node serves the same chain and commits after it.
+        var after = await CommitAsync(data, ["pg-2"], expectedHeight: height);
+        Assert.True(after > height, $"height {after} after {height}");
+        Assert.Equal(after, LedgerTip.Read(new DataDirectory(data).LedgerPath)!.Height);
+
+        var verify = await CliProcess.RunAsync("verify", "--data", data);
+        Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
+        Assert.Contains($"OK: {after + 1} blocks", verify.Stdout);
+
+        // One byte of a committed transaction, changed in the database as someone with SQL access could.
+        await postgres.Server.ExecuteAsync(database, "UPDATE transactions SET body = set_byte(body, 50, get_byte(body, 50) # 4) WHERE height = 1 AND idx = 0", Ct);
+        var tampered = await CliProcess.RunAsync("verify", "--data", data, "--json");
+        Assert.True(tampered.ExitCode == 1, tampered.Stdout + tampered.Stderr);
+        using var report = JsonDocument.Parse(tampered.Stdout);
+        Assert.False(report.RootElement.GetProperty("ok").GetBoolean());
+        Assert.Equal(1UL, report.RootElement.GetProperty("height").GetUInt64());
+
+        var up = await CliProcess.RunAsync("up", "--data", data, "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}");
+        Assert.True(up.ExitCode == 2, up.Stdout + up.Stderr);
+        Assert.Contains("failed its start-up integrity check", up.Stderr);
+        Assert.DoesNotContain("HealthLedger is running", up.Stdout);
+    }
+
+    [Fact]
+    public async Task A_server_that_cannot_be_used_or_a_database_holding_a_network_is_one_clear_line_without_the_password()
+    {
+        using var dir = new TempDirectory();
+        const string Secret = "Sup3r-secret-pw";
+        var closed = CliProcess.FreePort();
+
+        var unreachable = await CliProcess.RunAsync("init", "--data", dir.Combine("a"), "--store", $"Host=127.0.0.1;Port={closed};Database=clinic;Username=clinic;Password={Secret};Timeout=3");
+        Assert.Equal(2, unreachable.ExitCode);
+        var line = Assert.Single(unreachable.Stderr.Trim().Split('\n'));
+        Assert.StartsWith($"error: cannot connect to the ledger's PostgreSQL database 'clinic' on 127.0.0.1:{closed} as user 'clinic': ", line);
+        Assert.DoesNotContain(Secret, unreachable.Stdout + unreachable.Stderr);
+        Assert.False(Directory.Exists(dir.Combine("a")), "nothing is left behind");
+
+        var several = await CliProcess.RunAsync("init", "--data", dir.Combine("b"), "--nodes", "4", "--store", $"Host=127.0.0.1;Port={closed};Database=clinic");
+        Assert.Equal(2, several.ExitCode);
+        Assert.Contains("--store is for a single node", several.Stderr);
+
+        // A database that already holds a network is not given to another.
+        var (database, store) = await postgres.NewDatabaseAsync();
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", dir.Combine("first"), "--store", store)).ExitCode);
+        var second = await CliProcess.RunAsync("init", "--data", dir.Combine("second"), "--store", store);
+        Assert.Equal(2, second.ExitCode);
+        Assert.Contains($"PostgreSQL database '{database}'", second.Stderr);
+        Assert.Contains("already holds a ledger (network '", second.Stderr);
+        Assert.False(Directory.Exists(dir.Combine("second")));
+
+        // A node whose server is down does not start, in one line naming the server, not the password.
+        var folder = new DataDirectory(dir.Combine("first"));
+        var config = NodeConfig.Read(folder)!;
+        NodeConfig.Write(folder, config with { Store = $"Host=127.0.0.1;Port={closed};Database={database};Username=postgres;Password={Secret};Timeout=3" });
+        var up = await CliProcess.RunAsync("up", "--data", folder.Root, "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}");
+        Assert.Equal(2, up.ExitCode);
+        Assert.StartsWith($"error: the node did not start: cannot connect to the ledger's PostgreSQL database '{database}' on 127.0.0.1:{closed}", up.Stderr.Trim());
+        Assert.Single(up.Stderr.Trim().Split('\n'));
+        Assert.DoesNotContain(Secret, up.Stdout + up.Stderr);
+        var verify = await CliProcess.RunAsync("verify", "--data", folder.Root);
+        Assert.Equal(2, verify.ExitCode);
+        Assert.Contains("cannot connect to the ledger's PostgreSQL database", verify.Stderr);
+        Assert.DoesNotContain(Secret, verify.Stdout + verify.Stderr);
+    }
+
+    // Starts the node, registers one patient per id through the API (each committed before the next), stops it cleanly; returns
+    // the height. With expectedHeight, first checks that the node serves the chain up to it (after a restart).
+    private static async Task<ulong> CommitAsync(string data, string[] ids, ulong? expectedHeight = null)
+    {
+        Core.Crypto.UserKeys admin;
+        using (var keystore = Keystore.Open(new DataDirectory(data).KeystorePath)) admin = keystore.Unseal("admin", CliProcess.Password)!;
+        using var _ = admin;
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var url = $"http://127.0.0.1:{CliProcess.FreePort()}";
+        using var node = CliProcess.Start("up", "--data", data, "--urls", url);
+        await node.WaitUntilServingAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        if (expectedHeight is { } expected) Assert.Equal(expected, (await http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height);
+        var signer = await Signers.GetAsync(http, admin);
+        for (var i = 0; i < ids.Length; i++)
+        {
+            using var keys = TestNetwork.KeysFor(ids[i]);
+            var tx = Transaction.Create(signer.Network, admin.Signing, signer.NextNonce + (ulong)i,
+                new RegisterUserPayload(ids[i], Role.Patient, signer.OrganisationId, keys.Signing.PublicKey, keys.Encryption.PublicKey));
+            using var content = new ByteArrayContent(tx.Encoded.ToArray());
+            content.Headers.ContentType = new("application/octet-stream");
+            using var response = await http.PostAsync("/api/v1/transactions?wait=true", content, Ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        var height = (await http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height;
+        node.Terminate();
+        await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(node.ExitCode == 0, node.Stderr);
+        return height;
+    }
+
+    private async Task<long> CountAsync(string database, string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(postgres.Server.ConnectionString(database, "Pooling=false"));
+        await connection.OpenAsync(Ct);
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync(Ct))!;
+    }
+}
