@@ -19,8 +19,10 @@ namespace HealthLedger.Node.Configuration;
 /// <param name="CertificateKey">The PEM private key of <paramref name="Certificate"/> when it is a separate file.</param>
 /// <param name="KnownProxies">IP addresses of reverse proxies whose <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> headers are believed.</param>
 /// <param name="Hospital">The hospital's name, contact details, currency and UI culture, see <see cref="HospitalSettings"/>.</param>
+/// <param name="Admission">How much work the node takes on at once before it answers 503 with <c>Retry-After</c>, see <see cref="AdmissionLimits"/>
+/// (missing fields keep their defaults).</param>
 public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? TimeZone = null, int? ClockSkewMinutes = null, string? PublicUrl = null, string? Certificate = null, string? CertificateKey = null,
-    IReadOnlyList<string>? KnownProxies = null, HospitalSettings? Hospital = null)
+    IReadOnlyList<string>? KnownProxies = null, HospitalSettings? Hospital = null, AdmissionLimits? Admission = null)
 {
     /// <summary>Options for a node serving <paramref name="dataDirectory"/> with these settings.</summary>
     public NodeOptions Options(string dataDirectory)
@@ -31,6 +33,8 @@ public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? Tim
             TimeZone = TimeZone is { Length: > 0 } zone ? zone : defaults.TimeZone,
             ClockSkew = ClockSkewMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : defaults.ClockSkew,
             Hospital = Hospital ?? defaults.Hospital,
+            Admission = Admission ?? defaults.Admission,
+            MempoolCapacity = (Admission ?? defaults.Admission).Mempool,
         };
     }
 
@@ -62,6 +66,10 @@ public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? Tim
             if (config.Hospital?.Problems() is [var (field, message), ..])
             {
                 throw new InvalidDataException($"{path}: hospital.{field}: {message}");
+            }
+            if (config.Admission?.Problems() is [var (limit, problem), ..])
+            {
+                throw new InvalidDataException($"{path}: admission.{limit}: {problem}");
             }
             return config;
         }

@@ -1,0 +1,37 @@
+namespace HealthLedger.Node.Configuration;
+
+/// <summary>
+/// How much work the node takes on at once before it answers the rest at once with 503 and <c>Retry-After</c>
+/// (<see cref="Web.AdmissionControl"/>), kept in <c>node.json</c> as <c>"admission"</c>. The write budget bounds the
+/// requests that wait for their block to commit: set it to about what the node commits in one second (its fixed-load
+/// throughput of writes, see docs/operations.md), so an accepted write answers within about a second however hard the node is
+/// pushed. Reads and sign-ins have their own, larger budget, so a flood of writes never locks them out.
+/// </summary>
+public sealed record AdmissionLimits
+{
+    /// <summary>Write requests (POST, PUT, PATCH, DELETE outside sign-in) served at once, most of them waiting for their commit; default 64 per processor.</summary>
+    public int Writes { get; init; } = 64 * Environment.ProcessorCount;
+
+    /// <summary>Other requests (reads, pages, sign-ins) served at once; default 256 per processor.</summary>
+    public int Reads { get; init; } = 256 * Environment.ProcessorCount;
+
+    /// <summary>What a refused request is told to wait, in whole seconds (the <c>Retry-After</c> header); default 1.</summary>
+    public int RetryAfterSeconds { get; init; } = 1;
+
+    /// <summary>Transactions that may wait in the mempool (from the API, raw submissions and peers); beyond it a submission is refused at once with 503. Default 200,000.</summary>
+    public int Mempool { get; init; } = 200_000;
+
+    /// <summary>The defaults.</summary>
+    public static AdmissionLimits Default { get; } = new();
+
+    /// <summary>What is wrong with the values (field name, message); empty when they are usable.</summary>
+    public IReadOnlyList<(string Field, string Message)> Problems()
+    {
+        var problems = new List<(string, string)>();
+        if (Writes < 1) problems.Add(("writes", "must be at least 1"));
+        if (Reads < 1) problems.Add(("reads", "must be at least 1"));
+        if (RetryAfterSeconds is < 1 or > 3600) problems.Add(("retryAfterSeconds", "must be between 1 and 3600"));
+        if (Mempool < 1) problems.Add(("mempool", "must be at least 1"));
+        return problems;
+    }
+}
