@@ -9,8 +9,18 @@ namespace HealthLedger.Node.Configuration;
 /// </summary>
 public sealed record AdmissionLimits
 {
-    /// <summary>Write requests (POST, PUT, PATCH, DELETE outside sign-in) served at once, most of them waiting for their commit; default 64 per processor.</summary>
+    /// <summary>
+    /// The most write requests (POST, PUT, PATCH, DELETE outside sign-in) served at once, most of them waiting for their commit;
+    /// default 64 per processor. Within it the node adapts the number it takes (down to a sixteenth of it, at least 1) so that
+    /// admitted writes take about <see cref="TargetLatencyMs"/> on average.
+    /// </summary>
     public int Writes { get; init; } = 64 * Environment.ProcessorCount;
+
+    /// <summary>
+    /// The average time, in milliseconds, an admitted write may take (request to commit) before the node takes fewer writes at
+    /// once; default 800. 0 turns the adaptation off (always <see cref="Writes"/>).
+    /// </summary>
+    public int TargetLatencyMs { get; init; } = 800;
 
     /// <summary>Other requests (reads, pages, sign-ins) served at once; default 256 per processor.</summary>
     public int Reads { get; init; } = 256 * Environment.ProcessorCount;
@@ -32,6 +42,7 @@ public sealed record AdmissionLimits
         if (Reads < 1) problems.Add(("reads", "must be at least 1"));
         if (RetryAfterSeconds is < 1 or > 3600) problems.Add(("retryAfterSeconds", "must be between 1 and 3600"));
         if (Mempool < 1) problems.Add(("mempool", "must be at least 1"));
+        if (TargetLatencyMs is < 0 or > 60_000) problems.Add(("targetLatencyMs", "must be between 0 (no adaptation) and 60000"));
         return problems;
     }
 }

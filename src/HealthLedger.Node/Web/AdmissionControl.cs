@@ -49,6 +49,7 @@ public static class AdmissionControl
     {
         ArgumentNullException.ThrowIfNull(context);
         var http = context.HttpContext;
+        http.RequestServices.GetService<AdmissionLimiter>()?.Refusing(context.Lease);
         var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var r) ? r : TimeSpan.FromSeconds(1);
         http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         http.Response.Headers.RetryAfter = Seconds(retry).ToString(CultureInfo.InvariantCulture);

@@ -26,7 +26,7 @@ public class AdmissionControlTests
         await using var node = await NodeFixture.StartAsync(configure: o => o with
         {
             BatchDelay = SlowBlocks,
-            Admission = new AdmissionLimits { Writes = 2, Reads = 64, RetryAfterSeconds = 2 },
+            Admission = new AdmissionLimits { Writes = 2, Reads = 64, RetryAfterSeconds = 2, TargetLatencyMs = 0 }, // a fixed budget of two writes
         });
         var admin = await node.LoginAsync("admin", NodeFixture.Password);
         var patient = await RegisterAsync(admin);
@@ -46,12 +46,44 @@ public class AdmissionControlTests
         Assert.InRange(accepted, 2, Flood - 1);
         Assert.NotEmpty(refused);
         foreach (var r in refused) await AssertBusyAsync(r, "2");
-        Assert.True(limiter.Statistics.Writes!.TotalFailedLeases >= refused.Count);
+        Assert.Equal(refused.Count, limiter.RefusedWrites);
 
         // Every accepted charge committed, no refused one did: the account holds exactly the accepted ones.
         var account = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/patients/{patient}/account", Ct);
         Assert.Equal(accepted, account.GetProperty("lines").GetArrayLength());
         Assert.Equal(accepted, account.GetProperty("charges").GetDecimal());
+    }
+
+    [Fact]
+    public async Task The_node_takes_fewer_writes_at_once_when_admitted_writes_take_longer_than_the_target()
+    {
+        await using var node = await NodeFixture.StartAsync(configure: o => o with
+        {
+            BatchDelay = SlowBlocks,
+            Admission = new AdmissionLimits { Writes = 16, TargetLatencyMs = 50 }, // every write takes 250 ms at least: over the target
+        });
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var patient = await RegisterAsync(admin);
+        var limiter = node.App.Services.GetRequiredService<AdmissionLimiter>();
+        Assert.Equal(16, limiter.WriteLimit);
+
+        // One write after another for more than half a second (the adaptation's window): the limit shrinks by a quarter at least once.
+        for (var i = 0; i < 4; i++)
+        {
+            using var charged = await Charge(admin, patient, i);
+            Assert.Equal(HttpStatusCode.Created, charged.StatusCode);
+        }
+        Assert.InRange(limiter.WriteLimit, 1, 12);
+
+        // A flood now finds the smaller budget: the excess is refused at once, the rest commit.
+        var answers = await Task.WhenAll(Enumerable.Range(10, Flood).Select(i => Charge(admin, patient, i)));
+        var accepted = answers.Count(a => a.StatusCode == HttpStatusCode.Created);
+        var refused = answers.Where(a => a.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
+        Assert.Equal(Flood, accepted + refused.Count);
+        Assert.NotEmpty(refused);
+        foreach (var r in refused) await AssertBusyAsync(r, "1");
+        var account = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/patients/{patient}/account", Ct);
+        Assert.Equal(4 + accepted, account.GetProperty("lines").GetArrayLength());
     }
 
     [Fact]
@@ -77,7 +109,7 @@ public class AdmissionControlTests
     [Fact]
     public async Task A_browser_form_post_refused_for_overload_gets_the_busy_page_not_a_bare_503()
     {
-        await using var node = await NodeFixture.StartAsync(configure: o => o with { Admission = new AdmissionLimits { Writes = 1 } });
+        await using var node = await NodeFixture.StartAsync(configure: o => o with { Admission = new AdmissionLimits { Writes = 1, TargetLatencyMs = 0 } });
         var browser = await node.CookieLoginAsync("admin", NodeFixture.Password);
         var form = await browser.GetStringAsync("/patients/register", Ct);
         var limiter = node.App.Services.GetRequiredService<AdmissionLimiter>();
