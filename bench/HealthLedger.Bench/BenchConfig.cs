@@ -51,8 +51,11 @@ public sealed record WorkloadMix
 /// <summary>A benchmark: targets, rounds, workload and passes. Loaded from JSON (<c>--config</c>) or the defaults.</summary>
 public sealed record BenchConfig
 {
-    /// <summary>Targets, run alternately: <c>node</c>, <c>cluster</c>, <c>postgres</c>, <c>postgres-chained</c>, <c>node-postgres</c> (a node whose ledger is in PostgreSQL).</summary>
-    public IReadOnlyList<string> Targets { get; init; } = ["node", "cluster", "postgres", "postgres-chained", "node-postgres"];
+    /// <summary>The targets a config may name: <see cref="Targets"/>'s defaults.</summary>
+    public static IReadOnlyList<string> KnownTargets { get; } = ["node", "cluster", "consortium", "postgres", "postgres-chained", "node-postgres"];
+
+    /// <summary>Targets, run alternately: <c>node</c>, <c>cluster</c>, <c>consortium</c>, <c>postgres</c>, <c>postgres-chained</c>, <c>node-postgres</c> (a node whose ledger is in PostgreSQL).</summary>
+    public IReadOnlyList<string> Targets { get; init; } = KnownTargets;
     public IReadOnlyList<RoundConfig> Rounds { get; init; } = DefaultRounds;
     public WorkloadMix Mix { get; init; } = new();
     /// <summary>Patients registered (with their logins) before the rounds.</summary>
@@ -61,6 +64,8 @@ public sealed record BenchConfig
     public int DocumentBytes { get; init; } = 4096;
     /// <summary>Voting nodes of the cluster target.</summary>
     public int ClusterNodes { get; init; } = 4;
+    /// <summary>Organisations (hospitals, one node each) of the consortium target.</summary>
+    public int ConsortiumOrganisations { get; init; } = 4;
     /// <summary>Each target runs every round once per pass; passes alternate the targets (the machine's speed drifts).</summary>
     public int Passes { get; init; } = 2;
 
@@ -71,7 +76,7 @@ public sealed record BenchConfig
         new() { Name = "maximum-rate", Control = RateControl.MaximumRate, Tps = 200, StepFactor = 2, StepSeconds = 2.5, WarmupSeconds = 1, DurationSeconds = 15 },
     ];
 
-    /// <summary>Under a minute in all: short rounds, one pass, few patients.</summary>
+    /// <summary>A few minutes in all: short rounds (a short maximum-rate round too), one pass, few patients.</summary>
     public static BenchConfig Quick { get; } = new()
     {
         Patients = 2,
@@ -80,6 +85,7 @@ public sealed record BenchConfig
         [
             new() { Name = "fixed-rate-20", Control = RateControl.FixedRate, Tps = 20, WarmupSeconds = 0.25, DurationSeconds = 1.5 },
             new() { Name = "fixed-load-16", Control = RateControl.FixedLoad, InFlight = 16, WarmupSeconds = 0.25, DurationSeconds = 1.5 },
+            new() { Name = "maximum-rate", Control = RateControl.MaximumRate, Tps = 20, StepFactor = 2, StepSeconds = 1, WarmupSeconds = 0, DurationSeconds = 3 },
         ],
     };
 
@@ -108,7 +114,7 @@ public sealed record BenchConfig
     /// <exception cref="InvalidDataException">A value is out of range.</exception>
     public BenchConfig Validate()
     {
-        var known = new[] { "node", "cluster", "postgres", "postgres-chained", "node-postgres" };
+        var known = KnownTargets;
         if (Targets.Count == 0 || Targets.FirstOrDefault(t => !known.Contains(t)) is { } bad && bad is not null)
         {
             throw new InvalidDataException($"targets must be some of {string.Join(", ", known)}");
@@ -123,7 +129,10 @@ public sealed record BenchConfig
         }
         int[] weights = [Mix.RegisterPatient, Mix.Encounter, Mix.Charge, Mix.Payment, Mix.LabReport, Mix.GrantRevoke, Mix.Read, Mix.LabOrder, Mix.Dispense];
         if (weights.Any(w => w < 0) || weights.Sum(w => (long)w) is 0 or > int.MaxValue) throw new InvalidDataException("mix weights must be zero or positive, with at least one positive");
-        if (Patients < 1 || DocumentBytes < 1 || Passes < 1 || ClusterNodes < 1) throw new InvalidDataException("patients, documentBytes, passes and clusterNodes must be positive");
+        if (Patients < 1 || DocumentBytes < 1 || Passes < 1 || ClusterNodes < 1 || ConsortiumOrganisations < 1)
+        {
+            throw new InvalidDataException("patients, documentBytes, passes, clusterNodes and consortiumOrganisations must be positive");
+        }
         return this;
     }
 }

@@ -3,20 +3,32 @@ using System.Text.Json;
 namespace HealthLedger.Bench;
 
 /// <summary>Everything a run measured, as written to <c>results.json</c>.</summary>
-public sealed record BenchResults(DateTimeOffset StartedAt, string Command, string Machine, BenchConfig Config, List<RoundMetrics> Rounds, List<string> Problems);
+/// <param name="StartedAt">When the run started.</param>
+/// <param name="Command">The command line.</param>
+/// <param name="Machine">Cores, CPU, memory, OS and .NET.</param>
+/// <param name="Config">The benchmark's config.</param>
+/// <param name="Rounds">Every round's metrics, in run order.</param>
+/// <param name="Problems">Targets that could not start, and why.</param>
+/// <param name="DataFolders">With <c>--keep-data</c>: the HealthLedger nodes' data folders each target left, per pass (to verify).</param>
+public sealed record BenchResults(DateTimeOffset StartedAt, string Command, string Machine, BenchConfig Config, List<RoundMetrics> Rounds, List<string> Problems,
+    List<TargetData> DataFolders);
+
+/// <summary>The data folders a target's HealthLedger nodes left in one pass (kept with <c>--keep-data</c>).</summary>
+public sealed record TargetData(string Target, int Pass, IReadOnlyList<string> Folders);
 
 /// <summary>
 /// Runs the benchmark: for each pass, each target in turn (the order alternates between passes) is started fresh, set up,
-/// run through every round, and stopped. Writes results.json, report.md and report.html into the output folder.
+/// run through every round, and stopped. Writes results.json, report.md and report.html into the output folder. With
+/// <c>keepData</c> the targets' folders are left in place (listed in <see cref="BenchResults.DataFolders"/>) rather than deleted.
 /// </summary>
 public static class BenchRun
 {
     public const string Password = "bench-admin-password-1";
 
-    public static async Task<BenchResults> RunAsync(BenchConfig config, string outputFolder, string command, Action<string> progress, CancellationToken ct)
+    public static async Task<BenchResults> RunAsync(BenchConfig config, string outputFolder, string command, Action<string> progress, CancellationToken ct, bool keepData = false)
     {
         Directory.CreateDirectory(outputFolder);
-        var results = new BenchResults(DateTimeOffset.UtcNow, command, Machine(), config, [], []);
+        var results = new BenchResults(DateTimeOffset.UtcNow, command, Machine(), config, [], [], []);
         for (var pass = 1; pass <= config.Passes; pass++)
         {
             var order = pass % 2 == 1 ? config.Targets : config.Targets.Reverse().ToList();
@@ -38,6 +50,7 @@ public static class BenchRun
                         results.Problems.Add($"pass {pass}, {name}: could not start: {e.Message}");
                         continue;
                     }
+                    if (keepData && target.DataFolders.Count > 0) results.DataFolders.Add(new TargetData(name, pass, target.DataFolders));
                     await using (client)
                     {
                         await client.SetupAsync(config, Say, ct);
@@ -50,13 +63,13 @@ public static class BenchRun
                             var use = await sampler.FinishAsync();
                             var metrics = RoundMetrics.From(name, round, pass, ops, steps, use);
                             results.Rounds.Add(metrics);
-                            Say($"{round.Name}: {metrics.Succeeded} ok, {metrics.Failed} failed, {metrics.Throughput:0.0} op/s, p99 {metrics.Latency?.P99:0} ms");
+                            Say($"{round.Name}: {metrics.Succeeded} ok, {metrics.Rejected} rejected, {metrics.Failed} failed, {metrics.Throughput:0.0} op/s, p99 {metrics.Latency?.P99:0} ms");
                         }
                     }
                 }
                 finally
                 {
-                    TryDelete(work.FullName);
+                    if (!keepData) TryDelete(work.FullName);
                 }
             }
         }
@@ -69,6 +82,7 @@ public static class BenchRun
     {
         "node" => new NodeTarget(folder, Password),
         "cluster" => new ClusterTarget(folder, Password, config.ClusterNodes),
+        "consortium" => new ConsortiumTarget(folder, Password, config.ConsortiumOrganisations),
         "postgres" => new PostgresTarget(folder, chained: false),
         "postgres-chained" => new PostgresTarget(folder, chained: true),
         "node-postgres" => new NodePostgresTarget(folder, Password),

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -14,9 +15,14 @@ namespace HealthLedger.Bench;
 /// operation's latency is submit → commit. All users work at the first node (their logins live there, and a user's
 /// transactions are numbered by the node that signs them); in a cluster the other nodes validate, vote and replicate.
 /// </summary>
-public sealed class HealthLedgerClient(string url, string adminPassword) : IBenchClient
+/// <param name="url">The node's web address.</param>
+/// <param name="adminPassword">Its admin's password.</param>
+/// <param name="adminUser">Its admin's login (<c>admin</c>; <c>admin.&lt;organisation&gt;</c> in a consortium).</param>
+/// <param name="suffix">Appended to the user ids it registers, so that clients of several organisations of one network do not collide.</param>
+public sealed class HealthLedgerClient(string url, string adminPassword, string adminUser = "admin", string suffix = "") : IBenchClient
 {
-    private const string Doctor = "dr-bench";
+    private readonly string _doctorId = "dr-bench" + suffix;
+    private readonly string _suffix = suffix;
     private const string DoctorPassword = "bench-doctor-password-1";
     private const string PatientPassword = "bench-patient-password-1";
     private const string StaffPassword = "bench-staff-password-1";
@@ -35,17 +41,17 @@ public sealed class HealthLedgerClient(string url, string adminPassword) : IBenc
     public async Task SetupAsync(BenchConfig config, Action<string> progress, CancellationToken ct)
     {
         _document = Document(config.DocumentBytes);
-        var admin = _admin = await LoginAsync(url, "admin", adminPassword, null, ct);
+        var admin = _admin = await LoginAsync(url, adminUser, adminPassword, null, ct);
         progress("registering the doctor");
         var doctor = await Read(await admin.PostAsJsonAsync("/api/v1/doctors",
-            new { doctorId = Doctor, name = "Dana Bench", specialty = "Internal medicine", department = "Ward 1", licenceNumber = "B-1" }, ct), ct);
-        _doctor = await LoginAsync(url, Doctor, doctor.GetProperty("oneTimePassword").GetString()!, DoctorPassword, ct);
+            new { doctorId = _doctorId, name = "Dana Bench", specialty = "Internal medicine", department = "Ward 1", licenceNumber = "B-1" }, ct), ct);
+        _doctor = await LoginAsync(url, _doctorId, doctor.GetProperty("oneTimePassword").GetString()!, DoctorPassword, ct);
         if (config.Mix.LabOrder > 0)
         {
             progress("setting up the laboratory");
             await Read(await admin.PutAsJsonAsync("/api/v1/lab/catalogue", LabCatalogue, ct), ct);
-            _technician = await StaffAsync(admin, "lt-bench", "lab-technician", ct);
-            _pathologist = await StaffAsync(admin, "pa-bench", "pathologist", ct);
+            _technician = await StaffAsync(admin, "lt-bench" + _suffix, "lab-technician", ct);
+            _pathologist = await StaffAsync(admin, "pa-bench" + _suffix, "pathologist", ct);
         }
         if (config.Mix.Dispense > 0)
         {
@@ -62,12 +68,12 @@ public sealed class HealthLedgerClient(string url, string adminPassword) : IBenc
                 unitCost = 0.03m,
                 reference = "DN-BENCH",
             }, ct), ct);
-            _pharmacist = await StaffAsync(admin, "ph-bench", "pharmacist", ct);
+            _pharmacist = await StaffAsync(admin, "ph-bench" + _suffix, "pharmacist", ct);
         }
         for (var i = 0; i < config.Patients; i++)
         {
             progress($"registering patient {i + 1} of {config.Patients}");
-            var created = await Read(await admin.PostAsJsonAsync("/api/v1/patients", PatientBody($"S{i}"), ct), ct);
+            var created = await Read(await admin.PostAsJsonAsync("/api/v1/patients", PatientBody($"S{_suffix}{i}"), ct), ct);
             var id = created.GetProperty("id").GetString()!;
             await Read(await admin.PostAsJsonAsync($"/api/v1/patients/{id}/entries", EntryBody(), ct), ct);
             var session = await LoginAsync(url, id, created.GetProperty("oneTimePassword").GetString()!, PatientPassword, ct);
@@ -76,27 +82,30 @@ public sealed class HealthLedgerClient(string url, string adminPassword) : IBenc
         }
     }
 
-    public async Task<string?> RunAsync(OpKind kind, long sequence, CancellationToken ct)
+    public async Task<OpOutcome> RunAsync(OpKind kind, long sequence, bool retryBusy, CancellationToken ct)
     {
         var patient = _patients[(int)(sequence % _patients.Count)];
         var admin = _admin!;
+        Task<OpOutcome> Call(Func<Task<HttpResponseMessage>> send) => Outcome(send, retryBusy, ct);
         try
         {
             switch (kind)
             {
                 case OpKind.RegisterPatient:
-                    return await Outcome(await admin.PostAsJsonAsync("/api/v1/patients", PatientBody($"R{Interlocked.Increment(ref _registered)}-{sequence}"), ct), ct);
+                    var tag = $"R{_suffix}{Interlocked.Increment(ref _registered)}-{sequence}";
+                    return await Call(() => admin.PostAsJsonAsync("/api/v1/patients", PatientBody(tag), ct));
                 case OpKind.Encounter:
-                    return await Outcome(await admin.PostAsJsonAsync($"/api/v1/patients/{patient}/entries", EntryBody(), ct), ct);
+                    return await Call(() => admin.PostAsJsonAsync($"/api/v1/patients/{patient}/entries", EntryBody(), ct));
                 case OpKind.Charge:
-                    return await Outcome(await admin.PostAsJsonAsync($"/api/v1/patients/{patient}/account/charges",
-                        new { occurredAt = Now(), service = "Consultation", quantity = 1, unitPrice = 40 }, ct), ct);
+                    return await Call(() => admin.PostAsJsonAsync($"/api/v1/patients/{patient}/account/charges",
+                        new { occurredAt = Now(), service = "Consultation", quantity = 1, unitPrice = 40 }, ct));
                 case OpKind.Payment:
-                    return await Outcome(await admin.PostAsJsonAsync($"/api/v1/patients/{patient}/account/payments",
-                        new { occurredAt = Now(), amount = 20, method = "card", deposit = true }, ct), ct); // a deposit: the load mix does not follow each balance
+                    return await Call(() => admin.PostAsJsonAsync($"/api/v1/patients/{patient}/account/payments",
+                        new { occurredAt = Now(), amount = 20, method = "card", deposit = true }, ct)); // a deposit: the load mix does not follow each balance
                 case OpKind.LabReport:
-                    using (var form = new MultipartFormDataContent())
+                    return await Call(async () =>
                     {
+                        using var form = new MultipartFormDataContent();
                         form.Add(new StringContent(JsonSerializer.Serialize(new
                         {
                             type = "lab",
@@ -106,22 +115,24 @@ public sealed class HealthLedgerClient(string url, string adminPassword) : IBenc
                         var file = new ByteArrayContent(_document);
                         file.Headers.ContentType = new MediaTypeHeaderValue("application/pdf");
                         form.Add(file, "file", "fbc.pdf");
-                        return await Outcome(await _doctor!.PostAsync($"/api/v1/patients/{patient}/reports", form, ct), ct);
-                    }
+                        return await _doctor!.PostAsync($"/api/v1/patients/{patient}/reports", form, ct);
+                    });
                 case OpKind.GrantRevoke:
                     var (session, gate) = _patientSessions[patient];
                     await gate.WaitAsync(ct);
                     try
                     {
-                        if (_activeGrants.TryRemove(patient, out var grantId))
+                        if (_activeGrants.TryGetValue(patient, out var grantId))
                         {
-                            return await Outcome(await session.DeleteAsync($"/api/v1/patients/{patient}/grants/{grantId}", ct), ct);
+                            var revoked = await Call(() => session.DeleteAsync($"/api/v1/patients/{patient}/grants/{grantId}", ct));
+                            if (revoked.Error is null) _activeGrants.TryRemove(patient, out _);
+                            return revoked;
                         }
-                        using var granted = await session.PostAsJsonAsync($"/api/v1/patients/{patient}/grants",
-                            new { granteeKind = "doctor", granteeId = Doctor, categories = new[] { "reports" }, expiresAt = DateTimeOffset.UtcNow.AddDays(1) }, ct);
-                        if (!granted.IsSuccessStatusCode) return await Outcome(granted, ct);
-                        _activeGrants[patient] = (await granted.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString()!;
-                        return null;
+                        var (granted, grantProblem) = await Step(session, $"/api/v1/patients/{patient}/grants",
+                            new { granteeKind = "doctor", granteeId = _doctorId, categories = new[] { "reports" }, expiresAt = DateTimeOffset.UtcNow.AddDays(1) }, retryBusy, ct);
+                        if (grantProblem is { } problem) return problem;
+                        _activeGrants[patient] = granted.GetProperty("id").GetString()!;
+                        return OpOutcome.Ok;
                     }
                     finally
                     {
@@ -129,34 +140,50 @@ public sealed class HealthLedgerClient(string url, string adminPassword) : IBenc
                     }
                 case OpKind.LabOrder:
                     var (order, orderError) = await Step(_doctor!, "/api/v1/lab/orders",
-                        new { patientId = patient, tests = new[] { "FBC" }, priority = "routine", clinicalNote = "Routine bloods." }, ct);
-                    if (orderError is not null) return "lab order: " + orderError;
+                        new { patientId = patient, tests = new[] { "FBC" }, priority = "routine", clinicalNote = "Routine bloods." }, retryBusy, ct);
+                    if (orderError is { } e1) return e1.At("lab order");
                     var orderId = order.GetProperty("id").GetString()!;
-                    var (collected, collectError) = await Step(_technician!, $"/api/v1/lab/orders/{orderId}/specimen", new { }, ct);
-                    if (collectError is not null) return "specimen collection: " + collectError;
-                    var (_, receiptError) = await Step(_technician!, $"/api/v1/lab/orders/{orderId}/specimen/receipt", new { specimenId = collected.GetProperty("specimenId").GetString() }, ct);
-                    if (receiptError is not null) return "specimen receipt: " + receiptError;
-                    var (_, resultsError) = await Step(_technician!, $"/api/v1/lab/orders/{orderId}/results", FbcResults, ct);
-                    if (resultsError is not null) return "lab results: " + resultsError;
-                    var (_, validateError) = await Step(_pathologist!, $"/api/v1/lab/orders/{orderId}/validate", new { notes = "" }, ct);
-                    return validateError is null ? null : "lab validation: " + validateError;
+                    var (collected, collectError) = await Step(_technician!, $"/api/v1/lab/orders/{orderId}/specimen", new { }, retryBusy, ct);
+                    if (collectError is { } e2) return e2.At("specimen collection");
+                    var (_, receiptError) = await Step(_technician!, $"/api/v1/lab/orders/{orderId}/specimen/receipt", new { specimenId = collected.GetProperty("specimenId").GetString() }, retryBusy, ct);
+                    if (receiptError is { } e3) return e3.At("specimen receipt");
+                    var (_, resultsError) = await Step(_technician!, $"/api/v1/lab/orders/{orderId}/results", FbcResults, retryBusy, ct);
+                    if (resultsError is { } e4) return e4.At("lab results");
+                    var (_, validateError) = await Step(_pathologist!, $"/api/v1/lab/orders/{orderId}/validate", new { notes = "" }, retryBusy, ct);
+                    return validateError?.At("lab validation") ?? OpOutcome.Ok;
                 case OpKind.Dispense:
                     var (prescription, prescribeError) = await Step(_doctor!, $"/api/v1/patients/{patient}/prescriptions",
-                        new { drugId = _drugId, dose = "1 g", route = "oral", frequency = "four times a day", durationDays = 1, quantity = 4, repeats = 0 }, ct);
-                    if (prescribeError is not null) return "prescription: " + prescribeError;
-                    var (_, dispenseError) = await Step(_pharmacist!, $"/api/v1/pharmacy/prescriptions/{prescription.GetProperty("id").GetString()}/dispenses", new { quantity = 4 }, ct);
-                    return dispenseError is null ? null : "dispense: " + dispenseError;
+                        new { drugId = _drugId, dose = "1 g", route = "oral", frequency = "four times a day", durationDays = 1, quantity = 4, repeats = 0 }, retryBusy, ct);
+                    if (prescribeError is { } e5) return e5.At("prescription");
+                    var (_, dispenseError) = await Step(_pharmacist!, $"/api/v1/pharmacy/prescriptions/{prescription.GetProperty("id").GetString()}/dispenses", new { quantity = 4 }, retryBusy, ct);
+                    return dispenseError?.At("dispense") ?? OpOutcome.Ok;
                 default:
-                    return await Outcome(await _doctor!.GetAsync($"/api/v1/patients/{patient}", ct), ct);
+                    return await Call(() => _doctor!.GetAsync($"/api/v1/patients/{patient}", ct));
             }
         }
         catch (HttpRequestException e)
         {
-            return "connection: " + (e.HttpRequestError == HttpRequestError.Unknown ? e.Message : e.HttpRequestError.ToString());
+            return OpOutcome.Failed("connection: " + (e.HttpRequestError == HttpRequestError.Unknown ? e.Message : e.HttpRequestError.ToString()));
         }
         catch (TaskCanceledException) when (!ct.IsCancellationRequested)
         {
-            return "timeout (100 s)";
+            return OpOutcome.Failed("timeout (100 s)");
+        }
+    }
+
+    /// <summary>A request refused for overload is sent again at most this many times (after each Retry-After) before it counts as rejected.</summary>
+    public const int MaxBusyRetries = 60;
+
+    // Sends a request; a 503 (overload) is waited out for its Retry-After and sent again when retryBusy, else it is the answer.
+    private static async Task<HttpResponseMessage> SendAsync(Func<Task<HttpResponseMessage>> send, bool retryBusy, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var response = await send();
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || !retryBusy || attempt >= MaxBusyRetries) return response;
+            var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+            response.Dispose();
+            await Task.Delay(wait, ct);
         }
     }
 
@@ -199,11 +226,11 @@ public sealed class HealthLedgerClient(string url, string adminPassword) : IBenc
         return await LoginAsync(url, userId, registered.GetProperty("oneTimePassword").GetString()!, StaffPassword, ct);
     }
 
-    // One write of a multi-step operation: its answer, or why it failed.
-    private static async Task<(JsonElement Answer, string? Error)> Step(HttpClient client, string path, object body, CancellationToken ct)
+    // One write of a multi-step operation: its answer, or how it did not succeed.
+    private static async Task<(JsonElement Answer, OpOutcome? Problem)> Step(HttpClient client, string path, object body, bool retryBusy, CancellationToken ct)
     {
-        using var response = await client.PostAsJsonAsync(path, body, ct);
-        if (!response.IsSuccessStatusCode) return (default, await Outcome(response, ct));
+        using var response = await SendAsync(() => client.PostAsJsonAsync(path, body, ct), retryBusy, ct);
+        if (!response.IsSuccessStatusCode) return (default, await Describe(response, ct));
         return (await response.Content.ReadFromJsonAsync<JsonElement>(ct), null);
     }
 
@@ -216,7 +243,7 @@ public sealed class HealthLedgerClient(string url, string adminPassword) : IBenc
         conditions = new[] { "Hypertension" },
     };
 
-    private static object EntryBody() => new { type = "visit", occurredAt = Now(), doctorId = Doctor, notes = "Routine review." };
+    private object EntryBody() => new { type = "visit", occurredAt = Now(), doctorId = _doctorId, notes = "Routine review." };
 
     private static string Now() => DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
@@ -229,23 +256,27 @@ public sealed class HealthLedgerClient(string url, string adminPassword) : IBenc
         return bytes;
     }
 
-    private static async Task<string?> Outcome(HttpResponseMessage response, CancellationToken ct)
+    private static async Task<OpOutcome> Outcome(Func<Task<HttpResponseMessage>> send, bool retryBusy, CancellationToken ct)
     {
-        using (response)
+        using var response = await SendAsync(send, retryBusy, ct);
+        return response.IsSuccessStatusCode ? OpOutcome.Ok : await Describe(response, ct);
+    }
+
+    // A failed answer: a 503 is a refusal for overload (rejected, not failed); anything else a failure with its problem's title.
+    private static async Task<OpOutcome> Describe(HttpResponseMessage response, CancellationToken ct)
+    {
+        var body = await response.Content.ReadAsStringAsync(ct);
+        string title;
+        try
         {
-            if (response.IsSuccessStatusCode) return null;
-            var body = await response.Content.ReadAsStringAsync(ct);
-            string title;
-            try
-            {
-                title = JsonDocument.Parse(body).RootElement.TryGetProperty("title", out var t) ? t.GetString() ?? "" : "";
-            }
-            catch (JsonException)
-            {
-                title = "";
-            }
-            return $"HTTP {(int)response.StatusCode} {title}".Trim();
+            title = JsonDocument.Parse(body).RootElement.TryGetProperty("title", out var t) ? t.GetString() ?? "" : "";
         }
+        catch (JsonException)
+        {
+            title = "";
+        }
+        var what = $"HTTP {(int)response.StatusCode} {title}".Trim();
+        return response.StatusCode == HttpStatusCode.ServiceUnavailable ? OpOutcome.Refused(what) : OpOutcome.Failed(what);
     }
 
     private static async Task<JsonElement> Read(HttpResponseMessage response, CancellationToken ct)

@@ -8,8 +8,8 @@ public sealed record Latency(double Min, double Avg, double P50, double P95, dou
 /// <param name="MaxRssMb">Largest resident memory seen.</param>
 public sealed record ProcessUse(double CpuPercent, double MaxRssMb);
 
-/// <summary>One step of a maximum-rate round.</summary>
-public sealed record StepMetrics(double OfferedTps, double SendRate, double Throughput);
+/// <summary>One step of a maximum-rate round (per second: offered, sent, succeeded, refused for overload).</summary>
+public sealed record StepMetrics(double OfferedTps, double SendRate, double Throughput, double RejectedRate);
 
 /// <summary>A round's metrics, with Hyperledger Caliper's definitions.</summary>
 /// <param name="Target">The system under test.</param>
@@ -17,17 +17,19 @@ public sealed record StepMetrics(double OfferedTps, double SendRate, double Thro
 /// <param name="Control">Its rate controller.</param>
 /// <param name="Pass">Which pass.</param>
 /// <param name="Succeeded">Operations that committed (or, for reads, answered).</param>
-/// <param name="Failed">Operations that failed; <paramref name="Failures"/> says why.</param>
-/// <param name="SendRate">(succeeded + failed) / (last submit − first submit), per second.</param>
+/// <param name="Failed">Operations that failed; <paramref name="Failures"/> says why (refusals for overload are not failures).</param>
+/// <param name="Rejected">Operations refused at once for overload (503 with Retry-After) and not retried: the maximum-rate round's excess.</param>
+/// <param name="SendRate">(succeeded + rejected + failed) / (last submit − first submit), per second.</param>
 /// <param name="Throughput">succeeded / (last commit − first submit), per second.</param>
-/// <param name="Latency">Submit → commit of successful operations.</param>
+/// <param name="Latency">Submit → commit of successful (accepted) operations.</param>
+/// <param name="RejectionLatency">Submit → refusal of rejected operations (how soon the excess was answered); null when none.</param>
 /// <param name="Failures">Failed operations by reason.</param>
 /// <param name="ByOperation">Successful operations by kind.</param>
 /// <param name="Steps">Maximum-rate steps.</param>
 /// <param name="Processes">CPU and memory of the target's processes.</param>
 /// <param name="LatencySample">Up to 2,000 sorted latencies (for the CDF).</param>
-public sealed record RoundMetrics(string Target, string Round, string Control, int Pass, long Succeeded, long Failed, double SendRate, double Throughput,
-    Latency? Latency, IReadOnlyDictionary<string, long> Failures, IReadOnlyDictionary<string, long> ByOperation, IReadOnlyList<StepMetrics> Steps,
+public sealed record RoundMetrics(string Target, string Round, string Control, int Pass, long Succeeded, long Failed, long Rejected, double SendRate, double Throughput,
+    Latency? Latency, Latency? RejectionLatency, IReadOnlyDictionary<string, long> Failures, IReadOnlyDictionary<string, long> ByOperation, IReadOnlyList<StepMetrics> Steps,
     IReadOnlyDictionary<string, ProcessUse> Processes, IReadOnlyList<double> LatencySample)
 {
     /// <summary>Computes the metrics of a round's operations.</summary>
@@ -38,20 +40,27 @@ public sealed record RoundMetrics(string Target, string Round, string Control, i
         var sendRate = Rate(ops.Count, ops);
         var throughput = ok.Count == 0 ? 0 : ok.Count / Math.Max(0.001, (ok.Max(o => o.Finished) - ops.Min(o => o.Submitted)) / 1000);
         var latencies = ok.Select(o => o.Finished - o.Submitted).Order().ToArray();
-        Latency? latency = latencies.Length == 0 ? null : new Latency(latencies[0], latencies.Average(), Percentile(latencies, 50), Percentile(latencies, 95), Percentile(latencies, 99), latencies[^1]);
-        var failures = ops.Where(o => o.Error is not null).GroupBy(o => o.Error!).ToDictionary(g => g.Key, g => (long)g.Count());
+        var latency = Summary(latencies);
+        var rejected = ops.Where(o => o.Rejected).ToList();
+        var rejectionLatency = Summary(rejected.Select(o => o.Finished - o.Submitted).Order().ToArray());
+        var failures = ops.Where(o => o.Error is not null && !o.Rejected).GroupBy(o => o.Error!).ToDictionary(g => g.Key, g => (long)g.Count());
         var byOp = ok.GroupBy(o => o.Kind.ToString()).ToDictionary(g => g.Key, g => (long)g.Count());
         var stepMetrics = steps.Select(s =>
         {
             var inStep = ops.Where(o => o.Submitted >= s.Start && o.Submitted < s.End).ToList();
             var done = inStep.Count(o => o.Error is null);
-            return new StepMetrics(s.Offered, inStep.Count / ((s.End - s.Start) / 1000), done / ((s.End - s.Start) / 1000));
+            var seconds = (s.End - s.Start) / 1000;
+            return new StepMetrics(s.Offered, inStep.Count / seconds, done / seconds, inStep.Count(o => o.Rejected) / seconds);
         }).ToList();
         // A sample of at most 2,000 latencies (evenly spaced in sorted order) for the CDF plot.
         var sample = latencies.Length <= 2000 ? latencies : Enumerable.Range(0, 2000).Select(i => latencies[(int)((long)i * (latencies.Length - 1) / 1999)]).ToArray();
-        return new RoundMetrics(target, round.Name, round.Control.ToString(), pass, ok.Count, ops.Count - ok.Count, sendRate, throughput, latency, failures, byOp, stepMetrics,
+        return new RoundMetrics(target, round.Name, round.Control.ToString(), pass, ok.Count, ops.Count - ok.Count - rejected.Count, rejected.Count, sendRate, throughput, latency,
+            rejectionLatency, failures, byOp, stepMetrics,
             processes, sample.Select(x => Math.Round(x, 2)).ToList());
     }
+
+    private static Latency? Summary(double[] sorted) => sorted.Length == 0 ? null
+        : new Latency(sorted[0], sorted.Average(), Percentile(sorted, 50), Percentile(sorted, 95), Percentile(sorted, 99), sorted[^1]);
 
     private static double Rate(int count, IReadOnlyList<OpRecord> ops)
     {

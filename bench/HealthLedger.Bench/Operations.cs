@@ -22,8 +22,12 @@ public interface IBenchClient : IAsyncDisposable
     /// <summary>Creates the doctor, patients, laboratory and pharmacy the operations use.</summary>
     Task SetupAsync(BenchConfig config, Action<string> progress, CancellationToken ct);
 
-    /// <summary>Runs one operation to its commit; null on success, else why it failed.</summary>
-    Task<string?> RunAsync(OpKind kind, long sequence, CancellationToken ct);
+    /// <summary>
+    /// Runs one operation to its commit. With <paramref name="retryBusy"/> a request refused for overload (503) is sent again
+    /// after its <c>Retry-After</c> (the operation's latency still counts from the first send); without, the refusal is the
+    /// outcome (<see cref="OpOutcome.Rejected"/>).
+    /// </summary>
+    Task<OpOutcome> RunAsync(OpKind kind, long sequence, bool retryBusy, CancellationToken ct);
 }
 
 /// <summary>Picks operations by weight, deterministically from a sequence number.</summary>

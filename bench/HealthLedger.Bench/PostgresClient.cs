@@ -58,7 +58,7 @@ public sealed class PostgresClient(string connectionString, bool chained) : IBen
         }
     }
 
-    public async Task<string?> RunAsync(OpKind kind, long sequence, CancellationToken ct)
+    public async Task<OpOutcome> RunAsync(OpKind kind, long sequence, bool retryBusy, CancellationToken ct)
     {
         var patient = _patients[(int)(sequence % _patients.Count)];
         try
@@ -134,15 +134,15 @@ public sealed class PostgresClient(string connectionString, bool chained) : IBen
                     }, ct);
                     break;
             }
-            return null;
+            return OpOutcome.Ok;
         }
         catch (NpgsqlException e)
         {
-            return "PostgreSQL: " + (e is PostgresException p ? p.SqlState + " " + p.MessageText : e.Message);
+            return OpOutcome.Failed("PostgreSQL: " + (e is PostgresException p ? p.SqlState + " " + p.MessageText : e.Message));
         }
         catch (InvalidOperationException e)
         {
-            return "PostgreSQL: " + e.Message;
+            return OpOutcome.Failed("PostgreSQL: " + e.Message);
         }
     }
 

@@ -44,23 +44,33 @@ public static class Report
         s.AppendLine("# HealthLedger benchmark").AppendLine();
         s.AppendLine(Inv, $"- started {r.StartedAt:u}; command `{r.Command}`");
         s.AppendLine(Inv, $"- machine: {r.Machine}");
-        s.AppendLine(Inv, $"- targets {string.Join(", ", r.Config.Targets)}; {r.Config.Passes} pass(es), targets alternating; {r.Config.Patients} patients; documents {r.Config.DocumentBytes} bytes; cluster of {r.Config.ClusterNodes} nodes");
+        s.AppendLine(Inv, $"- targets {string.Join(", ", r.Config.Targets)}; {r.Config.Passes} pass(es), targets alternating; {r.Config.Patients} patients; documents {r.Config.DocumentBytes} bytes; cluster of {r.Config.ClusterNodes} nodes; consortium of {r.Config.ConsortiumOrganisations} hospitals, one node each");
         var mix = r.Config.Mix;
         s.AppendLine(Inv, $"- operation mix (weights): register patient {mix.RegisterPatient}, encounter {mix.Encounter}, charge {mix.Charge}, payment {mix.Payment}, lab report with file {mix.LabReport}, grant/revoke {mix.GrantRevoke}, read (disclosure-audited) {mix.Read}, lab order (order → specimen → receipt → results → validation) {mix.LabOrder}, prescribe → dispense {mix.Dispense}");
-        s.AppendLine().AppendLine("Definitions (Hyperledger Caliper): send rate = (succeeded + failed) / (last submit − first submit); throughput = succeeded / (last commit − first submit); latency of successful operations, submit → commit, in ms.").AppendLine();
-        s.AppendLine("| pass | target | round | control | ok | failed | send rate/s | throughput/s | min | avg | p50 | p95 | p99 | max | CPU % / RSS MB per process |");
-        s.AppendLine("| ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        s.AppendLine().AppendLine("Definitions (Hyperledger Caliper): send rate = (succeeded + rejected + failed) / (last submit − first submit); throughput = succeeded / (last commit − first submit); " +
+            "latency of successful (accepted) operations, submit → commit, in ms. Rejected = refused at once for overload (503 with Retry-After) in the maximum-rate round, " +
+            "which retries nothing; the other rounds wait out a refusal's Retry-After and send again (latency from the first send). CPU s/op = the target's processes' CPU seconds per successful operation.").AppendLine();
+        s.AppendLine("| pass | target | round | control | ok | rejected | failed | send rate/s | throughput/s | min | avg | p50 | p95 | p99 | max | CPU s/op | CPU % / RSS MB per process |");
+        s.AppendLine("| ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (var m in r.Rounds)
         {
             var l = m.Latency;
             var procs = string.Join("; ", m.Processes.Select(p => string.Create(Inv, $"{p.Key} {p.Value.CpuPercent:0}%/{p.Value.MaxRssMb:0}")));
-            s.AppendLine(Inv, $"| {m.Pass} | {m.Target} | {m.Round} | {m.Control} | {m.Succeeded} | {m.Failed} | {m.SendRate:0.0} | {m.Throughput:0.0} | {l?.Min:0} | {l?.Avg:0} | {l?.P50:0} | {l?.P95:0} | {l?.P99:0} | {l?.Max:0} | {procs} |");
+            s.AppendLine(Inv, $"| {m.Pass} | {m.Target} | {m.Round} | {m.Control} | {m.Succeeded} | {m.Rejected} | {m.Failed} | {m.SendRate:0.0} | {m.Throughput:0.0} | {l?.Min:0} | {l?.Avg:0} | {l?.P50:0} | {l?.P95:0} | {l?.P99:0} | {l?.Max:0} | {CpuPerOp(m):0.0000} | {procs} |");
         }
         var steps = r.Rounds.Where(m => m.Steps.Count > 0).ToList();
         if (steps.Count > 0)
         {
-            s.AppendLine().AppendLine("Maximum-rate steps (offered → send rate → throughput, op/s):").AppendLine();
-            foreach (var m in steps) s.AppendLine(string.Create(Inv, $"- pass {m.Pass}, {m.Target}: ") + string.Join("; ", m.Steps.Select(x => string.Create(Inv, $"{x.OfferedTps:0} → {x.SendRate:0} → {x.Throughput:0}"))));
+            s.AppendLine().AppendLine("Maximum-rate steps (offered → send rate → throughput, rejected, op/s):").AppendLine();
+            foreach (var m in steps) s.AppendLine(string.Create(Inv, $"- pass {m.Pass}, {m.Target}: ") + string.Join("; ", m.Steps.Select(x => string.Create(Inv, $"{x.OfferedTps:0} → {x.SendRate:0} → {x.Throughput:0}, {x.RejectedRate:0} rejected"))));
+            s.AppendLine().AppendLine("## Overload (maximum-rate round against the fixed-load rounds)").AppendLine();
+            s.AppendLine("| pass | target | accepted throughput/s | p99 accepted (ms) | rejected | p99 of a refusal (ms) | best fixed-load throughput/s | max-rate / fixed-load |");
+            s.AppendLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+            foreach (var m in steps)
+            {
+                var fixedLoad = r.Rounds.Where(x => x.Target == m.Target && x.Pass == m.Pass && x.Control == nameof(RateControl.FixedLoad)).Select(x => x.Throughput).DefaultIfEmpty(0).Max();
+                s.AppendLine(Inv, $"| {m.Pass} | {m.Target} | {m.Throughput:0.0} | {m.Latency?.P99:0} | {m.Rejected} | {m.RejectionLatency?.P99:0} | {fixedLoad:0.0} | {(fixedLoad > 0 ? m.Throughput / fixedLoad : 0):0.00} |");
+            }
         }
         var failures = r.Rounds.Where(m => m.Failed > 0).ToList();
         s.AppendLine().AppendLine("## Failures").AppendLine();
@@ -71,7 +81,7 @@ public static class Report
         {
             var best = r.Config.Targets.ToDictionary(t => t, t => Best(r, t, pass));
             s.AppendLine(string.Create(Inv, $"- pass {pass}: ") + string.Join(", ", best.Select(b => string.Create(Inv, $"{b.Key} {b.Value:0.0}/s"))));
-            foreach (var (a, b) in new[] { ("node", "postgres"), ("node", "postgres-chained"), ("cluster", "postgres"), ("cluster", "postgres-chained") })
+            foreach (var (a, b) in new[] { ("node", "postgres"), ("node", "postgres-chained"), ("cluster", "postgres"), ("cluster", "postgres-chained"), ("consortium", "postgres") })
             {
                 if (best.TryGetValue(a, out var x) && best.TryGetValue(b, out var y) && y > 0) s.AppendLine(Inv, $"  - {a} / {b} = {x / y:0.00}");
             }
@@ -82,6 +92,14 @@ public static class Report
             foreach (var p in r.Problems) s.AppendLine("- " + p);
         }
         return s.ToString();
+    }
+
+    // CPU seconds of the target's own processes (not the bench client) per successful operation in a round.
+    private static double CpuPerOp(RoundMetrics m)
+    {
+        if (m.Succeeded == 0 || m.Throughput <= 0) return 0;
+        var cores = m.Processes.Where(p => p.Key != "bench client").Sum(p => p.Value.CpuPercent) / 100;
+        return cores / m.Throughput;
     }
 
     private static Plot NewPlot(string title, string x, string y)

@@ -3,8 +3,13 @@ using System.Diagnostics;
 
 namespace HealthLedger.Bench;
 
-/// <summary>One finished operation (times in milliseconds since the round started).</summary>
-public readonly record struct OpRecord(OpKind Kind, double Submitted, double Finished, string? Error);
+/// <summary>One finished operation.</summary>
+/// <param name="Kind">Which operation.</param>
+/// <param name="Submitted">Its first send, in milliseconds since the round started (a retried request keeps it).</param>
+/// <param name="Finished">Its answer (last commit), in milliseconds since the round started.</param>
+/// <param name="Error">Null when it succeeded; otherwise why not.</param>
+/// <param name="Rejected">Refused for overload (503) and not retried: counted apart from failures.</param>
+public readonly record struct OpRecord(OpKind Kind, double Submitted, double Finished, string? Error, bool Rejected = false);
 
 /// <summary>Runs rounds against a client with Caliper's rate controllers.</summary>
 public sealed class Runner(IBenchClient client, OpPicker picker)
@@ -14,21 +19,23 @@ public sealed class Runner(IBenchClient client, OpPicker picker)
 
     /// <summary>
     /// Runs <paramref name="round"/>: the warm-up (not measured), then the measured part. Returns every measured operation;
-    /// for maximum-rate also the offered rate of each step.
+    /// for maximum-rate also the offered rate of each step. Fixed-rate and fixed-load rounds honour a refusal's Retry-After
+    /// (wait, send again; latency from the first send); the maximum-rate round retries nothing and counts refusals as rejected.
     /// </summary>
     public async Task<(List<OpRecord> Ops, List<(double Offered, double Start, double End)> Steps)> RunAsync(RoundConfig round, Action<string> progress, CancellationToken ct)
     {
         if (round.WarmupSeconds > 0)
         {
             progress("warm-up");
-            await OfferAsync(round with { Control = round.Control == RateControl.MaximumRate ? RateControl.FixedRate : round.Control }, round.WarmupSeconds, null, _ => { }, ct);
+            await OfferAsync(round with { Control = round.Control == RateControl.MaximumRate ? RateControl.FixedRate : round.Control }, round.WarmupSeconds, null, _ => { },
+                retryBusy: round.Control != RateControl.MaximumRate, ct);
         }
         var ops = new ConcurrentBag<OpRecord>();
         var clock = Stopwatch.StartNew();
         var steps = new List<(double, double, double)>();
         if (round.Control != RateControl.MaximumRate)
         {
-            await OfferAsync(round, round.DurationSeconds, (ops, clock), progress, ct);
+            await OfferAsync(round, round.DurationSeconds, (ops, clock), progress, retryBusy: true, ct);
         }
         else
         {
@@ -39,7 +46,7 @@ public sealed class Runner(IBenchClient client, OpPicker picker)
                 var tps = round.Tps * Math.Pow(round.StepFactor, i);
                 var start = clock.Elapsed.TotalMilliseconds;
                 progress($"step {i + 1}: {tps:0} op/s offered");
-                await OfferAsync(round with { Control = RateControl.FixedRate, Tps = tps }, round.StepSeconds, (ops, clock), _ => { }, ct);
+                await OfferAsync(round with { Control = RateControl.FixedRate, Tps = tps }, round.StepSeconds, (ops, clock), _ => { }, retryBusy: false, ct);
                 var end = clock.Elapsed.TotalMilliseconds;
                 steps.Add((tps, start, end));
                 var done = ops.Count(o => o.Error is null && o.Submitted >= start && o.Submitted < end);
@@ -51,7 +58,7 @@ public sealed class Runner(IBenchClient client, OpPicker picker)
         return ([.. ops], steps);
     }
 
-    private async Task OfferAsync(RoundConfig round, double seconds, (ConcurrentBag<OpRecord> Ops, Stopwatch Clock)? measure, Action<string> progress, CancellationToken ct)
+    private async Task OfferAsync(RoundConfig round, double seconds, (ConcurrentBag<OpRecord> Ops, Stopwatch Clock)? measure, Action<string> progress, bool retryBusy, CancellationToken ct)
     {
         var outstanding = new ConcurrentDictionary<long, Task>();
         var watch = Stopwatch.StartNew();
@@ -68,16 +75,16 @@ public sealed class Runner(IBenchClient client, OpPicker picker)
             var seq = Interlocked.Increment(ref _sequence);
             var kind = picker.Pick(seq);
             var submitted = measure?.Clock.Elapsed.TotalMilliseconds ?? 0;
-            string? error;
+            OpOutcome outcome;
             try
             {
-                error = await client.RunAsync(kind, seq, ct);
+                outcome = await client.RunAsync(kind, seq, retryBusy, ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                error = e.GetType().Name + ": " + e.Message;
+                outcome = OpOutcome.Failed(e.GetType().Name + ": " + e.Message);
             }
-            measure?.Ops.Add(new OpRecord(kind, submitted, measure.Value.Clock.Elapsed.TotalMilliseconds, error));
+            measure?.Ops.Add(new OpRecord(kind, submitted, measure.Value.Clock.Elapsed.TotalMilliseconds, outcome.Error, outcome.Rejected));
         }
 
         if (round.Control == RateControl.FixedLoad)

@@ -18,6 +18,9 @@ public interface ITarget : IAsyncDisposable
 
     /// <summary>The processes whose CPU and memory the report shows, by label.</summary>
     IReadOnlyDictionary<string, int> Processes { get; }
+
+    /// <summary>The HealthLedger nodes' data folders (for <c>healthledger verify</c> after the run); none for PostgreSQL.</summary>
+    IReadOnlyList<string> DataFolders { get; }
 }
 
 /// <summary>Runs the <c>healthledger</c> executable that is running now (the same build) as a child process.</summary>
@@ -148,6 +151,8 @@ public sealed class NodeTarget(string folder, string password) : ITarget
 
     public IReadOnlyDictionary<string, int> Processes => _pids;
 
+    public IReadOnlyList<string> DataFolders => [Path.Combine(folder, "node")];
+
     public async Task<IBenchClient> StartAsync(Action<string> progress, CancellationToken ct)
     {
         var url = $"http://127.0.0.1:{ChildProcess.FreePort()}";
@@ -176,6 +181,8 @@ public sealed partial class ClusterTarget(string folder, string password, int no
 
     public IReadOnlyDictionary<string, int> Processes => _pids;
 
+    public IReadOnlyList<string> DataFolders => Enumerable.Range(1, nodes).Select(k => Path.Combine(folder, "cluster", $"node-{k}")).ToList();
+
     public async Task<IBenchClient> StartAsync(Action<string> progress, CancellationToken ct)
     {
         var basePort = FreeBlock(nodes);
@@ -188,7 +195,8 @@ public sealed partial class ClusterTarget(string folder, string password, int no
         return new HealthLedgerClient(urls[0], password); // users work at node 1 (see HealthLedgerClient)
     }
 
-    private static int FreeBlock(int nodes)
+    /// <summary>A first port such that it and the next <paramref name="nodes"/> − 1, and the same 100 above, are free.</summary>
+    internal static int FreeBlock(int nodes)
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {
@@ -235,6 +243,8 @@ public sealed class PostgresTarget(string folder, bool chained) : ITarget
     public string Name => chained ? "postgres-chained" : "postgres";
 
     public IReadOnlyDictionary<string, int> Processes => _pids;
+
+    public IReadOnlyList<string> DataFolders => [];
 
     public async Task<IBenchClient> StartAsync(Action<string> progress, CancellationToken ct)
     {

@@ -9,16 +9,17 @@ internal static class BenchCommand
     public static Command Create()
     {
         var config = new Option<string?>("--config") { Description = "A benchmark config (JSON: targets, rounds with rate controllers, workload mix, passes); default: built in" };
-        var quick = new Option<bool>("--quick") { Description = "Short rounds, one pass, every target (about 30 s in a Release build)" };
+        var quick = new Option<bool>("--quick") { Description = "Short rounds, one pass, every target (about two minutes in a Release build)" };
         var output = new Option<string>("--out", "-o") { Description = "Results folder (default ./bench-results/<time>)" };
-        var targets = new Option<string?>("--targets") { Description = "Comma-separated subset of: node, cluster, postgres, postgres-chained, node-postgres" };
+        var targets = new Option<string?>("--targets") { Description = "Comma-separated subset of: " + string.Join(", ", BenchConfig.KnownTargets) };
+        var keepData = new Option<bool>("--keep-data") { Description = "Keep the HealthLedger targets' data folders (listed in results.json as dataFolders) to check them with 'healthledger verify'" };
         var passes = new Option<int?>("--passes") { Description = "Passes, 1 to 100 (targets alternate; default 2, quick 1)" }.WholeNumber(1, 100);
         var command = new Command("bench",
             "Caliper-style load rounds through the real transaction path (HTTP API, signing, consensus, execution, encryption, SQLite) against one " +
-            "node, a local BFT cluster and a PostgreSQL baseline (plain and hash-chained audit), side by side. Writes results.json, report.md " +
+            "node, a local BFT cluster, a consortium of four hospitals and a PostgreSQL baseline (plain and hash-chained audit), side by side. Writes results.json, report.md " +
             "and report.html (plots) to the results folder.")
         {
-            config, quick, output, targets, passes,
+            config, quick, output, targets, passes, keepData,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -40,7 +41,7 @@ internal static class BenchCommand
             if (AnsiConsole.Profile.Capabilities.Interactive)
             {
                 results = await AnsiConsole.Status().StartAsync("starting", async ctx =>
-                    await BenchRun.RunAsync(settings, folder, line, what => ctx.Status(Markup.Escape(what)), ct));
+                    await BenchRun.RunAsync(settings, folder, line, what => ctx.Status(Markup.Escape(what)), ct, parse.GetValue(keepData)));
             }
             else
             {
@@ -53,7 +54,7 @@ internal static class BenchCommand
                         last = DateTime.UtcNow;
                         Console.WriteLine(what);
                     }
-                }, ct);
+                }, ct, parse.GetValue(keepData));
             }
             Console.WriteLine(File.ReadAllText(Path.Combine(folder, "report.md")));
             Console.WriteLine($"Results: {folder} (results.json, report.md, report.html)");

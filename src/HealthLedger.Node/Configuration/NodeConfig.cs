@@ -22,8 +22,10 @@ namespace HealthLedger.Node.Configuration;
 /// <param name="Store">Where the ledger is (<see cref="LedgerLocation"/>): absent or <c>sqlite</c> for the embedded file <c>ledger.db</c>;
 /// otherwise a PostgreSQL connection string (Npgsql's, e.g. <c>Host=db;Database=healthledger;Username=healthledger</c>), set by
 /// <c>healthledger init --store</c>. It may hold a password (the file is owner-only); <c>PGPASSWORD</c> or <c>~/.pgpass</c> keep it out.</param>
+/// <param name="Admission">How much work the node takes on at once before it answers 503 with <c>Retry-After</c>, see <see cref="AdmissionLimits"/>
+/// (missing fields keep their defaults).</param>
 public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? TimeZone = null, int? ClockSkewMinutes = null, string? PublicUrl = null, string? Certificate = null, string? CertificateKey = null,
-    IReadOnlyList<string>? KnownProxies = null, HospitalSettings? Hospital = null, string? Store = null)
+    IReadOnlyList<string>? KnownProxies = null, HospitalSettings? Hospital = null, AdmissionLimits? Admission = null, string? Store = null)
 {
     /// <summary>Options for a node serving <paramref name="dataDirectory"/> with these settings.</summary>
     public NodeOptions Options(string dataDirectory)
@@ -34,6 +36,8 @@ public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? Tim
             TimeZone = TimeZone is { Length: > 0 } zone ? zone : defaults.TimeZone,
             ClockSkew = ClockSkewMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : defaults.ClockSkew,
             Hospital = Hospital ?? defaults.Hospital,
+            Admission = Admission ?? defaults.Admission,
+            MempoolCapacity = (Admission ?? defaults.Admission).Mempool,
         };
     }
 
@@ -71,6 +75,10 @@ public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? Tim
                 throw new InvalidDataException($"{path}: hospital.{field}: {message}");
             }
             if (LedgerLocation.SettingProblem(config.Store) is { } storeProblem) throw new InvalidDataException($"{path}: store: {storeProblem}");
+            if (config.Admission?.Problems() is [var (limit, problem), ..])
+            {
+                throw new InvalidDataException($"{path}: admission.{limit}: {problem}");
+            }
             return config;
         }
         catch (JsonException e)

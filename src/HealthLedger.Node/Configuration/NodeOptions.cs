@@ -9,8 +9,11 @@ public sealed record NodeOptions
     /// <summary>Longest wait for a batch to fill before a block is cut.</summary>
     public TimeSpan BatchDelay { get; init; } = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>Most transactions waiting in the mempool; beyond it submitters are told to retry.</summary>
-    public int MempoolCapacity { get; init; } = 200_000;
+    /// <summary>Most transactions waiting in the mempool; beyond it submitters are told to retry (503); node.json's <c>admission.mempool</c>.</summary>
+    public int MempoolCapacity { get; init; } = AdmissionLimits.Default.Mempool;
+
+    /// <summary>How many writes and other requests are served at once before the rest are refused with 503 (node.json's <c>admission</c>).</summary>
+    public AdmissionLimits Admission { get; init; } = AdmissionLimits.Default;
 
     /// <summary>Argon2id cost for sealing users' keys by their passwords (the default everywhere but in tests).</summary>
     public Core.Crypto.Argon2Parameters PasswordHashing { get; init; } = Core.Crypto.Argon2Parameters.Default;

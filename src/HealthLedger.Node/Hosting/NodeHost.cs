@@ -101,6 +101,7 @@ public static class NodeHost
             builder.Services.AddSingleton<LoginThrottle>();
             builder.Services.AddSingleton<PasswordCheckGate>();
             LoginThrottle.AddLoginRateLimits(builder.Services, options);
+            builder.Services.AddAdmissionControl(options.Admission);
             builder.Services.AddSingleton<AccountService>();
             builder.Services.AddHostedService<LoginPublisher>();
             builder.Services.AddHospitalModules();
@@ -187,7 +188,8 @@ public static class NodeHost
             app.UseStaticFiles(new StaticFileOptions { FileProvider = new EmbeddedFileProvider(typeof(NodeHost).Assembly, "assets"), RequestPath = "/assets" });
             app.UseAuthentication();
             app.UseAuthorization();
-            app.UseRateLimiter(); // after authorization: the break-glass policy counts per signed-in user
+            app.UseRetryAfterOnBusy(options.Admission);
+            app.UseRateLimiter(); // after authorization: the break-glass policy counts per signed-in user; the global limiter is admission control
             app.UseMiddleware<PasswordChangeGate>();
             app.UseMiddleware<Web.IdempotencyKeys>(); // after authorization: keys are per signed-in user
             app.MapOpenApi();

@@ -37,6 +37,9 @@ public sealed class Outcome<T>
 
     public static Outcome<T> Failed(string message) => new(OutcomeKind.Failed, default, null, message);
 
+    /// <summary>The node is overloaded: nothing was written, try again shortly (503 with <c>Retry-After</c>).</summary>
+    public static Outcome<T> Busy(string message) => new(OutcomeKind.Busy, default, null, message);
+
     /// <summary>The same failure for another value type.</summary>
     public Outcome<TOther> As<TOther>() => new(Kind, default, Errors, Message);
 }

@@ -23,4 +23,9 @@ public enum OutcomeKind
     Unprocessable,
     /// <summary>The ledger refused or did not answer in time.</summary>
     Failed,
+    /// <summary>
+    /// The node is overloaded (its mempool is full): nothing was written; the API answers 503 with <c>Retry-After</c>, the UI
+    /// shows the form again with a "busy, try again" message (<c>Web.AdmissionControl</c>).
+    /// </summary>
+    Busy,
 }

@@ -27,7 +27,7 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts)
     /// <summary>
     /// Signs <paramref name="payload"/> as the actor, submits it and waits for its block. Door refusals and rejected
     /// transactions become outcomes: <paramref name="fieldFor"/> may turn a verdict into field errors; otherwise
-    /// Unauthorized is Forbidden, NotFound is NotFound, Conflict is Conflict (naming the field the reason names) and the rest Failed. A commit slower than
+    /// Unauthorized is Forbidden, NotFound is NotFound, Conflict is Conflict (naming the field the reason names), Busy (a full mempool) is Busy and the rest Failed. A commit slower than
     /// <see cref="CommitTimeout"/> is Failed ("it may still commit").
     /// </summary>
     public async Task<Outcome<WriteResult>> SubmitAsync(UserSession actor, TxPayload payload, IReadOnlyDictionary<Hash256, byte[]> blobs, string id,
@@ -154,6 +154,7 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts)
             TxVerdict.Unauthorized => Outcome<WriteResult>.Forbidden($"The ledger refused: {result.Reason}."),
             TxVerdict.NotFound => Outcome<WriteResult>.NotFound($"The ledger refused: {result.Reason}."),
             TxVerdict.Conflict => Outcome<WriteResult>.Conflict(ConflictFields(result.Reason), $"The ledger refused: {result.Reason}."),
+            TxVerdict.Busy => Outcome<WriteResult>.Busy("The node is busy with other work: nothing was saved. Try again in a moment."),
             _ => Outcome<WriteResult>.Failed($"The ledger refused the change ({result.Verdict}): {result.Reason}."),
         };
     }

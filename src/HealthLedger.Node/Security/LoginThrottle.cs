@@ -57,6 +57,12 @@ public sealed class LoginThrottle : IDisposable
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.OnRejected = async (context, ct) =>
             {
+                // The node's overload refusals (503, Web.AdmissionControl) share the middleware with the endpoint policies (429).
+                if (Web.AdmissionControl.IsRefusal(context.Lease))
+                {
+                    await Web.AdmissionControl.RefuseAsync(context);
+                    return;
+                }
                 var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var r) ? r : options.LoginWindow;
                 context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 // Each policy has its own words (RateLimitMessage); the login policies' are the default.

@@ -10,7 +10,7 @@ namespace HealthLedger.Node.Web;
 /// <summary>
 /// Maps outcomes to typed HTTP results — RFC 9457 problem details for every failure: 400 with field errors (Invalid), 403
 /// (Forbidden), 404 (NotFound), 409 with field errors (Conflict: the request conflicts with the current state), 409 (Failed: the
-/// ledger refused or did not answer), 422 with field errors (Unprocessable) — and guards API groups.
+/// ledger refused or did not answer), 422 with field errors (Unprocessable), 503 (Busy: the mempool is full) — and guards API groups.
 /// </summary>
 public static class ApiResults
 {
@@ -69,6 +69,7 @@ public static class ApiResults
         OutcomeKind.Forbidden => TypedResults.Problem(statusCode: 403, title: "Forbidden", detail: outcome.Message),
         OutcomeKind.NotFound => TypedResults.Problem(statusCode: 404, title: "Not found", detail: outcome.Message),
         OutcomeKind.Invalid => TypedResults.Problem(statusCode: 400, title: "Bad Request", detail: outcome.Message),
+        OutcomeKind.Busy => TypedResults.Problem(statusCode: 503, title: "Busy", detail: outcome.Message, type: AdmissionControl.ProblemType), // Retry-After: UseRetryAfterOnBusy
         _ => TypedResults.Problem(statusCode: 409, title: "Not done", detail: outcome.Message),
     };
 

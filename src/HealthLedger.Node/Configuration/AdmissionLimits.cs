@@ -1,0 +1,48 @@
+namespace HealthLedger.Node.Configuration;
+
+/// <summary>
+/// How much work the node takes on at once before it answers the rest at once with 503 and <c>Retry-After</c>
+/// (<see cref="Web.AdmissionControl"/>), kept in <c>node.json</c> as <c>"admission"</c>. The write budget bounds the
+/// requests that wait for their block to commit: set it to about what the node commits in one second (its fixed-load
+/// throughput of writes, see docs/operations.md), so an accepted write answers within about a second however hard the node is
+/// pushed. Reads and sign-ins have their own, larger budget, so a flood of writes never locks them out.
+/// </summary>
+public sealed record AdmissionLimits
+{
+    /// <summary>
+    /// The most write requests (POST, PUT, PATCH, DELETE outside sign-in) served at once, most of them waiting for their commit;
+    /// default 64 per processor. Within it the node adapts the number it takes (down to a sixteenth of it, at least 1) so that
+    /// admitted writes take about <see cref="TargetLatencyMs"/> on average.
+    /// </summary>
+    public int Writes { get; init; } = 64 * Environment.ProcessorCount;
+
+    /// <summary>
+    /// The average time, in milliseconds, an admitted write may take (request to commit) before the node takes fewer writes at
+    /// once; default 800. 0 turns the adaptation off (always <see cref="Writes"/>).
+    /// </summary>
+    public int TargetLatencyMs { get; init; } = 800;
+
+    /// <summary>Other requests (reads, pages, sign-ins) served at once; default 256 per processor.</summary>
+    public int Reads { get; init; } = 256 * Environment.ProcessorCount;
+
+    /// <summary>What a refused request is told to wait, in whole seconds (the <c>Retry-After</c> header); default 1.</summary>
+    public int RetryAfterSeconds { get; init; } = 1;
+
+    /// <summary>Transactions that may wait in the mempool (from the API, raw submissions and peers); beyond it a submission is refused at once with 503. Default 200,000.</summary>
+    public int Mempool { get; init; } = 200_000;
+
+    /// <summary>The defaults.</summary>
+    public static AdmissionLimits Default { get; } = new();
+
+    /// <summary>What is wrong with the values (field name, message); empty when they are usable.</summary>
+    public IReadOnlyList<(string Field, string Message)> Problems()
+    {
+        var problems = new List<(string, string)>();
+        if (Writes < 1) problems.Add(("writes", "must be at least 1"));
+        if (Reads < 1) problems.Add(("reads", "must be at least 1"));
+        if (RetryAfterSeconds is < 1 or > 3600) problems.Add(("retryAfterSeconds", "must be between 1 and 3600"));
+        if (Mempool < 1) problems.Add(("mempool", "must be at least 1"));
+        if (TargetLatencyMs is < 0 or > 60_000) problems.Add(("targetLatencyMs", "must be between 0 (no adaptation) and 60000"));
+        return problems;
+    }
+}

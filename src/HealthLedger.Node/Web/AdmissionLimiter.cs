@@ -1,0 +1,228 @@
+using System.Threading.RateLimiting;
+using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Hosting;
+using Microsoft.AspNetCore.Http;
+
+namespace HealthLedger.Node.Web;
+
+/// <summary>
+/// The node's global rate limiter (ASP.NET Core's rate-limiting middleware): two <see cref="ConcurrencyLimiter"/>s without a
+/// queue, one for writes and one for everything else a person or client asks (<see cref="Classify"/>), so a request beyond
+/// its budget is refused at once rather than waiting. Peer calls (gRPC, consensus, block sync), the health check and static
+/// assets are never limited. A refusal's lease carries <see cref="MetadataName.RetryAfter"/> and <see cref="RefusalMarker"/>,
+/// by which <see cref="AdmissionControl"/> tells it from the endpoint policies' refusals.
+/// <para>
+/// Within the write limiter's permits (<see cref="AdmissionLimits.Writes"/>, the ceiling) the number of writes taken at once
+/// adapts to what the node commits (<see cref="WriteLimit"/>): each admitted write's time from admission to its answer is
+/// measured, and every half second the limit shrinks by a quarter when the average exceeded
+/// <see cref="AdmissionLimits.TargetLatencyMs"/>, and grows by an eighth when writes were refused while the average stayed under
+/// half of it. By Little's law the writes in progress are then about one target latency of the node's commit rate, whatever
+/// the node, cluster or machine; a slow one refuses earlier instead of letting every write wait longer.
+/// </para>
+/// </summary>
+public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
+{
+    /// <summary>The metadata name that marks an admission refusal's lease (its value is the budget's name).</summary>
+    public const string RefusalMarker = "healthledger.admission";
+
+    private static readonly long AdjustEvery = System.Diagnostics.Stopwatch.Frequency / 2;
+
+    private readonly ConcurrencyLimiter _writes;
+    private readonly ConcurrencyLimiter _reads;
+    private readonly TimeSpan _retryAfter;
+    private readonly int _maxWrites;
+    private readonly int _minWrites;
+    private readonly double _targetTicks;
+    private readonly Lock _window = new();
+    private int _writeLimit;
+    private long _windowStart = System.Diagnostics.Stopwatch.GetTimestamp();
+    private long _windowTicks;
+    private long _windowWrites;
+    private long _windowRefusals;
+    private long _refusedWrites;
+
+    /// <summary>Budgets of <paramref name="limits"/>.</summary>
+    public AdmissionLimiter(AdmissionLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        _writes = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = limits.Writes, QueueLimit = 0 });
+        _reads = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = limits.Reads, QueueLimit = 0 });
+        _retryAfter = TimeSpan.FromSeconds(limits.RetryAfterSeconds);
+        _maxWrites = _writeLimit = limits.Writes;
+        _minWrites = limits.TargetLatencyMs == 0 ? limits.Writes : Math.Max(1, limits.Writes / 16);
+        _targetTicks = limits.TargetLatencyMs / 1000.0 * System.Diagnostics.Stopwatch.Frequency;
+    }
+
+    /// <summary>Writes taken at once now: between a sixteenth of <see cref="AdmissionLimits.Writes"/> and all of it (see the class remarks).</summary>
+    public int WriteLimit => Volatile.Read(ref _writeLimit);
+
+    /// <summary>Which budget a request takes.</summary>
+    public enum Budget
+    {
+        /// <summary>Not limited: peer calls, the health check, static assets, error pages.</summary>
+        None,
+        /// <summary>A write: POST, PUT, PATCH or DELETE, other than signing in or out and changing a password.</summary>
+        Writes,
+        /// <summary>Reads, pages and sign-ins.</summary>
+        Reads,
+    }
+
+    /// <summary>The budget of <paramref name="request"/> (see <see cref="Budget"/>).</summary>
+    public static Budget Classify(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var path = request.Path;
+        if (path.StartsWithSegments(PeerPortGate.PeerPathPrefix, StringComparison.Ordinal) || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/assets")
+            || path.StartsWithSegments("/error"))
+        {
+            return Budget.None;
+        }
+        var method = request.Method;
+        if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method)) return Budget.Reads;
+        // Signing in and out checks a password or ends a session and commits nothing: a write flood must not lock people out.
+        if (path.StartsWithSegments("/api/v1/auth") || path.StartsWithSegments("/login") || path.StartsWithSegments("/logout") || path.StartsWithSegments("/account/password"))
+        {
+            return Budget.Reads;
+        }
+        return Budget.Writes;
+    }
+
+    private ConcurrencyLimiter? For(HttpContext context) => Classify(context.Request) switch
+    {
+        Budget.Writes => _writes,
+        Budget.Reads => _reads,
+        _ => null,
+    };
+
+    /// <summary>Write requests refused since the node started.</summary>
+    public long RefusedWrites => Interlocked.Read(ref _refusedWrites);
+
+    /// <summary>The limiters' own counts, per budget (writes refused by <see cref="WriteLimit"/> are in <see cref="RefusedWrites"/> only).</summary>
+    public (RateLimiterStatistics? Writes, RateLimiterStatistics? Reads) Statistics => (_writes.GetStatistics(), _reads.GetStatistics());
+
+    /// <inheritdoc/>
+    public override RateLimiterStatistics? GetStatistics(HttpContext resource) => For(resource)?.GetStatistics();
+
+    /// <inheritdoc/>
+    protected override RateLimitLease AttemptAcquireCore(HttpContext resource, int permitCount)
+    {
+        var limiter = For(resource);
+        if (limiter is null) return Admitted.Instance;
+        if (limiter == _reads)
+        {
+            var read = _reads.AttemptAcquire(permitCount);
+            if (read.IsAcquired) return read;
+            read.Dispose();
+            return new Refused("reads", _retryAfter);
+        }
+        Adjust();
+        var inProgress = _maxWrites - (_writes.GetStatistics()?.CurrentAvailablePermits ?? 0);
+        var lease = inProgress + permitCount <= WriteLimit ? _writes.AttemptAcquire(permitCount) : null;
+        if (lease is { IsAcquired: true }) return new TimedWrite(lease, this);
+        lease?.Dispose();
+        return new Refused("writes", _retryAfter); // counted once answered (Refusing): the middleware asks twice before it refuses
+    }
+
+    /// <summary>Counts a request refused with <paramref name="lease"/> (called once per refused request, by <see cref="AdmissionControl.RefuseAsync"/>).</summary>
+    internal void Refusing(RateLimitLease lease)
+    {
+        if (!lease.TryGetMetadata(RefusalMarker, out var budget) || budget is not "writes") return;
+        Interlocked.Increment(ref _windowRefusals);
+        Interlocked.Increment(ref _refusedWrites);
+    }
+
+    private void Finished(long ticks)
+    {
+        Interlocked.Add(ref _windowTicks, ticks);
+        Interlocked.Increment(ref _windowWrites);
+    }
+
+    // Every half second: a quarter less when admitted writes took longer than the target on average; an eighth more when some
+    // were refused while they took under half of it.
+    private void Adjust()
+    {
+        if (_minWrites == _maxWrites) return;
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (now - Volatile.Read(ref _windowStart) < AdjustEvery) return;
+        lock (_window)
+        {
+            if (now - _windowStart < AdjustEvery) return;
+            var writes = Interlocked.Exchange(ref _windowWrites, 0);
+            var ticks = Interlocked.Exchange(ref _windowTicks, 0);
+            var refusals = Interlocked.Exchange(ref _windowRefusals, 0);
+            Volatile.Write(ref _windowStart, now);
+            if (writes == 0) return;
+            var average = (double)ticks / writes;
+            var limit = _writeLimit;
+            if (average > _targetTicks) limit = Math.Max(_minWrites, limit * 3 / 4);
+            else if (refusals > 0 && average < _targetTicks / 2) limit = Math.Min(_maxWrites, limit + Math.Max(1, limit / 8));
+            Volatile.Write(ref _writeLimit, limit);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override ValueTask<RateLimitLease> AcquireAsyncCore(HttpContext resource, int permitCount, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(AttemptAcquireCore(resource, permitCount)); // no queue: a request is taken or refused at once
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _writes.Dispose();
+            _reads.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+
+    private sealed class Admitted : RateLimitLease
+    {
+        public static readonly Admitted Instance = new();
+
+        public override bool IsAcquired => true;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
+    }
+
+    // An admitted write: releases its permit and reports how long it held it.
+    private sealed class TimedWrite(RateLimitLease inner, AdmissionLimiter owner) : RateLimitLease
+    {
+        private readonly long _start = System.Diagnostics.Stopwatch.GetTimestamp();
+        private int _disposed;
+
+        public override bool IsAcquired => true;
+
+        public override IEnumerable<string> MetadataNames => inner.MetadataNames;
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata) => inner.TryGetMetadata(metadataName, out metadata);
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                owner.Finished(System.Diagnostics.Stopwatch.GetTimestamp() - _start);
+                inner.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
+
+    private sealed class Refused(string budget, TimeSpan retryAfter) : RateLimitLease
+    {
+        public override bool IsAcquired => false;
+
+        public override IEnumerable<string> MetadataNames => [MetadataName.RetryAfter.Name, RefusalMarker];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = metadataName == MetadataName.RetryAfter.Name ? retryAfter : metadataName == RefusalMarker ? budget : null;
+            return metadata is not null;
+        }
+    }
+}

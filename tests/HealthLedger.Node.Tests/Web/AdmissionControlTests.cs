@@ -1,0 +1,163 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Web;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HealthLedger.Node.Tests.Web;
+
+/// <summary>
+/// Overload is answered at once: writes beyond the node's budget (or beyond a full mempool) get 503 with <c>Retry-After</c> and
+/// a problem document, every accepted write commits, no refused one leaves a trace, and reads keep being answered meanwhile.
+/// </summary>
+public class AdmissionControlTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private const int Flood = 40;
+
+    // Blocks are cut 250 ms after the first waiting transaction, so each accepted write holds its place that long at least.
+    private static readonly TimeSpan SlowBlocks = TimeSpan.FromMilliseconds(250);
+
+    [Fact]
+    public async Task A_write_flood_beyond_the_budget_is_refused_at_once_with_503_and_reads_are_still_answered()
+    {
+        await using var node = await NodeFixture.StartAsync(configure: o => o with
+        {
+            BatchDelay = SlowBlocks,
+            Admission = new AdmissionLimits { Writes = 2, Reads = 64, RetryAfterSeconds = 2, TargetLatencyMs = 0 }, // a fixed budget of two writes
+        });
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var patient = await RegisterAsync(admin);
+        var limiter = node.App.Services.GetRequiredService<AdmissionLimiter>();
+
+        var writes = Enumerable.Range(0, Flood).Select(i => Charge(admin, patient, i)).ToList();
+        // Once the write budget is all taken, the same client's reads are still served (their own budget).
+        while (limiter.Statistics.Writes!.CurrentAvailablePermits > 0 && writes.Any(w => !w.IsCompleted)) await Task.Delay(1, Ct);
+        var reads = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => admin.GetAsync($"/api/v1/patients/{patient}/account", Ct)));
+        var answers = await Task.WhenAll(writes);
+
+        Assert.All(reads, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(0, limiter.Statistics.Reads!.TotalFailedLeases);
+        var accepted = answers.Count(a => a.StatusCode == HttpStatusCode.Created);
+        var refused = answers.Where(a => a.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
+        Assert.Equal(Flood, accepted + refused.Count); // nothing but 201 and 503
+        Assert.InRange(accepted, 2, Flood - 1);
+        Assert.NotEmpty(refused);
+        foreach (var r in refused) await AssertBusyAsync(r, "2");
+        Assert.Equal(refused.Count, limiter.RefusedWrites);
+
+        // Every accepted charge committed, no refused one did: the account holds exactly the accepted ones.
+        var account = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/patients/{patient}/account", Ct);
+        Assert.Equal(accepted, account.GetProperty("lines").GetArrayLength());
+        Assert.Equal(accepted, account.GetProperty("charges").GetDecimal());
+    }
+
+    [Fact]
+    public async Task The_node_takes_fewer_writes_at_once_when_admitted_writes_take_longer_than_the_target()
+    {
+        await using var node = await NodeFixture.StartAsync(configure: o => o with
+        {
+            BatchDelay = SlowBlocks,
+            Admission = new AdmissionLimits { Writes = 16, TargetLatencyMs = 50 }, // every write takes 250 ms at least: over the target
+        });
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var patient = await RegisterAsync(admin);
+        var limiter = node.App.Services.GetRequiredService<AdmissionLimiter>();
+        Assert.Equal(16, limiter.WriteLimit);
+
+        // One write after another for more than half a second (the adaptation's window): the limit shrinks by a quarter at least once.
+        for (var i = 0; i < 4; i++)
+        {
+            using var charged = await Charge(admin, patient, i);
+            Assert.Equal(HttpStatusCode.Created, charged.StatusCode);
+        }
+        Assert.InRange(limiter.WriteLimit, 1, 12);
+
+        // A flood now finds the smaller budget: the excess is refused at once, the rest commit.
+        var answers = await Task.WhenAll(Enumerable.Range(10, Flood).Select(i => Charge(admin, patient, i)));
+        var accepted = answers.Count(a => a.StatusCode == HttpStatusCode.Created);
+        var refused = answers.Where(a => a.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
+        Assert.Equal(Flood, accepted + refused.Count);
+        Assert.NotEmpty(refused);
+        foreach (var r in refused) await AssertBusyAsync(r, "1");
+        var account = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/patients/{patient}/account", Ct);
+        Assert.Equal(4 + accepted, account.GetProperty("lines").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_write_the_full_mempool_has_no_room_for_is_refused_at_once_with_503()
+    {
+        await using var node = await NodeFixture.StartAsync(configure: o => o with { BatchDelay = SlowBlocks, MempoolCapacity = 1 });
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+
+        // Registrations of different patients do not wait for each other: all but the first find the mempool full.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => admin.PostAsJsonAsync("/api/v1/patients",
+            new { mrn = $"MRN-FULL-{i}", fullName = "Flo Od", dateOfBirth = "1980-02-29", gender = "female", conditions = new[] { "Asthma" } }, Ct)));
+
+        var accepted = answers.Count(a => a.StatusCode == HttpStatusCode.Created);
+        var refused = answers.Where(a => a.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
+        Assert.Equal(20, accepted + refused.Count);
+        Assert.True(accepted >= 1);
+        Assert.NotEmpty(refused);
+        foreach (var r in refused) await AssertBusyAsync(r, "1");
+        var patients = await admin.GetFromJsonAsync<JsonElement>("/api/v1/patients?pageSize=100", Ct);
+        Assert.Equal(accepted, patients.GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_browser_form_post_refused_for_overload_gets_the_busy_page_not_a_bare_503()
+    {
+        await using var node = await NodeFixture.StartAsync(configure: o => o with { Admission = new AdmissionLimits { Writes = 1, TargetLatencyMs = 0 } });
+        var browser = await node.CookieLoginAsync("admin", NodeFixture.Password);
+        var form = await browser.GetStringAsync("/patients/register", Ct);
+        var limiter = node.App.Services.GetRequiredService<AdmissionLimiter>();
+        // Take the only write permit as a request in progress would.
+        var busy = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        busy.Request.Method = "POST";
+        busy.Request.Path = "/api/v1/patients";
+        using (var held = limiter.AttemptAcquire(busy))
+        {
+            Assert.True(held.IsAcquired);
+            using var post = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["__RequestVerificationToken"] = NodeFixture.AntiforgeryToken(form),
+                ["Input.Mrn"] = "MRN-BUSY",
+            });
+            using var response = await browser.PostAsync("/patients/register", post, Ct);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal("1", response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+            var page = await response.Content.ReadAsStringAsync(Ct);
+            Assert.Contains("The node is busy with other work: nothing was done or saved. Try again in 1 s.", page);
+            Assert.Contains("data-testid=\"error-back\"", page); // the error page in the layout, with its way back to the form
+        }
+        // With the permit back, the form is taken again (here: refused for its missing fields, so nothing is written).
+        using var again = new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = NodeFixture.AntiforgeryToken(form) });
+        using var answered = await browser.PostAsync("/patients/register", again, Ct);
+        Assert.NotEqual(HttpStatusCode.ServiceUnavailable, answered.StatusCode);
+    }
+
+    private static async Task AssertBusyAsync(HttpResponseMessage response, string retryAfter)
+    {
+        Assert.Equal(retryAfter, response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(503, problem.GetProperty("status").GetInt32());
+        Assert.Equal("Busy", problem.GetProperty("title").GetString());
+        Assert.Equal(AdmissionControl.ProblemType, problem.GetProperty("type").GetString());
+        Assert.Contains("nothing was", problem.GetProperty("detail").GetString());
+    }
+
+    private static Task<HttpResponseMessage> Charge(HttpClient admin, string patient, int i) =>
+        admin.PostAsJsonAsync($"/api/v1/patients/{patient}/account/charges", new { occurredAt = "2026-01-05T10:00", service = $"Flood {i}", quantity = 1, unitPrice = 1 }, Ct);
+
+    private static async Task<string> RegisterAsync(HttpClient admin)
+    {
+        using var created = await admin.PostAsJsonAsync("/api/v1/patients",
+            new { mrn = "MRN-FLOOD", fullName = "Flo Od", dateOfBirth = "1980-02-29", gender = "female", conditions = new[] { "Asthma" } }, Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetString()!;
+    }
+}
