@@ -62,6 +62,11 @@ public sealed record BenchConfig
     public int Patients { get; init; } = 6;
     /// <summary>Size of the file attached to each lab report.</summary>
     public int DocumentBytes { get; init; } = 4096;
+    /// <summary>
+    /// The node target's starting data (scale study): a node data folder (e.g. made by <c>healthledger seed --scale</c>, with
+    /// the admin password <see cref="BenchRun.Password"/>) copied for each pass instead of a new network; null (default): empty.
+    /// </summary>
+    public string? NodeData { get; init; }
     /// <summary>Voting nodes of the cluster target.</summary>
     public int ClusterNodes { get; init; } = 4;
     /// <summary>Organisations (hospitals, one node each) of the consortium target.</summary>

@@ -80,7 +80,7 @@ public static class BenchRun
 
     private static ITarget Create(string name, string folder, BenchConfig config) => name switch
     {
-        "node" => new NodeTarget(folder, Password),
+        "node" => new NodeTarget(folder, Password, config.NodeData),
         "cluster" => new ClusterTarget(folder, Password, config.ClusterNodes),
         "consortium" => new ConsortiumTarget(folder, Password, config.ConsortiumOrganisations),
         "postgres" => new PostgresTarget(folder, chained: false),

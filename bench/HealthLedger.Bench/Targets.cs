@@ -141,8 +141,11 @@ public sealed class ChildProcess : IDisposable
     }
 }
 
-/// <summary>One embedded HealthLedger node (SQLite), a separate process started with <c>healthledger up</c>.</summary>
-public sealed class NodeTarget(string folder, string password) : ITarget
+/// <summary>
+/// One embedded HealthLedger node (SQLite), a separate process started with <c>healthledger up</c>: on a new network, or on a
+/// copy of <paramref name="template"/> (a data folder, see <see cref="BenchConfig.NodeData"/>).
+/// </summary>
+public sealed class NodeTarget(string folder, string password, string? template = null) : ITarget
 {
     private ChildProcess? _process;
     private readonly Dictionary<string, int> _pids = [];
@@ -157,10 +160,27 @@ public sealed class NodeTarget(string folder, string password) : ITarget
     {
         var url = $"http://127.0.0.1:{ChildProcess.FreePort()}";
         progress("starting one node");
+        if (template is not null)
+        {
+            progress($"copying {template}");
+            CopyFolder(template, Path.Combine(folder, "node"));
+        }
         _process = ChildProcess.StartSelf(["up", "--data", Path.Combine(folder, "node"), "--urls", url], new Dictionary<string, string> { ["HEALTHLEDGER_ADMIN_PASSWORD"] = password });
         await ChildProcess.WaitForHealthAsync([url], _ => true, _process, ct);
         _pids["node"] = _process.Id;
         return new HealthLedgerClient(url, password);
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        if (!Directory.Exists(from)) throw new IOException($"nodeData folder {from} does not exist");
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -25,13 +25,22 @@ internal static class SeedCommand
         var patients = new Option<int>("--patients", "-n") { Description = "How many patients, 1 to 100000 (default 200)", DefaultValueFactory = _ => 200 }.WholeNumber(1, 100_000);
         var doctors = new Option<int?>("--doctors") { Description = "How many doctors, 1 to 10000 (default: one per 10 patients, at least 5)" }.WholeNumber(1, 10_000);
         var seed = new Option<int>("--seed") { Description = "Random seed, for the same data every time (default 1)", DefaultValueFactory = _ => 1 }.WholeNumber(int.MinValue, int.MaxValue);
+        var scale = new Option<bool>("--scale")
+        {
+            Description = "Scale study: patients without logins (no Argon2id) and --entries visits, charges and payments spread over them, signed in the load " +
+                "nonce lane and pushed through the node's door in bulk (sealing and signing on every core); no laboratory, pharmacy or expenses",
+        };
+        var entries = new Option<long>("--entries", "-m") { Description = "With --scale: how many entries in all, 0 to 100000000 (default 20 per patient)" }.WholeNumber(0, 100_000_000);
         var admin = CommonOptions.Admin();
         var command = new Command("seed",
             "Fill a stopped node's network with realistic synthetic doctors, patients, encounters, accounts, lab orders, a pharmacy formulary " +
             "with stock, prescriptions and dispenses through the real " +
             $"transaction path (signed as the admin; needs {CommonOptions.PasswordVariable}). All personal data is synthetic and stored encrypted.")
-        { data, patients, doctors, seed, admin };
-        command.SetAction((parse, ct) => Run(parse.GetValue(data)!, parse.GetValue(patients), parse.GetValue(doctors), parse.GetValue(seed), parse.GetValue(admin)!, ct));
+        { data, patients, doctors, seed, scale, entries, admin };
+        command.SetAction((parse, ct) => parse.GetValue(scale)
+            ? RunScale(parse.GetValue(data)!, parse.GetValue(patients), parse.GetResult(entries) is null ? null : parse.GetValue(entries), parse.GetValue(doctors), parse.GetValue(seed),
+                parse.GetValue(admin)!, ct)
+            : Run(parse.GetValue(data)!, parse.GetValue(patients), parse.GetValue(doctors), parse.GetValue(seed), parse.GetValue(admin)!, ct));
         return command;
     }
 
@@ -98,6 +107,80 @@ internal static class SeedCommand
             Console.WriteLine($"Seeded the accounts: {expenses.Expenses} expenses and {expenses.Budgets} budgets" +
                 (expenses.Failures > 0 ? $"; {expenses.Failures} writes failed" : "") + ".");
             return result.Failures == 0 && labResult.Failures == 0 && formulary.Failures == 0 && rxResult.Failures == 0 && expenses.Failures == 0 ? 0 : 1;
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// <c>seed --scale</c>: a few doctors (with logins, for the visits), then <see cref="ScaleSeeder"/>'s patients without logins
+    /// and their entries. Prints one progress line and a summary with the rate; exit 1 when any transaction was rejected.
+    /// </summary>
+    private static async Task<int> RunScale(string data, int patients, long? entries, int? doctors, int seed, string adminUser, CancellationToken ct)
+    {
+        if (patients is < 1 or > 100_000) return CommonOptions.Fail("--patients must be between 1 and 100000");
+        var total = entries ?? patients * 20L;
+        if (total is < 0 or > 100_000_000) return CommonOptions.Fail("--entries must be between 0 and 100000000");
+        if (CommonOptions.AdminPassword() is not { } password) return CommonOptions.Fail($"set {CommonOptions.PasswordVariable} to the admin's password");
+        Microsoft.AspNetCore.Builder.WebApplication app;
+        try
+        {
+            app = NodeHost.Build(new NodeOptions { DataDirectory = Path.GetFullPath(data) }, "http://127.0.0.1:0", l => l.SetMinimumLevel(LogLevel.Warning));
+        }
+        catch (LedgerIntegrityException e)
+        {
+            return CommonOptions.Fail(e.Message);
+        }
+        await app.StartAsync(ct);
+        try
+        {
+            var login = app.Services.GetRequiredService<AccountService>().Login(adminUser, password);
+            if (login.Session is not { } admin) return CommonOptions.Fail($"admin login failed: {login.Error}");
+            var doctorService = app.Services.GetRequiredService<DoctorService>();
+            var doctorIds = new List<string>();
+            var wanted = doctors ?? Math.Clamp(patients / 2000, 3, 20);
+            for (var i = 0; i < wanted; i++)
+            {
+                var outcome = await doctorService.RegisterAsync(admin, new DoctorInput
+                {
+                    DoctorId = FormattableString.Invariant($"dr-scale-{seed & 0xffff:x4}-{i + 1}"),
+                    Name = FormattableString.Invariant($"Dr Scale {i + 1}"),
+                    Specialty = "Internal Medicine",
+                    Department = "Internal Medicine",
+                    Qualification = "MD",
+                    LicenceNumber = FormattableString.Invariant($"GMC-{1_000_000 + i}"),
+                    Phone = "+44 20 7946 0000",
+                    Email = FormattableString.Invariant($"scale{i + 1}@example.org"),
+                    ConsultationHours = "Mon-Fri 09:00-17:00",
+                }, ct);
+                if (!outcome.IsOk) return CommonOptions.Fail($"nothing seeded: doctor {i + 1} was refused ({outcome.Message?.TrimEnd('.')}); a folder seeded with --seed {seed} before takes another --seed");
+                doctorIds.Add(outcome.Value!.Id);
+            }
+            var seeder = new ScaleSeeder(app.Services.GetRequiredService<LedgerNode>(), app.Services.GetRequiredService<HealthLedger.Node.Records.CategoryKeyring>(),
+                app.Services.GetRequiredService<OrganisationKeys>(), app.Services.GetRequiredService<PatientIndexer>(), admin, DateTimeOffset.UtcNow, doctorIds, seed);
+            ScaleSeeder.Result result = null!;
+            await AnsiConsole.Progress().AutoClear(false).StartAsync(async ctx =>
+            {
+                var patientTask = ctx.AddTask("Patients submitted", maxValue: patients);
+                var entryTask = ctx.AddTask("Entries submitted", maxValue: Math.Max(1, total));
+                result = await seeder.RunAsync(patients, total, (p, e) =>
+                {
+                    patientTask.Value = p;
+                    entryTask.Value = e;
+                }, ct);
+            });
+            var seconds = result.Elapsed.TotalSeconds;
+            Console.WriteLine(FormattableString.Invariant(
+                $"Seeded {result.Patients} patients (no logins) and {result.Entries} entries with {doctorIds.Count} doctors: {result.Transactions} transactions committed in {seconds:F1} s ({result.Transactions / Math.Max(seconds, 0.001):F0} tx/s)") +
+                (result.Rejected > 0 ? $"; {result.Rejected} rejected (first: {result.FirstReason})" : "") + ".");
+            return result.Rejected == 0 ? 0 : 1;
+        }
+        catch (InvalidOperationException e)
+        {
+            return CommonOptions.Fail(e.Message);
         }
         finally
         {

@@ -34,9 +34,12 @@ public sealed class EntryStore : IRecordKind
     public void Load(IReadOnlyList<KeyValuePair<string, byte[]>> entries, RecordOpener opener)
     {
         var loaded = new List<EntryState>();
-        foreach (var state in entries.Select(e => EntryState.TryDecode(e.Value)).OfType<EntryState>().OrderBy(e => e.Proof.Height))
+        var states = entries.Select(e => EntryState.TryDecode(e.Value)).OfType<EntryState>().OrderBy(e => e.Proof.Height).ToList();
+        var opened = OpenAll(states, opener);
+        for (var i = 0; i < states.Count; i++)
         {
-            if (opener.Open<EntryDetails>(state.Id, 1, state.Record) is not { } details) continue;
+            var state = states[i];
+            if (opened[i] is not { } details) continue;
             loaded.Add(state);
             lock (_lock)
             {
@@ -57,6 +60,27 @@ public sealed class EntryStore : IRecordKind
                 if (_entries.TryGetValue(state.CorrectsId, out var corrected)) _entries[state.CorrectsId] = corrected with { CorrectedBy = state.Id };
             }
         }
+    }
+
+    /// <summary>Below this many entries (a block's) they are opened one after the other.</summary>
+    private const int ParallelFrom = 256;
+
+    // Decrypts the entries (in their order) on every core when there are many (the load at start): each patient's entries on
+    // one thread, so that a patient's category key is opened once, not raced by two threads.
+    private static EntryDetails?[] OpenAll(List<EntryState> states, RecordOpener opener)
+    {
+        var opened = new EntryDetails?[states.Count];
+        if (states.Count < ParallelFrom)
+        {
+            for (var i = 0; i < states.Count; i++) opened[i] = opener.Open<EntryDetails>(states[i].Id, 1, states[i].Record);
+            return opened;
+        }
+        var byPatient = Enumerable.Range(0, states.Count).GroupBy(i => states[i].PatientId, StringComparer.Ordinal).ToList();
+        Parallel.ForEach(byPatient, group =>
+        {
+            foreach (var i in group) opened[i] = opener.Open<EntryDetails>(states[i].Id, 1, states[i].Record);
+        });
+        return opened;
     }
 
     /// <inheritdoc/>

@@ -137,7 +137,8 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
             var q = query.Search.Trim();
-            visible = visible.Where(p => TextFolding.Contains(p.Details.FullName, q)
+            var folded = TextFolding.Fold(q); // names are folded once per name held (TextFolding.FoldKept), not per search
+            visible = visible.Where(p => TextFolding.ContainsFolded(p.Details.FullName, folded)
                 || p.Details.Mrn.Contains(q, StringComparison.OrdinalIgnoreCase) || p.Id.Equals(q, StringComparison.OrdinalIgnoreCase));
         }
         if (!string.IsNullOrWhiteSpace(query.Condition))

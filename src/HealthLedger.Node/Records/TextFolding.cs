@@ -70,4 +70,16 @@ public static class TextFolding
 
     /// <summary>True when the folded <paramref name="text"/> contains the folded <paramref name="query"/>.</summary>
     public static bool Contains(string? text, string? query) => Fold(text).Contains(Fold(query), StringComparison.Ordinal);
+
+    // Folded forms of long-lived strings (a read model's names), kept as long as the string itself is.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<string, string> Folded = [];
+
+    /// <summary>
+    /// <see cref="Fold"/> of a long-lived string (a name held by a read model), computed once per string instance and kept
+    /// while the instance lives: a search over many records folds only the query.
+    /// </summary>
+    public static string FoldKept(string text) => text.Length == 0 ? "" : Folded.GetValue(text, Fold);
+
+    /// <summary>True when <paramref name="foldedQuery"/> (already <see cref="Fold"/>ed) occurs in <paramref name="text"/>, a long-lived string (<see cref="FoldKept"/>).</summary>
+    public static bool ContainsFolded(string text, string foldedQuery) => FoldKept(text).Contains(foldedQuery, StringComparison.Ordinal);
 }

@@ -1,0 +1,241 @@
+using System.Security.Cryptography;
+using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Execution;
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Records;
+using HealthLedger.Core.Transactions;
+using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Node.Encounters;
+using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Patients;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Security;
+
+namespace HealthLedger.Cli.Seeding;
+
+/// <summary>
+/// A fast bulk generator for scale studies (<c>healthledger seed --scale</c>): patients without logins (their keys are made,
+/// published on the chain and forgotten: no Argon2id, no keystore entry) and their entries (visits, charges, payments), every
+/// record sealed under the patient's category keys and every transaction signed by the admin in the load nonce lane
+/// (<see cref="NonceLanes.Load"/>) and submitted through the node's door (<see cref="LedgerNode.Submit(ReadOnlySpan{byte}, IReadOnlyDictionary{Hash256, byte[]})"/>):
+/// checked, ordered, executed and committed like any other. Sealing and signing run on every core; submission is in nonce order.
+/// </summary>
+/// <remarks>
+/// Works in chunks of <see cref="ChunkPatients"/> patients: a chunk's registrations (with their name index) are submitted
+/// and committed first, so that the patient's key is in the state when their entries open a category key; the chunk's entries
+/// are then submitted without waiting, and the next chunk is sealed while they commit. Entries of a patient are dated in
+/// order over the last two years; a payment never exceeds the balance due (charges so far less payments).
+/// </remarks>
+public sealed class ScaleSeeder(LedgerNode node, CategoryKeyring keyring, OrganisationKeys organisation, PatientIndexer indexer, UserSession admin, DateTimeOffset now,
+    IReadOnlyList<string> doctorIds, int seed)
+{
+    /// <summary>Patients per chunk (registrations committed before their entries are sealed).</summary>
+    public const int ChunkPatients = 1000;
+
+    private static readonly string[] FirstNames = ["Olivia", "Amelia", "Isla", "Ava", "Mia", "Ivy", "Lily", "Isabella", "Rosie", "Sophia", "Grace", "Freya", "Florence",
+        "Willow", "Evie", "Ella", "Poppy", "Aisha", "Noah", "Oliver", "George", "Arthur", "Muhammad", "Leo", "Harry", "Oscar", "Archie", "Henry", "Theodore", "Freddie",
+        "Jack", "Charlie", "Thomas", "Jacob", "Alfie", "Finley", "Isaac", "Joshua", "Samuel", "Daniel", "Priya", "Chen", "Mateo", "Zofia", "Kwame", "Ines", "Yusuf", "Hana"];
+    private static readonly string[] LastNames = ["Smith", "Jones", "Williams", "Taylor", "Brown", "Davies", "Evans", "Wilson", "Thomas", "Johnson", "Roberts", "Robinson",
+        "Thompson", "Wright", "Walker", "White", "Edwards", "Hughes", "Green", "Hall", "Lewis", "Harris", "Clarke", "Patel", "Jackson", "Wood", "Turner", "Martin", "Cooper",
+        "Hill", "Ward", "Morris", "Moore", "Clark", "Lee", "King", "Baker", "Harrison", "Morgan", "Allen", "James", "Scott", "Phillips", "Watson", "Davis", "Parker", "Price",
+        "Bennett", "Young", "Griffiths", "Mitchell", "Kelly", "Cook", "Carter", "Richardson", "Bailey", "Collins", "Bell", "Shaw", "Murphy", "Miller", "Cox", "Richards",
+        "Khan", "Marshall", "Anderson", "Simpson", "Ellis", "Adams", "Singh", "Begum", "Wilkinson", "Foster", "Chapman", "Powell", "Webb", "Rogers", "Gray", "Mason", "Ali"];
+    private static readonly string[] Conditions = ["Hypertension", "Type 2 diabetes", "Asthma", "COPD", "Heart failure", "Pneumonia", "Chronic kidney disease", "Depression",
+        "Osteoarthritis", "Migraine", "Atrial fibrillation", "Hypothyroidism", "Anaemia", "Epilepsy"];
+    private static readonly string[] Services = ["Consultation", "X-ray", "CT scan", "Blood panel", "Physiotherapy session", "Medication", "ECG"];
+    private static readonly string[] Towns = ["Leeds", "York", "Bristol", "Norwich", "Exeter", "Derby", "Bath", "Hull", "Luton", "Reading"];
+
+    /// <summary>What was written.</summary>
+    /// <param name="Patients">Patients registered (committed, accepted).</param>
+    /// <param name="Entries">Entries committed and accepted.</param>
+    /// <param name="Rejected">Transactions refused at the door or rejected in their block; the first reason in <paramref name="FirstReason"/>.</param>
+    /// <param name="Transactions">Transactions submitted.</param>
+    /// <param name="Elapsed">Wall time.</param>
+    public sealed record Result(int Patients, long Entries, long Rejected, string? FirstReason, long Transactions, TimeSpan Elapsed);
+
+    private sealed record Signed(Transaction Tx, Dictionary<Hash256, byte[]> Blobs, bool IsPatient, bool IsEntry);
+
+    /// <summary>
+    /// Registers <paramref name="patients"/> patients and spreads <paramref name="entries"/> entries over them (the first ones one
+    /// more when it does not divide); <paramref name="progress"/> gets (patients, entries) submitted so far.
+    /// </summary>
+    public async Task<Result> RunAsync(int patients, long entries, Action<int, long> progress, CancellationToken ct)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var signer = admin.Keys.Signing;
+        var nonce = node.Nonces(signer.PublicKey, NonceLanes.Load).Next;
+        var rejected = 0L;
+        string? firstReason = null;
+        int registered = 0, submittedPatients = 0;
+        long committedEntries = 0, submittedEntries = 0, transactions = 0;
+        List<Signed>? inFlightEntries = null;
+
+        void Rejected(string reason)
+        {
+            Interlocked.Increment(ref rejected);
+            Interlocked.CompareExchange(ref firstReason, reason, null);
+        }
+
+        for (var first = 0; first < patients; first += ChunkPatients)
+        {
+            var count = Math.Min(ChunkPatients, patients - first);
+            var plans = new PatientPlan[count];
+            Parallel.For(0, count, new ParallelOptions { CancellationToken = ct }, j => plans[j] = Plan(first + j, patients, entries));
+            using var holds = new Holds(plans.Select(p => indexer.Hold(p.PatientId)).ToList());
+            // Registrations: two transactions per patient (register, name index), nonces in patient order.
+            var registrations = new Signed[count * 2];
+            var regBase = nonce;
+            Parallel.For(0, count, new ParallelOptions { CancellationToken = ct }, j =>
+            {
+                var (register, index) = SealRegistration(plans[j], regBase + (ulong)(2 * j));
+                registrations[2 * j] = register;
+                registrations[2 * j + 1] = index;
+            });
+            nonce += (ulong)registrations.Length;
+            await SubmitAllAsync(registrations, Rejected, ct);
+            transactions += registrations.Length;
+            submittedPatients += count;
+            progress(submittedPatients, submittedEntries);
+            // Waiting for the last registration also waits for the entries of the chunk before (earlier nonces, same lane).
+            (registered, committedEntries) = await SettleAsync(registrations, registered, committedEntries, Rejected, ct);
+            if (inFlightEntries is not null) committedEntries += await CountCommittedAsync(inFlightEntries, Rejected, ct);
+
+            var counts = plans.Select(p => p.Entries).ToArray();
+            var offsets = new long[count + 1];
+            for (var j = 0; j < count; j++) offsets[j + 1] = offsets[j] + counts[j];
+            var chunkEntries = new Signed[offsets[count]];
+            var entryBase = nonce;
+            Parallel.For(0, count, new ParallelOptions { CancellationToken = ct }, j =>
+            {
+                var sealedEntries = SealEntries(plans[j], entryBase + (ulong)offsets[j]);
+                sealedEntries.CopyTo(chunkEntries, offsets[j]);
+            });
+            nonce += (ulong)chunkEntries.Length;
+            await SubmitAllAsync(chunkEntries, Rejected, ct);
+            transactions += chunkEntries.Length;
+            submittedEntries += chunkEntries.Length;
+            progress(submittedPatients, submittedEntries);
+            inFlightEntries = [.. chunkEntries];
+        }
+        if (inFlightEntries is not null) committedEntries += await CountCommittedAsync(inFlightEntries, Rejected, ct);
+        return new Result(registered, committedEntries, rejected, firstReason, transactions, started.Elapsed);
+    }
+
+    private async Task<(int Registered, long Entries)> SettleAsync(Signed[] registrations, int registered, long entries, Action<string> rejected, CancellationToken ct)
+    {
+        foreach (var signed in registrations)
+        {
+            var committed = await node.WaitForCommitAsync(signed.Tx.Id, ct);
+            if (committed.Receipt.Verdict != TxVerdict.Ok) rejected($"{committed.Receipt.Verdict}: {committed.Receipt.Reason}");
+            else if (signed.IsPatient) registered++;
+        }
+        return (registered, entries);
+    }
+
+    private async Task<long> CountCommittedAsync(IReadOnlyList<Signed> signed, Action<string> rejected, CancellationToken ct)
+    {
+        var ok = 0L;
+        foreach (var s in signed)
+        {
+            var committed = await node.WaitForCommitAsync(s.Tx.Id, ct);
+            if (committed.Receipt.Verdict != TxVerdict.Ok) rejected($"{committed.Receipt.Verdict}: {committed.Receipt.Reason}");
+            else if (s.IsEntry) ok++;
+        }
+        return ok;
+    }
+
+    // In nonce order through the door; a full mempool (Busy) is waited out.
+    private async Task SubmitAllAsync(IReadOnlyList<Signed> batch, Action<string> rejected, CancellationToken ct)
+    {
+        foreach (var signed in batch)
+        {
+            while (true)
+            {
+                var result = node.Submit(signed.Tx.Encoded.Span, signed.Blobs).Result;
+                if (result.IsOk) break;
+                if (result.Verdict != TxVerdict.Busy)
+                {
+                    throw new InvalidOperationException($"the node refused a generated transaction at the door ({result.Verdict}: {result.Reason})");
+                }
+                await Task.Delay(50, ct); // the mempool drains as blocks commit
+            }
+        }
+    }
+
+    private sealed record PatientPlan(int Number, string PatientId, PatientDetails Details, int Entries, int RandomSeed);
+
+    private PatientPlan Plan(int number, int patients, long entries)
+    {
+        var random = new Random(HashCode.Combine(seed, number, 7919));
+        var perPatient = (int)(entries / patients) + (number < entries % patients ? 1 : 0);
+        var gender = random.Next(2) == 0 ? "female" : "male";
+        var first = FirstNames[random.Next(FirstNames.Length)];
+        var last = LastNames[random.Next(LastNames.Length)];
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var details = new PatientDetails
+        {
+            Mrn = FormattableString.Invariant($"SC{seed & 0xffff:X4}-{number:D7}"),
+            FullName = $"{first} {last}",
+            DateOfBirth = today.AddDays(-random.Next(365, 365 * 95)),
+            Gender = gender,
+            Phone = FormattableString.Invariant($"+44 7{random.Next(100, 999)} {random.Next(100_000, 999_999)}"),
+            Email = FormattableString.Invariant($"{first}.{last}{number}@example.org").ToLowerInvariant(),
+            Address = FormattableString.Invariant($"{random.Next(1, 200)} {LastNames[random.Next(LastNames.Length)]} Road, {Towns[random.Next(Towns.Length)]}"),
+            Conditions = [Conditions[random.Next(Conditions.Length)]],
+            EmergencyContact = FormattableString.Invariant($"{FirstNames[random.Next(FirstNames.Length)]} {last} (spouse)"),
+            BloodGroup = new[] { "A+", "A-", "B+", "B-", "AB+", "AB-", "O+", "O-" }[random.Next(8)],
+            Allergies = random.Next(10) < 3 ? "Penicillin" : "",
+        };
+        return new PatientPlan(number, RecordIds.New("pt"), details, perPatient, random.Next());
+    }
+
+    private (Signed Register, Signed Index) SealRegistration(PatientPlan plan, ulong nonce)
+    {
+        // The patient's keys are published on the chain and forgotten: no login (no Argon2id, no keystore entry).
+        using var keys = UserKeys.FromSecret(RandomNumberGenerator.GetBytes(UserKeys.SecretLength));
+        var (reference, ciphertext) = keyring.Seal(plan.PatientId, ConsentCategories.Demographics, plan.PatientId, 1, plan.Details, newPatientKey: keys.Encryption.PublicKey);
+        var register = new RegisterPatientPayload(plan.PatientId, admin.OrganisationId, organisation.BlindIndex(plan.Details.Mrn), keys.Signing.PublicKey,
+            keys.Encryption.PublicKey, reference);
+        var index = new IndexPatientPayload(plan.PatientId, organisation.NameDobIndex(plan.Details.FullName, plan.Details.DateOfBirth), null);
+        return (new Signed(Transaction.Create(node.Network.NetworkId, admin.Keys.Signing, nonce, register), RecordWriter.Blobs(reference, ciphertext), true, false),
+            new Signed(Transaction.Create(node.Network.NetworkId, admin.Keys.Signing, nonce + 1, index), [], false, false));
+    }
+
+    private Signed[] SealEntries(PatientPlan plan, ulong nonce)
+    {
+        var random = new Random(plan.RandomSeed);
+        var result = new Signed[plan.Entries];
+        var balance = 0m;
+        // Dated in order over the last two years, the last one at least an hour ago.
+        var at = now.AddDays(-730).AddMinutes(random.Next(0, 24 * 60));
+        var step = TimeSpan.FromMinutes(Math.Max(60, 729.0 * 24 * 60 / Math.Max(1, plan.Entries)));
+        for (var k = 0; k < plan.Entries; k++)
+        {
+            at = at.Add(step);
+            var (type, details) = (k % 4) switch
+            {
+                0 => (EntryType.Visit, new EntryDetails { OccurredAt = at, Notes = "Outpatient review; plan discussed with the patient.", Diagnosis = Conditions[random.Next(Conditions.Length)] }),
+                1 or 2 => (EntryType.Charge, new EntryDetails { OccurredAt = at, Service = Services[random.Next(Services.Length)], Quantity = random.Next(1, 3), UnitPrice = random.Next(20, 400) }),
+                _ => (EntryType.Payment, new EntryDetails { OccurredAt = at, Amount = Math.Max(1m, Math.Floor(balance / 2)), Method = random.Next(2) == 0 ? "card" : "insurance" }),
+            };
+            if (type == EntryType.Payment && balance < 1m) (type, details) = (EntryType.Charge, new EntryDetails { OccurredAt = at, Service = "Consultation", Quantity = 1, UnitPrice = 85m });
+            balance += details.AccountEffect(type);
+            var entryId = RecordIds.New("en");
+            var (reference, ciphertext) = keyring.Seal(plan.PatientId, type.ConsentCategory(), entryId, 1, details);
+            var doctor = type == EntryType.Visit ? doctorIds[(plan.Number + k) % doctorIds.Count] : "";
+            var payload = new AddEntryPayload(entryId, plan.PatientId, type, doctor, "", reference);
+            result[k] = new Signed(Transaction.Create(node.Network.NetworkId, admin.Keys.Signing, nonce + (ulong)k, payload), RecordWriter.Blobs(reference, ciphertext), false, true);
+        }
+        return result;
+    }
+
+    private sealed class Holds(List<IDisposable> holds) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var hold in holds) hold.Dispose();
+        }
+    }
+}
