@@ -66,6 +66,7 @@ public static class BenchRun
                             Say($"{round.Name}: {metrics.Succeeded} ok, {metrics.Rejected} rejected, {metrics.Failed} failed, {metrics.Throughput:0.0} op/s, p99 {metrics.Latency?.P99:0} ms");
                         }
                     }
+                    if (keepData && await target.CheckBeforeStopAsync(ct) is { } problem) results.Problems.Add($"pass {pass}, {name}: {problem}");
                 }
                 finally
                 {

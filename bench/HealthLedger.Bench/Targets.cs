@@ -21,6 +21,13 @@ public interface ITarget : IAsyncDisposable
 
     /// <summary>The HealthLedger nodes' data folders (for <c>healthledger verify</c> after the run); none for PostgreSQL.</summary>
     IReadOnlyList<string> DataFolders { get; }
+
+    /// <summary>
+    /// Checks what cannot be checked once the target is gone (with <c>--keep-data</c>, after its rounds): null when it passed or
+    /// there is nothing such to check, otherwise why it failed. A node whose ledger lives in the target's throwaway PostgreSQL
+    /// server is verified here, since the server does not outlive the target.
+    /// </summary>
+    Task<string?> CheckBeforeStopAsync(CancellationToken ct) => Task.FromResult<string?>(null);
 }
 
 /// <summary>Runs the <c>healthledger</c> executable that is running now (the same build) as a child process.</summary>
@@ -293,6 +300,22 @@ public sealed class NodePostgresTarget(string folder, string password) : ITarget
     public string Name => "node-postgres";
 
     public IReadOnlyDictionary<string, int> Processes => _pids;
+
+    /// <summary>None: the ledger is in the throwaway server, which stops with the target; see <see cref="CheckBeforeStopAsync"/>.</summary>
+    public IReadOnlyList<string> DataFolders => [];
+
+    /// <summary>Stops the node and runs <c>healthledger verify</c> on its folder while the PostgreSQL server still runs.</summary>
+    public async Task<string?> CheckBeforeStopAsync(CancellationToken ct)
+    {
+        if (_process is not null)
+        {
+            await _process.StopAsync(TimeSpan.FromSeconds(20));
+            _process.Dispose();
+            _process = null;
+        }
+        using var verify = ChildProcess.StartSelf(["verify", "--data", Path.Combine(folder, "node")], new Dictionary<string, string>());
+        return await verify.WaitAsync(ct) == 0 ? null : "verify of the node on PostgreSQL failed: " + verify.Output;
+    }
 
     public async Task<IBenchClient> StartAsync(Action<string> progress, CancellationToken ct)
     {
