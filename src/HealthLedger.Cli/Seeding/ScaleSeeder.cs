@@ -99,7 +99,7 @@ public sealed class ScaleSeeder(LedgerNode node, CategoryKeyring keyring, Organi
             submittedPatients += count;
             progress(submittedPatients, submittedEntries);
             // Waiting for the last registration also waits for the entries of the chunk before (earlier nonces, same lane).
-            (registered, committedEntries) = await SettleAsync(registrations, registered, committedEntries, Rejected, ct);
+            registered += await SettleAsync(registrations, Rejected, ct);
             if (inFlightEntries is not null) committedEntries += await CountCommittedAsync(inFlightEntries, Rejected, ct);
 
             var counts = plans.Select(p => p.Entries).ToArray();
@@ -123,15 +123,17 @@ public sealed class ScaleSeeder(LedgerNode node, CategoryKeyring keyring, Organi
         return new Result(registered, committedEntries, rejected, firstReason, transactions, started.Elapsed);
     }
 
-    private async Task<(int Registered, long Entries)> SettleAsync(Signed[] registrations, int registered, long entries, Action<string> rejected, CancellationToken ct)
+    // Waits for the registrations to commit; returns the patients registered.
+    private async Task<int> SettleAsync(Signed[] registrations, Action<string> rejected, CancellationToken ct)
     {
+        var registered = 0;
         foreach (var signed in registrations)
         {
             var committed = await node.WaitForCommitAsync(signed.Tx.Id, ct);
             if (committed.Receipt.Verdict != TxVerdict.Ok) rejected($"{committed.Receipt.Verdict}: {committed.Receipt.Reason}");
             else if (signed.IsPatient) registered++;
         }
-        return (registered, entries);
+        return registered;
     }
 
     private async Task<long> CountCommittedAsync(IReadOnlyList<Signed> signed, Action<string> rejected, CancellationToken ct)
