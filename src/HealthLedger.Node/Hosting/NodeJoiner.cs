@@ -188,7 +188,7 @@ public static class NodeJoiner
     // network id yet: the peer's refusal of a call signed for no network names it, and the calls are signed again for it.
     private static async Task<(string NetworkId, byte[] Genesis, ulong Height)> FetchGenesisAsync(string peerAddress, Core.Crypto.SigningKeyPair key, CancellationToken ct)
     {
-        using var channel = GrpcChannel.ForAddress(peerAddress, new GrpcChannelOptions { MaxReceiveMessageSize = PeerLink.MaxMessageBytes });
+        using var channel = GrpcChannel.ForAddress(peerAddress, new GrpcChannelOptions { MaxReceiveMessageSize = PeerLink.MaxMessageBytes, InitialReconnectBackoff = PeerLink.ReconnectBackoff, MaxReconnectBackoff = PeerLink.ReconnectBackoff * 20 });
         try
         {
             var networkId = "";

@@ -39,6 +39,9 @@ public sealed class PeerLink : IAsyncDisposable
     private long _droppedTransactions;
     private bool? _connected;
 
+    /// <summary>The first wait before reconnecting to an unreachable peer; later waits double, up to 20 times this (2 s).</summary>
+    public static readonly TimeSpan ReconnectBackoff = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Opens the link (connections are made lazily by the first call); <paramref name="signer"/> signs every call.</summary>
     public PeerLink(NodeRecord peer, string networkId, PeerCallSigner signer, ILogger logger)
     {
@@ -49,6 +52,10 @@ public sealed class PeerLink : IAsyncDisposable
         {
             MaxReceiveMessageSize = MaxMessageBytes,
             MaxSendMessageSize = MaxMessageBytes,
+            // A peer that is not up yet (nodes start one after another) must be reached soon after it is: gRPC's default
+            // reconnect backoff grows to 120 s, during which every call fails at once and the node can neither vote nor sync.
+            InitialReconnectBackoff = ReconnectBackoff,
+            MaxReconnectBackoff = ReconnectBackoff * 20,
             HttpHandler = new SocketsHttpHandler
             {
                 ConnectTimeout = TimeSpan.FromSeconds(2),
