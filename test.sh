@@ -2,8 +2,9 @@
 # Runs every HealthLedger test (all test projects) and ends with one totals line:
 #   N passed, N failed, N skipped
 # Exits non-zero on any failure. The browser tests drive a real Chromium: Debian's `chromium` package is
-# installed here when it is missing (as root, or through sudo); set CHROMIUM_PATH to use another build. The benchmark
-# test starts a throwaway PostgreSQL server: Debian's `postgresql` package is installed the same way when missing, and so
+# installed here when it is missing (as root, or through sudo); set CHROMIUM_PATH to use another build. The PostgreSQL
+# ledger store's tests and the benchmark test start throwaway PostgreSQL servers (stopped and removed after; one left by a
+# killed run is stopped by the next): Debian's `postgresql` package is installed the same way when missing, and so
 # are the printout fonts (fonts-noto-core, fonts-droid-fallback, fonts-nanum) and poppler-utils for the PDF tests.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -35,7 +36,7 @@ fi
 export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium)}"
 
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  install_package postgresql "the benchmark's baseline"
+  install_package postgresql "the PostgreSQL ledger store's tests and the benchmark"
 fi
 
 # Report printouts embed fonts for every script (docs/operations.md); the PDF tests read them back with poppler.

@@ -124,7 +124,9 @@ public static class StoreVerifier
             var ends = last is { } e ? $"the ledger ends at block {e}" : "the ledger holds no blocks";
             return VerifyIssue.InBlock(first,
                 $"committed blocks {first} to {recorded.Height} ({recorded.Height - first + 1}) are missing: the tip record says {recorded} was committed, " +
-                $"{ends} (a lost or damaged write-ahead log ledger.db-wal, or a ledger file older than its tip record)");
+                $"{ends} " + (store is PostgresLedgerStore
+                    ? "(a database restored from a dump older than its tip record, or another database than the node's)"
+                    : "(a lost or damaged write-ahead log ledger.db-wal, or a ledger file older than its tip record)"));
         }
         var stored = store.ReadBlock(recorded.Height);
         if (stored is null || stored.Hash.Length != 32 || new Hash256(stored.Hash) != recorded.Hash)

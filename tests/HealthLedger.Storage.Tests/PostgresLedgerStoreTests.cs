@@ -146,6 +146,22 @@ public sealed class PostgresLedgerStoreTests(PostgresFixture postgres) : LedgerS
         Assert.Equal(2, orphans.Count); // block 200's transaction and receipt
     }
 
+    [Fact]
+    public void A_database_older_than_the_tip_record_in_the_folder_is_found_as_lost_blocks()
+    {
+        using (var store = CreateStore()) LedgerFixture.Fill(store, Net);
+        // As a restored older dump: the last block gone from the database, the folder's tip record still naming it.
+        Sql("DELETE FROM receipts WHERE height = 3; DELETE FROM transactions WHERE height = 3; DELETE FROM blocks WHERE height = 3");
+        using var reopened = ReopenStore();
+        Assert.Equal(2UL, reopened.TipHeight);
+        var issue = StoreVerifier.CheckTipRecord(reopened);
+        Assert.NotNull(issue);
+        Assert.Equal(3UL, issue.Height);
+        Assert.Contains("committed blocks 3 to 3 (1) are missing", issue.ToString());
+        Assert.Contains("a database restored from a dump older than its tip record", issue.ToString());
+        Assert.False(StoreVerifier.Verify(reopened, NoDocuments()).Ok);
+    }
+
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
