@@ -35,6 +35,7 @@ public static class BenchRun
             foreach (var name in order)
             {
                 var work = Directory.CreateTempSubdirectory("healthledger-bench-");
+                var keptAny = false;
                 try
                 {
                     if (!OperatingSystem.IsWindows() && Environment.UserName == "root") File.SetUnixFileMode(work.FullName, (UnixFileMode)0b111_101_101);
@@ -50,7 +51,11 @@ public static class BenchRun
                         results.Problems.Add($"pass {pass}, {name}: could not start: {e.Message}");
                         continue;
                     }
-                    if (keepData && target.DataFolders.Count > 0) results.DataFolders.Add(new TargetData(name, pass, target.DataFolders));
+                    if (keepData && target.DataFolders.Count > 0)
+                    {
+                        results.DataFolders.Add(new TargetData(name, pass, target.DataFolders));
+                        keptAny = true;
+                    }
                     await using (client)
                     {
                         await client.SetupAsync(config, Say, ct);
@@ -70,7 +75,7 @@ public static class BenchRun
                 }
                 finally
                 {
-                    if (!keepData) TryDelete(work.FullName);
+                    if (!keepData || !keptAny) TryDelete(work.FullName); // PostgreSQL's folders are not kept: there is nothing to verify in them
                 }
             }
         }

@@ -17,7 +17,7 @@ public sealed record StepMetrics(double OfferedTps, double SendRate, double Thro
 /// <param name="Control">Its rate controller.</param>
 /// <param name="Pass">Which pass.</param>
 /// <param name="Succeeded">Operations that committed (or, for reads, answered).</param>
-/// <param name="Failed">Operations that failed; <paramref name="Failures"/> says why (refusals for overload are not failures).</param>
+/// <param name="Failed">Operations that failed; <paramref name="Failures"/> says which and why ("Kind: reason"; refusals for overload are not failures).</param>
 /// <param name="Rejected">Operations refused at once for overload (503 with Retry-After) and not retried: the maximum-rate round's excess.</param>
 /// <param name="SendRate">(succeeded + rejected + failed) / (last submit − first submit), per second.</param>
 /// <param name="Throughput">succeeded / (last commit − first submit), per second.</param>
@@ -43,7 +43,7 @@ public sealed record RoundMetrics(string Target, string Round, string Control, i
         var latency = Summary(latencies);
         var rejected = ops.Where(o => o.Rejected).ToList();
         var rejectionLatency = Summary(rejected.Select(o => o.Finished - o.Submitted).Order().ToArray());
-        var failures = ops.Where(o => o.Error is not null && !o.Rejected).GroupBy(o => o.Error!).ToDictionary(g => g.Key, g => (long)g.Count());
+        var failures = ops.Where(o => o.Error is not null && !o.Rejected).GroupBy(o => $"{o.Kind}: {o.Error}").ToDictionary(g => g.Key, g => (long)g.Count());
         var byOp = ok.GroupBy(o => o.Kind.ToString()).ToDictionary(g => g.Key, g => (long)g.Count());
         var stepMetrics = steps.Select(s =>
         {

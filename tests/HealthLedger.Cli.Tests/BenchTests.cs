@@ -43,7 +43,11 @@ public class BenchTests
         Assert.All(rounds, r =>
         {
             Assert.True(r.GetProperty("succeeded").GetInt64() > 0, r.ToString());
-            Assert.True(r.GetProperty("failed").GetInt64() == 0, r.ToString());
+            // No failure but the mix's occasional 409 Conflict, which predates admission control (docs/benchmarks.md, "Overload",
+            // Failures): no 5xx, no refusal counted as a failure, no timeout or lost connection, nothing uncommitted.
+            var failures = r.GetProperty("failures").EnumerateObject().ToList();
+            Assert.True(failures.All(f => f.Name.EndsWith(": HTTP 409 Conflict", StringComparison.Ordinal)), r.ToString());
+            Assert.Equal(r.GetProperty("failed").GetInt64(), failures.Sum(f => f.Value.GetInt64()));
             Assert.True(r.GetProperty("rejected").GetInt64() >= 0, r.ToString());
             Assert.True(r.GetProperty("throughput").GetDouble() > 0, r.ToString());
             Assert.True(r.GetProperty("latency").GetProperty("p99").GetDouble() >= r.GetProperty("latency").GetProperty("p50").GetDouble());

@@ -11,16 +11,18 @@ public sealed record AdmissionLimits
 {
     /// <summary>
     /// The most write requests (POST, PUT, PATCH, DELETE outside sign-in) served at once, most of them waiting for their commit;
-    /// default 64 per processor. Within it the node adapts the number it takes (down to a sixteenth of it, at least 1) so that
-    /// admitted writes take about <see cref="TargetLatencyMs"/> on average.
+    /// default 64 per processor. With <see cref="TargetLatencyMs"/> set, the node adapts the number it takes within it (down to a
+    /// sixteenth of it, at least 1) so that admitted writes take about that long on average.
     /// </summary>
     public int Writes { get; init; } = 64 * Environment.ProcessorCount;
 
     /// <summary>
-    /// The average time, in milliseconds, an admitted write may take (request to commit) before the node takes fewer writes at
-    /// once; default 800. 0 turns the adaptation off (always <see cref="Writes"/>).
+    /// When above 0: the average time, in milliseconds, an admitted write may take (request to commit) before the node takes
+    /// fewer writes at once (e.g. 400: a lab order is five writes one after another, so an operation of several writes stays
+    /// within about two seconds). Default 0: no adaptation, always <see cref="Writes"/> (see docs/operations.md for the
+    /// trade-off: under saturation the adaptation keeps accepted writes fast but refuses, and so slows, closed-loop clients).
     /// </summary>
-    public int TargetLatencyMs { get; init; } = 800;
+    public int TargetLatencyMs { get; init; }
 
     /// <summary>Other requests (reads, pages, sign-ins) served at once; default 256 per processor.</summary>
     public int Reads { get; init; } = 256 * Environment.ProcessorCount;

@@ -14,9 +14,9 @@ namespace HealthLedger.Node.Web;
 /// <para>
 /// Within the write limiter's permits (<see cref="AdmissionLimits.Writes"/>, the ceiling) the number of writes taken at once
 /// adapts to what the node commits (<see cref="WriteLimit"/>): each admitted write's time from admission to its answer is
-/// measured, and every half second the limit shrinks by a quarter when the average exceeded
-/// <see cref="AdmissionLimits.TargetLatencyMs"/>, and grows by an eighth when writes were refused while the average stayed under
-/// half of it. By Little's law the writes in progress are then about one target latency of the node's commit rate, whatever
+/// measured, and every half second the limit shrinks in proportion (target ÷ average, by a tenth to a half) when the average
+/// exceeded <see cref="AdmissionLimits.TargetLatencyMs"/>, and grows by an eighth when writes were refused while the average
+/// stayed under half of it. By Little's law the writes in progress are then about one target latency of the node's commit rate, whatever
 /// the node, cluster or machine; a slow one refuses earlier instead of letting every write wait longer.
 /// </para>
 /// </summary>
@@ -137,8 +137,8 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
         Interlocked.Increment(ref _windowWrites);
     }
 
-    // Every half second: a quarter less when admitted writes took longer than the target on average; an eighth more when some
-    // were refused while they took under half of it.
+    // Every half second: fewer in proportion (target ÷ average, 10% to 50% fewer) when admitted writes took longer than the
+    // target on average; an eighth more when some were refused while they took under half of it.
     private void Adjust()
     {
         if (_minWrites == _maxWrites) return;
@@ -154,7 +154,7 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
             if (writes == 0) return;
             var average = (double)ticks / writes;
             var limit = _writeLimit;
-            if (average > _targetTicks) limit = Math.Max(_minWrites, limit * 3 / 4);
+            if (average > _targetTicks) limit = Math.Max(_minWrites, (int)(limit * Math.Clamp(_targetTicks / average, 0.5, 0.9)));
             else if (refusals > 0 && average < _targetTicks / 2) limit = Math.Min(_maxWrites, limit + Math.Max(1, limit / 8));
             Volatile.Write(ref _writeLimit, limit);
         }

@@ -1,0 +1,55 @@
+using HealthLedger.Node.Configuration;
+using HealthLedger.Testing;
+
+namespace HealthLedger.Node.Tests.Hosting;
+
+/// <summary>node.json's "admission" block: read into the options (missing fields keep their defaults), refused with one line naming the field when a value is bad.</summary>
+public class AdmissionSettingsTests
+{
+    private static string Write(TempDirectory folder, string admission)
+    {
+        Directory.CreateDirectory(folder.Combine("data"));
+        File.WriteAllText(folder.Combine("data", NodeConfig.FileName), $$"""{ "urls": "http://127.0.0.1:5080", "admission": {{admission}} }""");
+        return folder.Combine("data");
+    }
+
+    [Fact]
+    public void The_admission_block_is_read_into_the_options_and_missing_fields_keep_their_defaults()
+    {
+        using var folder = new TempDirectory();
+        var data = Write(folder, """{ "writes": 48, "mempool": 5000, "targetLatencyMs": 400 }""");
+        var options = NodeConfig.Read(new DataDirectory(data))!.Options(data);
+        Assert.Equal(48, options.Admission.Writes);
+        Assert.Equal(400, options.Admission.TargetLatencyMs);
+        Assert.Equal(5000, options.MempoolCapacity);
+        Assert.Equal(AdmissionLimits.Default.Reads, options.Admission.Reads);
+        Assert.Equal(1, options.Admission.RetryAfterSeconds);
+    }
+
+    [Fact]
+    public void Without_an_admission_block_the_defaults_hold()
+    {
+        using var folder = new TempDirectory();
+        Directory.CreateDirectory(folder.Combine("data"));
+        File.WriteAllText(folder.Combine("data", NodeConfig.FileName), """{ "urls": "http://127.0.0.1:5080" }""");
+        var options = NodeConfig.Read(new DataDirectory(folder.Combine("data")))!.Options(folder.Combine("data"));
+        Assert.Equal(64 * Environment.ProcessorCount, options.Admission.Writes);
+        Assert.Equal(0, options.Admission.TargetLatencyMs);
+        Assert.Equal(200_000, options.MempoolCapacity);
+    }
+
+    [Theory]
+    [InlineData("""{ "writes": 0 }""", "admission.writes", "must be at least 1")]
+    [InlineData("""{ "reads": -5 }""", "admission.reads", "must be at least 1")]
+    [InlineData("""{ "retryAfterSeconds": 0 }""", "admission.retryAfterSeconds", "must be between 1 and 3600")]
+    [InlineData("""{ "mempool": 0 }""", "admission.mempool", "must be at least 1")]
+    [InlineData("""{ "targetLatencyMs": -1 }""", "admission.targetLatencyMs", "must be between 0 (no adaptation) and 60000")]
+    public void A_bad_limit_is_refused_with_one_line_naming_the_field(string admission, string field, string message)
+    {
+        using var folder = new TempDirectory();
+        var data = Write(folder, admission);
+        var e = Assert.Throws<InvalidDataException>(() => NodeConfig.Read(new DataDirectory(data)));
+        Assert.Contains($"{NodeConfig.FileName}: {field}: {message}", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+}
