@@ -87,6 +87,9 @@ public sealed class CrossOrganisationLabTests : InProcessNodes
         // City Lab does not hold the patient's account key: the charge is General Hospital's node's, not the validation's.
         Assert.Equal(Node(general).NodeId, charge.Entry.AuthorId);
         Assert.Equal(25.50m, account.Charges);
+        // The poster counts the charge when its commit wait returns, which may be just after the read model saw the block.
+        await InProcessNode.WaitAsync("General Hospital's charge poster counts the charge it posted",
+            () => general.Services.GetRequiredService<LabChargePoster>().Posted >= 1, Ct);
         Assert.Equal(1, general.Services.GetRequiredService<LabChargePoster>().Posted);
         Assert.Equal(0, cityLab.Services.GetRequiredService<LabChargePoster>().Posted);
         Assert.Empty(general.Services.GetRequiredService<LabChargePoster>().Due());
