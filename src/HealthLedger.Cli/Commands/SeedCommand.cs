@@ -47,21 +47,8 @@ internal static class SeedCommand
     private static async Task<int> Run(string data, int patients, int? doctors, int seed, string adminUser, CancellationToken ct)
     {
         if (patients is < 1 or > 100_000) return CommonOptions.Fail("--patients must be between 1 and 100000");
-        if (CommonOptions.AdminPassword() is not { } password) return CommonOptions.Fail($"set {CommonOptions.PasswordVariable} to the admin's password");
-        Microsoft.AspNetCore.Builder.WebApplication app;
-        try
+        return await WithAdminAsync(data, adminUser, async (app, admin) =>
         {
-            app = NodeHost.Build(new NodeOptions { DataDirectory = Path.GetFullPath(data) }, "http://127.0.0.1:0", l => l.SetMinimumLevel(LogLevel.Warning));
-        }
-        catch (LedgerIntegrityException e)
-        {
-            return CommonOptions.Fail(e.Message);
-        }
-        await app.StartAsync(ct);
-        try
-        {
-            var login = app.Services.GetRequiredService<AccountService>().Login(adminUser, password);
-            if (login.Session is not { } admin) return CommonOptions.Fail($"admin login failed: {login.Error}");
             // User ids are network-wide: in a consortium each organisation's doctors get ids of their own (dr-<organisation>-…).
             var organisations = app.Services.GetRequiredService<LedgerNode>().GetState(Core.Model.StateKeys.Organisations) is { } ids
                 ? Core.Model.IdList.TryDecode(ids, Core.Governance.Consortium.MaxOrganisations)?.Count ?? 1 : 1;
@@ -107,12 +94,7 @@ internal static class SeedCommand
             Console.WriteLine($"Seeded the accounts: {expenses.Expenses} expenses and {expenses.Budgets} budgets" +
                 (expenses.Failures > 0 ? $"; {expenses.Failures} writes failed" : "") + ".");
             return result.Failures == 0 && labResult.Failures == 0 && formulary.Failures == 0 && rxResult.Failures == 0 && expenses.Failures == 0 ? 0 : 1;
-        }
-        finally
-        {
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
-        }
+        }, ct);
     }
 
     /// <summary>
@@ -124,6 +106,65 @@ internal static class SeedCommand
         if (patients is < 1 or > 100_000) return CommonOptions.Fail("--patients must be between 1 and 100000");
         var total = entries ?? patients * 20L;
         if (total is < 0 or > 100_000_000) return CommonOptions.Fail("--entries must be between 0 and 100000000");
+        return await WithAdminAsync(data, adminUser, async (app, admin) =>
+        {
+            try
+            {
+                var doctorService = app.Services.GetRequiredService<DoctorService>();
+                var doctorIds = new List<string>();
+                var wanted = doctors ?? Math.Clamp(patients / 2000, 3, 20);
+                for (var i = 0; i < wanted; i++)
+                {
+                    var outcome = await doctorService.RegisterAsync(admin, new DoctorInput
+                    {
+                        DoctorId = FormattableString.Invariant($"dr-scale-{seed & 0xffff:x4}-{i + 1}"),
+                        Name = FormattableString.Invariant($"Dr Scale {i + 1}"),
+                        Specialty = "Internal Medicine",
+                        Department = "Internal Medicine",
+                        Qualification = "MD",
+                        LicenceNumber = FormattableString.Invariant($"GMC-{1_000_000 + i}"),
+                        Phone = "+44 20 7946 0000",
+                        Email = FormattableString.Invariant($"scale{i + 1}@example.org"),
+                        ConsultationHours = "Mon-Fri 09:00-17:00",
+                    }, ct);
+                    if (!outcome.IsOk) return CommonOptions.Fail($"nothing seeded: doctor {i + 1} was refused ({outcome.Message?.TrimEnd('.')}); a folder seeded with --seed {seed} before takes another --seed");
+                    doctorIds.Add(outcome.Value!.Id);
+                }
+                var seeder = new ScaleSeeder(app.Services.GetRequiredService<LedgerNode>(), app.Services.GetRequiredService<HealthLedger.Node.Records.CategoryKeyring>(),
+                    app.Services.GetRequiredService<OrganisationKeys>(), app.Services.GetRequiredService<PatientIndexer>(), admin, DateTimeOffset.UtcNow, doctorIds, seed);
+                ScaleSeeder.Result result = null!;
+                await AnsiConsole.Progress().AutoClear(false).StartAsync(async ctx =>
+                {
+                    var patientTask = ctx.AddTask("Patients submitted", maxValue: patients);
+                    var entryTask = ctx.AddTask("Entries submitted", maxValue: Math.Max(1, total));
+                    result = await seeder.RunAsync(patients, total, (p, e) =>
+                    {
+                        patientTask.Value = p;
+                        entryTask.Value = e;
+                    }, ct);
+                });
+                var seconds = result.Elapsed.TotalSeconds;
+                Console.WriteLine(FormattableString.Invariant(
+                    $"Seeded {result.Patients} patients (no logins) and {result.Entries} entries with {doctorIds.Count} doctors: {result.Transactions} transactions committed in {seconds:F1} s ({result.Transactions / Math.Max(seconds, 0.001):F0} tx/s)") +
+                    (result.Rejected > 0 ? $"; {result.Rejected} rejected (first: {result.FirstReason})" : "") + ".");
+                return result.Rejected == 0 ? 0 : 1;
+            }
+            catch (InvalidOperationException e)
+            {
+                return CommonOptions.Fail(e.Message);
+            }
+        }, ct);
+    }
+
+    /// <summary>
+    /// Starts the node of <paramref name="data"/> in this process (loopback, warnings only), signs <paramref name="adminUser"/>
+    /// in with the password from <see cref="CommonOptions.PasswordVariable"/>, runs <paramref name="seed"/> with the node and the
+    /// admin's session, and stops the node. Returns <paramref name="seed"/>'s exit code, or 1 after one error line when the
+    /// password is not set, the folder fails its start-up check or the login fails.
+    /// </summary>
+    private static async Task<int> WithAdminAsync(string data, string adminUser,
+        Func<Microsoft.AspNetCore.Builder.WebApplication, UserSession, Task<int>> seed, CancellationToken ct)
+    {
         if (CommonOptions.AdminPassword() is not { } password) return CommonOptions.Fail($"set {CommonOptions.PasswordVariable} to the admin's password");
         Microsoft.AspNetCore.Builder.WebApplication app;
         try
@@ -139,48 +180,7 @@ internal static class SeedCommand
         {
             var login = app.Services.GetRequiredService<AccountService>().Login(adminUser, password);
             if (login.Session is not { } admin) return CommonOptions.Fail($"admin login failed: {login.Error}");
-            var doctorService = app.Services.GetRequiredService<DoctorService>();
-            var doctorIds = new List<string>();
-            var wanted = doctors ?? Math.Clamp(patients / 2000, 3, 20);
-            for (var i = 0; i < wanted; i++)
-            {
-                var outcome = await doctorService.RegisterAsync(admin, new DoctorInput
-                {
-                    DoctorId = FormattableString.Invariant($"dr-scale-{seed & 0xffff:x4}-{i + 1}"),
-                    Name = FormattableString.Invariant($"Dr Scale {i + 1}"),
-                    Specialty = "Internal Medicine",
-                    Department = "Internal Medicine",
-                    Qualification = "MD",
-                    LicenceNumber = FormattableString.Invariant($"GMC-{1_000_000 + i}"),
-                    Phone = "+44 20 7946 0000",
-                    Email = FormattableString.Invariant($"scale{i + 1}@example.org"),
-                    ConsultationHours = "Mon-Fri 09:00-17:00",
-                }, ct);
-                if (!outcome.IsOk) return CommonOptions.Fail($"nothing seeded: doctor {i + 1} was refused ({outcome.Message?.TrimEnd('.')}); a folder seeded with --seed {seed} before takes another --seed");
-                doctorIds.Add(outcome.Value!.Id);
-            }
-            var seeder = new ScaleSeeder(app.Services.GetRequiredService<LedgerNode>(), app.Services.GetRequiredService<HealthLedger.Node.Records.CategoryKeyring>(),
-                app.Services.GetRequiredService<OrganisationKeys>(), app.Services.GetRequiredService<PatientIndexer>(), admin, DateTimeOffset.UtcNow, doctorIds, seed);
-            ScaleSeeder.Result result = null!;
-            await AnsiConsole.Progress().AutoClear(false).StartAsync(async ctx =>
-            {
-                var patientTask = ctx.AddTask("Patients submitted", maxValue: patients);
-                var entryTask = ctx.AddTask("Entries submitted", maxValue: Math.Max(1, total));
-                result = await seeder.RunAsync(patients, total, (p, e) =>
-                {
-                    patientTask.Value = p;
-                    entryTask.Value = e;
-                }, ct);
-            });
-            var seconds = result.Elapsed.TotalSeconds;
-            Console.WriteLine(FormattableString.Invariant(
-                $"Seeded {result.Patients} patients (no logins) and {result.Entries} entries with {doctorIds.Count} doctors: {result.Transactions} transactions committed in {seconds:F1} s ({result.Transactions / Math.Max(seconds, 0.001):F0} tx/s)") +
-                (result.Rejected > 0 ? $"; {result.Rejected} rejected (first: {result.FirstReason})" : "") + ".");
-            return result.Rejected == 0 ? 0 : 1;
-        }
-        catch (InvalidOperationException e)
-        {
-            return CommonOptions.Fail(e.Message);
+            return await seed(app, admin);
         }
         finally
         {
