@@ -7,6 +7,7 @@ using HealthLedger.Node.Doctors;
 using HealthLedger.Node.Emergencies;
 using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Expenses;
+using HealthLedger.Node.Fhir;
 using HealthLedger.Node.Home;
 using HealthLedger.Node.Laboratory;
 using HealthLedger.Node.MedicalReports;
@@ -52,7 +53,8 @@ public static class HospitalModules
         .AddEmergencies()
         .AddAudit()
         .AddStatistics()
-        .AddHome();
+        .AddHome()
+        .AddFhir();
 
     /// <summary>Maps every module's endpoints.</summary>
     public static IEndpointRouteBuilder MapHospitalModules(this IEndpointRouteBuilder app) => app
@@ -74,5 +76,6 @@ public static class HospitalModules
         .MapConsortiumApi()
         .MapEmergenciesApi()
         .MapAuditApi()
-        .MapStatisticsApi();
+        .MapStatisticsApi()
+        .MapFhirApi();
 }

@@ -123,17 +123,8 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
     /// </summary>
     public Outcome<Page<PatientView>> List(UserSession actor, PatientQuery query)
     {
-        if (actor.Role == Role.Auditor) return Outcome<Page<PatientView>>.Forbidden("Auditors read the disclosure trail (Audit), not patient records.");
-        readModel.OpenGrantedTo(actor);
-        IEnumerable<PatientView> visible = actor.Role switch
-        {
-            Role.Admin => directory.Patients(actor.OrganisationId),
-            // A doctor's list includes patients of other organisations who granted them (or their organisation) access.
-            Role.Doctor => directory.AllPatients().Select(p => p.For(policy.Reach(actor, p.Id, p.OrganisationId).Shared))
-                .Where(p => p.Shared != ConsentCategories.None),
-            Role.Patient => directory.Patient(actor.UserId) is { } self ? [self] : [],
-            _ => [],
-        };
+        if (Visible(actor) is not { IsOk: true, Value: var all }) return Outcome<Page<PatientView>>.Forbidden("Auditors read the disclosure trail (Audit), not patient records.");
+        IEnumerable<PatientView> visible = all!;
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
             var q = query.Search.Trim();
@@ -157,6 +148,31 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
         access.RecordReads(actor, page.Items.Select(p => (p.Id, p.OrganisationId)), "patient list", ConsentCategories.All);
         return Outcome<Page<PatientView>>.Ok(page);
     }
+
+    /// <summary>
+    /// The patients <paramref name="actor"/> may list, as they see them (<see cref="PatientView.Shared"/>), with no disclosure
+    /// recorded (callers record what they show): admins their organisation's, doctors those who share any category with them,
+    /// patients themselves; auditors are refused.
+    /// </summary>
+    public Outcome<IReadOnlyList<PatientView>> Visible(UserSession actor)
+    {
+        if (actor.Role == Role.Auditor) return Outcome<IReadOnlyList<PatientView>>.Forbidden("Auditors read the disclosure trail (Audit), not patient records.");
+        readModel.OpenGrantedTo(actor);
+        IEnumerable<PatientView> visible = actor.Role switch
+        {
+            Role.Admin => directory.Patients(actor.OrganisationId),
+            // A doctor's list includes patients of other organisations who granted them (or their organisation) access.
+            Role.Doctor => directory.AllPatients().Select(p => p.For(policy.Reach(actor, p.Id, p.OrganisationId).Shared))
+                .Where(p => p.Shared != ConsentCategories.None),
+            Role.Patient => directory.Patient(actor.UserId) is { } self ? [self] : [],
+            _ => [],
+        };
+        return Outcome<IReadOnlyList<PatientView>>.Ok(visible.ToList());
+    }
+
+    /// <summary>Records that <paramref name="actor"/> was shown these patients' <paramref name="resource"/> (one disclosure each, none for themselves).</summary>
+    public void RecordShown(UserSession actor, IEnumerable<PatientView> shown, string resource) =>
+        access.RecordReads(actor, shown.Select(p => (p.Id, p.OrganisationId)), resource, ConsentCategories.All);
 
     /// <summary>Opens at this node what patients of other organisations granted <paramref name="actor"/> (see <see cref="RecordReadModel.OpenGrantedTo"/>).</summary>
     public void OpenGrantedTo(UserSession actor) => readModel.OpenGrantedTo(actor);

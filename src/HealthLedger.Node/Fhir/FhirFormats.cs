@@ -1,0 +1,112 @@
+using System.Text;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+using Task = System.Threading.Tasks.Task;
+using UserSession = HealthLedger.Node.Security.UserSession;
+
+namespace HealthLedger.Node.Fhir;
+
+/// <summary>The two FHIR wire formats (FHIR R4 §3.1.0 "Formats"): JSON and XML.</summary>
+public enum FhirFormat
+{
+    /// <summary><c>application/fhir+json</c>.</summary>
+    Json,
+    /// <summary><c>application/fhir+xml</c>.</summary>
+    Xml,
+}
+
+/// <summary>
+/// Content negotiation and (de)serialisation for <c>/fhir/R4</c> with the Firely SDK (FHIR R4 http.html §3.1.0.1.9 "Content
+/// Types and encodings"): the <c>_format</c> parameter wins over <c>Accept</c>; JSON when neither names a FHIR format.
+/// </summary>
+public static class FhirFormats
+{
+    /// <summary>The JSON media type with the FHIR version parameter.</summary>
+    public const string JsonContentType = "application/fhir+json; fhirVersion=4.0; charset=utf-8";
+
+    /// <summary>The XML media type with the FHIR version parameter.</summary>
+    public const string XmlContentType = "application/fhir+xml; fhirVersion=4.0; charset=utf-8";
+
+    /// <summary>The NDJSON media type of bulk export files (FHIR Bulk Data Access IG 2.0).</summary>
+    public const string NdjsonContentType = "application/fhir+ndjson";
+
+    private static readonly FhirJsonDeserializer JsonReader = new();
+    private static readonly FhirXmlDeserializer XmlReader = new();
+
+    /// <summary>
+    /// The format the caller asked for: <c>_format</c> (json, xml, or a media type), else the first FHIR, JSON or XML type in
+    /// <c>Accept</c>, else JSON. Null when <c>_format</c> names something else (answer 406... or 400 as the caller sees fit).
+    /// </summary>
+    public static FhirFormat? Negotiate(HttpRequest request)
+    {
+        var format = request.Query["_format"].ToString();
+        if (format.Length > 0) return Parse(format);
+        if (MediaTypeHeaderValue.TryParseList(request.Headers.Accept, out var accepted))
+        {
+            foreach (var type in accepted.OrderByDescending(a => a.Quality ?? 1.0))
+            {
+                if (Parse(type.MediaType.ToString()) is { } f) return f;
+            }
+        }
+        return FhirFormat.Json;
+    }
+
+    /// <summary>A <c>_format</c> value or media type as a format; null when it is neither JSON nor XML.</summary>
+    public static FhirFormat? Parse(string value)
+    {
+        var v = value.Split(';')[0].Trim().ToLowerInvariant();
+        return v switch
+        {
+            "json" or "application/json" or "application/fhir+json" or "application/json+fhir" or "text/json" => FhirFormat.Json,
+            "xml" or "application/xml" or "application/fhir+xml" or "application/xml+fhir" or "text/xml" => FhirFormat.Xml,
+            "*/*" or "application/*" => FhirFormat.Json,
+            _ => null,
+        };
+    }
+
+    /// <summary>The media type written for <paramref name="format"/>.</summary>
+    public static string ContentType(FhirFormat format) => format == FhirFormat.Xml ? XmlContentType : JsonContentType;
+
+    /// <summary>The resource in <paramref name="format"/>; <paramref name="pretty"/> indents.</summary>
+    public static string Serialize(Resource resource, FhirFormat format, bool pretty = false) =>
+        format == FhirFormat.Xml ? resource.ToXml(pretty: pretty) : resource.ToJson(pretty: pretty);
+
+    /// <summary>
+    /// Reads a resource from a request body in the format its <c>Content-Type</c> names (JSON when none). The error is a
+    /// sentence for an OperationOutcome: not JSON/XML, not a FHIR resource, a type or element the R4 model does not know.
+    /// </summary>
+    public static async Task<(Resource? Resource, string? Error)> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        var format = request.ContentType is { Length: > 0 } ct0 ? Parse(ct0) : FhirFormat.Json;
+        if (format is null) return (null, $"The body's Content-Type '{request.ContentType}' is not a FHIR format: send application/fhir+json or application/fhir+xml.");
+        string text;
+        using (var reader = new StreamReader(request.Body, Encoding.UTF8))
+        {
+            text = await reader.ReadToEndAsync(ct);
+        }
+        if (string.IsNullOrWhiteSpace(text)) return (null, "The request body is empty: send a FHIR resource.");
+        return Deserialize(text, format.Value);
+    }
+
+    /// <summary>Parses <paramref name="text"/> as a FHIR R4 resource; the error says what is wrong without echoing values.</summary>
+    public static (Resource? Resource, string? Error) Deserialize(string text, FhirFormat format)
+    {
+        try
+        {
+            var resource = format == FhirFormat.Xml ? XmlReader.DeserializeResource(text) : JsonReader.DeserializeResource(text);
+            return (resource, null);
+        }
+        catch (DeserializationFailedException e)
+        {
+            // The SDK's messages name elements and positions, not values; keep the first few.
+            var issues = e.Exceptions.Take(5).Select(x => x.Message);
+            return (null, "The body is not a valid FHIR R4 resource: " + string.Join(" ", issues));
+        }
+        catch (Exception e) when (e is FormatException or System.Text.Json.JsonException or System.Xml.XmlException or InvalidOperationException)
+        {
+            return (null, $"The body is not a valid FHIR R4 {(format == FhirFormat.Xml ? "XML" : "JSON")} resource.");
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace HealthLedger.Node.Fhir;
+
+/// <summary>The FHIR R4 module: the registry of resource types, the CapabilityStatement, and each resource type's mapping.</summary>
+public static class FhirModule
+{
+    /// <summary>Registers the FHIR interface's services and resource types.</summary>
+    public static IServiceCollection AddFhir(this IServiceCollection services)
+    {
+        services.TryAddSingleton<FhirResourceTypes>();
+        services.TryAddSingleton<FhirSystemInteractions>();
+        services.TryAddSingleton<FhirCapabilities>();
+        services.TryAddSingleton<FhirPatientAccess>();
+        return services
+            .AddFhirResourceType<Resources.PatientResource>();
+    }
+
+    /// <summary>Registers one resource type (a singleton, also resolvable as itself).</summary>
+    public static IServiceCollection AddFhirResourceType<T>(this IServiceCollection services) where T : class, IFhirResourceType =>
+        services.AddSingleton<T>().AddSingleton<IFhirResourceType>(sp => sp.GetRequiredService<T>());
+}

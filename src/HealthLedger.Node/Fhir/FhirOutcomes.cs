@@ -1,0 +1,87 @@
+using HealthLedger.Node.Records;
+using Hl7.Fhir.Model;
+using Microsoft.AspNetCore.Http;
+using Task = System.Threading.Tasks.Task;
+using UserSession = HealthLedger.Node.Security.UserSession;
+
+namespace HealthLedger.Node.Fhir;
+
+/// <summary>
+/// Errors as FHIR <c>OperationOutcome</c>s with the HTTP status the FHIR RESTful API gives them (R4 http.html §3.1.0.4,
+/// operationoutcome.html): 400 invalid input (one issue per field, <c>expression</c> naming it), 401, 403, 404, 406, 409,
+/// 412, 415, 422 and 503 (with <c>Retry-After</c>). Messages never carry health data: they name fields, ids and rules.
+/// </summary>
+public static class FhirOutcomes
+{
+    /// <summary>An OperationOutcome with one error issue.</summary>
+    public static OperationOutcome Error(OperationOutcome.IssueType code, string message, string? expression = null) => new()
+    {
+        Issue = [Issue(OperationOutcome.IssueSeverity.Error, code, message, expression)],
+    };
+
+    /// <summary>One issue.</summary>
+    public static OperationOutcome.IssueComponent Issue(OperationOutcome.IssueSeverity severity, OperationOutcome.IssueType code, string message, string? expression = null) => new()
+    {
+        Severity = severity,
+        Code = code,
+        Diagnostics = message,
+        Expression = expression is null ? [] : [expression],
+    };
+
+    /// <summary>The response for a status and one error issue.</summary>
+    public static FhirResult Result(int status, OperationOutcome.IssueType code, string message, string? expression = null) =>
+        new(Error(code, message, expression), status);
+
+    /// <summary>400: the request is not understood (a parameter, a body).</summary>
+    public static FhirResult BadRequest(string message, string? expression = null) => Result(400, OperationOutcome.IssueType.Invalid, message, expression);
+
+    /// <summary>404: no such resource (or not one this reader may know of).</summary>
+    public static FhirResult NotFound(string message) => Result(404, OperationOutcome.IssueType.NotFound, message);
+
+    /// <summary>401 with <c>WWW-Authenticate: Bearer</c>.</summary>
+    public static FhirResult Unauthenticated(string message) => new(Error(OperationOutcome.IssueType.Login, message), 401)
+    {
+        Headers = new Dictionary<string, string> { ["WWW-Authenticate"] = "Bearer" },
+    };
+
+    /// <summary>
+    /// The response for a failed service <see cref="Outcome{T}"/>: Invalid 400 (an issue per field), Forbidden 403,
+    /// NotFound 404, Conflict 409, Unprocessable 422, Busy 503 with <c>Retry-After</c>, Failed 409 (the ledger refused).
+    /// <paramref name="fieldPath"/> maps the services' field names onto FHIR paths where the caller knows them.
+    /// </summary>
+    public static FhirResult From<T>(Outcome<T> outcome, int retryAfterSeconds = 1, Func<string, string>? fieldPath = null)
+    {
+        if (outcome.IsOk) throw new InvalidOperationException("Not a failure.");
+        var (status, code) = outcome.Kind switch
+        {
+            OutcomeKind.Invalid => (400, OperationOutcome.IssueType.Invalid),
+            OutcomeKind.Forbidden => (403, OperationOutcome.IssueType.Forbidden),
+            OutcomeKind.NotFound => (404, OperationOutcome.IssueType.NotFound),
+            OutcomeKind.Conflict => (409, OperationOutcome.IssueType.Conflict),
+            OutcomeKind.Unprocessable => (422, OperationOutcome.IssueType.Processing),
+            OutcomeKind.Busy => (503, OperationOutcome.IssueType.Transient),
+            _ => (409, OperationOutcome.IssueType.Processing),
+        };
+        var result = new OperationOutcome();
+        if (outcome.Errors is { IsEmpty: false } errors)
+        {
+            foreach (var (field, messages) in errors.ToDictionary())
+            {
+                foreach (var message in messages)
+                {
+                    result.Issue.Add(Issue(OperationOutcome.IssueSeverity.Error, code, message, fieldPath is null ? field : fieldPath(field)));
+                }
+            }
+        }
+        if (result.Issue.Count == 0 || (outcome.Message is { Length: > 0 } && outcome.Kind != OutcomeKind.Invalid))
+        {
+            result.Issue.Insert(0, Issue(OperationOutcome.IssueSeverity.Error, code, outcome.Message ?? "The request was refused."));
+        }
+        return new FhirResult(result, status)
+        {
+            Headers = status == 503
+                ? new Dictionary<string, string> { ["Retry-After"] = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) }
+                : new Dictionary<string, string>(),
+        };
+    }
+}
