@@ -162,7 +162,7 @@ public static class FhirApi
     private static async Task<IResult> Create(string type, HttpContext http, FhirResourceTypes types)
     {
         if (types.Find(type) is not { } resourceType) return UnknownType(type);
-        if (resourceType is not IFhirWritableType writable) return ReadOnlyType(type);
+        if (types.Writer(type) is not { } writable) return ReadOnlyType(type);
         var (resource, error) = await FhirFormats.ReadBodyAsync(http.Request, http.RequestAborted);
         if (resource is null) return FhirOutcomes.BadRequest(error!);
         if (resource.TypeName != type) return FhirOutcomes.BadRequest($"The body is a {resource.TypeName}, not a {type}.", "resourceType");
@@ -178,7 +178,7 @@ public static class FhirApi
     private static async Task<IResult> Update(string type, string id, HttpContext http, FhirResourceTypes types)
     {
         if (types.Find(type) is not { } resourceType) return UnknownType(type);
-        if (resourceType is not IFhirWritableType writable) return ReadOnlyType(type);
+        if (types.Writer(type) is not { } writable) return ReadOnlyType(type);
         var (resource, error) = await FhirFormats.ReadBodyAsync(http.Request, http.RequestAborted);
         if (resource is null) return FhirOutcomes.BadRequest(error!);
         if (resource.TypeName != type) return FhirOutcomes.BadRequest($"The body is a {resource.TypeName}, not a {type}.", "resourceType");

@@ -11,7 +11,7 @@ namespace HealthLedger.Node.Fhir;
 /// <summary>
 /// The server's CapabilityStatement (FHIR R4 capabilitystatement.html), built from the registered resource types so it
 /// states exactly the interactions, search parameters and includes served: read and search-type for every type,
-/// create and update for <see cref="IFhirWritableType"/>s, and the system interactions registered in
+/// create and update for the types with an <see cref="IFhirWriter"/>, and the system interactions registered in
 /// <see cref="FhirSystemInteractions"/>.
 /// </summary>
 public sealed class FhirCapabilities(FhirResourceTypes types, FhirSystemInteractions system, NodeOptions options, LedgerNode node, OrganisationKeys organisation)
@@ -46,7 +46,7 @@ public sealed class FhirCapabilities(FhirResourceTypes types, FhirSystemInteract
             };
             resource.Interaction.Add(new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read });
             resource.Interaction.Add(new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType });
-            if (type is IFhirWritableType)
+            if (types.Writer(type.TypeName) is not null)
             {
                 resource.Interaction.Add(new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Create });
                 resource.Interaction.Add(new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Update });

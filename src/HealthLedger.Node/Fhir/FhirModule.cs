@@ -17,6 +17,10 @@ public static class FhirModule
             .AddFhirResourceType<Resources.PatientResource>();
     }
 
+    /// <summary>Registers the create/update of one resource type (a singleton, also resolvable as itself).</summary>
+    public static IServiceCollection AddFhirWriter<T>(this IServiceCollection services) where T : class, IFhirWriter =>
+        services.AddSingleton<T>().AddSingleton<IFhirWriter>(sp => sp.GetRequiredService<T>());
+
     /// <summary>Registers one resource type (a singleton, also resolvable as itself).</summary>
     public static IServiceCollection AddFhirResourceType<T>(this IServiceCollection services) where T : class, IFhirResourceType =>
         services.AddSingleton<T>().AddSingleton<IFhirResourceType>(sp => sp.GetRequiredService<T>());

@@ -41,11 +41,15 @@ public interface IFhirResourceType
 }
 
 /// <summary>
-/// A resource type staff may create and update through <c>/fhir/R4</c> (and in a transaction Bundle): each write is the same
-/// signed transaction the UI and JSON API submit.
+/// Create and update of one resource type through <c>/fhir/R4</c> (and in a transaction Bundle), registered apart from the
+/// type's reads with <c>services.AddFhirWriter&lt;T&gt;()</c>: each write is the same signed transaction the UI and JSON API
+/// submit. The CapabilityStatement lists create/update for the types that have a writer.
 /// </summary>
-public interface IFhirWritableType : IFhirResourceType
+public interface IFhirWriter
 {
+    /// <summary>The FHIR type name written, e.g. <c>Encounter</c>.</summary>
+    string TypeName { get; }
+
     /// <summary>Creates the resource; the outcome's value is the stored resource (with its new id and meta.versionId).</summary>
     Task<Outcome<Resource>> CreateAsync(UserSession actor, Resource resource, CancellationToken ct);
 
