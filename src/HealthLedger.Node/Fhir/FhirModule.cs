@@ -13,8 +13,16 @@ public static class FhirModule
         services.TryAddSingleton<FhirSystemInteractions>();
         services.TryAddSingleton<FhirCapabilities>();
         services.TryAddSingleton<FhirPatientAccess>();
+        services.TryAddSingleton<Resources.FhirDirectory>();
+        services.TryAddSingleton<Resources.FhirPatientEntries>();
         return services
-            .AddFhirResourceType<Resources.PatientResource>();
+            .AddFhirResourceType<Resources.PatientResource>()
+            .AddFhirResourceType<Resources.PractitionerResource>()
+            .AddFhirResourceType<Resources.PractitionerRoleResource>()
+            .AddFhirResourceType<Resources.OrganizationResource>()
+            .AddFhirResourceType<Resources.EncounterResource>()
+            .AddFhirResourceType<Resources.AccountResource>()
+            .AddFhirResourceType<Resources.ChargeItemResource>();
     }
 
     /// <summary>Registers the create/update of one resource type (a singleton, also resolvable as itself).</summary>

@@ -68,6 +68,11 @@ public sealed class LoginThrottle : IDisposable
                 // Each policy has its own words (RateLimitMessage); the login policies' are the default.
                 var policy = context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName;
                 var message = context.HttpContext.RequestServices.GetServices<RateLimitMessage>().FirstOrDefault(m => m.Policy == policy)?.Text(retry) ?? Message(retry);
+                if (Web.FhirErrors.IsFhir(context.HttpContext.Request))
+                {
+                    await Web.FhirErrors.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, message);
+                    return;
+                }
                 if (BrowserRequests.WantsHtml(context.HttpContext.Request))
                 {
                     // A browser gets the error page in the layout with these words (ErrorPages answers the empty 429).

@@ -8,7 +8,8 @@ public sealed class PasswordChangeGate(RequestDelegate next)
     public Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path;
-        if (path.StartsWithSegments("/api") || path.StartsWithSegments("/assets") || path.StartsWithSegments("/account/password")
+        // The FHIR interface refuses a one-time password itself, with an OperationOutcome (never a redirect to a page).
+        if (path.StartsWithSegments("/api") || path.StartsWithSegments("/fhir") || path.StartsWithSegments("/assets") || path.StartsWithSegments("/account/password")
             || path.StartsWithSegments("/logout") || path.StartsWithSegments("/login") || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/openapi") || path.StartsWithSegments("/verify"))
         {
             return next(context);

@@ -30,6 +30,11 @@ public sealed class SessionAuthenticationHandler(IOptionsMonitor<AuthenticationS
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
+        if (Web.FhirErrors.IsFhir(Request))
+        {
+            await Web.FhirErrors.WriteAsync(Context, StatusCodes.Status401Unauthorized);
+            return;
+        }
         await Results.Problem(statusCode: 401, title: "Not authenticated",
             detail: "Send 'Authorization: Bearer <accessToken>' with a token from POST /api/v1/auth/token.").ExecuteAsync(Context);
     }
@@ -37,6 +42,11 @@ public sealed class SessionAuthenticationHandler(IOptionsMonitor<AuthenticationS
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status403Forbidden;
+        if (Web.FhirErrors.IsFhir(Request))
+        {
+            await Web.FhirErrors.WriteAsync(Context, StatusCodes.Status403Forbidden, "Your role may not use this interaction.");
+            return;
+        }
         await Results.Problem(statusCode: 403, title: "Forbidden", detail: "Your role may not use this endpoint.").ExecuteAsync(Context);
     }
 

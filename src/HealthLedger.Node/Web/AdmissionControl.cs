@@ -54,6 +54,11 @@ public static class AdmissionControl
         http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         http.Response.Headers.RetryAfter = Seconds(retry).ToString(CultureInfo.InvariantCulture);
         var message = Message(retry);
+        if (FhirErrors.IsFhir(http.Request))
+        {
+            await FhirErrors.WriteAsync(http, StatusCodes.Status503ServiceUnavailable, message);
+            return;
+        }
         if (BrowserRequests.WantsHtml(http.Request))
         {
             http.Items[BrowserRequests.MessageKey] = message;

@@ -41,6 +41,16 @@ public sealed partial class BindingProblems(RequestDelegate next, IProblemDetail
     {
         var (field, message) = Describe(bad);
         httpContext.Response.StatusCode = bad.StatusCode;
+        if (FhirErrors.IsFhir(httpContext.Request))
+        {
+            var options = httpContext.RequestServices.GetService(typeof(Configuration.NodeOptions)) as Configuration.NodeOptions;
+            if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge && options is not null && RequestBodyLimits.For(httpContext.GetEndpoint(), options) is { } cap)
+            {
+                message = $"The request body is too large: this interaction accepts up to {ErrorPages.Size(cap)}. Nothing was changed.";
+            }
+            await FhirErrors.WriteAsync(httpContext, bad.StatusCode, message, field is "body" or "request" ? null : field);
+            return;
+        }
         if (!httpContext.Request.Path.StartsWithSegments("/api")) return; // ErrorPages answers (a page, or a problem for JSON clients)
         var details = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
         {

@@ -59,6 +59,15 @@ public static class ErrorPages
     private static async Task AnswerAsync(StatusCodeContext context, RequestDelegate rerouted, NodeOptions options)
     {
         var http = context.HttpContext;
+        if (FhirErrors.IsFhir(http.Request))
+        {
+            // The FHIR interface answers in FHIR's terms (a form over its cap is 413 as below, naming the limit).
+            var cap = RequestBodyLimits.For(http.GetEndpoint(), options);
+            var tooLarge = http.Request.ContentLength is { } length && cap is { } c && length > c;
+            await FhirErrors.WriteAsync(http, tooLarge ? StatusCodes.Status413PayloadTooLarge : http.Response.StatusCode,
+                tooLarge ? $"The request body is too large: this interaction accepts up to {Size(cap!.Value)}. Nothing was changed." : http.Items[MessageKey] as string);
+            return;
+        }
         if (!BrowserRequests.WantsHtml(http.Request))
         {
             await WriteProblemAsync(new ProblemDetailsContext
@@ -82,6 +91,12 @@ public static class ErrorPages
     public static async Task HandleException(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
+        if (FhirErrors.IsFhir(http.Request))
+        {
+            // Never the exception's own words (they may carry data): the status's message, an OperationOutcome.
+            await FhirErrors.WriteAsync(http, http.Response.StatusCode);
+            return;
+        }
         if (BrowserRequests.WantsHtml(http.Request)) return;
         await WriteProblemAsync(new ProblemDetailsContext
         {

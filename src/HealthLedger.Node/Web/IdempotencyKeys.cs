@@ -111,8 +111,9 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options) :
         return hash.GetHashAndReset();
     }
 
-    private static Task Problem(HttpContext context, int status, string title, string message) =>
-        TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [Header] = [message] })
+    private static Task Problem(HttpContext context, int status, string title, string message) => FhirErrors.IsFhir(context.Request)
+        ? FhirErrors.WriteAsync(context, status, message, Header)
+        : TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [Header] = [message] })
         {
             Status = status,
             Title = title,

@@ -1,0 +1,104 @@
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using Microsoft.AspNetCore.Http;
+using Task = System.Threading.Tasks.Task;
+
+namespace HealthLedger.Node.Web;
+
+/// <summary>
+/// Error answers under <c>/fhir</c> in FHIR's terms: wherever the pipeline answers an error before (or instead of) the FHIR
+/// endpoints — the exception handler, the empty-status answers (<see cref="ErrorPages"/>), request binding and body limits
+/// (<see cref="BindingProblems"/>), admission control, the rate limiter, the authentication challenge — a request to
+/// <c>/fhir/**</c> gets an <c>OperationOutcome</c> (JSON, or XML when <c>_format</c> or <c>Accept</c> asks for it) with the
+/// status, never the site's HTML error page or an RFC 9457 problem. The interface's own errors are written by
+/// <c>Fhir/FhirOutcomes</c>; this is the shared core's side, so it needs nothing from the FHIR module.
+/// </summary>
+public static class FhirErrors
+{
+    /// <summary>The JSON media type written (as the FHIR endpoints write it).</summary>
+    public const string JsonContentType = "application/fhir+json; fhirVersion=4.0; charset=utf-8";
+
+    /// <summary>The XML media type written.</summary>
+    public const string XmlContentType = "application/fhir+xml; fhirVersion=4.0; charset=utf-8";
+
+    /// <summary>True for a request to the FHIR interface (<c>/fhir</c> and below).</summary>
+    public static bool IsFhir(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Path.StartsWithSegments("/fhir", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The issue type of an error status (operationoutcome.html, issue-type).</summary>
+    public static OperationOutcome.IssueType IssueType(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => OperationOutcome.IssueType.Invalid,
+        StatusCodes.Status401Unauthorized => OperationOutcome.IssueType.Login,
+        StatusCodes.Status403Forbidden => OperationOutcome.IssueType.Forbidden,
+        StatusCodes.Status404NotFound => OperationOutcome.IssueType.NotFound,
+        StatusCodes.Status405MethodNotAllowed or StatusCodes.Status406NotAcceptable or StatusCodes.Status415UnsupportedMediaType => OperationOutcome.IssueType.NotSupported,
+        StatusCodes.Status409Conflict or StatusCodes.Status412PreconditionFailed => OperationOutcome.IssueType.Conflict,
+        StatusCodes.Status413PayloadTooLarge => OperationOutcome.IssueType.TooCostly,
+        StatusCodes.Status429TooManyRequests => OperationOutcome.IssueType.Throttled,
+        StatusCodes.Status503ServiceUnavailable => OperationOutcome.IssueType.Transient,
+        >= 500 => OperationOutcome.IssueType.Exception,
+        _ => OperationOutcome.IssueType.Processing,
+    };
+
+    /// <summary>What an error of <paramref name="status"/> is told when the answering step has no words of its own (never health data).</summary>
+    public static string DefaultMessage(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => "The request could not be read. Nothing was changed.",
+        StatusCodes.Status401Unauthorized => "Send 'Authorization: Bearer <accessToken>' with a token from POST /api/v1/auth/token.",
+        StatusCodes.Status403Forbidden => "You may not do this. Nothing was changed.",
+        StatusCodes.Status404NotFound => "There is nothing at this address; GET /fhir/R4/metadata lists what this server serves.",
+        StatusCodes.Status405MethodNotAllowed => "This address does not take that method. Nothing was changed.",
+        StatusCodes.Status413PayloadTooLarge => "The request body is too large. Nothing was changed.",
+        StatusCodes.Status415UnsupportedMediaType => "The body's media type is not supported: send application/fhir+json or application/fhir+xml.",
+        StatusCodes.Status429TooManyRequests => "Too many requests in a short time: wait and try again. Nothing was changed.",
+        StatusCodes.Status503ServiceUnavailable => "The node is busy: try again shortly. Nothing was done or saved.",
+        >= 500 => "The server could not complete the request. Nothing was changed unless a confirmation was shown.",
+        _ => "The request could not be completed.",
+    };
+
+    /// <summary>The OperationOutcome of one error issue.</summary>
+    public static OperationOutcome Outcome(int status, string message, string? expression = null) => new()
+    {
+        Issue =
+        [
+            new OperationOutcome.IssueComponent
+            {
+                Severity = status >= 500 && status != StatusCodes.Status503ServiceUnavailable ? OperationOutcome.IssueSeverity.Fatal : OperationOutcome.IssueSeverity.Error,
+                Code = IssueType(status),
+                Diagnostics = message,
+                Expression = expression is null ? [] : [expression],
+            },
+        ],
+    };
+
+    /// <summary>
+    /// Writes <paramref name="status"/> with an OperationOutcome of one issue (<paramref name="message"/>, or the status's
+    /// <see cref="DefaultMessage"/>), in XML when <c>_format</c> or <c>Accept</c> names XML and JSON otherwise. Headers already
+    /// set (<c>Retry-After</c>, <c>WWW-Authenticate</c>) are kept.
+    /// </summary>
+    public static async Task WriteAsync(HttpContext http, int status, string? message = null, string? expression = null)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var response = http.Response;
+        if (response.HasStarted) return;
+        var outcome = Outcome(status, message ?? DefaultMessage(status), expression);
+        var xml = WantsXml(http.Request);
+        response.StatusCode = status;
+        response.ContentType = xml ? XmlContentType : JsonContentType;
+        response.ContentLength = null;
+        await response.WriteAsync(xml ? outcome.ToXml() : outcome.ToJson(), http.RequestAborted);
+    }
+
+    /// <summary>True when <c>_format</c> (or, without it, <c>Accept</c>) names XML and not JSON.</summary>
+    public static bool WantsXml(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var format = request.Query.TryGetValue("_format", out var f) ? f.ToString() : "";
+        var asked = format.Length > 0 ? format : request.Headers.Accept.ToString();
+        return asked.Contains("xml", StringComparison.OrdinalIgnoreCase) && !asked.Contains("json", StringComparison.OrdinalIgnoreCase);
+    }
+}

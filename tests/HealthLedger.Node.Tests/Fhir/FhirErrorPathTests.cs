@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Web;
+using Hl7.Fhir.Model;
+using Task = System.Threading.Tasks.Task;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using static HealthLedger.Node.Tests.Fhir.FhirAsserts;
+
+namespace HealthLedger.Node.Tests.Fhir;
+
+/// <summary>
+/// Under /fhir every error is an OperationOutcome with a FHIR media type, whichever step of the pipeline answers it: body
+/// limits, unreadable bodies, unknown paths, admission control, idempotency keys, the exception handler. Every body validated.
+/// </summary>
+public class FhirErrorPathTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Body_limits_bad_bodies_unknown_paths_and_bad_headers_are_operation_outcomes()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+
+        // A body over the interaction's cap: 413, not the site's page nor a problem document; nothing was read or written.
+        using (var huge = new StringContent("name=" + new string('a', 200 * 1024), Encoding.UTF8, "application/x-www-form-urlencoded"))
+        {
+            var tooLarge = await Fhir<OperationOutcome>(await admin.PostAsync("/fhir/R4/Patient/_search", huge, Ct), HttpStatusCode.RequestEntityTooLarge);
+            Assert.Equal(OperationOutcome.IssueType.TooCostly, tooLarge.Issue.Single().Code);
+            Assert.Contains("too large", tooLarge.Issue.Single().Diagnostics, StringComparison.Ordinal);
+        }
+        // Malformed JSON to a read-only type: 405 before the body is read.
+        using (var malformed = new StringContent("{\"resourceType\": \"Patient\", ", Encoding.UTF8, "application/fhir+json"))
+        {
+            await Fhir<OperationOutcome>(await admin.PostAsync("/fhir/R4/Patient", malformed, Ct), HttpStatusCode.MethodNotAllowed);
+        }
+        using (var json = new StringContent("{}", Encoding.UTF8, "application/json"))
+        {
+            var notForm = await Fhir<OperationOutcome>(await admin.PostAsync("/fhir/R4/Patient/_search", json, Ct), HttpStatusCode.BadRequest);
+            Assert.Equal(OperationOutcome.IssueType.Invalid, notForm.Issue.Single().Code);
+        }
+        var badFormat = await Fhir<OperationOutcome>(await admin.GetAsync("/fhir/R4/Patient?_format=text/csv", Ct), HttpStatusCode.NotAcceptable);
+        Assert.Equal(OperationOutcome.IssueType.NotSupported, badFormat.Issue.Single().Code);
+        // Outside the R4 base no endpoint matches: the empty 404 is answered in FHIR's terms too, in XML when asked for.
+        await Fhir<OperationOutcome>(await admin.GetAsync("/fhir/R5/metadata", Ct), HttpStatusCode.NotFound);
+        await Fhir<OperationOutcome>(await admin.GetAsync("/fhir/R5/metadata?_format=xml", Ct), HttpStatusCode.NotFound);
+        // A malformed idempotency key on a FHIR POST.
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/fhir/R4/Patient/_search") { Content = new FormUrlEncodedContent([]) })
+        {
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", new string('k', 500));
+            var badKey = await Fhir<OperationOutcome>(await admin.SendAsync(request, Ct), HttpStatusCode.BadRequest);
+            Assert.Equal(IdempotencyKeys.Header, badKey.Issue.Single().Expression.Single());
+        }
+        // A cookie session with a one-time password is not sent to the password page: the bearer rule answers (401 here, no token).
+        var doctor = await Created(await admin.PostAsJsonAsync("/api/v1/doctors", new { doctorId = "dr-otp", name = "Otto Pass", specialty = "Medicine", department = "Ward", licenceNumber = "L-3" }, Ct));
+        var browser = await node.CookieLoginAsync("dr-otp", doctor.OneTimePassword!);
+        await Fhir<OperationOutcome>(await browser.GetAsync("/fhir/R4/Patient", Ct), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task A_request_refused_by_admission_control_is_a_503_operation_outcome_with_retry_after()
+    {
+        await using var node = await NodeFixture.StartAsync(configure: o => o with { Admission = new AdmissionLimits { Reads = 1, RetryAfterSeconds = 3, TargetLatencyMs = 0 } });
+        var limiter = node.App.Services.GetRequiredService<AdmissionLimiter>();
+        var busy = new DefaultHttpContext();
+        busy.Request.Method = "GET";
+        busy.Request.Path = "/fhir/R4/Patient";
+        using (var held = limiter.AttemptAcquire(busy))
+        {
+            Assert.True(held.IsAcquired);
+            using var response = await node.Http.GetAsync("/fhir/R4/metadata", Ct);
+            Assert.Equal("3", response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var outcome = await Fhir<OperationOutcome>(response, HttpStatusCode.ServiceUnavailable);
+            Assert.Equal(OperationOutcome.IssueType.Transient, outcome.Issue.Single().Code);
+            Assert.Contains("nothing was done or saved", outcome.Issue.Single().Diagnostics, StringComparison.Ordinal);
+        }
+        await Fhir<CapabilityStatement>(await node.Http.GetAsync("/fhir/R4/metadata", Ct), HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task An_unexpected_failure_under_fhir_is_a_500_operation_outcome_without_the_exceptions_words()
+    {
+        var http = new DefaultHttpContext();
+        http.Request.Path = "/fhir/R4/Patient/pt-1";
+        http.Request.QueryString = new QueryString("?_format=xml");
+        http.Response.Body = new MemoryStream();
+        http.Response.StatusCode = StatusCodes.Status500InternalServerError;
+        http.Features.Set<IExceptionHandlerFeature>(new ExceptionHandlerFeature { Error = new InvalidOperationException("secret detail of Jane Roe") });
+        await ErrorPages.HandleException(http);
+        Assert.Equal(500, http.Response.StatusCode);
+        Assert.Equal(FhirErrors.XmlContentType, http.Response.ContentType);
+        var body = Encoding.UTF8.GetString(((MemoryStream)http.Response.Body).ToArray());
+        Assert.DoesNotContain("Jane", body, StringComparison.Ordinal);
+        var outcome = Assert.IsType<OperationOutcome>(HealthLedger.Testing.FhirValidation.AssertValidXml(body));
+        Assert.Equal((OperationOutcome.IssueSeverity.Fatal, OperationOutcome.IssueType.Exception), (outcome.Issue.Single().Severity, outcome.Issue.Single().Code));
+
+        // The rate limiter's and the authentication challenge's words go the same way (status, issue type, a FHIR media type).
+        foreach (var (status, code) in new[] { (429, OperationOutcome.IssueType.Throttled), (401, OperationOutcome.IssueType.Login), (415, OperationOutcome.IssueType.NotSupported) })
+        {
+            var context = new DefaultHttpContext();
+            context.Request.Path = "/fhir/R4/Encounter";
+            context.Response.Body = new MemoryStream();
+            await FhirErrors.WriteAsync(context, status);
+            Assert.Equal((status, FhirErrors.JsonContentType), (context.Response.StatusCode, context.Response.ContentType));
+            var written = Assert.IsType<OperationOutcome>(HealthLedger.Testing.FhirValidation.AssertValidJson(Encoding.UTF8.GetString(((MemoryStream)context.Response.Body).ToArray())));
+            Assert.Equal(code, written.Issue.Single().Code);
+        }
+        Assert.False(FhirErrors.IsFhir(new DefaultHttpContext { Request = { Path = "/fhirish" } }.Request));
+    }
+}
