@@ -205,13 +205,17 @@ public sealed class FhirSearch
         return all.All(value => value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Any(alternative =>
         {
             if (ParseDate(alternative) is not var (prefix, from, to)) return false;
+            // search.html §3.1.1.4.6: gt/ge/lt/le ask whether the target's range reaches above/below the value's (an ongoing
+            // period, open-ended, is ge any later date); sa/eb whether it starts after/ends before it. For an instant both agree.
             return prefix switch
             {
                 "ne" => end <= from || start >= to,
-                "gt" or "sa" => start >= to,
-                "lt" or "eb" => end <= from,
-                "ge" => start >= from,
-                "le" => end <= to,
+                "sa" => start >= to,
+                "eb" => end <= from,
+                "gt" => end > to,
+                "lt" => start < from,
+                "ge" => end > from,
+                "le" => start < to,
                 _ => start < to && end > from,
             };
         }));
