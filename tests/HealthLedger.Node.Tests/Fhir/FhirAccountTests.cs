@@ -3,8 +3,8 @@ using System.Net.Http.Json;
 using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Fhir.Resources;
 using Hl7.Fhir.Model;
-using Task = System.Threading.Tasks.Task;
 using static HealthLedger.Node.Tests.Fhir.FhirAsserts;
+using Task = System.Threading.Tasks.Task;
 
 namespace HealthLedger.Node.Tests.Fhir;
 

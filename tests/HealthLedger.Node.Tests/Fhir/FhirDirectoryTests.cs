@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using HealthLedger.Node.Fhir.Resources;
 using Hl7.Fhir.Model;
-using Task = System.Threading.Tasks.Task;
 using static HealthLedger.Node.Tests.Fhir.FhirAsserts;
+using Task = System.Threading.Tasks.Task;
 
 namespace HealthLedger.Node.Tests.Fhir;
 
@@ -23,8 +23,16 @@ public class FhirDirectoryTests
         var admin = await node.LoginAsync("admin", NodeFixture.Password);
         await Created(await admin.PostAsJsonAsync("/api/v1/doctors", new
         {
-            doctorId = "dr-one", name = "Alice Zoë Smith", specialty = "Cardiology", department = "Heart Unit", qualification = "MD, FRCP",
-            licenceNumber = "GMC-1001", phone = "+44 20 1234 5678", email = "alice@hospital.example", consultationHours = "Mon-Fri 9-12", onCall = true,
+            doctorId = "dr-one",
+            name = "Alice Zoë Smith",
+            specialty = "Cardiology",
+            department = "Heart Unit",
+            qualification = "MD, FRCP",
+            licenceNumber = "GMC-1001",
+            phone = "+44 20 1234 5678",
+            email = "alice@hospital.example",
+            consultationHours = "Mon-Fri 9-12",
+            onCall = true,
         }, Ct));
         await Created(await admin.PostAsJsonAsync("/api/v1/doctors", new { doctorId = "dr-two", name = "Bob Jones", specialty = "Neurology", department = "Neuro", licenceNumber = "GMC-2002" }, Ct));
         var patient = await Created(await admin.PostAsJsonAsync("/api/v1/patients",

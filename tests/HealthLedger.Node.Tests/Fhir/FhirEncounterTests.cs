@@ -5,9 +5,9 @@ using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Tests.Network;
 using Hl7.Fhir.Model;
-using Task = System.Threading.Tasks.Task;
 using Microsoft.Extensions.DependencyInjection;
 using static HealthLedger.Node.Tests.Fhir.FhirAsserts;
+using Task = System.Threading.Tasks.Task;
 
 namespace HealthLedger.Node.Tests.Fhir;
 

@@ -4,11 +4,11 @@ using System.Text;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Web;
 using Hl7.Fhir.Model;
-using Task = System.Threading.Tasks.Task;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using static HealthLedger.Node.Tests.Fhir.FhirAsserts;
+using Task = System.Threading.Tasks.Task;
 
 namespace HealthLedger.Node.Tests.Fhir;
 
