@@ -13,8 +13,20 @@ public static class FhirModule
         services.TryAddSingleton<FhirSystemInteractions>();
         services.TryAddSingleton<FhirCapabilities>();
         services.TryAddSingleton<FhirPatientAccess>();
+        services.TryAddSingleton<Clinical.ClinicalScope>();
+        services.TryAddSingleton<Clinical.LabMapping>();
+        services.TryAddSingleton<Clinical.ReportMapping>();
+        services.TryAddSingleton<Clinical.MedicationMapping>();
         return services
-            .AddFhirResourceType<Resources.PatientResource>();
+            .AddFhirResourceType<Resources.PatientResource>()
+            .AddFhirResourceType<Clinical.ObservationResource>()
+            .AddFhirResourceType<Clinical.DiagnosticReportResource>()
+            .AddFhirResourceType<Clinical.ServiceRequestResource>()
+            .AddFhirResourceType<Clinical.MedicationRequestResource>()
+            .AddFhirResourceType<Clinical.MedicationDispenseResource>()
+            .AddFhirResourceType<Clinical.AllergyIntoleranceResource>()
+            .AddFhirResourceType<Clinical.ConditionResource>()
+            .AddFhirResourceType<Clinical.DocumentReferenceResource>();
     }
 
     /// <summary>Registers the create/update of one resource type (a singleton, also resolvable as itself).</summary>
