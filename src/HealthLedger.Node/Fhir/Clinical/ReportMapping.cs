@@ -113,13 +113,15 @@ public sealed class ReportMapping(ReportStore reports)
         return observation;
     }
 
-    /// <summary>A version's attached file: type, name, size, the download URL and its creation (the version's block time).</summary>
+    /// <summary>
+    /// A version's attached file: type, name, the download URL and its creation (the version's block time). No <c>size</c>:
+    /// the SDK (6.8) models it as integer64 and writes it as a JSON string, which R4 parsers (unsignedInt) refuse.
+    /// </summary>
     public static Attachment Attachment(ReportView r, AttachedFile file) => new()
     {
         ContentType = file.ContentType,
         Url = FileUrl(r),
         Title = file.Name,
-        Size = file.Size,
         Creation = FhirMeta.DateTime(FhirMeta.BlockTime(r.Proof)).Value,
     };
 
