@@ -142,6 +142,13 @@ public class FhirClinicalTests
         var active = await Fhir<Bundle>(await w.Doctor.GetAsync($"/fhir/R4/ServiceRequest?patient={w.PatientId}&status=active", Ct), HttpStatusCode.OK);
         Assert.Empty(active.Entry);
 
+        // XML too.
+        using (var xmlRequest = new HttpRequestMessage(HttpMethod.Get, $"/fhir/R4/Observation/{hgb.Id}?_format=xml"))
+        {
+            var xml = await Fhir<Observation>(await w.Doctor.SendAsync(xmlRequest, Ct), HttpStatusCode.OK);
+            Assert.Equal(95m, ((Quantity)xml.Value!).Value);
+        }
+
         // Vital signs: one Observation per measurement, LOINC and UCUM as the vital-signs profiles want; BP as components.
         var signs = await Fhir<Bundle>(await w.Doctor.GetAsync($"/fhir/R4/Observation?patient={w.PatientId}&category=vital-signs", Ct), HttpStatusCode.OK);
         Assert.Equal(6, signs.Total);
@@ -163,6 +170,14 @@ public class FhirClinicalTests
         Assert.Equal(9, all.Total);
         Assert.Equal(4, all.Entry.Count);
         Assert.Contains(all.Link, l => l.Relation == "next");
+        // Amended results are preliminary until validated again; the report follows.
+        await Read<LabOrderResponse>(await w.Pathologist.PostAsJsonAsync($"/api/v1/lab/orders/{order.Id}/results", LabApiTests.FbcResults(hgb: 60, reason: "Transcription error"), Ct));
+        var amended = await Fhir<Observation>(await w.Doctor.GetAsync($"/fhir/R4/Observation/{order.Id}-HGB", Ct), HttpStatusCode.OK);
+        Assert.Equal((ObservationStatus.Preliminary, 60m, "LL"), (amended.Status!.Value, ((Quantity)amended.Value!).Value!.Value, amended.Interpretation.Single().Coding.Single().Code));
+        Assert.Equal(DiagnosticReport.DiagnosticReportStatus.Preliminary, (await Fhir<DiagnosticReport>(await w.Doctor.GetAsync($"/fhir/R4/DiagnosticReport/{order.Id}", Ct), HttpStatusCode.OK)).Status);
+        await Read<LabOrderResponse>(await w.Pathologist2.PostAsJsonAsync($"/api/v1/lab/orders/{order.Id}/validate", new { }, Ct));
+        Assert.Equal(ObservationStatus.Amended, (await Fhir<Observation>(await w.Doctor.GetAsync($"/fhir/R4/Observation/{order.Id}-HGB", Ct), HttpStatusCode.OK)).Status);
+
         // The patient reads their own.
         var own = await Fhir<Bundle>(await w.Patient.GetAsync($"/fhir/R4/Observation?patient={w.PatientId}", Ct), HttpStatusCode.OK);
         Assert.Equal(9, own.Total);
@@ -329,8 +344,9 @@ public class FhirClinicalTests
         {
             var body = await response.Content.ReadAsStringAsync(Ct);
             Assert.True(response.StatusCode == status, $"{response.StatusCode}: {body}");
-            Assert.Equal("application/fhir+json", response.Content.Headers.ContentType?.MediaType);
-            return Assert.IsAssignableFrom<T>(FhirValidation.AssertValidJson(body));
+            var xml = response.Content.Headers.ContentType?.MediaType == "application/fhir+xml";
+            Assert.Equal(xml ? "application/fhir+xml" : "application/fhir+json", response.Content.Headers.ContentType?.MediaType);
+            return Assert.IsAssignableFrom<T>(xml ? FhirValidation.AssertValidXml(body) : FhirValidation.AssertValidJson(body));
         }
     }
 }
