@@ -84,7 +84,7 @@ public static class ClinicalCodes
     /// <summary>True when <paramref name="id"/> is one of the <c>_id</c> values (or none was given).</summary>
     public static bool MatchesId(FhirSearch search, string id) => search.AnyOf("_id") is { Count: > 0 } ids ? ids.Contains(id, StringComparer.Ordinal) : true;
 
-    /// <summary>True when the date parameter is absent or an instant satisfies it; false when absent instant and parameter given.</summary>
+    /// <summary>True when the date parameter is absent, or given and <paramref name="at"/> is an instant that satisfies it.</summary>
     public static bool MatchesDate(FhirSearch search, string name, DateTimeOffset? at) =>
         !search.Has(name) || (at is { } value && search.MatchesDate(name, value));
 }
