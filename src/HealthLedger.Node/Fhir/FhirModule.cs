@@ -15,6 +15,10 @@ public static class FhirModule
         services.TryAddSingleton<FhirPatientAccess>();
         services.TryAddSingleton<Resources.FhirDirectory>();
         services.TryAddSingleton<Resources.FhirPatientEntries>();
+        services.TryAddSingleton<Clinical.ClinicalScope>();
+        services.TryAddSingleton<Clinical.LabMapping>();
+        services.TryAddSingleton<Clinical.ReportMapping>();
+        services.TryAddSingleton<Clinical.MedicationMapping>();
         return services
             .AddFhirResourceType<Resources.PatientResource>()
             .AddFhirResourceType<Resources.PractitionerResource>()
@@ -22,7 +26,15 @@ public static class FhirModule
             .AddFhirResourceType<Resources.OrganizationResource>()
             .AddFhirResourceType<Resources.EncounterResource>()
             .AddFhirResourceType<Resources.AccountResource>()
-            .AddFhirResourceType<Resources.ChargeItemResource>();
+            .AddFhirResourceType<Resources.ChargeItemResource>()
+            .AddFhirResourceType<Clinical.ObservationResource>()
+            .AddFhirResourceType<Clinical.DiagnosticReportResource>()
+            .AddFhirResourceType<Clinical.ServiceRequestResource>()
+            .AddFhirResourceType<Clinical.MedicationRequestResource>()
+            .AddFhirResourceType<Clinical.MedicationDispenseResource>()
+            .AddFhirResourceType<Clinical.AllergyIntoleranceResource>()
+            .AddFhirResourceType<Clinical.ConditionResource>()
+            .AddFhirResourceType<Clinical.DocumentReferenceResource>();
     }
 
     /// <summary>Registers the create/update of one resource type (a singleton, also resolvable as itself).</summary>
