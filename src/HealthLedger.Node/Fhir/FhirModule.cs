@@ -1,3 +1,4 @@
+using HealthLedger.Node.Fhir.Export;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -13,8 +14,12 @@ public static class FhirModule
         services.TryAddSingleton<FhirSystemInteractions>();
         services.TryAddSingleton<FhirCapabilities>();
         services.TryAddSingleton<FhirPatientAccess>();
+        services.AddFhirExport();
         return services
-            .AddFhirResourceType<Resources.PatientResource>();
+            .AddFhirResourceType<Resources.PatientResource>()
+            .AddFhirResourceType<Resources.ConsentResource>()
+            .AddFhirResourceType<Resources.AuditEventResource>()
+            .AddFhirResourceType<Resources.ProvenanceResource>();
     }
 
     /// <summary>Registers the create/update of one resource type (a singleton, also resolvable as itself).</summary>
