@@ -24,6 +24,7 @@ public sealed class BulkExportJob(string id, string ownerId, BulkExportRequest r
 {
     private volatile string _progress = "queued";
     private volatile BulkExportState _state = BulkExportState.Running;
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The job id (random, in the status URL).</summary>
     public string Id { get; } = id;
@@ -49,6 +50,9 @@ public sealed class BulkExportJob(string id, string ownerId, BulkExportRequest r
     /// <summary>When it finished (completed or failed), for expiry.</summary>
     public DateTimeOffset? FinishedAt { get; private set; }
 
+    /// <summary>Completes when the job has completed, failed or been cancelled.</summary>
+    public System.Threading.Tasks.Task Finished => _finished.Task;
+
     /// <summary>The output files (resource types), when completed.</summary>
     public IReadOnlyList<BulkExportFile> Output { get; private set; } = [];
 
@@ -65,6 +69,7 @@ public sealed class BulkExportJob(string id, string ownerId, BulkExportRequest r
         Errors = errors;
         FinishedAt = at;
         _state = BulkExportState.Completed;
+        _finished.TrySetResult();
     }
 
     /// <summary>Marks the job failed.</summary>
@@ -73,7 +78,11 @@ public sealed class BulkExportJob(string id, string ownerId, BulkExportRequest r
         Failure = (status, outcome);
         FinishedAt = at;
         _state = BulkExportState.Failed;
+        _finished.TrySetResult();
     }
+
+    /// <summary>Marks the job's task as ended by cancellation.</summary>
+    public void Cancelled() => _finished.TrySetResult();
 
     /// <summary>The file named <paramref name="name"/>, or null.</summary>
     public BulkExportFile? File(string name) => Output.Concat(Errors).FirstOrDefault(f => f.Name == name);

@@ -54,6 +54,9 @@ public sealed class FhirBulkExports(FhirEverything everything, PatientDirectory 
         return _jobs.TryGetValue(id, out var job) && job.OwnerId == actor.UserId ? job : null;
     }
 
+    /// <summary>Completes when job <paramref name="id"/> has finished (at once when there is no such job): for tests and tools that wait.</summary>
+    public Task Finished(string id) => _jobs.TryGetValue(id, out var job) ? job.Finished : Task.CompletedTask;
+
     /// <summary>Cancels and drops the job (its files with it); false when the actor has no such job.</summary>
     public bool Cancel(UserSession actor, string id)
     {
@@ -143,6 +146,7 @@ public sealed class FhirBulkExports(FhirEverything everything, PatientDirectory 
         catch (OperationCanceledException)
         {
             // Cancelled by DELETE: the job is gone already.
+            job.Cancelled();
         }
 #pragma warning disable CA1031 // A background job reports any failure through its status URL rather than crashing the node.
         catch (Exception e)
