@@ -83,6 +83,7 @@ public class FhirExportTests
         var byAdmin = await Fhir<Bundle>(await w.Admin.GetAsync($"/fhir/R4/Consent?patient=Patient/{w.PatientId}&status=active", Ct), HttpStatusCode.OK);
         Assert.Equal(w.GrantId, Of<Hl7.Fhir.Model.Consent>(byAdmin).Single().Id);
         await Fhir<OperationOutcome>(await w.Doctor.GetAsync($"/fhir/R4/Consent?patient={w.PatientId}", Ct), HttpStatusCode.Forbidden);
+        await Fhir<OperationOutcome>(await w.Doctor.GetAsync($"/fhir/R4/Consent/{w.GrantId}", Ct), HttpStatusCode.Forbidden);
 
         using (var revoke = await w.Patient.DeleteAsync($"/api/v1/patients/{w.PatientId}/grants/{w.GrantId}", Ct))
         {
@@ -101,6 +102,8 @@ public class FhirExportTests
         Assert.Equal($"Patient/{w.PatientId}", read.Entity.Single().What!.Reference);
         var again = await Fhir<AuditEvent>(await w.Admin.GetAsync($"/fhir/R4/AuditEvent/{read.Id}", Ct), HttpStatusCode.OK);
         Assert.Equal(read.Recorded, again.Recorded);
+        await Fhir<OperationOutcome>(await w.Doctor.GetAsync($"/fhir/R4/AuditEvent/{read.Id}", Ct), HttpStatusCode.Forbidden);
+        await Fhir<OperationOutcome>(await w.Patient.GetAsync($"/fhir/R4/AuditEvent/{new string('0', 64)}", Ct), HttpStatusCode.NotFound);
         Assert.Empty((await Fhir<Bundle>(await w.Patient.GetAsync("/fhir/R4/AuditEvent?date=lt2000", Ct), HttpStatusCode.OK)).Entry);
         await Fhir<OperationOutcome>(await w.Doctor.GetAsync($"/fhir/R4/AuditEvent?patient={w.PatientId}", Ct), HttpStatusCode.Forbidden);
         var badDate = await Fhir<OperationOutcome>(await w.Patient.GetAsync("/fhir/R4/AuditEvent?date=soon", Ct), HttpStatusCode.BadRequest);

@@ -33,7 +33,10 @@ public sealed class FhirBulkExports(FhirEverything everything, PatientDirectory 
     /// <summary>How long a finished job's files stay.</summary>
     public static readonly TimeSpan Expiry = TimeSpan.FromHours(1);
 
+    private static readonly TimeSpan SweepEvery = TimeSpan.FromMinutes(5);
+
     private readonly ConcurrentDictionary<string, BulkExportJob> _jobs = new(StringComparer.Ordinal);
+    private ITimer? _sweeper;
 
     /// <summary>Starts a job for <paramref name="actor"/> (admins only); Busy when <see cref="MaxJobs"/> are kept.</summary>
     public Outcome<BulkExportJob> Start(UserSession actor, BulkExportRequest request)
@@ -41,6 +44,12 @@ public sealed class FhirBulkExports(FhirEverything everything, PatientDirectory 
         if (actor.Role != Role.Admin) return Outcome<BulkExportJob>.Forbidden("Only admins export their organisation's patients in bulk.");
         Purge();
         if (_jobs.Count >= MaxJobs) return Outcome<BulkExportJob>.Busy($"{MaxJobs} exports are kept already: download or cancel one (DELETE its status URL), or wait until they expire.");
+        // Expired jobs are swept every few minutes even when nobody asks, so their files do not linger in memory.
+        if (Volatile.Read(ref _sweeper) is null)
+        {
+            var timer = clock.CreateTimer(_ => Purge(), null, SweepEvery, SweepEvery);
+            if (Interlocked.CompareExchange(ref _sweeper, timer, null) is not null) timer.Dispose();
+        }
         var job = new BulkExportJob(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), actor.UserId, request, clock.GetUtcNow());
         _jobs[job.Id] = job;
         _ = Task.Run(() => Run(actor, job), CancellationToken.None);
@@ -68,6 +77,7 @@ public sealed class FhirBulkExports(FhirEverything everything, PatientDirectory 
     /// <inheritdoc />
     public void Dispose()
     {
+        _sweeper?.Dispose();
         foreach (var job in _jobs.Values) job.Cancellation.Cancel();
         _jobs.Clear();
     }

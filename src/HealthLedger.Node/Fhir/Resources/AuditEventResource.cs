@@ -3,6 +3,7 @@ using HealthLedger.Core.Model;
 using HealthLedger.Core.Records;
 using HealthLedger.Node.Audit;
 using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Patients;
 using HealthLedger.Node.Records;
 using Hl7.Fhir.Model;
 using Task = System.Threading.Tasks.Task;
@@ -19,7 +20,7 @@ namespace HealthLedger.Node.Fhir.Resources;
 /// (<see cref="AuditService.Disclosures"/>), admins and auditors their organisation's disclosure trail
 /// (<see cref="AuditService.Trail"/>; each read is itself recorded); everyone else is refused.
 /// </summary>
-public sealed class AuditEventResource(AuditService audit, LedgerNode node, FhirPatientAccess gate) : IFhirResourceType
+public sealed class AuditEventResource(AuditService audit, LedgerNode node, FhirPatientAccess gate, PatientDirectory directory) : IFhirResourceType
 {
     /// <summary>The identifier system of HealthLedger user ids (staff without a Practitioner resource).</summary>
     public const string UserSystem = "https://healthledger.example/fhir/NamingSystem/user";
@@ -47,7 +48,12 @@ public sealed class AuditEventResource(AuditService audit, LedgerNode node, Fhir
     /// <inheritdoc />
     public Outcome<Resource> Read(UserSession actor, string id)
     {
-        var patientId = node.ScanState("disclosure/").Select(e => DisclosureEvent.TryDecode(e.Value)).FirstOrDefault(e => e is not null && e.Id.ToString() == id)?.PatientId;
+        if (actor.Role is not (Role.Patient or Role.Admin or Role.Auditor)) return Disclosures(actor, null, explicitPatient: false).As<Resource>();
+        // Only the histories the reader may read are searched: their own (patients), their organisation's (admins, auditors).
+        IEnumerable<string> prefixes = actor.Role == Role.Patient
+            ? [$"disclosure/{actor.UserId}/"]
+            : directory.Patients(actor.OrganisationId).Select(p => $"disclosure/{p.Id}/");
+        var patientId = prefixes.SelectMany(node.ScanState).Select(e => DisclosureEvent.TryDecode(e.Value)).FirstOrDefault(e => e is not null && e.Id.ToString() == id)?.PatientId;
         if (patientId is null) return Outcome<Resource>.NotFound($"AuditEvent {Missing.Shown(id)} does not exist.");
         var events = Disclosures(actor, patientId, explicitPatient: true);
         if (!events.IsOk) return events.As<Resource>();
