@@ -140,6 +140,11 @@ public sealed class FhirBulkExports(FhirEverything everything, PatientDirectory 
             {
                 foreach (var r in resources)
                 {
+                    if (r is OperationOutcome warning)
+                    {
+                        errors.Add(warning);
+                        continue;
+                    }
                     if (!seen.Add(r.TypeName + "/" + r.Id)) continue;
                     bytes += System.Text.Encoding.UTF8.GetByteCount(r.ToJson()) + 1;
                     if (bytes > MaxBytesPerJob)

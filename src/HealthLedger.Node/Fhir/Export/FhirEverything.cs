@@ -38,7 +38,8 @@ public sealed class FhirEverything(IServiceProvider services, FhirPatientAccess 
     /// still read, for access, but left out when not asked for); <paramref name="since"/> keeps resources whose
     /// meta.lastUpdated is at or after it. When <paramref name="disclosure"/> is given and the reader is not the patient,
     /// the whole-record read is recorded as a disclosure of that name (e.g. "FHIR $everything"). The Patient's refusal
-    /// (403/404) is the outcome; other types' 403s are omissions; any other failure (503) is returned.
+    /// (403/404) is the outcome; other types' 403s are omissions; a type whose search is invalid is left out with a warning
+    /// OperationOutcome in the list; any other failure (503) is returned.
     /// </summary>
     public Outcome<IReadOnlyList<Resource>> Gather(UserSession actor, string patientId, IReadOnlySet<string>? only = null, DateTimeOffset? since = null,
         string? disclosure = null, CancellationToken ct = default)
@@ -63,12 +64,22 @@ public sealed class FhirEverything(IServiceProvider services, FhirPatientAccess 
             }
             var found = SearchAll(actor, type, new() { [PatientParameter] = patientId }, ct);
             if (found.IsOk) gathered.AddRange(found.Value!);
+            else if (found.Kind == OutcomeKind.Invalid)
+            {
+                // A type that cannot be searched by this patient (a mapping's bug, not the reader's): the rest is still
+                // returned, with a warning OperationOutcome saying what is missing.
+                gathered.Add(new OperationOutcome
+                {
+                    Id = "incomplete-" + type.TypeName,
+                    Issue = [FhirOutcomes.Issue(OperationOutcome.IssueSeverity.Warning, OperationOutcome.IssueType.Incomplete, $"{type.TypeName} could not be searched by patient; it is left out.")],
+                });
+            }
             else if (found.Kind is not (OutcomeKind.Forbidden or OutcomeKind.NotFound)) return found;
         }
-        foreach (var type in derived) gathered.AddRange(type.Derive(actor, gathered));
+        foreach (var type in derived) gathered.AddRange(type.Derive(actor, gathered.Where(r => r is not OperationOutcome).ToList()));
         IEnumerable<Resource> result = gathered;
         if (only is not null && !only.Contains("Patient")) result = result.Skip(1);
-        if (since is { } s) result = result.Where(r => r.Meta?.LastUpdated is not { } updated || updated >= s);
+        if (since is { } s) result = result.Where(r => r is OperationOutcome || r.Meta?.LastUpdated is not { } updated || updated >= s);
         return Outcome<IReadOnlyList<Resource>>.Ok(result.DistinctBy(r => r.TypeName + "/" + r.Id).ToList());
     }
 

@@ -45,12 +45,14 @@ public static class FhirExportApi
             Id = Guid.NewGuid().ToString("N"),
             Meta = new Meta { LastUpdated = DateTimeOffset.UtcNow },
             Type = Bundle.BundleType.Searchset,
-            Total = gathered.Value!.Count,
+            Total = gathered.Value!.Count(r => r is not OperationOutcome),
             Link = [new Bundle.LinkComponent { Relation = "self", Url = selfUrl }],
         };
         foreach (var r in gathered.Value!)
         {
-            bundle.Entry.Add(new Bundle.EntryComponent { FullUrl = $"{baseUrl}/{r.TypeName}/{r.Id}", Resource = r, Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match } });
+            bundle.Entry.Add(r is OperationOutcome
+                ? new Bundle.EntryComponent { Resource = r, Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Outcome } }
+                : new Bundle.EntryComponent { FullUrl = $"{baseUrl}/{r.TypeName}/{r.Id}", Resource = r, Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match } });
         }
         return Outcome<Bundle>.Ok(bundle);
     }
