@@ -84,7 +84,7 @@ public sealed class AccessHistoryService(LedgerNode node, AuditService audit, Pa
         static bool Starts(string r, string prefix) => r.StartsWith(prefix, StringComparison.Ordinal);
         return resource switch
         {
-            "complete record" or "file check of a record printout" => "whole-record",
+            "complete record" or "file check of a record printout" or "FHIR $everything" or "FHIR bulk export" => "whole-record",
             "emergency summary" => "emergency",
             _ when Starts(resource, "demographics") || resource is "patient list" or "access history" or "audit trail" => "demographics",
             _ when Starts(resource, "entr") || Starts(resource, "vital signs") || Starts(resource, "bed") || Starts(resource, "encounter") => "encounters",

@@ -1,5 +1,6 @@
 using System.Globalization;
 using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Fhir.Export;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
 using Hl7.Fhir.Model;
@@ -34,6 +35,7 @@ public static class FhirApi
         group.MapPost("/{type}/_search", SearchByPost);
         group.MapPost("/{type}", Create);
         group.MapPut("/{type}/{id}", Update);
+        group.MapFhirExport();
         // Anything else under /fhir/R4 is answered in FHIR's terms, not with the site's 404 page.
         root.Map("/{**rest}", (string? rest) => FhirOutcomes.Result(404, OperationOutcome.IssueType.NotSupported,
             $"'{BasePath}/{Clip(rest ?? "")}' is not an interaction this server supports; GET {BasePath}/metadata lists them."));

@@ -1,3 +1,4 @@
+using HealthLedger.Node.Fhir.Export;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -19,6 +20,7 @@ public static class FhirModule
         services.TryAddSingleton<Clinical.LabMapping>();
         services.TryAddSingleton<Clinical.ReportMapping>();
         services.TryAddSingleton<Clinical.MedicationMapping>();
+        services.AddFhirExport();
         return services
             .AddFhirResourceType<Resources.PatientResource>()
             .AddFhirResourceType<Resources.PractitionerResource>()
@@ -34,7 +36,10 @@ public static class FhirModule
             .AddFhirResourceType<Clinical.MedicationDispenseResource>()
             .AddFhirResourceType<Clinical.AllergyIntoleranceResource>()
             .AddFhirResourceType<Clinical.ConditionResource>()
-            .AddFhirResourceType<Clinical.DocumentReferenceResource>();
+            .AddFhirResourceType<Clinical.DocumentReferenceResource>()
+            .AddFhirResourceType<Resources.ConsentResource>()
+            .AddFhirResourceType<Resources.AuditEventResource>()
+            .AddFhirResourceType<Resources.ProvenanceResource>();
     }
 
     /// <summary>Registers the create/update of one resource type (a singleton, also resolvable as itself).</summary>

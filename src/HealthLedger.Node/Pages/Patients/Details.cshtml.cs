@@ -9,7 +9,8 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace HealthLedger.Node.Pages.Patients;
 
-public sealed class PatientDetailsModel(PatientRecordService records, PatientService patients, ReportService reports, PatientRecordPrintouts printouts) : HospitalPage
+public sealed class PatientDetailsModel(PatientRecordService records, PatientService patients, ReportService reports, PatientRecordPrintouts printouts,
+    Fhir.Export.FhirEverything everything) : HospitalPage
 {
     /// <summary>Every version of the demographics, oldest first (content null when not shared with the reader).</summary>
     public IReadOnlyList<OpenedVersion<PatientDetails>> Versions { get; private set; } = [];
@@ -90,6 +91,20 @@ public sealed class PatientDetailsModel(PatientRecordService records, PatientSer
         var printed = await printouts.PrintAsync(Me, id, ReportsApi.VerifyUrl(HttpContext), ct);
         if (printed.IsOk) return File(printed.Value!.Pdf, "application/pdf", printed.Value.FileName);
         return printed.Kind is OutcomeKind.Forbidden or OutcomeKind.NotFound ? Failure(printed, Page) : Failure(printed, () => OnGet(id));
+    }
+
+    /// <summary>
+    /// The patient's record as a FHIR R4 Bundle (the same searchset as <c>GET /fhir/R4/Patient/{id}/$everything</c>, recorded
+    /// as a disclosure "FHIR $everything" when the reader is not the patient), downloaded as a JSON file.
+    /// </summary>
+    public IActionResult OnGetRecordFhir(string id)
+    {
+        var baseUrl = Fhir.FhirApi.BaseUrl(Request);
+        var bundle = Fhir.Export.FhirExportApi.EverythingBundle(Me, id, baseUrl, $"{baseUrl}/Patient/{id}/$everything", everything);
+        if (!bundle.IsOk) return bundle.Kind is OutcomeKind.Forbidden or OutcomeKind.NotFound ? Failure(bundle, Page) : Failure(bundle, () => OnGet(id));
+        var json = Fhir.FhirFormats.Serialize(bundle.Value!, Fhir.FhirFormat.Json, pretty: true);
+        var fileName = $"health-record-{id}-{Time.Today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)}.fhir.json";
+        return File(System.Text.Encoding.UTF8.GetBytes(json), "application/fhir+json", fileName);
     }
 
     /// <summary>Sets or clears the patient's area tag (admins of their organisation).</summary>
