@@ -13,8 +13,18 @@ public static class FhirModule
         services.TryAddSingleton<FhirSystemInteractions>();
         services.TryAddSingleton<FhirCapabilities>();
         services.TryAddSingleton<FhirPatientAccess>();
+        services.TryAddSingleton<Writes.FhirTransactions>();
+        services.AddSingleton(new FhirSystemEntry(Hl7.Fhir.Model.CapabilityStatement.SystemRestfulInteraction.Transaction, null, null, Writes.FhirTransactions.Documentation));
+        services.AddSingleton(new FhirSystemEntry(Hl7.Fhir.Model.CapabilityStatement.SystemRestfulInteraction.Batch, null, null, Writes.FhirTransactions.Documentation));
+        services.TryAddSingleton<Import.FhirImporter>();
         return services
-            .AddFhirResourceType<Resources.PatientResource>();
+            .AddFhirResourceType<Resources.PatientResource>()
+            .AddFhirWriter<Writes.PatientWriter>()
+            .AddFhirWriter<Writes.EncounterWriter>()
+            .AddFhirWriter<Writes.ObservationWriter>()
+            .AddFhirWriter<Writes.ConditionWriter>()
+            .AddFhirWriter<Writes.AllergyIntoleranceWriter>()
+            .AddFhirWriter<Writes.MedicationRequestWriter>();
     }
 
     /// <summary>Registers the create/update of one resource type (a singleton, also resolvable as itself).</summary>
