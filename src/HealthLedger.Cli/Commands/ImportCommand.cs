@@ -86,8 +86,9 @@ internal static class ImportCommand
             .AddColumn(new TableColumn("Already present").RightAligned()).AddColumn(new TableColumn("Not mapped").RightAligned());
         foreach (var (type, c) in report.Types) table.AddRow(type, c.Created.ToString(System.Globalization.CultureInfo.InvariantCulture), c.Existing.ToString(System.Globalization.CultureInfo.InvariantCulture), c.Unmapped.ToString(System.Globalization.CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
-        foreach (var (reason, count) in report.Reasons) AnsiConsole.MarkupLineInterpolated($"  not mapped: {reason} ({count})");
-        foreach (var note in report.Notes) AnsiConsole.MarkupLineInterpolated($"  {note}");
+        // Plain lines (not wrapped to the terminal's width), one per reason.
+        foreach (var (reason, count) in report.Reasons) Console.WriteLine($"  not mapped: {reason} ({count})");
+        foreach (var note in report.Notes) Console.WriteLine($"  {note}");
         var created = report.Types.Values.Sum(c => c.Created);
         var existing = report.Types.Values.Sum(c => c.Existing);
         Console.WriteLine(report.DryRun

@@ -222,7 +222,7 @@ public sealed class FhirImporter(PatientService patients, PatientDirectory patie
                 report.Created("Patient");
                 byMrn[details.Mrn] = s.Key;
             }
-            else if (await patients.RegisterAsync(admin, input, ct) is { IsOk: true } registered)
+            else if (await patients.RegisterAsync(admin, input, ct) is var registered && registered.IsOk)
             {
                 report.Created("Patient");
                 newPatients++;
@@ -231,7 +231,7 @@ public sealed class FhirImporter(PatientService patients, PatientDirectory patie
             }
             else
             {
-                Refused(report, "Patient", await patients.RegisterAsync(admin, input, ct) is { IsOk: false } again ? again : Outcome<WriteResult>.Failed("refused"));
+                Refused(report, "Patient", registered);
                 Fail(failedPatients, s);
             }
             Step();

@@ -123,7 +123,7 @@ public static class PatientLists
         var current = directory.Patient(patientId);
         if (current is null || current.OrganisationId != actor.OrganisationId)
         {
-            var refused = await patients.UpdateAsync(actor, patientId, new PatientInput(), ifMatch, ct);
+            var refused = await patients.UpdateAsync(actor, patientId, new PatientInput(), FhirWrite.IfMatch(ifMatch), ct);
             return refused.IsOk ? Outcome<int>.Failed("Unexpected.") : refused.As<int>();
         }
         var (details, n) = edit(current.Details);
@@ -148,7 +148,7 @@ public static class PatientLists
             BloodGroup = details.BloodGroup,
             Allergies = details.Allergies,
         };
-        var written = await patients.UpdateAsync(actor, patientId, input, ifMatch ?? $"W/\"{current.Version}\"", ct);
+        var written = await patients.UpdateAsync(actor, patientId, input, FhirWrite.IfMatch(ifMatch) ?? $"\"{current.Version}\"", ct);
         return written.IsOk ? Outcome<int>.Ok(n) : written.As<int>();
     }
 

@@ -100,6 +100,10 @@ public static partial class FhirWrite
     /// <summary>LOINC.</summary>
     public const string Loinc = "http://loinc.org";
 
+    /// <summary>FHIR's <c>If-Match: W/"3"</c> as the services read it (<c>"3"</c>); null stays null.</summary>
+    public static string? IfMatch(string? header) =>
+        header?.Trim() is { } tag && tag.StartsWith("W/", StringComparison.Ordinal) ? tag[2..] : header;
+
     /// <summary>An Invalid outcome with one issue at a FHIR path.</summary>
     public static Outcome<T> Invalid<T>(string path, string message) => Outcome<T>.Invalid(FieldErrors.One(path, message));
 

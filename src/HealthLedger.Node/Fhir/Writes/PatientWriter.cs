@@ -67,12 +67,12 @@ public sealed class PatientWriter(PatientService patients, PatientDirectory dire
         if (current is null || current.OrganisationId != actor.OrganisationId)
         {
             // The service answers the role (403) before the existence (404); ask it.
-            var refused = await patients.UpdateAsync(actor, id, new PatientInput(), ifMatch, ct);
+            var refused = await patients.UpdateAsync(actor, id, new PatientInput(), FhirWrite.IfMatch(ifMatch), ct);
             return refused.As<Resource>();
         }
         var input = Input((Patient)resource, current.Details);
         if (input.Mrn is null or { Length: 0 }) input.Mrn = current.Details.Mrn;
-        var updated = await patients.UpdateAsync(actor, id, input, ifMatch, ct);
+        var updated = await patients.UpdateAsync(actor, id, input, FhirWrite.IfMatch(ifMatch), ct);
         return updated.IsOk ? Stored(actor, id) : FhirWrite.Remap<WriteResult, Resource>(updated, Paths, "Patient");
     }
 
