@@ -81,7 +81,7 @@ public class FhirWriteTests
         // Patient: create = registration; update = a new version with If-Match.
         var newPatient = new Patient
         {
-            Identifier = [new Identifier("urn:other", "x") , new Identifier("urn:mrn", "MRN-9") { Type = new CodeableConcept("http://terminology.hl7.org/CodeSystem/v2-0203", "MR") }],
+            Identifier = [new Identifier("urn:other", "x"), new Identifier("urn:mrn", "MRN-9") { Type = new CodeableConcept("http://terminology.hl7.org/CodeSystem/v2-0203", "MR") }],
             Name = [new HumanName { Family = "Smith", Given = ["John"] }],
             Gender = AdministrativeGender.Male,
             BirthDate = "1970-01-02",

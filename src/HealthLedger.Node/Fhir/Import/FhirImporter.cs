@@ -261,7 +261,7 @@ public sealed class FhirImporter(PatientService patients, PatientDirectory patie
                 Step();
                 continue;
             }
-            var practitionerKnown = encounter.Participant.Select(p => p.Individual).Any(r => r?.Reference is { } v && v.Contains("Practitioner", StringComparison.Ordinal) && refs.Target(r, "Practitioner") is { Error: null } t
+            var practitionerKnown = encounter.Participant.Select(p => p.Individual).Any(r => r?.Reference is { Length: > 0 } && refs.Target(r, "Practitioner") is { Error: null } t
                 && (refs.IsPending(t.Id!) || doctors.Doctor(t.Id!) is not null));
             var mapped = encounter;
             if (!practitionerKnown)

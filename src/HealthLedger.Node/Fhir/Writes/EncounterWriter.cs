@@ -55,7 +55,10 @@ public sealed class EncounterWriter(EncounterService encounters, EntryStore entr
         };
         if (type is null) e.Add("Encounter.class", "The class must be AMB or EMER (a visit) or IMP (an admission) of " + ActCode + ".");
         string? doctorId = null;
-        var individual = encounter.Participant.Select(p => p.Individual).FirstOrDefault(r => r?.Reference?.Contains("Practitioner", StringComparison.Ordinal) == true);
+        // The first participant that is a practitioner (Practitioner/id, a conditional reference, or a Bundle entry's urn:uuid).
+        var individuals = encounter.Participant.Select(p => p.Individual).Where(r => r?.Reference is { Length: > 0 }).ToList();
+        var individual = individuals.FirstOrDefault(r => references.Target(r, "Practitioner").Error is null)
+            ?? individuals.FirstOrDefault(r => r!.Reference!.Contains("Practitioner", StringComparison.Ordinal));
         if (individual is not null)
         {
             var (id, error) = references.Target(individual, "Practitioner");
