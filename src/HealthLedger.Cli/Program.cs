@@ -13,6 +13,7 @@ var root = new RootCommand("HealthLedger: medical records on a permissioned, Byz
     VerifyCommand.Create(),
     LoadCommand.Create(),
     SeedCommand.Create(),
+    ImportCommand.Create(),
     VerifyFileCommand.Create(),
 };
 var parsed = root.Parse(args);

@@ -162,7 +162,7 @@ internal static class SeedCommand
     /// admin's session, and stops the node. Returns <paramref name="seed"/>'s exit code, or 1 after one error line when the
     /// password is not set, the folder fails its start-up check or the login fails.
     /// </summary>
-    private static async Task<int> WithAdminAsync(string data, string adminUser,
+    internal static async Task<int> WithAdminAsync(string data, string adminUser,
         Func<Microsoft.AspNetCore.Builder.WebApplication, UserSession, Task<int>> seed, CancellationToken ct)
     {
         if (CommonOptions.AdminPassword() is not { } password) return CommonOptions.Fail($"set {CommonOptions.PasswordVariable} to the admin's password");

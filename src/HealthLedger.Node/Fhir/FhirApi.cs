@@ -36,6 +36,7 @@ public static class FhirApi
         group.MapPost("/{type}", Create);
         group.MapPut("/{type}/{id}", Update);
         group.MapFhirExport();
+        group.MapPost("", Writes.FhirTransactions.PostAsync);
         // Anything else under /fhir/R4 is answered in FHIR's terms, not with the site's 404 page.
         root.Map("/{**rest}", (string? rest) => FhirOutcomes.Result(404, OperationOutcome.IssueType.NotSupported,
             $"'{BasePath}/{Clip(rest ?? "")}' is not an interaction this server supports; GET {BasePath}/metadata lists them."));
@@ -163,7 +164,7 @@ public static class FhirApi
 
     private static async Task<IResult> Create(string type, HttpContext http, FhirResourceTypes types)
     {
-        if (types.Find(type) is not { } resourceType) return UnknownType(type);
+        if (types.Find(type) is null && types.Writer(type) is null) return UnknownType(type);
         if (types.Writer(type) is not { } writable) return ReadOnlyType(type);
         var (resource, error) = await FhirFormats.ReadBodyAsync(http.Request, http.RequestAborted);
         if (resource is null) return FhirOutcomes.BadRequest(error!);
@@ -179,7 +180,7 @@ public static class FhirApi
 
     private static async Task<IResult> Update(string type, string id, HttpContext http, FhirResourceTypes types)
     {
-        if (types.Find(type) is not { } resourceType) return UnknownType(type);
+        if (types.Find(type) is null && types.Writer(type) is null) return UnknownType(type);
         if (types.Writer(type) is not { } writable) return ReadOnlyType(type);
         var (resource, error) = await FhirFormats.ReadBodyAsync(http.Request, http.RequestAborted);
         if (resource is null) return FhirOutcomes.BadRequest(error!);

@@ -21,6 +21,10 @@ public static class FhirModule
         services.TryAddSingleton<Clinical.ReportMapping>();
         services.TryAddSingleton<Clinical.MedicationMapping>();
         services.AddFhirExport();
+        services.TryAddSingleton<Writes.FhirTransactions>();
+        services.AddSingleton(new FhirSystemEntry(Hl7.Fhir.Model.CapabilityStatement.SystemRestfulInteraction.Transaction, null, null, Writes.FhirTransactions.Documentation));
+        services.AddSingleton(new FhirSystemEntry(Hl7.Fhir.Model.CapabilityStatement.SystemRestfulInteraction.Batch, null, null, Writes.FhirTransactions.Documentation));
+        services.TryAddSingleton<Import.FhirImporter>();
         return services
             .AddFhirResourceType<Resources.PatientResource>()
             .AddFhirResourceType<Resources.PractitionerResource>()
@@ -39,7 +43,13 @@ public static class FhirModule
             .AddFhirResourceType<Clinical.DocumentReferenceResource>()
             .AddFhirResourceType<Resources.ConsentResource>()
             .AddFhirResourceType<Resources.AuditEventResource>()
-            .AddFhirResourceType<Resources.ProvenanceResource>();
+            .AddFhirResourceType<Resources.ProvenanceResource>()
+            .AddFhirWriter<Writes.PatientWriter>()
+            .AddFhirWriter<Writes.EncounterWriter>()
+            .AddFhirWriter<Writes.ObservationWriter>()
+            .AddFhirWriter<Writes.ConditionWriter>()
+            .AddFhirWriter<Writes.AllergyIntoleranceWriter>()
+            .AddFhirWriter<Writes.MedicationRequestWriter>();
     }
 
     /// <summary>Registers the create/update of one resource type (a singleton, also resolvable as itself).</summary>

@@ -1,0 +1,190 @@
+using System.Globalization;
+using HealthLedger.Node.Records;
+using Hl7.Fhir.Model;
+using Microsoft.AspNetCore.Http;
+using Task = System.Threading.Tasks.Task;
+using UserSession = HealthLedger.Node.Security.UserSession;
+
+namespace HealthLedger.Node.Fhir.Writes;
+
+/// <summary>
+/// <c>POST /fhir/R4</c> with a Bundle of type <c>transaction</c> or <c>batch</c> (FHIR R4 http.html#transaction): entries with
+/// request.method POST (create) or PUT (update, <c>Type/id</c>) go to the types' writers, so each is the same signed
+/// transaction as the UI's. <c>urn:uuid:</c> full URLs referenced by other entries resolve to the ids the entries were
+/// created with (R4 http.html#trules). A transaction maps and validates every entry first — any failure answers one
+/// OperationOutcome (issues at <c>Bundle.entry[i]…</c>) and nothing is written — then submits the entries in dependency
+/// order. The ledger cannot roll back a committed entry: a refusal at submission (a conflict found only then) stops the
+/// rest and the OperationOutcome names the entries already written. A batch runs every entry on its own.
+/// </summary>
+public sealed class FhirTransactions(FhirResourceTypes types)
+{
+    /// <summary>The CapabilityStatement's line.</summary>
+    public const string Documentation = "transaction and batch Bundles: POST (create) and PUT (update) entries onto the types' writers, urn:uuid references resolved, every transaction entry validated before any is written.";
+
+    /// <summary>The endpoint.</summary>
+    public static async Task<IResult> PostAsync(HttpContext http, FhirTransactions transactions)
+    {
+        var (resource, error) = await FhirFormats.ReadBodyAsync(http.Request, http.RequestAborted);
+        if (resource is null) return FhirOutcomes.BadRequest(error!);
+        if (resource is not Bundle bundle) return FhirOutcomes.BadRequest($"POST {FhirApi.BasePath} takes a Bundle of type transaction or batch, not a {resource.TypeName}.", "resourceType");
+        var (status, body) = await transactions.ProcessAsync(http.FhirSession(), bundle, http.RequestAborted);
+        return new FhirResult(body, status);
+    }
+
+    /// <summary>Runs a transaction or batch Bundle; the HTTP status and the response Bundle (or OperationOutcome).</summary>
+    public async Task<(int Status, Resource Body)> ProcessAsync(UserSession actor, Bundle bundle, CancellationToken ct)
+    {
+        if (bundle.Type is not (Bundle.BundleType.Transaction or Bundle.BundleType.Batch))
+        {
+            return (400, FhirOutcomes.Error(OperationOutcome.IssueType.Invalid, "The Bundle's type must be transaction or batch.", "Bundle.type"));
+        }
+        var isTransaction = bundle.Type == Bundle.BundleType.Transaction;
+        var references = new FhirReferences();
+        foreach (var entry in bundle.Entry)
+        {
+            if (entry.FullUrl is { Length: > 0 } fullUrl && entry.Resource is { } r && entry.Request?.Method == Bundle.HTTPVerb.POST) references.Declare(fullUrl, r.TypeName);
+        }
+        var steps = new Step?[bundle.Entry.Count];
+        var failures = new List<(int Index, int Status, OperationOutcome Outcome)>();
+        for (var i = 0; i < bundle.Entry.Count; i++)
+        {
+            var (step, status, outcome) = Prepare(actor, bundle.Entry[i], i, references);
+            if (step is not null) steps[i] = step;
+            else failures.Add((i, status, outcome!));
+        }
+        if (isTransaction && failures.Count > 0)
+        {
+            var all = new OperationOutcome { Issue = failures.SelectMany(f => f.Outcome.Issue).ToList() };
+            return (failures.Any(f => f.Status == 400) ? 400 : failures[0].Status, all);
+        }
+        var responses = new Bundle.ResponseComponent?[bundle.Entry.Count];
+        foreach (var (index, status, outcome) in failures) responses[index] = new Bundle.ResponseComponent { Status = StatusLine(status), Outcome = outcome };
+        var written = new List<string>();
+        // Dependency order: an entry goes once every Bundle entry it references has been created.
+        var pending = Enumerable.Range(0, steps.Length).Where(i => steps[i] is not null).ToList();
+        while (pending.Count > 0)
+        {
+            var ready = pending.Where(i => steps[i]!.DependsOn.All(d => !references.IsPending(d))).ToList();
+            if (ready.Count == 0)
+            {
+                var issue = FhirOutcomes.Error(OperationOutcome.IssueType.Invalid, "The entries' urn:uuid references form a cycle or name entries that failed.", $"Bundle.entry[{pending[0]}]");
+                if (isTransaction) return (400, issue);
+                foreach (var i in pending) responses[i] = new Bundle.ResponseComponent { Status = StatusLine(400), Outcome = issue };
+                break;
+            }
+            foreach (var i in ready)
+            {
+                pending.Remove(i);
+                var step = steps[i]!;
+                var result = await step.Run(references, ct);
+                if (!result.IsOk)
+                {
+                    var failed = Prefixed(FhirOutcomes.From(result), i);
+                    if (isTransaction)
+                    {
+                        if (written.Count > 0)
+                        {
+                            failed.Issue.Add(FhirOutcomes.Issue(OperationOutcome.IssueSeverity.Information, OperationOutcome.IssueType.Informational,
+                                $"Already committed to the ledger before this refusal (not rolled back): {string.Join(", ", written)}."));
+                        }
+                        return (StatusOf(result.Kind), failed);
+                    }
+                    responses[i] = new Bundle.ResponseComponent { Status = StatusLine(StatusOf(result.Kind)), Outcome = failed };
+                    // Entries that reference this one cannot run.
+                    if (bundle.Entry[i].FullUrl is { Length: > 0 } url) references.Resolve(url, step.TypeName, "");
+                    continue;
+                }
+                var stored = result.Value!;
+                if (bundle.Entry[i].FullUrl is { Length: > 0 } fullUrl) references.Resolve(fullUrl, stored.TypeName, stored.Id ?? "");
+                written.Add($"{stored.TypeName}/{stored.Id}");
+                responses[i] = new Bundle.ResponseComponent
+                {
+                    Status = StatusLine(step.IsCreate ? 201 : 200),
+                    Location = $"{stored.TypeName}/{stored.Id}/_history/{stored.Meta?.VersionId ?? "1"}",
+                    Etag = stored.Meta?.VersionId is { } v ? $"W/\"{v}\"" : null,
+                    LastModified = stored.Meta?.LastUpdated,
+                };
+            }
+        }
+        var response = new Bundle
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            Type = isTransaction ? Bundle.BundleType.TransactionResponse : Bundle.BundleType.BatchResponse,
+            Meta = new Meta { LastUpdated = DateTimeOffset.UtcNow },
+        };
+        foreach (var r in responses) response.Entry.Add(new Bundle.EntryComponent { Response = r ?? new Bundle.ResponseComponent { Status = StatusLine(500) } });
+        return (200, response);
+    }
+
+    private sealed record Step(string TypeName, bool IsCreate, IReadOnlyList<string> DependsOn, Func<FhirReferences, CancellationToken, Task<Outcome<Resource>>> Run);
+
+    private (Step? Step, int Status, OperationOutcome? Outcome) Prepare(UserSession actor, Bundle.EntryComponent entry, int i, FhirReferences references)
+    {
+        OperationOutcome Bad(string message, string path) => FhirOutcomes.Error(OperationOutcome.IssueType.Invalid, message, $"Bundle.entry[{i}].{path}");
+        if (entry.Request?.Method is not { } method) return (null, 400, Bad("Each entry needs request.method and request.url.", "request"));
+        if (entry.Resource is not { } resource) return (null, 400, Bad("Each POST or PUT entry carries its resource.", "resource"));
+        var url = (entry.Request.Url ?? "").Trim().TrimStart('/');
+        var q = url.IndexOf('?', StringComparison.Ordinal);
+        if (q >= 0) url = url[..q];
+        var parts = url.Split('/');
+        if (parts[0] != resource.TypeName) return (null, 400, Bad($"request.url must name the resource's type ({resource.TypeName}).", "request.url"));
+        if (types.Writer(resource.TypeName) is not { } writer)
+        {
+            return (null, 422, FhirOutcomes.Error(OperationOutcome.IssueType.NotSupported, $"{resource.TypeName} cannot be written through this interface.", $"Bundle.entry[{i}].resource"));
+        }
+        switch (method)
+        {
+            case Bundle.HTTPVerb.POST:
+                if (writer is not IFhirPlannedWriter planned)
+                {
+                    return (null, 422, FhirOutcomes.Error(OperationOutcome.IssueType.NotSupported, $"{resource.TypeName} cannot be created in a Bundle.", $"Bundle.entry[{i}].resource"));
+                }
+                var plan = planned.Plan(actor, resource, references);
+                if (!plan.IsOk) return (null, StatusOf(plan.Kind), Prefixed(FhirOutcomes.From(plan), i));
+                return (new Step(resource.TypeName, true, plan.Value!.DependsOn, plan.Value.Submit), 0, null);
+            case Bundle.HTTPVerb.PUT:
+                if (parts.Length != 2 || parts[1].Length == 0) return (null, 400, Bad("A PUT entry's request.url is Type/id.", "request.url"));
+                if (resource.Id != parts[1]) return (null, 400, Bad("The resource's id must be the id in request.url.", "resource.id"));
+                var ifMatch = entry.Request.IfMatch;
+                return (new Step(resource.TypeName, false, [], (_, ct) => writer.UpdateAsync(actor, parts[1], resource, ifMatch, ct)), 0, null);
+            default:
+                return (null, 422, FhirOutcomes.Error(OperationOutcome.IssueType.NotSupported, "Only POST and PUT entries are supported.", $"Bundle.entry[{i}].request.method"));
+        }
+    }
+
+    /// <summary>The outcome's issues with their expressions moved under <c>Bundle.entry[i].resource</c>.</summary>
+    private static OperationOutcome Prefixed(FhirResult result, int i)
+    {
+        var outcome = (OperationOutcome)result.Resource;
+        foreach (var issue in outcome.Issue)
+        {
+            var expressions = (issue.Expression ?? []).OfType<string>().Select(e => e.StartsWith("Bundle.", StringComparison.Ordinal) ? e
+                : e.IndexOf('.', StringComparison.Ordinal) is var dot and > 0 ? $"Bundle.entry[{i}].resource{e[dot..]}" : $"Bundle.entry[{i}].resource").ToList();
+            issue.Expression = expressions.Count == 0 ? [$"Bundle.entry[{i}]"] : expressions;
+        }
+        return outcome;
+    }
+
+    private static int StatusOf(OutcomeKind kind) => kind switch
+    {
+        OutcomeKind.Invalid => 400,
+        OutcomeKind.Forbidden => 403,
+        OutcomeKind.NotFound => 404,
+        OutcomeKind.Unprocessable => 422,
+        OutcomeKind.Busy => 503,
+        _ => 409,
+    };
+
+    private static string StatusLine(int status) => status.ToString(CultureInfo.InvariantCulture) + status switch
+    {
+        200 => " OK",
+        201 => " Created",
+        400 => " Bad Request",
+        403 => " Forbidden",
+        404 => " Not Found",
+        409 => " Conflict",
+        422 => " Unprocessable Entity",
+        503 => " Service Unavailable",
+        _ => "",
+    };
+}
