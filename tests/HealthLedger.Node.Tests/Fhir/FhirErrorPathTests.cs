@@ -33,10 +33,14 @@ public class FhirErrorPathTests
             Assert.Equal(OperationOutcome.IssueType.TooCostly, tooLarge.Issue.Single().Code);
             Assert.Contains("too large", tooLarge.Issue.Single().Diagnostics, StringComparison.Ordinal);
         }
-        // Malformed JSON to a read-only type: 405 before the body is read.
+        // Malformed JSON to a writable type: 400 naming the body; to a read-only type: 405 before the body is read.
         using (var malformed = new StringContent("{\"resourceType\": \"Patient\", ", Encoding.UTF8, "application/fhir+json"))
         {
-            await Fhir<OperationOutcome>(await admin.PostAsync("/fhir/R4/Patient", malformed, Ct), HttpStatusCode.MethodNotAllowed);
+            await Fhir<OperationOutcome>(await admin.PostAsync("/fhir/R4/Patient", malformed, Ct), HttpStatusCode.BadRequest);
+        }
+        using (var malformed = new StringContent("{\"resourceType\": \"Practitioner\", ", Encoding.UTF8, "application/fhir+json"))
+        {
+            await Fhir<OperationOutcome>(await admin.PostAsync("/fhir/R4/Practitioner", malformed, Ct), HttpStatusCode.MethodNotAllowed);
         }
         using (var json = new StringContent("{}", Encoding.UTF8, "application/json"))
         {
