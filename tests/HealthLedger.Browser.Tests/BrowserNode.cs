@@ -16,6 +16,18 @@ public sealed class BrowserNode : IAsyncDisposable
 {
     public const string AdminPassword = "browser-admin-password";
 
+    /// <summary>
+    /// How long a navigation or an action may take before the test fails, in ms. A bound for failure, not a wait: Playwright
+    /// goes on as soon as the page is ready. Generous because CI runs the browser tests next to the other test projects on
+    /// two cores, where a first chart render or a page load can take many seconds.
+    /// </summary>
+    public const float ActionTimeout = 60_000;
+
+    /// <summary>How long an <c>Expect(…)</c> assertion retries before it fails, in ms (Playwright's default is 5 s).</summary>
+    public const float ExpectTimeout = 20_000;
+
+    static BrowserNode() => Assertions.SetDefaultExpectTimeout(ExpectTimeout);
+
     private readonly List<WebApplication> _others = [];
 
     private BrowserNode(TempDirectory folder, WebApplication app, IPlaywright playwright, IBrowser browser, string url)
@@ -108,7 +120,7 @@ public sealed class BrowserNode : IAsyncDisposable
     public async Task<IPage> NewPageAsync(string? url = null)
     {
         var context = await Browser.NewContextAsync(new() { BaseURL = url ?? Url, Locale = "en-GB", TimezoneId = "UTC" });
-        context.SetDefaultTimeout(15_000);
+        context.SetDefaultTimeout(BrowserNode.ActionTimeout);
         return await context.NewPageAsync();
     }
 

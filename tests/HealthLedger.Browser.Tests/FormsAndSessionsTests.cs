@@ -228,7 +228,7 @@ public class FormsAndSessionsTests
 
         // The patient's browser runs no JavaScript: the confirmation is a page step, not a script dialog.
         var context = await node.Browser.NewContextAsync(new() { BaseURL = node.Url, Locale = "en-GB", TimezoneId = "UTC", JavaScriptEnabled = false });
-        context.SetDefaultTimeout(15_000);
+        context.SetDefaultTimeout(BrowserNode.ActionTimeout);
         var patient = await context.NewPageAsync();
         await patient.GotoAsync("/login");
         await patient.GetByTestId("forgot-password").Locator("summary").ClickAsync();

@@ -100,6 +100,20 @@ public sealed class FhirImporter(PatientService patients, PatientDirectory patie
         return resource is Bundle bundle ? (bundle, null) : (null, $"{name}: a {resource.TypeName}, not a Bundle.");
     }
 
+    /// <summary>
+    /// Whether a patient being imported is the person already registered under the same MRN: the same birth date and the
+    /// same name, compared letter by letter after folding case, accents and spacing (<see cref="TextFolding"/>), either name
+    /// holding the other (so "Ana María López" matches "Ana López"). An MRN match alone is not enough: two systems' MRNs can
+    /// collide, and a different person's records must never be attached to a patient.
+    /// </summary>
+    public static bool SamePerson(PatientDetails? registered, PatientDetails imported)
+    {
+        if (registered is null || registered.DateOfBirth != imported.DateOfBirth) return false;
+        var a = TextFolding.Fold(registered.FullName).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var b = TextFolding.Fold(imported.FullName).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return a.Length > 0 && b.Length > 0 && (a.All(b.Contains) || b.All(a.Contains));
+    }
+
     /// <summary>The doctor id of a practitioner's identifier value (or source id).</summary>
     public static string DoctorId(string source)
     {
@@ -194,7 +208,8 @@ public sealed class FhirImporter(PatientService patients, PatientDirectory patie
         }
 
         // 2. Patients → registrations (found again by MRN).
-        var byMrn = patientDirectory.Patients(admin.OrganisationId).GroupBy(p => p.Details.Mrn, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
+        var byMrn = patientDirectory.Patients(admin.OrganisationId).GroupBy(p => p.Details.Mrn, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (Id: g.First().Id, Details: (PatientDetails?)g.First().Details), StringComparer.Ordinal);
         var newPatients = 0;
         foreach (var s in sources.Where(s => s.Resource is Patient))
         {
@@ -207,10 +222,16 @@ public sealed class FhirImporter(PatientService patients, PatientDirectory patie
                 report.Unmapped("Patient", "not a valid registration: " + Fields(errors));
                 Fail(failedPatients, s);
             }
-            else if (byMrn.TryGetValue(details.Mrn, out var existingId))
+            else if (byMrn.TryGetValue(details.Mrn, out var existing) && !SamePerson(existing.Details, details))
+            {
+                // The same MRN on a different person (another system's numbering, a typo): nothing of theirs is attached here.
+                report.Unmapped("Patient", "its MRN is registered here to a person with another name or birth date");
+                Fail(failedPatients, s);
+            }
+            else if (existing.Id is not null)
             {
                 report.Existing("Patient");
-                Resolve(refs, s, "Patient", existingId);
+                Resolve(refs, s, "Patient", existing.Id);
             }
             else if (patients.MrnTaken(details.Mrn))
             {
@@ -220,13 +241,13 @@ public sealed class FhirImporter(PatientService patients, PatientDirectory patie
             else if (options.DryRun)
             {
                 report.Created("Patient");
-                byMrn[details.Mrn] = s.Key;
+                byMrn[details.Mrn] = (s.Key, details);
             }
             else if (await patients.RegisterAsync(admin, input, ct) is var registered && registered.IsOk)
             {
                 report.Created("Patient");
                 newPatients++;
-                byMrn[details.Mrn] = registered.Value!.Id;
+                byMrn[details.Mrn] = (registered.Value!.Id, details);
                 Resolve(refs, s, "Patient", registered.Value.Id);
             }
             else
