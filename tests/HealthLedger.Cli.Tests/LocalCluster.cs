@@ -65,7 +65,8 @@ internal sealed class LocalCluster : IDisposable
         var url = NodeConfig.Read(new DataDirectory(folder))!.Urls.Split(';')[0];
         if (!_clients.TryGetValue(url, out var client))
         {
-            _clients[url] = client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(15) };
+            // A bound for failure, not a wait: a login (Argon2) or a commit on CI's two shared cores can take many seconds.
+            _clients[url] = client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
         }
         return client;
     }
