@@ -28,12 +28,12 @@ public class FhirImportJobTests
     private static Bundle PatientsBundle(string prefix, int patients)
     {
         var bundle = new Bundle { Type = Bundle.BundleType.Collection };
-        bundle.Entry.Add(new Bundle.EntryComponent { FullUrl = $"urn:uuid:{prefix}-prac", Resource = new Practitioner { Id = "prac-1", Identifier = [new Identifier("http://hl7.org/fhir/sid/us-npi", "1234567893")], Name = [new HumanName { Family = "Page", Given = ["Paula"] }] } });
+        bundle.Entry.Add(new Bundle.EntryComponent { FullUrl = Urn($"{prefix}-prac"), Resource = new Practitioner { Id = "prac-1", Identifier = [new Identifier("http://hl7.org/fhir/sid/us-npi", "1234567893")], Name = [new HumanName { Family = "Page", Given = ["Paula"] }] } });
         for (var i = 1; i <= patients; i++)
         {
             bundle.Entry.Add(new Bundle.EntryComponent
             {
-                FullUrl = $"urn:uuid:{prefix}-{i}",
+                FullUrl = Urn($"{prefix}-{i}"),
                 Resource = new Patient
                 {
                     Id = $"{prefix}-{i}",
@@ -46,6 +46,9 @@ public class FhirImportJobTests
         }
         return bundle;
     }
+
+    /// <summary>A Bundle entry's full URL: a UUID derived from <paramref name="name"/>.</summary>
+    private static string Urn(string name) => "urn:uuid:" + new Guid(System.Security.Cryptography.MD5.HashData(Encoding.UTF8.GetBytes(name)));
 
     private static byte[] Json(Bundle bundle) => Encoding.UTF8.GetBytes(bundle.ToJson());
 
@@ -265,13 +268,13 @@ public class FhirImportJobTests
 
         // Two patients: the first with two ended stays (out of order in the file), the second still admitted.
         var bundle = PatientsBundle("IMP", 2);
-        bundle.Entry.Add(new Bundle.EntryComponent { Resource = Inpatient("urn:uuid:IMP-1", "2023-03-10T08:00:00Z", "2023-03-14T12:30:00Z") });
-        bundle.Entry.Add(new Bundle.EntryComponent { Resource = Inpatient("urn:uuid:IMP-1", "2022-01-05T09:00:00Z", "2022-01-07T10:00:00Z", place: null) });
-        bundle.Entry.Add(new Bundle.EntryComponent { Resource = Inpatient("urn:uuid:IMP-2", "2024-06-01T07:00:00Z", null) });
+        bundle.Entry.Add(new Bundle.EntryComponent { Resource = Inpatient(Urn("IMP-1"), "2023-03-10T08:00:00Z", "2023-03-14T12:30:00Z") });
+        bundle.Entry.Add(new Bundle.EntryComponent { Resource = Inpatient(Urn("IMP-1"), "2022-01-05T09:00:00Z", "2022-01-07T10:00:00Z", place: null) });
+        bundle.Entry.Add(new Bundle.EntryComponent { Resource = Inpatient(Urn("IMP-2"), "2024-06-01T07:00:00Z", null) });
         var (job, page) = await ImportAsync(node, web, Json(bundle));
         Assert.True(job.State == FhirImportJobState.Completed, job.Error);
         Assert.Contains("<tr data-type=\"Encounter\"><td>Encounter</td><td>3</td><td>0</td><td>0</td></tr>", page, StringComparison.Ordinal);
-        Assert.Contains($"3 inpatient encounters name no ward and bed of this hospital (location \"Ward/Bed\"): recorded in the ward {FhirImporter.DefaultWard}.", page, StringComparison.Ordinal);
+        Assert.Contains($"3 inpatient encounters name no ward and bed of this hospital (location \"Ward/Bed\"): recorded in the ward {FhirImporter.DefaultWard}.", WebUtility.HtmlDecode(page), StringComparison.Ordinal);
 
         var first = Assert.IsType<Patient>((await SearchAsync(api, "Patient?identifier=IMP-1")).Entry.Single().Resource);
         var stays = (await SearchAsync(api, $"Encounter?patient={first.Id}")).Entry.Select(e => Assert.IsType<Encounter>(e.Resource)).OrderBy(e => e.Period!.Start, StringComparer.Ordinal).ToList();
@@ -309,8 +312,8 @@ public class FhirImportJobTests
             Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
         }
         var later = PatientsBundle("IMP", 3);
-        later.Entry.Add(new Bundle.EntryComponent { Resource = Inpatient("urn:uuid:IMP-2", "2024-06-01T07:00:00Z", "2024-06-03T16:00:00Z") });
-        later.Entry.Add(new Bundle.EntryComponent { Resource = Inpatient("urn:uuid:IMP-3", "2024-07-01T07:00:00Z", "2024-07-02T07:00:00Z", place: "ICU/ICU-9") });
+        later.Entry.Add(new Bundle.EntryComponent { Resource = Inpatient(Urn("IMP-2"), "2024-06-01T07:00:00Z", "2024-06-03T16:00:00Z") });
+        later.Entry.Add(new Bundle.EntryComponent { Resource = Inpatient(Urn("IMP-3"), "2024-07-01T07:00:00Z", "2024-07-02T07:00:00Z", place: "ICU/ICU-9") });
         var (third, thirdPage) = await ImportAsync(node, web, Json(later));
         Assert.True(third.State == FhirImportJobState.Completed, third.Error);
         Assert.Contains("<tr data-type=\"Encounter\"><td>Encounter</td><td>2</td><td>0</td><td>0</td></tr>", thirdPage, StringComparison.Ordinal);
