@@ -100,4 +100,24 @@ public class ImportTests
         Assert.StartsWith("error: nothing imported: b-bad.json: ", line);
         Assert.Equal(2, (await ReadAsync(data)).Patients.Count);
     }
+
+    [Fact]
+    public async Task Import_refuses_with_one_line_while_the_folders_node_is_running_and_writes_nothing()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        // A node of the folder is up (it holds node.lock from its start-up check on): the command must not touch the folder.
+        var node = NodeHost.Build(new NodeOptions { DataDirectory = data, PasswordHashing = Argon2Parameters.TestOnly }, "http://127.0.0.1:0", l => l.SetMinimumLevel(LogLevel.Warning));
+        await using (node)
+        {
+            var refused = await CliProcess.RunAsync("import", "--data", data, Asset);
+            Assert.NotEqual(0, refused.ExitCode);
+            var line = Assert.Single(refused.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Assert.StartsWith("error: ", line, StringComparison.Ordinal);
+            Assert.Contains("node.lock is held", line, StringComparison.Ordinal);
+            Assert.DoesNotContain("Imported", refused.Stdout, StringComparison.Ordinal);
+        }
+        Assert.Empty((await ReadAsync(data)).Patients);
+    }
 }

@@ -8,6 +8,9 @@ namespace HealthLedger.Cli.Commands;
 /// <summary>
 /// <c>healthledger import --data DIR FILE|FOLDER… [--dry-run] [--doctor ID]</c>: FHIR R4 Bundles (e.g. Synthea patient
 /// bundles) into a stopped node's network through the real transaction path, as the admin (<see cref="FhirImporter"/>).
+/// The node of the folder must be stopped: the command opens the folder itself, and a running node holds its
+/// <c>node.lock</c>, so the command then refuses with one line and writes nothing (import into a running node on its
+/// /import page instead, one import at a time). Two commands on one folder exclude each other the same way.
 /// </summary>
 internal static class ImportCommand
 {
@@ -20,7 +23,7 @@ internal static class ImportCommand
         var admin = CommonOptions.Admin();
         var command = new Command("import",
             "Import FHIR R4 Bundles (transaction or collection, e.g. Synthea) into a stopped node's network through the real transaction path, signed as the admin " +
-            $"(needs {CommonOptions.PasswordVariable}). Idempotent: records already imported are found again and skipped.")
+            $"(needs {CommonOptions.PasswordVariable}). Idempotent: records already imported are found again and skipped. For a running node, use its /import page.")
         { data, paths, dryRun, doctor, admin };
         command.SetAction((parse, ct) => Run(parse.GetValue(data)!, parse.GetValue(paths)!, parse.GetValue(dryRun), parse.GetValue(doctor), parse.GetValue(admin)!, ct));
         return command;

@@ -25,6 +25,7 @@ public static class FhirModule
         services.AddSingleton(new FhirSystemEntry(Hl7.Fhir.Model.CapabilityStatement.SystemRestfulInteraction.Transaction, null, null, Writes.FhirTransactions.Documentation));
         services.AddSingleton(new FhirSystemEntry(Hl7.Fhir.Model.CapabilityStatement.SystemRestfulInteraction.Batch, null, null, Writes.FhirTransactions.Documentation));
         services.TryAddSingleton<Import.FhirImporter>();
+        services.TryAddSingleton<Import.FhirImportJobs>();
         return services
             .AddFhirResourceType<Resources.PatientResource>()
             .AddFhirResourceType<Resources.PractitionerResource>()

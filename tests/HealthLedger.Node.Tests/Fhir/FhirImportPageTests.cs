@@ -4,11 +4,12 @@ using System.Text;
 using HealthLedger.Testing;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
+using Microsoft.Extensions.DependencyInjection;
 using Task = System.Threading.Tasks.Task;
 
 namespace HealthLedger.Node.Tests.Fhir;
 
-/// <summary>The admin's /import page: upload, dry run, import, and the same report as the command line.</summary>
+/// <summary>The admin's /import page: upload, dry run, import (a background job: the page redirects to it), and the same report as the command line.</summary>
 public class FhirImportPageTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -51,7 +52,8 @@ public class FhirImportPageTests
         return Encoding.UTF8.GetBytes(bundle.ToJson());
     }
 
-    private static async Task<string> UploadAsync(HttpClient web, byte[] file, string name, bool dryRun)
+    /// <summary>Uploads a file; answers the job's page once the import has finished (or the form again with its error).</summary>
+    private static async Task<string> UploadAsync(NodeFixture node, HttpClient web, byte[] file, string name, bool dryRun)
     {
         var page = await web.GetStringAsync("/import", Ct);
         using var form = new MultipartFormDataContent
@@ -62,8 +64,28 @@ public class FhirImportPageTests
         if (dryRun) form.Add(new StringContent("true"), "DryRun");
         using var response = await web.PostAsync("/import", form, Ct);
         var html = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, html);
-        return html;
+        if (response.StatusCode == HttpStatusCode.OK) return html;
+        Assert.True(response.StatusCode == HttpStatusCode.Redirect, html);
+        var location = response.Headers.Location!.ToString();
+        await FinishedAsync(node, location);
+        return await web.GetStringAsync(location, Ct);
+    }
+
+    /// <summary>Waits for the import whose page is <paramref name="location"/> (/import/jobs/{id}) to finish.</summary>
+    internal static async Task FinishedAsync(NodeFixture node, string location)
+    {
+        var sessions = node.App.Services.GetRequiredService<Node.Security.SessionStore>();
+        var admin = node.App.Services.GetRequiredService<Node.Security.AccountService>().Login("admin", NodeFixture.Password).Session!;
+        try
+        {
+            var job = node.App.Services.GetRequiredService<Node.Fhir.Import.FhirImportJobs>().Find(admin, location.Split('/')[^1]);
+            Assert.NotNull(job);
+            await job.Finished.WaitAsync(Ct);
+        }
+        finally
+        {
+            sessions.Close(admin.Token);
+        }
     }
 
     [Fact]
@@ -74,14 +96,14 @@ public class FhirImportPageTests
         var api = await node.LoginAsync("admin", NodeFixture.Password);
         Assert.Contains("href=\"/import\"", await web.GetStringAsync("/", Ct));
 
-        var dry = await UploadAsync(web, CollectionBundle(), "una.json", dryRun: true);
+        var dry = await UploadAsync(node, web, CollectionBundle(), "una.json", dryRun: true);
         Assert.Contains("<tr data-type=\"Patient\"><td>Patient</td><td>1</td><td>0</td><td>0</td></tr>", dry);
         Assert.Contains("<tr data-type=\"Observation\"><td>Observation</td><td>0</td><td>0</td><td>1</td></tr>", dry);
         Assert.Contains("Observation: a laboratory result without a lab order here (1)", dry);
         var none = FhirValidation.AssertValidJson(await api.GetStringAsync("/fhir/R4/Patient?identifier=IMP-77", Ct));
         Assert.Equal(0, Assert.IsType<Bundle>(none).Total);
 
-        var run = await UploadAsync(web, CollectionBundle(), "una.json", dryRun: false);
+        var run = await UploadAsync(node, web, CollectionBundle(), "una.json", dryRun: false);
         Assert.Contains("<tr data-type=\"Encounter\"><td>Encounter</td><td>1</td><td>0</td><td>0</td></tr>", run);
         Assert.Contains("<tr data-type=\"Practitioner\"><td>Practitioner</td><td>1</td><td>0</td><td>0</td></tr>", run);
         var found = Assert.IsType<Bundle>(FhirValidation.AssertValidJson(await api.GetStringAsync("/fhir/R4/Patient?identifier=IMP-77", Ct)));
@@ -90,11 +112,11 @@ public class FhirImportPageTests
         var entries = await api.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/v1/patients/{patient.Id}/entries", Ct);
         Assert.Contains("dr-1234567893", entries.ToString());
 
-        var again = await UploadAsync(web, CollectionBundle(), "una.json", dryRun: false);
+        var again = await UploadAsync(node, web, CollectionBundle(), "una.json", dryRun: false);
         Assert.Contains("<tr data-type=\"Patient\"><td>Patient</td><td>0</td><td>1</td><td>0</td></tr>", again);
         Assert.Contains("<tr data-type=\"Encounter\"><td>Encounter</td><td>0</td><td>1</td><td>0</td></tr>", again);
 
-        var bad = await UploadAsync(web, Encoding.UTF8.GetBytes("{ not json"), "broken.json", dryRun: false);
+        var bad = await UploadAsync(node, web, Encoding.UTF8.GetBytes("{ not json"), "broken.json", dryRun: false);
         Assert.Contains("Nothing imported: broken.json:", bad);
         Assert.DoesNotContain("data-testid=\"import-report\"", bad);
 

@@ -21,6 +21,8 @@ namespace HealthLedger.Node.Fhir.Export;
 /// job finishes, on cancellation (DELETE), and when the node stops. A job that would exceed the cap fails (422 too-costly:
 /// narrow it with <c>_type</c> or <c>_since</c>).
 /// </para>
+/// A job reads with its own copy of the admin's keys (<see cref="UserSession.ForJob"/>), wiped when it ends, so it finishes
+/// even when the admin logs out (or the session times out) meanwhile; its files stay the admin's (a new login polls them).
 /// </summary>
 public sealed class FhirBulkExports(FhirEverything everything, PatientDirectory directory, TimeProvider clock) : IDisposable
 {
@@ -50,9 +52,23 @@ public sealed class FhirBulkExports(FhirEverything everything, PatientDirectory 
             var timer = clock.CreateTimer(_ => Purge(), null, SweepEvery, SweepEvery);
             if (Interlocked.CompareExchange(ref _sweeper, timer, null) is not null) timer.Dispose();
         }
+        // The job reads with its own copy of the admin's keys, wiped when it ends: a logout (which wipes the session's keys)
+        // or an expired session during the export does not break it.
+        UserSession reader;
+        try
+        {
+            reader = actor.ForJob();
+        }
+        catch (ObjectDisposedException)
+        {
+            return Outcome<BulkExportJob>.Forbidden("Your session has ended: log in again.");
+        }
         var job = new BulkExportJob(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), actor.UserId, request, clock.GetUtcNow());
         _jobs[job.Id] = job;
-        _ = Task.Run(() => Run(actor, job), CancellationToken.None);
+        _ = Task.Run(() =>
+        {
+            using (reader) Run(reader, job);
+        }, CancellationToken.None);
         return Outcome<BulkExportJob>.Ok(job);
     }
 

@@ -7,6 +7,7 @@ using HealthLedger.Node.Fhir.Writes;
 using HealthLedger.Node.Patients;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.VitalSigns;
+using HealthLedger.Node.Wards;
 using Hl7.Fhir.Model;
 using Task = System.Threading.Tasks.Task;
 using UserSession = HealthLedger.Node.Security.UserSession;
@@ -74,8 +75,10 @@ public sealed class FhirImportReport
 /// one-time password is not shown (the admin resets it to hand it over).</item>
 /// <item>Patient → a registration (MRN = the identifier of type MR, else the source id, letters/digits/'-', at most 32); a
 /// login like any registered patient whose one-time password is not shown: reset it on the patient's page.</item>
-/// <item>Encounter → a visit (AMB, EMER) or an admission (IMP, needs location "Ward/Bed") with its practitioner's doctor,
-/// else the fallback doctor.</item>
+/// <item>Encounter → a visit (AMB, EMER) or an admission (IMP) with its practitioner's doctor, else the fallback doctor. An
+/// admission's ward and bed are its location "Ward/Bed" when that is a free bed of this hospital, else a bed of the ward
+/// <see cref="DefaultWard"/> (added to the ward list when the hospital keeps one); an ended stay (period.end) is the
+/// admission followed by its discharge at period.end, which frees the bed. Encounters are imported in time order.</item>
 /// <item>Observation (vital signs) → one set of vital signs per patient and time; lab and other Observations are reported.</item>
 /// <item>Condition / AllergyIntolerance (active) → items of the patient's Conditions list / allergies (one new version of
 /// the demographics per patient).</item>
@@ -87,7 +90,8 @@ public sealed class FhirImportReport
 /// doctor, vital signs by patient and time, list items by their text — so a second run creates nothing.
 /// </summary>
 public sealed class FhirImporter(PatientService patients, PatientDirectory patientDirectory, DoctorService doctorService, DoctorDirectory doctors,
-    EncounterService encounters, EntryStore entries, VitalSignsService vitals, VitalSignsStore vitalStore, EncounterWriter encounterWriter, HospitalTime time)
+    EncounterService encounters, EntryStore entries, VitalSignsService vitals, VitalSignsStore vitalStore, EncounterWriter encounterWriter, HospitalTime time,
+    WardService wardService)
 {
     /// <summary>The reason MedicationRequests are not imported.</summary>
     public const string MedicationReason = "past prescriptions are not imported (a prescription here is a live order, signed by its doctor and dispensed from the formulary)";
@@ -124,9 +128,8 @@ public sealed class FhirImporter(PatientService patients, PatientDirectory patie
 
     private sealed record Source(Resource Resource, string Key, IReadOnlyList<string> Keys);
 
-    /// <summary>Imports <paramref name="bundles"/> as <paramref name="admin"/>; <paramref name="progress"/> gets (done, total) after each resource.</summary>
-    public async Task<Outcome<FhirImportReport>> ImportAsync(UserSession admin, IReadOnlyList<Bundle> bundles, FhirImportOptions options,
-        Action<int, int>? progress, CancellationToken ct)
+    /// <summary>The checks made before anything is read (an admin; a fallback doctor of the organisation): the refusal, or null.</summary>
+    public Outcome<FhirImportReport>? Refusal(UserSession admin, FhirImportOptions options)
     {
         if (admin.Role != Role.Admin) return Outcome<FhirImportReport>.Forbidden("Only an admin imports records.");
         var fallback = options.FallbackDoctorId?.Trim().ToLowerInvariant();
@@ -134,6 +137,15 @@ public sealed class FhirImporter(PatientService patients, PatientDirectory patie
         {
             return Outcome<FhirImportReport>.Invalid(FieldErrors.One("doctor", $"Doctor '{fallback}' is not a doctor of this organisation."));
         }
+        return null;
+    }
+
+    /// <summary>Imports <paramref name="bundles"/> as <paramref name="admin"/>; <paramref name="progress"/> gets (done, total) after each resource.</summary>
+    public async Task<Outcome<FhirImportReport>> ImportAsync(UserSession admin, IReadOnlyList<Bundle> bundles, FhirImportOptions options,
+        Action<int, int>? progress, CancellationToken ct)
+    {
+        if (Refusal(admin, options) is { } refusal) return refusal;
+        var fallback = options.FallbackDoctorId?.Trim().ToLowerInvariant();
         if (fallback is { Length: 0 }) fallback = null;
         var report = new FhirImportReport { DryRun = options.DryRun };
         var sources = new List<Source>();
@@ -270,9 +282,11 @@ public sealed class FhirImporter(PatientService patients, PatientDirectory patie
             return (id, null);
         }
 
-        // 3. Encounters → visits and admissions.
+        // 3. Encounters → visits and admissions, in time order (a patient's stays follow each other: admitted → discharged).
         var usedFallback = 0;
-        foreach (var s in sources.Where(s => s.Resource is Encounter))
+        var usedDefaultBed = 0;
+        var addedBeds = new List<string>();
+        foreach (var s in sources.Where(s => s.Resource is Encounter).OrderBy(s => StartOf((Encounter)s.Resource)))
         {
             var encounter = (Encounter)s.Resource;
             var (patientId, reason) = PatientOf(encounter.Subject);
@@ -284,12 +298,11 @@ public sealed class FhirImporter(PatientService patients, PatientDirectory patie
             }
             var practitionerKnown = encounter.Participant.Select(p => p.Individual).Any(r => r?.Reference is { Length: > 0 } && refs.Target(r, "Practitioner") is { Error: null } t
                 && (refs.IsPending(t.Id!) || doctors.Doctor(t.Id!) is not null));
-            var mapped = encounter;
-            if (!practitionerKnown)
-            {
-                mapped = (Encounter)encounter.DeepCopy();
-                mapped.Participant.Clear();
-            }
+            var mapped = (Encounter)encounter.DeepCopy();
+            if (!practitionerKnown) mapped.Participant.Clear();
+            // An inpatient stay without a usable "Ward/Bed" of this hospital goes to the default ward (the bed is chosen when it is written).
+            var defaultBed = IsInpatient(encounter) && !UsableBed(encounter, refs.IsPending(patientId) ? null : patientId);
+            if (defaultBed) mapped.Location = [new Encounter.LocationComponent { Location = new ResourceReference { Display = $"{DefaultWard}/{DefaultWard}-1" } }];
             var (_, input, errors) = encounterWriter.Map(admin, mapped, refs, fallback);
             if (input is null)
             {
@@ -299,26 +312,73 @@ public sealed class FhirImporter(PatientService patients, PatientDirectory patie
                 Step();
                 continue;
             }
-            if (!practitionerKnown) usedFallback++;
             var at = DateTimeOffset.Parse(input.OccurredAt!, CultureInfo.InvariantCulture);
             var type = input.Type == "admission" ? EntryType.Admission : EntryType.Visit;
+            // An ended stay: its discharge at period.end, checked before the admission is written.
+            EntryInput? discharge = null;
+            if (type == EntryType.Admission && FhirWrite.Instant(encounter.Period?.EndElement) is { } endText)
+            {
+                discharge = new EntryInput { Type = "discharge", OccurredAt = endText, Summary = DischargeSummary(encounter) };
+                var (_, checkedDischarge, dischargeErrors) = discharge.Validate(time);
+                var problem = checkedDischarge is null ? Fields(dischargeErrors)
+                    : checkedDischarge.OccurredAt < at ? "its period.end is before its period.start" : null;
+                if (problem is not null)
+                {
+                    report.Unmapped("Encounter", "the discharge at period.end: " + problem);
+                    Step();
+                    continue;
+                }
+            }
+            if (!practitionerKnown) usedFallback++;
             var doctorId = refs.Final(input.DoctorId!);
-            if (!refs.IsPending(patientId) && entries.Entries(patientId).Any(e => e.Type == type && e.Details.OccurredAt == at && e.DoctorId == doctorId))
+            if (discharge is not null) discharge.DoctorId = doctorId;
+            var existing = refs.IsPending(patientId) ? null
+                : entries.Entries(patientId).LastOrDefault(e => e.Type == type && e.Details.OccurredAt == at && e.DoctorId == doctorId);
+            if (existing is not null && (discharge is null || Discharged(patientId, existing, discharge)))
             {
                 report.Existing("Encounter");
             }
             else if (options.DryRun)
             {
                 report.Created("Encounter");
+                if (defaultBed) usedDefaultBed++;
+            }
+            else if (existing is not null)
+            {
+                // Imported before while still open (or stopped between its admission and discharge): only the discharge is new.
+                var discharged = await encounters.AddEncounterAsync(admin, patientId, discharge!, ct);
+                if (discharged.IsOk) report.Created("Encounter");
+                else Refused(report, "Encounter", discharged);
             }
             else
             {
                 input.DoctorId = doctorId;
+                var placed = defaultBed ? await DefaultBedAsync(admin, patientId, addedBeds, ct) : (Ward: input.Ward, Bed: input.Bed, Error: null);
+                if (placed.Error is not null)
+                {
+                    report.Unmapped("Encounter", placed.Error);
+                    Step();
+                    continue;
+                }
+                (input.Ward, input.Bed) = (placed.Ward, placed.Bed);
                 var added = await encounters.AddEncounterAsync(admin, patientId, input, ct);
-                if (added.IsOk) report.Created("Encounter");
-                else Refused(report, "Encounter", added);
+                if (added.IsOk && discharge is not null) added = await encounters.AddEncounterAsync(admin, patientId, discharge, ct);
+                if (added.IsOk)
+                {
+                    report.Created("Encounter");
+                    if (defaultBed) usedDefaultBed++;
+                }
+                else
+                {
+                    Refused(report, "Encounter", added);
+                }
             }
             Step();
+        }
+        if (usedDefaultBed > 0)
+        {
+            report.Notes.Add($"{usedDefaultBed} inpatient encounters name no ward and bed of this hospital (location \"Ward/Bed\"): recorded in the ward {DefaultWard}" +
+                (addedBeds.Count > 0 ? $", whose beds {string.Join(", ", addedBeds)} were added to the ward list." : "."));
         }
         if (usedFallback > 0) report.Notes.Add($"{usedFallback} encounters name no practitioner known here: recorded with the fallback doctor {fallback}.");
 
@@ -444,6 +504,63 @@ public sealed class FhirImporter(PatientService patients, PatientDirectory patie
             Step();
         }
         return Outcome<FhirImportReport>.Ok(report);
+    }
+
+    /// <summary>The ward of inpatient encounters that name no ward and bed of this hospital; its beds are "Imported-1", "Imported-2"….</summary>
+    public const string DefaultWard = "Imported";
+
+    private static bool IsInpatient(Encounter e) => e.Class?.Code is "IMP" or "ACUTE";
+
+    private static DateTimeOffset StartOf(Encounter e) =>
+        DateTimeOffset.TryParse(e.Period?.Start, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : DateTimeOffset.MaxValue;
+
+    private static string DischargeSummary(Encounter e) =>
+        FhirWrite.Line(e.Hospitalization?.DischargeDisposition is { } d && FhirWrite.Text(d) is { Length: > 0 } text
+            ? $"Discharged ({text}); imported from a FHIR Encounter's period.end."
+            : "Discharged; imported from a FHIR Encounter's period.end.", 4000);
+
+    // The source's location "Ward/Bed" is used when it names a bed of this hospital's list (any bed when no list is kept)
+    // that no other patient holds; otherwise the stay goes to the default ward.
+    private bool UsableBed(Encounter e, string? patientId)
+    {
+        var place = e.Location.Select(l => l.Location?.Display).FirstOrDefault(d => !string.IsNullOrWhiteSpace(d));
+        if (place?.LastIndexOf('/') is not (> 0 and var slash) || slash >= place.Length - 1) return false;
+        var (ward, bed, errors) = wardService.Check(place[..slash].Trim(), place[(slash + 1)..].Trim());
+        return errors is null && ward.Length <= 50 && bed.Length <= 20 && wardService.IsFree(wardService.BedIndex(ward, bed), patientId ?? "");
+    }
+
+    // A free bed of the default ward for the patient: with no ward list, "Imported-1", "Imported-2"… (any bed is allowed);
+    // with a list, a free bed of its ward Imported, or a new one added to the list (the ward too, the first time).
+    private async Task<(string Ward, string Bed, string? Error)> DefaultBedAsync(UserSession admin, string patientId, List<string> added, CancellationToken ct)
+    {
+        var (version, list) = wardService.Current;
+        var ward = list.Find(DefaultWard);
+        IEnumerable<string> beds = list.Wards.Count == 0 ? Enumerable.Range(1, WardsState.MaxBeds).Select(i => $"{DefaultWard}-{i}") : ward?.Beds ?? [];
+        var name = ward?.Name ?? DefaultWard;
+        if (beds.FirstOrDefault(b => wardService.IsFree(wardService.BedIndex(name, b), patientId)) is { } free) return (name, free, null);
+        if (list.Wards.Count == 0) return (name, "", "no free bed in the default ward " + DefaultWard);
+        var bed = Enumerable.Range((ward?.Beds.Count ?? 0) + 1, WardsState.MaxBeds).Select(i => $"{DefaultWard}-{i}").First(b => ward?.Bed(b) is null);
+        var items = list.Wards.Select(w => new WardInputItem { Name = w.Name, Beds = [.. w.Beds, .. (w == ward ? [bed] : Array.Empty<string>())] }).ToList();
+        if (ward is null) items.Add(new WardInputItem { Name = DefaultWard, Beds = [bed] });
+        var saved = await wardService.SaveAsync(admin, new WardInput { Version = version, Wards = [.. items] }, null, ct);
+        if (!saved.IsOk)
+        {
+            return (name, "", $"the default ward {DefaultWard} could not be given a bed: " + (saved.Errors is { IsEmpty: false } errors ? Fields(errors) : (saved.Message ?? saved.Kind.ToString()).TrimEnd('.')));
+        }
+        added.Add(bed);
+        return (name, bed, null);
+    }
+
+    // True when the stay begun by an already imported admission needs no discharge from this run: one at the encounter's
+    // end is recorded, or the patient's open stay (if any) is not this admission's.
+    private bool Discharged(string patientId, EntryView admission, EntryInput discharge)
+    {
+        var end = DateTimeOffset.Parse(discharge.OccurredAt!, CultureInfo.InvariantCulture);
+        var all = entries.Entries(patientId);
+        if (all.Any(e => e.Type == EntryType.Discharge && e.Details.OccurredAt == end)) return true;
+        var stay = wardService.Stay(patientId);
+        // Only the patient's open stay can take the missing discharge, and only when it is this admission's (no transfer since).
+        return stay.Status != StayStatus.Admitted || stay.PlacementId != admission.Id;
     }
 
     private static void Resolve(FhirReferences refs, Source s, string type, string id)

@@ -1,5 +1,6 @@
 using HealthLedger.Core.Model;
 using HealthLedger.Node.Fhir.Import;
+using HealthLedger.Node.Records;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
@@ -7,13 +8,15 @@ namespace HealthLedger.Node.Pages.Import;
 
 /// <summary>
 /// Import of existing records (admins): FHIR R4 Bundle files (e.g. Synthea) uploaded and imported through the real
-/// transaction path by the same <see cref="FhirImporter"/> as <c>healthledger import</c>, with a dry run, and the same
-/// report: per resource type what was (or would be) created, what was already there and what could not be mapped, and why.
-/// Every file is parsed before anything is written.
+/// transaction path by the same <see cref="FhirImporter"/> as <c>healthledger import</c>, with a dry run. Every file is
+/// parsed here, in the request (a bad file: one error on this page, nothing written); the import itself runs in the node's
+/// background (<see cref="FhirImportJobs"/>, one at a time) and the answer is the job's page, <c>/import/jobs/{id}</c>, with
+/// its progress and, when done, the report: per resource type what was (or would be) created, what was already there and
+/// what could not be mapped, and why.
 /// </summary>
 [RequestSizeLimit(MaxUpload)]
 [RequestFormLimits(MultipartBodyLengthLimit = MaxUpload)]
-public sealed class ImportIndexModel(FhirImporter importer) : HospitalPage
+public sealed class ImportIndexModel(FhirImportJobs jobs) : HospitalPage
 {
     /// <summary>The most the files of one upload may hold together (64 MiB).</summary>
     public const long MaxUpload = 64L * 1024 * 1024;
@@ -30,22 +33,21 @@ public sealed class ImportIndexModel(FhirImporter importer) : HospitalPage
     [BindProperty]
     public string? Doctor { get; set; }
 
-    /// <summary>The report of the last run.</summary>
-    public FhirImportReport? Report { get; private set; }
-
-    /// <summary>How many files the report covers.</summary>
-    public int FileCount { get; private set; }
+    /// <summary>The import running on this node, if any (shown above the form).</summary>
+    public FhirImportJob? Running { get; private set; }
 
     public IActionResult OnGet()
     {
         if (Me.Role != Role.Admin) return Denied(null);
         DryRun = true;
+        Running = jobs.Running is { } running && jobs.Find(Me, running.Id) is not null ? running : null;
         return Page();
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         if (Me.Role != Role.Admin) return Denied(null);
+        Running = jobs.Running is { } running && jobs.Find(Me, running.Id) is not null ? running : null;
         if (Files.Count == 0)
         {
             FormError = "Choose one or more FHIR Bundle files.";
@@ -63,14 +65,14 @@ public sealed class ImportIndexModel(FhirImporter importer) : HospitalPage
             }
             bundles.Add(bundle);
         }
-        var outcome = await importer.ImportAsync(Me, bundles, new FhirImportOptions(DryRun, Doctor), null, ct);
-        if (!outcome.IsOk)
+        var started = jobs.Start(Me, bundles, Files.Count, new FhirImportOptions(DryRun, Doctor));
+        if (!started.IsOk)
         {
-            FormError = "Nothing imported: " + (outcome.Errors is { IsEmpty: false } errors ? string.Join(" ", errors.ToDictionary().SelectMany(e => e.Value)) : outcome.Message);
+            if (started.Kind == OutcomeKind.Forbidden) return Denied(started.Message);
+            FormError = started.Kind == OutcomeKind.Busy ? started.Message
+                : "Nothing imported: " + (started.Errors is { IsEmpty: false } errors ? string.Join(" ", errors.ToDictionary().SelectMany(e => e.Value)) : started.Message);
             return Page();
         }
-        Report = outcome.Value;
-        FileCount = Files.Count;
-        return Page();
+        return Redirect($"/import/jobs/{started.Value!.Id}");
     }
 }
