@@ -62,8 +62,17 @@ public class PatientInputTests
         static CategoryKeyWrap Wrap(byte[] _) => new("pt-1", ConsentCategories.Demographics, 1, new byte[48], []);
         var old = new
         {
-            mrn = "MRN-1", fullName = "Jane Roe", dateOfBirth = "1980-02-29", gender = "female", phone = "", email = "", address = "",
-            conditions = new[] { "Asthma" }, emergencyContact = "", bloodGroup = "unknown", allergies = "Penicillin",
+            mrn = "MRN-1",
+            fullName = "Jane Roe",
+            dateOfBirth = "1980-02-29",
+            gender = "female",
+            phone = "",
+            email = "",
+            address = "",
+            conditions = new[] { "Asthma" },
+            emergencyContact = "",
+            bloodGroup = "unknown",
+            allergies = "Penicillin",
         };
         var (oldRef, oldCipher) = RecordSealer.SealUnder("pt-1", 1, old, key, Wrap);
         var opened = RecordSealer.Decrypt<PatientDetails>("pt-1", 1, oldRef, oldCipher, key);
