@@ -13,7 +13,7 @@ namespace HealthLedger.Cli.Tests;
 /// <summary>
 /// `healthledger import`: a small Synthea-like transaction Bundle (Assets/synthea-small.json: an organisation, a
 /// practitioner, 2 patients, 3 encounters, 5 vital-sign, a BMI and a lab Observation, 3 conditions of which one resolved,
-/// 2 allergies, 2 medication requests) through the real transaction path.
+/// 2 allergies, 3 medication requests of which one stopped) through the real transaction path.
 /// </summary>
 public class ImportTests
 {
@@ -48,11 +48,11 @@ public class ImportTests
         // Dry run: the counts per type, the reasons, and nothing written.
         var dry = await CliProcess.RunAsync("import", "--data", data, Asset, "--dry-run");
         Assert.True(dry.ExitCode == 0, dry.Stdout + dry.Stderr);
-        Assert.Contains("Dry run: 21 resources in 1 files; 15 would be created, 0 already present, 6 not mapped. Nothing was written.", dry.Stdout);
+        Assert.Contains("Dry run: 22 resources in 1 files; 17 would be created, 0 already present, 5 not mapped. Nothing was written.", dry.Stdout);
         Assert.Contains("Observation: a laboratory result without a lab order here (1)", dry.Stdout);
         Assert.Contains("Observation: not a vital sign HealthLedger keeps (LOINC 39156-5) (1)", dry.Stdout);
         Assert.Contains("Condition: Only active conditions are kept in the patient's Conditions list. (1)", dry.Stdout);
-        Assert.Contains("MedicationRequest: " + Node.Fhir.Import.FhirImporter.MedicationReason + " (2)", dry.Stdout);
+        Assert.Contains("MedicationRequest: " + Node.Fhir.Import.FhirImporter.MedicationReason + " (1)", dry.Stdout);
         Assert.Contains("Organization: organisations are not imported", dry.Stdout);
         var afterDry = await ReadAsync(data);
         Assert.Empty(afterDry.Patients);
@@ -61,7 +61,7 @@ public class ImportTests
         // The real run: the same counts, created.
         var run = await CliProcess.RunAsync(TimeSpan.FromMinutes(4), "import", "--data", data, Asset);
         Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
-        Assert.Contains("Imported 21 resources from 1 files: 15 created, 0 already present, 6 not mapped.", run.Stdout);
+        Assert.Contains("Imported 22 resources from 1 files: 17 created, 0 already present, 5 not mapped.", run.Stdout);
         Assert.Contains("2 patients were registered with a login whose one-time password is not shown", run.Stdout);
         var imported = await ReadAsync(data);
         Assert.Equal(before.Doctors + 1, imported.Doctors);
@@ -72,6 +72,9 @@ public class ImportTests
         Assert.Equal(["Essential hypertension (disorder)"], ana.Conditions);
         Assert.Equal("Allergy to peanuts", ana.Allergies);
         Assert.Equal(["Prediabetes (finding)"], imported.Patients[1].Details.Conditions);
+        // Active medication requests become the medication history (as reported); the stopped one does not.
+        Assert.Equal(["lisinopril 10 MG Oral Tablet"], ana.Medications);
+        Assert.Equal(["metformin 500 MG Oral Tablet"], imported.Patients[1].Details.Medications);
         Assert.Equal(3, imported.Entries);
         Assert.Equal(2, imported.VitalSets);
         var set = Assert.Single(imported.Vitals, v => v.PatientId == imported.Patients[0].Id);
@@ -81,7 +84,7 @@ public class ImportTests
         // A second run finds every record again and creates nothing.
         var again = await CliProcess.RunAsync(TimeSpan.FromMinutes(4), "import", "--data", data, Asset);
         Assert.True(again.ExitCode == 0, again.Stdout + again.Stderr);
-        Assert.Contains("Imported 21 resources from 1 files: 0 created, 15 already present, 6 not mapped.", again.Stdout);
+        Assert.Contains("Imported 22 resources from 1 files: 0 created, 17 already present, 5 not mapped.", again.Stdout);
         var after = await ReadAsync(data);
         Assert.Equal(imported.Patients.Select(p => (p.Id, p.Version)), after.Patients.Select(p => (p.Id, p.Version)));
         Assert.Equal((imported.Doctors, imported.Entries, imported.VitalSets), (after.Doctors, after.Entries, after.VitalSets));

@@ -51,7 +51,9 @@ public abstract class HospitalPage : PageModel
         if (errors is null) return;
         foreach (var (field, messages) in errors.ToDictionary())
         {
-            var property = field == "conditions" ? "ConditionsText" : char.ToUpperInvariant(field[0]) + field[1..];
+            var property = field == "conditions" ? "ConditionsText"
+                : field == "medications" || field.StartsWith("medications[", StringComparison.Ordinal) ? "MedicationsText"
+                : char.ToUpperInvariant(field[0]) + field[1..];
             foreach (var message in messages) ModelState.AddModelError(prefix.Length == 0 ? property : $"{prefix}.{property}", message);
         }
     }

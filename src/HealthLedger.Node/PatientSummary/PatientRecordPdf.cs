@@ -54,6 +54,7 @@ public static class PatientRecordPdf
             pdf.Line($"Phone: {Or(d.Phone)}   Email: {Or(d.Email)}   Blood group: {d.BloodGroup}", pdf.Body, 1);
             pdf.Line($"Address: {Or(d.Address)}", pdf.Body, 1);
             pdf.Line($"Conditions: {Or(string.Join(", ", d.Conditions))}   Allergies: {Or(d.Allergies)}", pdf.Body, 1);
+            pdf.Line($"Medication history (as reported): {Or(string.Join("; ", d.Medications))}", pdf.Body, 1);
             pdf.Line($"Emergency contact: {Or(d.EmergencyContact)}", pdf.Body, 1);
             Proof($"Version {patient.Version}", patient.Proof);
         }

@@ -15,6 +15,13 @@ public sealed record PatientDetails
     public string BloodGroup { get; init; } = "";
     public string Allergies { get; init; } = "";
 
+    /// <summary>
+    /// Medication history (as reported): one item per medication the patient takes, e.g. "Amoxicillin 250 MG Oral Capsule",
+    /// recorded from the patient or another system's record — not prescriptions (those are the pharmacy's orders). Records
+    /// sealed before the field existed read as empty.
+    /// </summary>
+    public IReadOnlyList<string> Medications { get; init; } = [];
+
     /// <summary>Age in whole years on <paramref name="today"/>.</summary>
     public int AgeOn(DateOnly today)
     {

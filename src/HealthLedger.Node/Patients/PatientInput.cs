@@ -19,6 +19,9 @@ public sealed class PatientInput
     public string? BloodGroup { get; set; }
     public string? Allergies { get; set; }
 
+    /// <summary>Medication history (as reported), one item per medication; see <see cref="PatientDetails.Medications"/>.</summary>
+    public List<string>? Medications { get; set; }
+
     /// <summary>
     /// Edits only: the version of the demographics the client edited (as read: <c>version</c> of <c>GET</c>, or its
     /// <c>ETag</c>); an older one is refused with 409 (<see cref="EditedVersion"/>). Ignored at registration.
@@ -47,6 +50,17 @@ public sealed class PatientInput
         set => Conditions = (value ?? "").Split(['\n', ',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
     }
 
+    /// <summary>The medication history as one line each (for the web form; drug names may hold commas, so only line breaks separate).</summary>
+    [JsonIgnore]
+    public string? MedicationsText
+    {
+        get => Medications is null ? null : string.Join("\n", Medications);
+        set => Medications = (value ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+    }
+
+    /// <summary>The most medications the history holds, and the longest one.</summary>
+    public const int MaxMedications = 30, MaxMedicationLength = 200;
+
     /// <summary>Checks every field and returns the details, or the errors.</summary>
     public (PatientDetails? Details, FieldErrors Errors) Validate(DateOnly today)
     {
@@ -64,6 +78,8 @@ public sealed class PatientInput
         var conditions = (Conditions ?? []).Select((c, i) => FieldRules.Text(e, $"conditions[{i}]", c, 200, false, "A condition")).Where(c => c.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         if (conditions.Count > 20) e.Add("conditions", "At most 20 conditions.");
         if (conditions.Any(c => c.Length > 100)) e.Add("conditions", "Each condition must be at most 100 characters.");
+        var medications = (Medications ?? []).Select((m, i) => FieldRules.Text(e, $"medications[{i}]", m, MaxMedicationLength, false, "A medication")).Where(m => m.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (medications.Count > MaxMedications) e.Add("medications", $"At most {MaxMedications} medications.");
         var emergency = FieldRules.Text(e, "emergencyContact", EmergencyContact, 200, false, "Emergency contact");
         var blood = (BloodGroup ?? "unknown").Trim().ToUpperInvariant().Replace("UNKNOWN", "unknown", StringComparison.Ordinal);
         if (blood.Length == 0) blood = "unknown";
@@ -83,6 +99,7 @@ public sealed class PatientInput
             EmergencyContact = emergency,
             BloodGroup = blood,
             Allergies = allergies,
+            Medications = medications,
         }, e);
     }
 }

@@ -15,10 +15,14 @@ public sealed record PatientResponse(string Id, string? Mrn, string? FullName, D
     /// <summary>The patient's area tag (a facility/site code of the organisation), or null when untagged.</summary>
     public string? Area { get; init; }
 
+    /// <summary>Medication history (as reported), one item per medication; null when the demographics are not shared.</summary>
+    public IReadOnlyList<string>? Medications { get; init; }
+
     /// <summary>The response for <paramref name="p"/> as its reader sees it.</summary>
     public static PatientResponse From(PatientView p, DateOnly today) => p.DemographicsShared
         ? new(p.Id, p.Details.Mrn, p.Details.FullName, p.Details.DateOfBirth, p.Details.AgeOn(today), p.Details.Gender, p.Details.Phone, p.Details.Email,
             p.Details.Address, p.Details.Conditions, p.Details.EmergencyContact, p.Details.BloodGroup, p.Details.Allergies, p.Version, ProofResponse.From(p.Proof),
             ConsentCategoryNames.Of(p.Shared))
+        { Medications = p.Details.Medications }
         : new(p.Id, null, null, null, null, null, null, null, null, null, null, null, null, p.Version, ProofResponse.From(p.Proof), ConsentCategoryNames.Of(p.Shared));
 }

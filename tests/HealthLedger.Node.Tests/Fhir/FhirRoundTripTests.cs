@@ -64,6 +64,22 @@ public class FhirRoundTripTests
             Code = new CodeableConcept { Text = "Penicillin" },
             Patient = new ResourceReference(patient),
         });
+        Add("00000000-0000-4000-8000-000000000007", new MedicationRequest
+        {
+            Status = MedicationRequest.MedicationrequestStatus.Active,
+            Intent = MedicationRequest.MedicationRequestIntent.Order,
+            Medication = new CodeableConcept("http://www.nlm.nih.gov/research/umls/rxnorm", "308182", "Amoxicillin 250 MG Oral Capsule") { Text = "Amoxicillin 250 MG Oral Capsule" },
+            Subject = new ResourceReference(patient),
+            AuthoredOn = "2024-05-06T09:20:00Z",
+            Requester = new ResourceReference("urn:uuid:00000000-0000-4000-8000-000000000001"),
+        });
+        Add("00000000-0000-4000-8000-000000000008", new MedicationRequest
+        {
+            Status = MedicationRequest.MedicationrequestStatus.Stopped,
+            Intent = MedicationRequest.MedicationRequestIntent.Order,
+            Medication = new CodeableConcept { Text = "Ibuprofen 400 MG Oral Tablet" },
+            Subject = new ResourceReference(patient),
+        });
         return Encoding.UTF8.GetBytes(bundle.ToJson());
     }
 
@@ -98,7 +114,8 @@ public class FhirRoundTripTests
         await using var node = await NodeFixture.StartAsync();
         var web = await node.CookieLoginAsync("admin", NodeFixture.Password);
         var api = await node.LoginAsync("admin", NodeFixture.Password);
-        await UploadAsync(node, web, SourceBundle());
+        var report = await UploadAsync(node, web, SourceBundle());
+        Assert.Contains("MedicationRequest: " + Node.Fhir.Import.FhirImporter.MedicationReason + " (1)", WebUtility.HtmlDecode(report), StringComparison.Ordinal);
 
         var patient = Assert.IsType<Patient>((await SearchAsync(api, "Patient?identifier=RT-100")).Entry.Single().Resource);
         Assert.Equal("Roundtrip", patient.Name.Single().Family);
@@ -113,12 +130,18 @@ public class FhirRoundTripTests
         Assert.Equal("Hypertension", condition.Code!.Text);
         var allergy = Assert.IsType<AllergyIntolerance>((await SearchAsync(api, $"AllergyIntolerance?patient={patient.Id}")).Entry.Single().Resource);
         Assert.Equal("Penicillin", allergy.Code!.Text);
+        var medication = Assert.IsType<MedicationRequest>((await SearchAsync(api, $"MedicationRequest?patient={patient.Id}")).Entry.Single().Resource);
+        Assert.Equal(($"{patient.Id}-medication-1", "Amoxicillin 250 MG Oral Capsule"), (medication.Id, Assert.IsType<CodeableConcept>(medication.Medication).Text));
+        Assert.True(Assert.IsType<FhirBoolean>(medication.Reported).Value);
+        Assert.Equal(MedicationRequest.MedicationrequestStatus.Active, medication.Status);
 
         // The UI shows the same record.
         var page = await web.GetStringAsync($"/patients/{patient.Id}", Ct);
         Assert.Contains("Rosa Roundtrip", page, StringComparison.Ordinal);
         Assert.Contains("Hypertension", page, StringComparison.Ordinal);
         Assert.Contains("Penicillin", page, StringComparison.Ordinal);
+        Assert.Contains("<li>Amoxicillin 250 MG Oral Capsule</li>", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("Ibuprofen", page, StringComparison.Ordinal);
 
         // Export: the same clinical content, and a second import of the same Bundle creates nothing new.
         var everything = await SearchAsync(api, $"Patient/{patient.Id}/$everything");
@@ -128,9 +151,13 @@ public class FhirRoundTripTests
         Assert.Contains(exported, r => r is Observation o && o.Code!.Coding.Any(c => c.Code == "8867-4") && o.Value is Quantity { Value: 72m });
         Assert.Contains(exported, r => r is Condition c && c.Code!.Text == "Hypertension");
         Assert.Contains(exported, r => r is AllergyIntolerance a && a.Code!.Text == "Penicillin");
+        Assert.Contains(exported, r => r is MedicationRequest m && m.Reported is FhirBoolean { Value: true } && m.Medication is CodeableConcept { Text: "Amoxicillin 250 MG Oral Capsule" }
+            && m.Subject!.Reference == $"Patient/{patient.Id}");
+        Assert.DoesNotContain(exported, r => r is MedicationRequest m && m.Medication is CodeableConcept { Text: "Ibuprofen 400 MG Oral Tablet" });
         await UploadAsync(node, web, SourceBundle());
         Assert.Single((await SearchAsync(api, $"Encounter?patient={patient.Id}")).Entry);
         Assert.Single((await SearchAsync(api, $"Condition?patient={patient.Id}")).Entry);
+        Assert.Single((await SearchAsync(api, $"MedicationRequest?patient={patient.Id}")).Entry);
         Assert.Equal(1, (await SearchAsync(api, "Patient?identifier=RT-100")).Total);
     }
 }

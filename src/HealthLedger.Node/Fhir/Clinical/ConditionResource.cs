@@ -18,7 +18,7 @@ namespace HealthLedger.Node.Fhir.Clinical;
 public sealed class ConditionResource(ClinicalScope scope, EntryStore entries) : IFhirResourceType
 {
     private const string Name = "FHIR Condition";
-    private const string Marker = "-condition-";
+    private static readonly DemographicsList Problems = new("condition", d => d.Conditions);
     private const string DiagnosisSuffix = "-diagnosis";
 
     /// <inheritdoc />
@@ -46,7 +46,7 @@ public sealed class ConditionResource(ClinicalScope scope, EntryStore entries) :
     ];
 
     /// <summary>The id of a patient's n-th listed condition.</summary>
-    public static string ProblemId(string patientId, int n) => $"{patientId}{Marker}{n.ToString(CultureInfo.InvariantCulture)}";
+    public static string ProblemId(string patientId, int n) => Problems.Id(patientId, n);
 
     /// <summary>The id of a visit's diagnosis.</summary>
     public static string DiagnosisId(string visitEntryId) => visitEntryId + DiagnosisSuffix;
@@ -61,13 +61,8 @@ public sealed class ConditionResource(ClinicalScope scope, EntryStore entries) :
             var opened = scope.Open(actor, visit.PatientId, ConsentCategories.Encounters, Name);
             return opened.IsOk ? Outcome<Resource>.Ok(Diagnosis(visit)) : opened.As<Resource>();
         }
-        var at = id.LastIndexOf(Marker, StringComparison.Ordinal);
-        if (at <= 0 || !int.TryParse(id.AsSpan(at + Marker.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1) return NotFound(id);
-        var patient = scope.Open(actor, id[..at], ConsentCategories.Demographics, Name);
-        if (patient.Kind == OutcomeKind.NotFound) return NotFound(id);
-        if (!patient.IsOk) return patient.As<Resource>();
-        var items = Items(patient.Value!.Details);
-        return n <= items.Count && ProblemId(patient.Value!.Id, n) == id ? Outcome<Resource>.Ok(Problem(patient.Value!, items[n - 1], n)) : NotFound(id);
+        var item = Problems.Read(scope, actor, id, Name);
+        return item.IsOk ? Outcome<Resource>.Ok(Problem(item.Value!)) : item.Kind == OutcomeKind.NotFound ? NotFound(id) : item.As<Resource>();
     }
 
     /// <inheritdoc />
@@ -90,11 +85,9 @@ public sealed class ConditionResource(ClinicalScope scope, EntryStore entries) :
         {
             if (wantProblems && (patient.Shared & ConsentCategories.Demographics) != 0)
             {
-                var items = Items(patient.Details);
-                for (var i = 0; i < items.Count; i++)
+                foreach (var item in Problems.Of(patient).Where(i => ClinicalCodes.MatchesId(search, i.Id) && Code(i.Text)))
                 {
-                    var (n, text) = (i + 1, items[i]);
-                    if (ClinicalCodes.MatchesId(search, ProblemId(patient.Id, n)) && Code(text)) matches.Add((patient.Id, ProblemId(patient.Id, n), () => Problem(patient, text, n)));
+                    matches.Add((patient.Id, item.Id, () => Problem(item)));
                 }
             }
             if (wantDiagnoses && (patient.Shared & ConsentCategories.Encounters) != 0)
@@ -110,18 +103,16 @@ public sealed class ConditionResource(ClinicalScope scope, EntryStore entries) :
         return Outcome<FhirMatches>.Ok(scope.Page(actor, within, matches, search, m => m.PatientId, m => m.Map(), categories, Name + " search"));
     }
 
-    private static IReadOnlyList<string> Items(PatientDetails details) => details.Conditions.Select(c => c.Trim()).Where(c => c.Length > 0).ToList();
-
     private static bool IsDiagnosis(EntryView e) => e.Type == EntryType.Visit && e.IsEffective && e.Details.Diagnosis.Length > 0;
 
-    private static Condition Problem(PatientView p, string text, int n) => new()
+    private static Condition Problem(DemographicsItem item) => new()
     {
-        Id = ProblemId(p.Id, n),
-        Meta = FhirMeta.From(p.Proof, p.Version),
+        Id = item.Id,
+        Meta = FhirMeta.From(item.Patient.Proof, item.Patient.Version),
         ClinicalStatus = new CodeableConcept(ClinicalCodes.ConditionClinical, "active", "Active", "Active"),
         Category = [new CodeableConcept(ClinicalCodes.ConditionCategory, "problem-list-item", "Problem List Item", "Problem List Item")],
-        Code = new CodeableConcept { Text = text },
-        Subject = FhirMeta.Reference("Patient", p.Id),
+        Code = new CodeableConcept { Text = item.Text },
+        Subject = FhirMeta.Reference("Patient", item.Patient.Id),
     };
 
     private static Condition Diagnosis(EntryView visit) => new()

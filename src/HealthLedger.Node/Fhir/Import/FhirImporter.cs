@@ -80,10 +80,12 @@ public sealed class FhirImportReport
 /// <see cref="DefaultWard"/> (added to the ward list when the hospital keeps one); an ended stay (period.end) is the
 /// admission followed by its discharge at period.end, which frees the bed. Encounters are imported in time order.</item>
 /// <item>Observation (vital signs) → one set of vital signs per patient and time; lab and other Observations are reported.</item>
-/// <item>Condition / AllergyIntolerance (active) → items of the patient's Conditions list / allergies (one new version of
-/// the demographics per patient).</item>
-/// <item>MedicationRequest → not imported (reported): a prescription here is a live order signed by the prescribing doctor
-/// and dispensed from the formulary; a past medication from another system is not one.</item>
+/// <item>Condition / AllergyIntolerance (active) / MedicationRequest (active order or plan) → items of the patient's
+/// Conditions list / allergies / medication history as reported (one new version of the demographics per patient). A
+/// MedicationRequest never becomes a prescription: a prescription here is a live order signed by the prescribing doctor
+/// and dispensed from the formulary, and the importing admin cannot sign as the doctor; the source system's order is the
+/// patient's reported medication (read back as a MedicationRequest with reportedBoolean true). Other statuses are reported
+/// (<see cref="MedicationReason"/>).</item>
 /// </list>
 /// Idempotent without ids of its own: the same source resources find the same records — doctors by their derived id,
 /// patients by MRN (the organisation's blind index of it on the chain), visits and admissions by patient, type, time and
@@ -93,8 +95,14 @@ public sealed class FhirImporter(PatientService patients, PatientDirectory patie
     EncounterService encounters, EntryStore entries, VitalSignsService vitals, VitalSignsStore vitalStore, EncounterWriter encounterWriter, HospitalTime time,
     WardService wardService)
 {
-    /// <summary>The reason MedicationRequests are not imported.</summary>
-    public const string MedicationReason = "past prescriptions are not imported (a prescription here is a live order, signed by its doctor and dispensed from the formulary)";
+    /// <summary>
+    /// The reason a MedicationRequest that is not active (stopped, completed, cancelled, on hold…) is not imported: only what
+    /// the patient takes now goes into the medication history (a prescription here is a live order, signed by its doctor).
+    /// </summary>
+    public const string MedicationReason = MedicationRequestWriter.InactiveMedication;
+
+    /// <summary>The reason a MedicationRequest that names no medication (text or a coding's display) is not imported.</summary>
+    public const string NoMedicationText = "no medication text";
 
     /// <summary>Parses one file's text as a Bundle; the error is one line naming the file.</summary>
     public static (Bundle? Bundle, string? Error) Parse(string name, string text)
@@ -435,34 +443,48 @@ public sealed class FhirImporter(PatientService patients, PatientDirectory patie
             for (var i = 0; i < count; i++) Step();
         }
 
-        // 5. Conditions and allergies: one new version of each patient's demographics.
-        var lists = new Dictionary<string, (List<string> Conditions, List<string> Allergies)>(StringComparer.Ordinal);
-        foreach (var s in sources.Where(s => s.Resource is Condition or AllergyIntolerance))
+        // 5. Conditions, allergies and the medication history: one new version of each patient's demographics.
+        var lists = new Dictionary<string, (List<string> Conditions, List<string> Allergies, List<string> Medications)>(StringComparer.Ordinal);
+        foreach (var s in sources.Where(s => s.Resource is Condition or AllergyIntolerance or MedicationRequest))
         {
-            var isCondition = s.Resource is Condition;
             var type = s.Resource.TypeName;
-            var (patientId, reason) = PatientOf(isCondition ? ((Condition)s.Resource).Subject : ((AllergyIntolerance)s.Resource).Patient);
-            var (text, _, error, _) = isCondition ? ConditionWriter.Text((Condition)s.Resource) : AllergyIntoleranceWriter.Text((AllergyIntolerance)s.Resource);
+            var (patientId, reason) = PatientOf(s.Resource switch
+            {
+                Condition c => c.Subject,
+                AllergyIntolerance a => a.Patient,
+                _ => ((MedicationRequest)s.Resource).Subject,
+            });
+            var (text, _, error, _) = s.Resource switch
+            {
+                Condition c => ConditionWriter.Text(c),
+                AllergyIntolerance a => AllergyIntoleranceWriter.Text(a),
+                _ => MedicationRequestWriter.ReportedText((MedicationRequest)s.Resource),
+            };
             if (patientId is null || text is null)
             {
-                report.Unmapped(type, reason ?? error!);
+                report.Unmapped(type, reason ?? (error == MedicationRequestWriter.MissingMedication ? NoMedicationText : error!));
                 Step();
                 continue;
             }
             var current = refs.IsPending(patientId) ? null : patientDirectory.Patient(patientId)?.Details;
-            var pending = lists.TryGetValue(patientId, out var l) ? l : lists[patientId] = ([.. current?.Conditions ?? []], [.. PatientLists.AllergyItems(current?.Allergies ?? "")]);
-            var list = isCondition ? pending.Conditions : pending.Allergies;
+            var pending = lists.TryGetValue(patientId, out var l) ? l
+                : lists[patientId] = ([.. current?.Conditions ?? []], [.. PatientLists.AllergyItems(current?.Allergies ?? "")], [.. current?.Medications ?? []]);
+            var list = s.Resource switch { Condition => pending.Conditions, AllergyIntolerance => pending.Allergies, _ => pending.Medications };
             if (list.Contains(text, StringComparer.OrdinalIgnoreCase))
             {
                 report.Existing(type);
             }
-            else if (isCondition && list.Count >= 20)
+            else if (s.Resource is Condition && list.Count >= 20)
             {
                 report.Unmapped(type, "the patient's Conditions list holds at most 20 items");
             }
-            else if (!isCondition && string.Join("; ", list.Append(text)).Length > 500)
+            else if (s.Resource is AllergyIntolerance && string.Join("; ", list.Append(text)).Length > 500)
             {
                 report.Unmapped(type, "the patient's allergies text holds at most 500 characters");
+            }
+            else if (s.Resource is MedicationRequest && list.Count >= PatientInput.MaxMedications)
+            {
+                report.Unmapped(type, $"the patient's medication history holds at most {PatientInput.MaxMedications} items");
             }
             else
             {
@@ -471,33 +493,37 @@ public sealed class FhirImporter(PatientService patients, PatientDirectory patie
             }
             Step();
         }
-        foreach (var (patientId, (conditions, allergies)) in lists)
+        string[] listTypes = ["Condition", "AllergyIntolerance", "MedicationRequest"];
+        foreach (var (patientId, (conditions, allergies, medications)) in lists)
         {
-            var counts = (Conditions: created.GetValueOrDefault($"{patientId}|Condition"), Allergies: created.GetValueOrDefault($"{patientId}|AllergyIntolerance"));
-            if (counts.Conditions + counts.Allergies == 0) continue;
+            var counts = listTypes.Select(t => (Type: t, Count: created.GetValueOrDefault($"{patientId}|{t}"))).ToList();
+            if (counts.Sum(c => c.Count) == 0) continue;
             var ok = options.DryRun;
             if (!options.DryRun)
             {
                 var written = await PatientLists.EditAsync(patients, patientDirectory, admin, patientId, null,
-                    d => (d with { Conditions = conditions, Allergies = string.Join("; ", allergies) }, 0), ct);
+                    d => (d with { Conditions = conditions, Allergies = string.Join("; ", allergies), Medications = medications }, 0), ct);
                 ok = written.IsOk;
                 if (!ok)
                 {
-                    for (var i = 0; i < counts.Conditions; i++) Refused(report, "Condition", written);
-                    for (var i = 0; i < counts.Allergies; i++) Refused(report, "AllergyIntolerance", written);
+                    foreach (var (type, count) in counts)
+                    {
+                        for (var i = 0; i < count; i++) Refused(report, type, written);
+                    }
                 }
             }
             if (!ok) continue;
-            for (var i = 0; i < counts.Conditions; i++) report.Created("Condition");
-            for (var i = 0; i < counts.Allergies; i++) report.Created("AllergyIntolerance");
+            foreach (var (type, count) in counts)
+            {
+                for (var i = 0; i < count; i++) report.Created(type);
+            }
         }
 
         // 6. What is not imported.
-        foreach (var s in sources.Where(s => s.Resource is not (Practitioner or Patient or Encounter or Observation or Condition or AllergyIntolerance)))
+        foreach (var s in sources.Where(s => s.Resource is not (Practitioner or Patient or Encounter or Observation or Condition or AllergyIntolerance or MedicationRequest)))
         {
             report.Unmapped(s.Resource.TypeName, s.Resource switch
             {
-                MedicationRequest => MedicationReason,
                 Organization => "organisations are not imported: the records are this organisation's",
                 _ => "not a type the import maps",
             });

@@ -93,7 +93,7 @@ public sealed class ConditionWriter(PatientService patients, PatientDirectory di
     }
 }
 
-/// <summary>Edits of the lists kept in a patient's demographics (conditions, allergies): a new version through <see cref="PatientService.UpdateAsync"/>.</summary>
+/// <summary>Edits of the lists kept in a patient's demographics (conditions, allergies, medication history): a new version through <see cref="PatientService.UpdateAsync"/>.</summary>
 public static class PatientLists
 {
     /// <summary>The service's fields as FHIR paths, the list's own field at <paramref name="listPath"/>.</summary>
@@ -101,6 +101,7 @@ public static class PatientLists
     {
         ["conditions"] = listPath,
         ["allergies"] = listPath,
+        ["medications"] = listPath,
         ["version"] = listPath.Split('.')[0] + ".meta.versionId",
     };
 
@@ -128,7 +129,8 @@ public static class PatientLists
         }
         var (details, n) = edit(current.Details);
         if (details is null) return Outcome<int>.NotFound("No such item in the patient's record.");
-        if (details.Conditions.SequenceEqual(current.Details.Conditions) && details.Allergies == current.Details.Allergies)
+        if (details.Conditions.SequenceEqual(current.Details.Conditions) && details.Allergies == current.Details.Allergies
+            && details.Medications.SequenceEqual(current.Details.Medications))
         {
             // Nothing new (the item is listed already): the role rule still applies.
             if (actor.Role != Core.Model.Role.Admin) return Outcome<int>.Forbidden("Only an admin of the patient's organisation edits the record's lists.");
@@ -147,6 +149,7 @@ public static class PatientLists
             EmergencyContact = details.EmergencyContact,
             BloodGroup = details.BloodGroup,
             Allergies = details.Allergies,
+            Medications = details.Medications.ToList(),
         };
         var written = await patients.UpdateAsync(actor, patientId, input, FhirWrite.IfMatch(ifMatch) ?? $"\"{current.Version}\"", ct);
         return written.IsOk ? Outcome<int>.Ok(n) : written.As<int>();

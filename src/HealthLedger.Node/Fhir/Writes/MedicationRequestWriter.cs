@@ -1,5 +1,6 @@
 using System.Globalization;
 using HealthLedger.Core.Model;
+using HealthLedger.Node.Patients;
 using HealthLedger.Node.Pharmacy;
 using HealthLedger.Node.Records;
 using Hl7.Fhir.Model;
@@ -18,10 +19,26 @@ namespace HealthLedger.Node.Fhir.Writes;
 /// absent), frequency = timing (else its text), duration = dispenseRequest.expectedSupplyDuration in days (else 30),
 /// quantity = dispenseRequest.quantity, repeats = numberOfRepeatsAllowed, instructions = patientInstruction, an allergy
 /// override reason = note.text. Update is refused (422): prescriptions are changed by a new one.
+/// <para>
+/// With <c>reportedBoolean</c> true (or a <c>reportedReference</c>: "reported rather than primary record") the request is
+/// not a prescription but an item of the patient's medication history (as reported), kept like the Conditions list (see
+/// <see cref="ConditionWriter"/>): appended to the demographics (a new version through <see cref="PatientService.UpdateAsync"/>,
+/// admins of the patient's organisation), id <c>{patientId}-medication-{n}</c>; an item already listed (case ignored) is
+/// not added twice; only active orders and plans are kept (422 otherwise). Update of <c>{patientId}-medication-{n}</c>
+/// replaces item n (If-Match: the demographics' version).
+/// </para>
 /// </summary>
-public sealed class MedicationRequestWriter(PharmacyService pharmacy, FormularyStore formulary, PrescriptionStore prescriptions, FhirPatientAccess access, IServiceProvider services)
+public sealed class MedicationRequestWriter(PharmacyService pharmacy, FormularyStore formulary, PrescriptionStore prescriptions, FhirPatientAccess access,
+    PatientService patients, PatientDirectory directory, IServiceProvider services)
     : IFhirPlannedWriter
 {
+    /// <summary>The error of a reported medication that is not active.</summary>
+    public const string InactiveMedication = "Only active medications are kept in the patient's medication history.";
+
+    /// <summary>The error of a reported medication without text (the import reports it as "no medication text").</summary>
+    public const string MissingMedication = "The medication (medicationCodeableConcept.text or a coding's display) is required.";
+
+
     private static readonly IReadOnlyDictionary<string, string> Paths = new Dictionary<string, string>
     {
         ["drugId"] = "MedicationRequest.medication[x]",
@@ -57,6 +74,34 @@ public sealed class MedicationRequestWriter(PharmacyService pharmacy, FormularyS
             ?? drugs.FirstOrDefault(d => d.Details.Label.Equals(text, StringComparison.OrdinalIgnoreCase) || d.Details.Name.Equals(text, StringComparison.OrdinalIgnoreCase));
     }
 
+    /// <summary>True when <paramref name="request"/> is reported rather than a primary record (reportedBoolean true, or a reportedReference).</summary>
+    public static bool IsReported(MedicationRequest request) => request.Reported is FhirBoolean { Value: true } or ResourceReference;
+
+    /// <summary>
+    /// The medication-history item of a reported request (medicationCodeableConcept.text, else a coding's display), or the
+    /// error at its path (Unmappable: not an active order or plan; <see cref="MissingMedication"/> when it names no medication).
+    /// </summary>
+    public static (string? Text, string? Path, string? Error, bool Unmappable) ReportedText(MedicationRequest request)
+    {
+        if (request.Status is { } status && status != MedicationRequest.MedicationrequestStatus.Active)
+        {
+            return (null, "MedicationRequest.status", InactiveMedication, true);
+        }
+        if (request.Intent is { } intent && intent is not (MedicationRequest.MedicationRequestIntent.Order or MedicationRequest.MedicationRequestIntent.OriginalOrder
+            or MedicationRequest.MedicationRequestIntent.ReflexOrder or MedicationRequest.MedicationRequestIntent.FillerOrder
+            or MedicationRequest.MedicationRequestIntent.InstanceOrder or MedicationRequest.MedicationRequestIntent.Plan))
+        {
+            return (null, "MedicationRequest.intent", "Only orders and plans are kept in the patient's medication history.", true);
+        }
+        var concept = request.Medication as CodeableConcept;
+        var text = concept?.Text is { Length: > 0 } t && t.Trim().Length > 0 ? t.Trim()
+            : concept?.Coding.FirstOrDefault(c => !string.IsNullOrWhiteSpace(c.Display))?.Display?.Trim() ?? "";
+        if (text.Length == 0) return (null, "MedicationRequest.medication[x]", MissingMedication, false);
+        var line = FhirWrite.Line(text, int.MaxValue);
+        if (line.Length > PatientInput.MaxMedicationLength) return (null, "MedicationRequest.medication[x]", $"A medication must be at most {PatientInput.MaxMedicationLength} characters.", false);
+        return (line, null, null, false);
+    }
+
     /// <inheritdoc />
     public Outcome<FhirPlannedWrite> Plan(UserSession actor, Resource resource, FhirReferences references)
     {
@@ -65,6 +110,7 @@ public sealed class MedicationRequestWriter(PharmacyService pharmacy, FormularyS
         if (patientError is not null) return FhirWrite.Invalid<FhirPlannedWrite>("MedicationRequest.subject", patientError);
         var organisationId = references.IsPending(patientId!) ? actor.OrganisationId : access.OrganisationOf(patientId!);
         if (organisationId is null) return FhirWrite.Invalid<FhirPlannedWrite>("MedicationRequest.subject", $"Patient '{patientId}' does not exist.");
+        if (IsReported(request)) return PlanReported(actor, request, patientId!, references);
         if (actor.Role != Role.Doctor) return Outcome<FhirPlannedWrite>.Forbidden("Only a doctor prescribes (as themselves).");
         if (request.Requester is { Reference: not null } requester && references.Target(requester, "Practitioner").Id != actor.UserId)
         {
@@ -129,8 +175,52 @@ public sealed class MedicationRequestWriter(PharmacyService pharmacy, FormularyS
     }
 
     /// <inheritdoc />
-    public Task<Outcome<Resource>> UpdateAsync(UserSession actor, string id, Resource resource, string? ifMatch, CancellationToken ct) =>
-        Task.FromResult(FhirWrite.Unprocessable<Resource>("MedicationRequest", "A prescription is not edited: prescribe again instead."));
+    public async Task<Outcome<Resource>> UpdateAsync(UserSession actor, string id, Resource resource, string? ifMatch, CancellationToken ct)
+    {
+        if (prescriptions.Prescription(id) is not null || Clinical.MedicationRequestResource.History.Parse(id) is not { } target)
+        {
+            return FhirWrite.Unprocessable<Resource>("MedicationRequest", "A prescription is not edited: prescribe again instead.");
+        }
+        var request = (MedicationRequest)resource;
+        if (!IsReported(request)) return FhirWrite.Unprocessable<Resource>("MedicationRequest.reported[x]", "An item of the medication history stays reported (reportedBoolean true).");
+        var (text, path, error, unmappable) = ReportedText(request);
+        if (text is null) return unmappable ? FhirWrite.Unprocessable<Resource>(path!, error!) : FhirWrite.Invalid<Resource>(path!, error!);
+        var written = await PatientLists.EditAsync(patients, directory, actor, target.PatientId, ifMatch, d =>
+        {
+            if (target.N > d.Medications.Count) return (null, 0);
+            var list = d.Medications.ToList();
+            list[target.N - 1] = text;
+            return (d with { Medications = list }, target.N);
+        }, ct);
+        return written.IsOk ? StoredReported(actor, target.PatientId, written.Value) : FhirWrite.Remap<int, Resource>(written, PatientLists.Paths("MedicationRequest.medication[x]"), "MedicationRequest");
+    }
+
+    private Outcome<FhirPlannedWrite> PlanReported(UserSession actor, MedicationRequest request, string patientId, FhirReferences references)
+    {
+        var (text, path, error, unmappable) = ReportedText(request);
+        if (text is null) return unmappable ? FhirWrite.Unprocessable<FhirPlannedWrite>(path!, error!) : FhirWrite.Invalid<FhirPlannedWrite>(path!, error!);
+        var depends = references.IsPending(patientId) ? new[] { patientId } : [];
+        return Outcome<FhirPlannedWrite>.Ok(new FhirPlannedWrite(TypeName, depends, async (refs, ct) =>
+        {
+            var id = refs.Final(patientId);
+            var written = await PatientLists.EditAsync(patients, directory, actor, id, null, d =>
+            {
+                var list = d.Medications.ToList();
+                var at = list.FindIndex(m => m.Equals(text, StringComparison.OrdinalIgnoreCase));
+                if (at < 0) list.Add(text);
+                return (d with { Medications = list }, at < 0 ? list.Count : at + 1);
+            }, ct);
+            return written.IsOk ? StoredReported(actor, id, written.Value) : FhirWrite.Remap<int, Resource>(written, PatientLists.Paths("MedicationRequest.medication[x]"), "MedicationRequest");
+        }));
+    }
+
+    private Outcome<Resource> StoredReported(UserSession actor, string patientId, int n)
+    {
+        var history = Clinical.MedicationRequestResource.History;
+        var id = history.Id(patientId, n);
+        return FhirStored.Read(services, actor, TypeName, id, () => directory.Patient(patientId) is { } p && history.Of(p) is { } items && n <= items.Count
+            ? Clinical.MedicationRequestResource.Reported(items[n - 1]) : null);
+    }
 
     /// <summary>The MedicationRequest a writer answers when no read mapping is registered.</summary>
     public static MedicationRequest ToFhir(PrescriptionView rx)

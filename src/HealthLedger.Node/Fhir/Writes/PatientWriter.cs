@@ -96,6 +96,7 @@ public sealed class PatientWriter(PatientService patients, PatientDirectory dire
         EmergencyContact = patient.Contact.FirstOrDefault()?.Name is { } n ? NameText(n) : null,
         Conditions = keep?.Conditions.ToList(),
         Allergies = keep?.Allergies,
+        Medications = keep?.Medications.ToList(),
         BloodGroup = keep?.BloodGroup,
     };
 

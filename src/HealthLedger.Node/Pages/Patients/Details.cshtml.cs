@@ -65,6 +65,7 @@ public sealed class PatientDetailsModel(PatientRecordService records, PatientSer
                 EmergencyContact = d.EmergencyContact,
                 BloodGroup = d.BloodGroup,
                 Allergies = d.Allergies,
+                Medications = [.. d.Medications],
                 Version = Patient.Version,
             };
         }
