@@ -30,8 +30,8 @@ public sealed class ConditionResource(ClinicalScope scope, EntryStore entries) :
     /// <inheritdoc />
     public IReadOnlyList<FhirSearchParameter> SearchParameters { get; } =
     [
-        new("patient", SearchParamType.Reference, "The patient (Patient/<id> or the id)."),
-        new("subject", SearchParamType.Reference, "The patient (Patient/<id>)."),
+        ClinicalScope.PatientParameter,
+        ClinicalScope.SubjectParameter,
         new("category", SearchParamType.Token, "problem-list-item or encounter-diagnosis."),
         new("code", SearchParamType.Token, "The condition's text (exact, case ignored); code:text matches the start of any word.", "text"),
         new("clinical-status", SearchParamType.Token, "active (problem-list items; visit diagnoses carry no clinical status)."),
@@ -54,6 +54,8 @@ public sealed class ConditionResource(ClinicalScope scope, EntryStore entries) :
     /// <inheritdoc />
     public Outcome<Resource> Read(UserSession actor, string id)
     {
+        if (FhirIds.Ledger(id) is not { } ledgerId) return NotFound(id);
+        id = ledgerId;
         scope.OpenGranted(actor);
         if (id.EndsWith(DiagnosisSuffix, StringComparison.Ordinal) && entries.Entry(id[..^DiagnosisSuffix.Length]) is { } visit)
         {
@@ -80,9 +82,10 @@ public sealed class ConditionResource(ClinicalScope scope, EntryStore entries) :
         var wantDiagnoses = search.MatchesToken("category", (ClinicalCodes.ConditionCategory, "encounter-diagnosis")) && !search.Has("clinical-status");
         var categories = (wantProblems ? ConsentCategories.Demographics : 0) | (wantDiagnoses ? ConsentCategories.Encounters : 0);
         if (categories == 0) return Outcome<FhirMatches>.Ok(new FhirMatches([], 0));
-        var opened = scope.Patients(actor, search, categories, Name);
-        if (!opened.IsOk) return opened.As<FhirMatches>();
-        var within = opened.Value!;
+        return scope.Search(actor, search, TypeName, categories, Matches, m => m.PatientId, m => m.Map());
+
+        List<(string PatientId, string Id, Func<Resource> Map)> Matches(SearchScope within)
+        {
         var textModifier = search.Modifiers.TryGetValue("code", out var modifier) && modifier == "text";
         bool Code(string text) => textModifier ? search.MatchesString("code", text) : search.MatchesToken("code", (null, text));
         var matches = new List<(string PatientId, string Id, Func<Resource> Map)>();
@@ -107,7 +110,8 @@ public sealed class ConditionResource(ClinicalScope scope, EntryStore entries) :
                 }
             }
         }
-        return Outcome<FhirMatches>.Ok(scope.Page(actor, within, matches, search, m => m.PatientId, m => m.Map(), categories, Name + " search"));
+        return matches;
+        }
     }
 
     private static IReadOnlyList<string> Items(PatientDetails details) => details.Conditions.Select(c => c.Trim()).Where(c => c.Length > 0).ToList();
@@ -116,7 +120,7 @@ public sealed class ConditionResource(ClinicalScope scope, EntryStore entries) :
 
     private static Condition Problem(PatientView p, string text, int n) => new()
     {
-        Id = ProblemId(p.Id, n),
+        Id = FhirIds.Of(ProblemId(p.Id, n)),
         Meta = FhirMeta.From(p.Proof, p.Version),
         ClinicalStatus = new CodeableConcept(ClinicalCodes.ConditionClinical, "active", "Active", "Active"),
         Category = [new CodeableConcept(ClinicalCodes.ConditionCategory, "problem-list-item", "Problem List Item", "Problem List Item")],
@@ -126,7 +130,7 @@ public sealed class ConditionResource(ClinicalScope scope, EntryStore entries) :
 
     private static Condition Diagnosis(EntryView visit) => new()
     {
-        Id = DiagnosisId(visit.Id),
+        Id = FhirIds.Of(DiagnosisId(visit.Id)),
         Meta = FhirMeta.From(visit.Proof, 1),
         Category = [new CodeableConcept(ClinicalCodes.ConditionCategory, "encounter-diagnosis", "Encounter Diagnosis", "Encounter Diagnosis")],
         Code = new CodeableConcept { Text = visit.Details.Diagnosis },

@@ -26,8 +26,8 @@ public sealed class ObservationResource(ClinicalScope scope, VitalSignsStore vit
     /// <inheritdoc />
     public IReadOnlyList<FhirSearchParameter> SearchParameters { get; } =
     [
-        new("patient", SearchParamType.Reference, "The patient (Patient/<id> or the id)."),
-        new("subject", SearchParamType.Reference, "The patient (Patient/<id>)."),
+        ClinicalScope.PatientParameter,
+        ClinicalScope.SubjectParameter,
         new("code", SearchParamType.Token, "LOINC code (http://loinc.org|8867-4) or the laboratory's test code (e.g. HGB)."),
         new("category", SearchParamType.Token, "vital-signs or laboratory."),
         new("date", SearchParamType.Date, "When measured (vital signs) or the specimen collected (lab results)."),
@@ -62,14 +62,14 @@ public sealed class ObservationResource(ClinicalScope scope, VitalSignsStore vit
     /// <inheritdoc />
     public Outcome<FhirMatches> Search(UserSession actor, FhirSearch search)
     {
-        if (ClinicalCodes.CheckDates(search, "date") is { } bad) return bad;
         var wantVitals = search.MatchesToken("category", (ClinicalCodes.ObservationCategory, "vital-signs"));
         var wantLab = search.MatchesToken("category", (ClinicalCodes.ObservationCategory, "laboratory"));
         var categories = (wantVitals ? ConsentCategories.Encounters : 0) | (wantLab ? ConsentCategories.Laboratory : 0);
-        if (categories == 0) return Outcome<FhirMatches>.Ok(new FhirMatches([], 0));
-        var opened = scope.Patients(actor, search, categories, Name);
-        if (!opened.IsOk) return opened.As<FhirMatches>();
-        var within = opened.Value!;
+        if (categories == 0) return ClinicalCodes.CheckDates(search, "date") ?? Outcome<FhirMatches>.Ok(new FhirMatches([], 0));
+        return scope.Search(actor, search, TypeName, categories, Matches, m => m.PatientId, m => m.Map(), "date");
+
+        List<(string PatientId, DateTimeOffset At, string Id, Func<Resource> Map)> Matches(SearchScope within)
+        {
         var matches = new List<(string PatientId, DateTimeOffset At, string Id, Func<Resource> Map)>();
         if (wantVitals)
         {
@@ -80,7 +80,7 @@ public sealed class ObservationResource(ClinicalScope scope, VitalSignsStore vit
                     foreach (var kind in VitalSignsMapping.Present(v))
                     {
                         var id = VitalSignsMapping.Id(v.Id, kind.Loinc);
-                        if (!ClinicalCodes.MatchesId(search, id) || !search.MatchesToken("code", VitalSignsMapping.Codes(kind))
+                        if (!ClinicalCodes.MatchesFhirId(search, id) || !search.MatchesToken("code", VitalSignsMapping.Codes(kind))
                             || !ClinicalCodes.MatchesDate(search, "date", v.Details.TakenAt)) continue;
                         matches.Add((v.PatientId, v.Details.TakenAt, id, () => VitalSignsMapping.ToFhir(v, kind)));
                     }
@@ -95,13 +95,13 @@ public sealed class ObservationResource(ClinicalScope scope, VitalSignsStore vit
                 foreach (var line in lab.Lines(order))
                 {
                     var id = LabMapping.ObservationId(order.Id, line.Code);
-                    if (!ClinicalCodes.MatchesId(search, id) || !search.MatchesToken("code", LabMapping.Codes(line)) || !ClinicalCodes.MatchesDate(search, "date", at)) continue;
+                    if (!ClinicalCodes.MatchesFhirId(search, id) || !search.MatchesToken("code", LabMapping.Codes(line)) || !ClinicalCodes.MatchesDate(search, "date", at)) continue;
                     matches.Add((order.PatientId, at, id, () => lab.Observation(order, line)));
                 }
             }
         }
-        var ordered = matches.OrderByDescending(m => m.At).ThenBy(m => m.Id, StringComparer.Ordinal).ToList();
-        return Outcome<FhirMatches>.Ok(scope.Page(actor, within, ordered, search, m => m.PatientId, m => m.Map(), categories, Name + " search"));
+        return matches.OrderByDescending(m => m.At).ThenBy(m => m.Id, StringComparer.Ordinal).ToList();
+        }
     }
 
     private static Outcome<Resource> NotFound(string id) => Outcome<Resource>.NotFound($"Observation '{Missing.Shown(id)}' is not known.");
