@@ -52,8 +52,8 @@ public static partial class FhirIds
             var c = fhirId[i];
             if (IsKept(c) || c == '_') bytes.Add((byte)c);
             else if (c == 'U') bytes.Add((byte)'_');
-            else if (c == 'X' && i + 2 < fhirId.Length && byte.TryParse(fhirId.AsSpan(i + 1, 2), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var x)
-                && !char.IsAsciiHexDigitLower(fhirId[i + 1]) && !char.IsAsciiHexDigitLower(fhirId[i + 2]))
+            else if (c == 'X' && i + 2 < fhirId.Length && IsUpperHex(fhirId[i + 1]) && IsUpperHex(fhirId[i + 2])
+                && byte.TryParse(fhirId.AsSpan(i + 1, 2), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var x))
             {
                 bytes.Add(x);
                 i += 2;
@@ -87,6 +87,8 @@ public static partial class FhirIds
     }
 
     private static bool IsKept(char c) => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '.';
+
+    private static bool IsUpperHex(char c) => char.IsAsciiDigit(c) || c is >= 'A' and <= 'F';
 
     private static bool IsPlain(string id) => id.Length > 0 && id.All(IsKept);
 

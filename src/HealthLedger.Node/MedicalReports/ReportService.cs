@@ -93,8 +93,11 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
                     if (document is not null) documents.Discard(document.CiphertextHash);
                     return Outcome<ReportView>.Invalid(FieldErrors.One("file", refused));
                 }
-                content = content with { File = new AttachedFile(Path.GetFileName(file.FileName), file.ContentType.ToLowerInvariant(), written.PlaintextLength,
-                    hashed.BytesRead == written.PlaintextLength ? hashed.Sha1Base64() : "") };
+                content = content with
+                {
+                    File = new AttachedFile(Path.GetFileName(file.FileName), file.ContentType.ToLowerInvariant(), written.PlaintextLength,
+                    hashed.BytesRead == written.PlaintextLength ? hashed.Sha1Base64() : "")
+                };
             }
             else if (kept is not null)
             {

@@ -86,31 +86,31 @@ public sealed class ConditionResource(ClinicalScope scope, EntryStore entries) :
 
         List<(string PatientId, string Id, Func<Resource> Map)> Matches(SearchScope within)
         {
-        var textModifier = search.Modifiers.TryGetValue("code", out var modifier) && modifier == "text";
-        bool Code(string text) => textModifier ? search.MatchesString("code", text) : search.MatchesToken("code", (null, text));
-        var matches = new List<(string PatientId, string Id, Func<Resource> Map)>();
-        foreach (var patient in within.Patients.OrderBy(p => p.Id, StringComparer.Ordinal))
-        {
-            if (wantProblems && (patient.Shared & ConsentCategories.Demographics) != 0)
+            var textModifier = search.Modifiers.TryGetValue("code", out var modifier) && modifier == "text";
+            bool Code(string text) => textModifier ? search.MatchesString("code", text) : search.MatchesToken("code", (null, text));
+            var matches = new List<(string PatientId, string Id, Func<Resource> Map)>();
+            foreach (var patient in within.Patients.OrderBy(p => p.Id, StringComparer.Ordinal))
             {
-                var items = Items(patient.Details);
-                for (var i = 0; i < items.Count; i++)
+                if (wantProblems && (patient.Shared & ConsentCategories.Demographics) != 0)
                 {
-                    var (n, text) = (i + 1, items[i]);
-                    if (ClinicalCodes.MatchesId(search, ProblemId(patient.Id, n)) && Code(text)) matches.Add((patient.Id, ProblemId(patient.Id, n), () => Problem(patient, text, n)));
+                    var items = Items(patient.Details);
+                    for (var i = 0; i < items.Count; i++)
+                    {
+                        var (n, text) = (i + 1, items[i]);
+                        if (ClinicalCodes.MatchesId(search, ProblemId(patient.Id, n)) && Code(text)) matches.Add((patient.Id, ProblemId(patient.Id, n), () => Problem(patient, text, n)));
+                    }
+                }
+                if (wantDiagnoses && (patient.Shared & ConsentCategories.Encounters) != 0)
+                {
+                    foreach (var visit in entries.Entries(patient.Id).Where(IsDiagnosis))
+                    {
+                        if (!ClinicalCodes.MatchesId(search, DiagnosisId(visit.Id)) || !Code(visit.Details.Diagnosis)
+                            || (encounters.Count > 0 && !encounters.Contains(visit.Id, StringComparer.Ordinal))) continue;
+                        matches.Add((patient.Id, DiagnosisId(visit.Id), () => Diagnosis(visit)));
+                    }
                 }
             }
-            if (wantDiagnoses && (patient.Shared & ConsentCategories.Encounters) != 0)
-            {
-                foreach (var visit in entries.Entries(patient.Id).Where(IsDiagnosis))
-                {
-                    if (!ClinicalCodes.MatchesId(search, DiagnosisId(visit.Id)) || !Code(visit.Details.Diagnosis)
-                        || (encounters.Count > 0 && !encounters.Contains(visit.Id, StringComparer.Ordinal))) continue;
-                    matches.Add((patient.Id, DiagnosisId(visit.Id), () => Diagnosis(visit)));
-                }
-            }
-        }
-        return matches;
+            return matches;
         }
     }
 

@@ -65,29 +65,29 @@ public sealed class DiagnosticReportResource(ClinicalScope scope, LabMapping lab
 
         List<(string PatientId, DateTimeOffset At, string Id, Func<Resource> Map)> Matches(SearchScope within)
         {
-        var matches = new List<(string PatientId, DateTimeOffset At, string Id, Func<Resource> Map)>();
-        foreach (var order in lab.OrdersOf(within.Ids(ConsentCategories.Laboratory)))
-        {
-            var at = LabMapping.Effective(order);
-            if (!ClinicalCodes.MatchesId(search, order.Id) || !search.MatchesToken("category", (ClinicalCodes.DiagnosticService, "LAB"))
-                || !search.MatchesToken("code", lab.OrderedCodes(order)) || !ClinicalCodes.MatchesDate(search, "date", at)) continue;
-            var report = lab.DiagnosticReport(order);
-            if (!search.MatchesToken("status", ("http://hl7.org/fhir/diagnostic-report-status", report.Status?.GetLiteral()))) continue;
-            matches.Add((order.PatientId, at, order.Id, () => report));
-        }
-        foreach (var patient in within.Reaching(ConsentCategories.Reports))
-        {
-            foreach (var r in reports.Latest(patient.Id))
+            var matches = new List<(string PatientId, DateTimeOffset At, string Id, Func<Resource> Map)>();
+            foreach (var order in lab.OrdersOf(within.Ids(ConsentCategories.Laboratory)))
             {
-                var at = reports.FirstWritten(r);
-                var (system, code, _) = ReportMapping.Category(r.Type);
-                if (!ClinicalCodes.MatchesId(search, r.Id) || !search.MatchesToken("category", (system, code))
-                    || !search.MatchesToken("code", ReportMapping.TypeCodes(r)) || !ClinicalCodes.MatchesDate(search, "date", at)
-                    || !search.MatchesToken("status", ("http://hl7.org/fhir/diagnostic-report-status", r.Version > 1 ? "amended" : "final"))) continue;
-                matches.Add((r.PatientId, at, r.Id, () => reports.DiagnosticReport(r)));
+                var at = LabMapping.Effective(order);
+                if (!ClinicalCodes.MatchesId(search, order.Id) || !search.MatchesToken("category", (ClinicalCodes.DiagnosticService, "LAB"))
+                    || !search.MatchesToken("code", lab.OrderedCodes(order)) || !ClinicalCodes.MatchesDate(search, "date", at)) continue;
+                var report = lab.DiagnosticReport(order);
+                if (!search.MatchesToken("status", ("http://hl7.org/fhir/diagnostic-report-status", report.Status?.GetLiteral()))) continue;
+                matches.Add((order.PatientId, at, order.Id, () => report));
             }
-        }
-        return matches.OrderByDescending(m => m.At).ThenBy(m => m.Id, StringComparer.Ordinal).ToList();
+            foreach (var patient in within.Reaching(ConsentCategories.Reports))
+            {
+                foreach (var r in reports.Latest(patient.Id))
+                {
+                    var at = reports.FirstWritten(r);
+                    var (system, code, _) = ReportMapping.Category(r.Type);
+                    if (!ClinicalCodes.MatchesId(search, r.Id) || !search.MatchesToken("category", (system, code))
+                        || !search.MatchesToken("code", ReportMapping.TypeCodes(r)) || !ClinicalCodes.MatchesDate(search, "date", at)
+                        || !search.MatchesToken("status", ("http://hl7.org/fhir/diagnostic-report-status", r.Version > 1 ? "amended" : "final"))) continue;
+                    matches.Add((r.PatientId, at, r.Id, () => reports.DiagnosticReport(r)));
+                }
+            }
+            return matches.OrderByDescending(m => m.At).ThenBy(m => m.Id, StringComparer.Ordinal).ToList();
         }
     }
 }

@@ -70,37 +70,37 @@ public sealed class ObservationResource(ClinicalScope scope, VitalSignsStore vit
 
         List<(string PatientId, DateTimeOffset At, string Id, Func<Resource> Map)> Matches(SearchScope within)
         {
-        var matches = new List<(string PatientId, DateTimeOffset At, string Id, Func<Resource> Map)>();
-        if (wantVitals)
-        {
-            foreach (var patient in within.Reaching(ConsentCategories.Encounters))
+            var matches = new List<(string PatientId, DateTimeOffset At, string Id, Func<Resource> Map)>();
+            if (wantVitals)
             {
-                foreach (var v in vitals.ForPatient(patient.Id))
+                foreach (var patient in within.Reaching(ConsentCategories.Encounters))
                 {
-                    foreach (var kind in VitalSignsMapping.Present(v))
+                    foreach (var v in vitals.ForPatient(patient.Id))
                     {
-                        var id = VitalSignsMapping.Id(v.Id, kind.Loinc);
-                        if (!ClinicalCodes.MatchesFhirId(search, id) || !search.MatchesToken("code", VitalSignsMapping.Codes(kind))
-                            || !ClinicalCodes.MatchesDate(search, "date", v.Details.TakenAt)) continue;
-                        matches.Add((v.PatientId, v.Details.TakenAt, id, () => VitalSignsMapping.ToFhir(v, kind)));
+                        foreach (var kind in VitalSignsMapping.Present(v))
+                        {
+                            var id = VitalSignsMapping.Id(v.Id, kind.Loinc);
+                            if (!ClinicalCodes.MatchesFhirId(search, id) || !search.MatchesToken("code", VitalSignsMapping.Codes(kind))
+                                || !ClinicalCodes.MatchesDate(search, "date", v.Details.TakenAt)) continue;
+                            matches.Add((v.PatientId, v.Details.TakenAt, id, () => VitalSignsMapping.ToFhir(v, kind)));
+                        }
                     }
                 }
             }
-        }
-        if (wantLab)
-        {
-            foreach (var order in lab.OrdersOf(within.Ids(ConsentCategories.Laboratory)))
+            if (wantLab)
             {
-                var at = LabMapping.Effective(order);
-                foreach (var line in lab.Lines(order))
+                foreach (var order in lab.OrdersOf(within.Ids(ConsentCategories.Laboratory)))
                 {
-                    var id = LabMapping.ObservationId(order.Id, line.Code);
-                    if (!ClinicalCodes.MatchesFhirId(search, id) || !search.MatchesToken("code", LabMapping.Codes(line)) || !ClinicalCodes.MatchesDate(search, "date", at)) continue;
-                    matches.Add((order.PatientId, at, id, () => lab.Observation(order, line)));
+                    var at = LabMapping.Effective(order);
+                    foreach (var line in lab.Lines(order))
+                    {
+                        var id = LabMapping.ObservationId(order.Id, line.Code);
+                        if (!ClinicalCodes.MatchesFhirId(search, id) || !search.MatchesToken("code", LabMapping.Codes(line)) || !ClinicalCodes.MatchesDate(search, "date", at)) continue;
+                        matches.Add((order.PatientId, at, id, () => lab.Observation(order, line)));
+                    }
                 }
             }
-        }
-        return matches.OrderByDescending(m => m.At).ThenBy(m => m.Id, StringComparer.Ordinal).ToList();
+            return matches.OrderByDescending(m => m.At).ThenBy(m => m.Id, StringComparer.Ordinal).ToList();
         }
     }
 
