@@ -12,7 +12,8 @@ namespace HealthLedger.Node.Tests.Fhir;
 /// <summary>What the FHIR tests share: reading a response as a validated FHIR resource, FHIR request bodies, and JSON API writes that must succeed.</summary>
 internal static class FhirAsserts
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    /// <summary>The running test's cancellation token.</summary>
+    public static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>The body as a resource of type <typeparamref name="T"/>, after checking the status and the FHIR media type; every resource in it validated against the R4 base profiles.</summary>
     public static async Task<T> Fhir<T>(HttpResponseMessage response, HttpStatusCode status) where T : Resource

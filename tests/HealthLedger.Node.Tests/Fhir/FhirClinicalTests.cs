@@ -27,8 +27,6 @@ namespace HealthLedger.Node.Tests.Fhir;
 /// </summary>
 public class FhirClinicalTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     private sealed record World(NodeFixture Node, HttpClient Admin, HttpClient Doctor, HttpClient Outsider, HttpClient Technician, HttpClient Pathologist,
         HttpClient Pathologist2, HttpClient Pharmacist, HttpClient Patient, string PatientId) : IAsyncDisposable
     {

@@ -18,8 +18,6 @@ namespace HealthLedger.Node.Tests.Fhir;
 /// </summary>
 public class FhirExportTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     private sealed record World(NodeFixture Node, HttpClient Admin, HttpClient Doctor, HttpClient Patient, string PatientId, string OtherPatientId, string GrantId)
     {
         public Task SettleAsync() => Node.App.Services.GetRequiredService<DisclosureRecorder>().FlushAsync(Ct);

@@ -22,8 +22,6 @@ namespace HealthLedger.Node.Tests.Fhir;
 /// </summary>
 public partial class FhirIdTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public void The_encoding_keeps_valid_ids_and_round_trips_the_others()
     {

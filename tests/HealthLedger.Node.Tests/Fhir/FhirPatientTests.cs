@@ -9,8 +9,6 @@ namespace HealthLedger.Node.Tests.Fhir;
 /// <summary>/fhir/R4 Patient, metadata and the interface's errors against a real node; every resource returned is validated.</summary>
 public class FhirPatientTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     private sealed record World(NodeFixture Node, HttpClient Admin, HttpClient Doctor, string PatientId, string OtherPatientId);
 
     private static async Task<World> SetUpAsync()

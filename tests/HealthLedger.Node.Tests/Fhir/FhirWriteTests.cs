@@ -10,8 +10,6 @@ namespace HealthLedger.Node.Tests.Fhir;
 /// <summary>/fhir/R4 writes (create, update) and transaction/batch Bundles onto the services; every resource returned is validated.</summary>
 public class FhirWriteTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     private sealed record World(NodeFixture Node, HttpClient Admin, HttpClient Doctor, string PatientId);
 
     private static async Task<World> SetUpAsync()
