@@ -7,6 +7,7 @@ public static class ConsentModule
 {
     /// <summary>Registers the module's services.</summary>
     public static IServiceCollection AddConsent(this IServiceCollection services) => services
+        .AddSingleton<GrantIndex>()
         .AddSingleton<ConsentService>()
         .AddSingleton<AccessRequestService>();
 }

@@ -19,7 +19,7 @@ namespace HealthLedger.Node.Consent;
 /// registered record kind, <see cref="RecordReadModel.SealedVersions"/>), one per version.
 /// </summary>
 public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, PatientService patients, DoctorDirectory doctors, RecordWriter writer, AccessPolicy policy,
-    TimeProvider clock, HospitalTime time, CategoryKeyring keyring)
+    TimeProvider clock, HospitalTime time, CategoryKeyring keyring, GrantIndex index)
 {
     private ulong Now => (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -30,6 +30,27 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
         var grants = node.ScanState($"grant/{patientId}/").Select(g => GrantState.TryDecode(g.Value)).OfType<GrantState>()
             .OrderByDescending(g => g.GrantedAt).Select(g => new GrantView(g, GranteeName(g), g.IsActiveAt(Now))).ToList();
         return Outcome<IReadOnlyList<GrantView>>.Ok(grants);
+    }
+
+    /// <summary>
+    /// One grant by its id alone (found through <see cref="GrantIndex"/>, not by scanning every grant), as
+    /// <see cref="Grants"/> shows it to <paramref name="actor"/>: 404 when there is no such grant, the refusal of
+    /// <see cref="Grants"/> (403) when the actor may not see the patient's grants.
+    /// </summary>
+    public Outcome<GrantView> Grant(UserSession actor, string grantId)
+    {
+        Outcome<GrantView>? refused = null;
+        foreach (var patientId in index.PatientsOf(grantId))
+        {
+            var grants = Grants(actor, patientId);
+            if (!grants.IsOk)
+            {
+                refused ??= grants.As<GrantView>();
+                continue;
+            }
+            if (grants.Value!.FirstOrDefault(g => g.Grant.Id == grantId) is { } found) return Outcome<GrantView>.Ok(found);
+        }
+        return refused ?? Outcome<GrantView>.NotFound(Missing.Message("Grant", grantId));
     }
 
     /// <summary>The patient grants access: their session unwraps the keys in scope and re-wraps them for the grantee.</summary>

@@ -30,9 +30,9 @@ public static class FhirMeta
         Tag = [new Coding(TransactionSystem, proof.TxId.ToString())],
     };
 
-    /// <summary>A reference <c>Type/id</c> with an optional display.</summary>
+    /// <summary>A reference <c>Type/id</c> to the resource of HealthLedger id <paramref name="id"/> (as <see cref="FhirIds.Of"/> writes it), with an optional display.</summary>
     public static ResourceReference Reference(string type, string id, string? display = null) =>
-        new($"{type}/{id}") { Display = string.IsNullOrEmpty(display) ? null : display };
+        new($"{type}/{FhirIds.Of(id)}") { Display = string.IsNullOrEmpty(display) ? null : display };
 
     /// <summary>A FHIR dateTime for an instant, with its offset.</summary>
     public static FhirDateTime DateTime(DateTimeOffset at) => new(at);

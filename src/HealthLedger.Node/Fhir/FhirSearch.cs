@@ -169,7 +169,8 @@ public sealed class FhirSearch
 
     /// <summary>
     /// A reference parameter's ids (search.html §3.1.1.4.10): <c>Patient/pt-1</c>, <c>pt-1</c>, or an absolute URL ending in
-    /// <c>Patient/pt-1</c> all give <c>pt-1</c> when the type is <paramref name="type"/>; another type is an error. Empty when absent.
+    /// <c>Patient/pt-1</c> all give <c>pt-1</c> when the type is <paramref name="type"/>; another type is an error. The ids are
+    /// the HealthLedger ids the FHIR ids name (<see cref="FhirIds.Ledger"/>: <c>Practitioner/drUann</c> gives <c>dr_ann</c>). Empty when absent.
     /// </summary>
     public (IReadOnlyList<string> Ids, string? Error) ReferenceIds(string name, string type)
     {
@@ -177,8 +178,9 @@ public sealed class FhirSearch
         foreach (var value in AnyOf(name))
         {
             var parts = value.TrimEnd('/').Split('/');
-            if (parts.Length == 1) ids.Add(parts[0]);
-            else if (parts[^2] == type) ids.Add(parts[^1]);
+            // Ids are FHIR ids (FhirIds.Of); one that is no encoded ledger id is kept as given and matches nothing.
+            if (parts.Length == 1) ids.Add(FhirIds.Ledger(parts[0]) ?? parts[0]);
+            else if (parts[^2] == type) ids.Add(FhirIds.Ledger(parts[^1]) ?? parts[^1]);
             else return ([], $"Search parameter '{name}' refers to {type} resources: give '{type}/<id>' or the id.");
         }
         return (ids, null);

@@ -82,7 +82,9 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
             if (file is not null)
             {
                 var expected = ContentTypes[file.ContentType];
-                var written = await documents.WriteAsync(file.Content, dataKey, RecordSealer.FileAad(reportId, version), options.MaxDocumentBytes,
+                // SHA-1 while the bytes stream in (FHIR's Attachment.hash): nothing has to be decrypted to give it later.
+                using var hashed = new Sha1ReadingStream(file.Content);
+                var written = await documents.WriteAsync(hashed, dataKey, RecordSealer.FileAad(reportId, version), options.MaxDocumentBytes,
                     first => expected is null || first.Span.StartsWith(expected) ? null : $"The file's content is not {file.ContentType}.", ct);
                 if (written.Error is { } error) return Outcome<ReportView>.Invalid(FieldErrors.One("file", error));
                 document = written.Reference;
@@ -91,7 +93,11 @@ public sealed class ReportService(LedgerNode node, ReportStore records, PatientS
                     if (document is not null) documents.Discard(document.CiphertextHash);
                     return Outcome<ReportView>.Invalid(FieldErrors.One("file", refused));
                 }
-                content = content with { File = new AttachedFile(Path.GetFileName(file.FileName), file.ContentType.ToLowerInvariant(), written.PlaintextLength) };
+                content = content with
+                {
+                    File = new AttachedFile(Path.GetFileName(file.FileName), file.ContentType.ToLowerInvariant(), written.PlaintextLength,
+                    hashed.BytesRead == written.PlaintextLength ? hashed.Sha1Base64() : "")
+                };
             }
             else if (kept is not null)
             {

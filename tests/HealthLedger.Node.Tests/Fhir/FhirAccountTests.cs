@@ -11,8 +11,6 @@ namespace HealthLedger.Node.Tests.Fhir;
 /// <summary>/fhir/R4 Account and ChargeItem from patients' hospital accounts against a real node; every resource returned is validated.</summary>
 public class FhirAccountTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task A_patients_account_carries_its_balance_and_each_charge_is_a_charge_item_a_correction_marks_entered_in_error()
     {

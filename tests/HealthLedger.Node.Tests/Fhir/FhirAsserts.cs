@@ -1,16 +1,19 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using HealthLedger.Node.Web;
 using HealthLedger.Testing;
 using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
 using Task = System.Threading.Tasks.Task;
 
 namespace HealthLedger.Node.Tests.Fhir;
 
-/// <summary>What the FHIR tests share: reading a response as a validated FHIR resource, and JSON API writes that must succeed.</summary>
+/// <summary>What the FHIR tests share: reading a response as a validated FHIR resource, FHIR request bodies, and JSON API writes that must succeed.</summary>
 internal static class FhirAsserts
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    /// <summary>The running test's cancellation token.</summary>
+    public static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>The body as a resource of type <typeparamref name="T"/>, after checking the status and the FHIR media type; every resource in it validated against the R4 base profiles.</summary>
     public static async Task<T> Fhir<T>(HttpResponseMessage response, HttpStatusCode status) where T : Resource
@@ -22,9 +25,12 @@ internal static class FhirAsserts
             var mediaType = response.Content.Headers.ContentType?.MediaType;
             Assert.True(mediaType is "application/fhir+json" or "application/fhir+xml", $"media type {mediaType}: {body}");
             var resource = mediaType == "application/fhir+xml" ? FhirValidation.AssertValidXml(body) : FhirValidation.AssertValidJson(body);
-            return Assert.IsType<T>(resource);
+            return Assert.IsAssignableFrom<T>(resource);
         }
     }
+
+    /// <summary>A resource as a FHIR JSON request body.</summary>
+    public static StringContent Body(Resource resource) => new(resource.ToJson(), Encoding.UTF8, "application/fhir+json");
 
     /// <summary>A 201 of the JSON API, read as <typeparamref name="T"/>.</summary>
     public static async Task<T> Created<T>(HttpResponseMessage response)

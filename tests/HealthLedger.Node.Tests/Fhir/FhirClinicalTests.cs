@@ -12,9 +12,9 @@ using HealthLedger.Node.Tests.Api;
 using HealthLedger.Node.Tests.Laboratory;
 using HealthLedger.Node.VitalSigns;
 using HealthLedger.Node.Web;
-using HealthLedger.Testing;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
+using static HealthLedger.Node.Tests.Fhir.FhirAsserts;
 using Task = System.Threading.Tasks.Task;
 
 namespace HealthLedger.Node.Tests.Fhir;
@@ -27,8 +27,6 @@ namespace HealthLedger.Node.Tests.Fhir;
 /// </summary>
 public class FhirClinicalTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     private sealed record World(NodeFixture Node, HttpClient Admin, HttpClient Doctor, HttpClient Outsider, HttpClient Technician, HttpClient Pathologist,
         HttpClient Pathologist2, HttpClient Pharmacist, HttpClient Patient, string PatientId) : IAsyncDisposable
     {
@@ -276,6 +274,14 @@ public class FhirClinicalTests
         var attachment = latest.Content.Single().Attachment;
         Assert.Equal("application/pdf", attachment.ContentType);
         Assert.Equal(amendedFile, await w.Doctor.GetByteArrayAsync(attachment.Url, Ct));
+        // FHIR R4 Attachment: hash = the SHA-1 of the data (base64), size = its bytes; each version its own file's.
+        Assert.Equal(SHA1.HashData(amendedFile), attachment.Hash);
+        Assert.Equal(amendedFile.Length, attachment.SizeUnsignedInt);
+        var json = await w.Doctor.GetStringAsync($"/fhir/R4/DocumentReference/{latest.Id}", Ct);
+        Assert.Contains("\"hash\":\"" + Convert.ToBase64String(SHA1.HashData(amendedFile)) + "\"", json, StringComparison.Ordinal);
+        Assert.Contains($"\"size\":{amendedFile.Length}", json, StringComparison.Ordinal); // a JSON number (R4 unsignedInt)
+        Assert.Equal(SHA1.HashData(MedicalReportsApiTests.Pdf), first.Content.Single().Attachment.Hash);
+        Assert.Equal(MedicalReportsApiTests.Pdf.Length, first.Content.Single().Attachment.SizeUnsignedInt);
         var current = await Fhir<Bundle>(await w.Doctor.GetAsync($"/fhir/R4/DocumentReference?patient={w.PatientId}&status=current&date=ge2020", Ct), HttpStatusCode.OK);
         Assert.Equal(latest.Id, current.Entry.Single().Resource!.Id);
     }
@@ -337,16 +343,4 @@ public class FhirClinicalTests
 
     private static Task<T> Read<T>(HttpResponseMessage response) => ApiResponses.Read<T>(response);
 
-    /// <summary>The body as a validated resource of type <typeparamref name="T"/>, after checking the status.</summary>
-    private static async Task<T> Fhir<T>(HttpResponseMessage response, HttpStatusCode status) where T : Resource
-    {
-        using (response)
-        {
-            var body = await response.Content.ReadAsStringAsync(Ct);
-            Assert.True(response.StatusCode == status, $"{response.StatusCode}: {body}");
-            var xml = response.Content.Headers.ContentType?.MediaType == "application/fhir+xml";
-            Assert.Equal(xml ? "application/fhir+xml" : "application/fhir+json", response.Content.Headers.ContentType?.MediaType);
-            return Assert.IsAssignableFrom<T>(xml ? FhirValidation.AssertValidXml(body) : FhirValidation.AssertValidJson(body));
-        }
-    }
 }

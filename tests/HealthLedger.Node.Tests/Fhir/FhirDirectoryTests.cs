@@ -10,8 +10,6 @@ namespace HealthLedger.Node.Tests.Fhir;
 /// <summary>/fhir/R4 Practitioner, PractitionerRole and Organization against a real node; every resource returned is validated.</summary>
 public class FhirDirectoryTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     private sealed record World(NodeFixture Node, HttpClient Admin, HttpClient Patient) : IAsyncDisposable
     {
         public ValueTask DisposeAsync() => Node.DisposeAsync();

@@ -14,8 +14,6 @@ namespace HealthLedger.Node.Tests.Fhir;
 /// <summary>/fhir/R4 Encounter from admissions (with their transfers and discharge) and visits against a real node; every resource returned is validated.</summary>
 public class FhirEncounterTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     private sealed record World(NodeFixture Node, HttpClient Admin, HttpClient Stranger, string PatientId, string Admission, string Transfer, string Discharge,
         string Visit, string VisitCorrection, string Ongoing) : IAsyncDisposable
     {

@@ -18,8 +18,6 @@ namespace HealthLedger.Node.Tests.Fhir;
 /// </summary>
 public class FhirErrorPathTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task Body_limits_bad_bodies_unknown_paths_and_bad_headers_are_operation_outcomes()
     {

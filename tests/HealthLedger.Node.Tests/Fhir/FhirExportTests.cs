@@ -7,6 +7,7 @@ using HealthLedger.Node.Web;
 using HealthLedger.Testing;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
+using static HealthLedger.Node.Tests.Fhir.FhirAsserts;
 using Task = System.Threading.Tasks.Task;
 
 namespace HealthLedger.Node.Tests.Fhir;
@@ -17,8 +18,6 @@ namespace HealthLedger.Node.Tests.Fhir;
 /// </summary>
 public class FhirExportTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     private sealed record World(NodeFixture Node, HttpClient Admin, HttpClient Doctor, HttpClient Patient, string PatientId, string OtherPatientId, string GrantId)
     {
         public Task SettleAsync() => Node.App.Services.GetRequiredService<DisclosureRecorder>().FlushAsync(Ct);
@@ -43,27 +42,6 @@ public class FhirExportTests
         var world = new World(node, admin, doctorClient, patientClient, patient.Id, other.Id, grant.Id);
         await world.SettleAsync();
         return world;
-    }
-
-    private static async Task<WriteResponse> Created(HttpResponseMessage response)
-    {
-        using (response)
-        {
-            Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync(Ct));
-            return (await response.Content.ReadFromJsonAsync<WriteResponse>(Ct))!;
-        }
-    }
-
-    /// <summary>The body as a validated resource of type <typeparamref name="T"/>, after checking the status and media type.</summary>
-    private static async Task<T> Fhir<T>(HttpResponseMessage response, HttpStatusCode status) where T : Resource
-    {
-        using (response)
-        {
-            var body = await response.Content.ReadAsStringAsync(Ct);
-            Assert.True(response.StatusCode == status, $"{response.StatusCode}: {body}");
-            Assert.Equal("application/fhir+json", response.Content.Headers.ContentType?.MediaType);
-            return Assert.IsType<T>(FhirValidation.AssertValidJson(body));
-        }
     }
 
     private static IEnumerable<T> Of<T>(Bundle bundle) where T : Resource => bundle.Entry.Select(e => e.Resource).OfType<T>();

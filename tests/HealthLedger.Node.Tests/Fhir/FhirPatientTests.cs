@@ -1,17 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
 using HealthLedger.Node.Web;
-using HealthLedger.Testing;
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Serialization;
+using static HealthLedger.Node.Tests.Fhir.FhirAsserts;
 
 namespace HealthLedger.Node.Tests.Fhir;
 
 /// <summary>/fhir/R4 Patient, metadata and the interface's errors against a real node; every resource returned is validated.</summary>
 public class FhirPatientTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     private sealed record World(NodeFixture Node, HttpClient Admin, HttpClient Doctor, string PatientId, string OtherPatientId);
 
     private static async Task<World> SetUpAsync()
@@ -25,29 +22,6 @@ public class FhirPatientTests
         var other = await Created(await admin.PostAsJsonAsync("/api/v1/patients",
             new { mrn = "MRN-2", fullName = "John Doe", dateOfBirth = "1975-06-01", gender = "male", conditions = Array.Empty<string>() }, Ct));
         return new World(node, admin, await node.FirstLoginAsync("dr-one", doctor.OneTimePassword!), patient.Id, other.Id);
-    }
-
-    private static async Task<WriteResponse> Created(HttpResponseMessage response)
-    {
-        using (response)
-        {
-            Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync(Ct));
-            return (await response.Content.ReadFromJsonAsync<WriteResponse>(Ct))!;
-        }
-    }
-
-    /// <summary>The body as a validated resource of type <typeparamref name="T"/>, after checking status and media type.</summary>
-    private static async Task<T> Fhir<T>(HttpResponseMessage response, HttpStatusCode status) where T : Resource
-    {
-        using (response)
-        {
-            var body = await response.Content.ReadAsStringAsync(Ct);
-            Assert.True(response.StatusCode == status, $"{response.StatusCode}: {body}");
-            var mediaType = response.Content.Headers.ContentType?.MediaType;
-            var resource = mediaType == "application/fhir+xml" ? FhirValidation.AssertValidXml(body) : FhirValidation.AssertValidJson(body);
-            Assert.Equal(mediaType == "application/fhir+xml" ? "application/fhir+xml" : "application/fhir+json", mediaType);
-            return Assert.IsType<T>(resource);
-        }
     }
 
     [Fact]

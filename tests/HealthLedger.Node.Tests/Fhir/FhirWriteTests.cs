@@ -1,10 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using HealthLedger.Node.Web;
-using HealthLedger.Testing;
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Serialization;
+using static HealthLedger.Node.Tests.Fhir.FhirAsserts;
 using Task = System.Threading.Tasks.Task;
 
 namespace HealthLedger.Node.Tests.Fhir;
@@ -12,8 +10,6 @@ namespace HealthLedger.Node.Tests.Fhir;
 /// <summary>/fhir/R4 writes (create, update) and transaction/batch Bundles onto the services; every resource returned is validated.</summary>
 public class FhirWriteTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     private sealed record World(NodeFixture Node, HttpClient Admin, HttpClient Doctor, string PatientId);
 
     private static async Task<World> SetUpAsync()
@@ -35,18 +31,6 @@ public class FhirWriteTests
             patient = (await r.Content.ReadFromJsonAsync<WriteResponse>(Ct))!;
         }
         return new World(node, admin, await node.FirstLoginAsync("dr-one", doctor.OneTimePassword!), patient.Id);
-    }
-
-    private static StringContent Body(Resource resource) => new(resource.ToJson(), Encoding.UTF8, "application/fhir+json");
-
-    private static async Task<T> Fhir<T>(HttpResponseMessage response, HttpStatusCode status) where T : Resource
-    {
-        using (response)
-        {
-            var body = await response.Content.ReadAsStringAsync(Ct);
-            Assert.True(response.StatusCode == status, $"{response.StatusCode}: {body}");
-            return Assert.IsType<T>(FhirValidation.AssertValidJson(body));
-        }
     }
 
     private static Encounter Visit(string patient, string doctor, string @class = "AMB") => new()

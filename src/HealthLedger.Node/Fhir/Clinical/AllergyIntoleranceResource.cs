@@ -27,7 +27,7 @@ public sealed class AllergyIntoleranceResource(ClinicalScope scope) : IFhirResou
     /// <inheritdoc />
     public IReadOnlyList<FhirSearchParameter> SearchParameters { get; } =
     [
-        new("patient", SearchParamType.Reference, "The patient (Patient/<id> or the id)."),
+        ClinicalScope.PatientParameter,
         new("clinical-status", SearchParamType.Token, "active (every recorded allergy)."),
         new("code", SearchParamType.Token, "The allergy's text (exact, case ignored); code:text matches the start of any word.", "text"),
     ];
@@ -45,6 +45,8 @@ public sealed class AllergyIntoleranceResource(ClinicalScope scope) : IFhirResou
     /// <inheritdoc />
     public Outcome<Resource> Read(UserSession actor, string id)
     {
+        if (FhirIds.Ledger(id) is not { } ledgerId) return NotFound(id);
+        id = ledgerId;
         var at = id.LastIndexOf(Marker, StringComparison.Ordinal);
         if (at <= 0 || !int.TryParse(id.AsSpan(at + Marker.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1) return NotFound(id);
         var patient = scope.Open(actor, id[..at], ConsentCategories.Demographics, Name);
@@ -57,18 +59,14 @@ public sealed class AllergyIntoleranceResource(ClinicalScope scope) : IFhirResou
     /// <inheritdoc />
     public Outcome<FhirMatches> Search(UserSession actor, FhirSearch search)
     {
-        var opened = scope.Patients(actor, search, ConsentCategories.Demographics, Name);
-        if (!opened.IsOk) return opened.As<FhirMatches>();
-        var within = opened.Value!;
         var textModifier = search.Modifiers.TryGetValue("code", out var modifier) && modifier == "text";
-        var matches = within.Reaching(ConsentCategories.Demographics)
+        return scope.Search(actor, search, TypeName, ConsentCategories.Demographics, within => within.Reaching(ConsentCategories.Demographics)
             .OrderBy(p => p.Id, StringComparer.Ordinal)
             .SelectMany(p => Items(p.Details).Select((text, i) => (Patient: p, Text: text, N: i + 1)))
             .Where(m => ClinicalCodes.MatchesId(search, Id(m.Patient.Id, m.N)))
             .Where(m => search.MatchesToken("clinical-status", (ClinicalCodes.AllergyClinical, "active")))
             .Where(m => textModifier ? search.MatchesString("code", m.Text) : search.MatchesToken("code", (null, m.Text)))
-            .ToList();
-        return Outcome<FhirMatches>.Ok(scope.Page(actor, within, matches, search, m => m.Patient.Id, m => ToFhir(m.Patient, m.Text, m.N), ConsentCategories.Demographics, Name + " search"));
+            .ToList(), m => m.Patient.Id, m => ToFhir(m.Patient, m.Text, m.N));
     }
 
     /// <summary>The id of a patient's n-th allergy.</summary>
@@ -76,7 +74,7 @@ public sealed class AllergyIntoleranceResource(ClinicalScope scope) : IFhirResou
 
     private static AllergyIntolerance ToFhir(PatientView p, string text, int n) => new()
     {
-        Id = Id(p.Id, n),
+        Id = FhirIds.Of(Id(p.Id, n)),
         Meta = FhirMeta.From(p.Proof, p.Version),
         ClinicalStatus = new CodeableConcept(ClinicalCodes.AllergyClinical, "active", "Active", "Active"),
         Code = new CodeableConcept { Text = text },

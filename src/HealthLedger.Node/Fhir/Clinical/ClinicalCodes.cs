@@ -81,8 +81,11 @@ public static class ClinicalCodes
         return null;
     }
 
-    /// <summary>True when <paramref name="id"/> is one of the <c>_id</c> values (or none was given).</summary>
-    public static bool MatchesId(FhirSearch search, string id) => search.AnyOf("_id") is { Count: > 0 } ids ? ids.Contains(id, StringComparer.Ordinal) : true;
+    /// <summary>True when the FHIR id of HealthLedger id <paramref name="ledgerId"/> (<see cref="FhirIds.Of"/>) is one of the <c>_id</c> values (or none was given).</summary>
+    public static bool MatchesId(FhirSearch search, string ledgerId) => MatchesFhirId(search, FhirIds.Of(ledgerId));
+
+    /// <summary>True when FHIR id <paramref name="fhirId"/> is one of the <c>_id</c> values (or none was given).</summary>
+    public static bool MatchesFhirId(FhirSearch search, string fhirId) => search.AnyOf("_id") is { Count: > 0 } ids ? ids.Contains(fhirId, StringComparer.Ordinal) : true;
 
     /// <summary>True when the date parameter is absent, or given and <paramref name="at"/> is an instant that satisfies it.</summary>
     public static bool MatchesDate(FhirSearch search, string name, DateTimeOffset? at) =>

@@ -16,6 +16,41 @@ namespace HealthLedger.Node.Fhir.Clinical;
 /// </summary>
 public sealed class ClinicalScope(PatientService patients, FhirPatientAccess gate, RecordAccess access)
 {
+    /// <summary>The <c>patient</c> search parameter of the patient-compartment types.</summary>
+    public static FhirSearchParameter PatientParameter { get; } = new("patient", SearchParamType.Reference, "The patient (Patient/<id> or the id).");
+
+    /// <summary>The <c>subject</c> search parameter of the types whose subject is the patient.</summary>
+    public static FhirSearchParameter SubjectParameter { get; } = new("subject", SearchParamType.Reference, "The patient (Patient/<id>).");
+
+    /// <summary>
+    /// The read of one record of <paramref name="type"/> by FHIR id: the record <paramref name="find"/> gives for the ledger
+    /// id (<see cref="FhirIds.Ledger"/>; 404 when none), mapped with <paramref name="map"/> when the reader may read its
+    /// patient's <paramref name="category"/> (recorded as "FHIR {type}"; 403 when not shared).
+    /// </summary>
+    public Outcome<Resource> Read<T>(UserSession actor, string type, string id, Func<string, T?> find, Func<T, string> patientOf, ConsentCategories category, Func<T, Resource> map)
+        where T : class
+    {
+        OpenGranted(actor);
+        if (FhirIds.Ledger(id) is not { } ledgerId || find(ledgerId) is not { } record) return Outcome<Resource>.NotFound($"{type} '{Missing.Shown(id)}' is not known.");
+        var patient = Open(actor, patientOf(record), category, "FHIR " + type);
+        return patient.IsOk ? Outcome<Resource>.Ok(map(record)) : patient.As<Resource>();
+    }
+
+    /// <summary>
+    /// A search of <paramref name="type"/>: the date parameters <paramref name="dates"/> checked (400 naming one that cannot
+    /// be read), the patients opened (<see cref="Patients"/>), the <paramref name="matches"/> among them (in the order
+    /// served) paged (<see cref="Page"/>, recorded as "FHIR {type} search").
+    /// </summary>
+    public Outcome<FhirMatches> Search<T>(UserSession actor, FhirSearch search, string type, ConsentCategories categories, Func<SearchScope, IReadOnlyList<T>> matches,
+        Func<T, string> patientOf, Func<T, Resource> map, params string[] dates)
+    {
+        if (ClinicalCodes.CheckDates(search, dates) is { } bad) return bad;
+        var opened = Patients(actor, search, categories, "FHIR " + type);
+        if (!opened.IsOk) return opened.As<FhirMatches>();
+        var within = opened.Value!;
+        return Outcome<FhirMatches>.Ok(Page(actor, within, matches(within), search, patientOf, map, categories, $"FHIR {type} search"));
+    }
+
     /// <summary>The patient of one record, when <paramref name="actor"/> may read <paramref name="category"/> (recorded as <paramref name="resource"/>).</summary>
     public Outcome<PatientView> Open(UserSession actor, string patientId, ConsentCategories category, string resource) =>
         gate.Open(actor, patientId, category, resource);

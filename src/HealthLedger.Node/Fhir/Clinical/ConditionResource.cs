@@ -30,8 +30,8 @@ public sealed class ConditionResource(ClinicalScope scope, EntryStore entries) :
     /// <inheritdoc />
     public IReadOnlyList<FhirSearchParameter> SearchParameters { get; } =
     [
-        new("patient", SearchParamType.Reference, "The patient (Patient/<id> or the id)."),
-        new("subject", SearchParamType.Reference, "The patient (Patient/<id>)."),
+        ClinicalScope.PatientParameter,
+        ClinicalScope.SubjectParameter,
         new("category", SearchParamType.Token, "problem-list-item or encounter-diagnosis."),
         new("code", SearchParamType.Token, "The condition's text (exact, case ignored); code:text matches the start of any word.", "text"),
         new("clinical-status", SearchParamType.Token, "active (problem-list items; visit diagnoses carry no clinical status)."),
@@ -54,6 +54,8 @@ public sealed class ConditionResource(ClinicalScope scope, EntryStore entries) :
     /// <inheritdoc />
     public Outcome<Resource> Read(UserSession actor, string id)
     {
+        if (FhirIds.Ledger(id) is not { } ledgerId) return NotFound(id);
+        id = ledgerId;
         scope.OpenGranted(actor);
         if (id.EndsWith(DiagnosisSuffix, StringComparison.Ordinal) && entries.Entry(id[..^DiagnosisSuffix.Length]) is { } visit)
         {
@@ -75,39 +77,41 @@ public sealed class ConditionResource(ClinicalScope scope, EntryStore entries) :
         var wantDiagnoses = search.MatchesToken("category", (ClinicalCodes.ConditionCategory, "encounter-diagnosis")) && !search.Has("clinical-status");
         var categories = (wantProblems ? ConsentCategories.Demographics : 0) | (wantDiagnoses ? ConsentCategories.Encounters : 0);
         if (categories == 0) return Outcome<FhirMatches>.Ok(new FhirMatches([], 0));
-        var opened = scope.Patients(actor, search, categories, Name);
-        if (!opened.IsOk) return opened.As<FhirMatches>();
-        var within = opened.Value!;
-        var textModifier = search.Modifiers.TryGetValue("code", out var modifier) && modifier == "text";
-        bool Code(string text) => textModifier ? search.MatchesString("code", text) : search.MatchesToken("code", (null, text));
-        var matches = new List<(string PatientId, string Id, Func<Resource> Map)>();
-        foreach (var patient in within.Patients.OrderBy(p => p.Id, StringComparer.Ordinal))
+        return scope.Search(actor, search, TypeName, categories, Matches, m => m.PatientId, m => m.Map());
+
+        List<(string PatientId, string Id, Func<Resource> Map)> Matches(SearchScope within)
         {
-            if (wantProblems && (patient.Shared & ConsentCategories.Demographics) != 0)
+            var textModifier = search.Modifiers.TryGetValue("code", out var modifier) && modifier == "text";
+            bool Code(string text) => textModifier ? search.MatchesString("code", text) : search.MatchesToken("code", (null, text));
+            var matches = new List<(string PatientId, string Id, Func<Resource> Map)>();
+            foreach (var patient in within.Patients.OrderBy(p => p.Id, StringComparer.Ordinal))
             {
-                foreach (var item in Problems.Of(patient).Where(i => ClinicalCodes.MatchesId(search, i.Id) && Code(i.Text)))
+                if (wantProblems && (patient.Shared & ConsentCategories.Demographics) != 0)
                 {
-                    matches.Add((patient.Id, item.Id, () => Problem(item)));
+                    foreach (var item in Problems.Of(patient).Where(i => ClinicalCodes.MatchesId(search, i.Id) && Code(i.Text)))
+                    {
+                        matches.Add((patient.Id, item.Id, () => Problem(item)));
+                    }
+                }
+                if (wantDiagnoses && (patient.Shared & ConsentCategories.Encounters) != 0)
+                {
+                    foreach (var visit in entries.Entries(patient.Id).Where(IsDiagnosis))
+                    {
+                        if (!ClinicalCodes.MatchesId(search, DiagnosisId(visit.Id)) || !Code(visit.Details.Diagnosis)
+                            || (encounters.Count > 0 && !encounters.Contains(visit.Id, StringComparer.Ordinal))) continue;
+                        matches.Add((patient.Id, DiagnosisId(visit.Id), () => Diagnosis(visit)));
+                    }
                 }
             }
-            if (wantDiagnoses && (patient.Shared & ConsentCategories.Encounters) != 0)
-            {
-                foreach (var visit in entries.Entries(patient.Id).Where(IsDiagnosis))
-                {
-                    if (!ClinicalCodes.MatchesId(search, DiagnosisId(visit.Id)) || !Code(visit.Details.Diagnosis)
-                        || (encounters.Count > 0 && !encounters.Contains(visit.Id, StringComparer.Ordinal))) continue;
-                    matches.Add((patient.Id, DiagnosisId(visit.Id), () => Diagnosis(visit)));
-                }
-            }
+            return matches;
         }
-        return Outcome<FhirMatches>.Ok(scope.Page(actor, within, matches, search, m => m.PatientId, m => m.Map(), categories, Name + " search"));
     }
 
     private static bool IsDiagnosis(EntryView e) => e.Type == EntryType.Visit && e.IsEffective && e.Details.Diagnosis.Length > 0;
 
     private static Condition Problem(DemographicsItem item) => new()
     {
-        Id = item.Id,
+        Id = FhirIds.Of(item.Id),
         Meta = FhirMeta.From(item.Patient.Proof, item.Patient.Version),
         ClinicalStatus = new CodeableConcept(ClinicalCodes.ConditionClinical, "active", "Active", "Active"),
         Category = [new CodeableConcept(ClinicalCodes.ConditionCategory, "problem-list-item", "Problem List Item", "Problem List Item")],
@@ -117,7 +121,7 @@ public sealed class ConditionResource(ClinicalScope scope, EntryStore entries) :
 
     private static Condition Diagnosis(EntryView visit) => new()
     {
-        Id = DiagnosisId(visit.Id),
+        Id = FhirIds.Of(DiagnosisId(visit.Id)),
         Meta = FhirMeta.From(visit.Proof, 1),
         Category = [new CodeableConcept(ClinicalCodes.ConditionCategory, "encounter-diagnosis", "Encounter Diagnosis", "Encounter Diagnosis")],
         Code = new CodeableConcept { Text = visit.Details.Diagnosis },

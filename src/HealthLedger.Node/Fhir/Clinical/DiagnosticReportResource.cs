@@ -24,8 +24,8 @@ public sealed class DiagnosticReportResource(ClinicalScope scope, LabMapping lab
     /// <inheritdoc />
     public IReadOnlyList<FhirSearchParameter> SearchParameters { get; } =
     [
-        new("patient", SearchParamType.Reference, "The patient (Patient/<id> or the id)."),
-        new("subject", SearchParamType.Reference, "The patient (Patient/<id>)."),
+        ClinicalScope.PatientParameter,
+        ClinicalScope.SubjectParameter,
         new("category", SearchParamType.Token, "LAB (laboratory: lab orders and lab reports), RAD (imaging), or a report type (discharge-summary, prescription, document)."),
         new("code", SearchParamType.Token, "The ordered test or panel (LOINC or the laboratory's code), or the report's LOINC document code or type."),
         new("date", SearchParamType.Date, "The clinically relevant time: specimen collection (lab orders) or when the report was first written."),
@@ -42,6 +42,8 @@ public sealed class DiagnosticReportResource(ClinicalScope scope, LabMapping lab
     /// <inheritdoc />
     public Outcome<Resource> Read(UserSession actor, string id)
     {
+        if (FhirIds.Ledger(id) is not { } ledgerId) return Outcome<Resource>.NotFound($"DiagnosticReport '{Missing.Shown(id)}' is not known.");
+        id = ledgerId;
         scope.OpenGranted(actor);
         if (lab.Order(id) is { } order)
         {
@@ -59,33 +61,33 @@ public sealed class DiagnosticReportResource(ClinicalScope scope, LabMapping lab
     /// <inheritdoc />
     public Outcome<FhirMatches> Search(UserSession actor, FhirSearch search)
     {
-        if (ClinicalCodes.CheckDates(search, "date") is { } bad) return bad;
-        var opened = scope.Patients(actor, search, ConsentCategories.Laboratory | ConsentCategories.Reports, Name);
-        if (!opened.IsOk) return opened.As<FhirMatches>();
-        var within = opened.Value!;
-        var matches = new List<(string PatientId, DateTimeOffset At, string Id, Func<Resource> Map)>();
-        foreach (var order in lab.OrdersOf(within.Ids(ConsentCategories.Laboratory)))
+        return scope.Search(actor, search, TypeName, ConsentCategories.Laboratory | ConsentCategories.Reports, Matches, m => m.PatientId, m => m.Map(), "date");
+
+        List<(string PatientId, DateTimeOffset At, string Id, Func<Resource> Map)> Matches(SearchScope within)
         {
-            var at = LabMapping.Effective(order);
-            if (!ClinicalCodes.MatchesId(search, order.Id) || !search.MatchesToken("category", (ClinicalCodes.DiagnosticService, "LAB"))
-                || !search.MatchesToken("code", lab.OrderedCodes(order)) || !ClinicalCodes.MatchesDate(search, "date", at)) continue;
-            var report = lab.DiagnosticReport(order);
-            if (!search.MatchesToken("status", ("http://hl7.org/fhir/diagnostic-report-status", report.Status?.GetLiteral()))) continue;
-            matches.Add((order.PatientId, at, order.Id, () => report));
-        }
-        foreach (var patient in within.Reaching(ConsentCategories.Reports))
-        {
-            foreach (var r in reports.Latest(patient.Id))
+            var matches = new List<(string PatientId, DateTimeOffset At, string Id, Func<Resource> Map)>();
+            foreach (var order in lab.OrdersOf(within.Ids(ConsentCategories.Laboratory)))
             {
-                var at = reports.FirstWritten(r);
-                var (system, code, _) = ReportMapping.Category(r.Type);
-                if (!ClinicalCodes.MatchesId(search, r.Id) || !search.MatchesToken("category", (system, code))
-                    || !search.MatchesToken("code", ReportMapping.TypeCodes(r)) || !ClinicalCodes.MatchesDate(search, "date", at)
-                    || !search.MatchesToken("status", ("http://hl7.org/fhir/diagnostic-report-status", r.Version > 1 ? "amended" : "final"))) continue;
-                matches.Add((r.PatientId, at, r.Id, () => reports.DiagnosticReport(r)));
+                var at = LabMapping.Effective(order);
+                if (!ClinicalCodes.MatchesId(search, order.Id) || !search.MatchesToken("category", (ClinicalCodes.DiagnosticService, "LAB"))
+                    || !search.MatchesToken("code", lab.OrderedCodes(order)) || !ClinicalCodes.MatchesDate(search, "date", at)) continue;
+                var report = lab.DiagnosticReport(order);
+                if (!search.MatchesToken("status", ("http://hl7.org/fhir/diagnostic-report-status", report.Status?.GetLiteral()))) continue;
+                matches.Add((order.PatientId, at, order.Id, () => report));
             }
+            foreach (var patient in within.Reaching(ConsentCategories.Reports))
+            {
+                foreach (var r in reports.Latest(patient.Id))
+                {
+                    var at = reports.FirstWritten(r);
+                    var (system, code, _) = ReportMapping.Category(r.Type);
+                    if (!ClinicalCodes.MatchesId(search, r.Id) || !search.MatchesToken("category", (system, code))
+                        || !search.MatchesToken("code", ReportMapping.TypeCodes(r)) || !ClinicalCodes.MatchesDate(search, "date", at)
+                        || !search.MatchesToken("status", ("http://hl7.org/fhir/diagnostic-report-status", r.Version > 1 ? "amended" : "final"))) continue;
+                    matches.Add((r.PatientId, at, r.Id, () => reports.DiagnosticReport(r)));
+                }
+            }
+            return matches.OrderByDescending(m => m.At).ThenBy(m => m.Id, StringComparer.Ordinal).ToList();
         }
-        var ordered = matches.OrderByDescending(m => m.At).ThenBy(m => m.Id, StringComparer.Ordinal).ToList();
-        return Outcome<FhirMatches>.Ok(scope.Page(actor, within, ordered, search, m => m.PatientId, m => m.Map(), ConsentCategories.Laboratory | ConsentCategories.Reports, Name + " search"));
     }
 }

@@ -13,8 +13,6 @@ namespace HealthLedger.Node.Fhir.Clinical;
 /// </summary>
 public sealed class DocumentReferenceResource(ClinicalScope scope, ReportMapping reports) : IFhirResourceType
 {
-    private const string Name = "FHIR DocumentReference";
-
     /// <inheritdoc />
     public string TypeName => "DocumentReference";
 
@@ -24,8 +22,8 @@ public sealed class DocumentReferenceResource(ClinicalScope scope, ReportMapping
     /// <inheritdoc />
     public IReadOnlyList<FhirSearchParameter> SearchParameters { get; } =
     [
-        new("patient", SearchParamType.Reference, "The patient (Patient/<id> or the id)."),
-        new("subject", SearchParamType.Reference, "The patient (Patient/<id>)."),
+        ClinicalScope.PatientParameter,
+        ClinicalScope.SubjectParameter,
         new("date", SearchParamType.Date, "When the version was written (its block time)."),
         new("type", SearchParamType.Token, "The report's LOINC document code (e.g. 11502-2) or type (lab, imaging, discharge-summary, prescription, document)."),
         new("status", SearchParamType.Token, "current (the latest version) or superseded."),
@@ -38,22 +36,12 @@ public sealed class DocumentReferenceResource(ClinicalScope scope, ReportMapping
     ];
 
     /// <inheritdoc />
-    public Outcome<Resource> Read(UserSession actor, string id)
-    {
-        scope.OpenGranted(actor);
-        if (reports.FindDocument(id) is not { } version) return Outcome<Resource>.NotFound($"DocumentReference '{Missing.Shown(id)}' is not known.");
-        var patient = scope.Open(actor, version.PatientId, ConsentCategories.Reports, Name);
-        return patient.IsOk ? Outcome<Resource>.Ok(reports.DocumentReference(version)) : patient.As<Resource>();
-    }
+    public Outcome<Resource> Read(UserSession actor, string id) =>
+        scope.Read(actor, TypeName, id, reports.FindDocument, v => v.PatientId, ConsentCategories.Reports, reports.DocumentReference);
 
     /// <inheritdoc />
-    public Outcome<FhirMatches> Search(UserSession actor, FhirSearch search)
-    {
-        if (ClinicalCodes.CheckDates(search, "date") is { } bad) return bad;
-        var opened = scope.Patients(actor, search, ConsentCategories.Reports, Name);
-        if (!opened.IsOk) return opened.As<FhirMatches>();
-        var within = opened.Value!;
-        var matches = within.Reaching(ConsentCategories.Reports)
+    public Outcome<FhirMatches> Search(UserSession actor, FhirSearch search) =>
+        scope.Search(actor, search, TypeName, ConsentCategories.Reports, within => within.Reaching(ConsentCategories.Reports)
             .SelectMany(p => reports.Latest(p.Id))
             .SelectMany(latest => reports.Versions(latest.Id).Where(ReportMapping.HasFile).Select(v => (Version: v, Latest: latest.Version)))
             .Where(m => ClinicalCodes.MatchesId(search, ReportMapping.DocumentId(m.Version)))
@@ -62,7 +50,5 @@ public sealed class DocumentReferenceResource(ClinicalScope scope, ReportMapping
             .Where(m => search.MatchesToken("status", ("http://hl7.org/fhir/document-reference-status", m.Version.Version == m.Latest ? "current" : "superseded")))
             .OrderByDescending(m => m.Version.Proof.Height).ThenBy(m => m.Version.Id, StringComparer.Ordinal)
             .Select(m => m.Version)
-            .ToList();
-        return Outcome<FhirMatches>.Ok(scope.Page(actor, within, matches, search, v => v.PatientId, v => reports.DocumentReference(v), ConsentCategories.Reports, Name + " search"));
-    }
+            .ToList(), v => v.PatientId, reports.DocumentReference, "date");
 }

@@ -141,7 +141,7 @@ public sealed class LabMapping(LabOrderStore orders, LabCatalogueStore catalogue
     {
         var request = new ServiceRequest
         {
-            Id = order.Id,
+            Id = FhirIds.Of(order.Id),
             Meta = FhirMeta.From(order.Steps[^1].Proof, order.Steps.Count),
             Status = ServiceRequestStatus(order),
             Intent = RequestIntent.Order,
@@ -167,7 +167,7 @@ public sealed class LabMapping(LabOrderStore orders, LabCatalogueStore catalogue
         var status = ResultStatus(order);
         var report = new DiagnosticReport
         {
-            Id = order.Id,
+            Id = FhirIds.Of(order.Id),
             Meta = FhirMeta.From(order.Steps[^1].Proof, order.Steps.Count),
             BasedOn = [FhirMeta.Reference("ServiceRequest", order.Id)],
             Status = status switch
@@ -182,7 +182,7 @@ public sealed class LabMapping(LabOrderStore orders, LabCatalogueStore catalogue
             Subject = FhirMeta.Reference("Patient", order.PatientId),
             Effective = FhirMeta.DateTime(Effective(order)),
             Performer = [FhirMeta.Reference("Organization", order.LabOrganisationId)],
-            Result = Lines(order).Select(l => FhirMeta.Reference("Observation", ObservationId(order.Id, l.Code))).ToList(),
+            Result = Lines(order).Select(l => new ResourceReference($"Observation/{ObservationId(order.Id, l.Code)}")).ToList(),
         };
         if (order.CurrentResults is { } results) report.Issued = FhirMeta.BlockTime(order.Status == LabOrderStatus.Validated && order.LastValidation is { } v ? v.Proof : results.Proof);
         if (order.Status == LabOrderStatus.Validated && order.LastValidation is { Content.Notes.Length: > 0 } validated) report.Conclusion = validated.Content.Notes;

@@ -9,8 +9,6 @@ namespace HealthLedger.Node.Fhir.Clinical;
 /// <summary><c>MedicationDispense</c>: what pharmacists dispensed (id = dispense id; consent category medication), see <see cref="MedicationMapping"/>.</summary>
 public sealed class MedicationDispenseResource(ClinicalScope scope, MedicationMapping medication) : IFhirResourceType
 {
-    private const string Name = "FHIR MedicationDispense";
-
     /// <inheritdoc />
     public string TypeName => "MedicationDispense";
 
@@ -20,8 +18,8 @@ public sealed class MedicationDispenseResource(ClinicalScope scope, MedicationMa
     /// <inheritdoc />
     public IReadOnlyList<FhirSearchParameter> SearchParameters { get; } =
     [
-        new("patient", SearchParamType.Reference, "The patient (Patient/<id> or the id)."),
-        new("subject", SearchParamType.Reference, "The patient (Patient/<id>)."),
+        ClinicalScope.PatientParameter,
+        ClinicalScope.SubjectParameter,
         new("prescription", SearchParamType.Reference, "The prescription (MedicationRequest/<id> or the id)."),
         new("whenhandedover", SearchParamType.Date, "When dispensed."),
     ];
@@ -34,13 +32,8 @@ public sealed class MedicationDispenseResource(ClinicalScope scope, MedicationMa
     ];
 
     /// <inheritdoc />
-    public Outcome<Resource> Read(UserSession actor, string id)
-    {
-        scope.OpenGranted(actor);
-        if (medication.Dispense(id) is not { } dp) return Outcome<Resource>.NotFound($"MedicationDispense '{Missing.Shown(id)}' is not known.");
-        var patient = scope.Open(actor, dp.PatientId, ConsentCategories.Medication, Name);
-        return patient.IsOk ? Outcome<Resource>.Ok(medication.MedicationDispense(dp)) : patient.As<Resource>();
-    }
+    public Outcome<Resource> Read(UserSession actor, string id) =>
+        scope.Read(actor, TypeName, id, medication.Dispense, dp => dp.PatientId, ConsentCategories.Medication, medication.MedicationDispense);
 
     /// <inheritdoc />
     public Outcome<FhirMatches> Search(UserSession actor, FhirSearch search)
@@ -48,17 +41,13 @@ public sealed class MedicationDispenseResource(ClinicalScope scope, MedicationMa
         if (ClinicalCodes.CheckDates(search, "whenhandedover") is { } bad) return bad;
         var (prescriptions, error) = search.ReferenceIds("prescription", "MedicationRequest");
         if (error is not null) return ClinicalCodes.Invalid<FhirMatches>("prescription", error);
-        var opened = scope.Patients(actor, search, ConsentCategories.Medication, Name);
-        if (!opened.IsOk) return opened.As<FhirMatches>();
-        var within = opened.Value!;
-        var matches = within.Reaching(ConsentCategories.Medication)
+        return scope.Search(actor, search, TypeName, ConsentCategories.Medication, within => within.Reaching(ConsentCategories.Medication)
             .SelectMany(p => medication.PrescriptionsOf(p.Id))
             .Where(rx => prescriptions.Count == 0 || prescriptions.Contains(rx.Id, StringComparer.Ordinal))
             .SelectMany(rx => medication.DispensesOf(rx.Id))
             .Where(dp => ClinicalCodes.MatchesId(search, dp.Id))
             .Where(dp => ClinicalCodes.MatchesDate(search, "whenhandedover", FhirMeta.BlockTime(dp.Proof)))
             .OrderByDescending(dp => dp.Proof.Height).ThenBy(dp => dp.Id, StringComparer.Ordinal)
-            .ToList();
-        return Outcome<FhirMatches>.Ok(scope.Page(actor, within, matches, search, dp => dp.PatientId, dp => medication.MedicationDispense(dp), ConsentCategories.Medication, Name + " search"));
+            .ToList(), dp => dp.PatientId, medication.MedicationDispense);
     }
 }

@@ -26,8 +26,8 @@ public sealed class ObservationResource(ClinicalScope scope, VitalSignsStore vit
     /// <inheritdoc />
     public IReadOnlyList<FhirSearchParameter> SearchParameters { get; } =
     [
-        new("patient", SearchParamType.Reference, "The patient (Patient/<id> or the id)."),
-        new("subject", SearchParamType.Reference, "The patient (Patient/<id>)."),
+        ClinicalScope.PatientParameter,
+        ClinicalScope.SubjectParameter,
         new("code", SearchParamType.Token, "LOINC code (http://loinc.org|8867-4) or the laboratory's test code (e.g. HGB)."),
         new("category", SearchParamType.Token, "vital-signs or laboratory."),
         new("date", SearchParamType.Date, "When measured (vital signs) or the specimen collected (lab results)."),
@@ -62,46 +62,46 @@ public sealed class ObservationResource(ClinicalScope scope, VitalSignsStore vit
     /// <inheritdoc />
     public Outcome<FhirMatches> Search(UserSession actor, FhirSearch search)
     {
-        if (ClinicalCodes.CheckDates(search, "date") is { } bad) return bad;
         var wantVitals = search.MatchesToken("category", (ClinicalCodes.ObservationCategory, "vital-signs"));
         var wantLab = search.MatchesToken("category", (ClinicalCodes.ObservationCategory, "laboratory"));
         var categories = (wantVitals ? ConsentCategories.Encounters : 0) | (wantLab ? ConsentCategories.Laboratory : 0);
-        if (categories == 0) return Outcome<FhirMatches>.Ok(new FhirMatches([], 0));
-        var opened = scope.Patients(actor, search, categories, Name);
-        if (!opened.IsOk) return opened.As<FhirMatches>();
-        var within = opened.Value!;
-        var matches = new List<(string PatientId, DateTimeOffset At, string Id, Func<Resource> Map)>();
-        if (wantVitals)
+        if (categories == 0) return ClinicalCodes.CheckDates(search, "date") ?? Outcome<FhirMatches>.Ok(new FhirMatches([], 0));
+        return scope.Search(actor, search, TypeName, categories, Matches, m => m.PatientId, m => m.Map(), "date");
+
+        List<(string PatientId, DateTimeOffset At, string Id, Func<Resource> Map)> Matches(SearchScope within)
         {
-            foreach (var patient in within.Reaching(ConsentCategories.Encounters))
+            var matches = new List<(string PatientId, DateTimeOffset At, string Id, Func<Resource> Map)>();
+            if (wantVitals)
             {
-                foreach (var v in vitals.ForPatient(patient.Id))
+                foreach (var patient in within.Reaching(ConsentCategories.Encounters))
                 {
-                    foreach (var kind in VitalSignsMapping.Present(v))
+                    foreach (var v in vitals.ForPatient(patient.Id))
                     {
-                        var id = VitalSignsMapping.Id(v.Id, kind.Loinc);
-                        if (!ClinicalCodes.MatchesId(search, id) || !search.MatchesToken("code", VitalSignsMapping.Codes(kind))
-                            || !ClinicalCodes.MatchesDate(search, "date", v.Details.TakenAt)) continue;
-                        matches.Add((v.PatientId, v.Details.TakenAt, id, () => VitalSignsMapping.ToFhir(v, kind)));
+                        foreach (var kind in VitalSignsMapping.Present(v))
+                        {
+                            var id = VitalSignsMapping.Id(v.Id, kind.Loinc);
+                            if (!ClinicalCodes.MatchesFhirId(search, id) || !search.MatchesToken("code", VitalSignsMapping.Codes(kind))
+                                || !ClinicalCodes.MatchesDate(search, "date", v.Details.TakenAt)) continue;
+                            matches.Add((v.PatientId, v.Details.TakenAt, id, () => VitalSignsMapping.ToFhir(v, kind)));
+                        }
                     }
                 }
             }
-        }
-        if (wantLab)
-        {
-            foreach (var order in lab.OrdersOf(within.Ids(ConsentCategories.Laboratory)))
+            if (wantLab)
             {
-                var at = LabMapping.Effective(order);
-                foreach (var line in lab.Lines(order))
+                foreach (var order in lab.OrdersOf(within.Ids(ConsentCategories.Laboratory)))
                 {
-                    var id = LabMapping.ObservationId(order.Id, line.Code);
-                    if (!ClinicalCodes.MatchesId(search, id) || !search.MatchesToken("code", LabMapping.Codes(line)) || !ClinicalCodes.MatchesDate(search, "date", at)) continue;
-                    matches.Add((order.PatientId, at, id, () => lab.Observation(order, line)));
+                    var at = LabMapping.Effective(order);
+                    foreach (var line in lab.Lines(order))
+                    {
+                        var id = LabMapping.ObservationId(order.Id, line.Code);
+                        if (!ClinicalCodes.MatchesFhirId(search, id) || !search.MatchesToken("code", LabMapping.Codes(line)) || !ClinicalCodes.MatchesDate(search, "date", at)) continue;
+                        matches.Add((order.PatientId, at, id, () => lab.Observation(order, line)));
+                    }
                 }
             }
+            return matches.OrderByDescending(m => m.At).ThenBy(m => m.Id, StringComparer.Ordinal).ToList();
         }
-        var ordered = matches.OrderByDescending(m => m.At).ThenBy(m => m.Id, StringComparer.Ordinal).ToList();
-        return Outcome<FhirMatches>.Ok(scope.Page(actor, within, ordered, search, m => m.PatientId, m => m.Map(), categories, Name + " search"));
     }
 
     private static Outcome<Resource> NotFound(string id) => Outcome<Resource>.NotFound($"Observation '{Missing.Shown(id)}' is not known.");

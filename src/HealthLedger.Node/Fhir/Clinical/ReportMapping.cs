@@ -12,9 +12,11 @@ namespace HealthLedger.Node.Fhir.Clinical;
 /// Medical reports as FHIR: each report (its latest version) as a DiagnosticReport (id = report id; lab result lines as
 /// contained Observations, a Quantity when the value is a number, valueString otherwise), and each version's attached file
 /// as a DocumentReference (id <c>{reportId}-{version}</c>) whose attachment points at the JSON API's download
-/// (<c>/api/v1/reports/{id}/file?version=N</c>, same login) and whose identifier is the SHA-256 the ledger records for the
-/// file (FHIR's <c>attachment.hash</c> is SHA-1, which the ledger does not keep; computing it would mean decrypting the file
-/// on every read, so it is left out).
+/// (<c>/api/v1/reports/{id}/file?version=N</c>, same login), with <c>size</c> (bytes) and <c>hash</c> (FHIR R4: the SHA-1 of
+/// the data, base64) and whose identifier is the SHA-256 the ledger records for the file. The SHA-1 is computed as the file
+/// is uploaded and kept in the report's sealed content (<see cref="AttachedFile.Sha1"/>): a read never decrypts the file
+/// for it. Files uploaded before that carry no SHA-1, and their attachments no <c>hash</c> (rather than one that would mean
+/// decrypting, and disclosing, the file on every read).
 /// </summary>
 public sealed class ReportMapping(ReportStore reports)
 {
@@ -69,7 +71,7 @@ public sealed class ReportMapping(ReportStore reports)
         var (system, code, display) = Category(r.Type);
         var report = new DiagnosticReport
         {
-            Id = r.Id,
+            Id = FhirIds.Of(r.Id),
             Meta = FhirMeta.From(r.Proof, r.Version),
             Status = r.Version > 1 ? Hl7.Fhir.Model.DiagnosticReport.DiagnosticReportStatus.Amended : Hl7.Fhir.Model.DiagnosticReport.DiagnosticReportStatus.Final,
             Category = [new CodeableConcept(system, code, display, display)],
@@ -114,8 +116,9 @@ public sealed class ReportMapping(ReportStore reports)
     }
 
     /// <summary>
-    /// A version's attached file: type, name, the download URL and its creation (the version's block time). No <c>size</c>:
-    /// the SDK (6.8) models it as integer64 and writes it as a JSON string, which R4 parsers (unsignedInt) refuse.
+    /// A version's attached file: type, name, the download URL, its creation (the version's block time), its size in bytes
+    /// (R4's unsignedInt, <see cref="Attachment.SizeUnsignedInt"/>: the SDK's <c>Size</c> is R5's integer64, written as a JSON
+    /// string R4 parsers refuse) and the SHA-1 of its bytes when it was recorded at upload.
     /// </summary>
     public static Attachment Attachment(ReportView r, AttachedFile file) => new()
     {
@@ -123,6 +126,8 @@ public sealed class ReportMapping(ReportStore reports)
         Url = FileUrl(r),
         Title = file.Name,
         Creation = FhirMeta.DateTime(FhirMeta.BlockTime(r.Proof)).Value,
+        SizeUnsignedInt = file.Size is > 0 and <= int.MaxValue ? (int)file.Size : null,
+        Hash = file.Sha1.Length > 0 ? Convert.FromBase64String(file.Sha1) : null,
     };
 
     /// <summary>The DocumentReference id of a version's file.</summary>
@@ -146,7 +151,7 @@ public sealed class ReportMapping(ReportStore reports)
         var latest = versions.Count == 0 ? r.Version : versions[^1].Version;
         var document = new DocumentReference
         {
-            Id = DocumentId(r),
+            Id = FhirIds.Of(DocumentId(r)),
             Meta = FhirMeta.From(r.Proof, r.Version),
             Identifier = [new Identifier(ClinicalCodes.Sha256System, r.State.ContentHash.ToString()) { Use = Identifier.IdentifierUse.Secondary }],
             Status = r.Version == latest ? DocumentReferenceStatus.Current : DocumentReferenceStatus.Superseded,

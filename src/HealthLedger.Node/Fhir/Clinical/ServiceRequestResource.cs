@@ -10,8 +10,6 @@ namespace HealthLedger.Node.Fhir.Clinical;
 /// <summary><c>ServiceRequest</c>: lab orders (id = order id; consent category laboratory), see <see cref="LabMapping"/>.</summary>
 public sealed class ServiceRequestResource(ClinicalScope scope, LabMapping lab) : IFhirResourceType
 {
-    private const string Name = "FHIR ServiceRequest";
-
     /// <inheritdoc />
     public string TypeName => "ServiceRequest";
 
@@ -21,8 +19,8 @@ public sealed class ServiceRequestResource(ClinicalScope scope, LabMapping lab) 
     /// <inheritdoc />
     public IReadOnlyList<FhirSearchParameter> SearchParameters { get; } =
     [
-        new("patient", SearchParamType.Reference, "The patient (Patient/<id> or the id)."),
-        new("subject", SearchParamType.Reference, "The patient (Patient/<id>)."),
+        ClinicalScope.PatientParameter,
+        ClinicalScope.SubjectParameter,
         new("status", SearchParamType.Token, "active or completed."),
         new("code", SearchParamType.Token, "An ordered test or panel (LOINC or the laboratory's code)."),
         new("authored", SearchParamType.Date, "When ordered."),
@@ -35,27 +33,15 @@ public sealed class ServiceRequestResource(ClinicalScope scope, LabMapping lab) 
     ];
 
     /// <inheritdoc />
-    public Outcome<Resource> Read(UserSession actor, string id)
-    {
-        scope.OpenGranted(actor);
-        if (lab.Order(id) is not { } order) return Outcome<Resource>.NotFound($"ServiceRequest '{Missing.Shown(id)}' is not known.");
-        var patient = scope.Open(actor, order.PatientId, ConsentCategories.Laboratory, Name);
-        return patient.IsOk ? Outcome<Resource>.Ok(lab.ServiceRequest(order)) : patient.As<Resource>();
-    }
+    public Outcome<Resource> Read(UserSession actor, string id) =>
+        scope.Read(actor, TypeName, id, lab.Order, o => o.PatientId, ConsentCategories.Laboratory, lab.ServiceRequest);
 
     /// <inheritdoc />
-    public Outcome<FhirMatches> Search(UserSession actor, FhirSearch search)
-    {
-        if (ClinicalCodes.CheckDates(search, "authored") is { } bad) return bad;
-        var opened = scope.Patients(actor, search, ConsentCategories.Laboratory, Name);
-        if (!opened.IsOk) return opened.As<FhirMatches>();
-        var within = opened.Value!;
-        var matches = lab.OrdersOf(within.Ids(ConsentCategories.Laboratory))
+    public Outcome<FhirMatches> Search(UserSession actor, FhirSearch search) =>
+        scope.Search(actor, search, TypeName, ConsentCategories.Laboratory, within => lab.OrdersOf(within.Ids(ConsentCategories.Laboratory))
             .Where(o => ClinicalCodes.MatchesId(search, o.Id))
             .Where(o => search.MatchesToken("status", ("http://hl7.org/fhir/request-status", LabMapping.ServiceRequestStatus(o).GetLiteral())))
             .Where(o => search.MatchesToken("code", lab.OrderedCodes(o)))
             .Where(o => ClinicalCodes.MatchesDate(search, "authored", o.OrderedAt))
-            .ToList();
-        return Outcome<FhirMatches>.Ok(scope.Page(actor, within, matches, search, o => o.PatientId, o => lab.ServiceRequest(o), ConsentCategories.Laboratory, Name + " search"));
-    }
+            .ToList(), o => o.PatientId, lab.ServiceRequest, "authored");
 }

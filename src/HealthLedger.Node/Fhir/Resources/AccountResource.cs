@@ -48,6 +48,8 @@ public sealed class AccountResource(FhirPatientEntries records, HospitalFormat f
     /// <inheritdoc />
     public Outcome<Resource> Read(UserSession actor, string id)
     {
+        if (FhirIds.Ledger(id) is not { } ledgerId) return Outcome<Resource>.NotFound($"Account {Missing.Shown(id)} does not exist.");
+        id = ledgerId;
         if (!id.StartsWith(IdPrefix, StringComparison.Ordinal) || id.Length == IdPrefix.Length) return Outcome<Resource>.NotFound($"Account {Missing.Shown(id)} does not exist.");
         var opened = records.Of(actor, id[IdPrefix.Length..], ConsentCategories.Account, "account (FHIR Account)");
         return opened.IsOk ? Outcome<Resource>.Ok(ToFhir(opened.Value!)) : opened.As<Resource>();
@@ -74,7 +76,7 @@ public sealed class AccountResource(FhirPatientEntries records, HospitalFormat f
         var inv = CultureInfo.InvariantCulture;
         var fhir = new Account
         {
-            Id = IdPrefix + p.Patient.Id,
+            Id = FhirIds.Of(IdPrefix + p.Patient.Id),
             Status = Account.AccountStatus.Active,
             Name = "Hospital account",
             Subject = [FhirMeta.Reference("Patient", p.Patient.Id, p.Patient.DemographicsShared ? p.Patient.Details.FullName : null)],

@@ -67,7 +67,7 @@ public sealed class AuditEventResource(AuditService audit, LedgerNode node, Fhir
         var (patientIds, error) = search.ReferenceIds("patient", "Patient");
         if (error is not null) return Outcome<FhirMatches>.Invalid(FieldErrors.One("patient", error));
         if (search.CheckDates("date") is { } dateError) return Outcome<FhirMatches>.Invalid(FieldErrors.One("date", dateError));
-        var agents = search.AnyOf("agent").Select(a => a.TrimEnd('/').Split('/')[^1].ToLowerInvariant()).ToList();
+        var agents = search.AnyOf("agent").Select(a => a.TrimEnd('/').Split('/')[^1]).Select(a => FhirIds.Ledger(a) ?? a.ToLowerInvariant()).ToList();
         var all = new List<DisclosureView>();
         IReadOnlyList<string?> scope = patientIds.Count > 0 ? [.. patientIds.Distinct(StringComparer.Ordinal)] : [null];
         foreach (var patientId in scope)

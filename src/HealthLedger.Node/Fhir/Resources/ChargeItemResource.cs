@@ -41,6 +41,8 @@ public sealed class ChargeItemResource(FhirPatientEntries records, HospitalForma
     /// <inheritdoc />
     public Outcome<Resource> Read(UserSession actor, string id)
     {
+        if (FhirIds.Ledger(id) is not { } ledgerId) return Outcome<Resource>.NotFound($"ChargeItem {Missing.Shown(id)} does not exist.");
+        id = ledgerId;
         if (records.PatientOf(id) is not { } patientId) return Outcome<Resource>.NotFound($"ChargeItem {Missing.Shown(id)} does not exist.");
         var opened = records.Of(actor, patientId, ConsentCategories.Account, $"account charge {id} (FHIR ChargeItem)");
         if (!opened.IsOk) return opened.As<Resource>();
@@ -57,7 +59,7 @@ public sealed class ChargeItemResource(FhirPatientEntries records, HospitalForma
         var ids = search.AnyOf("_id");
         var matches = found.Value!
             .SelectMany(p => p.Entries.Where(e => e.Type == EntryType.Charge).Select(e => (Patient: p, Charge: e)))
-            .Where(m => ids.Count == 0 || ids.Contains(m.Charge.Id, StringComparer.Ordinal))
+            .Where(m => ids.Count == 0 || ids.Contains(FhirIds.Of(m.Charge.Id), StringComparer.Ordinal))
             .OrderBy(m => m.Charge.Details.OccurredAt).ThenBy(m => m.Charge.Id, StringComparer.Ordinal)
             .ToList();
         return Outcome<FhirMatches>.Ok(FhirMatches.Of(matches, search, page =>
@@ -73,7 +75,7 @@ public sealed class ChargeItemResource(FhirPatientEntries records, HospitalForma
         var currency = Enum.TryParse<Money.Currencies>(format.Currency, out var c) ? c : (Money.Currencies?)null;
         var item = new ChargeItem
         {
-            Id = charge.Id,
+            Id = FhirIds.Of(charge.Id),
             Meta = FhirMeta.From(charge.Proof, 1),
             Status = charge.IsEffective ? ChargeItem.ChargeItemStatus.Billable : ChargeItem.ChargeItemStatus.EnteredInError,
             Code = new CodeableConcept { Text = d.Service },

@@ -1,7 +1,6 @@
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Records;
 using HealthLedger.Node.Consent;
-using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Patients;
 using HealthLedger.Node.Records;
 using Hl7.Fhir.Model;
@@ -18,7 +17,7 @@ namespace HealthLedger.Node.Fhir.Resources;
 /// the grant to the revocation or expiry, and whose <c>code</c>s are the categories shared (HealthLedger's own code system
 /// <c>…/CodeSystem/consent-category</c>: demographics, encounters, account, reports, laboratory, medication).
 /// </summary>
-public sealed class ConsentResource(ConsentService consent, PatientDirectory directory, FhirPatientAccess gate, LedgerNode node) : IFhirResourceType
+public sealed class ConsentResource(ConsentService consent, PatientDirectory directory, FhirPatientAccess gate) : IFhirResourceType
 {
     /// <summary>The code system of the consent categories.</summary>
     public const string CategorySystem = FhirMeta.CodeSystem + "/consent-category";
@@ -45,12 +44,10 @@ public sealed class ConsentResource(ConsentService consent, PatientDirectory dir
     /// <inheritdoc />
     public Outcome<Resource> Read(UserSession actor, string id)
     {
-        var key = node.ScanState("grant/").FirstOrDefault(g => g.Key.EndsWith("/" + id, StringComparison.Ordinal)).Key;
-        if (key is null || key.Split('/') is not [_, var patientId, _]) return Outcome<Resource>.NotFound($"Consent {Missing.Shown(id)} does not exist.");
-        var grants = consent.Grants(actor, patientId);
-        if (!grants.IsOk) return grants.As<Resource>();
-        var grant = grants.Value!.FirstOrDefault(g => g.Grant.Id == id);
-        return grant is null ? Outcome<Resource>.NotFound($"Consent {Missing.Shown(id)} does not exist.") : Outcome<Resource>.Ok(ToFhir(grant));
+        if (FhirIds.Ledger(id) is not { } grantId) return Outcome<Resource>.NotFound($"Consent {Missing.Shown(id)} does not exist.");
+        var grant = consent.Grant(actor, grantId);
+        if (grant.Kind == OutcomeKind.NotFound) return Outcome<Resource>.NotFound($"Consent {Missing.Shown(id)} does not exist.");
+        return grant.IsOk ? Outcome<Resource>.Ok(ToFhir(grant.Value!)) : grant.As<Resource>();
     }
 
     /// <inheritdoc />
@@ -81,7 +78,7 @@ public sealed class ConsentResource(ConsentService consent, PatientDirectory dir
         }
         var ids = search.AnyOf("_id");
         var matches = all
-            .Where(g => ids.Count == 0 || ids.Contains(g.Grant.Id, StringComparer.Ordinal))
+            .Where(g => ids.Count == 0 || ids.Contains(FhirIds.Of(g.Grant.Id), StringComparer.Ordinal))
             .Where(g => search.MatchesToken("status", ("http://hl7.org/fhir/consent-state-codes", g.Active ? "active" : "inactive")))
             .OrderBy(g => g.Grant.GrantedAt).ThenBy(g => g.Grant.Id, StringComparer.Ordinal)
             .ToList();
@@ -112,7 +109,7 @@ public sealed class ConsentResource(ConsentService consent, PatientDirectory dir
         var organisation = gate.OrganisationOf(g.PatientId);
         return new Hl7.Fhir.Model.Consent
         {
-            Id = g.Id,
+            Id = FhirIds.Of(g.Id),
             Meta = FhirMeta.From(g.Proof, 1),
             Status = view.Active ? Hl7.Fhir.Model.Consent.ConsentState.Active : Hl7.Fhir.Model.Consent.ConsentState.Inactive,
             Scope = new CodeableConcept("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy", "Privacy Consent"),

@@ -49,6 +49,8 @@ public sealed class EncounterResource(FhirPatientEntries records, DoctorDirector
     /// <inheritdoc />
     public Outcome<Resource> Read(UserSession actor, string id)
     {
+        if (FhirIds.Ledger(id) is not { } ledgerId) return Outcome<Resource>.NotFound($"Encounter {Missing.Shown(id)} does not exist.");
+        id = ledgerId;
         if (records.PatientOf(id) is not { } patientId) return Outcome<Resource>.NotFound($"Encounter {Missing.Shown(id)} does not exist.");
         var opened = records.Of(actor, patientId, ConsentCategories.Encounters, $"encounter {id} (FHIR Encounter)");
         if (!opened.IsOk) return opened.As<Resource>();
@@ -57,7 +59,7 @@ public sealed class EncounterResource(FhirPatientEntries records, DoctorDirector
         var part = mapped.FirstOrDefault(e => e.Parts.Contains(id));
         return Outcome<Resource>.NotFound(part is null
             ? $"Encounter {Missing.Shown(id)} does not exist."
-            : $"Entry {Missing.Shown(id)} is part of Encounter {part.Id} (a transfer, discharge or correction): read Encounter/{part.Id}.");
+            : $"Entry {Missing.Shown(id)} is part of Encounter {part.Id} (a transfer, discharge or correction): read Encounter/{FhirIds.Of(part.Id)}.");
     }
 
     /// <inheritdoc />
@@ -69,7 +71,7 @@ public sealed class EncounterResource(FhirPatientEntries records, DoctorDirector
         var ids = search.AnyOf("_id");
         var matches = found.Value!
             .SelectMany(p => Map(p).Select(e => (p.Patient, Mapped: e)))
-            .Where(m => ids.Count == 0 || ids.Contains(m.Mapped.Id, StringComparer.Ordinal))
+            .Where(m => ids.Count == 0 || ids.Contains(FhirIds.Of(m.Mapped.Id), StringComparer.Ordinal))
             .Where(m => search.MatchesToken("status", (StatusSystem, m.Mapped.Resource.Status == Encounter.EncounterStatus.InProgress ? "in-progress" : "finished")))
             .Where(m => search.MatchesToken("class", (ActCode, m.Mapped.Resource.Class.Code)))
             .Where(m => !search.Has("date") || search.MatchesDate("date", m.Mapped.Start, m.Mapped.End))
@@ -141,7 +143,7 @@ public sealed class EncounterResource(FhirPatientEntries records, DoctorDirector
                 Period = new Period { Start = new FhirDateTime(moves[i].Details.OccurredAt).Value, End = until is { } u ? new FhirDateTime(u).Value : null },
             });
         }
-        return new Mapped(encounter.Id!, encounter, start, end ?? DateTimeOffset.MaxValue, all.Select(e => e.Id).ToHashSet(StringComparer.Ordinal));
+        return new Mapped(stay.Admission[0].Id, encounter, start, end ?? DateTimeOffset.MaxValue, all.Select(e => e.Id).ToHashSet(StringComparer.Ordinal));
     }
 
     private Mapped Visit(PatientView patient, List<EntryView> chain)
@@ -156,7 +158,7 @@ public sealed class EncounterResource(FhirPatientEntries records, DoctorDirector
         {
             encounter.Diagnosis.Add(new Encounter.DiagnosisComponent { Condition = FhirMeta.Reference("Condition", $"{visit.Id}-diagnosis", visit.Details.Diagnosis) });
         }
-        return new Mapped(encounter.Id!, encounter, at, at.AddTicks(1), chain.Select(e => e.Id).ToHashSet(StringComparer.Ordinal));
+        return new Mapped(chain[0].Id, encounter, at, at.AddTicks(1), chain.Select(e => e.Id).ToHashSet(StringComparer.Ordinal));
     }
 
     private Encounter Common(PatientView patient, string id, IReadOnlyList<EntryView> parts, string doctorId)
@@ -164,7 +166,7 @@ public sealed class EncounterResource(FhirPatientEntries records, DoctorDirector
         var latest = parts.MaxBy(e => e.Proof.Height)!;
         var encounter = new Encounter
         {
-            Id = id,
+            Id = FhirIds.Of(id),
             Meta = FhirMeta.From(latest.Proof, parts.Count),
             Subject = FhirMeta.Reference("Patient", patient.Id, patient.DemographicsShared ? patient.Details.FullName : null),
             ServiceProvider = FhirMeta.Reference("Organization", patient.OrganisationId),

@@ -28,6 +28,16 @@ public sealed class FhirDirectory(DoctorService doctors, LedgerNode node)
             .DistinctBy(d => d.Id, StringComparer.Ordinal).OrderBy(d => d.Id, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>
+    /// The doctors of the directory (as <see cref="Doctors(UserSession)"/>) a search of Practitioner or PractitionerRole
+    /// looks at: those whose FHIR id (<paramref name="fhirIdOf"/> of the doctor id) is among the <c>_id</c> values, all when none is given.
+    /// </summary>
+    public IEnumerable<DoctorView> Doctors(UserSession actor, FhirSearch search, Func<string, string> fhirIdOf)
+    {
+        var ids = search.AnyOf("_id");
+        return Doctors(actor).Where(d => ids.Count == 0 || ids.Contains(fhirIdOf(d.Id), StringComparer.Ordinal));
+    }
+
     /// <summary>One doctor of the directory, or null.</summary>
     public DoctorView? Doctor(UserSession actor, string id) => Doctors(actor).FirstOrDefault(d => d.Id == id);
 

@@ -39,14 +39,14 @@ public sealed class OrganizationResource(FhirDirectory directory) : IFhirResourc
 
     /// <inheritdoc />
     public Outcome<Resource> Read(UserSession actor, string id) =>
-        directory.Organisation(id) is { } organisation ? Outcome<Resource>.Ok(ToFhir(organisation)) : Outcome<Resource>.NotFound($"Organization {Missing.Shown(id)} does not exist.");
+        FhirIds.Ledger(id) is { } organisationId && directory.Organisation(organisationId) is { } organisation ? Outcome<Resource>.Ok(ToFhir(organisation)) : Outcome<Resource>.NotFound($"Organization {Missing.Shown(id)} does not exist.");
 
     /// <inheritdoc />
     public Outcome<FhirMatches> Search(UserSession actor, FhirSearch search)
     {
         var ids = search.AnyOf("_id");
         var matches = directory.Organisations()
-            .Where(o => ids.Count == 0 || ids.Contains(o.Id, StringComparer.Ordinal))
+            .Where(o => ids.Count == 0 || ids.Contains(FhirIds.Of(o.Id), StringComparer.Ordinal))
             .Where(o => search.MatchesString("name", o.Name))
             .Where(o => search.MatchesToken("identifier", (IdentifierSystem, o.Id)))
             .ToList();
@@ -59,7 +59,7 @@ public sealed class OrganizationResource(FhirDirectory directory) : IFhirResourc
         var type = o.Type.ToString().ToLowerInvariant();
         var organization = new Organization
         {
-            Id = o.Id,
+            Id = FhirIds.Of(o.Id),
             Identifier = [new Identifier(IdentifierSystem, o.Id)],
             Active = o.Status == OrganisationStatus.Active,
             Name = o.Name,

@@ -43,6 +43,8 @@ public sealed class PatientResource(PatientService patients, FhirPatientAccess g
     /// <inheritdoc />
     public Outcome<Resource> Read(UserSession actor, string id)
     {
+        if (FhirIds.Ledger(id) is not { } ledgerId) return Outcome<Resource>.NotFound($"Patient {Missing.Shown(id)} does not exist.");
+        id = ledgerId;
         var outcome = gate.Open(actor, id, ConsentCategories.Demographics, "FHIR Patient");
         return outcome.IsOk ? Outcome<Resource>.Ok(ToFhir(outcome.Value!)) : outcome.As<Resource>();
     }
@@ -57,7 +59,7 @@ public sealed class PatientResource(PatientService patients, FhirPatientAccess g
         if (!visible.IsOk) return visible.As<FhirMatches>();
         var ids = search.AnyOf("_id");
         var matches = visible.Value!
-            .Where(p => ids.Count == 0 || ids.Contains(p.Id, StringComparer.Ordinal))
+            .Where(p => ids.Count == 0 || ids.Contains(FhirIds.Of(p.Id), StringComparer.Ordinal))
             .Where(p => orgIds.Count == 0 || orgIds.Contains(p.OrganisationId, StringComparer.Ordinal))
             .Where(p => !HasDemographicFilter(search) || p.DemographicsShared)
             .Where(p => search.MatchesToken("identifier", (FhirMeta.MrnSystem(p.OrganisationId), p.Details.Mrn)))
@@ -83,7 +85,7 @@ public sealed class PatientResource(PatientService patients, FhirPatientAccess g
     {
         var patient = new Patient
         {
-            Id = p.Id,
+            Id = FhirIds.Of(p.Id),
             Meta = FhirMeta.From(p.Proof, p.Version),
             ManagingOrganization = FhirMeta.Reference("Organization", p.OrganisationId),
         };

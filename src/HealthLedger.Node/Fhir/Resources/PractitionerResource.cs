@@ -36,14 +36,12 @@ public sealed class PractitionerResource(FhirDirectory directory) : IFhirResourc
 
     /// <inheritdoc />
     public Outcome<Resource> Read(UserSession actor, string id) =>
-        directory.Doctor(actor, id) is { } doctor ? Outcome<Resource>.Ok(ToFhir(doctor)) : Outcome<Resource>.NotFound($"Practitioner {Missing.Shown(id)} does not exist.");
+        FhirIds.Ledger(id) is { } doctorId && directory.Doctor(actor, doctorId) is { } doctor ? Outcome<Resource>.Ok(ToFhir(doctor)) : Outcome<Resource>.NotFound($"Practitioner {Missing.Shown(id)} does not exist.");
 
     /// <inheritdoc />
     public Outcome<FhirMatches> Search(UserSession actor, FhirSearch search)
     {
-        var ids = search.AnyOf("_id");
-        var matches = directory.Doctors(actor)
-            .Where(d => ids.Count == 0 || ids.Contains(d.Id, StringComparer.Ordinal))
+        var matches = directory.Doctors(actor, search, FhirIds.Of)
             .Where(d => search.MatchesString("name", d.Details.Name))
             .Where(d => search.MatchesToken("identifier", (LicenceSystem, d.Details.LicenceNumber.Length > 0 ? d.Details.LicenceNumber : null)))
             .ToList();
@@ -54,7 +52,7 @@ public sealed class PractitionerResource(FhirDirectory directory) : IFhirResourc
     public static Practitioner ToFhir(DoctorView doctor)
     {
         var d = doctor.Details;
-        var practitioner = new Practitioner { Id = doctor.Id, Meta = FhirMeta.From(doctor.Proof, doctor.Version), Active = true };
+        var practitioner = new Practitioner { Id = FhirIds.Of(doctor.Id), Meta = FhirMeta.From(doctor.Proof, doctor.Version), Active = true };
         if (d.LicenceNumber.Length > 0)
         {
             practitioner.Identifier.Add(new Identifier(LicenceSystem, d.LicenceNumber)

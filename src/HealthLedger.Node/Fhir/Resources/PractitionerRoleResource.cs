@@ -42,7 +42,7 @@ public sealed class PractitionerRoleResource(FhirDirectory directory) : IFhirRes
 
     /// <inheritdoc />
     public Outcome<Resource> Read(UserSession actor, string id) =>
-        id.StartsWith(IdPrefix, StringComparison.Ordinal) && directory.Doctor(actor, id[IdPrefix.Length..]) is { } doctor
+        id.StartsWith(IdPrefix, StringComparison.Ordinal) && directory.Doctors(actor).FirstOrDefault(d => IdOf(d.Id) == id) is { } doctor
             ? Outcome<Resource>.Ok(ToFhir(doctor, directory.Organisation(doctor.OrganisationId)?.Name))
             : Outcome<Resource>.NotFound($"PractitionerRole {Missing.Shown(id)} does not exist.");
 
@@ -53,9 +53,7 @@ public sealed class PractitionerRoleResource(FhirDirectory directory) : IFhirRes
         if (practitionerError is not null) return Outcome<FhirMatches>.Invalid(FieldErrors.One("practitioner", practitionerError));
         var (organisations, organisationError) = search.ReferenceIds("organization", "Organization");
         if (organisationError is not null) return Outcome<FhirMatches>.Invalid(FieldErrors.One("organization", organisationError));
-        var ids = search.AnyOf("_id");
-        var matches = directory.Doctors(actor)
-            .Where(d => ids.Count == 0 || ids.Contains(IdPrefix + d.Id, StringComparer.Ordinal))
+        var matches = directory.Doctors(actor, search, IdOf)
             .Where(d => practitioners.Count == 0 || practitioners.Contains(d.Id, StringComparer.Ordinal))
             .Where(d => organisations.Count == 0 || organisations.Contains(d.OrganisationId, StringComparer.Ordinal))
             .Where(d => search.MatchesToken("specialty", (null, d.Details.Specialty)))
@@ -64,6 +62,12 @@ public sealed class PractitionerRoleResource(FhirDirectory directory) : IFhirRes
         var names = directory.Organisations().ToDictionary(o => o.Id, o => o.Name, StringComparer.Ordinal);
         return Outcome<FhirMatches>.Ok(FhirMatches.Of(matches, search, page => page.Select(d => (Resource)ToFhir(d, names.GetValueOrDefault(d.OrganisationId)))));
     }
+
+    /// <summary>
+    /// The role's FHIR id, <c>role-{doctorId}</c> (<see cref="FhirIds.Prefixed"/>: the doctor id as <see cref="FhirIds.Of"/>
+    /// writes it, shortened with a hash in the rare case that would pass 64 characters).
+    /// </summary>
+    public static string IdOf(string doctorId) => FhirIds.Prefixed(IdPrefix, doctorId);
 
     private static IEnumerable<Coding> Roles(DoctorView d)
     {
@@ -77,7 +81,7 @@ public sealed class PractitionerRoleResource(FhirDirectory directory) : IFhirRes
         var d = doctor.Details;
         var role = new PractitionerRole
         {
-            Id = IdPrefix + doctor.Id,
+            Id = IdOf(doctor.Id),
             Meta = FhirMeta.From(doctor.Proof, doctor.Version),
             Active = true,
             Practitioner = FhirMeta.Reference("Practitioner", doctor.Id, d.Name),

@@ -55,16 +55,12 @@ public sealed class AllergyIntoleranceWriter(PatientService patients, PatientDir
     }
 
     /// <inheritdoc />
-    public async Task<Outcome<Resource>> CreateAsync(UserSession actor, Resource resource, CancellationToken ct)
-    {
-        var plan = Plan(actor, resource, FhirReferences.None);
-        return plan.IsOk ? await plan.Value!.Submit(FhirReferences.None, ct) : plan.As<Resource>();
-    }
+    public Task<Outcome<Resource>> CreateAsync(UserSession actor, Resource resource, CancellationToken ct) => this.PlanAndSubmitAsync(actor, resource, ct);
 
     /// <inheritdoc />
     public async Task<Outcome<Resource>> UpdateAsync(UserSession actor, string id, Resource resource, string? ifMatch, CancellationToken ct)
     {
-        if (PatientLists.Parse(id, "allergy") is not { } target) return Outcome<Resource>.NotFound($"AllergyIntolerance '{id}' does not exist.");
+        if (FhirIds.Ledger(id) is not { } ledgerId || PatientLists.Parse(ledgerId, "allergy") is not { } target) return Outcome<Resource>.NotFound($"AllergyIntolerance '{id}' does not exist.");
         var (text, path, error, unmappable) = Text((AllergyIntolerance)resource);
         if (text is null) return unmappable ? FhirWrite.Unprocessable<Resource>(path!, error!) : FhirWrite.Invalid<Resource>(path!, error!);
         var written = await PatientLists.EditAsync(patients, directory, actor, target.PatientId, ifMatch, d =>
@@ -79,7 +75,7 @@ public sealed class AllergyIntoleranceWriter(PatientService patients, PatientDir
 
     private Outcome<Resource> Stored(UserSession actor, string patientId, int n)
     {
-        var id = $"{patientId}-allergy-{n}";
+        var id = FhirIds.Of($"{patientId}-allergy-{n}");
         return FhirStored.Read(services, actor, TypeName, id, () => directory.Patient(patientId) is { } p && PatientLists.AllergyItems(p.Details.Allergies) is var items && n <= items.Count
             ? new AllergyIntolerance
             {

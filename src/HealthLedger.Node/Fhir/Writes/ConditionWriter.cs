@@ -54,16 +54,12 @@ public sealed class ConditionWriter(PatientService patients, PatientDirectory di
     }
 
     /// <inheritdoc />
-    public async Task<Outcome<Resource>> CreateAsync(UserSession actor, Resource resource, CancellationToken ct)
-    {
-        var plan = Plan(actor, resource, FhirReferences.None);
-        return plan.IsOk ? await plan.Value!.Submit(FhirReferences.None, ct) : plan.As<Resource>();
-    }
+    public Task<Outcome<Resource>> CreateAsync(UserSession actor, Resource resource, CancellationToken ct) => this.PlanAndSubmitAsync(actor, resource, ct);
 
     /// <inheritdoc />
     public async Task<Outcome<Resource>> UpdateAsync(UserSession actor, string id, Resource resource, string? ifMatch, CancellationToken ct)
     {
-        if (PatientLists.Parse(id, "condition") is not { } target) return Outcome<Resource>.NotFound($"Condition '{id}' does not exist.");
+        if (FhirIds.Ledger(id) is not { } ledgerId || PatientLists.Parse(ledgerId, "condition") is not { } target) return Outcome<Resource>.NotFound($"Condition '{id}' does not exist.");
         var (text, path, error, unmappable) = Text((Condition)resource);
         if (text is null) return unmappable ? FhirWrite.Unprocessable<Resource>(path!, error!) : FhirWrite.Invalid<Resource>(path!, error!);
         var written = await PatientLists.EditAsync(patients, directory, actor, target.PatientId, ifMatch, d =>
@@ -78,7 +74,7 @@ public sealed class ConditionWriter(PatientService patients, PatientDirectory di
 
     private Outcome<Resource> Stored(UserSession actor, string patientId, int n)
     {
-        var id = $"{patientId}-condition-{n}";
+        var id = FhirIds.Of($"{patientId}-condition-{n}");
         return FhirStored.Read(services, actor, TypeName, id, () => directory.Patient(patientId) is { } p && n <= p.Details.Conditions.Count
             ? new Condition
             {

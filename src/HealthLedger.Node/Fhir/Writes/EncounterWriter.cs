@@ -124,11 +124,7 @@ public sealed class EncounterWriter(EncounterService encounters, EntryStore entr
     }
 
     /// <inheritdoc />
-    public async Task<Outcome<Resource>> CreateAsync(UserSession actor, Resource resource, CancellationToken ct)
-    {
-        var plan = Plan(actor, resource, FhirReferences.None);
-        return plan.IsOk ? await plan.Value!.Submit(FhirReferences.None, ct) : plan.As<Resource>();
-    }
+    public Task<Outcome<Resource>> CreateAsync(UserSession actor, Resource resource, CancellationToken ct) => this.PlanAndSubmitAsync(actor, resource, ct);
 
     /// <inheritdoc />
     public Task<Outcome<Resource>> UpdateAsync(UserSession actor, string id, Resource resource, string? ifMatch, CancellationToken ct) =>
@@ -140,7 +136,7 @@ public sealed class EncounterWriter(EncounterService encounters, EntryStore entr
         var admission = entry.Type == EntryType.Admission;
         var encounter = new Encounter
         {
-            Id = entry.Id,
+            Id = FhirIds.Of(entry.Id),
             Meta = FhirMeta.From(entry.Proof, 1),
             Status = admission ? Encounter.EncounterStatus.InProgress : Encounter.EncounterStatus.Finished,
             Class = admission ? new Coding(ActCode, "IMP", "inpatient encounter") : new Coding(ActCode, "AMB", "ambulatory"),

@@ -26,12 +26,23 @@ public interface IFhirPlannedWriter : IFhirWriter
     Outcome<FhirPlannedWrite> Plan(UserSession actor, Resource resource, FhirReferences references);
 }
 
+/// <summary>The create of a planned writer outside a Bundle: the plan, then its submission.</summary>
+public static class FhirPlannedWrites
+{
+    /// <summary>Plans the create of <paramref name="resource"/> with literal references only and submits it (the plan's refusal otherwise).</summary>
+    public static async Task<Outcome<Resource>> PlanAndSubmitAsync(this IFhirPlannedWriter writer, UserSession actor, Resource resource, CancellationToken ct)
+    {
+        var plan = writer.Plan(actor, resource, FhirReferences.None);
+        return plan.IsOk ? await plan.Value!.Submit(FhirReferences.None, ct) : plan.As<Resource>();
+    }
+}
+
 /// <summary>
 /// References during a write: <c>Type/id</c> (relative or absolute), and <c>urn:uuid:</c> full URLs of a Bundle's entries
 /// resolved to the ids they were created with (R4 http.html#trules). Conditional references
 /// (<c>Practitioner?identifier=system|value</c>) go through <see cref="Conditional"/> when set.
 /// </summary>
-public sealed partial class FhirReferences
+public sealed class FhirReferences
 {
     private readonly Dictionary<string, (string Type, string? Id)> _entries = new(StringComparer.Ordinal);
 
@@ -44,8 +55,8 @@ public sealed partial class FhirReferences
     /// <summary>Declares a Bundle entry (its id unknown until it is created).</summary>
     public void Declare(string fullUrl, string type) => _entries[fullUrl] = (type, null);
 
-    /// <summary>Records the id entry <paramref name="fullUrl"/> was created (or found) with.</summary>
-    public void Resolve(string fullUrl, string type, string id) => _entries[fullUrl] = (type, id);
+    /// <summary>Records the id entry <paramref name="fullUrl"/> was created (or found) with (a FHIR id is kept as the ledger id it names).</summary>
+    public void Resolve(string fullUrl, string type, string id) => _entries[fullUrl] = (type, FhirIds.Ledger(id) ?? id);
 
     /// <summary>True when <paramref name="fullUrl"/> is an entry of the Bundle.</summary>
     public bool IsEntry(string fullUrl) => _entries.ContainsKey(fullUrl);
@@ -75,9 +86,10 @@ public sealed partial class FhirReferences
             if (Conditional?.Invoke(type, value[(q + 1)..]) is not { } found) return (null, $"No {type} matches '{Clip(value)}'.");
             return _entries.TryGetValue(found, out var matched) ? (matched.Id ?? found, null) : (found, null);
         }
+        // A literal reference names a FHIR id: the ledger id is the one it encodes (FhirIds).
         var parts = value.Split('/');
-        if (parts.Length >= 2 && parts[^2] == type && FhirIdPattern().IsMatch(parts[^1])) return (parts[^1], null);
-        if (parts.Length >= 4 && parts[^2] == "_history" && parts[^4] == type) return (parts[^3], null);
+        var id = parts.Length >= 2 && parts[^2] == type ? parts[^1] : parts.Length >= 4 && parts[^2] == "_history" && parts[^4] == type ? parts[^3] : null;
+        if (id is not null && FhirIds.IsValid(id) && FhirIds.Ledger(id) is { } ledgerId) return (ledgerId, null);
         return (null, $"The reference must be '{type}/<id>'.");
     }
 
@@ -87,9 +99,6 @@ public sealed partial class FhirReferences
 
     /// <summary>True when <paramref name="idOrPlaceholder"/> is a Bundle entry not created yet (planning time).</summary>
     public bool IsPending(string idOrPlaceholder) => _entries.TryGetValue(idOrPlaceholder, out var entry) && entry.Id is null;
-
-    [GeneratedRegex("^[A-Za-z0-9\\-\\.]{1,64}$")]
-    private static partial Regex FhirIdPattern();
 
     private static string Clip(string value) => value.Length <= 60 ? value : value[..60] + "…";
 }

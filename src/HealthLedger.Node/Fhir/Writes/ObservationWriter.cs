@@ -43,11 +43,7 @@ public sealed class ObservationWriter(VitalSignsService vitals, VitalSignsStore 
     }
 
     /// <inheritdoc />
-    public async Task<Outcome<Resource>> CreateAsync(UserSession actor, Resource resource, CancellationToken ct)
-    {
-        var plan = Plan(actor, resource, FhirReferences.None);
-        return plan.IsOk ? await plan.Value!.Submit(FhirReferences.None, ct) : plan.As<Resource>();
-    }
+    public Task<Outcome<Resource>> CreateAsync(UserSession actor, Resource resource, CancellationToken ct) => this.PlanAndSubmitAsync(actor, resource, ct);
 
     /// <inheritdoc />
     public Task<Outcome<Resource>> UpdateAsync(UserSession actor, string id, Resource resource, string? ifMatch, CancellationToken ct) =>

@@ -54,15 +54,12 @@ public sealed class PatientWriter(PatientService patients, PatientDirectory dire
     }
 
     /// <inheritdoc />
-    public async Task<Outcome<Resource>> CreateAsync(UserSession actor, Resource resource, CancellationToken ct)
-    {
-        var plan = Plan(actor, resource, FhirReferences.None);
-        return plan.IsOk ? await plan.Value!.Submit(FhirReferences.None, ct) : plan.As<Resource>();
-    }
+    public Task<Outcome<Resource>> CreateAsync(UserSession actor, Resource resource, CancellationToken ct) => this.PlanAndSubmitAsync(actor, resource, ct);
 
     /// <inheritdoc />
     public async Task<Outcome<Resource>> UpdateAsync(UserSession actor, string id, Resource resource, string? ifMatch, CancellationToken ct)
     {
+        id = FhirIds.Ledger(id) ?? id;
         var current = directory.Patient(id);
         if (current is null || current.OrganisationId != actor.OrganisationId)
         {
