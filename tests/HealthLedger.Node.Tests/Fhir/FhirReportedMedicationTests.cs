@@ -7,6 +7,7 @@ using HealthLedger.Testing;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Task = System.Threading.Tasks.Task;
+using static HealthLedger.Node.Tests.Fhir.FhirAsserts;
 
 namespace HealthLedger.Node.Tests.Fhir;
 
@@ -17,20 +18,6 @@ namespace HealthLedger.Node.Tests.Fhir;
 /// </summary>
 public class FhirReportedMedicationTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private static StringContent Body(Resource resource) => new(resource.ToJson(), Encoding.UTF8, "application/fhir+json");
-
-    private static async Task<T> Fhir<T>(HttpResponseMessage response, HttpStatusCode status) where T : Resource
-    {
-        using (response)
-        {
-            var body = await response.Content.ReadAsStringAsync(Ct);
-            Assert.True(response.StatusCode == status, $"{response.StatusCode}: {body}");
-            return Assert.IsType<T>(FhirValidation.AssertValidJson(body));
-        }
-    }
-
     private static MedicationRequest Reported(string patientId, string? text, MedicationRequest.MedicationrequestStatus status = MedicationRequest.MedicationrequestStatus.Active) => new()
     {
         Status = status,
@@ -140,5 +127,45 @@ public class FhirReportedMedicationTests
         var page = await web.GetStringAsync($"/patients/{id}", Ct);
         Assert.Contains("Medication history (as reported)", page, StringComparison.Ordinal);
         Assert.Contains("<li>Amoxicillin 500 MG Oral Capsule</li>", page, StringComparison.Ordinal);
+    }
+    [Fact]
+    public async Task An_update_of_a_list_item_without_its_version_is_refused_so_an_old_id_cannot_overwrite_the_item_now_in_its_place()
+    {
+        // A break-it pass: removing the first condition moved "Gout" into Condition/{id}-condition-1; a PUT there by a client
+        // that still thought it was "Hypertension" overwrote the wrong diagnosis. The same holds for allergies and medications.
+        await using var node = await NodeFixture.StartAsync();
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        WriteResponse patient;
+        using (var r = await admin.PostAsJsonAsync("/api/v1/patients", new
+        {
+            mrn = "MRN-L1", fullName = "Lia List", dateOfBirth = "1970-01-01", gender = "female",
+            conditions = new[] { "Hypertension", "Gout" }, allergies = "Penicillin; Latex", medications = new[] { "Metformin 500 MG Oral Tablet", "Aspirin 75 MG" },
+        }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+            patient = (await r.Content.ReadFromJsonAsync<WriteResponse>(Ct))!;
+        }
+        var id = patient.Id;
+        Resource[] replacements =
+        [
+            new Condition { Id = $"{id}-condition-1", Code = new CodeableConcept { Text = "Asthma" }, Subject = new ResourceReference($"Patient/{id}"),
+                ClinicalStatus = new CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-clinical", "active") },
+            new AllergyIntolerance { Id = $"{id}-allergy-1", Code = new CodeableConcept { Text = "Peanut" }, Patient = new ResourceReference($"Patient/{id}") },
+            Reported(id, "Ibuprofen 400 MG Oral Tablet"),
+        ];
+        replacements[2].Id = $"{id}-medication-1";
+        var before = (await DemographicsAsync(admin, id)).ToString();
+        foreach (var replacement in replacements)
+        {
+            var refused = await Fhir<OperationOutcome>(await admin.PutAsync($"/fhir/R4/{replacement.TypeName}/{replacement.Id}", Body(replacement), Ct), HttpStatusCode.BadRequest);
+            Assert.Equal($"{replacement.TypeName}.meta.versionId", refused.Issue.Single().Expression.Single());
+        }
+        Assert.Equal(before, (await DemographicsAsync(admin, id)).ToString());
+
+        // With the version it replaces, the update goes through.
+        using var put = new HttpRequestMessage(HttpMethod.Put, $"/fhir/R4/Condition/{id}-condition-1") { Content = Body(replacements[0]) };
+        put.Headers.TryAddWithoutValidation("If-Match", "W/\"1\"");
+        var updated = await Fhir<Condition>(await admin.SendAsync(put, Ct), HttpStatusCode.OK);
+        Assert.Equal(("Asthma", "2"), (updated.Code!.Text, updated.Meta!.VersionId));
     }
 }

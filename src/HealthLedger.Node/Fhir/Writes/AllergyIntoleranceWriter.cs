@@ -61,6 +61,7 @@ public sealed class AllergyIntoleranceWriter(PatientService patients, PatientDir
     public async Task<Outcome<Resource>> UpdateAsync(UserSession actor, string id, Resource resource, string? ifMatch, CancellationToken ct)
     {
         if (FhirIds.Ledger(id) is not { } ledgerId || PatientLists.Parse(ledgerId, "allergy") is not { } target) return Outcome<Resource>.NotFound($"AllergyIntolerance '{id}' does not exist.");
+        if (PatientLists.RequireVersion(ifMatch, "AllergyIntolerance") is { } unversioned) return unversioned;
         var (text, path, error, unmappable) = Text((AllergyIntolerance)resource);
         if (text is null) return unmappable ? FhirWrite.Unprocessable<Resource>(path!, error!) : FhirWrite.Invalid<Resource>(path!, error!);
         var written = await PatientLists.EditAsync(patients, directory, actor, target.PatientId, ifMatch, d =>
