@@ -6,8 +6,8 @@ using HealthLedger.Node.Web;
 using HealthLedger.Testing;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
-using Task = System.Threading.Tasks.Task;
 using static HealthLedger.Node.Tests.Fhir.FhirAsserts;
+using Task = System.Threading.Tasks.Task;
 
 namespace HealthLedger.Node.Tests.Fhir;
 
@@ -138,8 +138,13 @@ public class FhirReportedMedicationTests
         WriteResponse patient;
         using (var r = await admin.PostAsJsonAsync("/api/v1/patients", new
         {
-            mrn = "MRN-L1", fullName = "Lia List", dateOfBirth = "1970-01-01", gender = "female",
-            conditions = new[] { "Hypertension", "Gout" }, allergies = "Penicillin; Latex", medications = new[] { "Metformin 500 MG Oral Tablet", "Aspirin 75 MG" },
+            mrn = "MRN-L1",
+            fullName = "Lia List",
+            dateOfBirth = "1970-01-01",
+            gender = "female",
+            conditions = new[] { "Hypertension", "Gout" },
+            allergies = "Penicillin; Latex",
+            medications = new[] { "Metformin 500 MG Oral Tablet", "Aspirin 75 MG" },
         }, Ct))
         {
             Assert.Equal(HttpStatusCode.Created, r.StatusCode);
