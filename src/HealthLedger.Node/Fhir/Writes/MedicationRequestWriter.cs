@@ -41,6 +41,9 @@ public sealed class MedicationRequestWriter(PharmacyService pharmacy, FormularyS
     /// <inheritdoc />
     public string TypeName => "MedicationRequest";
 
+    /// <inheritdoc />
+    public bool Updates => false;
+
     /// <summary>The formulary drug of organisation <paramref name="organisationId"/> the request names, or null.</summary>
     public DrugView? Drug(MedicationRequest request, string organisationId, FhirReferences references)
     {
