@@ -24,19 +24,27 @@ public static class FhirApi
     /// <summary>The interface's path.</summary>
     public const string BasePath = "/fhir/R4";
 
+    /// <summary>The body cap of creates, updates and transaction/batch Bundles: room for a Synthea-size patient Bundle.</summary>
+    public const long MaxWriteBytes = 8L * 1024 * 1024;
+
+    /// <summary>The body cap of <c>POST {type}/_search</c> (a form of search parameters).</summary>
+    public const long MaxSearchBytes = 1024 * 1024;
+
     /// <summary>Maps the FHIR endpoints.</summary>
     public static IEndpointRouteBuilder MapFhirApi(this IEndpointRouteBuilder app)
     {
         var root = app.MapGroup(BasePath).WithTags("FHIR R4").ExcludeFromDescription();
-        root.MapGet("/metadata", (HttpContext http, FhirCapabilities capabilities) => new FhirResult(capabilities.Statement(BaseUrl(http.Request))));
+        // GET and HEAD (the same headers, no body).
+        root.MapMethods("/metadata", [HttpMethods.Get, HttpMethods.Head], (HttpContext http, FhirCapabilities capabilities) => new FhirResult(capabilities.Statement(BaseUrl(http.Request))));
         var group = root.MapGroup("").AddEndpointFilter(RequireBearerSession);
         group.MapGet("/{type}/{id}", Read);
         group.MapGet("/{type}", Search);
-        group.MapPost("/{type}/_search", SearchByPost);
-        group.MapPost("/{type}", Create);
-        group.MapPut("/{type}/{id}", Update);
+        // Body caps (docs/api.md): a search form 1 MiB; creates, updates and transaction/batch Bundles MaxWriteBytes.
+        group.MapPost("/{type}/_search", SearchByPost).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxSearchBytes));
+        group.MapPost("/{type}", Create).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxWriteBytes));
+        group.MapPut("/{type}/{id}", Update).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxWriteBytes));
         group.MapFhirExport();
-        group.MapPost("", Writes.FhirTransactions.PostAsync);
+        group.MapPost("", Writes.FhirTransactions.PostAsync).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxWriteBytes));
         // Anything else under /fhir/R4 is answered in FHIR's terms, not with the site's 404 page.
         root.Map("/{**rest}", (string? rest) => FhirOutcomes.Result(404, OperationOutcome.IssueType.NotSupported,
             $"'{BasePath}/{Clip(rest ?? "")}' is not an interaction this server supports; GET {BasePath}/metadata lists them."));
@@ -99,33 +107,46 @@ public static class FhirApi
         if (search is null) return FhirOutcomes.From(Outcome<object>.Invalid(errors));
         var session = http.FhirSession();
         Outcome<FhirMatches> outcome;
-        if (search.First("_id") is { } id && search.Values.Count == 1)
+        if (search.Has("_id") && search.Values.Count == 1)
         {
-            // _id alone: a read that answers as a search (no match when unknown or not shared).
-            var read = resourceType.Read(session, id);
-            outcome = read.IsOk ? Outcome<FhirMatches>.Ok(new FhirMatches([read.Value!], 1))
-                : read.Kind is OutcomeKind.NotFound or OutcomeKind.Forbidden ? Outcome<FhirMatches>.Ok(new FhirMatches([], 0)) : read.As<FhirMatches>();
+            // _id alone: reads that answer as a search (an id unknown or not shared is no match). Commas OR, repeats AND.
+            var ids = search.Values["_id"].Select(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                .Aggregate((IEnumerable<string>?)null, (acc, next) => acc is null ? next : acc.Intersect(next, StringComparer.Ordinal))!
+                .Distinct(StringComparer.Ordinal).ToList();
+            var found = new List<Resource>();
+            Outcome<FhirMatches>? failed = null;
+            foreach (var id in ids)
+            {
+                var read = resourceType.Read(session, id);
+                if (read.IsOk) found.Add(read.Value!);
+                else if (read.Kind is not (OutcomeKind.NotFound or OutcomeKind.Forbidden)) failed ??= read.As<FhirMatches>();
+            }
+            outcome = failed ?? Outcome<FhirMatches>.Ok(new FhirMatches([.. found.Skip(search.Offset).Take(search.Count)], found.Count));
         }
         else
         {
             outcome = resourceType.Search(session, search);
         }
         if (!outcome.IsOk) return FhirOutcomes.From(outcome, RetryAfter(http));
-        return new FhirResult(SearchSet(http.Request, resourceType, search, outcome.Value!, types, session));
+        return new FhirResult(SearchSet(http.Request, query, resourceType, search, outcome.Value!, types, session));
     }
 
-    private static Bundle SearchSet(HttpRequest request, IFhirResourceType type, FhirSearch search, FhirMatches matches, FhirResourceTypes types, UserSession session)
+    private static Bundle SearchSet(HttpRequest request, IQueryCollection query, IFhirResourceType type, FhirSearch search, FhirMatches matches, FhirResourceTypes types, UserSession session)
     {
         var baseUrl = BaseUrl(request);
         var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = matches.Total, Id = Guid.NewGuid().ToString("N"), Meta = new Meta { LastUpdated = DateTimeOffset.UtcNow } };
-        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = PageUrl(baseUrl, type.TypeName, request.Query, search.Offset, search.Count) });
+        // The links carry every criterion given, in the query string or (POST _search) the form body.
+        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = PageUrl(baseUrl, type.TypeName, query, search.Offset, search.Count) });
         if (search.Offset + search.Count < matches.Total)
         {
-            bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = PageUrl(baseUrl, type.TypeName, request.Query, search.Offset + search.Count, search.Count) });
+            bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = PageUrl(baseUrl, type.TypeName, query, search.Offset + search.Count, search.Count) });
         }
-        if (search.Offset > 0)
+        if (search.Offset > 0 && matches.Total > 0)
         {
-            bundle.Link.Add(new Bundle.LinkComponent { Relation = "previous", Url = PageUrl(baseUrl, type.TypeName, request.Query, Math.Max(0, search.Offset - search.Count), search.Count) });
+            // Past the end, previous is the last page that has matches, not another empty one.
+            var lastPage = (matches.Total - 1) / search.Count * search.Count;
+            var previous = search.Offset > lastPage ? lastPage : Math.Max(0, search.Offset - search.Count);
+            bundle.Link.Add(new Bundle.LinkComponent { Relation = "previous", Url = PageUrl(baseUrl, type.TypeName, query, previous, search.Count) });
         }
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var resource in matches.Page)
@@ -162,23 +183,32 @@ public static class FhirApi
         return $"{baseUrl}/{type}?{string.Join("&", parts)}";
     }
 
-    private static async Task<IResult> Create(string type, HttpContext http, FhirResourceTypes types)
+    private static async Task<IResult> Create(string type, HttpContext http, FhirResourceTypes types, FhirPatientAccess gate)
     {
         if (types.Find(type) is null && types.Writer(type) is null) return UnknownType(type);
         if (types.Writer(type) is not { } writable) return ReadOnlyType(type);
         var (resource, error) = await FhirFormats.ReadBodyAsync(http.Request, http.RequestAborted);
         if (resource is null) return FhirOutcomes.BadRequest(error!);
         if (resource.TypeName != type) return FhirOutcomes.BadRequest($"The body is a {resource.TypeName}, not a {type}.", "resourceType");
-        var outcome = await writable.CreateAsync(http.FhirSession(), resource, http.RequestAborted);
+        if (Writes.FhirWriteChecks.ForeignReference(resource, BaseUrl(http.Request)) is var (path, message)) return FhirOutcomes.BadRequest(message, path);
+        var session = http.FhirSession();
+        Outcome<Resource> outcome;
+        // The answer is what the writer just wrote: not a disclosure (refusals are still recorded).
+        using (Records.DisclosureRecorder.LeaveOut(reads: true, refusals: false))
+        {
+            outcome = Writes.FhirWriteChecks.AsReads(await writable.CreateAsync(session, resource, http.RequestAborted), session, resource, gate);
+        }
         if (!outcome.IsOk) return FhirOutcomes.From(outcome, RetryAfter(http));
         var created = outcome.Value!;
+        // A create that found its resource already there (an item already listed) wrote nothing: 200 with that resource.
+        if (Writes.FhirWriteChecks.IsExisting(created)) return new FhirResult(created);
         return new FhirResult(created, StatusCodes.Status201Created)
         {
             Location = $"{BaseUrl(http.Request)}/{type}/{created.Id}/_history/{created.Meta?.VersionId ?? "1"}",
         };
     }
 
-    private static async Task<IResult> Update(string type, string id, HttpContext http, FhirResourceTypes types)
+    private static async Task<IResult> Update(string type, string id, HttpContext http, FhirResourceTypes types, FhirPatientAccess gate)
     {
         if (types.Find(type) is null && types.Writer(type) is null) return UnknownType(type);
         if (types.Writer(type) is not { } writable) return ReadOnlyType(type);
@@ -186,8 +216,14 @@ public static class FhirApi
         if (resource is null) return FhirOutcomes.BadRequest(error!);
         if (resource.TypeName != type) return FhirOutcomes.BadRequest($"The body is a {resource.TypeName}, not a {type}.", "resourceType");
         if (resource.Id != id) return FhirOutcomes.BadRequest($"The body's id must be the id in the URL ('{Clip(id)}').", $"{type}.id");
+        if (Writes.FhirWriteChecks.ForeignReference(resource, BaseUrl(http.Request)) is var (path, message)) return FhirOutcomes.BadRequest(message, path);
         var ifMatch = http.Request.Headers.IfMatch.ToString();
-        var outcome = await writable.UpdateAsync(http.FhirSession(), id, resource, ifMatch.Length == 0 ? null : ifMatch, http.RequestAborted);
+        var session = http.FhirSession();
+        Outcome<Resource> outcome;
+        using (Records.DisclosureRecorder.LeaveOut(reads: true, refusals: false))
+        {
+            outcome = Writes.FhirWriteChecks.AsReads(await writable.UpdateAsync(session, id, resource, ifMatch.Length == 0 ? null : ifMatch, http.RequestAborted), session, resource, gate);
+        }
         return outcome.IsOk ? new FhirResult(outcome.Value!) : FhirOutcomes.From(outcome, RetryAfter(http));
     }
 

@@ -46,10 +46,16 @@ public sealed class FhirCapabilities(FhirResourceTypes types, FhirSystemInteract
             };
             resource.Interaction.Add(new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read });
             resource.Interaction.Add(new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType });
-            if (types.Writer(type.TypeName) is not null)
+            if (types.Writer(type.TypeName) is { } writer)
             {
                 resource.Interaction.Add(new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Create });
-                resource.Interaction.Add(new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Update });
+                // Only interactions that can succeed: an append-only type's update is always 422.
+                if (writer.Updates) resource.Interaction.Add(new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Update });
+            }
+            // Instance operations on the type (Patient/{id}/$everything) are declared on the type too.
+            foreach (var operation in system.Operations.Where(o => o.Definition.Contains($"/OperationDefinition/{type.TypeName}-", StringComparison.Ordinal)))
+            {
+                resource.Operation.Add(new CapabilityStatement.OperationComponent { Name = operation.Name, Definition = operation.Definition, Documentation = operation.Documentation });
             }
             resource.SearchParam.Add(new CapabilityStatement.SearchParamComponent { Name = "_id", Type = SearchParamType.Token, Documentation = "The resource id." });
             foreach (var p in type.SearchParameters)

@@ -36,6 +36,13 @@ public sealed class FhirResult(Resource resource, int statusCode = StatusCodes.S
         if (Resource is not (Bundle or OperationOutcome) && Resource.Meta?.VersionId is { Length: > 0 } version) response.Headers.ETag = $"W/\"{version}\"";
         if (Resource is not (Bundle or OperationOutcome) && Resource.Meta?.LastUpdated is { } updated) response.Headers.LastModified = updated.ToString("R");
         foreach (var (name, value) in Headers) response.Headers[name] = value;
-        await response.WriteAsync(FhirFormats.Serialize(Resource, format, pretty), httpContext.RequestAborted);
+        var text = FhirFormats.Serialize(Resource, format, pretty);
+        if (HttpMethods.IsHead(request.Method))
+        {
+            // HEAD: the headers GET would send, no body.
+            response.ContentLength = System.Text.Encoding.UTF8.GetByteCount(text);
+            return;
+        }
+        await response.WriteAsync(text, httpContext.RequestAborted);
     }
 }

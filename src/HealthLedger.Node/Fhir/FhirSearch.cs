@@ -18,6 +18,24 @@ public sealed class FhirSearch
     /// <summary>Parameters about the response's form, not the matches: accepted and handled outside the search.</summary>
     public static readonly IReadOnlySet<string> Ignored = new HashSet<string>(StringComparer.Ordinal) { "_format", "_pretty", "_total" };
 
+    /// <summary>
+    /// The token parameters bound to a required value set of FHIR R4 (by <c>Type.parameter</c>) and its codes: any other code is
+    /// a 400 naming the parameter, for every type that serves the parameter.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string[]> FixedCodes = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["Patient.gender"] = ["male", "female", "other", "unknown"],
+        ["Encounter.status"] = ["planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error", "unknown"],
+        ["MedicationRequest.status"] = ["active", "on-hold", "cancelled", "completed", "entered-in-error", "stopped", "draft", "unknown"],
+        ["MedicationRequest.intent"] = ["proposal", "plan", "order", "original-order", "reflex-order", "filler-order", "instance-order", "option"],
+        ["ServiceRequest.status"] = ["draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"],
+        ["DiagnosticReport.status"] = ["registered", "partial", "preliminary", "final", "amended", "corrected", "appended", "cancelled", "entered-in-error", "unknown"],
+        ["DocumentReference.status"] = ["current", "superseded", "entered-in-error"],
+        ["Consent.status"] = ["draft", "proposed", "active", "rejected", "inactive", "entered-in-error"],
+        ["Condition.clinical-status"] = ["active", "recurrence", "relapse", "inactive", "remission", "resolved"],
+        ["AllergyIntolerance.clinical-status"] = ["active", "inactive", "resolved"],
+    };
+
     /// <summary>The default and largest page sizes.</summary>
     public const int DefaultCount = 20, MaxCount = 200;
 
@@ -107,9 +125,19 @@ public sealed class FhirSearch
                 modifiers[name] = parts[1];
             }
             var list = values.TryGetValue(name, out var existing) ? existing : values[name] = [];
+            FixedCodes.TryGetValue($"{type.TypeName}.{name}", out var codes);
             foreach (var v in rawValues)
             {
-                if (string.IsNullOrWhiteSpace(v)) errors.Add(name, $"Search parameter '{name}' needs a value.");
+                if (string.IsNullOrWhiteSpace(v))
+                {
+                    errors.Add(name, $"Search parameter '{name}' needs a value.");
+                    continue;
+                }
+                // A token bound to a required FHIR value set: a code outside it can match nothing and is a typing error.
+                var unknown = codes?.Length > 0 ? v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                    .Select(alternative => alternative[(alternative.IndexOf('|', StringComparison.Ordinal) + 1)..])
+                    .FirstOrDefault(code => code.Length > 0 && !codes.Contains(code, StringComparer.OrdinalIgnoreCase)) : null;
+                if (unknown is not null) errors.Add(name, $"Search parameter '{name}' value '{Clip(unknown)}' is not a code of its value set: use {string.Join(", ", codes!)}.");
                 else list.Add(v.Trim());
             }
         }

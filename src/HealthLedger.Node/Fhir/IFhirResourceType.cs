@@ -53,6 +53,9 @@ public interface IFhirWriter
     /// <summary>Creates the resource; the outcome's value is the stored resource (with its new id and meta.versionId).</summary>
     Task<Outcome<Resource>> CreateAsync(UserSession actor, Resource resource, CancellationToken ct);
 
+    /// <summary>False when every update is refused (an append-only record: 422), so <c>metadata</c> does not list update.</summary>
+    bool Updates => true;
+
     /// <summary>Updates resource <paramref name="id"/>; <paramref name="ifMatch"/> is the <c>If-Match</c> header (W/"version") or null.</summary>
     Task<Outcome<Resource>> UpdateAsync(UserSession actor, string id, Resource resource, string? ifMatch, CancellationToken ct);
 }

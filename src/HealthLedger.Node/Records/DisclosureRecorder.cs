@@ -55,6 +55,58 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
         }
     }
 
+    private static readonly AsyncLocal<LeftOut?> Scope = new();
+
+    /// <summary>
+    /// Until the returned scope is disposed, this async flow records no reads (<paramref name="reads"/>) and/or no refusals
+    /// (<paramref name="refusals"/>); the scope counts what it left out. For answers that are not disclosures — a FHIR write
+    /// answering the resource the writer just wrote — and for a gathering that records one refusal summary instead of one
+    /// refusal per part (FHIR <c>$everything</c>). Never for a read that shows data the reader did not send.
+    /// </summary>
+    public static LeftOut LeaveOut(bool reads, bool refusals)
+    {
+        var scope = new LeftOut(Scope.Value, reads, refusals);
+        Scope.Value = scope;
+        return scope;
+    }
+
+    /// <summary>A scope of <see cref="LeaveOut"/>: what it left out.</summary>
+    public sealed class LeftOut : IDisposable
+    {
+        private readonly LeftOut? _outer;
+        private readonly bool _reads, _refusals;
+        private readonly List<string> _refused = [];
+
+        internal LeftOut(LeftOut? outer, bool reads, bool refusals)
+        {
+            _outer = outer;
+            _reads = reads;
+            _refusals = refusals;
+        }
+
+        /// <summary>The resources of the refusals left out, in order.</summary>
+        public IReadOnlyList<string> Refused
+        {
+            get
+            {
+                lock (_refused) return [.. _refused];
+            }
+        }
+
+        internal bool LeavesOut(bool allowed, string resource)
+        {
+            if (allowed ? !_reads : !_refusals) return _outer?.LeavesOut(allowed, resource) ?? false;
+            if (!allowed)
+            {
+                lock (_refused) _refused.Add(resource);
+            }
+            return true;
+        }
+
+        /// <inheritdoc />
+        public void Dispose() => Scope.Value = _outer;
+    }
+
     /// <summary>
     /// Records a disclosure (or refused attempt) of a patient's data: stored durably before this returns, committed on the
     /// chain shortly after. Nothing is recorded for an id that is not a registered patient.
@@ -78,8 +130,10 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
         var at = (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds();
         var role = RoleNames.Of(actor.Role);
         var events = new List<(Hash256, byte[])>();
+        var scope = Scope.Value;
         foreach (var (patientId, resource, purpose, allowed) in reads)
         {
+            if (scope is not null && scope.LeavesOut(allowed, resource)) continue;
             if (!Identifiers.IsValid(patientId) || node.GetState(StateKeys.Patient(patientId)) is null) continue;
             var e = new DisclosureEvent(new Hash256(RandomNumberGenerator.GetBytes(32)), actor.UserId, role, patientId,
                 Fit(resource, 120), purpose.Length == 0 ? "-" : Fit(purpose, 60), allowed, at);

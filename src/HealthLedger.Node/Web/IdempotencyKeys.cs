@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Security;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Caching.Memory;
@@ -14,7 +15,8 @@ namespace HealthLedger.Node.Web;
 /// same key with the same request (method, path, query, content type, body) answers it again, marked
 /// <c>Idempotency-Replayed: true</c>, without doing the work twice; the same key with another request is 422, and while the
 /// first request with a key runs, a second one is 409. Keys are per user. Anonymous POSTs (login, raw signed transactions,
-/// which the ledger already deduplicates by transaction id) ignore the header. Answers of 500 and above are not kept, so a
+/// which the ledger already deduplicates by transaction id) ignore the header. Under <c>/fhir</c> the bearer token is read
+/// here (the FHIR endpoints authenticate in their own filter), so FHIR creates and transaction/batch Bundles follow the same rules. Answers of 500 and above are not kept, so a
 /// failed request may be retried with its key.
 /// </summary>
 public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options) : IDisposable
@@ -49,6 +51,13 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options) :
         {
             await Problem(context, 400, "Bad Request", $"The {Header} header must be one value of 1 to {MaxKeyLength} printable characters.");
             return;
+        }
+        if (context.UserSession() is null && FhirErrors.IsFhir(context.Request))
+        {
+            // The FHIR interface signs in by bearer token in its own endpoint filter (to answer 401 as an OperationOutcome):
+            // authenticate here too, so its creates and transactions get the same idempotency as the JSON API.
+            var bearer = await context.AuthenticateAsync(SessionAuthenticationHandler.SchemeName);
+            if (bearer.Succeeded) context.User = bearer.Principal;
         }
         if (context.UserSession() is not { } session)
         {

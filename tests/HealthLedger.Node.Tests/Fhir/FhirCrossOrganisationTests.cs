@@ -7,6 +7,7 @@ using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Tests.Network;
 using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using static HealthLedger.Node.Tests.Fhir.FhirAsserts;
 using Task = System.Threading.Tasks.Task;
@@ -46,6 +47,18 @@ public sealed class FhirCrossOrganisationTests : InProcessNodes
         Assert.Equal(OperationOutcome.IssueType.Forbidden, refusedPatient.Issue.First().Code);
         var refusedEncounter = await Fhir<OperationOutcome>(await sam.GetAsync($"/fhir/R4/Encounter/{visit.Id}", Ct), HttpStatusCode.Forbidden);
         Assert.Equal(OperationOutcome.IssueType.Forbidden, refusedEncounter.Issue.First().Code);
+        // Writes answer like reads: the patient exists at another organisation, so St Mary's admin is refused (403), not told 404.
+        using (var condition = new StringContent(new Condition { Subject = new ResourceReference($"Patient/{patient.Id}"), Code = new CodeableConcept { Text = "Gout" } }.ToJson(), System.Text.Encoding.UTF8, "application/fhir+json"))
+        {
+            var refusedWrite = await Fhir<OperationOutcome>(await stMaryAdmin.PostAsync("/fhir/R4/Condition", condition, Ct), HttpStatusCode.Forbidden);
+            Assert.Equal(OperationOutcome.IssueType.Forbidden, refusedWrite.Issue.First().Code);
+        }
+        var tx = new Bundle { Type = Bundle.BundleType.Transaction };
+        tx.Entry.Add(new Bundle.EntryComponent { Resource = new AllergyIntolerance { Patient = new ResourceReference($"Patient/{patient.Id}"), Code = new CodeableConcept { Text = "Latex" } }, Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.POST, Url = "AllergyIntolerance" } });
+        using (var body = new StringContent(tx.ToJson(), System.Text.Encoding.UTF8, "application/fhir+json"))
+        {
+            await Fhir<OperationOutcome>(await stMaryAdmin.PostAsync("/fhir/R4", body, Ct), HttpStatusCode.Forbidden);
+        }
         var nothing = await Fhir<Bundle>(await sam.GetAsync("/fhir/R4/Encounter", Ct), HttpStatusCode.OK);
         Assert.Empty(nothing.Entry);
 

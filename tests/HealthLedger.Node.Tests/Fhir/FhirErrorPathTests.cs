@@ -25,7 +25,7 @@ public class FhirErrorPathTests
         var admin = await node.LoginAsync("admin", NodeFixture.Password);
 
         // A body over the interaction's cap: 413, not the site's page nor a problem document; nothing was read or written.
-        using (var huge = new StringContent("name=" + new string('a', 200 * 1024), Encoding.UTF8, "application/x-www-form-urlencoded"))
+        using (var huge = new StringContent("name=" + new string('a', 1100 * 1024), Encoding.UTF8, "application/x-www-form-urlencoded"))
         {
             var tooLarge = await Fhir<OperationOutcome>(await admin.PostAsync("/fhir/R4/Patient/_search", huge, Ct), HttpStatusCode.RequestEntityTooLarge);
             Assert.Equal(OperationOutcome.IssueType.TooCostly, tooLarge.Issue.Single().Code);

@@ -14,10 +14,10 @@ namespace HealthLedger.Node.Fhir.Export;
 /// Patient read, then every type with a <c>patient</c> search parameter searched for the patient page by page, then the
 /// <see cref="IFhirDerivedResourceType"/>s (Provenance) derived from what was gathered. Every read goes through the type's
 /// own Read/Search, so the same access rules apply and each is recorded as those reads are; a type the reader may not see
-/// for this patient (403) is left out. Used by <c>Patient/{id}/$everything</c>, the "Download my record (FHIR)" button
+/// for this patient (403) is left out, and the refusals are recorded as one event naming the types withheld. Used by <c>Patient/{id}/$everything</c>, the "Download my record (FHIR)" button
 /// and bulk <c>$export</c>.
 /// </summary>
-public sealed class FhirEverything(IServiceProvider services, FhirPatientAccess gate, RecordAccess access)
+public sealed class FhirEverything(IServiceProvider services, FhirPatientAccess gate, RecordAccess access, DisclosureRecorder disclosures)
 {
     /// <summary>The parameter that puts a type in the patient compartment here.</summary>
     public const string PatientParameter = "patient";
@@ -54,6 +54,10 @@ public sealed class FhirEverything(IServiceProvider services, FhirPatientAccess 
         }
         var gathered = new List<Resource> { patient.Value! };
         var derived = new List<IFhirDerivedResourceType>();
+        // Each type records its reads as it makes them; the types it is refused (consent categories not granted) are
+        // recorded once, as one refusal naming them, not one refusal per type.
+        using var refusals = DisclosureRecorder.LeaveOut(reads: false, refusals: true);
+        var withheld = new List<string>();
         foreach (var type in CompartmentTypes)
         {
             if (only is not null && !only.Contains(type.TypeName)) continue;
@@ -74,12 +78,20 @@ public sealed class FhirEverything(IServiceProvider services, FhirPatientAccess 
                     Issue = [FhirOutcomes.Issue(OperationOutcome.IssueSeverity.Warning, OperationOutcome.IssueType.Incomplete, $"{type.TypeName} could not be searched by patient; it is left out.")],
                 });
             }
-            else if (found.Kind is not (OutcomeKind.Forbidden or OutcomeKind.NotFound)) return found;
+            else if (found.Kind == OutcomeKind.Forbidden) withheld.Add(type.TypeName);
+            else if (found.Kind != OutcomeKind.NotFound) return found;
         }
         foreach (var type in derived) gathered.AddRange(type.Derive(actor, gathered.Where(r => r is not OperationOutcome).ToList()));
+        refusals.Dispose();
+        if (refusals.Refused.Count > 0 && actor.UserId != patientId)
+        {
+            var what = withheld.Count > 0 ? string.Join(", ", withheld) : "part of the record";
+            disclosures.Record(actor, patientId, $"{disclosure ?? "FHIR $everything"}: withheld {what}", "-", allowed: false);
+        }
         IEnumerable<Resource> result = gathered;
         if (only is not null && !only.Contains("Patient")) result = result.Skip(1);
-        if (since is { } s) result = result.Where(r => r is OperationOutcome || r.Meta?.LastUpdated is not { } updated || updated >= s);
+        // _since keeps what changed at or after it: a resource without a time (an account with no lines yet) has not.
+        if (since is { } s) result = result.Where(r => r is OperationOutcome || (r.Meta?.LastUpdated is { } updated && updated >= s));
         return Outcome<IReadOnlyList<Resource>>.Ok(result.DistinctBy(r => r.TypeName + "/" + r.Id).ToList());
     }
 

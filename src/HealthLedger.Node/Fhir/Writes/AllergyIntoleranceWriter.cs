@@ -49,7 +49,13 @@ public sealed class AllergyIntoleranceWriter(PatientService patients, PatientDir
         return Outcome<FhirPlannedWrite>.Ok(new FhirPlannedWrite(TypeName, depends, async (refs, ct) =>
         {
             var id = refs.Final(patientId!);
-            var written = await PatientLists.EditAsync(patients, directory, actor, id, null, d => Append(d, text), ct);
+            var listed = false;
+            var written = await PatientLists.EditAsync(patients, directory, actor, id, null, d =>
+            {
+                listed = PatientLists.AllergyItems(d.Allergies).Any(i => i.Equals(text, StringComparison.OrdinalIgnoreCase));
+                return Append(d, text);
+            }, ct);
+            if (written.IsOk && listed && Stored(actor, id, written.Value) is { IsOk: true } existing) return Outcome<Resource>.Ok(FhirWriteChecks.MarkExisting(existing.Value!));
             return written.IsOk ? Stored(actor, id, written.Value) : FhirWrite.Remap<int, Resource>(written, PatientLists.Paths("AllergyIntolerance.code"), "AllergyIntolerance");
         }));
     }
@@ -62,6 +68,10 @@ public sealed class AllergyIntoleranceWriter(PatientService patients, PatientDir
     {
         if (FhirIds.Ledger(id) is not { } ledgerId || PatientLists.Parse(ledgerId, "allergy") is not { } target) return Outcome<Resource>.NotFound($"AllergyIntolerance '{id}' does not exist.");
         if (PatientLists.RequireVersion(ifMatch, "AllergyIntolerance") is { } unversioned) return unversioned;
+        if (FhirReferences.None.Target(((AllergyIntolerance)resource).Patient, "Patient").Id is { } patient && patient != target.PatientId)
+        {
+            return FhirWrite.Invalid<Resource>("AllergyIntolerance.patient", $"AllergyIntolerance '{id}' belongs to another patient: the patient cannot change.");
+        }
         var (text, path, error, unmappable) = Text((AllergyIntolerance)resource);
         if (text is null) return unmappable ? FhirWrite.Unprocessable<Resource>(path!, error!) : FhirWrite.Invalid<Resource>(path!, error!);
         var written = await PatientLists.EditAsync(patients, directory, actor, target.PatientId, ifMatch, d =>

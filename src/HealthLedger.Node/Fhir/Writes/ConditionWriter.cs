@@ -42,13 +42,16 @@ public sealed class ConditionWriter(PatientService patients, PatientDirectory di
         return Outcome<FhirPlannedWrite>.Ok(new FhirPlannedWrite(TypeName, depends, async (refs, ct) =>
         {
             var id = refs.Final(patientId!);
+            var listed = false;
             var written = await PatientLists.EditAsync(patients, directory, actor, id, null, d =>
             {
                 var list = d.Conditions.ToList();
                 var at = list.FindIndex(c => c.Equals(text, StringComparison.OrdinalIgnoreCase));
+                listed = at >= 0;
                 if (at < 0) list.Add(text);
                 return (d with { Conditions = list }, at < 0 ? list.Count : at + 1);
             }, ct);
+            if (written.IsOk && listed && Stored(actor, id, written.Value) is { IsOk: true } existing) return Outcome<Resource>.Ok(FhirWriteChecks.MarkExisting(existing.Value!));
             return written.IsOk ? Stored(actor, id, written.Value) : FhirWrite.Remap<int, Resource>(written, PatientLists.Paths("Condition.code"), "Condition");
         }));
     }
@@ -61,6 +64,10 @@ public sealed class ConditionWriter(PatientService patients, PatientDirectory di
     {
         if (FhirIds.Ledger(id) is not { } ledgerId || PatientLists.Parse(ledgerId, "condition") is not { } target) return Outcome<Resource>.NotFound($"Condition '{id}' does not exist.");
         if (PatientLists.RequireVersion(ifMatch, "Condition") is { } unversioned) return unversioned;
+        if (FhirReferences.None.Target(((Condition)resource).Subject, "Patient").Id is { } subject && subject != target.PatientId)
+        {
+            return FhirWrite.Invalid<Resource>("Condition.subject", $"Condition '{id}' belongs to another patient: the subject cannot change.");
+        }
         var (text, path, error, unmappable) = Text((Condition)resource);
         if (text is null) return unmappable ? FhirWrite.Unprocessable<Resource>(path!, error!) : FhirWrite.Invalid<Resource>(path!, error!);
         var written = await PatientLists.EditAsync(patients, directory, actor, target.PatientId, ifMatch, d =>

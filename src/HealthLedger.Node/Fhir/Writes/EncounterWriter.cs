@@ -36,6 +36,9 @@ public sealed class EncounterWriter(EncounterService encounters, EntryStore entr
     /// <inheritdoc />
     public string TypeName => "Encounter";
 
+    /// <inheritdoc />
+    public bool Updates => false;
+
     /// <summary>
     /// The entry input of an Encounter (patient and doctor as found by <paramref name="references"/>), or the error at its
     /// FHIR path. <paramref name="doctorFallback"/> is used when no participant names a doctor.

@@ -14,9 +14,11 @@ namespace HealthLedger.Node.Fhir.Writes;
 /// created with (R4 http.html#trules). A transaction maps and validates every entry first — any failure answers one
 /// OperationOutcome (issues at <c>Bundle.entry[i]…</c>) and nothing is written — then submits the entries in dependency
 /// order. The ledger cannot roll back a committed entry: a refusal at submission (a conflict found only then) stops the
-/// rest and the OperationOutcome names the entries already written. A batch runs every entry on its own.
+/// rest and the OperationOutcome names the entries already written. A batch runs every entry on its own. A POST entry's
+/// <c>request.ifNoneExist</c> is a conditional create through the type's search (one match: 200 with it, nothing written;
+/// several: 412); fullUrls are unique; references to another server are 400.
 /// </summary>
-public sealed class FhirTransactions(FhirResourceTypes types)
+public sealed class FhirTransactions(FhirResourceTypes types, FhirPatientAccess gate)
 {
     /// <summary>The CapabilityStatement's line.</summary>
     public const string Documentation = "transaction and batch Bundles: POST (create) and PUT (update) entries onto the types' writers, urn:uuid references resolved, every transaction entry validated before any is written.";
@@ -27,12 +29,16 @@ public sealed class FhirTransactions(FhirResourceTypes types)
         var (resource, error) = await FhirFormats.ReadBodyAsync(http.Request, http.RequestAborted);
         if (resource is null) return FhirOutcomes.BadRequest(error!);
         if (resource is not Bundle bundle) return FhirOutcomes.BadRequest($"POST {FhirApi.BasePath} takes a Bundle of type transaction or batch, not a {resource.TypeName}.", "resourceType");
-        var (status, body) = await transactions.ProcessAsync(http.FhirSession(), bundle, http.RequestAborted);
+        var (status, body) = await transactions.ProcessAsync(http.FhirSession(), bundle, FhirApi.BaseUrl(http.Request), http.RequestAborted);
         return new FhirResult(body, status);
     }
 
-    /// <summary>Runs a transaction or batch Bundle; the HTTP status and the response Bundle (or OperationOutcome).</summary>
-    public async Task<(int Status, Resource Body)> ProcessAsync(UserSession actor, Bundle bundle, CancellationToken ct)
+    /// <summary>
+    /// Runs a transaction or batch Bundle; the HTTP status and the response Bundle (or OperationOutcome). References may be
+    /// relative, to the Bundle's <c>urn:uuid:</c> entries, or under <paramref name="baseUrl"/> (this server): any other
+    /// absolute reference is a 400.
+    /// </summary>
+    public async Task<(int Status, Resource Body)> ProcessAsync(UserSession actor, Bundle bundle, string baseUrl, CancellationToken ct)
     {
         if (bundle.Type is not (Bundle.BundleType.Transaction or Bundle.BundleType.Batch))
         {
@@ -40,15 +46,22 @@ public sealed class FhirTransactions(FhirResourceTypes types)
         }
         var isTransaction = bundle.Type == Bundle.BundleType.Transaction;
         var references = new FhirReferences();
-        foreach (var entry in bundle.Entry)
+        var fullUrls = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < bundle.Entry.Count; i++)
         {
+            var entry = bundle.Entry[i];
+            // R4 bundle.html: fullUrl is unique within a Bundle (two entries with one fullUrl make every reference to it ambiguous).
+            if (entry.FullUrl is { Length: > 0 } url && !fullUrls.Add(url))
+            {
+                return (400, FhirOutcomes.Error(OperationOutcome.IssueType.Invalid, "Another entry of this Bundle has the same fullUrl: each entry's fullUrl must be unique.", $"Bundle.entry[{i}].fullUrl"));
+            }
             if (entry.FullUrl is { Length: > 0 } fullUrl && entry.Resource is { } r && entry.Request?.Method == Bundle.HTTPVerb.POST) references.Declare(fullUrl, r.TypeName);
         }
         var steps = new Step?[bundle.Entry.Count];
         var failures = new List<(int Index, int Status, OperationOutcome Outcome)>();
         for (var i = 0; i < bundle.Entry.Count; i++)
         {
-            var (step, status, outcome) = Prepare(actor, bundle.Entry[i], i, references);
+            var (step, status, outcome) = Prepare(actor, bundle.Entry[i], i, references, baseUrl);
             if (step is not null) steps[i] = step;
             else failures.Add((i, status, outcome!));
         }
@@ -76,7 +89,12 @@ public sealed class FhirTransactions(FhirResourceTypes types)
             {
                 pending.Remove(i);
                 var step = steps[i]!;
-                var result = await step.Run(references, ct);
+                Outcome<Resource> result;
+                // The answer is what the writer just wrote: not a disclosure (refusals, and ifNoneExist searches, are recorded).
+                using (Records.DisclosureRecorder.LeaveOut(reads: true, refusals: false))
+                {
+                    result = FhirWriteChecks.AsReads(await step.Run(references, ct), actor, bundle.Entry[i].Resource!, gate);
+                }
                 if (!result.IsOk)
                 {
                     var failed = Prefixed(FhirOutcomes.From(result), i);
@@ -95,11 +113,12 @@ public sealed class FhirTransactions(FhirResourceTypes types)
                     continue;
                 }
                 var stored = result.Value!;
+                var existed = step.Existing || FhirWriteChecks.IsExisting(stored);
                 if (bundle.Entry[i].FullUrl is { Length: > 0 } fullUrl) references.Resolve(fullUrl, stored.TypeName, stored.Id ?? "");
-                written.Add($"{stored.TypeName}/{stored.Id}");
+                if (!existed) written.Add($"{stored.TypeName}/{stored.Id}");
                 responses[i] = new Bundle.ResponseComponent
                 {
-                    Status = StatusLine(step.IsCreate ? 201 : 200),
+                    Status = StatusLine(step.IsCreate && !existed ? 201 : 200),
                     Location = $"{stored.TypeName}/{stored.Id}/_history/{stored.Meta?.VersionId ?? "1"}",
                     Etag = stored.Meta?.VersionId is { } v ? $"W/\"{v}\"" : null,
                     LastModified = stored.Meta?.LastUpdated,
@@ -116,9 +135,13 @@ public sealed class FhirTransactions(FhirResourceTypes types)
         return (200, response);
     }
 
-    private sealed record Step(string TypeName, bool IsCreate, IReadOnlyList<string> DependsOn, Func<FhirReferences, CancellationToken, Task<Outcome<Resource>>> Run);
+    private sealed record Step(string TypeName, bool IsCreate, IReadOnlyList<string> DependsOn, Func<FhirReferences, CancellationToken, Task<Outcome<Resource>>> Run)
+    {
+        /// <summary>An ifNoneExist create that found its match: nothing is written.</summary>
+        public bool Existing { get; init; }
+    }
 
-    private (Step? Step, int Status, OperationOutcome? Outcome) Prepare(UserSession actor, Bundle.EntryComponent entry, int i, FhirReferences references)
+    private (Step? Step, int Status, OperationOutcome? Outcome) Prepare(UserSession actor, Bundle.EntryComponent entry, int i, FhirReferences references, string baseUrl)
     {
         OperationOutcome Bad(string message, string path) => FhirOutcomes.Error(OperationOutcome.IssueType.Invalid, message, $"Bundle.entry[{i}].{path}");
         if (entry.Request?.Method is not { } method) return (null, 400, Bad("Each entry needs request.method and request.url.", "request"));
@@ -132,6 +155,21 @@ public sealed class FhirTransactions(FhirResourceTypes types)
         {
             return (null, 422, FhirOutcomes.Error(OperationOutcome.IssueType.NotSupported, $"{resource.TypeName} cannot be written through this interface.", $"Bundle.entry[{i}].resource"));
         }
+        if (FhirWriteChecks.ForeignReference(resource, baseUrl) is var (foreignPath, foreign))
+        {
+            return (null, 400, Bad(foreign, "resource" + foreignPath[resource.TypeName.Length..]));
+        }
+        if (entry.Request.IfNoneExist is { Length: > 0 } ifNoneExist)
+        {
+            if (method != Bundle.HTTPVerb.POST) return (null, 400, Bad("ifNoneExist applies to POST (create) entries only.", "request.ifNoneExist"));
+            var (found, status, error) = Existing(actor, resource.TypeName, ifNoneExist, i);
+            if (error is not null) return (null, status, error);
+            if (found is not null)
+            {
+                // Conditional create (http.html#ccreate): one match is the answer (200) and nothing is written.
+                return (new Step(resource.TypeName, true, [], (_, _) => Task.FromResult(Outcome<Resource>.Ok(found))) { Existing = true }, 0, null);
+            }
+        }
         switch (method)
         {
             case Bundle.HTTPVerb.POST:
@@ -139,7 +177,7 @@ public sealed class FhirTransactions(FhirResourceTypes types)
                 {
                     return (null, 422, FhirOutcomes.Error(OperationOutcome.IssueType.NotSupported, $"{resource.TypeName} cannot be created in a Bundle.", $"Bundle.entry[{i}].resource"));
                 }
-                var plan = planned.Plan(actor, resource, references);
+                var plan = FhirWriteChecks.AsReads(planned.Plan(actor, resource, references), actor, resource, gate);
                 if (!plan.IsOk) return (null, StatusOf(plan.Kind), Prefixed(FhirOutcomes.From(plan), i));
                 return (new Step(resource.TypeName, true, plan.Value!.DependsOn, plan.Value.Submit), 0, null);
             case Bundle.HTTPVerb.PUT:
@@ -150,6 +188,40 @@ public sealed class FhirTransactions(FhirResourceTypes types)
             default:
                 return (null, 422, FhirOutcomes.Error(OperationOutcome.IssueType.NotSupported, "Only POST and PUT entries are supported.", $"Bundle.entry[{i}].request.method"));
         }
+    }
+
+    /// <summary>
+    /// The resource an entry's <c>request.ifNoneExist</c> (a search query of the entry's type) finds: null when none matches;
+    /// 412 when several do; 400 naming <c>Bundle.entry[i].request.ifNoneExist</c> when the query cannot be read.
+    /// </summary>
+    private (Resource? Found, int Status, OperationOutcome? Error) Existing(UserSession actor, string typeName, string ifNoneExist, int i)
+    {
+        var path = $"Bundle.entry[{i}].request.ifNoneExist";
+        if (types.Find(typeName) is not { } type) return (null, 400, FhirOutcomes.Error(OperationOutcome.IssueType.NotSupported, $"{typeName} cannot be searched, so ifNoneExist cannot be checked.", path));
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(ifNoneExist.TrimStart('?'));
+        if (query.Count == 0 || query.Keys.Any(k => k.StartsWith("_count", StringComparison.Ordinal) || k.StartsWith("_offset", StringComparison.Ordinal) || k.StartsWith("_include", StringComparison.Ordinal)))
+        {
+            return (null, 400, FhirOutcomes.Error(OperationOutcome.IssueType.Invalid, "ifNoneExist is a search query of the entry's type, e.g. 'identifier=system|value'.", path));
+        }
+        var (search, errors) = FhirSearch.Parse(new QueryCollection(query), type);
+        if (search is null)
+        {
+            var messages = errors.ToDictionary().SelectMany(e => e.Value);
+            return (null, 400, FhirOutcomes.Error(OperationOutcome.IssueType.Invalid, "ifNoneExist: " + string.Join(" ", messages), path));
+        }
+        var matches = type.Search(actor, search);
+        if (!matches.IsOk)
+        {
+            var failed = (OperationOutcome)FhirOutcomes.From(matches).Resource;
+            foreach (var issue in failed.Issue) issue.Expression = [path];
+            return (null, StatusOf(matches.Kind), failed);
+        }
+        return matches.Value!.Total switch
+        {
+            0 => (null, 0, null),
+            1 => (matches.Value.Page[0], 0, null),
+            _ => (null, 412, FhirOutcomes.Error(OperationOutcome.IssueType.MultipleMatches, "ifNoneExist matches more than one resource: make the criteria more selective.", path)),
+        };
     }
 
     /// <summary>The outcome's issues with their expressions moved under <c>Bundle.entry[i].resource</c>.</summary>
@@ -182,6 +254,7 @@ public sealed class FhirTransactions(FhirResourceTypes types)
         400 => " Bad Request",
         403 => " Forbidden",
         404 => " Not Found",
+        412 => " Precondition Failed",
         409 => " Conflict",
         422 => " Unprocessable Entity",
         503 => " Service Unavailable",

@@ -18,6 +18,9 @@ public sealed class ObservationWriter(VitalSignsService vitals, VitalSignsStore 
     public string TypeName => "Observation";
 
     /// <inheritdoc />
+    public bool Updates => false;
+
+    /// <inheritdoc />
     public Outcome<FhirPlannedWrite> Plan(UserSession actor, Resource resource, FhirReferences references)
     {
         var observation = (Observation)resource;
