@@ -204,12 +204,13 @@ public class FhirConformanceTests
         await using var w = await SetUpAsync();
         var statement = await Fhir<CapabilityStatement>(await w.Node.Http.GetAsync("/fhir/R4/metadata", Ct), HttpStatusCode.OK);
         var resources = statement.Rest.Single().Resource.ToDictionary(r => r.Type!, r => r.Interaction.Select(i => i.Code!.Value).ToHashSet());
-        foreach (var appendOnly in new[] { "Encounter", "Observation", "MedicationRequest" })
+        foreach (var appendOnly in new[] { "Encounter", "Observation" })
         {
             Assert.Contains(CapabilityStatement.TypeRestfulInteraction.Create, resources[appendOnly]);
             Assert.DoesNotContain(CapabilityStatement.TypeRestfulInteraction.Update, resources[appendOnly]);
         }
-        foreach (var updatable in new[] { "Patient", "Condition", "AllergyIntolerance" }) Assert.Contains(CapabilityStatement.TypeRestfulInteraction.Update, resources[updatable]);
+        // MedicationRequest: a reported item of the medication history is updated; a prescription is not (422).
+        foreach (var updatable in new[] { "Patient", "Condition", "AllergyIntolerance", "MedicationRequest" }) Assert.Contains(CapabilityStatement.TypeRestfulInteraction.Update, resources[updatable]);
         var patientType = statement.Rest.Single().Resource.Single(r => r.Type == "Patient");
         Assert.Equal("http://hl7.org/fhir/OperationDefinition/Patient-everything", patientType.Operation.Single(o => o.Name == "everything").Definition);
         Assert.Equal(["_id", "identifier", "name", "family", "given", "birthdate", "gender", "organization"], patientType.SearchParam.Select(p => p.Name));

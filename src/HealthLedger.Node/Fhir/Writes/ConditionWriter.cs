@@ -63,11 +63,11 @@ public sealed class ConditionWriter(PatientService patients, PatientDirectory di
     public async Task<Outcome<Resource>> UpdateAsync(UserSession actor, string id, Resource resource, string? ifMatch, CancellationToken ct)
     {
         if (FhirIds.Ledger(id) is not { } ledgerId || PatientLists.Parse(ledgerId, "condition") is not { } target) return Outcome<Resource>.NotFound($"Condition '{id}' does not exist.");
-        if (PatientLists.RequireVersion(ifMatch, "Condition") is { } unversioned) return unversioned;
         if (FhirReferences.None.Target(((Condition)resource).Subject, "Patient").Id is { } subject && subject != target.PatientId)
         {
             return FhirWrite.Invalid<Resource>("Condition.subject", $"Condition '{id}' belongs to another patient: the subject cannot change.");
         }
+        if (PatientLists.RequireVersion(ifMatch, "Condition") is { } unversioned) return unversioned;
         var (text, path, error, unmappable) = Text((Condition)resource);
         if (text is null) return unmappable ? FhirWrite.Unprocessable<Resource>(path!, error!) : FhirWrite.Invalid<Resource>(path!, error!);
         var written = await PatientLists.EditAsync(patients, directory, actor, target.PatientId, ifMatch, d =>
