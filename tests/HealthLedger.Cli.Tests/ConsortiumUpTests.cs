@@ -37,7 +37,7 @@ public sealed class ConsortiumUpTests : IDisposable
         try
         {
             await LocalCluster.PollAsync("every node is ready", () => Task.FromResult(up.Stdout.Contains("All 4 nodes are ready.", StringComparison.Ordinal) || up.HasExited),
-                () => up.Stdout + up.Stderr, TimeSpan.FromSeconds(60));
+                () => up.Stdout + up.Stderr, TimeSpan.FromMinutes(3));
             Assert.False(up.HasExited, up.Stdout + up.Stderr);
             foreach (var id in Ids) Assert.Matches(new Regex($@"admin\.{id}\s+from HEALTHLEDGER_ADMIN_PASSWORD"), up.Stdout);
 
@@ -118,7 +118,7 @@ public sealed class ConsortiumUpTests : IDisposable
         try
         {
             await LocalCluster.PollAsync("the nodes started again", () => Task.FromResult(again.Stdout.Contains("All 4 nodes are ready.", StringComparison.Ordinal) || again.HasExited),
-                () => again.Stdout + again.Stderr, TimeSpan.FromSeconds(60));
+                () => again.Stdout + again.Stderr, TimeSpan.FromMinutes(3));
             Assert.DoesNotContain("Created consortium", again.Stdout, StringComparison.Ordinal);
             Assert.Matches(new Regex(@"admin\.city-lab\s+\(shown when created\)"), again.Stdout);
         }

@@ -38,6 +38,7 @@ public static class FhirApi
         root.MapMethods("/metadata", [HttpMethods.Get, HttpMethods.Head], (HttpContext http, FhirCapabilities capabilities) => new FhirResult(capabilities.Statement(BaseUrl(http.Request))));
         var group = root.MapGroup("").AddEndpointFilter(RequireBearerSession);
         group.MapGet("/{type}/{id}", Read);
+        group.MapGet("/{type}/{id}/_history/{vid}", VersionRead);
         group.MapGet("/{type}", Search);
         // Body caps (docs/api.md): a search form 1 MiB; creates, updates and transaction/batch Bundles MaxWriteBytes.
         group.MapPost("/{type}/_search", SearchByPost).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxSearchBytes));
@@ -86,6 +87,22 @@ public static class FhirApi
         if (types.Find(type) is not { } resourceType) return UnknownType(type);
         var outcome = resourceType.Read(http.FhirSession(), id);
         return outcome.IsOk ? new FhirResult(outcome.Value!) : FhirOutcomes.From(outcome, RetryAfter(http));
+    }
+
+    /// <summary>
+    /// <c>GET {type}/{id}/_history/{vid}</c> (FHIR vread) for the version that is current — the one the <c>Location</c> of a
+    /// create or update and <c>Provenance.target</c> name. An older version is 404 <c>not-found</c> naming the current one:
+    /// the ledger keeps every version, but FHIR reads serve the current one (older ones: the JSON API's version history).
+    /// </summary>
+    private static IResult VersionRead(string type, string id, string vid, HttpContext http, FhirResourceTypes types)
+    {
+        if (types.Find(type) is not { } resourceType) return UnknownType(type);
+        var outcome = resourceType.Read(http.FhirSession(), id);
+        if (!outcome.IsOk) return FhirOutcomes.From(outcome, RetryAfter(http));
+        var current = outcome.Value!.Meta?.VersionId ?? "1";
+        return current == vid ? new FhirResult(outcome.Value!)
+            : FhirOutcomes.Result(404, OperationOutcome.IssueType.NotFound,
+                $"Version '{Clip(vid)}' of {type}/{Clip(id)} is not served: FHIR reads serve the current version ({current}); earlier versions are in the JSON API's version history.");
     }
 
     private static IResult Search(string type, HttpContext http, FhirResourceTypes types) => SearchWith(type, http.Request.Query, http, types);

@@ -14,6 +14,7 @@ public static class FhirModule
         services.TryAddSingleton<FhirSystemInteractions>();
         services.TryAddSingleton<FhirCapabilities>();
         services.TryAddSingleton<FhirPatientAccess>();
+        services.TryAddSingleton<FhirPeople>();
         services.TryAddSingleton<Resources.FhirDirectory>();
         services.TryAddSingleton<Resources.FhirPatientEntries>();
         services.TryAddSingleton<Clinical.ClinicalScope>();

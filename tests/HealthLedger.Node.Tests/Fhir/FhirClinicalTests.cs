@@ -152,6 +152,8 @@ public class FhirClinicalTests
         Assert.Equal(6, signs.Total);
         var bp = await Fhir<Observation>(await w.Doctor.GetAsync($"/fhir/R4/Observation/{vitals.Id}-85354-9", Ct), HttpStatusCode.OK);
         Assert.Null(bp.Value);
+        // Recorded by a doctor: a literal reference to their Practitioner resource.
+        Assert.StartsWith("Practitioner/", bp.Performer.Single().Reference, StringComparison.Ordinal);
         Assert.Equal(128m, ((Quantity)bp.Component.Single(c => c.Code.Coding[0].Code == "8480-6").Value!).Value);
         Assert.Equal("mm[Hg]", ((Quantity)bp.Component.Single(c => c.Code.Coding[0].Code == "8462-4").Value!).Code);
         Assert.Equal("vital-signs", bp.Category.Single().Coding.Single().Code);
@@ -238,6 +240,10 @@ public class FhirClinicalTests
         var given = await Fhir<MedicationDispense>(await w.Pharmacist.GetAsync($"/fhir/R4/MedicationDispense/{dispense.Id}", Ct), HttpStatusCode.OK);
         Assert.Equal(60m, given.Quantity!.Value);
         Assert.Equal($"MedicationRequest/{rx.Id}", given.AuthorizingPrescription.Single().Reference);
+        // A pharmacist has no resource here: a logical reference by user id, never a Practitioner reference that would not resolve.
+        var pharmacist = given.Performer.Single().Actor!;
+        Assert.Null(pharmacist.Reference);
+        Assert.Equal((Node.Fhir.FhirPeople.UserSystem, "ph-one"), (pharmacist.Identifier!.System, pharmacist.Identifier.Value));
         var dispenses = await Fhir<Bundle>(await w.Doctor.GetAsync($"/fhir/R4/MedicationDispense?patient={w.PatientId}&prescription=MedicationRequest/{rx.Id}", Ct), HttpStatusCode.OK);
         Assert.Equal(dispense.Id, dispenses.Entry.Single().Resource!.Id);
         var otherPrescription = await Fhir<Bundle>(await w.Doctor.GetAsync($"/fhir/R4/MedicationDispense?patient={w.PatientId}&prescription=rx-none", Ct), HttpStatusCode.OK);

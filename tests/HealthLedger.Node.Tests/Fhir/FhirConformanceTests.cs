@@ -24,8 +24,6 @@ namespace HealthLedger.Node.Tests.Fhir;
 /// </summary>
 public class FhirConformanceTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     private sealed record World(NodeFixture Node, HttpClient Admin, HttpClient Doctor, string PatientId, string OtherPatientId) : IAsyncDisposable
     {
         public ValueTask DisposeAsync() => Node.DisposeAsync();
@@ -43,8 +41,6 @@ public class FhirConformanceTests
             new { mrn = "MRN-2", fullName = "John Doe", dateOfBirth = "1975-06-01", gender = "male", conditions = Array.Empty<string>() }, Ct));
         return new World(node, admin, await node.FirstLoginAsync("dr-one", doctor.OneTimePassword!), patient.Id, other.Id);
     }
-
-    private static StringContent Body(Resource resource) => new(resource.ToJson(), Encoding.UTF8, "application/fhir+json");
 
     private static Condition Problem(string patient, string text) => new()
     {
@@ -273,5 +269,24 @@ public class FhirConformanceTests
         badQuery.Entry.Add(Post(Problem($"Patient/{w.PatientId}", "Gout"), ifNoneExist: "colour=blue"));
         var bad = await Fhir<OperationOutcome>(await w.Admin.PostAsync("/fhir/R4", Body(badQuery), Ct), HttpStatusCode.BadRequest);
         Assert.Equal("Bundle.entry[0].request.ifNoneExist", bad.Issue.Single().Expression.Single());
+    }
+    [Fact]
+    public async Task The_location_of_a_create_reads_back_and_an_older_version_is_a_not_found_outcome_naming_the_current_one()
+    {
+        // A break-it pass followed a create's Location (…/_history/n) with an independent client and got 404.
+        await using var w = await SetUpAsync();
+        Condition created;
+        string location;
+        using (var response = await w.Admin.PostAsync("/fhir/R4/Condition", Body(Problem($"Patient/{w.PatientId}", "Migraine")), Ct))
+        {
+            location = response.Headers.Location!.ToString();
+            created = await Fhir<Condition>(response, HttpStatusCode.Created);
+        }
+        Assert.EndsWith($"/Condition/{created.Id}/_history/{created.Meta!.VersionId}", location, StringComparison.Ordinal);
+        var read = await Fhir<Condition>(await w.Admin.GetAsync(location, Ct), HttpStatusCode.OK);
+        Assert.Equal((created.Id, "Migraine"), (read.Id, read.Code!.Text));
+        var older = await Fhir<OperationOutcome>(await w.Admin.GetAsync($"/fhir/R4/Condition/{created.Id}/_history/0", Ct), HttpStatusCode.NotFound);
+        Assert.Contains($"current version ({created.Meta.VersionId})", older.Issue.Single().Diagnostics, StringComparison.Ordinal);
+        await Fhir<OperationOutcome>(await w.Doctor.GetAsync(location, Ct), HttpStatusCode.Forbidden);
     }
 }

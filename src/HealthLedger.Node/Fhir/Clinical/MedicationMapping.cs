@@ -12,7 +12,7 @@ namespace HealthLedger.Node.Fhir.Clinical;
 /// completed) and dispenses as MedicationDispenses (id = dispense id), both under the medication consent category. The drug
 /// is a CodeableConcept: its WHO ATC code when the formulary has one and the label as prescribed.
 /// </summary>
-public sealed class MedicationMapping(PrescriptionStore prescriptions, DispenseStore dispenses, AccessPolicy policy)
+public sealed class MedicationMapping(PrescriptionStore prescriptions, DispenseStore dispenses, AccessPolicy policy, FhirPeople people)
 {
     /// <summary>A prescription, or null.</summary>
     public PrescriptionView? Prescription(string id) => prescriptions.Prescription(id);
@@ -93,7 +93,7 @@ public sealed class MedicationMapping(PrescriptionStore prescriptions, DispenseS
             Status = Hl7.Fhir.Model.MedicationDispense.MedicationDispenseStatusCodes.Completed,
             Medication = Drug(dp.Details.Drug, rx?.Details.AtcCode ?? ""),
             Subject = FhirMeta.Reference("Patient", dp.PatientId),
-            Performer = [new MedicationDispense.PerformerComponent { Actor = FhirMeta.Reference("Practitioner", dp.PharmacistId) }],
+            Performer = [new MedicationDispense.PerformerComponent { Actor = people.Of(dp.PharmacistId) }],
             AuthorizingPrescription = [FhirMeta.Reference("MedicationRequest", dp.PrescriptionId)],
             Quantity = new Quantity { Value = dp.Quantity, Unit = "units" },
             WhenHandedOver = FhirMeta.DateTime(FhirMeta.BlockTime(dp.Proof)).Value,

@@ -13,7 +13,7 @@ namespace HealthLedger.Node.Fhir.Clinical;
 /// service reads them) and lab results (<see cref="LabMapping"/>; category laboratory). Reads and searches open the
 /// patient for the record's category (403 when not shared; recorded in the patient's access history).
 /// </summary>
-public sealed class ObservationResource(ClinicalScope scope, VitalSignsStore vitals, LabMapping lab, LedgerNode node) : IFhirResourceType
+public sealed class ObservationResource(ClinicalScope scope, VitalSignsStore vitals, LabMapping lab, LedgerNode node, FhirPeople people) : IFhirResourceType
 {
     private const string Name = "FHIR Observation";
 
@@ -48,7 +48,7 @@ public sealed class ObservationResource(ClinicalScope scope, VitalSignsStore vit
         {
             var patient = scope.Open(actor, state.PatientId, ConsentCategories.Encounters, Name);
             if (!patient.IsOk) return patient.As<Resource>();
-            if (vitals.Find(state.PatientId, vitalSignsId) is { } view && kind.Value(view.Details) is not null) return Outcome<Resource>.Ok(VitalSignsMapping.ToFhir(view, kind));
+            if (vitals.Find(state.PatientId, vitalSignsId) is { } view && kind.Value(view.Details) is not null) return Outcome<Resource>.Ok(VitalSignsMapping.ToFhir(view, kind, people.Of(view.AuthorId)));
             return NotFound(id);
         }
         if (lab.FindResult(id) is var (order, line))
@@ -82,7 +82,7 @@ public sealed class ObservationResource(ClinicalScope scope, VitalSignsStore vit
                             var id = VitalSignsMapping.Id(v.Id, kind.Loinc);
                             if (!ClinicalCodes.MatchesFhirId(search, id) || !search.MatchesToken("code", VitalSignsMapping.Codes(kind))
                                 || !ClinicalCodes.MatchesDate(search, "date", v.Details.TakenAt)) continue;
-                            matches.Add((v.PatientId, v.Details.TakenAt, id, () => VitalSignsMapping.ToFhir(v, kind)));
+                            matches.Add((v.PatientId, v.Details.TakenAt, id, () => VitalSignsMapping.ToFhir(v, kind, people.Of(v.AuthorId))));
                         }
                     }
                 }

@@ -18,7 +18,7 @@ namespace HealthLedger.Node.Fhir.Clinical;
 /// for it. Files uploaded before that carry no SHA-1, and their attachments no <c>hash</c> (rather than one that would mean
 /// decrypting, and disclosing, the file on every read).
 /// </summary>
-public sealed class ReportMapping(ReportStore reports)
+public sealed class ReportMapping(ReportStore reports, FhirPeople people)
 {
     /// <summary>Every version of a report, oldest first (empty when unknown).</summary>
     public IReadOnlyList<ReportView> Versions(string reportId) => reports.ReportVersions(reportId);
@@ -79,7 +79,7 @@ public sealed class ReportMapping(ReportStore reports)
             Subject = FhirMeta.Reference("Patient", r.PatientId),
             Effective = FhirMeta.DateTime(FirstWritten(r)),
             Issued = FhirMeta.BlockTime(r.Proof),
-            Performer = [FhirMeta.Reference("Practitioner", r.AuthorId)],
+            Performer = [people.Of(r.AuthorId)],
         };
         if (r.Content.Summary.Length > 0) report.Conclusion = r.Content.Summary;
         var n = 0;
@@ -159,7 +159,7 @@ public sealed class ReportMapping(ReportStore reports)
             Type = TypeConcept(r),
             Subject = FhirMeta.Reference("Patient", r.PatientId),
             Date = FhirMeta.BlockTime(r.Proof),
-            Author = [FhirMeta.Reference("Practitioner", r.AuthorId)],
+            Author = [people.Of(r.AuthorId)],
             Description = r.Content.Title.Length > 0 ? r.Content.Title : null,
             Content = [new DocumentReference.ContentComponent { Attachment = Attachment(r, r.Content.File!) }],
             Context = new DocumentReference.ContextComponent { Related = [FhirMeta.Reference("DiagnosticReport", r.Id)] },

@@ -52,7 +52,7 @@ public static class VitalSignsMapping
         kind.Profile == "oxygensat" ? [(ClinicalCodes.Loinc, "2708-6"), (ClinicalCodes.Loinc, kind.Loinc)] : [(ClinicalCodes.Loinc, kind.Loinc)];
 
     /// <summary>The Observation of one measurement.</summary>
-    public static Observation ToFhir(VitalSignsView v, Kind kind)
+    public static Observation ToFhir(VitalSignsView v, Kind kind, ResourceReference performer)
     {
         var observation = new Observation
         {
@@ -64,7 +64,7 @@ public static class VitalSignsMapping
             Subject = FhirMeta.Reference("Patient", v.PatientId),
             Effective = FhirMeta.DateTime(v.Details.TakenAt),
             Issued = FhirMeta.BlockTime(v.Proof),
-            Performer = [FhirMeta.Reference("Practitioner", v.AuthorId)],
+            Performer = [performer],
         };
         observation.Meta.Profile = [$"http://hl7.org/fhir/StructureDefinition/{kind.Profile}"];
         if (kind.Loinc == BloodPressure)

@@ -211,13 +211,7 @@ public sealed class ProvenanceResource(IServiceProvider services, LedgerNode nod
                 var organisation = node.GetState(StateKeys.Node(signer.Id)) is { } n ? NodeRecord.TryDecode(n)?.OrganisationId : null;
                 return organisation is null ? new ResourceReference { Display = $"node {signer.Id}" } : FhirMeta.Reference("Organization", organisation, $"node {signer.Id}");
             default:
-                var role = node.GetState(StateKeys.User(signer.Id)) is { } u ? UserRecord.TryDecode(u)?.Role : null;
-                return role switch
-                {
-                    Role.Doctor => FhirMeta.Reference("Practitioner", signer.Id),
-                    Role.Patient => FhirMeta.Reference("Patient", signer.Id),
-                    _ => new ResourceReference { Identifier = new Identifier(Resources.AuditEventResource.UserSystem, signer.Id), Display = signer.Id },
-                };
+                return FhirPeople.Of(signer.Id, node.GetState(StateKeys.User(signer.Id)) is { } u ? UserRecord.TryDecode(u)?.Role : null);
         }
     }
 }
