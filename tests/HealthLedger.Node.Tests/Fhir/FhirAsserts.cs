@@ -45,6 +45,9 @@ internal static class FhirAsserts
     /// <summary>A 201 of the JSON API as a <see cref="WriteResponse"/>.</summary>
     public static Task<WriteResponse> Created(HttpResponseMessage response) => Created<WriteResponse>(response);
 
+    /// <summary>GET <c>/fhir/R4/{query}</c>: a 200 searchset Bundle, validated (R4 base profiles).</summary>
+    public static async Task<Bundle> SearchAsync(HttpClient api, string query) => await Fhir<Bundle>(await api.GetAsync("/fhir/R4/" + query, Ct), HttpStatusCode.OK);
+
     /// <summary>The resources of a searchset's entries with search mode <paramref name="mode"/>.</summary>
     public static List<Resource> Entries(Bundle bundle, Bundle.SearchEntryMode mode = Bundle.SearchEntryMode.Match) =>
         bundle.Entry.Where(e => e.Search?.Mode == mode).Select(e => e.Resource!).ToList();

@@ -9,6 +9,7 @@ using HealthLedger.Testing;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Microsoft.Extensions.DependencyInjection;
+using static HealthLedger.Node.Tests.Fhir.FhirAsserts;
 using Task = System.Threading.Tasks.Task;
 using UserSession = HealthLedger.Node.Security.UserSession;
 
@@ -22,8 +23,6 @@ namespace HealthLedger.Node.Tests.Fhir;
 public class FhirImportJobTests
 {
     private const string ActCode = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static Bundle PatientsBundle(string prefix, int patients)
     {
@@ -106,14 +105,6 @@ public class FhirImportJobTests
 
     private static DateTimeOffset At(FhirDateTime? value) =>
         value is not null && value.TryToDateTimeOffset(out var at) ? at : throw new InvalidOperationException("no date and time");
-
-    private static async Task<Bundle> SearchAsync(HttpClient api, string query)
-    {
-        using var response = await api.GetAsync("/fhir/R4/" + query, Ct);
-        var body = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
-        return Assert.IsType<Bundle>(FhirValidation.AssertValidJson(body));
-    }
 
     [Fact]
     public async Task A_running_import_shows_its_progress_refuses_a_second_import_and_ends_with_the_report()

@@ -3,6 +3,7 @@ using System.Text;
 using HealthLedger.Testing;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
+using static HealthLedger.Node.Tests.Fhir.FhirAsserts;
 using Task = System.Threading.Tasks.Task;
 
 namespace HealthLedger.Node.Tests.Fhir;
@@ -13,8 +14,6 @@ namespace HealthLedger.Node.Tests.Fhir;
 /// </summary>
 public class FhirRoundTripTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     private static byte[] SourceBundle()
     {
         var bundle = new Bundle { Type = Bundle.BundleType.Transaction };
@@ -98,14 +97,6 @@ public class FhirRoundTripTests
         var location = response.Headers.Location!.ToString();
         await FhirImportPageTests.FinishedAsync(node, location);
         return await web.GetStringAsync(location, Ct);
-    }
-
-    private static async Task<Bundle> SearchAsync(HttpClient api, string query)
-    {
-        using var response = await api.GetAsync("/fhir/R4/" + query, Ct);
-        var body = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
-        return Assert.IsType<Bundle>(FhirValidation.AssertValidJson(body));
     }
 
     [Fact]
