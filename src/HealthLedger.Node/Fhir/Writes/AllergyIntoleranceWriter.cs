@@ -67,11 +67,7 @@ public sealed class AllergyIntoleranceWriter(PatientService patients, PatientDir
     public async Task<Outcome<Resource>> UpdateAsync(UserSession actor, string id, Resource resource, string? ifMatch, CancellationToken ct)
     {
         if (FhirIds.Ledger(id) is not { } ledgerId || PatientLists.Parse(ledgerId, "allergy") is not { } target) return Outcome<Resource>.NotFound($"AllergyIntolerance '{id}' does not exist.");
-        if (FhirReferences.None.Target(((AllergyIntolerance)resource).Patient, "Patient").Id is { } patient && patient != target.PatientId)
-        {
-            return FhirWrite.Invalid<Resource>("AllergyIntolerance.patient", $"AllergyIntolerance '{id}' belongs to another patient: the patient cannot change.");
-        }
-        if (PatientLists.RequireVersion(ifMatch, "AllergyIntolerance") is { } unversioned) return unversioned;
+        if (PatientLists.CheckUpdate("AllergyIntolerance", "patient", ((AllergyIntolerance)resource).Patient, target.PatientId, id, ifMatch) is { } refused) return refused;
         var (text, path, error, unmappable) = Text((AllergyIntolerance)resource);
         if (text is null) return unmappable ? FhirWrite.Unprocessable<Resource>(path!, error!) : FhirWrite.Invalid<Resource>(path!, error!);
         var written = await PatientLists.EditAsync(patients, directory, actor, target.PatientId, ifMatch, d =>

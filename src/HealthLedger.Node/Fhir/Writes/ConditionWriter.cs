@@ -63,11 +63,7 @@ public sealed class ConditionWriter(PatientService patients, PatientDirectory di
     public async Task<Outcome<Resource>> UpdateAsync(UserSession actor, string id, Resource resource, string? ifMatch, CancellationToken ct)
     {
         if (FhirIds.Ledger(id) is not { } ledgerId || PatientLists.Parse(ledgerId, "condition") is not { } target) return Outcome<Resource>.NotFound($"Condition '{id}' does not exist.");
-        if (FhirReferences.None.Target(((Condition)resource).Subject, "Patient").Id is { } subject && subject != target.PatientId)
-        {
-            return FhirWrite.Invalid<Resource>("Condition.subject", $"Condition '{id}' belongs to another patient: the subject cannot change.");
-        }
-        if (PatientLists.RequireVersion(ifMatch, "Condition") is { } unversioned) return unversioned;
+        if (PatientLists.CheckUpdate("Condition", "subject", ((Condition)resource).Subject, target.PatientId, id, ifMatch) is { } refused) return refused;
         var (text, path, error, unmappable) = Text((Condition)resource);
         if (text is null) return unmappable ? FhirWrite.Unprocessable<Resource>(path!, error!) : FhirWrite.Invalid<Resource>(path!, error!);
         var written = await PatientLists.EditAsync(patients, directory, actor, target.PatientId, ifMatch, d =>
@@ -101,13 +97,22 @@ public sealed class ConditionWriter(PatientService patients, PatientDirectory di
 public static class PatientLists
 {
     /// <summary>
-    /// Null when an update of a list item names the demographics version it replaces (<c>If-Match</c>); else a 400 at
-    /// <c>{type}.meta.versionId</c>, as for a Patient update: an item's id is its place in the list, so without the version a
-    /// client holding an old id could overwrite whichever item has taken that place since (e.g. after an earlier item was
-    /// removed). FHIR R4 (http.html, "Managing Resource Contention") lets a server require version-aware updates.
+    /// Null when an update of list item <paramref name="id"/> of patient <paramref name="patientId"/> may go on; else a 400:
+    /// at <c>{type}.{element}</c> when the body names another patient (an item cannot move), or at
+    /// <c>{type}.meta.versionId</c> when it does not name the demographics version it replaces (<c>If-Match</c>), as for a
+    /// Patient update — an item's id is its place in the list, so without the version a client holding an old id could
+    /// overwrite whichever item has taken that place since (e.g. after an earlier item was removed). FHIR R4 (http.html,
+    /// "Managing Resource Contention") lets a server require version-aware updates.
     /// </summary>
-    public static Outcome<Resource>? RequireVersion(string? ifMatch, string type) => ifMatch is { Length: > 0 } ? null
-        : FhirWrite.Invalid<Resource>($"{type}.meta.versionId", $"An update of a {type} must name the version it replaces (If-Match: W/\"<meta.versionId>\"): its id is its place in the patient's list, which another item may have taken since.");
+    public static Outcome<Resource>? CheckUpdate(string type, string element, ResourceReference? patient, string patientId, string id, string? ifMatch)
+    {
+        if (FhirReferences.None.Target(patient, "Patient").Id is { } named && named != patientId)
+        {
+            return FhirWrite.Invalid<Resource>($"{type}.{element}", $"{type} '{id}' belongs to another patient: the {element} cannot change.");
+        }
+        return ifMatch is { Length: > 0 } ? null
+            : FhirWrite.Invalid<Resource>($"{type}.meta.versionId", $"An update of a {type} must name the version it replaces (If-Match: W/\"<meta.versionId>\"): its id is its place in the patient's list, which another item may have taken since.");
+    }
 
     /// <summary>The service's fields as FHIR paths, the list's own field at <paramref name="listPath"/>.</summary>
     public static IReadOnlyDictionary<string, string> Paths(string listPath) => new Dictionary<string, string>

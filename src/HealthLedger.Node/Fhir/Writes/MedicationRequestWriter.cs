@@ -181,11 +181,7 @@ public sealed class MedicationRequestWriter(PharmacyService pharmacy, FormularyS
         {
             return FhirWrite.Unprocessable<Resource>("MedicationRequest", "A prescription is not edited: prescribe again instead.");
         }
-        if (FhirReferences.None.Target(((MedicationRequest)resource).Subject, "Patient").Id is { } subject && subject != target.PatientId)
-        {
-            return FhirWrite.Invalid<Resource>("MedicationRequest.subject", $"MedicationRequest '{id}' belongs to another patient: the subject cannot change.");
-        }
-        if (PatientLists.RequireVersion(ifMatch, "MedicationRequest") is { } unversioned) return unversioned;
+        if (PatientLists.CheckUpdate("MedicationRequest", "subject", ((MedicationRequest)resource).Subject, target.PatientId, id, ifMatch) is { } refused) return refused;
         var request = (MedicationRequest)resource;
         if (!IsReported(request)) return FhirWrite.Unprocessable<Resource>("MedicationRequest.reported[x]", "An item of the medication history stays reported (reportedBoolean true).");
         var (text, path, error, unmappable) = ReportedText(request);
