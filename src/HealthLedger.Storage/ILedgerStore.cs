@@ -34,12 +34,15 @@ public interface ILedgerStore : IDisposable
     /// ciphertexts its accepted transactions reference (<paramref name="blobs"/>, keyed by the SHA-256 of their bytes; a blob
     /// already stored under the same hash is kept as it was, filed under its first height) and the consensus certificate that
     /// decided it (opaque bytes; null for genesis and single-node blocks). The store does not re-validate the block.
+    /// When <paramref name="consensusState"/> is given, the node's consensus voting state is replaced in the same storage
+    /// transaction (as <see cref="SaveConsensusState"/> would, without a second durable write): the block and the votes that
+    /// decided it become durable together, or neither does.
     /// </summary>
     /// <exception cref="InvalidOperationException">The block is not the next height (tip + 1, or 0 for an empty store), or the
     /// store is open read-only. Nothing is written.</exception>
     /// <exception cref="ArgumentException">The number of receipts differs from the number of transactions. Nothing is written.</exception>
     void Commit(Block block, IReadOnlyList<Receipt> receipts, StateChangeSet changes, IReadOnlyDictionary<Hash256, byte[]>? blobs = null,
-        byte[]? certificate = null);
+        byte[]? certificate = null, byte[]? consensusState = null);
 
     /// <summary>Reads one block as stored (header bytes, hash, transactions and receipts), or null when there is none at <paramref name="height"/>.</summary>
     StoredBlock? ReadBlock(ulong height);

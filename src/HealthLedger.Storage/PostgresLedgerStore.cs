@@ -33,6 +33,7 @@ public sealed class PostgresLedgerStore : ILedgerStore
     private readonly string _localPath;
     private readonly string _description;
     private readonly Lock _writeLock = new();
+    private readonly Lock _tipLock = new();
     private readonly bool _readOnly;
     private readonly bool _durable;
     private NpgsqlConnection? _writer;
@@ -242,7 +243,7 @@ public sealed class PostgresLedgerStore : ILedgerStore
     /// commit is under way (its outcome unknown), the store asks the server: a block that did land counts as committed.
     /// </remarks>
     public void Commit(Block block, IReadOnlyList<Receipt> receipts, StateChangeSet changes, IReadOnlyDictionary<Hash256, byte[]>? blobs = null,
-        byte[]? certificate = null)
+        byte[]? certificate = null, byte[]? consensusState = null)
     {
         if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
         ArgumentNullException.ThrowIfNull(block);
@@ -296,6 +297,10 @@ public sealed class PostgresLedgerStore : ILedgerStore
                 {
                     statements.Add(Statement("INSERT INTO commits(height, certificate) VALUES ($1, $2)", Parameter(h), Parameter(certificate)));
                 }
+                if (consensusState is not null)
+                {
+                    statements.Add(Statement(SaveConsensusStateSql, Parameter(consensusState)));
+                }
                 // One statement at a time: Npgsql sends a multi-statement batch in synchronous mode from a thread-pool task (to avoid a
                 // protocol deadlock), which never runs while the pool is starved by request threads waiting for this commit.
                 foreach (var (sql, parameters) in statements)
@@ -311,6 +316,11 @@ public sealed class PostgresLedgerStore : ILedgerStore
                 // The connection broke after the server committed the block: it is committed.
             }
             TipHeight = height;
+            _tipLock.Enter();
+        }
+        // The tip record is a local file with its own fdatasync: written outside the writer's lock (see SqliteLedgerStore.Commit).
+        try
+        {
             // The record never moves back: a store recovering blocks it lost (a node of a network syncing them from peers) keeps
             // the higher record until it reaches it again.
             if (_recordedHeight is not { } recorded || height >= recorded)
@@ -318,6 +328,10 @@ public sealed class PostgresLedgerStore : ILedgerStore
                 LedgerTip.Write(_localPath, new LedgerTip(height, block.Header.Hash), _durable);
                 _recordedHeight = height;
             }
+        }
+        finally
+        {
+            _tipLock.Exit();
         }
     }
 
@@ -503,8 +517,9 @@ public sealed class PostgresLedgerStore : ILedgerStore
         Scalar("SELECT certificate FROM commits WHERE height = $1", Parameter((long)Math.Min(height, long.MaxValue)));
 
     /// <inheritdoc/>
-    public void SaveConsensusState(byte[] state) =>
-        Write("INSERT INTO consensus(id, state) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET state = excluded.state", Parameter(state));
+    public void SaveConsensusState(byte[] state) => Write(SaveConsensusStateSql, Parameter(state));
+
+    private const string SaveConsensusStateSql = "INSERT INTO consensus(id, state) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET state = excluded.state";
 
     /// <inheritdoc/>
     public byte[]? ReadConsensusState() => Scalar("SELECT state FROM consensus WHERE id = 1");

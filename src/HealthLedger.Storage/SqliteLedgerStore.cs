@@ -18,6 +18,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     private readonly string _path;
     private readonly SqliteConnection _writer;
     private readonly Lock _writeLock = new();
+    private readonly Lock _tipLock = new();
     private readonly bool _readOnly;
     private readonly bool _durable;
     private bool _disposed;
@@ -101,7 +102,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     /// (<see cref="LedgerTip"/>, <c>ledger.tip</c> beside the file) is replaced, durably under the same option.
     /// </remarks>
     public void Commit(Block block, IReadOnlyList<Receipt> receipts, StateChangeSet changes, IReadOnlyDictionary<Hash256, byte[]>? blobs = null,
-        byte[]? certificate = null)
+        byte[]? certificate = null, byte[]? consensusState = null)
     {
         if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
         var height = block.Header.Height;
@@ -194,8 +195,16 @@ public sealed class SqliteLedgerStore : ILedgerStore
                 insertCommit.Parameters.AddWithValue("$c", certificate);
                 insertCommit.ExecuteNonQuery();
             }
+            if (consensusState is not null) SaveConsensusState(transaction, consensusState);
             transaction.Commit();
             TipHeight = height;
+            _tipLock.Enter();
+        }
+        // The tip record is its own file with its own fdatasync: written outside the writer's lock, so that other writes
+        // (disclosures, received votes) do not queue behind it. Commits come one after the other (one committing thread), and
+        // the tip lock, taken before the writer's lock is let go, keeps their records in order.
+        try
+        {
             // The record never moves back: a store recovering blocks it lost (a node of a network syncing them from peers) keeps
             // the higher record until it reaches it again.
             if (_recordedHeight is not { } recorded || height >= recorded)
@@ -203,6 +212,10 @@ public sealed class SqliteLedgerStore : ILedgerStore
                 LedgerTip.Write(_path, new LedgerTip(height, block.Header.Hash), _durable);
                 _recordedHeight = height;
             }
+        }
+        finally
+        {
+            _tipLock.Exit();
         }
     }
 
@@ -356,11 +369,16 @@ public sealed class SqliteLedgerStore : ILedgerStore
         lock (_writeLock)
         {
             using var transaction = _writer.BeginTransaction();
-            using var command = Command(transaction, "INSERT INTO consensus(id, state) VALUES (1, $s) ON CONFLICT(id) DO UPDATE SET state = excluded.state");
-            command.Parameters.AddWithValue("$s", state);
-            command.ExecuteNonQuery();
+            SaveConsensusState(transaction, state);
             transaction.Commit();
         }
+    }
+
+    private void SaveConsensusState(SqliteTransaction transaction, byte[] state)
+    {
+        using var command = Command(transaction, "INSERT INTO consensus(id, state) VALUES (1, $s) ON CONFLICT(id) DO UPDATE SET state = excluded.state");
+        command.Parameters.AddWithValue("$s", state);
+        command.ExecuteNonQuery();
     }
 
     /// <inheritdoc/>

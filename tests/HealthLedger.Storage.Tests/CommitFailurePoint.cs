@@ -8,4 +8,7 @@ public enum CommitFailurePoint
 
     /// <summary>At the write of the commit certificate, after the state changes and blobs of the same commit.</summary>
     Certificate,
+
+    /// <summary>At the write of the node's consensus voting state, the last write of a commit that carries one.</summary>
+    ConsensusState,
 }

@@ -146,10 +146,14 @@ public abstract class LedgerStoreContract : IDisposable
     [Theory]
     [InlineData(CommitFailurePoint.StateWrite)]
     [InlineData(CommitFailurePoint.Certificate)]
-    public void A_commit_that_fails_half_way_leaves_no_trace_of_the_block(CommitFailurePoint point)
+    [InlineData(CommitFailurePoint.ConsensusState)]
+    public void A_commit_that_fails_half_way_leaves_no_trace_of_the_block_nor_of_the_voting_state_it_carries(CommitFailurePoint point)
     {
         using var store = CreateStore();
         LedgerFixture.Fill(store, Net);
+        byte[] votedBefore = [4, 4];
+        byte[] votedForIt = [4, 5, 6];
+        store.SaveConsensusState(votedBefore);
         var preview = BlockBuilder.Build(WorldState.Load(Net.State.Entries), TestNetwork.NetworkId, Net.Tip, 1_800_000_000_000,
             [Net.Register("alpha"), Net.Register("boom")], Net.Node);
         byte[] blob = [7, 7, 7, 7];
@@ -157,7 +161,7 @@ public abstract class LedgerStoreContract : IDisposable
         byte[] certificate = [1, 2, 3];
         using (InjectFailure(store, point))
         {
-            var e = Assert.Throws(StorageFailure, () => store.Commit(preview.Block, preview.Execution.Receipts, preview.Execution.Changes, blobs, certificate));
+            var e = Assert.Throws(StorageFailure, () => store.Commit(preview.Block, preview.Execution.Receipts, preview.Execution.Changes, blobs, certificate, votedForIt));
             Assert.Contains("injected failure", e.Message);
             Assert.Equal(3UL, store.TipHeight);
             Assert.Null(store.ReadBlock(4));
@@ -168,14 +172,39 @@ public abstract class LedgerStoreContract : IDisposable
             Assert.Equal(Net.State.Root, WorldState.Load(store.ReadState()).Root);
             Assert.Empty(store.ReadBlobs());
             Assert.Null(store.ReadCertificate(4));
+            Assert.Equal(votedBefore, store.ReadConsensusState());
             Assert.True(StoreVerifier.Verify(store, NoDocuments()).Ok);
         }
 
-        store.Commit(preview.Block, preview.Execution.Receipts, preview.Execution.Changes, blobs, certificate);
+        store.Commit(preview.Block, preview.Execution.Receipts, preview.Execution.Changes, blobs, certificate, votedForIt);
         Assert.Equal(4UL, store.TipHeight);
         Assert.Equal(blob, store.ReadBlob(Hashing.Sha256(blob)));
         Assert.Equal(certificate, store.ReadCertificate(4));
         Assert.NotNull(store.ReadStateValue("user/alpha"));
+        Assert.Equal(votedForIt, store.ReadConsensusState());
+    }
+
+    [Fact]
+    public void A_commit_carrying_the_voting_state_stores_both_and_one_without_keeps_the_saved_state()
+    {
+        using (var first = CreateStore())
+        {
+            LedgerFixture.Fill(first, Net, blocks: 2);
+            first.SaveConsensusState([1]);
+            var third = Net.Append(1_700_000_009_000, [Net.Register("one")]);
+            first.Commit(third.Block, third.Execution.Receipts, third.Execution.Changes, null, [8], [2, 2]);
+            Assert.Equal(new byte[] { 2, 2 }, first.ReadConsensusState());
+            var fourth = Net.Append(1_700_000_009_001, [Net.Register("two")]);
+            first.Commit(fourth.Block, fourth.Execution.Receipts, fourth.Execution.Changes, null, [9]);
+            Assert.Equal(new byte[] { 2, 2 }, first.ReadConsensusState());
+            // A refused commit (not the next height) writes no voting state either.
+            Assert.Throws<InvalidOperationException>(() => first.Commit(third.Block, third.Execution.Receipts, third.Execution.Changes, null, [8], [3, 3]));
+            Assert.Equal(new byte[] { 2, 2 }, first.ReadConsensusState());
+        }
+        using var store = ReopenStore();
+        Assert.Equal(3UL, store.TipHeight);
+        Assert.Equal(new byte[] { 2, 2 }, store.ReadConsensusState());
+        Assert.Equal(new byte[] { 8 }, store.ReadCertificate(2));
     }
 
     [Fact]

@@ -36,6 +36,7 @@ public sealed class PostgresLedgerStoreTests(PostgresFixture postgres) : LedgerS
         {
             CommitFailurePoint.StateWrite => ("state", "NEW.key = 'user/boom'"),
             CommitFailurePoint.Certificate => ("commits", "true"),
+            CommitFailurePoint.ConsensusState => ("consensus", "true"),
             _ => throw new ArgumentOutOfRangeException(nameof(point)),
         };
         Sql($"CREATE FUNCTION fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF {condition} THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$; " +

@@ -28,6 +28,7 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreContract
         {
             CommitFailurePoint.StateWrite => ("state", "WHEN NEW.key = 'user/boom' "),
             CommitFailurePoint.Certificate => ("commits", ""),
+            CommitFailurePoint.ConsensusState => ("consensus", ""),
             _ => throw new ArgumentOutOfRangeException(nameof(point)),
         };
         Sql($"CREATE TRIGGER fail BEFORE INSERT ON {table} {when}BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");

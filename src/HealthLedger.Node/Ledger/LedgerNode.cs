@@ -573,10 +573,11 @@ public sealed class LedgerNode : IDisposable
         ParallelSignatures.FirstBad(transactions, networkId, networkId == Network.NetworkId ? tx => VerifiedSignatures.Contains(tx.Id) : null);
 
     /// <summary>
-    /// Commits a decided block: one SQLite transaction (with its commit certificate), then the in-memory state, then the
-    /// waiting submitters. Returns true when the validator set changed with it.
+    /// Commits a decided block: one storage transaction (with its commit certificate and, when given, the node's consensus
+    /// voting state that decided it: one durable write for both), then the in-memory state, then the waiting submitters.
+    /// Returns true when the validator set changed with it.
     /// </summary>
-    internal bool Commit(CandidateBlock candidate, byte[]? certificate = null)
+    internal bool Commit(CandidateBlock candidate, byte[]? certificate = null, byte[]? consensusState = null)
     {
         var built = candidate.Built;
         if (RecoveringTo is { } recorded && built.Block.Header.Height == recorded.Height && built.Block.Header.Hash != recorded.Hash)
@@ -584,7 +585,7 @@ public sealed class LedgerNode : IDisposable
             throw new LedgerIntegrityException($"Block {recorded.Height} from the network has hash {built.Block.Header.Hash}, but this node's tip record says it " +
                 $"committed {recorded.Hash} at that height: its ledger is not the network's. Rebuild the node with 'healthledger join'.");
         }
-        _store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes, candidate.Blobs, certificate);
+        _store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes, candidate.Blobs, certificate, consensusState);
         if (RecoveringTo is { } reached && built.Block.Header.Height > reached.Height) RecoveringTo = null;
         var validatorsChanged = built.Execution.Changes.Entries.Any(e => e.Key == StateKeys.Validators || e.Key == StateKeys.Observers
             || e.Key.StartsWith("node/", StringComparison.Ordinal));

@@ -187,7 +187,10 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         return Run(input);
     }
 
-    // Hands one input to the engine and carries out its actions. Everything signed is persisted before anything is sent.
+    // Hands one input to the engine and carries out its actions. Everything signed is persisted before anything is sent. When
+    // the same input decides (a single node: always, it proposes, votes and decides in one step), the voting state is saved in
+    // the block's own storage transaction: one durable write per height instead of two, and still nothing is sent before it.
+    // A crash before that write leaves neither the block nor the votes, and nothing of them was sent.
     private bool Run(EngineInput input)
     {
         var actions = _engine.Handle(input);
@@ -215,18 +218,23 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
                     break;
             }
         }
-        if (persist is not null && (persist.Signed.Count > 0 || persist.LockedRound >= 0))
+        var state = persist is not null && (persist.Signed.Count > 0 || persist.LockedRound >= 0) ? SafetyStateCodec.Encode(persist) : null;
+        if (decide is not null)
         {
-            node.Store.SaveConsensusState(SafetyStateCodec.Encode(persist));
+            if (!Commit(decide, state)) return false;
+        }
+        else if (state is not null)
+        {
+            node.Store.SaveConsensusState(state);
         }
         if (sends is not null)
         {
             foreach (var message in sends) peers.Broadcast(message);
         }
-        return decide is null || Commit(decide);
+        return true;
     }
 
-    private bool Commit(EngineAction.Decide decide)
+    private bool Commit(EngineAction.Decide decide, byte[]? state)
     {
         if (!_candidates.TryGetValue(decide.ValueHash, out var candidate))
         {
@@ -240,21 +248,21 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
                 return false;
             }
         }
-        if (!CommitBlock(candidate, CommitCertificate.Encode(decide.Commit))) return false;
+        if (!CommitBlock(candidate, CommitCertificate.Encode(decide.Commit), state)) return false;
         if (_phase == Phase.Running) _phase = Phase.Decided;
         // Transactions still waiting have waited through this block already: the next height starts at once.
         if (node.Mempool.Count > 0) _workSince = 0;
         return true;
     }
 
-    private bool CommitBlock(CandidateBlock candidate, byte[] certificate)
+    private bool CommitBlock(CandidateBlock candidate, byte[] certificate, byte[]? state = null)
     {
         var header = candidate.Built.Block.Header;
         var watch = Stopwatch.StartNew();
         bool validatorsChanged;
         try
         {
-            validatorsChanged = node.Commit(candidate, certificate);
+            validatorsChanged = node.Commit(candidate, certificate, state);
         }
         catch (Exception e)
         {
