@@ -67,6 +67,13 @@ public interface ILedgerStore : IDisposable
     byte[]? ReadBlob(Hash256 hash);
 
     /// <summary>
+    /// The record ciphertexts filed under <paramref name="hashes"/>, in the same order (null where none is stored; a hash asked
+    /// twice is answered twice), read in one go rather than one read per hash: the read model's load at start asks for
+    /// thousands at a time.
+    /// </summary>
+    byte[]?[] ReadBlobs(IReadOnlyList<Hash256> hashes);
+
+    /// <summary>
     /// Streams every stored record ciphertext as (the 32-byte hash it is filed under, its bytes, the height it is filed under),
     /// in hash order (bytewise).
     /// </summary>

@@ -469,6 +469,26 @@ public sealed class PostgresLedgerStore : ILedgerStore
     public byte[]? ReadBlob(Hash256 hash) => Scalar("SELECT data FROM blobs WHERE hash = $1", Parameter(hash.ToArray()));
 
     /// <inheritdoc/>
+    /// <remarks>One query per 1,000 hashes (<c>hash = ANY($1)</c>) on one connection.</remarks>
+    public byte[]?[] ReadBlobs(IReadOnlyList<Hash256> hashes)
+    {
+        ArgumentNullException.ThrowIfNull(hashes);
+        var found = new byte[]?[hashes.Count];
+        if (hashes.Count == 0) return found;
+        var byHash = new Dictionary<Hash256, byte[]>();
+        using var connection = _source.OpenConnection();
+        foreach (var chunk in hashes.Distinct().Chunk(1000))
+        {
+            using var command = new NpgsqlCommand("SELECT hash, data FROM blobs WHERE hash = ANY($1)", connection);
+            command.Parameters.Add(Array(chunk.Select(h => h.ToArray())));
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) byHash[new Hash256(Bytes(reader, 0))] = Bytes(reader, 1);
+        }
+        for (var i = 0; i < hashes.Count; i++) found[i] = byHash.TryGetValue(hashes[i], out var data) ? (byte[])data.Clone() : null;
+        return found;
+    }
+
+    /// <inheritdoc/>
     public IEnumerable<(byte[] Hash, byte[] Data, ulong Height)> ReadBlobs()
     {
         using var connection = _source.OpenConnection();

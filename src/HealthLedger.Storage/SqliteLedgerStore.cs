@@ -296,6 +296,26 @@ public sealed class SqliteLedgerStore : ILedgerStore
     }
 
     /// <inheritdoc/>
+    /// <remarks>One connection and one prepared statement for all of them, asked in hash order (neighbouring pages of the index).</remarks>
+    public byte[]?[] ReadBlobs(IReadOnlyList<Hash256> hashes)
+    {
+        ArgumentNullException.ThrowIfNull(hashes);
+        var found = new byte[]?[hashes.Count];
+        if (hashes.Count == 0) return found;
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT data FROM blobs WHERE hash = $k";
+        var parameter = command.Parameters.Add("$k", SqliteType.Blob);
+        command.Prepare();
+        foreach (var i in Enumerable.Range(0, hashes.Count).OrderBy(i => hashes[i]))
+        {
+            parameter.Value = hashes[i].ToArray();
+            found[i] = command.ExecuteScalar() as byte[];
+        }
+        return found;
+    }
+
+    /// <inheritdoc/>
     public IEnumerable<(byte[] Hash, byte[] Data, ulong Height)> ReadBlobs()
     {
         using var connection = OpenReader();

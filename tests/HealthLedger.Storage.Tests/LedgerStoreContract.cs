@@ -234,6 +234,29 @@ public abstract class LedgerStoreContract : IDisposable
     }
 
     [Fact]
+    public void Many_blobs_read_in_one_go_answer_in_the_order_asked_with_null_for_unknown_hashes()
+    {
+        var stored = Enumerable.Range(0, 1_500).Select(i => BitConverter.GetBytes(i * 7919)).ToList();
+        var blobs = stored.ToDictionary(b => Hashing.Sha256(b), b => b);
+        using (var first = CreateStore())
+        {
+            LedgerFixture.Fill(first, Net, blocks: 2);
+            var next = Net.Append(1_700_000_009_000, [Net.Register("with-many-blobs")]);
+            first.Commit(next.Block, next.Execution.Receipts, next.Execution.Changes, blobs);
+        }
+        using var store = ReopenStore();
+        var unknown = Hashing.Sha256([9, 9, 9]);
+        // Not in hash order, one asked twice, one unknown, more than one batch.
+        List<Hash256> asked = [.. stored.AsEnumerable().Reverse().Select(b => Hashing.Sha256(b)), unknown, Hashing.Sha256(stored[3])];
+        var read = store.ReadBlobs(asked);
+        Assert.Equal(asked.Count, read.Length);
+        Assert.Equal([.. stored.AsEnumerable().Reverse(), null, stored[3]], read);
+        read[0]![0] ^= 1; // the caller's own copies
+        Assert.Equal(stored[^1], store.ReadBlobs([Hashing.Sha256(stored[^1])])[0]);
+        Assert.Empty(store.ReadBlobs([]));
+    }
+
+    [Fact]
     public void A_blob_committed_again_keeps_its_first_bytes_and_height()
     {
         using var store = CreateStore();

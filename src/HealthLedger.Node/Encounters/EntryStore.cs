@@ -35,7 +35,7 @@ public sealed class EntryStore : IRecordKind
     {
         var loaded = new List<EntryState>();
         var states = entries.Select(e => EntryState.TryDecode(e.Value)).OfType<EntryState>().OrderBy(e => e.Proof.Height).ToList();
-        var opened = OpenAll(states, opener);
+        var opened = opener.OpenAll<EntryDetails>(states.Select(s => (s.Id, 1, s.Record, s.PatientId)).ToList());
         for (var i = 0; i < states.Count; i++)
         {
             var state = states[i];
@@ -60,27 +60,6 @@ public sealed class EntryStore : IRecordKind
                 if (_entries.TryGetValue(state.CorrectsId, out var corrected)) _entries[state.CorrectsId] = corrected with { CorrectedBy = state.Id };
             }
         }
-    }
-
-    /// <summary>Below this many entries (a block's) they are opened one after the other.</summary>
-    private const int ParallelFrom = 256;
-
-    // Decrypts the entries (in their order) on every core when there are many (the load at start): each patient's entries on
-    // one thread, so that a patient's category key is opened once, not raced by two threads.
-    private static EntryDetails?[] OpenAll(List<EntryState> states, RecordOpener opener)
-    {
-        var opened = new EntryDetails?[states.Count];
-        if (states.Count < ParallelFrom)
-        {
-            for (var i = 0; i < states.Count; i++) opened[i] = opener.Open<EntryDetails>(states[i].Id, 1, states[i].Record);
-            return opened;
-        }
-        var byPatient = Enumerable.Range(0, states.Count).GroupBy(i => states[i].PatientId, StringComparer.Ordinal).ToList();
-        Parallel.ForEach(byPatient, group =>
-        {
-            foreach (var i in group) opened[i] = opener.Open<EntryDetails>(states[i].Id, 1, states[i].Record);
-        });
-        return opened;
     }
 
     /// <inheritdoc/>
