@@ -110,4 +110,16 @@ public sealed class PatientDirectory : IRecordKind
     {
         lock (_lock) return _index.Sorted(organisationId, sort);
     }
+
+    /// <summary>The ids of the patients with a word of the name that starts with <paramref name="foldedWord"/> (<see cref="TextFolding.Fold"/>ed, letters and digits only).</summary>
+    public HashSet<string> NameWordStarting(string foldedWord)
+    {
+        lock (_lock) return _index.NameWordStarting(foldedWord);
+    }
+
+    /// <summary>The ids of the patients whose MRN is <paramref name="mrn"/> (without case): every organisation's.</summary>
+    public HashSet<string> WithMrn(string mrn)
+    {
+        lock (_lock) return _index.WithMrn(mrn);
+    }
 }

@@ -84,6 +84,13 @@ public sealed class PatientSearchIndex
         return ids.Select(id => _patients[id]).ToList();
     }
 
+    /// <summary>The ids of the patients with a name word (folded) starting with <paramref name="foldedWord"/>.</summary>
+    public HashSet<string> NameWordStarting(string foldedWord) => Prefixed(_tokens, _byToken, foldedWord);
+
+    /// <summary>The ids of the patients whose MRN is <paramref name="mrn"/>, without case.</summary>
+    public HashSet<string> WithMrn(string mrn) =>
+        _byMrn.TryGetValue(MrnKey(mrn), out var ids) ? new HashSet<string>(ids, StringComparer.Ordinal) : new HashSet<string>(StringComparer.Ordinal);
+
     /// <summary>The organisation's patients in <paramref name="sort"/> order (ascending), as a snapshot the caller may keep.</summary>
     public PatientView[] Sorted(string organisationId, PatientSort sort)
     {

@@ -136,23 +136,8 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
         if (actor.Role == Role.Admin)
         {
             readModel.OpenGrantedTo(actor);
-            var all = directory.Sorted(actor.OrganisationId, sort);
-            if (search is null) sorted = all;
-            else
-            {
-                var found = directory.Search(search).Where(p => p.OrganisationId == actor.OrganisationId).ToList();
-                // Many matches: one pass over the order kept costs less than sorting them.
-                if (found.Count > all.Count / 16)
-                {
-                    var ids = found.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
-                    sorted = all.Where(p => ids.Contains(p.Id)).ToList();
-                }
-                else
-                {
-                    found.Sort(comparer);
-                    sorted = found;
-                }
-            }
+            sorted = PatientOrder.Restrict(directory.Sorted(actor.OrganisationId, sort),
+                search is null ? null : directory.Search(search).Where(p => p.OrganisationId == actor.OrganisationId).ToList(), comparer);
         }
         else
         {

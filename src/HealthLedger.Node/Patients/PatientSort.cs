@@ -49,5 +49,22 @@ public static class PatientOrder
         _ => ByName,
     };
 
+    /// <summary>
+    /// <paramref name="found"/> (null: no search, every patient) in the order of <paramref name="all"/> (sorted by
+    /// <paramref name="comparer"/>, a superset): sorted when few, picked out of <paramref name="all"/> in one pass when many
+    /// (cheaper than sorting them).
+    /// </summary>
+    public static IReadOnlyList<PatientView> Restrict(IReadOnlyList<PatientView> all, List<PatientView>? found, IComparer<PatientView> comparer)
+    {
+        if (found is null) return all;
+        if (found.Count > all.Count / 16)
+        {
+            var ids = found.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+            return all.Where(p => ids.Contains(p.Id)).ToList();
+        }
+        found.Sort(comparer);
+        return found;
+    }
+
     private static int Then(int first, PatientView a, PatientView b) => first != 0 ? first : string.CompareOrdinal(a.Id, b.Id);
 }
