@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
@@ -71,5 +73,46 @@ public class PatientSearch
         var found = string.IsNullOrWhiteSpace(Query) ? null : _index.Search(Query, out _).Where(p => p.OrganisationId == Organisation).ToList();
         var sorted = PatientOrder.Restrict(_index.Sorted(Organisation, PatientSort.Name), found, PatientOrder.Comparer(PatientSort.Name));
         return PatientService.PageOf(sorted, false, 1, 20).Total;
+    }
+
+    /// <summary>
+    /// Process CPU time per search, each query's naive and indexed runs alternating in pairs (the machine is shared: CPU time
+    /// is steadier than wall time), written as a Markdown table.
+    /// </summary>
+    public static void MeasureCpu(TextWriter output)
+    {
+        var bench = new PatientSearch();
+        bench.Setup();
+        output.WriteLine("| query | pair | naive CPU ms/op | indexed CPU ms/op | ratio |");
+        output.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+        foreach (var query in new[] { "Priya Khan", "SC0001-0054321", "Zebedee", "" })
+        {
+            bench.Query = query;
+            for (var pair = 1; pair <= 3; pair++)
+            {
+                var naive = CpuPerOp(bench.Naive);
+                var indexed = CpuPerOp(bench.Indexed);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {(query.Length == 0 ? "(none, page 1)" : query)} | {pair} | {naive:F2} | {indexed:F4} | {naive / indexed:F0}× |"));
+            }
+        }
+    }
+
+    // Runs op in doubling batches until it has used at least 300 ms of CPU (the process clock ticks in 10 ms steps).
+    private static double CpuPerOp(Func<int> op)
+    {
+        op();
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var before = process.TotalProcessorTime;
+        var done = 0;
+        for (var batch = 1; ; batch *= 2)
+        {
+            for (var i = 0; i < batch; i++) op();
+            done += batch;
+            process.Refresh();
+            var used = process.TotalProcessorTime - before;
+            if (used.TotalMilliseconds >= 300) return used.TotalMilliseconds / done;
+        }
     }
 }
