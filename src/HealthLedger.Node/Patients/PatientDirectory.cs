@@ -12,6 +12,7 @@ public sealed class PatientDirectory : IRecordKind
     private readonly Lock _lock = new();
     private readonly Dictionary<string, PatientView> _patients = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PatientState> _states = new(StringComparer.Ordinal);
+    private readonly PatientSearchIndex _index = new();
 
     /// <inheritdoc/>
     public string StatePrefix => "patient/";
@@ -36,6 +37,11 @@ public sealed class PatientDirectory : IRecordKind
         {
             if (states[i] is not null) opened[i] = openedPresent[j++];
         }
+        // Many at once: the sorted orders are rebuilt on next use rather than kept patient by patient.
+        if (states.Count >= 256)
+        {
+            lock (_lock) _index.DropOrders();
+        }
         for (var i = 0; i < states.Count; i++)
         {
             if (states[i] is not { } state) continue;
@@ -43,15 +49,22 @@ public sealed class PatientDirectory : IRecordKind
             lock (_lock)
             {
                 _states[state.Id] = state;
-                if (details is not null) _patients[state.Id] = new PatientView(state.Id, state.OrganisationId, state.Version, details, state.Proof);
+                if (details is not null) Keep(new PatientView(state.Id, state.OrganisationId, state.Version, details, state.Proof));
                 // A patient of another organisation who shared other categories than demographics with a grantee here: known
                 // by id, with no details (the access policy decides what each reader sees).
                 else if (opener.ForGrantee && (!_patients.TryGetValue(state.Id, out var known) || known.Version != state.Version))
                 {
-                    _patients[state.Id] = new PatientView(state.Id, state.OrganisationId, state.Version, new PatientDetails(), state.Proof);
+                    Keep(new PatientView(state.Id, state.OrganisationId, state.Version, new PatientDetails(), state.Proof));
                 }
             }
         }
+    }
+
+    // Under the lock: the view and its search index entries change together.
+    private void Keep(PatientView view)
+    {
+        _patients[view.Id] = view;
+        _index.Set(view);
     }
 
     /// <inheritdoc/>
@@ -79,5 +92,32 @@ public sealed class PatientDirectory : IRecordKind
     public IReadOnlyList<PatientView> Patients(string organisationId)
     {
         lock (_lock) return _patients.Values.Where(p => p.OrganisationId == organisationId).ToList();
+    }
+
+    /// <summary>
+    /// The patients a search box query matches (<see cref="PatientSearchIndex"/>: every folded query token a prefix of a name
+    /// token, the MRN starting with the query, or the id), as the node sees them, in no order; every organisation's.
+    /// </summary>
+    public IReadOnlyList<PatientView> Search(string query)
+    {
+        lock (_lock) return _index.Search(query, out _);
+    }
+
+    /// <summary>An organisation's patients in <paramref name="sort"/> order (ascending, ties by id): a snapshot, kept sorted as the directory changes.</summary>
+    public IReadOnlyList<PatientView> Sorted(string organisationId, PatientSort sort)
+    {
+        lock (_lock) return _index.Sorted(organisationId, sort);
+    }
+
+    /// <summary>The ids of the patients with a word of the name that starts with <paramref name="foldedWord"/> (<see cref="TextFolding.Fold"/>ed, letters and digits only).</summary>
+    public HashSet<string> NameWordStarting(string foldedWord)
+    {
+        lock (_lock) return _index.NameWordStarting(foldedWord);
+    }
+
+    /// <summary>The ids of the patients whose MRN is <paramref name="mrn"/> (without case): every organisation's.</summary>
+    public HashSet<string> WithMrn(string mrn)
+    {
+        lock (_lock) return _index.WithMrn(mrn);
     }
 }

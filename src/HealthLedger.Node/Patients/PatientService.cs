@@ -121,32 +121,59 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
     /// search and filters match only what the doctor may see), patients themselves. Every listed patient other than the
     /// actor is recorded as a disclosure. Auditors are refused (403): they read the disclosure trail, never a record.
     /// </summary>
+    /// <remarks>
+    /// The search looks tokens up in the directory's index (<see cref="PatientSearchIndex"/>: each query word a prefix of a
+    /// word of the name, the MRN's start, or the id) instead of scanning; an admin's list is a page of the organisation's
+    /// patients kept in each order (<see cref="PatientDirectory.Sorted"/>), not a sort per request. Ties are broken by id.
+    /// </remarks>
     public Outcome<Page<PatientView>> List(UserSession actor, PatientQuery query)
     {
-        if (Visible(actor) is not { IsOk: true, Value: var all }) return Outcome<Page<PatientView>>.Forbidden("Auditors read the disclosure trail (Audit), not patient records.");
-        IEnumerable<PatientView> visible = all!;
-        if (!string.IsNullOrWhiteSpace(query.Search))
+        if (actor.Role == Role.Auditor) return Outcome<Page<PatientView>>.Forbidden("Auditors read the disclosure trail (Audit), not patient records.");
+        var sort = PatientOrder.Parse(query.Sort);
+        var comparer = PatientOrder.Comparer(sort);
+        var search = string.IsNullOrWhiteSpace(query.Search) ? null : query.Search.Trim();
+        IReadOnlyList<PatientView> sorted;
+        if (actor.Role == Role.Admin)
         {
-            var q = query.Search.Trim();
-            var folded = TextFolding.Fold(q); // names are folded once per name held (TextFolding.FoldKept), not per search
-            visible = visible.Where(p => TextFolding.ContainsFolded(p.Details.FullName, folded)
-                || p.Details.Mrn.Contains(q, StringComparison.OrdinalIgnoreCase) || p.Id.Equals(q, StringComparison.OrdinalIgnoreCase));
+            readModel.OpenGrantedTo(actor);
+            sorted = PatientOrder.Restrict(directory.Sorted(actor.OrganisationId, sort),
+                search is null ? null : directory.Search(search).Where(p => p.OrganisationId == actor.OrganisationId).ToList(), comparer);
+        }
+        else
+        {
+            if (Visible(actor) is not { IsOk: true, Value: var visible }) return Outcome<Page<PatientView>>.Forbidden("Auditors read the disclosure trail (Audit), not patient records.");
+            IEnumerable<PatientView> matching = visible!;
+            if (search is not null)
+            {
+                // The index matches what the node sees; a reader without the demographics is matched by the id alone.
+                var ids = directory.Search(search).Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+                matching = matching.Where(p => ids.Contains(p.Id) && (p.DemographicsShared || p.Id.Equals(search, StringComparison.OrdinalIgnoreCase)));
+            }
+            var list = matching.ToList();
+            list.Sort(comparer);
+            sorted = list;
         }
         if (!string.IsNullOrWhiteSpace(query.Condition))
         {
             var c = query.Condition.Trim();
-            visible = visible.Where(p => p.Details.Conditions.Any(x => TextFolding.Contains(x, c)));
+            sorted = sorted.Where(p => p.Details.Conditions.Any(x => TextFolding.Contains(x, c))).ToList();
         }
-        var sorted = (query.Sort ?? "name").ToLowerInvariant() switch
-        {
-            "age" => visible.OrderBy(p => !p.DemographicsShared).ThenByDescending(p => p.Details.DateOfBirth),
-            "mrn" => visible.OrderBy(p => p.Details.Mrn, StringComparer.Ordinal),
-            "registered" => visible.OrderBy(p => p.Proof.Height),
-            _ => visible.OrderBy(p => p.DisplayName, StringComparer.OrdinalIgnoreCase),
-        };
-        var page = Paging.Of((query.Descending ? sorted.Reverse() : sorted).ToList(), query.Page, query.PageSize);
+        var page = PageOf(sorted, query.Descending, query.Page, query.PageSize);
         access.RecordReads(actor, page.Items.Select(p => (p.Id, p.OrganisationId)), "patient list", ConsentCategories.All);
         return Outcome<Page<PatientView>>.Ok(page);
+    }
+
+    /// <summary><see cref="Paging.Of"/> of <paramref name="sorted"/>, or of its reverse, reading only the page.</summary>
+    public static Page<PatientView> PageOf(IReadOnlyList<PatientView> sorted, bool descending, int page, int pageSize)
+    {
+        pageSize = Math.Clamp(pageSize, 1, 200);
+        var pages = Math.Max(1, (sorted.Count + pageSize - 1) / pageSize);
+        page = Math.Clamp(page, 1, pages);
+        var first = (page - 1) * pageSize;
+        var count = Math.Max(0, Math.Min(pageSize, sorted.Count - first));
+        var items = new PatientView[count];
+        for (var i = 0; i < count; i++) items[i] = sorted[descending ? sorted.Count - 1 - (first + i) : first + i];
+        return new Page<PatientView>(items, sorted.Count, page, pageSize);
     }
 
     /// <summary>

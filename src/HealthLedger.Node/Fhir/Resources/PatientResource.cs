@@ -14,7 +14,7 @@ namespace HealthLedger.Node.Fhir.Resources;
 /// reader who reaches another category of the record but not the demographics gets the id and organisation only.
 /// Reads need the demographics category; search lists the patients the reader may list (as <c>GET /api/v1/patients</c>).
 /// </summary>
-public sealed class PatientResource(PatientService patients, FhirPatientAccess gate) : IFhirResourceType
+public sealed class PatientResource(PatientService patients, FhirPatientAccess gate, PatientDirectory directory) : IFhirResourceType
 {
     /// <inheritdoc />
     public string TypeName => "Patient";
@@ -58,7 +58,9 @@ public sealed class PatientResource(PatientService patients, FhirPatientAccess g
         var visible = patients.Visible(actor);
         if (!visible.IsOk) return visible.As<FhirMatches>();
         var ids = search.AnyOf("_id");
+        var candidates = Candidates(search);
         var matches = visible.Value!
+            .Where(p => candidates is null || candidates.Contains(p.Id))
             .Where(p => ids.Count == 0 || ids.Contains(FhirIds.Of(p.Id), StringComparer.Ordinal))
             .Where(p => orgIds.Count == 0 || orgIds.Contains(p.OrganisationId, StringComparer.Ordinal))
             .Where(p => !HasDemographicFilter(search) || p.DemographicsShared)
@@ -75,6 +77,47 @@ public sealed class PatientResource(PatientService patients, FhirPatientAccess g
             patients.RecordShown(actor, page, "FHIR Patient search");
             return page.Select(ToFhir);
         }));
+    }
+
+    /// <summary>
+    /// The patients that may match an <c>identifier</c>, <c>name</c>, <c>family</c> or <c>given</c> value, from the
+    /// directory's index (a superset, checked by the filters after; null when no such value narrows the search): an MRN
+    /// looked up exactly; a name, family or given value (not <c>:contains</c>) that starts with a letter or digit matches at
+    /// the start of a word, so that word starts with the value's first word.
+    /// </summary>
+    private HashSet<string>? Candidates(FhirSearch search)
+    {
+        HashSet<string>? narrowest = null;
+        void Keep(HashSet<string>? set)
+        {
+            if (set is not null && (narrowest is null || set.Count < narrowest.Count)) narrowest = set;
+        }
+        foreach (var value in search.Values.GetValueOrDefault("identifier") ?? [])
+        {
+            Keep(Union(value, alternative => alternative[(alternative.IndexOf('|', StringComparison.Ordinal) + 1)..] is { Length: > 0 } code ? directory.WithMrn(code) : null));
+        }
+        foreach (var name in new[] { "name", "family", "given" })
+        {
+            if (search.Modifiers.GetValueOrDefault(name) == "contains") continue;
+            foreach (var value in search.Values.GetValueOrDefault(name) ?? [])
+            {
+                Keep(Union(value, alternative => PatientSearchIndex.Tokens(TextFolding.Fold(alternative)).FirstOrDefault() is { } first && char.IsLetterOrDigit(TextFolding.Fold(alternative)[0])
+                    ? directory.NameWordStarting(first) : null));
+            }
+        }
+        return narrowest;
+    }
+
+    // The union over a value's comma-separated alternatives; null when one of them cannot be narrowed.
+    private static HashSet<string>? Union(string value, Func<string, HashSet<string>?> of)
+    {
+        var all = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var alternative in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (of(alternative) is not { } some) return null;
+            all.UnionWith(some);
+        }
+        return all;
     }
 
     private static bool HasDemographicFilter(FhirSearch s) =>
