@@ -71,6 +71,13 @@ public sealed record BenchConfig
     public int ClusterNodes { get; init; } = 4;
     /// <summary>Organisations (hospitals, one node each) of the consortium target.</summary>
     public int ConsortiumOrganisations { get; init; } = 4;
+    /// <summary>
+    /// Pre-signed transactions sent through the raw signed-transaction path (<c>healthledger load</c>) to each HealthLedger target
+    /// after its rounds, per pass; 0 leaves the raw path out.
+    /// </summary>
+    public int RawTransactions { get; init; } = 20_000;
+    /// <summary>Transactions per batch request of the raw path.</summary>
+    public int RawBatch { get; init; } = 500;
     /// <summary>Each target runs every round once per pass; passes alternate the targets (the machine's speed drifts).</summary>
     public int Passes { get; init; } = 2;
 
@@ -86,6 +93,7 @@ public sealed record BenchConfig
     {
         Patients = 2,
         Passes = 1,
+        RawTransactions = 1_000,
         Rounds =
         [
             new() { Name = "fixed-rate-20", Control = RateControl.FixedRate, Tps = 20, WarmupSeconds = 0.25, DurationSeconds = 1.5 },
@@ -138,6 +146,7 @@ public sealed record BenchConfig
         {
             throw new InvalidDataException("patients, documentBytes, passes, clusterNodes and consortiumOrganisations must be positive");
         }
+        if (RawTransactions < 0 || RawBatch < 1) throw new InvalidDataException("rawTransactions must be zero (no raw path) or positive, and rawBatch positive");
         return this;
     }
 }

@@ -10,8 +10,10 @@ namespace HealthLedger.Bench;
 /// <param name="Rounds">Every round's metrics, in run order.</param>
 /// <param name="Problems">Targets that could not start, and why.</param>
 /// <param name="DataFolders">With <c>--keep-data</c>: the HealthLedger nodes' data folders each target left, per pass (to verify).</param>
+/// <param name="RawPaths">The raw signed-transaction path of each HealthLedger target, per pass (<see cref="BenchConfig.RawTransactions"/>).</param>
+/// <param name="Verifies"><c>healthledger verify</c> of each HealthLedger target's data after its pass.</param>
 public sealed record BenchResults(DateTimeOffset StartedAt, string Command, string Machine, BenchConfig Config, List<RoundMetrics> Rounds, List<string> Problems,
-    List<TargetData> DataFolders);
+    List<TargetData> DataFolders, List<RawPathMetrics> RawPaths, List<VerifyMetrics> Verifies);
 
 /// <summary>The data folders a target's HealthLedger nodes left in one pass (kept with <c>--keep-data</c>).</summary>
 public sealed record TargetData(string Target, int Pass, IReadOnlyList<string> Folders);
@@ -28,7 +30,7 @@ public static class BenchRun
     public static async Task<BenchResults> RunAsync(BenchConfig config, string outputFolder, string command, Action<string> progress, CancellationToken ct, bool keepData = false)
     {
         Directory.CreateDirectory(outputFolder);
-        var results = new BenchResults(DateTimeOffset.UtcNow, command, Machine(), config, [], [], []);
+        var results = new BenchResults(DateTimeOffset.UtcNow, command, Machine(), config, [], [], [], [], []);
         for (var pass = 1; pass <= config.Passes; pass++)
         {
             var order = pass % 2 == 1 ? config.Targets : config.Targets.Reverse().ToList();
@@ -71,7 +73,20 @@ public static class BenchRun
                             Say($"{round.Name}: {metrics.Succeeded} ok, {metrics.Rejected} rejected, {metrics.Failed} failed, {metrics.Throughput:0.0} op/s, p99 {metrics.Latency?.P99:0} ms");
                         }
                     }
-                    if (keepData && await target.CheckBeforeStopAsync(ct) is { } problem) results.Problems.Add($"pass {pass}, {name}: {problem}");
+                    if (config.RawTransactions > 0 && target.RawPath is { } endpoint)
+                    {
+                        Say($"raw path: {config.RawTransactions} pre-signed transactions in batches of {config.RawBatch}");
+                        var raw = await ChainMeasurements.LoadAsync(name, pass, endpoint, target.Processes, config.RawTransactions, config.RawBatch, Password, ct);
+                        results.RawPaths.Add(raw);
+                        if (raw.Problem is { } failed) results.Problems.Add($"pass {pass}, {name}: raw path: {failed}");
+                        else Say($"raw path: {raw.Accepted} committed, {raw.TransactionsPerSecond:0} tx/s");
+                    }
+                    if (await target.StopAndVerifyAsync(pass, ct) is { } verified)
+                    {
+                        results.Verifies.Add(verified);
+                        if (!verified.Ok) results.Problems.Add($"pass {pass}, {name}: verify of {verified.Folder} failed: {verified.Problem}");
+                        else Say($"verify: {verified.Transactions} transactions in {verified.Seconds:0.0} s ({verified.TransactionsPerSecond:0} tx/s)");
+                    }
                 }
                 finally
                 {

@@ -21,6 +21,17 @@ public sealed class ConsortiumTarget(string folder, string password, int organis
 
     public IReadOnlyList<string> DataFolders => _folders;
 
+    private RawPathEndpoint? _raw;
+
+    /// <summary>The first hospital's node, signed by its own admin (the other nodes receive the batches forwarded).</summary>
+    public RawPathEndpoint? RawPath => _raw;
+
+    public async Task<VerifyMetrics?> StopAndVerifyAsync(int pass, CancellationToken ct)
+    {
+        await ChildProcess.StopAsync(_process, TimeSpan.FromSeconds(30));
+        return _folders.Count == 0 ? null : await ChainMeasurements.VerifyAsync(Name, pass, _folders[0], ct);
+    }
+
     public async Task<IBenchClient> StartAsync(Action<string> progress, CancellationToken ct)
     {
         var root = Path.Combine(folder, "consortium");
@@ -34,6 +45,7 @@ public sealed class ConsortiumTarget(string folder, string password, int organis
         using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(root, "consortium.json"), ct));
         var clients = new List<IBenchClient>();
         var k = 0;
+        _raw = null;
         foreach (var member in manifest.RootElement.GetProperty("organisations").EnumerateArray())
         {
             var id = member.GetProperty("id").GetString()!;
@@ -41,7 +53,9 @@ public sealed class ConsortiumTarget(string folder, string password, int organis
             _folders.Add(data);
             var pidFile = Path.Combine(data, "node.pid");
             if (File.Exists(pidFile)) _pids[id] = int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture);
-            clients.Add(new HealthLedgerClient(urls[k], password, member.GetProperty("admin").GetString()!, "-" + (++k).ToString(CultureInfo.InvariantCulture)));
+            var admin = member.GetProperty("admin").GetString()!;
+            _raw ??= new RawPathEndpoint(urls[k], data, admin);
+            clients.Add(new HealthLedgerClient(urls[k], password, admin, "-" + (++k).ToString(CultureInfo.InvariantCulture)));
         }
         return new SpreadClient(clients);
     }

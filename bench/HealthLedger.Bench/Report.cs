@@ -50,6 +50,8 @@ public static class Report
         s.AppendLine().AppendLine("Definitions (Hyperledger Caliper): send rate = (succeeded + rejected + failed) / (last submit − first submit); throughput = succeeded / (last commit − first submit); " +
             "latency of successful (accepted) operations, submit → commit, in ms. Rejected = refused at once for overload (503 with Retry-After) in the maximum-rate round, " +
             "which retries nothing; the other rounds wait out a refusal's Retry-After and send again (latency from the first send). CPU s/op = the target's processes' CPU seconds per successful operation.").AppendLine();
+        Targets(s, r);
+        s.AppendLine("## Rounds").AppendLine();
         s.AppendLine("| pass | target | round | control | ok | rejected | failed | send rate/s | throughput/s | min | avg | p50 | p95 | p99 | max | CPU s/op | CPU % / RSS MB per process |");
         s.AppendLine("| ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (var m in r.Rounds)
@@ -64,12 +66,29 @@ public static class Report
             s.AppendLine().AppendLine("Maximum-rate steps (offered → send rate → throughput, rejected, op/s):").AppendLine();
             foreach (var m in steps) s.AppendLine(string.Create(Inv, $"- pass {m.Pass}, {m.Target}: ") + string.Join("; ", m.Steps.Select(x => string.Create(Inv, $"{x.OfferedTps:0} → {x.SendRate:0} → {x.Throughput:0}, {x.RejectedRate:0} rejected"))));
             s.AppendLine().AppendLine("## Overload (maximum-rate round against the fixed-load rounds)").AppendLine();
-            s.AppendLine("| pass | target | accepted throughput/s | p99 accepted (ms) | rejected | p99 of a refusal (ms) | best fixed-load throughput/s | max-rate / fixed-load |");
-            s.AppendLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+            s.AppendLine("| pass | target | accepted throughput/s (whole round) | best step's accepted throughput/s | p99 accepted (ms) | rejected | p99 of a refusal (ms) | best fixed-load throughput/s | best step / fixed-load |");
+            s.AppendLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             foreach (var m in steps)
             {
                 var fixedLoad = r.Rounds.Where(x => x.Target == m.Target && x.Pass == m.Pass && x.Control == nameof(RateControl.FixedLoad)).Select(x => x.Throughput).DefaultIfEmpty(0).Max();
-                s.AppendLine(Inv, $"| {m.Pass} | {m.Target} | {m.Throughput:0.0} | {m.Latency?.P99:0} | {m.Rejected} | {m.RejectionLatency?.P99:0} | {fixedLoad:0.0} | {(fixedLoad > 0 ? m.Throughput / fixedLoad : 0):0.00} |");
+                s.AppendLine(Inv, $"| {m.Pass} | {m.Target} | {m.Throughput:0.0} | {BestStep(m):0.0} | {m.Latency?.P99:0} | {m.Rejected} | {m.RejectionLatency?.P99:0} | {fixedLoad:0.0} | {(fixedLoad > 0 ? BestStep(m) / fixedLoad : 0):0.00} |");
+            }
+        }
+        if (r.RawPaths.Count > 0 || r.Verifies.Count > 0)
+        {
+            s.AppendLine().AppendLine("## Raw signed-transaction path and verify").AppendLine();
+            s.AppendLine(string.Create(Inv, $"Raw path: `healthledger load --json --count {r.Config.RawTransactions} --batch {r.Config.RawBatch}` after the rounds ") + "(synthetic registrations signed by the admin " +
+                "before the clock starts, posted to `POST /api/v1/transactions/batch`; seconds = first submit → commit of the last). CPU µs/tx = the nodes' CPU per committed transaction. " +
+                "Verify: `healthledger verify --json` of one node's data once its nodes stopped (every transaction re-hashed, signature checked and re-executed); CPU = the verify process's user + system time.");
+            s.AppendLine().AppendLine("| pass | target | raw: committed | raw: seconds | raw: tx/s | raw: node CPU µs/tx | verify: blocks | verify: transactions | verify: seconds | verify: tx/s | verify: CPU s (cores used) |");
+            s.AppendLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            foreach (var (pass, target) in r.RawPaths.Select(x => (x.Pass, x.Target)).Concat(r.Verifies.Select(x => (x.Pass, x.Target))).Distinct())
+            {
+                var raw = r.RawPaths.FirstOrDefault(x => x.Pass == pass && x.Target == target);
+                var v = r.Verifies.FirstOrDefault(x => x.Pass == pass && x.Target == target);
+                var rawCells = raw is null ? "| | | |" : raw.Problem is not null ? "| failed | | |" : string.Create(Inv, $"| {raw.Accepted} | {raw.Seconds:0.0} | {raw.TransactionsPerSecond:0} | {raw.CpuMicrosecondsPerTransaction:0} |");
+                var verifyCells = v is null ? "| | | | |" : !v.Ok ? "| FAILED | | | |" : string.Create(Inv, $"| {v.Blocks} | {v.Transactions} | {v.Seconds:0.0} | {v.TransactionsPerSecond:0} | {v.CpuSeconds:0.0} ({v.CpuSeconds / v.Seconds:0.0}) |");
+                s.AppendLine(string.Create(Inv, $"| {pass} | {target} ") + rawCells + verifyCells[1..]);
             }
         }
         var failures = r.Rounds.Where(m => m.Failed > 0).ToList();
@@ -93,6 +112,48 @@ public static class Report
         }
         return s.ToString();
     }
+
+    // Issue 17's table, one row per measure and a column per pass: each figure from this run, with the goal beside it.
+    private static void Targets(StringBuilder s, BenchResults r)
+    {
+        double? FixedLoad(string target, int pass) => r.Rounds.Where(m => m.Target == target && m.Pass == pass && m.Control == nameof(RateControl.FixedLoad))
+            .Select(m => (double?)m.Throughput).Max();
+        RoundMetrics? FixedLoadRound(string target, int pass) => r.Rounds.Where(m => m.Target == target && m.Pass == pass && m.Control == nameof(RateControl.FixedLoad))
+            .MaxBy(m => m.Throughput);
+        RoundMetrics? MaxRate(string target, int pass) => r.Rounds.FirstOrDefault(m => m.Target == target && m.Pass == pass && m.Control == nameof(RateControl.MaximumRate));
+        string Ratio(string a, string b, int pass) => FixedLoad(a, pass) is { } x && FixedLoad(b, pass) is { } y && y > 0
+            ? string.Create(Inv, $"{x / y:0.00}× ({x:0} / {y:0} op/s)") : "—";
+        string Overload(string target, int pass) => MaxRate(target, pass) is not { } m ? "—"
+            : string.Create(Inv, $"best step {BestStep(m):0} op/s accepted (×{(FixedLoad(target, pass) is > 0 and var f ? BestStep(m) / f : 0):0.00} of fixed-load; whole round {m.Throughput:0}), p99 {m.Latency?.P99 / 1000:0.00} s, ") +
+                (m.Rejected == 0 ? "none rejected" : string.Create(Inv, $"{m.Rejected} rejected (answered in p99 {m.RejectionLatency?.P99:0} ms)"));
+        string Raw(string target, int pass) => r.RawPaths.FirstOrDefault(x => x.Target == target && x.Pass == pass) is not { } x ? "—"
+            : x.Problem is not null ? "failed" : string.Create(Inv, $"{x.TransactionsPerSecond:0} tx/s ({x.CpuMicrosecondsPerTransaction:0} µs node CPU/tx)");
+        string Verify(string target, int pass) => r.Verifies.FirstOrDefault(x => x.Target == target && x.Pass == pass) is not { } x ? "—"
+            : !x.Ok ? "FAILED" : string.Create(Inv, $"{x.TransactionsPerSecond:0} tx/s ({x.Transactions} tx, {x.CpuSeconds / Math.Max(x.Seconds, 0.001):0.0} cores)");
+        string ConsortiumP99(int pass) => FixedLoadRound("consortium", pass) is { Latency: { } l } ? string.Create(Inv, $", p99 {l.P99 / 1000:0.00} s") : "";
+
+        var passes = Enumerable.Range(1, r.Config.Passes).ToList();
+        s.AppendLine("## Issue 17 targets").AppendLine();
+        s.AppendLine("Each figure from this run; fixed-load = the best fixed-load round of the pass; \"—\" = the target or round was not in this run.").AppendLine();
+        s.AppendLine("| measure | goal | " + string.Join(" | ", passes.Select(p => string.Create(Inv, $"pass {p}"))) + " |");
+        s.AppendLine("| --- | --- | " + string.Join(" | ", passes.Select(_ => "---")) + " |");
+        void Row(string measure, string goal, Func<int, string> cell) => s.AppendLine($"| {measure} | {goal} | " + string.Join(" | ", passes.Select(cell)) + " |");
+        Row("1 node, default mix, fixed-load: throughput / PostgreSQL's", "≥ 2×", p => Ratio("node", "postgres", p));
+        Row("4 organisations' nodes (consortium), same: throughput / PostgreSQL's", "≥ 1×, p99 < 1 s", p => Ratio("consortium", "postgres", p) + ConsortiumP99(p));
+        Row("maximum-rate round, 1 node", "p99 accepted < 2 s, excess 503, ≥ fixed-load", p => Overload("node", p));
+        Row("maximum-rate round, consortium", "same", p => Overload("consortium", p));
+        Row("raw signed-transaction path, 1 node", "≥ 20,000 tx/s", p => Raw("node", p));
+        Row("raw signed-transaction path, 4 nodes (cluster)", "≥ 8,000 tx/s", p => Raw("cluster", p));
+        Row("raw signed-transaction path, 4 organisations (consortium)", "—", p => Raw("consortium", p));
+        Row("raw signed-transaction path, 1 node on PostgreSQL", "—", p => Raw("node-postgres", p));
+        Row("`verify` of the node's data", "≥ 30,000 tx/s, both cores", p => Verify("node", p));
+        Row("1 node on PostgreSQL, fixed-load: throughput / the SQLite node's", "—", p => Ratio("node-postgres", "node", p));
+        s.AppendLine();
+    }
+
+    // The maximum rate a maximum-rate round found: its best step's accepted throughput (the earlier steps offer less than the
+    // target can do by design, so the whole round's average understates it).
+    private static double BestStep(RoundMetrics m) => m.Steps.Select(x => x.Throughput).DefaultIfEmpty(m.Throughput).Max();
 
     // CPU seconds of the target's own processes (not the bench client) per successful operation in a round.
     private static double CpuPerOp(RoundMetrics m)

@@ -22,12 +22,15 @@ public interface ITarget : IAsyncDisposable
     /// <summary>The HealthLedger nodes' data folders (for <c>healthledger verify</c> after the run); none for PostgreSQL.</summary>
     IReadOnlyList<string> DataFolders { get; }
 
+    /// <summary>Where <c>healthledger load</c> sends the raw-path transactions (a node, its data folder with the admin's keystore); null for PostgreSQL.</summary>
+    RawPathEndpoint? RawPath => null;
+
     /// <summary>
-    /// Checks what cannot be checked once the target is gone (with <c>--keep-data</c>, after its rounds): null when it passed or
-    /// there is nothing such to check, otherwise why it failed. A node whose ledger lives in the target's throwaway PostgreSQL
-    /// server is verified here, since the server does not outlive the target.
+    /// After the rounds: stops the target's HealthLedger nodes and runs <c>healthledger verify --json</c> on one node's data (every
+    /// node of a network holds the same chain; <c>--keep-data</c> leaves all of them to verify). A node whose ledger lives in the
+    /// target's throwaway PostgreSQL server is verified before the server stops. Null for a target with no ledger (PostgreSQL).
     /// </summary>
-    Task<string?> CheckBeforeStopAsync(CancellationToken ct) => Task.FromResult<string?>(null);
+    Task<VerifyMetrics?> StopAndVerifyAsync(int pass, CancellationToken ct) => Task.FromResult<VerifyMetrics?>(null);
 }
 
 /// <summary>Runs the <c>healthledger</c> executable that is running now (the same build) as a child process.</summary>
@@ -93,6 +96,9 @@ public sealed class ChildProcess : IDisposable
         _process.WaitForExit();
         return _process.ExitCode;
     }
+
+    /// <summary>Stops <paramref name="process"/> (SIGTERM, then SIGKILL after <paramref name="grace"/>, default 20 s) unless it is null or gone.</summary>
+    public static Task StopAsync(ChildProcess? process, TimeSpan? grace = null) => process?.StopAsync(grace ?? TimeSpan.FromSeconds(20)) ?? Task.CompletedTask;
 
     /// <summary>A signal (SIGTERM by default), then SIGKILL after <paramref name="grace"/>.</summary>
     public async Task StopAsync(TimeSpan grace, string signal = "TERM")
@@ -163,9 +169,19 @@ public sealed class NodeTarget(string folder, string password, string? template 
 
     public IReadOnlyList<string> DataFolders => [Path.Combine(folder, "node")];
 
+    private string? _url;
+
+    public RawPathEndpoint? RawPath => _url is null ? null : new(_url, Path.Combine(folder, "node"), "admin");
+
+    public async Task<VerifyMetrics?> StopAndVerifyAsync(int pass, CancellationToken ct)
+    {
+        await ChildProcess.StopAsync(_process);
+        return await ChainMeasurements.VerifyAsync(Name, pass, Path.Combine(folder, "node"), ct);
+    }
+
     public async Task<IBenchClient> StartAsync(Action<string> progress, CancellationToken ct)
     {
-        var url = $"http://127.0.0.1:{ChildProcess.FreePort()}";
+        var url = _url = $"http://127.0.0.1:{ChildProcess.FreePort()}";
         progress("starting one node");
         if (template is not null)
         {
@@ -219,7 +235,19 @@ public sealed partial class ClusterTarget(string folder, string password, int no
         var urls = Enumerable.Range(0, nodes).Select(k => $"http://127.0.0.1:{basePort + k}").ToList();
         await ChildProcess.WaitForHealthAsync(urls, json => nodes == 1 || json.Split("\"connected\":true").Length - 1 == nodes - 1, _process, ct);
         foreach (Match m in PidLine().Matches(_process.Output)) _pids["node-" + m.Groups[1].Value] = int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        _url = urls[0];
         return new HealthLedgerClient(urls[0], password); // users work at node 1 (see HealthLedgerClient)
+    }
+
+    private string? _url;
+
+    /// <summary>Node 1, whose folder holds the admin's keystore (<c>init --nodes</c>); the others receive the batches forwarded.</summary>
+    public RawPathEndpoint? RawPath => _url is null ? null : new(_url, DataFolders[0], "admin");
+
+    public async Task<VerifyMetrics?> StopAndVerifyAsync(int pass, CancellationToken ct)
+    {
+        await ChildProcess.StopAsync(_process, TimeSpan.FromSeconds(30));
+        return await ChainMeasurements.VerifyAsync(Name, pass, DataFolders[0], ct);
     }
 
     /// <summary>A first port such that it and the next <paramref name="nodes"/> − 1, and the same 100 above, are free.</summary>
@@ -301,20 +329,18 @@ public sealed class NodePostgresTarget(string folder, string password) : ITarget
 
     public IReadOnlyDictionary<string, int> Processes => _pids;
 
-    /// <summary>None: the ledger is in the throwaway server, which stops with the target; see <see cref="CheckBeforeStopAsync"/>.</summary>
+    /// <summary>None: the ledger is in the throwaway server, which stops with the target; see <see cref="StopAndVerifyAsync"/>.</summary>
     public IReadOnlyList<string> DataFolders => [];
 
+    private string? _url;
+
+    public RawPathEndpoint? RawPath => _url is null ? null : new(_url, Path.Combine(folder, "node"), "admin");
+
     /// <summary>Stops the node and runs <c>healthledger verify</c> on its folder while the PostgreSQL server still runs.</summary>
-    public async Task<string?> CheckBeforeStopAsync(CancellationToken ct)
+    public async Task<VerifyMetrics?> StopAndVerifyAsync(int pass, CancellationToken ct)
     {
-        if (_process is not null)
-        {
-            await _process.StopAsync(TimeSpan.FromSeconds(20));
-            _process.Dispose();
-            _process = null;
-        }
-        using var verify = ChildProcess.StartSelf(["verify", "--data", Path.Combine(folder, "node")], new Dictionary<string, string>());
-        return await verify.WaitAsync(ct) == 0 ? null : "verify of the node on PostgreSQL failed: " + verify.Output;
+        await ChildProcess.StopAsync(_process);
+        return await ChainMeasurements.VerifyAsync(Name, pass, Path.Combine(folder, "node"), ct);
     }
 
     public async Task<IBenchClient> StartAsync(Action<string> progress, CancellationToken ct)
@@ -331,6 +357,7 @@ public sealed class NodePostgresTarget(string folder, string password) : ITarget
         }
         var url = $"http://127.0.0.1:{ChildProcess.FreePort()}";
         progress("starting one node on PostgreSQL");
+        _url = url;
         _process = ChildProcess.StartSelf(["up", "--data", data, "--urls", url], env);
         await ChildProcess.WaitForHealthAsync([url], _ => true, _process, ct);
         _pids["node"] = _process.Id;

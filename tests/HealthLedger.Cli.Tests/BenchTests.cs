@@ -67,6 +67,24 @@ public class BenchTests
             }
         }
 
+        // The raw signed-transaction path ran on every HealthLedger target, every transaction accepted and committed; the bench's own
+        // verify of each target's data (issue 17's verify row) passed, over at least the raw path's transactions.
+        string[] ledgers = ["cluster", "consortium", "node", "node-postgres"];
+        var raw = results.RootElement.GetProperty("rawPaths").EnumerateArray().ToList();
+        Assert.Equal(ledgers, raw.Select(x => x.GetProperty("target").GetString()!).Order(StringComparer.Ordinal));
+        Assert.All(raw, x =>
+        {
+            Assert.True(x.GetProperty("problem").ValueKind == JsonValueKind.Null, x.ToString());
+            Assert.Equal(1_000, x.GetProperty("accepted").GetInt32());
+            Assert.True(x.GetProperty("transactionsPerSecond").GetDouble() > 0, x.ToString());
+        });
+        var verified = results.RootElement.GetProperty("verifies").EnumerateArray().ToList();
+        Assert.Equal(ledgers, verified.Select(x => x.GetProperty("target").GetString()!).Order(StringComparer.Ordinal));
+        Assert.All(verified, x =>
+        {
+            Assert.True(x.GetProperty("ok").GetBoolean(), x.ToString());
+            Assert.True(x.GetProperty("transactions").GetInt64() > 1_000, x.ToString());
+        });
         // Every HealthLedger node's data verifies offline: one node, the cluster's four, the consortium's four.
         var kept = results.RootElement.GetProperty("dataFolders").EnumerateArray().ToList();
         var folders = kept.ToDictionary(k => k.GetProperty("target").GetString()!, k => k.GetProperty("folders").EnumerateArray().Select(f => f.GetString()!).ToList());
@@ -87,6 +105,8 @@ public class BenchTests
         Assert.Contains("node / postgres = ", report);
         Assert.Contains("consortium / postgres = ", report);
         Assert.Contains("## Failures", report);
+        Assert.Contains("## Issue 17 targets", report);
+        Assert.Contains("## Raw signed-transaction path and verify", report);
         var html = await File.ReadAllTextAsync(Path.Combine(output, "report.html"), TestContext.Current.CancellationToken);
         Assert.Equal(3, html.Split("src=\"data:image/png;base64,").Length - 1);
         foreach (var png in new[] { "throughput.png", "latency.png", "cdf.png" })

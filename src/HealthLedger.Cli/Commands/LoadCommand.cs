@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Threading.Channels;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Encoding;
@@ -30,13 +31,18 @@ internal static class LoadCommand
             DefaultValueFactory = _ => 0,
         }.WholeNumber(0, 1_000_000, "transactions per second");
         var admin = CommonOptions.Admin();
+        var json = new Option<bool>("--json")
+        {
+            Description = "Print no progress, and at the end one JSON object: signed, signingSeconds, sent, accepted, refused (by verdict), " +
+                "committedHeight, seconds (first submit to the last accepted transaction's commit), transactionsPerSecond, failure",
+        };
         var command = new Command("load",
             "Send a stream of signed transactions to a running node: the admin registers synthetic users (ids only, no personal data). " +
             $"Unseals the admin's keys from the data folder's keystore with {CommonOptions.PasswordVariable}. Signs in its own nonce lane ({NonceLanes.Load}), " +
             "so it runs alongside the admin's session at any node. Ctrl+C stops it with a summary. For smoke, crash, membership and throughput tests.")
-        { data, url, count, batch, rate, admin };
+        { data, url, count, batch, rate, admin, json };
         command.SetAction((parse, ct) => Run(parse.GetValue(data)!, parse.GetValue(url)!, parse.GetValue(count), parse.GetValue(batch), parse.GetValue(rate),
-            parse.GetValue(admin)!, ct));
+            parse.GetValue(admin)!, parse.GetValue(json), ct));
         return command;
     }
 
@@ -59,7 +65,7 @@ internal static class LoadCommand
         return [.. items];
     }
 
-    private static async Task<int> Run(string data, string url, int count, int batchSize, int rate, string adminUser, CancellationToken cancellationToken)
+    private static async Task<int> Run(string data, string url, int count, int batchSize, int rate, string adminUser, bool json, CancellationToken cancellationToken)
     {
         if (count < 1 || batchSize < 1) return CommonOptions.Fail("--count and --batch must be at least 1");
         if (rate is < 0 or > 1_000_000) return CommonOptions.Fail("--rate must be between 0 (unlimited) and 1000000 transactions per second");
@@ -136,11 +142,11 @@ internal static class LoadCommand
             }
         }, CancellationToken.None);
         await ready.Task;
-        if (rate == 0) Console.WriteLine($"Signed {presigned} transactions in {signing.Elapsed.TotalSeconds:F1} s before the clock started.");
+        var signingSeconds = signing.Elapsed.TotalSeconds;
+        if (rate == 0 && !json) Console.WriteLine($"Signed {presigned} transactions in {signingSeconds:F1} s before the clock started.");
         var watch = Stopwatch.StartNew();
-        await AnsiConsole.Progress().AutoClear(false).StartAsync(async ctx =>
+        async Task SendAll(Action<int> onSent)
         {
-            var task = ctx.AddTask("Submitting", maxValue: count);
             while (sent < count && !cancellationToken.IsCancellationRequested)
             {
                 if (rate > 0 && TimeSpan.FromSeconds((double)sent / rate) - watch.Elapsed is { Ticks: > 0 } ahead)
@@ -188,21 +194,27 @@ internal static class LoadCommand
                     else refused[item.Verdict] = refused.GetValueOrDefault(item.Verdict) + 1;
                 }
                 sent += items.Count;
-                task.Value = sent;
+                onSent(sent);
             }
-        });
+        }
+        if (json)
+        {
+            await SendAll(_ => { });
+        }
+        else
+        {
+            await AnsiConsole.Progress().AutoClear(false).StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask("Submitting", maxValue: count);
+                await SendAll(n => task.Value = n);
+            });
+        }
         await stop.CancelAsync();
         await producer;
         var accepted = sent - refused.Values.Sum();
-        Console.WriteLine($"Submitted {sent}: {accepted} accepted at the door, {refused.Values.Sum()} refused" +
-            (refused.Count > 0 ? " (" + string.Join(", ", refused.Select(r => $"{r.Key}: {r.Value}")) + ")" : ""));
-        if (failure is not null) return CommonOptions.Fail(failure, 1);
-        if (cancellationToken.IsCancellationRequested)
-        {
-            Console.WriteLine($"Stopped after {watch.Elapsed.TotalSeconds:F1} s ({sent / watch.Elapsed.TotalSeconds:F0} tx/s submitted).");
-            return refused.Count == 0 ? 0 : 1;
-        }
-        if (lastAccepted is not null)
+        ulong? committedHeight = null;
+        double? seconds = null;
+        if (failure is null && !cancellationToken.IsCancellationRequested && lastAccepted is not null)
         {
             TransactionStatusResponse? status;
             do
@@ -211,8 +223,37 @@ internal static class LoadCommand
                 status = await http.GetFromJsonAsync<TransactionStatusResponse>($"/api/v1/transactions/{lastAccepted}", cancellationToken);
             }
             while (status?.Status != "committed");
-            var seconds = watch.Elapsed.TotalSeconds;
-            Console.WriteLine($"All accepted transactions committed by block {status.Height} in {seconds:F1} s ({accepted / seconds:F0} tx/s end to end)");
+            committedHeight = status.Height;
+            seconds = watch.Elapsed.TotalSeconds;
+        }
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                signed = presigned,
+                signingSeconds,
+                sent,
+                accepted,
+                refused,
+                committedHeight,
+                seconds,
+                transactionsPerSecond = seconds is { } s ? accepted / s : (double?)null,
+                failure,
+            }));
+            if (failure is not null) return CommonOptions.Fail(failure, 1);
+            return refused.Count == 0 ? 0 : 1;
+        }
+        Console.WriteLine($"Submitted {sent}: {accepted} accepted at the door, {refused.Values.Sum()} refused" +
+            (refused.Count > 0 ? " (" + string.Join(", ", refused.Select(r => $"{r.Key}: {r.Value}")) + ")" : ""));
+        if (failure is not null) return CommonOptions.Fail(failure, 1);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            Console.WriteLine($"Stopped after {watch.Elapsed.TotalSeconds:F1} s ({sent / watch.Elapsed.TotalSeconds:F0} tx/s submitted).");
+            return refused.Count == 0 ? 0 : 1;
+        }
+        if (seconds is { } elapsed)
+        {
+            Console.WriteLine($"All accepted transactions committed by block {committedHeight} in {elapsed:F1} s ({accepted / elapsed:F0} tx/s end to end)");
         }
         return refused.Count == 0 ? 0 : 1;
     }
