@@ -1,3 +1,4 @@
+using HealthLedger.Cli.Seeding;
 using System.Diagnostics;
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
@@ -17,15 +18,6 @@ namespace HealthLedger.MicroBench;
 public class PatientSearch
 {
     private const string Organisation = "org-a";
-    private static readonly string[] FirstNames = ["Olivia", "Amelia", "Isla", "Ava", "Mia", "Ivy", "Lily", "Isabella", "Rosie", "Sophia", "Grace", "Freya", "Florence",
-        "Willow", "Evie", "Ella", "Poppy", "Aisha", "Noah", "Oliver", "George", "Arthur", "Muhammad", "Leo", "Harry", "Oscar", "Archie", "Henry", "Theodore", "Freddie",
-        "Jack", "Charlie", "Thomas", "Jacob", "Alfie", "Finley", "Isaac", "Joshua", "Samuel", "Daniel", "Priya", "Chen", "Mateo", "Zofia", "Kwame", "Ines", "Yusuf", "Hana"];
-    private static readonly string[] LastNames = ["Smith", "Jones", "Williams", "Taylor", "Brown", "Davies", "Evans", "Wilson", "Thomas", "Johnson", "Roberts", "Robinson",
-        "Thompson", "Wright", "Walker", "White", "Edwards", "Hughes", "Green", "Hall", "Lewis", "Harris", "Clarke", "Patel", "Jackson", "Wood", "Turner", "Martin", "Cooper",
-        "Hill", "Ward", "Morris", "Moore", "Clark", "Lee", "King", "Baker", "Harrison", "Morgan", "Allen", "James", "Scott", "Phillips", "Watson", "Davis", "Parker", "Price",
-        "Bennett", "Young", "Griffiths", "Mitchell", "Kelly", "Cook", "Carter", "Richardson", "Bailey", "Collins", "Bell", "Shaw", "Murphy", "Miller", "Cox", "Richards",
-        "Khan", "Marshall", "Anderson", "Simpson", "Ellis", "Adams", "Singh", "Begum", "Wilkinson", "Foster", "Chapman", "Powell", "Webb", "Rogers", "Gray", "Mason", "Ali"];
-
     private List<PatientView> _patients = [];
     private PatientSearchIndex _index = null!;
 
@@ -41,7 +33,7 @@ public class PatientSearch
         _patients = Enumerable.Range(0, 100_000).Select(i => new PatientView($"pt-{random.NextInt64():x16}", Organisation, 1, new PatientDetails
         {
             Mrn = $"SC0001-{i:D7}",
-            FullName = $"{FirstNames[random.Next(FirstNames.Length)]} {LastNames[random.Next(LastNames.Length)]}",
+            FullName = $"{SyntheticNames.First[random.Next(SyntheticNames.First.Length)]} {SyntheticNames.Last[random.Next(SyntheticNames.Last.Length)]}",
             DateOfBirth = today.AddDays(-random.Next(365, 365 * 95)),
         }, new RecordProof(Hash256.Zero, (ulong)(i / 64 + 1), 0))).ToList();
         _index = new PatientSearchIndex();

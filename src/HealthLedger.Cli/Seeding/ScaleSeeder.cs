@@ -34,14 +34,6 @@ public sealed class ScaleSeeder(LedgerNode node, CategoryKeyring keyring, Organi
     /// <summary>Patients per chunk (registrations committed before their entries are sealed).</summary>
     public const int ChunkPatients = 1000;
 
-    private static readonly string[] FirstNames = ["Olivia", "Amelia", "Isla", "Ava", "Mia", "Ivy", "Lily", "Isabella", "Rosie", "Sophia", "Grace", "Freya", "Florence",
-        "Willow", "Evie", "Ella", "Poppy", "Aisha", "Noah", "Oliver", "George", "Arthur", "Muhammad", "Leo", "Harry", "Oscar", "Archie", "Henry", "Theodore", "Freddie",
-        "Jack", "Charlie", "Thomas", "Jacob", "Alfie", "Finley", "Isaac", "Joshua", "Samuel", "Daniel", "Priya", "Chen", "Mateo", "Zofia", "Kwame", "Ines", "Yusuf", "Hana"];
-    private static readonly string[] LastNames = ["Smith", "Jones", "Williams", "Taylor", "Brown", "Davies", "Evans", "Wilson", "Thomas", "Johnson", "Roberts", "Robinson",
-        "Thompson", "Wright", "Walker", "White", "Edwards", "Hughes", "Green", "Hall", "Lewis", "Harris", "Clarke", "Patel", "Jackson", "Wood", "Turner", "Martin", "Cooper",
-        "Hill", "Ward", "Morris", "Moore", "Clark", "Lee", "King", "Baker", "Harrison", "Morgan", "Allen", "James", "Scott", "Phillips", "Watson", "Davis", "Parker", "Price",
-        "Bennett", "Young", "Griffiths", "Mitchell", "Kelly", "Cook", "Carter", "Richardson", "Bailey", "Collins", "Bell", "Shaw", "Murphy", "Miller", "Cox", "Richards",
-        "Khan", "Marshall", "Anderson", "Simpson", "Ellis", "Adams", "Singh", "Begum", "Wilkinson", "Foster", "Chapman", "Powell", "Webb", "Rogers", "Gray", "Mason", "Ali"];
     private static readonly string[] Conditions = ["Hypertension", "Type 2 diabetes", "Asthma", "COPD", "Heart failure", "Pneumonia", "Chronic kidney disease", "Depression",
         "Osteoarthritis", "Migraine", "Atrial fibrillation", "Hypothyroidism", "Anaemia", "Epilepsy"];
     private static readonly string[] Services = ["Consultation", "X-ray", "CT scan", "Blood panel", "Physiotherapy session", "Medication", "ECG"];
@@ -173,8 +165,8 @@ public sealed class ScaleSeeder(LedgerNode node, CategoryKeyring keyring, Organi
         var random = new Random(HashCode.Combine(seed, number, 7919));
         var perPatient = (int)(entries / patients) + (number < entries % patients ? 1 : 0);
         var gender = random.Next(2) == 0 ? "female" : "male";
-        var first = FirstNames[random.Next(FirstNames.Length)];
-        var last = LastNames[random.Next(LastNames.Length)];
+        var first = SyntheticNames.First[random.Next(SyntheticNames.First.Length)];
+        var last = SyntheticNames.Last[random.Next(SyntheticNames.Last.Length)];
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         var details = new PatientDetails
         {
@@ -184,9 +176,9 @@ public sealed class ScaleSeeder(LedgerNode node, CategoryKeyring keyring, Organi
             Gender = gender,
             Phone = FormattableString.Invariant($"+44 7{random.Next(100, 999)} {random.Next(100_000, 999_999)}"),
             Email = FormattableString.Invariant($"{first}.{last}{number}@example.org").ToLowerInvariant(),
-            Address = FormattableString.Invariant($"{random.Next(1, 200)} {LastNames[random.Next(LastNames.Length)]} Road, {Towns[random.Next(Towns.Length)]}"),
+            Address = FormattableString.Invariant($"{random.Next(1, 200)} {SyntheticNames.Last[random.Next(SyntheticNames.Last.Length)]} Road, {Towns[random.Next(Towns.Length)]}"),
             Conditions = [Conditions[random.Next(Conditions.Length)]],
-            EmergencyContact = FormattableString.Invariant($"{FirstNames[random.Next(FirstNames.Length)]} {last} (spouse)"),
+            EmergencyContact = FormattableString.Invariant($"{SyntheticNames.First[random.Next(SyntheticNames.First.Length)]} {last} (spouse)"),
             BloodGroup = new[] { "A+", "A-", "B+", "B-", "AB+", "AB-", "O+", "O-" }[random.Next(8)],
             Allergies = random.Next(10) < 3 ? "Penicillin" : "",
         };
