@@ -1,7 +1,7 @@
-using HealthLedger.Cli.Seeding;
 using System.Diagnostics;
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
+using HealthLedger.Cli.Seeding;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
 using HealthLedger.Node.Patients;
