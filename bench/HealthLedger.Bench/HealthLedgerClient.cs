@@ -19,7 +19,7 @@ namespace HealthLedger.Bench;
 /// <param name="adminPassword">Its admin's password.</param>
 /// <param name="adminUser">Its admin's login (<c>admin</c>; <c>admin.&lt;organisation&gt;</c> in a consortium).</param>
 /// <param name="suffix">Appended to the user ids it registers, so that clients of several organisations of one network do not collide.</param>
-public sealed class HealthLedgerClient(string url, string adminPassword, string adminUser = "admin", string suffix = "") : IBenchClient
+public sealed partial class HealthLedgerClient(string url, string adminPassword, string adminUser = "admin", string suffix = "") : IBenchClient
 {
     private readonly string _doctorId = "dr-bench" + suffix;
     private readonly string _suffix = suffix;
@@ -266,18 +266,26 @@ public sealed class HealthLedgerClient(string url, string adminPassword, string 
     private static async Task<OpOutcome> Describe(HttpResponseMessage response, CancellationToken ct)
     {
         var body = await response.Content.ReadAsStringAsync(ct);
-        string title;
+        string title, detail;
         try
         {
-            title = JsonDocument.Parse(body).RootElement.TryGetProperty("title", out var t) ? t.GetString() ?? "" : "";
+            var problem = JsonDocument.Parse(body).RootElement;
+            title = problem.TryGetProperty("title", out var t) ? t.GetString() ?? "" : "";
+            detail = problem.TryGetProperty("detail", out var d) ? d.GetString() ?? "" : "";
         }
         catch (JsonException)
         {
-            title = "";
+            title = detail = "";
         }
         var what = $"HTTP {(int)response.StatusCode} {title}".Trim();
-        return response.StatusCode == HttpStatusCode.ServiceUnavailable ? OpOutcome.Refused(what) : OpOutcome.Failed(what);
+        if (response.StatusCode == HttpStatusCode.ServiceUnavailable) return OpOutcome.Refused(what);
+        // A failure names its problem's detail too, with numbers and ids folded to '#' so that failures of one kind count together.
+        var kind = Numbers().Replace(detail, "#");
+        return OpOutcome.Failed(kind.Length == 0 ? what : $"{what} ({(kind.Length > 160 ? kind[..160] + "…" : kind)})");
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"[0-9a-fA-F]{8,}|\d+")]
+    private static partial System.Text.RegularExpressions.Regex Numbers();
 
     private static async Task<JsonElement> Read(HttpResponseMessage response, CancellationToken ct)
     {
