@@ -158,22 +158,9 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
             var c = query.Condition.Trim();
             sorted = sorted.Where(p => p.Details.Conditions.Any(x => TextFolding.Contains(x, c))).ToList();
         }
-        var page = PageOf(sorted, query.Descending, query.Page, query.PageSize);
+        var page = Paging.Of(sorted, query.Page, query.PageSize, query.Descending);
         access.RecordReads(actor, page.Items.Select(p => (p.Id, p.OrganisationId)), "patient list", ConsentCategories.All);
         return Outcome<Page<PatientView>>.Ok(page);
-    }
-
-    /// <summary><see cref="Paging.Of"/> of <paramref name="sorted"/>, or of its reverse, reading only the page.</summary>
-    public static Page<PatientView> PageOf(IReadOnlyList<PatientView> sorted, bool descending, int page, int pageSize)
-    {
-        pageSize = Math.Clamp(pageSize, 1, 200);
-        var pages = Math.Max(1, (sorted.Count + pageSize - 1) / pageSize);
-        page = Math.Clamp(page, 1, pages);
-        var first = (page - 1) * pageSize;
-        var count = Math.Max(0, Math.Min(pageSize, sorted.Count - first));
-        var items = new PatientView[count];
-        for (var i = 0; i < count; i++) items[i] = sorted[descending ? sorted.Count - 1 - (first + i) : first + i];
-        return new Page<PatientView>(items, sorted.Count, page, pageSize);
     }
 
     /// <summary>

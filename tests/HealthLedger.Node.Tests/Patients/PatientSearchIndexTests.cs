@@ -115,7 +115,7 @@ public class PatientSearchIndexTests
             foreach (var (page, size) in new[] { (1, 20), (3, 20), (9, 20), (0, 20), (2, 0), (1, 500) })
             {
                 var expected = Paging.Of(all, page, size);
-                var actual = PatientService.PageOf(sorted, descending, page, size);
+                var actual = Paging.Of(sorted, page, size, descending);
                 Assert.Equal(expected.Items.Select(p => p.Id), actual.Items.Select(p => p.Id));
                 Assert.Equal((expected.Total, expected.PageNumber, expected.PageSize), (actual.Total, actual.PageNumber, actual.PageSize));
             }
