@@ -54,8 +54,8 @@ public static class ParallelSignatures
         return bad == int.MaxValue ? -1 : bad;
     }
 
-    // Runs body(0 … count−1) on the calling thread for small batches, else in ranges over all cores.
-    private static void ForEach(int count, Action<int> body)
+    /// <summary>Runs <paramref name="body"/>(0 … count−1) on the calling thread for small batches, else in ranges over all cores.</summary>
+    internal static void ForEach(int count, Action<int> body)
     {
         if (count < ParallelThreshold || Environment.ProcessorCount == 1)
         {

@@ -9,11 +9,12 @@ using HealthLedger.Core.Verification;
 namespace HealthLedger.Storage;
 
 /// <summary>
-/// Verifies the transaction signatures of stored blocks ahead of their re-execution, on every core, for
-/// <see cref="StoreVerifier"/>'s full check (<c>healthledger verify</c>). <see cref="Read"/> reads and decodes the blocks on a
-/// background thread, verifies their signatures in parallel (<see cref="ParallelSignatures"/>) and hands each block on, in height
-/// order, with the ids of its transactions that verified; <see cref="FirstBad"/>, given to <see cref="ChainVerifier"/>, then skips
-/// those and verifies any other inline. A transaction id is SHA-256 of the whole stored encoding, so an id vouches for exactly
+/// Decodes and verifies the transactions of stored blocks ahead of their re-execution, on every core, for
+/// <see cref="StoreVerifier"/>'s full check (<c>healthledger verify</c>). <see cref="Read"/> reads the blocks on a background
+/// thread, decodes each block's transactions and verifies their signatures in one parallel pass (decoding hashes every
+/// transaction, so it is worth spreading too) and hands each block on, in height order, with its decoded transactions (given to
+/// <see cref="ChainVerifier.Add(StoredBlock, IReadOnlyList{Transaction?}?)"/>, so a transaction is decoded once) and the ids of
+/// those that verified; <see cref="FirstBad"/>, given to <see cref="ChainVerifier"/>, then skips those and verifies any other inline. A transaction id is SHA-256 of the whole stored encoding, so an id vouches for exactly
 /// the bytes verified, and the answer is the one verifying inline gives. Use one instance for one pass.
 /// </summary>
 public sealed class SignatureLookahead : IDisposable
@@ -25,18 +26,19 @@ public sealed class SignatureLookahead : IDisposable
     private HashSet<Hash256> _verified = [];
     private string? _networkId;
     private Task? _producer;
-    private BlockingCollection<(StoredBlock Block, HashSet<Hash256> Verified)>? _queue;
+    private BlockingCollection<(StoredBlock Block, Transaction?[] Decoded, HashSet<Hash256> Verified)>? _queue;
 
     /// <summary>
-    /// The blocks of <paramref name="blocks"/> in their order, each handed on once its signatures were verified (ahead of the
-    /// caller). The signatures of the block last handed on are what <see cref="FirstBad"/> vouches for. An exception of the
-    /// underlying read is thrown here. Call once.
+    /// The blocks of <paramref name="blocks"/> in their order, each handed on once its transactions were decoded and their
+    /// signatures verified (ahead of the caller), with the decoded transactions by index (null for one that does not decode:
+    /// the verifier decodes it again and reports it). The signatures of the block last handed on are what
+    /// <see cref="FirstBad"/> vouches for. An exception of the underlying read is thrown here. Call once.
     /// </summary>
-    public IEnumerable<StoredBlock> Read(IEnumerable<StoredBlock> blocks)
+    public IEnumerable<(StoredBlock Block, IReadOnlyList<Transaction?> Decoded)> Read(IEnumerable<StoredBlock> blocks)
     {
         ArgumentNullException.ThrowIfNull(blocks);
         if (_producer is not null) throw new InvalidOperationException("A lookahead reads one sequence of blocks.");
-        var queue = _queue = new BlockingCollection<(StoredBlock, HashSet<Hash256>)>(Depth);
+        var queue = _queue = new BlockingCollection<(StoredBlock, Transaction?[], HashSet<Hash256>)>(Depth);
         ExceptionDispatchInfo? failure = null;
         _producer = Task.Factory.StartNew(() =>
         {
@@ -44,7 +46,8 @@ public sealed class SignatureLookahead : IDisposable
             {
                 foreach (var block in blocks)
                 {
-                    queue.Add((block, Verify(block)), _stop.Token);
+                    var (decoded, verified) = DecodeAndVerify(block);
+                    queue.Add((block, decoded, verified), _stop.Token);
                 }
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -60,10 +63,10 @@ public sealed class SignatureLookahead : IDisposable
                 queue.CompleteAdding();
             }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        foreach (var (block, verified) in queue.GetConsumingEnumerable())
+        foreach (var (block, decoded, verified) in queue.GetConsumingEnumerable())
         {
             _verified = verified;
-            yield return block;
+            yield return (block, decoded);
         }
         _producer.Wait();
         failure?.Throw();
@@ -81,28 +84,27 @@ public sealed class SignatureLookahead : IDisposable
     }
 
     // Decodes the block's transactions (those that do not decode are left to the verifier, which reports them) and verifies
-    // them in parallel; the network id comes from the genesis block, the first one.
-    private HashSet<Hash256> Verify(StoredBlock block)
+    // their signatures, in one parallel pass; the network id comes from the genesis block, the first one, whose transaction
+    // is decoded (for the id) but not verified here.
+    private (Transaction?[] Decoded, HashSet<Hash256> Verified) DecodeAndVerify(StoredBlock block)
     {
-        var transactions = new Transaction?[block.Transactions.Count];
-        for (var i = 0; i < transactions.Length; i++)
+        var count = block.Transactions.Count;
+        var transactions = new Transaction?[count];
+        var networkId = block.Height == 0 ? null : Volatile.Read(ref _networkId);
+        var ok = new bool[count];
+        ParallelSignatures.ForEach(count, i =>
         {
-            if (!Transaction.TryDecode(block.Transactions[i].Body, Core.Model.ChainPolicy.MaxTxBytesCeiling, out transactions[i]).IsOk) transactions[i] = null;
-        }
-        if (block.Height == 0)
-        {
-            if (transactions is [{ Payload: GenesisPayload genesis }]) Volatile.Write(ref _networkId, genesis.NetworkId);
-            return [];
-        }
-        var networkId = Volatile.Read(ref _networkId);
-        if (networkId is null) return [];
-        var ok = ParallelSignatures.Verify(transactions, networkId);
-        var verified = new HashSet<Hash256>(transactions.Length);
-        for (var i = 0; i < transactions.Length; i++)
+            if (!Transaction.TryDecode(block.Transactions[i].Body, Core.Model.ChainPolicy.MaxTxBytesCeiling, out var tx).IsOk) return;
+            transactions[i] = tx;
+            ok[i] = networkId is not null && tx!.VerifySignature(networkId);
+        });
+        if (block.Height == 0 && transactions is [{ Payload: GenesisPayload genesis }]) Volatile.Write(ref _networkId, genesis.NetworkId);
+        var verified = new HashSet<Hash256>(count);
+        for (var i = 0; i < count; i++)
         {
             if (ok[i]) verified.Add(transactions[i]!.Id);
         }
-        return verified;
+        return (transactions, verified);
     }
 
     /// <summary>Stops the background reader (when the caller stopped early) and waits for it.</summary>

@@ -139,16 +139,17 @@ public static class StoreVerifier
 
     private static VerifyReport Full(ILedgerStore store, DocumentStore documents, Action<ulong, ulong>? progress, CertificateCheck? certificates)
     {
-        // Signatures are verified ahead of re-execution, on every core (SignatureLookahead); re-execution, deterministic, runs here
-        // in height order and verifies inline whatever the lookahead did not vouch for, so the verdicts are those of inline checks.
+        // Transactions are decoded and their signatures verified ahead of re-execution, on every core (SignatureLookahead);
+        // re-execution, deterministic, runs here in height order on the decoded transactions and verifies inline whatever the
+        // lookahead did not vouch for (and decodes whatever it could not), so the verdicts are those of inline checks.
         using var lookahead = new SignatureLookahead();
         var verifier = new ChainVerifier(lookahead.FirstBad);
         if (store.TipHeight is not { } tip) return Report(verifier, VerifyIssue.InBlock(0, "the ledger holds no blocks"));
         var orphans = new OrphanCounter();
-        foreach (var block in lookahead.Read(store.ReadBlocks(orphans: orphans)))
+        foreach (var (block, decoded) in lookahead.Read(store.ReadBlocks(orphans: orphans)))
         {
             var validators = block.Height > 0 && certificates is not null ? verifier.ValidatorKeys : null;
-            if (verifier.Add(block) is { } issue) return Report(verifier, issue);
+            if (verifier.Add(block, decoded) is { } issue) return Report(verifier, issue);
             if (validators is not null && certificates!(verifier.NetworkId!, block.Height, verifier.Tip!.Hash, validators, store.ReadCertificate(block.Height)) is { } problem)
             {
                 return Report(verifier, VerifyIssue.InBlock(block.Height, problem));

@@ -22,8 +22,19 @@ public static class BlockChecks
     /// In <paramref name="quick"/> mode the stored receipts are checked against the receipts root (the full verifier instead
     /// re-executes and compares each receipt).
     /// </summary>
-    public static VerifyIssue? CheckStored(StoredBlock stored, int maxTxBytes, bool quick, out Block? result)
+    public static VerifyIssue? CheckStored(StoredBlock stored, int maxTxBytes, bool quick, out Block? result) =>
+        CheckStored(stored, maxTxBytes, quick, decoded: null, out result);
+
+    /// <summary>
+    /// As <see cref="CheckStored(StoredBlock, int, bool, out Block?)"/>, with transactions the caller decoded already (the
+    /// offline verifier decodes ahead, in parallel): entry <c>i</c> of <paramref name="decoded"/>, when not null, stands for
+    /// stored transaction <c>i</c> only when its encoding is byte for byte that transaction's stored body and within
+    /// <paramref name="maxTxBytes"/> (then decoding again gives the same transaction: the encoding is canonical and the size
+    /// limit bounds nothing else); any other entry is decoded here. The answer is the one decoding here gives.
+    /// </summary>
+    public static VerifyIssue? CheckStored(StoredBlock stored, int maxTxBytes, bool quick, IReadOnlyList<Transaction?>? decoded, out Block? result)
     {
+        ArgumentNullException.ThrowIfNull(stored);
         result = null;
         var height = stored.Height;
         if (!BlockHeader.TryDecode(stored.Header, out var header, out var error))
@@ -40,11 +51,19 @@ public static class BlockChecks
         for (var i = 0; i < stored.Transactions.Count; i++)
         {
             var s = stored.Transactions[i];
-            var storedId = s.Id.Length == 32 ? new Hash256(s.Id).ToString() : Convert.ToHexStringLower(s.Id);
-            if (s.Index != i) return VerifyIssue.InTransaction(height, i, storedId, $"stored at index {s.Index}");
-            var decoded = BlockValidator.DecodeTransaction(s.Body, maxTxBytes, i, out var tx);
-            if (!decoded.IsOk) return VerifyIssue.InTransaction(height, i, storedId, decoded.Reason);
-            if (tx!.Id.ToString() != storedId) return VerifyIssue.InTransaction(height, i, storedId, $"stored id does not match the transaction's hash {tx.Id}");
+            if (s.Index != i) return VerifyIssue.InTransaction(height, i, StoredId(s), $"stored at index {s.Index}");
+            var tx = decoded is not null && i < decoded.Count && decoded[i] is { } ahead && s.Body.Length <= maxTxBytes
+                && ahead.Encoded.Span.SequenceEqual(s.Body) ? ahead : null;
+            if (tx is null)
+            {
+                var decodedHere = BlockValidator.DecodeTransaction(s.Body, maxTxBytes, i, out tx);
+                if (!decodedHere.IsOk) return VerifyIssue.InTransaction(height, i, StoredId(s), decodedHere.Reason);
+            }
+            // Compared as bytes (a stored id of another length never matches); formatted only for the message.
+            if (s.Id.Length != 32 || new Hash256(s.Id) != tx!.Id)
+            {
+                return VerifyIssue.InTransaction(height, i, StoredId(s), $"stored id does not match the transaction's hash {tx!.Id}");
+            }
             transactions.Add(tx);
         }
         if (stored.Receipts.Count != stored.Transactions.Count)
@@ -59,6 +78,8 @@ public static class BlockChecks
         result = new Block(header, transactions);
         return null;
     }
+
+    private static string StoredId(StoredTransaction s) => s.Id.Length == 32 ? new Hash256(s.Id).ToString() : Convert.ToHexStringLower(s.Id);
 
     /// <summary>True when <paramref name="key"/> is a registered node's key in <paramref name="state"/>.</summary>
     public static bool IsNode(IStateReader state, SigningPublicKey key) =>

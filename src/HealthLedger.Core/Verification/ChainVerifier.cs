@@ -6,7 +6,7 @@ using HealthLedger.Core.State;
 namespace HealthLedger.Core.Verification;
 
 /// <summary>
-/// Re-derives a whole chain from genesis: feed it every stored block in height order with <see cref="Add"/>, then the
+/// Re-derives a whole chain from genesis: feed it every stored block in height order with <see cref="Add(StoredBlock)"/>, then the
 /// stored world state with <see cref="CheckState"/>. It re-hashes every block, checks every signature, re-executes
 /// every transaction and compares every receipt, receipts root and state root. The first mismatch is returned.
 /// Pure: it holds the re-derived state in memory and does no I/O.
@@ -54,18 +54,26 @@ public sealed class ChainVerifier
     public BlockHeader? Tip => _previous;
 
     /// <summary>
-    /// Verifies the next block: its rows with <see cref="BlockChecks.CheckStored"/>, its rules with <see cref="BlockValidator"/>
+    /// Verifies the next block: its rows with <see cref="BlockChecks.CheckStored(StoredBlock, int, bool, out Block?)"/>, its rules with <see cref="BlockValidator"/>
     /// (the proposer must be one of the validators in the re-derived state), then each stored receipt against the re-executed
     /// one. Returns the first problem, or null.
     /// </summary>
-    public VerifyIssue? Add(StoredBlock stored)
+    public VerifyIssue? Add(StoredBlock stored) => Add(stored, decoded: null);
+
+    /// <summary>
+    /// As <see cref="Add(StoredBlock)"/>, with the block's transactions as the caller decoded them already (null entries, or
+    /// entries that are not exactly the stored bytes, are decoded here; see
+    /// <see cref="BlockChecks.CheckStored(StoredBlock, int, bool, IReadOnlyList{Transactions.Transaction?}?, out Block?)"/>).
+    /// </summary>
+    public VerifyIssue? Add(StoredBlock stored, IReadOnlyList<Transactions.Transaction?>? decoded)
     {
+        ArgumentNullException.ThrowIfNull(stored);
         var expected = _previous is null ? 0 : _previous.Height + 1;
         if (stored.Height != expected)
         {
             return VerifyIssue.InBlock(stored.Height, $"expected block {expected} next: the store skips or repeats a height");
         }
-        var issue = BlockChecks.CheckStored(stored, _network?.Policy.MaxTxBytes ?? ChainPolicy.MaxTxBytesCeiling, quick: false, out var block);
+        var issue = BlockChecks.CheckStored(stored, _network?.Policy.MaxTxBytes ?? ChainPolicy.MaxTxBytesCeiling, quick: false, decoded, out var block);
         if (issue is not null) return issue;
         var header = block!.Header;
 

@@ -1,4 +1,5 @@
 using HealthLedger.Core.Execution;
+using HealthLedger.Core.Transactions;
 using HealthLedger.Core.Verification;
 using HealthLedger.Testing;
 
@@ -129,5 +130,35 @@ public class ChainVerifierTests
         Assert.Null(verifier.Add(genesis));
         var issue = verifier.Add(Store(forged));
         Assert.Contains("is not a node of this network", issue!.Message);
+    }
+
+    [Fact]
+    public void Transactions_decoded_ahead_are_used_only_for_their_exact_stored_bytes()
+    {
+        var (net, stored) = Chain();
+        using var _ = net;
+        // The caller's decoding of the untouched bytes, handed with every block.
+        var decoded = stored.Select(b => b.Transactions.Select(t => Transaction.TryDecode(t.Body, int.MaxValue, out var tx).IsOk ? tx : null).ToList()).ToList();
+        var verifier = new ChainVerifier();
+        Assert.All(stored, b => Assert.Null(verifier.Add(b, decoded[(int)b.Height])));
+        Assert.Equal(net.State.Root, verifier.StateRoot);
+
+        var body = stored[3].Transactions[2].Body;
+        for (var i = 0; i < body.Length; i++)
+        {
+            // The stored bytes change after the caller decoded them: the stale decoding must not vouch for them.
+            var copy = body.ToArray();
+            copy[i] ^= 0x01;
+            var txs = stored[3].Transactions.Select(t => t.Index == 2 ? t with { Body = copy } : t).ToList();
+            var again = new ChainVerifier();
+            VerifyIssue? issue = null;
+            foreach (var block in stored.Select(b => b.Height == 3 ? b with { Transactions = txs } : b))
+            {
+                issue = again.Add(block, decoded[(int)block.Height]);
+                if (issue is not null) break;
+            }
+            Assert.NotNull(issue);
+            Assert.Equal((3UL, 2), (issue.Height!.Value, issue.TxIndex!.Value));
+        }
     }
 }
