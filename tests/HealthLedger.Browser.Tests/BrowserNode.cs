@@ -11,7 +11,7 @@ using Microsoft.Playwright;
 
 namespace HealthLedger.Browser.Tests;
 
-/// <summary>A real node on a free loopback port and a real headless Chromium (Debian's) driven by Playwright.</summary>
+/// <summary>A real node on a free loopback port, and browser contexts of the run's one real headless Chromium (<see cref="SharedChromium"/>) driven by Playwright.</summary>
 public sealed class BrowserNode : IAsyncDisposable
 {
     public const string AdminPassword = "browser-admin-password";
@@ -29,12 +29,12 @@ public sealed class BrowserNode : IAsyncDisposable
     static BrowserNode() => Assertions.SetDefaultExpectTimeout(ExpectTimeout);
 
     private readonly List<WebApplication> _others = [];
+    private readonly List<IBrowserContext> _contexts = [];
 
-    private BrowserNode(TempDirectory folder, WebApplication app, IPlaywright playwright, IBrowser browser, string url)
+    private BrowserNode(TempDirectory folder, WebApplication app, IBrowser browser, string url)
     {
         Folder = folder;
         App = app;
-        Playwright = playwright;
         Browser = browser;
         Url = url;
     }
@@ -47,15 +47,10 @@ public sealed class BrowserNode : IAsyncDisposable
 
     public TempDirectory Folder { get; }
     public WebApplication App { get; }
-    public IPlaywright Playwright { get; }
-    public IBrowser Browser { get; }
     public string Url { get; }
 
-    /// <summary>The Chromium to drive: $CHROMIUM_PATH, else Debian's /usr/bin/chromium.</summary>
-    public static string ChromiumPath =>
-        Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } p ? p
-        : File.Exists("/usr/bin/chromium") ? "/usr/bin/chromium"
-        : throw new InvalidOperationException("Chromium not found: install Debian's 'chromium' package (./test.sh does) or set CHROMIUM_PATH.");
+    /// <summary>The run's one Chromium (<see cref="SharedChromium"/>); open pages through <see cref="NewContextAsync"/>, which closes them with this node.</summary>
+    private IBrowser Browser { get; }
 
     /// <summary>A single-organisation node ("Browser Test Hospital"), its options changed by <paramref name="configure"/> when given.</summary>
     public static async Task<BrowserNode> StartAsync(Func<NodeOptions, NodeOptions>? configure = null)
@@ -103,31 +98,28 @@ public sealed class BrowserNode : IAsyncDisposable
 
     private static string AddressOf(WebApplication app) => app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
-    private static async Task<BrowserNode> LaunchAsync(TempDirectory folder, WebApplication app)
+    private static async Task<BrowserNode> LaunchAsync(TempDirectory folder, WebApplication app) =>
+        new(folder, app, await SharedChromium.GetAsync(), AddressOf(app));
+
+    /// <summary>A fresh browser context (its own cookies, storage and cache), closed when this node is disposed.</summary>
+    public async Task<IBrowserContext> NewContextAsync(BrowserNewContextOptions options)
     {
-        var url = AddressOf(app);
-        var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
-        var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
-        });
-        return new BrowserNode(folder, app, playwright, browser, url);
+        var context = await Browser.NewContextAsync(options);
+        lock (_contexts) _contexts.Add(context);
+        context.SetDefaultTimeout(BrowserNode.ActionTimeout);
+        return context;
     }
 
     /// <summary>A fresh browser context (its own cookies) with a page, at <paramref name="url"/> (default: <see cref="Url"/>).</summary>
     public async Task<IPage> NewPageAsync(string? url = null)
     {
-        var context = await Browser.NewContextAsync(new() { BaseURL = url ?? Url, Locale = "en-GB", TimezoneId = "UTC" });
-        context.SetDefaultTimeout(BrowserNode.ActionTimeout);
+        var context = await NewContextAsync(new() { BaseURL = url ?? Url, Locale = "en-GB", TimezoneId = "UTC" });
         return await context.NewPageAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
-        await Browser.DisposeAsync();
-        Playwright.Dispose();
+        foreach (var context in _contexts) await context.CloseAsync();
         foreach (var other in _others)
         {
             await other.StopAsync();

@@ -227,8 +227,7 @@ public class FormsAndSessionsTests
         var (patientId, otp) = await admin.RegisterPatientAsync("MRN-9101", "Lena Park");
 
         // The patient's browser runs no JavaScript: the confirmation is a page step, not a script dialog.
-        var context = await node.Browser.NewContextAsync(new() { BaseURL = node.Url, Locale = "en-GB", TimezoneId = "UTC", JavaScriptEnabled = false });
-        context.SetDefaultTimeout(BrowserNode.ActionTimeout);
+        var context = await node.NewContextAsync(new() { BaseURL = node.Url, Locale = "en-GB", TimezoneId = "UTC", JavaScriptEnabled = false });
         var patient = await context.NewPageAsync();
         await patient.GotoAsync("/login");
         await patient.GetByTestId("forgot-password").Locator("summary").ClickAsync();
