@@ -37,6 +37,8 @@ public sealed class PostgresLedgerStore : ILedgerStore
     private readonly bool _readOnly;
     private readonly bool _durable;
     private NpgsqlConnection? _writer;
+    private readonly Lock _disclosureLock = new();
+    private NpgsqlConnection? _disclosureWriter;
     private bool _disposed;
     private ulong? _recordedHeight;
 
@@ -352,19 +354,35 @@ public sealed class PostgresLedgerStore : ILedgerStore
     }
 
     // The one writer connection, opened again when the last one broke (a server restart).
-    private NpgsqlConnection Writer()
+    private NpgsqlConnection Writer() => Writer(ref _writer);
+
+    // The writer connection in the slot (opened again after a failure), with this store's synchronous_commit.
+    private NpgsqlConnection Writer(ref NpgsqlConnection? slot)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_writer is { State: ConnectionState.Open }) return _writer;
-        _writer?.Dispose();
-        _writer = null;
+        if (slot is { State: ConnectionState.Open }) return slot;
+        slot?.Dispose();
+        slot = null;
         var connection = _source.OpenConnection();
         if (!_durable)
         {
             using var command = new NpgsqlCommand("SET synchronous_commit = off", connection);
             command.ExecuteNonQuery();
         }
-        return _writer = connection;
+        return slot = connection;
+    }
+
+    // One statement on the pending disclosures, in its own transaction on their own writer connection and lock: a
+    // disclosure's commit (its WAL flush) never waits for a block commit's lock, nor a block commit for it.
+    private void WriteDisclosures(string sql, params NpgsqlParameter[] parameters)
+    {
+        if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
+        lock (_disclosureLock)
+        {
+            using var command = new NpgsqlCommand(sql, Writer(ref _disclosureWriter));
+            command.Parameters.AddRange(parameters);
+            command.ExecuteNonQuery();
+        }
     }
 
     private static (string Sql, NpgsqlParameter[] Parameters) Statement(string sql, params NpgsqlParameter[] parameters) => (sql, parameters);
@@ -552,13 +570,16 @@ public sealed class PostgresLedgerStore : ILedgerStore
     public byte[]? ReadReceivedVotes() => Scalar("SELECT votes FROM received_votes WHERE id = 1");
 
     /// <inheritdoc/>
-    /// <remarks>One statement (its own transaction), in the order given; durable under <see cref="LedgerStoreOptions.DurableCommits"/>.</remarks>
+    /// <remarks>
+    /// One statement (its own transaction), in the order given; durable under <see cref="LedgerStoreOptions.DurableCommits"/>.
+    /// On a writer connection and lock of their own, so it neither waits for nor holds up a block commit.
+    /// </remarks>
     public void SavePendingDisclosures(IReadOnlyList<(Hash256 Id, byte[] Event)> disclosures)
     {
         if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
         ArgumentNullException.ThrowIfNull(disclosures);
         if (disclosures.Count == 0) return;
-        Write("INSERT INTO pending_disclosures(id, event) SELECT u.id, u.event FROM unnest($1::bytea[], $2::bytea[]) WITH ORDINALITY AS u(id, event, n) " +
+        WriteDisclosures("INSERT INTO pending_disclosures(id, event) SELECT u.id, u.event FROM unnest($1::bytea[], $2::bytea[]) WITH ORDINALITY AS u(id, event, n) " +
               "ORDER BY u.n ON CONFLICT (id) DO NOTHING",
             Array(disclosures.Select(d => d.Id.ToArray())), Array(disclosures.Select(d => d.Event)));
     }
@@ -592,7 +613,7 @@ public sealed class PostgresLedgerStore : ILedgerStore
         if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
         ArgumentNullException.ThrowIfNull(ids);
         if (ids.Count == 0) return;
-        Write("DELETE FROM pending_disclosures WHERE id = ANY($1::bytea[])", Array(ids.Select(i => i.ToArray())));
+        WriteDisclosures("DELETE FROM pending_disclosures WHERE id = ANY($1::bytea[])", Array(ids.Select(i => i.ToArray())));
     }
 
     /// <inheritdoc/>
@@ -616,6 +637,7 @@ public sealed class PostgresLedgerStore : ILedgerStore
             if (_disposed) return;
             _disposed = true;
             _writer?.Dispose();
+            lock (_disclosureLock) _disclosureWriter?.Dispose();
             _source.Dispose();
         }
     }

@@ -10,7 +10,8 @@ namespace HealthLedger.Storage;
 /// <summary>
 /// The ledger in one SQLite file (WAL mode): blocks, transactions, receipts and the world state. A block and all of
 /// its effects are written in one SQLite transaction, so after a crash or kill at any moment the file holds either
-/// the whole block or none of it. One writer; any number of readers on their own connections. Storage failures surface
+/// the whole block or none of it. One writer; any number of readers on their own connections. The pending disclosures are in
+/// a file of their own beside it (<see cref="PendingDisclosureFile"/>), with their own writer and lock. Storage failures surface
 /// as <see cref="SqliteException"/>.
 /// </summary>
 public sealed class SqliteLedgerStore : ILedgerStore
@@ -23,6 +24,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     private readonly bool _durable;
     private bool _disposed;
     private ulong? _recordedHeight;
+    private PendingDisclosureFile? _disclosures; // null only when opened read-only beside no such file (the ledger's own table is read)
 
     private SqliteLedgerStore(string path, SqliteConnection writer, bool readOnly, bool durable)
     {
@@ -78,19 +80,32 @@ public sealed class SqliteLedgerStore : ILedgerStore
     private static SqliteLedgerStore OpenWith(string path, string connectionString, bool readOnly, bool durable, Action<SqliteConnection> prepare)
     {
         var connection = new SqliteConnection(connectionString);
+        PendingDisclosureFile? disclosures = null;
         try
         {
             connection.Open();
             prepare(connection);
-            return new SqliteLedgerStore(path, connection, readOnly, durable);
+            var disclosuresPath = PendingDisclosureFile.PathBeside(path);
+            if (readOnly)
+            {
+                disclosures = PendingDisclosureFile.OpenReadOnly(disclosuresPath);
+            }
+            else
+            {
+                disclosures = PendingDisclosureFile.Open(disclosuresPath, durable);
+                disclosures.MoveFrom(connection); // rows an older node left in the ledger's own table
+            }
+            return new SqliteLedgerStore(path, connection, readOnly, durable) { _disclosures = disclosures };
         }
         catch (SqliteException e)
         {
+            disclosures?.Dispose();
             connection.Dispose();
             throw new StoreCorruptException($"{path} is not a readable SQLite ledger: {e.Message}");
         }
         catch
         {
+            disclosures?.Dispose();
             connection.Dispose();
             throw;
         }
@@ -441,25 +456,15 @@ public sealed class SqliteLedgerStore : ILedgerStore
     }
 
     /// <inheritdoc/>
-    /// <remarks>Fsynced when <see cref="LedgerStoreOptions.DurableCommits"/> is set; otherwise it survives a crash or kill of the process (WAL).</remarks>
+    /// <remarks>
+    /// In the file beside the ledger (<see cref="PendingDisclosureFile"/>, <c>ledger.disclosures.db</c>), with its own connection
+    /// and lock: never waits for a block commit, nor holds one up. Fsynced when <see cref="LedgerStoreOptions.DurableCommits"/> is
+    /// set; otherwise it survives a crash or kill of the process (WAL).
+    /// </remarks>
     public void SavePendingDisclosures(IReadOnlyList<(Hash256 Id, byte[] Event)> disclosures)
     {
         if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
-        if (disclosures.Count == 0) return;
-        lock (_writeLock)
-        {
-            using var transaction = _writer.BeginTransaction();
-            using var command = Command(transaction, "INSERT OR IGNORE INTO pending_disclosures(id, event) VALUES ($id, $e)");
-            var id = command.Parameters.Add("$id", SqliteType.Blob);
-            var data = command.Parameters.Add("$e", SqliteType.Blob);
-            foreach (var (key, bytes) in disclosures)
-            {
-                id.Value = key.ToArray();
-                data.Value = bytes;
-                command.ExecuteNonQuery();
-            }
-            transaction.Commit();
-        }
+        _disclosures!.Save(disclosures);
     }
 
     /// <inheritdoc/>
@@ -467,6 +472,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     {
         ArgumentOutOfRangeException.ThrowIfNegative(max);
         ArgumentOutOfRangeException.ThrowIfNegative(skip);
+        if (_disclosures is not null) return _disclosures.Read(max, skip);
         using var connection = OpenReader();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT id, event FROM pending_disclosures ORDER BY seq LIMIT $max OFFSET $skip";
@@ -493,6 +499,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     /// <inheritdoc/>
     public long CountPendingDisclosures()
     {
+        if (_disclosures is not null) return _disclosures.Count();
         using var connection = OpenReader();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT COUNT(*) FROM pending_disclosures";
@@ -510,19 +517,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     public void DeletePendingDisclosures(IReadOnlyCollection<Hash256> ids)
     {
         if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
-        if (ids.Count == 0) return;
-        lock (_writeLock)
-        {
-            using var transaction = _writer.BeginTransaction();
-            using var command = Command(transaction, "DELETE FROM pending_disclosures WHERE id = $id");
-            var id = command.Parameters.Add("$id", SqliteType.Blob);
-            foreach (var key in ids)
-            {
-                id.Value = key.ToArray();
-                command.ExecuteNonQuery();
-            }
-            transaction.Commit();
-        }
+        _disclosures!.Delete(ids);
     }
 
     // A stored value as bytes whatever its SQLite type (a value an outside edit turned into text is damage, not absence).
@@ -545,11 +540,13 @@ public sealed class SqliteLedgerStore : ILedgerStore
     /// <remarks>
     /// <c>PRAGMA wal_checkpoint(TRUNCATE)</c> after closing the pooled reader connections (SQLite checkpoints the whole log only
     /// when no reader holds an older snapshot): everything committed is then in <c>ledger.db</c> itself and <c>ledger.db-wal</c>
-    /// is empty. A checkpoint that cannot complete (another process reading the file) is reported as false.
+    /// is empty; the same for the pending disclosures' file (<see cref="PendingDisclosureFile"/>). A checkpoint that cannot
+    /// complete (another process reading the file) is reported as false.
     /// </remarks>
     public bool Checkpoint()
     {
         if (_readOnly) return false;
+        var disclosures = _disclosures?.Checkpoint() ?? true;
         lock (_writeLock)
         {
             if (_disposed) return false;
@@ -557,7 +554,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
             using var command = _writer.CreateCommand();
             command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
             using var reader = command.ExecuteReader();
-            return reader.Read() && reader.GetInt64(0) == 0;
+            return reader.Read() && reader.GetInt64(0) == 0 && disclosures;
         }
     }
 
@@ -569,6 +566,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
             if (_disposed) return;
             _disposed = true;
             _writer.Dispose();
+            _disclosures?.Dispose();
         }
     }
 

@@ -7,7 +7,9 @@ namespace HealthLedger.Storage;
 /// height it is deciding (re-gossiped after a restart; added by issue 13 with <c>IF NOT EXISTS</c>, so older files gain it on
 /// their next writable open); <c>pending_disclosures</c> the disclosures (reads of PHI) the node has served but not yet seen
 /// committed on the chain, each the canonical <c>DisclosureEvent</c> encoding under its 32-byte id, in the order they
-/// happened (<c>seq</c>); added the same way, with <c>IF NOT EXISTS</c>.
+/// happened (<c>seq</c>); added the same way, with <c>IF NOT EXISTS</c>. The table is kept (empty) for older files: a node
+/// now keeps its pending disclosures in their own file (<see cref="PendingDisclosureFile"/>), and opening a ledger for writing
+/// moves any rows left here into it.
 /// </summary>
 internal static class SqliteSchema
 {

@@ -383,6 +383,27 @@ public abstract class LedgerStoreContract : IDisposable
         Assert.Equal(large, store.ReadConsensusState());
     }
 
+    [Fact]
+    public void Pending_disclosures_keep_their_order_ignore_a_repeated_id_survive_reopening_and_are_forgotten_by_id()
+    {
+        static (Hash256, byte[]) Event(byte b) => (new Hash256(Enumerable.Repeat(b, 32).ToArray()), [b, (byte)(b + 1)]);
+        using (var first = CreateStore())
+        {
+            Assert.Equal(0, first.CountPendingDisclosures());
+            first.SavePendingDisclosures([Event(3), Event(1)]);
+            first.SavePendingDisclosures([(Event(1).Item1, [99]), Event(2)]); // id 1 again: the first copy stays
+            LedgerFixture.Fill(first, Net); // block commits beside them do not touch them
+        }
+        using var store = ReopenStore();
+        Assert.Equal(3, store.CountPendingDisclosures());
+        Assert.Equal(new[] { Event(3), Event(1), Event(2) }.Select(e => (e.Item1, Convert.ToHexString(e.Item2))),
+            store.ReadPendingDisclosures(10).Select(e => (e.Id, Convert.ToHexString(e.Event))));
+        Assert.Equal(new[] { Event(1).Item1 }, store.ReadPendingDisclosures(1, skip: 1).Select(e => e.Id));
+        store.DeletePendingDisclosures([Event(3).Item1, new Hash256(new byte[32])]);
+        Assert.Equal(new[] { Event(1).Item1, Event(2).Item1 }, store.ReadPendingDisclosures(10).Select(e => e.Id));
+        Assert.Equal(3UL, store.TipHeight);
+    }
+
     /// <summary>A document store with no documents, for <see cref="StoreVerifier"/>.</summary>
     protected static DocumentStore NoDocuments() => new(Path.Combine(Path.GetTempPath(), "healthledger-no-documents-" + Guid.NewGuid().ToString("N")));
 

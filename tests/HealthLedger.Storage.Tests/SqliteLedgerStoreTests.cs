@@ -1,3 +1,4 @@
+using HealthLedger.Core.Primitives;
 using HealthLedger.Testing;
 using Microsoft.Data.Sqlite;
 
@@ -100,6 +101,57 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreContract
         Assert.Throws<InvalidOperationException>(() => store.SaveConsensusState([1]));
         Assert.Equal(3UL, store.TipHeight);
         Assert.Null(store.ReadConsensusState());
+    }
+
+    [Fact]
+    public void Pending_disclosures_are_in_their_own_file_beside_the_ledger_not_in_the_ledger()
+    {
+        var id = new Hash256(Enumerable.Repeat((byte)5, 32).ToArray());
+        using (var store = CreateStore()) store.SavePendingDisclosures([(id, [1, 2, 3])]);
+        var beside = PendingDisclosureFile.PathBeside(LastPath);
+        Assert.Equal(Path.Combine(Path.GetDirectoryName(LastPath)!, PendingDisclosureFile.FileName), beside);
+        Assert.Equal(0L, Scalar(LastPath, "SELECT COUNT(*) FROM pending_disclosures"));
+        Assert.Equal(1L, Scalar(beside, "SELECT COUNT(*) FROM pending_disclosures"));
+        Assert.Equal("wal", Scalar(beside, "PRAGMA journal_mode"));
+        using var readOnly = SqliteLedgerStore.OpenReadOnly(LastPath);
+        Assert.Equal(new[] { id }, readOnly.ReadPendingDisclosures(10).Select(e => e.Id));
+        Assert.Throws<InvalidOperationException>(() => readOnly.SavePendingDisclosures([(id, [1])]));
+    }
+
+    [Fact]
+    public void Pending_disclosures_an_older_ledger_holds_are_moved_to_their_own_file_once_in_order_when_it_is_opened()
+    {
+        static Hash256 Id(byte b) => new(Enumerable.Repeat(b, 32).ToArray());
+        using (var store = CreateStore()) LedgerFixture.Fill(store, Net);
+        var beside = PendingDisclosureFile.PathBeside(LastPath);
+        // An older node's data folder: the pending rows in ledger.db itself, no file beside it.
+        foreach (var file in new[] { beside, beside + "-wal", beside + "-shm" }) File.Delete(file);
+        Sql("INSERT INTO pending_disclosures(id, event) VALUES (x'" + Convert.ToHexString(Id(2).ToArray()) + "', x'0202'), (x'" + Convert.ToHexString(Id(1).ToArray()) + "', x'0101')");
+        using (var readOnly = SqliteLedgerStore.OpenReadOnly(LastPath)) Assert.Equal(new[] { Id(2), Id(1) }, readOnly.ReadPendingDisclosures(10).Select(e => e.Id));
+
+        using (var store = ReopenStore())
+        {
+            Assert.Equal(new[] { Id(2), Id(1) }, store.ReadPendingDisclosures(10).Select(e => e.Id));
+            Assert.Equal(new byte[] { 2, 2 }, store.ReadPendingDisclosures(1)[0].Event);
+            Assert.Equal(0L, Scalar(LastPath, "SELECT COUNT(*) FROM pending_disclosures"));
+            Assert.Equal(3UL, store.TipHeight);
+        }
+        // A crash after the copy, before the ledger's rows were deleted: moved again, and nothing doubled or lost.
+        Sql("INSERT INTO pending_disclosures(id, event) VALUES (x'" + Convert.ToHexString(Id(1).ToArray()) + "', x'0101')");
+        using (var store = ReopenStore())
+        {
+            Assert.Equal(new[] { Id(2), Id(1) }, store.ReadPendingDisclosures(10).Select(e => e.Id));
+            Assert.Equal(0L, Scalar(LastPath, "SELECT COUNT(*) FROM pending_disclosures"));
+        }
+    }
+
+    private static object? Scalar(string path, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
     }
 
     /// <inheritdoc/>

@@ -192,6 +192,7 @@ public static class NodeHost
             app.UseRateLimiter(); // after authorization: the break-glass policy counts per signed-in user; the global limiter is admission control
             app.UseMiddleware<PasswordChangeGate>();
             app.UseMiddleware<Web.IdempotencyKeys>(); // after authorization: keys are per signed-in user
+            app.UseDisclosureDurability(); // reads wait for their disclosures' store write without a thread, before the answer starts
             app.MapOpenApi();
             app.MapScalarApiReference("/api/reference");
             app.MapHealthApi();

@@ -152,7 +152,9 @@ public static class NodeJoiner
         catch
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            foreach (var file in new[] { marker, data.LedgerPath, data.LedgerPath + "-wal", data.LedgerPath + "-shm", Path.Combine(data.Root, Storage.LedgerTip.FileName) })
+            var disclosures = Storage.PendingDisclosureFile.PathBeside(data.LedgerPath);
+            foreach (var file in new[] { marker, data.LedgerPath, data.LedgerPath + "-wal", data.LedgerPath + "-shm", Path.Combine(data.Root, Storage.LedgerTip.FileName),
+                         disclosures, disclosures + "-wal", disclosures + "-shm" })
             {
                 if (File.Exists(file)) File.Delete(file);
             }

@@ -13,9 +13,10 @@ namespace HealthLedger.Node.Records;
 
 /// <summary>
 /// Records every read of PHI by someone other than the patient, and every refused attempt, on the ledger. Each event is
-/// first made durable in the node's own store (<c>pending_disclosures</c> in <c>ledger.db</c>, see
-/// <see cref="HealthLedger.Storage.ILedgerStore.SavePendingDisclosures"/>) before <see cref="Record(UserSession, string, string, string, bool)"/> returns, so before the
-/// data is served (reads made at the same time share one store transaction and one fsync: group commit); a background loop then writes the pending events in batches (a node-signed
+/// first made durable in the node's own store (<see cref="HealthLedger.Storage.ILedgerStore.SavePendingDisclosures"/>: for the
+/// embedded ledger its own file <c>ledger.disclosures.db</c>, off the ledger's writer lock) before the data is served (reads
+/// made at the same time share one store transaction and one fsync: group commit; a request waits for it without holding a
+/// thread, see <see cref="RecordAsync"/> and <see cref="DeferDurability"/>); a background loop then writes the pending events in batches (a node-signed
 /// <see cref="RecordDisclosuresPayload"/> after at most 500 ms or 500 events) and forgets them only once their transaction
 /// has committed. Pending events survive a stop, a crash or a kill: they are sent again at the next start, and each carries
 /// its own random id (<see cref="DisclosureEvent.Id"/>) so the chain records it once even when both the first and the
@@ -108,22 +109,45 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
     }
 
     /// <summary>
-    /// Records a disclosure (or refused attempt) of a patient's data: stored durably before this returns, committed on the
-    /// chain shortly after. Nothing is recorded for an id that is not a registered patient.
+    /// Records a disclosure (or refused attempt) of a patient's data: stored durably before the data is served, committed on
+    /// the chain shortly after. Nothing is recorded for an id that is not a registered patient. See
+    /// <see cref="Record(UserSession, IEnumerable{ValueTuple{string, string, string, bool}})"/> for when it waits.
     /// </summary>
     /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The node's store could not be written (the read must then not be served); <c>NpgsqlException</c>
-    /// for a ledger in PostgreSQL; a read whose events another read's write carried gets an <see cref="InvalidOperationException"/> wrapping it.</exception>
+    /// for a ledger in PostgreSQL.</exception>
     public void Record(UserSession actor, string patientId, string resource, string purpose, bool allowed) =>
         Record(actor, [(patientId, resource, purpose, allowed)]);
 
     /// <summary>
-    /// Records several disclosures by one actor (a list or report that shows many patients) in one store write: each as
-    /// <see cref="Record(UserSession, string, string, string, bool)"/>.
+    /// Records several disclosures by one actor (a list or report that shows many patients) in one store write, each as
+    /// <see cref="Record(UserSession, string, string, string, bool)"/>. Inside an HTTP request (<see cref="DeferDurability"/>,
+    /// set up for every request by the node's pipeline) this returns at once and the request's answer waits, without a
+    /// thread, for the events to be durable before its first byte is sent (and is refused if they cannot be stored);
+    /// outside one (or once the answer has started) it blocks until they are durable, as <see cref="RecordAsync"/> awaited.
+    /// The service methods that call it are synchronous (dozens of them, over the UI, the API and FHIR), hence this form.
     /// </summary>
-    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The node's store could not be written; <c>NpgsqlException</c> for a ledger in PostgreSQL (or an
-    /// <see cref="InvalidOperationException"/> wrapping either, as above).</exception>
+    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The node's store could not be written; <c>NpgsqlException</c> for a ledger in
+    /// PostgreSQL. Inside a request the same exception ends the request instead (from the response's start or the end of
+    /// the handler), before anything of the answer is sent.</exception>
     /// <exception cref="InvalidOperationException">The actor's id is not one the chain accepts (<see cref="Identifiers.Rule"/>).</exception>
     public void Record(UserSession actor, IEnumerable<(string PatientId, string Resource, string Purpose, bool Allowed)> reads)
+    {
+        var durable = RecordAsync(actor, reads);
+        if (durable.IsCompletedSuccessfully) return;
+        if (Deferred.Value is { } scope && scope.TryAdd(durable)) return;
+        durable.GetAwaiter().GetResult(); // outside a request: the store's own exception, as it was thrown
+    }
+
+    /// <summary>
+    /// Records the disclosures as <see cref="Record(UserSession, IEnumerable{ValueTuple{string, string, string, bool}})"/>
+    /// and returns a task that completes once they are durable in the node's store (reads recorded at the same time share
+    /// one store transaction and one fsync: group commit, written off the caller's thread). The data must be served only
+    /// after it completes.
+    /// </summary>
+    /// <returns>A task that fails with the store's exception (<see cref="Microsoft.Data.Sqlite.SqliteException"/>; <c>NpgsqlException</c> for a ledger in
+    /// PostgreSQL) when the batch holding these events could not be stored: every read of that batch is then refused.</returns>
+    /// <exception cref="InvalidOperationException">The actor's id is not one the chain accepts (<see cref="Identifiers.Rule"/>).</exception>
+    public Task RecordAsync(UserSession actor, IEnumerable<(string PatientId, string Resource, string Purpose, bool Allowed)> reads)
     {
         // An actor id the chain would refuse would hold every later batch back: such a read is refused, never served untraced.
         if (!Identifiers.IsValid(actor.UserId)) throw new InvalidOperationException($"A read by '{actor.UserId}' cannot be recorded: not a valid user id.");
@@ -139,76 +163,120 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
                 Fit(resource, 120), purpose.Length == 0 ? "-" : Fit(purpose, 60), allowed, at);
             events.Add((e.Id, e.Encode()));
         }
-        if (events.Count == 0) return;
+        if (events.Count == 0) return Task.CompletedTask;
         Adjust(events.Count);
-        try
-        {
-            Save(events);
-        }
-        catch
-        {
-            Adjust(-events.Count);
-            throw;
-        }
-        _wake.Writer.TryWrite(true);
+        return Save(events);
     }
 
-    // Group commit of the pending events: concurrent reads put their events in the open batch; one of them (the first to
-    // find no write in progress) writes the whole batch in one store transaction, one fsync, while the next batch fills.
-    // Each caller returns once the batch holding its events is durable, or throws the store's error for that batch.
-    private readonly object _groupLock = new();
+    private static readonly AsyncLocal<DeferredDurability?> Deferred = new();
+
+    /// <summary>
+    /// For the rest of this async flow (an HTTP request: the node's pipeline calls it for each), <see cref="Record(UserSession, IEnumerable{ValueTuple{string, string, string, bool}})"/>
+    /// does not block: the returned scope collects what it recorded, and <see cref="DeferredDurability.WaitAsync"/> must be
+    /// awaited before anything of the answer is sent (the pipeline awaits it when the response starts and when the handler
+    /// returns). Called from an async method, so the scope ends with it.
+    /// </summary>
+    public static DeferredDurability DeferDurability()
+    {
+        var scope = new DeferredDurability();
+        Deferred.Value = scope;
+        return scope;
+    }
+
+    /// <summary>The disclosures a request recorded and the answer must wait for (<see cref="DeferDurability"/>).</summary>
+    public sealed class DeferredDurability
+    {
+        private readonly List<Task> _waits = [];
+        private bool _closed;
+
+        internal bool TryAdd(Task durable)
+        {
+            lock (_waits)
+            {
+                if (_closed) return false; // the answer has started: the caller must wait itself
+                _waits.Add(durable);
+                return true;
+            }
+        }
+
+        /// <summary>
+        /// Completes once every disclosure recorded so far in the scope is durable, or fails with the store's exception.
+        /// With <paramref name="close"/> (the response is starting), later records wait themselves instead.
+        /// </summary>
+        public Task WaitAsync(bool close)
+        {
+            Task[] waits;
+            lock (_waits)
+            {
+                _closed |= close;
+                waits = [.. _waits];
+            }
+            return waits.Length switch
+            {
+                0 => Task.CompletedTask,
+                1 => waits[0],
+                _ => Task.WhenAll(waits),
+            };
+        }
+    }
+
+    // Group commit of the pending events: concurrent reads put their events in the open batch; a writer (a thread-pool work
+    // item, started by the first read that finds none running) writes the whole batch in one store transaction, one fsync,
+    // while the next batch fills, and goes on while batches are waiting. Each batch's task completes once it is durable, or
+    // fails with the store's error for that batch; its readers wait on it without holding a thread.
+    private readonly Lock _groupLock = new();
     private PendingBatch _open = new();
     private bool _writing;
 
     private sealed class PendingBatch
     {
         public List<(Hash256, byte[])> Events { get; } = [];
-        public bool Done { get; set; }
-        public Exception? Error { get; set; }
+        public TaskCompletionSource Durable { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private void Save(List<(Hash256, byte[])> events)
+    private Task Save(List<(Hash256, byte[])> events)
     {
-        PendingBatch mine;
-        PendingBatch? toWrite = null;
+        Task durable;
+        bool start;
         lock (_groupLock)
         {
-            mine = _open;
-            mine.Events.AddRange(events);
-            while (!mine.Done)
-            {
-                if (!_writing)
-                {
-                    _writing = true;
-                    toWrite = _open;
-                    _open = new PendingBatch();
-                    break;
-                }
-                Monitor.Wait(_groupLock);
-            }
+            _open.Events.AddRange(events);
+            durable = _open.Durable.Task;
+            start = !_writing;
+            _writing = true;
         }
-        if (toWrite is not null)
+        if (start) ThreadPool.UnsafeQueueUserWorkItem(static recorder => recorder.WriteBatches(), this, preferLocal: false);
+        return durable;
+    }
+
+    private void WriteBatches()
+    {
+        while (true)
         {
-            Exception? error = null;
+            PendingBatch batch;
+            lock (_groupLock)
+            {
+                if (_open.Events.Count == 0)
+                {
+                    _writing = false;
+                    return;
+                }
+                batch = _open;
+                _open = new PendingBatch();
+            }
             try
             {
-                node.Store.SavePendingDisclosures(toWrite.Events);
+                node.Store.SavePendingDisclosures(batch.Events);
             }
             catch (Exception e)
             {
-                error = e;
+                Adjust(-batch.Events.Count);
+                batch.Durable.TrySetException(e);
+                continue;
             }
-            lock (_groupLock)
-            {
-                toWrite.Error = error;
-                toWrite.Done = true;
-                _writing = false;
-                Monitor.PulseAll(_groupLock);
-            }
+            _wake.Writer.TryWrite(true);
+            batch.Durable.TrySetResult();
         }
-        if (mine.Error is not { } failed) return;
-        if (toWrite == mine) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed);
-        throw new InvalidOperationException("The node's store could not record the disclosure: " + failed.Message, failed);
     }
 
     /// <summary>Waits until every event stored so far is committed (tests, shutdown, the patient's access page).</summary>

@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace HealthLedger.Node.Tests.Records;
 
 /// <summary>
-/// Disclosures are durable from the moment of the read: stored in the node's ledger.db before the data is served, on the
+/// Disclosures are durable from the moment of the read: stored in the node's ledger.disclosures.db before the data is served, on the
 /// chain once after a stop, and never twice after a restart (the real-process kill and no-quorum cases are in
 /// HealthLedger.Cli.Tests' DisclosureDurabilityTests).
 /// </summary>
@@ -80,5 +80,97 @@ public class DisclosureDurabilityTests
             // Then as if the node had stopped between that commit and forgetting its copy.
             if (run == 0) ledger.Store.SavePendingDisclosures([(kept.Id, kept.Encode())]);
         }
+    }
+
+    [Fact]
+    public async Task Disclosures_an_older_node_left_pending_in_its_ledger_file_are_moved_to_their_own_file_and_recorded_once()
+    {
+        using var folder = new TempDirectory();
+        string patientId;
+        await using (var node = await NodeFixture.StartAsync(folder))
+        {
+            using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+            using var registered = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-S3", fullName = "Olga Older", dateOfBirth = "1960-02-02", gender = "female" }, Ct);
+            patientId = (await registered.Content.ReadFromJsonAsync<WriteResponse>(Ct))!.Id;
+            await node.App.Services.GetRequiredService<DisclosureRecorder>().FlushAsync(Ct);
+        }
+        // An older node's data folder: its pending events in ledger.db's own table, no file of their own beside it.
+        var path = Path.Combine(folder.Combine("data"), Storage.SqliteLedgerStore.FileName);
+        var beside = Storage.PendingDisclosureFile.PathBeside(path);
+        foreach (var file in new[] { beside, beside + "-wal", beside + "-shm" }) File.Delete(file);
+        var old = new[] { (byte)8, (byte)9 }.Select(b => new DisclosureEvent(new Hash256(Enumerable.Repeat(b, 32).ToArray()), "dr-old", "doctor", patientId,
+            "demographics", "treatment", true, 1_800_000_000_000UL + b)).ToList();
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            foreach (var e in old)
+            {
+                using var insert = connection.CreateCommand();
+                insert.CommandText = "INSERT INTO pending_disclosures(id, event) VALUES ($id, $e)";
+                insert.Parameters.AddWithValue("$id", e.Id.ToArray());
+                insert.Parameters.AddWithValue("$e", e.Encode());
+                insert.ExecuteNonQuery();
+            }
+        }
+
+        await using (var node = await NodeFixture.StartAsync(folder))
+        {
+            var ledger = node.App.Services.GetRequiredService<LedgerNode>();
+            await node.App.Services.GetRequiredService<DisclosureRecorder>().FlushAsync(Ct);
+            var recorded = ledger.ScanState($"disclosure/{patientId}/").Select(e => DisclosureEvent.TryDecode(e.Value)!).ToList();
+            Assert.All(old, e => Assert.Equal(e, Assert.Single(recorded, r => r.Id == e.Id)));
+            Assert.Equal(0, ledger.Store.CountPendingDisclosures());
+            Assert.True(File.Exists(beside));
+        }
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var count = connection.CreateCommand();
+            count.CommandText = "SELECT COUNT(*) FROM pending_disclosures";
+            Assert.Equal(0L, count.ExecuteScalar());
+        }
+    }
+
+    [Fact]
+    public async Task A_read_whose_disclosure_cannot_be_stored_is_refused_without_its_data_and_served_once_the_store_works()
+    {
+        using var folder = new TempDirectory();
+        await using var node = await NodeFixture.StartAsync(folder);
+        var ledger = node.App.Services.GetRequiredService<LedgerNode>();
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        string patientId;
+        using (var registered = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-S4", fullName = "Fran Failing", dateOfBirth = "1975-03-03", gender = "female" }, Ct))
+        {
+            patientId = (await registered.Content.ReadFromJsonAsync<WriteResponse>(Ct))!.Id;
+        }
+        await node.App.Services.GetRequiredService<DisclosureRecorder>().FlushAsync(Ct);
+        var beside = Storage.PendingDisclosureFile.PathBeside(Path.Combine(node.DataPath, Storage.SqliteLedgerStore.FileName));
+        using var outside = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={beside};Pooling=False");
+        outside.Open();
+        void Sql(string sql)
+        {
+            using var command = outside.CreateCommand();
+            command.CommandText = sql;
+            command.ExecuteNonQuery();
+        }
+
+        // The disclosures' file refuses every write: the read is refused, and nothing of the patient is sent.
+        Sql("CREATE TRIGGER fail BEFORE INSERT ON pending_disclosures BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
+        using (var refused = await admin.GetAsync($"/api/v1/patients/{patientId}", Ct))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.InternalServerError, refused.StatusCode);
+            Assert.DoesNotContain("Fran Failing", await refused.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+        Assert.Equal(0, node.App.Services.GetRequiredService<DisclosureRecorder>().Pending);
+
+        Sql("DROP TRIGGER fail");
+        using (var served = await admin.GetAsync($"/api/v1/patients/{patientId}", Ct))
+        {
+            served.EnsureSuccessStatusCode();
+            Assert.Contains("Fran Failing", await served.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+        var pending = ledger.Store.ReadPendingDisclosures(int.MaxValue).Select(p => DisclosureEvent.TryDecode(p.Event)!);
+        var recorded = ledger.ScanState($"disclosure/{patientId}/").Select(e => DisclosureEvent.TryDecode(e.Value)!);
+        Assert.Contains(pending.Concat(recorded), e => e is { ActorId: "admin", Allowed: true } && e.PatientId == patientId);
     }
 }

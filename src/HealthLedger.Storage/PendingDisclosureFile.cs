@@ -1,0 +1,223 @@
+using System.Globalization;
+using HealthLedger.Core.Primitives;
+using Microsoft.Data.Sqlite;
+
+namespace HealthLedger.Storage;
+
+/// <summary>
+/// The pending disclosures of a SQLite ledger in a SQLite file of their own beside it (<c>ledger.disclosures.db</c>: the
+/// ledger's name with <c>.disclosures.db</c>; WAL, <c>synchronous=FULL</c> under <see cref="LedgerStoreOptions.DurableCommits"/>),
+/// with its own connection and lock: a read's group commit (its fsync) never holds the ledger's writer lock, so block commits
+/// do not queue behind it, nor it behind them. Table <c>pending_disclosures(seq, id, event)</c>, as the ledger's own table
+/// was; rows an older node left in <c>ledger.db</c> are moved here when the ledger is opened for writing
+/// (<see cref="MoveFrom"/>). Storage failures surface as <see cref="SqliteException"/>.
+/// </summary>
+public sealed class PendingDisclosureFile : IDisposable
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS pending_disclosures (
+            seq   INTEGER PRIMARY KEY,
+            id    BLOB NOT NULL UNIQUE,
+            event BLOB NOT NULL
+        );
+        """;
+
+    private readonly string _path;
+    private readonly SqliteConnection _connection;
+    private readonly Lock _lock = new();
+    private readonly bool _readOnly;
+    private bool _disposed;
+
+    private PendingDisclosureFile(string path, SqliteConnection connection, bool readOnly)
+    {
+        _path = path;
+        _connection = connection;
+        _readOnly = readOnly;
+    }
+
+    /// <summary>The file name beside a data folder's ledger file (<c>ledger.db</c>).</summary>
+    public const string FileName = "ledger.disclosures.db";
+
+    /// <summary>The pending disclosures' file beside the ledger file <paramref name="ledgerPath"/>.</summary>
+    public static string PathBeside(string ledgerPath) =>
+        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(ledgerPath))!, System.IO.Path.GetFileNameWithoutExtension(ledgerPath) + ".disclosures.db");
+
+    /// <summary>Opens (creating when missing) the file for writing.</summary>
+    public static PendingDisclosureFile Open(string path, bool durable)
+    {
+        OwnerOnly.PrepareDatabaseFile(path);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA journal_mode=WAL;");
+            Execute(connection, durable ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
+            Execute(connection, "PRAGMA busy_timeout=5000;");
+            Execute(connection, Schema);
+            return new PendingDisclosureFile(path, connection, readOnly: false);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens the file for reading only, or null when there is none.</summary>
+    public static PendingDisclosureFile? OpenReadOnly(string path)
+    {
+        if (!File.Exists(path)) return null;
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        try
+        {
+            connection.Open();
+            return new PendingDisclosureFile(path, connection, readOnly: true);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Moves the rows pending in the ledger's own <c>pending_disclosures</c> table (a ledger written before this file existed)
+    /// here: first stored here durably (in their order, after those already here; an id already here is kept), then deleted
+    /// from the ledger. A crash between the two leaves them in both, and the next open moves them again (no duplicates here:
+    /// the ids are unique); none is lost. Returns how many were moved.
+    /// </summary>
+    public int MoveFrom(SqliteConnection ledger)
+    {
+        var rows = new List<(Hash256, byte[])>();
+        using (var select = ledger.CreateCommand())
+        {
+            select.CommandText = "SELECT id, event FROM pending_disclosures ORDER BY seq";
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                var id = Blob(reader, 0);
+                if (id.Length != 32) throw new StoreCorruptException($"The ledger beside {_path} holds a pending disclosure whose id is {id.Length} bytes, not 32.");
+                rows.Add((new Hash256(id), Blob(reader, 1)));
+            }
+        }
+        if (rows.Count == 0) return 0;
+        Save(rows);
+        Execute(ledger, "DELETE FROM pending_disclosures;");
+        return rows.Count;
+    }
+
+    /// <summary>Stores the disclosures in one transaction (fsynced when durable); an id already pending is kept as it was.</summary>
+    public void Save(IReadOnlyList<(Hash256 Id, byte[] Event)> disclosures)
+    {
+        if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
+        if (disclosures.Count == 0) return;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var transaction = _connection.BeginTransaction();
+            using var command = _connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "INSERT OR IGNORE INTO pending_disclosures(id, event) VALUES ($id, $e)";
+            var id = command.Parameters.Add("$id", SqliteType.Blob);
+            var data = command.Parameters.Add("$e", SqliteType.Blob);
+            foreach (var (key, bytes) in disclosures)
+            {
+                id.Value = key.ToArray();
+                data.Value = bytes;
+                command.ExecuteNonQuery();
+            }
+            transaction.Commit();
+        }
+    }
+
+    /// <summary>At most <paramref name="max"/> pending disclosures, oldest first, after the first <paramref name="skip"/>.</summary>
+    public IReadOnlyList<(Hash256 Id, byte[] Event)> Read(int max, int skip)
+    {
+        var list = new List<(Hash256, byte[])>();
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT id, event FROM pending_disclosures ORDER BY seq LIMIT $max OFFSET $skip";
+            command.Parameters.AddWithValue("$max", max);
+            command.Parameters.AddWithValue("$skip", skip);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var id = Blob(reader, 0);
+                if (id.Length != 32) throw new StoreCorruptException($"{_path} holds a pending disclosure whose id is {id.Length} bytes, not 32.");
+                list.Add((new Hash256(id), Blob(reader, 1)));
+            }
+        }
+        return list;
+    }
+
+    /// <summary>How many disclosures are pending.</summary>
+    public long Count()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM pending_disclosures";
+            return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>Forgets the pending disclosures with these ids, in one transaction; unknown ids are ignored.</summary>
+    public void Delete(IReadOnlyCollection<Hash256> ids)
+    {
+        if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
+        if (ids.Count == 0) return;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var transaction = _connection.BeginTransaction();
+            using var command = _connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "DELETE FROM pending_disclosures WHERE id = $id";
+            var id = command.Parameters.Add("$id", SqliteType.Blob);
+            foreach (var key in ids)
+            {
+                id.Value = key.ToArray();
+                command.ExecuteNonQuery();
+            }
+            transaction.Commit();
+        }
+    }
+
+    /// <summary>Moves everything committed from the file's write-ahead log into the file (a clean stop); false when it could not.</summary>
+    public bool Checkpoint()
+    {
+        if (_readOnly) return false;
+        lock (_lock)
+        {
+            if (_disposed) return false;
+            using var command = _connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+            using var reader = command.ExecuteReader();
+            return reader.Read() && reader.GetInt64(0) == 0;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _connection.Dispose();
+        }
+    }
+
+    private static byte[] Blob(SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? [] : reader.GetFieldValue<byte[]>(ordinal);
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
