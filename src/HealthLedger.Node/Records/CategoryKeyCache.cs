@@ -3,8 +3,8 @@ using System.Security.Cryptography;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Encoding;
 using HealthLedger.Core.Model;
-using HealthLedger.Core.Records;
 using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Records;
 using HealthLedger.Node.Security;
 using HealthLedger.Storage;
 
