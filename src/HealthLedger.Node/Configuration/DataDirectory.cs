@@ -27,7 +27,7 @@ public sealed record DataDirectory(string Root)
     /// The organisation's opened category keys, sealed under a key derived from its own key (<c>Records.CategoryKeyCache</c>):
     /// a start-up cache, safe to delete (the next start opens the keys from the chain again and writes it anew).
     /// </summary>
-    public string CategoryKeyCachePath => Path.Combine(Root, Records.CategoryKeyCache.FileName);
+    public string CategoryKeyCachePath => Path.Combine(Root, "category-keys.sealed");
 
     /// <summary>The node's signing key (mode 0600).</summary>
     public string NodeKeyPath => Path.Combine(Root, "keys", "node.key");

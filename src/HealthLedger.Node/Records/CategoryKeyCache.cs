@@ -11,7 +11,7 @@ using HealthLedger.Storage;
 namespace HealthLedger.Node.Records;
 
 /// <summary>
-/// The organisation's opened category keys kept across restarts (<c>category-keys.sealed</c> beside the keystore), so that a
+/// The organisation's opened category keys kept across restarts (<c>category-keys.sealed</c> beside the keystore, <see cref="Configuration.DataDirectory.CategoryKeyCachePath"/>), so that a
 /// start does not redo one X25519 agreement per patient, category and epoch. The file is sealed whole (AES-256-GCM) under a
 /// key derived from the organisation's own secret (<see cref="OrganisationKeys.SealCache"/>), its associated data naming the
 /// format and the organisation's public key: no key in clear on disk, and a file of another organisation, an altered or a
@@ -24,9 +24,6 @@ namespace HealthLedger.Node.Records;
 /// <param name="path">The file, or null for none (nothing kept across restarts).</param>
 public sealed class CategoryKeyCache(string? path)
 {
-    /// <summary>The file name inside a data folder.</summary>
-    public const string FileName = "category-keys.sealed";
-
     private static readonly byte[] Magic = "HLCKC\u0001\r\n"u8.ToArray();
 
     /// <summary>One kept key: the envelope it was opened from, and the key.</summary>
