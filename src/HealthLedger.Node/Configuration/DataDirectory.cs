@@ -23,6 +23,12 @@ public sealed record DataDirectory(string Root)
     /// <summary>The users' sealed keys.</summary>
     public string KeystorePath => Path.Combine(Root, Keystore.FileName);
 
+    /// <summary>
+    /// The organisation's opened category keys, sealed under a key derived from its own key (<c>Records.CategoryKeyCache</c>):
+    /// a start-up cache, safe to delete (the next start opens the keys from the chain again and writes it anew).
+    /// </summary>
+    public string CategoryKeyCachePath => Path.Combine(Root, "category-keys.sealed");
+
     /// <summary>The node's signing key (mode 0600).</summary>
     public string NodeKeyPath => Path.Combine(Root, "keys", "node.key");
 

@@ -97,6 +97,7 @@ public static class NodeHost
             }).AddServiceOptions<PeerService>(o => o.Interceptors.Add<PeerAuthenticator>());
             builder.Services.AddSingleton(_ => Keystore.Open(data.KeystorePath));
             builder.Services.AddSingleton(_ => OrganisationKeys.Load(data, node));
+            builder.Services.AddSingleton(new CategoryKeyCache(data.CategoryKeyCachePath));
             builder.Services.AddSingleton<SessionStore>();
             builder.Services.AddSingleton<LoginThrottle>();
             builder.Services.AddSingleton<PasswordCheckGate>();

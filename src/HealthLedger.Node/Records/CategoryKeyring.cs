@@ -15,12 +15,48 @@ namespace HealthLedger.Node.Records;
 /// one lost access (revocation, expiry, the end of an emergency whose rescuers received it), under a new key epoch wrapped for the remaining readers (the custodian
 /// organisation, the patient, the active grantees), which the record announces. Reading: a record's data key comes from
 /// its per-reader envelope (records sealed before the hierarchy) or from the category key, which the organisation opens
-/// once per patient, category and epoch (one X25519 agreement) and keeps in memory for the life of the process.
+/// once per patient, category and epoch (one X25519 agreement) and keeps in memory for the life of the process — and, with
+/// a <see cref="CategoryKeyCache"/>, across restarts: a key kept there is used without an agreement as long as the
+/// organisation's envelope on the chain is still the one it was opened from.
 /// </summary>
-public sealed class CategoryKeyring(LedgerNode node, OrganisationKeys organisation, AccessPolicy policy, TimeProvider clock) : IDisposable
+public sealed class CategoryKeyring : IDisposable
 {
-    // Category keys the organisation opened from the state: an epoch's key never changes, so they are kept.
-    private readonly ConcurrentDictionary<(string Patient, ConsentCategories Category, int Epoch), byte[]> _organisationKeys = new();
+    private readonly LedgerNode _node;
+    private readonly OrganisationKeys _organisation;
+    private readonly AccessPolicy _policy;
+    private readonly TimeProvider _clock;
+    private readonly CategoryKeyCache? _cache;
+
+    // Category keys the organisation opened from the state: an epoch's key never changes, so they are kept (with the hash of
+    // the envelope they came from, for the cache file).
+    private readonly ConcurrentDictionary<(string Patient, ConsentCategories Category, int Epoch), Kept> _organisationKeys = new();
+
+    // Keys read from the cache file and not used yet: each is taken (moved to _organisationKeys) when its envelope on the
+    // chain is the one it was opened from.
+    private readonly ConcurrentDictionary<(string Patient, ConsentCategories Category, int Epoch), Kept> _fromCache = new();
+
+    private readonly Lock _saving = new();
+    private long _agreements;
+    private long _fromCacheUsed;
+    private volatile bool _cacheStale;
+
+    private sealed record Kept(byte[] Key, Hash256 Envelope);
+
+    /// <summary>The keyring; <paramref name="cache"/> keeps the organisation's opened keys across restarts (none: not kept).</summary>
+    public CategoryKeyring(LedgerNode node, OrganisationKeys organisation, AccessPolicy policy, TimeProvider clock, CategoryKeyCache? cache = null)
+    {
+        _node = node;
+        _organisation = organisation;
+        _policy = policy;
+        _clock = clock;
+        _cache = cache;
+        if (cache is null) return;
+        var kept = cache.Load(organisation, out var result);
+        foreach (var e in kept) _fromCache[(e.PatientId, e.Category, e.Epoch)] = new Kept(e.Key, e.Envelope);
+        CacheLoad = result;
+        // A file that does not open is replaced at the next save, even if no key had to be opened.
+        _cacheStale = result == CategoryKeyCache.LoadResult.Rejected;
+    }
 
     // Epochs this node announced and that may not be committed yet: concurrent writers reuse the same announcement.
     private readonly ConcurrentDictionary<(string Patient, ConsentCategories Category), Pending> _pending = new();
@@ -29,6 +65,15 @@ public sealed class CategoryKeyring(LedgerNode node, OrganisationKeys organisati
 
     /// <summary>How many category keys the organisation holds open in memory.</summary>
     public int CachedKeys => _organisationKeys.Count;
+
+    /// <summary>How many envelopes this keyring opened (X25519 agreements), any reader's: 0 when every key came from memory or the cache file.</summary>
+    public long Agreements => Interlocked.Read(ref _agreements);
+
+    /// <summary>How many of the organisation's category keys came from the cache file (each saved an agreement).</summary>
+    public long KeysFromCache => Interlocked.Read(ref _fromCacheUsed);
+
+    /// <summary>What the cache file held at start (<see cref="CategoryKeyCache.LoadResult.Missing"/> without a cache).</summary>
+    public CategoryKeyCache.LoadResult CacheLoad { get; }
 
     /// <summary>
     /// Seals version <paramref name="version"/> of a record of <paramref name="patientId"/> in <paramref name="category"/>
@@ -62,7 +107,7 @@ public sealed class CategoryKeyring(LedgerNode node, OrganisationKeys organisati
         finally
         {
             // The organisation's kept keys stay; any other copy (a user's, an uncommitted announcement's) is wiped.
-            if (!(_organisationKeys.TryGetValue((wrap.PatientId, wrap.Category, wrap.Epoch), out var kept) && ReferenceEquals(kept, categoryKey))) CryptographicOperations.ZeroMemory(categoryKey);
+            if (!(_organisationKeys.TryGetValue((wrap.PatientId, wrap.Category, wrap.Epoch), out var kept) && ReferenceEquals(kept.Key, categoryKey))) CryptographicOperations.ZeroMemory(categoryKey);
         }
     }
 
@@ -81,30 +126,80 @@ public sealed class CategoryKeyring(LedgerNode node, OrganisationKeys organisati
     /// </summary>
     public byte[]? OpenCategoryKey(string patientId, ConsentCategories category, int epoch, EncryptionKeyPair reader, IReadOnlyList<CategoryKeyReader>? announced = null)
     {
-        var isOrganisation = reader.PublicKey == organisation.EncryptionKey;
-        if (isOrganisation && _organisationKeys.TryGetValue((patientId, category, epoch), out var kept)) return kept;
-        var committed = node.GetState(CategoryKeyState.Key(patientId, category, epoch)) is { } bytes ? CategoryKeyState.TryDecode(bytes) : null;
+        var isOrganisation = reader.PublicKey == _organisation.EncryptionKey;
+        if (isOrganisation && _organisationKeys.TryGetValue((patientId, category, epoch), out var kept)) return kept.Key;
+        var committed = _node.GetState(CategoryKeyState.Key(patientId, category, epoch)) is { } bytes ? CategoryKeyState.TryDecode(bytes) : null;
         var readers = committed?.Readers ?? announced ?? [];
         var envelope = readers.FirstOrDefault(r => r.Envelope.Recipient == reader.PublicKey)?.Envelope;
-        if (envelope is null || !CategoryKeyCrypto.TryOpenForReader(envelope, reader, patientId, (byte)category, epoch, out var key)) return null;
+        if (envelope is null) return null;
         // Only keys read from the committed state are kept: an announcement may still lose to another one.
-        if (isOrganisation && committed is not null) _organisationKeys[(patientId, category, epoch)] = key;
+        var keep = isOrganisation && committed is not null;
+        var envelopeHash = keep ? CategoryKeyCache.EnvelopeHash(envelope) : default;
+        if (keep && _fromCache.TryRemove((patientId, category, epoch), out var cached))
+        {
+            // The cache file's key, if it was opened from this very envelope; otherwise the chain changed (or the file is wrong): open it.
+            if (cached.Envelope == envelopeHash)
+            {
+                Interlocked.Increment(ref _fromCacheUsed);
+                _organisationKeys[(patientId, category, epoch)] = cached;
+                return cached.Key;
+            }
+            CryptographicOperations.ZeroMemory(cached.Key);
+        }
+        Interlocked.Increment(ref _agreements);
+        if (!CategoryKeyCrypto.TryOpenForReader(envelope, reader, patientId, (byte)category, epoch, out var key)) return null;
+        if (keep)
+        {
+            _organisationKeys[(patientId, category, epoch)] = new Kept(key, envelopeHash);
+            _cacheStale = true;
+        }
         return key;
+    }
+
+    /// <summary>
+    /// Writes the cache file when keys were opened since it was read or written (or it did not open): the keys in memory,
+    /// and those of the file not used yet whose envelope on the chain is still the one they came from. Nothing without a cache.
+    /// </summary>
+    public void SaveCache()
+    {
+        if (_cache is null) return;
+        lock (_saving)
+        {
+            if (!_cacheStale) return;
+            _cacheStale = false;
+            var entries = new List<CategoryKeyCache.Entry>(_organisationKeys.Count + _fromCache.Count);
+            foreach (var ((patient, category, epoch), kept) in _organisationKeys) entries.Add(new(patient, category, epoch, kept.Envelope, kept.Key));
+            foreach (var ((patient, category, epoch), kept) in _fromCache)
+            {
+                var envelope = _node.GetState(CategoryKeyState.Key(patient, category, epoch)) is { } bytes
+                    ? CategoryKeyState.TryDecode(bytes)?.Readers.FirstOrDefault(r => r.Envelope.Recipient == _organisation.EncryptionKey)?.Envelope : null;
+                if (envelope is not null && CategoryKeyCache.EnvelopeHash(envelope) == kept.Envelope) entries.Add(new(patient, category, epoch, kept.Envelope, kept.Key));
+            }
+            try
+            {
+                _cache.Save(_organisation, entries);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Only a cache: the next start opens the keys from the chain again.
+                _cacheStale = true;
+            }
+        }
     }
 
     private CategoryKeyWrap Wrap(string patientId, ConsentCategories category, string recordId, int version, byte[] dataKey, EncryptionPublicKey? newPatientKey)
     {
         var readers = Readers(patientId, category, newPatientKey);
-        var current = CategoryKeyState.CurrentEpoch(policy.State, patientId, category);
-        var state = current == 0 ? null : CategoryKeyState.Get(policy.State, patientId, category, current);
+        var current = CategoryKeyState.CurrentEpoch(_policy.State, patientId, category);
+        var state = current == 0 ? null : CategoryKeyState.Get(_policy.State, patientId, category, current);
         _pending.TryGetValue((patientId, category), out var p);
         // An epoch wrapped for the rescuers of an emergency, or a break-glass doctor, whose time is over is stale, as the state machine says (rotation).
-        var now = Math.Max((ulong)clock.GetUtcNow().ToUnixTimeMilliseconds(), node.Tip.Timestamp);
-        if (state is not null && Usable(state, readers) && Core.Emergencies.ReleasedEpochs.StaleUnder(policy.State, patientId, category, current, now) is null)
+        var now = Math.Max((ulong)_clock.GetUtcNow().ToUnixTimeMilliseconds(), _node.Tip.Timestamp);
+        if (state is not null && Usable(state, readers) && Core.Emergencies.ReleasedEpochs.StaleUnder(_policy.State, patientId, category, current, now) is null)
         {
             // This node's own announcement, now committed: its key is known without opening an envelope.
             if (p is not null && p.Epoch == current && p.Readers.All(state.Readers.Contains)) return WrapUnder(p.Key, patientId, category, current, recordId, version, dataKey, []);
-            if (OpenCategoryKey(patientId, category, current, organisation.Keys.Encryption) is { } key)
+            if (OpenCategoryKey(patientId, category, current, _organisation.Keys.Encryption) is { } key)
             {
                 _pending.TryRemove((patientId, category), out _);
                 return WrapUnder(key, patientId, category, current, recordId, version, dataKey, []);
@@ -141,13 +236,13 @@ public sealed class CategoryKeyring(LedgerNode node, OrganisationKeys organisati
     // The current readers of a patient's category: the custodian organisation, the patient, the active grantees.
     private List<(KeyReaderKind Kind, string Id, EncryptionPublicKey Key)> Readers(string patientId, ConsentCategories category, EncryptionPublicKey? newPatientKey)
     {
-        var custodian = node.GetState(StateKeys.Patient(patientId)) is { } p && PatientState.TryDecode(p) is { } patient ? patient.OrganisationId : organisation.Id;
-        var custodianKey = custodian == organisation.Id ? organisation.EncryptionKey
-            : node.GetState(StateKeys.Organisation(custodian)) is { } o && OrganisationRecord.TryDecode(o) is { } org ? org.EncryptionKey : organisation.EncryptionKey;
+        var custodian = _node.GetState(StateKeys.Patient(patientId)) is { } p && PatientState.TryDecode(p) is { } patient ? patient.OrganisationId : _organisation.Id;
+        var custodianKey = custodian == _organisation.Id ? _organisation.EncryptionKey
+            : _node.GetState(StateKeys.Organisation(custodian)) is { } o && OrganisationRecord.TryDecode(o) is { } org ? org.EncryptionKey : _organisation.EncryptionKey;
         var readers = new List<(KeyReaderKind, string, EncryptionPublicKey)> { (KeyReaderKind.Organisation, custodian, custodianKey) };
-        var patientKey = newPatientKey ?? (node.GetState(StateKeys.User(patientId)) is { } u ? UserRecord.TryDecode(u)?.EncryptionKey : null);
+        var patientKey = newPatientKey ?? (_node.GetState(StateKeys.User(patientId)) is { } u ? UserRecord.TryDecode(u)?.EncryptionKey : null);
         if (patientKey is { } pk) readers.Add((KeyReaderKind.Patient, patientId, pk));
-        foreach (var grantee in policy.Grantees(patientId, category))
+        foreach (var grantee in _policy.Grantees(patientId, category))
         {
             if (!readers.Any(r => r.Item1 == grantee.Kind && r.Item2 == grantee.Id)) readers.Add(grantee);
         }
@@ -181,7 +276,17 @@ public sealed class CategoryKeyring(LedgerNode node, OrganisationKeys organisati
     /// <summary>Wipes the category keys held in memory.</summary>
     public void Dispose()
     {
-        foreach (var key in _organisationKeys.Values) CryptographicOperations.ZeroMemory(key);
+        try
+        {
+            SaveCache(); // the keys opened since start (new patients, epochs) for the next start
+        }
+        catch (ObjectDisposedException)
+        {
+            // The ledger closed first: the next start opens those keys from the chain.
+        }
+        foreach (var kept in _organisationKeys.Values) CryptographicOperations.ZeroMemory(kept.Key);
+        foreach (var kept in _fromCache.Values) CryptographicOperations.ZeroMemory(kept.Key);
+        _fromCache.Clear();
         foreach (var pending in _pending.Values) CryptographicOperations.ZeroMemory(pending.Key);
         _organisationKeys.Clear();
         _pending.Clear();

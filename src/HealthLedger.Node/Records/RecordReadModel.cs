@@ -34,6 +34,7 @@ public sealed class RecordReadModel
         _kinds = kinds.ToList();
         var opener = new RecordOpener(node, organisation, keyring, null);
         foreach (var kind in _kinds) kind.Load(node.ScanState(kind.StatePrefix), opener);
+        keyring.SaveCache(); // the category keys opened by this load, for the next start (nothing when none was opened)
         node.BlockCommitted += Apply;
     }
 

@@ -15,12 +15,16 @@ public sealed class OrganisationKeys : IDisposable
 {
     private readonly byte[] _blindIndexKey;
 
-    private OrganisationKeys(string id, string name, UserKeys keys, byte[] blindIndexKey)
+    // Seals the node's own at-rest cache of the category keys it opened (never leaves this node).
+    private readonly byte[] _cacheKey;
+
+    private OrganisationKeys(string id, string name, UserKeys keys, byte[] blindIndexKey, byte[] cacheKey)
     {
         Id = id;
         Name = name;
         Keys = keys;
         _blindIndexKey = blindIndexKey;
+        _cacheKey = cacheKey;
     }
 
     /// <summary>The organisation id.</summary>
@@ -44,6 +48,7 @@ public sealed class OrganisationKeys : IDisposable
             var keys = UserKeys.FromSecret(secret);
             var signer = node.GetState(StateKeys.Signer(keys.Signing.PublicKey)) is { } bytes ? SignerRecord.TryDecode(bytes) : null;
             var indexKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, info: "HealthLedger/blind-index/v1"u8.ToArray());
+            var cacheKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, info: "HealthLedger/category-key-cache/v1"u8.ToArray());
             if (signer is not { Kind: SignerKind.Organisation })
             {
                 // A newcomer organisation's node (made by 'consortium request', joined by 'join') before block sync reaches the
@@ -51,14 +56,15 @@ public sealed class OrganisationKeys : IDisposable
                 if (File.Exists(Path.Combine(data.Root, LedgerNode.JoiningMarker)) && JoinRequest.InFolder(data)?.Organisation is { Id: { } pendingId } pending
                     && string.Equals(pending.SigningKey, keys.Signing.PublicKey.ToString(), StringComparison.OrdinalIgnoreCase))
                 {
-                    return new OrganisationKeys(pendingId, pending.Name ?? pendingId, keys, indexKey);
+                    return new OrganisationKeys(pendingId, pending.Name ?? pendingId, keys, indexKey, cacheKey);
                 }
                 keys.Dispose();
                 CryptographicOperations.ZeroMemory(indexKey);
+                CryptographicOperations.ZeroMemory(cacheKey);
                 throw new LedgerIntegrityException($"The organisation key in {data.OrganisationKeyPath} belongs to no organisation of this network.");
             }
             var name = node.GetState(StateKeys.Organisation(signer.Id)) is { } o ? OrganisationRecord.TryDecode(o)?.Name ?? signer.Id : signer.Id;
-            return new OrganisationKeys(signer.Id, name, keys, indexKey);
+            return new OrganisationKeys(signer.Id, name, keys, indexKey, cacheKey);
         }
         finally
         {
@@ -108,10 +114,23 @@ public sealed class OrganisationKeys : IDisposable
     public Core.Crypto.Envelope WrapBlindIndexKey(Core.Primitives.EncryptionPublicKey recipient, ReadOnlySpan<byte> aad) =>
         Core.Crypto.RecordCrypto.Wrap(_blindIndexKey, recipient, RandomNumberGenerator.GetBytes(32), aad);
 
+    /// <summary>
+    /// Seals <paramref name="plaintext"/> for this node's own storage (the category-key cache): AES-256-GCM under a key derived
+    /// from the organisation's secret (HKDF-SHA256, info <c>HealthLedger/category-key-cache/v1</c>), a fresh random nonce,
+    /// bound to <paramref name="aad"/>. Only a node holding the same organisation key opens it.
+    /// </summary>
+    public byte[] SealCache(ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> aad) =>
+        RecordCrypto.Encrypt(_cacheKey, RandomNumberGenerator.GetBytes(RecordCrypto.NonceLength), plaintext, aad);
+
+    /// <summary>Opens what <see cref="SealCache"/> sealed; false when it was sealed by another key, for another aad, or altered.</summary>
+    public bool TryOpenCache(ReadOnlySpan<byte> sealedBytes, ReadOnlySpan<byte> aad, out byte[] plaintext) =>
+        RecordCrypto.TryDecrypt(_cacheKey, sealedBytes, aad, out plaintext);
+
     /// <inheritdoc/>
     public void Dispose()
     {
         Keys.Dispose();
         CryptographicOperations.ZeroMemory(_blindIndexKey);
+        CryptographicOperations.ZeroMemory(_cacheKey);
     }
 }

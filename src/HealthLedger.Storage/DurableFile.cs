@@ -1,0 +1,29 @@
+namespace HealthLedger.Storage;
+
+/// <summary>Whole-file replacement that survives a crash: the old content or the new one, never a torn mix.</summary>
+public static class DurableFile
+{
+    /// <summary>
+    /// Replaces <paramref name="path"/> with <paramref name="content"/> (owner-only): written to a temporary file beside it,
+    /// fsynced, renamed over the old one, then the folder fsynced so that the rename survives a power cut.
+    /// </summary>
+    public static void Replace(string path, ReadOnlySpan<byte> content)
+    {
+        var temporary = path + ".tmp";
+        try
+        {
+            using (var stream = new FileStream(temporary, OwnerOnly.NewFile(FileMode.Create)))
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+        LedgerTip.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+}

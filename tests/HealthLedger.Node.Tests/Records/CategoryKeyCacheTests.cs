@@ -1,0 +1,166 @@
+using System.Net.Http.Json;
+using HealthLedger.Core.Records;
+using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Security;
+using HealthLedger.Node.Web;
+using HealthLedger.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HealthLedger.Node.Tests.Records;
+
+/// <summary>
+/// Issue 17: the organisation's opened category keys are kept across restarts in a sealed file beside the keystore
+/// (<see cref="CategoryKeyCache"/>), so that a start does not redo one X25519 agreement per patient and category. The file is
+/// only a cache: a damaged one, or one of another organisation, is ignored and rebuilt, and a kept key is used only while
+/// the chain still holds the envelope it was opened from.
+/// </summary>
+public class CategoryKeyCacheTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>Starts a network in <paramref name="folder"/>, registers two patients with an entry and a charge each, stops it.</summary>
+    private static async Task<(string[] Patients, string[] Entries)> MakeNetworkAsync(TempDirectory folder, string prefix)
+    {
+        await using var node = await NodeFixture.StartAsync(folder);
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        (await admin.PostAsJsonAsync("/api/v1/doctors", new { doctorId = $"dr-{prefix}", name = "Bea B", specialty = "Medicine", department = "Ward", licenceNumber = "L1" }, Ct)).EnsureSuccessStatusCode();
+        var ids = new List<string>();
+        for (var i = 1; i <= 2; i++)
+        {
+            using var registered = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = $"MRN-{prefix}{i}", fullName = $"Pat {prefix}{i}", dateOfBirth = "1970-01-01", gender = "female" }, Ct);
+            registered.EnsureSuccessStatusCode();
+            var id = (await registered.Content.ReadFromJsonAsync<WriteResponse>(Ct))!.Id;
+            ids.Add(id);
+            (await admin.PostAsJsonAsync($"/api/v1/patients/{id}/entries", new { type = "admission", occurredAt = "2026-01-02T10:00", doctorId = $"dr-{prefix}", ward = "W", bed = $"{i}", reason = "Fever" }, Ct)).EnsureSuccessStatusCode();
+            (await admin.PostAsJsonAsync($"/api/v1/patients/{id}/account/charges", new { occurredAt = "2026-01-02T10:00", service = "Bed", quantity = 1, unitPrice = 100 }, Ct)).EnsureSuccessStatusCode();
+        }
+        var entries = await ReadEntriesAsync(admin, ids);
+        await node.StopAsync();
+        return ([.. ids], entries);
+    }
+
+    private static async Task<string[]> ReadEntriesAsync(HttpClient admin, IEnumerable<string> patients)
+    {
+        var read = new List<string>();
+        foreach (var id in patients) read.Add(await admin.GetStringAsync($"/api/v1/patients/{id}/entries", Ct));
+        return [.. read];
+    }
+
+    private static string CachePath(TempDirectory folder) => new DataDirectory(folder.Combine("data")).CategoryKeyCachePath;
+
+    [Fact]
+    public async Task A_restart_opens_no_envelope_for_the_keys_kept_in_the_cache_and_reads_the_same_records()
+    {
+        using var folder = new TempDirectory();
+        var (patients, entries) = await MakeNetworkAsync(folder, "a");
+        Assert.True(File.Exists(CachePath(folder)));
+        var onDisk = await File.ReadAllBytesAsync(CachePath(folder), Ct);
+
+        await using var again = await NodeFixture.StartAsync(folder);
+        var keyring = again.App.Services.GetRequiredService<CategoryKeyring>();
+        Assert.Equal(CategoryKeyCache.LoadResult.Loaded, keyring.CacheLoad);
+        Assert.Equal(0, keyring.Agreements); // the whole read model loaded without one X25519 agreement
+        Assert.True(keyring.KeysFromCache >= 4, $"{keyring.KeysFromCache} keys came from the cache"); // demographics, encounters, account of 2 patients
+        Assert.Equal(entries, await ReadEntriesAsync(await again.LoginAsync("admin", NodeFixture.Password), patients));
+        Assert.Equal(0, keyring.Agreements);
+        Assert.Equal(onDisk, await File.ReadAllBytesAsync(CachePath(folder), Ct)); // nothing new opened: not rewritten
+        // No key in clear in the file: none of the organisation's keys in memory appears in its bytes.
+        foreach (var patient in patients)
+        {
+            var key = keyring.OpenCategoryKey(patient, ConsentCategories.Encounters, 1, again.App.Services.GetRequiredService<OrganisationKeys>().Keys.Encryption)!;
+            Assert.False(onDisk.AsSpan().IndexOf(key) >= 0);
+        }
+    }
+
+    [Fact]
+    public async Task A_corrupted_cache_is_ignored_and_rebuilt_and_the_node_reads_the_same_records()
+    {
+        using var folder = new TempDirectory();
+        var (patients, entries) = await MakeNetworkAsync(folder, "c");
+        var bytes = await File.ReadAllBytesAsync(CachePath(folder), Ct);
+        bytes[bytes.Length / 2] ^= 0x40; // one bit inside the sealed keys
+        await File.WriteAllBytesAsync(CachePath(folder), bytes, Ct);
+
+        await using (var damaged = await NodeFixture.StartAsync(folder))
+        {
+            var keyring = damaged.App.Services.GetRequiredService<CategoryKeyring>();
+            Assert.Equal(CategoryKeyCache.LoadResult.Rejected, keyring.CacheLoad);
+            Assert.Equal(0, keyring.KeysFromCache);
+            Assert.True(keyring.Agreements >= 4, $"{keyring.Agreements} agreements");
+            Assert.Equal(entries, await ReadEntriesAsync(await damaged.LoginAsync("admin", NodeFixture.Password), patients));
+            Assert.NotEqual(bytes, await File.ReadAllBytesAsync(CachePath(folder), Ct)); // rebuilt at the end of the start-up load
+            await damaged.StopAsync();
+        }
+
+        await using var rebuilt = await NodeFixture.StartAsync(folder);
+        var again = rebuilt.App.Services.GetRequiredService<CategoryKeyring>();
+        Assert.Equal(CategoryKeyCache.LoadResult.Loaded, again.CacheLoad);
+        Assert.Equal(0, again.Agreements);
+    }
+
+    [Fact]
+    public async Task A_truncated_cache_is_ignored()
+    {
+        using var folder = new TempDirectory();
+        var (patients, entries) = await MakeNetworkAsync(folder, "t");
+        var bytes = await File.ReadAllBytesAsync(CachePath(folder), Ct);
+        await File.WriteAllBytesAsync(CachePath(folder), bytes[..^1], Ct);
+
+        await using var node = await NodeFixture.StartAsync(folder);
+        var keyring = node.App.Services.GetRequiredService<CategoryKeyring>();
+        Assert.Equal(CategoryKeyCache.LoadResult.Rejected, keyring.CacheLoad);
+        Assert.True(keyring.Agreements >= 4);
+        Assert.Equal(entries, await ReadEntriesAsync(await node.LoginAsync("admin", NodeFixture.Password), patients));
+    }
+
+    [Fact]
+    public async Task A_cache_of_another_organisation_is_rejected()
+    {
+        using var mine = new TempDirectory();
+        using var other = new TempDirectory();
+        var (patients, entries) = await MakeNetworkAsync(mine, "m");
+        await MakeNetworkAsync(other, "o");
+        File.Copy(CachePath(other), CachePath(mine), overwrite: true);
+
+        await using var node = await NodeFixture.StartAsync(mine);
+        var keyring = node.App.Services.GetRequiredService<CategoryKeyring>();
+        Assert.Equal(CategoryKeyCache.LoadResult.Rejected, keyring.CacheLoad);
+        Assert.Equal(0, keyring.KeysFromCache);
+        Assert.Equal(entries, await ReadEntriesAsync(await node.LoginAsync("admin", NodeFixture.Password), patients));
+    }
+
+    [Fact]
+    public async Task A_kept_key_is_used_only_while_the_chain_holds_the_envelope_it_was_opened_from()
+    {
+        using var folder = new TempDirectory();
+        var (patients, _) = await MakeNetworkAsync(folder, "e");
+        await using var node = await NodeFixture.StartAsync(folder);
+        var services = node.App.Services;
+        var organisation = services.GetRequiredService<OrganisationKeys>();
+        var running = services.GetRequiredService<CategoryKeyring>();
+        var real = running.OpenCategoryKey(patients[0], ConsentCategories.Encounters, 1, organisation.Keys.Encryption)!.ToArray();
+        var file = CachePath(folder);
+        var scratch = new CategoryKeyCache(Path.Combine(folder.Path, "scratch.sealed"));
+        CategoryKeyring Fresh() => new(services.GetRequiredService<LedgerNode>(), organisation, services.GetRequiredService<AccessPolicy>(), TimeProvider.System, scratch);
+
+        // The file as written: the key comes from it, no agreement.
+        File.Copy(file, scratch.Path!, overwrite: true);
+        var fromFile = Fresh();
+        Assert.Equal(real, fromFile.OpenCategoryKey(patients[0], ConsentCategories.Encounters, 1, organisation.Keys.Encryption));
+        Assert.Equal((0L, 1L), (fromFile.Agreements, fromFile.KeysFromCache));
+
+        // The same file, but each kept key named for another envelope (and a wrong key): ignored, the envelope on the chain is opened.
+        var entries = scratch.Load(organisation, out var loaded);
+        Assert.Equal(CategoryKeyCache.LoadResult.Loaded, loaded);
+        scratch.Save(organisation, [.. entries.Select(e => e with { Envelope = Core.Crypto.Hashing.Sha256(e.Envelope.ToArray()), Key = new byte[32] })]);
+        var stale = Fresh();
+        Assert.Equal(CategoryKeyCache.LoadResult.Loaded, stale.CacheLoad);
+        Assert.Equal(real, stale.OpenCategoryKey(patients[0], ConsentCategories.Encounters, 1, organisation.Keys.Encryption));
+        Assert.Equal((1L, 0L), (stale.Agreements, stale.KeysFromCache));
+
+        // An epoch the chain does not hold is not served from the file, whatever it says.
+        Assert.Null(stale.OpenCategoryKey(patients[0], ConsentCategories.Encounters, 2, organisation.Keys.Encryption));
+    }
+}
