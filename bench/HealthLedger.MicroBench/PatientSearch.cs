@@ -12,7 +12,7 @@ namespace HealthLedger.MicroBench;
 /// <summary>
 /// An admin's patient list over 100,000 synthetic patients (names and MRNs as <c>seed --scale</c> makes them): the scan and
 /// sort it replaced (<see cref="Naive"/>, <c>PatientService.List</c> before the index) against the index
-/// (<see cref="PatientSearchIndex"/>, the order kept, <see cref="PatientOrder.Restrict"/>, <see cref="PatientService.PageOf"/>).
+/// (<see cref="PatientSearchIndex"/>, the order kept, <see cref="PatientOrder.Restrict"/>, <see cref="Paging.Of{T}"/>).
 /// </summary>
 [MemoryDiagnoser]
 public class PatientSearch
@@ -64,7 +64,7 @@ public class PatientSearch
     {
         var found = string.IsNullOrWhiteSpace(Query) ? null : _index.Search(Query, out _).Where(p => p.OrganisationId == Organisation).ToList();
         var sorted = PatientOrder.Restrict(_index.Sorted(Organisation, PatientSort.Name), found, PatientOrder.Comparer(PatientSort.Name));
-        return PatientService.PageOf(sorted, false, 1, 20).Total;
+        return Paging.Of(sorted, 1, 20).Total;
     }
 
     /// <summary>
