@@ -113,13 +113,7 @@ public sealed record CheckedPrefix(ulong Height, Hash256 Hash, Hash256 Headers, 
         lines.AddRange(record.Documents.OrderBy(d => d.Key, StringComparer.Ordinal)
             .Select(d => string.Create(CultureInfo.InvariantCulture, $"{d.Key} {d.Value.Length} {d.Value.ModifiedTicks}")));
         lines.Add("checksum " + Checksum(lines.ToArray()));
-        var path = PathFor(ledgerPath);
-        var temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, OwnerOnly.NewFile(FileMode.Create)))
-        {
-            stream.Write(Encoding.ASCII.GetBytes(string.Join('\n', lines) + "\n"));
-        }
-        File.Move(temporary, path, overwrite: true);
+        DurableFile.Replace(PathFor(ledgerPath), Encoding.ASCII.GetBytes(string.Join('\n', lines) + "\n"));
     }
 
     /// <summary>Removes the record beside <paramref name="ledgerPath"/>, if any.</summary>

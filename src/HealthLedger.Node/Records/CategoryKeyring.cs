@@ -128,9 +128,8 @@ public sealed class CategoryKeyring : IDisposable
     {
         var isOrganisation = reader.PublicKey == _organisation.EncryptionKey;
         if (isOrganisation && _organisationKeys.TryGetValue((patientId, category, epoch), out var kept)) return kept.Key;
-        var committed = _node.GetState(CategoryKeyState.Key(patientId, category, epoch)) is { } bytes ? CategoryKeyState.TryDecode(bytes) : null;
-        var readers = committed?.Readers ?? announced ?? [];
-        var envelope = readers.FirstOrDefault(r => r.Envelope.Recipient == reader.PublicKey)?.Envelope;
+        var committed = Committed(patientId, category, epoch);
+        var envelope = EnvelopeFor(committed?.Readers ?? announced ?? [], reader.PublicKey);
         if (envelope is null) return null;
         // Only keys read from the committed state are kept: an announcement may still lose to another one.
         var keep = isOrganisation && committed is not null;
@@ -156,6 +155,13 @@ public sealed class CategoryKeyring : IDisposable
         return key;
     }
 
+    // The committed key epoch of a patient's category, if any; and the envelope in a reader list addressed to one key.
+    private CategoryKeyState? Committed(string patientId, ConsentCategories category, int epoch) =>
+        _node.GetState(CategoryKeyState.Key(patientId, category, epoch)) is { } bytes ? CategoryKeyState.TryDecode(bytes) : null;
+
+    private static Envelope? EnvelopeFor(IReadOnlyList<CategoryKeyReader> readers, EncryptionPublicKey recipient) =>
+        readers.FirstOrDefault(r => r.Envelope.Recipient == recipient)?.Envelope;
+
     /// <summary>
     /// Writes the cache file when keys were opened since it was read or written (or it did not open): the keys in memory,
     /// and those of the file not used yet whose envelope on the chain is still the one they came from. Nothing without a cache.
@@ -171,8 +177,7 @@ public sealed class CategoryKeyring : IDisposable
             foreach (var ((patient, category, epoch), kept) in _organisationKeys) entries.Add(new(patient, category, epoch, kept.Envelope, kept.Key));
             foreach (var ((patient, category, epoch), kept) in _fromCache)
             {
-                var envelope = _node.GetState(CategoryKeyState.Key(patient, category, epoch)) is { } bytes
-                    ? CategoryKeyState.TryDecode(bytes)?.Readers.FirstOrDefault(r => r.Envelope.Recipient == _organisation.EncryptionKey)?.Envelope : null;
+                var envelope = EnvelopeFor(Committed(patient, category, epoch)?.Readers ?? [], _organisation.EncryptionKey);
                 if (envelope is not null && CategoryKeyCache.EnvelopeHash(envelope) == kept.Envelope) entries.Add(new(patient, category, epoch, kept.Envelope, kept.Key));
             }
             try
