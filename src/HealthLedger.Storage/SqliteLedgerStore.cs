@@ -86,15 +86,24 @@ public sealed class SqliteLedgerStore : ILedgerStore
             connection.Open();
             prepare(connection);
             var disclosuresPath = PendingDisclosureFile.PathBeside(path);
-            if (readOnly)
+            try
             {
-                disclosures = PendingDisclosureFile.OpenReadOnly(disclosuresPath);
+                if (readOnly)
+                {
+                    disclosures = PendingDisclosureFile.OpenReadOnly(disclosuresPath);
+                }
+                else
+                {
+                    disclosures = PendingDisclosureFile.Open(disclosuresPath, durable);
+                }
             }
-            else
+            catch (SqliteException e)
             {
-                disclosures = PendingDisclosureFile.Open(disclosuresPath, durable);
-                disclosures.MoveFrom(connection); // rows an older node left in the ledger's own table
+                // Not the ledger's fault: say which file, and what giving it up costs.
+                throw new StoreCorruptException($"{disclosuresPath} (the pending disclosures: reads served but not yet on the chain) is not a readable SQLite file: {e.Message} " +
+                    $"Restore it from a backup; only to give up the disclosures it held (they are then missing from the audit trail), move it aside and start again.");
             }
+            if (!readOnly) disclosures!.MoveFrom(connection); // rows an older node left in the ledger's own table
             return new SqliteLedgerStore(path, connection, readOnly, durable) { _disclosures = disclosures };
         }
         catch (SqliteException e)
