@@ -113,8 +113,8 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
     /// the chain shortly after. Nothing is recorded for an id that is not a registered patient. See
     /// <see cref="Record(UserSession, IEnumerable{ValueTuple{string, string, string, bool}})"/> for when it waits.
     /// </summary>
-    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The node's store could not be written (the read must then not be served); <c>NpgsqlException</c>
-    /// for a ledger in PostgreSQL.</exception>
+    /// <exception cref="DisclosureNotRecordedException">The node's store could not be written (the read must then not be served); the store's
+    /// exception (<see cref="Microsoft.Data.Sqlite.SqliteException"/>, <c>NpgsqlException</c>) is its inner exception.</exception>
     public void Record(UserSession actor, string patientId, string resource, string purpose, bool allowed) =>
         Record(actor, [(patientId, resource, purpose, allowed)]);
 
@@ -126,16 +126,16 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
     /// outside one (or once the answer has started) it blocks until they are durable, as <see cref="RecordAsync"/> awaited.
     /// The service methods that call it are synchronous (dozens of them, over the UI, the API and FHIR), hence this form.
     /// </summary>
-    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The node's store could not be written; <c>NpgsqlException</c> for a ledger in
-    /// PostgreSQL. Inside a request the same exception ends the request instead (from the response's start or the end of
-    /// the handler), before anything of the answer is sent.</exception>
+    /// <exception cref="DisclosureNotRecordedException">The node's store could not be written (the store's exception inside). Inside a
+    /// request the same exception ends the request instead (at the answer's first write, its start or the end of the handler:
+    /// <see cref="Web.DisclosureDurability"/>), before anything of the answer is sent, and the client gets a 503 that says why.</exception>
     /// <exception cref="InvalidOperationException">The actor's id is not one the chain accepts (<see cref="Identifiers.Rule"/>).</exception>
     public void Record(UserSession actor, IEnumerable<(string PatientId, string Resource, string Purpose, bool Allowed)> reads)
     {
         var durable = RecordAsync(actor, reads);
         if (durable.IsCompletedSuccessfully) return;
         if (Deferred.Value is { } scope && scope.TryAdd(durable)) return;
-        durable.GetAwaiter().GetResult(); // outside a request: the store's own exception, as it was thrown
+        durable.GetAwaiter().GetResult(); // outside a request (or once the answer started): DisclosureNotRecordedException
     }
 
     /// <summary>
@@ -144,8 +144,8 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
     /// one store transaction and one fsync: group commit, written off the caller's thread). The data must be served only
     /// after it completes.
     /// </summary>
-    /// <returns>A task that fails with the store's exception (<see cref="Microsoft.Data.Sqlite.SqliteException"/>; <c>NpgsqlException</c> for a ledger in
-    /// PostgreSQL) when the batch holding these events could not be stored: every read of that batch is then refused.</returns>
+    /// <returns>A task that fails with <see cref="DisclosureNotRecordedException"/> (the store's exception, <see cref="Microsoft.Data.Sqlite.SqliteException"/>
+    /// or <c>NpgsqlException</c>, inside) when the batch holding these events could not be stored: every read of that batch is then refused.</returns>
     /// <exception cref="InvalidOperationException">The actor's id is not one the chain accepts (<see cref="Identifiers.Rule"/>).</exception>
     public Task RecordAsync(UserSession actor, IEnumerable<(string PatientId, string Resource, string Purpose, bool Allowed)> reads)
     {
@@ -271,7 +271,7 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
             catch (Exception e)
             {
                 Adjust(-batch.Events.Count);
-                batch.Durable.TrySetException(e);
+                batch.Durable.TrySetException(new DisclosureNotRecordedException(e));
                 continue;
             }
             _wake.Writer.TryWrite(true);

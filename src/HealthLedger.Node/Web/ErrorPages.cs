@@ -125,7 +125,8 @@ public static class ErrorPages
     /// <summary>
     /// The page's title and message for the response's status. A form whose declared length is over its endpoint's cap is
     /// answered 413 naming the limit, whatever refused it first (the antiforgery check reads the form and answers 400 when it
-    /// cannot). A message already in <see cref="MessageKey"/> (a rate limit's) is kept.
+    /// cannot). A message already in <see cref="MessageKey"/> (a rate limit's) is kept, and so is a title already in
+    /// <see cref="TitleKey"/> (a read refused because its disclosure could not be stored: <see cref="DisclosureDurability"/>).
     /// </summary>
     public static (string Title, string Message) Describe(HttpContext http, NodeOptions options)
     {
@@ -149,7 +150,7 @@ public static class ErrorPages
             >= 400 and < 500 => ("Request refused", "The request could not be accepted. Nothing was changed."),
             _ => ("Something went wrong", "The request could not be completed. Nothing was changed unless a confirmation was shown."),
         };
-        return (title, http.Items[MessageKey] as string ?? message);
+        return (http.Items[TitleKey] as string ?? title, http.Items[MessageKey] as string ?? message);
     }
 
     /// <summary>

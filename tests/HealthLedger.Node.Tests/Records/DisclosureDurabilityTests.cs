@@ -158,7 +158,7 @@ public class DisclosureDurabilityTests
         Sql("CREATE TRIGGER fail BEFORE INSERT ON pending_disclosures BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
         using (var refused = await admin.GetAsync($"/api/v1/patients/{patientId}", Ct))
         {
-            Assert.Equal(System.Net.HttpStatusCode.InternalServerError, refused.StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, refused.StatusCode);
             Assert.DoesNotContain("Fran Failing", await refused.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         }
         Assert.Equal(0, node.App.Services.GetRequiredService<DisclosureRecorder>().Pending);
@@ -172,5 +172,57 @@ public class DisclosureDurabilityTests
         var pending = ledger.Store.ReadPendingDisclosures(int.MaxValue).Select(p => DisclosureEvent.TryDecode(p.Event)!);
         var recorded = ledger.ScanState($"disclosure/{patientId}/").Select(e => DisclosureEvent.TryDecode(e.Value)!);
         Assert.Contains(pending.Concat(recorded), e => e is { ActorId: "admin", Allowed: true } && e.PatientId == patientId);
+    }
+
+    [Fact]
+    public async Task A_read_whose_disclosure_cannot_be_stored_is_answered_503_with_an_explanation_and_no_data_on_every_interface()
+    {
+        using var folder = new TempDirectory();
+        await using var node = await NodeFixture.StartAsync(folder);
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        using var browser = await node.CookieLoginAsync("admin", NodeFixture.Password);
+        string patientId;
+        using (var registered = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-S5", fullName = "Gwen Gated", dateOfBirth = "1971-04-04", gender = "female", address = "7 Quiet Lane" }, Ct))
+        {
+            patientId = (await registered.Content.ReadFromJsonAsync<WriteResponse>(Ct))!.Id;
+        }
+        await node.App.Services.GetRequiredService<DisclosureRecorder>().FlushAsync(Ct);
+        var beside = Storage.PendingDisclosureFile.PathBeside(Path.Combine(node.DataPath, Storage.SqliteLedgerStore.FileName));
+        using var outside = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={beside};Pooling=False");
+        outside.Open();
+        using (var command = outside.CreateCommand())
+        {
+            command.CommandText = "CREATE TRIGGER fail BEFORE INSERT ON pending_disclosures BEGIN SELECT RAISE(ABORT, 'injected failure'); END;";
+            command.ExecuteNonQuery();
+        }
+
+        // Each kind of answer that shows the patient: a JSON read and a list, FHIR read, search and $everything, the
+        // whole-record PDF and the patient's page. Before, the failure surfaced while the answer was starting: Kestrel
+        // aborted it and the client got an empty 500 with no content type (the error page could not be written either).
+        (HttpClient Client, string Path, string ContentType)[] reads =
+        [
+            (admin, $"/api/v1/patients/{patientId}", "application/problem+json"),
+            (admin, "/api/v1/patients?search=Gwen", "application/problem+json"),
+            (admin, $"/fhir/R4/Patient/{patientId}", "application/fhir+json"),
+            (admin, "/fhir/R4/Patient?name=Gwen", "application/fhir+json"),
+            (admin, $"/fhir/R4/Patient/{patientId}/$everything", "application/fhir+json"),
+            (admin, $"/api/v1/patients/{patientId}/record.pdf", "application/problem+json"),
+            (browser, $"/patients/{patientId}", "text/html"),
+        ];
+        foreach (var (client, path, contentType) in reads)
+        {
+            using var refused = await client.GetAsync(path, Ct);
+            var body = await refused.Content.ReadAsStringAsync(Ct);
+            Assert.True(refused.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable, $"{path}: {(int)refused.StatusCode}");
+            Assert.Equal(contentType, refused.Content.Headers.ContentType?.MediaType);
+            Assert.NotNull(refused.Headers.RetryAfter);
+            Assert.True(body.Contains("could not be recorded in the patient", StringComparison.Ordinal), $"{path}: {body}");
+            Assert.DoesNotContain("Gwen", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("Quiet Lane", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("MRN-S5", body, StringComparison.Ordinal);
+            if (contentType == "application/fhir+json") Assert.Contains("\"resourceType\":\"OperationOutcome\"", body, StringComparison.Ordinal);
+            if (contentType == "application/problem+json") Assert.Contains("\"status\":503", body, StringComparison.Ordinal);
+        }
+        Assert.Equal(0, node.App.Services.GetRequiredService<DisclosureRecorder>().Pending);
     }
 }
