@@ -72,7 +72,8 @@ public sealed class EntryStore(NodeOptions options) : IRecordKind
             loaded.Add(state);
             lock (_lock)
             {
-                if (!_heads.ContainsKey(state.Id))
+                var known = _heads.ContainsKey(state.Id);
+                if (!known)
                 {
                     if (!_byPatient.TryGetValue(state.PatientId, out var list)) _byPatient[state.PatientId] = list = [];
                     list.Add(state.Id);
@@ -80,8 +81,16 @@ public sealed class EntryStore(NodeOptions options) : IRecordKind
                 var corrected = _heads.GetValueOrDefault(state.Id)?.CorrectedBy;
                 _heads[state.Id] = new EntryView(state.Id, state.PatientId, state.Type, state.DoctorId, state.CorrectsId, state.AuthorId, Summary(details), state.Proof, corrected);
                 _sealed[state.Id] = state.Record;
-                if (opener.ForGrantee) _pinned[state.Id] = details;
-                else _cache.AddIfHeld(state.PatientId, state.Id, details); // a patient being read sees the new entry without opening it again
+                if (opener.ForGrantee)
+                {
+                    // Held whole only when the organisation's key did not open it (it would open it again on demand).
+                    if (!known || _pinned.ContainsKey(state.Id)) _pinned[state.Id] = details;
+                }
+                else
+                {
+                    _pinned.Remove(state.Id);
+                    _cache.AddIfHeld(state.PatientId, state.Id, details); // a patient being read sees the new entry without opening it again
+                }
             }
         }
         // Link corrections once the whole batch is in (a correction may share a block with the entry it corrects).
