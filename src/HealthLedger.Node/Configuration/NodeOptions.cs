@@ -6,6 +6,13 @@ public sealed record NodeOptions
     /// <summary>The data folder.</summary>
     public required string DataDirectory { get; init; }
 
+    /// <summary>
+    /// Most entries (encounters, account lines) whose whole decrypted content the read model keeps, for the patients read
+    /// most recently (default 50,000; 0 keeps none). Every entry's summary is always held; the rest is opened again from
+    /// the ciphertext store when a patient no longer cached is read (<see cref="Encounters.EntryStore"/>).
+    /// </summary>
+    public int EntryCacheEntries { get; init; } = 50_000;
+
     /// <summary>Longest wait for a batch to fill before a block is cut.</summary>
     public TimeSpan BatchDelay { get; init; } = TimeSpan.FromMilliseconds(50);
 

@@ -173,12 +173,15 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
         return Outcome<IReadOnlyList<EntryView>>.Ok(entries.Entries(patientId).Where(e => (shared & e.Type.ConsentCategory()) != 0).ToList());
     }
 
-    /// <summary>All entries of the actor's organisation (admins; for lists and statistics).</summary>
+    /// <summary>
+    /// All entries of the actor's organisation as summaries (admins; for lists and statistics): their details hold only when,
+    /// ward, bed and the amounts (<see cref="EntryStore.Summaries"/>); <see cref="EntryStore.Whole"/> opens the rest.
+    /// </summary>
     public Outcome<IReadOnlyList<EntryView>> OrganisationEntries(UserSession actor, string action = "read the entries of")
     {
         var organisationPatients = patients.OrganisationPatients(actor, action);
         if (!organisationPatients.IsOk) return organisationPatients.As<IReadOnlyList<EntryView>>();
-        return Outcome<IReadOnlyList<EntryView>>.Ok(entries.Entries(organisationPatients.Value!.Select(p => p.Id).ToHashSet(StringComparer.Ordinal)));
+        return Outcome<IReadOnlyList<EntryView>>.Ok(entries.Summaries(organisationPatients.Value!.Select(p => p.Id).ToHashSet(StringComparer.Ordinal)));
     }
 
     /// <summary>
@@ -204,6 +207,7 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
         if (query.From is { } f) list = list.Where(e => e.Details.OccurredAt >= time.StartOfDay(f));
         if (query.To is { } t) list = list.Where(e => e.Details.OccurredAt < time.StartOfDay(t.AddDays(1)));
         var page = Paging.Of(list.OrderByDescending(e => e.Details.OccurredAt).ThenByDescending(e => e.Proof.Height).ToList(), query.Page, query.PageSize);
+        page = page with { Items = entries.Whole(page.Items) }; // the page's entries whole (the list is of summaries)
         access.RecordReads(actor, page.Items.Select(e => (e.PatientId, actor.OrganisationId)), "entry list", ConsentCategories.Encounters | ConsentCategories.Account);
         return Outcome<Page<EntryView>>.Ok(page);
     }

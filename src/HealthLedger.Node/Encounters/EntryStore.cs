@@ -2,20 +2,45 @@ using HealthLedger.Core.Model;
 using HealthLedger.Core.Records;
 using HealthLedger.Core.Transactions;
 using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Records;
 
 namespace HealthLedger.Node.Encounters;
 
 /// <summary>
-/// The entries of the read model (state <c>entry/&lt;id&gt;</c>: encounters and account lines), decrypted in memory only,
-/// with each corrected entry linked to the entry that corrects it.
+/// The entries of the read model (state <c>entry/&lt;id&gt;</c>: encounters and account lines), with each corrected entry
+/// linked to the entry that corrects it. Bounded: for every entry it keeps only a head (ids, type, proof, sealed reference)
+/// and a <em>summary</em> of its content — when it happened, ward and bed, quantity, unit price, amount, deposit: what the
+/// organisation's lists and aggregates need. The rest of the content (reason, notes, diagnosis, summary, service, method) is
+/// opened again from the ciphertext store when a patient's entries are read (<see cref="Entries(string)"/>,
+/// <see cref="Entry"/>), and kept in a cache of recently read patients of at most <see cref="NodeOptions.EntryCacheEntries"/>
+/// entries (least recently read patient out first). Entries opened with a grantee's keys (care across organisations) stay
+/// whole in memory: the organisation's key cannot open them again. Nothing decrypted is written to disk.
 /// </summary>
-public sealed class EntryStore : IRecordKind
+public sealed class EntryStore(NodeOptions options) : IRecordKind
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, EntryView> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, EntryView> _heads = new(StringComparer.Ordinal); // Details: the summary only
     private readonly Dictionary<string, SealedRecordRef> _sealed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> _byPatient = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, EntryDetails> _pinned = new(StringComparer.Ordinal); // opened with a grantee's keys
+    private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal); // ward and bed names, held once
+    private readonly DetailsCache _cache = new(Math.Max(0, options.EntryCacheEntries));
+    private RecordOpener? _reader;
+
+    /// <summary>How many times entries were opened again from the store for a read (a patient's missing entries in one go).</summary>
+    public long Reopenings => Interlocked.Read(ref _reopenings);
+
+    private long _reopenings;
+
+    /// <summary>How many entries' full contents are held now (the cache and the entries opened with a grantee's keys).</summary>
+    public int HeldDetails
+    {
+        get
+        {
+            lock (_lock) return _cache.Count + _pinned.Count;
+        }
+    }
 
     /// <inheritdoc/>
     public string StatePrefix => "entry/";
@@ -33,6 +58,10 @@ public sealed class EntryStore : IRecordKind
     /// <inheritdoc/>
     public void Load(IReadOnlyList<KeyValuePair<string, byte[]>> entries, RecordOpener opener)
     {
+        if (!opener.ForGrantee)
+        {
+            lock (_lock) _reader ??= opener.WithoutBlobs();
+        }
         var loaded = new List<EntryState>();
         var states = entries.Select(e => EntryState.TryDecode(e.Value)).OfType<EntryState>().OrderBy(e => e.Proof.Height).ToList();
         var opened = opener.OpenAll<EntryDetails>(states.Select(s => (s.Id, 1, s.Record, s.PatientId)).ToList());
@@ -43,13 +72,25 @@ public sealed class EntryStore : IRecordKind
             loaded.Add(state);
             lock (_lock)
             {
-                if (!_entries.ContainsKey(state.Id))
+                var known = _heads.ContainsKey(state.Id);
+                if (!known)
                 {
                     if (!_byPatient.TryGetValue(state.PatientId, out var list)) _byPatient[state.PatientId] = list = [];
                     list.Add(state.Id);
                 }
-                _entries[state.Id] = new EntryView(state.Id, state.PatientId, state.Type, state.DoctorId, state.CorrectsId, state.AuthorId, details, state.Proof);
+                var corrected = _heads.GetValueOrDefault(state.Id)?.CorrectedBy;
+                _heads[state.Id] = new EntryView(state.Id, state.PatientId, state.Type, state.DoctorId, state.CorrectsId, state.AuthorId, Summary(details), state.Proof, corrected);
                 _sealed[state.Id] = state.Record;
+                if (opener.ForGrantee)
+                {
+                    // Held whole only when the organisation's key did not open it (it would open it again on demand).
+                    if (!known || _pinned.ContainsKey(state.Id)) _pinned[state.Id] = details;
+                }
+                else
+                {
+                    _pinned.Remove(state.Id);
+                    _cache.AddIfHeld(state.PatientId, state.Id, details); // a patient being read sees the new entry without opening it again
+                }
             }
         }
         // Link corrections once the whole batch is in (a correction may share a block with the entry it corrects).
@@ -57,7 +98,7 @@ public sealed class EntryStore : IRecordKind
         {
             foreach (var state in loaded.Where(s => s.CorrectsId.Length > 0))
             {
-                if (_entries.TryGetValue(state.CorrectsId, out var corrected)) _entries[state.CorrectsId] = corrected with { CorrectedBy = state.Id };
+                if (_heads.TryGetValue(state.CorrectsId, out var corrected)) _heads[state.CorrectsId] = corrected with { CorrectedBy = state.Id };
             }
         }
     }
@@ -68,26 +109,164 @@ public sealed class EntryStore : IRecordKind
         lock (_lock)
         {
             return _byPatient.TryGetValue(patientId, out var ids)
-                ? ids.Select(id => new SealedVersion(id, 1, _sealed[id], _entries[id].Type.ConsentCategory())).ToList()
+                ? ids.Select(id => new SealedVersion(id, 1, _sealed[id], _heads[id].Type.ConsentCategory())).ToList()
                 : [];
         }
     }
 
-    /// <summary>An entry, or null.</summary>
+    /// <summary>An entry with its whole content (opened from the store when not held), or null.</summary>
     public EntryView? Entry(string id)
     {
-        lock (_lock) return _entries.GetValueOrDefault(id);
+        EntryView head;
+        lock (_lock)
+        {
+            if (_heads.GetValueOrDefault(id) is not { } found) return null;
+            head = found;
+        }
+        return Whole([head]).FirstOrDefault();
     }
 
-    /// <summary>A patient's entries in the order they were written.</summary>
+    /// <summary>The patient an entry is about (from the head: nothing is opened), or null.</summary>
+    public string? PatientOf(string id)
+    {
+        lock (_lock) return _heads.GetValueOrDefault(id)?.PatientId;
+    }
+
+    /// <summary>A patient's entries in the order they were written, with their whole content (opened from the store when not held).</summary>
     public IReadOnlyList<EntryView> Entries(string patientId)
     {
-        lock (_lock) return _byPatient.TryGetValue(patientId, out var ids) ? ids.Select(i => _entries[i]).ToList() : [];
+        List<EntryView> heads;
+        lock (_lock)
+        {
+            if (!_byPatient.TryGetValue(patientId, out var ids)) return [];
+            heads = ids.Select(i => _heads[i]).ToList();
+        }
+        return Whole(heads);
     }
 
-    /// <summary>Every entry of the given patients (e.g. an organisation's).</summary>
-    public IReadOnlyList<EntryView> Entries(IReadOnlySet<string> patientIds)
+    /// <summary>
+    /// Every entry of the given patients (e.g. an organisation's) as its summary: <see cref="EntryView.Details"/> holds only
+    /// <see cref="EntryDetails.OccurredAt"/>, ward, bed, quantity, unit price, amount and deposit (what lists and totals
+    /// need; the other fields are empty). Nothing is opened; read a patient's entries, or <see cref="Whole"/>, for the rest.
+    /// </summary>
+    public IReadOnlyList<EntryView> Summaries(IReadOnlySet<string> patientIds)
     {
-        lock (_lock) return _entries.Values.Where(e => patientIds.Contains(e.PatientId)).ToList();
+        lock (_lock) return _heads.Values.Where(e => patientIds.Contains(e.PatientId)).ToList();
+    }
+
+    /// <summary>
+    /// The given entries (heads or summaries of this store) with their whole content, in the same order: from the cache or
+    /// the entries opened with a grantee's keys, else opened from the store (each patient's missing entries in one go).
+    /// Entries that no longer open are left out.
+    /// </summary>
+    public IReadOnlyList<EntryView> Whole(IReadOnlyList<EntryView> heads)
+    {
+        var details = new EntryDetails?[heads.Count];
+        var missing = new List<int>();
+        RecordOpener? reader;
+        lock (_lock)
+        {
+            reader = _reader;
+            for (var i = 0; i < heads.Count; i++)
+            {
+                var head = _heads.GetValueOrDefault(heads[i].Id) ?? heads[i];
+                details[i] = _pinned.GetValueOrDefault(head.Id) ?? _cache.Get(head.PatientId, head.Id);
+                if (details[i] is null) missing.Add(i);
+            }
+        }
+        if (missing.Count > 0 && reader is not null)
+        {
+            List<(string Id, int Version, SealedRecordRef Record, string Group)> records;
+            lock (_lock) records = missing.Select(i => (heads[i].Id, 1, _sealed[heads[i].Id], heads[i].PatientId)).ToList();
+            var opened = reader.OpenAll<EntryDetails>(records);
+            Interlocked.Increment(ref _reopenings);
+            lock (_lock)
+            {
+                for (var j = 0; j < missing.Count; j++)
+                {
+                    details[missing[j]] = opened[j];
+                    if (opened[j] is { } d) _cache.Add(heads[missing[j]].PatientId, heads[missing[j]].Id, d);
+                }
+            }
+        }
+        var whole = new List<EntryView>(heads.Count);
+        lock (_lock)
+        {
+            for (var i = 0; i < heads.Count; i++)
+            {
+                if (details[i] is not { } d) continue;
+                var head = _heads.GetValueOrDefault(heads[i].Id) ?? heads[i];
+                whole.Add(head with { Details = d }); // the current head: its latest CorrectedBy
+            }
+        }
+        return whole;
+    }
+
+    // The part of an entry's content kept for every entry; the ward and bed names are held once.
+    private EntryDetails Summary(EntryDetails details) => new()
+    {
+        OccurredAt = details.OccurredAt,
+        Ward = Name(details.Ward),
+        Bed = Name(details.Bed),
+        Quantity = details.Quantity,
+        UnitPrice = details.UnitPrice,
+        Amount = details.Amount,
+        Deposit = details.Deposit,
+    };
+
+    private string Name(string name)
+    {
+        if (name.Length == 0) return "";
+        if (_names.TryGetValue(name, out var held)) return held;
+        _names[name] = name;
+        return name;
+    }
+
+    /// <summary>
+    /// The whole contents of the entries of the patients read most recently, at most <c>capacity</c> entries (a patient's
+    /// entries come and go together; a patient with more entries than the capacity is not kept). Not thread-safe: used under
+    /// the store's lock.
+    /// </summary>
+    private sealed class DetailsCache(int capacity)
+    {
+        private readonly Dictionary<string, LinkedListNode<(string PatientId, Dictionary<string, EntryDetails> Entries)>> _patients = new(StringComparer.Ordinal);
+        private readonly LinkedList<(string PatientId, Dictionary<string, EntryDetails> Entries)> _recent = new(); // most recent first
+
+        public int Count { get; private set; }
+
+        public EntryDetails? Get(string patientId, string id)
+        {
+            if (!_patients.TryGetValue(patientId, out var node)) return null;
+            _recent.Remove(node);
+            _recent.AddFirst(node);
+            return node.Value.Entries.GetValueOrDefault(id);
+        }
+
+        public void AddIfHeld(string patientId, string id, EntryDetails details)
+        {
+            if (_patients.ContainsKey(patientId)) Add(patientId, id, details);
+        }
+
+        public void Add(string patientId, string id, EntryDetails details)
+        {
+            if (capacity == 0) return;
+            if (!_patients.TryGetValue(patientId, out var node))
+            {
+                node = _recent.AddFirst((patientId, new Dictionary<string, EntryDetails>(StringComparer.Ordinal)));
+                _patients[patientId] = node;
+            }
+            else if (node != _recent.First)
+            {
+                _recent.Remove(node);
+                _recent.AddFirst(node);
+            }
+            if (node.Value.Entries.TryAdd(id, details)) Count++;
+            while (Count > capacity && _recent.Last is { } last)
+            {
+                _recent.RemoveLast();
+                _patients.Remove(last.Value.PatientId);
+                Count -= last.Value.Entries.Count;
+            }
+        }
     }
 }

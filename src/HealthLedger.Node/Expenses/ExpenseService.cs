@@ -168,7 +168,7 @@ public sealed class ExpenseService(LedgerNode node, ExpenseStore expenses, Budge
         if (!Reads(actor)) return access.Forbid<IncomeExpenditureReport>(actor, "read the income and expenditure of", actor.OrganisationId);
         var org = actor.OrganisationId;
         bool InMonth(DateOnly d) => d.Year * 100 + d.Month == month;
-        var all = entries.Entries(directory.Patients(org).Select(p => p.Id).ToHashSet(StringComparer.Ordinal)).Where(e => e.IsEffective).ToList();
+        var all = entries.Summaries(directory.Patients(org).Select(p => p.Id).ToHashSet(StringComparer.Ordinal)).Where(e => e.IsEffective).ToList();
         var lines = all.Where(e => e.Type.IsAccountLine() && InMonth(DateOnly.FromDateTime(time.Local(e.Details.OccurredAt).DateTime))).ToList();
         var stays = all.Where(e => e.Type is EntryType.Admission or EntryType.Transfer or EntryType.Discharge).ToLookup(e => e.PatientId, StringComparer.Ordinal);
         var monthExpenses = expenses.Expenses(org).Where(x => InMonth(x.Date) && x.Status != ExpenseStatus.Rejected).ToList();

@@ -33,7 +33,7 @@ public sealed class FhirPatientEntries(FhirPatientAccess gate, PatientService pa
     /// cannot open still names its patient in plaintext state, so the reader is told 403, not 404). Null when there is no such entry.
     /// </summary>
     public string? PatientOf(string entryId) =>
-        store.Entry(entryId)?.PatientId
+        store.PatientOf(entryId)
         ?? (Identifiers.IsValid(entryId) && node.GetState(StateKeys.Entry(entryId)) is { } bytes && EntryState.TryDecode(bytes) is { } state ? state.PatientId : null);
 
     /// <summary>
