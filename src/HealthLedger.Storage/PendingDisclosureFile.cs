@@ -152,21 +152,27 @@ public sealed class PendingDisclosureFile : IDisposable
     /// <summary>At most <paramref name="max"/> pending disclosures, oldest first, after the first <paramref name="skip"/>.</summary>
     public IReadOnlyList<(Hash256 Id, byte[] Event)> Read(int max, int skip)
     {
-        var list = new List<(Hash256, byte[])>();
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            using var command = (_readOnly ? _connection! : Attached()).CreateCommand();
-            command.CommandText = "SELECT id, event FROM pending_disclosures ORDER BY seq LIMIT $max OFFSET $skip";
-            command.Parameters.AddWithValue("$max", max);
-            command.Parameters.AddWithValue("$skip", skip);
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                var id = Blob(reader, 0);
-                if (id.Length != 32) throw new StoreCorruptException($"{_path} holds a pending disclosure whose id is {id.Length} bytes, not 32.");
-                list.Add((new Hash256(id), Blob(reader, 1)));
-            }
+            return Rows(_readOnly ? _connection! : Attached(), max, skip);
+        }
+    }
+
+    // The rows of a connection's file, oldest first (max -1: all of them); an id that is not 32 bytes is a damaged file.
+    private List<(Hash256 Id, byte[] Event)> Rows(SqliteConnection connection, int max, int skip)
+    {
+        var list = new List<(Hash256, byte[])>();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, event FROM pending_disclosures ORDER BY seq LIMIT $max OFFSET $skip";
+        command.Parameters.AddWithValue("$max", max);
+        command.Parameters.AddWithValue("$skip", skip);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var id = Blob(reader, 0);
+            if (id.Length != 32) throw new StoreCorruptException($"{_path} holds a pending disclosure whose id is {id.Length} bytes, not 32.");
+            list.Add((new Hash256(id), Blob(reader, 1)));
         }
         return list;
     }
@@ -245,7 +251,7 @@ public sealed class PendingDisclosureFile : IDisposable
         if (_connection is { } displaced)
         {
             var moved = Moved(displaced);
-            _carried.AddRange(ReadAll(displaced));
+            _carried.AddRange(Rows(displaced, max: -1, skip: 0));
             displaced.Dispose();
             _connection = null;
             // SQLite does not checkpoint nor remove the log of a file that moved: a log left at the path is the old file's,
@@ -300,20 +306,6 @@ public sealed class PendingDisclosureFile : IDisposable
         {
             if (added) handle.DangerousRelease();
         }
-    }
-
-    private static List<(Hash256 Id, byte[] Event)> ReadAll(SqliteConnection connection)
-    {
-        var rows = new List<(Hash256, byte[])>();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, event FROM pending_disclosures ORDER BY seq";
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            var id = Blob(reader, 0);
-            if (id.Length == 32) rows.Add((new Hash256(id), Blob(reader, 1)));
-        }
-        return rows;
     }
 
     private static byte[] Blob(SqliteDataReader reader, int ordinal) =>
