@@ -63,15 +63,17 @@ public sealed class Runner(IBenchClient client, OpPicker picker)
         var outstanding = new ConcurrentDictionary<long, Task>();
         var watch = Stopwatch.StartNew();
         var last = 0.0;
+        var inFlight = 0; // both controls: operations sent and not answered yet
         void Tick()
         {
             if (watch.Elapsed.TotalSeconds - last < 1) return;
             last = watch.Elapsed.TotalSeconds;
-            progress($"{last:0}/{seconds:0} s, {outstanding.Count} in flight");
+            progress($"{last:0}/{seconds:0} s, {Volatile.Read(ref inFlight)} in flight");
         }
 
         async Task One()
         {
+            Interlocked.Increment(ref inFlight);
             var seq = Interlocked.Increment(ref _sequence);
             var kind = picker.Pick(seq);
             var submitted = measure?.Clock.Elapsed.TotalMilliseconds ?? 0;
@@ -83,6 +85,10 @@ public sealed class Runner(IBenchClient client, OpPicker picker)
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 outcome = OpOutcome.Failed(e.GetType().Name + ": " + e.Message);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref inFlight);
             }
             measure?.Ops.Add(new OpRecord(kind, submitted, measure.Value.Clock.Elapsed.TotalMilliseconds, outcome.Error, outcome.Rejected));
         }

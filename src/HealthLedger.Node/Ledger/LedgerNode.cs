@@ -415,17 +415,22 @@ public sealed class LedgerNode : IDisposable
     /// <summary>A key's last committed nonce and the next nonce the door accepts, in a nonce lane (<see cref="NonceLanes"/>; lane 0 by default).</summary>
     public (ulong Last, ulong Next) Nonces(SigningPublicKey key, ushort lane = 0)
     {
+        ulong last = 0;
+        var next = Mempool.NextNonce(key, lane, () => last = LastNonce(key, lane));
+        return (last, next);
+    }
+
+    private ulong LastNonce(SigningPublicKey key, ushort lane)
+    {
         _stateLock.EnterReadLock();
-        ulong last;
         try
         {
-            last = SignerCheck.LastNonce(_state, key, lane);
+            return SignerCheck.LastNonce(_state, key, lane);
         }
         finally
         {
             _stateLock.ExitReadLock();
         }
-        return (last, Math.Max(last, Mempool.PendingNonce(key, lane)) + 1);
     }
 
     /// <summary>

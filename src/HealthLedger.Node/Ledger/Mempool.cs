@@ -56,6 +56,23 @@ public sealed class Mempool(int capacity)
         lock (_lock) return _signers.TryGetValue((signer, lane), out var s) ? s.MaxNonce : 0;
     }
 
+    /// <summary>
+    /// The next nonce for a signer in a nonce lane: one above both its highest waiting nonce here and
+    /// <paramref name="lastCommitted"/> (the state's, read under this mempool's lock). A block's commit applies its state
+    /// before it removes its transactions from here (<see cref="Remove"/> takes this lock), so a commit landing while the
+    /// nonce is worked out cannot hide a used nonce: either the transaction still waits here or the state already counts it.
+    /// Reading the two apart (the state, then the mempool) let a commit slip in between and hand out a nonce just used — a
+    /// door refusal (<see cref="TxVerdict.BadNonce"/>) of a user's write under load.
+    /// </summary>
+    public ulong NextNonce(SigningPublicKey signer, ushort lane, Func<ulong> lastCommitted)
+    {
+        lock (_lock)
+        {
+            var pending = _signers.TryGetValue((signer, lane), out var s) ? s.MaxNonce : 0;
+            return Math.Max(pending, lastCommitted()) + 1;
+        }
+    }
+
     /// <summary>True when a transaction with this id is waiting.</summary>
     public bool Contains(Hash256 id)
     {

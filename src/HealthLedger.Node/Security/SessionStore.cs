@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
 
 namespace HealthLedger.Node.Security;
 
@@ -16,12 +17,17 @@ public sealed class SessionStore(TimeProvider clock, Configuration.NodeOptions o
 
     private readonly ConcurrentDictionary<string, UserSession> _sessions = new(StringComparer.Ordinal);
 
+    // One signing gate per signing key, shared by every session of that user (two logins, the web UI next to the API), so
+    // two sessions never take the same nonce. Kept for the node's life: one small semaphore per user who signed in.
+    private readonly ConcurrentDictionary<SigningPublicKey, SemaphoreSlim> _signingGates = new();
+
     /// <summary>Opens a session for a user whose keys were just unsealed.</summary>
     public UserSession Open(string userId, Role role, string organisationId, UserKeys keys, bool mustChangePassword)
     {
         var token = Base64Url(RandomNumberGenerator.GetBytes(32));
         var now = clock.GetUtcNow();
-        var session = new UserSession(token, userId, role, organisationId, keys, mustChangePassword, now + Lifetime) { LastUsed = now };
+        var gate = _signingGates.GetOrAdd(keys.Signing.PublicKey, static _ => new SemaphoreSlim(1, 1));
+        var session = new UserSession(token, userId, role, organisationId, keys, mustChangePassword, now + Lifetime, gate) { LastUsed = now };
         _sessions[token] = session;
         return session;
     }

@@ -50,8 +50,9 @@ public sealed class UserSession : IDisposable
     private long _lastUsedTicks;
 
     /// <summary>
-    /// Serialises the transactions this session signs, so its nonces stay in order; shared with the session's
-    /// <see cref="ForJob"/> copies, so a job and its admin's own work never take the same nonce. It holds no unmanaged
+    /// Serialises the transactions this user signs, so its nonces stay in order; shared by every session of the user's
+    /// signing key (<see cref="SessionStore"/>) and with the sessions' <see cref="ForJob"/> copies, so two logins, or a job and
+    /// its admin's own work, never take the same nonce. It holds no unmanaged
     /// resource (its wait handle is never asked for) and is not disposed, as a copy may still use it after a logout.
     /// </summary>
     internal SemaphoreSlim SigningGate { get; }
