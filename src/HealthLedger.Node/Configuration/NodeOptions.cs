@@ -25,6 +25,9 @@ public sealed record NodeOptions
     /// <summary>Argon2id cost for sealing users' keys by their passwords (the default everywhere but in tests).</summary>
     public Core.Crypto.Argon2Parameters PasswordHashing { get; init; } = Core.Crypto.Argon2Parameters.Default;
 
+    /// <summary>Argon2id cost for sealing users' keys by a generated one-time password (registration, password reset): see <see cref="Core.Crypto.Argon2Parameters.OneTime"/>.</summary>
+    public Core.Crypto.Argon2Parameters OneTimePasswordHashing { get; init; } = Core.Crypto.Argon2Parameters.OneTime;
+
     /// <summary>Largest report file accepted (default 50 MB).</summary>
     public long MaxDocumentBytes { get; init; } = 50L * 1024 * 1024;
 

@@ -19,8 +19,13 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
 {
     private const string InvalidLogin = "The user name or password is not correct.";
 
-    private readonly Lazy<SealedSecret> _decoy = new(() => PasswordSealing.Seal(Passwords.Generate(), new byte[UserKeys.SecretLength], [],
-        RandomNumberGenerator.GetBytes(PasswordSealing.SaltLength), RandomNumberGenerator.GetBytes(PasswordSealing.NonceLength), options.PasswordHashing));
+    // Seals of nothing under random passwords, one at each cost a login can have: a login spends the work of both whatever the
+    // account (below), so its time does not tell an unknown name, a one-time password and a chosen one apart.
+    private readonly Lazy<SealedSecret> _decoy = new(() => Decoy(options.PasswordHashing));
+    private readonly Lazy<SealedSecret> _oneTimeDecoy = new(() => Decoy(options.OneTimePasswordHashing));
+
+    private static SealedSecret Decoy(Argon2Parameters parameters) => PasswordSealing.Seal(Passwords.Generate(), new byte[UserKeys.SecretLength], [],
+        RandomNumberGenerator.GetBytes(PasswordSealing.SaltLength), RandomNumberGenerator.GetBytes(PasswordSealing.NonceLength), parameters);
 
     /// <summary>Checks a password and opens a session.</summary>
     public LoginOutcome Login(string? username, string? password)
@@ -45,10 +50,13 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         {
             // Spend the same Argon2id work as a real check, so the answer's timing does not reveal whether the user exists.
             PasswordSealing.CheckPassword(password, _decoy.Value);
+            PasswordSealing.CheckPassword(password, _oneTimeDecoy.Value);
             Log.LoginFailed(logger, "unknown user");
             return new LoginOutcome(null, InvalidLogin);
         }
         var keys = Unseal(userId, entry, password);
+        // …and the other seal's cost, so a login still on its one-time password (cheaper to check) is not told apart either.
+        PasswordSealing.CheckPassword(password, entry.Keys.Parameters == options.OneTimePasswordHashing ? _decoy.Value : _oneTimeDecoy.Value);
         if (keys is null)
         {
             Log.LoginFailed(logger, "wrong password");
@@ -84,7 +92,7 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         ReplicatedLogin changed;
         try
         {
-            changed = new ReplicatedLogin(Seal(session.UserId, replacement, secret), false, login!.Escrow, login.Version + 1);
+            changed = new ReplicatedLogin(Seal(session.UserId, replacement, secret, options.PasswordHashing), false, login!.Escrow, login.Version + 1);
         }
         finally
         {
@@ -113,8 +121,8 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         ReplicatedLogin reset;
         try
         {
-            oneTime = Passwords.Generate()[..12];
-            reset = new ReplicatedLogin(Seal(userId, oneTime, secret), true, escrow, login.Version + 1);
+            oneTime = Passwords.OneTime();
+            reset = new ReplicatedLogin(Seal(userId, oneTime, secret, options.OneTimePasswordHashing), true, escrow, login.Version + 1);
         }
         finally
         {
@@ -135,8 +143,8 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         var secret = RandomNumberGenerator.GetBytes(UserKeys.SecretLength);
         try
         {
-            var oneTime = Passwords.Generate()[..12];
-            keystore.Put(userId, Seal(userId, oneTime, secret), mustChangePassword: true, KeyEscrow.Seal(userId, secret, organisation.EncryptionKey), version: 1);
+            var oneTime = Passwords.OneTime();
+            keystore.Put(userId, Seal(userId, oneTime, secret, options.OneTimePasswordHashing), mustChangePassword: true, KeyEscrow.Seal(userId, secret, organisation.EncryptionKey), version: 1);
             return (UserKeys.FromSecret(secret), oneTime);
         }
         finally
@@ -267,7 +275,7 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
     /// <summary>Removes a login whose registration did not commit.</summary>
     public void ForgetLogin(string userId) => keystore.Remove(userId);
 
-    private SealedSecret Seal(string userId, string password, byte[] secret) =>
+    private static SealedSecret Seal(string userId, string password, byte[] secret, Argon2Parameters parameters) =>
         PasswordSealing.Seal(password, secret, Keystore.Context(userId), RandomNumberGenerator.GetBytes(PasswordSealing.SaltLength),
-            RandomNumberGenerator.GetBytes(PasswordSealing.NonceLength), options.PasswordHashing);
+            RandomNumberGenerator.GetBytes(PasswordSealing.NonceLength), parameters);
 }

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 
 namespace HealthLedger.Node.Security;
 
-/// <summary>Password rules and generated passwords (the first admin's, one-time passwords: their first 12 characters, the timing decoy).</summary>
+/// <summary>Password rules and generated passwords (the first admin's, one-time passwords, the timing decoys).</summary>
 public static class Passwords
 {
     /// <summary>The shortest password accepted.</summary>
@@ -19,4 +19,13 @@ public static class Passwords
     /// <summary>A 20-character password from an alphabet without look-alike characters (about 115 bits).</summary>
     public static string Generate() =>
         RandomNumberGenerator.GetString("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20);
+
+    /// <summary>Length of a one-time password.</summary>
+    public const int OneTimeLength = 16;
+
+    /// <summary>
+    /// A one-time password for a new or reset login: <see cref="OneTimeLength"/> characters of <see cref="Generate"/> (about
+    /// 93 bits), enough that its seal needs only <see cref="Core.Crypto.Argon2Parameters.OneTime"/>'s cost.
+    /// </summary>
+    public static string OneTime() => Generate()[..OneTimeLength];
 }

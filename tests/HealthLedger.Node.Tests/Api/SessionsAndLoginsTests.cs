@@ -32,6 +32,37 @@ public class SessionsAndLoginsTests
     }
 
     [Fact]
+    public async Task A_one_time_password_is_long_and_sealed_at_the_one_time_cost_and_the_chosen_password_at_the_full_cost()
+    {
+        // Two costs the test can tell apart (the fixture's usual setting makes them equal).
+        var chosenCost = new Core.Crypto.Argon2Parameters(16 * 1024, 1);
+        var oneTimeCost = new Core.Crypto.Argon2Parameters(8 * 1024, 1);
+        await using var node = await NodeFixture.StartAsync(configure: o => o with { PasswordHashing = chosenCost, OneTimePasswordHashing = oneTimeCost });
+        var keystore = node.App.Services.GetRequiredService<Keystore>();
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        using var registered = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-OT1", fullName = "Otto Once", dateOfBirth = "1970-01-01", gender = "male" }, Ct);
+        var body = await registered.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var patientId = body.GetProperty("id").GetString()!;
+        var oneTime = body.GetProperty("oneTimePassword").GetString()!;
+
+        Assert.Equal(Node.Security.Passwords.OneTimeLength, oneTime.Length);
+        Assert.Equal(oneTimeCost, keystore.Get(patientId)!.Value.Keys.Parameters);
+        using (await node.FirstLoginAsync(patientId, oneTime))
+        {
+            Assert.Equal(chosenCost, keystore.Get(patientId)!.Value.Keys.Parameters);
+        }
+        using var reset = await admin.PostAsync($"/api/v1/patients/{patientId}/password-reset", null, Ct);
+        reset.EnsureSuccessStatusCode();
+        var again = (await reset.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("oneTimePassword").GetString()!;
+        Assert.Equal(Node.Security.Passwords.OneTimeLength, again.Length);
+        Assert.Equal(oneTimeCost, keystore.Get(patientId)!.Value.Keys.Parameters);
+        using (await node.LoginAsync(patientId, again))
+        {
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, (await AttemptsAsync(node, patientId, 1, NodeFixture.ChosenPassword)).Single().Status);
+    }
+
+    [Fact]
     public async Task Logins_are_limited_per_account_with_the_same_answers_for_a_real_and_an_unknown_account_and_nothing_is_locked()
     {
         await using var node = await NodeFixture.StartAsync();
