@@ -28,9 +28,10 @@ public sealed record StepMetrics(double OfferedTps, double SendRate, double Thro
 /// <param name="Steps">Maximum-rate steps.</param>
 /// <param name="Processes">CPU and memory of the target's processes.</param>
 /// <param name="LatencySample">Up to 2,000 sorted latencies (for the CDF).</param>
+/// <param name="LatencyByOperation">Latency of successful operations by kind (which operations wait, and for what share of the round's latency).</param>
 public sealed record RoundMetrics(string Target, string Round, string Control, int Pass, long Succeeded, long Failed, long Rejected, double SendRate, double Throughput,
     Latency? Latency, Latency? RejectionLatency, IReadOnlyDictionary<string, long> Failures, IReadOnlyDictionary<string, long> ByOperation, IReadOnlyList<StepMetrics> Steps,
-    IReadOnlyDictionary<string, ProcessUse> Processes, IReadOnlyList<double> LatencySample)
+    IReadOnlyDictionary<string, ProcessUse> Processes, IReadOnlyList<double> LatencySample, IReadOnlyDictionary<string, Latency>? LatencyByOperation = null)
 {
     /// <summary>Computes the metrics of a round's operations.</summary>
     public static RoundMetrics From(string target, RoundConfig round, int pass, IReadOnlyList<OpRecord> ops, IReadOnlyList<(double Offered, double Start, double End)> steps,
@@ -45,6 +46,7 @@ public sealed record RoundMetrics(string Target, string Round, string Control, i
         var rejectionLatency = Summary(rejected.Select(o => o.Finished - o.Submitted).Order().ToArray());
         var failures = ops.Where(o => o.Error is not null && !o.Rejected).GroupBy(o => $"{o.Kind}: {o.Error}").ToDictionary(g => g.Key, g => (long)g.Count());
         var byOp = ok.GroupBy(o => o.Kind.ToString()).ToDictionary(g => g.Key, g => (long)g.Count());
+        var latencyByOp = ok.GroupBy(o => o.Kind.ToString()).ToDictionary(g => g.Key, g => Summary(g.Select(o => o.Finished - o.Submitted).Order().ToArray())!);
         var stepMetrics = steps.Select(s =>
         {
             var inStep = ops.Where(o => o.Submitted >= s.Start && o.Submitted < s.End).ToList();
@@ -56,7 +58,7 @@ public sealed record RoundMetrics(string Target, string Round, string Control, i
         var sample = latencies.Length <= 2000 ? latencies : Enumerable.Range(0, 2000).Select(i => latencies[(int)((long)i * (latencies.Length - 1) / 1999)]).ToArray();
         return new RoundMetrics(target, round.Name, round.Control.ToString(), pass, ok.Count, ops.Count - ok.Count - rejected.Count, rejected.Count, sendRate, throughput, latency,
             rejectionLatency, failures, byOp, stepMetrics,
-            processes, sample.Select(x => Math.Round(x, 2)).ToList());
+            processes, sample.Select(x => Math.Round(x, 2)).ToList(), latencyByOp);
     }
 
     private static Latency? Summary(double[] sorted) => sorted.Length == 0 ? null

@@ -60,6 +60,19 @@ public static class Report
             var procs = string.Join("; ", m.Processes.Select(p => string.Create(Inv, $"{p.Key} {p.Value.CpuPercent:0}%/{p.Value.MaxRssMb:0}")));
             s.AppendLine(Inv, $"| {m.Pass} | {m.Target} | {m.Round} | {m.Control} | {m.Succeeded} | {m.Rejected} | {m.Failed} | {m.SendRate:0.0} | {m.Throughput:0.0} | {l?.Min:0} | {l?.Avg:0} | {l?.P50:0} | {l?.P95:0} | {l?.P99:0} | {l?.Max:0} | {CpuPerOp(m):0.0000} | {procs} |");
         }
+        var byKind = r.Rounds.Where(m => m.LatencyByOperation is { Count: > 0 } && m.Control == nameof(RateControl.FixedLoad)).ToList();
+        if (byKind.Count > 0)
+        {
+            s.AppendLine().AppendLine("Latency by operation in the fixed-load rounds (ms, p50 / p99 of successful operations; a lab order is five writes, a dispense two):").AppendLine();
+            var kinds = byKind.SelectMany(m => m.LatencyByOperation!.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
+            s.AppendLine("| pass | target | round | " + string.Join(" | ", kinds) + " |");
+            s.AppendLine("| ---: | --- | --- |" + string.Concat(kinds.Select(_ => " ---: |")));
+            foreach (var m in byKind)
+            {
+                s.AppendLine(string.Create(Inv, $"| {m.Pass} | {m.Target} | {m.Round} | ") + string.Join(" | ", kinds.Select(k =>
+                    m.LatencyByOperation!.TryGetValue(k, out var l) ? string.Create(Inv, $"{l.P50:0} / {l.P99:0}") : "")) + " |");
+            }
+        }
         var steps = r.Rounds.Where(m => m.Steps.Count > 0).ToList();
         if (steps.Count > 0)
         {
