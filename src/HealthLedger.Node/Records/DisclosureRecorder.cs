@@ -183,6 +183,21 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
         return scope;
     }
 
+    /// <summary>
+    /// Starts <paramref name="work"/> on the thread pool outside any request's <see cref="DeferDurability"/> scope: for
+    /// background jobs that a request starts and that read records (bulk export, import). A job started with
+    /// <c>Task.Run</c> inherits the request's async flow, and with it the scope, so while the request was still open the
+    /// job's reads were left for the request's answer to wait on: the job went on and kept the data of a read whose
+    /// disclosure was never stored, and the request was refused for the job's failure. Here each read of the job waits
+    /// for its own disclosure (and fails with <see cref="DisclosureNotRecordedException"/>).
+    /// </summary>
+    public static Task RunDetached(Func<Task> work) =>
+        Task.Run(() =>
+        {
+            Deferred.Value = null; // this flow only (the job's): the request keeps its scope
+            return work();
+        }, CancellationToken.None);
+
     /// <summary>The disclosures a request recorded and the answer must wait for (<see cref="DeferDurability"/>).</summary>
     public sealed class DeferredDurability
     {

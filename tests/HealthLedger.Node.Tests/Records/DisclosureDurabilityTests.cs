@@ -225,4 +225,43 @@ public class DisclosureDurabilityTests
         }
         Assert.Equal(0, node.App.Services.GetRequiredService<DisclosureRecorder>().Pending);
     }
+
+    [Fact]
+    public async Task A_bulk_export_started_by_a_request_waits_for_its_own_disclosures_and_keeps_no_data_when_they_cannot_be_stored()
+    {
+        using var folder = new TempDirectory();
+        await using var node = await NodeFixture.StartAsync(folder);
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        string patientId;
+        using (var registered = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-S6", fullName = "Hal Hidden", dateOfBirth = "1972-05-05", gender = "male" }, Ct))
+        {
+            patientId = (await registered.Content.ReadFromJsonAsync<WriteResponse>(Ct))!.Id;
+        }
+        var recorder = node.App.Services.GetRequiredService<DisclosureRecorder>();
+        await recorder.FlushAsync(Ct);
+        var beside = Storage.PendingDisclosureFile.PathBeside(Path.Combine(node.DataPath, Storage.SqliteLedgerStore.FileName));
+        using var outside = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={beside};Pooling=False");
+        outside.Open();
+        using (var command = outside.CreateCommand())
+        {
+            command.CommandText = "CREATE TRIGGER fail BEFORE INSERT ON pending_disclosures BEGIN SELECT RAISE(ABORT, 'injected failure'); END;";
+            command.ExecuteNonQuery();
+        }
+        var session = node.App.Services.GetRequiredService<Security.AccountService>().Login("admin", NodeFixture.Password).Session!;
+        var exports = node.App.Services.GetRequiredService<HealthLedger.Node.Fhir.Export.FhirBulkExports>();
+
+        // As the kick-off request: the job starts inside the request's scope and runs on while the request is still open
+        // (here: until the job ends). Before, the job inherited the request's scope: its reads were left for the request to
+        // wait on, so the job kept the patient's data although the disclosure was never stored, and the kick-off got the 503.
+        var scope = DisclosureRecorder.DeferDurability();
+        var job = exports.Start(session, new HealthLedger.Node.Fhir.Export.BulkExportRequest("/fhir/R4/Patient/$export", SystemLevel: false, Types: null, Since: null)).Value!;
+        await job.Finished;
+        await scope.WaitAsync(close: true); // the request's own answer does not carry the job's reads
+        Assert.Equal(HealthLedger.Node.Fhir.Export.BulkExportState.Failed, job.State);
+        Assert.Empty(job.Output);
+        Assert.Equal(503, job.Failure!.Value.Status);
+        Assert.Contains("access history", job.Failure.Value.Outcome.Issue[0].Diagnostics, StringComparison.Ordinal);
+        Assert.Equal(0, recorder.Pending);
+        node.App.Services.GetRequiredService<Security.SessionStore>().Close(session.Token);
+    }
 }
