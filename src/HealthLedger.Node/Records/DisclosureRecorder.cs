@@ -184,6 +184,13 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
     }
 
     /// <summary>
+    /// Completes once every disclosure the current request recorded so far is durable (at once outside a request, where
+    /// recording waits itself), or fails with <see cref="DisclosureNotRecordedException"/>: for a handler that writes to the
+    /// chain because of what it read (a printout), so that nothing is committed for a read that is then refused.
+    /// </summary>
+    public static Task DurableSoFarAsync() => Deferred.Value is { } scope ? scope.WaitAsync(close: false) : Task.CompletedTask;
+
+    /// <summary>
     /// Starts <paramref name="work"/> on the thread pool outside any request's <see cref="DeferDurability"/> scope: for
     /// background jobs that a request starts and that read records (bulk export, import). A job started with
     /// <c>Task.Run</c> inherits the request's async flow, and with it the scope, so while the request was still open the

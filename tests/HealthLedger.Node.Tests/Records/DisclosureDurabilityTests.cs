@@ -264,4 +264,38 @@ public class DisclosureDurabilityTests
         Assert.Equal(0, recorder.Pending);
         node.App.Services.GetRequiredService<Security.SessionStore>().Close(session.Token);
     }
+
+    [Fact]
+    public async Task A_printout_whose_reads_cannot_be_recorded_is_not_issued_on_the_chain()
+    {
+        using var folder = new TempDirectory();
+        await using var node = await NodeFixture.StartAsync(folder);
+        var ledger = node.App.Services.GetRequiredService<LedgerNode>();
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        string patientId;
+        using (var registered = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-S7", fullName = "Ida Issued", dateOfBirth = "1973-06-06", gender = "female" }, Ct))
+        {
+            patientId = (await registered.Content.ReadFromJsonAsync<WriteResponse>(Ct))!.Id;
+        }
+        await node.App.Services.GetRequiredService<DisclosureRecorder>().FlushAsync(Ct);
+        var beside = Storage.PendingDisclosureFile.PathBeside(Path.Combine(node.DataPath, Storage.SqliteLedgerStore.FileName));
+        using var outside = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={beside};Pooling=False");
+        outside.Open();
+        using (var command = outside.CreateCommand())
+        {
+            command.CommandText = "CREATE TRIGGER fail BEFORE INSERT ON pending_disclosures BEGIN SELECT RAISE(ABORT, 'injected failure'); END;";
+            command.ExecuteNonQuery();
+        }
+
+        // Before, the printout (its hash, "printed by admin") was committed on the chain and then the answer was refused: the
+        // chain named a printout nobody received, and each retry of the refused read committed another one.
+        var height = ledger.Tip.Height;
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            using var refused = await admin.GetAsync($"/api/v1/patients/{patientId}/record.pdf", Ct);
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        }
+        Assert.Equal(height, ledger.Tip.Height);
+        Assert.Empty(ledger.ScanState("recordprintout/"));
+    }
 }
