@@ -298,4 +298,47 @@ public class DisclosureDurabilityTests
         Assert.Equal(height, ledger.Tip.Height);
         Assert.Empty(ledger.ScanState("recordprintout/"));
     }
+
+    [Fact]
+    public async Task A_form_that_reads_the_record_before_writing_writes_nothing_when_the_read_cannot_be_recorded()
+    {
+        using var folder = new TempDirectory();
+        await using var node = await NodeFixture.StartAsync(folder);
+        var ledger = node.App.Services.GetRequiredService<LedgerNode>();
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        using var browser = await node.CookieLoginAsync("admin", NodeFixture.Password);
+        string patientId;
+        using (var registered = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-S8", fullName = "Jo Twice", dateOfBirth = "1974-07-07", gender = "male" }, Ct))
+        {
+            patientId = (await registered.Content.ReadFromJsonAsync<WriteResponse>(Ct))!.Id;
+        }
+        var form = await browser.GetStringAsync($"/patients/{patientId}/account", Ct); // the form, opened before the fault
+        await node.App.Services.GetRequiredService<DisclosureRecorder>().FlushAsync(Ct);
+        var beside = Storage.PendingDisclosureFile.PathBeside(Path.Combine(node.DataPath, Storage.SqliteLedgerStore.FileName));
+        using var outside = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={beside};Pooling=False");
+        outside.Open();
+        using (var command = outside.CreateCommand())
+        {
+            command.CommandText = "CREATE TRIGGER fail BEFORE INSERT ON pending_disclosures BEGIN SELECT RAISE(ABORT, 'injected failure'); END;";
+            command.ExecuteNonQuery();
+        }
+
+        // The page reads the patient's account (a disclosure) and then writes the charge. Before, the charge was committed and
+        // the answer was the 503 "nothing of it was shown, try again": a retry charged the patient twice.
+        var height = ledger.Tip.Height;
+        using var content = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Charge.OccurredAt"] = "2026-01-02T10:00",
+            ["Charge.Service"] = "X-ray",
+            ["Charge.Quantity"] = "1",
+            ["Charge.UnitPrice"] = "40",
+            ["__RequestVerificationToken"] = NodeFixture.AntiforgeryToken(form),
+        });
+        using (var refused = await browser.PostAsync($"/patients/{patientId}/account?handler=Charge", content, Ct))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        }
+        Assert.Equal(height, ledger.Tip.Height);
+        Assert.Empty(node.App.Services.GetRequiredService<HealthLedger.Node.Encounters.EntryStore>().Summaries(new HashSet<string>([patientId], StringComparer.Ordinal)));
+    }
 }
