@@ -164,6 +164,7 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
             events.Add((e.Id, e.Encode()));
         }
         if (events.Count == 0) return Task.CompletedTask;
+        Deferred.Value?.MarkDisclosed();
         Adjust(events.Count);
         return Save(events);
     }
@@ -191,6 +192,16 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
     public static Task DurableSoFarAsync() => Deferred.Value is { } scope ? scope.WaitAsync(close: false) : Task.CompletedTask;
 
     /// <summary>
+    /// <see cref="DurableSoFarAsync"/> for a transaction the request is about to write, which it also notes (a request that
+    /// wrote may have its answer kept for an <c>Idempotency-Key</c>; one that only read may not: <see cref="DeferredDurability.ReadOnly"/>).
+    /// </summary>
+    public static Task BeforeWriteAsync()
+    {
+        Deferred.Value?.MarkWrote();
+        return DurableSoFarAsync();
+    }
+
+    /// <summary>
     /// Starts <paramref name="work"/> on the thread pool outside any request's <see cref="DeferDurability"/> scope: for
     /// background jobs that a request starts and that read records (bulk export, import). A job started with
     /// <c>Task.Run</c> inherits the request's async flow, and with it the scope, so while the request was still open the
@@ -210,6 +221,18 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
     {
         private readonly List<Task> _waits = [];
         private bool _closed;
+        private volatile bool _disclosed;
+        private volatile bool _wrote;
+
+        /// <summary>
+        /// True when the request recorded a disclosure and wrote nothing: its answer is a read, to be served (and recorded)
+        /// each time it is asked for, never replayed from a kept copy (<see cref="Web.IdempotencyKeys"/>).
+        /// </summary>
+        public bool ReadOnly => _disclosed && !_wrote;
+
+        internal void MarkDisclosed() => _disclosed = true;
+
+        internal void MarkWrote() => _wrote = true;
 
         internal bool TryAdd(Task durable)
         {

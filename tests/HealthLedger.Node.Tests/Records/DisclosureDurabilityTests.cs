@@ -341,4 +341,44 @@ public class DisclosureDurabilityTests
         Assert.Equal(height, ledger.Tip.Height);
         Assert.Empty(node.App.Services.GetRequiredService<HealthLedger.Node.Encounters.EntryStore>().Summaries(new HashSet<string>([patientId], StringComparer.Ordinal)));
     }
+
+    [Fact]
+    public async Task A_read_by_post_with_an_idempotency_key_is_read_and_recorded_again_not_replayed()
+    {
+        using var folder = new TempDirectory();
+        await using var node = await NodeFixture.StartAsync(folder);
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        using (var registered = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-S9", fullName = "Kit Kept", dateOfBirth = "1976-08-08", gender = "female" }, Ct))
+        {
+            registered.EnsureSuccessStatusCode();
+        }
+        static HttpRequestMessage Search()
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/fhir/R4/Patient/_search") { Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["name"] = "Kit" }) };
+            request.Headers.Add(IdempotencyKeys.Header, "search-1");
+            return request;
+        }
+        using (var first = await admin.SendAsync(Search(), Ct))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, first.StatusCode);
+            Assert.Contains("Kit Kept", await first.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+        await node.App.Services.GetRequiredService<DisclosureRecorder>().FlushAsync(Ct);
+        var beside = Storage.PendingDisclosureFile.PathBeside(Path.Combine(node.DataPath, Storage.SqliteLedgerStore.FileName));
+        using var outside = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={beside};Pooling=False");
+        outside.Open();
+        using (var command = outside.CreateCommand())
+        {
+            command.CommandText = "CREATE TRIGGER fail BEFORE INSERT ON pending_disclosures BEGIN SELECT RAISE(ABORT, 'injected failure'); END;";
+            command.ExecuteNonQuery();
+        }
+
+        // Before, the kept answer was replayed (200, the patient's data) with no disclosure and none possible: the store
+        // was failing and every other read was refused. (The same replay served it again after a revocation.)
+        using var again = await admin.SendAsync(Search(), Ct);
+        var body = await again.Content.ReadAsStringAsync(Ct);
+        Assert.True(again.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable, $"{(int)again.StatusCode}: {body}");
+        Assert.False(again.Headers.Contains(IdempotencyKeys.ReplayedHeader));
+        Assert.DoesNotContain("Kit Kept", body, StringComparison.Ordinal);
+    }
 }
