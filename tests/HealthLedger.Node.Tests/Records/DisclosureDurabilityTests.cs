@@ -19,6 +19,18 @@ public class DisclosureDurabilityTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    // Makes every write of the node's disclosure store fail (a trigger in ledger.disclosures.db) while the connection lives.
+    private static Microsoft.Data.Sqlite.SqliteConnection FailDisclosureStore(NodeFixture node)
+    {
+        var beside = Storage.PendingDisclosureFile.PathBeside(Path.Combine(node.DataPath, Storage.SqliteLedgerStore.FileName));
+        var outside = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={beside};Pooling=False");
+        outside.Open();
+        using var command = outside.CreateCommand();
+        command.CommandText = "CREATE TRIGGER fail BEFORE INSERT ON pending_disclosures BEGIN SELECT RAISE(ABORT, 'injected failure'); END;";
+        command.ExecuteNonQuery();
+        return outside;
+    }
+
     [Fact]
     public async Task A_read_is_stored_before_it_is_answered_and_is_on_the_chain_once_after_a_stop_right_after_it()
     {
@@ -187,14 +199,7 @@ public class DisclosureDurabilityTests
             patientId = (await registered.Content.ReadFromJsonAsync<WriteResponse>(Ct))!.Id;
         }
         await node.App.Services.GetRequiredService<DisclosureRecorder>().FlushAsync(Ct);
-        var beside = Storage.PendingDisclosureFile.PathBeside(Path.Combine(node.DataPath, Storage.SqliteLedgerStore.FileName));
-        using var outside = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={beside};Pooling=False");
-        outside.Open();
-        using (var command = outside.CreateCommand())
-        {
-            command.CommandText = "CREATE TRIGGER fail BEFORE INSERT ON pending_disclosures BEGIN SELECT RAISE(ABORT, 'injected failure'); END;";
-            command.ExecuteNonQuery();
-        }
+        using var failing = FailDisclosureStore(node);
 
         // Each kind of answer that shows the patient: a JSON read and a list, FHIR read, search and $everything, the
         // whole-record PDF and the patient's page. Before, the failure surfaced while the answer was starting: Kestrel
@@ -239,14 +244,7 @@ public class DisclosureDurabilityTests
         }
         var recorder = node.App.Services.GetRequiredService<DisclosureRecorder>();
         await recorder.FlushAsync(Ct);
-        var beside = Storage.PendingDisclosureFile.PathBeside(Path.Combine(node.DataPath, Storage.SqliteLedgerStore.FileName));
-        using var outside = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={beside};Pooling=False");
-        outside.Open();
-        using (var command = outside.CreateCommand())
-        {
-            command.CommandText = "CREATE TRIGGER fail BEFORE INSERT ON pending_disclosures BEGIN SELECT RAISE(ABORT, 'injected failure'); END;";
-            command.ExecuteNonQuery();
-        }
+        using var failing = FailDisclosureStore(node);
         var session = node.App.Services.GetRequiredService<Security.AccountService>().Login("admin", NodeFixture.Password).Session!;
         var exports = node.App.Services.GetRequiredService<HealthLedger.Node.Fhir.Export.FhirBulkExports>();
 
@@ -278,14 +276,7 @@ public class DisclosureDurabilityTests
             patientId = (await registered.Content.ReadFromJsonAsync<WriteResponse>(Ct))!.Id;
         }
         await node.App.Services.GetRequiredService<DisclosureRecorder>().FlushAsync(Ct);
-        var beside = Storage.PendingDisclosureFile.PathBeside(Path.Combine(node.DataPath, Storage.SqliteLedgerStore.FileName));
-        using var outside = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={beside};Pooling=False");
-        outside.Open();
-        using (var command = outside.CreateCommand())
-        {
-            command.CommandText = "CREATE TRIGGER fail BEFORE INSERT ON pending_disclosures BEGIN SELECT RAISE(ABORT, 'injected failure'); END;";
-            command.ExecuteNonQuery();
-        }
+        using var failing = FailDisclosureStore(node);
 
         // Before, the printout (its hash, "printed by admin") was committed on the chain and then the answer was refused: the
         // chain named a printout nobody received, and each retry of the refused read committed another one.
@@ -314,14 +305,7 @@ public class DisclosureDurabilityTests
         }
         var form = await browser.GetStringAsync($"/patients/{patientId}/account", Ct); // the form, opened before the fault
         await node.App.Services.GetRequiredService<DisclosureRecorder>().FlushAsync(Ct);
-        var beside = Storage.PendingDisclosureFile.PathBeside(Path.Combine(node.DataPath, Storage.SqliteLedgerStore.FileName));
-        using var outside = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={beside};Pooling=False");
-        outside.Open();
-        using (var command = outside.CreateCommand())
-        {
-            command.CommandText = "CREATE TRIGGER fail BEFORE INSERT ON pending_disclosures BEGIN SELECT RAISE(ABORT, 'injected failure'); END;";
-            command.ExecuteNonQuery();
-        }
+        using var failing = FailDisclosureStore(node);
 
         // The page reads the patient's account (a disclosure) and then writes the charge. Before, the charge was committed and
         // the answer was the 503 "nothing of it was shown, try again": a retry charged the patient twice.
@@ -364,14 +348,7 @@ public class DisclosureDurabilityTests
             Assert.Contains("Kit Kept", await first.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         }
         await node.App.Services.GetRequiredService<DisclosureRecorder>().FlushAsync(Ct);
-        var beside = Storage.PendingDisclosureFile.PathBeside(Path.Combine(node.DataPath, Storage.SqliteLedgerStore.FileName));
-        using var outside = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={beside};Pooling=False");
-        outside.Open();
-        using (var command = outside.CreateCommand())
-        {
-            command.CommandText = "CREATE TRIGGER fail BEFORE INSERT ON pending_disclosures BEGIN SELECT RAISE(ABORT, 'injected failure'); END;";
-            command.ExecuteNonQuery();
-        }
+        using var failing = FailDisclosureStore(node);
 
         // Before, the kept answer was replayed (200, the patient's data) with no disclosure and none possible: the store
         // was failing and every other read was refused. (The same replay served it again after a revocation.)
