@@ -50,6 +50,9 @@ public sealed class PrintoutRecorder(LedgerNode node, NodeOptions options, Organ
     /// </summary>
     public async Task<Outcome<PrintedReport>> IssueAsync(PrintoutSubject subject, string id, int version, byte[] pdf, string fileName, CancellationToken ct)
     {
+        // The reads the printout shows are recorded first: a read refused because its disclosure could not be stored issues
+        // no printout (before, the chain named a printout nobody received, one more at each retry of the refused read).
+        await DisclosureRecorder.DurableSoFarAsync();
         var hash = Hashing.Sha256(pdf);
         if (node.GetState(StateKeys.ContentHash(hash)) is null)
         {

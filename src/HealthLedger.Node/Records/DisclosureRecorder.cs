@@ -164,6 +164,7 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
             events.Add((e.Id, e.Encode()));
         }
         if (events.Count == 0) return Task.CompletedTask;
+        Deferred.Value?.MarkDisclosed();
         Adjust(events.Count);
         return Save(events);
     }
@@ -183,11 +184,55 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
         return scope;
     }
 
+    /// <summary>
+    /// Completes once every disclosure the current request recorded so far is durable (at once outside a request, where
+    /// recording waits itself), or fails with <see cref="DisclosureNotRecordedException"/>: for a handler that writes to the
+    /// chain because of what it read (a printout), so that nothing is committed for a read that is then refused.
+    /// </summary>
+    public static Task DurableSoFarAsync() => Deferred.Value is { } scope ? scope.WaitAsync(close: false) : Task.CompletedTask;
+
+    /// <summary>
+    /// <see cref="DurableSoFarAsync"/> for a transaction the request is about to write, which it also notes (a request that
+    /// wrote may have its answer kept for an <c>Idempotency-Key</c>; one that only read may not: <see cref="DeferredDurability.ReadOnly"/>).
+    /// </summary>
+    public static Task BeforeWriteAsync()
+    {
+        Deferred.Value?.MarkWrote();
+        return DurableSoFarAsync();
+    }
+
+    /// <summary>
+    /// Starts <paramref name="work"/> on the thread pool outside any request's <see cref="DeferDurability"/> scope: for
+    /// background jobs that a request starts and that read records (bulk export, import). A job started with
+    /// <c>Task.Run</c> inherits the request's async flow, and with it the scope, so while the request was still open the
+    /// job's reads were left for the request's answer to wait on: the job went on and kept the data of a read whose
+    /// disclosure was never stored, and the request was refused for the job's failure. Here each read of the job waits
+    /// for its own disclosure (and fails with <see cref="DisclosureNotRecordedException"/>).
+    /// </summary>
+    public static Task RunDetached(Func<Task> work) =>
+        Task.Run(() =>
+        {
+            Deferred.Value = null; // this flow only (the job's): the request keeps its scope
+            return work();
+        }, CancellationToken.None);
+
     /// <summary>The disclosures a request recorded and the answer must wait for (<see cref="DeferDurability"/>).</summary>
     public sealed class DeferredDurability
     {
         private readonly List<Task> _waits = [];
         private bool _closed;
+        private volatile bool _disclosed;
+        private volatile bool _wrote;
+
+        /// <summary>
+        /// True when the request recorded a disclosure and wrote nothing: its answer is a read, to be served (and recorded)
+        /// each time it is asked for, never replayed from a kept copy (<see cref="Web.IdempotencyKeys"/>).
+        /// </summary>
+        public bool ReadOnly => _disclosed && !_wrote;
+
+        internal void MarkDisclosed() => _disclosed = true;
+
+        internal void MarkWrote() => _wrote = true;
 
         internal bool TryAdd(Task durable)
         {

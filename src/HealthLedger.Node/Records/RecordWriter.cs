@@ -66,6 +66,10 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts)
     {
         Transaction tx;
         SubmitResult submitted;
+        // What the request read before this write is recorded first: a read refused because its disclosure could not be
+        // stored writes nothing (before, a form that reads the record and then writes committed the write and answered the
+        // refusal's 503 "try again", and a retry wrote it twice).
+        await DisclosureRecorder.BeforeWriteAsync();
         await actor.SigningGate.WaitAsync(ct);
         try
         {

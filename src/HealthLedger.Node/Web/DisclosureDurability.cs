@@ -24,6 +24,12 @@ public static class DisclosureDurability
     /// <summary>Seconds a client is told to wait before it tries a refused read again.</summary>
     public const int RetryAfterSeconds = 5;
 
+    /// <summary>
+    /// The <see cref="HttpContext.Items"/> key set (outside this middleware, once the request is done) when the request only
+    /// read records and recorded their disclosures: its answer must not be kept and replayed (<see cref="IdempotencyKeys"/>).
+    /// </summary>
+    public const string ReadOnlyItem = "HealthLedger.DisclosedReadOnly";
+
     /// <summary>Adds the scope to every request after this point of the pipeline (before the endpoints).</summary>
     public static IApplicationBuilder UseDisclosureDurability(this IApplicationBuilder app) =>
         app.Use(async (context, next) =>
@@ -63,6 +69,7 @@ public static class DisclosureDurability
             finally
             {
                 context.Features.Set(body);
+                if (scope.ReadOnly) context.Items[ReadOnlyItem] = true;
             }
         });
 

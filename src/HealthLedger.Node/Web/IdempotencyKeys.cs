@@ -17,7 +17,8 @@ namespace HealthLedger.Node.Web;
 /// first request with a key runs, a second one is 409. Keys are per user. Anonymous POSTs (login, raw signed transactions,
 /// which the ledger already deduplicates by transaction id) ignore the header. Under <c>/fhir</c> the bearer token is read
 /// here (the FHIR endpoints authenticate in their own filter), so FHIR creates and transaction/batch Bundles follow the same rules. Answers of 500 and above are not kept, so a
-/// failed request may be retried with its key.
+/// failed request may be retried with its key; nor are the answers of requests that only read records (a POST <c>_search</c>):
+/// each is read, and recorded as a disclosure, again.
 /// </summary>
 public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options) : IDisposable
 {
@@ -93,7 +94,9 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options) :
             await next(context);
             context.Response.Body = original;
             var body = captured.ToArray();
-            if (context.Response.StatusCode < 500 && body.Length <= MaxAnswerBytes)
+            // A read's answer (POST _search) is not kept: a replay would serve the patient's data again unrecorded, and
+            // after a revocation or with the disclosure store failing (DisclosureDurability.ReadOnlyItem).
+            if (context.Response.StatusCode < 500 && body.Length <= MaxAnswerBytes && !context.Items.ContainsKey(DisclosureDurability.ReadOnlyItem))
             {
                 var answer = new Answer(fingerprint, context.Response.StatusCode, context.Response.ContentType, context.Response.Headers.Location.ToString() is { Length: > 0 } l ? l : null, body);
                 _answers.Set(cacheKey, answer, new MemoryCacheEntryOptions { Size = body.Length + 512, AbsoluteExpirationRelativeToNow = options.IdempotencyKeyLifetime });

@@ -19,6 +19,18 @@ public class DisclosureDurabilityTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    // Makes every write of the node's disclosure store fail (a trigger in ledger.disclosures.db) while the connection lives.
+    private static Microsoft.Data.Sqlite.SqliteConnection FailDisclosureStore(NodeFixture node)
+    {
+        var beside = Storage.PendingDisclosureFile.PathBeside(Path.Combine(node.DataPath, Storage.SqliteLedgerStore.FileName));
+        var outside = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={beside};Pooling=False");
+        outside.Open();
+        using var command = outside.CreateCommand();
+        command.CommandText = "CREATE TRIGGER fail BEFORE INSERT ON pending_disclosures BEGIN SELECT RAISE(ABORT, 'injected failure'); END;";
+        command.ExecuteNonQuery();
+        return outside;
+    }
+
     [Fact]
     public async Task A_read_is_stored_before_it_is_answered_and_is_on_the_chain_once_after_a_stop_right_after_it()
     {
@@ -187,14 +199,7 @@ public class DisclosureDurabilityTests
             patientId = (await registered.Content.ReadFromJsonAsync<WriteResponse>(Ct))!.Id;
         }
         await node.App.Services.GetRequiredService<DisclosureRecorder>().FlushAsync(Ct);
-        var beside = Storage.PendingDisclosureFile.PathBeside(Path.Combine(node.DataPath, Storage.SqliteLedgerStore.FileName));
-        using var outside = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={beside};Pooling=False");
-        outside.Open();
-        using (var command = outside.CreateCommand())
-        {
-            command.CommandText = "CREATE TRIGGER fail BEFORE INSERT ON pending_disclosures BEGIN SELECT RAISE(ABORT, 'injected failure'); END;";
-            command.ExecuteNonQuery();
-        }
+        using var failing = FailDisclosureStore(node);
 
         // Each kind of answer that shows the patient: a JSON read and a list, FHIR read, search and $everything, the
         // whole-record PDF and the patient's page. Before, the failure surfaced while the answer was starting: Kestrel
@@ -224,5 +229,133 @@ public class DisclosureDurabilityTests
             if (contentType == "application/problem+json") Assert.Contains("\"status\":503", body, StringComparison.Ordinal);
         }
         Assert.Equal(0, node.App.Services.GetRequiredService<DisclosureRecorder>().Pending);
+    }
+
+    [Fact]
+    public async Task A_bulk_export_started_by_a_request_waits_for_its_own_disclosures_and_keeps_no_data_when_they_cannot_be_stored()
+    {
+        using var folder = new TempDirectory();
+        await using var node = await NodeFixture.StartAsync(folder);
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        string patientId;
+        using (var registered = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-S6", fullName = "Hal Hidden", dateOfBirth = "1972-05-05", gender = "male" }, Ct))
+        {
+            patientId = (await registered.Content.ReadFromJsonAsync<WriteResponse>(Ct))!.Id;
+        }
+        var recorder = node.App.Services.GetRequiredService<DisclosureRecorder>();
+        await recorder.FlushAsync(Ct);
+        using var failing = FailDisclosureStore(node);
+        var session = node.App.Services.GetRequiredService<Security.AccountService>().Login("admin", NodeFixture.Password).Session!;
+        var exports = node.App.Services.GetRequiredService<HealthLedger.Node.Fhir.Export.FhirBulkExports>();
+
+        // As the kick-off request: the job starts inside the request's scope and runs on while the request is still open
+        // (here: until the job ends). Before, the job inherited the request's scope: its reads were left for the request to
+        // wait on, so the job kept the patient's data although the disclosure was never stored, and the kick-off got the 503.
+        var scope = DisclosureRecorder.DeferDurability();
+        var job = exports.Start(session, new HealthLedger.Node.Fhir.Export.BulkExportRequest("/fhir/R4/Patient/$export", SystemLevel: false, Types: null, Since: null)).Value!;
+        await job.Finished;
+        await scope.WaitAsync(close: true); // the request's own answer does not carry the job's reads
+        Assert.Equal(HealthLedger.Node.Fhir.Export.BulkExportState.Failed, job.State);
+        Assert.Empty(job.Output);
+        Assert.Equal(503, job.Failure!.Value.Status);
+        Assert.Contains("access history", job.Failure.Value.Outcome.Issue[0].Diagnostics, StringComparison.Ordinal);
+        Assert.Equal(0, recorder.Pending);
+        node.App.Services.GetRequiredService<Security.SessionStore>().Close(session.Token);
+    }
+
+    [Fact]
+    public async Task A_printout_whose_reads_cannot_be_recorded_is_not_issued_on_the_chain()
+    {
+        using var folder = new TempDirectory();
+        await using var node = await NodeFixture.StartAsync(folder);
+        var ledger = node.App.Services.GetRequiredService<LedgerNode>();
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        string patientId;
+        using (var registered = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-S7", fullName = "Ida Issued", dateOfBirth = "1973-06-06", gender = "female" }, Ct))
+        {
+            patientId = (await registered.Content.ReadFromJsonAsync<WriteResponse>(Ct))!.Id;
+        }
+        await node.App.Services.GetRequiredService<DisclosureRecorder>().FlushAsync(Ct);
+        using var failing = FailDisclosureStore(node);
+
+        // Before, the printout (its hash, "printed by admin") was committed on the chain and then the answer was refused: the
+        // chain named a printout nobody received, and each retry of the refused read committed another one.
+        var height = ledger.Tip.Height;
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            using var refused = await admin.GetAsync($"/api/v1/patients/{patientId}/record.pdf", Ct);
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        }
+        Assert.Equal(height, ledger.Tip.Height);
+        Assert.Empty(ledger.ScanState("recordprintout/"));
+    }
+
+    [Fact]
+    public async Task A_form_that_reads_the_record_before_writing_writes_nothing_when_the_read_cannot_be_recorded()
+    {
+        using var folder = new TempDirectory();
+        await using var node = await NodeFixture.StartAsync(folder);
+        var ledger = node.App.Services.GetRequiredService<LedgerNode>();
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        using var browser = await node.CookieLoginAsync("admin", NodeFixture.Password);
+        string patientId;
+        using (var registered = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-S8", fullName = "Jo Twice", dateOfBirth = "1974-07-07", gender = "male" }, Ct))
+        {
+            patientId = (await registered.Content.ReadFromJsonAsync<WriteResponse>(Ct))!.Id;
+        }
+        var form = await browser.GetStringAsync($"/patients/{patientId}/account", Ct); // the form, opened before the fault
+        await node.App.Services.GetRequiredService<DisclosureRecorder>().FlushAsync(Ct);
+        using var failing = FailDisclosureStore(node);
+
+        // The page reads the patient's account (a disclosure) and then writes the charge. Before, the charge was committed and
+        // the answer was the 503 "nothing of it was shown, try again": a retry charged the patient twice.
+        var height = ledger.Tip.Height;
+        using var content = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Charge.OccurredAt"] = "2026-01-02T10:00",
+            ["Charge.Service"] = "X-ray",
+            ["Charge.Quantity"] = "1",
+            ["Charge.UnitPrice"] = "40",
+            ["__RequestVerificationToken"] = NodeFixture.AntiforgeryToken(form),
+        });
+        using (var refused = await browser.PostAsync($"/patients/{patientId}/account?handler=Charge", content, Ct))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        }
+        Assert.Equal(height, ledger.Tip.Height);
+        Assert.Empty(node.App.Services.GetRequiredService<HealthLedger.Node.Encounters.EntryStore>().Summaries(new HashSet<string>([patientId], StringComparer.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_read_by_post_with_an_idempotency_key_is_read_and_recorded_again_not_replayed()
+    {
+        using var folder = new TempDirectory();
+        await using var node = await NodeFixture.StartAsync(folder);
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        using (var registered = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-S9", fullName = "Kit Kept", dateOfBirth = "1976-08-08", gender = "female" }, Ct))
+        {
+            registered.EnsureSuccessStatusCode();
+        }
+        static HttpRequestMessage Search()
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/fhir/R4/Patient/_search") { Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["name"] = "Kit" }) };
+            request.Headers.Add(IdempotencyKeys.Header, "search-1");
+            return request;
+        }
+        using (var first = await admin.SendAsync(Search(), Ct))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, first.StatusCode);
+            Assert.Contains("Kit Kept", await first.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+        await node.App.Services.GetRequiredService<DisclosureRecorder>().FlushAsync(Ct);
+        using var failing = FailDisclosureStore(node);
+
+        // Before, the kept answer was replayed (200, the patient's data) with no disclosure and none possible: the store
+        // was failing and every other read was refused. (The same replay served it again after a revocation.)
+        using var again = await admin.SendAsync(Search(), Ct);
+        var body = await again.Content.ReadAsStringAsync(Ct);
+        Assert.True(again.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable, $"{(int)again.StatusCode}: {body}");
+        Assert.False(again.Headers.Contains(IdempotencyKeys.ReplayedHeader));
+        Assert.DoesNotContain("Kit Kept", body, StringComparison.Ordinal);
     }
 }

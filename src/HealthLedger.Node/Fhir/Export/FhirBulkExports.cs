@@ -5,6 +5,7 @@ using HealthLedger.Node.Patients;
 using HealthLedger.Node.Records;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Task = System.Threading.Tasks.Task;
 using UserSession = HealthLedger.Node.Security.UserSession;
@@ -65,10 +66,11 @@ public sealed class FhirBulkExports(FhirEverything everything, PatientDirectory 
         }
         var job = new BulkExportJob(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), actor.UserId, request, clock.GetUtcNow());
         _jobs[job.Id] = job;
-        _ = Task.Run(() =>
+        _ = DisclosureRecorder.RunDetached(() =>
         {
             using (reader) Run(reader, job);
-        }, CancellationToken.None);
+            return Task.CompletedTask;
+        });
         return Outcome<BulkExportJob>.Ok(job);
     }
 
@@ -178,6 +180,13 @@ public sealed class FhirBulkExports(FhirEverything everything, PatientDirectory 
         {
             // Cancelled by DELETE: the job is gone already.
             job.Cancelled();
+        }
+        catch (DisclosureNotRecordedException)
+        {
+            // A patient's export could not be recorded in their access history: nothing of the job is kept or served.
+            job.Fail(StatusCodes.Status503ServiceUnavailable, FhirOutcomes.Error(OperationOutcome.IssueType.Transient,
+                "The export stopped: a read could not be recorded in a patient's access history (the node's disclosure store failed), so nothing of it is kept. Start the export again later; if it persists, tell the administrator."),
+                clock.GetUtcNow());
         }
 #pragma warning disable CA1031 // A background job reports any failure through its status URL rather than crashing the node.
         catch (Exception e)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using HealthLedger.Node.Records;
+using HealthLedger.Node.Web;
 using Hl7.Fhir.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -116,7 +117,9 @@ public static class FhirExportApi
                 http.Response.Headers.RetryAfter = "1";
                 return Results.StatusCode(StatusCodes.Status202Accepted);
             case BulkExportState.Failed:
-                return new FhirResult(job.Failure!.Value.Outcome, job.Failure.Value.Status);
+                // A job stopped because a read could not be recorded: the client may start it again after a while.
+                if (job.Failure!.Value.Status == StatusCodes.Status503ServiceUnavailable) http.Response.Headers.RetryAfter = DisclosureDurability.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                return new FhirResult(job.Failure.Value.Outcome, job.Failure.Value.Status);
             default:
                 var baseUrl = FhirApi.BaseUrl(http.Request);
                 string Url(BulkExportFile f) => $"{baseUrl}/$export-file/{job.Id}/{f.Name}";

@@ -67,7 +67,7 @@ public sealed class FhirImportJobs(FhirImporter importer, TimeProvider clock) : 
             var finished = _jobs.Where(j => j.State != FhirImportJobState.Running).ToList();
             foreach (var old in finished.Take(Math.Max(0, finished.Count - Kept))) _jobs.Remove(old);
         }
-        _ = Task.Run(() => RunAsync(job, signer, bundles, options, observer), CancellationToken.None);
+        _ = DisclosureRecorder.RunDetached(() => RunAsync(job, signer, bundles, options, observer)); // not in the request's disclosure scope
         return Outcome<FhirImportJob>.Ok(job);
     }
 
