@@ -50,12 +50,6 @@ public sealed class Mempool(int capacity)
     /// <summary>Raised (on the submitter's thread) after a transaction is added.</summary>
     public event Action? Changed;
 
-    /// <summary>The highest waiting nonce of a signer in a nonce lane, or 0.</summary>
-    public ulong PendingNonce(SigningPublicKey signer, ushort lane = 0)
-    {
-        lock (_lock) return _signers.TryGetValue((signer, lane), out var s) ? s.MaxNonce : 0;
-    }
-
     /// <summary>
     /// The next nonce for a signer in a nonce lane: one above both its highest waiting nonce here and
     /// <paramref name="lastCommitted"/> (the state's, read under this mempool's lock). A block's commit applies its state

@@ -33,7 +33,7 @@ public class NonceTests
         });
 
         Assert.Equal(6UL, next);
-        Assert.Equal(0UL, mempool.PendingNonce(admin.Signing.PublicKey));
+        Assert.Equal(1UL, mempool.NextNonce(admin.Signing.PublicKey, 0, () => 0)); // nothing of the signer waits any more
     }
 
     [Fact]
