@@ -73,12 +73,7 @@ public static class DisclosureDurability
             }
         });
 
-    /// <summary>
-    /// The response body of a request in a <see cref="DisclosureRecorder.DeferredDurability"/> scope: its first write or
-    /// flush waits for the scope's disclosures to be durable (and closes the scope) before anything goes to the server, and
-    /// fails with <see cref="DisclosureNotRecordedException"/> when they could not be stored (so the handler ends with it,
-    /// nothing sent); every later write passes straight through.
-    /// </summary>
+    // The peers' gRPC calls, which the gate leaves alone.
     private static bool IsGrpc(HttpRequest request) =>
         request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase);
 
@@ -124,6 +119,12 @@ public static class DisclosureDurability
         }
     }
 
+    /// <summary>
+    /// The response body of a request in a <see cref="DisclosureRecorder.DeferredDurability"/> scope: its first write or
+    /// flush waits for the scope's disclosures to be durable (and closes the scope) before anything goes to the server, and
+    /// fails with <see cref="DisclosureNotRecordedException"/> when they could not be stored (so the handler ends with it,
+    /// nothing sent); every later write passes straight through.
+    /// </summary>
     internal sealed class DurabilityGate(Stream inner, DisclosureRecorder.DeferredDurability scope) : Stream
     {
         private bool _open;
