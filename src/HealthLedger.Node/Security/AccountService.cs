@@ -24,6 +24,12 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
     private readonly Lazy<SealedSecret> _decoy = new(() => Decoy(options.PasswordHashing));
     private readonly Lazy<SealedSecret> _oneTimeDecoy = new(() => Decoy(options.OneTimePasswordHashing));
 
+    // One writer at a time per user's login (a password change, a reset): each reads the stored login, checks against it and
+    // stores the next version, so two at once both answered success while only one of their passwords worked.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _loginWrites = new(StringComparer.Ordinal);
+
+    private SemaphoreSlim LoginWrite(string userId) => _loginWrites.GetOrAdd(userId, static _ => new SemaphoreSlim(1, 1));
+
     private static SealedSecret Decoy(Argon2Parameters parameters) => PasswordSealing.Seal(Passwords.Generate(), new byte[UserKeys.SecretLength], [],
         RandomNumberGenerator.GetBytes(PasswordSealing.SaltLength), RandomNumberGenerator.GetBytes(PasswordSealing.NonceLength), parameters);
 
@@ -78,6 +84,22 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         if (string.IsNullOrEmpty(current)) return ("currentPassword", "Enter your current password.", null);
         if (string.IsNullOrEmpty(replacement)) return ("newPassword", "Enter a new password.", null);
         if (throttle.Refuse("password:" + session.UserId) is { } wait) return ("currentPassword", LoginThrottle.Message(wait), null);
+        var write = LoginWrite(session.UserId);
+        await write.WaitAsync(ct);
+        try
+        {
+            return await ChangeUnderGateAsync(session, current, replacement, ct);
+        }
+        finally
+        {
+            write.Release();
+        }
+    }
+
+    // The change itself, under the user's login write gate (a concurrent change then checks its current password against
+    // the login this one stored, and fails).
+    private async Task<(string Field, string Message, TimeSpan? RetryAfter)?> ChangeUnderGateAsync(UserSession session, string current, string replacement, CancellationToken ct)
+    {
         using var slot = gate.TryEnter();
         if (slot is null) return ("currentPassword", PasswordCheckGate.Message, PasswordCheckGate.RetryAfter);
         var login = Find(session.UserId);
@@ -113,6 +135,20 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
     /// organisation's other nodes like a password change.
     /// </summary>
     public async Task<string?> ResetPasswordAsync(string userId, CancellationToken ct)
+    {
+        var write = LoginWrite(userId);
+        await write.WaitAsync(ct);
+        try
+        {
+            return await ResetUnderGateAsync(userId, ct);
+        }
+        finally
+        {
+            write.Release();
+        }
+    }
+
+    private async Task<string?> ResetUnderGateAsync(string userId, CancellationToken ct)
     {
         if (Find(userId) is not { Escrow: { } escrow } login) return null;
         var secret = KeyEscrow.Open(userId, escrow, organisation.Keys.Encryption);

@@ -63,6 +63,31 @@ public class SessionsAndLoginsTests
     }
 
     [Fact]
+    public async Task Two_password_changes_of_one_user_at_once_succeed_once_and_the_winning_password_is_the_one_that_works()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        using var first = await node.LoginAsync("admin", NodeFixture.Password);
+        using var second = await node.LoginAsync("admin", NodeFixture.Password);
+        string[] replacements = ["Racer-alpha-111", "Racer-bravo-222"];
+        var statuses = await Task.WhenAll(new[] { first, second }.Select(async (client, i) =>
+        {
+            using var changed = await client.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = NodeFixture.Password, newPassword = replacements[i] }, Ct);
+            return changed.StatusCode;
+        }));
+
+        // Both used to answer 204 while only one of the two passwords worked: the later change now checks its current
+        // password against the login the first one stored, and is refused.
+        Assert.Equal(1, statuses.Count(s => s == HttpStatusCode.NoContent));
+        Assert.Equal(1, statuses.Count(s => s == HttpStatusCode.BadRequest));
+        var winner = replacements[Array.IndexOf(statuses, HttpStatusCode.NoContent)];
+        var loser = replacements[Array.IndexOf(statuses, HttpStatusCode.BadRequest)];
+        using (await node.LoginAsync("admin", winner))
+        {
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, (await AttemptsAsync(node, "admin", 1, loser)).Single().Status);
+    }
+
+    [Fact]
     public async Task Logins_are_limited_per_account_with_the_same_answers_for_a_real_and_an_unknown_account_and_nothing_is_locked()
     {
         await using var node = await NodeFixture.StartAsync();
