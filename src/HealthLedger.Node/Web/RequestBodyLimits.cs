@@ -36,15 +36,65 @@ public static class RequestBodyLimits
         return anonymous ? Anonymous : Signed;
     }
 
-    /// <summary>Applies <see cref="For"/> to every request but the peer service's.</summary>
+    /// <summary>
+    /// The most a refused body declared over its cap is read and thrown away after the 413 (<see cref="DrainLimitFor"/>).
+    /// </summary>
+    public const long MaxDrain = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// How many bytes of a refused body the node reads and discards after answering, for a cap of <paramref name="cap"/>
+    /// bytes: 16 times the cap, at least 1 MiB and at most <see cref="MaxDrain"/>. A larger body gets the 413 and a closed
+    /// connection, as Kestrel answers it.
+    /// </summary>
+    public static long DrainLimitFor(long cap) => Math.Clamp(16 * cap, 1024 * 1024, MaxDrain);
+
+    /// <summary>
+    /// Applies <see cref="For"/> to every request but the peer service's. A body whose declared length (Content-Length) is
+    /// over the cap is refused before any of it is read, by the same 413 Kestrel raises (problem, OperationOutcome or page),
+    /// and then, when the client is sending it anyway (no <c>Expect: 100-continue</c>) and it is within
+    /// <see cref="DrainLimitFor"/>, read and discarded by Kestrel after the answer: a "lingering close" as RFC 9112 §9.6
+    /// advises. Closing with the body unread resets the connection, and the reset can destroy the answer before the
+    /// client (a browser posting a form, a script without 100-continue) has read it.
+    /// </summary>
     public static IApplicationBuilder UseRequestBodyLimits(this IApplicationBuilder app, NodeOptions options) =>
         app.Use((context, next) =>
         {
             var isGrpc = context.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true;
             if (!isGrpc && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
             {
-                feature.MaxRequestBodySize = For(context.GetEndpoint(), options);
+                var cap = For(context.GetEndpoint(), options);
+                if (cap is { } c && context.Request.ContentLength is { } length && length > c && length <= DrainLimitFor(c)
+                    && !context.Request.Headers.Expect.Any(e => e?.Contains("100-continue", StringComparison.OrdinalIgnoreCase) == true))
+                {
+                    // Kestrel may read (and so drain) the body; the application only ever sees the refusal.
+                    feature.MaxRequestBodySize = length;
+                    context.Request.Body = new RefusedBody(c);
+                }
+                else
+                {
+                    feature.MaxRequestBodySize = cap;
+                }
             }
             return next(context);
         });
+
+    /// <summary>A request body over its cap: every read throws the 413 Kestrel throws for it, and nothing is consumed.</summary>
+    private sealed class RefusedBody(long cap) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => 0; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw TooLarge();
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.FromException<int>(TooLarge());
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => Task.FromException<int>(TooLarge());
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private BadHttpRequestException TooLarge() =>
+            new($"Request body too large. The max request body size is {cap} bytes.", StatusCodes.Status413PayloadTooLarge);
+    }
 }
