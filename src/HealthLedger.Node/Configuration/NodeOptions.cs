@@ -13,6 +13,18 @@ public sealed record NodeOptions
     /// </summary>
     public int EntryCacheEntries { get; init; } = 50_000;
 
+    /// <summary>
+    /// Longest a write (and a printout's record) waits for its transaction to commit before it is answered 409 "it may still
+    /// commit" (a network without a quorum commits nothing). Code-level setting.
+    /// </summary>
+    public TimeSpan CommitTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Longest wait for a batch of disclosure events to fill (500 events) before it is sent as one transaction; a flush (the
+    /// patient's access pages, a graceful stop) sends at once. Code-level setting.
+    /// </summary>
+    public TimeSpan DisclosureBatchWindow { get; init; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Longest wait for a batch to fill before a block is cut.</summary>
     public TimeSpan BatchDelay { get; init; } = TimeSpan.FromMilliseconds(50);
 

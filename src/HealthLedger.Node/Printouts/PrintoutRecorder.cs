@@ -46,7 +46,7 @@ public sealed class PrintoutRecorder(LedgerNode node, NodeOptions options, Organ
     /// <summary>
     /// Records <paramref name="pdf"/>'s hash for <paramref name="subject"/> (<paramref name="id"/>, <paramref name="version"/>)
     /// and answers the printout, or a failed outcome (500-class problem, nothing issued) when the ledger did not record it
-    /// within <see cref="RecordWriter.CommitTimeout"/> or refused it.
+    /// within <see cref="NodeOptions.CommitTimeout"/> or refused it.
     /// </summary>
     public async Task<Outcome<PrintedReport>> IssueAsync(PrintoutSubject subject, string id, int version, byte[] pdf, string fileName, CancellationToken ct)
     {
@@ -58,7 +58,7 @@ public sealed class PrintoutRecorder(LedgerNode node, NodeOptions options, Organ
         {
             // Waits for the commit as long as any other write does (a network without a quorum commits nothing): not forever.
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(RecordWriter.CommitTimeout);
+            timeout.CancelAfter(options.CommitTimeout);
             try
             {
                 await node.SubmitAsNodeAsync(new RecordPrintoutPayload(id, version, hash, subject), timeout.Token);
@@ -69,7 +69,7 @@ public sealed class PrintoutRecorder(LedgerNode node, NodeOptions options, Organ
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                return Outcome<PrintedReport>.Failed($"The ledger did not record the printout within {RecordWriter.CommitTimeout.TotalSeconds:0} s, so it was not issued; try again later.");
+                return Outcome<PrintedReport>.Failed($"The ledger did not record the printout within {options.CommitTimeout.TotalSeconds:0} s, so it was not issued; try again later.");
             }
         }
         return Outcome<PrintedReport>.Ok(new PrintedReport(pdf, fileName));

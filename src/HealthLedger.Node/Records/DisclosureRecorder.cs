@@ -4,6 +4,7 @@ using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
 using HealthLedger.Core.Transactions.Kinds;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Security;
 using Microsoft.Extensions.Hosting;
@@ -17,15 +18,14 @@ namespace HealthLedger.Node.Records;
 /// embedded ledger its own file <c>ledger.disclosures.db</c>, off the ledger's writer lock) before the data is served (reads
 /// made at the same time share one store transaction and one fsync: group commit; a request waits for it without holding a
 /// thread, see <see cref="RecordAsync"/> and <see cref="DeferDurability"/>); a background loop then writes the pending events in batches (a node-signed
-/// <see cref="RecordDisclosuresPayload"/> after at most 500 ms or 500 events) and forgets them only once their transaction
+/// <see cref="RecordDisclosuresPayload"/> after at most 500 ms or 500 events, or at once when someone waits for them:
+/// <see cref="FlushAsync"/>) and forgets them only once their transaction
 /// has committed. Pending events survive a stop, a crash or a kill: they are sent again at the next start, and each carries
 /// its own random id (<see cref="DisclosureEvent.Id"/>) so the chain records it once even when both the first and the
 /// repeated transaction commit. A graceful stop waits up to <see cref="StopFlushLimit"/> for the pending events to commit.
 /// </summary>
-public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILogger<DisclosureRecorder> logger) : BackgroundService
+public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, NodeOptions options, ILogger<DisclosureRecorder> logger) : BackgroundService
 {
-    /// <summary>How long a batch collects events before it is sent (unless it fills up first).</summary>
-    public static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(500);
 
     /// <summary>The longest a graceful stop waits for pending events to commit; what is left is sent at the next start.</summary>
     public static readonly TimeSpan StopFlushLimit = TimeSpan.FromSeconds(5);
@@ -37,6 +37,7 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
     private long _pending = node.Store.CountPendingDisclosures();
     private TaskCompletionSource? _idle;
     private volatile bool _stopping;
+    private volatile bool _flushing; // someone waits for the pending events (FlushAsync): send them without waiting out the batch window
 
     /// <summary>Events stored but not yet seen committed (pending in the store, including those left by an earlier run).</summary>
     public long Pending
@@ -52,7 +53,11 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
         lock (_lock)
         {
             _pending = Math.Max(0, _pending + delta);
-            if (_pending == 0) _idle?.TrySetResult();
+            if (_pending == 0)
+            {
+                _idle?.TrySetResult();
+                _flushing = false;
+            }
         }
     }
 
@@ -324,7 +329,10 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
         }
     }
 
-    /// <summary>Waits until every event stored so far is committed (tests, shutdown, the patient's access page).</summary>
+    /// <summary>
+    /// Waits until every event stored so far is committed (shutdown, the patient's access pages, tests); what is pending is
+    /// sent at once instead of after the rest of the batch window.
+    /// </summary>
     public Task FlushAsync(CancellationToken ct)
     {
         lock (_lock)
@@ -332,6 +340,8 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
             if (_pending == 0) return Task.CompletedTask;
             _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             if (_idle.Task.IsCompleted) _idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _flushing = true;
+            _wake.Writer.TryWrite(true);
             return _idle.Task.WaitAsync(ct);
         }
     }
@@ -373,7 +383,7 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
                     await _wake.Reader.ReadAsync(stoppingToken);
                     continue;
                 }
-                if (rows.Count < RecordDisclosuresPayload.MaxEvents && !_stopping)
+                if (rows.Count < RecordDisclosuresPayload.MaxEvents && !_stopping && !_flushing)
                 {
                     await CollectAsync(stoppingToken);
                     rows = node.Store.ReadPendingDisclosures(RecordDisclosuresPayload.MaxEvents);
@@ -419,14 +429,14 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, ILog
         return text[..length];
     }
 
-    // Lets a batch fill for up to BatchWindow (or until MaxEvents are pending, or the node is stopping).
+    // Lets a batch fill for up to NodeOptions.DisclosureBatchWindow (or until MaxEvents are pending, or the node is stopping).
     private async Task CollectAsync(CancellationToken stoppingToken)
     {
         using var window = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        window.CancelAfter(BatchWindow);
+        window.CancelAfter(options.DisclosureBatchWindow);
         try
         {
-            while (Pending < RecordDisclosuresPayload.MaxEvents && !_stopping) await _wake.Reader.ReadAsync(window.Token);
+            while (Pending < RecordDisclosuresPayload.MaxEvents && !_stopping && !_flushing) await _wake.Reader.ReadAsync(window.Token);
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {

@@ -3,6 +3,7 @@ using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
 using HealthLedger.Core.Transactions;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Security;
 
@@ -13,10 +14,8 @@ namespace HealthLedger.Node.Records;
 /// session, so nonces follow each other), submits it with its record ciphertexts and waits for the commit. The read model
 /// is updated before the commit is answered, so a caller may read what it wrote straight away.
 /// </summary>
-public sealed class RecordWriter(LedgerNode node, AccountService accounts)
+public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeOptions options)
 {
-    /// <summary>Longest wait for a write to commit.</summary>
-    public static readonly TimeSpan CommitTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>The ciphertexts of one sealed record, keyed by their SHA-256, as <see cref="SubmitAsync"/> takes them.</summary>
     public static Dictionary<Hash256, byte[]> Blobs(SealedRecordRef reference, byte[] ciphertext) => new() { [reference.CiphertextHash] = ciphertext };
@@ -28,7 +27,7 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts)
     /// Signs <paramref name="payload"/> as the actor, submits it and waits for its block. Door refusals and rejected
     /// transactions become outcomes: <paramref name="fieldFor"/> may turn a verdict into field errors; otherwise
     /// Unauthorized is Forbidden, NotFound is NotFound, Conflict is Conflict (naming the field the reason names), Busy (a full mempool) is Busy and the rest Failed. A commit slower than
-    /// <see cref="CommitTimeout"/> is Failed ("it may still commit").
+    /// <see cref="NodeOptions.CommitTimeout"/> is Failed ("it may still commit").
     /// </summary>
     public async Task<Outcome<WriteResult>> SubmitAsync(UserSession actor, TxPayload payload, IReadOnlyDictionary<Hash256, byte[]> blobs, string id,
         CancellationToken ct, Func<TxVerdict, FieldErrors?>? fieldFor = null) =>
@@ -83,7 +82,7 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts)
         }
         if (!submitted.Result.IsOk) return (Refused(submitted.Result, fieldFor), submitted.Result);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(CommitTimeout);
+        timeout.CancelAfter(options.CommitTimeout);
         Storage.CommittedTransaction committed;
         try
         {
@@ -91,7 +90,7 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts)
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return (Outcome<WriteResult>.Failed($"The ledger did not commit transaction {tx.Id} within {CommitTimeout.TotalSeconds:0} s; it may still commit."), null);
+            return (Outcome<WriteResult>.Failed($"The ledger did not commit transaction {tx.Id} within {options.CommitTimeout.TotalSeconds:0} s; it may still commit."), null);
         }
         if (committed.Receipt.Verdict != TxVerdict.Ok)
         {

@@ -115,8 +115,8 @@ public class ReportPrintoutTests
         {
             reportId = w.ReportId;
         }
-        // The same folder, with a node that proposes no block for an hour: nothing commits.
-        await using var stalled = await NodeFixture.StartAsync(folder, configure: o => o with { BatchDelay = TimeSpan.FromHours(1) });
+        // The same folder, with a node that proposes no block for an hour: nothing commits. The write's wait is shortened to 3 s.
+        await using var stalled = await NodeFixture.StartAsync(folder, configure: o => o with { BatchDelay = TimeSpan.FromHours(1), CommitTimeout = TimeSpan.FromSeconds(3) });
         var admin = await stalled.LoginAsync("admin", NodeFixture.Password);
         admin.Timeout = TimeSpan.FromMinutes(2);
         var started = System.Diagnostics.Stopwatch.StartNew();
@@ -124,6 +124,7 @@ public class ReportPrintoutTests
         var body = await response.Content.ReadAsStringAsync(Ct);
         Assert.True(response.StatusCode == HttpStatusCode.Conflict, $"{(int)response.StatusCode}: {body}");
         Assert.Contains("not issued", body);
+        Assert.Contains("within 3 s", body);
         Assert.DoesNotContain("%PDF", body);
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(90), started.Elapsed.ToString());
     }

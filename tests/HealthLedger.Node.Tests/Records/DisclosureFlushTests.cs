@@ -1,0 +1,39 @@
+using System.Net.Http.Json;
+using HealthLedger.Node.Audit;
+using HealthLedger.Node.Records;
+using HealthLedger.Node.Web;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HealthLedger.Node.Tests.Records;
+
+/// <summary>
+/// Someone waiting for the disclosures (the patient opening "who accessed my data", a graceful stop) gets them sent at once,
+/// not after the rest of the batch window: with a window of an hour, the patient's history page still shows the read made
+/// just before it (the page waits at most 3 s for the pending events), and a flush returns.
+/// </summary>
+public class DisclosureFlushTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_flush_sends_the_pending_disclosures_at_once_instead_of_after_the_batch_window()
+    {
+        await using var node = await NodeFixture.StartAsync(configure: o => o with { DisclosureBatchWindow = TimeSpan.FromHours(1) });
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        using var registered = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-F1", fullName = "Flo Flush", dateOfBirth = "1970-01-01", gender = "female" }, Ct);
+        var patient = (await registered.Content.ReadFromJsonAsync<WriteResponse>(Ct))!;
+        (await node.FirstLoginAsync(patient.Id, patient.OneTimePassword!)).Dispose();
+        var recorder = node.App.Services.GetRequiredService<DisclosureRecorder>();
+        // A bound for failure, not a wait: without the flush sending at once, this waits out the hour's window.
+        await recorder.FlushAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+
+        (await admin.GetAsync($"/api/v1/patients/{patient.Id}", Ct)).EnsureSuccessStatusCode(); // a read the patient sees
+        Assert.Equal(1, recorder.Pending);
+        using var web = await node.CookieLoginAsync(patient.Id, NodeFixture.ChosenPassword);
+        (await web.GetAsync($"/patients/{patient.Id}/access/history", Ct)).EnsureSuccessStatusCode();
+        Assert.Equal(0, recorder.Pending);
+        using var own = await node.LoginAsync(patient.Id, NodeFixture.ChosenPassword);
+        var history = (await own.GetFromJsonAsync<AccessHistoryPage>($"/api/v1/patients/{patient.Id}/access-history?who=admin&pageSize=100", Ct))!;
+        Assert.Equal(1, history.TotalEvents);
+    }
+}
