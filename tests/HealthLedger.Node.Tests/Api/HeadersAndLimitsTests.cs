@@ -208,6 +208,29 @@ public class HeadersAndLimitsTests
         Assert.Equal(0UL, (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height);
     }
 
+    /// <summary>
+    /// An API upload whose body is over its cap (the document limit plus the form's 1 MiB) is a 413 problem like every other
+    /// capped body: the upload's reader took the server's refusal for an interrupted or malformed upload (400).
+    /// </summary>
+    [Theory]
+    [InlineData("/api/v1/verify/file")]
+    [InlineData("/api/v1/patients/nobody-1/reports")] // the body is refused before the patient is looked up
+    public async Task An_api_upload_over_its_cap_is_a_413_problem_not_a_400(string path)
+    {
+        await using var node = await NodeFixture.StartAsync(maxDocumentBytes: 1024 * 1024);
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var before = (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height;
+        var form = new MultipartFormDataContent
+        {
+            { new StringContent("{}", Encoding.UTF8, "application/json"), "metadata" },
+            { new ByteArrayContent(new byte[3 * 1024 * 1024]), "file", "scan.pdf" },
+        };
+        await form.LoadIntoBufferAsync(Ct); // a declared length, as a browser or a script sends
+        using var response = await admin.PostAsync(path, form, Ct);
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(before, (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height);
+    }
+
     [Fact]
     public async Task A_page_upload_over_the_document_limit_gets_a_readable_page_not_a_problem_document()
     {
