@@ -113,13 +113,17 @@ public static class ReportsApi
                 }
             }
         }
-        catch (Exception e) when (e is IOException or InvalidDataException)
+        catch (Exception e) when ((e is IOException or InvalidDataException) && !IsOverCap(e))
         {
             // A truncated or malformed multipart body (the fuzzer found it once the upload was described).
             return ApiResults.Invalid("file", "The multipart body is incomplete or malformed: " + e.Message);
         }
         return ApiResults.Invalid("file", "The 'file' part is required.");
     }
+
+    // The server's refusal of a body over the endpoint's cap (an IOException too): left to BindingProblems, a 413 problem
+    // like every other capped body, not taken for an interrupted or malformed upload.
+    private static bool IsOverCap(Exception e) => e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge };
 
     private static async Task<Results<Ok<ReportCheck>, ProblemHttpResult>> VerifyCode(string code, ReportService reports, CancellationToken ct) =>
         await reports.VerifyCodeAsync(code, ct) is { } check
@@ -191,7 +195,7 @@ public static class ReportsApi
                 }
             }
         }
-        catch (IOException)
+        catch (IOException e) when (!IsOverCap(e))
         {
             return ApiResults.Invalid("file", "The upload was interrupted; nothing was stored.");
         }

@@ -35,9 +35,14 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, Node
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Lock _lock = new();
     private long _pending = node.Store.CountPendingDisclosures();
-    private TaskCompletionSource? _idle;
     private volatile bool _stopping;
-    private volatile bool _flushing; // someone waits for the pending events (FlushAsync): send them without waiting out the batch window
+    // Flushes (FlushAsync) are numbered: _flushAsked is the latest one's number, _flushCovered the latest whose events are
+    // committed (a batch read from the store after it was asked, holding all that was pending, committed; or nothing pending).
+    // While one is not covered, batches are sent without waiting out the window; once covered, batching resumes: reads that
+    // go on arriving are not part of it, and neither keeps it waiting nor makes every later batch small.
+    private long _flushAsked;
+    private long _flushCovered;
+    private TaskCompletionSource? _covered; // completes (and is replaced) when _flushCovered moves
 
     /// <summary>Events stored but not yet seen committed (pending in the store, including those left by an earlier run).</summary>
     public long Pending
@@ -53,11 +58,34 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, Node
         lock (_lock)
         {
             _pending = Math.Max(0, _pending + delta);
-            if (_pending == 0)
-            {
-                _idle?.TrySetResult();
-                _flushing = false;
-            }
+            if (_pending == 0) Cover(_flushAsked);
+        }
+    }
+
+    // Under _lock: every flush up to number `asked` is done.
+    private void Cover(long asked)
+    {
+        if (asked <= _flushCovered) return;
+        _flushCovered = asked;
+        _covered?.TrySetResult();
+        _covered = null;
+    }
+
+    // Someone waits for a flush that no committed batch has covered yet.
+    private bool Flushing
+    {
+        get
+        {
+            lock (_lock) return _flushAsked > _flushCovered;
+        }
+    }
+
+    // The number of the latest flush asked for: a batch read from the store after this call covers it once committed.
+    private long FlushAsked
+    {
+        get
+        {
+            lock (_lock) return _flushAsked;
         }
     }
 
@@ -331,18 +359,27 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, Node
 
     /// <summary>
     /// Waits until every event stored so far is committed (shutdown, the patient's access pages, tests); what is pending is
-    /// sent at once instead of after the rest of the batch window.
+    /// sent at once instead of after the rest of the batch window. Events stored meanwhile are not waited for (under a steady
+    /// flow of reads the pending count never falls to 0), and once the flush is done they are batched as usual.
     /// </summary>
-    public Task FlushAsync(CancellationToken ct)
+    public async Task FlushAsync(CancellationToken ct)
     {
+        long asked;
         lock (_lock)
         {
-            if (_pending == 0) return Task.CompletedTask;
-            _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (_idle.Task.IsCompleted) _idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _flushing = true;
-            _wake.Writer.TryWrite(true);
-            return _idle.Task.WaitAsync(ct);
+            if (_pending == 0) return;
+            asked = ++_flushAsked;
+        }
+        _wake.Writer.TryWrite(true);
+        while (true)
+        {
+            Task covered;
+            lock (_lock)
+            {
+                if (_flushCovered >= asked) return;
+                covered = (_covered ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+            await covered.WaitAsync(ct);
         }
     }
 
@@ -377,15 +414,18 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, Node
             var count = 0;
             try
             {
+                var asked = FlushAsked; // taken before the read: a read that finds everything pending covers this flush
                 var rows = node.Store.ReadPendingDisclosures(RecordDisclosuresPayload.MaxEvents);
                 if (rows.Count == 0)
                 {
+                    lock (_lock) Cover(asked); // nothing stored is pending (what is still being stored was not yet served)
                     await _wake.Reader.ReadAsync(stoppingToken);
                     continue;
                 }
-                if (rows.Count < RecordDisclosuresPayload.MaxEvents && !_stopping && !_flushing)
+                if (rows.Count < RecordDisclosuresPayload.MaxEvents && !_stopping && !Flushing)
                 {
                     await CollectAsync(stoppingToken);
+                    asked = FlushAsked;
                     rows = node.Store.ReadPendingDisclosures(RecordDisclosuresPayload.MaxEvents);
                 }
                 count = rows.Count;
@@ -398,6 +438,10 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, Node
                 if (events.Count > 0) await node.SubmitAsNodeAsync(new RecordDisclosuresPayload(events), stoppingToken);
                 node.Store.DeletePendingDisclosures(rows.Select(r => r.Id).ToList());
                 Adjust(-rows.Count);
+                if (rows.Count < RecordDisclosuresPayload.MaxEvents)
+                {
+                    lock (_lock) Cover(asked); // the batch held all that was pending when it was read
+                }
                 retry = TimeSpan.Zero;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -436,7 +480,7 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, Node
         window.CancelAfter(options.DisclosureBatchWindow);
         try
         {
-            while (Pending < RecordDisclosuresPayload.MaxEvents && !_stopping && !_flushing) await _wake.Reader.ReadAsync(window.Token);
+            while (Pending < RecordDisclosuresPayload.MaxEvents && !_stopping && !Flushing) await _wake.Reader.ReadAsync(window.Token);
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {

@@ -60,7 +60,9 @@ public static class RequestBodyLimits
         app.Use((context, next) =>
         {
             var isGrpc = context.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true;
-            if (!isGrpc && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            // Once per request: the error page's pass (ErrorPages re-runs the pipeline for /error) must not replace the cap
+            // and the drain of the endpoint the body was sent to with its own (16 KiB, 1 MiB read away).
+            if (!isGrpc && context.Items.TryAdd(AppliedKey, true) && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
             {
                 var cap = For(context.GetEndpoint(), options);
                 if (cap is { } c && context.Request.ContentLength is { } length && length > c && length <= DrainLimitFor(c)
@@ -77,6 +79,8 @@ public static class RequestBodyLimits
             }
             return next(context);
         });
+
+    private static readonly object AppliedKey = new();
 
     /// <summary>A request body over its cap: every read throws the 413 Kestrel throws for it, and nothing is consumed.</summary>
     private sealed class RefusedBody(long cap) : Stream

@@ -114,6 +114,36 @@ public class HeadersAndLimitsTests
         Assert.Equal(0UL, JsonSerializer.Deserialize<HealthResponse>(health, new JsonSerializerOptions(JsonSerializerDefaults.Web))!.Height);
     }
 
+    /// <summary>
+    /// A browser's upload over the document limit gets the error page (413, in the layout) and a connection that still serves:
+    /// showing the page runs the pipeline again for <c>/error</c>, whose own cap (16 KiB, 1 MiB read away at most) must not
+    /// replace the upload's (the node then closed with the body unread, as before the lingering close).
+    /// </summary>
+    [Fact]
+    public async Task An_oversize_upload_from_a_browser_gets_the_413_page_and_the_connection_stays_usable()
+    {
+        const int length = 3 * 1024 * 1024; // the cap is 1 MiB of document + 1 MiB of form
+        await using var node = await NodeFixture.StartAsync(maxDocumentBytes: 1024 * 1024);
+        var address = node.Http.BaseAddress!;
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(address.Host, address.Port, Ct);
+        var stream = tcp.GetStream();
+        var host = $"Host: {address.Authority}\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"POST /verify HTTP/1.1\r\n{host}Accept: text/html\r\n" +
+            $"Content-Type: multipart/form-data; boundary=b0undary\r\nContent-Length: {length}\r\n\r\n"), Ct);
+        var (head, page) = await ReadResponseAsync(stream);
+        Assert.StartsWith("HTTP/1.1 413", head, StringComparison.Ordinal);
+        Assert.Contains("text/html", head, StringComparison.Ordinal);
+        Assert.Contains("Upload refused", page, StringComparison.Ordinal);
+
+        var chunk = new byte[64 * 1024];
+        Array.Fill(chunk, (byte)'a');
+        for (var sent = 0; sent < length; sent += chunk.Length) await stream.WriteAsync(chunk.AsMemory(0, Math.Min(chunk.Length, length - sent)), Ct);
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /healthz HTTP/1.1\r\n{host}\r\n"), Ct);
+        var (next, _) = await ReadResponseAsync(stream);
+        Assert.StartsWith("HTTP/1.1 200", next, StringComparison.Ordinal);
+    }
+
     /// <summary>Reads one HTTP/1.1 response (head, and its body by Content-Length or chunks) from <paramref name="stream"/>.</summary>
     private static async Task<(string Head, string Body)> ReadResponseAsync(Stream stream)
     {
@@ -176,6 +206,29 @@ public class HeadersAndLimitsTests
         // A_signed_in_endpoint_takes_ordinary_bodies_and_refuses_oversize_ones_with_413 (sending 8 MiB undeclared here races the
         // server closing the connection after its answer, so the client sees a broken pipe instead of the answer).
         Assert.Equal(0UL, (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height);
+    }
+
+    /// <summary>
+    /// An API upload whose body is over its cap (the document limit plus the form's 1 MiB) is a 413 problem like every other
+    /// capped body: the upload's reader took the server's refusal for an interrupted or malformed upload (400).
+    /// </summary>
+    [Theory]
+    [InlineData("/api/v1/verify/file")]
+    [InlineData("/api/v1/patients/nobody-1/reports")] // the body is refused before the patient is looked up
+    public async Task An_api_upload_over_its_cap_is_a_413_problem_not_a_400(string path)
+    {
+        await using var node = await NodeFixture.StartAsync(maxDocumentBytes: 1024 * 1024);
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var before = (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height;
+        var form = new MultipartFormDataContent
+        {
+            { new StringContent("{}", Encoding.UTF8, "application/json"), "metadata" },
+            { new ByteArrayContent(new byte[3 * 1024 * 1024]), "file", "scan.pdf" },
+        };
+        await form.LoadIntoBufferAsync(Ct); // a declared length, as a browser or a script sends
+        using var response = await admin.PostAsync(path, form, Ct);
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(before, (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height);
     }
 
     [Fact]
