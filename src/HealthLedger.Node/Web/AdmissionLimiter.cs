@@ -66,16 +66,13 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
         Reads,
     }
 
-    // The peer gRPC service (Network/peer.proto, package healthledger.peer.v1), as Hosting's PeerPortGate names it: peers and
-    // consensus are never refused by admission control.
-    private const string PeerPathPrefix = "/healthledger.peer.v1.Peer";
-
     /// <summary>The budget of <paramref name="request"/> (see <see cref="Budget"/>).</summary>
     public static Budget Classify(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var path = request.Path;
-        if (path.StartsWithSegments(PeerPathPrefix, StringComparison.Ordinal) || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/assets")
+        // The peer service (PeerPortGate): peers and consensus are never refused by admission control.
+        if (Hosting.PeerPortGate.IsPeerCall(request) || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/assets")
             || path.StartsWithSegments("/error"))
         {
             return Budget.None;

@@ -38,7 +38,7 @@ public static class DisclosureDurability
             var refused = false;
             // For an answer that starts without a body write (headers only); once refused, what starts is the refusal.
             context.Response.OnStarting(() => refused ? Task.CompletedTask : scope.WaitAsync(close: true));
-            if (IsGrpc(context.Request))
+            if (Hosting.PeerPortGate.IsPeerCall(context.Request))
             {
                 await next(context); // the peers' calls (the peer port): no reads of PHI, and their streams are left as the server made them
                 await scope.WaitAsync(close: true);
@@ -72,10 +72,6 @@ public static class DisclosureDurability
                 if (scope.ReadOnly) context.Items[ReadOnlyItem] = true;
             }
         });
-
-    // The peers' gRPC calls, which the gate leaves alone.
-    private static bool IsGrpc(HttpRequest request) =>
-        request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// The response body feature of a gated request: its stream is the <see cref="DurabilityGate"/>, its writer a pipe over

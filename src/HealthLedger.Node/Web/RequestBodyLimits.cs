@@ -59,10 +59,10 @@ public static class RequestBodyLimits
     public static IApplicationBuilder UseRequestBodyLimits(this IApplicationBuilder app, NodeOptions options) =>
         app.Use((context, next) =>
         {
-            var isGrpc = context.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true;
+            var isPeerCall = Hosting.PeerPortGate.IsPeerCall(context.Request);
             // Once per request: the error page's pass (ErrorPages re-runs the pipeline for /error) must not replace the cap
             // and the drain of the endpoint the body was sent to with its own (16 KiB, 1 MiB read away).
-            if (!isGrpc && context.Items.TryAdd(AppliedKey, true) && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            if (!isPeerCall && context.Items.TryAdd(AppliedKey, true) && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
             {
                 var cap = For(context.GetEndpoint(), options);
                 if (cap is { } c && context.Request.ContentLength is { } length && length > c && length <= DrainLimitFor(c)

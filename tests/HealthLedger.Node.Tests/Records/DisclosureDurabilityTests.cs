@@ -228,6 +228,18 @@ public class DisclosureDurabilityTests
             if (contentType == "application/fhir+json") Assert.Contains("\"resourceType\":\"OperationOutcome\"", body, StringComparison.Ordinal);
             if (contentType == "application/problem+json") Assert.Contains("\"status\":503", body, StringComparison.Ordinal);
         }
+        // A read dressed as a peer's call (Content-Type application/grpc on the web port) is a read like any other: the peer
+        // service is told apart by its path (PeerPortGate), not by a header the client chooses. It was an empty 500.
+        foreach (var path in new[] { $"/api/v1/patients/{patientId}", $"/fhir/R4/Patient/{patientId}" })
+        {
+            using var dressed = new HttpRequestMessage(HttpMethod.Get, path) { Content = new ByteArrayContent([]) };
+            dressed.Content.Headers.ContentType = new("application/grpc");
+            using var refused = await admin.SendAsync(dressed, Ct);
+            var body = await refused.Content.ReadAsStringAsync(Ct);
+            Assert.True(refused.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable, $"{path} as gRPC: {(int)refused.StatusCode} {body}");
+            Assert.True(body.Contains("could not be recorded in the patient", StringComparison.Ordinal), $"{path}: {body}");
+            Assert.DoesNotContain("Gwen", body, StringComparison.Ordinal);
+        }
         Assert.Equal(0, node.App.Services.GetRequiredService<DisclosureRecorder>().Pending);
     }
 
