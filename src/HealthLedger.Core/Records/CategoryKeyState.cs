@@ -13,9 +13,14 @@ namespace HealthLedger.Core.Records;
 /// <param name="Epoch">The epoch (1, 2, …).</param>
 /// <param name="Readers">Who holds the key: the custodian organisation, the patient, grantees (opened with the epoch or added by grants).</param>
 /// <param name="Proof">The transaction that opened the epoch.</param>
-public sealed record CategoryKeyState(string PatientId, ConsentCategories Category, int Epoch, IReadOnlyList<CategoryKeyReader> Readers, RecordProof Proof)
+/// <param name="PreviousKey">The key of epoch <paramref name="Epoch"/> − 1 sealed under this epoch's key (the key chain,
+/// <see cref="Crypto.CategoryKeyCrypto.SealPreviousKey"/>), or null: the first epoch, or one opened without the chain.</param>
+public sealed record CategoryKeyState(string PatientId, ConsentCategories Category, int Epoch, IReadOnlyList<CategoryKeyReader> Readers, RecordProof Proof,
+    byte[]? PreviousKey = null)
 {
+    // Version 1: no previous key (encoded as before the key chain, so that re-executing older blocks gives the same state); 2: with it.
     private const byte FormatVersion = 1;
+    private const byte ChainedFormatVersion = 2;
 
     /// <summary>Most readers of one epoch (custodian, patient and grantees).</summary>
     public const int MaxReaders = 256;
@@ -51,9 +56,11 @@ public sealed record CategoryKeyState(string PatientId, ConsentCategories Catego
     /// <summary>State encoding.</summary>
     public byte[] Encode()
     {
-        var w = new CanonicalWriter(128 + 100 * Readers.Count).U8(FormatVersion).Text(PatientId).U8((byte)Category).VarUInt((ulong)Epoch).VarUInt((ulong)Readers.Count);
+        var w = new CanonicalWriter(128 + 100 * Readers.Count).U8(PreviousKey is null ? FormatVersion : ChainedFormatVersion)
+            .Text(PatientId).U8((byte)Category).VarUInt((ulong)Epoch).VarUInt((ulong)Readers.Count);
         foreach (var reader in Readers) reader.Write(w);
         Proof.Write(w);
+        if (PreviousKey is not null) w.Raw(PreviousKey);
         return w.ToArray();
     }
 
@@ -61,7 +68,7 @@ public sealed record CategoryKeyState(string PatientId, ConsentCategories Catego
     public static CategoryKeyState? TryDecode(ReadOnlySpan<byte> data)
     {
         var r = new CanonicalReader(data);
-        if (!r.U8(out var v) || v != FormatVersion) return null;
+        if (!r.U8(out var v) || v is not (FormatVersion or ChainedFormatVersion)) return null;
         if (!r.Text(out var patient, Identifiers.MaxLength, "patient") || !r.U8(out var category) || !r.VarInt32(out var epoch, CategoryKeyWrap.MaxEpoch, "epoch")) return null;
         if (!r.VarInt32(out var count, MaxReaders, "reader count")) return null;
         var readers = new CategoryKeyReader[count];
@@ -69,13 +76,17 @@ public sealed record CategoryKeyState(string PatientId, ConsentCategories Catego
         {
             if (!CategoryKeyReader.TryRead(ref r, out readers[i])) return null;
         }
-        if (!RecordProof.TryRead(ref r, out var proof) || !r.End()) return null;
-        return new CategoryKeyState(patient, (ConsentCategories)category, epoch, readers, proof);
+        if (!RecordProof.TryRead(ref r, out var proof)) return null;
+        byte[]? previous = null;
+        if (v == ChainedFormatVersion && !r.FixedBytes(Crypto.CategoryKeyCrypto.WrappedLength, "previous epoch's key", out previous)) return null;
+        if (!r.End()) return null;
+        return new CategoryKeyState(patient, (ConsentCategories)category, epoch, readers, proof, previous);
     }
 
     /// <inheritdoc/>
     public bool Equals(CategoryKeyState? other) => other is not null && PatientId == other.PatientId && Category == other.Category && Epoch == other.Epoch
-        && Readers.SequenceEqual(other.Readers) && Proof == other.Proof;
+        && Readers.SequenceEqual(other.Readers) && Proof == other.Proof
+        && (PreviousKey is null ? other.PreviousKey is null : other.PreviousKey is not null && PreviousKey.AsSpan().SequenceEqual(other.PreviousKey));
 
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(PatientId, Category, Epoch);

@@ -15,7 +15,11 @@ namespace HealthLedger.Core.Records;
 /// <param name="Epoch">The category key's epoch (1, 2, …).</param>
 /// <param name="WrappedKey">The data key wrapped under the category key (<see cref="CategoryKeyCrypto.WrappedLength"/> bytes).</param>
 /// <param name="NewEpoch">The readers of epoch <paramref name="Epoch"/> when this record opens it; empty otherwise.</param>
-public sealed record CategoryKeyWrap(string PatientId, ConsentCategories Category, int Epoch, byte[] WrappedKey, IReadOnlyList<CategoryKeyReader> NewEpoch)
+/// <param name="PreviousKey">When this record opens epoch <paramref name="Epoch"/> ≥ 2: the key of the epoch before, sealed under the new
+/// key (<see cref="CategoryKeyCrypto.SealPreviousKey"/>, <see cref="CategoryKeyCrypto.WrappedLength"/> bytes), or null when the writer
+/// could not open it (a chain with a gap: a grant then wraps the epoch before the gap itself).</param>
+public sealed record CategoryKeyWrap(string PatientId, ConsentCategories Category, int Epoch, byte[] WrappedKey, IReadOnlyList<CategoryKeyReader> NewEpoch,
+    byte[]? PreviousKey = null)
 {
     /// <summary>Most readers of one epoch.</summary>
     public const int MaxReaders = 64;
@@ -26,14 +30,25 @@ public sealed record CategoryKeyWrap(string PatientId, ConsentCategories Categor
     /// <summary>The associated data that binds <see cref="WrappedKey"/> to its record version.</summary>
     public byte[] Aad(string recordId, int version) => CategoryKeyCrypto.DataKeyAad(PatientId, (byte)Category, Epoch, recordId, version);
 
-    /// <summary>Writes the wrap.</summary>
+    /// <summary>Writes the wrap (<see cref="PreviousKey"/> after the readers when there is one: the enclosing reference's tag says so).</summary>
     public void Write(CanonicalWriter w)
     {
         w.Text(PatientId).U8((byte)Category).VarUInt((ulong)Epoch).Raw(WrappedKey).VarUInt((ulong)NewEpoch.Count);
         foreach (var reader in NewEpoch) reader.Write(w);
+        if (PreviousKey is not null) w.Raw(PreviousKey);
     }
 
-    /// <summary>Reads a wrap.</summary>
+    /// <summary>Reads a wrap; <paramref name="withPreviousKey"/> when its reference's tag says a previous epoch's key follows the readers.</summary>
+    public static bool TryRead(ref CanonicalReader r, out CategoryKeyWrap wrap, bool withPreviousKey)
+    {
+        if (!TryRead(ref r, out wrap)) return false;
+        if (!withPreviousKey) return true;
+        if (!r.FixedBytes(CategoryKeyCrypto.WrappedLength, "previous epoch's key", out var previous)) return false;
+        wrap = wrap with { PreviousKey = previous };
+        return true;
+    }
+
+    /// <summary>Reads a wrap without a previous epoch's key.</summary>
     public static bool TryRead(ref CanonicalReader r, out CategoryKeyWrap wrap)
     {
         wrap = null!;
@@ -50,7 +65,8 @@ public sealed record CategoryKeyWrap(string PatientId, ConsentCategories Categor
 
     /// <inheritdoc/>
     public bool Equals(CategoryKeyWrap? other) => other is not null && PatientId == other.PatientId && Category == other.Category && Epoch == other.Epoch
-        && WrappedKey.AsSpan().SequenceEqual(other.WrappedKey) && NewEpoch.SequenceEqual(other.NewEpoch);
+        && WrappedKey.AsSpan().SequenceEqual(other.WrappedKey) && NewEpoch.SequenceEqual(other.NewEpoch)
+        && (PreviousKey is null ? other.PreviousKey is null : other.PreviousKey is not null && PreviousKey.AsSpan().SequenceEqual(other.PreviousKey));
 
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(PatientId, Category, Epoch);

@@ -33,7 +33,8 @@ public sealed record SealedRecordRef(Hash256 CiphertextHash, int Length, IReadOn
     {
         w.Hash(CiphertextHash).VarUInt((ulong)Length).VarUInt((ulong)Envelopes.Count);
         foreach (var e in Envelopes) e.Write(w);
-        w.Bool(KeyWrap is not null);
+        // 0: envelopes only; 1: a category key wrap; 2: a wrap that opens an epoch with the previous epoch's key (the key chain).
+        w.U8(KeyWrap is null ? (byte)0 : KeyWrap.PreviousKey is null ? (byte)1 : (byte)2);
         KeyWrap?.Write(w);
     }
 
@@ -48,9 +49,10 @@ public sealed record SealedRecordRef(Hash256 CiphertextHash, int Length, IReadOn
         {
             if (!Envelope.TryRead(ref r, out envelopes[i])) return false;
         }
-        if (!r.Bool(out var wrapped)) return false;
+        if (!r.U8(out var tag)) return false;
+        if (tag > 2) return r.Fail($"key wrap tag must be 0, 1 or 2, got {tag}");
         CategoryKeyWrap? keyWrap = null;
-        if (wrapped && !CategoryKeyWrap.TryRead(ref r, out keyWrap)) return false;
+        if (tag > 0 && !CategoryKeyWrap.TryRead(ref r, out keyWrap, withPreviousKey: tag == 2)) return false;
         value = new SealedRecordRef(hash, length, envelopes, keyWrap);
         return true;
     }

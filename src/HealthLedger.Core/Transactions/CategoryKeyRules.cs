@@ -11,8 +11,10 @@ namespace HealthLedger.Core.Transactions;
 /// at least), or under the patient's category key (<see cref="CategoryKeyWrap"/>). Under a category key:
 /// <list type="bullet">
 /// <item>the wrap names this patient and the record's single category, and the record carries no per-reader envelopes;</item>
-/// <item>it uses the category's current epoch, or opens the next one (epoch = current + 1) with its readers; repeating
-/// the announcement of the current epoch with envelopes byte-identical to stored ones is a no-op (concurrent writers);</item>
+/// <item>it uses the category's current epoch, or opens the next one (epoch = current + 1) with its readers and, from epoch
+/// 2, optionally the previous epoch's key sealed under the new one (the key chain, <see cref="Crypto.CategoryKeyCrypto.SealPreviousKey"/>;
+/// only an opening record carries it); repeating the announcement of the current epoch with envelopes and chain byte-identical
+/// to the stored ones is a no-op (concurrent writers);</item>
 /// <item>every reader of the epoch it uses must still be a reader at the block's time: the custodian organisation, the
 /// patient, or a doctor or organisation whose active grant covers the category. When a grant was revoked, replaced
 /// without the category or expired, the current epoch is stale and the next record must open a new epoch without that
@@ -49,16 +51,24 @@ public static class CategoryKeyRules
         var current = CategoryKeyState.CurrentEpoch(context.State, patientId, category);
         IReadOnlyList<CategoryKeyReader> readers;
         var opens = wrap.NewEpoch.Count > 0 && wrap.Epoch == current + 1;
+        if (wrap.PreviousKey is not null && wrap.NewEpoch.Count == 0) return Invalid("only a record that opens a key epoch carries the previous epoch's key");
         if (opens)
         {
             if (wrap.NewEpoch.Select(r => (r.Kind, r.Id)).Distinct().Count() != wrap.NewEpoch.Count) return Invalid("a reader appears twice in the new category key");
+            if (wrap.PreviousKey is not null && wrap.Epoch < 2) return Invalid("the first key epoch has no previous epoch's key");
             readers = wrap.NewEpoch;
         }
         else
         {
             if (current == 0) return Invalid($"patient '{patientId}' has no {category} key yet: the record must open epoch 1");
             if (wrap.Epoch != current) return TxResult.Reject(TxVerdict.Conflict, $"record: the current {category} key is epoch {current}, not {wrap.Epoch}");
-            readers = CategoryKeyState.Get(context.State, patientId, category, current)?.Readers ?? [];
+            var stored = CategoryKeyState.Get(context.State, patientId, category, current);
+            readers = stored?.Readers ?? [];
+            // A repeated announcement carries the same previous epoch's key as the stored one, byte for byte (or none when it had none).
+            if (wrap.NewEpoch.Count > 0 && !SameBytes(wrap.PreviousKey, stored?.PreviousKey))
+            {
+                return TxResult.Reject(TxVerdict.Conflict, $"record: the {category} key of epoch {current} was already opened with another key chain");
+            }
             // Rescuers of an emergency, or the doctor of a break-glass access, that is over hold this epoch's key: rotate, as after a revocation.
             if (Emergencies.ReleasedEpochs.StaleUnder(context.State, patientId, category, current, context.Timestamp) is { } holder)
             {
@@ -80,7 +90,7 @@ public static class CategoryKeyRules
         if (patientKey is not null && !readers.Any(r => r.Kind == KeyReaderKind.Patient)) return Invalid("no category key envelope for the patient");
         if (opens)
         {
-            var epoch = new CategoryKeyState(patientId, category, wrap.Epoch, wrap.NewEpoch, new RecordProof(tx.Id, context.Height, context.Timestamp));
+            var epoch = new CategoryKeyState(patientId, category, wrap.Epoch, wrap.NewEpoch, new RecordProof(tx.Id, context.Height, context.Timestamp), wrap.PreviousKey);
             context.State.Set(CategoryKeyState.Key(patientId, category, wrap.Epoch), epoch.Encode());
             context.State.Set(CategoryKeyState.CurrentKey(patientId, category), new Encoding.CanonicalWriter(8).VarUInt((ulong)wrap.Epoch).ToArray());
         }
@@ -110,6 +120,8 @@ public static class CategoryKeyRules
                 return false;
         }
     }
+
+    private static bool SameBytes(byte[]? a, byte[]? b) => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
 
     private static string Describe(CategoryKeyReader reader) => $"{reader.Kind.ToString().ToLowerInvariant()} '{reader.Id}'";
 

@@ -92,8 +92,10 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
 
     /// <summary>
     /// The keys a grant of <paramref name="categories"/> carries, re-wrapped by the patient's own session for
-    /// <paramref name="granteeKey"/>: every epoch of each category key, and the data key of each version sealed before the
-    /// key hierarchy (capped at <see cref="GrantAccessPayload.MaxKeys"/> and <see cref="GrantAccessPayload.MaxCategoryKeys"/>).
+    /// <paramref name="granteeKey"/>: the current epoch of each category key (the grantee opens the earlier ones down the key
+    /// chain, <see cref="CategoryKeyCrypto.SealPreviousKey"/>) and any epoch the chain does not reach, and the data key of each
+    /// version sealed before the key hierarchy (capped at <see cref="GrantAccessPayload.MaxKeys"/> and
+    /// <see cref="GrantAccessPayload.MaxCategoryKeys"/>, newest epochs first).
     /// Used by a grant and by the approval of an access request alike.
     /// </summary>
     public (IReadOnlyList<GrantedKey> Keys, IReadOnlyList<GrantedCategoryKey> CategoryKeys) GrantKeys(UserSession actor, string patientId, ConsentCategories categories,
@@ -102,8 +104,12 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
         var categoryKeys = new List<GrantedCategoryKey>();
         foreach (var category in CategoryKeyState.Singles(categories))
         {
-            for (var epoch = 1; epoch <= CategoryKeyState.CurrentEpoch(policy.State, patientId, category); epoch++)
+            // The current epoch opens every earlier one down the key chain; an epoch whose successor does not carry its key (a
+            // gap, or epochs opened before the chain existed) is wrapped too. Newest first.
+            var current = CategoryKeyState.CurrentEpoch(policy.State, patientId, category);
+            for (var epoch = current; epoch >= 1; epoch--)
             {
+                if (epoch < current && CategoryKeyState.Get(policy.State, patientId, category, epoch + 1)?.PreviousKey is not null) continue;
                 var key = keyring.OpenCategoryKey(patientId, category, epoch, actor.Keys.Encryption);
                 if (key is null) continue;
                 try

@@ -17,7 +17,9 @@ namespace HealthLedger.Node.Records;
 /// its per-reader envelope (records sealed before the hierarchy) or from the category key, which the organisation opens
 /// once per patient, category and epoch (one X25519 agreement) and keeps in memory for the life of the process — and, with
 /// a <see cref="CategoryKeyCache"/>, across restarts: a key kept there is used without an agreement as long as the
-/// organisation's envelope on the chain is still the one it was opened from.
+/// organisation's envelope on the chain is still the one it was opened from. A new epoch carries the previous epoch's key
+/// sealed under the new one when this organisation holds it (the key chain, <see cref="CategoryKeyCrypto.SealPreviousKey"/>):
+/// a reader with an envelope for a later epoch opens an earlier one through the chain, so a grant wraps one key per category.
 /// </summary>
 public sealed class CategoryKeyring : IDisposable
 {
@@ -34,6 +36,9 @@ public sealed class CategoryKeyring : IDisposable
     // Keys read from the cache file and not used yet: each is taken (moved to _organisationKeys) when its envelope on the
     // chain is the one it was opened from.
     private readonly ConcurrentDictionary<(string Patient, ConsentCategories Category, int Epoch), Kept> _fromCache = new();
+
+    // Keys the organisation opened through the key chain (no envelope of its own for that epoch): kept in memory only.
+    private readonly ConcurrentDictionary<(string Patient, ConsentCategories Category, int Epoch), byte[]> _chainedKeys = new();
 
     private readonly Lock _saving = new();
     private long _agreements;
@@ -61,7 +66,7 @@ public sealed class CategoryKeyring : IDisposable
     // Epochs this node announced and that may not be committed yet: concurrent writers reuse the same announcement.
     private readonly ConcurrentDictionary<(string Patient, ConsentCategories Category), Pending> _pending = new();
 
-    private sealed record Pending(int Epoch, byte[] Key, IReadOnlyList<CategoryKeyReader> Readers);
+    private sealed record Pending(int Epoch, byte[] Key, IReadOnlyList<CategoryKeyReader> Readers, byte[]? PreviousKey);
 
     /// <summary>How many category keys the organisation holds open in memory.</summary>
     public int CachedKeys => _organisationKeys.Count;
@@ -107,7 +112,7 @@ public sealed class CategoryKeyring : IDisposable
         finally
         {
             // The organisation's kept keys stay; any other copy (a user's, an uncommitted announcement's) is wiped.
-            if (!(_organisationKeys.TryGetValue((wrap.PatientId, wrap.Category, wrap.Epoch), out var kept) && ReferenceEquals(kept.Key, categoryKey))) CryptographicOperations.ZeroMemory(categoryKey);
+            if (!IsKept(wrap.PatientId, wrap.Category, wrap.Epoch, categoryKey)) CryptographicOperations.ZeroMemory(categoryKey);
         }
     }
 
@@ -122,15 +127,17 @@ public sealed class CategoryKeyring : IDisposable
     /// <summary>
     /// The category key of an epoch for <paramref name="reader"/> (from their envelope in the state, or in
     /// <paramref name="announced"/> when the epoch is being opened); null when they hold none. The organisation's are kept
-    /// (do not wipe them); anyone else's the caller wipes.
+    /// (do not wipe them); anyone else's the caller wipes. A reader without an envelope for a committed epoch opens it through
+    /// the key chain from a later epoch they hold (<see cref="HoldsThroughChain"/>).
     /// </summary>
     public byte[]? OpenCategoryKey(string patientId, ConsentCategories category, int epoch, EncryptionKeyPair reader, IReadOnlyList<CategoryKeyReader>? announced = null)
     {
         var isOrganisation = reader.PublicKey == _organisation.EncryptionKey;
         if (isOrganisation && _organisationKeys.TryGetValue((patientId, category, epoch), out var kept)) return kept.Key;
+        if (isOrganisation && _chainedKeys.TryGetValue((patientId, category, epoch), out var chained)) return chained;
         var committed = Committed(patientId, category, epoch);
         var envelope = EnvelopeFor(committed?.Readers ?? announced ?? [], reader.PublicKey);
-        if (envelope is null) return null;
+        if (envelope is null) return committed is null ? null : OpenThroughChain(patientId, category, epoch, reader, isOrganisation);
         // Only keys read from the committed state are kept: an announcement may still lose to another one.
         var keep = isOrganisation && committed is not null;
         var envelopeHash = keep ? CategoryKeyCache.EnvelopeHash(envelope) : default;
@@ -154,6 +161,51 @@ public sealed class CategoryKeyring : IDisposable
         }
         return key;
     }
+
+    /// <summary>
+    /// True when <paramref name="reader"/> has no envelope for the committed epoch but holds a later epoch of the category
+    /// whose key chain reaches back to it unbroken (no X25519, state reads only).
+    /// </summary>
+    public bool HoldsThroughChain(string patientId, ConsentCategories category, int epoch, EncryptionPublicKey reader) =>
+        ChainTo(patientId, category, epoch, reader) is not null;
+
+    // The committed epochs above `epoch`, up to the first one `reader` has an envelope for, when each carries its previous
+    // epoch's key; null when the chain has a gap or the reader holds no later epoch.
+    private List<CategoryKeyState>? ChainTo(string patientId, ConsentCategories category, int epoch, EncryptionPublicKey reader)
+    {
+        var chain = new List<CategoryKeyState>();
+        for (var e = epoch + 1; e <= CategoryKeyWrap.MaxEpoch; e++)
+        {
+            if (Committed(patientId, category, e) is not { PreviousKey: not null } state) return null;
+            chain.Add(state);
+            if (EnvelopeFor(state.Readers, reader) is not null) return chain;
+        }
+        return null;
+    }
+
+    // Opens an epoch's key from the nearest later epoch the reader holds, down its key chain: one AES-GCM per epoch.
+    private byte[]? OpenThroughChain(string patientId, ConsentCategories category, int epoch, EncryptionKeyPair reader, bool isOrganisation)
+    {
+        if (ChainTo(patientId, category, epoch, reader.PublicKey) is not { } chain) return null;
+        var top = chain[^1];
+        var key = OpenCategoryKey(patientId, category, top.Epoch, reader);
+        for (var i = chain.Count - 1; key is not null && i >= 0; i--)
+        {
+            var state = chain[i];
+            var opened = CategoryKeyCrypto.TryOpenPreviousKey(key, state.PreviousKey, patientId, (byte)category, state.Epoch, out var previous);
+            if (!IsKept(patientId, category, state.Epoch, key)) CryptographicOperations.ZeroMemory(key);
+            key = opened ? previous : null;
+        }
+        if (key is null || !isOrganisation) return key;
+        var kept = _chainedKeys.GetOrAdd((patientId, category, epoch), key);
+        if (!ReferenceEquals(kept, key)) CryptographicOperations.ZeroMemory(key);
+        return kept;
+    }
+
+    // True when `key` is the organisation's kept copy of that epoch's key (not to be wiped by a caller).
+    private bool IsKept(string patientId, ConsentCategories category, int epoch, byte[] key) =>
+        (_organisationKeys.TryGetValue((patientId, category, epoch), out var kept) && ReferenceEquals(kept.Key, key))
+        || (_chainedKeys.TryGetValue((patientId, category, epoch), out var chained) && ReferenceEquals(chained, key));
 
     // The committed key epoch of a patient's category, if any; and the envelope in a reader list addressed to one key.
     private CategoryKeyState? Committed(string patientId, ConsentCategories category, int epoch) =>
@@ -217,25 +269,38 @@ public sealed class CategoryKeyring : IDisposable
         {
             pending = _pending.TryGetValue((patientId, category), out var q) && q.Epoch == current + 1 && SameReaders(q.Readers, readers) ? q : Announce();
         }
-        return WrapUnder(pending.Key, patientId, category, pending.Epoch, recordId, version, dataKey, pending.Readers);
+        return WrapUnder(pending.Key, patientId, category, pending.Epoch, recordId, version, dataKey, pending.Readers, pending.PreviousKey);
 
         Pending Announce()
         {
             var categoryKey = RandomNumberGenerator.GetBytes(CategoryKeyCrypto.KeyLength);
             var announced = readers.Select(r => new CategoryKeyReader(r.Kind, r.Id,
                 CategoryKeyCrypto.WrapForReader(categoryKey, r.Key, RandomNumberGenerator.GetBytes(32), patientId, (byte)category, current + 1))).ToList();
-            var made = new Pending(current + 1, categoryKey, announced);
+            // The key chain: the current epoch's key sealed under the new one, when this organisation holds it (else a gap,
+            // which a grant bridges by wrapping the epoch before it).
+            byte[]? previousKey = null;
+            if (current > 0)
+            {
+                var previous = p is not null && p.Epoch == current && state is not null && p.Readers.All(state.Readers.Contains) ? p.Key
+                    : OpenCategoryKey(patientId, category, current, _organisation.Keys.Encryption);
+                if (previous is not null)
+                {
+                    previousKey = CategoryKeyCrypto.SealPreviousKey(categoryKey, RandomNumberGenerator.GetBytes(RecordCrypto.NonceLength), previous, patientId, (byte)category, current + 1);
+                    if (!ReferenceEquals(previous, p?.Key) && !IsKept(patientId, category, current, previous)) CryptographicOperations.ZeroMemory(previous);
+                }
+            }
+            var made = new Pending(current + 1, categoryKey, announced, previousKey);
             _pending[(patientId, category)] = made;
             return made;
         }
     }
 
     private static CategoryKeyWrap WrapUnder(byte[] categoryKey, string patientId, ConsentCategories category, int epoch, string recordId, int version, byte[] dataKey,
-        IReadOnlyList<CategoryKeyReader> announced)
+        IReadOnlyList<CategoryKeyReader> announced, byte[]? previousKey = null)
     {
         var wrapped = CategoryKeyCrypto.WrapDataKey(categoryKey, RandomNumberGenerator.GetBytes(RecordCrypto.NonceLength), dataKey,
             CategoryKeyCrypto.DataKeyAad(patientId, (byte)category, epoch, recordId, version));
-        return new CategoryKeyWrap(patientId, category, epoch, wrapped, announced);
+        return new CategoryKeyWrap(patientId, category, epoch, wrapped, announced, announced.Count > 0 ? previousKey : null);
     }
 
     // The current readers of a patient's category: the custodian organisation, the patient, the active grantees.
@@ -293,6 +358,8 @@ public sealed class CategoryKeyring : IDisposable
         foreach (var kept in _fromCache.Values) CryptographicOperations.ZeroMemory(kept.Key);
         _fromCache.Clear();
         foreach (var pending in _pending.Values) CryptographicOperations.ZeroMemory(pending.Key);
+        foreach (var chained in _chainedKeys.Values) CryptographicOperations.ZeroMemory(chained);
+        _chainedKeys.Clear();
         _organisationKeys.Clear();
         _pending.Clear();
     }

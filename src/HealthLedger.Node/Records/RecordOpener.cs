@@ -85,7 +85,10 @@ public sealed class RecordOpener(LedgerNode node, OrganisationKeys organisation,
     // The cheap half of Open's test (no state read): the records that may be the reader's.
     private static bool Readable(SealedRecordRef reference, EncryptionKeyPair key) => reference.KeyWrap is not null || reference.HasEnvelopeFor(key.PublicKey);
 
+    // An envelope of the epoch addressed to the reader, or a later epoch of theirs whose key chain reaches back to it.
     private bool HoldsCategoryKey(CategoryKeyWrap wrap, EncryptionPublicKey key) =>
-        (node.GetState(CategoryKeyState.Key(wrap.PatientId, wrap.Category, wrap.Epoch)) is { } bytes ? CategoryKeyState.TryDecode(bytes)?.Readers : wrap.NewEpoch)
-            ?.Any(r => r.Envelope.Recipient == key) == true;
+        node.GetState(CategoryKeyState.Key(wrap.PatientId, wrap.Category, wrap.Epoch)) is { } bytes
+            ? CategoryKeyState.TryDecode(bytes) is { } state
+                && (state.Readers.Any(r => r.Envelope.Recipient == key) || keyring.HoldsThroughChain(wrap.PatientId, wrap.Category, wrap.Epoch, key))
+            : wrap.NewEpoch.Any(r => r.Envelope.Recipient == key);
 }

@@ -287,6 +287,69 @@ public class CategoryKeyTests
     }
 
     [Fact]
+    public void Only_an_epoch_after_the_first_carries_the_previous_epochs_key_and_its_holder_opens_the_earlier_epoch_with_it()
+    {
+        using var w = new World();
+        var enc = ConsentCategories.Encounters;
+        SealedRecordRef Chained(string id, IReadOnlyList<CategoryKeyReader> opens, int epoch, byte[] previousKey)
+        {
+            var record = w.Sealed(id, 1, enc, opens, epoch: epoch);
+            var sealedPrevious = CategoryKeyCrypto.SealPreviousKey(w.CategoryKey(enc, epoch), w.Fresh(RecordCrypto.NonceLength), previousKey, Patient, (byte)enc, epoch);
+            return record with { KeyWrap = record.KeyWrap! with { PreviousKey = sealedPrevious } };
+        }
+
+        // The first epoch has no epoch before it.
+        var first = w.NewEpoch(enc, 1, w.Custodian, w.Self);
+        var firstWithLink = w.Sealed("en-1", 1, enc, first, epoch: 1);
+        firstWithLink = firstWithLink with { KeyWrap = firstWithLink.KeyWrap! with { PreviousKey = w.Fresh(CategoryKeyCrypto.WrappedLength) } };
+        Assert.Contains("first key epoch has no previous", w.Run(T0 + 10, w.Admin(w.Entry("en-1", EntryType.Visit, firstWithLink))).Reason);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 11, w.Admin(w.Entry("en-1", EntryType.Visit, w.Sealed("en-1", 1, enc, first, epoch: 1)))).Verdict);
+        var epoch1 = w.CategoryKey(enc, 1);
+
+        // A record that does not open an epoch carries none either.
+        var plain = w.Sealed("en-2", 1, enc);
+        plain = plain with { KeyWrap = plain.KeyWrap! with { PreviousKey = w.Fresh(CategoryKeyCrypto.WrappedLength) } };
+        Assert.Contains("only a record that opens a key epoch", w.Run(T0 + 12, w.Admin(w.Entry("en-2", EntryType.Visit, plain))).Reason);
+
+        // Epoch 2 with epoch 1's key sealed under it: stored with the epoch, and it survives the transaction's encoding.
+        var second = w.NewEpoch(enc, 2, w.Custodian, w.Self);
+        var chained = Chained("en-3", second, 2, epoch1);
+        var written = new Core.Encoding.CanonicalWriter(512);
+        chained.Write(written);
+        var reader = new Core.Encoding.CanonicalReader(written.ToArray());
+        Assert.True(SealedRecordRef.TryRead(ref reader, out var decoded) && reader.End(), reader.Error);
+        Assert.Equal(chained, decoded);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 13, w.Admin(w.Entry("en-3", EntryType.Visit, chained))).Verdict);
+        var stored = CategoryKeyState.Get(w.Net.State, Patient, enc, 2)!;
+        Assert.NotNull(stored.PreviousKey);
+        Assert.Equal(stored, CategoryKeyState.TryDecode(stored.Encode()));
+        Assert.Null(CategoryKeyState.Get(w.Net.State, Patient, enc, 1)!.PreviousKey);
+
+        // Whoever opens epoch 2 opens epoch 1 with it; the sealed key names its patient, category and epoch.
+        Assert.True(CategoryKeyCrypto.TryOpenPreviousKey(w.CategoryKey(enc, 2), stored.PreviousKey, Patient, (byte)enc, 2, out var opened));
+        Assert.Equal(epoch1, opened);
+        Assert.False(CategoryKeyCrypto.TryOpenPreviousKey(w.CategoryKey(enc, 2), stored.PreviousKey, Patient, (byte)enc, 3, out _));
+        Assert.False(CategoryKeyCrypto.TryOpenPreviousKey(w.CategoryKey(enc, 2), stored.PreviousKey, Patient, (byte)ConsentCategories.Account, 2, out _));
+        Assert.False(CategoryKeyCrypto.TryOpenPreviousKey(w.CategoryKey(enc, 2), stored.PreviousKey, "pt-other", (byte)enc, 2, out _));
+        Assert.False(CategoryKeyCrypto.TryOpenPreviousKey(epoch1, stored.PreviousKey, Patient, (byte)enc, 2, out _));
+
+        // Racing writers repeat the announcement byte for byte, chain included; another chain for the same epoch is refused.
+        var repeat = w.Sealed("en-4", 1, enc, second, epoch: 2);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 14, w.Admin(w.Entry("en-4", EntryType.Visit, repeat with { KeyWrap = repeat.KeyWrap! with { PreviousKey = stored.PreviousKey } }))).Verdict);
+        Assert.Contains("another key chain", w.Run(T0 + 15, w.Admin(w.Entry("en-5", EntryType.Visit, Chained("en-5", second, 2, epoch1)))).Reason);
+        Assert.Contains("another key chain", w.Run(T0 + 16, w.Admin(w.Entry("en-5", EntryType.Visit, w.Sealed("en-5", 1, enc, second, epoch: 2)))).Reason);
+    }
+
+    [Fact]
+    public void A_sealed_reference_with_an_unknown_key_wrap_tag_does_not_decode()
+    {
+        var w = new Core.Encoding.CanonicalWriter(64).Hash(Hash256.Zero).VarUInt(10).VarUInt(0).U8(3);
+        var r = new Core.Encoding.CanonicalReader(w.ToArray());
+        Assert.False(SealedRecordRef.TryRead(ref r, out _));
+        Assert.Contains("key wrap tag", r.Error);
+    }
+
+    [Fact]
     public void A_grant_costs_the_same_whatever_the_number_of_records_and_far_less_than_rewrapping_each()
     {
         using var w = new World();

@@ -158,11 +158,37 @@ public class CategoryKeyTests
         Assert.Equal((HttpStatusCode.OK, 4), await w.VitalSignsAsync(w.Admin));
         Assert.Equal((HttpStatusCode.OK, 4), await w.VitalSignsAsync(w.Patient));
 
-        // A new grant carries both epochs' keys, still one per category epoch.
+        // Epoch 2 carries epoch 1's key sealed under it (the key chain): a new grant carries epoch 2's key alone, and the
+        // grantee opens the three records of epoch 1 through the chain.
+        Assert.NotNull(rotated.PreviousKey);
         var again = w.GrantTransaction(await w.GrantAsync("encounters"));
         Assert.Empty(again.Keys);
-        Assert.Equal([1, 2], again.CategoryKeys.Select(k => k.Epoch).Order());
+        Assert.Equal([2], again.CategoryKeys.Select(k => k.Epoch));
         Assert.Equal((HttpStatusCode.OK, 4), await w.VitalSignsAsync(w.Grantee));
+    }
+
+    [Fact]
+    public async Task After_many_revocations_a_grant_carries_one_key_per_category_and_the_grantee_opens_every_earlier_epoch_down_the_key_chain()
+    {
+        await using var w = await SetUpAsync();
+        const int Revocations = 6;
+        for (var i = 0; i < Revocations; i++)
+        {
+            await w.RecordVitalSignsAsync(1);
+            var granted = await w.GrantAsync("encounters");
+            // Each grant carries the epoch it finds current, however many came before.
+            Assert.Equal([i + 1], w.GrantTransaction(granted).CategoryKeys.Select(k => k.Epoch));
+            using var revoked = await w.Patient.DeleteAsync($"/api/v1/patients/{w.PatientId}/grants/{granted.Id}", Ct);
+            revoked.EnsureSuccessStatusCode();
+        }
+        await w.RecordVitalSignsAsync(1);
+        Assert.Equal(Revocations + 1, w.CurrentEpoch(ConsentCategories.Encounters));
+        Assert.All(Enumerable.Range(2, Revocations), e => Assert.NotNull(w.Epoch(ConsentCategories.Encounters, e).PreviousKey));
+        Assert.Equal(HttpStatusCode.Forbidden, (await w.VitalSignsAsync(w.Grantee)).Status);
+
+        var grant = w.GrantTransaction(await w.GrantAsync("encounters", "demographics"));
+        Assert.Equal([(ConsentCategories.Demographics, 1), (ConsentCategories.Encounters, Revocations + 1)], grant.CategoryKeys.Select(k => (k.Category, k.Epoch)).Order());
+        Assert.Equal((HttpStatusCode.OK, Revocations + 1), await w.VitalSignsAsync(w.Grantee));
     }
 
     [Fact]

@@ -22,9 +22,10 @@ public sealed record GrantedCategoryKey(ConsentCategories Category, int Epoch, E
 /// <summary>
 /// The patient grants a doctor or an organisation access to their records (all, or chosen categories), optionally until a
 /// time. Signed by the patient. It carries the keys in scope re-wrapped for the grantee, so consent is cryptographic and
-/// not only a check: one category key per category and epoch (<see cref="CategoryKeys"/>, whatever the number of
-/// records), and the data key of each record sealed before the key hierarchy, per record (<see cref="Keys"/>). A new
-/// grant to the same grantee replaces the previous one.
+/// not only a check: category keys (<see cref="CategoryKeys"/>, whatever the number of records: the host sends each
+/// category's current epoch, which opens the earlier epochs down the key chain, see <see cref="CategoryKeyCrypto.SealPreviousKey"/>,
+/// and any epoch the chain does not reach), and the data key of each record sealed before the key hierarchy, per record
+/// (<see cref="Keys"/>). The grantee becomes a reader of each epoch sent. A new grant to the same grantee replaces the previous one.
 /// </summary>
 public sealed record GrantAccessPayload(string GrantId, string PatientId, GranteeKind Grantee, string GranteeId, ConsentCategories Categories,
     ulong ExpiresAt, IReadOnlyList<GrantedKey> Keys, IReadOnlyList<GrantedCategoryKey>? CategoryKeys = null) : TxPayload
