@@ -14,6 +14,14 @@ public static class Consent
     /// <summary>The key that records a grantee's current grant of a patient.</summary>
     public static string CurrentGrantKey(string patientId, GranteeKind kind, string granteeId) => $"grantee/{patientId}/{(byte)kind}/{granteeId}";
 
+    /// <summary>
+    /// The prefix of a patient's current-grant keys (<see cref="CurrentGrantKey"/>), of one kind of grantee or all: one key per
+    /// grantee ever granted, whatever the number of grants and revocations since — only a current grant can be active, as a
+    /// new grant to the same grantee replaces the previous one.
+    /// </summary>
+    public static string CurrentGrantPrefix(string patientId, GranteeKind? kind = null) =>
+        kind is { } k ? $"grantee/{patientId}/{(byte)k}/" : $"grantee/{patientId}/";
+
     /// <summary>The current grant of a patient to a grantee, or null.</summary>
     public static GrantState? CurrentGrant(IStateReader state, string patientId, GranteeKind kind, string granteeId)
     {

@@ -43,9 +43,9 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
         if (directory.Patient(patientId) is not { } patient) return [];
         var now = (ulong)time.Now.ToUnixTimeMilliseconds();
         var candidates = new List<string> { patient.OrganisationId };
-        foreach (var (_, bytes) in node.ScanState($"grant/{patientId}/"))
+        foreach (var grant in policy.CurrentGrants(patientId, GranteeKind.Organisation))
         {
-            if (GrantState.TryDecode(bytes) is { Grantee: GranteeKind.Organisation } grant && !candidates.Contains(grant.GranteeId)) candidates.Add(grant.GranteeId);
+            if (!candidates.Contains(grant.GranteeId)) candidates.Add(grant.GranteeId);
         }
         var list = new List<(string, LabCatalogue)>();
         foreach (var lab in candidates)

@@ -68,15 +68,28 @@ public sealed class AccessPolicy(LedgerNode node, OrganisationKeys organisation,
     public IReadOnlyList<(KeyReaderKind Kind, string Id, EncryptionPublicKey Key)> Grantees(string patientId, ConsentCategories category)
     {
         var grantees = new List<(KeyReaderKind, string, EncryptionPublicKey)>();
-        foreach (var (_, bytes) in node.ScanState($"grant/{patientId}/"))
+        foreach (var grant in CurrentGrants(patientId))
         {
-            if (GrantState.TryDecode(bytes) is not { } grant || !grant.Allows(category, Now)) continue;
+            if (!grant.Allows(category, Now)) continue;
             var key = grant.Grantee == GranteeKind.Doctor
                 ? (node.GetState(StateKeys.User(grant.GranteeId)) is { } u ? UserRecord.TryDecode(u)?.EncryptionKey : null)
                 : (node.GetState(StateKeys.Organisation(grant.GranteeId)) is { } o ? OrganisationRecord.TryDecode(o)?.EncryptionKey : null);
             if (key is { } k) grantees.Add((grant.Grantee == GranteeKind.Doctor ? KeyReaderKind.Doctor : KeyReaderKind.Organisation, grant.GranteeId, k));
         }
         return grantees;
+    }
+
+    /// <summary>
+    /// The current grant of each grantee of <paramref name="patientId"/> (of <paramref name="kind"/> only, when given), active or
+    /// not: read through the current-grant keys (<see cref="Core.Records.Consent.CurrentGrantPrefix"/>), so the cost follows the
+    /// number of grantees, not of grants and revocations (every grant stays in the state as history).
+    /// </summary>
+    public IEnumerable<GrantState> CurrentGrants(string patientId, GranteeKind? kind = null)
+    {
+        foreach (var (_, id) in node.ScanState(Core.Records.Consent.CurrentGrantPrefix(patientId, kind)))
+        {
+            if (node.GetState(StateKeys.Grant(patientId, System.Text.Encoding.UTF8.GetString(id))) is { } bytes && GrantState.TryDecode(bytes) is { } grant) yield return grant;
+        }
     }
 
     /// <summary>The care relationship of a doctor with a patient, or null.</summary>

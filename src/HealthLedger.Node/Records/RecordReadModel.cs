@@ -58,12 +58,19 @@ public sealed class RecordReadModel
         var now = (ulong)_clock.GetUtcNow().ToUnixTimeMilliseconds();
         var byDoctor = false;
         var byOrganisation = false;
-        foreach (var (_, bytes) in _node.ScanState("grant/"))
+        // The current-grant keys (grantee/<patient>/<kind>/<grantee>: one per grantee, however many grants and revocations
+        // there were) are matched by their end, so only this doctor's and their organisation's grants are read and decoded.
+        var doctorEnd = $"/{(byte)GranteeKind.Doctor}/{actor.UserId}";
+        var organisationEnd = $"/{(byte)GranteeKind.Organisation}/{actor.OrganisationId}";
+        foreach (var (key, id) in _node.ScanState("grantee/"))
         {
-            if (GrantState.TryDecode(bytes) is not { } grant || !grant.IsActiveAt(now)) continue;
-            var toDoctor = grant.Grantee == GranteeKind.Doctor && grant.GranteeId == actor.UserId;
-            var toOrganisation = grant.Grantee == GranteeKind.Organisation && grant.GranteeId == actor.OrganisationId;
-            if ((!toDoctor && !toOrganisation) || Custodian(grant.PatientId) == _organisation.Id) continue;
+            var toDoctor = key.EndsWith(doctorEnd, StringComparison.Ordinal);
+            var toOrganisation = !toDoctor && key.EndsWith(organisationEnd, StringComparison.Ordinal);
+            if (!toDoctor && !toOrganisation) continue;
+            var patientId = key["grantee/".Length..^(toDoctor ? doctorEnd : organisationEnd).Length];
+            if (_node.GetState(StateKeys.Grant(patientId, System.Text.Encoding.UTF8.GetString(id))) is not { } bytes
+                || GrantState.TryDecode(bytes) is not { } grant || !grant.IsActiveAt(now)
+                || grant.PatientId != patientId || Custodian(patientId) == _organisation.Id) continue;
             byDoctor |= toDoctor;
             byOrganisation |= toOrganisation;
         }

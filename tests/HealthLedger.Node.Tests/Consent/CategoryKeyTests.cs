@@ -189,6 +189,12 @@ public class CategoryKeyTests
         var grant = w.GrantTransaction(await w.GrantAsync("encounters", "demographics"));
         Assert.Equal([(ConsentCategories.Demographics, 1), (ConsentCategories.Encounters, Revocations + 1)], grant.CategoryKeys.Select(k => (k.Category, k.Epoch)).Order());
         Assert.Equal((HttpStatusCode.OK, Revocations + 1), await w.VitalSignsAsync(w.Grantee));
+
+        // Every grant stays in the state as history; the node reads a patient's grantees through the current-grant keys.
+        var policy = w.Node.App.Services.GetRequiredService<AccessPolicy>();
+        Assert.Equal(Revocations + 1, w.Ledger.ScanState($"grant/{w.PatientId}/").Count);
+        Assert.Equal(grant.GrantId, Assert.Single(policy.CurrentGrants(w.PatientId)).Id);
+        Assert.Equal("dr-g", Assert.Single(policy.Grantees(w.PatientId, ConsentCategories.Encounters)).Id);
     }
 
     [Fact]
