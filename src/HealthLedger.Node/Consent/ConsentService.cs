@@ -104,13 +104,16 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
         var categoryKeys = new List<GrantedCategoryKey>();
         foreach (var category in CategoryKeyState.Singles(categories))
         {
-            // The current epoch opens every earlier one down the key chain; an epoch whose successor does not carry its key (a
-            // gap, or epochs opened before the chain existed) is wrapped too. Newest first.
+            // The current epoch opens every earlier one down the key chain. An epoch is wrapped too when the grantee would not
+            // reach it: the epoch above was not given, or its link is missing (a gap, or epochs opened before the chain
+            // existed) or does not open to this epoch's key (checked with the organisation's own keys). Newest first.
             var current = CategoryKeyState.CurrentEpoch(policy.State, patientId, category);
+            var reachesAbove = false;
             for (var epoch = current; epoch >= 1; epoch--)
             {
-                if (epoch < current && CategoryKeyState.Get(policy.State, patientId, category, epoch + 1)?.PreviousKey is not null) continue;
+                if (reachesAbove && keyring.LinkHolds(patientId, category, epoch + 1)) continue;
                 var key = keyring.OpenCategoryKey(patientId, category, epoch, actor.Keys.Encryption);
+                reachesAbove = key is not null;
                 if (key is null) continue;
                 try
                 {

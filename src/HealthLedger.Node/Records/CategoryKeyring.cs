@@ -40,6 +40,10 @@ public sealed class CategoryKeyring : IDisposable
     // Keys the organisation opened through the key chain (no envelope of its own for that epoch): kept in memory only.
     private readonly ConcurrentDictionary<(string Patient, ConsentCategories Category, int Epoch), byte[]> _chainedKeys = new();
 
+    // Readers found to hold no envelope in any epoch above From of a patient's category, at a height (see ChainTo).
+    private readonly ConcurrentDictionary<(string Patient, ConsentCategories Category, EncryptionPublicKey Reader), (ulong Height, int From)> _holdsNothingAbove = new();
+    private const int MaxHoldsNothingEntries = 100_000;
+
     private readonly Lock _saving = new();
     private long _agreements;
     private long _fromCacheUsed;
@@ -134,10 +138,15 @@ public sealed class CategoryKeyring : IDisposable
     {
         var isOrganisation = reader.PublicKey == _organisation.EncryptionKey;
         if (isOrganisation && _organisationKeys.TryGetValue((patientId, category, epoch), out var kept)) return kept.Key;
-        if (isOrganisation && _chainedKeys.TryGetValue((patientId, category, epoch), out var chained)) return chained;
         var committed = Committed(patientId, category, epoch);
         var envelope = EnvelopeFor(committed?.Readers ?? announced ?? [], reader.PublicKey);
-        if (envelope is null) return committed is null ? null : OpenThroughChain(patientId, category, epoch, reader, isOrganisation);
+        if (envelope is null)
+        {
+            // Its own envelope first (a grant may have added one); then a key kept from the chain, or the chain itself.
+            if (committed is null) return null;
+            if (isOrganisation && _chainedKeys.TryGetValue((patientId, category, epoch), out var chained)) return chained;
+            return OpenThroughChain(patientId, category, epoch, reader, isOrganisation);
+        }
         // Only keys read from the committed state are kept: an announcement may still lose to another one.
         var keep = isOrganisation && committed is not null;
         var envelopeHash = keep ? CategoryKeyCache.EnvelopeHash(envelope) : default;
@@ -147,8 +156,7 @@ public sealed class CategoryKeyring : IDisposable
             if (cached.Envelope == envelopeHash)
             {
                 Interlocked.Increment(ref _fromCacheUsed);
-                _organisationKeys[(patientId, category, epoch)] = cached;
-                return cached.Key;
+                return _organisationKeys.GetOrAdd((patientId, category, epoch), cached).Key;
             }
             CryptographicOperations.ZeroMemory(cached.Key);
         }
@@ -156,7 +164,14 @@ public sealed class CategoryKeyring : IDisposable
         if (!CategoryKeyCrypto.TryOpenForReader(envelope, reader, patientId, (byte)category, epoch, out var key)) return null;
         if (keep)
         {
-            _organisationKeys[(patientId, category, epoch)] = new Kept(key, envelopeHash);
+            // Two threads opening the same epoch keep one copy: the loser wipes its own and uses the kept one (a copy another
+            // thread may already be using is never wiped).
+            var winner = _organisationKeys.GetOrAdd((patientId, category, epoch), new Kept(key, envelopeHash));
+            if (!ReferenceEquals(winner.Key, key))
+            {
+                CryptographicOperations.ZeroMemory(key);
+                return winner.Key;
+            }
             _cacheStale = true;
         }
         return key;
@@ -173,14 +188,54 @@ public sealed class CategoryKeyring : IDisposable
     // epoch's key; null when the chain has a gap or the reader holds no later epoch.
     private List<CategoryKeyState>? ChainTo(string patientId, ConsentCategories category, int epoch, EncryptionPublicKey reader)
     {
+        // A reader found to hold no envelope above an epoch (another organisation's patients, for this organisation) is
+        // not walked again at the same height: a load or a block opens many records of one patient and category.
+        var height = _node.Tip.Height;
+        var memo = (patientId, category, reader);
+        if (_holdsNothingAbove.TryGetValue(memo, out var known) && known.Height == height && known.From <= epoch) return null;
         var chain = new List<CategoryKeyState>();
         for (var e = epoch + 1; e <= CategoryKeyWrap.MaxEpoch; e++)
         {
-            if (Committed(patientId, category, e) is not { PreviousKey: not null } state) return null;
+            if (Committed(patientId, category, e) is not { } state) break;
             chain.Add(state);
-            if (EnvelopeFor(state.Readers, reader) is not null) return chain;
+            // Every epoch between the reader's and the one asked for must carry its link.
+            if (EnvelopeFor(state.Readers, reader) is not null) return chain.All(s => s.PreviousKey is not null) ? chain : null;
         }
+        if (_holdsNothingAbove.Count >= MaxHoldsNothingEntries) _holdsNothingAbove.Clear();
+        _holdsNothingAbove[memo] = (height, epoch);
         return null;
+    }
+
+    /// <summary>
+    /// True when epoch <paramref name="epoch"/>'s link (the key of <paramref name="epoch"/> − 1 sealed under its own) opens
+    /// to the key the organisation holds for <paramref name="epoch"/> − 1 by its own envelope. A link is checked before a
+    /// grant relies on it: a writer who opened the epoch could have sealed anything (the state machine cannot tell), and a
+    /// grant that skipped the epoch below a false link would leave the grantee without it. False when the organisation
+    /// does not hold both keys by envelope (the grant then wraps the epoch below itself).
+    /// </summary>
+    public bool LinkHolds(string patientId, ConsentCategories category, int epoch)
+    {
+        if (epoch < 2 || Committed(patientId, category, epoch) is not { PreviousKey: { } link }) return false;
+        var upper = OpenOwnCategoryKey(patientId, category, epoch);
+        var lower = OpenOwnCategoryKey(patientId, category, epoch - 1);
+        if (upper is null || lower is null) return false;
+        if (!CategoryKeyCrypto.TryOpenPreviousKey(upper, link, patientId, (byte)category, epoch, out var opened)) return false;
+        try
+        {
+            return CryptographicOperations.FixedTimeEquals(opened, lower);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(opened);
+        }
+    }
+
+    // The organisation's key of a committed epoch from its own envelope (kept), never through the chain; null without one.
+    private byte[]? OpenOwnCategoryKey(string patientId, ConsentCategories category, int epoch)
+    {
+        if (_organisationKeys.TryGetValue((patientId, category, epoch), out var kept)) return kept.Key;
+        if (Committed(patientId, category, epoch) is not { } state || EnvelopeFor(state.Readers, _organisation.EncryptionKey) is null) return null;
+        return OpenCategoryKey(patientId, category, epoch, _organisation.Keys.Encryption);
     }
 
     // Opens an epoch's key from the nearest later epoch the reader holds, down its key chain: one AES-GCM per epoch.

@@ -198,6 +198,43 @@ public class CategoryKeyTests
     }
 
     [Fact]
+    public async Task A_false_link_written_by_the_opener_of_an_epoch_is_not_trusted_by_a_grant_which_wraps_the_epoch_below_itself()
+    {
+        await using var w = await SetUpAsync();
+        var services = w.Node.App.Services;
+        var keyring = services.GetRequiredService<CategoryKeyring>();
+        var writer = services.GetRequiredService<RecordWriter>();
+        var admin = services.GetRequiredService<Security.SessionStore>().Find(w.Admin.DefaultRequestHeaders.Authorization!.Parameter)!;
+        for (var i = 0; i < 2; i++)
+        {
+            using var charged = await w.Admin.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/account/charges", new { occurredAt = "2026-01-02T10:00", service = "Consultation", quantity = 1, unitPrice = 40 }, Ct);
+            charged.EnsureSuccessStatusCode();
+        }
+        var first = await w.GrantAsync("account");
+        using (var revoked = await w.Patient.DeleteAsync($"/api/v1/patients/{w.PatientId}/grants/{first.Id}", Ct)) revoked.EnsureSuccessStatusCode();
+
+        // The next charge opens epoch 2; its writer (a Byzantine one) seals garbage as epoch 1's key: the state machine cannot tell.
+        var id = RecordIds.New("en");
+        var charge = new HealthLedger.Node.Encounters.EntryDetails { OccurredAt = DateTimeOffset.UtcNow, Service = "Consultation", Quantity = 1, UnitPrice = 40 };
+        var (reference, ciphertext) = keyring.Seal(w.PatientId, ConsentCategories.Account, id, 1, charge);
+        Assert.Equal(2, reference.KeyWrap!.Epoch);
+        Assert.NotNull(reference.KeyWrap.PreviousKey);
+        var forged = reference with { KeyWrap = reference.KeyWrap with { PreviousKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(reference.KeyWrap.PreviousKey!.Length) } };
+        var written = await writer.SubmitAsync(admin, new AddEntryPayload(id, w.PatientId, EntryType.Charge, "", "", forged, Hash256.Zero), RecordWriter.Blobs(forged, ciphertext), id, Ct);
+        Assert.True(written.IsOk, written.Message);
+        Assert.NotNull(w.Epoch(ConsentCategories.Account, 2).PreviousKey);
+        Assert.False(keyring.LinkHolds(w.PatientId, ConsentCategories.Account, 2));
+
+        // The grant checks the link with the organisation's own keys and wraps epoch 1 as well: the grantee reads all three charges.
+        var grant = w.GrantTransaction(await w.GrantAsync("account"));
+        Assert.Equal([1, 2], grant.CategoryKeys.Select(k => k.Epoch).Order());
+        using var account = await w.Grantee.GetAsync($"/api/v1/patients/{w.PatientId}/account", Ct);
+        Assert.Equal(HttpStatusCode.OK, account.StatusCode);
+        var lines = (await account.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct)).GetProperty("lines");
+        Assert.Equal(3, lines.GetArrayLength());
+    }
+
+    [Fact]
     public async Task The_organisation_reads_its_patients_records_through_its_category_keys_after_a_restart()
     {
         await using var w = await SetUpAsync();
