@@ -13,10 +13,11 @@ using HealthLedger.Node.Security;
 namespace HealthLedger.Node.Consent;
 
 /// <summary>
-/// Consent: grants and revocations, signed by the patient. A grant carries the patient's category keys in scope (every
-/// epoch of each category), re-wrapped for the grantee by the patient's own session — one wrap per category epoch,
-/// whatever the number of records — and the data keys of versions sealed before the key hierarchy (from every
-/// registered record kind, <see cref="RecordReadModel.SealedVersions"/>), one per version.
+/// Consent: grants and revocations, signed by the patient. A grant carries the patient's category keys in scope, re-wrapped
+/// for the grantee by the patient's own session: each category's current epoch, which opens the earlier ones down the key
+/// chain, and any epoch the chain does not reach — whatever the number of records. It also carries the data keys of
+/// versions sealed before the category had a key (from every registered record kind,
+/// <see cref="RecordReadModel.DataKeyedVersions"/>), one per version.
 /// </summary>
 public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, PatientService patients, DoctorDirectory doctors, RecordWriter writer, AccessPolicy policy,
     TimeProvider clock, HospitalTime time, CategoryKeyring keyring, GrantIndex index)
@@ -127,9 +128,10 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
             }
         }
         var keys = new List<GrantedKey>();
-        foreach (var (recordId, version, reference, _) in readModel.SealedVersions(patientId, categories))
+        // Versions sealed before the category had a key (per-reader envelopes): each data key re-wrapped. Looked up per
+        // patient; every other version is reached through the category keys above.
+        foreach (var (recordId, version, reference, _) in readModel.DataKeyedVersions(patientId, categories))
         {
-            if (reference.KeyWrap is not null) continue; // opened by its category key
             var dataKey = RecordSealer.OpenDataKey(recordId, version, reference, actor.Keys.Encryption);
             if (dataKey is null) continue;
             try

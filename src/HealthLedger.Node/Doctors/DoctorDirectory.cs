@@ -36,6 +36,9 @@ public sealed class DoctorDirectory : IRecordKind
     /// <inheritdoc/>
     public IEnumerable<SealedVersion> SealedVersions(string patientId) => [];
 
+    /// <inheritdoc/>
+    public IEnumerable<SealedVersion> DataKeyedVersions(string patientId) => [];
+
     /// <summary>A doctor, or null.</summary>
     public DoctorView? Doctor(string id)
     {

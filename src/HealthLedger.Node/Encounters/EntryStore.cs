@@ -26,6 +26,7 @@ public sealed class EntryStore(NodeOptions options) : IRecordKind
     private readonly Dictionary<string, EntryDetails> _pinned = new(StringComparer.Ordinal); // opened with a grantee's keys
     private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal); // ward and bed names, held once
     private readonly DetailsCache _cache = new(Math.Max(0, options.EntryCacheEntries));
+    private readonly DataKeyedVersions _dataKeyed = new();
     private RecordOpener? _reader;
 
     /// <summary>How many times entries were opened again from the store for a read (a patient's missing entries in one go).</summary>
@@ -81,6 +82,7 @@ public sealed class EntryStore(NodeOptions options) : IRecordKind
                 var corrected = _heads.GetValueOrDefault(state.Id)?.CorrectedBy;
                 _heads[state.Id] = new EntryView(state.Id, state.PatientId, state.Type, state.DoctorId, state.CorrectsId, state.AuthorId, Summary(details), state.Proof, corrected);
                 _sealed[state.Id] = state.Record;
+                _dataKeyed.Note(state.PatientId, new SealedVersion(state.Id, 1, state.Record, state.Type.ConsentCategory()));
                 if (opener.ForGrantee)
                 {
                     // Held whole only when the organisation's key did not open it (it would open it again on demand).
@@ -113,6 +115,9 @@ public sealed class EntryStore(NodeOptions options) : IRecordKind
                 : [];
         }
     }
+
+    /// <inheritdoc/>
+    public IEnumerable<SealedVersion> DataKeyedVersions(string patientId) => _dataKeyed.Of(patientId);
 
     /// <summary>An entry with its whole content (opened from the store when not held), or null.</summary>
     public EntryView? Entry(string id)

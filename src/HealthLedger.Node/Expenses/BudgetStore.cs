@@ -32,6 +32,9 @@ public sealed class BudgetStore : IRecordKind
     /// <inheritdoc/>
     public IEnumerable<SealedVersion> SealedVersions(string patientId) => [];
 
+    /// <inheritdoc/>
+    public IEnumerable<SealedVersion> DataKeyedVersions(string patientId) => [];
+
     /// <summary>An organisation's budgets for a month (yyyymm), by department.</summary>
     public IReadOnlyList<BudgetState> Budgets(string organisationId, int month)
     {

@@ -14,6 +14,8 @@ public sealed class LabOrderStore : IRecordKind
     private readonly Lock _lock = new();
     private readonly Dictionary<string, (LabOrderView View, LabOrderState State)> _orders = new(StringComparer.Ordinal);
     private readonly HashSet<string> _awaitingCharge = new(StringComparer.Ordinal);
+    private readonly DataKeyedVersions _dataKeyed = new();
+    private readonly Dictionary<string, HashSet<string>> _byPatient = new(StringComparer.Ordinal); // order ids
 
     /// <inheritdoc/>
     public string StatePrefix => LabOrderState.Prefix;
@@ -56,9 +58,12 @@ public sealed class LabOrderStore : IRecordKind
             lock (_lock)
             {
                 _orders[state.OrderId] = (view, state);
+                if (!_byPatient.TryGetValue(state.PatientId, out var ids)) _byPatient[state.PatientId] = ids = new(StringComparer.Ordinal);
+                ids.Add(state.OrderId);
                 if (state.ChargeEntryId.Length == 0 && state.Steps.Any(s => s.Step == LabOrderStatus.Validated)) _awaitingCharge.Add(state.OrderId);
                 else _awaitingCharge.Remove(state.OrderId);
             }
+            for (var i = 0; i < state.Steps.Count; i++) _dataKeyed.Note(state.PatientId, new SealedVersion(state.OrderId, i + 1, state.Steps[i].Record, ConsentCategories.Laboratory));
         }
     }
 
@@ -71,6 +76,9 @@ public sealed class LabOrderStore : IRecordKind
                 .SelectMany(o => o.State.Steps.Select((s, i) => new SealedVersion(o.State.OrderId, i + 1, s.Record, ConsentCategories.Laboratory))).ToList();
         }
     }
+
+    /// <inheritdoc/>
+    public IEnumerable<SealedVersion> DataKeyedVersions(string patientId) => _dataKeyed.Of(patientId);
 
     /// <summary>One order, or null.</summary>
     public LabOrderView? Find(string orderId)
@@ -86,6 +94,17 @@ public sealed class LabOrderStore : IRecordKind
     public IReadOnlyList<LabOrderView> AwaitingCharge()
     {
         lock (_lock) return _awaitingCharge.Select(id => _orders[id].View).ToList();
+    }
+
+    /// <summary>A patient's orders, latest ordered first (a lookup, not a walk over every order).</summary>
+    public IReadOnlyList<LabOrderView> ForPatient(string patientId)
+    {
+        lock (_lock)
+        {
+            return _byPatient.TryGetValue(patientId, out var ids)
+                ? ids.Select(id => _orders[id].View).OrderByDescending(o => o.Steps[0].Proof.Height).ThenBy(o => o.Id, StringComparer.Ordinal).ToList()
+                : [];
+        }
     }
 
     /// <summary>Every order matching <paramref name="filter"/>, latest ordered first.</summary>

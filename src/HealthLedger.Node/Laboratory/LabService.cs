@@ -365,7 +365,7 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
     public Outcome<IReadOnlyList<LabOrderView>> ForPatient(UserSession actor, string patientId)
     {
         var patient = patients.GetPatient(actor, patientId, ConsentCategories.Laboratory, "lab orders");
-        return patient.IsOk ? Outcome<IReadOnlyList<LabOrderView>>.Ok(orders.Where(o => o.PatientId == patientId)) : patient.As<IReadOnlyList<LabOrderView>>();
+        return patient.IsOk ? Outcome<IReadOnlyList<LabOrderView>>.Ok(orders.ForPatient(patientId)) : patient.As<IReadOnlyList<LabOrderView>>();
     }
 
     /// <summary>

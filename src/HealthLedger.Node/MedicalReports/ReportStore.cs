@@ -11,6 +11,8 @@ public sealed class ReportStore : IRecordKind
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, List<ReportView>> _reports = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _byPatient = new(StringComparer.Ordinal); // report ids
+    private readonly DataKeyedVersions _dataKeyed = new();
 
     /// <inheritdoc/>
     public string StatePrefix => "reportv/";
@@ -30,13 +32,19 @@ public sealed class ReportStore : IRecordKind
                 versions.RemoveAll(v => v.Version == state.Version);
                 versions.Add(new ReportView(state, content));
                 versions.Sort((a, b) => a.Version.CompareTo(b.Version));
+                if (!_byPatient.TryGetValue(state.PatientId, out var ids)) _byPatient[state.PatientId] = ids = new(StringComparer.Ordinal);
+                ids.Add(state.Id);
             }
+            _dataKeyed.Note(state.PatientId, new SealedVersion(state.Id, state.Version, state.Record, ConsentCategories.Reports));
         }
     }
 
     /// <inheritdoc/>
     public IEnumerable<SealedVersion> SealedVersions(string patientId) =>
         Reports(patientId).SelectMany(r => ReportVersions(r.Id)).Select(v => new SealedVersion(v.Id, v.Version, v.State.Record, ConsentCategories.Reports)).ToList();
+
+    /// <inheritdoc/>
+    public IEnumerable<SealedVersion> DataKeyedVersions(string patientId) => _dataKeyed.Of(patientId);
 
     /// <summary>Every version of a report, oldest first (empty when unknown).</summary>
     public IReadOnlyList<ReportView> ReportVersions(string reportId)
@@ -47,6 +55,6 @@ public sealed class ReportStore : IRecordKind
     /// <summary>The latest version of each of a patient's reports, newest first.</summary>
     public IReadOnlyList<ReportView> Reports(string patientId)
     {
-        lock (_lock) return _reports.Values.Select(v => v[^1]).Where(r => r.PatientId == patientId).OrderByDescending(r => r.Proof.Height).ToList();
+        lock (_lock) return _byPatient.TryGetValue(patientId, out var ids) ? ids.Select(id => _reports[id][^1]).OrderByDescending(r => r.Proof.Height).ToList() : [];
     }
 }

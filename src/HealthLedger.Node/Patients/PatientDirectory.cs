@@ -13,6 +13,7 @@ public sealed class PatientDirectory : IRecordKind
     private readonly Dictionary<string, PatientView> _patients = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PatientState> _states = new(StringComparer.Ordinal);
     private readonly PatientSearchIndex _index = new();
+    private readonly DataKeyedVersions _dataKeyed = new();
 
     /// <inheritdoc/>
     public string StatePrefix => "patient/";
@@ -49,6 +50,8 @@ public sealed class PatientDirectory : IRecordKind
             lock (_lock)
             {
                 _states[state.Id] = state;
+                _dataKeyed.Forget(state.Id, state.Id);
+                _dataKeyed.Note(state.Id, new SealedVersion(state.Id, state.Version, state.Record, ConsentCategories.Demographics));
                 if (details is not null) Keep(new PatientView(state.Id, state.OrganisationId, state.Version, details, state.Proof));
                 // A patient of another organisation who shared other categories than demographics with a grantee here: known
                 // by id, with no details (the access policy decides what each reader sees).
@@ -75,6 +78,9 @@ public sealed class PatientDirectory : IRecordKind
             return _states.TryGetValue(patientId, out var state) ? [new SealedVersion(patientId, state.Version, state.Record, ConsentCategories.Demographics)] : [];
         }
     }
+
+    /// <inheritdoc/>
+    public IEnumerable<SealedVersion> DataKeyedVersions(string patientId) => _dataKeyed.Of(patientId);
 
     /// <summary>A patient, or null.</summary>
     public PatientView? Patient(string id)

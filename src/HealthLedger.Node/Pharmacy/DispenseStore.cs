@@ -23,12 +23,15 @@ public sealed class DispenseStore : SealedRecordStore<DispenseView>
             ? new Held(s.Id, new DispenseView(s.Id, s.PrescriptionId, s.PatientId, s.PharmacistId, s.Lines, s.ChargeEntryId, details, s.Proof), s.PatientId, 1, s.Record)
             : null;
 
+    /// <summary>Dispenses are listed by the prescription they fill.</summary>
+    protected override string? Group(Held held) => held.View.PrescriptionId;
+
     /// <summary>A dispense, or null.</summary>
     public DispenseView? Dispense(string id) => Find(id)?.View;
 
     /// <summary>The dispenses of a prescription, oldest first.</summary>
     public IReadOnlyList<DispenseView> ForPrescription(string prescriptionId) =>
-        Select(v => v.PrescriptionId == prescriptionId).OrderBy(v => v.Proof.Height).ToList();
+        InGroup(prescriptionId).OrderBy(v => v.Proof.Height).ToList();
 
     /// <summary>Every dispense that took from one of <paramref name="batchIds"/> (an organisation's), oldest first.</summary>
     public IReadOnlyList<DispenseView> FromBatches(IReadOnlySet<string> batchIds) =>

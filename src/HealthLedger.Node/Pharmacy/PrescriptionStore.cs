@@ -28,7 +28,7 @@ public sealed class PrescriptionStore : SealedRecordStore<PrescriptionView>
 
     /// <summary>A patient's prescriptions, newest first.</summary>
     public IReadOnlyList<PrescriptionView> ForPatient(string patientId) =>
-        Select(v => v.PatientId == patientId).OrderByDescending(v => v.Proof.Height).ThenBy(v => v.Id, StringComparer.Ordinal).ToList();
+        InGroup(patientId).OrderByDescending(v => v.Proof.Height).ThenBy(v => v.Id, StringComparer.Ordinal).ToList();
 
     /// <summary>The prescriptions a pharmacy dispenses, oldest first.</summary>
     public IReadOnlyList<PrescriptionView> ForPharmacy(string organisationId) =>

@@ -27,4 +27,10 @@ public interface IRecordKind
     /// re-wraps the data keys of the versions in its categories for the grantee. Empty for kinds that are not a patient's.
     /// </summary>
     IEnumerable<SealedVersion> SealedVersions(string patientId);
+
+    /// <summary>
+    /// The patient's versions of this kind sealed with their own data key rather than under the patient's category key
+    /// (<see cref="DataKeyedVersions"/>): the ones a grant re-wraps one by one. Looked up, not walked: usually empty.
+    /// </summary>
+    IEnumerable<SealedVersion> DataKeyedVersions(string patientId);
 }

@@ -46,6 +46,13 @@ public sealed class RecordReadModel
         _kinds.SelectMany(k => k.SealedVersions(patientId)).Where(v => (categories & v.Category) == v.Category && v.Category != ConsentCategories.None);
 
     /// <summary>
+    /// A patient's versions in the given categories sealed with their own data key rather than under a category key, from
+    /// every registered kind (<see cref="IRecordKind.DataKeyedVersions"/>): looked up per patient, usually none.
+    /// </summary>
+    public IEnumerable<SealedVersion> DataKeyedVersions(string patientId, ConsentCategories categories) =>
+        _kinds.SelectMany(k => k.DataKeyedVersions(patientId)).Where(v => (categories & v.Category) == v.Category && v.Category != ConsentCategories.None);
+
+    /// <summary>
     /// Care across organisations: opens, with the grantee's own keys (their session at this node), the records of patients
     /// of other organisations who granted <paramref name="actor"/> (a doctor) or the actor's organisation access now — the
     /// ciphertexts and the category-key envelopes replicated to this node, so the read is served here even when the

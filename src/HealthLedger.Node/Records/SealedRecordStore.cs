@@ -16,6 +16,8 @@ public abstract class SealedRecordStore<TView> : IRecordKind
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Held> _held = new(StringComparer.Ordinal);
+    private readonly DataKeyedVersions _dataKeyed = new();
+    private readonly Dictionary<string, HashSet<string>> _groups = new(StringComparer.Ordinal); // Group → keys
 
     /// <inheritdoc/>
     public abstract string StatePrefix { get; }
@@ -29,13 +31,33 @@ public abstract class SealedRecordStore<TView> : IRecordKind
     /// <summary>Decodes one state value and opens its sealed record; null when it does not decode or this node cannot open it.</summary>
     protected abstract Held? Open(byte[] value, RecordOpener opener);
 
+    /// <summary>
+    /// The group a record is listed under for <see cref="InGroup"/> (e.g. its patient, or the prescription a dispense fills),
+    /// so that a list of one group does not walk every record held; null (the default: the patient, if any) for none.
+    /// </summary>
+    protected virtual string? Group(Held held) => held.PatientId;
+
     /// <inheritdoc/>
     public void Load(IReadOnlyList<KeyValuePair<string, byte[]>> entries, RecordOpener opener)
     {
         foreach (var (_, value) in entries)
         {
             if (Open(value, opener) is not { } held) continue;
-            lock (_lock) _held[held.Key] = held;
+            lock (_lock)
+            {
+                if (_held.GetValueOrDefault(held.Key) is { } was)
+                {
+                    if (was.PatientId is { } wasPatient) _dataKeyed.Forget(wasPatient, held.Key);
+                    if (Group(was) is { } wasGroup && _groups.TryGetValue(wasGroup, out var keys) && keys.Remove(held.Key) && keys.Count == 0) _groups.Remove(wasGroup);
+                }
+                _held[held.Key] = held;
+                if (Group(held) is { } group)
+                {
+                    if (!_groups.TryGetValue(group, out var keys)) _groups[group] = keys = new(StringComparer.Ordinal);
+                    keys.Add(held.Key);
+                }
+            }
+            if (held.PatientId is { } patientId) _dataKeyed.Note(patientId, new SealedVersion(held.Key, held.Version, held.Sealed, Category));
         }
     }
 
@@ -48,6 +70,15 @@ public abstract class SealedRecordStore<TView> : IRecordKind
             return _held.Values.Where(h => h.PatientId == patientId).Select(h => new SealedVersion(h.Key, h.Version, h.Sealed, Category)).ToList();
         }
     }
+
+    /// <summary>The views held in <paramref name="group"/> (<see cref="Group"/>), unordered (a snapshot): a lookup, not a walk.</summary>
+    protected List<TView> InGroup(string group)
+    {
+        lock (_lock) return _groups.TryGetValue(group, out var keys) ? keys.Select(k => _held[k].View).ToList() : [];
+    }
+
+    /// <inheritdoc/>
+    public IEnumerable<SealedVersion> DataKeyedVersions(string patientId) => _dataKeyed.Of(patientId);
 
     /// <summary>The record held under <paramref name="key"/> (its view and version), or null.</summary>
     protected Held? Find(string key)

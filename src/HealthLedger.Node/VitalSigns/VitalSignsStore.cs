@@ -10,6 +10,7 @@ public sealed class VitalSignsStore : IRecordKind
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, List<(VitalSignsView View, SealedRecordRef Sealed)>> _byPatient = new(StringComparer.Ordinal);
+    private readonly DataKeyedVersions _dataKeyed = new();
 
     /// <inheritdoc/>
     public string StatePrefix => VitalSignsState.Prefix;
@@ -28,6 +29,7 @@ public sealed class VitalSignsStore : IRecordKind
                 if (!_byPatient.TryGetValue(state.PatientId, out var list)) _byPatient[state.PatientId] = list = [];
                 list.RemoveAll(x => x.View.Id == state.Id);
                 list.Add((new VitalSignsView(state.Id, state.PatientId, state.AuthorId, details, state.Proof), state.Record));
+                _dataKeyed.Note(state.PatientId, new SealedVersion(state.Id, 1, state.Record, ConsentCategories.Encounters));
             }
         }
     }
@@ -42,6 +44,9 @@ public sealed class VitalSignsStore : IRecordKind
                 : [];
         }
     }
+
+    /// <inheritdoc/>
+    public IEnumerable<SealedVersion> DataKeyedVersions(string patientId) => _dataKeyed.Of(patientId);
 
     /// <summary>A patient's vital signs, latest taken first.</summary>
     public IReadOnlyList<VitalSignsView> ForPatient(string patientId)

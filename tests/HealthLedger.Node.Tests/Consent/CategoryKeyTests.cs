@@ -235,6 +235,45 @@ public class CategoryKeyTests
     }
 
     [Fact]
+    public async Task A_grant_rewraps_the_data_key_of_each_version_sealed_before_its_category_had_a_key_and_of_no_other()
+    {
+        await using var w = await SetUpAsync();
+        var services = w.Node.App.Services;
+        var writer = services.GetRequiredService<RecordWriter>();
+        var admin = services.GetRequiredService<Security.SessionStore>().Find(w.Admin.DefaultRequestHeaders.Authorization!.Parameter)!;
+
+        // A charge sealed per reader (the organisation and the patient), as before the key hierarchy: the patient's account
+        // category has no key yet, so the ledger takes it.
+        var legacy = RecordIds.New("en");
+        var charge = new HealthLedger.Node.Encounters.EntryDetails { OccurredAt = DateTimeOffset.UtcNow, Service = "Consultation", Quantity = 1, UnitPrice = 40 };
+        var (reference, ciphertext) = RecordSealer.Seal(legacy, 1, charge,
+            services.GetRequiredService<Security.OrganisationKeys>().EncryptionKey, services.GetRequiredService<AccessPolicy>().EncryptionKeyOf(w.PatientId));
+        var written = await writer.SubmitAsync(admin, new AddEntryPayload(legacy, w.PatientId, EntryType.Charge, "", "", reference, Hash256.Zero), RecordWriter.Blobs(reference, ciphertext), legacy, Ct);
+        Assert.True(written.IsOk, written.Message);
+        // Two more through the API: under the account category key, which the first of them opens (epoch 1).
+        for (var i = 0; i < 2; i++)
+        {
+            using var charged = await w.Admin.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/account/charges", new { occurredAt = "2026-01-02T10:00", service = "Consultation", quantity = 1, unitPrice = 40 }, Ct);
+            charged.EnsureSuccessStatusCode();
+        }
+        Assert.Equal(1, w.CurrentEpoch(ConsentCategories.Account));
+
+        // Only the per-reader version is listed for re-wrapping (looked up, not found by walking the records).
+        var readModel = services.GetRequiredService<RecordReadModel>();
+        Assert.Equal([(legacy, 1)], readModel.DataKeyedVersions(w.PatientId, ConsentCategories.All).Select(v => (v.RecordId, v.Version)));
+        Assert.Empty(readModel.DataKeyedVersions(w.PatientId, ConsentCategories.Encounters));
+
+        // The grant carries its data key and the category key; the grantee reads all three charges.
+        var grant = w.GrantTransaction(await w.GrantAsync("account"));
+        Assert.Equal([(legacy, 1)], grant.Keys.Select(k => (k.RecordId, k.Version)));
+        Assert.Equal([(ConsentCategories.Account, 1)], grant.CategoryKeys.Select(k => (k.Category, k.Epoch)));
+        Assert.NotNull(w.Ledger.GetState($"keyfor/{legacy}/000001/dr-g"));
+        using var account = await w.Grantee.GetAsync($"/api/v1/patients/{w.PatientId}/account", Ct);
+        Assert.Equal(HttpStatusCode.OK, account.StatusCode);
+        Assert.Equal(3, (await account.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct)).GetProperty("lines").GetArrayLength());
+    }
+
+    [Fact]
     public async Task The_organisation_reads_its_patients_records_through_its_category_keys_after_a_restart()
     {
         await using var w = await SetUpAsync();

@@ -21,7 +21,8 @@ public sealed class LabMapping(LabOrderStore orders, LabCatalogueStore catalogue
     public LabOrderView? Order(string orderId) => orders.Find(orderId);
 
     /// <summary>The orders of the patients in <paramref name="patientIds"/>, latest first.</summary>
-    public IReadOnlyList<LabOrderView> OrdersOf(IReadOnlySet<string> patientIds) => patientIds.Count == 0 ? [] : orders.Where(o => patientIds.Contains(o.PatientId));
+    public IReadOnlyList<LabOrderView> OrdersOf(IReadOnlySet<string> patientIds) => patientIds.Count == 0 ? []
+        : patientIds.SelectMany(orders.ForPatient).OrderByDescending(o => o.Steps[0].Proof.Height).ThenBy(o => o.Id, StringComparer.Ordinal).ToList();
 
     /// <summary>The Observation id of a result.</summary>
     public static string ObservationId(string orderId, string code) => $"{orderId}-{ClinicalCodes.IdPart(code)}";
