@@ -9,7 +9,8 @@ namespace HealthLedger.Node.VitalSigns;
 public sealed class VitalSignsStore : IRecordKind
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, List<(VitalSignsView View, SealedRecordRef Sealed)>> _byPatient = new(StringComparer.Ordinal);
+    // Per patient, by observation id: a new observation is added without walking the patient's earlier ones.
+    private readonly Dictionary<string, Dictionary<string, (VitalSignsView View, SealedRecordRef Sealed)>> _byPatient = new(StringComparer.Ordinal);
     private readonly DataKeyedVersions _dataKeyed = new();
 
     /// <inheritdoc/>
@@ -26,9 +27,8 @@ public sealed class VitalSignsStore : IRecordKind
             if (VitalSignsState.TryDecode(value) is not { } state || opener.Open<VitalSignsDetails>(state.Id, 1, state.Record) is not { } details) continue;
             lock (_lock)
             {
-                if (!_byPatient.TryGetValue(state.PatientId, out var list)) _byPatient[state.PatientId] = list = [];
-                list.RemoveAll(x => x.View.Id == state.Id);
-                list.Add((new VitalSignsView(state.Id, state.PatientId, state.AuthorId, details, state.Proof), state.Record));
+                if (!_byPatient.TryGetValue(state.PatientId, out var held)) _byPatient[state.PatientId] = held = new(StringComparer.Ordinal);
+                held[state.Id] = (new VitalSignsView(state.Id, state.PatientId, state.AuthorId, details, state.Proof), state.Record);
                 _dataKeyed.Note(state.PatientId, new SealedVersion(state.Id, 1, state.Record, ConsentCategories.Encounters));
             }
         }
@@ -40,7 +40,7 @@ public sealed class VitalSignsStore : IRecordKind
         lock (_lock)
         {
             return _byPatient.TryGetValue(patientId, out var list)
-                ? list.Select(x => new SealedVersion(x.View.Id, 1, x.Sealed, ConsentCategories.Encounters)).ToList()
+                ? list.Values.Select(x => new SealedVersion(x.View.Id, 1, x.Sealed, ConsentCategories.Encounters)).ToList()
                 : [];
         }
     }
@@ -54,7 +54,7 @@ public sealed class VitalSignsStore : IRecordKind
         lock (_lock)
         {
             return _byPatient.TryGetValue(patientId, out var list)
-                ? list.Select(x => x.View).OrderByDescending(v => v.Details.TakenAt).ThenByDescending(v => v.Proof.Height).ToList()
+                ? list.Values.Select(x => x.View).OrderByDescending(v => v.Details.TakenAt).ThenByDescending(v => v.Proof.Height).ToList()
                 : [];
         }
     }
@@ -62,6 +62,6 @@ public sealed class VitalSignsStore : IRecordKind
     /// <summary>One observation, or null.</summary>
     public VitalSignsView? Find(string patientId, string id)
     {
-        lock (_lock) return _byPatient.TryGetValue(patientId, out var list) ? list.FirstOrDefault(x => x.View.Id == id).View : null;
+        lock (_lock) return _byPatient.TryGetValue(patientId, out var list) ? list.GetValueOrDefault(id).View : null;
     }
 }
