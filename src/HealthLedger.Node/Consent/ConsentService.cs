@@ -107,11 +107,13 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
         {
             // The current epoch opens every earlier one down the key chain. An epoch is wrapped too when the grantee would not
             // reach it: the epoch above was not given, or its link is missing (a gap, or epochs opened before the chain
-            // existed) or does not open to this epoch's key (checked with the organisation's own keys). Newest first.
+            // existed) or does not open to this epoch's key (checked with the organisation's own keys). Newest first; the walk
+            // stops where the grantee reaches the part of the chain already checked down to epoch 1 (each link is checked once).
             var current = CategoryKeyState.CurrentEpoch(policy.State, patientId, category);
             var reachesAbove = false;
             for (var epoch = current; epoch >= 1; epoch--)
             {
+                if (reachesAbove && keyring.ChainSoundFrom(patientId, category, epoch + 1)) break;
                 if (reachesAbove && keyring.LinkHolds(patientId, category, epoch + 1)) continue;
                 var key = keyring.OpenCategoryKey(patientId, category, epoch, actor.Keys.Encryption);
                 reachesAbove = key is not null;

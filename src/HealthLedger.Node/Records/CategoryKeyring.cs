@@ -44,6 +44,12 @@ public sealed class CategoryKeyring : IDisposable
     private readonly ConcurrentDictionary<(string Patient, ConsentCategories Category, EncryptionPublicKey Reader), (ulong Height, int From)> _holdsNothingAbove = new();
     private const int MaxHoldsNothingEntries = 100_000;
 
+    // Links found to hold (LinkHolds): a committed link never changes, so a positive answer stands. And per patient and
+    // category the highest epoch down from which every link to epoch 2 was found to hold (ChainSoundFrom), so a grant does
+    // not check the same links again at each grant: it stops where the checked chain begins.
+    private readonly ConcurrentDictionary<(string Patient, ConsentCategories Category, int Epoch), byte> _linksHeld = new();
+    private readonly ConcurrentDictionary<(string Patient, ConsentCategories Category), int> _soundFrom = new();
+
     private readonly Lock _saving = new();
     private long _agreements;
     private long _fromCacheUsed;
@@ -214,6 +220,26 @@ public sealed class CategoryKeyring : IDisposable
     /// does not hold both keys by envelope (the grant then wraps the epoch below itself).
     /// </summary>
     public bool LinkHolds(string patientId, ConsentCategories category, int epoch)
+    {
+        if (_linksHeld.ContainsKey((patientId, category, epoch))) return true;
+        if (!CheckLink(patientId, category, epoch)) return false;
+        _linksHeld.TryAdd((patientId, category, epoch), 0);
+        // Extend the checked chain upwards as far as links are known to hold (each thread computes the same or a lower value).
+        var sound = _soundFrom.GetValueOrDefault((patientId, category), 1);
+        while (_linksHeld.ContainsKey((patientId, category, sound + 1))) sound++;
+        _soundFrom.AddOrUpdate((patientId, category), sound, (_, was) => Math.Max(was, sound));
+        return true;
+    }
+
+    /// <summary>
+    /// True when every link from epoch <paramref name="epoch"/> down to epoch 2 was found to hold (<see cref="LinkHolds"/>):
+    /// a reader of <paramref name="epoch"/> opens every earlier epoch of the category, and a grant need look no further down.
+    /// Always true for epoch 1 or below. Answers from what was checked in this process (a restart checks again, once).
+    /// </summary>
+    public bool ChainSoundFrom(string patientId, ConsentCategories category, int epoch) =>
+        epoch <= 1 || _soundFrom.GetValueOrDefault((patientId, category), 1) >= epoch;
+
+    private bool CheckLink(string patientId, ConsentCategories category, int epoch)
     {
         if (epoch < 2 || Committed(patientId, category, epoch) is not { PreviousKey: { } link }) return false;
         var upper = OpenOwnCategoryKey(patientId, category, epoch);

@@ -189,6 +189,8 @@ public class CategoryKeyTests
         var grant = w.GrantTransaction(await w.GrantAsync("encounters", "demographics"));
         Assert.Equal([(ConsentCategories.Demographics, 1), (ConsentCategories.Encounters, Revocations + 1)], grant.CategoryKeys.Select(k => (k.Category, k.Epoch)).Order());
         Assert.Equal((HttpStatusCode.OK, Revocations + 1), await w.VitalSignsAsync(w.Grantee));
+        // Each link was checked once, by the grant that first relied on it: the chain is known sound from the current epoch down.
+        Assert.True(w.Node.App.Services.GetRequiredService<CategoryKeyring>().ChainSoundFrom(w.PatientId, ConsentCategories.Encounters, Revocations + 1));
 
         // Every grant stays in the state as history; the node reads a patient's grantees through the current-grant keys.
         var policy = w.Node.App.Services.GetRequiredService<AccessPolicy>();
