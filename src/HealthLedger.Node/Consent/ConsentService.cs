@@ -116,7 +116,8 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
                 if (reachesAbove && keyring.ChainSoundFrom(patientId, category, epoch + 1)) break;
                 if (reachesAbove && keyring.LinkHolds(patientId, category, epoch + 1)) continue;
                 var key = keyring.OpenCategoryKey(patientId, category, epoch, actor.Keys.Encryption);
-                reachesAbove = key is not null;
+                // The links below are checked with the organisation's keys: they hold for the grantee only if this key is the organisation's.
+                reachesAbove = key is not null && keyring.IsOwnKey(patientId, category, epoch, key);
                 if (key is null) continue;
                 try
                 {

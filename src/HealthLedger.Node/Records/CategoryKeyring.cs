@@ -256,6 +256,18 @@ public sealed class CategoryKeyring : IDisposable
         }
     }
 
+    /// <summary>
+    /// True when <paramref name="key"/> is the key the organisation holds for the committed epoch by its own envelope. A grant
+    /// relies on the links below an epoch (checked with the organisation's keys, <see cref="LinkHolds"/>) only when the key it
+    /// gives for that epoch is the organisation's: the opener of an epoch chose every envelope of it, and a patient's envelope
+    /// holding another key would not open the link.
+    /// </summary>
+    public bool IsOwnKey(string patientId, ConsentCategories category, int epoch, byte[] key)
+    {
+        var own = OpenOwnCategoryKey(patientId, category, epoch);
+        return own is not null && CryptographicOperations.FixedTimeEquals(own, key);
+    }
+
     // The organisation's key of a committed epoch from its own envelope (kept), never through the chain; null without one.
     private byte[]? OpenOwnCategoryKey(string patientId, ConsentCategories category, int epoch)
     {
