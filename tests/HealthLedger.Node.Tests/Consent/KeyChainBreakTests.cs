@@ -112,4 +112,40 @@ public class KeyChainBreakTests
         Assert.True(granteeEpoch1 is not null && granteeEpoch1.AsSpan().SequenceEqual(organisationEpoch1),
             $"the grantee cannot open epoch 1 (the grant carried epochs [{string.Join(", ", grant.CategoryKeys.Select(k => k.Epoch))}])");
     }
+
+    /// <summary>
+    /// A false link that is well formed: a random key sealed under the new epoch's real key (AES-GCM opens, to the wrong key).
+    /// The grant must see it does not open to epoch 1's key, wrap epoch 1 itself, and the grantee — who never held epoch 1 —
+    /// opens it with the key the organisation holds.
+    /// </summary>
+    [Fact]
+    public async Task A_well_formed_link_to_a_wrong_key_is_not_trusted_and_a_new_grantee_still_opens_the_epoch_below()
+    {
+        await using var w = await SetUpAsync();
+        var writer = w.Services.GetRequiredService<RecordWriter>();
+        var admin = w.Session(w.Admin);
+        var organisation = w.Services.GetRequiredService<Security.OrganisationKeys>();
+        await w.ChargeAsync();
+        await w.RevokeAsync(await w.GrantToAsync("dr-x", "account"));
+
+        var id = RecordIds.New("en");
+        var charge = new HealthLedger.Node.Encounters.EntryDetails { OccurredAt = DateTimeOffset.UtcNow, Service = "Consultation", Quantity = 1, UnitPrice = 40 };
+        var (reference, ciphertext) = w.Keyring.Seal(w.PatientId, ConsentCategories.Account, id, 1, charge);
+        Assert.Equal(2, reference.KeyWrap!.Epoch);
+        // The new epoch's key, as the organisation's envelope holds it (this test plays the opener, who knows it).
+        var epoch2 = CategoryKeyCrypto.TryOpenForReader(reference.KeyWrap.NewEpoch.Single(r => r.Kind == KeyReaderKind.Organisation).Envelope,
+            organisation.Keys.Encryption, w.PatientId, (byte)ConsentCategories.Account, 2, out var k2) ? k2 : throw new InvalidOperationException();
+        var link = CategoryKeyCrypto.SealPreviousKey(epoch2, RandomNumberGenerator.GetBytes(12), RandomNumberGenerator.GetBytes(32), w.PatientId, (byte)ConsentCategories.Account, 2);
+        var forged = reference with { KeyWrap = reference.KeyWrap with { PreviousKey = link } };
+        var written = await writer.SubmitAsync(admin, new AddEntryPayload(id, w.PatientId, EntryType.Charge, "", "", forged, Hash256.Zero), RecordWriter.Blobs(forged, ciphertext), id, Ct);
+        Assert.True(written.IsOk, written.Message);
+        Assert.False(w.Keyring.LinkHolds(w.PatientId, ConsentCategories.Account, 2));
+
+        var grant = w.GrantTransaction(await w.GrantAsync("account"));
+        Assert.Equal([1, 2], grant.CategoryKeys.Select(k => k.Epoch).Order());
+        var grantee = w.Session(w.Grantee).Keys.Encryption;
+        var own = w.Keyring.OpenCategoryKey(w.PatientId, ConsentCategories.Account, 1, organisation.Keys.Encryption)!;
+        var theirs = w.Keyring.OpenCategoryKey(w.PatientId, ConsentCategories.Account, 1, grantee);
+        Assert.True(theirs is not null && theirs.AsSpan().SequenceEqual(own));
+    }
 }
