@@ -106,8 +106,9 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
         foreach (var category in CategoryKeyState.Singles(categories))
         {
             // The current epoch opens every earlier one down the key chain. An epoch is wrapped too when the grantee would not
-            // reach it: the epoch above was not given, or its link is missing (a gap, or epochs opened before the chain
-            // existed) or does not open to this epoch's key (checked with the organisation's own keys). Newest first; the walk
+            // reach it: the epoch above was not given, or the key given for it (from the patient's envelope) is not the one the
+            // organisation holds (the opener of an epoch chooses every envelope of it), or its link is missing (a gap, or epochs
+            // opened before the chain existed) or does not open to this epoch's key (checked with the organisation's own keys). Newest first; the walk
             // stops where the grantee reaches the part of the chain already checked down to epoch 1 (each link is checked once).
             var current = CategoryKeyState.CurrentEpoch(policy.State, patientId, category);
             var reachesAbove = false;

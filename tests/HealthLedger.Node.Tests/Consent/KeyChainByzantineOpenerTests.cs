@@ -12,11 +12,12 @@ using Microsoft.Extensions.DependencyInjection;
 namespace HealthLedger.Node.Tests.Consent;
 
 /// <summary>
-/// Break-it tests of the key chain (0391aae, 9a13998): what a grantee can open with the keys a grant gave them, checked with
+/// The key chain against a Byzantine opener of an epoch, who chooses its link and every envelope of it (docs/architecture.md,
+/// "Key hierarchy"): what a grantee can open with the keys a grant gave them, checked with
 /// the grantee's own key pair through <see cref="CategoryKeyring"/> (the path a grantee's node uses across organisations,
 /// <c>RecordReadModel.OpenGrantedTo</c>), not through the custodian's read model (which opens everything with its own key).
 /// </summary>
-public class KeyChainBreakTests
+public class KeyChainByzantineOpenerTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
