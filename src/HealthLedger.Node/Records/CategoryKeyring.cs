@@ -412,11 +412,13 @@ public sealed class CategoryKeyring : IDisposable
         return readers;
     }
 
-    // The state machine's rule, at the host's time: every reader of the epoch still reads, and the custodian and the patient are among them.
+    // The state machine's rule, at the host's time: every reader of the epoch still reads, and the custodian and the patient are
+    // among them. And this node's own rule: every current reader holds the epoch. A grant made for the epoch current when it was
+    // built, which committed after a newer epoch opened without its grantee, leaves the grantee out of the current epoch: the
+    // next record then opens a new one with them, whose link reaches the epoch they missed.
     private static bool Usable(CategoryKeyState state, List<(KeyReaderKind Kind, string Id, EncryptionPublicKey Key)> readers) =>
         state.Readers.All(r => readers.Any(x => x.Kind == r.Kind && x.Id == r.Id && x.Key == r.Envelope.Recipient))
-        && state.Reader(readers[0].Kind, readers[0].Id) is not null
-        && readers.Where(x => x.Kind == KeyReaderKind.Patient).All(x => state.Reader(x.Kind, x.Id) is not null);
+        && readers.All(x => state.Reader(x.Kind, x.Id) is { } held && held.Envelope.Recipient == x.Key);
 
     private static bool SameReaders(IReadOnlyList<CategoryKeyReader> announced, List<(KeyReaderKind Kind, string Id, EncryptionPublicKey Key)> readers) =>
         announced.Count == readers.Count && announced.All(r => readers.Any(x => x.Kind == r.Kind && x.Id == r.Id && x.Key == r.Envelope.Recipient));

@@ -276,6 +276,55 @@ public class CategoryKeyTests
     }
 
     [Fact]
+    public async Task A_grant_that_commits_after_a_newer_epoch_opened_without_its_grantee_gets_them_into_the_next_epoch_whose_link_reaches_the_missed_one()
+    {
+        await using var w = await SetUpAsync();
+        var services = w.Node.App.Services;
+        var sessions = services.GetRequiredService<Security.SessionStore>();
+        var patient = sessions.Find(w.Patient.DefaultRequestHeaders.Authorization!.Parameter)!;
+        var grantee = sessions.Find(w.Grantee.DefaultRequestHeaders.Authorization!.Parameter)!.Keys.Encryption;
+        var keyring = services.GetRequiredService<CategoryKeyring>();
+        async Task ChargeAsync()
+        {
+            using var charged = await w.Admin.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/account/charges", new { occurredAt = "2026-01-02T10:00", service = "Consultation", quantity = 1, unitPrice = 40 }, Ct);
+            charged.EnsureSuccessStatusCode();
+        }
+        await ChargeAsync(); // epoch 1: the organisation and the patient
+
+        // The patient's grant to dr-g is built now, for epoch 1 ...
+        var (keys, categoryKeys) = services.GetRequiredService<HealthLedger.Node.Consent.ConsentService>().GrantKeys(patient, w.PatientId, ConsentCategories.Account, grantee.PublicKey);
+        Assert.Equal([1], categoryKeys.Select(k => k.Epoch));
+        // ... while another grant is revoked and the next charge opens epoch 2 without dr-g, who is no grantee yet.
+        using (var other = await w.Admin.PostAsJsonAsync("/api/v1/doctors", new { doctorId = "dr-x", name = "Xan X", specialty = "Surgery", department = "Theatre", licenceNumber = "L3" }, Ct))
+        {
+            other.EnsureSuccessStatusCode();
+        }
+        var toOther = await Read<WriteResponse>(await w.Patient.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/grants", new { granteeKind = "doctor", granteeId = "dr-x", categories = new[] { "account" } }, Ct));
+        using (var revoked = await w.Patient.DeleteAsync($"/api/v1/patients/{w.PatientId}/grants/{toOther.Id}", Ct)) revoked.EnsureSuccessStatusCode();
+        await ChargeAsync();
+        Assert.Equal(2, w.CurrentEpoch(ConsentCategories.Account));
+        Assert.Null(w.Epoch(ConsentCategories.Account, 2).Reader(KeyReaderKind.Doctor, "dr-g"));
+
+        // The grant commits then: dr-g reads epoch 1 only.
+        var grantId = RecordIds.New("gr");
+        var written = await services.GetRequiredService<RecordWriter>().SubmitAsync(patient,
+            new GrantAccessPayload(grantId, w.PatientId, GranteeKind.Doctor, "dr-g", ConsentCategories.Account, 0, keys, categoryKeys), RecordWriter.NoBlobs, grantId, Ct);
+        Assert.True(written.IsOk, written.Message);
+        Assert.Null(keyring.OpenCategoryKey(w.PatientId, ConsentCategories.Account, 2, grantee));
+
+        // The next record opens epoch 3 with dr-g among its readers, and its link reaches epoch 2 (the key dr-g missed).
+        await ChargeAsync();
+        Assert.Equal(3, w.CurrentEpoch(ConsentCategories.Account));
+        Assert.NotNull(w.Epoch(ConsentCategories.Account, 3).Reader(KeyReaderKind.Doctor, "dr-g"));
+        var organisation = services.GetRequiredService<Security.OrganisationKeys>().Keys.Encryption;
+        for (var epoch = 1; epoch <= 3; epoch++)
+        {
+            var theirs = keyring.OpenCategoryKey(w.PatientId, ConsentCategories.Account, epoch, grantee);
+            Assert.True(theirs is not null && theirs.AsSpan().SequenceEqual(keyring.OpenCategoryKey(w.PatientId, ConsentCategories.Account, epoch, organisation)), $"dr-g cannot open epoch {epoch}");
+        }
+    }
+
+    [Fact]
     public async Task The_organisation_reads_its_patients_records_through_its_category_keys_after_a_restart()
     {
         await using var w = await SetUpAsync();
