@@ -82,7 +82,7 @@ public sealed class EntryStore(NodeOptions options) : IRecordKind
                 var corrected = _heads.GetValueOrDefault(state.Id)?.CorrectedBy;
                 _heads[state.Id] = new EntryView(state.Id, state.PatientId, state.Type, state.DoctorId, state.CorrectsId, state.AuthorId, Summary(details), state.Proof, corrected);
                 _sealed[state.Id] = state.Record;
-                _dataKeyed.Note(state.PatientId, new SealedVersion(state.Id, 1, state.Record, state.Type.ConsentCategory()));
+                _dataKeyed.Note(state.PatientId, state.Id, 1, state.Record, state.Type.ConsentCategory());
                 if (opener.ForGrantee)
                 {
                     // Held whole only when the organisation's key did not open it (it would open it again on demand).

@@ -63,7 +63,7 @@ public sealed class LabOrderStore : IRecordKind
                 if (state.ChargeEntryId.Length == 0 && state.Steps.Any(s => s.Step == LabOrderStatus.Validated)) _awaitingCharge.Add(state.OrderId);
                 else _awaitingCharge.Remove(state.OrderId);
             }
-            for (var i = 0; i < state.Steps.Count; i++) _dataKeyed.Note(state.PatientId, new SealedVersion(state.OrderId, i + 1, state.Steps[i].Record, ConsentCategories.Laboratory));
+            for (var i = 0; i < state.Steps.Count; i++) _dataKeyed.Note(state.PatientId, state.OrderId, i + 1, state.Steps[i].Record, ConsentCategories.Laboratory);
         }
     }
 

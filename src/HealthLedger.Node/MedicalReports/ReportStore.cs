@@ -35,7 +35,7 @@ public sealed class ReportStore : IRecordKind
                 if (!_byPatient.TryGetValue(state.PatientId, out var ids)) _byPatient[state.PatientId] = ids = new(StringComparer.Ordinal);
                 ids.Add(state.Id);
             }
-            _dataKeyed.Note(state.PatientId, new SealedVersion(state.Id, state.Version, state.Record, ConsentCategories.Reports));
+            _dataKeyed.Note(state.PatientId, state.Id, state.Version, state.Record, ConsentCategories.Reports);
         }
     }
 

@@ -51,7 +51,7 @@ public sealed class PatientDirectory : IRecordKind
             {
                 _states[state.Id] = state;
                 _dataKeyed.Forget(state.Id, state.Id);
-                _dataKeyed.Note(state.Id, new SealedVersion(state.Id, state.Version, state.Record, ConsentCategories.Demographics));
+                _dataKeyed.Note(state.Id, state.Id, state.Version, state.Record, ConsentCategories.Demographics);
                 if (details is not null) Keep(new PatientView(state.Id, state.OrganisationId, state.Version, details, state.Proof));
                 // A patient of another organisation who shared other categories than demographics with a grantee here: known
                 // by id, with no details (the access policy decides what each reader sees).

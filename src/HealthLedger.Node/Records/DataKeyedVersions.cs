@@ -20,16 +20,19 @@ public sealed class DataKeyedVersions
     /// (if it was kept) when it is under a category key. Idempotent.
     /// </summary>
     /// <param name="patientId">The patient the record belongs to.</param>
-    /// <param name="version">The version, its sealed reference and its single consent category.</param>
-    public void Note(string patientId, SealedVersion version)
+    /// <param name="recordId">The record's id.</param>
+    /// <param name="version">The version.</param>
+    /// <param name="reference">Its sealed reference.</param>
+    /// <param name="category">Its single consent category.</param>
+    public void Note(string patientId, string recordId, int version, SealedRecordRef reference, ConsentCategories category)
     {
-        var key = (version.RecordId, version.Version);
+        var key = (recordId, version);
         lock (_lock)
         {
-            if (version.Reference.KeyWrap is null && version.Category != ConsentCategories.None)
+            if (reference.KeyWrap is null && category != ConsentCategories.None)
             {
                 if (!_byPatient.TryGetValue(patientId, out var versions)) _byPatient[patientId] = versions = [];
-                versions[key] = version;
+                versions[key] = new SealedVersion(recordId, version, reference, category); // allocated only for the few kept
             }
             else if (_byPatient.TryGetValue(patientId, out var versions) && versions.Remove(key) && versions.Count == 0)
             {

@@ -57,7 +57,7 @@ public abstract class SealedRecordStore<TView> : IRecordKind
                     keys.Add(held.Key);
                 }
             }
-            if (held.PatientId is { } patientId) _dataKeyed.Note(patientId, new SealedVersion(held.Key, held.Version, held.Sealed, Category));
+            if (held.PatientId is { } patientId) _dataKeyed.Note(patientId, held.Key, held.Version, held.Sealed, Category);
         }
     }
 

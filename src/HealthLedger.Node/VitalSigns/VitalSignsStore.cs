@@ -29,7 +29,7 @@ public sealed class VitalSignsStore : IRecordKind
             {
                 if (!_byPatient.TryGetValue(state.PatientId, out var held)) _byPatient[state.PatientId] = held = new(StringComparer.Ordinal);
                 held[state.Id] = (new VitalSignsView(state.Id, state.PatientId, state.AuthorId, details, state.Proof), state.Record);
-                _dataKeyed.Note(state.PatientId, new SealedVersion(state.Id, 1, state.Record, ConsentCategories.Encounters));
+                _dataKeyed.Note(state.PatientId, state.Id, 1, state.Record, ConsentCategories.Encounters);
             }
         }
     }
