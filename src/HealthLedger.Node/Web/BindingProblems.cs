@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
 
 namespace HealthLedger.Node.Web;
 
@@ -29,6 +30,10 @@ public sealed partial class BindingProblems(RequestDelegate next, IProblemDetail
                 && httpContext.GetEndpoint() is not null && httpContext.Request.Path.StartsWithSegments("/api"))
             {
                 await WriteAsync(httpContext, new BadHttpRequestException("Unsupported media type.", StatusCodes.Status415UnsupportedMediaType));
+            }
+            else if (httpContext.Response.StatusCode == StatusCodes.Status400BadRequest && !httpContext.Response.HasStarted && UnparsedValue(httpContext) is { } unparsed)
+            {
+                await WriteAsync(httpContext, unparsed);
             }
         }
         catch (BadHttpRequestException bad) when (!httpContext.Response.HasStarted)
@@ -60,6 +65,39 @@ public sealed partial class BindingProblems(RequestDelegate next, IProblemDetail
             Detail = "Some fields need attention.",
         };
         await problems.WriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details });
+    }
+
+    /// <summary>
+    /// The route or query value a bare 400 from an endpoint is about, as the binding failure ASP.NET Core would have thrown; null
+    /// when every value parses (the 400 was the endpoint's own). The Request Delegate Generator (ASP.NET Core 10) answers a value
+    /// that does not parse into a nullable parameter (<c>int?</c>, <c>bool?</c>, <c>DateOnly?</c>) with a bare 400 and no
+    /// exception, even with <see cref="Microsoft.AspNetCore.Routing.RouteHandlerOptions.ThrowOnBadRequest"/> (it throws for a
+    /// missing value and for a body that does not read): the endpoint's parameters (<see cref="IParameterBindingMetadata"/>) are
+    /// parsed again here, in their order, to name the first that fails. Only a refused request pays for this.
+    /// </summary>
+    internal static BadHttpRequestException? UnparsedValue(HttpContext httpContext)
+    {
+        if (httpContext.GetEndpoint() is not { } endpoint) return null;
+        foreach (var parameter in endpoint.Metadata.GetOrderedMetadata<IParameterBindingMetadata>())
+        {
+            if (!parameter.HasTryParse) continue;
+            var raw = httpContext.Request.RouteValues.TryGetValue(parameter.Name, out var routeValue) && routeValue is string route ? route
+                : httpContext.Request.Query.TryGetValue(parameter.Name, out var query) ? query.ToString() : null;
+            if (string.IsNullOrEmpty(raw)) continue;
+            var type = Nullable.GetUnderlyingType(parameter.ParameterInfo.ParameterType) ?? parameter.ParameterInfo.ParameterType;
+            if (!Parses(type, raw)) return new BadHttpRequestException($"Failed to bind parameter \"{type.Name} {parameter.Name}\" from \"{raw}\".");
+        }
+        return null;
+    }
+
+    /// <summary>Whether <paramref name="raw"/> parses as <paramref name="type"/> the way minimal APIs bind it (an enum by name or number, else the type's <c>TryParse</c>, invariant culture).</summary>
+    private static bool Parses(Type type, string raw)
+    {
+        if (type.IsEnum) return Enum.TryParse(type, raw, out _);
+        var withProvider = type.GetMethod("TryParse", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static, [typeof(string), typeof(IFormatProvider), type.MakeByRefType()]);
+        if (withProvider is not null) return (bool)withProvider.Invoke(null, [raw, System.Globalization.CultureInfo.InvariantCulture, null])!;
+        var plain = type.GetMethod("TryParse", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static, [typeof(string), type.MakeByRefType()]);
+        return plain is null || (bool)plain.Invoke(null, [raw, null])!;
     }
 
     /// <summary>The field a binding failure is about (camelCase, as in the API's JSON; <c>body</c> for the body as a whole) and a message without .NET type names.</summary>
