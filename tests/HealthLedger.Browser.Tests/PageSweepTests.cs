@@ -6,6 +6,8 @@ using System.Text.Json;
 using Deque.AxeCore.Commons;
 using Microsoft.Playwright;
 
+[assembly: AssemblyFixture(typeof(HealthLedger.Browser.Tests.PageSweep.Seeded))]
+
 namespace HealthLedger.Browser.Tests;
 
 /// <summary>
@@ -13,12 +15,16 @@ namespace HealthLedger.Browser.Tests;
 /// scrolls sideways, every link of the main menu and "Log out" are on screen (at most one "Menu" press away), and axe
 /// (every rule) finds nothing serious or critical at the phone and desktop sizes. One node seeded through the API with a
 /// patient who has an admission, a corrected charge, a report, a lab order and a prescription, and an expense; one browser;
-/// one login per role. Full-page screenshots of each role's main pages at 390 and 1280 px go to
+/// one login per role. The roles' sweeps are spread over four classes that run side by side, all on the one node
+/// (<see cref="Seeded"/>, seeded at first use). Full-page screenshots of each role's main pages at 390 and 1280 px go to
 /// $HEALTHLEDGER_SCREENSHOT_ARTIFACTS (default: artifacts/screenshots under the repository, ignored by git), with
 /// readme-patient-1280x900.png, the admin's patient page as the README shows it (copy it to docs/screenshot-patient.png).
 /// </summary>
-public sealed class PageSweepTests(PageSweepTests.Seeded seeded) : IClassFixture<PageSweepTests.Seeded>
+public abstract class PageSweep(PageSweep.Seeded seeded)
 {
+    /// <summary>The one seeded node of every sweep; await <see cref="Seeded.ReadyAsync"/> before using it.</summary>
+    protected Seeded Sweep { get; } = seeded;
+
     private static readonly (int Width, int Height)[] Viewports = [(390, 844), (768, 1024), (1280, 900)];
 
     /// <summary>axe-core, the build Deque.AxeCore.Playwright bundles (read once, not once per scan).</summary>
@@ -26,98 +32,9 @@ public sealed class PageSweepTests(PageSweepTests.Seeded seeded) : IClassFixture
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public Task Every_admin_page_fits_phones_tablets_and_desktops_and_has_no_serious_accessibility_finding() =>
-        SweepAsync("admin", BrowserNode.AdminPassword, [
-            "/", "/patients", "/patients/register", $"/patients/{seeded.PatientId}", $"/patients/{seeded.PatientId}/account",
-            $"/patients/{seeded.PatientId}/report", $"/patients/{seeded.PatientId}/entries/new", $"/patients/{seeded.PatientId}/vital-signs",
-            $"/patients/{seeded.PatientId}/prescriptions", $"/patients/{seeded.PatientId}/access", $"/reports/{seeded.ReportId}",
-            "/doctors", "/doctors/register", $"/doctors/{Seeded.Doctor}", "/doctors/on-call", "/directory", "/entries", "/accounts", "/wards",
-            "/lab", "/lab/catalogue", "/lab/turnaround", $"/lab/orders/{seeded.LabOrderId}", "/pharmacy/stock", "/staff", "/expenses",
-            "/statistics", "/audit", "/auditors", "/consortium", "/emergencies", "/break-glass", "/verify", "/account/password",
-        ], shots: ["/", $"/patients/{seeded.PatientId}", "/entries", "/accounts"]);
-
-    [Fact]
-    public Task Every_doctor_page_fits_phones_tablets_and_desktops_and_has_no_serious_accessibility_finding() =>
-        SweepAsync(Seeded.Doctor, Seeded.Password, [
-            "/", "/patients", $"/patients/{seeded.PatientId}", $"/patients/{seeded.PatientId}/account", $"/patients/{seeded.PatientId}/report",
-            $"/patients/{seeded.PatientId}/vital-signs", $"/patients/{seeded.PatientId}/prescriptions", $"/patients/{seeded.PatientId}/reports/new",
-            $"/patients/{seeded.PatientId}/lab-orders/new", $"/patients/{seeded.PatientId}/entries/new", $"/reports/{seeded.ReportId}",
-            "/doctors", $"/doctors/{Seeded.Doctor}", "/doctors/on-call", "/directory", "/access-requests", "/lab", $"/lab/orders/{seeded.LabOrderId}",
-            "/emergencies/break-glass", "/verify", "/account/password",
-        ], shots: ["/", $"/patients/{seeded.PatientId}", $"/reports/{seeded.ReportId}"]);
-
-    [Fact]
-    public Task Every_patient_page_fits_phones_tablets_and_desktops_and_has_no_serious_accessibility_finding() =>
-        SweepAsync(seeded.PatientId, Seeded.Password, [
-            "/", $"/patients/{seeded.PatientId}", $"/patients/{seeded.PatientId}/access", $"/patients/{seeded.PatientId}/account",
-            $"/patients/{seeded.PatientId}/report", $"/patients/{seeded.PatientId}/vital-signs", $"/patients/{seeded.PatientId}/prescriptions",
-            $"/reports/{seeded.ReportId}", "/lab", $"/lab/orders/{seeded.LabOrderId}", "/doctors", $"/doctors/{Seeded.Doctor}", "/doctors/on-call",
-            "/verify", "/account/password",
-        ], shots: [$"/patients/{seeded.PatientId}", $"/patients/{seeded.PatientId}/access", $"/reports/{seeded.ReportId}"]);
-
-    [Fact]
-    public Task Every_lab_technician_page_fits_phones_tablets_and_desktops_and_has_no_serious_accessibility_finding() =>
-        SweepAsync(Seeded.Technician, Seeded.Password, ["/", "/lab", $"/lab/orders/{seeded.LabOrderId}", "/lab/turnaround", "/verify", "/account/password"],
-            shots: ["/lab", $"/lab/orders/{seeded.LabOrderId}"]);
-
-    [Fact]
-    public Task Every_pathologist_page_fits_phones_tablets_and_desktops_and_has_no_serious_accessibility_finding() =>
-        SweepAsync(Seeded.Pathologist, Seeded.Password, ["/", "/lab", $"/lab/orders/{seeded.LabOrderId}", "/lab/turnaround", "/verify", "/account/password"],
-            shots: ["/lab"]);
-
-    [Fact]
-    public Task Every_pharmacist_page_fits_phones_tablets_and_desktops_and_has_no_serious_accessibility_finding() =>
-        SweepAsync(Seeded.Pharmacist, Seeded.Password, ["/", "/pharmacy", "/pharmacy/stock", $"/pharmacy/prescriptions/{seeded.PrescriptionId}", "/verify", "/account/password"],
-            shots: ["/pharmacy", $"/pharmacy/prescriptions/{seeded.PrescriptionId}"]);
-
-    [Fact]
-    public Task Every_accountant_page_fits_phones_tablets_and_desktops_and_has_no_serious_accessibility_finding() =>
-        SweepAsync(Seeded.Accountant, Seeded.Password, ["/", "/expenses", "/statistics", "/verify", "/account/password"],
-            shots: ["/expenses", "/statistics"]);
-
-    [Fact]
-    public Task Every_auditor_page_fits_phones_tablets_and_desktops_and_has_no_serious_accessibility_finding() =>
-        SweepAsync(Seeded.Auditor, Seeded.Password, ["/", "/expenses", "/statistics", "/audit", "/consortium", "/emergencies", "/verify", "/account/password"],
-            shots: ["/audit", "/consortium"]);
-
-    [Fact]
-    public Task Every_rescuer_page_fits_phones_tablets_and_desktops_and_has_no_serious_accessibility_finding() =>
-        SweepAsync(Seeded.Rescuer, Seeded.Password, ["/", "/emergencies/break-glass", "/emergencies", "/verify", "/account/password"],
-            shots: ["/emergencies/break-glass"]);
-
-    [Fact]
-    public async Task The_login_page_and_the_favicon_work_on_a_phone()
+    protected async Task SweepAsync(string user, string password, string[] paths, string[] shots)
     {
-        var context = await seeded.Node.NewContextAsync(new() { BaseURL = seeded.Node.Url, ViewportSize = new() { Width = 360, Height = 740 } });
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/login");
-        await AssertFitsAsync(page, "/login", 360);
-        await AssertAccessibleAsync(page, "/login", 360);
-        var icon = await page.APIRequest.GetAsync("/favicon.ico");
-        Assert.Equal(200, icon.Status);
-        Assert.Equal("image/svg+xml", icon.Headers["content-type"]);
-        Assert.Equal("/assets/favicon.svg", await page.Locator("link[rel=icon]").GetAttributeAsync("href"));
-        await context.CloseAsync();
-    }
-
-    [Fact]
-    public async Task On_accounts_only_Accounts_is_the_current_menu_link()
-    {
-        var page = await seeded.Node.NewPageAsync();
-        await page.LoginAsync("admin", BrowserNode.AdminPassword);
-        await page.GotoAsync("/accounts");
-        var current = page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).Locator("[aria-current=page]");
-        await Assertions.Expect(current).ToHaveCountAsync(1);
-        await Assertions.Expect(current).ToHaveTextAsync("Accounts");
-        await page.GotoAsync("/account/password");
-        await Assertions.Expect(current).ToHaveTextAsync("Password");
-        await page.Context.CloseAsync();
-    }
-
-    private async Task SweepAsync(string user, string password, string[] paths, string[] shots)
-    {
-        var context = await seeded.Node.NewContextAsync(new() { BaseURL = seeded.Node.Url, Locale = "en-GB", TimezoneId = "UTC" });
+        var context = await Sweep.Node.NewContextAsync(new() { BaseURL = Sweep.Node.Url, Locale = "en-GB", TimezoneId = "UTC" });
         var page = await context.NewPageAsync();
         await page.LoginAsync(user, password);
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Log out" })).ToBeVisibleAsync();
@@ -142,7 +59,7 @@ public sealed class PageSweepTests(PageSweepTests.Seeded seeded) : IClassFixture
         await context.CloseAsync();
     }
 
-    private static async Task AssertFitsAsync(IPage page, string path, int width)
+    protected static async Task AssertFitsAsync(IPage page, string path, int width)
     {
         var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
         var (scroll, inner) = (widths[0], widths[1]);
@@ -184,7 +101,7 @@ public sealed class PageSweepTests(PageSweepTests.Seeded seeded) : IClassFixture
     /// a scan about seven times slower here; both gave identical findings on every page of the sweep. That mode exists for
     /// pages with frames, which these pages do not have (asserted, so that a page with one cannot be half scanned).
     /// </summary>
-    private static async Task AssertAccessibleAsync(IPage page, string path, int width)
+    protected static async Task AssertAccessibleAsync(IPage page, string path, int width)
     {
         Assert.True(page.Frames.Count == 1, $"{path}: the page has frames; scan them too (Deque's page.RunAxe does)");
         if (!await page.EvaluateAsync<bool>("() => typeof window.axe === 'object'")) await page.EvaluateAsync("() => { " + AxeSource + " }");
@@ -201,8 +118,8 @@ public sealed class PageSweepTests(PageSweepTests.Seeded seeded) : IClassFixture
     /// <summary>A full-page screenshot named by role and page, the seeded ids replaced by what they stand for (so a rerun overwrites it).</summary>
     private async Task ShootAsync(IPage page, string user, string path, int width)
     {
-        string Stable(string text) => text.Replace(seeded.PatientId, "patient", StringComparison.Ordinal).Replace(seeded.ReportId, "report", StringComparison.Ordinal)
-            .Replace(seeded.LabOrderId, "lab-order", StringComparison.Ordinal).Replace(seeded.PrescriptionId, "prescription", StringComparison.Ordinal);
+        string Stable(string text) => text.Replace(Sweep.PatientId, "patient", StringComparison.Ordinal).Replace(Sweep.ReportId, "report", StringComparison.Ordinal)
+            .Replace(Sweep.LabOrderId, "lab-order", StringComparison.Ordinal).Replace(Sweep.PrescriptionId, "prescription", StringComparison.Ordinal);
         var name = $"{Stable(user)}{(path == "/" ? "-home" : Stable(path).Replace('/', '-'))}-{width}.png";
         await page.ScreenshotAsync(new() { Path = Path.Combine(Seeded.ScreenshotFolder, name), FullPage = true });
         if (user == "admin" && width == 1280 && path.StartsWith("/patients/", StringComparison.Ordinal))
@@ -252,7 +169,29 @@ public sealed class PageSweepTests(PageSweepTests.Seeded seeded) : IClassFixture
             return Directory.GetCurrentDirectory();
         }
 
-        public async ValueTask InitializeAsync()
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private bool _seeded;
+
+        /// <summary>Nothing: the node is started and seeded by the first sweep that needs it (<see cref="ReadyAsync"/>), not before the run's first test.</summary>
+        public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+        /// <summary>Starts and seeds the node once, the first time a sweep asks; later calls wait for that and return at once.</summary>
+        public async Task ReadyAsync()
+        {
+            await _gate.WaitAsync(Ct);
+            try
+            {
+                if (_seeded) return;
+                await SeedAsync();
+                _seeded = true;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        private async Task SeedAsync()
         {
             Directory.CreateDirectory(ScreenshotFolder);
             TestContext.Current.SendDiagnosticMessage($"Page sweep screenshots: {ScreenshotFolder}");
@@ -387,6 +326,7 @@ public sealed class PageSweepTests(PageSweepTests.Seeded seeded) : IClassFixture
         public async ValueTask DisposeAsync()
         {
             if (Node is not null) await Node.DisposeAsync();
+            _gate.Dispose();
         }
 
         private async Task<HttpClient> SignInAsync(string user, string password)
@@ -406,5 +346,139 @@ public sealed class PageSweepTests(PageSweepTests.Seeded seeded) : IClassFixture
             Assert.True(response.IsSuccessStatusCode, $"POST {path}: {(int)response.StatusCode} {text}");
             return JsonDocument.Parse(text).RootElement.Clone();
         }
+    }
+}
+
+/// <summary>The admin's and the patient's pages, the login page and the current menu link (<see cref="PageSweep"/>).</summary>
+public sealed class PageSweepTests(PageSweep.Seeded seeded) : PageSweep(seeded)
+{
+    [Fact]
+    public async Task Every_admin_page_fits_phones_tablets_and_desktops_and_has_no_serious_accessibility_finding()
+    {
+        await Sweep.ReadyAsync();
+        await SweepAsync("admin", BrowserNode.AdminPassword, [
+            "/", "/patients", "/patients/register", $"/patients/{Sweep.PatientId}", $"/patients/{Sweep.PatientId}/account",
+            $"/patients/{Sweep.PatientId}/report", $"/patients/{Sweep.PatientId}/entries/new", $"/patients/{Sweep.PatientId}/vital-signs",
+            $"/patients/{Sweep.PatientId}/prescriptions", $"/patients/{Sweep.PatientId}/access", $"/reports/{Sweep.ReportId}",
+            "/doctors", "/doctors/register", $"/doctors/{Seeded.Doctor}", "/doctors/on-call", "/directory", "/entries", "/accounts", "/wards",
+            "/lab", "/lab/catalogue", "/lab/turnaround", $"/lab/orders/{Sweep.LabOrderId}", "/pharmacy/stock", "/staff", "/expenses",
+            "/statistics", "/audit", "/auditors", "/consortium", "/emergencies", "/break-glass", "/verify", "/account/password",
+        ], shots: ["/", $"/patients/{Sweep.PatientId}", "/entries", "/accounts"]);
+    }
+
+    [Fact]
+    public async Task Every_patient_page_fits_phones_tablets_and_desktops_and_has_no_serious_accessibility_finding()
+    {
+        await Sweep.ReadyAsync();
+        await SweepAsync(Sweep.PatientId, Seeded.Password, [
+            "/", $"/patients/{Sweep.PatientId}", $"/patients/{Sweep.PatientId}/access", $"/patients/{Sweep.PatientId}/account",
+            $"/patients/{Sweep.PatientId}/report", $"/patients/{Sweep.PatientId}/vital-signs", $"/patients/{Sweep.PatientId}/prescriptions",
+            $"/reports/{Sweep.ReportId}", "/lab", $"/lab/orders/{Sweep.LabOrderId}", "/doctors", $"/doctors/{Seeded.Doctor}", "/doctors/on-call",
+            "/verify", "/account/password",
+        ], shots: [$"/patients/{Sweep.PatientId}", $"/patients/{Sweep.PatientId}/access", $"/reports/{Sweep.ReportId}"]);
+    }
+
+    [Fact]
+    public async Task The_login_page_and_the_favicon_work_on_a_phone()
+    {
+        await Sweep.ReadyAsync();
+        var context = await Sweep.Node.NewContextAsync(new() { BaseURL = Sweep.Node.Url, ViewportSize = new() { Width = 360, Height = 740 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/login");
+        await AssertFitsAsync(page, "/login", 360);
+        await AssertAccessibleAsync(page, "/login", 360);
+        var icon = await page.APIRequest.GetAsync("/favicon.ico");
+        Assert.Equal(200, icon.Status);
+        Assert.Equal("image/svg+xml", icon.Headers["content-type"]);
+        Assert.Equal("/assets/favicon.svg", await page.Locator("link[rel=icon]").GetAttributeAsync("href"));
+        await context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task On_accounts_only_Accounts_is_the_current_menu_link()
+    {
+        await Sweep.ReadyAsync();
+        var page = await Sweep.Node.NewPageAsync();
+        await page.LoginAsync("admin", BrowserNode.AdminPassword);
+        await page.GotoAsync("/accounts");
+        var current = page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).Locator("[aria-current=page]");
+        await Assertions.Expect(current).ToHaveCountAsync(1);
+        await Assertions.Expect(current).ToHaveTextAsync("Accounts");
+        await page.GotoAsync("/account/password");
+        await Assertions.Expect(current).ToHaveTextAsync("Password");
+        await page.Context.CloseAsync();
+    }
+}
+
+/// <summary>The doctor's pages (<see cref="PageSweep"/>).</summary>
+public sealed class DoctorPageSweepTests(PageSweep.Seeded seeded) : PageSweep(seeded)
+{
+    [Fact]
+    public async Task Every_doctor_page_fits_phones_tablets_and_desktops_and_has_no_serious_accessibility_finding()
+    {
+        await Sweep.ReadyAsync();
+        await SweepAsync(Seeded.Doctor, Seeded.Password, [
+            "/", "/patients", $"/patients/{Sweep.PatientId}", $"/patients/{Sweep.PatientId}/account", $"/patients/{Sweep.PatientId}/report",
+            $"/patients/{Sweep.PatientId}/vital-signs", $"/patients/{Sweep.PatientId}/prescriptions", $"/patients/{Sweep.PatientId}/reports/new",
+            $"/patients/{Sweep.PatientId}/lab-orders/new", $"/patients/{Sweep.PatientId}/entries/new", $"/reports/{Sweep.ReportId}",
+            "/doctors", $"/doctors/{Seeded.Doctor}", "/doctors/on-call", "/directory", "/access-requests", "/lab", $"/lab/orders/{Sweep.LabOrderId}",
+            "/emergencies/break-glass", "/verify", "/account/password",
+        ], shots: ["/", $"/patients/{Sweep.PatientId}", $"/reports/{Sweep.ReportId}"]);
+    }
+}
+
+/// <summary>The laboratory's and the pharmacy's pages (<see cref="PageSweep"/>).</summary>
+public sealed class LabAndPharmacyPageSweepTests(PageSweep.Seeded seeded) : PageSweep(seeded)
+{
+    [Fact]
+    public async Task Every_lab_technician_page_fits_phones_tablets_and_desktops_and_has_no_serious_accessibility_finding()
+    {
+        await Sweep.ReadyAsync();
+        await SweepAsync(Seeded.Technician, Seeded.Password, ["/", "/lab", $"/lab/orders/{Sweep.LabOrderId}", "/lab/turnaround", "/verify", "/account/password"],
+            shots: ["/lab", $"/lab/orders/{Sweep.LabOrderId}"]);
+    }
+
+    [Fact]
+    public async Task Every_pathologist_page_fits_phones_tablets_and_desktops_and_has_no_serious_accessibility_finding()
+    {
+        await Sweep.ReadyAsync();
+        await SweepAsync(Seeded.Pathologist, Seeded.Password, ["/", "/lab", $"/lab/orders/{Sweep.LabOrderId}", "/lab/turnaround", "/verify", "/account/password"],
+            shots: ["/lab"]);
+    }
+
+    [Fact]
+    public async Task Every_pharmacist_page_fits_phones_tablets_and_desktops_and_has_no_serious_accessibility_finding()
+    {
+        await Sweep.ReadyAsync();
+        await SweepAsync(Seeded.Pharmacist, Seeded.Password, ["/", "/pharmacy", "/pharmacy/stock", $"/pharmacy/prescriptions/{Sweep.PrescriptionId}", "/verify", "/account/password"],
+            shots: ["/pharmacy", $"/pharmacy/prescriptions/{Sweep.PrescriptionId}"]);
+    }
+}
+
+/// <summary>The accountant's, the auditor's and the rescuer's pages (<see cref="PageSweep"/>).</summary>
+public sealed class OfficePageSweepTests(PageSweep.Seeded seeded) : PageSweep(seeded)
+{
+    [Fact]
+    public async Task Every_accountant_page_fits_phones_tablets_and_desktops_and_has_no_serious_accessibility_finding()
+    {
+        await Sweep.ReadyAsync();
+        await SweepAsync(Seeded.Accountant, Seeded.Password, ["/", "/expenses", "/statistics", "/verify", "/account/password"],
+            shots: ["/expenses", "/statistics"]);
+    }
+
+    [Fact]
+    public async Task Every_auditor_page_fits_phones_tablets_and_desktops_and_has_no_serious_accessibility_finding()
+    {
+        await Sweep.ReadyAsync();
+        await SweepAsync(Seeded.Auditor, Seeded.Password, ["/", "/expenses", "/statistics", "/audit", "/consortium", "/emergencies", "/verify", "/account/password"],
+            shots: ["/audit", "/consortium"]);
+    }
+
+    [Fact]
+    public async Task Every_rescuer_page_fits_phones_tablets_and_desktops_and_has_no_serious_accessibility_finding()
+    {
+        await Sweep.ReadyAsync();
+        await SweepAsync(Seeded.Rescuer, Seeded.Password, ["/", "/emergencies/break-glass", "/emergencies", "/verify", "/account/password"],
+            shots: ["/emergencies/break-glass"]);
     }
 }
