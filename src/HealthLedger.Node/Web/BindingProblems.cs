@@ -17,7 +17,7 @@ namespace HealthLedger.Node.Web;
 /// A page's form (not <c>/api</c>) gets the same refusal as a short HTML page in the app's style instead of a problem
 /// document, so a browser user who picked a file over the upload limit reads what happened (nothing was stored) and can go back.
 /// </para>
-public sealed partial class BindingProblems(RequestDelegate next, IProblemDetailsService problems)
+public sealed partial class BindingProblems(RequestDelegate next)
 {
     /// <summary>Runs the rest of the pipeline and answers a binding failure with a validation problem.</summary>
     public async Task InvokeAsync(HttpContext httpContext)
@@ -64,7 +64,8 @@ public sealed partial class BindingProblems(RequestDelegate next, IProblemDetail
                 : bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad Request",
             Detail = "Some fields need attention.",
         };
-        await problems.WriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details });
+        // Whatever the Accept header asks for (text/html, text/csv): a problem document, never a 500 for want of a writer.
+        await ErrorPages.WriteProblemAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details });
     }
 
     /// <summary>

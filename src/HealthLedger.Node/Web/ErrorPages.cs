@@ -109,9 +109,10 @@ public static class ErrorPages
     /// <summary>
     /// Writes the problem document through <see cref="IProblemDetailsService"/>; when no writer takes the request's
     /// <c>Accept</c> (an API path asked for with <c>Accept: text/html</c>, as a browser does), writes it as
-    /// <c>application/problem+json</c> all the same rather than failing with a 500.
+    /// <c>application/problem+json</c> all the same rather than failing with a 500 (as its runtime type, so a validation
+    /// problem keeps its <c>errors</c>). Used by every middleware that answers with a problem (<see cref="BindingProblems"/> too).
     /// </summary>
-    private static async Task WriteProblemAsync(ProblemDetailsContext context)
+    internal static async Task WriteProblemAsync(ProblemDetailsContext context)
     {
         var http = context.HttpContext;
         var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
@@ -119,7 +120,7 @@ public static class ErrorPages
         var problem = context.ProblemDetails;
         problem.Status ??= http.Response.StatusCode;
         problem.Title ??= ReasonPhrases.GetReasonPhrase(http.Response.StatusCode);
-        await http.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json");
+        await http.Response.WriteAsJsonAsync(problem, problem.GetType(), (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json");
     }
 
     /// <summary>

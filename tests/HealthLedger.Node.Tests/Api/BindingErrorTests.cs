@@ -65,6 +65,32 @@ public class BindingErrorTests
         Assert.Equal(height, (await node.Http.GetFromJsonAsync<JsonElement>("/healthz", Ct)).GetProperty("height").GetUInt64());
     }
 
+    [Theory]
+    [InlineData("text/html")]
+    [InlineData("text/csv")]
+    [InlineData("application/xml")]
+    public async Task A_binding_failure_is_a_problem_naming_the_field_whatever_the_client_accepts(string accept)
+    {
+        await using var node = await NodeFixture.StartAsync();
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var height = (await node.Http.GetFromJsonAsync<JsonElement>("/healthz", Ct)).GetProperty("height").GetUInt64();
+        var cases = new (HttpMethod Method, string Path, HttpContent? Body, HttpStatusCode Status, string Field)[]
+        {
+            (HttpMethod.Get, "/api/v1/patients?page=abc", null, HttpStatusCode.BadRequest, "page"),
+            (HttpMethod.Get, "/api/v1/audit?from=zzz", null, HttpStatusCode.BadRequest, "from"),
+            (HttpMethod.Post, "/api/v1/patients", Json("{bad"), HttpStatusCode.BadRequest, "body"),
+            (HttpMethod.Post, "/api/v1/patients", new StringContent("mrn=1", Encoding.UTF8, "text/plain"), HttpStatusCode.UnsupportedMediaType, "body"),
+        };
+        foreach (var (method, path, body, status, field) in cases)
+        {
+            using var request = new HttpRequestMessage(method, path) { Content = body };
+            request.Headers.Accept.ParseAdd(accept);
+            var problem = await Problem(await admin.SendAsync(request, Ct), status);
+            Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{method} {path} (Accept: {accept}): {problem}");
+        }
+        Assert.Equal(height, (await node.Http.GetFromJsonAsync<JsonElement>("/healthz", Ct)).GetProperty("height").GetUInt64());
+    }
+
     [Fact]
     public async Task Nulls_inside_lists_are_field_errors_naming_the_item_never_a_server_error()
     {
