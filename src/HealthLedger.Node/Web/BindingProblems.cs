@@ -76,7 +76,7 @@ public sealed partial class BindingProblems(RequestDelegate next)
     /// missing value and for a body that does not read): the endpoint's parameters (<see cref="IParameterBindingMetadata"/>) are
     /// parsed again here, in their order, to name the first that fails. Only a refused request pays for this.
     /// </summary>
-    internal static BadHttpRequestException? UnparsedValue(HttpContext httpContext)
+    private static BadHttpRequestException? UnparsedValue(HttpContext httpContext)
     {
         if (httpContext.GetEndpoint() is not { } endpoint) return null;
         foreach (var parameter in endpoint.Metadata.GetOrderedMetadata<IParameterBindingMetadata>())
