@@ -428,6 +428,13 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, Node
                     asked = FlushAsked;
                     rows = node.Store.ReadPendingDisclosures(RecordDisclosuresPayload.MaxEvents);
                 }
+                else if (FlushAsked != asked)
+                {
+                    // A flush asked between the read and now: read again, so that this batch covers it. Otherwise it waited
+                    // for the next batch too, and with it for reads that arrived after it was asked.
+                    asked = FlushAsked;
+                    rows = node.Store.ReadPendingDisclosures(RecordDisclosuresPayload.MaxEvents);
+                }
                 count = rows.Count;
                 var events = new List<DisclosureEvent>(rows.Count);
                 foreach (var (id, bytes) in rows)
