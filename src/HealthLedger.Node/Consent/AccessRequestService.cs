@@ -120,8 +120,10 @@ public sealed class AccessRequestService(LedgerNode node, DoctorDirectory doctor
                 "The doctor cannot be granted access.");
         }
         var (keys, categoryKeys) = consent.GrantKeys(actor, actor.UserId, request.Categories, doctor.EncryptionKey);
+        if (ConsentService.TooManyKeys(keys, categoryKeys) is { } tooMany) return Outcome<WriteResult>.Invalid(FieldErrors.One("requestId", tooMany));
         var grant = new GrantAccessPayload(RecordIds.New("gr"), actor.UserId, GranteeKind.Doctor, doctor.Id, request.Categories, 0, keys, categoryKeys);
-        return await writer.SubmitAsync(actor, new AnswerAccessRequestPayload(actor.UserId, request.Id, true, grant), RecordWriter.NoBlobs, request.Id, ct);
+        return await writer.SubmitAsync(actor, new AnswerAccessRequestPayload(actor.UserId, request.Id, true, grant), RecordWriter.NoBlobs, request.Id, ct,
+            ConsentService.GrantTooLarge("requestId"));
     }
 
     private AccessRequestView View(UserSession actor, AccessRequestState r, ulong now)

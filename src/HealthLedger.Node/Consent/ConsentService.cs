@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
@@ -86,9 +87,10 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
         if (!errors.IsEmpty) return Outcome<WriteResult>.Invalid(errors);
 
         var (keys, categoryKeys) = GrantKeys(actor, patientId, categories, granteeKey!.Value);
+        if (TooManyKeys(keys, categoryKeys) is { } tooMany) return Outcome<WriteResult>.Invalid(FieldErrors.One("categories", tooMany));
         var grantId = RecordIds.New("gr");
         var payload = new GrantAccessPayload(grantId, patientId, kind, granteeId, categories, expires, keys, categoryKeys);
-        return await writer.SubmitAsync(actor, payload, RecordWriter.NoBlobs, grantId, ct);
+        return await writer.SubmitAsync(actor, payload, RecordWriter.NoBlobs, grantId, ct, GrantTooLarge("categories"));
     }
 
     /// <summary>
@@ -147,8 +149,24 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
                 CryptographicOperations.ZeroMemory(dataKey);
             }
         }
-        return (keys.Take(GrantAccessPayload.MaxKeys).ToList(), categoryKeys.Take(GrantAccessPayload.MaxCategoryKeys).ToList());
+        return (keys, categoryKeys);
     }
+
+    /// <summary>
+    /// Why a grant of these keys cannot be one transaction (more than <see cref="GrantAccessPayload.MaxKeys"/> or
+    /// <see cref="GrantAccessPayload.MaxCategoryKeys"/> keys), or null. A grant is never sent with keys left out: the grantee
+    /// would be granted records it cannot open, and nobody told.
+    /// </summary>
+    public static string? TooManyKeys(IReadOnlyList<GrantedKey> keys, IReadOnlyList<GrantedCategoryKey> categoryKeys) =>
+        keys.Count > GrantAccessPayload.MaxKeys || categoryKeys.Count > GrantAccessPayload.MaxCategoryKeys
+            ? $"These categories need {keys.Count + categoryKeys.Count} keys, more than one grant can carry ({GrantAccessPayload.MaxKeys} record keys and " +
+              $"{GrantAccessPayload.MaxCategoryKeys} category keys): grant fewer categories at a time. Nothing was granted."
+            : null;
+
+    /// <summary>The field error of a grant the ledger refuses as too large (its keys over the network's transaction size).</summary>
+    public static Func<TxVerdict, FieldErrors?> GrantTooLarge(string field) => verdict => verdict == TxVerdict.TooLarge
+        ? FieldErrors.One(field, "These categories need more keys than one grant transaction can carry: grant fewer categories at a time. Nothing was granted.")
+        : null;
 
     /// <summary>The patient revokes a grant.</summary>
     public async Task<Outcome<WriteResult>> RevokeAsync(UserSession actor, string patientId, string grantId, CancellationToken ct)

@@ -109,8 +109,19 @@ public static class FhirApi
 
     private static async Task<IResult> SearchByPost(string type, HttpContext http, FhirResourceTypes types)
     {
+        // FHIR R4 3.1.0.8: the parameters of a POST search are a form (application/x-www-form-urlencoded).
         if (!http.Request.HasFormContentType) return FhirOutcomes.BadRequest("POST _search takes application/x-www-form-urlencoded parameters.");
-        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        IFormCollection form;
+        try
+        {
+            form = await http.Request.ReadFormAsync(http.RequestAborted);
+        }
+        catch (Exception e) when ((e is IOException or InvalidDataException) && e is not BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+        {
+            // A multipart body without a boundary or cut short, or more fields (or longer ones) than the form reader takes.
+            // A body over the cap is left to the pipeline's 413.
+            return FhirOutcomes.BadRequest("The search form could not be read: " + e.Message);
+        }
         var merged = new Dictionary<string, Microsoft.Extensions.Primitives.StringValues>(StringComparer.Ordinal);
         foreach (var (k, v) in http.Request.Query) merged[k] = v;
         foreach (var (k, v) in form) merged[k] = merged.TryGetValue(k, out var q) ? Microsoft.Extensions.Primitives.StringValues.Concat(q, v) : v;

@@ -2,6 +2,9 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Template;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace HealthLedger.Node.Web;
 
@@ -25,11 +28,12 @@ public sealed partial class BindingProblems(RequestDelegate next)
         try
         {
             await next(httpContext);
-            // A body of the wrong media type is refused by the endpoint without an exception: give it the same answer.
-            if (httpContext.Response.StatusCode == StatusCodes.Status415UnsupportedMediaType && !httpContext.Response.HasStarted
+            // A body of the wrong media type, or one over the endpoint's cap while the JSON body was read, is refused by the
+            // endpoint without an exception (the status alone): give it the same answer.
+            if (httpContext.Response.StatusCode is StatusCodes.Status415UnsupportedMediaType or StatusCodes.Status413PayloadTooLarge && !httpContext.Response.HasStarted
                 && httpContext.GetEndpoint() is not null && httpContext.Request.Path.StartsWithSegments("/api"))
             {
-                await WriteAsync(httpContext, new BadHttpRequestException("Unsupported media type.", StatusCodes.Status415UnsupportedMediaType));
+                await WriteAsync(httpContext, new BadHttpRequestException(ReasonPhrases.GetReasonPhrase(httpContext.Response.StatusCode), httpContext.Response.StatusCode));
             }
             else if (httpContext.Response.StatusCode == StatusCodes.Status400BadRequest && !httpContext.Response.HasStarted && UnparsedValue(httpContext) is { } unparsed)
             {
@@ -45,6 +49,7 @@ public sealed partial class BindingProblems(RequestDelegate next)
     private async Task WriteAsync(HttpContext httpContext, BadHttpRequestException bad)
     {
         var (field, message) = Describe(bad);
+        if (bad.StatusCode == StatusCodes.Status415UnsupportedMediaType && Accepted(httpContext) is { } accepted) message = $"Send the body as {accepted}.";
         httpContext.Response.StatusCode = bad.StatusCode;
         if (FhirErrors.IsFhir(httpContext.Request))
         {
@@ -57,6 +62,13 @@ public sealed partial class BindingProblems(RequestDelegate next)
             return;
         }
         if (!httpContext.Request.Path.StartsWithSegments("/api")) return; // ErrorPages answers (a page, or a problem for JSON clients)
+        if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge
+            && httpContext.RequestServices.GetService(typeof(Configuration.NodeOptions)) is Configuration.NodeOptions limits && RequestBodyLimits.For(httpContext.GetEndpoint(), limits) is { } bodyCap)
+        {
+            message = httpContext.GetEndpoint()?.Metadata.GetMetadata<DocumentUploadAttribute>() is not null
+                ? $"The file is too large: this endpoint accepts files of up to {ErrorPages.Size(limits.MaxDocumentBytes)}. Nothing was stored or changed."
+                : $"The request body is too large: this endpoint accepts up to {ErrorPages.Size(bodyCap)}. Nothing was changed.";
+        }
         var details = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
         {
             Status = bad.StatusCode,
@@ -66,6 +78,28 @@ public sealed partial class BindingProblems(RequestDelegate next)
         };
         // Whatever the Accept header asks for (text/html, text/csv): a problem document, never a 500 for want of a writer.
         await ErrorPages.WriteProblemAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details });
+    }
+
+    /// <summary>
+    /// The media types the request's endpoint declares it reads (<c>multipart/form-data</c>, <c>application/octet-stream</c>),
+    /// joined with "or"; null when it declares none (JSON's default). Routing refuses a body that none of the path's endpoints
+    /// accepts with an endpoint of its own (no metadata), so the endpoints are matched again here by route and method. Only a
+    /// refused request pays for this.
+    /// </summary>
+    private static string? Accepted(HttpContext httpContext)
+    {
+        var path = httpContext.Request.Path;
+        var method = httpContext.Request.Method;
+        var endpoints = httpContext.RequestServices.GetService(typeof(EndpointDataSource)) is EndpointDataSource source ? source.Endpoints : [];
+        var types = new List<string>();
+        foreach (var endpoint in endpoints.OfType<RouteEndpoint>())
+        {
+            if (endpoint.Metadata.GetMetadata<IAcceptsMetadata>() is not { } accepts) continue;
+            if (endpoint.Metadata.GetMetadata<IHttpMethodMetadata>() is { } methods && !methods.HttpMethods.Contains(method, StringComparer.OrdinalIgnoreCase)) continue;
+            if (!new TemplateMatcher(new RouteTemplate(endpoint.RoutePattern), new RouteValueDictionary()).TryMatch(path, new RouteValueDictionary())) continue;
+            types.AddRange(accepts.ContentTypes.Where(t => t != "*/*" && !types.Contains(t, StringComparer.OrdinalIgnoreCase)));
+        }
+        return types.Count > 0 ? string.Join(" or ", types) : null;
     }
 
     /// <summary>

@@ -91,6 +91,30 @@ public class BindingErrorTests
         Assert.Equal(height, (await node.Http.GetFromJsonAsync<JsonElement>("/healthz", Ct)).GetProperty("height").GetUInt64());
     }
 
+    /// <summary>
+    /// A body of a media type the endpoint does not read is told the type it does: JSON for most, octet-stream for signed
+    /// transactions, multipart for report uploads (each was told "application/json"). Nothing is written.
+    /// </summary>
+    [Fact]
+    public async Task A_body_of_the_wrong_media_type_is_told_the_type_its_endpoint_reads()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var height = (await node.Http.GetFromJsonAsync<JsonElement>("/healthz", Ct)).GetProperty("height").GetUInt64();
+        foreach (var (path, expected) in new[]
+        {
+            ("/api/v1/patients", "application/json"),
+            ("/api/v1/transactions", "application/octet-stream"),
+            ("/api/v1/transactions/batch", "application/octet-stream"),
+            ("/api/v1/patients/pat-x/reports", "multipart/form-data"),
+        })
+        {
+            var problem = await Problem(await admin.PostAsync(path, new StringContent("x", Encoding.UTF8, "text/plain"), Ct), HttpStatusCode.UnsupportedMediaType);
+            Assert.Equal($"Send the body as {expected}.", problem.GetProperty("errors").GetProperty("body")[0].GetString());
+        }
+        Assert.Equal(height, (await node.Http.GetFromJsonAsync<JsonElement>("/healthz", Ct)).GetProperty("height").GetUInt64());
+    }
+
     [Fact]
     public async Task Nulls_inside_lists_are_field_errors_naming_the_item_never_a_server_error()
     {

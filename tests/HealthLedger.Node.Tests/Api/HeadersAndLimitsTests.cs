@@ -61,6 +61,19 @@ public class HeadersAndLimitsTests
         Assert.Equal(HttpStatusCode.Created, small.StatusCode);
         using var big = await admin.PostAsync("/api/v1/patients", Json(new { mrn = "MRN-B1", fullName = new string('x', 2 * 1024 * 1024), dateOfBirth = "1980-02-03", gender = "female" }), Ct);
         await AssertProblemAsync(big, HttpStatusCode.RequestEntityTooLarge);
+        // Every JSON endpoint's 413 names the body and the cap in the problem's errors, as other bad input does (patients,
+        // doctors and the policy answered a bare "Content Too Large" problem).
+        foreach (var (method, path) in new[] { (HttpMethod.Post, "/api/v1/patients"), (HttpMethod.Post, "/api/v1/doctors"), (HttpMethod.Put, "/api/v1/policy") })
+        {
+            using var request = new HttpRequestMessage(method, path) { Content = Json(new { mrn = new string('x', 2 * 1024 * 1024) }) };
+            using var tooLarge = await admin.SendAsync(request, Ct);
+            var text = await tooLarge.Content.ReadAsStringAsync(Ct);
+            Assert.True(tooLarge.StatusCode == HttpStatusCode.RequestEntityTooLarge, $"{path}: {(int)tooLarge.StatusCode} {text}");
+            var body = JsonDocument.Parse(text).RootElement.GetProperty("errors").GetProperty("body")[0].GetString()!;
+            Assert.Contains("too large", body, StringComparison.Ordinal);
+            Assert.Contains("accepts up to", body, StringComparison.Ordinal);
+        }
+        Assert.Equal(1, (await admin.GetFromJsonAsync<JsonElement>("/api/v1/patients", Ct)).GetProperty("items").GetArrayLength()); // nothing written
     }
 
     public static TheoryData<string, string, int, bool> RefusedBodies() => new()

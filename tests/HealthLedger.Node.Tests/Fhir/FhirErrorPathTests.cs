@@ -45,6 +45,21 @@ public class FhirErrorPathTests
             var notForm = await Fhir<OperationOutcome>(await admin.PostAsync("/fhir/R4/Patient/_search", json, Ct), HttpStatusCode.BadRequest);
             Assert.Equal(OperationOutcome.IssueType.Invalid, notForm.Issue.Single().Code);
         }
+        // Search forms that cannot be read: multipart without a boundary or cut short, and a form of more fields than the
+        // form reader takes. Each a 400 OperationOutcome naming what is wrong (each was a 500).
+        foreach (var (body, mediaType) in new[]
+        {
+            ("--x\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nKit", "multipart/form-data"),
+            ("--x\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nKit", "multipart/form-data; boundary=x"),
+            (string.Join('&', Enumerable.Range(0, 1100).Select(i => $"f{i}=1")), "application/x-www-form-urlencoded"),
+        })
+        {
+            using var content = new StringContent(body, Encoding.UTF8);
+            content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(mediaType);
+            var unreadable = await Fhir<OperationOutcome>(await admin.PostAsync("/fhir/R4/Patient/_search", content, Ct), HttpStatusCode.BadRequest);
+            Assert.Equal(OperationOutcome.IssueType.Invalid, unreadable.Issue.Single().Code);
+            Assert.Contains("form", unreadable.Issue.Single().Diagnostics, StringComparison.Ordinal);
+        }
         var badFormat = await Fhir<OperationOutcome>(await admin.GetAsync("/fhir/R4/Patient?_format=text/csv", Ct), HttpStatusCode.NotAcceptable);
         Assert.Equal(OperationOutcome.IssueType.NotSupported, badFormat.Issue.Single().Code);
         // Outside the R4 base no endpoint matches: the empty 404 is answered in FHIR's terms too, in XML when asked for.
