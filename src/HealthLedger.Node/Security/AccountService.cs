@@ -282,7 +282,10 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         }
         catch (InvalidOperationException e)
         {
-            // Refused or rejected (e.g. another node of the organisation published this version first: the chain's wins).
+            // Refused or rejected. When another node of the organisation published this version (or a later one) first, as
+            // every node of a new cluster does with the first admin at its first start, the login is on the chain: nothing to
+            // warn about (the chain's copy wins).
+            if (PublishedVersion(userId) >= login.Version) return;
             Log.LoginNotPublished(logger, userId, login.Version, e.Message);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
