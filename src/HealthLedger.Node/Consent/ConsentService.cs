@@ -97,8 +97,8 @@ public sealed class ConsentService(LedgerNode node, RecordReadModel readModel, P
     /// The keys a grant of <paramref name="categories"/> carries, re-wrapped by the patient's own session for
     /// <paramref name="granteeKey"/>: the current epoch of each category key (the grantee opens the earlier ones down the key
     /// chain, <see cref="CategoryKeyCrypto.SealPreviousKey"/>) and any epoch the chain does not reach, and the data key of each
-    /// version sealed before the key hierarchy (capped at <see cref="GrantAccessPayload.MaxKeys"/> and
-    /// <see cref="GrantAccessPayload.MaxCategoryKeys"/>, newest epochs first).
+    /// version sealed before the key hierarchy (all of them, newest epochs first: <see cref="TooManyKeys"/> says when they do
+    /// not fit one grant).
     /// Used by a grant and by the approval of an access request alike.
     /// </summary>
     public (IReadOnlyList<GrantedKey> Keys, IReadOnlyList<GrantedCategoryKey> CategoryKeys) GrantKeys(UserSession actor, string patientId, ConsentCategories categories,

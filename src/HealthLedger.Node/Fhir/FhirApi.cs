@@ -116,9 +116,10 @@ public static class FhirApi
         {
             form = await http.Request.ReadFormAsync(http.RequestAborted);
         }
-        catch (Exception e) when ((e is IOException or InvalidDataException) && e is not BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+        catch (Exception e) when ((e is IOException or InvalidDataException or NotSupportedException) && e is not BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
         {
-            // A multipart body without a boundary or cut short, or more fields (or longer ones) than the form reader takes.
+            // A multipart body without a boundary or cut short, more fields (or longer ones) than the form reader takes, or a
+            // part in a charset .NET refuses (UTF-7).
             // A body over the cap is left to the pipeline's 413.
             return FhirOutcomes.BadRequest("The search form could not be read: " + e.Message);
         }

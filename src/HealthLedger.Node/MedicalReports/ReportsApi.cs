@@ -92,7 +92,7 @@ public static class ReportsApi
     private static async Task<Results<Ok<FileMatch>, ValidationProblem>> VerifyFile(HttpContext http, ReportService reports, CancellationToken ct)
     {
         // Streamed: the uploaded copy is hashed as it arrives, never stored.
-        if (Boundary(http.Request) is not { } boundary) return ApiResults.Invalid("file", "Send multipart/form-data with a 'file' part.");
+        if (Boundary(http.Request) is not { } boundary) return ApiResults.Invalid("file", NoBoundary(http.Request, "Send multipart/form-data with a 'file' part."));
         var reader = new MultipartReader(boundary, http.Request.Body);
         try
         {
@@ -157,7 +157,7 @@ public static class ReportsApi
     /// </summary>
     private static async Task<Results<Created<ReportCreatedResponse>, ValidationProblem, ProblemHttpResult>> Upload(HttpContext http, Func<UploadParts, Task<Outcome<ReportView>>> add)
     {
-        if (Boundary(http.Request) is not { } boundary) return ApiResults.Invalid("metadata", "Send multipart/form-data with a 'metadata' JSON part and an optional 'file'.");
+        if (Boundary(http.Request) is not { } boundary) return ApiResults.Invalid("metadata", NoBoundary(http.Request, "Send multipart/form-data with a 'metadata' JSON part and an optional 'file'."));
         var reader = new MultipartReader(boundary, http.Request.Body);
         ReportInput? input = null;
         Outcome<ReportView>? outcome = null;
@@ -177,7 +177,9 @@ public static class ReportsApi
                     }
                     catch (JsonException e)
                     {
-                        return ApiResults.Invalid("metadata", $"Not valid JSON: {e.Message}");
+                        // As a JSON body's error: the field named (metadata.type), no .NET type names, valid JSON of the wrong shape not called invalid.
+                        var (field, message) = Web.BindingProblems.DescribeJson(e);
+                        return ApiResults.Invalid(field == "body" ? "metadata" : "metadata." + field, message.Replace("The body", "The 'metadata' part", StringComparison.Ordinal));
                     }
                     if (NullElements.Find(input) is { IsEmpty: false } nulls) return TypedResults.ValidationProblem(nulls.ToDictionary(), detail: "Some fields need attention.");
                 }
@@ -197,7 +199,7 @@ public static class ReportsApi
         }
         catch (IOException e) when (!IsOverCap(e))
         {
-            return ApiResults.Invalid("file", "The upload was interrupted; nothing was stored.");
+            return ApiResults.Invalid("body", "The multipart body ended before it was complete (the upload was interrupted, or its boundary never appears): nothing was stored.");
         }
         catch (InvalidDataException e)
         {
@@ -220,6 +222,12 @@ public static class ReportsApi
     }
 
     /// <summary>The multipart boundary of a request, or null when it is not multipart/form-data.</summary>
+    // What to tell a client whose body has no usable multipart boundary: multipart sent without one, or not multipart at all.
+    private static string NoBoundary(HttpRequest request, string otherwise) =>
+        MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            ? "The multipart/form-data Content-Type names no boundary (boundary=…): nothing was stored."
+            : otherwise;
+
     internal static string? Boundary(HttpRequest request) =>
         MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
             ? HeaderUtilities.RemoveQuotes(type.Boundary).Value is { Length: > 0 } b ? b : null

@@ -25,31 +25,70 @@ public sealed partial class BindingProblems(RequestDelegate next)
     /// <summary>Runs the rest of the pipeline and answers a binding failure with a validation problem.</summary>
     public async Task InvokeAsync(HttpContext httpContext)
     {
+        // A charset no reader here decodes (unknown, empty, or UTF-7, which .NET refuses) made every body reader throw: the
+        // JSON binder, the form reader, FHIR's parsers. Refused before any of them runs, as a body of the wrong media type.
+        if (UnreadableCharset(httpContext.Request) is { } charset && !Hosting.PeerPortGate.IsPeerCall(httpContext.Request))
+        {
+            var shown = charset.Length <= 40 && Records.FieldRules.ForbiddenCharacter(charset) is null ? $"'{charset}'" : "of the body";
+            await WriteAsync(httpContext, new BadHttpRequestException("Unsupported charset.", StatusCodes.Status415UnsupportedMediaType),
+                $"The charset {shown} is not one this node reads: send the body in UTF-8.");
+            return;
+        }
         try
         {
             await next(httpContext);
-            // A body of the wrong media type, or one over the endpoint's cap while the JSON body was read, is refused by the
-            // endpoint without an exception (the status alone): give it the same answer.
-            if (httpContext.Response.StatusCode is StatusCodes.Status415UnsupportedMediaType or StatusCodes.Status413PayloadTooLarge && !httpContext.Response.HasStarted
-                && httpContext.GetEndpoint() is not null && httpContext.Request.Path.StartsWithSegments("/api"))
+            // A body of the wrong media type, one over the endpoint's cap, one that did not arrive in time or could not be read
+            // (a malformed chunk) is refused by the endpoint's binding without an exception (the status alone): give it the
+            // same answer. A bare 400 is first checked for a query or route value that does not parse (the generator's way).
+            if (httpContext.Response.HasStarted || httpContext.GetEndpoint() is null || !httpContext.Request.Path.StartsWithSegments("/api")) return;
+            var status = httpContext.Response.StatusCode;
+            if (status is StatusCodes.Status415UnsupportedMediaType or StatusCodes.Status413PayloadTooLarge or StatusCodes.Status408RequestTimeout)
             {
-                await WriteAsync(httpContext, new BadHttpRequestException(ReasonPhrases.GetReasonPhrase(httpContext.Response.StatusCode), httpContext.Response.StatusCode));
+                await WriteAsync(httpContext, new BadHttpRequestException(ReasonPhrases.GetReasonPhrase(status), status));
             }
-            else if (httpContext.Response.StatusCode == StatusCodes.Status400BadRequest && !httpContext.Response.HasStarted && UnparsedValue(httpContext) is { } unparsed)
+            else if (status == StatusCodes.Status400BadRequest)
             {
-                await WriteAsync(httpContext, unparsed);
+                await WriteAsync(httpContext, UnparsedValue(httpContext) ?? new BadHttpRequestException("The request body could not be read.", StatusCodes.Status400BadRequest));
             }
         }
         catch (BadHttpRequestException bad) when (!httpContext.Response.HasStarted)
         {
             await WriteAsync(httpContext, bad);
         }
+        catch (Exception e) when (e is NotSupportedException or ArgumentException && e.TargetSite?.DeclaringType == typeof(System.Text.Encoding) && !httpContext.Response.HasStarted)
+        {
+            // A charset inside the body that .NET does not decode (a multipart part of 'charset=utf-7', read by the form reader
+            // for a page's antiforgery check or a FHIR search): the client's error, as the same charset on the whole body.
+            await WriteAsync(httpContext, new BadHttpRequestException("Unsupported charset.", StatusCodes.Status400BadRequest),
+                "A part of the body names a charset this node does not read: send it in UTF-8.");
+        }
     }
 
-    private async Task WriteAsync(HttpContext httpContext, BadHttpRequestException bad)
+    /// <summary>
+    /// The <c>charset</c> of the request's Content-Type when .NET cannot decode it (unknown, empty, UTF-7); null when there is
+    /// none or it decodes.
+    /// </summary>
+    private static string? UnreadableCharset(HttpRequest request)
+    {
+        if (request.ContentType is not { Length: > 0 } contentType
+            || !Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
+            || !mediaType.Charset.HasValue) return null;
+        var charset = mediaType.Charset.Value!.Trim('"');
+        try
+        {
+            return System.Text.Encoding.GetEncoding(charset).CodePage == 65000 ? charset : null; // 65000: UTF-7
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        {
+            return charset;
+        }
+    }
+
+    private async Task WriteAsync(HttpContext httpContext, BadHttpRequestException bad, string? said = null)
     {
         var (field, message) = Describe(bad);
-        if (bad.StatusCode == StatusCodes.Status415UnsupportedMediaType && Accepted(httpContext) is { } accepted) message = $"Send the body as {accepted}.";
+        if (said is not null) message = said;
+        else if (bad.StatusCode == StatusCodes.Status415UnsupportedMediaType && Accepted(httpContext) is { } accepted) message = $"Send the body as {accepted}.";
         httpContext.Response.StatusCode = bad.StatusCode;
         if (FhirErrors.IsFhir(httpContext.Request))
         {
@@ -73,7 +112,7 @@ public sealed partial class BindingProblems(RequestDelegate next)
         {
             Status = bad.StatusCode,
             Title = bad.StatusCode == StatusCodes.Status415UnsupportedMediaType ? "Unsupported media type"
-                : bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad Request",
+                : bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : ReasonPhrases.GetReasonPhrase(bad.StatusCode),
             Detail = "Some fields need attention.",
         };
         // Whatever the Accept header asks for (text/html, text/csv): a problem document, never a 500 for want of a writer.
@@ -150,6 +189,8 @@ public sealed partial class BindingProblems(RequestDelegate next)
         }
         if (exception.StatusCode == StatusCodes.Status415UnsupportedMediaType) return ("body", "Send the body as application/json.");
         if (exception.StatusCode == StatusCodes.Status413PayloadTooLarge) return ("body", "The request body is too large.");
+        if (exception.StatusCode == StatusCodes.Status408RequestTimeout) return ("body", "The request body did not arrive in time (less was sent than its Content-Length said, or too slowly). Nothing was changed.");
+        if (message == "The request body could not be read.") return ("body", "The request body could not be read (a malformed or cut-short chunk). Nothing was changed.");
         if (message.Contains("body", StringComparison.OrdinalIgnoreCase)) return ("body", "A JSON body is required.");
         if (RequiredParameter().Match(message) is { Success: true } r) return (r.Groups["name"].Value, "This value is required.");
         return ("request", "The request could not be read.");

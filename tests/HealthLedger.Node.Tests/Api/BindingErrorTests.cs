@@ -115,6 +115,84 @@ public class BindingErrorTests
         Assert.Equal(height, (await node.Http.GetFromJsonAsync<JsonElement>("/healthz", Ct)).GetProperty("height").GetUInt64());
     }
 
+    /// <summary>
+    /// A charset .NET cannot decode (unknown, empty, UTF-7) is a 415 naming it, on JSON endpoints (signed in or not), FHIR's
+    /// search form and the pages' forms: every body reader threw on it and each was a 500. Nothing is written.
+    /// </summary>
+    [Fact]
+    public async Task A_body_in_a_charset_the_node_cannot_read_is_refused_as_a_media_type_never_a_server_error()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var height = (await node.Http.GetFromJsonAsync<JsonElement>("/healthz", Ct)).GetProperty("height").GetUInt64();
+        foreach (var charset in new[] { "bogus", "utf-7", "\"\"", "ibm037" })
+        {
+            foreach (var (client, path, body) in new[] { (admin, "/api/v1/patients", "{}"), (node.Http, "/api/v1/auth/token", """{"username":"admin","password":"x"}""") })
+            {
+                using var content = new StringContent(body);
+                content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse($"application/json; charset={charset}");
+                var problem = await Problem(await client.PostAsync(path, content, Ct), HttpStatusCode.UnsupportedMediaType);
+                Assert.Contains("send the body in UTF-8", problem.GetProperty("errors").GetProperty("body")[0].GetString(), StringComparison.Ordinal);
+            }
+            using var form = new StringContent("name=x");
+            form.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse($"application/x-www-form-urlencoded; charset={charset}");
+            using var search = await admin.PostAsync("/fhir/R4/Patient/_search", form, Ct);
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, search.StatusCode);
+            Assert.Contains("OperationOutcome", await search.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+            using var page = new StringContent("Username=a&Password=b");
+            page.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse($"application/x-www-form-urlencoded; charset={charset}");
+            using var login = await node.Http.PostAsync("/login", page, Ct);
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, login.StatusCode);
+        }
+        // The charset of one multipart part, read by the form reader (a page's antiforgery check, a FHIR search): 400, not 500.
+        foreach (var (client, path) in new[] { (node.Http, "/login"), (admin, "/fhir/R4/Patient/_search") })
+        {
+            using var multipart = new StringContent("--xx\r\nContent-Disposition: form-data; name=\"name\"\r\nContent-Type: text/plain; charset=utf-7\r\n\r\nabc\r\n--xx--\r\n");
+            multipart.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/form-data; boundary=xx");
+            using var refused = await client.PostAsync(path, multipart, Ct);
+            Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, $"{path}: {(int)refused.StatusCode}");
+        }
+        // UTF-16 is decoded, as before: the empty registration is refused for its fields, not its charset.
+        using (var utf16 = new StringContent("{}", Encoding.Unicode, "application/json"))
+        {
+            await Problem(await admin.PostAsync("/api/v1/patients", utf16, Ct), HttpStatusCode.BadRequest);
+        }
+        Assert.Equal(height, (await node.Http.GetFromJsonAsync<JsonElement>("/healthz", Ct)).GetProperty("height").GetUInt64());
+    }
+
+    /// <summary>
+    /// A body whose chunks are malformed gets a problem with <c>errors.body</c> saying so (it was a bare "Bad Request"), and a
+    /// batch declared over its cap names the cap in <c>errors.body</c> (it had no errors).
+    /// </summary>
+    [Fact]
+    public async Task Bodies_malformed_or_declared_over_the_cap_are_problems_that_say_so()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var token = admin.DefaultRequestHeaders.Authorization!.Parameter;
+        var malformed = await RawAsync(node, $"POST /api/v1/patients HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n" +
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 400", malformed, StringComparison.Ordinal);
+        Assert.Contains("could not be read", malformed, StringComparison.Ordinal);
+        // Declared over the cap and not sent (the client waits for 100-continue): refused from the declared length alone.
+        var tooLarge = await RawAsync(node, $"POST /api/v1/transactions/batch HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n" +
+            "Content-Type: application/octet-stream\r\nContent-Length: 9000000\r\nExpect: 100-continue\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 413", tooLarge, StringComparison.Ordinal);
+        var problem = JsonDocument.Parse(tooLarge[tooLarge.IndexOf('{', StringComparison.Ordinal)..(tooLarge.LastIndexOf('}') + 1)]).RootElement; // the body, chunked
+        Assert.Contains("accepts up to 8 MB", problem.GetProperty("errors").GetProperty("body")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    // Sends raw HTTP/1.1 bytes (the request asks for the connection to close) and returns the whole answer as text.
+    private static async Task<string> RawAsync(NodeFixture node, string request)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(node.Http.BaseAddress!.Host, node.Http.BaseAddress.Port, Ct);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request), Ct);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return await reader.ReadToEndAsync(Ct);
+    }
+
     [Fact]
     public async Task Nulls_inside_lists_are_field_errors_naming_the_item_never_a_server_error()
     {

@@ -291,6 +291,18 @@ public class MedicalReportsApiTests
         var metadataAfterFile = Upload(Lab, small);
         metadataAfterFile.Add(new StringContent(JsonSerializer.Serialize(Lab)), "metadata");
         await Problem(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", metadataAfterFile, Ct), HttpStatusCode.BadRequest);
+        // Metadata of the wrong shape names its field without .NET type names; multipart without a boundary is told so (each
+        // was "Not valid JSON: …System.String…" and "Send multipart/form-data…").
+        var wrongShape = new MultipartFormDataContent { { new StringContent("{\"type\":1}"), "metadata" } };
+        var shape = await Problem(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", wrongShape, Ct), HttpStatusCode.BadRequest);
+        var typeError = shape.GetProperty("errors").GetProperty("metadata.type")[0].GetString()!;
+        Assert.DoesNotContain("System.", typeError, StringComparison.Ordinal);
+        using (var noBoundary = new StringContent("--x\r\n"))
+        {
+            noBoundary.Headers.ContentType = new MediaTypeHeaderValue("multipart/form-data");
+            var told = await Problem(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", noBoundary, Ct), HttpStatusCode.BadRequest);
+            Assert.Contains("boundary", told.GetProperty("errors").GetProperty("metadata")[0].GetString(), StringComparison.Ordinal);
+        }
 
         var documents = Path.Combine(node.DataPath, "documents");
         Assert.Empty(Directory.Exists(documents) ? Directory.GetFiles(documents, "*", SearchOption.AllDirectories) : []);
