@@ -63,7 +63,7 @@ public static class ErrorPages
         {
             // The FHIR interface answers in FHIR's terms (a form over its cap is 413 as below, naming the limit).
             var cap = RequestBodyLimits.For(http.GetEndpoint(), options);
-            var tooLarge = http.Request.ContentLength is { } length && cap is { } c && length > c;
+            var tooLarge = cap is not null && RequestBodyLimits.WentOverCap(http, cap);
             await FhirErrors.WriteAsync(http, tooLarge ? StatusCodes.Status413PayloadTooLarge : http.Response.StatusCode,
                 tooLarge ? $"The request body is too large: this interaction accepts up to {Size(cap!.Value)}. Nothing was changed." : http.Items[MessageKey] as string);
             return;
@@ -135,7 +135,7 @@ public static class ErrorPages
         ArgumentNullException.ThrowIfNull(options);
         var endpoint = http.GetEndpoint();
         var cap = RequestBodyLimits.For(endpoint, options);
-        if (http.Request.ContentLength is { } length && cap is { } c && length > c) http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+        if (RequestBodyLimits.WentOverCap(http, cap)) http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
         var limit = endpoint?.Metadata.GetMetadata<DocumentUploadAttribute>() is not null ? options.MaxDocumentBytes : cap ?? 0;
         var (title, message) = http.Response.StatusCode switch
         {

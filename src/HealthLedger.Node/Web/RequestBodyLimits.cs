@@ -75,12 +75,70 @@ public static class RequestBodyLimits
                 else
                 {
                     feature.MaxRequestBodySize = cap;
+                    // A body of no declared length (chunked) meets the cap only while it is read, maybe by a reader that takes
+                    // the refusal for a malformed form (antiforgery answers 400): note it, so the answer is the 413 all the same.
+                    if (cap is not null && context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: true })
+                    {
+                        context.Request.Body = new CapWatch(context.Request.Body, context);
+                    }
                 }
             }
             return next(context);
         });
 
     private static readonly object AppliedKey = new();
+    private static readonly object OverCapKey = new();
+
+    /// <summary>
+    /// Whether the request's body is over its endpoint's cap (<paramref name="cap"/>): by its declared length, or because
+    /// reading it met the cap (a chunked body).
+    /// </summary>
+    public static bool WentOverCap(HttpContext http, long? cap) =>
+        (http.Request.ContentLength is { } length && cap is { } c && length > c) || http.Items.ContainsKey(OverCapKey);
+
+    /// <summary>The request body, noting in the request when a read meets the server's cap (413) before passing the refusal on.</summary>
+    private sealed class CapWatch(Stream inner, HttpContext context) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            try
+            {
+                return inner.Read(buffer, offset, count);
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                context.Items[OverCapKey] = true;
+                throw;
+            }
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await inner.ReadAsync(buffer, cancellationToken);
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                context.Items[OverCapKey] = true;
+                throw;
+            }
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 
     /// <summary>A request body over its cap: every read throws the 413 Kestrel throws for it, and nothing is consumed.</summary>
     private sealed class RefusedBody(long cap) : Stream

@@ -81,6 +81,16 @@ public class ErrorPagesTests
         jsonPost.Headers.Accept.ParseAdd("application/problem+json");
         using var json = await browser.SendAsync(jsonPost, Ct);
         await AssertProblemAsync(json, HttpStatusCode.BadRequest);
+
+        // A form over the page's 1 MiB cap sent chunked (no declared length) is the 413 page as one with a Content-Length is,
+        // not "Form refused … it may have expired" (the anti-forgery check took the cap's refusal for an unreadable form).
+        var big = new HttpRequestMessage(HttpMethod.Post, "/patients/register") { Content = new StreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes("Input.Mrn=" + new string('a', 2 * 1024 * 1024)))) };
+        big.Content.Headers.ContentType = new("application/x-www-form-urlencoded");
+        big.Headers.TransferEncodingChunked = true;
+        big.Headers.Accept.ParseAdd(BrowserAccept);
+        using var chunked = await browser.SendAsync(big, Ct);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, chunked.StatusCode);
+        Assert.Contains("Upload refused", await chunked.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
     [Fact]
