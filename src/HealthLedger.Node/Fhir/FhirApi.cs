@@ -3,6 +3,7 @@ using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Fhir.Export;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
+using HealthLedger.Node.Web;
 using Hl7.Fhir.Model;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -46,9 +47,19 @@ public static class FhirApi
         group.MapPut("/{type}/{id}", Update).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxWriteBytes));
         group.MapFhirExport();
         group.MapPost("", Writes.FhirTransactions.PostAsync).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxWriteBytes));
-        // Anything else under /fhir/R4 is answered in FHIR's terms, not with the site's 404 page.
-        root.Map("/{**rest}", (string? rest) => FhirOutcomes.Result(404, OperationOutcome.IssueType.NotSupported,
-            $"'{BasePath}/{Clip(rest ?? "")}' is not an interaction this server supports; GET {BasePath}/metadata lists them."));
+        // Anything else under /fhir/R4 is answered in FHIR's terms, not with the site's 404 page: 405 with Allow for a known
+        // address asked with another method (PATCH or DELETE on a resource), else 404.
+        root.Map("/{**rest}", (string? rest, HttpContext http) =>
+        {
+            if (RouteMatches.MethodsOf(http) is { Count: > 0 } allowed)
+            {
+                http.Response.Headers.Allow = string.Join(", ", allowed);
+                return FhirOutcomes.Result(405, OperationOutcome.IssueType.NotSupported,
+                    $"'{BasePath}/{Clip(rest ?? "")}' does not take {Clip(http.Request.Method)}: it takes {string.Join(", ", allowed)}. Nothing was changed.");
+            }
+            return FhirOutcomes.Result(404, OperationOutcome.IssueType.NotSupported,
+                $"'{BasePath}/{Clip(rest ?? "")}' is not an interaction this server supports; GET {BasePath}/metadata lists them.");
+        });
         return app;
     }
 

@@ -54,17 +54,12 @@ public static class FhirFormats
     }
 
     /// <summary>A <c>_format</c> value or media type as a format; null when it is neither JSON nor XML.</summary>
-    public static FhirFormat? Parse(string value)
+    public static FhirFormat? Parse(string value) => Web.FhirErrors.IsXml(value) switch
     {
-        var v = value.Split(';')[0].Trim().ToLowerInvariant();
-        return v switch
-        {
-            "json" or "application/json" or "application/fhir+json" or "application/json+fhir" or "text/json" => FhirFormat.Json,
-            "xml" or "application/xml" or "application/fhir+xml" or "application/xml+fhir" or "text/xml" => FhirFormat.Xml,
-            "*/*" or "application/*" => FhirFormat.Json,
-            _ => null,
-        };
-    }
+        true => FhirFormat.Xml,
+        false => FhirFormat.Json,
+        null => null,
+    };
 
     /// <summary>The media type written for <paramref name="format"/>.</summary>
     public static string ContentType(FhirFormat format) => format == FhirFormat.Xml ? XmlContentType : JsonContentType;

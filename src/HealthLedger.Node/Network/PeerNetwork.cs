@@ -122,20 +122,9 @@ public sealed class PeerNetwork(LedgerNode node, TimeProvider clock, ILogger<Pee
     }
 
     /// <summary>Reads a server stream of document chunks as a stream of bytes.</summary>
-    private sealed class ChunkStream(IAsyncStreamReader<DocumentChunk> chunks, CancellationToken ct) : Stream
+    private sealed class ChunkStream(IAsyncStreamReader<DocumentChunk> chunks, CancellationToken ct) : Web.ReadOnlyStream
     {
         private ReadOnlyMemory<byte> _current;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {

@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace HealthLedger.Node.Web;
@@ -122,20 +121,16 @@ public sealed partial class BindingProblems(RequestDelegate next)
     /// <summary>
     /// The media types the request's endpoint declares it reads (<c>multipart/form-data</c>, <c>application/octet-stream</c>),
     /// joined with "or"; null when it declares none (JSON's default). Routing refuses a body that none of the path's endpoints
-    /// accepts with an endpoint of its own (no metadata), so the endpoints are matched again here by route and method. Only a
-    /// refused request pays for this.
+    /// accepts with an endpoint of its own (no metadata), so the path's endpoints for the method are found again (<see cref="RouteMatches"/>).
     /// </summary>
     private static string? Accepted(HttpContext httpContext)
     {
-        var path = httpContext.Request.Path;
         var method = httpContext.Request.Method;
-        var endpoints = httpContext.RequestServices.GetService(typeof(EndpointDataSource)) is EndpointDataSource source ? source.Endpoints : [];
         var types = new List<string>();
-        foreach (var endpoint in endpoints.OfType<RouteEndpoint>())
+        foreach (var endpoint in RouteMatches.Of(httpContext))
         {
             if (endpoint.Metadata.GetMetadata<IAcceptsMetadata>() is not { } accepts) continue;
             if (endpoint.Metadata.GetMetadata<IHttpMethodMetadata>() is { } methods && !methods.HttpMethods.Contains(method, StringComparer.OrdinalIgnoreCase)) continue;
-            if (!new TemplateMatcher(new RouteTemplate(endpoint.RoutePattern), new RouteValueDictionary()).TryMatch(path, new RouteValueDictionary())) continue;
             types.AddRange(accepts.ContentTypes.Where(t => t != "*/*" && !types.Contains(t, StringComparer.OrdinalIgnoreCase)));
         }
         return types.Count > 0 ? string.Join(" or ", types) : null;

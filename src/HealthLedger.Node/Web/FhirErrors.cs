@@ -93,12 +93,38 @@ public static class FhirErrors
         await response.WriteAsync(xml ? outcome.ToXml() : outcome.ToJson(), http.RequestAborted);
     }
 
-    /// <summary>True when <c>_format</c> (or, without it, <c>Accept</c>) names XML and not JSON.</summary>
+    /// <summary>
+    /// True when the answer is to be XML, as the FHIR endpoints choose it (<c>Fhir/FhirFormats.Negotiate</c>, which uses
+    /// <see cref="IsXml"/> too): <c>_format</c> when given, else the first media type of <c>Accept</c> by quality that names
+    /// JSON or XML; JSON otherwise. An error then comes in the format the endpoint's own answer would have.
+    /// </summary>
     public static bool WantsXml(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var format = request.Query.TryGetValue("_format", out var f) ? f.ToString() : "";
-        var asked = format.Length > 0 ? format : request.Headers.Accept.ToString();
-        return asked.Contains("xml", StringComparison.OrdinalIgnoreCase) && !asked.Contains("json", StringComparison.OrdinalIgnoreCase);
+        if (format.Length > 0) return IsXml(format) == true;
+        if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParseList(request.Headers.Accept, out var accepted))
+        {
+            foreach (var type in accepted.OrderByDescending(a => a.Quality ?? 1.0))
+            {
+                if (IsXml(type.MediaType.ToString()) is { } xml) return xml;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Whether a <c>_format</c> value or media type names FHIR's XML (true) or JSON (false; also <c>*/*</c> and
+    /// <c>application/*</c>, JSON being the default); null when it names neither (FHIR R4 http.html#mime-type).
+    /// </summary>
+    public static bool? IsXml(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return value.Split(';')[0].Trim().ToLowerInvariant() switch
+        {
+            "json" or "application/json" or "application/fhir+json" or "application/json+fhir" or "text/json" or "*/*" or "application/*" => false,
+            "xml" or "application/xml" or "application/fhir+xml" or "application/xml+fhir" or "text/xml" => true,
+            _ => null,
+        };
     }
 }

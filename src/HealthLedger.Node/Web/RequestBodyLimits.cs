@@ -97,15 +97,9 @@ public static class RequestBodyLimits
         (http.Request.ContentLength is { } length && cap is { } c && length > c) || http.Items.ContainsKey(OverCapKey);
 
     /// <summary>The request body, noting in the request when a read meets the server's cap (413) before passing the refusal on.</summary>
-    private sealed class CapWatch(Stream inner, HttpContext context) : Stream
+    private sealed class CapWatch(Stream inner, HttpContext context) : ReadOnlyStream
     {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-
+        // Synchronous reads stay the server's (refused unless it allows synchronous I/O), not a wait on the asynchronous one.
         public override int Read(byte[] buffer, int offset, int count)
         {
             try
@@ -131,30 +125,13 @@ public static class RequestBodyLimits
                 throw;
             }
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>A request body over its cap: every read throws the 413 Kestrel throws for it, and nothing is consumed.</summary>
-    private sealed class RefusedBody(long cap) : Stream
+    private sealed class RefusedBody(long cap) : ReadOnlyStream
     {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => 0; set => throw new NotSupportedException(); }
-        public override void Flush() { }
         public override int Read(byte[] buffer, int offset, int count) => throw TooLarge();
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.FromException<int>(TooLarge());
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => Task.FromException<int>(TooLarge());
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         private BadHttpRequestException TooLarge() =>
             new($"Request body too large. The max request body size is {cap} bytes.", StatusCodes.Status413PayloadTooLarge);

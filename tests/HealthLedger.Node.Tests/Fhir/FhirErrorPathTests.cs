@@ -31,6 +31,16 @@ public class FhirErrorPathTests
             Assert.Equal(OperationOutcome.IssueType.TooCostly, tooLarge.Issue.Single().Code);
             Assert.Contains("too large", tooLarge.Issue.Single().Diagnostics, StringComparison.Ordinal);
         }
+        // Asked for XML first by quality, an error the pipeline writes (the 413) is XML, as the endpoint's own answer would be
+        // (it was JSON: Accept was searched for the text "json").
+        using (var huge = new StringContent("name=" + new string('a', 1100 * 1024), Encoding.UTF8, "application/x-www-form-urlencoded"))
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/fhir/R4/Patient/_search") { Content = huge })
+        {
+            request.Headers.Accept.ParseAdd("application/fhir+xml, application/fhir+json;q=0.5");
+            using var xml = await admin.SendAsync(request, Ct);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, xml.StatusCode);
+            Assert.Equal("application/fhir+xml", xml.Content.Headers.ContentType?.MediaType);
+        }
         // Malformed JSON to a writable type: 400 naming the body; to a read-only type: 405 before the body is read.
         using (var malformed = new StringContent("{\"resourceType\": \"Patient\", ", Encoding.UTF8, "application/fhir+json"))
         {
@@ -62,6 +72,16 @@ public class FhirErrorPathTests
         }
         var badFormat = await Fhir<OperationOutcome>(await admin.GetAsync("/fhir/R4/Patient?_format=text/csv", Ct), HttpStatusCode.NotAcceptable);
         Assert.Equal(OperationOutcome.IssueType.NotSupported, badFormat.Issue.Single().Code);
+        // A resource's address asked with a method it does not take: 405 naming the ones it does (it was 404 not-supported).
+        foreach (var method in new[] { HttpMethod.Patch, HttpMethod.Delete })
+        {
+            using var wrongMethod = await admin.SendAsync(new HttpRequestMessage(method, "/fhir/R4/Patient/pat-1"), Ct);
+            var allow = wrongMethod.Content.Headers.Allow.Order(StringComparer.Ordinal).ToList();
+            var outcome = await Fhir<OperationOutcome>(wrongMethod, HttpStatusCode.MethodNotAllowed);
+            Assert.Equal(OperationOutcome.IssueType.NotSupported, outcome.Issue.Single().Code);
+            Assert.Equal(["GET", "PUT"], allow);
+        }
+        await Fhir<OperationOutcome>(await admin.GetAsync("/fhir/R4/Patient/pat-1/_history/1/extra", Ct), HttpStatusCode.NotFound);
         // Outside the R4 base no endpoint matches: the empty 404 is answered in FHIR's terms too, in XML when asked for.
         await Fhir<OperationOutcome>(await admin.GetAsync("/fhir/R5/metadata", Ct), HttpStatusCode.NotFound);
         await Fhir<OperationOutcome>(await admin.GetAsync("/fhir/R5/metadata?_format=xml", Ct), HttpStatusCode.NotFound);
