@@ -85,7 +85,7 @@ public static class TransactionsApi
         // A longer body is cut off by the endpoint's cap (413 from the server); a declared length over it is refused unread.
         if (request.ContentLength > MaxBatchBytes)
         {
-            var tooLarge = $"The request body is too large: this endpoint accepts up to {Web.ErrorPages.Size(MaxBatchBytes)}. Nothing was changed.";
+            var tooLarge = Web.RequestBodyLimits.TooLargeMessage(MaxBatchBytes);
             return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Batch refused", detail: $"the batch is over {MaxBatchBytes} bytes",
                 extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["body"] = [tooLarge] } });
         }

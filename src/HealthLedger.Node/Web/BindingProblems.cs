@@ -47,7 +47,9 @@ public sealed partial class BindingProblems(RequestDelegate next)
             }
             else if (status == StatusCodes.Status400BadRequest)
             {
-                await WriteAsync(httpContext, UnparsedValue(httpContext) ?? new BadHttpRequestException("The request body could not be read.", StatusCodes.Status400BadRequest));
+                if (UnparsedValue(httpContext) is { } unparsed) await WriteAsync(httpContext, unparsed);
+                else await WriteAsync(httpContext, new BadHttpRequestException("Unreadable body.", StatusCodes.Status400BadRequest),
+                    "The request body could not be read (a malformed or cut-short chunk). Nothing was changed.");
             }
         }
         catch (BadHttpRequestException bad) when (!httpContext.Response.HasStarted)
@@ -94,7 +96,7 @@ public sealed partial class BindingProblems(RequestDelegate next)
             var options = httpContext.RequestServices.GetService(typeof(Configuration.NodeOptions)) as Configuration.NodeOptions;
             if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge && options is not null && RequestBodyLimits.For(httpContext.GetEndpoint(), options) is { } cap)
             {
-                message = $"The request body is too large: this interaction accepts up to {ErrorPages.Size(cap)}. Nothing was changed.";
+                message = RequestBodyLimits.TooLargeMessage(cap, "interaction");
             }
             await FhirErrors.WriteAsync(httpContext, bad.StatusCode, message, field is "body" or "request" ? null : field);
             return;
@@ -105,7 +107,7 @@ public sealed partial class BindingProblems(RequestDelegate next)
         {
             message = httpContext.GetEndpoint()?.Metadata.GetMetadata<DocumentUploadAttribute>() is not null
                 ? $"The file is too large: this endpoint accepts files of up to {ErrorPages.Size(limits.MaxDocumentBytes)}. Nothing was stored or changed."
-                : $"The request body is too large: this endpoint accepts up to {ErrorPages.Size(bodyCap)}. Nothing was changed.";
+                : RequestBodyLimits.TooLargeMessage(bodyCap);
         }
         var details = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
         {
@@ -185,7 +187,6 @@ public sealed partial class BindingProblems(RequestDelegate next)
         if (exception.StatusCode == StatusCodes.Status415UnsupportedMediaType) return ("body", "Send the body as application/json.");
         if (exception.StatusCode == StatusCodes.Status413PayloadTooLarge) return ("body", "The request body is too large.");
         if (exception.StatusCode == StatusCodes.Status408RequestTimeout) return ("body", "The request body did not arrive in time (less was sent than its Content-Length said, or too slowly). Nothing was changed.");
-        if (message == "The request body could not be read.") return ("body", "The request body could not be read (a malformed or cut-short chunk). Nothing was changed.");
         if (message.Contains("body", StringComparison.OrdinalIgnoreCase)) return ("body", "A JSON body is required.");
         if (RequiredParameter().Match(message) is { Success: true } r) return (r.Groups["name"].Value, "This value is required.");
         return ("request", "The request could not be read.");

@@ -65,7 +65,7 @@ public static class ErrorPages
             var cap = RequestBodyLimits.For(http.GetEndpoint(), options);
             var tooLarge = cap is not null && RequestBodyLimits.WentOverCap(http, cap);
             await FhirErrors.WriteAsync(http, tooLarge ? StatusCodes.Status413PayloadTooLarge : http.Response.StatusCode,
-                tooLarge ? $"The request body is too large: this interaction accepts up to {Size(cap!.Value)}. Nothing was changed." : http.Items[MessageKey] as string);
+                tooLarge ? RequestBodyLimits.TooLargeMessage(cap!.Value, "interaction") : http.Items[MessageKey] as string);
             return;
         }
         if (!BrowserRequests.WantsHtml(http.Request))

@@ -87,6 +87,10 @@ public static class RequestBodyLimits
         });
 
     private static readonly object AppliedKey = new();
+
+    /// <summary>What a body over a cap of <paramref name="cap"/> bytes is told (<paramref name="what"/>: "endpoint", or FHIR's "interaction").</summary>
+    public static string TooLargeMessage(long cap, string what = "endpoint") =>
+        $"The request body is too large: this {what} accepts up to {ErrorPages.Size(cap)}. Nothing was changed.";
     private static readonly object OverCapKey = new();
 
     /// <summary>
@@ -130,6 +134,7 @@ public static class RequestBodyLimits
     /// <summary>A request body over its cap: every read throws the 413 Kestrel throws for it, and nothing is consumed.</summary>
     private sealed class RefusedBody(long cap) : ReadOnlyStream
     {
+        public override long Position { get => 0; set => throw new NotSupportedException(); }
         public override int Read(byte[] buffer, int offset, int count) => throw TooLarge();
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.FromException<int>(TooLarge());
 
