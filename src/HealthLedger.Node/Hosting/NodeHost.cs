@@ -158,6 +158,7 @@ public static class NodeHost
             var app = builder.Build();
             _ = app.Services.GetRequiredService<RecordReadModel>(); // decrypt the read model before serving
             app.Services.GetRequiredService<AccountService>().FollowPublishedLogins();
+            app.UseRoutingWithHead(); // first, where the host would route: HEAD is answered wherever GET is
             app.UseSecurityHeaders();
             if (peerUri is not null) app.UsePeerPortGate(peerUri.Port);
             if (web.KnownProxies.Count > 0)

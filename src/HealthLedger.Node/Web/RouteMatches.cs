@@ -24,8 +24,11 @@ internal static class RouteMatches
         }
     }
 
-    /// <summary>The HTTP methods the endpoints matching the request's path take (<see cref="Of"/>), in a stable order.</summary>
+    /// <summary>
+    /// The HTTP methods the endpoints matching the request's path take (<see cref="Of"/>), HEAD with GET
+    /// (<see cref="HeadRequests"/>), in a stable order.
+    /// </summary>
     public static IReadOnlyList<string> MethodsOf(HttpContext http) =>
-        Of(http).SelectMany(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Distinct(StringComparer.OrdinalIgnoreCase)
-            .Order(StringComparer.Ordinal).ToList();
+        HeadRequests.WithHead(Of(http).SelectMany(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Distinct(StringComparer.OrdinalIgnoreCase)
+            .Order(StringComparer.Ordinal).ToList());
 }

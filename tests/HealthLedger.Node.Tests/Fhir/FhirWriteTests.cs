@@ -187,4 +187,34 @@ public class FhirWriteTests
         await Fhir<OperationOutcome>(await w.Admin.PostAsync("/fhir/R4", Body(new Bundle { Type = Bundle.BundleType.Collection }), Ct), HttpStatusCode.BadRequest);
         await Fhir<OperationOutcome>(await w.Admin.PostAsync("/fhir/R4", Body(new Patient()), Ct), HttpStatusCode.BadRequest);
     }
+
+    [Theory]
+    [InlineData(Bundle.HTTPVerb.GET)]
+    [InlineData(Bundle.HTTPVerb.DELETE)]
+    [InlineData(Bundle.HTTPVerb.PATCH)]
+    public async Task An_entry_of_another_method_than_POST_or_PUT_is_told_the_method_is_unsupported_and_a_transaction_writes_nothing(Bundle.HTTPVerb method)
+    {
+        var w = await SetUpAsync();
+        await using var _ = w.Node;
+        Bundle WithOther(Bundle.BundleType type)
+        {
+            var bundle = new Bundle { Type = type };
+            bundle.Entry.Add(new Bundle.EntryComponent { Resource = HeartRate($"Patient/{w.PatientId}", 70), Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.POST, Url = "Observation" } });
+            // No resource, as a GET or DELETE entry carries none: the answer is about the method, not a missing resource.
+            bundle.Entry.Add(new Bundle.EntryComponent { Request = new Bundle.RequestComponent { Method = method, Url = $"Patient/{w.PatientId}" } });
+            return bundle;
+        }
+
+        var refused = await Fhir<OperationOutcome>(await w.Admin.PostAsync("/fhir/R4", Body(WithOther(Bundle.BundleType.Transaction)), Ct), HttpStatusCode.UnprocessableEntity);
+        var issue = refused.Issue.Single();
+        Assert.Equal(OperationOutcome.IssueType.NotSupported, issue.Code);
+        Assert.Equal("Bundle.entry[1].request.method", issue.Expression.Single());
+        Assert.Contains($"not {method}", issue.Diagnostics ?? issue.Details?.Text, StringComparison.Ordinal);
+        var observations = await Fhir<Bundle>(await w.Admin.GetAsync($"/fhir/R4/Observation?subject=Patient/{w.PatientId}", Ct), HttpStatusCode.OK);
+        Assert.Equal(0, observations.Total);
+
+        var batch = await Fhir<Bundle>(await w.Admin.PostAsync("/fhir/R4", Body(WithOther(Bundle.BundleType.Batch)), Ct), HttpStatusCode.OK);
+        Assert.Equal(["201 Created", "422 Unprocessable Entity"], batch.Entry.Select(e => e.Response!.Status));
+        Assert.Equal("Bundle.entry[1].request.method", Assert.IsType<OperationOutcome>(batch.Entry[1].Response!.Outcome).Issue.Single().Expression.Single());
+    }
 }

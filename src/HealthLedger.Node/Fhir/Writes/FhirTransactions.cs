@@ -145,6 +145,12 @@ public sealed class FhirTransactions(FhirResourceTypes types, FhirPatientAccess 
     {
         OperationOutcome Bad(string message, string path) => FhirOutcomes.Error(OperationOutcome.IssueType.Invalid, message, $"Bundle.entry[{i}].{path}");
         if (entry.Request?.Method is not { } method) return (null, 400, Bad("Each entry needs request.method and request.url.", "request"));
+        // Checked before the resource: a GET, DELETE, HEAD or PATCH entry (which carry none) is told what is unsupported.
+        if (method is not (Bundle.HTTPVerb.POST or Bundle.HTTPVerb.PUT))
+        {
+            return (null, 422, FhirOutcomes.Error(OperationOutcome.IssueType.NotSupported,
+                $"Only POST and PUT entries are supported, not {method}.", $"Bundle.entry[{i}].request.method"));
+        }
         if (entry.Resource is not { } resource) return (null, 400, Bad("Each POST or PUT entry carries its resource.", "resource"));
         var url = (entry.Request.Url ?? "").Trim().TrimStart('/');
         var q = url.IndexOf('?', StringComparison.Ordinal);
@@ -170,24 +176,21 @@ public sealed class FhirTransactions(FhirResourceTypes types, FhirPatientAccess 
                 return (new Step(resource.TypeName, true, [], (_, _) => Task.FromResult(Outcome<Resource>.Ok(found))) { Existing = true }, 0, null);
             }
         }
-        switch (method)
+        if (method == Bundle.HTTPVerb.POST)
         {
-            case Bundle.HTTPVerb.POST:
-                if (writer is not IFhirPlannedWriter planned)
-                {
-                    return (null, 422, FhirOutcomes.Error(OperationOutcome.IssueType.NotSupported, $"{resource.TypeName} cannot be created in a Bundle.", $"Bundle.entry[{i}].resource"));
-                }
-                var plan = FhirWriteChecks.AsReads(planned.Plan(actor, resource, references), actor, resource, gate);
-                if (!plan.IsOk) return (null, StatusOf(plan.Kind), Prefixed(FhirOutcomes.From(plan), i));
-                return (new Step(resource.TypeName, true, plan.Value!.DependsOn, plan.Value.Submit), 0, null);
-            case Bundle.HTTPVerb.PUT:
-                if (parts.Length != 2 || parts[1].Length == 0) return (null, 400, Bad("A PUT entry's request.url is Type/id.", "request.url"));
-                if (resource.Id != parts[1]) return (null, 400, Bad("The resource's id must be the id in request.url.", "resource.id"));
-                var ifMatch = entry.Request.IfMatch;
-                return (new Step(resource.TypeName, false, [], (_, ct) => writer.UpdateAsync(actor, parts[1], resource, ifMatch, ct)), 0, null);
-            default:
-                return (null, 422, FhirOutcomes.Error(OperationOutcome.IssueType.NotSupported, "Only POST and PUT entries are supported.", $"Bundle.entry[{i}].request.method"));
+            if (writer is not IFhirPlannedWriter planned)
+            {
+                return (null, 422, FhirOutcomes.Error(OperationOutcome.IssueType.NotSupported, $"{resource.TypeName} cannot be created in a Bundle.", $"Bundle.entry[{i}].resource"));
+            }
+            var plan = FhirWriteChecks.AsReads(planned.Plan(actor, resource, references), actor, resource, gate);
+            if (!plan.IsOk) return (null, StatusOf(plan.Kind), Prefixed(FhirOutcomes.From(plan), i));
+            return (new Step(resource.TypeName, true, plan.Value!.DependsOn, plan.Value.Submit), 0, null);
         }
+        // PUT (the only other method let through above).
+        if (parts.Length != 2 || parts[1].Length == 0) return (null, 400, Bad("A PUT entry's request.url is Type/id.", "request.url"));
+        if (resource.Id != parts[1]) return (null, 400, Bad("The resource's id must be the id in request.url.", "resource.id"));
+        var ifMatch = entry.Request.IfMatch;
+        return (new Step(resource.TypeName, false, [], (_, ct) => writer.UpdateAsync(actor, parts[1], resource, ifMatch, ct)), 0, null);
     }
 
     /// <summary>

@@ -1,0 +1,59 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace HealthLedger.Node.Web;
+
+/// <summary>
+/// HEAD wherever GET is answered (RFC 9110 §9.3.2: the same status and headers as GET, no content). Minimal-API endpoints
+/// are mapped for GET only, so routing alone answers HEAD with 405. Here a HEAD request is routed as a GET and then carries
+/// HEAD again through the rest of the pipeline: the endpoint runs as for GET (the same access checks, and a read of health
+/// data is recorded as a disclosure as any read is), and the server sends no content for a HEAD request whatever the
+/// endpoint writes. A 405 answer's <c>Allow</c> names HEAD beside GET.
+/// </summary>
+internal static class HeadRequests
+{
+    private const string HeadKey = "HealthLedger.Head";
+
+    /// <summary>
+    /// Routes the request (<c>UseRouting</c>) with HEAD taken as GET. Call it first, in place of the routing the host would
+    /// add at the pipeline's start.
+    /// </summary>
+    public static IApplicationBuilder UseRoutingWithHead(this IApplicationBuilder app)
+    {
+        app.Use((context, next) =>
+        {
+            if (HttpMethods.IsHead(context.Request.Method))
+            {
+                context.Items[HeadKey] = true;
+                context.Request.Method = HttpMethods.Get;
+            }
+            return next(context);
+        });
+        app.UseRouting();
+        return app.Use((context, next) =>
+        {
+            if (context.Items.ContainsKey(HeadKey)) context.Request.Method = HttpMethods.Head;
+            if (context.GetEndpoint()?.DisplayName == "405 HTTP Method Not Supported")
+            {
+                context.Response.OnStarting(() =>
+                {
+                    context.Response.Headers.Allow = WithHead(context.Response.Headers.Allow.ToString());
+                    return Task.CompletedTask;
+                });
+            }
+            return next(context);
+        });
+    }
+
+    /// <summary>The methods with HEAD added after GET when GET is among them and HEAD is not (an <c>Allow</c> list).</summary>
+    public static IReadOnlyList<string> WithHead(IReadOnlyList<string> methods)
+    {
+        if (!methods.Contains(HttpMethods.Get, StringComparer.OrdinalIgnoreCase) || methods.Contains(HttpMethods.Head, StringComparer.OrdinalIgnoreCase)) return methods;
+        var list = methods.ToList();
+        list.Insert(list.FindIndex(m => HttpMethods.IsGet(m)) + 1, HttpMethods.Head);
+        return list;
+    }
+
+    private static string WithHead(string allow) =>
+        allow.Length == 0 ? allow : string.Join(", ", WithHead(allow.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)));
+}
