@@ -29,6 +29,13 @@ namespace HealthLedger.Core.Transactions;
 public static class CategoryKeyRules
 {
     /// <summary>
+    /// The words of the refusal of a record that opens an epoch naming a reader who may not read the category at the block's
+    /// time (<c>record: doctor 'd' may not read the patient's Reports records</c>). An honest writer meets it when a grant
+    /// was revoked or expired between sealing and ordering; it then seals the record again.
+    /// </summary>
+    public const string NotAReader = "may not read the patient's";
+
+    /// <summary>
     /// Null when <paramref name="record"/>, a record of <paramref name="patientId"/> in <paramref name="category"/>, is sealed
     /// for its readers; otherwise the rejection. A record that opens an epoch writes it to the state.
     /// </summary>
@@ -82,7 +89,7 @@ public static class CategoryKeyRules
             if (!IsReader(context, reader, patientId, category, custodian, patientKey))
             {
                 return opens
-                    ? Invalid($"{Describe(reader)} may not read the patient's {category} records")
+                    ? Invalid($"{Describe(reader)} {NotAReader} {category} records")
                     : TxResult.Reject(TxVerdict.Conflict, $"record: {Describe(reader)} no longer reads the patient's {category} records: the category key must be rotated (a new epoch)");
             }
         }

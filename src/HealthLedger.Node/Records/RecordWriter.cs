@@ -41,7 +41,8 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
     /// <paramref name="seal"/> seals the record and makes the payload (it is called again for each attempt). When the ledger
     /// refuses the record because the category key moved on between sealing and ordering — a revocation, an expired grant or
     /// emergency, or another node's new epoch committed first (a 409 whose reason starts with <c>record:</c>, see
-    /// <c>CategoryKeyRules</c>) — nothing was written, so the record is sealed again under the current key and resubmitted,
+    /// <c>CategoryKeyRules</c>), or a new epoch it opened names a grantee whose grant ended meanwhile
+    /// (<see cref="IsStaleCategoryKey"/>) — nothing was written, so the record is sealed again under the current key and resubmitted,
     /// at most <see cref="MaxSealAttempts"/> times in all; the last refusal is answered as <see cref="SubmitAsync"/> does.
     /// </summary>
     public async Task<Outcome<WriteResult>> SubmitSealedAsync(UserSession actor, Func<(TxPayload Payload, IReadOnlyDictionary<Hash256, byte[]> Blobs)> seal, string id,
@@ -56,9 +57,15 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
         }
     }
 
-    /// <summary>True for the state machine's refusals of a record sealed under a category key that is no longer the current one.</summary>
+    /// <summary>
+    /// True for the state machine's refusals of a record sealed under a category key that is no longer the current one, and
+    /// of a record opening a new epoch for a reader whose grant ended between sealing and ordering
+    /// (<see cref="CategoryKeyRules.NotAReader"/>: the state machine calls that invalid, as it cannot tell a race from a
+    /// made-up reader; sealing again from the current grants settles which).
+    /// </summary>
     public static bool IsStaleCategoryKey(TxResult refusal) =>
-        refusal.Verdict == TxVerdict.Conflict && refusal.Reason.StartsWith("record: ", StringComparison.Ordinal);
+        refusal.Reason.StartsWith("record: ", StringComparison.Ordinal)
+        && (refusal.Verdict == TxVerdict.Conflict || refusal.Verdict == TxVerdict.InvalidField && refusal.Reason.Contains(CategoryKeyRules.NotAReader, StringComparison.Ordinal));
 
     private async Task<(Outcome<WriteResult> Outcome, TxResult? Refusal)> SubmitOnceAsync(UserSession actor, TxPayload payload, IReadOnlyDictionary<Hash256, byte[]> blobs,
         string id, CancellationToken ct, Func<TxVerdict, FieldErrors?>? fieldFor)

@@ -62,7 +62,8 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         }
         var keys = Unseal(userId, entry, password);
         // …and the other seal's cost, so a login still on its one-time password (cheaper to check) is not told apart either.
-        PasswordSealing.CheckPassword(password, entry.Keys.Parameters == options.OneTimePasswordHashing ? _decoy.Value : _oneTimeDecoy.Value);
+        // Any seal not at the full cost (a one-time password, including one sealed at an earlier one-time cost) adds the full cost.
+        PasswordSealing.CheckPassword(password, entry.Keys.Parameters == options.PasswordHashing ? _oneTimeDecoy.Value : _decoy.Value);
         if (keys is null)
         {
             Log.LoginFailed(logger, "wrong password");

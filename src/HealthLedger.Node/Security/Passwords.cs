@@ -21,11 +21,12 @@ public static class Passwords
         RandomNumberGenerator.GetString("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20);
 
     /// <summary>Length of a one-time password.</summary>
-    public const int OneTimeLength = 16;
+    public const int OneTimeLength = 20;
 
     /// <summary>
     /// A one-time password for a new or reset login: <see cref="OneTimeLength"/> characters of <see cref="Generate"/> (about
-    /// 93 bits), enough that its seal needs only <see cref="Core.Crypto.Argon2Parameters.OneTime"/>'s cost.
+    /// 116 bits, at least NIST SP 800-63B's 112 for a secret stored under a plain one-way function), so that its seal needs
+    /// only <see cref="Core.Crypto.Argon2Parameters.OneTime"/>'s cost.
     /// </summary>
     public static string OneTime() => Generate()[..OneTimeLength];
 }

@@ -46,6 +46,8 @@ public class SessionsAndLoginsTests
         var oneTime = body.GetProperty("oneTimePassword").GetString()!;
 
         Assert.Equal(Node.Security.Passwords.OneTimeLength, oneTime.Length);
+        // At least 112 bits (NIST SP 800-63B §5.1.2.2), which is what lets its seal skip a costly key derivation.
+        Assert.True(oneTime.Length * Math.Log2(56) >= 112, $"{oneTime.Length} characters");
         Assert.Equal(oneTimeCost, keystore.Get(patientId)!.Value.Keys.Parameters);
         using (await node.FirstLoginAsync(patientId, oneTime))
         {

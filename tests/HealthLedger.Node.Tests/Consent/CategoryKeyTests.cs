@@ -139,6 +139,43 @@ public class CategoryKeyTests
     }
 
     [Fact]
+    public async Task A_record_opening_a_key_epoch_for_a_grantee_revoked_before_it_is_ordered_is_sealed_again_without_them()
+    {
+        await using var w = await SetUpAsync();
+        var services = w.Node.App.Services;
+        var keyring = services.GetRequiredService<CategoryKeyring>();
+        var writer = services.GetRequiredService<RecordWriter>();
+        var admin = services.GetRequiredService<Security.SessionStore>().Find(w.Admin.DefaultRequestHeaders.Authorization!.Parameter)!;
+        // dr-g is granted the account before it has a key: the first charge opens epoch 1 with dr-g among its readers.
+        var grant = await w.GrantAsync("account");
+        Assert.Equal(0, w.CurrentEpoch(ConsentCategories.Account));
+        var charge = new HealthLedger.Node.Encounters.EntryDetails { OccurredAt = DateTimeOffset.UtcNow, Service = "Consultation", Quantity = 1, UnitPrice = 40 };
+        (Core.Transactions.TxPayload, IReadOnlyDictionary<Hash256, byte[]>) Seal(string id)
+        {
+            var (reference, ciphertext) = keyring.Seal(w.PatientId, ConsentCategories.Account, id, 1, charge);
+            return (new AddEntryPayload(id, w.PatientId, EntryType.Charge, "", "", reference, Hash256.Zero), RecordWriter.Blobs(reference, ciphertext));
+        }
+        // Sealed while dr-g is a grantee; the revocation commits before they are submitted (the benchmark's grant and
+        // revoke racing a lab report: 239 of ~30,000 operations refused "doctor may not read the patient's Reports records").
+        var (idA, idB) = (RecordIds.New("en"), RecordIds.New("en"));
+        var (staleA, staleB) = (Seal(idA), Seal(idB));
+        using (var revoked = await w.Patient.DeleteAsync($"/api/v1/patients/{w.PatientId}/grants/{grant.Id}", Ct)) revoked.EnsureSuccessStatusCode();
+
+        var once = await writer.SubmitAsync(admin, staleA.Item1, staleA.Item2, idA, Ct);
+        Assert.False(once.IsOk);
+        Assert.Contains("doctor 'dr-g' may not read the patient's", once.Message, StringComparison.Ordinal);
+        Assert.Equal(0, w.CurrentEpoch(ConsentCategories.Account));
+
+        var seals = 0;
+        var again = await writer.SubmitSealedAsync(admin, () => ++seals == 1 ? staleB : Seal(idB), idB, Ct);
+        Assert.True(again.IsOk, again.Message);
+        Assert.Equal(2, seals);
+        Assert.NotNull(services.GetRequiredService<HealthLedger.Node.Encounters.EntryStore>().Entry(idB));
+        Assert.Equal(1, w.CurrentEpoch(ConsentCategories.Account));
+        Assert.Null(w.Epoch(ConsentCategories.Account, 1).Reader(KeyReaderKind.Doctor, "dr-g"));
+    }
+
+    [Fact]
     public async Task Revocation_rotates_the_category_key_for_later_records_which_the_revoked_grantee_cannot_open_and_is_refused()
     {
         await using var w = await SetUpAsync();
