@@ -59,21 +59,38 @@ public static class RecordCrypto
     }
 
     /// <summary>Wraps <paramref name="dataKey"/> for <paramref name="recipient"/> with a host-supplied 32-byte ephemeral secret.</summary>
+    /// <remarks>
+    /// The ephemeral key lives only here, so it is used on the stack (<see cref="X25519"/>) rather than as an NSec key in
+    /// guarded memory; the result is the same X25519 and HKDF (RFC 7748, RFC 5869), and the secret and shared value are wiped.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The ephemeral secret is not 32 bytes, or the recipient key gives an all-zero shared value.</exception>
     public static Envelope Wrap(ReadOnlySpan<byte> dataKey, EncryptionPublicKey recipient, ReadOnlySpan<byte> ephemeralSecret, ReadOnlySpan<byte> aad)
     {
-        using var ephemeral = EncryptionKeyPair.FromSecret(ephemeralSecret);
+        if (ephemeralSecret.Length != X25519.Length) throw new ArgumentException("An X25519 secret is 32 bytes.", nameof(ephemeralSecret));
+        Span<byte> ephemeralPublic = stackalloc byte[X25519.Length];
+        Span<byte> recipientBytes = stackalloc byte[X25519.Length];
+        Span<byte> shared = stackalloc byte[X25519.Length];
         Span<byte> kek = stackalloc byte[32];
-        if (!DeriveKek(ephemeral.Key, recipient, ephemeral.PublicKey, recipient, aad, kek))
-        {
-            throw new ArgumentException("The recipient key is not a valid X25519 public key.", nameof(recipient));
-        }
         var wrapped = new byte[Envelope.WrappedLength];
-        using (var aes = new AesGcm(kek, TagLength))
+        try
         {
+            X25519.PublicKey(ephemeralSecret, ephemeralPublic);
+            recipient.CopyTo(recipientBytes);
+            if (!X25519.Agree(ephemeralSecret, recipientBytes, shared))
+            {
+                throw new ArgumentException("The recipient key is not a valid X25519 public key.", nameof(recipient));
+            }
+            var ephemeral = new EncryptionPublicKey(ephemeralPublic);
+            Kek(shared, ephemeral, recipient, aad, kek);
+            using var aes = new AesGcm(kek, TagLength);
             aes.Encrypt(stackalloc byte[NonceLength], dataKey, wrapped.AsSpan(0, DataKeyLength), wrapped.AsSpan(DataKeyLength), aad);
+            return new Envelope(recipient, ephemeral, wrapped);
         }
-        CryptographicOperations.ZeroMemory(kek);
-        return new Envelope(recipient, ephemeral.PublicKey, wrapped);
+        finally
+        {
+            CryptographicOperations.ZeroMemory(shared);
+            CryptographicOperations.ZeroMemory(kek);
+        }
     }
 
     /// <summary>Opens an envelope addressed to <paramref name="recipient"/>; false when it is not theirs or was altered.</summary>
@@ -113,5 +130,14 @@ public static class RecordCrypto
         recipient.CopyTo(salt[32..]);
         KeyDerivationAlgorithm.HkdfSha256.DeriveBytes(shared, salt, [.. EnvelopeInfo, .. aad], kek);
         return true;
+    }
+
+    // HKDF-SHA256 (RFC 5869) as DeriveKek's, from a shared value held in a span.
+    private static void Kek(ReadOnlySpan<byte> shared, EncryptionPublicKey ephemeral, EncryptionPublicKey recipient, ReadOnlySpan<byte> aad, Span<byte> kek)
+    {
+        Span<byte> salt = stackalloc byte[64];
+        ephemeral.CopyTo(salt);
+        recipient.CopyTo(salt[32..]);
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, shared, kek, salt, [.. EnvelopeInfo, .. aad]);
     }
 }

@@ -46,6 +46,19 @@ public class RecordCryptoTests
     }
 
     [Fact]
+    public void An_envelope_names_the_ephemeral_key_nsec_derives_and_a_small_order_recipient_key_is_refused()
+    {
+        using var patient = TestNetwork.Keys(10);
+        var secret = Enumerable.Range(0, 32).Select(i => (byte)(i * 3 + 1)).ToArray();
+        using var ephemeral = EncryptionKeyPair.FromSecret(secret);
+        var envelope = RecordCrypto.Wrap(new byte[32], patient.Encryption.PublicKey, secret, Aad);
+        Assert.Equal(ephemeral.PublicKey, envelope.Ephemeral);
+        // The all-zero point (small order): X25519 gives an all-zero shared value, refused as NSec refused it.
+        Assert.Throws<ArgumentException>(() => RecordCrypto.Wrap(new byte[32], new HealthLedger.Core.Primitives.EncryptionPublicKey(new byte[32]), secret, Aad));
+        Assert.Throws<ArgumentException>(() => RecordCrypto.Wrap(new byte[32], patient.Encryption.PublicKey, new byte[31], Aad));
+    }
+
+    [Fact]
     public void Sealed_record_references_round_trip()
     {
         using var keys = TestNetwork.Keys(10);
