@@ -64,6 +64,18 @@ public class CategoryKeyTests
             return Assert.IsType<GrantAccessPayload>(tx!.Payload);
         }
 
+        /// <summary>The admin's session, for submitting through the record writer directly.</summary>
+        public Security.UserSession AdminSession =>
+            Node.App.Services.GetRequiredService<Security.SessionStore>().Find(Admin.DefaultRequestHeaders.Authorization!.Parameter)!;
+
+        /// <summary>A charge sealed now under the patient's account key, as the record writer's seal callback makes it.</summary>
+        public (Core.Transactions.TxPayload Payload, IReadOnlyDictionary<Hash256, byte[]> Blobs) SealCharge(string id)
+        {
+            var charge = new HealthLedger.Node.Encounters.EntryDetails { OccurredAt = DateTimeOffset.UtcNow, Service = "Consultation", Quantity = 1, UnitPrice = 40 };
+            var (reference, ciphertext) = Node.App.Services.GetRequiredService<CategoryKeyring>().Seal(PatientId, ConsentCategories.Account, id, 1, charge);
+            return (new AddEntryPayload(id, PatientId, EntryType.Charge, "", "", reference, Hash256.Zero), RecordWriter.Blobs(reference, ciphertext));
+        }
+
         public CategoryKeyState Epoch(ConsentCategories category, int epoch) =>
             CategoryKeyState.TryDecode(Ledger.GetState(CategoryKeyState.Key(PatientId, category, epoch))!)!;
 
@@ -106,31 +118,24 @@ public class CategoryKeyTests
     {
         await using var w = await SetUpAsync();
         var services = w.Node.App.Services;
-        var keyring = services.GetRequiredService<CategoryKeyring>();
         var writer = services.GetRequiredService<RecordWriter>();
-        var admin = services.GetRequiredService<Security.SessionStore>().Find(w.Admin.DefaultRequestHeaders.Authorization!.Parameter)!;
+        var admin = w.AdminSession;
         using (var first = await w.Admin.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/account/charges", new { occurredAt = "2026-01-02T10:00", service = "Consultation", quantity = 1, unitPrice = 40 }, Ct))
         {
             first.EnsureSuccessStatusCode();
         }
         var grant = await w.GrantAsync("account");
-        var charge = new HealthLedger.Node.Encounters.EntryDetails { OccurredAt = DateTimeOffset.UtcNow, Service = "Consultation", Quantity = 1, UnitPrice = 40 };
-        (Core.Transactions.TxPayload, IReadOnlyDictionary<Hash256, byte[]>) Seal(string id)
-        {
-            var (reference, ciphertext) = keyring.Seal(w.PatientId, ConsentCategories.Account, id, 1, charge);
-            return (new AddEntryPayload(id, w.PatientId, EntryType.Charge, "", "", reference, Hash256.Zero), RecordWriter.Blobs(reference, ciphertext));
-        }
         // Two charges sealed while dr-g reads the account (epoch 1), then the revocation commits before they are submitted:
         // what a write racing a revocation meets.
         var (idA, idB) = (RecordIds.New("en"), RecordIds.New("en"));
-        var (staleA, staleB) = (Seal(idA), Seal(idB));
+        var (staleA, staleB) = (w.SealCharge(idA), w.SealCharge(idB));
         using (var revoked = await w.Patient.DeleteAsync($"/api/v1/patients/{w.PatientId}/grants/{grant.Id}", Ct)) revoked.EnsureSuccessStatusCode();
 
         var once = await writer.SubmitAsync(admin, staleA.Item1, staleA.Item2, idA, Ct);
         Assert.Equal(OutcomeKind.Conflict, once.Kind);
 
         var seals = 0;
-        var again = await writer.SubmitSealedAsync(admin, () => ++seals == 1 ? staleB : Seal(idB), idB, Ct);
+        var again = await writer.SubmitSealedAsync(admin, () => ++seals == 1 ? staleB : w.SealCharge(idB), idB, Ct);
         Assert.True(again.IsOk, again.Message);
         Assert.Equal(2, seals);
         Assert.NotNull(services.GetRequiredService<HealthLedger.Node.Encounters.EntryStore>().Entry(idB));
@@ -143,22 +148,15 @@ public class CategoryKeyTests
     {
         await using var w = await SetUpAsync();
         var services = w.Node.App.Services;
-        var keyring = services.GetRequiredService<CategoryKeyring>();
         var writer = services.GetRequiredService<RecordWriter>();
-        var admin = services.GetRequiredService<Security.SessionStore>().Find(w.Admin.DefaultRequestHeaders.Authorization!.Parameter)!;
+        var admin = w.AdminSession;
         // dr-g is granted the account before it has a key: the first charge opens epoch 1 with dr-g among its readers.
         var grant = await w.GrantAsync("account");
         Assert.Equal(0, w.CurrentEpoch(ConsentCategories.Account));
-        var charge = new HealthLedger.Node.Encounters.EntryDetails { OccurredAt = DateTimeOffset.UtcNow, Service = "Consultation", Quantity = 1, UnitPrice = 40 };
-        (Core.Transactions.TxPayload, IReadOnlyDictionary<Hash256, byte[]>) Seal(string id)
-        {
-            var (reference, ciphertext) = keyring.Seal(w.PatientId, ConsentCategories.Account, id, 1, charge);
-            return (new AddEntryPayload(id, w.PatientId, EntryType.Charge, "", "", reference, Hash256.Zero), RecordWriter.Blobs(reference, ciphertext));
-        }
         // Sealed while dr-g is a grantee; the revocation commits before they are submitted (the benchmark's grant and
         // revoke racing a lab report: 239 of ~30,000 operations refused "doctor may not read the patient's Reports records").
         var (idA, idB) = (RecordIds.New("en"), RecordIds.New("en"));
-        var (staleA, staleB) = (Seal(idA), Seal(idB));
+        var (staleA, staleB) = (w.SealCharge(idA), w.SealCharge(idB));
         using (var revoked = await w.Patient.DeleteAsync($"/api/v1/patients/{w.PatientId}/grants/{grant.Id}", Ct)) revoked.EnsureSuccessStatusCode();
 
         var once = await writer.SubmitAsync(admin, staleA.Item1, staleA.Item2, idA, Ct);
@@ -167,7 +165,7 @@ public class CategoryKeyTests
         Assert.Equal(0, w.CurrentEpoch(ConsentCategories.Account));
 
         var seals = 0;
-        var again = await writer.SubmitSealedAsync(admin, () => ++seals == 1 ? staleB : Seal(idB), idB, Ct);
+        var again = await writer.SubmitSealedAsync(admin, () => ++seals == 1 ? staleB : w.SealCharge(idB), idB, Ct);
         Assert.True(again.IsOk, again.Message);
         Assert.Equal(2, seals);
         Assert.NotNull(services.GetRequiredService<HealthLedger.Node.Encounters.EntryStore>().Entry(idB));
