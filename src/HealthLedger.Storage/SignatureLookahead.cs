@@ -17,7 +17,12 @@ namespace HealthLedger.Storage;
 /// those that verified; <see cref="FirstBad"/>, given to <see cref="ChainVerifier"/>, then skips those and verifies any other inline. A transaction id is SHA-256 of the whole stored encoding, so an id vouches for exactly
 /// the bytes verified, and the answer is the one verifying inline gives. Use one instance for one pass.
 /// </summary>
-public sealed class SignatureLookahead : IDisposable
+/// <remarks>
+/// The start-up quick check, which verifies no transaction signature, uses it to decode only (<c>verifySignatures: false</c>):
+/// the blocks are then decoded on both cores while the caller checks them in height order.
+/// </remarks>
+/// <param name="verifySignatures">False: decode only; <see cref="FirstBad"/> then vouches for nothing.</param>
+public sealed class SignatureLookahead(bool verifySignatures = true) : IDisposable
 {
     /// <summary>Blocks read and verified ahead of the one being re-executed.</summary>
     public const int Depth = 8;
@@ -96,7 +101,7 @@ public sealed class SignatureLookahead : IDisposable
         {
             if (!Transaction.TryDecode(block.Transactions[i].Body, Core.Model.ChainPolicy.MaxTxBytesCeiling, out var tx).IsOk) return;
             transactions[i] = tx;
-            ok[i] = networkId is not null && tx!.VerifySignature(networkId);
+            ok[i] = verifySignatures && networkId is not null && tx!.VerifySignature(networkId);
         });
         if (block.Height == 0 && transactions is [{ Payload: GenesisPayload genesis }]) Volatile.Write(ref _networkId, genesis.NetworkId);
         var verified = new HashSet<Hash256>(count);

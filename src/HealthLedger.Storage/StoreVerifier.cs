@@ -169,18 +169,47 @@ public static class StoreVerifier
     private static VerifyReport Quick(ILedgerStore store, DocumentStore documents, CertificateCheck? certificates, CheckedPrefix? checkedBefore)
     {
         if (store.TipHeight is not { } tip) return new VerifyReport(0, 0, "", VerifyIssue.InBlock(0, "the ledger holds no blocks"));
+        // The world state is loaded and its tree rebuilt on another thread while the blocks are read, decoded and checked: the
+        // two read the store only and meet at the end (the last block's state root). Start-up's wall time on two cores.
+        var loading = Task.Run(() => WorldState.Load(store.ReadState()));
+        try
+        {
+            return Quick(store, documents, certificates, checkedBefore, tip, loading);
+        }
+        finally
+        {
+            if (!loading.IsCompleted)
+            {
+                // Left only when the check stopped with an exception of its own: that one is thrown, after the load stopped
+                // reading the store its caller is about to close.
+                try
+                {
+                    loading.Wait();
+                }
+                catch (AggregateException)
+                {
+                }
+            }
+        }
+    }
+
+    private static VerifyReport Quick(ILedgerStore store, DocumentStore documents, CertificateCheck? certificates, CheckedPrefix? checkedBefore,
+        ulong tip, Task<WorldState> loading)
+    {
         // An earlier check's record is used only while the block it ends at is still stored with its hash: the hash chain then
         // binds every header up to it, so their proposer signatures verified then. The latest blocks are always verified.
         var vouched = checkedBefore is { } c && c.Height <= tip && store.ReadBlock(c.Height) is { } atRecord
             && atRecord.Hash.Length == 32 && new Hash256(atRecord.Hash) == c.Hash ? checkedBefore : null;
         var signaturesVouchedThrough = vouched is null ? 0 : Math.Min(vouched.Height, tip > RecentWindow ? tip - RecentWindow : 0);
-        var state = WorldState.Load(store.ReadState());
-        var network = state.TryGet(StateKeys.Network, out var bytes) ? NetworkConfig.TryDecode(bytes) : null;
-        if (network is null) return new VerifyReport(0, 0, state.Root.ToString(), VerifyIssue.InState(StateKeys.Network, "missing or damaged"));
+        WorldState State() => loading.GetAwaiter().GetResult();
+        // The network's entry is read on its own (the blocks' checks need its policy); the whole state, loaded meanwhile, holds
+        // the same row.
+        var network = store.ReadState(StateKeys.Network).Where(e => e.Key == StateKeys.Network).Select(e => NetworkConfig.TryDecode(e.Value)).FirstOrDefault();
+        if (network is null) return new VerifyReport(0, 0, State().Root.ToString(), VerifyIssue.InState(StateKeys.Network, "missing or damaged"));
 
         BlockHeader? previous = null;
         ulong blocks = 0, transactions = 0;
-        VerifyReport Fail(VerifyIssue issue) => new(blocks, transactions, state.Root.ToString(), issue);
+        VerifyReport Fail(VerifyIssue issue) => new(blocks, transactions, State().Root.ToString(), issue);
         var orphans = new OrphanCounter();
         var blobs = new RecordBlobChecks();
         // Per height the validator set is not known without re-execution. Every proposer after genesis must be a key that an
@@ -194,13 +223,15 @@ public static class StoreVerifier
         // earlier check's headers no longer hash to what it recorded, its record is dropped and everything is verified.
         using var headers = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         Hash256? headersAtVouched = null;
-        foreach (var stored in store.ReadBlocks(orphans: orphans))
+        // Transactions are decoded ahead, on every core, and used only for their exact stored bytes (BlockChecks.CheckStored).
+        using var lookahead = new SignatureLookahead(verifySignatures: false);
+        foreach (var (stored, decoded) in lookahead.Read(store.ReadBlocks(orphans: orphans)))
         {
             Append(headers, stored.Height, stored.Header);
             if (vouched is not null && stored.Height == vouched.Height) headersAtVouched = new Hash256(headers.GetCurrentHash());
             var expected = previous is null ? 0 : previous.Height + 1;
             if (stored.Height != expected) return Fail(VerifyIssue.InBlock(expected, "block is missing"));
-            if (BlockChecks.CheckStored(stored, network.Policy.MaxTxBytes, quick: true, out var block) is { } issue) return Fail(issue);
+            if (BlockChecks.CheckStored(stored, network.Policy.MaxTxBytes, quick: true, decoded, out var block) is { } issue) return Fail(issue);
             var verdict = BlockValidator.Validate(block!, context with
             {
                 Previous = previous,
@@ -217,8 +248,9 @@ public static class StoreVerifier
             blobs.Add(block, receipts);
         }
         if (orphans.Count > 0) return Fail(Orphans(orphans));
-        if (vouched is not null && headersAtVouched != vouched.Headers) return Quick(store, documents, certificates, checkedBefore: null);
+        if (vouched is not null && headersAtVouched != vouched.Headers) return Quick(store, documents, certificates, checkedBefore: null, tip, loading);
         var headersDigest = new Hash256(headers.GetHashAndReset());
+        var state = State();
         if (previous!.StateRoot != state.Root)
         {
             return Fail(VerifyIssue.InBlock(previous.Height,

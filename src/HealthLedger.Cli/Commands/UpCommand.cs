@@ -154,7 +154,8 @@ internal static class UpCommand
             var settings = hospital(fromConfig?.Hospital ?? HospitalSettings.Default);
             if (settings.Problems() is [var (field, message), ..]) return CommonOptions.Fail($"--{field}: {message}");
             options = options with { Hospital = settings };
-            app = NodeHost.Build(fromConfig is null ? options : options with { TimeZone = fromConfig.TimeZone, ClockSkew = fromConfig.ClockSkew, Admission = fromConfig.Admission, MempoolCapacity = fromConfig.MempoolCapacity }, urls);
+            app = NodeHost.Build(fromConfig is null ? options : options with { TimeZone = fromConfig.TimeZone, ClockSkew = fromConfig.ClockSkew, Admission = fromConfig.Admission, MempoolCapacity = fromConfig.MempoolCapacity }, urls,
+                startupProgress: Console.WriteLine);
         }
         catch (Exception e) when (e is LedgerIntegrityException or InvalidOperationException or InvalidDataException)
         {

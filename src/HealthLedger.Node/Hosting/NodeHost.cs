@@ -31,9 +31,14 @@ public static class NodeHost
     /// Opens the data folder (running the start-up integrity check, which throws <see cref="LedgerIntegrityException"/>)
     /// and builds the web application listening on <paramref name="urls"/>.
     /// </summary>
-    public static WebApplication Build(NodeOptions options, string urls, Action<ILoggingBuilder>? configureLogging = null, TimeProvider? clock = null)
+    /// <remarks>
+    /// <paramref name="startupProgress"/>, when given, hears a line as each long step of the start begins and ends (the
+    /// integrity check, opening the organisation's records), with its duration: <c>healthledger up</c> prints them.
+    /// </remarks>
+    public static WebApplication Build(NodeOptions options, string urls, Action<ILoggingBuilder>? configureLogging = null, TimeProvider? clock = null,
+        Action<string>? startupProgress = null)
     {
-        var node = LedgerNode.Open(options);
+        var node = LedgerNode.Open(options, startupProgress);
         try
         {
             var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
@@ -156,7 +161,10 @@ public static class NodeHost
             builder.Services.AddOpenApi(o => o.AddHealthLedgerTransformers());
 
             var app = builder.Build();
+            startupProgress?.Invoke("Opening the organisation's records...");
+            var opening = System.Diagnostics.Stopwatch.StartNew();
             _ = app.Services.GetRequiredService<RecordReadModel>(); // decrypt the read model before serving
+            startupProgress?.Invoke(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Records opened in {opening.Elapsed.TotalSeconds:0.0} s."));
             app.Services.GetRequiredService<AccountService>().FollowPublishedLogins();
             app.UseRoutingWithHead(); // first, where the host would route: HEAD is answered wherever GET is
             app.UseSecurityHeaders();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using HealthLedger.Consensus;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Execution;
@@ -98,9 +99,10 @@ public sealed class LedgerNode : IDisposable
     /// Opens the node's data folder and checks it with <see cref="StoreVerifier"/> in <see cref="VerifyMode.Quick"/>: every
     /// block's header hash, previous-hash link, timestamp and proposer signature, every transaction id and transaction root,
     /// every receipts root, the full world state against the last block's state root, the record ciphertexts and documents.
-    /// Throws <see cref="LedgerIntegrityException"/> naming the first problem.
+    /// Throws <see cref="LedgerIntegrityException"/> naming the first problem. <paramref name="progress"/>, when given, hears
+    /// one line as the check starts and one with its duration and size (a start on a long history takes a while).
     /// </summary>
-    public static LedgerNode Open(NodeOptions options)
+    public static LedgerNode Open(NodeOptions options, Action<string>? progress = null)
     {
         var data = new DataDirectory(options.DataDirectory);
         if (!data.HasNetwork) throw new LedgerIntegrityException($"{data.Root} holds no network; run 'healthledger init' first.");
@@ -115,7 +117,11 @@ public sealed class LedgerNode : IDisposable
             nodeKey = SigningKeyPair.FromSeed(seed);
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(seed);
             var recovering = Recoverable(store);
+            progress?.Invoke("Checking the ledger (the start-up integrity check)...");
+            var checking = System.Diagnostics.Stopwatch.StartNew();
             var (state, network, tip, missing) = CheckIntegrity(store, location, checkTipRecord: recovering is null, out var unusableCheckedRecord);
+            progress?.Invoke(string.Create(CultureInfo.InvariantCulture,
+                $"Ledger checked in {checking.Elapsed.TotalSeconds:0.0} s: {tip.Height + 1:N0} block{(tip.Height == 0 ? "" : "s")}, {state.Count:N0} state entries."));
             CheckVotingState(store, location, tip.Height);
             var marker = Path.Combine(data.Root, JoiningMarker);
             var nodeId = NodeIdOf(state, nodeKey.PublicKey);

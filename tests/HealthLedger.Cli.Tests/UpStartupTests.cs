@@ -1,0 +1,37 @@
+using HealthLedger.Testing;
+
+namespace HealthLedger.Cli.Tests;
+
+/// <summary>
+/// 'up' tells the operator what a long start is doing: the start-up integrity check and the opening of the organisation's
+/// records each print a line as they begin and one with their duration, before the node says it is running.
+/// </summary>
+public class UpStartupTests
+{
+    [Fact]
+    public async Task Up_prints_each_start_up_step_with_its_duration_before_it_serves()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+
+        using var node = CliProcess.Start("up", "--data", data, "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}");
+        await node.WaitUntilServingAsync();
+        var output = node.Stdout;
+        string[] steps =
+        [
+            "Checking the ledger (the start-up integrity check)...",
+            "Ledger checked in ",
+            "Opening the organisation's records...",
+            "Records opened in ",
+            "HealthLedger is running at ",
+        ];
+        var at = steps.Select(s => output.IndexOf(s, StringComparison.Ordinal)).ToList();
+        Assert.All(at, i => Assert.True(i >= 0, $"missing from the output:\n{output}"));
+        Assert.Equal(at.Order().ToList(), at);
+        // The check's line names what it covered: a new network holds its genesis block.
+        Assert.Matches(@"Ledger checked in \d+\.\d s: 1 block, [\d,]+ state entries\.", output);
+        node.Terminate();
+        await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+    }
+}
