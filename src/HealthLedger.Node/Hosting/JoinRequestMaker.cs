@@ -40,7 +40,7 @@ public static class JoinRequestMaker
         }
         contact = contact?.Trim() ?? "";
         if (contact.Any(char.IsControl) || contact.Length > OrganisationRecord.MaxContactBytes / 2) throw new InvalidOperationException("--contact must be one line of at most 100 characters.");
-        if (adminPassword is not null && Passwords.Problem(adminPassword) is { } weak) throw new InvalidOperationException($"The admin password is too weak: {weak}.");
+        if (adminPassword is not null && Passwords.Problem(adminPassword) is { } weak) throw new InvalidOperationException($"The admin password is not accepted: {weak}.");
         var folder = Path.GetFullPath(dataDirectory);
         var existed = Directory.Exists(folder);
         if (existed && Directory.EnumerateFileSystemEntries(folder).Any()) throw new InvalidOperationException($"{folder} is not empty; choose a new folder or remove it first.");

@@ -37,7 +37,7 @@ public static partial class NetworkInitializer
     /// <remarks><paramref name="networkPolicy"/> is the first network policy (how long care lasts; <see cref="NetworkPolicy.Default"/> when null).
     /// <paramref name="store"/> puts a single node's ledger in PostgreSQL (a connection string, see <see cref="LedgerLocation"/>; null or
     /// <c>sqlite</c>: the embedded file): the schema is created in that database, which must hold no ledger, and node.json records it.</remarks>
-    /// <exception cref="InvalidOperationException">The folder already holds data, the password is too weak, the network policy is out of range,
+    /// <exception cref="InvalidOperationException">The folder already holds data, the password is too weak or too long, the network policy is out of range,
     /// <paramref name="store"/> is given with several nodes or its database already holds a ledger.</exception>
     /// <exception cref="StoreUnavailableException">The PostgreSQL server of <paramref name="store"/> cannot be used (nothing is left in the folder).</exception>
     public static InitResult Init(string dataDirectory, string organisationName, string? adminPassword, TimeProvider clock,
@@ -79,7 +79,7 @@ public static partial class NetworkInitializer
     /// With <paramref name="adminPassword"/> every admin gets that password; otherwise each gets its own, returned once.
     /// </summary>
     /// <exception cref="InvalidOperationException">The folder holds data, an organisation is not acceptable (name, type, two with the
-    /// same id), the ports do not fit, the password is too weak or the network policy is out of range.</exception>
+    /// same id), the ports do not fit, the password is too weak or too long or the network policy is out of range.</exception>
     public static ConsortiumInitResult InitConsortium(string dataDirectory, IReadOnlyList<FoundingOrganisation> organisations, ClusterLayout layout,
         string? adminPassword, TimeProvider clock, Argon2Parameters? argon = null, NetworkPolicy? networkPolicy = null)
     {
@@ -151,7 +151,7 @@ public static partial class NetworkInitializer
         }
         if (adminPassword is not null && Passwords.Problem(adminPassword) is { } problem)
         {
-            throw new InvalidOperationException($"The admin password is too weak: {problem}.");
+            throw new InvalidOperationException($"The admin password is not accepted: {problem}.");
         }
     }
 

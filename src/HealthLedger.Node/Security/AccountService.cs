@@ -108,7 +108,7 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         {
             if (check is null) return ("currentPassword", "The current password is not correct.", null);
         }
-        if (Passwords.Problem(replacement) is { } problem) return ("newPassword", $"The new password is too weak: {problem}.", null);
+        if (Passwords.Problem(replacement) is { } problem) return ("newPassword", $"The new password is not accepted: {problem}.", null);
         if (replacement == current) return ("newPassword", "The new password must differ from the current one.", null);
         if (replacement.Contains(session.UserId, StringComparison.OrdinalIgnoreCase)) return ("newPassword", "The new password must not contain your user name.", null);
         var secret = session.Keys.ExportSecret();

@@ -8,10 +8,20 @@ public static class Passwords
     /// <summary>The shortest password accepted.</summary>
     public const int MinLength = 10;
 
-    /// <summary>Why a password is too weak (fewer than <see cref="MinLength"/> characters or fewer than 5 different ones), or null when it is acceptable.</summary>
+    /// <summary>
+    /// The longest password accepted (NIST SP 800-63B §5.1.1.2 asks for at least 64): a longer one could be set but never
+    /// typed into a login, whose body is capped at <see cref="Web.RequestBodyLimits.Anonymous"/> bytes.
+    /// </summary>
+    public const int MaxLength = 256;
+
+    /// <summary>
+    /// Why a password is not acceptable (fewer than <see cref="MinLength"/> or more than <see cref="MaxLength"/> characters, or
+    /// fewer than 5 different ones), or null when it is acceptable.
+    /// </summary>
     public static string? Problem(string password)
     {
         if (password.Length < MinLength) return $"it must have at least {MinLength} characters";
+        if (password.Length > MaxLength) return $"it may have at most {MaxLength} characters";
         if (password.Distinct().Count() < 5) return "it must use at least 5 different characters";
         return null;
     }

@@ -32,6 +32,32 @@ public class SessionsAndLoginsTests
     }
 
     [Fact]
+    public async Task A_password_longer_than_any_login_can_carry_is_refused_and_the_longest_accepted_one_logs_in()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        // 100,000 characters used to be stored (204) while every login with it was refused (413): the user was locked out.
+        var tooLong = "Abc1-" + new string('x', Security.Passwords.MaxLength);
+        using (var refused = await admin.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = NodeFixture.Password, newPassword = tooLong }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            var errors = JsonDocument.Parse(await refused.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("errors");
+            Assert.Contains("at most 256 characters", errors.GetProperty("newPassword")[0].GetString());
+        }
+        using (await node.LoginAsync("admin", NodeFixture.Password))
+        {
+            // The refused change changed nothing: the old password still logs in.
+        }
+        var longest = "Abc1-" + new string('x', Security.Passwords.MaxLength - 5);
+        using (var changed = await admin.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = NodeFixture.Password, newPassword = longest }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, changed.StatusCode);
+        }
+        using var again = await node.LoginAsync("admin", longest);
+        Assert.Equal(HttpStatusCode.OK, (await again.GetAsync("/api/v1/doctors", Ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task A_one_time_password_is_long_and_sealed_at_the_one_time_cost_and_the_chosen_password_at_the_full_cost()
     {
         // Two costs the test can tell apart (the fixture's usual setting makes them equal).

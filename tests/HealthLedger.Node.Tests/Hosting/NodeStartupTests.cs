@@ -101,7 +101,11 @@ public class NodeStartupTests
         using var folder = new TempDirectory();
         var data = folder.Combine("data");
         var weak = Assert.Throws<InvalidOperationException>(() => NetworkInitializer.Init(data, "H", "short", TimeProvider.System));
-        Assert.Contains("too weak", weak.Message);
+        Assert.Contains("not accepted: it must have at least 10 characters", weak.Message);
+        Assert.False(Directory.Exists(data));
+        // One that no login could carry is refused as well (Passwords.MaxLength).
+        var tooLong = Assert.Throws<InvalidOperationException>(() => NetworkInitializer.Init(data, "H", "Long-pass-1" + new string('x', 300), TimeProvider.System));
+        Assert.Contains("not accepted: it may have at most 256 characters", tooLong.Message);
         Assert.False(Directory.Exists(data));
         NodeFixture.Initialise(data);
         var again = Assert.Throws<InvalidOperationException>(() => NodeFixture.Initialise(data));
