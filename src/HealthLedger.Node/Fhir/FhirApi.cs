@@ -49,9 +49,14 @@ public static class FhirApi
         group.MapPost("", Writes.FhirTransactions.PostAsync).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxWriteBytes));
         // Anything else under /fhir/R4 is answered in FHIR's terms, not with the site's 404 page: 405 with Allow for a known
         // address asked with another method (PATCH or DELETE on a resource), else 404.
-        root.Map("/{**rest}", (string? rest, HttpContext http) =>
+        root.Map("/{**rest}", (string? rest, HttpContext http, FhirResourceTypes types) =>
         {
-            if (RouteMatches.MethodsOf(http) is { Count: > 0 } allowed)
+            var segments = (rest ?? "").Split('/');
+            if (segments[0] is { Length: > 0 } type && !type.StartsWith('$') && type != "metadata" && types.Find(type) is null && types.Writer(type) is null)
+            {
+                return UnknownType(type);
+            }
+            if (Allowed(segments, RouteMatches.MethodsOf(http), types) is { Count: > 0 } allowed)
             {
                 http.Response.Headers.Allow = string.Join(", ", allowed);
                 return FhirOutcomes.Result(405, OperationOutcome.IssueType.NotSupported,
@@ -226,9 +231,9 @@ public static class FhirApi
     private static async Task<IResult> Create(string type, HttpContext http, FhirResourceTypes types, FhirPatientAccess gate)
     {
         if (types.Find(type) is null && types.Writer(type) is null) return UnknownType(type);
-        if (types.Writer(type) is not { } writable) return ReadOnlyType(type);
-        var (resource, error) = await FhirFormats.ReadBodyAsync(http.Request, http.RequestAborted);
-        if (resource is null) return FhirOutcomes.BadRequest(error!);
+        if (types.Writer(type) is not { } writable) return ReadOnlyType(type, http);
+        var (resource, error, at) = await FhirFormats.ReadBodyAsync(http.Request, http.RequestAborted);
+        if (resource is null) return FhirOutcomes.BadRequest(error!, at);
         if (resource.TypeName != type) return FhirOutcomes.BadRequest($"The body is a {resource.TypeName}, not a {type}.", "resourceType");
         if (Writes.FhirWriteChecks.ForeignReference(resource, BaseUrl(http.Request)) is var (path, message)) return FhirOutcomes.BadRequest(message, path);
         var session = http.FhirSession();
@@ -251,9 +256,9 @@ public static class FhirApi
     private static async Task<IResult> Update(string type, string id, HttpContext http, FhirResourceTypes types, FhirPatientAccess gate)
     {
         if (types.Find(type) is null && types.Writer(type) is null) return UnknownType(type);
-        if (types.Writer(type) is not { } writable) return ReadOnlyType(type);
-        var (resource, error) = await FhirFormats.ReadBodyAsync(http.Request, http.RequestAborted);
-        if (resource is null) return FhirOutcomes.BadRequest(error!);
+        if (types.Writer(type) is not { } writable) return ReadOnlyType(type, http);
+        var (resource, error, at) = await FhirFormats.ReadBodyAsync(http.Request, http.RequestAborted);
+        if (resource is null) return FhirOutcomes.BadRequest(error!, at);
         if (resource.TypeName != type) return FhirOutcomes.BadRequest($"The body is a {resource.TypeName}, not a {type}.", "resourceType");
         if (resource.Id != id) return FhirOutcomes.BadRequest($"The body's id must be the id in the URL ('{Clip(id)}').", $"{type}.id");
         if (Writes.FhirWriteChecks.ForeignReference(resource, BaseUrl(http.Request)) is var (path, message)) return FhirOutcomes.BadRequest(message, path);
@@ -270,8 +275,24 @@ public static class FhirApi
     private static FhirResult UnknownType(string type) => FhirOutcomes.Result(404, OperationOutcome.IssueType.NotSupported,
         $"Resource type '{Clip(type)}' is not supported by this server; GET {BasePath}/metadata lists the types it serves.");
 
-    private static FhirResult ReadOnlyType(string type) => FhirOutcomes.Result(405, OperationOutcome.IssueType.NotSupported,
-        $"{type} is read-only through this interface; GET {BasePath}/metadata lists the interactions per type.");
+    private static FhirResult ReadOnlyType(string type, HttpContext http)
+    {
+        // Its type's search and its resources' reads are what the address takes (RFC 9110 §15.5.6).
+        http.Response.Headers.Allow = string.Join(", ", HttpMethods.Get, HttpMethods.Head);
+        return FhirOutcomes.Result(405, OperationOutcome.IssueType.NotSupported,
+            $"{type} is read-only through this interface; GET {BasePath}/metadata lists the interactions per type.");
+    }
+
+    // What an address under the base takes, from the routes whose pattern matches it (RouteMatches): the generic {type}
+    // patterns also match 'metadata', the '$' operations and read-only types, which take no create or update.
+    private static IReadOnlyList<string> Allowed(string[] segments, IReadOnlyList<string> routed, FhirResourceTypes types) => segments switch
+    {
+        ["metadata"] => [HttpMethods.Get, HttpMethods.Head],
+        [var operation, ..] when operation.StartsWith('$') => [.. routed.Where(m => m is not ("POST" or "PUT"))],
+        [var type, ..] when type.Length > 0 && types.Writer(type) is null =>
+            [.. routed.Where(m => m != HttpMethods.Put && (m != HttpMethods.Post || segments is [_, "_search"]))],
+        _ => routed,
+    };
 
     private static int RetryAfter(HttpContext http) => http.RequestServices.GetService<NodeOptions>()?.Admission.RetryAfterSeconds ?? 1;
 

@@ -70,38 +70,44 @@ public static class FhirFormats
 
     /// <summary>
     /// Reads a resource from a request body in the format its <c>Content-Type</c> names (JSON when none). The error is a
-    /// sentence for an OperationOutcome: not JSON/XML, not a FHIR resource, a type or element the R4 model does not know.
+    /// sentence for an OperationOutcome: not JSON/XML, not a FHIR resource, a type or element the R4 model does not know;
+    /// the expression is the FHIRPath of the first element at fault when the parser names one (e.g.
+    /// <c>Bundle.entry[0].request.method</c>), for the issue's <c>expression</c>.
     /// </summary>
-    public static async Task<(Resource? Resource, string? Error)> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    public static async Task<(Resource? Resource, string? Error, string? Expression)> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
         var format = request.ContentType is { Length: > 0 } ct0 ? Parse(ct0) : FhirFormat.Json;
-        if (format is null) return (null, $"The body's Content-Type '{request.ContentType}' is not a FHIR format: send application/fhir+json or application/fhir+xml.");
+        if (format is null) return (null, $"The body's Content-Type '{request.ContentType}' is not a FHIR format: send application/fhir+json or application/fhir+xml.", null);
         string text;
         using (var reader = new StreamReader(request.Body, Encoding.UTF8))
         {
             text = await reader.ReadToEndAsync(ct);
         }
-        if (string.IsNullOrWhiteSpace(text)) return (null, "The request body is empty: send a FHIR resource.");
+        if (string.IsNullOrWhiteSpace(text)) return (null, "The request body is empty: send a FHIR resource.", null);
         return Deserialize(text, format.Value);
     }
 
-    /// <summary>Parses <paramref name="text"/> as a FHIR R4 resource; the error says what is wrong without echoing values.</summary>
-    public static (Resource? Resource, string? Error) Deserialize(string text, FhirFormat format)
+    /// <summary>
+    /// Parses <paramref name="text"/> as a FHIR R4 resource; the error says what is wrong, and the expression is the FHIRPath
+    /// of the first element the parser names (<see cref="Hl7.Fhir.Utility.ExtendedCodedException.InstancePath"/>), or null.
+    /// </summary>
+    public static (Resource? Resource, string? Error, string? Expression) Deserialize(string text, FhirFormat format)
     {
         try
         {
             var resource = format == FhirFormat.Xml ? XmlReader.DeserializeResource(text) : JsonReader.DeserializeResource(text);
-            return (resource, null);
+            return (resource, null, null);
         }
         catch (DeserializationFailedException e)
         {
-            // The SDK's messages name elements and positions, not values; keep the first few.
+            // The SDK's messages name the element and its position (and a code's value, the caller's own); keep the first few.
             var issues = e.Exceptions.Take(5).Select(x => x.Message);
-            return (null, "The body is not a valid FHIR R4 resource: " + string.Join(" ", issues));
+            var path = e.Exceptions.OfType<Hl7.Fhir.Utility.ExtendedCodedException>().Select(x => x.InstancePath).FirstOrDefault(p => !string.IsNullOrEmpty(p));
+            return (null, "The body is not a valid FHIR R4 resource: " + string.Join(" ", issues), path);
         }
         catch (Exception e) when (e is FormatException or System.Text.Json.JsonException or System.Xml.XmlException or InvalidOperationException)
         {
-            return (null, $"The body is not a valid FHIR R4 {(format == FhirFormat.Xml ? "XML" : "JSON")} resource.");
+            return (null, $"The body is not a valid FHIR R4 {(format == FhirFormat.Xml ? "XML" : "JSON")} resource.", null);
         }
     }
 }

@@ -81,6 +81,31 @@ public class FhirErrorPathTests
             Assert.Equal(OperationOutcome.IssueType.NotSupported, outcome.Issue.Single().Code);
             Assert.Equal(["GET", "HEAD", "PUT"], allow);
         }
+        // Allow names only what the address takes (RFC 9110 §15.5.6): a read-only type's create and update and every other
+        // method on it, and the capability statement, were answered without Allow or with methods that then failed.
+        foreach (var (method, path, expected) in new (HttpMethod, string, string[])[]
+        {
+            (HttpMethod.Post, "/fhir/R4/AuditEvent", ["GET", "HEAD"]),
+            (HttpMethod.Put, "/fhir/R4/Consent/x", ["GET", "HEAD"]),
+            (HttpMethod.Delete, "/fhir/R4/AuditEvent/x", ["GET", "HEAD"]),
+            (HttpMethod.Delete, "/fhir/R4/Practitioner", ["GET", "HEAD"]),
+            (HttpMethod.Delete, "/fhir/R4/metadata", ["GET", "HEAD"]),
+            (HttpMethod.Delete, "/fhir/R4/$export", ["GET", "HEAD"]),
+        })
+        {
+            using var request = new HttpRequestMessage(method, path);
+            if (method != HttpMethod.Delete) request.Content = new StringContent("{\"resourceType\":\"AuditEvent\"}", Encoding.UTF8, "application/fhir+json");
+            using var refused = await admin.SendAsync(request, Ct);
+            var allow = refused.Content.Headers.Allow.Order(StringComparer.Ordinal).ToList();
+            await Fhir<OperationOutcome>(refused, HttpStatusCode.MethodNotAllowed);
+            Assert.True(expected.SequenceEqual(allow), $"{method} {path}: Allow {string.Join(", ", allow)}");
+        }
+        // An unknown type is not a known address with another method: 404 not-supported, as its GET is.
+        using (var unknown = await admin.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/fhir/R4/Nope/x"), Ct))
+        {
+            Assert.Empty(unknown.Content.Headers.Allow);
+            Assert.Equal(OperationOutcome.IssueType.NotSupported, (await Fhir<OperationOutcome>(unknown, HttpStatusCode.NotFound)).Issue.Single().Code);
+        }
         await Fhir<OperationOutcome>(await admin.GetAsync("/fhir/R4/Patient/pat-1/_history/1/extra", Ct), HttpStatusCode.NotFound);
         // Outside the R4 base no endpoint matches: the empty 404 is answered in FHIR's terms too, in XML when asked for.
         await Fhir<OperationOutcome>(await admin.GetAsync("/fhir/R5/metadata", Ct), HttpStatusCode.NotFound);

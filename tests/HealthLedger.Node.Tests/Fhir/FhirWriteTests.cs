@@ -217,4 +217,29 @@ public class FhirWriteTests
         Assert.Equal(["201 Created", "422 Unprocessable Entity"], batch.Entry.Select(e => e.Response!.Status));
         Assert.Equal("Bundle.entry[1].request.method", Assert.IsType<OperationOutcome>(batch.Entry[1].Response!.Outcome).Issue.Single().Expression.Single());
     }
+
+    [Theory]
+    [InlineData("\"post\"")]
+    [InlineData("\"FETCH\"")]
+    [InlineData("12")]
+    public async Task A_Bundle_whose_entry_method_is_not_an_HTTP_verb_code_is_refused_naming_the_element_and_writes_nothing(string method)
+    {
+        var w = await SetUpAsync();
+        await using var _ = w.Node;
+        // Not a code of FHIR's HTTPVerb value set, so the Bundle does not parse: 400 naming the element in 'expression' (the
+        // path was only in the diagnostics), in a transaction and a batch alike, and nothing is written.
+        foreach (var type in new[] { "transaction", "batch" })
+        {
+            var json = $$$"""
+                {"resourceType":"Bundle","type":"{{{type}}}","entry":[
+                  {"resource":{"resourceType":"Patient","name":[{"family":"Quill"}],"gender":"male","birthDate":"1990-01-01"},"request":{"method":"POST","url":"Patient"}},
+                  {"resource":{"resourceType":"Patient","name":[{"family":"Quill"}],"gender":"male","birthDate":"1990-01-01"},"request":{"method":{{{method}}},"url":"Patient"}}]}
+                """;
+            using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/fhir+json");
+            var refused = await Fhir<OperationOutcome>(await w.Admin.PostAsync("/fhir/R4", content, Ct), HttpStatusCode.BadRequest);
+            Assert.Equal("Bundle.entry[1].request.method", refused.Issue.Single().Expression.Single());
+        }
+        var patients = await Fhir<Bundle>(await w.Admin.GetAsync("/fhir/R4/Patient?family=Quill", Ct), HttpStatusCode.OK);
+        Assert.Equal(0, patients.Total);
+    }
 }

@@ -107,7 +107,7 @@ public sealed class FhirImporter(PatientService patients, PatientDirectory patie
     /// <summary>Parses one file's text as a Bundle; the error is one line naming the file.</summary>
     public static (Bundle? Bundle, string? Error) Parse(string name, string text)
     {
-        var (resource, error) = FhirFormats.Deserialize(text, text.TrimStart().StartsWith('<') ? FhirFormat.Xml : FhirFormat.Json);
+        var (resource, error, _) = FhirFormats.Deserialize(text, text.TrimStart().StartsWith('<') ? FhirFormat.Xml : FhirFormat.Json);
         if (resource is null) return (null, $"{name}: {error}");
         return resource is Bundle bundle ? (bundle, null) : (null, $"{name}: a {resource.TypeName}, not a Bundle.");
     }

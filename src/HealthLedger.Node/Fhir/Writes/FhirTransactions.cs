@@ -26,8 +26,8 @@ public sealed class FhirTransactions(FhirResourceTypes types, FhirPatientAccess 
     /// <summary>The endpoint.</summary>
     public static async Task<IResult> PostAsync(HttpContext http, FhirTransactions transactions)
     {
-        var (resource, error) = await FhirFormats.ReadBodyAsync(http.Request, http.RequestAborted);
-        if (resource is null) return FhirOutcomes.BadRequest(error!);
+        var (resource, error, at) = await FhirFormats.ReadBodyAsync(http.Request, http.RequestAborted);
+        if (resource is null) return FhirOutcomes.BadRequest(error!, at);
         if (resource is not Bundle bundle) return FhirOutcomes.BadRequest($"POST {FhirApi.BasePath} takes a Bundle of type transaction or batch, not a {resource.TypeName}.", "resourceType");
         var (status, body) = await transactions.ProcessAsync(http.FhirSession(), bundle, FhirApi.BaseUrl(http.Request), http.RequestAborted);
         return new FhirResult(body, status);
