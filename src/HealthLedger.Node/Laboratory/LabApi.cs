@@ -24,7 +24,7 @@ public static class LabApi
             .WithSummary("Order tests: {patientId, tests: [codes], priority: routine|urgent, clinicalNote, laboratoryId?} (doctors who reach the patient's laboratory data)")
             .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(404).ProducesProblem(422);
         group.MapGet("/orders/{id}", Get).WithName("GetLabOrder").WithSummary("One order with its results and, once validated, the flagged report").ProducesProblem(404);
-        group.MapGet("/orders/{id}/pdf", Pdf).WithName("GetLabReportPdf")
+        group.MapGet("/orders/{id}/pdf", Pdf).WithName("GetLabReportPdf").WithMetadata(new Web.WritesWhenReadAttribute())
             .WithSummary("The printable report of a validated order (whoever may read it): tests, values, units, reference ranges, H/L flags, specimen, times, technician and pathologist, verification code and QR code; its SHA-256 is recorded on the chain first, so the download checks at /api/v1/verify/file. 409 until validated (and while an amendment awaits validation)")
             .Produces(200, contentType: "application/pdf").ProducesProblem(404).ProducesProblem(409);
         group.MapPost("/orders/{id}/specimen", Collect).WithName("CollectLabSpecimen")

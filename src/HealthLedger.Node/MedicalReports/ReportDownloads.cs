@@ -13,7 +13,7 @@ public static class ReportDownloads
     {
         var group = app.MapGroup("/reports/{reportId}").RequireAuthorization().ExcludeFromDescription();
         group.MapGet("/file", File);
-        group.MapGet("/pdf", Pdf);
+        group.MapGet("/pdf", Pdf).WithMetadata(new Web.WritesWhenReadAttribute());
         return app;
     }
 

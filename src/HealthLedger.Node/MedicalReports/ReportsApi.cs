@@ -54,7 +54,7 @@ public static class ReportsApi
             .ProducesProblem(404);
         group.MapGet("/file", File)
             .WithName("GetReportFile").WithSummary("Download a report's file (decrypted after its stored bytes are checked against the chain)").ProducesProblem(404);
-        group.MapGet("/pdf", Pdf)
+        group.MapGet("/pdf", Pdf).WithMetadata(new Web.WritesWhenReadAttribute())
             .WithName("GetReportPdf").WithSummary("The printable patient report with its verification code and QR code; its SHA-256 is recorded on the chain, so the downloaded file checks at /api/v1/verify/file").ProducesProblem(404);
         group.MapGet("/verify", Verify)
             .WithName("VerifyReport").WithSummary("Authenticity: who signed it, in which block, when, and whether it is unchanged").ProducesProblem(404);

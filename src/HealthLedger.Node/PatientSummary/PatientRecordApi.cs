@@ -26,7 +26,7 @@ public static class PatientRecordApi
         var group = app.MapGroup("/api/v1/patients").WithTags("Patients").RequireSession();
         group.MapGet("/{id}/report", Get)
             .WithName("GetPatientReport").WithSummary("The patient's complete record: demographics, encounters and account").ProducesProblem(404);
-        group.MapGet("/{id}/record.pdf", Pdf)
+        group.MapGet("/{id}/record.pdf", Pdf).WithMetadata(new Web.WritesWhenReadAttribute())
             .WithName("GetPatientRecordPdf").WithSummary("The printable whole record (admins, doctors with access, the patient): demographics, encounters, account, validated lab results, medication, medical reports as the caller may see them at the current block, each item with its ledger proof, one verification code; its SHA-256 is recorded on the chain, so the file checks at /api/v1/verify/file, /verify and healthledger verify-file")
             .Produces(200, contentType: "application/pdf").ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
         return app;

@@ -136,9 +136,13 @@ public static class ErrorPages
         var endpoint = http.GetEndpoint();
         var cap = RequestBodyLimits.For(endpoint, options);
         if (RequestBodyLimits.WentOverCap(http, cap)) http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-        var limit = endpoint?.Metadata.GetMetadata<DocumentUploadAttribute>() is not null ? options.MaxDocumentBytes : cap ?? 0;
+        var upload = endpoint?.Metadata.GetMetadata<DocumentUploadAttribute>() is not null;
+        var limit = upload ? options.MaxDocumentBytes : cap ?? 0;
         var (title, message) = http.Response.StatusCode switch
         {
+            // A form that takes no file (a login, a password change) was sent with more text than it takes.
+            StatusCodes.Status413PayloadTooLarge when !upload && http.Request.HasFormContentType && !http.Request.ContentType!.Contains("multipart", StringComparison.OrdinalIgnoreCase) =>
+                ("Form refused", $"The form is too large: this page accepts up to {Size(limit)} of text. Nothing was changed."),
             StatusCodes.Status413PayloadTooLarge => ("Upload refused", $"The file is too large: this form accepts files of up to {Size(limit)}. Nothing was uploaded or changed."),
             StatusCodes.Status400BadRequest => ("Form refused", "The form could not be accepted (it may have expired: reload the page and try again). Nothing was changed."),
             StatusCodes.Status403Forbidden => ("Access denied", "You may not open this page or do this. Nothing was changed."),

@@ -32,7 +32,11 @@ internal static class HeadRequests
         app.UseRouting();
         return app.Use((context, next) =>
         {
-            if (context.Items.ContainsKey(HeadKey)) context.Request.Method = HttpMethods.Head;
+            if (context.Items.ContainsKey(HeadKey))
+            {
+                context.Request.Method = HttpMethods.Head;
+                if (context.GetEndpoint()?.Metadata.GetMetadata<WritesWhenReadAttribute>() is not null) return RefuseHead(context);
+            }
             if (context.GetEndpoint()?.DisplayName == "405 HTTP Method Not Supported")
             {
                 context.Response.OnStarting(() =>
@@ -43,6 +47,18 @@ internal static class HeadRequests
             }
             return next(context);
         });
+    }
+
+    /// <summary>
+    /// 405 with <c>Allow: GET</c> for a HEAD of an address whose GET writes to the ledger (<see cref="WritesWhenReadAttribute"/>):
+    /// a link checker's or monitor's HEAD must not record a printout nobody received. A HEAD answer has no content.
+    /// </summary>
+    public static Task RefuseHead(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+        context.Response.Headers.Allow = HttpMethods.Get;
+        return Task.CompletedTask;
     }
 
     /// <summary>The methods with HEAD added after GET when GET is among them and HEAD is not (an <c>Allow</c> list).</summary>
@@ -57,3 +73,10 @@ internal static class HeadRequests
     private static string WithHead(string allow) =>
         allow.Length == 0 ? allow : string.Join(", ", WithHead(allow.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)));
 }
+
+/// <summary>
+/// Marks a GET endpoint whose answer is recorded on the chain as it is sent (a printout: its SHA-256 and a verification code):
+/// it takes no HEAD (<see cref="HeadRequests.RefuseHead"/>), since a HEAD would record a printout that nobody received.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Class)]
+public sealed class WritesWhenReadAttribute : Attribute;

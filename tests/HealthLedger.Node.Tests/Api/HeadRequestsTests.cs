@@ -66,4 +66,35 @@ public class HeadRequestsTests
         Assert.Equal(["POST"], head.Content.Headers.Allow);
         Assert.Empty(await head.Content.ReadAsByteArrayAsync(Ct));
     }
+
+    [Fact]
+    public async Task A_head_of_a_printout_records_nothing_and_names_get_only()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        string id;
+        using (var created = await admin.PostAsJsonAsync("/api/v1/patients",
+            new { mrn = "MRN-H2", fullName = "Pia Print", dateOfBirth = "1981-03-04", gender = "female", conditions = Array.Empty<string>() }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            id = (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct)).GetProperty("id").GetString()!;
+        }
+        using var browser = await node.CookieLoginAsync("admin", NodeFixture.Password);
+        // A GET of the whole record records a printout on the chain; a HEAD (a link checker, a monitor) used to record one too,
+        // for a PDF nobody received. API and page alike: 405 with Allow: GET, and no block.
+        foreach (var (client, path) in new[] { (admin, $"/api/v1/patients/{id}/record.pdf"), (browser, $"/patients/{id}?handler=RecordPdf") })
+        {
+            var before = await HeightAsync(node);
+            using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path), Ct);
+            Assert.True(head.StatusCode == HttpStatusCode.MethodNotAllowed, $"HEAD {path}: {(int)head.StatusCode}");
+            Assert.Equal(["GET"], head.Content.Headers.Allow);
+            Assert.Equal(before, await HeightAsync(node));
+        }
+        using var get = await admin.GetAsync($"/api/v1/patients/{id}/record.pdf", Ct);
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal("application/pdf", get.Content.Headers.ContentType?.MediaType);
+    }
+
+    private static async Task<ulong> HeightAsync(NodeFixture node) =>
+        (await node.Http.GetFromJsonAsync<System.Text.Json.JsonElement>("/healthz", Ct)).GetProperty("height").GetUInt64();
 }

@@ -43,6 +43,12 @@ public sealed class OrderModel(LabService lab, LabCatalogueStore catalogues) : H
     /// <summary>The printable report (PDF) of the validated order, recorded on the chain before it is sent; problems are shown on the page.</summary>
     public async Task<IActionResult> OnGetPdfAsync(string id, CancellationToken ct)
     {
+        // Razor Pages run OnGet for a HEAD: the print would be recorded for nobody (Web.WritesWhenReadAttribute).
+        if (Microsoft.AspNetCore.Http.HttpMethods.IsHead(Request.Method))
+        {
+            await Web.HeadRequests.RefuseHead(HttpContext);
+            return new EmptyResult();
+        }
         // The print is the recorded read; the page is loaded only to show a refusal on it.
         var printed = await lab.PrintAsync(Me, id, MedicalReports.ReportsApi.VerifyUrl(HttpContext), ct);
         if (printed.IsOk) return File(printed.Value!.Pdf, "application/pdf", printed.Value.FileName);

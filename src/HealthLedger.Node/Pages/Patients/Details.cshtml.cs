@@ -89,6 +89,12 @@ public sealed class PatientDetailsModel(PatientRecordService records, PatientSer
     /// <summary>The whole-record PDF (recorded on the chain before it is sent); a refusal is shown on the page.</summary>
     public async Task<IActionResult> OnGetRecordPdfAsync(string id, CancellationToken ct)
     {
+        // Razor Pages run OnGet for a HEAD: the print would be recorded for nobody (Web.WritesWhenReadAttribute).
+        if (Microsoft.AspNetCore.Http.HttpMethods.IsHead(Request.Method))
+        {
+            await Web.HeadRequests.RefuseHead(HttpContext);
+            return new EmptyResult();
+        }
         var printed = await printouts.PrintAsync(Me, id, ReportsApi.VerifyUrl(HttpContext), ct);
         if (printed.IsOk) return File(printed.Value!.Pdf, "application/pdf", printed.Value.FileName);
         return printed.Kind is OutcomeKind.Forbidden or OutcomeKind.NotFound ? Failure(printed, Page) : Failure(printed, () => OnGet(id));
