@@ -242,4 +242,23 @@ public class FhirWriteTests
         var patients = await Fhir<Bundle>(await w.Admin.GetAsync("/fhir/R4/Patient?family=Quill", Ct), HttpStatusCode.OK);
         Assert.Equal(0, patients.Total);
     }
+
+    [Fact]
+    public async Task A_POST_entry_whose_url_carries_a_query_or_an_id_is_refused_naming_request_url()
+    {
+        var w = await SetUpAsync();
+        await using var _ = w.Node;
+        // The query or id used to be dropped without a word and the resource created (201).
+        var batch = new Bundle { Type = Bundle.BundleType.Batch };
+        foreach (var url in new[] { "Observation?code=8867-4", "Observation/obs-1", "Observation" })
+        {
+            batch.Entry.Add(new Bundle.EntryComponent { Resource = HeartRate($"Patient/{w.PatientId}", 71), Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.POST, Url = url } });
+        }
+        var response = await Fhir<Bundle>(await w.Admin.PostAsync("/fhir/R4", Body(batch), Ct), HttpStatusCode.OK);
+        Assert.Equal(["400 Bad Request", "400 Bad Request", "201 Created"], response.Entry.Select(e => e.Response!.Status));
+        foreach (var i in new[] { 0, 1 })
+        {
+            Assert.Equal($"Bundle.entry[{i}].request.url", Assert.IsType<OperationOutcome>(response.Entry[i].Response!.Outcome).Issue.Single().Expression.Single());
+        }
+    }
 }

@@ -157,6 +157,11 @@ public sealed class FhirTransactions(FhirResourceTypes types, FhirPatientAccess 
         if (q >= 0) url = url[..q];
         var parts = url.Split('/');
         if (parts[0] != resource.TypeName) return (null, 400, Bad($"request.url must name the resource's type ({resource.TypeName}).", "request.url"));
+        // A create's url is the type alone (http.html#trules): a query or id there was dropped without a word.
+        if (method == Bundle.HTTPVerb.POST && (q >= 0 || parts.Length != 1))
+        {
+            return (null, 400, Bad($"A POST entry's request.url is the type alone ({resource.TypeName}); a conditional create uses request.ifNoneExist.", "request.url"));
+        }
         if (types.Writer(resource.TypeName) is not { } writer)
         {
             return (null, 422, FhirOutcomes.Error(OperationOutcome.IssueType.NotSupported, $"{resource.TypeName} cannot be written through this interface.", $"Bundle.entry[{i}].resource"));
