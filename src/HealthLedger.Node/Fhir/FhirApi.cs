@@ -56,7 +56,7 @@ public static class FhirApi
             {
                 return UnknownType(type);
             }
-            if (Allowed(segments, RouteMatches.MethodsOf(http), types) is { Count: > 0 } allowed)
+            if (Allowed(segments, segments[0].StartsWith('$') ? OperationMethods(http, segments[0]) : RouteMatches.MethodsOf(http), types) is { Count: > 0 } allowed)
             {
                 http.Response.Headers.Allow = string.Join(", ", allowed);
                 return FhirOutcomes.Result(405, OperationOutcome.IssueType.NotSupported,
@@ -283,12 +283,23 @@ public static class FhirApi
             $"{type} is read-only through this interface; GET {BasePath}/metadata lists the interactions per type.");
     }
 
+    // What a '$' operation's address takes: only the routes that name the operation (the generic {type} patterns match it too),
+    // HEAD beside a GET that takes one ($export's kick-off does not: WritesWhenReadAttribute).
+    private static IReadOnlyList<string> OperationMethods(HttpContext http, string operation)
+    {
+        var named = RouteMatches.Of(http).Where(e => e.RoutePattern.PathSegments.Any(p => p.IsSimple && p.Parts[0] is Microsoft.AspNetCore.Routing.Patterns.RoutePatternLiteralPart l
+            && l.Content == operation)).ToList();
+        var methods = named.SelectMany(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Distinct(StringComparer.OrdinalIgnoreCase)
+            .Order(StringComparer.Ordinal).ToList();
+        return named.Any(HeadRequests.TakesHead) ? HeadRequests.WithHead(methods) : methods;
+    }
+
     // What an address under the base takes, from the routes whose pattern matches it (RouteMatches): the generic {type}
     // patterns also match 'metadata', the '$' operations and read-only types, which take no create or update.
     private static IReadOnlyList<string> Allowed(string[] segments, IReadOnlyList<string> routed, FhirResourceTypes types) => segments switch
     {
         ["metadata"] => [HttpMethods.Get, HttpMethods.Head],
-        [var operation, ..] when operation.StartsWith('$') => [.. routed.Where(m => m is not ("POST" or "PUT"))],
+        [var operation, ..] when operation.StartsWith('$') => routed,
         [var type, ..] when type.Length > 0 && types.Writer(type) is null =>
             [.. routed.Where(m => m != HttpMethods.Put && (m != HttpMethods.Post || segments is [_, "_search"]))],
         _ => routed,

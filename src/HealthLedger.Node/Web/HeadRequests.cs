@@ -41,7 +41,8 @@ internal static class HeadRequests
             {
                 context.Response.OnStarting(() =>
                 {
-                    context.Response.Headers.Allow = WithHead(context.Response.Headers.Allow.ToString());
+                    // HEAD beside GET, unless the GET that matches is one that takes no HEAD (WritesWhenReadAttribute).
+                    if (RouteMatches.Of(context).Any(TakesHead)) context.Response.Headers.Allow = WithHead(context.Response.Headers.Allow.ToString());
                     return Task.CompletedTask;
                 });
             }
@@ -50,7 +51,7 @@ internal static class HeadRequests
     }
 
     /// <summary>
-    /// 405 with <c>Allow: GET</c> for a HEAD of an address whose GET writes to the ledger (<see cref="WritesWhenReadAttribute"/>):
+    /// 405 with <c>Allow: GET</c> for a HEAD of an address whose GET does more than read (<see cref="WritesWhenReadAttribute"/>):
     /// a link checker's or monitor's HEAD must not record a printout nobody received. A HEAD answer has no content.
     /// </summary>
     public static Task RefuseHead(HttpContext context)
@@ -59,6 +60,14 @@ internal static class HeadRequests
         context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
         context.Response.Headers.Allow = HttpMethods.Get;
         return Task.CompletedTask;
+    }
+
+    /// <summary>True when <paramref name="endpoint"/> answers GET and so HEAD too (not one marked <see cref="WritesWhenReadAttribute"/>).</summary>
+    public static bool TakesHead(Endpoint endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IHttpMethodMetadata>()?.HttpMethods.Contains(HttpMethods.Get, StringComparer.OrdinalIgnoreCase) == true
+            && endpoint.Metadata.GetMetadata<WritesWhenReadAttribute>() is null;
     }
 
     /// <summary>The methods with HEAD added after GET when GET is among them and HEAD is not (an <c>Allow</c> list).</summary>
@@ -75,8 +84,9 @@ internal static class HeadRequests
 }
 
 /// <summary>
-/// Marks a GET endpoint whose answer is recorded on the chain as it is sent (a printout: its SHA-256 and a verification code):
-/// it takes no HEAD (<see cref="HeadRequests.RefuseHead"/>), since a HEAD would record a printout that nobody received.
+/// Marks a GET endpoint whose request does more than read: its answer is recorded on the chain as it is sent (a printout: its
+/// SHA-256 and a verification code), or it starts work (a FHIR bulk export's kick-off). It takes no HEAD
+/// (<see cref="HeadRequests.RefuseHead"/>): a HEAD would record a printout nobody received, or start an export nobody collects.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method | AttributeTargets.Class)]
 public sealed class WritesWhenReadAttribute : Attribute;

@@ -26,9 +26,13 @@ internal static class RouteMatches
 
     /// <summary>
     /// The HTTP methods the endpoints matching the request's path take (<see cref="Of"/>), HEAD with GET
-    /// (<see cref="HeadRequests"/>), in a stable order.
+    /// (<see cref="HeadRequests"/>; not for a GET that takes no HEAD, <see cref="WritesWhenReadAttribute"/>), in a stable order.
     /// </summary>
-    public static IReadOnlyList<string> MethodsOf(HttpContext http) =>
-        HeadRequests.WithHead(Of(http).SelectMany(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Distinct(StringComparer.OrdinalIgnoreCase)
-            .Order(StringComparer.Ordinal).ToList());
+    public static IReadOnlyList<string> MethodsOf(HttpContext http)
+    {
+        var endpoints = Of(http).ToList();
+        var methods = endpoints.SelectMany(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Distinct(StringComparer.OrdinalIgnoreCase)
+            .Order(StringComparer.Ordinal).ToList();
+        return endpoints.Any(HeadRequests.TakesHead) ? HeadRequests.WithHead(methods) : methods;
+    }
 }

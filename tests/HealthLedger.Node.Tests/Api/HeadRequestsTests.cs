@@ -90,6 +90,12 @@ public class HeadRequestsTests
             Assert.Equal(["GET"], head.Content.Headers.Allow);
             Assert.Equal(before, await HeightAsync(node));
         }
+        // Another method there names GET alone too (routing's 405 added HEAD beside any GET).
+        using (var delete = await admin.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/patients/{id}/record.pdf"), Ct))
+        {
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, delete.StatusCode);
+            Assert.Equal(["GET"], delete.Content.Headers.Allow);
+        }
         using var get = await admin.GetAsync($"/api/v1/patients/{id}/record.pdf", Ct);
         Assert.Equal(HttpStatusCode.OK, get.StatusCode);
         Assert.Equal("application/pdf", get.Content.Headers.ContentType?.MediaType);

@@ -24,8 +24,10 @@ public static class FhirExportApi
     public static RouteGroupBuilder MapFhirExport(this RouteGroupBuilder group)
     {
         group.MapGet("/Patient/{id}/$everything", Everything);
-        group.MapGet("/$export", (HttpContext http, FhirBulkExports exports, FhirResourceTypes types) => Kickoff(http, exports, types, systemLevel: true));
-        group.MapGet("/Patient/$export", (HttpContext http, FhirBulkExports exports, FhirResourceTypes types) => Kickoff(http, exports, types, systemLevel: false));
+        group.MapGet("/$export", (HttpContext http, FhirBulkExports exports, FhirResourceTypes types) => Kickoff(http, exports, types, systemLevel: true))
+            .WithMetadata(new Web.WritesWhenReadAttribute()); // a HEAD must not start an export
+        group.MapGet("/Patient/$export", (HttpContext http, FhirBulkExports exports, FhirResourceTypes types) => Kickoff(http, exports, types, systemLevel: false))
+            .WithMetadata(new Web.WritesWhenReadAttribute()); // a HEAD must not start an export
         group.MapGet("/$export-status/{jobId}", Status);
         group.MapDelete("/$export-status/{jobId}", Cancel);
         group.MapGet("/$export-file/{jobId}/{name}", Download);
