@@ -95,7 +95,8 @@ public static class BlockChecks
             }
             if (!receipt!.TxId.ToArray().AsSpan().SequenceEqual(stored.Transactions[i].Id))
             {
-                return VerifyIssue.InTransaction(stored.Height, i, receipt.TxId.ToString(), "stored receipt belongs to another transaction");
+                // The transaction is named by its own stored id; the id a damaged receipt carries is only quoted.
+                return VerifyIssue.InTransaction(stored.Height, i, StoredId(stored.Transactions[i]), $"stored receipt names another transaction ({receipt.TxId})");
             }
         }
         return null;

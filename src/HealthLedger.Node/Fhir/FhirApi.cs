@@ -49,22 +49,7 @@ public static class FhirApi
         group.MapPost("", Writes.FhirTransactions.PostAsync).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxWriteBytes));
         // Anything else under /fhir/R4 is answered in FHIR's terms, not with the site's 404 page: 405 with Allow for a known
         // address asked with another method (PATCH or DELETE on a resource), else 404.
-        root.Map("/{**rest}", (string? rest, HttpContext http, FhirResourceTypes types) =>
-        {
-            var segments = (rest ?? "").Split('/');
-            if (segments[0] is { Length: > 0 } type && !type.StartsWith('$') && type != "metadata" && types.Find(type) is null && types.Writer(type) is null)
-            {
-                return UnknownType(type);
-            }
-            if (Allowed(segments, segments[0].StartsWith('$') ? OperationMethods(http, segments[0]) : RouteMatches.MethodsOf(http), types) is { Count: > 0 } allowed)
-            {
-                http.Response.Headers.Allow = string.Join(", ", allowed);
-                return FhirOutcomes.Result(405, OperationOutcome.IssueType.NotSupported,
-                    $"'{BasePath}/{Clip(rest ?? "")}' does not take {Clip(http.Request.Method)}: it takes {string.Join(", ", allowed)}. Nothing was changed.");
-            }
-            return FhirOutcomes.Result(404, OperationOutcome.IssueType.NotSupported,
-                $"'{BasePath}/{Clip(rest ?? "")}' is not an interaction this server supports; GET {BasePath}/metadata lists them.");
-        });
+        root.Map("/{**rest}", (string? rest, HttpContext http, FhirResourceTypes types) => NotServed(rest, http, types));
         return app;
     }
 
@@ -230,6 +215,7 @@ public static class FhirApi
 
     private static async Task<IResult> Create(string type, HttpContext http, FhirResourceTypes types, FhirPatientAccess gate)
     {
+        if (type == "metadata" || type.StartsWith('$')) return NotServed(type, http, types);
         if (types.Find(type) is null && types.Writer(type) is null) return UnknownType(type);
         if (types.Writer(type) is not { } writable) return ReadOnlyType(type, http);
         var (resource, error, at) = await FhirFormats.ReadBodyAsync(http.Request, http.RequestAborted);
@@ -255,6 +241,7 @@ public static class FhirApi
 
     private static async Task<IResult> Update(string type, string id, HttpContext http, FhirResourceTypes types, FhirPatientAccess gate)
     {
+        if (type.StartsWith('$')) return NotServed($"{type}/{id}", http, types);
         if (types.Find(type) is null && types.Writer(type) is null) return UnknownType(type);
         if (types.Writer(type) is not { } writable) return ReadOnlyType(type, http);
         var (resource, error, at) = await FhirFormats.ReadBodyAsync(http.Request, http.RequestAborted);
@@ -283,6 +270,25 @@ public static class FhirApi
             $"{type} is read-only through this interface; GET {BasePath}/metadata lists the interactions per type.");
     }
 
+    // An address under the base asked with a method it does not take: 405 naming what it takes, 404 for an unknown type or path.
+    // Also where a generic {type} route caught 'metadata' or a '$' operation (a POST there is not a create).
+    private static FhirResult NotServed(string? rest, HttpContext http, FhirResourceTypes types)
+    {
+        var segments = (rest ?? "").Split('/');
+        if (segments[0] is { Length: > 0 } type && !type.StartsWith('$') && type != "metadata" && types.Find(type) is null && types.Writer(type) is null)
+        {
+            return UnknownType(type);
+        }
+        if (Allowed(segments, segments[0].StartsWith('$') ? OperationMethods(http, segments[0]) : RouteMatches.MethodsOf(http), types) is { Count: > 0 } allowed)
+        {
+            http.Response.Headers.Allow = string.Join(", ", allowed);
+            return FhirOutcomes.Result(405, OperationOutcome.IssueType.NotSupported,
+                $"'{BasePath}/{Clip(rest ?? "")}' does not take {Clip(http.Request.Method)}: it takes {string.Join(", ", allowed)}. Nothing was changed.");
+        }
+        return FhirOutcomes.Result(404, OperationOutcome.IssueType.NotSupported,
+            $"'{BasePath}/{Clip(rest ?? "")}' is not an interaction this server supports; GET {BasePath}/metadata lists them.");
+    }
+
     // What a '$' operation's address takes: only the routes that name the operation (the generic {type} patterns match it too),
     // HEAD beside a GET that takes one ($export's kick-off does not: WritesWhenReadAttribute).
     private static IReadOnlyList<string> OperationMethods(HttpContext http, string operation)
@@ -300,8 +306,10 @@ public static class FhirApi
     {
         ["metadata"] => [HttpMethods.Get, HttpMethods.Head],
         [var operation, ..] when operation.StartsWith('$') => routed,
-        [var type, ..] when type.Length > 0 && types.Writer(type) is null =>
-            [.. routed.Where(m => m != HttpMethods.Put && (m != HttpMethods.Post || segments is [_, "_search"]))],
+        // A read-only type takes no create or update, an append-only one no update, and '{type}/_search' is no resource to update.
+        [var type, ..] when type.Length > 0 => types.Writer(type) is { } writer
+            ? [.. routed.Where(m => m != HttpMethods.Put || (writer.Updates && segments is not [_, "_search"]))]
+            : [.. routed.Where(m => m != HttpMethods.Put && (m != HttpMethods.Post || segments is [_, "_search"]))],
         _ => routed,
     };
 

@@ -20,8 +20,12 @@ public static class Passwords
     /// </summary>
     public static string? Problem(string password)
     {
-        if (password.Length < MinLength) return $"it must have at least {MinLength} characters";
-        if (password.Length > MaxLength) return $"it may have at most {MaxLength} characters";
+        ArgumentNullException.ThrowIfNull(password);
+        // Characters are Unicode scalar values (an emoji is one, not two UTF-16 units). 256 of them are at most 1 KiB of
+        // UTF-8, or 3 KiB escaped in JSON: well within a login's body.
+        var length = password.EnumerateRunes().Count();
+        if (length < MinLength) return $"it must have at least {MinLength} characters";
+        if (length > MaxLength) return $"it may have at most {MaxLength} characters";
         if (password.Distinct().Count() < 5) return "it must use at least 5 different characters";
         return null;
     }

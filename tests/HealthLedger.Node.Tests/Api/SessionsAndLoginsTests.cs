@@ -55,6 +55,14 @@ public class SessionsAndLoginsTests
         }
         using var again = await node.LoginAsync("admin", longest);
         Assert.Equal(HttpStatusCode.OK, (await again.GetAsync("/api/v1/doctors", Ct)).StatusCode);
+        // Characters are counted as Unicode characters, not UTF-16 units: 200 emoji (400 units) are 200 characters.
+        var emoji = "Ab1-" + string.Concat(Enumerable.Repeat("\U0001F600", 200));
+        using (var changed = await again.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = longest, newPassword = emoji }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, changed.StatusCode);
+        }
+        using var third = await node.LoginAsync("admin", emoji);
+        Assert.Equal(HttpStatusCode.OK, (await third.GetAsync("/api/v1/doctors", Ct)).StatusCode);
     }
 
     [Fact]

@@ -90,6 +90,12 @@ public class FhirErrorPathTests
             (HttpMethod.Delete, "/fhir/R4/AuditEvent/x", ["GET", "HEAD"]),
             (HttpMethod.Delete, "/fhir/R4/Practitioner", ["GET", "HEAD"]),
             (HttpMethod.Delete, "/fhir/R4/metadata", ["GET", "HEAD"]),
+            // A POST there is not a create of a type 'metadata' or '$export' (it was 404 "Resource type … not supported").
+            (HttpMethod.Post, "/fhir/R4/metadata", ["GET", "HEAD"]),
+            (HttpMethod.Post, "/fhir/R4/$export", ["GET"]),
+            // An append-only type's resources take no update; '{type}/_search' is no resource to update.
+            (HttpMethod.Delete, "/fhir/R4/Encounter/en-x", ["GET", "HEAD"]),
+            (HttpMethod.Delete, "/fhir/R4/Patient/_search", ["GET", "HEAD", "POST"]),
             // The export's kick-off takes no HEAD (it would start an export nobody collects): GET alone.
             (HttpMethod.Delete, "/fhir/R4/$export", ["GET"]),
             (HttpMethod.Head, "/fhir/R4/$export", ["GET"]),

@@ -84,6 +84,32 @@ public class NodeStartupTests
     }
 
     [Fact]
+    public void A_receipt_naming_another_transaction_is_reported_under_the_transactions_own_id()
+    {
+        using var folder = new TempDirectory();
+        var data = folder.Combine("data");
+        NodeFixture.Initialise(data);
+        string storedId;
+        using (var connection = new SqliteConnection($"Data Source={new DataDirectory(data).LedgerPath};Pooling=False"))
+        {
+            connection.Open();
+            using (var read = connection.CreateCommand())
+            {
+                read.CommandText = "SELECT tx_id FROM transactions WHERE height = 0 AND idx = 0";
+                storedId = Convert.ToHexStringLower((byte[])read.ExecuteScalar()!);
+            }
+            // Byte 5 lies in the receipt's transaction id (version byte, then the 32-byte id): it still decodes, naming another id.
+            using var tamper = connection.CreateCommand();
+            tamper.CommandText = "UPDATE receipts SET body = " + SqlTamper.FlipByte("body", 5) + " WHERE height = 0";
+            Assert.Equal(1, tamper.ExecuteNonQuery());
+        }
+        var e = Assert.Throws<LedgerIntegrityException>(() => NodeHost.Build(new NodeOptions { DataDirectory = data }, "http://127.0.0.1:0"));
+        // The transaction is named by its own id (the damaged receipt's id was named as if it were the transaction's).
+        Assert.Contains($"block 0, transaction 0 (id {storedId})", e.Message);
+        Assert.Contains("stored receipt names another transaction", e.Message);
+    }
+
+    [Fact]
     public void A_node_whose_key_is_not_in_the_network_refuses_to_start()
     {
         using var a = new TempDirectory();
