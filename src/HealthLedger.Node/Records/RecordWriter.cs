@@ -67,7 +67,25 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
         refusal.Reason.StartsWith("record: ", StringComparison.Ordinal)
         && (refusal.Verdict == TxVerdict.Conflict || refusal.Verdict == TxVerdict.InvalidField && refusal.Reason.Contains(CategoryKeyRules.NotAReader, StringComparison.Ordinal));
 
+    /// <summary>How many times a write is signed and submitted before a <see cref="TxVerdict.BadNonce"/> refusal is answered.</summary>
+    public const int MaxNonceAttempts = 3;
+
+    // A refusal for its nonce wrote nothing, so the same payload is signed again with a fresh nonce. In a network of several
+    // nodes a user's transactions reach another node's mempool by forwarding, and two forwarded batches may arrive out of
+    // order: that node's door then refuses the lower nonce, and when it proposes, the higher one is ordered first and the
+    // lower one is refused at commit (BadNonce) — the writer's own lane, so a fresh nonce settles it.
     private async Task<(Outcome<WriteResult> Outcome, TxResult? Refusal)> SubmitOnceAsync(UserSession actor, TxPayload payload, IReadOnlyDictionary<Hash256, byte[]> blobs,
+        string id, CancellationToken ct, Func<TxVerdict, FieldErrors?>? fieldFor)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var (outcome, refusal) = await SignAndSubmitAsync(actor, payload, blobs, id, ct, fieldFor);
+            if (attempt < MaxNonceAttempts && refusal is { Verdict: TxVerdict.BadNonce }) continue;
+            return (outcome, refusal);
+        }
+    }
+
+    private async Task<(Outcome<WriteResult> Outcome, TxResult? Refusal)> SignAndSubmitAsync(UserSession actor, TxPayload payload, IReadOnlyDictionary<Hash256, byte[]> blobs,
         string id, CancellationToken ct, Func<TxVerdict, FieldErrors?>? fieldFor)
     {
         Transaction tx;
