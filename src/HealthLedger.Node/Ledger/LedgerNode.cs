@@ -282,7 +282,10 @@ public sealed class LedgerNode : IDisposable
     /// </summary>
     public IReadOnlyList<SubmitResult> SubmitBatch(IReadOnlyList<ReadOnlyMemory<byte>> raws) => SubmitBatch(raws, null, fromPeer: false);
 
-    /// <summary>Raised when a transaction submitted to this node (not forwarded by a peer) enters the mempool: the network forwards it.</summary>
+    /// <summary>
+    /// Raised when a transaction submitted to this node (not forwarded by a peer) enters the mempool: the network forwards it.
+    /// Raised under the mempool's lock, in admission order (a signer's nonces in order); handlers must be quick (queue, not send).
+    /// </summary>
     public event Action<PendingTransaction>? Accepted;
 
     /// <summary>
@@ -345,6 +348,9 @@ public sealed class LedgerNode : IDisposable
             }
         }
         var pending = new PendingTransaction(tx, attached);
+        // Forwarded under the mempool's lock, in admission order: raised after the lock, two writes of one signer's lane
+        // racing each other could be forwarded N+1 first; a peer proposing N+1 alone then commits it and N is refused as
+        // stale (BadNonce) at commit, having written nothing.
         var result = Mempool.TryAdd(pending, pendingNonce =>
         {
             _stateLock.EnterReadLock();
@@ -356,13 +362,9 @@ public sealed class LedgerNode : IDisposable
             {
                 _stateLock.ExitReadLock();
             }
-        });
-        if (result.IsOk)
-        {
-            // Verified here and waiting for a block: its block's validation on this node need not verify it again.
-            VerifiedSignatures.Add(tx.Id);
-            if (!fromPeer) Accepted?.Invoke(pending);
-        }
+        }, fromPeer ? null : Accepted);
+        // Verified here and waiting for a block: its block's validation on this node need not verify it again.
+        if (result.IsOk) VerifiedSignatures.Add(tx.Id);
         return new SubmitResult(result, tx.Id);
     }
 

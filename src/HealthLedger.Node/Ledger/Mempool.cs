@@ -27,9 +27,12 @@ public sealed class Mempool(int capacity)
 
     /// <summary>
     /// Adds a transaction (with its record ciphertexts) when <paramref name="check"/> (given the signer's highest waiting nonce in the transaction's lane, or 0) accepts it.
-    /// The check runs under the mempool lock so two submissions of one nonce cannot both pass.
+    /// The check runs under the mempool lock so two submissions of one nonce cannot both pass. <paramref name="admitted"/>
+    /// (when given) runs under the same lock once the transaction is in, so whatever it does (forwarding to peers) happens in
+    /// admission order: a signer's later nonce of a lane is never handed on before an earlier one. It must be quick and must
+    /// not call back into this mempool.
     /// </summary>
-    public TxResult TryAdd(PendingTransaction pending, Func<ulong, TxResult> check)
+    public TxResult TryAdd(PendingTransaction pending, Func<ulong, TxResult> check, Action<PendingTransaction>? admitted = null)
     {
         var tx = pending.Transaction;
         lock (_lock)
@@ -42,6 +45,7 @@ public sealed class Mempool(int capacity)
             if (!result.IsOk) return result;
             _ids[tx.Id] = _queue.AddLast(pending);
             _signers[lane] = (Math.Max(pendingNonce, tx.Nonce), s.Count + 1);
+            admitted?.Invoke(pending);
         }
         Changed?.Invoke();
         return TxResult.Ok;

@@ -58,8 +58,10 @@ public sealed class PeerNetwork(LedgerNode node, TimeProvider clock, ILogger<Pee
     {
         var links = Links;
         if (links.Count == 0) return;
-        var tx = new Tx { Raw = ByteString.CopyFrom(pending.Transaction.Encoded.Span) };
-        foreach (var (hash, data) in pending.Blobs) tx.Blobs.Add(new Blob { Hash = ByteString.CopyFrom(hash.ToArray()), Data = ByteString.CopyFrom(data) });
+        // Runs under the mempool's lock (LedgerNode.Accepted): no copies. The encoding and the ciphertexts are not changed
+        // after admission (the mempool and the block commit hold the same arrays).
+        var tx = new Tx { Raw = UnsafeByteOperations.UnsafeWrap(pending.Transaction.Encoded) };
+        foreach (var (hash, data) in pending.Blobs) tx.Blobs.Add(new Blob { Hash = ByteString.CopyFrom(hash.ToArray()), Data = UnsafeByteOperations.UnsafeWrap(data) });
         foreach (var link in links) link.Forward(tx);
     }
 
