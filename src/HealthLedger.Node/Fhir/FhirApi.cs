@@ -244,6 +244,8 @@ public static class FhirApi
         if (type.StartsWith('$')) return NotServed($"{type}/{id}", http, types);
         if (types.Find(type) is null && types.Writer(type) is null) return UnknownType(type);
         if (types.Writer(type) is not { } writable) return ReadOnlyType(type, http);
+        // An append-only type's resources take no update: 405 naming what they take, as for any other method they do not take.
+        if (!writable.Updates) return NotServed($"{type}/{id}", http, types);
         var (resource, error, at) = await FhirFormats.ReadBodyAsync(http.Request, http.RequestAborted);
         if (resource is null) return FhirOutcomes.BadRequest(error!, at);
         if (resource.TypeName != type) return FhirOutcomes.BadRequest($"The body is a {resource.TypeName}, not a {type}.", "resourceType");

@@ -73,7 +73,9 @@ public static class FhirOutcomes
                 }
             }
         }
-        if (result.Issue.Count == 0 || (outcome.Message is { Length: > 0 } && outcome.Kind != OutcomeKind.Invalid))
+        // The outcome's message as its own first issue, unless a field's issue already says it (one issue, with its expression).
+        if (result.Issue.Count == 0 || (outcome.Message is { Length: > 0 } said && outcome.Kind != OutcomeKind.Invalid
+            && !result.Issue.Any(i => i.Diagnostics == said)))
         {
             result.Issue.Insert(0, Issue(OperationOutcome.IssueSeverity.Error, code, outcome.Message ?? "The request was refused."));
         }

@@ -95,6 +95,9 @@ public class FhirErrorPathTests
             (HttpMethod.Post, "/fhir/R4/$export", ["GET"]),
             // An append-only type's resources take no update; '{type}/_search' is no resource to update.
             (HttpMethod.Delete, "/fhir/R4/Encounter/en-x", ["GET", "HEAD"]),
+            // Their update itself too (it was 422 with the same issue twice).
+            (HttpMethod.Put, "/fhir/R4/Encounter/en-x", ["GET", "HEAD"]),
+            (HttpMethod.Put, "/fhir/R4/Observation/obs-x", ["GET", "HEAD"]),
             (HttpMethod.Delete, "/fhir/R4/Patient/_search", ["GET", "HEAD", "POST"]),
             // The export's kick-off takes no HEAD (it would start an export nobody collects): GET alone.
             (HttpMethod.Delete, "/fhir/R4/$export", ["GET"]),
