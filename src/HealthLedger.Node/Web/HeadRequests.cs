@@ -37,6 +37,7 @@ internal static class HeadRequests
                 context.Request.Method = HttpMethods.Head;
                 if (context.GetEndpoint()?.Metadata.GetMetadata<WritesWhenReadAttribute>() is not null) return RefuseHead(context);
             }
+            ShadowedAddresses.Refuse(context); // a literal address asked with a method only a parameter route beside it takes: 405
             if (context.GetEndpoint()?.DisplayName == "405 HTTP Method Not Supported")
             {
                 context.Response.OnStarting(() =>
