@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
@@ -123,6 +124,23 @@ public static class ErrorPages
         await http.Response.WriteAsJsonAsync(problem, problem.GetType(), (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json");
     }
 
+    // Whether the endpoint reads files: a page with a file among its bound properties or its handlers' parameters, an endpoint
+    // that declares multipart/form-data. Null when it cannot be told (a page not loaded yet): the request's media type decides.
+    // A login form sent as multipart/form-data is still a form of text ("Form refused"), not an upload.
+    private static bool? TakesFiles(Endpoint? endpoint)
+    {
+        if (endpoint is null) return null;
+        if (endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Mvc.RazorPages.CompiledPageActionDescriptor>() is { } page)
+        {
+            return page.BoundProperties.Any(p => IsFile(p.ParameterType)) || page.HandlerMethods.Any(h => h.Parameters.Any(p => IsFile(p.ParameterType)));
+        }
+        if (endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Mvc.RazorPages.PageActionDescriptor>() is not null) return null;
+        return endpoint.Metadata.GetMetadata<IAcceptsMetadata>()?.ContentTypes.Any(t => t.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase)) ?? false;
+    }
+
+    private static bool IsFile(Type type) =>
+        typeof(IFormFile).IsAssignableFrom(type) || typeof(IFormFileCollection).IsAssignableFrom(type) || typeof(IEnumerable<IFormFile>).IsAssignableFrom(type);
+
     /// <summary>
     /// The page's title and message for the response's status. A form whose declared length is over its endpoint's cap is
     /// answered 413 naming the limit, whatever refused it first (the antiforgery check reads the form and answers 400 when it
@@ -141,7 +159,7 @@ public static class ErrorPages
         var (title, message) = http.Response.StatusCode switch
         {
             // A form that takes no file (a login, a password change) was sent with more text than it takes.
-            StatusCodes.Status413PayloadTooLarge when !upload && http.Request.HasFormContentType && !http.Request.ContentType!.Contains("multipart", StringComparison.OrdinalIgnoreCase) =>
+            StatusCodes.Status413PayloadTooLarge when !upload && http.Request.HasFormContentType && !(TakesFiles(endpoint) ?? http.Request.ContentType!.Contains("multipart", StringComparison.OrdinalIgnoreCase)) =>
                 ("Form refused", $"The form is too large: this page accepts up to {Size(limit)} of text. Nothing was changed."),
             StatusCodes.Status413PayloadTooLarge => ("Upload refused", $"The file is too large: this form accepts files of up to {Size(limit)}. Nothing was uploaded or changed."),
             StatusCodes.Status400BadRequest => ("Form refused", "The form could not be accepted (it may have expired: reload the page and try again). Nothing was changed."),

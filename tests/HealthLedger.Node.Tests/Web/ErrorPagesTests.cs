@@ -94,6 +94,16 @@ public class ErrorPagesTests
         var tooLarge = await chunked.Content.ReadAsStringAsync(Ct);
         Assert.Contains("The form is too large: this page accepts up to 1 MB of text. Nothing was changed.", tooLarge, StringComparison.Ordinal);
         Assert.DoesNotContain("Upload refused", tooLarge, StringComparison.Ordinal);
+
+        // The same form sent as multipart/form-data, with no file: still a form of text (it was "Upload refused … files").
+        var multipart = new MultipartFormDataContent { { new StringContent(new string('a', 2 * 1024 * 1024)), "Input.Mrn" } };
+        var bigMultipart = new HttpRequestMessage(HttpMethod.Post, "/patients/register") { Content = multipart };
+        bigMultipart.Headers.Accept.ParseAdd(BrowserAccept);
+        using var multipartRefused = await browser.SendAsync(bigMultipart, Ct);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, multipartRefused.StatusCode);
+        var multipartPage = await multipartRefused.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("The form is too large: this page accepts up to 1 MB of text. Nothing was changed.", multipartPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("Upload refused", multipartPage, StringComparison.Ordinal);
     }
 
     [Fact]
