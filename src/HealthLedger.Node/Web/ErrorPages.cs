@@ -71,6 +71,24 @@ public static class ErrorPages
         }
         if (!BrowserRequests.WantsHtml(http.Request))
         {
+            // A page's form over its cap asked for as JSON: 413 naming the limit under errors.body, as the API answers (the
+            // antiforgery check that met the cap answered a bare 400).
+            var cap = RequestBodyLimits.For(http.GetEndpoint(), options);
+            if (cap is not null && RequestBodyLimits.WentOverCap(http, cap))
+            {
+                http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                await WriteProblemAsync(new ProblemDetailsContext
+                {
+                    HttpContext = http,
+                    ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["body"] = [RequestBodyLimits.TooLargeMessage(cap.Value, "page")] })
+                    {
+                        Status = StatusCodes.Status413PayloadTooLarge,
+                        Title = "Request body too large",
+                        Detail = "Some fields need attention.",
+                    },
+                });
+                return;
+            }
             await WriteProblemAsync(new ProblemDetailsContext
             {
                 HttpContext = http,
