@@ -6,6 +6,8 @@ namespace HealthLedger.Core.Crypto;
 /// <summary>SHA-256 helpers that return <see cref="Hash256"/>.</summary>
 public static class Hashing
 {
+    private const int OneShotLimit = 4096;
+
     /// <summary>SHA-256 of <paramref name="data"/>.</summary>
     public static Hash256 Sha256(ReadOnlySpan<byte> data)
     {
@@ -17,6 +19,15 @@ public static class Hashing
     /// <summary>SHA-256 of a one-byte domain prefix followed by <paramref name="data"/>.</summary>
     public static Hash256 Sha256(byte prefix, ReadOnlySpan<byte> data)
     {
+        // Small inputs (Merkle leaves: a transaction or a receipt) in one call on the stack: an incremental hash costs a
+        // digest context allocated and freed in the native library, and its safe handle, per call.
+        if (data.Length < OneShotLimit)
+        {
+            Span<byte> buffer = stackalloc byte[data.Length + 1];
+            buffer[0] = prefix;
+            data.CopyTo(buffer[1..]);
+            return Sha256(buffer);
+        }
         using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         h.AppendData([prefix]);
         h.AppendData(data);
