@@ -18,65 +18,42 @@ namespace HealthLedger.Node.Tests.Ledger;
 /// refused at commit "BadNonce": the event was raised after the mempool's lock, so two writes of one user could be forwarded
 /// N+1 first, a peer proposed N+1 alone, and N was then stale.
 /// </summary>
-public sealed class ForwardOrderTests : IDisposable
+public sealed class ForwardOrderTests : DoorTestsBase
 {
-    private readonly TempDirectory _folder = new();
-    private readonly LedgerNode _node;
-    private readonly UserKeys _admin;
-    private readonly string _organisation;
-
-    public ForwardOrderTests()
-    {
-        var data = _folder.Combine("data");
-        _organisation = NetworkInitializer.Init(data, "Fixture Hospital", NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly).OrganisationId;
-        using (var keystore = Keystore.Open(new DataDirectory(data).KeystorePath))
-        {
-            _admin = keystore.Unseal(NetworkInitializer.AdminUser, NodeFixture.Password)!;
-        }
-        _node = LedgerNode.Open(new NodeOptions { DataDirectory = data });
-    }
-
-    public void Dispose()
-    {
-        _node.Dispose();
-        _admin.Dispose();
-        _folder.Dispose();
-    }
-
     private Transaction Registration(ulong nonce, int i)
     {
         using var keys = UserKeys.FromSecret(TestNetwork.Seed(2000 + i, UserKeys.SecretLength));
-        return Transaction.Create(_node.Network.NetworkId, _admin.Signing, nonce,
-            new RegisterUserPayload($"forward-{i}", Role.Patient, _organisation, keys.Signing.PublicKey, keys.Encryption.PublicKey));
+        return Transaction.Create(Node.Network.NetworkId, Admin.Signing, nonce,
+            new RegisterUserPayload($"forward-{i}", Role.Patient, Organisation, keys.Signing.PublicKey, keys.Encryption.PublicKey));
     }
 
     [Fact]
     public async Task A_later_nonce_admitted_while_an_earlier_one_is_being_handed_on_is_handed_on_after_it()
     {
-        var first = _node.Nonces(_admin.Signing.PublicKey).Next;
+        var first = Node.Nonces(Admin.Signing.PublicKey).Next;
         var earlier = Registration(first, 0);
         var later = Registration(first + 1, 1);
         var handedOn = new List<ulong>();
         Task<SubmitResult>? second = null;
-        _node.Accepted += pending =>
+        Node.Accepted += pending =>
         {
             if (pending.Transaction.Id == earlier.Id)
             {
                 // The next nonce of the same lane arrives (another request thread) while this one is being handed on. It may
                 // enter the mempool only after this hand-on has finished; given this much time, a second submitter not held
                 // back by the mempool's lock is admitted and handed on first.
-                second = Task.Run(() => _node.Submit(later.Encoded.Span));
+                second = Task.Run(() => Node.Submit(later.Encoded.Span));
                 second.Wait(TimeSpan.FromMilliseconds(500), TestContext.Current.CancellationToken);
             }
             lock (handedOn) handedOn.Add(pending.Transaction.Nonce);
         };
 
-        Assert.True(_node.Submit(earlier.Encoded.Span).Result.IsOk);
+        Assert.True(Node.Submit(earlier.Encoded.Span).Result.IsOk);
         Assert.NotNull(second);
         var result = await second;
 
         Assert.True(result.Result.IsOk, result.Result.ToString());
         Assert.Equal([first, first + 1], handedOn);
-        Assert.Equal(2, _node.Mempool.Count);
+        Assert.Equal(2, Node.Mempool.Count);
     }
 }

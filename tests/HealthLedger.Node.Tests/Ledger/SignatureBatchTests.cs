@@ -19,42 +19,19 @@ namespace HealthLedger.Node.Tests.Ledger;
 /// Signatures checked in parallel batches at the door, and not again when a block of door-verified transactions is validated
 /// on the same node: a forged signature is still refused by each path.
 /// </summary>
-public sealed class SignatureBatchTests : IDisposable
+public sealed class SignatureBatchTests : DoorTestsBase
 {
-    private readonly TempDirectory _folder = new();
-    private readonly LedgerNode _node;
-    private readonly UserKeys _admin;
-    private readonly string _organisation;
-
-    public SignatureBatchTests()
-    {
-        var data = _folder.Combine("data");
-        _organisation = NetworkInitializer.Init(data, "Fixture Hospital", NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly).OrganisationId;
-        using (var keystore = Keystore.Open(new DataDirectory(data).KeystorePath))
-        {
-            _admin = keystore.Unseal(NetworkInitializer.AdminUser, NodeFixture.Password)!;
-        }
-        _node = LedgerNode.Open(new NodeOptions { DataDirectory = data });
-    }
-
-    public void Dispose()
-    {
-        _node.Dispose();
-        _admin.Dispose();
-        _folder.Dispose();
-    }
-
     private static ulong Now => (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
     // Registrations signed by the admin with consecutive nonces from the next one the door accepts.
     private List<Transaction> Registrations(int count)
     {
-        var first = _node.Nonces(_admin.Signing.PublicKey).Next;
+        var first = Node.Nonces(Admin.Signing.PublicKey).Next;
         return Enumerable.Range(0, count).Select(i =>
         {
             using var keys = UserKeys.FromSecret(TestNetwork.Seed(1000 + i, UserKeys.SecretLength));
-            return Transaction.Create(_node.Network.NetworkId, _admin.Signing, first + (ulong)i,
-                new RegisterUserPayload($"batch-{i}", Role.Patient, _organisation, keys.Signing.PublicKey, keys.Encryption.PublicKey));
+            return Transaction.Create(Node.Network.NetworkId, Admin.Signing, first + (ulong)i,
+                new RegisterUserPayload($"batch-{i}", Role.Patient, Organisation, keys.Signing.PublicKey, keys.Encryption.PublicKey));
         }).ToList();
     }
 
@@ -73,16 +50,16 @@ public sealed class SignatureBatchTests : IDisposable
         var transactions = Registrations(24);
         transactions[9] = Forge(transactions[9]);
 
-        var results = _node.SubmitBatch(transactions.Select(t => t.Encoded).ToList());
+        var results = Node.SubmitBatch(transactions.Select(t => t.Encoded).ToList());
 
         Assert.Equal(24, results.Count);
         Assert.Equal(TxVerdict.BadSignature, results[9].Result.Verdict);
         Assert.Equal(transactions[9].Id, results[9].Id);
         Assert.All(results.Where((_, i) => i != 9), r => Assert.True(r.Result.IsOk, r.Result.ToString()));
-        Assert.Equal(23, _node.Mempool.Count);
-        Assert.False(_node.Mempool.Contains(transactions[9].Id));
-        Assert.False(_node.VerifiedSignatures.Contains(transactions[9].Id));
-        Assert.All(transactions.Where((_, i) => i != 9), t => Assert.True(_node.VerifiedSignatures.Contains(t.Id)));
+        Assert.Equal(23, Node.Mempool.Count);
+        Assert.False(Node.Mempool.Contains(transactions[9].Id));
+        Assert.False(Node.VerifiedSignatures.Contains(transactions[9].Id));
+        Assert.All(transactions.Where((_, i) => i != 9), t => Assert.True(Node.VerifiedSignatures.Contains(t.Id)));
     }
 
     [Fact]
@@ -90,10 +67,10 @@ public sealed class SignatureBatchTests : IDisposable
     {
         var forged = Forge(Registrations(1)[0]);
 
-        var result = _node.Submit(forged.Encoded.Span);
+        var result = Node.Submit(forged.Encoded.Span);
 
         Assert.Equal(TxVerdict.BadSignature, result.Result.Verdict);
-        Assert.Equal(0, _node.Mempool.Count);
+        Assert.Equal(0, Node.Mempool.Count);
     }
 
     [Fact]
@@ -101,19 +78,19 @@ public sealed class SignatureBatchTests : IDisposable
     {
         var transactions = Registrations(20);
         var good = transactions.Take(19).ToList();
-        Assert.All(_node.SubmitBatch(good.Select(t => t.Encoded).ToList()), r => Assert.True(r.Result.IsOk, r.Result.ToString()));
+        Assert.All(Node.SubmitBatch(good.Select(t => t.Encoded).ToList()), r => Assert.True(r.Result.IsOk, r.Result.ToString()));
         var forged = Forge(transactions[19]);
-        var state = WorldState.Load(_node.Store.ReadState());
+        var state = WorldState.Load(Node.Store.ReadState());
 
         // A block of what the door verified validates (the signatures are not verified again) …
-        var clean = BlockBuilder.Build(state, _node.Network.NetworkId, _node.Tip, Now, good, _node.NodeKey);
-        Assert.NotNull(_node.Validate(new BlockValue(clean.Block, new Dictionary<Hash256, byte[]>()), Now, out var error));
+        var clean = BlockBuilder.Build(state, Node.Network.NetworkId, Node.Tip, Now, good, Node.NodeKey);
+        Assert.NotNull(Node.Validate(new BlockValue(clean.Block, new Dictionary<Hash256, byte[]>()), Now, out var error));
         Assert.Null(error);
 
         // … and the same with a forged transaction the door never saw is refused, naming it.
         var withForged = good.Take(12).Append(forged).Concat(good.Skip(12)).ToList();
-        var bad = BlockBuilder.Build(state, _node.Network.NetworkId, _node.Tip, Now, withForged, _node.NodeKey);
-        Assert.Null(_node.Validate(new BlockValue(bad.Block, new Dictionary<Hash256, byte[]>()), Now, out error));
+        var bad = BlockBuilder.Build(state, Node.Network.NetworkId, Node.Tip, Now, withForged, Node.NodeKey);
+        Assert.Null(Node.Validate(new BlockValue(bad.Block, new Dictionary<Hash256, byte[]>()), Now, out error));
         Assert.Contains("transaction 12 has a bad signature", error);
     }
 
@@ -121,13 +98,13 @@ public sealed class SignatureBatchTests : IDisposable
     public void Committing_a_block_forgets_its_door_verified_signatures()
     {
         var transactions = Registrations(10);
-        _node.SubmitBatch(transactions.Select(t => t.Encoded).ToList());
-        Assert.Equal(10, _node.VerifiedSignatures.Count);
+        Node.SubmitBatch(transactions.Select(t => t.Encoded).ToList());
+        Assert.Equal(10, Node.VerifiedSignatures.Count);
 
-        var candidate = _node.Build(Now, 100);
-        _node.Commit(candidate);
+        var candidate = Node.Build(Now, 100);
+        Node.Commit(candidate);
 
-        Assert.Equal(0, _node.VerifiedSignatures.Count);
-        Assert.Equal(0, _node.Mempool.Count);
+        Assert.Equal(0, Node.VerifiedSignatures.Count);
+        Assert.Equal(0, Node.Mempool.Count);
     }
 }
