@@ -25,6 +25,12 @@ public sealed class DoctorInput
     /// </summary>
     public int? Version { get; set; }
 
+    /// <summary>
+    /// Words that name an address beside <c>/doctors/{id}</c> (the on-call list, the registration page; API and pages): a doctor
+    /// with such an id could be neither shown nor changed there, so no doctor is registered under one.
+    /// </summary>
+    public static readonly IReadOnlySet<string> ReservedIds = new HashSet<string>(StringComparer.Ordinal) { "on-call", "register" };
+
     /// <summary>Checks every field and returns the id and details, or the errors.</summary>
     public (string Id, DoctorDetails? Details, FieldErrors Errors) Validate()
     {

@@ -18,6 +18,10 @@ public sealed class DoctorService(LedgerNode node, DoctorDirectory directory, Re
         if (access.RequireRole(actor, Role.Admin, "register a doctor", "") is { } denied) return denied.As<WriteResult>();
         var (doctorId, details, errors) = input.Validate();
         if (details is null) return Outcome<WriteResult>.Invalid(errors);
+        if (DoctorInput.ReservedIds.Contains(doctorId))
+        {
+            return Outcome<WriteResult>.Invalid(FieldErrors.One("doctorId", $"'{doctorId}' is the name of an address of its own (/doctors/{doctorId}): choose another id."));
+        }
         if (node.GetState(StateKeys.User(doctorId)) is not null) return Outcome<WriteResult>.Invalid(FieldErrors.One("doctorId", "This id is already taken."));
         return await writer.RegisterWithLoginAsync(actor, doctorId, keys =>
         {

@@ -47,12 +47,19 @@ public sealed class EmergencyInput
     /// <summary>Until (exclusive), after the start, at most 30 days later.</summary>
     public DateTimeOffset? EndsAt { get; set; }
 
+    /// <summary>
+    /// Words that name an address beside <c>/emergencies/{id}</c> (rescuer registration, the patient finder, break-glass;
+    /// API and pages): an emergency under such an id could not be read there, so none is declared under one.
+    /// </summary>
+    public static readonly IReadOnlySet<string> ReservedIds = new HashSet<string>(StringComparer.Ordinal) { "rescuers", "patients", "break-glass" };
+
     /// <summary>The action, or the field errors.</summary>
     public (DeclareEmergencyAction? Action, FieldErrors Errors) Validate(DateTimeOffset now, string generatedId)
     {
         var e = new FieldErrors();
         var id = string.IsNullOrWhiteSpace(Id) ? generatedId : Id.Trim();
         if (!Identifiers.IsValid(id)) e.Add("id", $"An emergency id is {Identifiers.Rule}.");
+        else if (ReservedIds.Contains(id)) e.Add("id", $"'{id}' is the name of an address of its own (/api/v1/emergencies/{id}): choose another id.");
         var title = FieldRules.Text(e, "title", Title, 100, required: true, "The title");
         // A site code or nothing: the emergency then covers only the scope's patients tagged with it.
         var area = Patients.PatientInput.CheckArea(e, Area);

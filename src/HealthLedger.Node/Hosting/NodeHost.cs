@@ -147,6 +147,7 @@ public static class NodeHost
                 o.Conventions.AllowAnonymousToPage("/Login");
                 o.Conventions.AllowAnonymousToPage("/Error");
                 o.Conventions.AllowAnonymousToPage("/Verify");
+                o.Conventions.ConfigureFilter(new Web.UnknownPageHandlerFilter()); // no page rendered with no handler run
             });
             builder.Services.ConfigureHttpJsonOptions(o =>
             {

@@ -21,7 +21,10 @@ internal static class ShadowedAddresses
     /// <summary>The display name of the answering endpoint (the one routing uses is "405 HTTP Method Not Supported").</summary>
     public const string DisplayName = "405 HTTP Method Not Supported (a literal address)";
 
-    private static readonly ConditionalWeakTable<EndpointDataSource, Dictionary<string, Literal[]>> Pairs = new();
+    private static readonly ConditionalWeakTable<EndpointDataSource, ShadowMap> Maps = new();
+
+    // Routing's own answer for an address whose routes take other methods only.
+    private const string RoutingMethodNotAllowed = "405 HTTP Method Not Supported";
 
     /// <summary>
     /// When the request's endpoint answers, through a parameter, an address that a literal route names but does not take the
@@ -29,9 +32,17 @@ internal static class ShadowedAddresses
     /// </summary>
     public static void Refuse(HttpContext context)
     {
-        if (context.GetEndpoint() is not RouteEndpoint chosen) return;
         if (context.RequestServices.GetService(typeof(EndpointDataSource)) is not EndpointDataSource source) return;
-        if (chosen.RoutePattern.RawText is not { } pattern || !Pairs.GetValue(source, Find).TryGetValue(pattern, out var literals)) return;
+        var map = Maps.GetValue(source, Find);
+        // Routing's own 405 at a literal address names the parameter route's methods too (GET beside POST-only 'batch'):
+        // its Allow is the literal address's as well.
+        var literals = context.GetEndpoint() switch
+        {
+            RouteEndpoint { RoutePattern.RawText: { } pattern } when map.Pairs.TryGetValue(pattern, out var found) => found,
+            { DisplayName: RoutingMethodNotAllowed } => map.All,
+            _ => null,
+        };
+        if (literals is null) return;
         var method = HttpMethods.IsHead(context.Request.Method) ? HttpMethods.Get : context.Request.Method;
         var matching = literals.Where(l => l.Matcher.TryMatch(context.Request.Path, [])).Select(l => l.Endpoint).ToList();
         if (matching.Count == 0 || matching.Any(l => Methods(l).Contains(method, StringComparer.OrdinalIgnoreCase))) return;
@@ -46,16 +57,19 @@ internal static class ShadowedAddresses
     }
 
     /// <summary>Every route of <paramref name="source"/> with the literal routes it can answer for (for tests and diagnostics).</summary>
-    public static IEnumerable<(RouteEndpoint Route, RouteEndpoint Literal)> PairsOf(EndpointDataSource source) =>
-        source.Endpoints.OfType<RouteEndpoint>().Where(e => e.RoutePattern.RawText is { } raw && Pairs.GetValue(source, Find).ContainsKey(raw))
-            .SelectMany(e => Pairs.GetValue(source, Find)[e.RoutePattern.RawText!].Select(l => (e, l.Endpoint)));
+    public static IEnumerable<(RouteEndpoint Route, RouteEndpoint Literal)> PairsOf(EndpointDataSource source)
+    {
+        var pairs = Maps.GetValue(source, Find).Pairs;
+        return source.Endpoints.OfType<RouteEndpoint>().Where(e => e.RoutePattern.RawText is { } raw && pairs.ContainsKey(raw))
+            .SelectMany(e => pairs[e.RoutePattern.RawText!].Select(l => (e, l.Endpoint)));
+    }
 
     private static IReadOnlyList<string> Methods(Endpoint endpoint) => endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? [];
 
     // Each route pattern (its text: the endpoint objects routing holds are not those the service's data source hands out) with
     // the literal routes it can shadow: the same number of simple segments, the same literals where it
     // has literals, and a literal in at least one place where it has a parameter; the literal route declares its methods.
-    private static Dictionary<string, Literal[]> Find(EndpointDataSource source)
+    private static ShadowMap Find(EndpointDataSource source)
     {
         var routes = source.Endpoints.OfType<RouteEndpoint>().Where(e => e.RoutePattern.RawText is not null && Simple(e.RoutePattern) && !UnderFhir(e.RoutePattern)).ToList();
         var literals = routes.Where(e => Methods(e).Count > 0).ToList();
@@ -66,10 +80,12 @@ internal static class ShadowedAddresses
                 .Select(l => new Literal(l, new TemplateMatcher(new RouteTemplate(l.RoutePattern), []))).ToArray();
             if (shadowed.Length > 0) pairs[route.RoutePattern.RawText!] = shadowed;
         }
-        return pairs;
+        return new ShadowMap(pairs, [.. pairs.Values.SelectMany(l => l).DistinctBy(l => l.Endpoint.DisplayName)]);
     }
 
     private sealed record Literal(RouteEndpoint Endpoint, TemplateMatcher Matcher);
+
+    private sealed record ShadowMap(Dictionary<string, Literal[]> Pairs, Literal[] All);
 
     private static bool Simple(RoutePattern pattern) =>
         pattern.PathSegments.All(s => s.IsSimple && s.Parts[0] is not RoutePatternParameterPart { IsCatchAll: true });

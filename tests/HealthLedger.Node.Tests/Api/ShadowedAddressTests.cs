@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using HealthLedger.Node.Web;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -35,6 +36,21 @@ public class ShadowedAddressTests
                     Assert.Contains("405", await refused.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
                 }
             }
+        }
+        // Routing's own 405 there (a method no route of the address takes) names the literal address's methods too: it named
+        // GET and HEAD, which the parameter route takes and the literal address then refused.
+        foreach (var (method, path, allow) in new[]
+        {
+            (HttpMethod.Put, "/api/v1/transactions/batch", "POST"),
+            (HttpMethod.Delete, "/api/v1/verify/file", "POST"),
+            (HttpMethod.Delete, "/api/v1/doctors/on-call", "GET, HEAD"),
+            (HttpMethod.Patch, "/api/v1/emergencies/patients", "GET, HEAD"),
+        })
+        {
+            using var request = new HttpRequestMessage(method, path) { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
+            using var refused = await admin.SendAsync(request, Ct);
+            Assert.True(refused.StatusCode == HttpStatusCode.MethodNotAllowed, $"{method} {path}: {(int)refused.StatusCode}");
+            Assert.Equal(allow, string.Join(", ", refused.Content.Headers.Allow));
         }
         // The parameter route still answers its own addresses: an unknown transaction id is 400 or 404 as before, not 405.
         using var byId = await admin.GetAsync("/api/v1/transactions/" + new string('0', 64), Ct);
@@ -73,5 +89,36 @@ public class ShadowedAddressTests
             tried++;
         }
         Assert.True(tried >= 2, $"{tried} addresses tried");
+    }
+
+    [Fact]
+    public async Task No_doctor_or_emergency_takes_an_id_that_names_an_address_beside_theirs()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var source = node.App.Services.GetRequiredService<EndpointDataSource>();
+
+        // Every word beside /doctors/{id} or /emergencies/{id} (API) is a reserved id: a doctor 'on-call' could be neither read
+        // nor changed through the API (a helper registered one: 201, then PUT /api/v1/doctors/on-call was 405).
+        foreach (var (_, literal) in ShadowedAddresses.PairsOf(source))
+        {
+            var raw = literal.RoutePattern.RawText!;
+            var word = raw[(raw.LastIndexOf('/') + 1)..];
+            if (raw == "/api/v1/doctors/" + word) Assert.Contains(word, HealthLedger.Node.Doctors.DoctorInput.ReservedIds);
+            if (raw == "/api/v1/emergencies/" + word) Assert.Contains(word, HealthLedger.Node.Emergencies.EmergencyInput.ReservedIds);
+        }
+        foreach (var id in HealthLedger.Node.Doctors.DoctorInput.ReservedIds)
+        {
+            using var refused = await admin.PostAsJsonAsync("/api/v1/doctors", new { doctorId = id, name = "Reserved Word", specialty = "Medicine", department = "Ward", licenceNumber = "L-77" }, Ct);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("doctorId", await refused.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+        Assert.DoesNotContain("Reserved Word", await admin.GetStringAsync("/api/v1/doctors", Ct), StringComparison.Ordinal);
+        foreach (var id in HealthLedger.Node.Emergencies.EmergencyInput.ReservedIds)
+        {
+            var (action, errors) = new HealthLedger.Node.Emergencies.EmergencyInput { Id = id, Title = "Flood" }.Validate(DateTimeOffset.UtcNow, "em-1");
+            Assert.Null(action);
+            Assert.Contains("id", errors.ToDictionary().Keys);
+        }
     }
 }
