@@ -56,5 +56,7 @@ public static class EditedVersion
         Outcome<T>.Conflict(FieldErrors.One("version", edited < current
                 ? $"You edited version {edited}, but the current version is {current}: it was changed meanwhile. Reload it, check the changes and edit again."
                 : $"Version {edited} does not exist; the current version is {current}."),
-            $"The {what} changed since you opened it (now version {current}); nothing was saved.");
+            edited < current
+                ? $"The {what} changed since you opened it (now version {current}); nothing was saved."
+                : $"The {what} has no version {edited} (it is at version {current}); nothing was saved.");
 }

@@ -86,6 +86,12 @@ public class VersionedEditsTests
             Assert.Contains($"current version is {next}", stale.GetProperty("errors").GetProperty("version")[0].GetString(), StringComparison.Ordinal);
             Assert.Contains($"now version {next}", stale.GetProperty("detail").GetString(), StringComparison.Ordinal);
             Assert.Equal(after, (await ReadAsync(admin, edit.ReadPath)).Text);
+
+            // (c) A version that never existed: 409 saying so, not that the record "changed since you opened it".
+            var future = await ProblemAsync(await admin.PutAsJsonAsync(edit.WritePath, edit.Body(next + 7), Ct), HttpStatusCode.Conflict, edit.Name + " at a future version");
+            Assert.Contains($"Version {next + 7} does not exist", future.GetProperty("errors").GetProperty("version")[0].GetString(), StringComparison.Ordinal);
+            Assert.Contains($"has no version {next + 7}", future.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Equal(after, (await ReadAsync(admin, edit.ReadPath)).Text);
         }
 
         // The web forms: each carries the version as a hidden field, and posts the same three ways.
