@@ -297,9 +297,7 @@ public static class FhirApi
     {
         var named = RouteMatches.Of(http).Where(e => e.RoutePattern.PathSegments.Any(p => p.IsSimple && p.Parts[0] is Microsoft.AspNetCore.Routing.Patterns.RoutePatternLiteralPart l
             && l.Content == operation)).ToList();
-        var methods = named.SelectMany(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Distinct(StringComparer.OrdinalIgnoreCase)
-            .Order(StringComparer.Ordinal).ToList();
-        return named.Any(HeadRequests.TakesHead) ? HeadRequests.WithHead(methods) : methods;
+        return RouteMatches.AllowOf(named);
     }
 
     // What an address under the base takes, from the routes whose pattern matches it (RouteMatches): the generic {type}

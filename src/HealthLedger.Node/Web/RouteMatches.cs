@@ -28,9 +28,14 @@ internal static class RouteMatches
     /// The HTTP methods the endpoints matching the request's path take (<see cref="Of"/>), HEAD with GET
     /// (<see cref="HeadRequests"/>; not for a GET that takes no HEAD, <see cref="WritesWhenReadAttribute"/>), in a stable order.
     /// </summary>
-    public static IReadOnlyList<string> MethodsOf(HttpContext http)
+    public static IReadOnlyList<string> MethodsOf(HttpContext http) => AllowOf(Of(http).ToList());
+
+    /// <summary>
+    /// The HTTP methods <paramref name="endpoints"/> take, as an <c>Allow</c> list: HEAD with GET (not for a GET that takes no
+    /// HEAD, <see cref="WritesWhenReadAttribute"/>), in a stable order.
+    /// </summary>
+    public static IReadOnlyList<string> AllowOf(IReadOnlyCollection<Endpoint> endpoints)
     {
-        var endpoints = Of(http).ToList();
         var methods = endpoints.SelectMany(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Distinct(StringComparer.OrdinalIgnoreCase)
             .Order(StringComparer.Ordinal).ToList();
         return endpoints.Any(HeadRequests.TakesHead) ? HeadRequests.WithHead(methods) : methods;

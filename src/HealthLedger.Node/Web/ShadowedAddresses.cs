@@ -46,8 +46,7 @@ internal static class ShadowedAddresses
         var method = HttpMethods.IsHead(context.Request.Method) ? HttpMethods.Get : context.Request.Method;
         var matching = literals.Where(l => l.Matcher.TryMatch(context.Request.Path, [])).Select(l => l.Endpoint).ToList();
         if (matching.Count == 0 || matching.Any(l => Methods(l).Contains(method, StringComparer.OrdinalIgnoreCase))) return;
-        var allowed = matching.SelectMany(Methods).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
-        var allow = string.Join(", ", matching.Any(HeadRequests.TakesHead) ? HeadRequests.WithHead(allowed) : allowed);
+        var allow = string.Join(", ", RouteMatches.AllowOf(matching));
         context.SetEndpoint(new Endpoint(c =>
         {
             c.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
