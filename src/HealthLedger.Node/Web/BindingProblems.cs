@@ -105,17 +105,9 @@ public sealed partial class BindingProblems(RequestDelegate next)
         if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge
             && httpContext.RequestServices.GetService(typeof(Configuration.NodeOptions)) is Configuration.NodeOptions limits && RequestBodyLimits.For(httpContext.GetEndpoint(), limits) is { } bodyCap)
         {
-            message = httpContext.GetEndpoint()?.Metadata.GetMetadata<DocumentUploadAttribute>() is not null
-                ? $"The file is too large: this endpoint accepts files of up to {ErrorPages.Size(limits.MaxDocumentBytes)}. Nothing was stored or changed."
-                : RequestBodyLimits.TooLargeMessage(bodyCap);
+            message = RequestBodyLimits.TooLargeMessage(httpContext.GetEndpoint(), limits, bodyCap, "endpoint");
         }
-        var details = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
-        {
-            Status = bad.StatusCode,
-            Title = bad.StatusCode == StatusCodes.Status415UnsupportedMediaType ? "Unsupported media type"
-                : bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : ReasonPhrases.GetReasonPhrase(bad.StatusCode),
-            Detail = "Some fields need attention.",
-        };
+        var details = ErrorPages.FieldProblem(bad.StatusCode, field, message);
         // Whatever the Accept header asks for (text/html, text/csv): a problem document, never a 500 for want of a writer.
         await ErrorPages.WriteProblemAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details });
     }

@@ -64,7 +64,7 @@ public static class ErrorPages
         {
             // The FHIR interface answers in FHIR's terms (a form over its cap is 413 as below, naming the limit).
             var cap = RequestBodyLimits.For(http.GetEndpoint(), options);
-            var tooLarge = cap is not null && RequestBodyLimits.WentOverCap(http, cap);
+            var tooLarge = cap is not null && RequestBodyLimits.RefusedForSize(http, cap);
             await FhirErrors.WriteAsync(http, tooLarge ? StatusCodes.Status413PayloadTooLarge : http.Response.StatusCode,
                 tooLarge ? RequestBodyLimits.TooLargeMessage(cap!.Value, "interaction") : http.Items[MessageKey] as string);
             return;
@@ -74,18 +74,13 @@ public static class ErrorPages
             // A page's form over its cap asked for as JSON: 413 naming the limit under errors.body, as the API answers (the
             // antiforgery check that met the cap answered a bare 400).
             var cap = RequestBodyLimits.For(http.GetEndpoint(), options);
-            if (cap is not null && RequestBodyLimits.WentOverCap(http, cap))
+            if (cap is not null && RequestBodyLimits.RefusedForSize(http, cap))
             {
                 http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
                 await WriteProblemAsync(new ProblemDetailsContext
                 {
                     HttpContext = http,
-                    ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["body"] = [RequestBodyLimits.TooLargeMessage(cap.Value, "page")] })
-                    {
-                        Status = StatusCodes.Status413PayloadTooLarge,
-                        Title = "Request body too large",
-                        Detail = "Some fields need attention.",
-                    },
+                    ProblemDetails = FieldProblem(StatusCodes.Status413PayloadTooLarge, "body", RequestBodyLimits.TooLargeMessage(http.GetEndpoint(), options, cap.Value, "page")),
                 });
                 return;
             }
@@ -126,6 +121,24 @@ public static class ErrorPages
     }
 
     /// <summary>
+    /// An RFC 9457 validation problem of <paramref name="status"/> naming one field (<c>errors[field]</c>: the message), as
+    /// the API's binding refusals and a page's form over its cap asked for as JSON answer: "Unsupported media type" and
+    /// "Request body too large" titles for 415 and 413, the status's reason phrase otherwise.
+    /// </summary>
+    internal static HttpValidationProblemDetails FieldProblem(int status, string field, string message) =>
+        new(new Dictionary<string, string[]> { [field] = [message] })
+        {
+            Status = status,
+            Title = status switch
+            {
+                StatusCodes.Status415UnsupportedMediaType => "Unsupported media type",
+                StatusCodes.Status413PayloadTooLarge => "Request body too large",
+                _ => ReasonPhrases.GetReasonPhrase(status),
+            },
+            Detail = "Some fields need attention.",
+        };
+
+    /// <summary>
     /// Writes the problem document through <see cref="IProblemDetailsService"/>; when no writer takes the request's
     /// <c>Accept</c> (an API path asked for with <c>Accept: text/html</c>, as a browser does), writes it as
     /// <c>application/problem+json</c> all the same rather than failing with a 500 (as its runtime type, so a validation
@@ -160,9 +173,9 @@ public static class ErrorPages
         typeof(IFormFile).IsAssignableFrom(type) || typeof(IFormFileCollection).IsAssignableFrom(type) || typeof(IEnumerable<IFormFile>).IsAssignableFrom(type);
 
     /// <summary>
-    /// The page's title and message for the response's status. A form whose declared length is over its endpoint's cap is
-    /// answered 413 naming the limit, whatever refused it first (the antiforgery check reads the form and answers 400 when it
-    /// cannot). A message already in <see cref="MessageKey"/> (a rate limit's) is kept, and so is a title already in
+    /// The page's title and message for the response's status. A form over its endpoint's cap is answered 413 naming the limit
+    /// (the file's, for an upload), also when a reader of the form refused it first as malformed (the antiforgery check answers
+    /// 400; see <see cref="RequestBodyLimits.RefusedForSize"/>). A message already in <see cref="MessageKey"/> (a rate limit's) is kept, and so is a title already in
     /// <see cref="TitleKey"/> (a read refused because its disclosure could not be stored: <see cref="DisclosureDurability"/>).
     /// </summary>
     public static (string Title, string Message) Describe(HttpContext http, NodeOptions options)
@@ -171,15 +184,15 @@ public static class ErrorPages
         ArgumentNullException.ThrowIfNull(options);
         var endpoint = http.GetEndpoint();
         var cap = RequestBodyLimits.For(endpoint, options);
-        if (RequestBodyLimits.WentOverCap(http, cap)) http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+        if (RequestBodyLimits.RefusedForSize(http, cap)) http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
         var upload = endpoint?.Metadata.GetMetadata<DocumentUploadAttribute>() is not null;
-        var limit = upload ? options.MaxDocumentBytes : cap ?? 0;
         var (title, message) = http.Response.StatusCode switch
         {
             // A form that takes no file (a login, a password change) was sent with more text than it takes.
             StatusCodes.Status413PayloadTooLarge when !upload && http.Request.HasFormContentType && !(TakesFiles(endpoint) ?? http.Request.ContentType!.Contains("multipart", StringComparison.OrdinalIgnoreCase)) =>
-                ("Form refused", $"The form is too large: this page accepts up to {Size(limit)} of text. Nothing was changed."),
-            StatusCodes.Status413PayloadTooLarge => ("Upload refused", $"The file is too large: this form accepts files of up to {Size(limit)}. Nothing was uploaded or changed."),
+                ("Form refused", $"The form is too large: this page accepts up to {Size(cap ?? 0)} of text. Nothing was changed."),
+            // The file's own limit when the page has one (an invoice: 512 KiB), not the body cap that refused it.
+            StatusCodes.Status413PayloadTooLarge => ("Upload refused", $"The file is too large: this form accepts files of up to {Size(RequestBodyLimits.FileLimit(endpoint, options) ?? cap ?? 0)}. Nothing was uploaded or changed."),
             StatusCodes.Status400BadRequest => ("Form refused", "The form could not be accepted (it may have expired: reload the page and try again). Nothing was changed."),
             StatusCodes.Status403Forbidden => ("Access denied", "You may not open this page or do this. Nothing was changed."),
             StatusCodes.Status404NotFound => ("Page not found", "There is no page at this address. It may have been mistyped, or the link is out of date."),

@@ -37,6 +37,18 @@ public static class RequestBodyLimits
     }
 
     /// <summary>
+    /// The largest file <paramref name="endpoint"/> takes, in bytes, as an upload over its cap is told: a document's
+    /// (<see cref="DocumentUploadAttribute"/>: <see cref="NodeOptions.MaxDocumentBytes"/>), a page's own
+    /// (<see cref="FileSizeLimitAttribute"/>), or null (the body cap is the limit).
+    /// </summary>
+    public static long? FileLimit(Endpoint? endpoint, NodeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (endpoint?.Metadata.GetMetadata<DocumentUploadAttribute>() is not null) return options.MaxDocumentBytes;
+        return endpoint?.Metadata.GetMetadata<FileSizeLimitAttribute>()?.Bytes;
+    }
+
+    /// <summary>
     /// The most a refused body declared over its cap is read and thrown away after the 413 (<see cref="DrainLimitFor"/>).
     /// </summary>
     public const long MaxDrain = 64L * 1024 * 1024;
@@ -91,6 +103,15 @@ public static class RequestBodyLimits
     /// <summary>What a body over a cap of <paramref name="cap"/> bytes is told (<paramref name="what"/>: "endpoint", or FHIR's "interaction").</summary>
     public static string TooLargeMessage(long cap, string what = "endpoint") =>
         $"The request body is too large: this {what} accepts up to {ErrorPages.Size(cap)}. Nothing was changed.";
+
+    /// <summary>
+    /// What a body over <paramref name="endpoint"/>'s cap (<paramref name="cap"/> bytes) is told: the largest file when the
+    /// endpoint takes one (<see cref="FileLimit"/>), else the body cap (<paramref name="what"/>: "endpoint", "page").
+    /// </summary>
+    public static string TooLargeMessage(Endpoint? endpoint, NodeOptions options, long cap, string what) =>
+        FileLimit(endpoint, options) is { } file
+            ? $"The file is too large: this {what} accepts files of up to {ErrorPages.Size(file)}. Nothing was stored or changed."
+            : TooLargeMessage(cap, what);
     private static readonly object OverCapKey = new();
 
     /// <summary>
@@ -99,6 +120,17 @@ public static class RequestBodyLimits
     /// </summary>
     public static bool WentOverCap(HttpContext http, long? cap) =>
         (http.Request.ContentLength is { } length && cap is { } c && length > c) || http.Items.ContainsKey(OverCapKey);
+
+    /// <summary>
+    /// Whether an empty error answer (<see cref="ErrorPages"/>) is the refusal of a body over its cap (<paramref name="cap"/>):
+    /// a 413, or a 400 from a reader that met the cap and took it for a malformed form (the antiforgery check). Any other
+    /// status stands: a large body sent to an unknown address is 404, with a method the address does not take 405.
+    /// </summary>
+    public static bool RefusedForSize(HttpContext http, long? cap)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        return http.Response.StatusCode is (StatusCodes.Status400BadRequest or StatusCodes.Status413PayloadTooLarge) && WentOverCap(http, cap);
+    }
 
     /// <summary>The request body, noting in the request when a read meets the server's cap (413) before passing the refusal on.</summary>
     private sealed class CapWatch(Stream inner, HttpContext context) : ReadOnlyStream

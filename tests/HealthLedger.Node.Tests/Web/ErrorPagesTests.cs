@@ -126,6 +126,101 @@ public class ErrorPagesTests
         }
     }
 
+    [Theory]
+    // JSON named with a higher quality than HTML, or HTML refused: a problem (q-values were ignored: any text/html meant HTML).
+    [InlineData("text/html;q=0.1, application/json", false)]
+    [InlineData("application/json, text/html;q=0.5", false)]
+    [InlineData("text/*;q=0.2, application/json;q=0.9", false)]
+    [InlineData("application/json; charset=utf-8", false)]
+    [InlineData("application/problem+json", false)]
+    [InlineData("application/*+json, text/html;q=0.3", false)]
+    [InlineData("text/html;q=0, */*;q=0.1", false)]
+    // HTML preferred, JSON refused, or the two weighed alike: the page.
+    [InlineData("application/json;q=0, */*", true)]
+    [InlineData("application/json;q=0.4, text/html", true)]
+    [InlineData("text/html, application/json", true)]
+    [InlineData("*/*", true)]
+    [InlineData("text/plain", true)]
+    [InlineData(BrowserAccept, true)]
+    public async Task The_error_answer_weighs_the_accept_headers_quality_values(string accept, bool html)
+    {
+        await using var node = await NodeFixture.StartAsync();
+        using var browser = await node.CookieLoginAsync("admin", NodeFixture.Password);
+
+        var request = new HttpRequestMessage(HttpMethod.Get, "/no-such-page");
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+        using var answer = await browser.SendAsync(request, Ct);
+        if (!html)
+        {
+            await AssertProblemAsync(answer, HttpStatusCode.NotFound);
+            return;
+        }
+        Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
+        Assert.Equal("text/html", answer.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Page not found", await answer.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_large_body_sent_to_an_unknown_address_or_with_a_method_it_does_not_take_is_404_or_405_not_413()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        using var browser = await node.CookieLoginAsync("admin", NodeFixture.Password);
+
+        // Over the 16 KiB cap of an address with no endpoint: it was the 413 page ("Upload refused"), as if the address existed.
+        foreach (var accept in new[] { BrowserAccept, "application/json" })
+        {
+            var post = new HttpRequestMessage(HttpMethod.Post, "/no-such-page")
+            {
+                Content = new MultipartFormDataContent { { new ByteArrayContent(new byte[100 * 1024]), "file", "scan.pdf" } },
+            };
+            post.Headers.Accept.ParseAdd(accept);
+            using var answer = await browser.SendAsync(post, Ct);
+            var text = await answer.Content.ReadAsStringAsync(Ct);
+            Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
+            if (accept == BrowserAccept) Assert.Contains("Page not found", text, StringComparison.Ordinal);
+            else await AssertProblemAsync(answer, HttpStatusCode.NotFound, text);
+        }
+
+        // An address that takes GET only, posted a body over the cap: 405 naming the methods it takes (it was 413).
+        var post2 = new HttpRequestMessage(HttpMethod.Post, "/healthz") { Content = new ByteArrayContent(new byte[100 * 1024]) };
+        using var notAllowed = await browser.SendAsync(post2, Ct);
+        await AssertProblemAsync(notAllowed, HttpStatusCode.MethodNotAllowed);
+        Assert.Contains("GET", notAllowed.Content.Headers.Allow);
+    }
+
+    [Theory]
+    // The invoice's own limit (512 KiB) and the join request's (64 KiB), not the 1 MiB body cap that refused the upload.
+    [InlineData("/expenses?handler=Record", "InvoiceFile", "512 KB")]
+    [InlineData("/consortium?handler=Join", "request", "64 KB")]
+    public async Task An_upload_over_the_page_cap_names_the_files_own_limit(string path, string field, string limit)
+    {
+        await using var node = await NodeFixture.StartAsync();
+        using var browser = await node.CookieLoginAsync("admin", NodeFixture.Password);
+
+        var post = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new MultipartFormDataContent { { new ByteArrayContent(new byte[2 * 1024 * 1024]), field, "invoice.pdf" } },
+        };
+        post.Headers.Accept.ParseAdd(BrowserAccept);
+        using var page = await browser.SendAsync(post, Ct);
+        var html = await page.Content.ReadAsStringAsync(Ct);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, page.StatusCode);
+        Assert.Contains("Upload refused", html, StringComparison.Ordinal);
+        Assert.Contains($"this form accepts files of up to {limit}.", html, StringComparison.Ordinal);
+
+        var json = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new MultipartFormDataContent { { new ByteArrayContent(new byte[2 * 1024 * 1024]), field, "invoice.pdf" } },
+        };
+        json.Headers.Accept.ParseAdd("application/json");
+        using var problem = await browser.SendAsync(json, Ct);
+        var text = await problem.Content.ReadAsStringAsync(Ct);
+        await AssertProblemAsync(problem, HttpStatusCode.RequestEntityTooLarge, text);
+        using var document = JsonDocument.Parse(text);
+        Assert.Equal($"The file is too large: this page accepts files of up to {limit}. Nothing was stored or changed.",
+            document.RootElement.GetProperty("errors").GetProperty("body")[0].GetString());
+    }
+
     [Fact]
     public async Task Without_a_live_session_a_page_goes_to_the_login_page_which_says_when_the_session_ended()
     {

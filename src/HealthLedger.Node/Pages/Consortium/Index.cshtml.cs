@@ -12,6 +12,7 @@ namespace HealthLedger.Node.Pages.Consortium;
 /// Reject for admins whose organisation has not voted, the history; admins propose admitting an organisation by uploading
 /// its join request, suspending, reinstating or removing a member, or new care periods (the network policy).
 /// </summary>
+[Web.FileSizeLimit(ConsortiumIndexModel.MaxRequestBytes)]
 public sealed class ConsortiumIndexModel(ConsortiumService consortium, Policy.PolicyService networkPolicy) : HospitalPage
 {
     /// <summary>Largest join request file read.</summary>
