@@ -148,6 +148,7 @@ public static class NodeHost
                 o.Conventions.AllowAnonymousToPage("/Error");
                 o.Conventions.AllowAnonymousToPage("/Verify");
                 o.Conventions.ConfigureFilter(new Web.UnknownPageHandlerFilter()); // no page rendered with no handler run
+                o.Conventions.ConfigureFilter(new Web.FormReadFilter()); // a form the reader refuses is told why, not "it may have expired"
             });
             builder.Services.ConfigureHttpJsonOptions(o =>
             {
