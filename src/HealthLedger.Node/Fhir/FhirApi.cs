@@ -122,7 +122,9 @@ public static class FhirApi
             // A multipart body without a boundary or cut short, more fields (or longer ones) than the form reader takes, or a
             // part in a charset .NET refuses (UTF-7).
             // A body over the cap is left to the pipeline's 413.
-            return FhirOutcomes.BadRequest("The search form could not be read: " + e.Message);
+            return FhirOutcomes.BadRequest(e is InvalidDataException limit
+                ? Web.FormLimits.Describe(limit, http, "search").Message
+                : "The search form could not be read: " + e.Message);
         }
         var merged = new Dictionary<string, Microsoft.Extensions.Primitives.StringValues>(StringComparer.Ordinal);
         foreach (var (k, v) in http.Request.Query) merged[k] = v;

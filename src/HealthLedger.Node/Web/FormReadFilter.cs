@@ -43,17 +43,7 @@ internal sealed class FormReadFilter : IAsyncAuthorizationFilter, IOrderedFilter
         }
         catch (InvalidDataException e)
         {
-            var limits = http.RequestServices.GetService(typeof(Microsoft.Extensions.Options.IOptions<FormOptions>)) is Microsoft.Extensions.Options.IOptions<FormOptions> o ? o.Value : new FormOptions();
-            var (status, message) = e.Message switch
-            {
-                var m when m.Contains("value length", StringComparison.OrdinalIgnoreCase) =>
-                    (StatusCodes.Status413PayloadTooLarge, $"A field of this form is longer than this page takes ({ErrorPages.Size(limits.ValueLengthLimit)} of text). Nothing was changed."),
-                var m when m.Contains("value count", StringComparison.OrdinalIgnoreCase) =>
-                    (StatusCodes.Status400BadRequest, $"The form has more fields than this page takes ({limits.ValueCountLimit.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)}). Nothing was changed."),
-                var m when m.Contains("key length", StringComparison.OrdinalIgnoreCase) =>
-                    (StatusCodes.Status400BadRequest, $"A field name of this form is longer than this page takes ({limits.KeyLengthLimit.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} characters). Nothing was changed."),
-                _ => (StatusCodes.Status400BadRequest, "The form could not be read: its sections or headers are over this page's limits or malformed. Nothing was changed."),
-            };
+            var (status, message) = FormLimits.Describe(e, http, "page");
             Refuse(context, status, message);
         }
         catch (BadHttpRequestException e)
@@ -64,7 +54,7 @@ internal sealed class FormReadFilter : IAsyncAuthorizationFilter, IOrderedFilter
         catch (IOException) when (!http.RequestAborted.IsCancellationRequested)
         {
             // A multipart body that ends before its closing boundary.
-            Refuse(context, StatusCodes.Status400BadRequest, "The form could not be read: it was cut short or is malformed. Nothing was changed.");
+            Refuse(context, StatusCodes.Status400BadRequest, FormLimits.CutShort);
         }
     }
 
