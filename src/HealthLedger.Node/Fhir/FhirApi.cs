@@ -122,9 +122,13 @@ public static class FhirApi
             // A multipart body without a boundary or cut short, more fields (or longer ones) than the form reader takes, or a
             // part in a charset .NET refuses (UTF-7).
             // A body over the cap is left to the pipeline's 413.
-            return FhirOutcomes.BadRequest(e is InvalidDataException limit
-                ? Web.FormLimits.Describe(limit, http, "search").Message
-                : "The search form could not be read: " + e.Message);
+            // In the node's words, never the framework's.
+            return FhirOutcomes.BadRequest(e switch
+            {
+                InvalidDataException limit => Web.FormLimits.Describe(limit, http, "search").Message,
+                NotSupportedException => "A part of the search form names a charset this node does not read: send it in UTF-8. Nothing was changed.",
+                _ => Web.FormLimits.CutShort,
+            });
         }
         var merged = new Dictionary<string, Microsoft.Extensions.Primitives.StringValues>(StringComparer.Ordinal);
         foreach (var (k, v) in http.Request.Query) merged[k] = v;

@@ -26,7 +26,10 @@ public sealed partial class BindingProblems(RequestDelegate next)
     {
         // A charset no reader here decodes (unknown, empty, or UTF-7, which .NET refuses) made every body reader throw: the
         // JSON binder, the form reader, FHIR's parsers. Refused before any of them runs, as a body of the wrong media type.
-        if (UnreadableCharset(httpContext.Request) is { } charset && !Hosting.PeerPortGate.IsPeerCall(httpContext.Request))
+        // Not for an address with no endpoint (404 stands), nor for the error page's own pass (ErrorPages re-runs the pipeline
+        // with the request's headers: refused again, the page was blank).
+        if (UnreadableCharset(httpContext.Request) is { } charset && !Hosting.PeerPortGate.IsPeerCall(httpContext.Request)
+            && httpContext.GetEndpoint() is not null && httpContext.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodeReExecuteFeature>() is null)
         {
             var shown = charset.Length <= 40 && Records.FieldRules.ForbiddenCharacter(charset) is null ? $"'{charset}'" : "of the body";
             await WriteAsync(httpContext, new BadHttpRequestException("Unsupported charset.", StatusCodes.Status415UnsupportedMediaType),
@@ -101,7 +104,13 @@ public sealed partial class BindingProblems(RequestDelegate next)
             await FhirErrors.WriteAsync(httpContext, bad.StatusCode, message, field is "body" or "request" ? null : field);
             return;
         }
-        if (!httpContext.Request.Path.StartsWithSegments("/api")) return; // ErrorPages answers (a page, or a problem for JSON clients)
+        if (!httpContext.Request.Path.StartsWithSegments("/api"))
+        {
+            // ErrorPages answers (a page, or a problem for JSON clients), with the words given here (a charset it does not read);
+            // otherwise with its own (a form over its cap names the page's limit).
+            if (said is not null) httpContext.Items[ErrorPages.MessageKey] = said;
+            return;
+        }
         if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge
             && httpContext.RequestServices.GetService(typeof(Configuration.NodeOptions)) is Configuration.NodeOptions limits && RequestBodyLimits.For(httpContext.GetEndpoint(), limits) is { } bodyCap)
         {

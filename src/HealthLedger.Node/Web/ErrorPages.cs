@@ -80,14 +80,17 @@ public static class ErrorPages
                 await WriteProblemAsync(new ProblemDetailsContext
                 {
                     HttpContext = http,
-                    ProblemDetails = FieldProblem(StatusCodes.Status413PayloadTooLarge, "body", RequestBodyLimits.TooLargeMessage(http.GetEndpoint(), options, cap.Value, "page")),
+                    ProblemDetails = FieldProblem(StatusCodes.Status413PayloadTooLarge, "body", RequestBodyLimits.TooLargeMessage(http.GetEndpoint(), options, cap.Value, "page", Handler(http))),
                 });
                 return;
             }
             await WriteProblemAsync(new ProblemDetailsContext
             {
                 HttpContext = http,
-                ProblemDetails = { Status = http.Response.StatusCode, Detail = http.Items[MessageKey] as string },
+                // A 413 with words of its own (a form field over the form reader's length) in the cap's shape: errors.body.
+                ProblemDetails = http.Response.StatusCode == StatusCodes.Status413PayloadTooLarge && http.Items[MessageKey] is string tooLong
+                    ? FieldProblem(StatusCodes.Status413PayloadTooLarge, "body", tooLong)
+                    : new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = http.Response.StatusCode, Detail = http.Items[MessageKey] as string },
             });
             return;
         }
@@ -158,9 +161,11 @@ public static class ErrorPages
     // Whether the endpoint reads files: a page with a file among its bound properties or its handlers' parameters, an endpoint
     // that declares multipart/form-data. Null when it cannot be told (a page not loaded yet): the request's media type decides.
     // A login form sent as multipart/form-data is still a form of text ("Form refused"), not an upload.
-    private static bool? TakesFiles(Endpoint? endpoint)
+    private static bool? TakesFiles(Endpoint? endpoint, string? handler)
     {
         if (endpoint is null) return null;
+        // A page that says which of its forms carries the file (FileSizeLimitAttribute.Handler): the others are forms of text.
+        if (endpoint.Metadata.GetMetadata<FileSizeLimitAttribute>() is { Handler: not null } limit) return limit.Covers(handler);
         if (endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Mvc.RazorPages.CompiledPageActionDescriptor>() is { } page)
         {
             return page.BoundProperties.Any(p => IsFile(p.ParameterType)) || page.HandlerMethods.Any(h => h.Parameters.Any(p => IsFile(p.ParameterType)));
@@ -168,6 +173,10 @@ public static class ErrorPages
         if (endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Mvc.RazorPages.PageActionDescriptor>() is not null) return null;
         return endpoint.Metadata.GetMetadata<IAcceptsMetadata>()?.ContentTypes.Any(t => t.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase)) ?? false;
     }
+
+    // The Razor Pages handler a request names (?handler=, or the route's {handler}).
+    private static string? Handler(HttpContext http) =>
+        http.GetRouteValue("handler") as string ?? (http.Request.Query.TryGetValue("handler", out var named) ? named.ToString() : null);
 
     private static bool IsFile(Type type) =>
         typeof(IFormFile).IsAssignableFrom(type) || typeof(IFormFileCollection).IsAssignableFrom(type) || typeof(IEnumerable<IFormFile>).IsAssignableFrom(type);
@@ -189,10 +198,10 @@ public static class ErrorPages
         var (title, message) = http.Response.StatusCode switch
         {
             // A form that takes no file (a login, a password change) was sent with more text than it takes.
-            StatusCodes.Status413PayloadTooLarge when !upload && http.Request.HasFormContentType && !(TakesFiles(endpoint) ?? http.Request.ContentType!.Contains("multipart", StringComparison.OrdinalIgnoreCase)) =>
+            StatusCodes.Status413PayloadTooLarge when !upload && http.Request.HasFormContentType && !(TakesFiles(endpoint, Handler(http)) ?? http.Request.ContentType!.Contains("multipart", StringComparison.OrdinalIgnoreCase)) =>
                 ("Form refused", $"The form is too large: this page accepts up to {Size(cap ?? 0)} of text. Nothing was changed."),
             // The file's own limit when the page has one (an invoice: 512 KiB), not the body cap that refused it.
-            StatusCodes.Status413PayloadTooLarge => ("Upload refused", $"The file is too large: this form accepts files of up to {Size(RequestBodyLimits.FileLimit(endpoint, options) ?? cap ?? 0)}. Nothing was uploaded or changed."),
+            StatusCodes.Status413PayloadTooLarge => ("Upload refused", $"The file is too large: this form accepts files of up to {Size(RequestBodyLimits.FileLimit(endpoint, options, Handler(http)) ?? cap ?? 0)}. Nothing was uploaded or changed."),
             StatusCodes.Status400BadRequest => ("Form refused", "The form could not be accepted (it may have expired: reload the page and try again). Nothing was changed."),
             StatusCodes.Status403Forbidden => ("Access denied", "You may not open this page or do this. Nothing was changed."),
             StatusCodes.Status404NotFound => ("Page not found", "There is no page at this address. It may have been mistyped, or the link is out of date."),

@@ -10,13 +10,17 @@ namespace HealthLedger.Node.Web;
 /// reads the form to find its token and answers any failure with a bare 400, which the error page can only call "it may have
 /// expired: reload the page". Refused here instead, nothing run (the form's <see cref="FormOptions"/> limits, RFC 9110):
 /// <list type="bullet">
-/// <item>a field's value longer than <see cref="FormOptions.ValueLengthLimit"/> (4 MiB; reachable on the upload pages, whose
-/// body cap is larger): 413, "a field of this form is longer than … it takes";</item>
+/// <item>a value of a URL-encoded form longer than <see cref="FormOptions.ValueLengthLimit"/> (4 MiB; reachable on the upload
+/// pages, whose body cap is larger; a multipart form's text is bounded by the page's body cap): 413, "a field of this form is
+/// longer than … it takes";</item>
 /// <item>more fields than <see cref="FormOptions.ValueCountLimit"/> (1,024), a field name longer than
 /// <see cref="FormOptions.KeyLengthLimit"/>, multipart sections or headers over their limits, a multipart body that is cut
 /// short or malformed: 400 saying so;</item>
-/// <item>a body over the endpoint's cap met while reading (<see cref="RequestBodyLimits"/>, a chunked body): its 413.</item>
+/// <item>a body over the endpoint's cap met while reading (<see cref="RequestBodyLimits"/>, a chunked body): its 413; a body
+/// whose chunked encoding is malformed 400, one too slow 408, each saying so.</item>
 /// </list>
+/// Before that, a method none of the page's handlers takes is 405 with <c>Allow</c> (<see cref="UnknownPageHandlerFilter"/>),
+/// whatever the body.
 /// Runs after the form limits a page sets itself (<see cref="RequestFormLimitsAttribute"/>, order 900) and before the
 /// antiforgery check (order 1000), which then finds the form already read. The answer is empty, with the title and message
 /// in <see cref="HttpContext.Items"/>: <see cref="ErrorPages"/> makes it the error page, or a problem for a JSON client.
@@ -32,7 +36,16 @@ internal sealed class FormReadFilter : IAsyncAuthorizationFilter, IOrderedFilter
         ArgumentNullException.ThrowIfNull(context);
         var http = context.HttpContext;
         var request = http.Request;
-        if (context.Result is not null || !request.HasFormContentType || HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)
+        if (context.Result is not null) return;
+        // A method the page has no handler for is 405 before anything of the body is read or its token checked (a large body
+        // was 413, one without a token 400 "it may have expired").
+        if (context.ActionDescriptor is Microsoft.AspNetCore.Mvc.RazorPages.CompiledPageActionDescriptor page
+            && UnknownPageHandlerFilter.NotAllowed(http, page.HandlerMethods) is { } notAllowed)
+        {
+            context.Result = notAllowed;
+            return;
+        }
+        if (!request.HasFormContentType || HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)
             || HttpMethods.IsOptions(request.Method) || HttpMethods.IsTrace(request.Method))
         {
             return;
@@ -48,8 +61,14 @@ internal sealed class FormReadFilter : IAsyncAuthorizationFilter, IOrderedFilter
         }
         catch (BadHttpRequestException e)
         {
-            // The body's cap met while reading (413, noted for ErrorPages by RequestBodyLimits), a body cut short (400), too slow (408).
-            Refuse(context, e.StatusCode, null);
+            // The body's cap met while reading (413, noted for RequestBodyLimits: the error page names the cap), a body whose
+            // chunked encoding is malformed or cut short (400), one too slow (408).
+            Refuse(context, e.StatusCode, e.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => null,
+                StatusCodes.Status408RequestTimeout => "The form did not arrive in time (less was sent than its Content-Length said, or too slowly). Nothing was changed.",
+                _ => FormLimits.CutShort,
+            });
         }
         catch (IOException) when (!http.RequestAborted.IsCancellationRequested)
         {

@@ -39,13 +39,14 @@ public static class RequestBodyLimits
     /// <summary>
     /// The largest file <paramref name="endpoint"/> takes, in bytes, as an upload over its cap is told: a document's
     /// (<see cref="DocumentUploadAttribute"/>: <see cref="NodeOptions.MaxDocumentBytes"/>), a page's own
-    /// (<see cref="FileSizeLimitAttribute"/>), or null (the body cap is the limit).
+    /// (<see cref="FileSizeLimitAttribute"/>, for the form of <paramref name="handler"/> it covers), or null (the body cap is the
+    /// limit).
     /// </summary>
-    public static long? FileLimit(Endpoint? endpoint, NodeOptions options)
+    public static long? FileLimit(Endpoint? endpoint, NodeOptions options, string? handler = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (endpoint?.Metadata.GetMetadata<DocumentUploadAttribute>() is not null) return options.MaxDocumentBytes;
-        return endpoint?.Metadata.GetMetadata<FileSizeLimitAttribute>()?.Bytes;
+        return endpoint?.Metadata.GetMetadata<FileSizeLimitAttribute>() is { } page && page.Covers(handler) ? page.Bytes : null;
     }
 
     /// <summary>
@@ -106,10 +107,11 @@ public static class RequestBodyLimits
 
     /// <summary>
     /// What a body over <paramref name="endpoint"/>'s cap (<paramref name="cap"/> bytes) is told: the largest file when the
-    /// endpoint takes one (<see cref="FileLimit"/>), else the body cap (<paramref name="what"/>: "endpoint", "page").
+    /// endpoint takes one (<see cref="FileLimit"/>; a page's, for the form of <paramref name="handler"/>), else the body cap
+    /// (<paramref name="what"/>: "endpoint", "page").
     /// </summary>
-    public static string TooLargeMessage(Endpoint? endpoint, NodeOptions options, long cap, string what) =>
-        FileLimit(endpoint, options) is { } file
+    public static string TooLargeMessage(Endpoint? endpoint, NodeOptions options, long cap, string what, string? handler = null) =>
+        FileLimit(endpoint, options, handler) is { } file
             ? $"The file is too large: this {what} accepts files of up to {ErrorPages.Size(file)}. Nothing was stored or changed."
             : TooLargeMessage(cap, what);
     private static readonly object OverCapKey = new();

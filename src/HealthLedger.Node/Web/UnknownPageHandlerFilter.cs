@@ -13,6 +13,22 @@ namespace HealthLedger.Node.Web;
 /// </summary>
 internal sealed class UnknownPageHandlerFilter : IAsyncPageFilter
 {
+    /// <summary>
+    /// The 405 for a request whose method none of the page's <paramref name="handlers"/> takes (with <c>Allow</c> set to the
+    /// methods they take, HEAD beside GET), or null when one takes it or the page has no handlers. Also asked by
+    /// <see cref="FormReadFilter"/> before any form is read: a method the page does not take is 405 whatever its body.
+    /// </summary>
+    internal static IActionResult? NotAllowed(HttpContext http, IList<Microsoft.AspNetCore.Mvc.RazorPages.Infrastructure.HandlerMethodDescriptor> handlers)
+    {
+        if (handlers.Count == 0) return null;
+        var method = http.Request.Method;
+        var asked = HttpMethods.IsHead(method) ? HttpMethods.Get : method;
+        var taken = handlers.Select(h => h.HttpMethod.ToUpperInvariant()).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (taken.Contains(asked, StringComparer.OrdinalIgnoreCase)) return null;
+        http.Response.Headers.Allow = string.Join(", ", HeadRequests.WithHead(taken));
+        return new StatusCodeResult(StatusCodes.Status405MethodNotAllowed);
+    }
+
     /// <inheritdoc/>
     public Task OnPageHandlerSelectionAsync(PageHandlerSelectedContext context) => Task.CompletedTask;
 
@@ -25,11 +41,9 @@ internal sealed class UnknownPageHandlerFilter : IAsyncPageFilter
         if (context.HandlerMethod is not null || handlers.Count == 0) return next();
         var method = context.HttpContext.Request.Method;
         var asked = HttpMethods.IsHead(method) ? HttpMethods.Get : method;
-        var taken = handlers.Select(h => h.HttpMethod.ToUpperInvariant()).Distinct().Order(StringComparer.Ordinal).ToList();
-        if (!taken.Contains(asked, StringComparer.OrdinalIgnoreCase))
+        if (NotAllowed(context.HttpContext, handlers) is { } refused)
         {
-            context.HttpContext.Response.Headers.Allow = string.Join(", ", HeadRequests.WithHead(taken));
-            context.Result = new StatusCodeResult(StatusCodes.Status405MethodNotAllowed);
+            context.Result = refused;
         }
         else
         {

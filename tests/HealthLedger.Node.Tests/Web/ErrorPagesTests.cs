@@ -135,6 +135,11 @@ public class ErrorPagesTests
     [InlineData("application/problem+json", false)]
     [InlineData("application/*+json, text/html;q=0.3", false)]
     [InlineData("text/html;q=0, */*;q=0.1", false)]
+    // A JSON type named beside wildcards (axios's default), or a JSON type of its own (HAL, JSON:API, text/json).
+    [InlineData("application/json, text/plain, */*", false)]
+    [InlineData("application/hal+json", false)]
+    [InlineData("application/vnd.api+json", false)]
+    [InlineData("text/json", false)]
     // HTML preferred, JSON refused, or the two weighed alike: the page.
     [InlineData("application/json;q=0, */*", true)]
     [InlineData("application/json;q=0.4, text/html", true)]
@@ -181,6 +186,19 @@ public class ErrorPagesTests
             else await AssertProblemAsync(answer, HttpStatusCode.NotFound, text);
         }
 
+        // A page that takes GET only, posted a form over its 1 MiB cap or without a token: 405 naming the methods it takes (it
+        // was 413, and 400 "it may have expired" without a token).
+        foreach (var size in new[] { 2 * 1024 * 1024, 10 })
+        {
+            var form = new HttpRequestMessage(HttpMethod.Post, "/directory") { Content = new ByteArrayContent(new byte[size]) };
+            form.Content.Headers.ContentType = new("application/x-www-form-urlencoded");
+            form.Headers.Accept.ParseAdd(BrowserAccept);
+            using var page = await browser.SendAsync(form, Ct);
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, page.StatusCode);
+            Assert.Equal(["GET", "HEAD"], page.Content.Headers.Allow);
+            Assert.Contains("Not allowed", await page.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+
         // An address that takes GET only, posted a body over the cap: 405 naming the methods it takes (it was 413).
         var post2 = new HttpRequestMessage(HttpMethod.Post, "/healthz") { Content = new ByteArrayContent(new byte[100 * 1024]) };
         using var notAllowed = await browser.SendAsync(post2, Ct);
@@ -190,9 +208,9 @@ public class ErrorPagesTests
 
     [Theory]
     // The invoice's own limit (512 KiB) and the join request's (64 KiB), not the 1 MiB body cap that refused the upload.
-    [InlineData("/expenses?handler=Record", "InvoiceFile", "512 KB")]
-    [InlineData("/consortium?handler=Join", "request", "64 KB")]
-    public async Task An_upload_over_the_page_cap_names_the_files_own_limit(string path, string field, string limit)
+    [InlineData("/expenses?handler=Record", "InvoiceFile", "512 KB", "/expenses?handler=Budget")]
+    [InlineData("/consortium?handler=Join", "request", "64 KB", "/consortium?handler=Status")]
+    public async Task An_upload_over_the_page_cap_names_the_files_own_limit(string path, string field, string limit, string textHandler)
     {
         await using var node = await NodeFixture.StartAsync();
         using var browser = await node.CookieLoginAsync("admin", NodeFixture.Password);
@@ -219,6 +237,19 @@ public class ErrorPagesTests
         using var document = JsonDocument.Parse(text);
         Assert.Equal($"The file is too large: this page accepts files of up to {limit}. Nothing was stored or changed.",
             document.RootElement.GetProperty("errors").GetProperty("body")[0].GetString());
+
+        // The page's forms that carry no file are forms of text, told the page's cap (they were told the file's limit).
+        var other = new HttpRequestMessage(HttpMethod.Post, textHandler)
+        {
+            Content = new StreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes("x=" + new string('a', 2 * 1024 * 1024)))),
+        };
+        other.Content.Headers.ContentType = new("application/x-www-form-urlencoded");
+        other.Headers.Accept.ParseAdd(BrowserAccept);
+        using var textPage = await browser.SendAsync(other, Ct);
+        var textHtml = await textPage.Content.ReadAsStringAsync(Ct);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, textPage.StatusCode);
+        Assert.Contains("The form is too large: this page accepts up to 1 MB of text. Nothing was changed.", textHtml, StringComparison.Ordinal);
+        Assert.DoesNotContain("Upload refused", textHtml, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -257,6 +288,35 @@ public class ErrorPagesTests
             Assert.Contains("The form has more fields than this page takes (1,024). Nothing was changed.", text, StringComparison.Ordinal);
             if (accept != BrowserAccept) await AssertProblemAsync(answer, HttpStatusCode.BadRequest, text);
         }
+
+        // The value over 4 MiB asked for as JSON: the same 413 shape as a body over the cap (errors.body).
+        var jsonPost = new HttpRequestMessage(HttpMethod.Post, "/verify")
+        {
+            Content = new StreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes("Title=" + new string('a', 5 * 1024 * 1024)))),
+        };
+        jsonPost.Content.Headers.ContentType = new("application/x-www-form-urlencoded");
+        jsonPost.Headers.Accept.ParseAdd("application/json");
+        using var jsonAnswer = await browser.SendAsync(jsonPost, Ct);
+        var jsonText = await jsonAnswer.Content.ReadAsStringAsync(Ct);
+        await AssertProblemAsync(jsonAnswer, HttpStatusCode.RequestEntityTooLarge, jsonText);
+        using (var problem = JsonDocument.Parse(jsonText))
+        {
+            Assert.Equal("Request body too large", problem.RootElement.GetProperty("title").GetString());
+            Assert.Equal("A field of this form is longer than this page takes (4 MB of text). Nothing was changed.",
+                problem.RootElement.GetProperty("errors").GetProperty("body")[0].GetString());
+        }
+
+        // A charset the node does not read, on a page: the error page saying so (it was blank), and an unknown address 404.
+        var utf7 = new HttpRequestMessage(HttpMethod.Post, "/patients/register") { Content = new StringContent("x=1") };
+        utf7.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/x-www-form-urlencoded; charset=utf-7");
+        utf7.Headers.Accept.ParseAdd(BrowserAccept);
+        using var utf7Page = await browser.SendAsync(utf7, Ct);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, utf7Page.StatusCode);
+        Assert.Contains("The charset &#x27;utf-7&#x27; is not one this node reads: send the body in UTF-8.", await utf7Page.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        var bogus = new HttpRequestMessage(HttpMethod.Post, "/no-such-page") { Content = new StringContent("x=1") };
+        bogus.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/x-www-form-urlencoded; charset=bogus");
+        using var bogusAnswer = await browser.SendAsync(bogus, Ct);
+        Assert.Equal(HttpStatusCode.NotFound, bogusAnswer.StatusCode);
 
         // A multipart form cut short (no closing boundary): 400 saying it could not be read.
         var cut = new ByteArrayContent(System.Text.Encoding.ASCII.GetBytes("--b\r\nContent-Disposition: form-data; name=\"Title\"\r\n\r\nabc"));

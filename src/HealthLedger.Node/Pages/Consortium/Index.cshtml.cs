@@ -12,7 +12,7 @@ namespace HealthLedger.Node.Pages.Consortium;
 /// Reject for admins whose organisation has not voted, the history; admins propose admitting an organisation by uploading
 /// its join request, suspending, reinstating or removing a member, or new care periods (the network policy).
 /// </summary>
-[Web.FileSizeLimit(ConsortiumIndexModel.MaxRequestBytes)]
+[Web.FileSizeLimit(ConsortiumIndexModel.MaxRequestBytes, Handler = "Join")]
 public sealed class ConsortiumIndexModel(ConsortiumService consortium, Policy.PolicyService networkPolicy) : HospitalPage
 {
     /// <summary>Largest join request file read.</summary>

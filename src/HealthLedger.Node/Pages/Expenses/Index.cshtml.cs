@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace HealthLedger.Node.Pages.Expenses;
 
 /// <summary>The expenses of a month with their status, the form to record one (with its invoice), approvals for a second admin, the threshold and the budgets (accountants, admins; auditors read).</summary>
-[Web.FileSizeLimit(ExpenseInput.MaxInvoiceBytes)]
+[Web.FileSizeLimit(ExpenseInput.MaxInvoiceBytes, Handler = "Record")]
 public sealed class IndexModel(ExpenseService service) : HospitalPage
 {
     [BindProperty]
