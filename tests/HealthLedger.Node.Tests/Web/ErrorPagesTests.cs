@@ -22,6 +22,16 @@ public class ErrorPagesTests
         return request;
     }
 
+    // A POST of a URL-encoded body (sent chunked, without a declared length, when asked), accepting accept.
+    private static HttpRequestMessage UrlEncoded(string path, string body, string accept, bool chunked = false)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(body))) };
+        request.Content.Headers.ContentType = new("application/x-www-form-urlencoded");
+        if (chunked) request.Headers.TransferEncodingChunked = true;
+        request.Headers.Accept.ParseAdd(accept);
+        return request;
+    }
+
     private const string BrowserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
     [Fact]
@@ -84,11 +94,7 @@ public class ErrorPagesTests
 
         // A form over the page's 1 MiB cap sent chunked (no declared length) is the 413 page as one with a Content-Length is,
         // not "Form refused … it may have expired" (the anti-forgery check took the cap's refusal for an unreadable form).
-        var big = new HttpRequestMessage(HttpMethod.Post, "/patients/register") { Content = new StreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes("Input.Mrn=" + new string('a', 2 * 1024 * 1024)))) };
-        big.Content.Headers.ContentType = new("application/x-www-form-urlencoded");
-        big.Headers.TransferEncodingChunked = true;
-        big.Headers.Accept.ParseAdd(BrowserAccept);
-        using var chunked = await browser.SendAsync(big, Ct);
+        using var chunked = await browser.SendAsync(UrlEncoded("/patients/register", "Input.Mrn=" + new string('a', 2 * 1024 * 1024), BrowserAccept, chunked: true), Ct);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, chunked.StatusCode);
         // A form that takes no file is told so in its own terms, not "Upload refused … files of up to" (the login form said that).
         var tooLarge = await chunked.Content.ReadAsStringAsync(Ct);
@@ -239,13 +245,7 @@ public class ErrorPagesTests
             document.RootElement.GetProperty("errors").GetProperty("body")[0].GetString());
 
         // The page's forms that carry no file are forms of text, told the page's cap (they were told the file's limit).
-        var other = new HttpRequestMessage(HttpMethod.Post, textHandler)
-        {
-            Content = new StreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes("x=" + new string('a', 2 * 1024 * 1024)))),
-        };
-        other.Content.Headers.ContentType = new("application/x-www-form-urlencoded");
-        other.Headers.Accept.ParseAdd(BrowserAccept);
-        using var textPage = await browser.SendAsync(other, Ct);
+        using var textPage = await browser.SendAsync(UrlEncoded(textHandler, "x=" + new string('a', 2 * 1024 * 1024), BrowserAccept), Ct);
         var textHtml = await textPage.Content.ReadAsStringAsync(Ct);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, textPage.StatusCode);
         Assert.Contains("The form is too large: this page accepts up to 1 MB of text. Nothing was changed.", textHtml, StringComparison.Ordinal);
@@ -262,14 +262,7 @@ public class ErrorPagesTests
         // (it was 400 "Form refused … it may have expired"), sent chunked and with a declared length.
         foreach (var chunked in new[] { true, false })
         {
-            var post = new HttpRequestMessage(HttpMethod.Post, "/verify")
-            {
-                Content = new StreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes("Title=" + new string('a', 5 * 1024 * 1024)))),
-            };
-            post.Content.Headers.ContentType = new("application/x-www-form-urlencoded");
-            if (chunked) post.Headers.TransferEncodingChunked = true;
-            post.Headers.Accept.ParseAdd(BrowserAccept);
-            using var page = await browser.SendAsync(post, Ct);
+            using var page = await browser.SendAsync(UrlEncoded("/verify", "Title=" + new string('a', 5 * 1024 * 1024), BrowserAccept, chunked), Ct);
             var html = await page.Content.ReadAsStringAsync(Ct);
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, page.StatusCode);
             Assert.Contains("A field of this form is longer than this page takes (4 MB of text). Nothing was changed.", html, StringComparison.Ordinal);
@@ -290,13 +283,7 @@ public class ErrorPagesTests
         }
 
         // The value over 4 MiB asked for as JSON: the same 413 shape as a body over the cap (errors.body).
-        var jsonPost = new HttpRequestMessage(HttpMethod.Post, "/verify")
-        {
-            Content = new StreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes("Title=" + new string('a', 5 * 1024 * 1024)))),
-        };
-        jsonPost.Content.Headers.ContentType = new("application/x-www-form-urlencoded");
-        jsonPost.Headers.Accept.ParseAdd("application/json");
-        using var jsonAnswer = await browser.SendAsync(jsonPost, Ct);
+        using var jsonAnswer = await browser.SendAsync(UrlEncoded("/verify", "Title=" + new string('a', 5 * 1024 * 1024), "application/json"), Ct);
         var jsonText = await jsonAnswer.Content.ReadAsStringAsync(Ct);
         await AssertProblemAsync(jsonAnswer, HttpStatusCode.RequestEntityTooLarge, jsonText);
         using (var problem = JsonDocument.Parse(jsonText))
