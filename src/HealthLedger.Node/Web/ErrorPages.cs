@@ -195,13 +195,14 @@ public static class ErrorPages
         var cap = RequestBodyLimits.For(endpoint, options);
         if (RequestBodyLimits.RefusedForSize(http, cap)) http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
         var upload = endpoint?.Metadata.GetMetadata<DocumentUploadAttribute>() is not null;
+        var handler = Handler(http);
         var (title, message) = http.Response.StatusCode switch
         {
             // A form that takes no file (a login, a password change) was sent with more text than it takes.
-            StatusCodes.Status413PayloadTooLarge when !upload && http.Request.HasFormContentType && !(TakesFiles(endpoint, Handler(http)) ?? http.Request.ContentType!.Contains("multipart", StringComparison.OrdinalIgnoreCase)) =>
+            StatusCodes.Status413PayloadTooLarge when !upload && http.Request.HasFormContentType && !(TakesFiles(endpoint, handler) ?? http.Request.ContentType!.Contains("multipart", StringComparison.OrdinalIgnoreCase)) =>
                 ("Form refused", $"The form is too large: this page accepts up to {Size(cap ?? 0)} of text. Nothing was changed."),
             // The file's own limit when the page has one (an invoice: 512 KiB), not the body cap that refused it.
-            StatusCodes.Status413PayloadTooLarge => ("Upload refused", $"The file is too large: this form accepts files of up to {Size(RequestBodyLimits.FileLimit(endpoint, options, Handler(http)) ?? cap ?? 0)}. Nothing was uploaded or changed."),
+            StatusCodes.Status413PayloadTooLarge => ("Upload refused", $"The file is too large: this form accepts files of up to {Size(RequestBodyLimits.FileLimit(endpoint, options, handler) ?? cap ?? 0)}. Nothing was uploaded or changed."),
             StatusCodes.Status400BadRequest => ("Form refused", "The form could not be accepted (it may have expired: reload the page and try again). Nothing was changed."),
             StatusCodes.Status403Forbidden => ("Access denied", "You may not open this page or do this. Nothing was changed."),
             StatusCodes.Status404NotFound => ("Page not found", "There is no page at this address. It may have been mistyped, or the link is out of date."),
