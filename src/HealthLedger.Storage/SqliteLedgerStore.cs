@@ -41,7 +41,17 @@ public sealed class SqliteLedgerStore : ILedgerStore
             _recordedHeight = null; // a damaged record is replaced by the next commit (the start-up check refuses it first)
         }
         TipHeight = QueryTipHeight(writer);
+        if (!readOnly) _checkpointer = new WalCheckpointer(writer.ConnectionString, durable);
     }
+
+    private readonly WalCheckpointer? _checkpointer; // null when read-only
+
+    /// <summary>
+    /// One passive checkpoint now, as the store's own checkpoint thread runs after commits: the write-ahead log's frames and how
+    /// many of them are in <c>ledger.db</c> after it (equal when no reader held an older snapshot); (-1, -1) when SQLite was
+    /// busy or the store is read-only.
+    /// </summary>
+    public (long Log, long Checkpointed) CheckpointPassive() => _checkpointer?.RunOnce() ?? (-1, -1);
 
     /// <summary>The ledger file's path.</summary>
     public string Path => _path;
@@ -66,6 +76,8 @@ public sealed class SqliteLedgerStore : ILedgerStore
             Execute(connection, "PRAGMA journal_mode=WAL;");
             Execute(connection, options.DurableCommits ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
             Execute(connection, "PRAGMA busy_timeout=5000;");
+            // Checkpoints run on a thread of their own (WalCheckpointer), not inside the commit that crosses SQLite's threshold.
+            Execute(connection, "PRAGMA wal_autocheckpoint=0;");
             InitialiseSchema(connection);
         });
     }
@@ -222,6 +234,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
             if (consensusState is not null) SaveConsensusState(transaction, consensusState);
             transaction.Commit();
             TipHeight = height;
+            _checkpointer?.Nudge();
             _tipLock.Enter();
         }
         // The tip record is its own file with its own fdatasync: written outside the writer's lock, so that other writes
@@ -574,6 +587,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         {
             if (_disposed) return;
             _disposed = true;
+            _checkpointer?.Dispose();
             _writer.Dispose();
             _disclosures?.Dispose();
         }

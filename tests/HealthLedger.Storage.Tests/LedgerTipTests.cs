@@ -85,8 +85,12 @@ public class LedgerTipTests
         Directory.CreateDirectory(Path.GetDirectoryName(crashed)!);
         using (var store = SqliteLedgerStore.Open(live, create: true))
         {
+            // Everything so far in the ledger file, then a reader's snapshot that keeps every later checkpoint from copying the
+            // blocks into it: the file is then not written again, and copying it cannot catch a checkpoint half-way.
+            Assert.NotEqual(-1, store.CheckpointPassive().Checkpointed);
+            using var pin = new LogPin(live);
             LedgerFixture.Fill(store, net, blocks: 6);
-            // What a kill leaves on disk: the ledger file, its log (never checkpointed) and the tip record.
+            // What a kill leaves on disk: the ledger file, its log (not checkpointed past the pin) and the tip record.
             File.Copy(live, crashed);
             File.Copy(live + "-wal", crashed + "-wal");
             File.Copy(LedgerTip.PathFor(live), LedgerTip.PathFor(crashed));

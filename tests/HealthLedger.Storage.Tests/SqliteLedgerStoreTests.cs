@@ -90,6 +90,28 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreContract
     }
 
     [Fact]
+    public void The_checkpoint_thread_copies_the_committed_log_into_the_ledger_file()
+    {
+        using var store = (SqliteLedgerStore)CreateStore();
+        var path = LastPath;
+        LedgerFixture.Fill(store, Net);
+        // What the store's checkpoint thread does after commits (the commits themselves no longer checkpoint).
+        var (log, copied) = store.CheckpointPassive();
+        Assert.True(log > 0, $"the log holds {log} frames");
+        Assert.Equal(log, copied);
+        // The ledger file alone, without its log, now holds every block.
+        var alone = new TempDirectory();
+        _folders.Add(alone);
+        File.Copy(path, alone.Combine(SqliteLedgerStore.FileName));
+        using var copy = SqliteLedgerStore.Open(alone.Combine(SqliteLedgerStore.FileName), create: false);
+        Assert.Equal(3UL, copy.TipHeight);
+        Assert.Equal(4, copy.ReadBlocks().Count());
+        // A store opened read-only has no checkpoint thread.
+        using var readOnly = SqliteLedgerStore.OpenReadOnly(path);
+        Assert.Equal((-1L, -1L), readOnly.CheckpointPassive());
+    }
+
+    [Fact]
     public void A_store_opened_read_only_reads_but_refuses_writes()
     {
         using (var writer = CreateStore()) LedgerFixture.Fill(writer, Net);
