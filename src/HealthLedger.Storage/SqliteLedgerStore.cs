@@ -122,7 +122,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         {
             disclosures?.Dispose();
             connection.Dispose();
-            throw new StoreCorruptException($"{path} is not a readable SQLite ledger: {e.Message}");
+            throw new StoreCorruptException(Unreadable(path, e));
         }
         catch
         {
@@ -659,6 +659,10 @@ public sealed class SqliteLedgerStore : ILedgerStore
         {
             version = command.ExecuteScalar() as string;
         }
+        catch (SqliteException e) when (e.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase)
+        {
+            throw new StoreCorruptException(Unreadable(path, e));
+        }
         catch (SqliteException)
         {
             throw new StoreCorruptException($"{path} is not a HealthLedger ledger (no meta table).");
@@ -667,6 +671,25 @@ public sealed class SqliteLedgerStore : ILedgerStore
         {
             throw new StoreCorruptException($"{path} has ledger schema version '{version}'; this build reads version {SqliteSchema.Version}.");
         }
+    }
+
+    private const int SqliteCorrupt = 11, SqliteNotADatabase = 26;
+
+    // What an unreadable ledger file is told. A damaged file beside a tip record but without its write-ahead log is most likely
+    // a node killed while a checkpoint was copying the log into the file, and the log then lost: only that log (or a backup)
+    // can repair it, and accepting the tip cannot, so say so rather than "not a ledger".
+    private static string Unreadable(string path, SqliteException e)
+    {
+        var said = $"{path} is not a readable SQLite ledger: {e.Message}";
+        if (e.SqliteErrorCode is not (SqliteCorrupt or SqliteNotADatabase)) return said;
+        var wal = path + "-wal";
+        // Opening the file makes an empty log when there was none, so an empty one counts as missing.
+        if (new FileInfo(wal) is { Exists: true, Length: > 0 } || !File.Exists(LedgerTip.PathFor(path))) return $"{said} Restore the data folder from a backup.";
+        var name = System.IO.Path.GetFileName(wal);
+        return $"{said} Its write-ahead log {name} is missing or empty: a node stopped by a crash or power loss while copying that log into " +
+            $"{System.IO.Path.GetFileName(path)} leaves the file readable only with it. Put {name} back from where it went (the same " +
+            "folder, before anything else opens the ledger), or restore the data folder from a backup; in a network of several nodes, " +
+            "rebuilding this node with 'healthledger join' also recovers it. 'verify --accept-tip' cannot repair this.";
     }
 
     private static ulong? QueryTipHeight(SqliteConnection connection)

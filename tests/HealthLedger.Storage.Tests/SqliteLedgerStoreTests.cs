@@ -58,6 +58,35 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreContract
     }
 
     [Fact]
+    public void A_damaged_ledger_whose_write_ahead_log_is_missing_names_the_log_and_what_can_repair_it()
+    {
+        using (var store = CreateStore()) LedgerFixture.Fill(store, Net);
+        Assert.False(File.Exists(LastPath + "-wal")); // a clean close leaves no log
+        // What a kill during a checkpoint leaves once the log is gone: pages of the file that only the log could make whole.
+        // Here the schema page's B-tree header (byte 100 of the file) is no valid page type, so SQLite reports it malformed.
+        var bytes = File.ReadAllBytes(LastPath);
+        bytes[100] = 0xFF;
+        File.WriteAllBytes(LastPath, bytes);
+
+        foreach (var open in new Func<SqliteLedgerStore>[] { () => SqliteLedgerStore.Open(LastPath, create: false), () => SqliteLedgerStore.OpenReadOnly(LastPath) })
+        {
+            var e = Assert.Throws<StoreCorruptException>(() => open().Dispose());
+            Assert.Contains("malformed", e.Message, StringComparison.Ordinal);
+            Assert.Contains("ledger.db-wal is missing or empty", e.Message, StringComparison.Ordinal);
+            Assert.Contains("'healthledger join'", e.Message, StringComparison.Ordinal);
+            Assert.Contains("cannot repair this", e.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("no meta table", e.Message, StringComparison.Ordinal);
+        }
+        Assert.Contains("ledger.db-wal is missing or empty", Assert.Throws<StoreCorruptException>(() => StoreVerifier.Verify(LastPath)).Message, StringComparison.Ordinal);
+
+        // Without a tip record (no node committed to it), a lost log is not the likely cause: restore from a backup.
+        File.Delete(LedgerTip.PathFor(LastPath));
+        var other = Assert.Throws<StoreCorruptException>(() => SqliteLedgerStore.OpenReadOnly(LastPath).Dispose());
+        Assert.Contains("Restore the data folder from a backup.", other.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("is missing", other.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Opening_a_missing_file_without_create_fails_and_creates_nothing()
     {
         using var dir = new TempDirectory();
