@@ -7,8 +7,7 @@ namespace HealthLedger.Storage;
 /// commits blocks never does it. SQLite's automatic checkpoint runs inside the commit that crosses its threshold (1,000 pages):
 /// under load that was every few blocks, on the consensus loop, which bounds the node's throughput (docs/benchmarks.md,
 /// "Where a write's 45 ms go"). The writer's connection turns it off (<c>PRAGMA wal_autocheckpoint=0</c>) and this one runs
-/// <c>PRAGMA wal_checkpoint(PASSIVE)</c> when nudged after a commit, at most every <see cref="Spacing"/> (and at least every
-/// second while nudges come). A passive checkpoint takes no lock a writer or reader waits for and copies what no reader still
+/// <c>PRAGMA wal_checkpoint(PASSIVE)</c> when nudged after a commit, at most every <see cref="Spacing"/>. A passive checkpoint takes no lock a writer or reader waits for and copies what no reader still
 /// needs; with <c>synchronous=FULL</c> the database file is fsynced before the log may be reused, so nothing committed is ever
 /// only in memory (SQLite, "Write-Ahead Logging" §3–6). Durability is unchanged: each commit is still fsynced in the log.
 /// </summary>
