@@ -46,11 +46,20 @@ public sealed class SqliteLedgerStore : ILedgerStore
 
     private readonly WalCheckpointer? _checkpointer; // null when read-only
 
+    // Writes to the ledger file: refused when the store is read-only, or once its checkpoint failed (what is appended to a log
+    // SQLite can no longer copy back may not survive a restart).
+    private void ThrowIfNotWritable()
+    {
+        if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
+        if (_checkpointer?.Failure is { } failed) throw failed;
+    }
+
     /// <summary>
     /// One passive checkpoint now, as the store's own checkpoint thread runs after commits: the write-ahead log's frames and how
     /// many of them are in <c>ledger.db</c> after it (equal when no reader held an older snapshot); (-1, -1) when SQLite was
     /// busy or the store is read-only.
     /// </summary>
+    /// <exception cref="CheckpointFailedException">The checkpoint failed for another reason, now or before; the store then refuses writes.</exception>
     public (long Log, long Checkpointed) CheckpointPassive() => _checkpointer?.RunOnce() ?? (-1, -1);
 
     /// <summary>The ledger file's path.</summary>
@@ -137,10 +146,11 @@ public sealed class SqliteLedgerStore : ILedgerStore
     /// One SQLite transaction; fsynced when <see cref="LedgerStoreOptions.DurableCommits"/> is set. Then the tip record
     /// (<see cref="LedgerTip"/>, <c>ledger.tip</c> beside the file) is replaced, durably under the same option.
     /// </remarks>
+    /// <exception cref="CheckpointFailedException">The store's checkpoint thread failed (other than busy): nothing is written.</exception>
     public void Commit(Block block, IReadOnlyList<Receipt> receipts, StateChangeSet changes, IReadOnlyDictionary<Hash256, byte[]>? blobs = null,
         byte[]? certificate = null, byte[]? consensusState = null)
     {
-        if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
+        ThrowIfNotWritable();
         var height = block.Header.Height;
         lock (_writeLock)
         {
@@ -422,7 +432,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     /// <inheritdoc/>
     public void SaveConsensusState(byte[] state)
     {
-        if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
+        ThrowIfNotWritable();
         lock (_writeLock)
         {
             using var transaction = _writer.BeginTransaction();
@@ -450,7 +460,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     /// <inheritdoc/>
     public void SaveReceivedVotes(byte[] votes)
     {
-        if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
+        ThrowIfNotWritable();
         lock (_writeLock)
         {
             using var transaction = _writer.BeginTransaction();

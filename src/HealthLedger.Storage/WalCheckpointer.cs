@@ -13,6 +13,8 @@ namespace HealthLedger.Storage;
 /// </summary>
 internal sealed class WalCheckpointer : IDisposable
 {
+    private const int Busy = 5, Locked = 6; // SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
+
     /// <summary>The shortest time between two checkpoints.</summary>
     public static readonly TimeSpan Spacing = TimeSpan.FromMilliseconds(100);
 
@@ -22,6 +24,7 @@ internal sealed class WalCheckpointer : IDisposable
     private readonly Lock _running = new();
     private readonly Thread _thread;
     private bool _disposed;
+    private volatile SqliteException? _failedWith;
 
     /// <summary>Opens a connection of its own to the file (<paramref name="connectionString"/>) and starts the thread.</summary>
     public WalCheckpointer(string connectionString, bool durable)
@@ -37,6 +40,12 @@ internal sealed class WalCheckpointer : IDisposable
         _thread.Start();
     }
 
+    /// <summary>
+    /// The checkpoint's failure other than SQLite being busy (e.g. <c>SQLITE_IOERR_SHORT_READ</c> when the log was cut short
+    /// under the running store), or null. Once set it stays set and no further checkpoint is tried: the store refuses writes.
+    /// </summary>
+    public CheckpointFailedException? Failure => _failedWith is { } cause ? new CheckpointFailedException(_connection.DataSource, cause) : null;
+
     /// <summary>Asks for a checkpoint (after a commit); returns at once.</summary>
     public void Nudge() => _nudged.Set();
 
@@ -44,10 +53,12 @@ internal sealed class WalCheckpointer : IDisposable
     /// One passive checkpoint now, on the caller's thread: the log's frames and how many of them are in the database after it
     /// (equal when no reader held an older snapshot); (-1, -1) when SQLite was busy (another checkpoint ran).
     /// </summary>
+    /// <exception cref="CheckpointFailedException">This checkpoint or an earlier one failed (<see cref="Failure"/>).</exception>
     public (long Log, long Checkpointed) RunOnce()
     {
         lock (_running)
         {
+            if (Failure is { } failed) throw failed;
             if (_disposed) return (-1, -1);
             try
             {
@@ -56,10 +67,17 @@ internal sealed class WalCheckpointer : IDisposable
                 using var reader = command.ExecuteReader();
                 return reader.Read() && reader.GetInt64(0) == 0 ? (reader.GetInt64(1), reader.GetInt64(2)) : (-1, -1);
             }
-            catch (SqliteException)
+            catch (SqliteException e) when (e.SqliteErrorCode is Busy or Locked)
             {
-                // SQLITE_BUSY or LOCKED (a TRUNCATE checkpoint at shutdown): the next nudge tries again.
+                // A TRUNCATE checkpoint at shutdown, or another process's: the next nudge tries again.
                 return (-1, -1);
+            }
+            catch (SqliteException e)
+            {
+                // Anything else (an I/O error, a log cut short, a full disk) does not mend by trying again: it is kept, and the
+                // store refuses further writes with it (a node stops, as when a commit fails).
+                _failedWith = e;
+                throw Failure!;
             }
         }
     }
@@ -69,7 +87,14 @@ internal sealed class WalCheckpointer : IDisposable
         var handles = new WaitHandle[] { _stopping, _nudged };
         while (WaitHandle.WaitAny(handles) != 0)
         {
-            RunOnce();
+            try
+            {
+                RunOnce();
+            }
+            catch (CheckpointFailedException)
+            {
+                return; // kept in Failure; the store's next write reports it
+            }
             if (_stopping.WaitOne(Spacing)) return;
         }
     }
@@ -88,4 +113,22 @@ internal sealed class WalCheckpointer : IDisposable
         _nudged.Dispose();
         _stopping.Dispose();
     }
+}
+
+/// <summary>
+/// SQLite could not copy a ledger's write-ahead log into the ledger file (a checkpoint failed for a reason other than being
+/// busy): the store refuses further writes, because what it appends to a log it cannot read back may not survive a restart.
+/// </summary>
+public sealed class CheckpointFailedException : IOException
+{
+    /// <summary>The failure of the checkpoint of the ledger at <paramref name="path"/>, SQLite's own error as the inner exception.</summary>
+    public CheckpointFailedException(string path, SqliteException inner)
+        : base($"The write-ahead log of {System.IO.Path.GetFileName(path)} could not be copied into it (SQLite's checkpoint failed: {inner.Message}). "
+            + "Nothing more is written to this ledger: stop the node and run 'healthledger verify' on its data folder (docs/operations.md, \"The tip record\").", inner)
+    {
+        Path = path;
+    }
+
+    /// <summary>The ledger file's path.</summary>
+    public string Path { get; }
 }

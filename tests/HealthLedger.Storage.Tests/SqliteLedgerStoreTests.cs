@@ -141,6 +141,41 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreContract
     }
 
     [Fact]
+    public void A_log_cut_short_under_the_running_store_fails_its_checkpoint_and_the_store_then_refuses_writes()
+    {
+        using var store = (SqliteLedgerStore)CreateStore();
+        var path = LastPath;
+        store.Commit(Net.Blocks[0].Block, Net.Blocks[0].Execution.Receipts, Net.Blocks[0].Execution.Changes);
+        store.CheckpointPassive();
+        using (new LogPin(path))
+        {
+            // Blocks 1 to 3 stay in the log alone while the pin holds (no checkpoint passes a reader's snapshot).
+            for (var b = 1; b <= 3; b++)
+            {
+                var built = Net.Append(1_700_000_001_000 + (ulong)b, [Net.Register($"cut-{b}")]);
+                store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes);
+            }
+            // An outside tool cuts the log short under the running store (SQLite itself would go on appending past the cut).
+            var log = new FileInfo(path + "-wal").Length;
+            using var file = new FileStream(path + "-wal", FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+            file.SetLength(log / 2);
+        }
+        // The checkpoint (this call, or the store's thread nudged by the last commit, whichever ran first) cannot read the frames
+        // it must copy: SQLITE_IOERR_SHORT_READ, which no retry mends. It is not swallowed as a busy checkpoint would be.
+        var failed = Assert.Throws<CheckpointFailedException>(() => store.CheckpointPassive());
+        Assert.Equal(522, Assert.IsType<SqliteException>(failed.InnerException).SqliteExtendedErrorCode);
+        Assert.Equal(path, failed.Path);
+        Assert.Contains("The write-ahead log of ledger.db could not be copied into it", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("healthledger verify", failed.Message, StringComparison.Ordinal);
+        // Nothing more is written to the ledger: not a block (a node stops on a failed commit), not its voting state.
+        var next = Net.Append(1_700_000_009_000, [Net.Register("after-the-cut")]);
+        Assert.Throws<CheckpointFailedException>(() => store.Commit(next.Block, next.Execution.Receipts, next.Execution.Changes));
+        Assert.Throws<CheckpointFailedException>(() => store.SaveConsensusState([1]));
+        Assert.Throws<CheckpointFailedException>(() => store.SaveReceivedVotes([1]));
+        Assert.Equal(3UL, store.TipHeight);
+    }
+
+    [Fact]
     public void A_store_opened_read_only_reads_but_refuses_writes()
     {
         using (var writer = CreateStore()) LedgerFixture.Fill(writer, Net);
