@@ -59,9 +59,10 @@ export DOTNET_TieredPGO=0
 # browser tests' Chromium next to the CLI tests' process clusters) stretched logins and start-ups past their bounds.
 # Release: the same code and the same tests (nothing in src/ or tests/ differs by configuration: no #if DEBUG, no
 # Debug.Assert), JIT-optimised as the benchmark and a deployment run it, in the test process and in every node process the
-# CLI tests start. On a clean clone with 2 cores (2026-12-02) the tests took 25.5 min, about 31 min with the build: browser
-# 8.3, CLI 12.0, node 4.4. Both the browser tests (Chromium) and the CLI tests (their node processes) keep the two cores
-# busy, so running more at once does not make them shorter.
+# CLI tests start. On a clean clone with 2 cores (2026-12-03, .ci/run) the tests took 17.2 min, about 20 min with the
+# build: browser 6.3, CLI 7.1, node 3.1 (21.4 min before dynamic PGO was turned off above and the emergency drill's waits
+# were shortened). Both the browser tests (Chromium) and the CLI tests (their node processes) keep the two cores busy, so
+# running more at once does not make them shorter.
 dotnet test --solution HealthLedger.slnx -c Release --max-parallel-test-modules 1 "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
