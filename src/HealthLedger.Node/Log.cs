@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1003, Level = LogLevel.Critical, Message = "Block production stopped: committing block {Height} failed; the node shuts down")]
     public static partial void CommitFailed(ILogger logger, Exception exception, ulong height);
 
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Critical, Message = "Block production stopped: the ledger store refuses writes from now on (found at height {Height}, with no write under way); the node shuts down")]
+    public static partial void StoreFailed(ILogger logger, Exception exception, ulong height);
+
     [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "User {UserId} ({Role}) logged in")]
     public static partial void LoggedIn(ILogger logger, string userId, Core.Model.Role role);
 

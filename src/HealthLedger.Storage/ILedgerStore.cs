@@ -29,6 +29,14 @@ public interface ILedgerStore : IDisposable
     ulong? TipHeight { get; }
 
     /// <summary>
+    /// Why the store refuses every write from now on, when it found that out by itself, with no write asked of it, or null
+    /// (<see cref="SqliteLedgerStore"/>: its checkpoint thread failed, <see cref="CheckpointFailedException"/>; the next write
+    /// throws the same). Once set it stays set. A node polls it, reports it in <c>/healthz</c> and stops, as on a failed commit,
+    /// rather than waiting idle for a write that would fail. The message names the file and SQLite's error, nothing of the data.
+    /// </summary>
+    Exception? WriteFailure { get; }
+
+    /// <summary>
     /// Commits block <paramref name="block"/> atomically (see the remarks on <see cref="ILedgerStore"/>) with one receipt per
     /// transaction (same order), the state writes of <paramref name="changes"/> (a null value deletes the key), the record
     /// ciphertexts its accepted transactions reference (<paramref name="blobs"/>, keyed by the SHA-256 of their bytes; a blob

@@ -71,6 +71,10 @@ public sealed class PostgresLedgerStore : ILedgerStore
     /// <inheritdoc/>
     public ulong? TipHeight { get; private set; }
 
+    /// <inheritdoc/>
+    /// <remarks>Always null: the server checkpoints its own log, and a failure of it surfaces at the next write.</remarks>
+    public Exception? WriteFailure => null;
+
     /// <summary>
     /// Opens the ledger in the PostgreSQL database of <paramref name="connectionString"/> (an Npgsql connection string, e.g.
     /// <c>Host=db.hospital.example;Database=healthledger;Username=healthledger</c>; a password may come from it, from

@@ -62,6 +62,10 @@ public sealed class SqliteLedgerStore : ILedgerStore
     /// <exception cref="CheckpointFailedException">The checkpoint failed for another reason, now or before; the store then refuses writes.</exception>
     public (long Log, long Checkpointed) CheckpointPassive() => _checkpointer?.RunOnce() ?? (-1, -1);
 
+    /// <inheritdoc/>
+    /// <remarks>The checkpoint thread's failure (<see cref="CheckpointFailedException"/>), set as soon as a checkpoint finds it.</remarks>
+    public Exception? WriteFailure => _checkpointer?.Failure;
+
     /// <summary>The ledger file's path.</summary>
     public string Path => _path;
 
@@ -573,12 +577,14 @@ public sealed class SqliteLedgerStore : ILedgerStore
     /// <c>PRAGMA wal_checkpoint(TRUNCATE)</c> after closing the pooled reader connections (SQLite checkpoints the whole log only
     /// when no reader holds an older snapshot): everything committed is then in <c>ledger.db</c> itself and <c>ledger.db-wal</c>
     /// is empty; the same for the pending disclosures' file (<see cref="PendingDisclosureFile"/>). A checkpoint that cannot
-    /// complete (another process reading the file) is reported as false.
+    /// complete (another process reading the file) is reported as false, and so is the ledger's after its checkpoint thread failed
+    /// (<see cref="WriteFailure"/>): a log SQLite cannot read back is left as it is, for <c>healthledger verify</c>.
     /// </remarks>
     public bool Checkpoint()
     {
         if (_readOnly) return false;
         var disclosures = _disclosures?.Checkpoint() ?? true;
+        if (_checkpointer?.Failure is not null) return false;
         lock (_writeLock)
         {
             if (_disposed) return false;

@@ -7,7 +7,8 @@ namespace HealthLedger.Storage;
 /// commits blocks never does it. SQLite's automatic checkpoint runs inside the commit that crosses its threshold (1,000 pages):
 /// under load that was every few blocks, on the consensus loop, which bounds the node's throughput (docs/benchmarks.md,
 /// "Where a write's 45 ms go"). The writer's connection turns it off (<c>PRAGMA wal_autocheckpoint=0</c>) and this one runs
-/// <c>PRAGMA wal_checkpoint(PASSIVE)</c> when nudged after a commit, at most every <see cref="Spacing"/>. A passive checkpoint takes no lock a writer or reader waits for and copies what no reader still
+/// <c>PRAGMA wal_checkpoint(PASSIVE)</c> when nudged after a commit, at most every <see cref="Spacing"/>, and again every
+/// <see cref="Retry"/> without a nudge while the last one left part of the log uncopied. A passive checkpoint takes no lock a writer or reader waits for and copies what no reader still
 /// needs; with <c>synchronous=FULL</c> the database file is fsynced before the log may be reused, so nothing committed is ever
 /// only in memory (SQLite, "Write-Ahead Logging" §3–6). Durability is unchanged: each commit is still fsynced in the log.
 /// </summary>
@@ -17,6 +18,13 @@ internal sealed class WalCheckpointer : IDisposable
 
     /// <summary>The shortest time between two checkpoints.</summary>
     public static readonly TimeSpan Spacing = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// How soon a checkpoint that left part of the log uncopied (a reader held an older snapshot, or SQLite was busy) is tried
+    /// again when no commit nudges it first: an idle store's log is still copied back once its readers are done, and a log
+    /// damaged meanwhile is found (<see cref="Failure"/>) without waiting for the next write.
+    /// </summary>
+    public static readonly TimeSpan Retry = TimeSpan.FromSeconds(1);
 
     private readonly SqliteConnection _connection;
     private readonly AutoResetEvent _nudged = new(false);
@@ -42,7 +50,9 @@ internal sealed class WalCheckpointer : IDisposable
 
     /// <summary>
     /// The checkpoint's failure other than SQLite being busy (e.g. <c>SQLITE_IOERR_SHORT_READ</c> when the log was cut short
-    /// under the running store), or null. Once set it stays set and no further checkpoint is tried: the store refuses writes.
+    /// under the running store), or null. Set by the checkpoint that found it, on this thread or a caller's of
+    /// <see cref="RunOnce"/>, with no write needed; once set it stays set and no further checkpoint is tried: the store refuses
+    /// writes. A new exception each time (each may be thrown on its own thread).
     /// </summary>
     public CheckpointFailedException? Failure => _failedWith is { } cause ? new CheckpointFailedException(_connection.DataSource, cause) : null;
 
@@ -85,15 +95,17 @@ internal sealed class WalCheckpointer : IDisposable
     private void Run()
     {
         var handles = new WaitHandle[] { _stopping, _nudged };
-        while (WaitHandle.WaitAny(handles) != 0)
+        var behind = false; // the last checkpoint left frames in the log alone: try again after Retry even without a nudge
+        while (WaitHandle.WaitAny(handles, behind ? Retry : Timeout.InfiniteTimeSpan) != 0)
         {
             try
             {
-                RunOnce();
+                var (log, copied) = RunOnce();
+                behind = log < 0 || copied < log;
             }
             catch (CheckpointFailedException)
             {
-                return; // kept in Failure; the store's next write reports it
+                return; // kept in Failure: the store's WriteFailure reports it at once, and its next write throws it
             }
             if (_stopping.WaitOne(Spacing)) return;
         }

@@ -105,10 +105,13 @@ internal sealed partial class NodeFixture : IAsyncDisposable
         return client;
     }
 
-    /// <summary>A client signed in to the web UI through the login form (cookie session, no redirects followed).</summary>
-    public async Task<HttpClient> CookieLoginAsync(string user, string password)
+    /// <summary>
+    /// A client signed in to the web UI through the login form (cookie session, no redirects followed), its cookies kept in
+    /// <paramref name="cookies"/> when given (for a request sent another way).
+    /// </summary>
+    public async Task<HttpClient> CookieLoginAsync(string user, string password, System.Net.CookieContainer? cookies = null)
     {
-        var client = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = Http.BaseAddress };
+        var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies ?? new System.Net.CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = Http.BaseAddress };
         var form = await client.GetStringAsync("/login", TestContext.Current.CancellationToken);
         using var content = new FormUrlEncodedContent(new Dictionary<string, string>
         {

@@ -145,22 +145,8 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreContract
     {
         using var store = (SqliteLedgerStore)CreateStore();
         var path = LastPath;
-        store.Commit(Net.Blocks[0].Block, Net.Blocks[0].Execution.Receipts, Net.Blocks[0].Execution.Changes);
-        store.CheckpointPassive();
-        using (new LogPin(path))
-        {
-            // Blocks 1 to 3 stay in the log alone while the pin holds (no checkpoint passes a reader's snapshot).
-            for (var b = 1; b <= 3; b++)
-            {
-                var built = Net.Append(1_700_000_001_000 + (ulong)b, [Net.Register($"cut-{b}")]);
-                store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes);
-            }
-            // An outside tool cuts the log short under the running store (SQLite itself would go on appending past the cut).
-            var log = new FileInfo(path + "-wal").Length;
-            using var file = new FileStream(path + "-wal", FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
-            file.SetLength(log / 2);
-        }
-        // The checkpoint (this call, or the store's thread nudged by the last commit, whichever ran first) cannot read the frames
+        CommitBlocksThenCutTheLogShort(store, "cut");
+        // The checkpoint (this call, or the store's own thread, whichever ran first) cannot read the frames
         // it must copy: SQLITE_IOERR_SHORT_READ, which no retry mends. It is not swallowed as a busy checkpoint would be.
         var failed = Assert.Throws<CheckpointFailedException>(() => store.CheckpointPassive());
         Assert.Equal(522, Assert.IsType<SqliteException>(failed.InnerException).SqliteExtendedErrorCode);
@@ -173,6 +159,27 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreContract
         Assert.Throws<CheckpointFailedException>(() => store.SaveConsensusState([1]));
         Assert.Throws<CheckpointFailedException>(() => store.SaveReceivedVotes([1]));
         Assert.Equal(3UL, store.TipHeight);
+    }
+
+    [Fact]
+    public void A_checkpoint_that_fails_while_the_store_is_idle_is_reported_without_a_write()
+    {
+        using var store = (SqliteLedgerStore)CreateStore();
+        var path = LastPath;
+        CommitBlocksThenCutTheLogShort(store, "idle");
+        // No commit and no checkpoint asked from here on: the store's own thread tries the unfinished checkpoint again
+        // (WalCheckpointer.Retry), finds the log cut short and says so at once.
+        Assert.True(SpinWait.SpinUntil(() => store.WriteFailure is not null, TimeSpan.FromSeconds(30)), "no failure reported without a write");
+        var failed = Assert.IsType<CheckpointFailedException>(store.WriteFailure);
+        Assert.Equal(522, Assert.IsType<SqliteException>(failed.InnerException).SqliteExtendedErrorCode);
+        Assert.Equal(path, failed.Path);
+        Assert.Contains("The write-ahead log of ledger.db could not be copied into it", failed.Message, StringComparison.Ordinal);
+        Assert.Equal(3UL, store.TipHeight);
+        // The next write is refused with the same failure; a clean stop's checkpoint leaves the damaged log alone (a TRUNCATE
+        // checkpoint would fail on it as the passive one did).
+        var next = Net.Append(1_700_000_009_000, [Net.Register("after-the-cut")]);
+        Assert.Throws<CheckpointFailedException>(() => store.Commit(next.Block, next.Execution.Receipts, next.Execution.Changes));
+        Assert.False(store.Checkpoint());
     }
 
     [Fact]
@@ -228,6 +235,27 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreContract
         {
             Assert.Equal(new[] { Id(2), Id(1) }, store.ReadPendingDisclosures(10).Select(e => e.Id));
             Assert.Equal(0L, Scalar(LastPath, "SELECT COUNT(*) FROM pending_disclosures"));
+        }
+    }
+
+    // Commits block 0 and checkpoints it, then blocks 1 to 3 under a reader's snapshot (LogPin) so that they stay in the log
+    // alone (no checkpoint passes a reader's snapshot, and none fails while it holds), then cuts the log to half its length as an
+    // outside tool would under the running store (SQLite itself would go on appending past the cut), and lets the reader go.
+    private void CommitBlocksThenCutTheLogShort(SqliteLedgerStore store, string prefix)
+    {
+        store.Commit(Net.Blocks[0].Block, Net.Blocks[0].Execution.Receipts, Net.Blocks[0].Execution.Changes);
+        store.CheckpointPassive();
+        using (new LogPin(store.Path))
+        {
+            for (var b = 1; b <= 3; b++)
+            {
+                var built = Net.Append(1_700_000_001_000 + (ulong)b, [Net.Register($"{prefix}-{b}")]);
+                store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes);
+            }
+            Assert.Null(store.WriteFailure);
+            var log = new FileInfo(store.Path + "-wal").Length;
+            using var file = new FileStream(store.Path + "-wal", FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+            file.SetLength(log / 2);
         }
     }
 

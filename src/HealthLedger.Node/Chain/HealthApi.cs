@@ -3,6 +3,7 @@ using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Network;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace HealthLedger.Node.Chain;
@@ -13,8 +14,16 @@ public static class HealthApi
     /// <summary>Maps the health endpoint.</summary>
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", (LedgerNode node, ConsensusHost consensus, PeerNetwork peers, DocumentReplicator replicator, PeerStats peerStats) =>
+        app.MapGet("/healthz", Results<Ok<HealthResponse>, ProblemHttpResult> (LedgerNode node, ConsensusHost consensus, PeerNetwork peers, DocumentReplicator replicator,
+            PeerStats peerStats) =>
         {
+            // A store that refuses writes (its checkpoint failed, even with no write since) is not healthy, though every read may
+            // still work: the node is stopping (ConsensusHost, log event 1005). The reason names the file and SQLite's error only.
+            if (node.Store.WriteFailure is { } failure)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The node's ledger store has failed",
+                    detail: failure.Message);
+            }
             var tip = node.Tip;
             var c = consensus.Status;
             var health = c is null ? null : new ConsensusHealth(c.Height, c.Round, c.Step, c.Leader, c.Validators, ValidatorSet.Quorum(c.Validators), c.Prevotes, c.Precommits,
@@ -35,7 +44,8 @@ public static class HealthApi
                 node.Mempool.Count, health, peerHealth, replicator.Missing));
         })
         .WithName("Health")
-        .WithSummary("Node health: height, state root, consensus round and leader, connected peers")
+        .WithSummary("Node health: height, state root, consensus round and leader, connected peers; 503 once the ledger store has failed")
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
         .WithTags("Node");
         return app;
     }

@@ -190,7 +190,6 @@ public static class NodeHost
             });
             app.UseHsts(); // only on HTTPS requests (a trusted proxy's forwarded https included), never for localhost
             app.UseMiddleware<Web.BindingProblems>();
-            app.UseRequestBodyLimits(options);
             // Browsers ask for /favicon.ico whatever the page links: answer it with the SVG icon rather than a logged 404.
             app.Use((context, next) =>
             {
@@ -199,6 +198,9 @@ public static class NodeHost
             });
             app.UseStaticFiles(new StaticFileOptions { FileProvider = new EmbeddedFileProvider(typeof(NodeHost).Assembly, "assets"), RequestPath = "/assets" });
             app.UseAuthentication();
+            // After authentication (nothing before reads a body): an upload page open to anyone (/verify) caps a caller without a
+            // session as any anonymous endpoint, before the body is read.
+            app.UseRequestBodyLimits(options);
             app.UseAuthorization();
             app.UseRetryAfterOnBusy(options.Admission);
             app.UseRateLimiter(); // after authorization: the break-glass policy counts per signed-in user; the global limiter is admission control

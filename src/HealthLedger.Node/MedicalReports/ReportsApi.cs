@@ -92,7 +92,7 @@ public static class ReportsApi
     private static async Task<Results<Ok<FileMatch>, ValidationProblem>> VerifyFile(HttpContext http, ReportService reports, CancellationToken ct)
     {
         // Streamed: the uploaded copy is hashed as it arrives, never stored.
-        if (Boundary(http.Request) is not { } boundary) return ApiResults.Invalid("file", NoBoundary(http.Request, "Send multipart/form-data with a 'file' part."));
+        if (MultipartTextLimit.Boundary(http.Request) is not { } boundary) return ApiResults.Invalid("file", NoBoundary(http.Request, "Send multipart/form-data with a 'file' part."));
         var reader = new MultipartReader(boundary, http.Request.Body);
         try
         {
@@ -157,7 +157,7 @@ public static class ReportsApi
     /// </summary>
     private static async Task<Results<Created<ReportCreatedResponse>, ValidationProblem, ProblemHttpResult>> Upload(HttpContext http, Func<UploadParts, Task<Outcome<ReportView>>> add)
     {
-        if (Boundary(http.Request) is not { } boundary) return ApiResults.Invalid("metadata", NoBoundary(http.Request, "Send multipart/form-data with a 'metadata' JSON part and an optional 'file'."));
+        if (MultipartTextLimit.Boundary(http.Request) is not { } boundary) return ApiResults.Invalid("metadata", NoBoundary(http.Request, "Send multipart/form-data with a 'metadata' JSON part and an optional 'file'."));
         var reader = new MultipartReader(boundary, http.Request.Body);
         ReportInput? input = null;
         Outcome<ReportView>? outcome = null;
@@ -169,8 +169,12 @@ public static class ReportsApi
                 var name = disposition?.Name.Value?.Trim('"');
                 if (name == "metadata" && input is null && outcome is null)
                 {
-                    using var text = new StreamReader(section.Body);
-                    var json = await text.ReadToEndAsync(http.RequestAborted);
+                    // Text, held to the form reader's value limit (4 MiB), not only to the body's cap (a document's size).
+                    var limit = MultipartTextLimit.For(http);
+                    if (await MultipartTextLimit.ReadAsync(section.Body, limit, http.RequestAborted) is not { } json)
+                    {
+                        return TypedResults.Problem(ErrorPages.FieldProblem(StatusCodes.Status413PayloadTooLarge, "metadata", FormLimits.TooLong(limit, "endpoint", "The 'metadata' part")));
+                    }
                     try
                     {
                         input = JsonSerializer.Deserialize<ReportInput>(json.Length > 0 ? json : "null", Json);
@@ -221,15 +225,9 @@ public static class ReportsApi
         return null;
     }
 
-    /// <summary>The multipart boundary of a request, or null when it is not multipart/form-data.</summary>
     // What to tell a client whose body has no usable multipart boundary: multipart sent without one, or not multipart at all.
     private static string NoBoundary(HttpRequest request, string otherwise) =>
         MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
             ? "The multipart/form-data Content-Type names no boundary (boundary=…): nothing was stored."
             : otherwise;
-
-    internal static string? Boundary(HttpRequest request) =>
-        MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
-            ? HeaderUtilities.RemoveQuotes(type.Boundary).Value is { Length: > 0 } b ? b : null
-            : null;
 }

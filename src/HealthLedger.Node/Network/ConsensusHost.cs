@@ -125,9 +125,16 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         }
     }
 
-    // One pass of the loop. False when the node must stop (a commit failed).
+    // One pass of the loop. False when the node must stop (a commit failed, or the store found by itself that it can no longer
+    // write: its checkpoint failed while the node was idle). The loop passes here at least once a second (NextWakeUp).
     private bool Step(CancellationToken ct)
     {
+        if (node.Store.WriteFailure is { } failure)
+        {
+            Log.StoreFailed(logger, failure, node.Tip.Height);
+            lifetime.StopApplication();
+            return false;
+        }
         var now = Now();
         foreach (var due in _timers.Where(t => t.At <= now).ToList())
         {

@@ -97,7 +97,7 @@ public sealed partial class BindingProblems(RequestDelegate next)
         if (FhirErrors.IsFhir(httpContext.Request))
         {
             var options = httpContext.RequestServices.GetService(typeof(Configuration.NodeOptions)) as Configuration.NodeOptions;
-            if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge && options is not null && RequestBodyLimits.For(httpContext.GetEndpoint(), options) is { } cap)
+            if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge && options is not null && RequestBodyLimits.For(httpContext, options) is { } cap)
             {
                 message = RequestBodyLimits.TooLargeMessage(cap, "interaction");
             }
@@ -112,9 +112,9 @@ public sealed partial class BindingProblems(RequestDelegate next)
             return;
         }
         if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge
-            && httpContext.RequestServices.GetService(typeof(Configuration.NodeOptions)) is Configuration.NodeOptions limits && RequestBodyLimits.For(httpContext.GetEndpoint(), limits) is { } bodyCap)
+            && httpContext.RequestServices.GetService(typeof(Configuration.NodeOptions)) is Configuration.NodeOptions limits && RequestBodyLimits.For(httpContext, limits) is { } bodyCap)
         {
-            message = RequestBodyLimits.TooLargeMessage(httpContext.GetEndpoint(), limits, bodyCap, "endpoint");
+            message = RequestBodyLimits.TooLargeMessage(httpContext, limits, bodyCap, "endpoint");
         }
         var details = ErrorPages.FieldProblem(bad.StatusCode, field, message);
         // Whatever the Accept header asks for (text/html, text/csv): a problem document, never a 500 for want of a writer.

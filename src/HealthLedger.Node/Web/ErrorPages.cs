@@ -63,7 +63,7 @@ public static class ErrorPages
         if (FhirErrors.IsFhir(http.Request))
         {
             // The FHIR interface answers in FHIR's terms (a form over its cap is 413 as below, naming the limit).
-            var cap = RequestBodyLimits.For(http.GetEndpoint(), options);
+            var cap = RequestBodyLimits.For(http, options);
             var tooLarge = cap is not null && RequestBodyLimits.RefusedForSize(http, cap);
             await FhirErrors.WriteAsync(http, tooLarge ? StatusCodes.Status413PayloadTooLarge : http.Response.StatusCode,
                 tooLarge ? RequestBodyLimits.TooLargeMessage(cap!.Value, "interaction") : http.Items[MessageKey] as string);
@@ -73,14 +73,14 @@ public static class ErrorPages
         {
             // A page's form over its cap asked for as JSON: 413 naming the limit under errors.body, as the API answers (the
             // antiforgery check that met the cap answered a bare 400).
-            var cap = RequestBodyLimits.For(http.GetEndpoint(), options);
+            var cap = RequestBodyLimits.For(http, options);
             if (cap is not null && RequestBodyLimits.RefusedForSize(http, cap))
             {
                 http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
                 await WriteProblemAsync(new ProblemDetailsContext
                 {
                     HttpContext = http,
-                    ProblemDetails = FieldProblem(StatusCodes.Status413PayloadTooLarge, "body", RequestBodyLimits.TooLargeMessage(http.GetEndpoint(), options, cap.Value, "page", Handler(http))),
+                    ProblemDetails = FieldProblem(StatusCodes.Status413PayloadTooLarge, "body", RequestBodyLimits.TooLargeMessage(http, options, cap.Value, "page", Handler(http))),
                 });
                 return;
             }
@@ -192,7 +192,7 @@ public static class ErrorPages
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(options);
         var endpoint = http.GetEndpoint();
-        var cap = RequestBodyLimits.For(endpoint, options);
+        var cap = RequestBodyLimits.For(http, options);
         if (RequestBodyLimits.RefusedForSize(http, cap)) http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
         var upload = endpoint?.Metadata.GetMetadata<DocumentUploadAttribute>() is not null;
         var handler = Handler(http);
@@ -201,6 +201,8 @@ public static class ErrorPages
             // A form that takes no file (a login, a password change) was sent with more text than it takes.
             StatusCodes.Status413PayloadTooLarge when !upload && http.Request.HasFormContentType && !(TakesFiles(endpoint, handler) ?? http.Request.ContentType!.Contains("multipart", StringComparison.OrdinalIgnoreCase)) =>
                 ("Form refused", $"The form is too large: this page accepts up to {Size(cap ?? 0)} of text. Nothing was changed."),
+            // An upload to a page open to anyone (/verify) from a caller without a session: sign in first.
+            StatusCodes.Status413PayloadTooLarge when RequestBodyLimits.UploadNeedsSignIn(http) => ("Upload refused", RequestBodyLimits.SignInToUpload),
             // The file's own limit when the page has one (an invoice: 512 KiB), not the body cap that refused it.
             StatusCodes.Status413PayloadTooLarge => ("Upload refused", $"The file is too large: this form accepts files of up to {Size(RequestBodyLimits.FileLimit(endpoint, options, handler) ?? cap ?? 0)}. Nothing was uploaded or changed."),
             StatusCodes.Status400BadRequest => ("Form refused", "The form could not be accepted (it may have expired: reload the page and try again). Nothing was changed."),

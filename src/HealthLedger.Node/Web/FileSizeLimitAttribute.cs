@@ -2,7 +2,7 @@ namespace HealthLedger.Node.Web;
 
 /// <summary>
 /// Endpoint metadata: the largest file (in bytes) the page's form takes, when it is smaller than the page's body cap
-/// (<see cref="RequestBodyLimits.For"/>) — an expense's invoice, a consortium join request. The page checks the file's size
+/// (<see cref="RequestBodyLimits.For(Microsoft.AspNetCore.Http.Endpoint, Configuration.NodeOptions)"/>) — an expense's invoice, a consortium join request. The page checks the file's size
 /// itself; an upload over the whole body cap is refused before the page runs (413), and the error page then names this
 /// limit, the one the user has to meet, not the body cap (<see cref="RequestBodyLimits.FileLimit"/>). <see cref="Handler"/>
 /// names the one handler whose form carries the file: the page's other forms (a budget, a policy) are forms of text.

@@ -10,9 +10,9 @@ namespace HealthLedger.Node.Web;
 /// reads the form to find its token and answers any failure with a bare 400, which the error page can only call "it may have
 /// expired: reload the page". Refused here instead, nothing run (the form's <see cref="FormOptions"/> limits, RFC 9110):
 /// <list type="bullet">
-/// <item>a value of a URL-encoded form longer than <see cref="FormOptions.ValueLengthLimit"/> (4 MiB; reachable on the upload
-/// pages, whose body cap is larger; a multipart form's text is bounded by the page's body cap): 413, "a field of this form is
-/// longer than … it takes";</item>
+/// <item>a value longer than <see cref="FormOptions.ValueLengthLimit"/> (4 MiB; reachable on the upload pages, whose body cap
+/// is larger), in a URL-encoded form or as a text part of a multipart one (<see cref="MultipartTextLimit"/>: measured before
+/// the reader takes it whole): 413, "a field of this form is longer than … it takes";</item>
 /// <item>more fields than <see cref="FormOptions.ValueCountLimit"/> (1,024), a field name longer than
 /// <see cref="FormOptions.KeyLengthLimit"/>, multipart sections or headers over their limits, a multipart body that is cut
 /// short or malformed: 400 saying so;</item>
@@ -52,6 +52,8 @@ internal sealed class FormReadFilter : IAsyncAuthorizationFilter, IOrderedFilter
         }
         try
         {
+            // A multipart form's text parts are held to the value limit too (the reader itself holds only a URL-encoded form's).
+            await MultipartTextLimit.CheckFormAsync(request, http.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize, http.RequestAborted);
             await request.ReadFormAsync(http.RequestAborted);
         }
         catch (InvalidDataException e)

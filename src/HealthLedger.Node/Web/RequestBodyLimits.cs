@@ -1,4 +1,5 @@
 using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -37,6 +38,34 @@ public static class RequestBodyLimits
     }
 
     /// <summary>
+    /// The cap for this request: <see cref="For(Endpoint, NodeOptions)"/>, except that a caller who is not signed in gets
+    /// <see cref="Anonymous"/> at an upload page open to anyone (<see cref="UploadNeedsSignIn"/>). Needs the request's user
+    /// (after authentication).
+    /// </summary>
+    public static long? For(HttpContext http, NodeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        return UploadNeedsSignIn(http) ? Anonymous : For(http.GetEndpoint(), options);
+    }
+
+    /// <summary>
+    /// Whether the request is sent without a live session to an endpoint that takes uploads (<see cref="DocumentUploadAttribute"/>)
+    /// but is open to anyone: the <c>/verify</c> page, whose code check is public (a GET) and whose file check needs a sign-in.
+    /// Such a caller is held to <see cref="Anonymous"/>, so nobody unknown can make the node read and buffer a document-sized body
+    /// only to be sent to the login page.
+    /// </summary>
+    public static bool UploadNeedsSignIn(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        return http.GetEndpoint()?.Metadata is { } metadata && metadata.GetMetadata<DocumentUploadAttribute>() is not null
+            && metadata.GetMetadata<IAllowAnonymous>() is not null && http.UserSession() is null;
+    }
+
+    /// <summary>What a caller without a session is told whose upload to such a page (<see cref="UploadNeedsSignIn"/>) is over <see cref="Anonymous"/>.</summary>
+    public static readonly string SignInToUpload =
+        $"Checking a file needs a sign-in: without one this page takes no upload (at most {ErrorPages.Size(Anonymous)}). Sign in, then send the file again. Nothing was uploaded or changed.";
+
+    /// <summary>
     /// The largest file <paramref name="endpoint"/> takes, in bytes, as an upload over its cap is told: a document's
     /// (<see cref="DocumentUploadAttribute"/>: <see cref="NodeOptions.MaxDocumentBytes"/>), a page's own
     /// (<see cref="FileSizeLimitAttribute"/>, for the form of <paramref name="handler"/> it covers), or null (the body cap is the
@@ -62,7 +91,8 @@ public static class RequestBodyLimits
     public static long DrainLimitFor(long cap) => Math.Clamp(16 * cap, 1024 * 1024, MaxDrain);
 
     /// <summary>
-    /// Applies <see cref="For"/> to every request but the peer service's. A body whose declared length (Content-Length) is
+    /// Applies <see cref="For(HttpContext, NodeOptions)"/> to every request but the peer service's (after authentication, which
+    /// reads no body: the cap may depend on whether the caller is signed in). A body whose declared length (Content-Length) is
     /// over the cap is refused before any of it is read, by the same 413 Kestrel raises (problem, OperationOutcome or page),
     /// and then, when the client is sending it anyway (no <c>Expect: 100-continue</c>) and it is within
     /// <see cref="DrainLimitFor"/>, read and discarded by Kestrel after the answer: a "lingering close" as RFC 9112 §9.6
@@ -77,7 +107,7 @@ public static class RequestBodyLimits
             // and the drain of the endpoint the body was sent to with its own (16 KiB, 1 MiB read away).
             if (!isPeerCall && context.Items.TryAdd(AppliedKey, true) && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
             {
-                var cap = For(context.GetEndpoint(), options);
+                var cap = For(context, options);
                 if (cap is { } c && context.Request.ContentLength is { } length && length > c && length <= DrainLimitFor(c)
                     && !context.Request.Headers.Expect.Any(e => e?.Contains("100-continue", StringComparison.OrdinalIgnoreCase) == true))
                 {
@@ -106,12 +136,13 @@ public static class RequestBodyLimits
         $"The request body is too large: this {what} accepts up to {ErrorPages.Size(cap)}. Nothing was changed.";
 
     /// <summary>
-    /// What a body over <paramref name="endpoint"/>'s cap (<paramref name="cap"/> bytes) is told: the largest file when the
-    /// endpoint takes one (<see cref="FileLimit"/>; a page's, for the form of <paramref name="handler"/>), else the body cap
+    /// What a body over its endpoint's cap (<paramref name="cap"/> bytes) is told: <see cref="SignInToUpload"/> when the caller
+    /// must sign in first (<see cref="UploadNeedsSignIn"/>), else the largest file when the endpoint takes one (<see cref="FileLimit"/>; a page's, for the form of <paramref name="handler"/>), else the body cap
     /// (<paramref name="what"/>: "endpoint", "page").
     /// </summary>
-    public static string TooLargeMessage(Endpoint? endpoint, NodeOptions options, long cap, string what, string? handler = null) =>
-        FileLimit(endpoint, options, handler) is { } file
+    public static string TooLargeMessage(HttpContext http, NodeOptions options, long cap, string what, string? handler = null) =>
+        UploadNeedsSignIn(http) ? SignInToUpload
+        : FileLimit(http.GetEndpoint(), options, handler) is { } file
             ? $"The file is too large: this {what} accepts files of up to {ErrorPages.Size(file)}. Nothing was stored or changed."
             : TooLargeMessage(cap, what);
     private static readonly object OverCapKey = new();

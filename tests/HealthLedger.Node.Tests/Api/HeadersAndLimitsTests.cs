@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using HealthLedger.Node.Chain;
+using HealthLedger.Node.Web;
 
 namespace HealthLedger.Node.Tests.Api;
 
@@ -138,9 +139,9 @@ public class HeadersAndLimitsTests
     }
 
     /// <summary>
-    /// A browser's upload over the document limit gets the error page (413, in the layout) and a connection that still serves:
-    /// showing the page runs the pipeline again for <c>/error</c>, whose own cap (16 KiB, 1 MiB read away at most) must not
-    /// replace the upload's (the node then closed with the body unread, as before the lingering close).
+    /// A signed-in browser's upload over the document limit gets the error page (413, in the layout) and a connection that still
+    /// serves: showing the page runs the pipeline again for <c>/error</c>, whose own cap (16 KiB, 1 MiB read away at most) must
+    /// not replace the upload's (the node then closed with the body unread, as before the lingering close).
     /// </summary>
     [Fact]
     public async Task An_oversize_upload_from_a_browser_gets_the_413_page_and_the_connection_stays_usable()
@@ -148,11 +149,15 @@ public class HeadersAndLimitsTests
         const int length = 3 * 1024 * 1024; // the cap is 1 MiB of document + 1 MiB of form
         await using var node = await NodeFixture.StartAsync(maxDocumentBytes: 1024 * 1024);
         var address = node.Http.BaseAddress!;
+        var cookies = new CookieContainer();
+        using (await node.CookieLoginAsync("admin", NodeFixture.Password, cookies))
+        {
+        }
         using var tcp = new System.Net.Sockets.TcpClient();
         await tcp.ConnectAsync(address.Host, address.Port, Ct);
         var stream = tcp.GetStream();
         var host = $"Host: {address.Authority}\r\n";
-        await stream.WriteAsync(Encoding.ASCII.GetBytes($"POST /verify HTTP/1.1\r\n{host}Accept: text/html\r\n" +
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"POST /verify HTTP/1.1\r\n{host}Accept: text/html\r\nCookie: {cookies.GetCookieHeader(address)}\r\n" +
             $"Content-Type: multipart/form-data; boundary=b0undary\r\nContent-Length: {length}\r\n\r\n"), Ct);
         var (head, page) = await ReadResponseAsync(stream);
         Assert.StartsWith("HTTP/1.1 413", head, StringComparison.Ordinal);
@@ -160,6 +165,63 @@ public class HeadersAndLimitsTests
         Assert.Contains("Upload refused", page, StringComparison.Ordinal);
 
         await SendBodyThenHealthAsync(stream, length, host);
+    }
+
+    /// <summary>
+    /// <c>/verify</c> is open to anyone (its code check), but its file check needs a sign-in: a caller without a session is held
+    /// to the anonymous 16 KiB before the body is read, by its declared length and, sent chunked, once 16 KiB have arrived. It
+    /// had the document limit (51 MiB): a 50 MB text field was read whole before the caller was sent to the login page.
+    /// </summary>
+    [Fact]
+    public async Task An_anonymous_upload_to_the_verify_page_is_refused_before_its_body_is_read()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        var address = node.Http.BaseAddress!;
+        var head = $"POST /verify HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: multipart/form-data; boundary=b0undary\r\n";
+        var field = Encoding.ASCII.GetBytes("--b0undary\r\nContent-Disposition: form-data; name=\"Title\"\r\n\r\n" + new string('a', 32 * 1024));
+
+        // 50 MB declared and none of it sent: the declared length alone is refused, as a page and as a problem.
+        foreach (var accept in new[] { "text/html", "application/json" })
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            await tcp.ConnectAsync(address.Host, address.Port, Ct);
+            var stream = tcp.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"{head}Accept: {accept}\r\nContent-Length: 50000000\r\n\r\n"), Ct);
+            var (answer, body) = await ReadResponseAsync(stream).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            Assert.StartsWith("HTTP/1.1 413", answer, StringComparison.Ordinal);
+            if (accept == "text/html")
+            {
+                Assert.Contains("Upload refused", body, StringComparison.Ordinal);
+                Assert.Contains(RequestBodyLimits.SignInToUpload, body, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Equal(RequestBodyLimits.SignInToUpload, JsonDocument.Parse(body).RootElement.GetProperty("errors").GetProperty("body")[0].GetString());
+            }
+        }
+
+        // Sent chunked: 32 KiB of a text field, and no more. The answer comes once 16 KiB are read; nothing waits for the rest.
+        using (var tcp = new System.Net.Sockets.TcpClient())
+        {
+            await tcp.ConnectAsync(address.Host, address.Port, Ct);
+            var stream = tcp.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"{head}Accept: text/html\r\nTransfer-Encoding: chunked\r\n\r\n{field.Length:x}\r\n"), Ct);
+            await stream.WriteAsync(field, Ct);
+            await stream.WriteAsync("\r\n"u8.ToArray(), Ct);
+            var (answer, body) = await ReadResponseAsync(stream).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            Assert.StartsWith("HTTP/1.1 413", answer, StringComparison.Ordinal);
+            Assert.Contains(RequestBodyLimits.SignInToUpload, body, StringComparison.Ordinal);
+        }
+
+        // The same chunked field from a signed-in browser is read: its cap is the document limit (the form lacks its token: 400).
+        using var browser = await node.CookieLoginAsync("admin", NodeFixture.Password);
+        var form = new MultipartFormDataContent { { new StringContent(new string('a', 32 * 1024)), "Title" } };
+        using var signedIn = new HttpRequestMessage(HttpMethod.Post, "/verify") { Content = form };
+        signedIn.Headers.TransferEncodingChunked = true;
+        signedIn.Headers.Accept.ParseAdd("text/html");
+        using var read = await browser.SendAsync(signedIn, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, read.StatusCode);
+        Assert.DoesNotContain("Sign in, then send the file again", await read.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
     /// <summary>Reads one HTTP/1.1 response (head, and its body by Content-Length or chunks) from <paramref name="stream"/>.</summary>

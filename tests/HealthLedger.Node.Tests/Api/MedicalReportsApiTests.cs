@@ -66,6 +66,22 @@ public class MedicalReportsApiTests
     }
 
     [Fact]
+    public async Task A_metadata_part_over_the_form_value_limit_is_refused_413_and_nothing_is_stored()
+    {
+        var w = await SetUpAsync();
+        await using var node = w.Node;
+        // 6 MiB of JSON text in the 'metadata' part (the body's cap is the document limit, 51 MiB): it was read whole.
+        var metadata = new { type = "lab", title = "Full blood count", summary = new string('a', 6 * 1024 * 1024) };
+        var problem = await Problem(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(metadata, Pdf), Ct), HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal("Request body too large", problem.GetProperty("title").GetString());
+        Assert.Equal("The 'metadata' part is longer than this endpoint takes (4 MB of text). Nothing was changed.",
+            problem.GetProperty("errors").GetProperty("metadata")[0].GetString());
+        Assert.Empty(await Read<List<ReportsApi.ReportResponse>>(await w.Attending.GetAsync($"/api/v1/patients/{w.PatientId}/reports", Ct)));
+        // A metadata part within the limit is read as before.
+        await Read<ReportsApi.ReportCreatedResponse>(await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab, Pdf), Ct));
+    }
+
+    [Fact]
     public async Task A_file_check_names_the_report_only_to_someone_who_may_read_it()
     {
         // Issue 12 item 18: any signed-in user learned which report and author a file is, even another patient's.

@@ -316,6 +316,65 @@ public class ErrorPagesTests
     }
 
     [Fact]
+    public async Task A_multipart_text_field_over_the_form_value_limit_is_refused_on_every_page_that_takes_uploads()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        using var browser = await node.CookieLoginAsync("admin", NodeFixture.Password);
+        var ledger = node.App.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>();
+        var height = ledger.Tip.Height;
+        var text = new string('a', 6 * 1024 * 1024);
+
+        // A 6 MiB text part beside a small file, on each page whose body cap is over the 4 MiB value limit (reports and the file
+        // check: the document limit; the import: 64 MiB), with a declared length and chunked: 413 naming the field limit, before
+        // the page's handler or its antiforgery check runs (it was read whole into one string and passed on).
+        foreach (var (path, field) in new[] { ("/verify", "Title"), ("/patients/p-1/reports/new", "Input.Summary"), ("/import", "Doctor") })
+        {
+            foreach (var chunked in new[] { false, true })
+            {
+                using var request = Multipart(path, (field, text), BrowserAccept, chunked);
+                using var page = await browser.SendAsync(request, Ct);
+                var html = await page.Content.ReadAsStringAsync(Ct);
+                Assert.True(page.StatusCode == HttpStatusCode.RequestEntityTooLarge, $"{path} (chunked: {chunked}): {(int)page.StatusCode}");
+                Assert.Contains("A field of this form is longer than this page takes (4 MB of text). Nothing was changed.", html, StringComparison.Ordinal);
+                Assert.DoesNotContain("may have expired", html, StringComparison.Ordinal);
+            }
+        }
+        // A JSON client: the 413 problem under errors.body.
+        using (var json = Multipart("/verify", ("Title", text), "application/json"))
+        using (var problem = await browser.SendAsync(json, Ct))
+        {
+            var body = await problem.Content.ReadAsStringAsync(Ct);
+            await AssertProblemAsync(problem, HttpStatusCode.RequestEntityTooLarge, body);
+            using var document = JsonDocument.Parse(body);
+            Assert.Equal("A field of this form is longer than this page takes (4 MB of text). Nothing was changed.",
+                document.RootElement.GetProperty("errors").GetProperty("body")[0].GetString());
+        }
+        Assert.Equal(height, ledger.Tip.Height);
+
+        // The same 6 MiB as a file part is a file, not a field: the check of a file still takes it (up to the document limit).
+        var token = NodeFixture.AntiforgeryToken(await browser.GetStringAsync("/verify", Ct));
+        using var upload = Multipart("/verify", ("__RequestVerificationToken", token), BrowserAccept, file: System.Text.Encoding.ASCII.GetBytes(text));
+        using var checkedFile = await browser.SendAsync(upload, Ct);
+        var result = await checkedFile.Content.ReadAsStringAsync(Ct);
+        Assert.Equal(HttpStatusCode.OK, checkedFile.StatusCode);
+        Assert.Contains("No match: big.pdf is not a report file or printout on the ledger.", result, StringComparison.Ordinal);
+    }
+
+    // A multipart/form-data POST with one text part and a file part (a small one unless given), sent chunked when asked.
+    private static HttpRequestMessage Multipart(string path, (string Name, string Value) field, string accept, bool chunked = false, byte[]? file = null)
+    {
+        var form = new MultipartFormDataContent
+        {
+            { new StringContent(field.Value), field.Name },
+            { new ByteArrayContent(file ?? "%PDF-1.4\n"u8.ToArray()), "file", "big.pdf" },
+        };
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = form };
+        if (chunked) request.Headers.TransferEncodingChunked = true;
+        request.Headers.Accept.ParseAdd(accept);
+        return request;
+    }
+
+    [Fact]
     public async Task Without_a_live_session_a_page_goes_to_the_login_page_which_says_when_the_session_ended()
     {
         await using var node = await NodeFixture.StartAsync();
