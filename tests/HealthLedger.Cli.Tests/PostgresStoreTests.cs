@@ -131,6 +131,46 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
 
     // Starts the node, registers one patient per id through the API (each committed before the next), stops it cleanly; returns
     // the height. With expectedHeight, first checks that the node serves the chain up to it (after a restart).
+    [Fact]
+    public async Task A_node_that_stops_because_a_commit_failed_exits_with_a_failure_code()
+    {
+        // The fault: the node logged "committing block N failed; the node shuts down" and then exited 0, so a service manager
+        // restarting on failure (systemd Restart=on-failure) or a monitor took it for a clean stop.
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        var (database, store) = await postgres.NewDatabaseAsync();
+        var init = await CliProcess.RunAsync("init", "--data", data, "--store", store);
+        Assert.True(init.ExitCode == 0, init.Stdout + init.Stderr);
+        Core.Crypto.UserKeys admin;
+        using (var keystore = Keystore.Open(new DataDirectory(data).KeystorePath)) admin = keystore.Unseal("admin", CliProcess.Password)!;
+        using var _ = admin;
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var url = $"http://127.0.0.1:{CliProcess.FreePort()}";
+        using var node = CliProcess.Start("up", "--data", data, "--urls", url);
+        await node.WaitUntilServingAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        var signer = await Signers.GetAsync(http, admin);
+
+        // Someone with SQL access moves a table away under the running node: its next block cannot be committed.
+        await postgres.Server.ExecuteAsync(database, "ALTER TABLE receipts RENAME TO receipts_moved", Ct);
+        using var keys = TestNetwork.KeysFor("pg-fail");
+        var tx = Transaction.Create(signer.Network, admin.Signing, signer.NextNonce,
+            new RegisterUserPayload("pg-fail", Role.Patient, signer.OrganisationId, keys.Signing.PublicKey, keys.Encryption.PublicKey));
+        using var content = new ByteArrayContent(tx.Encoded.ToArray());
+        content.Headers.ContentType = new("application/octet-stream");
+        using (var accepted = await http.PostAsync("/api/v1/transactions", content, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+
+        await node.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(1, node.ExitCode);
+        Assert.Contains("[1003]", node.Stdout + node.Stderr);
+        Assert.Contains("error: the node stopped: committing block 1 failed (event 1003)", node.Stderr);
+        await postgres.Server.ExecuteAsync(database, "ALTER TABLE receipts_moved RENAME TO receipts", Ct);
+        Assert.Equal(1, await CountAsync(database, "SELECT COUNT(*) FROM blocks")); // genesis only: nothing half-written
+    }
+
     private static async Task<ulong> CommitAsync(string data, string[] ids, ulong? expectedHeight = null)
     {
         Core.Crypto.UserKeys admin;

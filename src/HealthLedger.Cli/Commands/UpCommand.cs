@@ -188,6 +188,7 @@ internal static class UpCommand
             ? NetworkInitializer.AdminUser : NetworkInitializer.ConsortiumAdmin(organisation);
         Console.WriteLine($"Log in as '{admin}' with the password printed at initialisation (or {CommonOptions.PasswordVariable}). Press Ctrl+C to stop.");
         await app.WaitForShutdownAsync(cancellationToken);
-        return 0;
+        // A node that stopped itself because it can no longer commit exits with a failure, for service managers and monitoring.
+        return app.Services.GetRequiredService<Node.Network.ConsensusHost>().Halted is { } halted ? CommonOptions.Fail($"the node stopped: {halted}", 1) : 0;
     }
 }

@@ -24,6 +24,14 @@ public sealed record AdmissionLimits
     /// </summary>
     public int TargetLatencyMs { get; init; }
 
+    /// <summary>
+    /// Writes with a body larger than 1 MiB (a document upload, an import, a large transaction batch) served at once; default
+    /// 8 per processor. Their bodies stream to their endpoint while they hold a permit, so they have this budget of their own:
+    /// a client sending one slowly can hold only other large uploads, never the ordinary writes, reads or sign-ins, whose bodies
+    /// are read whole before they are counted (docs/operations.md, "Overload: admission control").
+    /// </summary>
+    public int Uploads { get; init; } = 8 * Environment.ProcessorCount;
+
     /// <summary>Other requests (reads, pages, sign-ins) served at once; default 256 per processor.</summary>
     public int Reads { get; init; } = 256 * Environment.ProcessorCount;
 
@@ -42,6 +50,7 @@ public sealed record AdmissionLimits
         var problems = new List<(string, string)>();
         if (Writes < 1) problems.Add(("writes", "must be at least 1"));
         if (Reads < 1) problems.Add(("reads", "must be at least 1"));
+        if (Uploads < 1) problems.Add(("uploads", "must be at least 1"));
         if (RetryAfterSeconds is < 1 or > 3600) problems.Add(("retryAfterSeconds", "must be between 1 and 3600"));
         if (Mempool < 1) problems.Add(("mempool", "must be at least 1"));
         if (TargetLatencyMs is < 0 or > 60_000) problems.Add(("targetLatencyMs", "must be between 0 (no adaptation) and 60000"));

@@ -203,6 +203,7 @@ public static class NodeHost
             app.UseRequestBodyLimits(options);
             app.UseAuthorization();
             app.UseRetryAfterOnBusy(options.Admission);
+            app.UseBodyBeforeAdmission(); // a permit is held by a request the node can work on, not by a client still sending its body
             app.UseRateLimiter(); // after authorization: the break-glass policy counts per signed-in user; the global limiter is admission control
             app.UseMiddleware<PasswordChangeGate>();
             app.UseMiddleware<Web.IdempotencyKeys>(); // after authorization: keys are per signed-in user

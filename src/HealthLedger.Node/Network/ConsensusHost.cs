@@ -132,7 +132,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         if (node.Store.WriteFailure is { } failure)
         {
             Log.StoreFailed(logger, failure, node.Tip.Height);
-            lifetime.StopApplication();
+            Halt($"the ledger store refuses writes (event 1005): {failure.Message}");
             return false;
         }
         var now = Now();
@@ -241,6 +241,19 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         return true;
     }
 
+    /// <summary>
+    /// Why block production stopped the node, when it did (a failed commit, a store that refuses writes, a decided block this
+    /// node refuses), or null: the host exits with a failure code then (<c>healthledger up</c>/<c>node</c>: 1), so a service
+    /// manager restarting on failure and monitoring see a failure, not a clean stop. The text names no health data.
+    /// </summary>
+    public string? Halted { get; private set; }
+
+    private void Halt(string reason)
+    {
+        Halted ??= reason;
+        lifetime.StopApplication();
+    }
+
     private bool Commit(EngineAction.Decide decide, byte[]? state)
     {
         if (!_candidates.TryGetValue(decide.ValueHash, out var candidate))
@@ -251,7 +264,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
             if (candidate is null)
             {
                 Log.ProposalRefused(logger, decide.Height, error ?? "it does not decode");
-                lifetime.StopApplication();
+                Halt($"the network decided block {decide.Height}, which this node refuses: {error ?? "it does not decode"}");
                 return false;
             }
         }
@@ -274,7 +287,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         catch (Exception e)
         {
             Log.CommitFailed(logger, e, header.Height);
-            lifetime.StopApplication();
+            Halt($"committing block {header.Height} failed (event 1003): {e.Message}");
             return false;
         }
         var rejected = candidate.Built.Execution.Receipts.Count(r => r.Verdict != TxVerdict.Ok);

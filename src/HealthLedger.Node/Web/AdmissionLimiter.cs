@@ -5,9 +5,10 @@ using Microsoft.AspNetCore.Http;
 namespace HealthLedger.Node.Web;
 
 /// <summary>
-/// The node's global rate limiter (ASP.NET Core's rate-limiting middleware): two <see cref="ConcurrencyLimiter"/>s without a
-/// queue, one for writes and one for everything else a person or client asks (<see cref="Classify"/>), so a request beyond
-/// its budget is refused at once rather than waiting. Peer calls (gRPC, consensus, block sync), the health check and static
+/// The node's global rate limiter (ASP.NET Core's rate-limiting middleware): three <see cref="ConcurrencyLimiter"/>s without a
+/// queue, one for writes, one for writes whose large body streams to their endpoint (uploads, <see cref="BodyBeforeAdmission"/>)
+/// and one for everything else a person or client asks (<see cref="Classify"/>), so a request beyond its budget is refused at
+/// once rather than waiting. Every other request's body has been read whole before it is counted (<see cref="BodyBeforeAdmission"/>). Peer calls (gRPC, consensus, block sync), the health check and static
 /// assets are never limited. A refusal's lease carries <see cref="MetadataName.RetryAfter"/> and <see cref="RefusalMarker"/>,
 /// by which <see cref="AdmissionControl"/> tells it from the endpoint policies' refusals.
 /// <para>
@@ -27,6 +28,7 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
     private static readonly long AdjustEvery = System.Diagnostics.Stopwatch.Frequency / 2;
 
     private readonly ConcurrencyLimiter _writes;
+    private readonly ConcurrencyLimiter _uploads;
     private readonly ConcurrencyLimiter _reads;
     private readonly TimeSpan _retryAfter;
     private readonly int _maxWrites;
@@ -39,12 +41,14 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
     private long _windowWrites;
     private long _windowRefusals;
     private long _refusedWrites;
+    private int _bodiesArriving;
 
     /// <summary>Budgets of <paramref name="limits"/>.</summary>
     public AdmissionLimiter(AdmissionLimits limits)
     {
         ArgumentNullException.ThrowIfNull(limits);
         _writes = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = limits.Writes, QueueLimit = 0 });
+        _uploads = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = limits.Uploads, QueueLimit = 0 });
         _reads = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = limits.Reads, QueueLimit = 0 });
         _retryAfter = TimeSpan.FromSeconds(limits.RetryAfterSeconds);
         _maxWrites = _writeLimit = limits.Writes;
@@ -64,6 +68,8 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
         Writes,
         /// <summary>Reads, pages and sign-ins.</summary>
         Reads,
+        /// <summary>A write whose body is larger than what is read before admission (<see cref="BodyBeforeAdmission.Streams"/>): a document upload, an import.</summary>
+        Uploads,
     }
 
     /// <summary>The budget of <paramref name="request"/> (see <see cref="Budget"/>).</summary>
@@ -84,15 +90,21 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
         {
             return Budget.Reads;
         }
-        return Budget.Writes;
+        return BodyBeforeAdmission.Streams(request.HttpContext) ? Budget.Uploads : Budget.Writes;
     }
 
     private ConcurrencyLimiter? For(HttpContext context) => Classify(context.Request) switch
     {
         Budget.Writes => _writes,
+        Budget.Uploads => _uploads,
         Budget.Reads => _reads,
         _ => null,
     };
+
+    /// <summary>Requests whose bodies are being read before they are counted (<see cref="BodyBeforeAdmission"/>): they hold no permit.</summary>
+    public int BodiesArriving => Volatile.Read(ref _bodiesArriving);
+
+    internal void BodyArriving(int delta) => Interlocked.Add(ref _bodiesArriving, delta);
 
     /// <summary>Write requests refused since the node started.</summary>
     public long RefusedWrites => Interlocked.Read(ref _refusedWrites);
@@ -108,12 +120,12 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
     {
         var limiter = For(resource);
         if (limiter is null) return Admitted.Instance;
-        if (limiter == _reads)
+        if (limiter != _writes)
         {
-            var read = _reads.AttemptAcquire(permitCount);
-            if (read.IsAcquired) return read;
-            read.Dispose();
-            return new Refused("reads", _retryAfter);
+            var other = limiter.AttemptAcquire(permitCount);
+            if (other.IsAcquired) return other;
+            other.Dispose();
+            return new Refused(limiter == _reads ? "reads" : "uploads", _retryAfter);
         }
         Adjust();
         var inProgress = _maxWrites - (_writes.GetStatistics()?.CurrentAvailablePermits ?? 0);
@@ -170,6 +182,7 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
         if (disposing)
         {
             _writes.Dispose();
+            _uploads.Dispose();
             _reads.Dispose();
         }
         base.Dispose(disposing);

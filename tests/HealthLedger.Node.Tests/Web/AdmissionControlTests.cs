@@ -139,6 +139,99 @@ public class AdmissionControlTests
         Assert.NotEqual(HttpStatusCode.ServiceUnavailable, answered.StatusCode);
     }
 
+    [Fact]
+    public async Task Writes_whose_bodies_arrive_slowly_hold_no_write_permit_and_a_slow_upload_holds_only_the_uploads_budget()
+    {
+        // The fault: a signed-in user (any role) opened as many connections as the write budget and sent each body a few bytes
+        // at a time; every permit was held while the bodies trickled in, and everyone else's writes were refused with 503.
+        await using var node = await NodeFixture.StartAsync(configure: o => o with { Admission = new AdmissionLimits { Writes = 2, Uploads = 1, TargetLatencyMs = 0 } });
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var patient = await RegisterAsync(admin);
+        var limiter = node.App.Services.GetRequiredService<AdmissionLimiter>();
+        var token = admin.DefaultRequestHeaders.Authorization!.Parameter!;
+        var charge = System.Text.Encoding.UTF8.GetBytes("""{"occurredAt":"2026-01-05T10:00","service":"Slow","quantity":1,"unitPrice":1}""");
+
+        // Twice the write budget: each sends its headers and the first byte of its body, and stops there.
+        var slow = new List<(System.Net.Sockets.TcpClient Client, Stream Stream)>();
+        for (var i = 0; i < 4; i++) slow.Add(await StartSlowAsync(admin.BaseAddress!, $"/api/v1/patients/{patient}/account/charges", token, charge.Length, charge[..1]));
+        await Until(() => limiter.BodiesArriving == 4, "the node reads all four bodies"); // before the fix: never (none was read before admission)
+
+        Assert.Equal(2, limiter.Statistics.Writes!.CurrentAvailablePermits);
+        using (var taken = await Charge(admin, patient, 1))
+        {
+            Assert.Equal(HttpStatusCode.Created, taken.StatusCode); // before the fix: 503, the two permits held by senders
+        }
+
+        // A large body (over 1 MiB) streams to its endpoint and takes the uploads budget's one permit while it arrives: a second
+        // one is refused, ordinary writes are not.
+        var batch = await StartSlowAsync(admin.BaseAddress!, "/api/v1/transactions/batch", token, 2 * 1024 * 1024, [1], "application/octet-stream");
+        await Until(() => UploadPermits(limiter) == 0, "the slow upload holds the uploads permit");
+        var second = await StartSlowAsync(admin.BaseAddress!, "/api/v1/transactions/batch", token, 2 * 1024 * 1024, [1], "application/octet-stream");
+        using (var reader = new StreamReader(second.Stream))
+        {
+            Assert.Equal("HTTP/1.1 503 Service Unavailable", await reader.ReadLineAsync(Ct)); // refused before its body is read
+            var headers = new List<string>();
+            for (var line = await reader.ReadLineAsync(Ct); !string.IsNullOrEmpty(line); line = await reader.ReadLineAsync(Ct)) headers.Add(line);
+            Assert.Contains("Retry-After: 1", headers);
+        }
+        second.Client.Dispose();
+        using (var taken = await Charge(admin, patient, 2))
+        {
+            Assert.Equal(HttpStatusCode.Created, taken.StatusCode);
+        }
+        batch.Client.Dispose();
+
+        // The slow senders were real requests: once its body is complete, each is counted, taken and committed (one after the
+        // other here: four completed at once would be beyond the budget of two, and the excess refused).
+        foreach (var (client, stream) in slow)
+        {
+            await stream.WriteAsync(charge.AsMemory(1), Ct);
+            await stream.FlushAsync(Ct);
+            using var reader = new StreamReader(stream);
+            Assert.Equal("HTTP/1.1 201 Created", await reader.ReadLineAsync(Ct));
+            client.Dispose();
+        }
+        var account = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/patients/{patient}/account", Ct);
+        Assert.Equal(6, account.GetProperty("lines").GetArrayLength());
+    }
+
+    // Polls the node's own counters for what the test waits on, failing after 30 s rather than hanging.
+    private static async Task Until(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
+            await Task.Delay(5, Ct);
+        }
+    }
+
+    private static int UploadPermits(AdmissionLimiter limiter) =>
+        (int)limiter.GetStatistics(UploadContext())!.CurrentAvailablePermits;
+
+    // A request the limiter classifies as an upload: a write declaring a body over 1 MiB.
+    private static Microsoft.AspNetCore.Http.DefaultHttpContext UploadContext()
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Method = "POST";
+        context.Request.Path = "/api/v1/transactions/batch";
+        context.Request.ContentLength = 2 * 1024 * 1024;
+        return context;
+    }
+
+    // Opens a connection, sends a request's headers declaring a body of `length` bytes and only `first` of it.
+    private static async Task<(System.Net.Sockets.TcpClient Client, Stream Stream)> StartSlowAsync(Uri node, string path, string token, int length, byte[] first, string contentType = "application/json")
+    {
+        var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(node.Host, node.Port, Ct);
+        var stream = client.GetStream();
+        var head = $"POST {path} HTTP/1.1\r\nHost: {node.Authority}\r\nAuthorization: Bearer {token}\r\nContent-Type: {contentType}\r\nContent-Length: {length}\r\n\r\n";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head), Ct);
+        await stream.WriteAsync(first, Ct);
+        await stream.FlushAsync(Ct);
+        return (client, stream);
+    }
+
     private static async Task AssertBusyAsync(HttpResponseMessage response, string retryAfter)
     {
         Assert.Equal(retryAfter, response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -1,0 +1,83 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HealthLedger.Node.Web;
+
+/// <summary>
+/// A request's body is read whole before admission control counts the request (<see cref="AdmissionLimiter"/>): a permit is
+/// held by a request the node can work on, not by a client still sending. Without this, one signed-in user of any role who
+/// opens as many connections as the write budget and sends each body a few bytes at a time (above Kestrel's minimum data rate)
+/// held every write permit for as long as they liked, and everyone else's writes were refused with 503.
+/// <para>
+/// A body of at most <see cref="RequestBodyLimits.Signed"/> (1 MiB: its declared length, or its endpoint's cap when it
+/// declares none) is buffered in memory only — never in a file, since it may hold health data in plaintext — and handed on
+/// rewound (<see cref="HttpRequestRewindExtensions.EnableBuffering(HttpRequest, int, long)"/>). That is every JSON write, form
+/// and sign-in. A larger body (a document upload, an import, a large transaction batch) is streamed to its endpoint as before
+/// and takes a permit of its own, smaller budget (<see cref="Configuration.AdmissionLimits.Uploads"/>): a slow sender there can
+/// hold only other large uploads, never the ordinary writes, reads or sign-ins.
+/// </para>
+/// <para>
+/// A body over its cap fails here as it would in its endpoint (Kestrel's 413, answered by <see cref="BindingProblems"/>); a
+/// client that goes away mid-body gets nothing, and nothing was done. A body declared over its cap is not read here: its
+/// endpoint refuses it as before (<see cref="RequestBodyLimits"/>).
+/// </para>
+/// </summary>
+public static class BodyBeforeAdmission
+{
+    private static readonly object BufferedKey = new();
+
+    /// <summary>True when the request's body was read whole before admission (and so takes its budget's permit, not an upload's).</summary>
+    public static bool WasBuffered(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Items.ContainsKey(BufferedKey);
+    }
+
+    /// <summary>
+    /// True when the request may carry a body that is not read before admission: a larger body than
+    /// <see cref="RequestBodyLimits.Signed"/> (declared, or allowed by its endpoint's cap when none is declared).
+    /// </summary>
+    public static bool Streams(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return HasBody(context) && !WasBuffered(context) && (context.Request.ContentLength ?? Cap(context) ?? long.MaxValue) > RequestBodyLimits.Signed;
+    }
+
+    /// <summary>Reads the body of every admission-controlled request whole first (see the class remarks). Place it just before the rate limiter.</summary>
+    public static IApplicationBuilder UseBodyBeforeAdmission(this IApplicationBuilder app) =>
+        app.Use(async (context, next) =>
+        {
+            if (AdmissionLimiter.Classify(context.Request) != AdmissionLimiter.Budget.None && HasBody(context) && !WasBuffered(context)
+                && Cap(context) is { } cap && cap > 0 && (context.Request.ContentLength ?? cap) <= Math.Min(cap, RequestBodyLimits.Signed))
+            {
+                var size = (int)Math.Min(cap, RequestBodyLimits.Signed);
+                // In memory up to the cap, which Kestrel enforces while it is read: the buffer never spills to a file.
+                context.Request.EnableBuffering(bufferThreshold: size, bufferLimit: size);
+                var limiter = context.RequestServices.GetService<AdmissionLimiter>();
+                limiter?.BodyArriving(1);
+                try
+                {
+                    await context.Request.Body.DrainAsync(context.RequestAborted);
+                }
+                catch (Exception e) when (context.RequestAborted.IsCancellationRequested && e is OperationCanceledException or IOException)
+                {
+                    return; // the client went away before its body arrived: nothing to answer, nothing done
+                }
+                finally
+                {
+                    limiter?.BodyArriving(-1);
+                }
+                context.Request.Body.Position = 0;
+                context.Items[BufferedKey] = true;
+            }
+            await next(context);
+        });
+
+    private static bool HasBody(HttpContext context) =>
+        context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? context.Request.ContentLength > 0;
+
+    private static long? Cap(HttpContext context) => context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+}
