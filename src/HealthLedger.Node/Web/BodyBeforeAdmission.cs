@@ -22,7 +22,8 @@ namespace HealthLedger.Node.Web;
 /// <para>
 /// A body over its cap fails here as it would in its endpoint (Kestrel's 413, answered by <see cref="BindingProblems"/>); a
 /// client that goes away mid-body gets nothing, and nothing was done. A body declared over its cap is not read here: its
-/// endpoint refuses it as before (<see cref="RequestBodyLimits"/>).
+/// endpoint refuses it as before (<see cref="RequestBodyLimits"/>); nor is the body of a request no endpoint takes (404, or
+/// routing's 405), which is answered as before without it.
 /// </para>
 /// </summary>
 public static class BodyBeforeAdmission
@@ -50,7 +51,7 @@ public static class BodyBeforeAdmission
     public static IApplicationBuilder UseBodyBeforeAdmission(this IApplicationBuilder app) =>
         app.Use(async (context, next) =>
         {
-            if (AdmissionLimiter.Classify(context.Request) != AdmissionLimiter.Budget.None && HasBody(context) && !WasBuffered(context)
+            if (AdmissionLimiter.Classify(context.Request) != AdmissionLimiter.Budget.None && TakesBody(context.GetEndpoint()) && HasBody(context) && !WasBuffered(context)
                 && Cap(context) is { } cap && cap > 0 && (context.Request.ContentLength ?? cap) <= Math.Min(cap, RequestBodyLimits.Signed))
             {
                 var size = (int)Math.Min(cap, RequestBodyLimits.Signed);
@@ -75,6 +76,11 @@ public static class BodyBeforeAdmission
             }
             await next(context);
         });
+
+    // An address with no endpoint (404) or none for the request's method (routing's 405) is answered without its body: read
+    // first, a large one would turn that answer into a 413.
+    private static bool TakesBody(Endpoint? endpoint) =>
+        endpoint is not null && endpoint.DisplayName?.StartsWith("405 HTTP Method Not Supported", StringComparison.Ordinal) != true;
 
     private static bool HasBody(HttpContext context) =>
         context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? context.Request.ContentLength > 0;
