@@ -9,7 +9,7 @@ internal static class BenchCommand
     public static Command Create()
     {
         var config = new Option<string?>("--config") { Description = "A benchmark config (JSON: targets, rounds with rate controllers, workload mix, passes); default: built in" };
-        var quick = new Option<bool>("--quick") { Description = "Short rounds, one pass, every target (about two minutes in a Release build)" };
+        var quick = new Option<bool>("--quick") { Description = "Short rounds, one pass, every target (about two minutes in a Release build); not with --config" };
         var output = new Option<string>("--out", "-o") { Description = "Results folder (default ./bench-results/<time>)" };
         var targets = new Option<string?>("--targets") { Description = "Comma-separated subset of: " + string.Join(", ", BenchConfig.KnownTargets) };
         var keepData = new Option<bool>("--keep-data") { Description = "Keep the HealthLedger targets' data folders (listed in results.json as dataFolders) to check them with 'healthledger verify'" };
@@ -24,6 +24,7 @@ internal static class BenchCommand
         command.SetAction(async (parse, ct) =>
         {
             BenchConfig settings;
+            if (parse.GetValue(quick) && parse.GetValue(config) is not null) return CommonOptions.Fail("--quick and --config do not go together: a config sets its own rounds and passes");
             try
             {
                 settings = parse.GetValue(config) is { } file ? BenchConfig.Load(file) : parse.GetValue(quick) ? BenchConfig.Quick : new BenchConfig();
@@ -31,7 +32,7 @@ internal static class BenchCommand
                 if (parse.GetValue(passes) is { } p) settings = settings with { Passes = p };
                 settings.Validate();
             }
-            catch (Exception e) when (e is InvalidDataException or IOException)
+            catch (InvalidDataException e)
             {
                 return CommonOptions.Fail(e.Message);
             }
