@@ -66,9 +66,9 @@ public static class BenchRun
                         {
                             // The client's own process too: on a small machine it competes with the target for the same cores.
                             await using var sampler = new ProcessSampler(new Dictionary<string, int>(target.Processes) { ["bench client"] = Environment.ProcessId });
-                            var (ops, steps) = await runner.RunAsync(round, what => Say($"{round.Name}: {what}"), ct);
+                            var (ops, steps, saturated) = await runner.RunAsync(round, what => Say($"{round.Name}: {what}"), ct);
                             var use = await sampler.FinishAsync();
-                            var metrics = RoundMetrics.From(name, round, pass, ops, steps, use);
+                            var metrics = RoundMetrics.From(name, round, pass, ops, steps, use, saturated);
                             results.Rounds.Add(metrics);
                             Say($"{round.Name}: {metrics.Succeeded} ok, {metrics.Rejected} rejected, {metrics.Failed} failed, {metrics.Throughput:0.0} op/s, p99 {metrics.Latency?.P99:0} ms");
                         }
