@@ -44,6 +44,7 @@ public static class Report
     {
         var s = new StringBuilder();
         s.AppendLine("# HealthLedger benchmark").AppendLine();
+        if (r.Interrupted is { } interrupted) s.AppendLine(Inv, $"**Interrupted** ({interrupted}): partial results, only the rounds that finished.").AppendLine();
         s.AppendLine(Inv, $"- started {r.StartedAt:u}; command `{r.Command}`");
         s.AppendLine(Inv, $"- machine: {r.Machine}");
         s.AppendLine(Inv, $"- targets {string.Join(", ", r.Config.Targets)}; {r.Config.Passes} pass(es), targets alternating; {r.Config.Patients} patients; documents {r.Config.DocumentBytes} bytes; cluster of {r.Config.ClusterNodes} nodes; consortium of {r.Config.ConsortiumOrganisations} hospitals, one node each");

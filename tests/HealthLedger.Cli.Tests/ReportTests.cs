@@ -65,6 +65,15 @@ public class ReportTests
     }
 
     [Fact]
+    public void An_interrupted_run_says_so_at_the_top()
+    {
+        var results = Results(new BenchConfig { Targets = ["node"], Passes = 2 }, [Round("node", "a", RateControl.FixedLoad, 10)]) with { Interrupted = "pass 2, node, round a" };
+        var md = Report.Markdown(results);
+        Assert.Contains("**Interrupted** (pass 2, node, round a): partial results, only the rounds that finished.", md, StringComparison.Ordinal);
+        Assert.Contains("Did not run (no operation sent; see Problems): pass 2, node.", md, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void No_plot_axis_goes_below_zero()
     {
         // One point of a low rate, and a flat CDF: autoscaling alone would put the axes' margins below zero.
