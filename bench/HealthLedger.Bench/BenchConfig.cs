@@ -102,51 +102,159 @@ public sealed record BenchConfig
         ],
     };
 
+    /// <summary>Most operations in flight in a fixed-load round (each is a task and a connection of the client).</summary>
+    public const int MaxInFlight = 10_000;
+
+    /// <summary>Highest offered rate of a fixed-rate round or of a maximum-rate round's first step, operations per second.</summary>
+    public const double MaxTps = 100_000;
+
+    /// <summary>Largest step factor of a maximum-rate round.</summary>
+    public const double MaxStepFactor = 100;
+
+    /// <summary>Longest warm-up, duration or step: 24 hours, in seconds.</summary>
+    public const double MaxSeconds = 24 * 60 * 60;
+
+    /// <summary>Most passes (as the CLI's <c>--passes</c>).</summary>
+    public const int MaxPasses = 100;
+
+    /// <summary>Most patients registered (each with a login) before the rounds.</summary>
+    public const int MaxPatients = 10_000;
+
+    /// <summary>Largest lab report file: a node's default largest document (NodeOptions.MaxDocumentBytes, 50 MiB).</summary>
+    public const int MaxDocumentBytes = 50 * 1024 * 1024;
+
+    /// <summary>Most nodes of the cluster target: a network's most voting nodes (ValidatorSet.MaxNodes).</summary>
+    public const int MaxClusterNodes = 100;
+
+    /// <summary>Most organisations of the consortium target: a consortium's most members (Consortium.MaxOrganisations).</summary>
+    public const int MaxConsortiumOrganisations = 100;
+
+    /// <summary>Most raw-path transactions per target and pass (all pre-signed in memory before the clock starts).</summary>
+    public const int MaxRawTransactions = 10_000_000;
+
+    /// <summary>Most transactions per raw-path batch request.</summary>
+    public const int MaxRawBatch = 10_000;
+
+    /// <summary>A rate controller's name in a config and a report: fixed-rate, fixed-load, maximum-rate.</summary>
+    public static string NameOf(RateControl control) => JsonNamingPolicy.KebabCaseLower.ConvertName(control.ToString());
+
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        // Only the names (a number would give a controller that does not exist); ConfigShape checks a config before this reads it.
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) },
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
     };
 
+    private const string NotJson = "not valid JSON: ";
+
     /// <summary>Reads a config file; missing fields keep their defaults.</summary>
-    /// <exception cref="InvalidDataException">The file is not a valid config.</exception>
+    /// <exception cref="InvalidDataException">The file cannot be read or is not a valid config (the message is one line).</exception>
     public static BenchConfig Load(string path)
     {
+        string text;
         try
         {
-            var config = JsonSerializer.Deserialize<BenchConfig>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path} is empty.");
-            return config.Validate();
+            if (string.IsNullOrWhiteSpace(path)) throw new InvalidDataException("a config file is needed, not an empty name");
+            if (Directory.Exists(path)) throw new InvalidDataException($"{path} is a folder, not a config file");
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"cannot read {path}: {e.Message}");
+        }
+        var (config, problem) = Read(text);
+        if (problem is not null) throw new InvalidDataException(problem.StartsWith(NotJson, StringComparison.Ordinal) ? $"{path} is {problem}" : problem);
+        return config!;
+    }
+
+    /// <summary>
+    /// Reads a config from JSON: the config, or the first problem in one line that names where it is (<c>rounds[1].control: "foo"
+    /// is not one of fixed-rate, fixed-load, maximum-rate</c>). Unknown keys, nulls and values of the wrong type are problems, as
+    /// is every value <see cref="Problem"/> finds.
+    /// </summary>
+    public static (BenchConfig? Config, string? Problem) Read(string json)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json);
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path} is not a valid benchmark config: {e.Message}");
+            return (null, NotJson + e.Message);
+        }
+        using (document)
+        {
+            if (ConfigShape.Problem(document.RootElement, typeof(BenchConfig), Json) is { } shape) return (null, shape);
+            BenchConfig config;
+            try
+            {
+                config = document.RootElement.Deserialize<BenchConfig>(Json)!;
+            }
+            catch (JsonException e)
+            {
+                // ConfigShape should have found it first; the serializer's own words, then.
+                return (null, $"{e.Path}: {e.Message}");
+            }
+            return config.Problem() is { } problem ? (null, problem) : (config, null);
         }
     }
 
     /// <summary>Checks the values; returns this.</summary>
-    /// <exception cref="InvalidDataException">A value is out of range.</exception>
-    public BenchConfig Validate()
+    /// <exception cref="InvalidDataException">A value is out of range (the message is <see cref="Problem"/>'s).</exception>
+    public BenchConfig Validate() => Problem() is { } problem ? throw new InvalidDataException(problem) : this;
+
+    /// <summary>The first value out of range, in one line that names where it is; null when every value is in range.</summary>
+    public string? Problem()
     {
         var known = KnownTargets;
-        if (Targets.Count == 0 || Targets.FirstOrDefault(t => !known.Contains(t)) is { } bad && bad is not null)
+        if (Targets is null || Targets.Count == 0) return "targets: at least one target is needed, from " + string.Join(", ", known);
+        for (var i = 0; i < Targets.Count; i++)
         {
-            throw new InvalidDataException($"targets must be some of {string.Join(", ", known)}");
+            var target = Targets[i];
+            if (target is null || !known.Contains(target)) return $"targets: {Quote(target)} is not one of {string.Join(", ", known)}";
+            if (Targets.Take(i).Contains(target)) return $"targets: \"{target}\" is named twice";
         }
-        if (Rounds.Count == 0) throw new InvalidDataException("at least one round is needed");
-        foreach (var r in Rounds)
+        if (Rounds is null || Rounds.Count == 0) return "rounds: at least one round is needed";
+        for (var i = 0; i < Rounds.Count; i++)
         {
-            if (r.DurationSeconds <= 0 || r.WarmupSeconds < 0 || r.Tps <= 0 || r.InFlight < 1 || r.StepSeconds <= 0 || r.StepFactor <= 1)
+            var at = FormattableString.Invariant($"rounds[{i}]");
+            if (Rounds[i] is not { } r) return $"{at}: a round is needed, not null";
+            if (string.IsNullOrWhiteSpace(r.Name)) return $"{at}: \"name\" is required";
+            for (var k = 0; k < i; k++)
             {
-                throw new InvalidDataException($"round '{r.Name}': durations and rates must be positive and stepFactor above 1");
+                if (Rounds[k]?.Name == r.Name) return FormattableString.Invariant($"{at}.name: \"{r.Name}\" is the name of rounds[{k}] too");
+            }
+            if (!Enum.IsDefined(r.Control)) return $"{at}.control: not one of {string.Join(", ", Enum.GetValues<RateControl>().Select(NameOf))}";
+            var range = OutOfRange($"{at}.tps", r.Tps, 0, MaxTps) ?? OutOfRange($"{at}.inFlight", r.InFlight, 1, MaxInFlight)
+                ?? OutOfRange($"{at}.stepFactor", r.StepFactor, 1, MaxStepFactor) ?? OutOfRange($"{at}.stepSeconds", r.StepSeconds, 0, MaxSeconds)
+                ?? OutOfRange($"{at}.warmupSeconds", r.WarmupSeconds, 0, MaxSeconds, zero: true) ?? OutOfRange($"{at}.durationSeconds", r.DurationSeconds, 0, MaxSeconds);
+            if (range is not null) return range;
+            if (r.Control == RateControl.MaximumRate && r.StepSeconds > r.DurationSeconds)
+            {
+                return FormattableString.Invariant($"{at}.stepSeconds: {r.StepSeconds} is longer than the round's durationSeconds ({r.DurationSeconds}): the round would measure no step");
             }
         }
+        if (Mix is null) return "mix: the weights are needed, not null";
         int[] weights = [Mix.RegisterPatient, Mix.Encounter, Mix.Charge, Mix.Payment, Mix.LabReport, Mix.GrantRevoke, Mix.Read, Mix.LabOrder, Mix.Dispense];
-        if (weights.Any(w => w < 0) || weights.Sum(w => (long)w) is 0 or > int.MaxValue) throw new InvalidDataException("mix weights must be zero or positive, with at least one positive");
-        if (Patients < 1 || DocumentBytes < 1 || Passes < 1 || ClusterNodes < 1 || ConsortiumOrganisations < 1)
-        {
-            throw new InvalidDataException("patients, documentBytes, passes, clusterNodes and consortiumOrganisations must be positive");
-        }
-        if (RawTransactions < 0 || RawBatch < 1) throw new InvalidDataException("rawTransactions must be zero (no raw path) or positive, and rawBatch positive");
-        return this;
+        if (weights.Any(w => w < 0) || weights.Sum(w => (long)w) is 0 or > int.MaxValue) return "mix weights must be zero or positive, with at least one positive";
+        return OutOfRange("patients", Patients, 1, MaxPatients) ?? OutOfRange("documentBytes", DocumentBytes, 1, MaxDocumentBytes)
+            ?? OutOfRange("passes", Passes, 1, MaxPasses) ?? OutOfRange("clusterNodes", ClusterNodes, 1, MaxClusterNodes)
+            ?? OutOfRange("consortiumOrganisations", ConsortiumOrganisations, 1, MaxConsortiumOrganisations)
+            ?? OutOfRange("rawTransactions", RawTransactions, 0, MaxRawTransactions) ?? OutOfRange("rawBatch", RawBatch, 1, MaxRawBatch)
+            ?? (NodeData is { } folder && !Directory.Exists(folder) ? $"nodeData: {folder} is not a folder" : null);
     }
+
+    private static string Quote(string? value) => value is null ? "null" : $"\"{value}\"";
+
+    // A whole number from min to max.
+    private static string? OutOfRange(string path, long value, long min, long max) =>
+        value >= min && value <= max ? null : FormattableString.Invariant($"{path}: {value} is out of range ({min} to {max:#,0})");
+
+    // A number above min (or from min, with zero) up to max.
+    private static string? OutOfRange(string path, double value, double min, double max, bool zero = false) =>
+        (zero ? value >= min : value > min) && value <= max ? null
+            : FormattableString.Invariant($"{path}: {value} is out of range ({(zero ? "from" : "above")} {min}, at most {max:#,0.##})");
 }

@@ -13,7 +13,11 @@ namespace HealthLedger.Bench;
 /// <param name="RawPaths">The raw signed-transaction path of each HealthLedger target, per pass (<see cref="BenchConfig.RawTransactions"/>).</param>
 /// <param name="Verifies"><c>healthledger verify</c> of each HealthLedger target's data after its pass.</param>
 public sealed record BenchResults(DateTimeOffset StartedAt, string Command, string Machine, BenchConfig Config, List<RoundMetrics> Rounds, List<string> Problems,
-    List<TargetData> DataFolders, List<RawPathMetrics> RawPaths, List<VerifyMetrics> Verifies);
+    List<TargetData> DataFolders, List<RawPathMetrics> RawPaths, List<VerifyMetrics> Verifies)
+{
+    /// <summary>Where the run was interrupted (Ctrl+C), e.g. <c>pass 1, node, round fixed-load-128</c>; null when it ran to its end.</summary>
+    public string? Interrupted { get; init; }
+}
 
 /// <summary>The data folders a target's HealthLedger nodes left in one pass (kept with <c>--keep-data</c>).</summary>
 public sealed record TargetData(string Target, int Pass, IReadOnlyList<string> Folders);
@@ -22,6 +26,9 @@ public sealed record TargetData(string Target, int Pass, IReadOnlyList<string> F
 /// Runs the benchmark: for each pass, each target in turn (the order alternates between passes) is started fresh, set up,
 /// run through every round, and stopped. Writes results.json, report.md and report.html into the output folder. With
 /// <c>keepData</c> the targets' folders are left in place (listed in <see cref="BenchResults.DataFolders"/>) rather than deleted.
+/// A target that cannot start or be set up is a problem of the run (<see cref="BenchResults.Problems"/>), and the run goes on
+/// with the next. Cancelled (Ctrl+C), the run stops the target it is in (its processes and temporary folder, as after its
+/// rounds) and writes what finished, marked <see cref="BenchResults.Interrupted"/>; nothing when no round finished.
 /// </summary>
 public static class BenchRun
 {
@@ -31,6 +38,47 @@ public static class BenchRun
     {
         Directory.CreateDirectory(outputFolder);
         var results = new BenchResults(DateTimeOffset.UtcNow, command, Machine(), config, [], [], [], [], []);
+        var where = "the start";
+        try
+        {
+            await RunPassesAsync(config, results, at => where = at, progress, ct, keepData);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            results = results with { Interrupted = where };
+            results.Problems.Add($"interrupted during {where}");
+            if (results.Rounds.Count == 0 && results.DataFolders.Count == 0) return results;
+        }
+        await File.WriteAllTextAsync(Path.Combine(outputFolder, "results.json"), JsonSerializer.Serialize(results, BenchConfig.Json), CancellationToken.None);
+        Report.Write(results, outputFolder);
+        return results;
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="folder"/> can take a run's results, before anything starts: not a file, not a folder that
+    /// already holds results (<c>results.json</c>: a run never overwrites another's), and writable (created when missing).
+    /// Returns the problem in one line, or null.
+    /// </summary>
+    public static string? OutputProblem(string folder)
+    {
+        if (File.Exists(folder)) return $"{folder} is a file, not a folder";
+        if (File.Exists(Path.Combine(folder, "results.json"))) return $"{folder} already holds the results of a run (results.json); give another folder, or remove them first";
+        try
+        {
+            Directory.CreateDirectory(folder);
+            var probe = Path.Combine(folder, $".healthledger-bench-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"{folder} cannot be created or written to ({e.Message})";
+        }
+    }
+
+    private static async Task RunPassesAsync(BenchConfig config, BenchResults results, Action<string> at, Action<string> progress, CancellationToken ct, bool keepData)
+    {
         for (var pass = 1; pass <= config.Passes; pass++)
         {
             var order = pass % 2 == 1 ? config.Targets : config.Targets.Reverse().ToList();
@@ -38,6 +86,7 @@ public static class BenchRun
             {
                 var work = Directory.CreateTempSubdirectory("healthledger-bench-");
                 var keptAny = false;
+                at($"pass {pass}, {name}");
                 try
                 {
                     if (!OperatingSystem.IsWindows() && Environment.UserName == "root") File.SetUnixFileMode(work.FullName, (UnixFileMode)0b111_101_101);
@@ -48,9 +97,9 @@ public static class BenchRun
                     {
                         client = await target.StartAsync(Say, ct);
                     }
-                    catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException)
+                    catch (Exception e) when (!ct.IsCancellationRequested)
                     {
-                        results.Problems.Add($"pass {pass}, {name}: could not start: {e.Message}");
+                        results.Problems.Add($"pass {pass}, {name}: could not start: {Describe(e)}");
                         continue;
                     }
                     if (keepData && target.DataFolders.Count > 0)
@@ -60,27 +109,41 @@ public static class BenchRun
                     }
                     await using (client)
                     {
-                        await client.SetupAsync(config, Say, ct);
+                        try
+                        {
+                            await client.SetupAsync(config, Say, ct);
+                        }
+                        catch (Exception e) when (!ct.IsCancellationRequested)
+                        {
+                            // A nodeData folder made with another admin password: the admin's login is refused.
+                            var hint = name == "node" && config.NodeData is { } data && e is HttpRequestException { StatusCode: System.Net.HttpStatusCode.Unauthorized }
+                                ? $": nodeData {data} was made with another admin password than the bench's; make it with HEALTHLEDGER_ADMIN_PASSWORD={Password}" : "";
+                            results.Problems.Add($"pass {pass}, {name}: could not set up: {Describe(e)}{hint}");
+                            continue;
+                        }
                         var runner = new Runner(client, new OpPicker(config.Mix));
                         foreach (var round in config.Rounds)
                         {
+                            at($"pass {pass}, {name}, round {round.Name}");
                             // The client's own process too: on a small machine it competes with the target for the same cores.
                             await using var sampler = new ProcessSampler(new Dictionary<string, int>(target.Processes) { ["bench client"] = Environment.ProcessId });
-                            var (ops, steps) = await runner.RunAsync(round, what => Say($"{round.Name}: {what}"), ct);
+                            var (ops, steps, saturated) = await runner.RunAsync(round, what => Say($"{round.Name}: {what}"), ct);
                             var use = await sampler.FinishAsync();
-                            var metrics = RoundMetrics.From(name, round, pass, ops, steps, use);
+                            var metrics = RoundMetrics.From(name, round, pass, ops, steps, use, saturated);
                             results.Rounds.Add(metrics);
                             Say($"{round.Name}: {metrics.Succeeded} ok, {metrics.Rejected} rejected, {metrics.Failed} failed, {metrics.Throughput:0.0} op/s, p99 {metrics.Latency?.P99:0} ms");
                         }
                     }
                     if (config.RawTransactions > 0 && target.RawPath is { } endpoint)
                     {
+                        at($"pass {pass}, {name}, raw path");
                         Say($"raw path: {config.RawTransactions} pre-signed transactions in batches of {config.RawBatch}");
                         var raw = await ChainMeasurements.LoadAsync(name, pass, endpoint, target.Processes, config.RawTransactions, config.RawBatch, Password, ct);
                         results.RawPaths.Add(raw);
                         if (raw.Problem is { } failed) results.Problems.Add($"pass {pass}, {name}: raw path: {failed}");
                         else Say($"raw path: {raw.Accepted} committed, {raw.TransactionsPerSecond:0} tx/s");
                     }
+                    at($"pass {pass}, {name}, verify");
                     if (await target.StopAndVerifyAsync(pass, ct) is { } verified)
                     {
                         results.Verifies.Add(verified);
@@ -94,10 +157,11 @@ public static class BenchRun
                 }
             }
         }
-        await File.WriteAllTextAsync(Path.Combine(outputFolder, "results.json"), JsonSerializer.Serialize(results, BenchConfig.Json), ct);
-        Report.Write(results, outputFolder);
-        return results;
     }
+
+    // An environment's failure (a port, a file, a refused call) in its own words; anything else with its type, which says more.
+    private static string Describe(Exception e) => e is InvalidOperationException or TimeoutException or IOException or UnauthorizedAccessException or HttpRequestException
+        ? e.Message : $"{e.GetType().Name}: {e.Message}";
 
     private static ITarget Create(string name, string folder, BenchConfig config) => name switch
     {

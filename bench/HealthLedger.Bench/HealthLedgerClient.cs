@@ -291,7 +291,11 @@ public sealed partial class HealthLedgerClient(string url, string adminPassword,
     {
         using (response)
         {
-            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"set-up call failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+            if (!response.IsSuccessStatusCode)
+            {
+                var call = $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.AbsolutePath}";
+                throw new HttpRequestException($"set-up call {call} failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}", null, response.StatusCode);
+            }
             return await response.Content.ReadFromJsonAsync<JsonElement>(ct);
         }
     }
@@ -300,7 +304,13 @@ public sealed partial class HealthLedgerClient(string url, string adminPassword,
     {
         var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
         var client = new HttpClient(handler) { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(100) };
-        var token = await Read(await client.PostAsJsonAsync("/api/v1/auth/token", new { username = user, password }, ct), ct);
+        using var login = await client.PostAsJsonAsync("/api/v1/auth/token", new { username = user, password }, ct);
+        if (login.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            client.Dispose();
+            throw new HttpRequestException($"{user}'s login was refused (HTTP 401: wrong password)", null, HttpStatusCode.Unauthorized);
+        }
+        var token = await Read(login, ct);
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("accessToken").GetString());
         if (newPassword is not null)
         {

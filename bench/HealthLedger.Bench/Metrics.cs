@@ -29,13 +29,18 @@ public sealed record StepMetrics(double OfferedTps, double SendRate, double Thro
 /// <param name="Processes">CPU and memory of the target's processes.</param>
 /// <param name="LatencySample">Up to 2,000 sorted latencies (for the CDF).</param>
 /// <param name="LatencyByOperation">Latency of successful operations by kind (which operations wait, and for what share of the round's latency).</param>
+/// <param name="Saturated">
+/// Maximum-rate: true when the steps stopped because throughput stopped rising; false when the round's duration ran out first (or
+/// the next step would have offered more than <see cref="BenchConfig.MaxTps"/>), so its best step is not the target's maximum. Null
+/// for the other controllers.
+/// </param>
 public sealed record RoundMetrics(string Target, string Round, string Control, int Pass, long Succeeded, long Failed, long Rejected, double SendRate, double Throughput,
     Latency? Latency, Latency? RejectionLatency, IReadOnlyDictionary<string, long> Failures, IReadOnlyDictionary<string, long> ByOperation, IReadOnlyList<StepMetrics> Steps,
-    IReadOnlyDictionary<string, ProcessUse> Processes, IReadOnlyList<double> LatencySample, IReadOnlyDictionary<string, Latency>? LatencyByOperation = null)
+    IReadOnlyDictionary<string, ProcessUse> Processes, IReadOnlyList<double> LatencySample, IReadOnlyDictionary<string, Latency>? LatencyByOperation = null, bool? Saturated = null)
 {
-    /// <summary>Computes the metrics of a round's operations.</summary>
+    /// <summary>Computes the metrics of a round's operations (<see cref="Control"/>: the config's name of its rate controller, e.g. fixed-load).</summary>
     public static RoundMetrics From(string target, RoundConfig round, int pass, IReadOnlyList<OpRecord> ops, IReadOnlyList<(double Offered, double Start, double End)> steps,
-        IReadOnlyDictionary<string, ProcessUse> processes)
+        IReadOnlyDictionary<string, ProcessUse> processes, bool? saturated = null)
     {
         var ok = ops.Where(o => o.Error is null).ToList();
         var sendRate = Rate(ops.Count, ops);
@@ -56,9 +61,9 @@ public sealed record RoundMetrics(string Target, string Round, string Control, i
         }).ToList();
         // A sample of at most 2,000 latencies (evenly spaced in sorted order) for the CDF plot.
         var sample = latencies.Length <= 2000 ? latencies : Enumerable.Range(0, 2000).Select(i => latencies[(int)((long)i * (latencies.Length - 1) / 1999)]).ToArray();
-        return new RoundMetrics(target, round.Name, round.Control.ToString(), pass, ok.Count, ops.Count - ok.Count - rejected.Count, rejected.Count, sendRate, throughput, latency,
-            rejectionLatency, failures, byOp, stepMetrics,
-            processes, sample.Select(x => Math.Round(x, 2)).ToList(), latencyByOp);
+        return new RoundMetrics(target, round.Name, BenchConfig.NameOf(round.Control), pass, ok.Count, ops.Count - ok.Count - rejected.Count, rejected.Count, sendRate, throughput,
+            latency, rejectionLatency, failures, byOp, stepMetrics,
+            processes, sample.Select(x => Math.Round(x, 2)).ToList(), latencyByOp, saturated);
     }
 
     private static Latency? Summary(double[] sorted) => sorted.Length == 0 ? null

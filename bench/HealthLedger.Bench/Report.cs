@@ -8,6 +8,8 @@ namespace HealthLedger.Bench;
 public static class Report
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    private static readonly string FixedLoad = BenchConfig.NameOf(RateControl.FixedLoad);
+    private static readonly string MaximumRate = BenchConfig.NameOf(RateControl.MaximumRate);
 
     public static void Write(BenchResults results, string folder)
     {
@@ -38,10 +40,11 @@ public static class Report
     public static double Best(BenchResults results, string target, int pass) =>
         results.Rounds.Where(r => r.Target == target && r.Pass == pass).Select(r => Math.Max(r.Throughput, r.Steps.Select(s => s.Throughput).DefaultIfEmpty(0).Max())).DefaultIfEmpty(0).Max();
 
-    private static string Markdown(BenchResults r)
+    internal static string Markdown(BenchResults r)
     {
         var s = new StringBuilder();
         s.AppendLine("# HealthLedger benchmark").AppendLine();
+        if (r.Interrupted is { } interrupted) s.AppendLine(Inv, $"**Interrupted** ({interrupted}): partial results, only the rounds that finished.").AppendLine();
         s.AppendLine(Inv, $"- started {r.StartedAt:u}; command `{r.Command}`");
         s.AppendLine(Inv, $"- machine: {r.Machine}");
         s.AppendLine(Inv, $"- targets {string.Join(", ", r.Config.Targets)}; {r.Config.Passes} pass(es), targets alternating; {r.Config.Patients} patients; documents {r.Config.DocumentBytes} bytes; cluster of {r.Config.ClusterNodes} nodes; consortium of {r.Config.ConsortiumOrganisations} hospitals, one node each");
@@ -52,6 +55,7 @@ public static class Report
             "which retries nothing; the other rounds wait out a refusal's Retry-After and send again (latency from the first send). CPU s/op = the target's processes' CPU seconds per successful operation.").AppendLine();
         Targets(s, r);
         s.AppendLine("## Rounds").AppendLine();
+        s.AppendLine("Control: the round's rate controller, as named in a config (fixed-rate, fixed-load, maximum-rate).").AppendLine();
         s.AppendLine("| pass | target | round | control | ok | rejected | failed | send rate/s | throughput/s | min | avg | p50 | p95 | p99 | max | CPU s/op | CPU % / RSS MB per process |");
         s.AppendLine("| ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (var m in r.Rounds)
@@ -60,7 +64,7 @@ public static class Report
             var procs = string.Join("; ", m.Processes.Select(p => string.Create(Inv, $"{p.Key} {p.Value.CpuPercent:0}%/{p.Value.MaxRssMb:0}")));
             s.AppendLine(Inv, $"| {m.Pass} | {m.Target} | {m.Round} | {m.Control} | {m.Succeeded} | {m.Rejected} | {m.Failed} | {m.SendRate:0.0} | {m.Throughput:0.0} | {l?.Min:0} | {l?.Avg:0} | {l?.P50:0} | {l?.P95:0} | {l?.P99:0} | {l?.Max:0} | {CpuPerOp(m):0.0000} | {procs} |");
         }
-        var byKind = r.Rounds.Where(m => m.LatencyByOperation is { Count: > 0 } && m.Control == nameof(RateControl.FixedLoad)).ToList();
+        var byKind = r.Rounds.Where(m => m.LatencyByOperation is { Count: > 0 } && m.Control == FixedLoad).ToList();
         if (byKind.Count > 0)
         {
             s.AppendLine().AppendLine("Latency by operation in the fixed-load rounds (ms, p50 / p99 of successful operations; a lab order is five writes, a dispense two):").AppendLine();
@@ -83,8 +87,8 @@ public static class Report
             s.AppendLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             foreach (var m in steps)
             {
-                var fixedLoad = r.Rounds.Where(x => x.Target == m.Target && x.Pass == m.Pass && x.Control == nameof(RateControl.FixedLoad)).Select(x => x.Throughput).DefaultIfEmpty(0).Max();
-                s.AppendLine(Inv, $"| {m.Pass} | {m.Target} | {m.Throughput:0.0} | {BestStep(m):0.0} | {m.Latency?.P99:0} | {m.Rejected} | {m.RejectionLatency?.P99:0} | {fixedLoad:0.0} | {(fixedLoad > 0 ? BestStep(m) / fixedLoad : 0):0.00} |");
+                var fixedLoad = r.Rounds.Where(x => x.Target == m.Target && x.Pass == m.Pass && x.Control == FixedLoad).Select(x => x.Throughput).DefaultIfEmpty(0).Max();
+                s.AppendLine(Inv, $"| {m.Pass} | {m.Target} | {m.Throughput:0.0} | {BestStep(m):0.0} | {m.Latency?.P99:0} | {m.Rejected} | {m.RejectionLatency?.P99:0} | {fixedLoad:0.0} | {(fixedLoad > 0 ? BestStep(m) / fixedLoad : 0):0.00}{Unsaturated(m)} |");
             }
         }
         if (r.RawPaths.Count > 0 || r.Verifies.Count > 0)
@@ -105,14 +109,25 @@ public static class Report
             }
         }
         var failures = r.Rounds.Where(m => m.Failed > 0).ToList();
+        var notRun = NotRun(r);
         s.AppendLine().AppendLine("## Failures").AppendLine();
-        if (failures.Count == 0) s.AppendLine("None: every operation sent succeeded.");
+        if (failures.Count == 0)
+        {
+            s.AppendLine(notRun.Count == 0 ? "None: every operation sent succeeded."
+                : r.Rounds.Count > 0 ? "None in the rounds that ran: every operation they sent succeeded." : "None: no round ran.");
+        }
         foreach (var m in failures) s.AppendLine(string.Create(Inv, $"- pass {m.Pass}, {m.Target}, {m.Round}: ") + string.Join("; ", m.Failures.Select(f => string.Create(Inv, $"{f.Value} × {f.Key}"))));
+        if (notRun.Count > 0)
+        {
+            s.AppendLine().AppendLine("Did not run (no operation sent; see Problems): " + string.Join("; ", notRun.Select(x => string.Create(Inv, $"pass {x.Pass}, {x.Target}"))) + ".");
+        }
         s.AppendLine().AppendLine("## Ratios per pass (best throughput of each target)").AppendLine();
         for (var pass = 1; pass <= r.Config.Passes; pass++)
         {
-            var best = r.Config.Targets.ToDictionary(t => t, t => Best(r, t, pass));
-            s.AppendLine(string.Create(Inv, $"- pass {pass}: ") + string.Join(", ", best.Select(b => string.Create(Inv, $"{b.Key} {b.Value:0.0}/s"))));
+            var ran = r.Rounds.Where(m => m.Pass == pass).Select(m => m.Target).ToHashSet(StringComparer.Ordinal);
+            var best = r.Config.Targets.Where(ran.Contains).ToDictionary(t => t, t => Best(r, t, pass));
+            s.AppendLine(string.Create(Inv, $"- pass {pass}: ") + string.Join(", ", r.Config.Targets.Select(t =>
+                best.TryGetValue(t, out var b) ? string.Create(Inv, $"{t} {b:0.0}/s") : $"{t} did not run")));
             foreach (var (a, b) in new[] { ("node", "postgres"), ("node", "postgres-chained"), ("cluster", "postgres"), ("cluster", "postgres-chained"), ("consortium", "postgres") })
             {
                 if (best.TryGetValue(a, out var x) && best.TryGetValue(b, out var y) && y > 0) s.AppendLine(Inv, $"  - {a} / {b} = {x / y:0.00}");
@@ -129,16 +144,16 @@ public static class Report
     // Issue 17's table, one row per measure and a column per pass: each figure from this run, with the goal beside it.
     private static void Targets(StringBuilder s, BenchResults r)
     {
-        double? FixedLoad(string target, int pass) => r.Rounds.Where(m => m.Target == target && m.Pass == pass && m.Control == nameof(RateControl.FixedLoad))
+        double? BestFixedLoad(string target, int pass) => r.Rounds.Where(m => m.Target == target && m.Pass == pass && m.Control == FixedLoad)
             .Select(m => (double?)m.Throughput).Max();
-        RoundMetrics? FixedLoadRound(string target, int pass) => r.Rounds.Where(m => m.Target == target && m.Pass == pass && m.Control == nameof(RateControl.FixedLoad))
+        RoundMetrics? FixedLoadRound(string target, int pass) => r.Rounds.Where(m => m.Target == target && m.Pass == pass && m.Control == FixedLoad)
             .MaxBy(m => m.Throughput);
-        RoundMetrics? MaxRate(string target, int pass) => r.Rounds.FirstOrDefault(m => m.Target == target && m.Pass == pass && m.Control == nameof(RateControl.MaximumRate));
-        string Ratio(string a, string b, int pass) => FixedLoad(a, pass) is { } x && FixedLoad(b, pass) is { } y && y > 0
+        RoundMetrics? MaxRate(string target, int pass) => r.Rounds.FirstOrDefault(m => m.Target == target && m.Pass == pass && m.Control == MaximumRate);
+        string Ratio(string a, string b, int pass) => BestFixedLoad(a, pass) is { } x && BestFixedLoad(b, pass) is { } y && y > 0
             ? string.Create(Inv, $"{x / y:0.00}× ({x:0} / {y:0} op/s)") : "—";
         string Overload(string target, int pass) => MaxRate(target, pass) is not { } m ? "—"
-            : string.Create(Inv, $"best step {BestStep(m):0} op/s accepted (×{(FixedLoad(target, pass) is > 0 and var f ? BestStep(m) / f : 0):0.00} of fixed-load; whole round {m.Throughput:0}), p99 {m.Latency?.P99 / 1000:0.00} s, ") +
-                (m.Rejected == 0 ? "none rejected" : string.Create(Inv, $"{m.Rejected} rejected (answered in p99 {m.RejectionLatency?.P99:0} ms)"));
+            : string.Create(Inv, $"best step {BestStep(m):0} op/s accepted (×{(BestFixedLoad(target, pass) is > 0 and var f ? BestStep(m) / f : 0):0.00} of fixed-load; whole round {m.Throughput:0}), p99 {m.Latency?.P99 / 1000:0.00} s, ") +
+                (m.Rejected == 0 ? "none rejected" : string.Create(Inv, $"{m.Rejected} rejected (answered in p99 {m.RejectionLatency?.P99:0} ms)")) + Unsaturated(m);
         string Raw(string target, int pass) => r.RawPaths.FirstOrDefault(x => x.Target == target && x.Pass == pass) is not { } x ? "—"
             : x.Problem is not null ? "failed" : string.Create(Inv, $"{x.TransactionsPerSecond:0} tx/s ({x.CpuMicrosecondsPerTransaction:0} µs node CPU/tx)");
         string Verify(string target, int pass) => r.Verifies.FirstOrDefault(x => x.Target == target && x.Pass == pass) is not { } x ? "—"
@@ -147,7 +162,7 @@ public static class Report
 
         var passes = Enumerable.Range(1, r.Config.Passes).ToList();
         s.AppendLine("## Issue 17 targets").AppendLine();
-        s.AppendLine("Each figure from this run; fixed-load = the best fixed-load round of the pass; \"—\" = the target or round was not in this run.").AppendLine();
+        s.AppendLine("Each figure from this run; fixed-load = the best fixed-load round of the pass; \"—\" = the target or round was not in this run, or did not run (see Problems).").AppendLine();
         s.AppendLine("| measure | goal | " + string.Join(" | ", passes.Select(p => string.Create(Inv, $"pass {p}"))) + " |");
         s.AppendLine("| --- | --- | " + string.Join(" | ", passes.Select(_ => "---")) + " |");
         void Row(string measure, string goal, Func<int, string> cell) => s.AppendLine($"| {measure} | {goal} | " + string.Join(" | ", passes.Select(cell)) + " |");
@@ -163,6 +178,16 @@ public static class Report
         Row("1 node on PostgreSQL, fixed-load: throughput / the SQLite node's", "—", p => Ratio("node-postgres", "node", p));
         s.AppendLine();
     }
+
+    // A maximum-rate round whose steps ended with its duration (throughput still rising) and that refused nothing did not find the
+    // target's maximum: its best step is a lower bound, and the report says so beside it.
+    private static string Unsaturated(RoundMetrics m) => m.Saturated == false && m.Rejected == 0
+        ? " (never saturated: its steps ended with its duration, throughput still rising and nothing refused; the best step is not the maximum)" : "";
+
+    // The (pass, target) pairs of the config with no round measured: the target could not start or set up, or the run was interrupted first.
+    private static List<(int Pass, string Target)> NotRun(BenchResults r) => Enumerable.Range(1, r.Config.Passes)
+        .SelectMany(p => r.Config.Targets.Select(t => (Pass: p, Target: t)))
+        .Where(x => !r.Rounds.Any(m => m.Pass == x.Pass && m.Target == x.Target)).ToList();
 
     // The maximum rate a maximum-rate round found: its best step's accepted throughput (the earlier steps offer less than the
     // target can do by design, so the whole round's average understates it).
@@ -187,7 +212,17 @@ public static class Report
         return plot;
     }
 
-    private static Plot ThroughputPlot(BenchResults r)
+    // Rates, latencies and fractions are never negative: an axis fitted to the data (with its margin) starts at 0, not below.
+    private static Plot FromZero(Plot plot, bool x)
+    {
+        plot.Axes.AutoScale();
+        var limits = plot.Axes.GetLimits();
+        plot.Axes.SetLimitsY(0, Math.Max(limits.Top, 1));
+        if (x) plot.Axes.SetLimitsX(0, Math.Max(limits.Right, 1));
+        return plot;
+    }
+
+    internal static Plot ThroughputPlot(BenchResults r)
     {
         var plot = NewPlot("Throughput against offered load", "send rate (op/s)", "throughput (op/s)");
         foreach (var target in r.Config.Targets)
@@ -199,34 +234,34 @@ public static class Report
             var sc = plot.Add.Scatter(points.Select(p => p.Item1).ToArray(), points.Select(p => p.Item2).ToArray());
             sc.LegendText = target;
         }
-        return plot;
+        return FromZero(plot, x: true);
     }
 
-    private static Plot LatencyPlot(BenchResults r)
+    internal static Plot LatencyPlot(BenchResults r)
     {
         var plot = NewPlot("Latency per round (p50, p95, p99)", "round (pass · target · round, in run order)", "latency (ms)");
         var rounds = r.Rounds.Where(m => m.Latency is not null).ToList();
         var xs = Enumerable.Range(1, rounds.Count).Select(i => (double)i).ToArray();
-        if (xs.Length == 0) return plot;
+        if (xs.Length == 0) return FromZero(plot, x: false);
         plot.Add.Scatter(xs, rounds.Select(m => m.Latency!.P50).ToArray()).LegendText = "p50";
         plot.Add.Scatter(xs, rounds.Select(m => m.Latency!.P95).ToArray()).LegendText = "p95";
         plot.Add.Scatter(xs, rounds.Select(m => m.Latency!.P99).ToArray()).LegendText = "p99";
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(xs, rounds.Select(m => string.Create(Inv, $"{m.Pass}·{m.Target}·{m.Round}")).ToArray());
         plot.Axes.Bottom.TickLabelStyle.Rotation = 30;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
-        return plot;
+        return FromZero(plot, x: false);
     }
 
-    private static Plot CdfPlot(BenchResults r)
+    internal static Plot CdfPlot(BenchResults r)
     {
         var plot = NewPlot("Latency CDF (fixed-load rounds, last pass)", "latency (ms)", "fraction of operations");
         var lastPass = r.Rounds.Count == 0 ? 0 : r.Rounds.Max(m => m.Pass);
-        foreach (var m in r.Rounds.Where(m => m.Pass == lastPass && m.Control == nameof(RateControl.FixedLoad) && m.LatencySample.Count > 0))
+        foreach (var m in r.Rounds.Where(m => m.Pass == lastPass && m.Control == FixedLoad && m.LatencySample.Count > 0))
         {
             var xs = m.LatencySample.ToArray();
             var ys = Enumerable.Range(1, xs.Length).Select(i => (double)i / xs.Length).ToArray();
             plot.Add.Scatter(xs, ys).LegendText = $"{m.Target} {m.Round}";
         }
-        return plot;
+        return FromZero(plot, x: true);
     }
 }

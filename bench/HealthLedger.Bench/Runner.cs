@@ -19,10 +19,14 @@ public sealed class Runner(IBenchClient client, OpPicker picker)
 
     /// <summary>
     /// Runs <paramref name="round"/>: the warm-up (not measured), then the measured part. Returns every measured operation;
-    /// for maximum-rate also the offered rate of each step. Fixed-rate and fixed-load rounds honour a refusal's Retry-After
-    /// (wait, send again; latency from the first send); the maximum-rate round retries nothing and counts refusals as rejected.
+    /// for maximum-rate also the offered rate of each step, and whether the steps stopped because throughput stopped rising
+    /// (saturated) rather than because the round's duration ran out or the next step would offer more than
+    /// <see cref="BenchConfig.MaxTps"/> (null for the other controllers). Fixed-rate and fixed-load rounds honour a refusal's
+    /// Retry-After (wait, send again; latency from the first send); the maximum-rate round retries nothing and counts refusals
+    /// as rejected.
     /// </summary>
-    public async Task<(List<OpRecord> Ops, List<(double Offered, double Start, double End)> Steps)> RunAsync(RoundConfig round, Action<string> progress, CancellationToken ct)
+    public async Task<(List<OpRecord> Ops, List<(double Offered, double Start, double End)> Steps, bool? Saturated)> RunAsync(RoundConfig round, Action<string> progress,
+        CancellationToken ct)
     {
         if (round.WarmupSeconds > 0)
         {
@@ -33,6 +37,7 @@ public sealed class Runner(IBenchClient client, OpPicker picker)
         var ops = new ConcurrentBag<OpRecord>();
         var clock = Stopwatch.StartNew();
         var steps = new List<(double, double, double)>();
+        bool? saturated = null;
         if (round.Control != RateControl.MaximumRate)
         {
             await OfferAsync(round, round.DurationSeconds, (ops, clock), progress, retryBusy: true, ct);
@@ -41,9 +46,11 @@ public sealed class Runner(IBenchClient client, OpPicker picker)
         {
             // Fixed-rate steps, each offering StepFactor times the last; stop when a step's throughput did not rise 5% over the best so far.
             var best = 0.0;
+            saturated = false;
             for (var i = 0; clock.Elapsed.TotalSeconds + round.StepSeconds <= round.DurationSeconds + 0.001; i++)
             {
                 var tps = round.Tps * Math.Pow(round.StepFactor, i);
+                if (tps > BenchConfig.MaxTps) break;
                 var start = clock.Elapsed.TotalMilliseconds;
                 progress($"step {i + 1}: {tps:0} op/s offered");
                 await OfferAsync(round with { Control = RateControl.FixedRate, Tps = tps }, round.StepSeconds, (ops, clock), _ => { }, retryBusy: false, ct);
@@ -51,11 +58,15 @@ public sealed class Runner(IBenchClient client, OpPicker picker)
                 steps.Add((tps, start, end));
                 var done = ops.Count(o => o.Error is null && o.Submitted >= start && o.Submitted < end);
                 var throughput = done / ((end - start) / 1000);
-                if (throughput < best * 1.05) break;
+                if (throughput < best * 1.05)
+                {
+                    saturated = true;
+                    break;
+                }
                 best = Math.Max(best, throughput);
             }
         }
-        return ([.. ops], steps);
+        return ([.. ops], steps, saturated);
     }
 
     private async Task OfferAsync(RoundConfig round, double seconds, (ConcurrentBag<OpRecord> Ops, Stopwatch Clock)? measure, Action<string> progress, bool retryBusy, CancellationToken ct)

@@ -33,13 +33,38 @@ public interface ITarget : IAsyncDisposable
     Task<VerifyMetrics?> StopAndVerifyAsync(int pass, CancellationToken ct) => Task.FromResult<VerifyMetrics?>(null);
 }
 
-/// <summary>Runs the <c>healthledger</c> executable that is running now (the same build) as a child process.</summary>
+/// <summary>
+/// Runs the <c>healthledger</c> executable that is running now (the same build) as a child process. A child still running when
+/// this process exits (Ctrl+C whose graceful stop outlasted the CLI's termination timeout, say) is killed with its own children
+/// then, so that no node outlives the bench.
+/// </summary>
 public sealed class ChildProcess : IDisposable
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<ChildProcess, byte> Running = new();
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
+    static ChildProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) => KillRunning();
+
     private ChildProcess(Process process) => _process = process;
+
+    /// <summary>Kills every child started here and not yet disposed, with its children.</summary>
+    internal static void KillRunning()
+    {
+        foreach (var child in Running.Keys) child.Kill();
+    }
+
+    private void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // never started, or gone meanwhile
+        }
+    }
 
     public int Id => _process.Id;
 
@@ -74,6 +99,7 @@ public sealed class ChildProcess : IDisposable
         child._process.OutputDataReceived += (_, e) => child.Append(e.Data);
         child._process.ErrorDataReceived += (_, e) => child.Append(e.Data);
         child._process.Start();
+        Running[child] = 0;
         child._process.BeginOutputReadLine();
         child._process.BeginErrorReadLine();
         return child;
@@ -112,13 +138,14 @@ public sealed class ChildProcess : IDisposable
         }
         catch (OperationCanceledException)
         {
-            _process.Kill(entireProcessTree: true);
+            Kill();
         }
     }
 
     public void Dispose()
     {
-        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        Kill();
+        Running.TryRemove(this, out _);
         _process.Dispose();
     }
 

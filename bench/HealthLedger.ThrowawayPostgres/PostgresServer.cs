@@ -12,13 +12,30 @@ namespace HealthLedger.ThrowawayPostgres;
 /// loopback port, with its unix socket in that folder (shared/RECIPES.md section 12). The binaries are Debian's
 /// (<c>/usr/lib/postgresql/*/bin</c>), installed with apt-get when missing and the process runs as root. As root the server runs as
 /// the <c>postgres</c> user through <c>setpriv</c> (PostgreSQL refuses root), so the process held is the postmaster itself.
-/// <see cref="Dispose"/> stops it (SIGINT, PostgreSQL's fast shutdown) and deletes the folder; a server left behind by a killed
-/// owner process is stopped by the next <see cref="StartAsync"/> (the folder records its owner's process id).
+/// <see cref="Dispose"/> stops it (SIGINT, PostgreSQL's fast shutdown) and deletes the folder; a server still running when its
+/// owner process exits (a Ctrl+C whose clean-up ran out of time) gets SIGQUIT (immediate shutdown) then; a server left behind by
+/// a killed owner process is stopped by the next <see cref="StartAsync"/> (the folder records its owner's process id).
 /// </summary>
 public sealed class PostgresServer : IDisposable, IAsyncDisposable
 {
     private const string FolderPrefix = "healthledger-pg-";
     private const string OwnerFile = "owner.pid";
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<PostgresServer, byte> Running = new();
+
+    static PostgresServer() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        foreach (var server in Running.Keys)
+        {
+            try
+            {
+                if (!server._process.HasExited) Signal(server._process.Id, "QUIT");
+            }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // gone meanwhile
+            }
+        }
+    };
 
     private readonly Process _process;
     private readonly StringBuilder _log = new();
@@ -101,9 +118,20 @@ public sealed class PostgresServer : IDisposable, IAsyncDisposable
                 process.OutputDataReceived += (_, e) => server.Append(e.Data);
                 process.ErrorDataReceived += (_, e) => server.Append(e.Data);
                 process.Start();
+                Running[server] = 0;
                 process.BeginOutputReadLine();
                 process.BeginErrorReadLine();
-                if (await server.WaitReadyAsync(ct)) return server;
+                bool ready;
+                try
+                {
+                    ready = await server.WaitReadyAsync(ct);
+                }
+                catch
+                {
+                    server.Stop(); // cancelled (Ctrl+C) while it started: it must not outlive us
+                    throw;
+                }
+                if (ready) return server;
                 // The port was taken between choosing and binding it (another server on the machine): try another.
                 var log = server.Log;
                 server.Stop();
@@ -201,6 +229,7 @@ public sealed class PostgresServer : IDisposable, IAsyncDisposable
         {
             // never started
         }
+        Running.TryRemove(this, out _);
         _process.Dispose();
     }
 

@@ -56,7 +56,7 @@ public class BenchTests
             Assert.NotEmpty(r.GetProperty("processes").EnumerateObject());
         });
         Assert.Equal(rounds.Count, rounds.Select(r => (r.GetProperty("target").GetString(), r.GetProperty("round").GetString())).Distinct().Count());
-        Assert.All(rounds.Where(r => r.GetProperty("control").GetString() == "MaximumRate"), r => Assert.NotEmpty(r.GetProperty("steps").EnumerateArray()));
+        Assert.All(rounds.Where(r => r.GetProperty("control").GetString() == "maximum-rate"), r => Assert.NotEmpty(r.GetProperty("steps").EnumerateArray()));
         // Every target ran the whole mix, lab orders (order → specimen → receipt → results → validation) and prescribe → dispense included.
         foreach (var target in rounds.GroupBy(r => r.GetProperty("target").GetString()))
         {

@@ -104,6 +104,13 @@ internal sealed class CliProcess : IDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>SIGINT: Ctrl+C at a terminal (to this process only, not its children).</summary>
+    public void Interrupt()
+    {
+        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     /// <summary>Waits for 'cluster up' to print the process id of each of its <paramref name="count"/> nodes.</summary>
     public async Task<int[]> WaitForPidsAsync(int count)
     {

@@ -14,6 +14,34 @@ namespace HealthLedger.Cli.Tests;
 public class ScaleSeedTests
 {
     [Fact]
+    public async Task Ctrl_C_says_what_had_committed_in_one_line_exits_130_and_leaves_a_chain_that_verifies()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        using (var seed = CliProcess.Start("seed", "--scale", "--data", data, "--patients", "100000"))
+        {
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
+            {
+                timeout.CancelAfter(TimeSpan.FromMinutes(1));
+                while (!seed.Stdout.Contains("Patients submitted", StringComparison.Ordinal))
+                {
+                    Assert.False(seed.HasExited, seed.Stdout + seed.Stderr);
+                    await Task.Delay(100, timeout.Token);
+                }
+            }
+            await Task.Delay(1000, TestContext.Current.CancellationToken); // into the first chunk
+            seed.Interrupt();
+            await seed.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(130, seed.ExitCode);
+            Assert.Matches(@"^interrupted: \d+ patients and \d+ entries had committed \(with 20 doctors\); transactions already submitted may still commit as the node stops; " +
+                "a seed with the same --seed is refused: use another$", seed.Stderr.Trim());
+        }
+        var verify = await CliProcess.RunAsync("verify", "--data", data);
+        Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
+    }
+
+    [Fact]
     public async Task Scale_seed_commits_every_patient_and_entry_sealed_without_logins_and_the_chain_verifies()
     {
         using var dir = new TempDirectory();

@@ -16,6 +16,21 @@ namespace HealthLedger.Cli.Tests;
 public class SeedTests
 {
     [Fact]
+    public async Task An_option_that_only_applies_with_scale_is_refused_without_it_and_nothing_is_written()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        var before = Directory.GetFiles(data, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.GetLastWriteTimeUtc);
+
+        var seed = await CliProcess.RunAsync("seed", "--data", data, "--entries", "5");
+
+        Assert.Equal(2, seed.ExitCode);
+        Assert.Equal("error: --entries only applies with --scale", seed.Stderr.Trim());
+        Assert.Equal(before, Directory.GetFiles(data, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.GetLastWriteTimeUtc));
+    }
+
+    [Fact]
     public async Task Seeded_data_is_nowhere_in_plaintext_and_the_chain_verifies()
     {
         using var dir = new TempDirectory();

@@ -9,21 +9,30 @@ internal static class BenchCommand
     public static Command Create()
     {
         var config = new Option<string?>("--config") { Description = "A benchmark config (JSON: targets, rounds with rate controllers, workload mix, passes); default: built in" };
-        var quick = new Option<bool>("--quick") { Description = "Short rounds, one pass, every target (about two minutes in a Release build)" };
-        var output = new Option<string>("--out", "-o") { Description = "Results folder (default ./bench-results/<time>)" };
+        var quick = new Option<bool>("--quick") { Description = "Short rounds, one pass, every target (about two minutes in a Release build); not with --config" };
+        var output = new Option<string>("--out", "-o")
+        {
+            Description = "Results folder (default ./bench-results/<time>), created when missing; a folder that already holds a run's results.json is refused, never overwritten",
+        };
         var targets = new Option<string?>("--targets") { Description = "Comma-separated subset of: " + string.Join(", ", BenchConfig.KnownTargets) };
-        var keepData = new Option<bool>("--keep-data") { Description = "Keep the HealthLedger targets' data folders (listed in results.json as dataFolders) to check them with 'healthledger verify'" };
+        var keepData = new Option<bool>("--keep-data")
+        {
+            Description = "Keep the HealthLedger targets' data folders (listed in results.json as dataFolders) to check them with 'healthledger verify'; " +
+                "not node-postgres's, whose ledger is in a PostgreSQL server the bench stops and removes (the bench verifies it before)",
+        };
         var passes = new Option<int?>("--passes") { Description = "Passes, 1 to 100 (targets alternate; default 2, quick 1)" }.WholeNumber(1, 100);
         var command = new Command("bench",
             "Caliper-style load rounds through the real transaction path (HTTP API, signing, consensus, execution, encryption, SQLite) against one " +
             "node, a local BFT cluster, a consortium of four hospitals and a PostgreSQL baseline (plain and hash-chained audit), side by side. Writes results.json, report.md " +
-            "and report.html (plots) to the results folder.")
+            "and report.html (plots) to the results folder. Ctrl+C stops the targets, writes the rounds that finished and exits with 130.")
         {
             config, quick, output, targets, passes, keepData,
         };
         command.SetAction(async (parse, ct) =>
         {
             BenchConfig settings;
+            if (parse.GetValue(quick) && parse.GetValue(config) is not null) return CommonOptions.Fail("--quick and --config do not go together: a config sets its own rounds and passes");
+            if (parse.GetResult(output) is not null && string.IsNullOrWhiteSpace(parse.GetValue(output))) return CommonOptions.Fail("--out: a folder is needed");
             try
             {
                 settings = parse.GetValue(config) is { } file ? BenchConfig.Load(file) : parse.GetValue(quick) ? BenchConfig.Quick : new BenchConfig();
@@ -31,11 +40,13 @@ internal static class BenchCommand
                 if (parse.GetValue(passes) is { } p) settings = settings with { Passes = p };
                 settings.Validate();
             }
-            catch (Exception e) when (e is InvalidDataException or IOException)
+            catch (InvalidDataException e)
             {
                 return CommonOptions.Fail(e.Message);
             }
             var folder = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine("bench-results", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture)));
+            var existed = Directory.Exists(folder);
+            if (BenchRun.OutputProblem(folder) is { } problem) return CommonOptions.Fail("--out: " + problem);
             var line = "healthledger bench " + string.Join(' ', Environment.GetCommandLineArgs().Skip(2));
             BenchResults results;
             if (AnsiConsole.Profile.Capabilities.Interactive)
@@ -56,8 +67,19 @@ internal static class BenchCommand
                     }
                 }, ct, parse.GetValue(keepData));
             }
+            if (results.Interrupted is { } where)
+            {
+                var kept = results.DataFolders.Count > 0 ? "; the data folders kept are listed in results.json" : "";
+                var written = File.Exists(Path.Combine(folder, "results.json"))
+                    ? $"partial results ({results.Rounds.Count} rounds that finished) in {folder}{kept}"
+                    : "no round had finished: no results written";
+                if (!existed && !Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
+                Console.Error.WriteLine($"interrupted during {where}: the targets' processes were stopped and their temporary folders removed; {written}");
+                return 130;
+            }
             Console.WriteLine(File.ReadAllText(Path.Combine(folder, "report.md")));
             Console.WriteLine($"Results: {folder} (results.json, report.md, report.html)");
+            foreach (var p in results.Problems) Console.Error.WriteLine("problem: " + p);
             return results.Problems.Count == 0 && results.Rounds.All(r => r.Succeeded > 0) ? 0 : 1;
         });
         return command;

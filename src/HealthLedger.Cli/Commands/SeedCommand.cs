@@ -30,18 +30,37 @@ internal static class SeedCommand
             Description = "Scale study: patients without logins (no Argon2id) and --entries visits, charges and payments spread over them, signed in the load " +
                 "nonce lane and pushed through the node's door in bulk (sealing and signing on every core); no laboratory, pharmacy or expenses",
         };
-        var entries = new Option<long>("--entries", "-m") { Description = "With --scale: how many entries in all, 0 to 100000000 (default 20 per patient)" }.WholeNumber(0, 100_000_000);
+        var entries = new Option<long>("--entries", "-m") { Description = "Only with --scale: how many entries in all, 0 to 100000000 (default 20 per patient)" }.WholeNumber(0, 100_000_000);
         var admin = CommonOptions.Admin();
         var command = new Command("seed",
             "Fill a stopped node's network with realistic synthetic doctors, patients, encounters, accounts, lab orders, a pharmacy formulary " +
             "with stock, prescriptions and dispenses through the real " +
             $"transaction path (signed as the admin; needs {CommonOptions.PasswordVariable}). All personal data is synthetic and stored encrypted.")
         { data, patients, doctors, seed, scale, entries, admin };
-        command.SetAction((parse, ct) => parse.GetValue(scale)
-            ? RunScale(parse.GetValue(data)!, parse.GetValue(patients), parse.GetResult(entries) is null ? null : parse.GetValue(entries), parse.GetValue(doctors), parse.GetValue(seed),
-                parse.GetValue(admin)!, ct)
-            : Run(parse.GetValue(data)!, parse.GetValue(patients), parse.GetValue(doctors), parse.GetValue(seed), parse.GetValue(admin)!, ct));
+        command.SetAction(async (parse, ct) =>
+        {
+            // An option that only --scale reads is a mistake without it, not something to ignore.
+            if (!parse.GetValue(scale) && parse.GetResult(entries) is not null) return CommonOptions.Fail("--entries only applies with --scale");
+            try
+            {
+                return parse.GetValue(scale)
+                    ? await RunScale(parse.GetValue(data)!, parse.GetValue(patients), parse.GetResult(entries) is null ? null : parse.GetValue(entries), parse.GetValue(doctors),
+                        parse.GetValue(seed), parse.GetValue(admin)!, ct)
+                    : await Run(parse.GetValue(data)!, parse.GetValue(patients), parse.GetValue(doctors), parse.GetValue(seed), parse.GetValue(admin)!, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return Interrupted("what committed before it stays; a seed with the same --seed may be refused (its doctors' ids are taken): use another");
+            }
+        });
         return command;
+    }
+
+    /// <summary>Ctrl+C: one line on stderr saying what was left, and exit code 130 (as a shell gives a command ended by SIGINT).</summary>
+    private static int Interrupted(string what)
+    {
+        Console.Error.WriteLine($"interrupted: {what}");
+        return 130;
     }
 
     private static async Task<int> Run(string data, int patients, int? doctors, int seed, string adminUser, CancellationToken ct)
@@ -143,6 +162,11 @@ internal static class SeedCommand
                         entryTask.Value = e;
                     }, ct);
                 });
+                if (result.Interrupted)
+                {
+                    return Interrupted(FormattableString.Invariant(
+                        $"{result.Patients} patients and {result.Entries} entries had committed (with {doctorIds.Count} doctors); transactions already submitted may still commit as the node stops; a seed with the same --seed is refused: use another"));
+                }
                 var seconds = result.Elapsed.TotalSeconds;
                 Console.WriteLine(FormattableString.Invariant(
                     $"Seeded {result.Patients} patients (no logins) and {result.Entries} entries with {doctorIds.Count} doctors: {result.Transactions} transactions committed in {seconds:F1} s ({result.Transactions / Math.Max(seconds, 0.001):F0} tx/s)") +

@@ -45,13 +45,18 @@ public sealed class ScaleSeeder(LedgerNode node, CategoryKeyring keyring, Organi
     /// <param name="Rejected">Transactions refused at the door or rejected in their block; the first reason in <paramref name="FirstReason"/>.</param>
     /// <param name="Transactions">Transactions submitted.</param>
     /// <param name="Elapsed">Wall time.</param>
-    public sealed record Result(int Patients, long Entries, long Rejected, string? FirstReason, long Transactions, TimeSpan Elapsed);
+    /// <param name="Interrupted">
+    /// Cancelled part-way: <paramref name="Patients"/> and <paramref name="Entries"/> are those committed by then (more of the
+    /// transactions submitted may still commit as the node stops).
+    /// </param>
+    public sealed record Result(int Patients, long Entries, long Rejected, string? FirstReason, long Transactions, TimeSpan Elapsed, bool Interrupted = false);
 
     private sealed record Signed(Transaction Tx, Dictionary<Hash256, byte[]> Blobs, bool IsPatient, bool IsEntry);
 
     /// <summary>
     /// Registers <paramref name="patients"/> patients and spreads <paramref name="entries"/> entries over them (the first ones one
-    /// more when it does not divide); <paramref name="progress"/> gets (patients, entries) submitted so far.
+    /// more when it does not divide); <paramref name="progress"/> gets (patients, entries) submitted so far. Cancelled, it stops
+    /// submitting and returns what had committed by then (<see cref="Result.Interrupted"/>).
     /// </summary>
     public async Task<Result> RunAsync(int patients, long entries, Action<int, long> progress, CancellationToken ct)
     {
@@ -62,7 +67,9 @@ public sealed class ScaleSeeder(LedgerNode node, CategoryKeyring keyring, Organi
         string? firstReason = null;
         int registered = 0, submittedPatients = 0;
         long committedEntries = 0, submittedEntries = 0, transactions = 0;
-        List<Signed>? inFlightEntries = null;
+        Signed[]? inFlightEntries = null;
+        // Submitted (or being submitted) and not counted yet: what an interruption counts from the node.
+        var uncounted = new List<IReadOnlyList<Signed>>();
 
         void Rejected(string reason)
         {
@@ -70,49 +77,80 @@ public sealed class ScaleSeeder(LedgerNode node, CategoryKeyring keyring, Organi
             Interlocked.CompareExchange(ref firstReason, reason, null);
         }
 
-        for (var first = 0; first < patients; first += ChunkPatients)
+        try
         {
-            var count = Math.Min(ChunkPatients, patients - first);
-            var plans = new PatientPlan[count];
-            Parallel.For(0, count, new ParallelOptions { CancellationToken = ct }, j => plans[j] = Plan(first + j, patients, entries));
-            using var holds = new Holds(plans.Select(p => indexer.Hold(p.PatientId)).ToList());
-            // Registrations: two transactions per patient (register, name index), nonces in patient order.
-            var registrations = new Signed[count * 2];
-            var regBase = nonce;
-            Parallel.For(0, count, new ParallelOptions { CancellationToken = ct }, j =>
+            for (var first = 0; first < patients; first += ChunkPatients)
             {
-                var (register, index) = SealRegistration(plans[j], regBase + (ulong)(2 * j));
-                registrations[2 * j] = register;
-                registrations[2 * j + 1] = index;
-            });
-            nonce += (ulong)registrations.Length;
-            await SubmitAllAsync(registrations, Rejected, ct);
-            transactions += registrations.Length;
-            submittedPatients += count;
-            progress(submittedPatients, submittedEntries);
-            // Waiting for the last registration also waits for the entries of the chunk before (earlier nonces, same lane).
-            registered += await SettleAsync(registrations, Rejected, ct);
-            if (inFlightEntries is not null) committedEntries += await CountCommittedAsync(inFlightEntries, Rejected, ct);
+                var count = Math.Min(ChunkPatients, patients - first);
+                var plans = new PatientPlan[count];
+                Parallel.For(0, count, new ParallelOptions { CancellationToken = ct }, j => plans[j] = Plan(first + j, patients, entries));
+                using var holds = new Holds(plans.Select(p => indexer.Hold(p.PatientId)).ToList());
+                // Registrations: two transactions per patient (register, name index), nonces in patient order.
+                var registrations = new Signed[count * 2];
+                var regBase = nonce;
+                Parallel.For(0, count, new ParallelOptions { CancellationToken = ct }, j =>
+                {
+                    var (register, index) = SealRegistration(plans[j], regBase + (ulong)(2 * j));
+                    registrations[2 * j] = register;
+                    registrations[2 * j + 1] = index;
+                });
+                nonce += (ulong)registrations.Length;
+                uncounted.Add(registrations);
+                await SubmitAllAsync(registrations, Rejected, ct);
+                transactions += registrations.Length;
+                submittedPatients += count;
+                progress(submittedPatients, submittedEntries);
+                // Waiting for the last registration also waits for the entries of the chunk before (earlier nonces, same lane).
+                registered += await SettleAsync(registrations, Rejected, ct);
+                uncounted.Remove(registrations);
+                if (inFlightEntries is not null)
+                {
+                    committedEntries += await CountCommittedAsync(inFlightEntries, Rejected, ct);
+                    uncounted.Remove(inFlightEntries);
+                }
 
-            var counts = plans.Select(p => p.Entries).ToArray();
-            var offsets = new long[count + 1];
-            for (var j = 0; j < count; j++) offsets[j + 1] = offsets[j] + counts[j];
-            var chunkEntries = new Signed[offsets[count]];
-            var entryBase = nonce;
-            Parallel.For(0, count, new ParallelOptions { CancellationToken = ct }, j =>
-            {
-                var sealedEntries = SealEntries(plans[j], entryBase + (ulong)offsets[j]);
-                sealedEntries.CopyTo(chunkEntries, offsets[j]);
-            });
-            nonce += (ulong)chunkEntries.Length;
-            await SubmitAllAsync(chunkEntries, Rejected, ct);
-            transactions += chunkEntries.Length;
-            submittedEntries += chunkEntries.Length;
-            progress(submittedPatients, submittedEntries);
-            inFlightEntries = [.. chunkEntries];
+                var counts = plans.Select(p => p.Entries).ToArray();
+                var offsets = new long[count + 1];
+                for (var j = 0; j < count; j++) offsets[j + 1] = offsets[j] + counts[j];
+                var chunkEntries = new Signed[offsets[count]];
+                var entryBase = nonce;
+                Parallel.For(0, count, new ParallelOptions { CancellationToken = ct }, j =>
+                {
+                    var sealedEntries = SealEntries(plans[j], entryBase + (ulong)offsets[j]);
+                    sealedEntries.CopyTo(chunkEntries, offsets[j]);
+                });
+                nonce += (ulong)chunkEntries.Length;
+                uncounted.Add(chunkEntries);
+                await SubmitAllAsync(chunkEntries, Rejected, ct);
+                transactions += chunkEntries.Length;
+                submittedEntries += chunkEntries.Length;
+                progress(submittedPatients, submittedEntries);
+                inFlightEntries = chunkEntries;
+            }
+            if (inFlightEntries is not null) committedEntries += await CountCommittedAsync(inFlightEntries, Rejected, ct);
         }
-        if (inFlightEntries is not null) committedEntries += await CountCommittedAsync(inFlightEntries, Rejected, ct);
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // What the node committed of what was not counted yet, without waiting for the rest.
+            foreach (var batch in uncounted)
+            {
+                foreach (var signed in batch)
+                {
+                    if (Committed(signed.Tx.Id) is not { } done || done.Receipt.Verdict != TxVerdict.Ok) continue;
+                    if (signed.IsPatient) registered++;
+                    else if (signed.IsEntry) committedEntries++;
+                }
+            }
+            return new Result(registered, committedEntries, rejected, firstReason, transactions, started.Elapsed, Interrupted: true);
+        }
         return new Result(registered, committedEntries, rejected, firstReason, transactions, started.Elapsed);
+    }
+
+    // The transaction's commit if it has committed, without waiting.
+    private HealthLedger.Storage.CommittedTransaction? Committed(Hash256 id)
+    {
+        var task = node.WaitForCommitAsync(id, new CancellationToken(canceled: true));
+        return task.IsCompletedSuccessfully ? task.Result : null;
     }
 
     // Waits for the registrations to commit; returns the patients registered.

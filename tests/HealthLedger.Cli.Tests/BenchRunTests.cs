@@ -1,0 +1,146 @@
+using System.Globalization;
+using HealthLedger.Bench;
+using HealthLedger.Testing;
+
+namespace HealthLedger.Cli.Tests;
+
+/// <summary>
+/// <c>healthledger bench</c> before and around its rounds: a bad <c>--config</c> or <c>--out</c> is one line and exit code 2 with
+/// nothing started or written, a target that cannot be set up is a problem of the run (not a stack trace), and Ctrl+C stops the
+/// nodes the bench started, says so in one line and exits with 130.
+/// </summary>
+public class BenchRunTests
+{
+    [Fact]
+    public void An_output_folder_is_refused_when_it_is_a_file_holds_results_or_cannot_be_written()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Combine("file");
+        File.WriteAllText(file, "x");
+        Assert.Equal($"{file} is a file, not a folder", BenchRun.OutputProblem(file));
+
+        var previous = dir.Combine("previous");
+        Directory.CreateDirectory(previous);
+        File.WriteAllText(Path.Combine(previous, "results.json"), "{}");
+        Assert.Equal($"{previous} already holds the results of a run (results.json); give another folder, or remove them first", BenchRun.OutputProblem(previous));
+        Assert.Equal("{}", File.ReadAllText(Path.Combine(previous, "results.json")));
+
+        Assert.StartsWith("/proc/healthledger-bench cannot be created or written to (", BenchRun.OutputProblem("/proc/healthledger-bench"), StringComparison.Ordinal);
+        Assert.StartsWith($"{file}/results cannot be created or written to (", BenchRun.OutputProblem(Path.Combine(file, "results")), StringComparison.Ordinal);
+
+        // A new folder, or an existing one without results: fine, created and left empty.
+        Assert.Null(BenchRun.OutputProblem(dir.Combine("new", "results")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Combine("new", "results")));
+        Assert.Null(BenchRun.OutputProblem(dir.Path));
+    }
+
+    [Theory]
+    [InlineData("config-folder")]
+    [InlineData("out-file")]
+    [InlineData("out-results")]
+    [InlineData("out-proc")]
+    [InlineData("quick-and-config")]
+    [InlineData("bad-control")]
+    public async Task A_bad_config_or_output_folder_is_one_line_and_exit_code_2_with_nothing_started(string mistake)
+    {
+        using var dir = new TempDirectory();
+        var config = dir.Combine("c.json");
+        await File.WriteAllTextAsync(config, """{"targets":["node"],"rounds":[{"name":"a","control":"fixed-load"},{"name":"b","control":"foo"}]}""", TestContext.Current.CancellationToken);
+        var file = dir.Combine("file");
+        await File.WriteAllTextAsync(file, "x", TestContext.Current.CancellationToken);
+        var previous = dir.Combine("previous");
+        Directory.CreateDirectory(previous);
+        await File.WriteAllTextAsync(Path.Combine(previous, "results.json"), "{}", TestContext.Current.CancellationToken);
+        var fresh = dir.Combine("fresh");
+        (string[] Args, string Error) c = mistake switch
+        {
+            "config-folder" => (["--config", dir.Path, "--out", fresh], $"error: {dir.Path} is a folder, not a config file"),
+            "out-file" => (["--quick", "--out", file], $"error: --out: {file} is a file, not a folder"),
+            "out-results" => (["--quick", "--out", previous], $"error: --out: {previous} already holds the results of a run (results.json); give another folder, or remove them first"),
+            "out-proc" => (["--quick", "--out", "/proc/healthledger-bench"], "error: --out: /proc/healthledger-bench cannot be created or written to ("),
+            "quick-and-config" => (["--quick", "--config", config, "--out", fresh], "error: --quick and --config do not go together: a config sets its own rounds and passes"),
+            _ => (["--config", config, "--out", fresh], """error: rounds[1].control: "foo" is not one of fixed-rate, fixed-load, maximum-rate"""),
+        };
+        var run = await CliProcess.RunAsync(["bench", .. c.Args]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith(c.Error, run.Stderr, StringComparison.Ordinal);
+        Assert.Single(run.Stderr.Trim().Split('\n'));
+        Assert.Equal("", run.Stdout);
+        Assert.False(Directory.Exists(fresh));
+        Assert.Equal("{}", await File.ReadAllTextAsync(Path.Combine(previous, "results.json"), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task A_nodeData_folder_with_another_admin_password_is_a_problem_line_and_the_report_says_the_node_did_not_run()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode); // the tests' admin password, not the bench's
+        var config = dir.Combine("c.json");
+        await File.WriteAllTextAsync(config, $$"""
+            {"targets":["node"],"nodeData":"{{data}}","passes":1,"rawTransactions":0,"patients":1,
+             "rounds":[{"name":"a","control":"fixed-load","inFlight":2,"warmupSeconds":0,"durationSeconds":1}]}
+            """, TestContext.Current.CancellationToken);
+        var output = dir.Combine("results");
+
+        var run = await CliProcess.RunAsync("bench", "--config", config, "--out", output);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal($"problem: pass 1, node: could not set up: admin's login was refused (HTTP 401: wrong password): nodeData {data} was made with another admin password " +
+            $"than the bench's; make it with HEALTHLEDGER_ADMIN_PASSWORD={BenchRun.Password}", run.Stderr.Trim());
+        var report = await File.ReadAllTextAsync(Path.Combine(output, "report.md"), TestContext.Current.CancellationToken);
+        Assert.Contains("None: no round ran.", report, StringComparison.Ordinal);
+        Assert.Contains("- pass 1: node did not run", report, StringComparison.Ordinal);
+        Assert.DoesNotContain("every operation sent succeeded", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ctrl_C_during_a_large_round_stops_the_node_says_so_in_one_line_and_exits_130()
+    {
+        using var dir = new TempDirectory();
+        var config = dir.Combine("c.json");
+        await File.WriteAllTextAsync(config, """
+            {"targets":["node"],"passes":1,"rawTransactions":0,"patients":1,
+             "rounds":[{"name":"big","control":"fixed-load","inFlight":10000,"warmupSeconds":0,"durationSeconds":120}]}
+            """, TestContext.Current.CancellationToken);
+        var output = dir.Combine("results");
+        using var bench = CliProcess.Start("bench", "--config", config, "--out", output);
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
+        {
+            timeout.CancelAfter(TimeSpan.FromMinutes(2));
+            while (!bench.Stdout.Contains("· big: ", StringComparison.Ordinal))
+            {
+                Assert.False(bench.HasExited, bench.Stdout + bench.Stderr);
+                await Task.Delay(100, timeout.Token);
+            }
+        }
+        var children = Children(bench.Id);
+        Assert.NotEmpty(children); // the node ('healthledger up')
+
+        bench.Interrupt();
+        await bench.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(130, bench.ExitCode);
+        Assert.Equal("interrupted during pass 1, node, round big: the targets' processes were stopped and their temporary folders removed; no round had finished: no results written",
+            bench.Stderr.Trim());
+        for (var i = 0; i < 50 && children.Any(pid => Directory.Exists($"/proc/{pid}")); i++) await Task.Delay(100, TestContext.Current.CancellationToken); // reaped
+        Assert.All(children, pid => Assert.False(Directory.Exists($"/proc/{pid}"), $"child {pid} outlived the bench"));
+        Assert.False(Directory.Exists(output)); // made for this run, left empty: removed
+    }
+
+    // Processes whose parent is pid.
+    private static List<int> Children(int pid) =>
+        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsAsciiDigit)).Select(n => int.Parse(n!, CultureInfo.InvariantCulture))
+            .Where(p =>
+            {
+                try
+                {
+                    var stat = File.ReadAllText($"/proc/{p}/stat");
+                    return int.Parse(stat[(stat.LastIndexOf(')') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) == pid;
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
+            }).ToList();
+}
