@@ -53,6 +53,8 @@ public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? Tim
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        // A misspelt setting ("writez") is an error naming it, not a default silently kept.
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
     };
 
     /// <summary>Writes the config.</summary>
@@ -80,6 +82,11 @@ public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? Tim
                 throw new InvalidDataException($"{path}: admission.{limit}: {problem}");
             }
             return config;
+        }
+        catch (JsonException e) when (e.Message.Contains("could not be mapped", StringComparison.Ordinal))
+        {
+            var setting = e.Path is { Length: > 2 } at && at.StartsWith("$.", StringComparison.Ordinal) ? at[2..] : e.Path;
+            throw new InvalidDataException($"{path}: {setting} is not a setting of node.json (docs/operations.md names them; a misspelt one would be ignored).");
         }
         catch (JsonException e)
         {

@@ -237,7 +237,11 @@ public sealed class LedgerNode : IDisposable
             var remedy = ValidatorCount(store) > 1
                 ? "This node is one of a network: rebuild it from its peers with 'healthledger join' into a new folder (its keys from " +
                   "key-backups/ or this folder's keys/; docs/operations.md, 'Rebuilding a node') instead of running it on this ledger."
-                : $"Restore the whole data folder from a backup that holds these blocks. Only if you mean to accept this ledger as it is " +
+                : (store is PostgresLedgerStore
+                    ? "First check that node.json's store names this node's own database (not another network's or a copy): --accept-tip " +
+                      "accepts whatever ledger the database holds. "
+                    : "") +
+                  $"Restore the whole data folder from a backup that holds these blocks. Only if you mean to accept this ledger as it is " +
                   $"(the missing blocks are then lost), run 'healthledger verify --data {folder} --accept-tip'.";
             throw new LedgerIntegrityException($"The ledger failed its start-up integrity check: {issue}. The node did not start and nothing was changed. {remedy}");
         }

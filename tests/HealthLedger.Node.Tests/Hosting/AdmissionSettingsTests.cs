@@ -44,12 +44,29 @@ public class AdmissionSettingsTests
     [InlineData("""{ "retryAfterSeconds": 0 }""", "admission.retryAfterSeconds", "must be between 1 and 3600")]
     [InlineData("""{ "mempool": 0 }""", "admission.mempool", "must be at least 1")]
     [InlineData("""{ "targetLatencyMs": -1 }""", "admission.targetLatencyMs", "must be between 0 (no adaptation) and 60000")]
+    [InlineData("""{ "uploads": 0 }""", "admission.uploads", "must be at least 1")]
     public void A_bad_limit_is_refused_with_one_line_naming_the_field(string admission, string field, string message)
     {
         using var folder = new TempDirectory();
         var data = Write(folder, admission);
         var e = Assert.Throws<InvalidDataException>(() => NodeConfig.Read(new DataDirectory(data)));
         Assert.Contains($"{NodeConfig.FileName}: {field}: {message}", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Theory]
+    [InlineData("""{ "urls": "http://127.0.0.1:5080", "admission": { "writez": 5 } }""", "admission.writez")]
+    [InlineData("""{ "urls": "http://127.0.0.1:5080", "admision": { "writes": 5 } }""", "admision")]
+    [InlineData("""{ "urls": "http://127.0.0.1:5080", "hospital": { "nmae": "St Mary" } }""", "hospital.nmae")]
+    public void A_misspelt_setting_is_refused_naming_it_rather_than_silently_ignored(string json, string setting)
+    {
+        // The fault: "writez" started the node with the default write budget, and nobody was told.
+        using var folder = new TempDirectory();
+        Directory.CreateDirectory(folder.Combine("data"));
+        File.WriteAllText(folder.Combine("data", NodeConfig.FileName), json);
+        var e = Assert.Throws<InvalidDataException>(() => NodeConfig.Read(new DataDirectory(folder.Combine("data"))));
+        Assert.Contains($"{NodeConfig.FileName}: {setting} is not a setting of node.json", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("HealthLedger.", e.Message, StringComparison.Ordinal); // no .NET type names
         Assert.DoesNotContain('\n', e.Message);
     }
 }
