@@ -102,7 +102,10 @@ public sealed class SparseMerkleTree
             if (replacesExisting) existingPending = false;
             if (change.ValueHash is { } valueHash)
             {
-                result.Add(replacesExisting && existing!.ValueHash == valueHash ? existing : new Leaf(change.KeyHash, valueHash));
+                // A leaf keeps its key hash and leaf hash only (not the value hash: 32 bytes less per state entry held); the
+                // unchanged value of an existing leaf is recognised by its leaf hash.
+                var leafHash = LeafHash(change.KeyHash, valueHash);
+                result.Add(replacesExisting && existing!.Hash == leafHash ? existing : new Leaf(change.KeyHash, leafHash));
                 if (!replacesExisting) delta++;
             }
             else if (replacesExisting)
@@ -147,11 +150,11 @@ public sealed class SparseMerkleTree
         public abstract Hash256 Hash { get; }
     }
 
-    private sealed class Leaf(Hash256 keyHash, Hash256 valueHash) : Node
+    // leafHash is LeafHash(keyHash, the value's hash).
+    private sealed class Leaf(Hash256 keyHash, Hash256 leafHash) : Node
     {
         public Hash256 KeyHash { get; } = keyHash;
-        public Hash256 ValueHash { get; } = valueHash;
-        public override Hash256 Hash { get; } = LeafHash(keyHash, valueHash);
+        public override Hash256 Hash { get; } = leafHash;
     }
 
     private sealed class Inner(Node? left, Node? right) : Node

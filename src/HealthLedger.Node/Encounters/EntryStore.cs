@@ -9,25 +9,28 @@ namespace HealthLedger.Node.Encounters;
 
 /// <summary>
 /// The entries of the read model (state <c>entry/&lt;id&gt;</c>: encounters and account lines), with each corrected entry
-/// linked to the entry that corrects it. Bounded: for every entry it keeps only a head (ids, type, proof, sealed reference)
-/// and a <em>summary</em> of its content — when it happened, ward and bed, quantity, unit price, amount, deposit: what the
+/// linked to the entry that corrects it. Bounded: for every entry it keeps only a head (ids, type, proof) and a
+/// <em>summary</em> of its content — when it happened, ward and bed, quantity, unit price, amount, deposit: what the
 /// organisation's lists and aggregates need. The rest of the content (reason, notes, diagnosis, summary, service, method) is
 /// opened again from the ciphertext store when a patient's entries are read (<see cref="Entries(string)"/>,
 /// <see cref="Entry"/>), and kept in a cache of recently read patients of at most <see cref="NodeOptions.EntryCacheEntries"/>
 /// entries (least recently read patient out first). Entries opened with a grantee's keys (care across organisations) stay
-/// whole in memory: the organisation's key cannot open them again. Nothing decrypted is written to disk.
+/// whole in memory: the organisation's key cannot open them again. An entry's sealed reference (ciphertext hash, wrapped
+/// data key, a new key epoch's readers) is not held: it is read from the world state when the entry is opened again or a
+/// grant re-wraps it (an entry's state is written once, by the transaction that adds it). The ids a head repeats (patient,
+/// doctor, author) and ward and bed names are held once. Nothing decrypted is written to disk.
 /// </summary>
 public sealed class EntryStore(NodeOptions options) : IRecordKind
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, EntryView> _heads = new(StringComparer.Ordinal); // Details: the summary only
-    private readonly Dictionary<string, SealedRecordRef> _sealed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> _byPatient = new(StringComparer.Ordinal);
     private readonly Dictionary<string, EntryDetails> _pinned = new(StringComparer.Ordinal); // opened with a grantee's keys
-    private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal); // ward and bed names, held once
+    private readonly Dictionary<string, string> _shared = new(StringComparer.Ordinal); // ids and ward and bed names, held once
     private readonly DetailsCache _cache = new(Math.Max(0, options.EntryCacheEntries));
     private readonly DataKeyedVersions _dataKeyed = new();
     private RecordOpener? _reader;
+    private RecordOpener? _states; // reads the entries' sealed references from the world state
 
     /// <summary>How many times entries were opened again from the store for a read (a patient's missing entries in one go).</summary>
     public long Reopenings => Interlocked.Read(ref _reopenings);
@@ -59,9 +62,10 @@ public sealed class EntryStore(NodeOptions options) : IRecordKind
     /// <inheritdoc/>
     public void Load(IReadOnlyList<KeyValuePair<string, byte[]>> entries, RecordOpener opener)
     {
-        if (!opener.ForGrantee)
+        lock (_lock)
         {
-            lock (_lock) _reader ??= opener.WithoutBlobs();
+            if (!opener.ForGrantee) _reader ??= opener.WithoutBlobs();
+            _states ??= opener.WithoutBlobs(); // not a block's ciphertexts: only its state reads are used
         }
         var loaded = new List<EntryState>();
         var states = entries.Select(e => EntryState.TryDecode(e.Value)).OfType<EntryState>().OrderBy(e => e.Proof.Height).ToList();
@@ -74,14 +78,15 @@ public sealed class EntryStore(NodeOptions options) : IRecordKind
             lock (_lock)
             {
                 var known = _heads.ContainsKey(state.Id);
+                var patientId = Shared(state.PatientId);
                 if (!known)
                 {
-                    if (!_byPatient.TryGetValue(state.PatientId, out var list)) _byPatient[state.PatientId] = list = [];
+                    if (!_byPatient.TryGetValue(patientId, out var list)) _byPatient[patientId] = list = [];
                     list.Add(state.Id);
                 }
                 var corrected = _heads.GetValueOrDefault(state.Id)?.CorrectedBy;
-                _heads[state.Id] = new EntryView(state.Id, state.PatientId, state.Type, state.DoctorId, state.CorrectsId, state.AuthorId, Summary(details), state.Proof, corrected);
-                _sealed[state.Id] = state.Record;
+                _heads[state.Id] = new EntryView(state.Id, patientId, state.Type, Shared(state.DoctorId), state.CorrectsId, Shared(state.AuthorId), Summary(details),
+                    state.Proof, corrected);
                 _dataKeyed.Note(state.PatientId, state.Id, 1, state.Record, state.Type.ConsentCategory());
                 if (opener.ForGrantee)
                 {
@@ -108,12 +113,26 @@ public sealed class EntryStore(NodeOptions options) : IRecordKind
     /// <inheritdoc/>
     public IEnumerable<SealedVersion> SealedVersions(string patientId)
     {
+        List<(string Id, EntryType Type)> entries;
         lock (_lock)
         {
-            return _byPatient.TryGetValue(patientId, out var ids)
-                ? ids.Select(id => new SealedVersion(id, 1, _sealed[id], _heads[id].Type.ConsentCategory())).ToList()
-                : [];
+            if (!_byPatient.TryGetValue(patientId, out var ids)) return [];
+            entries = ids.Select(id => (id, _heads[id].Type)).ToList();
         }
+        var versions = new List<SealedVersion>(entries.Count);
+        foreach (var (id, type) in entries)
+        {
+            if (Sealed(id) is { } record) versions.Add(new SealedVersion(id, 1, record, type.ConsentCategory()));
+        }
+        return versions;
+    }
+
+    // An entry's sealed reference as the world state holds it (read outside the store's lock), or null.
+    private SealedRecordRef? Sealed(string id)
+    {
+        RecordOpener? states;
+        lock (_lock) states = _states;
+        return states?.State(StateKeys.Entry(id)) is { } bytes && EntryState.TryDecode(bytes) is { } state ? state.Record : null;
     }
 
     /// <inheritdoc/>
@@ -181,16 +200,22 @@ public sealed class EntryStore(NodeOptions options) : IRecordKind
         }
         if (missing.Count > 0 && reader is not null)
         {
-            List<(string Id, int Version, SealedRecordRef Record, string Group)> records;
-            lock (_lock) records = missing.Select(i => (heads[i].Id, 1, _sealed[heads[i].Id], heads[i].PatientId)).ToList();
+            var records = new List<(string Id, int Version, SealedRecordRef Record, string Group)>(missing.Count);
+            var at = new List<int>(missing.Count);
+            foreach (var i in missing)
+            {
+                if (Sealed(heads[i].Id) is not { } record) continue;
+                records.Add((heads[i].Id, 1, record, heads[i].PatientId));
+                at.Add(i);
+            }
             var opened = reader.OpenAll<EntryDetails>(records);
             Interlocked.Increment(ref _reopenings);
             lock (_lock)
             {
-                for (var j = 0; j < missing.Count; j++)
+                for (var j = 0; j < at.Count; j++)
                 {
-                    details[missing[j]] = opened[j];
-                    if (opened[j] is { } d) _cache.Add(heads[missing[j]].PatientId, heads[missing[j]].Id, d);
+                    details[at[j]] = opened[j];
+                    if (opened[j] is { } d) _cache.Add(heads[at[j]].PatientId, heads[at[j]].Id, d);
                 }
             }
         }
@@ -211,20 +236,21 @@ public sealed class EntryStore(NodeOptions options) : IRecordKind
     private EntryDetails Summary(EntryDetails details) => new()
     {
         OccurredAt = details.OccurredAt,
-        Ward = Name(details.Ward),
-        Bed = Name(details.Bed),
+        Ward = Shared(details.Ward),
+        Bed = Shared(details.Bed),
         Quantity = details.Quantity,
         UnitPrice = details.UnitPrice,
         Amount = details.Amount,
         Deposit = details.Deposit,
     };
 
-    private string Name(string name)
+    // One copy of a string that many heads repeat (a patient's, doctor's or author's id, a ward or bed name). Under the lock.
+    private string Shared(string text)
     {
-        if (name.Length == 0) return "";
-        if (_names.TryGetValue(name, out var held)) return held;
-        _names[name] = name;
-        return name;
+        if (text.Length == 0) return "";
+        if (_shared.TryGetValue(text, out var held)) return held;
+        _shared[text] = text;
+        return text;
     }
 
     /// <summary>

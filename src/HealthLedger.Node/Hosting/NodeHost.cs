@@ -167,6 +167,10 @@ public static class NodeHost
             var opening = System.Diagnostics.Stopwatch.StartNew();
             _ = app.Services.GetRequiredService<RecordReadModel>(); // decrypt the read model before serving
             startupProgress?.Invoke(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Records opened in {opening.Elapsed.TotalSeconds:0.0} s."));
+            // The start-up check and the load leave behind garbage larger than what they keep (decoded blocks, ciphertexts,
+            // plaintexts): one compacting collection that hands the freed memory back to the system, so the node's resident
+            // memory after a start is what it holds, not the peak of the load (docs/benchmarks.md, "Memory after start").
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             app.Services.GetRequiredService<AccountService>().FollowPublishedLogins();
             app.UseRoutingWithHead(); // first, where the host would route: HEAD is answered wherever GET is
             app.UseSecurityHeaders();

@@ -20,6 +20,9 @@ public sealed class RecordOpener(LedgerNode node, OrganisationKeys organisation,
     /// <summary>True when this opener opens with a grantee's keys rather than the organisation's.</summary>
     public bool ForGrantee => reader is not null;
 
+    /// <summary>The world-state entry at <paramref name="key"/> as the node holds it now (after the last committed block), or null.</summary>
+    public byte[]? State(string key) => node.GetState(key);
+
     /// <summary>The same opener reading every ciphertext from the store (none from a block being committed).</summary>
     public RecordOpener WithoutBlobs() => blobs is null ? this : new RecordOpener(node, organisation, keyring, null, reader);
 
