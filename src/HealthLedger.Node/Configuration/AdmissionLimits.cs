@@ -32,6 +32,14 @@ public sealed record AdmissionLimits
     /// </summary>
     public int Uploads { get; init; } = 8 * Environment.ProcessorCount;
 
+    /// <summary>
+    /// The bytes of request bodies being read whole before they are counted (<see cref="Web.BodyBeforeAdmission"/>: bodies up to
+    /// 1 MiB, each reserving its declared length, or its endpoint's cap when it declares none) held in memory at once; default
+    /// 32 MiB per processor. A body that does not fit is refused at once with 503 and <c>Retry-After</c>, so many slow senders
+    /// cannot grow the node's memory without bound. One body is always taken when none is arriving.
+    /// </summary>
+    public long BodyBytes { get; init; } = 32L * 1024 * 1024 * Environment.ProcessorCount;
+
     /// <summary>Other requests (reads, pages, sign-ins) served at once; default 256 per processor.</summary>
     public int Reads { get; init; } = 256 * Environment.ProcessorCount;
 
@@ -51,6 +59,7 @@ public sealed record AdmissionLimits
         if (Writes < 1) problems.Add(("writes", "must be at least 1"));
         if (Reads < 1) problems.Add(("reads", "must be at least 1"));
         if (Uploads < 1) problems.Add(("uploads", "must be at least 1"));
+        if (BodyBytes < 1024 * 1024) problems.Add(("bodyBytes", "must be at least 1048576 (one 1 MiB body)"));
         if (RetryAfterSeconds is < 1 or > 3600) problems.Add(("retryAfterSeconds", "must be between 1 and 3600"));
         if (Mempool < 1) problems.Add(("mempool", "must be at least 1"));
         if (TargetLatencyMs is < 0 or > 60_000) problems.Add(("targetLatencyMs", "must be between 0 (no adaptation) and 60000"));

@@ -50,7 +50,13 @@ public static class AdmissionControl
         ArgumentNullException.ThrowIfNull(context);
         var http = context.HttpContext;
         http.RequestServices.GetService<AdmissionLimiter>()?.Refusing(context.Lease);
-        var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var r) ? r : TimeSpan.FromSeconds(1);
+        await RefuseAsync(http, context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var r) ? r : TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>Answers a request refused for overload before it did any work: 503, <c>Retry-After</c>, a problem (or the browser's "Busy" page).</summary>
+    public static async Task RefuseAsync(HttpContext http, TimeSpan retry)
+    {
+        ArgumentNullException.ThrowIfNull(http);
         http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         http.Response.Headers.RetryAfter = Seconds(retry).ToString(CultureInfo.InvariantCulture);
         var message = Message(retry);

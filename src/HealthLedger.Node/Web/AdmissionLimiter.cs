@@ -42,6 +42,9 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
     private long _windowRefusals;
     private long _refusedWrites;
     private int _bodiesArriving;
+    private long _bodyBytes;
+    private long _refusedBodies;
+    private readonly long _maxBodyBytes;
 
     /// <summary>Budgets of <paramref name="limits"/>.</summary>
     public AdmissionLimiter(AdmissionLimits limits)
@@ -51,6 +54,7 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
         _uploads = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = limits.Uploads, QueueLimit = 0 });
         _reads = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = limits.Reads, QueueLimit = 0 });
         _retryAfter = TimeSpan.FromSeconds(limits.RetryAfterSeconds);
+        _maxBodyBytes = limits.BodyBytes;
         _maxWrites = _writeLimit = limits.Writes;
         _minWrites = limits.TargetLatencyMs == 0 ? limits.Writes : Math.Max(1, limits.Writes / 16);
         _targetTicks = limits.TargetLatencyMs / 1000.0 * System.Diagnostics.Stopwatch.Frequency;
@@ -104,7 +108,38 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
     /// <summary>Requests whose bodies are being read before they are counted (<see cref="BodyBeforeAdmission"/>): they hold no permit.</summary>
     public int BodiesArriving => Volatile.Read(ref _bodiesArriving);
 
-    internal void BodyArriving(int delta) => Interlocked.Add(ref _bodiesArriving, delta);
+    /// <summary>Bytes reserved now by the bodies being read before they are counted (at most <see cref="AdmissionLimits.BodyBytes"/>).</summary>
+    public long BodyBytesArriving => Interlocked.Read(ref _bodyBytes);
+
+    /// <summary>Requests refused since the node started because the bodies already arriving held <see cref="AdmissionLimits.BodyBytes"/>.</summary>
+    public long RefusedBodies => Interlocked.Read(ref _refusedBodies);
+
+    /// <summary>What a request refused here is told to wait.</summary>
+    internal TimeSpan RetryAfter => _retryAfter;
+
+    /// <summary>
+    /// Reserves <paramref name="bytes"/> for a body about to be read whole; false (and nothing reserved) when the bodies already
+    /// arriving hold <see cref="AdmissionLimits.BodyBytes"/> and this one does not fit. One body is always taken when none is arriving.
+    /// </summary>
+    internal bool TryBodyArriving(long bytes)
+    {
+        var total = Interlocked.Add(ref _bodyBytes, bytes);
+        if (total > _maxBodyBytes && total != bytes)
+        {
+            Interlocked.Add(ref _bodyBytes, -bytes);
+            Interlocked.Increment(ref _refusedBodies);
+            return false;
+        }
+        Interlocked.Increment(ref _bodiesArriving);
+        return true;
+    }
+
+    /// <summary>Releases what <see cref="TryBodyArriving"/> reserved once the body is read, or its reading failed.</summary>
+    internal void BodyArrived(long bytes)
+    {
+        Interlocked.Add(ref _bodyBytes, -bytes);
+        Interlocked.Decrement(ref _bodiesArriving);
+    }
 
     /// <summary>Write requests refused since the node started.</summary>
     public long RefusedWrites => Interlocked.Read(ref _refusedWrites);
@@ -135,7 +170,7 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
         return new Refused("writes", _retryAfter); // counted once answered (Refusing): the middleware asks twice before it refuses
     }
 
-    /// <summary>Counts a request refused with <paramref name="lease"/> (called once per refused request, by <see cref="AdmissionControl.RefuseAsync"/>).</summary>
+    /// <summary>Counts a request refused with <paramref name="lease"/> (called once per refused request, by <see cref="AdmissionControl.RefuseAsync(Microsoft.AspNetCore.RateLimiting.OnRejectedContext)"/>).</summary>
     internal void Refusing(RateLimitLease lease)
     {
         if (!lease.TryGetMetadata(RefusalMarker, out var budget) || budget is not "writes") return;

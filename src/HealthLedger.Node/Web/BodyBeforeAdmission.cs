@@ -20,6 +20,10 @@ namespace HealthLedger.Node.Web;
 /// hold only other large uploads, never the ordinary writes, reads or sign-ins.
 /// </para>
 /// <para>
+/// The bodies being read at once reserve at most <see cref="Configuration.AdmissionLimits.BodyBytes"/> (each its declared length,
+/// else its cap); a body that does not fit is refused at once with 503 and <c>Retry-After</c>, like any overload.
+/// </para>
+/// <para>
 /// A body over its cap fails here as it would in its endpoint (Kestrel's 413, answered by <see cref="BindingProblems"/>); a
 /// client that goes away mid-body gets nothing, and nothing was done. A body declared over its cap is not read here: its
 /// endpoint refuses it as before (<see cref="RequestBodyLimits"/>); nor is the body of a request no endpoint takes (404, or
@@ -55,10 +59,16 @@ public static class BodyBeforeAdmission
                 && Cap(context) is { } cap && cap > 0 && (context.Request.ContentLength ?? cap) <= Math.Min(cap, RequestBodyLimits.Signed))
             {
                 var size = (int)Math.Min(cap, RequestBodyLimits.Signed);
+                // The bytes it may take, reserved before any is read: its declared length, else its cap.
+                var reserved = context.Request.ContentLength ?? size;
+                var limiter = context.RequestServices.GetService<AdmissionLimiter>();
+                if (limiter is not null && !limiter.TryBodyArriving(reserved))
+                {
+                    await AdmissionControl.RefuseAsync(context, limiter.RetryAfter); // the bodies arriving hold the memory budget
+                    return;
+                }
                 // In memory up to the cap, which Kestrel enforces while it is read: the buffer never spills to a file.
                 context.Request.EnableBuffering(bufferThreshold: size, bufferLimit: size);
-                var limiter = context.RequestServices.GetService<AdmissionLimiter>();
-                limiter?.BodyArriving(1);
                 try
                 {
                     await context.Request.Body.DrainAsync(context.RequestAborted);
@@ -67,9 +77,15 @@ public static class BodyBeforeAdmission
                 {
                     return; // the client went away before its body arrived: nothing to answer, nothing done
                 }
+                catch (IOException e) when (e is not BadHttpRequestException)
+                {
+                    // Framing Kestrel cannot parse but reports as an I/O error (e.g. a chunk size of 2^31 or more): the client's
+                    // error, answered as every other unreadable body is (400), not a 500.
+                    throw new BadHttpRequestException("The request body could not be read: " + e.Message, StatusCodes.Status400BadRequest, e);
+                }
                 finally
                 {
-                    limiter?.BodyArriving(-1);
+                    limiter?.BodyArrived(reserved);
                 }
                 context.Request.Body.Position = 0;
                 context.Items[BufferedKey] = true;

@@ -195,6 +195,66 @@ public class AdmissionControlTests
         Assert.Equal(6, account.GetProperty("lines").GetArrayLength());
     }
 
+    [Fact]
+    public async Task Bodies_arriving_at_once_hold_at_most_their_memory_budget_and_the_excess_is_refused_at_once()
+    {
+        // The fault: nothing bounded the bodies read whole before admission; 2,000 anonymous connections each declaring a
+        // 1 MiB transaction body and sending it slowly took the node from 150 MB to over 1 GB of memory.
+        await using var node = await NodeFixture.StartAsync(configure: o => o with { Admission = new AdmissionLimits { BodyBytes = 3 * 1024 * 1024, TargetLatencyMs = 0 } });
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var limiter = node.App.Services.GetRequiredService<AdmissionLimiter>();
+        const int Mib = 1024 * 1024;
+
+        // Three anonymous 1 MiB bodies fill the budget while they arrive; a fourth is refused before a byte of it is read.
+        var slow = new List<(System.Net.Sockets.TcpClient Client, Stream Stream)>();
+        for (var i = 0; i < 3; i++) slow.Add(await StartSlowAsync(admin.BaseAddress!, "/api/v1/transactions", "", Mib, [1], "application/octet-stream"));
+        await Until(() => limiter.BodyBytesArriving == 3L * Mib, "the three bodies hold the budget");
+        var fourth = await StartSlowAsync(admin.BaseAddress!, "/api/v1/transactions", "", Mib, [1], "application/octet-stream");
+        using (var reader = new StreamReader(fourth.Stream))
+        {
+            Assert.Equal("HTTP/1.1 503 Service Unavailable", await reader.ReadLineAsync(Ct));
+            var headers = new List<string>();
+            for (var line = await reader.ReadLineAsync(Ct); !string.IsNullOrEmpty(line); line = await reader.ReadLineAsync(Ct)) headers.Add(line);
+            Assert.Contains("Retry-After: 1", headers);
+            Assert.Contains("Content-Type: application/problem+json", headers);
+        }
+        fourth.Client.Dispose();
+        Assert.Equal(1, limiter.RefusedBodies);
+        Assert.Equal(3, limiter.BodiesArriving);
+
+        // The senders go away: their reservations are released, and an ordinary write is taken again.
+        foreach (var (client, _) in slow) client.Dispose();
+        await Until(() => limiter.BodyBytesArriving == 0 && limiter.BodiesArriving == 0, "the reservations are released");
+        var patient = await RegisterAsync(admin);
+        Assert.False(string.IsNullOrEmpty(patient));
+    }
+
+    [Theory]
+    [InlineData("/api/v1/auth/token", "application/json", "application/problem+json", false)]
+    [InlineData("/api/v1/staff", "application/json", "application/problem+json", true)]
+    [InlineData("/login", "application/x-www-form-urlencoded", "text/html", false)]
+    public async Task A_chunk_size_too_large_to_parse_is_the_clients_error_not_a_500(string path, string contentType, string answered, bool signedIn)
+    {
+        // The fault: Kestrel reports a chunk size of 2^31 or more as an IOException, not a BadHttpRequestException; read whole
+        // before admission it reached the exception handler as a 500 (and a stack trace in the log).
+        await using var node = await NodeFixture.StartAsync();
+        var uri = node.Http.BaseAddress!;
+        var authorization = signedIn
+            ? $"Authorization: Bearer {(await node.LoginAsync("admin", NodeFixture.Password)).DefaultRequestHeaders.Authorization!.Parameter}\r\n"
+            : "";
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(uri.Host, uri.Port, Ct);
+        var stream = client.GetStream();
+        var request = $"POST {path} HTTP/1.1\r\nHost: {uri.Authority}\r\n{authorization}Content-Type: {contentType}\r\nAccept: {answered}\r\nTransfer-Encoding: chunked\r\n\r\nffffffff\r\nabc\r\n";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request), Ct);
+        await stream.FlushAsync(Ct);
+        using var reader = new StreamReader(stream);
+        Assert.Equal("HTTP/1.1 400 Bad Request", await reader.ReadLineAsync(Ct));
+        var headers = new List<string>();
+        for (var line = await reader.ReadLineAsync(Ct); !string.IsNullOrEmpty(line); line = await reader.ReadLineAsync(Ct)) headers.Add(line);
+        Assert.Contains(headers, h => h.StartsWith("Content-Type: " + answered, StringComparison.OrdinalIgnoreCase));
+    }
+
     // Polls the node's own counters for what the test waits on, failing after 30 s rather than hanging.
     private static async Task Until(Func<bool> condition, string what)
     {
@@ -225,7 +285,8 @@ public class AdmissionControlTests
         var client = new System.Net.Sockets.TcpClient();
         await client.ConnectAsync(node.Host, node.Port, Ct);
         var stream = client.GetStream();
-        var head = $"POST {path} HTTP/1.1\r\nHost: {node.Authority}\r\nAuthorization: Bearer {token}\r\nContent-Type: {contentType}\r\nContent-Length: {length}\r\n\r\n";
+        var authorization = token.Length > 0 ? $"Authorization: Bearer {token}\r\n" : ""; // none: an anonymous sender
+        var head = $"POST {path} HTTP/1.1\r\nHost: {node.Authority}\r\n{authorization}Content-Type: {contentType}\r\nContent-Length: {length}\r\n\r\n";
         await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head), Ct);
         await stream.WriteAsync(first, Ct);
         await stream.FlushAsync(Ct);
