@@ -16,6 +16,8 @@ var root = new RootCommand("HealthLedger: medical records on a permissioned, Byz
     ImportCommand.Create(),
     VerifyFileCommand.Create(),
 };
+// An empty or blank value ("--store ''") is refused, never taken for the option's default.
+HealthLedger.Cli.CommandLineErrors.RefuseEmptyValues(root);
 var parsed = root.Parse(args);
 // A command line that does not parse gets one clear line and exit code 2, not the whole help text (which --help shows).
 if (parsed.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h") && !args.Contains("-?"))

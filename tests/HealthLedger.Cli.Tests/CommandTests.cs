@@ -75,6 +75,26 @@ public class CommandTests
         Assert.Equal(expected, run.Stderr.Trim());
     }
 
+    // break: "init --store ''" made a SQLite network; an empty or blank value of any text option is refused, not taken for its default.
+    [Theory]
+    [InlineData(new[] { "init", "--store", "" }, "error: --store must not be empty (leave it out for its default) (see 'healthledger init --help')")]
+    [InlineData(new[] { "init", "--store", "  " }, "error: --store must not be empty (leave it out for its default) (see 'healthledger init --help')")]
+    [InlineData(new[] { "init", "--org", " " }, "error: --org must not be empty (leave it out for its default) (see 'healthledger init --help')")]
+    [InlineData(new[] { "verify", "--json", "--data", "" }, "error: --data must not be empty (see 'healthledger verify --help')")]
+    [InlineData(new[] { "load", "--url", "" }, "error: --url must not be empty (leave it out for its default) (see 'healthledger load --help')")]
+    [InlineData(new[] { "consortium", "up", "--orgs", "" }, "error: --orgs must not be empty (leave it out for its default) (see 'healthledger consortium up --help')")]
+    [InlineData(new[] { "import", "" }, "error: PATHS must not be empty (see 'healthledger import --help')")]
+    public async Task An_empty_option_value_is_refused_in_one_line_and_creates_nothing(string[] args, string expected)
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        // --data is given unless the case is about --data itself.
+        var run = await CliProcess.RunAsync(args.Contains("--data") ? args : [.. args, "--data", data]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(expected, run.Stderr.Trim());
+        Assert.False(Directory.Exists(data));
+    }
+
     [Theory]
     [InlineData("--care-after-discharge-days", "400", "error: --care-after-discharge-days must be a whole number of days from 0 to 365 (got 400).")]
     [InlineData("--care-after-visit-days", "0", "error: --care-after-visit-days must be a whole number of days from 1 to 365 (got 0).")]
