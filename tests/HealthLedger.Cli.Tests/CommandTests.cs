@@ -114,6 +114,30 @@ public class CommandTests
         Assert.False(Directory.Exists(data));
     }
 
+    // break: a PostgreSQL store without Database= used the user's default database in silence; refused wherever a store is read.
+    [Fact]
+    public async Task A_PostgreSQL_store_without_a_database_is_refused_at_init_and_in_node_json()
+    {
+        const string missing = "the PostgreSQL connection string names no Database (add Database=<the node's own database>: without it PostgreSQL would use the user's default database)";
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        var init = await CliProcess.RunAsync("init", "--data", data, "--store", "Host=127.0.0.1;Port=1;Username=postgres");
+        Assert.Equal(2, init.ExitCode);
+        Assert.Equal($"error: --store: {missing}.", init.Stderr.Trim());
+        Assert.False(Directory.Exists(data));
+
+        var made = dir.Combine("made");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", made)).ExitCode);
+        var config = Path.Combine(made, "node.json");
+        foreach (var (store, problem) in new[] { ("Host=127.0.0.1;Port=1;Username=postgres", missing), ("", "it is empty (leave it out, or write 'sqlite', for the ledger.db file; or give a PostgreSQL connection string)") })
+        {
+            await File.WriteAllTextAsync(config, System.Text.Json.JsonSerializer.Serialize(new { urls = "http://127.0.0.1:5080", store }), TestContext.Current.CancellationToken);
+            var verify = await CliProcess.RunAsync("verify", "--data", made);
+            Assert.Equal(2, verify.ExitCode);
+            Assert.Equal($"error: {config}: store: {problem}", verify.Stderr.Trim());
+        }
+    }
+
     [Fact]
     public async Task Init_sets_the_care_periods_of_the_network_policy()
     {
