@@ -22,7 +22,13 @@ var parsed = root.Parse(args);
 // A command line that does not parse gets one clear line and exit code 2, not the whole help text (which --help shows).
 if (parsed.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h") && !args.Contains("-?"))
 {
-    await Console.Error.WriteLineAsync(HealthLedger.Cli.CommandLineErrors.Describe(parsed));
+    var line = HealthLedger.Cli.CommandLineErrors.Describe(parsed);
+    // A command asked for --json still prints its one JSON document on stdout ({"ok":false,"error":…}).
+    if (args.Contains("--json") && parsed.CommandResult.Command.Options.Any(o => o.Name == "--json"))
+    {
+        Console.WriteLine(CommonOptions.ErrorJson(line["error: ".Length..]));
+    }
+    await Console.Error.WriteLineAsync(line);
     return 2;
 }
 // SIGTERM / Ctrl+C cancel the command and then wait this long for it to end (System.CommandLine's default is 2 s): a node's

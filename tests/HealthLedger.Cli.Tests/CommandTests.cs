@@ -160,6 +160,26 @@ public class CommandTests
         Assert.StartsWith("error: No ledger at", result.Stderr);
     }
 
+    // break: 'verify --json' printed nothing on stdout when it exited 2; with --json stdout always carries one JSON document.
+    [Theory]
+    [InlineData("verify", "No ledger at ")]
+    [InlineData("load", "no keystore in ")]
+    public async Task A_json_command_that_cannot_start_still_prints_one_json_document(string command, string error)
+    {
+        using var dir = new TempDirectory();
+        var cannotOpen = await CliProcess.RunAsync(command, "--json", "--data", dir.Combine("nothing"));
+        var parseError = await CliProcess.RunAsync(command, "--json", "--no-such-option");
+        foreach (var (run, expected) in new[] { (cannotOpen, error), (parseError, "Unrecognized command or argument '--no-such-option'") })
+        {
+            Assert.Equal(2, run.ExitCode);
+            using var json = System.Text.Json.JsonDocument.Parse(run.Stdout);
+            Assert.False(json.RootElement.GetProperty("ok").GetBoolean());
+            var message = json.RootElement.GetProperty("error").GetString()!;
+            Assert.Contains(expected, message);
+            Assert.Equal("error: " + message, run.Stderr.Trim());
+        }
+    }
+
     [Fact]
     public async Task Up_on_an_https_url_serves_the_api_with_the_self_signed_certificate_init_made()
     {
