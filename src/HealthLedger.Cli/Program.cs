@@ -34,4 +34,5 @@ if (parsed.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h") 
 // SIGTERM / Ctrl+C cancel the command and then wait this long for it to end (System.CommandLine's default is 2 s): a node's
 // graceful stop sends its pending disclosures (up to DisclosureRecorder.StopFlushLimit) and closes its store. 'cluster up'
 // and 'consortium up' SIGKILL a child still running 15 s after its SIGTERM; what a killed node kept is sent at its next start.
-return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(14) });
+// A command started by another healthledger process (HEALTHLEDGER_PARENT_PID) stops the same way once that process is gone.
+return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(14) }, HealthLedger.Cli.ParentProcess.Gone());
