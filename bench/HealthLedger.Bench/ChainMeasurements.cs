@@ -65,6 +65,7 @@ public static partial class ChainMeasurements
         {
             return new RawPathMetrics(target, pass, count, 0, null, null, null, use, $"load exited {exit} without a result: {Tail(load.Output)}");
         }
+        if (Error(json) is { } loadError) return new RawPathMetrics(target, pass, count, 0, null, null, null, use, $"load exited {exit}: {loadError}");
         var accepted = json.GetProperty("accepted").GetInt32();
         double? loadSeconds = json.TryGetProperty("seconds", out var s) && s.ValueKind == JsonValueKind.Number ? s.GetDouble() : null;
         double? rate = loadSeconds is > 0 ? accepted / loadSeconds : null;
@@ -88,11 +89,16 @@ public static partial class ChainMeasurements
         {
             return new VerifyMetrics(target, pass, folder, false, 0, 0, seconds, 0, cpu, $"verify exited {exit} without a result: {Tail(verify.Output)}");
         }
+        if (Error(json) is { } verifyError) return new VerifyMetrics(target, pass, folder, false, 0, 0, seconds, 0, cpu, $"verify exited {exit}: {verifyError}");
         var transactions = json.GetProperty("transactions").GetInt64();
         var ok = exit == 0 && json.GetProperty("ok").GetBoolean();
         return new VerifyMetrics(target, pass, folder, ok, json.GetProperty("blocks").GetInt64(), transactions, Math.Round(seconds, 2), Math.Round(transactions / seconds, 0), cpu,
             ok ? null : json.TryGetProperty("problem", out var p) ? p.GetString() : $"exit {exit}");
     }
+
+    // The document of a --json command that could not do its work (exit 2): {"ok":false,"error":"…"}.
+    private static string? Error(JsonElement json) =>
+        json.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
 
     private static JsonElement? LastJson(string output)
     {

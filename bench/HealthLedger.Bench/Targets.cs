@@ -36,10 +36,17 @@ public interface ITarget : IAsyncDisposable
 /// <summary>
 /// Runs the <c>healthledger</c> executable that is running now (the same build) as a child process. A child still running when
 /// this process exits (Ctrl+C whose graceful stop outlasted the CLI's termination timeout, say) is killed with its own children
-/// then, so that no node outlives the bench.
+/// then, so that no node outlives the bench. A bench killed with SIGKILL runs no code at all: its <c>healthledger</c> children
+/// are told its process id (<see cref="ParentPidVariable"/>) and stop by themselves once it is gone, a network's nodes with it.
 /// </summary>
 public sealed class ChildProcess : IDisposable
 {
+    /// <summary>
+    /// The environment variable through which a healthledger process tells a healthledger child its own process id: the child
+    /// stops (as on Ctrl+C) once that process is gone (the CLI's <c>ParentProcess</c>).
+    /// </summary>
+    public const string ParentPidVariable = "HEALTHLEDGER_PARENT_PID";
+
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<ChildProcess, byte> Running = new();
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -86,6 +93,7 @@ public sealed class ChildProcess : IDisposable
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "healthledger.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
         foreach (var (k, v) in env) info.Environment[k] = v;
+        info.Environment[ParentPidVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Start(info);
     }
 

@@ -32,6 +32,33 @@ public static partial class CommandLineErrors
         return option;
     }
 
+    /// <summary>
+    /// Makes an empty or blank value of every text option and argument of <paramref name="command"/> and its subcommands a parse
+    /// error ("--store must not be empty …"): such a value must not silently mean something else (an empty --store meant the SQLite
+    /// default). Leave the option out for its default.
+    /// </summary>
+    public static void RefuseEmptyValues(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        foreach (var option in command.Options.Where(o => o.ValueType == typeof(string) || o.ValueType == typeof(string[])))
+        {
+            option.Validators.Add(result =>
+            {
+                if (result.Tokens.Any(t => string.IsNullOrWhiteSpace(t.Value))) result.AddError(EmptyMessage(option.Name, optional: !option.Required));
+            });
+        }
+        foreach (var argument in command.Arguments.Where(a => a.ValueType == typeof(string) || a.ValueType == typeof(string[]) || a.ValueType == typeof(FileInfo)))
+        {
+            argument.Validators.Add(result =>
+            {
+                if (result.Tokens.Any(t => string.IsNullOrWhiteSpace(t.Value))) result.AddError(EmptyMessage(argument.Name.ToUpperInvariant(), optional: false));
+            });
+        }
+        foreach (var subcommand in command.Subcommands) RefuseEmptyValues(subcommand);
+    }
+
+    private static string EmptyMessage(string name, bool optional) => $"{name} must not be empty" + (optional ? " (leave it out for its default)" : "");
+
     private static string RangeMessage(string name, Range range, string got) =>
         $"{name} must be a whole number{(range.Unit.Length > 0 ? " of " + range.Unit : "")} from {range.Min.ToString(CultureInfo.InvariantCulture)} to {range.Max.ToString(CultureInfo.InvariantCulture)} (got {got})";
 
@@ -42,6 +69,7 @@ public static partial class CommandLineErrors
         // An unknown word explains more than the "required command" it causes; a range names more than "cannot parse".
         var first = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal))
             ?? parsed.Errors.FirstOrDefault(e => e.Message.Contains(" must be a whole number", StringComparison.Ordinal))
+            ?? parsed.Errors.FirstOrDefault(e => e.Message.Contains(" must not be empty", StringComparison.Ordinal))
             ?? parsed.Errors.FirstOrDefault(e => CannotParse().IsMatch(e.Message))
             ?? parsed.Errors[0];
         var message = first.Message;

@@ -52,9 +52,14 @@ public sealed class LedgerLocation
     public static bool IsPostgresSetting(string? store) =>
         !string.IsNullOrWhiteSpace(store) && !store.Trim().Equals(SqliteSetting, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Why a <c>store</c> setting cannot be used (one line, never quoting the connection string), or null.</summary>
+    /// <summary>
+    /// Why a <c>store</c> setting cannot be used (one line, never quoting the connection string), or null. No setting (null) is the
+    /// SQLite file; an empty or blank one is a problem, not SQLite in silence; a connection string must name its Host and Database.
+    /// </summary>
     public static string? SettingProblem(string? store) =>
-        IsPostgresSetting(store) ? PostgresLedgerStore.ConnectionStringProblem(store!.Trim()) : null;
+        store is not null && string.IsNullOrWhiteSpace(store) ? "it is empty (leave it out, or write 'sqlite', for the ledger.db file; or give a PostgreSQL connection string)"
+        : IsPostgresSetting(store) ? PostgresLedgerStore.ConnectionStringProblem(store!.Trim())
+        : null;
 
     /// <summary>Opens the ledger (creating it when <paramref name="create"/> is set), as <see cref="SqliteLedgerStore.Open"/> or <see cref="PostgresLedgerStore.Open"/>.</summary>
     /// <exception cref="FileNotFoundException">SQLite: no ledger file and <paramref name="create"/> is false.</exception>

@@ -81,8 +81,8 @@ public sealed class PostgresLedgerStore : ILedgerStore
     /// <c>PGPASSWORD</c> or from <c>~/.pgpass</c>). With <paramref name="create"/>, creates the schema in a database that holds no
     /// table yet (or an empty HealthLedger schema); the tip record is kept beside <paramref name="localPath"/>.
     /// </summary>
-    /// <exception cref="StoreUnavailableException">The connection string does not parse, or the server cannot be reached, refuses the
-    /// login or has no such database.</exception>
+    /// <exception cref="StoreUnavailableException">The connection string does not parse or names no Host or no Database, or the
+    /// server cannot be reached, refuses the login or has no such database.</exception>
     /// <exception cref="StoreCorruptException">Without <paramref name="create"/>: the database holds no HealthLedger ledger, or one of
     /// another schema version.</exception>
     /// <exception cref="InvalidOperationException">With <paramref name="create"/>: the database already holds a ledger with blocks (a
@@ -110,8 +110,15 @@ public sealed class PostgresLedgerStore : ILedgerStore
     public static string? ConnectionStringProblem(string connectionString)
     {
         if (!TryParse(connectionString, out var builder, out var problem)) return problem;
-        return string.IsNullOrWhiteSpace(builder!.Host) ? "the PostgreSQL connection string names no Host" : null;
+        return MissingKey(builder!);
     }
+
+    // Host and Database must be named: without Database, PostgreSQL (and Npgsql) would use the database named like the user,
+    // which is never "the node's own database" on purpose (and may be the postgres database of a superuser).
+    private static string? MissingKey(NpgsqlConnectionStringBuilder builder) =>
+        string.IsNullOrWhiteSpace(builder.Host) ? "the PostgreSQL connection string names no Host"
+        : string.IsNullOrWhiteSpace(builder.Database) ? "the PostgreSQL connection string names no Database (add Database=<the node's own database>: without it PostgreSQL would use the user's default database)"
+        : null;
 
     private static bool TryParse(string connectionString, out NpgsqlConnectionStringBuilder? builder, out string? problem)
     {
@@ -136,8 +143,9 @@ public sealed class PostgresLedgerStore : ILedgerStore
 
     private static PostgresLedgerStore OpenWith(string connectionString, string localPath, bool readOnly, bool durable, bool create)
     {
-        if (!TryParse(connectionString, out var builder, out var problem)) throw new StoreUnavailableException(problem!);
-        if (string.IsNullOrWhiteSpace(builder!.Host)) throw new StoreUnavailableException("the PostgreSQL connection string names no Host");
+        if (!TryParse(connectionString, out var parsed, out var problem)) throw new StoreUnavailableException(problem!);
+        var builder = parsed!;
+        if (MissingKey(builder) is { } missing) throw new StoreUnavailableException(missing);
         var description = Describe(builder);
         if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "healthledger";
         if (readOnly) builder.Options = ((builder.Options ?? "") + " -c default_transaction_read_only=on").Trim();

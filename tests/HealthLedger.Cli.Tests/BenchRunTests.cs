@@ -98,22 +98,8 @@ public class BenchRunTests
     public async Task Ctrl_C_during_a_large_round_stops_the_node_says_so_in_one_line_and_exits_130()
     {
         using var dir = new TempDirectory();
-        var config = dir.Combine("c.json");
-        await File.WriteAllTextAsync(config, """
-            {"targets":["node"],"passes":1,"rawTransactions":0,"patients":1,
-             "rounds":[{"name":"big","control":"fixed-load","inFlight":10000,"warmupSeconds":0,"durationSeconds":120}]}
-            """, TestContext.Current.CancellationToken);
         var output = dir.Combine("results");
-        using var bench = CliProcess.Start("bench", "--config", config, "--out", output);
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
-        {
-            timeout.CancelAfter(TimeSpan.FromMinutes(2));
-            while (!bench.Stdout.Contains("· big: ", StringComparison.Ordinal))
-            {
-                Assert.False(bench.HasExited, bench.Stdout + bench.Stderr);
-                await Task.Delay(100, timeout.Token);
-            }
-        }
+        using var bench = await StartInRoundAsync(dir, "big", """ "control":"fixed-load","inFlight":10000,"warmupSeconds":0,"durationSeconds":120 """, output);
         var children = Children(bench.Id);
         Assert.NotEmpty(children); // the node ('healthledger up')
 
@@ -126,6 +112,55 @@ public class BenchRunTests
         for (var i = 0; i < 50 && children.Any(pid => Directory.Exists($"/proc/{pid}")); i++) await Task.Delay(100, TestContext.Current.CancellationToken); // reaped
         Assert.All(children, pid => Assert.False(Directory.Exists($"/proc/{pid}"), $"child {pid} outlived the bench"));
         Assert.False(Directory.Exists(output)); // made for this run, left empty: removed
+    }
+
+    // break: a bench killed with SIGKILL left the node it started running (and serving); its children watch it and stop.
+    [Fact]
+    public async Task A_bench_killed_with_SIGKILL_leaves_no_node_running()
+    {
+        using var dir = new TempDirectory();
+        using var bench = await StartInRoundAsync(dir, "long", """ "control":"fixed-rate","tps":5,"warmupSeconds":0,"durationSeconds":600 """, dir.Combine("results"));
+        var children = new List<int>();
+        try
+        {
+            children.AddRange(Children(bench.Id));
+            Assert.NotEmpty(children); // the node ('healthledger up'), serving the round
+
+            CliProcess.KillPid(bench.Id); // SIGKILL: the bench runs no clean-up code
+            await bench.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+            await CliProcess.WaitUntilGoneAsync(children, TimeSpan.FromMinutes(1));
+            Assert.All(children, pid => Assert.False(CliProcess.IsRunning(pid), $"child {pid} outlived the killed bench"));
+        }
+        finally
+        {
+            foreach (var pid in children.Where(CliProcess.IsRunning)) CliProcess.KillPid(pid);
+        }
+    }
+
+    // Starts a bench of the node target with one round (`name` and the rest of its JSON) and waits until the round is under way.
+    private static async Task<CliProcess> StartInRoundAsync(TempDirectory dir, string name, string round, string output)
+    {
+        var config = dir.Combine("c.json");
+        await File.WriteAllTextAsync(config,
+            $$"""{"targets":["node"],"passes":1,"rawTransactions":0,"patients":1,"rounds":[{"name":"{{name}}",{{round.Trim()}}}]}""", TestContext.Current.CancellationToken);
+        var bench = CliProcess.Start("bench", "--config", config, "--out", output);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            timeout.CancelAfter(TimeSpan.FromMinutes(2));
+            while (!bench.Stdout.Contains($"· {name}: ", StringComparison.Ordinal))
+            {
+                Assert.False(bench.HasExited, bench.Stdout + bench.Stderr);
+                await Task.Delay(100, timeout.Token);
+            }
+            return bench;
+        }
+        catch
+        {
+            bench.Dispose();
+            throw;
+        }
     }
 
     // Processes whose parent is pid.

@@ -141,6 +141,29 @@ internal sealed class CliProcess : IDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>True when a process of that id runs (one that exited and waits to be reaped by whoever adopted it does not).</summary>
+    public static bool IsRunning(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return !stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Waits (up to <paramref name="timeout"/>) until none of <paramref name="pids"/> runs; false when some still does.</summary>
+    public static async Task<bool> WaitUntilGoneAsync(IReadOnlyCollection<int> pids, TimeSpan timeout)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(timeout);
+        while (pids.Any(IsRunning) && !deadline.IsCancellationRequested) await Task.Delay(100, CancellationToken.None);
+        return !pids.Any(IsRunning);
+    }
+
     public static int FreePort() => HealthLedger.Testing.Ports.Free();
 
     private static string SafeExitCode(Process p)

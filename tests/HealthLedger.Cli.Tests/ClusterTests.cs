@@ -28,6 +28,27 @@ public partial class ClusterTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    // 'cluster up' passed its pid to its nodes as a hidden --parent-pid; every healthledger child now learns its starter from
+    // HEALTHLEDGER_PARENT_PID (ParentProcess), the bench's too: a cluster killed with SIGKILL still leaves no node running.
+    [Fact]
+    public async Task A_cluster_killed_with_SIGKILL_leaves_no_node_running()
+    {
+        using var dir = new TempDirectory();
+        using var net = await LocalCluster.InitAsync(dir, 2);
+        using var cluster = CliProcess.Start("cluster", "up", "--nodes", "2", "--data", net.Root, "--base-port", net.Layout.BasePort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var pids = await cluster.WaitForPidsAsync(2);
+        try
+        {
+            await WaitAsync("both nodes serve", async () => (await Task.WhenAll(Enumerable.Range(1, 2).Select(k => Health(net.Http(net.Folder(k)))))).All(h => h is not null));
+            CliProcess.KillPid(cluster.Id);
+            Assert.True(await CliProcess.WaitUntilGoneAsync(pids, TimeSpan.FromMinutes(1)), "a node outlived the killed 'cluster up'");
+        }
+        finally
+        {
+            foreach (var pid in pids.Where(CliProcess.IsRunning)) CliProcess.KillPid(pid);
+        }
+    }
+
     [Fact]
     public async Task Four_nodes_survive_one_crash_stop_without_forking_at_two_catch_up_and_verify_alike()
     {

@@ -75,6 +75,26 @@ public class CommandTests
         Assert.Equal(expected, run.Stderr.Trim());
     }
 
+    // break: "init --store ''" made a SQLite network; an empty or blank value of any text option is refused, not taken for its default.
+    [Theory]
+    [InlineData(new[] { "init", "--store", "" }, "error: --store must not be empty (leave it out for its default) (see 'healthledger init --help')")]
+    [InlineData(new[] { "init", "--store", "  " }, "error: --store must not be empty (leave it out for its default) (see 'healthledger init --help')")]
+    [InlineData(new[] { "init", "--org", " " }, "error: --org must not be empty (leave it out for its default) (see 'healthledger init --help')")]
+    [InlineData(new[] { "verify", "--json", "--data", "" }, "error: --data must not be empty (see 'healthledger verify --help')")]
+    [InlineData(new[] { "load", "--url", "" }, "error: --url must not be empty (leave it out for its default) (see 'healthledger load --help')")]
+    [InlineData(new[] { "consortium", "up", "--orgs", "" }, "error: --orgs must not be empty (leave it out for its default) (see 'healthledger consortium up --help')")]
+    [InlineData(new[] { "import", "" }, "error: PATHS must not be empty (see 'healthledger import --help')")]
+    public async Task An_empty_option_value_is_refused_in_one_line_and_creates_nothing(string[] args, string expected)
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        // --data is given unless the case is about --data itself.
+        var run = await CliProcess.RunAsync(args.Contains("--data") ? args : [.. args, "--data", data]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(expected, run.Stderr.Trim());
+        Assert.False(Directory.Exists(data));
+    }
+
     [Theory]
     [InlineData("--care-after-discharge-days", "400", "error: --care-after-discharge-days must be a whole number of days from 0 to 365 (got 400).")]
     [InlineData("--care-after-visit-days", "0", "error: --care-after-visit-days must be a whole number of days from 1 to 365 (got 0).")]
@@ -92,6 +112,30 @@ public class CommandTests
         Assert.Equal(2, init.ExitCode);
         Assert.Equal(expected, init.Stderr.Trim());
         Assert.False(Directory.Exists(data));
+    }
+
+    // break: a PostgreSQL store without Database= used the user's default database in silence; refused wherever a store is read.
+    [Fact]
+    public async Task A_PostgreSQL_store_without_a_database_is_refused_at_init_and_in_node_json()
+    {
+        const string missing = "the PostgreSQL connection string names no Database (add Database=<the node's own database>: without it PostgreSQL would use the user's default database)";
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        var init = await CliProcess.RunAsync("init", "--data", data, "--store", "Host=127.0.0.1;Port=1;Username=postgres");
+        Assert.Equal(2, init.ExitCode);
+        Assert.Equal($"error: --store: {missing}.", init.Stderr.Trim());
+        Assert.False(Directory.Exists(data));
+
+        var made = dir.Combine("made");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", made)).ExitCode);
+        var config = Path.Combine(made, "node.json");
+        foreach (var (store, problem) in new[] { ("Host=127.0.0.1;Port=1;Username=postgres", missing), ("", "it is empty (leave it out, or write 'sqlite', for the ledger.db file; or give a PostgreSQL connection string)") })
+        {
+            await File.WriteAllTextAsync(config, System.Text.Json.JsonSerializer.Serialize(new { urls = "http://127.0.0.1:5080", store }), TestContext.Current.CancellationToken);
+            var verify = await CliProcess.RunAsync("verify", "--data", made);
+            Assert.Equal(2, verify.ExitCode);
+            Assert.Equal($"error: {config}: store: {problem}", verify.Stderr.Trim());
+        }
     }
 
     [Fact]
@@ -114,6 +158,26 @@ public class CommandTests
         var result = await CliProcess.RunAsync("verify", "--data", dir.Combine("nothing"));
         Assert.Equal(2, result.ExitCode);
         Assert.StartsWith("error: No ledger at", result.Stderr);
+    }
+
+    // break: 'verify --json' printed nothing on stdout when it exited 2; with --json stdout always carries one JSON document.
+    [Theory]
+    [InlineData("verify", "No ledger at ")]
+    [InlineData("load", "no keystore in ")]
+    public async Task A_json_command_that_cannot_start_still_prints_one_json_document(string command, string error)
+    {
+        using var dir = new TempDirectory();
+        var cannotOpen = await CliProcess.RunAsync(command, "--json", "--data", dir.Combine("nothing"));
+        var parseError = await CliProcess.RunAsync(command, "--json", "--no-such-option");
+        foreach (var (run, expected) in new[] { (cannotOpen, error), (parseError, "Unrecognized command or argument '--no-such-option'") })
+        {
+            Assert.Equal(2, run.ExitCode);
+            using var json = System.Text.Json.JsonDocument.Parse(run.Stdout);
+            Assert.False(json.RootElement.GetProperty("ok").GetBoolean());
+            var message = json.RootElement.GetProperty("error").GetString()!;
+            Assert.Contains(expected, message);
+            Assert.Equal("error: " + message, run.Stderr.Trim());
+        }
     }
 
     [Fact]

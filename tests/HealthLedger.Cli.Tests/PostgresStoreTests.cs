@@ -129,8 +129,6 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
         Assert.DoesNotContain(Secret, verify.Stdout + verify.Stderr);
     }
 
-    // Starts the node, registers one patient per id through the API (each committed before the next), stops it cleanly; returns
-    // the height. With expectedHeight, first checks that the node serves the chain up to it (after a restart).
     [Fact]
     public async Task A_node_that_stops_because_a_commit_failed_exits_with_a_failure_code()
     {
@@ -141,63 +139,104 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
         var (database, store) = await postgres.NewDatabaseAsync();
         var init = await CliProcess.RunAsync("init", "--data", data, "--store", store);
         Assert.True(init.ExitCode == 0, init.Stdout + init.Stderr);
-        Core.Crypto.UserKeys admin;
-        using (var keystore = Keystore.Open(new DataDirectory(data).KeystorePath)) admin = keystore.Unseal("admin", CliProcess.Password)!;
-        using var _ = admin;
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        var url = $"http://127.0.0.1:{CliProcess.FreePort()}";
-        using var node = CliProcess.Start("up", "--data", data, "--urls", url);
-        await node.WaitUntilServingAsync();
-        using var http = new HttpClient { BaseAddress = new Uri(url) };
-        var signer = await Signers.GetAsync(http, admin);
+        using var node = await RunningNode.StartAsync(data);
 
         // Someone with SQL access moves a table away under the running node: its next block cannot be committed.
         await postgres.Server.ExecuteAsync(database, "ALTER TABLE receipts RENAME TO receipts_moved", Ct);
-        using var keys = TestNetwork.KeysFor("pg-fail");
-        var tx = Transaction.Create(signer.Network, admin.Signing, signer.NextNonce,
-            new RegisterUserPayload("pg-fail", Role.Patient, signer.OrganisationId, keys.Signing.PublicKey, keys.Encryption.PublicKey));
-        using var content = new ByteArrayContent(tx.Encoded.ToArray());
-        content.Headers.ContentType = new("application/octet-stream");
-        using (var accepted = await http.PostAsync("/api/v1/transactions", content, Ct))
+        using (var content = node.Registration("pg-fail", 0))
+        using (var accepted = await node.Http.PostAsync("/api/v1/transactions", content, Ct))
         {
             Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         }
 
-        await node.WaitForExitAsync(TimeSpan.FromSeconds(60));
-        Assert.Equal(1, node.ExitCode);
-        Assert.Contains("[1003]", node.Stdout + node.Stderr);
-        Assert.Contains("error: the node stopped: committing block 1 failed (event 1003)", node.Stderr);
+        await node.Process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(1, node.Process.ExitCode);
+        Assert.Contains("[1003]", node.Process.Stdout + node.Process.Stderr);
+        Assert.Contains("error: the node stopped: committing block 1 failed (event 1003)", node.Process.Stderr);
         await postgres.Server.ExecuteAsync(database, "ALTER TABLE receipts_moved RENAME TO receipts", Ct);
         Assert.Equal(1, await CountAsync(database, "SELECT COUNT(*) FROM blocks")); // genesis only: nothing half-written
     }
 
+    // Starts the node, registers one patient per id through the API (each committed before the next), stops it cleanly; returns
+    // the height. With expectedHeight, first checks that the node serves the chain up to it (after a restart).
     private static async Task<ulong> CommitAsync(string data, string[] ids, ulong? expectedHeight = null)
     {
-        Core.Crypto.UserKeys admin;
-        using (var keystore = Keystore.Open(new DataDirectory(data).KeystorePath)) admin = keystore.Unseal("admin", CliProcess.Password)!;
-        using var _ = admin;
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        var url = $"http://127.0.0.1:{CliProcess.FreePort()}";
-        using var node = CliProcess.Start("up", "--data", data, "--urls", url);
-        await node.WaitUntilServingAsync();
-        using var http = new HttpClient { BaseAddress = new Uri(url) };
-        if (expectedHeight is { } expected) Assert.Equal(expected, (await http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height);
-        var signer = await Signers.GetAsync(http, admin);
+        using var node = await RunningNode.StartAsync(data);
+        if (expectedHeight is { } expected) Assert.Equal(expected, (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height);
         for (var i = 0; i < ids.Length; i++)
         {
-            using var keys = TestNetwork.KeysFor(ids[i]);
-            var tx = Transaction.Create(signer.Network, admin.Signing, signer.NextNonce + (ulong)i,
-                new RegisterUserPayload(ids[i], Role.Patient, signer.OrganisationId, keys.Signing.PublicKey, keys.Encryption.PublicKey));
-            using var content = new ByteArrayContent(tx.Encoded.ToArray());
-            content.Headers.ContentType = new("application/octet-stream");
-            using var response = await http.PostAsync("/api/v1/transactions?wait=true", content, Ct);
+            using var content = node.Registration(ids[i], (ulong)i);
+            using var response = await node.Http.PostAsync("/api/v1/transactions?wait=true", content, Ct);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
-        var height = (await http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height;
-        node.Terminate();
-        await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
-        Assert.True(node.ExitCode == 0, node.Stderr);
+        var height = (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height;
+        node.Process.Terminate();
+        await node.Process.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(node.Process.ExitCode == 0, node.Process.Stderr);
         return height;
+    }
+
+    /// <summary>
+    /// <c>healthledger up</c> on a data folder, serving, with the admin's keys unsealed from its keystore and the admin's signer
+    /// record (network, organisation, next nonce): the set-up of every test here that submits transactions.
+    /// </summary>
+    private sealed class RunningNode : IDisposable
+    {
+        private readonly Core.Crypto.UserKeys _admin;
+
+        private RunningNode(CliProcess process, HttpClient http, Core.Crypto.UserKeys admin, SignerResponse signer)
+        {
+            Process = process;
+            Http = http;
+            _admin = admin;
+            Signer = signer;
+        }
+
+        public CliProcess Process { get; }
+
+        public HttpClient Http { get; }
+
+        public SignerResponse Signer { get; }
+
+        public static async Task<RunningNode> StartAsync(string data)
+        {
+            Core.Crypto.UserKeys admin;
+            using (var keystore = Keystore.Open(new DataDirectory(data).KeystorePath)) admin = keystore.Unseal("admin", CliProcess.Password)!;
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); // the node opens the keystore next
+            var url = $"http://127.0.0.1:{CliProcess.FreePort()}";
+            var process = CliProcess.Start("up", "--data", data, "--urls", url);
+            var http = new HttpClient { BaseAddress = new Uri(url) };
+            try
+            {
+                await process.WaitUntilServingAsync();
+                return new RunningNode(process, http, admin, await Signers.GetAsync(http, admin));
+            }
+            catch
+            {
+                http.Dispose();
+                process.Dispose();
+                admin.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>The admin's registration of patient <paramref name="id"/> at the signer's next nonce + <paramref name="offset"/>, as a raw transaction body.</summary>
+        public ByteArrayContent Registration(string id, ulong offset)
+        {
+            using var keys = TestNetwork.KeysFor(id);
+            var tx = Transaction.Create(Signer.Network, _admin.Signing, Signer.NextNonce + offset,
+                new RegisterUserPayload(id, Role.Patient, Signer.OrganisationId, keys.Signing.PublicKey, keys.Encryption.PublicKey));
+            var content = new ByteArrayContent(tx.Encoded.ToArray());
+            content.Headers.ContentType = new("application/octet-stream");
+            return content;
+        }
+
+        public void Dispose()
+        {
+            Http.Dispose();
+            Process.Dispose();
+            _admin.Dispose();
+        }
     }
 
     private async Task<long> CountAsync(string database, string sql)

@@ -28,13 +28,35 @@ public sealed class LedgerLocationTests
         using var folder = new TempDirectory();
         var location = new LedgerLocation(folder.Path, "Host=db.example;Port=6543;Database=ledger;Username=clinic;Password=Hunter2-secret");
         Assert.Equal("PostgreSQL database 'ledger' on db.example:6543 as user 'clinic'", location.ToString());
-        Assert.Null(LedgerLocation.SettingProblem("Host=db.example;Password=Hunter2-secret"));
+        Assert.Null(LedgerLocation.SettingProblem("Host=db.example;Database=ledger;Password=Hunter2-secret"));
         Assert.Null(LedgerLocation.SettingProblem("sqlite"));
+        Assert.Null(LedgerLocation.SettingProblem(null));
         var unparsable = LedgerLocation.SettingProblem("Hots=db.example;Password=Hunter2-secret");
         Assert.NotNull(unparsable);
         Assert.DoesNotContain("Hunter2", unparsable);
         Assert.Equal("the PostgreSQL connection string names no Host", LedgerLocation.SettingProblem("Database=ledger;Password=Hunter2-secret"));
     }
+
+    // break: a connection string without Database= used the user's default database (a superuser's 'postgres') in silence; an
+    // empty store setting meant SQLite in silence.
+    [Theory]
+    [InlineData("Host=db.example;Username=clinic;Password=Hunter2-secret")]
+    [InlineData("Host=db.example;Database= ;Username=clinic")]
+    public void A_connection_string_without_a_database_is_refused_naming_the_missing_key(string setting)
+    {
+        var problem = LedgerLocation.SettingProblem(setting);
+        Assert.StartsWith("the PostgreSQL connection string names no Database (add Database=", problem);
+        Assert.DoesNotContain("Hunter2", problem);
+        using var folder = new TempDirectory();
+        var opening = Assert.Throws<StoreUnavailableException>(() => new LedgerLocation(folder.Path, setting).Open(create: true));
+        Assert.Equal(problem, opening.Message);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public void An_empty_store_setting_is_a_problem_not_SQLite_in_silence(string setting) =>
+        Assert.StartsWith("it is empty (leave it out, or write 'sqlite'", LedgerLocation.SettingProblem(setting));
 
     [Fact]
     public void A_PostgreSQL_ledger_exists_once_its_tip_record_is_in_the_folder()

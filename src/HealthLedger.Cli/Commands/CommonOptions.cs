@@ -88,6 +88,19 @@ internal static class CommonOptions
         return code;
     }
 
+    /// <summary>
+    /// As <see cref="Fail(string, int)"/>; with <paramref name="json"/> (a command's <c>--json</c>) stdout also gets its one JSON
+    /// document, <see cref="ErrorJson"/>, so a script reading stdout always has one to read.
+    /// </summary>
+    public static int Fail(string message, bool json, int code = 2)
+    {
+        if (json) Console.WriteLine(ErrorJson(message));
+        return Fail(message, code);
+    }
+
+    /// <summary>The JSON document of a <c>--json</c> command that could not do its work: <c>{"ok":false,"error":"…"}</c>.</summary>
+    public static string ErrorJson(string message) => System.Text.Json.JsonSerializer.Serialize(new { ok = false, error = message });
+
     /// <summary>Prints a first admin's login: the generated password once, or where the password came from.</summary>
     public static void PrintAdminLogin(string user, string? generatedPassword)
     {

@@ -34,7 +34,8 @@ internal static class LoadCommand
         var json = new Option<bool>("--json")
         {
             Description = "Print no progress, and at the end one JSON object: signed, signingSeconds, sent, accepted, refused (by verdict), " +
-                "committedHeight, seconds (first submit to the last accepted transaction's commit), transactionsPerSecond, failure",
+                "committedHeight, seconds (first submit to the last accepted transaction's commit), transactionsPerSecond, failure; " +
+                "or, when it cannot start (exit 2), {\"ok\":false,\"error\":\"…\"}",
         };
         var command = new Command("load",
             "Send a stream of signed transactions to a running node: the admin registers synthetic users (ids only, no personal data). " +
@@ -67,23 +68,23 @@ internal static class LoadCommand
 
     private static async Task<int> Run(string data, string url, int count, int batchSize, int rate, string adminUser, bool json, CancellationToken cancellationToken)
     {
-        if (count < 1 || batchSize < 1) return CommonOptions.Fail("--count and --batch must be at least 1");
-        if (rate is < 0 or > 1_000_000) return CommonOptions.Fail("--rate must be between 0 (unlimited) and 1000000 transactions per second");
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https")) return CommonOptions.Fail($"--url must be an http:// or https:// address (got '{url}')");
+        if (count < 1 || batchSize < 1) return CommonOptions.Fail("--count and --batch must be at least 1", json);
+        if (rate is < 0 or > 1_000_000) return CommonOptions.Fail("--rate must be between 0 (unlimited) and 1000000 transactions per second", json);
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https")) return CommonOptions.Fail($"--url must be an http:// or https:// address (got '{url}')", json);
         if (rate > 0) batchSize = Math.Min(batchSize, Math.Max(1, rate / 10));
-        if (CommonOptions.AdminPassword() is not { } password) return CommonOptions.Fail($"set {CommonOptions.PasswordVariable} to the admin's password");
+        if (CommonOptions.AdminPassword() is not { } password) return CommonOptions.Fail($"set {CommonOptions.PasswordVariable} to the admin's password", json);
         var keystorePath = new DataDirectory(Path.GetFullPath(data)).KeystorePath;
-        if (!File.Exists(keystorePath)) return CommonOptions.Fail($"no keystore in {data}");
+        if (!File.Exists(keystorePath)) return CommonOptions.Fail($"no keystore in {data}", json);
         UserKeys? admin;
         using (var keystore = Keystore.Open(keystorePath))
         {
             if (!keystore.UserIds().Contains(adminUser, StringComparer.Ordinal))
             {
-                return CommonOptions.Fail($"user '{adminUser}' has no login in {data} (this folder's users: {string.Join(", ", keystore.UserIds().Take(5))})");
+                return CommonOptions.Fail($"user '{adminUser}' has no login in {data} (this folder's users: {string.Join(", ", keystore.UserIds().Take(5))})", json);
             }
             admin = keystore.Unseal(adminUser, password);
         }
-        if (admin is null) return CommonOptions.Fail($"the password in {CommonOptions.PasswordVariable} does not open the keys of '{adminUser}'");
+        if (admin is null) return CommonOptions.Fail($"the password in {CommonOptions.PasswordVariable} does not open the keys of '{adminUser}'", json);
         using var _ = admin;
 
         using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(60) };
@@ -95,14 +96,14 @@ internal static class LoadCommand
             using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/ledger/signers/{admin.Signing.PublicKey}?lane={NonceLanes.Load}");
             request.Headers.Add(SignerProof.Header, SignerProof.Create(admin.Signing, DateTimeOffset.UtcNow));
             using var response = await http.SendAsync(request, cancellationToken);
-            if (!response.IsSuccessStatusCode) return CommonOptions.Fail($"the node at {url} refused the signer lookup ({(int)response.StatusCode})");
+            if (!response.IsSuccessStatusCode) return CommonOptions.Fail($"the node at {url} refused the signer lookup ({(int)response.StatusCode})", json);
             signer = await response.Content.ReadFromJsonAsync<SignerResponse>(cancellationToken);
         }
         catch (HttpRequestException e)
         {
-            return CommonOptions.Fail($"cannot reach the node at {url}: {e.Message}");
+            return CommonOptions.Fail($"cannot reach the node at {url}: {e.Message}", json);
         }
-        if (signer!.Lane != NonceLanes.Load) return CommonOptions.Fail($"the node at {url} does not answer nonces per lane (too old a version)");
+        if (signer!.Lane != NonceLanes.Load) return CommonOptions.Fail($"the node at {url} does not answer nonces per lane (too old a version)", json);
         var firstNonce = signer.NextNonce;
         var runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
         var refused = new Dictionary<string, int>();

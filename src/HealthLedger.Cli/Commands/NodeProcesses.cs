@@ -5,7 +5,8 @@ namespace HealthLedger.Cli.Commands;
 
 /// <summary>
 /// Child processes of this executable ('node', 'seed') for 'cluster up' and 'consortium up': their output prefixed with a name,
-/// stopped together (SIGTERM, then SIGKILL after 15 s) when the parent is asked to stop.
+/// stopped together (SIGTERM, then SIGKILL after 15 s) when the parent is asked to stop, and stopping by themselves when the
+/// parent is gone without asking them (killed with SIGKILL: each child watches it, <see cref="ParentProcess"/>).
 /// </summary>
 internal sealed class NodeProcesses : IAsyncDisposable
 {
@@ -24,7 +25,7 @@ internal sealed class NodeProcesses : IAsyncDisposable
     /// </summary>
     public Process StartNode(string name, string folder)
     {
-        var process = Start(name, ["node", "--data", folder, "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture)]);
+        var process = Start(name, ["node", "--data", folder]);
         var pidFile = Path.Combine(folder, PidFileName);
         var pid = process.Id.ToString(CultureInfo.InvariantCulture);
         File.WriteAllText(pidFile, pid + "\n");
@@ -43,7 +44,10 @@ internal sealed class NodeProcesses : IAsyncDisposable
         return process;
     }
 
-    /// <summary>Starts this executable with <paramref name="arguments"/> and extra environment variables; output lines are prefixed with the name.</summary>
+    /// <summary>
+    /// Starts this executable with <paramref name="arguments"/> and extra environment variables; output lines are prefixed with the
+    /// name. The child stops when this process is gone (<see cref="ParentProcess.Variable"/> names it).
+    /// </summary>
     public Process Start(string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -52,6 +56,7 @@ internal sealed class NodeProcesses : IAsyncDisposable
         info.FileName = self;
         foreach (var arg in arguments) info.ArgumentList.Add(arg);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
+        info.Environment[ParentProcess.Variable] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {name}");
         var prefix = $"[{name}] ";
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.WriteLine(prefix + e.Data); };

@@ -42,13 +42,12 @@ internal static class UpCommand
     {
         var data = CommonOptions.Data(required: true);
         var urls = new Option<string?>("--urls") { Description = "Where the web UI and API listen (default: from node.json in the data folder, else " + CommonOptions.DefaultUrl + ")" };
-        var parent = new Option<int?>("--parent-pid") { Description = "Stop when this process exits ('cluster up' passes its own id)", Hidden = true }.WholeNumber(1, int.MaxValue);
         var web = new WebArguments();
         var command = new Command("node", "Run one node of an existing network (a folder made by 'init', e.g. DIR/node-2). The peer endpoint listens on the address the chain records for this node.")
         {
-            data, urls, parent, web.PublicUrl, web.Certificate, web.CertificateKey, web.HospitalName, web.Currency, web.Culture,
+            data, urls, web.PublicUrl, web.Certificate, web.CertificateKey, web.HospitalName, web.Currency, web.Culture,
         };
-        command.SetAction((parse, ct) => RunNode(parse.GetValue(data)!, parse.GetValue(urls), parse.GetValue(parent), web.Options(parse), web.Hospital(parse), ct));
+        command.SetAction((parse, ct) => RunNode(parse.GetValue(data)!, parse.GetValue(urls), web.Options(parse), web.Hospital(parse), ct));
         return command;
     }
 
@@ -116,27 +115,9 @@ internal static class UpCommand
         }
     }
 
-    private static async Task<int> RunNode(string data, string? urls, int? parentPid, NodeOptions web, Func<HospitalSettings, HospitalSettings> hospital, CancellationToken cancellationToken)
+    // A node started by 'cluster up' or 'consortium up' stops when that process is gone (ParentProcess, through the token).
+    private static async Task<int> RunNode(string data, string? urls, NodeOptions web, Func<HospitalSettings, HospitalSettings> hospital, CancellationToken cancellationToken)
     {
-        if (parentPid is { } pid)
-        {
-            // A node started by 'cluster up' must not outlive it, even when it is killed without a chance to stop its children.
-            var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            cancellationToken = linked.Token;
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    using var parent = System.Diagnostics.Process.GetProcessById(pid);
-                    await parent.WaitForExitAsync(cancellationToken);
-                }
-                catch (ArgumentException)
-                {
-                    // already gone
-                }
-                await linked.CancelAsync();
-            }, CancellationToken.None);
-        }
         var folder = new DataDirectory(Path.GetFullPath(data));
         if (!folder.HasNetwork) return CommonOptions.Fail($"{folder.Root} holds no network; create one with 'healthledger init --nodes N --data DIR' first.");
         if (ListenUrls(folder, urls) is not { } listen) return 2;

@@ -11,7 +11,7 @@ internal static class VerifyCommand
     public static Command Create()
     {
         var data = CommonOptions.Data(required: true);
-        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object" };
+        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object (also when the data cannot be read: {\"ok\":false,\"error\":\"…\"}, exit 2)" };
         var acceptTip = new Option<bool>("--accept-tip")
         {
             Description = "Accept the ledger as it is although its tip record (ledger.tip) is missing or says later blocks were committed " +
@@ -38,10 +38,11 @@ internal static class VerifyCommand
             if (report.Ok && VotingStateProblem(ledger) is { } voting) report = report with { Issue = voting };
             if (acceptTip && report.Ok) AcceptTip(ledger, quiet: json);
         }
-        catch (Exception e) when (e is FileNotFoundException or StoreCorruptException or InvalidDataException or StoreUnavailableException
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or StoreCorruptException or InvalidDataException or StoreUnavailableException
             or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException)
         {
-            return CommonOptions.Fail(e.Message);
+            // Exit 2 (the data cannot be read); with --json stdout still carries the one document, naming the error.
+            return CommonOptions.Fail(e.Message, json);
         }
         if (json)
         {

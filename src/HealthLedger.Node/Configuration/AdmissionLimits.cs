@@ -28,7 +28,8 @@ public sealed record AdmissionLimits
     /// Writes with a body larger than 1 MiB (a document upload, an import, a large transaction batch) served at once; default
     /// 8 per processor. Their bodies stream to their endpoint while they hold a permit, so they have this budget of their own:
     /// a client sending one slowly can hold only other large uploads, never the ordinary writes, reads or sign-ins, whose bodies
-    /// are read whole before they are counted (docs/operations.md, "Overload: admission control").
+    /// are read whole before they are counted (docs/operations.md, "Overload: admission control"). One caller (a signed-in user,
+    /// else a client address) holds at most a quarter of it, at least 1 (<see cref="Web.AdmissionLimiter.UploadsPerCaller"/>).
     /// </summary>
     public int Uploads { get; init; } = 8 * Environment.ProcessorCount;
 

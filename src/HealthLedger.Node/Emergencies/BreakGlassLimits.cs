@@ -42,16 +42,13 @@ public static class BreakGlassLimits
     public static string SummaryMessage(TimeSpan retryAfter) =>
         $"Too many emergency-summary reads by this user ({SummaryReadsPerWindow} an hour): try again in {Math.Max(1, (int)Math.Ceiling(retryAfter.TotalMinutes))} min.";
 
-    private static string Partition(HttpContext http) =>
-        http.UserSession()?.UserId is { } user ? "user:" + user : "client:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
-
     /// <summary>Adds the policies to the rate limiter's options, with their rejection messages.</summary>
     public static IServiceCollection AddBreakGlassLimits(this IServiceCollection services) =>
         services.Configure<RateLimiterOptions>(o => o.AddPolicy(Policy, http => HttpMethods.IsPost(http.Request.Method)
-            ? RateLimitPartition.GetFixedWindowLimiter(Partition(http), _ => new FixedWindowRateLimiterOptions { PermitLimit = PermitsPerWindow, Window = Window, QueueLimit = 0 })
+            ? RateLimitPartition.GetFixedWindowLimiter(http.Caller(), _ => new FixedWindowRateLimiterOptions { PermitLimit = PermitsPerWindow, Window = Window, QueueLimit = 0 })
             : RateLimitPartition.GetNoLimiter("reads")))
         .Configure<RateLimiterOptions>(o => o.AddPolicy(SummaryPolicy, http =>
-            RateLimitPartition.GetFixedWindowLimiter(Partition(http), _ => new FixedWindowRateLimiterOptions { PermitLimit = SummaryReadsPerWindow, Window = Window, QueueLimit = 0 })))
+            RateLimitPartition.GetFixedWindowLimiter(http.Caller(), _ => new FixedWindowRateLimiterOptions { PermitLimit = SummaryReadsPerWindow, Window = Window, QueueLimit = 0 })))
         .AddSingleton(new RateLimitMessage(Policy, Message))
         .AddSingleton(new RateLimitMessage(SummaryPolicy, SummaryMessage));
 }

@@ -44,11 +44,11 @@ public static partial class NetworkInitializer
         Argon2Parameters? argon = null, ChainPolicy? policy = null, ClusterLayout? cluster = null, NetworkPolicy? networkPolicy = null, string? store = null)
     {
         networkPolicy ??= NetworkPolicy.Default;
-        if (LedgerLocation.IsPostgresSetting(store))
+        if (LedgerLocation.IsPostgresSetting(store) && cluster is not null)
         {
-            if (cluster is not null) throw new InvalidOperationException("--store is for a single node (each node of a network needs a database of its own); leave out --nodes.");
-            if (LedgerLocation.SettingProblem(store) is { } storeProblem) throw new InvalidOperationException($"--store: {storeProblem}.");
+            throw new InvalidOperationException("--store is for a single node (each node of a network needs a database of its own); leave out --nodes.");
         }
+        if (LedgerLocation.SettingProblem(store) is { } storeProblem) throw new InvalidOperationException($"--store: {storeProblem}.");
         if (cluster is { } c && (c.Nodes < 1 || c.Nodes > ValidatorSet.MaxNodes))
         {
             throw new InvalidOperationException($"--nodes must be between 1 and {ValidatorSet.MaxNodes}.");

@@ -75,16 +75,17 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
 
     /// <summary>
     /// Replaces the session user's password and ends the user's other sessions (web and bearer); returns a field error, or null
-    /// on success. Checks of the current password are rate-limited per account like logins. When the node runs too many password
-    /// checks at once the error carries <c>RetryAfter</c> (answer 503: the node is overloaded, not the caller at fault). The new login is published to the organisation's other
+    /// on success. Checks of the current password are rate-limited per account like logins: a refused one carries <c>RetryAfter</c>
+    /// (answer 429, as a login refused for its account). When the node runs too many password checks at once the error carries
+    /// <c>RetryAfter</c> and <c>Overloaded</c> (answer 503: the node is overloaded, not the caller at fault). The new login is published to the organisation's other
     /// nodes, and the answer waits (up to <see cref="PublishTimeout"/>) for its commit, after which the old password fails everywhere.
     /// </summary>
-    public async Task<(string Field, string Message, TimeSpan? RetryAfter)?> ChangePasswordAsync(UserSession session, string? current, string? replacement, CancellationToken ct)
+    public async Task<PasswordChangeError?> ChangePasswordAsync(UserSession session, string? current, string? replacement, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(session);
-        if (string.IsNullOrEmpty(current)) return ("currentPassword", "Enter your current password.", null);
-        if (string.IsNullOrEmpty(replacement)) return ("newPassword", "Enter a new password.", null);
-        if (throttle.Refuse("password:" + session.UserId) is { } wait) return ("currentPassword", LoginThrottle.Message(wait), null);
+        if (string.IsNullOrEmpty(current)) return new PasswordChangeError("currentPassword", "Enter your current password.");
+        if (string.IsNullOrEmpty(replacement)) return new PasswordChangeError("newPassword", "Enter a new password.");
+        if (throttle.Refuse("password:" + session.UserId) is { } wait) return new PasswordChangeError("currentPassword", LoginThrottle.Message(wait), wait);
         var write = LoginWrite(session.UserId);
         await write.WaitAsync(ct);
         try
@@ -99,18 +100,18 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
 
     // The change itself, under the user's login write gate (a concurrent change then checks its current password against
     // the login this one stored, and fails).
-    private async Task<(string Field, string Message, TimeSpan? RetryAfter)?> ChangeUnderGateAsync(UserSession session, string current, string replacement, CancellationToken ct)
+    private async Task<PasswordChangeError?> ChangeUnderGateAsync(UserSession session, string current, string replacement, CancellationToken ct)
     {
         using var slot = gate.TryEnter();
-        if (slot is null) return ("currentPassword", PasswordCheckGate.Message, PasswordCheckGate.RetryAfter);
+        if (slot is null) return new PasswordChangeError("currentPassword", PasswordCheckGate.Message, PasswordCheckGate.RetryAfter, Overloaded: true);
         var login = Find(session.UserId);
         using (var check = login is null ? null : Unseal(session.UserId, login, current))
         {
-            if (check is null) return ("currentPassword", "The current password is not correct.", null);
+            if (check is null) return new PasswordChangeError("currentPassword", "The current password is not correct.");
         }
-        if (Passwords.Problem(replacement) is { } problem) return ("newPassword", $"The new password is not accepted: {problem}.", null);
-        if (replacement == current) return ("newPassword", "The new password must differ from the current one.", null);
-        if (replacement.Contains(session.UserId, StringComparison.OrdinalIgnoreCase)) return ("newPassword", "The new password must not contain your user name.", null);
+        if (Passwords.Problem(replacement) is { } problem) return new PasswordChangeError("newPassword", $"The new password is not accepted: {problem}.");
+        if (replacement == current) return new PasswordChangeError("newPassword", "The new password must differ from the current one.");
+        if (replacement.Contains(session.UserId, StringComparison.OrdinalIgnoreCase)) return new PasswordChangeError("newPassword", "The new password must not contain your user name.");
         var secret = session.Keys.ExportSecret();
         ReplicatedLogin changed;
         try

@@ -26,10 +26,8 @@ public static class AuthApi
             {
                 if (outcome.RetryAfter is { } wait)
                 {
-                    http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    return outcome.Overloaded
-                        ? Results.Problem(statusCode: 503, title: "Too many password checks", detail: outcome.Error)
-                        : Results.Problem(statusCode: 429, title: "Too many attempts", detail: outcome.Error);
+                    // Refused for the account: the same 429 problem as one refused for the address (LoginThrottle's policy).
+                    return outcome.Overloaded ? Busy(http, wait, outcome.Error!) : Web.TooManyRequests.Problem(http, wait, outcome.Error!);
                 }
                 return Results.Problem(statusCode: 401, title: "Login refused", detail: outcome.Error);
             }
@@ -43,10 +41,9 @@ public static class AuthApi
         {
             if (http.UserSession() is not { } session) return Results.Problem(statusCode: 401, title: "Not authenticated");
             var error = await accounts.ChangePasswordAsync(session, request.CurrentPassword, request.NewPassword, ct);
-            if (error is { RetryAfter: { } busy } refused)
+            if (error is { RetryAfter: { } wait } refused)
             {
-                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(busy.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return Results.Problem(statusCode: 503, title: "Too many password checks", detail: refused.Message);
+                return refused.Overloaded ? Busy(http, wait, refused.Message) : Web.TooManyRequests.Problem(http, wait, refused.Message);
             }
             return error is { } e
                 ? Results.ValidationProblem(new Dictionary<string, string[]> { [e.Field] = [e.Message] })
@@ -65,5 +62,12 @@ public static class AuthApi
         .RequireAuthorization(p => p.AddAuthenticationSchemes(SessionAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
         .WithName("Logout").WithSummary("End the session and wipe its keys").Produces(204).ProducesProblem(401);
         return app;
+    }
+
+    // Too many password checks at once: the node's overload, answered as admission control answers it (503 "Busy").
+    private static IResult Busy(HttpContext http, TimeSpan retryAfter, string detail)
+    {
+        Web.TooManyRequests.SetRetryAfter(http, retryAfter);
+        return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy", detail: detail, type: Web.AdmissionControl.ProblemType);
     }
 }

@@ -11,4 +11,8 @@ public static class HttpContextSessions
         context.User.FindFirst(SessionAuthenticationHandler.SessionClaim)?.Value is { } token
             ? context.RequestServices.GetRequiredService<SessionStore>().Find(token)
             : null;
+
+    /// <summary>Who is asking, for limits per caller: <c>user:&lt;id&gt;</c> for a live session, else <c>client:&lt;address&gt;</c>.</summary>
+    public static string Caller(this HttpContext context) =>
+        context.UserSession()?.UserId is { } user ? "user:" + user : "client:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
 }

@@ -64,7 +64,7 @@ public sealed class LoginThrottle : IDisposable
                     return;
                 }
                 var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var r) ? r : options.LoginWindow;
-                context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                Web.TooManyRequests.SetRetryAfter(context.HttpContext, retry);
                 // Each policy has its own words (RateLimitMessage); the login policies' are the default.
                 var policy = context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName;
                 var message = context.HttpContext.RequestServices.GetServices<RateLimitMessage>().FirstOrDefault(m => m.Policy == policy)?.Text(retry) ?? Message(retry);
@@ -80,8 +80,8 @@ public sealed class LoginThrottle : IDisposable
                     context.HttpContext.Items[BrowserRequests.MessageKey] = message;
                     return;
                 }
-                await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", detail: message)
-                    .ExecuteAsync(context.HttpContext);
+                // The same problem as a login refused for its account (AuthApi): one type and title for every 429.
+                await Web.TooManyRequests.Problem(context.HttpContext, retry, message).ExecuteAsync(context.HttpContext);
             };
             o.AddPolicy(ClientPolicy, http => HttpMethods.IsPost(http.Request.Method)
                 ? RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new FixedWindowRateLimiterOptions

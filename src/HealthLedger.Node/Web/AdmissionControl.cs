@@ -44,25 +44,42 @@ public static class AdmissionControl
         return !lease.IsAcquired && lease.TryGetMetadata(AdmissionLimiter.RefusalMarker, out _);
     }
 
-    /// <summary>Answers a refused request: 503, <c>Retry-After</c>, a problem (or the browser's "Busy" page, drawn by <see cref="ErrorPages"/>).</summary>
+    /// <summary>What an upload refused because its caller holds <paramref name="perCaller"/> uploads already is told.</summary>
+    public static string UploadsMessage(int perCaller, TimeSpan retryAfter) =>
+        $"Too many uploads in progress at once by this user or address (at most {perCaller.ToString(CultureInfo.InvariantCulture)}): nothing was done or saved. " +
+        $"Try again in {Seconds(retryAfter).ToString(CultureInfo.InvariantCulture)} s, once one has finished.";
+
+    /// <summary>
+    /// Answers a refused request: 503, <c>Retry-After</c>, a problem (or the browser's "Busy" page, drawn by <see cref="ErrorPages"/>);
+    /// an upload refused for its caller's share (<see cref="AdmissionLimiter.UploadsPerCaller"/>) is the caller's limit, not the
+    /// node's overload: 429 and the problem every 429 has (<see cref="TooManyRequests"/>).
+    /// </summary>
     public static async Task RefuseAsync(OnRejectedContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var http = context.HttpContext;
-        http.RequestServices.GetService<AdmissionLimiter>()?.Refusing(context.Lease);
-        await RefuseAsync(http, context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var r) ? r : TimeSpan.FromSeconds(1));
+        var limiter = http.RequestServices.GetService<AdmissionLimiter>();
+        limiter?.Refusing(context.Lease);
+        var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var r) ? r : TimeSpan.FromSeconds(1);
+        var perCaller = context.Lease.TryGetMetadata(AdmissionLimiter.RefusalMarker, out var budget) && budget is AdmissionLimiter.UploadsPerCallerBudget;
+        await RefuseAsync(http, retry, perCaller ? limiter?.UploadsPerCaller ?? 1 : null);
     }
 
-    /// <summary>Answers a request refused for overload before it did any work: 503, <c>Retry-After</c>, a problem (or the browser's "Busy" page).</summary>
-    public static async Task RefuseAsync(HttpContext http, TimeSpan retry)
+    /// <summary>Answers a request refused for the node's overload before it did any work: 503, <c>Retry-After</c>, the "Busy" problem (or the browser's "Busy" page).</summary>
+    public static Task RefuseAsync(HttpContext http, TimeSpan retry) => RefuseAsync(http, retry, null);
+
+    // 503 for the node's overload; 429 when the caller is over its own share of the uploads budget (uploadsPerCaller).
+    private static async Task RefuseAsync(HttpContext http, TimeSpan retry, int? uploadsPerCaller)
     {
         ArgumentNullException.ThrowIfNull(http);
-        http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        var perCaller = uploadsPerCaller is not null;
+        var status = perCaller ? StatusCodes.Status429TooManyRequests : StatusCodes.Status503ServiceUnavailable;
+        http.Response.StatusCode = status;
         http.Response.Headers.RetryAfter = Seconds(retry).ToString(CultureInfo.InvariantCulture);
-        var message = Message(retry);
+        var message = perCaller ? UploadsMessage(uploadsPerCaller!.Value, retry) : Message(retry);
         if (FhirErrors.IsFhir(http.Request))
         {
-            await FhirErrors.WriteAsync(http, StatusCodes.Status503ServiceUnavailable, message);
+            await FhirErrors.WriteAsync(http, status, message);
             return;
         }
         if (BrowserRequests.WantsHtml(http.Request))
@@ -70,7 +87,8 @@ public static class AdmissionControl
             http.Items[BrowserRequests.MessageKey] = message;
             return;
         }
-        await Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy", detail: message, type: ProblemType).ExecuteAsync(http);
+        await (perCaller ? TooManyRequests.Problem(http, retry, message) : Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy", detail: message, type: ProblemType))
+            .ExecuteAsync(http);
     }
 
     /// <summary>Adds <c>Retry-After</c> (the configured seconds) to any 503 that has none, such as a write the mempool had no room for.</summary>

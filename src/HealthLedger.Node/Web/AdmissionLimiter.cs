@@ -19,11 +19,21 @@ namespace HealthLedger.Node.Web;
 /// stayed under half of it. By Little's law the writes in progress are then about one target latency of the node's commit rate, whatever
 /// the node, cluster or machine; a slow one refuses earlier instead of letting every write wait longer.
 /// </para>
+/// <para>
+/// An upload holds its permit while its body still arrives, however slowly; so one caller (a signed-in user, else a client
+/// address: <see cref="Security.HttpContextSessions.Caller"/>) may hold at most <see cref="UploadsPerCaller"/> of them at once (a
+/// quarter of <see cref="AdmissionLimits.Uploads"/>, at least 1), and one more of theirs is refused at once with 429 and
+/// <c>Retry-After</c> (<see cref="AdmissionControl"/>): a user sending slow large bodies can no longer hold every upload
+/// permit, and everyone else's uploads go on.
+/// </para>
 /// </summary>
 public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
 {
     /// <summary>The metadata name that marks an admission refusal's lease (its value is the budget's name).</summary>
     public const string RefusalMarker = "healthledger.admission";
+
+    /// <summary>The budget name of an upload refused because its caller holds <see cref="UploadsPerCaller"/> already (the caller's limit, not the node's overload).</summary>
+    public const string UploadsPerCallerBudget = "uploads-per-caller";
 
     private static readonly long AdjustEvery = System.Diagnostics.Stopwatch.Frequency / 2;
 
@@ -45,6 +55,8 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
     private long _bodyBytes;
     private long _refusedBodies;
     private readonly long _maxBodyBytes;
+    private readonly Dictionary<string, int> _uploadsByCaller = new(StringComparer.Ordinal);
+    private readonly Lock _uploadCounts = new();
 
     /// <summary>Budgets of <paramref name="limits"/>.</summary>
     public AdmissionLimiter(AdmissionLimits limits)
@@ -53,12 +65,16 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
         _writes = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = limits.Writes, QueueLimit = 0 });
         _uploads = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = limits.Uploads, QueueLimit = 0 });
         _reads = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = limits.Reads, QueueLimit = 0 });
+        UploadsPerCaller = Math.Max(1, limits.Uploads / 4);
         _retryAfter = TimeSpan.FromSeconds(limits.RetryAfterSeconds);
         _maxBodyBytes = limits.BodyBytes;
         _maxWrites = _writeLimit = limits.Writes;
         _minWrites = limits.TargetLatencyMs == 0 ? limits.Writes : Math.Max(1, limits.Writes / 16);
         _targetTicks = limits.TargetLatencyMs / 1000.0 * System.Diagnostics.Stopwatch.Frequency;
     }
+
+    /// <summary>Uploads one caller (a signed-in user, else a client address) may have in progress at once: a quarter of <see cref="AdmissionLimits.Uploads"/>, at least 1.</summary>
+    public int UploadsPerCaller { get; }
 
     /// <summary>Writes taken at once now: between a sixteenth of <see cref="AdmissionLimits.Writes"/> and all of it (see the class remarks).</summary>
     public int WriteLimit => Volatile.Read(ref _writeLimit);
@@ -155,19 +171,51 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
     {
         var limiter = For(resource);
         if (limiter is null) return Admitted.Instance;
+        if (limiter == _uploads) return AcquireUpload(resource, permitCount);
         if (limiter != _writes)
         {
             var other = limiter.AttemptAcquire(permitCount);
             if (other.IsAcquired) return other;
             other.Dispose();
-            return new Refused(limiter == _reads ? "reads" : "uploads", _retryAfter);
+            return new Refused("reads", _retryAfter);
         }
         Adjust();
         var inProgress = _maxWrites - (_writes.GetStatistics()?.CurrentAvailablePermits ?? 0);
         var lease = inProgress + permitCount <= WriteLimit ? _writes.AttemptAcquire(permitCount) : null;
-        if (lease is { IsAcquired: true }) return new TimedWrite(lease, this);
+        if (lease is { IsAcquired: true })
+        {
+            var start = System.Diagnostics.Stopwatch.GetTimestamp();
+            return new Admission(lease, () => Finished(System.Diagnostics.Stopwatch.GetTimestamp() - start));
+        }
         lease?.Dispose();
         return new Refused("writes", _retryAfter); // counted once answered (Refusing): the middleware asks twice before it refuses
+    }
+
+    // An upload: the caller's own share first (so a refusal for it takes nothing from the node's budget), then the budget.
+    private RateLimitLease AcquireUpload(HttpContext context, int permitCount)
+    {
+        var caller = Security.HttpContextSessions.Caller(context);
+        lock (_uploadCounts)
+        {
+            var held = _uploadsByCaller.GetValueOrDefault(caller);
+            if (held + permitCount > UploadsPerCaller) return new Refused(UploadsPerCallerBudget, _retryAfter);
+            _uploadsByCaller[caller] = held + permitCount;
+        }
+        var lease = _uploads.AttemptAcquire(permitCount);
+        if (lease.IsAcquired) return new Admission(lease, () => ReleaseUpload(caller, permitCount));
+        lease.Dispose();
+        ReleaseUpload(caller, permitCount);
+        return new Refused("uploads", _retryAfter);
+    }
+
+    private void ReleaseUpload(string caller, int permitCount)
+    {
+        lock (_uploadCounts)
+        {
+            var held = _uploadsByCaller.GetValueOrDefault(caller) - permitCount;
+            if (held > 0) _uploadsByCaller[caller] = held;
+            else _uploadsByCaller.Remove(caller);
+        }
     }
 
     /// <summary>Counts a request refused with <paramref name="lease"/> (called once per refused request, by <see cref="AdmissionControl.RefuseAsync(Microsoft.AspNetCore.RateLimiting.OnRejectedContext)"/>).</summary>
@@ -238,10 +286,10 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
         }
     }
 
-    // An admitted write: releases its permit and reports how long it held it.
-    private sealed class TimedWrite(RateLimitLease inner, AdmissionLimiter owner) : RateLimitLease
+    // An admitted request: releases its permit, then does what its budget needs once (a write reports how long it held it; an
+    // upload gives its caller's share back).
+    private sealed class Admission(RateLimitLease inner, Action released) : RateLimitLease
     {
-        private readonly long _start = System.Diagnostics.Stopwatch.GetTimestamp();
         private int _disposed;
 
         public override bool IsAcquired => true;
@@ -254,8 +302,8 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
         {
             if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                owner.Finished(System.Diagnostics.Stopwatch.GetTimestamp() - _start);
                 inner.Dispose();
+                released();
             }
             base.Dispose(disposing);
         }

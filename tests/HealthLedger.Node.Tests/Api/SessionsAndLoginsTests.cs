@@ -203,14 +203,60 @@ public class SessionsAndLoginsTests
     {
         await using var node = await NodeFixture.StartAsync();
         using var admin = await node.LoginAsync("admin", NodeFixture.Password);
-        string? last = null;
-        for (var i = 0; i < 11; i++)
+        for (var i = 0; i < 10; i++)
         {
             using var response = await admin.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = "wrong", newPassword = NodeFixture.ChosenPassword }, Ct);
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-            last = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("errors").GetProperty("currentPassword")[0].GetString();
         }
-        Assert.Contains("Too many", last);
+        // The 11th is refused as a login refused for its account is (it was a 400 without Retry-After).
+        using var refused = await admin.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = "wrong", newPassword = NodeFixture.ChosenPassword }, Ct);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.NotNull(refused.Headers.RetryAfter?.Delta);
+        Assert.Contains("Too many login attempts", JsonDocument.Parse(await refused.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("detail").GetString());
+    }
+
+    // break: a login refused per account was titled "Too many attempts", one refused per address "Too many requests" (and a
+    // password change refused per account was a 400 without Retry-After): one kind of refusal, one problem type and title.
+    [Fact]
+    public async Task Every_refused_password_check_gets_the_same_429_problem_with_Retry_After_whichever_limit_refused_it()
+    {
+        await using var node = await NodeFixture.StartAsync(configure: o => o with { LoginAttemptsPerAccount = 2, LoginAttemptsPerClient = 8 });
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password); // 1 check from this address
+        var refusals = new List<HttpResponseMessage>();
+        try
+        {
+            for (var i = 0; i < 3; i++) // checks 2-4: the third change is refused for the account
+            {
+                var change = await admin.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = "wrong", newPassword = NodeFixture.ChosenPassword }, Ct);
+                if (i < 2) Assert.Equal(HttpStatusCode.BadRequest, change.StatusCode);
+                refusals.Add(change);
+            }
+            for (var i = 0; i < 3; i++) // checks 5-7: the third login of one name is refused for the account
+            {
+                refusals.Add(await node.Http.PostAsJsonAsync("/api/v1/auth/token", new { username = "nobody-at-all", password = "wrong-password" }, Ct));
+            }
+            for (var i = 0; i < 2; i++) // checks 8-9: the ninth is refused for the address (the rate limiter's policy)
+            {
+                refusals.Add(await node.Http.PostAsJsonAsync("/api/v1/auth/token", new { username = $"someone-{i}", password = "wrong-password" }, Ct));
+            }
+            var refused = new[] { refusals[2], refusals[5], refusals[7] };
+            Assert.Equal(HttpStatusCode.Unauthorized, refusals[6].StatusCode);
+            var problems = new List<(string? Type, string? Title, int Status)>();
+            foreach (var response in refused)
+            {
+                Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                Assert.NotNull(response.Headers.RetryAfter?.Delta);
+                var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
+                Assert.StartsWith("Too many login attempts", problem.GetProperty("detail").GetString());
+                problems.Add((problem.GetProperty("type").GetString(), problem.GetProperty("title").GetString(), problem.GetProperty("status").GetInt32()));
+            }
+            Assert.All(problems, p => Assert.Equal((HealthLedger.Node.Web.TooManyRequests.ProblemType, "Too many requests", 429), p));
+        }
+        finally
+        {
+            foreach (var response in refusals) response.Dispose();
+        }
     }
 
     [Fact]

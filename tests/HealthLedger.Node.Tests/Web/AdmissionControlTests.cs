@@ -163,8 +163,8 @@ public class AdmissionControlTests
         }
 
         // A large body (over 1 MiB) streams to its endpoint and takes the uploads budget's one permit while it arrives: a second
-        // one is refused, ordinary writes are not.
-        var batch = await StartSlowAsync(admin.BaseAddress!, "/api/v1/transactions/batch", token, 2 * 1024 * 1024, [1], "application/octet-stream");
+        // one (of another caller: the batch endpoint takes no session, so it is the client address's) is refused, ordinary writes are not.
+        var batch = await StartSlowAsync(admin.BaseAddress!, "/api/v1/verify/file", token, 2 * 1024 * 1024, [1], "multipart/form-data; boundary=slow");
         await Until(() => UploadPermits(limiter) == 0, "the slow upload holds the uploads permit");
         var second = await StartSlowAsync(admin.BaseAddress!, "/api/v1/transactions/batch", token, 2 * 1024 * 1024, [1], "application/octet-stream");
         using (var reader = new StreamReader(second.Stream))
@@ -253,6 +253,78 @@ public class AdmissionControlTests
         var headers = new List<string>();
         for (var line = await reader.ReadLineAsync(Ct); !string.IsNullOrEmpty(line); line = await reader.ReadLineAsync(Ct)) headers.Add(line);
         Assert.Contains(headers, h => h.StartsWith("Content-Type: " + answered, StringComparison.OrdinalIgnoreCase));
+    }
+
+    // break: one signed-in user with slow bodies over 1 MiB held the whole uploads budget; a caller holds at most a quarter of it.
+    [Fact]
+    public async Task One_user_with_slow_uploads_holds_at_most_a_quarter_of_the_uploads_budget_and_is_refused_at_once_beyond_it()
+    {
+        await using var node = await NodeFixture.StartAsync(configure: o => o with { Admission = new AdmissionLimits { Uploads = 4, TargetLatencyMs = 0 } });
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var limiter = node.App.Services.GetRequiredService<AdmissionLimiter>();
+        Assert.Equal(1, limiter.UploadsPerCaller);
+        var token = admin.DefaultRequestHeaders.Authorization!.Parameter!;
+        const string multipart = "multipart/form-data; boundary=slow";
+        var held = new List<(System.Net.Sockets.TcpClient Client, Stream Stream)>();
+        try
+        {
+            // The admin's first slow upload (a signed-in endpoint: the caller is the user) takes one of the four permits.
+            held.Add(await StartSlowAsync(admin.BaseAddress!, "/api/v1/verify/file", token, 2 * 1024 * 1024, [1], multipart));
+            await Until(() => UploadPermits(limiter) == 3, "the admin's slow upload holds a permit");
+
+            // The admin's second is refused at once, before its body is read: 429 with Retry-After (before: admitted, and four
+            // such held every upload permit of the node).
+            var second = await StartSlowAsync(admin.BaseAddress!, "/api/v1/verify/file", token, 2 * 1024 * 1024, [1], multipart);
+            held.Add(second);
+            using (var answered = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+            using (var reader = new StreamReader(second.Stream))
+            {
+                answered.CancelAfter(TimeSpan.FromSeconds(30));
+                Assert.Equal("HTTP/1.1 429 Too Many Requests", await reader.ReadLineAsync(answered.Token));
+                var headers = new List<string>();
+                for (var line = await reader.ReadLineAsync(answered.Token); !string.IsNullOrEmpty(line); line = await reader.ReadLineAsync(answered.Token)) headers.Add(line);
+                Assert.Contains("Retry-After: 1", headers);
+                Assert.Contains("Content-Type: application/problem+json", headers);
+                var problem = JsonDocument.Parse(await ReadBodyAsync(reader, headers, answered.Token)).RootElement;
+                Assert.Equal((TooManyRequests.ProblemType, TooManyRequests.Title, 429), (problem.GetProperty("type").GetString(), problem.GetProperty("title").GetString(), problem.GetProperty("status").GetInt32()));
+                Assert.StartsWith("Too many uploads in progress at once by this user or address (at most 1)", problem.GetProperty("detail").GetString());
+            }
+            Assert.Equal(3, UploadPermits(limiter)); // the refusal took nothing
+
+            // Another caller's upload still gets a permit.
+            held.Add(await StartSlowAsync(admin.BaseAddress!, "/api/v1/transactions/batch", token, 2 * 1024 * 1024, [1], "application/octet-stream"));
+            await Until(() => UploadPermits(limiter) == 2, "another caller's slow upload is admitted");
+
+            // Once the admin's first upload is gone, its share is free again.
+            held[0].Client.Dispose();
+            await Until(() => UploadPermits(limiter) == 3, "the admin's upload gives its permit back");
+            held.Add(await StartSlowAsync(admin.BaseAddress!, "/api/v1/verify/file", token, 2 * 1024 * 1024, [1], multipart));
+            await Until(() => UploadPermits(limiter) == 2, "the admin may upload again");
+        }
+        finally
+        {
+            foreach (var (client, _) in held) client.Dispose();
+        }
+    }
+
+    // An HTTP/1.1 response body after its headers: Content-Length bytes, or chunks (ASCII text only).
+    private static async Task<string> ReadBodyAsync(StreamReader reader, List<string> headers, CancellationToken ct)
+    {
+        if (headers.FirstOrDefault(h => h.StartsWith("Content-Length: ", StringComparison.OrdinalIgnoreCase)) is { } declared)
+        {
+            var body = new char[int.Parse(declared["Content-Length: ".Length..], System.Globalization.CultureInfo.InvariantCulture)];
+            await reader.ReadBlockAsync(body, ct);
+            return new string(body);
+        }
+        var text = new System.Text.StringBuilder();
+        for (var size = Convert.ToInt32((await reader.ReadLineAsync(ct))!.Split(';')[0], 16); size > 0; size = Convert.ToInt32((await reader.ReadLineAsync(ct))!.Split(';')[0], 16))
+        {
+            var chunk = new char[size];
+            await reader.ReadBlockAsync(chunk, ct);
+            text.Append(chunk);
+            await reader.ReadLineAsync(ct); // the chunk's CRLF
+        }
+        return text.ToString();
     }
 
     // Polls the node's own counters for what the test waits on, failing after 30 s rather than hanging.

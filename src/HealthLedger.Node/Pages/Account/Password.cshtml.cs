@@ -37,8 +37,9 @@ public sealed class PasswordModel(AccountService accounts, IStringLocalizer<UiTe
             ModelState.AddModelError(char.ToUpperInvariant(error.Field[0]) + error.Field[1..], text[error.Message]);
             if (error.RetryAfter is { } wait)
             {
-                Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-                Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                // As the login page: 429 for too many attempts for the account, 503 when the node is overloaded.
+                Response.StatusCode = error.Overloaded ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests;
+                Web.TooManyRequests.SetRetryAfter(HttpContext, wait);
             }
             return Page();
         }
