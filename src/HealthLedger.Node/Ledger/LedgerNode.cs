@@ -479,6 +479,23 @@ public sealed class LedgerNode : IDisposable
         }
     }
 
+    /// <summary>How many keys the world state holds now (a measure of the history's size).</summary>
+    public int StateEntries
+    {
+        get
+        {
+            _stateLock.EnterReadLock();
+            try
+            {
+                return _state.Count;
+            }
+            finally
+            {
+                _stateLock.ExitReadLock();
+            }
+        }
+    }
+
     /// <summary>The current state root.</summary>
     public Hash256 StateRoot
     {
