@@ -35,6 +35,9 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
     /// <summary>The budget name of an upload refused because its caller holds <see cref="UploadsPerCaller"/> already (the caller's limit, not the node's overload).</summary>
     public const string UploadsPerCallerBudget = "uploads-per-caller";
 
+    /// <summary>The budget name of an upload refused because callers without a session hold <see cref="AnonymousUploads"/> already.</summary>
+    public const string AnonymousUploadsBudget = "uploads-anonymous";
+
     private static readonly long AdjustEvery = System.Diagnostics.Stopwatch.Frequency / 2;
 
     private readonly ConcurrencyLimiter _writes;
@@ -56,6 +59,7 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
     private long _refusedBodies;
     private readonly long _maxBodyBytes;
     private readonly Dictionary<string, int> _uploadsByCaller = new(StringComparer.Ordinal);
+    private int _anonymousUploads;
     private readonly Lock _uploadCounts = new();
 
     /// <summary>Budgets of <paramref name="limits"/>.</summary>
@@ -66,6 +70,7 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
         _uploads = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = limits.Uploads, QueueLimit = 0 });
         _reads = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = limits.Reads, QueueLimit = 0 });
         UploadsPerCaller = Math.Max(1, limits.Uploads / 4);
+        AnonymousUploads = Math.Max(1, limits.Uploads / 2);
         _retryAfter = TimeSpan.FromSeconds(limits.RetryAfterSeconds);
         _maxBodyBytes = limits.BodyBytes;
         _maxWrites = _writeLimit = limits.Writes;
@@ -75,6 +80,23 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
 
     /// <summary>Uploads one caller (a signed-in user, else a client address) may have in progress at once: a quarter of <see cref="AdmissionLimits.Uploads"/>, at least 1.</summary>
     public int UploadsPerCaller { get; }
+
+    /// <summary>
+    /// Uploads that callers without a session (the signed-transaction batch door, <c>POST /api/v1/transactions/batch</c>, whose
+    /// transactions carry their own signatures) may have in progress at once, all client addresses together: half of
+    /// <see cref="AdmissionLimits.Uploads"/>, at least 1. The other half stays for signed-in people's documents and imports,
+    /// however many addresses send slow anonymous bodies.
+    /// </summary>
+    public int AnonymousUploads { get; }
+
+    /// <summary>Uploads by callers without a session in progress now (at most <see cref="AnonymousUploads"/>).</summary>
+    public int AnonymousUploadsInProgress
+    {
+        get
+        {
+            lock (_uploadCounts) return _anonymousUploads;
+        }
+    }
 
     /// <summary>Writes taken at once now: between a sixteenth of <see cref="AdmissionLimits.Writes"/> and all of it (see the class remarks).</summary>
     public int WriteLimit => Volatile.Read(ref _writeLimit);
@@ -191,30 +213,35 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
         return new Refused("writes", _retryAfter); // counted once answered (Refusing): the middleware asks twice before it refuses
     }
 
-    // An upload: the caller's own share first (so a refusal for it takes nothing from the node's budget), then the budget.
+    // An upload: the caller's own share first (so a refusal for it takes nothing from the node's budget), then, without a
+    // session, the anonymous callers' half, then the budget.
     private RateLimitLease AcquireUpload(HttpContext context, int permitCount)
     {
         var caller = Security.HttpContextSessions.Caller(context);
+        var anonymous = Security.HttpContextSessions.UserSession(context) is null;
         lock (_uploadCounts)
         {
             var held = _uploadsByCaller.GetValueOrDefault(caller);
             if (held + permitCount > UploadsPerCaller) return new Refused(UploadsPerCallerBudget, _retryAfter);
+            if (anonymous && _anonymousUploads + permitCount > AnonymousUploads) return new Refused(AnonymousUploadsBudget, _retryAfter);
             _uploadsByCaller[caller] = held + permitCount;
+            if (anonymous) _anonymousUploads += permitCount;
         }
         var lease = _uploads.AttemptAcquire(permitCount);
-        if (lease.IsAcquired) return new Admission(lease, () => ReleaseUpload(caller, permitCount));
+        if (lease.IsAcquired) return new Admission(lease, () => ReleaseUpload(caller, anonymous, permitCount));
         lease.Dispose();
-        ReleaseUpload(caller, permitCount);
+        ReleaseUpload(caller, anonymous, permitCount);
         return new Refused("uploads", _retryAfter);
     }
 
-    private void ReleaseUpload(string caller, int permitCount)
+    private void ReleaseUpload(string caller, bool anonymous, int permitCount)
     {
         lock (_uploadCounts)
         {
             var held = _uploadsByCaller.GetValueOrDefault(caller) - permitCount;
             if (held > 0) _uploadsByCaller[caller] = held;
             else _uploadsByCaller.Remove(caller);
+            if (anonymous) _anonymousUploads -= permitCount;
         }
     }
 

@@ -307,6 +307,58 @@ public class AdmissionControlTests
         }
     }
 
+    [Fact]
+    public async Task Anonymous_slow_batches_from_many_addresses_hold_at_most_half_the_uploads_budget_and_signed_in_uploads_go_on()
+    {
+        await using var node = await NodeFixture.StartAsync(configure: o => o with { Admission = new AdmissionLimits { Uploads = 4, TargetLatencyMs = 0 } });
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var limiter = node.App.Services.GetRequiredService<AdmissionLimiter>();
+        Assert.Equal((1, 2), (limiter.UploadsPerCaller, limiter.AnonymousUploads));
+        var token = admin.DefaultRequestHeaders.Authorization!.Parameter!;
+        var held = new List<(System.Net.Sockets.TcpClient Client, Stream Stream)>();
+        try
+        {
+            // Two addresses each send a slow 2 MiB batch of signed transactions, without a session: two of the four permits.
+            foreach (var from in new[] { "127.0.0.2", "127.0.0.3" })
+            {
+                held.Add(await StartSlowAsync(admin.BaseAddress!, "/api/v1/transactions/batch", "", 2 * 1024 * 1024, [1], "application/octet-stream", from));
+            }
+            await Until(() => limiter.AnonymousUploadsInProgress == 2 && UploadPermits(limiter) == 2, "two anonymous slow batches hold a permit each");
+
+            // A third address's is refused at once, before its body is read: 503 Busy with Retry-After (before: admitted, and
+            // four addresses held every upload permit of the node, signed-in people's documents included).
+            var third = await StartSlowAsync(admin.BaseAddress!, "/api/v1/transactions/batch", "", 2 * 1024 * 1024, [1], "application/octet-stream", "127.0.0.4");
+            held.Add(third);
+            using (var answered = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+            using (var reader = new StreamReader(third.Stream))
+            {
+                answered.CancelAfter(TimeSpan.FromSeconds(30));
+                Assert.Equal("HTTP/1.1 503 Service Unavailable", await reader.ReadLineAsync(answered.Token));
+                var headers = new List<string>();
+                for (var line = await reader.ReadLineAsync(answered.Token); !string.IsNullOrEmpty(line); line = await reader.ReadLineAsync(answered.Token)) headers.Add(line);
+                Assert.Contains("Retry-After: 1", headers);
+                Assert.Contains("Content-Type: application/problem+json", headers);
+                var problem = JsonDocument.Parse(await ReadBodyAsync(reader, headers, answered.Token)).RootElement;
+                Assert.Equal(("Busy", 503), (problem.GetProperty("title").GetString(), problem.GetProperty("status").GetInt32()));
+            }
+            Assert.Equal((2, 2), (limiter.AnonymousUploadsInProgress, UploadPermits(limiter))); // the refusal took nothing
+
+            // The signed-in admin's document upload still gets a permit.
+            held.Add(await StartSlowAsync(admin.BaseAddress!, "/api/v1/verify/file", token, 2 * 1024 * 1024, [1], "multipart/form-data; boundary=slow"));
+            await Until(() => UploadPermits(limiter) == 1, "a signed-in upload is admitted beside the anonymous ones");
+
+            // Once one anonymous sender goes away, another address may send.
+            held[0].Client.Dispose();
+            await Until(() => limiter.AnonymousUploadsInProgress == 1, "the anonymous batch gives its permit back");
+            held.Add(await StartSlowAsync(admin.BaseAddress!, "/api/v1/transactions/batch", "", 2 * 1024 * 1024, [1], "application/octet-stream", "127.0.0.5"));
+            await Until(() => limiter.AnonymousUploadsInProgress == 2, "another address's batch is admitted");
+        }
+        finally
+        {
+            foreach (var (client, _) in held) client.Dispose();
+        }
+    }
+
     // An HTTP/1.1 response body after its headers: Content-Length bytes, or chunks (ASCII text only).
     private static async Task<string> ReadBodyAsync(StreamReader reader, List<string> headers, CancellationToken ct)
     {
@@ -352,9 +404,11 @@ public class AdmissionControlTests
     }
 
     // Opens a connection, sends a request's headers declaring a body of `length` bytes and only `first` of it.
-    private static async Task<(System.Net.Sockets.TcpClient Client, Stream Stream)> StartSlowAsync(Uri node, string path, string token, int length, byte[] first, string contentType = "application/json")
+    private static async Task<(System.Net.Sockets.TcpClient Client, Stream Stream)> StartSlowAsync(Uri node, string path, string token, int length, byte[] first, string contentType = "application/json",
+        string? from = null)
     {
-        var client = new System.Net.Sockets.TcpClient();
+        // From another loopback address (127.0.0.N), another client address to the node.
+        var client = from is null ? new System.Net.Sockets.TcpClient() : new System.Net.Sockets.TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(from), 0));
         await client.ConnectAsync(node.Host, node.Port, Ct);
         var stream = client.GetStream();
         var authorization = token.Length > 0 ? $"Authorization: Bearer {token}\r\n" : ""; // none: an anonymous sender
