@@ -169,9 +169,8 @@ public class AdmissionControlTests
         var second = await StartSlowAsync(admin.BaseAddress!, "/api/v1/transactions/batch", token, 2 * 1024 * 1024, [1], "application/octet-stream");
         using (var reader = new StreamReader(second.Stream))
         {
-            Assert.Equal("HTTP/1.1 503 Service Unavailable", await reader.ReadLineAsync(Ct)); // refused before its body is read
-            var headers = new List<string>();
-            for (var line = await reader.ReadLineAsync(Ct); !string.IsNullOrEmpty(line); line = await reader.ReadLineAsync(Ct)) headers.Add(line);
+            var (status, headers) = await ReadHeadAsync(reader, Ct);
+            Assert.Equal("HTTP/1.1 503 Service Unavailable", status); // refused before its body is read
             Assert.Contains("Retry-After: 1", headers);
         }
         second.Client.Dispose();
@@ -212,9 +211,8 @@ public class AdmissionControlTests
         var fourth = await StartSlowAsync(admin.BaseAddress!, "/api/v1/transactions", "", Mib, [1], "application/octet-stream");
         using (var reader = new StreamReader(fourth.Stream))
         {
-            Assert.Equal("HTTP/1.1 503 Service Unavailable", await reader.ReadLineAsync(Ct));
-            var headers = new List<string>();
-            for (var line = await reader.ReadLineAsync(Ct); !string.IsNullOrEmpty(line); line = await reader.ReadLineAsync(Ct)) headers.Add(line);
+            var (status, headers) = await ReadHeadAsync(reader, Ct);
+            Assert.Equal("HTTP/1.1 503 Service Unavailable", status);
             Assert.Contains("Retry-After: 1", headers);
             Assert.Contains("Content-Type: application/problem+json", headers);
         }
@@ -249,9 +247,8 @@ public class AdmissionControlTests
         await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request), Ct);
         await stream.FlushAsync(Ct);
         using var reader = new StreamReader(stream);
-        Assert.Equal("HTTP/1.1 400 Bad Request", await reader.ReadLineAsync(Ct));
-        var headers = new List<string>();
-        for (var line = await reader.ReadLineAsync(Ct); !string.IsNullOrEmpty(line); line = await reader.ReadLineAsync(Ct)) headers.Add(line);
+        var (status, headers) = await ReadHeadAsync(reader, Ct);
+        Assert.Equal("HTTP/1.1 400 Bad Request", status);
         Assert.Contains(headers, h => h.StartsWith("Content-Type: " + answered, StringComparison.OrdinalIgnoreCase));
     }
 
@@ -280,9 +277,8 @@ public class AdmissionControlTests
             using (var reader = new StreamReader(second.Stream))
             {
                 answered.CancelAfter(TimeSpan.FromSeconds(30));
-                Assert.Equal("HTTP/1.1 429 Too Many Requests", await reader.ReadLineAsync(answered.Token));
-                var headers = new List<string>();
-                for (var line = await reader.ReadLineAsync(answered.Token); !string.IsNullOrEmpty(line); line = await reader.ReadLineAsync(answered.Token)) headers.Add(line);
+                var (status, headers) = await ReadHeadAsync(reader, answered.Token);
+                Assert.Equal("HTTP/1.1 429 Too Many Requests", status);
                 Assert.Contains("Retry-After: 1", headers);
                 Assert.Contains("Content-Type: application/problem+json", headers);
                 var problem = JsonDocument.Parse(await ReadBodyAsync(reader, headers, answered.Token)).RootElement;
@@ -333,9 +329,8 @@ public class AdmissionControlTests
             using (var reader = new StreamReader(third.Stream))
             {
                 answered.CancelAfter(TimeSpan.FromSeconds(30));
-                Assert.Equal("HTTP/1.1 503 Service Unavailable", await reader.ReadLineAsync(answered.Token));
-                var headers = new List<string>();
-                for (var line = await reader.ReadLineAsync(answered.Token); !string.IsNullOrEmpty(line); line = await reader.ReadLineAsync(answered.Token)) headers.Add(line);
+                var (status, headers) = await ReadHeadAsync(reader, answered.Token);
+                Assert.Equal("HTTP/1.1 503 Service Unavailable", status);
                 Assert.Contains("Retry-After: 1", headers);
                 Assert.Contains("Content-Type: application/problem+json", headers);
                 var problem = JsonDocument.Parse(await ReadBodyAsync(reader, headers, answered.Token)).RootElement;
@@ -357,6 +352,15 @@ public class AdmissionControlTests
         {
             foreach (var (client, _) in held) client.Dispose();
         }
+    }
+
+    // An HTTP/1.1 response's status line and header lines, up to the blank line that ends them.
+    private static async Task<(string? Status, List<string> Headers)> ReadHeadAsync(StreamReader reader, CancellationToken ct)
+    {
+        var status = await reader.ReadLineAsync(ct);
+        var headers = new List<string>();
+        for (var line = await reader.ReadLineAsync(ct); !string.IsNullOrEmpty(line); line = await reader.ReadLineAsync(ct)) headers.Add(line);
+        return (status, headers);
     }
 
     // An HTTP/1.1 response body after its headers: Content-Length bytes, or chunks (ASCII text only).
