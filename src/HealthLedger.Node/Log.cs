@@ -11,6 +11,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "The start-up check's record {File} was not used because {Reason}: this start verified every block and document again (it is rewritten now)")]
     public static partial void CheckedRecordUnusable(ILogger logger, string file, string reason);
 
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "The entry summaries were not kept for the next start ({Reason}): it will open the entries committed since the last kept file from their ciphertexts")]
+    public static partial void EntrySummariesNotSaved(ILogger logger, string reason);
+
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Committed block {Height} with {TxCount} transaction(s) ({Rejected} rejected) in {ElapsedMs} ms")]
     public static partial void BlockCommitted(ILogger logger, ulong height, int txCount, int rejected, long elapsedMs);
 

@@ -29,6 +29,12 @@ public sealed record DataDirectory(string Root)
     /// </summary>
     public string CategoryKeyCachePath => Path.Combine(Root, "category-keys.sealed");
 
+    /// <summary>
+    /// The summaries of the organisation's entries, sealed under a key derived from its own key (<c>Encounters.EntrySummaryCache</c>):
+    /// a start-up cache, safe to delete (the next start opens the entries from their ciphertexts again and writes it anew).
+    /// </summary>
+    public string EntrySummaryCachePath => Path.Combine(Root, "entry-summaries.sealed");
+
     /// <summary>The node's signing key (mode 0600).</summary>
     public string NodeKeyPath => Path.Combine(Root, "keys", "node.key");
 

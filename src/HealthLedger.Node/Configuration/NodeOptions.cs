@@ -14,6 +14,13 @@ public sealed record NodeOptions
     public int EntryCacheEntries { get; init; } = 50_000;
 
     /// <summary>
+    /// From this many records of one kind, the read model's load at start finds their ciphertexts in one pass over the
+    /// store instead of one lookup each (<see cref="Records.RecordOpener.ScanFrom"/>; default
+    /// <see cref="Records.RecordOpener.DefaultScanFrom"/>). Code-level setting: the same records open either way.
+    /// </summary>
+    public int ScanCiphertextsFrom { get; init; } = Records.RecordOpener.DefaultScanFrom;
+
+    /// <summary>
     /// Longest a write (and a printout's record) waits for its transaction to commit before it is answered 409 "it may still
     /// commit" (a network without a quorum commits nothing). Code-level setting.
     /// </summary>

@@ -1,4 +1,5 @@
 using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
 using HealthLedger.Core.Transactions;
 using HealthLedger.Core.Transactions.Kinds;
@@ -20,7 +21,7 @@ namespace HealthLedger.Node.Encounters;
 /// grant re-wraps it (an entry's state is written once, by the transaction that adds it). The ids a head repeats (patient,
 /// doctor, author) and ward and bed names are held once. Nothing decrypted is written to disk.
 /// </summary>
-public sealed class EntryStore(NodeOptions options) : IRecordKind
+public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFile = null) : IRecordKind
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, EntryView> _heads = new(StringComparer.Ordinal); // Details: the summary only
@@ -31,11 +32,19 @@ public sealed class EntryStore(NodeOptions options) : IRecordKind
     private readonly DataKeyedVersions _dataKeyed = new();
     private RecordOpener? _reader;
     private RecordOpener? _states; // reads the entries' sealed references from the world state
+    private bool _started; // the load at start is done (later loads are a block's entries)
+    private bool _summariesStale; // entries were added since the summaries file was read or written
 
     /// <summary>How many times entries were opened again from the store for a read (a patient's missing entries in one go).</summary>
     public long Reopenings => Interlocked.Read(ref _reopenings);
 
     private long _reopenings;
+
+    /// <summary>
+    /// What the load at start did: how many entries' summaries came from the summaries file (<see cref="EntrySummaryCache"/>)
+    /// and how many entries were opened from their ciphertexts.
+    /// </summary>
+    public (int FromFile, int Opened) LoadedAtStart { get; private set; }
 
     /// <summary>How many entries' full contents are held now (the cache and the entries opened with a grantee's keys).</summary>
     public int HeldDetails
@@ -68,12 +77,30 @@ public sealed class EntryStore(NodeOptions options) : IRecordKind
             _states ??= opener.WithoutBlobs(); // not a block's ciphertexts: only its state reads are used
         }
         var loaded = new List<EntryState>();
-        var states = entries.Select(e => EntryState.TryDecode(e.Value)).OfType<EntryState>().OrderBy(e => e.Proof.Height).ToList();
-        var opened = opener.OpenAll<EntryDetails>(states.Select(s => (s.Id, 1, s.Record, s.PatientId)).ToList());
+        var states = RecordOpener.DecodeAll(entries, b => EntryState.TryDecode(b)).OfType<EntryState>().OrderBy(e => e.Proof.Height).ToList();
+        bool atStart;
+        lock (_lock)
+        {
+            atStart = !_started && !opener.ForGrantee;
+            if (atStart) _started = true;
+        }
+        // At start, the summaries kept across restarts stand in for opening the entries they were made from (the same ciphertext
+        // hash); the rest are opened from their ciphertexts.
+        var kept = atStart && summaryFile is not null ? summaryFile.Load(out _) : [];
+        var fromFile = new EntryDetails?[states.Count];
+        var toOpen = new List<int>(kept.Count == 0 ? states.Count : 0);
+        for (var i = 0; i < states.Count; i++)
+        {
+            if (kept.TryGetValue(states[i].Record.CiphertextHash, out var summary)) fromFile[i] = summary;
+            else toOpen.Add(i);
+        }
+        var openedNow = opener.OpenAll<EntryDetails>(toOpen.Select(i => (states[i].Id, 1, states[i].Record, states[i].PatientId)).ToList());
+        var opened = new EntryDetails?[states.Count];
+        for (var j = 0; j < toOpen.Count; j++) opened[toOpen[j]] = openedNow[j];
         for (var i = 0; i < states.Count; i++)
         {
             var state = states[i];
-            if (opened[i] is not { } details) continue;
+            if ((opened[i] ?? fromFile[i]) is not { } details) continue;
             loaded.Add(state);
             lock (_lock)
             {
@@ -96,10 +123,12 @@ public sealed class EntryStore(NodeOptions options) : IRecordKind
                 else
                 {
                     _pinned.Remove(state.Id);
-                    _cache.AddIfHeld(state.PatientId, state.Id, details); // a patient being read sees the new entry without opening it again
+                    _summariesStale |= fromFile[i] is null;
+                    if (fromFile[i] is null) _cache.AddIfHeld(state.PatientId, state.Id, details); // a patient being read sees the new entry without opening it again
                 }
             }
         }
+        if (atStart) LoadedAtStart = (fromFile.Count(d => d is not null), toOpen.Count(i => opened[i] is not null));
         // Link corrections once the whole batch is in (a correction may share a block with the entry it corrects).
         lock (_lock)
         {
@@ -107,6 +136,62 @@ public sealed class EntryStore(NodeOptions options) : IRecordKind
             {
                 if (_heads.TryGetValue(state.CorrectsId, out var corrected)) _heads[state.CorrectsId] = corrected with { CorrectedBy = state.Id };
             }
+        }
+        // A start that had to open entries from their ciphertexts (no file yet, or entries committed after it was written)
+        // writes the file at once, so that the next start, even after a crash, does not open them again.
+        if (atStart && toOpen.Any(i => opened[i] is not null)) SaveSummaries(loaded.Select(s => s.Record.CiphertextHash).ToList(), loaded);
+    }
+
+    /// <summary>
+    /// Writes the summaries file (<see cref="EntrySummaryCache"/>) when entries were added since it was read or written: every
+    /// entry the organisation's key opens, by its ciphertext hash (read from the world state). Called when the node stops;
+    /// returns how many summaries were written (0: nothing to write, or no file). An I/O failure is the caller's to report: the
+    /// next start then opens the entries the file lacks from their ciphertexts.
+    /// </summary>
+    /// <exception cref="IOException">The file could not be written.</exception>
+    public int SaveSummaries()
+    {
+        List<EntryView> heads;
+        lock (_lock)
+        {
+            if (summaryFile is null || !_summariesStale) return 0;
+            heads = _heads.Values.Where(h => !_pinned.ContainsKey(h.Id)).ToList();
+        }
+        var hashes = new Hash256?[heads.Count];
+        Parallel.For(0, heads.Count, i => hashes[i] = Sealed(heads[i].Id)?.CiphertextHash);
+        var summaries = new List<(Hash256, EntryDetails)>(heads.Count);
+        for (var i = 0; i < heads.Count; i++)
+        {
+            if (hashes[i] is { } hash) summaries.Add((hash, heads[i].Details));
+        }
+        lock (_lock) _summariesStale = false; // entries committed from here on set it again
+        summaryFile.Save(summaries);
+        return summaries.Count;
+    }
+
+    // The file from the load at start: the entries just loaded, with their ciphertext hashes.
+    private void SaveSummaries(List<Hash256> hashes, List<EntryState> loaded)
+    {
+        var summaries = new List<(Hash256, EntryDetails)>(loaded.Count);
+        lock (_lock)
+        {
+            for (var i = 0; i < loaded.Count; i++)
+            {
+                if (_heads.TryGetValue(loaded[i].Id, out var head) && !_pinned.ContainsKey(head.Id)) summaries.Add((hashes[i], head.Details));
+            }
+            _summariesStale = false;
+        }
+        try
+        {
+            summaryFile!.Save(summaries);
+        }
+        catch (IOException)
+        {
+            lock (_lock) _summariesStale = true; // tried again at stop
+        }
+        catch (UnauthorizedAccessException)
+        {
+            lock (_lock) _summariesStale = true;
         }
     }
 

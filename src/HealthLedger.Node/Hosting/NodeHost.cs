@@ -3,6 +3,7 @@ using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Localization;
 using HealthLedger.Node.Network;
+using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
 using HealthLedger.Node.Web;
@@ -110,6 +111,7 @@ public static class NodeHost
             builder.Services.AddSingleton(_ => Keystore.Open(data.KeystorePath));
             builder.Services.AddSingleton(_ => OrganisationKeys.Load(data, node));
             builder.Services.AddSingleton(new CategoryKeyCache(data.CategoryKeyCachePath));
+            builder.Services.AddSingleton(sp => new EntrySummaryCache(data.EntrySummaryCachePath, sp.GetRequiredService<OrganisationKeys>(), node.Network.NetworkId));
             builder.Services.AddSingleton<SessionStore>();
             builder.Services.AddSingleton<LoginThrottle>();
             builder.Services.AddSingleton<PasswordCheckGate>();
@@ -242,6 +244,15 @@ public static class NodeHost
                 Log.NodeReady(app.Logger, node.NodeId, node.Network.NetworkId, node.Tip.Height, node.Tip.StateRoot.ToString()));
             app.Lifetime.ApplicationStopped.Register(() =>
             {
+                // The entries committed since start, for the next start (consensus has stopped; the ledger is still open).
+                try
+                {
+                    app.Services.GetRequiredService<EntryStore>().SaveSummaries();
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    Log.EntrySummariesNotSaved(app.Logger, e.Message);
+                }
                 app.Services.GetRequiredService<SessionStore>().Dispose();
                 certificate?.Dispose();
                 app.Services.GetRequiredService<PeerNetwork>().DisposeAsync().AsTask().GetAwaiter().GetResult();

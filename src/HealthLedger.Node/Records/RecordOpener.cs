@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Security;
 
@@ -24,7 +26,7 @@ public sealed class RecordOpener(LedgerNode node, OrganisationKeys organisation,
     public byte[]? State(string key) => node.GetState(key);
 
     /// <summary>The same opener reading every ciphertext from the store (none from a block being committed).</summary>
-    public RecordOpener WithoutBlobs() => blobs is null ? this : new RecordOpener(node, organisation, keyring, null, reader);
+    public RecordOpener WithoutBlobs() => blobs is null ? this : new RecordOpener(node, organisation, keyring, null, reader) { ScanFrom = ScanFrom };
 
     /// <summary>The decrypted content of version <paramref name="version"/> of <paramref name="id"/>, or null.</summary>
     public T? Open<T>(string id, int version, SealedRecordRef reference) where T : class
@@ -43,14 +45,38 @@ public sealed class RecordOpener(LedgerNode node, OrganisationKeys organisation,
     private const int BatchSize = 2048;
 
     /// <summary>
+    /// The default of <see cref="ScanFrom"/> (<see cref="NodeOptions.ScanCiphertextsFrom"/>): from this many records (the load
+    /// at start), their ciphertexts are found by one pass over every stored ciphertext in the store's own order
+    /// (<see cref="HealthLedger.Storage.ILedgerStore.ReadBlobs()"/>) instead of one lookup each. A lookup by hash lands on a
+    /// random page of the blobs table (about 30 µs each through Microsoft.Data.Sqlite on this machine: for 2.1 million records,
+    /// a quarter of the 100,000-patient network's start-up), while the pass reads each page once (docs/benchmarks.md,
+    /// "Start-up: one pass over the ciphertexts").
+    /// </summary>
+    public const int DefaultScanFrom = 50_000;
+
+    private static long s_passes;
+
+    /// <summary>How many passes over the stored ciphertexts <see cref="OpenAll{T}"/> has made in this process (a diagnostic).</summary>
+    public static long Passes => Interlocked.Read(ref s_passes);
+
+    /// <summary>From this many records, <see cref="OpenAll{T}"/> reads their ciphertexts in one pass over the store (<see cref="DefaultScanFrom"/>).</summary>
+    public int ScanFrom { get; init; } = DefaultScanFrom;
+
+    /// <summary>
     /// Opens many records at once (the load at start) as <see cref="Open{T}"/> would, each to its decrypted content or null,
     /// in their order. The ciphertexts are read from the store in batches (one read of about <see cref="BatchSize"/>, not one
     /// per record) and the batches are opened on every core; the records of one <c>Group</c> (a patient) stay in one batch,
-    /// so a patient's category key is opened once, not raced by two threads.
+    /// so a patient's category key is opened once, not raced by two threads. From <see cref="ScanFrom"/> records the
+    /// ciphertexts come from one pass over the store instead (<see cref="OpenByScan{T}"/>).
     /// </summary>
     public T?[] OpenAll<T>(IReadOnlyList<(string Id, int Version, SealedRecordRef Record, string Group)> records) where T : class
     {
         var opened = new T?[records.Count];
+        if (records.Count > 0 && records.Count >= ScanFrom)
+        {
+            OpenByScan(records, opened);
+            return opened;
+        }
         if (records.Count < ParallelFrom)
         {
             OpenBatch(records, Enumerable.Range(0, records.Count).ToList(), opened);
@@ -70,6 +96,26 @@ public sealed class RecordOpener(LedgerNode node, OrganisationKeys organisation,
         return opened;
     }
 
+    /// <summary>
+    /// Decodes the state entries of a kind (<paramref name="decode"/> returns null for one that does not decode), in their
+    /// order; from <see cref="ParallelFrom"/> of them (the load at start) on every core.
+    /// </summary>
+    public static T?[] DecodeAll<T>(IReadOnlyList<KeyValuePair<string, byte[]>> entries, Func<byte[], T?> decode) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(decode);
+        var decoded = new T?[entries.Count];
+        if (entries.Count < ParallelFrom)
+        {
+            for (var i = 0; i < entries.Count; i++) decoded[i] = decode(entries[i].Value);
+        }
+        else
+        {
+            Parallel.For(0, entries.Count, i => decoded[i] = decode(entries[i].Value));
+        }
+        return decoded;
+    }
+
     // Opens the records at these positions, their ciphertexts (those not in the block being committed) read in one go.
     private void OpenBatch<T>(IReadOnlyList<(string Id, int Version, SealedRecordRef Record, string Group)> records, List<int> positions, T?[] opened) where T : class
     {
@@ -83,6 +129,58 @@ public sealed class RecordOpener(LedgerNode node, OrganisationKeys organisation,
         }
         var withCiphertexts = new RecordOpener(node, organisation, keyring, ciphertexts, reader);
         foreach (var i in positions) opened[i] = withCiphertexts.Open<T>(records[i].Id, records[i].Version, records[i].Record);
+    }
+
+    // Streams the stored ciphertexts once, in the store's order, and opens the records they belong to in chunks of about
+    // BatchSize on every core as the pass goes (the pass itself runs on whichever worker asks for the next chunk). A patient's
+    // records then fall in several chunks: their category key is shared through the keyring (ConcurrentDictionary, the first
+    // opening wins), so at worst two workers open the same key once each. Records whose ciphertext the pass did not meet (in
+    // the block being committed, not the reader's, or missing) are opened last, as Open would one by one.
+    private void OpenByScan<T>(IReadOnlyList<(string Id, int Version, SealedRecordRef Record, string Group)> records, T?[] opened) where T : class
+    {
+        var key = reader ?? organisation.Keys.Encryption;
+        var byHash = new Dictionary<Hash256, int>(records.Count);
+        Dictionary<Hash256, List<int>>? alsoByHash = null; // a ciphertext that more than one record names
+        for (var i = 0; i < records.Count; i++)
+        {
+            var record = records[i].Record;
+            if (!Readable(record, key) || blobs?.ContainsKey(record.CiphertextHash) == true) continue;
+            if (byHash.TryAdd(record.CiphertextHash, i)) continue;
+            alsoByHash ??= [];
+            if (!alsoByHash.TryGetValue(record.CiphertextHash, out var also)) alsoByHash[record.CiphertextHash] = also = [];
+            also.Add(i);
+        }
+        var met = new bool[records.Count];
+        Interlocked.Increment(ref s_passes);
+        IEnumerable<(List<int> Positions, Dictionary<Hash256, byte[]> Ciphertexts)> Chunks()
+        {
+            var positions = new List<int>(BatchSize);
+            var ciphertexts = new Dictionary<Hash256, byte[]>(BatchSize);
+            foreach (var (hashBytes, data, _) in node.Store.ReadBlobs())
+            {
+                var hash = new Hash256(hashBytes);
+                if (!byHash.TryGetValue(hash, out var first)) continue;
+                ciphertexts[hash] = data;
+                positions.Add(first);
+                if (alsoByHash is not null && alsoByHash.TryGetValue(hash, out var also)) positions.AddRange(also);
+                if (positions.Count < BatchSize) continue;
+                yield return (positions, ciphertexts);
+                positions = new List<int>(BatchSize);
+                ciphertexts = new Dictionary<Hash256, byte[]>(BatchSize);
+            }
+            if (positions.Count > 0) yield return (positions, ciphertexts);
+        }
+        Parallel.ForEach(Partitioner.Create(Chunks(), EnumerablePartitionerOptions.NoBuffering), chunk =>
+        {
+            var withCiphertexts = new RecordOpener(node, organisation, keyring, chunk.Ciphertexts, reader);
+            foreach (var i in chunk.Positions)
+            {
+                met[i] = true;
+                opened[i] = withCiphertexts.Open<T>(records[i].Id, records[i].Version, records[i].Record);
+            }
+        });
+        var rest = Enumerable.Range(0, records.Count).Where(i => !met[i]).ToList();
+        if (rest.Count > 0) OpenBatch(records, rest, opened);
     }
 
     // The cheap half of Open's test (no state read): the records that may be the reader's.

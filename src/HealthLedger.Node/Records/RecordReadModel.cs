@@ -1,6 +1,7 @@
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Records;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Security;
 
@@ -25,14 +26,15 @@ public sealed class RecordReadModel
     private readonly Dictionary<string, ulong> _openedFor = new(StringComparer.Ordinal);
 
     /// <summary>Loads every kind and follows the chain from now on.</summary>
-    public RecordReadModel(LedgerNode node, OrganisationKeys organisation, CategoryKeyring keyring, IEnumerable<IRecordKind> kinds, TimeProvider clock)
+    public RecordReadModel(LedgerNode node, OrganisationKeys organisation, CategoryKeyring keyring, IEnumerable<IRecordKind> kinds, TimeProvider clock,
+        NodeOptions options)
     {
         _node = node;
         _clock = clock;
         _organisation = organisation;
         _keyring = keyring;
         _kinds = kinds.ToList();
-        var opener = new RecordOpener(node, organisation, keyring, null);
+        var opener = new RecordOpener(node, organisation, keyring, null) { ScanFrom = options.ScanCiphertextsFrom };
         foreach (var kind in _kinds) kind.Load(node.ScanState(kind.StatePrefix), opener);
         keyring.SaveCache(); // the category keys opened by this load, for the next start (nothing when none was opened)
         node.BlockCommitted += Apply;

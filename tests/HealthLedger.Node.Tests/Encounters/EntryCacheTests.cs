@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using HealthLedger.Core.Records;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Records;
@@ -110,5 +111,42 @@ public class EntryCacheTests
         Assert.Equal(0, store.HeldDetails); // capacity 0: nothing kept
         var account = await client.GetFromJsonAsync<JsonElement>($"/api/v1/patients/{a}/account", Ct);
         Assert.Equal(12m, account.GetProperty("balance").GetDecimal());
+    }
+
+    [Fact]
+    public async Task A_start_that_reads_the_ciphertexts_in_one_pass_opens_the_same_patients_and_entries_as_one_lookup_each()
+    {
+        using var folder = new TempDirectory();
+        var patients = new List<string>();
+        await using (var first = await NodeFixture.StartAsync(folder))
+        {
+            using var admin = await first.LoginAsync("admin", NodeFixture.Password);
+            patients.Add(await RegisterAsync(admin, "MRN-P1", "Petra Pass"));
+            patients.Add(await RegisterAsync(admin, "MRN-P2", "Sami Scan"));
+            patients.Add(await RegisterAsync(admin, "MRN-P3", "Olu Once"));
+            foreach (var s in new[] { "X-ray", "Bloods" }) await ChargeAsync(admin, patients[0], s, 10m);
+            await ChargeAsync(admin, patients[1], "Plaster", 7.5m);
+        }
+
+        // Each start opens the patients and entries at its load; with a cache of 0 every read below opens them again the same way.
+        async Task<(long Passes, List<string> Read)> StartAndReadAsync(int scanFrom)
+        {
+            File.Delete(new DataDirectory(folder.Combine("data")).EntrySummaryCachePath); // every entry opened at the load, none from kept summaries
+            var before = RecordOpener.Passes;
+            await using var node = await NodeFixture.StartAsync(folder, configure: o => o with { ScanCiphertextsFrom = scanFrom, EntryCacheEntries = 0 });
+            var passes = RecordOpener.Passes - before;
+            using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+            var read = new List<string> { await admin.GetStringAsync("/api/v1/patients?pageSize=50", Ct) };
+            foreach (var id in patients) read.Add(string.Join("|", await ServicesAsync(admin, id)));
+            return (passes, read);
+        }
+
+        var byLookup = await StartAndReadAsync(int.MaxValue);
+        var byPass = await StartAndReadAsync(1);
+        Assert.Equal(0, byLookup.Passes);
+        Assert.True(byPass.Passes >= 2, $"{byPass.Passes} passes"); // patients and entries each found by a pass over the store
+        Assert.Equal(byLookup.Read, byPass.Read);
+        Assert.Equal(["X-ray|Bloods", "Plaster", ""], byPass.Read.Skip(1));
+        foreach (var name in new[] { "Petra Pass", "Sami Scan", "Olu Once" }) Assert.Contains(name, byPass.Read[0]);
     }
 }
