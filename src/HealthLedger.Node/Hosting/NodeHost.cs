@@ -1,9 +1,9 @@
 using HealthLedger.Node.Chain;
 using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Localization;
 using HealthLedger.Node.Network;
-using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
 using HealthLedger.Node.Web;
