@@ -76,8 +76,11 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
             if (!opener.ForGrantee) _reader ??= opener.WithoutBlobs();
             _states ??= opener.WithoutBlobs(); // not a block's ciphertexts: only its state reads are used
         }
-        var loaded = new List<EntryState>();
-        var states = RecordOpener.DecodeAll(entries, b => EntryState.TryDecode(b)).OfType<EntryState>().OrderBy(e => e.Proof.Height).ToList();
+        // Kept while the heads are built: not each entry's sealed reference (envelopes, a new key epoch's readers: most of what
+        // decoding allocates, 2 million entries' worth at start), only its ciphertext hash and, for the few sealed with their own
+        // data key, the reference DataKeyedVersions keeps. An entry to open is decoded again for its reference.
+        var states = RecordOpener.DecodeAll(entries, (bytes, index) => EntryState.TryDecode(bytes) is { } s ? new Decoded(index, s) : null)
+            .OfType<Decoded>().OrderBy(e => e.Proof.Height).ToList();
         bool atStart;
         lock (_lock)
         {
@@ -91,12 +94,15 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
         var toOpen = new List<int>(kept.Count == 0 ? states.Count : 0);
         for (var i = 0; i < states.Count; i++)
         {
-            if (kept.TryGetValue(states[i].Record.CiphertextHash, out var summary)) fromFile[i] = summary;
+            if (kept.TryGetValue(states[i].Ciphertext, out var summary)) fromFile[i] = summary;
             else toOpen.Add(i);
         }
-        var openedNow = opener.OpenAll<EntryDetails>(toOpen.Select(i => (states[i].Id, 1, states[i].Record, states[i].PatientId)).ToList());
+        kept.Clear();
+        var openedNow = opener.OpenAll<EntryDetails>(toOpen
+            .Select(i => (states[i].Id, 1, EntryState.TryDecode(entries[states[i].Index].Value)!.Record, states[i].PatientId)).ToList());
         var opened = new EntryDetails?[states.Count];
         for (var j = 0; j < toOpen.Count; j++) opened[toOpen[j]] = openedNow[j];
+        var loaded = new List<Decoded>();
         for (var i = 0; i < states.Count; i++)
         {
             var state = states[i];
@@ -114,7 +120,8 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
                 var corrected = _heads.GetValueOrDefault(state.Id)?.CorrectedBy;
                 _heads[state.Id] = new EntryView(state.Id, patientId, state.Type, Shared(state.DoctorId), state.CorrectsId, Shared(state.AuthorId), Summary(details),
                     state.Proof, corrected);
-                _dataKeyed.Note(state.PatientId, state.Id, 1, state.Record, state.Type.ConsentCategory());
+                if (state.DataKeyed is { } reference) _dataKeyed.Note(state.PatientId, state.Id, 1, reference, state.Type.ConsentCategory());
+                else _dataKeyed.NoteUnderCategoryKey(state.PatientId, state.Id, 1);
                 if (opener.ForGrantee)
                 {
                     // Held whole only when the organisation's key did not open it (it would open it again on demand).
@@ -139,7 +146,18 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
         }
         // A start that had to open entries from their ciphertexts (no file yet, or entries committed after it was written)
         // writes the file at once, so that the next start, even after a crash, does not open them again.
-        if (atStart && toOpen.Any(i => opened[i] is not null)) SaveSummaries(loaded.Select(s => s.Record.CiphertextHash).ToList(), loaded);
+        if (atStart && toOpen.Any(i => opened[i] is not null)) SaveSummaries(loaded);
+    }
+
+    // An entry's state as the load keeps it while it builds the heads (see Load).
+    private sealed record Decoded(int Index, string Id, string PatientId, EntryType Type, string DoctorId, string CorrectsId, string AuthorId,
+        RecordProof Proof, Hash256 Ciphertext, SealedRecordRef? DataKeyed)
+    {
+        public Decoded(int index, EntryState state)
+            : this(index, state.Id, state.PatientId, state.Type, state.DoctorId, state.CorrectsId, state.AuthorId, state.Proof,
+                state.Record.CiphertextHash, state.Record.KeyWrap is null ? state.Record : null)
+        {
+        }
     }
 
     /// <summary>
@@ -170,14 +188,14 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
     }
 
     // The file from the load at start: the entries just loaded, with their ciphertext hashes.
-    private void SaveSummaries(List<Hash256> hashes, List<EntryState> loaded)
+    private void SaveSummaries(List<Decoded> loaded)
     {
         var summaries = new List<(Hash256, EntryDetails)>(loaded.Count);
         lock (_lock)
         {
-            for (var i = 0; i < loaded.Count; i++)
+            foreach (var entry in loaded)
             {
-                if (_heads.TryGetValue(loaded[i].Id, out var head) && !_pinned.ContainsKey(head.Id)) summaries.Add((hashes[i], head.Details));
+                if (_heads.TryGetValue(entry.Id, out var head) && !_pinned.ContainsKey(head.Id)) summaries.Add((entry.Ciphertext, head.Details));
             }
             _summariesStale = false;
         }

@@ -29,7 +29,7 @@ public sealed class PatientDirectory : IRecordKind
     /// <inheritdoc/>
     public void Load(IReadOnlyList<KeyValuePair<string, byte[]>> entries, RecordOpener opener)
     {
-        var states = RecordOpener.DecodeAll(entries, b => PatientState.TryDecode(b)).ToList();
+        var states = RecordOpener.DecodeAll(entries, (b, _) => PatientState.TryDecode(b)).ToList();
         // Many at once (the load at start): ciphertexts read in batches, decrypted on every core; a block's few one after the other.
         var present = states.OfType<PatientState>().ToList();
         var openedPresent = opener.OpenAll<PatientDetails>(present.Select(s => (s.Id, s.Version, s.Record, s.Id)).ToList());

@@ -42,6 +42,18 @@ public sealed class DataKeyedVersions
     }
 
     /// <summary>
+    /// <see cref="Note"/> for a version known to be sealed under a category key, without its reference (the load at start
+    /// keeps only the references of data-keyed versions): forgets the version if it was kept. Idempotent.
+    /// </summary>
+    public void NoteUnderCategoryKey(string patientId, string recordId, int version)
+    {
+        lock (_lock)
+        {
+            if (_byPatient.TryGetValue(patientId, out var versions) && versions.Remove((recordId, version)) && versions.Count == 0) _byPatient.Remove(patientId);
+        }
+    }
+
+    /// <summary>
     /// Forgets every version of <paramref name="recordId"/> (a kind that holds only a record's latest version calls this
     /// before it notes the new one). Costs nothing for a patient with no data-keyed version.
     /// </summary>

@@ -97,21 +97,21 @@ public sealed class RecordOpener(LedgerNode node, OrganisationKeys organisation,
     }
 
     /// <summary>
-    /// Decodes the state entries of a kind (<paramref name="decode"/> returns null for one that does not decode), in their
-    /// order; from <see cref="ParallelFrom"/> of them (the load at start) on every core.
+    /// Decodes the state entries of a kind (<paramref name="decode"/> is given each entry's bytes and position, and returns null
+    /// for one that does not decode), in their order; from <see cref="ParallelFrom"/> of them (the load at start) on every core.
     /// </summary>
-    public static T?[] DecodeAll<T>(IReadOnlyList<KeyValuePair<string, byte[]>> entries, Func<byte[], T?> decode) where T : class
+    public static T?[] DecodeAll<T>(IReadOnlyList<KeyValuePair<string, byte[]>> entries, Func<byte[], int, T?> decode) where T : class
     {
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentNullException.ThrowIfNull(decode);
         var decoded = new T?[entries.Count];
         if (entries.Count < ParallelFrom)
         {
-            for (var i = 0; i < entries.Count; i++) decoded[i] = decode(entries[i].Value);
+            for (var i = 0; i < entries.Count; i++) decoded[i] = decode(entries[i].Value, i);
         }
         else
         {
-            Parallel.For(0, entries.Count, i => decoded[i] = decode(entries[i].Value));
+            Parallel.For(0, entries.Count, i => decoded[i] = decode(entries[i].Value, i));
         }
         return decoded;
     }
