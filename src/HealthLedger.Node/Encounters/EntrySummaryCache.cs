@@ -44,9 +44,9 @@ public sealed class EntrySummaryCache(string? path, OrganisationKeys organisatio
         {
             file = File.ReadAllBytes(path);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return [];
+            return []; // unreadable: everything is opened from the ciphertexts (and the start tries to write the file anew)
         }
         if (file.Length < Magic.Length || !file.AsSpan(0, Magic.Length).SequenceEqual(Magic)) return [];
         if (!organisation.TryOpenCache(file.AsSpan(Magic.Length), Aad(), out var plaintext)) return [];
@@ -68,7 +68,9 @@ public sealed class EntrySummaryCache(string? path, OrganisationKeys organisatio
     public void Save(IReadOnlyCollection<(Hash256 Ciphertext, EntryDetails Summary)> summaries)
     {
         if (path is null) return;
-        var plaintext = Encode(summaries);
+        // A ward or bed name longer than its 2-byte length holds (65,535 UTF-8 bytes) is left out: its entry is opened from its
+        // ciphertext at the next start (an overflow here would have failed the start or the stop).
+        var plaintext = Encode(summaries.Where(s => Fits(s.Summary.Ward) && Fits(s.Summary.Bed)).ToList());
         try
         {
             DurableFile.Replace(path, [.. Magic, .. organisation.SealCache(plaintext, Aad())]);
@@ -122,6 +124,8 @@ public sealed class EntrySummaryCache(string? path, OrganisationKeys organisatio
         }
         return bytes;
     }
+
+    private static bool Fits(string text) => text.Length <= ushort.MaxValue / 3 || Encoding.UTF8.GetByteCount(text) <= ushort.MaxValue;
 
     private static int WriteText(Span<byte> span, string text)
     {

@@ -175,4 +175,26 @@ public class EntrySummaryFileTests
         Assert.Empty(new EntrySummaryCache(Path.Combine(folder.Path, "none"), node.App.Services.GetRequiredService<OrganisationKeys>(), "net-a").Load(out var missing));
         Assert.True(missing); // no file is not a failure
     }
+    [Fact]
+    public async Task A_summary_whose_ward_or_bed_is_longer_than_the_format_holds_is_left_out_of_the_file_not_an_overflow()
+    {
+        // The ward and bed are written with a 2-byte length: a name of more than 65,535 UTF-8 bytes (not possible through the
+        // entry form, which takes 50 and 20 characters, but a sealed entry may hold it) threw OverflowException, which neither
+        // the start's write nor the stop's catches (the node failed to start). Such a summary is left out: its entry is opened
+        // from its ciphertext at the next start.
+        using var folder = new TempDirectory();
+        await using var node = await NodeFixture.StartAsync(folder);
+        var path = Path.Combine(folder.Path, "summaries.sealed");
+        var cache = new EntrySummaryCache(path, node.App.Services.GetRequiredService<OrganisationKeys>(), "net-a");
+        var longWard = new EntryDetails { OccurredAt = DateTimeOffset.UnixEpoch, Ward = new string('\u00e9', 40_000), Bed = "1" };
+        var longBed = new EntryDetails { OccurredAt = DateTimeOffset.UnixEpoch, Ward = "W", Bed = new string('x', 65_536) };
+        var fits = new EntryDetails { OccurredAt = DateTimeOffset.UnixEpoch, Ward = new string('x', 65_535), Bed = "2", Amount = 1m };
+        var (a, b, c) = (Hashing.Sha256("a"u8), Hashing.Sha256("b"u8), Hashing.Sha256("c"u8));
+        cache.Save([(a, longWard), (b, longBed), (c, fits)]);
+
+        var loaded = cache.Load(out var opened);
+        Assert.True(opened);
+        Assert.Equal([c], loaded.Keys);
+        Assert.Equal(fits, loaded[c]);
+    }
 }
