@@ -244,7 +244,16 @@ public static class NodeHost
                 Log.NodeReady(app.Logger, node.NodeId, node.Network.NetworkId, node.Tip.Height, node.Tip.StateRoot.ToString()));
             app.Lifetime.ApplicationStopped.Register(() =>
             {
-                // The entries committed since start, for the next start (consensus has stopped; the ledger is still open).
+                app.Services.GetRequiredService<SessionStore>().Dispose();
+                certificate?.Dispose();
+                app.Services.GetRequiredService<PeerNetwork>().DisposeAsync().AsTask().GetAwaiter().GetResult();
+                node.Dispose();
+            });
+            // Registered after the clean-up above, so run before it (a token runs its callbacks last registered first, each even
+            // when another throws): the entries committed since start, for the next start (consensus has stopped; the ledger
+            // is still open).
+            app.Lifetime.ApplicationStopped.Register(() =>
+            {
                 try
                 {
                     app.Services.GetRequiredService<EntryStore>().SaveSummaries();
@@ -253,10 +262,6 @@ public static class NodeHost
                 {
                     Log.EntrySummariesNotSaved(app.Logger, e.Message);
                 }
-                app.Services.GetRequiredService<SessionStore>().Dispose();
-                certificate?.Dispose();
-                app.Services.GetRequiredService<PeerNetwork>().DisposeAsync().AsTask().GetAwaiter().GetResult();
-                node.Dispose();
             });
             return app;
         }
