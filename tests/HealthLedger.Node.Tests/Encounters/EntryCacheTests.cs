@@ -20,7 +20,8 @@ public class EntryCacheTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static async Task<string> RegisterAsync(HttpClient admin, string mrn, string name)
+    /// <summary>Registers a patient through the API as the admin; returns the patient's id (also used by <see cref="EntrySummaryFileTests"/>).</summary>
+    internal static async Task<string> RegisterAsync(HttpClient admin, string mrn, string name)
     {
         using var registered = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn, fullName = name, dateOfBirth = "1970-01-01", gender = "female" }, Ct);
         registered.EnsureSuccessStatusCode();

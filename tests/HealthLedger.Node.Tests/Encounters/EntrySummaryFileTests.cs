@@ -4,7 +4,6 @@ using HealthLedger.Core.Crypto;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Security;
-using HealthLedger.Node.Web;
 using HealthLedger.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -19,13 +18,6 @@ public class EntrySummaryFileTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static async Task<string> RegisterAsync(HttpClient admin, string mrn, string name)
-    {
-        using var registered = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn, fullName = name, dateOfBirth = "1970-01-01", gender = "female" }, Ct);
-        registered.EnsureSuccessStatusCode();
-        return (await registered.Content.ReadFromJsonAsync<WriteResponse>(Ct))!.Id;
-    }
-
     private static async Task PostAsync(HttpClient admin, string path, object body)
     {
         using var response = await admin.PostAsJsonAsync(path, body, Ct);
@@ -37,8 +29,8 @@ public class EntrySummaryFileTests
     {
         await using var node = await NodeFixture.StartAsync(folder);
         using var admin = await node.LoginAsync("admin", NodeFixture.Password);
-        var a = await RegisterAsync(admin, "MRN-S1", "Sana Summary");
-        var b = await RegisterAsync(admin, "MRN-S2", "Kemal Kept");
+        var a = await EntryCacheTests.RegisterAsync(admin, "MRN-S1", "Sana Summary");
+        var b = await EntryCacheTests.RegisterAsync(admin, "MRN-S2", "Kemal Kept");
         await PostAsync(admin, $"/api/v1/patients/{a}/account/charges", new { occurredAt = "2026-01-02T10:00", service = "X-ray", quantity = 2, unitPrice = 12.5m });
         await PostAsync(admin, $"/api/v1/patients/{a}/account/payments", new { occurredAt = "2026-01-03T09:00", amount = 20m, method = "cash", deposit = true });
         await PostAsync(admin, $"/api/v1/patients/{b}/account/charges", new { occurredAt = "2026-01-04T11:30", service = "Plaster", quantity = 1, unitPrice = 7.25m });
