@@ -203,13 +203,9 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
         {
             summaryFile!.Save(summaries);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             lock (_lock) _summariesStale = true; // tried again at stop
-        }
-        catch (UnauthorizedAccessException)
-        {
-            lock (_lock) _summariesStale = true;
         }
     }
 

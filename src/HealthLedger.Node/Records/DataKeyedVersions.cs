@@ -26,24 +26,21 @@ public sealed class DataKeyedVersions
     /// <param name="category">Its single consent category.</param>
     public void Note(string patientId, string recordId, int version, SealedRecordRef reference, ConsentCategories category)
     {
-        var key = (recordId, version);
+        if (reference.KeyWrap is not null || category == ConsentCategories.None)
+        {
+            NoteUnderCategoryKey(patientId, recordId, version);
+            return;
+        }
         lock (_lock)
         {
-            if (reference.KeyWrap is null && category != ConsentCategories.None)
-            {
-                if (!_byPatient.TryGetValue(patientId, out var versions)) _byPatient[patientId] = versions = [];
-                versions[key] = new SealedVersion(recordId, version, reference, category); // allocated only for the few kept
-            }
-            else if (_byPatient.TryGetValue(patientId, out var versions) && versions.Remove(key) && versions.Count == 0)
-            {
-                _byPatient.Remove(patientId);
-            }
+            if (!_byPatient.TryGetValue(patientId, out var versions)) _byPatient[patientId] = versions = [];
+            versions[(recordId, version)] = new SealedVersion(recordId, version, reference, category); // allocated only for the few kept
         }
     }
 
     /// <summary>
-    /// <see cref="Note"/> for a version known to be sealed under a category key, without its reference (the load at start
-    /// keeps only the references of data-keyed versions): forgets the version if it was kept. Idempotent.
+    /// <see cref="Note"/> for a version known to be sealed under a category key (or of no category), without its reference
+    /// (the load at start keeps only the references of data-keyed versions): forgets the version if it was kept. Idempotent.
     /// </summary>
     public void NoteUnderCategoryKey(string patientId, string recordId, int version)
     {
