@@ -14,6 +14,15 @@ internal static partial class Log
     [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "The entry summaries were not kept for the next start ({Reason}): it will open the entries committed since the last kept file from their ciphertexts")]
     public static partial void EntrySummariesNotSaved(ILogger logger, string reason);
 
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Integrity sweep started: blocks 0 to {Through} and their record ciphertexts, which this start took on trust up to {Trusted} from the start-up check's record, are read again in the background")]
+    public static partial void IntegritySweepStarted(ILogger logger, ulong through, ulong trusted);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "Integrity sweep passed: {Blocks} blocks and {Transactions} transactions up to height {Through} and their record ciphertexts match the chain ({Seconds:0.0} s)")]
+    public static partial void IntegritySweepPassed(ILogger logger, ulong blocks, ulong transactions, ulong through, double seconds);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Critical, Message = "Integrity sweep failed: {Issue}. The ledger was changed outside the node; the node shuts down, and the next start verifies every block and refuses. Run 'healthledger verify' for a full report, then restore the data folder from a backup (a node of a network of several: rebuild it from its peers with 'healthledger join')")]
+    public static partial void IntegritySweepFailed(ILogger logger, string issue);
+
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Committed block {Height} with {TxCount} transaction(s) ({Rejected} rejected) in {ElapsedMs} ms")]
     public static partial void BlockCommitted(ILogger logger, ulong height, int txCount, int rejected, long elapsedMs);
 

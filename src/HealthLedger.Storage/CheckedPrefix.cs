@@ -6,22 +6,35 @@ using HealthLedger.Core.Primitives;
 namespace HealthLedger.Storage;
 
 /// <summary>
-/// What the last passing start-up check verified, so that the next one need not redo the costly part (<c>ledger.checked</c>
-/// beside the ledger file): the block <paramref name="Height"/> and its <paramref name="Hash"/> up to which every proposer and
-/// commit-certificate signature verified, SHA-256 hashes over the stored headers (<paramref name="Headers"/>: a proposer's
-/// signature is not part of the block hash) and the certificates of blocks 1 to <paramref name="Height"/>, and per
-/// referenced document file its length and modification time when its bytes matched its hash.
+/// Where a document file is first referenced on the chain: block <paramref name="Height"/>, transaction <paramref name="Index"/>
+/// (id <paramref name="TxId"/>), and the ciphertext length it states.
+/// </summary>
+public readonly record struct DocumentReference(ulong Height, int Index, Hash256 TxId, long Length);
+
+/// <summary>
+/// What the last passing start-up check verified, so that the next start need not read it again (<c>ledger.checked</c> beside
+/// the ledger file): every block up to <paramref name="Height"/> (whose block hash is <paramref name="Hash"/>) with its rows,
+/// proposer and certificate signatures and record ciphertexts; the keys the chain made validators up to there
+/// (<paramref name="Proposers"/>, which bound the proposers of later blocks); the document files blocks up to there reference
+/// (<paramref name="References"/>); and per referenced document file its length and modification time when its bytes matched
+/// its hash (<paramref name="Documents"/>).
 /// </summary>
 /// <remarks>
+/// <para>
 /// A cache, never a source of truth: a missing, damaged or non-matching record only makes the next check do the whole work.
-/// The next quick check trusts the signatures of blocks up to <paramref name="Height"/> only when the stored block there still
-/// has <paramref name="Hash"/> and the stored headers and certificates still hash to <paramref name="Headers"/> and
-/// <paramref name="Certificates"/>; it trusts a document's bytes only when its length and modification time are unchanged and
-/// that time lies before <paramref name="Written"/> minus <see cref="RacyWindow"/> (a file changed within the same clock tick
-/// as the record is re-hashed). <c>healthledger verify</c> never reads it.
+/// The next quick check starts after <paramref name="Height"/> only while the stored block there still has
+/// <paramref name="Hash"/>; it trusts a document's bytes only when its length and modification time are unchanged and that time
+/// lies before <paramref name="Written"/> minus <see cref="RacyWindow"/> (a file changed within the same clock tick as the record
+/// is re-hashed).
+/// </para>
+/// <para>
+/// What a start then takes on trust (the rows of blocks up to <paramref name="Height"/> and their ciphertexts) a node re-checks
+/// after it started (<see cref="StoreVerifier.Sweep"/>, the integrity sweep), and <c>healthledger verify</c> re-derives in full;
+/// neither reads this record. A sweep that finds damage removes it, so the start after that verifies everything and refuses.
+/// </para>
 /// </remarks>
-public sealed record CheckedPrefix(ulong Height, Hash256 Hash, Hash256 Headers, Hash256 Certificates, DateTime Written,
-    IReadOnlyDictionary<string, (long Length, long ModifiedTicks)> Documents)
+public sealed record CheckedPrefix(ulong Height, Hash256 Hash, IReadOnlyList<SigningPublicKey> Proposers,
+    IReadOnlyDictionary<Hash256, DocumentReference> References, DateTime Written, IReadOnlyDictionary<string, (long Length, long ModifiedTicks)> Documents)
 {
     /// <summary>The file name beside a data folder's ledger file.</summary>
     public const string FileName = "ledger.checked";
@@ -29,7 +42,7 @@ public sealed record CheckedPrefix(ulong Height, Hash256 Hash, Hash256 Headers, 
     /// <summary>A document whose modification time is this close to (or after) the record's own time is re-hashed anyway.</summary>
     public static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(2);
 
-    private const string Magic = "healthledger-checked/v1";
+    private const string Magic = "healthledger-checked/v2";
 
     /// <summary>Where the record of the ledger at <paramref name="ledgerPath"/> lives.</summary>
     public static string PathFor(string ledgerPath) => Path.ChangeExtension(Path.GetFullPath(ledgerPath), ".checked");
@@ -76,26 +89,40 @@ public sealed record CheckedPrefix(ulong Height, Hash256 Hash, Hash256 Headers, 
             return null;
         }
         var head = lines[1].Split(' ');
-        if (head.Length != 5 || !ulong.TryParse(head[0], NumberStyles.None, CultureInfo.InvariantCulture, out var height)
-            || !Hash256.TryParse(head[1], out var hash) || !Hash256.TryParse(head[2], out var headers) || !Hash256.TryParse(head[3], out var certificates)
-            || !long.TryParse(head[4], NumberStyles.None, CultureInfo.InvariantCulture, out var written) || written > DateTime.MaxValue.Ticks)
+        if (head.Length != 3 || !ulong.TryParse(head[0], NumberStyles.None, CultureInfo.InvariantCulture, out var height)
+            || !Hash256.TryParse(head[1], out var hash)
+            || !long.TryParse(head[2], NumberStyles.None, CultureInfo.InvariantCulture, out var written) || written > DateTime.MaxValue.Ticks)
         {
             unusable = "its header line is malformed";
             return null;
         }
+        var proposers = new List<SigningPublicKey>();
+        var references = new Dictionary<Hash256, DocumentReference>();
         var documents = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
         foreach (var line in lines.AsSpan(2, lines.Length - 3))
         {
             var parts = line.Split(' ');
-            if (parts.Length != 3 || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var length)
-                || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var modified))
+            var ok = parts[0] switch
             {
-                unusable = "a document line is malformed";
+                "proposer" => parts.Length == 2 && SigningPublicKey.TryParse(parts[1], out var key) && Added(proposers, key),
+                "reference" => parts.Length == 6 && Hash256.TryParse(parts[1], out var document)
+                    && ulong.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var at)
+                    && int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+                    && Hash256.TryParse(parts[4], out var txId)
+                    && long.TryParse(parts[5], NumberStyles.None, CultureInfo.InvariantCulture, out var stated)
+                    && references.TryAdd(document, new DocumentReference(at, index, txId, stated)),
+                "document" => parts.Length == 4 && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var length)
+                    && long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var modified)
+                    && documents.TryAdd(parts[1], (length, modified)),
+                _ => false,
+            };
+            if (!ok)
+            {
+                unusable = "a line is malformed";
                 return null;
             }
-            documents[parts[0]] = (length, modified);
         }
-        return new CheckedPrefix(height, hash, headers, certificates, new DateTime(written, DateTimeKind.Utc), documents);
+        return new CheckedPrefix(height, hash, proposers, references, new DateTime(written, DateTimeKind.Utc), documents);
     }
 
     /// <summary>
@@ -105,19 +132,29 @@ public sealed record CheckedPrefix(ulong Height, Hash256 Hash, Hash256 Headers, 
     public static void Write(string ledgerPath, CheckedPrefix record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var lines = new List<string>(record.Documents.Count + 3)
+        var lines = new List<string>(record.Proposers.Count + record.References.Count + record.Documents.Count + 3)
         {
             Magic,
-            string.Create(CultureInfo.InvariantCulture, $"{record.Height} {record.Hash} {record.Headers} {record.Certificates} {record.Written.Ticks}"),
+            string.Create(CultureInfo.InvariantCulture, $"{record.Height} {record.Hash} {record.Written.Ticks}"),
         };
+        lines.AddRange(record.Proposers.Select(p => $"proposer {p}"));
+        lines.AddRange(record.References.OrderBy(r => r.Key).Select(r =>
+            string.Create(CultureInfo.InvariantCulture, $"reference {r.Key} {r.Value.Height} {r.Value.Index} {r.Value.TxId} {r.Value.Length}")));
         lines.AddRange(record.Documents.OrderBy(d => d.Key, StringComparer.Ordinal)
-            .Select(d => string.Create(CultureInfo.InvariantCulture, $"{d.Key} {d.Value.Length} {d.Value.ModifiedTicks}")));
+            .Select(d => string.Create(CultureInfo.InvariantCulture, $"document {d.Key} {d.Value.Length} {d.Value.ModifiedTicks}")));
         lines.Add("checksum " + Checksum(lines.ToArray()));
         DurableFile.Replace(PathFor(ledgerPath), Encoding.ASCII.GetBytes(string.Join('\n', lines) + "\n"));
     }
 
     /// <summary>Removes the record beside <paramref name="ledgerPath"/>, if any.</summary>
     public static void Delete(string ledgerPath) => File.Delete(PathFor(ledgerPath));
+
+    private static bool Added(List<SigningPublicKey> keys, SigningPublicKey key)
+    {
+        if (keys.Contains(key)) return false;
+        keys.Add(key);
+        return true;
+    }
 
     private static string Checksum(ReadOnlySpan<string> lines) =>
         Hashing.Sha256(Encoding.ASCII.GetBytes(string.Join('\n', lines.ToArray()))).ToString()[..16];

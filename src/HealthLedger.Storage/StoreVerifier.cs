@@ -78,9 +78,10 @@ public static class StoreVerifier
     /// first compare the store with its tip record (<see cref="ILedgerStore.ReadRecordedTip"/>): a store whose blocks end below the
     /// recorded tip, or hold another block at its height, lost committed blocks; a store with blocks and no record is refused too.
     /// <paramref name="checkTipRecord"/> false skips that (<c>verify --accept-tip</c>, which then records the store's own tip).
-    /// <paramref name="checkedBefore"/> (quick mode only) is what an earlier quick check verified: the signatures and document
-    /// bytes it vouches for are not verified again while the stored bytes still match it (see <see cref="CheckedPrefix"/>);
-    /// a passing quick report carries the new record in <see cref="VerifyReport.Checked"/>.
+    /// <paramref name="checkedBefore"/> (quick mode only) is what an earlier quick check verified: while the block it ends at is
+    /// still stored with its hash, the blocks up to there are taken on trust (<see cref="VerifyReport.TrustedThrough"/>; the
+    /// integrity sweep, <see cref="Sweep"/>, re-checks them) and unchanged documents are not re-hashed (see
+    /// <see cref="CheckedPrefix"/>); a passing quick report carries the new record in <see cref="VerifyReport.Checked"/>.
     /// </remarks>
     public static VerifyReport Verify(ILedgerStore store, DocumentStore documents, VerifyMode mode = VerifyMode.Full, Action<ulong, ulong>? progress = null,
         CertificateCheck? certificates = null, bool checkTipRecord = true, CheckedPrefix? checkedBefore = null)
@@ -196,78 +197,49 @@ public static class StoreVerifier
     private static VerifyReport Quick(ILedgerStore store, DocumentStore documents, CertificateCheck? certificates, CheckedPrefix? checkedBefore,
         ulong tip, Task<WorldState> loading)
     {
-        // An earlier check's record is used only while the block it ends at is still stored with its hash: the hash chain then
-        // binds every header up to it, so their proposer signatures verified then. The latest blocks are always verified.
+        // An earlier check's record is used only while the block it ends at is still stored with its hash: the blocks up to it
+        // (their rows, signatures and ciphertexts) are then not read again here. The integrity sweep re-reads them after the
+        // start (Sweep) and 'verify' re-derives them; the latest RecentWindow blocks are always checked here.
+        BlockHeader? anchor = null;
         var vouched = checkedBefore is { } c && c.Height <= tip && store.ReadBlock(c.Height) is { } atRecord
-            && atRecord.Hash.Length == 32 && new Hash256(atRecord.Hash) == c.Hash ? checkedBefore : null;
-        var signaturesVouchedThrough = vouched is null ? 0 : Math.Min(vouched.Height, tip > RecentWindow ? tip - RecentWindow : 0);
+            && atRecord.Hash.Length == 32 && new Hash256(atRecord.Hash) == c.Hash && BlockHeader.TryDecode(atRecord.Header, out anchor, out _)
+            && anchor!.Height == c.Height && anchor.Hash == c.Hash ? checkedBefore : null;
         WorldState State() => loading.GetAwaiter().GetResult();
         // The network's entry is read on its own (the blocks' checks need its policy); the whole state, loaded meanwhile, holds
         // the same row.
-        var network = store.ReadState(StateKeys.Network).Where(e => e.Key == StateKeys.Network).Select(e => NetworkConfig.TryDecode(e.Value)).FirstOrDefault();
+        var network = ReadNetwork(store);
         if (network is null) return new VerifyReport(0, 0, State().Root.ToString(), VerifyIssue.InState(StateKeys.Network, "missing or damaged"));
 
-        BlockHeader? previous = null;
-        ulong blocks = 0, transactions = 0;
-        VerifyReport Fail(VerifyIssue issue) => new(blocks, transactions, State().Root.ToString(), issue);
+        var pass = vouched is null ? new Pass(network) : new Pass(network, vouched, anchor!);
+        // What the next start may take on trust: everything but the most recent blocks, which every start checks (a short
+        // chain is always checked whole).
+        ulong? nextAnchor = tip > RecentWindow ? Math.Max(tip - RecentWindow, vouched?.Height ?? 0) : vouched?.Height;
+        VerifyReport Fail(VerifyIssue issue) => new(pass.Blocks, pass.Transactions, State().Root.ToString(), issue);
         var orphans = new OrphanCounter();
-        var blobs = new RecordBlobChecks();
-        // Per height the validator set is not known without re-execution. Every proposer after genesis must be a key that an
-        // earlier block made a validator (genesis's nodes, an accepted ConfigureNodes that adds a node or replaces its key, an
-        // accepted proposal that adds or replaces nodes):
-        // a chain re-signed by any other key is refused here; full mode checks the exact set of each height.
-        var context = new BlockContext { NetworkId = network.NetworkId, MaxTransactions = network.Policy.MaxBlockTxs, VerifyTransactionSignatures = false };
-        var namedValidators = new List<SigningPublicKey>();
-        var decided = new List<(ulong Height, Hash256 Hash)>();
-        // The proposer's signature is not bound by the block hash: the headers' bytes are hashed in height order, and when the
-        // earlier check's headers no longer hash to what it recorded, its record is dropped and everything is verified.
-        using var headers = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        Hash256? headersAtVouched = null;
-        // Transactions are decoded ahead, on every core, and used only for their exact stored bytes (BlockChecks.CheckStored).
-        using var lookahead = new SignatureLookahead(verifySignatures: false);
-        foreach (var (stored, decoded) in lookahead.Read(store.ReadBlocks(orphans: orphans)))
-        {
-            Append(headers, stored.Height, stored.Header);
-            if (vouched is not null && stored.Height == vouched.Height) headersAtVouched = new Hash256(headers.GetCurrentHash());
-            var expected = previous is null ? 0 : previous.Height + 1;
-            if (stored.Height != expected) return Fail(VerifyIssue.InBlock(expected, "block is missing"));
-            if (BlockChecks.CheckStored(stored, network.Policy.MaxTxBytes, quick: true, decoded, out var block) is { } issue) return Fail(issue);
-            var verdict = BlockValidator.Validate(block!, context with
-            {
-                Previous = previous,
-                Validators = previous is null ? null : namedValidators,
-                VerifyProposerSignature = stored.Height == 0 || stored.Height > signaturesVouchedThrough,
-            }, state: null);
-            if (!verdict.IsOk) return Fail(VerifyIssue.InBlock(block!, verdict));
-            previous = block!.Header;
-            if (previous.Height > 0) decided.Add((previous.Height, previous.Hash));
-            blocks++;
-            transactions += (ulong)block.Transactions.Count;
-            var receipts = stored.Receipts.Select(r => Receipt.TryDecode(r, out var receipt, out _) ? receipt! : new Receipt(default, TxVerdict.Malformed, "")).ToList();
-            NameValidators(block, receipts, namedValidators);
-            blobs.Add(block, receipts);
-        }
+        if (pass.Run(store, tip, orphans, snapshotAt: nextAnchor, CancellationToken.None) is { } blockIssue) return Fail(blockIssue);
         if (orphans.Count > 0) return Fail(Orphans(orphans));
-        if (vouched is not null && headersAtVouched != vouched.Headers) return Quick(store, documents, certificates, checkedBefore: null, tip, loading);
-        var headersDigest = new Hash256(headers.GetHashAndReset());
+        var previous = pass.Previous!;
         var state = State();
-        if (previous!.StateRoot != state.Root)
+        if (previous.StateRoot != state.Root)
         {
             return Fail(VerifyIssue.InBlock(previous.Height,
                 $"the stored world state (root {state.Root}) does not match block {previous.Height}'s state root {previous.StateRoot}"));
         }
-        var (certificateIssue, certificateDigest) = Certificates(store, network.NetworkId, decided, certificates, vouched, signaturesVouchedThrough);
-        if (certificateIssue is not null) return Fail(certificateIssue);
+        if (Certificates(store, network.NetworkId, pass.Decided, certificates) is { } certificateIssue) return Fail(certificateIssue);
         // Heights of state rows: the re-derived last writer of each key needs re-execution (verify); here they must not lie
         // after the tip. Ciphertexts are filed under the exact block that first referenced them, checked in both modes.
         foreach (var (key, height) in store.ReadStateHeights())
         {
             if (height > previous.Height) return Fail(VerifyIssue.InState(key, $"filed under height {height}, after the last block {previous.Height}"));
         }
-        if (blobs.Check(store.ReadBlobs()) is { } blobIssue) return Fail(blobIssue);
+        // Without a record every stored ciphertext is read and compared; with one, those of the blocks read here (each one it
+        // references, by hash), the rest being the sweep's.
+        var blobIssue = vouched is null ? pass.Blobs.Check(store.ReadBlobs()) : pass.Blobs.CheckReferenced(store.ReadBlobs);
+        if (blobIssue is not null) return Fail(blobIssue);
         // Unreferenced files (uploads whose transaction never committed) are the caller's to set aside. In a network of
         // several nodes a document uploaded elsewhere arrives by replication after its block; one not held yet is listed in
         // MissingDocuments, not a problem. A single node must hold them all.
+        var blobs = pass.Blobs;
         var referenced = blobs.Documents.Keys.ToHashSet();
         var replicated = ValidatorSet.Ids(state).Count > 1;
         var files = documents.Enumerate().Where(d => Hash256.TryParse(d.Name, out var h) && referenced.Contains(h)).ToList();
@@ -287,11 +259,14 @@ public static class StoreVerifier
         {
             return Fail(documentIssue);
         }
-        var checkedNow = certificateDigest is { } digest
-            ? new CheckedPrefix(previous.Height, previous.Hash, headersDigest, digest, DateTime.UtcNow,
-                seen.ToDictionary(d => d.Name, d => (d.Info.Length, d.Info.LastWriteTimeUtc.Ticks), StringComparer.Ordinal))
+        var checkedNow = certificates is not null && pass.Snapshot is { } snapshot
+            ? snapshot with
+            {
+                Written = DateTime.UtcNow,
+                Documents = seen.ToDictionary(d => d.Name, d => (d.Info.Length, d.Info.LastWriteTimeUtc.Ticks), StringComparer.Ordinal),
+            }
             : null;
-        return new VerifyReport(blocks, transactions, state.Root.ToString(), null)
+        return new VerifyReport(pass.Blocks, pass.Transactions, state.Root.ToString(), null)
         {
             Checked = checkedNow,
             State = state,
@@ -299,10 +274,114 @@ public static class StoreVerifier
             Tip = previous,
             ReferencedDocuments = referenced,
             MissingDocuments = missing,
+            TrustedThrough = vouched?.Height,
         };
     }
 
-    // Adds the keys that the block's accepted transactions make validators.
+    /// <summary>
+    /// The integrity sweep: re-reads blocks 0 to <paramref name="through"/> of a running node's store as the start-up quick
+    /// check does without a record (every block's rows, hash, link, timestamp, transaction and receipts roots, proposer
+    /// signature and bound, commit certificate, and every record ciphertext filed up to there against its hash and height),
+    /// so that what a start took on trust from <see cref="CheckedPrefix"/> is checked after all. The world state and documents
+    /// are not (the start checked them). Reads only blocks and ciphertexts up to <paramref name="through"/>, which no commit
+    /// changes, so it runs beside a node that commits.
+    /// </summary>
+    /// <returns>A report whose <see cref="VerifyReport.Issue"/> is the first problem, or null.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked between blocks and ciphertexts).</exception>
+    public static VerifyReport Sweep(ILedgerStore store, ulong through, CertificateCheck? certificates, CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (ReadNetwork(store) is not { } network) return new VerifyReport(0, 0, "", VerifyIssue.InState(StateKeys.Network, "missing or damaged"));
+        var pass = new Pass(network);
+        VerifyReport Report(VerifyIssue? issue) => new(pass.Blocks, pass.Transactions, "", issue);
+        var orphans = new OrphanCounter();
+        if (pass.Run(store, through, orphans, snapshotAt: null, cancel) is { } blockIssue) return Report(blockIssue);
+        if (pass.Previous is null || pass.Previous.Height != through) return Report(VerifyIssue.InBlock(pass.Previous is null ? 0 : pass.Previous.Height + 1, "block is missing"));
+        if (orphans.Count > 0) return Report(Orphans(orphans));
+        if (Certificates(store, network.NetworkId, pass.Decided, certificates) is { } certificateIssue) return Report(certificateIssue);
+        return Report(pass.Blobs.Check(Cancellable(store.ReadBlobs().Where(b => b.Height <= through), cancel)));
+    }
+
+    private static NetworkConfig? ReadNetwork(ILedgerStore store) =>
+        store.ReadState(StateKeys.Network).Where(e => e.Key == StateKeys.Network).Select(e => NetworkConfig.TryDecode(e.Value)).FirstOrDefault();
+
+    private static IEnumerable<T> Cancellable<T>(IEnumerable<T> items, CancellationToken cancel)
+    {
+        foreach (var item in items)
+        {
+            cancel.ThrowIfCancellationRequested();
+            yield return item;
+        }
+    }
+
+    // One pass over stored blocks in height order, as the quick check reads them: from genesis, or from after the block an
+    // earlier check's record ends at (its header, proposers and document references carried over).
+    private sealed class Pass
+    {
+        private readonly NetworkConfig _network;
+        private readonly List<SigningPublicKey> _proposers = [];
+
+        public Pass(NetworkConfig network) => _network = network;
+
+        public Pass(NetworkConfig network, CheckedPrefix record, BlockHeader anchor)
+            : this(network)
+        {
+            Previous = anchor;
+            _proposers.AddRange(record.Proposers);
+            foreach (var (document, where) in record.References) Blobs.AddEarlierDocument(document, where.Height, where.Index, where.TxId, where.Length);
+        }
+
+        public BlockHeader? Previous { get; private set; }
+
+        public ulong Blocks { get; private set; }
+
+        public ulong Transactions { get; private set; }
+
+        // Blocks after genesis read in this pass, for their commit certificates.
+        public List<(ulong Height, Hash256 Hash)> Decided { get; } = [];
+
+        public RecordBlobChecks Blobs { get; } = new();
+
+        // What a record ending at the snapshot height holds (Written and Documents are the caller's), once the pass reached it.
+        public CheckedPrefix? Snapshot { get; private set; }
+
+        public VerifyIssue? Run(ILedgerStore store, ulong to, OrphanCounter orphans, ulong? snapshotAt, CancellationToken cancel)
+        {
+            // Per height the validator set is not known without re-execution. Every proposer after genesis must be a key that an
+            // earlier block made a validator (genesis's nodes, an accepted ConfigureNodes that adds a node or replaces its key, an
+            // accepted proposal that adds or replaces nodes): a chain re-signed by any other key is refused here; full mode
+            // checks the exact set of each height.
+            var context = new BlockContext { NetworkId = _network.NetworkId, MaxTransactions = _network.Policy.MaxBlockTxs, VerifyTransactionSignatures = false };
+            if (Previous is { } start && snapshotAt == start.Height) TakeSnapshot(start);
+            // Transactions are decoded ahead, on every core, and used only for their exact stored bytes (BlockChecks.CheckStored).
+            using var lookahead = new SignatureLookahead(verifySignatures: false);
+            var from = Previous is null ? 0 : Previous.Height + 1;
+            foreach (var (stored, decoded) in lookahead.Read(store.ReadBlocks(from, to, orphans)))
+            {
+                cancel.ThrowIfCancellationRequested();
+                var expected = Previous is null ? 0 : Previous.Height + 1;
+                if (stored.Height != expected) return VerifyIssue.InBlock(expected, "block is missing");
+                if (BlockChecks.CheckStored(stored, _network.Policy.MaxTxBytes, quick: true, decoded, out var block) is { } issue) return issue;
+                var verdict = BlockValidator.Validate(block!, context with { Previous = Previous, Validators = Previous is null ? null : _proposers }, state: null);
+                if (!verdict.IsOk) return VerifyIssue.InBlock(block!, verdict);
+                Previous = block!.Header;
+                if (Previous.Height > 0) Decided.Add((Previous.Height, Previous.Hash));
+                Blocks++;
+                Transactions += (ulong)block.Transactions.Count;
+                var receipts = stored.Receipts.Select(r => Receipt.TryDecode(r, out var receipt, out _) ? receipt! : new Receipt(default, TxVerdict.Malformed, "")).ToList();
+                NameValidators(block, receipts, _proposers);
+                Blobs.Add(block, receipts);
+                if (snapshotAt == Previous.Height) TakeSnapshot(Previous);
+            }
+            return null;
+        }
+
+        private void TakeSnapshot(BlockHeader at) =>
+            Snapshot = new CheckedPrefix(at.Height, at.Hash, [.. _proposers],
+                Blobs.Documents.ToDictionary(d => d.Key, d => new DocumentReference(d.Value.Height, d.Value.Index, d.Value.TxId, d.Value.Length)),
+                default, new Dictionary<string, (long, long)>());
+    }
+
     private static void NameValidators(Block block, IReadOnlyList<Receipt> receipts, List<SigningPublicKey> keys)
     {
         for (var i = 0; i < block.Transactions.Count && i < receipts.Count; i++)
@@ -329,43 +408,21 @@ public static class StoreVerifier
     // checked, otherwise all of them. Each is checked (in parallel) for what needs no validator set (decodes, votes for this
     // block, one round, every signature): quick mode passes an empty list of validators, since the set of each height needs
     // re-execution. The lowest failing height is named. Returns the hash of all certificates (for the next check's record), or
-    // null without a check.
-    private static (VerifyIssue? Issue, Hash256? Digest) Certificates(ILedgerStore store, string networkId, List<(ulong Height, Hash256 Hash)> decided,
-        CertificateCheck? check, CheckedPrefix? vouched, ulong vouchedThrough)
-    {
-        if (check is null) return (null, null);
-        using var digest = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        Hash256? atVouched = vouched is { Height: 0 } ? new Hash256(digest.GetCurrentHash()) : null;
-        var recent = new List<(ulong Height, Hash256 Hash, byte[]? Certificate)>();
-        foreach (var block in decided)
-        {
-            var certificate = store.ReadCertificate(block.Height);
-            Append(digest, block.Height, certificate);
-            if (vouched is not null && block.Height == vouched.Height) atVouched = new Hash256(digest.GetCurrentHash());
-            if (block.Height > vouchedThrough) recent.Add((block.Height, block.Hash, certificate));
-        }
-        var all = new Hash256(digest.GetHashAndReset());
-        var toCheck = vouched is null || atVouched == vouched.Certificates
-            ? recent
-            : decided.Select(b => (b.Height, b.Hash, store.ReadCertificate(b.Height))).ToList();
-        var problems = new System.Collections.Concurrent.ConcurrentDictionary<ulong, string>();
-        Parallel.ForEach(toCheck, block =>
-        {
-            if (check(networkId, block.Height, block.Hash, [], block.Item3) is { } problem) problems[block.Height] = problem;
-        });
-        if (problems.IsEmpty) return (null, all);
-        var first = problems.Keys.Min();
-        return (VerifyIssue.InBlock(first, problems[first]), all);
-    }
 
-    // Adds one height's bytes (or their absence) to a running hash, framed so that no two sequences hash alike.
-    private static void Append(System.Security.Cryptography.IncrementalHash hash, ulong height, byte[]? bytes)
+    // Every block after genesis that a pass read was decided with a commit certificate. Each is checked (in parallel) for what
+    // needs no validator set (decodes, votes for this block, one round, every signature): quick mode passes an empty list of
+    // validators, since the set of each height needs re-execution. The lowest failing height is named.
+    private static VerifyIssue? Certificates(ILedgerStore store, string networkId, List<(ulong Height, Hash256 Hash)> decided, CertificateCheck? check)
     {
-        Span<byte> frame = stackalloc byte[12];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(frame, height);
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(frame[8..], bytes?.Length ?? -1);
-        hash.AppendData(frame);
-        if (bytes is not null) hash.AppendData(bytes);
+        if (check is null) return null;
+        var problems = new System.Collections.Concurrent.ConcurrentDictionary<ulong, string>();
+        Parallel.ForEach(decided, block =>
+        {
+            if (check(networkId, block.Height, block.Hash, [], store.ReadCertificate(block.Height)) is { } problem) problems[block.Height] = problem;
+        });
+        if (problems.IsEmpty) return null;
+        var first = problems.Keys.Min();
+        return VerifyIssue.InBlock(first, problems[first]);
     }
 
     private static VerifyIssue Orphans(OrphanCounter orphans) =>

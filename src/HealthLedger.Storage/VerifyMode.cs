@@ -9,8 +9,11 @@ public enum VerifyMode
     /// (without membership); the stored world state's root against the tip and its rows' heights not after it; every record
     /// ciphertext against its hash and height; every referenced document re-hashed. No transaction signature is verified and
     /// nothing is re-executed; unreferenced documents are left to the caller (<see cref="VerifyReport.ReferencedDocuments"/>).
-    /// Given the <see cref="CheckedPrefix"/> of an earlier passing check, the signatures and documents it vouches for are not
-    /// verified again while the stored bytes still match it.
+    /// Given the <see cref="CheckedPrefix"/> of an earlier passing check whose last block is still stored with its hash, the
+    /// blocks up to there and their ciphertexts are not read again (only the ciphertexts later blocks reference, by hash), and
+    /// the documents whose files are unchanged since are not re-hashed: a start costs the blocks added since, the most recent
+    /// <see cref="StoreVerifier.RecentWindow"/> blocks and the world state. What it took on trust is the integrity sweep's
+    /// (<see cref="StoreVerifier.Sweep"/>) after the start, and <c>healthledger verify</c>'s.
     /// </summary>
     Quick,
 

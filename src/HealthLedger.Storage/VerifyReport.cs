@@ -36,10 +36,18 @@ public sealed record VerifyReport(ulong Blocks, ulong Transactions, string State
     public IReadOnlySet<Hash256> ReferencedDocuments { get; init; } = new HashSet<Hash256>();
 
     /// <summary>
-    /// <see cref="VerifyMode.Quick"/> with a certificate check only, when it passed: what it verified, for the next start-up
-    /// check (<see cref="CheckedPrefix.Write"/>); null otherwise.
+    /// <see cref="VerifyMode.Quick"/> with a certificate check only, when it passed on a chain longer than
+    /// <see cref="StoreVerifier.RecentWindow"/> blocks: what the next start-up check may take on trust
+    /// (<see cref="CheckedPrefix.Write"/>); null otherwise.
     /// </summary>
     public CheckedPrefix? Checked { get; init; }
+
+    /// <summary>
+    /// <see cref="VerifyMode.Quick"/> only: the height up to which this check took the blocks and their ciphertexts on trust
+    /// from an earlier check's record (<see cref="CheckedPrefix"/>), for <see cref="StoreVerifier.Sweep"/> to re-check; null
+    /// when it read every block.
+    /// </summary>
+    public ulong? TrustedThrough { get; init; }
 
     /// <summary><see cref="VerifyMode.Quick"/> only: the referenced documents not stored here (a replicated network fetches them from peers).</summary>
     public IReadOnlyList<DocumentRef> MissingDocuments { get; init; } = [];

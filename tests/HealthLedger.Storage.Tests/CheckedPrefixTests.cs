@@ -6,12 +6,13 @@ using Microsoft.Data.Sqlite;
 namespace HealthLedger.Storage.Tests;
 
 /// <summary>
-/// The start-up check's record of what it verified (<see cref="CheckedPrefix"/>): the next check re-verifies only the
-/// signatures of later and recent blocks, yet still refuses every change to the stored bytes.
+/// The start-up check's record of what it verified (<see cref="CheckedPrefix"/>): the next check reads only the blocks after
+/// it (at least the recent window), and the integrity sweep (<see cref="StoreVerifier.Sweep"/>) finds every change to the
+/// blocks it took on trust.
 /// </summary>
 public class CheckedPrefixTests
 {
-    private const int Blocks = 24; // heights 0..23: with a window of 16, blocks 1..7 are vouched for by a record at 23
+    private const int Blocks = 24; // heights 0..23: with a window of 16, a check at 23 records blocks 0..7
 
     // A stand-in for the node's certificate check: a certificate is the block's hash, reversed.
     private static byte[] CertificateOf(Hash256 hash) => [.. hash.ToArray().Reverse()];
@@ -64,7 +65,8 @@ public class CheckedPrefixTests
     {
         using var fx = Make();
         var record = FirstCheck(fx);
-        Assert.Equal(((ulong)Blocks - 1, fx.Net.Tip.Hash), (record.Height, record.Hash));
+        Assert.Equal(((ulong)Blocks - 1 - StoreVerifier.RecentWindow, fx.Net.Blocks[Blocks - 1 - (int)StoreVerifier.RecentWindow].Block.Header.Hash),
+            (record.Height, record.Hash));
 
         var (report, heights) = Quick(fx, record);
         Assert.True(report.Ok, report.Issue?.ToString());
@@ -72,31 +74,110 @@ public class CheckedPrefixTests
     }
 
     [Fact]
-    public void A_changed_old_certificate_makes_the_check_verify_them_all_and_name_it()
+    public void A_second_check_takes_the_recorded_blocks_on_trust_and_records_where_the_next_may_start()
+    {
+        using var fx = Make();
+        var record = FirstCheck(fx);
+        Assert.Equal((ulong)Blocks - 1 - StoreVerifier.RecentWindow, record.Height);
+        Assert.Equal([fx.Net.Node.PublicKey], record.Proposers);
+
+        var (report, _) = Quick(fx, record);
+        Assert.Equal(record.Height, report.TrustedThrough);
+        Assert.Equal((ulong)StoreVerifier.RecentWindow, report.Blocks);
+        Assert.Equal((record.Height, record.Hash), (report.Checked!.Height, report.Checked.Hash));
+        Assert.Equal(record.Proposers, report.Checked.Proposers);
+    }
+
+    [Fact]
+    public void A_changed_old_certificate_passes_the_start_and_the_sweep_names_it()
     {
         using var fx = Make();
         var record = FirstCheck(fx);
         fx.FlipByte("commits", "certificate", "height = 2", 5);
 
         var (report, heights) = Quick(fx, record);
-        Assert.Equal(2UL, report.Issue!.Height);
-        Assert.Contains("does not verify", report.Issue.Message);
-        Assert.Equal(Blocks - 1, heights.Count);
+        Assert.True(report.Ok, report.Issue?.ToString());
+        Assert.DoesNotContain(2UL, heights);
+
+        var swept = Sweep(fx, report.Tip!.Height);
+        Assert.Equal(2UL, swept.Issue!.Height);
+        Assert.Contains("does not verify", swept.Issue.Message);
+        // Without the record, the start itself refuses.
+        Assert.Equal(2UL, Quick(fx, null).Report.Issue!.Height);
     }
 
     [Theory]
     [InlineData("blocks", "header", "height = 2", 2UL, null)]
-    [InlineData("blocks", "header", "height = 2", 2UL, -1)] // the proposer's signature: bound by the block hash
+    [InlineData("blocks", "header", "height = 2", 2UL, -1)] // the proposer's signature: not bound by the block hash
     [InlineData("transactions", "body", "height = 3 AND idx = 0", 3UL, 7)]
     [InlineData("receipts", "body", "height = 4 AND idx = 0", 4UL, 1)]
-    public void Every_changed_byte_of_an_old_block_is_still_refused_with_a_record(string table, string column, string where, ulong height, int? position)
+    public void Every_changed_byte_of_a_block_the_start_took_on_trust_is_found_by_the_sweep(string table, string column, string where, ulong height, int? position)
     {
         using var fx = Make();
         var record = FirstCheck(fx);
         fx.FlipByte(table, column, where, position ?? 9);
 
         var (report, _) = Quick(fx, record);
-        Assert.Equal(height, report.Issue!.Height);
+        Assert.True(report.Ok, report.Issue?.ToString());
+        Assert.Equal(record.Height, report.TrustedThrough);
+        Assert.Equal(height, Sweep(fx, report.Tip!.Height).Issue!.Height);
+        Assert.Equal(height, Quick(fx, null).Report.Issue!.Height);
+    }
+
+    [Theory]
+    [InlineData("blocks", "header", "height = 20", 20UL, 9)]
+    [InlineData("transactions", "body", "height = 21 AND idx = 0", 21UL, 7)]
+    [InlineData("commits", "certificate", "height = 22", 22UL, 5)]
+    public void A_changed_byte_of_a_recent_block_is_refused_at_start_with_a_record(string table, string column, string where, ulong height, int position)
+    {
+        using var fx = Make();
+        var record = FirstCheck(fx);
+        fx.FlipByte(table, column, where, position);
+
+        Assert.Equal(height, Quick(fx, record).Report.Issue!.Height);
+    }
+
+    [Fact]
+    public void A_deleted_old_block_is_found_by_the_sweep_and_a_deleted_recorded_block_voids_the_record()
+    {
+        using var fx = Make();
+        var record = FirstCheck(fx);
+        fx.Sql("DELETE FROM blocks WHERE height = 3");
+        var (report, _) = Quick(fx, record);
+        Assert.True(report.Ok, report.Issue?.ToString());
+        Assert.Equal(3UL, Sweep(fx, report.Tip!.Height).Issue!.Height);
+
+        fx.Sql($"DELETE FROM blocks WHERE height = {record.Height}");
+        var (without, _) = Quick(fx, record);
+        Assert.Null(without.TrustedThrough);
+        Assert.Equal(3UL, without.Issue!.Height);
+    }
+
+    [Fact]
+    public void The_sweep_of_an_untouched_chain_passes_and_counts_every_block()
+    {
+        using var fx = Make();
+        var record = FirstCheck(fx);
+        var (report, _) = Quick(fx, record);
+        var swept = Sweep(fx, report.Tip!.Height);
+        Assert.True(swept.Ok, swept.Issue?.ToString());
+        Assert.Equal((ulong)Blocks, swept.Blocks);
+    }
+
+    [Fact]
+    public void The_sweep_stops_when_cancelled()
+    {
+        using var fx = Make();
+        using var store = SqliteLedgerStore.Open(fx.Path, create: false);
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => StoreVerifier.Sweep(store, Blocks - 1, new Counting().Check, cancel.Token));
+    }
+
+    private static VerifyReport Sweep(LedgerFixture fx, ulong through)
+    {
+        using var store = SqliteLedgerStore.Open(fx.Path, create: false);
+        return StoreVerifier.Sweep(store, through, new Counting().Check, CancellationToken.None);
     }
 
     [Fact]
@@ -128,6 +209,7 @@ public class CheckedPrefixTests
 
         var (report, heights) = Quick(fx, record);
         Assert.True(report.Ok, report.Issue?.ToString());
+        Assert.Null(report.TrustedThrough);
         Assert.Equal(Blocks - 1, heights.Count);
     }
 }

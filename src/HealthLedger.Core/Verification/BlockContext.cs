@@ -42,12 +42,6 @@ public sealed record BlockContext
     /// <summary>Whether every transaction's signature is verified (the start-up quick check binds them by the transaction root only).</summary>
     public bool VerifyTransactionSignatures { get; init; } = true;
 
-    /// <summary>
-    /// Whether the proposer's signature is verified. Only the start-up quick check turns it off, for a block an earlier start-up
-    /// check verified whose hash the chain still binds (<c>CheckedPrefix</c> in Storage).
-    /// </summary>
-    public bool VerifyProposerSignature { get; init; } = true;
-
     /// <summary>How transaction signatures are verified; null verifies them one after the other.</summary>
     public TransactionSignatureCheck? SignatureCheck { get; init; }
 }

@@ -107,7 +107,7 @@ public static class BlockValidator
         {
             return Refuse(BlockRefusal.UnknownProposer, $"proposer {header.Proposer} is not a node of this network: not one of the {validators.Count} validators of this height");
         }
-        if (context.VerifyProposerSignature && !header.VerifySignature(networkId))
+        if (!header.VerifySignature(networkId))
         {
             return Refuse(BlockRefusal.BadProposerSignature, "proposer's signature does not verify");
         }

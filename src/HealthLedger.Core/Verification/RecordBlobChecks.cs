@@ -37,6 +37,38 @@ public sealed class RecordBlobChecks
     }
 
     /// <summary>
+    /// Notes a document that a block before the ones added here referenced (the start-up check carries an earlier check's
+    /// references over instead of reading those blocks again); one already noted is kept.
+    /// </summary>
+    public void AddEarlierDocument(Hash256 ciphertextHash, ulong height, int index, Hash256 txId, long length) =>
+        _documents.TryAdd(ciphertextHash, (height, index, txId, length));
+
+    /// <summary>
+    /// Checks only the ciphertexts referenced so far: each must be stored and unchanged (its SHA-256 and length), whatever height
+    /// it is filed under. <paramref name="read"/> returns the stored bytes of the hashes asked, in the same order (null where
+    /// none is stored), as <c>ILedgerStore.ReadBlobs(hashes)</c>. Unlike <see cref="Check"/>, ciphertexts stored but not
+    /// referenced by the blocks added, and the heights they are filed under, are not looked at: the start-up check uses it for
+    /// the blocks after an earlier check's record, and the integrity sweep checks the rest.
+    /// </summary>
+    public VerifyIssue? CheckReferenced(Func<IReadOnlyList<Hash256>, byte[]?[]> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var hashes = _required.Keys.ToList();
+        var stored = read(hashes);
+        for (var i = 0; i < hashes.Count; i++)
+        {
+            var where = _required[hashes[i]];
+            if (stored[i] is not { } data) return VerifyIssue.InTransaction(where.Height, where.Index, where.TxId.ToString(), $"record ciphertext {hashes[i]} is missing");
+            if (!Matches(hashes[i], where.Length, data))
+            {
+                return VerifyIssue.InTransaction(where.Height, where.Index, where.TxId.ToString(),
+                    $"record ciphertext {hashes[i]} was changed: its bytes no longer match the hash on the chain");
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
     /// Compares the document store (file name = hash, with the actual SHA-256 of each file from its HashOf function,
     /// or only the lengths when it is null) with the referenced documents; returns the first changed, missing or extra one.
     /// With <paramref name="allowMissing"/> (a node of a replicated network) referenced documents not stored yet are not a problem.

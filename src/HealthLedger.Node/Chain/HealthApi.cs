@@ -15,7 +15,7 @@ public static class HealthApi
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", Results<Ok<HealthResponse>, ProblemHttpResult> (LedgerNode node, ConsensusHost consensus, PeerNetwork peers, DocumentReplicator replicator,
-            PeerStats peerStats) =>
+            PeerStats peerStats, IntegritySweep sweep) =>
         {
             // A store that refuses writes (its checkpoint failed, even with no write since) is not healthy, though every read may
             // still work: the node is stopping (ConsensusHost, log event 1005). The reason names the file and SQLite's error only.
@@ -41,7 +41,7 @@ public static class HealthApi
                 });
             var peerHealth = peers.Links.Select(l => new PeerHealth(l.Node.Id, l.Node.Address, l.Connected, l.Height, l.LastSeen)).ToList();
             return TypedResults.Ok(new HealthResponse("ok", node.Network.NetworkId, node.NodeId, tip.Height, tip.Hash.ToString(), tip.StateRoot.ToString(),
-                node.Mempool.Count, health, peerHealth, replicator.Missing));
+                node.Mempool.Count, health, peerHealth, replicator.Missing, System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(sweep.Status.ToString())));
         })
         .WithName("Health")
         .WithSummary("Node health: height, state root, consensus round and leader, connected peers; 503 once the ledger store has failed")

@@ -11,8 +11,11 @@ namespace HealthLedger.Node.Chain;
 /// <param name="Consensus">Where consensus stands.</param>
 /// <param name="Peers">The other validators and whether this node reaches them.</param>
 /// <param name="MissingDocuments">Documents not yet replicated to this node.</param>
+/// <param name="IntegritySweep">The background re-check of the blocks this start took on trust (<c>IntegritySweep</c>):
+/// "notNeeded" (the start read every block), "running", "passed", "failed" (the node is shutting down; log event 1009) or
+/// "stopped".</param>
 public sealed record HealthResponse(string Status, string Network, string Node, ulong Height, string TipHash, string StateRoot, int Pending,
-    ConsensusHealth? Consensus, IReadOnlyList<PeerHealth> Peers, int MissingDocuments);
+    ConsensusHealth? Consensus, IReadOnlyList<PeerHealth> Peers, int MissingDocuments, string IntegritySweep);
 
 /// <summary>Consensus position.</summary>
 /// <param name="Height">The height being decided (the tip + 1).</param>

@@ -99,6 +99,8 @@ public static class NodeHost
             builder.Services.AddSingleton<PeerStats>();
             builder.Services.AddSingleton<ConsensusHost>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<ConsensusHost>());
+            builder.Services.AddSingleton<IntegritySweep>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<IntegritySweep>());
             builder.Services.AddSingleton<DocumentReplicator>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<DocumentReplicator>());
             builder.Services.AddSingleton<PeerAuthenticator>();

@@ -86,6 +86,25 @@ public sealed class LedgerNode : IDisposable
     /// </summary>
     public string? UnusableCheckedRecord { get; private init; }
 
+    /// <summary>
+    /// When the start-up check took blocks on trust from the earlier check's record: the height up to which it did
+    /// (<c>Through</c>) and the tip at start (<c>Tip</c>), which the integrity sweep (<see cref="IntegritySweep"/>) re-checks
+    /// from genesis to; null when the start read every block.
+    /// </summary>
+    public (ulong Through, ulong Tip)? TrustedAtStart { get; private init; }
+
+    private string? _checkedRecordLedgerPath;
+
+    /// <summary>
+    /// Removes the start-up check's record (<c>ledger.checked</c>), so that the next start verifies every block again: the
+    /// integrity sweep calls it when it finds damage the start took on trust. A record that cannot be removed is left (an
+    /// I/O or access error propagates).
+    /// </summary>
+    public void ForgetCheckedRecord()
+    {
+        if (_checkedRecordLedgerPath is { } path) CheckedPrefix.Delete(path);
+    }
+
     /// <summary>The last committed header.</summary>
     public BlockHeader Tip { get; private set; }
 
@@ -99,6 +118,8 @@ public sealed class LedgerNode : IDisposable
     /// Opens the node's data folder and checks it with <see cref="StoreVerifier"/> in <see cref="VerifyMode.Quick"/>: every
     /// block's header hash, previous-hash link, timestamp and proposer signature, every transaction id and transaction root,
     /// every receipts root, the full world state against the last block's state root, the record ciphertexts and documents.
+    /// Blocks up to the point the previous start's check recorded (<see cref="CheckedPrefix"/>) are taken on trust while the
+    /// block there keeps its hash (<see cref="TrustedAtStart"/>); <see cref="IntegritySweep"/> re-checks them once the node runs.
     /// Throws <see cref="LedgerIntegrityException"/> naming the first problem. <paramref name="progress"/>, when given, hears
     /// one line as the check starts and one with its duration and size (a start on a long history takes a while).
     /// </summary>
@@ -119,7 +140,7 @@ public sealed class LedgerNode : IDisposable
             var recovering = Recoverable(store);
             progress?.Invoke("Checking the ledger (the start-up integrity check)...");
             var checking = System.Diagnostics.Stopwatch.StartNew();
-            var (state, network, tip, missing) = CheckIntegrity(store, location, checkTipRecord: recovering is null, out var unusableCheckedRecord);
+            var (state, network, tip, missing, trusted) = CheckIntegrity(store, location, checkTipRecord: recovering is null, out var unusableCheckedRecord);
             progress?.Invoke(string.Create(CultureInfo.InvariantCulture,
                 $"Ledger checked in {checking.Elapsed.TotalSeconds:0.0} s: {tip.Height + 1:N0} block{(tip.Height == 0 ? "" : "s")}, {state.Count:N0} state entries."));
             CheckVotingState(store, location, tip.Height);
@@ -136,6 +157,8 @@ public sealed class LedgerNode : IDisposable
                 _joiningMarker = nodeId is null ? marker : null,
                 RecoveringTo = recovering,
                 UnusableCheckedRecord = unusableCheckedRecord,
+                TrustedAtStart = trusted is { } through ? (through, tip.Height) : null,
+                _checkedRecordLedgerPath = location.LedgerPath,
             };
         }
         catch (Exception e) when (e is StoreCorruptException or InvalidDataException)
@@ -201,7 +224,7 @@ public sealed class LedgerNode : IDisposable
     public LedgerTip? RecoveringTo { get; private set; }
 
     // Every block after genesis carries the certificate that decided it; the start-up check has no validator set per height.
-    private static string? CheckCertificate(string networkId, ulong height, Hash256 hash, IReadOnlyList<SigningPublicKey> validators, byte[]? certificate) =>
+    internal static string? CheckCertificate(string networkId, ulong height, Hash256 hash, IReadOnlyList<SigningPublicKey> validators, byte[]? certificate) =>
         certificate is null ? "no commit certificate is stored with it"
         : validators.Count == 0 ? Consensus.CommitCertificate.CheckIntegrity(certificate, networkId, height, hash)
         : Consensus.CommitCertificate.Check(certificate, networkId, height, hash, validators);
@@ -223,11 +246,12 @@ public sealed class LedgerNode : IDisposable
 
     // The start-up check is StoreVerifier's quick mode; a store that fails it is refused, nothing is repaired. Uploads whose
     // transaction never committed (a crash between the two) are then set aside, not deleted.
-    private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing) CheckIntegrity(ILedgerStore store,
+    private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing, ulong? TrustedThrough) CheckIntegrity(ILedgerStore store,
         LedgerLocation location, bool checkTipRecord, out string? unusableCheckedRecord)
     {
-        // What the last passing start-up check verified (signatures, document bytes) is not verified again while the stored
-        // bytes still match it (StoreVerifier, CheckedPrefix): the start costs the blocks and documents added since.
+        // What the last passing start-up check verified (blocks, their ciphertexts, document bytes) is not read again while the
+        // block it ends at is still stored with its hash (StoreVerifier, CheckedPrefix): the start costs the blocks and documents
+        // added since, the recent blocks and the world state; the integrity sweep re-checks the rest once the node runs.
         var documents = new DocumentStore(location.DocumentsPath);
         var report = StoreVerifier.Verify(store, documents, VerifyMode.Quick, certificates: CheckCertificate, checkTipRecord: checkTipRecord,
             checkedBefore: CheckedPrefix.Read(location.LedgerPath, out unusableCheckedRecord));
@@ -262,7 +286,7 @@ public sealed class LedgerNode : IDisposable
                 // A cache only: without it the next start-up check verifies everything again.
             }
         }
-        return (report.State!, report.Network!, report.Tip!, report.MissingDocuments);
+        return (report.State!, report.Network!, report.Tip!, report.MissingDocuments, report.TrustedThrough);
     }
 
     /// <summary>Door checks: encoding, size, signature, known signer, fresh nonce, no duplicate. Accepted ones enter the mempool.</summary>

@@ -248,7 +248,11 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
     /// </summary>
     public string? Halted { get; private set; }
 
-    private void Halt(string reason)
+    /// <summary>
+    /// Stops the node for <paramref name="reason"/> (kept in <see cref="Halted"/>; the first reason wins): block production and
+    /// the host stop, and <c>healthledger up</c>/<c>node</c> exits with code 1 naming it. The text must name no health data.
+    /// </summary>
+    public void Halt(string reason)
     {
         Halted ??= reason;
         lifetime.StopApplication();

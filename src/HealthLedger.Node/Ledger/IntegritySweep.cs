@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using HealthLedger.Node.Network;
+using HealthLedger.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace HealthLedger.Node.Ledger;
+
+/// <summary>Where the integrity sweep of a node is.</summary>
+public enum IntegritySweepStatus
+{
+    /// <summary>The start-up check read every block itself: nothing was taken on trust, so there is nothing to sweep.</summary>
+    NotNeeded,
+
+    /// <summary>The node has not finished starting, or the sweep is reading.</summary>
+    Running,
+
+    /// <summary>Every block and record ciphertext the start took on trust matched the chain.</summary>
+    Passed,
+
+    /// <summary>Damage was found: the node removed the start-up check's record and shut down (<see cref="IntegritySweep.Issue"/>).</summary>
+    Failed,
+
+    /// <summary>The node stopped before the sweep finished; the next start takes the same blocks on trust and sweeps again.</summary>
+    Stopped,
+}
+
+/// <summary>
+/// The integrity sweep: once a node has started on blocks its start-up check took on trust from the previous check's record
+/// (<see cref="LedgerNode.TrustedAtStart"/>, <see cref="CheckedPrefix"/>), it reads blocks 0 to the tip at start again in the
+/// background with <see cref="StoreVerifier.Sweep"/> (rows, hashes, links, proposer signatures, commit certificates, record
+/// ciphertexts against their hashes and heights), on one thread beside the node's work. So a start costs the blocks added
+/// since the last one, not the whole history, and a byte changed in an old block while the node was stopped is still found,
+/// minutes after the start instead of before it.
+/// </summary>
+/// <remarks>
+/// When the sweep finds damage it logs it (event 1009, critical; the text names heights, hashes and transaction ids, never
+/// health data), removes <c>ledger.checked</c> so that the next start verifies every block and refuses, and stops the node
+/// (<see cref="ConsensusHost.Halt"/>: <c>healthledger up</c> exits with code 1). A sweep that passes logs event 1008. A node
+/// stopped mid-sweep keeps its record: its next start takes the same blocks on trust and sweeps again.
+/// <c>healthledger verify</c> (offline) re-derives everything, re-execution included.
+/// </remarks>
+public sealed class IntegritySweep(LedgerNode node, ConsensusHost consensus, IHostApplicationLifetime lifetime, ILogger<IntegritySweep> logger)
+    : BackgroundService
+{
+    private volatile IntegritySweepStatus _status = node.TrustedAtStart is null ? IntegritySweepStatus.NotNeeded : IntegritySweepStatus.Running;
+
+    /// <summary>Where the sweep is.</summary>
+    public IntegritySweepStatus Status => _status;
+
+    /// <summary>The damage a failed sweep found (heights, hashes, no health data); null otherwise.</summary>
+    public string? Issue { get; private set; }
+
+    /// <inheritdoc/>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (node.TrustedAtStart is not { } trusted) return;
+        // Only once the node answers: the sweep must not delay readiness, which is what taking blocks on trust is for.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
+        {
+            try
+            {
+                await started.Task.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                _status = IntegritySweepStatus.Stopped;
+                return;
+            }
+        }
+        Log.IntegritySweepStarted(logger, trusted.Tip, trusted.Through);
+        var clock = Stopwatch.StartNew();
+        VerifyReport report;
+        try
+        {
+            report = await Task.Factory.StartNew(() => StoreVerifier.Sweep(node.Store, trusted.Tip, LedgerNode.CheckCertificate, stoppingToken),
+                stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+        }
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: cancelled between blocks, or the store closed under a read.
+            _status = IntegritySweepStatus.Stopped;
+            return;
+        }
+        catch (Exception e) when (e is StoreCorruptException or InvalidDataException or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException)
+        {
+            report = new VerifyReport(0, 0, "", new Core.Verification.VerifyIssue(null, null, null, null, $"the ledger could not be read ({e.Message})"));
+        }
+        if (report.Issue is null)
+        {
+            _status = IntegritySweepStatus.Passed;
+            Log.IntegritySweepPassed(logger, report.Blocks, report.Transactions, trusted.Tip, clock.Elapsed.TotalSeconds);
+            return;
+        }
+        Issue = report.Issue.ToString();
+        Log.IntegritySweepFailed(logger, Issue);
+        try
+        {
+            node.ForgetCheckedRecord();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The next start then takes the same blocks on trust and sweeps again, and halts again.
+        }
+        consensus.Halt($"the integrity sweep found the ledger changed outside the node: {Issue}");
+        _status = IntegritySweepStatus.Failed; // last: whoever sees it sees the record gone and the node stopping
+    }
+}
