@@ -67,6 +67,65 @@ public sealed class SparseMerkleTree
     public static SparseMerkleTree Build(IEnumerable<(Hash256 KeyHash, Hash256 ValueHash)> entries) =>
         Empty.Apply(entries.Select(e => (e.KeyHash, (Hash256?)e.ValueHash)));
 
+    /// <summary>
+    /// Builds a tree from scratch as <see cref="Build(IEnumerable{ValueTuple{Hash256, Hash256}})"/> does (the same root and
+    /// nodes), hashing the leaves and building the 2^<see cref="ParallelDepth"/> subtrees below the top levels through
+    /// <paramref name="parallel"/> when given.
+    /// </summary>
+    /// <exception cref="ArgumentException">A key hash appears twice.</exception>
+    public static SparseMerkleTree Build(IReadOnlyList<(Hash256 KeyHash, Hash256 ValueHash)> entries, ParallelFor? parallel)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var run = parallel ?? ((count, body) =>
+        {
+            for (var i = 0; i < count; i++) body(i);
+        });
+        var leaves = new Leaf[entries.Count];
+        run(leaves.Length, i => leaves[i] = new Leaf(entries[i].KeyHash, LeafHash(entries[i].KeyHash, entries[i].ValueHash)));
+        Array.Sort(leaves, static (x, y) => x.KeyHash.CompareTo(y.KeyHash));
+        for (var i = 1; i < leaves.Length; i++)
+        {
+            if (leaves[i].KeyHash == leaves[i - 1].KeyHash) throw new ArgumentException($"Key hash {leaves[i].KeyHash} appears twice.", nameof(entries));
+        }
+        // The subtrees at depth ParallelDepth are independent: built apart, then joined level by level exactly as the recursive
+        // build joins them (Join places a lone leaf as high as it goes either way).
+        const int parts = 1 << ParallelDepth;
+        var bounds = new int[parts + 1];
+        for (var p = 1; p <= parts; p++) bounds[p] = p == parts ? leaves.Length : FirstWithPrefixAtLeast(leaves, p);
+        var level = new Node?[parts];
+        run(parts, p => level[p] = Build(ParallelDepth, leaves.AsSpan(bounds[p], bounds[p + 1] - bounds[p])));
+        for (var width = parts; width > 1; width /= 2)
+        {
+            var up = new Node?[width / 2];
+            for (var i = 0; i < up.Length; i++) up[i] = Join(level[2 * i], level[2 * i + 1]);
+            level = up;
+        }
+        return new SparseMerkleTree(level[0], leaves.Length);
+    }
+
+    /// <summary>The depth below which <see cref="Build(IReadOnlyList{ValueTuple{Hash256, Hash256}}, ParallelFor?)"/> builds subtrees apart (16 of them).</summary>
+    public const int ParallelDepth = 4;
+
+    // The first leaf (sorted) whose top ParallelDepth key-hash bits, read as a number, are at least prefix.
+    private static int FirstWithPrefixAtLeast(Leaf[] leaves, int prefix)
+    {
+        int lo = 0, hi = leaves.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (TopBits(leaves[mid].KeyHash) < prefix) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    private static int TopBits(Hash256 keyHash)
+    {
+        var bits = 0;
+        for (var d = 0; d < ParallelDepth; d++) bits = (bits << 1) | keyHash.Value.GetBit(d);
+        return bits;
+    }
+
     private static Node? ApplyAt(Node? node, int depth, ReadOnlySpan<Change> changes, ref int delta)
     {
         if (changes.IsEmpty) return node;
@@ -123,8 +182,14 @@ public sealed class SparseMerkleTree
     {
         if (leaves.Length == 0) return null;
         if (leaves.Length == 1) return leaves[0];
-        var split = 0;
-        while (split < leaves.Length && leaves[split].KeyHash.Value.GetBit(depth) == 0) split++;
+        // Sorted leaves that share their first depth bits: those with bit depth 0 come first, so the split is found by bisection.
+        int split = 0, hi = leaves.Length;
+        while (split < hi)
+        {
+            var mid = (split + hi) >>> 1;
+            if (leaves[mid].KeyHash.Value.GetBit(depth) == 0) split = mid + 1;
+            else hi = mid;
+        }
         return Join(Build(depth + 1, leaves[..split]), Build(depth + 1, leaves[split..]));
     }
 

@@ -10,8 +10,8 @@ namespace HealthLedger.Core.State;
 /// </summary>
 public sealed class WorldState : IStateReader
 {
-    private readonly Dictionary<string, byte[]> _values = new(StringComparer.Ordinal);
-    private readonly SortedSet<string> _keys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, byte[]> _values;
+    private SortedSet<string> _keys = new(StringComparer.Ordinal);
 
     /// <summary>The tree over the current entries.</summary>
     public SparseMerkleTree Tree { get; private set; } = SparseMerkleTree.Empty;
@@ -31,17 +31,36 @@ public sealed class WorldState : IStateReader
             .Select(k => new KeyValuePair<string, byte[]>(k, _values[k]));
 
     /// <summary>Builds a state from stored entries.</summary>
-    public static WorldState Load(IEnumerable<KeyValuePair<string, byte[]>> entries)
+    public static WorldState Load(IEnumerable<KeyValuePair<string, byte[]>> entries) => Load(entries, null);
+
+    /// <summary>
+    /// Builds a state from stored entries (each key once), hashing the entries and building the tree's subtrees through
+    /// <paramref name="parallel"/> when given (one after the other otherwise): the same state and root either way.
+    /// </summary>
+    /// <exception cref="ArgumentException">A key appears twice.</exception>
+    public static WorldState Load(IEnumerable<KeyValuePair<string, byte[]>> entries, ParallelFor? parallel)
     {
-        var state = new WorldState();
-        foreach (var (key, value) in entries)
+        ArgumentNullException.ThrowIfNull(entries);
+        var list = entries as IReadOnlyList<KeyValuePair<string, byte[]>> ?? entries.ToList();
+        var leaves = new (Hash256 KeyHash, Hash256 ValueHash)[list.Count];
+        (parallel ?? Serial)(list.Count, i => leaves[i] = (KeyHash(list[i].Key), Hashing.Sha256(list[i].Value)));
+        var state = new WorldState(list.Count);
+        foreach (var (key, value) in list)
         {
-            state._values[key] = value;
-            state._keys.Add(key);
+            if (!state._values.TryAdd(key, value)) throw new ArgumentException($"Key '{key}' appears twice.", nameof(entries));
         }
-        state.Tree = SparseMerkleTree.Build(state._values.Select(e => (KeyHash(e.Key), Hashing.Sha256(e.Value))));
+        // Built from the whole set at once (sorted, then linked in one pass), not entry by entry.
+        state._keys = new SortedSet<string>(state._values.Keys, StringComparer.Ordinal);
+        state.Tree = SparseMerkleTree.Build(leaves, parallel);
         return state;
     }
+
+    private static void Serial(int count, Action<int> body)
+    {
+        for (var i = 0; i < count; i++) body(i);
+    }
+
+    private WorldState(int capacity) => _values = new Dictionary<string, byte[]>(capacity, StringComparer.Ordinal);
 
     /// <summary>The hash that places <paramref name="key"/> in the tree.</summary>
     public static Hash256 KeyHash(string key) => Hashing.Sha256(System.Text.Encoding.UTF8.GetBytes(key));

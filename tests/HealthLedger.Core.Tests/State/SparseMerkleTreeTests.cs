@@ -84,4 +84,57 @@ public class SparseMerkleTreeTests
         var key = Hashing.Sha256("k"u8);
         Assert.Throws<ArgumentException>(() => SparseMerkleTree.Empty.Apply([(key, key), (key, null)]));
     }
+
+    private static readonly ParallelFor OnEveryCore = (count, body) => Parallel.For(0, count, body);
+
+    // Key hashes whose first byte is forced to one value: every entry falls into the same one of the 16 subtrees built apart.
+    private static (Hash256, Hash256)[] Crowded((Hash256, Hash256)[] entries, byte first) => entries.Select(e =>
+    {
+        var key = e.Item1.ToArray();
+        key[0] = first;
+        return (new Hash256(key), e.Item2);
+    }).DistinctBy(e => e.Item1).ToArray();
+
+    [Fact]
+    public void A_tree_built_in_parallel_is_the_tree_built_batch_by_batch()
+    {
+        Gen.Select(Entries, Gen.Byte).Sample((entries, first) =>
+        {
+            foreach (var set in new[] { entries, Crowded(entries, first) })
+            {
+                var expected = SparseMerkleTree.Build(set.AsEnumerable());
+                foreach (var parallel in new ParallelFor?[] { null, OnEveryCore })
+                {
+                    var built = SparseMerkleTree.Build(set, parallel);
+                    Assert.Equal(expected.Root, built.Root);
+                    Assert.Equal(set.Length, built.Count);
+                    // Both stay trees that later blocks change alike.
+                    var change = set.Take(3).Select(e => (e.Item1, (Hash256?)null)).Append((Hashing.Sha256("new"u8), Hashing.Sha256("v"u8))).ToArray();
+                    Assert.Equal(expected.Apply(change).Root, built.Apply(change).Root);
+                }
+            }
+        });
+        var large = Enumerable.Range(0, 20_000).Select(i => (Hashing.Sha256(BitConverter.GetBytes(i)), Hashing.Sha256(BitConverter.GetBytes(-i)))).ToArray();
+        Assert.Equal(SparseMerkleTree.Build(large.AsEnumerable()).Root, SparseMerkleTree.Build(large, OnEveryCore).Root);
+    }
+
+    [Fact]
+    public void A_key_hash_twice_is_refused_by_the_parallel_build_and_a_key_twice_by_the_state_load()
+    {
+        var a = (Hashing.Sha256("a"u8), Hashing.Sha256("1"u8));
+        Assert.Throws<ArgumentException>(() => SparseMerkleTree.Build([a, (Hashing.Sha256("b"u8), Hashing.Sha256("2"u8)), a], OnEveryCore));
+        Assert.Throws<ArgumentException>(() => WorldState.Load([new("k", [1]), new("k", [2])], OnEveryCore));
+    }
+
+    [Fact]
+    public void A_state_loaded_in_parallel_has_the_same_root_entries_and_order()
+    {
+        var entries = Enumerable.Range(0, 3_000).Select(i => new KeyValuePair<string, byte[]>($"entry/{i * 7919 % 3_000:D5}/x", BitConverter.GetBytes(i))).ToList();
+        var serial = WorldState.Load(entries);
+        var parallel = WorldState.Load(entries, OnEveryCore);
+        Assert.Equal(serial.Root, parallel.Root);
+        Assert.Equal(serial.Entries.Select(e => e.Key), parallel.Entries.Select(e => e.Key));
+        Assert.Equal(entries.Select(e => e.Key).Order(StringComparer.Ordinal), parallel.Entries.Select(e => e.Key));
+        Assert.Equal(["entry/00001/x", "entry/00002/x"], parallel.WithPrefix("entry/0000").Select(e => e.Key).Skip(1).Take(2));
+    }
 }
