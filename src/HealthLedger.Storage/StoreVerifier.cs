@@ -210,13 +210,16 @@ public static class StoreVerifier
         var network = ReadNetwork(store);
         if (network is null) return new VerifyReport(0, 0, State().Root.ToString(), VerifyIssue.InState(StateKeys.Network, "missing or damaged"));
 
-        var pass = vouched is null ? new Pass(network) : new Pass(network, vouched, anchor!);
+        // A record that ends at genesis (a chain of at most RecentWindow blocks) vouches for documents only: every block is read.
+        var trusted = vouched is { Height: > 0 } ? vouched : null;
+        var pass = trusted is null ? new Pass(network) : new Pass(network, trusted, anchor!);
         // What the next start may take on trust: everything but the most recent blocks, which every start checks (a short
-        // chain is always checked whole).
-        ulong? nextAnchor = tip > RecentWindow ? Math.Max(tip - RecentWindow, vouched?.Height ?? 0) : vouched?.Height;
+        // chain is always read whole: its record ends at genesis).
+        var nextAnchor = tip > RecentWindow ? Math.Max(tip - RecentWindow, trusted?.Height ?? 0) : trusted?.Height ?? 0;
         VerifyReport Fail(VerifyIssue issue) => new(pass.Blocks, pass.Transactions, State().Root.ToString(), issue);
         var orphans = new OrphanCounter();
-        if (pass.Run(store, tip, orphans, snapshotAt: nextAnchor, CancellationToken.None) is { } blockIssue) return Fail(blockIssue);
+        // To the end of the store: rows filed above the tip belong to no block.
+        if (pass.Run(store, long.MaxValue, orphans, snapshotAt: nextAnchor, CancellationToken.None) is { } blockIssue) return Fail(blockIssue);
         if (orphans.Count > 0) return Fail(Orphans(orphans));
         var previous = pass.Previous!;
         var state = State();
@@ -234,7 +237,7 @@ public static class StoreVerifier
         }
         // Without a record every stored ciphertext is read and compared; with one, those of the blocks read here (each one it
         // references, by hash), the rest being the sweep's.
-        var blobIssue = vouched is null ? pass.Blobs.Check(store.ReadBlobs()) : pass.Blobs.CheckReferenced(store.ReadBlobs);
+        var blobIssue = trusted is null ? pass.Blobs.Check(store.ReadBlobs()) : pass.Blobs.CheckReferenced(store.ReadBlobs);
         if (blobIssue is not null) return Fail(blobIssue);
         // Unreferenced files (uploads whose transaction never committed) are the caller's to set aside. In a network of
         // several nodes a document uploaded elsewhere arrives by replication after its block; one not held yet is listed in
@@ -274,7 +277,7 @@ public static class StoreVerifier
             Tip = previous,
             ReferencedDocuments = referenced,
             MissingDocuments = missing,
-            TrustedThrough = vouched?.Height,
+            TrustedThrough = trusted?.Height,
         };
     }
 

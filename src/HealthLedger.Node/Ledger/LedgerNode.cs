@@ -88,7 +88,7 @@ public sealed class LedgerNode : IDisposable
 
     /// <summary>
     /// When the start-up check took blocks on trust from the earlier check's record: the height up to which it did
-    /// (<c>Through</c>) and the tip at start (<c>Tip</c>), which the integrity sweep (<see cref="IntegritySweep"/>) re-checks
+    /// (<c>Through</c>) and the tip at start (<c>Tip</c>), which the integrity sweep (<c>Network/IntegritySweep</c>) re-checks
     /// from genesis to; null when the start read every block.
     /// </summary>
     public (ulong Through, ulong Tip)? TrustedAtStart { get; private init; }
@@ -119,7 +119,7 @@ public sealed class LedgerNode : IDisposable
     /// block's header hash, previous-hash link, timestamp and proposer signature, every transaction id and transaction root,
     /// every receipts root, the full world state against the last block's state root, the record ciphertexts and documents.
     /// Blocks up to the point the previous start's check recorded (<see cref="CheckedPrefix"/>) are taken on trust while the
-    /// block there keeps its hash (<see cref="TrustedAtStart"/>); <see cref="IntegritySweep"/> re-checks them once the node runs.
+    /// block there keeps its hash (<see cref="TrustedAtStart"/>); <c>Network/IntegritySweep</c> re-checks them once the node runs.
     /// Throws <see cref="LedgerIntegrityException"/> naming the first problem. <paramref name="progress"/>, when given, hears
     /// one line as the check starts and one with its duration and size (a start on a long history takes a while).
     /// </summary>

@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using HealthLedger.Node.Network;
+using HealthLedger.Node.Ledger;
 using HealthLedger.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace HealthLedger.Node.Ledger;
+namespace HealthLedger.Node.Network;
 
 /// <summary>Where the integrity sweep of a node is.</summary>
 public enum IntegritySweepStatus
