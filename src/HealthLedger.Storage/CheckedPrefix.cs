@@ -23,7 +23,8 @@ public readonly record struct DocumentReference(ulong Height, int Index, Hash256
 /// <para>
 /// A cache, never a source of truth: a missing, damaged or non-matching record only makes the next check do the whole work.
 /// The next quick check starts after <paramref name="Height"/> only while the stored block there still has
-/// <paramref name="Hash"/>; it trusts a document's bytes only when its length and modification time are unchanged and that time
+/// <paramref name="Hash"/> (a record at genesis, written for a chain of at most <see cref="StoreVerifier.RecentWindow"/>
+/// blocks, vouches for documents only: every block is read); it trusts a document's bytes only when its length and modification time are unchanged and that time
 /// lies before <paramref name="Written"/> minus <see cref="RacyWindow"/> (a file changed within the same clock tick as the record
 /// is re-hashed).
 /// </para>
