@@ -175,7 +175,10 @@ public static class StoreVerifier
         var loading = Task.Run(() => WorldState.Load(store.ReadState(), static (count, body) => Parallel.For(0, count, body)));
         try
         {
-            return Quick(store, documents, certificates, checkedBefore, tip, loading);
+            var report = Quick(store, documents, certificates, checkedBefore, tip, loading);
+            // A record is a cache, never a source of truth: when a check that used one fails, the check is done again without
+            // it, so that a wrong record (edited, or of another chain with a matching block) cannot refuse a sound ledger.
+            return report.Ok || !report.UsedRecord ? report : Quick(store, documents, certificates, checkedBefore: null, tip, loading);
         }
         finally
         {
@@ -209,14 +212,17 @@ public static class StoreVerifier
         // the same row.
         var network = ReadNetwork(store);
         if (network is null) return new VerifyReport(0, 0, State().Root.ToString(), VerifyIssue.InState(StateKeys.Network, "missing or damaged"));
+        var usedRecord = vouched is not null;
 
         // A record that ends at genesis (a chain of at most RecentWindow blocks) vouches for documents only: every block is read.
-        var trusted = vouched is { Height: > 0 } ? vouched : null;
+        // So does one that ends within the last RecentWindow blocks (a tip lowered by 'verify --accept-tip', or a record edited
+        // by hand): the recent blocks are always read.
+        var trusted = vouched is { Height: > 0 } && vouched.Height <= tip - Math.Min(tip, RecentWindow) ? vouched : null;
         var pass = trusted is null ? new Pass(network) : new Pass(network, trusted, anchor!);
         // What the next start may take on trust: everything but the most recent blocks, which every start checks (a short
         // chain is always read whole: its record ends at genesis).
         var nextAnchor = tip > RecentWindow ? Math.Max(tip - RecentWindow, trusted?.Height ?? 0) : trusted?.Height ?? 0;
-        VerifyReport Fail(VerifyIssue issue) => new(pass.Blocks, pass.Transactions, State().Root.ToString(), issue);
+        VerifyReport Fail(VerifyIssue issue) => new(pass.Blocks, pass.Transactions, State().Root.ToString(), issue) { UsedRecord = usedRecord };
         var orphans = new OrphanCounter();
         // To the end of the store: rows filed above the tip belong to no block.
         if (pass.Run(store, long.MaxValue, orphans, snapshotAt: nextAnchor, CancellationToken.None) is { } blockIssue) return Fail(blockIssue);
@@ -276,6 +282,11 @@ public static class StoreVerifier
             Network = network,
             Tip = previous,
             ReferencedDocuments = referenced,
+            // With blocks taken on trust, a file older than the record is not set aside as an upload whose commit never
+            // happened (the record's references could be wrong; the previous start set the old ones aside): only newer ones.
+            KeptDocuments = trusted is null ? referenced
+                : [.. referenced, .. documents.Enumerate().Where(d => Stat(d.Path).LastWriteTimeUtc < trusted.Written && Hash256.TryParse(d.Name, out _))
+                    .Select(d => Hash256.Parse(d.Name))],
             MissingDocuments = missing,
             TrustedThrough = trusted?.Height,
         };

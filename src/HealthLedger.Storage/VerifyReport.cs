@@ -49,6 +49,16 @@ public sealed record VerifyReport(ulong Blocks, ulong Transactions, string State
     /// </summary>
     public ulong? TrustedThrough { get; init; }
 
+    /// <summary>
+    /// <see cref="VerifyMode.Quick"/> only: the document files not to set aside as uploads whose commit never happened: the
+    /// referenced ones, and with blocks taken on trust also every file older than the earlier check's record.
+    /// </summary>
+    public IReadOnlySet<Hash256> KeptDocuments { get; init; } = new HashSet<Hash256>();
+
+    /// <summary><see cref="VerifyMode.Quick"/> only: true when the check relied on an earlier check's record (then a failing
+    /// check is done again without it).</summary>
+    public bool UsedRecord { get; init; }
+
     /// <summary><see cref="VerifyMode.Quick"/> only: the referenced documents not stored here (a replicated network fetches them from peers).</summary>
     public IReadOnlyList<DocumentRef> MissingDocuments { get; init; } = [];
 }

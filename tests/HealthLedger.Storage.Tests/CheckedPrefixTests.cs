@@ -174,6 +174,70 @@ public class CheckedPrefixTests
         Assert.ThrowsAny<OperationCanceledException>(() => StoreVerifier.Sweep(store, Blocks - 1, new Counting().Check, cancel.Token));
     }
 
+    [Fact]
+    public void A_record_that_ends_within_the_recent_window_trusts_no_block()
+    {
+        using var fx = Make();
+        var record = FirstCheck(fx);
+        var atTip = record with { Height = Blocks - 1, Hash = fx.Net.Tip.Hash };
+        fx.FlipByte("transactions", "body", "height = 22 AND idx = 0", 7);
+
+        var (report, _) = Quick(fx, atTip);
+        Assert.Equal(22UL, report.Issue!.Height);
+    }
+
+    [Fact]
+    public void A_wrong_record_of_this_chain_cannot_refuse_a_sound_ledger()
+    {
+        using var fx = Make();
+        var record = FirstCheck(fx);
+        var noProposers = record with { Proposers = [] };
+        var fakeDocument = record with
+        {
+            References = new Dictionary<Hash256, DocumentReference> { [Hashing.Sha256("no such file"u8)] = new(3, 0, Hashing.Sha256("tx"u8), 10) },
+        };
+
+        foreach (var wrong in new[] { noProposers, fakeDocument })
+        {
+            var (report, heights) = Quick(fx, wrong);
+            Assert.True(report.Ok, report.Issue?.ToString());
+            Assert.Null(report.TrustedThrough); // done again without the record: every certificate checked
+            Assert.Equal(Enumerable.Range(1, Blocks - 1).Select(h => (ulong)h), heights.Distinct().Order());
+        }
+    }
+
+    [Fact]
+    public void Rows_filed_above_the_tip_are_refused_with_a_record_too()
+    {
+        using var fx = Make();
+        var record = FirstCheck(fx);
+        fx.Sql("INSERT INTO transactions(height, idx, tx_id, body) VALUES (1000, 0, x'00', x'00')");
+
+        var (report, _) = Quick(fx, record);
+        Assert.Contains("belong to no block", report.Issue!.Message);
+    }
+
+    [Fact]
+    public void With_blocks_on_trust_only_files_newer_than_the_record_are_set_aside_as_orphans()
+    {
+        using var fx = Make();
+        var record = FirstCheck(fx);
+        var documents = Directory.CreateDirectory(Path.Combine(fx.Folder.Combine(DocumentStore.FolderName), "ab")); // files sit in sub-folders
+        var old = Hashing.Sha256("an upload the record's start saw"u8);
+        var fresh = Hashing.Sha256("an upload since"u8);
+        File.WriteAllText(Path.Combine(documents.FullName, old.ToString()), "old");
+        File.SetLastWriteTimeUtc(Path.Combine(documents.FullName, old.ToString()), record.Written.AddHours(-1));
+        File.WriteAllText(Path.Combine(documents.FullName, fresh.ToString()), "new");
+        File.SetLastWriteTimeUtc(Path.Combine(documents.FullName, fresh.ToString()), record.Written.AddHours(1));
+
+        var (trusting, _) = Quick(fx, record);
+        Assert.NotNull(trusting.TrustedThrough);
+        Assert.Contains(old, trusting.KeptDocuments);
+        Assert.DoesNotContain(fresh, trusting.KeptDocuments);
+        var (reading, _) = Quick(fx, null);
+        Assert.DoesNotContain(old, reading.KeptDocuments);
+    }
+
     private static VerifyReport Sweep(LedgerFixture fx, ulong through)
     {
         using var store = SqliteLedgerStore.Open(fx.Path, create: false);

@@ -274,7 +274,7 @@ public sealed class LedgerNode : IDisposable
             throw new LedgerIntegrityException(
                 $"The ledger failed its start-up integrity check: {other}. Nothing was repaired; run 'healthledger verify' for a full report.");
         }
-        documents.MoveOrphans(report.ReferencedDocuments);
+        documents.MoveOrphans(report.KeptDocuments);
         if (report.Checked is { } verified)
         {
             try
