@@ -396,6 +396,7 @@ public static class StoreVerifier
                 default, new Dictionary<string, (long, long)>());
     }
 
+    // Adds the keys that the block's accepted transactions make validators.
     private static void NameValidators(Block block, IReadOnlyList<Receipt> receipts, List<SigningPublicKey> keys)
     {
         for (var i = 0; i < block.Transactions.Count && i < receipts.Count; i++)
@@ -416,12 +417,6 @@ public static class StoreVerifier
             }
         }
     }
-
-    // Every block after genesis was decided with a commit certificate. Their bytes are hashed in height order; when the hash of
-    // those up to the earlier check's height is still the one it recorded, only the later ones (and the recent window) are
-    // checked, otherwise all of them. Each is checked (in parallel) for what needs no validator set (decodes, votes for this
-    // block, one round, every signature): quick mode passes an empty list of validators, since the set of each height needs
-    // re-execution. The lowest failing height is named. Returns the hash of all certificates (for the next check's record), or
 
     // Every block after genesis that a pass read was decided with a commit certificate. Each is checked (in parallel) for what
     // needs no validator set (decodes, votes for this block, one round, every signature): quick mode passes an empty list of

@@ -8,7 +8,7 @@ public enum VerifyMode
     /// signature (and, for genesis, the proposer's membership) and stored receipts root; the tip record; every commit certificate
     /// (without membership); the stored world state's root against the tip and its rows' heights not after it; every record
     /// ciphertext against its hash and height; every referenced document re-hashed. No transaction signature is verified and
-    /// nothing is re-executed; unreferenced documents are left to the caller (<see cref="VerifyReport.ReferencedDocuments"/>).
+    /// nothing is re-executed; unreferenced documents are left to the caller (<see cref="VerifyReport.ReferencedDocuments"/>; those it may set aside: not in <see cref="VerifyReport.KeptDocuments"/>).
     /// Given the <see cref="CheckedPrefix"/> of an earlier passing check whose last block is still stored with its hash, the
     /// blocks up to there and their ciphertexts are not read again (only the ciphertexts later blocks reference, by hash), and
     /// the documents whose files are unchanged since are not re-hashed: a start costs the blocks added since, the most recent

@@ -7,3 +7,13 @@ namespace HealthLedger.Core.State;
 /// depends on the schedule.
 /// </summary>
 public delegate void ParallelFor(int count, Action<int> body);
+
+/// <summary>The <see cref="ParallelFor"/> that runs every index in order on the calling thread.</summary>
+internal static class SerialFor
+{
+    /// <summary>Runs the body for each index from 0 up, in order.</summary>
+    public static readonly ParallelFor Run = (count, body) =>
+    {
+        for (var i = 0; i < count; i++) body(i);
+    };
+}

@@ -51,13 +51,7 @@ public sealed class SparseMerkleTree
         var sorted = changes.Select(c => new Change(c.KeyHash, c.ValueHash)).ToArray();
         if (sorted.Length == 0) return this;
         Array.Sort(sorted, static (x, y) => x.KeyHash.CompareTo(y.KeyHash));
-        for (var i = 1; i < sorted.Length; i++)
-        {
-            if (sorted[i].KeyHash == sorted[i - 1].KeyHash)
-            {
-                throw new ArgumentException($"Key hash {sorted[i].KeyHash} appears twice in one batch.", nameof(changes));
-            }
-        }
+        RefuseRepeats(sorted, static c => c.KeyHash, nameof(changes));
         var delta = 0;
         var root = ApplyAt(_root, 0, sorted, ref delta);
         return new SparseMerkleTree(root, Count + delta);
@@ -76,17 +70,11 @@ public sealed class SparseMerkleTree
     public static SparseMerkleTree Build(IReadOnlyList<(Hash256 KeyHash, Hash256 ValueHash)> entries, ParallelFor? parallel)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        var run = parallel ?? ((count, body) =>
-        {
-            for (var i = 0; i < count; i++) body(i);
-        });
+        var run = parallel ?? SerialFor.Run;
         var leaves = new Leaf[entries.Count];
         run(leaves.Length, i => leaves[i] = new Leaf(entries[i].KeyHash, LeafHash(entries[i].KeyHash, entries[i].ValueHash)));
         Array.Sort(leaves, static (x, y) => x.KeyHash.CompareTo(y.KeyHash));
-        for (var i = 1; i < leaves.Length; i++)
-        {
-            if (leaves[i].KeyHash == leaves[i - 1].KeyHash) throw new ArgumentException($"Key hash {leaves[i].KeyHash} appears twice.", nameof(entries));
-        }
+        RefuseRepeats(leaves, static l => l.KeyHash, nameof(entries));
         // The subtrees at depth ParallelDepth are independent: built apart, then joined level by level exactly as the recursive
         // build joins them (Join places a lone leaf as high as it goes either way).
         const int parts = 1 << ParallelDepth;
@@ -101,6 +89,15 @@ public sealed class SparseMerkleTree
             level = up;
         }
         return new SparseMerkleTree(level[0], leaves.Length);
+    }
+
+    // Items sorted by key hash: a key hash may appear once.
+    private static void RefuseRepeats<T>(T[] sorted, Func<T, Hash256> keyHash, string parameter)
+    {
+        for (var i = 1; i < sorted.Length; i++)
+        {
+            if (keyHash(sorted[i]) == keyHash(sorted[i - 1])) throw new ArgumentException($"Key hash {keyHash(sorted[i])} appears twice in one batch.", parameter);
+        }
     }
 
     /// <summary>The depth below which <see cref="Build(IReadOnlyList{ValueTuple{Hash256, Hash256}}, ParallelFor?)"/> builds subtrees apart (16 of them).</summary>

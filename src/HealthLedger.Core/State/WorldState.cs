@@ -43,7 +43,7 @@ public sealed class WorldState : IStateReader
         ArgumentNullException.ThrowIfNull(entries);
         var list = entries as IReadOnlyList<KeyValuePair<string, byte[]>> ?? entries.ToList();
         var leaves = new (Hash256 KeyHash, Hash256 ValueHash)[list.Count];
-        (parallel ?? Serial)(list.Count, i => leaves[i] = (KeyHash(list[i].Key), Hashing.Sha256(list[i].Value)));
+        (parallel ?? SerialFor.Run)(list.Count, i => leaves[i] = (KeyHash(list[i].Key), Hashing.Sha256(list[i].Value)));
         var state = new WorldState(list.Count);
         foreach (var (key, value) in list)
         {
@@ -53,11 +53,6 @@ public sealed class WorldState : IStateReader
         state._keys = new SortedSet<string>(state._values.Keys, StringComparer.Ordinal);
         state.Tree = SparseMerkleTree.Build(leaves, parallel);
         return state;
-    }
-
-    private static void Serial(int count, Action<int> body)
-    {
-        for (var i = 0; i < count; i++) body(i);
     }
 
     private WorldState(int capacity) => _values = new Dictionary<string, byte[]>(capacity, StringComparer.Ordinal);
