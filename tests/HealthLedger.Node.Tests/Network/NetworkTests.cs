@@ -174,6 +174,9 @@ public sealed class NetworkTests : IAsyncLifetime
         await CommitAsync(2, Registration("lost-1"));
         await CommitAsync(3, Registration("lost-2"));
         var node4Before = Node(_running[4]);
+        // CommitAsync waits for the node it wrote to; node 4 must hold the two blocks too, or there is nothing to lose.
+        var lostThrough = Node(_running[3]).Tip.Height;
+        await WaitAsync("node 4 commits the blocks it is about to lose", () => node4Before.Tip.Height >= lostThrough);
         await StopAsync(4);
         // Read once it has stopped: until then node 4 may still commit another block (a peer's disclosures or login).
         var recorded = node4Before.Tip;
