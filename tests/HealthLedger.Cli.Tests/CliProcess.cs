@@ -67,6 +67,10 @@ internal sealed class CliProcess : IDisposable
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["HEALTHLEDGER_ADMIN_PASSWORD"] = Password;
         info.Environment["DOTNET_NOLOGO"] = "1";
+        // The JIT re-compiles a method with full optimisation after 1,000 calls instead of 30: these processes live seconds, and
+        // the default re-compiles thousands of start-up methods that never run again (measured on four of the network test
+        // classes, 2 cores: 12% less CPU, 9% less wall time). Same code and results; a deployed node keeps the default.
+        info.Environment["DOTNET_TC_CallCountThreshold"] = "1000";
         return new CliProcess(new Process { StartInfo = info });
     }
 
