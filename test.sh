@@ -61,8 +61,9 @@ export DOTNET_TieredPGO=0
 # Debug.Assert), JIT-optimised as the benchmark and a deployment run it, in the test process and in every node process the
 # CLI tests start. On a clean clone with 2 cores (2026-12-03, .ci/run) the tests took 17.2 min, about 20 min with the
 # build: browser 6.3, CLI 7.1, node 3.1 (21.4 min before dynamic PGO was turned off above and the emergency drill's waits
-# were shortened). Both the browser tests (Chromium) and the CLI tests (their node processes) keep the two cores busy, so
-# running more at once does not make them shorter.
+# were shortened). Both the browser tests (Chromium) and the CLI tests (their node processes) keep the two cores busy
+# (2026-12-04: 1.95 and 1.8 cores on average), so running more at once does not make them shorter; the processes the CLI
+# tests start also re-compile methods later (CliProcess: DOTNET_TC_CallCountThreshold, 20% less CPU for that project).
 dotnet test --solution HealthLedger.slnx -c Release --max-parallel-test-modules 1 "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
