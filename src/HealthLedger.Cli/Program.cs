@@ -35,7 +35,13 @@ if (parsed.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h") 
 // graceful stop sends its pending disclosures (up to DisclosureRecorder.StopFlushLimit) and closes its store. 'cluster up'
 // and 'consortium up' SIGKILL a child still running 15 s after its SIGTERM; what a killed node kept is sent at its next start.
 // A command started by another healthledger process (HEALTHLEDGER_PARENT_PID) stops the same way once that process is gone.
-// 'bench' waits longer: interrupted, it stops the target it is in (a node's own stop takes up to these 14 s, a PostgreSQL
-// server's a few more) and then reports; cut off at 14 s it would exit 130 without its line and leave the folders behind.
-var stopWithin = parsed.CommandResult.Command.Name == "bench" ? TimeSpan.FromSeconds(60) : TimeSpan.FromSeconds(14);
+// A command that runs nodes as child processes waits longer than its children do, or it is cut off before it has stopped
+// them and said so: 'cluster up' and 'consortium up' 30 s (their children's 14 s, SIGKILL at 15 s), 'bench' 60 s (it stops
+// the target it is in, a cluster or a PostgreSQL server included, then reports; cut off at 14 s it exited 130 without its line).
+var stopWithin = (parsed.CommandResult.Command.Name, (parsed.CommandResult.Parent as System.CommandLine.Parsing.CommandResult)?.Command.Name) switch
+{
+    ("bench", _) => TimeSpan.FromSeconds(60),
+    ("up", "cluster" or "consortium") => TimeSpan.FromSeconds(30),
+    _ => TimeSpan.FromSeconds(14),
+};
 return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = stopWithin }, HealthLedger.Cli.ParentProcess.Gone());
