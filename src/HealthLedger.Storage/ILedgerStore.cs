@@ -90,6 +90,12 @@ public interface ILedgerStore : IDisposable
     /// <summary>Streams every stored state entry's key with the height it is filed under (the block that last wrote it), in ordinal key order.</summary>
     IEnumerable<(string Key, ulong Height)> ReadStateHeights();
 
+    /// <summary>
+    /// The first state entry (in ordinal key order) filed under a height above <paramref name="height"/>, or null when there is
+    /// none: the start-up check's test that no state row lies after the tip, asked of the store instead of reading every key.
+    /// </summary>
+    (string Key, ulong Height)? FirstStateFiledAfter(ulong height);
+
     /// <summary>The record ciphertexts first stored with block <paramref name="height"/>, in hash order; empty when none.</summary>
     IReadOnlyList<(Hash256 Hash, byte[] Data)> ReadBlobsAt(ulong height);
 

@@ -537,6 +537,16 @@ public sealed class PostgresLedgerStore : ILedgerStore
     }
 
     /// <inheritdoc/>
+    public (string Key, ulong Height)? FirstStateFiledAfter(ulong height)
+    {
+        using var connection = _source.OpenConnection();
+        using var command = new NpgsqlCommand("SELECT key, height FROM state WHERE height > $1 ORDER BY key LIMIT 1", connection);
+        command.Parameters.Add(Parameter((long)Math.Min(height, long.MaxValue)));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetString(0), (ulong)reader.GetInt64(1)) : null;
+    }
+
+    /// <inheritdoc/>
     public IReadOnlyList<(Hash256 Hash, byte[] Data)> ReadBlobsAt(ulong height)
     {
         using var connection = _source.OpenConnection();

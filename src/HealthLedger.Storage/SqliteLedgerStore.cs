@@ -387,6 +387,17 @@ public sealed class SqliteLedgerStore : ILedgerStore
     }
 
     /// <inheritdoc/>
+    public (string Key, ulong Height)? FirstStateFiledAfter(ulong height)
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT key, height FROM state WHERE height > $h ORDER BY key LIMIT 1";
+        command.Parameters.AddWithValue("$h", (long)Math.Min(height, long.MaxValue));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetString(0), (ulong)reader.GetInt64(1)) : null;
+    }
+
+    /// <inheritdoc/>
     public byte[]? ReadStateValue(string key)
     {
         using var connection = OpenReader();

@@ -237,9 +237,9 @@ public static class StoreVerifier
         if (Certificates(store, network.NetworkId, pass.Decided, certificates) is { } certificateIssue) return Fail(certificateIssue);
         // Heights of state rows: the re-derived last writer of each key needs re-execution (verify); here they must not lie
         // after the tip. Ciphertexts are filed under the exact block that first referenced them, checked in both modes.
-        foreach (var (key, height) in store.ReadStateHeights())
+        if (store.FirstStateFiledAfter(previous.Height) is { } late)
         {
-            if (height > previous.Height) return Fail(VerifyIssue.InState(key, $"filed under height {height}, after the last block {previous.Height}"));
+            return Fail(VerifyIssue.InState(late.Key, $"filed under height {late.Height}, after the last block {previous.Height}"));
         }
         // Without a record every stored ciphertext is read and compared; with one, those of the blocks read here (each one it
         // references, by hash), the rest being the sweep's.

@@ -311,6 +311,21 @@ public abstract class LedgerStoreContract : IDisposable
     }
 
     [Fact]
+    public void The_first_state_entry_filed_after_a_height_is_the_lowest_key_written_above_it_with_its_height()
+    {
+        using var store = CreateStore();
+        LedgerFixture.Fill(store, Net, blocks: 1); // height 0: the genesis state
+        var one = Net.Append(1_700_000_009_000, [Net.Register("one")]);
+        store.Commit(one.Block, one.Execution.Receipts, new StateChangeSet([new("test/a", [1]), new("test/c", [3])]));
+        var two = Net.Append(1_700_000_009_001, [Net.Register("two")]);
+        store.Commit(two.Block, two.Execution.Receipts, new StateChangeSet([new("test/b", [2]), new("test/c", [30])]));
+        Assert.Equal(("test/a", 1UL), store.FirstStateFiledAfter(0));
+        Assert.Equal(("test/b", 2UL), store.FirstStateFiledAfter(1)); // test/c was rewritten at 2: filed under 2, after test/b
+        Assert.Null(store.FirstStateFiledAfter(2));
+        Assert.Null(store.FirstStateFiledAfter(ulong.MaxValue));
+    }
+
+    [Fact]
     public void A_state_scan_by_prefix_returns_exactly_the_keys_that_start_with_it_in_ordinal_order()
     {
         using var store = CreateStore();

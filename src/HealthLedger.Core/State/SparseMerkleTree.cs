@@ -71,15 +71,20 @@ public sealed class SparseMerkleTree
     {
         ArgumentNullException.ThrowIfNull(entries);
         var run = parallel ?? SerialFor.Run;
-        var leaves = new Leaf[entries.Count];
-        run(leaves.Length, i => leaves[i] = new Leaf(entries[i].KeyHash, LeafHash(entries[i].KeyHash, entries[i].ValueHash)));
-        Array.Sort(leaves, static (x, y) => x.KeyHash.CompareTo(y.KeyHash));
-        RefuseRepeats(leaves, static l => l.KeyHash, nameof(entries));
-        // The subtrees at depth ParallelDepth are independent: built apart, then joined level by level exactly as the recursive
-        // build joins them (Join places a lone leaf as high as it goes either way).
+        var made = new Leaf[entries.Count];
+        run(made.Length, i => made[i] = new Leaf(entries[i].KeyHash, LeafHash(entries[i].KeyHash, entries[i].ValueHash)));
+        // The subtrees at depth ParallelDepth are independent: the leaves are dealt to them by their top key-hash bits (a
+        // counting pass), each part sorted apart, then built apart and joined level by level exactly as the recursive build
+        // joins them (Join places a lone leaf as high as it goes either way). Parts in order are the leaves in key-hash order.
         const int parts = 1 << ParallelDepth;
         var bounds = new int[parts + 1];
-        for (var p = 1; p <= parts; p++) bounds[p] = p == parts ? leaves.Length : FirstWithPrefixAtLeast(leaves, p);
+        foreach (var leaf in made) bounds[TopBits(leaf.KeyHash) + 1]++;
+        for (var p = 1; p <= parts; p++) bounds[p] += bounds[p - 1];
+        var leaves = new Leaf[made.Length];
+        var next = bounds[..parts];
+        foreach (var leaf in made) leaves[next[TopBits(leaf.KeyHash)]++] = leaf;
+        run(parts, p => Array.Sort(leaves, bounds[p], bounds[p + 1] - bounds[p], LeafOrder));
+        RefuseRepeats(leaves, static l => l.KeyHash, nameof(entries));
         var level = new Node?[parts];
         run(parts, p => level[p] = Build(ParallelDepth, leaves.AsSpan(bounds[p], bounds[p + 1] - bounds[p])));
         for (var width = parts; width > 1; width /= 2)
@@ -103,18 +108,7 @@ public sealed class SparseMerkleTree
     /// <summary>The depth below which <see cref="Build(IReadOnlyList{ValueTuple{Hash256, Hash256}}, ParallelFor?)"/> builds subtrees apart (16 of them).</summary>
     public const int ParallelDepth = 4;
 
-    // The first leaf (sorted) whose top ParallelDepth key-hash bits, read as a number, are at least prefix.
-    private static int FirstWithPrefixAtLeast(Leaf[] leaves, int prefix)
-    {
-        int lo = 0, hi = leaves.Length;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (TopBits(leaves[mid].KeyHash) < prefix) lo = mid + 1;
-            else hi = mid;
-        }
-        return lo;
-    }
+    private static readonly Comparer<Leaf> LeafOrder = Comparer<Leaf>.Create(static (x, y) => x.KeyHash.CompareTo(y.KeyHash));
 
     private static int TopBits(Hash256 keyHash)
     {

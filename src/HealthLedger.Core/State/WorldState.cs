@@ -45,20 +45,51 @@ public sealed class WorldState : IStateReader
         var leaves = new (Hash256 KeyHash, Hash256 ValueHash)[list.Count];
         (parallel ?? SerialFor.Run)(list.Count, i => leaves[i] = (KeyHash(list[i].Key), Hashing.Sha256(list[i].Value)));
         var state = new WorldState(list.Count);
-        foreach (var (key, value) in list)
+        // The key map and the sorted key set (each one thread's work) are built beside the tree (whose leaf hashing and subtrees
+        // use every core through parallel): part 0 and part 1 of one loop, each keeping its exception for after the loop, so a
+        // repeated key is the same ArgumentException whichever loop runs them.
+        Exception? failure = null;
+        SparseMerkleTree? tree = null;
+        (parallel ?? SerialFor.Run)(2, part =>
         {
-            if (!state._values.TryAdd(key, value)) throw new ArgumentException($"Key '{key}' appears twice.", nameof(entries));
-        }
-        // Built from the whole set at once (sorted, then linked in one pass), not entry by entry.
-        state._keys = new SortedSet<string>(state._values.Keys, StringComparer.Ordinal);
-        state.Tree = SparseMerkleTree.Build(leaves, parallel);
+            try
+            {
+                if (part == 0)
+                {
+                    foreach (var (key, value) in list)
+                    {
+                        if (!state._values.TryAdd(key, value)) throw new ArgumentException($"Key '{key}' appears twice.", nameof(entries));
+                    }
+                    // Built from the whole set at once (sorted, then linked in one pass), not entry by entry.
+                    state._keys = new SortedSet<string>(state._values.Keys, StringComparer.Ordinal);
+                }
+                else
+                {
+                    tree = SparseMerkleTree.Build(leaves, parallel);
+                }
+            }
+            catch (ArgumentException e)
+            {
+                Interlocked.CompareExchange(ref failure, e, null);
+            }
+        });
+        if (failure is not null) throw failure;
+        state.Tree = tree!;
         return state;
     }
 
     private WorldState(int capacity) => _values = new Dictionary<string, byte[]>(capacity, StringComparer.Ordinal);
 
     /// <summary>The hash that places <paramref name="key"/> in the tree.</summary>
-    public static Hash256 KeyHash(string key) => Hashing.Sha256(System.Text.Encoding.UTF8.GetBytes(key));
+    public static Hash256 KeyHash(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        // Keys are short (ids and a prefix): encoded on the stack, not in a new array per key (3.7 million of them at a start).
+        var most = System.Text.Encoding.UTF8.GetMaxByteCount(key.Length);
+        if (most > 512) return Hashing.Sha256(System.Text.Encoding.UTF8.GetBytes(key));
+        Span<byte> utf8 = stackalloc byte[most];
+        return Hashing.Sha256(utf8[..System.Text.Encoding.UTF8.GetBytes(key, utf8)]);
+    }
 
     /// <inheritdoc/>
     public bool TryGet(string key, [NotNullWhen(true)] out byte[]? value) => _values.TryGetValue(key, out value);

@@ -14,8 +14,9 @@ public sealed record NodeOptions
     public int EntryCacheEntries { get; init; } = 50_000;
 
     /// <summary>
-    /// From this many records of one kind, the read model's load at start finds their ciphertexts in one pass over the
-    /// store instead of one lookup each (<see cref="Records.RecordOpener.ScanFrom"/>; default
+    /// From this many records of one kind (and at least a quarter of all the kinds' records, <see cref="Records.RecordOpener.ScanShare"/>),
+    /// the read model's load at start finds their ciphertexts in one pass over the store instead of one lookup each
+    /// (<see cref="Records.RecordOpener.ScanFrom"/>; default
     /// <see cref="Records.RecordOpener.DefaultScanFrom"/>). Code-level setting: the same records open either way.
     /// </summary>
     public int ScanCiphertextsFrom { get; init; } = Records.RecordOpener.DefaultScanFrom;

@@ -26,7 +26,7 @@ public sealed class RecordOpener(LedgerNode node, OrganisationKeys organisation,
     public byte[]? State(string key) => node.GetState(key);
 
     /// <summary>The same opener reading every ciphertext from the store (none from a block being committed).</summary>
-    public RecordOpener WithoutBlobs() => blobs is null ? this : new RecordOpener(node, organisation, keyring, null, reader) { ScanFrom = ScanFrom };
+    public RecordOpener WithoutBlobs() => blobs is null ? this : new RecordOpener(node, organisation, keyring, null, reader) { ScanFrom = ScanFrom, RecordsInState = RecordsInState };
 
     /// <summary>The decrypted content of version <paramref name="version"/> of <paramref name="id"/>, or null.</summary>
     public T? Open<T>(string id, int version, SealedRecordRef reference) where T : class
@@ -46,13 +46,19 @@ public sealed class RecordOpener(LedgerNode node, OrganisationKeys organisation,
 
     /// <summary>
     /// The default of <see cref="ScanFrom"/> (<see cref="NodeOptions.ScanCiphertextsFrom"/>): from this many records (the load
-    /// at start), their ciphertexts are found by one pass over every stored ciphertext in the store's own order
+    /// at start), and when they are at least a <see cref="ScanShare"/>-th of <see cref="RecordsInState"/>, their ciphertexts
+    /// are found by one pass over every stored ciphertext in the store's own order
     /// (<see cref="HealthLedger.Storage.ILedgerStore.ReadBlobs()"/>) instead of one lookup each. A lookup by hash lands on a
     /// random page of the blobs table (about 30 µs each through Microsoft.Data.Sqlite on this machine: for 2.1 million records,
-    /// a quarter of the 100,000-patient network's start-up), while the pass reads each page once (docs/benchmarks.md,
-    /// "Start-up: one pass over the ciphertexts").
+    /// a quarter of the 100,000-patient network's start-up), while the pass reads each page once, but reads every ciphertext:
+    /// for the 100,000 patients among 2.1 million records, 100,000 lookups on two cores cost less than the pass
+    /// (docs/benchmarks.md, "Start-up: one pass over the ciphertexts" and "Start-up: the check's serial steps on
+    /// both cores").
     /// </summary>
     public const int DefaultScanFrom = 50_000;
+
+    /// <summary>The pass is made for records that are at least this share (1/ScanShare) of <see cref="RecordsInState"/>.</summary>
+    public const int ScanShare = 4;
 
     private static long s_passes;
 
@@ -63,16 +69,24 @@ public sealed class RecordOpener(LedgerNode node, OrganisationKeys organisation,
     public int ScanFrom { get; init; } = DefaultScanFrom;
 
     /// <summary>
+    /// How many records the load's kinds hold in the world state (each names one stored ciphertext, so the store holds at least
+    /// as many): what a pass over the store would read, against the records to open. 0 (unknown): <see cref="ScanFrom"/> alone
+    /// decides.
+    /// </summary>
+    public long RecordsInState { get; init; }
+
+    /// <summary>
     /// Opens many records at once (the load at start) as <see cref="Open{T}"/> would, each to its decrypted content or null,
     /// in their order. The ciphertexts are read from the store in batches (one read of about <see cref="BatchSize"/>, not one
     /// per record) and the batches are opened on every core; the records of one <c>Group</c> (a patient) stay in one batch,
-    /// so a patient's category key is opened once, not raced by two threads. From <see cref="ScanFrom"/> records the
-    /// ciphertexts come from one pass over the store instead (<see cref="OpenByScan{T}"/>).
+    /// so a patient's category key is opened once, not raced by two threads. From <see cref="ScanFrom"/> records that are
+    /// also at least a <see cref="ScanShare"/>-th of <see cref="RecordsInState"/>, the ciphertexts come from one pass over the
+    /// store instead (<see cref="OpenByScan{T}"/>).
     /// </summary>
     public T?[] OpenAll<T>(IReadOnlyList<(string Id, int Version, SealedRecordRef Record, string Group)> records) where T : class
     {
         var opened = new T?[records.Count];
-        if (records.Count > 0 && records.Count >= ScanFrom)
+        if (records.Count > 0 && records.Count >= ScanFrom && (long)records.Count * ScanShare >= RecordsInState)
         {
             OpenByScan(records, opened);
             return opened;

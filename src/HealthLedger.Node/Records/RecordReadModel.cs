@@ -34,8 +34,9 @@ public sealed class RecordReadModel
         _organisation = organisation;
         _keyring = keyring;
         _kinds = kinds.ToList();
-        var opener = new RecordOpener(node, organisation, keyring, null) { ScanFrom = options.ScanCiphertextsFrom };
-        foreach (var kind in _kinds) kind.Load(node.ScanState(kind.StatePrefix), opener);
+        var scans = _kinds.Select(k => node.ScanState(k.StatePrefix)).ToList();
+        var opener = new RecordOpener(node, organisation, keyring, null) { ScanFrom = options.ScanCiphertextsFrom, RecordsInState = scans.Sum(s => (long)s.Count) };
+        for (var i = 0; i < _kinds.Count; i++) _kinds[i].Load(scans[i], opener);
         keyring.SaveCache(); // the category keys opened by this load, for the next start (nothing when none was opened)
         node.BlockCommitted += Apply;
     }

@@ -137,4 +137,14 @@ public class SparseMerkleTreeTests
         Assert.Equal(entries.Select(e => e.Key).Order(StringComparer.Ordinal), parallel.Entries.Select(e => e.Key));
         Assert.Equal(["entry/00001/x", "entry/00002/x"], parallel.WithPrefix("entry/0000").Select(e => e.Key).Skip(1).Take(2));
     }
+
+    [Fact]
+    public void A_key_hash_is_the_SHA256_of_the_key_in_UTF8_whether_encoded_on_the_stack_or_not()
+    {
+        // 170 three-byte characters may need 513 bytes (the stack's limit is 512); the others stay on the stack.
+        foreach (var key in new[] { "", "k", "entry/01J9Z/x", "p/ab\u00e9", new string('\u20ac', 170), new string('a', 600), "lone \ud800 surrogate" })
+        {
+            Assert.Equal(Hashing.Sha256(System.Text.Encoding.UTF8.GetBytes(key)), WorldState.KeyHash(key));
+        }
+    }
 }
