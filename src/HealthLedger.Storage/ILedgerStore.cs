@@ -68,6 +68,12 @@ public interface ILedgerStore : IDisposable
     /// </summary>
     IEnumerable<KeyValuePair<string, byte[]>> ReadState(string prefix = "");
 
+    /// <summary>
+    /// The whole stored world state, as <see cref="ReadState"/> with the empty prefix streams it (ordinal key order), read at
+    /// once: the start-up check's load, which a store may spread over several readers.
+    /// </summary>
+    IReadOnlyList<KeyValuePair<string, byte[]>> ReadAllState() => ReadState().ToList();
+
     /// <summary>One state value as stored (not a node's in-memory copy), or null when the key is not in the state.</summary>
     byte[]? ReadStateValue(string key);
 

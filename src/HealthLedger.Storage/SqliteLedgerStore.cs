@@ -337,6 +337,63 @@ public sealed class SqliteLedgerStore : ILedgerStore
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Two readers, one from each end of the key order, meet in the middle, so that the rows' strings and arrays (3.7 million,
+    /// 1.2 GB at 100,000 patients) are made on two cores: each stops at the first key the other has already read, and the
+    /// overlap a race may leave is dropped when the halves are joined. Each reads in its own read transaction and notes the tip
+    /// height there; were they to differ (a commit between the two snapshots: the start-up check reads before the node
+    /// commits), the state is read again by one reader.
+    /// </remarks>
+    public IReadOnlyList<KeyValuePair<string, byte[]>> ReadAllState()
+    {
+        var up = new List<KeyValuePair<string, byte[]>>();
+        var down = new List<KeyValuePair<string, byte[]>>();
+        string? lastUp = null, lastDown = null;
+        long? tipUp = null, tipDown = null;
+        try
+        {
+            Parallel.Invoke(
+                () => tipUp = ReadStateFromOneEnd(ascending: true, up, () => Volatile.Read(ref lastDown), key => Volatile.Write(ref lastUp, key)),
+                () => tipDown = ReadStateFromOneEnd(ascending: false, down, () => Volatile.Read(ref lastUp), key => Volatile.Write(ref lastDown, key)));
+        }
+        catch (AggregateException e)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+        if (tipUp != tipDown) return ReadState().ToList();
+        var last = up.Count > 0 ? up[^1].Key : null;
+        for (var i = down.Count - 1; i >= 0; i--)
+        {
+            if (last is null || Utf8Order.Compare(down[i].Key, last) > 0) up.Add(down[i]);
+        }
+        return up;
+    }
+
+    // Reads state rows from one end of the key order until the next key is one the reader from the other end has read (its
+    // last key, published after the row is kept); returns the tip height seen in the same read transaction.
+    private long? ReadStateFromOneEnd(bool ascending, List<KeyValuePair<string, byte[]>> rows, Func<string?> otherLast, Action<string> publish)
+    {
+        using var connection = OpenReader();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        using var tip = connection.CreateCommand();
+        tip.Transaction = transaction;
+        tip.CommandText = "SELECT MAX(height) FROM blocks";
+        var height = tip.ExecuteScalar() as long?;
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = ascending ? "SELECT key, value FROM state ORDER BY key" : "SELECT key, value FROM state ORDER BY key DESC";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var key = reader.GetString(0);
+            if (otherLast() is { } met && (ascending ? Utf8Order.Compare(key, met) >= 0 : Utf8Order.Compare(key, met) <= 0)) break;
+            rows.Add(new(key, Blob(reader, 1)));
+            publish(key);
+        }
+        return height;
+    }
+
+    /// <inheritdoc/>
     public byte[]? ReadBlob(Hash256 hash)
     {
         using var connection = OpenReader();

@@ -172,7 +172,7 @@ public static class StoreVerifier
         if (store.TipHeight is not { } tip) return new VerifyReport(0, 0, "", VerifyIssue.InBlock(0, "the ledger holds no blocks"));
         // The world state is loaded and its tree rebuilt on another thread while the blocks are read, decoded and checked: the
         // two read the store only and meet at the end (the last block's state root). Start-up's wall time on two cores.
-        var loading = Task.Run(() => WorldState.Load(store.ReadState(), static (count, body) => Parallel.For(0, count, body)));
+        var loading = Task.Run(() => WorldState.Load(store.ReadAllState(), static (count, body) => Parallel.For(0, count, body)));
         try
         {
             var report = Quick(store, documents, certificates, checkedBefore, tip, loading);

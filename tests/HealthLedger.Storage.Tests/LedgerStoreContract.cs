@@ -325,6 +325,31 @@ public abstract class LedgerStoreContract : IDisposable
         Assert.Null(store.FirstStateFiledAfter(ulong.MaxValue));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3_001)]
+    public void The_whole_state_read_at_once_is_the_streamed_state_row_for_row(int extra)
+    {
+        using var store = CreateStore();
+        LedgerFixture.Fill(store, Net, blocks: 1);
+        // Keys past ASCII too, a surrogate pair (a code point above U+FFFF) beside U+E000–U+FFFF, where UTF-16 order and the
+        // store's (UTF-8 bytes) disagree.
+        string[] odd = ["p/\ud83d\ude00", "p/\uffee", "p/\ue000", "p/\u00e9", "p/z"];
+        var keys = odd.Concat(Enumerable.Range(0, extra).Select(i => $"q/{i * 7919 % 10_007:D5}"));
+        var next = Net.Append(1_700_000_009_000, [Net.Register("one")]);
+        store.Commit(next.Block, next.Execution.Receipts,
+            new StateChangeSet(next.Execution.Changes.Entries.Concat(keys.Select(k => new KeyValuePair<string, byte[]?>(k, Encoding.UTF8.GetBytes(k))))));
+        var streamed = store.ReadState().ToList();
+        var all = store.ReadAllState();
+        Assert.Equal(streamed.Select(kv => kv.Key), all.Select(kv => kv.Key));
+        Assert.Equal(streamed.Select(kv => Convert.ToHexString(kv.Value)), all.Select(kv => Convert.ToHexString(kv.Value)));
+        Assert.Equal(extra, all.Count(kv => kv.Key.StartsWith("q/", StringComparison.Ordinal)));
+        Assert.Contains(all, kv => kv.Key.StartsWith("user/", StringComparison.Ordinal)); // the genesis rows, below the added ones
+        Assert.Equal(["p/z", "p/\u00e9", "p/\ue000", "p/\uffee", "p/\ud83d\ude00"], all.Select(kv => kv.Key).Where(k => k.StartsWith("p/", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public void A_state_scan_by_prefix_returns_exactly_the_keys_that_start_with_it_in_ordinal_order()
     {

@@ -1,0 +1,30 @@
+using System.Text;
+using CsCheck;
+
+namespace HealthLedger.Storage.Tests;
+
+public sealed class Utf8OrderTests
+{
+    // Strings drawn from ASCII, Latin-1, U+E000–U+FFFF and surrogate pairs: the ranges where UTF-16 and UTF-8 order meet.
+    private static readonly Gen<string> Text = Gen.OneOf(
+            Gen.Char['a', 'c'].Select(c => c.ToString()),
+            Gen.Char['\u00e0', '\u00e2'].Select(c => c.ToString()),
+            Gen.Char['\ue000', '\ue001'].Select(c => c.ToString()),
+            Gen.Char['\uffee', '\ufffd'].Select(c => c.ToString()),
+            Gen.Int[0x1F600, 0x1F602].Select(char.ConvertFromUtf32))
+        .Array[0, 5].Select(parts => string.Concat(parts));
+
+    [Fact]
+    public void Strings_compare_as_their_UTF8_bytes_do()
+    {
+        Gen.Select(Text, Text).Sample((a, b) =>
+        {
+            var expected = Math.Sign(Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(b)));
+            Assert.Equal(expected, Math.Sign(Utf8Order.Compare(a, b)));
+        });
+        Assert.True(Utf8Order.Compare("\ud83d\ude00", "\uffff") > 0); // ordinal UTF-16 says the opposite
+        Assert.True(string.CompareOrdinal("\ud83d\ude00", "\uffff") < 0);
+        Assert.Equal(0, Utf8Order.Compare("entry/1", "entry/1"));
+        Assert.True(Utf8Order.Compare("entry/", "entry/1") < 0);
+    }
+}
