@@ -101,6 +101,8 @@ public sealed class ConsortiumUpTests : IDisposable
             await up.WaitForExitAsync(TimeSpan.FromSeconds(30));
         }
         Assert.True(up.ExitCode == 0, up.Stdout + up.Stderr);
+        // Each node's exit is reported, once (the line was printed after the process was disposed, and lost, now and then).
+        foreach (var id in Ids) Assert.Single(Regex.Matches(up.Stdout, $@"^{id} exited with code 0$", RegexOptions.Multiline));
 
         // Every folder verifies offline to the same state root.
         var roots = new List<string>();

@@ -12,6 +12,10 @@ internal sealed class NodeProcesses : IAsyncDisposable
 {
     private readonly List<(string Name, Process Process)> _running = [];
 
+    // Each child's "exited with code" line, printed when it exits (WaitAsync): awaited before the child's Process is disposed,
+    // which would otherwise race the line (its exit code unreadable once disposed, and the line lost).
+    private readonly Dictionary<Process, Task> _exitReports = [];
+
     /// <summary>The running children, in start order.</summary>
     public IReadOnlyList<(string Name, Process Process)> Running => _running;
 
@@ -73,8 +77,14 @@ internal sealed class NodeProcesses : IAsyncDisposable
     /// </summary>
     public async Task<int> WaitAsync(CancellationToken cancellationToken)
     {
-        var exits = _running.Select(r => r.Process.WaitForExitAsync(CancellationToken.None).ContinueWith(_ =>
-            Console.WriteLine($"{r.Name} exited with code {r.Process.ExitCode}"), TaskScheduler.Default)).ToList();
+        var exits = new List<Task>();
+        foreach (var (name, process) in _running)
+        {
+            var report = process.WaitForExitAsync(CancellationToken.None).ContinueWith(_ =>
+                Console.WriteLine($"{name} exited with code {process.ExitCode}"), TaskScheduler.Default);
+            lock (_exitReports) _exitReports[process] = report;
+            exits.Add(report);
+        }
         try
         {
             await Task.WhenAll(exits).WaitAsync(cancellationToken);
@@ -102,7 +112,7 @@ internal sealed class NodeProcesses : IAsyncDisposable
     }
 
     // SIGTERM first (the nodes finish their current block and close their stores), SIGKILL after 15 s.
-    private static async Task StopAll(IReadOnlyList<Process> processes)
+    private async Task StopAll(IReadOnlyList<Process> processes)
     {
         foreach (var p in processes.Where(p => !p.HasExited))
         {
@@ -123,7 +133,11 @@ internal sealed class NodeProcesses : IAsyncDisposable
             catch (OperationCanceledException)
             {
                 p.Kill(entireProcessTree: true);
+                await p.WaitForExitAsync(CancellationToken.None);
             }
+            Task? report;
+            lock (_exitReports) _exitReports.Remove(p, out report);
+            if (report is not null) await report; // the exit line, printed before the process is disposed
             p.Dispose();
         }
     }
