@@ -69,8 +69,9 @@ public interface ILedgerStore : IDisposable
     IEnumerable<KeyValuePair<string, byte[]>> ReadState(string prefix = "");
 
     /// <summary>
-    /// The whole stored world state, as <see cref="ReadState"/> with the empty prefix streams it (ordinal key order), read at
-    /// once: the start-up check's load, which a store may spread over several readers.
+    /// The whole stored world state, as <see cref="ReadState"/> with the empty prefix streams it (the same rows in the same
+    /// order: the store's key order, UTF-8 bytes, <see cref="Utf8Order"/>), read at once: the start-up check's load, which a
+    /// store may spread over several readers.
     /// </summary>
     IReadOnlyList<KeyValuePair<string, byte[]>> ReadAllState() => ReadState().ToList();
 

@@ -42,15 +42,16 @@ public sealed class WorldState : IStateReader
     {
         ArgumentNullException.ThrowIfNull(entries);
         var list = entries as IReadOnlyList<KeyValuePair<string, byte[]>> ?? entries.ToList();
+        var run = parallel ?? SerialFor.Run;
         var leaves = new (Hash256 KeyHash, Hash256 ValueHash)[list.Count];
-        (parallel ?? SerialFor.Run)(list.Count, i => leaves[i] = (KeyHash(list[i].Key), Hashing.Sha256(list[i].Value)));
+        run(list.Count, i => leaves[i] = (KeyHash(list[i].Key), Hashing.Sha256(list[i].Value)));
         var state = new WorldState(list.Count);
         // The key map and the sorted key set (each one thread's work) are built beside the tree (whose leaf hashing and subtrees
         // use every core through parallel): part 0 and part 1 of one loop, each keeping its exception for after the loop, so a
         // repeated key is the same ArgumentException whichever loop runs them.
         Exception? failure = null;
         SparseMerkleTree? tree = null;
-        (parallel ?? SerialFor.Run)(2, part =>
+        run(2, part =>
         {
             try
             {
