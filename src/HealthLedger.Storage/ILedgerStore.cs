@@ -63,8 +63,10 @@ public interface ILedgerStore : IDisposable
     IEnumerable<StoredBlock> ReadBlocks(ulong from = 0, ulong to = long.MaxValue, OrphanCounter? orphans = null);
 
     /// <summary>
-    /// Streams the stored world state (key, value) in ordinal key order: only the keys that start with <paramref name="prefix"/>
-    /// (ordinal comparison), or all of them for the empty prefix. Empty when nothing matches.
+    /// Streams the stored world state (key, value) in the store's key order, the order of the keys' UTF-8 bytes
+    /// (<see cref="Utf8Order"/>; ordinal order too for keys without surrogates, as every key the node writes: ids, hex hashes,
+    /// numbers): only the keys that start with <paramref name="prefix"/>, or all of them for the empty prefix. Empty when nothing
+    /// matches.
     /// </summary>
     IEnumerable<KeyValuePair<string, byte[]>> ReadState(string prefix = "");
 
@@ -94,11 +96,11 @@ public interface ILedgerStore : IDisposable
     /// </summary>
     IEnumerable<(byte[] Hash, byte[] Data, ulong Height)> ReadBlobs();
 
-    /// <summary>Streams every stored state entry's key with the height it is filed under (the block that last wrote it), in ordinal key order.</summary>
+    /// <summary>Streams every stored state entry's key with the height it is filed under (the block that last wrote it), in the store's key order (as <see cref="ReadState"/>).</summary>
     IEnumerable<(string Key, ulong Height)> ReadStateHeights();
 
     /// <summary>
-    /// The first state entry (in ordinal key order) filed under a height above <paramref name="height"/>, or null when there is
+    /// The first state entry (in the store's key order, as <see cref="ReadState"/>) filed under a height above <paramref name="height"/>, or null when there is
     /// none: the start-up check's test that no state row lies after the tip, asked of the store instead of reading every key.
     /// </summary>
     (string Key, ulong Height)? FirstStateFiledAfter(ulong height);

@@ -350,6 +350,100 @@ public abstract class LedgerStoreContract : IDisposable
         Assert.Equal(["p/z", "p/\u00e9", "p/\ue000", "p/\uffee", "p/\ud83d\ude00"], all.Select(kv => kv.Key).Where(k => k.StartsWith("p/", StringComparison.Ordinal)));
     }
 
+    // Stores exactly these state rows under the genesis block (no others), for ReadAllState's edge cases.
+    private static void CommitGenesisWith(ILedgerStore store, TestNetwork net, IEnumerable<string> keys) =>
+        store.Commit(net.Blocks[0].Block, net.Blocks[0].Execution.Receipts,
+            new StateChangeSet(keys.Select(k => new KeyValuePair<string, byte[]?>(k, Encoding.UTF8.GetBytes(k + "=")))));
+
+    private static void AssertReadAllIsStreamed(ILedgerStore store)
+    {
+        var streamed = store.ReadState().ToList();
+        var all = store.ReadAllState();
+        Assert.Equal(streamed.Select(kv => kv.Key), all.Select(kv => kv.Key));
+        Assert.Equal(streamed.Select(kv => Convert.ToHexString(kv.Value)), all.Select(kv => Convert.ToHexString(kv.Value)));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(17)]
+    [InlineData(10_001)]
+    public void The_whole_state_read_at_once_is_the_streamed_state_for_few_rows(int rows)
+    {
+        using var store = CreateStore();
+        Assert.Empty(store.ReadAllState()); // no blocks, no rows
+        CommitGenesisWith(store, Net, Enumerable.Range(0, rows).Select(i => $"same/prefix/{i:D3}"));
+        for (var round = 0; round < 50; round++) AssertReadAllIsStreamed(store);
+        Assert.Equal(rows, store.ReadAllState().Count);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void The_whole_state_read_at_once_is_the_streamed_state_for_random_keys_where_UTF16_and_UTF8_order_disagree(int seed)
+    {
+        var random = new Random(seed);
+        string[] pieces = ["a", "\u00e9", "\ud7ff", "\ue000", "\uf8ff", "\uffee", "\uffff", "\ud800\udc00", "\ud83d\ude00", "\udbff\udfff", "\u0001", "/"];
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        var count = random.Next(0, 400);
+        while (keys.Count < count) keys.Add(string.Concat(Enumerable.Range(0, random.Next(1, 6)).Select(_ => pieces[random.Next(pieces.Length)])));
+        using var store = CreateStore();
+        CommitGenesisWith(store, Net, keys);
+        for (var round = 0; round < 20; round++) AssertReadAllIsStreamed(store);
+        Assert.Equal(keys.Count, store.ReadAllState().Count);
+    }
+
+    [Fact]
+    public async Task The_whole_state_read_at_once_while_blocks_are_committed_is_one_snapshot()
+    {
+        using var store = CreateStore();
+        var keys = Enumerable.Range(0, 2_000).Select(i => $"k/{i:D5}").ToList();
+        store.Commit(Net.Blocks[0].Block, Net.Blocks[0].Execution.Receipts,
+            new StateChangeSet(keys.Select(k => new KeyValuePair<string, byte[]?>(k, [0]))));
+        var blocks = Enumerable.Range(1, 40).Select(h => Net.Append(1_700_000_009_000 + (ulong)h, [Net.Register($"c{h}")])).ToList();
+        var writer = Task.Run(() =>
+        {
+            foreach (var b in blocks)
+            {
+                var h = (byte)b.Block.Header.Height;
+                store.Commit(b.Block, b.Execution.Receipts, new StateChangeSet(keys.Select(k => new KeyValuePair<string, byte[]?>(k, [h]))));
+            }
+        }, TestContext.Current.CancellationToken);
+        var reads = 0;
+        while (!writer.IsCompleted || reads < 5)
+        {
+            var all = store.ReadAllState();
+            Assert.Equal(keys, all.Select(kv => kv.Key));
+            Assert.Single(all.Select(kv => kv.Value[0]).Distinct());
+            reads++;
+        }
+        await writer;
+    }
+
+    [Fact]
+    public void The_first_state_filed_after_edge_heights()
+    {
+        using var store = CreateStore();
+        Assert.Null(store.FirstStateFiledAfter(0));
+        Assert.Null(store.FirstStateFiledAfter(ulong.MaxValue));
+        CommitGenesisWith(store, Net, ["b", "a"]);
+        Assert.Null(store.FirstStateFiledAfter(0)); // filed under 0, not after it
+        Assert.Null(store.FirstStateFiledAfter((ulong)long.MaxValue));
+        Assert.Null(store.FirstStateFiledAfter((ulong)long.MaxValue + 1));
+        var one = Net.Append(1_700_000_009_000, [Net.Register("one")]);
+        store.Commit(one.Block, one.Execution.Receipts, new StateChangeSet([new("\ud83d\ude00", [1]), new("\uffee", [1]), new("a", null)]));
+        // The store's key order (UTF-8 bytes): U+FFEE before the surrogate pair, on both stores.
+        Assert.Equal(("\uffee", 1UL), store.FirstStateFiledAfter(0));
+        Assert.Null(store.FirstStateFiledAfter(1));
+    }
+
     [Fact]
     public void A_state_scan_by_prefix_returns_exactly_the_keys_that_start_with_it_in_ordinal_order()
     {

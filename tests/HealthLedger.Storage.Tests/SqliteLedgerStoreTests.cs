@@ -1,3 +1,4 @@
+using HealthLedger.Core.State;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Testing;
 using Microsoft.Data.Sqlite;
@@ -180,6 +181,29 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreContract
         var next = Net.Append(1_700_000_009_000, [Net.Register("after-the-cut")]);
         Assert.Throws<CheckpointFailedException>(() => store.Commit(next.Block, next.Execution.Receipts, next.Execution.Changes));
         Assert.False(store.Checkpoint());
+    }
+
+    [Fact]
+    public void The_whole_state_read_at_once_with_keys_holding_NUL_or_lone_surrogates_is_the_streamed_state()
+    {
+        using var store = CreateStore();
+        string[] keys = ["m", "m\0", "m\0a", "m\0b", "m\0\0", "n\ud800", "n\udc00x", "o"];
+        store.Commit(Net.Blocks[0].Block, Net.Blocks[0].Execution.Receipts,
+            new StateChangeSet(keys.Select(k => new KeyValuePair<string, byte[]?>(k, [(byte)k.Length]))));
+        var streamed = store.ReadState().ToList();
+        for (var round = 0; round < 50; round++)
+        {
+            var all = store.ReadAllState();
+            Assert.Equal(streamed.Select(kv => kv.Key), all.Select(kv => kv.Key));
+        }
+    }
+
+    [Fact]
+    public void The_whole_state_read_at_once_from_a_read_only_store_is_the_streamed_state()
+    {
+        using (var writer = CreateStore()) LedgerFixture.Fill(writer, Net);
+        using var store = SqliteLedgerStore.OpenReadOnly(LastPath);
+        Assert.Equal(store.ReadState().Select(kv => kv.Key), store.ReadAllState().Select(kv => kv.Key));
     }
 
     [Fact]

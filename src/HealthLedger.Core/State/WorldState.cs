@@ -47,9 +47,10 @@ public sealed class WorldState : IStateReader
         run(list.Count, i => leaves[i] = (KeyHash(list[i].Key), Hashing.Sha256(list[i].Value)));
         var state = new WorldState(list.Count);
         // The key map and the sorted key set (each one thread's work) are built beside the tree (whose leaf hashing and subtrees
-        // use every core through parallel): part 0 and part 1 of one loop, each keeping its exception for after the loop, so a
-        // repeated key is the same ArgumentException whichever loop runs them.
-        Exception? failure = null;
+        // use every core through parallel): part 0 and part 1 of one loop, each keeping its exception for after the loop. A
+        // repeated key fails both parts (the key map names the key, the tree its hash): the key map's is thrown whichever part
+        // the loop ran first, so the exception is that of the serial load.
+        var failures = new ArgumentException?[2];
         SparseMerkleTree? tree = null;
         run(2, part =>
         {
@@ -71,10 +72,10 @@ public sealed class WorldState : IStateReader
             }
             catch (ArgumentException e)
             {
-                Interlocked.CompareExchange(ref failure, e, null);
+                failures[part] = e;
             }
         });
-        if (failure is not null) throw failure;
+        if ((failures[0] ?? failures[1]) is { } failure) throw failure;
         state.Tree = tree!;
         return state;
     }

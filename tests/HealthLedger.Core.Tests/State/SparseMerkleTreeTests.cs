@@ -147,4 +147,86 @@ public class SparseMerkleTreeTests
             Assert.Equal(Hashing.Sha256(System.Text.Encoding.UTF8.GetBytes(key)), WorldState.KeyHash(key));
         }
     }
+
+    // A ParallelFor as its contract allows ("in any order"): the last index first.
+    private static readonly ParallelFor LastFirst = (count, body) =>
+    {
+        for (var i = count - 1; i >= 0; i--) body(i);
+    };
+
+    [Fact]
+    public void A_key_twice_is_refused_by_the_state_load_with_the_same_exception_whatever_order_the_loop_runs_in()
+    {
+        KeyValuePair<string, byte[]>[] entries = [new("a", [0]), new("k", [1]), new("k", [2]), new("z", [3])];
+        var serial = Assert.Throws<ArgumentException>(() => WorldState.Load(entries));
+        Assert.Equal("Key 'k' appears twice. (Parameter 'entries')", serial.Message);
+        foreach (var (name, parallel) in new[] { ("every core", OnEveryCore), ("last first", LastFirst) })
+        {
+            var e = Assert.Throws<ArgumentException>(() => WorldState.Load(entries, parallel));
+            Assert.Equal((name, serial.Message), (name, e.Message));
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(33)]
+    [InlineData(1_000)]
+    public void A_state_loaded_through_any_loop_has_the_root_of_the_serial_load(int count)
+    {
+        var random = new Random(count);
+        var entries = Enumerable.Range(0, count).Select(i => new KeyValuePair<string, byte[]>($"k/{random.Next():x8}/{i}", BitConverter.GetBytes(random.Next()))).ToList();
+        var expected = SparseMerkleTree.Build(entries.Select(e => (WorldState.KeyHash(e.Key), Hashing.Sha256(e.Value)))).Root;
+        foreach (var parallel in new ParallelFor?[] { null, OnEveryCore, LastFirst })
+        {
+            var state = WorldState.Load(entries, parallel);
+            Assert.Equal(expected, state.Root);
+            Assert.Equal(count, state.Count);
+            Assert.Equal(count, state.Tree.Count);
+            Assert.Equal(entries.Select(e => e.Key).Order(StringComparer.Ordinal), state.Entries.Select(e => e.Key));
+        }
+    }
+
+    [Fact]
+    public void Keys_whose_hashes_share_their_top_bits_build_the_same_tree_in_parts()
+    {
+        // Keys found by their hashes: all in part 0x3 (top nibble 0011), a few in 0xF, one in 0x0.
+        var keys = Enumerable.Range(0, 20_000).Select(i => $"key/{i}").Where(k => WorldState.KeyHash(k).ToArray()[0] >> 4 == 0x3).Take(300)
+            .Concat(Enumerable.Range(0, 20_000).Select(i => $"other/{i}").Where(k => WorldState.KeyHash(k).ToArray()[0] >> 4 == 0xF).Take(3))
+            .Concat(Enumerable.Range(0, 20_000).Select(i => $"lone/{i}").Where(k => WorldState.KeyHash(k).ToArray()[0] >> 4 == 0x0).Take(1)).ToList();
+        var entries = keys.Select(k => new KeyValuePair<string, byte[]>(k, [1])).ToList();
+        var expected = SparseMerkleTree.Build(entries.Select(e => (WorldState.KeyHash(e.Key), Hashing.Sha256(e.Value)))).Root;
+        foreach (var parallel in new ParallelFor?[] { null, OnEveryCore, LastFirst })
+        {
+            Assert.Equal(expected, WorldState.Load(entries, parallel).Root);
+        }
+    }
+
+    // A list whose enumeration fails part way (its indexer works): the failure inside the key-map part surfaces.
+    private sealed class FailingEnumeration(List<KeyValuePair<string, byte[]>> items) : IReadOnlyList<KeyValuePair<string, byte[]>>
+    {
+        public KeyValuePair<string, byte[]> this[int index] => items[index];
+        public int Count => items.Count;
+        public IEnumerator<KeyValuePair<string, byte[]>> GetEnumerator()
+        {
+            yield return items[0];
+            throw new InvalidOperationException("enumeration broke");
+        }
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    [Fact]
+    public void A_failure_inside_a_part_of_the_state_load_surfaces()
+    {
+        var list = new FailingEnumeration([new("a", [1]), new("b", [2])]);
+        foreach (var parallel in new ParallelFor?[] { null, OnEveryCore, LastFirst })
+        {
+            var e = Record.Exception(() => WorldState.Load(list, parallel));
+            Assert.NotNull(e);
+            Assert.Contains("enumeration broke", e.ToString(), StringComparison.Ordinal);
+        }
+    }
 }
