@@ -102,7 +102,8 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
             .Select(i => (states[i].Id, 1, EntryState.TryDecode(entries[states[i].Index].Value)!.Record, states[i].PatientId)).ToList());
         var opened = new EntryDetails?[states.Count];
         for (var j = 0; j < toOpen.Count; j++) opened[toOpen[j]] = openedNow[j];
-        var loaded = new List<Decoded>();
+        var loaded = new List<Decoded>(states.Count);
+        lock (_lock) _heads.EnsureCapacity(_heads.Count + states.Count); // one table for a start's 2 million entries, not 20 doublings
         for (var i = 0; i < states.Count; i++)
         {
             var state = states[i];
@@ -110,16 +111,16 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
             loaded.Add(state);
             lock (_lock)
             {
-                var known = _heads.ContainsKey(state.Id);
+                var known = _heads.TryGetValue(state.Id, out var previous);
                 var patientId = Shared(state.PatientId);
                 if (!known)
                 {
                     if (!_byPatient.TryGetValue(patientId, out var list)) _byPatient[patientId] = list = [];
                     list.Add(state.Id);
                 }
-                var corrected = _heads.GetValueOrDefault(state.Id)?.CorrectedBy;
-                _heads[state.Id] = new EntryView(state.Id, patientId, state.Type, Shared(state.DoctorId), state.CorrectsId, Shared(state.AuthorId), Summary(details),
-                    state.Proof, corrected);
+                // A summary from the file is one already (SummaryOf keeps it rather than copying it); an opened entry's is made here.
+                _heads[state.Id] = new EntryView(state.Id, patientId, state.Type, Shared(state.DoctorId), state.CorrectsId, Shared(state.AuthorId),
+                    fromFile[i] is not null ? SummaryOf(details) : Summary(details), state.Proof, previous?.CorrectedBy);
                 if (state.DataKeyed is { } reference) _dataKeyed.Note(state.PatientId, state.Id, 1, reference, state.Type.ConsentCategory());
                 else _dataKeyed.NoteUnderCategoryKey(state.PatientId, state.Id, 1);
                 if (opener.ForGrantee)
@@ -330,6 +331,11 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
         }
         return whole;
     }
+
+    // A summary read from the summaries file (no field but the summary's set): kept as it is when its ward and bed names are the
+    // ones held already (the file reads each name once), else copied with them. Under the lock.
+    private EntryDetails SummaryOf(EntryDetails summary) =>
+        ReferenceEquals(Shared(summary.Ward), summary.Ward) && ReferenceEquals(Shared(summary.Bed), summary.Bed) ? summary : Summary(summary);
 
     // The part of an entry's content kept for every entry; the ward and bed names are held once.
     private EntryDetails Summary(EntryDetails details) => new()

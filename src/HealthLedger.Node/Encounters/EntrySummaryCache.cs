@@ -148,6 +148,7 @@ public sealed class EntrySummaryCache(string? path, OrganisationKeys organisatio
         var count = BinaryPrimitives.ReadInt32LittleEndian(span);
         if (count < 0 || count > span.Length / (32 + 10 + 4 + 1)) return false;
         summaries.EnsureCapacity(count);
+        var names = new Dictionary<string, string>(StringComparer.Ordinal); // each ward and bed name once, not once per entry
         var at = 4;
         for (var i = 0; i < count; i++)
         {
@@ -157,7 +158,7 @@ public sealed class EntrySummaryCache(string? path, OrganisationKeys organisatio
             var offset = BinaryPrimitives.ReadInt16LittleEndian(span[(at + 40)..]);
             at += 42;
             if (ticks < DateTime.MinValue.Ticks || ticks > DateTime.MaxValue.Ticks || Math.Abs((int)offset) > 14 * 60) return false;
-            if (!TryReadText(span, ref at, out var ward) || !TryReadText(span, ref at, out var bed) || at >= span.Length) return false;
+            if (!TryReadText(span, ref at, names, out var ward) || !TryReadText(span, ref at, names, out var bed) || at >= span.Length) return false;
             var flags = span[at++];
             if ((flags & ~(HasQuantity | HasUnitPrice | HasAmount | IsDeposit)) != 0) return false;
             int? quantity = null;
@@ -187,20 +188,36 @@ public sealed class EntrySummaryCache(string? path, OrganisationKeys organisatio
         return at == span.Length;
     }
 
-    private static bool TryReadText(ReadOnlySpan<byte> span, ref int at, out string text)
+    // Strict UTF-8 (invalid bytes: the file is not ours), each distinct name made into a string once: looked up in names by its
+    // characters, decoded on the stack when short.
+    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
+
+    private static bool TryReadText(ReadOnlySpan<byte> span, ref int at, Dictionary<string, string> names, out string text)
     {
         text = "";
         if (span.Length - at < 2) return false;
         int length = BinaryPrimitives.ReadUInt16LittleEndian(span[at..]);
         at += 2;
         if (span.Length - at < length) return false;
-        try
+        if (length > 0)
         {
-            text = length == 0 ? "" : new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(span.Slice(at, length));
-        }
-        catch (DecoderFallbackException)
-        {
-            return false;
+            var bytes = span.Slice(at, length);
+            Span<char> chars = length <= 256 ? stackalloc char[length] : new char[length]; // UTF-8 never has more chars than bytes
+            try
+            {
+                chars = chars[..StrictUtf8.GetChars(bytes, chars)];
+            }
+            catch (DecoderFallbackException)
+            {
+                return false;
+            }
+            var lookup = names.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (!lookup.TryGetValue(chars, out var held))
+            {
+                held = new string(chars);
+                names[held] = held;
+            }
+            text = held;
         }
         at += length;
         return true;

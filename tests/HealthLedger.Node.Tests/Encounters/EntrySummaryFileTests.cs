@@ -151,11 +151,17 @@ public class EntrySummaryFileTests
         };
         var bare = new EntryDetails { OccurredAt = DateTimeOffset.UnixEpoch };
         var bareHash = Hashing.Sha256("another"u8);
-        cache.Save([(hash, summary), (bareHash, bare)]);
+        // The same ward and bed names again, in strings of their own: read back as one string each.
+        var again = summary with { Ward = new string("Maternité Süd".AsSpan()), Bed = string.Concat("B-", 12.ToString(System.Globalization.CultureInfo.InvariantCulture)), Deposit = false };
+        var againHash = Hashing.Sha256("again"u8);
+        cache.Save([(hash, summary), (bareHash, bare), (againHash, again)]);
 
         var loaded = cache.Load(out var opened);
         Assert.True(opened);
         Assert.Equal(summary, loaded[hash]);
+        Assert.Equal(again, loaded[againHash]);
+        Assert.Same(loaded[hash].Ward, loaded[againHash].Ward);
+        Assert.Same(loaded[hash].Bed, loaded[againHash].Bed);
         Assert.Equal(summary.OccurredAt.Offset, loaded[hash].OccurredAt.Offset);
         Assert.Equal(bare, loaded[bareHash]);
         var bytes = await File.ReadAllBytesAsync(path, Ct);
@@ -167,6 +173,7 @@ public class EntrySummaryFileTests
         Assert.Empty(new EntrySummaryCache(Path.Combine(folder.Path, "none"), node.App.Services.GetRequiredService<OrganisationKeys>(), "net-a").Load(out var missing));
         Assert.True(missing); // no file is not a failure
     }
+
     [Fact]
     public async Task A_summary_whose_ward_or_bed_is_longer_than_the_format_holds_is_left_out_of_the_file_not_an_overflow()
     {
