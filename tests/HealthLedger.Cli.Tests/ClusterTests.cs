@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using Google.Protobuf;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
@@ -136,6 +137,9 @@ public partial class ClusterTests
         node4.Terminate();
         foreach (var p in new[] { cluster, node2, node3, node4 }) await p.WaitForExitAsync(TimeSpan.FromSeconds(30));
         foreach (var folder in folders) Assert.Contains(roots[0], await LocalCluster.VerifyAsync(folder));
+        // 'cluster up' reported each of its nodes' exits once: node 1 stopped with it (code 0), nodes 2 to 4 killed (SIGKILL: 137).
+        Assert.Single(Regex.Matches(cluster.Stdout, "^node-1 exited with code 0$", RegexOptions.Multiline));
+        foreach (var k in new[] { 2, 3, 4 }) Assert.Single(Regex.Matches(cluster.Stdout, $"^node-{k} exited with code 137$", RegexOptions.Multiline));
 
         async Task SubmitAsync(HttpClient client, int count)
         {
