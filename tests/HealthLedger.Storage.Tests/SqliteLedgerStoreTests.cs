@@ -1,5 +1,5 @@
-using HealthLedger.Core.State;
 using HealthLedger.Core.Primitives;
+using HealthLedger.Core.State;
 using HealthLedger.Testing;
 using Microsoft.Data.Sqlite;
 
