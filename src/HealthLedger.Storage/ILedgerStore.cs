@@ -77,6 +77,13 @@ public interface ILedgerStore : IDisposable
     /// </summary>
     IReadOnlyList<KeyValuePair<string, byte[]>> ReadAllState() => ReadState().ToList();
 
+    /// <summary>
+    /// Streams every stored state entry (key, value) to <paramref name="row"/> from one read snapshot of the store, in no
+    /// promised order, and returns the height of the last block in that snapshot (null when it holds no block): the state
+    /// after that block, read while the node commits (the integrity sweep's check of the state a start took on trust).
+    /// </summary>
+    ulong? ReadStateSnapshot(Action<string, byte[]> row);
+
     /// <summary>One state value as stored (not a node's in-memory copy), or null when the key is not in the state.</summary>
     byte[]? ReadStateValue(string key);
 

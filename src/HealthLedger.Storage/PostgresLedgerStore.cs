@@ -493,6 +493,27 @@ public sealed class PostgresLedgerStore : ILedgerStore
     }
 
     /// <inheritdoc/>
+    /// <remarks>One read-only REPEATABLE READ transaction: the tip height and the rows from one snapshot.</remarks>
+    public ulong? ReadStateSnapshot(Action<string, byte[]> row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        using var connection = _source.OpenConnection();
+        using var transaction = connection.BeginTransaction(IsolationLevel.RepeatableRead);
+        long? height;
+        using (var tip = new NpgsqlCommand("SELECT MAX(height) FROM blocks", connection, transaction))
+        {
+            height = tip.ExecuteScalar() as long?;
+        }
+        using (var command = new NpgsqlCommand("SELECT key, value FROM state", connection, transaction))
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read()) row(reader.GetString(0), Bytes(reader, 1));
+        }
+        transaction.Commit();
+        return (ulong?)height;
+    }
+
+    /// <inheritdoc/>
     public byte[]? ReadStateValue(string key) => Scalar("SELECT value FROM state WHERE key = $1", new NpgsqlParameter { Value = key, NpgsqlDbType = NpgsqlDbType.Text });
 
     /// <inheritdoc/>

@@ -369,6 +369,24 @@ public sealed class SqliteLedgerStore : ILedgerStore
         return up;
     }
 
+    /// <inheritdoc/>
+    public ulong? ReadStateSnapshot(Action<string, byte[]> row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        using var connection = OpenReader();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        using var tip = connection.CreateCommand();
+        tip.Transaction = transaction;
+        tip.CommandText = "SELECT MAX(height) FROM blocks";
+        var height = tip.ExecuteScalar() as long?;
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT key, value FROM state";
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) row(reader.GetString(0), Blob(reader, 1));
+        return (ulong?)height;
+    }
+
     // Reads state rows from one end of the key order until the next key is one the reader from the other end has read (its
     // last key, published after the row is kept); returns the tip height seen in the same read transaction.
     private long? ReadStateFromOneEnd(bool ascending, List<KeyValuePair<string, byte[]>> rows, Func<string?> otherLast, Action<string> publish)

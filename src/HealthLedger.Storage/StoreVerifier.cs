@@ -1,3 +1,4 @@
+using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
@@ -82,13 +83,19 @@ public static class StoreVerifier
     /// still stored with its hash, the blocks up to there are taken on trust (<see cref="VerifyReport.TrustedThrough"/>; the
     /// integrity sweep, <see cref="Sweep"/>, re-checks them) and unchanged documents are not re-hashed (see
     /// <see cref="CheckedPrefix"/>); a passing quick report carries the new record in <see cref="VerifyReport.Checked"/>.
+    /// <para>
+    /// <paramref name="keptTree"/> (quick mode only) gives the state's tree kept at the last clean stop (<see cref="StateTreeFile"/>)
+    /// when it is the tree after the stored tip block (it is asked with that block's header and returns null otherwise): the
+    /// state entries are then not hashed (<see cref="VerifyReport.StateTakenOnTrust"/>; the integrity sweep,
+    /// <see cref="SweepState"/>, hashes them after the start).
+    /// </para>
     /// </remarks>
     public static VerifyReport Verify(ILedgerStore store, DocumentStore documents, VerifyMode mode = VerifyMode.Full, Action<ulong, ulong>? progress = null,
-        CertificateCheck? certificates = null, bool checkTipRecord = true, CheckedPrefix? checkedBefore = null)
+        CertificateCheck? certificates = null, bool checkTipRecord = true, CheckedPrefix? checkedBefore = null, Func<BlockHeader, SparseMerkleTree?>? keptTree = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         if (checkTipRecord && CheckTipRecord(store) is { } tipIssue) return new VerifyReport(0, 0, "", tipIssue) { TipProblem = true };
-        return mode == VerifyMode.Quick ? Quick(store, documents, certificates, checkedBefore) : Full(store, documents, progress, certificates);
+        return mode == VerifyMode.Quick ? Quick(store, documents, certificates, checkedBefore, keptTree) : Full(store, documents, progress, certificates);
     }
 
     /// <summary>
@@ -167,18 +174,20 @@ public static class StoreVerifier
         { DocumentsPending = pending };
     }
 
-    private static VerifyReport Quick(ILedgerStore store, DocumentStore documents, CertificateCheck? certificates, CheckedPrefix? checkedBefore)
+    private static VerifyReport Quick(ILedgerStore store, DocumentStore documents, CertificateCheck? certificates, CheckedPrefix? checkedBefore,
+        Func<BlockHeader, SparseMerkleTree?>? keptTree)
     {
         if (store.TipHeight is not { } tip) return new VerifyReport(0, 0, "", VerifyIssue.InBlock(0, "the ledger holds no blocks"));
         // The world state is loaded and its tree rebuilt on another thread while the blocks are read, decoded and checked: the
         // two read the store only and meet at the end (the last block's state root). Start-up's wall time on two cores.
-        var loading = Task.Run(() => WorldState.Load(store.ReadAllState(), static (count, body) => Parallel.For(0, count, body)));
+        var loading = Task.Run(() => LoadState(store, tip, keptTree));
         try
         {
             var report = Quick(store, documents, certificates, checkedBefore, tip, loading);
             // A record is a cache, never a source of truth: when a check that used one fails, the check is done again without
             // it, so that a wrong record (edited, or of another chain with a matching block) cannot refuse a sound ledger.
-            return report.Ok || !report.UsedRecord ? report : Quick(store, documents, certificates, checkedBefore: null, tip, loading);
+            report = report.Ok || !report.UsedRecord ? report : Quick(store, documents, certificates, checkedBefore: null, tip, loading);
+            return report.Ok ? report with { StateTakenOnTrust = loading.Result.Trusted } : report;
         }
         finally
         {
@@ -197,8 +206,27 @@ public static class StoreVerifier
         }
     }
 
+    // The stored state with its tree: the kept tree when it is the tip block's (the rows and the kept tree's file read side by
+    // side; the entries are not hashed), else the tree built by hashing every entry on every core.
+    private static (WorldState State, bool Trusted) LoadState(ILedgerStore store, ulong tip, Func<BlockHeader, SparseMerkleTree?>? keptTree)
+    {
+        static void Cores(int count, Action<int> body) => Parallel.For(0, count, body);
+        SparseMerkleTree? kept = null;
+        IReadOnlyList<KeyValuePair<string, byte[]>> rows = [];
+        if (keptTree is not null && store.ReadBlock(tip) is { } stored && BlockHeader.TryDecode(stored.Header, out var header, out _) && header!.Height == tip)
+        {
+            Parallel.Invoke(() => rows = store.ReadAllState(), () => kept = keptTree(header));
+            if (kept is not null && kept.Count == rows.Count) return (WorldState.Load(rows, kept, Cores), true);
+        }
+        else
+        {
+            rows = store.ReadAllState();
+        }
+        return (WorldState.Load(rows, Cores), false);
+    }
+
     private static VerifyReport Quick(ILedgerStore store, DocumentStore documents, CertificateCheck? certificates, CheckedPrefix? checkedBefore,
-        ulong tip, Task<WorldState> loading)
+        ulong tip, Task<(WorldState State, bool Trusted)> loading)
     {
         // An earlier check's record is used only while the block it ends at is still stored with its hash: the blocks up to it
         // (their rows, signatures and ciphertexts) are then not read again here. The integrity sweep re-reads them after the
@@ -207,7 +235,7 @@ public static class StoreVerifier
         var vouched = checkedBefore is { } c && c.Height <= tip && store.ReadBlock(c.Height) is { } atRecord
             && atRecord.Hash.Length == 32 && new Hash256(atRecord.Hash) == c.Hash && BlockHeader.TryDecode(atRecord.Header, out anchor, out _)
             && anchor!.Height == c.Height && anchor.Hash == c.Hash ? checkedBefore : null;
-        WorldState State() => loading.GetAwaiter().GetResult();
+        WorldState State() => loading.GetAwaiter().GetResult().State;
         // The network's entry is read on its own (the blocks' checks need its policy); the whole state, loaded meanwhile, holds
         // the same row.
         var network = ReadNetwork(store);
@@ -228,7 +256,25 @@ public static class StoreVerifier
         if (pass.Run(store, long.MaxValue, orphans, snapshotAt: nextAnchor, CancellationToken.None) is { } blockIssue) return Fail(blockIssue);
         if (orphans.Count > 0) return Fail(Orphans(orphans));
         var previous = pass.Previous!;
-        var state = State();
+        // Heights of state rows must not lie after the tip (a scan of the state table in the store), asked while the state's
+        // load finishes on the other core.
+        var filedLate = Task.Run(() => store.FirstStateFiledAfter(previous.Height));
+        WorldState state;
+        try
+        {
+            state = State();
+        }
+        finally
+        {
+            // Finished before anything returns (the caller closes the store); its own exception is thrown where it is used.
+            try
+            {
+                filedLate.Wait();
+            }
+            catch (AggregateException)
+            {
+            }
+        }
         if (previous.StateRoot != state.Root)
         {
             return Fail(VerifyIssue.InBlock(previous.Height,
@@ -237,7 +283,7 @@ public static class StoreVerifier
         if (Certificates(store, network.NetworkId, pass.Decided, certificates) is { } certificateIssue) return Fail(certificateIssue);
         // Heights of state rows: the re-derived last writer of each key needs re-execution (verify); here they must not lie
         // after the tip. Ciphertexts are filed under the exact block that first referenced them, checked in both modes.
-        if (store.FirstStateFiledAfter(previous.Height) is { } late)
+        if (filedLate.GetAwaiter().GetResult() is { } late)
         {
             return Fail(VerifyIssue.InState(late.Key, $"filed under height {late.Height}, after the last block {previous.Height}"));
         }
@@ -314,6 +360,47 @@ public static class StoreVerifier
         if (orphans.Count > 0) return Report(Orphans(orphans));
         if (Certificates(store, network.NetworkId, pass.Decided, certificates) is { } certificateIssue) return Report(certificateIssue);
         return Report(pass.Blobs.Check(Cancellable(store.ReadBlobs().Where(b => b.Height <= through), cancel)));
+    }
+
+    /// <summary>
+    /// The integrity sweep's check of a world state the start took on trust (<see cref="VerifyReport.StateTakenOnTrust"/>):
+    /// every stored state entry of one read snapshot hashed (key and value, as <see cref="WorldState"/> does) into the tree's
+    /// root, which must be the state root of the last block in that snapshot. Runs beside a node that commits (the snapshot
+    /// is consistent); one thread; holds the leaves' hashes (64 bytes an entry), not the values.
+    /// </summary>
+    /// <returns>A report whose <see cref="VerifyReport.Issue"/> names the mismatch, or null and the block whose state was read in <see cref="VerifyReport.Tip"/>.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked between entries).</exception>
+    public static VerifyReport SweepState(ILedgerStore store, CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var leaves = new List<(Hash256 KeyHash, Hash256 LeafHash)>();
+        var height = store.ReadStateSnapshot((key, value) =>
+        {
+            cancel.ThrowIfCancellationRequested();
+            var keyHash = WorldState.KeyHash(key);
+            leaves.Add((keyHash, SparseMerkleTree.LeafHash(keyHash, Hashing.Sha256(value))));
+        });
+        if (height is not { } at) return new VerifyReport(0, 0, "", VerifyIssue.InBlock(0, "the ledger holds no blocks"));
+        var sorted = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(leaves);
+        sorted.Sort(static (x, y) => x.KeyHash.CompareTo(y.KeyHash));
+        cancel.ThrowIfCancellationRequested();
+        Hash256 root;
+        try
+        {
+            root = SparseMerkleTree.RootOf(sorted);
+        }
+        catch (ArgumentException)
+        {
+            return new VerifyReport(0, 0, "", VerifyIssue.InState("", "two stored keys share a key hash"));
+        }
+        if (store.ReadBlock(at) is not { } block || !BlockHeader.TryDecode(block.Header, out var header, out _) || header!.Height != at)
+        {
+            return new VerifyReport(0, 0, root.ToString(), VerifyIssue.InBlock(at, "block is missing or damaged"));
+        }
+        return header.StateRoot == root
+            ? new VerifyReport(0, 0, root.ToString(), null) { Tip = header }
+            : new VerifyReport(0, 0, root.ToString(), VerifyIssue.InBlock(at,
+                $"the stored world state (root {root}) does not match block {at}'s state root {header.StateRoot}"));
     }
 
     private static NetworkConfig? ReadNetwork(ILedgerStore store) =>

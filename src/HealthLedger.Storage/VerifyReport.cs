@@ -50,6 +50,13 @@ public sealed record VerifyReport(ulong Blocks, ulong Transactions, string State
     public ulong? TrustedThrough { get; init; }
 
     /// <summary>
+    /// True when a passing quick check took the world state's tree from <see cref="StateTreeFile"/> (kept at the last clean
+    /// stop) instead of hashing every state entry: the integrity sweep (<see cref="StoreVerifier.SweepState"/>) hashes them
+    /// after the start.
+    /// </summary>
+    public bool StateTakenOnTrust { get; init; }
+
+    /// <summary>
     /// <see cref="VerifyMode.Quick"/> only: the document files not to set aside as uploads whose commit never happened: the
     /// referenced ones, and with blocks taken on trust also every file older than the earlier check's record.
     /// </summary>

@@ -85,6 +85,102 @@ public sealed class SparseMerkleTree
         foreach (var leaf in made) leaves[next[TopBits(leaf.KeyHash)]++] = leaf;
         run(parts, p => Array.Sort(leaves, bounds[p], bounds[p + 1] - bounds[p], LeafOrder));
         RefuseRepeats(leaves, static l => l.KeyHash, nameof(entries));
+        return Join(leaves, bounds, run);
+    }
+
+    /// <summary>
+    /// The tree's leaves as (key hash, leaf hash), in key-hash order (the tree's left-to-right order): what
+    /// <see cref="FromLeaves"/> rebuilds the same tree from without the values.
+    /// </summary>
+    public IEnumerable<(Hash256 KeyHash, Hash256 LeafHash)> Leaves()
+    {
+        if (_root is null) yield break;
+        var pending = new Stack<Node>();
+        pending.Push(_root);
+        while (pending.TryPop(out var node))
+        {
+            if (node is Leaf leaf)
+            {
+                yield return (leaf.KeyHash, leaf.Hash);
+                continue;
+            }
+            var inner = (Inner)node;
+            if (inner.Right is { } right) pending.Push(right);
+            if (inner.Left is { } left) pending.Push(left);
+        }
+    }
+
+    /// <summary>
+    /// Rebuilds a tree from its <see cref="Leaves"/> (key hash, leaf hash = <see cref="LeafHash"/> of the key and value hashes),
+    /// given in strictly ascending key-hash order: the same nodes and root as building it from the entries, every inner node
+    /// hashed again from its children (only the leaves' hashes are taken as given). The leaves are read (from any thread: the
+    /// list must allow it) and the subtrees below the top <see cref="ParallelDepth"/> levels built through
+    /// <paramref name="parallel"/> when given.
+    /// </summary>
+    /// <exception cref="ArgumentException">The key hashes are not in strictly ascending order (a repeat or a step back).</exception>
+    public static SparseMerkleTree FromLeaves(IReadOnlyList<(Hash256 KeyHash, Hash256 LeafHash)> leaves, ParallelFor? parallel)
+    {
+        ArgumentNullException.ThrowIfNull(leaves);
+        var run = parallel ?? SerialFor.Run;
+        var made = new Leaf[leaves.Count];
+        run(made.Length, i =>
+        {
+            var (keyHash, leafHash) = leaves[i];
+            made[i] = new Leaf(keyHash, leafHash);
+        });
+        for (var i = 1; i < made.Length; i++)
+        {
+            if (made[i].KeyHash.CompareTo(made[i - 1].KeyHash) <= 0)
+            {
+                throw new ArgumentException($"Leaf {i} (key hash {made[i].KeyHash}) is not above the one before it in key-hash order.", nameof(leaves));
+            }
+        }
+        // Sorted leaves fall into the 2^ParallelDepth subtrees in order: each part's bounds by one pass over the top bits.
+        const int parts = 1 << ParallelDepth;
+        var bounds = new int[parts + 1];
+        foreach (var leaf in made) bounds[TopBits(leaf.KeyHash) + 1]++;
+        for (var p = 1; p <= parts; p++) bounds[p] += bounds[p - 1];
+        return Join(made, bounds, run);
+    }
+
+    /// <summary>
+    /// The root of the tree whose leaves are <paramref name="leaves"/> (key hash, leaf hash), given in strictly ascending
+    /// key-hash order, computed without making the tree's nodes (the same root as <see cref="FromLeaves"/>): a check of a large
+    /// state needs the leaves' array only.
+    /// </summary>
+    /// <exception cref="ArgumentException">The key hashes are not in strictly ascending order.</exception>
+    public static Hash256 RootOf(ReadOnlySpan<(Hash256 KeyHash, Hash256 LeafHash)> leaves)
+    {
+        for (var i = 1; i < leaves.Length; i++)
+        {
+            if (leaves[i].KeyHash.CompareTo(leaves[i - 1].KeyHash) <= 0)
+            {
+                throw new ArgumentException($"Leaf {i} (key hash {leaves[i].KeyHash}) is not above the one before it in key-hash order.", nameof(leaves));
+            }
+        }
+        return RootAt(0, leaves);
+    }
+
+    // As Build and Join: an empty subtree hashes to zero, a lone leaf rises, two or more entries make an inner node.
+    private static Hash256 RootAt(int depth, ReadOnlySpan<(Hash256 KeyHash, Hash256 LeafHash)> leaves)
+    {
+        if (leaves.Length == 0) return Hash256.Zero;
+        if (leaves.Length == 1) return leaves[0].LeafHash;
+        int split = 0, hi = leaves.Length;
+        while (split < hi)
+        {
+            var mid = (split + hi) >>> 1;
+            if (leaves[mid].KeyHash.Value.GetBit(depth) == 0) split = mid + 1;
+            else hi = mid;
+        }
+        return Hashing.Sha256(NodePrefix, RootAt(depth + 1, leaves[..split]), RootAt(depth + 1, leaves[split..]));
+    }
+
+    // Builds the 2^ParallelDepth subtrees of leaves sorted by key hash (part p between bounds[p] and bounds[p + 1]) through run,
+    // then joins them level by level exactly as the recursive build does (Join places a lone leaf as high as it goes either way).
+    private static SparseMerkleTree Join(Leaf[] leaves, int[] bounds, ParallelFor run)
+    {
+        var parts = bounds.Length - 1;
         var level = new Node?[parts];
         run(parts, p => level[p] = Build(ParallelDepth, leaves.AsSpan(bounds[p], bounds[p + 1] - bounds[p])));
         for (var width = parts; width > 1; width /= 2)

@@ -80,6 +80,44 @@ public sealed class WorldState : IStateReader
         return state;
     }
 
+    /// <summary>
+    /// Builds a state from stored entries (each key once) and the tree over them built before (<see cref="SparseMerkleTree.FromLeaves"/>
+    /// from a saved copy of its leaves), without hashing the entries: the caller vouches that <paramref name="tree"/> is the tree
+    /// of these entries (a node's start takes it on trust and checks it afterwards). Only the number of entries is compared.
+    /// The key map and the sorted key set are built side by side through <paramref name="parallel"/> when given.
+    /// </summary>
+    /// <exception cref="ArgumentException">A key appears twice, or <paramref name="tree"/> holds another number of entries.</exception>
+    public static WorldState Load(IReadOnlyList<KeyValuePair<string, byte[]>> entries, SparseMerkleTree tree, ParallelFor? parallel)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(tree);
+        if (tree.Count != entries.Count) throw new ArgumentException($"The tree holds {tree.Count} entries, the state {entries.Count}.", nameof(tree));
+        var state = new WorldState(entries.Count);
+        var keys = new SortedSet<string>(StringComparer.Ordinal);
+        var failure = default(ArgumentException);
+        (parallel ?? SerialFor.Run)(2, part =>
+        {
+            if (part == 1)
+            {
+                // A repeated key is dropped here; the key map refuses it.
+                keys = new SortedSet<string>(entries.Select(e => e.Key), StringComparer.Ordinal);
+                return;
+            }
+            foreach (var (key, value) in entries)
+            {
+                if (!state._values.TryAdd(key, value))
+                {
+                    failure = new ArgumentException($"Key '{key}' appears twice.", nameof(entries));
+                    return;
+                }
+            }
+        });
+        if (failure is not null) throw failure;
+        state._keys = keys;
+        state.Tree = tree;
+        return state;
+    }
+
     private WorldState(int capacity) => _values = new Dictionary<string, byte[]>(capacity, StringComparer.Ordinal);
 
     /// <summary>The hash that places <paramref name="key"/> in the tree.</summary>

@@ -242,6 +242,7 @@ public static class NodeHost
                 app.Lifetime.ApplicationStarted.Register(() => Log.PeerEndpoint(app.Logger, peerUri.ToString()));
             }
             if (node.UnusableCheckedRecord is { } unusable) Log.CheckedRecordUnusable(app.Logger, CheckedPrefix.FileName, unusable);
+            if (node.UnusableStateTree is { } unusableTree) Log.StateTreeUnusable(app.Logger, StateTreeFile.FileName, unusableTree);
             app.Lifetime.ApplicationStarted.Register(() =>
                 Log.NodeReady(app.Logger, node.NodeId, node.Network.NetworkId, node.Tip.Height, node.Tip.StateRoot.ToString()));
             app.Lifetime.ApplicationStopped.Register(() =>

@@ -96,14 +96,28 @@ public sealed class LedgerNode : IDisposable
     private string? _checkedRecordLedgerPath;
 
     /// <summary>
-    /// Removes the start-up check's record (<c>ledger.checked</c>), so that the next start verifies every block again: the
-    /// integrity sweep calls it when it finds damage the start took on trust. A record that cannot be removed is left (an
-    /// I/O or access error propagates).
+    /// True when the start-up check took the world state's tree from <c>ledger.tree</c> (<see cref="StateTreeFile"/>, kept at
+    /// the last clean stop) instead of hashing every state entry; <c>Network/IntegritySweep</c> hashes them once the node runs.
+    /// </summary>
+    public bool StateTakenOnTrust { get; private init; }
+
+    /// <summary>Why <c>ledger.tree</c> existed but was not used (so the start hashed every state entry), for the log; null otherwise.</summary>
+    public string? UnusableStateTree { get; private init; }
+
+    /// <summary>
+    /// Removes the start-up check's record (<c>ledger.checked</c>) and the kept state tree (<c>ledger.tree</c>), so that the
+    /// next start verifies every block and hashes every state entry again: the integrity sweep calls it when it finds damage
+    /// the start took on trust. A file that cannot be removed is left (an I/O or access error propagates).
     /// </summary>
     public void ForgetCheckedRecord()
     {
-        if (_checkedRecordLedgerPath is { } path) CheckedPrefix.Delete(path);
+        if (_checkedRecordLedgerPath is not { } path) return;
+        _keepNoStateTree = true; // nor at the stop that follows
+        StateTreeFile.Delete(path);
+        CheckedPrefix.Delete(path);
     }
+
+    private volatile bool _keepNoStateTree;
 
     /// <summary>The last committed header.</summary>
     public BlockHeader Tip { get; private set; }
@@ -140,7 +154,8 @@ public sealed class LedgerNode : IDisposable
             var recovering = Recoverable(store);
             progress?.Invoke("Checking the ledger (the start-up integrity check)...");
             var checking = System.Diagnostics.Stopwatch.StartNew();
-            var (state, network, tip, missing, trusted) = CheckIntegrity(store, location, checkTipRecord: recovering is null, out var unusableCheckedRecord);
+            var (state, network, tip, missing, trusted, stateTrusted) = CheckIntegrity(store, location, checkTipRecord: recovering is null, out var unusableCheckedRecord,
+                out var unusableStateTree);
             progress?.Invoke(string.Create(CultureInfo.InvariantCulture,
                 $"Ledger checked in {checking.Elapsed.TotalSeconds:0.0} s: {tip.Height + 1:N0} block{(tip.Height == 0 ? "" : "s")}, {state.Count:N0} state entries."));
             CheckVotingState(store, location, tip.Height);
@@ -157,6 +172,8 @@ public sealed class LedgerNode : IDisposable
                 _joiningMarker = nodeId is null ? marker : null,
                 RecoveringTo = recovering,
                 UnusableCheckedRecord = unusableCheckedRecord,
+                UnusableStateTree = unusableStateTree,
+                StateTakenOnTrust = stateTrusted,
                 TrustedAtStart = trusted is { } through ? (through, tip.Height) : null,
                 _checkedRecordLedgerPath = location.LedgerPath,
             };
@@ -246,15 +263,17 @@ public sealed class LedgerNode : IDisposable
 
     // The start-up check is StoreVerifier's quick mode; a store that fails it is refused, nothing is repaired. Uploads whose
     // transaction never committed (a crash between the two) are then set aside, not deleted.
-    private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing, ulong? TrustedThrough) CheckIntegrity(ILedgerStore store,
-        LedgerLocation location, bool checkTipRecord, out string? unusableCheckedRecord)
+    private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing, ulong? TrustedThrough, bool StateTrusted) CheckIntegrity(
+        ILedgerStore store, LedgerLocation location, bool checkTipRecord, out string? unusableCheckedRecord, out string? unusableStateTree)
     {
         // What the last passing start-up check verified (blocks, their ciphertexts, document bytes) is not read again while the
         // block it ends at is still stored with its hash (StoreVerifier, CheckedPrefix): the start costs the blocks and documents
         // added since, the recent blocks and the world state; the integrity sweep re-checks the rest once the node runs.
         var documents = new DocumentStore(location.DocumentsPath);
+        string? unusableTree = null;
         var report = StoreVerifier.Verify(store, documents, VerifyMode.Quick, certificates: CheckCertificate, checkTipRecord: checkTipRecord,
-            checkedBefore: CheckedPrefix.Read(location.LedgerPath, out unusableCheckedRecord));
+            checkedBefore: CheckedPrefix.Read(location.LedgerPath, out unusableCheckedRecord),
+            keptTree: tip => StateTreeFile.Read(location.LedgerPath, tip, static (count, body) => Parallel.For(0, count, body), out unusableTree));
         if (report.Issue is { } issue && report.TipProblem)
         {
             var folder = location.DataFolder;
@@ -286,7 +305,8 @@ public sealed class LedgerNode : IDisposable
                 // A cache only: without it the next start-up check verifies everything again.
             }
         }
-        return (report.State!, report.Network!, report.Tip!, report.MissingDocuments, report.TrustedThrough);
+        unusableStateTree = report.StateTakenOnTrust ? null : unusableTree;
+        return (report.State!, report.Network!, report.Tip!, report.MissingDocuments, report.TrustedThrough, report.StateTakenOnTrust);
     }
 
     /// <summary>Door checks: encoding, size, signature, known signer, fresh nonce, no duplicate. Accepted ones enter the mempool.</summary>
@@ -683,6 +703,30 @@ public sealed class LedgerNode : IDisposable
         return validatorsChanged;
     }
 
+    // At a clean stop: the state's tree after the tip, kept for the next start (StateTreeFile), when the store's tip is the one the
+    // tree is the state of (a commit whose state was not applied leaves the store ahead: then no file, and the next start hashes).
+    private void KeepStateTree()
+    {
+        if (_checkedRecordLedgerPath is not { } path || _keepNoStateTree) return;
+        try
+        {
+            _stateLock.EnterReadLock();
+            try
+            {
+                if (_store.TipHeight == Tip.Height && _state.Root == Tip.StateRoot) StateTreeFile.Write(path, Tip, _state.Tree);
+                else StateTreeFile.Delete(path);
+            }
+            finally
+            {
+                _stateLock.ExitReadLock();
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A cache only: without it the next start hashes every state entry.
+        }
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {
@@ -697,6 +741,7 @@ public sealed class LedgerNode : IDisposable
         {
             // Not fatal: SQLite checkpoints the log at its next open; nothing committed is lost.
         }
+        KeepStateTree();
         _store.Dispose();
         _nodeKey.Dispose();
         _stateLock.Dispose();

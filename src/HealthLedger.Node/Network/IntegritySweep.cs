@@ -31,19 +31,22 @@ public enum IntegritySweepStatus
 /// background with <see cref="StoreVerifier.Sweep"/> (rows, hashes, links, proposer signatures, commit certificates, record
 /// ciphertexts against their hashes and heights), on one thread beside the node's work. So a start costs the blocks added
 /// since the last one, not the whole history, and a byte changed in an old block while the node was stopped is still found,
-/// minutes after the start instead of before it.
+/// minutes after the start instead of before it. When the start took the world state's tree from the tree kept at the last
+/// clean stop (<see cref="LedgerNode.StateTakenOnTrust"/>, <see cref="StateTreeFile"/>) instead of hashing every entry, the sweep
+/// then hashes the stored state of one read snapshot (<see cref="StoreVerifier.SweepState"/>) against that height's state root.
 /// </summary>
 /// <remarks>
-/// When the sweep finds damage it logs it (event 1009, critical; the text names heights, hashes and transaction ids, never
-/// health data), removes <c>ledger.checked</c> so that the next start verifies every block and refuses, and stops the node
-/// (<see cref="ConsensusHost.Halt"/>: <c>healthledger up</c> exits with code 1). A sweep that passes logs event 1008. A node
-/// stopped mid-sweep keeps its record: its next start takes the same blocks on trust and sweeps again.
+/// When the sweep finds damage it logs it (event 1009, critical; the text names heights, hashes, keys and transaction ids,
+/// never health data), removes <c>ledger.checked</c> and <c>ledger.tree</c> so that the next start verifies every block and
+/// state entry and refuses, and stops the node (<see cref="ConsensusHost.Halt"/>: <c>healthledger up</c> exits with code 1).
+/// A sweep that passes logs event 1008 (blocks) and 1012 (state). A node stopped mid-sweep keeps its files: its next start
+/// takes the same on trust and sweeps again.
 /// <c>healthledger verify</c> (offline) re-derives everything, re-execution included.
 /// </remarks>
 public sealed class IntegritySweep(LedgerNode node, ConsensusHost consensus, IHostApplicationLifetime lifetime, ILogger<IntegritySweep> logger)
     : BackgroundService
 {
-    private volatile IntegritySweepStatus _status = node.TrustedAtStart is null ? IntegritySweepStatus.NotNeeded : IntegritySweepStatus.Running;
+    private volatile IntegritySweepStatus _status = node.TrustedAtStart is null && !node.StateTakenOnTrust ? IntegritySweepStatus.NotNeeded : IntegritySweepStatus.Running;
 
     /// <summary>Where the sweep is.</summary>
     public IntegritySweepStatus Status => _status;
@@ -54,7 +57,7 @@ public sealed class IntegritySweep(LedgerNode node, ConsensusHost consensus, IHo
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (node.TrustedAtStart is not { } trusted) return;
+        if (node.TrustedAtStart is null && !node.StateTakenOnTrust) return;
         // Only once the node answers: the sweep must not delay readiness, which is what taking blocks on trust is for.
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
@@ -70,13 +73,10 @@ public sealed class IntegritySweep(LedgerNode node, ConsensusHost consensus, IHo
                 return;
             }
         }
-        Log.IntegritySweepStarted(logger, trusted.Tip, trusted.Through);
-        var clock = Stopwatch.StartNew();
         VerifyReport report;
         try
         {
-            report = await Task.Factory.StartNew(() => StoreVerifier.Sweep(node.Store, trusted.Tip, LedgerNode.CheckCertificate, stoppingToken),
-                stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+            report = await Task.Factory.StartNew(() => Sweep(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         }
         catch (Exception) when (stoppingToken.IsCancellationRequested)
         {
@@ -91,7 +91,6 @@ public sealed class IntegritySweep(LedgerNode node, ConsensusHost consensus, IHo
         if (report.Issue is null)
         {
             _status = IntegritySweepStatus.Passed;
-            Log.IntegritySweepPassed(logger, report.Blocks, report.Transactions, trusted.Tip, clock.Elapsed.TotalSeconds);
             return;
         }
         Issue = report.Issue.ToString();
@@ -106,5 +105,24 @@ public sealed class IntegritySweep(LedgerNode node, ConsensusHost consensus, IHo
         }
         consensus.Halt($"the integrity sweep found the ledger changed outside the node: {Issue}");
         _status = IntegritySweepStatus.Failed; // last: whoever sees it sees the record gone and the node stopping
+    }
+
+    // The blocks taken on trust, then the world state taken on trust (each when it was); the first problem, or a passing report.
+    private VerifyReport Sweep(CancellationToken stoppingToken)
+    {
+        if (node.TrustedAtStart is { } trusted)
+        {
+            Log.IntegritySweepStarted(logger, trusted.Tip, trusted.Through);
+            var clock = Stopwatch.StartNew();
+            var blocks = StoreVerifier.Sweep(node.Store, trusted.Tip, LedgerNode.CheckCertificate, stoppingToken);
+            if (blocks.Issue is not null) return blocks;
+            Log.IntegritySweepPassed(logger, blocks.Blocks, blocks.Transactions, trusted.Tip, clock.Elapsed.TotalSeconds);
+        }
+        if (!node.StateTakenOnTrust) return new VerifyReport(0, 0, "", null);
+        Log.StateSweepStarted(logger);
+        var hashing = Stopwatch.StartNew();
+        var state = StoreVerifier.SweepState(node.Store, stoppingToken);
+        if (state.Issue is null) Log.StateSweepPassed(logger, state.Tip!.Height, hashing.Elapsed.TotalSeconds);
+        return state;
     }
 }

@@ -229,4 +229,72 @@ public class SparseMerkleTreeTests
             Assert.Contains("enumeration broke", e.ToString(), StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void A_tree_rebuilt_from_its_leaves_or_hashed_from_them_has_the_same_root_and_entries()
+    {
+        Gen.Select(Entries, Gen.Bool).Sample((entries, crowded) =>
+        {
+            var tree = SparseMerkleTree.Build(crowded ? Crowded(entries, 0x30) : entries);
+            var leaves = tree.Leaves().ToList();
+            Assert.Equal(tree.Count, leaves.Count);
+            Assert.Equal(leaves.OrderBy(l => l.KeyHash), leaves); // in key-hash order
+            foreach (var parallel in new ParallelFor?[] { null, OnEveryCore, LastFirst })
+            {
+                var rebuilt = SparseMerkleTree.FromLeaves(leaves, parallel);
+                Assert.Equal((tree.Root, tree.Count), (rebuilt.Root, rebuilt.Count));
+                Assert.Equal(leaves, rebuilt.Leaves());
+            }
+            Assert.Equal(tree.Root, SparseMerkleTree.RootOf(leaves.ToArray()));
+        });
+    }
+
+    [Fact]
+    public void A_tree_from_leaves_takes_only_the_leaf_hashes_as_given_and_refuses_leaves_out_of_order()
+    {
+        var tree = SparseMerkleTree.Build(Enumerable.Range(0, 40).Select(i => (Hashing.Sha256(BitConverter.GetBytes(i)), Hashing.Sha256(BitConverter.GetBytes(-i)))));
+        var leaves = tree.Leaves().ToArray();
+        // One leaf's hash changed: another root, whichever way it is computed.
+        var changed = leaves.ToArray();
+        changed[7] = (changed[7].KeyHash, Hashing.Sha256("other"u8));
+        Assert.NotEqual(tree.Root, SparseMerkleTree.FromLeaves(changed, OnEveryCore).Root);
+        Assert.Equal(SparseMerkleTree.FromLeaves(changed, null).Root, SparseMerkleTree.RootOf(changed));
+        // Two leaves swapped, or one repeated: refused.
+        var swapped = leaves.ToArray();
+        (swapped[3], swapped[4]) = (swapped[4], swapped[3]);
+        var repeated = leaves.ToArray();
+        repeated[5] = repeated[4];
+        foreach (var bad in new[] { swapped, repeated })
+        {
+            Assert.Throws<ArgumentException>(() => SparseMerkleTree.FromLeaves(bad, OnEveryCore));
+            Assert.Throws<ArgumentException>(() => SparseMerkleTree.RootOf(bad));
+        }
+        Assert.Equal(Hash256.Zero, SparseMerkleTree.RootOf([]));
+        Assert.Equal(Hash256.Zero, SparseMerkleTree.FromLeaves([], null).Root);
+        Assert.Empty(SparseMerkleTree.Empty.Leaves());
+    }
+
+    [Fact]
+    public void A_state_loaded_with_its_tree_answers_as_the_state_loaded_by_hashing_and_a_tree_of_another_size_is_refused()
+    {
+        var entries = Enumerable.Range(0, 2_000).Select(i => new KeyValuePair<string, byte[]>($"entry/{i * 7919 % 2_000:D5}/x", BitConverter.GetBytes(i))).ToList();
+        var hashed = WorldState.Load(entries, OnEveryCore);
+        foreach (var parallel in new ParallelFor?[] { null, OnEveryCore, LastFirst })
+        {
+            var kept = WorldState.Load(entries, SparseMerkleTree.FromLeaves(hashed.Tree.Leaves().ToList(), parallel), parallel);
+            Assert.Equal(hashed.Root, kept.Root);
+            Assert.Equal(hashed.Entries.Select(e => (e.Key, Convert.ToHexString(e.Value))), kept.Entries.Select(e => (e.Key, Convert.ToHexString(e.Value))));
+            Assert.Equal(hashed.WithPrefix("entry/0001").Select(e => e.Key), kept.WithPrefix("entry/0001").Select(e => e.Key));
+            // It goes on as the hashed one does.
+            var changes = new StateChangeSet([new("entry/00005/x", [9]), new("entry/00006/x", null), new("new", [1])]);
+            hashed.Apply(changes);
+            kept.Apply(changes);
+            Assert.Equal(hashed.Root, kept.Root);
+            hashed = WorldState.Load(entries, OnEveryCore);
+        }
+        Assert.Throws<ArgumentException>(() => WorldState.Load(entries[1..], hashed.Tree, OnEveryCore));
+        var twice = entries.Take(1_999).Append(entries[0]).ToList();
+        var e = Assert.Throws<ArgumentException>(() => WorldState.Load(twice, hashed.Tree, OnEveryCore));
+        Assert.Contains("appears twice", e.Message, StringComparison.Ordinal);
+    }
 }

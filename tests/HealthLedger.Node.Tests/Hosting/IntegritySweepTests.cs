@@ -34,7 +34,9 @@ public class IntegritySweepTests
         }
         await using (var node = await NodeFixture.StartAsync(folder))
         {
-            Assert.Equal(IntegritySweepStatus.NotNeeded, node.App.Services.GetRequiredService<IntegritySweep>().Status);
+            // Every block read (no record yet); the state's tree kept at the first stop, its entries hashed by the sweep.
+            Assert.Null(node.App.Services.GetRequiredService<LedgerNode>().TrustedAtStart);
+            Assert.Equal(IntegritySweepStatus.Passed, (await SweptAsync(node)).Status);
             await node.StopAsync();
         }
         Assert.NotNull(CheckedPrefix.Read(new DataDirectory(folder.Combine("data")).LedgerPath));
@@ -58,6 +60,7 @@ public class IntegritySweepTests
         Assert.NotNull(trusted);
         Assert.True(trusted.Value.Through > 0 && trusted.Value.Through < trusted.Value.Tip);
 
+        Assert.True(node.App.Services.GetRequiredService<LedgerNode>().StateTakenOnTrust);
         var sweep = await SweptAsync(node);
         Assert.Equal(IntegritySweepStatus.Passed, sweep.Status);
         var health = await node.Http.GetFromJsonAsync<JsonElement>("/healthz", Ct);
@@ -106,5 +109,75 @@ public class IntegritySweepTests
 
         var e = Assert.Throws<LedgerIntegrityException>(() => NodeHost.Build(new NodeOptions { DataDirectory = data.Root }, "http://127.0.0.1:0"));
         Assert.Contains(named, e.Message);
+    }
+
+    [Fact]
+    public async Task A_node_that_starts_without_a_kept_state_tree_hashes_the_state_itself_and_sweeps_nothing()
+    {
+        using var folder = new TempDirectory();
+        await using (var node = await NodeFixture.StartAsync(folder))
+        {
+            Assert.False(node.App.Services.GetRequiredService<LedgerNode>().StateTakenOnTrust); // a new network: no file yet
+            await node.StopAsync();
+        }
+        var data = new DataDirectory(folder.Combine("data"));
+        Assert.True(File.Exists(StateTreeFile.PathFor(data.LedgerPath))); // kept at the clean stop
+        StateTreeFile.Delete(data.LedgerPath);
+        await using (var node = await NodeFixture.StartAsync(folder))
+        {
+            Assert.False(node.App.Services.GetRequiredService<LedgerNode>().StateTakenOnTrust);
+            Assert.Equal(IntegritySweepStatus.NotNeeded, node.App.Services.GetRequiredService<IntegritySweep>().Status);
+            await node.StopAsync();
+        }
+    }
+
+    // A node with one patient registered, stopped cleanly (its state tree kept), then one SQL statement run on its ledger file.
+    private static async Task<DataDirectory> StoppedThenChangedAsync(TempDirectory folder, string sql)
+    {
+        await using (var node = await NodeFixture.StartAsync(folder))
+        {
+            using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+            await EntryCacheTests.RegisterAsync(admin, "MRN-T1", "Tess Tree");
+            await node.StopAsync();
+        }
+        var data = new DataDirectory(folder.Combine("data"));
+        Assert.True(File.Exists(StateTreeFile.PathFor(data.LedgerPath)));
+        using var connection = new SqliteConnection($"Data Source={data.LedgerPath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        Assert.Equal(1, command.ExecuteNonQuery());
+        return data;
+    }
+
+    [Fact]
+    public async Task A_state_entry_removed_while_the_node_was_stopped_still_stops_the_start_the_kept_tree_is_not_used()
+    {
+        using var folder = new TempDirectory();
+        var data = await StoppedThenChangedAsync(folder, "DELETE FROM state WHERE key = 'user/admin'");
+        var e = Assert.Throws<LedgerIntegrityException>(() => NodeHost.Build(new NodeOptions { DataDirectory = data.Root }, "http://127.0.0.1:0"));
+        Assert.Contains("stored world state", e.Message);
+    }
+
+    [Fact]
+    public async Task A_state_value_changed_while_the_node_was_stopped_is_found_by_the_sweep_and_the_next_start_refuses()
+    {
+        using var folder = new TempDirectory();
+        var data = await StoppedThenChangedAsync(folder, "UPDATE state SET value = " + SqlTamper.FlipByte("value", 4) + " WHERE key = 'user/admin'");
+        await using (var node = await NodeFixture.StartAsync(folder))
+        {
+            // The number of entries is unchanged: the start used the kept tree and did not hash the values.
+            Assert.True(node.App.Services.GetRequiredService<LedgerNode>().StateTakenOnTrust);
+            var sweep = await SweptAsync(node);
+            Assert.Equal(IntegritySweepStatus.Failed, sweep.Status);
+            Assert.Contains("stored world state", sweep.Issue);
+            Assert.Contains("integrity sweep", node.App.Services.GetRequiredService<ConsensusHost>().Halted);
+            Assert.False(File.Exists(StateTreeFile.PathFor(data.LedgerPath))); // the next start hashes every entry
+            Assert.True(node.App.Lifetime.ApplicationStopping.IsCancellationRequested);
+        }
+        Assert.False(File.Exists(StateTreeFile.PathFor(data.LedgerPath))); // not written again by the stop that followed
+
+        var e = Assert.Throws<LedgerIntegrityException>(() => NodeHost.Build(new NodeOptions { DataDirectory = data.Root }, "http://127.0.0.1:0"));
+        Assert.Contains("stored world state", e.Message);
     }
 }
