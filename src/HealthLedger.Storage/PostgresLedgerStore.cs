@@ -494,7 +494,7 @@ public sealed class PostgresLedgerStore : ILedgerStore
 
     /// <inheritdoc/>
     /// <remarks>One read-only REPEATABLE READ transaction: the tip height and the rows from one snapshot.</remarks>
-    public ulong? ReadStateSnapshot(Action<string, byte[]> row)
+    public ulong? ReadStateSnapshot(StateRowAction row)
     {
         ArgumentNullException.ThrowIfNull(row);
         using var connection = _source.OpenConnection();
@@ -507,7 +507,19 @@ public sealed class PostgresLedgerStore : ILedgerStore
         using (var command = new NpgsqlCommand("SELECT key, value FROM state", connection, transaction))
         using (var reader = command.ExecuteReader())
         {
-            while (reader.Read()) row(reader.GetString(0), Bytes(reader, 1));
+            var buffer = new byte[4096];
+            while (reader.Read())
+            {
+                var key = reader.GetString(0);
+                if (reader.IsDBNull(1))
+                {
+                    row(key, []);
+                    continue;
+                }
+                var length = (int)reader.GetBytes(1, 0, null, 0, 0);
+                if (length > buffer.Length) buffer = new byte[Math.Max(length, 2 * buffer.Length)];
+                row(key, buffer.AsSpan(0, (int)reader.GetBytes(1, 0, buffer, 0, length)));
+            }
         }
         transaction.Commit();
         return (ulong?)height;

@@ -370,7 +370,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     }
 
     /// <inheritdoc/>
-    public ulong? ReadStateSnapshot(Action<string, byte[]> row)
+    public ulong? ReadStateSnapshot(StateRowAction row)
     {
         ArgumentNullException.ThrowIfNull(row);
         using var connection = OpenReader();
@@ -383,7 +383,8 @@ public sealed class SqliteLedgerStore : ILedgerStore
         command.Transaction = transaction;
         command.CommandText = "SELECT key, value FROM state";
         using var reader = command.ExecuteReader();
-        while (reader.Read()) row(reader.GetString(0), Blob(reader, 1));
+        var buffer = new byte[4096];
+        while (reader.Read()) row(reader.GetString(0), Into(reader, 1, ref buffer));
         return (ulong?)height;
     }
 
@@ -716,6 +717,15 @@ public sealed class SqliteLedgerStore : ILedgerStore
         command.Parameters.AddWithValue("$from", (long)Math.Min(from, long.MaxValue));
         command.Parameters.AddWithValue("$to", (long)Math.Min(to, long.MaxValue));
         return command.ExecuteReader(System.Data.CommandBehavior.Default);
+    }
+
+    // A blob column's bytes copied into buffer (grown when short): its span, valid until the next call.
+    private static ReadOnlySpan<byte> Into(SqliteDataReader reader, int ordinal, ref byte[] buffer)
+    {
+        if (reader.IsDBNull(ordinal)) return [];
+        var length = (int)reader.GetBytes(ordinal, 0, null, 0, 0);
+        if (length > buffer.Length) buffer = new byte[Math.Max(length, 2 * buffer.Length)];
+        return buffer.AsSpan(0, (int)reader.GetBytes(ordinal, 0, buffer, 0, length));
     }
 
     private static byte[] Blob(SqliteDataReader reader, int ordinal) =>

@@ -374,7 +374,7 @@ public static class StoreVerifier
     {
         ArgumentNullException.ThrowIfNull(store);
         var leaves = new List<(Hash256 KeyHash, Hash256 LeafHash)>();
-        var height = store.ReadStateSnapshot((key, value) =>
+        var height = store.ReadStateSnapshot((string key, ReadOnlySpan<byte> value) =>
         {
             cancel.ThrowIfCancellationRequested();
             var keyHash = WorldState.KeyHash(key);
