@@ -5,7 +5,7 @@ namespace HealthLedger.Storage;
 /// default), or a PostgreSQL database (<see cref="PostgresLedgerStore"/>) named by a connection string (node.json's
 /// <c>"store"</c> setting, set by <c>healthledger init --store</c>). Either way the data folder keeps the node's keys, the users'
 /// keystore (<c>keystore.db</c>, SQLite), the document files, the tip record <c>ledger.tip</c> and the start-up check's record
-/// <c>ledger.checked</c>.
+/// <c>ledger.checked</c> and the kept state tree <c>ledger.tree</c>.
 /// </summary>
 /// <remarks>
 /// Not a record: its text form (<see cref="ToString"/>) and its messages never show the connection string, which may hold a
@@ -32,7 +32,7 @@ public sealed class LedgerLocation
 
     /// <summary>
     /// The SQLite ledger file <c>DATA/ledger.db</c>; for a PostgreSQL ledger only the name the local records are kept beside
-    /// (<c>ledger.tip</c>, <c>ledger.checked</c>): no file of that name is made.
+    /// (<c>ledger.tip</c>, <c>ledger.checked</c>, <c>ledger.tree</c>): no file of that name is made.
     /// </summary>
     public string LedgerPath => Path.Combine(DataFolder, SqliteLedgerStore.FileName);
 

@@ -9,7 +9,7 @@ public sealed record DataDirectory(string Root)
 {
     /// <summary>
     /// The SQLite ledger file; for a ledger in PostgreSQL (node.json's <c>store</c>) only the name the local records
-    /// (<c>ledger.tip</c>, <c>ledger.checked</c>) are kept beside.
+    /// (<c>ledger.tip</c>, <c>ledger.checked</c>, <c>ledger.tree</c>) are kept beside.
     /// </summary>
     public string LedgerPath => Path.Combine(Root, SqliteLedgerStore.FileName);
 
