@@ -77,14 +77,6 @@ public interface ILedgerStore : IDisposable
     /// </summary>
     IReadOnlyList<KeyValuePair<string, byte[]>> ReadAllState() => ReadState().ToList();
 
-    /// <summary>
-    /// Streams every stored state entry (key, value) to <paramref name="row"/> from one read snapshot of the store, in no
-    /// promised order, and returns the height of the last block in that snapshot (null when it holds no block): the state
-    /// after that block, read while the node commits (the integrity sweep's check of the state a start took on trust). The
-    /// value's bytes are valid only during the call (a buffer the store reuses: 3.7 million values are not kept).
-    /// </summary>
-    ulong? ReadStateSnapshot(StateRowAction row);
-
     /// <summary>One state value as stored (not a node's in-memory copy), or null when the key is not in the state.</summary>
     byte[]? ReadStateValue(string key);
 
@@ -183,6 +175,3 @@ public interface ILedgerStore : IDisposable
     /// <summary>The number of committed transactions in all blocks.</summary>
     long CountTransactions();
 }
-
-/// <summary>One state entry handed to <see cref="ILedgerStore.ReadStateSnapshot"/>'s caller: its key and its value's bytes (valid during the call only).</summary>
-public delegate void StateRowAction(string key, ReadOnlySpan<byte> value);

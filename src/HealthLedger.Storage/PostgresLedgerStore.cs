@@ -493,39 +493,6 @@ public sealed class PostgresLedgerStore : ILedgerStore
     }
 
     /// <inheritdoc/>
-    /// <remarks>One read-only REPEATABLE READ transaction: the tip height and the rows from one snapshot.</remarks>
-    public ulong? ReadStateSnapshot(StateRowAction row)
-    {
-        ArgumentNullException.ThrowIfNull(row);
-        using var connection = _source.OpenConnection();
-        using var transaction = connection.BeginTransaction(IsolationLevel.RepeatableRead);
-        long? height;
-        using (var tip = new NpgsqlCommand("SELECT MAX(height) FROM blocks", connection, transaction))
-        {
-            height = tip.ExecuteScalar() as long?;
-        }
-        using (var command = new NpgsqlCommand("SELECT key, value FROM state", connection, transaction))
-        using (var reader = command.ExecuteReader())
-        {
-            var buffer = new byte[4096];
-            while (reader.Read())
-            {
-                var key = reader.GetString(0);
-                if (reader.IsDBNull(1))
-                {
-                    row(key, []);
-                    continue;
-                }
-                var length = (int)reader.GetBytes(1, 0, null, 0, 0);
-                if (length > buffer.Length) buffer = new byte[Math.Max(length, 2 * buffer.Length)];
-                row(key, buffer.AsSpan(0, (int)reader.GetBytes(1, 0, buffer, 0, length)));
-            }
-        }
-        transaction.Commit();
-        return (ulong?)height;
-    }
-
-    /// <inheritdoc/>
     public byte[]? ReadStateValue(string key) => Scalar("SELECT value FROM state WHERE key = $1", new NpgsqlParameter { Value = key, NpgsqlDbType = NpgsqlDbType.Text });
 
     /// <inheritdoc/>

@@ -369,25 +369,6 @@ public sealed class SqliteLedgerStore : ILedgerStore
         return up;
     }
 
-    /// <inheritdoc/>
-    public ulong? ReadStateSnapshot(StateRowAction row)
-    {
-        ArgumentNullException.ThrowIfNull(row);
-        using var connection = OpenReader();
-        using var transaction = connection.BeginTransaction(deferred: true);
-        using var tip = connection.CreateCommand();
-        tip.Transaction = transaction;
-        tip.CommandText = "SELECT MAX(height) FROM blocks";
-        var height = tip.ExecuteScalar() as long?;
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "SELECT key, value FROM state";
-        using var reader = command.ExecuteReader();
-        var buffer = new byte[4096];
-        while (reader.Read()) row(reader.GetString(0), Into(reader, 1, ref buffer));
-        return (ulong?)height;
-    }
-
     // Reads state rows from one end of the key order until the next key is one the reader from the other end has read (its
     // last key, published after the row is kept); returns the tip height seen in the same read transaction.
     private long? ReadStateFromOneEnd(bool ascending, List<KeyValuePair<string, byte[]>> rows, Func<string?> otherLast, Action<string> publish)
@@ -717,15 +698,6 @@ public sealed class SqliteLedgerStore : ILedgerStore
         command.Parameters.AddWithValue("$from", (long)Math.Min(from, long.MaxValue));
         command.Parameters.AddWithValue("$to", (long)Math.Min(to, long.MaxValue));
         return command.ExecuteReader(System.Data.CommandBehavior.Default);
-    }
-
-    // A blob column's bytes copied into buffer (grown when short): its span, valid until the next call.
-    private static ReadOnlySpan<byte> Into(SqliteDataReader reader, int ordinal, ref byte[] buffer)
-    {
-        if (reader.IsDBNull(ordinal)) return [];
-        var length = (int)reader.GetBytes(ordinal, 0, null, 0, 0);
-        if (length > buffer.Length) buffer = new byte[Math.Max(length, 2 * buffer.Length)];
-        return buffer.AsSpan(0, (int)reader.GetBytes(ordinal, 0, buffer, 0, length));
     }
 
     private static byte[] Blob(SqliteDataReader reader, int ordinal) =>

@@ -8,23 +8,25 @@ using HealthLedger.Core.State;
 namespace HealthLedger.Storage;
 
 /// <summary>
-/// The leaves of the world state's tree (<see cref="SparseMerkleTree.Leaves"/>) at one block, kept beside the ledger file
-/// (<c>ledger.tree</c>) when a node stops cleanly, so that the next start rebuilds the tree from them instead of hashing every
-/// state entry's key and value and sorting the hashes (3.7 million entries at 100,000 patients: about half of the start-up
-/// check's time).
+/// The world state's entries as (key hash, value hash) in key-hash order (<see cref="WorldState.HashedEntries"/>) at one block,
+/// kept beside the ledger file (<c>ledger.tree</c>) when a node stops cleanly, so that the next start builds the tree from them
+/// (<see cref="SparseMerkleTree.FromSorted"/>) instead of hashing every state entry's key and value and sorting the hashes (3.7
+/// million entries at 100,000 patients: about half of the start-up check's time).
 /// </summary>
 /// <remarks>
 /// <para>
-/// Format (little-endian): the ASCII magic <c>healthledger-state-tree/v1</c> and a newline; the block's height (8 bytes), hash
-/// (32) and state root (32); the number of leaves (4); each leaf's key hash and leaf hash (64 bytes each, in strictly ascending
-/// key-hash order); SHA-256 of everything before it (32).
+/// Format (little-endian): the ASCII magic <c>healthledger-state-tree/v2</c> and a newline; the block's height (8 bytes), hash
+/// (32) and state root (32); the number of entries (4); each entry's key hash and value hash (64 bytes each, in strictly
+/// ascending key-hash order); SHA-256 of everything before it (32). (Version 1 held leaf hashes, which bound a lone leaf's key
+/// hash only in part: its files are not read.)
 /// </para>
 /// <para>
 /// A cache, never a source of truth. It is used only when its height and block hash are the stored tip's, its checksum
-/// matches, and the tree rebuilt from its leaves (every inner node hashed again) has the tip's state root: so the tree is the
-/// chain's. What it takes on trust is that the stored values are the ones the leaves hash (the values are not hashed at the
-/// start); the integrity sweep (<see cref="StoreVerifier.SweepState"/>) hashes them after the start, and
-/// <c>healthledger verify</c> re-derives everything without reading this file.
+/// matches, and the tree built from its entries (every leaf and inner node hashed here) has the tip's state root: so the tree
+/// is the chain's (each key hash and value hash is bound to the root). What it takes on trust is that the stored keys and values
+/// are the ones hashed here (they are not hashed at the start); the integrity sweep (<see cref="StoreVerifier.SweepState"/>)
+/// hashes the very rows the start loaded after the start, and <c>healthledger verify</c> re-derives everything without
+/// reading this file. It is written only when the node's state in memory hashes to the tip's state root.
 /// </para>
 /// </remarks>
 public static class StateTreeFile
@@ -32,46 +34,60 @@ public static class StateTreeFile
     /// <summary>The file name beside a data folder's ledger file.</summary>
     public const string FileName = "ledger.tree";
 
-    private static readonly byte[] Magic = Encoding.ASCII.GetBytes("healthledger-state-tree/v1\n");
+    private static readonly byte[] Magic = Encoding.ASCII.GetBytes("healthledger-state-tree/v2\n");
     private static readonly int HeadLength = Magic.Length + 8 + 32 + 32 + 4;
-    private const int LeafLength = 64;
+    private const int EntryLength = 64;
 
     /// <summary>Where the file of the ledger at <paramref name="ledgerPath"/> lives.</summary>
     public static string PathFor(string ledgerPath) => Path.ChangeExtension(Path.GetFullPath(ledgerPath), ".tree");
 
     /// <summary>
-    /// Replaces the file beside <paramref name="ledgerPath"/> with the leaves of <paramref name="tree"/>, the state after block
-    /// <paramref name="tip"/> (written to a temporary file, fsynced, renamed over the old one).
+    /// Replaces the file beside <paramref name="ledgerPath"/> with the entries of <paramref name="state"/>, the state after block
+    /// <paramref name="tip"/> (hashed through <paramref name="parallel"/>; written to a temporary file, fsynced, renamed over the
+    /// old one).
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="tree"/>'s root is not <paramref name="tip"/>'s state root.</exception>
+    /// <exception cref="ArgumentException"><paramref name="state"/>'s entries do not hash to <paramref name="tip"/>'s state root (nothing is written).</exception>
     /// <exception cref="IOException">The file could not be written.</exception>
-    public static void Write(string ledgerPath, BlockHeader tip, SparseMerkleTree tree)
+    public static void Write(string ledgerPath, BlockHeader tip, WorldState state, ParallelFor? parallel)
     {
         ArgumentNullException.ThrowIfNull(tip);
-        ArgumentNullException.ThrowIfNull(tree);
-        if (tree.Root != tip.StateRoot) throw new ArgumentException($"The tree's root {tree.Root} is not block {tip.Height}'s state root {tip.StateRoot}.", nameof(tree));
-        var content = new byte[HeadLength + ((long)tree.Count * LeafLength) + 32];
-        var at = WriteHead(content, tip, tree.Count);
-        foreach (var (keyHash, leafHash) in tree.Leaves())
+        ArgumentNullException.ThrowIfNull(state);
+        var entries = state.HashedEntries(parallel);
+        var leaves = new (Hash256 KeyHash, Hash256 LeafHash)[entries.Length];
+        (parallel ?? ((count, body) => { for (var i = 0; i < count; i++) body(i); }))(entries.Length,
+            i => leaves[i] = (entries[i].KeyHash, SparseMerkleTree.LeafHash(entries[i].KeyHash, entries[i].ValueHash)));
+        if (SparseMerkleTree.RootOf(leaves) is var root && root != tip.StateRoot)
+        {
+            throw new ArgumentException($"The state's entries hash to root {root}, not to block {tip.Height}'s state root {tip.StateRoot}.", nameof(state));
+        }
+        var content = new byte[HeadLength + ((long)entries.Length * EntryLength) + 32];
+        var at = WriteHead(content, tip, entries.Length);
+        foreach (var (keyHash, valueHash) in entries)
         {
             keyHash.CopyTo(content.AsSpan(at, 32));
-            leafHash.CopyTo(content.AsSpan(at + 32, 32));
-            at += LeafLength;
+            valueHash.CopyTo(content.AsSpan(at + 32, 32));
+            at += EntryLength;
         }
         Hashing.Sha256(content.AsSpan(0, at)).CopyTo(content.AsSpan(at, 32));
         DurableFile.Replace(PathFor(ledgerPath), content);
     }
 
     /// <summary>
-    /// The tree kept beside <paramref name="ledgerPath"/> when it is the state after block <paramref name="tip"/> (its height,
-    /// hash and state root; the inner nodes are hashed again through <paramref name="parallel"/>); null when there is no file
-    /// or it is not usable, with <paramref name="unusable"/> saying why for the log (null when there was no file).
+    /// The tree built from the entries kept beside <paramref name="ledgerPath"/> when it is the state after block
+    /// <paramref name="tip"/> (its height, hash and state root; the leaves and inner nodes hashed through
+    /// <paramref name="parallel"/>); null when there is no file or it is not usable, with <paramref name="unusable"/> saying why
+    /// for the log (null when there was no file).
     /// </summary>
     public static SparseMerkleTree? Read(string ledgerPath, BlockHeader tip, ParallelFor? parallel, out string? unusable)
     {
         ArgumentNullException.ThrowIfNull(tip);
         unusable = null;
         var path = PathFor(ledgerPath);
+        if (Directory.Exists(path))
+        {
+            unusable = "it is a folder, not a file (remove it: the node writes the file at its next clean stop)";
+            return null;
+        }
         if (!File.Exists(path)) return null;
         byte[] content;
         try
@@ -99,9 +115,9 @@ public static class StateTreeFile
         var hash = new Hash256(content.AsSpan(at + 8, 32));
         var root = new Hash256(content.AsSpan(at + 40, 32));
         var count = BinaryPrimitives.ReadInt32LittleEndian(content.AsSpan(at + 72));
-        if (count < 0 || content.LongLength != HeadLength + ((long)count * LeafLength) + 32)
+        if (count < 0 || content.LongLength != HeadLength + ((long)count * EntryLength) + 32)
         {
-            unusable = "its length does not match its number of leaves";
+            unusable = "its length does not match its number of entries";
             return null;
         }
         var body = content.Length - 32;
@@ -118,16 +134,16 @@ public static class StateTreeFile
         SparseMerkleTree tree;
         try
         {
-            tree = SparseMerkleTree.FromLeaves(new PackedLeaves(content, count), parallel);
+            tree = SparseMerkleTree.FromSorted(new PackedEntries(content, count), parallel);
         }
         catch (ArgumentException)
         {
-            unusable = "its leaves are not in key-hash order";
+            unusable = "its entries are not in key-hash order";
             return null;
         }
         if (tree.Root != tip.StateRoot)
         {
-            unusable = $"its leaves make root {tree.Root}, not block {tip.Height}'s state root";
+            unusable = $"its entries make root {tree.Root}, not block {tip.Height}'s state root";
             return null;
         }
         return tree;
@@ -136,23 +152,23 @@ public static class StateTreeFile
     /// <summary>Removes the file beside <paramref name="ledgerPath"/>, if any.</summary>
     public static void Delete(string ledgerPath) => File.Delete(PathFor(ledgerPath));
 
-    // The file's leaves read in place (64 bytes each after the head), from any thread.
-    private sealed class PackedLeaves(byte[] content, int count) : IReadOnlyList<(Hash256 KeyHash, Hash256 LeafHash)>
+    // The file's entries read in place (64 bytes each after the head), from any thread.
+    private sealed class PackedEntries(byte[] content, int count) : IReadOnlyList<(Hash256 KeyHash, Hash256 ValueHash)>
     {
         public int Count => count;
 
-        public (Hash256 KeyHash, Hash256 LeafHash) this[int index]
+        public (Hash256 KeyHash, Hash256 ValueHash) this[int index]
         {
             get
             {
                 ArgumentOutOfRangeException.ThrowIfNegative(index);
                 ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, count);
-                var leaf = content.AsSpan(HeadLength + (index * LeafLength), LeafLength);
+                var leaf = content.AsSpan(HeadLength + (index * EntryLength), EntryLength);
                 return (new Hash256(leaf[..32]), new Hash256(leaf[32..]));
             }
         }
 
-        public IEnumerator<(Hash256 KeyHash, Hash256 LeafHash)> GetEnumerator()
+        public IEnumerator<(Hash256 KeyHash, Hash256 ValueHash)> GetEnumerator()
         {
             for (var i = 0; i < count; i++) yield return this[i];
         }

@@ -187,7 +187,7 @@ public static class StoreVerifier
             // A record is a cache, never a source of truth: when a check that used one fails, the check is done again without
             // it, so that a wrong record (edited, or of another chain with a matching block) cannot refuse a sound ledger.
             report = report.Ok || !report.UsedRecord ? report : Quick(store, documents, certificates, checkedBefore: null, tip, loading);
-            return report.Ok ? report with { StateTakenOnTrust = loading.Result.Trusted } : report;
+            return report.Ok && loading.Result.Trusted ? report with { StateTakenOnTrust = true, StateRows = loading.Result.Rows } : report;
         }
         finally
         {
@@ -208,25 +208,27 @@ public static class StoreVerifier
 
     // The stored state with its tree: the kept tree when it is the tip block's (the rows and the kept tree's file read side by
     // side; the entries are not hashed), else the tree built by hashing every entry on every core.
-    private static (WorldState State, bool Trusted) LoadState(ILedgerStore store, ulong tip, Func<BlockHeader, SparseMerkleTree?>? keptTree)
+    private static (WorldState State, bool Trusted, IReadOnlyList<KeyValuePair<string, byte[]>> Rows) LoadState(ILedgerStore store, ulong tip,
+        Func<BlockHeader, SparseMerkleTree?>? keptTree)
     {
-        static void Cores(int count, Action<int> body) => Parallel.For(0, count, body);
         SparseMerkleTree? kept = null;
         IReadOnlyList<KeyValuePair<string, byte[]>> rows = [];
         if (keptTree is not null && store.ReadBlock(tip) is { } stored && BlockHeader.TryDecode(stored.Header, out var header, out _) && header!.Height == tip)
         {
             Parallel.Invoke(() => rows = store.ReadAllState(), () => kept = keptTree(header));
-            if (kept is not null && kept.Count == rows.Count) return (WorldState.Load(rows, kept, Cores), true);
+            if (kept is not null && kept.Count == rows.Count) return (WorldState.Load(rows, kept, Cores), true, rows);
         }
         else
         {
             rows = store.ReadAllState();
         }
-        return (WorldState.Load(rows, Cores), false);
+        return (WorldState.Load(rows, Cores), false, rows);
     }
 
+    private static void Cores(int count, Action<int> body) => Parallel.For(0, count, body);
+
     private static VerifyReport Quick(ILedgerStore store, DocumentStore documents, CertificateCheck? certificates, CheckedPrefix? checkedBefore,
-        ulong tip, Task<(WorldState State, bool Trusted)> loading)
+        ulong tip, Task<(WorldState State, bool Trusted, IReadOnlyList<KeyValuePair<string, byte[]>> Rows)> loading)
     {
         // An earlier check's record is used only while the block it ends at is still stored with its hash: the blocks up to it
         // (their rows, signatures and ciphertexts) are then not read again here. The integrity sweep re-reads them after the
@@ -364,43 +366,40 @@ public static class StoreVerifier
 
     /// <summary>
     /// The integrity sweep's check of a world state the start took on trust (<see cref="VerifyReport.StateTakenOnTrust"/>):
-    /// every stored state entry of one read snapshot hashed (key and value, as <see cref="WorldState"/> does) into the tree's
-    /// root, which must be the state root of the last block in that snapshot. Runs beside a node that commits (the snapshot
-    /// is consistent); one thread; holds the leaves' hashes (64 bytes an entry), not the values.
+    /// the very rows the start loaded (<see cref="VerifyReport.StateRows"/>, whatever was committed since) hashed as
+    /// <see cref="WorldState"/> does (key, value, leaf) through <paramref name="parallel"/> when given, sorted, and their root
+    /// (<see cref="SparseMerkleTree.RootOf"/>, no nodes made) compared with the state root of <paramref name="at"/>, the tip at
+    /// start. Reads no store.
     /// </summary>
-    /// <returns>A report whose <see cref="VerifyReport.Issue"/> names the mismatch, or null and the block whose state was read in <see cref="VerifyReport.Tip"/>.</returns>
+    /// <returns>A report whose <see cref="VerifyReport.Issue"/> names the mismatch (in block <paramref name="at"/>), or null.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked between entries).</exception>
-    public static VerifyReport SweepState(ILedgerStore store, CancellationToken cancel)
+    public static VerifyReport SweepState(IReadOnlyList<KeyValuePair<string, byte[]>> rows, BlockHeader at, ParallelFor? parallel, CancellationToken cancel)
     {
-        ArgumentNullException.ThrowIfNull(store);
-        var leaves = new List<(Hash256 KeyHash, Hash256 LeafHash)>();
-        var height = store.ReadStateSnapshot((string key, ReadOnlySpan<byte> value) =>
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(at);
+        var leaves = new (Hash256 KeyHash, Hash256 LeafHash)[rows.Count];
+        (parallel ?? ((count, body) => { for (var i = 0; i < count; i++) body(i); }))(rows.Count, i =>
         {
             cancel.ThrowIfCancellationRequested();
-            var keyHash = WorldState.KeyHash(key);
-            leaves.Add((keyHash, SparseMerkleTree.LeafHash(keyHash, Hashing.Sha256(value))));
+            var keyHash = WorldState.KeyHash(rows[i].Key);
+            leaves[i] = (keyHash, SparseMerkleTree.LeafHash(keyHash, Hashing.Sha256(rows[i].Value)));
         });
-        if (height is not { } at) return new VerifyReport(0, 0, "", VerifyIssue.InBlock(0, "the ledger holds no blocks"));
-        var sorted = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(leaves);
-        sorted.Sort(static (x, y) => x.KeyHash.CompareTo(y.KeyHash));
+        cancel.ThrowIfCancellationRequested();
+        Array.Sort(leaves, static (x, y) => x.KeyHash.CompareTo(y.KeyHash));
         cancel.ThrowIfCancellationRequested();
         Hash256 root;
         try
         {
-            root = SparseMerkleTree.RootOf(sorted);
+            root = SparseMerkleTree.RootOf(leaves);
         }
         catch (ArgumentException)
         {
-            return new VerifyReport(0, 0, "", VerifyIssue.InState("", "two stored keys share a key hash"));
+            return new VerifyReport(0, 0, "", VerifyIssue.InBlock(at.Height, "two stored state keys have the same key hash"));
         }
-        if (store.ReadBlock(at) is not { } block || !BlockHeader.TryDecode(block.Header, out var header, out _) || header!.Height != at)
-        {
-            return new VerifyReport(0, 0, root.ToString(), VerifyIssue.InBlock(at, "block is missing or damaged"));
-        }
-        return header.StateRoot == root
-            ? new VerifyReport(0, 0, root.ToString(), null) { Tip = header }
-            : new VerifyReport(0, 0, root.ToString(), VerifyIssue.InBlock(at,
-                $"the stored world state (root {root}) does not match block {at}'s state root {header.StateRoot}"));
+        return root == at.StateRoot
+            ? new VerifyReport(0, 0, root.ToString(), null) { Tip = at }
+            : new VerifyReport(0, 0, root.ToString(), VerifyIssue.InBlock(at.Height,
+                $"the stored world state (root {root}) does not match block {at.Height}'s state root {at.StateRoot}"));
     }
 
     private static NetworkConfig? ReadNetwork(ILedgerStore store) =>

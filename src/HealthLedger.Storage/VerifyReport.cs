@@ -50,11 +50,17 @@ public sealed record VerifyReport(ulong Blocks, ulong Transactions, string State
     public ulong? TrustedThrough { get; init; }
 
     /// <summary>
-    /// True when a passing quick check took the world state's tree from <see cref="StateTreeFile"/> (kept at the last clean
+    /// True when a passing quick check built the world state's tree from <see cref="StateTreeFile"/> (kept at the last clean
     /// stop) instead of hashing every state entry: the integrity sweep (<see cref="StoreVerifier.SweepState"/>) hashes them
     /// after the start.
     /// </summary>
     public bool StateTakenOnTrust { get; init; }
+
+    /// <summary>
+    /// With <see cref="StateTakenOnTrust"/>: the state rows the check loaded (the node's state was built from them), which the
+    /// integrity sweep hashes (<see cref="StoreVerifier.SweepState"/>); null otherwise.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, byte[]>>? StateRows { get; init; }
 
     /// <summary>
     /// <see cref="VerifyMode.Quick"/> only: the document files not to set aside as uploads whose commit never happened: the

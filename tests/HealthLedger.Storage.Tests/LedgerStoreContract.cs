@@ -311,39 +311,6 @@ public abstract class LedgerStoreContract : IDisposable
     }
 
     [Fact]
-    public void A_state_snapshot_is_every_row_and_the_tip_of_one_snapshot_even_when_a_block_commits_during_the_read()
-    {
-        using var store = CreateStore();
-        var rows = new List<KeyValuePair<string, byte[]>>();
-        Assert.Null(store.ReadStateSnapshot((key, value) => rows.Add(new(key, value.ToArray())))); // no blocks, no rows
-        Assert.Empty(rows);
-        LedgerFixture.Fill(store, Net, blocks: 2);
-        var one = Net.Append(1_700_000_009_000, [Net.Register("one")]);
-        // Values longer than a reader's first buffer, and empty ones, come through whole.
-        var big = Enumerable.Range(0, 10_000).Select(i => (byte)(i * 7)).ToArray();
-        store.Commit(one.Block, one.Execution.Receipts, new StateChangeSet([new("test/a", [1]), new("test/big", big), new("test/c", [3]), new("test/empty", [])]));
-        var expected = store.ReadState().Select(kv => (kv.Key, Convert.ToHexString(kv.Value))).ToList();
-        var two = Net.Append(1_700_000_009_001, [Net.Register("two")]);
-        var committed = false;
-        var height = store.ReadStateSnapshot((key, value) =>
-        {
-            if (!committed)
-            {
-                // A block commits while the snapshot is being read: the rows and the height stay those before it.
-                store.Commit(two.Block, two.Execution.Receipts, new StateChangeSet([new("test/a", [10]), new("test/b", [2]), new("test/c", null)]));
-                committed = true;
-            }
-            rows.Add(new(key, value.ToArray()));
-        });
-        Assert.True(committed);
-        Assert.Equal(one.Block.Header.Height, height);
-        Assert.Equal(expected, rows.Select(kv => (kv.Key, Convert.ToHexString(kv.Value))).OrderBy(kv => kv.Key, StringComparer.Ordinal));
-        rows.Clear();
-        Assert.Equal(two.Block.Header.Height, store.ReadStateSnapshot((key, value) => rows.Add(new(key, value.ToArray()))));
-        Assert.Equal(store.ReadState().Select(kv => kv.Key), rows.Select(kv => kv.Key).Order(StringComparer.Ordinal));
-    }
-
-    [Fact]
     public void The_first_state_entry_filed_after_a_height_is_the_lowest_key_written_above_it_with_its_height()
     {
         using var store = CreateStore();

@@ -89,8 +89,8 @@ public sealed class SparseMerkleTree
     }
 
     /// <summary>
-    /// The tree's leaves as (key hash, leaf hash), in key-hash order (the tree's left-to-right order): what
-    /// <see cref="FromLeaves"/> rebuilds the same tree from without the values.
+    /// The tree's leaves as (key hash, leaf hash), in key-hash order (the tree's left-to-right order); <see cref="RootOf"/>
+    /// gives the root of such a list.
     /// </summary>
     public IEnumerable<(Hash256 KeyHash, Hash256 LeafHash)> Leaves()
     {
@@ -111,28 +111,28 @@ public sealed class SparseMerkleTree
     }
 
     /// <summary>
-    /// Rebuilds a tree from its <see cref="Leaves"/> (key hash, leaf hash = <see cref="LeafHash"/> of the key and value hashes),
-    /// given in strictly ascending key-hash order: the same nodes and root as building it from the entries, every inner node
-    /// hashed again from its children (only the leaves' hashes are taken as given). The leaves are read (from any thread: the
-    /// list must allow it) and the subtrees below the top <see cref="ParallelDepth"/> levels built through
-    /// <paramref name="parallel"/> when given.
+    /// Builds a tree from its entries' (key hash, value hash) given in strictly ascending key-hash order: the same nodes and
+    /// root as <see cref="Build(IReadOnlyList{ValueTuple{Hash256, Hash256}}, ParallelFor?)"/>, without its sort. Every leaf and
+    /// inner node is hashed here, so the key hashes are bound to the root as the values' hashes are. The entries are read (from
+    /// any thread: the list must allow it), the leaves hashed and the subtrees below the top <see cref="ParallelDepth"/> levels
+    /// built through <paramref name="parallel"/> when given.
     /// </summary>
     /// <exception cref="ArgumentException">The key hashes are not in strictly ascending order (a repeat or a step back).</exception>
-    public static SparseMerkleTree FromLeaves(IReadOnlyList<(Hash256 KeyHash, Hash256 LeafHash)> leaves, ParallelFor? parallel)
+    public static SparseMerkleTree FromSorted(IReadOnlyList<(Hash256 KeyHash, Hash256 ValueHash)> entries, ParallelFor? parallel)
     {
-        ArgumentNullException.ThrowIfNull(leaves);
+        ArgumentNullException.ThrowIfNull(entries);
         var run = parallel ?? SerialFor.Run;
-        var made = new Leaf[leaves.Count];
+        var made = new Leaf[entries.Count];
         run(made.Length, i =>
         {
-            var (keyHash, leafHash) = leaves[i];
-            made[i] = new Leaf(keyHash, leafHash);
+            var (keyHash, valueHash) = entries[i];
+            made[i] = new Leaf(keyHash, LeafHash(keyHash, valueHash));
         });
         for (var i = 1; i < made.Length; i++)
         {
             if (made[i].KeyHash.CompareTo(made[i - 1].KeyHash) <= 0)
             {
-                throw new ArgumentException($"Leaf {i} (key hash {made[i].KeyHash}) is not above the one before it in key-hash order.", nameof(leaves));
+                throw new ArgumentException($"Entry {i} (key hash {made[i].KeyHash}) is not above the one before it in key-hash order.", nameof(entries));
             }
         }
         // Sorted leaves fall into the 2^ParallelDepth subtrees in order: each part's bounds by one pass over the top bits.
@@ -145,8 +145,8 @@ public sealed class SparseMerkleTree
 
     /// <summary>
     /// The root of the tree whose leaves are <paramref name="leaves"/> (key hash, leaf hash), given in strictly ascending
-    /// key-hash order, computed without making the tree's nodes (the same root as <see cref="FromLeaves"/>): a check of a large
-    /// state needs the leaves' array only.
+    /// key-hash order, computed without making the tree's nodes (the same root as the tree of those leaves): a check of a
+    /// large state needs the leaves' array only.
     /// </summary>
     /// <exception cref="ArgumentException">The key hashes are not in strictly ascending order.</exception>
     public static Hash256 RootOf(ReadOnlySpan<(Hash256 KeyHash, Hash256 LeafHash)> leaves)

@@ -101,6 +101,24 @@ public sealed class LedgerNode : IDisposable
     /// </summary>
     public bool StateTakenOnTrust { get; private init; }
 
+    private (IReadOnlyList<KeyValuePair<string, byte[]>> Rows, BlockHeader At)? _stateOnTrust;
+    private readonly Lock _stateOnTrustLock = new();
+
+    /// <summary>
+    /// With <see cref="StateTakenOnTrust"/>: the state rows the start loaded and the tip block they are the state after, handed
+    /// once to the integrity sweep (which hashes them; the node holds them, beside its state, only until then); null after
+    /// that or otherwise.
+    /// </summary>
+    public (IReadOnlyList<KeyValuePair<string, byte[]>> Rows, BlockHeader At)? TakeStateOnTrust()
+    {
+        lock (_stateOnTrustLock)
+        {
+            var taken = _stateOnTrust;
+            _stateOnTrust = null;
+            return taken;
+        }
+    }
+
     /// <summary>Why <c>ledger.tree</c> existed but was not used (so the start hashed every state entry), for the log; null otherwise.</summary>
     public string? UnusableStateTree { get; private init; }
 
@@ -154,7 +172,7 @@ public sealed class LedgerNode : IDisposable
             var recovering = Recoverable(store);
             progress?.Invoke("Checking the ledger (the start-up integrity check)...");
             var checking = System.Diagnostics.Stopwatch.StartNew();
-            var (state, network, tip, missing, trusted, stateTrusted) = CheckIntegrity(store, location, checkTipRecord: recovering is null, out var unusableCheckedRecord,
+            var (state, network, tip, missing, trusted, stateRows) = CheckIntegrity(store, location, checkTipRecord: recovering is null, out var unusableCheckedRecord,
                 out var unusableStateTree);
             progress?.Invoke(string.Create(CultureInfo.InvariantCulture,
                 $"Ledger checked in {checking.Elapsed.TotalSeconds:0.0} s: {tip.Height + 1:N0} block{(tip.Height == 0 ? "" : "s")}, {state.Count:N0} state entries."));
@@ -173,7 +191,8 @@ public sealed class LedgerNode : IDisposable
                 RecoveringTo = recovering,
                 UnusableCheckedRecord = unusableCheckedRecord,
                 UnusableStateTree = unusableStateTree,
-                StateTakenOnTrust = stateTrusted,
+                StateTakenOnTrust = stateRows is not null,
+                _stateOnTrust = stateRows is null ? null : (stateRows, tip),
                 TrustedAtStart = trusted is { } through ? (through, tip.Height) : null,
                 _checkedRecordLedgerPath = location.LedgerPath,
             };
@@ -263,7 +282,8 @@ public sealed class LedgerNode : IDisposable
 
     // The start-up check is StoreVerifier's quick mode; a store that fails it is refused, nothing is repaired. Uploads whose
     // transaction never committed (a crash between the two) are then set aside, not deleted.
-    private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing, ulong? TrustedThrough, bool StateTrusted) CheckIntegrity(
+    private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing, ulong? TrustedThrough,
+        IReadOnlyList<KeyValuePair<string, byte[]>>? StateRowsOnTrust) CheckIntegrity(
         ILedgerStore store, LedgerLocation location, bool checkTipRecord, out string? unusableCheckedRecord, out string? unusableStateTree)
     {
         // What the last passing start-up check verified (blocks, their ciphertexts, document bytes) is not read again while the
@@ -306,7 +326,7 @@ public sealed class LedgerNode : IDisposable
             }
         }
         unusableStateTree = report.StateTakenOnTrust ? null : unusableTree;
-        return (report.State!, report.Network!, report.Tip!, report.MissingDocuments, report.TrustedThrough, report.StateTakenOnTrust);
+        return (report.State!, report.Network!, report.Tip!, report.MissingDocuments, report.TrustedThrough, report.StateRows);
     }
 
     /// <summary>Door checks: encoding, size, signature, known signer, fresh nonce, no duplicate. Accepted ones enter the mempool.</summary>
@@ -713,7 +733,9 @@ public sealed class LedgerNode : IDisposable
             _stateLock.EnterReadLock();
             try
             {
-                if (_store.TipHeight == Tip.Height && _state.Root == Tip.StateRoot) StateTreeFile.Write(path, Tip, _state.Tree);
+                // Written only when the entries in memory hash to the tip's state root (StateTreeFile.Write checks): values the start
+                // took on trust and the sweep has not hashed yet are not vouched for by a new file unless they are the chain's.
+                if (_store.TipHeight == Tip.Height && _state.Root == Tip.StateRoot) StateTreeFile.Write(path, Tip, _state, static (count, body) => Parallel.For(0, count, body));
                 else StateTreeFile.Delete(path);
             }
             finally
@@ -721,9 +743,26 @@ public sealed class LedgerNode : IDisposable
                 _stateLock.ExitReadLock();
             }
         }
+        catch (ArgumentException)
+        {
+            // The entries in memory are not the chain's (a value the start took on trust was changed): no file, so the next
+            // start hashes every entry and refuses.
+            TryDelete(path);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // A cache only: without it the next start hashes every state entry.
+        }
+    }
+
+    private static void TryDelete(string ledgerPath)
+    {
+        try
+        {
+            StateTreeFile.Delete(ledgerPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
         }
     }
 

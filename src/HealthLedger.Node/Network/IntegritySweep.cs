@@ -31,9 +31,10 @@ public enum IntegritySweepStatus
 /// background with <see cref="StoreVerifier.Sweep"/> (rows, hashes, links, proposer signatures, commit certificates, record
 /// ciphertexts against their hashes and heights), on one thread beside the node's work. So a start costs the blocks added
 /// since the last one, not the whole history, and a byte changed in an old block while the node was stopped is still found,
-/// minutes after the start instead of before it. When the start took the world state's tree from the tree kept at the last
+/// minutes after the start instead of before it. When the start built the world state's tree from the entries kept at the last
 /// clean stop (<see cref="LedgerNode.StateTakenOnTrust"/>, <see cref="StateTreeFile"/>) instead of hashing every entry, the sweep
-/// then hashes the stored state of one read snapshot (<see cref="StoreVerifier.SweepState"/>) against that height's state root.
+/// first hashes the very rows the start loaded (<see cref="StoreVerifier.SweepState"/>, on both cores) against the tip's state
+/// root at start.
 /// </summary>
 /// <remarks>
 /// When the sweep finds damage it logs it (event 1009, critical; the text names heights, hashes, keys and transaction ids,
@@ -107,22 +108,23 @@ public sealed class IntegritySweep(LedgerNode node, ConsensusHost consensus, IHo
         _status = IntegritySweepStatus.Failed; // last: whoever sees it sees the record gone and the node stopping
     }
 
-    // The blocks taken on trust, then the world state taken on trust (each when it was); the first problem, or a passing report.
+    // The world state taken on trust first (the values the node decides with; on both cores), then the blocks taken on trust
+    // (each when it was); the first problem, or a passing report.
     private VerifyReport Sweep(CancellationToken stoppingToken)
     {
-        if (node.TrustedAtStart is { } trusted)
+        if (node.TakeStateOnTrust() is { } state)
         {
-            Log.IntegritySweepStarted(logger, trusted.Tip, trusted.Through);
-            var clock = Stopwatch.StartNew();
-            var blocks = StoreVerifier.Sweep(node.Store, trusted.Tip, LedgerNode.CheckCertificate, stoppingToken);
-            if (blocks.Issue is not null) return blocks;
-            Log.IntegritySweepPassed(logger, blocks.Blocks, blocks.Transactions, trusted.Tip, clock.Elapsed.TotalSeconds);
+            Log.StateSweepStarted(logger);
+            var hashing = Stopwatch.StartNew();
+            var swept = StoreVerifier.SweepState(state.Rows, state.At, static (count, body) => Parallel.For(0, count, body), stoppingToken);
+            if (swept.Issue is not null) return swept;
+            Log.StateSweepPassed(logger, state.At.Height, hashing.Elapsed.TotalSeconds);
         }
-        if (!node.StateTakenOnTrust) return new VerifyReport(0, 0, "", null);
-        Log.StateSweepStarted(logger);
-        var hashing = Stopwatch.StartNew();
-        var state = StoreVerifier.SweepState(node.Store, stoppingToken);
-        if (state.Issue is null) Log.StateSweepPassed(logger, state.Tip!.Height, hashing.Elapsed.TotalSeconds);
-        return state;
+        if (node.TrustedAtStart is not { } trusted) return new VerifyReport(0, 0, "", null);
+        Log.IntegritySweepStarted(logger, trusted.Tip, trusted.Through);
+        var clock = Stopwatch.StartNew();
+        var blocks = StoreVerifier.Sweep(node.Store, trusted.Tip, LedgerNode.CheckCertificate, stoppingToken);
+        if (blocks.Issue is null) Log.IntegritySweepPassed(logger, blocks.Blocks, blocks.Transactions, trusted.Tip, clock.Elapsed.TotalSeconds);
+        return blocks;
     }
 }
