@@ -8,7 +8,7 @@ using HealthLedger.Core.State;
 namespace HealthLedger.Storage;
 
 /// <summary>
-/// The world state's entries as (key hash, value hash) in key-hash order (<see cref="WorldState.HashedEntries"/>) at one block,
+/// The world state's entries as (key hash, value hash) in key-hash order (<see cref="SparseMerkleTree.Entries"/>) at one block,
 /// kept beside the ledger file (<c>ledger.tree</c>) when a node stops cleanly, so that the next start builds the tree from them
 /// (<see cref="SparseMerkleTree.FromSorted"/>) instead of hashing every state entry's key and value and sorting the hashes (3.7
 /// million entries at 100,000 patients: about half of the start-up check's time).
@@ -26,7 +26,8 @@ namespace HealthLedger.Storage;
 /// is the chain's (each key hash and value hash is bound to the root). What it takes on trust is that the stored keys and values
 /// are the ones hashed here (they are not hashed at the start); the integrity sweep (<see cref="StoreVerifier.SweepState"/>)
 /// hashes the very rows the start loaded after the start, and <c>healthledger verify</c> re-derives everything without
-/// reading this file. It is written only when the node's state in memory hashes to the tip's state root.
+/// reading this file. What is written is the node's tree itself (the chain's key and value hashes, whatever values a start
+/// took on trust), so a file never vouches for a value the chain did not commit.
 /// </para>
 /// </remarks>
 public static class StateTreeFile
@@ -42,27 +43,20 @@ public static class StateTreeFile
     public static string PathFor(string ledgerPath) => Path.ChangeExtension(Path.GetFullPath(ledgerPath), ".tree");
 
     /// <summary>
-    /// Replaces the file beside <paramref name="ledgerPath"/> with the entries of <paramref name="state"/>, the state after block
-    /// <paramref name="tip"/> (hashed through <paramref name="parallel"/>; written to a temporary file, fsynced, renamed over the
-    /// old one).
+    /// Replaces the file beside <paramref name="ledgerPath"/> with the entries of <paramref name="tree"/>
+    /// (<see cref="SparseMerkleTree.Entries"/>: nothing is hashed), the state's tree after block <paramref name="tip"/> (written
+    /// to a temporary file, fsynced, renamed over the old one).
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="state"/>'s entries do not hash to <paramref name="tip"/>'s state root (nothing is written).</exception>
+    /// <exception cref="ArgumentException"><paramref name="tree"/>'s root is not <paramref name="tip"/>'s state root (nothing is written).</exception>
     /// <exception cref="IOException">The file could not be written.</exception>
-    public static void Write(string ledgerPath, BlockHeader tip, WorldState state, ParallelFor? parallel)
+    public static void Write(string ledgerPath, BlockHeader tip, SparseMerkleTree tree)
     {
         ArgumentNullException.ThrowIfNull(tip);
-        ArgumentNullException.ThrowIfNull(state);
-        var entries = state.HashedEntries(parallel);
-        var leaves = new (Hash256 KeyHash, Hash256 LeafHash)[entries.Length];
-        (parallel ?? ((count, body) => { for (var i = 0; i < count; i++) body(i); }))(entries.Length,
-            i => leaves[i] = (entries[i].KeyHash, SparseMerkleTree.LeafHash(entries[i].KeyHash, entries[i].ValueHash)));
-        if (SparseMerkleTree.RootOf(leaves) is var root && root != tip.StateRoot)
-        {
-            throw new ArgumentException($"The state's entries hash to root {root}, not to block {tip.Height}'s state root {tip.StateRoot}.", nameof(state));
-        }
-        var content = new byte[HeadLength + ((long)entries.Length * EntryLength) + 32];
-        var at = WriteHead(content, tip, entries.Length);
-        foreach (var (keyHash, valueHash) in entries)
+        ArgumentNullException.ThrowIfNull(tree);
+        if (tree.Root != tip.StateRoot) throw new ArgumentException($"The tree's root {tree.Root} is not block {tip.Height}'s state root {tip.StateRoot}.", nameof(tree));
+        var content = new byte[HeadLength + ((long)tree.Count * EntryLength) + 32];
+        var at = WriteHead(content, tip, tree.Count);
+        foreach (var (keyHash, valueHash) in tree.Entries())
         {
             keyHash.CopyTo(content.AsSpan(at, 32));
             valueHash.CopyTo(content.AsSpan(at + 32, 32));

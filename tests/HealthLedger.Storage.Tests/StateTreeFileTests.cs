@@ -23,7 +23,7 @@ public class StateTreeFileTests
         using var fx = new LedgerFixture();
         var tree = fx.Net.State.Tree;
         var tip = fx.Net.Tip;
-        StateTreeFile.Write(fx.Path, tip, fx.Net.State, OnEveryCore);
+        StateTreeFile.Write(fx.Path, tip, fx.Net.State.Tree);
         Assert.Equal(StateTreeFile.FileName, Path.GetFileName(StateTreeFile.PathFor(fx.Path)));
         Assert.Equal(Head + (tree.Count * 64) + 32, new FileInfo(StateTreeFile.PathFor(fx.Path)).Length);
         var read = StateTreeFile.Read(fx.Path, tip, OnEveryCore, out var unusable);
@@ -40,19 +40,20 @@ public class StateTreeFileTests
     }
 
     [Fact]
-    public void A_state_whose_entries_are_not_the_tips_state_is_not_written()
+    public void What_is_written_is_the_trees_own_entries_not_the_values_a_start_took_on_trust()
     {
         using var fx = new LedgerFixture();
         var tip = fx.Net.Tip;
         // The state as a start that took a changed row on trust holds it: the tip's tree, one value not the chain's.
         var rows = fx.Net.State.Entries.Select(e => e.Key == "user/user-2-3" ? new KeyValuePair<string, byte[]>(e.Key, [.. e.Value, 1]) : e).ToList();
         var changed = WorldState.Load(rows, fx.Net.State.Tree, OnEveryCore);
-        Assert.Equal(tip.StateRoot, changed.Root);
-        var e = Assert.Throws<ArgumentException>(() => StateTreeFile.Write(fx.Path, tip, changed, OnEveryCore));
-        Assert.Contains($"not to block {tip.Height}'s state root", e.Message);
-        Assert.False(File.Exists(StateTreeFile.PathFor(fx.Path)));
+        StateTreeFile.Write(fx.Path, tip, changed.Tree);
+        var read = StateTreeFile.Read(fx.Path, tip, null, out _)!;
+        Assert.Equal(fx.Net.State.Tree.Entries(), read.Entries()); // the chain's value hash, not the changed value's
+        Assert.DoesNotContain((WorldState.KeyHash("user/user-2-3"), Hashing.Sha256(rows.Single(r => r.Key == "user/user-2-3").Value)), read.Entries());
         fx.Net.Append(1_800_000_000_000, [fx.Net.Register("later")]);
-        Assert.Throws<ArgumentException>(() => StateTreeFile.Write(fx.Path, tip, fx.Net.State, null)); // the state after another block
+        var e = Assert.Throws<ArgumentException>(() => StateTreeFile.Write(fx.Path, tip, fx.Net.State.Tree)); // the tree after another block
+        Assert.Contains($"not block {tip.Height}'s state root", e.Message);
     }
 
     public static TheoryData<int, string> Damage() => new()
@@ -68,7 +69,7 @@ public class StateTreeFileTests
     public void A_changed_byte_makes_the_file_unusable(int position, string reason)
     {
         using var fx = new LedgerFixture();
-        StateTreeFile.Write(fx.Path, fx.Net.Tip, fx.Net.State, null);
+        StateTreeFile.Write(fx.Path, fx.Net.Tip, fx.Net.State.Tree);
         var path = StateTreeFile.PathFor(fx.Path);
         var bytes = File.ReadAllBytes(path);
         bytes[position < 0 ? bytes.Length + position : position] ^= 0x01;
@@ -94,7 +95,7 @@ public class StateTreeFileTests
     public void Entries_out_of_order_or_of_another_state_are_refused_even_with_a_matching_checksum(string rewrite)
     {
         using var fx = new LedgerFixture();
-        StateTreeFile.Write(fx.Path, fx.Net.Tip, fx.Net.State, null);
+        StateTreeFile.Write(fx.Path, fx.Net.Tip, fx.Net.State.Tree);
         Rewrite(fx.Path, bytes =>
         {
             switch (rewrite)
@@ -123,7 +124,7 @@ public class StateTreeFileTests
     public void A_truncated_file_or_a_folder_of_that_name_is_not_used_and_says_why()
     {
         using var fx = new LedgerFixture();
-        StateTreeFile.Write(fx.Path, fx.Net.Tip, fx.Net.State, null);
+        StateTreeFile.Write(fx.Path, fx.Net.Tip, fx.Net.State.Tree);
         var path = StateTreeFile.PathFor(fx.Path);
         File.WriteAllBytes(path, File.ReadAllBytes(path)[..150]);
         Assert.Null(StateTreeFile.Read(fx.Path, fx.Net.Tip, null, out var unusable));
@@ -135,7 +136,7 @@ public class StateTreeFileTests
         Directory.CreateDirectory(path);
         Assert.Null(StateTreeFile.Read(fx.Path, fx.Net.Tip, null, out unusable));
         Assert.Contains("folder", unusable);
-        Assert.ThrowsAny<IOException>(() => StateTreeFile.Write(fx.Path, fx.Net.Tip, fx.Net.State, null));
+        Assert.ThrowsAny<IOException>(() => StateTreeFile.Write(fx.Path, fx.Net.Tip, fx.Net.State.Tree));
     }
 
     private static VerifyReport Quick(LedgerFixture fx)
@@ -149,7 +150,7 @@ public class StateTreeFileTests
     public void A_quick_check_with_the_kept_tree_takes_the_rows_on_trust_and_the_sweep_of_those_rows_finds_a_changed_value()
     {
         using var fx = new LedgerFixture();
-        StateTreeFile.Write(fx.Path, fx.Net.Tip, fx.Net.State, OnEveryCore);
+        StateTreeFile.Write(fx.Path, fx.Net.Tip, fx.Net.State.Tree);
         var trusted = Quick(fx);
         Assert.True(trusted.Ok, trusted.Issue?.ToString());
         Assert.True(trusted.StateTakenOnTrust);
@@ -187,7 +188,7 @@ public class StateTreeFileTests
     public void A_kept_tree_of_another_number_of_entries_is_not_used()
     {
         using var fx = new LedgerFixture();
-        StateTreeFile.Write(fx.Path, fx.Net.Tip, fx.Net.State, null);
+        StateTreeFile.Write(fx.Path, fx.Net.Tip, fx.Net.State.Tree);
         fx.Sql("INSERT INTO state(key, value, height) VALUES ('smuggled', x'01', 1)");
         var report = Quick(fx);
         Assert.False(report.StateTakenOnTrust);

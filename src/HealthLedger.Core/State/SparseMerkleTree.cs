@@ -72,7 +72,7 @@ public sealed class SparseMerkleTree
         ArgumentNullException.ThrowIfNull(entries);
         var run = parallel ?? SerialFor.Run;
         var made = new Leaf[entries.Count];
-        run(made.Length, i => made[i] = new Leaf(entries[i].KeyHash, LeafHash(entries[i].KeyHash, entries[i].ValueHash)));
+        run(made.Length, i => made[i] = new Leaf(entries[i].KeyHash, entries[i].ValueHash));
         // The subtrees at depth ParallelDepth are independent: the leaves are dealt to them by their top key-hash bits (a
         // counting pass), each part sorted apart, then built apart and joined level by level exactly as the recursive build
         // joins them (Join places a lone leaf as high as it goes either way). Parts in order are the leaves in key-hash order.
@@ -89,10 +89,18 @@ public sealed class SparseMerkleTree
     }
 
     /// <summary>
+    /// The tree's entries as (key hash, value hash), in strictly ascending key-hash order (the tree's left-to-right order):
+    /// what <see cref="FromSorted"/> builds the same tree from.
+    /// </summary>
+    public IEnumerable<(Hash256 KeyHash, Hash256 ValueHash)> Entries() => Leaves(static leaf => (leaf.KeyHash, leaf.ValueHash));
+
+    /// <summary>
     /// The tree's leaves as (key hash, leaf hash), in key-hash order (the tree's left-to-right order); <see cref="RootOf"/>
     /// gives the root of such a list.
     /// </summary>
-    public IEnumerable<(Hash256 KeyHash, Hash256 LeafHash)> Leaves()
+    public IEnumerable<(Hash256 KeyHash, Hash256 LeafHash)> Leaves() => Leaves(static leaf => (leaf.KeyHash, leaf.Hash));
+
+    private IEnumerable<T> Leaves<T>(Func<Leaf, T> select)
     {
         if (_root is null) yield break;
         var pending = new Stack<Node>();
@@ -101,7 +109,7 @@ public sealed class SparseMerkleTree
         {
             if (node is Leaf leaf)
             {
-                yield return (leaf.KeyHash, leaf.Hash);
+                yield return select(leaf);
                 continue;
             }
             var inner = (Inner)node;
@@ -126,7 +134,7 @@ public sealed class SparseMerkleTree
         run(made.Length, i =>
         {
             var (keyHash, valueHash) = entries[i];
-            made[i] = new Leaf(keyHash, LeafHash(keyHash, valueHash));
+            made[i] = new Leaf(keyHash, valueHash);
         });
         for (var i = 1; i < made.Length; i++)
         {
@@ -248,10 +256,7 @@ public sealed class SparseMerkleTree
             if (replacesExisting) existingPending = false;
             if (change.ValueHash is { } valueHash)
             {
-                // A leaf keeps its key hash and leaf hash only (not the value hash: 32 bytes less per state entry held); the
-                // unchanged value of an existing leaf is recognised by its leaf hash.
-                var leafHash = LeafHash(change.KeyHash, valueHash);
-                result.Add(replacesExisting && existing!.Hash == leafHash ? existing : new Leaf(change.KeyHash, leafHash));
+                result.Add(replacesExisting && existing!.ValueHash == valueHash ? existing : new Leaf(change.KeyHash, valueHash));
                 if (!replacesExisting) delta++;
             }
             else if (replacesExisting)
@@ -302,11 +307,13 @@ public sealed class SparseMerkleTree
         public abstract Hash256 Hash { get; }
     }
 
-    // leafHash is LeafHash(keyHash, the value's hash).
-    private sealed class Leaf(Hash256 keyHash, Hash256 leafHash) : Node
+    // A leaf keeps its key hash and value hash (what the tree's entries are, Entries) and hashes them when its hash is asked for:
+    // once by the inner node made above it (nodes are immutable), not held (32 bytes less per state entry).
+    private sealed class Leaf(Hash256 keyHash, Hash256 valueHash) : Node
     {
         public Hash256 KeyHash { get; } = keyHash;
-        public override Hash256 Hash { get; } = leafHash;
+        public Hash256 ValueHash { get; } = valueHash;
+        public override Hash256 Hash => LeafHash(KeyHash, ValueHash);
     }
 
     private sealed class Inner(Node? left, Node? right) : Node

@@ -82,7 +82,7 @@ public sealed class WorldState : IStateReader
 
     /// <summary>
     /// Builds a state from stored entries (each key once) and the tree over them built before (<see cref="SparseMerkleTree.FromSorted"/>
-    /// from a saved copy of <see cref="HashedEntries"/>), without hashing the entries: the caller vouches that <paramref name="tree"/> is the tree
+    /// from a saved copy of its <see cref="SparseMerkleTree.Entries"/>), without hashing the entries: the caller vouches that <paramref name="tree"/> is the tree
     /// of these entries (a node's start takes it on trust and checks it afterwards). Only the number of entries is compared.
     /// The key map and the sorted key set are built side by side through <paramref name="parallel"/> when given.
     /// </summary>
@@ -116,19 +116,6 @@ public sealed class WorldState : IStateReader
         state._keys = keys;
         state.Tree = tree;
         return state;
-    }
-
-    /// <summary>
-    /// Every entry's (key hash, value hash) in strictly ascending key-hash order, hashed through <paramref name="parallel"/> when
-    /// given: what <see cref="SparseMerkleTree.FromSorted"/> builds this state's tree from.
-    /// </summary>
-    public (Hash256 KeyHash, Hash256 ValueHash)[] HashedEntries(ParallelFor? parallel)
-    {
-        var entries = _values.ToArray();
-        var hashed = new (Hash256 KeyHash, Hash256 ValueHash)[entries.Length];
-        (parallel ?? SerialFor.Run)(entries.Length, i => hashed[i] = (KeyHash(entries[i].Key), Hashing.Sha256(entries[i].Value)));
-        Array.Sort(hashed, static (x, y) => x.KeyHash.CompareTo(y.KeyHash));
-        return hashed;
     }
 
     private WorldState(int capacity) => _values = new Dictionary<string, byte[]>(capacity, StringComparer.Ordinal);

@@ -733,9 +733,9 @@ public sealed class LedgerNode : IDisposable
             _stateLock.EnterReadLock();
             try
             {
-                // Written only when the entries in memory hash to the tip's state root (StateTreeFile.Write checks): values the start
-                // took on trust and the sweep has not hashed yet are not vouched for by a new file unless they are the chain's.
-                if (_store.TipHeight == Tip.Height && _state.Root == Tip.StateRoot) StateTreeFile.Write(path, Tip, _state, static (count, body) => Parallel.For(0, count, body));
+                // The tree's own entries (the chain's key and value hashes), not the values in memory: a value the start took on
+                // trust and the sweep has not hashed yet is checked against them again at the next start's sweep.
+                if (_store.TipHeight == Tip.Height && _state.Root == Tip.StateRoot) StateTreeFile.Write(path, Tip, _state.Tree);
                 else StateTreeFile.Delete(path);
             }
             finally
@@ -743,26 +743,9 @@ public sealed class LedgerNode : IDisposable
                 _stateLock.ExitReadLock();
             }
         }
-        catch (ArgumentException)
-        {
-            // The entries in memory are not the chain's (a value the start took on trust was changed): no file, so the next
-            // start hashes every entry and refuses.
-            TryDelete(path);
-        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // A cache only: without it the next start hashes every state entry.
-        }
-    }
-
-    private static void TryDelete(string ledgerPath)
-    {
-        try
-        {
-            StateTreeFile.Delete(ledgerPath);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
         }
     }
 

@@ -241,6 +241,7 @@ public class SparseMerkleTreeTests
             var leaves = tree.Leaves().ToList();
             Assert.Equal(tree.Count, leaves.Count);
             Assert.Equal(sorted.Select(e => (e.Item1, SparseMerkleTree.LeafHash(e.Item1, e.Item2))), leaves); // key-hash order
+            Assert.Equal(sorted, tree.Entries());
             foreach (var parallel in new ParallelFor?[] { null, OnEveryCore, LastFirst })
             {
                 var rebuilt = SparseMerkleTree.FromSorted(sorted, parallel);
@@ -294,8 +295,8 @@ public class SparseMerkleTreeTests
         var hashed = WorldState.Load(entries, OnEveryCore);
         foreach (var parallel in new ParallelFor?[] { null, OnEveryCore, LastFirst })
         {
-            var sorted = hashed.HashedEntries(parallel);
-            Assert.Equal(entries.Select(e => WorldState.KeyHash(e.Key)).Order(), sorted.Select(e => e.KeyHash));
+            var sorted = hashed.Tree.Entries().ToList();
+            Assert.Equal(entries.Select(e => (WorldState.KeyHash(e.Key), Hashing.Sha256(e.Value))).OrderBy(e => e.Item1), sorted);
             var kept = WorldState.Load(entries, SparseMerkleTree.FromSorted(sorted, parallel), parallel);
             Assert.Equal(hashed.Root, kept.Root);
             Assert.Equal(hashed.Entries.Select(e => (e.Key, Convert.ToHexString(e.Value))), kept.Entries.Select(e => (e.Key, Convert.ToHexString(e.Value))));
@@ -305,7 +306,7 @@ public class SparseMerkleTreeTests
             hashed.Apply(changes);
             kept.Apply(changes);
             Assert.Equal(hashed.Root, kept.Root);
-            Assert.Equal(hashed.Root, SparseMerkleTree.FromSorted(kept.HashedEntries(parallel), parallel).Root);
+            Assert.Equal(hashed.Root, SparseMerkleTree.FromSorted(kept.Tree.Entries().ToList(), parallel).Root);
             hashed = WorldState.Load(entries, OnEveryCore);
         }
         Assert.Throws<ArgumentException>(() => WorldState.Load(entries[1..], hashed.Tree, OnEveryCore));
