@@ -137,6 +137,29 @@ public sealed class LedgerNode : IDisposable
 
     private volatile bool _keepNoStateTree;
 
+    /// <summary>
+    /// The file beside the ledger (<c>ledger.damaged</c>) in which a failed integrity sweep records what it found: while it
+    /// exists the node refuses to start. Removing it is the operator's decision (after restoring the data folder, or after
+    /// <c>healthledger verify</c> passes on a ledger they mean to keep).
+    /// </summary>
+    public const string DamageFileName = "ledger.damaged";
+
+    private static string DamagePath(string ledgerPath) => Path.ChangeExtension(Path.GetFullPath(ledgerPath), ".damaged");
+
+    /// <summary>
+    /// Records what the integrity sweep found (<paramref name="issue"/>: heights, hashes, keys and ids, no health data) in
+    /// <see cref="DamageFileName"/>, fsynced, so that every later start refuses until an operator removes it: a block committed
+    /// after the start may have rewritten a changed state row, after which a fresh check would find nothing.
+    /// </summary>
+    /// <exception cref="IOException">The file could not be written.</exception>
+    public void RecordDamage(string issue)
+    {
+        ArgumentNullException.ThrowIfNull(issue);
+        if (_checkedRecordLedgerPath is not { } path) return;
+        DurableFile.Replace(DamagePath(path), System.Text.Encoding.UTF8.GetBytes(
+            string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:O} the integrity sweep found the ledger changed outside the node: {issue}\n")));
+    }
+
     /// <summary>The last committed header.</summary>
     public BlockHeader Tip { get; private set; }
 
@@ -169,6 +192,7 @@ public sealed class LedgerNode : IDisposable
             var seed = DataDirectory.ReadSecret(data.NodeKeyPath, 32);
             nodeKey = SigningKeyPair.FromSeed(seed);
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(seed);
+            RefuseRecordedDamage(location.LedgerPath);
             var recovering = Recoverable(store);
             progress?.Invoke("Checking the ledger (the start-up integrity check)...");
             var checking = System.Diagnostics.Stopwatch.StartNew();
@@ -211,6 +235,25 @@ public sealed class LedgerNode : IDisposable
             exclusive.Dispose();
             throw;
         }
+    }
+
+    private static void RefuseRecordedDamage(string ledgerPath)
+    {
+        var path = DamagePath(ledgerPath);
+        if (!File.Exists(path)) return;
+        string recorded;
+        try
+        {
+            recorded = File.ReadLines(path).FirstOrDefault()?.Trim() ?? "";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            recorded = $"({path} cannot be read: {e.GetType().Name})";
+        }
+        throw new LedgerIntegrityException(
+            $"An earlier run's integrity sweep recorded damage in {path}: {(recorded.Length > 0 ? recorded : "(empty)")}. The node does not start on this ledger. " +
+            "Restore the whole data folder from a backup (a node of a network of several: rebuild it from its peers with 'healthledger join'); " +
+            $"only if you mean to keep this ledger, run 'healthledger verify' on it and then remove {path}.");
     }
 
     private static string? NodeIdOf(IStateReader state, SigningPublicKey key) =>

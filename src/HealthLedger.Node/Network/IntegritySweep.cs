@@ -38,8 +38,9 @@ public enum IntegritySweepStatus
 /// </summary>
 /// <remarks>
 /// When the sweep finds damage it logs it (event 1009, critical; the text names heights, hashes, keys and transaction ids,
-/// never health data), removes <c>ledger.checked</c> and <c>ledger.tree</c> so that the next start verifies every block and
-/// state entry and refuses, and stops the node (<see cref="ConsensusHost.Halt"/>: <c>healthledger up</c> exits with code 1).
+/// never health data), records it in <c>ledger.damaged</c> (<see cref="LedgerNode.DamageFileName"/>: every later start refuses
+/// while it exists, even when a block has since rewritten a changed state row), removes <c>ledger.checked</c> and
+/// <c>ledger.tree</c> so that a start after the operator removed that record verifies every block and state entry, and stops the node (<see cref="ConsensusHost.Halt"/>: <c>healthledger up</c> exits with code 1).
 /// A sweep that passes logs event 1008 (blocks) and 1012 (state). A node stopped mid-sweep keeps its files: its next start
 /// takes the same on trust and sweeps again.
 /// <c>healthledger verify</c> (offline) re-derives everything, re-execution included.
@@ -96,6 +97,15 @@ public sealed class IntegritySweep(LedgerNode node, ConsensusHost consensus, IHo
         }
         Issue = report.Issue.ToString();
         Log.IntegritySweepFailed(logger, Issue);
+        try
+        {
+            // Lasting: a block committed since the start may have rewritten a changed state row, so that a fresh check would pass.
+            node.RecordDamage(Issue);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The next start then checks again (without the records it took on trust, when they could be removed).
+        }
         try
         {
             node.ForgetCheckedRecord();

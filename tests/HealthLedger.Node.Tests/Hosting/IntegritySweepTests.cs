@@ -107,8 +107,15 @@ public class IntegritySweepTests
             Assert.True(node.App.Lifetime.ApplicationStopping.IsCancellationRequested);
         }
 
+        // The damage is recorded: the next start refuses naming it; once an operator removes the record, the start's own check
+        // (every block read) refuses as well.
+        var recorded = Assert.Throws<LedgerIntegrityException>(() => NodeHost.Build(new NodeOptions { DataDirectory = data.Root }, "http://127.0.0.1:0"));
+        Assert.Contains(LedgerNode.DamageFileName, recorded.Message);
+        Assert.Contains(named, recorded.Message);
+        File.Delete(Path.Combine(data.Root, LedgerNode.DamageFileName));
         var e = Assert.Throws<LedgerIntegrityException>(() => NodeHost.Build(new NodeOptions { DataDirectory = data.Root }, "http://127.0.0.1:0"));
         Assert.Contains(named, e.Message);
+        Assert.DoesNotContain(LedgerNode.DamageFileName, e.Message);
     }
 
     [Fact]
@@ -132,7 +139,7 @@ public class IntegritySweepTests
     }
 
     // A node with one patient registered, stopped cleanly (its state tree kept), then one SQL statement run on its ledger file.
-    private static async Task<DataDirectory> StoppedThenChangedAsync(TempDirectory folder, string sql)
+    private static async Task<(DataDirectory Data, byte[] AdminBefore)> StoppedThenChangedAsync(TempDirectory folder, string sql)
     {
         await using (var node = await NodeFixture.StartAsync(folder))
         {
@@ -144,17 +151,20 @@ public class IntegritySweepTests
         Assert.True(File.Exists(StateTreeFile.PathFor(data.LedgerPath)));
         using var connection = new SqliteConnection($"Data Source={data.LedgerPath};Pooling=False");
         connection.Open();
+        using var read = connection.CreateCommand();
+        read.CommandText = "SELECT value FROM state WHERE key = 'user/admin'";
+        var before = (byte[])read.ExecuteScalar()!;
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         Assert.Equal(1, command.ExecuteNonQuery());
-        return data;
+        return (data, before);
     }
 
     [Fact]
     public async Task A_state_entry_removed_while_the_node_was_stopped_still_stops_the_start_the_kept_tree_is_not_used()
     {
         using var folder = new TempDirectory();
-        var data = await StoppedThenChangedAsync(folder, "DELETE FROM state WHERE key = 'user/admin'");
+        var (data, _) = await StoppedThenChangedAsync(folder, "DELETE FROM state WHERE key = 'user/admin'");
         var e = Assert.Throws<LedgerIntegrityException>(() => NodeHost.Build(new NodeOptions { DataDirectory = data.Root }, "http://127.0.0.1:0"));
         Assert.Contains("stored world state", e.Message);
     }
@@ -163,7 +173,7 @@ public class IntegritySweepTests
     public async Task A_state_value_changed_while_the_node_was_stopped_is_found_by_the_sweep_and_the_next_start_refuses()
     {
         using var folder = new TempDirectory();
-        var data = await StoppedThenChangedAsync(folder, "UPDATE state SET value = " + SqlTamper.FlipByte("value", 4) + " WHERE key = 'user/admin'");
+        var (data, adminBefore) = await StoppedThenChangedAsync(folder, "UPDATE state SET value = " + SqlTamper.FlipByte("value", 4) + " WHERE key = 'user/admin'");
         await using (var node = await NodeFixture.StartAsync(folder))
         {
             // The number of entries is unchanged: the start used the kept tree and did not hash the values.
@@ -177,7 +187,24 @@ public class IntegritySweepTests
         }
         Assert.False(File.Exists(StateTreeFile.PathFor(data.LedgerPath))); // not written again by the stop that followed
 
+        // The row is put back on disk, as a block committed before the sweep could have rewritten it: the ledger now passes a
+        // fresh check, but the recorded damage still stops every start until an operator removes the record.
+        using (var connection = new SqliteConnection($"Data Source={data.LedgerPath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE state SET value = $v WHERE key = 'user/admin'";
+            command.Parameters.AddWithValue("$v", adminBefore);
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
         var e = Assert.Throws<LedgerIntegrityException>(() => NodeHost.Build(new NodeOptions { DataDirectory = data.Root }, "http://127.0.0.1:0"));
         Assert.Contains("stored world state", e.Message);
+        Assert.Contains(LedgerNode.DamageFileName, e.Message);
+        File.Delete(Path.Combine(data.Root, LedgerNode.DamageFileName));
+        await using (var node = await NodeFixture.StartAsync(folder))
+        {
+            Assert.False(node.App.Services.GetRequiredService<LedgerNode>().StateTakenOnTrust); // every entry hashed, and sound
+            await node.StopAsync();
+        }
     }
 }
