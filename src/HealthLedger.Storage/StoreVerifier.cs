@@ -187,7 +187,7 @@ public static class StoreVerifier
             // A record is a cache, never a source of truth: when a check that used one fails, the check is done again without
             // it, so that a wrong record (edited, or of another chain with a matching block) cannot refuse a sound ledger.
             report = report.Ok || !report.UsedRecord ? report : Quick(store, documents, certificates, checkedBefore: null, tip, loading);
-            return report.Ok && loading.Result.Trusted ? report with { StateTakenOnTrust = true, StateRows = loading.Result.Rows } : report;
+            return report.Ok && loading.Result.RowsOnTrust is { } rows ? report with { StateRows = rows } : report;
         }
         finally
         {
@@ -207,8 +207,9 @@ public static class StoreVerifier
     }
 
     // The stored state with its tree: the kept tree when it is the tip block's (the rows and the kept tree's file read side by
-    // side; the entries are not hashed), else the tree built by hashing every entry on every core.
-    private static (WorldState State, bool Trusted, IReadOnlyList<KeyValuePair<string, byte[]>> Rows) LoadState(ILedgerStore store, ulong tip,
+    // side; the entries are not hashed, and the rows are handed on for the sweep), else the tree built by hashing every entry
+    // on every core.
+    private static (WorldState State, IReadOnlyList<KeyValuePair<string, byte[]>>? RowsOnTrust) LoadState(ILedgerStore store, ulong tip,
         Func<BlockHeader, SparseMerkleTree?>? keptTree)
     {
         SparseMerkleTree? kept = null;
@@ -216,19 +217,19 @@ public static class StoreVerifier
         if (keptTree is not null && store.ReadBlock(tip) is { } stored && BlockHeader.TryDecode(stored.Header, out var header, out _) && header!.Height == tip)
         {
             Parallel.Invoke(() => rows = store.ReadAllState(), () => kept = keptTree(header));
-            if (kept is not null && kept.Count == rows.Count) return (WorldState.Load(rows, kept, Cores), true, rows);
+            if (kept is not null && kept.Count == rows.Count) return (WorldState.Load(rows, kept, Cores), rows);
         }
         else
         {
             rows = store.ReadAllState();
         }
-        return (WorldState.Load(rows, Cores), false, rows);
+        return (WorldState.Load(rows, Cores), null);
     }
 
     private static void Cores(int count, Action<int> body) => Parallel.For(0, count, body);
 
     private static VerifyReport Quick(ILedgerStore store, DocumentStore documents, CertificateCheck? certificates, CheckedPrefix? checkedBefore,
-        ulong tip, Task<(WorldState State, bool Trusted, IReadOnlyList<KeyValuePair<string, byte[]>> Rows)> loading)
+        ulong tip, Task<(WorldState State, IReadOnlyList<KeyValuePair<string, byte[]>>? RowsOnTrust)> loading)
     {
         // An earlier check's record is used only while the block it ends at is still stored with its hash: the blocks up to it
         // (their rows, signatures and ciphertexts) are then not read again here. The integrity sweep re-reads them after the
@@ -366,10 +367,9 @@ public static class StoreVerifier
 
     /// <summary>
     /// The integrity sweep's check of a world state the start took on trust (<see cref="VerifyReport.StateTakenOnTrust"/>):
-    /// the very rows the start loaded (<see cref="VerifyReport.StateRows"/>, whatever was committed since) hashed as
-    /// <see cref="WorldState"/> does (key, value, leaf) through <paramref name="parallel"/> when given, sorted, and their root
-    /// (<see cref="SparseMerkleTree.RootOf"/>, no nodes made) compared with the state root of <paramref name="at"/>, the tip at
-    /// start. Reads no store.
+    /// the root of the very rows the start loaded (<see cref="VerifyReport.StateRows"/>, whatever was committed since;
+    /// <see cref="WorldState.RootOf"/>: hashed through <paramref name="parallel"/> when given, no state or tree made) compared
+    /// with the state root of <paramref name="at"/>, the tip at start. Reads no store.
     /// </summary>
     /// <returns>A report whose <see cref="VerifyReport.Issue"/> names the mismatch (in block <paramref name="at"/>), or null.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked between entries).</exception>
@@ -377,20 +377,10 @@ public static class StoreVerifier
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(at);
-        var leaves = new (Hash256 KeyHash, Hash256 LeafHash)[rows.Count];
-        (parallel ?? ((count, body) => { for (var i = 0; i < count; i++) body(i); }))(rows.Count, i =>
-        {
-            cancel.ThrowIfCancellationRequested();
-            var keyHash = WorldState.KeyHash(rows[i].Key);
-            leaves[i] = (keyHash, SparseMerkleTree.LeafHash(keyHash, Hashing.Sha256(rows[i].Value)));
-        });
-        cancel.ThrowIfCancellationRequested();
-        Array.Sort(leaves, static (x, y) => x.KeyHash.CompareTo(y.KeyHash));
-        cancel.ThrowIfCancellationRequested();
         Hash256 root;
         try
         {
-            root = SparseMerkleTree.RootOf(leaves);
+            root = WorldState.RootOf(rows, parallel, cancel);
         }
         catch (ArgumentException)
         {

@@ -54,11 +54,11 @@ public sealed record VerifyReport(ulong Blocks, ulong Transactions, string State
     /// stop) instead of hashing every state entry: the integrity sweep (<see cref="StoreVerifier.SweepState"/>) hashes them
     /// after the start.
     /// </summary>
-    public bool StateTakenOnTrust { get; init; }
+    public bool StateTakenOnTrust => StateRows is not null;
 
     /// <summary>
-    /// With <see cref="StateTakenOnTrust"/>: the state rows the check loaded (the node's state was built from them), which the
-    /// integrity sweep hashes (<see cref="StoreVerifier.SweepState"/>); null otherwise.
+    /// When a passing quick check took the state on trust: the state rows it loaded (the node's state was built from them),
+    /// which the integrity sweep hashes (<see cref="StoreVerifier.SweepState"/>); null otherwise.
     /// </summary>
     public IReadOnlyList<KeyValuePair<string, byte[]>>? StateRows { get; init; }
 

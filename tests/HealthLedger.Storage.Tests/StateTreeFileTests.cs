@@ -29,7 +29,7 @@ public class StateTreeFileTests
         var read = StateTreeFile.Read(fx.Path, tip, OnEveryCore, out var unusable);
         Assert.Null(unusable);
         Assert.Equal((tree.Root, tree.Count), (read!.Root, read.Count));
-        Assert.Equal(tree.Leaves(), read.Leaves());
+        Assert.Equal(tree.Entries(), read.Entries());
 
         var next = fx.Net.Append(1_800_000_000_000, [fx.Net.Register("later")]);
         Assert.Null(StateTreeFile.Read(fx.Path, next.Block.Header, null, out unusable));

@@ -77,9 +77,7 @@ public sealed class SparseMerkleTree
         // counting pass), each part sorted apart, then built apart and joined level by level exactly as the recursive build
         // joins them (Join places a lone leaf as high as it goes either way). Parts in order are the leaves in key-hash order.
         const int parts = 1 << ParallelDepth;
-        var bounds = new int[parts + 1];
-        foreach (var leaf in made) bounds[TopBits(leaf.KeyHash) + 1]++;
-        for (var p = 1; p <= parts; p++) bounds[p] += bounds[p - 1];
+        var bounds = PartBounds(made);
         var leaves = new Leaf[made.Length];
         var next = bounds[..parts];
         foreach (var leaf in made) leaves[next[TopBits(leaf.KeyHash)]++] = leaf;
@@ -92,15 +90,7 @@ public sealed class SparseMerkleTree
     /// The tree's entries as (key hash, value hash), in strictly ascending key-hash order (the tree's left-to-right order):
     /// what <see cref="FromSorted"/> builds the same tree from.
     /// </summary>
-    public IEnumerable<(Hash256 KeyHash, Hash256 ValueHash)> Entries() => Leaves(static leaf => (leaf.KeyHash, leaf.ValueHash));
-
-    /// <summary>
-    /// The tree's leaves as (key hash, leaf hash), in key-hash order (the tree's left-to-right order); <see cref="RootOf"/>
-    /// gives the root of such a list.
-    /// </summary>
-    public IEnumerable<(Hash256 KeyHash, Hash256 LeafHash)> Leaves() => Leaves(static leaf => (leaf.KeyHash, leaf.Hash));
-
-    private IEnumerable<T> Leaves<T>(Func<Leaf, T> select)
+    public IEnumerable<(Hash256 KeyHash, Hash256 ValueHash)> Entries()
     {
         if (_root is null) yield break;
         var pending = new Stack<Node>();
@@ -109,7 +99,7 @@ public sealed class SparseMerkleTree
         {
             if (node is Leaf leaf)
             {
-                yield return select(leaf);
+                yield return (leaf.KeyHash, leaf.ValueHash);
                 continue;
             }
             var inner = (Inner)node;
@@ -136,19 +126,9 @@ public sealed class SparseMerkleTree
             var (keyHash, valueHash) = entries[i];
             made[i] = new Leaf(keyHash, valueHash);
         });
-        for (var i = 1; i < made.Length; i++)
-        {
-            if (made[i].KeyHash.CompareTo(made[i - 1].KeyHash) <= 0)
-            {
-                throw new ArgumentException($"Entry {i} (key hash {made[i].KeyHash}) is not above the one before it in key-hash order.", nameof(entries));
-            }
-        }
-        // Sorted leaves fall into the 2^ParallelDepth subtrees in order: each part's bounds by one pass over the top bits.
-        const int parts = 1 << ParallelDepth;
-        var bounds = new int[parts + 1];
-        foreach (var leaf in made) bounds[TopBits(leaf.KeyHash) + 1]++;
-        for (var p = 1; p <= parts; p++) bounds[p] += bounds[p - 1];
-        return Join(made, bounds, run);
+        RefuseUnsorted<Leaf>(made, static l => l.KeyHash, nameof(entries));
+        // Sorted leaves fall into the 2^ParallelDepth subtrees in order.
+        return Join(made, PartBounds(made), run);
     }
 
     /// <summary>
@@ -159,14 +139,31 @@ public sealed class SparseMerkleTree
     /// <exception cref="ArgumentException">The key hashes are not in strictly ascending order.</exception>
     public static Hash256 RootOf(ReadOnlySpan<(Hash256 KeyHash, Hash256 LeafHash)> leaves)
     {
-        for (var i = 1; i < leaves.Length; i++)
+        RefuseUnsorted(leaves, static l => l.KeyHash, nameof(leaves));
+        return RootAt(0, leaves);
+    }
+
+    // Items that must be in strictly ascending key-hash order (no repeat, no step back).
+    private static void RefuseUnsorted<T>(ReadOnlySpan<T> items, Func<T, Hash256> keyHash, string parameter)
+    {
+        for (var i = 1; i < items.Length; i++)
         {
-            if (leaves[i].KeyHash.CompareTo(leaves[i - 1].KeyHash) <= 0)
+            if (keyHash(items[i]).CompareTo(keyHash(items[i - 1])) <= 0)
             {
-                throw new ArgumentException($"Leaf {i} (key hash {leaves[i].KeyHash}) is not above the one before it in key-hash order.", nameof(leaves));
+                throw new ArgumentException($"Entry {i} (key hash {keyHash(items[i])}) is not above the one before it in key-hash order.", parameter);
             }
         }
-        return RootAt(0, leaves);
+    }
+
+    // The bounds of the 2^ParallelDepth parts of leaves by their top key-hash bits (part p between bounds[p] and bounds[p + 1]
+    // once the leaves are in key-hash order): one counting pass.
+    private static int[] PartBounds(Leaf[] leaves)
+    {
+        const int parts = 1 << ParallelDepth;
+        var bounds = new int[parts + 1];
+        foreach (var leaf in leaves) bounds[TopBits(leaf.KeyHash) + 1]++;
+        for (var p = 1; p <= parts; p++) bounds[p] += bounds[p - 1];
+        return bounds;
     }
 
     // As Build and Join: an empty subtree hashes to zero, a lone leaf rises, two or more entries make an inner node.
