@@ -41,14 +41,22 @@ public enum IntegritySweepStatus
 /// never health data), records it in <c>ledger.damaged</c> (<see cref="LedgerNode.DamageFileName"/>: every later start refuses
 /// while it exists, even when a block has since rewritten a changed state row), removes <c>ledger.checked</c> and
 /// <c>ledger.tree</c> so that a start after the operator removed that record verifies every block and state entry, and stops the node (<see cref="ConsensusHost.Halt"/>: <c>healthledger up</c> exits with code 1).
-/// A sweep that passes logs event 1008 (blocks) and 1012 (state). A node stopped mid-sweep keeps its files: its next start
+/// A sweep that passes logs event 1008 (blocks) and 1012 (state), and then hands the memory it read back to the system
+/// (<see cref="Hosting.NodeHost.HandBackGarbage"/>). A node stopped mid-sweep keeps its files: its next start
 /// takes the same on trust and sweeps again.
 /// <c>healthledger verify</c> (offline) re-derives everything, re-execution included.
 /// </remarks>
 public sealed class IntegritySweep(LedgerNode node, ConsensusHost consensus, IHostApplicationLifetime lifetime, ILogger<IntegritySweep> logger)
     : BackgroundService
 {
-    private volatile IntegritySweepStatus _status = node.TrustedAtStart is null && !node.StateTakenOnTrust ? IntegritySweepStatus.NotNeeded : IntegritySweepStatus.Running;
+    private volatile IntegritySweepStatus _status = WillRun(node) ? IntegritySweepStatus.Running : IntegritySweepStatus.NotNeeded;
+
+    /// <summary>Whether a sweep runs once <paramref name="node"/> has started: its start took blocks or the state on trust.</summary>
+    public static bool WillRun(LedgerNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return node.TrustedAtStart is not null || node.StateTakenOnTrust;
+    }
 
     /// <summary>Where the sweep is.</summary>
     public IntegritySweepStatus Status => _status;
@@ -59,7 +67,7 @@ public sealed class IntegritySweep(LedgerNode node, ConsensusHost consensus, IHo
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (node.TrustedAtStart is null && !node.StateTakenOnTrust) return;
+        if (!WillRun(node)) return;
         // Only once the node answers: the sweep must not delay readiness, which is what taking blocks on trust is for.
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
@@ -92,6 +100,9 @@ public sealed class IntegritySweep(LedgerNode node, ConsensusHost consensus, IHo
         }
         if (report.Issue is null)
         {
+            // What the sweep read (every block, the leaves of the state it hashed) is garbage now: handed back to the system, as
+            // the start's was (NodeHost.HandBackGarbage), or the process would stay at the sweep's peak.
+            Hosting.NodeHost.HandBackGarbage(node);
             _status = IntegritySweepStatus.Passed;
             return;
         }
