@@ -78,32 +78,27 @@ public sealed class WorldState : IStateReader
         var leaves = new (Hash256 KeyHash, Hash256 ValueHash)[list.Count];
         run(list.Count, i => leaves[i] = (KeyHash(list[i].Key), Hashing.Sha256(list[i].Value)));
         var state = new WorldState(list.Count);
-        // The key map and the sorted key set (each one thread's work) are built beside the tree (whose leaf hashing and subtrees
-        // use every core through parallel): part 0 and part 1 of one loop, each keeping its exception for after the loop. A
+        // The key map and the ordered keys (one thread's work) are built beside the tree (whose leaf hashing and subtrees use
+        // every core through parallel): part 0 and part 1 of one loop, each keeping its exception for after the loop. A
         // repeated key fails both parts (the key map names the key, the tree its hash): the key map's is thrown whichever part
         // the loop ran first, so the exception is that of the serial load.
         var failures = new ArgumentException?[2];
         SparseMerkleTree? tree = null;
         run(2, part =>
         {
+            if (part == 0)
+            {
+                failures[0] = state.FillKeyMap(list);
+                if (failures[0] is null) state._loadedKeys = SortedKeys(list);
+                return;
+            }
             try
             {
-                if (part == 0)
-                {
-                    foreach (var (key, value) in list)
-                    {
-                        if (!state._values.TryAdd(key, value)) throw new ArgumentException($"Key '{key}' appears twice.", nameof(entries));
-                    }
-                    state._loadedKeys = SortedKeys(list);
-                }
-                else
-                {
-                    tree = SparseMerkleTree.Build(leaves, parallel);
-                }
+                tree = SparseMerkleTree.Build(leaves, parallel);
             }
             catch (ArgumentException e)
             {
-                failures[part] = e;
+                failures[1] = e;
             }
         });
         if ((failures[0] ?? failures[1]) is { } failure) throw failure;
@@ -115,7 +110,7 @@ public sealed class WorldState : IStateReader
     /// Builds a state from stored entries (each key once) and the tree over them built before (<see cref="SparseMerkleTree.FromSorted"/>
     /// from a saved copy of its <see cref="SparseMerkleTree.Entries"/>), without hashing the entries: the caller vouches that <paramref name="tree"/> is the tree
     /// of these entries (a node's start takes it on trust and checks it afterwards). Only the number of entries is compared.
-    /// The key map and the sorted key set are built side by side through <paramref name="parallel"/> when given.
+    /// The key map and the ordered keys are built side by side through <paramref name="parallel"/> when given.
     /// </summary>
     /// <exception cref="ArgumentException">A key appears twice, or <paramref name="tree"/> holds another number of entries.</exception>
     public static WorldState Load(IReadOnlyList<KeyValuePair<string, byte[]>> entries, SparseMerkleTree tree, ParallelFor? parallel)
@@ -128,19 +123,8 @@ public sealed class WorldState : IStateReader
         var failure = default(ArgumentException);
         (parallel ?? SerialFor.Run)(2, part =>
         {
-            if (part == 1)
-            {
-                keys = SortedKeys(entries); // a repeated key is kept here; the key map refuses it
-                return;
-            }
-            foreach (var (key, value) in entries)
-            {
-                if (!state._values.TryAdd(key, value))
-                {
-                    failure = new ArgumentException($"Key '{key}' appears twice.", nameof(entries));
-                    return;
-                }
-            }
+            if (part == 1) keys = SortedKeys(entries); // a repeated key is kept here; the key map refuses it
+            else failure = state.FillKeyMap(entries);
         });
         if (failure is not null) throw failure;
         state._loadedKeys = keys;
@@ -172,6 +156,16 @@ public sealed class WorldState : IStateReader
     }
 
     private WorldState(int capacity) => _values = new Dictionary<string, byte[]>(capacity, StringComparer.Ordinal);
+
+    // Fills the key map of a state being loaded; the failure (a key twice, named, as the loads' entries parameter) or null.
+    private ArgumentException? FillKeyMap(IReadOnlyList<KeyValuePair<string, byte[]>> entries)
+    {
+        foreach (var (key, value) in entries)
+        {
+            if (!_values.TryAdd(key, value)) return new ArgumentException($"Key '{key}' appears twice.", "entries");
+        }
+        return null;
+    }
 
     // The entries' keys in ordinal order: copied when they already are (a store reads them in key order, which for keys without
     // characters above U+FFFF is ordinal order too), sorted otherwise.
