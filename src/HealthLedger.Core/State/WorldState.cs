@@ -40,25 +40,29 @@ public sealed class WorldState : IStateReader
         var loaded = _loadedKeys;
         var at = Array.BinarySearch(loaded, prefix, StringComparer.Ordinal);
         if (at < 0) at = ~at;
-        using var added = (prefix.Length == 0 ? _addedKeys : _addedKeys.GetViewBetween(prefix, prefix + '\uffff'))
-            .Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).GetEnumerator();
+        // The added keys from the prefix on, up to the last of them (not prefix + U+FFFF, which would leave out a key with
+        // U+FFFF after the prefix), while they start with it.
+        IEnumerable<string> range = prefix.Length == 0 ? _addedKeys
+            : _addedKeys.Count == 0 || string.CompareOrdinal(prefix, _addedKeys.Max) > 0 ? []
+            : _addedKeys.GetViewBetween(prefix, _addedKeys.Max!);
+        using var added = range.TakeWhile(k => k.StartsWith(prefix, StringComparison.Ordinal)).GetEnumerator();
         var hasAdded = added.MoveNext();
         while (true)
         {
-            while (at < loaded.Length && loaded[at].StartsWith(prefix, StringComparison.Ordinal) && !_values.ContainsKey(loaded[at])) at++; // deleted
+            byte[]? loadedValue = null;
+            while (at < loaded.Length && loaded[at].StartsWith(prefix, StringComparison.Ordinal) && !_values.TryGetValue(loaded[at], out loadedValue)) at++; // deleted
             var hasLoaded = at < loaded.Length && loaded[at].StartsWith(prefix, StringComparison.Ordinal);
             if (!hasLoaded && !hasAdded) yield break;
-            string key;
             if (hasLoaded && (!hasAdded || string.CompareOrdinal(loaded[at], added.Current) < 0))
             {
-                key = loaded[at++];
+                yield return new KeyValuePair<string, byte[]>(loaded[at++], loadedValue!);
             }
             else
             {
-                key = added.Current;
+                var key = added.Current;
                 hasAdded = added.MoveNext();
+                yield return new KeyValuePair<string, byte[]>(key, _values[key]);
             }
-            yield return new KeyValuePair<string, byte[]>(key, _values[key]);
         }
     }
 
