@@ -64,6 +64,8 @@ export DOTNET_TieredPGO=0
 # were shortened). Both the browser tests (Chromium) and the CLI tests (their node processes) keep the two cores busy
 # (2026-12-04: 1.95 and 1.8 cores on average), so running more at once does not make them shorter; the processes the CLI
 # tests start also re-compile methods later (CliProcess: DOTNET_TC_CallCountThreshold, 20% less CPU for that project).
+# Release builds are ReadyToRun (Directory.Build.targets): the processes start on precompiled code; on a clean clone with 2
+# cores (2026-12-05) .ci/run took 1,200 s against 1,300 s without (CLI tests 6.3 against 7.6 min; docs/benchmarks.md).
 dotnet test --solution HealthLedger.slnx -c Release --max-parallel-test-modules 1 "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
