@@ -44,6 +44,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1005, Level = LogLevel.Critical, Message = "Block production stopped: the ledger store refuses writes from now on (found at height {Height}, with no write under way); the node shuts down")]
     public static partial void StoreFailed(ILogger logger, Exception exception, ulong height);
 
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Critical, Message = "A state value read from the store does not match the chain: {Issue}. The ledger was changed outside the node; the node shuts down, and the next start refuses. Run 'healthledger verify' for a full report, then restore the data folder from a backup (a node of a network of several: rebuild it from its peers with 'healthledger join')")]
+    public static partial void StateDamaged(ILogger logger, string issue);
+
     [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "User {UserId} ({Role}) logged in")]
     public static partial void LoggedIn(ILogger logger, string userId, Core.Model.Role role);
 

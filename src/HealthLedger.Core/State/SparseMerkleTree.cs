@@ -39,6 +39,23 @@ public sealed class SparseMerkleTree
     /// <summary>The number of entries.</summary>
     public int Count { get; }
 
+    /// <summary>
+    /// The value hash the tree holds for <paramref name="keyHash"/>: false when the tree has no entry for it. One walk down the
+    /// key hash's bits (O(log n) expected).
+    /// </summary>
+    public bool TryGetValueHash(Hash256 keyHash, out Hash256 valueHash)
+    {
+        var node = _root;
+        for (var depth = 0; node is Inner inner; depth++) node = keyHash.Value.GetBit(depth) == 0 ? inner.Left : inner.Right;
+        if (node is Leaf leaf && leaf.KeyHash == keyHash)
+        {
+            valueHash = leaf.ValueHash;
+            return true;
+        }
+        valueHash = default;
+        return false;
+    }
+
     /// <summary>The leaf hash of one entry.</summary>
     public static Hash256 LeafHash(Hash256 keyHash, Hash256 valueHash) => Hashing.Sha256(LeafPrefix, keyHash, valueHash);
 

@@ -17,8 +17,8 @@ public sealed class StateOverlay(IStateReader parent) : IStateReader
         return parent.TryGet(key, out value);
     }
 
-    /// <summary>True when <paramref name="key"/> has a value.</summary>
-    public bool Contains(string key) => TryGet(key, out _);
+    /// <summary>True when <paramref name="key"/> has a value (asked of the parent when not written here, without reading it).</summary>
+    public bool Contains(string key) => _writes.TryGetValue(key, out var value) ? value is not null : parent.Contains(key);
 
     /// <summary>Sets a value.</summary>
     public void Set(string key, byte[] value) => _writes[key] = value;

@@ -6,11 +6,17 @@ namespace HealthLedger.Core.State;
 
 /// <summary>
 /// The world state: key-value entries with an authenticated root (<see cref="SparseMerkleTree"/> over
-/// SHA-256(UTF-8 key) and SHA-256(value)). Held in memory by the node and the verifier.
+/// SHA-256(UTF-8 key) and SHA-256(value)). Held in memory by the node and the verifier: every key and the tree always, and
+/// every value unless <see cref="ReadOnDemand"/> names prefixes whose values are read from a store when asked (and checked
+/// against the tree's value hash).
 /// </summary>
 public sealed class WorldState : IStateReader
 {
+    // The value of a key whose value is not held (ReadOnDemand): compared by reference, never handed out.
+    private static readonly byte[] NotHeld = [0];
     private readonly Dictionary<string, byte[]> _values;
+    private IStateValueSource? _source;
+    private string[] _onDemand = [];
     // The keys in ordinal order: those a load found, in one array (8 bytes a key; a key deleted since stays in it and is skipped,
     // as _values no longer holds it), and those added since, not in the array, in a sorted set (48 bytes a key). A start at
     // 100,000 patients loads 3.7 million keys: a sorted set of them all was 180 MB and a serial sort beside the key map.
@@ -47,23 +53,103 @@ public sealed class WorldState : IStateReader
             : _addedKeys.GetViewBetween(prefix, _addedKeys.Max!);
         using var added = range.TakeWhile(k => k.StartsWith(prefix, StringComparison.Ordinal)).GetEnumerator();
         var hasAdded = added.MoveNext();
-        while (true)
+        StoredRows? stored = null;
+        try
         {
-            byte[]? loadedValue = null;
-            while (at < loaded.Length && loaded[at].StartsWith(prefix, StringComparison.Ordinal) && !_values.TryGetValue(loaded[at], out loadedValue)) at++; // deleted
-            var hasLoaded = at < loaded.Length && loaded[at].StartsWith(prefix, StringComparison.Ordinal);
-            if (!hasLoaded && !hasAdded) yield break;
-            if (hasLoaded && (!hasAdded || string.CompareOrdinal(loaded[at], added.Current) < 0))
+            while (true)
             {
-                yield return new KeyValuePair<string, byte[]>(loaded[at++], loadedValue!);
-            }
-            else
-            {
-                var key = added.Current;
-                hasAdded = added.MoveNext();
-                yield return new KeyValuePair<string, byte[]>(key, _values[key]);
+                byte[]? loadedValue = null;
+                while (at < loaded.Length && loaded[at].StartsWith(prefix, StringComparison.Ordinal) && !_values.TryGetValue(loaded[at], out loadedValue)) at++; // deleted
+                var hasLoaded = at < loaded.Length && loaded[at].StartsWith(prefix, StringComparison.Ordinal);
+                if (!hasLoaded && !hasAdded) yield break;
+                string key;
+                byte[] value;
+                if (hasLoaded && (!hasAdded || string.CompareOrdinal(loaded[at], added.Current) < 0))
+                {
+                    (key, value) = (loaded[at++], loadedValue!);
+                }
+                else
+                {
+                    key = added.Current;
+                    hasAdded = added.MoveNext();
+                    value = _values[key];
+                }
+                if (ReferenceEquals(value, NotHeld))
+                {
+                    // The prefix's stored rows, read once from the first value not held and merged with the keys in order.
+                    stored ??= new StoredRows(_source!.ReadPrefix(prefix).GetEnumerator());
+                    value = Checked(key, stored.Find(key) ?? _source!.Read(key));
+                }
+                yield return new KeyValuePair<string, byte[]>(key, value);
             }
         }
+        finally
+        {
+            stored?.Dispose();
+        }
+    }
+
+    // A store's rows of one prefix, read forward as a prefix read asks for keys in ordinal order.
+    private sealed class StoredRows(IEnumerator<KeyValuePair<string, byte[]>> rows) : IDisposable
+    {
+        private bool _more = rows.MoveNext();
+
+        // The row of key, or null when the rows passed it without holding it (a store whose order differs: read alone then).
+        public byte[]? Find(string key)
+        {
+            while (_more && string.CompareOrdinal(rows.Current.Key, key) < 0) _more = rows.MoveNext();
+            return _more && rows.Current.Key == key ? rows.Current.Value : null;
+        }
+
+        public void Dispose() => rows.Dispose();
+    }
+
+    // A value read from the source: the one the tree holds the hash of, or StateValueMismatchException.
+    private byte[] Checked(string key, byte[]? read)
+    {
+        if (read is null || !Tree.TryGetValueHash(KeyHash(key), out var expected) || Hashing.Sha256(read) != expected) throw new StateValueMismatchException(key);
+        return read;
+    }
+
+    /// <summary>
+    /// From now on the values of the keys that start with one of <paramref name="prefixes"/> are not held in memory (those held
+    /// now are let go, and those <see cref="Apply"/> writes later are not kept): <see cref="TryGet"/> and <see cref="WithPrefix"/>
+    /// read them from <paramref name="source"/> and check each against the value hash the tree holds for its key, throwing
+    /// <see cref="StateValueMismatchException"/> when it differs or is missing (the source must hold this state's values: a
+    /// node's store after the block this state has applied). <see cref="Apply"/> must only run once the source holds its
+    /// changes. Returns how many values were let go.
+    /// </summary>
+    public int ReadOnDemand(IStateValueSource source, IReadOnlyList<string> prefixes)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(prefixes);
+        _source = source;
+        _onDemand = [.. _onDemand.Union(prefixes, StringComparer.Ordinal)];
+        var released = 0;
+        foreach (var prefix in prefixes)
+        {
+            var at = Array.BinarySearch(_loadedKeys, prefix, StringComparer.Ordinal);
+            for (at = at < 0 ? ~at : at; at < _loadedKeys.Length && _loadedKeys[at].StartsWith(prefix, StringComparison.Ordinal); at++) released += Release(_loadedKeys[at]);
+            foreach (var key in _addedKeys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal))) released += Release(key);
+        }
+        return released;
+    }
+
+    private int Release(string key)
+    {
+        ref var value = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(_values, key);
+        if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref value) || ReferenceEquals(value, NotHeld)) return 0;
+        value = NotHeld;
+        return 1;
+    }
+
+    private bool IsOnDemand(string key)
+    {
+        foreach (var prefix in _onDemand)
+        {
+            if (key.StartsWith(prefix, StringComparison.Ordinal)) return true;
+        }
+        return false;
     }
 
     /// <summary>Builds a state from stored entries.</summary>
@@ -198,7 +284,16 @@ public sealed class WorldState : IStateReader
     }
 
     /// <inheritdoc/>
-    public bool TryGet(string key, [NotNullWhen(true)] out byte[]? value) => _values.TryGetValue(key, out value);
+    /// <exception cref="StateValueMismatchException">A value not held was missing from the source or differed (<see cref="ReadOnDemand"/>).</exception>
+    public bool TryGet(string key, [NotNullWhen(true)] out byte[]? value)
+    {
+        if (!_values.TryGetValue(key, out value)) return false;
+        if (ReferenceEquals(value, NotHeld)) value = Checked(key, _source!.Read(key));
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public bool Contains(string key) => _values.ContainsKey(key);
 
     /// <summary>The tree this state would have after <paramref name="changes"/>, without applying them.</summary>
     public SparseMerkleTree Preview(StateChangeSet changes) =>
@@ -214,14 +309,18 @@ public sealed class WorldState : IStateReader
             {
                 if (_values.Remove(key)) _addedKeys.Remove(key);
             }
-            else if (_values.TryAdd(key, value))
-            {
-                // A new key, or one deleted since the load (still in the loaded keys).
-                if (Array.BinarySearch(_loadedKeys, key, StringComparer.Ordinal) < 0) _addedKeys.Add(key);
-            }
             else
             {
-                _values[key] = value;
+                var kept = _onDemand.Length > 0 && IsOnDemand(key) ? NotHeld : value;
+                if (_values.TryAdd(key, kept))
+                {
+                    // A new key, or one deleted since the load (still in the loaded keys).
+                    if (Array.BinarySearch(_loadedKeys, key, StringComparer.Ordinal) < 0) _addedKeys.Add(key);
+                }
+                else
+                {
+                    _values[key] = kept;
+                }
             }
         }
     }

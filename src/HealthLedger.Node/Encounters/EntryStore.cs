@@ -176,8 +176,16 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
             if (summaryFile is null || !_summariesStale) return 0;
             heads = _heads.Values.Where(h => !_pinned.ContainsKey(h.Id)).ToList();
         }
+        // The entries' states in one pass (their values are read from the store, not held: LedgerNode.OnDemandPrefixes).
         var hashes = new Hash256?[heads.Count];
-        Parallel.For(0, heads.Count, i => hashes[i] = Sealed(heads[i].Id)?.CiphertextHash);
+        var at = new Dictionary<string, int>(heads.Count, StringComparer.Ordinal);
+        for (var i = 0; i < heads.Count; i++) at[StateKeys.Entry(heads[i].Id)] = i;
+        RecordOpener? states;
+        lock (_lock) states = _states;
+        states?.VisitStates(StatePrefix, (key, bytes) =>
+        {
+            if (at.TryGetValue(key, out var i)) hashes[i] = EntryState.TryDecode(bytes)?.Record.CiphertextHash;
+        });
         var summaries = new List<(Hash256, EntryDetails)>(heads.Count);
         for (var i = 0; i < heads.Count; i++)
         {

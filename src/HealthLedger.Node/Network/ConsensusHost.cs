@@ -135,6 +135,12 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
             Halt($"the ledger store refuses writes (event 1005): {failure.Message}");
             return false;
         }
+        if (node.StateDamage is { } damage)
+        {
+            Log.StateDamaged(logger, damage);
+            Halt($"the ledger was changed outside the node: {damage}");
+            return false;
+        }
         var now = Now();
         foreach (var due in _timers.Where(t => t.At <= now).ToList())
         {

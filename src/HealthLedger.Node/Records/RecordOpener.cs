@@ -25,6 +25,9 @@ public sealed class RecordOpener(LedgerNode node, OrganisationKeys organisation,
     /// <summary>The world-state entry at <paramref name="key"/> as the node holds it now (after the last committed block), or null.</summary>
     public byte[]? State(string key) => node.GetState(key);
 
+    /// <summary>Each world-state entry whose key starts with <paramref name="prefix"/>, as <see cref="LedgerNode.VisitState"/> gives them.</summary>
+    public void VisitStates(string prefix, Action<string, byte[]> visit) => node.VisitState(prefix, visit);
+
     /// <summary>The same opener reading every ciphertext from the store (none from a block being committed).</summary>
     public RecordOpener WithoutBlobs() => blobs is null ? this : new RecordOpener(node, organisation, keyring, null, reader) { ScanFrom = ScanFrom, RecordsInState = RecordsInState };
 

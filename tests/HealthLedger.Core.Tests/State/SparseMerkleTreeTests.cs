@@ -51,6 +51,29 @@ public class SparseMerkleTreeTests
     }
 
     [Fact]
+    public void Every_entrys_value_hash_is_found_by_its_key_hash_and_no_other_key_hash_is()
+    {
+        Gen.Select(Entries, Gen.Int[0, 100]).Sample((entries, percent) =>
+        {
+            var removed = entries.Length * percent / 100;
+            var tree = SparseMerkleTree.Build(entries).Apply(entries.Take(removed).Select(e => (e.Item1, (Hash256?)null)));
+            foreach (var (keyHash, valueHash) in entries.Skip(removed))
+            {
+                Assert.True(tree.TryGetValueHash(keyHash, out var found));
+                Assert.Equal(valueHash, found);
+            }
+            foreach (var (keyHash, _) in entries.Take(removed)) Assert.False(tree.TryGetValueHash(keyHash, out _));
+            // A key hash that shares a leaf's path but not its bits below.
+            if (entries.Length > removed)
+            {
+                var bytes = entries[^1].Item1.ToArray();
+                bytes[31] ^= 1;
+                Assert.False(tree.TryGetValueHash(new Hash256(bytes), out _));
+            }
+        });
+    }
+
+    [Fact]
     public void Deleting_entries_gives_the_root_of_the_remaining_set_and_old_trees_stay_valid()
     {
         Gen.Select(Entries, Gen.Int[0, 100]).Sample((entries, percent) =>

@@ -78,13 +78,105 @@ public class WorldStateTests
         Assert.Empty(added.WithPrefix("c"));
     }
 
+    [Fact]
+    public void Values_read_on_demand_read_the_same_after_a_load_and_any_writes()
+    {
+        string[] onDemand = ["a/", "\U0001F600/"];
+        Gen.Select(Key.Array[0, 40], Write.Array[0, 12].Array[0, 6]).Sample((loadedKeys, blocks) =>
+        {
+            var loaded = loadedKeys.Distinct(StringComparer.Ordinal).Select(k => new KeyValuePair<string, byte[]>(k, [(byte)k.Length])).ToList();
+            var state = WorldState.Load(loaded);
+            var store = new Store(loaded);
+            var model = new SortedDictionary<string, byte[]>(loaded.ToDictionary(e => e.Key, e => e.Value), StringComparer.Ordinal);
+            Assert.Equal(model.Keys.Count(k => onDemand.Any(p => k.StartsWith(p, StringComparison.Ordinal))), state.ReadOnDemand(store, onDemand));
+            Check(state, model);
+            foreach (var block in blocks)
+            {
+                // As a node does: the store commits the block, then the state applies it.
+                var changes = new StateChangeSet(block);
+                store.Commit(changes);
+                state.Apply(changes);
+                foreach (var (key, value) in changes.Entries)
+                {
+                    if (value is null) model.Remove(key);
+                    else model[key] = value;
+                }
+                Check(state, model);
+                foreach (var key in model.Keys)
+                {
+                    store.Reads.Clear();
+                    Assert.True(state.TryGet(key, out var value));
+                    Assert.Equal(model[key], value);
+                    Assert.True(state.Contains(key));
+                    // Only the values under the on-demand prefixes are read from the store.
+                    Assert.Equal(onDemand.Any(p => key.StartsWith(p, StringComparison.Ordinal)) ? [key] : [], store.Reads);
+                }
+            }
+        }, iter: 300);
+    }
+
+    [Fact]
+    public void A_value_read_on_demand_that_the_store_changed_or_lost_is_refused_naming_its_key()
+    {
+        var rows = Enumerable.Range(0, 50).Select(i => new KeyValuePair<string, byte[]>($"entry/{i:d3}", [(byte)i, 1])).ToList();
+        var state = WorldState.Load(rows.Append(new("patient/p1", [7])));
+        var store = new Store(rows);
+        Assert.Equal(50, state.ReadOnDemand(store, ["entry/"]));
+        Assert.Equal([(byte)20, 1], state.WithPrefix("entry/").ElementAt(20).Value);
+
+        store.Rows["entry/020"] = [20, 2]; // one byte changed in the store
+        Assert.Equal("entry/020", Assert.Throws<StateValueMismatchException>(() => state.TryGet("entry/020", out _)).Key);
+        Assert.Equal("entry/020", Assert.Throws<StateValueMismatchException>(() => state.WithPrefix("entry/").ToList()).Key);
+        Assert.DoesNotContain("\u0014", Assert.Throws<StateValueMismatchException>(() => state.TryGet("entry/020", out _)).Message, StringComparison.Ordinal);
+        Assert.True(state.Contains("entry/020")); // the key is the state's: no read
+        Assert.True(state.TryGet("entry/021", out _));
+
+        store.Rows.Remove("entry/020"); // a row deleted from the store
+        Assert.Equal("entry/020", Assert.Throws<StateValueMismatchException>(() => state.TryGet("entry/020", out _)).Key);
+        Assert.Equal("entry/020", Assert.Throws<StateValueMismatchException>(() => state.WithPrefix("entry/02").ToList()).Key);
+        store.Rows["entry/020"] = [20, 1]; // put back as it was
+        Assert.Equal([(byte)20, 1], state.WithPrefix("entry/02").First().Value);
+        Assert.True(state.TryGet("patient/p1", out var held)); // held: the store has no such row
+        Assert.Equal([(byte)7], held);
+    }
+
+    // A store of state rows as a node's is: rows in the order of their keys' UTF-8 bytes (which differs from the state's ordinal
+    // order for characters above U+FFFF), committed before the state applies them; counts the point reads.
+    private sealed class Store(IEnumerable<KeyValuePair<string, byte[]>> rows) : IStateValueSource
+    {
+        public SortedDictionary<string, byte[]> Rows { get; } = new(rows.ToDictionary(e => e.Key, e => e.Value), Utf8Order);
+
+        public List<string> Reads { get; } = [];
+
+        private static readonly Comparer<string> Utf8Order = Comparer<string>.Create(static (x, y) =>
+            System.Text.Encoding.UTF8.GetBytes(x).AsSpan().SequenceCompareTo(System.Text.Encoding.UTF8.GetBytes(y)));
+
+        public void Commit(StateChangeSet changes)
+        {
+            foreach (var (key, value) in changes.Entries)
+            {
+                if (value is null) Rows.Remove(key);
+                else Rows[key] = value;
+            }
+        }
+
+        public byte[]? Read(string key)
+        {
+            Reads.Add(key);
+            return Rows.GetValueOrDefault(key);
+        }
+
+        public IEnumerable<KeyValuePair<string, byte[]>> ReadPrefix(string prefix) => Rows.Where(r => r.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+    }
+
     private static void Check(WorldState state, SortedDictionary<string, byte[]> model)
     {
         Assert.Equal(model.Count, state.Count);
         Assert.Equal(model.Select(e => (e.Key, e.Value[0])), state.Entries.Select(e => (e.Key, e.Value[0])));
         foreach (var prefix in Prefixes.Append("a").Append("a/\uffff0").Append("\U0001F600"))
         {
-            Assert.Equal(model.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)), state.WithPrefix(prefix).Select(e => e.Key));
+            Assert.Equal(model.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(e => (e.Key, Convert.ToHexString(e.Value))),
+                state.WithPrefix(prefix).Select(e => (e.Key, Convert.ToHexString(e.Value))));
         }
     }
 }

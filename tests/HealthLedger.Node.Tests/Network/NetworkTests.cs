@@ -93,9 +93,11 @@ public sealed class NetworkTests : IAsyncLifetime
         var committed = await InProcessNode.WaitForCommitAsync([_running[1]], pending, Ct);
         Assert.Equal(TxVerdict.Ok, committed[0].Receipt.Verdict);
 
-        // Remove node 5 (4 validators again). Restart 4, stop 5: nodes 1 to 4 decide without it.
+        // Remove node 5 (4 validators again). Restart 4, stop 5: nodes 1 to 4 decide without it. Node 5 need not commit the
+        // block that removes it: when the last precommits of that block miss it, its peers (which no longer count its key as a
+        // node's) refuse its block sync, so it stays one block short until its operator stops it (docs/operations.md).
         await StartAsync(4);
-        await CommitAsync(1, new ConfigureNodesPayload(NodeChange.Remove, node5 with { Address = "" }));
+        await CommitAsync(1, new ConfigureNodesPayload(NodeChange.Remove, node5 with { Address = "" }), except: 5);
         Assert.All(_running.Values.Where(a => Node(a).NodeId != node5.Id), app => Assert.Equal(4, Node(app).Validators.Count));
         await StopAsync(5);
         await CommitAsync(3, Registration("after-remove"));
@@ -309,13 +311,13 @@ public sealed class NetworkTests : IAsyncLifetime
 
     private Transaction Registration(string id) => InProcessNode.Registration(_network, _admin, ++_nonce, "change-hospital", id);
 
-    private Task CommitAsync(int k, TxPayload payload) => CommitAsync(k, Transaction.Create(_network, _admin.Signing, ++_nonce, payload));
+    private Task CommitAsync(int k, TxPayload payload, int? except = null) => CommitAsync(k, Transaction.Create(_network, _admin.Signing, ++_nonce, payload), except);
 
-    // Submits at node k and waits until every running node committed it, accepted.
-    private async Task CommitAsync(int k, Transaction tx)
+    // Submits at node k and waits until every running node (but except) committed it, accepted.
+    private async Task CommitAsync(int k, Transaction tx, int? except = null)
     {
         Submit(k, tx);
-        foreach (var committed in await InProcessNode.WaitForCommitAsync(_running.Values, tx.Id, Ct))
+        foreach (var committed in await InProcessNode.WaitForCommitAsync(_running.Where(r => r.Key != except).Select(r => r.Value).ToList(), tx.Id, Ct))
         {
             Assert.True(committed.Receipt.Verdict == TxVerdict.Ok, committed.Receipt.Reason);
         }

@@ -1,0 +1,75 @@
+using System.Net.Http.Json;
+using HealthLedger.Core.State;
+using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Hosting;
+using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Network;
+using HealthLedger.Node.Tests.Encounters;
+using HealthLedger.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HealthLedger.Node.Tests.Ledger;
+
+/// <summary>
+/// A started node does not hold the entries' state values (<see cref="LedgerNode.OnDemandPrefixes"/>): it reads them from its
+/// store when asked, those loaded at the start and those committed since, and checks each against the state's tree, so a value
+/// changed in the store of a running node is refused naming its key, and the node stops and records the damage.
+/// </summary>
+public class StateOnDemandTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_entry_state_changed_in_the_store_of_a_running_node_is_refused_naming_its_key_and_stops_the_node(bool restarted)
+    {
+        using var folder = new TempDirectory();
+        var data = new DataDirectory(folder.Combine("data"));
+        if (restarted)
+        {
+            // The entry loaded by a start, not committed since it.
+            await using var first = await NodeFixture.StartAsync(folder);
+            using var firstAdmin = await first.LoginAsync("admin", NodeFixture.Password);
+            await ChargeAsync(firstAdmin, await EntryCacheTests.RegisterAsync(firstAdmin, "MRN-D0", "Dana Demand"));
+        }
+        await using var node = await NodeFixture.StartAsync(folder);
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        if (!restarted) await ChargeAsync(admin, await EntryCacheTests.RegisterAsync(admin, "MRN-D1", "Dana Demand"));
+        var ledger = node.App.Services.GetRequiredService<LedgerNode>();
+        var entry = Assert.Single(ledger.ScanState("entry/"));
+        Assert.Equal(entry.Value, ledger.GetState(entry.Key));
+        Assert.Null(ledger.StateDamage);
+
+        using (var connection = new SqliteConnection($"Data Source={data.LedgerPath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE state SET value = " + SqlTamper.FlipByte("value", 12) + " WHERE key = $k";
+            command.Parameters.AddWithValue("$k", entry.Key);
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+
+        Assert.Equal(entry.Key, Assert.Throws<StateValueMismatchException>(() => ledger.GetState(entry.Key)).Key);
+        Assert.Equal(entry.Key, Assert.Throws<StateValueMismatchException>(() => ledger.ScanState("entry/")).Key);
+        Assert.Contains(entry.Key, ledger.StateDamage);
+        Assert.True(ledger.ScanState("patient/").Count == 1); // held values are read as before
+
+        // The consensus loop stops the node; the damage is recorded, and the next start refuses naming it.
+        var stopping = new TaskCompletionSource();
+        using (node.App.Lifetime.ApplicationStopping.Register(() => stopping.TrySetResult())) await stopping.Task.WaitAsync(Ct);
+        Assert.Contains("changed outside the node", node.App.Services.GetRequiredService<ConsensusHost>().Halted);
+        await node.StopAsync();
+        var refused = Assert.Throws<LedgerIntegrityException>(() => NodeHost.Build(new NodeOptions { DataDirectory = data.Root }, "http://127.0.0.1:0"));
+        Assert.Contains(LedgerNode.DamageFileName, refused.Message);
+        Assert.Contains(entry.Key, refused.Message);
+    }
+
+    private static async Task ChargeAsync(HttpClient admin, string patientId)
+    {
+        using var response = await admin.PostAsJsonAsync($"/api/v1/patients/{patientId}/account/charges",
+            new { occurredAt = "2026-01-02T10:00", service = "X-ray", quantity = 1, unitPrice = 10m }, Ct);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
+    }
+}
