@@ -272,11 +272,13 @@ public static class NodeHost
             // is still open).
             app.Lifetime.ApplicationStopped.Register(() =>
             {
+                // Not after a read found the stored state changed (the node is stopping for it, event 1013): the next start refuses.
+                if (node.StateDamage is not null) return;
                 try
                 {
                     app.Services.GetRequiredService<EntryStore>().SaveSummaries();
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or Core.State.StateValueMismatchException)
                 {
                     Log.EntrySummariesNotSaved(app.Logger, e.Message);
                 }

@@ -576,8 +576,7 @@ public sealed class LedgerNode : IDisposable
                     // Under the read lock no commit is applied, so a store not ahead now was not ahead during the read.
                     if (Volatile.Read(ref _storeCommits) == applied || attempt == 10)
                     {
-                        StateDamage ??= $"the stored value of state key '{e.Key}' does not match the state's tree at height {Tip.Height}";
-                        TryRecordDamage(StateDamage);
+                        NoteDamage(e);
                         throw;
                     }
                 }
@@ -590,14 +589,17 @@ public sealed class LedgerNode : IDisposable
         }
     }
 
-    private void TryRecordDamage(string issue)
+    // A value read on demand that does not match with no commit under way: recorded, and the consensus loop stops the node.
+    private void NoteDamage(StateValueMismatchException e)
     {
+        if (StateDamage is not null) return;
+        StateDamage = $"the stored value of state key '{e.Key}' does not match the state's tree at height {Tip.Height}";
         try
         {
-            RecordDamage(issue, "a read of the stored state");
+            RecordDamage(StateDamage, "a read of the stored state");
             ForgetCheckedRecord();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception io) when (io is IOException or UnauthorizedAccessException)
         {
             // The node stops all the same (StateDamage); its next start's check or sweep finds the damage again.
         }
@@ -718,8 +720,18 @@ public sealed class LedgerNode : IDisposable
     internal CandidateBlock Build(ulong timestamp, int maxTransactions)
     {
         var pending = Mempool.Peek(maxTransactions);
-        // Only the consensus loop writes the state, and it is the caller, so reading it here without the lock is safe.
-        var built = BlockBuilder.Build(_state, Network.NetworkId, Tip, timestamp, pending.Select(p => p.Transaction).ToList(), _nodeKey);
+        // Only the consensus loop writes the state, and it is the caller, so reading it here without the lock is safe (and the
+        // store holds no block the state has not applied: a value read on demand that does not match is damage).
+        BuiltBlock built;
+        try
+        {
+            built = BlockBuilder.Build(_state, Network.NetworkId, Tip, timestamp, pending.Select(p => p.Transaction).ToList(), _nodeKey);
+        }
+        catch (StateValueMismatchException e)
+        {
+            NoteDamage(e);
+            throw;
+        }
         var blobs = new Dictionary<Hash256, byte[]>();
         var carried = new Dictionary<Hash256, byte[]>();
         for (var i = 0; i < pending.Count; i++)
@@ -754,7 +766,16 @@ public sealed class LedgerNode : IDisposable
             SignatureCheck = FirstBadSignature,
         };
         // Only the consensus loop writes the state, and it is the caller, so reading it here without the lock is safe.
-        var verdict = BlockValidator.Validate(value.Block, context, _state, value.Blobs, hash => _store.ReadBlob(hash) is not null);
+        BlockVerdict verdict;
+        try
+        {
+            verdict = BlockValidator.Validate(value.Block, context, _state, value.Blobs, hash => _store.ReadBlob(hash) is not null);
+        }
+        catch (StateValueMismatchException e)
+        {
+            NoteDamage(e);
+            throw;
+        }
         if (!verdict.IsOk)
         {
             error = verdict.Reason;

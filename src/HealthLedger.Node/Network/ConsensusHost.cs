@@ -116,6 +116,12 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        catch (Core.State.StateValueMismatchException) when (node.StateDamage is { } damage)
+        {
+            // Met while building or checking a block (a value read on demand): recorded by the node, which stops here.
+            Log.StateDamaged(logger, damage);
+            Halt($"the ledger was changed outside the node: {damage}");
+        }
         finally
         {
             node.Accepted -= peers.Forward;

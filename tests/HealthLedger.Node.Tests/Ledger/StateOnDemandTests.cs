@@ -42,20 +42,51 @@ public class StateOnDemandTests
         Assert.Equal(entry.Value, ledger.GetState(entry.Key));
         Assert.Null(ledger.StateDamage);
 
-        using (var connection = new SqliteConnection($"Data Source={data.LedgerPath};Pooling=False"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE state SET value = " + SqlTamper.FlipByte("value", 12) + " WHERE key = $k";
-            command.Parameters.AddWithValue("$k", entry.Key);
-            Assert.Equal(1, command.ExecuteNonQuery());
-        }
+        Tamper(data, entry.Key);
 
         Assert.Equal(entry.Key, Assert.Throws<StateValueMismatchException>(() => ledger.GetState(entry.Key)).Key);
         Assert.Equal(entry.Key, Assert.Throws<StateValueMismatchException>(() => ledger.ScanState("entry/")).Key);
         Assert.Contains(entry.Key, ledger.StateDamage);
         Assert.True(ledger.ScanState("patient/").Count == 1); // held values are read as before
+        await StoppedAndRefusedAsync(node, data, entry.Key);
+    }
 
+    [Fact]
+    public async Task A_correction_of_an_entry_whose_stored_state_was_changed_is_not_committed_and_stops_the_node()
+    {
+        using var folder = new TempDirectory();
+        var data = new DataDirectory(folder.Combine("data"));
+        // The write waits for a block that never comes (the node stops): not the default 30 s.
+        await using var node = await NodeFixture.StartAsync(folder, configure: o => o with { CommitTimeout = TimeSpan.FromSeconds(3) });
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var patient = await EntryCacheTests.RegisterAsync(admin, "MRN-D2", "Dana Demand");
+        await ChargeAsync(admin, patient);
+        var ledger = node.App.Services.GetRequiredService<LedgerNode>();
+        var entry = Assert.Single(ledger.ScanState("entry/"));
+        var height = ledger.Tip.Height;
+        Tamper(data, entry.Key);
+
+        // The block that would correct it reads the entry's state (AddEntry: the corrected entry's patient and type).
+        using var correction = await admin.PostAsJsonAsync($"/api/v1/patients/{patient}/account/charges",
+            new { occurredAt = "2026-01-02T10:00", service = "X-ray", quantity = 1, unitPrice = 12m, correctsId = entry.Key["entry/".Length..] }, Ct);
+        Assert.False(correction.IsSuccessStatusCode);
+        Assert.Contains(entry.Key, ledger.StateDamage);
+        Assert.Equal(height, ledger.Tip.Height);
+        await StoppedAndRefusedAsync(node, data, entry.Key);
+    }
+
+    private static void Tamper(DataDirectory data, string key)
+    {
+        using var connection = new SqliteConnection($"Data Source={data.LedgerPath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE state SET value = " + SqlTamper.FlipByte("value", 12) + " WHERE key = $k";
+        command.Parameters.AddWithValue("$k", key);
+        Assert.Equal(1, command.ExecuteNonQuery());
+    }
+
+    private static async Task StoppedAndRefusedAsync(NodeFixture node, DataDirectory data, string key)
+    {
         // The consensus loop stops the node; the damage is recorded, and the next start refuses naming it.
         var stopping = new TaskCompletionSource();
         using (node.App.Lifetime.ApplicationStopping.Register(() => stopping.TrySetResult())) await stopping.Task.WaitAsync(Ct);
@@ -63,7 +94,7 @@ public class StateOnDemandTests
         await node.StopAsync();
         var refused = Assert.Throws<LedgerIntegrityException>(() => NodeHost.Build(new NodeOptions { DataDirectory = data.Root }, "http://127.0.0.1:0"));
         Assert.Contains(LedgerNode.DamageFileName, refused.Message);
-        Assert.Contains(entry.Key, refused.Message);
+        Assert.Contains(key, refused.Message);
     }
 
     private static async Task ChargeAsync(HttpClient admin, string patientId)
