@@ -75,6 +75,11 @@ public static class TransactionsApi
         {
             return TypedResults.Accepted($"/api/v1/transactions/{id}", new TransactionStatusResponse(id.ToString(), "pending", null, null, null, null));
         }
+        catch (NodeHaltedException e)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The node has stopped",
+                detail: $"This node stopped before committing transaction {id} ({e.Reason}); the network's other nodes may still commit it.");
+        }
     }
 
     /// <summary>Largest batch body accepted.</summary>

@@ -505,7 +505,16 @@ public sealed class LedgerNode : IDisposable
         {
             _nodeSigning.Release();
         }
-        return await WaitForCommitAsync(tx.Id, ct);
+        try
+        {
+            return await WaitForCommitAsync(tx.Id, ct);
+        }
+        catch (NodeHaltedException)
+        {
+            // The node's own duties (background services) end as they do at any stop: when the stop cancels them.
+            await Task.Delay(Timeout.Infinite, ct);
+            throw;
+        }
     }
 
     /// <summary>Reads a state entry.</summary>
@@ -693,10 +702,29 @@ public sealed class LedgerNode : IDisposable
     /// <summary>Raised on the producer's thread after each commit, before submitters are answered (read models follow the chain with it).</summary>
     public event Action<CandidateBlock>? BlockCommitted;
 
+    /// <summary>
+    /// Answers every transaction waiting for its commit, now and from now on, with <see cref="NodeHaltedException"/>: the node
+    /// has stopped deciding blocks (<see cref="Network.ConsensusHost.Halt"/>), so none of them will be committed here.
+    /// </summary>
+    public void AbandonWaiters(string reason)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        Interlocked.CompareExchange(ref _haltedReason, reason, null);
+        foreach (var id in _waiters.Keys)
+        {
+            if (_waiters.TryRemove(id, out var waiter)) waiter.TrySetException(new NodeHaltedException(_haltedReason));
+        }
+    }
+
+    private string? _haltedReason;
+
     /// <summary>Completes when the transaction is committed (accepted or rejected in a block).</summary>
+    /// <exception cref="NodeHaltedException">The node stopped deciding blocks before it was committed (<see cref="AbandonWaiters"/>).</exception>
     public async Task<CommittedTransaction> WaitForCommitAsync(Hash256 id, CancellationToken cancellationToken)
     {
         var waiter = _waiters.GetOrAdd(id, _ => new TaskCompletionSource<CommittedTransaction>(TaskCreationOptions.RunContinuationsAsynchronously));
+        // Registered after the node halted (or while AbandonWaiters ran): answered here, as the others were.
+        if (Volatile.Read(ref _haltedReason) is { } halted) waiter.TrySetException(new NodeHaltedException(halted));
         // A transaction found in the store is answered at once only when its block is fully applied (state, read models):
         // between the store's commit and that point, Commit completes this waiter itself. One still in the mempool (the usual
         // case: a write just submitted) needs no store look-up: Commit takes it out of the mempool before it completes the

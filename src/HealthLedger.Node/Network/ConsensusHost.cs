@@ -267,6 +267,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
     public void Halt(string reason)
     {
         Halted ??= reason;
+        node.AbandonWaiters(Halted); // writes waiting for a block are answered now, not at their commit timeout
         lifetime.StopApplication();
     }
 

@@ -117,6 +117,10 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
         {
             return (Outcome<WriteResult>.Failed($"The ledger did not commit transaction {tx.Id} within {options.CommitTimeout.TotalSeconds:0} s; it may still commit."), null);
         }
+        catch (NodeHaltedException e)
+        {
+            return (Outcome<WriteResult>.Busy($"This node stopped before committing transaction {tx.Id} ({e.Reason}); the network's other nodes may still commit it."), null);
+        }
         if (committed.Receipt.Verdict != TxVerdict.Ok)
         {
             var refusal = new TxResult(committed.Receipt.Verdict, committed.Receipt.Reason);
