@@ -69,6 +69,12 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
     };
 
     /// <inheritdoc/>
+    public string? PatientOfState(byte[] value) => EntryState.TryDecode(value)?.PatientId;
+
+    /// <inheritdoc/>
+    public bool TellsPatientOfState => true;
+
+    /// <inheritdoc/>
     public void Load(IReadOnlyList<KeyValuePair<string, byte[]>> entries, RecordOpener opener)
     {
         lock (_lock)

@@ -583,18 +583,37 @@ public sealed class LedgerNode : IDisposable
                 catch (StateValueMismatchException e)
                 {
                     // Under the read lock no commit is applied, so a store not ahead now was not ahead during the read.
-                    if (Volatile.Read(ref _storeCommits) == applied || attempt == 10)
+                    if (Volatile.Read(ref _storeCommits) == applied)
                     {
                         NoteDamage(e);
                         throw;
                     }
+                    // The store ahead for this long (a commit that stored its block and then failed, the node halting): answered
+                    // as the store unavailable (503), not as damage.
+                    if (attempt == MaxStateReadAttempts) throw;
                 }
             }
             finally
             {
                 _stateLock.ExitReadLock();
             }
-            while (Volatile.Read(ref _stateApplies) == applied) _stateApplied.Wait();
+            // Bounded: a commit that stored its block and failed before applying it never counts as applied.
+            if (Volatile.Read(ref _stateApplies) == applied) _stateApplied.Wait(TimeSpan.FromSeconds(1));
+        }
+    }
+
+    private const int MaxStateReadAttempts = 10;
+
+    // The store's tip height, or ulong.MaxValue when the store cannot say (taken as ahead).
+    private ulong StoreTipHeight()
+    {
+        try
+        {
+            return _store.TipHeight ?? 0;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return ulong.MaxValue;
         }
     }
 
@@ -852,8 +871,10 @@ public sealed class LedgerNode : IDisposable
         }
         catch
         {
-            // Nothing stored (the store's transaction rolled back): the state and the store agree again.
-            Interlocked.Decrement(ref _storeCommits);
+            // Nothing stored (the store's transaction rolled back): the state and the store agree again. A store that did
+            // store the block (its tip record or the acknowledgement failed after the commit) stays counted as ahead: a read
+            // that meets its values is then not taken for damage (ReadState). The node halts either way (ConsensusHost).
+            if (StoreTipHeight() <= Tip.Height) Interlocked.Decrement(ref _storeCommits);
             _stateApplied.Set();
             throw;
         }

@@ -68,6 +68,7 @@ public sealed class RecordReadModel
         var now = (ulong)_clock.GetUtcNow().ToUnixTimeMilliseconds();
         var byDoctor = false;
         var byOrganisation = false;
+        var granted = new HashSet<string>(StringComparer.Ordinal);
         // The current-grant keys (grantee/<patient>/<kind>/<grantee>: one per grantee, however many grants and revocations
         // there were) are matched by their end, so only this doctor's and their organisation's grants are read and decoded.
         var doctorEnd = $"/{(byte)GranteeKind.Doctor}/{actor.UserId}";
@@ -83,6 +84,7 @@ public sealed class RecordReadModel
                 || grant.PatientId != patientId || Custodian(patientId) == _organisation.Id) continue;
             byDoctor |= toDoctor;
             byOrganisation |= toOrganisation;
+            granted.Add(patientId);
         }
         if (!byDoctor && !byOrganisation) return;
         lock (_loading)
@@ -93,12 +95,26 @@ public sealed class RecordReadModel
             var openers = new List<RecordOpener>();
             if (byOrganisation) openers.Add(new RecordOpener(_node, _organisation, _keyring, null));
             if (byDoctor) openers.Add(new RecordOpener(_node, _organisation, _keyring, null, actor.Keys.Encryption));
-            foreach (var opener in openers)
+            foreach (var kind in _kinds)
             {
-                foreach (var kind in _kinds) kind.Load(_node.ScanState(kind.StatePrefix), opener);
+                var states = GrantedStates(kind, granted);
+                foreach (var opener in openers) kind.Load(states, opener);
             }
             _openedFor[actor.UserId] = height;
         }
+    }
+
+    // A kind's state entries for a grantee's load: those of the granted patients when the kind tells a value's patient, picked
+    // as they are read (the entries' values come from the store: not copied whole), every entry otherwise.
+    private IReadOnlyList<KeyValuePair<string, byte[]>> GrantedStates(IRecordKind kind, HashSet<string> granted)
+    {
+        if (!kind.TellsPatientOfState) return _node.ScanState(kind.StatePrefix);
+        var found = new SortedDictionary<string, byte[]>(StringComparer.Ordinal); // a pass made again after a commit sees a key twice
+        _node.VisitState(kind.StatePrefix, (key, value) =>
+        {
+            if (kind.PatientOfState(value) is { } patient && granted.Contains(patient)) found[key] = value;
+        });
+        return [.. found];
     }
 
     private string? Custodian(string patientId) =>
@@ -113,6 +129,9 @@ public sealed class RecordReadModel
     {
         var built = candidate.Built;
         var opener = new RecordOpener(_node, _organisation, _keyring, candidate.Blobs);
+        // The values the block wrote, from the block (the state does not hold the entries' values: LedgerNode.OnDemandPrefixes).
+        var written = new Dictionary<string, byte[]?>(built.Execution.Changes.Count, StringComparer.Ordinal);
+        foreach (var (key, value) in built.Execution.Changes.Entries) written[key] = value;
         for (var i = 0; i < built.Block.Transactions.Count; i++)
         {
             if (built.Execution.Receipts[i].Verdict != TxVerdict.Ok) continue;
@@ -120,7 +139,7 @@ public sealed class RecordReadModel
             foreach (var kind in _kinds)
             {
                 var entries = kind.KeysWrittenBy(payload)
-                    .Select(key => (Key: key, Value: _node.GetState(key)))
+                    .Select(key => (Key: key, Value: written.TryGetValue(key, out var value) ? value : _node.GetState(key)))
                     .Where(e => e.Value is not null)
                     .Select(e => KeyValuePair.Create(e.Key, e.Value!)).ToList();
                 if (entries.Count > 0) kind.Load(entries, opener);

@@ -56,12 +56,19 @@ public class SparseMerkleTreeTests
         Gen.Select(Entries, Gen.Int[0, 100]).Sample((entries, percent) =>
         {
             var removed = entries.Length * percent / 100;
-            var tree = SparseMerkleTree.Build(entries).Apply(entries.Take(removed).Select(e => (e.Item1, (Hash256?)null)));
-            foreach (var (keyHash, valueHash) in entries.Skip(removed))
+            var built = SparseMerkleTree.Build(entries).Apply(entries.Take(removed).Select(e => (e.Item1, (Hash256?)null)));
+            // The same tree as a start makes it from its kept entries, and after some values changed.
+            var tree = SparseMerkleTree.FromSorted(built.Entries().ToList(), null);
+            var changed = entries.Skip(removed).Where((_, i) => i % 3 == 0).Select(e => (e.Item1, Hashing.Sha256(e.Item2.ToArray()))).ToList();
+            tree = tree.Apply(changed.Select(c => (c.Item1, (Hash256?)c.Item2)));
+            var expected = entries.Skip(removed).ToDictionary(e => e.Item1, e => e.Item2);
+            foreach (var (keyHash, valueHash) in changed) expected[keyHash] = valueHash;
+            foreach (var (keyHash, valueHash) in expected)
             {
                 Assert.True(tree.TryGetValueHash(keyHash, out var found));
                 Assert.Equal(valueHash, found);
             }
+            Assert.False(SparseMerkleTree.Empty.TryGetValueHash(entries.Length > 0 ? entries[0].Item1 : default, out _));
             foreach (var (keyHash, _) in entries.Take(removed)) Assert.False(tree.TryGetValueHash(keyHash, out _));
             // A key hash that shares a leaf's path but not its bits below.
             if (entries.Length > removed)

@@ -102,6 +102,11 @@ public class WorldStateTests
                     else model[key] = value;
                 }
                 Check(state, model);
+                // A prefix read reads the store's rows once: a key is read alone only where the store's order (UTF-8) is not
+                // the state's (ordinal), around characters above U+FFFF and from U+E000 to U+FFFF.
+                store.Reads.Clear();
+                _ = state.WithPrefix("a/").ToList();
+                Assert.All(store.Reads, k => Assert.Contains(k, c => char.IsSurrogate(c) || c >= '\uE000'));
                 foreach (var key in model.Keys)
                 {
                     store.Reads.Clear();
