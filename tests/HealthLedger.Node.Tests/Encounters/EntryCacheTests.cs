@@ -28,7 +28,8 @@ public class EntryCacheTests
         return (await registered.Content.ReadFromJsonAsync<WriteResponse>(Ct))!.Id;
     }
 
-    private static async Task ChargeAsync(HttpClient admin, string patientId, string service, decimal price)
+    /// <summary>Posts a charge for the patient as the admin (also used by <see cref="Ledger.StateOnDemandTests"/>).</summary>
+    internal static async Task ChargeAsync(HttpClient admin, string patientId, string service, decimal price)
     {
         using var response = await admin.PostAsJsonAsync($"/api/v1/patients/{patientId}/account/charges",
             new { occurredAt = "2026-01-02T10:00", service, quantity = 2, unitPrice = price }, Ct);

@@ -32,11 +32,11 @@ public class StateOnDemandTests
             // The entry loaded by a start, not committed since it.
             await using var first = await NodeFixture.StartAsync(folder);
             using var firstAdmin = await first.LoginAsync("admin", NodeFixture.Password);
-            await ChargeAsync(firstAdmin, await EntryCacheTests.RegisterAsync(firstAdmin, "MRN-D0", "Dana Demand"));
+            await EntryCacheTests.ChargeAsync(firstAdmin, await EntryCacheTests.RegisterAsync(firstAdmin, "MRN-D0", "Dana Demand"), "X-ray", 10m);
         }
         await using var node = await NodeFixture.StartAsync(folder);
         using var admin = await node.LoginAsync("admin", NodeFixture.Password);
-        if (!restarted) await ChargeAsync(admin, await EntryCacheTests.RegisterAsync(admin, "MRN-D1", "Dana Demand"));
+        if (!restarted) await EntryCacheTests.ChargeAsync(admin, await EntryCacheTests.RegisterAsync(admin, "MRN-D1", "Dana Demand"), "X-ray", 10m);
         var ledger = node.App.Services.GetRequiredService<LedgerNode>();
         var entry = Assert.Single(ledger.ScanState("entry/"));
         Assert.Equal(entry.Value, ledger.GetState(entry.Key));
@@ -59,7 +59,7 @@ public class StateOnDemandTests
         await using var node = await NodeFixture.StartAsync(folder);
         using var admin = await node.LoginAsync("admin", NodeFixture.Password);
         var patient = await EntryCacheTests.RegisterAsync(admin, "MRN-D2", "Dana Demand");
-        await ChargeAsync(admin, patient);
+        await EntryCacheTests.ChargeAsync(admin, patient, "X-ray", 10m);
         var ledger = node.App.Services.GetRequiredService<LedgerNode>();
         var entry = Assert.Single(ledger.ScanState("entry/"));
         var height = ledger.Tip.Height;
@@ -96,12 +96,5 @@ public class StateOnDemandTests
         var refused = Assert.Throws<LedgerIntegrityException>(() => NodeHost.Build(new NodeOptions { DataDirectory = data.Root }, "http://127.0.0.1:0"));
         Assert.Contains(LedgerNode.DamageFileName, refused.Message);
         Assert.Contains(key, refused.Message);
-    }
-
-    private static async Task ChargeAsync(HttpClient admin, string patientId)
-    {
-        using var response = await admin.PostAsJsonAsync($"/api/v1/patients/{patientId}/account/charges",
-            new { occurredAt = "2026-01-02T10:00", service = "X-ray", quantity = 1, unitPrice = 10m }, Ct);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
     }
 }
