@@ -60,6 +60,7 @@ public static class FhirOutcomes
             OutcomeKind.Conflict => (409, OperationOutcome.IssueType.Conflict),
             OutcomeKind.Unprocessable => (422, OperationOutcome.IssueType.Processing),
             OutcomeKind.Busy => (503, OperationOutcome.IssueType.Transient),
+            OutcomeKind.Stopped => (503, OperationOutcome.IssueType.Exception),
             _ => (409, OperationOutcome.IssueType.Processing),
         };
         var result = new OperationOutcome();

@@ -253,7 +253,7 @@ public sealed class LedgerNode : IDisposable
             recorded = $"({path} cannot be read: {e.GetType().Name})";
         }
         throw new LedgerIntegrityException(
-            $"An earlier run's integrity sweep recorded damage in {path}: {(recorded.Length > 0 ? recorded : "(empty)")}. The node does not start on this ledger. " +
+            $"An earlier run recorded damage in {path}: {(recorded.Length > 0 ? recorded : "(empty)")}. The node does not start on this ledger. " +
             "Restore the whole data folder from a backup (a node of a network of several: rebuild it from its peers with 'healthledger join'); " +
             $"only if you mean to keep this ledger, run 'healthledger verify' on it and then remove {path}.");
     }

@@ -40,6 +40,9 @@ public sealed class Outcome<T>
     /// <summary>The node is overloaded: nothing was written, try again shortly (503 with <c>Retry-After</c>).</summary>
     public static Outcome<T> Busy(string message) => new(OutcomeKind.Busy, default, null, message);
 
+    /// <summary>The node stopped before the write was committed (<see cref="OutcomeKind.Stopped"/>).</summary>
+    public static Outcome<T> Stopped(string message) => new(OutcomeKind.Stopped, default, null, message);
+
     /// <summary>The same failure for another value type.</summary>
     public Outcome<TOther> As<TOther>() => new(Kind, default, Errors, Message);
 }

@@ -28,4 +28,9 @@ public enum OutcomeKind
     /// shows the form again with a "busy, try again" message (<c>Web.AdmissionControl</c>).
     /// </summary>
     Busy,
+    /// <summary>
+    /// The node stopped deciding blocks before the write was committed (its store failed, or damage was found): 503 "The node
+    /// has stopped"; the network's other nodes may still commit it.
+    /// </summary>
+    Stopped,
 }

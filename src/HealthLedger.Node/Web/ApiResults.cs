@@ -14,6 +14,13 @@ namespace HealthLedger.Node.Web;
 /// </summary>
 public static class ApiResults
 {
+    /// <summary>The title of the 503 a request gets when the node has stopped deciding blocks (damage found, its store failed).</summary>
+    public const string StoppedTitle = "The node has stopped";
+
+    /// <summary>What a request that met a stored record not matching the chain is told (event 1013); names no key or value.</summary>
+    public const string DamageMessage = "A stored record does not match the chain (log event 1013): this node is stopping and will not start again " +
+        "until its data folder is restored. Use another node of the network. Nothing was done or saved.";
+
     /// <summary>200 with <paramref name="map"/>'s body, or the outcome's problem.</summary>
     public static Results<Ok<TOut>, ValidationProblem, ProblemHttpResult> Ok<T, TOut>(Outcome<T> outcome, Func<T, TOut> map)
     {
@@ -70,6 +77,7 @@ public static class ApiResults
         OutcomeKind.NotFound => TypedResults.Problem(statusCode: 404, title: "Not found", detail: outcome.Message),
         OutcomeKind.Invalid => TypedResults.Problem(statusCode: 400, title: "Bad Request", detail: outcome.Message),
         OutcomeKind.Busy => TypedResults.Problem(statusCode: 503, title: "Busy", detail: outcome.Message, type: AdmissionControl.ProblemType), // Retry-After: UseRetryAfterOnBusy
+        OutcomeKind.Stopped => TypedResults.Problem(statusCode: 503, title: StoppedTitle, detail: outcome.Message),
         _ => TypedResults.Problem(statusCode: 409, title: "Not done", detail: outcome.Message),
     };
 

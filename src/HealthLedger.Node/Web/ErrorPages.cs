@@ -108,18 +108,23 @@ public static class ErrorPages
     public static async Task HandleException(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
+        var error = http.Features.Get<IExceptionHandlerFeature>()?.Error;
+        // A stored record that does not match the chain (the node is stopping for it): said so, not "busy".
+        var damage = error is Core.State.StateValueMismatchException;
         if (FhirErrors.IsFhir(http.Request))
         {
             // Never the exception's own words (they may carry data): the status's message, an OperationOutcome.
-            await FhirErrors.WriteAsync(http, http.Response.StatusCode);
+            await FhirErrors.WriteAsync(http, http.Response.StatusCode, damage ? ApiResults.DamageMessage : null);
             return;
         }
         if (BrowserRequests.WantsHtml(http.Request)) return;
         await WriteProblemAsync(new ProblemDetailsContext
         {
             HttpContext = http,
-            ProblemDetails = { Status = http.Response.StatusCode },
-            Exception = http.Features.Get<IExceptionHandlerFeature>()?.Error,
+            ProblemDetails = damage
+                ? new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = http.Response.StatusCode, Title = ApiResults.StoppedTitle, Detail = ApiResults.DamageMessage }
+                : new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = http.Response.StatusCode },
+            Exception = error,
         });
     }
 

@@ -27,16 +27,22 @@ public class StateOnDemandTests
     {
         using var folder = new TempDirectory();
         var data = new DataDirectory(folder.Combine("data"));
+        string patient = "";
         if (restarted)
         {
             // The entry loaded by a start, not committed since it.
             await using var first = await NodeFixture.StartAsync(folder);
             using var firstAdmin = await first.LoginAsync("admin", NodeFixture.Password);
-            await EntryCacheTests.ChargeAsync(firstAdmin, await EntryCacheTests.RegisterAsync(firstAdmin, "MRN-D0", "Dana Demand"), "X-ray", 10m);
+            patient = await EntryCacheTests.RegisterAsync(firstAdmin, "MRN-D0", "Dana Demand");
+            await EntryCacheTests.ChargeAsync(firstAdmin, patient, "X-ray", 10m);
         }
         await using var node = await NodeFixture.StartAsync(folder);
         using var admin = await node.LoginAsync("admin", NodeFixture.Password);
-        if (!restarted) await EntryCacheTests.ChargeAsync(admin, await EntryCacheTests.RegisterAsync(admin, "MRN-D1", "Dana Demand"), "X-ray", 10m);
+        if (!restarted)
+        {
+            patient = await EntryCacheTests.RegisterAsync(admin, "MRN-D1", "Dana Demand");
+            await EntryCacheTests.ChargeAsync(admin, patient, "X-ray", 10m);
+        }
         var ledger = node.App.Services.GetRequiredService<LedgerNode>();
         var entry = Assert.Single(ledger.ScanState("entry/"));
         Assert.Equal(entry.Value, ledger.GetState(entry.Key));
@@ -44,6 +50,17 @@ public class StateOnDemandTests
 
         Tamper(data, entry.Key);
 
+        if (restarted)
+        {
+            // The patient's entries are not in the read model's memory after a start: the list reads the changed row.
+            using var list = await admin.GetAsync($"/api/v1/patients/{patient}/entries", Ct);
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, list.StatusCode);
+            var problem = await list.Content.ReadAsStringAsync(Ct);
+            Assert.Contains("The node has stopped", problem);
+            Assert.Contains("does not match the chain", problem);
+            Assert.DoesNotContain(entry.Key, problem); // the key is for the log, not for the client
+            Assert.Contains(entry.Key, ledger.StateDamage);
+        }
         Assert.Equal(entry.Key, Assert.Throws<StateValueMismatchException>(() => ledger.GetState(entry.Key)).Key);
         Assert.Equal(entry.Key, Assert.Throws<StateValueMismatchException>(() => ledger.ScanState("entry/")).Key);
         Assert.Contains(entry.Key, ledger.StateDamage);
@@ -70,7 +87,9 @@ public class StateOnDemandTests
             new { occurredAt = "2026-01-02T10:00", service = "X-ray", quantity = 1, unitPrice = 12m, correctsId = entry.Key["entry/".Length..] }, Ct);
         // Answered when the node stops, not at the write's commit timeout (30 s): 503, the node has stopped.
         Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, correction.StatusCode);
-        Assert.Contains("stopped before committing", await correction.Content.ReadAsStringAsync(Ct));
+        var answer = await correction.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("The node has stopped", answer);
+        Assert.Contains("stopped before committing", answer);
         Assert.Contains(entry.Key, ledger.StateDamage);
         Assert.Equal(height, ledger.Tip.Height);
         await StoppedAndRefusedAsync(node, data, entry.Key);

@@ -251,7 +251,7 @@ public sealed class FhirTransactions(FhirResourceTypes types, FhirPatientAccess 
         OutcomeKind.Forbidden => 403,
         OutcomeKind.NotFound => 404,
         OutcomeKind.Unprocessable => 422,
-        OutcomeKind.Busy => 503,
+        OutcomeKind.Busy or OutcomeKind.Stopped => 503,
         _ => 409,
     };
 
