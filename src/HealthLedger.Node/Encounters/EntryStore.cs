@@ -69,10 +69,7 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
     };
 
     /// <inheritdoc/>
-    public string? PatientOfState(byte[] value) => EntryState.TryDecode(value)?.PatientId;
-
-    /// <inheritdoc/>
-    public bool TellsPatientOfState => true;
+    public Func<byte[], string?> PatientOfState { get; } = static value => EntryState.TryDecode(value)?.PatientId;
 
     /// <inheritdoc/>
     public void Load(IReadOnlyList<KeyValuePair<string, byte[]>> entries, RecordOpener opener)

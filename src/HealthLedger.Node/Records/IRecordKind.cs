@@ -35,12 +35,9 @@ public interface IRecordKind
     IEnumerable<SealedVersion> DataKeyedVersions(string patientId);
 
     /// <summary>
-    /// The patient a state value of this kind is about, read without opening it, or null when the kind does not say (then a
-    /// grantee's load is given all of its entries): lets a grantee's load read only the granted patients' records of a kind
-    /// whose values the node does not hold (<see cref="Ledger.LedgerNode.OnDemandPrefixes"/>).
+    /// Reads the patient a state value of this kind is about without opening it (null for a value that does not decode), or
+    /// null when the kind does not say (then a grantee's load is given all of its entries): lets a grantee's load read only the
+    /// granted patients' records of a kind whose values the node does not hold (<see cref="Ledger.LedgerNode.OnDemandPrefixes"/>).
     /// </summary>
-    string? PatientOfState(byte[] value) => null;
-
-    /// <summary>True when <see cref="PatientOfState"/> names a value's patient.</summary>
-    bool TellsPatientOfState => false;
+    Func<byte[], string?>? PatientOfState => null;
 }

@@ -108,11 +108,11 @@ public sealed class RecordReadModel
     // as they are read (the entries' values come from the store: not copied whole), every entry otherwise.
     private IReadOnlyList<KeyValuePair<string, byte[]>> GrantedStates(IRecordKind kind, HashSet<string> granted)
     {
-        if (!kind.TellsPatientOfState) return _node.ScanState(kind.StatePrefix);
+        if (kind.PatientOfState is not { } patientOf) return _node.ScanState(kind.StatePrefix);
         var found = new SortedDictionary<string, byte[]>(StringComparer.Ordinal); // a pass made again after a commit sees a key twice
         _node.VisitState(kind.StatePrefix, (key, value) =>
         {
-            if (kind.PatientOfState(value) is { } patient && granted.Contains(patient)) found[key] = value;
+            if (patientOf(value) is { } patient && granted.Contains(patient)) found[key] = value;
         });
         return [.. found];
     }
