@@ -6,20 +6,20 @@ namespace HealthLedger.Core.State;
 
 /// <summary>
 /// The world state: key-value entries with an authenticated root (<see cref="SparseMerkleTree"/> over
-/// SHA-256(UTF-8 key) and SHA-256(value)). Held in memory by the node and the verifier: every key and the tree always, and
-/// every value unless <see cref="ReadOnDemand"/> names prefixes whose values are read from a store when asked (and checked
-/// against the tree's value hash).
+/// SHA-256(UTF-8 key) and SHA-256(value)). Held in memory by the node and the verifier: the tree always, and every key and
+/// value unless <see cref="ReadOnDemand"/> names prefixes whose keys and values are not held: those are read from a store when
+/// asked and checked against the tree (whether a key exists is the tree's to answer).
 /// </summary>
 public sealed class WorldState : IStateReader
 {
-    // The value of a key whose value is not held (ReadOnDemand): compared by reference, never handed out.
-    private static readonly byte[] NotHeld = [0];
     private readonly Dictionary<string, byte[]> _values;
     private IStateValueSource? _source;
+    // The prefixes read on demand (none nested in another), in ordinal order, with how many entries each holds now.
     private string[] _onDemand = [];
-    // The keys in ordinal order: those a load found, in one array (8 bytes a key; a key deleted since stays in it and is skipped,
-    // as _values no longer holds it), and those added since, not in the array, in a sorted set (48 bytes a key). A start at
-    // 100,000 patients loads 3.7 million keys: a sorted set of them all was 180 MB and a serial sort beside the key map.
+    private int[] _onDemandCounts = [];
+    // The held keys in ordinal order: those a load found, in one array (8 bytes a key; a key deleted since stays in it and is
+    // skipped, as _values no longer holds it), and those added since, not in the array, in a sorted set (48 bytes a key). A
+    // start at 100,000 patients loads 3.7 million keys: a sorted set of them all was 180 MB and a serial sort beside the key map.
     private string[] _loadedKeys = [];
     private readonly SortedSet<string> _addedKeys = new(StringComparer.Ordinal);
 
@@ -30,19 +30,54 @@ public sealed class WorldState : IStateReader
     public Hash256 Root => Tree.Root;
 
     /// <summary>The number of entries.</summary>
-    public int Count => _values.Count;
+    public int Count => _values.Count + _onDemandCounts.Sum();
 
-    /// <summary>All entries in ordinal key order.</summary>
+    /// <summary>All entries in ordinal key order (see <see cref="WithPrefix"/> for the entries read on demand).</summary>
     public IEnumerable<KeyValuePair<string, byte[]>> Entries => WithPrefix("");
 
     /// <summary>
-    /// The entries whose keys start with <paramref name="prefix"/>, in ordinal key order (O(log n + matches)). Like any
-    /// enumeration of a collection, not to be interleaved with <see cref="Apply"/>.
+    /// The entries whose keys start with <paramref name="prefix"/>, in ordinal key order (O(log n + matches)); the entries under
+    /// a prefix read on demand (<see cref="ReadOnDemand"/>) come in the source's order of their keys, which is ordinal for keys
+    /// without characters from U+D800 up (UTF-8 byte order). Like any enumeration of a collection, not to be interleaved with
+    /// <see cref="Apply"/>.
     /// </summary>
+    /// <exception cref="StateValueMismatchException">An entry read on demand is not the state's: a row the tree does not hold,
+    /// a value that does not hash to the tree's value hash, or (reading a whole prefix read on demand) a row missing.</exception>
     public IEnumerable<KeyValuePair<string, byte[]>> WithPrefix(string prefix)
     {
         ArgumentNullException.ThrowIfNull(prefix);
-        // The loaded keys from the first at or after the prefix, merged with the added ones in the prefix's range.
+        for (var i = 0; i < _onDemand.Length; i++)
+        {
+            // Inside a prefix read on demand: the source's rows only (counted when they are the whole prefix's).
+            if (prefix.StartsWith(_onDemand[i], StringComparison.Ordinal)) return ReadChecked(prefix, prefix.Length == _onDemand[i].Length ? _onDemandCounts[i] : null);
+        }
+        return _onDemand.All(q => !q.StartsWith(prefix, StringComparison.Ordinal)) ? Held(prefix) : Merged(prefix);
+    }
+
+    // The held entries of prefix with the rows of the prefixes read on demand inside it, each in its place: a range of keys
+    // read on demand (all the keys that start with q) comes before the first held key above q, as every key in it is below that key.
+    private IEnumerable<KeyValuePair<string, byte[]>> Merged(string prefix)
+    {
+        var ranges = Enumerable.Range(0, _onDemand.Length).Where(i => _onDemand[i].StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        var next = 0;
+        foreach (var entry in Held(prefix))
+        {
+            for (; next < ranges.Count && string.CompareOrdinal(_onDemand[ranges[next]], entry.Key) < 0; next++)
+            {
+                foreach (var row in ReadChecked(_onDemand[ranges[next]], _onDemandCounts[ranges[next]])) yield return row;
+            }
+            yield return entry;
+        }
+        for (; next < ranges.Count; next++)
+        {
+            foreach (var row in ReadChecked(_onDemand[ranges[next]], _onDemandCounts[ranges[next]])) yield return row;
+        }
+    }
+
+    // The held entries whose keys start with prefix, in ordinal order: the loaded keys from the first at or after the prefix,
+    // merged with the added ones in the prefix's range.
+    private IEnumerable<KeyValuePair<string, byte[]>> Held(string prefix)
+    {
         var loaded = _loadedKeys;
         var at = Array.BinarySearch(loaded, prefix, StringComparer.Ordinal);
         if (at < 0) at = ~at;
@@ -53,55 +88,40 @@ public sealed class WorldState : IStateReader
             : _addedKeys.GetViewBetween(prefix, _addedKeys.Max!);
         using var added = range.TakeWhile(k => k.StartsWith(prefix, StringComparison.Ordinal)).GetEnumerator();
         var hasAdded = added.MoveNext();
-        StoredRows? stored = null;
-        try
+        while (true)
         {
-            while (true)
+            byte[]? loadedValue = null;
+            while (at < loaded.Length && loaded[at].StartsWith(prefix, StringComparison.Ordinal) && !_values.TryGetValue(loaded[at], out loadedValue)) at++; // deleted
+            var hasLoaded = at < loaded.Length && loaded[at].StartsWith(prefix, StringComparison.Ordinal);
+            if (!hasLoaded && !hasAdded) yield break;
+            if (hasLoaded && (!hasAdded || string.CompareOrdinal(loaded[at], added.Current) < 0))
             {
-                byte[]? loadedValue = null;
-                while (at < loaded.Length && loaded[at].StartsWith(prefix, StringComparison.Ordinal) && !_values.TryGetValue(loaded[at], out loadedValue)) at++; // deleted
-                var hasLoaded = at < loaded.Length && loaded[at].StartsWith(prefix, StringComparison.Ordinal);
-                if (!hasLoaded && !hasAdded) yield break;
-                string key;
-                byte[] value;
-                if (hasLoaded && (!hasAdded || string.CompareOrdinal(loaded[at], added.Current) < 0))
-                {
-                    (key, value) = (loaded[at++], loadedValue!);
-                }
-                else
-                {
-                    key = added.Current;
-                    hasAdded = added.MoveNext();
-                    value = _values[key];
-                }
-                if (ReferenceEquals(value, NotHeld))
-                {
-                    // The prefix's stored rows, read once from the first value not held and merged with the keys in order.
-                    stored ??= new StoredRows(_source!.ReadPrefix(prefix).GetEnumerator());
-                    value = Checked(key, stored.Find(key) ?? _source!.Read(key));
-                }
-                yield return new KeyValuePair<string, byte[]>(key, value);
+                yield return new KeyValuePair<string, byte[]>(loaded[at++], loadedValue!);
             }
-        }
-        finally
-        {
-            stored?.Dispose();
+            else
+            {
+                var key = added.Current;
+                hasAdded = added.MoveNext();
+                yield return new KeyValuePair<string, byte[]>(key, _values[key]);
+            }
         }
     }
 
-    // A store's rows of one prefix, read forward as a prefix read asks for keys in ordinal order.
-    private sealed class StoredRows(IEnumerator<KeyValuePair<string, byte[]>> rows) : IDisposable
+    // The source's rows of prefix (inside a prefix read on demand), each checked against the tree; when count is given (the
+    // whole prefix read on demand), as many rows as the state holds there, or StateValueMismatchException naming the prefix.
+    private IEnumerable<KeyValuePair<string, byte[]>> ReadChecked(string prefix, int? count)
     {
-        private bool _more = rows.MoveNext();
-
-        // The row of key, or null when the rows passed it without holding it (a store whose order differs: read alone then).
-        public byte[]? Find(string key)
+        var read = 0;
+        foreach (var (key, value) in _source!.ReadPrefix(prefix))
         {
-            while (_more && string.CompareOrdinal(rows.Current.Key, key) < 0) _more = rows.MoveNext();
-            return _more && rows.Current.Key == key ? rows.Current.Value : null;
+            if (!key.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            read++;
+            yield return new KeyValuePair<string, byte[]>(key, Checked(key, value));
         }
-
-        public void Dispose() => rows.Dispose();
+        if (count is { } expected && read != expected)
+        {
+            throw new StateValueMismatchException(prefix, $"The store holds {read} entries under state prefix '{prefix}', the state {expected}.");
+        }
     }
 
     // A value read from the source: the one the tree holds the hash of, or StateValueMismatchException.
@@ -112,44 +132,59 @@ public sealed class WorldState : IStateReader
     }
 
     /// <summary>
-    /// From now on the values of the keys that start with one of <paramref name="prefixes"/> are not held in memory (those held
-    /// now are let go, and those <see cref="Apply"/> writes later are not kept): <see cref="TryGet"/> and <see cref="WithPrefix"/>
-    /// read them from <paramref name="source"/> and check each against the value hash the tree holds for its key, throwing
-    /// <see cref="StateValueMismatchException"/> when it differs or is missing (the source must hold this state's values: a
-    /// node's store after the block this state has applied). <see cref="Apply"/> must only run once the source holds its
-    /// changes. Returns how many values were let go.
+    /// From now on the keys and values of the entries whose keys start with one of <paramref name="prefixes"/> are not held in
+    /// memory (those held now are let go, and those <see cref="Apply"/> writes later are not kept; only how many there are under
+    /// each prefix is): <see cref="Contains"/> asks the tree, <see cref="TryGet"/> and <see cref="WithPrefix"/> read them from
+    /// <paramref name="source"/> and check each against the tree, throwing <see cref="StateValueMismatchException"/> when a
+    /// value differs or is missing, the source holds a key the tree does not, or a read of a whole prefix finds another number
+    /// of rows (the source must hold this state's entries: a node's store after the block this state has applied). A read of a
+    /// narrower prefix does not find a missing row: a read of its key or of the whole prefix does. <see cref="Apply"/> must only
+    /// run once the source holds its changes. Called once. Returns how many entries were let go.
     /// </summary>
+    /// <exception cref="ArgumentException">A prefix is repeated or starts with another.</exception>
+    /// <exception cref="InvalidOperationException">Called before.</exception>
     public int ReadOnDemand(IStateValueSource source, IReadOnlyList<string> prefixes)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(prefixes);
-        _source = source;
-        _onDemand = [.. _onDemand.Union(prefixes, StringComparer.Ordinal)];
-        var released = 0;
-        foreach (var prefix in prefixes)
+        if (_source is not null) throw new InvalidOperationException("The state reads values on demand already.");
+        var sorted = prefixes.Order(StringComparer.Ordinal).ToArray();
+        for (var i = 1; i < sorted.Length; i++)
         {
-            var at = Array.BinarySearch(_loadedKeys, prefix, StringComparer.Ordinal);
-            for (at = at < 0 ? ~at : at; at < _loadedKeys.Length && _loadedKeys[at].StartsWith(prefix, StringComparison.Ordinal); at++) released += Release(_loadedKeys[at]);
-            foreach (var key in _addedKeys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal))) released += Release(key);
+            if (sorted[i].StartsWith(sorted[i - 1], StringComparison.Ordinal)) throw new ArgumentException($"Prefix '{sorted[i]}' starts with '{sorted[i - 1]}'.", nameof(prefixes));
         }
-        return released;
+        var counts = new int[sorted.Length];
+        for (var i = 0; i < sorted.Length; i++)
+        {
+            var at = Array.BinarySearch(_loadedKeys, sorted[i], StringComparer.Ordinal);
+            for (at = at < 0 ? ~at : at; at < _loadedKeys.Length && _loadedKeys[at].StartsWith(sorted[i], StringComparison.Ordinal); at++)
+            {
+                if (_values.Remove(_loadedKeys[at])) counts[i]++;
+            }
+            var added = _addedKeys.Where(k => k.StartsWith(sorted[i], StringComparison.Ordinal)).ToList();
+            foreach (var key in added)
+            {
+                _addedKeys.Remove(key);
+                if (_values.Remove(key)) counts[i]++;
+            }
+        }
+        (_source, _onDemand, _onDemandCounts) = (source, sorted, counts);
+        if (counts.Sum() > 0)
+        {
+            _loadedKeys = [.. _loadedKeys.Where(k => OnDemandIndex(k) < 0)];
+            _values.TrimExcess(); // a map sized for the keys let go is as large as one holding them (100 MB at 3.7 million keys)
+        }
+        return counts.Sum();
     }
 
-    private int Release(string key)
+    // The index of the prefix read on demand that key starts with, or -1.
+    private int OnDemandIndex(string key)
     {
-        ref var value = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(_values, key);
-        if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref value) || ReferenceEquals(value, NotHeld)) return 0;
-        value = NotHeld;
-        return 1;
-    }
-
-    private bool IsOnDemand(string key)
-    {
-        foreach (var prefix in _onDemand)
+        for (var i = 0; i < _onDemand.Length; i++)
         {
-            if (key.StartsWith(prefix, StringComparison.Ordinal)) return true;
+            if (key.StartsWith(_onDemand[i], StringComparison.Ordinal)) return i;
         }
-        return false;
+        return -1;
     }
 
     /// <summary>Builds a state from stored entries.</summary>
@@ -284,16 +319,16 @@ public sealed class WorldState : IStateReader
     }
 
     /// <inheritdoc/>
-    /// <exception cref="StateValueMismatchException">A value not held was missing from the source or differed (<see cref="ReadOnDemand"/>).</exception>
+    /// <exception cref="StateValueMismatchException">A value read on demand was missing from the source or differed (<see cref="ReadOnDemand"/>).</exception>
     public bool TryGet(string key, [NotNullWhen(true)] out byte[]? value)
     {
-        if (!_values.TryGetValue(key, out value)) return false;
-        if (ReferenceEquals(value, NotHeld)) value = Checked(key, _source!.Read(key));
-        return true;
+        if (_onDemand.Length == 0 || OnDemandIndex(key) < 0) return _values.TryGetValue(key, out value);
+        value = Tree.TryGetValueHash(KeyHash(key), out _) ? Checked(key, _source!.Read(key)) : null;
+        return value is not null;
     }
 
     /// <inheritdoc/>
-    public bool Contains(string key) => _values.ContainsKey(key);
+    public bool Contains(string key) => _onDemand.Length == 0 || OnDemandIndex(key) < 0 ? _values.ContainsKey(key) : Tree.TryGetValueHash(KeyHash(key), out _);
 
     /// <summary>The tree this state would have after <paramref name="changes"/>, without applying them.</summary>
     public SparseMerkleTree Preview(StateChangeSet changes) =>
@@ -302,25 +337,28 @@ public sealed class WorldState : IStateReader
     /// <summary>Applies <paramref name="changes"/>; <paramref name="tree"/> is their <see cref="Preview"/> when already computed.</summary>
     public void Apply(StateChangeSet changes, SparseMerkleTree? tree = null)
     {
+        var before = Tree;
         Tree = tree ?? Preview(changes);
         foreach (var (key, value) in changes.Entries)
         {
-            if (value is null)
+            if (_onDemand.Length > 0 && OnDemandIndex(key) is >= 0 and var i)
+            {
+                // Not held: only counted (a new key adds one, a deleted one takes one away).
+                var existed = before.TryGetValueHash(KeyHash(key), out _);
+                _onDemandCounts[i] += value is null ? (existed ? -1 : 0) : (existed ? 0 : 1);
+            }
+            else if (value is null)
             {
                 if (_values.Remove(key)) _addedKeys.Remove(key);
             }
+            else if (_values.TryAdd(key, value))
+            {
+                // A new key, or one deleted since the load (still in the loaded keys).
+                if (Array.BinarySearch(_loadedKeys, key, StringComparer.Ordinal) < 0) _addedKeys.Add(key);
+            }
             else
             {
-                var kept = _onDemand.Length > 0 && IsOnDemand(key) ? NotHeld : value;
-                if (_values.TryAdd(key, kept))
-                {
-                    // A new key, or one deleted since the load (still in the loaded keys).
-                    if (Array.BinarySearch(_loadedKeys, key, StringComparer.Ordinal) < 0) _addedKeys.Add(key);
-                }
-                else
-                {
-                    _values[key] = kept;
-                }
+                _values[key] = value;
             }
         }
     }

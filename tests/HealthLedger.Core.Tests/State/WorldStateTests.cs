@@ -89,7 +89,7 @@ public class WorldStateTests
             var store = new Store(loaded);
             var model = new SortedDictionary<string, byte[]>(loaded.ToDictionary(e => e.Key, e => e.Value), StringComparer.Ordinal);
             Assert.Equal(model.Keys.Count(k => onDemand.Any(p => k.StartsWith(p, StringComparison.Ordinal))), state.ReadOnDemand(store, onDemand));
-            Check(state, model);
+            Check(state, model, onDemand);
             foreach (var block in blocks)
             {
                 // As a node does: the store commits the block, then the state applies it.
@@ -101,12 +101,12 @@ public class WorldStateTests
                     if (value is null) model.Remove(key);
                     else model[key] = value;
                 }
-                Check(state, model);
-                // A prefix read reads the store's rows once: a key is read alone only where the store's order (UTF-8) is not
-                // the state's (ordinal), around characters above U+FFFF and from U+E000 to U+FFFF.
+                Check(state, model, onDemand);
+                // A prefix read reads the store's rows of the prefix in one go: no key alone.
                 store.Reads.Clear();
                 _ = state.WithPrefix("a/").ToList();
-                Assert.All(store.Reads, k => Assert.Contains(k, c => char.IsSurrogate(c) || c >= '\uE000'));
+                _ = state.WithPrefix("").ToList();
+                Assert.Empty(store.Reads);
                 foreach (var key in model.Keys)
                 {
                     store.Reads.Clear();
@@ -115,6 +115,14 @@ public class WorldStateTests
                     Assert.True(state.Contains(key));
                     // Only the values under the on-demand prefixes are read from the store.
                     Assert.Equal(onDemand.Any(p => key.StartsWith(p, StringComparison.Ordinal)) ? [key] : [], store.Reads);
+                }
+                // A key the state does not hold is not looked for in the store: the tree says it is not there.
+                foreach (var key in Prefixes.Select(p => p + "absent"))
+                {
+                    store.Reads.Clear();
+                    Assert.False(state.TryGet(key, out _));
+                    Assert.False(state.Contains(key));
+                    Assert.Empty(store.Reads);
                 }
             }
         }, iter: 300);
@@ -136,13 +144,34 @@ public class WorldStateTests
         Assert.True(state.Contains("entry/020")); // the key is the state's: no read
         Assert.True(state.TryGet("entry/021", out _));
 
-        store.Rows.Remove("entry/020"); // a row deleted from the store
+        store.Rows.Remove("entry/020"); // a row deleted from the store: found by a read of its key or of the whole prefix
         Assert.Equal("entry/020", Assert.Throws<StateValueMismatchException>(() => state.TryGet("entry/020", out _)).Key);
-        Assert.Equal("entry/020", Assert.Throws<StateValueMismatchException>(() => state.WithPrefix("entry/02").ToList()).Key);
+        var missing = Assert.Throws<StateValueMismatchException>(() => state.WithPrefix("entry/").ToList());
+        Assert.Equal("entry/", missing.Key);
+        Assert.Contains("49 entries", missing.Message, StringComparison.Ordinal);
+        Assert.Equal("entry/", Assert.Throws<StateValueMismatchException>(() => state.Entries.ToList()).Key);
         store.Rows["entry/020"] = [20, 1]; // put back as it was
         Assert.Equal([(byte)20, 1], state.WithPrefix("entry/02").First().Value);
+        Assert.Equal(51, state.Entries.Count());
+
+        store.Rows["entry/020x"] = [1]; // a row the chain never wrote
+        Assert.Equal("entry/020x", Assert.Throws<StateValueMismatchException>(() => state.WithPrefix("entry/02").ToList()).Key);
+        Assert.False(state.TryGet("entry/020x", out _)); // not the state's: not read
+        store.Rows.Remove("entry/020x");
         Assert.True(state.TryGet("patient/p1", out var held)); // held: the store has no such row
         Assert.Equal([(byte)7], held);
+    }
+
+    [Fact]
+    public void Prefixes_read_on_demand_are_named_once_and_do_not_nest()
+    {
+        var state = WorldState.Load([new("entry/1", [1]), new("care/1", [2])]);
+        var store = new Store([new("entry/1", [1]), new("care/1", [2])]);
+        Assert.Throws<ArgumentException>(() => state.ReadOnDemand(store, ["entry/", "entry/1"]));
+        Assert.Equal(2, state.Count); // nothing let go
+        Assert.Equal(2, state.ReadOnDemand(store, ["entry/", "care/"]));
+        Assert.Equal(2, state.Count);
+        Assert.Throws<InvalidOperationException>(() => state.ReadOnDemand(store, ["patient/"]));
     }
 
     // A store of state rows as a node's is: rows in the order of their keys' UTF-8 bytes (which differs from the state's ordinal
@@ -153,7 +182,7 @@ public class WorldStateTests
 
         public List<string> Reads { get; } = [];
 
-        private static readonly Comparer<string> Utf8Order = Comparer<string>.Create(static (x, y) =>
+        public static readonly Comparer<string> Utf8Order = Comparer<string>.Create(static (x, y) =>
             System.Text.Encoding.UTF8.GetBytes(x).AsSpan().SequenceCompareTo(System.Text.Encoding.UTF8.GetBytes(y)));
 
         public void Commit(StateChangeSet changes)
@@ -174,13 +203,19 @@ public class WorldStateTests
         public IEnumerable<KeyValuePair<string, byte[]>> ReadPrefix(string prefix) => Rows.Where(r => r.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList();
     }
 
-    private static void Check(WorldState state, SortedDictionary<string, byte[]> model)
+    // The state's ordered reads against the model's: ordinal key order, except within a prefix read on demand, whose entries
+    // come in the store's order (UTF-8).
+    private static void Check(WorldState state, SortedDictionary<string, byte[]> model, string[]? onDemand = null)
     {
+        var order = Comparer<string>.Create((x, y) =>
+            onDemand?.FirstOrDefault(p => x.StartsWith(p, StringComparison.Ordinal)) is { } p && y.StartsWith(p, StringComparison.Ordinal)
+                ? Store.Utf8Order.Compare(x, y)
+                : string.CompareOrdinal(x, y));
         Assert.Equal(model.Count, state.Count);
-        Assert.Equal(model.Select(e => (e.Key, e.Value[0])), state.Entries.Select(e => (e.Key, e.Value[0])));
+        Assert.Equal(model.OrderBy(e => e.Key, order).Select(e => (e.Key, e.Value[0])), state.Entries.Select(e => (e.Key, e.Value[0])));
         foreach (var prefix in Prefixes.Append("a").Append("a/\uffff0").Append("\U0001F600"))
         {
-            Assert.Equal(model.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(e => (e.Key, Convert.ToHexString(e.Value))),
+            Assert.Equal(model.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal)).OrderBy(e => e.Key, order).Select(e => (e.Key, Convert.ToHexString(e.Value))),
                 state.WithPrefix(prefix).Select(e => (e.Key, Convert.ToHexString(e.Value))));
         }
     }
