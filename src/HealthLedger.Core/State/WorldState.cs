@@ -13,10 +13,12 @@ namespace HealthLedger.Core.State;
 public sealed class WorldState : IStateReader
 {
     private readonly Dictionary<string, byte[]> _values;
+    private readonly RecentValues _recent = new(RecentCapacity);
     private IStateValueSource? _source;
     // The prefixes read on demand (none nested in another), in ordinal order, with how many entries each holds now.
     private string[] _onDemand = [];
     private int[] _onDemandCounts = [];
+    private bool[] _keptRecent = []; // per prefix read on demand: its values read recently are kept (RecentCapacity)
     // The held keys in ordinal order: those a load found, in one array (8 bytes a key; a key deleted since stays in it and is
     // skipped, as _values no longer holds it), and those added since, not in the array, in a sorted set (48 bytes a key). A
     // start at 100,000 patients loads 3.7 million keys: a sorted set of them all was 180 MB and a serial sort beside the key map.
@@ -139,14 +141,23 @@ public sealed class WorldState : IStateReader
     /// value differs or is missing, the source holds a key the tree does not, or a read of a whole prefix finds another number
     /// of rows (the source must hold this state's entries: a node's store after the block this state has applied). A read of a
     /// narrower prefix does not find a missing row: a read of its key or of the whole prefix does. <see cref="Apply"/> must only
-    /// run once the source holds its changes. Called once. Returns how many entries were let go.
+    /// run once the source holds its changes. The values of the prefixes in <paramref name="keepRecent"/> that <see cref="TryGet"/>
+    /// read are kept for the reads that follow (about the <see cref="RecentCapacity"/> most recent), each used only while it hashes
+    /// to the tree's value hash for its key: a block that changed the key makes the next read ask the source again, but a value
+    /// changed in the source outside the node is found only once the kept value has been let go. Called once. Returns how many
+    /// entries were let go.
     /// </summary>
-    /// <exception cref="ArgumentException">A prefix is repeated or starts with another.</exception>
+    /// <exception cref="ArgumentException">A prefix is repeated or starts with another, or one to keep is not read on demand.</exception>
     /// <exception cref="InvalidOperationException">Called before.</exception>
-    public int ReadOnDemand(IStateValueSource source, IReadOnlyList<string> prefixes)
+    public int ReadOnDemand(IStateValueSource source, IReadOnlyList<string> prefixes, IReadOnlyList<string>? keepRecent = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(prefixes);
+        keepRecent ??= [];
+        if (keepRecent.FirstOrDefault(k => !prefixes.Contains(k, StringComparer.Ordinal)) is { } stray)
+        {
+            throw new ArgumentException($"Prefix '{stray}' is not one of those read on demand.", nameof(keepRecent));
+        }
         if (_source is not null) throw new InvalidOperationException("The state reads values on demand already.");
         var sorted = prefixes.Order(StringComparer.Ordinal).ToArray();
         for (var i = 1; i < sorted.Length; i++)
@@ -169,6 +180,7 @@ public sealed class WorldState : IStateReader
             }
         }
         (_source, _onDemand, _onDemandCounts) = (source, sorted, counts);
+        _keptRecent = [.. sorted.Select(p => keepRecent.Contains(p, StringComparer.Ordinal))];
         if (counts.Sum() > 0)
         {
             _loadedKeys = [.. _loadedKeys.Where(k => OnDemandIndex(k) < 0)];
@@ -322,9 +334,63 @@ public sealed class WorldState : IStateReader
     /// <exception cref="StateValueMismatchException">A value read on demand was missing from the source or differed (<see cref="ReadOnDemand"/>).</exception>
     public bool TryGet(string key, [NotNullWhen(true)] out byte[]? value)
     {
-        if (_onDemand.Length == 0 || OnDemandIndex(key) < 0) return _values.TryGetValue(key, out value);
-        value = Tree.TryGetValueHash(KeyHash(key), out _) ? Checked(key, _source!.Read(key)) : null;
-        return value is not null;
+        var prefix = _onDemand.Length == 0 ? -1 : OnDemandIndex(key);
+        if (prefix < 0) return _values.TryGetValue(key, out value);
+        if (!Tree.TryGetValueHash(KeyHash(key), out var expected))
+        {
+            value = null;
+            return false;
+        }
+        // A value read or written recently is used when it is still the tree's (a later block may have changed the key).
+        if (_keptRecent[prefix] && _recent.Get(key) is { } recent && Hashing.Sha256(recent) == expected)
+        {
+            value = recent;
+            return true;
+        }
+        value = Checked(key, _source!.Read(key));
+        if (_keptRecent[prefix]) _recent.Add(key, value);
+        return true;
+    }
+
+    /// <summary>
+    /// How many values read on demand are kept for reads to come, of the prefixes <see cref="ReadOnDemand"/> was asked to keep
+    /// (those read most recently, about; each checked against the tree when used): a block's reads of the same patient's care
+    /// relationships and category keys, and a request's, are not a store read each (a PostgreSQL store is a network round trip away).
+    /// </summary>
+    public const int RecentCapacity = 65_536;
+
+    // The values read on demand most recently, in two generations (a read in the older one moves the value to the newer; when
+    // the newer is half the capacity it becomes the older, and the older is let go). Read from the threads that hold the
+    // node's read lock at once, so locked.
+    private sealed class RecentValues(int capacity)
+    {
+        private readonly Lock _lock = new();
+        private Dictionary<string, byte[]> _newer = new(StringComparer.Ordinal);
+        private Dictionary<string, byte[]> _older = new(StringComparer.Ordinal);
+
+        public byte[]? Get(string key)
+        {
+            lock (_lock)
+            {
+                if (_newer.TryGetValue(key, out var value)) return value;
+                if (!_older.Remove(key, out value)) return null;
+                Put(key, value);
+                return value;
+            }
+        }
+
+        public void Add(string key, byte[] value)
+        {
+            lock (_lock) Put(key, value);
+        }
+
+        private void Put(string key, byte[] value)
+        {
+            _newer[key] = value;
+            if (_newer.Count < capacity / 2) return;
+            _older = _newer;
+            _newer = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        }
     }
 
     /// <inheritdoc/>

@@ -88,7 +88,7 @@ public class WorldStateTests
             var state = WorldState.Load(loaded);
             var store = new Store(loaded);
             var model = new SortedDictionary<string, byte[]>(loaded.ToDictionary(e => e.Key, e => e.Value), StringComparer.Ordinal);
-            Assert.Equal(model.Keys.Count(k => onDemand.Any(p => k.StartsWith(p, StringComparison.Ordinal))), state.ReadOnDemand(store, onDemand));
+            Assert.Equal(model.Keys.Count(k => onDemand.Any(p => k.StartsWith(p, StringComparison.Ordinal))), state.ReadOnDemand(store, onDemand, ["a/"]));
             Check(state, model, onDemand);
             foreach (var block in blocks)
             {
@@ -113,8 +113,14 @@ public class WorldStateTests
                     Assert.True(state.TryGet(key, out var value));
                     Assert.Equal(model[key], value);
                     Assert.True(state.Contains(key));
-                    // Only the values under the on-demand prefixes are read from the store.
-                    Assert.Equal(onDemand.Any(p => key.StartsWith(p, StringComparison.Ordinal)) ? [key] : [], store.Reads);
+                    // Only the values under the on-demand prefixes are read from the store, at most once while they are the tree's.
+                    if (!onDemand.Any(p => key.StartsWith(p, StringComparison.Ordinal))) Assert.Empty(store.Reads);
+                    Assert.True(store.Reads.Count <= 1);
+                    // Read again: from the store unless its prefix's values are kept ("a/") and it is still the tree's.
+                    store.Reads.Clear();
+                    Assert.True(state.TryGet(key, out var again));
+                    Assert.Equal(model[key], again);
+                    Assert.Equal(key.StartsWith("\U0001F600/", StringComparison.Ordinal) ? [key] : [], store.Reads);
                 }
                 // A key the state does not hold is not looked for in the store: the tree says it is not there.
                 foreach (var key in Prefixes.Select(p => p + "absent"))
@@ -163,6 +169,28 @@ public class WorldStateTests
     }
 
     [Fact]
+    public void A_value_read_on_demand_is_kept_while_it_is_the_trees_and_read_again_once_a_block_changed_it()
+    {
+        var rows = new List<KeyValuePair<string, byte[]>> { new("care/p1/d1", [1]), new("care/p1/d2", [2]) };
+        var state = WorldState.Load(rows);
+        var store = new Store(rows);
+        state.ReadOnDemand(store, ["care/"], ["care/"]);
+        Assert.True(state.TryGet("care/p1/d1", out var first));
+        Assert.True(state.TryGet("care/p1/d1", out var again));
+        Assert.Equal([(byte)1], again);
+        Assert.Equal(["care/p1/d1"], store.Reads); // once
+
+        var changes = new StateChangeSet([new("care/p1/d1", [9])]);
+        store.Commit(changes);
+        state.Apply(changes);
+        store.Reads.Clear();
+        Assert.True(state.TryGet("care/p1/d1", out var changed));
+        Assert.Equal([(byte)9], changed); // not the value kept from before the block
+        Assert.Equal(["care/p1/d1"], store.Reads);
+        Assert.Equal([(byte)1], first);
+    }
+
+    [Fact]
     public void Prefixes_read_on_demand_are_named_once_and_do_not_nest()
     {
         var state = WorldState.Load([new("entry/1", [1]), new("care/1", [2])]);
@@ -172,6 +200,7 @@ public class WorldStateTests
         Assert.Equal(2, state.ReadOnDemand(store, ["entry/", "care/"]));
         Assert.Equal(2, state.Count);
         Assert.Throws<InvalidOperationException>(() => state.ReadOnDemand(store, ["patient/"]));
+        Assert.Throws<ArgumentException>(() => WorldState.Load([]).ReadOnDemand(store, ["entry/"], ["care/"])); // kept but not read on demand
     }
 
     // A store of state rows as a node's is: rows in the order of their keys' UTF-8 bytes (which differs from the state's ordinal

@@ -45,7 +45,7 @@ public class StateOnDemandTests
         }
         var ledger = node.App.Services.GetRequiredService<LedgerNode>();
         var entry = Assert.Single(ledger.ScanState("entry/"));
-        Assert.Equal(entry.Value, ledger.GetState(entry.Key));
+        Assert.Equal(entry.Value, ledger.GetState(entry.Key)); // read by its key: not kept (LedgerNode.KeptRecentPrefixes)
         Assert.Null(ledger.StateDamage);
 
         Tamper(data, entry.Key);
