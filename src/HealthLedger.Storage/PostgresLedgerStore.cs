@@ -481,8 +481,11 @@ public sealed class PostgresLedgerStore : ILedgerStore
     {
         ArgumentNullException.ThrowIfNull(prefix);
         using var connection = _source.OpenConnection();
-        using var command = new NpgsqlCommand("SELECT key, value FROM state WHERE key >= $1 ORDER BY key", connection);
+        // Bounded above: a reader disposed early still reads the rows a query selected, and a prefix's are usually few.
+        var upper = KeyRange.UpperBound(prefix);
+        using var command = new NpgsqlCommand(upper is null ? "SELECT key, value FROM state WHERE key >= $1 ORDER BY key" : "SELECT key, value FROM state WHERE key >= $1 AND key < $2 ORDER BY key", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = prefix, NpgsqlDbType = NpgsqlDbType.Text });
+        if (upper is not null) command.Parameters.Add(new NpgsqlParameter { Value = upper, NpgsqlDbType = NpgsqlDbType.Text });
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {

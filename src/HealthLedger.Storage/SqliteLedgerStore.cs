@@ -325,8 +325,10 @@ public sealed class SqliteLedgerStore : ILedgerStore
         ArgumentNullException.ThrowIfNull(prefix);
         using var connection = OpenReader();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT key, value FROM state WHERE key >= $p ORDER BY key";
+        var upper = KeyRange.UpperBound(prefix);
+        command.CommandText = upper is null ? "SELECT key, value FROM state WHERE key >= $p ORDER BY key" : "SELECT key, value FROM state WHERE key >= $p AND key < $u ORDER BY key";
         command.Parameters.AddWithValue("$p", prefix);
+        if (upper is not null) command.Parameters.AddWithValue("$u", upper);
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {

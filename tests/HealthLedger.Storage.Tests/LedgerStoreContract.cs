@@ -449,21 +449,25 @@ public abstract class LedgerStoreContract : IDisposable
     {
         using var store = CreateStore();
         LedgerFixture.Fill(store, Net, blocks: 1);
-        string[] keys = ["a", "ab", "ab/", "ab/c", "ab/c/d", "ab0", "ab\u00e9", "ac", "b", "aB/x"];
+        // The store bounds a prefix's range above by the prefix with its last character raised ('/' + 1 = '0', U+D7FE + 1 =
+        // U+D7FF), and reads on unbounded from U+D7FF up.
+        string[] keys = ["a", "ab", "ab/", "ab/c", "ab/c/d", "ab0", "ab\u00e9", "ac", "b", "aB/x", "ab\ud7fe", "ab\ud7fez", "ab\ud7ff", "ab\ud7ffz"];
         var next = Net.Append(1_700_000_009_000, [Net.Register("one")]);
         store.Commit(next.Block, next.Execution.Receipts,
             new StateChangeSet(next.Execution.Changes.Entries.Concat(keys.Select(k => new KeyValuePair<string, byte[]?>("p/" + k, Encoding.UTF8.GetBytes(k))))));
         var all = store.ReadState().Select(kv => kv.Key).ToList();
         Assert.Equal(all.Order(StringComparer.Ordinal), all);
         Assert.Equal(all, store.ReadState("").Select(kv => kv.Key));
-        foreach (var prefix in new[] { "p/", "p/a", "p/ab", "p/ab/", "p/ab/c", "p/aB", "p/b", "p/z", "q", "p/ab\u00e9" })
+        foreach (var prefix in new[] { "p/", "p/a", "p/ab", "p/ab/", "p/ab/c", "p/aB", "p/b", "p/z", "q", "p/ab\u00e9", "p/ab\ud7fe", "p/ab\ud7ff" })
         {
             var expected = all.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList();
             var scanned = store.ReadState(prefix).ToList();
             Assert.Equal(expected, scanned.Select(kv => kv.Key));
             Assert.All(scanned, kv => Assert.Equal(kv.Key[2..], Encoding.UTF8.GetString(kv.Value)));
         }
-        Assert.Equal(new[] { "p/ab", "p/ab/", "p/ab/c", "p/ab/c/d", "p/ab0", "p/ab\u00e9" }, store.ReadState("p/ab").Select(kv => kv.Key));
+        Assert.Equal(new[] { "p/ab", "p/ab/", "p/ab/c", "p/ab/c/d", "p/ab0", "p/ab\u00e9", "p/ab\ud7fe", "p/ab\ud7fez", "p/ab\ud7ff", "p/ab\ud7ffz" }, store.ReadState("p/ab").Select(kv => kv.Key));
+        Assert.Equal(new[] { "p/ab/", "p/ab/c", "p/ab/c/d" }, store.ReadState("p/ab/").Select(kv => kv.Key));
+        Assert.Equal(new[] { "p/ab\ud7fe", "p/ab\ud7fez" }, store.ReadState("p/ab\ud7fe").Select(kv => kv.Key));
         Assert.Equal(Net.State.Entries.Where(e => e.Key.StartsWith("user/", StringComparison.Ordinal)).Select(e => e.Key).Order(StringComparer.Ordinal),
             store.ReadState("user/").Select(kv => kv.Key));
     }

@@ -11,7 +11,7 @@ public interface IStateValueSource
 
     /// <summary>
     /// The stored entries whose keys start with <paramref name="prefix"/>, in the store's key order (ordinal for the keys the
-    /// node writes); a state reading many values of one prefix merges them with its keys instead of reading each alone.
+    /// node writes): what a prefix read of the state returns, each checked against the state's tree.
     /// </summary>
     IEnumerable<KeyValuePair<string, byte[]>> ReadPrefix(string prefix);
 }

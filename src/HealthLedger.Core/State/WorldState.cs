@@ -122,7 +122,7 @@ public sealed class WorldState : IStateReader
         }
         if (count is { } expected && read != expected)
         {
-            throw new StateValueMismatchException(prefix, $"The store holds {read} entries under state prefix '{prefix}', the state {expected}.");
+            throw new StateValueMismatchException(prefix, $"The store holds {read} entries under state prefix '{prefix}' where the state's tree holds {expected}.");
         }
     }
 

@@ -4,7 +4,8 @@ namespace HealthLedger.Node.Encounters;
 /// The content of an entry (PHI, only ever stored encrypted). Which fields apply depends on the entry type. Laid out for the
 /// read model, which keeps a summary of every entry (when, ward and bed, the amounts: 2 million at 100,000 patients): the free
 /// texts are held together apart (nothing when all are empty), and the optional amounts without <see cref="Nullable{T}"/>'s
-/// padding (96 bytes a summary, not 160). The properties, and so the sealed JSON and equality, are those of plain fields.
+/// padding (96 bytes a summary, not 160). The properties, and so the sealed JSON and equality, are those of plain fields,
+/// except that a text given as null reads as empty.
 /// </summary>
 public sealed record EntryDetails
 {
@@ -33,15 +34,15 @@ public sealed record EntryDetails
     public DateTimeOffset OccurredAt { get; init; }
     public string Ward { get; init; } = "";
     public string Bed { get; init; } = "";
-    public string Reason { get => _texts?.Reason ?? ""; init => _texts = Kept((_texts ?? NoTexts) with { Reason = value }); }
-    public string Notes { get => _texts?.Notes ?? ""; init => _texts = Kept((_texts ?? NoTexts) with { Notes = value }); }
-    public string Diagnosis { get => _texts?.Diagnosis ?? ""; init => _texts = Kept((_texts ?? NoTexts) with { Diagnosis = value }); }
-    public string Summary { get => _texts?.Summary ?? ""; init => _texts = Kept((_texts ?? NoTexts) with { Summary = value }); }
-    public string Service { get => _texts?.Service ?? ""; init => _texts = Kept((_texts ?? NoTexts) with { Service = value }); }
+    public string Reason { get => _texts?.Reason ?? ""; init => _texts = Kept((_texts ?? NoTexts) with { Reason = value ?? "" }); }
+    public string Notes { get => _texts?.Notes ?? ""; init => _texts = Kept((_texts ?? NoTexts) with { Notes = value ?? "" }); }
+    public string Diagnosis { get => _texts?.Diagnosis ?? ""; init => _texts = Kept((_texts ?? NoTexts) with { Diagnosis = value ?? "" }); }
+    public string Summary { get => _texts?.Summary ?? ""; init => _texts = Kept((_texts ?? NoTexts) with { Summary = value ?? "" }); }
+    public string Service { get => _texts?.Service ?? ""; init => _texts = Kept((_texts ?? NoTexts) with { Service = value ?? "" }); }
     public int? Quantity { get => _set.HasFlag(Set.Quantity) ? _quantity : null; init => (_quantity, _set) = (value ?? 0, value is null ? _set & ~Set.Quantity : _set | Set.Quantity); }
     public decimal? UnitPrice { get => _set.HasFlag(Set.UnitPrice) ? _unitPrice : null; init => (_unitPrice, _set) = (value ?? 0m, value is null ? _set & ~Set.UnitPrice : _set | Set.UnitPrice); }
     public decimal? Amount { get => _set.HasFlag(Set.Amount) ? _amount : null; init => (_amount, _set) = (value ?? 0m, value is null ? _set & ~Set.Amount : _set | Set.Amount); }
-    public string Method { get => _texts?.Method ?? ""; init => _texts = Kept((_texts ?? NoTexts) with { Method = value }); }
+    public string Method { get => _texts?.Method ?? ""; init => _texts = Kept((_texts ?? NoTexts) with { Method = value ?? "" }); }
     /// <summary>A payment recorded as a deposit: it may exceed the balance due and leaves a credit.</summary>
     public bool Deposit { get; init; }
 

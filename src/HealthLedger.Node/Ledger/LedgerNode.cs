@@ -545,8 +545,8 @@ public sealed class LedgerNode : IDisposable
     public static IReadOnlyList<string> KeptRecentPrefixes { get; } = ["care/", "catkey/"];
 
     /// <summary>
-    /// From now on the values under <see cref="OnDemandPrefixes"/> are read from the store when asked (called once the start has
-    /// loaded the read models). Returns how many values were let go.
+    /// From now on the keys and values under <see cref="OnDemandPrefixes"/> are not held: they are read from the store when asked
+    /// (called once the start has loaded the read models). Returns how many entries were let go.
     /// </summary>
     public int ReadStateValuesOnDemand()
     {
@@ -636,7 +636,7 @@ public sealed class LedgerNode : IDisposable
     private void NoteDamage(StateValueMismatchException e)
     {
         if (StateDamage is not null) return;
-        StateDamage = $"the stored value of state key '{e.Key}' does not match the state's tree at height {Tip.Height}";
+        StateDamage = $"{char.ToLowerInvariant(e.Message[0])}{e.Message[1..].TrimEnd('.')} at height {Tip.Height}"; // names a key or a prefix
         try
         {
             RecordDamage(StateDamage, "a read of the stored state");
