@@ -127,11 +127,12 @@ public sealed class WorldState : IStateReader
     }
 
     // A value read from the source: the one the tree holds the hash of, or StateValueMismatchException.
-    private byte[] Checked(string key, byte[]? read)
-    {
-        if (read is null || !Tree.TryGetValueHash(KeyHash(key), out var expected) || Hashing.Sha256(read) != expected) throw new StateValueMismatchException(key);
-        return read;
-    }
+    private byte[] Checked(string key, byte[]? read) =>
+        Tree.TryGetValueHash(KeyHash(key), out var expected) ? Checked(key, read, expected) : throw new StateValueMismatchException(key);
+
+    // A value read from the source for a key whose value hash the tree holds is expected.
+    private static byte[] Checked(string key, byte[]? read, Hash256 expected) =>
+        read is not null && Hashing.Sha256(read) == expected ? read : throw new StateValueMismatchException(key);
 
     /// <summary>
     /// From now on the keys and values of the entries whose keys start with one of <paramref name="prefixes"/> are not held in
@@ -181,15 +182,16 @@ public sealed class WorldState : IStateReader
         }
         (_source, _onDemand, _onDemandCounts) = (source, sorted, counts);
         _keptRecent = [.. sorted.Select(p => keepRecent.Contains(p, StringComparer.Ordinal))];
-        if (counts.Sum() > 0)
+        var released = counts.Sum();
+        if (released > 0)
         {
             _loadedKeys = [.. _loadedKeys.Where(k => OnDemandIndex(k) < 0)];
             _values.TrimExcess(); // a map sized for the keys let go is as large as one holding them (100 MB at 3.7 million keys)
         }
-        return counts.Sum();
+        return released;
     }
 
-    // The index of the prefix read on demand that key starts with, or -1.
+    // The index of the prefix read on demand that key starts with, or -1 (always before ReadOnDemand: a loop over none).
     private int OnDemandIndex(string key)
     {
         for (var i = 0; i < _onDemand.Length; i++)
@@ -334,20 +336,20 @@ public sealed class WorldState : IStateReader
     /// <exception cref="StateValueMismatchException">A value read on demand was missing from the source or differed (<see cref="ReadOnDemand"/>).</exception>
     public bool TryGet(string key, [NotNullWhen(true)] out byte[]? value)
     {
-        var prefix = _onDemand.Length == 0 ? -1 : OnDemandIndex(key);
+        var prefix = OnDemandIndex(key);
         if (prefix < 0) return _values.TryGetValue(key, out value);
         if (!Tree.TryGetValueHash(KeyHash(key), out var expected))
         {
             value = null;
             return false;
         }
-        // A value read or written recently is used when it is still the tree's (a later block may have changed the key).
+        // A value read recently is used when it is still the tree's (a later block may have changed the key).
         if (_keptRecent[prefix] && _recent.Get(key) is { } recent && Hashing.Sha256(recent) == expected)
         {
             value = recent;
             return true;
         }
-        value = Checked(key, _source!.Read(key));
+        value = Checked(key, _source!.Read(key), expected);
         if (_keptRecent[prefix]) _recent.Add(key, value);
         return true;
     }
@@ -394,7 +396,7 @@ public sealed class WorldState : IStateReader
     }
 
     /// <inheritdoc/>
-    public bool Contains(string key) => _onDemand.Length == 0 || OnDemandIndex(key) < 0 ? _values.ContainsKey(key) : Tree.TryGetValueHash(KeyHash(key), out _);
+    public bool Contains(string key) => OnDemandIndex(key) < 0 ? _values.ContainsKey(key) : Tree.TryGetValueHash(KeyHash(key), out _);
 
     /// <summary>The tree this state would have after <paramref name="changes"/>, without applying them.</summary>
     public SparseMerkleTree Preview(StateChangeSet changes) =>
@@ -407,7 +409,7 @@ public sealed class WorldState : IStateReader
         Tree = tree ?? Preview(changes);
         foreach (var (key, value) in changes.Entries)
         {
-            if (_onDemand.Length > 0 && OnDemandIndex(key) is >= 0 and var i)
+            if (OnDemandIndex(key) is >= 0 and var i)
             {
                 // Not held: only counted (a new key adds one, a deleted one takes one away).
                 var existed = before.TryGetValueHash(KeyHash(key), out _);
