@@ -26,10 +26,10 @@ internal static partial class Log
     [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "The kept state tree {File} was not used because {Reason}: this start hashed every state entry (a new one is kept at the next clean stop)")]
     public static partial void StateTreeUnusable(ILogger logger, string file, string reason);
 
-    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Integrity sweep started: the world state this start loaded, whose tree it built from the kept state tree without hashing the entries, is hashed in the background")]
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Integrity sweep started: the world state this start loaded, whose tree it built from the kept state tree without hashing the entries, is read again from the view it was loaded from and checked against that tree in the background")]
     public static partial void StateSweepStarted(ILogger logger);
 
-    [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "Integrity sweep passed: the world state loaded at height {Height} hashes to that block's state root ({Seconds:0.0} s)")]
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "Integrity sweep passed: the world state loaded at height {Height} matches that block's state tree, entry by entry ({Seconds:0.0} s)")]
     public static partial void StateSweepPassed(ILogger logger, ulong height, double seconds);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Committed block {Height} with {TxCount} transaction(s) ({Rejected} rejected) in {ElapsedMs} ms")]

@@ -77,6 +77,12 @@ public interface ILedgerStore : IDisposable
     /// </summary>
     IReadOnlyList<KeyValuePair<string, byte[]>> ReadAllState() => ReadState().ToList();
 
+    /// <summary>
+    /// Opens a view of the world state as it is now that lasts until it is disposed (<see cref="IStateSnapshot"/>; SQLite: read
+    /// transactions held open; PostgreSQL: a <c>REPEATABLE READ</c> transaction). The default reads the rows at once and holds them.
+    /// </summary>
+    IStateSnapshot OpenStateSnapshot() => new HeldStateSnapshot(ReadAllState());
+
     /// <summary>One state value as stored (not a node's in-memory copy), or null when the key is not in the state.</summary>
     byte[]? ReadStateValue(string key);
 

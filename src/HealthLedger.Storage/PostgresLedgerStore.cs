@@ -496,6 +496,63 @@ public sealed class PostgresLedgerStore : ILedgerStore
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// One connection of its own with a <c>REPEATABLE READ</c> transaction begun with a read of the tip height (which fixes its
+    /// snapshot), held open until the view is disposed; both reads are one query over the state's primary key in it.
+    /// </remarks>
+    public IStateSnapshot OpenStateSnapshot() => new PostgresStateSnapshot(_source);
+
+    private sealed class PostgresStateSnapshot : IStateSnapshot
+    {
+        private readonly Lock _lock = new();
+        private readonly NpgsqlConnection _connection;
+        private readonly NpgsqlTransaction _transaction;
+        private bool _disposed;
+
+        public PostgresStateSnapshot(NpgsqlDataSource source)
+        {
+            _connection = source.OpenConnection();
+            try
+            {
+                _transaction = _connection.BeginTransaction(IsolationLevel.RepeatableRead);
+                using var tip = new NpgsqlCommand("SELECT MAX(height) FROM blocks", _connection, _transaction);
+                tip.ExecuteScalar();
+            }
+            catch
+            {
+                _connection.Dispose();
+                throw;
+            }
+        }
+
+        public IReadOnlyList<KeyValuePair<string, byte[]>> ReadAll() => Read().ToList();
+
+        public IEnumerable<KeyValuePair<string, byte[]>> Read()
+        {
+            lock (_lock) ObjectDisposedException.ThrowIf(_disposed, this);
+            return Rows();
+        }
+
+        private IEnumerable<KeyValuePair<string, byte[]>> Rows()
+        {
+            using var command = new NpgsqlCommand("SELECT key, value FROM state ORDER BY key", _connection, _transaction);
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) yield return new(reader.GetString(0), Bytes(reader, 1));
+        }
+
+        public void Dispose()
+        {
+            lock (_lock)
+            {
+                if (_disposed) return;
+                _disposed = true;
+            }
+            _transaction.Dispose();
+            _connection.Dispose();
+        }
+    }
+
+    /// <inheritdoc/>
     public byte[]? ReadStateValue(string key) => Scalar("SELECT value FROM state WHERE key = $1", new NpgsqlParameter { Value = key, NpgsqlDbType = NpgsqlDbType.Text });
 
     /// <inheritdoc/>

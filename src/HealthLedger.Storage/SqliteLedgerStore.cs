@@ -339,60 +339,182 @@ public sealed class SqliteLedgerStore : ILedgerStore
     }
 
     /// <inheritdoc/>
-    /// <remarks>
-    /// Two readers, one from each end of the key order, meet in the middle, so that the rows' strings and arrays (3.7 million,
-    /// 1.2 GB at 100,000 patients) are made on two cores: each stops at the first key the other has already read, and the
-    /// overlap a race may leave is dropped when the halves are joined. Each reads in its own read transaction and notes the tip
-    /// height there; were they to differ (a commit between the two snapshots: the start-up check reads before the node
-    /// commits), the state is read again by one reader.
-    /// </remarks>
+    /// <remarks>Read from a view opened for it (<see cref="OpenStateSnapshot"/>: two readers meeting in the middle).</remarks>
     public IReadOnlyList<KeyValuePair<string, byte[]>> ReadAllState()
     {
-        var up = new List<KeyValuePair<string, byte[]>>();
-        var down = new List<KeyValuePair<string, byte[]>>();
-        string? lastUp = null, lastDown = null;
-        long? tipUp = null, tipDown = null;
-        try
-        {
-            Parallel.Invoke(
-                () => tipUp = ReadStateFromOneEnd(ascending: true, up, () => Volatile.Read(ref lastDown), key => Volatile.Write(ref lastUp, key)),
-                () => tipDown = ReadStateFromOneEnd(ascending: false, down, () => Volatile.Read(ref lastUp), key => Volatile.Write(ref lastDown, key)));
-        }
-        catch (AggregateException e)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
-        }
-        if (tipUp != tipDown) return ReadState().ToList();
-        var last = up.Count > 0 ? up[^1].Key : null;
-        for (var i = down.Count - 1; i >= 0; i--)
-        {
-            if (last is null || Utf8Order.Compare(down[i].Key, last) > 0) up.Add(down[i]);
-        }
-        return up;
+        using var snapshot = OpenStateSnapshot();
+        return snapshot.ReadAll();
     }
 
-    // Reads state rows from one end of the key order until the next key is one the reader from the other end has read (its
-    // last key, published after the row is kept); returns the tip height seen in the same read transaction.
-    private long? ReadStateFromOneEnd(bool ascending, List<KeyValuePair<string, byte[]>> rows, Func<string?> otherLast, Action<string> publish)
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Two read transactions on two connections of their own, each begun with a read of the tip height (which fixes its
+    /// snapshot), held open until the view is disposed: they do not block commits, but the write-ahead log's checkpoints stop
+    /// short of them. Were the two heights to differ (a commit between the two snapshots: the start-up check reads before the
+    /// node commits), the view is the first transaction's alone. <see cref="IStateSnapshot.ReadAll"/> reads from both ends of
+    /// the key order at once, so that the rows' strings and arrays (3.7 million, 1.2 GB at 100,000 patients) are made on two
+    /// cores: each reader stops at the first key the other has already read, and the overlap a race may leave is dropped when
+    /// the halves are joined; the key where they met is kept, so that <see cref="IStateSnapshot.Read"/> later reads each row
+    /// from the transaction it was read from then.
+    /// </remarks>
+    public IStateSnapshot OpenStateSnapshot() => new SqliteStateSnapshot(this);
+
+    private sealed class SqliteStateSnapshot : IStateSnapshot
     {
-        using var connection = OpenReader();
-        using var transaction = connection.BeginTransaction(deferred: true);
-        using var tip = connection.CreateCommand();
-        tip.Transaction = transaction;
-        tip.CommandText = "SELECT MAX(height) FROM blocks";
-        var height = tip.ExecuteScalar() as long?;
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = ascending ? "SELECT key, value FROM state ORDER BY key" : "SELECT key, value FROM state ORDER BY key DESC";
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        private readonly Lock _lock = new();
+        private (SqliteConnection Connection, SqliteTransaction Transaction)? _up;
+        private (SqliteConnection Connection, SqliteTransaction Transaction)? _down;
+        private bool _split; // ReadAll joined the two readers' rows: the rows up to _through are _up's, the rest _down's
+        private string? _through;
+        private bool _disposed;
+
+        public SqliteStateSnapshot(SqliteLedgerStore store)
         {
-            var key = reader.GetString(0);
-            if (otherLast() is { } met && (ascending ? Utf8Order.Compare(key, met) >= 0 : Utf8Order.Compare(key, met) <= 0)) break;
-            rows.Add(new(key, Blob(reader, 1)));
-            publish(key);
+            try
+            {
+                var (up, upTip) = Begin(store);
+                _up = up;
+                var (down, downTip) = Begin(store);
+                if (downTip == upTip)
+                {
+                    _down = down;
+                }
+                else
+                {
+                    down.Transaction.Dispose();
+                    down.Connection.Dispose();
+                }
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
         }
-        return height;
+
+        private static ((SqliteConnection Connection, SqliteTransaction Transaction) Held, long? Tip) Begin(SqliteLedgerStore store)
+        {
+            var connection = store.OpenReader();
+            try
+            {
+                var transaction = connection.BeginTransaction(deferred: true);
+                using var tip = connection.CreateCommand();
+                tip.Transaction = transaction;
+                tip.CommandText = "SELECT MAX(height) FROM blocks";
+                return ((connection, transaction), tip.ExecuteScalar() as long?);
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+        }
+
+        public IReadOnlyList<KeyValuePair<string, byte[]>> ReadAll()
+        {
+            var (up, down) = Transactions();
+            if (down is not { } other || _split) return Read().ToList();
+            var upRows = new List<KeyValuePair<string, byte[]>>();
+            var downRows = new List<KeyValuePair<string, byte[]>>();
+            string? lastUp = null, lastDown = null;
+            try
+            {
+                Parallel.Invoke(
+                    () => FromOneEnd(up, ascending: true, upRows, () => Volatile.Read(ref lastDown), key => Volatile.Write(ref lastUp, key)),
+                    () => FromOneEnd(other, ascending: false, downRows, () => Volatile.Read(ref lastUp), key => Volatile.Write(ref lastDown, key)));
+            }
+            catch (AggregateException e)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            }
+            var last = upRows.Count > 0 ? upRows[^1].Key : null;
+            for (var i = downRows.Count - 1; i >= 0; i--)
+            {
+                if (last is null || Utf8Order.Compare(downRows[i].Key, last) > 0) upRows.Add(downRows[i]);
+            }
+            lock (_lock)
+            {
+                _split = true;
+                _through = last;
+            }
+            return upRows;
+        }
+
+        public IEnumerable<KeyValuePair<string, byte[]>> Read()
+        {
+            var (up, down) = Transactions();
+            bool split;
+            string? through;
+            lock (_lock)
+            {
+                split = _split;
+                through = _through;
+            }
+            if (!split || down is not { } other)
+            {
+                foreach (var row in Rows(up, "SELECT key, value FROM state ORDER BY key", null)) yield return row;
+                yield break;
+            }
+            if (through is null)
+            {
+                foreach (var row in Rows(other, "SELECT key, value FROM state ORDER BY key", null)) yield return row;
+                yield break;
+            }
+            foreach (var row in Rows(up, "SELECT key, value FROM state WHERE key <= $k ORDER BY key", through)) yield return row;
+            foreach (var row in Rows(other, "SELECT key, value FROM state WHERE key > $k ORDER BY key", through)) yield return row;
+        }
+
+        private ((SqliteConnection Connection, SqliteTransaction Transaction) Up, (SqliteConnection Connection, SqliteTransaction Transaction)? Down) Transactions()
+        {
+            lock (_lock)
+            {
+                ObjectDisposedException.ThrowIf(_disposed || _up is null, this);
+                return (_up.Value, _down);
+            }
+        }
+
+        private static IEnumerable<KeyValuePair<string, byte[]>> Rows((SqliteConnection Connection, SqliteTransaction Transaction) at, string sql, string? key)
+        {
+            using var command = at.Connection.CreateCommand();
+            command.Transaction = at.Transaction;
+            command.CommandText = sql;
+            if (key is not null) command.Parameters.AddWithValue("$k", key);
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) yield return new(reader.GetString(0), Blob(reader, 1));
+        }
+
+        // Reads state rows from one end of the key order until the next key is one the reader from the other end has read (its
+        // last key, published after the row is kept).
+        private static void FromOneEnd((SqliteConnection Connection, SqliteTransaction Transaction) at, bool ascending, List<KeyValuePair<string, byte[]>> rows,
+            Func<string?> otherLast, Action<string> publish)
+        {
+            using var command = at.Connection.CreateCommand();
+            command.Transaction = at.Transaction;
+            command.CommandText = ascending ? "SELECT key, value FROM state ORDER BY key" : "SELECT key, value FROM state ORDER BY key DESC";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var key = reader.GetString(0);
+                if (otherLast() is { } met && (ascending ? Utf8Order.Compare(key, met) >= 0 : Utf8Order.Compare(key, met) <= 0)) break;
+                rows.Add(new(key, Blob(reader, 1)));
+                publish(key);
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (_lock)
+            {
+                if (_disposed) return;
+                _disposed = true;
+            }
+            foreach (var held in new[] { _up, _down })
+            {
+                if (held is not { } h) continue;
+                h.Transaction.Dispose();
+                h.Connection.Dispose();
+            }
+        }
     }
 
     /// <inheritdoc/>

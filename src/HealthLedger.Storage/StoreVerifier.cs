@@ -1,3 +1,4 @@
+using System.Globalization;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
@@ -181,13 +182,19 @@ public static class StoreVerifier
         // The world state is loaded and its tree rebuilt on another thread while the blocks are read, decoded and checked: the
         // two read the store only and meet at the end (the last block's state root). Start-up's wall time on two cores.
         var loading = Task.Run(() => LoadState(store, tip, keptTree));
+        var handedOn = false;
         try
         {
             var report = Quick(store, documents, certificates, checkedBefore, tip, loading);
             // A record is a cache, never a source of truth: when a check that used one fails, the check is done again without
             // it, so that a wrong record (edited, or of another chain with a matching block) cannot refuse a sound ledger.
             report = report.Ok || !report.UsedRecord ? report : Quick(store, documents, certificates, checkedBefore: null, tip, loading);
-            return report.Ok && loading.Result.RowsOnTrust is { } rows ? report with { StateRows = rows } : report;
+            if (report.Ok && loading.Result.OnTrust is { } onTrust)
+            {
+                handedOn = true;
+                return report with { StateOnTrust = onTrust };
+            }
+            return report;
         }
         finally
         {
@@ -203,33 +210,45 @@ public static class StoreVerifier
                 {
                 }
             }
+            // The view the state was loaded from is the report's only when the check passed on it.
+            if (!handedOn && loading.IsCompletedSuccessfully) loading.Result.OnTrust?.Dispose();
         }
     }
 
-    // The stored state with its tree: the kept tree when it is the tip block's (the rows and the kept tree's file read side by
-    // side; the entries are not hashed, and the rows are handed on for the sweep), else the tree built by hashing every entry
-    // on every core.
-    private static (WorldState State, IReadOnlyList<KeyValuePair<string, byte[]>>? RowsOnTrust) LoadState(ILedgerStore store, ulong tip,
-        Func<BlockHeader, SparseMerkleTree?>? keptTree)
+    // The stored state with its tree: the kept tree when it is the tip block's (the rows, from a view of the store that stays
+    // open, and the kept tree's file read side by side; the entries are not hashed, and the view is handed on for the sweep to
+    // read the same rows again), else the tree built by hashing every entry on every core.
+    private static (WorldState State, TrustedState? OnTrust) LoadState(ILedgerStore store, ulong tip, Func<BlockHeader, SparseMerkleTree?>? keptTree)
     {
-        SparseMerkleTree? kept = null;
-        IReadOnlyList<KeyValuePair<string, byte[]>> rows = [];
         if (keptTree is not null && store.ReadBlock(tip) is { } stored && BlockHeader.TryDecode(stored.Header, out var header, out _) && header!.Height == tip)
         {
-            Parallel.Invoke(() => rows = store.ReadAllState(), () => kept = keptTree(header));
-            if (kept is not null && kept.Count == rows.Count) return (WorldState.Load(rows, kept, Cores), rows);
+            SparseMerkleTree? kept = null;
+            IReadOnlyList<KeyValuePair<string, byte[]>> rows = [];
+            var snapshot = store.OpenStateSnapshot();
+            try
+            {
+                Parallel.Invoke(() => rows = snapshot.ReadAll(), () => kept = keptTree(header));
+                if (kept is not null && kept.Count == rows.Count)
+                {
+                    var state = WorldState.Load(rows, kept, Cores);
+                    return (state, new TrustedState(snapshot, kept));
+                }
+            }
+            catch
+            {
+                snapshot.Dispose();
+                throw;
+            }
+            snapshot.Dispose();
+            return (WorldState.Load(rows, Cores), null);
         }
-        else
-        {
-            rows = store.ReadAllState();
-        }
-        return (WorldState.Load(rows, Cores), null);
+        return (WorldState.Load(store.ReadAllState(), Cores), null);
     }
 
     private static void Cores(int count, Action<int> body) => Parallel.For(0, count, body);
 
     private static VerifyReport Quick(ILedgerStore store, DocumentStore documents, CertificateCheck? certificates, CheckedPrefix? checkedBefore,
-        ulong tip, Task<(WorldState State, IReadOnlyList<KeyValuePair<string, byte[]>>? RowsOnTrust)> loading)
+        ulong tip, Task<(WorldState State, TrustedState? OnTrust)> loading)
     {
         // An earlier check's record is used only while the block it ends at is still stored with its hash: the blocks up to it
         // (their rows, signatures and ciphertexts) are then not read again here. The integrity sweep re-reads them after the
@@ -366,30 +385,58 @@ public static class StoreVerifier
     }
 
     /// <summary>
-    /// The integrity sweep's check of a world state the start took on trust (<see cref="VerifyReport.StateTakenOnTrust"/>):
-    /// the root of the very rows the start loaded (<see cref="VerifyReport.StateRows"/>, whatever was committed since;
-    /// <see cref="WorldState.RootOf"/>: hashed through <paramref name="parallel"/> when given, no state or tree made) compared
-    /// with the state root of <paramref name="at"/>, the tip at start. Reads no store.
+    /// The integrity sweep's check of a world state the start took on trust (<see cref="VerifyReport.StateOnTrust"/>): every row
+    /// of the view the start loaded it from (<see cref="TrustedState.Rows"/>: the very rows, whatever was committed or changed in
+    /// the store since) must be a leaf of the tree the start took (<see cref="TrustedState.Tree"/>, whose root is the state root
+    /// of <paramref name="at"/>, the tip at start): its key hash there, with the SHA-256 of its value, and as many rows as leaves.
+    /// That is the check <see cref="WorldState.RootOf"/> = <paramref name="at"/>'s state root makes, without holding the rows or
+    /// their hashes: the rows are streamed and checked in chunks through <paramref name="parallel"/> when given.
     /// </summary>
-    /// <returns>A report whose <see cref="VerifyReport.Issue"/> names the mismatch (in block <paramref name="at"/>), or null.</returns>
-    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked between entries).</exception>
-    public static VerifyReport SweepState(IReadOnlyList<KeyValuePair<string, byte[]>> rows, BlockHeader at, ParallelFor? parallel, CancellationToken cancel)
+    /// <returns>A report whose <see cref="VerifyReport.Issue"/> names the first mismatch found (in block <paramref name="at"/>, by
+    /// key, never a value), or a passing one.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked between chunks).</exception>
+    /// <exception cref="ObjectDisposedException">The view was disposed.</exception>
+    public static VerifyReport SweepState(TrustedState state, BlockHeader at, ParallelFor? parallel, CancellationToken cancel)
     {
-        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(at);
-        Hash256 root;
-        try
+        var tree = state.Tree;
+        VerifyReport Damaged(string problem) => new(0, 0, tree.Root.ToString(), VerifyIssue.InBlock(at.Height, problem));
+        if (tree.Root != at.StateRoot) return Damaged($"the kept state tree (root {tree.Root}) is not block {at.Height}'s state root {at.StateRoot}");
+        const int Chunk = 8192;
+        var chunk = new List<KeyValuePair<string, byte[]>>(Chunk);
+        var problems = new string?[Chunk];
+        var run = parallel ?? (static (count, body) =>
         {
-            root = WorldState.RootOf(rows, parallel, cancel);
-        }
-        catch (ArgumentException)
+            for (var i = 0; i < count; i++) body(i);
+        });
+        long rows = 0;
+        string? Check()
         {
-            return new VerifyReport(0, 0, "", VerifyIssue.InBlock(at.Height, "two stored state keys have the same key hash"));
+            cancel.ThrowIfCancellationRequested();
+            Array.Clear(problems);
+            run(chunk.Count, i =>
+            {
+                var (key, value) = chunk[i];
+                if (!tree.TryGetValueHash(WorldState.KeyHash(key), out var expected)) problems[i] = $"the stored world state holds key '{key}', which is not in block {at.Height}'s state";
+                else if (Hashing.Sha256(value) != expected) problems[i] = $"the stored value of key '{key}' does not match block {at.Height}'s state";
+            });
+            rows += chunk.Count;
+            var found = problems.FirstOrDefault(p => p is not null);
+            chunk.Clear();
+            return found;
         }
-        return root == at.StateRoot
-            ? new VerifyReport(0, 0, root.ToString(), null) { Tip = at }
-            : new VerifyReport(0, 0, root.ToString(), VerifyIssue.InBlock(at.Height,
-                $"the stored world state (root {root}) does not match block {at.Height}'s state root {at.StateRoot}"));
+        foreach (var row in state.Rows.Read())
+        {
+            chunk.Add(row);
+            if (chunk.Count == Chunk && Check() is { } problem) return Damaged(problem);
+        }
+        if (chunk.Count > 0 && Check() is { } last) return Damaged(last);
+        cancel.ThrowIfCancellationRequested();
+        return rows == tree.Count
+            ? new VerifyReport(0, 0, tree.Root.ToString(), null) { Tip = at }
+            : Damaged(string.Create(CultureInfo.InvariantCulture,
+                $"the stored world state holds {rows} entries, block {at.Height}'s state {tree.Count}: {(rows < tree.Count ? "entries are missing" : "entries were added")}"));
     }
 
     private static NetworkConfig? ReadNetwork(ILedgerStore store) =>

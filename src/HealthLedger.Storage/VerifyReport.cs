@@ -54,13 +54,14 @@ public sealed record VerifyReport(ulong Blocks, ulong Transactions, string State
     /// stop) instead of hashing every state entry: the integrity sweep (<see cref="StoreVerifier.SweepState"/>) hashes them
     /// after the start.
     /// </summary>
-    public bool StateTakenOnTrust => StateRows is not null;
+    public bool StateTakenOnTrust => StateOnTrust is not null;
 
     /// <summary>
-    /// When a passing quick check took the state on trust: the state rows it loaded (the node's state was built from them),
-    /// which the integrity sweep hashes (<see cref="StoreVerifier.SweepState"/>); null otherwise.
+    /// When a passing quick check took the state on trust: the view of the store it loaded the state from, still open, and the
+    /// tree it took on trust, which the integrity sweep checks the view's rows against (<see cref="StoreVerifier.SweepState"/>);
+    /// null otherwise. Whoever holds the report disposes the view.
     /// </summary>
-    public IReadOnlyList<KeyValuePair<string, byte[]>>? StateRows { get; init; }
+    public TrustedState? StateOnTrust { get; init; }
 
     /// <summary>
     /// <see cref="VerifyMode.Quick"/> only: the document files not to set aside as uploads whose commit never happened: the
@@ -74,4 +75,17 @@ public sealed record VerifyReport(ulong Blocks, ulong Transactions, string State
 
     /// <summary><see cref="VerifyMode.Quick"/> only: the referenced documents not stored here (a replicated network fetches them from peers).</summary>
     public IReadOnlyList<DocumentRef> MissingDocuments { get; init; } = [];
+}
+
+/// <summary>
+/// The world state a start-up check took on trust (<see cref="VerifyReport.StateOnTrust"/>): the view of the store its rows were
+/// loaded from (<see cref="IStateSnapshot"/>, open until disposed), and the tree taken with them (<see cref="StateTreeFile"/>,
+/// whose root is the tip block's state root).
+/// </summary>
+/// <param name="Rows">The view the state was loaded from.</param>
+/// <param name="Tree">The state's tree as the start took it: its leaves are the (key hash, value hash) the rows must have.</param>
+public sealed record TrustedState(IStateSnapshot Rows, SparseMerkleTree Tree) : IDisposable
+{
+    /// <summary>Ends the view (<see cref="IDisposable.Dispose"/> of <see cref="Rows"/>).</summary>
+    public void Dispose() => Rows.Dispose();
 }

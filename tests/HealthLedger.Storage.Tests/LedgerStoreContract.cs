@@ -361,6 +361,45 @@ public abstract class LedgerStoreContract : IDisposable
         var all = store.ReadAllState();
         Assert.Equal(streamed.Select(kv => kv.Key), all.Select(kv => kv.Key));
         Assert.Equal(streamed.Select(kv => Convert.ToHexString(kv.Value)), all.Select(kv => Convert.ToHexString(kv.Value)));
+        // A view's rows read at once (both ends meeting wherever they meet), then streamed again from the same transactions.
+        using var view = store.OpenStateSnapshot();
+        var viewed = view.ReadAll();
+        Assert.Equal(streamed.Select(kv => kv.Key), viewed.Select(kv => kv.Key));
+        Assert.Equal(streamed.Select(kv => Convert.ToHexString(kv.Value)), view.Read().Select(kv => Convert.ToHexString(kv.Value)));
+        Assert.Equal(streamed.Select(kv => kv.Key), view.Read().Select(kv => kv.Key));
+    }
+
+    [Fact]
+    public void A_state_view_keeps_the_rows_it_was_opened_on_while_blocks_are_committed_until_it_is_disposed()
+    {
+        using var store = CreateStore();
+        var keys = Enumerable.Range(0, 3_000).Select(i => $"k/{i:D5}").ToList();
+        store.Commit(Net.Blocks[0].Block, Net.Blocks[0].Execution.Receipts,
+            new StateChangeSet(keys.Select(k => new KeyValuePair<string, byte[]?>(k, [0]))));
+        using var streamedFirst = store.OpenStateSnapshot();
+        using var readFirst = store.OpenStateSnapshot();
+        Assert.Equal(keys, readFirst.ReadAll().Select(kv => kv.Key)); // before the commit: both ends meet on the same rows
+        var next = Net.Append(1_700_000_009_000, [Net.Register("one")]);
+        // Every value rewritten, one key removed, one added.
+        store.Commit(next.Block, next.Execution.Receipts, new StateChangeSet(next.Execution.Changes.Entries
+            .Concat(keys.Skip(1).Select(k => new KeyValuePair<string, byte[]?>(k, [1])))
+            .Append(new(keys[0], null)).Append(new("k/99999", [1]))));
+        Assert.Equal(1, store.ReadStateValue(keys[1])![0]);
+        foreach (var view in new[] { streamedFirst, readFirst })
+        {
+            foreach (var rows in new[] { view.Read().ToList(), view.ReadAll() })
+            {
+                Assert.Equal(keys, rows.Select(kv => kv.Key));
+                Assert.All(rows, kv => Assert.Equal([0], kv.Value));
+            }
+        }
+        streamedFirst.Dispose();
+        streamedFirst.Dispose(); // twice does nothing
+        Assert.Throws<ObjectDisposedException>(() => streamedFirst.Read().ToList());
+        Assert.Throws<ObjectDisposedException>(() => streamedFirst.ReadAll());
+        using var now = store.OpenStateSnapshot();
+        Assert.Contains(now.ReadAll(), kv => kv.Key == "k/99999");
+        Assert.DoesNotContain(now.Read(), kv => kv.Key == keys[0]);
     }
 
     [Theory]

@@ -142,46 +142,89 @@ public class StateTreeFileTests
     private static VerifyReport Quick(LedgerFixture fx)
     {
         using var store = SqliteLedgerStore.Open(fx.Path, create: false);
-        return StoreVerifier.Verify(store, new DocumentStore(fx.Folder.Combine("documents")), VerifyMode.Quick,
-            keptTree: tip => StateTreeFile.Read(fx.Path, tip, OnEveryCore, out _));
+        return Quick(fx, store);
     }
 
+    private static VerifyReport Quick(LedgerFixture fx, ILedgerStore store) =>
+        StoreVerifier.Verify(store, new DocumentStore(fx.Folder.Combine("documents")), VerifyMode.Quick,
+            keptTree: tip => StateTreeFile.Read(fx.Path, tip, OnEveryCore, out _));
+
     [Fact]
-    public void A_quick_check_with_the_kept_tree_takes_the_rows_on_trust_and_the_sweep_of_those_rows_finds_a_changed_value()
+    public void A_quick_check_with_the_kept_tree_takes_the_rows_on_trust_and_the_sweep_of_the_view_it_loaded_finds_a_changed_value()
     {
         using var fx = new LedgerFixture();
         StateTreeFile.Write(fx.Path, fx.Net.Tip, fx.Net.State.Tree);
-        var trusted = Quick(fx);
-        Assert.True(trusted.Ok, trusted.Issue?.ToString());
-        Assert.True(trusted.StateTakenOnTrust);
-        Assert.Equal(fx.Net.State.Root, trusted.State!.Root);
-        Assert.Equal(fx.Net.State.Count, trusted.StateRows!.Count);
-        var swept = StoreVerifier.SweepState(trusted.StateRows, trusted.Tip!, OnEveryCore, CancellationToken.None);
-        Assert.True(swept.Ok, swept.Issue?.ToString());
-
-        // A value changed with the tree kept: the quick check does not hash the values, the sweep of the rows it loaded does,
-        // even once the row on disk is put back (or overwritten by a later block): it hashes what the node started with.
-        var original = trusted.StateRows.Single(r => r.Key == "user/user-2-3").Value;
-        fx.FlipByte("state", "value", "key = 'user/user-2-3'", 5);
-        var after = Quick(fx);
-        Assert.True(after.Ok && after.StateTakenOnTrust);
-        fx.Sql("UPDATE state SET value = $v WHERE key = 'user/user-2-3'", ("$v", original));
-        foreach (var parallel in new ParallelFor?[] { null, OnEveryCore })
+        using (var store = SqliteLedgerStore.Open(fx.Path, create: false))
         {
-            var found = StoreVerifier.SweepState(after.StateRows!, after.Tip!, parallel, CancellationToken.None);
-            Assert.False(found.Ok);
-            Assert.Equal(fx.Net.Tip.Height, found.Issue!.Height);
-            Assert.Contains("stored world state", found.Issue.ToString());
+            var trusted = Quick(fx, store);
+            using var view = trusted.StateOnTrust;
+            Assert.True(trusted.Ok, trusted.Issue?.ToString());
+            Assert.True(trusted.StateTakenOnTrust);
+            Assert.Equal(fx.Net.State.Root, trusted.State!.Root);
+            Assert.Equal(fx.Net.State.Count, view!.Rows.Read().Count());
+            var swept = StoreVerifier.SweepState(view, trusted.Tip!, OnEveryCore, CancellationToken.None);
+            Assert.True(swept.Ok, swept.Issue?.ToString());
         }
 
-        // Without the kept tree the quick check hashes them itself: no rows handed on.
+        // A value changed with the tree kept: the quick check does not hash the values; the sweep checks the rows of the view
+        // the check loaded, even once the row in the store is put back (or overwritten by a later block) meanwhile: what the
+        // node started with.
+        var original = fx.Net.State.Entries.Single(r => r.Key == "user/user-2-3").Value;
         fx.FlipByte("state", "value", "key = 'user/user-2-3'", 5);
+        using (var store = SqliteLedgerStore.Open(fx.Path, create: false))
+        {
+            foreach (var parallel in new ParallelFor?[] { null, OnEveryCore })
+            {
+                var after = Quick(fx, store);
+                using var view = after.StateOnTrust;
+                Assert.True(after.Ok && after.StateTakenOnTrust);
+                fx.Sql("UPDATE state SET value = $v WHERE key = 'user/user-2-3'", ("$v", original));
+                Assert.Equal(original, store.ReadStateValue("user/user-2-3")); // the store holds the right value again
+                var found = StoreVerifier.SweepState(view!, after.Tip!, parallel, CancellationToken.None);
+                Assert.False(found.Ok);
+                Assert.Equal(fx.Net.Tip.Height, found.Issue!.Height);
+                Assert.Contains("stored value of key 'user/user-2-3'", found.Issue.ToString());
+                fx.FlipByte("state", "value", "key = 'user/user-2-3'", 5);
+            }
+        }
+
+        // Without the kept tree the quick check hashes them itself: no view handed on.
         StateTreeFile.Delete(fx.Path);
         var hashed = Quick(fx);
         Assert.False(hashed.Ok);
         Assert.False(hashed.StateTakenOnTrust);
-        Assert.Null(hashed.StateRows);
+        Assert.Null(hashed.StateOnTrust);
         Assert.Contains("stored world state", hashed.Issue!.ToString());
+    }
+
+    [Fact]
+    public void The_state_sweep_finds_a_row_moved_from_one_key_to_another_and_a_row_missing()
+    {
+        using var fx = new LedgerFixture();
+        StateTreeFile.Write(fx.Path, fx.Net.Tip, fx.Net.State.Tree);
+        // Same number of rows (the start's count check passes), one key renamed: a row the tree does not hold.
+        fx.Sql("UPDATE state SET key = 'user/user-2-3x' WHERE key = 'user/user-2-3'");
+        using (var store = SqliteLedgerStore.Open(fx.Path, create: false))
+        {
+            var report = Quick(fx, store);
+            using var view = report.StateOnTrust;
+            Assert.True(report.Ok && report.StateTakenOnTrust, report.Issue?.ToString());
+            var found = StoreVerifier.SweepState(view!, report.Tip!, OnEveryCore, CancellationToken.None);
+            Assert.Contains("holds key 'user/user-2-3x', which is not in block", found.Issue!.ToString());
+        }
+
+        // A missing row, checked against a tree of one entry more than the view holds.
+        fx.Sql("UPDATE state SET key = 'user/user-2-3' WHERE key = 'user/user-2-3x'");
+        using (var store = SqliteLedgerStore.Open(fx.Path, create: false))
+        {
+            var report = Quick(fx, store);
+            using var view = report.StateOnTrust;
+            Assert.True(report.Ok, report.Issue?.ToString());
+            var fewer = new HeldStateSnapshot(view!.Rows.ReadAll().Where(r => r.Key != "user/user-2-3").ToList());
+            var found = StoreVerifier.SweepState(new TrustedState(fewer, view.Tree), report.Tip!, null, CancellationToken.None);
+            Assert.Contains("entries are missing", found.Issue!.ToString());
+            Assert.True(StoreVerifier.SweepState(view, report.Tip!, null, CancellationToken.None).Ok);
+        }
     }
 
     [Fact]
@@ -201,9 +244,14 @@ public class StateTreeFileTests
         using var fx = new LedgerFixture();
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
-        var rows = fx.Net.State.Entries.ToList();
-        Assert.ThrowsAny<OperationCanceledException>(() => StoreVerifier.SweepState(rows, fx.Net.Tip, null, cancelled.Token));
-        Assert.True(StoreVerifier.SweepState(rows, fx.Net.Tip, null, CancellationToken.None).Ok);
-        Assert.Equal(fx.Net.Tip.StateRoot, Hash256.Parse(StoreVerifier.SweepState(rows, fx.Net.Tip, OnEveryCore, CancellationToken.None).StateRoot));
+        using var state = new TrustedState(new HeldStateSnapshot(fx.Net.State.Entries.ToList()), fx.Net.State.Tree);
+        Assert.ThrowsAny<OperationCanceledException>(() => StoreVerifier.SweepState(state, fx.Net.Tip, null, cancelled.Token));
+        Assert.True(StoreVerifier.SweepState(state, fx.Net.Tip, null, CancellationToken.None).Ok);
+        Assert.True(StoreVerifier.SweepState(state, fx.Net.Tip, OnEveryCore, CancellationToken.None).Ok);
+        // A tree that is not the block's is refused before any row is read.
+        var other = new TrustedState(new HeldStateSnapshot([]), SparseMerkleTree.Empty);
+        Assert.Contains("kept state tree", StoreVerifier.SweepState(other, fx.Net.Tip, null, CancellationToken.None).Issue!.ToString());
+        state.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => StoreVerifier.SweepState(state, fx.Net.Tip, null, CancellationToken.None));
     }
 }

@@ -101,15 +101,16 @@ public sealed class LedgerNode : IDisposable
     /// </summary>
     public bool StateTakenOnTrust { get; private init; }
 
-    private (IReadOnlyList<KeyValuePair<string, byte[]>> Rows, BlockHeader At)? _stateOnTrust;
+    private (TrustedState State, BlockHeader At)? _stateOnTrust;
     private readonly Lock _stateOnTrustLock = new();
 
     /// <summary>
-    /// With <see cref="StateTakenOnTrust"/>: the state rows the start loaded and the tip block they are the state after, handed
-    /// once to the integrity sweep (which hashes them; the node holds them, beside its state, only until then); null after
-    /// that or otherwise.
+    /// With <see cref="StateTakenOnTrust"/>: the view of the store the start loaded the state from, still open, with the tree
+    /// it took on trust and the tip block they are the state after, handed once to the integrity sweep (which reads the same
+    /// rows again and checks them against that tree, and then disposes the view; the node holds neither the rows nor their
+    /// hashes until then); null after that or otherwise. A view not taken is disposed with the node.
     /// </summary>
-    public (IReadOnlyList<KeyValuePair<string, byte[]>> Rows, BlockHeader At)? TakeStateOnTrust()
+    public (TrustedState State, BlockHeader At)? TakeStateOnTrust()
     {
         lock (_stateOnTrustLock)
         {
@@ -186,6 +187,7 @@ public sealed class LedgerNode : IDisposable
         if (!data.HasNetwork) throw new LedgerIntegrityException($"{data.Root} holds no network; run 'healthledger init' first.");
         ILedgerStore? store = null;
         SigningKeyPair? nodeKey = null;
+        TrustedState? viewOnTrust = null;
         var exclusive = AcquireLock(data);
         try
         {
@@ -198,8 +200,9 @@ public sealed class LedgerNode : IDisposable
             var recovering = Recoverable(store);
             progress?.Invoke("Checking the ledger (the start-up integrity check)...");
             var checking = System.Diagnostics.Stopwatch.StartNew();
-            var (state, network, tip, missing, trusted, stateRows) = CheckIntegrity(store, location, checkTipRecord: recovering is null, out var unusableCheckedRecord,
+            var (state, network, tip, missing, trusted, stateOnTrust) = CheckIntegrity(store, location, checkTipRecord: recovering is null, out var unusableCheckedRecord,
                 out var unusableStateTree);
+            viewOnTrust = stateOnTrust;
             progress?.Invoke(string.Create(CultureInfo.InvariantCulture,
                 $"Ledger checked in {checking.Elapsed.TotalSeconds:0.0} s: {tip.Height + 1:N0} block{(tip.Height == 0 ? "" : "s")}, {state.Count:N0} state entries."));
             CheckVotingState(store, location, tip.Height);
@@ -217,14 +220,15 @@ public sealed class LedgerNode : IDisposable
                 RecoveringTo = recovering,
                 UnusableCheckedRecord = unusableCheckedRecord,
                 UnusableStateTree = unusableStateTree,
-                StateTakenOnTrust = stateRows is not null,
-                _stateOnTrust = stateRows is null ? null : (stateRows, tip),
+                StateTakenOnTrust = stateOnTrust is not null,
+                _stateOnTrust = stateOnTrust is null ? null : (stateOnTrust, tip),
                 TrustedAtStart = trusted is { } through ? (through, tip.Height) : null,
                 _checkedRecordLedgerPath = location.LedgerPath,
             };
         }
         catch (Exception e) when (e is StoreCorruptException or InvalidDataException)
         {
+            viewOnTrust?.Dispose();
             store?.Dispose();
             nodeKey?.Dispose();
             exclusive.Dispose();
@@ -232,6 +236,7 @@ public sealed class LedgerNode : IDisposable
         }
         catch
         {
+            viewOnTrust?.Dispose();
             store?.Dispose();
             nodeKey?.Dispose();
             exclusive.Dispose();
@@ -328,7 +333,7 @@ public sealed class LedgerNode : IDisposable
     // The start-up check is StoreVerifier's quick mode; a store that fails it is refused, nothing is repaired. Uploads whose
     // transaction never committed (a crash between the two) are then set aside, not deleted.
     private static (WorldState State, NetworkConfig Network, BlockHeader Tip, IReadOnlyList<DocumentRef> Missing, ulong? TrustedThrough,
-        IReadOnlyList<KeyValuePair<string, byte[]>>? StateRowsOnTrust) CheckIntegrity(
+        TrustedState? StateOnTrust) CheckIntegrity(
         ILedgerStore store, LedgerLocation location, bool checkTipRecord, out string? unusableCheckedRecord, out string? unusableStateTree)
     {
         // What the last passing start-up check verified (blocks, their ciphertexts, document bytes) is not read again while the
@@ -371,7 +376,7 @@ public sealed class LedgerNode : IDisposable
             }
         }
         unusableStateTree = report.StateTakenOnTrust ? null : unusableTree;
-        return (report.State!, report.Network!, report.Tip!, report.MissingDocuments, report.TrustedThrough, report.StateRows);
+        return (report.State!, report.Network!, report.Tip!, report.MissingDocuments, report.TrustedThrough, report.StateOnTrust);
     }
 
     /// <summary>Door checks: encoding, size, signature, known signer, fresh nonce, no duplicate. Accepted ones enter the mempool.</summary>
@@ -965,6 +970,8 @@ public sealed class LedgerNode : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        // A view the sweep never took ends first: SQLite checkpoints the whole log only when no reader holds an older snapshot.
+        TakeStateOnTrust()?.State.Dispose();
         // A clean stop leaves nothing committed in the write-ahead log alone (a lost ledger.db-wal then loses nothing).
         try
         {

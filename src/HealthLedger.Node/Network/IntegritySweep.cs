@@ -33,8 +33,9 @@ public enum IntegritySweepStatus
 /// since the last one, not the whole history, and a byte changed in an old block while the node was stopped is still found,
 /// minutes after the start instead of before it. When the start built the world state's tree from the entries kept at the last
 /// clean stop (<see cref="LedgerNode.StateTakenOnTrust"/>, <see cref="StateTreeFile"/>) instead of hashing every entry, the sweep
-/// first hashes the very rows the start loaded (<see cref="StoreVerifier.SweepState"/>, on both cores) against the tip's state
-/// root at start.
+/// first reads the very rows the start loaded again, from the view of the store the start read them from (held open until then:
+/// <see cref="IStateSnapshot"/>), and checks each against the tree the start took, whose root is the tip's state root at start
+/// (<see cref="StoreVerifier.SweepState"/>, on both cores).
 /// </summary>
 /// <remarks>
 /// When the sweep finds damage it logs it (event 1009, critical; the text names heights, hashes, keys and transaction ids,
@@ -137,9 +138,10 @@ public sealed class IntegritySweep(LedgerNode node, ConsensusHost consensus, IHo
     {
         if (node.TakeStateOnTrust() is { } state)
         {
+            using var view = state.State;
             Log.StateSweepStarted(logger);
             var hashing = Stopwatch.StartNew();
-            var swept = StoreVerifier.SweepState(state.Rows, state.At, static (count, body) => Parallel.For(0, count, body), stoppingToken);
+            var swept = StoreVerifier.SweepState(view, state.At, static (count, body) => Parallel.For(0, count, body), stoppingToken);
             if (swept.Issue is not null) return swept;
             Log.StateSweepPassed(logger, state.At.Height, hashing.Elapsed.TotalSeconds);
         }

@@ -180,7 +180,7 @@ public class IntegritySweepTests
             Assert.True(node.App.Services.GetRequiredService<LedgerNode>().StateTakenOnTrust);
             var sweep = await SweptAsync(node);
             Assert.Equal(IntegritySweepStatus.Failed, sweep.Status);
-            Assert.Contains("stored world state", sweep.Issue);
+            Assert.Contains("the stored value of key 'user/admin' does not match block", sweep.Issue);
             Assert.Contains("integrity sweep", node.App.Services.GetRequiredService<ConsensusHost>().Halted);
             Assert.False(File.Exists(StateTreeFile.PathFor(data.LedgerPath))); // the next start hashes every entry
             Assert.True(node.App.Lifetime.ApplicationStopping.IsCancellationRequested);
@@ -198,7 +198,7 @@ public class IntegritySweepTests
             Assert.Equal(1, command.ExecuteNonQuery());
         }
         var e = Assert.Throws<LedgerIntegrityException>(() => NodeHost.Build(new NodeOptions { DataDirectory = data.Root }, "http://127.0.0.1:0"));
-        Assert.Contains("stored world state", e.Message);
+        Assert.Contains("the stored value of key 'user/admin' does not match block", e.Message); // the damage recorded
         Assert.Contains(LedgerNode.DamageFileName, e.Message);
         File.Delete(Path.Combine(data.Root, LedgerNode.DamageFileName));
         await using (var node = await NodeFixture.StartAsync(folder))
