@@ -19,6 +19,7 @@ public sealed class WorldState : IStateReader
     private string[] _onDemand = [];
     private int[] _onDemandCounts = [];
     private bool[] _keptRecent = []; // per prefix read on demand: its values read recently are kept (RecentCapacity)
+    private OnDemandKeys?[] _onDemandKeys = []; // per prefix read on demand: its keys, when narrower reads are allowed
     // The held keys in ordinal order: those a load found, in one array (8 bytes a key; a key deleted since stays in it and is
     // skipped, as _values no longer holds it), and those added since, not in the array, in a sorted set (48 bytes a key). A
     // start at 100,000 patients loads 3.7 million keys: a sorted set of them all was 180 MB and a serial sort beside the key map.
@@ -51,7 +52,10 @@ public sealed class WorldState : IStateReader
         for (var i = 0; i < _onDemand.Length; i++)
         {
             // Inside a prefix read on demand: the source's rows only (counted when they are the whole prefix's).
-            if (prefix.StartsWith(_onDemand[i], StringComparison.Ordinal)) return ReadChecked(prefix, prefix.Length == _onDemand[i].Length ? _onDemandCounts[i] : null);
+            if (!prefix.StartsWith(_onDemand[i], StringComparison.Ordinal)) continue;
+            if (prefix.Length == _onDemand[i].Length) return ReadChecked(prefix, _onDemandCounts[i], null);
+            return _onDemandKeys[i] is { } keys ? ReadChecked(prefix, null, keys.With(prefix))
+                : throw new InvalidOperationException($"State prefix '{prefix}' is inside '{_onDemand[i]}', whose keys the state does not hold: only the whole prefix or single keys can be read.");
         }
         return _onDemand.All(q => !q.StartsWith(prefix, StringComparison.Ordinal)) ? Held(prefix) : Merged(prefix);
     }
@@ -66,13 +70,13 @@ public sealed class WorldState : IStateReader
         {
             for (; next < ranges.Count && string.CompareOrdinal(_onDemand[ranges[next]], entry.Key) < 0; next++)
             {
-                foreach (var row in ReadChecked(_onDemand[ranges[next]], _onDemandCounts[ranges[next]])) yield return row;
+                foreach (var row in ReadChecked(_onDemand[ranges[next]], _onDemandCounts[ranges[next]], null)) yield return row;
             }
             yield return entry;
         }
         for (; next < ranges.Count; next++)
         {
-            foreach (var row in ReadChecked(_onDemand[ranges[next]], _onDemandCounts[ranges[next]])) yield return row;
+            foreach (var row in ReadChecked(_onDemand[ranges[next]], _onDemandCounts[ranges[next]], null)) yield return row;
         }
     }
 
@@ -110,19 +114,27 @@ public sealed class WorldState : IStateReader
     }
 
     // The source's rows of prefix (inside a prefix read on demand), each checked against the tree; when count is given (the
-    // whole prefix read on demand), as many rows as the state holds there, or StateValueMismatchException naming the prefix.
-    private IEnumerable<KeyValuePair<string, byte[]>> ReadChecked(string prefix, int? count)
+    // whole prefix read on demand), as many rows as the state holds there; when keys are given (a narrower prefix), exactly
+    // those keys; or StateValueMismatchException naming the prefix or the key.
+    private IEnumerable<KeyValuePair<string, byte[]>> ReadChecked(string prefix, int? count, HashSet<string>? keys)
     {
         var read = 0;
         foreach (var (key, value) in _source!.ReadPrefix(prefix))
         {
             if (!key.StartsWith(prefix, StringComparison.Ordinal)) continue;
             read++;
-            yield return new KeyValuePair<string, byte[]>(key, Checked(key, value));
+            var found = Checked(key, value);
+            if (keys is not null && !keys.Remove(key)) throw new StateValueMismatchException(key);
+            yield return new KeyValuePair<string, byte[]>(key, found);
         }
         if (count is { } expected && read != expected)
         {
             throw new StateValueMismatchException(prefix, $"The store holds {read} entries under state prefix '{prefix}' where the state's tree holds {expected}.");
+        }
+        if (keys is { Count: > 0 })
+        {
+            throw new StateValueMismatchException(prefix,
+                $"The store lacks {keys.Count} of the state's entries under state prefix '{prefix}' (key '{keys.Order(StringComparer.Ordinal).First()}').");
         }
     }
 
@@ -140,24 +152,32 @@ public sealed class WorldState : IStateReader
     /// each prefix is): <see cref="Contains"/> asks the tree, <see cref="TryGet"/> and <see cref="WithPrefix"/> read them from
     /// <paramref name="source"/> and check each against the tree, throwing <see cref="StateValueMismatchException"/> when a
     /// value differs or is missing, the source holds a key the tree does not, or a read of a whole prefix finds another number
-    /// of rows (the source must hold this state's entries: a node's store after the block this state has applied). A read of a
-    /// narrower prefix does not find a missing row: a read of its key or of the whole prefix does. <see cref="Apply"/> must only
-    /// run once the source holds its changes. The values of the prefixes in <paramref name="keepRecent"/> that <see cref="TryGet"/>
+    /// of rows (the source must hold this state's entries: a node's store after the block this state has applied). The keys of
+    /// the prefixes in <paramref name="keepKeys"/> are kept without their values (in one UTF-8 block, a few bytes each), and a
+    /// read of a narrower prefix inside one of them must find exactly the keys the state holds there (a row missing is
+    /// <see cref="StateValueMismatchException"/> too); inside the other prefixes only the whole prefix or single keys can be
+    /// read (<see cref="InvalidOperationException"/> otherwise). <see cref="Apply"/> must only run once the source holds its
+    /// changes. The values of the prefixes in <paramref name="keepRecent"/> that <see cref="TryGet"/>
     /// read are kept for the reads that follow (about the <see cref="RecentCapacity"/> most recent), each used only while it hashes
     /// to the tree's value hash for its key: a block that changed the key makes the next read ask the source again, but a value
     /// changed in the source outside the node is found only once the kept value has been let go. Called once. Returns how many
     /// entries were let go.
     /// </summary>
-    /// <exception cref="ArgumentException">A prefix is repeated or starts with another, or one to keep is not read on demand.</exception>
+    /// <exception cref="ArgumentException">A prefix is repeated or starts with another, or one to keep (values or keys) is not read on demand.</exception>
     /// <exception cref="InvalidOperationException">Called before.</exception>
-    public int ReadOnDemand(IStateValueSource source, IReadOnlyList<string> prefixes, IReadOnlyList<string>? keepRecent = null)
+    public int ReadOnDemand(IStateValueSource source, IReadOnlyList<string> prefixes, IReadOnlyList<string>? keepRecent = null, IReadOnlyList<string>? keepKeys = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(prefixes);
         keepRecent ??= [];
+        keepKeys ??= [];
         if (keepRecent.FirstOrDefault(k => !prefixes.Contains(k, StringComparer.Ordinal)) is { } stray)
         {
             throw new ArgumentException($"Prefix '{stray}' is not one of those read on demand.", nameof(keepRecent));
+        }
+        if (keepKeys.FirstOrDefault(k => !prefixes.Contains(k, StringComparer.Ordinal)) is { } strayKeys)
+        {
+            throw new ArgumentException($"Prefix '{strayKeys}' is not one of those read on demand.", nameof(keepKeys));
         }
         if (_source is not null) throw new InvalidOperationException("The state reads values on demand already.");
         var sorted = prefixes.Order(StringComparer.Ordinal).ToArray();
@@ -166,20 +186,28 @@ public sealed class WorldState : IStateReader
             if (sorted[i].StartsWith(sorted[i - 1], StringComparison.Ordinal)) throw new ArgumentException($"Prefix '{sorted[i]}' starts with '{sorted[i - 1]}'.", nameof(prefixes));
         }
         var counts = new int[sorted.Length];
+        var tables = new OnDemandKeys?[sorted.Length];
         for (var i = 0; i < sorted.Length; i++)
         {
+            var held = keepKeys.Contains(sorted[i], StringComparer.Ordinal) ? new List<string>() : null;
             var at = Array.BinarySearch(_loadedKeys, sorted[i], StringComparer.Ordinal);
             for (at = at < 0 ? ~at : at; at < _loadedKeys.Length && _loadedKeys[at].StartsWith(sorted[i], StringComparison.Ordinal); at++)
             {
-                if (_values.Remove(_loadedKeys[at])) counts[i]++;
+                if (!_values.Remove(_loadedKeys[at])) continue; // deleted since the load
+                counts[i]++;
+                held?.Add(_loadedKeys[at]);
             }
             var added = _addedKeys.Where(k => k.StartsWith(sorted[i], StringComparison.Ordinal)).ToList();
             foreach (var key in added)
             {
                 _addedKeys.Remove(key);
-                if (_values.Remove(key)) counts[i]++;
+                if (!_values.Remove(key)) continue;
+                counts[i]++;
+                held?.Add(key);
             }
+            if (held is not null) tables[i] = new OnDemandKeys(sorted[i], held);
         }
+        _onDemandKeys = tables;
         (_source, _onDemand, _onDemandCounts) = (source, sorted, counts);
         _keptRecent = [.. sorted.Select(p => keepRecent.Contains(p, StringComparer.Ordinal))];
         var released = counts.Sum();
@@ -411,9 +439,11 @@ public sealed class WorldState : IStateReader
         {
             if (OnDemandIndex(key) is >= 0 and var i)
             {
-                // Not held: only counted (a new key adds one, a deleted one takes one away).
+                // Not held: only counted (a new key adds one, a deleted one takes one away), and its key noted when kept.
                 var existed = before.TryGetValueHash(KeyHash(key), out _);
                 _onDemandCounts[i] += value is null ? (existed ? -1 : 0) : (existed ? 0 : 1);
+                if (value is null && existed) _onDemandKeys[i]?.Deleted(key);
+                else if (value is not null && !existed) _onDemandKeys[i]?.Added(key);
             }
             else if (value is null)
             {

@@ -88,7 +88,7 @@ public class WorldStateTests
             var state = WorldState.Load(loaded);
             var store = new Store(loaded);
             var model = new SortedDictionary<string, byte[]>(loaded.ToDictionary(e => e.Key, e => e.Value), StringComparer.Ordinal);
-            Assert.Equal(model.Keys.Count(k => onDemand.Any(p => k.StartsWith(p, StringComparison.Ordinal))), state.ReadOnDemand(store, onDemand, ["a/"]));
+            Assert.Equal(model.Keys.Count(k => onDemand.Any(p => k.StartsWith(p, StringComparison.Ordinal))), state.ReadOnDemand(store, onDemand, ["a/"], keepKeys: ["a/"]));
             Check(state, model, onDemand);
             foreach (var block in blocks)
             {
@@ -140,7 +140,7 @@ public class WorldStateTests
         var rows = Enumerable.Range(0, 50).Select(i => new KeyValuePair<string, byte[]>($"entry/{i:d3}", [(byte)i, 1])).ToList();
         var state = WorldState.Load(rows.Append(new("patient/p1", [7])));
         var store = new Store(rows);
-        Assert.Equal(50, state.ReadOnDemand(store, ["entry/"]));
+        Assert.Equal(50, state.ReadOnDemand(store, ["entry/"], keepKeys: ["entry/"]));
         Assert.Equal([(byte)20, 1], state.WithPrefix("entry/").ElementAt(20).Value);
 
         store.Rows["entry/020"] = [20, 2]; // one byte changed in the store
@@ -150,8 +150,13 @@ public class WorldStateTests
         Assert.True(state.Contains("entry/020")); // the key is the state's: no read
         Assert.True(state.TryGet("entry/021", out _));
 
-        store.Rows.Remove("entry/020"); // a row deleted from the store: found by a read of its key or of the whole prefix
+        store.Rows.Remove("entry/020"); // a row deleted from the store: found by a read of its key, of the whole prefix or a narrower one
         Assert.Equal("entry/020", Assert.Throws<StateValueMismatchException>(() => state.TryGet("entry/020", out _)).Key);
+        var lacking = Assert.Throws<StateValueMismatchException>(() => state.WithPrefix("entry/02").ToList());
+        Assert.Equal("entry/02", lacking.Key);
+        Assert.Contains("lacks 1 of the state's entries", lacking.Message, StringComparison.Ordinal);
+        Assert.Contains("'entry/020'", lacking.Message, StringComparison.Ordinal);
+        Assert.Equal(10, state.WithPrefix("entry/01").Count()); // the other ranges are whole
         var missing = Assert.Throws<StateValueMismatchException>(() => state.WithPrefix("entry/").ToList());
         Assert.Equal("entry/", missing.Key);
         Assert.Contains("49 entries", missing.Message, StringComparison.Ordinal);
@@ -166,6 +171,38 @@ public class WorldStateTests
         store.Rows.Remove("entry/020x");
         Assert.True(state.TryGet("patient/p1", out var held)); // held: the store has no such row
         Assert.Equal([(byte)7], held);
+    }
+
+    [Fact]
+    public void A_narrower_read_finds_exactly_the_kept_keys_after_blocks_and_is_refused_where_keys_are_not_kept()
+    {
+        var rows = new List<KeyValuePair<string, byte[]>> { new("care/p1/d1", [1]), new("care/p1/d2", [2]), new("care/p2/d1", [3]), new("entry/e1", [4]) };
+        var state = WorldState.Load(rows);
+        var store = new Store(rows);
+        state.ReadOnDemand(store, ["care/", "entry/"], keepKeys: ["care/"]);
+        // Blocks add, delete, delete and re-add: the kept keys follow them.
+        foreach (var block in new StateChangeSet[]
+        {
+            new([new("care/p1/d3", [5]), new("care/p1/d1", null)]),
+            new([new("care/p1/d1", [6]), new("care/p1/d3", null), new("care/p2/d1", null)]),
+            new([new("care/p1/d3", [7])]),
+        })
+        {
+            store.Commit(block);
+            state.Apply(block);
+        }
+        Assert.Equal(["care/p1/d1", "care/p1/d2", "care/p1/d3"], state.WithPrefix("care/p1/").Select(e => e.Key));
+        Assert.Empty(state.WithPrefix("care/p2/"));
+        store.Rows.Remove("care/p1/d3"); // a row added by a block, then deleted in the store
+        Assert.Equal("care/p1/", Assert.Throws<StateValueMismatchException>(() => state.WithPrefix("care/p1/").ToList()).Key);
+        store.Rows["care/p1/d3"] = [7];
+        store.Rows["care/p2/d1"] = [3]; // a row a block deleted, put back in the store: the tree no longer holds it
+        Assert.Equal("care/p2/d1", Assert.Throws<StateValueMismatchException>(() => state.WithPrefix("care/p2/").ToList()).Key);
+        store.Rows.Remove("care/p2/d1");
+        Assert.Single(state.WithPrefix("entry/")); // whole: counted
+        var refused = Assert.Throws<InvalidOperationException>(() => state.WithPrefix("entry/e").ToList());
+        Assert.Contains("only the whole prefix or single keys", refused.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => WorldState.Load([]).ReadOnDemand(store, ["entry/"], keepKeys: ["care/"])); // kept but not read on demand
     }
 
     [Fact]

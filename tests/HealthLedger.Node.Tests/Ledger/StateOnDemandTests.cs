@@ -5,6 +5,7 @@ using HealthLedger.Node.Hosting;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Network;
 using HealthLedger.Node.Tests.Encounters;
+using HealthLedger.Node.Web;
 using HealthLedger.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -93,6 +94,62 @@ public class StateOnDemandTests
         Assert.Contains(entry.Key, ledger.StateDamage);
         Assert.Equal(height, ledger.Tip.Height);
         await StoppedAndRefusedAsync(node, data, entry.Key);
+    }
+
+    // Break-it (2026-12-05): a care relationship or a name index row deleted in the store of a running node was left out of a
+    // patient's care list and of an emergency search by name (one definite patient where two share the name and birth date),
+    // with 200: a read of one patient's or one name's rows counted nothing. It must find the row missing and stop the node.
+    [Theory]
+    [InlineData("care/")]
+    [InlineData("namedob/")]
+    public async Task A_row_deleted_in_the_store_of_a_running_node_is_not_left_out_of_a_narrower_read(string prefix)
+    {
+        using var folder = new TempDirectory();
+        var data = new DataDirectory(folder.Combine("data"));
+        await using var node = await NodeFixture.StartAsync(folder);
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        using var doctorCreated = await admin.PostAsJsonAsync("/api/v1/doctors", new { doctorId = "dr-a", name = "Ada A", specialty = "Medicine", department = "Ward", licenceNumber = "L1" }, Ct);
+        var doctor = await node.FirstLoginAsync("dr-a", (await doctorCreated.Content.ReadFromJsonAsync<WriteResponse>(Ct))!.OneTimePassword!);
+        var first = await EntryCacheTests.RegisterAsync(admin, "MRN-N1", "Sam Same");
+        var second = await EntryCacheTests.RegisterAsync(admin, "MRN-N2", "Sam Same"); // same name and date of birth
+        using (var visit = await admin.PostAsJsonAsync($"/api/v1/patients/{first}/entries", new { type = "visit", occurredAt = "2026-01-03T10:00", doctorId = "dr-a", notes = "Seen." }, Ct))
+        {
+            Assert.True(visit.IsSuccessStatusCode, await visit.Content.ReadAsStringAsync(Ct));
+        }
+        var ledger = node.App.Services.GetRequiredService<LedgerNode>();
+        var search = $"/api/v1/emergencies/patients?organisationId=fixture-hospital&name={Uri.EscapeDataString("Sam Same")}&dateOfBirth=1970-01-01";
+        using (var before = await doctor.GetAsync(search, Ct))
+        {
+            var found = await before.Content.ReadAsStringAsync(Ct);
+            Assert.True(before.IsSuccessStatusCode, found);
+            Assert.Contains(first, found);
+            Assert.Contains(second, found);
+        }
+        using (var careBefore = await admin.GetAsync($"/api/v1/patients/{first}/care-relationships", Ct))
+        {
+            Assert.Contains("dr-a", await careBefore.Content.ReadAsStringAsync(Ct));
+        }
+        var key = prefix == "care/" ? $"care/{first}/dr-a" : Assert.Single(ledger.ScanState("namedob/"), kv => kv.Key.EndsWith("/" + second, StringComparison.Ordinal)).Key;
+        var narrower = key[..(key.LastIndexOf('/') + 1)];
+        Delete(data, key);
+
+        using var after = prefix == "care/" ? await admin.GetAsync($"/api/v1/patients/{first}/care-relationships", Ct) : await doctor.GetAsync(search, Ct);
+        var answer = await after.Content.ReadAsStringAsync(Ct);
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, after.StatusCode);
+        Assert.Contains("The node has stopped", answer);
+        Assert.DoesNotContain(first, answer);
+        Assert.Contains(narrower, ledger.StateDamage);
+        await StoppedAndRefusedAsync(node, data, narrower);
+    }
+
+    private static void Delete(DataDirectory data, string key)
+    {
+        using var connection = new SqliteConnection($"Data Source={data.LedgerPath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM state WHERE key = $k";
+        command.Parameters.AddWithValue("$k", key);
+        Assert.Equal(1, command.ExecuteNonQuery());
     }
 
     private static void Tamper(DataDirectory data, string key)
