@@ -68,6 +68,8 @@ public interface ILedgerStore : IDisposable
     /// numbers): only the keys that start with <paramref name="prefix"/>, or all of them for the empty prefix. Empty when nothing
     /// matches.
     /// </summary>
+    /// <exception cref="InvalidDataException">A row is stored with other types than the store writes (SQLite: not a TEXT key
+    /// and a BLOB value; a hand edit).</exception>
     IEnumerable<KeyValuePair<string, byte[]>> ReadState(string prefix = "");
 
     /// <summary>
@@ -84,6 +86,8 @@ public interface ILedgerStore : IDisposable
     IStateSnapshot OpenStateSnapshot() => new HeldStateSnapshot(ReadAllState());
 
     /// <summary>One state value as stored (not a node's in-memory copy), or null when the key is not in the state.</summary>
+    /// <exception cref="InvalidDataException">The row is stored with other types than the store writes (SQLite: not a TEXT key
+    /// and a BLOB value; a hand edit), as in every read of state rows.</exception>
     byte[]? ReadStateValue(string key);
 
     /// <summary>A record ciphertext by the SHA-256 it is filed under, or null.</summary>

@@ -326,7 +326,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         using var connection = OpenReader();
         using var command = connection.CreateCommand();
         var upper = KeyRange.UpperBound(prefix);
-        command.CommandText = upper is null ? "SELECT key, value FROM state WHERE key >= $p ORDER BY key" : "SELECT key, value FROM state WHERE key >= $p AND key < $u ORDER BY key";
+        command.CommandText = upper is null ? $"SELECT {StateColumns} FROM state WHERE key >= $p ORDER BY key" : $"SELECT {StateColumns} FROM state WHERE key >= $p AND key < $u ORDER BY key";
         command.Parameters.AddWithValue("$p", prefix);
         if (upper is not null) command.Parameters.AddWithValue("$u", upper);
         using var reader = command.ExecuteReader();
@@ -334,7 +334,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         {
             var key = reader.GetString(0);
             if (!key.StartsWith(prefix, StringComparison.Ordinal)) yield break;
-            yield return new(key, Blob(reader, 1));
+            yield return StateRow(reader, key);
         }
     }
 
@@ -452,16 +452,16 @@ public sealed class SqliteLedgerStore : ILedgerStore
             }
             if (!split || down is not { } other)
             {
-                foreach (var row in Rows(up, "SELECT key, value FROM state ORDER BY key", null)) yield return row;
+                foreach (var row in Rows(up, $"SELECT {StateColumns} FROM state ORDER BY key", null)) yield return row;
                 yield break;
             }
             if (through is null)
             {
-                foreach (var row in Rows(other, "SELECT key, value FROM state ORDER BY key", null)) yield return row;
+                foreach (var row in Rows(other, $"SELECT {StateColumns} FROM state ORDER BY key", null)) yield return row;
                 yield break;
             }
-            foreach (var row in Rows(up, "SELECT key, value FROM state WHERE key <= $k ORDER BY key", through)) yield return row;
-            foreach (var row in Rows(other, "SELECT key, value FROM state WHERE key > $k ORDER BY key", through)) yield return row;
+            foreach (var row in Rows(up, $"SELECT {StateColumns} FROM state WHERE key <= $k ORDER BY key", through)) yield return row;
+            foreach (var row in Rows(other, $"SELECT {StateColumns} FROM state WHERE key > $k ORDER BY key", through)) yield return row;
         }
 
         private ((SqliteConnection Connection, SqliteTransaction Transaction) Up, (SqliteConnection Connection, SqliteTransaction Transaction)? Down) Transactions()
@@ -480,7 +480,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
             command.CommandText = sql;
             if (key is not null) command.Parameters.AddWithValue("$k", key);
             using var reader = command.ExecuteReader();
-            while (reader.Read()) yield return new(reader.GetString(0), Blob(reader, 1));
+            while (reader.Read()) yield return StateRow(reader, reader.GetString(0));
         }
 
         // Reads state rows from one end of the key order until the next key is one the reader from the other end has read (its
@@ -490,13 +490,13 @@ public sealed class SqliteLedgerStore : ILedgerStore
         {
             using var command = at.Connection.CreateCommand();
             command.Transaction = at.Transaction;
-            command.CommandText = ascending ? "SELECT key, value FROM state ORDER BY key" : "SELECT key, value FROM state ORDER BY key DESC";
+            command.CommandText = ascending ? $"SELECT {StateColumns} FROM state ORDER BY key" : $"SELECT {StateColumns} FROM state ORDER BY key DESC";
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
                 var key = reader.GetString(0);
                 if (otherLast() is { } met && (ascending ? Utf8Order.Compare(key, met) >= 0 : Utf8Order.Compare(key, met) <= 0)) break;
-                rows.Add(new(key, Blob(reader, 1)));
+                rows.Add(StateRow(reader, key));
                 publish(key);
             }
         }
@@ -583,9 +583,10 @@ public sealed class SqliteLedgerStore : ILedgerStore
     {
         using var connection = OpenReader();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT value FROM state WHERE key = $k";
+        command.CommandText = $"SELECT {StateColumns} FROM state WHERE key = $k";
         command.Parameters.AddWithValue("$k", key);
-        return command.ExecuteScalar() as byte[];
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? StateRow(reader, key).Value : null;
     }
 
     /// <inheritdoc/>
@@ -823,6 +824,17 @@ public sealed class SqliteLedgerStore : ILedgerStore
         command.Parameters.AddWithValue("$to", (long)Math.Min(to, long.MaxValue));
         return command.ExecuteReader(System.Data.CommandBehavior.Default);
     }
+
+    // The state columns every read of rows selects: key, value, and whether both are stored with the types the node writes.
+    private const string StateColumns = "key, value, typeof(key) = 'text' AND typeof(value) IN ('blob', 'null')";
+
+    // A state row as stored (StateColumns), key already read: a TEXT key and a BLOB value (NULL reads as empty), the types the
+    // node writes. SQLite keeps a value of any type in any column, and a row a hand edit stored with another type reads one
+    // way here and another in a query that compares it (a BLOB key is above every TEXT bound, a TEXT value is no BLOB), so it
+    // is refused, naming the key, wherever it is read.
+    private static KeyValuePair<string, byte[]> StateRow(SqliteDataReader reader, string key) =>
+        reader.GetInt64(2) != 0 ? new(key, Blob(reader, 1))
+            : throw new InvalidDataException($"State row '{key}' is not stored as a TEXT key with a BLOB value: the ledger was changed outside the node.");
 
     private static byte[] Blob(SqliteDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? [] : reader.GetFieldValue<byte[]>(ordinal);

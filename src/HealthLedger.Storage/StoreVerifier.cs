@@ -230,7 +230,7 @@ public static class StoreVerifier
                 Parallel.Invoke(() => rows = snapshot.ReadAll(), () => kept = keptTree(header));
                 if (kept is not null && kept.Count == rows.Count)
                 {
-                    var state = WorldState.Load(rows, kept, Cores);
+                    var state = Loaded(() => WorldState.Load(rows, kept, Cores));
                     return (state, new TrustedState(snapshot, kept));
                 }
             }
@@ -240,9 +240,22 @@ public static class StoreVerifier
                 throw;
             }
             snapshot.Dispose();
-            return (WorldState.Load(rows, Cores), null);
+            return (Loaded(() => WorldState.Load(rows, Cores)), null);
         }
-        return (WorldState.Load(store.ReadAllState(), Cores), null);
+        return (Loaded(() => WorldState.Load(store.ReadAllState(), Cores)), null);
+    }
+
+    // A key stored twice (a store whose primary key a hand edit removed) is damage, as every other problem of the stored state.
+    private static WorldState Loaded(Func<WorldState> load)
+    {
+        try
+        {
+            return load();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"The stored world state is damaged: {e.Message}", e);
+        }
     }
 
     private static void Cores(int count, Action<int> body) => Parallel.For(0, count, body);

@@ -47,6 +47,20 @@ public sealed class PostgresLedgerStoreTests(PostgresFixture postgres) : LedgerS
     /// <inheritdoc/>
     protected override Type StorageFailure => typeof(PostgresException);
 
+    // Break-it (2026-12-05): with the primary key dropped and a state row inserted twice, the node's start failed with an
+    // unhandled ArgumentException and its stack trace; it is the stored state's damage, refused in the check's own words.
+    [Fact]
+    public void A_state_key_stored_twice_is_refused_as_damage_by_the_start_up_check()
+    {
+        using var store = CreateStore();
+        LedgerFixture.Fill(store, Net);
+        Sql("ALTER TABLE state DROP CONSTRAINT state_pkey; INSERT INTO state SELECT * FROM state WHERE key = 'user/user-2-3';");
+        using var folder = new TempDirectory();
+        var refused = Assert.Throws<InvalidDataException>(() => StoreVerifier.Verify(store, new DocumentStore(folder.Combine("documents")), VerifyMode.Quick));
+        Assert.Contains("stored world state is damaged", refused.Message);
+        Assert.Contains("'user/user-2-3' appears twice", refused.Message);
+    }
+
     [Fact]
     public void Creating_makes_the_schema_and_the_tip_record_is_a_file_beside_the_local_path()
     {

@@ -198,6 +198,42 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreContract
         }
     }
 
+    // Break-it (2026-12-05): a key stored as a BLOB was loaded by the start (and passed its checks) but never matched by a read
+    // of its key or prefix, so a care relationship or a name index row vanished from every answer; a value stored as TEXT read
+    // as missing by key (the node recorded damage) and as its bytes by 'verify' (which passed). Every read now refuses the row.
+    [Theory]
+    [InlineData("UPDATE state SET key = CAST(key AS BLOB) WHERE key = 'user/user-2-3'")]
+    [InlineData("UPDATE state SET value = CAST(value AS TEXT) WHERE key = 'user/user-2-3'")]
+    [InlineData("UPDATE state SET value = 7 WHERE key = 'user/user-2-3'")]
+    [InlineData("INSERT INTO state SELECT CAST(key AS BLOB), value, height FROM state WHERE key = 'user/user-2-3'")]
+    public void A_state_row_stored_with_another_type_is_refused_by_every_read_naming_its_key(string edit)
+    {
+        using (var writer = CreateStore()) LedgerFixture.Fill(writer, Net);
+        Sql(edit);
+        using var store = ReopenStore();
+        static void Refused(Action read) => Assert.Contains("'user/user-2-3'", Assert.Throws<InvalidDataException>(read).Message);
+        Refused(() => store.ReadState().ToList());
+        Refused(() => store.ReadAllState());
+        Refused(() =>
+        {
+            using var view = store.OpenStateSnapshot();
+            view.ReadAll();
+        });
+        Refused(() =>
+        {
+            using var view = store.OpenStateSnapshot();
+            view.Read().ToList();
+        });
+        if (!edit.StartsWith("INSERT", StringComparison.Ordinal) && !edit.Contains("CAST(key", StringComparison.Ordinal))
+        {
+            Refused(() => store.ReadStateValue("user/user-2-3"));
+            Refused(() => store.ReadState("user/").ToList());
+        }
+        Assert.NotNull(store.ReadStateValue("user/user-2-2")); // the other rows read as before
+        Assert.Contains("text", Assert.Throws<InvalidDataException>(() => StoreVerifier.Verify(store, new DocumentStore(_folders[^1].Combine("documents")), VerifyMode.Quick)).Message,
+            StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public void The_whole_state_read_at_once_from_a_read_only_store_is_the_streamed_state()
     {

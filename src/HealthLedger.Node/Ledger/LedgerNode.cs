@@ -582,11 +582,37 @@ public sealed class LedgerNode : IDisposable
     public string? StateDamage { get; private set; }
 
     // The store as the world state's source of the values it does not hold.
+    // A row stored with other types than the store writes (InvalidDataException) does not match the state either.
     private sealed class StoreValues(ILedgerStore store) : IStateValueSource
     {
-        public byte[]? Read(string key) => store.ReadStateValue(key);
+        public byte[]? Read(string key)
+        {
+            try
+            {
+                return store.ReadStateValue(key);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new StateValueMismatchException(key, e.Message);
+            }
+        }
 
-        public IEnumerable<KeyValuePair<string, byte[]>> ReadPrefix(string prefix) => store.ReadState(prefix);
+        public IEnumerable<KeyValuePair<string, byte[]>> ReadPrefix(string prefix)
+        {
+            using var rows = store.ReadState(prefix).GetEnumerator();
+            while (true)
+            {
+                try
+                {
+                    if (!rows.MoveNext()) yield break;
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new StateValueMismatchException(prefix, e.Message);
+                }
+                yield return rows.Current;
+            }
+        }
     }
 
     // Counts of commits begun in the store and applied to the state (Commit), and the event set when one has been applied.
