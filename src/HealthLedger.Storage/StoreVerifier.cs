@@ -227,7 +227,14 @@ public static class StoreVerifier
             var snapshot = store.OpenStateSnapshot();
             try
             {
-                Parallel.Invoke(() => rows = snapshot.ReadAll(), () => kept = keptTree(header));
+                try
+                {
+                    Parallel.Invoke(() => rows = snapshot.ReadAll(), () => kept = keptTree(header));
+                }
+                catch (AggregateException e)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]); // a store's own, as a serial read throws it
+                }
                 if (kept is not null && kept.Count == rows.Count)
                 {
                     var state = Loaded(() => WorldState.Load(rows, kept, Cores));

@@ -157,6 +157,40 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
         Assert.Equal(1, await CountAsync(database, "SELECT COUNT(*) FROM blocks")); // genesis only: nothing half-written
     }
 
+    // Break-it (2026-12-05): with PostgreSQL out of reach under a running node, every read that went to the database answered
+    // 500. It is the database, not the request: 503 with Retry-After and words that say so, and the node answers again once
+    // the database is back.
+    [Fact]
+    public async Task A_read_that_cannot_reach_the_database_is_answered_503_with_Retry_After_not_500()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        var (database, store) = await postgres.NewDatabaseAsync();
+        var init = await CliProcess.RunAsync("init", "--data", data, "--store", store);
+        Assert.True(init.ExitCode == 0, init.Stdout + init.Stderr);
+        using var node = await RunningNode.StartAsync(data);
+        string id;
+        using (var content = node.Registration("pg-read", 0))
+        using (var committed = await node.Http.PostAsync("/api/v1/transactions?wait=true", content, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, committed.StatusCode);
+            id = (await committed.Content.ReadFromJsonAsync<TransactionStatusResponse>(Ct))!.Id;
+        }
+        Assert.Equal(HttpStatusCode.OK, (await node.Http.GetAsync($"/api/v1/transactions/{id}", Ct)).StatusCode);
+
+        await postgres.Server.ExecuteAsync(database, "ALTER TABLE receipts RENAME TO receipts_away", Ct);
+        using (var refused = await node.Http.GetAsync($"/api/v1/transactions/{id}", Ct))
+        {
+            var body = await refused.Content.ReadAsStringAsync(Ct);
+            Assert.True(refused.StatusCode == HttpStatusCode.ServiceUnavailable, body);
+            Assert.Equal(TimeSpan.FromSeconds(5), refused.Headers.RetryAfter?.Delta);
+            Assert.Contains("Ledger database unavailable", body);
+            Assert.DoesNotContain("receipts", body); // the database's own words stay in the log
+        }
+        await postgres.Server.ExecuteAsync(database, "ALTER TABLE receipts_away RENAME TO receipts", Ct);
+        Assert.Equal(HttpStatusCode.OK, (await node.Http.GetAsync($"/api/v1/transactions/{id}", Ct)).StatusCode);
+    }
+
     // Starts the node, registers one patient per id through the API (each committed before the next), stops it cleanly; returns
     // the height. With expectedHeight, first checks that the node serves the chain up to it (after a restart).
     private static async Task<ulong> CommitAsync(string data, string[] ids, ulong? expectedHeight = null)

@@ -11,5 +11,5 @@ public static class SqlTamper
     /// <param name="column">A BLOB column name.</param>
     /// <param name="at">The 1-based byte position (SQLite's <c>substr</c> counts from 1).</param>
     public static string FlipByte(string column, int at) =>
-        $"substr({column}, 1, {at - 1}) || CASE WHEN substr({column}, {at}, 1) = x'00' THEN x'01' ELSE x'00' END || substr({column}, {at + 1})";
+        $"CAST(substr({column}, 1, {at - 1}) || CASE WHEN substr({column}, {at}, 1) = x'00' THEN x'01' ELSE x'00' END || substr({column}, {at + 1}) AS BLOB)";
 }

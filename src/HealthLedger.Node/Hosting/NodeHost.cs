@@ -219,9 +219,13 @@ public static class NodeHost
                     BadHttpRequestException bad => bad.StatusCode,
                     // A stored state value that does not match the chain: the node is stopping (ConsensusHost).
                     Core.State.StateValueMismatchException => StatusCodes.Status503ServiceUnavailable,
+                    // The ledger's database out of reach under a read: 503 with Retry-After (ErrorPages.StoreUnavailable).
+                    _ when Web.ErrorPages.StoreUnavailable(e) => StatusCodes.Status503ServiceUnavailable,
                     _ => StatusCodes.Status500InternalServerError,
                 },
                 ExceptionHandler = Web.ErrorPages.HandleException,
+                // Damage is logged once by the node (event 1013, the key only), not again with a stack trace per request.
+                SuppressDiagnosticsCallback = c => c.Exception is Core.State.StateValueMismatchException,
             });
             app.UseHsts(); // only on HTTPS requests (a trusted proxy's forwarded https included), never for localhost
             app.UseMiddleware<Web.BindingProblems>();

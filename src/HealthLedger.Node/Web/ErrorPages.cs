@@ -109,24 +109,56 @@ public static class ErrorPages
     {
         ArgumentNullException.ThrowIfNull(http);
         var error = http.Features.Get<IExceptionHandlerFeature>()?.Error;
-        // A stored record that does not match the chain (the node is stopping for it): said so, not "busy".
+        // A stored record that does not match the chain (the node is stopping for it): said so, not "busy". The ledger's
+        // database out of reach (PostgreSQL down, the SQLite file locked or unreadable): 503 with Retry-After, said so.
         var damage = error is Core.State.StateValueMismatchException;
+        var storeDown = StoreUnavailable(error);
+        var (title, detail) = damage ? (ApiResults.StoppedTitle, ApiResults.DamageMessage)
+            : storeDown ? (StoreUnavailableTitle, StoreUnavailableMessage)
+            : ((string?)null, (string?)null);
+        if (storeDown) TooManyRequests.SetRetryAfter(http, StoreRetryAfter);
         if (FhirErrors.IsFhir(http.Request))
         {
-            // Never the exception's own words (they may carry data): the status's message, an OperationOutcome.
-            await FhirErrors.WriteAsync(http, http.Response.StatusCode, damage ? ApiResults.DamageMessage : null);
+            // Never the exception's own words (they may carry data): the status's message, an OperationOutcome (damage is
+            // not transient: code exception).
+            await FhirErrors.WriteAsync(http, http.Response.StatusCode, detail, code: damage ? Hl7.Fhir.Model.OperationOutcome.IssueType.Exception : null);
             return;
         }
-        if (BrowserRequests.WantsHtml(http.Request)) return;
+        if (BrowserRequests.WantsHtml(http.Request))
+        {
+            // The error page (UseErrorPages, outside) keeps these words rather than the status's ("Busy").
+            if (title is not null)
+            {
+                http.Items[TitleKey] = title;
+                http.Items[MessageKey] = detail;
+            }
+            return;
+        }
         await WriteProblemAsync(new ProblemDetailsContext
         {
             HttpContext = http,
-            ProblemDetails = damage
-                ? new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = http.Response.StatusCode, Title = ApiResults.StoppedTitle, Detail = ApiResults.DamageMessage }
-                : new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = http.Response.StatusCode },
+            ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = http.Response.StatusCode, Title = title, Detail = detail },
             Exception = error,
         });
     }
+
+    /// <summary>The title of the 503 a request gets when the node cannot reach its ledger's database.</summary>
+    public const string StoreUnavailableTitle = "Ledger database unavailable";
+
+    /// <summary>What a request that could not reach the ledger's database is told (names no server, key or value).</summary>
+    public const string StoreUnavailableMessage = "The node cannot read its ledger's database at the moment (a PostgreSQL server out of reach, or " +
+        "the SQLite file locked or unreadable). Try again shortly; if it lasts, the node's operator should check the database. Nothing was done or saved.";
+
+    /// <summary>The <c>Retry-After</c> of <see cref="StoreUnavailableTitle"/>'s 503.</summary>
+    public static readonly TimeSpan StoreRetryAfter = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Whether <paramref name="error"/> is the ledger's database failing under a request (answered 503 with <c>Retry-After</c>, not
+    /// 500): a PostgreSQL error or an unreachable server (<c>NpgsqlException</c>), a SQLite error (<c>SqliteException</c>), or a
+    /// store that could not be opened or used (<see cref="Storage.StoreUnavailableException"/>).
+    /// </summary>
+    public static bool StoreUnavailable(Exception? error) =>
+        error is Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException or Storage.StoreUnavailableException;
 
     /// <summary>
     /// An RFC 9457 validation problem of <paramref name="status"/> naming one field (<c>errors[field]</c>: the message), as

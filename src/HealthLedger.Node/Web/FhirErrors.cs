@@ -60,15 +60,16 @@ public static class FhirErrors
         _ => "The request could not be completed.",
     };
 
-    /// <summary>The OperationOutcome of one error issue.</summary>
-    public static OperationOutcome Outcome(int status, string message, string? expression = null) => new()
+    /// <summary>The OperationOutcome of one error issue, of <paramref name="code"/> when given (the status's <see cref="IssueType"/> otherwise).</summary>
+    public static OperationOutcome Outcome(int status, string message, string? expression = null, OperationOutcome.IssueType? code = null) => new()
     {
         Issue =
         [
             new OperationOutcome.IssueComponent
             {
-                Severity = status >= 500 && status != StatusCodes.Status503ServiceUnavailable ? OperationOutcome.IssueSeverity.Fatal : OperationOutcome.IssueSeverity.Error,
-                Code = IssueType(status),
+                Severity = status >= 500 && (status != StatusCodes.Status503ServiceUnavailable || code == OperationOutcome.IssueType.Exception)
+                    ? OperationOutcome.IssueSeverity.Fatal : OperationOutcome.IssueSeverity.Error,
+                Code = code ?? IssueType(status),
                 Diagnostics = message,
                 Expression = expression is null ? [] : [expression],
             },
@@ -78,14 +79,14 @@ public static class FhirErrors
     /// <summary>
     /// Writes <paramref name="status"/> with an OperationOutcome of one issue (<paramref name="message"/>, or the status's
     /// <see cref="DefaultMessage"/>), in XML when <c>_format</c> or <c>Accept</c> names XML and JSON otherwise. Headers already
-    /// set (<c>Retry-After</c>, <c>WWW-Authenticate</c>) are kept.
+    /// set (<c>Retry-After</c>, <c>WWW-Authenticate</c>) are kept. <paramref name="code"/>: the issue's type, when not the status's.
     /// </summary>
-    public static async Task WriteAsync(HttpContext http, int status, string? message = null, string? expression = null)
+    public static async Task WriteAsync(HttpContext http, int status, string? message = null, string? expression = null, OperationOutcome.IssueType? code = null)
     {
         ArgumentNullException.ThrowIfNull(http);
         var response = http.Response;
         if (response.HasStarted) return;
-        var outcome = Outcome(status, message ?? DefaultMessage(status), expression);
+        var outcome = Outcome(status, message ?? DefaultMessage(status), expression, code);
         var xml = WantsXml(http.Request);
         response.StatusCode = status;
         response.ContentType = xml ? XmlContentType : JsonContentType;

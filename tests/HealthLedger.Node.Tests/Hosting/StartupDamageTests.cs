@@ -26,6 +26,9 @@ public class StartupDamageTests
         { "UPDATE consensus SET state = CAST(substr(state, 1, length(state) - 40) || (CASE WHEN substr(state, -40, 1) = x'07' THEN x'06' ELSE x'07' END) || substr(state, -39) AS BLOB)", "voting state" },
         { "UPDATE state SET height = height + 1000 WHERE key = 'user/admin'", "filed under height" },
         { "UPDATE blobs SET height = height - 1 WHERE hash = (SELECT MAX(hash) FROM blobs)", "filed under height" },
+        // Break-it (2026-12-05): a key stored as a BLOB passed the start (and the sweep) and vanished from every read of it.
+        { "UPDATE state SET key = CAST(key AS BLOB) WHERE key = 'user/admin'", "State row 'user/admin' is not stored as a TEXT key with a BLOB value" },
+        { "UPDATE state SET value = CAST(value AS TEXT) WHERE key = 'user/admin'", "State row 'user/admin' is not stored as a TEXT key with a BLOB value" },
     };
 
     [Theory]
