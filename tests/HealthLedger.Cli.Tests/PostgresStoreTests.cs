@@ -135,11 +135,8 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
         // The fault: the node logged "committing block N failed; the node shuts down" and then exited 0, so a service manager
         // restarting on failure (systemd Restart=on-failure) or a monitor took it for a clean stop.
         using var dir = new TempDirectory();
-        var data = dir.Combine("data");
-        var (database, store) = await postgres.NewDatabaseAsync();
-        var init = await CliProcess.RunAsync("init", "--data", data, "--store", store);
-        Assert.True(init.ExitCode == 0, init.Stdout + init.Stderr);
-        using var node = await RunningNode.StartAsync(data);
+        var (database, node) = await NodeOnNewDatabaseAsync(dir);
+        using var _ = node;
 
         // Someone with SQL access moves a table away under the running node: its next block cannot be committed.
         await postgres.Server.ExecuteAsync(database, "ALTER TABLE receipts RENAME TO receipts_moved", Ct);
@@ -164,11 +161,8 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
     public async Task A_read_that_cannot_reach_the_database_is_answered_503_with_Retry_After_not_500()
     {
         using var dir = new TempDirectory();
-        var data = dir.Combine("data");
-        var (database, store) = await postgres.NewDatabaseAsync();
-        var init = await CliProcess.RunAsync("init", "--data", data, "--store", store);
-        Assert.True(init.ExitCode == 0, init.Stdout + init.Stderr);
-        using var node = await RunningNode.StartAsync(data);
+        var (database, node) = await NodeOnNewDatabaseAsync(dir);
+        using var _ = node;
         string id;
         using (var content = node.Registration("pg-read", 0))
         using (var committed = await node.Http.PostAsync("/api/v1/transactions?wait=true", content, Ct))
@@ -189,6 +183,16 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
         }
         await postgres.Server.ExecuteAsync(database, "ALTER TABLE receipts_away RENAME TO receipts", Ct);
         Assert.Equal(HttpStatusCode.OK, (await node.Http.GetAsync($"/api/v1/transactions/{id}", Ct)).StatusCode);
+    }
+
+    // A network initialised on a new database (init --store) and its node running: the database's name and the node.
+    private async Task<(string Database, RunningNode Node)> NodeOnNewDatabaseAsync(TempDirectory dir)
+    {
+        var data = dir.Combine("data");
+        var (database, store) = await postgres.NewDatabaseAsync();
+        var init = await CliProcess.RunAsync("init", "--data", data, "--store", store);
+        Assert.True(init.ExitCode == 0, init.Stdout + init.Stderr);
+        return (database, await RunningNode.StartAsync(data));
     }
 
     // Starts the node, registers one patient per id through the API (each committed before the next), stops it cleanly; returns
