@@ -235,7 +235,7 @@ public static class StoreVerifier
                 {
                     System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]); // a store's own, as a serial read throws it
                 }
-                if (kept is not null && kept.Count == rows.Count)
+                if (kept is not null && kept.Count == rows.Count && StartRowsMatch(rows, kept))
                 {
                     var state = Loaded(() => WorldState.Load(rows, kept, Cores));
                     return (state, new TrustedState(snapshot, kept));
@@ -250,6 +250,24 @@ public static class StoreVerifier
             return (Loaded(() => WorldState.Load(rows, Cores)), null);
         }
         return (Loaded(() => WorldState.Load(store.ReadAllState(), Cores)), null);
+    }
+
+    // The rows the start itself decides with before the sweep could check them (the network's configuration, its validators,
+    // nodes and organisations: a few dozen) hashed against the kept tree, both ways: each such row is the tree's, and each such
+    // key the tree holds is among the rows. Otherwise the kept tree is not used and every entry is hashed (a renamed
+    // 'validators' row once crashed the consensus host with an ArgumentException instead of being refused as damage).
+    private static bool StartRowsMatch(IReadOnlyList<KeyValuePair<string, byte[]>> rows, SparseMerkleTree kept)
+    {
+        static bool StartRow(string key) => !key.Contains('/', StringComparison.Ordinal) || key.StartsWith("node/", StringComparison.Ordinal)
+            || key.StartsWith("org/", StringComparison.Ordinal) || key.StartsWith("orgnodes/", StringComparison.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, value) in rows)
+        {
+            if (!StartRow(key)) continue;
+            if (!kept.TryGetValueHash(WorldState.KeyHash(key), out var expected) || Hashing.Sha256(value) != expected) return false;
+            seen.Add(key);
+        }
+        return new[] { StateKeys.Network, StateKeys.Validators }.All(k => seen.Contains(k) || !kept.TryGetValueHash(WorldState.KeyHash(k), out _));
     }
 
     // A key stored twice (a store whose primary key a hand edit removed) is damage, as every other problem of the stored state.

@@ -185,6 +185,34 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
         Assert.Equal(HttpStatusCode.OK, (await node.Http.GetAsync($"/api/v1/transactions/{id}", Ct)).StatusCode);
     }
 
+    // Break-it (2026-12-05): a database failure under the integrity sweep (here PostgreSQL ending the start's view, an idle
+    // transaction, after idle_in_transaction_session_timeout) was recorded as tampering, and every later start refused. It is
+    // not damage: no record, the node stops (exit 1) rather than run unchecked, and the next start checks everything itself.
+    [Fact]
+    public async Task A_database_failure_under_the_integrity_sweep_is_not_recorded_as_damage()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        var (database, store) = await postgres.NewDatabaseAsync();
+        var init = await CliProcess.RunAsync("init", "--data", data, "--store", store);
+        Assert.True(init.ExitCode == 0, init.Stdout + init.Stderr);
+        var height = await CommitAsync(data, ["sweep-a", "sweep-b"]); // a clean stop: ledger.tree is kept
+        var folder = new DataDirectory(data);
+        Assert.True(File.Exists(StateTreeFile.PathFor(folder.LedgerPath)));
+
+        await postgres.Server.ExecuteAsync(database, $"ALTER DATABASE \"{database}\" SET idle_in_transaction_session_timeout = '50ms'", Ct);
+        var up = await CliProcess.RunAsync("up", "--data", data, "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}");
+        Assert.True(up.ExitCode == 1, up.Stdout + up.Stderr);
+        Assert.Contains("[1014]", up.Stdout + up.Stderr);
+        Assert.Contains("the integrity sweep could not read the ledger's database", up.Stderr);
+        Assert.DoesNotContain("[1009]", up.Stdout + up.Stderr);
+        Assert.False(File.Exists(Path.Combine(data, Node.Ledger.LedgerNode.DamageFileName)));
+        Assert.False(File.Exists(StateTreeFile.PathFor(folder.LedgerPath))); // the next start hashes every entry
+
+        await postgres.Server.ExecuteAsync(database, $"ALTER DATABASE \"{database}\" RESET idle_in_transaction_session_timeout", Ct);
+        Assert.Equal(height, await CommitAsync(data, [], expectedHeight: height));
+    }
+
     // A network initialised on a new database (init --store) and its node running: the database's name and the node.
     private async Task<(string Database, RunningNode Node)> NodeOnNewDatabaseAsync(TempDirectory dir)
     {

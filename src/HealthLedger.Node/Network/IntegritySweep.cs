@@ -23,6 +23,13 @@ public enum IntegritySweepStatus
 
     /// <summary>The node stopped before the sweep finished; the next start takes the same blocks on trust and sweeps again.</summary>
     Stopped,
+
+    /// <summary>
+    /// The ledger's database failed under the sweep (an outage, a connection the server ended): nothing was found changed and
+    /// no damage is recorded, but what the start took on trust is unchecked, so the records are removed and the node stopped
+    /// (exit 1); the next start checks every block and state entry itself.
+    /// </summary>
+    Interrupted,
 }
 
 /// <summary>
@@ -95,7 +102,27 @@ public sealed class IntegritySweep(LedgerNode node, ConsensusHost consensus, IHo
             _status = IntegritySweepStatus.Stopped;
             return;
         }
-        catch (Exception e) when (e is StoreCorruptException or InvalidDataException or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException)
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or StoreUnavailableException)
+        {
+            // The database failed under the sweep (an outage, a connection or transaction the server ended, e.g. PostgreSQL's
+            // idle_in_transaction_session_timeout): nothing was found changed, so no damage is recorded. What the start took on
+            // trust is unchecked: the records are removed, so that the next start checks every block and state entry itself,
+            // and the node stops (exit 1) rather than run on it.
+            Issue = $"the integrity sweep could not read the ledger's database ({e.Message}); nothing was found changed, and the next start checks every block and state entry";
+            Log.IntegritySweepInterrupted(logger, Issue);
+            try
+            {
+                node.ForgetCheckedRecord();
+            }
+            catch (Exception io) when (io is IOException or UnauthorizedAccessException)
+            {
+                // The next start then takes the same on trust and sweeps again.
+            }
+            consensus.Halt(Issue);
+            _status = IntegritySweepStatus.Interrupted;
+            return;
+        }
+        catch (Exception e) when (e is StoreCorruptException or InvalidDataException)
         {
             report = new VerifyReport(0, 0, "", new Core.Verification.VerifyIssue(null, null, null, null, $"the ledger could not be read ({e.Message})"));
         }

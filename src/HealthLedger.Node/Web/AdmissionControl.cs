@@ -24,6 +24,12 @@ public static class AdmissionControl
     /// <summary>The problem type of a refusal (RFC 9110 §15.6.4, 503 Service Unavailable).</summary>
     public const string ProblemType = "https://www.rfc-editor.org/rfc/rfc9110#section-15.6.4";
 
+    /// <summary>
+    /// Set in <see cref="HttpContext.Items"/> on a 503 that waiting will not mend (a node stopping for damage): no
+    /// <c>Retry-After</c> is added to it (<see cref="UseRetryAfterOnBusy"/>).
+    /// </summary>
+    public const string NoRetryKey = "HealthLedger.NoRetry";
+
     /// <summary>What a refused request is told.</summary>
     public static string Message(TimeSpan retryAfter) =>
         $"The node is busy with other work: nothing was done or saved. Try again in {Seconds(retryAfter).ToString(CultureInfo.InvariantCulture)} s.";
@@ -100,7 +106,8 @@ public static class AdmissionControl
         {
             context.Response.OnStarting(() =>
             {
-                if (context.Response.StatusCode == StatusCodes.Status503ServiceUnavailable && !context.Response.Headers.ContainsKey("Retry-After"))
+                if (context.Response.StatusCode == StatusCodes.Status503ServiceUnavailable && !context.Response.Headers.ContainsKey("Retry-After")
+                    && !context.Items.ContainsKey(NoRetryKey))
                 {
                     context.Response.Headers.RetryAfter = seconds;
                 }

@@ -117,6 +117,7 @@ public static class ErrorPages
             : storeDown ? (StoreUnavailableTitle, StoreUnavailableMessage)
             : ((string?)null, (string?)null);
         if (storeDown) TooManyRequests.SetRetryAfter(http, StoreRetryAfter);
+        if (damage) http.Items[AdmissionControl.NoRetryKey] = true; // the node will not start again: no Retry-After
         if (FhirErrors.IsFhir(http.Request))
         {
             // Never the exception's own words (they may carry data): the status's message, an OperationOutcome (damage is

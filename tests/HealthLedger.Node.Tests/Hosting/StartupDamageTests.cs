@@ -29,6 +29,10 @@ public class StartupDamageTests
         // Break-it (2026-12-05): a key stored as a BLOB passed the start (and the sweep) and vanished from every read of it.
         { "UPDATE state SET key = CAST(key AS BLOB) WHERE key = 'user/admin'", "State row 'user/admin' is not stored as a TEXT key with a BLOB value" },
         { "UPDATE state SET value = CAST(value AS TEXT) WHERE key = 'user/admin'", "State row 'user/admin' is not stored as a TEXT key with a BLOB value" },
+        // Break-it (2026-12-05): a renamed 'validators' row (the number of rows unchanged, so the kept tree was used) crashed the
+        // consensus host with an ArgumentException before the sweep could find it.
+        { "UPDATE state SET key = 'validatorz' WHERE key = 'validators'", "stored world state" },
+        { "UPDATE state SET value = " + SqlTamper.FlipByte("value", 3) + " WHERE key = 'network'", "The ledger failed its start-up integrity check" },
     };
 
     [Theory]

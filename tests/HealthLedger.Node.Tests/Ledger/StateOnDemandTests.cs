@@ -136,6 +136,7 @@ public class StateOnDemandTests
         using var after = prefix == "care/" ? await admin.GetAsync($"/api/v1/patients/{first}/care-relationships", Ct) : await doctor.GetAsync(search, Ct);
         var answer = await after.Content.ReadAsStringAsync(Ct);
         Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, after.StatusCode);
+        Assert.Null(after.Headers.RetryAfter); // waiting will not mend it
         Assert.Contains("The node has stopped", answer);
         Assert.DoesNotContain(first, answer);
         Assert.Contains(narrower, ledger.StateDamage);
