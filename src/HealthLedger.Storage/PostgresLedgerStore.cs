@@ -269,65 +269,77 @@ public sealed class PostgresLedgerStore : ILedgerStore
             var expected = TipHeight is { } tip ? tip + 1 : 0;
             if (height != expected) throw new InvalidOperationException($"Expected block {expected}, got {height}.");
             if (receipts.Count != block.Transactions.Count) throw new ArgumentException("One receipt per transaction is required.", nameof(receipts));
-            var writer = Writer();
-            try
+            // A writer connection that broke since the last commit (a server restart: Npgsql learns it at the next use) fails
+            // before anything of this block reached the server's commit: the block is written again, once, on a new connection.
+            for (var attempt = 0; ; attempt++)
             {
-                using var transaction = writer.BeginTransaction();
-                var statements = new List<(string Sql, NpgsqlParameter[] Parameters)>();
-                var h = (long)height;
-                statements.Add(Statement("INSERT INTO blocks(height, hash, header) VALUES ($1, $2, $3)",
-                    Parameter(h), Parameter(block.Header.Hash.ToArray()), Parameter(block.Header.Encode())));
-                if (block.Transactions.Count > 0)
+                var writer = Writer();
+                var committing = false;
+                try
                 {
-                    statements.Add(Statement(
-                        "INSERT INTO transactions(height, idx, tx_id, body) SELECT $1, u.idx - 1, u.id, u.body FROM unnest($2::bytea[], $3::bytea[]) WITH ORDINALITY AS u(id, body, idx)",
-                        Parameter(h), Array(block.Transactions.Select(t => t.Id.ToArray())), Array(block.Transactions.Select(t => t.Encoded.ToArray()))));
-                    statements.Add(Statement(
-                        "INSERT INTO receipts(height, idx, body) SELECT $1, u.idx - 1, u.body FROM unnest($2::bytea[]) WITH ORDINALITY AS u(body, idx)",
-                        Parameter(h), Array(receipts.Select(r => r.Encode()))));
+                    using var transaction = writer.BeginTransaction();
+                    var statements = new List<(string Sql, NpgsqlParameter[] Parameters)>();
+                    var h = (long)height;
+                    statements.Add(Statement("INSERT INTO blocks(height, hash, header) VALUES ($1, $2, $3)",
+                        Parameter(h), Parameter(block.Header.Hash.ToArray()), Parameter(block.Header.Encode())));
+                    if (block.Transactions.Count > 0)
+                    {
+                        statements.Add(Statement(
+                            "INSERT INTO transactions(height, idx, tx_id, body) SELECT $1, u.idx - 1, u.id, u.body FROM unnest($2::bytea[], $3::bytea[]) WITH ORDINALITY AS u(id, body, idx)",
+                            Parameter(h), Array(block.Transactions.Select(t => t.Id.ToArray())), Array(block.Transactions.Select(t => t.Encoded.ToArray()))));
+                        statements.Add(Statement(
+                            "INSERT INTO receipts(height, idx, body) SELECT $1, u.idx - 1, u.body FROM unnest($2::bytea[]) WITH ORDINALITY AS u(body, idx)",
+                            Parameter(h), Array(receipts.Select(r => r.Encode()))));
+                    }
+                    var deletes = changes.Entries.Where(e => e.Value is null).Select(e => e.Key).ToArray();
+                    var writes = changes.Entries.Where(e => e.Value is not null).ToList();
+                    if (deletes.Length > 0)
+                    {
+                        statements.Add(Statement("DELETE FROM state WHERE key = ANY($1::text[])", new NpgsqlParameter { Value = deletes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text }));
+                    }
+                    if (writes.Count > 0)
+                    {
+                        statements.Add(Statement(
+                            "INSERT INTO state(key, value, height) SELECT u.key, u.value, $3 FROM unnest($1::text[], $2::bytea[]) AS u(key, value) " +
+                            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, height = excluded.height",
+                            new NpgsqlParameter { Value = writes.Select(w => w.Key).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                            Array(writes.Select(w => w.Value!)), Parameter(h)));
+                    }
+                    if (blobs is { Count: > 0 })
+                    {
+                        var ordered = blobs.OrderBy(b => b.Key).ToList();
+                        statements.Add(Statement(
+                            "INSERT INTO blobs(hash, data, height) SELECT u.hash, u.data, $3 FROM unnest($1::bytea[], $2::bytea[]) AS u(hash, data) ON CONFLICT (hash) DO NOTHING",
+                            Array(ordered.Select(b => b.Key.ToArray())), Array(ordered.Select(b => b.Value)), Parameter(h)));
+                    }
+                    if (certificate is not null)
+                    {
+                        statements.Add(Statement("INSERT INTO commits(height, certificate) VALUES ($1, $2)", Parameter(h), Parameter(certificate)));
+                    }
+                    if (consensusState is not null)
+                    {
+                        statements.Add(Statement(SaveConsensusStateSql, Parameter(consensusState)));
+                    }
+                    // One statement at a time: Npgsql sends a multi-statement batch in synchronous mode from a thread-pool task (to avoid a
+                    // protocol deadlock), which never runs while the pool is starved by request threads waiting for this commit.
+                    foreach (var (sql, parameters) in statements)
+                    {
+                        using var command = new NpgsqlCommand(sql, writer, transaction);
+                        command.Parameters.AddRange(parameters);
+                        command.ExecuteNonQuery();
+                    }
+                    committing = true;
+                    transaction.Commit();
                 }
-                var deletes = changes.Entries.Where(e => e.Value is null).Select(e => e.Key).ToArray();
-                var writes = changes.Entries.Where(e => e.Value is not null).ToList();
-                if (deletes.Length > 0)
+                catch (Exception e) when (e is NpgsqlException or IOException && writer.State != ConnectionState.Open && !committing && attempt == 0)
                 {
-                    statements.Add(Statement("DELETE FROM state WHERE key = ANY($1::text[])", new NpgsqlParameter { Value = deletes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text }));
+                    continue; // nothing was committed: the transaction ended with its connection
                 }
-                if (writes.Count > 0)
+                catch (Exception e) when (e is NpgsqlException or IOException && writer.State != ConnectionState.Open && Landed(height, block.Header.Hash))
                 {
-                    statements.Add(Statement(
-                        "INSERT INTO state(key, value, height) SELECT u.key, u.value, $3 FROM unnest($1::text[], $2::bytea[]) AS u(key, value) " +
-                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value, height = excluded.height",
-                        new NpgsqlParameter { Value = writes.Select(w => w.Key).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
-                        Array(writes.Select(w => w.Value!)), Parameter(h)));
+                    // The connection broke after the server committed the block: it is committed.
                 }
-                if (blobs is { Count: > 0 })
-                {
-                    var ordered = blobs.OrderBy(b => b.Key).ToList();
-                    statements.Add(Statement(
-                        "INSERT INTO blobs(hash, data, height) SELECT u.hash, u.data, $3 FROM unnest($1::bytea[], $2::bytea[]) AS u(hash, data) ON CONFLICT (hash) DO NOTHING",
-                        Array(ordered.Select(b => b.Key.ToArray())), Array(ordered.Select(b => b.Value)), Parameter(h)));
-                }
-                if (certificate is not null)
-                {
-                    statements.Add(Statement("INSERT INTO commits(height, certificate) VALUES ($1, $2)", Parameter(h), Parameter(certificate)));
-                }
-                if (consensusState is not null)
-                {
-                    statements.Add(Statement(SaveConsensusStateSql, Parameter(consensusState)));
-                }
-                // One statement at a time: Npgsql sends a multi-statement batch in synchronous mode from a thread-pool task (to avoid a
-                // protocol deadlock), which never runs while the pool is starved by request threads waiting for this commit.
-                foreach (var (sql, parameters) in statements)
-                {
-                    using var command = new NpgsqlCommand(sql, writer, transaction);
-                    command.Parameters.AddRange(parameters);
-                    command.ExecuteNonQuery();
-                }
-                transaction.Commit();
-            }
-            catch (Exception e) when (e is NpgsqlException or IOException && writer.State != ConnectionState.Open && Landed(height, block.Header.Hash))
-            {
-                // The connection broke after the server committed the block: it is committed.
+                break;
             }
             TipHeight = height;
             _tipLock.Enter();
@@ -724,15 +736,27 @@ public sealed class PostgresLedgerStore : ILedgerStore
         }
     }
 
-    // One statement in its own transaction on the writer connection, serialised with commits.
+    // One statement in its own transaction on the writer connection, serialised with commits; an upsert of one row, so it is
+    // sent again, once, on a new connection when the writer connection had broken (a server restart since the last write).
     private void Write(string sql, params NpgsqlParameter[] parameters)
     {
         if (_readOnly) throw new InvalidOperationException("The store is open read-only.");
         lock (_writeLock)
         {
-            using var command = new NpgsqlCommand(sql, Writer());
-            command.Parameters.AddRange(parameters);
-            command.ExecuteNonQuery();
+            for (var attempt = 0; ; attempt++)
+            {
+                var writer = Writer();
+                try
+                {
+                    using var command = new NpgsqlCommand(sql, writer);
+                    command.Parameters.AddRange(parameters.Select(p => p.Clone()).ToArray());
+                    command.ExecuteNonQuery();
+                    return;
+                }
+                catch (Exception e) when (e is NpgsqlException or IOException && writer.State != ConnectionState.Open && attempt == 0)
+                {
+                }
+            }
         }
     }
 

@@ -213,6 +213,26 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
         Assert.Equal(height, await CommitAsync(data, [], expectedHeight: height));
     }
 
+    // Break-it (2026-12-05): after a PostgreSQL restart the node's writer connection was reused as it was, so the first block
+    // after it failed (57P01) and the node stopped. A connection the server ended is opened again and the block written once more.
+    [Fact]
+    public async Task Writes_go_on_after_the_server_ended_the_nodes_connections()
+    {
+        using var dir = new TempDirectory();
+        var (database, node) = await NodeOnNewDatabaseAsync(dir);
+        using var _ = node;
+        for (var i = 0; i < 2; i++)
+        {
+            // Every connection of the node ended by the server, as a restart or a failover does.
+            await postgres.Server.ExecuteAsync(database, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}' AND pid <> pg_backend_pid()", Ct);
+            using var content = node.Registration($"pg-restart-{i}", (ulong)i);
+            using var committed = await node.Http.PostAsync("/api/v1/transactions?wait=true", content, Ct);
+            Assert.True(committed.StatusCode == HttpStatusCode.OK, await committed.Content.ReadAsStringAsync(Ct) + node.Process.Stderr);
+        }
+        Assert.False(node.Process.HasExited);
+        Assert.Equal(3, await CountAsync(database, "SELECT COUNT(*) FROM blocks"));
+    }
+
     // A network initialised on a new database (init --store) and its node running: the database's name and the node.
     private async Task<(string Database, RunningNode Node)> NodeOnNewDatabaseAsync(TempDirectory dir)
     {
