@@ -26,6 +26,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1014, Level = LogLevel.Error, Message = "Integrity sweep interrupted: {Issue}. No damage was recorded; the node shuts down so that it does not run on what its start took on trust. Check the database (on PostgreSQL a short idle_in_transaction_session_timeout for the node's role ends the sweep's transaction: raise it or set it to 0), then start the node again")]
     public static partial void IntegritySweepInterrupted(ILogger logger, string issue);
 
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "A request could not reach the ledger's database and was answered 503 ({Reason}); nothing was done or saved")]
+    public static partial void StoreUnavailable(ILogger logger, string reason);
+
     [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "The kept state tree {File} was not used because {Reason}: this start hashed every state entry (a new one is kept at the next clean stop)")]
     public static partial void StateTreeUnusable(ILogger logger, string file, string reason);
 

@@ -223,4 +223,26 @@ public class CommandTests
         Assert.Equal(2, up.ExitCode);
         Assert.Contains("failed its start-up integrity check", up.Stderr);
     }
+
+    // Break-it (2026-12-05): a key read from a damaged ledger was printed as it was in the one error line, so a line break and
+    // an escape sequence in it forged a log line and drove the terminal. Control characters are printed as \uXXXX.
+    [Fact]
+    public async Task A_key_with_control_characters_in_a_damaged_ledger_is_printed_in_one_line_without_them()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(data, "ledger.db")};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE state SET key = CAST('user/x' || char(10) || 'info: Integrity sweep passed' || char(27) || '[2J' AS BLOB) WHERE key = 'user/admin'";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+        var up = await CliProcess.RunAsync("up", "--data", data, "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}");
+        Assert.Equal(2, up.ExitCode);
+        var line = Assert.Single(up.Stderr.Trim().Split('\n'));
+        Assert.Contains("user/x\\u000ainfo: Integrity sweep passed\\u001b[2J", line);
+        Assert.DoesNotContain('\u001b', up.Stderr);
+    }
 }

@@ -81,11 +81,29 @@ internal static class CommonOptions
         }
     }
 
-    /// <summary>Prints one error line to stderr and returns the exit code.</summary>
+    /// <summary>
+    /// Prints one error line to stderr and returns the exit code. Control characters in <paramref name="message"/> (which may
+    /// quote a key or name read from a damaged ledger: a line break, an escape sequence) are printed as <c>\uXXXX</c>, so the
+    /// line stays one line and cannot drive the terminal.
+    /// </summary>
     public static int Fail(string message, int code = 2)
     {
-        Console.Error.WriteLine($"error: {message}");
+        Console.Error.WriteLine($"error: {Printable(message)}");
         return code;
+    }
+
+    /// <summary><paramref name="text"/> with each control character (<see cref="char.IsControl(char)"/>) written as <c>\uXXXX</c>.</summary>
+    public static string Printable(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!text.Any(char.IsControl)) return text;
+        var printable = new System.Text.StringBuilder(text.Length + 16);
+        foreach (var c in text)
+        {
+            if (char.IsControl(c)) printable.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
+            else printable.Append(c);
+        }
+        return printable.ToString();
     }
 
     /// <summary>

@@ -224,8 +224,9 @@ public static class NodeHost
                     _ => StatusCodes.Status500InternalServerError,
                 },
                 ExceptionHandler = Web.ErrorPages.HandleException,
-                // Damage is logged once by the node (event 1013, the key only), not again with a stack trace per request.
-                SuppressDiagnosticsCallback = c => c.Exception is Core.State.StateValueMismatchException,
+                // Damage is logged once by the node (event 1013, the key only), and the database out of reach in one line per
+                // request (event 1015, ErrorPages.HandleException), not with a stack trace each.
+                SuppressDiagnosticsCallback = c => c.Exception is Core.State.StateValueMismatchException || Web.ErrorPages.StoreUnavailable(c.Exception),
             });
             app.UseHsts(); // only on HTTPS requests (a trusted proxy's forwarded https included), never for localhost
             app.UseMiddleware<Web.BindingProblems>();

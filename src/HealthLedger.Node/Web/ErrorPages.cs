@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace HealthLedger.Node.Web;
 
@@ -116,7 +117,11 @@ public static class ErrorPages
         var (title, detail) = damage ? (ApiResults.StoppedTitle, ApiResults.DamageMessage)
             : storeDown ? (StoreUnavailableTitle, StoreUnavailableMessage)
             : ((string?)null, (string?)null);
-        if (storeDown) TooManyRequests.SetRetryAfter(http, StoreRetryAfter);
+        if (storeDown)
+        {
+            TooManyRequests.SetRetryAfter(http, StoreRetryAfter);
+            Log.StoreUnavailable(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorPages)), error!.Message);
+        }
         if (damage) http.Items[AdmissionControl.NoRetryKey] = true; // the node will not start again: no Retry-After
         if (FhirErrors.IsFhir(http.Request))
         {
