@@ -170,9 +170,23 @@ public static class StoreVerifier
         var files = documents.Enumerate().ToList();
         var present = files.Select(f => f.Name).ToHashSet();
         var pending = verifier.Replicated ? verifier.Blobs.Documents.Keys.Count(h => !present.Contains(h.ToString())) : 0;
-        return Report(verifier, verifier.CheckState(store.ReadState()) ?? verifier.CheckStateHeights(store.ReadStateHeights()) ?? verifier.Blobs.Check(store.ReadBlobs())
+        return Report(verifier, StoredState(verifier, store) ?? verifier.CheckStateHeights(store.ReadStateHeights()) ?? verifier.Blobs.Check(store.ReadBlobs())
             ?? verifier.Blobs.CheckDocuments(files.Select(d => HashedFile(d.Name, d.Path)), allowMissing: verifier.Replicated)) with
         { DocumentsPending = pending };
+    }
+
+    // The stored state against the re-derived one; a row the store refuses to read as the node wrote it (SQLite: a key or value
+    // stored with another type by a hand edit) is the ledger's damage, reported as such, not a ledger that cannot be read.
+    private static VerifyIssue? StoredState(ChainVerifier verifier, ILedgerStore store)
+    {
+        try
+        {
+            return verifier.CheckState(store.ReadState());
+        }
+        catch (InvalidDataException e)
+        {
+            return new VerifyIssue(null, null, null, null, e.Message);
+        }
     }
 
     private static VerifyReport Quick(ILedgerStore store, DocumentStore documents, CertificateCheck? certificates, CheckedPrefix? checkedBefore,

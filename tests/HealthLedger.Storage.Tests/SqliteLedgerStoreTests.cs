@@ -232,6 +232,10 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreContract
         Assert.NotNull(store.ReadStateValue("user/user-2-2")); // the other rows read as before
         Assert.Contains("text", Assert.Throws<InvalidDataException>(() => StoreVerifier.Verify(store, new DocumentStore(_folders[^1].Combine("documents")), VerifyMode.Quick)).Message,
             StringComparison.OrdinalIgnoreCase);
+        // 'verify' (full) reports it as the ledger's damage (FAILED, exit 1), not as a ledger it cannot read (exit 2).
+        var full = StoreVerifier.Verify(store, new DocumentStore(_folders[^1].Combine("documents")), VerifyMode.Full);
+        Assert.False(full.Ok);
+        Assert.Contains("'user/user-2-3'", full.Issue!.ToString()); // refused, or (a BLOB key, read after every TEXT one) missing first
     }
 
     [Fact]
