@@ -206,15 +206,7 @@ public class CommandTests
     public async Task A_flipped_byte_makes_verify_exit_1_naming_it_and_up_refuse_to_start()
     {
         using var dir = new TempDirectory();
-        var data = dir.Combine("data");
-        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
-        using (var connection = new SqliteConnection($"Data Source={Path.Combine(data, "ledger.db")};Pooling=False"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE transactions SET body = " + SqlTamper.FlipByte("body", 51) + " WHERE height = 0 AND idx = 0";
-            Assert.Equal(1, command.ExecuteNonQuery());
-        }
+        var data = await InitThenChangedAsync(dir, "UPDATE transactions SET body = " + SqlTamper.FlipByte("body", 51) + " WHERE height = 0 AND idx = 0");
         var verify = await CliProcess.RunAsync("verify", "--data", data);
         Assert.Equal(1, verify.ExitCode);
         Assert.StartsWith("FAILED: block 0, transaction 0", verify.Stdout);
@@ -230,19 +222,25 @@ public class CommandTests
     public async Task A_key_with_control_characters_in_a_damaged_ledger_is_printed_in_one_line_without_them()
     {
         using var dir = new TempDirectory();
-        var data = dir.Combine("data");
-        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
-        using (var connection = new SqliteConnection($"Data Source={Path.Combine(data, "ledger.db")};Pooling=False"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE state SET key = CAST('user/x' || char(10) || 'info: Integrity sweep passed' || char(27) || '[2J' AS BLOB) WHERE key = 'user/admin'";
-            Assert.Equal(1, command.ExecuteNonQuery());
-        }
+        var data = await InitThenChangedAsync(dir,
+            "UPDATE state SET key = CAST('user/x' || char(10) || 'info: Integrity sweep passed' || char(27) || '[2J' AS BLOB) WHERE key = 'user/admin'");
         var up = await CliProcess.RunAsync("up", "--data", data, "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}");
         Assert.Equal(2, up.ExitCode);
         var line = Assert.Single(up.Stderr.Trim().Split('\n'));
         Assert.Contains("user/x\\u000ainfo: Integrity sweep passed\\u001b[2J", line);
         Assert.DoesNotContain('\u001b', up.Stderr);
+    }
+
+    // A network initialised in dir/data whose ledger.db one SQL statement (changing one row) then changed; returns the folder.
+    private static async Task<string> InitThenChangedAsync(TempDirectory dir, string sql)
+    {
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(data, "ledger.db")};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        Assert.Equal(1, command.ExecuteNonQuery());
+        return data;
     }
 }
