@@ -102,7 +102,7 @@ public sealed class IntegritySweep(LedgerNode node, ConsensusHost consensus, IHo
             _status = IntegritySweepStatus.Stopped;
             return;
         }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or StoreUnavailableException)
+        catch (Exception e) when (StoreUnavailableException.IsDatabaseFailure(e))
         {
             // The database failed under the sweep (an outage, a connection or transaction the server ended, e.g. PostgreSQL's
             // idle_in_transaction_session_timeout): nothing was found changed, so no damage is recorded. What the start took on
@@ -110,14 +110,7 @@ public sealed class IntegritySweep(LedgerNode node, ConsensusHost consensus, IHo
             // and the node stops (exit 1) rather than run on it.
             Issue = $"the integrity sweep could not read the ledger's database ({e.Message}); nothing was found changed, and the next start checks every block and state entry";
             Log.IntegritySweepInterrupted(logger, Issue);
-            try
-            {
-                node.ForgetCheckedRecord();
-            }
-            catch (Exception io) when (io is IOException or UnauthorizedAccessException)
-            {
-                // The next start then takes the same on trust and sweeps again.
-            }
+            ForgetCheckedRecord();
             consensus.Halt(Issue);
             _status = IntegritySweepStatus.Interrupted;
             return;
@@ -147,16 +140,22 @@ public sealed class IntegritySweep(LedgerNode node, ConsensusHost consensus, IHo
         {
             // The next start then checks again (without the records it took on trust, when they could be removed).
         }
+        ForgetCheckedRecord();
+        consensus.Halt($"the integrity sweep found the ledger changed outside the node: {Issue}");
+        _status = IntegritySweepStatus.Failed; // last: whoever sees it sees the record gone and the node stopping
+    }
+
+    // Removes what the start took on trust from (ledger.checked, ledger.tree), so that the next start checks everything itself;
+    // a file that cannot be removed is left: the next start then takes the same on trust and sweeps again.
+    private void ForgetCheckedRecord()
+    {
         try
         {
             node.ForgetCheckedRecord();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // The next start then takes the same blocks on trust and sweeps again, and halts again.
         }
-        consensus.Halt($"the integrity sweep found the ledger changed outside the node: {Issue}");
-        _status = IntegritySweepStatus.Failed; // last: whoever sees it sees the record gone and the node stopping
     }
 
     // The world state taken on trust first (the values the node decides with; on both cores), then the blocks taken on trust

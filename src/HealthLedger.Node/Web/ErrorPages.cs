@@ -160,11 +160,9 @@ public static class ErrorPages
 
     /// <summary>
     /// Whether <paramref name="error"/> is the ledger's database failing under a request (answered 503 with <c>Retry-After</c>, not
-    /// 500): a PostgreSQL error or an unreachable server (<c>NpgsqlException</c>), a SQLite error (<c>SqliteException</c>), or a
-    /// store that could not be opened or used (<see cref="Storage.StoreUnavailableException"/>).
+    /// 500): <see cref="Storage.StoreUnavailableException.IsDatabaseFailure"/>.
     /// </summary>
-    public static bool StoreUnavailable(Exception? error) =>
-        error is Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException or Storage.StoreUnavailableException;
+    public static bool StoreUnavailable(Exception? error) => Storage.StoreUnavailableException.IsDatabaseFailure(error);
 
     /// <summary>
     /// An RFC 9457 validation problem of <paramref name="status"/> naming one field (<c>errors[field]</c>: the message), as
