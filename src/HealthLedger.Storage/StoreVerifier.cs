@@ -441,7 +441,7 @@ public static class StoreVerifier
     /// of the view the start loaded it from (<see cref="TrustedState.Rows"/>: the very rows, whatever was committed or changed in
     /// the store since) must be a leaf of the tree the start took (<see cref="TrustedState.Tree"/>, whose root is the state root
     /// of <paramref name="at"/>, the tip at start): its key hash there, with the SHA-256 of its value, and as many rows as leaves.
-    /// That is the check <see cref="WorldState.RootOf"/> = <paramref name="at"/>'s state root makes, without holding the rows or
+    /// That is the check "the rows' root is <paramref name="at"/>'s state root" makes, without holding the rows or
     /// their hashes: the rows are streamed and checked in chunks through <paramref name="parallel"/> when given.
     /// </summary>
     /// <returns>A report whose <see cref="VerifyReport.Issue"/> names the first mismatch found (in block <paramref name="at"/>, by

@@ -299,29 +299,6 @@ public sealed class WorldState : IStateReader
         return state;
     }
 
-    /// <summary>
-    /// The root the state of <paramref name="entries"/> (each key once) has, computed as <see cref="Load(IEnumerable{KeyValuePair{string, byte[]}}, ParallelFor?)"/>
-    /// hashes them (key, value, leaf; through <paramref name="parallel"/> when given) but without making a state or a tree: the
-    /// leaves' array only (<see cref="SparseMerkleTree.RootOf"/>). <paramref name="cancel"/> is checked between entries.
-    /// </summary>
-    /// <exception cref="ArgumentException">Two keys have the same key hash (a key twice).</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled.</exception>
-    public static Hash256 RootOf(IReadOnlyList<KeyValuePair<string, byte[]>> entries, ParallelFor? parallel, CancellationToken cancel)
-    {
-        ArgumentNullException.ThrowIfNull(entries);
-        var leaves = new (Hash256 KeyHash, Hash256 LeafHash)[entries.Count];
-        (parallel ?? SerialFor.Run)(entries.Count, i =>
-        {
-            cancel.ThrowIfCancellationRequested();
-            var keyHash = KeyHash(entries[i].Key);
-            leaves[i] = (keyHash, SparseMerkleTree.LeafHash(keyHash, Hashing.Sha256(entries[i].Value)));
-        });
-        cancel.ThrowIfCancellationRequested();
-        Array.Sort(leaves, static (x, y) => x.KeyHash.CompareTo(y.KeyHash));
-        cancel.ThrowIfCancellationRequested();
-        return SparseMerkleTree.RootOf(leaves);
-    }
-
     private WorldState(int capacity) => _values = new Dictionary<string, byte[]>(capacity, StringComparer.Ordinal);
 
     // Fills the key map of a state being loaded; the failure (a key twice, named, as the loads' entries parameter) or null.
