@@ -16,11 +16,23 @@ namespace HealthLedger.Core.State;
 /// the expected depth is about log2(n), so a batch of k changes costs O(k log n) hashes; changes that share a
 /// path share the re-hashing. The tree is persistent (immutable nodes with path copying): <see cref="Apply"/>
 /// returns a new tree and the old one stays valid, which lets a node execute a proposed block speculatively.
+/// <para>
+/// Stored compactly: a subtree of at most <see cref="BucketSize"/> entries is kept as one node holding its entries' (key hash,
+/// value hash) in key-hash order and the subtree's hash, not as a node per leaf and per inner node (3.7 million entries: about
+/// 355 MB instead of 533 MB, and a sixth of the objects). The hashes, and so the root, are those of the tree above; a change
+/// inside such a subtree re-hashes its at most 2 × <see cref="BucketSize"/> − 1 nodes.
+/// </para>
 /// </summary>
 public sealed class SparseMerkleTree
 {
     private const byte LeafPrefix = 0x00;
     private const byte NodePrefix = 0x01;
+
+    /// <summary>The most entries a subtree keeps in one node (a bucket) rather than as a node per leaf and per inner node.</summary>
+    public const int BucketSize = 8;
+
+    /// <summary>The depth below which <see cref="Build(IReadOnlyList{ValueTuple{Hash256, Hash256}}, ParallelFor?)"/> builds subtrees apart (16 of them).</summary>
+    public const int ParallelDepth = 4;
 
     private readonly Node? _root;
 
@@ -47,10 +59,14 @@ public sealed class SparseMerkleTree
     {
         var node = _root;
         for (var depth = 0; node is Inner inner; depth++) node = keyHash.Value.GetBit(depth) == 0 ? inner.Left : inner.Right;
-        if (node is Leaf leaf && leaf.KeyHash == keyHash)
+        if (node is Bucket bucket)
         {
-            valueHash = leaf.ValueHash;
-            return true;
+            foreach (var leaf in bucket.Leaves)
+            {
+                if (leaf.KeyHash != keyHash) continue;
+                valueHash = leaf.ValueHash;
+                return true;
+            }
         }
         valueHash = default;
         return false;
@@ -88,19 +104,21 @@ public sealed class SparseMerkleTree
     {
         ArgumentNullException.ThrowIfNull(entries);
         var run = parallel ?? SerialFor.Run;
-        var made = new Leaf[entries.Count];
-        run(made.Length, i => made[i] = new Leaf(entries[i].KeyHash, entries[i].ValueHash));
-        // The subtrees at depth ParallelDepth are independent: the leaves are dealt to them by their top key-hash bits (a
+        // The subtrees at depth ParallelDepth are independent: the entries are dealt to them by their top key-hash bits (a
         // counting pass), each part sorted apart, then built apart and joined level by level exactly as the recursive build
-        // joins them (Join places a lone leaf as high as it goes either way). Parts in order are the leaves in key-hash order.
+        // joins them (Join places a lone leaf as high as it goes either way). Parts in order are the entries in key-hash order.
         const int parts = 1 << ParallelDepth;
-        var bounds = PartBounds(made);
-        var leaves = new Leaf[made.Length];
+        var bounds = PartBounds(new ListLeaves(entries));
+        var leaves = new LeafEntry[entries.Count];
         var next = bounds[..parts];
-        foreach (var leaf in made) leaves[next[TopBits(leaf.KeyHash)]++] = leaf;
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var (keyHash, valueHash) = entries[i];
+            leaves[next[TopBits(keyHash)]++] = new LeafEntry(keyHash, valueHash);
+        }
         run(parts, p => Array.Sort(leaves, bounds[p], bounds[p + 1] - bounds[p], LeafOrder));
         RefuseRepeats(leaves, static l => l.KeyHash, nameof(entries));
-        return Join(leaves, bounds, run);
+        return Join(new ArrayLeaves(leaves), bounds, run);
     }
 
     /// <summary>
@@ -114,9 +132,9 @@ public sealed class SparseMerkleTree
         pending.Push(_root);
         while (pending.TryPop(out var node))
         {
-            if (node is Leaf leaf)
+            if (node is Bucket bucket)
             {
-                yield return (leaf.KeyHash, leaf.ValueHash);
+                foreach (var leaf in bucket.Leaves) yield return (leaf.KeyHash, leaf.ValueHash);
                 continue;
             }
             var inner = (Inner)node;
@@ -129,23 +147,24 @@ public sealed class SparseMerkleTree
     /// Builds a tree from its entries' (key hash, value hash) given in strictly ascending key-hash order: the same nodes and
     /// root as <see cref="Build(IReadOnlyList{ValueTuple{Hash256, Hash256}}, ParallelFor?)"/>, without its sort. Every leaf and
     /// inner node is hashed here, so the key hashes are bound to the root as the values' hashes are. The entries are read (from
-    /// any thread: the list must allow it), the leaves hashed and the subtrees below the top <see cref="ParallelDepth"/> levels
-    /// built through <paramref name="parallel"/> when given.
+    /// any thread: the list must allow it) and the subtrees below the top <see cref="ParallelDepth"/> levels built and hashed
+    /// through <paramref name="parallel"/> when given.
     /// </summary>
     /// <exception cref="ArgumentException">The key hashes are not in strictly ascending order (a repeat or a step back).</exception>
     public static SparseMerkleTree FromSorted(IReadOnlyList<(Hash256 KeyHash, Hash256 ValueHash)> entries, ParallelFor? parallel)
     {
         ArgumentNullException.ThrowIfNull(entries);
         var run = parallel ?? SerialFor.Run;
-        var made = new Leaf[entries.Count];
-        run(made.Length, i =>
+        var leaves = new ListLeaves(entries);
+        for (var i = 1; i < leaves.Count; i++)
         {
-            var (keyHash, valueHash) = entries[i];
-            made[i] = new Leaf(keyHash, valueHash);
-        });
-        RefuseUnsorted<Leaf>(made, static l => l.KeyHash, nameof(entries));
-        // Sorted leaves fall into the 2^ParallelDepth subtrees in order.
-        return Join(made, PartBounds(made), run);
+            if (leaves.KeyHash(i).CompareTo(leaves.KeyHash(i - 1)) <= 0)
+            {
+                throw new ArgumentException($"Entry {i} (key hash {leaves.KeyHash(i)}) is not above the one before it in key-hash order.", nameof(entries));
+            }
+        }
+        // Sorted entries fall into the 2^ParallelDepth subtrees in order.
+        return Join(leaves, PartBounds(leaves), run);
     }
 
     /// <summary>
@@ -156,34 +175,16 @@ public sealed class SparseMerkleTree
     /// <exception cref="ArgumentException">The key hashes are not in strictly ascending order.</exception>
     public static Hash256 RootOf(ReadOnlySpan<(Hash256 KeyHash, Hash256 LeafHash)> leaves)
     {
-        RefuseUnsorted(leaves, static l => l.KeyHash, nameof(leaves));
+        for (var i = 1; i < leaves.Length; i++)
+        {
+            if (leaves[i].KeyHash.CompareTo(leaves[i - 1].KeyHash) <= 0)
+            {
+                throw new ArgumentException($"Entry {i} (key hash {leaves[i].KeyHash}) is not above the one before it in key-hash order.", nameof(leaves));
+            }
+        }
         return RootAt(0, leaves);
     }
 
-    // Items that must be in strictly ascending key-hash order (no repeat, no step back).
-    private static void RefuseUnsorted<T>(ReadOnlySpan<T> items, Func<T, Hash256> keyHash, string parameter)
-    {
-        for (var i = 1; i < items.Length; i++)
-        {
-            if (keyHash(items[i]).CompareTo(keyHash(items[i - 1])) <= 0)
-            {
-                throw new ArgumentException($"Entry {i} (key hash {keyHash(items[i])}) is not above the one before it in key-hash order.", parameter);
-            }
-        }
-    }
-
-    // The bounds of the 2^ParallelDepth parts of leaves by their top key-hash bits (part p between bounds[p] and bounds[p + 1]
-    // once the leaves are in key-hash order): one counting pass.
-    private static int[] PartBounds(Leaf[] leaves)
-    {
-        const int parts = 1 << ParallelDepth;
-        var bounds = new int[parts + 1];
-        foreach (var leaf in leaves) bounds[TopBits(leaf.KeyHash) + 1]++;
-        for (var p = 1; p <= parts; p++) bounds[p] += bounds[p - 1];
-        return bounds;
-    }
-
-    // As Build and Join: an empty subtree hashes to zero, a lone leaf rises, two or more entries make an inner node.
     private static Hash256 RootAt(int depth, ReadOnlySpan<(Hash256 KeyHash, Hash256 LeafHash)> leaves)
     {
         if (leaves.Length == 0) return Hash256.Zero;
@@ -198,20 +199,55 @@ public sealed class SparseMerkleTree
         return Hashing.Sha256(NodePrefix, RootAt(depth + 1, leaves[..split]), RootAt(depth + 1, leaves[split..]));
     }
 
+    // The hash of the subtree at depth holding leaves (sorted, sharing their first depth bits), as RootAt: an empty subtree
+    // hashes to zero, a lone leaf rises, two or more entries split by the key-hash bit at depth.
+    private static Hash256 HashAt(int depth, ReadOnlySpan<LeafEntry> leaves)
+    {
+        if (leaves.Length == 0) return Hash256.Zero;
+        if (leaves.Length == 1) return LeafHash(leaves[0].KeyHash, leaves[0].ValueHash);
+        var split = SplitOf(leaves, depth);
+        return Hashing.Sha256(NodePrefix, HashAt(depth + 1, leaves[..split]), HashAt(depth + 1, leaves[split..]));
+    }
+
+    // The first of sorted leaves sharing their first depth bits whose bit depth is 1 (those with 0 come first): by bisection.
+    private static int SplitOf(ReadOnlySpan<LeafEntry> leaves, int depth)
+    {
+        int split = 0, hi = leaves.Length;
+        while (split < hi)
+        {
+            var mid = (split + hi) >>> 1;
+            if (leaves[mid].KeyHash.Value.GetBit(depth) == 0) split = mid + 1;
+            else hi = mid;
+        }
+        return split;
+    }
+
+    // The bounds of the 2^ParallelDepth parts of leaves by their top key-hash bits (part p between bounds[p] and bounds[p + 1]
+    // once the leaves are in key-hash order): one counting pass.
+    private static int[] PartBounds<T>(T leaves) where T : ISortedLeaves
+    {
+        const int parts = 1 << ParallelDepth;
+        var bounds = new int[parts + 1];
+        for (var i = 0; i < leaves.Count; i++) bounds[TopBits(leaves.KeyHash(i)) + 1]++;
+        for (var p = 1; p <= parts; p++) bounds[p] += bounds[p - 1];
+        return bounds;
+    }
+
     // Builds the 2^ParallelDepth subtrees of leaves sorted by key hash (part p between bounds[p] and bounds[p + 1]) through run,
-    // then joins them level by level exactly as the recursive build does (Join places a lone leaf as high as it goes either way).
-    private static SparseMerkleTree Join(Leaf[] leaves, int[] bounds, ParallelFor run)
+    // then joins them level by level exactly as the recursive build does (Join places a lone leaf as high as it goes and makes
+    // a bucket of at most BucketSize entries either way).
+    private static SparseMerkleTree Join<T>(T leaves, int[] bounds, ParallelFor run) where T : ISortedLeaves
     {
         var parts = bounds.Length - 1;
         var level = new Node?[parts];
-        run(parts, p => level[p] = Build(ParallelDepth, leaves.AsSpan(bounds[p], bounds[p + 1] - bounds[p])));
+        run(parts, p => level[p] = Make(ParallelDepth, leaves, bounds[p], bounds[p + 1] - bounds[p]));
         for (var width = parts; width > 1; width /= 2)
         {
             var up = new Node?[width / 2];
             for (var i = 0; i < up.Length; i++) up[i] = Join(level[2 * i], level[2 * i + 1]);
             level = up;
         }
-        return new SparseMerkleTree(level[0], leaves.Length);
+        return new SparseMerkleTree(level[0], leaves.Count);
     }
 
     // Items sorted by key hash: a key hash may appear once.
@@ -223,10 +259,7 @@ public sealed class SparseMerkleTree
         }
     }
 
-    /// <summary>The depth below which <see cref="Build(IReadOnlyList{ValueTuple{Hash256, Hash256}}, ParallelFor?)"/> builds subtrees apart (16 of them).</summary>
-    public const int ParallelDepth = 4;
-
-    private static readonly Comparer<Leaf> LeafOrder = Comparer<Leaf>.Create(static (x, y) => x.KeyHash.CompareTo(y.KeyHash));
+    private static readonly Comparer<LeafEntry> LeafOrder = Comparer<LeafEntry>.Create(static (x, y) => x.KeyHash.CompareTo(y.KeyHash));
 
     private static int TopBits(Hash256 keyHash)
     {
@@ -238,74 +271,92 @@ public sealed class SparseMerkleTree
     private static Node? ApplyAt(Node? node, int depth, ReadOnlySpan<Change> changes, ref int delta)
     {
         if (changes.IsEmpty) return node;
-        switch (node)
+        if (node is Inner inner)
         {
-            case null:
-                return BuildFrom(depth, Upserts(changes, null, ref delta));
-            case Leaf leaf:
-                return BuildFrom(depth, Upserts(changes, leaf, ref delta));
-            case Inner inner:
-                var split = SplitIndex(changes, depth);
-                var left = ApplyAt(inner.Left, depth + 1, changes[..split], ref delta);
-                var right = ApplyAt(inner.Right, depth + 1, changes[split..], ref delta);
-                return ReferenceEquals(left, inner.Left) && ReferenceEquals(right, inner.Right) ? inner : Join(left, right);
-            default:
-                throw new InvalidOperationException("Unknown node type.");
+            var split = SplitIndex(changes, depth);
+            var left = ApplyAt(inner.Left, depth + 1, changes[..split], ref delta);
+            var right = ApplyAt(inner.Right, depth + 1, changes[split..], ref delta);
+            return ReferenceEquals(left, inner.Left) && ReferenceEquals(right, inner.Right) ? inner : Join(left, right);
         }
+        // An empty subtree or a bucket (its entries share this position's first depth bits, as the changes routed here do).
+        var existing = (node as Bucket)?.Leaves ?? [];
+        var merged = Merge(existing, changes, ref delta, out var changed, out var count);
+        return changed ? Make(depth, new ArrayLeaves(merged), 0, count) : node;
     }
 
-    // The entries of a subtree that was empty or a single leaf, after the changes: sorted, deletions dropped.
-    private static List<Leaf> Upserts(ReadOnlySpan<Change> changes, Leaf? existing, ref int delta)
+    // A bucket's entries after the changes (sorted, deletions dropped) in the first count places of the array returned; changed
+    // is false when they are the entries it had (every change a value it already held, or a deletion of a key it did not hold).
+    private static LeafEntry[] Merge(LeafEntry[] existing, ReadOnlySpan<Change> changes, ref int delta, out bool changed, out int count)
     {
-        var result = new List<Leaf>(changes.Length + 1);
-        var existingPending = existing is not null;
+        var result = new LeafEntry[existing.Length + changes.Length];
+        int at = 0, n = 0;
+        changed = false;
         foreach (var change in changes)
         {
-            if (existingPending && existing!.KeyHash.CompareTo(change.KeyHash) < 0)
-            {
-                result.Add(existing);
-                existingPending = false;
-            }
-            var replacesExisting = existingPending && existing!.KeyHash == change.KeyHash;
-            if (replacesExisting) existingPending = false;
+            while (at < existing.Length && existing[at].KeyHash.CompareTo(change.KeyHash) < 0) result[n++] = existing[at++];
+            var replaces = at < existing.Length && existing[at].KeyHash == change.KeyHash;
             if (change.ValueHash is { } valueHash)
             {
-                result.Add(replacesExisting && existing!.ValueHash == valueHash ? existing : new Leaf(change.KeyHash, valueHash));
-                if (!replacesExisting) delta++;
+                if (!replaces) delta++;
+                changed |= !replaces || existing[at].ValueHash != valueHash;
+                if (replaces) at++;
+                result[n++] = new LeafEntry(change.KeyHash, valueHash);
             }
-            else if (replacesExisting)
+            else if (replaces)
             {
                 delta--;
+                changed = true;
+                at++;
             }
         }
-        if (existingPending) result.Add(existing!);
+        while (at < existing.Length) result[n++] = existing[at++];
+        count = n;
         return result;
     }
 
-    private static Node? BuildFrom(int depth, List<Leaf> leaves) => Build(depth, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(leaves));
-
-    private static Node? Build(int depth, ReadOnlySpan<Leaf> leaves)
+    // The subtree at depth of leaves[start..start + length] (sorted, sharing their first depth bits): none, one bucket of at
+    // most BucketSize entries, or an inner node split by the key-hash bit at depth.
+    private static Node? Make<T>(int depth, T leaves, int start, int length) where T : ISortedLeaves
     {
-        if (leaves.Length == 0) return null;
-        if (leaves.Length == 1) return leaves[0];
-        // Sorted leaves that share their first depth bits: those with bit depth 0 come first, so the split is found by bisection.
-        int split = 0, hi = leaves.Length;
+        if (length == 0) return null;
+        if (length <= BucketSize)
+        {
+            var entries = new LeafEntry[length];
+            for (var i = 0; i < length; i++) entries[i] = leaves[start + i];
+            return new Bucket(entries, HashAt(depth, entries));
+        }
+        int split = start, hi = start + length;
         while (split < hi)
         {
             var mid = (split + hi) >>> 1;
-            if (leaves[mid].KeyHash.Value.GetBit(depth) == 0) split = mid + 1;
+            if (leaves.KeyHash(mid).Value.GetBit(depth) == 0) split = mid + 1;
             else hi = mid;
         }
-        return Join(Build(depth + 1, leaves[..split]), Build(depth + 1, leaves[split..]));
+        return Join(Make(depth + 1, leaves, start, split - start), Make(depth + 1, leaves, split, start + length - split));
     }
 
-    private static Node? Join(Node? left, Node? right) => (left, right) switch
+    // The node over two sibling subtrees: none for two empty ones; a lone leaf rises (its hash is its leaf hash at any height);
+    // at most BucketSize entries in all make one bucket (both sides are then buckets or empty: an inner node holds more); else
+    // an inner node. Either way the hash is SHA-256(0x01 || left || right), an empty side 32 zero bytes.
+    private static Node? Join(Node? left, Node? right)
     {
-        (null, null) => null,
-        (null, Leaf leaf) => leaf,
-        (Leaf leaf, null) => leaf,
-        _ => new Inner(left, right),
-    };
+        if (left is null && right is null) return null;
+        if (left is null && right is Bucket { Leaves.Length: 1 }) return right;
+        if (right is null && left is Bucket { Leaves.Length: 1 }) return left;
+        var hash = Hashing.Sha256(NodePrefix, left?.Hash ?? Hash256.Zero, right?.Hash ?? Hash256.Zero);
+        if (left is not Inner && right is not Inner)
+        {
+            var leftLeaves = (left as Bucket)?.Leaves ?? [];
+            var rightLeaves = (right as Bucket)?.Leaves ?? [];
+            if (leftLeaves.Length + rightLeaves.Length <= BucketSize)
+            {
+                if (leftLeaves.Length == 0) return new Bucket(rightLeaves, hash); // the arrays are never changed: shared
+                if (rightLeaves.Length == 0) return new Bucket(leftLeaves, hash);
+                return new Bucket([.. leftLeaves, .. rightLeaves], hash);
+            }
+        }
+        return new Inner(left, right, hash);
+    }
 
     private static int SplitIndex(ReadOnlySpan<Change> changes, int depth)
     {
@@ -316,24 +367,60 @@ public sealed class SparseMerkleTree
 
     private readonly record struct Change(Hash256 KeyHash, Hash256? ValueHash);
 
-    private abstract class Node
+    // One entry: 64 bytes, kept in a bucket's array (no object of its own).
+    private readonly record struct LeafEntry(Hash256 KeyHash, Hash256 ValueHash);
+
+    // Entries in key-hash order, read by index: an array (a batch, a sort) or the caller's list (FromSorted), so that the
+    // build copies each entry once, into its bucket.
+    private interface ISortedLeaves
     {
-        public abstract Hash256 Hash { get; }
+        int Count { get; }
+
+        LeafEntry this[int index] { get; }
+
+        Hash256 KeyHash(int index);
     }
 
-    // A leaf keeps its key hash and value hash (what the tree's entries are, Entries) and hashes them when its hash is asked for:
-    // once by the inner node made above it (nodes are immutable), not held (32 bytes less per state entry).
-    private sealed class Leaf(Hash256 keyHash, Hash256 valueHash) : Node
+    private readonly struct ArrayLeaves(LeafEntry[] leaves) : ISortedLeaves
     {
-        public Hash256 KeyHash { get; } = keyHash;
-        public Hash256 ValueHash { get; } = valueHash;
-        public override Hash256 Hash => LeafHash(KeyHash, ValueHash);
+        public int Count => leaves.Length;
+
+        public LeafEntry this[int index] => leaves[index];
+
+        public Hash256 KeyHash(int index) => leaves[index].KeyHash;
     }
 
-    private sealed class Inner(Node? left, Node? right) : Node
+    private readonly struct ListLeaves(IReadOnlyList<(Hash256 KeyHash, Hash256 ValueHash)> entries) : ISortedLeaves
+    {
+        public int Count => entries.Count;
+
+        public LeafEntry this[int index]
+        {
+            get
+            {
+                var (keyHash, valueHash) = entries[index];
+                return new LeafEntry(keyHash, valueHash);
+            }
+        }
+
+        public Hash256 KeyHash(int index) => entries[index].KeyHash;
+    }
+
+    private abstract class Node(Hash256 hash)
+    {
+        public Hash256 Hash { get; } = hash;
+    }
+
+    // A subtree of 1 to BucketSize entries, in key-hash order, with its hash.
+    private sealed class Bucket(LeafEntry[] leaves, Hash256 hash) : Node(hash)
+    {
+        public LeafEntry[] Leaves { get; } = leaves;
+    }
+
+    // A subtree of more than BucketSize entries.
+    private sealed class Inner(Node? left, Node? right, Hash256 hash) : Node(hash)
     {
         public Node? Left { get; } = left;
         public Node? Right { get; } = right;
-        public override Hash256 Hash { get; } = Hashing.Sha256(NodePrefix, left?.Hash ?? Hash256.Zero, right?.Hash ?? Hash256.Zero);
     }
 }

@@ -68,6 +68,16 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
         _ => [],
     };
 
+    // Room in the heads' table for more entries (caller holds _lock): one table for a start's 2 million entries, not 20
+    // doublings; a block's few more grow it by a quarter when it is full. EnsureCapacity(Count + n) on every block made a
+    // table of exactly that size (the next prime), so every block that added entries copied the whole 2-million-entry table
+    // (a large-object-heap array of ~50 MB) on the commit path (docs/benchmarks.md, "Memory under load").
+    private void GrowHeads(int more)
+    {
+        var needed = _heads.Count + more;
+        if (needed > _heads.EnsureCapacity(0)) _heads.EnsureCapacity(Math.Max(needed, _heads.Count + _heads.Count / 4));
+    }
+
     /// <inheritdoc/>
     public Func<byte[], string?> PatientOfState { get; } = static value => EntryState.TryDecode(value)?.PatientId;
 
@@ -106,7 +116,7 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
         var opened = new EntryDetails?[states.Count];
         for (var j = 0; j < toOpen.Count; j++) opened[toOpen[j]] = openedNow[j];
         var loaded = new List<Decoded>(states.Count);
-        lock (_lock) _heads.EnsureCapacity(_heads.Count + states.Count); // one table for a start's 2 million entries, not 20 doublings
+        lock (_lock) GrowHeads(states.Count);
         for (var i = 0; i < states.Count; i++)
         {
             var state = states[i];

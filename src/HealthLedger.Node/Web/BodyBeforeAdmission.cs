@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthLedger.Node.Web;
@@ -14,7 +13,7 @@ namespace HealthLedger.Node.Web;
 /// <para>
 /// A body of at most <see cref="RequestBodyLimits.Signed"/> (1 MiB: its declared length, or its endpoint's cap when it
 /// declares none) is buffered in memory only — never in a file, since it may hold health data in plaintext — and handed on
-/// rewound (<see cref="HttpRequestRewindExtensions.EnableBuffering(HttpRequest, int, long)"/>). That is every JSON write, form
+/// as a seekable stream at its start. That is every JSON write, form
 /// and sign-in. A larger body (a document upload, an import, a large transaction batch) is streamed to its endpoint as before
 /// and takes a permit of its own, smaller budget (<see cref="Configuration.AdmissionLimits.Uploads"/>): a slow sender there can
 /// hold only other large uploads, never the ordinary writes, reads or sign-ins.
@@ -33,6 +32,9 @@ namespace HealthLedger.Node.Web;
 public static class BodyBeforeAdmission
 {
     private static readonly object BufferedKey = new();
+
+    // The first buffer for a body that declares no length (chunked): grown by doubling as it arrives, up to its cap.
+    private const int InitialChunkedBuffer = 16 * 1024;
 
     /// <summary>True when the request's body was read whole before admission (and so takes its budget's permit, not an upload's).</summary>
     public static bool WasBuffered(HttpContext context)
@@ -67,11 +69,14 @@ public static class BodyBeforeAdmission
                     await AdmissionControl.RefuseAsync(context, limiter.RetryAfter); // the bodies arriving hold the memory budget
                     return;
                 }
-                // In memory up to the cap, which Kestrel enforces while it is read: the buffer never spills to a file.
-                context.Request.EnableBuffering(bufferThreshold: size, bufferLimit: size);
+                // In memory up to the cap, which Kestrel enforces while it is read: the buffer never spills to a file. Sized by the
+                // body's declared length (most bodies are a few KiB) and grown as a chunked one arrives, not a 1 MiB buffer per
+                // request: EnableBuffering with a 1 MiB threshold rented one, which the shared pool could not keep at 128 requests
+                // in flight, so every request left a large-object-heap array behind (docs/benchmarks.md, "Memory under load").
+                var body = new MemoryStream((int)Math.Min(context.Request.ContentLength ?? InitialChunkedBuffer, size));
                 try
                 {
-                    await context.Request.Body.DrainAsync(context.RequestAborted);
+                    await context.Request.Body.CopyToAsync(body, context.RequestAborted);
                 }
                 catch (Exception e) when (context.RequestAborted.IsCancellationRequested && e is OperationCanceledException or IOException)
                 {
@@ -87,7 +92,7 @@ public static class BodyBeforeAdmission
                 {
                     limiter?.BodyArrived(reserved);
                 }
-                context.Request.Body.Position = 0;
+                context.Request.Body = new MemoryStream(body.GetBuffer(), 0, (int)body.Length, writable: false, publiclyVisible: true);
                 context.Items[BufferedKey] = true;
             }
             await next(context);

@@ -96,6 +96,56 @@ public class SparseMerkleTreeTests
     }
 
     [Fact]
+    public void Batches_that_grow_and_shrink_subtrees_across_the_bucket_size_keep_the_root_of_the_set_they_leave()
+    {
+        // Keys from a small pool, many of them sharing long prefixes (the same first 1, 2 or 31 bytes), so that subtrees fill
+        // past SparseMerkleTree.BucketSize entries, empty again and sit deep; each batch inserts, replaces, keeps values as
+        // they are, and deletes keys held and not held. After every batch the tree answers as the set it should hold, checked
+        // against the root computed without the tree's nodes; the tree before the batch still answers as before.
+        var batch = Gen.Select(Gen.Int[0, 47], Gen.Int[0, 3]).Array[1, 24].Select(a => a.DistinctBy(c => c.Item1).ToArray());
+        batch.Array[1, 30].Sample(batches =>
+        {
+            var pool = Enumerable.Range(0, 48).Select(i =>
+            {
+                var key = Hashing.Sha256(BitConverter.GetBytes(i)).ToArray();
+                var shared = (i % 4) switch { 0 => 0, 1 => 1, 2 => 2, _ => 31 };
+                for (var b = 0; b < shared && b < 31; b++) key[b] = (byte)(0x5A + (i % 2));
+                if (shared == 31) key[31] = (byte)i;
+                return new Hash256(key);
+            }).ToArray();
+            var expected = new SortedDictionary<Hash256, Hash256>();
+            var tree = SparseMerkleTree.Empty;
+            foreach (var changes in batches)
+            {
+                var before = (tree, tree.Root, tree.Count);
+                var applied = changes.Select(c => (pool[c.Item1], c.Item2 switch
+                {
+                    0 => (Hash256?)null, // a deletion (of a key held or not)
+                    1 when expected.TryGetValue(pool[c.Item1], out var same) => same, // a value it already holds
+                    _ => Hashing.Sha256(BitConverter.GetBytes(c.Item1 * 7 + c.Item2)),
+                })).ToArray();
+                foreach (var (key, value) in applied)
+                {
+                    if (value is { } v) expected[key] = v;
+                    else expected.Remove(key);
+                }
+                tree = tree.Apply(applied);
+                var reference = expected.Select(e => (e.Key, SparseMerkleTree.LeafHash(e.Key, e.Value))).ToArray();
+                Assert.Equal(SparseMerkleTree.RootOf(reference), tree.Root);
+                Assert.Equal(expected.Count, tree.Count);
+                Assert.Equal(expected.Select(e => (e.Key, e.Value)), tree.Entries());
+                foreach (var key in pool)
+                {
+                    Assert.Equal(expected.TryGetValue(key, out var value), tree.TryGetValueHash(key, out var found));
+                    Assert.Equal(value, found);
+                }
+                Assert.Equal((before.Root, before.Count), (before.tree.Root, before.tree.Count));
+                Assert.Equal(tree.Root, SparseMerkleTree.FromSorted(expected.Select(e => (e.Key, e.Value)).ToList(), null).Root);
+            }
+        });
+    }
+
+    [Fact]
     public void Changing_one_value_changes_the_root_and_changing_it_back_restores_it()
     {
         Entries.Where(e => e.Length > 0).Sample(entries =>
