@@ -71,7 +71,8 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
     // Room in the heads' table for more entries (caller holds _lock): one table for a start's 2 million entries, not 20
     // doublings; a block's few more grow it by a quarter when it is full. EnsureCapacity(Count + n) on every block made a
     // table of exactly that size (the next prime), so every block that added entries copied the whole 2-million-entry table
-    // (a large-object-heap array of ~50 MB) on the commit path (docs/benchmarks.md, "Memory under load").
+    // (a large-object-heap array of ~50 MB) on the commit path (docs/benchmarks.md, "The state tree in buckets; what the
+    // node allocates under load").
     private void GrowHeads(int more)
     {
         var needed = _heads.Count + more;

@@ -72,7 +72,8 @@ public static class BodyBeforeAdmission
                 // In memory up to the cap, which Kestrel enforces while it is read: the buffer never spills to a file. Sized by the
                 // body's declared length (most bodies are a few KiB) and grown as a chunked one arrives, not a 1 MiB buffer per
                 // request: EnableBuffering with a 1 MiB threshold rented one, which the shared pool could not keep at 128 requests
-                // in flight, so every request left a large-object-heap array behind (docs/benchmarks.md, "Memory under load").
+                // in flight, so every request left a large-object-heap array behind (docs/benchmarks.md, "The state tree in
+                // buckets; what the node allocates under load").
                 var body = new MemoryStream((int)Math.Min(context.Request.ContentLength ?? InitialChunkedBuffer, size));
                 try
                 {
