@@ -12,13 +12,20 @@ public static class Hashing
     public static Hash256 Sha256(ReadOnlySpan<byte> data)
     {
         Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(data, digest);
+        if (LibcryptoSha256.Available) LibcryptoSha256.Hash([], data, digest);
+        else SHA256.HashData(data, digest);
         return new Hash256(digest);
     }
 
     /// <summary>SHA-256 of a one-byte domain prefix followed by <paramref name="data"/>.</summary>
     public static Hash256 Sha256(byte prefix, ReadOnlySpan<byte> data)
     {
+        if (LibcryptoSha256.Available)
+        {
+            Span<byte> native = stackalloc byte[32];
+            LibcryptoSha256.Hash([prefix], data, native);
+            return new Hash256(native);
+        }
         // Small inputs (Merkle leaves: a transaction or a receipt) in one call on the stack: an incremental hash costs a
         // digest context allocated and freed in the native library, and its safe handle, per call.
         if (data.Length < OneShotLimit)
