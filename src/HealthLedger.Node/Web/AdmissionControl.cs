@@ -68,21 +68,35 @@ public static class AdmissionControl
         limiter?.Refusing(context.Lease);
         var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var r) ? r : TimeSpan.FromSeconds(1);
         var perCaller = context.Lease.TryGetMetadata(AdmissionLimiter.RefusalMarker, out var budget) && budget is AdmissionLimiter.UploadsPerCallerBudget;
-        await RefuseAsync(http, retry, perCaller ? limiter?.UploadsPerCaller ?? 1 : null);
+        await RefuseAsync(http, retry, perCaller ? UploadsMessage(limiter?.UploadsPerCaller ?? 1, retry) : null);
     }
 
     /// <summary>Answers a request refused for the node's overload before it did any work: 503, <c>Retry-After</c>, the "Busy" problem (or the browser's "Busy" page).</summary>
     public static Task RefuseAsync(HttpContext http, TimeSpan retry) => RefuseAsync(http, retry, null);
 
-    // 503 for the node's overload; 429 when the caller is over its own share of the uploads budget (uploadsPerCaller).
-    private static async Task RefuseAsync(HttpContext http, TimeSpan retry, int? uploadsPerCaller)
+    /// <summary>
+    /// Answers a request refused before its body was read because its caller's bodies already arriving hold their share
+    /// (<see cref="AdmissionLimiter.BodyBytesPerCaller"/>): the caller's limit, not the node's overload: 429, <c>Retry-After</c>
+    /// and the problem every 429 has (<see cref="TooManyRequests"/>).
+    /// </summary>
+    public static Task RefuseCallerBodiesAsync(HttpContext http, TimeSpan retry, long perCallerBytes) =>
+        RefuseAsync(http, retry, BodiesMessage(perCallerBytes, retry));
+
+    /// <summary>What a request refused because its caller's bodies already arriving hold <paramref name="perCallerBytes"/> is told.</summary>
+    public static string BodiesMessage(long perCallerBytes, TimeSpan retryAfter) =>
+        $"Too many request bodies arriving at once from this user or address (at most {(perCallerBytes / (1024 * 1024)).ToString(CultureInfo.InvariantCulture)} MiB): " +
+        $"nothing was done or saved. Try again in {Seconds(retryAfter).ToString(CultureInfo.InvariantCulture)} s, once one has arrived.";
+
+    // 503 for the node's overload; 429 with callerMessage when the caller is over its own share (of the uploads budget, or of
+    // the bodies arriving).
+    private static async Task RefuseAsync(HttpContext http, TimeSpan retry, string? callerMessage)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var perCaller = uploadsPerCaller is not null;
+        var perCaller = callerMessage is not null;
         var status = perCaller ? StatusCodes.Status429TooManyRequests : StatusCodes.Status503ServiceUnavailable;
         http.Response.StatusCode = status;
         http.Response.Headers.RetryAfter = Seconds(retry).ToString(CultureInfo.InvariantCulture);
-        var message = perCaller ? UploadsMessage(uploadsPerCaller!.Value, retry) : Message(retry);
+        var message = callerMessage ?? Message(retry);
         if (FhirErrors.IsFhir(http.Request))
         {
             await FhirErrors.WriteAsync(http, status, message);

@@ -58,6 +58,9 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
     private long _bodyBytes;
     private long _refusedBodies;
     private readonly long _maxBodyBytes;
+    private readonly Dictionary<string, long> _bodyBytesByCaller = new(StringComparer.Ordinal);
+    private readonly Lock _bodyCounts = new();
+    private long _refusedBodiesPerCaller;
     private readonly Dictionary<string, int> _uploadsByCaller = new(StringComparer.Ordinal);
     private int _anonymousUploads;
     private readonly Lock _uploadCounts = new();
@@ -73,6 +76,7 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
         AnonymousUploads = Math.Max(1, limits.Uploads / 2);
         _retryAfter = TimeSpan.FromSeconds(limits.RetryAfterSeconds);
         _maxBodyBytes = limits.BodyBytes;
+        BodyBytesPerCaller = Math.Max(1, limits.BodyBytes / 4);
         _maxWrites = _writeLimit = limits.Writes;
         _minWrites = limits.TargetLatencyMs == 0 ? limits.Writes : Math.Max(1, limits.Writes / 16);
         _targetTicks = limits.TargetLatencyMs / 1000.0 * System.Diagnostics.Stopwatch.Frequency;
@@ -156,27 +160,70 @@ public sealed class AdmissionLimiter : PartitionedRateLimiter<HttpContext>
     internal TimeSpan RetryAfter => _retryAfter;
 
     /// <summary>
-    /// Reserves <paramref name="bytes"/> for a body about to be read whole; false (and nothing reserved) when the bodies already
-    /// arriving hold <see cref="AdmissionLimits.BodyBytes"/> and this one does not fit. One body is always taken when none is arriving.
+    /// Bytes of bodies arriving that one caller (a signed-in user, else a client address) may hold at once: a quarter of
+    /// <see cref="AdmissionLimits.BodyBytes"/>. A caller with no body arriving always has one taken (within the node's budget).
     /// </summary>
-    internal bool TryBodyArriving(long bytes)
+    public long BodyBytesPerCaller { get; }
+
+    /// <summary>Requests refused since the node started because their caller's bodies already arriving held <see cref="BodyBytesPerCaller"/>.</summary>
+    public long RefusedBodiesPerCaller => Interlocked.Read(ref _refusedBodiesPerCaller);
+
+    /// <summary>
+    /// Reserves <paramref name="bytes"/> for a body of <paramref name="caller"/> (<see cref="Security.HttpContextSessions.Caller"/>)
+    /// about to be read whole. Refused, with nothing reserved, when the caller's bodies already arriving hold
+    /// <see cref="BodyBytesPerCaller"/> and this one does not fit (<see cref="BodyAdmission.CallerFull"/>: the caller's limit), or
+    /// when all the bodies arriving hold <see cref="AdmissionLimits.BodyBytes"/> and this one does not fit
+    /// (<see cref="BodyAdmission.NodeFull"/>). One body is always taken when none is arriving, and one of a caller's when none of
+    /// theirs is: a user or address sending slow bodies holds at most a quarter of the budget, and everyone else's writes and
+    /// sign-ins go on.
+    /// </summary>
+    internal BodyAdmission TryBodyArriving(string caller, long bytes)
     {
-        var total = Interlocked.Add(ref _bodyBytes, bytes);
-        if (total > _maxBodyBytes && total != bytes)
+        lock (_bodyCounts)
         {
-            Interlocked.Add(ref _bodyBytes, -bytes);
-            Interlocked.Increment(ref _refusedBodies);
-            return false;
+            var held = _bodyBytesByCaller.GetValueOrDefault(caller);
+            if (held > 0 && held + bytes > BodyBytesPerCaller)
+            {
+                Interlocked.Increment(ref _refusedBodiesPerCaller);
+                return BodyAdmission.CallerFull;
+            }
+            var total = Interlocked.Read(ref _bodyBytes) + bytes;
+            if (total > _maxBodyBytes && total != bytes)
+            {
+                Interlocked.Increment(ref _refusedBodies);
+                return BodyAdmission.NodeFull;
+            }
+            _bodyBytesByCaller[caller] = held + bytes;
+            Interlocked.Add(ref _bodyBytes, bytes);
+            Interlocked.Increment(ref _bodiesArriving);
+            return BodyAdmission.Taken;
         }
-        Interlocked.Increment(ref _bodiesArriving);
-        return true;
     }
 
     /// <summary>Releases what <see cref="TryBodyArriving"/> reserved once the body is read, or its reading failed.</summary>
-    internal void BodyArrived(long bytes)
+    internal void BodyArrived(string caller, long bytes)
     {
-        Interlocked.Add(ref _bodyBytes, -bytes);
-        Interlocked.Decrement(ref _bodiesArriving);
+        lock (_bodyCounts)
+        {
+            var held = _bodyBytesByCaller.GetValueOrDefault(caller) - bytes;
+            if (held > 0) _bodyBytesByCaller[caller] = held;
+            else _bodyBytesByCaller.Remove(caller);
+            Interlocked.Add(ref _bodyBytes, -bytes);
+            Interlocked.Decrement(ref _bodiesArriving);
+        }
+    }
+
+    /// <summary>What <see cref="TryBodyArriving"/> decided.</summary>
+    internal enum BodyAdmission
+    {
+        /// <summary>Reserved: read the body, then release it with <see cref="BodyArrived"/>.</summary>
+        Taken,
+
+        /// <summary>The caller's bodies arriving hold their share (429: the caller's limit).</summary>
+        CallerFull,
+
+        /// <summary>All the bodies arriving hold the node's budget (503: overload).</summary>
+        NodeFull,
     }
 
     /// <summary>Write requests refused since the node started.</summary>

@@ -20,7 +20,10 @@ namespace HealthLedger.Node.Web;
 /// </para>
 /// <para>
 /// The bodies being read at once reserve at most <see cref="Configuration.AdmissionLimits.BodyBytes"/> (each its declared length,
-/// else its cap); a body that does not fit is refused at once with 503 and <c>Retry-After</c>, like any overload.
+/// else its cap); a body that does not fit is refused at once with 503 and <c>Retry-After</c>, like any overload. One caller's
+/// (a signed-in user, else a client address) reserve at most a quarter of it (<see cref="AdmissionLimiter.BodyBytesPerCaller"/>;
+/// their first body is always taken): one more of theirs is refused at once with 429 and <c>Retry-After</c>, so that one user
+/// trickling bodies cannot hold the whole budget and refuse everyone else's writes and sign-ins.
 /// </para>
 /// <para>
 /// A body over its cap fails here as it would in its endpoint (Kestrel's 413, answered by <see cref="BindingProblems"/>); a
@@ -64,10 +67,15 @@ public static class BodyBeforeAdmission
                 // The bytes it may take, reserved before any is read: its declared length, else its cap.
                 var reserved = context.Request.ContentLength ?? size;
                 var limiter = context.RequestServices.GetService<AdmissionLimiter>();
-                if (limiter is not null && !limiter.TryBodyArriving(reserved))
+                var caller = Security.HttpContextSessions.Caller(context);
+                switch (limiter?.TryBodyArriving(caller, reserved))
                 {
-                    await AdmissionControl.RefuseAsync(context, limiter.RetryAfter); // the bodies arriving hold the memory budget
-                    return;
+                    case AdmissionLimiter.BodyAdmission.CallerFull: // this caller's bodies arriving hold their share of the budget
+                        await AdmissionControl.RefuseCallerBodiesAsync(context, limiter!.RetryAfter, limiter.BodyBytesPerCaller);
+                        return;
+                    case AdmissionLimiter.BodyAdmission.NodeFull: // the bodies arriving hold the memory budget
+                        await AdmissionControl.RefuseAsync(context, limiter.RetryAfter);
+                        return;
                 }
                 // In memory up to the cap, which Kestrel enforces while it is read: the buffer never spills to a file. Sized by the
                 // body's declared length (most bodies are a few KiB) and grown as a chunked one arrives, not a 1 MiB buffer per
@@ -91,7 +99,7 @@ public static class BodyBeforeAdmission
                 }
                 finally
                 {
-                    limiter?.BodyArrived(reserved);
+                    limiter?.BodyArrived(caller, reserved);
                 }
                 context.Request.Body = new MemoryStream(body.GetBuffer(), 0, (int)body.Length, writable: false, publiclyVisible: true);
                 context.Items[BufferedKey] = true;

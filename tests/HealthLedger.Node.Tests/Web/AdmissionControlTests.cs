@@ -204,11 +204,12 @@ public class AdmissionControlTests
         var limiter = node.App.Services.GetRequiredService<AdmissionLimiter>();
         const int Mib = 1024 * 1024;
 
-        // Three anonymous 1 MiB bodies fill the budget while they arrive; a fourth is refused before a byte of it is read.
+        // Three anonymous 1 MiB bodies (from three addresses: one address holds at most a quarter of the budget) fill the
+        // budget while they arrive; a fourth, of a fourth address, is refused before a byte of it is read.
         var slow = new List<(System.Net.Sockets.TcpClient Client, Stream Stream)>();
-        for (var i = 0; i < 3; i++) slow.Add(await StartSlowAsync(admin.BaseAddress!, "/api/v1/transactions", "", Mib, [1], "application/octet-stream"));
+        for (var i = 0; i < 3; i++) slow.Add(await StartSlowAsync(admin.BaseAddress!, "/api/v1/transactions", "", Mib, [1], "application/octet-stream", from: $"127.0.0.{i + 2}"));
         await Until(() => limiter.BodyBytesArriving == 3L * Mib, "the three bodies hold the budget");
-        var fourth = await StartSlowAsync(admin.BaseAddress!, "/api/v1/transactions", "", Mib, [1], "application/octet-stream");
+        var fourth = await StartSlowAsync(admin.BaseAddress!, "/api/v1/transactions", "", Mib, [1], "application/octet-stream", from: "127.0.0.5");
         using (var reader = new StreamReader(fourth.Stream))
         {
             var (status, headers) = await ReadHeadAsync(reader, Ct);
@@ -225,6 +226,52 @@ public class AdmissionControlTests
         await Until(() => limiter.BodyBytesArriving == 0 && limiter.BodiesArriving == 0, "the reservations are released");
         var patient = await RegisterAsync(admin);
         Assert.False(string.IsNullOrEmpty(patient));
+    }
+
+    [Fact]
+    public async Task One_user_trickling_bodies_holds_at_most_a_quarter_of_their_budget_and_everyone_elses_sign_ins_and_writes_go_on()
+    {
+        // The fault: one signed-in user opened as many slow 1 MiB bodies as the budget holds (64 at 64 MiB) and every other
+        // user's write and every sign-in was refused with 503 for as long as they kept sending.
+        await using var node = await NodeFixture.StartAsync(configure: o => o with { Admission = new AdmissionLimits { BodyBytes = 4 * 1024 * 1024, TargetLatencyMs = 0 } });
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        using var created = await admin.PostAsJsonAsync("/api/v1/doctors", new { doctorId = "dr-slow", name = "Sam Slow", specialty = "Cardiology", department = "Heart centre", licenceNumber = "L-9" }, Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var doctor = await node.FirstLoginAsync("dr-slow", (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("oneTimePassword").GetString()!);
+        var limiter = node.App.Services.GetRequiredService<AdmissionLimiter>();
+        var token = doctor.DefaultRequestHeaders.Authorization!.Parameter!;
+        const int Mib = 1024 * 1024;
+        Assert.Equal(Mib, limiter.BodyBytesPerCaller);
+
+        // The doctor's first slow 1 MiB body is taken (a caller's first always is); their next one is refused at once with 429,
+        // as the caller's limit, before a byte of it is read.
+        var first = await StartSlowAsync(admin.BaseAddress!, "/api/v1/patients", token, Mib, [(byte)'{']);
+        await Until(() => limiter.BodyBytesArriving == Mib, "the first body is being read");
+        var second = await StartSlowAsync(admin.BaseAddress!, "/api/v1/patients", token, Mib, [(byte)'{']);
+        using (var reader = new StreamReader(second.Stream))
+        {
+            var (status, headers) = await ReadHeadAsync(reader, Ct);
+            Assert.Equal("HTTP/1.1 429 Too Many Requests", status);
+            Assert.Contains("Retry-After: 1", headers);
+            Assert.Contains("Content-Type: application/problem+json", headers);
+            // The answer's lines up to its problem's (the node then closes the connection whose body it did not read).
+            string? line;
+            do line = await reader.ReadLineAsync(Ct);
+            while (line is not null && !line.Contains("\"detail\"", StringComparison.Ordinal));
+            Assert.Contains("Too many request bodies arriving at once from this user or address (at most 1 MiB)", line);
+        }
+        second.Client.Dispose();
+        Assert.Equal(1, limiter.RefusedBodiesPerCaller);
+        Assert.Equal(0, limiter.RefusedBodies);
+        Assert.Equal(Mib, limiter.BodyBytesArriving); // the refused body reserved nothing
+
+        // Everyone else goes on while the doctor's body still trickles: a sign-in (another caller: a client address without a
+        // session) and another user's write.
+        var again = await node.LoginAsync("admin", NodeFixture.Password);
+        Assert.False(string.IsNullOrEmpty(await RegisterAsync(again)));
+        Assert.Equal(Mib, limiter.BodyBytesArriving);
+        first.Client.Dispose();
+        await Until(() => limiter.BodyBytesArriving == 0 && limiter.BodiesArriving == 0, "the reservation is released");
     }
 
     [Theory]
