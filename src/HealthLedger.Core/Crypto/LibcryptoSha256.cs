@@ -59,15 +59,15 @@ internal static unsafe class LibcryptoSha256
         fixed (byte* d = data)
         fixed (byte* md = digest)
         {
-            // SuppressGCTransition: each call is short (a 64-byte block takes ~50 ns) and never blocks; a long input is fed in
-            // slices so that no call keeps the thread from a collection for long.
+            // SuppressGCTransition: each call is short and never blocks (the runtime's guidance: under 1 µs); a long input is
+            // fed in 1 KiB slices (~0.8 µs each: 16 blocks of ~50 ns) so that no call keeps the thread from a collection longer.
             var ok = Init(context) == 1 && (prefix.IsEmpty || Update(context, p, (nuint)prefix.Length) == 1);
             for (var at = 0; ok && at < data.Length; at += SliceBytes) ok = Update(context, d + at, (nuint)Math.Min(SliceBytes, data.Length - at)) == 1;
             if (!(Final(md, context) == 1 && ok)) throw new CryptographicException("OpenSSL's SHA-256 failed.");
         }
     }
 
-    private const int SliceBytes = 16 * 1024;
+    private const int SliceBytes = 1024;
 
     private static bool KnownAnswers()
     {

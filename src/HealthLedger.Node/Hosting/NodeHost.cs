@@ -226,7 +226,9 @@ public static class NodeHost
                 ExceptionHandler = Web.ErrorPages.HandleException,
                 // Damage is logged once by the node (event 1013, the key only), and the database out of reach in one line per
                 // request (event 1015, ErrorPages.HandleException), not with a stack trace each.
-                SuppressDiagnosticsCallback = c => c.Exception is Core.State.StateValueMismatchException || Web.ErrorPages.StoreUnavailable(c.Exception),
+                // A session that ended while its request ran is answered 401 (ErrorPages.SessionEndedUnder), not logged as a failure.
+                SuppressDiagnosticsCallback = c => c.Exception is Core.State.StateValueMismatchException || Web.ErrorPages.StoreUnavailable(c.Exception)
+                    || Web.ErrorPages.SessionEndedUnder(c.HttpContext, c.Exception),
             });
             app.UseHsts(); // only on HTTPS requests (a trusted proxy's forwarded https included), never for localhost
             app.UseMiddleware<Web.BindingProblems>();

@@ -114,8 +114,12 @@ public static class ErrorPages
         // database out of reach (PostgreSQL down, the SQLite file locked or unreadable): 503 with Retry-After, said so.
         var damage = error is Core.State.StateValueMismatchException;
         var storeDown = StoreUnavailable(error);
+        // A signed-in request whose session ended while it ran (its keys wiped under it): the caller's session, not a fault.
+        var sessionEnded = SessionEndedUnder(http, error);
+        if (sessionEnded) http.Response.StatusCode = StatusCodes.Status401Unauthorized;
         var (title, detail) = damage ? (ApiResults.StoppedTitle, ApiResults.DamageMessage)
             : storeDown ? (StoreUnavailableTitle, StoreUnavailableMessage)
+            : sessionEnded ? (SessionEndedTitle, SessionEndedMessage)
             : ((string?)null, (string?)null);
         if (storeDown)
         {
@@ -146,6 +150,25 @@ public static class ErrorPages
             ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = http.Response.StatusCode, Title = title, Detail = detail },
             Exception = error,
         });
+    }
+
+    /// <summary>The title of the 401 a signed-in request gets when its session ended while it ran.</summary>
+    public const string SessionEndedTitle = "Session ended";
+
+    /// <summary>What a request whose session ended while it ran is told.</summary>
+    public const string SessionEndedMessage = "Your session ended while this request ran (you signed out, it timed out, or your password was " +
+        "changed, perhaps at another node of your organisation). Sign in again, then check whether the request took effect before repeating it.";
+
+    /// <summary>
+    /// Whether <paramref name="error"/> is a signed-in request's keys wiped under it (<see cref="ObjectDisposedException"/>)
+    /// because its session ended while it ran: the request was authenticated (it carries a session claim) and the session is no
+    /// longer live. Answered 401 "Session ended", not 500, and not logged as a failure.
+    /// </summary>
+    public static bool SessionEndedUnder(HttpContext http, Exception? error)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        return error is ObjectDisposedException && http.User.FindFirst(SessionAuthenticationHandler.SessionClaim) is not null
+            && http.UserSession() is null;
     }
 
     /// <summary>The title of the 503 a request gets when the node cannot reach its ledger's database.</summary>

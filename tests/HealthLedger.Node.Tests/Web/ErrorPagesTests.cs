@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using HealthLedger.Node.Security;
+using HealthLedger.Node.Web;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthLedger.Node.Tests.Web;
@@ -33,6 +36,45 @@ public class ErrorPagesTests
     }
 
     private const string BrowserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+    [Fact]
+    public async Task A_request_whose_session_ended_while_it_ran_is_told_so_with_401_not_a_500()
+    {
+        // The fault: a doctor's write at node 2 was authenticated, then the password change made at node 1 reached node 2 and
+        // ended the session, wiping its keys; signing the transaction threw ObjectDisposedException and the answer was a 500.
+        await using var node = await NodeFixture.StartAsync();
+        var token = (await node.LoginAsync("admin", NodeFixture.Password)).DefaultRequestHeaders.Authorization!.Parameter!;
+        HttpContext Failed(string sessionToken)
+        {
+            var http = new DefaultHttpContext { RequestServices = node.App.Services };
+            http.Request.Path = "/api/v1/doctors/dr-twin/on-call";
+            http.Request.Method = "PUT";
+            http.Request.Headers.Accept = "application/json";
+            http.User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+                [new System.Security.Claims.Claim(SessionAuthenticationHandler.SessionClaim, sessionToken)], SessionAuthenticationHandler.SchemeName));
+            http.Response.Body = new MemoryStream();
+            http.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            http.Features.Set<IExceptionHandlerFeature>(new ExceptionHandlerFeature { Error = new ObjectDisposedException("Interop+Libsodium+SecureMemoryHandle") });
+            return http;
+        }
+
+        // A session no longer live (ended: its token is no longer in the store): 401 "Session ended", a problem document.
+        var ended = Failed("a-session-that-has-ended");
+        Assert.True(ErrorPages.SessionEndedUnder(ended, ended.Features.Get<IExceptionHandlerFeature>()!.Error));
+        await ErrorPages.HandleException(ended);
+        Assert.Equal(401, ended.Response.StatusCode);
+        var problem = JsonDocument.Parse(((MemoryStream)ended.Response.Body).ToArray()).RootElement;
+        Assert.Equal(ErrorPages.SessionEndedTitle, problem.GetProperty("title").GetString());
+        Assert.Equal(ErrorPages.SessionEndedMessage, problem.GetProperty("detail").GetString());
+
+        // A live session's disposed object is a fault of the node's own (500), as is one in a request without a session.
+        var live = Failed(token);
+        Assert.False(ErrorPages.SessionEndedUnder(live, live.Features.Get<IExceptionHandlerFeature>()!.Error));
+        await ErrorPages.HandleException(live);
+        Assert.Equal(500, live.Response.StatusCode);
+        var anonymous = new DefaultHttpContext { RequestServices = node.App.Services };
+        Assert.False(ErrorPages.SessionEndedUnder(anonymous, new ObjectDisposedException("x")));
+    }
 
     [Fact]
     public async Task An_unknown_page_is_an_html_page_in_the_layout_for_a_browser_and_a_problem_for_a_json_client()
