@@ -156,13 +156,7 @@ public sealed class SparseMerkleTree
         ArgumentNullException.ThrowIfNull(entries);
         var run = parallel ?? SerialFor.Run;
         var leaves = new ListLeaves(entries);
-        for (var i = 1; i < leaves.Count; i++)
-        {
-            if (leaves.KeyHash(i).CompareTo(leaves.KeyHash(i - 1)) <= 0)
-            {
-                throw new ArgumentException($"Entry {i} (key hash {leaves.KeyHash(i)}) is not above the one before it in key-hash order.", nameof(entries));
-            }
-        }
+        RefuseUnsorted(leaves.Count, leaves.KeyHash, nameof(entries));
         // Sorted entries fall into the 2^ParallelDepth subtrees in order.
         return Join(leaves, PartBounds(leaves), run);
     }
@@ -175,14 +169,21 @@ public sealed class SparseMerkleTree
     /// <exception cref="ArgumentException">The key hashes are not in strictly ascending order.</exception>
     public static Hash256 RootOf(ReadOnlySpan<(Hash256 KeyHash, Hash256 LeafHash)> leaves)
     {
-        for (var i = 1; i < leaves.Length; i++)
+        var keyHashes = leaves.ToArray();
+        RefuseUnsorted(keyHashes.Length, i => keyHashes[i].KeyHash, nameof(leaves));
+        return RootAt(0, leaves);
+    }
+
+    // Entries that must be in strictly ascending key-hash order (no repeat, no step back).
+    private static void RefuseUnsorted(int count, Func<int, Hash256> keyHash, string parameter)
+    {
+        for (var i = 1; i < count; i++)
         {
-            if (leaves[i].KeyHash.CompareTo(leaves[i - 1].KeyHash) <= 0)
+            if (keyHash(i).CompareTo(keyHash(i - 1)) <= 0)
             {
-                throw new ArgumentException($"Entry {i} (key hash {leaves[i].KeyHash}) is not above the one before it in key-hash order.", nameof(leaves));
+                throw new ArgumentException($"Entry {i} (key hash {keyHash(i)}) is not above the one before it in key-hash order.", parameter);
             }
         }
-        return RootAt(0, leaves);
     }
 
     private static Hash256 RootAt(int depth, ReadOnlySpan<(Hash256 KeyHash, Hash256 LeafHash)> leaves)
@@ -201,22 +202,23 @@ public sealed class SparseMerkleTree
 
     // The hash of the subtree at depth holding leaves (sorted, sharing their first depth bits), as RootAt: an empty subtree
     // hashes to zero, a lone leaf rises, two or more entries split by the key-hash bit at depth.
-    private static Hash256 HashAt(int depth, ReadOnlySpan<LeafEntry> leaves)
+    private static Hash256 HashAt(int depth, LeafEntry[] leaves, int start, int length)
     {
-        if (leaves.Length == 0) return Hash256.Zero;
-        if (leaves.Length == 1) return LeafHash(leaves[0].KeyHash, leaves[0].ValueHash);
-        var split = SplitOf(leaves, depth);
-        return Hashing.Sha256(NodePrefix, HashAt(depth + 1, leaves[..split]), HashAt(depth + 1, leaves[split..]));
+        if (length == 0) return Hash256.Zero;
+        if (length == 1) return LeafHash(leaves[start].KeyHash, leaves[start].ValueHash);
+        var split = SplitOf(new ArrayLeaves(leaves), start, length, depth);
+        return Hashing.Sha256(NodePrefix, HashAt(depth + 1, leaves, start, split - start), HashAt(depth + 1, leaves, split, start + length - split));
     }
 
-    // The first of sorted leaves sharing their first depth bits whose bit depth is 1 (those with 0 come first): by bisection.
-    private static int SplitOf(ReadOnlySpan<LeafEntry> leaves, int depth)
+    // The index of the first of leaves[start..start + length] (sorted, sharing their first depth bits) whose bit depth is 1
+    // (those with 0 come first): by bisection.
+    private static int SplitOf<T>(T leaves, int start, int length, int depth) where T : ISortedLeaves
     {
-        int split = 0, hi = leaves.Length;
+        int split = start, hi = start + length;
         while (split < hi)
         {
             var mid = (split + hi) >>> 1;
-            if (leaves[mid].KeyHash.Value.GetBit(depth) == 0) split = mid + 1;
+            if (leaves.KeyHash(mid).Value.GetBit(depth) == 0) split = mid + 1;
             else hi = mid;
         }
         return split;
@@ -323,15 +325,9 @@ public sealed class SparseMerkleTree
         {
             var entries = new LeafEntry[length];
             for (var i = 0; i < length; i++) entries[i] = leaves[start + i];
-            return new Bucket(entries, HashAt(depth, entries));
+            return new Bucket(entries, HashAt(depth, entries, 0, length));
         }
-        int split = start, hi = start + length;
-        while (split < hi)
-        {
-            var mid = (split + hi) >>> 1;
-            if (leaves.KeyHash(mid).Value.GetBit(depth) == 0) split = mid + 1;
-            else hi = mid;
-        }
+        var split = SplitOf(leaves, start, length, depth);
         return Join(Make(depth + 1, leaves, start, split - start), Make(depth + 1, leaves, split, start + length - split));
     }
 
