@@ -122,6 +122,12 @@ public static class BenchRun
                             continue;
                         }
                         var runner = new Runner(client, new OpPicker(config.Mix));
+                        if (config.TargetWarmupSeconds > 0)
+                        {
+                            at($"pass {pass}, {name}, warm-up");
+                            Say(FormattableString.Invariant($"warm-up: {config.TargetWarmupSeconds:0.#} s at {config.TargetWarmupInFlight} in flight (not measured)"));
+                            await runner.WarmUpAsync(config.TargetWarmupInFlight, config.TargetWarmupSeconds, what => Say($"warm-up: {what}"), ct);
+                        }
                         foreach (var round in config.Rounds)
                         {
                             at($"pass {pass}, {name}, round {round.Name}");

@@ -48,6 +48,9 @@ public static class Report
         s.AppendLine(Inv, $"- started {r.StartedAt:u}; command `{r.Command}`");
         s.AppendLine(Inv, $"- machine: {r.Machine}");
         s.AppendLine(Inv, $"- targets {string.Join(", ", r.Config.Targets)}; {r.Config.Passes} pass(es), targets alternating; {r.Config.Patients} patients; documents {r.Config.DocumentBytes} bytes; cluster of {r.Config.ClusterNodes} nodes; consortium of {r.Config.ConsortiumOrganisations} hospitals, one node each");
+        s.AppendLine(r.Config.TargetWarmupSeconds > 0
+            ? string.Create(Inv, $"- each target warmed up for {r.Config.TargetWarmupSeconds:0.#} s at {r.Config.TargetWarmupInFlight} operations in flight after its setup, before its first round (not measured); each round then has its own warm-up")
+            : "- no target warm-up (targetWarmupSeconds 0): a target's first round starts on a freshly started process");
         var mix = r.Config.Mix;
         s.AppendLine(Inv, $"- operation mix (weights): register patient {mix.RegisterPatient}, encounter {mix.Encounter}, charge {mix.Charge}, payment {mix.Payment}, lab report with file {mix.LabReport}, grant/revoke {mix.GrantRevoke}, read (disclosure-audited) {mix.Read}, lab order (order → specimen → receipt → results → validation) {mix.LabOrder}, prescribe → dispense {mix.Dispense}");
         s.AppendLine().AppendLine("Definitions (Hyperledger Caliper): send rate = (succeeded + rejected + failed) / (last submit − first submit); throughput = succeeded / (last commit − first submit); " +

@@ -69,6 +69,13 @@ public sealed class Runner(IBenchClient client, OpPicker picker)
         return ([.. ops], steps, saturated);
     }
 
+    /// <summary>
+    /// A target's warm-up before its first round (<see cref="BenchConfig.TargetWarmupSeconds"/>): <paramref name="inFlight"/>
+    /// operations of the mix in flight for <paramref name="seconds"/> s, nothing measured, a refusal's Retry-After honoured.
+    /// </summary>
+    public Task WarmUpAsync(int inFlight, double seconds, Action<string> progress, CancellationToken ct) =>
+        OfferAsync(new RoundConfig { Name = "target warm-up", Control = RateControl.FixedLoad, InFlight = inFlight }, seconds, null, progress, retryBusy: true, ct);
+
     private async Task OfferAsync(RoundConfig round, double seconds, (ConcurrentBag<OpRecord> Ops, Stopwatch Clock)? measure, Action<string> progress, bool retryBusy, CancellationToken ct)
     {
         var outstanding = new ConcurrentDictionary<long, Task>();

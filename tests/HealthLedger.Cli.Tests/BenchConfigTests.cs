@@ -20,7 +20,7 @@ public class BenchConfigTests
     public void A_null_where_a_value_is_needed_is_one_line_naming_where(string json, string problem) => AssertProblem(json, problem);
 
     [Theory]
-    [InlineData("""{"pases":1}""", "pases: unknown key (known: targets, rounds, mix, patients, documentBytes, nodeData, clusterNodes, consortiumOrganisations, rawTransactions, rawBatch, passes)")]
+    [InlineData("""{"pases":1}""", "pases: unknown key (known: targets, rounds, mix, patients, documentBytes, nodeData, clusterNodes, consortiumOrganisations, rawTransactions, rawBatch, passes, targetWarmupSeconds)")]
     [InlineData("""{"round":[{"name":"a"}]}""", "round: unknown key (known: targets, rounds, mix,")]
     [InlineData("""{"mix":{"encountr":3}}""", "mix.encountr: unknown key (known: registerPatient, encounter, charge,")]
     [InlineData("""{"rounds":[{"name":"a","durationSecs":5}]}""", "rounds[0].durationSecs: unknown key (known: name, control, tps, inFlight, stepFactor, stepSeconds, warmupSeconds, durationSeconds)")]
@@ -57,7 +57,20 @@ public class BenchConfigTests
     [InlineData("""{"consortiumOrganisations":0}""", "consortiumOrganisations: 0 is out of range (1 to 100)")]
     [InlineData("""{"rawTransactions":2000000000}""", "rawTransactions: 2000000000 is out of range (0 to 10,000,000)")]
     [InlineData("""{"rawBatch":100000}""", "rawBatch: 100000 is out of range (1 to 10,000)")]
+    [InlineData("""{"targetWarmupSeconds":-1}""", "targetWarmupSeconds: -1 is out of range (from 0, at most 86,400)")]
+    [InlineData("""{"targetWarmupSeconds":86401}""", "targetWarmupSeconds: 86401 is out of range (from 0, at most 86,400)")]
     public void Every_number_has_an_upper_bound(string json, string problem) => AssertProblem(json, problem);
+
+    [Fact]
+    public void Each_target_is_warmed_up_at_the_highest_fixed_load_of_the_config_and_the_quick_run_is_not()
+    {
+        var (config, problem) = BenchConfig.Read("""{"targetWarmupSeconds":7.5,"rounds":[{"name":"a","control":"fixed-rate","tps":50},{"name":"b","inFlight":64},{"name":"c","inFlight":16}]}""");
+        Assert.Null(problem);
+        Assert.Equal((7.5, 64), (config!.TargetWarmupSeconds, config.TargetWarmupInFlight));
+        Assert.Equal(32, BenchConfig.Read("""{"rounds":[{"name":"a","control":"fixed-rate"}]}""").Config!.TargetWarmupInFlight);
+        Assert.Equal((20.0, 128), (new BenchConfig().TargetWarmupSeconds, new BenchConfig().TargetWarmupInFlight));
+        Assert.Equal(0, BenchConfig.Quick.TargetWarmupSeconds); // CI's quick pass measures correctness, not speed
+    }
 
     [Fact]
     public void The_bounds_are_the_node_s_own_limits_where_the_node_has_one()

@@ -34,15 +34,38 @@ public class RunnerTests
         Assert.Null(saturated);
     }
 
+    [Fact]
+    public async Task A_target_warm_up_keeps_its_operations_in_flight_for_its_time_and_measures_none()
+    {
+        var client = new FakeClient(int.MaxValue);
+        var runner = new Runner(client, new OpPicker(new WorkloadMix()));
+        await runner.WarmUpAsync(inFlight: 5, seconds: 0.3, _ => { }, TestContext.Current.CancellationToken);
+        Assert.True(client.Calls > 5, $"{client.Calls} operations in a 0.3 s warm-up at 5 in flight");
+        Assert.InRange(client.MostInFlight, 2, 5); // overlapping, never more than asked
+        // The rounds after it measure their own operations only.
+        var (ops, _, _) = await runner.RunAsync(new RoundConfig { Name = "a", Control = RateControl.FixedLoad, InFlight = 2, WarmupSeconds = 0, DurationSeconds = 0.2 }, _ => { },
+            TestContext.Current.CancellationToken);
+        Assert.InRange(ops.Count, 1, client.Calls - 6);
+    }
+
     private sealed class FakeClient(int succeedFirst) : IBenchClient
     {
         private int _calls;
+        private int _inFlight;
+        private int _mostInFlight;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public int MostInFlight => Volatile.Read(ref _mostInFlight);
 
         public Task SetupAsync(BenchConfig config, Action<string> progress, CancellationToken ct) => Task.CompletedTask;
 
         public async Task<OpOutcome> RunAsync(OpKind kind, long sequence, bool retryBusy, CancellationToken ct)
         {
-            await Task.Yield();
+            var now = Interlocked.Increment(ref _inFlight);
+            for (var most = Volatile.Read(ref _mostInFlight); now > most; most = Volatile.Read(ref _mostInFlight)) Interlocked.CompareExchange(ref _mostInFlight, now, most);
+            await Task.Delay(5, ct); // an answer takes a while: the operations overlap
+            Interlocked.Decrement(ref _inFlight);
             return Interlocked.Increment(ref _calls) <= succeedFirst ? OpOutcome.Ok : OpOutcome.Failed("down");
         }
 

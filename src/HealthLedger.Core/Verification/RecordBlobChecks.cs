@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Primitives;
@@ -10,7 +11,15 @@ namespace HealthLedger.Core.Verification;
 /// </summary>
 public sealed class RecordBlobChecks
 {
-    private readonly Dictionary<Hash256, (ulong Height, int Index, Hash256 TxId, int Length)> _required = [];
+    // Every referenced ciphertext, with where it was first referenced and, in place, which Check found it stored (a set of the
+    // stored ones beside the map doubled a 2-million-reference check's memory; docs/benchmarks.md, "The integrity sweep's memory").
+    private readonly Dictionary<Hash256, Reference> _required = [];
+    private int _checks;
+
+    private record struct Reference(ulong Height, int Index, Hash256 TxId, int Length)
+    {
+        public int FoundBy;
+    }
     private readonly Dictionary<Hash256, (ulong Height, int Index, Hash256 TxId, long Length)> _documents = [];
 
     /// <summary>The documents (files in the document store) referenced so far: ciphertext hash → where and how long.</summary>
@@ -27,7 +36,7 @@ public sealed class RecordBlobChecks
             if (receipts[i].Verdict != TxVerdict.Ok) continue;
             foreach (var record in block.Transactions[i].Payload.Records)
             {
-                _required.TryAdd(record.CiphertextHash, (block.Header.Height, i, block.Transactions[i].Id, record.Length));
+                _required.TryAdd(record.CiphertextHash, new Reference(block.Header.Height, i, block.Transactions[i].Id, record.Length));
             }
             foreach (var document in block.Transactions[i].Payload.Documents)
             {
@@ -108,11 +117,12 @@ public sealed class RecordBlobChecks
     public VerifyIssue? Check(IEnumerable<(byte[] Hash, byte[] Data, ulong Height)> stored)
     {
         ArgumentNullException.ThrowIfNull(stored);
-        var seen = new HashSet<Hash256>();
+        var check = ++_checks;
         foreach (var (hashBytes, data, height) in stored)
         {
             var filedUnder = hashBytes.Length == 32 ? new Hash256(hashBytes) : Hashing.Sha256(hashBytes);
-            if (!_required.TryGetValue(filedUnder, out var where))
+            ref var where = ref CollectionsMarshal.GetValueRefOrNullRef(_required, filedUnder);
+            if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref where))
             {
                 return new VerifyIssue(null, null, null, null, $"record ciphertext {Convert.ToHexStringLower(hashBytes)} is stored but no transaction references it");
             }
@@ -126,11 +136,11 @@ public sealed class RecordBlobChecks
                 return VerifyIssue.InTransaction(where.Height, where.Index, where.TxId.ToString(),
                     $"record ciphertext {filedUnder} is filed under height {height}, but block {where.Height} first referenced it");
             }
-            seen.Add(filedUnder);
+            where.FoundBy = check;
         }
         foreach (var (hash, where) in _required)
         {
-            if (!seen.Contains(hash)) return VerifyIssue.InTransaction(where.Height, where.Index, where.TxId.ToString(), $"record ciphertext {hash} is missing");
+            if (where.FoundBy != check) return VerifyIssue.InTransaction(where.Height, where.Index, where.TxId.ToString(), $"record ciphertext {hash} is missing");
         }
         return null;
     }
