@@ -143,7 +143,7 @@ public class BenchRunTests
     {
         var config = dir.Combine("c.json");
         await File.WriteAllTextAsync(config,
-            $$"""{"targets":["node"],"passes":1,"rawTransactions":0,"patients":1,"rounds":[{"name":"{{name}}",{{round.Trim()}}}]}""", TestContext.Current.CancellationToken);
+            $$"""{"targets":["node"],"passes":1,"rawTransactions":0,"patients":1,"targetWarmupSeconds":0,"rounds":[{"name":"{{name}}",{{round.Trim()}}}]}""", TestContext.Current.CancellationToken);
         var bench = CliProcess.Start("bench", "--config", config, "--out", output);
         try
         {
