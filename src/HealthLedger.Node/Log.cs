@@ -29,6 +29,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "A request could not reach the ledger's database and was answered 503 ({Reason}); nothing was done or saved")]
     public static partial void StoreUnavailable(ILogger logger, string reason);
 
+    [LoggerMessage(EventId = 1016, Level = LogLevel.Warning, Message = "The ledger's database does not answer ({Reason}): /healthz answers 503 until it does")]
+    public static partial void StoreUnreachable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1017, Level = LogLevel.Information, Message = "The ledger's database answers again: /healthz answers 200")]
+    public static partial void StoreReachableAgain(ILogger logger);
+
     [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "The kept state tree {File} was not used because {Reason}: this start hashed every state entry (a new one is kept at the next clean stop)")]
     public static partial void StateTreeUnusable(ILogger logger, string file, string reason);
 

@@ -233,6 +233,67 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
         Assert.Equal(3, await CountAsync(database, "SELECT COUNT(*) FROM blocks"));
     }
 
+    // Break-it (2026-12-06): with its PostgreSQL database refusing connections, an idle node's /healthz still answered 200 "ok"
+    // (nothing wrote, so nothing had failed): a monitor saw a healthy node that could serve no record. It probes the database
+    // (at most once a second): 503 with Retry-After while the database does not answer, 200 again once it does.
+    [Fact]
+    public async Task Healthz_answers_503_while_the_database_refuses_connections_and_200_once_it_is_back()
+    {
+        using var dir = new TempDirectory();
+        var (database, node) = await NodeOnNewDatabaseAsync(dir);
+        using var _ = node;
+        // The integrity sweep reads the database too (and stops the node if it cannot): let it finish first.
+        Assert.True(await HealthAsync(node, h => h.IntegritySweep is "passed" or "notNeeded"), node.Process.Stdout + node.Process.Stderr);
+
+        await postgres.Server.ExecuteAsync("postgres", $"ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS false", Ct);
+        await postgres.Server.ExecuteAsync("postgres", $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'", Ct);
+        HttpResponseMessage? refused = null;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        while ((refused = await node.Http.GetAsync("/healthz", deadline.Token)).StatusCode == HttpStatusCode.OK)
+        {
+            refused.Dispose();
+            await Task.Delay(100, deadline.Token); // the probe's answer stands a second
+        }
+        using (refused)
+        {
+            var body = await refused.Content.ReadAsStringAsync(Ct);
+            Assert.True(refused.StatusCode == HttpStatusCode.ServiceUnavailable, body);
+            Assert.Equal(TimeSpan.FromSeconds(5), refused.Headers.RetryAfter?.Delta);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("Ledger database unavailable", body);
+            Assert.DoesNotContain(database, body); // the database's own words stay in the log
+        }
+
+        await postgres.Server.ExecuteAsync("postgres", $"ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS true", Ct);
+        Assert.True(await HealthAsync(node, h => h.Status == "ok"), node.Process.Stdout + node.Process.Stderr);
+        Assert.False(node.Process.HasExited);
+        Assert.Contains("[1016]", node.Process.Stdout);
+        Assert.Contains("[1017]", node.Process.Stdout);
+    }
+
+    // Polls /healthz (every 100 ms, up to 30 s) until it answers 200 with a body that satisfies the condition.
+    private static async Task<bool> HealthAsync(RunningNode node, Func<HealthResponse, bool> condition)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        try
+        {
+            while (true)
+            {
+                using (var response = await node.Http.GetAsync("/healthz", deadline.Token))
+                {
+                    if (response.StatusCode == HttpStatusCode.OK && condition((await response.Content.ReadFromJsonAsync<HealthResponse>(deadline.Token))!)) return true;
+                }
+                await Task.Delay(100, deadline.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     // A network initialised on a new database (init --store) and its node running: the database's name and the node.
     private async Task<(string Database, RunningNode Node)> NodeOnNewDatabaseAsync(TempDirectory dir)
     {

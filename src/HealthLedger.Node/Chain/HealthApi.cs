@@ -15,7 +15,7 @@ public static class HealthApi
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", Results<Ok<HealthResponse>, ProblemHttpResult> (LedgerNode node, ConsensusHost consensus, PeerNetwork peers, DocumentReplicator replicator,
-            PeerStats peerStats, IntegritySweep sweep) =>
+            PeerStats peerStats, IntegritySweep sweep, StoreProbe store, HttpContext http) =>
         {
             // A store that refuses writes (its checkpoint failed, even with no write since) is not healthy, though every read may
             // still work: the node is stopping (ConsensusHost, log event 1005). The reason names the file and SQLite's error only.
@@ -23,6 +23,14 @@ public static class HealthApi
             {
                 return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The node's ledger store has failed",
                     detail: failure.Message);
+            }
+            // A database out of reach (a PostgreSQL server down): every read that needs it gets 503 too (ErrorPages.StoreUnavailable).
+            if (!store.Reachable())
+            {
+                http.Response.Headers.RetryAfter = ((int)Web.ErrorPages.StoreRetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: Web.ErrorPages.StoreUnavailableTitle,
+                    detail: "The node cannot reach its ledger's database (a PostgreSQL server out of reach, or the SQLite file locked or unreadable). " +
+                        "It answers again once the database does; the node's log says why (event 1016).");
             }
             var tip = node.Tip;
             var c = consensus.Status;
@@ -44,7 +52,7 @@ public static class HealthApi
                 node.Mempool.Count, health, peerHealth, replicator.Missing, System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(sweep.Status.ToString())));
         })
         .WithName("Health")
-        .WithSummary("Node health: height, state root, consensus round and leader, connected peers; 503 once the ledger store has failed")
+        .WithSummary("Node health: height, state root, consensus round and leader, connected peers; 503 once the ledger store has failed or while its database does not answer")
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
         .WithTags("Node");
         return app;

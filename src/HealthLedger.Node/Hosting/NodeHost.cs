@@ -109,6 +109,7 @@ public static class NodeHost
             builder.Services.AddLocalization();
             builder.Services.AddSingleton<PeerNetwork>();
             builder.Services.AddSingleton<PeerStats>();
+            builder.Services.AddSingleton<Chain.StoreProbe>();
             builder.Services.AddSingleton<ConsensusHost>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<ConsensusHost>());
             builder.Services.AddSingleton<IntegritySweep>();
