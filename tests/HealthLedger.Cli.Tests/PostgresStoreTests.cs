@@ -268,8 +268,9 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
         await postgres.Server.ExecuteAsync("postgres", $"ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS true", Ct);
         Assert.True(await HealthAsync(node, h => h.Status == "ok"), node.Process.Stdout + node.Process.Stderr);
         Assert.False(node.Process.HasExited);
-        Assert.Contains("[1016]", node.Process.Stdout);
-        Assert.Contains("[1017]", node.Process.Stdout);
+        // The log lines reach this test through the process's output pipe, which may trail the answer: wait for them.
+        Assert.True(SpinWait.SpinUntil(() => node.Process.Stdout is var logged && logged.Contains("[1016]", StringComparison.Ordinal) && logged.Contains("[1017]", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30)), node.Process.Stdout);
     }
 
     // Polls /healthz (every 100 ms, up to 30 s) until it answers 200 with a body that satisfies the condition.

@@ -189,7 +189,12 @@ public sealed class NetworkTests : IAsyncLifetime
 
         await StartAsync(4);
         var node4 = Node(_running[4]);
-        Assert.Equal(new LedgerTip(recorded.Height, recorded.Hash), node4.RecoveringTo);
+        // It starts recovering to the recorded tip; by the time this reads it, it may have synced the lost blocks and one above
+        // them already (the others commit without it: a disclosure or login block may come at any time; CI met that once on a
+        // loaded machine), and only then is it done (the store holds that block before the recovery ends: read in that order).
+        var recoveringAtStart = node4.RecoveringTo;
+        Assert.True(recoveringAtStart == new LedgerTip(recorded.Height, recorded.Hash) || (recoveringAtStart is null && node4.Store.ReadBlock(recorded.Height + 1) is not null),
+            $"recovering to {recoveringAtStart?.ToString() ?? "nothing"} at start, not to the recorded {recorded.Height}");
         await WaitAsync("node 4 syncs the lost blocks back from its peers", () => node4.Tip.Height >= recorded.Height);
         Assert.Equal(recorded.Hash, node4.Store.ReadBlock(recorded.Height) is { } b ? new Hash256(b.Hash) : default);
         // It does not vote before the network has decided the next height without it: still recovering, unless a block above
