@@ -12,7 +12,7 @@ namespace HealthLedger.Core.Verification;
 public sealed class RecordBlobChecks
 {
     // Every referenced ciphertext, with where it was first referenced and, in place, which Check found it stored (a set of the
-    // stored ones beside the map doubled a 2-million-reference check's memory; docs/benchmarks.md, "The integrity sweep's memory").
+    // stored ones beside the map added ~40% to a 2-million-reference check's memory; docs/benchmarks.md, "The integrity sweep's memory").
     private readonly Dictionary<Hash256, Reference> _required = [];
     private int _checks;
 
