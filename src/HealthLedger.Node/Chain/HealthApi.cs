@@ -27,7 +27,7 @@ public static class HealthApi
             // A database out of reach (a PostgreSQL server down): every read that needs it gets 503 too (ErrorPages.StoreUnavailable).
             if (!store.Reachable())
             {
-                http.Response.Headers.RetryAfter = ((int)Web.ErrorPages.StoreRetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                Web.TooManyRequests.SetRetryAfter(http, Web.ErrorPages.StoreRetryAfter);
                 return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: Web.ErrorPages.StoreUnavailableTitle,
                     detail: "The node cannot reach its ledger's database (a PostgreSQL server out of reach, or the SQLite file locked or unreadable). " +
                         "It answers again once the database does; the node's log says why (event 1016).");
