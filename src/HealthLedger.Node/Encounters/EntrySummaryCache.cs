@@ -39,17 +39,7 @@ public sealed class EntrySummaryCache(string? path, OrganisationKeys organisatio
         opened = true;
         if (path is null || !File.Exists(path)) return [];
         opened = false;
-        byte[] file;
-        try
-        {
-            file = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return []; // unreadable: everything is opened from the ciphertexts (and the start tries to write the file anew)
-        }
-        if (file.Length < Magic.Length || !file.AsSpan(0, Magic.Length).SequenceEqual(Magic)) return [];
-        if (!organisation.TryOpenCache(file.AsSpan(Magic.Length), Aad(), out var plaintext)) return [];
+        if (Open(path) is not { } plaintext) return [];
         try
         {
             var summaries = new Dictionary<Hash256, EntryDetails>();
@@ -61,6 +51,23 @@ public sealed class EntrySummaryCache(string? path, OrganisationKeys organisatio
         {
             CryptographicOperations.ZeroMemory(plaintext);
         }
+    }
+
+    // The file's plaintext, or null when it cannot be read or does not open. Apart from Load so that the sealed bytes (as
+    // large as the plaintext: ~200 MB at 2 million entries) are garbage before the summaries are decoded, not held beside them.
+    private byte[]? Open(string file)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // unreadable: everything is opened from the ciphertexts (and the start tries to write the file anew)
+        }
+        if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic)) return null;
+        return organisation.TryOpenCache(bytes.AsSpan(Magic.Length), Aad(), out var plaintext) ? plaintext : null;
     }
 
     /// <summary>Replaces the file with <paramref name="summaries"/> (nothing when there is no path).</summary>
