@@ -77,7 +77,8 @@ public static class BodyBeforeAdmission
                         await AdmissionControl.RefuseAsync(context, limiter.RetryAfter);
                         return;
                 }
-                // In memory up to the cap, which Kestrel enforces while it is read: the buffer never spills to a file. Sized by the
+                // In memory up to the cap, which the read enforces (Kestrel for a declared length, RequestBodyLimits for a chunked
+                // body's decoded bytes): the buffer never spills to a file. Sized by the
                 // body's declared length (most bodies are a few KiB) and grown as a chunked one arrives, not a 1 MiB buffer per
                 // request: EnableBuffering with a 1 MiB threshold rented one, which the shared pool could not keep at 128 requests
                 // in flight, so every request left a large-object-heap array behind (docs/benchmarks.md, "The state tree in
@@ -115,5 +116,5 @@ public static class BodyBeforeAdmission
     private static bool HasBody(HttpContext context) =>
         context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? context.Request.ContentLength > 0;
 
-    private static long? Cap(HttpContext context) => context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+    private static long? Cap(HttpContext context) => RequestBodyLimits.CapOf(context);
 }

@@ -53,7 +53,7 @@ internal sealed class FormReadFilter : IAsyncAuthorizationFilter, IOrderedFilter
         try
         {
             // A multipart form's text parts are held to the value limit too (the reader itself holds only a URL-encoded form's).
-            await MultipartTextLimit.CheckFormAsync(request, http.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize, http.RequestAborted);
+            await MultipartTextLimit.CheckFormAsync(request, RequestBodyLimits.CapOf(http), http.RequestAborted);
             await request.ReadFormAsync(http.RequestAborted);
         }
         catch (InvalidDataException e)

@@ -115,21 +115,46 @@ public static class RequestBodyLimits
                     feature.MaxRequestBodySize = length;
                     context.Request.Body = new RefusedBody(c);
                 }
+                else if (cap is { } limit && context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: true })
+                {
+                    // A body of no declared length (chunked) is held to the cap by its decoded bytes, as one that declares its
+                    // length is: Kestrel counts the chunks' framing against its own limit (16,000 bytes in 100-byte chunks were
+                    // refused at a 16 KiB cap), so its limit leaves room for framing and the cap is counted here. The body meets
+                    // the cap only while it is read, maybe by a reader that takes the refusal for a malformed form (antiforgery
+                    // answers 400): noted, so the answer is the 413 all the same.
+                    feature.MaxRequestBodySize = FramedLimitFor(limit);
+                    context.Items[CapKey] = limit;
+                    context.Request.Body = new CapWatch(context.Request.Body, context, limit);
+                }
                 else
                 {
                     feature.MaxRequestBodySize = cap;
-                    // A body of no declared length (chunked) meets the cap only while it is read, maybe by a reader that takes
-                    // the refusal for a malformed form (antiforgery answers 400): note it, so the answer is the 413 all the same.
-                    if (cap is not null && context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: true })
-                    {
-                        context.Request.Body = new CapWatch(context.Request.Body, context);
-                    }
                 }
             }
             return next(context);
         });
 
     private static readonly object AppliedKey = new();
+    private static readonly object CapKey = new();
+
+    /// <summary>
+    /// What the server may read of a body of no declared length (chunked, in HTTP/1.1) whose decoded bytes are capped at
+    /// <paramref name="cap"/>: the cap, what framing adds to it (chunk sizes, extensions and line ends: 6 bytes per chunk, so 3
+    /// times the cap lets chunks of 3 bytes and more through), and 64 KiB. The decoded bytes are held to <paramref name="cap"/>
+    /// as the body is read (<see cref="UseRequestBodyLimits"/>).
+    /// </summary>
+    public static long FramedLimitFor(long cap) => cap > (long.MaxValue - 64 * 1024) / 4 ? long.MaxValue : 4 * cap + 64 * 1024;
+
+    /// <summary>
+    /// The cap on the bytes of this request's body (<see cref="UseRequestBodyLimits"/>): for a body of no declared length its
+    /// decoded bytes' (the server's limit is <see cref="FramedLimitFor"/> of it), else the server's limit for the request; null
+    /// when there is none.
+    /// </summary>
+    public static long? CapOf(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        return http.Items.TryGetValue(CapKey, out var cap) && cap is long bytes ? bytes : http.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+    }
 
     /// <summary>What a body over a cap of <paramref name="cap"/> bytes is told (<paramref name="what"/>: "endpoint", or FHIR's "interaction").</summary>
     public static string TooLargeMessage(long cap, string what = "endpoint") =>
@@ -165,15 +190,22 @@ public static class RequestBodyLimits
         return http.Response.StatusCode is (StatusCodes.Status400BadRequest or StatusCodes.Status413PayloadTooLarge) && WentOverCap(http, cap);
     }
 
-    /// <summary>The request body, noting in the request when a read meets the server's cap (413) before passing the refusal on.</summary>
-    private sealed class CapWatch(Stream inner, HttpContext context) : ReadOnlyStream
+    /// <summary>
+    /// A body of no declared length: its decoded bytes counted against <paramref name="cap"/>, the read that would pass it
+    /// refused with the 413 Kestrel raises for a body over its limit (so is every read after), and that refusal, or the
+    /// server's own (framing over <see cref="FramedLimitFor"/>), noted in the request before it is passed on.
+    /// </summary>
+    private sealed class CapWatch(Stream inner, HttpContext context, long cap) : ReadOnlyStream
     {
+        private long _read;
+
         // Synchronous reads stay the server's (refused unless it allows synchronous I/O), not a wait on the asynchronous one.
         public override int Read(byte[] buffer, int offset, int count)
         {
+            RefuseWhenOver();
             try
             {
-                return inner.Read(buffer, offset, count);
+                return Counted(inner.Read(buffer, offset, count));
             }
             catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
             {
@@ -184,15 +216,30 @@ public static class RequestBodyLimits
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
+            RefuseWhenOver();
             try
             {
-                return await inner.ReadAsync(buffer, cancellationToken);
+                return Counted(await inner.ReadAsync(buffer, cancellationToken));
             }
             catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
             {
                 context.Items[OverCapKey] = true;
                 throw;
             }
+        }
+
+        private int Counted(int read)
+        {
+            _read += read;
+            RefuseWhenOver();
+            return read;
+        }
+
+        private void RefuseWhenOver()
+        {
+            if (_read <= cap) return;
+            context.Items[OverCapKey] = true;
+            throw new BadHttpRequestException($"Request body too large. The max request body size is {cap} bytes.", StatusCodes.Status413PayloadTooLarge);
         }
     }
 

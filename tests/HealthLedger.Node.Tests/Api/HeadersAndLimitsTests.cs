@@ -77,6 +77,82 @@ public class HeadersAndLimitsTests
         Assert.Equal(1, (await admin.GetFromJsonAsync<JsonElement>("/api/v1/patients", Ct)).GetProperty("items").GetArrayLength()); // nothing written
     }
 
+    /// <summary>
+    /// A body sent chunked is held to its endpoint's cap by its own bytes, as one that declares its length: the server counted
+    /// the chunks' framing too, so 16,000 bytes sent in 100-byte chunks were refused (413) at the anonymous 16 KiB cap, and so
+    /// was a signed-in patient registration of 1,040,000 bytes in 100-byte chunks at its 1 MiB, as was a form page's body. One
+    /// byte over the cap is still refused, however it is chunked, and nothing is written.
+    /// </summary>
+    [Fact]
+    public async Task A_chunked_body_is_held_to_its_cap_by_its_bytes_not_by_its_chunks_framing()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        // Anonymous (16 KiB): a token request for nobody, its password padded: read whole and refused for its credentials.
+        foreach (var (bytes, chunk, expected) in new[]
+        {
+            (16_000, 100, HttpStatusCode.Unauthorized), (16_384, 10, HttpStatusCode.Unauthorized),
+            (16_385, 16_385, HttpStatusCode.RequestEntityTooLarge), (16_385, 100, HttpStatusCode.RequestEntityTooLarge),
+        })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/auth/token")
+            {
+                Content = new PiecewiseContent(Padded("{\"username\":\"nobody\",\"password\":\"", bytes, "\"}"), chunk, "application/json"),
+            };
+            using var response = await node.Http.SendAsync(request, Ct);
+            Assert.True(expected == response.StatusCode, $"{bytes} bytes in {chunk}-byte chunks: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Ct)}");
+        }
+        // Signed in (1 MiB): a registration whose name is too long is refused for its name (400), not its size.
+        foreach (var (bytes, expected) in new[] { (1_040_000, HttpStatusCode.BadRequest), ((int)RequestBodyLimits.Signed + 1, HttpStatusCode.RequestEntityTooLarge) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/patients")
+            {
+                Content = new PiecewiseContent(Padded("{\"mrn\":\"MRN-C1\",\"dateOfBirth\":\"1980-02-03\",\"gender\":\"female\",\"fullName\":\"", bytes, "\"}"), 100, "application/json"),
+            };
+            using var response = await admin.SendAsync(request, Ct);
+            Assert.True(expected == response.StatusCode, $"{bytes} bytes: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Ct)}");
+        }
+        // A form page (anonymous, 16 KiB): the login form without its token is refused for the token (400), not its size.
+        using (var login = new HttpRequestMessage(HttpMethod.Post, "/login")
+        {
+            Content = new PiecewiseContent(Padded("UserName=nobody&Password=", 16_000, ""), 100, "application/x-www-form-urlencoded"),
+        })
+        {
+            login.Headers.Accept.ParseAdd("text/html");
+            using var response = await node.Http.SendAsync(login, Ct);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        }
+        Assert.Equal(0, (await admin.GetFromJsonAsync<JsonElement>("/api/v1/patients", Ct)).GetProperty("items").GetArrayLength()); // nothing written
+    }
+
+    // A body of exactly `bytes` bytes: head, 'a's, tail.
+    private static byte[] Padded(string head, int bytes, string tail) =>
+        Encoding.ASCII.GetBytes(head + new string('a', bytes - head.Length - tail.Length) + tail);
+
+    /// <summary>A body of no declared length, so sent chunked, written in pieces of <c>piece</c> bytes: one chunk each.</summary>
+    private sealed class PiecewiseContent : HttpContent
+    {
+        private readonly byte[] _body;
+        private readonly int _piece;
+
+        public PiecewiseContent(byte[] body, int piece, string contentType)
+        {
+            (_body, _piece) = (body, piece);
+            Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            for (var at = 0; at < _body.Length; at += _piece) await stream.WriteAsync(_body.AsMemory(at, Math.Min(_piece, _body.Length - at)));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
     public static TheoryData<string, string, int, bool> RefusedBodies() => new()
     {
         { "/api/v1/auth/token", "application/json", 100 * 1024, false },
