@@ -139,9 +139,10 @@ public static class RequestBodyLimits
 
     /// <summary>
     /// What the server may read of a body of no declared length (chunked, in HTTP/1.1) whose decoded bytes are capped at
-    /// <paramref name="cap"/>: the cap, what framing adds to it (chunk sizes, extensions and line ends: 6 bytes per chunk, so 3
-    /// times the cap lets chunks of 3 bytes and more through), and 64 KiB. The decoded bytes are held to <paramref name="cap"/>
-    /// as the body is read (<see cref="UseRequestBodyLimits"/>).
+    /// <paramref name="cap"/>: 4 times the cap and 64 KiB, room for the framing Kestrel counts (a chunk's size, extensions and
+    /// two line ends: 5 bytes more for a chunk of up to 15 bytes, so chunks of 2 bytes and more pass; only a body sent in 1-byte
+    /// chunks meets this limit before the cap). The decoded bytes are held to <paramref name="cap"/> as the body is read
+    /// (<see cref="UseRequestBodyLimits"/>).
     /// </summary>
     public static long FramedLimitFor(long cap) => cap > (long.MaxValue - 64 * 1024) / 4 ? long.MaxValue : 4 * cap + 64 * 1024;
 
