@@ -194,7 +194,8 @@ public static class RequestBodyLimits
     /// <summary>
     /// A body of no declared length: its decoded bytes counted against <paramref name="cap"/>, the read that would pass it
     /// refused with the 413 Kestrel raises for a body over its limit (so is every read after), and that refusal, or the
-    /// server's own (framing over <see cref="FramedLimitFor"/>), noted in the request before it is passed on.
+    /// server's own (framing over <see cref="FramedLimitFor"/>), noted in the request before it is passed on; framing the server
+    /// cannot parse but reports as an I/O error is the client's error, 400.
     /// </summary>
     private sealed class CapWatch(Stream inner, HttpContext context, long cap) : ReadOnlyStream
     {
@@ -213,6 +214,10 @@ public static class RequestBodyLimits
                 context.Items[OverCapKey] = true;
                 throw;
             }
+            catch (IOException e) when (Unparsable(e))
+            {
+                throw CouldNotRead(e);
+            }
         }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -227,7 +232,21 @@ public static class RequestBodyLimits
                 context.Items[OverCapKey] = true;
                 throw;
             }
+            catch (IOException e) when (Unparsable(e))
+            {
+                throw CouldNotRead(e);
+            }
         }
+
+        // Framing Kestrel cannot parse but reports as an I/O error, not as the client's (a chunk size of 2^31 or more: "Bad chunk
+        // size data"): every endpoint that reads its body itself (a batch, FHIR's) answered it 500 with a stack trace in the
+        // log. Not a client that went away (the request aborted, or the connection reset).
+        private bool Unparsable(IOException e) =>
+            e is not (BadHttpRequestException or Microsoft.AspNetCore.Connections.ConnectionResetException) && !context.RequestAborted.IsCancellationRequested;
+
+        // The client's error, answered as every other unreadable body is (400, saying so).
+        private static BadHttpRequestException CouldNotRead(IOException e) =>
+            new("The request body could not be read: " + e.Message, StatusCodes.Status400BadRequest, e);
 
         private int Counted(int read)
         {

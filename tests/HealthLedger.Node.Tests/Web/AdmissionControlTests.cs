@@ -278,10 +278,13 @@ public class AdmissionControlTests
     [InlineData("/api/v1/auth/token", "application/json", "application/problem+json", false)]
     [InlineData("/api/v1/staff", "application/json", "application/problem+json", true)]
     [InlineData("/login", "application/x-www-form-urlencoded", "text/html", false)]
+    [InlineData("/api/v1/transactions/batch", "application/octet-stream", "application/problem+json", true)] // reads its body itself
+    [InlineData("/fhir/R4/Patient", "application/fhir+json", "application/fhir+json", true)] // reads its body itself
     public async Task A_chunk_size_too_large_to_parse_is_the_clients_error_not_a_500(string path, string contentType, string answered, bool signedIn)
     {
         // The fault: Kestrel reports a chunk size of 2^31 or more as an IOException, not a BadHttpRequestException; read whole
-        // before admission it reached the exception handler as a 500 (and a stack trace in the log).
+        // before admission it reached the exception handler as a 500 (and a stack trace in the log), and so did it at the
+        // endpoints that read their bodies themselves (a batch, FHIR's create) after that was fixed for the others.
         await using var node = await NodeFixture.StartAsync();
         var uri = node.Http.BaseAddress!;
         var authorization = signedIn
