@@ -265,6 +265,9 @@ public static class ErrorPages
             // A form that takes no file (a login, a password change) was sent with more text than it takes.
             StatusCodes.Status413PayloadTooLarge when !upload && http.Request.HasFormContentType && !(TakesFiles(endpoint, handler) ?? http.Request.ContentType!.Contains("multipart", StringComparison.OrdinalIgnoreCase)) =>
                 ("Form refused", $"The form is too large: this page accepts up to {Size(cap ?? 0)} of text. Nothing was changed."),
+            // A body that is no form at all (text/plain, JSON) sent to a page that takes no file: its size, not a file's.
+            StatusCodes.Status413PayloadTooLarge when !upload && !(TakesFiles(endpoint, handler) ?? http.Request.ContentType?.Contains("multipart", StringComparison.OrdinalIgnoreCase) == true) =>
+                ("Request refused", $"The request is too large: this page accepts up to {Size(cap ?? 0)}. Nothing was changed."),
             // An upload to a page open to anyone (/verify) from a caller without a session: sign in first.
             StatusCodes.Status413PayloadTooLarge when RequestBodyLimits.UploadNeedsSignIn(http) => ("Upload refused", RequestBodyLimits.SignInToUpload),
             // The file's own limit when the page has one (an invoice: 512 KiB), not the body cap that refused it.

@@ -153,6 +153,20 @@ public class ErrorPagesTests
         Assert.Contains("The form is too large: this page accepts up to 1 MB of text. Nothing was changed.", multipartPage, StringComparison.Ordinal);
         Assert.DoesNotContain("Upload refused", multipartPage, StringComparison.Ordinal);
 
+        // A body that is no form (text/plain) over the cap of a page that takes no file: its size, not "files of up to" (a break
+        // test found the login page saying "The file is too large" to one).
+        foreach (var (path, cap) in new[] { ("/patients/register", "1 MB"), ("/login", "16 KB") })
+        {
+            var text = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(new string('a', 2 * 1024 * 1024), System.Text.Encoding.UTF8, "text/plain") };
+            text.Headers.Accept.ParseAdd(BrowserAccept);
+            using var textRefused = await browser.SendAsync(text, Ct);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, textRefused.StatusCode);
+            var textPage = await textRefused.Content.ReadAsStringAsync(Ct);
+            Assert.Contains($"The request is too large: this page accepts up to {cap}. Nothing was changed.", textPage, StringComparison.Ordinal);
+            Assert.DoesNotContain("Upload refused", textPage, StringComparison.Ordinal);
+            Assert.DoesNotContain("The file is too large", textPage, StringComparison.Ordinal);
+        }
+
         // The login form over its 16 KiB cap asked for as JSON, declared or chunked: 413 naming the limit under errors.body (it
         // was a bare 400 from the antiforgery check that met the cap).
         foreach (var chunkedBody in new[] { false, true })
