@@ -300,6 +300,11 @@ public class AdmissionControlTests
         var (status, headers) = await ReadHeadAsync(reader, Ct);
         Assert.Equal("HTTP/1.1 400 Bad Request", status);
         Assert.Contains(headers, h => h.StartsWith("Content-Type: " + answered, StringComparison.OrdinalIgnoreCase));
+        if (answered == "application/problem+json")
+        {
+            // Told that the body could not be read (a JSON endpoint said "A JSON body is required.").
+            Assert.Contains("could not be read", await ReadBodyAsync(reader, headers, Ct), StringComparison.Ordinal);
+        }
     }
 
     // break: one signed-in user with slow bodies over 1 MiB held the whole uploads budget; a caller holds at most a quarter of it.
