@@ -156,7 +156,20 @@ public sealed class ConsortiumMembershipTests : IDisposable
             Assert.Equal("removed", gone.Status);
             Assert.Empty(gone.Nodes);
 
-            // 8. Load stops (Ctrl+C) with nothing refused: its lane never met City Lab's node writing for the same admin.
+            // 8. Load stops (Ctrl+C) with nothing refused: its lane never met City Lab's node writing for the same admin. Not before
+            // more than 100 of its transactions have committed (5 s at its 20 a second): on a fast machine the steps above took
+            // less than that, and the chain's check below found 98.
+            await Wait("more than 100 of load's transactions commit", async () =>
+            {
+                var tip = (await LocalCluster.HealthAsync(general))!.Height;
+                var committed = 0;
+                for (var h = startHeight + 1; h <= tip && committed <= 100; h++)
+                {
+                    var block = await general.GetFromJsonAsync<BlockResponse>($"/api/v1/ledger/blocks/{h}", Ct);
+                    committed += block!.Transactions.Count(t => t.Kind == "RegisterUser" && NonceLanes.Lane(t.Nonce) == NonceLanes.Load);
+                }
+                return committed > 100 || load.HasExited;
+            });
             Step("8 load stops");
             load.Terminate();
             await load.WaitForExitAsync(TimeSpan.FromSeconds(30));
