@@ -189,7 +189,7 @@ public sealed partial class BindingProblems(RequestDelegate next)
         if (exception.StatusCode == StatusCodes.Status413PayloadTooLarge) return ("body", "The request body is too large.");
         if (exception.StatusCode == StatusCodes.Status408RequestTimeout) return ("body", "The request body did not arrive in time (less was sent than its Content-Length said, or too slowly). Nothing was changed.");
         // A body whose framing the server could not parse (RequestBodyLimits, BodyBeforeAdmission): said so, not "required".
-        if (message.StartsWith("The request body could not be read", StringComparison.Ordinal)) return ("body", message.TrimEnd('.') + ". Nothing was changed.");
+        if (message.StartsWith(RequestBodyLimits.CouldNotReadPrefix, StringComparison.Ordinal)) return ("body", message.TrimEnd('.') + ". Nothing was changed.");
         if (message.Contains("body", StringComparison.OrdinalIgnoreCase)) return ("body", "A JSON body is required.");
         if (RequiredParameter().Match(message) is { Success: true } r) return (r.Groups["name"].Value, "This value is required.");
         return ("request", "The request could not be read.");

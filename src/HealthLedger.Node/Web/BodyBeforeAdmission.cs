@@ -96,7 +96,7 @@ public static class BodyBeforeAdmission
                 {
                     // Framing Kestrel cannot parse but reports as an I/O error (e.g. a chunk size of 2^31 or more): the client's
                     // error, answered as every other unreadable body is (400), not a 500.
-                    throw new BadHttpRequestException("The request body could not be read: " + e.Message, StatusCodes.Status400BadRequest, e);
+                    throw RequestBodyLimits.CouldNotRead(e);
                 }
                 finally
                 {

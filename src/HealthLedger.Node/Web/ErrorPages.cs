@@ -260,13 +260,16 @@ public static class ErrorPages
         if (RequestBodyLimits.RefusedForSize(http, cap)) http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
         var upload = endpoint?.Metadata.GetMetadata<DocumentUploadAttribute>() is not null;
         var handler = Handler(http);
+        // A body over the cap of a page that takes no file (when the page cannot tell, a body that is not multipart).
+        var noFile = http.Response.StatusCode == StatusCodes.Status413PayloadTooLarge && !upload
+            && !(TakesFiles(endpoint, handler) ?? http.Request.ContentType?.Contains("multipart", StringComparison.OrdinalIgnoreCase) == true);
         var (title, message) = http.Response.StatusCode switch
         {
             // A form that takes no file (a login, a password change) was sent with more text than it takes.
-            StatusCodes.Status413PayloadTooLarge when !upload && http.Request.HasFormContentType && !(TakesFiles(endpoint, handler) ?? http.Request.ContentType!.Contains("multipart", StringComparison.OrdinalIgnoreCase)) =>
+            StatusCodes.Status413PayloadTooLarge when noFile && http.Request.HasFormContentType =>
                 ("Form refused", $"The form is too large: this page accepts up to {Size(cap ?? 0)} of text. Nothing was changed."),
-            // A body that is no form at all (text/plain, JSON) sent to a page that takes no file: its size, not a file's.
-            StatusCodes.Status413PayloadTooLarge when !upload && !(TakesFiles(endpoint, handler) ?? http.Request.ContentType?.Contains("multipart", StringComparison.OrdinalIgnoreCase) == true) =>
+            // A body that is no form at all (text/plain, JSON) sent to such a page: its size, not a file's.
+            StatusCodes.Status413PayloadTooLarge when noFile =>
                 ("Request refused", $"The request is too large: this page accepts up to {Size(cap ?? 0)}. Nothing was changed."),
             // An upload to a page open to anyone (/verify) from a caller without a session: sign in first.
             StatusCodes.Status413PayloadTooLarge when RequestBodyLimits.UploadNeedsSignIn(http) => ("Upload refused", RequestBodyLimits.SignInToUpload),

@@ -244,10 +244,6 @@ public static class RequestBodyLimits
         private bool Unparsable(IOException e) =>
             e is not (BadHttpRequestException or Microsoft.AspNetCore.Connections.ConnectionResetException) && !context.RequestAborted.IsCancellationRequested;
 
-        // The client's error, answered as every other unreadable body is (400, saying so).
-        private static BadHttpRequestException CouldNotRead(IOException e) =>
-            new("The request body could not be read: " + e.Message, StatusCodes.Status400BadRequest, e);
-
         private int Counted(int read)
         {
             _read += read;
@@ -261,6 +257,19 @@ public static class RequestBodyLimits
             context.Items[OverCapKey] = true;
             throw new BadHttpRequestException($"Request body too large. The max request body size is {cap} bytes.", StatusCodes.Status413PayloadTooLarge);
         }
+    }
+
+    /// <summary>What starts the refusal of a body whose framing could not be read (<see cref="CouldNotRead"/>).</summary>
+    public const string CouldNotReadPrefix = "The request body could not be read";
+
+    /// <summary>
+    /// The client's error (400) for a body whose framing the server could not parse but reported as an I/O error (a chunk
+    /// size of 2^31 or more), saying so with the server's words (no body content).
+    /// </summary>
+    public static BadHttpRequestException CouldNotRead(IOException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new($"{CouldNotReadPrefix}: {e.Message}", StatusCodes.Status400BadRequest, e);
     }
 
     /// <summary>A request body over its cap: every read throws the 413 Kestrel throws for it, and nothing is consumed.</summary>
