@@ -26,4 +26,29 @@ public static class DurableFile
         }
         LedgerTip.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
+
+    /// <summary>
+    /// <see cref="Replace(string, ReadOnlySpan{byte})"/> for content written piece by piece to a stream (never whole in memory):
+    /// <paramref name="write"/> writes it to the temporary file; if it throws, the file is left as it was.
+    /// </summary>
+    public static void Replace(string path, Action<Stream> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var temporary = path + ".tmp";
+        try
+        {
+            using (var stream = new FileStream(temporary, OwnerOnly.NewFile(FileMode.Create, bufferSize: 1 << 16)))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+        LedgerTip.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
 }

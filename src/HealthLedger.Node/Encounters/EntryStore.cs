@@ -35,6 +35,11 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
     private RecordOpener? _states; // reads the entries' sealed references from the world state
     private bool _started; // the load at start is done (later loads are a block's entries)
     private bool _summariesStale; // entries were added since the summaries file was read or written
+    private KeptEntryHeads? _kept; // the file's heads, read by KeptFor until the load at start
+    private bool _keptRead; // KeptFor read the file (or found none)
+    private bool _keptWhole; // the file's heads stand for the entries at the start's block: the load at start takes them as they are
+    private EntryHeadsStamp? _startStamp; // the block the node started at
+    private EntryHeadsStamp? _fileStamp; // the block the file was made at, as read or last written
 
     /// <summary>How many times entries were opened again from the store for a read (a patient's missing entries in one go).</summary>
     public long Reopenings => Interlocked.Read(ref _reopenings);
@@ -46,6 +51,18 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
     /// and how many entries were opened from their ciphertexts.
     /// </summary>
     public (int FromFile, int Opened) LoadedAtStart { get; private set; }
+
+    /// <summary>
+    /// Whether the load at start took the heads file whole (<see cref="KeptFor"/>: made at a clean stop at the block the node
+    /// started at), without reading the entries' state.
+    /// </summary>
+    public bool KeptWholeAtStart
+    {
+        get
+        {
+            lock (_lock) return _keptWhole && _started;
+        }
+    }
 
     /// <summary>How many entries' full contents are held now (the cache and the entries opened with a grantee's keys).</summary>
     public int HeldDetails
@@ -83,13 +100,41 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
     /// <inheritdoc/>
     public Func<byte[], string?> PatientOfState { get; } = static value => EntryState.TryDecode(value)?.PatientId;
 
+    /// <summary>
+    /// Reads the heads file (<see cref="EntrySummaryCache"/>): when it was made at a clean stop at <paramref name="tip"/> (its
+    /// height and state root), the load at start takes its heads as they are and the entries' state is not read (returns how
+    /// many); else null, and the load at start uses the file's heads one by one for the entries they were made from.
+    /// </summary>
+    public int? KeptFor(HealthLedger.Core.Ledger.BlockHeader tip)
+    {
+        ArgumentNullException.ThrowIfNull(tip);
+        lock (_lock)
+        {
+            if (_started || summaryFile is null) return null;
+            _startStamp = new EntryHeadsStamp(tip.Height, tip.StateRoot);
+            _kept = summaryFile.Load(out _);
+            _keptRead = true;
+            _fileStamp = _kept?.At;
+            _keptWhole = _kept?.At is { } at && at == _startStamp;
+            return _keptWhole ? _kept!.Heads.Count : null;
+        }
+    }
+
     /// <inheritdoc/>
     public void Load(IReadOnlyList<KeyValuePair<string, byte[]>> entries, RecordOpener opener)
     {
+        bool atStart;
         lock (_lock)
         {
             if (!opener.ForGrantee) _reader ??= opener.WithoutBlobs();
             _states ??= opener.WithoutBlobs(); // not a block's ciphertexts: only its state reads are used
+            atStart = !_started && !opener.ForGrantee;
+            if (atStart) _started = true;
+        }
+        if (atStart && _keptWhole)
+        {
+            LoadKept();
+            return;
         }
         // Kept while the heads are built: not each entry's sealed reference (envelopes, a new key epoch's readers: most of what
         // decoding allocates, 2 million entries' worth at start), only its ciphertext hash and, for the few sealed with their own
@@ -99,20 +144,14 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
         var ids = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         var states = RecordOpener.DecodeAll(entries, (bytes, index) => EntryState.TryDecode(bytes) is { } s ? new Decoded(index, s, ids) : null)
             .OfType<Decoded>().OrderBy(e => e.Proof.Height).ToList();
-        bool atStart;
-        lock (_lock)
-        {
-            atStart = !_started && !opener.ForGrantee;
-            if (atStart) _started = true;
-        }
-        // At start, the summaries kept across restarts stand in for opening the entries they were made from (the same ciphertext
-        // hash); the rest are opened from their ciphertexts.
-        var kept = atStart && summaryFile is not null ? summaryFile.Load(out _) : [];
+        // At start, the heads kept across restarts stand in for opening the entries they were made from (the same id and proof:
+        // an entry's state is written once, by the transaction the proof names); the rest are opened from their ciphertexts.
+        var kept = atStart ? KeptById() : [];
         var fromFile = new EntryDetails?[states.Count];
         var toOpen = new List<int>(kept.Count == 0 ? states.Count : 0);
         for (var i = 0; i < states.Count; i++)
         {
-            if (kept.TryGetValue(states[i].Ciphertext, out var summary)) fromFile[i] = summary;
+            if (kept.TryGetValue(states[i].Id, out var head) && head.Proof == states[i].Proof) fromFile[i] = head.Details;
             else toOpen.Add(i);
         }
         kept.Clear();
@@ -163,18 +202,73 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
                 if (_heads.TryGetValue(state.CorrectsId, out var corrected)) _heads[state.CorrectsId] = corrected with { CorrectedBy = state.Id };
             }
         }
-        // A start that had to open entries from their ciphertexts (no file yet, or entries committed after it was written)
-        // writes the file at once, so that the next start, even after a crash, does not open them again.
-        if (atStart && toOpen.Any(i => opened[i] is not null)) SaveSummaries(loaded);
+        // A start that had to open entries from their ciphertexts (no file yet, or entries committed after it was written), or
+        // whose file was made at another block, writes the file at once, stamped with the start's block: the next start, even
+        // after a crash, does not open them again, and one at this block takes the heads whole.
+        if (atStart && summaryFile is not null && (toOpen.Any(i => opened[i] is not null) || _fileStamp != _startStamp)) SaveAtStart();
+    }
+
+    // The file's heads by entry id, for the load at start that cannot take them whole (read now if KeptFor did not).
+    private Dictionary<string, EntryView> KeptById()
+    {
+        KeptEntryHeads? file;
+        lock (_lock)
+        {
+            if (!_keptRead && summaryFile is not null)
+            {
+                _kept = summaryFile.Load(out _);
+                _fileStamp = _kept?.At;
+            }
+            (file, _kept, _keptRead) = (_kept, null, true);
+        }
+        var byId = new Dictionary<string, EntryView>(file?.Heads.Count ?? 0, StringComparer.Ordinal);
+        foreach (var kept in file?.Heads ?? []) byId[kept.Head.Id] = kept.Head;
+        return byId;
+    }
+
+    // The load at start from a heads file made at the start's block: its heads as they are, in their order (that of the
+    // entries' commits, as a load of the state builds them), the ids and names they repeat held once; the entries sealed with
+    // their own data key have their references read from the world state (a few). Nothing is decoded or opened.
+    private void LoadKept()
+    {
+        KeptEntryHeads file;
+        lock (_lock) (file, _kept) = (_kept!, null);
+        var dataKeyed = new List<EntryView>();
+        lock (_lock)
+        {
+            GrowHeads(file.Heads.Count);
+            foreach (var (kept, keyed) in file.Heads)
+            {
+                var head = kept;
+                var (patientId, doctorId, authorId) = (Shared(head.PatientId), Shared(head.DoctorId), Shared(head.AuthorId));
+                var summary = SummaryOf(head.Details);
+                // The file reads each id and name once, so these are the strings held already unless a head repeats an entry.
+                if (!ReferenceEquals(patientId, head.PatientId) || !ReferenceEquals(doctorId, head.DoctorId) || !ReferenceEquals(authorId, head.AuthorId)
+                    || !ReferenceEquals(summary, head.Details))
+                {
+                    head = head with { PatientId = patientId, DoctorId = doctorId, AuthorId = authorId, Details = summary };
+                }
+                if (!_heads.TryAdd(head.Id, head)) continue; // the file holds each entry once
+                if (!_byPatient.TryGetValue(patientId, out var list)) _byPatient[patientId] = list = [];
+                list.Add(head.Id);
+                if (keyed) dataKeyed.Add(head);
+            }
+            LoadedAtStart = (_heads.Count, 0);
+            _summariesStale = false;
+        }
+        foreach (var head in dataKeyed)
+        {
+            if (Sealed(head.Id) is { } reference) _dataKeyed.Note(head.PatientId, head.Id, 1, reference, head.Type.ConsentCategory());
+        }
     }
 
     // An entry's state as the load keeps it while it builds the heads (see Load).
     private sealed record Decoded(int Index, string Id, string PatientId, EntryType Type, string DoctorId, string CorrectsId, string AuthorId,
-        RecordProof Proof, Hash256 Ciphertext, SealedRecordRef? DataKeyed)
+        RecordProof Proof, SealedRecordRef? DataKeyed)
     {
         public Decoded(int index, EntryState state, ConcurrentDictionary<string, string> ids)
             : this(index, state.Id, Once(state.PatientId, ids), state.Type, Once(state.DoctorId, ids), state.CorrectsId, Once(state.AuthorId, ids),
-                state.Proof, state.Record.CiphertextHash, state.Record.KeyWrap is null ? state.Record : null)
+                state.Proof, state.Record.KeyWrap is null ? state.Record : null)
         {
         }
 
@@ -183,55 +277,59 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
     }
 
     /// <summary>
-    /// Writes the summaries file (<see cref="EntrySummaryCache"/>) when entries were added since it was read or written: every
-    /// entry the organisation's key opens, by its ciphertext hash (read from the world state). Called when the node stops;
-    /// returns how many summaries were written (0: nothing to write, or no file). An I/O failure is the caller's to report: the
-    /// next start then opens the entries the file lacks from their ciphertexts.
+    /// Writes the heads file (<see cref="EntrySummaryCache"/>) when entries were added since it was read or written, or it was
+    /// made at another block: every entry the organisation's key opens, stamped with <paramref name="at"/>, the block the node
+    /// has applied to this store (null when not known: the next start then uses the heads one by one). Called when the node
+    /// stops, after consensus has; <paramref name="at"/> must be read before this call (a head added after it makes the stamp
+    /// one the next start's block does not match, never one that claims heads the file lacks). Returns how many heads were
+    /// written (0: nothing to write, or no file). An I/O failure is the caller's to report: the next start then opens the
+    /// entries the file lacks from their ciphertexts.
     /// </summary>
     /// <exception cref="IOException">The file could not be written.</exception>
-    public int SaveSummaries()
+    public int SaveSummaries(EntryHeadsStamp? at)
     {
-        List<EntryView> heads;
+        List<KeptEntryHead> heads;
         lock (_lock)
         {
-            if (summaryFile is null || !_summariesStale) return 0;
-            heads = _heads.Values.Where(h => !_pinned.ContainsKey(h.Id)).ToList();
+            if (summaryFile is null || (!_summariesStale && at == _fileStamp)) return 0;
+            heads = KeptHeads();
+            _summariesStale = false; // entries committed from here on set it again
         }
-        // The entries' states in one pass (their values are read from the store, not held: LedgerNode.OnDemandPrefixes).
-        var hashes = new Hash256?[heads.Count];
-        var at = new Dictionary<string, int>(heads.Count, StringComparer.Ordinal);
-        for (var i = 0; i < heads.Count; i++) at[StateKeys.Entry(heads[i].Id)] = i;
-        RecordOpener? states;
-        lock (_lock) states = _states;
-        states?.VisitStates(StatePrefix, (key, bytes) =>
-        {
-            if (at.TryGetValue(key, out var i)) hashes[i] = EntryState.TryDecode(bytes)?.Record.CiphertextHash;
-        });
-        var summaries = new List<(Hash256, EntryDetails)>(heads.Count);
-        for (var i = 0; i < heads.Count; i++)
-        {
-            if (hashes[i] is { } hash) summaries.Add((hash, heads[i].Details));
-        }
-        lock (_lock) _summariesStale = false; // entries committed from here on set it again
-        summaryFile.Save(summaries);
-        return summaries.Count;
+        summaryFile.Save(at, heads);
+        lock (_lock) _fileStamp = at;
+        return heads.Count;
     }
 
-    // The file from the load at start: the entries just loaded, with their ciphertext hashes.
-    private void SaveSummaries(List<Decoded> loaded)
+    // The heads the file keeps (caller holds _lock): those the organisation's key opens, in the order they were added, each
+    // with whether it is sealed with its own data key; a link to a correction opened only with a grantee's keys is left out
+    // (a start would not have it).
+    private List<KeptEntryHead> KeptHeads()
     {
-        var summaries = new List<(Hash256, EntryDetails)>(loaded.Count);
+        var heads = new List<KeptEntryHead>(_heads.Count);
+        foreach (var head in _heads.Values)
+        {
+            if (_pinned.ContainsKey(head.Id)) continue;
+            var kept = head.CorrectedBy is { } by && _pinned.ContainsKey(by) ? head with { CorrectedBy = null } : head;
+            heads.Add(new KeptEntryHead(kept, _dataKeyed.Holds(head.PatientId, head.Id, 1)));
+        }
+        return heads;
+    }
+
+    // The file from the load at start, stamped with the start's block: the entries just loaded are every entry of the state.
+    private void SaveAtStart()
+    {
+        List<KeptEntryHead> heads;
+        EntryHeadsStamp? at;
         lock (_lock)
         {
-            foreach (var entry in loaded)
-            {
-                if (_heads.TryGetValue(entry.Id, out var head) && !_pinned.ContainsKey(head.Id)) summaries.Add((entry.Ciphertext, head.Details));
-            }
+            heads = KeptHeads();
+            at = _startStamp;
             _summariesStale = false;
         }
         try
         {
-            summaryFile!.Save(summaries);
+            summaryFile!.Save(at, heads);
+            lock (_lock) _fileStamp = at;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

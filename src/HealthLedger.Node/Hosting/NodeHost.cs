@@ -284,7 +284,10 @@ public static class NodeHost
                 if (node.StateDamage is not null) return;
                 try
                 {
-                    app.Services.GetRequiredService<EntryStore>().SaveSummaries();
+                    // Stamped with the tip only when its block has been applied to the read model (read before the heads are).
+                    var tip = node.Tip;
+                    var at = node.AppliedHeight == tip.Height ? new EntryHeadsStamp(tip.Height, tip.StateRoot) : null;
+                    app.Services.GetRequiredService<EntryStore>().SaveSummaries(at);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or Core.State.StateValueMismatchException)
                 {

@@ -773,6 +773,12 @@ public sealed class LedgerNode : IDisposable
         }
     }
 
+    /// <summary>
+    /// The height of the last block whose commit has been applied whole (its <see cref="BlockCommitted"/> handlers, the read
+    /// models, have run): <see cref="Tip"/>'s height once they have, one less while they run or after one threw.
+    /// </summary>
+    public ulong AppliedHeight => (ulong)Math.Max(0, Interlocked.Read(ref _appliedHeight));
+
     /// <summary>Raised on the producer's thread after each commit, before submitters are answered (read models follow the chain with it).</summary>
     public event Action<CandidateBlock>? BlockCommitted;
 

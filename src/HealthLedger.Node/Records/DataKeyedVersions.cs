@@ -64,6 +64,12 @@ public sealed class DataKeyedVersions
         }
     }
 
+    /// <summary>Whether the given version of the patient's record is held as sealed with its own data key.</summary>
+    public bool Holds(string patientId, string recordId, int version)
+    {
+        lock (_lock) return _byPatient.TryGetValue(patientId, out var versions) && versions.ContainsKey((recordId, version));
+    }
+
     /// <summary>The patient's data-keyed versions of this kind (a snapshot, in no particular order; usually empty).</summary>
     public IReadOnlyList<SealedVersion> Of(string patientId)
     {

@@ -23,6 +23,14 @@ public interface IRecordKind
     void Load(IReadOnlyList<KeyValuePair<string, byte[]>> entries, RecordOpener opener);
 
     /// <summary>
+    /// At start, before <see cref="Load"/>: whether this kind kept its records at a clean stop at the very block the node starts
+    /// at (<paramref name="tip"/>, its height and state root). If so it returns how many records they are, the start does not
+    /// read the kind's state entries, and <see cref="Load"/> is given none and takes the kept records instead; null (the
+    /// default) when nothing kept applies.
+    /// </summary>
+    int? KeptFor(HealthLedger.Core.Ledger.BlockHeader tip) => null;
+
+    /// <summary>
     /// Every sealed version of a patient's records of this kind with the consent category that covers it: a grant
     /// re-wraps the data keys of the versions in its categories for the grantee. Empty for kinds that are not a patient's.
     /// </summary>

@@ -34,8 +34,14 @@ public sealed class RecordReadModel
         _organisation = organisation;
         _keyring = keyring;
         _kinds = kinds.ToList();
-        var scans = _kinds.Select(k => node.ScanState(k.StatePrefix)).ToList();
-        var opener = new RecordOpener(node, organisation, keyring, null) { ScanFrom = options.ScanCiphertextsFrom, RecordsInState = scans.Sum(s => (long)s.Count) };
+        // A kind that kept its records at a clean stop at this very block takes them without its state entries being read.
+        var kept = _kinds.Select(k => k.KeptFor(node.Tip)).ToList();
+        var scans = _kinds.Select((k, i) => kept[i] is null ? node.ScanState(k.StatePrefix) : []).ToList();
+        var opener = new RecordOpener(node, organisation, keyring, null)
+        {
+            ScanFrom = options.ScanCiphertextsFrom,
+            RecordsInState = scans.Sum(s => (long)s.Count) + kept.Sum(k => (long)(k ?? 0)),
+        };
         for (var i = 0; i < _kinds.Count; i++) _kinds[i].Load(scans[i], opener);
         keyring.SaveCache(); // the category keys opened by this load, for the next start (nothing when none was opened)
         node.BlockCommitted += Apply;

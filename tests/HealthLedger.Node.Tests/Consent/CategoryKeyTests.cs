@@ -308,6 +308,14 @@ public class CategoryKeyTests
         using var account = await w.Grantee.GetAsync($"/api/v1/patients/{w.PatientId}/account", Ct);
         Assert.Equal(HttpStatusCode.OK, account.StatusCode);
         Assert.Equal(3, (await account.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct)).GetProperty("lines").GetArrayLength());
+
+        // After a clean stop the entries' heads come whole from the kept file (their state is not read): the per-reader version
+        // is still known as one, its reference read from the world state.
+        await w.Node.StopAsync();
+        await using var again = await NodeFixture.StartAsync(w.Node.Folder);
+        Assert.True(again.App.Services.GetRequiredService<HealthLedger.Node.Encounters.EntryStore>().KeptWholeAtStart);
+        Assert.Equal([(legacy, 1)], again.App.Services.GetRequiredService<RecordReadModel>().DataKeyedVersions(w.PatientId, ConsentCategories.All)
+            .Select(v => (v.RecordId, v.Version)));
     }
 
     [Fact]

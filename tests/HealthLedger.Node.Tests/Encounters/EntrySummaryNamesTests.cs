@@ -3,6 +3,7 @@ using System.Text;
 using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Encoding;
 using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Records;
 using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Security;
 using HealthLedger.Testing;
@@ -10,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthLedger.Node.Tests.Encounters;
 
-/// <summary>The summaries file's ward and bed names, each read into one string (decoded on the stack up to 256 bytes): at the buffer's edges, at the format's limit, and invalid UTF-8.</summary>
+/// <summary>The heads file's ward and bed names, each read into one string held once: at lengths around 256 bytes, at the format's limit, and invalid UTF-8.</summary>
 public class EntrySummaryNamesTests
 {
     private static string X(int n) => new('x', n);
@@ -27,43 +28,49 @@ public class EntrySummaryNamesTests
             X(252) + "\U0001F600", X(253) + "\U0001F600", X(255) + "\U0001F600", X(65_535), new string('\u00e9', 32_767) + "x",
             "\ufeffWard", "\u0000", X(256) + "y", X(256) + "z",
         ];
-        var summaries = new List<(Hash256, EntryDetails)>();
+        var heads = new List<KeptEntryHead>();
         for (var i = 0; i < names.Length; i++)
         {
             // each name twice as ward (in strings of their own) and once as bed
-            summaries.Add((Hashing.Sha256(Encoding.UTF8.GetBytes($"w{i}")), new EntryDetails { OccurredAt = DateTimeOffset.UnixEpoch, Ward = names[i], Bed = names[names.Length - 1 - i] }));
-            summaries.Add((Hashing.Sha256(Encoding.UTF8.GetBytes($"v{i}")), new EntryDetails { OccurredAt = DateTimeOffset.UnixEpoch, Ward = new string(names[i].AsSpan()), Bed = "b" }));
+            heads.Add(new(EntrySummaryFileTests.Head($"w{i}", "p", new EntryDetails { OccurredAt = DateTimeOffset.UnixEpoch, Ward = names[i], Bed = names[names.Length - 1 - i] }), false));
+            heads.Add(new(EntrySummaryFileTests.Head($"v{i}", "p", new EntryDetails { OccurredAt = DateTimeOffset.UnixEpoch, Ward = new string(names[i].AsSpan()), Bed = "b" }), false));
         }
-        cache.Save(summaries);
-        var loaded = cache.Load(out var opened);
+        cache.Save(null, heads);
+        var loaded = cache.Load(out var opened)!.Heads.ToDictionary(h => h.Head.Id, h => h.Head.Details);
         Assert.True(opened);
-        Assert.Equal(summaries.Count, loaded.Count);
-        foreach (var (hash, summary) in summaries) Assert.Equal(summary, loaded[hash]);
+        Assert.Equal(heads.Count, loaded.Count);
+        foreach (var (head, _) in heads) Assert.Equal(head.Details, loaded[head.Id]);
         for (var i = 0; i < names.Length; i++)
         {
-            var w = loaded[Hashing.Sha256(Encoding.UTF8.GetBytes($"w{i}"))];
-            Assert.Same(w.Ward, loaded[Hashing.Sha256(Encoding.UTF8.GetBytes($"v{i}"))].Ward);
-            Assert.Same(w.Ward, loaded[Hashing.Sha256(Encoding.UTF8.GetBytes($"w{names.Length - 1 - i}"))].Bed);
+            var w = loaded[$"w{i}"];
+            Assert.Same(w.Ward, loaded[$"v{i}"].Ward);
+            Assert.Same(w.Ward, loaded[$"w{names.Length - 1 - i}"].Bed);
         }
     }
 
-    // A file sealed as the cache seals it, holding one summary whose ward is the given bytes.
+    // A file sealed as the cache seals it (one frame, the last), holding one head whose ward is the given bytes.
     private static void WriteWithWard(string path, OrganisationKeys keys, string network, byte[] ward)
     {
-        var plain = new List<byte>();
-        var n = new byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(n, 1);
-        plain.AddRange(n);
-        plain.AddRange(Hashing.Sha256("h"u8).ToArray());
-        plain.AddRange(new byte[10]); // ticks 0, offset 0
+        var plain = new List<byte> { 0 }; // no stamp
+        plain.AddRange(new byte[40]);
+        plain.AddRange(BitConverter.GetBytes(1)); // one head
+        plain.AddRange(new byte[] { 0, (byte)EntryType.Charge, 1, 0, (byte)'e' }); // flags, type, id "e"
+        foreach (var id in new[] { "p", "d", "a" })
+        {
+            plain.AddRange(BitConverter.GetBytes(0));
+            plain.AddRange(new byte[] { 1, 0, (byte)id[0] });
+        }
+        plain.AddRange(new byte[58]); // proof, occurred at (ticks 0, offset 0)
+        plain.AddRange(BitConverter.GetBytes(0)); // ward: a new text
         var len = new byte[2];
         BinaryPrimitives.WriteUInt16LittleEndian(len, (ushort)ward.Length);
         plain.AddRange(len);
         plain.AddRange(ward);
+        plain.AddRange(BitConverter.GetBytes(0));
         plain.AddRange(new byte[] { 1, 0, (byte)'b' }); // bed "b"
-        plain.Add(0); // flags
-        var aad = new CanonicalWriter(128).Raw("HealthLedger/entry-summaries/v1"u8).Key(keys.EncryptionKey).Raw(Encoding.UTF8.GetBytes(network)).ToArray();
-        File.WriteAllBytes(path, [.. "HLESC\u0001\r\n"u8.ToArray(), .. keys.SealCache(plain.ToArray(), aad)]);
+        var aad = new CanonicalWriter(128).Raw("HealthLedger/entry-heads/v2"u8).Key(keys.EncryptionKey).Raw(Encoding.UTF8.GetBytes(network)).ToArray();
+        var sealedBytes = keys.SealCache(plain.ToArray(), [.. aad, .. BitConverter.GetBytes(0L), 1]);
+        File.WriteAllBytes(path, [.. "HLESC\u0002\r\n"u8.ToArray(), .. BitConverter.GetBytes((uint)sealedBytes.Length | 0x8000_0000), .. sealedBytes]);
     }
 
     [Fact]
@@ -75,7 +82,7 @@ public class EntrySummaryNamesTests
         var path = Path.Combine(folder.Path, "s.sealed");
         var cache = new EntrySummaryCache(path, keys, "net-a");
         WriteWithWard(path, keys, "net-a", "Ward"u8.ToArray());
-        Assert.Equal("Ward", Assert.Single(cache.Load(out var good).Values).Ward);
+        Assert.Equal("Ward", Assert.Single(cache.Load(out var good)!.Heads).Head.Details.Ward);
         Assert.True(good); // the crafted file is one the cache reads
         byte[] ascii = Encoding.ASCII.GetBytes(X(300));
         byte[][] bad =
@@ -88,7 +95,7 @@ public class EntrySummaryNamesTests
         {
             WriteWithWard(path, keys, "net-a", ward);
             var loaded = cache.Load(out var opened);
-            Assert.Equal((ward.Length, 0, false), (ward.Length, loaded.Count, opened));
+            Assert.Equal((ward.Length, true, false), (ward.Length, loaded is null, opened));
         }
     }
 }
