@@ -21,7 +21,15 @@ public interface IStateSnapshot : IDisposable
     /// <exception cref="ObjectDisposedException">The view was disposed.</exception>
     IReadOnlyList<KeyValuePair<string, byte[]>> ReadAll();
 
-    /// <summary>The same rows as <see cref="ReadAll"/>, in the same order, streamed (constant memory).</summary>
+    /// <summary>
+    /// <see cref="ReadAll()"/>, but the rows whose keys <paramref name="withoutValue"/> accepts come with an empty value, their
+    /// stored value not read (a node's start holds the keys of the entries it reads on demand, not their values). A row stored
+    /// with other types than the store writes is refused all the same.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The view was disposed.</exception>
+    IReadOnlyList<KeyValuePair<string, byte[]>> ReadAll(Predicate<string> withoutValue);
+
+    /// <summary>The same rows as <see cref="ReadAll()"/>, in the same order, streamed (constant memory).</summary>
     /// <exception cref="ObjectDisposedException">The view was disposed.</exception>
     IEnumerable<KeyValuePair<string, byte[]>> Read();
 }
@@ -36,6 +44,13 @@ public sealed class HeldStateSnapshot(IReadOnlyList<KeyValuePair<string, byte[]>
 
     /// <inheritdoc/>
     public IReadOnlyList<KeyValuePair<string, byte[]>> ReadAll() => _rows ?? throw new ObjectDisposedException(nameof(HeldStateSnapshot));
+
+    /// <inheritdoc/>
+    public IReadOnlyList<KeyValuePair<string, byte[]>> ReadAll(Predicate<string> withoutValue)
+    {
+        ArgumentNullException.ThrowIfNull(withoutValue);
+        return [.. ReadAll().Select(r => withoutValue(r.Key) ? new KeyValuePair<string, byte[]>(r.Key, []) : r)];
+    }
 
     /// <inheritdoc/>
     public IEnumerable<KeyValuePair<string, byte[]>> Read() => ReadAll();

@@ -539,17 +539,28 @@ public sealed class PostgresLedgerStore : ILedgerStore
 
         public IReadOnlyList<KeyValuePair<string, byte[]>> ReadAll() => Read().ToList();
 
+        public IReadOnlyList<KeyValuePair<string, byte[]>> ReadAll(Predicate<string> withoutValue)
+        {
+            ArgumentNullException.ThrowIfNull(withoutValue);
+            lock (_lock) ObjectDisposedException.ThrowIf(_disposed, this);
+            return Rows(withoutValue).ToList();
+        }
+
         public IEnumerable<KeyValuePair<string, byte[]>> Read()
         {
             lock (_lock) ObjectDisposedException.ThrowIf(_disposed, this);
-            return Rows();
+            return Rows(null);
         }
 
-        private IEnumerable<KeyValuePair<string, byte[]>> Rows()
+        private IEnumerable<KeyValuePair<string, byte[]>> Rows(Predicate<string>? withoutValue)
         {
             using var command = new NpgsqlCommand("SELECT key, value FROM state ORDER BY key", _connection, _transaction);
             using var reader = command.ExecuteReader();
-            while (reader.Read()) yield return new(reader.GetString(0), Bytes(reader, 1));
+            while (reader.Read())
+            {
+                var key = reader.GetString(0);
+                yield return new(key, withoutValue?.Invoke(key) == true ? [] : Bytes(reader, 1));
+            }
         }
 
         public void Dispose()

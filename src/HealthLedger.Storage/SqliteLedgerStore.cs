@@ -351,7 +351,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     /// Two read transactions on two connections of their own, each begun with a read of the tip height (which fixes its
     /// snapshot), held open until the view is disposed: they do not block commits, but the write-ahead log's checkpoints stop
     /// short of them. Were the two heights to differ (a commit between the two snapshots: the start-up check reads before the
-    /// node commits), the view is the first transaction's alone. <see cref="IStateSnapshot.ReadAll"/> reads from both ends of
+    /// node commits), the view is the first transaction's alone. <see cref="IStateSnapshot.ReadAll()"/> reads from both ends of
     /// the key order at once, so that the rows' strings and arrays (3.7 million, 1.2 GB at 100,000 patients) are made on two
     /// cores: each reader stops at the first key the other has already read, and the overlap a race may leave is dropped when
     /// the halves are joined; the key where they met is kept, so that <see cref="IStateSnapshot.Read"/> later reads each row
@@ -410,18 +410,20 @@ public sealed class SqliteLedgerStore : ILedgerStore
             }
         }
 
-        public IReadOnlyList<KeyValuePair<string, byte[]>> ReadAll()
+        public IReadOnlyList<KeyValuePair<string, byte[]>> ReadAll() => ReadAll(null);
+
+        public IReadOnlyList<KeyValuePair<string, byte[]>> ReadAll(Predicate<string>? withoutValue)
         {
             var (up, down) = Transactions();
-            if (down is not { } other || _split) return Read().ToList();
+            if (down is not { } other || _split) return withoutValue is null ? Read().ToList() : [.. Read().Select(r => withoutValue(r.Key) ? new KeyValuePair<string, byte[]>(r.Key, []) : r)];
             var upRows = new List<KeyValuePair<string, byte[]>>();
             var downRows = new List<KeyValuePair<string, byte[]>>();
             string? lastUp = null, lastDown = null;
             try
             {
                 Parallel.Invoke(
-                    () => FromOneEnd(up, ascending: true, upRows, () => Volatile.Read(ref lastDown), key => Volatile.Write(ref lastUp, key)),
-                    () => FromOneEnd(other, ascending: false, downRows, () => Volatile.Read(ref lastUp), key => Volatile.Write(ref lastDown, key)));
+                    () => FromOneEnd(up, ascending: true, upRows, () => Volatile.Read(ref lastDown), key => Volatile.Write(ref lastUp, key), withoutValue),
+                    () => FromOneEnd(other, ascending: false, downRows, () => Volatile.Read(ref lastUp), key => Volatile.Write(ref lastDown, key), withoutValue));
             }
             catch (AggregateException e)
             {
@@ -486,7 +488,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         // Reads state rows from one end of the key order until the next key is one the reader from the other end has read (its
         // last key, published after the row is kept).
         private static void FromOneEnd((SqliteConnection Connection, SqliteTransaction Transaction) at, bool ascending, List<KeyValuePair<string, byte[]>> rows,
-            Func<string?> otherLast, Action<string> publish)
+            Func<string?> otherLast, Action<string> publish, Predicate<string>? withoutValue)
         {
             using var command = at.Connection.CreateCommand();
             command.Transaction = at.Transaction;
@@ -496,7 +498,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
             {
                 var key = reader.GetString(0);
                 if (otherLast() is { } met && (ascending ? Utf8Order.Compare(key, met) >= 0 : Utf8Order.Compare(key, met) <= 0)) break;
-                rows.Add(StateRow(reader, key));
+                rows.Add(withoutValue?.Invoke(key) == true ? StateKeyOnly(reader, key) : StateRow(reader, key));
                 publish(key);
             }
         }
@@ -834,6 +836,11 @@ public sealed class SqliteLedgerStore : ILedgerStore
     // is refused, naming the key, wherever it is read.
     private static KeyValuePair<string, byte[]> StateRow(SqliteDataReader reader, string key) =>
         reader.GetInt64(2) != 0 ? new(key, Blob(reader, 1))
+            : throw new InvalidDataException($"State row '{key}' is not stored as a TEXT key with a BLOB value: the ledger was changed outside the node.");
+
+    // A state row as stored (StateColumns), key already read, its value not read (IStateSnapshot.ReadAll(withoutValue)).
+    private static KeyValuePair<string, byte[]> StateKeyOnly(SqliteDataReader reader, string key) =>
+        reader.GetInt64(2) != 0 ? new(key, [])
             : throw new InvalidDataException($"State row '{key}' is not stored as a TEXT key with a BLOB value: the ledger was changed outside the node.");
 
     private static byte[] Blob(SqliteDataReader reader, int ordinal) =>

@@ -88,15 +88,19 @@ public static class StoreVerifier
     /// <paramref name="keptTree"/> (quick mode only) gives the state's tree kept at the last clean stop (<see cref="StateTreeFile"/>)
     /// when it is the tree after the stored tip block (it is asked with that block's header and returns null otherwise): the
     /// state entries are then not hashed (<see cref="VerifyReport.StateTakenOnTrust"/>; the integrity sweep,
-    /// <see cref="SweepState"/>, hashes them after the start).
+    /// <see cref="SweepState"/>, hashes them after the start). With it, the entries under <paramref name="valuesOnDemand"/> are
+    /// loaded as keys only (<see cref="WorldState.Load(IReadOnlyList{KeyValuePair{string, byte[]}}, SparseMerkleTree, ParallelFor?, IReadOnlyList{string})"/>):
+    /// the caller must have the state read them on demand (<see cref="WorldState.ReadOnDemand"/>) before anything reads them.
+    /// Without a kept tree (or with one that is not used) every entry is loaded with its value, as it is hashed.
     /// </para>
     /// </remarks>
     public static VerifyReport Verify(ILedgerStore store, DocumentStore documents, VerifyMode mode = VerifyMode.Full, Action<ulong, ulong>? progress = null,
-        CertificateCheck? certificates = null, bool checkTipRecord = true, CheckedPrefix? checkedBefore = null, Func<BlockHeader, SparseMerkleTree?>? keptTree = null)
+        CertificateCheck? certificates = null, bool checkTipRecord = true, CheckedPrefix? checkedBefore = null, Func<BlockHeader, SparseMerkleTree?>? keptTree = null,
+        IReadOnlyList<string>? valuesOnDemand = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         if (checkTipRecord && CheckTipRecord(store) is { } tipIssue) return new VerifyReport(0, 0, "", tipIssue) { TipProblem = true };
-        return mode == VerifyMode.Quick ? Quick(store, documents, certificates, checkedBefore, keptTree) : Full(store, documents, progress, certificates);
+        return mode == VerifyMode.Quick ? Quick(store, documents, certificates, checkedBefore, keptTree, valuesOnDemand) : Full(store, documents, progress, certificates);
     }
 
     /// <summary>
@@ -190,12 +194,12 @@ public static class StoreVerifier
     }
 
     private static VerifyReport Quick(ILedgerStore store, DocumentStore documents, CertificateCheck? certificates, CheckedPrefix? checkedBefore,
-        Func<BlockHeader, SparseMerkleTree?>? keptTree)
+        Func<BlockHeader, SparseMerkleTree?>? keptTree, IReadOnlyList<string>? valuesOnDemand)
     {
         if (store.TipHeight is not { } tip) return new VerifyReport(0, 0, "", VerifyIssue.InBlock(0, "the ledger holds no blocks"));
         // The world state is loaded and its tree rebuilt on another thread while the blocks are read, decoded and checked: the
         // two read the store only and meet at the end (the last block's state root). Start-up's wall time on two cores.
-        var loading = Task.Run(() => LoadState(store, tip, keptTree));
+        var loading = Task.Run(() => LoadState(store, tip, keptTree, valuesOnDemand));
         var handedOn = false;
         try
         {
@@ -231,19 +235,22 @@ public static class StoreVerifier
 
     // The stored state with its tree: the kept tree when it is the tip block's (the rows, from a view of the store that stays
     // open, and the kept tree's file read side by side; the entries are not hashed, and the view is handed on for the sweep to
-    // read the same rows again), else the tree built by hashing every entry on every core.
-    private static (WorldState State, TrustedState? OnTrust) LoadState(ILedgerStore store, ulong tip, Func<BlockHeader, SparseMerkleTree?>? keptTree)
+    // read the same rows again; the values under valuesOnDemand are not read), else the tree built by hashing every entry on
+    // every core.
+    private static (WorldState State, TrustedState? OnTrust) LoadState(ILedgerStore store, ulong tip, Func<BlockHeader, SparseMerkleTree?>? keptTree,
+        IReadOnlyList<string>? valuesOnDemand)
     {
         if (keptTree is not null && store.ReadBlock(tip) is { } stored && BlockHeader.TryDecode(stored.Header, out var header, out _) && header!.Height == tip)
         {
             SparseMerkleTree? kept = null;
             IReadOnlyList<KeyValuePair<string, byte[]>> rows = [];
+            Predicate<string>? withoutValue = valuesOnDemand is { Count: > 0 } prefixes ? key => prefixes.Any(p => key.StartsWith(p, StringComparison.Ordinal)) : null;
             var snapshot = store.OpenStateSnapshot();
             try
             {
                 try
                 {
-                    Parallel.Invoke(() => rows = snapshot.ReadAll(), () => kept = keptTree(header));
+                    Parallel.Invoke(() => rows = withoutValue is null ? snapshot.ReadAll() : snapshot.ReadAll(withoutValue), () => kept = keptTree(header));
                 }
                 catch (AggregateException e)
                 {
@@ -251,9 +258,11 @@ public static class StoreVerifier
                 }
                 if (kept is not null && kept.Count == rows.Count && StartRowsMatch(rows, kept))
                 {
-                    var state = Loaded(() => WorldState.Load(rows, kept, Cores));
+                    var state = Loaded(() => valuesOnDemand is { Count: > 0 } ? WorldState.Load(rows, kept, Cores, valuesOnDemand) : WorldState.Load(rows, kept, Cores));
                     return (state, new TrustedState(snapshot, kept));
                 }
+                // The kept tree is not used: every entry is hashed, so every value is read.
+                if (withoutValue is not null) rows = snapshot.ReadAll();
             }
             catch
             {

@@ -24,6 +24,11 @@ public sealed class WorldState : IStateReader
     // skipped, as _values no longer holds it), and those added since, not in the array, in a sorted set (48 bytes a key). A
     // start at 100,000 patients loads 3.7 million keys: a sorted set of them all was 180 MB and a serial sort beside the key map.
     private string[] _loadedKeys = [];
+    // The prefixes whose keys a load took without their values (Load's withoutValues), until ReadOnDemand reads them from the
+    // store: their keys are among the loaded keys but not in the value map, and no read of them or change to them may come
+    // before ReadOnDemand (InvalidOperationException), as the state could not answer it. With how many keys they hold.
+    private string[] _withoutValues = [];
+    private int _withoutValuesCount;
     private readonly SortedSet<string> _addedKeys = new(StringComparer.Ordinal);
 
     /// <summary>The tree over the current entries.</summary>
@@ -33,7 +38,7 @@ public sealed class WorldState : IStateReader
     public Hash256 Root => Tree.Root;
 
     /// <summary>The number of entries.</summary>
-    public int Count => _values.Count + _onDemandCounts.Sum();
+    public int Count => _values.Count + _onDemandCounts.Sum() + _withoutValuesCount;
 
     /// <summary>All entries in ordinal key order (see <see cref="WithPrefix"/> for the entries read on demand).</summary>
     public IEnumerable<KeyValuePair<string, byte[]>> Entries => WithPrefix("");
@@ -49,6 +54,10 @@ public sealed class WorldState : IStateReader
     public IEnumerable<KeyValuePair<string, byte[]>> WithPrefix(string prefix)
     {
         ArgumentNullException.ThrowIfNull(prefix);
+        foreach (var unloaded in _withoutValues)
+        {
+            if (unloaded.StartsWith(prefix, StringComparison.Ordinal) || prefix.StartsWith(unloaded, StringComparison.Ordinal)) throw NotLoaded(unloaded);
+        }
         for (var i = 0; i < _onDemand.Length; i++)
         {
             // Inside a prefix read on demand: the source's rows only (counted when they are the whole prefix's).
@@ -180,6 +189,10 @@ public sealed class WorldState : IStateReader
             throw new ArgumentException($"Prefix '{strayKeys}' is not one of those read on demand.", nameof(keepKeys));
         }
         if (_source is not null) throw new InvalidOperationException("The state reads values on demand already.");
+        if (_withoutValues.FirstOrDefault(w => !prefixes.Contains(w, StringComparer.Ordinal)) is { } unread)
+        {
+            throw new ArgumentException($"The values under '{unread}' were not loaded: it must be one of the prefixes read on demand.", nameof(prefixes));
+        }
         var sorted = prefixes.Order(StringComparer.Ordinal).ToArray();
         for (var i = 1; i < sorted.Length; i++)
         {
@@ -190,10 +203,11 @@ public sealed class WorldState : IStateReader
         for (var i = 0; i < sorted.Length; i++)
         {
             var held = keepKeys.Contains(sorted[i], StringComparer.Ordinal) ? new List<string>() : null;
+            var unloaded = _withoutValues.Contains(sorted[i], StringComparer.Ordinal); // its keys were loaded without values, none changed since
             var at = Array.BinarySearch(_loadedKeys, sorted[i], StringComparer.Ordinal);
             for (at = at < 0 ? ~at : at; at < _loadedKeys.Length && _loadedKeys[at].StartsWith(sorted[i], StringComparison.Ordinal); at++)
             {
-                if (!_values.Remove(_loadedKeys[at])) continue; // deleted since the load
+                if (!_values.Remove(_loadedKeys[at]) && !unloaded) continue; // deleted since the load
                 counts[i]++;
                 held?.Add(_loadedKeys[at]);
             }
@@ -209,6 +223,7 @@ public sealed class WorldState : IStateReader
         }
         _onDemandKeys = tables;
         (_source, _onDemand, _onDemandCounts) = (source, sorted, counts);
+        (_withoutValues, _withoutValuesCount) = ([], 0);
         _keptRecent = [.. sorted.Select(p => keepRecent.Contains(p, StringComparer.Ordinal))];
         var released = counts.Sum();
         if (released > 0)
@@ -299,6 +314,77 @@ public sealed class WorldState : IStateReader
         return state;
     }
 
+    /// <summary>
+    /// <see cref="Load(IReadOnlyList{KeyValuePair{string, byte[]}}, SparseMerkleTree, ParallelFor?)"/> for a start that reads
+    /// some prefixes on demand from the beginning: the entries under <paramref name="withoutValues"/> are taken as keys only
+    /// (their values, empty as a store's view read them, are not kept), and must be read on demand
+    /// (<see cref="ReadOnDemand"/>, which must name each of these prefixes) before any read of them or change to them
+    /// (<see cref="InvalidOperationException"/> until then). The whole state's values are then never held at once.
+    /// </summary>
+    /// <exception cref="ArgumentException">A key appears twice, <paramref name="tree"/> holds another number of entries, or a
+    /// prefix is empty, repeated or starts with another.</exception>
+    public static WorldState Load(IReadOnlyList<KeyValuePair<string, byte[]>> entries, SparseMerkleTree tree, ParallelFor? parallel, IReadOnlyList<string> withoutValues)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(tree);
+        ArgumentNullException.ThrowIfNull(withoutValues);
+        var prefixes = withoutValues.Order(StringComparer.Ordinal).ToArray();
+        for (var i = 0; i < prefixes.Length; i++)
+        {
+            if (prefixes[i].Length == 0) throw new ArgumentException("A prefix without values is empty.", nameof(withoutValues));
+            if (i > 0 && prefixes[i].StartsWith(prefixes[i - 1], StringComparison.Ordinal)) throw new ArgumentException($"Prefix '{prefixes[i]}' starts with '{prefixes[i - 1]}'.", nameof(withoutValues));
+        }
+        if (tree.Count != entries.Count) throw new ArgumentException($"The tree holds {tree.Count} entries, the state {entries.Count}.", nameof(tree));
+        bool Unloaded(string key)
+        {
+            foreach (var prefix in prefixes)
+            {
+                if (key.StartsWith(prefix, StringComparison.Ordinal)) return true;
+            }
+            return false;
+        }
+        var state = new WorldState(entries.Count);
+        string[] keys = [];
+        var failure = default(ArgumentException);
+        var unloaded = 0;
+        (parallel ?? SerialFor.Run)(2, part =>
+        {
+            if (part == 1)
+            {
+                keys = SortedKeys(entries);
+                return;
+            }
+            foreach (var (key, value) in entries)
+            {
+                if (Unloaded(key)) unloaded++;
+                else if (!state._values.TryAdd(key, value)) failure ??= new ArgumentException($"Key '{key}' appears twice.", "entries");
+            }
+        });
+        if (failure is not null) throw failure;
+        // The key map finds a repeated key among those it holds; a repeated key without a value is found in the ordered keys.
+        for (var i = 1; i < keys.Length; i++)
+        {
+            if (string.Equals(keys[i - 1], keys[i], StringComparison.Ordinal)) throw new ArgumentException($"Key '{keys[i]}' appears twice.", nameof(entries));
+        }
+        state._loadedKeys = keys;
+        state.Tree = tree;
+        (state._withoutValues, state._withoutValuesCount) = (prefixes, unloaded);
+        return state;
+    }
+
+    // What a read of, or a change to, a key under a prefix loaded without values is told before ReadOnDemand.
+    private static InvalidOperationException NotLoaded(string prefix) =>
+        new($"The values under state prefix '{prefix}' were not loaded: the state must read them on demand first.");
+
+    // NotLoaded when key is under a prefix loaded without values (before ReadOnDemand).
+    private void RefuseNotLoaded(string key)
+    {
+        foreach (var prefix in _withoutValues)
+        {
+            if (key.StartsWith(prefix, StringComparison.Ordinal)) throw NotLoaded(prefix);
+        }
+    }
+
     private WorldState(int capacity) => _values = new Dictionary<string, byte[]>(capacity, StringComparer.Ordinal);
 
     // Fills the key map of a state being loaded; the failure (a key twice, named, as the loads' entries parameter) or null.
@@ -339,8 +425,10 @@ public sealed class WorldState : IStateReader
 
     /// <inheritdoc/>
     /// <exception cref="StateValueMismatchException">A value read on demand was missing from the source or differed (<see cref="ReadOnDemand"/>).</exception>
+    /// <exception cref="InvalidOperationException">The key is under a prefix loaded without values, not yet read on demand.</exception>
     public bool TryGet(string key, [NotNullWhen(true)] out byte[]? value)
     {
+        RefuseNotLoaded(key);
         var prefix = OnDemandIndex(key);
         if (prefix < 0) return _values.TryGetValue(key, out value);
         if (!Tree.TryGetValueHash(KeyHash(key), out var expected))
@@ -401,15 +489,30 @@ public sealed class WorldState : IStateReader
     }
 
     /// <inheritdoc/>
-    public bool Contains(string key) => OnDemandIndex(key) < 0 ? _values.ContainsKey(key) : Tree.TryGetValueHash(KeyHash(key), out _);
+    public bool Contains(string key) => OnDemandIndex(key) < 0 && !IsWithoutValue(key) ? _values.ContainsKey(key) : Tree.TryGetValueHash(KeyHash(key), out _);
+
+    // Whether key is under a prefix loaded without values (before ReadOnDemand; a loop, not a closure: on every read's path).
+    private bool IsWithoutValue(string key)
+    {
+        foreach (var prefix in _withoutValues)
+        {
+            if (key.StartsWith(prefix, StringComparison.Ordinal)) return true;
+        }
+        return false;
+    }
 
     /// <summary>The tree this state would have after <paramref name="changes"/>, without applying them.</summary>
     public SparseMerkleTree Preview(StateChangeSet changes) =>
         Tree.Apply(changes.Entries.Select(e => (KeyHash(e.Key), e.Value is null ? (Hash256?)null : Hashing.Sha256(e.Value))));
 
     /// <summary>Applies <paramref name="changes"/>; <paramref name="tree"/> is their <see cref="Preview"/> when already computed.</summary>
+    /// <exception cref="InvalidOperationException">A change is under a prefix loaded without values, not yet read on demand (nothing is applied).</exception>
     public void Apply(StateChangeSet changes, SparseMerkleTree? tree = null)
     {
+        if (_withoutValues.Length > 0)
+        {
+            foreach (var (key, _) in changes.Entries) RefuseNotLoaded(key);
+        }
         var before = Tree;
         Tree = tree ?? Preview(changes);
         foreach (var (key, value) in changes.Entries)

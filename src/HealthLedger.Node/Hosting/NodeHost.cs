@@ -194,8 +194,6 @@ public static class NodeHost
             // The start-up check and the load leave behind garbage larger than what they keep (decoded blocks, ciphertexts,
             // plaintexts): handed back before the node answers, so that its resident memory is what it holds, not the peak of the
             // load. An integrity sweep that follows hands back its own when it has passed (docs/benchmarks.md, "Memory after start").
-            // The values the read models have loaded and the node seldom reads again are read from the store from now on.
-            node.ReadStateValuesOnDemand();
             HandBackGarbage(node);
             app.Services.GetRequiredService<AccountService>().FollowPublishedLogins();
             app.UseRoutingWithHead(); // first, where the host would route: HEAD is answered wherever GET is

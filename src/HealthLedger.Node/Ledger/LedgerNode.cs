@@ -213,7 +213,7 @@ public sealed class LedgerNode : IDisposable
                 throw new LedgerIntegrityException($"This node's key {nodeKey.PublicKey} is not a node of network '{network.NetworkId}' (a wrong or replaced keys/node.key?).");
             }
             if (nodeId is not null && File.Exists(marker)) File.Delete(marker);
-            return new LedgerNode(store, state, network, tip, nodeKey, nodeId ?? "joining-" + nodeKey.PublicKey.ToString()[..12], options, missing)
+            var node = new LedgerNode(store, state, network, tip, nodeKey, nodeId ?? "joining-" + nodeKey.PublicKey.ToString()[..12], options, missing)
             {
                 _lock = exclusive,
                 _joiningMarker = nodeId is null ? marker : null,
@@ -225,6 +225,10 @@ public sealed class LedgerNode : IDisposable
                 TrustedAtStart = trusted is { } through ? (through, tip.Height) : null,
                 _checkedRecordLedgerPath = location.LedgerPath,
             };
+            // Before anything reads the state: the check loaded the on-demand prefixes' keys without their values (with a kept
+            // tree), so the whole state's values are never held at once (docs/benchmarks.md, "The start's peak").
+            node.ReadStateValuesOnDemand();
+            return node;
         }
         catch (Exception e) when (e is StoreCorruptException or InvalidDataException)
         {
@@ -343,7 +347,8 @@ public sealed class LedgerNode : IDisposable
         string? unusableTree = null;
         var report = StoreVerifier.Verify(store, documents, VerifyMode.Quick, certificates: CheckCertificate, checkTipRecord: checkTipRecord,
             checkedBefore: CheckedPrefix.Read(location.LedgerPath, out unusableCheckedRecord),
-            keptTree: tip => StateTreeFile.Read(location.LedgerPath, tip, static (count, body) => Parallel.For(0, count, body), out unusableTree));
+            keptTree: tip => StateTreeFile.Read(location.LedgerPath, tip, static (count, body) => Parallel.For(0, count, body), out unusableTree),
+            valuesOnDemand: OnDemandPrefixes);
         if (report.Issue is { } issue && report.TipProblem)
         {
             var folder = location.DataFolder;
@@ -560,9 +565,9 @@ public sealed class LedgerNode : IDisposable
 
     /// <summary>
     /// From now on the keys and values under <see cref="OnDemandPrefixes"/> are not held: they are read from the store when asked
-    /// (called once the start has loaded the read models). Returns how many entries were let go.
+    /// (called by <see cref="Open"/> before anything reads the state). Returns how many entries were let go.
     /// </summary>
-    public int ReadStateValuesOnDemand()
+    private int ReadStateValuesOnDemand()
     {
         _stateLock.EnterWriteLock();
         try

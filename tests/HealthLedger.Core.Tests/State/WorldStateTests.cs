@@ -240,6 +240,55 @@ public class WorldStateTests
         Assert.Throws<ArgumentException>(() => WorldState.Load([]).ReadOnDemand(store, ["entry/"], ["care/"])); // kept but not read on demand
     }
 
+    [Fact]
+    public void A_state_loaded_with_prefixes_as_keys_only_refuses_their_reads_and_changes_until_it_reads_them_on_demand_then_reads_the_same()
+    {
+        var rows = Enumerable.Range(0, 40).Select(i => new KeyValuePair<string, byte[]>(i % 2 == 0 ? $"entry/{i:d3}" : $"patient/{i:d3}", [(byte)i])).ToList();
+        var tree = WorldState.Load(rows).Tree;
+        // The rows as a start's view reads them: the values under entry/ left unread (empty).
+        var keysOnly = rows.Select(r => r.Key.StartsWith("entry/", StringComparison.Ordinal) ? new KeyValuePair<string, byte[]>(r.Key, []) : r).ToList();
+        var state = WorldState.Load(keysOnly, tree, null, ["entry/"]);
+        Assert.Equal(40, state.Count);
+        Assert.Equal(tree.Root, state.Root);
+        Assert.True(state.Contains("entry/000")); // the key is the state's (its tree's)
+        Assert.False(state.Contains("entry/001"));
+        Assert.True(state.TryGet("patient/001", out var held));
+        Assert.Equal([(byte)1], held);
+        Assert.Contains("entry/", Assert.Throws<InvalidOperationException>(() => state.TryGet("entry/000", out _)).Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => state.WithPrefix("entry/").ToList());
+        Assert.Throws<InvalidOperationException>(() => state.WithPrefix("ent").ToList()); // a prefix that takes it in
+        Assert.Throws<InvalidOperationException>(() => state.Entries.ToList());
+        var change = new StateChangeSet([new("patient/099", [9]), new("entry/002", [2, 2])]);
+        Assert.Throws<InvalidOperationException>(() => state.Apply(change));
+        Assert.Equal(tree.Root, state.Root); // nothing applied
+        Assert.False(state.Contains("patient/099"));
+
+        var store = new Store(rows);
+        Assert.Throws<ArgumentException>(() => state.ReadOnDemand(store, ["care/"])); // must read entry/ on demand too
+        Assert.Equal(20, state.ReadOnDemand(store, ["entry/"], keepKeys: ["entry/"]));
+        Assert.Equal(rows.Where(r => r.Key.StartsWith("entry/", StringComparison.Ordinal)).Select(r => (r.Key, r.Value[0])),
+            state.WithPrefix("entry/").Select(r => (r.Key, r.Value[0])));
+        Assert.True(state.TryGet("entry/010", out var read));
+        Assert.Equal([(byte)10], read);
+        store.Commit(change);
+        state.Apply(change);
+        Assert.Equal(WorldState.Load(store.Rows.ToList()).Root, state.Root);
+        Assert.Equal(41, state.Count);
+    }
+
+    [Fact]
+    public void A_keys_only_load_refuses_a_key_twice_and_nested_or_empty_prefixes()
+    {
+        var rows = new List<KeyValuePair<string, byte[]>> { new("entry/1", [1]), new("care/1", [2]) };
+        var tree = WorldState.Load(rows).Tree;
+        Assert.Throws<ArgumentException>(() => WorldState.Load(rows, tree, null, ["entry/", "entry/1"]));
+        Assert.Throws<ArgumentException>(() => WorldState.Load(rows, tree, null, [""]));
+        Assert.Throws<ArgumentException>(() => WorldState.Load([.. rows, new("entry/1", [])], tree, null, ["entry/"])); // the tree holds 2, the rows 3
+        var twice = new List<KeyValuePair<string, byte[]>> { new("entry/1", []), new("entry/1", []) };
+        Assert.Contains("appears twice", Assert.Throws<ArgumentException>(() => WorldState.Load(twice, WorldState.Load([new("entry/1", [1]), new("entry/2", [1])]).Tree, null, ["entry/"])).Message,
+            StringComparison.Ordinal);
+    }
+
     // A store of state rows as a node's is: rows in the order of their keys' UTF-8 bytes (which differs from the state's ordinal
     // order for characters above U+FFFF), committed before the state applies them; counts the point reads.
     private sealed class Store(IEnumerable<KeyValuePair<string, byte[]>> rows) : IStateValueSource
