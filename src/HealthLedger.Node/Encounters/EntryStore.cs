@@ -37,7 +37,9 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
     private bool _summariesStale; // entries were added since the summaries file was read or written
     private KeptEntryHeads? _kept; // the file's heads, read by KeptFor until the load at start
     private bool _keptRead; // KeptFor read the file (or found none)
-    private bool _keptWhole; // the file's heads stand for the entries at the start's block: the load at start takes them as they are
+    private bool _keptWhole; // the file's heads stand for the entries at a block of this chain: the load at start takes them as they are
+    private ulong _keptHeight; // that block (the blocks after it, up to the start's, are applied next)
+    private int _caughtUp; // entries of those blocks opened
     private EntryHeadsStamp? _startStamp; // the block the node started at
     private EntryHeadsStamp? _fileStamp; // the block the file was made at, as read or last written
 
@@ -47,14 +49,23 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
     private long _reopenings;
 
     /// <summary>
-    /// What the load at start did: how many entries' summaries came from the summaries file (<see cref="EntrySummaryCache"/>)
-    /// and how many entries were opened from their ciphertexts.
+    /// What the load at start did: how many entries' heads came from the heads file (<see cref="EntrySummaryCache"/>) and how
+    /// many entries were opened from their ciphertexts (those the file lacked, or those of the blocks committed after it was made
+    /// when it was taken whole).
     /// </summary>
-    public (int FromFile, int Opened) LoadedAtStart { get; private set; }
+    public (int FromFile, int Opened) LoadedAtStart
+    {
+        get
+        {
+            lock (_lock) return (_loadedAtStart.FromFile, _loadedAtStart.Opened + _caughtUp);
+        }
+    }
+
+    private (int FromFile, int Opened) _loadedAtStart;
 
     /// <summary>
-    /// Whether the load at start took the heads file whole (<see cref="KeptFor"/>: made at a clean stop at the block the node
-    /// started at), without reading the entries' state.
+    /// Whether the load at start took the heads file whole (<see cref="KeptFor"/>: made at a clean stop at a block of this chain
+    /// at or below the start's, the blocks since applied after it), without reading the entries' state.
     /// </summary>
     public bool KeptWholeAtStart
     {
@@ -101,13 +112,16 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
     public Func<byte[], string?> PatientOfState { get; } = static value => EntryState.TryDecode(value)?.PatientId;
 
     /// <summary>
-    /// Reads the heads file (<see cref="EntrySummaryCache"/>): when it was made at a clean stop at <paramref name="tip"/> (its
-    /// height and state root), the load at start takes its heads as they are and the entries' state is not read (returns how
-    /// many); else null, and the load at start uses the file's heads one by one for the entries they were made from.
+    /// Reads the heads file (<see cref="EntrySummaryCache"/>): when it was made at <paramref name="tip"/> or at an earlier block of
+    /// this chain (its stamp's state root the one <paramref name="stateRootAt"/> gives for its height), at most
+    /// <see cref="RecordReadModel.MaxCatchUpBlocks"/> behind, the load at start takes its heads as they are and the entries'
+    /// state is not read (returns how many, and the block); else null, and the load at start uses the file's heads one by one
+    /// for the entries they were made from.
     /// </summary>
-    public int? KeptFor(HealthLedger.Core.Ledger.BlockHeader tip)
+    public KeptRecords? KeptFor(HealthLedger.Core.Ledger.BlockHeader tip, Func<ulong, Hash256?> stateRootAt)
     {
         ArgumentNullException.ThrowIfNull(tip);
+        ArgumentNullException.ThrowIfNull(stateRootAt);
         lock (_lock)
         {
             if (_started || summaryFile is null) return null;
@@ -115,8 +129,11 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
             _kept = summaryFile.Load(out _);
             _keptRead = true;
             _fileStamp = _kept?.At;
-            _keptWhole = _kept?.At is { } at && at == _startStamp;
-            return _keptWhole ? _kept!.Heads.Count : null;
+            _keptWhole = _kept?.At is { } at && (at == _startStamp
+                || (at.Height < tip.Height && tip.Height - at.Height <= RecordReadModel.MaxCatchUpBlocks && stateRootAt(at.Height) == at.StateRoot));
+            if (!_keptWhole) return null;
+            _keptHeight = _kept!.At!.Height;
+            return new KeptRecords(_kept.Heads.Count, _keptHeight);
         }
     }
 
@@ -188,12 +205,16 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
                 else
                 {
                     _pinned.Remove(state.Id);
+                    if (_keptWhole && !atStart && state.Proof.Height > _keptHeight && state.Proof.Height <= _startStamp!.Height && fromFile[i] is null) _caughtUp++;
                     _summariesStale |= fromFile[i] is null;
                     if (fromFile[i] is null) _cache.AddIfHeld(state.PatientId, state.Id, details); // a patient being read sees the new entry without opening it again
                 }
             }
         }
-        if (atStart) LoadedAtStart = (fromFile.Count(d => d is not null), toOpen.Count(i => opened[i] is not null));
+        if (atStart)
+        {
+            lock (_lock) _loadedAtStart = (fromFile.Count(d => d is not null), toOpen.Count(i => opened[i] is not null));
+        }
         // Link corrections once the whole batch is in (a correction may share a block with the entry it corrects).
         lock (_lock)
         {
@@ -253,7 +274,7 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
                 list.Add(head.Id);
                 if (keyed) dataKeyed.Add(head);
             }
-            LoadedAtStart = (_heads.Count, 0);
+            _loadedAtStart = (_heads.Count, 0);
             _summariesStale = false;
         }
         foreach (var head in dataKeyed)

@@ -23,12 +23,14 @@ public interface IRecordKind
     void Load(IReadOnlyList<KeyValuePair<string, byte[]>> entries, RecordOpener opener);
 
     /// <summary>
-    /// At start, before <see cref="Load"/>: whether this kind kept its records at a clean stop at the very block the node starts
-    /// at (<paramref name="tip"/>, its height and state root). If so it returns how many records they are, the start does not
-    /// read the kind's state entries, and <see cref="Load"/> is given none and takes the kept records instead; null (the
-    /// default) when nothing kept applies.
+    /// At start, before <see cref="Load"/>: whether this kind kept its records at a clean stop at a block of this chain at or
+    /// below the one the node starts at (<paramref name="tip"/>; <paramref name="stateRootAt"/> gives the state root a stored
+    /// block's header names, or null). If so it returns how many records they are and the block they were kept at: the start
+    /// does not read the kind's state entries, <see cref="Load"/> is given none and takes the kept records instead, and the
+    /// blocks after the kept one are then applied to the kind as committed blocks are (their accepted transactions' writes).
+    /// Null (the default) when nothing kept applies.
     /// </summary>
-    int? KeptFor(HealthLedger.Core.Ledger.BlockHeader tip) => null;
+    KeptRecords? KeptFor(HealthLedger.Core.Ledger.BlockHeader tip, Func<ulong, HealthLedger.Core.Primitives.Hash256?> stateRootAt) => null;
 
     /// <summary>
     /// Every sealed version of a patient's records of this kind with the consent category that covers it: a grant
@@ -49,3 +51,8 @@ public interface IRecordKind
     /// </summary>
     Func<byte[], string?>? PatientOfState => null;
 }
+
+/// <summary>What a kind kept across restarts stands for (<see cref="IRecordKind.KeptFor"/>).</summary>
+/// <param name="Count">How many records.</param>
+/// <param name="Height">The block they were kept at (at or below the start's).</param>
+public sealed record KeptRecords(int Count, ulong Height);

@@ -1,6 +1,8 @@
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Records;
+using HealthLedger.Core.Transactions;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Security;
@@ -34,17 +36,53 @@ public sealed class RecordReadModel
         _organisation = organisation;
         _keyring = keyring;
         _kinds = kinds.ToList();
-        // A kind that kept its records at a clean stop at this very block takes them without its state entries being read.
-        var kept = _kinds.Select(k => k.KeptFor(node.Tip)).ToList();
+        // A kind that kept its records at a clean stop at a block of this chain takes them without its state entries being
+        // read, then the blocks committed since are applied to it.
+        var tip = node.Tip;
+        var kept = _kinds.Select(k => k.KeptFor(tip, StateRootAt)).ToList();
         var scans = _kinds.Select((k, i) => kept[i] is null ? node.ScanState(k.StatePrefix) : []).ToList();
         var opener = new RecordOpener(node, organisation, keyring, null)
         {
             ScanFrom = options.ScanCiphertextsFrom,
-            RecordsInState = scans.Sum(s => (long)s.Count) + kept.Sum(k => (long)(k ?? 0)),
+            RecordsInState = scans.Sum(s => (long)s.Count) + kept.Sum(k => (long)(k?.Count ?? 0)),
         };
         for (var i = 0; i < _kinds.Count; i++) _kinds[i].Load(scans[i], opener);
+        CatchUp(kept, tip.Height, opener);
         keyring.SaveCache(); // the category keys opened by this load, for the next start (nothing when none was opened)
         node.BlockCommitted += Apply;
+    }
+
+    /// <summary>
+    /// How many blocks a kind's kept records may be behind the start's block and still be taken (the blocks since are read and
+    /// their writes applied); further behind, the kind's state is read instead.
+    /// </summary>
+    public const ulong MaxCatchUpBlocks = 10_000;
+
+    // The state root a stored block's header names, or null (none stored at that height, or undecodable).
+    private Hash256? StateRootAt(ulong height) =>
+        _node.Store.ReadBlock(height) is { } stored && BlockHeader.TryDecode(stored.Header, out var header, out _) && header!.Height == height
+            ? header.StateRoot : null;
+
+    // The blocks after a kind's kept records, up to the start's, applied to it as committed blocks are (each accepted
+    // transaction's writes, in order; an entry's state is written once, so the state's value now is the one the block wrote).
+    private void CatchUp(List<KeptRecords?> kept, ulong tip, RecordOpener opener)
+    {
+        var behind = kept.Select((k, i) => (Kept: k, Kind: _kinds[i])).Where(k => k.Kept is { } r && r.Height < tip).ToList();
+        if (behind.Count == 0) return;
+        foreach (var stored in _node.Store.ReadBlocks(behind.Min(k => k.Kept!.Height) + 1, tip))
+        {
+            for (var i = 0; i < stored.Transactions.Count && i < stored.Receipts.Count; i++)
+            {
+                if (!Receipt.TryDecode(stored.Receipts[i], out var receipt, out _) || receipt!.Verdict != TxVerdict.Ok) continue;
+                if (!Transaction.TryDecode(stored.Transactions[i].Body, int.MaxValue, out var tx).IsOk || tx is null) continue;
+                foreach (var (_, kind) in behind.Where(k => k.Kept!.Height < stored.Height))
+                {
+                    var entries = kind.KeysWrittenBy(tx.Payload).Select(key => (Key: key, Value: _node.GetState(key)))
+                        .Where(e => e.Value is not null).Select(e => KeyValuePair.Create(e.Key, e.Value!)).ToList();
+                    if (entries.Count > 0) kind.Load(entries, opener);
+                }
+            }
+        }
     }
 
     /// <summary>The registered kinds.</summary>

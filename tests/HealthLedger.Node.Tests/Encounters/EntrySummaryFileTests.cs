@@ -131,7 +131,7 @@ public class EntrySummaryFileTests
         await using (var node = await NodeFixture.StartAsync(folder))
         {
             Assert.Equal((4, 1), Entries(node).LoadedAtStart);
-            Assert.False(Entries(node).KeptWholeAtStart); // made at an earlier block: its heads used one by one
+            Assert.True(Entries(node).KeptWholeAtStart); // made at an earlier block of this chain: taken whole, the blocks since applied
             var account = await (await node.LoginAsync("admin", NodeFixture.Password)).GetFromJsonAsync<JsonElement>($"/api/v1/patients/{patients[1]}/account", Ct);
             Assert.Equal(7.25m + 6m - 3m, account.GetProperty("balance").GetDecimal());
         }
@@ -139,6 +139,38 @@ public class EntrySummaryFileTests
         {
             Assert.Equal((5, 0), Entries(node).LoadedAtStart); // the start wrote the file at once
             Assert.True(Entries(node).KeptWholeAtStart);
+        }
+    }
+
+    [Theory]
+    [InlineData("another chain's block")]
+    [InlineData("a block above the tip")]
+    public async Task A_file_stamped_with_a_block_not_of_this_chain_has_its_heads_used_one_by_one_and_is_stamped_anew(string stamp)
+    {
+        using var folder = new TempDirectory();
+        var patients = await SeedAsync(folder);
+        List<string> expected;
+        await using (var node = await NodeFixture.StartAsync(folder))
+        {
+            expected = await OrganisationViewsAsync(node, patients); // reads are disclosures: blocks, so the stop stamps the file anew
+        }
+        await using (var node = await NodeFixture.StartAsync(folder))
+        {
+            var file = node.App.Services.GetRequiredService<EntrySummaryCache>();
+            var kept = file.Load(out _)!;
+            var at = stamp == "a block above the tip" ? kept.At! with { Height = kept.At!.Height + 1 } : kept.At! with { StateRoot = Hashing.Sha256("another chain"u8) };
+            Assert.Equal(node.App.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>().Tip.Height, kept.At!.Height);
+            file.Save(at, kept.Heads); // the same heads, under a stamp this chain does not have (the stop leaves it: nothing changed)
+        }
+        await using (var node = await NodeFixture.StartAsync(folder))
+        {
+            Assert.False(Entries(node).KeptWholeAtStart);
+            Assert.Equal((4, 0), Entries(node).LoadedAtStart); // each head matched to its entry's state
+            Assert.Equal(expected, await OrganisationViewsAsync(node, patients));
+        }
+        await using (var node = await NodeFixture.StartAsync(folder))
+        {
+            Assert.True(Entries(node).KeptWholeAtStart); // the start before stamped it with its block
         }
     }
 
