@@ -190,7 +190,11 @@ public static class NodeHost
             startupProgress?.Invoke("Opening the organisation's records...");
             var opening = System.Diagnostics.Stopwatch.StartNew();
             _ = app.Services.GetRequiredService<RecordReadModel>(); // decrypt the read model before serving
-            startupProgress?.Invoke(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Records opened in {opening.Elapsed.TotalSeconds:0.0} s."));
+            var entries = app.Services.GetRequiredService<EntryStore>();
+            var (fromFile, openedNow) = entries.LoadedAtStart;
+            var oneByOne = entries.KeptWholeAtStart || fromFile == 0 ? "" : ", matched one by one";
+            startupProgress?.Invoke(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Records opened in {opening.Elapsed.TotalSeconds:0.0} s (entries: {fromFile:N0} from the kept heads file{oneByOne}, {openedNow:N0} opened from their ciphertexts)."));
             // The start-up check and the load leave behind garbage larger than what they keep (decoded blocks, ciphertexts,
             // plaintexts): handed back before the node answers, so that its resident memory is what it holds, not the peak of the
             // load. An integrity sweep that follows hands back its own when it has passed (docs/benchmarks.md, "Memory after start").
