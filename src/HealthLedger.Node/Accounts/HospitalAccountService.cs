@@ -38,7 +38,7 @@ public sealed class HospitalAccountService(EncounterService encounters, PatientS
     {
         var lines = new List<AccountLine>();
         decimal balance = 0, charges = 0, payments = 0;
-        foreach (var e in entries.Where(e => e.IsEffective && e.Type.IsAccountLine()).OrderBy(e => e.Details.OccurredAt).ThenBy(e => e.Proof.Height))
+        foreach (var e in entries.Where(e => e.IsEffective && e.Type.IsAccountLine()).OrderBy(e => e.Details.OccurredAt).ThenBy(e => e.Proof.Height).ThenBy(e => e.Id, StringComparer.Ordinal))
         {
             var amount = e.Details.AccountEffect(e.Type);
             balance += amount;
@@ -48,7 +48,7 @@ public sealed class HospitalAccountService(EncounterService encounters, PatientS
         }
         return new AccountView(patientId, lines, charges, payments, balance)
         {
-            Superseded = entries.Where(e => !e.IsEffective && e.Type.IsAccountLine()).OrderBy(e => e.Details.OccurredAt).ThenBy(e => e.Proof.Height).ToList(),
+            Superseded = entries.Where(e => !e.IsEffective && e.Type.IsAccountLine()).OrderBy(e => e.Details.OccurredAt).ThenBy(e => e.Proof.Height).ThenBy(e => e.Id, StringComparer.Ordinal).ToList(),
         };
     }
 

@@ -206,7 +206,7 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
         if (!string.IsNullOrWhiteSpace(query.PatientId)) list = list.Where(e => e.PatientId == query.PatientId.Trim());
         if (query.From is { } f) list = list.Where(e => e.Details.OccurredAt >= time.StartOfDay(f));
         if (query.To is { } t) list = list.Where(e => e.Details.OccurredAt < time.StartOfDay(t.AddDays(1)));
-        var page = Paging.Of(list.OrderByDescending(e => e.Details.OccurredAt).ThenByDescending(e => e.Proof.Height).ToList(), query.Page, query.PageSize);
+        var page = Paging.Of(list.OrderByDescending(e => e.Details.OccurredAt).ThenByDescending(e => e.Proof.Height).ThenByDescending(e => e.Id, StringComparer.Ordinal).ToList(), query.Page, query.PageSize);
         page = page with { Items = entries.Whole(page.Items) }; // the page's entries whole (the list is of summaries)
         access.RecordReads(actor, page.Items.Select(e => (e.PatientId, actor.OrganisationId)), "entry list", ConsentCategories.Encounters | ConsentCategories.Account);
         return Outcome<Page<EntryView>>.Ok(page);

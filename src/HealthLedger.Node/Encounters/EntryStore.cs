@@ -247,8 +247,8 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
         return byId;
     }
 
-    // The load at start from a heads file made at the start's block: its heads as they are, in their order (that of the
-    // entries' commits, as a load of the state builds them), the ids and names they repeat held once; the entries sealed with
+    // The load at start from a heads file made at the start's block: its heads as they are, in the order they were added (the
+    // readers that show an order sort by block and id: Entries), the ids and names they repeat held once; the entries sealed with
     // their own data key have their references read from the world state (a few). Nothing is decoded or opened.
     private void LoadKept()
     {
@@ -404,14 +404,18 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
         lock (_lock) return _heads.GetValueOrDefault(id)?.PatientId;
     }
 
-    /// <summary>A patient's entries in the order they were written, with their whole content (opened from the store when not held).</summary>
+    /// <summary>
+    /// A patient's entries in the order they were committed — by block, and within a block by entry id (the order a load of the
+    /// world state gives, whichever way the node started or when an entry was opened) — with their whole content (opened from
+    /// the store when not held).
+    /// </summary>
     public IReadOnlyList<EntryView> Entries(string patientId)
     {
         List<EntryView> heads;
         lock (_lock)
         {
             if (!_byPatient.TryGetValue(patientId, out var ids)) return [];
-            heads = ids.Select(i => _heads[i]).ToList();
+            heads = ids.Select(i => _heads[i]).OrderBy(h => h.Proof.Height).ThenBy(h => h.Id, StringComparer.Ordinal).ToList();
         }
         return Whole(heads);
     }

@@ -209,7 +209,7 @@ public sealed class ExpenseService(LedgerNode node, ExpenseStore expenses, Budge
     /// </summary>
     public static string WardAt(IEnumerable<EntryView> stay, EntryView charge)
     {
-        var last = stay.Where(e => e.Details.OccurredAt <= charge.Details.OccurredAt).OrderBy(e => e.Details.OccurredAt).ThenBy(e => e.Proof.Height).LastOrDefault();
+        var last = stay.Where(e => e.Details.OccurredAt <= charge.Details.OccurredAt).OrderBy(e => e.Details.OccurredAt).ThenBy(e => e.Proof.Height).ThenBy(e => e.Id, StringComparer.Ordinal).LastOrDefault();
         return last is { Type: EntryType.Admission or EntryType.Transfer } && last.Details.Ward.Trim().Length > 0 ? last.Details.Ward.Trim() : NoDepartment;
     }
 

@@ -55,6 +55,6 @@ public sealed class ReportStore : IRecordKind
     /// <summary>The latest version of each of a patient's reports, newest first.</summary>
     public IReadOnlyList<ReportView> Reports(string patientId)
     {
-        lock (_lock) return _byPatient.TryGetValue(patientId, out var ids) ? ids.Select(id => _reports[id][^1]).OrderByDescending(r => r.Proof.Height).ToList() : [];
+        lock (_lock) return _byPatient.TryGetValue(patientId, out var ids) ? ids.Select(id => _reports[id][^1]).OrderByDescending(r => r.Proof.Height).ThenByDescending(r => r.Id, StringComparer.Ordinal).ToList() : [];
     }
 }

@@ -31,9 +31,9 @@ public sealed class DispenseStore : SealedRecordStore<DispenseView>
 
     /// <summary>The dispenses of a prescription, oldest first.</summary>
     public IReadOnlyList<DispenseView> ForPrescription(string prescriptionId) =>
-        InGroup(prescriptionId).OrderBy(v => v.Proof.Height).ToList();
+        InGroup(prescriptionId).OrderBy(v => v.Proof.Height).ThenBy(v => v.Id, StringComparer.Ordinal).ToList();
 
     /// <summary>Every dispense that took from one of <paramref name="batchIds"/> (an organisation's), oldest first.</summary>
     public IReadOnlyList<DispenseView> FromBatches(IReadOnlySet<string> batchIds) =>
-        Select(v => v.Lines.Any(l => batchIds.Contains(l.BatchId))).OrderBy(v => v.Proof.Height).ToList();
+        Select(v => v.Lines.Any(l => batchIds.Contains(l.BatchId))).OrderBy(v => v.Proof.Height).ThenBy(v => v.Id, StringComparer.Ordinal).ToList();
 }

@@ -62,7 +62,7 @@ public sealed class StatisticsService(EncounterService encounters, PatientServic
         var occupied = new List<OccupiedBed>();
         foreach (var patient in entries.Value!.Where(e => e.IsEffective && e.Type is EntryType.Admission or EntryType.Transfer or EntryType.Discharge).GroupBy(e => e.PatientId))
         {
-            var last = patient.OrderBy(e => e.Details.OccurredAt).ThenBy(e => e.Proof.Height).Last();
+            var last = patient.OrderBy(e => e.Details.OccurredAt).ThenBy(e => e.Proof.Height).ThenBy(e => e.Id, StringComparer.Ordinal).Last();
             if (last.Type != EntryType.Discharge) occupied.Add(new OccupiedBed(last.Details.Ward, last.Details.Bed, patient.Key, last.Details.OccurredAt));
         }
         var rows = occupied.GroupBy(b => b.Ward, StringComparer.OrdinalIgnoreCase)

@@ -54,7 +54,7 @@ public sealed class VitalSignsStore : IRecordKind
         lock (_lock)
         {
             return _byPatient.TryGetValue(patientId, out var list)
-                ? list.Values.Select(x => x.View).OrderByDescending(v => v.Details.TakenAt).ThenByDescending(v => v.Proof.Height).ToList()
+                ? list.Values.Select(x => x.View).OrderByDescending(v => v.Details.TakenAt).ThenByDescending(v => v.Proof.Height).ThenByDescending(v => v.Id, StringComparer.Ordinal).ToList()
                 : [];
         }
     }

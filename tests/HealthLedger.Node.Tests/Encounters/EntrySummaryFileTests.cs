@@ -142,6 +142,56 @@ public class EntrySummaryFileTests
         }
     }
 
+    [Fact]
+    public async Task Entries_of_one_block_read_in_the_same_order_whether_the_node_ran_started_from_the_kept_heads_or_from_the_state()
+    {
+        // Break-test 2026-12-06: the timeline and the account's running balance showed entries committed in one block in the
+        // order they were applied (transaction order) while the node ran and after a start from the kept heads, but by entry id
+        // after a start that read the state: the order depended on how the node last stopped. Every reader now orders by block
+        // and entry id (and the lists by time, block and id).
+        using var folder = new TempDirectory();
+        string patient;
+        List<string> running;
+        await using (var node = await NodeFixture.StartAsync(folder))
+        {
+            using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+            patient = await EntryCacheTests.RegisterAsync(admin, "MRN-B1", "Bea Burst");
+            // Charges at the same time, sent at once until two of them share a block.
+            for (var burst = 0; ; burst++)
+            {
+                await Task.WhenAll(Enumerable.Range(0, 8).Select(i => PostAsync(admin, $"/api/v1/patients/{patient}/account/charges",
+                    new { occurredAt = "2026-01-02T10:00", service = $"Burst {burst}-{i}", quantity = 1, unitPrice = 1m + i })));
+                var heights = (await admin.GetFromJsonAsync<JsonElement>($"/api/v1/patients/{patient}/entries", Ct)).EnumerateArray()
+                    .Select(e => e.GetProperty("proof").GetProperty("height").GetUInt64()).ToList();
+                if (heights.Distinct().Count() < heights.Count) break;
+                Assert.True(burst < 5, "no two charges of five bursts shared a block");
+            }
+            running = await OrderViewsAsync(admin, patient);
+        }
+        await using (var node = await NodeFixture.StartAsync(folder))
+        {
+            Assert.True(Entries(node).KeptWholeAtStart);
+            Assert.Equal(running, await OrderViewsAsync(await node.LoginAsync("admin", NodeFixture.Password), patient));
+        }
+        File.Delete(FilePath(folder));
+        await using (var node = await NodeFixture.StartAsync(folder))
+        {
+            Assert.Equal(0, Entries(node).LoadedAtStart.FromFile); // read from the state
+            Assert.Equal(running, await OrderViewsAsync(await node.LoginAsync("admin", NodeFixture.Password), patient));
+        }
+    }
+
+    // The patient's timeline (entry ids in order), the account's lines with their running balances, and the organisation's
+    // entry list: what shows an order.
+    private static async Task<List<string>> OrderViewsAsync(HttpClient admin, string patient)
+    {
+        var timeline = (await admin.GetFromJsonAsync<JsonElement>($"/api/v1/patients/{patient}/entries", Ct)).EnumerateArray().Select(e => e.GetProperty("id").GetString());
+        var account = (await admin.GetFromJsonAsync<JsonElement>($"/api/v1/patients/{patient}/account", Ct)).GetProperty("lines").EnumerateArray()
+            .Select(l => $"{l.GetProperty("entry").GetProperty("id").GetString()}={l.GetProperty("runningBalance").GetDecimal()}");
+        var list = (await admin.GetFromJsonAsync<JsonElement>("/api/v1/entries?pageSize=50", Ct)).GetProperty("items").EnumerateArray().Select(e => e.GetProperty("id").GetString());
+        return [string.Join(",", timeline), string.Join(",", account), string.Join(",", list)];
+    }
+
     [Theory]
     [InlineData("another chain's block")]
     [InlineData("a block above the tip")]

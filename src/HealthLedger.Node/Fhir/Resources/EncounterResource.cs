@@ -103,7 +103,7 @@ public sealed class EncounterResource(FhirPatientEntries records, DoctorDirector
         Stay? stay = null;
         var stays = new List<Stay>();
         foreach (var e in entries.Where(e => e.IsEffective && e.Type is EntryType.Admission or EntryType.Transfer or EntryType.Discharge)
-            .OrderBy(e => e.Details.OccurredAt).ThenBy(e => e.Proof.Height))
+            .OrderBy(e => e.Details.OccurredAt).ThenBy(e => e.Proof.Height).ThenBy(e => e.Id, StringComparer.Ordinal))
         {
             if (e.Type == EntryType.Admission) stays.Add(stay = new Stay(Chain(e)));
             else if (stay is { Discharge: null }) { if (e.Type == EntryType.Transfer) stay.Transfers.Add(Chain(e)); else stay.Discharge = Chain(e); }

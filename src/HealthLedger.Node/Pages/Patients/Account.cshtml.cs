@@ -30,7 +30,7 @@ public sealed class PatientAccountModel(HospitalAccountService accounts, Patient
     /// </summary>
     public IReadOnlyList<(EntryView Entry, AccountLine? Line)> Rows => Account is null ? [] :
         Account.Lines.Select(l => (l.Entry, (AccountLine?)l)).Concat(Account.Superseded.Select(e => (e, (AccountLine?)null)))
-            .OrderBy(r => r.Item1.Details.OccurredAt).ThenBy(r => r.Item1.Proof.Height).ToList();
+            .OrderBy(r => r.Item1.Details.OccurredAt).ThenBy(r => r.Item1.Proof.Height).ThenBy(r => r.Item1.Id, StringComparer.Ordinal).ToList();
 
     /// <summary>The date of an entry of this account, for links between a corrected line and its correction.</summary>
     public string? DateOf(string? entryId) => Rows.FirstOrDefault(r => r.Entry.Id == entryId).Entry is { } e ? When(e.Details.OccurredAt) : null;
