@@ -301,8 +301,9 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
     /// Writes the heads file (<see cref="EntrySummaryCache"/>) when entries were added since it was read or written, or it was
     /// made at another block: every entry the organisation's key opens, stamped with <paramref name="at"/>, the block the node
     /// has applied to this store (null when not known: the next start then uses the heads one by one). Called when the node
-    /// stops, after consensus has; <paramref name="at"/> must be read before this call (a head added after it makes the stamp
-    /// one the next start's block does not match, never one that claims heads the file lacks). Returns how many heads were
+    /// stops, after consensus has; <paramref name="at"/> must be read before this call (a head added after it is then in a file
+    /// stamped below it, and the next start applies its block again, which changes nothing; never a stamp that claims heads the
+    /// file lacks). Returns how many heads were
     /// written (0: nothing to write, or no file). An I/O failure is the caller's to report: the next start then opens the
     /// entries the file lacks from their ciphertexts.
     /// </summary>
