@@ -75,6 +75,24 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
         }
     }
 
+    /// <summary>
+    /// Whether the start found a heads file that did not open (another organisation's or network's, altered, truncated, of an
+    /// older format): every entry was then opened from its ciphertext, and the file written anew.
+    /// </summary>
+    public bool KeptFileNotOpened { get; private set; }
+
+    /// <summary>
+    /// Called once the load at start is done, the blocks committed after the kept heads' block included: a start that applied
+    /// such blocks (after a crash) writes the heads file at once, stamped with the start's block, so that another crash does not
+    /// make the next start apply them again. Nothing otherwise.
+    /// </summary>
+    public void StartLoaded()
+    {
+        bool behind;
+        lock (_lock) behind = _keptWhole && summaryFile is not null && _fileStamp != _startStamp;
+        if (behind) SaveAtStart();
+    }
+
     /// <summary>How many entries' full contents are held now (the cache and the entries opened with a grantee's keys).</summary>
     public int HeldDetails
     {
@@ -126,8 +144,9 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
         {
             if (_started || summaryFile is null) return null;
             _startStamp = new EntryHeadsStamp(tip.Height, tip.StateRoot);
-            _kept = summaryFile.Load(out _);
+            _kept = summaryFile.Load(out var opened);
             _keptRead = true;
+            KeptFileNotOpened = !opened;
             _fileStamp = _kept?.At;
             _keptWhole = _kept?.At is { } at && (at == _startStamp
                 || (at.Height < tip.Height && tip.Height - at.Height <= RecordReadModel.MaxCatchUpBlocks && stateRootAt(at.Height) == at.StateRoot));
@@ -237,8 +256,9 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
         {
             if (!_keptRead && summaryFile is not null)
             {
-                _kept = summaryFile.Load(out _);
+                _kept = summaryFile.Load(out var opened);
                 _fileStamp = _kept?.At;
+                KeptFileNotOpened = !opened;
             }
             (file, _kept, _keptRead) = (_kept, null, true);
         }

@@ -195,7 +195,8 @@ public static class NodeHost
             _ = app.Services.GetRequiredService<RecordReadModel>(); // decrypt the read model before serving
             var entries = app.Services.GetRequiredService<EntryStore>();
             var (fromFile, openedNow) = entries.LoadedAtStart;
-            var oneByOne = entries.KeptWholeAtStart || fromFile == 0 ? "" : ", matched one by one";
+            var oneByOne = entries.KeptFileNotOpened ? " (it did not open: another organisation's or network's, altered, truncated or of an older format; written anew)"
+                : entries.KeptWholeAtStart || fromFile == 0 ? "" : ", matched one by one";
             startupProgress?.Invoke(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"Records opened in {opening.Elapsed.TotalSeconds:0.0} s (entries: {fromFile:N0} from the kept heads file{oneByOne}, {openedNow:N0} opened from their ciphertexts)."));
             // The start-up check and the load leave behind garbage larger than what they keep (decoded blocks, ciphertexts,

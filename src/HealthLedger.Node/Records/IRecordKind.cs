@@ -32,6 +32,11 @@ public interface IRecordKind
     /// </summary>
     KeptRecords? KeptFor(HealthLedger.Core.Ledger.BlockHeader tip, Func<ulong, HealthLedger.Core.Primitives.Hash256?> stateRootAt) => null;
 
+    /// <summary>Called once at start when every kind has loaded and the blocks after kept records have been applied (<see cref="KeptFor"/>).</summary>
+    void StartLoaded()
+    {
+    }
+
     /// <summary>
     /// Every sealed version of a patient's records of this kind with the consent category that covers it: a grant
     /// re-wraps the data keys of the versions in its categories for the grantee. Empty for kinds that are not a patient's.

@@ -48,6 +48,7 @@ public sealed class RecordReadModel
         };
         for (var i = 0; i < _kinds.Count; i++) _kinds[i].Load(scans[i], opener);
         CatchUp(kept, tip.Height, opener);
+        foreach (var kind in _kinds) kind.StartLoaded();
         keyring.SaveCache(); // the category keys opened by this load, for the next start (nothing when none was opened)
         node.BlockCommitted += Apply;
     }

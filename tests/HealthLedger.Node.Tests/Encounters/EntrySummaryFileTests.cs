@@ -132,6 +132,10 @@ public class EntrySummaryFileTests
         {
             Assert.Equal((4, 1), Entries(node).LoadedAtStart);
             Assert.True(Entries(node).KeptWholeAtStart); // made at an earlier block of this chain: taken whole, the blocks since applied
+            Assert.False(Entries(node).KeptFileNotOpened);
+            // and written at once, stamped with the start's block, so that another crash does not make the next start apply them again
+            var tip = node.App.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>().Tip;
+            Assert.Equal(new EntryHeadsStamp(tip.Height, tip.StateRoot), node.App.Services.GetRequiredService<EntrySummaryCache>().Load(out _)!.At);
             var account = await (await node.LoginAsync("admin", NodeFixture.Password)).GetFromJsonAsync<JsonElement>($"/api/v1/patients/{patients[1]}/account", Ct);
             Assert.Equal(7.25m + 6m - 3m, account.GetProperty("balance").GetDecimal());
         }
@@ -243,6 +247,7 @@ public class EntrySummaryFileTests
             await File.WriteAllBytesAsync(path, bad, Ct);
             await using var node = await NodeFixture.StartAsync(folder);
             Assert.Equal((0, 4), Entries(node).LoadedAtStart);
+            Assert.True(Entries(node).KeptFileNotOpened); // said on the start's progress line
             var views = await OrganisationViewsAsync(node, patients);
             expected ??= views;
             Assert.Equal(expected, views);
