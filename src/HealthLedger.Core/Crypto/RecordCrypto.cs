@@ -30,31 +30,56 @@ public static class RecordCrypto
     /// <summary>Encrypts <paramref name="plaintext"/> with a data key; <paramref name="aad"/> binds it to its record.</summary>
     public static byte[] Encrypt(ReadOnlySpan<byte> dataKey, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> aad)
     {
-        if (nonce.Length != NonceLength) throw new ArgumentException("Nonce must be 12 bytes.", nameof(nonce));
         var output = new byte[NonceLength + plaintext.Length + TagLength];
+        Encrypt(dataKey, nonce, plaintext, aad, output);
+        return output;
+    }
+
+    /// <summary>
+    /// <see cref="Encrypt(ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> into a caller's
+    /// buffer of exactly the plaintext's length plus the nonce (12) and the tag (16) bytes: nonce, ciphertext, tag.
+    /// </summary>
+    /// <exception cref="ArgumentException">The nonce is not 12 bytes, or <paramref name="output"/> is not of that length.</exception>
+    public static void Encrypt(ReadOnlySpan<byte> dataKey, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> aad, Span<byte> output)
+    {
+        if (nonce.Length != NonceLength) throw new ArgumentException("Nonce must be 12 bytes.", nameof(nonce));
+        if (output.Length != NonceLength + plaintext.Length + TagLength) throw new ArgumentException($"The output buffer holds {output.Length} bytes, not {NonceLength + plaintext.Length + TagLength}.", nameof(output));
         nonce.CopyTo(output);
         using var aes = new AesGcm(dataKey, TagLength);
-        aes.Encrypt(nonce, plaintext, output.AsSpan(NonceLength, plaintext.Length), output.AsSpan(NonceLength + plaintext.Length), aad);
-        return output;
+        aes.Encrypt(nonce, plaintext, output.Slice(NonceLength, plaintext.Length), output[(NonceLength + plaintext.Length)..], aad);
     }
 
     /// <summary>Decrypts; false when the key, the aad or any byte is wrong.</summary>
     public static bool TryDecrypt(ReadOnlySpan<byte> dataKey, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> aad, out byte[] plaintext)
     {
         plaintext = [];
+        if (ciphertext.Length < NonceLength + TagLength) return false;
+        var output = new byte[ciphertext.Length - NonceLength - TagLength];
+        if (!TryDecrypt(dataKey, ciphertext, aad, output)) return false;
+        plaintext = output;
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="TryDecrypt(ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte}, out byte[])"/> into a caller's buffer
+    /// (reused across many decryptions: no allocation per call), which must be exactly the ciphertext's length less the nonce
+    /// (12) and the tag (16) bytes; false when the key, the aad or any byte is wrong (the buffer then holds no plaintext).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="plaintext"/> is not of that length.</exception>
+    public static bool TryDecrypt(ReadOnlySpan<byte> dataKey, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> aad, Span<byte> plaintext)
+    {
         if (ciphertext.Length < NonceLength + TagLength || dataKey.Length != DataKeyLength) return false;
         var length = ciphertext.Length - NonceLength - TagLength;
-        var output = new byte[length];
+        if (plaintext.Length != length) throw new ArgumentException($"The plaintext buffer holds {plaintext.Length} bytes, the ciphertext {length}.", nameof(plaintext));
         try
         {
             using var aes = new AesGcm(dataKey, TagLength);
-            aes.Decrypt(ciphertext[..NonceLength], ciphertext.Slice(NonceLength, length), ciphertext[^TagLength..], output, aad);
+            aes.Decrypt(ciphertext[..NonceLength], ciphertext.Slice(NonceLength, length), ciphertext[^TagLength..], plaintext, aad);
         }
         catch (AuthenticationTagMismatchException)
         {
-            return false;
+            return false; // AesGcm has cleared the buffer
         }
-        plaintext = output;
         return true;
     }
 

@@ -6,7 +6,7 @@ namespace HealthLedger.Core.Emergencies;
 
 /// <summary>
 /// The free-text justification of a break-glass access, sealed so that no PHI is plaintext on the chain:
-/// <see cref="Ciphertext"/> = <see cref="RecordCrypto.Encrypt"/>(data key, nonce, UTF-8 text, aad = <see cref="Aad"/>), the data
+/// <see cref="Ciphertext"/> = <see cref="RecordCrypto.Encrypt(ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>(data key, nonce, UTF-8 text, aad = <see cref="Aad"/>), the data
 /// key wrapped (<see cref="RecordCrypto.Wrap"/>, same aad) for the patient and for the custodian organisation. The state
 /// machine checks that both envelopes are there and that the ciphertext holds at least <see cref="MinTextBytes"/> bytes of
 /// text; whether it opens is not checkable without secrets.

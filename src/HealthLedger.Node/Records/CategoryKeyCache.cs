@@ -13,7 +13,7 @@ namespace HealthLedger.Node.Records;
 /// <summary>
 /// The organisation's opened category keys kept across restarts (<c>category-keys.sealed</c> beside the keystore, <see cref="Configuration.DataDirectory.CategoryKeyCachePath"/>), so that a
 /// start does not redo one X25519 agreement per patient, category and epoch. The file is sealed whole (AES-256-GCM) under a
-/// key derived from the organisation's own secret (<see cref="OrganisationKeys.SealCache"/>), its associated data naming the
+/// key derived from the organisation's own secret (<see cref="OrganisationKeys.SealCache(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>), its associated data naming the
 /// format and the organisation's public key: no key in clear on disk, and a file of another organisation, an altered or a
 /// truncated one fails its tag and is ignored (the keys are then opened from the chain and the file written anew).
 /// Each key is stored with the hash of the organisation's envelope it was opened from (<see cref="EnvelopeHash"/>): it is

@@ -122,9 +122,27 @@ public sealed class OrganisationKeys : IDisposable
     public byte[] SealCache(ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> aad) =>
         RecordCrypto.Encrypt(_cacheKey, RandomNumberGenerator.GetBytes(RecordCrypto.NonceLength), plaintext, aad);
 
-    /// <summary>Opens what <see cref="SealCache"/> sealed; false when it was sealed by another key, for another aad, or altered.</summary>
+    /// <summary>
+    /// <see cref="SealCache(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> into a reused buffer of exactly the plaintext's length
+    /// plus 28 bytes (nonce and tag): no allocation per frame of a large cache file.
+    /// </summary>
+    public void SealCache(ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> aad, Span<byte> output)
+    {
+        Span<byte> nonce = stackalloc byte[RecordCrypto.NonceLength];
+        RandomNumberGenerator.Fill(nonce);
+        RecordCrypto.Encrypt(_cacheKey, nonce, plaintext, aad, output);
+    }
+
+    /// <summary>Opens what <see cref="SealCache(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> sealed; false when it was sealed by another key, for another aad, or altered.</summary>
     public bool TryOpenCache(ReadOnlySpan<byte> sealedBytes, ReadOnlySpan<byte> aad, out byte[] plaintext) =>
         RecordCrypto.TryDecrypt(_cacheKey, sealedBytes, aad, out plaintext);
+
+    /// <summary>
+    /// <see cref="TryOpenCache(ReadOnlySpan{byte}, ReadOnlySpan{byte}, out byte[])"/> into a reused buffer of exactly the sealed
+    /// length less 28 bytes (nonce and tag): no allocation per frame of a large cache file.
+    /// </summary>
+    public bool TryOpenCache(ReadOnlySpan<byte> sealedBytes, ReadOnlySpan<byte> aad, Span<byte> plaintext) =>
+        RecordCrypto.TryDecrypt(_cacheKey, sealedBytes, aad, plaintext);
 
     /// <inheritdoc/>
     public void Dispose()
