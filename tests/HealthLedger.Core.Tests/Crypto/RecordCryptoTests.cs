@@ -71,4 +71,27 @@ public class RecordCryptoTests
         Assert.Equal(reference, back);
         Assert.True(back.HasEnvelopeFor(keys.Encryption.PublicKey));
     }
+
+    [Fact]
+    public void Encrypting_and_decrypting_into_buffers_gives_the_same_bytes_as_the_allocating_calls_and_refuses_a_wrong_length_or_a_changed_byte()
+    {
+        var key = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
+        var nonce = Enumerable.Range(100, 12).Select(i => (byte)i).ToArray();
+        var plaintext = "frame of kept heads"u8.ToArray();
+        var aad = "aad"u8.ToArray();
+        var expected = RecordCrypto.Encrypt(key, nonce, plaintext, aad);
+        var output = new byte[plaintext.Length + 28];
+        RecordCrypto.Encrypt(key, nonce, plaintext, aad, output);
+        Assert.Equal(expected, output);
+        Assert.Throws<ArgumentException>(() => RecordCrypto.Encrypt(key, nonce, plaintext, aad, new byte[plaintext.Length + 27]));
+
+        var opened = new byte[plaintext.Length];
+        Assert.True(RecordCrypto.TryDecrypt(key, output, aad, opened));
+        Assert.Equal(plaintext, opened);
+        Assert.Throws<ArgumentException>(() => RecordCrypto.TryDecrypt(key, output, aad, new byte[plaintext.Length + 1]));
+        output[20] ^= 1;
+        Assert.False(RecordCrypto.TryDecrypt(key, output, aad, opened));
+        Assert.All(opened, b => Assert.Equal(0, b)); // no plaintext left in the buffer
+        Assert.False(RecordCrypto.TryDecrypt(key, output.AsSpan(0, 27), aad, Span<byte>.Empty)); // shorter than nonce and tag
+    }
 }
