@@ -36,7 +36,6 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
     private bool _started; // the load at start is done (later loads are a block's entries)
     private bool _summariesStale; // entries were added since the summaries file was read or written
     private KeptEntryHeads? _kept; // the file's heads, read by KeptFor until the load at start
-    private bool _keptRead; // KeptFor read the file (or found none)
     private bool _keptWhole; // the file's heads stand for the entries at a block of this chain: the load at start takes them as they are
     private ulong _keptHeight; // that block (the blocks after it, up to the start's, are applied next)
     private int _caughtUp; // entries of those blocks opened
@@ -145,7 +144,6 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
             if (_started || summaryFile is null) return null;
             _startStamp = new EntryHeadsStamp(tip.Height, tip.StateRoot);
             _kept = summaryFile.Load(out var opened);
-            _keptRead = true;
             KeptFileNotOpened = !opened;
             _fileStamp = _kept?.At;
             _keptWhole = _kept?.At is { } at && (at == _startStamp
@@ -248,20 +246,11 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
         if (atStart && summaryFile is not null && (toOpen.Any(i => opened[i] is not null) || _fileStamp != _startStamp)) SaveAtStart();
     }
 
-    // The file's heads by entry id, for the load at start that cannot take them whole (read now if KeptFor did not).
+    // The file's heads by entry id (as KeptFor read it), for the load at start that cannot take them whole.
     private Dictionary<string, EntryView> KeptById()
     {
         KeptEntryHeads? file;
-        lock (_lock)
-        {
-            if (!_keptRead && summaryFile is not null)
-            {
-                _kept = summaryFile.Load(out var opened);
-                _fileStamp = _kept?.At;
-                KeptFileNotOpened = !opened;
-            }
-            (file, _kept, _keptRead) = (_kept, null, true);
-        }
+        lock (_lock) (file, _kept) = (_kept, null);
         var byId = new Dictionary<string, EntryView>(file?.Heads.Count ?? 0, StringComparer.Ordinal);
         foreach (var kept in file?.Heads ?? []) byId[kept.Head.Id] = kept.Head;
         return byId;

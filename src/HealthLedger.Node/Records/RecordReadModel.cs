@@ -76,12 +76,7 @@ public sealed class RecordReadModel
             {
                 if (!Receipt.TryDecode(stored.Receipts[i], out var receipt, out _) || receipt!.Verdict != TxVerdict.Ok) continue;
                 if (!Transaction.TryDecode(stored.Transactions[i].Body, int.MaxValue, out var tx).IsOk || tx is null) continue;
-                foreach (var (_, kind) in behind.Where(k => k.Kept!.Height < stored.Height))
-                {
-                    var entries = kind.KeysWrittenBy(tx.Payload).Select(key => (Key: key, Value: _node.GetState(key)))
-                        .Where(e => e.Value is not null).Select(e => KeyValuePair.Create(e.Key, e.Value!)).ToList();
-                    if (entries.Count > 0) kind.Load(entries, opener);
-                }
+                foreach (var (_, kind) in behind.Where(k => k.Kept!.Height < stored.Height)) LoadWrites(kind, tx.Payload, _node.GetState, opener);
             }
         }
     }
@@ -181,14 +176,15 @@ public sealed class RecordReadModel
         {
             if (built.Execution.Receipts[i].Verdict != TxVerdict.Ok) continue;
             var payload = built.Block.Transactions[i].Payload;
-            foreach (var kind in _kinds)
-            {
-                var entries = kind.KeysWrittenBy(payload)
-                    .Select(key => (Key: key, Value: written.TryGetValue(key, out var value) ? value : _node.GetState(key)))
-                    .Where(e => e.Value is not null)
-                    .Select(e => KeyValuePair.Create(e.Key, e.Value!)).ToList();
-                if (entries.Count > 0) kind.Load(entries, opener);
-            }
+            foreach (var kind in _kinds) LoadWrites(kind, payload, key => written.TryGetValue(key, out var value) ? value : _node.GetState(key), opener);
         }
+    }
+
+    // Loads into a kind the state entries an accepted transaction wrote of it, each value as valueOf reads it (deleted ones skipped).
+    private static void LoadWrites(IRecordKind kind, TxPayload payload, Func<string, byte[]?> valueOf, RecordOpener opener)
+    {
+        var entries = kind.KeysWrittenBy(payload).Select(key => (Key: key, Value: valueOf(key)))
+            .Where(e => e.Value is not null).Select(e => KeyValuePair.Create(e.Key, e.Value!)).ToList();
+        if (entries.Count > 0) kind.Load(entries, opener);
     }
 }
