@@ -115,8 +115,13 @@ public interface ILedgerStore : IDisposable
     /// </summary>
     (string Key, ulong Height)? FirstStateFiledAfter(ulong height);
 
-    /// <summary>The record ciphertexts first stored with block <paramref name="height"/>, in hash order; empty when none.</summary>
-    IReadOnlyList<(Hash256 Hash, byte[] Data)> ReadBlobsAt(ulong height);
+    /// <summary>
+    /// The record ciphertexts among <paramref name="referenced"/> (a block's record references) that were first stored with block
+    /// <paramref name="height"/>, each once, in hash order; empty when none. Given that block's references, it is every ciphertext
+    /// first stored with it. Each is looked up by its hash, so a read costs the block's references, not the number of ciphertexts
+    /// stored (a node serving blocks to a peer that catches up reads each block's this way).
+    /// </summary>
+    IReadOnlyList<(Hash256 Hash, byte[] Data)> ReadBlobsAt(ulong height, IEnumerable<Hash256> referenced);
 
     /// <summary>Where a committed transaction landed (height, index in the block) and its decoded receipt, or null when no committed transaction has that id.</summary>
     CommittedTransaction? FindTransaction(Hash256 id);

@@ -630,14 +630,23 @@ public sealed class PostgresLedgerStore : ILedgerStore
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<(Hash256 Hash, byte[] Data)> ReadBlobsAt(ulong height)
+    public IReadOnlyList<(Hash256 Hash, byte[] Data)> ReadBlobsAt(ulong height, IEnumerable<Hash256> referenced)
     {
+        ArgumentNullException.ThrowIfNull(referenced);
+        var list = new List<(Hash256 Hash, byte[] Data)>();
+        var hashes = referenced.Distinct().ToList();
+        if (hashes.Count == 0) return list;
         using var connection = _source.OpenConnection();
-        using var command = new NpgsqlCommand("SELECT hash, data FROM blobs WHERE height = $1 ORDER BY hash", connection);
-        command.Parameters.Add(Parameter((long)Math.Min(height, long.MaxValue)));
-        using var reader = command.ExecuteReader();
-        var list = new List<(Hash256, byte[])>();
-        while (reader.Read()) list.Add((new Hash256(Bytes(reader, 0)), Bytes(reader, 1)));
+        // By the primary key: "WHERE height = $1" has no index to use and scanned every ciphertext stored.
+        foreach (var chunk in hashes.Chunk(1000))
+        {
+            using var command = new NpgsqlCommand("SELECT hash, data FROM blobs WHERE hash = ANY($1) AND height = $2", connection);
+            command.Parameters.Add(Array(chunk.Select(h => h.ToArray())));
+            command.Parameters.Add(Parameter((long)Math.Min(height, long.MaxValue)));
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) list.Add((new Hash256(Bytes(reader, 0)), Bytes(reader, 1)));
+        }
+        list.Sort((a, b) => a.Hash.CompareTo(b.Hash));
         return list;
     }
 

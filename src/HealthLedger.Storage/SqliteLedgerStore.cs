@@ -616,15 +616,24 @@ public sealed class SqliteLedgerStore : ILedgerStore
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<(Hash256 Hash, byte[] Data)> ReadBlobsAt(ulong height)
+    public IReadOnlyList<(Hash256 Hash, byte[] Data)> ReadBlobsAt(ulong height, IEnumerable<Hash256> referenced)
     {
+        ArgumentNullException.ThrowIfNull(referenced);
+        var list = new List<(Hash256, byte[])>();
+        var hashes = referenced.Distinct().Order().ToList();
+        if (hashes.Count == 0) return list;
         using var connection = OpenReader();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT hash, data FROM blobs WHERE height = $h ORDER BY hash";
-        command.Parameters.AddWithValue("$h", (long)height);
-        using var reader = command.ExecuteReader();
-        var list = new List<(Hash256, byte[])>();
-        while (reader.Read()) list.Add((new Hash256(Blob(reader, 0)), Blob(reader, 1)));
+        // By the primary key: "WHERE height = $h" has no index to use and scanned every ciphertext stored.
+        command.CommandText = "SELECT data FROM blobs WHERE hash = $k AND height = $h";
+        var key = command.Parameters.Add("$k", SqliteType.Blob);
+        command.Parameters.AddWithValue("$h", (long)Math.Min(height, long.MaxValue));
+        command.Prepare();
+        foreach (var hash in hashes)
+        {
+            key.Value = hash.ToArray();
+            if (command.ExecuteScalar() is byte[] data) list.Add((hash, data));
+        }
         return list;
     }
 

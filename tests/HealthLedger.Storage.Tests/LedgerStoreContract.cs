@@ -45,7 +45,7 @@ public abstract class LedgerStoreContract : IDisposable
         Assert.Null(store.ReadStateValue("network"));
         Assert.Null(store.ReadBlob(somewhere));
         Assert.Empty(store.ReadBlobs());
-        Assert.Empty(store.ReadBlobsAt(0));
+        Assert.Empty(store.ReadBlobsAt(0, [somewhere]));
         Assert.Null(store.FindTransaction(somewhere));
         Assert.Null(store.ReadCertificate(0));
         Assert.Null(store.ReadConsensusState());
@@ -59,7 +59,8 @@ public abstract class LedgerStoreContract : IDisposable
         Assert.Null(store.FindTransaction(somewhere));
         Assert.Null(store.ReadCertificate(2));
         Assert.Null(store.ReadCertificate(4));
-        Assert.Empty(store.ReadBlobsAt(2));
+        Assert.Empty(store.ReadBlobsAt(2, [somewhere]));
+        Assert.Empty(store.ReadBlobsAt(2, []));
     }
 
     [Fact]
@@ -223,11 +224,14 @@ public abstract class LedgerStoreContract : IDisposable
         Assert.Equal(small, store.ReadBlob(Hashing.Sha256(small)));
         Assert.Equal(large, store.ReadBlob(Hashing.Sha256(large)));
         var ordered = blobs.OrderBy(b => b.Key).ToList();
-        Assert.Equal(ordered.Select(b => b.Key), store.ReadBlobsAt(2).Select(b => b.Hash));
-        Assert.Equal(ordered.Select(b => b.Value), store.ReadBlobsAt(2).Select(b => b.Data));
+        // The block's references, in any order, one twice, one never stored: each stored one once, in hash order.
+        List<Hash256> referenced = [Hashing.Sha256(large), Hashing.Sha256([7, 7]), Hashing.Sha256(small), Hashing.Sha256(large)];
+        Assert.Equal(ordered.Select(b => b.Key), store.ReadBlobsAt(2, referenced).Select(b => b.Hash));
+        Assert.Equal(ordered.Select(b => b.Value), store.ReadBlobsAt(2, referenced).Select(b => b.Data));
         Assert.Equal(ordered.Select(b => b.Key.ToArray()), store.ReadBlobs().Select(b => b.Hash));
         Assert.Equal(ordered.Select(b => b.Value), store.ReadBlobs().Select(b => b.Data));
-        Assert.Empty(store.ReadBlobsAt(1));
+        Assert.Empty(store.ReadBlobsAt(1, referenced));
+        Assert.Empty(store.ReadBlobsAt(3, referenced));
         Assert.Equal(certificate, store.ReadCertificate(2));
         Assert.Null(store.ReadCertificate(1));
         Assert.Null(store.ReadCertificate(0));
@@ -270,8 +274,8 @@ public abstract class LedgerStoreContract : IDisposable
         Assert.Equal(2UL, store.TipHeight);
         Assert.Equal(blob, store.ReadBlob(hash));
         Assert.Single(store.ReadBlobs());
-        Assert.Equal(hash, Assert.Single(store.ReadBlobsAt(1)).Hash);
-        Assert.Empty(store.ReadBlobsAt(2));
+        Assert.Equal(hash, Assert.Single(store.ReadBlobsAt(1, [hash])).Hash);
+        Assert.Empty(store.ReadBlobsAt(2, [hash])); // referenced again by block 2, first stored with block 1
     }
 
     [Fact]

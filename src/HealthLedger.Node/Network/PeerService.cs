@@ -111,7 +111,7 @@ public sealed class PeerService(LedgerNode node, ConsensusHost host, IDocumentSt
                 if (!Core.Transactions.Transaction.TryDecode(t.Body, node.Network.Policy.MaxTxBytes, out var tx).IsOk) return Task.FromResult(reply);
                 txs.Add(tx!);
             }
-            var blobs = node.Store.ReadBlobsAt(stored.Height).ToDictionary(b => b.Hash, b => b.Data);
+            var blobs = node.Store.ReadBlobsAt(stored.Height, txs.SelectMany(t => t.Payload.Records).Select(r => r.CiphertextHash)).ToDictionary(b => b.Hash, b => b.Data);
             var value = new BlockValue(new Core.Ledger.Block(header!, txs), blobs).Encode();
             bytes += value.Length + certificate.Length;
             if (reply.Blocks.Count > 0 && bytes > MaxReplyBytes) break;
