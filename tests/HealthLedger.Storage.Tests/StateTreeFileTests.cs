@@ -1,4 +1,5 @@
 using HealthLedger.Core.Crypto;
+using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.State;
 using HealthLedger.Testing;
@@ -225,6 +226,67 @@ public class StateTreeFileTests
             Assert.Contains("entries are missing", found.Issue!.ToString());
             Assert.True(StoreVerifier.SweepState(view, report.Tip!, null, CancellationToken.None).Ok);
         }
+    }
+
+    [Fact]
+    public void Without_a_kept_tree_the_entries_of_the_prefixes_read_on_demand_are_hashed_as_read_and_loaded_as_keys_only()
+    {
+        using var fx = new LedgerFixture();
+        string[] onDemand = ["user/"];
+        VerifyReport Checked(ILedgerStore store) => StoreVerifier.Verify(store, new DocumentStore(fx.Folder.Combine("documents")), VerifyMode.Quick,
+            keptTree: tip => StateTreeFile.Read(fx.Path, tip, OnEveryCore, out _), valuesOnDemand: onDemand);
+        // No tree file (a crash writes none), then one of the block before the tip: every entry hashed either way.
+        foreach (var written in new[] { false, true })
+        {
+            using var store = SqliteLedgerStore.Open(fx.Path, create: false);
+            if (written)
+            {
+                StateTreeFile.Write(fx.Path, fx.Net.Tip, fx.Net.State.Tree);
+                var next = fx.Net.Append(fx.Net.Tip.Timestamp + 1000, [fx.Net.Register("late")]);
+                store.Commit(next.Block, next.Execution.Receipts, next.Execution.Changes);
+            }
+            var report = Checked(store);
+            Assert.True(report.Ok, report.Issue?.ToString());
+            Assert.False(report.StateTakenOnTrust);
+            Assert.Null(report.StateOnTrust);
+            var state = report.State!;
+            Assert.Equal((fx.Net.State.Root, fx.Net.State.Count), (state.Root, state.Count));
+            Assert.True(state.TryGet(StateKeys.Network, out _));
+            Assert.Contains("were not loaded", Assert.Throws<InvalidOperationException>(() => state.TryGet("user/user-2-3", out _)).Message);
+            Assert.True(state.Contains("user/user-2-3")); // the key is the tree's
+        }
+
+        // A value under such a prefix changed in the store: hashed as it was read, so found by the check itself.
+        StateTreeFile.Delete(fx.Path);
+        fx.FlipByte("state", "value", "key = 'user/user-2-3'", 5);
+        using (var store = SqliteLedgerStore.Open(fx.Path, create: false))
+        {
+            var report = Checked(store);
+            Assert.False(report.Ok);
+            Assert.Contains("stored world state", report.Issue!.ToString());
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(1 << 16)]
+    public void Rows_hashed_a_chunk_at_a_time_give_the_state_of_the_rows_whatever_the_chunk_size(int chunkRows)
+    {
+        using var fx = new LedgerFixture();
+        var rows = fx.Net.State.Entries.ToList();
+        var whole = WorldState.Load(rows);
+        var keysOnly = StoreVerifier.HashedKeysOnly(rows, ["user/"], chunkRows);
+        Assert.Equal((whole.Root, whole.Count), (keysOnly.Root, keysOnly.Count));
+        Assert.Equal(whole.Entries.Where(e => !e.Key.StartsWith("user/", StringComparison.Ordinal)).Select(e => (e.Key, Convert.ToHexString(e.Value))),
+            rows.Where(e => !e.Key.StartsWith("user/", StringComparison.Ordinal)).Select(e => (e.Key, keysOnly.TryGet(e.Key, out var v) ? Convert.ToHexString(v) : "")));
+        Assert.Throws<InvalidOperationException>(() => keysOnly.TryGet("user/user-2-3", out _));
+        Assert.Equal(WorldState.Load([]).Root, StoreVerifier.HashedKeysOnly([], ["user/"], chunkRows).Root);
+        var held = rows.First(r => !r.Key.StartsWith("user/", StringComparison.Ordinal));
+        Assert.Equal($"Key '{held.Key}' appears twice. (Parameter 'stream')", Assert.Throws<ArgumentException>(() => StoreVerifier.HashedKeysOnly([held, .. rows], ["user/"], chunkRows)).Message);
+        var keyOnly = rows.First(r => r.Key == "user/user-2-3");
+        Assert.Equal("Key 'user/user-2-3' appears twice. (Parameter 'stream')", Assert.Throws<ArgumentException>(() => StoreVerifier.HashedKeysOnly([.. rows, keyOnly], ["user/"], chunkRows)).Message);
     }
 
     [Fact]
