@@ -365,7 +365,9 @@ public static class StoreVerifier
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"The stored world state is damaged: {e.Message}", e);
+            // Without .NET's "(Parameter '…')": the message names the damage, not a parameter of ours.
+            var damage = e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
+            throw new InvalidDataException($"The stored world state is damaged: {damage}", e);
         }
     }
 

@@ -57,8 +57,11 @@ public sealed class PostgresLedgerStoreTests(PostgresFixture postgres) : LedgerS
         Sql("ALTER TABLE state DROP CONSTRAINT state_pkey; INSERT INTO state SELECT * FROM state WHERE key = 'user/user-2-3';");
         using var folder = new TempDirectory();
         var refused = Assert.Throws<InvalidDataException>(() => StoreVerifier.Verify(store, new DocumentStore(folder.Combine("documents")), VerifyMode.Quick));
-        Assert.Contains("stored world state is damaged", refused.Message);
-        Assert.Contains("'user/user-2-3' appears twice", refused.Message);
+        Assert.Equal("The stored world state is damaged: Key 'user/user-2-3' appears twice.", refused.Message);
+        // The same when its prefix's values are hashed as read and kept as keys only (a node's start without a kept tree).
+        var keysOnly = Assert.Throws<InvalidDataException>(() => StoreVerifier.Verify(store, new DocumentStore(folder.Combine("documents")), VerifyMode.Quick,
+            keptTree: _ => null, valuesOnDemand: ["user/"]));
+        Assert.Equal("The stored world state is damaged: Key 'user/user-2-3' appears twice.", keysOnly.Message);
     }
 
     [Fact]

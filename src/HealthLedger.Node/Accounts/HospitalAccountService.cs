@@ -69,13 +69,15 @@ public sealed class HospitalAccountService(EncounterService encounters, PatientS
             list = list.Where(a => TextFolding.Contains(a.Patient.Details.FullName, q) || a.Patient.Details.Mrn.Contains(q, StringComparison.OrdinalIgnoreCase));
         }
         if (query.OutstandingOnly) list = list.Where(a => a.Balance > 0);
-        var sorted = (query.Sort ?? "balance").ToLowerInvariant() switch
+        // Ties broken by patient id: one order on every node and after every start (the patients' own order is not), so
+        // that pages neither repeat nor skip a patient.
+        var sorted = ((query.Sort ?? "balance").ToLowerInvariant() switch
         {
             "charges" => list.OrderBy(a => a.Charges),
             "payments" => list.OrderBy(a => a.Payments),
             "name" => list.OrderBy(a => a.Patient.Details.FullName, StringComparer.OrdinalIgnoreCase),
             _ => list.OrderBy(a => a.Balance),
-        };
+        }).ThenBy(a => a.Patient.Id, StringComparer.Ordinal);
         var page = Paging.Of((query.Descending ? sorted.Reverse() : sorted).ToList(), query.Page, query.PageSize);
         access.RecordReads(actor, page.Items.Select(a => (a.Patient.Id, a.Patient.OrganisationId)), "account list", ConsentCategories.Account);
         return Outcome<Page<AccountSummary>>.Ok(page);

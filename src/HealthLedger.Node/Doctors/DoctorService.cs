@@ -103,7 +103,8 @@ public sealed class DoctorService(LedgerNode node, DoctorDirectory directory, Re
         if (!string.IsNullOrWhiteSpace(query.Specialty)) list = list.Where(d => d.Details.Specialty.Equals(query.Specialty.Trim(), StringComparison.OrdinalIgnoreCase));
         if (!string.IsNullOrWhiteSpace(query.Department)) list = list.Where(d => d.Details.Department.Equals(query.Department.Trim(), StringComparison.OrdinalIgnoreCase));
         if (query.OnCall is { } onCall) list = list.Where(d => d.Details.OnCall == onCall);
-        return Paging.Of(list.OrderBy(d => d.Details.Name, StringComparer.OrdinalIgnoreCase).ToList(), query.Page, query.PageSize);
+        // Doctors of one name by id: one order on every node and after every start, so that pages neither repeat nor skip one.
+        return Paging.Of(list.OrderBy(d => d.Details.Name, StringComparer.OrdinalIgnoreCase).ThenBy(d => d.Id, StringComparer.Ordinal).ToList(), query.Page, query.PageSize);
     }
 
     /// <summary>True when <paramref name="organisationId"/> names an organisation on the chain (any status): the directory's organisation filter.</summary>
@@ -127,7 +128,7 @@ public sealed class DoctorService(LedgerNode node, DoctorDirectory directory, Re
     /// <summary>Doctors on call now, grouped by specialty (the emergency view).</summary>
     public IReadOnlyList<IGrouping<string, DoctorView>> OnCallBySpecialty(UserSession actor) =>
         directory.Doctors(actor.OrganisationId).Where(d => d.Details.OnCall)
-            .OrderBy(d => d.Details.Name, StringComparer.OrdinalIgnoreCase)
+            .OrderBy(d => d.Details.Name, StringComparer.OrdinalIgnoreCase).ThenBy(d => d.Id, StringComparer.Ordinal)
             .GroupBy(d => d.Details.Specialty, StringComparer.OrdinalIgnoreCase)
             .OrderBy(g => g.Key, StringComparer.OrdinalIgnoreCase).ToList();
 
@@ -150,7 +151,7 @@ public sealed class DoctorService(LedgerNode node, DoctorDirectory directory, Re
             .OrderBy(x => x.Organisation.Name, StringComparer.OrdinalIgnoreCase)
             .Select(x => new PublicOnCallOrganisation(x.Organisation.Id, x.Organisation.Name, x.Organisation.Type.ToString().ToLowerInvariant(), x.Organisation.Contact,
                 x.Doctors.GroupBy(d => d.Details.Specialty, StringComparer.OrdinalIgnoreCase).OrderBy(g => g.Key, StringComparer.OrdinalIgnoreCase)
-                    .ToDictionary(g => g.Key, g => (IReadOnlyList<PublicOnCallDoctor>)g.OrderBy(d => d.Details.Name, StringComparer.OrdinalIgnoreCase)
+                    .ToDictionary(g => g.Key, g => (IReadOnlyList<PublicOnCallDoctor>)g.OrderBy(d => d.Details.Name, StringComparer.OrdinalIgnoreCase).ThenBy(d => d.Id, StringComparer.Ordinal)
                         .Select(d => new PublicOnCallDoctor(d.Details.Name, d.Details.Specialty, d.Details.Department)).ToList())))
             .ToList();
     }

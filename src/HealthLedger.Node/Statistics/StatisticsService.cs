@@ -97,7 +97,7 @@ public sealed class StatisticsService(EncounterService encounters, PatientServic
         var mrns = patients.OrganisationPatients(actor, Action).Value!.ToDictionary(p => p.Id, p => p.Details.Mrn);
         var rows = entries.Value!.GroupBy(e => e.PatientId)
             .Select(g => new Outstanding(g.Key, mrns.GetValueOrDefault(g.Key, ""), HospitalAccountService.Build(g.Key, g).Balance))
-            .Where(r => r.Balance > 0).OrderByDescending(r => r.Balance).ToList();
+            .Where(r => r.Balance > 0).OrderByDescending(r => r.Balance).ThenBy(r => r.PatientId, StringComparer.Ordinal).ToList();
         if (record) access.RecordReads(actor, rows.Select(r => (r.PatientId, actor.OrganisationId)), "outstanding balances", ConsentCategories.Account);
         return Outcome<IReadOnlyList<Outstanding>>.Ok(rows);
     }

@@ -334,6 +334,37 @@ public class HospitalApiTests
         await Problem(await w.Patient.GetAsync("/api/v1/accounts", Ct), HttpStatusCode.Forbidden);
     }
 
+    // Break-it (2026-12-06): accounts of one balance came in another order after a restart, and on another node, so a page
+    // could repeat or skip a patient. Every sort of the accounts, and the doctors of one name, end with the id.
+    [Fact]
+    public async Task Accounts_and_doctors_that_tie_on_their_sort_come_in_id_order()
+    {
+        var w = await SetUpAsync();
+        await using var node = w.Node;
+        for (var i = 0; i < 6; i++)
+        {
+            await Created<WriteResponse>(await w.Admin.PostAsJsonAsync("/api/v1/patients", Patient($"MRN-T{i}", "Tie Patient", "Asthma"), Ct));
+            await Created<WriteResponse>(await w.Admin.PostAsJsonAsync("/api/v1/doctors", Doctor($"dr-tie-{5 - i}", "Tie Doctor", "Cardiology", true), Ct));
+        }
+        foreach (var sort in new[] { "balance", "charges", "payments", "name" })
+        {
+            var ascending = await w.Admin.GetFromJsonAsync<PageResponse<AccountSummaryResponse>>($"/api/v1/accounts?sort={sort}&desc=false&pageSize=100", Ct);
+            var expected = ascending!.Items.OrderBy(a => sort switch
+            {
+                "charges" => a.Charges.ToString("000000.00", System.Globalization.CultureInfo.InvariantCulture),
+                "payments" => a.Payments.ToString("000000.00", System.Globalization.CultureInfo.InvariantCulture),
+                "name" => a.FullName.ToUpperInvariant(),
+                _ => a.Balance.ToString("000000.00", System.Globalization.CultureInfo.InvariantCulture),
+            }, StringComparer.Ordinal).ThenBy(a => a.PatientId, StringComparer.Ordinal).Select(a => a.PatientId).ToList();
+            Assert.Equal(8, expected.Count);
+            Assert.Equal(expected, ascending.Items.Select(a => a.PatientId));
+            var descending = await w.Admin.GetFromJsonAsync<PageResponse<AccountSummaryResponse>>($"/api/v1/accounts?sort={sort}&desc=true&pageSize=100", Ct);
+            Assert.Equal(expected.AsEnumerable().Reverse(), descending!.Items.Select(a => a.PatientId));
+        }
+        var doctors = await w.Admin.GetFromJsonAsync<PageResponse<DoctorResponse>>("/api/v1/doctors?search=Tie&pageSize=100", Ct);
+        Assert.Equal(Enumerable.Range(0, 6).Select(i => $"dr-tie-{i}"), doctors!.Items.Select(d => d.Id));
+    }
+
     [Fact]
     public async Task An_admin_resets_a_patients_password_and_the_patient_keeps_their_keys()
     {
