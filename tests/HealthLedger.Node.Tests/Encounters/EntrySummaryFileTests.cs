@@ -133,7 +133,9 @@ public class EntrySummaryFileTests
             Assert.Equal((4, 1), Entries(node).LoadedAtStart);
             Assert.True(Entries(node).KeptWholeAtStart); // made at an earlier block of this chain: taken whole, the blocks since applied
             Assert.False(Entries(node).KeptFileNotOpened);
-            // and written at once, stamped with the start's block, so that another crash does not make the next start apply them again
+            // and written at once (beside the running node), stamped with the start's block, so that another crash does not make
+            // the next start apply them again
+            await Entries(node).SavedAtStart;
             var tip = node.App.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>().Tip;
             Assert.Equal(new EntryHeadsStamp(tip.Height, tip.StateRoot), node.App.Services.GetRequiredService<EntrySummaryCache>().Load(out _)!.At);
             var account = await (await node.LoginAsync("admin", NodeFixture.Password)).GetFromJsonAsync<JsonElement>($"/api/v1/patients/{patients[1]}/account", Ct);

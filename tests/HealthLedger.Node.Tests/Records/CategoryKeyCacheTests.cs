@@ -165,4 +165,55 @@ public class CategoryKeyCacheTests
         // An epoch the chain does not hold is not served from the file, whatever it says.
         Assert.Null(stale.OpenCategoryKey(patients[0], ConsentCategories.Encounters, 2, organisation.Keys.Encryption));
     }
+
+    // Issue 17 (2026-12-06): writing the file read the chain's state of every key of the file not used yet (~3 s at 100,000
+    // patients, in each start after a crash). They are written again as they were read, and still checked when used.
+    [Fact]
+    public async Task Keys_of_the_file_not_used_yet_are_written_again_as_they_were_and_checked_only_when_used()
+    {
+        using var folder = new TempDirectory();
+        var (patients, _) = await MakeNetworkAsync(folder, "g");
+        await using var node = await NodeFixture.StartAsync(folder);
+        var services = node.App.Services;
+        var organisation = services.GetRequiredService<OrganisationKeys>();
+        var scratch = new CategoryKeyCache(Path.Combine(folder.Path, "scratch.sealed"));
+        CategoryKeyring Fresh() => new(services.GetRequiredService<LedgerNode>(), organisation, services.GetRequiredService<AccessPolicy>(), TimeProvider.System, scratch);
+        File.Copy(CachePath(folder), scratch.Path!, overwrite: true);
+        var entries = scratch.Load(organisation, out _);
+        Assert.True(entries.Count >= 3, $"{entries.Count} keys kept");
+        // The first two named for another envelope (as if the chain's had changed since they were opened), with a wrong key.
+        var changed = entries.Take(2).Select(e => e with { Envelope = Core.Crypto.Hashing.Sha256(e.Envelope.ToArray()), Key = new byte[32] }).ToList();
+        scratch.Save(organisation, [.. changed, .. entries.Skip(2)]);
+
+        // The first is used: opened from the chain (the file is then written again); the others are not used.
+        var first = Fresh();
+        var real = first.OpenCategoryKey(changed[0].PatientId, changed[0].Category, changed[0].Epoch, organisation.Keys.Encryption)!.ToArray();
+        Assert.Equal((1L, 0L), (first.Agreements, first.KeysFromCache));
+        first.SaveCache();
+        var written = scratch.Load(organisation, out var result);
+        Assert.Equal(CategoryKeyCache.LoadResult.Loaded, result);
+        var opened = Assert.Single(written, e => (e.PatientId, e.Category, e.Epoch) == (changed[0].PatientId, changed[0].Category, changed[0].Epoch));
+        Assert.Equal(entries[0].Envelope, opened.Envelope);
+        Assert.Equal(real, opened.Key);
+        static List<CategoryKeyCache.Entry> Ordered(IEnumerable<CategoryKeyCache.Entry> list) =>
+            [.. list.OrderBy(e => e.PatientId, StringComparer.Ordinal).ThenBy(e => e.Category).ThenBy(e => e.Epoch)];
+        Assert.Equal(Ordered([.. changed.Skip(1), .. entries.Skip(2)]), Ordered(written.Where(e => e != opened)), new EntryComparer());
+
+        // The second, carried as it was, is still not used: its envelope is not the chain's.
+        var second = Fresh();
+        var key = second.OpenCategoryKey(changed[1].PatientId, changed[1].Category, changed[1].Epoch, organisation.Keys.Encryption)!;
+        Assert.Equal((1L, 0L), (second.Agreements, second.KeysFromCache));
+        Assert.Equal(entries[1].Key, key);
+        Assert.NotEqual(new byte[32], key);
+        Assert.Contains(patients[0], written.Select(e => e.PatientId));
+    }
+
+    private sealed class EntryComparer : IEqualityComparer<CategoryKeyCache.Entry>
+    {
+        public bool Equals(CategoryKeyCache.Entry x, CategoryKeyCache.Entry y) =>
+            (x.PatientId, x.Category, x.Epoch, x.Envelope) == (y.PatientId, y.Category, y.Epoch, y.Envelope) && x.Key.AsSpan().SequenceEqual(y.Key);
+
+        public int GetHashCode(CategoryKeyCache.Entry obj) => HashCode.Combine(obj.PatientId, obj.Category, obj.Epoch);
+    }
 }
+
