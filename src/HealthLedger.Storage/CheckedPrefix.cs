@@ -72,6 +72,11 @@ public sealed record CheckedPrefix(ulong Height, Hash256 Hash, IReadOnlyList<Sig
         if (!File.Exists(path)) return null;
         try
         {
+            if (RegularFile.Length(path) == 0)
+            {
+                unusable = RegularFile.NotOpened;
+                return null;
+            }
             lines = File.ReadAllLines(path, Encoding.ASCII);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -86,7 +86,12 @@ public static class StateTreeFile
         byte[] content;
         try
         {
-            var length = new FileInfo(path).Length;
+            var length = RegularFile.Length(path);
+            if (length == 0)
+            {
+                unusable = RegularFile.NotOpened;
+                return null;
+            }
             if (length < HeadLength + 32 || length > Array.MaxLength)
             {
                 unusable = "its length is not that of a state tree file";

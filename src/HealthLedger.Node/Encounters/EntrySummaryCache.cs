@@ -53,6 +53,7 @@ public sealed class EntrySummaryCache(string? path, OrganisationKeys organisatio
         opened = false;
         try
         {
+            if (RegularFile.Length(path) == 0) return null; // a FIFO, a device or an empty file: not opened
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             var kept = Read(file);
             opened = kept is not null;

@@ -61,6 +61,11 @@ public sealed class CategoryKeyCache(string? path)
         byte[] file;
         try
         {
+            if (RegularFile.Length(path) == 0)
+            {
+                result = LoadResult.Rejected; // a FIFO, a device or an empty file: not opened, replaced at the next save
+                return [];
+            }
             file = File.ReadAllBytes(path);
         }
         catch (IOException)

@@ -4,7 +4,9 @@ using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Records;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Encounters;
+using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
+using HealthLedger.Storage;
 using HealthLedger.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -253,7 +255,46 @@ public class EntrySummaryFileTests
             var views = await OrganisationViewsAsync(node, patients);
             expected ??= views;
             Assert.Equal(expected, views);
+            await Entries(node).SavedAtStart;
             Assert.NotEqual(bad, await File.ReadAllBytesAsync(path, Ct)); // written anew by the start
+        }
+    }
+
+    // Break-it (2026-12-06): a FIFO in place of the heads file (or the category key cache) made the start wait forever for a
+    // writer. Neither is opened: the start opens every entry from its ciphertext and every key from the chain, and writes
+    // both files anew as regular files.
+    [Fact]
+    public async Task A_fifo_in_place_of_the_heads_file_or_the_key_cache_is_not_opened_and_is_replaced_by_the_file()
+    {
+        using var folder = new TempDirectory();
+        var patients = await SeedAsync(folder);
+        List<string> expected;
+        await using (var node = await NodeFixture.StartAsync(folder))
+        {
+            expected = await OrganisationViewsAsync(node, patients);
+        }
+        var data = new DataDirectory(folder.Combine("data"));
+        foreach (var path in new[] { data.EntrySummaryCachePath, data.CategoryKeyCachePath })
+        {
+            File.Delete(path);
+            SpecialFiles.MakeFifo(path);
+        }
+        await using (var node = await NodeFixture.StartAsync(folder).WaitAsync(TimeSpan.FromSeconds(60), Ct))
+        {
+            Assert.Equal((0, 4), Entries(node).LoadedAtStart);
+            Assert.True(Entries(node).KeptFileNotOpened);
+            Assert.Equal(CategoryKeyCache.LoadResult.Rejected, node.App.Services.GetRequiredService<CategoryKeyring>().CacheLoad);
+            Assert.Equal(expected, await OrganisationViewsAsync(node, patients));
+            await Entries(node).SavedAtStart;
+        }
+        foreach (var path in new[] { data.EntrySummaryCachePath, data.CategoryKeyCachePath })
+        {
+            Assert.True(RegularFile.Length(path) > 0, $"{path} is a file again");
+        }
+        await using (var node = await NodeFixture.StartAsync(folder))
+        {
+            Assert.True(Entries(node).KeptWholeAtStart);
+            Assert.Equal(CategoryKeyCache.LoadResult.Loaded, node.App.Services.GetRequiredService<CategoryKeyring>().CacheLoad);
         }
     }
 

@@ -14,6 +14,24 @@ public class HospitalSettingsTests
         return folder.Combine("data");
     }
 
+    // Break-it (2026-12-06): a FIFO in place of a file the node reads at start made it wait forever; the config and key
+    // files are refused in one line instead (the caches and records: RegularFileTests, EntrySummaryFileTests).
+    [Fact]
+    public async Task A_fifo_in_place_of_the_config_or_a_key_file_is_refused_in_one_line_without_waiting()
+    {
+        using var folder = new TempDirectory();
+        var data = new DataDirectory(Write(folder, "{}"));
+        File.Delete(Path.Combine(data.Root, NodeConfig.FileName));
+        SpecialFiles.MakeFifo(Path.Combine(data.Root, NodeConfig.FileName));
+        var config = await Assert.ThrowsAsync<InvalidDataException>(() => Task.Run(() => NodeConfig.Read(data)).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        Assert.Equal($"{Path.Combine(data.Root, NodeConfig.FileName)} is not a node configuration: it is empty or not a regular file (a FIFO or a device).", config.Message);
+
+        Directory.CreateDirectory(Path.GetDirectoryName(data.OrganisationKeyPath)!);
+        SpecialFiles.MakeFifo(data.OrganisationKeyPath);
+        var key = await Assert.ThrowsAsync<InvalidDataException>(() => Task.Run(() => DataDirectory.ReadSecret(data.OrganisationKeyPath, 32)).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        Assert.Equal($"Key file {data.OrganisationKeyPath} is not a key: it is empty or not a regular file (a FIFO or a device).", key.Message);
+    }
+
     [Fact]
     public void The_hospital_block_is_read_into_the_options()
     {

@@ -1,0 +1,33 @@
+namespace HealthLedger.Storage;
+
+/// <summary>
+/// The files a node reads at start (its caches, records, keys and config) are read only when they hold something: a FIFO
+/// put in place of one would make the read wait for a writer forever (the start hung), and a device would be read as if it
+/// were the file. .NET gives no file type, but gives the length of a FIFO, a device or an empty file as 0, which none of
+/// these files may be; a symbolic link is followed to its final target first.
+/// </summary>
+public static class RegularFile
+{
+    /// <summary>
+    /// The length in bytes of the file at <paramref name="path"/> (after its symbolic links), or 0 when it is missing, a folder,
+    /// a FIFO, a device, an empty file or a broken or looping link: 0 means "do not open it".
+    /// </summary>
+    public static long Length(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        try
+        {
+            var info = new FileInfo(path);
+            // A link's target is given as a FileInfo whatever it is: one that is a folder does not exist as a file.
+            var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) ?? info;
+            return target is FileInfo { Exists: true } file ? file.Length : 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>What a start says of a file <see cref="Length"/> gives as 0 though it exists: it is not opened.</summary>
+    public const string NotOpened = "it is empty or not a regular file (a FIFO or a device)";
+}
