@@ -29,5 +29,5 @@ public static class RegularFile
     }
 
     /// <summary>What a start says of a file <see cref="Length"/> gives as 0 though it exists: it is not opened.</summary>
-    public const string NotOpened = "it is empty or not a regular file (a FIFO or a device)";
+    public const string NotOpened = "it is empty or not a regular file, such as a FIFO or a device";
 }

@@ -65,7 +65,7 @@ public class RegularFileTests
         File.Delete(tip);
         SpecialFiles.MakeFifo(tip);
         var damaged = await Assert.ThrowsAsync<InvalidDataException>(() => Bounded(() => LedgerTip.Read(fx.Path)));
-        Assert.Equal($"The tip record {tip} is damaged: {RegularFile.NotOpened}.", damaged.Message);
+        Assert.Equal($"the tip record ledger.tip is damaged ({RegularFile.NotOpened})", damaged.Message);
         Assert.Equal(0, RegularFile.Length(tip)); // still the FIFO: nothing was written
     }
 }

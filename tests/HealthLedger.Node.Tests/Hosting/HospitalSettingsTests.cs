@@ -24,12 +24,12 @@ public class HospitalSettingsTests
         File.Delete(Path.Combine(data.Root, NodeConfig.FileName));
         SpecialFiles.MakeFifo(Path.Combine(data.Root, NodeConfig.FileName));
         var config = await Assert.ThrowsAsync<InvalidDataException>(() => Task.Run(() => NodeConfig.Read(data)).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
-        Assert.Equal($"{Path.Combine(data.Root, NodeConfig.FileName)} is not a node configuration: it is empty or not a regular file (a FIFO or a device).", config.Message);
+        Assert.Equal($"{Path.Combine(data.Root, NodeConfig.FileName)} is not a node configuration: it is empty or not a regular file, such as a FIFO or a device.", config.Message);
 
         Directory.CreateDirectory(Path.GetDirectoryName(data.OrganisationKeyPath)!);
         SpecialFiles.MakeFifo(data.OrganisationKeyPath);
         var key = await Assert.ThrowsAsync<InvalidDataException>(() => Task.Run(() => DataDirectory.ReadSecret(data.OrganisationKeyPath, 32)).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
-        Assert.Equal($"Key file {data.OrganisationKeyPath} is not a key: it is empty or not a regular file (a FIFO or a device).", key.Message);
+        Assert.Equal($"Key file {data.OrganisationKeyPath} is not a key: it is empty or not a regular file, such as a FIFO or a device.", key.Message);
     }
 
     [Fact]
