@@ -34,4 +34,20 @@ public class UpStartupTests
         node.Terminate();
         await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
     }
+
+    // Break-test (2026-12-06): a category key cache that did not open was ignored without a word, unlike the heads file.
+    [Fact]
+    public async Task Up_says_when_the_category_key_cache_did_not_open()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        await File.WriteAllTextAsync(Path.Combine(data, "category-keys.sealed"), "not a cache", TestContext.Current.CancellationToken);
+
+        using var node = CliProcess.Start("up", "--data", data, "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}");
+        await node.WaitUntilServingAsync();
+        Assert.Matches(@"Records opened in \d+\.\d s \(entries: .*\)\. The category key cache did not open \(another organisation's, altered, truncated, or not a file with content\): its keys were opened from the chain and it was written anew\.", node.Stdout);
+        node.Terminate();
+        await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+    }
 }

@@ -197,8 +197,12 @@ public static class NodeHost
             var (fromFile, openedNow) = entries.LoadedAtStart;
             var oneByOne = entries.KeptFileNotOpened ? " (it did not open: another organisation's or network's, altered, truncated or of an older format; written anew)"
                 : entries.KeptWholeAtStart || fromFile == 0 ? "" : ", matched one by one";
+            // A category key cache that is there but does not open is said too (its keys were opened from the chain instead).
+            var keys = app.Services.GetRequiredService<CategoryKeyring>().CacheLoad == CategoryKeyCache.LoadResult.Rejected
+                ? " The category key cache did not open (another organisation's, altered, truncated, or not a file with content): its keys were opened from the chain and it was written anew."
+                : "";
             startupProgress?.Invoke(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"Records opened in {opening.Elapsed.TotalSeconds:0.0} s (entries: {fromFile:N0} from the kept heads file{oneByOne}, {openedNow:N0} opened from their ciphertexts)."));
+                $"Records opened in {opening.Elapsed.TotalSeconds:0.0} s (entries: {fromFile:N0} from the kept heads file{oneByOne}, {openedNow:N0} opened from their ciphertexts).{keys}"));
             // The start-up check and the load leave behind garbage larger than what they keep (decoded blocks, ciphertexts,
             // plaintexts): handed back before the node answers, so that its resident memory is what it holds, not the peak of the
             // load. An integrity sweep that follows hands back its own when it has passed (docs/benchmarks.md, "Memory after start").
