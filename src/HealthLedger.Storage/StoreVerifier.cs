@@ -290,7 +290,8 @@ public static class StoreVerifier
     // The state of the rows streamed from the store with its tree built by hashing every entry on every core, a chunk of rows
     // at a time: the entries under valuesOnDemand are kept as keys only (as the kept tree's start loads them), so that their
     // values (four fifths of a large state's bytes) are never all held at once. A start without a usable kept tree (after a
-    // crash, or a deleted or damaged ledger.tree) otherwise held every value: 4.2 GiB at 100,000 patients and 2 million entries.
+    // crash, or a deleted or damaged ledger.tree) otherwise held every value: the check's peak 2.7-2.9 GiB at 100,000 patients
+    // and 2 million entries, 1.4-1.6 GiB so (docs/benchmarks.md, "A start without the kept tree").
     // ArgumentException: a key appears twice, or a prefix is empty or starts with another.
     internal static WorldState HashedKeysOnly(IEnumerable<KeyValuePair<string, byte[]>> stream, IReadOnlyList<string> valuesOnDemand, int chunkRows = HashedChunkRows)
     {

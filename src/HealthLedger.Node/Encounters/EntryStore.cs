@@ -353,7 +353,7 @@ public sealed class EntryStore(NodeOptions options, EntrySummaryCache? summaryFi
 
     /// <summary>
     /// The write of the heads file that a start begins when it opened entries from their ciphertexts or applied blocks after
-    /// the file's (completed at once when it begins none). It runs beside the node (at 2 million entries ~4.5 s that the node's
+    /// the file's (completed at once when it begins none). It runs beside the node (at 2 million entries ~1 s that the node's
     /// readiness no longer waits for), with the heads as the load at start left them, stamped with the start's block; a stop
     /// waits for it and writes after it, and a stop that wrote first makes it write nothing. Never faults: a write that fails
     /// leaves the file to the stop.
