@@ -67,6 +67,60 @@ public static class StateTreeFile
     }
 
     /// <summary>
+    /// Whether the file beside <paramref name="ledgerPath"/> says it is the state after block <paramref name="tip"/> (its height,
+    /// hash and state root), read from its head alone: false when there is no file (<paramref name="unusable"/> null) or it
+    /// cannot be the tip's (<paramref name="unusable"/> says why, as <see cref="Read"/> would). True does not vouch for the
+    /// rest of the file: <see cref="Read"/> checks it. A start asks this first so that, after a crash, it does not read the
+    /// state's rows twice (once for a tree it cannot use).
+    /// </summary>
+    public static bool Matches(string ledgerPath, BlockHeader tip, out string? unusable)
+    {
+        ArgumentNullException.ThrowIfNull(tip);
+        unusable = null;
+        var path = PathFor(ledgerPath);
+        if (Directory.Exists(path))
+        {
+            unusable = "it is a folder, not a file (remove it: the node writes the file at its next clean stop)";
+            return false;
+        }
+        if (!File.Exists(path)) return false;
+        var head = new byte[HeadLength];
+        try
+        {
+            var length = RegularFile.Length(path);
+            if (length == 0)
+            {
+                unusable = RegularFile.NotOpened;
+                return false;
+            }
+            if (length < HeadLength + 32 || length > Array.MaxLength)
+            {
+                unusable = "its length is not that of a state tree file";
+                return false;
+            }
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+            file.ReadExactly(head);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            unusable = $"it cannot be read ({e.GetType().Name})";
+            return false;
+        }
+        if (!head.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+        {
+            unusable = "it is not a file of this format";
+            return false;
+        }
+        var height = BinaryPrimitives.ReadUInt64LittleEndian(head.AsSpan(Magic.Length));
+        if (height != tip.Height || new Hash256(head.AsSpan(Magic.Length + 8, 32)) != tip.Hash || new Hash256(head.AsSpan(Magic.Length + 40, 32)) != tip.StateRoot)
+        {
+            unusable = $"it is the state after block {height}, not after the last block {tip.Height}";
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>
     /// The tree built from the entries kept beside <paramref name="ledgerPath"/> when it is the state after block
     /// <paramref name="tip"/> (its height, hash and state root; the leaves and inner nodes hashed through
     /// <paramref name="parallel"/>); null when there is no file or it is not usable, with <paramref name="unusable"/> saying why

@@ -93,15 +93,18 @@ public static class StoreVerifier
     /// the caller must have the state read them on demand (<see cref="WorldState.ReadOnDemand"/>) before anything reads them.
     /// Without a kept tree (or with one that is not used) every entry is hashed; the entries under <paramref name="valuesOnDemand"/>
     /// are hashed a chunk at a time as they are read and loaded as keys only all the same (their values are never all held).
+    /// <paramref name="keptTreeMatches"/>, when given, is asked first with the tip block's header: false says
+    /// <paramref name="keptTree"/> would give no tree for it (no file, or one of another block), which is then not asked, and the
+    /// rows are read once, hashed (not once for the kept tree's start and again to hash them).
     /// </para>
     /// </remarks>
     public static VerifyReport Verify(ILedgerStore store, DocumentStore documents, VerifyMode mode = VerifyMode.Full, Action<ulong, ulong>? progress = null,
         CertificateCheck? certificates = null, bool checkTipRecord = true, CheckedPrefix? checkedBefore = null, Func<BlockHeader, SparseMerkleTree?>? keptTree = null,
-        IReadOnlyList<string>? valuesOnDemand = null)
+        IReadOnlyList<string>? valuesOnDemand = null, Func<BlockHeader, bool>? keptTreeMatches = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         if (checkTipRecord && CheckTipRecord(store) is { } tipIssue) return new VerifyReport(0, 0, "", tipIssue) { TipProblem = true };
-        return mode == VerifyMode.Quick ? Quick(store, documents, certificates, checkedBefore, keptTree, valuesOnDemand) : Full(store, documents, progress, certificates);
+        return mode == VerifyMode.Quick ? Quick(store, documents, certificates, checkedBefore, keptTree, valuesOnDemand, keptTreeMatches) : Full(store, documents, progress, certificates);
     }
 
     /// <summary>
@@ -195,12 +198,12 @@ public static class StoreVerifier
     }
 
     private static VerifyReport Quick(ILedgerStore store, DocumentStore documents, CertificateCheck? certificates, CheckedPrefix? checkedBefore,
-        Func<BlockHeader, SparseMerkleTree?>? keptTree, IReadOnlyList<string>? valuesOnDemand)
+        Func<BlockHeader, SparseMerkleTree?>? keptTree, IReadOnlyList<string>? valuesOnDemand, Func<BlockHeader, bool>? keptTreeMatches)
     {
         if (store.TipHeight is not { } tip) return new VerifyReport(0, 0, "", VerifyIssue.InBlock(0, "the ledger holds no blocks"));
         // The world state is loaded and its tree rebuilt on another thread while the blocks are read, decoded and checked: the
         // two read the store only and meet at the end (the last block's state root). Start-up's wall time on two cores.
-        var loading = Task.Run(() => LoadState(store, tip, keptTree, valuesOnDemand));
+        var loading = Task.Run(() => LoadState(store, tip, keptTree, valuesOnDemand, keptTreeMatches));
         var handedOn = false;
         try
         {
@@ -239,10 +242,16 @@ public static class StoreVerifier
     // read the same rows again; the values under valuesOnDemand are not read), else the tree built by hashing every entry on
     // every core (those under valuesOnDemand streamed in chunks and kept as keys only: HashedKeysOnly).
     private static (WorldState State, TrustedState? OnTrust) LoadState(ILedgerStore store, ulong tip, Func<BlockHeader, SparseMerkleTree?>? keptTree,
-        IReadOnlyList<string>? valuesOnDemand)
+        IReadOnlyList<string>? valuesOnDemand, Func<BlockHeader, bool>? keptTreeMatches)
     {
         if (keptTree is not null && store.ReadBlock(tip) is { } stored && BlockHeader.TryDecode(stored.Header, out var header, out _) && header!.Height == tip)
         {
+            if (valuesOnDemand is { Count: > 0 } && keptTreeMatches?.Invoke(header) == false)
+            {
+                // No kept tree for this block (after a crash): the rows are read once, hashed.
+                using var rowsOnly = store.OpenStateSnapshot();
+                return (Loaded(() => HashedKeysOnly(rowsOnly.Read(), valuesOnDemand)), null);
+            }
             SparseMerkleTree? kept = null;
             IReadOnlyList<KeyValuePair<string, byte[]>> rows = [];
             Predicate<string>? withoutValue = valuesOnDemand is { Count: > 0 } prefixes ? key => UnderAny(key, prefixes) : null;

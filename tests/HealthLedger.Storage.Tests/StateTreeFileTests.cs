@@ -267,6 +267,65 @@ public class StateTreeFileTests
         }
     }
 
+    [Fact]
+    public void The_head_alone_says_whether_the_file_is_the_tips_and_a_start_then_reads_the_rows_once()
+    {
+        using var fx = new LedgerFixture();
+        var path = StateTreeFile.PathFor(fx.Path);
+        Assert.False(StateTreeFile.Matches(fx.Path, fx.Net.Tip, out var why));
+        Assert.Null(why); // no file
+        StateTreeFile.Write(fx.Path, fx.Net.Tip, fx.Net.State.Tree);
+        Assert.True(StateTreeFile.Matches(fx.Path, fx.Net.Tip, out why));
+        Assert.Null(why);
+        var before = fx.Net.Tip;
+
+        // The file of an earlier block (a crash after it): refused by its head, as Read refuses it; keptTree is then not asked.
+        string[] onDemand = ["user/"];
+        using (var store = SqliteLedgerStore.Open(fx.Path, create: false))
+        {
+            var next = fx.Net.Append(fx.Net.Tip.Timestamp + 1000, [fx.Net.Register("after-the-file")]);
+            store.Commit(next.Block, next.Execution.Receipts, next.Execution.Changes);
+        }
+        Assert.False(StateTreeFile.Matches(fx.Path, fx.Net.Tip, out why));
+        Assert.Equal($"it is the state after block {before.Height}, not after the last block {fx.Net.Tip.Height}", why);
+        Assert.Null(StateTreeFile.Read(fx.Path, fx.Net.Tip, null, out var readWhy));
+        Assert.Equal(why, readWhy);
+        using (var store = SqliteLedgerStore.Open(fx.Path, create: false))
+        {
+            var asked = 0;
+            var report = StoreVerifier.Verify(store, new DocumentStore(fx.Folder.Combine("documents")), VerifyMode.Quick,
+                keptTree: tip => { asked++; return StateTreeFile.Read(fx.Path, tip, OnEveryCore, out _); },
+                valuesOnDemand: onDemand, keptTreeMatches: tip => StateTreeFile.Matches(fx.Path, tip, out _));
+            Assert.True(report.Ok, report.Issue?.ToString());
+            Assert.Equal(0, asked);
+            Assert.False(report.StateTakenOnTrust);
+            Assert.Equal((fx.Net.State.Root, fx.Net.State.Count), (report.State!.Root, report.State.Count));
+            Assert.Throws<InvalidOperationException>(() => report.State.TryGet("user/user-2-3", out _));
+
+            // The tip's file: asked, and taken.
+            StateTreeFile.Write(fx.Path, fx.Net.Tip, fx.Net.State.Tree);
+            var kept = StoreVerifier.Verify(store, new DocumentStore(fx.Folder.Combine("documents")), VerifyMode.Quick,
+                keptTree: tip => { asked++; return StateTreeFile.Read(fx.Path, tip, OnEveryCore, out _); },
+                valuesOnDemand: onDemand, keptTreeMatches: tip => StateTreeFile.Matches(fx.Path, tip, out _));
+            using var view = kept.StateOnTrust;
+            Assert.True(kept.Ok && kept.StateTakenOnTrust, kept.Issue?.ToString());
+            Assert.Equal(1, asked);
+        }
+
+        // Not of this format, a folder, a FIFO: refused by the head as by Read.
+        File.WriteAllBytes(path, [.. Enumerable.Repeat((byte)7, 500)]);
+        Assert.False(StateTreeFile.Matches(fx.Path, fx.Net.Tip, out why));
+        Assert.Equal("it is not a file of this format", why);
+        File.Delete(path);
+        SpecialFiles.MakeFifo(path);
+        Assert.False(StateTreeFile.Matches(fx.Path, fx.Net.Tip, out why));
+        Assert.Equal(RegularFile.NotOpened, why);
+        File.Delete(path);
+        Directory.CreateDirectory(path);
+        Assert.False(StateTreeFile.Matches(fx.Path, fx.Net.Tip, out why));
+        Assert.Contains("folder", why);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

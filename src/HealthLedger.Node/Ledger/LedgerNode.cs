@@ -348,7 +348,7 @@ public sealed class LedgerNode : IDisposable
         var report = StoreVerifier.Verify(store, documents, VerifyMode.Quick, certificates: CheckCertificate, checkTipRecord: checkTipRecord,
             checkedBefore: CheckedPrefix.Read(location.LedgerPath, out unusableCheckedRecord),
             keptTree: tip => StateTreeFile.Read(location.LedgerPath, tip, static (count, body) => Parallel.For(0, count, body), out unusableTree),
-            valuesOnDemand: OnDemandPrefixes);
+            valuesOnDemand: OnDemandPrefixes, keptTreeMatches: tip => StateTreeFile.Matches(location.LedgerPath, tip, out unusableTree));
         if (report.Issue is { } issue && report.TipProblem)
         {
             var folder = location.DataFolder;
