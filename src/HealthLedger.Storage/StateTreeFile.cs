@@ -76,28 +76,11 @@ public static class StateTreeFile
     public static bool Matches(string ledgerPath, BlockHeader tip, out string? unusable)
     {
         ArgumentNullException.ThrowIfNull(tip);
-        unusable = null;
         var path = PathFor(ledgerPath);
-        if (Directory.Exists(path))
-        {
-            unusable = "it is a folder, not a file (remove it: the node writes the file at its next clean stop)";
-            return false;
-        }
-        if (!File.Exists(path)) return false;
+        if (!Openable(path, out unusable)) return false;
         var head = new byte[HeadLength];
         try
         {
-            var length = RegularFile.Length(path);
-            if (length == 0)
-            {
-                unusable = RegularFile.NotOpened;
-                return false;
-            }
-            if (length < HeadLength + 32 || length > Array.MaxLength)
-            {
-                unusable = "its length is not that of a state tree file";
-                return false;
-            }
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
             file.ReadExactly(head);
         }
@@ -106,18 +89,35 @@ public static class StateTreeFile
             unusable = $"it cannot be read ({e.GetType().Name})";
             return false;
         }
-        if (!head.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+        unusable = FormatProblem(head) ?? StampProblem(head, tip);
+        return unusable is null;
+    }
+
+    // Whether the file may be opened (its length that of a state tree file); unusable says why not (null: there is none).
+    private static bool Openable(string path, out string? unusable)
+    {
+        unusable = null;
+        if (Directory.Exists(path))
         {
-            unusable = "it is not a file of this format";
+            unusable = "it is a folder, not a file (remove it: the node writes the file at its next clean stop)";
             return false;
         }
-        var height = BinaryPrimitives.ReadUInt64LittleEndian(head.AsSpan(Magic.Length));
-        if (height != tip.Height || new Hash256(head.AsSpan(Magic.Length + 8, 32)) != tip.Hash || new Hash256(head.AsSpan(Magic.Length + 40, 32)) != tip.StateRoot)
-        {
-            unusable = $"it is the state after block {height}, not after the last block {tip.Height}";
-            return false;
-        }
-        return true;
+        if (!File.Exists(path)) return false;
+        var length = RegularFile.Length(path);
+        if (length == 0) unusable = RegularFile.NotOpened;
+        else if (length < HeadLength + 32 || length > Array.MaxLength) unusable = "its length is not that of a state tree file";
+        return unusable is null;
+    }
+
+    private static string? FormatProblem(ReadOnlySpan<byte> head) => head[..Magic.Length].SequenceEqual(Magic) ? null : "it is not a file of this format";
+
+    // Null when the head names tip (its height, hash and state root).
+    private static string? StampProblem(ReadOnlySpan<byte> head, BlockHeader tip)
+    {
+        var height = BinaryPrimitives.ReadUInt64LittleEndian(head[Magic.Length..]);
+        return height == tip.Height && new Hash256(head.Slice(Magic.Length + 8, 32)) == tip.Hash && new Hash256(head.Slice(Magic.Length + 40, 32)) == tip.StateRoot
+            ? null
+            : $"it is the state after block {height}, not after the last block {tip.Height}";
     }
 
     /// <summary>
@@ -129,28 +129,11 @@ public static class StateTreeFile
     public static SparseMerkleTree? Read(string ledgerPath, BlockHeader tip, ParallelFor? parallel, out string? unusable)
     {
         ArgumentNullException.ThrowIfNull(tip);
-        unusable = null;
         var path = PathFor(ledgerPath);
-        if (Directory.Exists(path))
-        {
-            unusable = "it is a folder, not a file (remove it: the node writes the file at its next clean stop)";
-            return null;
-        }
-        if (!File.Exists(path)) return null;
+        if (!Openable(path, out unusable)) return null;
         byte[] content;
         try
         {
-            var length = RegularFile.Length(path);
-            if (length == 0)
-            {
-                unusable = RegularFile.NotOpened;
-                return null;
-            }
-            if (length < HeadLength + 32 || length > Array.MaxLength)
-            {
-                unusable = "its length is not that of a state tree file";
-                return null;
-            }
             content = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -158,16 +141,8 @@ public static class StateTreeFile
             unusable = $"it cannot be read ({e.GetType().Name})";
             return null;
         }
-        if (!content.AsSpan(0, Magic.Length).SequenceEqual(Magic))
-        {
-            unusable = "it is not a file of this format";
-            return null;
-        }
-        var at = Magic.Length;
-        var height = BinaryPrimitives.ReadUInt64LittleEndian(content.AsSpan(at));
-        var hash = new Hash256(content.AsSpan(at + 8, 32));
-        var root = new Hash256(content.AsSpan(at + 40, 32));
-        var count = BinaryPrimitives.ReadInt32LittleEndian(content.AsSpan(at + 72));
+        if ((unusable = FormatProblem(content)) is not null) return null;
+        var count = BinaryPrimitives.ReadInt32LittleEndian(content.AsSpan(Magic.Length + 72));
         if (count < 0 || content.LongLength != HeadLength + ((long)count * EntryLength) + 32)
         {
             unusable = "its length does not match its number of entries";
@@ -179,11 +154,7 @@ public static class StateTreeFile
             unusable = "its checksum does not match its content";
             return null;
         }
-        if (height != tip.Height || hash != tip.Hash || root != tip.StateRoot)
-        {
-            unusable = $"it is the state after block {height}, not after the last block {tip.Height}";
-            return null;
-        }
+        if ((unusable = StampProblem(content, tip)) is not null) return null;
         SparseMerkleTree tree;
         try
         {
