@@ -52,6 +52,10 @@ public class CategoryKeyCacheTests
 
     private static string CachePath(TempDirectory folder) => new DataDirectory(folder.Combine("data")).CategoryKeyCachePath;
 
+    // A keyring of the running node's organisation over another cache file (as a start would read it).
+    private static CategoryKeyring Keyring(IServiceProvider services, CategoryKeyCache cache) =>
+        new(services.GetRequiredService<LedgerNode>(), services.GetRequiredService<OrganisationKeys>(), services.GetRequiredService<AccessPolicy>(), TimeProvider.System, cache);
+
     [Fact]
     public async Task A_restart_opens_no_envelope_for_the_keys_kept_in_the_cache_and_reads_the_same_records()
     {
@@ -145,7 +149,7 @@ public class CategoryKeyCacheTests
         var real = running.OpenCategoryKey(patients[0], ConsentCategories.Encounters, 1, organisation.Keys.Encryption)!.ToArray();
         var file = CachePath(folder);
         var scratch = new CategoryKeyCache(Path.Combine(folder.Path, "scratch.sealed"));
-        CategoryKeyring Fresh() => new(services.GetRequiredService<LedgerNode>(), organisation, services.GetRequiredService<AccessPolicy>(), TimeProvider.System, scratch);
+        CategoryKeyring Fresh() => Keyring(services, scratch);
 
         // The file as written: the key comes from it, no agreement.
         File.Copy(file, scratch.Path!, overwrite: true);
@@ -177,7 +181,7 @@ public class CategoryKeyCacheTests
         var services = node.App.Services;
         var organisation = services.GetRequiredService<OrganisationKeys>();
         var scratch = new CategoryKeyCache(Path.Combine(folder.Path, "scratch.sealed"));
-        CategoryKeyring Fresh() => new(services.GetRequiredService<LedgerNode>(), organisation, services.GetRequiredService<AccessPolicy>(), TimeProvider.System, scratch);
+        CategoryKeyring Fresh() => Keyring(services, scratch);
         File.Copy(CachePath(folder), scratch.Path!, overwrite: true);
         var entries = scratch.Load(organisation, out _);
         Assert.True(entries.Count >= 3, $"{entries.Count} keys kept");
