@@ -79,7 +79,11 @@ public sealed record ExpenseState(string Id, string OrganisationId, int Day, str
         if (r.Bool(out var hasInvoice) && hasInvoice && !SealedRecordRef.TryRead(ref r, out invoice)) return null;
         if (!RecordProof.TryRead(ref r, out var proof)) return null;
         RecordProof? reviewProof = null;
-        if (r.Bool(out var reviewed) && reviewed && !RecordProof.TryRead(ref r, out reviewProof)) return null;
+        if (r.Bool(out var reviewed) && reviewed)
+        {
+            if (!RecordProof.TryRead(ref r, out var read)) return null;
+            reviewProof = read;
+        }
         if (!r.End() || !Enum.IsDefined((ExpenseStatus)status)) return null;
         return new ExpenseState(id, org, day, category, department, (long)amount, method, (long)threshold, (ExpenseStatus)status, recordedBy, reviewedBy, invoiceHash,
             record, invoice, proof, reviewProof);

@@ -11,7 +11,7 @@ public sealed record ExpenseResponse(string Id, DateOnly Date, string Category, 
 {
     public static ExpenseResponse From(ExpenseView x) => new(x.Id, x.Date, x.Category, x.Department, x.Amount, x.PaymentMethod, x.Details.Vendor, x.Details.Description,
         x.StatusText, x.Threshold, x.RecordedBy, x.ReviewedBy, x.Invoice is null ? null : x.Details.InvoiceFileName, x.InvoiceSha256?.ToString(), ProofResponse.From(x.Proof),
-        x.ReviewProof is null ? null : ProofResponse.From(x.ReviewProof));
+        x.ReviewProof is { } review ? ProofResponse.From(review) : null);
 }
 
 /// <summary>A department's budget for a month (yyyy-MM) as the API shows it.</summary>

@@ -64,9 +64,10 @@ public sealed class PatientRecordPrintouts(LedgerNode node, PatientService patie
     public FileMatch Match(UserSession actor, string id, int version, Hash256 hash)
     {
         var recorded = Recorded(id, (ulong)version, hash);
-        var visible = recorded is not null && patients.GetPatient(actor, id, ConsentCategories.All, $"file check of a record printout", anyOf: true).IsOk;
+        var visible = recorded is { } && patients.GetPatient(actor, id, ConsentCategories.All, $"file check of a record printout", anyOf: true).IsOk;
         if (!visible) return new FileMatch(hash.ToString(), true, null, null, null, null, null, null, false);
-        return new FileMatch(hash.ToString(), true, id, version, Signer(recorded!.TxId) ?? "?", recorded.Height, DateTimeOffset.FromUnixTimeMilliseconds((long)recorded.Timestamp),
+        var proof = recorded!.Value;
+        return new FileMatch(hash.ToString(), true, id, version, Signer(proof.TxId) ?? "?", proof.Height, DateTimeOffset.FromUnixTimeMilliseconds((long)proof.Timestamp),
             false, true, true, "patient-record");
     }
 
@@ -83,8 +84,7 @@ public sealed class PatientRecordPrintouts(LedgerNode node, PatientService patie
         // The latest recording of a printout of this snapshot (several readers may each have printed their own view).
         var (key, value) = printed[^1];
         var problems = new List<string>();
-        var proof = Proof(value);
-        if (proof is null) return Task.FromResult<ReportCheck?>(new ReportCheck(id, version, "whole patient record", "?", 0, default, "", "", false, ["its recording on the ledger is damaged"], false));
+        if (Proof(value) is not { } proof) return Task.FromResult<ReportCheck?>(new ReportCheck(id, version, "whole patient record", "?", 0, default, "", "", false, ["its recording on the ledger is damaged"], false));
         StoredRecordChecks.StateEntry(node, key, value, problems);
         var signer = Signer(proof.TxId) ?? "?";
         var hash = key[(key.LastIndexOf('/') + 1)..];
