@@ -18,12 +18,41 @@ public sealed class Keystore : IDisposable
 
     private Keystore(SqliteConnection connection) => _connection = connection;
 
-    /// <summary>Opens or creates the keystore (owner-only, with its -wal and -shm files).</summary>
+    /// <summary>
+    /// Opens or creates the keystore (owner-only, with its -wal and -shm files). A file that is there must be a readable SQLite
+    /// keystore: one that is empty, not a regular file (a FIFO, a device, a folder) or damaged is refused, never replaced by a new
+    /// empty keystore (which would lose every login of this node without a word).
+    /// </summary>
+    /// <exception cref="StoreCorruptException">The file is there but empty, not a regular file, or not a readable SQLite file;
+    /// the message names it, what it holds and what to do.</exception>
     public static Keystore Open(string path)
     {
-        OwnerOnly.PrepareDatabaseFile(path);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
-        connection.Open();
+        ArgumentNullException.ThrowIfNull(path);
+        var what = $"{path} (this node's logins: each user's keys, sealed by their password)";
+        if (Path.Exists(path) && RegularFile.Length(path) == 0)
+        {
+            throw new StoreCorruptException($"{what} was not opened: {RegularFile.NotOpened}. Restore it from a backup of the data folder " +
+                "(only on a new node that never had a login: delete it and start again).");
+        }
+        SqliteConnection? connection = null;
+        try
+        {
+            OwnerOnly.PrepareDatabaseFile(path);
+            connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+            connection.Open();
+            Prepare(connection);
+            return new Keystore(connection);
+        }
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            connection?.Dispose();
+            throw new StoreCorruptException($"{what} is not a readable SQLite file: {e.Message} Restore it from a backup of the data folder.");
+        }
+    }
+
+    // The table, made when missing, and the columns added since (the file's own settings: WAL, full fsync).
+    private static void Prepare(SqliteConnection connection)
+    {
         using var command = connection.CreateCommand();
         command.CommandText = """
             PRAGMA journal_mode=WAL;
@@ -46,7 +75,6 @@ public sealed class Keystore : IDisposable
             command.CommandText = "ALTER TABLE user_keys ADD COLUMN version INTEGER NOT NULL DEFAULT 0";
             command.ExecuteNonQuery();
         }
-        return new Keystore(connection);
     }
 
     /// <summary>The associated data that binds a sealed secret to its user.</summary>

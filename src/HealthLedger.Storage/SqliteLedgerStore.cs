@@ -81,6 +81,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     public static SqliteLedgerStore Open(string path, bool create, LedgerStoreOptions? options = null)
     {
         options ??= LedgerStoreOptions.Default;
+        RefuseNotRegular(path);
         if (!create && !File.Exists(path)) throw new FileNotFoundException($"No ledger at {path}.", path);
         OwnerOnly.PrepareDatabaseFile(path);
         var connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString();
@@ -98,6 +99,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     /// <summary>Opens an existing ledger for reading only (verification of a stopped node's data).</summary>
     public static SqliteLedgerStore OpenReadOnly(string path)
     {
+        RefuseNotRegular(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"No ledger at {path}.", path);
         return OpenWith(path, ReadOnlyConnectionString(path), readOnly: true, durable: false, connection => CheckSchema(connection, path));
     }
@@ -111,6 +113,12 @@ public sealed class SqliteLedgerStore : ILedgerStore
             connection.Open();
             prepare(connection);
             var disclosuresPath = PendingDisclosureFile.PathBeside(path);
+            const string GiveUp = "Restore it from a backup; only to give up the disclosures it held (they are then missing from the audit trail), move it aside and start again.";
+            // A file there that is empty or not a regular file (a FIFO, a device, a folder) is not taken for "no disclosures pending".
+            if (System.IO.Path.Exists(disclosuresPath) && RegularFile.Length(disclosuresPath) == 0)
+            {
+                throw new StoreCorruptException($"{disclosuresPath} (the pending disclosures: reads served but not yet on the chain) was not opened: {RegularFile.NotOpened}. {GiveUp}");
+            }
             try
             {
                 if (readOnly)
@@ -122,11 +130,10 @@ public sealed class SqliteLedgerStore : ILedgerStore
                     disclosures = PendingDisclosureFile.Open(disclosuresPath, durable);
                 }
             }
-            catch (SqliteException e)
+            catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
             {
                 // Not the ledger's fault: say which file, and what giving it up costs.
-                throw new StoreCorruptException($"{disclosuresPath} (the pending disclosures: reads served but not yet on the chain) is not a readable SQLite file: {e.Message} " +
-                    $"Restore it from a backup; only to give up the disclosures it held (they are then missing from the audit trail), move it aside and start again.");
+                throw new StoreCorruptException($"{disclosuresPath} (the pending disclosures: reads served but not yet on the chain) is not a readable SQLite file: {e.Message} {GiveUp}");
             }
             if (!readOnly) disclosures!.MoveFrom(connection); // rows an older node left in the ledger's own table
             return new SqliteLedgerStore(path, connection, readOnly, durable) { _disclosures = disclosures };
@@ -910,6 +917,16 @@ public sealed class SqliteLedgerStore : ILedgerStore
     }
 
     private const int SqliteCorrupt = 11, SqliteNotADatabase = 26;
+
+    // Something at the ledger's path that is empty or not a regular file (a folder, a FIFO, a device) is not opened: SQLite
+    // would wait on a FIFO for a writer (a read-only open hung) or fail with a bare I/O error.
+    private static void RefuseNotRegular(string path)
+    {
+        if (System.IO.Path.Exists(path) && RegularFile.Length(path) == 0)
+        {
+            throw new StoreCorruptException($"{path} is not a readable SQLite ledger: {RegularFile.NotOpened}. Restore the data folder from a backup.");
+        }
+    }
 
     // What an unreadable ledger file is told. A damaged file beside a tip record but without its write-ahead log is most likely
     // a node killed while a checkpoint was copying the log into the file, and the log then lost: only that log (or a backup)

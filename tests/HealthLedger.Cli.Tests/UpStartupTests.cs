@@ -50,4 +50,32 @@ public class UpStartupTests
         node.Terminate();
         await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
     }
+
+    // Break-test (2026-12-06, later): a damaged keystore.db (or a FIFO, a folder or an empty file in its place) ended 'up', 'node'
+    // and 'seed' with an unhandled exception and its stack trace, after the ledger's check and the records had been opened.
+    [Theory]
+    [InlineData("damaged")]
+    [InlineData("fifo")]
+    public async Task Up_and_load_refuse_a_keystore_that_does_not_open_in_one_line_naming_it(string kind)
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        var keystore = Path.Combine(data, "keystore.db");
+        foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(keystore + suffix);
+        if (kind == "fifo") SpecialFiles.MakeFifo(keystore);
+        else await File.WriteAllBytesAsync(keystore, Enumerable.Repeat((byte)0xa5, 8192).ToArray(), TestContext.Current.CancellationToken);
+
+        var up = await CliProcess.RunAsync("up", "--data", data, "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}");
+        var load = await CliProcess.RunAsync("load", "--data", data, "--url", "http://127.0.0.1:1", "--count", "1");
+        foreach (var (code, stdout, stderr) in new[] { up, load })
+        {
+            Assert.True(code == 2, stdout + stderr);
+            var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith($"error: {keystore} (this node's logins: each user's keys, sealed by their password) ", line, StringComparison.Ordinal);
+            Assert.Contains("Restore it from a backup of the data folder", line, StringComparison.Ordinal);
+            Assert.DoesNotContain("Unhandled", stdout + stderr, StringComparison.Ordinal);
+        }
+        Assert.DoesNotContain("HealthLedger is running", up.Stdout, StringComparison.Ordinal);
+    }
 }

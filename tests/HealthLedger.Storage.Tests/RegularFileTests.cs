@@ -68,4 +68,80 @@ public class RegularFileTests
         Assert.Equal($"the tip record ledger.tip is damaged ({RegularFile.NotOpened})", damaged.Message);
         Assert.Equal(0, RegularFile.Length(tip)); // still the FIFO: nothing was written
     }
+
+    // Break-it (2026-12-06, later): the three SQLite files are opened by SQLite itself. A FIFO in place of ledger.db made
+    // 'verify' (a read-only open) wait forever and 'up' fail with a bare I/O error; a folder there was taken for "no ledger"
+    // ('up' then tried to make a new network); a damaged, empty or FIFO keystore.db or a folder in place of
+    // ledger.disclosures.db ended the start with an unhandled exception, and an empty one of either was silently replaced by a
+    // new empty file (every login, or every pending disclosure, lost). Each is now refused, naming the file, before SQLite opens it.
+    public static TheoryData<string> NotRegular => ["fifo", "folder", "empty"];
+
+    private static void Replace(string path, string kind)
+    {
+        foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(path + suffix);
+        switch (kind)
+        {
+            case "fifo": SpecialFiles.MakeFifo(path); break;
+            case "folder": Directory.CreateDirectory(path); break;
+            default: File.WriteAllBytes(path, []); break;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(NotRegular))]
+    public async Task A_ledger_file_that_is_not_a_regular_file_with_content_is_refused_by_name_for_writing_and_for_verification(string kind)
+    {
+        using var folder = new TempDirectory();
+        var ledger = folder.Combine(SqliteLedgerStore.FileName);
+        SqliteLedgerStore.Open(ledger, create: true).Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Replace(ledger, kind);
+        var expected = $"{ledger} is not a readable SQLite ledger: {RegularFile.NotOpened}. Restore the data folder from a backup.";
+        Assert.Equal(expected, (await Assert.ThrowsAsync<StoreCorruptException>(() => Bounded(() => SqliteLedgerStore.OpenReadOnly(ledger)))).Message);
+        Assert.Equal(expected, (await Assert.ThrowsAsync<StoreCorruptException>(() => Bounded(() => SqliteLedgerStore.Open(ledger, create: false)))).Message);
+        Assert.Equal(0, RegularFile.Length(ledger)); // left as it was
+    }
+
+    [Theory]
+    [MemberData(nameof(NotRegular))]
+    public async Task A_pending_disclosures_file_that_is_not_a_regular_file_with_content_is_refused_by_name_not_replaced(string kind)
+    {
+        using var folder = new TempDirectory();
+        var ledger = folder.Combine(SqliteLedgerStore.FileName);
+        SqliteLedgerStore.Open(ledger, create: true).Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var disclosures = PendingDisclosureFile.PathBeside(ledger);
+        Replace(disclosures, kind);
+        foreach (var open in new Func<SqliteLedgerStore>[] { () => SqliteLedgerStore.Open(ledger, create: false), () => SqliteLedgerStore.OpenReadOnly(ledger) })
+        {
+            var refused = await Assert.ThrowsAsync<StoreCorruptException>(() => Bounded(open));
+            Assert.StartsWith($"{disclosures} (the pending disclosures: reads served but not yet on the chain) was not opened: {RegularFile.NotOpened}.", refused.Message, StringComparison.Ordinal);
+        }
+        Assert.Equal(0, RegularFile.Length(disclosures));
+    }
+
+    [Theory]
+    [MemberData(nameof(NotRegular))]
+    [InlineData("damaged")]
+    public async Task A_keystore_that_is_not_a_readable_file_is_refused_by_name_never_replaced_by_an_empty_one(string kind)
+    {
+        using var folder = new TempDirectory();
+        var path = folder.Combine(Keystore.FileName);
+        Keystore.Open(path).Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (kind == "damaged")
+        {
+            foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(path + suffix);
+            File.WriteAllBytes(path, Enumerable.Repeat((byte)0xa5, 8192).ToArray());
+        }
+        else
+        {
+            Replace(path, kind);
+        }
+        var refused = await Assert.ThrowsAsync<StoreCorruptException>(() => Bounded(() => Keystore.Open(path)));
+        Assert.StartsWith($"{path} (this node's logins: each user's keys, sealed by their password) ", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(kind == "damaged" ? "is not a readable SQLite file: SQLite Error 26" : $"was not opened: {RegularFile.NotOpened}.", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("Restore it from a backup of the data folder", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(kind == "damaged" ? 8192 : 0, RegularFile.Length(path)); // left as it was
+    }
 }

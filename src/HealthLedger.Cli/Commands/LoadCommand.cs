@@ -76,7 +76,16 @@ internal static class LoadCommand
         var keystorePath = new DataDirectory(Path.GetFullPath(data)).KeystorePath;
         if (!File.Exists(keystorePath)) return CommonOptions.Fail($"no keystore in {data}", json);
         UserKeys? admin;
-        using (var keystore = Keystore.Open(keystorePath))
+        Keystore keys;
+        try
+        {
+            keys = Keystore.Open(keystorePath);
+        }
+        catch (StoreCorruptException e)
+        {
+            return CommonOptions.Fail(e.Message, json);
+        }
+        using (var keystore = keys)
         {
             if (!keystore.UserIds().Contains(adminUser, StringComparer.Ordinal))
             {

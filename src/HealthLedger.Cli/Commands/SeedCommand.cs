@@ -11,6 +11,7 @@ using HealthLedger.Node.Patients;
 using HealthLedger.Node.Pharmacy;
 using HealthLedger.Node.Security;
 using HealthLedger.Node.Staff;
+using HealthLedger.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -195,9 +196,13 @@ internal static class SeedCommand
         {
             app = NodeHost.Build(new NodeOptions { DataDirectory = Path.GetFullPath(data) }, "http://127.0.0.1:0", l => l.SetMinimumLevel(LogLevel.Warning));
         }
-        catch (LedgerIntegrityException e)
+        catch (Exception e) when (e is LedgerIntegrityException or InvalidOperationException or InvalidDataException or StoreCorruptException)
         {
             return CommonOptions.Fail(e.Message);
+        }
+        catch (StoreUnavailableException e)
+        {
+            return CommonOptions.Fail($"the node did not start: {e.Message}");
         }
         await app.StartAsync(ct);
         try

@@ -138,7 +138,7 @@ internal static class UpCommand
             app = NodeHost.Build(fromConfig is null ? options : options with { TimeZone = fromConfig.TimeZone, ClockSkew = fromConfig.ClockSkew, Admission = fromConfig.Admission, MempoolCapacity = fromConfig.MempoolCapacity }, urls,
                 startupProgress: Console.WriteLine);
         }
-        catch (Exception e) when (e is LedgerIntegrityException or InvalidOperationException or InvalidDataException)
+        catch (Exception e) when (e is LedgerIntegrityException or InvalidOperationException or InvalidDataException or StoreCorruptException)
         {
             return CommonOptions.Fail(e.Message);
         }

@@ -52,7 +52,7 @@ public sealed record DataDirectory(string Root)
     {
         get
         {
-            if (File.Exists(LedgerPath)) return true;
+            if (Path.Exists(LedgerPath)) return true; // whatever is there (a folder, a FIFO): opening it says what is wrong
             if (!File.Exists(LedgerTip.PathFor(LedgerPath))) return false;
             try
             {

@@ -187,6 +187,8 @@ public static class NodeHost
             builder.Services.AddOpenApi(o => o.AddHealthLedgerTransformers());
 
             var app = builder.Build();
+            // The keystore opened before the records: a damaged one stops the start at once, in one line (StoreCorruptException).
+            _ = app.Services.GetRequiredService<Keystore>();
             // The check's garbage (its rows, decoded blocks) handed back before the records are opened, not beside them: the
             // start's peak is then the records' load on what the node keeps (docs/benchmarks.md, "The entry heads kept whole").
             HandBackGarbage(node);
