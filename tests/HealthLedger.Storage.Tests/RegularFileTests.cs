@@ -87,14 +87,21 @@ public class RegularFileTests
         }
     }
 
+    // A new ledger in the folder, closed (its path).
+    private static string NewLedger(TempDirectory folder)
+    {
+        var ledger = folder.Combine(SqliteLedgerStore.FileName);
+        SqliteLedgerStore.Open(ledger, create: true).Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        return ledger;
+    }
+
     [Theory]
     [MemberData(nameof(NotRegular))]
     public async Task A_ledger_file_that_is_not_a_regular_file_with_content_is_refused_by_name_for_writing_and_for_verification(string kind)
     {
         using var folder = new TempDirectory();
-        var ledger = folder.Combine(SqliteLedgerStore.FileName);
-        SqliteLedgerStore.Open(ledger, create: true).Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var ledger = NewLedger(folder);
         Replace(ledger, kind);
         var expected = $"{ledger} is not a readable SQLite ledger: {RegularFile.NotOpened}. Restore the data folder from a backup.";
         Assert.Equal(expected, (await Assert.ThrowsAsync<StoreCorruptException>(() => Bounded(() => SqliteLedgerStore.OpenReadOnly(ledger)))).Message);
@@ -107,9 +114,7 @@ public class RegularFileTests
     public async Task A_pending_disclosures_file_that_is_not_a_regular_file_with_content_is_refused_by_name_not_replaced(string kind)
     {
         using var folder = new TempDirectory();
-        var ledger = folder.Combine(SqliteLedgerStore.FileName);
-        SqliteLedgerStore.Open(ledger, create: true).Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var ledger = NewLedger(folder);
         var disclosures = PendingDisclosureFile.PathBeside(ledger);
         Replace(disclosures, kind);
         foreach (var open in new Func<SqliteLedgerStore>[] { () => SqliteLedgerStore.Open(ledger, create: false), () => SqliteLedgerStore.OpenReadOnly(ledger) })
