@@ -40,13 +40,15 @@ public sealed class Keystore : IDisposable
             OwnerOnly.PrepareDatabaseFile(path);
             connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
             connection.Open();
+            SqliteFileProblem.RequireWritable(connection);
             Prepare(connection);
             return new Keystore(connection);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
             connection?.Dispose();
-            throw new StoreCorruptException($"{what} is not a readable SQLite file: {e.Message} Restore it from a backup of the data folder.");
+            throw new StoreCorruptException((e is SqliteException sqlite ? SqliteFileProblem.Access(what, path, sqlite) : null)
+                ?? $"{what} is not a readable SQLite file: {e.Message} Restore it from a backup of the data folder.");
         }
     }
 

@@ -60,6 +60,7 @@ public sealed class PendingDisclosureFile : IDisposable
         try
         {
             connection.Open();
+            SqliteFileProblem.RequireWritable(connection);
             Execute(connection, "PRAGMA journal_mode=WAL;");
             Execute(connection, durable ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
             Execute(connection, "PRAGMA busy_timeout=5000;");

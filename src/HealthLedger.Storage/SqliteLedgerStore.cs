@@ -87,6 +87,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         var connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString();
         return OpenWith(path, connectionString, readOnly: false, options.DurableCommits, connection =>
         {
+            SqliteFileProblem.RequireWritable(connection);
             Execute(connection, "PRAGMA journal_mode=WAL;");
             Execute(connection, options.DurableCommits ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
             Execute(connection, "PRAGMA busy_timeout=5000;");
@@ -132,8 +133,10 @@ public sealed class SqliteLedgerStore : ILedgerStore
             }
             catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
             {
-                // Not the ledger's fault: say which file, and what giving it up costs.
-                throw new StoreCorruptException($"{disclosuresPath} (the pending disclosures: reads served but not yet on the chain) is not a readable SQLite file: {e.Message} {GiveUp}");
+                // Not the ledger's fault: say which file, and what giving it up costs (or that its content is not in question).
+                const string What = "(the pending disclosures: reads served but not yet on the chain)";
+                throw new StoreCorruptException((e is SqliteException sqlite ? SqliteFileProblem.Access($"{disclosuresPath} {What}", disclosuresPath, sqlite) : null)
+                    ?? $"{disclosuresPath} {What} is not a readable SQLite file: {e.Message} {GiveUp}");
             }
             if (!readOnly) disclosures!.MoveFrom(connection); // rows an older node left in the ledger's own table
             return new SqliteLedgerStore(path, connection, readOnly, durable) { _disclosures = disclosures };
@@ -902,21 +905,20 @@ public sealed class SqliteLedgerStore : ILedgerStore
         {
             version = command.ExecuteScalar() as string;
         }
-        catch (SqliteException e) when (e.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase)
-        {
-            throw new StoreCorruptException(Unreadable(path, e));
-        }
-        catch (SqliteException)
+        catch (SqliteException e) when (e.SqliteErrorCode == SqliteFileProblem.Error)
         {
             throw new StoreCorruptException($"{path} is not a HealthLedger ledger (no meta table).");
+        }
+        catch (SqliteException e)
+        {
+            // Damaged, or not readable here: a read-only open of a ledger in WAL mode needs to make ledger.db-shm beside it.
+            throw new StoreCorruptException(Unreadable(path, e));
         }
         if (version != SqliteSchema.Version.ToString(CultureInfo.InvariantCulture))
         {
             throw new StoreCorruptException($"{path} has ledger schema version '{version}'; this build reads version {SqliteSchema.Version}.");
         }
     }
-
-    private const int SqliteCorrupt = 11, SqliteNotADatabase = 26;
 
     // Something at the ledger's path that is empty or not a regular file (a folder, a FIFO, a device) is not opened: SQLite
     // would wait on a FIFO for a writer (a read-only open hung) or fail with a bare I/O error.
@@ -933,8 +935,9 @@ public sealed class SqliteLedgerStore : ILedgerStore
     // can repair it, and accepting the tip cannot, so say so rather than "not a ledger".
     private static string Unreadable(string path, SqliteException e)
     {
+        if (SqliteFileProblem.Access($"{path} (the ledger)", path, e) is { } access) return access;
         var said = $"{path} is not a readable SQLite ledger: {e.Message}";
-        if (e.SqliteErrorCode is not (SqliteCorrupt or SqliteNotADatabase)) return said;
+        if (e.SqliteErrorCode is not (SqliteFileProblem.Corrupt or SqliteFileProblem.NotADatabase)) return said;
         var wal = path + "-wal";
         // Opening the file makes an empty log when there was none, so an empty one counts as missing.
         if (new FileInfo(wal) is { Exists: true, Length: > 0 } || !File.Exists(LedgerTip.PathFor(path))) return $"{said} Restore the data folder from a backup.";

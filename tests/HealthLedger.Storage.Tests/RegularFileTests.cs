@@ -149,4 +149,36 @@ public class RegularFileTests
         Assert.Contains("Restore it from a backup of the data folder", refused.Message, StringComparison.Ordinal);
         Assert.Equal(kind == "damaged" ? 8192 : 0, RegularFile.Length(path)); // left as it was
     }
+
+    // Break-it (2026-12-06, later): a folder in place of a -wal companion was blamed on the main file ("Restore it from a
+    // backup", "move it aside", or for verify "not a HealthLedger ledger (no meta table)"): advice that gives up a sound file.
+    [Fact]
+    public void A_folder_in_place_of_a_write_ahead_log_is_named_as_an_access_problem_not_as_damage_of_the_file()
+    {
+        using var folder = new TempDirectory();
+        var ledger = NewLedger(folder);
+        var keystore = folder.Combine(Keystore.FileName);
+        Keystore.Open(keystore).Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var disclosures = PendingDisclosureFile.PathBeside(ledger);
+        foreach (var (file, open) in new (string, Action)[]
+        {
+            (ledger, () => SqliteLedgerStore.Open(ledger, create: false).Dispose()),
+            (ledger, () => SqliteLedgerStore.OpenReadOnly(ledger).Dispose()),
+            (disclosures, () => SqliteLedgerStore.Open(ledger, create: false).Dispose()),
+            (keystore, () => Keystore.Open(keystore).Dispose()),
+        })
+        {
+            foreach (var suffix in new[] { "-wal", "-shm" }) File.Delete(file + suffix);
+            Directory.CreateDirectory(file + "-wal");
+            var refused = Assert.Throws<StoreCorruptException>(open);
+            Assert.StartsWith(file + " (", refused.Message, StringComparison.Ordinal);
+            Assert.Contains($"cannot be opened (SQLite Error 14: 'unable to open database file'): check that it, the {Path.GetFileName(file)}-wal and " +
+                $"{Path.GetFileName(file)}-shm files beside it", refused.Message, StringComparison.Ordinal);
+            Assert.EndsWith("Its content is not in question: do not restore it for this.", refused.Message, StringComparison.Ordinal);
+            Directory.Delete(file + "-wal");
+            open(); // sound once the folder is gone
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        }
+    }
 }

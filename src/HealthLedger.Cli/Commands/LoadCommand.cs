@@ -74,7 +74,7 @@ internal static class LoadCommand
         if (rate > 0) batchSize = Math.Min(batchSize, Math.Max(1, rate / 10));
         if (CommonOptions.AdminPassword() is not { } password) return CommonOptions.Fail($"set {CommonOptions.PasswordVariable} to the admin's password", json);
         var keystorePath = new DataDirectory(Path.GetFullPath(data)).KeystorePath;
-        if (!File.Exists(keystorePath)) return CommonOptions.Fail($"no keystore in {data}", json);
+        if (!Path.Exists(keystorePath)) return CommonOptions.Fail($"no keystore in {data}", json); // whatever is there, Keystore.Open names
         UserKeys? admin;
         Keystore keys;
         try

@@ -282,6 +282,11 @@ public sealed class LedgerNode : IDisposable
         {
             throw new LedgerIntegrityException($"Another HealthLedger process is using {data.Root} (node.lock is held); stop it first.");
         }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new LedgerIntegrityException($"{data.Root} cannot be written by this user ({Environment.UserName}): the node keeps node.lock and its " +
+                $"files there ({e.Message}). Check the folder's owner and mode; its content is not in question.");
+        }
     }
 
     // A node of a network whose store holds blocks but ends below its tip record (a lost or damaged write-ahead log) recovers the
