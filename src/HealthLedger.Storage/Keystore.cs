@@ -41,6 +41,7 @@ public sealed class Keystore : IDisposable
             connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
             connection.Open();
             SqliteFileProblem.RequireWritable(connection);
+            SqliteFileProblem.RequireOwnTable(connection, what, "user_keys", "a keystore");
             Prepare(connection);
             return new Keystore(connection);
         }

@@ -61,6 +61,7 @@ public sealed class PendingDisclosureFile : IDisposable
         {
             connection.Open();
             SqliteFileProblem.RequireWritable(connection);
+            SqliteFileProblem.RequireOwnTable(connection, $"{path} (the pending disclosures: reads served but not yet on the chain)", "pending_disclosures", "a pending disclosures file");
             Execute(connection, "PRAGMA journal_mode=WAL;");
             Execute(connection, durable ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
             Execute(connection, "PRAGMA busy_timeout=5000;");

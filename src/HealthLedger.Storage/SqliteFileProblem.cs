@@ -60,4 +60,24 @@ public static class SqliteFileProblem
         ArgumentNullException.ThrowIfNull(connection);
         if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1) throw new SqliteException("SQLite Error 8: 'attempt to write a readonly database'.", ReadOnly);
     }
+
+    /// <summary>
+    /// Throws <see cref="StoreCorruptException"/> when the database already holds tables but not <paramref name="table"/>: another
+    /// SQLite file (another node file, or anything else) copied in this one's place. Checked before anything is written to it
+    /// (the journal mode, the schema), so such a file is left exactly as it was.
+    /// </summary>
+    public static void RequireOwnTable(SqliteConnection connection, string what, string table, string kind)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name";
+        var tables = new List<string>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read()) tables.Add(reader.GetString(0));
+        }
+        if (tables.Count == 0 || tables.Contains(table, StringComparer.Ordinal)) return;
+        throw new StoreCorruptException($"{what} is not {kind}: it holds other tables ({string.Join(", ", tables.Take(4))}{(tables.Count > 4 ? ", …" : "")}) " +
+            $"and no '{table}' table; another file was put in its place. Nothing was written to it. Restore it from a backup of the data folder.");
+    }
 }

@@ -88,6 +88,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         return OpenWith(path, connectionString, readOnly: false, options.DurableCommits, connection =>
         {
             SqliteFileProblem.RequireWritable(connection);
+            SqliteFileProblem.RequireOwnTable(connection, path, "meta", "a HealthLedger ledger");
             Execute(connection, "PRAGMA journal_mode=WAL;");
             Execute(connection, options.DurableCommits ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
             Execute(connection, "PRAGMA busy_timeout=5000;");

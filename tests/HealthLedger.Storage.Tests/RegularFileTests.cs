@@ -181,4 +181,45 @@ public class RegularFileTests
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         }
     }
+
+    // Break-it (2026-12-06, later): a valid SQLite file of another kind in a file's place was written into: a ledger copied over
+    // keystore.db started a node nobody could log in to (a user_keys table added to it), a keystore copied over ledger.db had
+    // the whole ledger schema written into it, so the evidence of the mix-up was gone. Each is refused, the file left as it was.
+    [Fact]
+    public void A_sqlite_file_of_another_kind_in_a_files_place_is_refused_and_left_as_it_was()
+    {
+        using var folder = new TempDirectory();
+        var ledger = NewLedger(folder);
+        var keystore = folder.Combine(Keystore.FileName);
+        Keystore.Open(keystore).Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var disclosures = PendingDisclosureFile.PathBeside(ledger);
+        using var other = new TempDirectory();
+        var originals = new[] { ledger, keystore, disclosures }.ToDictionary(f => f, f =>
+        {
+            var copy = other.Combine(Path.GetFileName(f));
+            File.Copy(f, copy);
+            return copy;
+        });
+        foreach (var (place, from, open, kind) in new (string, string, Action, string)[]
+        {
+            (ledger, keystore, () => SqliteLedgerStore.Open(ledger, create: false).Dispose(), "a HealthLedger ledger"),
+            (keystore, ledger, () => Keystore.Open(keystore).Dispose(), "a keystore"),
+            (keystore, disclosures, () => Keystore.Open(keystore).Dispose(), "a keystore"),
+            (disclosures, keystore, () => SqliteLedgerStore.Open(ledger, create: false).Dispose(), "a pending disclosures file"),
+        })
+        {
+            foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(place + suffix);
+            File.Copy(originals[from], place);
+            var bytes = File.ReadAllBytes(place);
+            var refused = Assert.Throws<StoreCorruptException>(open);
+            Assert.StartsWith(place, refused.Message, StringComparison.Ordinal);
+            Assert.Contains($" is not {kind}: it holds other tables (", refused.Message, StringComparison.Ordinal);
+            Assert.Contains("another file was put in its place. Nothing was written to it.", refused.Message, StringComparison.Ordinal);
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Assert.Equal(bytes, File.ReadAllBytes(place));
+            foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(place + suffix);
+            File.Copy(originals[place], place); // back as it was, for the next case
+        }
+    }
 }
