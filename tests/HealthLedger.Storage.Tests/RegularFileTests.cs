@@ -87,6 +87,16 @@ public class RegularFileTests
         }
     }
 
+    // A new ledger (with its pending disclosures file) and keystore in the folder, closed: their paths.
+    private static (string Ledger, string Keystore, string Disclosures) NewNodeFiles(TempDirectory folder)
+    {
+        var ledger = NewLedger(folder);
+        var keystore = folder.Combine(Keystore.FileName);
+        Keystore.Open(keystore).Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        return (ledger, keystore, PendingDisclosureFile.PathBeside(ledger));
+    }
+
     // A new ledger in the folder, closed (its path).
     private static string NewLedger(TempDirectory folder)
     {
@@ -156,11 +166,7 @@ public class RegularFileTests
     public void A_folder_in_place_of_a_write_ahead_log_is_named_as_an_access_problem_not_as_damage_of_the_file()
     {
         using var folder = new TempDirectory();
-        var ledger = NewLedger(folder);
-        var keystore = folder.Combine(Keystore.FileName);
-        Keystore.Open(keystore).Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        var disclosures = PendingDisclosureFile.PathBeside(ledger);
+        var (ledger, keystore, disclosures) = NewNodeFiles(folder);
         foreach (var (file, open) in new (string, Action)[]
         {
             (ledger, () => SqliteLedgerStore.Open(ledger, create: false).Dispose()),
@@ -189,11 +195,7 @@ public class RegularFileTests
     public void A_sqlite_file_of_another_kind_in_a_files_place_is_refused_and_left_as_it_was()
     {
         using var folder = new TempDirectory();
-        var ledger = NewLedger(folder);
-        var keystore = folder.Combine(Keystore.FileName);
-        Keystore.Open(keystore).Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        var disclosures = PendingDisclosureFile.PathBeside(ledger);
+        var (ledger, keystore, disclosures) = NewNodeFiles(folder);
         using var other = new TempDirectory();
         var originals = new[] { ledger, keystore, disclosures }.ToDictionary(f => f, f =>
         {
