@@ -29,7 +29,7 @@ public sealed class Keystore : IDisposable
     {
         ArgumentNullException.ThrowIfNull(path);
         var what = $"{path} (this node's logins: each user's keys, sealed by their password)";
-        if (Path.Exists(path) && RegularFile.Length(path) == 0)
+        if (RegularFile.StandsInTheWay(path))
         {
             throw new StoreCorruptException($"{what} was not opened: {RegularFile.NotOpened}. Restore it from a backup of the data folder " +
                 "(only on a new node that never had a login: delete it and start again).");

@@ -46,6 +46,9 @@ public sealed class PendingDisclosureFile : IDisposable
     /// <summary>The file name beside a data folder's ledger file (<c>ledger.db</c>).</summary>
     public const string FileName = "ledger.disclosures.db";
 
+    /// <summary>How messages name the file at <paramref name="path"/>: its path and what it holds.</summary>
+    public static string Described(string path) => $"{path} (the pending disclosures: reads served but not yet on the chain)";
+
     /// <summary>The pending disclosures' file beside the ledger file <paramref name="ledgerPath"/>.</summary>
     public static string PathBeside(string ledgerPath) =>
         System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(ledgerPath))!, System.IO.Path.GetFileNameWithoutExtension(ledgerPath) + ".disclosures.db");
@@ -61,7 +64,7 @@ public sealed class PendingDisclosureFile : IDisposable
         {
             connection.Open();
             SqliteFileProblem.RequireWritable(connection);
-            SqliteFileProblem.RequireOwnTable(connection, $"{path} (the pending disclosures: reads served but not yet on the chain)", "pending_disclosures", "a pending disclosures file");
+            SqliteFileProblem.RequireOwnTable(connection, Described(path), "pending_disclosures", "a pending disclosures file");
             Execute(connection, "PRAGMA journal_mode=WAL;");
             Execute(connection, durable ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
             Execute(connection, "PRAGMA busy_timeout=5000;");

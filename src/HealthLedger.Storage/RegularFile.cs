@@ -28,6 +28,12 @@ public static class RegularFile
         }
     }
 
+    /// <summary>
+    /// True when something is at <paramref name="path"/> (a file of any kind, a folder, a link) but <see cref="Length"/> gives 0:
+    /// a file that must not be opened, and must not be taken for "no file" either (a new empty one made in its place).
+    /// </summary>
+    public static bool StandsInTheWay(string path) => Path.Exists(path) && Length(path) == 0;
+
     /// <summary>What a start says of a file <see cref="Length"/> gives as 0 though it exists: it is not opened.</summary>
     public const string NotOpened = "it is empty or not a regular file, such as a FIFO or a device";
 }

@@ -38,13 +38,14 @@ public static class SqliteFileProblem
         ArgumentNullException.ThrowIfNull(e);
         var name = Path.GetFileName(path);
         var user = Environment.UserName;
+        var said = e.Message.TrimEnd('.');
         return e.SqliteErrorCode switch
         {
-            ReadOnly => $"{what} cannot be written ({e.Message.TrimEnd('.')}): it, the {name}-wal or {name}-shm file beside it, or its folder is " +
+            ReadOnly => $"{what} cannot be written ({said}): it, the {name}-wal or {name}-shm file beside it, or its folder is " +
                 $"read-only for this user ({user}); check their owner and mode. Its content is not in question: do not restore it for this.",
-            CantOpen => $"{what} cannot be opened ({e.Message.TrimEnd('.')}): check that it, the {name}-wal and {name}-shm files beside it (absent, " +
+            CantOpen => $"{what} cannot be opened ({said}): check that it, the {name}-wal and {name}-shm files beside it (absent, " +
                 $"or regular files) and its folder can be read and written by this user ({user}). Its content is not in question: do not restore it for this.",
-            IoError => $"{what} could not be read or written ({e.Message.TrimEnd('.')}): a {name}-wal or {name}-shm file beside it that is not a " +
+            IoError => $"{what} could not be read or written ({said}): a {name}-wal or {name}-shm file beside it that is not a " +
                 "regular file (a FIFO, a device), or a failing disk, does this; check them before restoring anything.",
             _ => null,
         };

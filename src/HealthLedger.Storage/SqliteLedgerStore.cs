@@ -117,9 +117,9 @@ public sealed class SqliteLedgerStore : ILedgerStore
             var disclosuresPath = PendingDisclosureFile.PathBeside(path);
             const string GiveUp = "Restore it from a backup; only to give up the disclosures it held (they are then missing from the audit trail), move it aside and start again.";
             // A file there that is empty or not a regular file (a FIFO, a device, a folder) is not taken for "no disclosures pending".
-            if (System.IO.Path.Exists(disclosuresPath) && RegularFile.Length(disclosuresPath) == 0)
+            if (RegularFile.StandsInTheWay(disclosuresPath))
             {
-                throw new StoreCorruptException($"{disclosuresPath} (the pending disclosures: reads served but not yet on the chain) was not opened: {RegularFile.NotOpened}. {GiveUp}");
+                throw new StoreCorruptException($"{PendingDisclosureFile.Described(disclosuresPath)} was not opened: {RegularFile.NotOpened}. {GiveUp}");
             }
             try
             {
@@ -135,9 +135,9 @@ public sealed class SqliteLedgerStore : ILedgerStore
             catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
             {
                 // Not the ledger's fault: say which file, and what giving it up costs (or that its content is not in question).
-                const string What = "(the pending disclosures: reads served but not yet on the chain)";
-                throw new StoreCorruptException((e is SqliteException sqlite ? SqliteFileProblem.Access($"{disclosuresPath} {What}", disclosuresPath, sqlite) : null)
-                    ?? $"{disclosuresPath} {What} is not a readable SQLite file: {e.Message} {GiveUp}");
+                var what = PendingDisclosureFile.Described(disclosuresPath);
+                throw new StoreCorruptException((e is SqliteException sqlite ? SqliteFileProblem.Access(what, disclosuresPath, sqlite) : null)
+                    ?? $"{what} is not a readable SQLite file: {e.Message} {GiveUp}");
             }
             if (!readOnly) disclosures!.MoveFrom(connection); // rows an older node left in the ledger's own table
             return new SqliteLedgerStore(path, connection, readOnly, durable) { _disclosures = disclosures };
@@ -925,7 +925,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     // would wait on a FIFO for a writer (a read-only open hung) or fail with a bare I/O error.
     private static void RefuseNotRegular(string path)
     {
-        if (System.IO.Path.Exists(path) && RegularFile.Length(path) == 0)
+        if (RegularFile.StandsInTheWay(path))
         {
             throw new StoreCorruptException($"{path} is not a readable SQLite ledger: {RegularFile.NotOpened}. Restore the data folder from a backup.");
         }
