@@ -16,6 +16,12 @@ internal sealed class NodeProcesses : IAsyncDisposable
     // which would otherwise race the line (its exit code unreadable once disposed, and the line lost).
     private readonly Dictionary<Process, Task> _exitReports = [];
 
+    // The folder of each node started by StartNode, for the line that says how to start it again when it goes down by itself.
+    private readonly Dictionary<Process, (string Name, string Folder)> _nodes = [];
+
+    // The children this object was asked to stop (their exits are expected: no "still run" line).
+    private readonly HashSet<Process> _stopping = [];
+
     /// <summary>The running children, in start order.</summary>
     public IReadOnlyList<(string Name, Process Process)> Running => _running;
 
@@ -33,6 +39,7 @@ internal sealed class NodeProcesses : IAsyncDisposable
         var pidFile = Path.Combine(folder, PidFileName);
         var pid = process.Id.ToString(CultureInfo.InvariantCulture);
         File.WriteAllText(pidFile, pid + "\n");
+        lock (_nodes) _nodes[process] = (name, folder);
         process.EnableRaisingEvents = true;
         process.Exited += (_, _) =>
         {
@@ -81,7 +88,10 @@ internal sealed class NodeProcesses : IAsyncDisposable
         foreach (var (name, process) in _running)
         {
             var report = process.WaitForExitAsync(CancellationToken.None).ContinueWith(_ =>
-                Console.WriteLine($"{name} exited with code {process.ExitCode}"), TaskScheduler.Default);
+            {
+                Console.WriteLine($"{name} exited with code {process.ExitCode}");
+                if (WentDown(process) is { } line) Console.WriteLine(line);
+            }, TaskScheduler.Default);
             lock (_exitReports) _exitReports[process] = report;
             exits.Add(report);
         }
@@ -92,6 +102,7 @@ internal sealed class NodeProcesses : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+            lock (_stopping) _stopping.UnionWith(_running.Select(r => r.Process));
             Console.WriteLine("Stopping the nodes…");
             return 0;
         }
@@ -114,6 +125,7 @@ internal sealed class NodeProcesses : IAsyncDisposable
     // SIGTERM first (the nodes finish their current block and close their stores), SIGKILL after 15 s.
     private async Task StopAll(IReadOnlyList<Process> processes)
     {
+        lock (_stopping) _stopping.UnionWith(processes);
         foreach (var p in processes.Where(p => !p.HasExited))
         {
             if (OperatingSystem.IsWindows()) p.Kill();
@@ -138,7 +150,31 @@ internal sealed class NodeProcesses : IAsyncDisposable
             Task? report;
             lock (_exitReports) _exitReports.Remove(p, out report);
             if (report is not null) await report; // the exit line, printed before the process is disposed
+            lock (_nodes) _nodes.Remove(p);
             p.Dispose();
         }
+    }
+
+    // What an operator needs when a node went down while this command was not stopping it (it failed, or someone killed it):
+    // how many of the nodes started here still run, and the command that starts it again. Null for an expected exit.
+    private string? WentDown(Process process)
+    {
+        lock (_stopping)
+        {
+            if (_stopping.Contains(process)) return null;
+        }
+        string name, folder;
+        int running, started;
+        lock (_nodes)
+        {
+            if (!_nodes.TryGetValue(process, out var node)) return null;
+            (name, folder) = node;
+            started = _nodes.Count;
+            running = _nodes.Keys.Count(p => !p.HasExited);
+        }
+        return running == 0
+            ? $"No node started here is running any more. Start {name} again with: healthledger node --data {folder}"
+            : $"{running} of the {started} nodes started here still run (a network of 3f + 1 voting nodes decides with f of them down; " +
+              $"/healthz on a running node shows its consensus). Once what its lines above say is put right, start {name} again with: healthledger node --data {folder}";
     }
 }
