@@ -74,7 +74,7 @@ public sealed record CheckedPrefix(ulong Height, Hash256 Hash, IReadOnlyList<Sig
         {
             if (RegularFile.Length(path) == 0)
             {
-                unusable = RegularFile.NotOpened;
+                unusable = RegularFile.WhyNotOpened(path);
                 return null;
             }
             lines = File.ReadAllLines(path, Encoding.ASCII);

@@ -31,7 +31,7 @@ public sealed class Keystore : IDisposable
         var what = $"{path} (this node's logins: each user's keys, sealed by their password)";
         if (RegularFile.StandsInTheWay(path))
         {
-            throw new StoreCorruptException($"{what} was not opened: {RegularFile.NotOpened}. Restore it from a backup of the data folder " +
+            throw new StoreCorruptException($"{what} was not opened: {RegularFile.WhyNotOpened(path)}. Restore it from a backup of the data folder " +
                 "(only on a new node that never had a login: delete it and start again).");
         }
         SqliteConnection? connection = null;
@@ -42,6 +42,7 @@ public sealed class Keystore : IDisposable
             connection.Open();
             SqliteFileProblem.RequireWritable(connection);
             SqliteFileProblem.RequireOwnTable(connection, what, "user_keys", "a keystore");
+            OwnerOnly.TightenDatabaseFiles(path);
             Prepare(connection);
             return new Keystore(connection);
         }

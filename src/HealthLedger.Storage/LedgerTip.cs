@@ -32,7 +32,7 @@ public sealed record LedgerTip(ulong Height, Hash256 Hash)
         string text;
         try
         {
-            if (File.Exists(path) && RegularFile.Length(path) == 0) throw new InvalidDataException($"the tip record {Path.GetFileName(path)} is damaged ({RegularFile.NotOpened})");
+            if (File.Exists(path) && RegularFile.Length(path) == 0) throw new InvalidDataException($"the tip record {Path.GetFileName(path)} is damaged ({RegularFile.WhyNotOpened(path)})");
             text = File.ReadAllText(path, Encoding.ASCII);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)

@@ -31,19 +31,24 @@ public static class OwnerOnly
     }
 
     /// <summary>
-    /// Makes sure <paramref name="path"/> exists owner-only before another component (SQLite) opens it: an empty file is created
-    /// with mode 0600 when there is none (SQLite gives its -wal and -shm files the same mode), an existing one is tightened,
-    /// and so are the <c>-wal</c> and <c>-shm</c> files beside it.
+    /// Makes sure <paramref name="path"/> exists before another component (SQLite) opens it: an empty file is created with mode
+    /// 0600 when there is none (SQLite gives its -wal and -shm files the same mode). A file that is there is left as it is until
+    /// the caller has found it to be its own (<see cref="TightenDatabaseFiles"/>): one it refuses is not changed.
     /// </summary>
     public static void PrepareDatabaseFile(string path)
     {
-        if (OperatingSystem.IsWindows()) return;
-        if (!File.Exists(path))
+        if (OperatingSystem.IsWindows() || File.Exists(path)) return;
+        using (new FileStream(path, new FileStreamOptions { Mode = System.IO.FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = FileMode }))
         {
-            using (new FileStream(path, new FileStreamOptions { Mode = System.IO.FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = FileMode }))
-            {
-            }
         }
+    }
+
+    /// <summary>
+    /// Tightens a SQLite file the caller opened and found to be its own, and the <c>-wal</c> and <c>-shm</c> files beside it, to
+    /// 0600 (a file made before data folders were owner-only, or copied in with a wider mode).
+    /// </summary>
+    public static void TightenDatabaseFiles(string path)
+    {
         foreach (var file in new[] { path, path + "-wal", path + "-shm" })
         {
             if (File.Exists(file)) Tighten(file, FileMode);

@@ -65,6 +65,7 @@ public sealed class PendingDisclosureFile : IDisposable
             connection.Open();
             SqliteFileProblem.RequireWritable(connection);
             SqliteFileProblem.RequireOwnTable(connection, Described(path), "pending_disclosures", "a pending disclosures file");
+            OwnerOnly.TightenDatabaseFiles(path);
             Execute(connection, "PRAGMA journal_mode=WAL;");
             Execute(connection, durable ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
             Execute(connection, "PRAGMA busy_timeout=5000;");

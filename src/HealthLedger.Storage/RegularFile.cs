@@ -34,6 +34,38 @@ public static class RegularFile
     /// </summary>
     public static bool StandsInTheWay(string path) => Path.Exists(path) && Length(path) == 0;
 
-    /// <summary>What a start says of a file <see cref="Length"/> gives as 0 though it exists: it is not opened.</summary>
+    /// <summary>What a start says of a file <see cref="Length"/> gives as 0 though it exists, when nothing more precise is known: it is not opened.</summary>
     public const string NotOpened = "it is empty or not a regular file, such as a FIFO or a device";
+
+    /// <summary>
+    /// Why the file at <paramref name="path"/>, which <see cref="Length"/> gives as 0, is not opened, as a clause for a message
+    /// ("… was not opened: {clause}."): a symbolic link whose target is missing (named) or that loops, a folder, nothing at all,
+    /// else <see cref="NotOpened"/> (an empty file, a FIFO or a device, which .NET does not tell apart).
+    /// </summary>
+    public static string WhyNotOpened(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        try
+        {
+            var info = new FileInfo(path);
+            if (info.LinkTarget is { } link)
+            {
+                var target = info.ResolveLinkTarget(returnFinalTarget: true);
+                if (target is not null && Directory.Exists(target.FullName)) return $"it is a symbolic link to a folder ({link}), not a file";
+                if (target is null || !target.Exists) return $"it is a symbolic link to {link}, which is not there";
+                return NotOpened;
+            }
+            if (Directory.Exists(path)) return "it is a folder, not a file";
+            if (!Path.Exists(path)) return "there is no such file";
+        }
+        catch (IOException)
+        {
+            return "it is a symbolic link that loops or goes too deep";
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or ArgumentException)
+        {
+            return NotOpened;
+        }
+        return NotOpened;
+    }
 }

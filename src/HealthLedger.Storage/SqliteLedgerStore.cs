@@ -89,6 +89,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         {
             SqliteFileProblem.RequireWritable(connection);
             SqliteFileProblem.RequireOwnTable(connection, path, "meta", "a HealthLedger ledger");
+            OwnerOnly.TightenDatabaseFiles(path);
             Execute(connection, "PRAGMA journal_mode=WAL;");
             Execute(connection, options.DurableCommits ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
             Execute(connection, "PRAGMA busy_timeout=5000;");
@@ -119,7 +120,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
             // A file there that is empty or not a regular file (a FIFO, a device, a folder) is not taken for "no disclosures pending".
             if (RegularFile.StandsInTheWay(disclosuresPath))
             {
-                throw new StoreCorruptException($"{PendingDisclosureFile.Described(disclosuresPath)} was not opened: {RegularFile.NotOpened}. {GiveUp}");
+                throw new StoreCorruptException($"{PendingDisclosureFile.Described(disclosuresPath)} was not opened: {RegularFile.WhyNotOpened(disclosuresPath)}. {GiveUp}");
             }
             try
             {
@@ -927,7 +928,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     {
         if (RegularFile.StandsInTheWay(path))
         {
-            throw new StoreCorruptException($"{path} is not a readable SQLite ledger: {RegularFile.NotOpened}. Restore the data folder from a backup.");
+            throw new StoreCorruptException($"{path} is not a readable SQLite ledger: {RegularFile.WhyNotOpened(path)}. Restore the data folder from a backup.");
         }
     }
 

@@ -104,7 +104,7 @@ public static class StateTreeFile
         }
         if (!File.Exists(path)) return false;
         var length = RegularFile.Length(path);
-        if (length == 0) unusable = RegularFile.NotOpened;
+        if (length == 0) unusable = RegularFile.WhyNotOpened(path);
         else if (length < HeadLength + 32 || length > Array.MaxLength) unusable = "its length is not that of a state tree file";
         return unusable is null;
     }

@@ -41,6 +41,15 @@ public class RegularFileTests
         Assert.Equal(0, RegularFile.Length(Link("broken", folder.Combine("nothing"))));
         Assert.Equal(0, RegularFile.Length(sub));
         Assert.Equal(0, RegularFile.Length(folder.Combine("missing")));
+
+        // Break-it (2026-12-06, fifth session): a broken link was described as "empty or not a regular file". Each case that
+        // can be told apart is named; an empty file, a FIFO and a device cannot be (.NET gives no file type).
+        Assert.Equal($"it is a symbolic link to {folder.Combine("nothing")}, which is not there", RegularFile.WhyNotOpened(folder.Combine("broken")));
+        Assert.Equal($"it is a symbolic link to a folder ({sub}), not a file", RegularFile.WhyNotOpened(folder.Combine("to-folder")));
+        Assert.Equal("it is a folder, not a file", RegularFile.WhyNotOpened(sub));
+        Assert.Equal("there is no such file", RegularFile.WhyNotOpened(folder.Combine("missing")));
+        Assert.StartsWith("it is a symbolic link that loops", RegularFile.WhyNotOpened(Link("loop-a", Link("loop-b", folder.Combine("loop-a")))), StringComparison.Ordinal);
+        foreach (var path in new[] { empty, fifo, folder.Combine("to-fifo"), folder.Combine("to-device") }) Assert.Equal(RegularFile.NotOpened, RegularFile.WhyNotOpened(path));
     }
 
     [Fact]
@@ -74,7 +83,15 @@ public class RegularFileTests
     // ('up' then tried to make a new network); a damaged, empty or FIFO keystore.db or a folder in place of
     // ledger.disclosures.db ended the start with an unhandled exception, and an empty one of either was silently replaced by a
     // new empty file (every login, or every pending disclosure, lost). Each is now refused, naming the file, before SQLite opens it.
-    public static TheoryData<string> NotRegular => ["fifo", "folder", "empty"];
+    public static TheoryData<string> NotRegular => ["fifo", "folder", "empty", "broken-link"];
+
+    // What a refusal says of a file replaced by Replace(path, kind).
+    private static string Why(string path, string kind) => kind switch
+    {
+        "folder" => "it is a folder, not a file",
+        "broken-link" => $"it is a symbolic link to {path}.gone, which is not there",
+        _ => RegularFile.NotOpened,
+    };
 
     private static void Replace(string path, string kind)
     {
@@ -83,6 +100,7 @@ public class RegularFileTests
         {
             case "fifo": SpecialFiles.MakeFifo(path); break;
             case "folder": Directory.CreateDirectory(path); break;
+            case "broken-link": File.CreateSymbolicLink(path, path + ".gone"); break;
             default: File.WriteAllBytes(path, []); break;
         }
     }
@@ -113,10 +131,11 @@ public class RegularFileTests
         using var folder = new TempDirectory();
         var ledger = NewLedger(folder);
         Replace(ledger, kind);
-        var expected = $"{ledger} is not a readable SQLite ledger: {RegularFile.NotOpened}. Restore the data folder from a backup.";
+        var expected = $"{ledger} is not a readable SQLite ledger: {Why(ledger, kind)}. Restore the data folder from a backup.";
         Assert.Equal(expected, (await Assert.ThrowsAsync<StoreCorruptException>(() => Bounded(() => SqliteLedgerStore.OpenReadOnly(ledger)))).Message);
         Assert.Equal(expected, (await Assert.ThrowsAsync<StoreCorruptException>(() => Bounded(() => SqliteLedgerStore.Open(ledger, create: false)))).Message);
         Assert.Equal(0, RegularFile.Length(ledger)); // left as it was
+        Assert.False(Path.Exists(ledger + ".gone")); // a broken link's target was not made
     }
 
     [Theory]
@@ -130,9 +149,10 @@ public class RegularFileTests
         foreach (var open in new Func<SqliteLedgerStore>[] { () => SqliteLedgerStore.Open(ledger, create: false), () => SqliteLedgerStore.OpenReadOnly(ledger) })
         {
             var refused = await Assert.ThrowsAsync<StoreCorruptException>(() => Bounded(open));
-            Assert.StartsWith($"{disclosures} (the pending disclosures: reads served but not yet on the chain) was not opened: {RegularFile.NotOpened}.", refused.Message, StringComparison.Ordinal);
+            Assert.StartsWith($"{disclosures} (the pending disclosures: reads served but not yet on the chain) was not opened: {Why(disclosures, kind)}.", refused.Message, StringComparison.Ordinal);
         }
         Assert.Equal(0, RegularFile.Length(disclosures));
+        Assert.False(Path.Exists(disclosures + ".gone"));
     }
 
     [Theory]
@@ -155,9 +175,10 @@ public class RegularFileTests
         }
         var refused = await Assert.ThrowsAsync<StoreCorruptException>(() => Bounded(() => Keystore.Open(path)));
         Assert.StartsWith($"{path} (this node's logins: each user's keys, sealed by their password) ", refused.Message, StringComparison.Ordinal);
-        Assert.Contains(kind == "damaged" ? "is not a readable SQLite file: SQLite Error 26" : $"was not opened: {RegularFile.NotOpened}.", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(kind == "damaged" ? "is not a readable SQLite file: SQLite Error 26" : $"was not opened: {Why(path, kind)}.", refused.Message, StringComparison.Ordinal);
         Assert.Contains("Restore it from a backup of the data folder", refused.Message, StringComparison.Ordinal);
         Assert.Equal(kind == "damaged" ? 8192 : 0, RegularFile.Length(path)); // left as it was
+        Assert.False(Path.Exists(path + ".gone"));
     }
 
     // Break-it (2026-12-06, later): a folder in place of a -wal companion was blamed on the main file ("Restore it from a
@@ -190,7 +211,8 @@ public class RegularFileTests
 
     // Break-it (2026-12-06, later): a valid SQLite file of another kind in a file's place was written into: a ledger copied over
     // keystore.db started a node nobody could log in to (a user_keys table added to it), a keystore copied over ledger.db had
-    // the whole ledger schema written into it, so the evidence of the mix-up was gone. Each is refused, the file left as it was.
+    // the whole ledger schema written into it, so the evidence of the mix-up was gone. Each is refused, the file left as it was
+    // (its mode too: a refused file was still tightened to 0600).
     [Fact]
     public void A_sqlite_file_of_another_kind_in_a_files_place_is_refused_and_left_as_it_was()
     {
@@ -213,6 +235,8 @@ public class RegularFileTests
         {
             foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(place + suffix);
             File.Copy(originals[from], place);
+            const UnixFileMode Loose = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(place, Loose);
             var bytes = File.ReadAllBytes(place);
             var refused = Assert.Throws<StoreCorruptException>(open);
             Assert.StartsWith(place, refused.Message, StringComparison.Ordinal);
@@ -220,6 +244,7 @@ public class RegularFileTests
             Assert.Contains("another file was put in its place. Nothing was written to it.", refused.Message, StringComparison.Ordinal);
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Assert.Equal(bytes, File.ReadAllBytes(place));
+            if (!OperatingSystem.IsWindows()) Assert.Equal(Loose, File.GetUnixFileMode(place));
             foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(place + suffix);
             File.Copy(originals[place], place); // back as it was, for the next case
         }

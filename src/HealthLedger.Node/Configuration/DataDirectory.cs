@@ -79,7 +79,7 @@ public sealed record DataDirectory(string Root)
     public static byte[] ReadSecret(string path, int length)
     {
         if (!File.Exists(path)) throw new InvalidDataException($"Key file {path} is missing.");
-        if (RegularFile.Length(path) == 0) throw new InvalidDataException($"Key file {path} is not a key: {RegularFile.NotOpened}.");
+        if (RegularFile.Length(path) == 0) throw new InvalidDataException($"Key file {path} is not a key: {RegularFile.WhyNotOpened(path)}.");
         var text = File.ReadAllText(path).Trim();
         try
         {

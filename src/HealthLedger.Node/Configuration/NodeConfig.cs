@@ -67,7 +67,7 @@ public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? Tim
     {
         var path = Path.Combine(data.Root, FileName);
         if (!File.Exists(path)) return null;
-        if (RegularFile.Length(path) == 0) throw new InvalidDataException($"{path} is not a node configuration: {RegularFile.NotOpened}.");
+        if (RegularFile.Length(path) == 0) throw new InvalidDataException($"{path} is not a node configuration: {RegularFile.WhyNotOpened(path)}.");
         try
         {
             var config = JsonSerializer.Deserialize<NodeConfig>(File.ReadAllText(path), Json) is { Urls.Length: > 0 } read
