@@ -90,6 +90,22 @@ public sealed record BenchConfig
     /// </summary>
     public double TargetWarmupSeconds { get; init; } = 20;
 
+    /// <summary>
+    /// After <see cref="TargetWarmupSeconds"/>, the warm-up goes on in slices of <see cref="WarmupSliceSeconds"/> while the
+    /// target's processes are still compiling (Linux: the runtime's tiered-compilation thread took more than
+    /// <see cref="SettledJitShare"/> of their CPU in the last slice), up to this many seconds of warm-up in all. Four nodes on
+    /// two cores each compile the same hot path at tier 1 on a quarter of the machine: the consortium spent 32% of its CPU in
+    /// the JIT 5 s into its first round after 20 s of warm-up, none 75 s in (docs/benchmarks.md, "The JIT still compiling in a
+    /// network's first round"). At most <see cref="TargetWarmupSeconds"/> leaves the check out (a fixed warm-up). Default 180.
+    /// </summary>
+    public double TargetWarmupMaxSeconds { get; init; } = 180;
+
+    /// <summary>The slice of the warm-up after which the JIT's share is checked, in seconds.</summary>
+    public const double WarmupSliceSeconds = 5;
+
+    /// <summary>The JIT's share of the target's CPU in a slice below which its warm-up has settled (2%).</summary>
+    public const double SettledJitShare = 0.02;
+
     /// <summary>Operations in flight during <see cref="TargetWarmupSeconds"/>.</summary>
     public int TargetWarmupInFlight =>
         Rounds?.Where(r => r is { Control: RateControl.FixedLoad }).Select(r => r.InFlight).DefaultIfEmpty(32).Max() ?? 32;
@@ -107,6 +123,7 @@ public sealed record BenchConfig
         Patients = 2,
         Passes = 1,
         TargetWarmupSeconds = 0,
+        TargetWarmupMaxSeconds = 0,
         RawTransactions = 1_000,
         Rounds =
         [
@@ -259,6 +276,7 @@ public sealed record BenchConfig
             ?? OutOfRange("consortiumOrganisations", ConsortiumOrganisations, 1, MaxConsortiumOrganisations)
             ?? OutOfRange("rawTransactions", RawTransactions, 0, MaxRawTransactions) ?? OutOfRange("rawBatch", RawBatch, 1, MaxRawBatch)
             ?? OutOfRange("targetWarmupSeconds", TargetWarmupSeconds, 0, MaxSeconds, zero: true)
+            ?? OutOfRange("targetWarmupMaxSeconds", TargetWarmupMaxSeconds, 0, MaxSeconds, zero: true)
             ?? (NodeData is { } folder && !Directory.Exists(folder) ? $"nodeData: {folder} is not a folder" : null);
     }
 

@@ -17,7 +17,18 @@ public sealed record BenchResults(DateTimeOffset StartedAt, string Command, stri
 {
     /// <summary>Where the run was interrupted (Ctrl+C), e.g. <c>pass 1, node, round fixed-load-128</c>; null when it ran to its end.</summary>
     public string? Interrupted { get; init; }
+
+    /// <summary>Each target's warm-up before its first round, per pass (<see cref="BenchConfig.TargetWarmupSeconds"/>).</summary>
+    public List<WarmUpMetrics> WarmUps { get; init; } = [];
 }
+
+/// <summary>A target's warm-up in one pass.</summary>
+/// <param name="Target">The target's name.</param>
+/// <param name="Pass">The pass, from 1.</param>
+/// <param name="Seconds">How long the warm-up ran, in seconds.</param>
+/// <param name="LastJitShare">The JIT's share of the target's CPU in the warm-up's last slice (0 to 1); null when not measured (a fixed warm-up, or no /proc).</param>
+/// <param name="Settled">True when the warm-up ended because the JIT's share fell below <see cref="BenchConfig.SettledJitShare"/>; false when it reached <see cref="BenchConfig.TargetWarmupMaxSeconds"/> first or was fixed.</param>
+public sealed record WarmUpMetrics(string Target, int Pass, double Seconds, double? LastJitShare, bool Settled);
 
 /// <summary>The data folders a target's HealthLedger nodes left in one pass (kept with <c>--keep-data</c>).</summary>
 public sealed record TargetData(string Target, int Pass, IReadOnlyList<string> Folders);
@@ -125,8 +136,10 @@ public static class BenchRun
                         if (config.TargetWarmupSeconds > 0)
                         {
                             at($"pass {pass}, {name}, warm-up");
-                            Say(FormattableString.Invariant($"warm-up: {config.TargetWarmupSeconds:0.#} s at {config.TargetWarmupInFlight} in flight (not measured)"));
-                            await runner.WarmUpAsync(config.TargetWarmupInFlight, config.TargetWarmupSeconds, what => Say($"warm-up: {what}"), ct);
+                            var settles = config.TargetWarmupMaxSeconds > config.TargetWarmupSeconds && TieredCompilationCpu.Available;
+                            Say(FormattableString.Invariant($"warm-up: {config.TargetWarmupSeconds:0.#} s at {config.TargetWarmupInFlight} in flight (not measured)") +
+                                (settles ? FormattableString.Invariant($", then until the JIT has settled (at most {config.TargetWarmupMaxSeconds:0.#} s in all)") : ""));
+                            results.WarmUps.Add(await WarmUpAsync(runner, target, name, pass, config, settles, Say, ct));
                         }
                         foreach (var round in config.Rounds)
                         {
@@ -166,6 +179,35 @@ public static class BenchRun
     }
 
     // An environment's failure (a port, a file, a refused call) in its own words; anything else with its type, which says more.
+    // The target's warm-up: the fixed part, then (when settles) slices while its processes' tiered-compilation thread still took
+    // more than SettledJitShare of their CPU, up to TargetWarmupMaxSeconds in all.
+    private static async Task<WarmUpMetrics> WarmUpAsync(Runner runner, ITarget target, string name, int pass, BenchConfig config, bool settles,
+        Action<string> say, CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var pids = target.Processes.Values.ToList();
+        var jitBefore = TieredCompilationCpu.Seconds(pids);
+        var cpuBefore = pids.Sum(ProcessSampler.CpuSeconds);
+        await runner.WarmUpAsync(config.TargetWarmupInFlight, config.TargetWarmupSeconds, what => say($"warm-up: {what}"), ct);
+        if (!settles) return new WarmUpMetrics(name, pass, Math.Round(clock.Elapsed.TotalSeconds, 1), null, false);
+        while (true)
+        {
+            var (jit, cpu) = (TieredCompilationCpu.Seconds(pids), pids.Sum(ProcessSampler.CpuSeconds));
+            var share = cpu - cpuBefore > 0 ? Math.Clamp((jit - jitBefore) / (cpu - cpuBefore), 0, 1) : 0;
+            (jitBefore, cpuBefore) = (jit, cpu);
+            var elapsed = clock.Elapsed.TotalSeconds;
+            if (share < BenchConfig.SettledJitShare || elapsed + BenchConfig.WarmupSliceSeconds > config.TargetWarmupMaxSeconds)
+            {
+                var settled = share < BenchConfig.SettledJitShare;
+                say(FormattableString.Invariant($"warm-up: {elapsed:0} s; the JIT took {share:0%} of the target's CPU in the last part") +
+                    (settled ? ": settled" : FormattableString.Invariant($": not settled, but the warm-up's {config.TargetWarmupMaxSeconds:0.#} s are up")));
+                return new WarmUpMetrics(name, pass, Math.Round(elapsed, 1), Math.Round(share, 3), settled);
+            }
+            say(FormattableString.Invariant($"warm-up: {elapsed:0} s; the JIT took {share:0%} of the target's CPU in the last part: going on"));
+            await runner.WarmUpAsync(config.TargetWarmupInFlight, BenchConfig.WarmupSliceSeconds, what => say($"warm-up: {what}"), ct);
+        }
+    }
+
     private static string Describe(Exception e) => e is InvalidOperationException or TimeoutException or IOException or UnauthorizedAccessException or HttpRequestException
         ? e.Message : $"{e.GetType().Name}: {e.Message}";
 

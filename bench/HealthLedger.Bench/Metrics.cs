@@ -149,7 +149,7 @@ public sealed class ProcessSampler : IAsyncDisposable
     }
 
     // utime + stime of the process and its direct children (PostgreSQL's backends), in seconds (USER_HZ = 100).
-    private static double CpuSeconds(int pid) => Tree(pid).Sum(p => Stat(p) is { Length: > 16 } s ? (double.Parse(s[13], System.Globalization.CultureInfo.InvariantCulture) + double.Parse(s[14], System.Globalization.CultureInfo.InvariantCulture)) / 100 : 0);
+    internal static double CpuSeconds(int pid) => Tree(pid).Sum(p => Stat(p) is { Length: > 16 } s ? (double.Parse(s[13], System.Globalization.CultureInfo.InvariantCulture) + double.Parse(s[14], System.Globalization.CultureInfo.InvariantCulture)) / 100 : 0);
 
     private static double RssMb(int pid) => Tree(pid).Sum(p =>
     {
@@ -169,5 +169,42 @@ public sealed class ProcessSampler : IAsyncDisposable
         if (!_stop.IsCancellationRequested) await _stop.CancelAsync();
         await _loop;
         _stop.Dispose();
+    }
+}
+
+/// <summary>
+/// CPU time of the .NET runtime's tiered-compilation thread in processes, from /proc (Linux): the runtime names its background
+/// JIT worker ".NET Tiered Compilation Worker", which the kernel keeps as <c>.NET Tiered Com</c> (15 characters).
+/// </summary>
+public static class TieredCompilationCpu
+{
+    private const string ThreadName = ".NET Tiered Com";
+
+    /// <summary>True where threads can be read by name (/proc).</summary>
+    public static bool Available => Directory.Exists("/proc/self/task");
+
+    /// <summary>The JIT thread's CPU seconds (user + system) summed over <paramref name="pids"/>; a process gone counts 0.</summary>
+    public static double Seconds(IEnumerable<int> pids)
+    {
+        ArgumentNullException.ThrowIfNull(pids);
+        var total = 0.0;
+        foreach (var pid in pids)
+        {
+            try
+            {
+                foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+                {
+                    if (File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') != ThreadName) continue;
+                    var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    total += (double.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + double.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / 100;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+            {
+                // the process or thread ended while it was read
+            }
+        }
+        return total;
     }
 }

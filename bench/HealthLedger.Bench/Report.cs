@@ -49,7 +49,12 @@ public static class Report
         s.AppendLine(Inv, $"- machine: {r.Machine}");
         s.AppendLine(Inv, $"- targets {string.Join(", ", r.Config.Targets)}; {r.Config.Passes} pass(es), targets alternating; {r.Config.Patients} patients; documents {r.Config.DocumentBytes} bytes; cluster of {r.Config.ClusterNodes} nodes; consortium of {r.Config.ConsortiumOrganisations} hospitals, one node each");
         s.AppendLine(r.Config.TargetWarmupSeconds > 0
-            ? string.Create(Inv, $"- each target warmed up for {r.Config.TargetWarmupSeconds:0.#} s at {r.Config.TargetWarmupInFlight} operations in flight after its setup, before its first round (not measured); each round then has its own warm-up")
+            ? string.Create(Inv, $"- each target warmed up for {r.Config.TargetWarmupSeconds:0.#} s at {r.Config.TargetWarmupInFlight} operations in flight after its setup, before its first round (not measured)") +
+              (r.WarmUps.Any(w => w.LastJitShare is not null)
+                  ? string.Create(Inv, $", then in {BenchConfig.WarmupSliceSeconds:0} s parts until the JIT took under {BenchConfig.SettledJitShare:0%} of its processes' CPU (at most {r.Config.TargetWarmupMaxSeconds:0.#} s in all): ") +
+                    string.Join("; ", r.WarmUps.Select(w => string.Create(Inv, $"pass {w.Pass}, {w.Target} {w.Seconds:0} s") + (w.LastJitShare is { } share
+                        ? string.Create(Inv, $" (JIT {share:0%}{(w.Settled ? "" : ", not settled")})") : "")))
+                  : "") + "; each round then has its own warm-up"
             : "- no target warm-up (targetWarmupSeconds 0): a target's first round starts on a freshly started process");
         var mix = r.Config.Mix;
         s.AppendLine(Inv, $"- operation mix (weights): register patient {mix.RegisterPatient}, encounter {mix.Encounter}, charge {mix.Charge}, payment {mix.Payment}, lab report with file {mix.LabReport}, grant/revoke {mix.GrantRevoke}, read (disclosure-audited) {mix.Read}, lab order (order → specimen → receipt → results → validation) {mix.LabOrder}, prescribe → dispense {mix.Dispense}");

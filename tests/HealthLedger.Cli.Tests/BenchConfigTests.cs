@@ -20,7 +20,7 @@ public class BenchConfigTests
     public void A_null_where_a_value_is_needed_is_one_line_naming_where(string json, string problem) => AssertProblem(json, problem);
 
     [Theory]
-    [InlineData("""{"pases":1}""", "pases: unknown key (known: targets, rounds, mix, patients, documentBytes, nodeData, clusterNodes, consortiumOrganisations, rawTransactions, rawBatch, passes, targetWarmupSeconds)")]
+    [InlineData("""{"pases":1}""", "pases: unknown key (known: targets, rounds, mix, patients, documentBytes, nodeData, clusterNodes, consortiumOrganisations, rawTransactions, rawBatch, passes, targetWarmupSeconds, targetWarmupMaxSeconds)")]
     [InlineData("""{"round":[{"name":"a"}]}""", "round: unknown key (known: targets, rounds, mix,")]
     [InlineData("""{"mix":{"encountr":3}}""", "mix.encountr: unknown key (known: registerPatient, encounter, charge,")]
     [InlineData("""{"rounds":[{"name":"a","durationSecs":5}]}""", "rounds[0].durationSecs: unknown key (known: name, control, tps, inFlight, stepFactor, stepSeconds, warmupSeconds, durationSeconds)")]
@@ -59,6 +59,7 @@ public class BenchConfigTests
     [InlineData("""{"rawBatch":100000}""", "rawBatch: 100000 is out of range (1 to 10,000)")]
     [InlineData("""{"targetWarmupSeconds":-1}""", "targetWarmupSeconds: -1 is out of range (from 0, at most 86,400)")]
     [InlineData("""{"targetWarmupSeconds":86401}""", "targetWarmupSeconds: 86401 is out of range (from 0, at most 86,400)")]
+    [InlineData("""{"targetWarmupMaxSeconds":-5}""", "targetWarmupMaxSeconds: -5 is out of range (from 0, at most 86,400)")]
     public void Every_number_has_an_upper_bound(string json, string problem) => AssertProblem(json, problem);
 
     [Fact]
@@ -70,6 +71,7 @@ public class BenchConfigTests
         Assert.Equal(32, BenchConfig.Read("""{"rounds":[{"name":"a","control":"fixed-rate"}]}""").Config!.TargetWarmupInFlight);
         Assert.Equal((20.0, 128), (new BenchConfig().TargetWarmupSeconds, new BenchConfig().TargetWarmupInFlight));
         Assert.Equal(0, BenchConfig.Quick.TargetWarmupSeconds); // CI's quick pass measures correctness, not speed
+        Assert.Equal((180.0, 0.0), (new BenchConfig().TargetWarmupMaxSeconds, BenchConfig.Quick.TargetWarmupMaxSeconds));
     }
 
     [Fact]

@@ -138,6 +138,46 @@ public class BenchRunTests
         }
     }
 
+    // The runtime's JIT worker thread, which the bench's warm-up watches, is there by the name it looks for (a runtime that
+    // renamed it would make every warm-up "settled" at once).
+    [Fact]
+    public void The_tiered_compilation_thread_is_found_by_name_and_its_cpu_read()
+    {
+        var names = Directory.EnumerateDirectories("/proc/self/task").Select(t => File.ReadAllText(Path.Combine(t, "comm")).TrimEnd('\n')).ToList();
+        Assert.Contains(".NET Tiered Com", names);
+        Assert.True(TieredCompilationCpu.Seconds([Environment.ProcessId]) >= 0);
+        Assert.Equal(0, TieredCompilationCpu.Seconds([int.MaxValue])); // no such process
+    }
+
+    // After its fixed part, a target's warm-up goes on while the JIT still takes a share of its processes' CPU, up to the most
+    // it may take; what it did is in results.json and the report's header.
+    [Fact]
+    public async Task A_targets_warm_up_goes_on_until_the_jit_settles_within_its_most_and_says_so()
+    {
+        using var dir = new TempDirectory();
+        var config = dir.Combine("c.json");
+        await File.WriteAllTextAsync(config,
+            """{"targets":["node"],"passes":1,"rawTransactions":0,"patients":1,"targetWarmupSeconds":2,"targetWarmupMaxSeconds":40,"rounds":[{"name":"short","control":"fixed-load","inFlight":8,"warmupSeconds":0,"durationSeconds":2}]}""",
+            TestContext.Current.CancellationToken);
+        var output = dir.Combine("out");
+        using var bench = CliProcess.Start("bench", "--config", config, "--out", output);
+        await bench.WaitForExitAsync(TimeSpan.FromMinutes(4));
+        Assert.True(bench.ExitCode == 0, bench.Stdout + bench.Stderr);
+        Assert.Contains("warm-up: 2 s at 8 in flight (not measured), then until the JIT has settled (at most 40 s in all)", bench.Stdout, StringComparison.Ordinal);
+        using var results = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "results.json"), TestContext.Current.CancellationToken));
+        var warmUp = Assert.Single(results.RootElement.GetProperty("warmUps").EnumerateArray().ToList());
+        var seconds = warmUp.GetProperty("seconds").GetDouble();
+        var share = warmUp.GetProperty("lastJitShare").GetDouble();
+        var settled = warmUp.GetProperty("settled").GetBoolean();
+        Assert.InRange(seconds, 2, 45);
+        Assert.InRange(share, 0, 1);
+        Assert.Equal(share < BenchConfig.SettledJitShare, settled);
+        Assert.True(settled || seconds + BenchConfig.WarmupSliceSeconds > 40, $"stopped at {seconds} s with the JIT at {share}");
+        Assert.Contains(settled ? ": settled" : ": not settled, but the warm-up's 40 s are up", bench.Stdout, StringComparison.Ordinal);
+        var report = await File.ReadAllTextAsync(Path.Combine(output, "report.md"), TestContext.Current.CancellationToken);
+        Assert.Contains("then in 5 s parts until the JIT took under 2% of its processes' CPU (at most 40 s in all): pass 1, node ", report, StringComparison.Ordinal);
+    }
+
     // Starts a bench of the node target with one round (`name` and the rest of its JSON) and waits until the round is under way.
     private static async Task<CliProcess> StartInRoundAsync(TempDirectory dir, string name, string round, string output)
     {
