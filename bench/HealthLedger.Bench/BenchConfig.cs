@@ -269,8 +269,13 @@ public sealed record BenchConfig
             }
         }
         if (Mix is null) return "mix: the weights are needed, not null";
-        int[] weights = [Mix.RegisterPatient, Mix.Encounter, Mix.Charge, Mix.Payment, Mix.LabReport, Mix.GrantRevoke, Mix.Read, Mix.LabOrder, Mix.Dispense];
-        if (weights.Any(w => w < 0) || weights.Sum(w => (long)w) is 0 or > int.MaxValue) return "mix weights must be zero or positive, with at least one positive";
+        (string Name, int Weight)[] weights = [("registerPatient", Mix.RegisterPatient), ("encounter", Mix.Encounter), ("charge", Mix.Charge), ("payment", Mix.Payment),
+            ("labReport", Mix.LabReport), ("grantRevoke", Mix.GrantRevoke), ("read", Mix.Read), ("labOrder", Mix.LabOrder), ("dispense", Mix.Dispense)];
+        if (weights.FirstOrDefault(w => w.Weight < 0) is { Name: { } negative, Weight: var value })
+        {
+            return FormattableString.Invariant($"mix.{negative}: {value} is out of range (a weight is 0 or more)");
+        }
+        if (weights.Sum(w => (long)w.Weight) is 0 or > int.MaxValue) return "mix weights must be zero or positive, with at least one positive";
         return OutOfRange("patients", Patients, 1, MaxPatients) ?? OutOfRange("documentBytes", DocumentBytes, 1, MaxDocumentBytes)
             ?? OutOfRange("passes", Passes, 1, MaxPasses) ?? OutOfRange("clusterNodes", ClusterNodes, 1, MaxClusterNodes)
             ?? OutOfRange("consortiumOrganisations", ConsortiumOrganisations, 1, MaxConsortiumOrganisations)

@@ -53,11 +53,16 @@ internal static class ConfigShape
             case JsonTypeInfoKind.Object:
                 if (e.ValueKind != JsonValueKind.Object) return $"{Where(path)}: {Show(e)} is not {What(type, options)}";
                 var properties = info.Properties.Where(p => p.Set is not null).ToList();
-                var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                var seen = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var member in e.EnumerateObject())
                 {
                     var at = path.Length == 0 ? member.Name : $"{path}.{member.Name}";
-                    var property = properties.FirstOrDefault(p => string.Equals(p.Name, member.Name, StringComparison.OrdinalIgnoreCase));
+                    // Keys are matched exactly, as documented ("Targets" is not "targets").
+                    var property = properties.FirstOrDefault(p => string.Equals(p.Name, member.Name, StringComparison.Ordinal));
+                    if (property is null && properties.FirstOrDefault(p => string.Equals(p.Name, member.Name, StringComparison.OrdinalIgnoreCase)) is { } other)
+                    {
+                        return $"{at}: unknown key (keys are case-sensitive: \"{other.Name}\")";
+                    }
                     if (property is null) return $"{at}: unknown key (known: {string.Join(", ", properties.Select(p => p.Name))})";
                     if (!seen.Add(property.Name)) return $"{at}: given twice";
                     if (Check(member.Value, property.PropertyType, property.IsSetNullable, at, options) is { } problem) return problem;

@@ -110,6 +110,13 @@ public interface ILedgerStore : IDisposable
     IEnumerable<(string Key, ulong Height)> ReadStateHeights();
 
     /// <summary>
+    /// What is wrong with the store's own lookup structures that the chain's checks cannot see (SQLite: the transactions table and
+    /// its transaction-id index, through SQLite's <c>PRAGMA integrity_check(transactions)</c>: a damaged index made the node answer
+    /// 404 for a committed transaction while every block verified), or null when they are sound or the store has no such check.
+    /// </summary>
+    string? IndexProblem() => null;
+
+    /// <summary>
     /// The first state entry (in the store's key order, as <see cref="ReadState"/>) filed under a height above <paramref name="height"/>, or null when there is
     /// none: the start-up check's test that no state row lies after the tip, asked of the store instead of reading every key.
     /// </summary>

@@ -179,7 +179,8 @@ public static class StoreVerifier
         var present = files.Select(f => f.Name).ToHashSet();
         var pending = verifier.Replicated ? verifier.Blobs.Documents.Keys.Count(h => !present.Contains(h.ToString())) : 0;
         return Report(verifier, StoredState(verifier, store) ?? verifier.CheckStateHeights(store.ReadStateHeights()) ?? verifier.Blobs.Check(store.ReadBlobs())
-            ?? verifier.Blobs.CheckDocuments(files.Select(d => HashedFile(d.Name, d.Path)), allowMissing: verifier.Replicated)) with
+            ?? verifier.Blobs.CheckDocuments(files.Select(d => HashedFile(d.Name, d.Path)), allowMissing: verifier.Replicated)
+            ?? (store.IndexProblem() is { } index ? new VerifyIssue(null, null, null, null, index) : null)) with
         { DocumentsPending = pending };
     }
 

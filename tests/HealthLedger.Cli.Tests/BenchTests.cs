@@ -13,16 +13,20 @@ namespace HealthLedger.Cli.Tests;
 public class BenchTests
 {
     [Theory]
-    [InlineData("""{ "mix": { "registerPatient": 0, "encounter": 0, "charge": 0, "payment": 0, "labReport": 0, "grantRevoke": 0, "read": 0, "labOrder": 0, "dispense": 0 } }""")]
-    [InlineData("""{ "mix": { "labOrder": -1 } }""")]
-    public async Task A_mix_with_no_positive_weight_or_a_negative_one_is_refused_in_one_line(string config)
+    [InlineData("""{ "mix": { "registerPatient": 0, "encounter": 0, "charge": 0, "payment": 0, "labReport": 0, "grantRevoke": 0, "read": 0, "labOrder": 0, "dispense": 0 } }""",
+        "error: mix weights must be zero or positive, with at least one positive")]
+    [InlineData("""{ "mix": { "labOrder": -1 } }""", "error: mix.labOrder: -1 is out of range (a weight is 0 or more)")]
+    [InlineData("""{ "mix": { "read": -1 } }""", "error: mix.read: -1 is out of range (a weight is 0 or more)")]
+    [InlineData("""{ "Targets": ["node"] }""", "error: Targets: unknown key (keys are case-sensitive: \"targets\")")]
+    [InlineData("""{ "rounds": [{ "name": "a", "CONTROL": "fixed-load" }] }""", "error: rounds[0].CONTROL: unknown key (keys are case-sensitive: \"control\")")]
+    public async Task A_mix_with_no_positive_weight_or_a_negative_one_or_a_key_in_another_case_is_refused_in_one_line(string config, string error)
     {
         using var dir = new TempDirectory();
         var file = dir.Combine("bad-mix.json");
         await File.WriteAllTextAsync(file, config, TestContext.Current.CancellationToken);
         var run = await CliProcess.RunAsync("bench", "--config", file, "--out", dir.Combine("results"));
         Assert.Equal(2, run.ExitCode);
-        Assert.Equal("error: mix weights must be zero or positive, with at least one positive", run.Stderr.Trim());
+        Assert.Equal(error, run.Stderr.Trim());
         Assert.False(Directory.Exists(dir.Combine("results")));
     }
 

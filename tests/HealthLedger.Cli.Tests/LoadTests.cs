@@ -49,10 +49,12 @@ public class LoadTests
             if (!load.HasExited) load.Terminate(); // as Ctrl+C
             await load.WaitForExitAsync(TimeSpan.FromSeconds(30));
         }
-        Assert.True(load.ExitCode == 0, load.Stdout + load.Stderr);
+        // Stopped before it sent everything: exit code 130, and said so (break-it, 2026-12-06: it exited 0, like a run that finished).
+        Assert.True(load.ExitCode == 130, load.Stdout + load.Stderr);
         var summary = Regex.Match(load.Stdout, @"Submitted (\d+): (\d+) accepted at the door, 0 refused");
         Assert.True(summary.Success && summary.Groups[1].Value == summary.Groups[2].Value, load.Stdout);
         Assert.Contains("Stopped after", load.Stdout);
+        Assert.Contains("interrupted, not every transaction was sent.", load.Stdout);
 
         // Lane 0 holds exactly the session's five; load's lane holds every accepted one of load.
         var sent = ulong.Parse(summary.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
@@ -73,6 +75,18 @@ public class LoadTests
         Assert.Contains("Signed 400 transactions", load.Stdout);
         Assert.Contains("Submitted 400: 400 accepted at the door, 0 refused", load.Stdout);
         Assert.Contains("All accepted transactions committed", load.Stdout);
+
+        // Break-it (2026-12-06, fifth session): verify of a running node's folder, while it committed, reported tampering
+        // that was not there ("block is missing", "stored value differs"). It is refused while the node holds node.lock.
+        var running = await CliProcess.RunAsync("verify", "--data", net.Folder(1));
+        Assert.Equal(2, running.ExitCode);
+        Assert.Equal($"error: A node is running on {net.Folder(1)} (node.lock is held): stop it first. 'verify' checks a stopped node's data; a running node " +
+            "checks its own chain at start and in its integrity sweep (/healthz, \"integritySweep\").", running.Stderr.Trim());
+        // A batch over the network's most transactions per block is refused by 'load' itself, before anything is signed.
+        var tooLarge = await CliProcess.RunAsync("load", "--data", net.Folder(1), "--url", node.BaseAddress!.ToString(), "--count", "20000", "--batch", "10001");
+        Assert.Equal(2, tooLarge.ExitCode);
+        Assert.Contains("--batch", tooLarge.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Signed", tooLarge.Stdout, StringComparison.Ordinal);
         await net.StopAsync();
         await LocalCluster.VerifyAsync(net.Folder(1)); // signatures verified ahead in parallel, re-executed in order
 

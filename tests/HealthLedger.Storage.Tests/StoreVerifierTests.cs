@@ -55,6 +55,41 @@ public class StoreVerifierTests
         Assert.Equal(stateKey, report.Issue.StateKey);
     }
 
+    // Break-it (2026-12-06, fifth session): a byte flipped in the transaction-id index passed verify (every block, receipt and
+    // state entry re-derived), and the node then answered 404 for a committed transaction. Full verify now asks SQLite to check
+    // the transactions table against its index.
+    [Fact]
+    public void A_flipped_byte_in_the_transaction_id_index_is_named_by_full_verify()
+    {
+        using var fx = new LedgerFixture();
+        Assert.True(StoreVerifier.Verify(fx.Path).Ok);
+        long page, pageSize;
+        SqliteConnection.ClearAllPools();
+        using (var connection = new SqliteConnection($"Data Source={fx.Path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)"; // every page in ledger.db itself, where the flip below lands
+            command.ExecuteNonQuery();
+            command.CommandText = "SELECT rootpage FROM sqlite_master WHERE name = 'transactions_by_id'";
+            page = (long)command.ExecuteScalar()!;
+            command.CommandText = "PRAGMA page_size";
+            pageSize = (long)command.ExecuteScalar()!;
+        }
+        // The index's entries are few here: its root page is its only page, and its cells end at the page's end.
+        using (var file = new FileStream(fx.Path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = page * pageSize - 3; // inside the last cell: the entry's height or index
+            var b = file.ReadByte();
+            file.Position--;
+            file.WriteByte((byte)(b ^ 0x01));
+        }
+        var report = StoreVerifier.Verify(fx.Path);
+        Assert.False(report.Ok);
+        Assert.StartsWith("the ledger file's transactions table or its transaction-id index (transactions_by_id) is damaged (SQLite's integrity_check: ", report.Issue!.Message, StringComparison.Ordinal);
+        Assert.Contains("REINDEX transactions_by_id", report.Issue.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_renamed_state_key_is_named_as_missing_or_extra()
     {

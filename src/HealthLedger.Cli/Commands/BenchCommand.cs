@@ -71,7 +71,7 @@ internal static class BenchCommand
             {
                 var kept = results.DataFolders.Count > 0 ? "; the data folders kept are listed in results.json" : "";
                 var written = File.Exists(Path.Combine(folder, "results.json"))
-                    ? $"partial results ({results.Rounds.Count} rounds that finished) in {folder}{kept}"
+                    ? $"partial results ({results.Rounds.Count} {(results.Rounds.Count == 1 ? "round" : "rounds")} that finished) in {folder}{kept}"
                     : "no round had finished: no results written";
                 if (!existed && !Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
                 Console.Error.WriteLine($"interrupted during {where}: the targets' processes were stopped and their temporary folders removed; {written}");

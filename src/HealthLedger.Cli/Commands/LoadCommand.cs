@@ -24,7 +24,11 @@ internal static class LoadCommand
         var data = CommonOptions.Data(required: true);
         var url = new Option<string>("--url") { Description = $"The running node (default {CommonOptions.DefaultUrl})", DefaultValueFactory = _ => CommonOptions.DefaultUrl };
         var count = new Option<int>("--count", "-n") { Description = "How many transactions to send (default 10000)", DefaultValueFactory = _ => 10_000 }.WholeNumber(1, int.MaxValue);
-        var batch = new Option<int>("--batch") { Description = "Transactions per HTTP request (default 500)", DefaultValueFactory = _ => 500 }.WholeNumber(1, int.MaxValue);
+        var batch = new Option<int>("--batch")
+        {
+            Description = "Transactions per HTTP request, 1 to 10000 (default 500; a node refuses a batch of more than its network's most transactions per block, 10,000 by default)",
+            DefaultValueFactory = _ => 500,
+        }.WholeNumber(1, 10_000);
         var rate = new Option<int>("--rate")
         {
             Description = "Transactions per second to stream at, in requests every 100 ms (default 0: as fast as the node takes them)",
@@ -33,7 +37,7 @@ internal static class LoadCommand
         var admin = CommonOptions.Admin();
         var json = new Option<bool>("--json")
         {
-            Description = "Print no progress, and at the end one JSON object: signed, signingSeconds, sent, accepted, refused (by verdict), " +
+            Description = "Print no progress, and at the end one JSON object: signed (transactions signed), signedBeforeClock (of them, signed before the clock started: without --rate), signingSeconds, interrupted (true after Ctrl+C or SIGTERM, exit code 130), sent, accepted, refused (by verdict), " +
                 "committedHeight, seconds (first submit to the last accepted transaction's commit), transactionsPerSecond, failure; " +
                 "or, when it cannot start (exit 2), {\"ok\":false,\"error\":\"…\"}",
         };
@@ -130,6 +134,7 @@ internal static class LoadCommand
         var presigned = Math.Min(count, rate > 0 ? batchSize : PreSignLimit);
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var signing = Stopwatch.StartNew();
+        var signedCount = 0;
         var producer = Task.Run(async () =>
         {
             try
@@ -137,6 +142,7 @@ internal static class LoadCommand
                 for (var first = 0; first < count; first += batchSize)
                 {
                     var batch = SignBatch(signer, admin.Signing, runId, first, Math.Min(batchSize, count - first), firstNonce, stop.Token);
+                    Interlocked.Add(ref signedCount, batch.Count);
                     await batches.Writer.WriteAsync(batch, stop.Token);
                     if (first + batch.Count >= presigned) ready.TrySetResult();
                 }
@@ -188,7 +194,7 @@ internal static class LoadCommand
                     using var response = await http.PostAsync("/api/v1/transactions/batch", content, CancellationToken.None);
                     if (!response.IsSuccessStatusCode)
                     {
-                        failure = $"the node at {url} answered {(int)response.StatusCode} to a batch";
+                        failure = $"the node at {url} answered {(int)response.StatusCode} to a batch{await ReasonAsync(response)}";
                         break;
                     }
                     result = (await response.Content.ReadFromJsonAsync<BatchResponse>(CancellationToken.None))!;
@@ -240,8 +246,10 @@ internal static class LoadCommand
         {
             Console.WriteLine(JsonSerializer.Serialize(new
             {
-                signed = presigned,
+                signed = Volatile.Read(ref signedCount),
+                signedBeforeClock = rate == 0 ? presigned : 0,
                 signingSeconds,
+                interrupted = cancellationToken.IsCancellationRequested,
                 sent,
                 accepted,
                 refused,
@@ -251,6 +259,7 @@ internal static class LoadCommand
                 failure,
             }));
             if (failure is not null) return CommonOptions.Fail(failure, 1);
+            if (cancellationToken.IsCancellationRequested) return Interrupted;
             return refused.Count == 0 ? 0 : 1;
         }
         Console.WriteLine($"Submitted {sent}: {accepted} accepted at the door, {refused.Values.Sum()} refused" +
@@ -258,13 +267,31 @@ internal static class LoadCommand
         if (failure is not null) return CommonOptions.Fail(failure, 1);
         if (cancellationToken.IsCancellationRequested)
         {
-            Console.WriteLine($"Stopped after {watch.Elapsed.TotalSeconds:F1} s ({sent / watch.Elapsed.TotalSeconds:F0} tx/s submitted).");
-            return refused.Count == 0 ? 0 : 1;
+            Console.WriteLine($"Stopped after {watch.Elapsed.TotalSeconds:F1} s ({sent / watch.Elapsed.TotalSeconds:F0} tx/s submitted): interrupted, not every transaction was sent.");
+            return Interrupted;
         }
         if (seconds is { } elapsed)
         {
             Console.WriteLine($"All accepted transactions committed by block {committedHeight} in {elapsed:F1} s ({accepted / elapsed:F0} tx/s end to end)");
         }
         return refused.Count == 0 ? 0 : 1;
+    }
+
+    // The exit code of a run stopped by Ctrl+C or SIGTERM before it sent everything (128 + SIGINT, as 'bench' exits).
+    private const int Interrupted = 130;
+
+    // The problem's detail (RFC 9457) a node gives with a refusal, as ": …", or nothing when the answer carries none.
+    private static async Task<string> ReasonAsync(HttpResponseMessage response)
+    {
+        try
+        {
+            using var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(CancellationToken.None));
+            return problem.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && problem.RootElement.TryGetProperty("detail", out var detail)
+                && detail.ValueKind == System.Text.Json.JsonValueKind.String ? ": " + detail.GetString() : "";
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or HttpRequestException or IOException)
+        {
+            return "";
+        }
     }
 }

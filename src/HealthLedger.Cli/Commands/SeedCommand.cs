@@ -24,7 +24,7 @@ internal static class SeedCommand
     {
         var data = CommonOptions.Data(required: true);
         var patients = new Option<int>("--patients", "-n") { Description = "How many patients, 1 to 100000 (default 200)", DefaultValueFactory = _ => 200 }.WholeNumber(1, 100_000);
-        var doctors = new Option<int?>("--doctors") { Description = "How many doctors, 1 to 10000 (default: one per 10 patients, at least 5)" }.WholeNumber(1, 10_000);
+        var doctors = new Option<int?>("--doctors") { Description = "How many doctors, 1 to 10000 (default: one per 10 patients, at least 5; with --scale one per 2,000 patients, 3 to 20)" }.WholeNumber(1, 10_000);
         var seed = new Option<int>("--seed") { Description = "Random seed, for the same data every time (default 1)", DefaultValueFactory = _ => 1 }.WholeNumber(int.MinValue, int.MaxValue);
         var scale = new Option<bool>("--scale")
         {

@@ -30,8 +30,12 @@ internal static class VerifyCommand
         VerifyReport report;
         try
         {
+            // A running node's folder is refused: its commits change what is being read, which verify took for tampering (a
+            // block or a state entry seen half-written). Held until verify ends, so no node starts on the folder meanwhile.
+            var root = Path.GetFullPath(data);
+            using var stopped = StoppedNode(root);
             // The SQLite file in the folder, or the PostgreSQL database its node.json names.
-            var ledger = new DataDirectory(Path.GetFullPath(data)).Ledger;
+            var ledger = new DataDirectory(root).Ledger;
             report = json || !AnsiConsole.Profile.Capabilities.Interactive
                 ? StoreVerifier.Verify(ledger, certificates: CheckCertificate, checkTipRecord: !acceptTip)
                 : WithProgress(ledger, checkTipRecord: !acceptTip);
@@ -70,6 +74,28 @@ internal static class VerifyCommand
             Console.WriteLine($"FAILED: {report.Issue} ({report.Blocks} blocks verified before it)");
         }
         return report.Ok ? 0 : 1;
+    }
+
+    // Holds the folder's node.lock (as a node does while it runs) when there is one, so verify reads a stopped node's data and no
+    // node starts on it until verify ends; null when the folder has none (a folder no node has run on). A folder this user
+    // cannot read is said to be that, not "no ledger".
+    private static FileStream? StoppedNode(string root)
+    {
+        var lockPath = Path.Combine(root, "node.lock");
+        try
+        {
+            if (Directory.Exists(root)) _ = Directory.EnumerateFileSystemEntries(root).Any();
+            return File.Exists(lockPath) ? new FileStream(lockPath, FileMode.Open, FileAccess.Read, FileShare.None) : null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new UnauthorizedAccessException($"{root} cannot be read by this user ({Environment.UserName}): check the folder's owner and mode (its content is not in question).");
+        }
+        catch (IOException) when (File.Exists(lockPath))
+        {
+            throw new IOException($"A node is running on {root} (node.lock is held): stop it first. 'verify' checks a stopped node's data; a running node " +
+                "checks its own chain at start and in its integrity sweep (/healthz, \"integritySweep\").");
+        }
     }
 
     // The node's own voting state is not part of the chain, but a damaged one must be noticed as the start-up check does.
