@@ -19,6 +19,9 @@ internal sealed class NodeProcesses : IAsyncDisposable
     // The folder of each node started by StartNode, for the line that says how to start it again when it goes down by itself.
     private readonly Dictionary<Process, (string Name, string Folder)> _nodes = [];
 
+    // How long a node's exit waits for this command's own stop before it is reported as a node gone down (WentDown).
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(1);
+
     // The children this object was asked to stop (their exits are expected: no "still run" line).
     private readonly HashSet<Process> _stopping = [];
 
@@ -90,7 +93,7 @@ internal sealed class NodeProcesses : IAsyncDisposable
             var report = process.WaitForExitAsync(CancellationToken.None).ContinueWith(_ =>
             {
                 Console.WriteLine($"{name} exited with code {process.ExitCode}");
-                if (WentDown(process) is { } line) Console.WriteLine(line);
+                if (WentDown(process, cancellationToken) is { } line) Console.WriteLine(line);
             }, TaskScheduler.Default);
             lock (_exitReports) _exitReports[process] = report;
             exits.Add(report);
@@ -157,12 +160,13 @@ internal sealed class NodeProcesses : IAsyncDisposable
 
     // What an operator needs when a node went down while this command was not stopping it (it failed, or someone killed it):
     // how many of the nodes started here still run, and the command that starts it again. Null for an expected exit.
-    private string? WentDown(Process process)
+    private string? WentDown(Process process, CancellationToken stopping)
     {
         lock (_stopping)
         {
             if (_stopping.Contains(process)) return null;
         }
+        // Counted as the node went down (another may go down within the grace below).
         string name, folder;
         int running, started;
         lock (_nodes)
@@ -171,6 +175,13 @@ internal sealed class NodeProcesses : IAsyncDisposable
             (name, folder) = node;
             started = _nodes.Count;
             running = _nodes.Keys.Count(p => !p.HasExited);
+        }
+        // Ctrl+C in a terminal reaches the nodes too (they share its process group), and a node's exit may come just before this
+        // command's own stop begins: an exit followed within a second by that stop is part of it.
+        if (stopping.WaitHandle.WaitOne(StopGrace)) return null;
+        lock (_stopping)
+        {
+            if (_stopping.Contains(process)) return null;
         }
         return running == 0
             ? $"No node started here is running any more. Start {name} again with: healthledger node --data {folder}"
