@@ -130,11 +130,15 @@ public sealed class ProcessSampler : IAsyncDisposable
         }
     }
 
-    private static string[]? Stat(int pid)
+    private static string[]? Stat(int pid) => Stat($"/proc/{pid}/stat");
+
+    // The fields of a /proc stat file (a process's or a thread's), numbered as in proc(5) from index 1 (comm's closing
+    // parenthesis skipped); null when it is gone.
+    private static string[]? Stat(string path)
     {
         try
         {
-            var text = File.ReadAllText($"/proc/{pid}/stat");
+            var text = File.ReadAllText(path);
             var close = text.LastIndexOf(')');
             return close < 0 ? null : ["", "", .. text[(close + 2)..].Split(' ')];
         }
@@ -149,7 +153,13 @@ public sealed class ProcessSampler : IAsyncDisposable
     }
 
     // utime + stime of the process and its direct children (PostgreSQL's backends), in seconds (USER_HZ = 100).
-    internal static double CpuSeconds(int pid) => Tree(pid).Sum(p => Stat(p) is { Length: > 16 } s ? (double.Parse(s[13], System.Globalization.CultureInfo.InvariantCulture) + double.Parse(s[14], System.Globalization.CultureInfo.InvariantCulture)) / 100 : 0);
+    internal static double CpuSeconds(int pid) => Tree(pid).Sum(p => CpuSecondsOf(Stat(p)));
+
+    /// <summary>utime + stime of the process or thread whose /proc stat file is <paramref name="statPath"/>, in seconds; 0 when it is gone.</summary>
+    internal static double CpuSecondsAt(string statPath) => CpuSecondsOf(Stat(statPath));
+
+    private static double CpuSecondsOf(string[]? s) => s is { Length: > 16 }
+        ? (double.Parse(s[13], System.Globalization.CultureInfo.InvariantCulture) + double.Parse(s[14], System.Globalization.CultureInfo.InvariantCulture)) / 100 : 0;
 
     private static double RssMb(int pid) => Tree(pid).Sum(p =>
     {
@@ -194,13 +204,10 @@ public static class TieredCompilationCpu
             {
                 foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
                 {
-                    if (File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') != ThreadName) continue;
-                    var stat = File.ReadAllText(Path.Combine(task, "stat"));
-                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                    total += (double.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + double.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / 100;
+                    if (File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') == ThreadName) total += ProcessSampler.CpuSecondsAt(Path.Combine(task, "stat"));
                 }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // the process or thread ended while it was read
             }

@@ -81,7 +81,7 @@ internal static class VerifyCommand
     // cannot read is said to be that, not "no ledger".
     private static FileStream? StoppedNode(string root)
     {
-        var lockPath = Path.Combine(root, "node.lock");
+        var lockPath = new DataDirectory(root).LockPath;
         try
         {
             if (Directory.Exists(root)) _ = Directory.EnumerateFileSystemEntries(root).Any();

@@ -35,6 +35,9 @@ public sealed record DataDirectory(string Root)
     /// </summary>
     public string EntrySummaryCachePath => Path.Combine(Root, "entry-summaries.sealed");
 
+    /// <summary>The file a running node holds locked (one process per data folder); <c>verify</c> holds it too while it reads.</summary>
+    public string LockPath => Path.Combine(Root, "node.lock");
+
     /// <summary>The node's signing key (mode 0600).</summary>
     public string NodeKeyPath => Path.Combine(Root, "keys", "node.key");
 

@@ -276,7 +276,7 @@ public sealed class LedgerNode : IDisposable
         try
         {
             OwnerOnly.CreateDirectory(data.Root); // tightens a folder made before data folders were owner-only
-            return new FileStream(Path.Combine(data.Root, "node.lock"), OwnerOnly.NewFile(FileMode.OpenOrCreate, FileAccess.ReadWrite));
+            return new FileStream(data.LockPath, OwnerOnly.NewFile(FileMode.OpenOrCreate, FileAccess.ReadWrite));
         }
         catch (IOException)
         {
