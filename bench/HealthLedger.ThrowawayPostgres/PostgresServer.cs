@@ -37,14 +37,16 @@ public sealed class PostgresServer : IDisposable, IAsyncDisposable
         }
     };
 
-    private readonly Process _process;
     private readonly StringBuilder _log = new();
     private readonly bool _ownsFolder;
+    private readonly ProcessStartInfo _startInfo;
+    private Process _process;
     private int _disposed;
 
-    private PostgresServer(Process process, string folder, int port, bool ownsFolder)
+    private PostgresServer(ProcessStartInfo startInfo, string folder, int port, bool ownsFolder)
     {
-        _process = process;
+        _startInfo = startInfo;
+        _process = new Process { StartInfo = startInfo };
         Folder = folder;
         Port = port;
         _ownsFolder = ownsFolder;
@@ -113,14 +115,8 @@ public sealed class PostgresServer : IDisposable, IAsyncDisposable
                     info.ArgumentList.Add("-c");
                     info.ArgumentList.Add(s);
                 }
-                var process = new Process { StartInfo = info };
-                var server = new PostgresServer(process, root, port, ownsFolder);
-                process.OutputDataReceived += (_, e) => server.Append(e.Data);
-                process.ErrorDataReceived += (_, e) => server.Append(e.Data);
-                process.Start();
-                Running[server] = 0;
-                process.BeginOutputReadLine();
-                process.BeginErrorReadLine();
+                var server = new PostgresServer(info, root, port, ownsFolder);
+                server.Launch();
                 bool ready;
                 try
                 {
@@ -143,6 +139,34 @@ public sealed class PostgresServer : IDisposable, IAsyncDisposable
             if (ownsFolder) TryDelete(root);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Stops the server as an operator's restart or a failover does (fast shutdown: every connection ended, SIGINT), keeping its
+    /// data and port for <see cref="StartAgainAsync"/>. For tests of what a client does while its database is gone.
+    /// </summary>
+    public void Shutdown() => Stop();
+
+    /// <summary>Starts the server again after <see cref="Shutdown"/>, on the same port and data; returns once it accepts connections.</summary>
+    /// <exception cref="InvalidOperationException">It did not start (with its output).</exception>
+    public async Task StartAgainAsync(CancellationToken ct = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        _process = new Process { StartInfo = _startInfo };
+        Launch();
+        if (!await WaitReadyAsync(ct)) throw new InvalidOperationException("PostgreSQL did not start again:\n" + Log);
+    }
+
+    // Starts the postmaster process, its output collected into Log.
+    private void Launch()
+    {
+        var process = _process;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.Start();
+        Running[this] = 0;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
     }
 
     /// <summary>Creates database <paramref name="name"/> (a plain identifier) and returns a connection string to it (as <c>postgres</c>).</summary>

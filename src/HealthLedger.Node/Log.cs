@@ -35,6 +35,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 1017, Level = LogLevel.Information, Message = "The ledger's database answers again: /healthz answers 200")]
     public static partial void StoreReachableAgain(ILogger logger);
 
+    [LoggerMessage(EventId = 1018, Level = LogLevel.Warning, Message = "The ledger's database is out of reach ({Reason}): {What} is tried again until it answers, for at most {Minutes} minutes; meanwhile writes wait and reads that need the database are answered 503")]
+    public static partial void StoreWriteWaits(ILogger logger, string what, string reason, double minutes);
+
+    [LoggerMessage(EventId = 1019, Level = LogLevel.Information, Message = "The ledger's database answers again: {What} done after {Seconds:0.0} s")]
+    public static partial void StoreWriteResumed(ILogger logger, string what, double seconds);
+
     [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "The kept state tree {File} was not used because {Reason}: this start hashed every state entry (a new one is kept at the next clean stop)")]
     public static partial void StateTreeUnusable(ILogger logger, string file, string reason);
 
@@ -79,6 +85,9 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "A batch of {Count} disclosure events could not be recorded; they stay pending and are sent again in {RetrySeconds} s")]
     public static partial void DisclosureBatchFailed(ILogger logger, Exception exception, int count, double retrySeconds);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "The pending disclosure events could not be read or cleared: the ledger's database is out of reach ({Reason}); they stay pending and are tried again in {RetrySeconds} s")]
+    public static partial void DisclosuresWaitForStore(ILogger logger, string reason, double retrySeconds);
 
     [LoggerMessage(EventId = 2051, Level = LogLevel.Information, Message = "{Count} disclosure events left pending by an earlier run are being recorded")]
     public static partial void DisclosuresResumed(ILogger logger, long count);

@@ -13,4 +13,23 @@ public sealed class StoreUnavailableException(string message, Exception? inner =
     /// </summary>
     public static bool IsDatabaseFailure(Exception? error) =>
         error is Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException or StoreUnavailableException;
+
+    /// <summary>
+    /// Whether <paramref name="error"/> is the ledger's database being out of reach for a while rather than refusing this
+    /// write: a connection that could not be made or broke (a server restart, a failover, a network cut), a server shutting
+    /// down or starting up (SQLSTATE 57P01, 57P02, 57P03), one short of resources or connections (class 53), or any other error
+    /// Npgsql marks transient (<c>NpgsqlException.IsTransient</c>); for SQLite, a database another process keeps locked past
+    /// the busy timeout (<c>SQLITE_BUSY</c>, <c>SQLITE_LOCKED</c>). A block commit that meets one is tried again while it lasts
+    /// (ConsensusHost); a missing table, a broken constraint or a full local disk are not outages.
+    /// See https://www.postgresql.org/docs/current/errcodes-appendix.html.
+    /// </summary>
+    public static bool IsOutage(Exception? error) => error switch
+    {
+        Npgsql.PostgresException p => p.IsTransient || p.SqlState.StartsWith("57P", StringComparison.Ordinal)
+            || p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState.StartsWith("53", StringComparison.Ordinal),
+        Npgsql.NpgsqlException => true, // raised by the client itself: the connection could not be made, broke or timed out
+        Microsoft.Data.Sqlite.SqliteException s => s.SqliteErrorCode is 5 or 6,
+        StoreUnavailableException u => u.InnerException is not null && IsOutage(u.InnerException),
+        _ => false,
+    };
 }

@@ -273,6 +273,104 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
             TimeSpan.FromSeconds(30)), node.Process.Stdout);
     }
 
+    // Break-it (2026-12-06): PostgreSQL restarted under a running node (pg_ctl restart, ~2 s down) stopped the node for good:
+    // the block it was committing met "57P03: the database system is shutting down", and a failed commit halted it. An outage
+    // is not a refusal: the block is committed again once the database answers, and the write that waited for it lands.
+    [Fact]
+    public async Task A_block_committed_while_the_database_restarts_lands_once_it_is_back_and_the_node_goes_on()
+    {
+        using var dir = new TempDirectory();
+        var (database, node) = await NodeOnNewDatabaseAsync(dir);
+        using var _ = node;
+        Assert.True(await HealthAsync(node, h => h.IntegritySweep is "passed" or "notNeeded"), node.Process.Stdout + node.Process.Stderr);
+        using (var content = node.Registration("pg-outage-a", 0))
+        using (var committed = await node.Http.PostAsync("/api/v1/transactions?wait=true", content, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, committed.StatusCode);
+        }
+
+        string id;
+        try
+        {
+            postgres.Server.Shutdown();
+            using var content = node.Registration("pg-outage-b", 1);
+            using var accepted = await node.Http.PostAsync("/api/v1/transactions", content, Ct);
+            Assert.True(accepted.StatusCode == HttpStatusCode.Accepted, await accepted.Content.ReadAsStringAsync(Ct));
+            id = (await accepted.Content.ReadFromJsonAsync<TransactionStatusResponse>(Ct))!.Id;
+            // The node says it waits for the database (its log reaches this test through a pipe: wait for the line).
+            Assert.True(SpinWait.SpinUntil(() => node.Process.Stdout.Contains("[1018]", StringComparison.Ordinal) || node.Process.HasExited, TimeSpan.FromSeconds(30)),
+                node.Process.Stdout + node.Process.Stderr);
+            Assert.False(node.Process.HasExited, node.Process.Stderr);
+        }
+        finally
+        {
+            await postgres.Server.StartAgainAsync(Ct); // the class's other tests use this server too
+        }
+
+        Assert.True(await CommittedAsync(node, id), node.Process.Stdout + node.Process.Stderr);
+        Assert.True(SpinWait.SpinUntil(() => node.Process.Stdout.Contains("[1019]", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), node.Process.Stdout);
+        Assert.False(node.Process.HasExited, node.Process.Stderr);
+        Assert.Equal(3, await CountAsync(database, "SELECT COUNT(*) FROM blocks")); // genesis and the two registrations' blocks, each once
+    }
+
+    // A node asked to stop while its commit waits for the database stops at once and cleanly (exit 0): nothing of the block was
+    // stored, and the next start, with the database back, serves the chain as it was.
+    [Fact]
+    public async Task A_node_stopped_while_it_waits_for_the_database_stops_cleanly_and_starts_again_once_it_is_back()
+    {
+        using var dir = new TempDirectory();
+        var (database, node) = await NodeOnNewDatabaseAsync(dir);
+        Assert.True(await HealthAsync(node, h => h.IntegritySweep is "passed" or "notNeeded"), node.Process.Stdout + node.Process.Stderr);
+        var data = dir.Combine("data");
+        try
+        {
+            using (node)
+            {
+                postgres.Server.Shutdown();
+                using (var content = node.Registration("pg-stop", 0))
+                using (var accepted = await node.Http.PostAsync("/api/v1/transactions", content, Ct))
+                {
+                    Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+                }
+                Assert.True(SpinWait.SpinUntil(() => node.Process.Stdout.Contains("[1018]", StringComparison.Ordinal) || node.Process.HasExited, TimeSpan.FromSeconds(30)),
+                    node.Process.Stdout + node.Process.Stderr);
+                node.Process.Terminate();
+                await node.Process.WaitForExitAsync(TimeSpan.FromSeconds(20));
+                Assert.True(node.Process.ExitCode == 0, node.Process.Stderr);
+                Assert.DoesNotContain("the node stopped", node.Process.Stderr);
+            }
+        }
+        finally
+        {
+            await postgres.Server.StartAgainAsync(Ct);
+        }
+        Assert.Equal(1, await CountAsync(database, "SELECT COUNT(*) FROM blocks")); // nothing of the waiting block was stored
+        Assert.Equal(1ul, await CommitAsync(data, ["pg-stop-after"], expectedHeight: 0));
+    }
+
+    // Polls the transaction's status (every 100 ms, up to 60 s) until it is committed.
+    private static async Task<bool> CommittedAsync(RunningNode node, string id)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(60));
+        try
+        {
+            while (true)
+            {
+                using (var response = await node.Http.GetAsync($"/api/v1/transactions/{id}", deadline.Token))
+                {
+                    if (response.StatusCode == HttpStatusCode.OK
+                        && (await response.Content.ReadFromJsonAsync<TransactionStatusResponse>(deadline.Token))!.Status == "committed") return true;
+                }
+                await Task.Delay(100, deadline.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     // Polls /healthz (every 100 ms, up to 30 s) until it answers 200 with a body that satisfies the condition.
     private static async Task<bool> HealthAsync(RunningNode node, Func<HealthResponse, bool> condition)
     {

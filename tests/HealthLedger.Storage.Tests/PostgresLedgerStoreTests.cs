@@ -133,6 +133,39 @@ public sealed class PostgresLedgerStoreTests(PostgresFixture postgres) : LedgerS
         Assert.Empty(Directory.EnumerateFileSystemEntries(folder.Path));
     }
 
+    // A commit while the server is down fails as an outage (the node tries it again) and stores nothing; the same block commits
+    // once the server is back. A write the server refuses (a table gone) is not an outage: the node stops on it.
+    [Fact]
+    public async Task A_commit_while_the_server_is_down_is_an_outage_and_the_same_block_commits_once_it_is_back()
+    {
+        using var store = CreateStore();
+        LedgerFixture.Fill(store, Net, blocks: 2);
+        var next = Net.Append(1_700_000_009_000, [Net.Register("during-outage")]);
+        try
+        {
+            postgres.Server.Shutdown();
+            var down = Assert.ThrowsAny<Exception>(() => store.Commit(next.Block, next.Execution.Receipts, next.Execution.Changes));
+            Assert.True(StoreUnavailableException.IsOutage(down), down.ToString());
+            Assert.True(StoreUnavailableException.IsDatabaseFailure(down));
+            Assert.Equal(1UL, store.TipHeight);
+        }
+        finally
+        {
+            await postgres.Server.StartAgainAsync(TestContext.Current.CancellationToken);
+        }
+        store.Commit(next.Block, next.Execution.Receipts, next.Execution.Changes);
+        Assert.Equal(2UL, store.TipHeight);
+        Assert.Equal(3, Count("SELECT COUNT(*) FROM blocks"));
+
+        Sql("ALTER TABLE receipts RENAME TO receipts_moved");
+        var after = Net.Append(1_700_000_010_000, [Net.Register("after-outage")]);
+        var refused = Assert.ThrowsAny<Exception>(() => store.Commit(after.Block, after.Execution.Receipts, after.Execution.Changes));
+        Assert.False(StoreUnavailableException.IsOutage(refused), refused.ToString());
+        Assert.True(StoreUnavailableException.IsDatabaseFailure(refused));
+        Assert.Equal(3, Count("SELECT COUNT(*) FROM blocks"));
+        Assert.False(StoreUnavailableException.IsOutage(new IOException("No space left on device")));
+    }
+
     [Fact]
     public void A_store_opened_read_only_reads_but_refuses_writes_and_its_sessions_are_read_only()
     {

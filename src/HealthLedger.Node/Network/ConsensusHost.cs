@@ -6,6 +6,7 @@ using HealthLedger.Core.Primitives;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Network.Grpc;
+using HealthLedger.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -44,6 +45,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
     private readonly Channel<(PeerLink Peer, IReadOnlyList<SyncedBlock> Blocks)> _synced = Channel.CreateUnbounded<(PeerLink, IReadOnlyList<SyncedBlock>)>();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly List<EngineAction.SetTimeout> _timers = [];
+    private CancellationToken _stopping;
     private readonly Dictionary<Hash256, CandidateBlock> _candidates = [];
     private TendermintEngine _engine = null!;
     private Phase _phase;
@@ -71,6 +73,12 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         Decided,
     }
 
+    /// <summary>
+    /// How long a block commit is tried again while the ledger's database is out of reach
+    /// (<see cref="StoreUnavailableException.IsOutage"/>: a restart, a failover) before the node stops (exit 1, event 1003): 5 minutes.
+    /// </summary>
+    public static readonly TimeSpan StoreOutageLimit = TimeSpan.FromMinutes(5);
+
     /// <summary>The latest status, or null before the loop starts.</summary>
     public ConsensusStatus? Status => _status;
 
@@ -88,6 +96,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        _stopping = stoppingToken;
         peers.Update(node.Validators);
         node.Accepted += peers.Forward;
         node.Mempool.Changed += () => _wake.Writer.TryWrite(true);
@@ -126,7 +135,15 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         {
             node.Accepted -= peers.Forward;
             // A clean stop keeps the votes received since the last save too.
-            if (_votesChanged && _engine is not null) SaveReceivedVotes(Now());
+            try
+            {
+                if (_votesChanged && _engine is not null) SaveReceivedVotes(Now());
+            }
+            catch (Exception e) when (StoreUnavailableException.IsOutage(e))
+            {
+                // The database is out of reach as the node stops: the votes received since the last save are not kept (peers
+                // send theirs again; they only speed up a restart mid-height).
+            }
             if (_background is not null) await _background.ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
@@ -166,7 +183,17 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
             if (!Run(new EngineInput.Receive(now, message))) return false;
             if (message.Height == _engine.Height && message.Type is MessageType.Prevote or MessageType.Precommit) _votesChanged = true;
         }
-        if (_votesChanged && now - _votesSavedAt >= (ulong)VoteSaveInterval.TotalMilliseconds) SaveReceivedVotes(now);
+        if (_votesChanged && now - _votesSavedAt >= (ulong)VoteSaveInterval.TotalMilliseconds)
+        {
+            try
+            {
+                SaveReceivedVotes(now);
+            }
+            catch (Exception e) when (StoreUnavailableException.IsOutage(e))
+            {
+                _votesChanged = true; // kept at the next save, once the database answers again
+            }
+        }
         while (_synced.Reader.TryRead(out var batch))
         {
             if (!ApplySynced(batch.Peer, batch.Blocks, now)) return false;
@@ -244,7 +271,8 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         }
         else if (state is not null)
         {
-            node.Store.SaveConsensusState(state);
+            // Durable before the votes it records are sent (a restart must not sign against them).
+            if (!StoreWrite(_engine.Height, $"saving the voting state at height {_engine.Height}", 1003, () => node.Store.SaveConsensusState(state))) return false;
         }
         if (sends is not null)
         {
@@ -296,17 +324,8 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
     {
         var header = candidate.Built.Block.Header;
         var watch = Stopwatch.StartNew();
-        bool validatorsChanged;
-        try
-        {
-            validatorsChanged = node.Commit(candidate, certificate, state);
-        }
-        catch (Exception e)
-        {
-            Log.CommitFailed(logger, e, header.Height);
-            Halt($"committing block {header.Height} failed (event 1003): {e.Message}");
-            return false;
-        }
+        var validatorsChanged = false;
+        if (!StoreWrite(header.Height, $"committing block {header.Height}", 1003, () => validatorsChanged = node.Commit(candidate, certificate, state))) return false;
         var rejected = candidate.Built.Execution.Receipts.Count(r => r.Verdict != TxVerdict.Ok);
         Log.BlockCommitted(logger, header.Height, header.TxCount, rejected, watch.ElapsedMilliseconds);
         _candidates.Clear();
@@ -318,6 +337,42 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
             CreateEngine(resume: false);
         }
         return true;
+    }
+
+    /// <summary>
+    /// Runs a write to the ledger store (a block's commit, the voting state), and runs it again while the database is out of
+    /// reach (<see cref="StoreUnavailableException.IsOutage"/>: a restart, a failover; nothing of a failed write was stored),
+    /// at growing intervals up to 2 s, for at most <see cref="StoreOutageLimit"/>. False when the node must not go on: the write
+    /// failed otherwise or for too long (the node halts, exit 1, naming event <paramref name="eventId"/>), or the node stops
+    /// meanwhile (nothing written; a clean stop, and the height is decided again or fetched from peers at the next start).
+    /// </summary>
+    private bool StoreWrite(ulong height, string what, int eventId, Action write)
+    {
+        long? outageSince = null;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                write();
+                if (outageSince is { } since) Log.StoreWriteResumed(logger, what, clock.GetElapsedTime(since).TotalSeconds);
+                return true;
+            }
+            catch (Exception e) when (StoreUnavailableException.IsOutage(e) && (_stopping.IsCancellationRequested
+                || outageSince is not { } since || clock.GetElapsedTime(since) < StoreOutageLimit))
+            {
+                if (_stopping.IsCancellationRequested) return false;
+                if (outageSince is null) Log.StoreWriteWaits(logger, what, e.Message, StoreOutageLimit.TotalMinutes);
+                outageSince ??= clock.GetTimestamp();
+                if (_stopping.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Min(100 << Math.Min(attempt, 5), 2_000)))) return false;
+            }
+            catch (Exception e)
+            {
+                Log.CommitFailed(logger, e, height);
+                var outage = outageSince is { } since ? $"the ledger's database did not answer for {clock.GetElapsedTime(since).TotalSeconds:0} s: " : "";
+                Halt($"{what} failed (event {eventId}): {outage}{e.Message}");
+                return false;
+            }
+        }
     }
 
     // A fresh engine for the height after the tip: the persisted voting state when it is for that height (a restart mid-height).

@@ -458,7 +458,8 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, Node
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 retry = retry == TimeSpan.Zero ? TimeSpan.FromSeconds(1) : TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, MaxRetryDelay.Ticks));
-                Log.DisclosureBatchFailed(logger, e, count, retry.TotalSeconds);
+                if (Storage.StoreUnavailableException.IsOutage(e)) Log.DisclosuresWaitForStore(logger, e.Message, retry.TotalSeconds);
+                else Log.DisclosureBatchFailed(logger, e, count, retry.TotalSeconds);
                 try
                 {
                     await Task.Delay(retry, stoppingToken);
