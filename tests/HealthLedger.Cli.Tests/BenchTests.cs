@@ -30,6 +30,21 @@ public class BenchTests
         Assert.False(Directory.Exists(dir.Combine("results")));
     }
 
+    // Break-it (2026-12-06): "--targets node," (a trailing comma) was taken as "node"; an empty name is a typo, said so.
+    [Theory]
+    [InlineData("node,")]
+    [InlineData("node,,cluster")]
+    [InlineData(",node")]
+    public async Task A_targets_list_with_an_empty_name_is_refused_in_one_line(string targets)
+    {
+        using var dir = new TempDirectory();
+        var run = await CliProcess.RunAsync("bench", "--quick", "--targets", targets, "--out", dir.Combine("results"));
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith($"error: --targets: \"{targets}\" has an empty name (one or more of node, ", run.Stderr.Trim());
+        Assert.Single(run.Stderr.Trim().Split('\n'));
+        Assert.False(Directory.Exists(dir.Combine("results")));
+    }
+
     [Fact]
     public async Task Quick_bench_runs_every_target_without_failures_and_leaves_data_that_verifies()
     {

@@ -63,6 +63,33 @@ public class LoadTests
         Assert.Equal(5UL, (await Signers.GetAsync(node, net.Admin)).LastNonce);
     }
 
+    // Break-it (2026-12-06): load pointed at another network's node said only "refused the signer lookup (404)", and at a
+    // plain-http node through https:// "The SSL connection could not be established, see inner exception". Each now says what
+    // is wrong and what to try, in one line, exit 2, nothing sent.
+    [Fact]
+    public async Task Load_against_another_networks_node_or_through_https_to_a_plain_node_says_what_is_wrong()
+    {
+        using var dir = new TempDirectory();
+        using var other = new TempDirectory();
+        using var net = await LocalCluster.InitAsync(dir, 1);
+        using var otherNet = await LocalCluster.InitAsync(other, 1);
+        await net.StartAsync(net.Folder(1));
+        var url = net.Http(net.Folder(1)).BaseAddress!.ToString().TrimEnd('/');
+        var before = (await LocalCluster.HealthAsync(net.Http(net.Folder(1))))!.Height;
+
+        var wrongNetwork = await CliProcess.RunAsync("load", "--data", otherNet.Folder(1), "--url", url, "--count", "10");
+        Assert.Equal(2, wrongNetwork.ExitCode);
+        Assert.StartsWith($"error: the node at {url} does not know the admin 'admin' of {otherNet.Folder(1)} (404: Key ", wrongNetwork.Stderr.Trim());
+        Assert.EndsWith("is --url a node of this data folder's network?", wrongNetwork.Stderr.Trim());
+
+        var https = "https" + url["http".Length..];
+        var tls = await CliProcess.RunAsync("load", "--data", net.Folder(1), "--url", https, "--count", "10");
+        Assert.Equal(2, tls.ExitCode);
+        Assert.StartsWith($"error: cannot reach the node at {https}: the TLS handshake failed (a node serves plain http unless its urls name https: try http://)", tls.Stderr.Trim());
+        Assert.DoesNotContain("inner exception", tls.Stderr);
+        Assert.Equal(before, (await LocalCluster.HealthAsync(net.Http(net.Folder(1))))!.Height); // nothing was sent
+    }
+
     [Fact]
     public async Task Load_pre_signs_its_transactions_and_verify_names_a_flipped_signature_byte_in_a_large_block()
     {

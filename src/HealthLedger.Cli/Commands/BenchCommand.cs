@@ -36,7 +36,12 @@ internal static class BenchCommand
             try
             {
                 settings = parse.GetValue(config) is { } file ? BenchConfig.Load(file) : parse.GetValue(quick) ? BenchConfig.Quick : new BenchConfig();
-                if (parse.GetValue(targets) is { } list) settings = settings with { Targets = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
+                if (parse.GetValue(targets) is { } list)
+                {
+                    var names = list.Split(',', StringSplitOptions.TrimEntries);
+                    if (names.Any(n => n.Length == 0)) return CommonOptions.Fail($"--targets: \"{list}\" has an empty name (one or more of {string.Join(", ", BenchConfig.KnownTargets)}, separated by commas)");
+                    settings = settings with { Targets = names };
+                }
                 if (parse.GetValue(passes) is { } p) settings = settings with { Passes = p };
                 settings.Validate();
             }

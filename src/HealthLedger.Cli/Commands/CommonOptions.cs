@@ -116,6 +116,28 @@ internal static class CommonOptions
         return Fail(message, code);
     }
 
+    /// <summary>
+    /// Why a node at <paramref name="url"/> could not be reached, in words: "cannot reach the node at URL: …", with the cause
+    /// from the innermost exception rather than .NET's "see inner exception", and what to try for the two usual mistakes
+    /// (https:// to a node serving plain http; a name that does not resolve).
+    /// </summary>
+    public static string Unreachable(string url, HttpRequestException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        var cause = error.HttpRequestError switch
+        {
+            HttpRequestError.SecureConnectionError when url.StartsWith("https:", StringComparison.OrdinalIgnoreCase) =>
+                "the TLS handshake failed (a node serves plain http unless its urls name https: try http://)",
+            HttpRequestError.SecureConnectionError => "the TLS handshake failed",
+            HttpRequestError.NameResolutionError => "its host name does not resolve",
+            _ => null,
+        };
+        Exception inner = error;
+        while (inner.InnerException is { } next) inner = next;
+        var detail = inner == error ? error.Message : inner.Message;
+        return $"cannot reach the node at {url}: " + (cause is null ? detail : $"{cause} ({detail})");
+    }
+
     /// <summary>The JSON document of a <c>--json</c> command that could not do its work: <c>{"ok":false,"error":"…"}</c>.</summary>
     public static string ErrorJson(string message) => System.Text.Json.JsonSerializer.Serialize(new { ok = false, error = message });
 

@@ -232,7 +232,7 @@ internal static class ConsortiumCommand
         }
         catch (HttpRequestException e)
         {
-            return CommonOptions.Fail($"cannot reach {url}: {e.Message}");
+            return CommonOptions.Fail(CommonOptions.Unreachable(url, e));
         }
     }
 

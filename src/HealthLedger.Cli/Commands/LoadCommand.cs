@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -109,12 +110,18 @@ internal static class LoadCommand
             using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/ledger/signers/{admin.Signing.PublicKey}?lane={NonceLanes.Load}");
             request.Headers.Add(SignerProof.Header, SignerProof.Create(admin.Signing, DateTimeOffset.UtcNow));
             using var response = await http.SendAsync(request, cancellationToken);
-            if (!response.IsSuccessStatusCode) return CommonOptions.Fail($"the node at {url} refused the signer lookup ({(int)response.StatusCode})", json);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                // The admin's key is unknown there: --url is a node of another network than --data's (or not a HealthLedger node).
+                return CommonOptions.Fail($"the node at {url} does not know the admin '{adminUser}' of {data} ({(int)response.StatusCode}{await ReasonAsync(response)}): " +
+                    "is --url a node of this data folder's network?", json);
+            }
+            if (!response.IsSuccessStatusCode) return CommonOptions.Fail($"the node at {url} refused the signer lookup ({(int)response.StatusCode}{await ReasonAsync(response)})", json);
             signer = await response.Content.ReadFromJsonAsync<SignerResponse>(cancellationToken);
         }
         catch (HttpRequestException e)
         {
-            return CommonOptions.Fail($"cannot reach the node at {url}: {e.Message}", json);
+            return CommonOptions.Fail(CommonOptions.Unreachable(url, e), json);
         }
         if (signer!.Lane != NonceLanes.Load) return CommonOptions.Fail($"the node at {url} does not answer nonces per lane (too old a version)", json);
         var firstNonce = signer.NextNonce;
@@ -201,7 +208,7 @@ internal static class LoadCommand
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
-                    failure = $"cannot reach the node at {url}: {e.Message}";
+                    failure = e is HttpRequestException unreachable ? CommonOptions.Unreachable(url, unreachable) : $"cannot reach the node at {url}: {e.Message}";
                     break;
                 }
                 foreach (var item in result.Results)
