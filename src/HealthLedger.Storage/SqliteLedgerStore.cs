@@ -99,6 +99,38 @@ public sealed class SqliteLedgerStore : ILedgerStore
         });
     }
 
+    /// <summary>
+    /// Of the ledger file at <paramref name="path"/> and its pending-disclosure file, those that have no <c>-wal</c> and no
+    /// <c>-shm</c> file beside them now (a cleanly stopped node's folder). A read-only connection to a WAL database makes both
+    /// and cannot remove them: give the list to <see cref="RemoveEmptyLogs"/> once done.
+    /// </summary>
+    public static IReadOnlyList<string> FilesWithoutLogs(string path) => new[] { path, PendingDisclosureFile.PathBeside(path) }
+        .Where(f => File.Exists(f) && !File.Exists(f + "-wal") && !File.Exists(f + "-shm")).ToArray();
+
+    /// <summary>
+    /// Removes the <c>-wal</c> (when empty: nothing was written to it) and then the <c>-shm</c> file of each of
+    /// <paramref name="files"/>, after closing this process's pooled connections. Only for a caller that holds the node's lock
+    /// (<c>node.lock</c>: no node has the files open), after it disposed its read-only stores; a file it cannot remove stays.
+    /// </summary>
+    public static void RemoveEmptyLogs(IEnumerable<string> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        SqliteConnection.ClearAllPools();
+        foreach (var file in files)
+        {
+            try
+            {
+                if (new FileInfo(file + "-wal") is not { Exists: true, Length: 0 }) continue;
+                File.Delete(file + "-wal");
+                File.Delete(file + "-shm");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // left as they are: SQLite removes them at the node's next clean stop
+            }
+        }
+    }
+
     /// <summary>Opens an existing ledger for reading only (verification of a stopped node's data).</summary>
     public static SqliteLedgerStore OpenReadOnly(string path)
     {

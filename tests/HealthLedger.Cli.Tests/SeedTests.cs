@@ -30,6 +30,29 @@ public class SeedTests
         Assert.Equal(before, Directory.GetFiles(data, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.GetLastWriteTimeUtc));
     }
 
+    // Break-it (2026-12-06): "seed --admin nobody" printed the node's log warning ("Login refused: unknown user") before its
+    // error; and verify of a cleanly stopped folder left empty ledger.db-wal / -shm files behind (a read-only SQLite
+    // connection makes them and cannot remove them).
+    [Fact]
+    public async Task Seed_as_an_unknown_admin_is_one_line_and_verify_leaves_no_files_behind()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        var seed = await CliProcess.RunAsync("seed", "--data", data, "--admin", "nobody");
+        Assert.Equal(2, seed.ExitCode);
+        Assert.Equal($"error: admin login failed: user 'nobody' has no login in {data} (this folder's users: admin)", seed.Stderr.Trim());
+        Assert.Equal("", seed.Stdout.Trim());
+
+        // The node seed started stopped cleanly: no write-ahead log is left, and verify leaves none either.
+        var files = Directory.GetFiles(data, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        Assert.DoesNotContain(files, f => f.EndsWith("-wal", StringComparison.Ordinal) || f.EndsWith("-shm", StringComparison.Ordinal));
+
+        var verify = await CliProcess.RunAsync("verify", "--data", data);
+        Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
+        Assert.Equal(files, Directory.GetFiles(data, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public async Task Seeded_data_is_nowhere_in_plaintext_and_the_chain_verifies()
     {

@@ -194,7 +194,9 @@ internal static class SeedCommand
         Microsoft.AspNetCore.Builder.WebApplication app;
         try
         {
-            app = NodeHost.Build(new NodeOptions { DataDirectory = Path.GetFullPath(data) }, "http://127.0.0.1:0", l => l.SetMinimumLevel(LogLevel.Warning));
+            // The login's own refusal is this command's one error line below, not a log line before it.
+            app = NodeHost.Build(new NodeOptions { DataDirectory = Path.GetFullPath(data) }, "http://127.0.0.1:0",
+                l => l.SetMinimumLevel(LogLevel.Warning).AddFilter(typeof(AccountService).FullName, LogLevel.Error));
         }
         catch (Exception e) when (e is LedgerIntegrityException or InvalidOperationException or InvalidDataException or StoreCorruptException)
         {
@@ -208,7 +210,13 @@ internal static class SeedCommand
         try
         {
             var login = app.Services.GetRequiredService<AccountService>().Login(adminUser, password);
-            if (login.Session is not { } admin) return CommonOptions.Fail($"admin login failed: {login.Error}");
+            if (login.Session is not { } admin)
+            {
+                var users = app.Services.GetRequiredService<Keystore>().UserIds();
+                return CommonOptions.Fail(users.Contains(adminUser, StringComparer.Ordinal)
+                    ? $"admin login failed: {login.Error}"
+                    : $"admin login failed: user '{adminUser}' has no login in {data} (this folder's users: {string.Join(", ", users.Take(5))})");
+            }
             return await seed(app, admin);
         }
         finally

@@ -36,11 +36,21 @@ internal static class VerifyCommand
             using var stopped = StoppedNode(root);
             // The SQLite file in the folder, or the PostgreSQL database its node.json names.
             var ledger = new DataDirectory(root).Ledger;
-            report = json || !AnsiConsole.Profile.Capabilities.Interactive
-                ? StoreVerifier.Verify(ledger, certificates: CheckCertificate, checkTipRecord: !acceptTip)
-                : WithProgress(ledger, checkTipRecord: !acceptTip);
-            if (report.Ok && VotingStateProblem(ledger) is { } voting) report = report with { Issue = voting };
-            if (acceptTip && report.Ok) AcceptTip(ledger, quiet: json);
+            // SQLite's read-only connections leave empty -wal and -shm files beside a cleanly stopped node's files: removed
+            // again at the end, under the lock (no node has them open).
+            var withoutLogs = stopped is not null && !ledger.IsPostgres ? SqliteLedgerStore.FilesWithoutLogs(ledger.LedgerPath) : [];
+            try
+            {
+                report = json || !AnsiConsole.Profile.Capabilities.Interactive
+                    ? StoreVerifier.Verify(ledger, certificates: CheckCertificate, checkTipRecord: !acceptTip)
+                    : WithProgress(ledger, checkTipRecord: !acceptTip);
+                if (report.Ok && VotingStateProblem(ledger) is { } voting) report = report with { Issue = voting };
+                if (acceptTip && report.Ok) AcceptTip(ledger, quiet: json);
+            }
+            finally
+            {
+                SqliteLedgerStore.RemoveEmptyLogs(withoutLogs);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or StoreCorruptException or InvalidDataException or StoreUnavailableException
             or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException)
