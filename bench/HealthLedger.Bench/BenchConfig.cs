@@ -229,13 +229,42 @@ public sealed record BenchConfig
                 // ConfigShape should have found it first; the serializer's own words, then.
                 return (null, $"{e.Path}: {e.Message}");
             }
-            return config.Problem() is { } problem ? (null, problem) : (config, null);
+            // A value out of range first, then a key the round's controller would not read.
+            return (config.Problem() ?? KeyNotForControl(document.RootElement)) is { } problem ? (null, problem) : (config, null);
         }
     }
 
     /// <summary>Checks the values; returns this.</summary>
     /// <exception cref="InvalidDataException">A value is out of range (the message is <see cref="Problem"/>'s).</exception>
     public BenchConfig Validate() => Problem() is { } problem ? throw new InvalidDataException(problem) : this;
+
+    // A round's key that its rate controller does not read (tps on a fixed-load round, inFlight on a fixed-rate one…): a
+    // mistake, since the round would run without it, so named in one line. The shape is already checked.
+    private static string? KeyNotForControl(JsonElement root)
+    {
+        if (!root.TryGetProperty("rounds", out var rounds) || rounds.ValueKind != JsonValueKind.Array) return null;
+        var i = 0;
+        foreach (var round in rounds.EnumerateArray())
+        {
+            var at = FormattableString.Invariant($"rounds[{i++}]");
+            if (round.ValueKind != JsonValueKind.Object) continue;
+            var control = round.TryGetProperty("control", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()! : NameOf(RateControl.FixedLoad);
+            string[] reads = control switch
+            {
+                "fixed-rate" => ["tps"],
+                "fixed-load" => ["inFlight"],
+                _ => ["tps", "stepFactor", "stepSeconds"],
+            };
+            foreach (var key in new[] { "tps", "inFlight", "stepFactor", "stepSeconds" })
+            {
+                if (round.TryGetProperty(key, out _) && !reads.Contains(key))
+                {
+                    return $"{at}.{key}: does not apply to a {control} round (it reads {string.Join(", ", reads)})";
+                }
+            }
+        }
+        return null;
+    }
 
     /// <summary>The first value out of range, in one line that names where it is; null when every value is in range.</summary>
     public string? Problem()

@@ -19,6 +19,9 @@ public class BenchTests
     [InlineData("""{ "mix": { "read": -1 } }""", "error: mix.read: -1 is out of range (a weight is 0 or more)")]
     [InlineData("""{ "Targets": ["node"] }""", "error: Targets: unknown key (keys are case-sensitive: \"targets\")")]
     [InlineData("""{ "rounds": [{ "name": "a", "CONTROL": "fixed-load" }] }""", "error: rounds[0].CONTROL: unknown key (keys are case-sensitive: \"control\")")]
+    [InlineData("""{ "rounds": [{ "name": "a", "control": "fixed-load", "tps": 500 }] }""", "error: rounds[0].tps: does not apply to a fixed-load round (it reads inFlight)")]
+    [InlineData("""{ "rounds": [{ "name": "a", "inFlight": 64 }, { "name": "b", "control": "fixed-rate", "inFlight": 8 }] }""", "error: rounds[1].inFlight: does not apply to a fixed-rate round (it reads tps)")]
+    [InlineData("""{ "rounds": [{ "name": "a", "control": "maximum-rate", "inFlight": 8 }] }""", "error: rounds[0].inFlight: does not apply to a maximum-rate round (it reads tps, stepFactor, stepSeconds)")]
     public async Task A_mix_with_no_positive_weight_or_a_negative_one_or_a_key_in_another_case_is_refused_in_one_line(string config, string error)
     {
         using var dir = new TempDirectory();
