@@ -84,7 +84,10 @@ public sealed class SqliteLedgerStore : ILedgerStore
         RefuseNotRegular(path);
         if (!create && !File.Exists(path)) throw new FileNotFoundException($"No ledger at {path}.", path);
         OwnerOnly.PrepareDatabaseFile(path);
-        var connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString();
+        // A write waits at most 5 s for a lock another process holds (SQLite's busy_timeout below, and Microsoft.Data.Sqlite's own
+        // retry of a busy database, 30 s by default, cut to the same): then it fails as an outage, which the node reports on
+        // /healthz and tries again (ConsensusHost.StoreWrite).
+        var connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 5 }.ToString();
         return OpenWith(path, connectionString, readOnly: false, options.DurableCommits, connection =>
         {
             SqliteFileProblem.RequireWritable(connection);

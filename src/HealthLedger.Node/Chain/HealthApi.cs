@@ -32,6 +32,16 @@ public static class HealthApi
                     detail: "The node cannot reach its ledger's database (a PostgreSQL server out of reach, or the SQLite file locked or unreadable). " +
                         "It answers again once the database does; the node's log says why (event 1016).");
             }
+            // A block (or the voting state) waiting to be written for the database (a PostgreSQL server restarting, a SQLite file
+            // another process keeps locked): reads may still work, but nothing commits until it is written.
+            if (consensus.StoreWaitingSince is { } since)
+            {
+                Web.TooManyRequests.SetRetryAfter(http, Web.ErrorPages.StoreRetryAfter);
+                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: Web.ErrorPages.StoreUnavailableTitle,
+                    detail: $"The node's next block has waited since {since:yyyy-MM-dd HH:mm:ss} UTC to be written: its ledger's database does not take writes " +
+                        "(a PostgreSQL server restarting or out of reach, or the SQLite file locked by another process). It is written once the database does; " +
+                        "the node's log says why (event 1018).");
+            }
             var tip = node.Tip;
             var c = consensus.Status;
             var health = c is null ? null : new ConsensusHealth(c.Height, c.Round, c.Step, c.Leader, c.Validators, ValidatorSet.Quorum(c.Validators), c.Prevotes, c.Precommits,
@@ -52,7 +62,7 @@ public static class HealthApi
                 node.Mempool.Count, health, peerHealth, replicator.Missing, System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(sweep.Status.ToString())));
         })
         .WithName("Health")
-        .WithSummary("Node health: height, state root, consensus round and leader, connected peers; 503 once the ledger store has failed or while its database does not answer")
+        .WithSummary("Node health: height, state root, consensus round and leader, connected peers; 503 once the ledger store has failed, while its database does not answer or while a block waits to be written to it")
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
         .WithTags("Node");
         return app;

@@ -46,6 +46,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly List<EngineAction.SetTimeout> _timers = [];
     private CancellationToken _stopping;
+    private long _storeWaitingSince; // Unix ms, 0 when no write waits (StoreWaitingSince)
     private readonly Dictionary<Hash256, CandidateBlock> _candidates = [];
     private TendermintEngine _engine = null!;
     private Phase _phase;
@@ -78,6 +79,12 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
     /// (<see cref="StoreUnavailableException.IsOutage"/>: a restart, a failover) before the node stops (exit 1, event 1003): 5 minutes.
     /// </summary>
     public static readonly TimeSpan StoreOutageLimit = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Since when a write to the ledger store (a block's commit, the voting state) has been waiting for the database to answer
+    /// again (<see cref="StoreWrite"/>), or null when none waits: <c>/healthz</c> answers 503 meanwhile.
+    /// </summary>
+    public DateTimeOffset? StoreWaitingSince => Interlocked.Read(ref _storeWaitingSince) is var ms and > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 
     /// <summary>The latest status, or null before the loop starts.</summary>
     public ConsensusStatus? Status => _status;
@@ -349,29 +356,40 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
     private bool StoreWrite(ulong height, string what, int eventId, Action write)
     {
         long? outageSince = null;
-        for (var attempt = 0; ; attempt++)
+        try
         {
-            try
+            for (var attempt = 0; ; attempt++)
             {
-                write();
-                if (outageSince is { } since) Log.StoreWriteResumed(logger, what, clock.GetElapsedTime(since).TotalSeconds);
-                return true;
+                try
+                {
+                    write();
+                    if (outageSince is { } since) Log.StoreWriteResumed(logger, what, clock.GetElapsedTime(since).TotalSeconds);
+                    return true;
+                }
+                catch (Exception e) when (StoreUnavailableException.IsOutage(e) && (_stopping.IsCancellationRequested
+                    || outageSince is not { } since || clock.GetElapsedTime(since) < StoreOutageLimit))
+                {
+                    if (_stopping.IsCancellationRequested) return false;
+                    if (outageSince is null)
+                    {
+                        Log.StoreWriteWaits(logger, what, e.Message, StoreOutageLimit.TotalMinutes);
+                        Interlocked.Exchange(ref _storeWaitingSince, clock.GetUtcNow().ToUnixTimeMilliseconds());
+                        outageSince = clock.GetTimestamp();
+                    }
+                    if (_stopping.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Min(100 << Math.Min(attempt, 5), 2_000)))) return false;
+                }
+                catch (Exception e)
+                {
+                    Log.CommitFailed(logger, e, height);
+                    var outage = outageSince is { } since ? $"the ledger's database did not answer for {clock.GetElapsedTime(since).TotalSeconds:0} s: " : "";
+                    Halt($"{what} failed (event {eventId}): {outage}{e.Message}");
+                    return false;
+                }
             }
-            catch (Exception e) when (StoreUnavailableException.IsOutage(e) && (_stopping.IsCancellationRequested
-                || outageSince is not { } since || clock.GetElapsedTime(since) < StoreOutageLimit))
-            {
-                if (_stopping.IsCancellationRequested) return false;
-                if (outageSince is null) Log.StoreWriteWaits(logger, what, e.Message, StoreOutageLimit.TotalMinutes);
-                outageSince ??= clock.GetTimestamp();
-                if (_stopping.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Min(100 << Math.Min(attempt, 5), 2_000)))) return false;
-            }
-            catch (Exception e)
-            {
-                Log.CommitFailed(logger, e, height);
-                var outage = outageSince is { } since ? $"the ledger's database did not answer for {clock.GetElapsedTime(since).TotalSeconds:0} s: " : "";
-                Halt($"{what} failed (event {eventId}): {outage}{e.Message}");
-                return false;
-            }
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _storeWaitingSince, 0);
         }
     }
 
