@@ -147,6 +147,39 @@ public sealed class PostgresServer : IDisposable, IAsyncDisposable
     /// </summary>
     public void Shutdown() => Stop();
 
+    /// <summary>
+    /// Stops every process of the server where it stands (SIGSTOP to the postmaster and its children): a database that hangs
+    /// rather than refuses, as a network that drops packets or a frozen virtual machine makes one. <see cref="Thaw"/> resumes it.
+    /// </summary>
+    public void Freeze() => SignalAll("STOP");
+
+    /// <summary>Resumes the server after <see cref="Freeze"/> (SIGCONT).</summary>
+    public void Thaw() => SignalAll("CONT");
+
+    // The postmaster and its children (their parent process id, from /proc/PID/stat), each sent the signal.
+    private void SignalAll(string signal)
+    {
+        var postmaster = _process.Id;
+        var children = Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && ParentOf(pid) == postmaster).ToList();
+        foreach (var pid in children.Prepend(postmaster)) Signal(pid, signal);
+    }
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            return 0; // gone meanwhile
+        }
+    }
+
     /// <summary>Starts the server again after <see cref="Shutdown"/>, on the same port and data; returns once it accepts connections.</summary>
     /// <exception cref="InvalidOperationException">It did not start (with its output).</exception>
     public async Task StartAgainAsync(CancellationToken ct = default)

@@ -38,6 +38,15 @@ internal static partial class Log
     [LoggerMessage(EventId = 1018, Level = LogLevel.Warning, Message = "The ledger's database is out of reach ({Reason}): {What} is tried again until it answers, for at most {Minutes} minutes; meanwhile writes wait and reads that need the database are answered 503")]
     public static partial void StoreWriteWaits(ILogger logger, string what, string reason, double minutes);
 
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Warning, Message = "The ledger's database is still out of reach after {Seconds:0} s ({Reason}): {What} is tried again until it answers, for at most {Minutes} minutes")]
+    public static partial void StoreWriteStillWaits(ILogger logger, string what, double seconds, string reason, double minutes);
+
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Warning, Message = "The node stops while {What} waits for the ledger's database: it was not written; the next start goes on from block {Tip}")]
+    public static partial void StoreWriteAbandoned(ILogger logger, string what, ulong tip);
+
+    [LoggerMessage(EventId = 1022, Level = LogLevel.Warning, Message = "The node stops with {Pending} transaction(s) taken at the door but not yet in a committed block: this node does not keep them (its mempool is not durable; in a network, the other nodes may still commit those forwarded to them). A sender whose transaction is not found committed sends it again: one that did commit is refused by its nonce")]
+    public static partial void MempoolDropped(ILogger logger, int pending);
+
     [LoggerMessage(EventId = 1019, Level = LogLevel.Information, Message = "The ledger's database answers again: {What} done after {Seconds:0.0} s")]
     public static partial void StoreWriteResumed(ILogger logger, string what, double seconds);
 
@@ -56,8 +65,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1002, Level = LogLevel.Debug, Message = "Refused a transaction at the door: {Verdict}")]
     public static partial void DoorRejected(ILogger logger, Core.Ledger.TxVerdict verdict);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Critical, Message = "Block production stopped: committing block {Height} failed; the node shuts down")]
-    public static partial void CommitFailed(ILogger logger, Exception exception, ulong height);
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Critical, Message = "Block production stopped: {What} failed; the node shuts down: {Reason}")]
+    public static partial void CommitFailed(ILogger logger, Exception? exception, string what, string reason);
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Critical, Message = "Block production stopped: the ledger store refuses writes from now on (found at height {Height}, with no write under way); the node shuts down")]
     public static partial void StoreFailed(ILogger logger, Exception exception, ulong height);

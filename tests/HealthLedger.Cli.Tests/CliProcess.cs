@@ -54,7 +54,10 @@ internal sealed class CliProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static CliProcess Start(params string[] args)
+    public static CliProcess Start(params string[] args) => Start(null, args);
+
+    /// <summary>Starts a command with <paramref name="environment"/> set over the usual (a null value removes a variable).</summary>
+    public static CliProcess Start(IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -71,11 +74,24 @@ internal sealed class CliProcess : IDisposable
         // the default re-compiles thousands of start-up methods that never run again (measured on four of the network test
         // classes, 2 cores: 12% less CPU, 9% less wall time). Same code and results; a deployed node keeps the default.
         info.Environment["DOTNET_TC_CallCountThreshold"] = "1000";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null) info.Environment.Remove(name);
+            else info.Environment[name] = value;
+        }
         return new CliProcess(new Process { StartInfo = info });
     }
 
     /// <summary>Runs a command to completion.</summary>
     public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) => RunAsync(TimeSpan.FromMinutes(2), args);
+
+    /// <summary>Runs a command to completion with <paramref name="environment"/> set over the usual.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    {
+        using var p = Start(environment, args);
+        await p.WaitForExitAsync(TimeSpan.FromMinutes(2));
+        return (p._process.ExitCode, p.Stdout, p.Stderr);
+    }
 
     /// <summary>Runs a command to completion within <paramref name="timeout"/>.</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(TimeSpan timeout, params string[] args)

@@ -313,6 +313,39 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
         Assert.Equal(3, await CountAsync(database, "SELECT COUNT(*) FROM blocks")); // genesis and the two registrations' blocks, each once
     }
 
+    // Break-it (2026-12-06): load waiting for its last transaction while the node's database was down died with an unhandled
+    // HttpRequestException (503), without its summary. It waits through the outage (Retry-After) and ends as usual.
+    [Fact]
+    public async Task Load_waits_for_its_last_transaction_through_a_database_outage_and_ends_with_its_summary()
+    {
+        using var dir = new TempDirectory();
+        var (_, node) = await NodeOnNewDatabaseAsync(dir);
+        using var _ = node;
+        Assert.True(await HealthAsync(node, h => h.IntegritySweep is "passed" or "notNeeded"), node.Process.Stdout + node.Process.Stderr);
+        CliProcess? load = null;
+        try
+        {
+            postgres.Server.Shutdown();
+            load = CliProcess.Start("load", "--data", dir.Combine("data"), "--url", node.Http.BaseAddress!.ToString(), "--count", "20");
+            Assert.True(SpinWait.SpinUntil(() => load.Stdout.Contains("answers 503", StringComparison.Ordinal) || load.HasExited, TimeSpan.FromSeconds(60)),
+                load.Stdout + load.Stderr);
+            Assert.False(load.HasExited, load.Stdout + load.Stderr);
+            Assert.Contains("The node answers 503: Ledger database unavailable: waiting for the last transaction to commit (Ctrl+C stops)", load.Stdout);
+        }
+        finally
+        {
+            await postgres.Server.StartAgainAsync(Ct);
+        }
+        using (load)
+        {
+            await load.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(load.ExitCode == 0, load.Stdout + load.Stderr);
+            Assert.Contains("Submitted 20: 20 accepted at the door, 0 refused", load.Stdout);
+            Assert.Contains("All accepted transactions committed by block", load.Stdout);
+            Assert.DoesNotContain("Unhandled", load.Stderr);
+        }
+    }
+
     // A node asked to stop while its commit waits for the database stops at once and cleanly (exit 0): nothing of the block was
     // stored, and the next start, with the database back, serves the chain as it was.
     [Fact]
@@ -346,6 +379,43 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
         }
         Assert.Equal(1, await CountAsync(database, "SELECT COUNT(*) FROM blocks")); // nothing of the waiting block was stored
         Assert.Equal(1ul, await CommitAsync(data, ["pg-stop-after"], expectedHeight: 0));
+    }
+
+    // Break-it (2026-12-06): with the database hanging rather than refusing (every PostgreSQL process stopped, as a network that
+    // drops packets does), /healthz did not answer at all: a monitor's request timed out instead of reading 503. It answers 503
+    // within the probe's wait (2 s), and 200 again once the database answers.
+    [Fact]
+    public async Task Healthz_answers_503_at_once_while_the_database_hangs_and_200_once_it_answers()
+    {
+        using var dir = new TempDirectory();
+        var (_, node) = await NodeOnNewDatabaseAsync(dir);
+        using var _ = node;
+        Assert.True(await HealthAsync(node, h => h.IntegritySweep is "passed" or "notNeeded"), node.Process.Stdout + node.Process.Stderr);
+        try
+        {
+            postgres.Server.Freeze();
+            HttpResponseMessage? answer = null;
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            deadline.CancelAfter(TimeSpan.FromSeconds(30));
+            // The answer standing from before the freeze (at most a second old) may come first.
+            while ((answer = await node.Http.GetAsync("/healthz", deadline.Token)).StatusCode == HttpStatusCode.OK)
+            {
+                answer.Dispose();
+                await Task.Delay(100, deadline.Token);
+            }
+            using (answer)
+            {
+                var body = await answer.Content.ReadAsStringAsync(Ct);
+                Assert.True(answer.StatusCode == HttpStatusCode.ServiceUnavailable, body);
+                Assert.Contains("Ledger database unavailable", body);
+            }
+        }
+        finally
+        {
+            postgres.Server.Thaw();
+        }
+        Assert.True(await HealthAsync(node, h => h.Status == "ok"), node.Process.Stdout + node.Process.Stderr);
+        Assert.True(SpinWait.SpinUntil(() => node.Process.Stdout.Contains("no answer within 2 s", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), node.Process.Stdout);
     }
 
     // Polls the transaction's status (every 100 ms, up to 60 s) until it is committed.
@@ -419,6 +489,8 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
         node.Process.Terminate();
         await node.Process.WaitForExitAsync(TimeSpan.FromSeconds(30));
         Assert.True(node.Process.ExitCode == 0, node.Process.Stderr);
+        // A clean stop closes the keystore: SQLite removes its -wal and -shm (break-it 2026-12-06: they were left behind).
+        Assert.Empty(Directory.GetFiles(data, "keystore.db-*"));
         return height;
     }
 

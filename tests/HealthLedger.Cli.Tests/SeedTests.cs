@@ -41,7 +41,14 @@ public class SeedTests
         Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
         var seed = await CliProcess.RunAsync("seed", "--data", data, "--admin", "nobody");
         Assert.Equal(2, seed.ExitCode);
-        Assert.Equal($"error: admin login failed: user 'nobody' has no login in {data} (this folder's users: admin)", seed.Stderr.Trim());
+        Assert.Equal($"error: admin login failed: user 'nobody' has no login in {data} (a network's first admin is 'admin'; a consortium's organisations' are " +
+            "'admin.<organisation id>'; 'init' and 'consortium up' print them)", seed.Stderr.Trim());
+        Assert.Equal("", seed.Stdout.Trim());
+
+        // The admin's id in another case is the admin (as at the login page): a wrong password is then said to be that.
+        var wrong = await CliProcess.RunAsync(new Dictionary<string, string?> { ["HEALTHLEDGER_ADMIN_PASSWORD"] = "not-the-password" }, "seed", "--data", data, "--admin", "ADMIN");
+        Assert.Equal(2, wrong.ExitCode);
+        Assert.Equal("error: admin login failed: The user name or password is not correct.", wrong.Stderr.Trim());
         Assert.Equal("", seed.Stdout.Trim());
 
         // The node seed started stopped cleanly: no write-ahead log is left, and verify leaves none either.

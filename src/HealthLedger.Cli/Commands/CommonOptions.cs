@@ -116,6 +116,9 @@ internal static class CommonOptions
         return Fail(message, code);
     }
 
+    /// <summary>Where an admin's user id comes from, for a message about one that has no login: never a list of the folder's users (patients among them).</summary>
+    public const string AdminHint = "a network's first admin is 'admin'; a consortium's organisations' are 'admin.<organisation id>'; 'init' and 'consortium up' print them";
+
     /// <summary>
     /// Why a node at <paramref name="url"/> could not be reached, in words: "cannot reach the node at URL: …", with the cause
     /// from the innermost exception rather than .NET's "see inner exception", and what to try for the two usual mistakes

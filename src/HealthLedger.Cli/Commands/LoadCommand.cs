@@ -92,9 +92,11 @@ internal static class LoadCommand
         }
         using (var keystore = keys)
         {
+            // User ids are kept in lower case; a login takes them in any case (AccountService.Login), and so does this.
+            adminUser = adminUser.Trim().ToLowerInvariant();
             if (!keystore.UserIds().Contains(adminUser, StringComparer.Ordinal))
             {
-                return CommonOptions.Fail($"user '{adminUser}' has no login in {data} (this folder's users: {string.Join(", ", keystore.UserIds().Take(5))})", json);
+                return CommonOptions.Fail($"user '{adminUser}' has no login in {data} ({CommonOptions.AdminHint})", json);
             }
             admin = keystore.Unseal(adminUser, password);
         }
@@ -110,18 +112,26 @@ internal static class LoadCommand
             using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/ledger/signers/{admin.Signing.PublicKey}?lane={NonceLanes.Load}");
             request.Headers.Add(SignerProof.Header, SignerProof.Create(admin.Signing, DateTimeOffset.UtcNow));
             using var response = await http.SendAsync(request, cancellationToken);
+            var reason = await ReasonAsync(response);
             if (response.StatusCode == HttpStatusCode.NotFound)
             {
-                // The admin's key is unknown there: --url is a node of another network than --data's (or not a HealthLedger node).
-                return CommonOptions.Fail($"the node at {url} does not know the admin '{adminUser}' of {data} ({(int)response.StatusCode}{await ReasonAsync(response)}): " +
-                    "is --url a node of this data folder's network?", json);
+                // The admin's key is unknown there (a node's problem says so: "Unknown signer"): --url is a node of another network
+                // than --data's. Without it, what answered is not a HealthLedger node at all.
+                return CommonOptions.Fail(reason.Length > 0
+                    ? $"the node at {url} does not know the admin '{adminUser}' of {data} ({(int)response.StatusCode}{reason}): is --url a node of this data folder's network?"
+                    : $"{url} answered 404 to a HealthLedger node's signer lookup: is --url a HealthLedger node (its http address, e.g. http://localhost:5080)?", json);
             }
-            if (!response.IsSuccessStatusCode) return CommonOptions.Fail($"the node at {url} refused the signer lookup ({(int)response.StatusCode}{await ReasonAsync(response)})", json);
+            if (!response.IsSuccessStatusCode) return CommonOptions.Fail($"the node at {url} refused the signer lookup ({(int)response.StatusCode}{reason})", json);
             signer = await response.Content.ReadFromJsonAsync<SignerResponse>(cancellationToken);
+            if (signer is null) throw new JsonException("null");
         }
         catch (HttpRequestException e)
         {
             return CommonOptions.Fail(CommonOptions.Unreachable(url, e), json);
+        }
+        catch (JsonException)
+        {
+            return CommonOptions.Fail($"{url} answered the signer lookup with something that is not a HealthLedger node's answer: is --url a HealthLedger node (its http address, e.g. http://localhost:5080)?", json);
         }
         if (signer!.Lane != NonceLanes.Load) return CommonOptions.Fail($"the node at {url} does not answer nonces per lane (too old a version)", json);
         var firstNonce = signer.NextNonce;
@@ -239,15 +249,8 @@ internal static class LoadCommand
         double? seconds = null;
         if (failure is null && !cancellationToken.IsCancellationRequested && lastAccepted is not null)
         {
-            TransactionStatusResponse? status;
-            do
-            {
-                await Task.Delay(100, cancellationToken);
-                status = await http.GetFromJsonAsync<TransactionStatusResponse>($"/api/v1/transactions/{lastAccepted}", cancellationToken);
-            }
-            while (status?.Status != "committed");
-            committedHeight = status.Height;
-            seconds = watch.Elapsed.TotalSeconds;
+            (committedHeight, failure) = await WaitCommittedAsync(http, url, lastAccepted, quiet: json, cancellationToken);
+            if (committedHeight is not null) seconds = watch.Elapsed.TotalSeconds;
         }
         if (json)
         {
@@ -284,16 +287,76 @@ internal static class LoadCommand
         return refused.Count == 0 ? 0 : 1;
     }
 
+    // Asks for the last accepted transaction until it is committed: its height, or why the wait ended (null for both after Ctrl+C).
+    // A node answering 503 (its ledger's database out of reach: its block waits to be written) is asked again after the delay it
+    // gives; a node that cannot be reached or answers otherwise ends the wait, saying that the transactions may still commit.
+    private static async Task<(ulong? Height, string? Failure)> WaitCommittedAsync(HttpClient http, string url, string id, bool quiet, CancellationToken cancellationToken)
+    {
+        var said = false;
+        var delay = TimeSpan.FromMilliseconds(100);
+        var mayStill = $"; the transactions it accepted may still commit (GET /api/v1/transactions/{id} says)";
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(delay, cancellationToken);
+                delay = TimeSpan.FromMilliseconds(100);
+                HttpResponseMessage response;
+                try
+                {
+                    response = await http.GetAsync($"/api/v1/transactions/{id}", cancellationToken);
+                }
+                catch (HttpRequestException e)
+                {
+                    return (null, CommonOptions.Unreachable(url, e) + mayStill);
+                }
+                using (response)
+                {
+                    if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+                    {
+                        if (!quiet && !said) Console.WriteLine($"The node answers 503{await ReasonAsync(response, "title")}: waiting for the last transaction to commit (Ctrl+C stops)");
+                        said = true;
+                        delay = response.Headers.RetryAfter?.Delta is { } after && after > TimeSpan.Zero && after < TimeSpan.FromSeconds(30) ? after : TimeSpan.FromSeconds(1);
+                        continue;
+                    }
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        return (null, $"the node at {url} answered {(int)response.StatusCode} while load waited for its last transaction{await ReasonAsync(response)}{mayStill}");
+                    }
+                    TransactionStatusResponse? status;
+                    try
+                    {
+                        status = await response.Content.ReadFromJsonAsync<TransactionStatusResponse>(cancellationToken);
+                    }
+                    catch (JsonException)
+                    {
+                        return (null, $"the server at {url} did not answer as a HealthLedger node while load waited for its last transaction{mayStill}");
+                    }
+                    if (status?.Status == "committed") return (status.Height, null);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return (null, null); // Ctrl+C: the summary says the run was interrupted
+        }
+        catch (TaskCanceledException e)
+        {
+            return (null, $"the node at {url} did not answer within {http.Timeout.TotalSeconds:0} s while load waited for its last transaction ({e.Message}){mayStill}");
+        }
+    }
+
     // The exit code of a run stopped by Ctrl+C or SIGTERM before it sent everything (128 + SIGINT, as 'bench' exits).
     private const int Interrupted = 130;
 
     // The problem's detail (RFC 9457) a node gives with a refusal, as ": …", or nothing when the answer carries none.
-    private static async Task<string> ReasonAsync(HttpResponseMessage response)
+    // With field "title", the problem's title.
+    private static async Task<string> ReasonAsync(HttpResponseMessage response, string field = "detail")
     {
         try
         {
             using var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(CancellationToken.None));
-            return problem.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && problem.RootElement.TryGetProperty("detail", out var detail)
+            return problem.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && problem.RootElement.TryGetProperty(field, out var detail)
                 && detail.ValueKind == System.Text.Json.JsonValueKind.String ? ": " + detail.GetString() : "";
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or HttpRequestException or IOException)

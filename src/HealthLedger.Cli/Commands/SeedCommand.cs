@@ -212,10 +212,11 @@ internal static class SeedCommand
             var login = app.Services.GetRequiredService<AccountService>().Login(adminUser, password);
             if (login.Session is not { } admin)
             {
-                var users = app.Services.GetRequiredService<Keystore>().UserIds();
-                return CommonOptions.Fail(users.Contains(adminUser, StringComparer.Ordinal)
+                // User ids are kept in lower case; a login takes them in any case (AccountService.Login).
+                var known = app.Services.GetRequiredService<Keystore>().UserIds().Contains(adminUser.Trim().ToLowerInvariant(), StringComparer.Ordinal);
+                return CommonOptions.Fail(known
                     ? $"admin login failed: {login.Error}"
-                    : $"admin login failed: user '{adminUser}' has no login in {data} (this folder's users: {string.Join(", ", users.Take(5))})");
+                    : $"admin login failed: user '{adminUser}' has no login in {data} ({CommonOptions.AdminHint})");
             }
             return await seed(app, admin);
         }

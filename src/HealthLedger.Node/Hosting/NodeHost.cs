@@ -286,6 +286,8 @@ public static class NodeHost
                 certificate?.Dispose();
                 app.Services.GetRequiredService<PeerNetwork>().DisposeAsync().AsTask().GetAwaiter().GetResult();
                 node.Dispose();
+                // Its last connection closed, SQLite checkpoints keystore.db and removes its -wal and -shm (they were left behind).
+                app.Services.GetRequiredService<Keystore>().Dispose();
             });
             // Registered after the clean-up above, so run before it (a token runs its callbacks last registered first, each even
             // when another throws): the entries committed since start, for the next start (consensus has stopped; the ledger

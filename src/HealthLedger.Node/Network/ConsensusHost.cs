@@ -47,6 +47,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
     private readonly List<EngineAction.SetTimeout> _timers = [];
     private CancellationToken _stopping;
     private long _storeWaitingSince; // Unix ms, 0 when no write waits (StoreWaitingSince)
+    private long _storeWriteStarted; // Unix ms of the store write under way, 0 when none
     private readonly Dictionary<Hash256, CandidateBlock> _candidates = [];
     private TendermintEngine _engine = null!;
     private Phase _phase;
@@ -84,7 +85,20 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
     /// Since when a write to the ledger store (a block's commit, the voting state) has been waiting for the database to answer
     /// again (<see cref="StoreWrite"/>), or null when none waits: <c>/healthz</c> answers 503 meanwhile.
     /// </summary>
-    public DateTimeOffset? StoreWaitingSince => Interlocked.Read(ref _storeWaitingSince) is var ms and > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+    public DateTimeOffset? StoreWaitingSince
+    {
+        get
+        {
+            if (Interlocked.Read(ref _storeWaitingSince) is var ms and > 0) return DateTimeOffset.FromUnixTimeMilliseconds(ms);
+            // A write that has not returned for a while: the database hangs rather than refuses (no error yet to retry on).
+            return Interlocked.Read(ref _storeWriteStarted) is var started and > 0 && clock.GetUtcNow().ToUnixTimeMilliseconds() - started > (long)StoreHangAfter.TotalMilliseconds
+                ? DateTimeOffset.FromUnixTimeMilliseconds(started)
+                : null;
+        }
+    }
+
+    /// <summary>A store write under way for longer than this (5 s) counts as waiting for the database (<see cref="StoreWaitingSince"/>).</summary>
+    public static readonly TimeSpan StoreHangAfter = TimeSpan.FromSeconds(5);
 
     /// <summary>The latest status, or null before the loop starts.</summary>
     public ConsensusStatus? Status => _status;
@@ -141,6 +155,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         finally
         {
             node.Accepted -= peers.Forward;
+            if (node.Mempool.Count is var pending and > 0) Log.MempoolDropped(logger, pending);
             // A clean stop keeps the votes received since the last save too.
             try
             {
@@ -279,7 +294,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         else if (state is not null)
         {
             // Durable before the votes it records are sent (a restart must not sign against them).
-            if (!StoreWrite(_engine.Height, $"saving the voting state at height {_engine.Height}", 1003, () => node.Store.SaveConsensusState(state))) return false;
+            if (!StoreWrite($"saving the voting state at height {_engine.Height}", 1003, () => node.Store.SaveConsensusState(state))) return false;
         }
         if (sends is not null)
         {
@@ -332,7 +347,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         var header = candidate.Built.Block.Header;
         var watch = Stopwatch.StartNew();
         var validatorsChanged = false;
-        if (!StoreWrite(header.Height, $"committing block {header.Height}", 1003, () => validatorsChanged = node.Commit(candidate, certificate, state))) return false;
+        if (!StoreWrite($"committing block {header.Height}", 1003, () => validatorsChanged = node.Commit(candidate, certificate, state))) return false;
         var rejected = candidate.Built.Execution.Receipts.Count(r => r.Verdict != TxVerdict.Ok);
         Log.BlockCommitted(logger, header.Height, header.TxCount, rejected, watch.ElapsedMilliseconds);
         _candidates.Clear();
@@ -353,36 +368,55 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
     /// failed otherwise or for too long (the node halts, exit 1, naming event <paramref name="eventId"/>), or the node stops
     /// meanwhile (nothing written; a clean stop, and the height is decided again or fetched from peers at the next start).
     /// </summary>
-    private bool StoreWrite(ulong height, string what, int eventId, Action write)
+    private bool StoreWrite(string what, int eventId, Action write)
     {
         long? outageSince = null;
+        long saidAt = 0;
         try
         {
             for (var attempt = 0; ; attempt++)
             {
                 try
                 {
-                    write();
+                    Interlocked.Exchange(ref _storeWriteStarted, clock.GetUtcNow().ToUnixTimeMilliseconds());
+                    try
+                    {
+                        write();
+                    }
+                    finally
+                    {
+                        Interlocked.Exchange(ref _storeWriteStarted, 0);
+                    }
                     if (outageSince is { } since) Log.StoreWriteResumed(logger, what, clock.GetElapsedTime(since).TotalSeconds);
                     return true;
                 }
                 catch (Exception e) when (StoreUnavailableException.IsOutage(e) && (_stopping.IsCancellationRequested
                     || outageSince is not { } since || clock.GetElapsedTime(since) < StoreOutageLimit))
                 {
-                    if (_stopping.IsCancellationRequested) return false;
+                    var reason = FirstLine(e.Message);
                     if (outageSince is null)
                     {
-                        Log.StoreWriteWaits(logger, what, e.Message, StoreOutageLimit.TotalMinutes);
+                        Log.StoreWriteWaits(logger, what, reason, StoreOutageLimit.TotalMinutes);
                         Interlocked.Exchange(ref _storeWaitingSince, clock.GetUtcNow().ToUnixTimeMilliseconds());
-                        outageSince = clock.GetTimestamp();
+                        outageSince = saidAt = clock.GetTimestamp();
                     }
-                    if (_stopping.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Min(100 << Math.Min(attempt, 5), 2_000)))) return false;
+                    else if (clock.GetElapsedTime(saidAt) >= TimeSpan.FromMinutes(1))
+                    {
+                        Log.StoreWriteStillWaits(logger, what, clock.GetElapsedTime(outageSince.Value).TotalSeconds, reason, StoreOutageLimit.TotalMinutes);
+                        saidAt = clock.GetTimestamp();
+                    }
+                    if (_stopping.IsCancellationRequested || _stopping.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Min(100 << Math.Min(attempt, 5), 2_000))))
+                    {
+                        Log.StoreWriteAbandoned(logger, what, node.Tip.Height);
+                        return false;
+                    }
                 }
                 catch (Exception e)
                 {
-                    Log.CommitFailed(logger, e, height);
+                    // An outage that lasted too long is said in words (no stack trace); anything else with its exception.
                     var outage = outageSince is { } since ? $"the ledger's database did not answer for {clock.GetElapsedTime(since).TotalSeconds:0} s: " : "";
-                    Halt($"{what} failed (event {eventId}): {outage}{e.Message}");
+                    Log.CommitFailed(logger, outage.Length > 0 ? null : e, what, outage + FirstLine(e.Message));
+                    Halt($"{what} failed (event {eventId}): {outage}{FirstLine(e.Message)}");
                     return false;
                 }
             }
@@ -392,6 +426,9 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
             Interlocked.Exchange(ref _storeWaitingSince, 0);
         }
     }
+
+    // The first line of a message (a PostgreSQL error's carries its detail and position on the lines after it).
+    private static string FirstLine(string message) => message.AsSpan().IndexOfAny('\r', '\n') is var end and >= 0 ? message[..end] : message;
 
     // A fresh engine for the height after the tip: the persisted voting state when it is for that height (a restart mid-height).
     private void CreateEngine(bool resume)
