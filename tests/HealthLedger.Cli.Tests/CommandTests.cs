@@ -75,6 +75,18 @@ public class CommandTests
         Assert.Equal(expected, run.Stderr.Trim());
     }
 
+    // Break-it (2026-12-06): "--url http://127.0.0.1:99999" was said not to be an http:// address; the port is what is wrong.
+    [Theory]
+    [InlineData(new[] { "load", "--data", "no-such-folder", "--url", "http://127.0.0.1:99999" }, "error: --url: port 99999 is out of range (1 to 65535) in 'http://127.0.0.1:99999'")]
+    [InlineData(new[] { "consortium", "proposals", "--user", "admin", "--url", "https://node.example:123456/" }, "error: --url: port 123456 is out of range (1 to 65535) in 'https://node.example:123456/'")]
+    [InlineData(new[] { "load", "--data", "no-such-folder", "--url", "ftp://node.example" }, "error: --url must be an http:// or https:// address (got 'ftp://node.example')")]
+    public async Task A_url_out_of_range_or_of_another_scheme_is_named_in_one_line(string[] args, string expected)
+    {
+        var run = await CliProcess.RunAsync(args);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(expected, run.Stderr.Trim());
+    }
+
     // break: "init --store ''" made a SQLite network; an empty or blank value of any text option is refused, not taken for its default.
     [Theory]
     [InlineData(new[] { "init", "--store", "" }, "error: --store must not be empty (leave it out for its default) (see 'healthledger init --help')")]

@@ -116,6 +116,21 @@ internal static class CommonOptions
         return Fail(message, code);
     }
 
+    /// <summary>
+    /// Why <paramref name="url"/> (a <c>--url</c>) is not a node's address, or null with the parsed address: it must be an
+    /// absolute http:// or https:// URL whose port, when given, is 1 to 65535.
+    /// </summary>
+    public static string? UrlProblem(string url, out Uri? address)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        if (Uri.TryCreate(url, UriKind.Absolute, out address) && address.Scheme is "http" or "https") return null;
+        address = null;
+        var port = System.Text.RegularExpressions.Regex.Match(url, @"^https?://[^/:]+:(\d+)(/|$)", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        return port.Success && (!int.TryParse(port.Groups[1].Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n is < 1 or > 65535)
+            ? $"--url: port {port.Groups[1].Value} is out of range (1 to 65535) in '{url}'"
+            : $"--url must be an http:// or https:// address (got '{url}')";
+    }
+
     /// <summary>Where an admin's user id comes from, for a message about one that has no login: never a list of the folder's users (patients among them).</summary>
     public const string AdminHint = "a network's first admin is 'admin'; a consortium's organisations' are 'admin.<organisation id>'; 'init' and 'consortium up' print them";
 

@@ -205,7 +205,8 @@ internal static class ConsortiumCommand
     {
         var password = passwordStdin ? (await Console.In.ReadLineAsync(ct))?.TrimEnd('\r', '\n') : CommonOptions.AdminPassword();
         if (string.IsNullOrEmpty(password)) return CommonOptions.Fail($"give the password on standard input with --password-stdin, or set {CommonOptions.PasswordVariable}");
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https")) return CommonOptions.Fail($"--url must be an http:// or https:// address (got '{url}')");
+        if (CommonOptions.UrlProblem(url, out var parsed) is { } urlProblem) return CommonOptions.Fail(urlProblem);
+        var baseUri = parsed!;
         using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(60) };
         try
         {

@@ -75,7 +75,8 @@ internal static class LoadCommand
     {
         if (count < 1 || batchSize < 1) return CommonOptions.Fail("--count and --batch must be at least 1", json);
         if (rate is < 0 or > 1_000_000) return CommonOptions.Fail("--rate must be between 0 (unlimited) and 1000000 transactions per second", json);
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https")) return CommonOptions.Fail($"--url must be an http:// or https:// address (got '{url}')", json);
+        if (CommonOptions.UrlProblem(url, out var parsed) is { } urlProblem) return CommonOptions.Fail(urlProblem, json);
+        var baseUri = parsed!;
         if (rate > 0) batchSize = Math.Min(batchSize, Math.Max(1, rate / 10));
         if (CommonOptions.AdminPassword() is not { } password) return CommonOptions.Fail($"set {CommonOptions.PasswordVariable} to the admin's password", json);
         var keystorePath = new DataDirectory(Path.GetFullPath(data)).KeystorePath;
