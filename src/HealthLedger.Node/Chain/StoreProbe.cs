@@ -41,7 +41,8 @@ public sealed class StoreProbe(LedgerNode node, TimeProvider clock, ILogger<Stor
             else if (_probedAt is { } at && clock.GetElapsedTime(at) < Interval) return _reachable;
             else probe = _probe = Task.Run(Probe);
         }
-        if (probe.Wait(WaitLimit)) return probe.Result;
+        // Waited without Task.Wait's AggregateException: a probe that failed otherwise rethrows its own exception.
+        if (((IAsyncResult)probe).AsyncWaitHandle.WaitOne(WaitLimit)) return probe.GetAwaiter().GetResult();
         lock (_lock)
         {
             if (_reachable) Log.StoreUnreachable(logger, $"no answer within {WaitLimit.TotalSeconds:0} s");
