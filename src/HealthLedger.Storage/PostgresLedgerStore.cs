@@ -341,6 +341,12 @@ public sealed class PostgresLedgerStore : ILedgerStore
                     committing = true;
                     transaction.Commit();
                 }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "blocks_pkey"
+                    && Landed(height, block.Header.Hash, quiet: true) == true)
+                {
+                    // An earlier try at this block, whose answer was lost with its connection, committed after all: it had not
+                    // finished when it was asked about (its backend still in COMMIT), and this try waited for it. It is committed.
+                }
                 catch (Exception e) when (e is NpgsqlException or IOException && writer.State != ConnectionState.Open && !committing && attempt == 0)
                 {
                     continue; // nothing was committed: the transaction ended with its connection

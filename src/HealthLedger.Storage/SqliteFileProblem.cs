@@ -17,6 +17,12 @@ public static class SqliteFileProblem
     /// <summary>SQLITE_READONLY: a write to a file opened read-only.</summary>
     public const int ReadOnly = 8;
 
+    /// <summary>SQLITE_BUSY.</summary>
+    public const int Busy = 5;
+
+    /// <summary>SQLITE_LOCKED.</summary>
+    public const int Locked = 6;
+
     /// <summary>SQLITE_IOERR.</summary>
     public const int IoError = 10;
 
@@ -47,6 +53,8 @@ public static class SqliteFileProblem
                 $"or regular files) and its folder can be read and written by this user ({user}). Its content is not in question: do not restore it for this.",
             IoError => $"{what} could not be read or written ({said}): a {name}-wal or {name}-shm file beside it that is not a " +
                 "regular file (a FIFO, a device), or a failing disk, does this; check them before restoring anything.",
+            Busy or Locked => $"{what} is locked by another process ({said}): a program holding a write transaction on it (sqlite3, a " +
+                $"backup tool) or another node on the same folder; close it and start again (fuser {path} names it). Its content is not in question: do not restore it for this.",
             _ => null,
         };
     }

@@ -28,7 +28,7 @@ public sealed class StoreUnavailableException(string message, Exception? inner =
         Npgsql.PostgresException p => p.IsTransient || p.SqlState.StartsWith("57P", StringComparison.Ordinal)
             || p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState.StartsWith("53", StringComparison.Ordinal),
         Npgsql.NpgsqlException => true, // raised by the client itself: the connection could not be made, broke or timed out
-        Microsoft.Data.Sqlite.SqliteException s => s.SqliteErrorCode is 5 or 6,
+        Microsoft.Data.Sqlite.SqliteException s => s.SqliteErrorCode is SqliteFileProblem.Busy or SqliteFileProblem.Locked,
         StoreUnavailableException u => u.InnerException is not null && IsOutage(u.InnerException),
         _ => false,
     };

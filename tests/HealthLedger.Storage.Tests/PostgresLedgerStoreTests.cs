@@ -166,6 +166,27 @@ public sealed class PostgresLedgerStoreTests(PostgresFixture postgres) : LedgerS
         Assert.False(StoreUnavailableException.IsOutage(new IOException("No space left on device")));
     }
 
+    // Break-it (2026-12-06): a try at a block whose answer was lost, still in COMMIT when the store asked whether it landed
+    // (its backend frozen), committed after the store had started writing the block again: the second try met the primary key
+    // (23505) and the node halted. The same block found stored at its height is the earlier try's: it is committed, once.
+    [Fact]
+    public void A_block_an_earlier_try_committed_after_all_is_taken_as_committed_not_written_twice()
+    {
+        using var store = CreateStore();
+        LedgerFixture.Fill(store, Net, blocks: 2);
+        var next = Net.Append(1_700_000_009_000, [Net.Register("landed-late")]);
+        using (var folder = new TempDirectory())
+        using (var earlier = PostgresLedgerStore.Open(_connectionString, folder.Combine(SqliteLedgerStore.FileName), create: false))
+        {
+            earlier.Commit(next.Block, next.Execution.Receipts, next.Execution.Changes); // the earlier try, landing late
+        }
+        store.Commit(next.Block, next.Execution.Receipts, next.Execution.Changes);
+        Assert.Equal(2UL, store.TipHeight);
+        Assert.Equal(3, Count("SELECT COUNT(*) FROM blocks"));
+        Assert.Equal(1, Count("SELECT COUNT(*) FROM transactions WHERE height = 2"));
+        Assert.Equal(new LedgerTip(2, next.Block.Header.Hash), store.ReadRecordedTip());
+    }
+
     [Fact]
     public void A_store_opened_read_only_reads_but_refuses_writes_and_its_sessions_are_read_only()
     {

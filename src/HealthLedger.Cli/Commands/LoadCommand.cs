@@ -134,7 +134,11 @@ internal static class LoadCommand
         {
             return CommonOptions.Fail($"{url} answered the signer lookup with something that is not a HealthLedger node's answer: is --url a HealthLedger node (its http address, e.g. http://localhost:5080)?", json);
         }
-        if (signer!.Lane != NonceLanes.Load) return CommonOptions.Fail($"the node at {url} does not answer nonces per lane (too old a version)", json);
+        if (string.IsNullOrEmpty(signer!.Network) || string.IsNullOrEmpty(signer.OrganisationId))
+        {
+            return CommonOptions.Fail($"{url} answered the signer lookup with something that is not a HealthLedger node's answer: is --url a HealthLedger node (its http address, e.g. http://localhost:5080)?", json);
+        }
+        if (signer.Lane != NonceLanes.Load) return CommonOptions.Fail($"the node at {url} does not answer nonces per lane (too old a version)", json);
         var firstNonce = signer.NextNonce;
         var runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
         var refused = new Dictionary<string, int>();
@@ -278,7 +282,9 @@ internal static class LoadCommand
         if (failure is not null) return CommonOptions.Fail(failure, 1);
         if (cancellationToken.IsCancellationRequested)
         {
-            Console.WriteLine($"Stopped after {watch.Elapsed.TotalSeconds:F1} s ({sent / watch.Elapsed.TotalSeconds:F0} tx/s submitted): interrupted, not every transaction was sent.");
+            Console.WriteLine(sent == count
+                ? $"Stopped after {watch.Elapsed.TotalSeconds:F1} s: interrupted while waiting for the last transaction to commit (every transaction was sent; those accepted may still commit)."
+                : $"Stopped after {watch.Elapsed.TotalSeconds:F1} s ({sent / watch.Elapsed.TotalSeconds:F0} tx/s submitted): interrupted, not every transaction was sent.");
             return Interrupted;
         }
         if (seconds is { } elapsed)

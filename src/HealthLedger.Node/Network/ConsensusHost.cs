@@ -414,7 +414,8 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
                 catch (Exception e)
                 {
                     // An outage that lasted too long is said in words (no stack trace); anything else with its exception.
-                    var outage = outageSince is { } since ? $"the ledger's database did not answer for {clock.GetElapsedTime(since).TotalSeconds:0} s: " : "";
+                    var outage = outageSince is { } since && StoreUnavailableException.IsOutage(e)
+                        ? $"the ledger's database did not answer for {clock.GetElapsedTime(since).TotalSeconds:0} s: " : "";
                     Log.CommitFailed(logger, outage.Length > 0 ? null : e, what, outage + FirstLine(e.Message));
                     Halt($"{what} failed (event {eventId}): {outage}{FirstLine(e.Message)}");
                     return false;
