@@ -247,15 +247,7 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
 
         await postgres.Server.ExecuteAsync("postgres", $"ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS false", Ct);
         await postgres.Server.ExecuteAsync("postgres", $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'", Ct);
-        HttpResponseMessage? refused = null;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        deadline.CancelAfter(TimeSpan.FromSeconds(30));
-        while ((refused = await node.Http.GetAsync("/healthz", deadline.Token)).StatusCode == HttpStatusCode.OK)
-        {
-            refused.Dispose();
-            await Task.Delay(100, deadline.Token); // the probe's answer stands a second
-        }
-        using (refused)
+        using (var refused = await UnhealthyAsync(node))
         {
             var body = await refused.Content.ReadAsStringAsync(Ct);
             Assert.True(refused.StatusCode == HttpStatusCode.ServiceUnavailable, body);
@@ -394,16 +386,7 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
         try
         {
             postgres.Server.Freeze();
-            HttpResponseMessage? answer = null;
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            deadline.CancelAfter(TimeSpan.FromSeconds(30));
-            // The answer standing from before the freeze (at most a second old) may come first.
-            while ((answer = await node.Http.GetAsync("/healthz", deadline.Token)).StatusCode == HttpStatusCode.OK)
-            {
-                answer.Dispose();
-                await Task.Delay(100, deadline.Token);
-            }
-            using (answer)
+            using (var answer = await UnhealthyAsync(node))
             {
                 var body = await answer.Content.ReadAsStringAsync(Ct);
                 Assert.True(answer.StatusCode == HttpStatusCode.ServiceUnavailable, body);
@@ -416,6 +399,21 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
         }
         Assert.True(await HealthAsync(node, h => h.Status == "ok"), node.Process.Stdout + node.Process.Stderr);
         Assert.True(SpinWait.SpinUntil(() => node.Process.Stdout.Contains("no answer within 2 s", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), node.Process.Stdout);
+    }
+
+    // Polls /healthz (every 100 ms, up to 30 s; the probe's answer stands a second, so the one from before a fault may come
+    // first) until it answers other than 200: that answer. A /healthz that does not answer fails the test at the deadline.
+    private static async Task<HttpResponseMessage> UnhealthyAsync(RunningNode node)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var answer = await node.Http.GetAsync("/healthz", deadline.Token);
+            if (answer.StatusCode != HttpStatusCode.OK) return answer;
+            answer.Dispose();
+            await Task.Delay(100, deadline.Token);
+        }
     }
 
     // Polls the transaction's status (every 100 ms, up to 60 s) until it is committed.

@@ -378,15 +378,11 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
             {
                 try
                 {
+                    // Cleared when the write returns; a write that throws stays "under way" until the outage below is marked
+                    // (or StoreWrite returns), so /healthz never sees a gap between the two while a block waits.
                     Interlocked.Exchange(ref _storeWriteStarted, clock.GetUtcNow().ToUnixTimeMilliseconds());
-                    try
-                    {
-                        write();
-                    }
-                    finally
-                    {
-                        Interlocked.Exchange(ref _storeWriteStarted, 0);
-                    }
+                    write();
+                    Interlocked.Exchange(ref _storeWriteStarted, 0);
                     if (outageSince is { } since) Log.StoreWriteResumed(logger, what, clock.GetElapsedTime(since).TotalSeconds);
                     return true;
                 }
@@ -396,9 +392,9 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
                     var reason = FirstLine(e.Message);
                     if (outageSince is null)
                     {
-                        Log.StoreWriteWaits(logger, what, reason, StoreOutageLimit.TotalMinutes);
                         Interlocked.Exchange(ref _storeWaitingSince, clock.GetUtcNow().ToUnixTimeMilliseconds());
                         outageSince = saidAt = clock.GetTimestamp();
+                        Log.StoreWriteWaits(logger, what, reason, StoreOutageLimit.TotalMinutes);
                     }
                     else if (clock.GetElapsedTime(saidAt) >= TimeSpan.FromMinutes(1))
                     {
@@ -425,6 +421,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         finally
         {
             Interlocked.Exchange(ref _storeWaitingSince, 0);
+            Interlocked.Exchange(ref _storeWriteStarted, 0);
         }
     }
 
