@@ -33,7 +33,6 @@ public sealed class PostgresLedgerStore : ILedgerStore
     private readonly string _localPath;
     private readonly string _description;
     private readonly Lock _writeLock = new();
-    private (ulong Height, Hash256 Hash)? _uncertain; // a block whose commit's outcome the server could not be asked about
     private readonly Lock _tipLock = new();
     private readonly bool _readOnly;
     private readonly bool _durable;
@@ -270,18 +269,9 @@ public sealed class PostgresLedgerStore : ILedgerStore
             var expected = TipHeight is { } tip ? tip + 1 : 0;
             if (height != expected) throw new InvalidOperationException($"Expected block {expected}, got {height}.");
             if (receipts.Count != block.Transactions.Count) throw new ArgumentException("One receipt per transaction is required.", nameof(receipts));
-            var landed = false;
-            if (_uncertain is { } uncertain && uncertain.Height == height)
-            {
-                // The last try at this block lost its connection while the server committed, and the server could not be asked
-                // then: ask now (an outage still going on throws again, and the block stays uncertain).
-                var stored = Landed(height, block.Header.Hash, quiet: false);
-                _uncertain = null;
-                landed = stored == true;
-            }
             // A writer connection that broke since the last commit (a server restart: Npgsql learns it at the next use) fails
             // before anything of this block reached the server's commit: the block is written again, once, on a new connection.
-            for (var attempt = 0; !landed; attempt++)
+            for (var attempt = 0; ; attempt++)
             {
                 var writer = Writer();
                 var committing = false;
@@ -342,28 +332,19 @@ public sealed class PostgresLedgerStore : ILedgerStore
                     transaction.Commit();
                 }
                 catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "blocks_pkey"
-                    && Landed(height, block.Header.Hash, quiet: true) == true)
+                    && Landed(height, block.Header.Hash))
                 {
-                    // An earlier try at this block, whose answer was lost with its connection, committed after all: it had not
-                    // finished when it was asked about (its backend still in COMMIT), and this try waited for it. It is committed.
+                    // An earlier try at this block, whose answer was lost with its connection, committed after all (it could not be
+                    // asked then, or it had not finished: its backend still in COMMIT, and this try waited for it). It is committed.
                 }
                 catch (Exception e) when (e is NpgsqlException or IOException && writer.State != ConnectionState.Open && !committing && attempt == 0)
                 {
                     continue; // nothing was committed: the transaction ended with its connection
                 }
-                catch (Exception e) when (e is NpgsqlException or IOException && writer.State != ConnectionState.Open && committing)
+                catch (Exception e) when (e is NpgsqlException or IOException && writer.State != ConnectionState.Open && committing && Landed(height, block.Header.Hash))
                 {
-                    // The connection broke while the server committed: ask it on a fresh connection.
-                    switch (Landed(height, block.Header.Hash, quiet: true))
-                    {
-                        case true:
-                            break; // it is committed
-                        case null:
-                            _uncertain = (height, block.Header.Hash); // the next Commit of this block asks again first
-                            throw;
-                        default:
-                            throw; // nothing was committed: the block may be written again
-                    }
+                    // The connection broke after the server committed the block: it is committed. When the server could not say,
+                    // or had not finished, the error goes up (an outage: the block is written again, and meets itself above).
                 }
                 break;
             }
@@ -387,26 +368,21 @@ public sealed class PostgresLedgerStore : ILedgerStore
         }
     }
 
-    // After a lost connection: whether the block is stored, asked on a fresh connection (null when the server cannot say and
-    // quiet; otherwise its error is thrown). Another block at that height means another writer: StoreCorruptException.
-    private bool? Landed(ulong height, Hash256 hash, bool quiet)
+    // After a lost connection or a block found at its height: whether this block is stored there, asked on a fresh connection
+    // (false when the server cannot say, or holds another block: the caller's own error then stands).
+    private bool Landed(ulong height, Hash256 hash)
     {
-        byte[]? stored;
         try
         {
             using var connection = _source.OpenConnection();
             using var command = new NpgsqlCommand("SELECT hash FROM blocks WHERE height = $1", connection);
             command.Parameters.Add(Parameter((long)height));
-            stored = command.ExecuteScalar() as byte[];
+            return command.ExecuteScalar() is byte[] stored && stored.AsSpan().SequenceEqual(hash.ToArray());
         }
-        catch (Exception e) when (quiet && e is NpgsqlException or IOException or TimeoutException)
+        catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
         {
-            return null;
+            return false;
         }
-        if (stored is null) return false;
-        return stored.AsSpan().SequenceEqual(hash.ToArray())
-            ? true
-            : throw new StoreCorruptException($"The {_description} holds another block {height} than the one this node committed: another writer uses the database.");
     }
 
     // The one writer connection, opened again when the last one broke (a server restart).

@@ -240,10 +240,8 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
     public async Task Healthz_answers_503_while_the_database_refuses_connections_and_200_once_it_is_back()
     {
         using var dir = new TempDirectory();
-        var (database, node) = await NodeOnNewDatabaseAsync(dir);
+        var (database, node) = await SweptNodeOnNewDatabaseAsync(dir);
         using var _ = node;
-        // The integrity sweep reads the database too (and stops the node if it cannot): let it finish first.
-        Assert.True(await HealthAsync(node, h => h.IntegritySweep is "passed" or "notNeeded"), node.Process.Stdout + node.Process.Stderr);
 
         await postgres.Server.ExecuteAsync("postgres", $"ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS false", Ct);
         await postgres.Server.ExecuteAsync("postgres", $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'", Ct);
@@ -272,9 +270,8 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
     public async Task A_block_committed_while_the_database_restarts_lands_once_it_is_back_and_the_node_goes_on()
     {
         using var dir = new TempDirectory();
-        var (database, node) = await NodeOnNewDatabaseAsync(dir);
+        var (database, node) = await SweptNodeOnNewDatabaseAsync(dir);
         using var _ = node;
-        Assert.True(await HealthAsync(node, h => h.IntegritySweep is "passed" or "notNeeded"), node.Process.Stdout + node.Process.Stderr);
         using (var content = node.Registration("pg-outage-a", 0))
         using (var committed = await node.Http.PostAsync("/api/v1/transactions?wait=true", content, Ct))
         {
@@ -311,9 +308,8 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
     public async Task Load_waits_for_its_last_transaction_through_a_database_outage_and_ends_with_its_summary()
     {
         using var dir = new TempDirectory();
-        var (_, node) = await NodeOnNewDatabaseAsync(dir);
+        var (_, node) = await SweptNodeOnNewDatabaseAsync(dir);
         using var _ = node;
-        Assert.True(await HealthAsync(node, h => h.IntegritySweep is "passed" or "notNeeded"), node.Process.Stdout + node.Process.Stderr);
         CliProcess? load = null;
         try
         {
@@ -344,8 +340,7 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
     public async Task A_node_stopped_while_it_waits_for_the_database_stops_cleanly_and_starts_again_once_it_is_back()
     {
         using var dir = new TempDirectory();
-        var (database, node) = await NodeOnNewDatabaseAsync(dir);
-        Assert.True(await HealthAsync(node, h => h.IntegritySweep is "passed" or "notNeeded"), node.Process.Stdout + node.Process.Stderr);
+        var (database, node) = await SweptNodeOnNewDatabaseAsync(dir);
         var data = dir.Combine("data");
         try
         {
@@ -380,9 +375,8 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
     public async Task Healthz_answers_503_at_once_while_the_database_hangs_and_200_once_it_answers()
     {
         using var dir = new TempDirectory();
-        var (_, node) = await NodeOnNewDatabaseAsync(dir);
+        var (_, node) = await SweptNodeOnNewDatabaseAsync(dir);
         using var _ = node;
-        Assert.True(await HealthAsync(node, h => h.IntegritySweep is "passed" or "notNeeded"), node.Process.Stdout + node.Process.Stderr);
         try
         {
             postgres.Server.Freeze();
@@ -469,6 +463,23 @@ public sealed class PostgresStoreTests(PostgresStoreFixture postgres) : IClassFi
         var init = await CliProcess.RunAsync("init", "--data", data, "--store", store);
         Assert.True(init.ExitCode == 0, init.Stdout + init.Stderr);
         return (database, await RunningNode.StartAsync(data));
+    }
+
+    // As NodeOnNewDatabaseAsync, once the node's integrity sweep has finished: it reads the database too (and stops the node
+    // if it cannot), so a test that takes the database away lets it finish first.
+    private async Task<(string Database, RunningNode Node)> SweptNodeOnNewDatabaseAsync(TempDirectory dir)
+    {
+        var (database, node) = await NodeOnNewDatabaseAsync(dir);
+        try
+        {
+            Assert.True(await HealthAsync(node, h => h.IntegritySweep is "passed" or "notNeeded"), node.Process.Stdout + node.Process.Stderr);
+            return (database, node);
+        }
+        catch
+        {
+            node.Dispose();
+            throw;
+        }
     }
 
     // Starts the node, registers one patient per id through the API (each committed before the next), stops it cleanly; returns

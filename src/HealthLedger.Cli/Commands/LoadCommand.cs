@@ -106,6 +106,7 @@ internal static class LoadCommand
 
         using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(60) };
         SignerResponse? signer;
+        var notANode = $"{url} answered the signer lookup with something that is not a HealthLedger node's answer: is --url a HealthLedger node (its http address, e.g. http://localhost:5080)?";
         try
         {
             // The signer record (nonce, network, organisation) is answered to whoever proves the key: no session needed. Its nonces are
@@ -132,11 +133,11 @@ internal static class LoadCommand
         }
         catch (JsonException)
         {
-            return CommonOptions.Fail($"{url} answered the signer lookup with something that is not a HealthLedger node's answer: is --url a HealthLedger node (its http address, e.g. http://localhost:5080)?", json);
+            return CommonOptions.Fail(notANode, json);
         }
         if (string.IsNullOrEmpty(signer!.Network) || string.IsNullOrEmpty(signer.OrganisationId))
         {
-            return CommonOptions.Fail($"{url} answered the signer lookup with something that is not a HealthLedger node's answer: is --url a HealthLedger node (its http address, e.g. http://localhost:5080)?", json);
+            return CommonOptions.Fail(notANode, json);
         }
         if (signer.Lane != NonceLanes.Load) return CommonOptions.Fail($"the node at {url} does not answer nonces per lane (too old a version)", json);
         var firstNonce = signer.NextNonce;

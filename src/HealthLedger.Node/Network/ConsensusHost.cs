@@ -294,7 +294,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         else if (state is not null)
         {
             // Durable before the votes it records are sent (a restart must not sign against them).
-            if (!StoreWrite($"saving the voting state at height {_engine.Height}", 1003, () => node.Store.SaveConsensusState(state))) return false;
+            if (!StoreWrite($"saving the voting state at height {_engine.Height}", () => node.Store.SaveConsensusState(state))) return false;
         }
         if (sends is not null)
         {
@@ -347,7 +347,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         var header = candidate.Built.Block.Header;
         var watch = Stopwatch.StartNew();
         var validatorsChanged = false;
-        if (!StoreWrite($"committing block {header.Height}", 1003, () => validatorsChanged = node.Commit(candidate, certificate, state))) return false;
+        if (!StoreWrite($"committing block {header.Height}", () => validatorsChanged = node.Commit(candidate, certificate, state))) return false;
         var rejected = candidate.Built.Execution.Receipts.Count(r => r.Verdict != TxVerdict.Ok);
         Log.BlockCommitted(logger, header.Height, header.TxCount, rejected, watch.ElapsedMilliseconds);
         _candidates.Clear();
@@ -365,10 +365,10 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
     /// Runs a write to the ledger store (a block's commit, the voting state), and runs it again while the database is out of
     /// reach (<see cref="StoreUnavailableException.IsOutage"/>: a restart, a failover; nothing of a failed write was stored),
     /// at growing intervals up to 2 s, for at most <see cref="StoreOutageLimit"/>. False when the node must not go on: the write
-    /// failed otherwise or for too long (the node halts, exit 1, naming event <paramref name="eventId"/>), or the node stops
+    /// failed otherwise or for too long (the node halts, exit 1, event 1003), or the node stops
     /// meanwhile (nothing written; a clean stop, and the height is decided again or fetched from peers at the next start).
     /// </summary>
-    private bool StoreWrite(string what, int eventId, Action write)
+    private bool StoreWrite(string what, Action write)
     {
         long? outageSince = null;
         long saidAt = 0;
@@ -413,7 +413,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
                     var outage = outageSince is { } since && StoreUnavailableException.IsOutage(e)
                         ? $"the ledger's database did not answer for {clock.GetElapsedTime(since).TotalSeconds:0} s: " : "";
                     Log.CommitFailed(logger, outage.Length > 0 ? null : e, what, outage + FirstLine(e.Message));
-                    Halt($"{what} failed (event {eventId}): {outage}{FirstLine(e.Message)}");
+                    Halt($"{what} failed (event 1003): {outage}{FirstLine(e.Message)}");
                     return false;
                 }
             }
