@@ -10,6 +10,15 @@ public sealed record LedgerStoreOptions
     /// </summary>
     public bool DurableCommits { get; init; } = true;
 
+    /// <summary>
+    /// From how many frames a SQLite ledger's write-ahead log is made to start again (<see cref="WalCheckpointer.RestartFrames"/>);
+    /// smaller only in tests.
+    /// </summary>
+    internal long WalRestartFrames { get; init; } = WalCheckpointer.RestartFrames;
+
+    /// <summary>How soon a restart of the log that found readers still in it is tried again (<see cref="WalCheckpointer.RestartBackoff"/>); shorter only in tests.</summary>
+    internal TimeSpan WalRestartBackoff { get; init; } = WalCheckpointer.RestartBackoff;
+
     /// <summary>Defaults.</summary>
     public static LedgerStoreOptions Default { get; } = new();
 }

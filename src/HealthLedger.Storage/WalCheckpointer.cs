@@ -12,6 +12,17 @@ namespace HealthLedger.Storage;
 /// needs; with <c>synchronous=FULL</c> the database file is fsynced before the log may be reused, so nothing committed is ever
 /// only in memory (SQLite, "Write-Ahead Logging" §3–6). Durability is unchanged: each commit is still fsynced in the log.
 /// </summary>
+/// <remarks>
+/// A passive checkpoint copies the log but never makes SQLite start it again from its beginning: only a writer that finds
+/// every frame copied and no reader still using the log does, which under steady load (a read always under way) hardly ever
+/// happens. The log then grew without bound (280 MB within a minute of the benchmark's fixed-load round, every write into
+/// blocks the file system had to allocate and zero, every fsync committing the file's new size too), so once the log holds
+/// <see cref="RestartFrames"/> a <c>PRAGMA wal_checkpoint(RESTART)</c> follows the passive one: it waits at most
+/// <see cref="RestartWait"/> for the readers still in the log (the block writer waits meanwhile) and otherwise gives up for
+/// <see cref="RestartBackoff"/>; once it succeeds the next commit writes the log from its start again, over blocks it already
+/// has (SQLite, "Write-Ahead Logging" §4, "Avoiding Excessively Large WAL Files"; docs/benchmarks.md, "The write-ahead log
+/// that never restarted").
+/// </remarks>
 internal sealed class WalCheckpointer : IDisposable
 {
     private const int Busy = 5, Locked = 6; // SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
@@ -26,6 +37,21 @@ internal sealed class WalCheckpointer : IDisposable
     /// </summary>
     public static readonly TimeSpan Retry = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// From this many frames in the log (64 MiB of 4 KiB pages) a checkpoint is followed by a restarting one (see remarks).
+    /// </summary>
+    public const long RestartFrames = 16_384;
+
+    /// <summary>The longest a restarting checkpoint waits for readers still in the log (and keeps the writer waiting): 20 ms.</summary>
+    public static readonly TimeSpan RestartWait = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>After a restarting checkpoint that found readers still in the log, the next one is tried no sooner than this: 1 s.</summary>
+    public static readonly TimeSpan RestartBackoff = TimeSpan.FromSeconds(1);
+
+    private readonly long _restartFrames;
+    private readonly TimeSpan _restartBackoff;
+    private long _restartNotBefore; // Environment.TickCount64
+
     private readonly SqliteConnection _connection;
     private readonly AutoResetEvent _nudged = new(false);
     private readonly ManualResetEvent _stopping = new(false);
@@ -34,14 +60,23 @@ internal sealed class WalCheckpointer : IDisposable
     private bool _disposed;
     private volatile SqliteException? _failedWith;
 
-    /// <summary>Opens a connection of its own to the file (<paramref name="connectionString"/>) and starts the thread.</summary>
-    public WalCheckpointer(string connectionString, bool durable)
+    /// <summary>
+    /// Opens a connection of its own to the file (<paramref name="connectionString"/>) and starts the thread; a log of
+    /// <paramref name="restartFrames"/> frames or more is restarted, and tried again <paramref name="restartBackoff"/> after a
+    /// restart that found readers (<see cref="RestartFrames"/>, <see cref="RestartBackoff"/> but in tests).
+    /// </summary>
+    public WalCheckpointer(string connectionString, bool durable, long restartFrames = RestartFrames, TimeSpan? restartBackoff = null)
     {
+        _restartFrames = restartFrames;
+        _restartBackoff = restartBackoff ?? RestartBackoff;
         _connection = new SqliteConnection(connectionString);
         _connection.Open();
         using (var command = _connection.CreateCommand())
         {
             command.CommandText = durable ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
+            command.ExecuteNonQuery();
+            // Only a restarting checkpoint waits (a passive one never does): for readers, at most this long.
+            command.CommandText = $"PRAGMA busy_timeout={(int)RestartWait.TotalMilliseconds};";
             command.ExecuteNonQuery();
         }
         _thread = new Thread(Run) { IsBackground = true, Name = "SQLite checkpoint" };
@@ -60,8 +95,9 @@ internal sealed class WalCheckpointer : IDisposable
     public void Nudge() => _nudged.Set();
 
     /// <summary>
-    /// One passive checkpoint now, on the caller's thread: the log's frames and how many of them are in the database after it
-    /// (equal when no reader held an older snapshot); (-1, -1) when SQLite was busy (another checkpoint ran).
+    /// One passive checkpoint now, on the caller's thread, and a restarting one after it when the log holds at least
+    /// <see cref="RestartFrames"/>: the log's frames and how many of them are in the database after it (equal when no reader
+    /// held an older snapshot); (-1, -1) when SQLite was busy (another checkpoint ran).
     /// </summary>
     /// <exception cref="CheckpointFailedException">This checkpoint or an earlier one failed (<see cref="Failure"/>).</exception>
     public (long Log, long Checkpointed) RunOnce()
@@ -72,10 +108,15 @@ internal sealed class WalCheckpointer : IDisposable
             if (_disposed) return (-1, -1);
             try
             {
-                using var command = _connection.CreateCommand();
-                command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
-                using var reader = command.ExecuteReader();
-                return reader.Read() && reader.GetInt64(0) == 0 ? (reader.GetInt64(1), reader.GetInt64(2)) : (-1, -1);
+                var (busy, log, copied) = Checkpoint("PASSIVE");
+                if (busy || log < _restartFrames || Environment.TickCount64 < _restartNotBefore) return busy ? (-1, -1) : (log, copied);
+                // Busy here means a reader was still in the log after RestartWait (one holding an old snapshot may hold it for
+                // long: the integrity sweep, a backup): what was copied stays copied, and the restart is tried again after
+                // RestartBackoff, so that such a reader keeps the writer waiting at most RestartWait a second.
+                var restart = Checkpoint("RESTART");
+                if (!restart.Busy) return (restart.Log, restart.Copied);
+                _restartNotBefore = Environment.TickCount64 + (long)_restartBackoff.TotalMilliseconds;
+                return (log, copied);
             }
             catch (SqliteException e) when (e.SqliteErrorCode is Busy or Locked)
             {
@@ -90,6 +131,15 @@ internal sealed class WalCheckpointer : IDisposable
                 throw Failure!;
             }
         }
+    }
+
+    // PRAGMA wal_checkpoint(mode)'s row: whether it could not finish (busy), the log's frames, the frames copied.
+    private (bool Busy, long Log, long Copied) Checkpoint(string mode)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = $"PRAGMA wal_checkpoint({mode});";
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0) != 0, reader.GetInt64(1), reader.GetInt64(2)) : (true, -1, -1);
     }
 
     private void Run()
