@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace HealthLedger.Bench;
@@ -90,12 +91,14 @@ public static class BenchRun
 
     private static async Task RunPassesAsync(BenchConfig config, BenchResults results, Action<string> at, Action<string> progress, CancellationToken ct, bool keepData)
     {
+        SweepAbandoned();
         for (var pass = 1; pass <= config.Passes; pass++)
         {
             var order = pass % 2 == 1 ? config.Targets : config.Targets.Reverse().ToList();
             foreach (var name in order)
             {
-                var work = Directory.CreateTempSubdirectory("healthledger-bench-");
+                var work = Directory.CreateTempSubdirectory(WorkPrefix);
+                File.WriteAllText(Path.Combine(work.FullName, OwnerFile), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
                 var keptAny = false;
                 at($"pass {pass}, {name}");
                 try
@@ -173,6 +176,7 @@ public static class BenchRun
                 finally
                 {
                     if (!keepData || !keptAny) TryDelete(work.FullName); // PostgreSQL's folders are not kept: there is nothing to verify in them
+                    else TryDeleteFile(Path.Combine(work.FullName, OwnerFile)); // kept for 'healthledger verify': never swept
                 }
             }
         }
@@ -228,6 +232,48 @@ public static class BenchRun
         var memory = File.Exists("/proc/meminfo") ? File.ReadLines("/proc/meminfo").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1] : "0";
         return $"{Environment.ProcessorCount} cores ({cpu ?? "unknown CPU"}), {long.Parse(memory, System.Globalization.CultureInfo.InvariantCulture) / 1024 / 1024} GiB, " +
             $"{System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+    }
+
+    private const string WorkPrefix = "healthledger-bench-";
+    private const string OwnerFile = "owner.pid";
+
+    /// <summary>
+    /// Removes the temporary folders (<c>$TMPDIR/healthledger-bench-*</c>) of benches that were killed (SIGKILL runs no
+    /// clean-up): those whose <c>owner.pid</c> names a process that is gone. Folders kept with <c>--keep-data</c> have no such
+    /// file and are never removed; another running bench's are left alone. Each run does this before its first target; returns
+    /// the folders removed. Linux only (it reads <c>/proc</c>); elsewhere nothing is removed.
+    /// </summary>
+    public static IReadOnlyList<string> SweepAbandoned()
+    {
+        var removed = new List<string>();
+        if (!Directory.Exists("/proc/self")) return removed;
+        foreach (var folder in Directory.EnumerateDirectories(Path.GetTempPath(), WorkPrefix + "*"))
+        {
+            try
+            {
+                var owner = Path.Combine(folder, OwnerFile);
+                if (!File.Exists(owner) || !int.TryParse(File.ReadAllText(owner).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+                if (Directory.Exists($"/proc/{pid}")) continue;
+                Directory.Delete(folder, recursive: true);
+                removed.Add(folder);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // another user's, or going away already
+            }
+        }
+        return removed;
+    }
+
+    private static void TryDeleteFile(string file)
+    {
+        try
+        {
+            File.Delete(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
     }
 
     private static void TryDelete(string folder)

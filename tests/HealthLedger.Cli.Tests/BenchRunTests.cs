@@ -126,11 +126,21 @@ public class BenchRunTests
             children.AddRange(Children(bench.Id));
             Assert.NotEmpty(children); // the node ('healthledger up'), serving the round
 
+            // The bench's temporary folder, which holds the node's data folder ('--data /tmp/healthledger-bench-…/node').
+            var arguments = File.ReadAllText($"/proc/{children[0]}/cmdline").Split('\0');
+            var work = Path.GetDirectoryName(arguments[Array.IndexOf(arguments, "--data") + 1])!;
+            Assert.StartsWith(Path.Combine(Path.GetTempPath(), "healthledger-bench-"), work, StringComparison.Ordinal);
+
             CliProcess.KillPid(bench.Id); // SIGKILL: the bench runs no clean-up code
             await bench.WaitForExitAsync(TimeSpan.FromMinutes(1));
 
             await CliProcess.WaitUntilGoneAsync(children, TimeSpan.FromMinutes(1));
             Assert.All(children, pid => Assert.False(CliProcess.IsRunning(pid), $"child {pid} outlived the killed bench"));
+
+            // Its folder is left behind, and the next run's sweep (what every bench does before its first target) removes it.
+            Assert.True(Directory.Exists(work), work);
+            Assert.Contains(work, BenchRun.SweepAbandoned());
+            Assert.False(Directory.Exists(work), work);
         }
         finally
         {
