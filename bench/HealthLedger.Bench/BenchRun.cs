@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using HealthLedger.ThrowawayPostgres;
 
 namespace HealthLedger.Bench;
 
@@ -98,7 +99,7 @@ public static class BenchRun
             foreach (var name in order)
             {
                 var work = Directory.CreateTempSubdirectory(WorkPrefix);
-                File.WriteAllText(Path.Combine(work.FullName, OwnerFile), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+                OwnerRecord.Write(Path.Combine(work.FullName, OwnerFile));
                 var keptAny = false;
                 at($"pass {pass}, {name}");
                 try
@@ -239,30 +240,59 @@ public static class BenchRun
 
     /// <summary>
     /// Removes the temporary folders (<c>$TMPDIR/healthledger-bench-*</c>) of benches that were killed (SIGKILL runs no
-    /// clean-up): those whose <c>owner.pid</c> names a process that is gone. Folders kept with <c>--keep-data</c> have no such
-    /// file and are never removed; another running bench's are left alone. Each run does this before its first target; returns
-    /// the folders removed. Linux only (it reads <c>/proc</c>); elsewhere nothing is removed.
+    /// clean-up): those whose <c>owner.pid</c> names a process that is surely gone (<see cref="OwnerRecord.IsGone"/>), after
+    /// stopping a PostgreSQL server still running in one (<see cref="PostgresServer.StopIfAbandoned"/>). A folder a process
+    /// still names on its command line (a node of the killed bench still stopping) is left for the next run; <c>owner.pid</c>
+    /// goes last, so a folder only partly removed is tried again. Folders kept with <c>--keep-data</c> have no such file and
+    /// are never removed, nor are those of a bench still running or one in another PID namespace. Each run does this before its
+    /// first target; returns the folders removed. Linux only (it reads <c>/proc</c>).
     /// </summary>
     public static IReadOnlyList<string> SweepAbandoned()
     {
         var removed = new List<string>();
-        if (!Directory.Exists("/proc/self")) return removed;
         foreach (var folder in Directory.EnumerateDirectories(Path.GetTempPath(), WorkPrefix + "*"))
         {
             try
             {
                 var owner = Path.Combine(folder, OwnerFile);
-                if (!File.Exists(owner) || !int.TryParse(File.ReadAllText(owner).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
-                if (Directory.Exists($"/proc/{pid}")) continue;
-                Directory.Delete(folder, recursive: true);
+                if (!File.Exists(owner) || !OwnerRecord.IsGone(owner)) continue;
+                var postgres = Path.Combine(folder, "postgres");
+                if (File.Exists(Path.Combine(postgres, OwnerFile)) && !PostgresServer.StopIfAbandoned(postgres)) continue;
+                if (NamedByAProcess(folder)) continue;
+                foreach (var entry in Directory.EnumerateFileSystemEntries(folder).Where(e => e != owner).ToList())
+                {
+                    if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true);
+                    else File.Delete(entry);
+                }
+                File.Delete(owner);
+                Directory.Delete(folder);
                 removed.Add(folder);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // another user's, or going away already
+                // another user's, or a file written meanwhile: the next run tries again (owner.pid is still there)
             }
         }
         return removed;
+    }
+
+    // Whether a running process has a path inside folder on its command line (a node's '--data', a server's '-D').
+    private static bool NamedByAProcess(string folder)
+    {
+        var inside = folder + Path.DirectorySeparatorChar;
+        foreach (var process in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(process), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid == Environment.ProcessId) continue;
+            try
+            {
+                if (File.ReadAllText(Path.Combine(process, "cmdline")).Contains(inside, StringComparison.Ordinal)) return true;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // gone meanwhile
+            }
+        }
+        return false;
     }
 
     private static void TryDeleteFile(string file)

@@ -94,7 +94,7 @@ public sealed class PostgresServer : IDisposable, IAsyncDisposable
         try
         {
             Directory.CreateDirectory(root);
-            await File.WriteAllTextAsync(Path.Combine(root, OwnerFile), Environment.ProcessId.ToString(CultureInfo.InvariantCulture), ct);
+            OwnerRecord.Write(Path.Combine(root, OwnerFile));
             if (asRoot) await RunAsync("chown", ["-R", "postgres:postgres", root], ct);
             var data = Path.Combine(root, "data");
             progress("initdb");
@@ -297,22 +297,47 @@ public sealed class PostgresServer : IDisposable, IAsyncDisposable
         {
             try
             {
-                var ownerFile = Path.Combine(folder, OwnerFile);
-                if (!File.Exists(ownerFile) || !int.TryParse(File.ReadAllText(ownerFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var owner)) continue;
-                if (Directory.Exists($"/proc/{owner}")) continue;
-                var pidFile = Path.Combine(folder, "data", "postmaster.pid");
-                if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).First().Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var postmaster)
-                    && Directory.Exists($"/proc/{postmaster}"))
-                {
-                    Signal(postmaster, "QUIT");
-                    for (var i = 0; i < 50 && Directory.Exists($"/proc/{postmaster}"); i++) Thread.Sleep(100);
-                }
-                TryDelete(folder);
+                if (StopIfAbandoned(folder)) TryDelete(folder);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
             {
                 // another run's, or not ours to remove
             }
+        }
+    }
+
+    /// <summary>
+    /// When the process that started the server in <paramref name="root"/> (a folder given to <see cref="StartAsync"/>, its
+    /// <c>postgres</c> subfolder, or one of this class's own) is surely gone (<see cref="OwnerRecord.IsGone"/>: killed, so that
+    /// nothing stopped its server), stops that server if it still runs (SIGQUIT, PostgreSQL's immediate shutdown; waits up to 5 s)
+    /// and returns true: the folder may be removed. False when the owner runs or cannot be told, or the server did not stop.
+    /// </summary>
+    public static bool StopIfAbandoned(string root)
+    {
+        var ownerFile = Path.Combine(root, OwnerFile);
+        if (!File.Exists(ownerFile) || !OwnerRecord.IsGone(ownerFile)) return false;
+        var data = Path.Combine(root, "data");
+        var pidFile = Path.Combine(data, "postmaster.pid");
+        if (!File.Exists(pidFile) || !int.TryParse(File.ReadLines(pidFile).First().Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var postmaster)
+            || !Serves(postmaster, data))
+        {
+            return true;
+        }
+        Signal(postmaster, "QUIT");
+        for (var i = 0; i < 50 && Serves(postmaster, data); i++) Thread.Sleep(100);
+        return !Serves(postmaster, data);
+    }
+
+    // Whether process pid runs with the data folder on its command line (a postmaster of that folder, not a process that got its id).
+    private static bool Serves(int pid, string data)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0').Contains(data, StringComparer.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using HealthLedger.Bench;
 using HealthLedger.Testing;
+using HealthLedger.ThrowawayPostgres;
 
 namespace HealthLedger.Cli.Tests;
 
@@ -148,6 +149,60 @@ public class BenchRunTests
         }
     }
 
+    // A bench killed while its node ran on its throwaway PostgreSQL server: the node stops by itself, the server (which knows
+    // nothing of the bench) keeps running; the next run's sweep stops it (SIGQUIT) and only then removes its folder. Before,
+    // nothing ever stopped it, and the sweep removed the folder from under it.
+    [Fact]
+    public async Task A_PostgreSQL_server_left_by_a_killed_bench_is_stopped_before_its_folder_is_removed()
+    {
+        using var dir = new TempDirectory();
+        using var bench = await StartInRoundAsync(dir, "long", """ "control":"fixed-rate","tps":5,"warmupSeconds":0,"durationSeconds":600 """, dir.Combine("results"), "node-postgres");
+        var node = Children(bench.Id).Single(pid => File.ReadAllText($"/proc/{pid}/cmdline").Contains("\0up\0", StringComparison.Ordinal));
+        var arguments = File.ReadAllText($"/proc/{node}/cmdline").Split('\0');
+        var work = Path.GetDirectoryName(arguments[Array.IndexOf(arguments, "--data") + 1])!;
+        var data = Path.Combine(work, "postgres", "data");
+        var postmaster = int.Parse(File.ReadLines(Path.Combine(data, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
+        try
+        {
+            CliProcess.KillPid(bench.Id);
+            await bench.WaitForExitAsync(TimeSpan.FromMinutes(1));
+            Assert.True(await CliProcess.WaitUntilGoneAsync([node], TimeSpan.FromMinutes(1)), "the node outlived the killed bench");
+            Assert.True(CliProcess.IsRunning(postmaster), "the server stopped by itself: nothing left to sweep");
+
+            Assert.Contains(work, BenchRun.SweepAbandoned());
+            Assert.False(CliProcess.IsRunning(postmaster), $"PostgreSQL ({postmaster}) still runs after its folder was swept");
+            Assert.False(Directory.Exists(work), work);
+        }
+        finally
+        {
+            if (CliProcess.IsRunning(postmaster)) CliProcess.KillPid(postmaster);
+        }
+    }
+
+    // Who owns a bench's or a server's folder: a process that is gone, or one that still runs, told apart by its start time
+    // as well as its id (ids are reused), and never judged from another PID namespace (whose processes are not in /proc here).
+    [Fact]
+    public void An_owner_record_is_gone_only_when_its_process_surely_is()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Combine("owner.pid");
+        OwnerRecord.Write(file);
+        Assert.False(OwnerRecord.IsGone(file)); // this process
+        var fields = File.ReadAllText(file).Split(' ');
+        Assert.Equal(3, fields.Length);
+        Assert.Equal(Environment.ProcessId.ToString(CultureInfo.InvariantCulture), fields[0]);
+        File.WriteAllText(file, $"{fields[0]} 1 {fields[2]}"); // this id, another start time: the id was reused
+        Assert.True(OwnerRecord.IsGone(file));
+        File.WriteAllText(file, $"{int.MaxValue} {fields[1]} {fields[2]}"); // no such process
+        Assert.True(OwnerRecord.IsGone(file));
+        File.WriteAllText(file, $"{int.MaxValue} {fields[1]} pid:[1]"); // recorded in another namespace: cannot tell
+        Assert.False(OwnerRecord.IsGone(file));
+        File.WriteAllText(file, $"{int.MaxValue}"); // an older run's record, the id alone
+        Assert.True(OwnerRecord.IsGone(file));
+        File.WriteAllText(file, "not a record");
+        Assert.False(OwnerRecord.IsGone(file));
+    }
+
     // The runtime's JIT worker thread, which the bench's warm-up watches, is there by the name it looks for (a runtime that
     // renamed it would make every warm-up "settled" at once).
     [Fact]
@@ -189,11 +244,11 @@ public class BenchRunTests
     }
 
     // Starts a bench of the node target with one round (`name` and the rest of its JSON) and waits until the round is under way.
-    private static async Task<CliProcess> StartInRoundAsync(TempDirectory dir, string name, string round, string output)
+    private static async Task<CliProcess> StartInRoundAsync(TempDirectory dir, string name, string round, string output, string target = "node")
     {
         var config = dir.Combine("c.json");
         await File.WriteAllTextAsync(config,
-            $$"""{"targets":["node"],"passes":1,"rawTransactions":0,"patients":1,"targetWarmupSeconds":0,"rounds":[{"name":"{{name}}",{{round.Trim()}}}]}""", TestContext.Current.CancellationToken);
+            $$"""{"targets":["{{target}}"],"passes":1,"rawTransactions":0,"patients":1,"targetWarmupSeconds":0,"rounds":[{"name":"{{name}}",{{round.Trim()}}}]}""", TestContext.Current.CancellationToken);
         var bench = CliProcess.Start("bench", "--config", config, "--out", output);
         try
         {
