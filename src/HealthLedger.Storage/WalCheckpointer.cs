@@ -15,7 +15,7 @@ namespace HealthLedger.Storage;
 /// <remarks>
 /// A passive checkpoint copies the log but never makes SQLite start it again from its beginning: only a writer that finds
 /// every frame copied and no reader still using the log does, which under steady load (a read always under way) hardly ever
-/// happens. The log then grew without bound (280 MB within a minute of the benchmark's fixed-load round, every write into
+/// happens. The log then grew without bound (0.6–1.2 GB in one 30-second fixed-load round of the benchmark, every write into
 /// blocks the file system had to allocate and zero, every fsync committing the file's new size too), so once the log holds
 /// <see cref="RestartFrames"/> a <c>PRAGMA wal_checkpoint(RESTART)</c> follows the passive one: it waits at most
 /// <see cref="RestartWait"/> for the readers still in the log (the block writer waits meanwhile) and otherwise gives up for
