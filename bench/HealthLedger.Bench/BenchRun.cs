@@ -258,19 +258,11 @@ public static class BenchRun
                 if (!File.Exists(owner) || !OwnerRecord.IsGone(owner)) continue;
                 var postgres = Path.Combine(folder, "postgres");
                 if (File.Exists(Path.Combine(postgres, OwnerFile)) && !PostgresServer.StopIfAbandoned(postgres)) continue;
-                if (NamedByAProcess(folder)) continue;
-                foreach (var entry in Directory.EnumerateFileSystemEntries(folder).Where(e => e != owner).ToList())
-                {
-                    if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true);
-                    else File.Delete(entry);
-                }
-                File.Delete(owner);
-                Directory.Delete(folder);
-                removed.Add(folder);
+                if (!NamedByAProcess(folder) && OwnerRecord.RemoveFolder(folder, owner)) removed.Add(folder);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // another user's, or a file written meanwhile: the next run tries again (owner.pid is still there)
+                // another user's: left alone
             }
         }
         return removed;

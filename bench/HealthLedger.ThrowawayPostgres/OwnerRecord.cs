@@ -38,20 +38,50 @@ public static class OwnerRecord
         return fields.Length >= 2 && fields[1] != "-" && StartTime(pid) is { } started && started != fields[1];
     }
 
-    // Field 22 of /proc/<pid>/stat (clock ticks after boot), or null.
-    private static string? StartTime(int pid)
+    /// <summary>
+    /// Removes <paramref name="folder"/>, whose owner is gone: everything in it but <paramref name="file"/> (the owner's record),
+    /// then the record, then the folder, so that a removal cut short (a file written meanwhile, one this user may not remove)
+    /// keeps the record and is tried again by the next sweep. True when the folder is gone.
+    /// </summary>
+    public static bool RemoveFolder(string folder, string file)
+    {
+        try
+        {
+            foreach (var entry in Directory.EnumerateFileSystemEntries(folder).Where(e => e != file).ToList())
+            {
+                if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true);
+                else File.Delete(entry);
+            }
+            File.Delete(file);
+            Directory.Delete(folder);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The fields of <c>/proc/<paramref name="pid"/>/stat</c> after the command name, numbered from 0 for proc(5)'s field 3
+    /// (the state): the parent's id is [1], the start time [19]; null when the process is gone or the file unreadable.
+    /// </summary>
+    internal static string[]? StatFields(int pid)
     {
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return fields.Length > 19 ? fields[19] : null;
+            var close = stat.LastIndexOf(')');
+            return close < 0 ? null : stat[(close + 2)..].Split(' ');
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
     }
+
+    // Field 22 of /proc/<pid>/stat (clock ticks after boot), or null.
+    private static string? StartTime(int pid) => StatFields(pid) is { Length: > 19 } fields ? fields[19] : null;
 
     // This process's PID namespace ("pid:[4026531836]"), or null.
     private static string? Namespace()

@@ -166,19 +166,9 @@ public sealed class PostgresServer : IDisposable, IAsyncDisposable
         foreach (var pid in children.Prepend(postmaster)) Signal(pid, signal);
     }
 
-    private static int ParentOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return int.Parse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
-        {
-            return 0; // gone meanwhile
-        }
-    }
+    // 0 when the process is gone meanwhile.
+    private static int ParentOf(int pid) =>
+        OwnerRecord.StatFields(pid) is { Length: > 1 } fields && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent) ? parent : 0;
 
     /// <summary>Starts the server again after <see cref="Shutdown"/>, on the same port and data; returns once it accepts connections.</summary>
     /// <exception cref="InvalidOperationException">It did not start (with its output).</exception>
@@ -297,7 +287,7 @@ public sealed class PostgresServer : IDisposable, IAsyncDisposable
         {
             try
             {
-                if (StopIfAbandoned(folder)) TryDelete(folder);
+                if (StopIfAbandoned(folder)) OwnerRecord.RemoveFolder(folder, Path.Combine(folder, OwnerFile));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
             {

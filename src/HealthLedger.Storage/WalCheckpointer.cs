@@ -25,8 +25,6 @@ namespace HealthLedger.Storage;
 /// </remarks>
 internal sealed class WalCheckpointer : IDisposable
 {
-    private const int Busy = 5, Locked = 6; // SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
-
     /// <summary>The shortest time between two checkpoints.</summary>
     public static readonly TimeSpan Spacing = TimeSpan.FromMilliseconds(100);
 
@@ -118,7 +116,7 @@ internal sealed class WalCheckpointer : IDisposable
                 _restartNotBefore = Environment.TickCount64 + (long)_restartBackoff.TotalMilliseconds;
                 return (log, copied);
             }
-            catch (SqliteException e) when (e.SqliteErrorCode is Busy or Locked)
+            catch (SqliteException e) when (e.SqliteErrorCode is SqliteFileProblem.Busy or SqliteFileProblem.Locked)
             {
                 // A TRUNCATE checkpoint at shutdown, or another process's: the next nudge tries again.
                 return (-1, -1);
