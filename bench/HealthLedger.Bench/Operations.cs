@@ -24,8 +24,9 @@ public interface IBenchClient : IAsyncDisposable
 
     /// <summary>
     /// Runs one operation to its commit. With <paramref name="retryBusy"/> a request refused for overload (503) is sent again
-    /// after its <c>Retry-After</c> (the operation's latency still counts from the first send); without, the refusal is the
-    /// outcome (<see cref="OpOutcome.Rejected"/>).
+    /// after its <c>Retry-After</c> (the operation's latency still counts from the first send); without, a refusal of the
+    /// operation's first request is the outcome (<see cref="OpOutcome.Rejected"/>), while the later steps of an operation already
+    /// begun (a lab order's, a dispense's) are sent again either way.
     /// </summary>
     Task<OpOutcome> RunAsync(OpKind kind, long sequence, bool retryBusy, CancellationToken ct);
 }

@@ -60,7 +60,8 @@ public static class Report
         s.AppendLine(Inv, $"- operation mix (weights): register patient {mix.RegisterPatient}, encounter {mix.Encounter}, charge {mix.Charge}, payment {mix.Payment}, lab report with file {mix.LabReport}, grant/revoke {mix.GrantRevoke}, read (disclosure-audited) {mix.Read}, lab order (order → specimen → receipt → results → validation) {mix.LabOrder}, prescribe → dispense {mix.Dispense}");
         s.AppendLine().AppendLine("Definitions (Hyperledger Caliper): send rate = (succeeded + rejected + failed) / (last submit − first submit); throughput = succeeded / (last commit − first submit); " +
             "latency of successful (accepted) operations, submit → commit, in ms. Rejected = refused at once for overload (503 with Retry-After) in the maximum-rate round, " +
-            "which retries nothing; the other rounds wait out a refusal's Retry-After and send again (latency from the first send). CPU s/op = the target's processes' CPU seconds per successful operation.").AppendLine();
+            "which retries no operation's first request (the later steps of a lab order or dispense already begun wait out a refusal and are sent again in every round); " +
+            "the other rounds wait out a refusal's Retry-After and send again (latency from the first send). CPU s/op = the target's processes' CPU seconds per successful operation.").AppendLine();
         Targets(s, r);
         s.AppendLine("## Rounds").AppendLine();
         s.AppendLine("Control: the round's rate controller, as named in a config (fixed-rate, fixed-load, maximum-rate).").AppendLine();

@@ -22,8 +22,8 @@ public sealed class Runner(IBenchClient client, OpPicker picker)
     /// for maximum-rate also the offered rate of each step, and whether the steps stopped because throughput stopped rising
     /// (saturated) rather than because the round's duration ran out or the next step would offer more than
     /// <see cref="BenchConfig.MaxTps"/> (null for the other controllers). Fixed-rate and fixed-load rounds honour a refusal's
-    /// Retry-After (wait, send again; latency from the first send); the maximum-rate round retries nothing and counts refusals
-    /// as rejected.
+    /// Retry-After (wait, send again; latency from the first send); the maximum-rate round retries no operation's first request
+    /// and counts its refusal as rejected (the later steps of an operation already begun are sent again in every round).
     /// </summary>
     public async Task<(List<OpRecord> Ops, List<(double Offered, double Start, double End)> Steps, bool? Saturated)> RunAsync(RoundConfig round, Action<string> progress,
         CancellationToken ct)
