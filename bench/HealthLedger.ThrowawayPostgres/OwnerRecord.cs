@@ -62,26 +62,8 @@ public static class OwnerRecord
         }
     }
 
-    /// <summary>
-    /// The fields of <c>/proc/<paramref name="pid"/>/stat</c> after the command name, numbered from 0 for proc(5)'s field 3
-    /// (the state): the parent's id is [1], the start time [19]; null when the process is gone or the file unreadable.
-    /// </summary>
-    internal static string[]? StatFields(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var close = stat.LastIndexOf(')');
-            return close < 0 ? null : stat[(close + 2)..].Split(' ');
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
     // Field 22 of /proc/<pid>/stat (clock ticks after boot), or null.
-    private static string? StartTime(int pid) => StatFields(pid) is { Length: > 19 } fields ? fields[19] : null;
+    private static string? StartTime(int pid) => ProcStat.Fields(pid) is { Length: > 19 } fields ? fields[19] : null;
 
     // This process's PID namespace ("pid:[4026531836]"), or null.
     private static string? Namespace()

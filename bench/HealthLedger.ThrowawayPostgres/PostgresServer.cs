@@ -168,7 +168,7 @@ public sealed class PostgresServer : IDisposable, IAsyncDisposable
 
     // 0 when the process is gone meanwhile.
     private static int ParentOf(int pid) =>
-        OwnerRecord.StatFields(pid) is { Length: > 1 } fields && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent) ? parent : 0;
+        ProcStat.Fields(pid) is { Length: > 1 } fields && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent) ? parent : 0;
 
     /// <summary>Starts the server again after <see cref="Shutdown"/>, on the same port and data; returns once it accepts connections.</summary>
     /// <exception cref="InvalidOperationException">It did not start (with its output).</exception>

@@ -19,6 +19,12 @@ public sealed record LedgerStoreOptions
     /// <summary>How soon a restart of the log that found readers still in it is tried again (<see cref="WalCheckpointer.RestartBackoff"/>); shorter only in tests.</summary>
     internal TimeSpan WalRestartBackoff { get; init; } = WalCheckpointer.RestartBackoff;
 
+    /// <summary>
+    /// The size in bytes a SQLite ledger's write-ahead log is cut back to when it starts again, and beyond which an idle store
+    /// empties it (<see cref="WalCheckpointer.SizeLimit"/>); smaller only in tests.
+    /// </summary>
+    internal long WalSizeLimit { get; init; } = WalCheckpointer.SizeLimit;
+
     /// <summary>Defaults.</summary>
     public static LedgerStoreOptions Default { get; } = new();
 }

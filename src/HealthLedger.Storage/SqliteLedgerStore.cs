@@ -26,7 +26,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     private ulong? _recordedHeight;
     private PendingDisclosureFile? _disclosures; // null only when opened read-only beside no such file (the ledger's own table is read)
 
-    private SqliteLedgerStore(string path, SqliteConnection writer, bool readOnly, bool durable, (long Frames, TimeSpan Backoff) walRestart)
+    private SqliteLedgerStore(string path, SqliteConnection writer, bool readOnly, bool durable, (long Frames, TimeSpan Backoff, long SizeLimit) walRestart)
     {
         _path = path;
         _writer = writer;
@@ -41,7 +41,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
             _recordedHeight = null; // a damaged record is replaced by the next commit (the start-up check refuses it first)
         }
         TipHeight = QueryTipHeight(writer);
-        if (!readOnly) _checkpointer = new WalCheckpointer(writer.ConnectionString, durable, walRestart.Frames, walRestart.Backoff);
+        if (!readOnly) _checkpointer = new WalCheckpointer(writer.ConnectionString, durable, walRestart.Frames, walRestart.Backoff, walRestart.SizeLimit);
     }
 
     private readonly WalCheckpointer? _checkpointer; // null when read-only
@@ -88,7 +88,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         // retry of a busy database, 30 s by default, cut to the same): then it fails as an outage, which the node reports on
         // /healthz and tries again (ConsensusHost.StoreWrite).
         var connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 5 }.ToString();
-        return OpenWith(path, connectionString, readOnly: false, options.DurableCommits, (options.WalRestartFrames, options.WalRestartBackoff), connection =>
+        return OpenWith(path, connectionString, readOnly: false, options.DurableCommits, (options.WalRestartFrames, options.WalRestartBackoff, options.WalSizeLimit), connection =>
         {
             SqliteFileProblem.RequireWritable(connection);
             SqliteFileProblem.RequireOwnTable(connection, path, "meta", "a HealthLedger ledger");
@@ -98,9 +98,10 @@ public sealed class SqliteLedgerStore : ILedgerStore
             Execute(connection, "PRAGMA busy_timeout=5000;");
             // Checkpoints run on a thread of their own (WalCheckpointer), not inside the commit that crosses SQLite's threshold.
             Execute(connection, "PRAGMA wal_autocheckpoint=0;");
-            // A log that grew past 128 MiB (a reader held an old snapshot for long) is cut back to that when it next starts again;
-            // in steady state it stays near WalCheckpointer.RestartFrames (64 MiB) and is written over in place.
-            Execute(connection, "PRAGMA journal_size_limit=134217728;");
+            // A log that grew past 128 MiB (a reader held an old snapshot for long) is cut back to that when it next starts again
+            // (or emptied by the checkpoint thread when no commit comes); in steady state it stays near WalCheckpointer.RestartFrames
+            // (64 MiB) and is written over in place.
+            Execute(connection, FormattableString.Invariant($"PRAGMA journal_size_limit={options.WalSizeLimit};"));
             InitialiseSchema(connection);
         });
     }
@@ -142,10 +143,10 @@ public sealed class SqliteLedgerStore : ILedgerStore
     {
         RefuseNotRegular(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"No ledger at {path}.", path);
-        return OpenWith(path, ReadOnlyConnectionString(path), readOnly: true, durable: false, (WalCheckpointer.RestartFrames, WalCheckpointer.RestartBackoff), connection => CheckSchema(connection, path));
+        return OpenWith(path, ReadOnlyConnectionString(path), readOnly: true, durable: false, (WalCheckpointer.RestartFrames, WalCheckpointer.RestartBackoff, WalCheckpointer.SizeLimit), connection => CheckSchema(connection, path));
     }
 
-    private static SqliteLedgerStore OpenWith(string path, string connectionString, bool readOnly, bool durable, (long Frames, TimeSpan Backoff) walRestart, Action<SqliteConnection> prepare)
+    private static SqliteLedgerStore OpenWith(string path, string connectionString, bool readOnly, bool durable, (long Frames, TimeSpan Backoff, long SizeLimit) walRestart, Action<SqliteConnection> prepare)
     {
         var connection = new SqliteConnection(connectionString);
         PendingDisclosureFile? disclosures = null;

@@ -21,7 +21,10 @@ namespace HealthLedger.Storage;
 /// <see cref="RestartWait"/> for the readers still in the log (the block writer waits meanwhile) and otherwise gives up for
 /// <see cref="RestartBackoff"/>; once it succeeds the next commit writes the log from its start again, over blocks it already
 /// has (SQLite, "Write-Ahead Logging" §4, "Avoiding Excessively Large WAL Files"; docs/benchmarks.md, "The write-ahead log
-/// that never restarted").
+/// that never restarted"). A log that grew past <see cref="SizeLimit"/> (a reader held an old snapshot for long) is cut back to
+/// it when a commit starts it again (<c>PRAGMA journal_size_limit</c>, set by the store's writer); when no commit comes (the
+/// node idle once the long read ended) this thread empties it instead (<c>PRAGMA wal_checkpoint(TRUNCATE)</c>), so that an
+/// idle node does not keep a grown log on disk. Under load the log is never emptied: it is written over in place.
 /// </remarks>
 internal sealed class WalCheckpointer : IDisposable
 {
@@ -46,7 +49,14 @@ internal sealed class WalCheckpointer : IDisposable
     /// <summary>After a restarting checkpoint that found readers still in the log, the next one is tried no sooner than this: 1 s.</summary>
     public static readonly TimeSpan RestartBackoff = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The size the log is cut back to when it starts again and beyond which an idle store empties it: 128 MiB (see remarks).
+    /// </summary>
+    public const long SizeLimit = 128L * 1024 * 1024;
+
     private readonly long _restartFrames;
+    private readonly long _sizeLimit;
+    private readonly string _logPath;
     private readonly TimeSpan _restartBackoff;
     private long _restartNotBefore; // Environment.TickCount64
 
@@ -61,14 +71,17 @@ internal sealed class WalCheckpointer : IDisposable
     /// <summary>
     /// Opens a connection of its own to the file (<paramref name="connectionString"/>) and starts the thread; a log of
     /// <paramref name="restartFrames"/> frames or more is restarted, and tried again <paramref name="restartBackoff"/> after a
-    /// restart that found readers (<see cref="RestartFrames"/>, <see cref="RestartBackoff"/> but in tests).
+    /// restart that found readers, and a log larger than <paramref name="sizeLimit"/> bytes is emptied when the store is idle
+    /// (<see cref="RestartFrames"/>, <see cref="RestartBackoff"/>, <see cref="SizeLimit"/> but in tests).
     /// </summary>
-    public WalCheckpointer(string connectionString, bool durable, long restartFrames = RestartFrames, TimeSpan? restartBackoff = null)
+    public WalCheckpointer(string connectionString, bool durable, long restartFrames = RestartFrames, TimeSpan? restartBackoff = null, long sizeLimit = SizeLimit)
     {
         _restartFrames = restartFrames;
         _restartBackoff = restartBackoff ?? RestartBackoff;
+        _sizeLimit = sizeLimit;
         _connection = new SqliteConnection(connectionString);
         _connection.Open();
+        _logPath = _connection.DataSource + "-wal";
         using (var command = _connection.CreateCommand())
         {
             command.CommandText = durable ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
@@ -140,16 +153,61 @@ internal sealed class WalCheckpointer : IDisposable
         return reader.Read() ? (reader.GetInt64(0) != 0, reader.GetInt64(1), reader.GetInt64(2)) : (true, -1, -1);
     }
 
+    /// <summary>
+    /// When the log file is larger than the size limit and every frame of it is in the database, empties it
+    /// (<c>PRAGMA wal_checkpoint(TRUNCATE)</c>, waiting at most <see cref="RestartWait"/> for readers): true when the log is
+    /// now within the limit, false when it is not (readers still in it, frames not yet copied, or SQLite busy).
+    /// </summary>
+    /// <exception cref="CheckpointFailedException">This checkpoint or an earlier one failed (<see cref="Failure"/>).</exception>
+    public bool TruncateOversizedLog()
+    {
+        lock (_running)
+        {
+            if (Failure is { } failed) throw failed;
+            if (_disposed || !Oversized()) return true;
+            try
+            {
+                var (busy, _, _) = Checkpoint("TRUNCATE");
+                return !busy && !Oversized();
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode is SqliteFileProblem.Busy or SqliteFileProblem.Locked)
+            {
+                return false;
+            }
+            catch (SqliteException e)
+            {
+                _failedWith = e;
+                throw Failure!;
+            }
+        }
+    }
+
+    private bool Oversized()
+    {
+        try
+        {
+            return new FileInfo(_logPath).Length > _sizeLimit; // 0 when there is no log file
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     private void Run()
     {
         var handles = new WaitHandle[] { _stopping, _nudged };
-        var behind = false; // the last checkpoint left frames in the log alone: try again after Retry even without a nudge
-        while (WaitHandle.WaitAny(handles, behind ? Retry : Timeout.InfiniteTimeSpan) != 0)
+        var behind = false; // the last checkpoint left frames in the log alone, or left it oversized: try again after Retry even without a nudge
+        int woke;
+        while ((woke = WaitHandle.WaitAny(handles, behind ? Retry : Timeout.InfiniteTimeSpan)) != 0)
         {
             try
             {
                 var (log, copied) = RunOnce();
                 behind = log < 0 || copied < log;
+                // All copied and no commit for Retry (woken by the timer, not a nudge): an idle store empties a grown log. After a
+                // commit the check waits for the next quiet Retry; a commit that starts the log again cuts it back by itself.
+                if (!behind && Oversized()) behind = woke != WaitHandle.WaitTimeout || !TruncateOversizedLog();
             }
             catch (CheckpointFailedException)
             {

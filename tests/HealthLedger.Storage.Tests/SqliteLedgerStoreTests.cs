@@ -195,6 +195,41 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreContract
     }
 
     [Fact]
+    public async Task A_log_grown_under_a_long_read_is_emptied_once_the_store_is_idle()
+    {
+        // Before 2026-12-06 (night) an idle store kept such a log at its grown size until its next commits (negative control:
+        // without WalCheckpointer.TruncateOversizedLog this test fails with the log still over four times the limit).
+        _folders.Add(new TempDirectory());
+        const long sizeLimit = 256 * 1024;
+        using var store = SqliteLedgerStore.Open(LastPath, create: true,
+            new LedgerStoreOptions { WalRestartFrames = 16, WalRestartBackoff = TimeSpan.Zero, WalSizeLimit = sizeLimit });
+        store.Commit(Net.Blocks[0].Block, Net.Blocks[0].Execution.Receipts, Net.Blocks[0].Execution.Changes);
+        var log = new FileInfo(LastPath + "-wal");
+        var b = 0;
+        using (new LogPin(LastPath)) // a long read (an integrity sweep, a backup): the log cannot start again meanwhile
+        {
+            for (log.Refresh(); log.Length <= 4 * sizeLimit; log.Refresh())
+            {
+                var built = Net.Append(1_700_000_001_000 + (ulong)++b, Enumerable.Range(0, 5).Select(i => Net.Register($"long-read-{b}-{i}")).ToList());
+                store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes);
+            }
+        }
+        var grown = log.Length;
+
+        // No commit from here on: the store's checkpoint thread finds it idle and empties the log (at most a few seconds:
+        // WalCheckpointer.Retry without a commit, then the checkpoint). The bound is for failure, not a wait.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        for (log.Refresh(); log.Length > sizeLimit && waited.Elapsed < TimeSpan.FromSeconds(30); log.Refresh()) await Task.Delay(20, TestContext.Current.CancellationToken);
+        Assert.True(log.Length <= sizeLimit, $"the log is still {log.Length} bytes ({grown} when the long read ended; limit {sizeLimit})");
+
+        // Nothing was lost, and the store goes on.
+        var next = Net.Append(1_700_000_002_000, [Net.Register("after-the-long-read")]);
+        store.Commit(next.Block, next.Execution.Receipts, next.Execution.Changes);
+        Assert.Equal((ulong)b + 1, store.TipHeight);
+        Assert.Equal(b + 2, store.ReadBlocks().Count());
+    }
+
+    [Fact]
     public void A_log_cut_short_under_the_running_store_fails_its_checkpoint_and_the_store_then_refuses_writes()
     {
         using var store = (SqliteLedgerStore)CreateStore();
