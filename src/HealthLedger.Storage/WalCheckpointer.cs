@@ -154,9 +154,9 @@ internal sealed class WalCheckpointer : IDisposable
     }
 
     /// <summary>
-    /// When the log file is larger than the size limit and every frame of it is in the database, empties it
-    /// (<c>PRAGMA wal_checkpoint(TRUNCATE)</c>, waiting at most <see cref="RestartWait"/> for readers): true when the log is
-    /// now within the limit, false when it is not (readers still in it, frames not yet copied, or SQLite busy).
+    /// When the log file is larger than the size limit, copies what it can into the database and empties it
+    /// (<c>PRAGMA wal_checkpoint(TRUNCATE)</c>, waiting at most <see cref="RestartWait"/> for readers, and keeping the writer
+    /// waiting meanwhile): true when the log is now within the limit, false when it is not (readers still in it, or SQLite busy).
     /// </summary>
     /// <exception cref="CheckpointFailedException">This checkpoint or an earlier one failed (<see cref="Failure"/>).</exception>
     public bool TruncateOversizedLog()
@@ -203,11 +203,20 @@ internal sealed class WalCheckpointer : IDisposable
         {
             try
             {
-                var (log, copied) = RunOnce();
-                behind = log < 0 || copied < log;
-                // All copied and no commit for Retry (woken by the timer, not a nudge): an idle store empties a grown log. After a
-                // commit the check waits for the next quiet Retry; a commit that starts the log again cuts it back by itself.
-                if (!behind && Oversized()) behind = woke != WaitHandle.WaitTimeout || !TruncateOversizedLog();
+                if (woke == WaitHandle.WaitTimeout && Oversized())
+                {
+                    // No commit for Retry (woken by the timer, not a nudge) and a log grown past the limit: an idle store empties
+                    // it with one TRUNCATE checkpoint, which copies what it can first as a passive one does, instead of a passive
+                    // and a restarting one before it (the writer waited up to twice RestartWait then: break-it, 2026-12-06).
+                    behind = !TruncateOversizedLog();
+                }
+                else
+                {
+                    var (log, copied) = RunOnce();
+                    // A grown log after a commit: checked again at the next quiet Retry (a commit that starts the log again
+                    // cuts it back by itself).
+                    behind = log < 0 || copied < log || Oversized();
+                }
             }
             catch (CheckpointFailedException)
             {
