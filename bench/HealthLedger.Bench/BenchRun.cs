@@ -275,14 +275,7 @@ public static class BenchRun
         foreach (var process in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(process), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid == Environment.ProcessId) continue;
-            try
-            {
-                if (File.ReadAllText(Path.Combine(process, "cmdline")).Contains(inside, StringComparison.Ordinal)) return true;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // gone meanwhile
-            }
+            if (ProcFiles.CommandLine(pid)?.Any(arg => arg.Contains(inside, StringComparison.Ordinal)) == true) return true; // null: gone meanwhile
         }
         return false;
     }

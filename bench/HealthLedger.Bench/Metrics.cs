@@ -134,7 +134,7 @@ public sealed class ProcessSampler : IAsyncDisposable
 
     // The fields of a /proc stat file (a process's or a thread's), numbered as in proc(5) from index 1 (comm's closing
     // parenthesis skipped); null when it is gone.
-    private static string[]? Stat(string path) => HealthLedger.ThrowawayPostgres.ProcStat.Fields(path) is { } fields ? ["", "", .. fields] : null;
+    private static string[]? Stat(string path) => HealthLedger.ThrowawayPostgres.ProcFiles.Stat(path) is { } fields ? ["", "", .. fields] : null;
 
     // utime + stime of the process and its direct children (PostgreSQL's backends), in seconds (USER_HZ = 100).
     internal static double CpuSeconds(int pid) => Tree(pid).Sum(p => CpuSecondsOf(Stat(p)));

@@ -63,7 +63,7 @@ public static class OwnerRecord
     }
 
     // Field 22 of /proc/<pid>/stat (clock ticks after boot), or null.
-    private static string? StartTime(int pid) => ProcStat.Fields(pid) is { Length: > 19 } fields ? fields[19] : null;
+    private static string? StartTime(int pid) => ProcFiles.Stat(pid) is { Length: > 19 } fields ? fields[19] : null;
 
     // This process's PID namespace ("pid:[4026531836]"), or null.
     private static string? Namespace()

@@ -168,7 +168,7 @@ public sealed class PostgresServer : IDisposable, IAsyncDisposable
 
     // 0 when the process is gone meanwhile.
     private static int ParentOf(int pid) =>
-        ProcStat.Fields(pid) is { Length: > 1 } fields && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent) ? parent : 0;
+        ProcFiles.Stat(pid) is { Length: > 1 } fields && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent) ? parent : 0;
 
     /// <summary>Starts the server again after <see cref="Shutdown"/>, on the same port and data; returns once it accepts connections.</summary>
     /// <exception cref="InvalidOperationException">It did not start (with its output).</exception>
@@ -319,17 +319,7 @@ public sealed class PostgresServer : IDisposable, IAsyncDisposable
     }
 
     // Whether process pid runs with the data folder on its command line (a postmaster of that folder, not a process that got its id).
-    private static bool Serves(int pid, string data)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0').Contains(data, StringComparer.Ordinal);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    private static bool Serves(int pid, string data) => ProcFiles.CommandLine(pid)?.Contains(data, StringComparer.Ordinal) == true;
 
     private static void Signal(int pid, string signal)
     {

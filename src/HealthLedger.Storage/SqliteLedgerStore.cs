@@ -26,12 +26,12 @@ public sealed class SqliteLedgerStore : ILedgerStore
     private ulong? _recordedHeight;
     private PendingDisclosureFile? _disclosures; // null only when opened read-only beside no such file (the ledger's own table is read)
 
-    private SqliteLedgerStore(string path, SqliteConnection writer, bool readOnly, bool durable, (long Frames, TimeSpan Backoff, long SizeLimit) walRestart)
+    private SqliteLedgerStore(string path, SqliteConnection writer, bool readOnly, LedgerStoreOptions options)
     {
         _path = path;
         _writer = writer;
         _readOnly = readOnly;
-        _durable = durable;
+        _durable = options.DurableCommits;
         try
         {
             _recordedHeight = readOnly ? null : LedgerTip.Read(path)?.Height;
@@ -41,7 +41,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
             _recordedHeight = null; // a damaged record is replaced by the next commit (the start-up check refuses it first)
         }
         TipHeight = QueryTipHeight(writer);
-        if (!readOnly) _checkpointer = new WalCheckpointer(writer.ConnectionString, durable, walRestart.Frames, walRestart.Backoff, walRestart.SizeLimit);
+        if (!readOnly) _checkpointer = new WalCheckpointer(writer.ConnectionString, options);
     }
 
     private readonly WalCheckpointer? _checkpointer; // null when read-only
@@ -88,7 +88,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         // retry of a busy database, 30 s by default, cut to the same): then it fails as an outage, which the node reports on
         // /healthz and tries again (ConsensusHost.StoreWrite).
         var connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 5 }.ToString();
-        return OpenWith(path, connectionString, readOnly: false, options.DurableCommits, (options.WalRestartFrames, options.WalRestartBackoff, options.WalSizeLimit), connection =>
+        return OpenWith(path, connectionString, readOnly: false, options, connection =>
         {
             SqliteFileProblem.RequireWritable(connection);
             SqliteFileProblem.RequireOwnTable(connection, path, "meta", "a HealthLedger ledger");
@@ -143,10 +143,10 @@ public sealed class SqliteLedgerStore : ILedgerStore
     {
         RefuseNotRegular(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"No ledger at {path}.", path);
-        return OpenWith(path, ReadOnlyConnectionString(path), readOnly: true, durable: false, (WalCheckpointer.RestartFrames, WalCheckpointer.RestartBackoff, WalCheckpointer.SizeLimit), connection => CheckSchema(connection, path));
+        return OpenWith(path, ReadOnlyConnectionString(path), readOnly: true, LedgerStoreOptions.Default with { DurableCommits = false }, connection => CheckSchema(connection, path));
     }
 
-    private static SqliteLedgerStore OpenWith(string path, string connectionString, bool readOnly, bool durable, (long Frames, TimeSpan Backoff, long SizeLimit) walRestart, Action<SqliteConnection> prepare)
+    private static SqliteLedgerStore OpenWith(string path, string connectionString, bool readOnly, LedgerStoreOptions options, Action<SqliteConnection> prepare)
     {
         var connection = new SqliteConnection(connectionString);
         PendingDisclosureFile? disclosures = null;
@@ -169,7 +169,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
                 }
                 else
                 {
-                    disclosures = PendingDisclosureFile.Open(disclosuresPath, durable);
+                    disclosures = PendingDisclosureFile.Open(disclosuresPath, options.DurableCommits);
                 }
             }
             catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
@@ -180,7 +180,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
                     ?? $"{what} is not a readable SQLite file: {e.Message} {GiveUp}");
             }
             if (!readOnly) disclosures!.MoveFrom(connection); // rows an older node left in the ledger's own table
-            return new SqliteLedgerStore(path, connection, readOnly, durable, walRestart) { _disclosures = disclosures };
+            return new SqliteLedgerStore(path, connection, readOnly, options) { _disclosures = disclosures };
         }
         catch (SqliteException e)
         {

@@ -70,21 +70,23 @@ internal sealed class WalCheckpointer : IDisposable
 
     /// <summary>
     /// Opens a connection of its own to the file (<paramref name="connectionString"/>) and starts the thread; a log of
-    /// <paramref name="restartFrames"/> frames or more is restarted, and tried again <paramref name="restartBackoff"/> after a
-    /// restart that found readers, and a log larger than <paramref name="sizeLimit"/> bytes is emptied when the store is idle
-    /// (<see cref="RestartFrames"/>, <see cref="RestartBackoff"/>, <see cref="SizeLimit"/> but in tests).
+    /// <see cref="LedgerStoreOptions.WalRestartFrames"/> frames or more is restarted, and tried again
+    /// <see cref="LedgerStoreOptions.WalRestartBackoff"/> after a restart that found readers, and a log larger than
+    /// <see cref="LedgerStoreOptions.WalSizeLimit"/> bytes is emptied when the store is idle (<see cref="RestartFrames"/>,
+    /// <see cref="RestartBackoff"/>, <see cref="SizeLimit"/> but in tests); fsynced as <see cref="LedgerStoreOptions.DurableCommits"/> says.
     /// </summary>
-    public WalCheckpointer(string connectionString, bool durable, long restartFrames = RestartFrames, TimeSpan? restartBackoff = null, long sizeLimit = SizeLimit)
+    public WalCheckpointer(string connectionString, LedgerStoreOptions options)
     {
-        _restartFrames = restartFrames;
-        _restartBackoff = restartBackoff ?? RestartBackoff;
-        _sizeLimit = sizeLimit;
+        ArgumentNullException.ThrowIfNull(options);
+        _restartFrames = options.WalRestartFrames;
+        _restartBackoff = options.WalRestartBackoff;
+        _sizeLimit = options.WalSizeLimit;
         _connection = new SqliteConnection(connectionString);
         _connection.Open();
         _logPath = _connection.DataSource + "-wal";
         using (var command = _connection.CreateCommand())
         {
-            command.CommandText = durable ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
+            command.CommandText = options.DurableCommits ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
             command.ExecuteNonQuery();
             // Only a restarting checkpoint waits (a passive one never does): for readers, at most this long.
             command.CommandText = $"PRAGMA busy_timeout={(int)RestartWait.TotalMilliseconds};";
