@@ -5,7 +5,8 @@
 # installed here when it is missing (as root, or through sudo); set CHROMIUM_PATH to use another build. The PostgreSQL
 # ledger store's tests and the benchmark test start throwaway PostgreSQL servers (stopped and removed after; one left by a
 # killed run is stopped by the next): Debian's `postgresql` package is installed the same way when missing, and so
-# are the printout fonts (fonts-noto-core, fonts-droid-fallback, fonts-nanum) and poppler-utils for the PDF tests.
+# are the printout fonts (fonts-noto-core, fonts-droid-fallback, fonts-nanum), poppler-utils for the PDF tests and strace
+# for the document store's durability test.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -44,6 +45,8 @@ fi
 [ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || install_package fonts-droid-fallback "report printouts in Chinese and Japanese"
 [ -f /usr/share/fonts/truetype/nanum/NanumGothic.ttf ] || install_package fonts-nanum "report printouts in Korean"
 command -v pdftotext >/dev/null 2>&1 || install_package poppler-utils "the PDF tests (pdftotext, pdffonts)"
+# The document store's durability test watches the system calls of a document write (a folder fsynced after each rename).
+command -v strace >/dev/null 2>&1 || install_package strace "the document store's durability test"
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -31,7 +31,9 @@ public sealed class DocumentStore(string root) : IDocumentStore
     public bool Exists(Hash256 ciphertextHash) => File.Exists(PathOf(ciphertextHash));
 
     /// <inheritdoc/>
-    /// <remarks>Written to <c>tmp/</c>, fsynced, then moved to its address; the temporary file is removed on any failure.</remarks>
+    /// <remarks>Written to <c>tmp/</c>, fsynced, then moved to its address and its folder fsynced (<see cref="DurableFile.MoveIntoPlace"/>:
+    /// the caller commits a transaction that references it next, so the file must outlast a power cut as that commit does); the
+    /// temporary file is removed on any failure.</remarks>
     public async Task<DocumentWriteResult> WriteAsync(Stream plaintext, ReadOnlyMemory<byte> dataKey, ReadOnlyMemory<byte> aad, long maxBytes,
         Func<ReadOnlyMemory<byte>, string?>? check, CancellationToken ct)
     {
@@ -79,9 +81,7 @@ public sealed class DocumentStore(string root) : IDocumentStore
                 output.Flush(flushToDisk: true);
             }
             var reference = new DocumentRef(new Hash256(plainHash.GetHashAndReset()), new Hash256(cipherHash.GetHashAndReset()), written);
-            var target = PathOf(reference.CiphertextHash);
-            OwnerOnly.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Move(tmp, target, overwrite: false);
+            DurableFile.MoveIntoPlace(tmp, PathOf(reference.CiphertextHash), overwrite: false);
             committed = true;
             return DocumentWriteResult.Ok(reference, total);
         }
@@ -124,7 +124,8 @@ public sealed class DocumentStore(string root) : IDocumentStore
     }
 
     /// <inheritdoc/>
-    /// <remarks>The bytes go to <c>tmp/</c> first and are moved into place only when their SHA-256 and length match.</remarks>
+    /// <remarks>The bytes go to <c>tmp/</c> first and are moved into place (durably, <see cref="DurableFile.MoveIntoPlace"/>) only
+    /// when their SHA-256 and length match.</remarks>
     public async Task<string?> StoreReplicaAsync(Hash256 expected, long length, Stream ciphertext, CancellationToken ct)
     {
         if (Exists(expected)) return null;
@@ -149,9 +150,7 @@ public sealed class DocumentStore(string root) : IDocumentStore
                 output.Flush(flushToDisk: true);
             }
             if (written != length || new Hash256(sha.GetHashAndReset()) != expected) return $"the copy of document {expected} does not match the hash on the chain";
-            var target = PathOf(expected);
-            OwnerOnly.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
-            File.Move(tmp, target, overwrite: true);
+            DurableFile.MoveIntoPlace(tmp, PathOf(expected), overwrite: true);
             return null;
         }
         finally
@@ -166,9 +165,7 @@ public sealed class DocumentStore(string root) : IDocumentStore
     {
         var orphan = System.IO.Path.Combine(Root, "orphaned", hash.ToString());
         if (!File.Exists(orphan) || await HashFileAsync(orphan, ct) != hash) return false;
-        var target = PathOf(hash);
-        OwnerOnly.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
-        File.Move(orphan, target, overwrite: true);
+        DurableFile.MoveIntoPlace(orphan, PathOf(hash), overwrite: true);
         return true;
     }
 

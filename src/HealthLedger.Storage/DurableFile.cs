@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace HealthLedger.Storage;
 
 /// <summary>Whole-file replacement that survives a crash: the old content or the new one, never a torn mix.</summary>
@@ -35,6 +37,45 @@ public static class DurableFile
             File.Delete(temporary);
             throw;
         }
-        LedgerTip.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
+    /// <summary>
+    /// Moves a complete, already fsynced file to <paramref name="target"/> so that the move survives a power cut: the target's
+    /// folder is made (owner-only) when missing, each folder made is entered durably in its parent, and after the rename the
+    /// target's folder is fsynced. POSIX makes a rename durable only through its folder's fsync: a later fsync of another file
+    /// (the ledger's commit) does not carry it on every file system (btrfs, for one, logs each file's fsync apart).
+    /// </summary>
+    /// <exception cref="IOException">The move or a sync failed (e.g. <paramref name="target"/> exists and
+    /// <paramref name="overwrite"/> is false).</exception>
+    public static void MoveIntoPlace(string source, string target, bool overwrite)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(target))!;
+        var missing = new List<string>();
+        for (var f = folder; !Directory.Exists(f); f = Path.GetDirectoryName(f)!) missing.Add(f);
+        if (missing.Count > 0)
+        {
+            OwnerOnly.CreateDirectory(folder);
+            foreach (var made in missing) SyncDirectory(Path.GetDirectoryName(made)!);
+        }
+        File.Move(source, target, overwrite);
+        SyncDirectory(folder);
+    }
+
+    /// <summary>fsync of a folder, so that a rename or a new entry inside it is durable (nothing to do on Windows).</summary>
+    /// <exception cref="IOException">The folder cannot be opened or synced (errno in the message).</exception>
+    internal static void SyncDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var fd = NativeMethods.Open(directory, NativeMethods.ReadOnlyDirectory);
+        if (fd < 0) throw new IOException($"Cannot open folder {directory} to sync it (errno {Marshal.GetLastPInvokeError()}).");
+        try
+        {
+            if (NativeMethods.FSync(fd) != 0) throw new IOException($"Cannot sync folder {directory} (errno {Marshal.GetLastPInvokeError()}).");
+        }
+        finally
+        {
+            _ = NativeMethods.Close(fd);
+        }
     }
 }

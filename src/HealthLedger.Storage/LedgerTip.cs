@@ -76,7 +76,7 @@ public sealed record LedgerTip(ulong Height, Hash256 Hash)
             if (stream.Length > RecordLength) stream.SetLength(RecordLength); // a record of an older version (written whole before)
             if (durable) DataSync(stream);
         }
-        if (durable && created) SyncDirectory(Path.GetDirectoryName(path)!);
+        if (durable && created) DurableFile.SyncDirectory(Path.GetDirectoryName(path)!);
     }
 
     // fdatasync on Linux (the data, not the modification time: no journal commit for the inode); fsync elsewhere.
@@ -105,22 +105,6 @@ public sealed record LedgerTip(ulong Height, Hash256 Hash)
 
     private static string Checksum(ulong height, Hash256 hash) =>
         Hashing.Sha256(Encoding.ASCII.GetBytes($"{Magic} {height.ToString(CultureInfo.InvariantCulture)} {hash}")).ToString()[..16];
-
-    /// <summary>fsync of a folder, so that a rename inside it is durable (nothing to do on Windows).</summary>
-    internal static void SyncDirectory(string directory)
-    {
-        if (OperatingSystem.IsWindows()) return;
-        var fd = NativeMethods.Open(directory, NativeMethods.ReadOnlyDirectory);
-        if (fd < 0) throw new IOException($"Cannot open folder {directory} to sync it (errno {Marshal.GetLastPInvokeError()}).");
-        try
-        {
-            if (NativeMethods.FSync(fd) != 0) throw new IOException($"Cannot sync folder {directory} (errno {Marshal.GetLastPInvokeError()}).");
-        }
-        finally
-        {
-            _ = NativeMethods.Close(fd);
-        }
-    }
 
     /// <inheritdoc/>
     public override string ToString() => $"block {Height} (hash {Hash})";
