@@ -50,16 +50,25 @@ public static class DurableFile
     /// <paramref name="overwrite"/> is false).</exception>
     public static void MoveIntoPlace(string source, string target, bool overwrite)
     {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(target))!;
-        var missing = new List<string>();
-        for (var f = folder; !Directory.Exists(f); f = Path.GetDirectoryName(f)!) missing.Add(f);
-        if (missing.Count > 0)
-        {
-            OwnerOnly.CreateDirectory(folder);
-            foreach (var made in missing) SyncDirectory(Path.GetDirectoryName(made)!);
-        }
+        var folder = CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(target))!);
         File.Move(source, target, overwrite);
         SyncDirectory(folder);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="folder"/> and any missing parent (owner-only, <see cref="OwnerOnly.CreateDirectory"/>) and enters
+    /// each folder made durably in its parent (an fsync of the parent). Returns the folder's full path.
+    /// </summary>
+    /// <exception cref="IOException">A folder cannot be made or synced.</exception>
+    public static string CreateDirectory(string folder)
+    {
+        folder = Path.GetFullPath(folder);
+        var missing = new List<string>();
+        for (var f = folder; !Directory.Exists(f); f = Path.GetDirectoryName(f)!) missing.Add(f);
+        if (missing.Count == 0) return folder;
+        OwnerOnly.CreateDirectory(folder);
+        foreach (var made in missing) SyncDirectory(Path.GetDirectoryName(made)!);
+        return folder;
     }
 
     /// <summary>fsync of a folder, so that a rename or a new entry inside it is durable (nothing to do on Windows).</summary>

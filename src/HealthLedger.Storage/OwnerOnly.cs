@@ -71,14 +71,12 @@ public static class OwnerOnly
         return options;
     }
 
-    /// <summary>Writes <paramref name="text"/> to a new or replaced file that only its owner may read.</summary>
-    public static void WriteAllText(string path, string text)
-    {
-        using var stream = new FileStream(path, NewFile(System.IO.FileMode.Create));
-        using var writer = new StreamWriter(stream);
-        writer.Write(text);
-        Tighten(path, FileMode);
-    }
+    /// <summary>
+    /// Writes <paramref name="text"/> (UTF-8, no byte-order mark) to a new or replaced file that only its owner may read, whole and
+    /// durably (<see cref="DurableFile.Replace(string, byte[])"/>: a temporary file fsynced, renamed over the old one, the folder
+    /// fsynced), so that a power cut leaves the old content or the new one, never a torn or empty file.
+    /// </summary>
+    public static void WriteAllText(string path, string text) => DurableFile.Replace(path, new System.Text.UTF8Encoding(false).GetBytes(text));
 
     private static void Tighten(string path, UnixFileMode mode)
     {

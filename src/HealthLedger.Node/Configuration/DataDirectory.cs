@@ -68,13 +68,30 @@ public sealed record DataDirectory(string Root)
         }
     }
 
-    /// <summary>Writes secret bytes as hex to a file only the owner may read.</summary>
+    /// <summary>
+    /// Writes secret bytes as hex to a new file only the owner may read, whole and durably: written beside it, fsynced, moved into
+    /// place (never over a file already there) and its folder fsynced (<see cref="DurableFile.MoveIntoPlace"/>; a folder made for
+    /// it is entered durably in its parent), so that a power cut after the genesis block that names the key committed cannot leave
+    /// the key file empty or missing.
+    /// </summary>
+    /// <exception cref="IOException">A file is already at <paramref name="path"/>, or the write or a sync failed.</exception>
     public static void WriteSecret(string path, ReadOnlySpan<byte> secret)
     {
-        OwnerOnly.CreateDirectory(Path.GetDirectoryName(path)!);
-        using var stream = new FileStream(path, OwnerOnly.NewFile());
-        using var writer = new StreamWriter(stream);
-        writer.Write(Convert.ToHexStringLower(secret));
+        var folder = DurableFile.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, OwnerOnly.NewFile()))
+            {
+                stream.Write(System.Text.Encoding.ASCII.GetBytes(Convert.ToHexStringLower(secret)));
+                stream.Flush(flushToDisk: true);
+            }
+            DurableFile.MoveIntoPlace(temporary, path, overwrite: false);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
     }
 
     /// <summary>Reads a secret written by <see cref="WriteSecret"/>.</summary>
