@@ -29,6 +29,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "A request could not reach the ledger's database and was answered 503 ({Reason}); nothing was done or saved")]
     public static partial void StoreUnavailable(ILogger logger, string reason);
 
+    [LoggerMessage(EventId = 1023, Level = LogLevel.Warning, Message = "The node's document store cannot store a file ({Reason}): {Consequence}. Check the data folder's disk (full, read-only or failing)")]
+    public static partial void DocumentStoreFailed(ILogger logger, string reason, string consequence);
+
     [LoggerMessage(EventId = 1016, Level = LogLevel.Warning, Message = "The ledger's database does not answer ({Reason}): /healthz answers 503 until it does")]
     public static partial void StoreUnreachable(ILogger logger, string reason);
 

@@ -33,13 +33,28 @@ public sealed class DocumentStore(string root) : IDocumentStore
     /// <inheritdoc/>
     /// <remarks>Written to <c>tmp/</c>, fsynced, then moved to its address and its folder fsynced (<see cref="DurableFile.MoveIntoPlace"/>:
     /// the caller commits a transaction that references it next, so the file must outlast a power cut as that commit does); the
-    /// temporary file is removed on any failure.</remarks>
+    /// temporary file is removed on any failure. The node's own disk failing (full, read-only, an fsync refused, a folder of the
+    /// store that is not one) throws <see cref="DocumentStoreFailureException"/> with nothing left filed; the plaintext stream
+    /// failing (an upload that broke off) throws its own exception, as it was.</remarks>
     public async Task<DocumentWriteResult> WriteAsync(Stream plaintext, ReadOnlyMemory<byte> dataKey, ReadOnlyMemory<byte> aad, long maxBytes,
         Func<ReadOnlyMemory<byte>, string?>? check, CancellationToken ct)
     {
-        var tmpDir = OwnerOnly.CreateDirectory(Path.Combine(Root, "tmp")).FullName;
-        var tmp = Path.Combine(tmpDir, Guid.NewGuid().ToString("N"));
+        var tmp = NodeSide(() => Path.Combine(PrepareTmp(), Guid.NewGuid().ToString("N")));
+        string? target = null;
         var committed = false;
+        var readFailed = false;
+        async Task<int> FillFromUploadAsync(Memory<byte> buffer)
+        {
+            try
+            {
+                return await FillAsync(plaintext, buffer, ct);
+            }
+            catch (IOException)
+            {
+                readFailed = true;
+                throw;
+            }
+        }
         try
         {
             using var plainHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -57,13 +72,13 @@ public sealed class DocumentStore(string root) : IDocumentStore
                 var current = new byte[DocumentCrypto.ChunkSize];
                 var next = new byte[DocumentCrypto.ChunkSize];
                 var sealedChunk = new byte[DocumentCrypto.ChunkSize + DocumentCrypto.TagSize];
-                var currentLength = await FillAsync(plaintext, current, ct);
+                var currentLength = await FillFromUploadAsync(current);
                 if (currentLength == 0) return DocumentWriteResult.Fail("The file is empty.");
                 if (check?.Invoke(current.AsMemory(0, currentLength)) is { } problem) return DocumentWriteResult.Fail(problem);
                 uint index = 0;
                 while (true)
                 {
-                    var nextLength = currentLength == DocumentCrypto.ChunkSize ? await FillAsync(plaintext, next, ct) : 0;
+                    var nextLength = currentLength == DocumentCrypto.ChunkSize ? await FillFromUploadAsync(next) : 0;
                     total += currentLength;
                     if (total > maxBytes) return DocumentWriteResult.Fail($"The file is larger than the limit of {maxBytes / (1024 * 1024)} MB.");
                     var last = nextLength == 0;
@@ -81,13 +96,55 @@ public sealed class DocumentStore(string root) : IDocumentStore
                 output.Flush(flushToDisk: true);
             }
             var reference = new DocumentRef(new Hash256(plainHash.GetHashAndReset()), new Hash256(cipherHash.GetHashAndReset()), written);
-            DurableFile.MoveIntoPlace(tmp, PathOf(reference.CiphertextHash), overwrite: false);
+            target = PathOf(reference.CiphertextHash);
+            DurableFile.MoveIntoPlace(tmp, target, overwrite: false);
             committed = true;
             return DocumentWriteResult.Ok(reference, total);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && !readFailed)
+        {
+            // Moved but its folder not synced: not kept, so that nothing the caller will not reference stays filed.
+            if (target is not null && !File.Exists(tmp)) TryDelete(target);
+            throw Failure(e);
+        }
         finally
         {
-            if (!committed && File.Exists(tmp)) File.Delete(tmp);
+            if (!committed) TryDelete(tmp);
+        }
+    }
+
+    // documents/ (entered durably in the data folder, DurableFile.CreateDirectory) and its tmp/.
+    private string PrepareTmp()
+    {
+        DurableFile.CreateDirectory(Root);
+        return OwnerOnly.CreateDirectory(Path.Combine(Root, "tmp")).FullName;
+    }
+
+    private DocumentStoreFailureException Failure(Exception e) =>
+        new($"The document store at {Root} cannot store a file: {e.Message}", e);
+
+    // Runs a step on the node's own disk: its I/O failure is a DocumentStoreFailureException.
+    private T NodeSide<T>(Func<T> step)
+    {
+        try
+        {
+            return step();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Failure(e);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            if (File.Exists(path)) File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next start, which sets aside every file no committed transaction references (MoveOrphans).
         }
     }
 
@@ -129,8 +186,8 @@ public sealed class DocumentStore(string root) : IDocumentStore
     public async Task<string?> StoreReplicaAsync(Hash256 expected, long length, Stream ciphertext, CancellationToken ct)
     {
         if (Exists(expected)) return null;
-        var tmpDir = OwnerOnly.CreateDirectory(System.IO.Path.Combine(Root, "tmp")).FullName;
-        var tmp = System.IO.Path.Combine(tmpDir, $"replica-{expected}-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var tmp = NodeSide(() => System.IO.Path.Combine(PrepareTmp(), $"replica-{expected}-{Environment.ProcessId}-{Guid.NewGuid():N}"));
+        var readFailed = false;
         try
         {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -139,7 +196,7 @@ public sealed class DocumentStore(string root) : IDocumentStore
             {
                 var buffer = new byte[1 << 16];
                 int read;
-                while ((read = await ciphertext.ReadAsync(buffer, ct)) > 0)
+                while ((read = await ReadAsync(buffer)) > 0)
                 {
                     written += read;
                     if (written > length) return $"the copy of document {expected} is longer than the chain says";
@@ -153,9 +210,26 @@ public sealed class DocumentStore(string root) : IDocumentStore
             DurableFile.MoveIntoPlace(tmp, PathOf(expected), overwrite: true);
             return null;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && !readFailed)
+        {
+            throw Failure(e);
+        }
         finally
         {
-            if (File.Exists(tmp)) File.Delete(tmp);
+            TryDelete(tmp);
+        }
+
+        async Task<int> ReadAsync(Memory<byte> buffer)
+        {
+            try
+            {
+                return await ciphertext.ReadAsync(buffer, ct);
+            }
+            catch (IOException)
+            {
+                readFailed = true;
+                throw;
+            }
         }
     }
 
@@ -164,9 +238,16 @@ public sealed class DocumentStore(string root) : IDocumentStore
     public async Task<bool> TryRestoreOrphanAsync(Hash256 hash, CancellationToken ct)
     {
         var orphan = System.IO.Path.Combine(Root, "orphaned", hash.ToString());
-        if (!File.Exists(orphan) || await HashFileAsync(orphan, ct) != hash) return false;
-        DurableFile.MoveIntoPlace(orphan, PathOf(hash), overwrite: true);
-        return true;
+        try
+        {
+            if (!File.Exists(orphan) || await HashFileAsync(orphan, ct) != hash) return false;
+            DurableFile.MoveIntoPlace(orphan, PathOf(hash), overwrite: true);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Failure(e);
+        }
     }
 
     /// <inheritdoc/>

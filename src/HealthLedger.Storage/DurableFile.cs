@@ -57,19 +57,27 @@ public static class DurableFile
 
     /// <summary>
     /// Makes <paramref name="folder"/> and any missing parent (owner-only, <see cref="OwnerOnly.CreateDirectory"/>) and enters
-    /// each folder made durably in its parent (an fsync of the parent). Returns the folder's full path.
+    /// it durably in its parent: the first time this process uses a folder its parent is fsynced, whether this call made it or
+    /// found it (another thread may have made it and not yet synced, or an earlier process been stopped in between), and so is
+    /// the parent of each folder this call made. Returns the folder's full path.
     /// </summary>
     /// <exception cref="IOException">A folder cannot be made or synced.</exception>
     public static string CreateDirectory(string folder)
     {
         folder = Path.GetFullPath(folder);
+        if (Entered.ContainsKey(folder)) return folder;
         var missing = new List<string>();
         for (var f = folder; !Directory.Exists(f); f = Path.GetDirectoryName(f)!) missing.Add(f);
-        if (missing.Count == 0) return folder;
-        OwnerOnly.CreateDirectory(folder);
-        foreach (var made in missing) SyncDirectory(Path.GetDirectoryName(made)!);
+        if (missing.Count > 0) OwnerOnly.CreateDirectory(folder);
+        if (missing.Count == 0) missing.Add(folder);
+        for (var i = missing.Count - 1; i >= 0; i--) SyncDirectory(Path.GetDirectoryName(missing[i])!);
+        Entered.TryAdd(folder, 0);
         return folder;
     }
+
+    // Folders this process has entered durably in their parents (CreateDirectory): a few hundred at most (a document store's
+    // 256 shards and the node's own folders).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Entered = new(StringComparer.Ordinal);
 
     /// <summary>fsync of a folder, so that a rename or a new entry inside it is durable (nothing to do on Windows).</summary>
     /// <exception cref="IOException">The folder cannot be opened or synced (errno in the message).</exception>

@@ -15,8 +15,9 @@ namespace HealthLedger.Storage;
 /// submits the transaction that references it and <see cref="Discard"/>s it when that transaction does not commit; what a
 /// crash leaves between the two is set aside by <see cref="MoveOrphans"/> at start, never deleted silently.</para>
 /// <para><b>Errors.</b> Refusals and damage are answered with a message (a non-null string or a failed
-/// <see cref="DocumentWriteResult"/>), never with an exception; exceptions are for I/O failure of the backing storage
-/// (e.g. <see cref="IOException"/>), for a cancelled token (<see cref="OperationCanceledException"/>) and
+/// <see cref="DocumentWriteResult"/>), never with an exception; exceptions are for failure of the backing storage
+/// (<see cref="DocumentStoreFailureException"/> from a write, a replica or a restore: the node's disk, not the caller's input;
+/// an <see cref="IOException"/> elsewhere), for a cancelled token (<see cref="OperationCanceledException"/>) and
 /// for a plaintext or ciphertext stream that throws (passed on as it is).</para>
 /// <para>Lengths are in bytes. Data keys are 32-byte AES-256 keys; <c>aad</c> binds a ciphertext to its record id and version.</para>
 /// </remarks>

@@ -55,6 +55,12 @@ public sealed class DocumentDurabilityTests
         var filed = Directory.EnumerateDirectories(root).Where(d => Path.GetFileName(d) is not ("tmp" or "orphaned"))
             .SelectMany(Directory.EnumerateFiles).ToList();
         Assert.Equal(3, filed.Count);
+        // documents/ itself, made by the first write, entered durably in the data folder before anything is filed in it.
+        var storeMade = SyscallTrace.IndexOf(calls, "mkdir", root);
+        var firstMove = calls.ToList().FindIndex(c => c.Kind == "move" && filed.Contains(c.Path));
+        Assert.True(storeMade >= 0 && firstMove > storeMade, "documents/ was not made before the first document was filed");
+        Assert.True(calls.Skip(storeMade + 1).Take(firstMove - storeMade - 1).Any(c => c.Kind == "sync" && c.Path == folder.Path),
+            "the data folder was not fsynced between making documents/ and filing the first document");
         foreach (var path in filed)
         {
             var shard = Path.GetDirectoryName(path)!;

@@ -80,6 +80,44 @@ public sealed class DocumentStoreTests : DocumentStoreContract
         Assert.False(File.Exists(store.PathOf(hash)));
     }
 
+    [Fact]
+    public async Task The_node_s_disk_refusing_a_write_or_a_replica_is_a_document_store_failure_and_files_nothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = CreateFileStore();
+        Directory.CreateDirectory(store.Root);
+        await File.WriteAllTextAsync(Path.Combine(store.Root, "tmp"), "not a folder", ct); // as a full, read-only or failing disk
+        var failure = await Assert.ThrowsAsync<DocumentStoreFailureException>(() =>
+            store.WriteAsync(new MemoryStream(Plaintext(100)), Plaintext(32), "report-1/v1"u8.ToArray(), 1 << 20, null, ct));
+        Assert.StartsWith($"The document store at {store.Root} cannot store a file: ", failure.Message, StringComparison.Ordinal);
+        var replica = "a replica"u8.ToArray();
+        await Assert.ThrowsAsync<DocumentStoreFailureException>(() =>
+            store.StoreReplicaAsync(new Hash256(SHA256.HashData(replica)), replica.Length, new MemoryStream(replica), ct));
+        Assert.Empty(store.Enumerate());
+    }
+
+    [Fact]
+    public async Task An_upload_that_breaks_off_is_the_upload_s_own_error_not_the_store_s_and_files_nothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = CreateFileStore();
+        var upload = new BreaksOff(Plaintext(3 * DocumentCrypto.ChunkSize), DocumentCrypto.ChunkSize + 10);
+        var error = await Assert.ThrowsAsync<IOException>(() => store.WriteAsync(upload, Plaintext(32), "report-1/v1"u8.ToArray(), 1 << 22, null, ct));
+        Assert.Equal("the connection broke", error.Message);
+        Assert.Empty(store.Enumerate());
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(store.Root, "tmp")));
+    }
+
+    // A request body that throws after some bytes, as an interrupted upload does.
+    private sealed class BreaksOff(byte[] bytes, int breakAt) : MemoryStream(bytes)
+    {
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (Position >= breakAt) throw new IOException("the connection broke");
+            return await base.ReadAsync(buffer[..(int)Math.Min(buffer.Length, breakAt - Position)], cancellationToken);
+        }
+    }
+
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {

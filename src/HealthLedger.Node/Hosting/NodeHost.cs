@@ -234,13 +234,16 @@ public static class NodeHost
                     Core.State.StateValueMismatchException => StatusCodes.Status503ServiceUnavailable,
                     // The ledger's database out of reach under a read: 503 with Retry-After (ErrorPages.StoreUnavailable).
                     _ when Web.ErrorPages.StoreUnavailable(e) => StatusCodes.Status503ServiceUnavailable,
+                    // The node's own disk refusing a document (full, read-only, failing): 503, logged (ErrorPages.DocumentStoreDown).
+                    Storage.DocumentStoreFailureException => StatusCodes.Status503ServiceUnavailable,
                     _ => StatusCodes.Status500InternalServerError,
                 },
                 ExceptionHandler = Web.ErrorPages.HandleException,
                 // Damage is logged once by the node (event 1013, the key only), and the database out of reach in one line per
                 // request (event 1015, ErrorPages.HandleException), not with a stack trace each.
                 // A session that ended while its request ran is answered 401 (ErrorPages.SessionEndedUnder), not logged as a failure.
-                SuppressDiagnosticsCallback = c => c.Exception is Core.State.StateValueMismatchException || Web.ErrorPages.StoreUnavailable(c.Exception)
+                SuppressDiagnosticsCallback = c => c.Exception is Core.State.StateValueMismatchException or Storage.DocumentStoreFailureException
+                    || Web.ErrorPages.StoreUnavailable(c.Exception)
                     || Web.ErrorPages.SessionEndedUnder(c.HttpContext, c.Exception),
             });
             app.UseHsts(); // only on HTTPS requests (a trusted proxy's forwarded https included), never for localhost

@@ -30,19 +30,29 @@ public sealed class DocumentReplicator(LedgerNode node, PeerNetwork peers, IDocu
         {
             await foreach (var (hash, length) in _queue.Reader.ReadAllAsync(stoppingToken))
             {
-                if (documents.Exists(hash) || await documents.TryRestoreOrphanAsync(hash, stoppingToken))
+                var retry = TimeSpan.FromSeconds(2);
+                try
                 {
-                    Interlocked.Decrement(ref _missing);
-                    continue;
+                    if (documents.Exists(hash) || await documents.TryRestoreOrphanAsync(hash, stoppingToken))
+                    {
+                        Interlocked.Decrement(ref _missing);
+                        continue;
+                    }
+                    if (await peers.FetchDocumentAsync(hash, length, documents, stoppingToken) is { } from)
+                    {
+                        Interlocked.Decrement(ref _missing);
+                        Log.DocumentReplicated(logger, hash.ToString(), from);
+                        continue;
+                    }
                 }
-                if (await peers.FetchDocumentAsync(hash, length, documents, stoppingToken) is { } from)
+                catch (DocumentStoreFailureException e)
                 {
-                    Interlocked.Decrement(ref _missing);
-                    Log.DocumentReplicated(logger, hash.ToString(), from);
-                    continue;
+                    // This node's disk, not the peers: the copy is tried again later, the others meanwhile.
+                    retry = TimeSpan.FromSeconds(30);
+                    Log.DocumentStoreFailed(logger, e.Message, $"the copy of document {hash} is tried again in {retry.TotalSeconds:0} s");
                 }
                 // No peer has it yet (or none is reachable): try again shortly, without holding up the others.
-                _ = Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ContinueWith(_ => _queue.Writer.TryWrite((hash, length)), TaskScheduler.Default);
+                _ = Task.Delay(retry, stoppingToken).ContinueWith(_ => _queue.Writer.TryWrite((hash, length)), TaskScheduler.Default);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

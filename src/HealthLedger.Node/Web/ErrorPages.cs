@@ -114,17 +114,26 @@ public static class ErrorPages
         // database out of reach (PostgreSQL down, the SQLite file locked or unreadable): 503 with Retry-After, said so.
         var damage = error is Core.State.StateValueMismatchException;
         var storeDown = StoreUnavailable(error);
+        // The node's own disk refusing a document (full, read-only, failing): 503 with Retry-After, said so and logged (1023).
+        var documentsDown = error is Storage.DocumentStoreFailureException;
         // A signed-in request whose session ended while it ran (its keys wiped under it): the caller's session, not a fault.
         var sessionEnded = SessionEndedUnder(http, error);
         if (sessionEnded) http.Response.StatusCode = StatusCodes.Status401Unauthorized;
         var (title, detail) = damage ? (ApiResults.StoppedTitle, ApiResults.DamageMessage)
             : storeDown ? (StoreUnavailableTitle, StoreUnavailableMessage)
+            : documentsDown ? (DocumentStoreUnavailableTitle, DocumentStoreUnavailableMessage)
             : sessionEnded ? (SessionEndedTitle, SessionEndedMessage)
             : ((string?)null, (string?)null);
         if (storeDown)
         {
             TooManyRequests.SetRetryAfter(http, StoreRetryAfter);
             Log.StoreUnavailable(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorPages)), error!.Message);
+        }
+        if (documentsDown)
+        {
+            TooManyRequests.SetRetryAfter(http, StoreRetryAfter);
+            Log.DocumentStoreFailed(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorPages)), error!.Message,
+                "the request was answered 503 and nothing was saved");
         }
         if (damage) http.Items[AdmissionControl.NoRetryKey] = true; // the node will not start again: no Retry-After
         if (FhirErrors.IsFhir(http.Request))
@@ -178,7 +187,14 @@ public static class ErrorPages
     public const string StoreUnavailableMessage = "The node cannot read its ledger's database at the moment (a PostgreSQL server out of reach, or " +
         "the SQLite file locked or unreadable). Try again shortly; if it lasts, the node's operator should check the database. Nothing was done or saved.";
 
-    /// <summary>The <c>Retry-After</c> of <see cref="StoreUnavailableTitle"/>'s 503.</summary>
+    /// <summary>The title of the 503 a request gets when the node cannot store a file on its own disk.</summary>
+    public const string DocumentStoreUnavailableTitle = "Document store unavailable";
+
+    /// <summary>What a request whose file the node could not store is told (names no path, file or value).</summary>
+    public const string DocumentStoreUnavailableMessage = "The node cannot store the file on its disk at the moment (the disk full, read-only or " +
+        "failing). Nothing was saved. Try again later; if it lasts, the node's operator should check the node's disk.";
+
+    /// <summary>The <c>Retry-After</c> of <see cref="StoreUnavailableTitle"/>'s and <see cref="DocumentStoreUnavailableTitle"/>'s 503.</summary>
     public static readonly TimeSpan StoreRetryAfter = TimeSpan.FromSeconds(5);
 
     /// <summary>

@@ -66,6 +66,35 @@ public class MedicalReportsApiTests
     }
 
     [Fact]
+    public async Task A_file_the_node_cannot_store_on_its_disk_is_answered_503_not_blamed_on_the_upload_and_nothing_is_saved()
+    {
+        var w = await SetUpAsync();
+        await using var node = w.Node;
+        // The store's tmp/ a file, not a folder: the node's own disk refuses the write (as a full, read-only or failing one
+        // would). Before, the answer was 400 "The multipart body ended before it was complete … nothing was stored".
+        var documents = Path.Combine(node.DataPath, "documents");
+        Directory.CreateDirectory(documents);
+        await File.WriteAllTextAsync(Path.Combine(documents, "tmp"), "not a folder", Ct);
+        using (var response = await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab, Pdf), Ct))
+        {
+            var body = await response.Content.ReadAsStringAsync(Ct);
+            Assert.True(HttpStatusCode.ServiceUnavailable == response.StatusCode, body);
+            var problem = JsonDocument.Parse(body).RootElement;
+            Assert.Equal(ErrorPages.DocumentStoreUnavailableTitle, problem.GetProperty("title").GetString());
+            Assert.Equal(ErrorPages.DocumentStoreUnavailableMessage, problem.GetProperty("detail").GetString());
+            Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
+            Assert.DoesNotContain(documents, body, StringComparison.Ordinal);
+        }
+        Assert.Empty(await Read<List<ReportsApi.ReportResponse>>(await w.Attending.GetAsync($"/api/v1/patients/{w.PatientId}/reports", Ct)));
+        Assert.Equal(["tmp"], Directory.EnumerateFileSystemEntries(documents).Select(Path.GetFileName));
+
+        // The disk mended: the same upload is stored.
+        File.Delete(Path.Combine(documents, "tmp"));
+        (await w.Attending.PostAsync($"/api/v1/patients/{w.PatientId}/reports", Upload(Lab, Pdf), Ct)).EnsureSuccessStatusCode();
+        Assert.Single(await Read<List<ReportsApi.ReportResponse>>(await w.Attending.GetAsync($"/api/v1/patients/{w.PatientId}/reports", Ct)));
+    }
+
+    [Fact]
     public async Task A_metadata_part_over_the_form_value_limit_is_refused_413_and_nothing_is_stored()
     {
         var w = await SetUpAsync();
