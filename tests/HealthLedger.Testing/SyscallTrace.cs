@@ -20,6 +20,7 @@ public static partial class SyscallTrace
     /// <paramref name="environment"/> added, and returns its file calls.
     /// </summary>
     /// <exception cref="InvalidOperationException">strace is missing, or the probe failed (its output in the message).</exception>
+    /// <exception cref="OperationCanceledException">The probe ran over 2 minutes (it and strace are killed) or <paramref name="ct"/> was cancelled.</exception>
     public static async Task<IReadOnlyList<FileCall>> RunAsync(Assembly assembly, string probe, IReadOnlyDictionary<string, string> environment,
         string traceFile, CancellationToken ct)
     {
@@ -46,7 +47,15 @@ public static partial class SyscallTrace
             using (var bound = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
                 bound.CancelAfter(TimeSpan.FromMinutes(2));
-                await process.WaitForExitAsync(bound.Token);
+                try
+                {
+                    await process.WaitForExitAsync(bound.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    process.Kill(entireProcessTree: true); // strace and the probe under it: nothing left running
+                    throw;
+                }
             }
             if (process.ExitCode != 0) throw new InvalidOperationException($"the probe under strace exited {process.ExitCode}: {await output}{await errors}");
         }
