@@ -22,10 +22,12 @@ public static class DurableFile
     public static void Replace(string path, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(write);
+        // Created new (owner-only): a temporary file a crash left is removed first, not written into with the mode it had.
         var temporary = path + ".tmp";
+        File.Delete(temporary);
         try
         {
-            using (var stream = new FileStream(temporary, OwnerOnly.NewFile(FileMode.Create, bufferSize: 1 << 16)))
+            using (var stream = new FileStream(temporary, OwnerOnly.NewFile(FileMode.CreateNew, bufferSize: 1 << 16)))
             {
                 write(stream);
                 stream.Flush(flushToDisk: true);
@@ -34,7 +36,14 @@ public static class DurableFile
         }
         catch
         {
-            File.Delete(temporary);
+            try
+            {
+                File.Delete(temporary);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The first error is the one to report.
+            }
             throw;
         }
         SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
@@ -59,16 +68,18 @@ public static class DurableFile
     /// Makes <paramref name="folder"/> and any missing parent (owner-only, <see cref="OwnerOnly.CreateDirectory"/>) and enters
     /// it durably in its parent: the first time this process uses a folder its parent is fsynced, whether this call made it or
     /// found it (another thread may have made it and not yet synced, or an earlier process been stopped in between), and so is
-    /// the parent of each folder this call made. Returns the folder's full path.
+    /// the parent of each folder this call made. A folder found is tightened to owner-only; one entered before and removed since
+    /// is made and entered again. Returns the folder's full path.
     /// </summary>
     /// <exception cref="IOException">A folder cannot be made or synced.</exception>
     public static string CreateDirectory(string folder)
     {
         folder = Path.GetFullPath(folder);
-        if (Entered.ContainsKey(folder)) return folder;
+        // Still there: a folder removed while the process runs (an operator's clean-up, a disk swapped) is made and entered again.
+        if (Entered.ContainsKey(folder) && Directory.Exists(folder)) return folder;
         var missing = new List<string>();
         for (var f = folder; !Directory.Exists(f); f = Path.GetDirectoryName(f)!) missing.Add(f);
-        if (missing.Count > 0) OwnerOnly.CreateDirectory(folder);
+        OwnerOnly.CreateDirectory(folder); // also tightens one that exists to owner-only
         if (missing.Count == 0) missing.Add(folder);
         for (var i = missing.Count - 1; i >= 0; i--) SyncDirectory(Path.GetDirectoryName(missing[i])!);
         Entered.TryAdd(folder, 0);

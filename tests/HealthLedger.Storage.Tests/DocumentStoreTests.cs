@@ -97,6 +97,33 @@ public sealed class DocumentStoreTests : DocumentStoreContract
     }
 
     [Fact]
+    public async Task Folders_removed_while_the_store_is_in_use_are_made_again_owner_only()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = CreateFileStore();
+        var replica = "a replica"u8.ToArray();
+        var hash = new Hash256(SHA256.HashData(replica));
+        Assert.Null(await store.StoreReplicaAsync(hash, replica.Length, new MemoryStream(replica), ct));
+        // An operator's clean-up (or a disk swapped) while the node runs: the store's folder and its shard folders gone.
+        Directory.Delete(store.Root, recursive: true);
+        Assert.Null(await store.StoreReplicaAsync(hash, replica.Length, new MemoryStream(replica), ct));
+        Assert.True(store.Exists(hash));
+        var written = await StoreAsync(store, Plaintext(500));
+        Assert.True(store.Exists(written.CiphertextHash));
+        if (!OperatingSystem.IsWindows())
+        {
+            // A shard folder found with a wider mode (made by an older version, or copied in) is tightened when the process first
+            // files into it.
+            var older = CreateFileStore();
+            var shard = Path.GetDirectoryName(older.PathOf(hash))!;
+            Directory.CreateDirectory(shard);
+            File.SetUnixFileMode(shard, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+            Assert.Null(await older.StoreReplicaAsync(hash, replica.Length, new MemoryStream(replica), ct));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(shard));
+        }
+    }
+
+    [Fact]
     public async Task An_upload_that_breaks_off_is_the_upload_s_own_error_not_the_store_s_and_files_nothing()
     {
         var ct = TestContext.Current.CancellationToken;
