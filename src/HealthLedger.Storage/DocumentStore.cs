@@ -42,19 +42,7 @@ public sealed class DocumentStore(string root) : IDocumentStore
         var tmp = NodeSide(() => Path.Combine(PrepareTmp(), Guid.NewGuid().ToString("N")));
         string? target = null;
         var committed = false;
-        var readFailed = false;
-        async Task<int> FillFromUploadAsync(Memory<byte> buffer)
-        {
-            try
-            {
-                return await FillAsync(plaintext, buffer, ct);
-            }
-            catch (IOException)
-            {
-                readFailed = true;
-                throw;
-            }
-        }
+        var upload = new CallersStream(plaintext);
         try
         {
             using var plainHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -72,13 +60,13 @@ public sealed class DocumentStore(string root) : IDocumentStore
                 var current = new byte[DocumentCrypto.ChunkSize];
                 var next = new byte[DocumentCrypto.ChunkSize];
                 var sealedChunk = new byte[DocumentCrypto.ChunkSize + DocumentCrypto.TagSize];
-                var currentLength = await FillFromUploadAsync(current);
+                var currentLength = await FillAsync(upload.ReadAsync, current, ct);
                 if (currentLength == 0) return DocumentWriteResult.Fail("The file is empty.");
                 if (check?.Invoke(current.AsMemory(0, currentLength)) is { } problem) return DocumentWriteResult.Fail(problem);
                 uint index = 0;
                 while (true)
                 {
-                    var nextLength = currentLength == DocumentCrypto.ChunkSize ? await FillFromUploadAsync(next) : 0;
+                    var nextLength = currentLength == DocumentCrypto.ChunkSize ? await FillAsync(upload.ReadAsync, next, ct) : 0;
                     total += currentLength;
                     if (total > maxBytes) return DocumentWriteResult.Fail($"The file is larger than the limit of {maxBytes / (1024 * 1024)} MB.");
                     var last = nextLength == 0;
@@ -101,7 +89,7 @@ public sealed class DocumentStore(string root) : IDocumentStore
             committed = true;
             return DocumentWriteResult.Ok(reference, total);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException && !readFailed)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && !upload.Failed)
         {
             // Moved but its folder not synced: not kept, so that nothing the caller will not reference stays filed.
             if (target is not null && !File.Exists(tmp)) TryDelete(target);
@@ -187,7 +175,7 @@ public sealed class DocumentStore(string root) : IDocumentStore
     {
         if (Exists(expected)) return null;
         var tmp = NodeSide(() => System.IO.Path.Combine(PrepareTmp(), $"replica-{expected}-{Environment.ProcessId}-{Guid.NewGuid():N}"));
-        var readFailed = false;
+        var copy = new CallersStream(ciphertext);
         try
         {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -196,7 +184,7 @@ public sealed class DocumentStore(string root) : IDocumentStore
             {
                 var buffer = new byte[1 << 16];
                 int read;
-                while ((read = await ReadAsync(buffer)) > 0)
+                while ((read = await copy.ReadAsync(buffer, ct)) > 0)
                 {
                     written += read;
                     if (written > length) return $"the copy of document {expected} is longer than the chain says";
@@ -210,26 +198,13 @@ public sealed class DocumentStore(string root) : IDocumentStore
             DurableFile.MoveIntoPlace(tmp, PathOf(expected), overwrite: true);
             return null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException && !readFailed)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && !copy.Failed)
         {
             throw Failure(e);
         }
         finally
         {
             TryDelete(tmp);
-        }
-
-        async Task<int> ReadAsync(Memory<byte> buffer)
-        {
-            try
-            {
-                return await ciphertext.ReadAsync(buffer, ct);
-            }
-            catch (IOException)
-            {
-                readFailed = true;
-                throw;
-            }
         }
     }
 
@@ -297,16 +272,38 @@ public sealed class DocumentStore(string root) : IDocumentStore
         return moved;
     }
 
-    private static async Task<int> FillAsync(Stream stream, Memory<byte> buffer, CancellationToken ct)
+    private static Task<int> FillAsync(Stream stream, Memory<byte> buffer, CancellationToken ct) => FillAsync(stream.ReadAsync, buffer, ct);
+
+    private static async Task<int> FillAsync(Func<Memory<byte>, CancellationToken, ValueTask<int>> read, Memory<byte> buffer, CancellationToken ct)
     {
         var total = 0;
         while (total < buffer.Length)
         {
-            var read = await stream.ReadAsync(buffer[total..], ct);
-            if (read == 0) break;
-            total += read;
+            var got = await read(buffer[total..], ct);
+            if (got == 0) break;
+            total += got;
         }
         return total;
+    }
+
+    // The caller's stream (an upload, a peer's copy), read through: whether it failed, so that its IOException is passed on as
+    // it is and never taken for the node's own disk failing (DocumentStoreFailureException).
+    private sealed class CallersStream(Stream inner)
+    {
+        public bool Failed { get; private set; }
+
+        public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
+        {
+            try
+            {
+                return await inner.ReadAsync(buffer, ct);
+            }
+            catch (IOException)
+            {
+                Failed = true;
+                throw;
+            }
+        }
     }
 }
 

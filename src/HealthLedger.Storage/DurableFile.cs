@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace HealthLedger.Storage;
 
-/// <summary>Whole-file replacement that survives a crash: the old content or the new one, never a torn mix.</summary>
+/// <summary>Whole-file writes that survive a crash: the old content or the new one (or none), never a torn mix; moves made durable.</summary>
 public static class DurableFile
 {
     /// <summary>
@@ -22,6 +22,22 @@ public static class DurableFile
     public static void Replace(string path, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(write);
+        Write(path, write, overwrite: true);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="content"/> to a new file at <paramref name="path"/> (owner-only) as <see cref="Replace(string, byte[])"/>
+    /// does — a temporary file beside it fsynced, moved in, the folder fsynced — but never over a file already there.
+    /// </summary>
+    /// <exception cref="IOException">A file is already at <paramref name="path"/> (nothing is left beside it), or the write or a sync failed.</exception>
+    public static void CreateNew(string path, byte[] content)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        Write(path, stream => stream.Write(content), overwrite: false);
+    }
+
+    private static void Write(string path, Action<Stream> write, bool overwrite)
+    {
         // Created new (owner-only): a temporary file a crash left is removed first, not written into with the mode it had.
         var temporary = path + ".tmp";
         File.Delete(temporary);
@@ -32,7 +48,7 @@ public static class DurableFile
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
-            File.Move(temporary, path, overwrite: true);
+            File.Move(temporary, path, overwrite);
         }
         catch
         {
@@ -51,7 +67,7 @@ public static class DurableFile
 
     /// <summary>
     /// Moves a complete, already fsynced file to <paramref name="target"/> so that the move survives a power cut: the target's
-    /// folder is made (owner-only) when missing, each folder made is entered durably in its parent, and after the rename the
+    /// folder is made when missing and entered durably in its parent (<see cref="CreateDirectory"/>), and after the rename the
     /// target's folder is fsynced. POSIX makes a rename durable only through its folder's fsync: a later fsync of another file
     /// (the ledger's commit) does not carry it on every file system (btrfs, for one, logs each file's fsync apart).
     /// </summary>

@@ -70,28 +70,15 @@ public sealed record DataDirectory(string Root)
 
     /// <summary>
     /// Writes secret bytes as hex to a new file only the owner may read, whole and durably: written beside it, fsynced, moved into
-    /// place (never over a file already there) and its folder fsynced (<see cref="DurableFile.MoveIntoPlace"/>; a folder made for
-    /// it is entered durably in its parent), so that a power cut after the genesis block that names the key committed cannot leave
-    /// the key file empty or missing.
+    /// place (never over a file already there) and its folder fsynced (<see cref="DurableFile.CreateNew"/>; the folder is entered
+    /// durably in its parent, <see cref="DurableFile.CreateDirectory"/>), so that a power cut after the genesis block that names
+    /// the key committed cannot leave the key file empty or missing.
     /// </summary>
     /// <exception cref="IOException">A file is already at <paramref name="path"/>, or the write or a sync failed.</exception>
     public static void WriteSecret(string path, ReadOnlySpan<byte> secret)
     {
-        var folder = DurableFile.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, OwnerOnly.NewFile()))
-            {
-                stream.Write(System.Text.Encoding.ASCII.GetBytes(Convert.ToHexStringLower(secret)));
-                stream.Flush(flushToDisk: true);
-            }
-            DurableFile.MoveIntoPlace(temporary, path, overwrite: false);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+        DurableFile.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        DurableFile.CreateNew(path, System.Text.Encoding.ASCII.GetBytes(Convert.ToHexStringLower(secret)));
     }
 
     /// <summary>Reads a secret written by <see cref="WriteSecret"/>.</summary>
