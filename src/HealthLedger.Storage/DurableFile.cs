@@ -36,6 +36,20 @@ public static class DurableFile
         Write(path, stream => stream.Write(content), overwrite: false);
     }
 
+    /// <summary>
+    /// Copies <paramref name="source"/> to a new file at <paramref name="target"/> (owner-only) as <see cref="CreateNew"/> writes:
+    /// streamed to a temporary file beside it, fsynced, moved in without overwriting, the folder fsynced. The target's folder is
+    /// made when missing and entered durably in its parent (<see cref="CreateDirectory"/>).
+    /// </summary>
+    /// <exception cref="IOException">A file is already at <paramref name="target"/>, <paramref name="source"/> cannot be read, or the
+    /// write or a sync failed (nothing is left at the target).</exception>
+    public static void CopyNew(string source, string target)
+    {
+        CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(target))!);
+        using var from = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+        Write(target, stream => from.CopyTo(stream), overwrite: false);
+    }
+
     private static void Write(string path, Action<Stream> write, bool overwrite)
     {
         // Created new (owner-only): a temporary file a crash left is removed first, not written into with the mode it had.

@@ -115,6 +115,18 @@ internal static class UpCommand
         }
     }
 
+    // ASP.NET Core buffers a request body it does not hold in memory (a page's form with a report's file or a bundle to import)
+    // in its temporary folder while it reads it, in clear, in a file other local users may read: the data folder's own owner-only
+    // folder instead (DataDirectory.UploadBufferPath), unless the operator names one (ASPNETCORE_TEMP, which the framework reads at
+    // its first upload). Files a crash left there are removed.
+    private static void BufferUploadsInDataFolder(DataDirectory data)
+    {
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_TEMP"))) return;
+        var folder = OwnerOnly.CreateDirectory(data.UploadBufferPath).FullName;
+        foreach (var left in Directory.EnumerateFiles(folder, "ASPNETCORE_*.tmp")) File.Delete(left);
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEMP", folder);
+    }
+
     // A node started by 'cluster up' or 'consortium up' stops when that process is gone (ParentProcess, through the token).
     private static async Task<int> RunNode(string data, string? urls, NodeOptions web, Func<HospitalSettings, HospitalSettings> hospital, CancellationToken cancellationToken)
     {
@@ -127,6 +139,14 @@ internal static class UpCommand
     private static async Task<int> Serve(NodeOptions options, string urls, Func<HospitalSettings, HospitalSettings> hospital, CancellationToken cancellationToken)
     {
         Microsoft.AspNetCore.Builder.WebApplication app;
+        try
+        {
+            BufferUploadsInDataFolder(new DataDirectory(options.DataDirectory));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return CommonOptions.Fail($"the node did not start: its folder for uploads being read ({new DataDirectory(options.DataDirectory).UploadBufferPath}) cannot be made: {e.Message}");
+        }
         try
         {
             // node.json's hospital time settings, under the web options given on the command line; its hospital settings with

@@ -48,6 +48,14 @@ public sealed record DataDirectory(string Root)
     public string WebCertificatePath => Path.Combine(Root, "keys", "tls.pfx");
 
     /// <summary>
+    /// The owner-only folder where a node run by <c>up</c> or <c>node</c> has ASP.NET Core buffer request bodies it does not hold
+    /// in memory while it reads them (a page's form over 30 KiB, its files over 64 KiB: a report's file, a FHIR bundle to
+    /// import), in clear until the request ends: not the machine's shared <c>/tmp</c>. An operator's <c>ASPNETCORE_TEMP</c> names
+    /// another folder instead.
+    /// </summary>
+    public string UploadBufferPath => Path.Combine(Root, "tmp");
+
+    /// <summary>
     /// True when the folder holds a ledger: the SQLite file, or (a ledger in PostgreSQL) the tip record of its first commit with
     /// node.json naming a store (a node.json that is not valid counts: opening the ledger then reports it).
     /// </summary>

@@ -117,6 +117,11 @@ public static class FhirApi
         {
             form = await http.Request.ReadFormAsync(http.RequestAborted);
         }
+        catch (Exception e) when (Web.TemporaryStorageFailureException.IsTemporaryFolders(e))
+        {
+            // A multipart form's file parts are spilled to the node's temporary folder while read: its failure is the node's (503).
+            throw new Web.TemporaryStorageFailureException(e);
+        }
         catch (Exception e) when ((e is IOException or InvalidDataException or NotSupportedException) && e is not BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
         {
             // A multipart body without a boundary or cut short, more fields (or longer ones) than the form reader takes, or a

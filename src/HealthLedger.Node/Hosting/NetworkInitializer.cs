@@ -292,8 +292,8 @@ public static partial class NetworkInitializer
             DataDirectory.WriteSecret(to, secret);
             CryptographicOperations.ZeroMemory(secret);
         }
-        File.Copy(Path.Combine(node.Root, NodeConfig.FileName), Path.Combine(backup.Root, NodeConfig.FileName));
-        File.Copy(node.KeystorePath, backup.KeystorePath);
+        DurableFile.CopyNew(Path.Combine(node.Root, NodeConfig.FileName), Path.Combine(backup.Root, NodeConfig.FileName));
+        DurableFile.CopyNew(node.KeystorePath, backup.KeystorePath);
     }
 
     internal static string Slug(string name)

@@ -236,13 +236,15 @@ public static class NodeHost
                     _ when Web.ErrorPages.StoreUnavailable(e) => StatusCodes.Status503ServiceUnavailable,
                     // The node's own disk refusing a document (full, read-only, failing): 503, logged (ErrorPages.DocumentStoreDown).
                     Storage.DocumentStoreFailureException => StatusCodes.Status503ServiceUnavailable,
+                    // The node's temporary folder refusing a form's spilled body (Web.TemporaryStorageFailureException): 503, logged.
+                    Web.TemporaryStorageFailureException => StatusCodes.Status503ServiceUnavailable,
                     _ => StatusCodes.Status500InternalServerError,
                 },
                 ExceptionHandler = Web.ErrorPages.HandleException,
                 // Damage is logged once by the node (event 1013, the key only), and the database out of reach in one line per
                 // request (event 1015, ErrorPages.HandleException), not with a stack trace each.
                 // A session that ended while its request ran is answered 401 (ErrorPages.SessionEndedUnder), not logged as a failure.
-                SuppressDiagnosticsCallback = c => c.Exception is Core.State.StateValueMismatchException or Storage.DocumentStoreFailureException
+                SuppressDiagnosticsCallback = c => c.Exception is Core.State.StateValueMismatchException or Storage.DocumentStoreFailureException or Web.TemporaryStorageFailureException
                     || Web.ErrorPages.StoreUnavailable(c.Exception)
                     || Web.ErrorPages.SessionEndedUnder(c.HttpContext, c.Exception),
             });

@@ -99,7 +99,7 @@ public static class NodeJoiner
             foreach (var file in new[] { "node.key", "organisation.key" })
             {
                 var from = Path.Combine(keysDir, file);
-                if (File.Exists(from)) File.Copy(from, Path.Combine(Path.GetDirectoryName(data.NodeKeyPath)!, file));
+                if (File.Exists(from)) DurableFile.CopyNew(from, Path.Combine(Path.GetDirectoryName(data.NodeKeyPath)!, file));
             }
             if (!OperatingSystem.IsWindows())
             {
@@ -109,7 +109,7 @@ public static class NodeJoiner
             using var key = Core.Crypto.SigningKeyPair.FromSeed(seed);
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(seed);
             var backupRoot = keysDir == source ? null : source;
-            if (backupRoot is not null && File.Exists(Path.Combine(backupRoot, Keystore.FileName))) File.Copy(Path.Combine(backupRoot, Keystore.FileName), data.KeystorePath);
+            if (backupRoot is not null && File.Exists(Path.Combine(backupRoot, Keystore.FileName))) DurableFile.CopyNew(Path.Combine(backupRoot, Keystore.FileName), data.KeystorePath);
             var config = backupRoot is null ? null : NodeConfig.Read(new DataDirectory(backupRoot));
             config ??= new NodeConfig("http://localhost:5080");
             NodeConfig.Write(data, config with { Urls = urls ?? config.Urls, PeerUrl = peerListen ?? config.PeerUrl });

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using HealthLedger.Node.Configuration;
+using HealthLedger.Storage;
 
 namespace HealthLedger.Node.Hosting;
 
@@ -71,11 +72,16 @@ public static class WebCertificate
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1", "Server Authentication")], false));
         using var certificate = request.CreateSelfSigned(now.AddDays(-1), now + SelfSignedLifetime);
         var bytes = certificate.Export(X509ContentType.Pkcs12);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var stream = new FileStream(path, options)) stream.Write(bytes);
-        CryptographicOperations.ZeroMemory(bytes);
+        try
+        {
+            // Durable and whole (a crash leaves no empty or torn file that would stop the next start), never over a file there.
+            DurableFile.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            DurableFile.CreateNew(path, bytes);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
     }
 
     private static bool IsPem(string path)

@@ -116,12 +116,15 @@ public static class ErrorPages
         var storeDown = StoreUnavailable(error);
         // The node's own disk refusing a document (full, read-only, failing): 503 with Retry-After, said so and logged (1023).
         var documentsDown = error is Storage.DocumentStoreFailureException;
+        // The node's temporary folder refusing a form's spilled body: the same, in its own words (1024).
+        var temporaryDown = error is TemporaryStorageFailureException;
         // A signed-in request whose session ended while it ran (its keys wiped under it): the caller's session, not a fault.
         var sessionEnded = SessionEndedUnder(http, error);
         if (sessionEnded) http.Response.StatusCode = StatusCodes.Status401Unauthorized;
         var (title, detail) = damage ? (ApiResults.StoppedTitle, ApiResults.DamageMessage)
             : storeDown ? (StoreUnavailableTitle, StoreUnavailableMessage)
             : documentsDown ? (DocumentStoreUnavailableTitle, DocumentStoreUnavailableMessage)
+            : temporaryDown ? (TemporaryStorageUnavailableTitle, TemporaryStorageUnavailableMessage)
             : sessionEnded ? (SessionEndedTitle, SessionEndedMessage)
             : ((string?)null, (string?)null);
         if (storeDown)
@@ -134,6 +137,11 @@ public static class ErrorPages
             TooManyRequests.SetRetryAfter(http, StoreRetryAfter);
             Log.DocumentStoreFailed(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorPages)), error!.Message,
                 "the request was answered 503 and nothing was saved");
+        }
+        if (temporaryDown)
+        {
+            TooManyRequests.SetRetryAfter(http, StoreRetryAfter);
+            Log.TemporaryStorageFailed(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorPages)), error!.InnerException!.Message);
         }
         if (damage) http.Items[AdmissionControl.NoRetryKey] = true; // the node will not start again: no Retry-After
         if (FhirErrors.IsFhir(http.Request))
@@ -194,7 +202,15 @@ public static class ErrorPages
     public const string DocumentStoreUnavailableMessage = "The node cannot store the file on its disk at the moment (the disk full, read-only or " +
         "failing). Nothing was saved. Try again later; if it lasts, the node's operator should check the node's disk.";
 
-    /// <summary>The <c>Retry-After</c> of <see cref="StoreUnavailableTitle"/>'s and <see cref="DocumentStoreUnavailableTitle"/>'s 503.</summary>
+    /// <summary>The title of the 503 a request gets when the node's temporary folder refuses its form's body.</summary>
+    public const string TemporaryStorageUnavailableTitle = "Temporary storage unavailable";
+
+    /// <summary>What a request whose form the node could not hold while reading it is told (names no path, file or value).</summary>
+    public const string TemporaryStorageUnavailableMessage = "The node cannot hold the form on its disk while it reads it (its temporary " +
+        "folder full, read-only or failing). Nothing was saved. Try again later; if it lasts, the node's operator should check the node's temporary folder.";
+
+    /// <summary>The <c>Retry-After</c> of the 503s of <see cref="StoreUnavailableTitle"/>, <see cref="DocumentStoreUnavailableTitle"/> and
+    /// <see cref="TemporaryStorageUnavailableTitle"/>.</summary>
     public static readonly TimeSpan StoreRetryAfter = TimeSpan.FromSeconds(5);
 
     /// <summary>

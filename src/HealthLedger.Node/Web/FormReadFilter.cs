@@ -56,6 +56,11 @@ internal sealed class FormReadFilter : IAsyncAuthorizationFilter, IOrderedFilter
             await MultipartTextLimit.CheckFormAsync(request, RequestBodyLimits.CapOf(http), http.RequestAborted);
             await request.ReadFormAsync(http.RequestAborted);
         }
+        catch (Exception e) when (TemporaryStorageFailureException.IsTemporaryFolders(e))
+        {
+            // The node's temporary folder, where the form's body is spilled while it is read, refused it: 503, logged.
+            throw new TemporaryStorageFailureException(e);
+        }
         catch (InvalidDataException e)
         {
             var (status, message) = FormLimits.Describe(e, http, "page");

@@ -66,10 +66,13 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options) :
             return;
         }
         var cacheKey = session.UserId + "\n" + key;
-        var fingerprint = await FingerprintAsync(context.Request, context.RequestAborted);
+        var request = context.Request;
+        using var fingerprint = new Fingerprint(request);
         if (_answers.TryGetValue(cacheKey, out Answer? kept) && kept is not null)
         {
-            if (!CryptographicOperations.FixedTimeEquals(kept.Fingerprint, fingerprint))
+            // Not run again: the body is read only to be compared, never kept.
+            var sent = await fingerprint.OfWholeBodyAsync(context.RequestAborted);
+            if (!CryptographicOperations.FixedTimeEquals(kept.Fingerprint, sent))
             {
                 await Problem(context, 422, "Unprocessable Content", $"This {Header} was used for another request; use a new key for a new request.");
                 return;
@@ -91,14 +94,18 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options) :
         {
             using var captured = new MemoryStream();
             context.Response.Body = captured;
+            // The body is hashed as the endpoint reads it, not buffered first: an upload of tens of MiB would otherwise be
+            // written to the temporary folder, in clear, before the endpoint encrypts it (and a full temporary disk answered 500).
+            request.Body = fingerprint.Reading;
             await next(context);
             context.Response.Body = original;
             var body = captured.ToArray();
             // A read's answer (POST _search) is not kept: a replay would serve the patient's data again unrecorded, and
             // after a revocation or with the disclosure store failing (DisclosureDurability.ReadOnlyItem).
-            if (context.Response.StatusCode < 500 && body.Length <= MaxAnswerBytes && !context.Items.ContainsKey(DisclosureDurability.ReadOnlyItem))
+            if (context.Response.StatusCode < 500 && body.Length <= MaxAnswerBytes && !context.Items.ContainsKey(DisclosureDurability.ReadOnlyItem)
+                && await fingerprint.OfRestAsync(context.RequestAborted) is { } whole)
             {
-                var answer = new Answer(fingerprint, context.Response.StatusCode, context.Response.ContentType, context.Response.Headers.Location.ToString() is { Length: > 0 } l ? l : null, body);
+                var answer = new Answer(whole, context.Response.StatusCode, context.Response.ContentType, context.Response.Headers.Location.ToString() is { Length: > 0 } l ? l : null, body);
                 _answers.Set(cacheKey, answer, new MemoryCacheEntryOptions { Size = body.Length + 512, AbsoluteExpirationRelativeToNow = options.IdempotencyKeyLifetime });
             }
             await original.WriteAsync(body, context.RequestAborted);
@@ -110,17 +117,86 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options) :
         }
     }
 
-    /// <summary>SHA-256 over the method, path, query, content type and body; the body is buffered so the endpoint reads it again.</summary>
-    private static async Task<byte[]> FingerprintAsync(HttpRequest request, CancellationToken ct)
+    /// <summary>
+    /// SHA-256 over the method, path, query, content type and body of a request. The body is hashed as it is read
+    /// (<see cref="Reading"/>, which the endpoint reads instead of the request's own stream) and what the endpoint left unread is
+    /// read after it (<see cref="OfRestAsync"/>); nothing is buffered.
+    /// </summary>
+    private sealed class Fingerprint : IDisposable
     {
-        request.EnableBuffering();
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{request.Method}\n{request.Path}\n{request.QueryString}\n{request.ContentType}\n"));
-        var buffer = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(buffer, ct)) > 0) hash.AppendData(buffer, 0, read);
-        request.Body.Position = 0;
-        return hash.GetHashAndReset();
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        public Fingerprint(HttpRequest request)
+        {
+            _hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{request.Method}\n{request.Path}\n{request.QueryString}\n{request.ContentType}\n"));
+            Reading = new HashingStream(request.Body, _hash);
+        }
+
+        /// <summary>The request's body, read once, front to back (not seekable), each byte read added to the hash.</summary>
+        public HashingStream Reading { get; }
+
+        /// <summary>The fingerprint of the whole request, its body read here to its end.</summary>
+        public async Task<byte[]> OfWholeBodyAsync(CancellationToken ct)
+        {
+            await Reading.CopyToAsync(Stream.Null, ct);
+            return _hash.GetHashAndReset();
+        }
+
+        /// <summary>
+        /// The fingerprint, once the rest of the body (what the endpoint did not read) is read; null when it cannot be (the
+        /// body broken off or over its cap): the answer is then not kept.
+        /// </summary>
+        public async Task<byte[]?> OfRestAsync(CancellationToken ct)
+        {
+            try
+            {
+                await Reading.CopyToAsync(Stream.Null, ct);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or BadHttpRequestException or InvalidOperationException)
+            {
+                return null;
+            }
+            return _hash.GetHashAndReset();
+        }
+
+        public void Dispose() => _hash.Dispose();
+    }
+
+    /// <summary>A read-only, forward-only view of a stream that adds every byte read to a hash.</summary>
+    private sealed class HashingStream(Stream inner, IncrementalHash hash) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var read = inner.Read(buffer);
+            hash.AppendData(buffer[..read]);
+            return read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            hash.AppendData(buffer.Span[..read]);
+            return read;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private static Task Problem(HttpContext context, int status, string title, string message) => FhirErrors.IsFhir(context.Request)
