@@ -32,8 +32,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1023, Level = LogLevel.Warning, Message = "The node's document store cannot store a file ({Reason}): {Consequence}. Check the data folder's disk (full, read-only or failing)")]
     public static partial void DocumentStoreFailed(ILogger logger, string reason, string consequence);
 
-    [LoggerMessage(EventId = 1024, Level = LogLevel.Warning, Message = "The node's temporary folder refused a form's body while it was read ({Reason}): the request was answered 503 and nothing was saved. Check the folder uploads are buffered in (ASPNETCORE_TEMP, else TMPDIR or /tmp): full, read-only or failing")]
-    public static partial void TemporaryStorageFailed(ILogger logger, string reason);
+    [LoggerMessage(EventId = 1024, Level = LogLevel.Warning, Message = "The node's temporary folder {Folder} refused a form's body while it was read ({Reason}): the request was answered 503 and nothing was saved. Check that folder (full, read-only, missing or failing)")]
+    public static partial void TemporaryStorageFailed(ILogger logger, string folder, string reason);
 
     [LoggerMessage(EventId = 1016, Level = LogLevel.Warning, Message = "The ledger's database does not answer ({Reason}): /healthz answers 503 until it does")]
     public static partial void StoreUnreachable(ILogger logger, string reason);

@@ -56,9 +56,25 @@ public sealed partial class TemporaryFolderTests
             first = body;
         }
 
+        // A body within the 1 MiB held in memory is never spilled, an Idempotency-Key or not (break-test: with a key, the
+        // fingerprint's stream hid that the body was in memory and the form reader spilled its file part): a FHIR search form
+        // and the import page's form with a 200 KB file are read although the temporary folder is unusable.
+        var web = await CookieLoginAsync(url);
+        var small = new byte[200_000];
+        new Random(10).NextBytes(small);
+        foreach (var key in new string?[] { null, "search-1" })
+        {
+            using var search = new MultipartFormDataContent("search-boundary") { { new StringContent("Nobody"), "family" }, { new ByteArrayContent(small), "attachment", "a.bin" } };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/fhir/R4/Patient/_search") { Content = search };
+            if (key is not null) request.Headers.Add(IdempotencyKeys.Header, key);
+            using var found = await api.SendAsync(request, Ct);
+            Assert.True(HttpStatusCode.OK == found.StatusCode, await found.Content.ReadAsStringAsync(Ct));
+            using var page = await PostImportAsync(web, small, key);
+            Assert.True((int)page.StatusCode < 500, await page.Content.ReadAsStringAsync(Ct));
+        }
+
         // A page's form over 1 MiB (the import page's upload) is spilled to the temporary folder while it is read: refused 503,
         // not blamed on the client, and nothing imported.
-        var web = await CookieLoginAsync(url);
         var bundle = new byte[2_000_000];
         new Random(8).NextBytes(bundle);
         using (var refused = await PostImportAsync(web, bundle))
@@ -69,7 +85,7 @@ public sealed partial class TemporaryFolderTests
             Assert.Contains(ErrorPages.TemporaryStorageUnavailableTitle, page, StringComparison.Ordinal);
             Assert.DoesNotContain(temporary, page, StringComparison.Ordinal);
         }
-        Assert.Contains("[1024] The node's temporary folder refused a form's body", node.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"[1024] The node's temporary folder {temporary} refused a form's body", node.Stdout, StringComparison.Ordinal);
         Assert.Contains("\"total\":0", await api.GetStringAsync("/api/v1/patients", Ct), StringComparison.Ordinal);
 
         // The folder mended: the same form is read (the import page answers it, here with the file's error: it is no bundle).
@@ -117,11 +133,68 @@ public sealed partial class TemporaryFolderTests
         {
             Assert.True((int)read.StatusCode < 500, await read.Content.ReadAsStringAsync(Ct));
         }
+
+        // A second start on the same folder, refused for node.lock, leaves the running node's uploads alone (break-test: it
+        // emptied tmp/ before the lock was checked).
+        var inFlight = Path.Combine(buffers, "ASPNETCORE_inflight.tmp");
+        await File.WriteAllTextAsync(inFlight, "an upload the running node is reading", Ct);
+        var second = await CliProcess.RunAsync(new Dictionary<string, string?> { ["ASPNETCORE_TEMP"] = null }, "up", "--data", data, "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}");
+        Assert.NotEqual(0, second.ExitCode);
+        Assert.Contains("node.lock is held", second.Stderr, StringComparison.Ordinal);
+        Assert.True(File.Exists(inFlight), "a start refused for the lock removed the running node's upload");
         node.Terminate();
         await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
     }
 
-    private static async Task<HttpResponseMessage> PostImportAsync(HttpClient web, byte[] bundle)
+    // Break-test (2026-12-07): a symbolic link in place of tmp/ (to a shared folder) had its target made 0700 (the sticky 1777
+    // lost) and another program's files in it deleted; a tmp/ that could not be made refused the whole start.
+    [Theory]
+    [InlineData("link")]
+    [InlineData("file")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_link_in_place_of_the_upload_folder_is_used_as_it_is_and_a_file_there_is_a_warning_not_a_refused_start(string kind)
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        var buffers = Path.Combine(data, "tmp");
+        var shared = dir.Combine("shared");
+        var others = Path.Combine(shared, "ASPNETCORE_another-program.tmp");
+        const UnixFileMode Sticky = (UnixFileMode)0x3FF | UnixFileMode.StickyBit; // 1777
+        if (kind == "link")
+        {
+            Directory.CreateDirectory(shared);
+            File.SetUnixFileMode(shared, Sticky);
+            await File.WriteAllTextAsync(others, "another program's", Ct);
+            File.CreateSymbolicLink(buffers, shared);
+        }
+        else
+        {
+            await File.WriteAllTextAsync(buffers, "not a folder", Ct);
+        }
+        var url = $"http://127.0.0.1:{CliProcess.FreePort()}";
+        using var node = CliProcess.Start(new Dictionary<string, string?> { ["ASPNETCORE_TEMP"] = null }, "up", "--data", data, "--urls", url);
+        await node.WaitUntilServingAsync();
+        var web = await CookieLoginAsync(url);
+        var bundle = new byte[2_000_000];
+        new Random(11).NextBytes(bundle);
+        using var posted = await PostImportAsync(web, bundle);
+        if (kind == "link")
+        {
+            Assert.Equal(Sticky, File.GetUnixFileMode(shared));
+            Assert.True(File.Exists(others), "another program's file in the linked folder was deleted");
+            Assert.True((int)posted.StatusCode < 500, await posted.Content.ReadAsStringAsync(Ct));
+        }
+        else
+        {
+            Assert.Contains($"warning: the folder for web form uploads being read, {buffers}, cannot be made owner-only", node.Stderr, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, posted.StatusCode);
+        }
+        node.Terminate();
+        await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    private static async Task<HttpResponseMessage> PostImportAsync(HttpClient web, byte[] bundle, string? idempotencyKey = null)
     {
         var page = await web.GetStringAsync("/import", Ct);
         using var form = new MultipartFormDataContent
@@ -131,6 +204,7 @@ public sealed partial class TemporaryFolderTests
         };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/import") { Content = form };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/html"));
+        if (idempotencyKey is not null) request.Headers.Add(IdempotencyKeys.Header, idempotencyKey);
         return await web.SendAsync(request, Ct);
     }
 

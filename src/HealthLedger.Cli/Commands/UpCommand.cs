@@ -118,13 +118,43 @@ internal static class UpCommand
     // ASP.NET Core buffers a request body it does not hold in memory (a page's form with a report's file or a bundle to import)
     // in its temporary folder while it reads it, in clear, in a file other local users may read: the data folder's own owner-only
     // folder instead (DataDirectory.UploadBufferPath), unless the operator names one (ASPNETCORE_TEMP, which the framework reads at
-    // its first upload). Files a crash left there are removed.
-    private static void BufferUploadsInDataFolder(DataDirectory data)
+    // its first upload). Set before the node is built; made owner-only when missing, tightened when found. A link there (the
+    // operator's choice of disk) is used as it is: its folder is neither tightened nor emptied. A folder that cannot be made or
+    // tightened does not stop the node (only its page uploads over 30 KiB are refused, 503): a warning says so. Returns the
+    // folder to empty of what a crash left once the node holds the data folder (EmptyUploadBuffer), or null.
+    private static string? BufferUploadsInDataFolder(DataDirectory data)
     {
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_TEMP"))) return;
-        var folder = OwnerOnly.CreateDirectory(data.UploadBufferPath).FullName;
-        foreach (var left in Directory.EnumerateFiles(folder, "ASPNETCORE_*.tmp")) File.Delete(left);
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_TEMP"))) return null;
+        var folder = data.UploadBufferPath;
         Environment.SetEnvironmentVariable("ASPNETCORE_TEMP", folder);
+        try
+        {
+            if (new FileInfo(folder).LinkTarget is not null) return null;
+            if (File.Exists(folder)) throw new IOException("a file is there, not a folder");
+            OwnerOnly.CreateDirectory(folder);
+            return folder;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"warning: the folder for web form uploads being read, {folder}, cannot be made owner-only ({e.Message}): " +
+                "uploads through the web pages over 30 KiB are refused (503) until it can; the API is not affected.");
+            return null;
+        }
+    }
+
+    // Removes the buffered bodies a crash left in the upload folder: only once this process holds the data folder (node.lock), so a
+    // second start refused for the lock never touches the running node's uploads.
+    private static void EmptyUploadBuffer(string? folder)
+    {
+        if (folder is null) return;
+        try
+        {
+            foreach (var left in Directory.EnumerateFiles(folder, "ASPNETCORE_*.tmp")) File.Delete(left);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"warning: the folder for web form uploads being read, {folder}, cannot be emptied of what an earlier run left ({e.Message}).");
+        }
     }
 
     // A node started by 'cluster up' or 'consortium up' stops when that process is gone (ParentProcess, through the token).
@@ -139,14 +169,7 @@ internal static class UpCommand
     private static async Task<int> Serve(NodeOptions options, string urls, Func<HospitalSettings, HospitalSettings> hospital, CancellationToken cancellationToken)
     {
         Microsoft.AspNetCore.Builder.WebApplication app;
-        try
-        {
-            BufferUploadsInDataFolder(new DataDirectory(options.DataDirectory));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return CommonOptions.Fail($"the node did not start: its folder for uploads being read ({new DataDirectory(options.DataDirectory).UploadBufferPath}) cannot be made: {e.Message}");
-        }
+        var uploadBuffer = BufferUploadsInDataFolder(new DataDirectory(options.DataDirectory));
         try
         {
             // node.json's hospital time settings, under the web options given on the command line; its hospital settings with
@@ -166,6 +189,7 @@ internal static class UpCommand
         {
             return CommonOptions.Fail($"the node did not start: {e.Message}");
         }
+        EmptyUploadBuffer(uploadBuffer); // the node holds the data folder now
         try
         {
             await app.StartAsync(cancellationToken);

@@ -141,7 +141,8 @@ public static class ErrorPages
         if (temporaryDown)
         {
             TooManyRequests.SetRetryAfter(http, StoreRetryAfter);
-            Log.TemporaryStorageFailed(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorPages)), error!.InnerException!.Message);
+            Log.TemporaryStorageFailed(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorPages)),
+                TemporaryStorageFailureException.Folder, error!.InnerException!.Message);
         }
         if (damage) http.Items[AdmissionControl.NoRetryKey] = true; // the node will not start again: no Retry-After
         if (FhirErrors.IsFhir(http.Request))

@@ -68,10 +68,13 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options) :
         var cacheKey = session.UserId + "\n" + key;
         var request = context.Request;
         using var fingerprint = new Fingerprint(request);
+        // A body already in memory (BodyBeforeAdmission: up to 1 MiB) is hashed at once and left as it is, seekable, so that a
+        // form reader reading it does not spill its files to the temporary folder; another is hashed as it is read.
+        var upFront = request.Body.CanSeek ? await fingerprint.OfSeekableBodyAsync(context.RequestAborted) : null;
         if (_answers.TryGetValue(cacheKey, out Answer? kept) && kept is not null)
         {
             // Not run again: the body is read only to be compared, never kept.
-            var sent = await fingerprint.OfWholeBodyAsync(context.RequestAborted);
+            var sent = upFront ?? await fingerprint.OfWholeBodyAsync(context.RequestAborted);
             if (!CryptographicOperations.FixedTimeEquals(kept.Fingerprint, sent))
             {
                 await Problem(context, 422, "Unprocessable Content", $"This {Header} was used for another request; use a new key for a new request.");
@@ -96,14 +99,14 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options) :
             context.Response.Body = captured;
             // The body is hashed as the endpoint reads it, not buffered first: an upload of tens of MiB would otherwise be
             // written to the temporary folder, in clear, before the endpoint encrypts it (and a full temporary disk answered 500).
-            request.Body = fingerprint.Reading;
+            if (upFront is null) request.Body = fingerprint.Reading;
             await next(context);
             context.Response.Body = original;
             var body = captured.ToArray();
             // A read's answer (POST _search) is not kept: a replay would serve the patient's data again unrecorded, and
             // after a revocation or with the disclosure store failing (DisclosureDurability.ReadOnlyItem).
             if (context.Response.StatusCode < 500 && body.Length <= MaxAnswerBytes && !context.Items.ContainsKey(DisclosureDurability.ReadOnlyItem)
-                && await fingerprint.OfRestAsync(context.RequestAborted) is { } whole)
+                && (upFront ?? await fingerprint.OfRestAsync(context.RequestAborted)) is { } whole)
             {
                 var answer = new Answer(whole, context.Response.StatusCode, context.Response.ContentType, context.Response.Headers.Location.ToString() is { Length: > 0 } l ? l : null, body);
                 _answers.Set(cacheKey, answer, new MemoryCacheEntryOptions { Size = body.Length + 512, AbsoluteExpirationRelativeToNow = options.IdempotencyKeyLifetime });
@@ -118,18 +121,30 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options) :
     }
 
     /// <summary>
-    /// SHA-256 over the method, path, query, content type and body of a request. The body is hashed as it is read
-    /// (<see cref="Reading"/>, which the endpoint reads instead of the request's own stream) and what the endpoint left unread is
-    /// read after it (<see cref="OfRestAsync"/>); nothing is buffered.
+    /// SHA-256 over the method, path, query, content type and body of a request. A body in memory is hashed at once
+    /// (<see cref="OfSeekableBodyAsync"/>); another is hashed as it is read (<see cref="Reading"/>, which the endpoint reads
+    /// instead of the request's own stream) and what the endpoint left unread is read after it (<see cref="OfRestAsync"/>);
+    /// nothing is buffered.
     /// </summary>
     private sealed class Fingerprint : IDisposable
     {
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private readonly Stream _body;
 
         public Fingerprint(HttpRequest request)
         {
             _hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{request.Method}\n{request.Path}\n{request.QueryString}\n{request.ContentType}\n"));
+            _body = request.Body;
             Reading = new HashingStream(request.Body, _hash);
+        }
+
+        /// <summary>The fingerprint of a seekable body, read from where it stands to its end and put back there.</summary>
+        public async Task<byte[]> OfSeekableBodyAsync(CancellationToken ct)
+        {
+            var start = _body.Position;
+            await Reading.CopyToAsync(Stream.Null, ct);
+            _body.Position = start;
+            return _hash.GetHashAndReset();
         }
 
         /// <summary>The request's body, read once, front to back (not seekable), each byte read added to the hash.</summary>

@@ -11,6 +11,9 @@ namespace HealthLedger.Node.Web;
 /// </summary>
 public sealed class TemporaryStorageFailureException(Exception inner) : Exception("The node's temporary folder refused a request's body: " + inner?.Message, inner)
 {
+    /// <summary>The folder ASP.NET Core buffers request bodies in: <c>ASPNETCORE_TEMP</c>, else the system's temporary folder.</summary>
+    public static string Folder => Environment.GetEnvironmentVariable("ASPNETCORE_TEMP") is { Length: > 0 } set ? set : Path.GetTempPath();
+
     /// <summary>
     /// Whether <paramref name="error"/>, met while a request's body was read through a buffer that spills to the temporary folder,
     /// is that folder's failure rather than the client's: an error of a file-system call (an <see cref="IOException"/> carrying the
