@@ -33,6 +33,13 @@ public sealed record NodeOptions
     /// </summary>
     public TimeSpan DisclosureBatchWindow { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// How long the document replicator waits before it tries again to store a peer's copy of a document that this node's own
+    /// disk refused (full, read-only, failing: <see cref="Storage.DocumentStoreFailureException"/>, log event 1023); the other
+    /// documents are copied meanwhile. Code-level setting.
+    /// </summary>
+    public TimeSpan DocumentStoreRetryDelay { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Longest wait for a batch to fill before a block is cut.</summary>
     public TimeSpan BatchDelay { get; init; } = TimeSpan.FromMilliseconds(50);
 

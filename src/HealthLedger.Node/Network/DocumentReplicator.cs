@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Primitives;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Storage;
 using Microsoft.Extensions.Hosting;
@@ -11,15 +12,20 @@ namespace HealthLedger.Node.Network;
 /// <summary>
 /// Keeps a copy of every encrypted document the chain references: documents missing at start and those of each newly
 /// committed report are fetched from peers (checked against the hash on the chain before they are kept), retried until one
-/// peer has them. So a report stays available when the node of the hospital that uploaded it is down.
+/// peer has them. So a report stays available when the node of the hospital that uploaded it is down. A copy this node's own
+/// disk refuses is logged (event 1023) and tried again after <see cref="NodeOptions.DocumentStoreRetryDelay"/>.
 /// </summary>
-public sealed class DocumentReplicator(LedgerNode node, PeerNetwork peers, IDocumentStore documents, ILogger<DocumentReplicator> logger) : BackgroundService
+public sealed class DocumentReplicator(LedgerNode node, PeerNetwork peers, IDocumentStore documents, NodeOptions options, ILogger<DocumentReplicator> logger) : BackgroundService
 {
     private readonly Channel<(Hash256 Hash, long Length)> _queue = Channel.CreateUnbounded<(Hash256, long)>();
     private int _missing;
+    private int _storeFailures;
 
     /// <summary>Documents not yet copied here.</summary>
     public int Missing => Volatile.Read(ref _missing);
+
+    /// <summary>How many times since start this node's disk refused to store a copy (each tried again later).</summary>
+    public int StoreFailures => Volatile.Read(ref _storeFailures);
 
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -48,7 +54,8 @@ public sealed class DocumentReplicator(LedgerNode node, PeerNetwork peers, IDocu
                 catch (DocumentStoreFailureException e)
                 {
                     // This node's disk, not the peers: the copy is tried again later, the others meanwhile.
-                    retry = TimeSpan.FromSeconds(30);
+                    retry = options.DocumentStoreRetryDelay;
+                    Interlocked.Increment(ref _storeFailures);
                     Log.DocumentStoreFailed(logger, e.Message, $"the copy of document {hash} is tried again in {retry.TotalSeconds:0} s");
                 }
                 // No peer has it yet (or none is reachable): try again shortly, without holding up the others.

@@ -142,8 +142,18 @@ public sealed class NetworkTests : IAsyncLifetime
         var file = new ByteArrayContent(Api.MedicalReportsApiTests.Pdf);
         file.Headers.ContentType = new("application/pdf");
         form.Add(file, "file", "xray.pdf");
+        // Node 4's disk refuses files (its store's tmp/ a file, not a folder): its copy fails, is logged and tried again later.
+        var documents4 = Path.Combine(Folder(4), "documents");
+        Directory.CreateDirectory(documents4);
+        if (Directory.Exists(Path.Combine(documents4, "tmp"))) Directory.Delete(Path.Combine(documents4, "tmp"), recursive: true);
+        await File.WriteAllTextAsync(Path.Combine(documents4, "tmp"), "not a folder", Ct);
         var created = await Read<ReportsApi.ReportCreatedResponse>(await doctor1.PostAsync($"/api/v1/patients/{patient.Id}/reports", form, Ct));
         var printout = await doctor1.GetByteArrayAsync($"/api/v1/reports/{created.ReportId}/pdf", Ct); // its hash is now on the chain
+        var replicator4 = _running[4].Services.GetRequiredService<HealthLedger.Node.Network.DocumentReplicator>();
+        await WaitAsync("node 4's disk refused the copy", () => replicator4.StoreFailures >= 2);
+        Assert.Equal(1, replicator4.Missing);
+        // The disk mended: the next try stores the copy, without a restart.
+        File.Delete(Path.Combine(documents4, "tmp"));
 
         // Every other node fetches the encrypted document from a peer and checks it against the hash on the chain.
         foreach (var k in new[] { 2, 3, 4 })
@@ -338,7 +348,8 @@ public sealed class NetworkTests : IAsyncLifetime
 
     private async Task StartAsync(int k)
     {
-        _running[k] = await InProcessNode.StartAsync(Folder(k), Ct);
+        // A copy of a document the node's disk refused is tried again after a second, not 30 s.
+        _running[k] = await InProcessNode.StartAsync(Folder(k), Ct, configure: o => o with { DocumentStoreRetryDelay = TimeSpan.FromSeconds(1) });
     }
 
     private async Task StopAsync(int k)
