@@ -35,6 +35,15 @@ internal static partial class Log
     [LoggerMessage(EventId = 1024, Level = LogLevel.Warning, Message = "The node's temporary folder {Folder} refused a form's body while it was read ({Reason}): the request was answered 503 and nothing was saved. Check that folder (full, read-only, missing or failing)")]
     public static partial void TemporaryStorageFailed(ILogger logger, string folder, string reason);
 
+    [LoggerMessage(EventId = 1025, Level = LogLevel.Warning, Message = "The web sign-in keys cannot be written ({Reason}): the request was answered 503; web pages that need a new key fail until they can. Check keys/web/ in the data folder and its disk (full, read-only or failing); the API is not affected")]
+    public static partial void SignInKeysUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1026, Level = LogLevel.Warning, Message = "A report's stored file failed its check when it was read: {Reason}. Nothing of it was given out. Check documents/ in the data folder (a file removed, changed or replaced); restore it from a backup, or in a network remove it and restart the node, which copies it again from a peer")]
+    public static partial void StoredFileFailedCheck(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1027, Level = LogLevel.Warning, Message = "The keystore (keystore.db: users' sealed keys) could not be written ({Reason}): the request was answered 503 and nothing was saved. Check the data folder's disk (full, read-only or failing)")]
+    public static partial void KeystoreFailed(ILogger logger, string reason);
+
     [LoggerMessage(EventId = 1016, Level = LogLevel.Warning, Message = "The ledger's database does not answer ({Reason}): /healthz answers 503 until it does")]
     public static partial void StoreUnreachable(ILogger logger, string reason);
 

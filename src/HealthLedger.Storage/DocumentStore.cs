@@ -28,7 +28,10 @@ public sealed class DocumentStore(string root) : IDocumentStore
     }
 
     /// <inheritdoc/>
-    public bool Exists(Hash256 ciphertextHash) => File.Exists(PathOf(ciphertextHash));
+    /// <remarks>Only a regular file with content counts (<see cref="RegularFile.Length"/>): a FIFO, a device, a folder or an empty
+    /// file in a document's place is not the document (opened, a FIFO would make the read wait forever), so it is copied again
+    /// from a peer, which replaces it.</remarks>
+    public bool Exists(Hash256 ciphertextHash) => RegularFile.Length(PathOf(ciphertextHash)) > 0;
 
     /// <inheritdoc/>
     /// <remarks>Written to <c>tmp/</c>, fsynced, then moved to its address and its folder fsynced (<see cref="DurableFile.MoveIntoPlace"/>:
@@ -147,7 +150,7 @@ public sealed class DocumentStore(string root) : IDocumentStore
     public async Task<string?> DecryptToAsync(DocumentRef reference, ReadOnlyMemory<byte> dataKey, ReadOnlyMemory<byte> aad, Stream output, CancellationToken ct)
     {
         var path = PathOf(reference.CiphertextHash);
-        if (!File.Exists(path)) return "the stored file is missing";
+        if (RegularFile.Length(path) == 0) return Path.Exists(path) ? $"the stored file is not readable as a file ({RegularFile.WhyNotOpened(path)})" : "the stored file is missing";
         if (await HashFileAsync(path, ct) != reference.CiphertextHash) return "the stored file was changed: it does not match the hash on the chain";
         await using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         var header = new byte[DocumentCrypto.HeaderSize];
@@ -215,7 +218,7 @@ public sealed class DocumentStore(string root) : IDocumentStore
         var orphan = System.IO.Path.Combine(Root, "orphaned", hash.ToString());
         try
         {
-            if (!File.Exists(orphan) || await HashFileAsync(orphan, ct) != hash) return false;
+            if (RegularFile.Length(orphan) == 0 || await HashFileAsync(orphan, ct) != hash) return false;
             DurableFile.MoveIntoPlace(orphan, PathOf(hash), overwrite: true);
             return true;
         }
@@ -228,6 +231,7 @@ public sealed class DocumentStore(string root) : IDocumentStore
     /// <inheritdoc/>
     public Stream? OpenCiphertext(Hash256 ciphertextHash)
     {
+        if (!Exists(ciphertextHash)) return null; // a FIFO or a device in its place is never opened (a peer's request would wait forever)
         try
         {
             return new FileStream(PathOf(ciphertextHash), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);

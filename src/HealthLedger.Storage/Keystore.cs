@@ -132,7 +132,15 @@ public sealed class Keystore : IDisposable
             using var command = _connection.CreateCommand();
             command.CommandText = sql;
             foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
-            command.ExecuteNonQuery();
+            try
+            {
+                command.ExecuteNonQuery();
+            }
+            catch (SqliteException e)
+            {
+                // The node's disk refusing the write (full, read-only, failing): the keystore's, said so (not the ledger's).
+                throw new KeystoreFailureException(e);
+            }
         }
     }
 

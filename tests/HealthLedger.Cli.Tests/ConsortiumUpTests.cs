@@ -40,6 +40,8 @@ public sealed class ConsortiumUpTests : IDisposable
                 () => up.Stdout + up.Stderr, TimeSpan.FromMinutes(3));
             Assert.False(up.HasExited, up.Stdout + up.Stderr);
             foreach (var id in Ids) Assert.Matches(new Regex($@"admin\.{id}\s+from HEALTHLEDGER_ADMIN_PASSWORD"), up.Stdout);
+            // The nodes share this machine: each takes its share of the processors' admission budgets (MachineShare).
+            Assert.Equal(Ids.Length, Regex.Matches(up.Stdout, $@"Admission: at most {MachineShare.Of(64, Environment.ProcessorCount, Ids.Length)} writes, .* shared by {Ids.Length} nodes on this machine\)\.").Count);
 
             // Each admin logs in at its own node and at no other.
             var tokens = new string[Ids.Length];

@@ -50,6 +50,32 @@ public sealed class DocumentStoreTests : DocumentStoreContract
         Assert.Equal(0, output.Length);
     }
 
+    // Break-test (2026-12-07): a FIFO in place of a stored document made its download wait forever (File.Exists is true for a
+    // FIFO, and opening it to read waits for a writer); a peer asking for the document would have waited too.
+    [Fact]
+    public async Task A_fifo_in_place_of_a_document_is_never_opened_and_counts_as_missing_so_a_copy_replaces_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = CreateFileStore();
+        var reference = await StoreAsync(store, Plaintext(1000));
+        var path = store.PathOf(reference.CiphertextHash);
+        var good = await File.ReadAllBytesAsync(path, ct);
+        File.Delete(path);
+        SpecialFiles.MakeFifo(path);
+
+        Assert.False(store.Exists(reference.CiphertextHash));
+        Assert.Null(store.OpenCiphertext(reference.CiphertextHash));
+        var output = new MemoryStream();
+        var refused = await store.DecryptToAsync(reference, Plaintext(32), "report-1/v1"u8.ToArray(), output, ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+        Assert.Equal($"the stored file is not readable as a file ({RegularFile.NotOpened})", refused);
+        Assert.Equal(0, output.Length);
+
+        // A peer's copy (as the replicator fetches a document that does not exist here) takes its place.
+        Assert.Null(await store.StoreReplicaAsync(reference.CiphertextHash, good.Length, new MemoryStream(good), ct));
+        Assert.True(store.Exists(reference.CiphertextHash));
+        Assert.Equal(good, await File.ReadAllBytesAsync(path, ct));
+    }
+
     [Fact]
     public async Task Orphans_go_to_the_orphaned_folder_and_a_changed_one_is_not_restored()
     {

@@ -50,7 +50,7 @@ internal static class ClusterCommand
         await using var processes = new NodeProcesses();
         for (var k = 1; k <= count; k++)
         {
-            var process = processes.StartNode($"node-{k}", folders[k - 1]);
+            var process = processes.StartNode($"node-{k}", folders[k - 1], count);
             Console.WriteLine($"node-{k}: pid {process.Id}, web {(NodeConfig.Read(new DataDirectory(folders[k - 1]))?.Urls ?? "?")}");
         }
         Console.WriteLine($"{count} nodes running. Press Ctrl+C to stop them.");

@@ -152,7 +152,7 @@ internal static class ConsortiumUpCommand
         var nodes = new System.Diagnostics.Process?[members.Count];
         for (var i = 0; i < members.Count; i++)
         {
-            if (seeded.FirstOrDefault(-1) != i) nodes[i] = processes.StartNode(members[i].Id, folders[i]);
+            if (seeded.FirstOrDefault(-1) != i) nodes[i] = processes.StartNode(members[i].Id, folders[i], members.Count);
         }
         // A seeded hospital's node runs inside 'seed' (it votes there) while every other node runs, so the votes always make a
         // quorum whatever the mix of organisations; then it starts as a node again.
@@ -160,7 +160,7 @@ internal static class ConsortiumUpCommand
         {
             if (nodes[i] is { } running) await processes.StopAsync(running);
             if (await Seed(processes, members[i], folders[i], passwords[i], patients, i + 1, ct) is { } failed) return failed;
-            nodes[i] = processes.StartNode(members[i].Id, folders[i]);
+            nodes[i] = processes.StartNode(members[i].Id, folders[i], members.Count);
         }
         if (await WaitReady(manifest, ct) is { } notReady) Console.Error.WriteLine($"warning: {notReady}");
         else Console.WriteLine($"All {members.Count} nodes are ready. Press Ctrl+C to stop them.");

@@ -178,15 +178,17 @@ internal static class UpCommand
             var settings = hospital(fromConfig?.Hospital ?? HospitalSettings.Default);
             if (settings.Problems() is [var (field, message), ..]) return CommonOptions.Fail($"--{field}: {message}");
             options = options with { Hospital = settings };
-            app = NodeHost.Build(fromConfig is null ? options : options with { TimeZone = fromConfig.TimeZone, ClockSkew = fromConfig.ClockSkew, Admission = fromConfig.Admission, MempoolCapacity = fromConfig.MempoolCapacity }, urls,
-                startupProgress: Console.WriteLine);
+            if (fromConfig is not null) options = options with { TimeZone = fromConfig.TimeZone, ClockSkew = fromConfig.ClockSkew, Admission = fromConfig.Admission, MempoolCapacity = fromConfig.MempoolCapacity };
+            app = NodeHost.Build(options, urls, startupProgress: Console.WriteLine);
         }
         catch (Exception e) when (e is LedgerIntegrityException or InvalidOperationException or InvalidDataException or StoreCorruptException)
         {
             return CommonOptions.Fail(e.Message);
         }
-        catch (StoreUnavailableException e)
+        catch (Exception e) when (e is StoreUnavailableException or IOException or UnauthorizedAccessException)
         {
+            // The ledger's database out of reach; a folder of the data folder that cannot be made or tightened (keys/web/ on a
+            // read-only disk): one line, not a stack trace.
             return CommonOptions.Fail($"the node did not start: {e.Message}");
         }
         EmptyUploadBuffer(uploadBuffer); // the node holds the data folder now
@@ -205,6 +207,13 @@ internal static class UpCommand
         // The addresses Kestrel listens on (a port 0 shows as the port it took), the first one for the links.
         var listening = app.Urls.Count > 0 ? app.Urls.Select(u => u.TrimEnd('/')).ToList() : [urls.Split(';')[0].TrimEnd('/')];
         var url = listening[0];
+        // The admission budgets in force (docs/operations.md, "Overload: admission control"): the defaults are per processor of
+        // this node's share of the machine, which 'cluster up' and 'consortium up' divide among their nodes (MachineShare).
+        var admission = options.Admission;
+        var nodesHere = MachineShare.NodesOnMachine;
+        Console.WriteLine($"Admission: at most {admission.Writes} writes, {admission.Uploads} uploads and {admission.Reads} other requests at once " +
+            $"(node.json's \"admission\"; the defaults are per processor: {Environment.ProcessorCount} processors" +
+            (nodesHere > 1 ? $" shared by {nodesHere} nodes on this machine)." : ")."));
         Console.WriteLine($"HealthLedger is running at {url}  (health: {url}/healthz, API reference: {url}/api/reference)");
         if (listening.Count > 1) Console.WriteLine($"Also listening at {string.Join(", ", listening.Skip(1))}");
         // A node of a consortium made by 'consortium up' holds its own organisation's admin, admin.<organisation id>.

@@ -11,10 +11,11 @@ public sealed record AdmissionLimits
 {
     /// <summary>
     /// The most write requests (POST, PUT, PATCH, DELETE outside sign-in) served at once, most of them waiting for their commit;
-    /// default 64 per processor. With <see cref="TargetLatencyMs"/> set, the node adapts the number it takes within it (down to a
+    /// default 64 per processor of the node's share of the machine (<see cref="MachineShare"/>: all its processors, unless
+    /// <c>cluster up</c> or <c>consortium up</c> runs several nodes on it). With <see cref="TargetLatencyMs"/> set, the node adapts the number it takes within it (down to a
     /// sixteenth of it, at least 1) so that admitted writes take about that long on average.
     /// </summary>
-    public int Writes { get; init; } = 64 * Environment.ProcessorCount;
+    public int Writes { get; init; } = (int)MachineShare.PerProcessor(64);
 
     /// <summary>
     /// When above 0: the average time, in milliseconds, an admitted write may take (request to commit) before the node takes
@@ -26,23 +27,23 @@ public sealed record AdmissionLimits
 
     /// <summary>
     /// Writes with a body larger than 1 MiB (a document upload, an import, a large transaction batch) served at once; default
-    /// 8 per processor. Their bodies stream to their endpoint while they hold a permit, so they have this budget of their own:
+    /// 8 per processor of the node's share (<see cref="MachineShare"/>). Their bodies stream to their endpoint while they hold a permit, so they have this budget of their own:
     /// a client sending one slowly can hold only other large uploads, never the ordinary writes, reads or sign-ins, whose bodies
     /// are read whole before they are counted (docs/operations.md, "Overload: admission control"). One caller (a signed-in user,
     /// else a client address) holds at most a quarter of it, at least 1 (<see cref="Web.AdmissionLimiter.UploadsPerCaller"/>).
     /// </summary>
-    public int Uploads { get; init; } = 8 * Environment.ProcessorCount;
+    public int Uploads { get; init; } = (int)MachineShare.PerProcessor(8);
 
     /// <summary>
     /// The bytes of request bodies being read whole before they are counted (<see cref="Web.BodyBeforeAdmission"/>: bodies up to
     /// 1 MiB, each reserving its declared length, or its endpoint's cap when it declares none) held in memory at once; default
-    /// 32 MiB per processor. A body that does not fit is refused at once with 503 and <c>Retry-After</c>, so many slow senders
+    /// 32 MiB per processor of the node's share (<see cref="MachineShare"/>), at least 1 MiB. A body that does not fit is refused at once with 503 and <c>Retry-After</c>, so many slow senders
     /// cannot grow the node's memory without bound. One body is always taken when none is arriving.
     /// </summary>
-    public long BodyBytes { get; init; } = 32L * 1024 * 1024 * Environment.ProcessorCount;
+    public long BodyBytes { get; init; } = MachineShare.PerProcessor(32L * 1024 * 1024, atLeast: 1024 * 1024);
 
-    /// <summary>Other requests (reads, pages, sign-ins) served at once; default 256 per processor.</summary>
-    public int Reads { get; init; } = 256 * Environment.ProcessorCount;
+    /// <summary>Other requests (reads, pages, sign-ins) served at once; default 256 per processor of the node's share (<see cref="MachineShare"/>).</summary>
+    public int Reads { get; init; } = (int)MachineShare.PerProcessor(256);
 
     /// <summary>What a refused request is told to wait, in whole seconds (the <c>Retry-After</c> header); default 1.</summary>
     public int RetryAfterSeconds { get; init; } = 1;

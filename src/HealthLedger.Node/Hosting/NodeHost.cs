@@ -238,14 +238,18 @@ public static class NodeHost
                     Storage.DocumentStoreFailureException => StatusCodes.Status503ServiceUnavailable,
                     // The node's temporary folder refusing a form's spilled body (Web.TemporaryStorageFailureException): 503, logged.
                     Web.TemporaryStorageFailureException => StatusCodes.Status503ServiceUnavailable,
+                    // The web sign-in keys (keys/web/) that cannot be written when a new one is due: 503, logged (ErrorPages).
+                    _ when Web.ErrorPages.SignInKeysUnavailable(e) => StatusCodes.Status503ServiceUnavailable,
+                    // keystore.db not written (the disk full, read-only, failing): 503, logged (ErrorPages).
+                    Storage.KeystoreFailureException => StatusCodes.Status503ServiceUnavailable,
                     _ => StatusCodes.Status500InternalServerError,
                 },
                 ExceptionHandler = Web.ErrorPages.HandleException,
                 // Damage is logged once by the node (event 1013, the key only), and the database out of reach in one line per
                 // request (event 1015, ErrorPages.HandleException), not with a stack trace each.
                 // A session that ended while its request ran is answered 401 (ErrorPages.SessionEndedUnder), not logged as a failure.
-                SuppressDiagnosticsCallback = c => c.Exception is Core.State.StateValueMismatchException or Storage.DocumentStoreFailureException or Web.TemporaryStorageFailureException
-                    || Web.ErrorPages.StoreUnavailable(c.Exception)
+                SuppressDiagnosticsCallback = c => c.Exception is Core.State.StateValueMismatchException or Storage.DocumentStoreFailureException or Web.TemporaryStorageFailureException or Storage.KeystoreFailureException
+                    || Web.ErrorPages.StoreUnavailable(c.Exception) || Web.ErrorPages.SignInKeysUnavailable(c.Exception)
                     || Web.ErrorPages.SessionEndedUnder(c.HttpContext, c.Exception),
             });
             app.UseHsts(); // only on HTTPS requests (a trusted proxy's forwarded https included), never for localhost

@@ -682,6 +682,19 @@ public sealed class LedgerNode : IDisposable
         }
     }
 
+    // The store's tip height, or null when the store cannot say (unlike StoreTipHeight: nothing is taken for stored unless it says so).
+    private ulong? StoredTipHeight()
+    {
+        try
+        {
+            return _store.TipHeight;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return null;
+        }
+    }
+
     // A value read on demand that does not match with no commit under way: recorded, and the consensus loop stops the node.
     private void NoteDamage(StateValueMismatchException e)
     {
@@ -936,18 +949,30 @@ public sealed class LedgerNode : IDisposable
         // From the store's commit until the state has applied it, a value read on demand may be the block's (ReadState).
         _stateApplied.Reset();
         Interlocked.Increment(ref _storeCommits);
+        Exception? afterStored = null;
         try
         {
             _store.Commit(built.Block, built.Execution.Receipts, built.Execution.Changes, candidate.Blobs, certificate, consensusState);
         }
-        catch
+        catch (Exception e)
         {
-            // Nothing stored (the store's transaction rolled back): the state and the store agree again. A store that did
-            // store the block (its tip record or the acknowledgement failed after the commit) stays counted as ahead: a read
-            // that meets its values is then not taken for damage (ReadState). The node halts either way (ConsensusHost).
-            if (StoreTipHeight() <= Tip.Height) Interlocked.Decrement(ref _storeCommits);
-            _stateApplied.Set();
-            throw;
+            // A store that did store the block and then failed (its tip record could not be written: the disk full, the file
+            // replaced) holds the block: it is applied and its submitters answered as committed below, and the failure goes up
+            // after that (BlockStoredException: the node halts, ConsensusHost, saying the block was stored). An outage is left
+            // to ConsensusHost, which writes the block again (the store finds it there).
+            if (!StoreUnavailableException.IsOutage(e) && StoredTipHeight() == built.Block.Header.Height && built.Block.Header.Height > Tip.Height)
+            {
+                afterStored = e;
+            }
+            else
+            {
+                // Nothing stored (the store's transaction rolled back): the state and the store agree again. A store that did
+                // store the block (the acknowledgement failed after the commit) stays counted as ahead: a read that meets its
+                // values is then not taken for damage (ReadState). The node halts or writes again (ConsensusHost).
+                if (StoreTipHeight() <= Tip.Height) Interlocked.Decrement(ref _storeCommits);
+                _stateApplied.Set();
+                throw;
+            }
         }
         if (RecoveringTo is { } reached && built.Block.Header.Height > reached.Height) RecoveringTo = null;
         var validatorsChanged = built.Execution.Changes.Entries.Any(e => e.Key == StateKeys.Validators || e.Key == StateKeys.Observers
@@ -987,6 +1012,7 @@ public sealed class LedgerNode : IDisposable
                 waiter.TrySetResult(new CommittedTransaction(height, i, built.Execution.Receipts[i]));
             }
         }
+        if (afterStored is not null) throw new BlockStoredException(height, afterStored);
         return validatorsChanged;
     }
 

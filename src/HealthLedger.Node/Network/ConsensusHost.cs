@@ -407,6 +407,13 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
                         return false;
                     }
                 }
+                catch (BlockStoredException e)
+                {
+                    // The block is committed (applied, its submitters answered); only what the store writes after it failed.
+                    Log.CommitFailed(logger, e.InnerException, $"recording block {e.Height} after its commit", FirstLine(e.Message));
+                    Halt($"recording block {e.Height} after its commit failed (event 1003): {FirstLine(e.Message)}");
+                    return false;
+                }
                 catch (Exception e)
                 {
                     // An outage that lasted too long is said in words (no stack trace); anything else with its exception.

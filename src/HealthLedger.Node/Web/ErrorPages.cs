@@ -118,6 +118,10 @@ public static class ErrorPages
         var documentsDown = error is Storage.DocumentStoreFailureException;
         // The node's temporary folder refusing a form's spilled body: the same, in its own words (1024).
         var temporaryDown = error is TemporaryStorageFailureException;
+        // The web sign-in keys (keys/web/) not written when a new one was due: the same, in their words (1025).
+        var signInKeysDown = SignInKeysUnavailable(error);
+        // keystore.db not written: the same, in its words (1027), not "Ledger database unavailable".
+        var keystoreDown = error is Storage.KeystoreFailureException;
         // A signed-in request whose session ended while it ran (its keys wiped under it): the caller's session, not a fault.
         var sessionEnded = SessionEndedUnder(http, error);
         if (sessionEnded) http.Response.StatusCode = StatusCodes.Status401Unauthorized;
@@ -125,6 +129,8 @@ public static class ErrorPages
             : storeDown ? (StoreUnavailableTitle, StoreUnavailableMessage)
             : documentsDown ? (DocumentStoreUnavailableTitle, DocumentStoreUnavailableMessage)
             : temporaryDown ? (TemporaryStorageUnavailableTitle, TemporaryStorageUnavailableMessage)
+            : signInKeysDown ? (SignInKeysUnavailableTitle, SignInKeysUnavailableMessage)
+            : keystoreDown ? (KeystoreUnavailableTitle, KeystoreUnavailableMessage)
             : sessionEnded ? (SessionEndedTitle, SessionEndedMessage)
             : ((string?)null, (string?)null);
         if (storeDown)
@@ -143,6 +149,16 @@ public static class ErrorPages
             TooManyRequests.SetRetryAfter(http, StoreRetryAfter);
             Log.TemporaryStorageFailed(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorPages)),
                 TemporaryStorageFailureException.Folder, error!.InnerException!.Message);
+        }
+        if (keystoreDown)
+        {
+            TooManyRequests.SetRetryAfter(http, StoreRetryAfter);
+            Log.KeystoreFailed(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorPages)), error!.InnerException!.Message);
+        }
+        if (signInKeysDown)
+        {
+            TooManyRequests.SetRetryAfter(http, StoreRetryAfter);
+            Log.SignInKeysUnavailable(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorPages)), DiskCause(error!)!.Message);
         }
         if (damage) http.Items[AdmissionControl.NoRetryKey] = true; // the node will not start again: no Retry-After
         if (FhirErrors.IsFhir(http.Request))
@@ -202,6 +218,38 @@ public static class ErrorPages
     /// <summary>What a request whose file the node could not store is told (names no path, file or value).</summary>
     public const string DocumentStoreUnavailableMessage = "The node cannot store the file on its disk at the moment (the disk full, read-only or " +
         "failing). Nothing was saved. Try again later; if it lasts, the node's operator should check the node's disk.";
+
+    /// <summary>The title of the 503 a request gets when the node cannot write its keystore.</summary>
+    public const string KeystoreUnavailableTitle = "Login store unavailable";
+
+    /// <summary>What a request whose login change the node could not write is told (names no user, path or value).</summary>
+    public const string KeystoreUnavailableMessage = "The node cannot write its users' sealed keys (its keystore) to its disk at the moment " +
+        "(the disk full, read-only or failing). Nothing was done or saved. Try again later; if it lasts, the node's operator should check the node's disk.";
+
+    /// <summary>The title of the 503 a request gets when the node cannot write its web sign-in keys.</summary>
+    public const string SignInKeysUnavailableTitle = "Sign-in keys unavailable";
+
+    /// <summary>What a request that needed a new web sign-in key the node could not write is told (names no path or value).</summary>
+    public const string SignInKeysUnavailableMessage = "The node cannot write the keys that protect web sign-ins to its disk at the moment " +
+        "(the disk full, read-only or failing). Nothing was done. Try again later; if it lasts, the node's operator should check the node's disk. " +
+        "The API and FHIR interface are not affected.";
+
+    /// <summary>
+    /// Whether <paramref name="error"/> is ASP.NET Core data protection failing to write the key ring of the web sign-ins
+    /// (<c>keys/web/</c>) when a new key is due: a <see cref="System.Security.Cryptography.CryptographicException"/> caused by the
+    /// disk (an <see cref="IOException"/> or access refused). Answered 503 with <c>Retry-After</c>, logged once per request (1025).
+    /// </summary>
+    public static bool SignInKeysUnavailable(Exception? error) => error is System.Security.Cryptography.CryptographicException && DiskCause(error) is not null;
+
+    // The first IOException or UnauthorizedAccessException under an error, or null.
+    private static Exception? DiskCause(Exception error)
+    {
+        for (var e = error.InnerException; e is not null; e = e.InnerException)
+        {
+            if (e is IOException or UnauthorizedAccessException) return e;
+        }
+        return null;
+    }
 
     /// <summary>The title of the 503 a request gets when the node's temporary folder refuses its form's body.</summary>
     public const string TemporaryStorageUnavailableTitle = "Temporary storage unavailable";

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace HealthLedger.Node.Web;
 
@@ -15,9 +17,11 @@ public sealed class StreamedFile(string contentType, string name, Func<Stream, C
         var output = new HeaderOnFirstWrite(httpContext, contentType, name);
         var error = await writeTo(output, httpContext.RequestAborted);
         if (error is null) return;
+        // The node's stored copy failed its check (missing, changed, replaced, not decrypting): the operator is told (1026).
+        Log.StoredFileFailedCheck(httpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StreamedFile)), error); // not the file's name: it may name the patient
         if (!output.Started)
         {
-            await Results.Problem(statusCode: 409, title: "The file failed its check", detail: $"The report's {error}.").ExecuteAsync(httpContext);
+            await Results.Problem(statusCode: 409, title: "The file failed its check", detail: $"The report's file cannot be given out: {error}.").ExecuteAsync(httpContext);
             return;
         }
         httpContext.Abort();

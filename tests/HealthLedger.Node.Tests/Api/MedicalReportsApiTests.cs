@@ -94,6 +94,26 @@ public class MedicalReportsApiTests
         Assert.Single(await Read<List<ReportsApi.ReportResponse>>(await w.Attending.GetAsync($"/api/v1/patients/{w.PatientId}/reports", Ct)));
     }
 
+    // Break-test (2026-12-07): the report form and the lab order form showed the patient's name to a doctor without recording
+    // it (the entry form recorded it), so the patient's "who accessed my data" missed those views, and they still answered while
+    // the access history could not be stored.
+    [Fact]
+    public async Task Opening_the_report_form_or_the_lab_order_form_is_recorded_in_the_patient_s_access_history()
+    {
+        var w = await SetUpAsync();
+        await using var node = w.Node;
+        using var web = await node.CookieLoginAsync("dr-a", NodeFixture.ChosenPassword);
+        foreach (var form in new[] { $"/patients/{w.PatientId}/reports/new", $"/patients/{w.PatientId}/lab-orders/new" })
+        {
+            using var page = await web.GetAsync(form, Ct);
+            Assert.True(HttpStatusCode.OK == page.StatusCode, form + ": " + await page.Content.ReadAsStringAsync(Ct));
+        }
+        await ((DisclosureRecorder)node.App.Services.GetService(typeof(DisclosureRecorder))!).FlushAsync(Ct);
+        var disclosures = await w.Patient.GetFromJsonAsync<List<DisclosureResponse>>($"/api/v1/patients/{w.PatientId}/disclosures", Ct);
+        Assert.Contains(disclosures!, d => d.ActorId == "dr-a" && d.Outcome == "allowed" && d.Resource == "report form");
+        Assert.Contains(disclosures!, d => d.ActorId == "dr-a" && d.Outcome == "allowed" && d.Resource == "lab order form");
+    }
+
     [Fact]
     public async Task A_metadata_part_over_the_form_value_limit_is_refused_413_and_nothing_is_stored()
     {

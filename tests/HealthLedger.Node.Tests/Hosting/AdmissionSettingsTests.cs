@@ -69,4 +69,15 @@ public class AdmissionSettingsTests
         Assert.DoesNotContain("HealthLedger.", e.Message, StringComparison.Ordinal); // no .NET type names
         Assert.DoesNotContain('\n', e.Message);
     }
+
+    [Theory]
+    [InlineData(64, 2, 1, 1, 128)] // a node alone on two cores: the two cores' budget
+    [InlineData(64, 2, 4, 1, 32)] // four nodes on two cores ('cluster up', 'consortium up'): a quarter each
+    [InlineData(8, 2, 4, 1, 4)]
+    [InlineData(64, 1, 100, 1, 1)] // never below the floor
+    [InlineData(32L * 1024 * 1024, 2, 128, 1024 * 1024, 1024 * 1024)] // the body bytes' floor: one 1 MiB body
+    public void A_node_sharing_the_machine_takes_its_share_of_the_per_processor_budgets(long perProcessor, int processors, int nodes, long atLeast, long expected)
+    {
+        Assert.Equal(expected, MachineShare.Of(perProcessor, processors, nodes, atLeast));
+    }
 }

@@ -72,4 +72,31 @@ public class StoreOutageTests
         using var after = await node.Http.GetAsync("/healthz", Ct);
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }
+
+    // Break-test (2026-12-07): ledger.tip that could not be written after the block was stored (the disk full, a folder in its
+    // place) answered the block's writes "this node stopped before committing transaction …", though the block was committed.
+    [Fact]
+    public async Task A_tip_record_not_written_after_its_block_was_stored_answers_the_write_as_committed_then_stops_the_node()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var consensus = node.App.Services.GetRequiredService<ConsensusHost>();
+        var ledger = node.App.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>();
+        var tip = Path.Combine(node.DataPath, "ledger.tip");
+        File.Delete(tip);
+        Directory.CreateDirectory(tip); // the record cannot be written in place of a folder
+
+        using var response = await admin.PostAsJsonAsync("/api/v1/doctors", new { doctorId = "dr-t", name = "Tess T", specialty = "Cardiology", department = "Cardiology", licenceNumber = "T1" }, Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        var written = System.Text.Json.JsonDocument.Parse(body).RootElement;
+        var height = written.GetProperty("height").GetUInt64();
+        Assert.True(SpinWait.SpinUntil(() => consensus.Halted is not null, TimeSpan.FromSeconds(30)));
+        Assert.StartsWith($"recording block {height} after its commit failed (event 1003): block {height} was stored and its transactions committed", consensus.Halted);
+        Assert.Equal(height, ledger.Tip.Height);
+        Assert.Equal(height, ledger.Store.TipHeight);
+        var status = await node.Http.GetFromJsonAsync<TransactionStatusResponse>($"/api/v1/transactions/{written.GetProperty("transactionId").GetString()}", Ct);
+        Assert.Equal(("committed", height), (status!.Status, status.Height));
+        Directory.Delete(tip);
+    }
 }

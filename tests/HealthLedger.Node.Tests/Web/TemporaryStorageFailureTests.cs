@@ -31,4 +31,18 @@ public sealed class TemporaryStorageFailureTests
         Assert.False(TemporaryStorageFailureException.IsTemporaryFolders(new IOException("Unexpected end of Stream, the content may have already been read by another component.")));
         Assert.False(TemporaryStorageFailureException.IsTemporaryFolders(new InvalidDataException("Multipart body length limit 16384 exceeded.")));
     }
+
+    [Fact]
+    public void Sign_in_keys_that_cannot_be_written_are_told_apart_from_other_cryptographic_failures()
+    {
+        // ASP.NET Core data protection wraps the key repository's write failure (a new key due, keys/web/ on a full disk).
+        var full = Assert.ThrowsAny<IOException>(() => File.WriteAllBytes("/dev/full", new byte[8192]));
+        Assert.True(ErrorPages.SignInKeysUnavailable(new System.Security.Cryptography.CryptographicException("An exception occurred while trying to encrypt the provided data.",
+            new InvalidOperationException("The key ring could not be written.", full))));
+        Assert.True(ErrorPages.SignInKeysUnavailable(new System.Security.Cryptography.CryptographicException("x", new UnauthorizedAccessException("Access to the path is denied."))));
+        // A payload that does not decrypt (a forged or old cookie) is not the disk's.
+        Assert.False(ErrorPages.SignInKeysUnavailable(new System.Security.Cryptography.CryptographicException("The payload was invalid.")));
+        Assert.False(ErrorPages.SignInKeysUnavailable(full));
+        Assert.False(ErrorPages.SignInKeysUnavailable(null));
+    }
 }

@@ -42,7 +42,8 @@ public sealed class NewOrderModel(LabService lab, PatientService patients, Conse
     private IActionResult? Load(string id, string? laboratory)
     {
         if (Me.Role != Role.Doctor) return Denied("Only doctors order laboratory tests.");
-        var found = patients.GetPatient(Me, id, ConsentCategories.Laboratory, "lab order form", record: false);
+        // The form shows the patient's name: recorded as a disclosure, as the entry form's is (break-test, 2026-12-07: it was shown unrecorded).
+        var found = patients.GetPatient(Me, id, ConsentCategories.Laboratory, "lab order form");
         if (!found.IsOk) return Failure(found, Page);
         Patient = patients.AsSeenBy(Me, id) ?? found.Value;
         var names = consent.MemberOrganisations().ToDictionary(o => o.Id, o => o.Name, StringComparer.Ordinal);

@@ -64,7 +64,8 @@ public sealed class NewReportModel(PatientService patients, ReportService report
 
     private IActionResult? Load(string id)
     {
-        var patient = patients.GetPatient(Me, id, Core.Records.ConsentCategories.Reports, "report form", record: false);
+        // The form shows the patient's name: recorded as a disclosure, as the entry form's is (break-test, 2026-12-07: it was shown unrecorded).
+        var patient = patients.GetPatient(Me, id, Core.Records.ConsentCategories.Reports, "report form");
         if (!patient.IsOk) return Failure(patient, Page);
         if (Amends is null && Me.Role != Core.Model.Role.Doctor) return Denied("Only doctors add medical reports.");
         if (Amends is not null && !reports.MayAmend(Me, Amends)) return Denied(Core.Transactions.Kinds.AddReportHandler.AmendRule[..1].ToUpperInvariant() + Core.Transactions.Kinds.AddReportHandler.AmendRule[1..] + ".");
