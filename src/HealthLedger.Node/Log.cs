@@ -44,6 +44,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1027, Level = LogLevel.Warning, Message = "The keystore (keystore.db: users' sealed keys) could not be written ({Reason}): the request was answered 503 and nothing was saved. Check the data folder's disk (full, read-only or failing)")]
     public static partial void KeystoreFailed(ILogger logger, string reason);
 
+    [LoggerMessage(EventId = 1028, Level = LogLevel.Warning, Message = "An import job stopped ({Error}): {Cause}. What it wrote stays; its page says to run it again")]
+    public static partial void ImportJobFailed(ILogger logger, string error, string cause);
+
     [LoggerMessage(EventId = 1016, Level = LogLevel.Warning, Message = "The ledger's database does not answer ({Reason}): /healthz answers 503 until it does")]
     public static partial void StoreUnreachable(ILogger logger, string reason);
 

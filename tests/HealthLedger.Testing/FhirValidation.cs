@@ -9,7 +9,9 @@ namespace HealthLedger.Testing;
 /// <summary>
 /// Checks FHIR R4 resources against the base profiles with Firely's validator (Firely.Fhir.Validation.R4), offline: the
 /// R4 specification comes from the Hl7.Fhir.Specification.Data.R4 package's zip. The resolver and validator are built once
-/// per test process (loading the zip takes seconds) and shared; validation itself is thread-safe.
+/// per test process (loading the zip takes seconds) and shared; validations run one at a time: the validator's schema
+/// cache is not safe to fill from two threads (two test classes validating a Bundle at once failed with "Encountered an error
+/// while loading schema …: Collection was modified").
 /// </summary>
 public static class FhirValidation
 {
@@ -19,8 +21,13 @@ public static class FhirValidation
         return new Validator(resolver.AsAsync(), new LocalTerminologyService(resolver.AsAsync()));
     });
 
+    private static readonly Lock Gate = new();
+
     /// <summary>The validator's outcome for <paramref name="resource"/>.</summary>
-    public static OperationOutcome Validate(Resource resource) => Shared.Value.Validate(resource);
+    public static OperationOutcome Validate(Resource resource)
+    {
+        lock (Gate) return Shared.Value.Validate(resource);
+    }
 
     /// <summary>
     /// The errors (severity error or fatal) found in <paramref name="resource"/> and, for a Bundle, in every entry's resource,

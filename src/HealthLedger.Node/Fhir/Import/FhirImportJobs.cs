@@ -19,7 +19,7 @@ namespace HealthLedger.Node.Fhir.Import;
 /// </para>
 /// The last <see cref="Kept"/> jobs are kept in memory (their reports hold counts and reasons, no patient data).
 /// </summary>
-public sealed class FhirImportJobs(FhirImporter importer, TimeProvider clock) : IDisposable
+public sealed class FhirImportJobs(FhirImporter importer, TimeProvider clock, Microsoft.Extensions.Logging.ILogger<FhirImportJobs> logger) : IDisposable
 {
     /// <summary>How many finished jobs are kept for their pages.</summary>
     public const int Kept = 20;
@@ -111,8 +111,22 @@ public sealed class FhirImportJobs(FhirImporter importer, TimeProvider clock) : 
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            // The exception's type only: messages may carry data.
-            error = $"Stopped: the import failed ({e.GetType().Name}). What was written stays; run the import again to finish it (records already imported are skipped).";
+            // The exception's type (and a database's error code) only: messages may carry data. The node's own storage failing
+            // (its disk full, read-only or failing; the ledger's database out of reach) is said so, not left to a type name, and
+            // the operator is told (event 1028).
+            var code = e switch
+            {
+                Microsoft.Data.Sqlite.SqliteException sqlite => $", SQLite error {sqlite.SqliteErrorCode}",
+                Npgsql.PostgresException postgres => $", SQLSTATE {postgres.SqlState}",
+                _ => "",
+            };
+            var storage = Storage.StoreUnavailableException.IsDatabaseFailure(e) || e is Storage.KeystoreFailureException or Storage.DocumentStoreFailureException
+                || e is IOException { HResult: > 0 };
+            Log.ImportJobFailed(logger, e.GetType().Name + code, storage ? "the node's storage failed (its disk full, read-only or failing, or the ledger's database out of reach)" : "an error of the node");
+            error = storage
+                ? "Stopped: the node's storage failed during the import (its disk full, read-only or failing, or the ledger's database out of reach), not the bundle. " +
+                    "What was written stays; run the import again once the node's operator has checked its disk and database (records already imported are skipped)."
+                : $"Stopped: the import failed ({e.GetType().Name}). What was written stays; run the import again to finish it (records already imported are skipped).";
         }
         finally
         {
