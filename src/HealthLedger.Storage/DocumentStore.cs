@@ -29,8 +29,9 @@ public sealed class DocumentStore(string root) : IDocumentStore
 
     /// <inheritdoc/>
     /// <remarks>Only a regular file with content counts (<see cref="RegularFile.Length"/>): a FIFO, a device, a folder or an empty
-    /// file in a document's place is not the document (opened, a FIFO would make the read wait forever), so it is copied again
-    /// from a peer, which replaces it.</remarks>
+    /// file in a document's place is not the document (opened, a FIFO would make the read wait forever); the start-up check
+    /// counts it as missing (<see cref="StoreVerifier"/>), and in a network a peer's copy replaces it (<see cref="StoreReplicaAsync"/>:
+    /// a folder is set aside in <c>orphaned/</c>).</remarks>
     public bool Exists(Hash256 ciphertextHash) => RegularFile.Length(PathOf(ciphertextHash)) > 0;
 
     /// <inheritdoc/>
@@ -198,7 +199,11 @@ public sealed class DocumentStore(string root) : IDocumentStore
                 output.Flush(flushToDisk: true);
             }
             if (written != length || new Hash256(sha.GetHashAndReset()) != expected) return $"the copy of document {expected} does not match the hash on the chain";
-            DurableFile.MoveIntoPlace(tmp, PathOf(expected), overwrite: true);
+            var target = PathOf(expected);
+            // A folder in the document's place (a rename cannot replace one) is set aside in orphaned/, not deleted: the copy
+            // takes its place (a FIFO, a device or an empty file the rename replaces).
+            if (Directory.Exists(target)) Directory.Move(target, System.IO.Path.Combine(OwnerOnly.CreateDirectory(System.IO.Path.Combine(Root, "orphaned")).FullName, $"{expected}-folder-{Guid.NewGuid():N}"));
+            DurableFile.MoveIntoPlace(tmp, target, overwrite: true);
             return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException && !copy.Failed)

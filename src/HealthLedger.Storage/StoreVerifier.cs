@@ -175,7 +175,8 @@ public static class StoreVerifier
         }
         if (verifier.Tip is null || verifier.Tip.Height != tip) return Report(verifier, VerifyIssue.InBlock(tip, "block is missing"));
         if (orphans.Count > 0) return Report(verifier, Orphans(orphans));
-        var files = documents.Enumerate().ToList();
+        // As at start: only regular files with content are documents (a FIFO, a device, a folder or an empty file counts as missing).
+        var files = documents.Enumerate().Where(d => RegularFile.Length(d.Path) > 0).ToList();
         var present = files.Select(f => f.Name).ToHashSet();
         var pending = verifier.Replicated ? verifier.Blobs.Documents.Keys.Count(h => !present.Contains(h.ToString())) : 0;
         return Report(verifier, StoredState(verifier, store) ?? verifier.CheckStateHeights(store.ReadStateHeights()) ?? verifier.Blobs.Check(store.ReadBlobs())
@@ -456,7 +457,9 @@ public static class StoreVerifier
         var blobs = pass.Blobs;
         var referenced = blobs.Documents.Keys.ToHashSet();
         var replicated = ValidatorSet.Ids(state).Count > 1;
-        var files = documents.Enumerate().Where(d => Hash256.TryParse(d.Name, out var h) && referenced.Contains(h)).ToList();
+        // Only regular files with content are documents here (RegularFile.Length): a FIFO, a device, a folder or an empty file in
+        // a document's place is never opened (a FIFO would hold the start forever) and counts as missing.
+        var files = documents.Enumerate().Where(d => Hash256.TryParse(d.Name, out var h) && referenced.Contains(h) && RegularFile.Length(d.Path) > 0).ToList();
         var present = files.Select(d => d.Name).ToHashSet();
         var missing = replicated
             ? blobs.Documents.Where(d => !present.Contains(d.Key.ToString())).Select(d => new DocumentRef(default, d.Key, d.Value.Length)).ToList()

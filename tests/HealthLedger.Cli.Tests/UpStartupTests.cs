@@ -33,7 +33,7 @@ public class UpStartupTests
         Assert.Matches(@"Ledger checked in \d+\.\d s: 1 block, [\d,]+ state entries\.", output);
         // The admission budgets in force: a node alone on the machine takes all its processors' (64 writes per processor).
         Assert.Contains($"Admission: at most {64 * Environment.ProcessorCount} writes, {8 * Environment.ProcessorCount} uploads and {256 * Environment.ProcessorCount} other requests at once " +
-            $"(node.json's \"admission\"; the defaults are per processor: {Environment.ProcessorCount} processors).", output, StringComparison.Ordinal);
+            $"(node.json's \"admission\" sets them; the defaults are per processor: {Environment.ProcessorCount} processors).", output, StringComparison.Ordinal);
         node.Terminate();
         await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
     }

@@ -74,6 +74,16 @@ public sealed class DocumentStoreTests : DocumentStoreContract
         Assert.Null(await store.StoreReplicaAsync(reference.CiphertextHash, good.Length, new MemoryStream(good), ct));
         Assert.True(store.Exists(reference.CiphertextHash));
         Assert.Equal(good, await File.ReadAllBytesAsync(path, ct));
+
+        // A folder in its place (a rename cannot replace one) is set aside in orphaned/, and the copy takes its place.
+        File.Delete(path);
+        Directory.CreateDirectory(path);
+        await File.WriteAllTextAsync(Path.Combine(path, "inside"), "kept", ct);
+        Assert.False(store.Exists(reference.CiphertextHash));
+        Assert.Null(await store.StoreReplicaAsync(reference.CiphertextHash, good.Length, new MemoryStream(good), ct));
+        Assert.Equal(good, await File.ReadAllBytesAsync(path, ct));
+        var aside = Assert.Single(Directory.EnumerateDirectories(Path.Combine(store.Root, "orphaned")));
+        Assert.Equal("kept", await File.ReadAllTextAsync(Path.Combine(aside, "inside"), ct));
     }
 
     [Fact]

@@ -212,7 +212,7 @@ internal static class UpCommand
         var admission = options.Admission;
         var nodesHere = MachineShare.NodesOnMachine;
         Console.WriteLine($"Admission: at most {admission.Writes} writes, {admission.Uploads} uploads and {admission.Reads} other requests at once " +
-            $"(node.json's \"admission\"; the defaults are per processor: {Environment.ProcessorCount} processors" +
+            $"(node.json's \"admission\" sets them; the defaults are per processor: {Environment.ProcessorCount} processors" +
             (nodesHere > 1 ? $" shared by {nodesHere} nodes on this machine)." : ")."));
         Console.WriteLine($"HealthLedger is running at {url}  (health: {url}/healthz, API reference: {url}/api/reference)");
         if (listening.Count > 1) Console.WriteLine($"Also listening at {string.Join(", ", listening.Skip(1))}");

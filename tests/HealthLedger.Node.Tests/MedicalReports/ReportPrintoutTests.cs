@@ -149,5 +149,30 @@ public class ReportPrintoutTests
         return html;
     }
 
+    // Break-test (2026-12-07): a FIFO in place of a stored report file held the node's start forever (the start-up check opened
+    // it to hash it). Now it is never opened: it counts as missing, and a node alone, which must hold every file, says so.
+    [Fact]
+    public async Task A_fifo_in_place_of_a_stored_file_does_not_hold_the_start_it_counts_as_missing()
+    {
+        using var folder = new TempDirectory();
+        string stored;
+        await using (var w = await SetUpAsync(folder))
+        {
+            using var form = Metadata(new { type = "imaging", title = "Chest X-ray", summary = "Clear." });
+            var file = new ByteArrayContent(Api.MedicalReportsApiTests.Pdf);
+            file.Headers.ContentType = new("application/pdf");
+            form.Add(file, "file", "scan.pdf");
+            await Read<ReportsApi.ReportCreatedResponse>(await w.Author.PostAsync($"/api/v1/patients/{w.PatientId}/reports", form, Ct));
+            var documents = Path.Combine(w.Node.DataPath, "documents");
+            stored = Directory.EnumerateFiles(documents, "*", SearchOption.AllDirectories)
+                .Single(f => Path.GetRelativePath(documents, f).Split(Path.DirectorySeparatorChar)[0] is not ("tmp" or "orphaned"));
+        }
+        File.Delete(stored);
+        SpecialFiles.MakeFifo(stored);
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => NodeFixture.StartAsync(folder).WaitAsync(TimeSpan.FromSeconds(90), Ct));
+        Assert.IsNotType<TimeoutException>(refused);
+        Assert.Contains(Path.GetFileName(stored), refused.Message, StringComparison.Ordinal);
+    }
+
     private static MultipartFormDataContent Metadata(object metadata) => new() { { new StringContent(JsonSerializer.Serialize(metadata)), "metadata" } };
 }
