@@ -232,24 +232,16 @@ public static class NodeHost
                     BadHttpRequestException bad => bad.StatusCode,
                     // A stored state value that does not match the chain: the node is stopping (ConsensusHost).
                     Core.State.StateValueMismatchException => StatusCodes.Status503ServiceUnavailable,
-                    // The ledger's database out of reach under a read: 503 with Retry-After (ErrorPages.StoreUnavailable).
-                    _ when Web.ErrorPages.StoreUnavailable(e) => StatusCodes.Status503ServiceUnavailable,
-                    // The node's own disk refusing a document (full, read-only, failing): 503, logged (ErrorPages.DocumentStoreDown).
-                    Storage.DocumentStoreFailureException => StatusCodes.Status503ServiceUnavailable,
-                    // The node's temporary folder refusing a form's spilled body (Web.TemporaryStorageFailureException): 503, logged.
-                    Web.TemporaryStorageFailureException => StatusCodes.Status503ServiceUnavailable,
-                    // The web sign-in keys (keys/web/) that cannot be written when a new one is due: 503, logged (ErrorPages).
-                    _ when Web.ErrorPages.SignInKeysUnavailable(e) => StatusCodes.Status503ServiceUnavailable,
-                    // keystore.db not written (the disk full, read-only, failing): 503, logged (ErrorPages).
-                    Storage.KeystoreFailureException => StatusCodes.Status503ServiceUnavailable,
+                    // The node's own storage failing (the ledger's database out of reach, a document, the temporary folder, the
+                    // web sign-in keys, the keystore): 503 with Retry-After, said so and logged (ErrorPages.IsStorageFault).
+                    _ when Web.ErrorPages.IsStorageFault(e) => StatusCodes.Status503ServiceUnavailable,
                     _ => StatusCodes.Status500InternalServerError,
                 },
                 ExceptionHandler = Web.ErrorPages.HandleException,
                 // Damage is logged once by the node (event 1013, the key only), and the database out of reach in one line per
                 // request (event 1015, ErrorPages.HandleException), not with a stack trace each.
                 // A session that ended while its request ran is answered 401 (ErrorPages.SessionEndedUnder), not logged as a failure.
-                SuppressDiagnosticsCallback = c => c.Exception is Core.State.StateValueMismatchException or Storage.DocumentStoreFailureException or Web.TemporaryStorageFailureException or Storage.KeystoreFailureException
-                    || Web.ErrorPages.StoreUnavailable(c.Exception) || Web.ErrorPages.SignInKeysUnavailable(c.Exception)
+                SuppressDiagnosticsCallback = c => c.Exception is Core.State.StateValueMismatchException || Web.ErrorPages.IsStorageFault(c.Exception)
                     || Web.ErrorPages.SessionEndedUnder(c.HttpContext, c.Exception),
             });
             app.UseHsts(); // only on HTTPS requests (a trusted proxy's forwarded https included), never for localhost

@@ -113,52 +113,20 @@ public static class ErrorPages
         // A stored record that does not match the chain (the node is stopping for it): said so, not "busy". The ledger's
         // database out of reach (PostgreSQL down, the SQLite file locked or unreadable): 503 with Retry-After, said so.
         var damage = error is Core.State.StateValueMismatchException;
-        var storeDown = StoreUnavailable(error);
-        // The node's own disk refusing a document (full, read-only, failing): 503 with Retry-After, said so and logged (1023).
-        var documentsDown = error is Storage.DocumentStoreFailureException;
-        // The node's temporary folder refusing a form's spilled body: the same, in its own words (1024).
-        var temporaryDown = error is TemporaryStorageFailureException;
-        // The web sign-in keys (keys/web/) not written when a new one was due: the same, in their words (1025).
-        var signInKeysDown = SignInKeysUnavailable(error);
-        // keystore.db not written: the same, in its words (1027), not "Ledger database unavailable".
-        var keystoreDown = error is Storage.KeystoreFailureException;
+        // The node's own storage failing (StorageFaultOf: the ledger's database out of reach, a document, the temporary folder,
+        // the web sign-in keys, the keystore): 503 with Retry-After, said so in its words and logged in one line.
+        var storageFault = StorageFaultOf(error);
         // A signed-in request whose session ended while it ran (its keys wiped under it): the caller's session, not a fault.
         var sessionEnded = SessionEndedUnder(http, error);
         if (sessionEnded) http.Response.StatusCode = StatusCodes.Status401Unauthorized;
         var (title, detail) = damage ? (ApiResults.StoppedTitle, ApiResults.DamageMessage)
-            : storeDown ? (StoreUnavailableTitle, StoreUnavailableMessage)
-            : documentsDown ? (DocumentStoreUnavailableTitle, DocumentStoreUnavailableMessage)
-            : temporaryDown ? (TemporaryStorageUnavailableTitle, TemporaryStorageUnavailableMessage)
-            : signInKeysDown ? (SignInKeysUnavailableTitle, SignInKeysUnavailableMessage)
-            : keystoreDown ? (KeystoreUnavailableTitle, KeystoreUnavailableMessage)
+            : storageFault is not null ? (storageFault.Title, storageFault.Message)
             : sessionEnded ? (SessionEndedTitle, SessionEndedMessage)
             : ((string?)null, (string?)null);
-        if (storeDown)
+        if (storageFault is not null)
         {
             TooManyRequests.SetRetryAfter(http, StoreRetryAfter);
-            Log.StoreUnavailable(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorPages)), error!.Message);
-        }
-        if (documentsDown)
-        {
-            TooManyRequests.SetRetryAfter(http, StoreRetryAfter);
-            Log.DocumentStoreFailed(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorPages)), error!.Message,
-                "the request was answered 503 and nothing was saved");
-        }
-        if (temporaryDown)
-        {
-            TooManyRequests.SetRetryAfter(http, StoreRetryAfter);
-            Log.TemporaryStorageFailed(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorPages)),
-                TemporaryStorageFailureException.Folder, error!.InnerException!.Message);
-        }
-        if (keystoreDown)
-        {
-            TooManyRequests.SetRetryAfter(http, StoreRetryAfter);
-            Log.KeystoreFailed(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorPages)), error!.InnerException!.Message);
-        }
-        if (signInKeysDown)
-        {
-            TooManyRequests.SetRetryAfter(http, StoreRetryAfter);
-            Log.SignInKeysUnavailable(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorPages)), DiskCause(error!)!.Message);
+            storageFault.Log(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorPages)));
         }
         if (damage) http.Items[AdmissionControl.NoRetryKey] = true; // the node will not start again: no Retry-After
         if (FhirErrors.IsFhir(http.Request))
@@ -234,6 +202,38 @@ public static class ErrorPages
         "(the disk full, read-only or failing). Nothing was done. Try again later; if it lasts, the node's operator should check the node's disk. " +
         "The API and FHIR interface are not affected.";
 
+    // A failure of the node's own storage that a request is answered 503 with Retry-After for: its title, message and log line.
+    private sealed record StorageFault(string Title, string Message, Action<ILogger> Log);
+
+    // The storage failure error is, or null; one place for the handler's words and log line (HandleException) and for the
+    // exception handler's status and quiet logging (IsStorageFault, NodeHost).
+    private static StorageFault? StorageFaultOf(Exception? error) => error switch
+    {
+        null => null,
+        // The ledger's database out of reach (event 1015).
+        _ when StoreUnavailable(error) => new(StoreUnavailableTitle, StoreUnavailableMessage, l => Log.StoreUnavailable(l, error.Message)),
+        // The node's own disk refusing a document (1023).
+        Storage.DocumentStoreFailureException => new(DocumentStoreUnavailableTitle, DocumentStoreUnavailableMessage,
+            l => Log.DocumentStoreFailed(l, error.Message, "the request was answered 503 and nothing was saved")),
+        // The node's temporary folder refusing a form's spilled body (1024).
+        TemporaryStorageFailureException => new(TemporaryStorageUnavailableTitle, TemporaryStorageUnavailableMessage,
+            l => Log.TemporaryStorageFailed(l, TemporaryStorageFailureException.Folder, error.InnerException!.Message)),
+        // The web sign-in keys (keys/web/) not written when a new one was due (1025).
+        _ when SignInKeysUnavailable(error) => new(SignInKeysUnavailableTitle, SignInKeysUnavailableMessage, l => Log.SignInKeysUnavailable(l, DiskCause(error)!.Message)),
+        // keystore.db not written (1027), not "Ledger database unavailable".
+        Storage.KeystoreFailureException => new(KeystoreUnavailableTitle, KeystoreUnavailableMessage, l => Log.KeystoreFailed(l, error.InnerException!.Message)),
+        _ => null,
+    };
+
+    /// <summary>
+    /// Whether <paramref name="error"/> is a failure of the node's own storage that a request is answered 503 with
+    /// <c>Retry-After</c> for, in its own words and with one log line (no stack trace): the ledger's database out of reach
+    /// (<see cref="StoreUnavailable"/>), a document the disk refuses, the temporary folder refusing a form
+    /// (<see cref="TemporaryStorageFailureException"/>), the web sign-in keys not written (<see cref="SignInKeysUnavailable"/>),
+    /// the keystore not written.
+    /// </summary>
+    public static bool IsStorageFault(Exception? error) => StorageFaultOf(error) is not null;
+
     /// <summary>
     /// Whether <paramref name="error"/> is ASP.NET Core data protection failing to write the key ring of the web sign-ins
     /// (<c>keys/web/</c>) when a new key is due: a <see cref="System.Security.Cryptography.CryptographicException"/> caused by the
@@ -258,8 +258,7 @@ public static class ErrorPages
     public const string TemporaryStorageUnavailableMessage = "The node cannot hold the form on its disk while it reads it (its temporary " +
         "folder full, read-only or failing). Nothing was saved. Try again later; if it lasts, the node's operator should check the node's temporary folder.";
 
-    /// <summary>The <c>Retry-After</c> of the 503s of <see cref="StoreUnavailableTitle"/>, <see cref="DocumentStoreUnavailableTitle"/> and
-    /// <see cref="TemporaryStorageUnavailableTitle"/>.</summary>
+    /// <summary>The <c>Retry-After</c> of the 503s of the node's storage failing (<see cref="IsStorageFault"/>).</summary>
     public static readonly TimeSpan StoreRetryAfter = TimeSpan.FromSeconds(5);
 
     /// <summary>
