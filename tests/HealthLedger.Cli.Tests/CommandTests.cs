@@ -1,3 +1,4 @@
+using HealthLedger.Node.Configuration;
 using HealthLedger.Testing;
 using Microsoft.Data.Sqlite;
 
@@ -104,6 +105,23 @@ public class CommandTests
         var run = await CliProcess.RunAsync(args.Contains("--data") ? args : [.. args, "--data", data]);
         Assert.Equal(2, run.ExitCode);
         Assert.Equal(expected, run.Stderr.Trim());
+        Assert.False(Directory.Exists(data));
+    }
+
+    // break: a value of HEALTHLEDGER_NODES_ON_MACHINE that was not a whole number of at least 1 was taken as 1 in silence, so a
+    // node of a local network took the whole machine's admission budget; every command that starts a node refuses it first.
+    [Theory]
+    [InlineData("two", new[] { "up" })]
+    [InlineData("0", new[] { "node" })]
+    [InlineData("-4", new[] { "cluster", "up", "--nodes", "4" })]
+    [InlineData("4096", new[] { "consortium", "up" })]
+    public async Task A_bad_count_of_nodes_on_the_machine_is_refused_in_one_line_and_creates_nothing(string value, string[] command)
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        var run = await CliProcess.RunAsync(new Dictionary<string, string?> { [MachineShare.Variable] = value }, [.. command, "--data", data]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal($"error: {MachineShare.Variable} is \"{value}\": it must be the number of nodes on this machine, a whole number from 1 to 1024 (or unset for 1).", run.Stderr.Trim());
         Assert.False(Directory.Exists(data));
     }
 

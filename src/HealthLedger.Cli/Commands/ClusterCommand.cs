@@ -34,6 +34,7 @@ internal static class ClusterCommand
 
     private static async Task<int> Up(string data, int count, int basePort, string organisation, NetworkPolicy? networkPolicy, CancellationToken cancellationToken)
     {
+        if (MachineShare.Problem is { } share) return CommonOptions.Fail(share);
         var root = Path.GetFullPath(data);
         var layout = new ClusterLayout(count, basePort);
         if (!new DataDirectory(Path.Combine(root, ClusterLayout.FolderOf(1))).HasNetwork)

@@ -79,6 +79,7 @@ internal static class ConsortiumUpCommand
     private static async Task<int> Up(string data, string orgsText, bool orgsGiven, int basePort, bool seed, int patients, CancellationToken ct)
     {
         if (patients is < 1 or > 10_000) return CommonOptions.Fail("--patients must be between 1 and 10000");
+        if (MachineShare.Problem is { } share) return CommonOptions.Fail(share);
         var root = Path.GetFullPath(data);
         ConsortiumManifest? manifest;
         try

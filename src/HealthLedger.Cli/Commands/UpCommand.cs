@@ -89,6 +89,8 @@ internal static class UpCommand
 
     private static async Task<int> Run(string data, string? urls, string organisation, NetworkPolicy? networkPolicy, NodeOptions web, Func<HospitalSettings, HospitalSettings> hospital, CancellationToken cancellationToken)
     {
+        // Before anything is made: a node that would take the wrong share of the machine is not started (MachineShare).
+        if (MachineShare.Problem is { } share) return CommonOptions.Fail(share);
         var folder = new DataDirectory(Path.GetFullPath(data));
         if (!folder.HasNetwork)
         {
@@ -160,6 +162,7 @@ internal static class UpCommand
     // A node started by 'cluster up' or 'consortium up' stops when that process is gone (ParentProcess, through the token).
     private static async Task<int> RunNode(string data, string? urls, NodeOptions web, Func<HospitalSettings, HospitalSettings> hospital, CancellationToken cancellationToken)
     {
+        if (MachineShare.Problem is { } share) return CommonOptions.Fail(share);
         var folder = new DataDirectory(Path.GetFullPath(data));
         if (!folder.HasNetwork) return CommonOptions.Fail($"{folder.Root} holds no network; create one with 'healthledger init --nodes N --data DIR' first.");
         if (ListenUrls(folder, urls) is not { } listen) return 2;

@@ -12,14 +12,28 @@ namespace HealthLedger.Node.Configuration;
 public static class MachineShare
 {
     /// <summary>
-    /// The environment variable naming how many nodes run on this machine (a whole number, at least 1; anything else counts as 1).
-    /// Set by <c>cluster up</c> and <c>consortium up</c> for their nodes unless it is already set.
+    /// The environment variable naming how many nodes run on this machine: a whole number from 1 to <see cref="MaxNodes"/>
+    /// (<see cref="Problem"/> names any other value, which the commands that start a node refuse). Set by <c>cluster up</c> and
+    /// <c>consortium up</c> for their nodes unless it is already set.
     /// </summary>
     public const string Variable = "HEALTHLEDGER_NODES_ON_MACHINE";
 
-    /// <summary>How many nodes share this machine (<see cref="Variable"/>; 1 when unset or not a whole number of at least 1).</summary>
-    public static int NodesOnMachine =>
-        int.TryParse(Environment.GetEnvironmentVariable(Variable), NumberStyles.None, CultureInfo.InvariantCulture, out var nodes) && nodes >= 1 ? nodes : 1;
+    /// <summary>The largest value <see cref="Variable"/> may take.</summary>
+    public const int MaxNodes = 1024;
+
+    /// <summary>How many nodes share this machine (<see cref="Variable"/>; 1 when unset or not valid, which <see cref="Problem"/> reports).</summary>
+    public static int NodesOnMachine => Parse(Environment.GetEnvironmentVariable(Variable)) ?? 1;
+
+    /// <summary>
+    /// One line saying why <see cref="Variable"/>'s value is not a whole number from 1 to <see cref="MaxNodes"/>, or null when it
+    /// is, or is unset or empty. An operator's typo would otherwise leave a node taking the whole machine's budget unannounced.
+    /// </summary>
+    public static string? Problem => Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } value && Parse(value) is null
+        ? $"{Variable} is \"{(value.Length > 40 ? value[..40] + "…" : value)}\": it must be the number of nodes on this machine, a whole number from 1 to {MaxNodes} (or unset for 1)."
+        : null;
+
+    private static int? Parse(string? value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var nodes) && nodes is >= 1 and <= MaxNodes ? nodes : null;
 
     /// <summary>A budget of <paramref name="perProcessor"/> per processor of this node's share: per processor × processors ÷ nodes on the machine, at least <paramref name="atLeast"/>.</summary>
     public static long PerProcessor(long perProcessor, long atLeast = 1) => Of(perProcessor, Environment.ProcessorCount, NodesOnMachine, atLeast);
