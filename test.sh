@@ -6,7 +6,7 @@
 # ledger store's tests and the benchmark test start throwaway PostgreSQL servers (stopped and removed after; one left by a
 # killed run is stopped by the next): Debian's `postgresql` package is installed the same way when missing, and so
 # are the printout fonts (fonts-noto-core, fonts-droid-fallback, fonts-nanum), poppler-utils for the PDF tests and strace
-# for the document store's durability test.
+# for the document store's durability test. The full-disk test mounts a small tmpfs (as root, or through password-less sudo).
 set -uo pipefail
 cd "$(dirname "$0")"
 

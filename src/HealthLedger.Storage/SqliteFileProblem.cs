@@ -29,6 +29,13 @@ public static class SqliteFileProblem
     /// <summary>SQLITE_CORRUPT.</summary>
     public const int Corrupt = 11;
 
+    /// <summary>SQLITE_FULL: the disk (or the database's size limit) is full.</summary>
+    public const int Full = 13;
+
+    /// <summary>Free bytes under which the disk holding a file counts as full for <see cref="Access"/>: SQLite grows a file by a
+    /// page (4 KiB) and its <c>-shm</c> index by 32 KiB at a time.</summary>
+    public const long FullBelowBytes = 1024 * 1024;
+
     /// <summary>SQLITE_CANTOPEN.</summary>
     public const int CantOpen = 14;
 
@@ -37,7 +44,10 @@ public static class SqliteFileProblem
 
     /// <summary>
     /// The message for <paramref name="e"/> when it is about access or I/O rather than the file's content, else null (the
-    /// caller says its own). <paramref name="what"/> names the file (its path first); <paramref name="path"/> is its path.
+    /// caller says its own). <paramref name="what"/> names the file (its path first); <paramref name="path"/> is its path. An
+    /// I/O error, a file that cannot be opened or SQLITE_FULL while the disk holding the file has under
+    /// <see cref="FullBelowBytes"/> free is said to be a full disk: SQLite reports a full disk while it opens a file in WAL
+    /// mode as a plain I/O error (10), and "a failing disk" sent operators to check a sound one.
     /// </summary>
     public static string? Access(string what, string path, SqliteException e)
     {
@@ -45,8 +55,16 @@ public static class SqliteFileProblem
         var name = Path.GetFileName(path);
         var user = Environment.UserName;
         var said = e.Message.TrimEnd('.');
+        if (e.SqliteErrorCode is IoError or CantOpen or Full && FreeBytes(path) is { } free && free < FullBelowBytes)
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? path;
+            return $"{what} could not be written ({said}): the disk holding {folder} is full ({free:N0} bytes free); free space " +
+                "on it (df -h names its use) and try again. Its content is not in question: do not restore it for this.";
+        }
         return e.SqliteErrorCode switch
         {
+            Full => $"{what} could not be written ({said}): the disk holding it, or the database's size limit, is full; free space on it " +
+                "and try again. Its content is not in question: do not restore it for this.",
             ReadOnly => $"{what} cannot be written ({said}): it, the {name}-wal or {name}-shm file beside it, or its folder is " +
                 $"read-only for this user ({user}); check their owner and mode. Its content is not in question: do not restore it for this.",
             CantOpen => $"{what} cannot be opened ({said}): check that it, the {name}-wal and {name}-shm files beside it (absent, " +
@@ -88,5 +106,21 @@ public static class SqliteFileProblem
         if (tables.Count == 0 || tables.Contains(table, StringComparer.Ordinal)) return;
         throw new StoreCorruptException($"{what} is not {kind}: it holds other tables ({string.Join(", ", tables.Take(4))}{(tables.Count > 4 ? ", …" : "")}) " +
             $"and no '{table}' table; another file was put in its place. Nothing was written to it. Restore it from a backup of the data folder.");
+    }
+
+    /// <summary>The bytes this user may still write on the file system holding <paramref name="path"/> (its folder when it is not
+    /// there), or null when that cannot be told.</summary>
+    public static long? FreeBytes(string path)
+    {
+        try
+        {
+            var full = Path.GetFullPath(path);
+            var probe = File.Exists(full) || Directory.Exists(full) ? full : Path.GetDirectoryName(full);
+            return probe is null ? null : new DriveInfo(probe).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
+        }
     }
 }
