@@ -36,12 +36,13 @@ internal sealed class NodeProcesses : IAsyncDisposable
     /// <c>folder/node.pid</c> while it runs (removed when it exits), so one node can be stopped alone (<c>kill $(cat DIR/node.pid)</c>:
     /// the others keep running, and this process reports the exit and keeps supervising them).
     /// </summary>
-    /// <remarks>The node is told how many nodes this command runs on the machine (<see cref="Node.Configuration.MachineShare"/>,
-    /// unless the variable is set already), so that its admission budgets are its share of the machine's processors.</remarks>
-    public Process StartNode(string name, string folder, int nodesOnMachine)
+    /// <remarks>With <paramref name="sharedBy"/>, the node is told how many nodes this command runs on the machine
+    /// (<see cref="Node.Configuration.MachineShare"/>, unless the variable is set already), so that its admission budgets are
+    /// its share of the machine's processors; without it, the node takes the whole machine's budget.</remarks>
+    public Process StartNode(string name, string folder, int? sharedBy = null)
     {
-        var share = string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Node.Configuration.MachineShare.Variable))
-            ? new Dictionary<string, string> { [Node.Configuration.MachineShare.Variable] = nodesOnMachine.ToString(CultureInfo.InvariantCulture) }
+        var share = sharedBy is { } nodes && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Node.Configuration.MachineShare.Variable))
+            ? new Dictionary<string, string> { [Node.Configuration.MachineShare.Variable] = nodes.ToString(CultureInfo.InvariantCulture) }
             : null;
         var process = Start(name, ["node", "--data", folder], share);
         var pidFile = Path.Combine(folder, PidFileName);

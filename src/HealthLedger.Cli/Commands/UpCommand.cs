@@ -211,7 +211,7 @@ internal static class UpCommand
         var listening = app.Urls.Count > 0 ? app.Urls.Select(u => u.TrimEnd('/')).ToList() : [urls.Split(';')[0].TrimEnd('/')];
         var url = listening[0];
         // The admission budgets in force (docs/operations.md, "Overload: admission control"): the defaults are per processor of
-        // this node's share of the machine, which 'cluster up' and 'consortium up' divide among their nodes (MachineShare).
+        // this node's share of the machine, which 'consortium up' divides among its nodes (MachineShare).
         var admission = options.Admission;
         var nodesHere = MachineShare.NodesOnMachine;
         Console.WriteLine($"Admission: at most {admission.Writes} writes, {admission.Uploads} uploads and {admission.Reads} other requests at once " +

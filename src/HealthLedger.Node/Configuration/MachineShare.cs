@@ -4,8 +4,9 @@ namespace HealthLedger.Node.Configuration;
 
 /// <summary>
 /// The share of this machine's processors a node counts on for its admission budgets (<see cref="AdmissionLimits"/>): all of
-/// them, unless several nodes run on the machine — <c>cluster up</c> and <c>consortium up</c> tell the nodes they start how many
-/// they run (<see cref="Variable"/>), and each then takes its share of the processors. Four nodes on two cores each taking the
+/// them, unless several nodes run on the machine — <c>consortium up</c> tells the nodes it starts how many it runs
+/// (<see cref="Variable"/>), and each then takes its share of the processors. (<c>cluster up</c> does not: its nodes are one
+/// organisation's, whose users may all work at one of them.) Four nodes on two cores each taking the
 /// two cores' budget admitted four times the writes the machine commits in a second, and an admitted write waited seconds
 /// (docs/benchmarks.md, "A local network's nodes share the machine's budget").
 /// </summary>
@@ -13,8 +14,8 @@ public static class MachineShare
 {
     /// <summary>
     /// The environment variable naming how many nodes run on this machine: a whole number from 1 to <see cref="MaxNodes"/>
-    /// (<see cref="Problem"/> names any other value, which the commands that start a node refuse). Set by <c>cluster up</c> and
-    /// <c>consortium up</c> for their nodes unless it is already set.
+    /// (<see cref="Problem"/> names any other value, which the commands that start a node refuse). Set by <c>consortium up</c>
+    /// for its nodes unless it is already set.
     /// </summary>
     public const string Variable = "HEALTHLEDGER_NODES_ON_MACHINE";
 
