@@ -75,7 +75,7 @@ public sealed class ByzantineOrganisationTests : IDisposable
             _nodes.Add((id, process));
             return process.WaitUntilServingAsync();
         }));
-        var http = Honest.Select(id => new HttpClient { BaseAddress = new Uri(NodeConfig.Read(new DataDirectory(Folder(id)))!.Urls.Split(';')[0]), Timeout = TimeSpan.FromSeconds(15) }).ToArray();
+        var http = Honest.Select(id => new HttpClient { BaseAddress = new Uri(NodeConfig.Read(new DataDirectory(Folder(id)))!.Urls!.Split(';')[0]), Timeout = TimeSpan.FromSeconds(15) }).ToArray();
         var started = (await LocalCluster.HealthAsync(http[0]))!;
         var (network, startHeight) = (started.Network, started.Height);
 

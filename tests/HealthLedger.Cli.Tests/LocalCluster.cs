@@ -62,7 +62,7 @@ internal sealed class LocalCluster : IDisposable
     /// <summary>A client of the web API of the node that runs from <paramref name="folder"/> (the address in its node.json).</summary>
     public HttpClient Http(string folder)
     {
-        var url = NodeConfig.Read(new DataDirectory(folder))!.Urls.Split(';')[0];
+        var url = NodeConfig.Read(new DataDirectory(folder))!.Urls!.Split(';')[0];
         if (!_clients.TryGetValue(url, out var client))
         {
             // A bound for failure, not a wait: a login (Argon2) or a commit on CI's two shared cores can take many seconds.

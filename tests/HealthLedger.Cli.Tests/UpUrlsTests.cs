@@ -49,15 +49,29 @@ public class UpUrlsTests
         }
     }
 
+    // A node.json made by hand only to set the hospital's currency (or the admission limits) was refused for having no "urls",
+    // though --urls and the default say where to listen; now only an empty "urls" is refused.
     [Fact]
-    public async Task Up_with_a_node_json_without_urls_stops_with_one_line_naming_the_file()
+    public async Task Up_with_a_node_json_without_urls_listens_at_urls_given_and_an_empty_urls_is_refused_naming_the_file()
     {
         using var dir = new TempDirectory();
         var data = dir.Combine("data");
         Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
-        await File.WriteAllTextAsync(Path.Combine(data, "node.json"), """{ "hospital": { "currency": "CHF" } }""", Ct);
+        var nodeJson = Path.Combine(data, "node.json");
+        await File.WriteAllTextAsync(nodeJson, """{ "hospital": { "currency": "CHF" }, "admission": { "writes": 7 } }""", Ct);
+        var given = $"http://127.0.0.1:{CliProcess.FreePort()}";
+        using (var node = CliProcess.Start("up", "--data", data, "--urls", given))
+        {
+            await node.WaitUntilServingAsync();
+            Assert.Contains("Admission: at most 7 writes,", node.Stdout, StringComparison.Ordinal);
+            Assert.Equal(System.Net.HttpStatusCode.OK, await HealthAsync(given));
+            node.Terminate();
+            await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        await File.WriteAllTextAsync(nodeJson, """{ "urls": " ", "hospital": { "currency": "CHF" } }""", Ct);
         var up = await CliProcess.RunAsync("up", "--data", data);
         Assert.Equal(2, up.ExitCode);
-        Assert.Equal($"error: {Path.Combine(data, "node.json")} has no \"urls\".", up.Stderr.Trim());
+        Assert.Equal($"error: {nodeJson}: urls is empty; name where the node listens (e.g. \"http://localhost:5080\") or leave it out for the default.", up.Stderr.Trim());
     }
 }

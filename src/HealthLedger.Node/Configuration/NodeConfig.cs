@@ -5,7 +5,8 @@ using HealthLedger.Storage;
 namespace HealthLedger.Node.Configuration;
 
 /// <summary>A node's local settings, kept in <c>node.json</c> in its data folder.</summary>
-/// <param name="Urls">Where the web UI and API listen.</param>
+/// <param name="Urls">Where the web UI and API listen (<c>;</c>-separated); absent: <c>--urls</c> or the default,
+/// <c>http://localhost:5080</c>. A file made by hand only to set another field (the admission limits, the hospital) needs none.</param>
 /// <param name="PeerUrl">
 /// Where the peer endpoint listens when the chain does not (yet) name this node — a node joining after genesis learns its
 /// record from the blocks it syncs. When the chain has an address for the node, that one is used.
@@ -24,7 +25,7 @@ namespace HealthLedger.Node.Configuration;
 /// <c>healthledger init --store</c>. It may hold a password (the file is owner-only); <c>PGPASSWORD</c> or <c>~/.pgpass</c> keep it out.</param>
 /// <param name="Admission">How much work the node takes on at once before it answers 503 with <c>Retry-After</c>, see <see cref="AdmissionLimits"/>
 /// (missing fields keep their defaults).</param>
-public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? TimeZone = null, int? ClockSkewMinutes = null, string? PublicUrl = null, string? Certificate = null, string? CertificateKey = null,
+public sealed record NodeConfig(string? Urls = null, string? PeerUrl = null, string? TimeZone = null, int? ClockSkewMinutes = null, string? PublicUrl = null, string? Certificate = null, string? CertificateKey = null,
     IReadOnlyList<string>? KnownProxies = null, HospitalSettings? Hospital = null, AdmissionLimits? Admission = null, string? Store = null)
 {
     /// <summary>Options for a node serving <paramref name="dataDirectory"/> with these settings.</summary>
@@ -70,9 +71,12 @@ public sealed record NodeConfig(string Urls, string? PeerUrl = null, string? Tim
         if (RegularFile.Length(path) == 0) throw new InvalidDataException($"{path} is not a node configuration: {RegularFile.WhyNotOpened(path)}.");
         try
         {
-            var config = JsonSerializer.Deserialize<NodeConfig>(File.ReadAllText(path), Json) is { Urls.Length: > 0 } read
-                ? read
-                : throw new InvalidDataException($"{path} has no \"urls\".");
+            var config = JsonSerializer.Deserialize<NodeConfig>(File.ReadAllText(path), Json)
+                ?? throw new InvalidDataException($"{path} is not a node configuration: it holds null, not a JSON object.");
+            if (config.Urls is { } urls && string.IsNullOrWhiteSpace(urls))
+            {
+                throw new InvalidDataException($"{path}: urls is empty; name where the node listens (e.g. \"http://localhost:5080\") or leave it out for the default.");
+            }
             if (config.Hospital?.Problems() is [var (field, message), ..])
             {
                 throw new InvalidDataException($"{path}: hospital.{field}: {message}");
