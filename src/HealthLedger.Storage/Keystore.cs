@@ -13,6 +13,9 @@ public sealed class Keystore : IDisposable
     /// <summary>The file name inside a data folder.</summary>
     public const string FileName = "keystore.db";
 
+    /// <summary>The option of <c>up</c> and <c>node</c> that makes a new, empty keystore in place of a missing one.</summary>
+    public const string MissingKeystoreOption = "--new-keystore";
+
     private readonly SqliteConnection _connection;
     private readonly Lock _lock = new();
 
@@ -23,12 +26,23 @@ public sealed class Keystore : IDisposable
     /// keystore: one that is empty, not a regular file (a FIFO, a device, a folder) or damaged is refused, never replaced by a new
     /// empty keystore (which would lose every login of this node without a word).
     /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="create">Whether a missing file is made (a new node: <c>init</c>, <c>join</c>); false for a node that already
+    /// has one, whose missing file would otherwise be replaced by an empty one, losing every login not on the chain (a single
+    /// node's first admin: the only admin) without a word.</param>
     /// <exception cref="StoreCorruptException">The file is there but empty, not a regular file, or not a readable SQLite file;
-    /// the message names it, what it holds and what to do.</exception>
-    public static Keystore Open(string path)
+    /// or it is missing and <paramref name="create"/> is false. The message names it, what it holds and what to do.</exception>
+    public static Keystore Open(string path, bool create = true)
     {
         ArgumentNullException.ThrowIfNull(path);
         var what = $"{path} (this node's logins: each user's keys, sealed by their password)";
+        if (!create && !File.Exists(path) && new FileInfo(path).LinkTarget is null)
+        {
+            throw new StoreCorruptException($"{what} is missing: without it this node's first admin, and every login of this node not " +
+                "on the chain, cannot log in. Restore it from a backup of the data folder (a node made by 'init --nodes' or 'join' also has " +
+                "the copy made then in key-backups/). Only to start with a new, empty keystore instead (users whose login is on the chain — " +
+                $"registered, or whose password was changed, at any node of the organisation — still log in), start once with {MissingKeystoreOption}.");
+        }
         if (RegularFile.StandsInTheWay(path))
         {
             throw new StoreCorruptException($"{what} was not opened: {RegularFile.WhyNotOpened(path)}. Restore it from a backup of the data folder " +

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Testing;
 using Microsoft.Data.Sqlite;
@@ -230,6 +231,38 @@ public class CommandTests
             node.Terminate();
             await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
         }
+    }
+
+    // Break-it (2026-12-06): keystore.db deleted from a single node's folder was replaced at the next start by an empty one, and
+    // the node's only admin could no longer log in, without a word. Now the start is refused naming the file; --new-keystore
+    // makes the empty one when that is what the operator wants.
+    [Fact]
+    public async Task A_missing_keystore_stops_up_and_node_in_one_line_and_new_keystore_starts_with_an_empty_one()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        var keystore = Path.Combine(data, "keystore.db");
+        File.Delete(keystore);
+        foreach (var command in new[] { "up", "node" })
+        {
+            var run = await CliProcess.RunAsync(command, "--data", data, "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}");
+            Assert.Equal(2, run.ExitCode);
+            var line = Assert.Single(run.Stderr.Trim().Split('\n'));
+            Assert.StartsWith($"error: {keystore} (this node's logins: each user's keys, sealed by their password) is missing:", line);
+            Assert.EndsWith("start once with --new-keystore.", line);
+            Assert.False(File.Exists(keystore));
+        }
+
+        var url = $"http://127.0.0.1:{CliProcess.FreePort()}";
+        using var node = CliProcess.Start("up", "--data", data, "--urls", url, "--new-keystore");
+        await node.WaitUntilServingAsync();
+        Assert.True(File.Exists(keystore));
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        using var login = await http.PostAsJsonAsync("/api/v1/auth/token", new { username = "admin", password = CliProcess.Password }, TestContext.Current.CancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, login.StatusCode); // a single node's first admin was only in the lost file
+        node.Terminate();
+        await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
     }
 
     [Fact]

@@ -24,7 +24,7 @@ internal static class UpCommand
         var command = new Command("up", "Run the node with its web API. Creates a single-node network first (as 'init') when the data folder holds none; " +
             "the --care-after-… options only count then.")
         {
-            data, urls, org, web.PublicUrl, web.Certificate, web.CertificateKey, web.HospitalName, web.Currency, web.Culture,
+            data, urls, org, web.PublicUrl, web.Certificate, web.CertificateKey, web.HospitalName, web.Currency, web.Culture, web.NewKeystore,
         };
         foreach (var option in policy.All) command.Add(option);
         command.SetAction((parse, ct) =>
@@ -45,7 +45,7 @@ internal static class UpCommand
         var web = new WebArguments();
         var command = new Command("node", "Run one node of an existing network (a folder made by 'init', e.g. DIR/node-2). The peer endpoint listens on the address the chain records for this node.")
         {
-            data, urls, web.PublicUrl, web.Certificate, web.CertificateKey, web.HospitalName, web.Currency, web.Culture,
+            data, urls, web.PublicUrl, web.Certificate, web.CertificateKey, web.HospitalName, web.Currency, web.Culture, web.NewKeystore,
         };
         command.SetAction((parse, ct) => RunNode(parse.GetValue(data)!, parse.GetValue(urls), web.Options(parse), web.Hospital(parse), ct));
         return command;
@@ -59,6 +59,11 @@ internal static class UpCommand
         public Option<string?> Certificate { get; } = new("--certificate") { Description = "HTTPS certificate: a PFX file, or a PEM file (node.json: certificate; default: the self-signed keys/tls.pfx)" };
 
         public Option<string?> CertificateKey { get; } = new("--certificate-key") { Description = "The PEM private key of --certificate when it is a separate file (node.json: certificateKey)" };
+
+        public Option<bool> NewKeystore { get; } = new(Storage.Keystore.MissingKeystoreOption)
+        {
+            Description = "Make a new, empty keystore.db when it is missing (logins kept only in it are lost; those on the chain still work); without it a missing keystore.db stops the start",
+        };
 
         public Option<string?> HospitalName { get; } = new("--hospital-name") { Description = "The hospital's name in the header and on printouts (node.json: hospital.name; default: the organisation's name on the chain)" };
 
@@ -84,6 +89,7 @@ internal static class UpCommand
             PublicUrl = parse.GetValue(PublicUrl),
             CertificatePath = parse.GetValue(Certificate) is { } c ? Path.GetFullPath(c) : null,
             CertificateKeyPath = parse.GetValue(CertificateKey) is { } k ? Path.GetFullPath(k) : null,
+            NewKeystore = parse.GetValue(NewKeystore),
         };
     }
 

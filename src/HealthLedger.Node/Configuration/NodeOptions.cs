@@ -7,6 +7,12 @@ public sealed record NodeOptions
     public required string DataDirectory { get; init; }
 
     /// <summary>
+    /// Whether a missing <c>keystore.db</c> is made anew, empty (<c>up --new-keystore</c>); otherwise the start is refused naming it
+    /// (<see cref="Storage.Keystore.Open"/>). A network <c>up</c> creates has a new keystore either way.
+    /// </summary>
+    public bool NewKeystore { get; init; }
+
+    /// <summary>
     /// Most entries (encounters, account lines) whose whole decrypted content the read model keeps, for the patients read
     /// most recently (default 50,000; 0 keeps none). Every entry's summary is always held; the rest is opened again from
     /// the ciphertext store when a patient no longer cached is read (<see cref="Encounters.EntryStore"/>).

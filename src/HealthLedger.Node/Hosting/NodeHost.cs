@@ -123,7 +123,9 @@ public static class NodeHost
                 o.MaxSendMessageSize = PeerLink.MaxMessageBytes;
                 o.IgnoreUnknownServices = true;
             }).AddServiceOptions<PeerService>(o => o.Interceptors.Add<PeerAuthenticator>());
-            builder.Services.AddSingleton(_ => Keystore.Open(data.KeystorePath));
+            // Opened now, so that a missing or unreadable keystore stops the start in one line rather than the first login.
+            var keystore = Keystore.Open(data.KeystorePath, create: options.NewKeystore);
+            builder.Services.AddSingleton(_ => keystore);
             builder.Services.AddSingleton(_ => OrganisationKeys.Load(data, node));
             builder.Services.AddSingleton(new CategoryKeyCache(data.CategoryKeyCachePath));
             builder.Services.AddSingleton(sp => new EntrySummaryCache(data.EntrySummaryCachePath, sp.GetRequiredService<OrganisationKeys>(), node.Network.NetworkId));

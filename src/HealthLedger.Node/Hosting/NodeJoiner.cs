@@ -110,6 +110,7 @@ public static class NodeJoiner
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(seed);
             var backupRoot = keysDir == source ? null : source;
             if (backupRoot is not null && File.Exists(Path.Combine(backupRoot, Keystore.FileName))) DurableFile.CopyNew(Path.Combine(backupRoot, Keystore.FileName), data.KeystorePath);
+            else Keystore.Open(data.KeystorePath).Dispose(); // a new node's empty keystore (its start refuses a missing one)
             var config = backupRoot is null ? null : NodeConfig.Read(new DataDirectory(backupRoot));
             config ??= new NodeConfig("http://localhost:5080");
             NodeConfig.Write(data, config with { Urls = urls ?? config.Urls, PeerUrl = peerListen ?? config.PeerUrl });
