@@ -265,6 +265,24 @@ public class CommandTests
         await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
     }
 
+    // The sibling of the missing keystore: a missing ledger.disclosures.db is made anew (a node with none pending loses nothing),
+    // but what it held cannot be told, so the start says it was missing.
+    [Fact]
+    public async Task A_missing_pending_disclosures_file_is_made_anew_with_a_warning_naming_it()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        var pending = Path.Combine(data, "ledger.disclosures.db");
+        File.Delete(pending);
+        using var node = CliProcess.Start("up", "--data", data, "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}");
+        await node.WaitUntilServingAsync();
+        Assert.Contains($"warning: {pending} (the pending disclosures: reads served but not yet on the chain) is missing: a new, empty one is made.", node.Stderr, StringComparison.Ordinal);
+        Assert.True(File.Exists(pending));
+        node.Terminate();
+        await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+    }
+
     [Fact]
     public async Task A_flipped_byte_makes_verify_exit_1_naming_it_and_up_refuse_to_start()
     {

@@ -123,6 +123,18 @@ internal static class UpCommand
         }
     }
 
+    // A SQLite node's ledger.disclosures.db missing beside its ledger is made anew by the store, as on a new node; what it held
+    // (reads served but not yet on the chain) cannot be told, so say that it was missing rather than nothing.
+    private static void WarnOfMissingPendingDisclosures(DataDirectory data)
+    {
+        var ledger = data.Ledger;
+        if (ledger.IsPostgres || !File.Exists(ledger.LedgerPath)) return;
+        var pending = PendingDisclosureFile.PathBeside(ledger.LedgerPath);
+        if (File.Exists(pending) || new FileInfo(pending).LinkTarget is not null) return; // a link or other file there: the store names it
+        Console.Error.WriteLine($"warning: {PendingDisclosureFile.Described(pending)} is missing: a new, empty one is made. Reads it held " +
+            "that were not yet on the chain, if any, are missing from the audit trail; if it may have held some, stop the node and restore it from a backup of the data folder.");
+    }
+
     // ASP.NET Core buffers a request body it does not hold in memory (a page's form with a report's file or a bundle to import)
     // in its temporary folder while it reads it, in clear, in a file other local users may read: the data folder's own owner-only
     // folder instead (DataDirectory.UploadBufferPath), unless the operator names one (ASPNETCORE_TEMP, which the framework reads at
@@ -184,6 +196,7 @@ internal static class UpCommand
             // node.json's hospital time settings, under the web options given on the command line; its hospital settings with
             // --hospital-name, --currency and --culture in their place.
             var fromConfig = NodeConfig.Read(new DataDirectory(options.DataDirectory))?.Options(options.DataDirectory);
+            WarnOfMissingPendingDisclosures(new DataDirectory(options.DataDirectory));
             var settings = hospital(fromConfig?.Hospital ?? HospitalSettings.Default);
             if (settings.Problems() is [var (field, message), ..]) return CommonOptions.Fail($"--{field}: {message}");
             options = options with { Hospital = settings };
