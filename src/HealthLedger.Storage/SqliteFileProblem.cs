@@ -55,11 +55,20 @@ public static class SqliteFileProblem
         var name = Path.GetFileName(path);
         var user = Environment.UserName;
         var said = e.Message.TrimEnd('.');
-        if (e.SqliteErrorCode is IoError or CantOpen or Full && FreeBytes(path) is { } free && free < FullBelowBytes)
+        if (e.SqliteErrorCode is IoError or CantOpen or Full or ReadOnly)
         {
-            var folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? path;
-            return $"{what} could not be written ({said}): the disk holding {folder} is full ({free:N0} bytes free); free space " +
-                "on it (df -h names its use) and try again. Its content is not in question: do not restore it for this.";
+            // The disk the file is really on (a link's target), read-only before full: space cannot be freed on a read-only mount.
+            var folder = Path.GetDirectoryName(Resolved(path)) ?? path;
+            if (OnReadOnlyFileSystem(folder))
+            {
+                return $"{what} cannot be written ({said}): the file system holding {folder} is mounted read-only; remount it " +
+                    "read-write (or move the data folder to a writable disk) and try again. Its content is not in question: do not restore it for this.";
+            }
+            if (e.SqliteErrorCode is not ReadOnly && FreeBytes(folder) is { } free && free < FullBelowBytes)
+            {
+                return $"{what} could not be written ({said}): the disk holding {folder} is full ({free:N0} bytes free); free space " +
+                    "on it (df -h names its use) and try again. Its content is not in question: do not restore it for this.";
+            }
         }
         return e.SqliteErrorCode switch
         {
@@ -106,6 +115,39 @@ public static class SqliteFileProblem
         if (tables.Count == 0 || tables.Contains(table, StringComparer.Ordinal)) return;
         throw new StoreCorruptException($"{what} is not {kind}: it holds other tables ({string.Join(", ", tables.Take(4))}{(tables.Count > 4 ? ", …" : "")}) " +
             $"and no '{table}' table; another file was put in its place. Nothing was written to it. Restore it from a backup of the data folder.");
+    }
+
+    // The file's full path with every link resolved (the path itself when it is not a link or cannot be resolved).
+    private static string Resolved(string path)
+    {
+        try
+        {
+            return File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return Path.GetFullPath(path);
+        }
+    }
+
+    /// <summary>Whether <paramref name="folder"/> is on a file system mounted read-only: a file made there (and removed at once)
+    /// is refused with EROFS (30). Only asked once an open has failed.</summary>
+    public static bool OnReadOnlyFileSystem(string folder)
+    {
+        try
+        {
+            using var probe = new FileStream(Path.Combine(folder, $".healthledger-write-probe-{Environment.ProcessId}"), FileMode.CreateNew,
+                FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+            return false;
+        }
+        catch (IOException e)
+        {
+            return e.HResult == 30;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or ArgumentException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The bytes this user may still write on the file system holding <paramref name="path"/> (its folder when it is not

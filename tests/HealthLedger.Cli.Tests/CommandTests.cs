@@ -126,6 +126,24 @@ public class CommandTests
         Assert.False(Directory.Exists(data));
     }
 
+    // Break-it (2026-12-07): a right-to-left override or a line separator in the value was printed raw (the line read otherwise on
+    // a terminal, or became two), its cut at 40 characters split an emoji in two, and bench began its run before its nodes refused it.
+    [Fact]
+    public async Task A_bad_count_of_nodes_is_printed_without_format_characters_cut_whole_and_refused_by_bench_before_it_runs()
+    {
+        using var dir = new TempDirectory();
+        var value = "4\u202e2\u2028" + new string('a', 35) + "\U0001F600";
+        var run = await CliProcess.RunAsync(new Dictionary<string, string?> { [MachineShare.Variable] = value }, "up", "--data", dir.Combine("data"));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal($"error: {MachineShare.Variable} is \"4\\u202e2\\u2028{new string('a', 35)}…\": it must be the number of nodes on this machine, a whole number from 1 to 1024 (or unset for 1).", run.Stderr.Trim());
+
+        var output = dir.Combine("bench");
+        var bench = await CliProcess.RunAsync(new Dictionary<string, string?> { [MachineShare.Variable] = "two" }, "bench", "--quick", "--targets", "node", "--out", output);
+        Assert.Equal(2, bench.ExitCode);
+        Assert.StartsWith($"error: {MachineShare.Variable} is \"two\"", bench.Stderr.Trim());
+        Assert.False(Directory.Exists(output));
+    }
+
     [Theory]
     [InlineData("--care-after-discharge-days", "400", "error: --care-after-discharge-days must be a whole number of days from 0 to 365 (got 400).")]
     [InlineData("--care-after-visit-days", "0", "error: --care-after-visit-days must be a whole number of days from 1 to 365 (got 0).")]

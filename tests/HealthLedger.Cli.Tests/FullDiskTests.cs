@@ -33,4 +33,38 @@ public class FullDiskTests
         var verify = await CliProcess.RunAsync("verify", "--data", data);
         Assert.Equal(0, verify.ExitCode);
     }
+
+    // Break-it (2026-12-07): on a disk mounted read-only, up said "Another HealthLedger process is using DIR (node.lock is held)"
+    // — every error making node.lock was taken for a lock held — and verify, on a full disk remounted read-only, said the disk was
+    // full although no space could be freed there. The read-only mount is named first.
+    [Fact]
+    public async Task Up_and_verify_on_a_disk_mounted_read_only_say_so_and_blame_no_other_process()
+    {
+        using var disk = new SmallDisk(32);
+        var data = Path.Combine(disk.Path, "data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        disk.Fill();
+        disk.Remount(readOnly: true);
+        try
+        {
+            var up = await CliProcess.RunAsync("up", "--data", data, "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}");
+            Assert.Equal(2, up.ExitCode);
+            // (a warning before it says the upload folder cannot be made there either)
+            var line = Assert.Single(up.Stderr.Trim().Split('\n'), l => l.StartsWith("error:", StringComparison.Ordinal));
+            Assert.StartsWith($"error: {data} cannot be written (Read-only file system", line);
+            Assert.DoesNotContain("Another HealthLedger process", line);
+
+            var verify = await CliProcess.RunAsync("verify", "--data", data);
+            Assert.Equal(2, verify.ExitCode);
+            line = Assert.Single(verify.Stderr.Trim().Split('\n'));
+            Assert.Contains($"the file system holding {data} is mounted read-only;", line);
+            Assert.DoesNotContain("is full", line);
+        }
+        finally
+        {
+            disk.Remount(readOnly: false);
+        }
+        disk.Free();
+        Assert.Equal(0, (await CliProcess.RunAsync("verify", "--data", data)).ExitCode);
+    }
 }

@@ -74,4 +74,29 @@ public class UpUrlsTests
         Assert.Equal(2, up.ExitCode);
         Assert.Equal($"error: {nodeJson}: urls is empty; name where the node listens (e.g. \"http://localhost:5080\") or leave it out for the default.", up.Stderr.Trim());
     }
+
+    // Break-it (2026-12-07): urls ";" (node.json or --urls) was taken: Kestrel fell back to its own port 5000 while the node
+    // printed another address, or listened nowhere; and a network node whose node.json had no urls took the default port, where
+    // two of them collided. Both are refused in one line.
+    [Fact]
+    public async Task An_empty_address_in_urls_and_a_network_nodes_node_json_without_urls_are_refused_in_one_line()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        var up = await CliProcess.RunAsync("up", "--data", data, "--urls", " ; ");
+        Assert.Equal(2, up.ExitCode);
+        Assert.Equal($"error: --urls ' ; ' has an empty address; give one or more addresses separated by ';', e.g. {Commands.CommonOptions.DefaultUrl}.", up.Stderr.Trim());
+
+        var nodeJson = Path.Combine(data, "node.json");
+        await File.WriteAllTextAsync(nodeJson, """{ "urls": "http://127.0.0.1:5999;" }""", Ct);
+        up = await CliProcess.RunAsync("up", "--data", data);
+        Assert.Equal(2, up.ExitCode);
+        Assert.Equal($"error: {nodeJson}: urls 'http://127.0.0.1:5999;' has an empty address; give one or more addresses separated by ';', e.g. {Commands.CommonOptions.DefaultUrl}.", up.Stderr.Trim());
+
+        await File.WriteAllTextAsync(nodeJson, """{ "hospital": { "name": "X" } }""", Ct);
+        var node = await CliProcess.RunAsync("node", "--data", data);
+        Assert.Equal(2, node.ExitCode);
+        Assert.StartsWith($"error: {nodeJson} has no \"urls\": a node of a network listens at its own address", node.Stderr.Trim());
+    }
 }

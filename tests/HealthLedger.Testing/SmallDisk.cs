@@ -52,6 +52,9 @@ public sealed class SmallDisk : IDisposable
     /// <summary>Frees what <see cref="Fill"/> took.</summary>
     public void Free() => File.Delete(Filler);
 
+    /// <summary>Remounts the disk read-only (<paramref name="readOnly"/>) or read-write.</summary>
+    public void Remount(bool readOnly) => Run("mount", "-o", readOnly ? "remount,ro" : "remount,rw", Path);
+
     public void Dispose()
     {
         try

@@ -31,6 +31,8 @@ internal static class BenchCommand
         command.SetAction(async (parse, ct) =>
         {
             BenchConfig settings;
+            // Its targets' nodes would refuse it one by one, after the run had begun (MachineShare).
+            if (Node.Configuration.MachineShare.Problem is { } share) return CommonOptions.Fail(share);
             if (parse.GetValue(quick) && parse.GetValue(config) is not null) return CommonOptions.Fail("--quick and --config do not go together: a config sets its own rounds and passes");
             if (parse.GetResult(output) is not null && string.IsNullOrWhiteSpace(parse.GetValue(output))) return CommonOptions.Fail("--out: a folder is needed");
             try

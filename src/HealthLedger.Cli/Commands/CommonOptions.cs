@@ -92,19 +92,26 @@ internal static class CommonOptions
         return code;
     }
 
-    /// <summary><paramref name="text"/> with each control character (<see cref="char.IsControl(char)"/>) written as <c>\uXXXX</c>.</summary>
+    /// <summary>
+    /// <paramref name="text"/> with each control character (<see cref="char.IsControl(char)"/>), line or paragraph separator
+    /// (U+2028, U+2029) and format character (Unicode category Cf: the bidirectional overrides such as U+202E, which reorder what a
+    /// terminal shows) written as <c>\uXXXX</c>, so that one error line stays one line and reads as it is.
+    /// </summary>
     public static string Printable(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (!text.Any(char.IsControl)) return text;
+        if (!text.Any(Unprintable)) return text;
         var printable = new System.Text.StringBuilder(text.Length + 16);
         foreach (var c in text)
         {
-            if (char.IsControl(c)) printable.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
+            if (Unprintable(c)) printable.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
             else printable.Append(c);
         }
         return printable.ToString();
     }
+
+    private static bool Unprintable(char c) => char.IsControl(c) || char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.LineSeparator
+        or System.Globalization.UnicodeCategory.ParagraphSeparator or System.Globalization.UnicodeCategory.Format;
 
     /// <summary>
     /// As <see cref="Fail(string, int)"/>; with <paramref name="json"/> (a command's <c>--json</c>) stdout also gets its one JSON

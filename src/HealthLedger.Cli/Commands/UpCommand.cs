@@ -104,17 +104,38 @@ internal static class UpCommand
             if (code != 0) return code;
         }
         // --urls, else node.json's urls, else the default (as 'node' does).
-        if (ListenUrls(folder, urls) is not { } listen) return 2;
+        if (ListenUrls(folder, urls, defaultAllowed: true) is not { } listen) return 2;
         return await Serve(web with { DataDirectory = folder.Root }, listen, hospital, cancellationToken);
     }
 
-    /// <summary>Where the node listens: <paramref name="fromCommandLine"/>, else node.json's <c>urls</c>, else <see cref="CommonOptions.DefaultUrl"/>; null (the error printed) when node.json is not valid.</summary>
-    private static string? ListenUrls(DataDirectory folder, string? fromCommandLine)
+    /// <summary>
+    /// Where the node listens: <paramref name="fromCommandLine"/>, else node.json's <c>urls</c>, else (<c>up</c> only, a single
+    /// node) <see cref="CommonOptions.DefaultUrl"/>; null (the error printed) when node.json is not valid, an address list has an
+    /// empty entry (<c>";"</c> made Kestrel fall back to its own port 5000, or to none), or a node of a network (<c>node</c>, which
+    /// <c>cluster up</c> and <c>consortium up</c> run) has a node.json without an address of its own: on the default port two of
+    /// them collided.
+    /// </summary>
+    private static string? ListenUrls(DataDirectory folder, string? fromCommandLine, bool defaultAllowed)
     {
-        if (fromCommandLine is not null) return fromCommandLine;
         try
         {
-            return NodeConfig.Read(folder)?.Urls ?? CommonOptions.DefaultUrl;
+            var config = fromCommandLine is null ? NodeConfig.Read(folder) : null;
+            var urls = fromCommandLine ?? config?.Urls;
+            if (urls is null)
+            {
+                // No node.json at all: a single node's folder (init writes one only for a network of several).
+                if (defaultAllowed || config is null) return CommonOptions.DefaultUrl;
+                CommonOptions.Fail($"{Path.Combine(folder.Root, NodeConfig.FileName)} has no \"urls\": a node of a network listens at its own address " +
+                    "(init and join write it there); add it, or give --urls.");
+                return null;
+            }
+            if (urls.Split(';').Any(string.IsNullOrWhiteSpace))
+            {
+                CommonOptions.Fail((fromCommandLine is null ? $"{Path.Combine(folder.Root, NodeConfig.FileName)}: urls" : "--urls") +
+                    $" '{urls}' has an empty address; give one or more addresses separated by ';', e.g. {CommonOptions.DefaultUrl}.");
+                return null;
+            }
+            return urls;
         }
         catch (InvalidDataException e)
         {
@@ -183,7 +204,7 @@ internal static class UpCommand
         if (MachineShare.Problem is { } share) return CommonOptions.Fail(share);
         var folder = new DataDirectory(Path.GetFullPath(data));
         if (!folder.HasNetwork) return CommonOptions.Fail($"{folder.Root} holds no network; create one with 'healthledger init --nodes N --data DIR' first.");
-        if (ListenUrls(folder, urls) is not { } listen) return 2;
+        if (ListenUrls(folder, urls, defaultAllowed: false) is not { } listen) return 2;
         return await Serve(web with { DataDirectory = folder.Root }, listen, hospital, cancellationToken);
     }
 

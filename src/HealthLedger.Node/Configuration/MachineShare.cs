@@ -30,7 +30,7 @@ public static class MachineShare
     /// is, or is unset or empty. An operator's typo would otherwise leave a node taking the whole machine's budget unannounced.
     /// </summary>
     public static string? Problem => Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } value && Parse(value) is null
-        ? $"{Variable} is \"{(value.Length > 40 ? value[..40] + "…" : value)}\": it must be the number of nodes on this machine, a whole number from 1 to {MaxNodes} (or unset for 1)."
+        ? $"{Variable} is \"{(value.Length > 40 ? value[..(char.IsHighSurrogate(value[39]) ? 39 : 40)] + "…" : value)}\": it must be the number of nodes on this machine, a whole number from 1 to {MaxNodes} (or unset for 1)."
         : null;
 
     private static int? Parse(string? value) =>

@@ -271,12 +271,20 @@ public sealed class LedgerNode : IDisposable
         state.TryGet(StateKeys.Signer(key), out var bytes) && SignerRecord.TryDecode(bytes) is { Kind: SignerKind.Node } signer ? signer.Id : null;
 
     /// <summary>One process per data folder: holds <c>node.lock</c> exclusively while the node runs.</summary>
+    private const int IoError = 5, NoSpace = 28, ReadOnlyFileSystem = 30, QuotaExceeded = 122;
+
     private static FileStream AcquireLock(DataDirectory data)
     {
         try
         {
             OwnerOnly.CreateDirectory(data.Root); // tightens a folder made before data folders were owner-only
             return new FileStream(data.LockPath, OwnerOnly.NewFile(FileMode.OpenOrCreate, FileAccess.ReadWrite));
+        }
+        catch (IOException e) when (e.HResult is ReadOnlyFileSystem or NoSpace or QuotaExceeded or IoError)
+        {
+            // The disk, not another process (Linux errno: EROFS 30, ENOSPC 28, EDQUOT 122, EIO 5).
+            throw new LedgerIntegrityException($"{data.Root} cannot be written ({e.Message.TrimEnd('.')}): the node keeps node.lock and its files there. " +
+                "Check the disk holding it (mounted read-only, full, out of inodes or failing); its content is not in question.");
         }
         catch (IOException)
         {
