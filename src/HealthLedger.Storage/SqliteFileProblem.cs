@@ -117,6 +117,24 @@ public static class SqliteFileProblem
             $"and no '{table}' table; another file was put in its place. Nothing was written to it. Restore it from a backup of the data folder.");
     }
 
+    /// <summary>
+    /// What to do when a running node's write met a full disk: <paramref name="error"/> (or one inside it) is SQLITE_FULL, ENOSPC
+    /// (28) or EDQUOT (122), or the disk holding <paramref name="path"/> (its folder; a link's target) has under
+    /// <see cref="FullBelowBytes"/> free. Null otherwise. The ledger's own writes are transactions: a full disk leaves the last
+    /// committed block as it was, and the start after checks the folder.
+    /// </summary>
+    public static string? DiskFull(string path, Exception? error)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var saysFull = false;
+        for (var e = error; e is not null; e = e.InnerException) saysFull |= e is SqliteException { SqliteErrorCode: Full } or IOException { HResult: 28 or 122 };
+        var folder = Directory.Exists(path) ? Path.GetFullPath(path) : Path.GetDirectoryName(Resolved(path)) ?? path;
+        var free = FreeBytes(folder);
+        if (!saysFull && !(free < FullBelowBytes)) return null;
+        return $"the disk holding {folder} is full{(free is { } bytes ? $" ({bytes:N0} bytes free)" : "")}: free space on it (df -h names its use) " +
+            "and start the node again; the start checks the ledger, and nothing needs restoring for this.";
+    }
+
     // The file's full path with every link resolved (the path itself when it is not a link or cannot be resolved).
     private static string Resolved(string path)
     {

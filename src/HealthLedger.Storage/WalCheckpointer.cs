@@ -253,7 +253,8 @@ public sealed class CheckpointFailedException : IOException
     /// <summary>The failure of the checkpoint of the ledger at <paramref name="path"/>, SQLite's own error as the inner exception.</summary>
     public CheckpointFailedException(string path, SqliteException inner)
         : base($"The write-ahead log of {System.IO.Path.GetFileName(path)} could not be copied into it (SQLite's checkpoint failed: {inner.Message}). "
-            + "Nothing more is written to this ledger: stop the node and run 'healthledger verify' on its data folder (docs/operations.md, \"The tip record\").", inner)
+            + "Nothing more is written to this ledger: " + (SqliteFileProblem.DiskFull(path, inner) is { } full ? full
+                : "stop the node and run 'healthledger verify' on its data folder (docs/operations.md, \"The tip record\")."), inner)
     {
         Path = path;
     }

@@ -52,6 +52,13 @@ public sealed class SmallDisk : IDisposable
     /// <summary>Frees what <see cref="Fill"/> took.</summary>
     public void Free() => File.Delete(Filler);
 
+    /// <summary>Frees <paramref name="bytes"/> of what <see cref="Fill"/> took.</summary>
+    public void Free(long bytes)
+    {
+        using var stream = new FileStream(Filler, FileMode.Open, FileAccess.Write);
+        stream.SetLength(Math.Max(0, stream.Length - bytes));
+    }
+
     /// <summary>Remounts the disk read-only (<paramref name="readOnly"/>) or read-write.</summary>
     public void Remount(bool readOnly) => Run("mount", "-o", readOnly ? "remount,ro" : "remount,rw", Path);
 

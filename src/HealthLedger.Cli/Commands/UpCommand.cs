@@ -144,6 +144,19 @@ internal static class UpCommand
         }
     }
 
+    /// <summary>Free bytes on the data folder's disk under which the start warns (a node that cannot write stops at its next block).</summary>
+    private const long LowDiskSpaceBytes = 64L * 1024 * 1024;
+
+    // A node started with its disk nearly full would start, answer /healthz 200 and stop at its first block: say so at the start.
+    private static void WarnOfLowDiskSpace(string folder)
+    {
+        if (SqliteFileProblem.FreeBytes(folder) is { } free && free < LowDiskSpaceBytes)
+        {
+            Console.Error.WriteLine($"warning: the disk holding {folder} has only {free:N0} bytes free: the node stops when it cannot write a block " +
+                "(event 1003); free space on it (df -h names its use).");
+        }
+    }
+
     // A SQLite node's ledger.disclosures.db missing beside its ledger is made anew by the store, as on a new node; what it held
     // (reads served but not yet on the chain) cannot be told, so say that it was missing rather than nothing.
     private static void WarnOfMissingPendingDisclosures(DataDirectory data)
@@ -218,6 +231,7 @@ internal static class UpCommand
             // --hospital-name, --currency and --culture in their place.
             var fromConfig = NodeConfig.Read(new DataDirectory(options.DataDirectory))?.Options(options.DataDirectory);
             WarnOfMissingPendingDisclosures(new DataDirectory(options.DataDirectory));
+            WarnOfLowDiskSpace(options.DataDirectory);
             var settings = hospital(fromConfig?.Hospital ?? HospitalSettings.Default);
             if (settings.Problems() is [var (field, message), ..]) return CommonOptions.Fail($"--{field}: {message}");
             options = options with { Hospital = settings };

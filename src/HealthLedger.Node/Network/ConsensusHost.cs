@@ -310,6 +310,10 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
     /// </summary>
     public string? Halted { get; private set; }
 
+    // " — the disk holding DIR is full …" when a failed write met a full disk (SqliteFileProblem.DiskFull), else "".
+    private string FullDisk(Exception error) =>
+        Storage.SqliteFileProblem.DiskFull(options.DataDirectory, error) is { } full ? $" — {full}" : "";
+
     /// <summary>
     /// Stops the node for <paramref name="reason"/> (kept in <see cref="Halted"/>; the first reason wins): block production and
     /// the host stop, and <c>healthledger up</c>/<c>node</c> exits with code 1 naming it. The text must name no health data.
@@ -411,7 +415,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
                 {
                     // The block is committed (applied, its submitters answered); only what the store writes after it failed.
                     Log.CommitFailed(logger, e.InnerException, $"recording block {e.Height} after its commit", FirstLine(e.Message));
-                    Halt($"recording block {e.Height} after its commit failed (event 1003): {FirstLine(e.Message)}");
+                    Halt($"recording block {e.Height} after its commit failed (event 1003): {FirstLine(e.Message)}{FullDisk(e)}");
                     return false;
                 }
                 catch (Exception e)
@@ -420,7 +424,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
                     var outage = outageSince is { } since && StoreUnavailableException.IsOutage(e)
                         ? $"the ledger's database did not answer for {clock.GetElapsedTime(since).TotalSeconds:0} s: " : "";
                     Log.CommitFailed(logger, outage.Length > 0 ? null : e, what, outage + FirstLine(e.Message));
-                    Halt($"{what} failed (event 1003): {outage}{FirstLine(e.Message)}");
+                    Halt($"{what} failed (event 1003): {outage}{FirstLine(e.Message)}{FullDisk(e)}");
                     return false;
                 }
             }
