@@ -14,8 +14,7 @@ public class FullDiskTests
     public async Task Up_node_and_verify_on_a_full_disk_say_the_disk_is_full_and_the_ledger_verifies_once_space_is_freed()
     {
         using var disk = new SmallDisk(32);
-        var data = Path.Combine(disk.Path, "data");
-        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        var data = await InitAsync(disk);
         disk.Fill();
 
         var port = CliProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -45,8 +44,7 @@ public class FullDiskTests
     public async Task Up_and_verify_on_a_disk_mounted_read_only_say_so_and_blame_no_other_process()
     {
         using var disk = new SmallDisk(32);
-        var data = Path.Combine(disk.Path, "data");
-        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        var data = await InitAsync(disk);
         disk.Fill();
         disk.Remount(readOnly: true);
         try
@@ -79,8 +77,7 @@ public class FullDiskTests
     public async Task A_node_whose_disk_fills_under_load_stops_saying_the_disk_is_full()
     {
         using var disk = new SmallDisk(40);
-        var data = Path.Combine(disk.Path, "data");
-        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        var data = await InitAsync(disk);
         disk.Fill();
         disk.Free(3L * 1024 * 1024);
         var url = $"http://127.0.0.1:{CliProcess.FreePort()}";
@@ -96,5 +93,13 @@ public class FullDiskTests
 
         disk.Free();
         Assert.Equal(0, (await CliProcess.RunAsync("verify", "--data", data)).ExitCode);
+    }
+
+    // A single node's network made in disk/data; returns the folder.
+    private static async Task<string> InitAsync(SmallDisk disk)
+    {
+        var data = Path.Combine(disk.Path, "data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        return data;
     }
 }
