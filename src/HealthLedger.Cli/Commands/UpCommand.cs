@@ -103,7 +103,7 @@ internal static class UpCommand
             var code = InitCommand.Run(data, organisation, networkPolicy: networkPolicy);
             if (code != 0) return code;
         }
-        // --urls, else node.json's urls, else the default (as 'node' does).
+        // --urls, else node.json's urls, else the default.
         if (ListenUrls(folder, urls, defaultAllowed: true) is not { } listen) return 2;
         return await Serve(web with { DataDirectory = folder.Root }, listen, hospital, cancellationToken);
     }

@@ -93,6 +93,14 @@ public sealed record NodeConfig(string? Urls = null, string? PeerUrl = null, str
             var setting = e.Path is { Length: > 2 } at && at.StartsWith("$.", StringComparison.Ordinal) ? at[2..] : e.Path;
             throw new InvalidDataException($"{path}: {setting} is not a setting of node.json (docs/operations.md names them; a misspelt one would be ignored).");
         }
+        catch (JsonException e) when (e.Message.Contains("could not be converted", StringComparison.Ordinal))
+        {
+            // Valid JSON of the wrong type ([] for the file, 123 for urls): say which, not "not valid JSON".
+            var setting = e.Path is { Length: > 2 } at && at.StartsWith("$.", StringComparison.Ordinal) ? at[2..] : null;
+            throw new InvalidDataException(setting is null
+                ? $"{path} is not a node configuration: it must be a JSON object of settings (docs/operations.md names them)."
+                : $"{path}: {setting} has a value of the wrong type (docs/operations.md gives each setting's).");
+        }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{path} is not valid JSON: {e.Message}");

@@ -54,6 +54,24 @@ public class AdmissionSettingsTests
         Assert.DoesNotContain('\n', e.Message);
     }
 
+    // Break-it (2026-12-07): valid JSON of the wrong type was "is not valid JSON".
+    [Theory]
+    [InlineData("[]", "node.json is not a node configuration: it must be a JSON object of settings")]
+    [InlineData("\"http://localhost:5080\"", "node.json is not a node configuration: it must be a JSON object of settings")]
+    [InlineData("""{ "urls": 123 }""", "node.json: urls has a value of the wrong type")]
+    [InlineData("""{ "urls": [] }""", "node.json: urls has a value of the wrong type")]
+    [InlineData("""{ "admission": { "writes": "many" } }""", "node.json: admission.writes has a value of the wrong type")]
+    public void Valid_json_of_the_wrong_type_is_refused_naming_the_setting(string json, string message)
+    {
+        using var folder = new TempDirectory();
+        Directory.CreateDirectory(folder.Combine("data"));
+        File.WriteAllText(folder.Combine("data", NodeConfig.FileName), json);
+        var e = Assert.Throws<InvalidDataException>(() => NodeConfig.Read(new DataDirectory(folder.Combine("data"))));
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("valid JSON", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
     [Theory]
     [InlineData("""{ "urls": "http://127.0.0.1:5080", "admission": { "writez": 5 } }""", "admission.writez")]
     [InlineData("""{ "urls": "http://127.0.0.1:5080", "admision": { "writes": 5 } }""", "admision")]
