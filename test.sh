@@ -6,7 +6,8 @@
 # ledger store's tests and the benchmark test start throwaway PostgreSQL servers (stopped and removed after; one left by a
 # killed run is stopped by the next): Debian's `postgresql` package is installed the same way when missing, and so
 # are the printout fonts (fonts-noto-core, fonts-droid-fallback, fonts-nanum), poppler-utils for the PDF tests and strace
-# for the document store's durability test. The full-disk test mounts a small tmpfs (as root, or through password-less sudo).
+# for the document store's durability test. The full-disk test mounts a small tmpfs, and the frozen-disk test an ext4
+# image through a loop device (as root, or through password-less sudo).
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -47,6 +48,8 @@ fi
 command -v pdftotext >/dev/null 2>&1 || install_package poppler-utils "the PDF tests (pdftotext, pdffonts)"
 # The document store's durability test watches the system calls of a document write (a folder fsynced after each rename).
 command -v strace >/dev/null 2>&1 || install_package strace "the document store's durability test"
+# The frozen-disk test stalls an ext4 image's writes (mkfs.ext4, fsfreeze; mounted through a loop device as root or password-less sudo).
+[ -x /usr/sbin/mkfs.ext4 ] || command -v mkfs.ext4 >/dev/null 2>&1 || install_package e2fsprogs "the frozen-disk test (mkfs.ext4)"
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

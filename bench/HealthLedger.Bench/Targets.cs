@@ -39,7 +39,7 @@ public interface ITarget : IAsyncDisposable
 /// then, so that no node outlives the bench. A bench killed with SIGKILL runs no code at all: its <c>healthledger</c> children
 /// are told its process id (<see cref="ParentPidVariable"/>) and stop by themselves once it is gone, a network's nodes with it.
 /// </summary>
-public sealed class ChildProcess : IDisposable
+public sealed partial class ChildProcess : IDisposable
 {
     /// <summary>
     /// The environment variable through which a healthledger process tells a healthledger child its own process id: the child
@@ -75,6 +75,25 @@ public sealed class ChildProcess : IDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>
+    /// The admission budgets the first node this process started announced ("at most N writes, N uploads and N other requests at
+    /// once", from its <c>Admission:</c> line), for the progress lines: which budget a target ran with is part of what was
+    /// measured. The line follows the node's first <c>/healthz</c> answer; waited for up to 5 s, null when none came.
+    /// </summary>
+    public async Task<string?> AdmissionAsync(CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            if (AdmissionLine().Match(Output) is { Success: true } m) return m.Groups[1].Value;
+            if (HasExited) return null;
+            await Task.Delay(100, ct);
+        }
+        return null;
+    }
+
+    [GeneratedRegex(@"Admission: (at most [^\n(]*? at once)")]
+    private static partial Regex AdmissionLine();
+
     public bool HasExited => _process.HasExited;
 
     public string Output
@@ -85,13 +104,21 @@ public sealed class ChildProcess : IDisposable
         }
     }
 
-    /// <summary>Starts <c>healthledger</c> with <paramref name="args"/>; <paramref name="env"/> adds variables.</summary>
+    /// <summary>The variable naming how many nodes share the machine (HealthLedger.Node's <c>MachineShare.Variable</c>), which the
+    /// targets do not inherit.</summary>
+    public const string NodesOnMachineVariable = "HEALTHLEDGER_NODES_ON_MACHINE";
+
+    /// <summary>Starts <c>healthledger</c> with <paramref name="args"/>; <paramref name="env"/> adds variables (<see cref="NodesOnMachineVariable"/>
+    /// is not inherited).</summary>
     public static ChildProcess StartSelf(IEnumerable<string> args, IReadOnlyDictionary<string, string> env)
     {
         var self = Environment.ProcessPath!;
         var info = new ProcessStartInfo { FileName = self, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "healthledger.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
+        // Not inherited: the targets run one at a time, each with the machine to itself ('consortium up' divides it among its own
+        // nodes). An operator's exported value would divide a single node's admission budget (HealthLedger.Node's MachineShare).
+        info.Environment.Remove(NodesOnMachineVariable);
         foreach (var (k, v) in env) info.Environment[k] = v;
         info.Environment[ParentPidVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Start(info);
@@ -225,6 +252,7 @@ public sealed class NodeTarget(string folder, string password, string? template 
         }
         _process = ChildProcess.StartSelf(["up", "--data", Path.Combine(folder, "node"), "--urls", url], new Dictionary<string, string> { ["HEALTHLEDGER_ADMIN_PASSWORD"] = password });
         await ChildProcess.WaitForHealthAsync([url], _ => true, _process, ct);
+        if (await _process.AdmissionAsync(ct) is { } admission) progress($"admission: {admission}");
         _pids["node"] = _process.Id;
         return new HealthLedgerClient(url, password);
     }
@@ -269,6 +297,7 @@ public sealed partial class ClusterTarget(string folder, string password, int no
             "--base-port", basePort.ToString(System.Globalization.CultureInfo.InvariantCulture)], new Dictionary<string, string> { ["HEALTHLEDGER_ADMIN_PASSWORD"] = password });
         var urls = Enumerable.Range(0, nodes).Select(k => $"http://127.0.0.1:{basePort + k}").ToList();
         await ChildProcess.WaitForHealthAsync(urls, json => nodes == 1 || json.Split("\"connected\":true").Length - 1 == nodes - 1, _process, ct);
+        if (await _process.AdmissionAsync(ct) is { } admission) progress($"admission per node: {admission}");
         foreach (Match m in PidLine().Matches(_process.Output)) _pids["node-" + m.Groups[1].Value] = int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
         _url = urls[0];
         return new HealthLedgerClient(urls[0], password); // users work at node 1 (see HealthLedgerClient)
@@ -395,6 +424,7 @@ public sealed class NodePostgresTarget(string folder, string password) : ITarget
         _url = url;
         _process = ChildProcess.StartSelf(["up", "--data", data, "--urls", url], env);
         await ChildProcess.WaitForHealthAsync([url], _ => true, _process, ct);
+        if (await _process.AdmissionAsync(ct) is { } admission) progress($"admission: {admission}");
         _pids["node"] = _process.Id;
         return new HealthLedgerClient(url, password);
     }

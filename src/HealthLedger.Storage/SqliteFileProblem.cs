@@ -47,7 +47,8 @@ public static class SqliteFileProblem
     /// caller says its own). <paramref name="what"/> names the file (its path first); <paramref name="path"/> is its path. An
     /// I/O error, a file that cannot be opened or SQLITE_FULL while the disk holding the file has under
     /// <see cref="FullBelowBytes"/> free is said to be a full disk: SQLite reports a full disk while it opens a file in WAL
-    /// mode as a plain I/O error (10), and "a failing disk" sent operators to check a sound one.
+    /// mode as a plain I/O error (10), and "a failing disk" sent operators to check a sound one. With bytes to spare, a file that
+    /// cannot be made there for ENOSPC is a disk out of inodes, and EDQUOT a used-up quota: said so, not as a question of access.
     /// </summary>
     public static string? Access(string what, string path, SqliteException e)
     {
@@ -57,17 +58,11 @@ public static class SqliteFileProblem
         var said = e.Message.TrimEnd('.');
         if (e.SqliteErrorCode is IoError or CantOpen or Full or ReadOnly)
         {
-            // The disk the file is really on (a link's target), read-only before full: space cannot be freed on a read-only mount.
+            // The disk the file is really on (a link's target); read-only before full: space cannot be freed on a read-only mount.
             var folder = Path.GetDirectoryName(Resolved(path)) ?? path;
-            if (OnReadOnlyFileSystem(folder))
+            if (NoRoom(folder) is { } room && (e.SqliteErrorCode is not ReadOnly || OnReadOnlyFileSystem(folder)))
             {
-                return $"{what} cannot be written ({said}): the file system holding {folder} is mounted read-only; remount it " +
-                    "read-write (or move the data folder to a writable disk) and try again. Its content is not in question: do not restore it for this.";
-            }
-            if (e.SqliteErrorCode is not ReadOnly && FreeBytes(folder) is { } free && free < FullBelowBytes)
-            {
-                return $"{what} could not be written ({said}): the disk holding {folder} is full ({free:N0} bytes free); free space " +
-                    "on it (df -h names its use) and try again. Its content is not in question: do not restore it for this.";
+                return $"{what} could not be written ({said}): {room}. Its content is not in question: do not restore it for this.";
             }
         }
         return e.SqliteErrorCode switch
@@ -130,10 +125,43 @@ public static class SqliteFileProblem
         for (var e = error; e is not null; e = e.InnerException) saysFull |= e is SqliteException { SqliteErrorCode: Full } or IOException { HResult: 28 or 122 };
         var folder = Directory.Exists(path) ? Path.GetFullPath(path) : Path.GetDirectoryName(Resolved(path)) ?? path;
         var free = FreeBytes(folder);
-        if (!saysFull && !(free < FullBelowBytes)) return null;
+        if (!(free < FullBelowBytes))
+        {
+            // Bytes to spare: out of inodes or over the user's quota (a file cannot be made), else not a full disk at all.
+            if (!saysFull || OutOfSpace(WriteProbe(folder)) is not { } outOf) return null;
+            return $"{outOf(folder)}: free some and start the node again; the start checks the ledger, and nothing needs restoring for this.";
+        }
         return $"the disk holding {folder} is full{(free is { } bytes ? $" ({bytes:N0} bytes free)" : "")}: free space on it (df -h names its use) " +
             "and start the node again; the start checks the ledger, and nothing needs restoring for this.";
     }
+
+    /// <summary>
+    /// Why nothing can be written in <paramref name="folder"/> and what to do, when its disk tells: mounted read-only, full
+    /// (under <see cref="FullBelowBytes"/> free), out of inodes, or over this user's quota; each ends "… and try again". Null when
+    /// none of these holds (a file can be made there, or the failure is another). Asked once a write has failed.
+    /// </summary>
+    public static string? NoRoom(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        var probe = WriteProbe(folder);
+        if (probe == ReadOnlyFileSystemErrno)
+        {
+            return $"the file system holding {folder} is mounted read-only: remount it read-write (or move the data folder to a writable disk) and try again";
+        }
+        if (FreeBytes(folder) is { } free && free < FullBelowBytes)
+        {
+            return $"the disk holding {folder} is full ({free:N0} bytes free): free space on it (df -h names its use) and try again";
+        }
+        return OutOfSpace(probe) is { } outOf ? $"{outOf(folder)}: free some and try again" : null;
+    }
+
+    // What a write probe's ENOSPC (bytes to spare, so no inode left) or EDQUOT says of the folder's disk, else null.
+    private static Func<string, string>? OutOfSpace(int probe) => probe switch
+    {
+        NoSpaceErrno => folder => $"the disk holding {folder} has no file entries (inodes) left, though it has bytes free (df -i names its use)",
+        QuotaErrno => folder => $"this user's ({Environment.UserName}) disk quota on the disk holding {folder} is used up (quota -s names it)",
+        _ => null,
+    };
 
     // The file's full path with every link resolved (the path itself when it is not a link or cannot be resolved).
     private static string Resolved(string path)
@@ -148,23 +176,32 @@ public static class SqliteFileProblem
         }
     }
 
+    // Linux error numbers a write probe tells apart (errno(3)).
+    private const int NoSpaceErrno = 28; // ENOSPC: no block, or no inode, left
+    private const int ReadOnlyFileSystemErrno = 30; // EROFS
+    private const int QuotaErrno = 122; // EDQUOT
+
     /// <summary>Whether <paramref name="folder"/> is on a file system mounted read-only: a file made there (and removed at once)
     /// is refused with EROFS (30). Only asked once an open has failed.</summary>
-    public static bool OnReadOnlyFileSystem(string folder)
+    public static bool OnReadOnlyFileSystem(string folder) => WriteProbe(folder) == ReadOnlyFileSystemErrno;
+
+    // The Linux error number (errno) of making an empty file in the folder (removed at once): 0 when it could be made, -1 when
+    // the failure carries none (access refused, a bad path). ENOSPC with bytes to spare is a disk out of inodes.
+    private static int WriteProbe(string folder)
     {
         try
         {
             using var probe = new FileStream(Path.Combine(folder, $".healthledger-write-probe-{Environment.ProcessId}"), FileMode.CreateNew,
                 FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
-            return false;
+            return 0;
         }
         catch (IOException e)
         {
-            return e.HResult == 30;
+            return e.HResult is > 0 and < 4096 ? e.HResult : -1;
         }
         catch (Exception e) when (e is UnauthorizedAccessException or ArgumentException)
         {
-            return false;
+            return -1;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using HealthLedger.Node.Configuration;
 using HealthLedger.Testing;
 
 namespace HealthLedger.Cli.Tests;
@@ -55,8 +56,17 @@ public class BenchTests
         var output = dir.Combine("results");
         // A bound for failure, not a wait: about two minutes alone in Release, but a Debug build next to the browser tests on
         // CI's two shared cores took over eight.
-        var run = await CliProcess.RunAsync(TimeSpan.FromMinutes(15), "bench", "--quick", "--keep-data", "--out", output);
+        // Break-it (2026-12-07): a HEALTHLEDGER_NODES_ON_MACHINE left exported divided the single node's admission budget too;
+        // the targets no longer inherit it, and each says the budget it runs with.
+        using var bench = CliProcess.Start(new Dictionary<string, string?> { [MachineShare.Variable] = "4" }, "bench", "--quick", "--keep-data", "--out", output);
+        await bench.WaitForExitAsync(TimeSpan.FromMinutes(15));
+        var run = (bench.ExitCode, bench.Stdout, bench.Stderr);
         Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        Assert.StartsWith($"note: {MachineShare.Variable}=4 is not passed to the benchmark's targets", run.Stderr.Trim());
+        var whole = MachineShare.Of(64, Environment.ProcessorCount, 1);
+        Assert.Contains($"· node · admission: at most {whole} writes, ", run.Stdout);
+        Assert.Contains($"· cluster · admission per node: at most {whole} writes, ", run.Stdout);
+        Assert.Contains($"· consortium · admission per node: at most {MachineShare.Of(64, Environment.ProcessorCount, 4)} writes, ", run.Stdout);
 
         using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "results.json"), TestContext.Current.CancellationToken));
         var rounds = results.RootElement.GetProperty("rounds").EnumerateArray().ToList();

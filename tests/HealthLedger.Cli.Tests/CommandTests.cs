@@ -126,6 +126,25 @@ public class CommandTests
         Assert.False(Directory.Exists(data));
     }
 
+    // Break-it (2026-12-07): 1024 nodes on a 2-processor machine left a node 1 write at once ("at most 1 writes"), said nowhere
+    // but in that line; a share under 8 writes is now warned of at the start.
+    [Fact]
+    public async Task A_share_of_the_machine_that_leaves_a_node_a_handful_of_writes_is_warned_of_at_the_start()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        var writes = MachineShare.Of(64, Environment.ProcessorCount, 1024);
+        using var node = CliProcess.Start(new Dictionary<string, string?> { [MachineShare.Variable] = "1024" }, "up", "--data", data, "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}");
+        await node.WaitUntilServingAsync();
+        node.Terminate();
+        await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains($"Admission: at most {writes} write{(writes == 1 ? "" : "s")}, ", node.Stdout, StringComparison.Ordinal);
+        var warning = Assert.Single(node.Stderr.Trim().Split('\n'), l => l.StartsWith("warning:", StringComparison.Ordinal));
+        Assert.StartsWith($"warning: {MachineShare.Variable}=1024 leaves this node {writes} write", warning);
+        Assert.Contains("refused with 503", warning);
+    }
+
     // Break-it (2026-12-07): a right-to-left override or a line separator in the value was printed raw (the line read otherwise on
     // a terminal, or became two), its cut at 40 characters split an emoji in two, and bench began its run before its nodes refused it.
     [Fact]

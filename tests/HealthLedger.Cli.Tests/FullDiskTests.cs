@@ -54,12 +54,13 @@ public class FullDiskTests
             // (a warning before it says the upload folder cannot be made there either)
             var line = Assert.Single(up.Stderr.Trim().Split('\n'), l => l.StartsWith("error:", StringComparison.Ordinal));
             Assert.StartsWith($"error: {data} cannot be written (Read-only file system", line);
+            Assert.Contains($"the file system holding {data} is mounted read-only: remount it read-write", line);
             Assert.DoesNotContain("Another HealthLedger process", line);
 
             var verify = await CliProcess.RunAsync("verify", "--data", data);
             Assert.Equal(2, verify.ExitCode);
             line = Assert.Single(verify.Stderr.Trim().Split('\n'));
-            Assert.Contains($"the file system holding {data} is mounted read-only;", line);
+            Assert.Contains($"the file system holding {data} is mounted read-only: remount it read-write", line);
             Assert.DoesNotContain("is full", line);
         }
         finally
@@ -67,6 +68,32 @@ public class FullDiskTests
             disk.Remount(readOnly: false);
         }
         disk.Free();
+        Assert.Equal(0, (await CliProcess.RunAsync("verify", "--data", data)).ExitCode);
+    }
+
+    // Break-it (2026-12-07): on a disk with bytes free but no inode left, verify said the ledger "cannot be opened … check that
+    // it, the ledger.db-wal and ledger.db-shm files beside it … and its folder can be read and written by this user" — a
+    // question of access — and up named no cause ("mounted read-only, full, out of inodes or failing"). Both now say the disk
+    // has no file entries (inodes) left; with them freed the folder verifies.
+    [Fact]
+    public async Task Up_and_verify_on_a_disk_out_of_inodes_say_so_and_not_that_access_is_refused()
+    {
+        using var disk = new SmallDisk(32, inodes: 64);
+        var data = await InitAsync(disk);
+        disk.FillInodes();
+
+        var verify = await CliProcess.RunAsync("verify", "--data", data);
+        Assert.Equal(2, verify.ExitCode);
+        var line = Assert.Single(verify.Stderr.Trim().Split('\n'));
+        Assert.Contains($"the disk holding {data} has no file entries (inodes) left, though it has bytes free (df -i names its use)", line);
+        Assert.DoesNotContain("read and written by this user", line);
+
+        var up = await CliProcess.RunAsync("up", "--data", data, "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}");
+        Assert.Equal(2, up.ExitCode);
+        line = Assert.Single(up.Stderr.Trim().Split('\n'), l => l.StartsWith("error:", StringComparison.Ordinal));
+        Assert.Contains($"the disk holding {data} has no file entries (inodes) left", line);
+
+        disk.FreeInodes();
         Assert.Equal(0, (await CliProcess.RunAsync("verify", "--data", data)).ExitCode);
     }
 

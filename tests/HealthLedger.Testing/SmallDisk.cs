@@ -1,10 +1,9 @@
-using System.Diagnostics;
-
 namespace HealthLedger.Testing;
 
 /// <summary>
 /// A real file system of <c>sizeMiB</c> MiB (Linux tmpfs) mounted on a fresh folder, for tests of a node whose disk fills up:
-/// <see cref="Fill"/> writes a file until the kernel answers ENOSPC, <see cref="Free"/> removes it. Mounting needs root, or
+/// <see cref="Fill"/> writes a file until the kernel answers ENOSPC, <see cref="Free"/> removes it; <see cref="FillInodes"/> uses
+/// up its inodes instead. Mounting needs root, or
 /// <c>sudo</c> without a password (as <c>test.sh</c>'s package installs do); otherwise the constructor throws saying so.
 /// Unmounted (lazily, so a process still holding a file there cannot keep it) and removed on dispose.
 /// </summary>
@@ -12,11 +11,13 @@ public sealed class SmallDisk : IDisposable
 {
     private readonly TempDirectory _dir = new();
 
-    public SmallDisk(int sizeMiB)
+    /// <param name="sizeMiB">Its size.</param>
+    /// <param name="inodes">How many files and folders it can hold at most (tmpfs <c>nr_inodes</c>); the kernel's default when null.</param>
+    public SmallDisk(int sizeMiB, int? inodes = null)
     {
         Path = _dir.Combine("disk");
         Directory.CreateDirectory(Path);
-        Run("mount", "-t", "tmpfs", "-o", $"size={sizeMiB}m,mode=0700", "tmpfs", Path);
+        Run("mount", "-t", "tmpfs", "-o", $"size={sizeMiB}m,mode=0700{(inodes is { } n ? $",nr_inodes={n}" : "")}", "tmpfs", Path);
     }
 
     /// <summary>The mount point.</summary>
@@ -49,6 +50,25 @@ public sealed class SmallDisk : IDisposable
         }
     }
 
+    private string Files => System.IO.Path.Combine(Path, "files");
+
+    /// <summary>Uses up the disk's inodes: makes empty files until the kernel answers ENOSPC, bytes to spare.</summary>
+    public void FillInodes()
+    {
+        Directory.CreateDirectory(Files);
+        try
+        {
+            for (var i = 0; ; i++) File.Create(System.IO.Path.Combine(Files, i.ToString(System.Globalization.CultureInfo.InvariantCulture))).Dispose();
+        }
+        catch (IOException)
+        {
+            // ENOSPC: no inode left
+        }
+    }
+
+    /// <summary>Frees the inodes <see cref="FillInodes"/> took.</summary>
+    public void FreeInodes() => Directory.Delete(Files, recursive: true);
+
     /// <summary>Frees what <see cref="Fill"/> took.</summary>
     public void Free() => File.Delete(Filler);
 
@@ -74,20 +94,5 @@ public sealed class SmallDisk : IDisposable
         }
     }
 
-    private static void Run(string command, params string[] args)
-    {
-        var root = Environment.UserName == "root";
-        var start = new ProcessStartInfo(root ? command : "sudo") { RedirectStandardError = true, RedirectStandardOutput = true };
-        if (!root) start.ArgumentList.Add("-n");
-        if (!root) start.ArgumentList.Add(command);
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{command} did not start");
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"'{command} {string.Join(' ', args)}' failed ({process.ExitCode}): {error.Trim()} " +
-                "(the full-disk tests mount a small tmpfs: run them as root or with password-less sudo)");
-        }
-    }
+    private static void Run(string command, params string[] args) => Privileged.Run("the full-disk tests mount a small tmpfs: run them as root or with password-less sudo", command, args);
 }

@@ -33,6 +33,11 @@ internal static class BenchCommand
             BenchConfig settings;
             // Its targets' nodes would refuse it one by one, after the run had begun (MachineShare).
             if (Node.Configuration.MachineShare.Problem is { } share) return CommonOptions.Fail(share);
+            if (Environment.GetEnvironmentVariable(Node.Configuration.MachineShare.Variable) is { Length: > 0 } nodesHere)
+            {
+                Console.Error.WriteLine($"note: {Node.Configuration.MachineShare.Variable}={nodesHere} is not passed to the benchmark's targets: they run one at " +
+                    "a time, each with the machine to itself ('consortium up' divides it among its own nodes; each target's progress line says its admission budget).");
+            }
             if (parse.GetValue(quick) && parse.GetValue(config) is not null) return CommonOptions.Fail("--quick and --config do not go together: a config sets its own rounds and passes");
             if (parse.GetResult(output) is not null && string.IsNullOrWhiteSpace(parse.GetValue(output))) return CommonOptions.Fail("--out: a folder is needed");
             try
@@ -59,7 +64,12 @@ internal static class BenchCommand
             if (AnsiConsole.Profile.Capabilities.Interactive)
             {
                 results = await AnsiConsole.Status().StartAsync("starting", async ctx =>
-                    await BenchRun.RunAsync(settings, folder, line, what => ctx.Status(Markup.Escape(what)), ct, parse.GetValue(keepData)));
+                    await BenchRun.RunAsync(settings, folder, line, what =>
+                    {
+                        // The budget a target runs with stays on the screen; the rest is the status line's.
+                        if (what.Contains(" · admission", StringComparison.Ordinal)) AnsiConsole.WriteLine(what);
+                        ctx.Status(Markup.Escape(what));
+                    }, ct, parse.GetValue(keepData)));
             }
             else
             {

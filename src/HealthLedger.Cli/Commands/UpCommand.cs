@@ -268,9 +268,16 @@ internal static class UpCommand
         // this node's share of the machine, which 'consortium up' divides among its nodes (MachineShare).
         var admission = options.Admission;
         var nodesHere = MachineShare.NodesOnMachine;
-        Console.WriteLine($"Admission: at most {admission.Writes} writes, {admission.Uploads} uploads and {admission.Reads} other requests at once " +
+        Console.WriteLine($"Admission: at most {Count(admission.Writes, "write")}, {Count(admission.Uploads, "upload")} and {Count(admission.Reads, "other request")} at once " +
             $"(node.json's \"admission\" sets them; the defaults are per processor: {Environment.ProcessorCount} processors" +
             (nodesHere > 1 ? $" shared by {nodesHere} nodes on this machine)." : ")."));
+        if (nodesHere > 1 && admission.Writes < FewWrites && admission.Writes == new AdmissionLimits().Writes)
+        {
+            // A share so small that a handful of users are refused (1024 nodes on 2 processors: 1 write at once).
+            Console.Error.WriteLine($"warning: {MachineShare.Variable}={nodesHere} leaves this node {Count(admission.Writes, "write")}, {Count(admission.Uploads, "upload")} " +
+                $"and {Count(admission.Reads, "other request")} at once ({Environment.ProcessorCount} processors shared by {nodesHere} nodes): requests beyond that are refused with 503 until one ends. Check the " +
+                "number, or set node.json's \"admission\" (docs/operations.md, \"Overload: admission control\").");
+        }
         Console.WriteLine($"HealthLedger is running at {url}  (health: {url}/healthz, API reference: {url}/api/reference)");
         if (listening.Count > 1) Console.WriteLine($"Also listening at {string.Join(", ", listening.Skip(1))}");
         // A node of a consortium made by 'consortium up' holds its own organisation's admin, admin.<organisation id>.
@@ -282,4 +289,10 @@ internal static class UpCommand
         // A node that stopped itself because it can no longer commit exits with a failure, for service managers and monitoring.
         return app.Services.GetRequiredService<Node.Network.ConsensusHost>().Halted is { } halted ? CommonOptions.Fail($"the node stopped: {halted}", 1) : 0;
     }
+
+    // Under this many writes at once from the machine's share, a node warns at start (a share that small refuses a handful of users).
+    private const int FewWrites = 8;
+
+    // "1 write", "128 writes".
+    private static string Count(int n, string what) => $"{n} {what}{(n == 1 ? "" : "s")}";
 }

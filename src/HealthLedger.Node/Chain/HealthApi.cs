@@ -15,7 +15,7 @@ public static class HealthApi
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", Results<Ok<HealthResponse>, ProblemHttpResult> (LedgerNode node, ConsensusHost consensus, PeerNetwork peers, DocumentReplicator replicator,
-            PeerStats peerStats, IntegritySweep sweep, StoreProbe store, HttpContext http) =>
+            PeerStats peerStats, IntegritySweep sweep, StoreProbe store, Records.DisclosureRecorder disclosures, HttpContext http) =>
         {
             // A store that refuses writes (its checkpoint failed, even with no write since) is not healthy, though every read may
             // still work: the node is stopping (ConsensusHost, log event 1005). The reason names the file and SQLite's error only.
@@ -39,8 +39,16 @@ public static class HealthApi
                 Web.TooManyRequests.SetRetryAfter(http, Web.ErrorPages.StoreRetryAfter);
                 return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: Web.ErrorPages.StoreUnavailableTitle,
                     detail: $"The node's next block has waited since {since:yyyy-MM-dd HH:mm:ss} UTC to be written: its ledger's database does not take writes " +
-                        "(a PostgreSQL server restarting or out of reach, or the SQLite file locked by another process). It is written once the database does; " +
-                        "the node's log says why (event 1018).");
+                        "(a PostgreSQL server restarting or out of reach, the SQLite file locked by another process, or the disk holding it not answering: " +
+                        "frozen, failing, a network mount gone). It is written once the database does; the node's log says why when the database refused (event 1018).");
+            }
+            // A disk that stalls under the disclosures' log: every read of records waits for its disclosures to be durable.
+            if (disclosures.WriteHangingSince is { } hanging)
+            {
+                Web.TooManyRequests.SetRetryAfter(http, Web.ErrorPages.StoreRetryAfter);
+                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: Web.ErrorPages.StoreUnavailableTitle,
+                    detail: $"The node has been writing who read which records to its disk since {hanging:yyyy-MM-dd HH:mm:ss} UTC and the write has not returned " +
+                        "(the disk holding its data folder frozen, failing, or a network mount gone): reads of records wait for it, and go on once the disk answers.");
             }
             var tip = node.Tip;
             var c = consensus.Status;
@@ -62,7 +70,7 @@ public static class HealthApi
                 node.Mempool.Count, health, peerHealth, replicator.Missing, System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(sweep.Status.ToString())));
         })
         .WithName("Health")
-        .WithSummary("Node health: height, state root, consensus round and leader, connected peers; 503 once the ledger store has failed, while its database does not answer or while a block waits to be written to it")
+        .WithSummary("Node health: height, state root, consensus round and leader, connected peers; 503 once the ledger store has failed, while its database does not answer, while a block waits to be written to it, or while the disclosures' write to disk has not returned for 5 s")
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
         .WithTags("Node");
         return app;

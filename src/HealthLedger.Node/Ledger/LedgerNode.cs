@@ -283,8 +283,9 @@ public sealed class LedgerNode : IDisposable
         catch (IOException e) when (e.HResult is ReadOnlyFileSystem or NoSpace or QuotaExceeded or IoError)
         {
             // The disk, not another process (Linux errno: EROFS 30, ENOSPC 28, EDQUOT 122, EIO 5).
-            throw new LedgerIntegrityException($"{data.Root} cannot be written ({e.Message.TrimEnd('.')}): the node keeps node.lock and its files there. " +
-                "Check the disk holding it (mounted read-only, full, out of inodes or failing); its content is not in question.");
+            var why = Storage.SqliteFileProblem.NoRoom(data.Root) ?? "check the disk holding it (mounted read-only, full, out of inodes or failing)";
+            throw new LedgerIntegrityException($"{data.Root} cannot be written ({e.Message.TrimEnd('.')}): the node keeps node.lock and its files there; " +
+                $"{why}. Its content is not in question.");
         }
         catch (IOException)
         {

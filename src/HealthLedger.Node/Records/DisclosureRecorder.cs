@@ -305,6 +305,19 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, Node
     private readonly Lock _groupLock = new();
     private PendingBatch _open = new();
     private bool _writing;
+    private long _batchWriteStarted; // Unix ms while a batch is being written to the store, else 0 (WriteHangingSince)
+
+    /// <summary>
+    /// Since when a batch of events has been written to the store (<c>ledger.disclosures.db</c> for the embedded ledger) without
+    /// the write returning, once that is longer than <see cref="Network.ConsensusHost.StoreHangAfter"/> (5 s): a disk that stalls
+    /// (frozen, failing, a network mount gone) rather than failing. Null otherwise. Every read of records waits for its events to
+    /// be durable, so <c>/healthz</c> answers 503 meanwhile; the reads go on once the write returns.
+    /// </summary>
+    public DateTimeOffset? WriteHangingSince =>
+        Interlocked.Read(ref _batchWriteStarted) is var started and > 0
+            && clock.GetUtcNow().ToUnixTimeMilliseconds() - started > (long)Network.ConsensusHost.StoreHangAfter.TotalMilliseconds
+            ? DateTimeOffset.FromUnixTimeMilliseconds(started)
+            : null;
 
     private sealed class PendingBatch
     {
@@ -344,6 +357,7 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, Node
             }
             try
             {
+                Interlocked.Exchange(ref _batchWriteStarted, clock.GetUtcNow().ToUnixTimeMilliseconds());
                 node.Store.SavePendingDisclosures(batch.Events);
             }
             catch (Exception e)
@@ -351,6 +365,10 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, Node
                 Adjust(-batch.Events.Count);
                 batch.Durable.TrySetException(new DisclosureNotRecordedException(e));
                 continue;
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _batchWriteStarted, 0);
             }
             _wake.Writer.TryWrite(true);
             batch.Durable.TrySetResult();

@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using HealthLedger.Testing;
+
+namespace HealthLedger.Cli.Tests;
+
+/// <summary>A node whose data folder's disk stalls (frozen, as a hung or failing disk stalls writes) says so on <c>/healthz</c>.</summary>
+public class FrozenDiskTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    // Break-it (2026-12-06): with the data folder's disk frozen (fsfreeze), every read of records waited for its disclosures to be
+    // written while /healthz answered 200, so monitoring saw a healthy node that answered no read. /healthz now answers 503
+    // naming the stalled write once it has not returned for 5 s; the waiting read is answered once the disk is thawed.
+    [Fact]
+    public async Task A_stalled_disk_under_the_disclosures_makes_healthz_answer_503_and_the_waiting_read_is_answered_once_it_thaws()
+    {
+        using var disk = new FrozenDisk(128);
+        var data = Path.Combine(disk.Path, "data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        var url = new Uri($"http://127.0.0.1:{CliProcess.FreePort()}");
+        using var node = CliProcess.Start("up", "--data", data, "--urls", url.ToString().TrimEnd('/'));
+        await node.WaitUntilServingAsync();
+        using var monitor = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
+        using var admin = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromMinutes(2) };
+        using (var login = await admin.PostAsJsonAsync("/api/v1/auth/token", new { username = "admin", password = CliProcess.Password }, Ct))
+        {
+            Assert.True(login.IsSuccessStatusCode, await login.Content.ReadAsStringAsync(Ct));
+            admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await login.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("accessToken").GetString());
+        }
+        using (var patient = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "FZ-1", fullName = "Frida Frost", dateOfBirth = "1980-02-03", gender = "female" }, Ct))
+        {
+            Assert.True(patient.IsSuccessStatusCode, await patient.Content.ReadAsStringAsync(Ct));
+        }
+
+        disk.Freeze();
+        Task<HttpResponseMessage> read;
+        try
+        {
+            // The list shows the patient: the read records a disclosure, whose write to the frozen disk does not return.
+            read = admin.GetAsync("/api/v1/patients", Ct);
+            string? said = null;
+            await LocalCluster.PollAsync("/healthz answers 503", async () =>
+            {
+                using var health = await monitor.GetAsync("/healthz", Ct);
+                said = await health.Content.ReadAsStringAsync(Ct);
+                return health.StatusCode == HttpStatusCode.ServiceUnavailable;
+            }, () => said ?? "", TimeSpan.FromSeconds(60));
+            Assert.Contains("has been writing who read which records to its disk since", said, StringComparison.Ordinal);
+            Assert.Contains("reads of records wait for it", said, StringComparison.Ordinal);
+            Assert.False(read.IsCompleted);
+        }
+        finally
+        {
+            disk.Thaw();
+        }
+        using (var answered = await read)
+        {
+            var body = await answered.Content.ReadAsStringAsync(Ct);
+            Assert.True(answered.StatusCode == HttpStatusCode.OK, body);
+            Assert.Contains("Frida Frost", body, StringComparison.Ordinal);
+        }
+        using (var health = await monitor.GetAsync("/healthz", Ct)) Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        node.Terminate();
+        await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, node.ExitCode);
+    }
+}
