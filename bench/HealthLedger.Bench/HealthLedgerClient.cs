@@ -262,7 +262,7 @@ public sealed partial class HealthLedgerClient(string url, string adminPassword,
     private static async Task<(JsonElement Answer, OpOutcome? Problem)> Step(HttpClient client, string path, object body, bool retryBusy, CancellationToken ct)
     {
         using var response = await SendAsync(() => client.PostAsJsonAsync(path, body, ct), retryBusy, ct);
-        if (!response.IsSuccessStatusCode) return (default, await Describe(response, ct));
+        if (!Done(response)) return (default, await Describe(response, ct));
         return (await response.Content.ReadFromJsonAsync<JsonElement>(ct), null);
     }
 
@@ -291,8 +291,12 @@ public sealed partial class HealthLedgerClient(string url, string adminPassword,
     private static async Task<OpOutcome> Outcome(Func<Task<HttpResponseMessage>> send, bool retryBusy, CancellationToken ct)
     {
         using var response = await SendAsync(send, retryBusy, ct);
-        return response.IsSuccessStatusCode ? OpOutcome.Ok : await Describe(response, ct);
+        return Done(response) ? OpOutcome.Ok : await Describe(response, ct);
     }
+
+    // Done: a 2xx other than 202, which a write gets when the ledger took it but did not commit it within the commit timeout
+    // ("Accepted, not yet committed"): a failure of the round, not an operation done.
+    private static bool Done(HttpResponseMessage response) => response.IsSuccessStatusCode && response.StatusCode != HttpStatusCode.Accepted;
 
     // A failed answer: a 503 is a refusal for overload (rejected, not failed); anything else a failure with its problem's title.
     private static async Task<OpOutcome> Describe(HttpResponseMessage response, CancellationToken ct)

@@ -46,7 +46,8 @@ public static class FhirOutcomes
 
     /// <summary>
     /// The response for a failed service <see cref="Outcome{T}"/>: Invalid 400 (an issue per field), Forbidden 403,
-    /// NotFound 404, Conflict 409, Unprocessable 422, Busy 503 with <c>Retry-After</c>, Failed 409 (the ledger refused).
+    /// NotFound 404, Conflict 409, Unprocessable 422, Busy 503 with <c>Retry-After</c>, Failed 409 (the ledger refused), Pending 202
+    /// (taken, not committed within the commit timeout: a warning naming the transaction, which may still commit).
     /// <paramref name="fieldPath"/> maps the services' field names onto FHIR paths where the caller knows them.
     /// </summary>
     public static FhirResult From<T>(Outcome<T> outcome, int retryAfterSeconds = 1, Func<string, string>? fieldPath = null)
@@ -61,6 +62,7 @@ public static class FhirOutcomes
             OutcomeKind.Unprocessable => (422, OperationOutcome.IssueType.Processing),
             OutcomeKind.Busy => (503, OperationOutcome.IssueType.Transient),
             OutcomeKind.Stopped => (503, OperationOutcome.IssueType.Exception),
+            OutcomeKind.Pending => (202, OperationOutcome.IssueType.Incomplete),
             _ => (409, OperationOutcome.IssueType.Processing),
         };
         var result = new OperationOutcome();
@@ -78,7 +80,9 @@ public static class FhirOutcomes
         if (result.Issue.Count == 0 || (outcome.Message is { Length: > 0 } said && outcome.Kind != OutcomeKind.Invalid
             && !result.Issue.Any(i => i.Diagnostics == said)))
         {
-            result.Issue.Insert(0, Issue(OperationOutcome.IssueSeverity.Error, code, outcome.Message ?? "The request was refused."));
+            // A write taken but not yet committed is a warning (202): it may still commit.
+            result.Issue.Insert(0, Issue(outcome.Kind == OutcomeKind.Pending ? OperationOutcome.IssueSeverity.Warning : OperationOutcome.IssueSeverity.Error,
+                code, outcome.Message ?? "The request was refused."));
         }
         return new FhirResult(result, status)
         {

@@ -3,12 +3,13 @@ namespace HealthLedger.Node.Records;
 /// <summary>The result of an operation: a value, or why there is none.</summary>
 public sealed class Outcome<T>
 {
-    private Outcome(OutcomeKind kind, T? value, FieldErrors? errors, string? message)
+    private Outcome(OutcomeKind kind, T? value, FieldErrors? errors, string? message, string? transactionId = null)
     {
         Kind = kind;
         Value = value;
         Errors = errors;
         Message = message;
+        TransactionId = transactionId;
     }
 
     public OutcomeKind Kind { get; }
@@ -18,6 +19,9 @@ public sealed class Outcome<T>
     public FieldErrors? Errors { get; }
 
     public string? Message { get; }
+
+    /// <summary>The transaction a <see cref="OutcomeKind.Pending"/> write is waiting on (hex), else null.</summary>
+    public string? TransactionId { get; }
 
     public bool IsOk => Kind == OutcomeKind.Ok;
 
@@ -43,6 +47,9 @@ public sealed class Outcome<T>
     /// <summary>The node stopped before the write was committed (<see cref="OutcomeKind.Stopped"/>).</summary>
     public static Outcome<T> Stopped(string message) => new(OutcomeKind.Stopped, default, null, message);
 
+    /// <summary>The write was taken but not committed within the commit timeout; it may still commit (<see cref="OutcomeKind.Pending"/>).</summary>
+    public static Outcome<T> Pending(string message, string transactionId) => new(OutcomeKind.Pending, default, null, message, transactionId);
+
     /// <summary>The same failure for another value type.</summary>
-    public Outcome<TOther> As<TOther>() => new(Kind, default, Errors, Message);
+    public Outcome<TOther> As<TOther>() => new(Kind, default, Errors, Message, TransactionId);
 }

@@ -21,7 +21,7 @@ public enum OutcomeKind
     /// fields named. Nothing was written.
     /// </summary>
     Unprocessable,
-    /// <summary>The ledger refused or did not answer in time.</summary>
+    /// <summary>The ledger refused it (409), or a printout's record did not commit in time (nothing was issued).</summary>
     Failed,
     /// <summary>
     /// The node is overloaded (its mempool is full): nothing was written; the API answers 503 with <c>Retry-After</c>, the UI
@@ -33,4 +33,11 @@ public enum OutcomeKind
     /// has stopped"; the network's other nodes may still commit it.
     /// </summary>
     Stopped,
+    /// <summary>
+    /// The ledger took the write (signed, checked and in the mempool) but did not commit it within the commit timeout: it may
+    /// still commit, or not. The API answers 202 Accepted with the transaction's id and its status address
+    /// (<c>/api/v1/transactions/{id}</c>), which says whether it did; a retry with the same <c>Idempotency-Key</c> gets the same
+    /// answer rather than writing twice.
+    /// </summary>
+    Pending,
 }

@@ -27,7 +27,7 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
     /// Signs <paramref name="payload"/> as the actor, submits it and waits for its block. Door refusals and rejected
     /// transactions become outcomes: <paramref name="fieldFor"/> may turn a verdict into field errors; otherwise
     /// Unauthorized is Forbidden, NotFound is NotFound, Conflict is Conflict (naming the field the reason names), Busy (a full mempool) is Busy and the rest Failed. A commit slower than
-    /// <see cref="NodeOptions.CommitTimeout"/> is Failed ("it may still commit").
+    /// <see cref="NodeOptions.CommitTimeout"/> is Pending ("it may still commit", with the transaction's id).
     /// </summary>
     public async Task<Outcome<WriteResult>> SubmitAsync(UserSession actor, TxPayload payload, IReadOnlyDictionary<Hash256, byte[]> blobs, string id,
         CancellationToken ct, Func<TxVerdict, FieldErrors?>? fieldFor = null) =>
@@ -115,7 +115,8 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return (Outcome<WriteResult>.Failed($"The ledger did not commit transaction {tx.Id} within {options.CommitTimeout.TotalSeconds:0} s; it may still commit."), null);
+            return (Outcome<WriteResult>.Pending($"The ledger took transaction {tx.Id} but did not commit it within {options.CommitTimeout.TotalSeconds:0} s; it may " +
+                $"still commit: GET /api/v1/transactions/{tx.Id} says whether it did; look there before sending the request again.", tx.Id.ToString()), null);
         }
         catch (NodeHaltedException e)
         {

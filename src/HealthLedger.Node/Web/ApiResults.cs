@@ -10,10 +10,17 @@ namespace HealthLedger.Node.Web;
 /// <summary>
 /// Maps outcomes to typed HTTP results — RFC 9457 problem details for every failure: 400 with field errors (Invalid), 403
 /// (Forbidden), 404 (NotFound), 409 with field errors (Conflict: the request conflicts with the current state), 409 (Failed: the
-/// ledger refused or did not answer), 422 with field errors (Unprocessable), 503 (Busy: the mempool is full) — and guards API groups.
+/// ledger refused it), 422 with field errors (Unprocessable), 503 (Busy: the mempool is full; Stopped), and 202 for a write taken
+/// but not committed within the commit timeout (Pending: its transaction's id and status address) — and guards API groups.
 /// </summary>
 public static class ApiResults
 {
+    /// <summary>The title of the 202 a write gets when the ledger took it but did not commit it within the commit timeout (<see cref="OutcomeKind.Pending"/>).</summary>
+    public const string PendingTitle = "Accepted, not yet committed";
+
+    /// <summary>The problem type of that 202 (RFC 9457 §3.1.1: a URI naming the kind; RFC 9110's 202 Accepted).</summary>
+    public const string PendingProblemType = "https://www.rfc-editor.org/rfc/rfc9110#section-15.3.3";
+
     /// <summary>The title of the 503 a request gets when the node has stopped deciding blocks (damage found, its store failed).</summary>
     public const string StoppedTitle = "The node has stopped";
 
@@ -78,6 +85,10 @@ public static class ApiResults
         OutcomeKind.Invalid => TypedResults.Problem(statusCode: 400, title: "Bad Request", detail: outcome.Message),
         OutcomeKind.Busy => TypedResults.Problem(statusCode: 503, title: "Busy", detail: outcome.Message, type: AdmissionControl.ProblemType), // Retry-After: UseRetryAfterOnBusy
         OutcomeKind.Stopped => TypedResults.Problem(statusCode: 503, title: StoppedTitle, detail: outcome.Message),
+        // Not an error but not done either: 202 (RFC 9110 §15.3.3, "might or might not eventually be acted upon"), kept by the
+        // idempotency keys as any answer under 500, so a retry with the key learns the same rather than writing twice.
+        OutcomeKind.Pending => TypedResults.Problem(statusCode: 202, title: PendingTitle, detail: outcome.Message, type: PendingProblemType,
+            extensions: new Dictionary<string, object?> { ["transactionId"] = outcome.TransactionId, ["transaction"] = $"/api/v1/transactions/{outcome.TransactionId}" }),
         _ => TypedResults.Problem(statusCode: 409, title: "Not done", detail: outcome.Message),
     };
 

@@ -105,7 +105,9 @@ public sealed class FhirTransactions(FhirResourceTypes types, FhirPatientAccess 
                             failed.Issue.Add(FhirOutcomes.Issue(OperationOutcome.IssueSeverity.Information, OperationOutcome.IssueType.Informational,
                                 $"Already committed to the ledger before this refusal (not rolled back): {string.Join(", ", written)}."));
                         }
-                        return (StatusOf(result.Kind), failed);
+                        // An entry taken but not committed in time leaves the transaction unfinished (the entries after it did not
+                        // run): a failure as before, not the single write's 202.
+                        return (result.Kind == OutcomeKind.Pending ? 409 : StatusOf(result.Kind), failed);
                     }
                     responses[i] = new Bundle.ResponseComponent { Status = StatusLine(StatusOf(result.Kind)), Outcome = failed };
                     // Entries that reference this one cannot run.
@@ -252,6 +254,7 @@ public sealed class FhirTransactions(FhirResourceTypes types, FhirPatientAccess 
         OutcomeKind.NotFound => 404,
         OutcomeKind.Unprocessable => 422,
         OutcomeKind.Busy or OutcomeKind.Stopped => 503,
+        OutcomeKind.Pending => 202,
         _ => 409,
     };
 
@@ -259,6 +262,7 @@ public sealed class FhirTransactions(FhirResourceTypes types, FhirPatientAccess 
     {
         200 => " OK",
         201 => " Created",
+        202 => " Accepted",
         400 => " Bad Request",
         403 => " Forbidden",
         404 => " Not Found",
