@@ -51,6 +51,26 @@ public class UpUrlsTests
 
     // A node.json made by hand only to set the hospital's currency (or the admission limits) was refused for having no "urls",
     // though --urls and the default say where to listen; now only an empty "urls" is refused.
+    // Break-it (2026-12-07): a port another program holds gave the one-line error on stderr, but first ASP.NET's own "Hosting
+    // failed to start" log line with the exception's whole stack trace on stdout.
+    [Fact]
+    public async Task Up_on_a_port_in_use_says_so_in_one_line_without_a_stack_trace()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var url = $"http://127.0.0.1:{((System.Net.IPEndPoint)holder.LocalEndpoint).Port}";
+        var up = await CliProcess.RunAsync("up", "--data", data, "--urls", url);
+        Assert.Equal(2, up.ExitCode);
+        var line = Assert.Single(up.Stderr.Trim().Split('\n'));
+        Assert.StartsWith($"error: cannot listen on {url}: ", line);
+        Assert.Contains("address already in use", line);
+        Assert.DoesNotContain("Hosting failed to start", up.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", up.Stdout + up.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Up_with_a_node_json_without_urls_listens_at_urls_given_and_an_empty_urls_is_refused_naming_the_file()
     {

@@ -96,6 +96,9 @@ public static class NodeHost
                 o.UseUtcTimestamp = true;
             });
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            // The host's "Hosting failed to start" (event 11, with a stack trace) repeats what the command says in one line (a busy
+            // port: "error: cannot listen on …"); a background service's failure stays, as the host's critical event 10.
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
             // The web cookie keys live in keys/web with the node's other keys (same file permissions); no XML encryptor is used.
             builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
             configureLogging?.Invoke(builder.Logging);
