@@ -44,6 +44,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1027, Level = LogLevel.Warning, Message = "The keystore (keystore.db: users' sealed keys) could not be written ({Reason}): the request was answered 503 and nothing was saved. Check the data folder's disk (full, read-only or failing)")]
     public static partial void KeystoreFailed(ILogger logger, string reason);
 
+    [LoggerMessage(EventId = 1029, Level = LogLevel.Warning, Message = "The node has been stopping for {Seconds:0} s: a write on its way out has not returned. Check the disk holding {Folder} (frozen, failing, a network mount gone): the process ends once the disk answers (until then not even kill -9 ends it); the next start checks the folder as after a crash")]
+    public static partial void StopWaitsForDisk(ILogger logger, double seconds, string folder);
+
     [LoggerMessage(EventId = 1028, Level = LogLevel.Warning, Message = "An import job stopped ({Error}): {Cause}. What it wrote stays; its page says to run it again")]
     public static partial void ImportJobFailed(ILogger logger, string error, string cause);
 

@@ -139,10 +139,17 @@ public sealed class Keystore : IDisposable
     /// <summary>Clears failed attempts after a successful login.</summary>
     public void ClearFailures(string userId) => Execute("UPDATE user_keys SET failures = 0, locked_until = 0 WHERE user_id = $u", ("$u", userId));
 
+    /// <summary>
+    /// Its writes under way: a write that does not return (the disk frozen or failing) holds the keystore's lock, and every sign-in
+    /// waits behind it, so the node's <c>/healthz</c> answers 503 once one has not returned for a while.
+    /// </summary>
+    public WriteWatch Writes { get; } = new();
+
     private void Execute(string sql, params (string Name, object Value)[] parameters)
     {
         lock (_lock)
         {
+            using var underWay = Writes.Begin();
             using var command = _connection.CreateCommand();
             command.CommandText = sql;
             foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);

@@ -46,9 +46,9 @@ public class FrozenDiskTests
             {
                 using var health = await monitor.GetAsync("/healthz", Ct);
                 said = await health.Content.ReadAsStringAsync(Ct);
-                return health.StatusCode == HttpStatusCode.ServiceUnavailable;
+                // (Before 5 s the store probe's own read may stall too: 503 naming the database and the disk.)
+                return health.StatusCode == HttpStatusCode.ServiceUnavailable && said.Contains("has been writing who read which records to its disk since", StringComparison.Ordinal);
             }, () => said ?? "", TimeSpan.FromSeconds(60));
-            Assert.Contains("has been writing who read which records to its disk since", said, StringComparison.Ordinal);
             Assert.Contains("reads of records wait for it", said, StringComparison.Ordinal);
             Assert.False(read.IsCompleted);
         }
@@ -66,5 +66,58 @@ public class FrozenDiskTests
         node.Terminate();
         await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(0, node.ExitCode);
+    }
+
+    // Break-it (2026-12-07): a registration whose write to the login store (keystore.db) did not return held that store's lock,
+    // so every sign-in waited behind it (21.7 s for one) while /healthz answered 200; and a node stopped while its disk was
+    // frozen said nothing at all until the disk thawed. /healthz now names the stalled login store, and a stop that leaves a
+    // write waiting in the kernel says so on stderr; thawed, the process ends and its folder verifies.
+    [Fact]
+    public async Task A_stalled_login_store_makes_healthz_answer_503_and_a_stop_that_waits_for_the_disk_says_so()
+    {
+        using var disk = new FrozenDisk(128);
+        var data = Path.Combine(disk.Path, "data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        var url = new Uri($"http://127.0.0.1:{CliProcess.FreePort()}");
+        using var node = CliProcess.Start("up", "--data", data, "--urls", url.ToString().TrimEnd('/'));
+        await node.WaitUntilServingAsync();
+        using var monitor = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
+        using var admin = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromMinutes(2) };
+        using (var login = await admin.PostAsJsonAsync("/api/v1/auth/token", new { username = "admin", password = CliProcess.Password }, Ct))
+        {
+            Assert.True(login.IsSuccessStatusCode, await login.Content.ReadAsStringAsync(Ct));
+            admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await login.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("accessToken").GetString());
+        }
+
+        disk.Freeze();
+        try
+        {
+            // A registration seals the patient's login into keystore.db first: that write does not return.
+            var registration = admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "FZ-2", fullName = "Frank Frost", dateOfBirth = "1975-04-05", gender = "male" }, Ct);
+            string? said = null;
+            await LocalCluster.PollAsync("/healthz answers 503", async () =>
+            {
+                using var health = await monitor.GetAsync("/healthz", Ct);
+                said = await health.Content.ReadAsStringAsync(Ct);
+                return health.StatusCode == HttpStatusCode.ServiceUnavailable && said.Contains("has been writing its login store (keystore.db) since", StringComparison.Ordinal);
+            }, () => said ?? "", TimeSpan.FromSeconds(60));
+            Assert.Contains("Login store unavailable", said, StringComparison.Ordinal);
+            Assert.False(registration.IsCompleted);
+
+            // The stop waits for the disk: on its way out (closing the keystore waits for the stalled write), said after 10 s
+            // (event 1029) before the command cuts the stop off at 14 s; or, its own work done, with a request's write still
+            // waiting in the kernel, said on stderr. Either way the process ends only once the disk answers.
+            node.Terminate();
+            await LocalCluster.PollAsync("the stop says it waits for the disk", () => Task.FromResult(
+                node.Stdout.Contains($"[1029] The node has been stopping for 10 s: a write on its way out has not returned. Check the disk holding {data}", StringComparison.Ordinal)
+                || node.Stderr.Contains($"warning: the node has stopped, but a write to its disk under way since", StringComparison.Ordinal)),
+                () => node.Stdout + node.Stderr, TimeSpan.FromSeconds(90));
+        }
+        finally
+        {
+            disk.Thaw();
+        }
+        await node.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(0, (await CliProcess.RunAsync("verify", "--data", data)).ExitCode);
     }
 }

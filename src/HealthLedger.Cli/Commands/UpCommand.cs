@@ -285,7 +285,16 @@ internal static class UpCommand
         var admin = app.Services.GetRequiredService<Storage.Keystore>().Get(NetworkInitializer.ConsortiumAdmin(organisation)) is null
             ? NetworkInitializer.AdminUser : NetworkInitializer.ConsortiumAdmin(organisation);
         Console.WriteLine($"Log in as '{admin}' with the password printed at initialisation (or {CommonOptions.PasswordVariable}). Press Ctrl+C to stop.");
+        var keystore = app.Services.GetRequiredService<Storage.Keystore>();
+        var disclosures = app.Services.GetRequiredService<Node.Records.DisclosureRecorder>();
         await app.WaitForShutdownAsync(cancellationToken);
+        // A request's write still waiting in the kernel (the disk frozen or failing) keeps the process from ending: said so.
+        var stalled = new[] { keystore.Writes, disclosures.Writes }.Select(w => w.StalledSince(Node.Network.ConsensusHost.StoreHangAfter)).Min();
+        if (stalled is { } since)
+        {
+            Console.Error.WriteLine($"warning: the node has stopped, but a write to its disk under way since {since:yyyy-MM-dd HH:mm:ss} UTC has not returned: " +
+                $"the process ends once the disk holding {options.DataDirectory} answers (frozen, failing, or a network mount gone?); until then not even kill -9 ends it.");
+        }
         // A node that stopped itself because it can no longer commit exits with a failure, for service managers and monitoring.
         return app.Services.GetRequiredService<Node.Network.ConsensusHost>().Halted is { } halted ? CommonOptions.Fail($"the node stopped: {halted}", 1) : 0;
     }

@@ -15,7 +15,7 @@ public static class HealthApi
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", Results<Ok<HealthResponse>, ProblemHttpResult> (LedgerNode node, ConsensusHost consensus, PeerNetwork peers, DocumentReplicator replicator,
-            PeerStats peerStats, IntegritySweep sweep, StoreProbe store, Records.DisclosureRecorder disclosures, HttpContext http) =>
+            PeerStats peerStats, IntegritySweep sweep, StoreProbe store, Records.DisclosureRecorder disclosures, Storage.Keystore keystore, HttpContext http) =>
         {
             // A store that refuses writes (its checkpoint failed, even with no write since) is not healthy, though every read may
             // still work: the node is stopping (ConsensusHost, log event 1005). The reason names the file and SQLite's error only.
@@ -24,12 +24,30 @@ public static class HealthApi
                 return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The node's ledger store has failed",
                     detail: failure.Message);
             }
+            // Writes to the node's own files that do not return (before the probe, whose read may stall on the same disk and
+            // would name the database rather than the disk). A disk that stalls under the disclosures' log: every read of records waits for its disclosures to be durable.
+            if (disclosures.WriteHangingSince is { } hanging)
+            {
+                Web.TooManyRequests.SetRetryAfter(http, Web.ErrorPages.StoreRetryAfter);
+                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: Web.ErrorPages.StoreUnavailableTitle,
+                    detail: $"The node has been writing who read which records to its disk since {hanging:yyyy-MM-dd HH:mm:ss} UTC and the write has not returned " +
+                        "(the disk holding its data folder frozen, failing, or a network mount gone): reads of records wait for it, and go on once the disk answers.");
+            }
+            // The same under the login store: every sign-in, registration and password change waits behind that write.
+            if (keystore.Writes.StalledSince(ConsensusHost.StoreHangAfter) is { } stalled)
+            {
+                Web.TooManyRequests.SetRetryAfter(http, Web.ErrorPages.StoreRetryAfter);
+                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: Web.ErrorPages.KeystoreUnavailableTitle,
+                    detail: $"The node has been writing its login store (keystore.db) since {stalled:yyyy-MM-dd HH:mm:ss} UTC and the write has not returned " +
+                        "(the disk holding its data folder frozen, failing, or a network mount gone): sign-ins, registrations and password changes wait for it, and go on once the disk answers.");
+            }
             // A database out of reach (a PostgreSQL server down): every read that needs it gets 503 too (ErrorPages.StoreUnavailable).
             if (!store.Reachable())
             {
                 Web.TooManyRequests.SetRetryAfter(http, Web.ErrorPages.StoreRetryAfter);
                 return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: Web.ErrorPages.StoreUnavailableTitle,
-                    detail: "The node cannot reach its ledger's database (a PostgreSQL server out of reach, or the SQLite file locked or unreadable). " +
+                    detail: "The node cannot reach its ledger's database (a PostgreSQL server out of reach, the SQLite file locked or unreadable, or the disk " +
+                        "holding it not answering: frozen, failing, a network mount gone). " +
                         "It answers again once the database does; the node's log says why (event 1016).");
             }
             // A block (or the voting state) waiting to be written for the database (a PostgreSQL server restarting, a SQLite file
@@ -41,14 +59,6 @@ public static class HealthApi
                     detail: $"The node's next block has waited since {since:yyyy-MM-dd HH:mm:ss} UTC to be written: its ledger's database does not take writes " +
                         "(a PostgreSQL server restarting or out of reach, the SQLite file locked by another process, or the disk holding it not answering: " +
                         "frozen, failing, a network mount gone). It is written once the database does; the node's log says why when the database refused (event 1018).");
-            }
-            // A disk that stalls under the disclosures' log: every read of records waits for its disclosures to be durable.
-            if (disclosures.WriteHangingSince is { } hanging)
-            {
-                Web.TooManyRequests.SetRetryAfter(http, Web.ErrorPages.StoreRetryAfter);
-                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: Web.ErrorPages.StoreUnavailableTitle,
-                    detail: $"The node has been writing who read which records to its disk since {hanging:yyyy-MM-dd HH:mm:ss} UTC and the write has not returned " +
-                        "(the disk holding its data folder frozen, failing, or a network mount gone): reads of records wait for it, and go on once the disk answers.");
             }
             var tip = node.Tip;
             var c = consensus.Status;

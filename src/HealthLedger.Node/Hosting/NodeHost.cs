@@ -28,6 +28,10 @@ namespace HealthLedger.Node.Hosting;
 /// </summary>
 public static class NodeHost
 {
+    /// <summary>How long a stop may take before the node says it waits for its disk (event 1029): 10 s, before the command's
+    /// own limit of 14 s cuts the stop off.</summary>
+    public static readonly TimeSpan StopWaitWarning = TimeSpan.FromSeconds(10);
+
     /// <summary>
     /// The world-state size (keys) from which a start ends with one compacting, memory-returning garbage collection: 20,000,
     /// about 2,000 patients' worth of entries. Below it the start's garbage is a few megabytes, and the collection, which walks
@@ -286,6 +290,11 @@ public static class NodeHost
             if (node.UnusableStateTree is { } unusableTree) Log.StateTreeUnusable(app.Logger, StateTreeFile.FileName, unusableTree);
             app.Lifetime.ApplicationStarted.Register(() =>
                 Log.NodeReady(app.Logger, node.NodeId, node.Network.NetworkId, node.Tip.Height, node.Tip.StateRoot.ToString()));
+            // A stop that does not end because a write on the way out does not return (the disk frozen or failing: the process
+            // waits in the kernel, saying nothing) is said once, after StopWaitWarning (event 1029); cancelled when the clean-up ends.
+            Timer? stopWatch = null;
+            app.Lifetime.ApplicationStopping.Register(() => stopWatch = new Timer(_ => Log.StopWaitsForDisk(app.Logger, StopWaitWarning.TotalSeconds, options.DataDirectory),
+                null, StopWaitWarning, Timeout.InfiniteTimeSpan));
             app.Lifetime.ApplicationStopped.Register(() =>
             {
                 app.Services.GetRequiredService<SessionStore>().Dispose();
@@ -294,6 +303,7 @@ public static class NodeHost
                 node.Dispose();
                 // Its last connection closed, SQLite checkpoints keystore.db and removes its -wal and -shm (they were left behind).
                 app.Services.GetRequiredService<Keystore>().Dispose();
+                stopWatch?.Dispose();
             });
             // Registered after the clean-up above, so run before it (a token runs its callbacks last registered first, each even
             // when another throws): the entries committed since start, for the next start (consensus has stopped; the ledger

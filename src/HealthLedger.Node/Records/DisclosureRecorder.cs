@@ -305,7 +305,6 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, Node
     private readonly Lock _groupLock = new();
     private PendingBatch _open = new();
     private bool _writing;
-    private long _batchWriteStarted; // Unix ms while a batch is being written to the store, else 0 (WriteHangingSince)
 
     /// <summary>
     /// Since when a batch of events has been written to the store (<c>ledger.disclosures.db</c> for the embedded ledger) without
@@ -313,11 +312,10 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, Node
     /// (frozen, failing, a network mount gone) rather than failing. Null otherwise. Every read of records waits for its events to
     /// be durable, so <c>/healthz</c> answers 503 meanwhile; the reads go on once the write returns.
     /// </summary>
-    public DateTimeOffset? WriteHangingSince =>
-        Interlocked.Read(ref _batchWriteStarted) is var started and > 0
-            && clock.GetUtcNow().ToUnixTimeMilliseconds() - started > (long)Network.ConsensusHost.StoreHangAfter.TotalMilliseconds
-            ? DateTimeOffset.FromUnixTimeMilliseconds(started)
-            : null;
+    public DateTimeOffset? WriteHangingSince => Writes.StalledSince(Network.ConsensusHost.StoreHangAfter);
+
+    /// <summary>The batches being written to the store (<see cref="WriteHangingSince"/>).</summary>
+    public Storage.WriteWatch Writes { get; } = new(clock);
 
     private sealed class PendingBatch
     {
@@ -357,7 +355,7 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, Node
             }
             try
             {
-                Interlocked.Exchange(ref _batchWriteStarted, clock.GetUtcNow().ToUnixTimeMilliseconds());
+                using var underWay = Writes.Begin();
                 node.Store.SavePendingDisclosures(batch.Events);
             }
             catch (Exception e)
@@ -365,10 +363,6 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, Node
                 Adjust(-batch.Events.Count);
                 batch.Durable.TrySetException(new DisclosureNotRecordedException(e));
                 continue;
-            }
-            finally
-            {
-                Interlocked.Exchange(ref _batchWriteStarted, 0);
             }
             _wake.Writer.TryWrite(true);
             batch.Durable.TrySetResult();
