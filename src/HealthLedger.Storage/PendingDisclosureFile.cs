@@ -79,11 +79,17 @@ public sealed class PendingDisclosureFile : IDisposable
         }
     }
 
-    /// <summary>Opens the file for reading only, or null when there is none; a file that is not a SQLite database fails here (<see cref="SqliteException"/>).</summary>
-    public static PendingDisclosureFile? OpenReadOnly(string path)
+    /// <summary>Opens the file for reading only, or null when there is none; a file that is not a SQLite database fails here (<see cref="SqliteException"/>).
+    /// <paramref name="immutable"/>: as immutable, on a file system mounted read-only (<see cref="SqliteLedgerStore.OpenReadOnly"/>).</summary>
+    public static PendingDisclosureFile? OpenReadOnly(string path, bool immutable = false)
     {
         if (!File.Exists(path)) return null;
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = immutable ? SqliteLedgerStore.ImmutableUri(path) : path,
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+        }.ToString());
         try
         {
             connection.Open();

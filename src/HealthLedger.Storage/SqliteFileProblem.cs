@@ -143,12 +143,15 @@ public static class SqliteFileProblem
     public static string? NoRoom(string folder)
     {
         ArgumentNullException.ThrowIfNull(folder);
-        var probe = WriteProbe(folder);
+        // A folder still to be made (init's) is asked of the nearest one that exists: the disk it would be made on.
+        var existing = Path.GetFullPath(folder);
+        while (!Directory.Exists(existing) && Path.GetDirectoryName(existing) is { } parent) existing = parent;
+        var probe = WriteProbe(existing);
         if (probe == ReadOnlyFileSystemErrno)
         {
             return $"the file system holding {folder} is mounted read-only: remount it read-write (or move the data folder to a writable disk) and try again";
         }
-        if (FreeBytes(folder) is { } free && free < FullBelowBytes)
+        if (FreeBytes(existing) is { } free && free < FullBelowBytes)
         {
             return $"the disk holding {folder} is full ({free:N0} bytes free): free space on it (df -h names its use) and try again";
         }

@@ -138,15 +138,31 @@ public sealed class SqliteLedgerStore : ILedgerStore
         }
     }
 
-    /// <summary>Opens an existing ledger for reading only (verification of a stopped node's data).</summary>
+    /// <summary>
+    /// Opens an existing ledger for reading only (verification of a stopped node's data). On a file system mounted read-only
+    /// (a snapshot, a backup on read-only media) with no write-ahead log beside the file, SQLite cannot make the <c>-shm</c>
+    /// index a WAL-mode file needs to be read, so the file is opened as immutable (https://sqlite.org/uri.html#uriimmutable):
+    /// nothing can change it there.
+    /// </summary>
     public static SqliteLedgerStore OpenReadOnly(string path)
     {
         RefuseNotRegular(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"No ledger at {path}.", path);
-        return OpenWith(path, ReadOnlyConnectionString(path), readOnly: true, LedgerStoreOptions.Default with { DurableCommits = false }, connection => CheckSchema(connection, path));
+        var immutable = ImmutableCopy(path);
+        var store = OpenWith(path, ReadOnlyConnectionString(path, immutable), readOnly: true, LedgerStoreOptions.Default with { DurableCommits = false },
+            connection => CheckSchema(connection, path), immutable);
+        store._immutable = immutable;
+        return store;
     }
 
-    private static SqliteLedgerStore OpenWith(string path, string connectionString, bool readOnly, LedgerStoreOptions options, Action<SqliteConnection> prepare)
+    /// <summary>Whether a file is to be read as immutable: on a file system mounted read-only, with no <c>-wal</c> file holding frames beside it.</summary>
+    internal static bool ImmutableCopy(string path) =>
+        !(RegularFile.Length(path + "-wal") > 0) && System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) is { } folder && SqliteFileProblem.OnReadOnlyFileSystem(folder);
+
+    private bool _immutable;
+
+    private static SqliteLedgerStore OpenWith(string path, string connectionString, bool readOnly, LedgerStoreOptions options, Action<SqliteConnection> prepare,
+        bool immutable = false)
     {
         var connection = new SqliteConnection(connectionString);
         PendingDisclosureFile? disclosures = null;
@@ -165,7 +181,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
             {
                 if (readOnly)
                 {
-                    disclosures = PendingDisclosureFile.OpenReadOnly(disclosuresPath);
+                    disclosures = PendingDisclosureFile.OpenReadOnly(disclosuresPath, immutable && ImmutableCopy(disclosuresPath));
                 }
                 else
                 {
@@ -843,7 +859,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         lock (_writeLock)
         {
             if (_disposed) return false;
-            using (var pool = new SqliteConnection(ReadOnlyConnectionString(_path))) SqliteConnection.ClearPool(pool);
+            using (var pool = new SqliteConnection(ReadOnlyConnectionString(_path, _immutable))) SqliteConnection.ClearPool(pool);
             using var command = _writer.CreateCommand();
             command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
             using var reader = command.ExecuteReader();
@@ -892,17 +908,20 @@ public sealed class SqliteLedgerStore : ILedgerStore
 
     private SqliteConnection OpenReader()
     {
-        var connection = new SqliteConnection(ReadOnlyConnectionString(_path));
+        var connection = new SqliteConnection(ReadOnlyConnectionString(_path, _immutable));
         connection.Open();
         return connection;
     }
 
-    private static string ReadOnlyConnectionString(string path) => new SqliteConnectionStringBuilder
+    private static string ReadOnlyConnectionString(string path, bool immutable = false) => new SqliteConnectionStringBuilder
     {
-        DataSource = path,
+        DataSource = immutable ? ImmutableUri(path) : path,
         Mode = SqliteOpenMode.ReadOnly,
         Pooling = true,
     }.ToString();
+
+    /// <summary>A SQLite URI filename opening <paramref name="path"/> as immutable (https://sqlite.org/uri.html).</summary>
+    internal static string ImmutableUri(string path) => "file:" + Uri.EscapeDataString(System.IO.Path.GetFullPath(path)).Replace("%2F", "/", StringComparison.Ordinal) + "?immutable=1";
 
     private static SqliteDataReader Query(SqliteConnection connection, string sql, ulong from, ulong to)
     {

@@ -141,8 +141,29 @@ public class CommandTests
         await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
         Assert.Contains($"Admission: at most {writes} write{(writes == 1 ? "" : "s")}, ", node.Stdout, StringComparison.Ordinal);
         var warning = Assert.Single(node.Stderr.Trim().Split('\n'), l => l.StartsWith("warning:", StringComparison.Ordinal));
-        Assert.StartsWith($"warning: {MachineShare.Variable}=1024 leaves this node {writes} write", warning);
+        Assert.StartsWith($"warning: {MachineShare.Variable}=1024 leaves this node under 1/8 of a processor ({Environment.ProcessorCount} processors shared by 1024 nodes): " +
+            $"its default budgets are {writes} write", warning);
         Assert.Contains("refused with 503", warning);
+
+        // node.json setting only the writes: the other budgets still come from the share, still warned of; setting all three, not.
+        await File.WriteAllTextAsync(Path.Combine(data, "node.json"), """{ "admission": { "writes": 100 } }""", TestContext.Current.CancellationToken);
+        Assert.Contains("leaves this node under 1/8 of a processor", await StartAndStopAsync(data));
+        await File.WriteAllTextAsync(Path.Combine(data, "node.json"), """{ "admission": { "writes": 100, "uploads": 10, "reads": 100 } }""", TestContext.Current.CancellationToken);
+        Assert.DoesNotContain("warning:", await StartAndStopAsync(data));
+
+        // A share of 1/8 of a processor or more: no warning.
+        Assert.DoesNotContain("warning:", await StartAndStopAsync(data, nodes: (8 * Environment.ProcessorCount).ToString(System.Globalization.CultureInfo.InvariantCulture), noJson: true));
+    }
+
+    // Starts 'up' on the folder with HEALTHLEDGER_NODES_ON_MACHINE (1024 unless given), stops it; returns its stderr.
+    private static async Task<string> StartAndStopAsync(string data, string nodes = "1024", bool noJson = false)
+    {
+        if (noJson) File.Delete(Path.Combine(data, "node.json"));
+        using var node = CliProcess.Start(new Dictionary<string, string?> { [MachineShare.Variable] = nodes }, "up", "--data", data, "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}");
+        await node.WaitUntilServingAsync();
+        node.Terminate();
+        await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        return node.Stderr;
     }
 
     // Break-it (2026-12-07): a right-to-left override or a line separator in the value was printed raw (the line read otherwise on

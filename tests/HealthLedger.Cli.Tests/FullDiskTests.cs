@@ -22,11 +22,9 @@ public class FullDiskTests
         {
             var run = await CliProcess.RunAsync(command);
             Assert.Equal(2, run.ExitCode);
-            var lines = run.Stderr.Trim().Split('\n');
-            var line = Assert.Single(lines, l => l.StartsWith("error:", StringComparison.Ordinal));
-            // up and node also warn of the little space left before they try to open the ledger; verify serves nothing
-            Assert.Equal(command[0] == "verify" ? 1 : 2, lines.Length);
-            if (command[0] != "verify") Assert.StartsWith($"warning: the disk holding {data} has only ", lines[0]);
+            // One line: up and node check the data folder's disk before anything else (no warning of the space left first).
+            var line = Assert.Single(run.Stderr.Trim().Split('\n'));
+            Assert.StartsWith("error: ", line);
             Assert.Contains($"the disk holding {data} is full (", line);
             Assert.Contains("do not restore it for this", line);
             Assert.DoesNotContain("failing disk", line);
@@ -39,9 +37,9 @@ public class FullDiskTests
 
     // Break-it (2026-12-07): on a disk mounted read-only, up said "Another HealthLedger process is using DIR (node.lock is held)"
     // — every error making node.lock was taken for a lock held — and verify, on a full disk remounted read-only, said the disk was
-    // full although no space could be freed there. The read-only mount is named first.
+    // full although no space could be freed there. The read-only mount is named first, and verify reads the copy.
     [Fact]
-    public async Task Up_and_verify_on_a_disk_mounted_read_only_say_so_and_blame_no_other_process()
+    public async Task Up_on_a_disk_mounted_read_only_says_so_blaming_no_other_process_and_verify_reads_the_copy()
     {
         using var disk = new SmallDisk(32);
         var data = await InitAsync(disk);
@@ -51,17 +49,27 @@ public class FullDiskTests
         {
             var up = await CliProcess.RunAsync("up", "--data", data, "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}");
             Assert.Equal(2, up.ExitCode);
-            // (a warning before it says the upload folder cannot be made there either)
-            var line = Assert.Single(up.Stderr.Trim().Split('\n'), l => l.StartsWith("error:", StringComparison.Ordinal));
-            Assert.StartsWith($"error: {data} cannot be written (Read-only file system", line);
-            Assert.Contains($"the file system holding {data} is mounted read-only: remount it read-write", line);
+            var line = Assert.Single(up.Stderr.Trim().Split('\n'));
+            Assert.StartsWith($"error: {data} cannot be written: the file system holding {data} is mounted read-only: remount it read-write", line);
             Assert.DoesNotContain("Another HealthLedger process", line);
 
+            // Break-it (2026-12-07): verify and verify-file could not read a read-only copy at all (SQLite cannot make the -shm
+            // index there); they read it as immutable now, so a snapshot or a backup on read-only media can be checked.
             var verify = await CliProcess.RunAsync("verify", "--data", data);
-            Assert.Equal(2, verify.ExitCode);
-            line = Assert.Single(verify.Stderr.Trim().Split('\n'));
-            Assert.Contains($"the file system holding {data} is mounted read-only: remount it read-write", line);
-            Assert.DoesNotContain("is full", line);
+            Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
+            Assert.StartsWith("OK: ", verify.Stdout.Trim());
+            var file = Path.Combine(Path.GetTempPath(), $"not-a-report-{Guid.NewGuid():N}.pdf");
+            await File.WriteAllTextAsync(file, "%PDF-1.4 not a report", TestContext.Current.CancellationToken);
+            try
+            {
+                var check = await CliProcess.RunAsync("verify-file", "--data", data, file);
+                Assert.True(check.ExitCode == 1, check.Stdout + check.Stderr);
+                Assert.StartsWith("NO MATCH: ", check.Stdout.Trim());
+            }
+            finally
+            {
+                File.Delete(file);
+            }
         }
         finally
         {
@@ -88,13 +96,45 @@ public class FullDiskTests
         Assert.Contains($"the disk holding {data} has no file entries (inodes) left, though it has bytes free (df -i names its use)", line);
         Assert.DoesNotContain("read and written by this user", line);
 
+        // up says it in one line, without warning first that its upload folder cannot be made owner-only or of the space left.
         var up = await CliProcess.RunAsync("up", "--data", data, "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}");
         Assert.Equal(2, up.ExitCode);
-        line = Assert.Single(up.Stderr.Trim().Split('\n'), l => l.StartsWith("error:", StringComparison.Ordinal));
-        Assert.Contains($"the disk holding {data} has no file entries (inodes) left", line);
+        line = Assert.Single(up.Stderr.Trim().Split('\n'));
+        Assert.StartsWith($"error: {data} cannot be written: the disk holding {data} has no file entries (inodes) left", line);
 
         disk.FreeInodes();
         Assert.Equal(0, (await CliProcess.RunAsync("verify", "--data", data)).ExitCode);
+    }
+
+    // Break-it (2026-12-07): init on a full disk said only "error: No space left on device : 'DIR/keys/organisation.key.tmp'",
+    // and on a read-only one "error: Read-only file system : 'DIR'": now the disk is named as the other commands name it.
+    [Fact]
+    public async Task Init_on_a_full_or_read_only_disk_names_the_disk_in_one_line_and_leaves_no_network()
+    {
+        using var disk = new SmallDisk(32);
+        disk.Fill();
+        var data = Path.Combine(disk.Path, "new");
+        var full = await CliProcess.RunAsync("init", "--data", data);
+        Assert.Equal(2, full.ExitCode);
+        var line = Assert.Single(full.Stderr.Trim().Split('\n'));
+        Assert.StartsWith($"error: {data} cannot be made (", line);
+        Assert.Contains($"the disk holding {data} is full (", line);
+        Assert.False(File.Exists(Path.Combine(data, "ledger.db")));
+
+        disk.Free();
+        disk.Remount(readOnly: true);
+        try
+        {
+            var readOnly = await CliProcess.RunAsync("init", "--data", data);
+            Assert.Equal(2, readOnly.ExitCode);
+            line = Assert.Single(readOnly.Stderr.Trim().Split('\n'));
+            Assert.Contains($"the file system holding {data} is mounted read-only: remount it read-write", line);
+        }
+        finally
+        {
+            disk.Remount(readOnly: false);
+        }
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
     }
 
     // Break-it (2026-12-07): a running node whose disk filled stopped with "committing block N failed (event 1003): SQLite Error

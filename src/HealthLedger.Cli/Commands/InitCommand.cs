@@ -46,6 +46,12 @@ internal static class InitCommand
         {
             result = NetworkInitializer.Init(data, organisation, CommonOptions.AdminPassword(), TimeProvider.System, cluster: cluster, networkPolicy: networkPolicy, store: store);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not Storage.StoreUnavailableException
+            && Storage.SqliteFileProblem.NoRoom(data) is { } room)
+        {
+            // The disk, said as the other commands say it (not a bare "No space left on device : 'DIR/keys/…tmp'").
+            return CommonOptions.Fail($"{data} cannot be made ({e.Message.TrimEnd('.')}): {room}.");
+        }
         catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or Storage.StoreCorruptException)
         {
             // A PostgreSQL server that cannot be used is an IOException (StoreUnavailableException): its message names the server, never the password.

@@ -224,6 +224,12 @@ internal static class UpCommand
     private static async Task<int> Serve(NodeOptions options, string urls, Func<HospitalSettings, HospitalSettings> hospital, CancellationToken cancellationToken)
     {
         Microsoft.AspNetCore.Builder.WebApplication app;
+        // A disk where nothing can be made (mounted read-only, full, out of inodes, over quota) stops the start in one line, before
+        // anything else is tried and warned of (the upload folder, the space left) for a node that would not start.
+        if (SqliteFileProblem.NoRoom(options.DataDirectory) is { } room)
+        {
+            return CommonOptions.Fail($"{options.DataDirectory} cannot be written: {room}. Its content is not in question: do not restore it for this.");
+        }
         var uploadBuffer = BufferUploadsInDataFolder(new DataDirectory(options.DataDirectory));
         try
         {
@@ -271,12 +277,16 @@ internal static class UpCommand
         Console.WriteLine($"Admission: at most {Count(admission.Writes, "write")}, {Count(admission.Uploads, "upload")} and {Count(admission.Reads, "other request")} at once " +
             $"(node.json's \"admission\" sets them; the defaults are per processor: {Environment.ProcessorCount} processors" +
             (nodesHere > 1 ? $" shared by {nodesHere} nodes on this machine)." : ")."));
-        if (nodesHere > 1 && admission.Writes < FewWrites && admission.Writes == new AdmissionLimits().Writes)
+        // A share so small that a handful of users are refused (1024 nodes on 2 processors: 1 write, 1 upload and 1 other request
+        // at once), unless node.json sets every budget itself.
+        var shared = new AdmissionLimits();
+        if (nodesHere > SmallShare * Environment.ProcessorCount
+            && (admission.Writes == shared.Writes || admission.Uploads == shared.Uploads || admission.Reads == shared.Reads))
         {
-            // A share so small that a handful of users are refused (1024 nodes on 2 processors: 1 write at once).
-            Console.Error.WriteLine($"warning: {MachineShare.Variable}={nodesHere} leaves this node {Count(admission.Writes, "write")}, {Count(admission.Uploads, "upload")} " +
-                $"and {Count(admission.Reads, "other request")} at once ({Environment.ProcessorCount} processors shared by {nodesHere} nodes): requests beyond that are refused with 503 until one ends. Check the " +
-                "number, or set node.json's \"admission\" (docs/operations.md, \"Overload: admission control\").");
+            Console.Error.WriteLine($"warning: {MachineShare.Variable}={nodesHere} leaves this node under 1/{SmallShare} of a processor ({Environment.ProcessorCount} processors " +
+                $"shared by {nodesHere} nodes): its default budgets are {Count(shared.Writes, "write")}, {Count(shared.Uploads, "upload")} and " +
+                $"{Count(shared.Reads, "other request")} at once, and requests beyond them are refused with 503 until one ends. Check the number, or set " +
+                "node.json's \"admission\" (docs/operations.md, \"Overload: admission control\").");
         }
         Console.WriteLine($"HealthLedger is running at {url}  (health: {url}/healthz, API reference: {url}/api/reference)");
         if (listening.Count > 1) Console.WriteLine($"Also listening at {string.Join(", ", listening.Skip(1))}");
@@ -299,8 +309,8 @@ internal static class UpCommand
         return app.Services.GetRequiredService<Node.Network.ConsensusHost>().Halted is { } halted ? CommonOptions.Fail($"the node stopped: {halted}", 1) : 0;
     }
 
-    // Under this many writes at once from the machine's share, a node warns at start (a share that small refuses a handful of users).
-    private const int FewWrites = 8;
+    // With more nodes than this per processor on the machine, a node warns at start that its share's default budgets are tiny.
+    private const int SmallShare = 8;
 
     // "1 write", "128 writes".
     private static string Count(int n, string what) => $"{n} {what}{(n == 1 ? "" : "s")}";

@@ -310,9 +310,14 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
     /// </summary>
     public string? Halted { get; private set; }
 
-    // " — the disk holding DIR is full …" when a failed write met a full disk (SqliteFileProblem.DiskFull), else "".
-    private string FullDisk(Exception error) =>
-        Storage.SqliteFileProblem.DiskFull(options.DataDirectory, error) is { } full ? $" — {full}" : "";
+    // " — the disk holding DIR is full …" when a failed write met a full disk (SqliteFileProblem.DiskFull), else "": the disk the
+    // ledger file is really on (a link may put it on another disk) first, then the data folder's (the tip record, the log).
+    private string FullDisk(Exception error)
+    {
+        var ledger = Path.Combine(options.DataDirectory, Storage.SqliteLedgerStore.FileName);
+        var full = (File.Exists(ledger) ? Storage.SqliteFileProblem.DiskFull(ledger, error) : null) ?? Storage.SqliteFileProblem.DiskFull(options.DataDirectory, error);
+        return full is null ? "" : $" — {full}";
+    }
 
     /// <summary>
     /// Stops the node for <paramref name="reason"/> (kept in <see cref="Halted"/>; the first reason wins): block production and
