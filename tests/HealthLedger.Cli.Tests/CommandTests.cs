@@ -166,6 +166,21 @@ public class CommandTests
         return node.Stderr;
     }
 
+    // Break-it (2026-12-07): up on a folder that already holds a network ignored --org and the --care-after-… options in silence.
+    [Fact]
+    public async Task Up_on_an_existing_network_warns_that_the_options_that_make_one_are_ignored()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        using var node = CliProcess.Start("up", "--data", data, "--org", "Other Hospital", "--care-after-visit-days", "10", "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}");
+        await node.WaitUntilServingAsync();
+        node.Terminate();
+        await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var warning = Assert.Single(node.Stderr.Trim().Split('\n'), l => l.StartsWith("warning:", StringComparison.Ordinal));
+        Assert.StartsWith($"warning: --org and --care-after-visit-days only count when up creates the network; {data} holds one already, so they are ignored", warning);
+    }
+
     // Break-it (2026-12-07): a right-to-left override or a line separator in the value was printed raw (the line read otherwise on
     // a terminal, or became two), its cut at 40 characters split an emoji in two, and bench began its run before its nodes refused it.
     [Fact]

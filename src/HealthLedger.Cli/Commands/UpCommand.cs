@@ -22,7 +22,7 @@ internal static class UpCommand
         var web = new WebArguments();
         var policy = new CommonOptions.PolicyOptions();
         var command = new Command("up", "Run the node with its web API. Creates a single-node network first (as 'init') when the data folder holds none; " +
-            "the --care-after-… options only count then.")
+            "--org and the --care-after-… options only count then (on an existing network they are ignored, with a warning).")
         {
             data, urls, org, web.PublicUrl, web.Certificate, web.CertificateKey, web.HospitalName, web.Currency, web.Culture, web.NewKeystore,
         };
@@ -30,9 +30,15 @@ internal static class UpCommand
         command.SetAction((parse, ct) =>
         {
             var (networkPolicy, problem) = policy.Read(parse);
-            return problem is not null
-                ? Task.FromResult(CommonOptions.Fail(problem))
-                : Run(parse.GetValue(data)!, parse.GetValue(urls), parse.GetValue(org)!, networkPolicy, web.Options(parse), web.Hospital(parse), ct);
+            if (problem is not null) return Task.FromResult(CommonOptions.Fail(problem));
+            // Options that only make a network: said when the folder already holds one (they were ignored in silence).
+            var creating = new[] { (Option)org }.Concat(policy.All).Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+            if (creating.Count > 0 && new DataDirectory(Path.GetFullPath(parse.GetValue(data)!)).HasNetwork)
+            {
+                Console.Error.WriteLine($"warning: {string.Join(" and ", creating)} only count when up creates the network; {parse.GetValue(data)} holds one already, " +
+                    "so they are ignored (the organisation's name is on the chain; an admin changes the care periods with PUT /api/v1/policy).");
+            }
+            return Run(parse.GetValue(data)!, parse.GetValue(urls), parse.GetValue(org)!, networkPolicy, web.Options(parse), web.Hospital(parse), ct);
         });
         return command;
     }

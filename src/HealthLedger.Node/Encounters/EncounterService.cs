@@ -34,6 +34,8 @@ public sealed class EncounterService(EntryStore entries, PatientService patients
     /// </summary>
     public async Task<Outcome<EntryView>> AddAsync(UserSession actor, string patientId, EntryInput input, CancellationToken ct)
     {
+        // A doctor writes visits as themselves: one who leaves doctorId out is the attending doctor (as FHIR's Encounter does).
+        if (actor.Role == Role.Doctor && string.IsNullOrWhiteSpace(input.DoctorId)) input.DoctorId = actor.UserId;
         // Entries whose door check reads what earlier entries of the patient left (a payment against the balance due, a
         // correction against the current version, a stay event against the stay) are checked and written one at a time per
         // patient, so two payments cannot both pass the overpayment check. The rest (charges, deposits, visits: nothing reads

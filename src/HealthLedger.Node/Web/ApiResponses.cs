@@ -9,8 +9,9 @@ public sealed record ProofResponse(string TransactionId, ulong Height, DateTimeO
     public static ProofResponse From(RecordProof p) => new(p.TxId.ToString(), p.Height, DateTimeOffset.FromUnixTimeMilliseconds((long)p.Timestamp));
 }
 
-/// <summary>What a write produced (registrations also carry the one-time password, shown once).</summary>
-public sealed record WriteResponse(string Id, string TransactionId, ulong Height, string? OneTimePassword)
+/// <summary>What a write produced (registrations also carry the one-time password, shown once; other writes leave it out).</summary>
+public sealed record WriteResponse(string Id, string TransactionId, ulong Height,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? OneTimePassword)
 {
     public static WriteResponse From(WriteResult r) => new(r.Id, r.TransactionId, r.Height, r.OneTimePassword);
 }

@@ -223,8 +223,13 @@ public class HospitalApiTests
         var visit = await Created<EntryResponse>(await w.Doctor.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/entries",
             new { type = "visit", occurredAt = "2026-01-06T10:00", doctorId = "dr-one", notes = "Stable.", diagnosis = "Angina" }, Ct));
         Assert.Equal(("visit", "dr-one"), (visit.Type, visit.AuthorId));
+        // Break-it (2026-12-07): a doctor who left doctorId out got 400 "Attending doctor is required", though api.md says doctors
+        // record visits as themselves (and FHIR's Encounter takes the doctor then): the doctor is the attending doctor.
+        var own = await Created<EntryResponse>(await w.Doctor.PostAsJsonAsync($"/api/v1/patients/{w.PatientId}/entries",
+            new { type = "visit", occurredAt = "2026-01-06T11:00", notes = "Reviewed." }, Ct));
+        Assert.Equal(("visit", "dr-one", "dr-one"), (own.Type, own.AuthorId, own.DoctorId));
         var report = await w.Patient.GetFromJsonAsync<PatientReportResponse>($"/api/v1/patients/{w.PatientId}/report", Ct);
-        Assert.Equal(["admission", "visit"], report!.Encounters!.Select(e => e.Type));
+        Assert.Equal(["admission", "visit", "visit"], report!.Encounters!.Select(e => e.Type));
         Assert.Equal(-19.75m, report.Account!.Balance);
     }
 
