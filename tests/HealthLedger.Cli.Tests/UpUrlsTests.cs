@@ -69,6 +69,14 @@ public class UpUrlsTests
         Assert.Contains("address already in use", line);
         Assert.DoesNotContain("Hosting failed to start", up.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", up.Stdout + up.Stderr, StringComparison.Ordinal);
+
+        // A new folder: the port is checked before the network is made (it was made, its password printed, and then the start failed).
+        var fresh = dir.Combine("fresh");
+        var first = await CliProcess.RunAsync("up", "--data", fresh, "--urls", url);
+        Assert.Equal(2, first.ExitCode);
+        Assert.Equal($"error: cannot listen on {url}: the port is in use by another program; stop it or give --urls another address. Nothing was created.", first.Stderr.Trim());
+        Assert.DoesNotContain("Created network", first.Stdout, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(fresh));
     }
 
     [Fact]

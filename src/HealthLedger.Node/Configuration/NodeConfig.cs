@@ -82,6 +82,11 @@ public sealed record NodeConfig(string? Urls = null, string? PeerUrl = null, str
                 throw new InvalidDataException($"{path}: hospital.{field}: {message}");
             }
             if (LedgerLocation.SettingProblem(config.Store) is { } storeProblem) throw new InvalidDataException($"{path}: store: {storeProblem}");
+            // Said here, at the start, naming the file (it was "Unknown time zone …" after the start-up check, naming neither).
+            if (config.TimeZone is { Length: > 0 } zone && !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
+            {
+                throw new InvalidDataException($"{path}: timeZone: unknown time zone {JsonSerializer.Serialize(zone)}: use an IANA id such as \"UTC\" or \"Europe/Berlin\".");
+            }
             if (config.Admission?.Problems() is [var (limit, problem), ..])
             {
                 throw new InvalidDataException($"{path}: admission.{limit}: {problem}");

@@ -72,6 +72,20 @@ public class AdmissionSettingsTests
         Assert.DoesNotContain('\n', e.Message);
     }
 
+    // Break-it (2026-12-07): an unknown time zone in node.json was "error: Unknown time zone 'Mars/Olympus' …" after the start-up
+    // check had run, naming neither the file nor the setting; it is refused when node.json is read, as the other settings are.
+    [Fact]
+    public void An_unknown_time_zone_is_refused_when_node_json_is_read_naming_the_setting()
+    {
+        using var folder = new TempDirectory();
+        Directory.CreateDirectory(folder.Combine("data"));
+        File.WriteAllText(folder.Combine("data", NodeConfig.FileName), """{ "timeZone": "Mars/Olympus" }""");
+        var e = Assert.Throws<InvalidDataException>(() => NodeConfig.Read(new DataDirectory(folder.Combine("data"))));
+        Assert.Equal($"{folder.Combine("data", NodeConfig.FileName)}: timeZone: unknown time zone \"Mars/Olympus\": use an IANA id such as \"UTC\" or \"Europe/Berlin\".", e.Message);
+        File.WriteAllText(folder.Combine("data", NodeConfig.FileName), """{ "timeZone": "Europe/Berlin" }""");
+        Assert.Equal("Europe/Berlin", NodeConfig.Read(new DataDirectory(folder.Combine("data")))!.TimeZone);
+    }
+
     [Theory]
     [InlineData("""{ "urls": "http://127.0.0.1:5080", "admission": { "writez": 5 } }""", "admission.writez")]
     [InlineData("""{ "urls": "http://127.0.0.1:5080", "admision": { "writes": 5 } }""", "admision")]
