@@ -166,6 +166,28 @@ public class CommandTests
         return node.Stderr;
     }
 
+    // Break-it (2026-12-07): a single-node hospital could not publish its switchboard on the public on-call page (init and up had
+    // no contact option: "not published" for ever); --contact puts it on the chain at the genesis, as consortium up's does.
+    [Fact]
+    public async Task Init_with_a_contact_publishes_the_switchboard_on_the_on_call_page_and_a_contact_of_two_lines_is_refused()
+    {
+        using var dir = new TempDirectory();
+        var bad = await CliProcess.RunAsync("init", "--data", dir.Combine("bad"), "--contact", "+44 20\n7946 0000");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Equal("error: --contact must be one line of at most 200 bytes.", bad.Stderr.Trim());
+        Assert.False(Directory.Exists(dir.Combine("bad")));
+
+        var data = dir.Combine("data");
+        var url = $"http://127.0.0.1:{CliProcess.FreePort()}";
+        using var node = CliProcess.Start("up", "--data", data, "--contact", "+44 20 7946 0000", "--urls", url);
+        await node.WaitUntilServingAsync();
+        using var http = new HttpClient();
+        var onCall = await http.GetStringAsync($"{url}/api/v1/public/on-call", TestContext.Current.CancellationToken);
+        node.Terminate();
+        await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("\"switchboard\":\"+44 20 7946 0000\"", onCall, StringComparison.Ordinal);
+    }
+
     // Break-it (2026-12-07): up on a folder that already holds a network ignored --org and the --care-after-… options in silence.
     [Fact]
     public async Task Up_on_an_existing_network_warns_that_the_options_that_make_one_are_ignored()

@@ -18,6 +18,14 @@ internal static class CommonOptions
         DefaultValueFactory = required ? null! : _ => DefaultData,
     };
 
+    /// <summary>--contact: the organisation's switchboard, on the chain and the public on-call page (init, and up when it creates the network).</summary>
+    public static Option<string> Contact() => new("--contact")
+    {
+        Description = "The organisation's switchboard: one line, a phone number or mailbox, shown on the public on-call page (/on-call); " +
+            "it cannot be changed later (default: none, \"not published\")",
+        DefaultValueFactory = _ => "",
+    };
+
     public static Option<string> Organisation() => new("--org")
     {
         Description = $"Name of the founding organisation (default \"{DefaultOrganisation}\")",

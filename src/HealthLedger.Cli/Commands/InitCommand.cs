@@ -11,6 +11,7 @@ internal static class InitCommand
     {
         var data = CommonOptions.Data(required: true);
         var org = CommonOptions.Organisation();
+        var contact = CommonOptions.Contact();
         var nodes = CommonOptions.Nodes(required: false, defaultFour: false);
         var basePort = CommonOptions.BasePort();
         var policy = new CommonOptions.PolicyOptions();
@@ -26,7 +27,7 @@ internal static class InitCommand
             "from --base-port and peer ports from --base-port + 100. " +
             $"The admin password comes from {CommonOptions.PasswordVariable} when set, otherwise it is generated and printed once. " +
             "The --care-after-… options set the network policy of how long doctors keep access to a patient's record.")
-        { data, org, nodes, basePort, store };
+        { data, org, contact, nodes, basePort, store };
         foreach (var option in policy.All) command.Add(option);
         command.SetAction(parse =>
         {
@@ -34,17 +35,18 @@ internal static class InitCommand
             if (problem is not null) return CommonOptions.Fail(problem);
             return Run(parse.GetValue(data)!, parse.GetValue(org)!,
                 parse.GetResult(nodes) is null or { Implicit: true } ? null : new ClusterLayout(parse.GetValue(nodes), parse.GetValue(basePort)), networkPolicy,
-                parse.GetValue(store));
+                parse.GetValue(store), parse.GetValue(contact)!);
         });
         return command;
     }
 
-    public static int Run(string data, string organisation, ClusterLayout? cluster = null, NetworkPolicy? networkPolicy = null, string? store = null)
+    public static int Run(string data, string organisation, ClusterLayout? cluster = null, NetworkPolicy? networkPolicy = null, string? store = null, string contact = "")
     {
         InitResult result;
         try
         {
-            result = NetworkInitializer.Init(data, organisation, CommonOptions.AdminPassword(), TimeProvider.System, cluster: cluster, networkPolicy: networkPolicy, store: store);
+            result = NetworkInitializer.Init(data, organisation, CommonOptions.AdminPassword(), TimeProvider.System, cluster: cluster, networkPolicy: networkPolicy, store: store,
+                contact: contact);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not Storage.StoreUnavailableException
             && Storage.SqliteFileProblem.NoRoom(data) is { } room)

@@ -19,12 +19,13 @@ internal static class UpCommand
             Description = $"Where to listen, ';'-separated; https:// URLs use --certificate or the data folder's self-signed keys/tls.pfx (default: node.json's urls in the data folder, else {CommonOptions.DefaultUrl})",
         };
         var org = CommonOptions.Organisation();
+        var contact = CommonOptions.Contact();
         var web = new WebArguments();
         var policy = new CommonOptions.PolicyOptions();
         var command = new Command("up", "Run the node with its web API. Creates a single-node network first (as 'init') when the data folder holds none; " +
-            "--org and the --care-after-… options only count then (on an existing network they are ignored, with a warning).")
+            "--org, --contact and the --care-after-… options only count then (on an existing network they are ignored, with a warning).")
         {
-            data, urls, org, web.PublicUrl, web.Certificate, web.CertificateKey, web.HospitalName, web.Currency, web.Culture, web.NewKeystore,
+            data, urls, org, contact, web.PublicUrl, web.Certificate, web.CertificateKey, web.HospitalName, web.Currency, web.Culture, web.NewKeystore,
         };
         foreach (var option in policy.All) command.Add(option);
         command.SetAction((parse, ct) =>
@@ -32,13 +33,13 @@ internal static class UpCommand
             var (networkPolicy, problem) = policy.Read(parse);
             if (problem is not null) return Task.FromResult(CommonOptions.Fail(problem));
             // Options that only make a network: said when the folder already holds one (they were ignored in silence).
-            var creating = new[] { (Option)org }.Concat(policy.All).Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+            var creating = new[] { (Option)org, contact }.Concat(policy.All).Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
             if (creating.Count > 0 && new DataDirectory(Path.GetFullPath(parse.GetValue(data)!)).HasNetwork)
             {
                 Console.Error.WriteLine($"warning: {string.Join(" and ", creating)} only count when up creates the network; {parse.GetValue(data)} holds one already, " +
-                    "so they are ignored (the organisation's name is on the chain; an admin changes the care periods with PUT /api/v1/policy).");
+                    "so they are ignored (the organisation's name and contact are on the chain; an admin changes the care periods with PUT /api/v1/policy).");
             }
-            return Run(parse.GetValue(data)!, parse.GetValue(urls), parse.GetValue(org)!, networkPolicy, web.Options(parse), web.Hospital(parse), ct);
+            return Run(parse.GetValue(data)!, parse.GetValue(urls), parse.GetValue(org)!, parse.GetValue(contact)!, networkPolicy, web.Options(parse), web.Hospital(parse), ct);
         });
         return command;
     }
@@ -99,7 +100,8 @@ internal static class UpCommand
         };
     }
 
-    private static async Task<int> Run(string data, string? urls, string organisation, NetworkPolicy? networkPolicy, NodeOptions web, Func<HospitalSettings, HospitalSettings> hospital, CancellationToken cancellationToken)
+    private static async Task<int> Run(string data, string? urls, string organisation, string contact, NetworkPolicy? networkPolicy, NodeOptions web,
+        Func<HospitalSettings, HospitalSettings> hospital, CancellationToken cancellationToken)
     {
         // Before anything is made: a node that would take the wrong share of the machine is not started (MachineShare).
         if (MachineShare.Problem is { } share) return CommonOptions.Fail(share);
@@ -111,7 +113,7 @@ internal static class UpCommand
             {
                 return CommonOptions.Fail($"cannot listen on {busy}: the port is in use by another program; stop it or give --urls another address. Nothing was created.");
             }
-            var code = InitCommand.Run(data, organisation, networkPolicy: networkPolicy);
+            var code = InitCommand.Run(data, organisation, networkPolicy: networkPolicy, contact: contact);
             if (code != 0) return code;
         }
         // --urls, else node.json's urls, else the default.

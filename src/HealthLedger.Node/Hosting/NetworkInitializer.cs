@@ -36,13 +36,21 @@ public static partial class NetworkInitializer
     /// </summary>
     /// <remarks><paramref name="networkPolicy"/> is the first network policy (how long care lasts; <see cref="NetworkPolicy.Default"/> when null).
     /// <paramref name="store"/> puts a single node's ledger in PostgreSQL (a connection string, see <see cref="LedgerLocation"/>; null or
-    /// <c>sqlite</c>: the embedded file): the schema is created in that database, which must hold no ledger, and node.json records it.</remarks>
-    /// <exception cref="InvalidOperationException">The folder already holds data, the password is too weak or too long, the network policy is out of range,
+    /// <c>sqlite</c>: the embedded file): the schema is created in that database, which must hold no ledger, and node.json records it.
+    /// <paramref name="contact"/> is the organisation's switchboard (one line: a phone number or mailbox), on the chain and on the public
+    /// on-call page; empty for none ("not published"). It cannot be changed later.</remarks>
+    /// <exception cref="InvalidOperationException">The folder already holds data, the password is too weak or too long, the network policy is out of range, the contact is not one line of at most 200 bytes,
     /// <paramref name="store"/> is given with several nodes or its database already holds a ledger.</exception>
     /// <exception cref="StoreUnavailableException">The PostgreSQL server of <paramref name="store"/> cannot be used (nothing is left in the folder).</exception>
     public static InitResult Init(string dataDirectory, string organisationName, string? adminPassword, TimeProvider clock,
-        Argon2Parameters? argon = null, ChainPolicy? policy = null, ClusterLayout? cluster = null, NetworkPolicy? networkPolicy = null, string? store = null)
+        Argon2Parameters? argon = null, ChainPolicy? policy = null, ClusterLayout? cluster = null, NetworkPolicy? networkPolicy = null, string? store = null,
+        string contact = "")
     {
+        ArgumentNullException.ThrowIfNull(contact);
+        if (contact.Any(char.IsControl) || System.Text.Encoding.UTF8.GetByteCount(contact.Trim()) > OrganisationRecord.MaxContactBytes)
+        {
+            throw new InvalidOperationException($"--contact must be one line of at most {OrganisationRecord.MaxContactBytes} bytes.");
+        }
         networkPolicy ??= NetworkPolicy.Default;
         if (LedgerLocation.IsPostgresSetting(store) && cluster is not null)
         {
@@ -64,7 +72,7 @@ public static partial class NetworkInitializer
                 ? new NodePlan(new DataDirectory(folder), NodeId(orgId, k), null, "", null, LedgerLocation.IsPostgresSetting(store) ? store!.Trim() : null)
                 : new NodePlan(new DataDirectory(Path.Combine(folder, ClusterLayout.FolderOf(k))), NodeId(orgId, k), cluster.WebUrl(k), cluster.PeerAddress(k),
                     new DataDirectory(Path.Combine(folder, ClusterLayout.BackupFolder, ClusterLayout.FolderOf(k))))).ToList();
-            var plan = new FounderPlan(orgId, name, OrganisationType.Hospital, "", AdminUser, nodes);
+            var plan = new FounderPlan(orgId, name, OrganisationType.Hospital, contact.Trim(), AdminUser, nodes);
             var (networkId, genesisHash, passwords) = Found(NetworkIdFor(orgId), [plan], adminPassword, clock, argon ?? Argon2Parameters.Default,
                 policy ?? ChainPolicy.Default, networkPolicy);
             return new InitResult(networkId, orgId, AdminUser, passwords[0], genesisHash, nodes.Select(n => n.Folder.Root).ToList());
