@@ -22,7 +22,13 @@ public sealed record BenchResults(DateTimeOffset StartedAt, string Command, stri
 
     /// <summary>Each target's warm-up before its first round, per pass (<see cref="BenchConfig.TargetWarmupSeconds"/>).</summary>
     public List<WarmUpMetrics> WarmUps { get; init; } = [];
+
+    /// <summary>The admission budgets each HealthLedger target's nodes announced, per pass: which budget a target ran with is part of what was measured.</summary>
+    public List<TargetAdmission> Admissions { get; init; } = [];
 }
+
+/// <summary>The admission budgets a target's (first) node announced at start, e.g. <c>at most 128 writes, 16 uploads and 512 other requests at once</c>.</summary>
+public sealed record TargetAdmission(string Target, int Pass, string Budgets);
 
 /// <summary>A target's warm-up in one pass.</summary>
 /// <param name="Target">The target's name.</param>
@@ -111,6 +117,7 @@ public static class BenchRun
                     try
                     {
                         client = await target.StartAsync(Say, ct);
+                        if (target.Admission is { } admission) results.Admissions.Add(new TargetAdmission(name, pass, admission));
                     }
                     catch (Exception e) when (!ct.IsCancellationRequested)
                     {

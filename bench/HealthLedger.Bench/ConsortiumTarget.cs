@@ -11,6 +11,9 @@ namespace HealthLedger.Bench;
 /// </summary>
 public sealed class ConsortiumTarget(string folder, string password, int organisations) : ITarget
 {
+    /// <inheritdoc/>
+    public string? Admission { get; private set; }
+
     private ChildProcess? _process;
     private readonly Dictionary<string, int> _pids = [];
     private readonly List<string> _folders = [];
@@ -42,7 +45,7 @@ public sealed class ConsortiumTarget(string folder, string password, int organis
             new Dictionary<string, string> { ["HEALTHLEDGER_ADMIN_PASSWORD"] = password });
         var urls = Enumerable.Range(0, organisations).Select(k => $"http://127.0.0.1:{basePort + k}").ToList();
         await ChildProcess.WaitForHealthAsync(urls, json => organisations == 1 || json.Split("\"connected\":true").Length - 1 == organisations - 1, _process, ct);
-        if (await _process.AdmissionAsync(ct) is { } admission) progress($"admission per node: {admission}");
+        if ((Admission = await _process.AdmissionAsync(ct)) is { } admission) progress($"admission per node: {admission}");
         using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(root, "consortium.json"), ct));
         var clients = new List<IBenchClient>();
         var k = 0;

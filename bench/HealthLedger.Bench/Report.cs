@@ -56,6 +56,12 @@ public static class Report
                         ? string.Create(Inv, $" (JIT {share:0%}{(w.Settled ? "" : ", not settled")})") : "")))
                   : "") + "; each round then has its own warm-up"
             : "- no target warm-up (targetWarmupSeconds 0): a target's first round starts on a freshly started process");
+        if (r.Admissions.Count > 0)
+        {
+            // Each node's admission budgets (node.json's "admission", else per processor of its share of the machine): a
+            // consortium's nodes divide the machine's, a single node and a cluster's each take all of it.
+            s.AppendLine("- admission budgets (per node): " + string.Join("; ", r.Admissions.Select(a => string.Create(Inv, $"pass {a.Pass}, {a.Target}: {a.Budgets}"))));
+        }
         var mix = r.Config.Mix;
         s.AppendLine(Inv, $"- operation mix (weights): register patient {mix.RegisterPatient}, encounter {mix.Encounter}, charge {mix.Charge}, payment {mix.Payment}, lab report with file {mix.LabReport}, grant/revoke {mix.GrantRevoke}, read (disclosure-audited) {mix.Read}, lab order (order → specimen → receipt → results → validation) {mix.LabOrder}, prescribe → dispense {mix.Dispense}");
         s.AppendLine().AppendLine("Definitions (Hyperledger Caliper): send rate = (succeeded + rejected + failed) / (last submit − first submit); throughput = succeeded / (last commit − first submit); " +

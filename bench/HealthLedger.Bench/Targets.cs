@@ -25,6 +25,9 @@ public interface ITarget : IAsyncDisposable
     /// <summary>Where <c>healthledger load</c> sends the raw-path transactions (a node, its data folder with the admin's keystore); null for PostgreSQL.</summary>
     RawPathEndpoint? RawPath => null;
 
+    /// <summary>The admission budgets its (first) node announced once started (<see cref="ChildProcess.AdmissionAsync"/>); null for PostgreSQL.</summary>
+    string? Admission => null;
+
     /// <summary>
     /// After the rounds: stops the target's HealthLedger nodes and runs <c>healthledger verify --json</c> on one node's data (every
     /// node of a network holds the same chain; <c>--keep-data</c> leaves all of them to verify). A node whose ledger lives in the
@@ -222,6 +225,9 @@ public sealed partial class ChildProcess : IDisposable
 /// </summary>
 public sealed class NodeTarget(string folder, string password, string? template = null) : ITarget
 {
+    /// <inheritdoc/>
+    public string? Admission { get; private set; }
+
     private ChildProcess? _process;
     private readonly Dictionary<string, int> _pids = [];
 
@@ -252,7 +258,7 @@ public sealed class NodeTarget(string folder, string password, string? template 
         }
         _process = ChildProcess.StartSelf(["up", "--data", Path.Combine(folder, "node"), "--urls", url], new Dictionary<string, string> { ["HEALTHLEDGER_ADMIN_PASSWORD"] = password });
         await ChildProcess.WaitForHealthAsync([url], _ => true, _process, ct);
-        if (await _process.AdmissionAsync(ct) is { } admission) progress($"admission: {admission}");
+        if ((Admission = await _process.AdmissionAsync(ct)) is { } admission) progress($"admission: {admission}");
         _pids["node"] = _process.Id;
         return new HealthLedgerClient(url, password);
     }
@@ -280,6 +286,9 @@ public sealed class NodeTarget(string folder, string password, string? template 
 /// <summary>A local BFT network of separate node processes, started with <c>healthledger cluster up</c>.</summary>
 public sealed partial class ClusterTarget(string folder, string password, int nodes) : ITarget
 {
+    /// <inheritdoc/>
+    public string? Admission { get; private set; }
+
     private ChildProcess? _process;
     private readonly Dictionary<string, int> _pids = [];
 
@@ -297,7 +306,7 @@ public sealed partial class ClusterTarget(string folder, string password, int no
             "--base-port", basePort.ToString(System.Globalization.CultureInfo.InvariantCulture)], new Dictionary<string, string> { ["HEALTHLEDGER_ADMIN_PASSWORD"] = password });
         var urls = Enumerable.Range(0, nodes).Select(k => $"http://127.0.0.1:{basePort + k}").ToList();
         await ChildProcess.WaitForHealthAsync(urls, json => nodes == 1 || json.Split("\"connected\":true").Length - 1 == nodes - 1, _process, ct);
-        if (await _process.AdmissionAsync(ct) is { } admission) progress($"admission per node: {admission}");
+        if ((Admission = await _process.AdmissionAsync(ct)) is { } admission) progress($"admission per node: {admission}");
         foreach (Match m in PidLine().Matches(_process.Output)) _pids["node-" + m.Groups[1].Value] = int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
         _url = urls[0];
         return new HealthLedgerClient(urls[0], password); // users work at node 1 (see HealthLedgerClient)
@@ -385,6 +394,9 @@ public sealed class PostgresTarget(string folder, bool chained) : ITarget
 /// </summary>
 public sealed class NodePostgresTarget(string folder, string password) : ITarget
 {
+    /// <inheritdoc/>
+    public string? Admission { get; private set; }
+
     private PostgresServer? _server;
     private ChildProcess? _process;
     private readonly Dictionary<string, int> _pids = [];
@@ -424,7 +436,7 @@ public sealed class NodePostgresTarget(string folder, string password) : ITarget
         _url = url;
         _process = ChildProcess.StartSelf(["up", "--data", data, "--urls", url], env);
         await ChildProcess.WaitForHealthAsync([url], _ => true, _process, ct);
-        if (await _process.AdmissionAsync(ct) is { } admission) progress($"admission: {admission}");
+        if ((Admission = await _process.AdmissionAsync(ct)) is { } admission) progress($"admission: {admission}");
         _pids["node"] = _process.Id;
         return new HealthLedgerClient(url, password);
     }

@@ -67,9 +67,14 @@ public class BenchTests
         Assert.Contains($"· node · admission: at most {whole} writes, ", run.Stdout);
         Assert.Contains($"· cluster · admission per node: at most {whole} writes, ", run.Stdout);
         Assert.Contains($"· consortium · admission per node: at most {MachineShare.Of(64, Environment.ProcessorCount, 4)} writes, ", run.Stdout);
+        // ... and so do results.json and the report.
+        Assert.Contains($"pass 1, node: at most {whole} writes, ", await File.ReadAllTextAsync(Path.Combine(output, "report.md"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
 
         using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "results.json"), TestContext.Current.CancellationToken));
         var rounds = results.RootElement.GetProperty("rounds").EnumerateArray().ToList();
+        var admissions = results.RootElement.GetProperty("admissions").EnumerateArray().ToList();
+        Assert.Equal(["cluster", "consortium", "node", "node-postgres"], admissions.Select(a => a.GetProperty("target").GetString()!).Order(StringComparer.Ordinal));
+        Assert.StartsWith($"at most {whole} writes, ", admissions.Single(a => a.GetProperty("target").GetString() == "node").GetProperty("budgets").GetString());
         var targets = rounds.Select(r => r.GetProperty("target").GetString()!).Distinct().Order(StringComparer.Ordinal).ToList();
         string[] expected = ["cluster", "consortium", "node", "node-postgres", "postgres", "postgres-chained"];
         Assert.Equal(expected, targets);
