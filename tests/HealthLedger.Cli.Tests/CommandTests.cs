@@ -44,7 +44,7 @@ public class CommandTests
 
         var verify = await CliProcess.RunAsync("verify", "--data", data);
         Assert.Equal(0, verify.ExitCode);
-        Assert.Matches(@"^OK: 1 blocks, 1 transactions, final state root [0-9a-f]{64}\s*$", verify.Stdout);
+        Assert.Matches(@"^OK: 1 block, 1 transaction, final state root [0-9a-f]{64}\s*$", verify.Stdout);
 
         var json = await CliProcess.RunAsync("verify", "--data", data, "--json");
         Assert.Equal(0, json.ExitCode);

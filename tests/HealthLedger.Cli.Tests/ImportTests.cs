@@ -48,7 +48,7 @@ public class ImportTests
         // Dry run: the counts per type, the reasons, and nothing written.
         var dry = await CliProcess.RunAsync("import", "--data", data, Asset, "--dry-run");
         Assert.True(dry.ExitCode == 0, dry.Stdout + dry.Stderr);
-        Assert.Contains("Dry run: 22 resources in 1 files; 17 would be created, 0 already present, 5 not mapped. Nothing was written.", dry.Stdout);
+        Assert.Contains("Dry run: 22 resources in 1 file; 17 would be created, 0 already present, 5 not mapped. Nothing was written.", dry.Stdout);
         Assert.Contains("Observation: a laboratory result without a lab order here (1)", dry.Stdout);
         Assert.Contains("Observation: not a vital sign HealthLedger keeps (LOINC 39156-5) (1)", dry.Stdout);
         Assert.Contains("Condition: Only active conditions are kept in the patient's Conditions list. (1)", dry.Stdout);
@@ -61,7 +61,7 @@ public class ImportTests
         // The real run: the same counts, created.
         var run = await CliProcess.RunAsync(TimeSpan.FromMinutes(4), "import", "--data", data, Asset);
         Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
-        Assert.Contains("Imported 22 resources from 1 files: 17 created, 0 already present, 5 not mapped.", run.Stdout);
+        Assert.Contains("Imported 22 resources from 1 file: 17 created, 0 already present, 5 not mapped.", run.Stdout);
         Assert.Contains("2 patients were registered with a login whose one-time password is not shown", run.Stdout);
         var imported = await ReadAsync(data);
         Assert.Equal(before.Doctors + 1, imported.Doctors);
@@ -84,7 +84,7 @@ public class ImportTests
         // A second run finds every record again and creates nothing.
         var again = await CliProcess.RunAsync(TimeSpan.FromMinutes(4), "import", "--data", data, Asset);
         Assert.True(again.ExitCode == 0, again.Stdout + again.Stderr);
-        Assert.Contains("Imported 22 resources from 1 files: 0 created, 17 already present, 5 not mapped.", again.Stdout);
+        Assert.Contains("Imported 22 resources from 1 file: 0 created, 17 already present, 5 not mapped.", again.Stdout);
         var after = await ReadAsync(data);
         Assert.Equal(imported.Patients.Select(p => (p.Id, p.Version)), after.Patients.Select(p => (p.Id, p.Version)));
         Assert.Equal((imported.Doctors, imported.Entries, imported.VitalSets), (after.Doctors, after.Entries, after.VitalSets));

@@ -14,7 +14,7 @@ internal static class BenchCommand
         {
             Description = "Results folder (default ./bench-results/<time>), created when missing; a folder that already holds a run's results.json is refused, never overwritten",
         };
-        var targets = new Option<string?>("--targets") { Description = "Comma-separated subset of: " + string.Join(", ", BenchConfig.KnownTargets) };
+        var targets = new Option<string?>("--targets") { Description = "Comma-separated subset of: " + string.Join(", ", BenchConfig.KnownTargets) + " (default: all of them, or the config's \"targets\")" };
         var keepData = new Option<bool>("--keep-data")
         {
             Description = "Keep the HealthLedger targets' data folders (listed in results.json as dataFolders) to check them with 'healthledger verify'; " +

@@ -9,7 +9,7 @@ internal static class ClusterCommand
 {
     public static Command Create()
     {
-        var data = CommonOptions.Data(required: true);
+        var data = CommonOptions.Data(required: true, "The network's folder: one node-K folder per node in it (made as by 'init --nodes N' when it holds none)");
         var nodes = CommonOptions.Nodes(required: false);
         var basePort = CommonOptions.BasePort();
         var org = CommonOptions.Organisation();

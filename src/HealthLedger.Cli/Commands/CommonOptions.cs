@@ -11,9 +11,12 @@ internal static class CommonOptions
     public const string PasswordVariable = "HEALTHLEDGER_ADMIN_PASSWORD";
     public const string DefaultOrganisation = "General Hospital";
 
-    public static Option<string> Data(bool required) => new("--data", "-d")
+    /// <summary>"1 block", "2 blocks": a count and its noun, plural unless it is 1 (English output of the commands).</summary>
+    public static string Count(long n, string noun) => $"{n.ToString(System.Globalization.CultureInfo.InvariantCulture)} {noun}{(n == 1 ? "" : "s")}";
+
+    public static Option<string> Data(bool required, string what = "The node's data folder") => new("--data", "-d")
     {
-        Description = "The node's data folder" + (required ? "" : $" (default {DefaultData})"),
+        Description = what + (required ? "" : $" (default {DefaultData})"),
         Required = required,
         DefaultValueFactory = required ? null! : _ => DefaultData,
     };

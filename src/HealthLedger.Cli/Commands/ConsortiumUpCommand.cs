@@ -31,7 +31,7 @@ internal static class ConsortiumUpCommand
                 "Without it the switchboard is 'not published', unless --seed gives a synthetic one), only read when the consortium is created (default \"" + DefaultOrganisations + "\")",
             DefaultValueFactory = _ => DefaultOrganisations,
         };
-        var data = CommonOptions.Data(required: true);
+        var data = CommonOptions.Data(required: true, "The consortium's folder: one folder per organisation's node in it, DIR/<organisation id> (made when it holds none)");
         data.Description = "The consortium's folder: one sub-folder per organisation (its node's data) and consortium.json";
         var basePort = new Option<int>("--base-port")
         {

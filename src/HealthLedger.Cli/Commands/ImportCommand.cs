@@ -95,7 +95,7 @@ internal static class ImportCommand
         var created = report.Types.Values.Sum(c => c.Created);
         var existing = report.Types.Values.Sum(c => c.Existing);
         Console.WriteLine(report.DryRun
-            ? $"Dry run: {report.Total} resources in {files} files; {created} would be created, {existing} already present, {report.Total - created - existing} not mapped. Nothing was written."
-            : $"Imported {report.Total} resources from {files} files: {created} created, {existing} already present, {report.Total - created - existing} not mapped.");
+            ? $"Dry run: {report.Total} resources in {CommonOptions.Count(files, "file")}; {created} would be created, {existing} already present, {report.Total - created - existing} not mapped. Nothing was written."
+            : $"Imported {report.Total} resources from {CommonOptions.Count(files, "file")}: {created} created, {existing} already present, {report.Total - created - existing} not mapped.");
     }
 }

@@ -287,7 +287,7 @@ internal static class UpCommand
         // this node's share of the machine, which 'consortium up' divides among its nodes (MachineShare).
         var admission = options.Admission;
         var nodesHere = MachineShare.NodesOnMachine;
-        Console.WriteLine($"Admission: at most {Count(admission.Writes, "write")}, {Count(admission.Uploads, "upload")} and {Count(admission.Reads, "other request")} at once " +
+        Console.WriteLine($"Admission: at most {CommonOptions.Count(admission.Writes, "write")}, {CommonOptions.Count(admission.Uploads, "upload")} and {CommonOptions.Count(admission.Reads, "other request")} at once " +
             $"(node.json's \"admission\" sets them; the defaults are per processor: {Environment.ProcessorCount} processors" +
             (nodesHere > 1 ? $" shared by {nodesHere} nodes on this machine)." : ")."));
         // A share so small that a handful of users are refused (1024 nodes on 2 processors: 1 write, 1 upload and 1 other request
@@ -297,8 +297,8 @@ internal static class UpCommand
             && (admission.Writes == shared.Writes || admission.Uploads == shared.Uploads || admission.Reads == shared.Reads))
         {
             Console.Error.WriteLine($"warning: {MachineShare.Variable}={nodesHere} leaves this node under 1/{SmallShare} of a processor ({Environment.ProcessorCount} processors " +
-                $"shared by {nodesHere} nodes): its default budgets are {Count(shared.Writes, "write")}, {Count(shared.Uploads, "upload")} and " +
-                $"{Count(shared.Reads, "other request")} at once, and requests beyond them are refused with 503 until one ends. Check the number, or set " +
+                $"shared by {nodesHere} nodes): its default budgets are {CommonOptions.Count(shared.Writes, "write")}, {CommonOptions.Count(shared.Uploads, "upload")} and " +
+                $"{CommonOptions.Count(shared.Reads, "other request")} at once, and requests beyond them are refused with 503 until one ends. Check the number, or set " +
                 "node.json's \"admission\" (docs/operations.md, \"Overload: admission control\").");
         }
         Console.WriteLine($"HealthLedger is running at {url}  (health: {url}/healthz, API reference: {url}/api/reference)");
@@ -351,7 +351,4 @@ internal static class UpCommand
 
     // With more nodes than this per processor on the machine, a node warns at start that its share's default budgets are tiny.
     private const int SmallShare = 8;
-
-    // "1 write", "128 writes".
-    private static string Count(int n, string what) => $"{n} {what}{(n == 1 ? "" : "s")}";
 }

@@ -76,12 +76,12 @@ internal static class VerifyCommand
         }
         else if (report.Ok)
         {
-            Console.WriteLine($"OK: {report.Blocks} blocks, {report.Transactions} transactions, final state root {report.StateRoot}");
+            Console.WriteLine($"OK: {CommonOptions.Count((long)report.Blocks, "block")}, {CommonOptions.Count((long)report.Transactions, "transaction")}, final state root {report.StateRoot}");
             if (report.DocumentsPending > 0) Console.WriteLine($"Note: {report.DocumentsPending} document(s) not replicated to this node yet; it fetches them from its peers while it runs.");
         }
         else
         {
-            Console.WriteLine($"FAILED: {report.Issue} ({report.Blocks} blocks verified before it)");
+            Console.WriteLine($"FAILED: {report.Issue} ({CommonOptions.Count((long)report.Blocks, "block")} verified before it)");
         }
         return report.Ok ? 0 : 1;
     }
