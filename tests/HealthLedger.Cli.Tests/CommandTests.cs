@@ -174,7 +174,11 @@ public class CommandTests
         using var dir = new TempDirectory();
         var bad = await CliProcess.RunAsync("init", "--data", dir.Combine("bad"), "--contact", "+44 20\n7946 0000");
         Assert.Equal(2, bad.ExitCode);
-        Assert.Equal("error: --contact must be one line of at most 200 bytes.", bad.Stderr.Trim());
+        Assert.Equal("error: --contact must be one line of at most 200 bytes, without control or invisible formatting characters.", bad.Stderr.Trim());
+        Assert.False(Directory.Exists(dir.Combine("bad")));
+        // A right-to-left mark would make the public number read otherwise.
+        var bidi = await CliProcess.RunAsync("init", "--data", dir.Combine("bad"), "--contact", "+44 20 \u200f7946 0000");
+        Assert.Equal(2, bidi.ExitCode);
         Assert.False(Directory.Exists(dir.Combine("bad")));
 
         var data = dir.Combine("data");

@@ -77,6 +77,20 @@ public class UpUrlsTests
         Assert.Equal($"error: cannot listen on {url}: the port is in use by another program; stop it or give --urls another address. Nothing was created.", first.Stderr.Trim());
         Assert.DoesNotContain("Created network", first.Stdout, StringComparison.Ordinal);
         Assert.False(Directory.Exists(fresh));
+
+        // Break-it (2026-12-07): the check bound 127.0.0.1 only, so [::1] (or localhost) held on the IPv6 loopback alone still
+        // made the network first.
+        using var v6 = new System.Net.Sockets.TcpListener(System.Net.IPAddress.IPv6Loopback, 0);
+        v6.Server.DualMode = false;
+        v6.Start();
+        var v6Port = ((System.Net.IPEndPoint)v6.LocalEndpoint).Port;
+        foreach (var address in new[] { $"http://[::1]:{v6Port}", $"http://localhost:{v6Port}" })
+        {
+            var refused = await CliProcess.RunAsync("up", "--data", fresh, "--urls", address);
+            Assert.Equal(2, refused.ExitCode);
+            Assert.StartsWith($"error: cannot listen on {address}: the port is in use by another program", refused.Stderr.Trim());
+            Assert.False(Directory.Exists(fresh));
+        }
     }
 
     [Fact]

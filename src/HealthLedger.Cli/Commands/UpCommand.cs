@@ -36,8 +36,9 @@ internal static class UpCommand
             var creating = new[] { (Option)org, contact }.Concat(policy.All).Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
             if (creating.Count > 0 && new DataDirectory(Path.GetFullPath(parse.GetValue(data)!)).HasNetwork)
             {
-                Console.Error.WriteLine($"warning: {string.Join(" and ", creating)} only count when up creates the network; {parse.GetValue(data)} holds one already, " +
-                    "so they are ignored (the organisation's name and contact are on the chain; an admin changes the care periods with PUT /api/v1/policy).");
+                Console.Error.WriteLine($"warning: {string.Join(" and ", creating)} only {(creating.Count == 1 ? "counts" : "count")} when up creates the network; " +
+                    $"{parse.GetValue(data)} holds one already, so {(creating.Count == 1 ? "it is" : "they are")} ignored (the organisation's name and contact are on the chain; " +
+                    "an admin changes the care periods with PUT /api/v1/policy).");
             }
             return Run(parse.GetValue(data)!, parse.GetValue(urls), parse.GetValue(org)!, parse.GetValue(contact)!, networkPolicy, web.Options(parse), web.Hospital(parse), ct);
         });
@@ -329,21 +330,26 @@ internal static class UpCommand
         foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri) || uri.Port <= 0) continue;
-            var address = uri.IsLoopback ? System.Net.IPAddress.Loopback
-                : System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) ? ip : System.Net.IPAddress.Any;
-            try
+            // An IP address as given ([::1] included); localhost as Kestrel binds it, on both loopbacks; any other name on every address.
+            System.Net.IPAddress[] addresses = System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) ? [ip]
+                : uri.IsLoopback ? [System.Net.IPAddress.Loopback, System.Net.IPAddress.IPv6Loopback]
+                : [System.Net.IPAddress.Any];
+            foreach (var address in addresses)
             {
-                var listener = new System.Net.Sockets.TcpListener(address, uri.Port);
-                listener.Start();
-                listener.Stop();
-            }
-            catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
-            {
-                return url;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                // an address not on this machine: Kestrel's own error says so
+                try
+                {
+                    var listener = new System.Net.Sockets.TcpListener(address, uri.Port);
+                    listener.Start();
+                    listener.Stop();
+                }
+                catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+                {
+                    return url;
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    // an address not on this machine (or no IPv6): Kestrel's own error, or none, says so
+                }
             }
         }
         return null;

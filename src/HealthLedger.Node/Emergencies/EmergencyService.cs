@@ -20,7 +20,7 @@ namespace HealthLedger.Node.Emergencies;
 /// emergency rules. Checked against the state first, so a refusal writes nothing and names its field. Also registers the
 /// logins of a rescuer organisation's medics (role rescuer).
 /// </summary>
-public sealed class EmergencyService(LedgerNode node, RecordWriter writer, ConsortiumService consortium, AccountService accounts, TimeProvider clock)
+public sealed class EmergencyService(LedgerNode node, RecordWriter writer, ConsortiumService consortium, TimeProvider clock)
 {
     private IStateReader State => new NodeStateReader(node);
 
@@ -67,19 +67,12 @@ public sealed class EmergencyService(LedgerNode node, RecordWriter writer, Conso
         var userId = input.UserId?.Trim();
         if (!Identifiers.IsValid(userId)) return Outcome<RescuerResponse>.Invalid(FieldErrors.One("userId", $"A user id is {Identifiers.Rule}."));
         if (node.GetState(StateKeys.User(userId!)) is not null) return Outcome<RescuerResponse>.Invalid(FieldErrors.One("userId", $"User id '{userId}' is taken."));
-        var (keys, oneTime) = accounts.PrepareLogin(userId!);
-        using (keys)
-        {
-            var written = await writer.SubmitAsync(actor, new RegisterUserPayload(userId!, Role.Rescuer, actor.OrganisationId, keys.Signing.PublicKey, keys.Encryption.PublicKey),
-                RecordWriter.NoBlobs, userId!, ct, v => v == TxVerdict.AlreadyExists ? FieldErrors.One("userId", $"User id '{userId}' is taken.") : null);
-            if (!written.IsOk)
-            {
-                accounts.ForgetLogin(userId!);
-                return written.As<RescuerResponse>();
-            }
-            await accounts.PublishLoginAsync(userId!, ct);
-        }
-        return Outcome<RescuerResponse>.Ok(new RescuerResponse(userId!, actor.OrganisationId, oneTime));
+        // The same registration path as every login (RecordWriter: the keys kept for one the ledger took but did not commit in time).
+        var written = await writer.RegisterWithLoginAsync(actor, userId!,
+            keys => new RegisterUserPayload(userId!, Role.Rescuer, actor.OrganisationId, keys.Signing.PublicKey, keys.Encryption.PublicKey),
+            FieldErrors.One("userId", $"User id '{userId}' is taken."), ct);
+        if (!written.IsOk) return written.As<RescuerResponse>();
+        return Outcome<RescuerResponse>.Ok(new RescuerResponse(userId!, actor.OrganisationId, written.Value!.OneTimePassword!));
     }
 
     private async Task<Outcome<ProposalView>> ChangeAsync(UserSession actor, EmergencyChangeAction action, string prefix, CancellationToken ct)

@@ -22,6 +22,12 @@ namespace HealthLedger.Node.Hosting;
 /// </summary>
 public static partial class NetworkInitializer
 {
+    // A switchboard shown to the public: one line, at most OrganisationRecord.MaxContactBytes, and no invisible formatting
+    // character (a right-to-left mark could make the number read otherwise on the on-call page).
+    private static bool PlainContact(string contact) =>
+        !contact.Any(c => char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format)
+        && System.Text.Encoding.UTF8.GetByteCount(contact.Trim()) <= OrganisationRecord.MaxContactBytes;
+
     /// <summary>The first admin's user id.</summary>
     public const string AdminUser = "admin";
 
@@ -47,9 +53,9 @@ public static partial class NetworkInitializer
         string contact = "")
     {
         ArgumentNullException.ThrowIfNull(contact);
-        if (contact.Any(char.IsControl) || System.Text.Encoding.UTF8.GetByteCount(contact.Trim()) > OrganisationRecord.MaxContactBytes)
+        if (!PlainContact(contact))
         {
-            throw new InvalidOperationException($"--contact must be one line of at most {OrganisationRecord.MaxContactBytes} bytes.");
+            throw new InvalidOperationException($"--contact must be one line of at most {OrganisationRecord.MaxContactBytes} bytes, without control or invisible formatting characters.");
         }
         networkPolicy ??= NetworkPolicy.Default;
         if (LedgerLocation.IsPostgresSetting(store) && cluster is not null)
@@ -134,9 +140,9 @@ public static partial class NetworkInitializer
         {
             if (NameProblem(o.Name) is { } problem) return problem;
             if (!Enum.IsDefined(o.Type)) return $"organisation '{o.Name}' has no known type.";
-            if (o.Contact.Any(char.IsControl) || System.Text.Encoding.UTF8.GetByteCount(o.Contact) > OrganisationRecord.MaxContactBytes)
+            if (!PlainContact(o.Contact))
             {
-                return $"the contact of '{o.Name}' must be one line of at most {OrganisationRecord.MaxContactBytes} bytes.";
+                return $"the contact of '{o.Name}' must be one line of at most {OrganisationRecord.MaxContactBytes} bytes, without control or invisible formatting characters.";
             }
             if (!ids.TryAdd(Slug(o.Name.Trim()), o.Name.Trim()))
             {

@@ -3,13 +3,14 @@ namespace HealthLedger.Node.Records;
 /// <summary>The result of an operation: a value, or why there is none.</summary>
 public sealed class Outcome<T>
 {
-    private Outcome(OutcomeKind kind, T? value, FieldErrors? errors, string? message, string? transactionId = null)
+    private Outcome(OutcomeKind kind, T? value, FieldErrors? errors, string? message, string? transactionId = null, string? oneTimePassword = null)
     {
         Kind = kind;
         Value = value;
         Errors = errors;
         Message = message;
         TransactionId = transactionId;
+        OneTimePassword = oneTimePassword;
     }
 
     public OutcomeKind Kind { get; }
@@ -22,6 +23,9 @@ public sealed class Outcome<T>
 
     /// <summary>The transaction a <see cref="OutcomeKind.Pending"/> write is waiting on (hex), else null.</summary>
     public string? TransactionId { get; }
+
+    /// <summary>A <see cref="OutcomeKind.Pending"/> registration's one-time password (valid once it commits), else null.</summary>
+    public string? OneTimePassword { get; }
 
     public bool IsOk => Kind == OutcomeKind.Ok;
 
@@ -48,8 +52,9 @@ public sealed class Outcome<T>
     public static Outcome<T> Stopped(string message) => new(OutcomeKind.Stopped, default, null, message);
 
     /// <summary>The write was taken but not committed within the commit timeout; it may still commit (<see cref="OutcomeKind.Pending"/>).</summary>
-    public static Outcome<T> Pending(string message, string transactionId) => new(OutcomeKind.Pending, default, null, message, transactionId);
+    public static Outcome<T> Pending(string message, string transactionId, string? oneTimePassword = null) =>
+        new(OutcomeKind.Pending, default, null, message, transactionId, oneTimePassword);
 
     /// <summary>The same failure for another value type.</summary>
-    public Outcome<TOther> As<TOther>() => new(Kind, default, Errors, Message, TransactionId);
+    public Outcome<TOther> As<TOther>() => new(Kind, default, Errors, Message, TransactionId, OneTimePassword);
 }

@@ -14,8 +14,13 @@ namespace HealthLedger.Node.Records;
 /// session, so nonces follow each other), submits it with its record ciphertexts and waits for the commit. The read model
 /// is updated before the commit is answered, so a caller may read what it wrote straight away.
 /// </summary>
-public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeOptions options)
+public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeOptions options, Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime,
+    Microsoft.Extensions.Logging.ILogger<RecordWriter> logger)
 {
+    // User ids whose registration is under way here (submitted, or taken by the ledger and not yet committed): a second
+    // registration of the same id meanwhile would replace the first one's keys in the keystore (PrepareLogin) under a chain
+    // record that names the first one's public keys.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _registering = new(StringComparer.Ordinal);
 
     /// <summary>The ciphertexts of one sealed record, keyed by their SHA-256, as <see cref="SubmitAsync"/> takes them.</summary>
     public static Dictionary<Hash256, byte[]> Blobs(SealedRecordRef reference, byte[] ciphertext) => new() { [reference.CiphertextHash] = ciphertext };
@@ -155,20 +160,66 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
     private async Task<Outcome<WriteResult>> RegisterLoginAsync(UserSession actor, string userId, Func<UserKeys, (TxPayload Payload, IReadOnlyDictionary<Hash256, byte[]> Blobs)> build,
         FieldErrors taken, CancellationToken ct)
     {
-        var (keys, oneTime) = accounts.PrepareLogin(userId);
-        using (keys)
+        if (!_registering.TryAdd(userId, 0))
         {
-            var (payload, blobs) = build(keys);
-            var outcome = await SubmitAsync(actor, payload, blobs, userId, ct, v => v == TxVerdict.AlreadyExists ? taken : null);
-            if (!outcome.IsOk)
+            return Outcome<WriteResult>.Conflict(taken, $"A registration of '{userId}' is still waiting for the ledger; look up its transaction, or try again once it has committed.");
+        }
+        var finishesLater = false;
+        try
+        {
+            var (keys, oneTime) = accounts.PrepareLogin(userId);
+            using (keys)
             {
-                accounts.ForgetLogin(userId);
-                return outcome;
+                var (payload, blobs) = build(keys);
+                var outcome = await SubmitAsync(actor, payload, blobs, userId, ct, v => v == TxVerdict.AlreadyExists ? taken : null);
+                if (outcome.Kind == OutcomeKind.Pending && Hash256.TryParse(outcome.TransactionId, out var pending))
+                {
+                    // Taken but not committed in time: it may still commit, so the login is kept (forgetting it here left a
+                    // registered user who could never sign in, nor be reset: no escrow) and finished when it does. The one-time
+                    // password is answered now, as at 201: it is valid once the registration commits.
+                    finishesLater = true;
+                    FinishLoginLater(userId, pending);
+                    return Outcome<WriteResult>.Pending($"{outcome.Message} The login is kept: the one-time password given here works once it has committed.",
+                        outcome.TransactionId!, oneTime);
+                }
+                if (!outcome.IsOk)
+                {
+                    accounts.ForgetLogin(userId);
+                    return outcome;
+                }
+                await accounts.PublishLoginAsync(userId, ct);
+                return Outcome<WriteResult>.Ok(outcome.Value! with { OneTimePassword = oneTime });
             }
-            await accounts.PublishLoginAsync(userId, ct);
-            return Outcome<WriteResult>.Ok(outcome.Value! with { OneTimePassword = oneTime });
+        }
+        finally
+        {
+            if (!finishesLater) _registering.TryRemove(userId, out _);
         }
     }
+
+    // A registration the ledger took but did not commit within the commit timeout: once it commits, its login is published for
+    // the organisation's other nodes (or forgotten, when the ledger refused it); until the node stops.
+    private void FinishLoginLater(string userId, Hash256 transaction) => _ = Task.Run(async () =>
+    {
+        try
+        {
+            var committed = await node.WaitForCommitAsync(transaction, lifetime.ApplicationStopping);
+            if (committed.Receipt.Verdict == TxVerdict.Ok) await accounts.PublishLoginAsync(userId, lifetime.ApplicationStopping);
+            else accounts.ForgetLogin(userId);
+        }
+        catch (Exception e) when (e is OperationCanceledException or NodeHaltedException)
+        {
+            // the node stops: the login stays in the keystore; a registration that committed can be reset by an admin
+        }
+        catch (Exception e)
+        {
+            Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(logger, e, "The login of {UserId}, registered in transaction {Transaction}, was not finished after its commit", userId, transaction);
+        }
+        finally
+        {
+            _registering.TryRemove(userId, out _);
+        }
+    });
 
     /// <summary>The field a state machine's conflict names (reasons read "field: …"), for a 409 with field errors.</summary>
     private static FieldErrors ConflictFields(string reason)

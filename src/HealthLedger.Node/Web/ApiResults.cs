@@ -15,6 +15,14 @@ namespace HealthLedger.Node.Web;
 /// </summary>
 public static class ApiResults
 {
+    // The 202's members: the transaction and its status address, and a registration's one-time password (valid once it commits).
+    private static Dictionary<string, object?> PendingExtensions(string? transactionId, string? oneTimePassword)
+    {
+        var members = new Dictionary<string, object?> { ["transactionId"] = transactionId, ["transaction"] = $"/api/v1/transactions/{transactionId}" };
+        if (oneTimePassword is not null) members["oneTimePassword"] = oneTimePassword;
+        return members;
+    }
+
     /// <summary>The title of the 202 a write gets when the ledger took it but did not commit it within the commit timeout (<see cref="OutcomeKind.Pending"/>).</summary>
     public const string PendingTitle = "Accepted, not yet committed";
 
@@ -88,7 +96,7 @@ public static class ApiResults
         // Not an error but not done either: 202 (RFC 9110 §15.3.3, "might or might not eventually be acted upon"), kept by the
         // idempotency keys as any answer under 500, so a retry with the key learns the same rather than writing twice.
         OutcomeKind.Pending => TypedResults.Problem(statusCode: 202, title: PendingTitle, detail: outcome.Message, type: PendingProblemType,
-            extensions: new Dictionary<string, object?> { ["transactionId"] = outcome.TransactionId, ["transaction"] = $"/api/v1/transactions/{outcome.TransactionId}" }),
+            extensions: PendingExtensions(outcome.TransactionId, outcome.OneTimePassword)),
         _ => TypedResults.Problem(statusCode: 409, title: "Not done", detail: outcome.Message),
     };
 

@@ -69,4 +69,39 @@ public class CommitTimeoutTests
         Assert.Equal("incomplete", issue.GetProperty("code").GetString());
         Assert.Contains("it may still commit", issue.GetProperty("diagnostics").GetString());
     }
+
+    // Break-it (2026-12-07): a registration the ledger took but did not commit in time had its login forgotten (as for a refusal),
+    // so once it committed the user existed on the chain with no keys anywhere: no sign-in, and no password reset (no escrow).
+    // Now the login is kept and the 202 carries the one-time password, which works once the registration commits; a second
+    // registration of the same id meanwhile is refused (it would have replaced the first one's keys).
+    [Fact]
+    public async Task A_registration_not_committed_in_time_keeps_its_login_and_its_one_time_password_works_once_it_commits()
+    {
+        // Blocks 4 s after a write arrives; writes wait 1 s for theirs.
+        await using var node = await NodeFixture.StartAsync(configure: o => o with { BatchDelay = TimeSpan.FromSeconds(4), CommitTimeout = TimeSpan.FromSeconds(1) });
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        var doctor = new { doctorId = "dr-slow", name = "Sam Slow", specialty = "Cardiology", department = "Heart", licenceNumber = "S1" };
+        string transactionId, oneTime;
+        using (var response = await admin.PostAsJsonAsync("/api/v1/doctors", doctor, Ct))
+        {
+            var body = await response.Content.ReadAsStringAsync(Ct);
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode}: {body}");
+            using var problem = JsonDocument.Parse(body);
+            transactionId = problem.RootElement.GetProperty("transactionId").GetString()!;
+            oneTime = problem.RootElement.GetProperty("oneTimePassword").GetString()!;
+            Assert.Contains("The login is kept", problem.RootElement.GetProperty("detail").GetString());
+        }
+        using (var again = await admin.PostAsJsonAsync("/api/v1/doctors", doctor, Ct))
+        {
+            var body = await again.Content.ReadAsStringAsync(Ct);
+            Assert.True(again.StatusCode == HttpStatusCode.Conflict, $"{(int)again.StatusCode}: {body}");
+            Assert.Contains("still waiting for the ledger", body, StringComparison.Ordinal);
+        }
+        var ledger = node.App.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>();
+        await Network.InProcessNode.WaitAsync("the registration committed", () => ledger.Store.FindTransaction(Core.Primitives.Hash256.Parse(transactionId)) is not null, Ct);
+        // The one-time password of the 202 signs the doctor in (and is replaced at once, as at any first login).
+        var signedIn = await node.FirstLoginAsync("dr-slow", oneTime);
+        using var own = await signedIn.GetAsync("/api/v1/doctors/dr-slow", Ct);
+        Assert.True(own.IsSuccessStatusCode, await own.Content.ReadAsStringAsync(Ct));
+    }
 }
