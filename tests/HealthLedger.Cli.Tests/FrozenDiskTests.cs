@@ -19,17 +19,10 @@ public class FrozenDiskTests
     {
         using var disk = new FrozenDisk(128);
         var data = Path.Combine(disk.Path, "data");
-        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
-        var url = new Uri($"http://127.0.0.1:{CliProcess.FreePort()}");
-        using var node = CliProcess.Start("up", "--data", data, "--urls", url.ToString().TrimEnd('/'));
-        await node.WaitUntilServingAsync();
-        using var monitor = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
-        using var admin = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromMinutes(2) };
-        using (var login = await admin.PostAsJsonAsync("/api/v1/auth/token", new { username = "admin", password = CliProcess.Password }, Ct))
-        {
-            Assert.True(login.IsSuccessStatusCode, await login.Content.ReadAsStringAsync(Ct));
-            admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await login.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("accessToken").GetString());
-        }
+        var (node, monitor, admin) = await StartAsync(data);
+        using var _ = node;
+        using var __ = monitor;
+        using var ___ = admin;
         using (var patient = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "FZ-1", fullName = "Frida Frost", dateOfBirth = "1980-02-03", gender = "female" }, Ct))
         {
             Assert.True(patient.IsSuccessStatusCode, await patient.Content.ReadAsStringAsync(Ct));
@@ -77,17 +70,10 @@ public class FrozenDiskTests
     {
         using var disk = new FrozenDisk(128);
         var data = Path.Combine(disk.Path, "data");
-        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
-        var url = new Uri($"http://127.0.0.1:{CliProcess.FreePort()}");
-        using var node = CliProcess.Start("up", "--data", data, "--urls", url.ToString().TrimEnd('/'));
-        await node.WaitUntilServingAsync();
-        using var monitor = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
-        using var admin = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromMinutes(2) };
-        using (var login = await admin.PostAsJsonAsync("/api/v1/auth/token", new { username = "admin", password = CliProcess.Password }, Ct))
-        {
-            Assert.True(login.IsSuccessStatusCode, await login.Content.ReadAsStringAsync(Ct));
-            admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await login.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("accessToken").GetString());
-        }
+        var (node, monitor, admin) = await StartAsync(data);
+        using var _ = node;
+        using var __ = monitor;
+        using var ___ = admin;
 
         disk.Freeze();
         try
@@ -119,5 +105,20 @@ public class FrozenDiskTests
         }
         await node.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(0, (await CliProcess.RunAsync("verify", "--data", data)).ExitCode);
+    }
+
+    // A new network's node in data (on the frozen disk, not yet frozen), a client for /healthz and one signed in as the admin.
+    private static async Task<(CliProcess Node, HttpClient Monitor, HttpClient Admin)> StartAsync(string data)
+    {
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        var url = new Uri($"http://127.0.0.1:{CliProcess.FreePort()}");
+        var node = CliProcess.Start("up", "--data", data, "--urls", url.ToString().TrimEnd('/'));
+        await node.WaitUntilServingAsync();
+        var monitor = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
+        var admin = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromMinutes(2) };
+        using var login = await admin.PostAsJsonAsync("/api/v1/auth/token", new { username = "admin", password = CliProcess.Password }, Ct);
+        Assert.True(login.IsSuccessStatusCode, await login.Content.ReadAsStringAsync(Ct));
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await login.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("accessToken").GetString());
+        return (node, monitor, admin);
     }
 }
