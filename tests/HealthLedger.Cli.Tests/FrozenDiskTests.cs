@@ -34,14 +34,8 @@ public class FrozenDiskTests
         {
             // The list shows the patient: the read records a disclosure, whose write to the frozen disk does not return.
             read = admin.GetAsync("/api/v1/patients", Ct);
-            string? said = null;
-            await LocalCluster.PollAsync("/healthz answers 503", async () =>
-            {
-                using var health = await monitor.GetAsync("/healthz", Ct);
-                said = await health.Content.ReadAsStringAsync(Ct);
-                // (Before 5 s the store probe's own read may stall too: 503 naming the database and the disk.)
-                return health.StatusCode == HttpStatusCode.ServiceUnavailable && said.Contains("has been writing who read which records to its disk since", StringComparison.Ordinal);
-            }, () => said ?? "", TimeSpan.FromSeconds(60));
+            // (Before 5 s the store probe's own read may stall too: 503 naming the database and the disk.)
+            var said = await HealthSaysAsync(monitor, "has been writing who read which records to its disk since");
             Assert.Contains("reads of records wait for it", said, StringComparison.Ordinal);
             Assert.False(read.IsCompleted);
         }
@@ -80,13 +74,7 @@ public class FrozenDiskTests
         {
             // A registration seals the patient's login into keystore.db first: that write does not return.
             var registration = admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "FZ-2", fullName = "Frank Frost", dateOfBirth = "1975-04-05", gender = "male" }, Ct);
-            string? said = null;
-            await LocalCluster.PollAsync("/healthz answers 503", async () =>
-            {
-                using var health = await monitor.GetAsync("/healthz", Ct);
-                said = await health.Content.ReadAsStringAsync(Ct);
-                return health.StatusCode == HttpStatusCode.ServiceUnavailable && said.Contains("has been writing its login store (keystore.db) since", StringComparison.Ordinal);
-            }, () => said ?? "", TimeSpan.FromSeconds(60));
+            var said = await HealthSaysAsync(monitor, "has been writing its login store (keystore.db) since");
             Assert.Contains("Login store unavailable", said, StringComparison.Ordinal);
             Assert.False(registration.IsCompleted);
 
@@ -120,5 +108,18 @@ public class FrozenDiskTests
         Assert.True(login.IsSuccessStatusCode, await login.Content.ReadAsStringAsync(Ct));
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await login.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("accessToken").GetString());
         return (node, monitor, admin);
+    }
+
+    // Polls /healthz until it answers 503 saying `text` (at most a minute); returns its body.
+    private static async Task<string> HealthSaysAsync(HttpClient monitor, string text)
+    {
+        var said = "";
+        await LocalCluster.PollAsync($"/healthz answers 503 saying \"{text}\"", async () =>
+        {
+            using var health = await monitor.GetAsync("/healthz", Ct);
+            said = await health.Content.ReadAsStringAsync(Ct);
+            return health.StatusCode == HttpStatusCode.ServiceUnavailable && said.Contains(text, StringComparison.Ordinal);
+        }, () => said, TimeSpan.FromSeconds(60));
+        return said;
     }
 }
