@@ -96,6 +96,12 @@ public sealed class LabService(LabOrderStore orders, LabCatalogueStore catalogue
         var patient = found.Value!;
         var lab = string.IsNullOrWhiteSpace(input.LaboratoryId) ? patient.OrganisationId : input.LaboratoryId.Trim().ToLowerInvariant();
         var (version, catalogue) = catalogues.Get(lab);
+        // An organisation the network does not have is said so (it was "has no test catalogue", as for a member without one).
+        if (version == 0 && node.GetState(StateKeys.Organisation(lab)) is null)
+        {
+            var missing = Missing.Message("Organisation", lab, "Give a laboratory of this network (GET /api/v1/consortium lists its organisations), or leave laboratoryId out for the patient's own.");
+            return Outcome<LabOrderView>.Unprocessable(FieldErrors.One("laboratoryId", missing), missing);
+        }
         if (version == 0) return Outcome<LabOrderView>.Unprocessable(FieldErrors.One("laboratoryId", "The laboratory has no test catalogue this node can read."), "The laboratory has no test catalogue.");
         if (lab != patient.OrganisationId
             && Core.Records.Consent.CurrentGrant(policy.State, patientId, GranteeKind.Organisation, lab)?.Allows(ConsentCategories.Laboratory, (ulong)time.Now.ToUnixTimeMilliseconds()) != true)

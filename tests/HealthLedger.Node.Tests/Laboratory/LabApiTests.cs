@@ -195,7 +195,10 @@ public class LabApiTests
         HasField(await Problem(await w.Doctor.PostAsJsonAsync("/api/v1/lab/orders", new { patientId = w.PatientId, tests = new[] { "XYZ" } }, Ct), HttpStatusCode.BadRequest), "tests");
         HasField(await Problem(await w.Doctor.PostAsJsonAsync("/api/v1/lab/orders", new { patientId = w.PatientId, tests = new[] { "FBC" }, priority = "asap" }, Ct), HttpStatusCode.BadRequest), "priority");
         HasField(await Problem(await w.Doctor.PostAsJsonAsync("/api/v1/lab/orders", new { tests = new[] { "FBC" } }, Ct), HttpStatusCode.BadRequest), "patientId");
-        HasField(await Problem(await w.Doctor.PostAsJsonAsync("/api/v1/lab/orders", new { patientId = w.PatientId, tests = new[] { "FBC" }, laboratoryId = "city-lab" }, Ct), HttpStatusCode.UnprocessableEntity), "laboratoryId");
+        // Break-it (2026-12-07): an organisation the network does not have was "has no test catalogue", as for a member without one.
+        var noSuchLab = await Problem(await w.Doctor.PostAsJsonAsync("/api/v1/lab/orders", new { patientId = w.PatientId, tests = new[] { "FBC" }, laboratoryId = "city-lab" }, Ct), HttpStatusCode.UnprocessableEntity);
+        HasField(noSuchLab, "laboratoryId");
+        Assert.StartsWith("Organisation 'city-lab' does not exist.", noSuchLab.GetProperty("detail").GetString());
         HasField(await Problem(await w.Admin.PutAsJsonAsync("/api/v1/lab/catalogue", new { tests = new[] { new { code = "HGB", name = "Hb", specimenType = "blood", unit = "g/L", possibleLow = 250, possibleHigh = 10, price = 1, turnaroundHours = 4 } } }, Ct), HttpStatusCode.BadRequest), "tests[0].possibleHigh");
         HasField(await Problem(await w.Admin.PutAsJsonAsync("/api/v1/lab/catalogue", Catalogue(5), Ct), HttpStatusCode.Conflict), "version");
         HasField(await Problem(await w.Admin.PostAsJsonAsync("/api/v1/staff", new { userId = "lt-two", role = "surgeon" }, Ct), HttpStatusCode.BadRequest), "role");
