@@ -149,10 +149,8 @@ public sealed class SqliteLedgerStore : ILedgerStore
         RefuseNotRegular(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"No ledger at {path}.", path);
         var immutable = ImmutableCopy(path);
-        var store = OpenWith(path, ReadOnlyConnectionString(path, immutable), readOnly: true, LedgerStoreOptions.Default with { DurableCommits = false },
+        return OpenWith(path, ReadOnlyConnectionString(path, immutable), readOnly: true, LedgerStoreOptions.Default with { DurableCommits = false },
             connection => CheckSchema(connection, path), immutable);
-        store._immutable = immutable;
-        return store;
     }
 
     /// <summary>Whether a file is to be read as immutable: on a file system mounted read-only, with no <c>-wal</c> file holding frames beside it.</summary>
@@ -196,7 +194,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
                     ?? $"{what} is not a readable SQLite file: {e.Message} {GiveUp}");
             }
             if (!readOnly) disclosures!.MoveFrom(connection); // rows an older node left in the ledger's own table
-            return new SqliteLedgerStore(path, connection, readOnly, options) { _disclosures = disclosures };
+            return new SqliteLedgerStore(path, connection, readOnly, options) { _disclosures = disclosures, _immutable = immutable };
         }
         catch (SqliteException e)
         {

@@ -17,12 +17,8 @@ public class FrozenDiskTests
     [Fact]
     public async Task A_stalled_disk_under_the_disclosures_makes_healthz_answer_503_and_the_waiting_read_is_answered_once_it_thaws()
     {
-        using var disk = new FrozenDisk(128);
-        var data = Path.Combine(disk.Path, "data");
-        var (node, monitor, admin) = await StartAsync(data);
-        using var _ = node;
-        using var __ = monitor;
-        using var ___ = admin;
+        using var frozen = await FrozenNode.StartAsync();
+        var (disk, data, node, monitor, admin) = frozen;
         using (var patient = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "FZ-1", fullName = "Frida Frost", dateOfBirth = "1980-02-03", gender = "female" }, Ct))
         {
             Assert.True(patient.IsSuccessStatusCode, await patient.Content.ReadAsStringAsync(Ct));
@@ -62,12 +58,8 @@ public class FrozenDiskTests
     [Fact]
     public async Task A_stalled_login_store_makes_healthz_answer_503_and_a_stop_that_waits_for_the_disk_says_so()
     {
-        using var disk = new FrozenDisk(128);
-        var data = Path.Combine(disk.Path, "data");
-        var (node, monitor, admin) = await StartAsync(data);
-        using var _ = node;
-        using var __ = monitor;
-        using var ___ = admin;
+        using var frozen = await FrozenNode.StartAsync();
+        var (disk, data, node, monitor, admin) = frozen;
 
         disk.Freeze();
         try
@@ -95,19 +87,49 @@ public class FrozenDiskTests
         Assert.Equal(0, (await CliProcess.RunAsync("verify", "--data", data)).ExitCode);
     }
 
-    // A new network's node in data (on the frozen disk, not yet frozen), a client for /healthz and one signed in as the admin.
-    private static async Task<(CliProcess Node, HttpClient Monitor, HttpClient Admin)> StartAsync(string data)
+    // A new network's node on a frozen disk's folder "data" (not yet frozen), a client for /healthz and one signed in as the admin;
+    // disposed in turn, the disk last.
+    private sealed class FrozenNode(FrozenDisk disk, string data, CliProcess node, HttpClient monitor, HttpClient admin) : IDisposable
     {
-        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
-        var url = new Uri($"http://127.0.0.1:{CliProcess.FreePort()}");
-        var node = CliProcess.Start("up", "--data", data, "--urls", url.ToString().TrimEnd('/'));
-        await node.WaitUntilServingAsync();
-        var monitor = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
-        var admin = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromMinutes(2) };
-        using var login = await admin.PostAsJsonAsync("/api/v1/auth/token", new { username = "admin", password = CliProcess.Password }, Ct);
-        Assert.True(login.IsSuccessStatusCode, await login.Content.ReadAsStringAsync(Ct));
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await login.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("accessToken").GetString());
-        return (node, monitor, admin);
+        public static async Task<FrozenNode> StartAsync()
+        {
+            var disk = new FrozenDisk(128);
+            var data = Path.Combine(disk.Path, "data");
+            FrozenNode? frozen = null;
+            try
+            {
+                Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+                var url = new Uri($"http://127.0.0.1:{CliProcess.FreePort()}");
+                frozen = new FrozenNode(disk, data, CliProcess.Start("up", "--data", data, "--urls", url.ToString().TrimEnd('/')),
+                    new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) }, new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromMinutes(2) });
+                await frozen._node.WaitUntilServingAsync();
+                using var login = await frozen._admin.PostAsJsonAsync("/api/v1/auth/token", new { username = "admin", password = CliProcess.Password }, Ct);
+                Assert.True(login.IsSuccessStatusCode, await login.Content.ReadAsStringAsync(Ct));
+                frozen._admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await login.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("accessToken").GetString());
+                return frozen;
+            }
+            catch
+            {
+                // not left mounted when the start fails
+                if (frozen is null) disk.Dispose();
+                else frozen.Dispose();
+                throw;
+            }
+        }
+
+        private readonly HttpClient _admin = admin;
+        private readonly CliProcess _node = node;
+
+        public void Deconstruct(out FrozenDisk frozenDisk, out string folder, out CliProcess process, out HttpClient health, out HttpClient signedIn) =>
+            (frozenDisk, folder, process, health, signedIn) = (disk, data, _node, monitor, _admin);
+
+        public void Dispose()
+        {
+            _admin.Dispose();
+            monitor.Dispose();
+            _node.Dispose();
+            disk.Dispose();
+        }
     }
 
     // Polls /healthz until it answers 503 saying `text` (at most a minute); returns its body.

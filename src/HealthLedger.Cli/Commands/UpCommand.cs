@@ -306,10 +306,10 @@ internal static class UpCommand
         if (listening.Count > 1) Console.WriteLine($"Also listening at {string.Join(", ", listening.Skip(1))}");
         // A node of a consortium made by 'consortium up' holds its own organisation's admin, admin.<organisation id>.
         var organisation = app.Services.GetRequiredService<Node.Security.OrganisationKeys>().Id;
-        var admin = app.Services.GetRequiredService<Storage.Keystore>().Get(NetworkInitializer.ConsortiumAdmin(organisation)) is null
+        var keystore = app.Services.GetRequiredService<Storage.Keystore>();
+        var admin = keystore.Get(NetworkInitializer.ConsortiumAdmin(organisation)) is null
             ? NetworkInitializer.AdminUser : NetworkInitializer.ConsortiumAdmin(organisation);
         Console.WriteLine($"Log in as '{admin}' with the password printed at initialisation (or {CommonOptions.PasswordVariable}). Press Ctrl+C to stop.");
-        var keystore = app.Services.GetRequiredService<Storage.Keystore>();
         var disclosures = app.Services.GetRequiredService<Node.Records.DisclosureRecorder>();
         await app.WaitForShutdownAsync(cancellationToken);
         // A request's write still waiting in the kernel (the disk frozen or failing) keeps the process from ending: said so.

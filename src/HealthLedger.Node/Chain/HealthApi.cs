@@ -28,25 +28,22 @@ public static class HealthApi
             // would name the database rather than the disk). A disk that stalls under the disclosures' log: every read of records waits for its disclosures to be durable.
             if (disclosures.WriteHangingSince is { } hanging)
             {
-                Web.TooManyRequests.SetRetryAfter(http, Web.ErrorPages.StoreRetryAfter);
-                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: Web.ErrorPages.StoreUnavailableTitle,
-                    detail: $"The node has been writing who read which records to its disk since {hanging:yyyy-MM-dd HH:mm:ss} UTC and the write has not returned " +
+                return Unavailable(http, Web.ErrorPages.StoreUnavailableTitle,
+                    $"The node has been writing who read which records to its disk since {hanging:yyyy-MM-dd HH:mm:ss} UTC and the write has not returned " +
                         "(the disk holding its data folder frozen, failing, or a network mount gone): reads of records wait for it, and go on once the disk answers.");
             }
             // The same under the login store: every sign-in, registration and password change waits behind that write.
             if (keystore.Writes.StalledSince(ConsensusHost.StoreHangAfter) is { } stalled)
             {
-                Web.TooManyRequests.SetRetryAfter(http, Web.ErrorPages.StoreRetryAfter);
-                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: Web.ErrorPages.KeystoreUnavailableTitle,
-                    detail: $"The node has been writing its login store (keystore.db) since {stalled:yyyy-MM-dd HH:mm:ss} UTC and the write has not returned " +
+                return Unavailable(http, Web.ErrorPages.KeystoreUnavailableTitle,
+                    $"The node has been writing its login store (keystore.db) since {stalled:yyyy-MM-dd HH:mm:ss} UTC and the write has not returned " +
                         "(the disk holding its data folder frozen, failing, or a network mount gone): sign-ins, registrations and password changes wait for it, and go on once the disk answers.");
             }
             // A database out of reach (a PostgreSQL server down): every read that needs it gets 503 too (ErrorPages.StoreUnavailable).
             if (!store.Reachable())
             {
-                Web.TooManyRequests.SetRetryAfter(http, Web.ErrorPages.StoreRetryAfter);
-                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: Web.ErrorPages.StoreUnavailableTitle,
-                    detail: "The node cannot reach its ledger's database (a PostgreSQL server out of reach, the SQLite file locked or unreadable, or the disk " +
+                return Unavailable(http, Web.ErrorPages.StoreUnavailableTitle,
+                    "The node cannot reach its ledger's database (a PostgreSQL server out of reach, the SQLite file locked or unreadable, or the disk " +
                         "holding it not answering: frozen, failing, a network mount gone). " +
                         "It answers again once the database does; the node's log says why (event 1016).");
             }
@@ -54,9 +51,8 @@ public static class HealthApi
             // another process keeps locked): reads may still work, but nothing commits until it is written.
             if (consensus.StoreWaitingSince is { } since)
             {
-                Web.TooManyRequests.SetRetryAfter(http, Web.ErrorPages.StoreRetryAfter);
-                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: Web.ErrorPages.StoreUnavailableTitle,
-                    detail: $"The node's next block has waited since {since:yyyy-MM-dd HH:mm:ss} UTC to be written: its ledger's database does not take writes " +
+                return Unavailable(http, Web.ErrorPages.StoreUnavailableTitle,
+                    $"The node's next block has waited since {since:yyyy-MM-dd HH:mm:ss} UTC to be written: its ledger's database does not take writes " +
                         "(a PostgreSQL server restarting or out of reach, the SQLite file locked by another process, or the disk holding it not answering: " +
                         "frozen, failing, a network mount gone). It is written once the database does; the node's log says why when the database refused (event 1018).");
             }
@@ -84,5 +80,12 @@ public static class HealthApi
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
         .WithTags("Node");
         return app;
+    }
+
+    // 503 with Retry-After (the node's storage not answering: ErrorPages.StoreRetryAfter), titled and detailed.
+    private static ProblemHttpResult Unavailable(HttpContext http, string title, string detail)
+    {
+        Web.TooManyRequests.SetRetryAfter(http, Web.ErrorPages.StoreRetryAfter);
+        return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: title, detail: detail);
     }
 }

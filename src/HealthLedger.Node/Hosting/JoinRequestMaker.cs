@@ -39,7 +39,7 @@ public static class JoinRequestMaker
             throw new InvalidOperationException($"--peer-listen {NodeRecord.AddressProblem(peerListen) ?? "is required"}: where the new node's peer endpoint listens, e.g. http://10.0.0.7:5180.");
         }
         contact = contact?.Trim() ?? "";
-        if (contact.Any(c => char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format) || contact.Length > OrganisationRecord.MaxContactBytes / 2)
+        if (contact.Any(NetworkInitializer.HiddenInContact) || contact.Length > OrganisationRecord.MaxContactBytes / 2)
         {
             throw new InvalidOperationException("--contact must be one line of at most 100 characters, without control or invisible formatting characters.");
         }

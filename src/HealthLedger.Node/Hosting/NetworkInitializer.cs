@@ -25,8 +25,10 @@ public static partial class NetworkInitializer
     // A switchboard shown to the public: one line, at most OrganisationRecord.MaxContactBytes, and no invisible formatting
     // character (a right-to-left mark could make the number read otherwise on the on-call page).
     private static bool PlainContact(string contact) =>
-        !contact.Any(c => char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format)
-        && System.Text.Encoding.UTF8.GetByteCount(contact.Trim()) <= OrganisationRecord.MaxContactBytes;
+        !contact.Any(HiddenInContact) && System.Text.Encoding.UTF8.GetByteCount(contact.Trim()) <= OrganisationRecord.MaxContactBytes;
+
+    /// <summary>A character a published contact may not hold: a control character, or an invisible formatting one (Unicode Cf).</summary>
+    internal static bool HiddenInContact(char c) => char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format;
 
     /// <summary>The first admin's user id.</summary>
     public const string AdminUser = "admin";

@@ -314,7 +314,7 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
     // ledger file is really on (a link may put it on another disk) first, then the data folder's (the tip record, the log).
     private string FullDisk(Exception error)
     {
-        var ledger = Path.Combine(options.DataDirectory, Storage.SqliteLedgerStore.FileName);
+        var ledger = new Configuration.DataDirectory(options.DataDirectory).LedgerPath;
         var full = (File.Exists(ledger) ? Storage.SqliteFileProblem.DiskFull(ledger, error) : null) ?? Storage.SqliteFileProblem.DiskFull(options.DataDirectory, error);
         return full is null ? "" : $" — {full}";
     }
