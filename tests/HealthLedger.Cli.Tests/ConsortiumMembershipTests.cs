@@ -281,9 +281,13 @@ public sealed class ConsortiumMembershipTests : IDisposable
     }
 
     // The height of the block that executed a proposal: the block whose time is the proposal's closing time and that holds a vote.
+    // The vote was committed at another node: this one may not have applied that block yet, so it waits until the proposal is closed here.
     private static async Task<ulong> ClosedBlockAsync(HttpClient http, string proposal)
     {
-        var closedAt = (await http.GetFromJsonAsync<ProposalResponse>($"/api/v1/consortium/proposals/{proposal}", Ct))!.ClosedAt!.Value.ToUnixTimeMilliseconds();
+        DateTimeOffset? closed = null;
+        await LocalCluster.PollAsync($"proposal {proposal} is closed at {http.BaseAddress}", async () =>
+            (closed = (await http.GetFromJsonAsync<ProposalResponse>($"/api/v1/consortium/proposals/{proposal}", Ct))!.ClosedAt) is not null);
+        var closedAt = closed!.Value.ToUnixTimeMilliseconds();
         var tip = (await http.GetFromJsonAsync<BlockResponse>("/api/v1/ledger/blocks/latest", Ct))!.Height;
         for (var h = tip; h > 0; h--)
         {
