@@ -11,7 +11,7 @@ internal sealed record ConsortiumManifest(string NetworkId, string GenesisHash, 
 {
     public const string FileName = "consortium.json";
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, AllowDuplicateProperties = false };
 
     /// <summary>One organisation: its id (its folder's name under NET), name, type, node's web URL and peer port, first admin.</summary>
     internal sealed record Member(string Id, string Name, string Type, string Web, int PeerPort, string Admin);

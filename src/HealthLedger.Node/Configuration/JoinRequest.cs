@@ -35,7 +35,16 @@ public sealed class JoinRequest
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // A request naming a member twice (two node keys, two contacts) is refused: which copy a reviewer saw and which one a
+        // reader takes could differ.
+        AllowDuplicateProperties = false,
     };
+
+    /// <summary>
+    /// How a join request handed in through the web UI is read: as the API reads its body (names in any case), and a member
+    /// given twice is an error, not its last copy.
+    /// </summary>
+    public static readonly JsonSerializerOptions Upload = new(JsonSerializerOptions.Web) { AllowDuplicateProperties = false };
 
     /// <summary>The request as JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";
@@ -53,6 +62,10 @@ public sealed class JoinRequest
             return request is { Format: CurrentFormat, Organisation: not null, Admin: not null }
                 ? request
                 : throw new InvalidDataException($"{path} is not a HealthLedger join request (format {CurrentFormat}).");
+        }
+        catch (JsonException e) when (e.Message.StartsWith("Duplicate property", StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{path} is not a join request to trust: {e.Path?.TrimStart('$').TrimStart('.')} is given more than once.");
         }
         catch (JsonException e)
         {

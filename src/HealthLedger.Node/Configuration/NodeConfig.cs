@@ -56,6 +56,8 @@ public sealed record NodeConfig(string? Urls = null, string? PeerUrl = null, str
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
         // A misspelt setting ("writez") is an error naming it, not a default silently kept.
         UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        // A setting given twice is an error naming it, not its last copy silently read (which one an editor shows may differ).
+        AllowDuplicateProperties = false,
     };
 
     /// <summary>Writes the config.</summary>
@@ -92,6 +94,11 @@ public sealed record NodeConfig(string? Urls = null, string? PeerUrl = null, str
                 throw new InvalidDataException($"{path}: admission.{limit}: {problem}");
             }
             return config;
+        }
+        catch (JsonException e) when (e.Message.StartsWith("Duplicate property", StringComparison.Ordinal))
+        {
+            var setting = e.Path is { Length: > 2 } at && at.StartsWith("$.", StringComparison.Ordinal) ? at[2..] : e.Path;
+            throw new InvalidDataException($"{path}: {setting} is given more than once; keep one.");
         }
         catch (JsonException e) when (e.Message.Contains("could not be mapped", StringComparison.Ordinal))
         {

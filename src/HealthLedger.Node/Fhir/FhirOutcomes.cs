@@ -84,11 +84,10 @@ public static class FhirOutcomes
             result.Issue.Insert(0, Issue(outcome.Kind == OutcomeKind.Pending ? OperationOutcome.IssueSeverity.Warning : OperationOutcome.IssueSeverity.Error,
                 code, outcome.Message ?? "The request was refused."));
         }
-        return new FhirResult(result, status)
-        {
-            Headers = status == 503
-                ? new Dictionary<string, string> { ["Retry-After"] = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) }
-                : new Dictionary<string, string>(),
-        };
+        var headers = new Dictionary<string, string>();
+        if (status == 503) headers["Retry-After"] = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // The 202's transaction: where its status is read (pending, then committed), as the JSON API's 202 says.
+        if (outcome.Kind == OutcomeKind.Pending && outcome.TransactionId is { Length: > 0 } transaction) headers["Location"] = $"/api/v1/transactions/{transaction}";
+        return new FhirResult(result, status) { Headers = headers };
     }
 }

@@ -188,10 +188,21 @@ public static class NodeHost
                 o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
                 // A number is a JSON number: "7" is not 7 (the web defaults read numbers from strings).
                 o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+                // A field given twice ({"ward":"A","ward":"B"}, or "ward" and "Ward") is refused naming it, not read as its last
+                // value (RFC 8259 §4: names "SHOULD be unique"; what a second copy means is up to each reader).
+                o.SerializerOptions.AllowDuplicateProperties = false;
             });
-            // Every problem names its type (RFC 9457 §3.1.1); the framework's table has none for 429.
+            // Every problem names its type (RFC 9457 §3.1.1); the framework's table has none for 429. A write taken but not yet
+            // committed (202) points at its transaction's status with Location as well as in its body (RFC 9110 §15.3.3).
             builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
-                c.ProblemDetails.Type ??= c.ProblemDetails.Status == StatusCodes.Status429TooManyRequests ? "https://www.rfc-editor.org/rfc/rfc6585#section-4" : null);
+            {
+                c.ProblemDetails.Type ??= c.ProblemDetails.Status == StatusCodes.Status429TooManyRequests ? "https://www.rfc-editor.org/rfc/rfc6585#section-4" : null;
+                if (c.ProblemDetails.Status == StatusCodes.Status202Accepted && c.ProblemDetails.Extensions.TryGetValue("transaction", out var status)
+                    && status is string location && !c.HttpContext.Response.HasStarted)
+                {
+                    c.HttpContext.Response.Headers.Location = location;
+                }
+            });
             builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
             builder.Services.AddOpenApi(o => o.AddHealthLedgerTransformers());
 

@@ -32,7 +32,7 @@ public static class ReportsApi
 
     public sealed record ReportHistoryResponse(ReportResponse Latest, IReadOnlyList<ReportResponse> Versions);
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { AllowDuplicateProperties = false };
 
     /// <summary>Maps the report endpoints.</summary>
     public static IEndpointRouteBuilder MapMedicalReportsApi(this IEndpointRouteBuilder app)

@@ -238,19 +238,25 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
         return allowed ? null : Outcome<object>.Forbidden("Only the patient (or an admin of their organisation) sees their grants and access history.");
     }
 
-    /// <summary>Gives a patient or doctor of the admin's organisation a new one-time password.</summary>
-    public async Task<Outcome<WriteResult>> ResetPasswordAsync(UserSession actor, string userId, CancellationToken ct)
+    /// <summary>
+    /// Gives a patient or doctor of the admin's organisation a new one-time password, in this node's login store
+    /// (<c>keystore.db</c>) and published to the organisation's other nodes (<see cref="AccountService.ResetPasswordAsync"/>).
+    /// </summary>
+    public async Task<Outcome<PasswordReset>> ResetPasswordAsync(UserSession actor, string userId, CancellationToken ct)
     {
-        if (access.RequireRole(actor, Role.Admin, "reset the password of", userId) is { } denied) return denied.As<WriteResult>();
+        if (access.RequireRole(actor, Role.Admin, "reset the password of", userId) is { } denied) return denied.As<PasswordReset>();
         var user = node.GetState(StateKeys.User(userId)) is { } bytes ? UserRecord.TryDecode(bytes) : null;
-        if (user is null || user.OrganisationId != actor.OrganisationId) return Outcome<WriteResult>.NotFound(Missing.Message("User", userId));
-        if (user.Role == Role.Admin) return access.Forbid<WriteResult>(actor, "reset the password of another admin", userId);
+        if (user is null || user.OrganisationId != actor.OrganisationId) return Outcome<PasswordReset>.NotFound(Missing.Message("User", userId));
+        if (user.Role == Role.Admin) return access.Forbid<PasswordReset>(actor, "reset the password of another admin", userId);
         var oneTime = await accounts.ResetPasswordAsync(userId, ct);
         return oneTime is null
-            ? Outcome<WriteResult>.Failed("This user's keys cannot be recovered (no escrow).")
-            : Outcome<WriteResult>.Ok(new WriteResult(userId, "", node.Tip.Height, oneTime));
+            ? Outcome<PasswordReset>.Failed("This user's keys cannot be recovered (no escrow).")
+            : Outcome<PasswordReset>.Ok(new PasswordReset(userId, oneTime));
     }
 
     /// <summary>True when the MRN's blind index is already taken in the organisation.</summary>
     public bool MrnTaken(string mrn) => node.GetState(StateKeys.Mrn(organisation.Id, organisation.BlindIndex(mrn))) is not null;
 }
+
+/// <summary>A password reset's result: the user and their new one-time password (shown once).</summary>
+public sealed record PasswordReset(string Id, string OneTimePassword);

@@ -62,6 +62,6 @@ public static class PatientsApi
     private static async Task<Results<Ok<PatientAreaResponse>, ValidationProblem, ProblemHttpResult>> SetArea(string id, PatientAreaInput input, HttpContext http, PatientService patients, CancellationToken ct) =>
         ApiResults.Ok(await patients.SetAreaAsync(http.Session(), id, input.Area, ct), _ => new PatientAreaResponse(id, patients.AreaOf(id) is { Length: > 0 } a ? a : null));
 
-    private static async Task<Results<Ok<WriteResponse>, ProblemHttpResult>> ResetPassword(string id, HttpContext http, PatientService patients, CancellationToken ct) =>
-        ApiResults.Read(await patients.ResetPasswordAsync(http.Session(), id, ct), WriteResponse.From);
+    private static async Task<Results<Ok<PasswordResetResponse>, ProblemHttpResult>> ResetPassword(string id, HttpContext http, PatientService patients, CancellationToken ct) =>
+        ApiResults.Read(await patients.ResetPasswordAsync(http.Session(), id, ct), r => new PasswordResetResponse(r.Id, r.OneTimePassword));
 }

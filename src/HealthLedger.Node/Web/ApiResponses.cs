@@ -16,6 +16,12 @@ public sealed record WriteResponse(string Id, string TransactionId, ulong Height
     public static WriteResponse From(WriteResult r) => new(r.Id, r.TransactionId, r.Height, r.OneTimePassword);
 }
 
+/// <summary>
+/// A password reset (<c>POST /api/v1/patients/{id}/password-reset</c>): the user and the one-time password, shown once. It takes
+/// effect in this node's login store; the sealed login reaches the organisation's other nodes through the ledger.
+/// </summary>
+public sealed record PasswordResetResponse(string Id, string OneTimePassword);
+
 /// <summary>A page of a list.</summary>
 public sealed record PageResponse<T>(IReadOnlyList<T> Items, int Total, int Page, int PageSize, int PageCount)
 {

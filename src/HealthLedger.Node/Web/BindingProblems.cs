@@ -200,6 +200,13 @@ public sealed partial class BindingProblems(RequestDelegate next)
     {
         // A value of the wrong type names its field; anything else is a syntax error of the body as a whole.
         var field = FieldOf(json.Path);
+        if (Duplicate().Match(json.Message) is { Success: true } twice)
+        {
+            // The path names the second copy as it was spelt ("$.Ward"); the message the member as the API spells it ("ward").
+            var member = twice.Groups["name"].Value;
+            var parent = field.LastIndexOf('.') is var dot and >= 0 ? field[..(dot + 1)] : "";
+            return (member.Length > 0 ? parent + member : field, "Given more than once: send each field once.");
+        }
         if (ConvertedTo().Match(json.Message) is { Success: true } m)
         {
             // Well-formed JSON of the wrong shape: a field's value, or the body as a whole ([1,2] or "text" where an object is expected).
@@ -253,4 +260,8 @@ public sealed partial class BindingProblems(RequestDelegate next)
 
     [GeneratedRegex(@"converted to (?<type>[\w.`\[\]]+)", RegexOptions.CultureInvariant)]
     private static partial Regex ConvertedTo();
+
+    // System.Text.Json's words for a property given twice (JsonSerializerOptions.AllowDuplicateProperties = false).
+    [GeneratedRegex(@"^Duplicate property '(?<name>[^']*)'", RegexOptions.CultureInvariant)]
+    private static partial Regex Duplicate();
 }

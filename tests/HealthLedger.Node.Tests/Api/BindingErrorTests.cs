@@ -41,6 +41,9 @@ public class BindingErrorTests
             ($"/api/v1/patients/{patient.Id}/vital-signs", Json("""{"takenAt":"2026-01-02T10:00","heartRate":true}"""), "heartRate"),
             ("/api/v1/doctors", Json("""{"doctorId":"dr-b","onCall":"yes"}"""), "onCall"),
             ("/api/v1/patients", Json("""{"mrn": "MRN-B3", """), "body"),
+            // A field given twice was read as its last copy (a client's merge bug writing the ward it did not show): refused, naming it.
+            ($"/api/v1/patients/{patient.Id}/entries", Json("""{"type":"visit","occurredAt":"2026-01-02T10:00","notes":"a","notes":"b"}"""), "notes"),
+            ("/api/v1/patients", Json("""{"mrn":"MRN-B4","fullName":"X Y","dateOfBirth":"2001-02-01","gender":"female","MRN":"MRN-B5"}"""), "mrn"),
             ("/api/v1/patients", Json(""), "body"),
             ("/api/v1/patients", new StringContent("mrn=1", Encoding.UTF8, "text/plain"), "body"),
         };
@@ -59,6 +62,11 @@ public class BindingErrorTests
         {
             var vitals = await Problem(await admin.PostAsync($"/api/v1/patients/{patient.Id}/vital-signs", wrongType, Ct));
             Assert.Equal("Not a whole number.", vitals.GetProperty("errors").GetProperty("heartRate")[0].GetString());
+        }
+        using (var twice = Json("""{"doctorId":"dr-twice","name":"A B","specialty":"X","department":"Y","licenceNumber":"L","doctorId":"dr-other"}"""))
+        {
+            var doctor = await Problem(await admin.PostAsync("/api/v1/doctors", twice, Ct));
+            Assert.Equal("Given more than once: send each field once.", doctor.GetProperty("errors").GetProperty("doctorId")[0].GetString());
         }
         var page = await Problem(await admin.GetAsync("/api/v1/patients?page=abc", Ct));
         Assert.Contains("whole number", page.GetProperty("errors").GetProperty("page")[0].GetString());

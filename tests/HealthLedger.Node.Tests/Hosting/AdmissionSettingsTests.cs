@@ -103,6 +103,19 @@ public class AdmissionSettingsTests
     }
 
     [Theory]
+    [InlineData("""{ "urls": "http://127.0.0.1:5080", "urls": "http://0.0.0.0:5080" }""", "urls")]
+    [InlineData("""{ "admission": { "writes": 5, "writes": 500 } }""", "admission.writes")]
+    public void A_setting_given_twice_is_refused_naming_it_rather_than_its_last_copy_read(string json, string setting)
+    {
+        // The fault: the second copy won silently, and an editor showing the first misled whoever read the file.
+        using var folder = new TempDirectory();
+        Directory.CreateDirectory(folder.Combine("data"));
+        File.WriteAllText(folder.Combine("data", NodeConfig.FileName), json);
+        var e = Assert.Throws<InvalidDataException>(() => NodeConfig.Read(new DataDirectory(folder.Combine("data"))));
+        Assert.Equal($"{folder.Combine("data", NodeConfig.FileName)}: {setting} is given more than once; keep one.", e.Message);
+    }
+
+    [Theory]
     [InlineData(64, 2, 1, 1, 128)] // a node alone on two cores: the two cores' budget
     [InlineData(64, 2, 4, 1, 32)] // four nodes on two cores ('cluster up', 'consortium up'): a quarter each
     [InlineData(8, 2, 4, 1, 4)]

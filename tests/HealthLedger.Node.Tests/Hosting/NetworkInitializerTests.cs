@@ -86,4 +86,24 @@ public class NetworkInitializerTests
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(folder.Combine("net")));
     }
+
+    [Fact]
+    public void A_join_request_naming_a_member_twice_is_refused_not_read_as_its_last_copy()
+    {
+        // Break-it: a request with two "signingKey"s under "node" was read as the last one, while a reviewer reading the file
+        // (or a tool keeping the first copy) saw the other: which node key a vote admitted was not the one looked at.
+        using var folder = new TempDirectory();
+        var made = JoinRequestMaker.Make(folder.Combine("clinic"), "Harbour Clinic", "clinic", $"http://127.0.0.1:{Ports.Free()}",
+            adminPassword: "a-fresh-strong-password", argon: Argon2Parameters.TestOnly);
+        var json = File.ReadAllText(made.RequestPath);
+        var key = made.Request.Node!.SigningKey!;
+        var other = new string(key.Select(c => c == '0' ? '1' : '0').ToArray());
+        var twice = json.Replace($"\"signingKey\": \"{key}\"", $"\"signingKey\": \"{other}\", \"signingKey\": \"{key}\"", StringComparison.Ordinal);
+        Assert.NotEqual(json, twice);
+        var path = folder.Combine("twice.json");
+        File.WriteAllText(path, twice);
+        var e = Assert.Throws<InvalidDataException>(() => JoinRequest.Read(path));
+        Assert.Equal($"{path} is not a join request to trust: node.signingKey is given more than once.", e.Message);
+        Assert.Equal(key, JoinRequest.Read(made.RequestPath).Node!.SigningKey); // the file as made still reads
+    }
 }

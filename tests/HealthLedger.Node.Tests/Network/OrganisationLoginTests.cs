@@ -88,7 +88,7 @@ public sealed class OrganisationLoginTests : IAsyncDisposable
 
         // An admin's reset at node 2 (through the organisation escrow, which travelled with the login) reaches node 1 too.
         using var adminAt2 = await LoginAsync(node2, "admin", NodeFixture.Password);
-        var reset = await Read<WriteResponse>(await adminAt2.PostAsync("/api/v1/patients/dr-twin/password-reset", null, Ct));
+        var reset = await Read<PasswordResetResponse>(await adminAt2.PostAsync("/api/v1/patients/dr-twin/password-reset", null, Ct));
         Assert.Equal(4UL, LoginVersion(node2, "dr-twin")); // the reset answers once its login committed
         await InProcessNode.WaitAsync("node 1 has login version 4", () => LoginVersion(node1, "dr-twin") == 4, Ct);
         Assert.Equal(HttpStatusCode.Unauthorized, await TokenStatusAsync(node1, "dr-twin", "yet-another-strong-pass"));

@@ -38,6 +38,7 @@ public class CommitTimeoutTests
             transactionId = problem.RootElement.GetProperty("transactionId").GetString()!;
             Assert.Matches("^[0-9a-f]{64}$", transactionId);
             Assert.Equal($"/api/v1/transactions/{transactionId}", problem.RootElement.GetProperty("transaction").GetString());
+            Assert.Equal($"/api/v1/transactions/{transactionId}", response.Headers.Location?.OriginalString);
             Assert.Contains("within 2 s; it may still commit", problem.RootElement.GetProperty("detail").GetString());
         }
         using (var status = await admin.GetAsync($"/api/v1/transactions/{transactionId}", Ct))
@@ -52,6 +53,7 @@ public class CommitTimeoutTests
             using var again = await admin.SendAsync(request, Ct);
             Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
             Assert.Equal("true", again.Headers.GetValues(IdempotencyKeys.ReplayedHeader).Single());
+            Assert.Equal($"/api/v1/transactions/{transactionId}", again.Headers.Location?.OriginalString);
             Assert.Contains(transactionId, await again.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         }
         Assert.Equal(1, node.App.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>().Mempool.Count);
@@ -68,6 +70,7 @@ public class CommitTimeoutTests
         Assert.Equal("warning", issue.GetProperty("severity").GetString());
         Assert.Equal("incomplete", issue.GetProperty("code").GetString());
         Assert.Contains("it may still commit", issue.GetProperty("diagnostics").GetString());
+        Assert.Matches("^/api/v1/transactions/[0-9a-f]{64}$", fhir.Headers.Location?.OriginalString);
     }
 
     // Break-it (2026-12-07): a registration the ledger took but did not commit in time had its login forgotten (as for a refusal),

@@ -78,7 +78,7 @@ public sealed class ConsortiumIndexModel(ConsortiumService consortium, Policy.Po
         try
         {
             await using var stream = request.OpenReadStream();
-            join = await JsonSerializer.DeserializeAsync<JoinRequest>(stream, JsonSerializerOptions.Web, ct);
+            join = await JsonSerializer.DeserializeAsync<JoinRequest>(stream, JoinRequest.Upload, ct);
         }
         catch (JsonException e)
         {
