@@ -32,6 +32,9 @@ public class DirectoryTests
         {
             wait.CancelAfter(TimeSpan.FromSeconds(60));
             while (ledger.GetState(StateKeys.Doctor("dr-sam")) is null) await Task.Delay(50, wait.Token); // St Mary's registration reaches General Hospital's node
+            // and its read models (the directory page's), which follow the state in the block's commit handlers.
+            var registered = ledger.Tip.Height;
+            while (ledger.AppliedHeight < registered) await Task.Delay(50, wait.Token);
         }
 
         await general.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Directory" }).ClickAsync();

@@ -216,6 +216,8 @@ public class EmergencyTests
         await stMary.LoginAsync("admin.st-mary-hospital", BrowserNode.AdminPassword);
         await stMary.RegisterDoctorAsync("dr-sam", "Sam St Mary", "Cardiology", onCall: true);
         await WaitAsync("St Mary's doctor reaches General's node", () => Ledger(node.App).GetState(StateKeys.Doctor("dr-sam")) is not null);
+        var registered = Ledger(node.App).Tip.Height; // and its read models (the on-call page's), which follow the state in the commit handlers
+        await WaitAsync("General's node has run that block's handlers", () => Ledger(node.App).AppliedHeight >= registered);
 
         // From the login page, without logging in.
         var visitor = await node.NewPageAsync();

@@ -84,6 +84,7 @@ public class ConsortiumTests
             Assert.True(proposed.IsSuccessStatusCode, await proposed.Content.ReadAsStringAsync(Ct));
             Assert.Equal("open", (await proposed.Content.ReadFromJsonAsync<ProposalResponse>(Ct))!.Status);
         }
+        await LocalCluster.CaughtUpAsync(founderUrl, web); // proposed at the founder's node, listed and voted on at the newcomer's
         var listed = await CliProcess.RunAsync("consortium", "proposals", "--url", web, "--user", join.Admin!.Id!);
         Assert.True(listed.ExitCode == 0, listed.Stdout + listed.Stderr);
         Assert.Contains("Proposal policy-2d: Change the governance policy", listed.Stdout);

@@ -118,6 +118,7 @@ public sealed class EmergencyDrillTests : IDisposable
             Assert.True(declared.ExitCode == 0, declared.Stdout + declared.Stderr);
             Assert.Contains("Proposal declare-quake:", declared.Stdout);
             Assert.Contains("Status open: 1 of 2 approvals needed", declared.Stdout);
+            await LocalCluster.CaughtUpAsync(layout.WebUrl(1), layout.WebUrl(2), Logs); // St Mary's node has the proposal it votes on
 
             // 5. St Mary approves with 'consortium vote': 2 of 4 meets the emergency threshold (a majority would need 3).
             Step("5 St Mary approves");
@@ -125,6 +126,7 @@ public sealed class EmergencyDrillTests : IDisposable
                 "--user", NetworkInitializer.ConsortiumAdmin(Ids[1]));
             Assert.True(vote.ExitCode == 0, vote.Stdout + vote.Stderr);
             Assert.Contains("Status executed: 2 of 2 approvals needed", vote.Stdout);
+            await LocalCluster.CaughtUpAsync(layout.WebUrl(2), layout.WebUrl(1), Logs); // committed at St Mary's node, read at General Hospital's
             var quake = (await generalAdmin.GetFromJsonAsync<EmergencyResponse>("/api/v1/emergencies/quake", Ct))!;
             Assert.True(quake.Active);
             Assert.Equal([join.Organisation.Id!], quake.Rescuers);

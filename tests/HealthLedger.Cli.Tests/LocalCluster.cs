@@ -157,6 +157,19 @@ internal sealed class LocalCluster : IDisposable
     /// <summary>Polls <paramref name="condition"/> until it holds; fails after <paramref name="timeout"/> (90 s) with the nodes' logs.</summary>
     public Task WaitAsync(string what, Func<Task<bool>> condition, TimeSpan? timeout = null) => PollAsync(what, condition, Logs, timeout);
 
+    /// <summary>
+    /// Waits until the node at <paramref name="reader"/> has committed every block the node at <paramref name="writer"/> had
+    /// committed when called: a write committed at one node (it answered once its block committed there) and then read, or
+    /// voted on, at another, which may not have that block yet.
+    /// </summary>
+    public static async Task CaughtUpAsync(string writer, string reader, Func<string>? diagnostics = null)
+    {
+        using var from = new HttpClient { BaseAddress = new Uri(writer), Timeout = TimeSpan.FromSeconds(15) };
+        using var to = new HttpClient { BaseAddress = new Uri(reader), Timeout = TimeSpan.FromSeconds(15) };
+        var height = (await HealthAsync(from))!.Height;
+        await PollAsync($"{reader} has committed height {height}, {writer}'s", async () => (await HealthAsync(to))?.Height >= height, diagnostics);
+    }
+
     /// <summary>Polls <paramref name="condition"/> until it holds; fails after <paramref name="timeout"/> (90 s), naming <paramref name="what"/>.</summary>
     public static async Task PollAsync(string what, Func<Task<bool>> condition, Func<string>? diagnostics = null, TimeSpan? timeout = null)
     {

@@ -80,6 +80,9 @@ public sealed class OrganisationLoginTests : IAsyncDisposable
             Assert.True(change.IsSuccessStatusCode, await change.Content.ReadAsStringAsync(Ct));
         }
         await InProcessNode.WaitAsync("node 2 has login version 3", () => LoginVersion(node2, "dr-twin") == 3, Ct);
+        // Its sessions end in the block's commit handlers, which run after the state holds the new login.
+        var loginHeight = Node(node2).Tip.Height;
+        await InProcessNode.WaitAsync("node 2 has run the login block's handlers", () => Node(node2).AppliedHeight >= loginHeight, Ct);
         // The session at node 2 ended with the old password, as other sessions at node 1 do; the one that changed it goes on.
         using (var stale = await at2.PutAsJsonAsync("/api/v1/doctors/dr-twin/on-call", new { onCall = true }, Ct)) Assert.Equal(HttpStatusCode.Unauthorized, stale.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, await TokenStatusAsync(node2, "dr-twin", NodeFixture.ChosenPassword));
