@@ -18,8 +18,12 @@ namespace HealthLedger.Node.Audit;
 /// <param name="Outcome">allowed or denied for reads; the kind for consent changes.</param>
 /// <param name="At">When (a read: the serving node's clock; a consent change: its block's time).</param>
 /// <param name="Height">The block that holds it, or null when the state does not say (a revocation).</param>
+/// <param name="ExpiresAt">
+/// When the access a grant or an approved request gave ends (an instant, UTC), or null: no expiry, or not an event that grants.
+/// The resource text says it too, in the hospital's format for people; this is the value for programs.
+/// </param>
 public sealed record AccessHistoryEvent(string Kind, string Label, string PersonId, string PersonName, string PersonRole, string? OrganisationId, string? OrganisationName,
-    string ByUserId, IReadOnlyList<string> Categories, string Resource, string Purpose, string Outcome, DateTimeOffset At, ulong? Height)
+    string ByUserId, IReadOnlyList<string> Categories, string Resource, string Purpose, string Outcome, DateTimeOffset At, ulong? Height, DateTimeOffset? ExpiresAt = null)
 {
     /// <summary>True for a consent change (not a read or a refused read).</summary>
     public bool IsConsentChange => Kind is not (AccessHistoryKinds.Read or AccessHistoryKinds.Refused);

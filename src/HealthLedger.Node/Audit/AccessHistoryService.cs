@@ -130,21 +130,29 @@ public sealed class AccessHistoryService(LedgerNode node, AuditService audit, Pa
     {
         var requests = node.ScanState($"accessrequest/{patientId}/").Select(e => AccessRequestState.TryDecode(e.Value)).OfType<AccessRequestState>().ToList();
         var fromRequests = requests.Where(r => r.Status == AccessRequestStatus.Approved).Select(r => r.GrantId).ToHashSet(StringComparer.Ordinal);
+        var grants = node.ScanState($"grant/{patientId}/").Select(e => GrantState.TryDecode(e.Value)).OfType<GrantState>().ToList();
+        var expiries = grants.Where(g => g.ExpiresAt != 0).ToDictionary(g => g.Id, g => DateTimeOffset.FromUnixTimeMilliseconds((long)g.ExpiresAt), StringComparer.Ordinal);
         foreach (var r in requests.Where(r => r.Status is AccessRequestStatus.Approved or AccessRequestStatus.Declined && r.AnsweredAt != 0))
         {
             var kind = r.Status == AccessRequestStatus.Approved ? AccessHistoryKinds.RequestApproved : AccessHistoryKinds.RequestDeclined;
             var (name, role, org, orgName) = names.Person(r.DoctorId, "doctor");
+            var approved = r.Status == AccessRequestStatus.Approved;
             yield return Change(kind, r.DoctorId, name, role, org ?? r.DoctorOrganisationId, orgName ?? names.Organisation(r.DoctorOrganisationId), patientId, r.Categories,
-                r.Status == AccessRequestStatus.Approved ? $"request {r.Id} (grant {r.GrantId}, {r.DurationDays} days)" : $"request {r.Id}", r.AnsweredAt, null);
+                approved ? $"request {r.Id} (grant {r.GrantId}, {r.DurationDays} days)" : $"request {r.Id}", r.AnsweredAt, null,
+                approved && expiries.TryGetValue(r.GrantId, out var ends) ? ends : null);
         }
-        foreach (var g in node.ScanState($"grant/{patientId}/").Select(e => GrantState.TryDecode(e.Value)).OfType<GrantState>())
+        foreach (var g in grants)
         {
             var (name, role, org, orgName) = g.Grantee == GranteeKind.Doctor
                 ? names.Person(g.GranteeId, "doctor")
                 : (names.Organisation(g.GranteeId), "organisation", g.GranteeId, names.Organisation(g.GranteeId));
             var until = g.ExpiresAt == 0 ? "no expiry" : "until " + time.Show(DateTimeOffset.FromUnixTimeMilliseconds((long)g.ExpiresAt));
             // A grant made by approving a request is shown once, as the approval.
-            if (!fromRequests.Contains(g.Id)) yield return Change(AccessHistoryKinds.Grant, g.GranteeId, name, role, org, orgName, patientId, g.Categories, $"grant {g.Id} ({until})", g.GrantedAt, g.Proof.Height);
+            if (!fromRequests.Contains(g.Id))
+            {
+                yield return Change(AccessHistoryKinds.Grant, g.GranteeId, name, role, org, orgName, patientId, g.Categories, $"grant {g.Id} ({until})", g.GrantedAt, g.Proof.Height,
+                    expiries.TryGetValue(g.Id, out var ends) ? ends : null);
+            }
             if (g.RevokedAt != 0) yield return Change(AccessHistoryKinds.Revocation, g.GranteeId, name, role, org, orgName, patientId, g.Categories, $"grant {g.Id}", g.RevokedAt, null);
         }
         foreach (var b in breakGlass.OfPatient(actor, patientId).Value ?? [])
@@ -157,9 +165,9 @@ public sealed class AccessHistoryService(LedgerNode node, AuditService audit, Pa
     }
 
     private static AccessHistoryEvent Change(string kind, string personId, string name, string role, string? org, string? orgName, string patientId, ConsentCategories categories,
-        string resource, ulong at, ulong? height) =>
+        string resource, ulong at, ulong? height, DateTimeOffset? expiresAt = null) =>
         new(kind, AccessHistoryKinds.Label(kind), personId, name, role, org, orgName, patientId, ConsentCategoryNames.Of(categories).ToList(), resource, "", kind,
-            DateTimeOffset.FromUnixTimeMilliseconds((long)at), height);
+            DateTimeOffset.FromUnixTimeMilliseconds((long)at), height, expiresAt);
 
     private AccessHistoryGroup Group(string personId, DateOnly day, List<AccessHistoryEvent> events)
     {

@@ -62,6 +62,7 @@ public class AccessHistoryApiTests
         var granted = Assert.Single(benDay.Events, e => e.Kind == "grant");
         Assert.Equal(("access granted", p.Id, "reports"), (granted.Label, granted.ByUserId, Assert.Single(granted.Categories)));
         Assert.NotNull(granted.Height);
+        Assert.Null(granted.ExpiresAt); // granted without an end
         Assert.Equal("access revoked", Assert.Single(benDay.Events, e => e.Kind == "revocation").Label);
         Assert.Equal(all.Groups.Sum(g => g.Count), all.TotalEvents);
 
@@ -112,5 +113,16 @@ public class AccessHistoryApiTests
         await Problem(await ben.GetAsync($"/api/v1/patients/{p.Id}/access-history?kind=peek", Ct), HttpStatusCode.Forbidden);
         var asAdmin = await Read<AccessHistoryPage>(await admin.GetAsync($"/api/v1/patients/{p.Id}/access-history?who=dr-a", Ct));
         Assert.Equal(30, Assert.Single(asAdmin.Groups).Count);
+
+        // A grant's end is a value for programs (an instant), beside the resource's text in the hospital's format for people:
+        // a client had to parse "until 12/31/2030 …" in whatever culture the node was set to.
+        var ends = new DateTimeOffset(2030, 12, 31, 23, 0, 0, TimeSpan.Zero);
+        using (var timed = await patient.PostAsJsonAsync($"/api/v1/patients/{p.Id}/grants",
+            new { granteeKind = "doctor", granteeId = "dr-b", categories = new[] { "laboratory" }, expiresAt = ends }, Ct))
+        {
+            Assert.True(timed.IsSuccessStatusCode, await timed.Content.ReadAsStringAsync(Ct));
+        }
+        var timedGrant = await Read<AccessHistoryPage>(await patient.GetAsync($"/api/v1/patients/{p.Id}/access-history?kind=grant&category=laboratory", Ct));
+        Assert.Equal(ends, Assert.Single(Assert.Single(timedGrant.Groups).Events).ExpiresAt);
     }
 }
