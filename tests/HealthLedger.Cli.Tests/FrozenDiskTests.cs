@@ -25,7 +25,7 @@ public class FrozenDiskTests
         }
 
         disk.Freeze();
-        Task<HttpResponseMessage> read;
+        Task<HttpResponseMessage> read, registration;
         try
         {
             // The list shows the patient: the read records a disclosure, whose write to the frozen disk does not return.
@@ -34,10 +34,18 @@ public class FrozenDiskTests
             var said = await HealthSaysAsync(monitor, "has been writing who read which records to its disk since");
             Assert.Contains("reads of records wait for it", said, StringComparison.Ordinal);
             Assert.False(read.IsCompleted);
+            // A registration meanwhile stalls on the login store too: /healthz names both writes, not only the first it checks.
+            registration = admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "FZ-3", fullName = "Fay Frost", dateOfBirth = "1982-03-04", gender = "female" }, Ct);
+            var both = await HealthSaysAsync(monitor, "has been writing its login store (keystore.db) since");
+            Assert.Contains("has been writing who read which records to its disk since", both, StringComparison.Ordinal);
         }
         finally
         {
             disk.Thaw();
+        }
+        using (var registered = await registration)
+        {
+            Assert.True(registered.StatusCode == HttpStatusCode.Created, await registered.Content.ReadAsStringAsync(Ct));
         }
         using (var answered = await read)
         {

@@ -25,20 +25,23 @@ public static class HealthApi
                     detail: failure.Message);
             }
             // Writes to the node's own files that do not return (before the probe, whose read may stall on the same disk and
-            // would name the database rather than the disk). A disk that stalls under the disclosures' log: every read of records waits for its disclosures to be durable.
+            // would name the database rather than the disk), each one named: a disk that stalls usually stalls them all.
+            var stalls = new List<(string Title, string Detail)>();
+            // Under the disclosures' log: every read of records waits for its disclosures to be durable.
             if (disclosures.WriteHangingSince is { } hanging)
             {
-                return Unavailable(http, Web.ErrorPages.StoreUnavailableTitle,
+                stalls.Add((Web.ErrorPages.StoreUnavailableTitle,
                     $"The node has been writing who read which records to its disk since {hanging:yyyy-MM-dd HH:mm:ss} UTC and the write has not returned " +
-                        "(the disk holding its data folder frozen, failing, or a network mount gone): reads of records wait for it, and go on once the disk answers.");
+                        "(the disk holding its data folder frozen, failing, or a network mount gone): reads of records wait for it, and go on once the disk answers."));
             }
             // The same under the login store: every sign-in, registration and password change waits behind that write.
             if (keystore.Writes.StalledSince(ConsensusHost.StoreHangAfter) is { } stalled)
             {
-                return Unavailable(http, Web.ErrorPages.KeystoreUnavailableTitle,
+                stalls.Add((Web.ErrorPages.KeystoreUnavailableTitle,
                     $"The node has been writing its login store (keystore.db) since {stalled:yyyy-MM-dd HH:mm:ss} UTC and the write has not returned " +
-                        "(the disk holding its data folder frozen, failing, or a network mount gone): sign-ins, registrations and password changes wait for it, and go on once the disk answers.");
+                        "(the disk holding its data folder frozen, failing, or a network mount gone): sign-ins, registrations and password changes wait for it, and go on once the disk answers."));
             }
+            if (stalls.Count > 0) return Unavailable(http, stalls[0].Title, string.Join(" ", stalls.Select(x => x.Detail)));
             // A database out of reach (a PostgreSQL server down): every read that needs it gets 503 too (ErrorPages.StoreUnavailable).
             if (!store.Reachable())
             {
@@ -76,7 +79,7 @@ public static class HealthApi
                 node.Mempool.Count, health, peerHealth, replicator.Missing, System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(sweep.Status.ToString())));
         })
         .WithName("Health")
-        .WithSummary("Node health: height, state root, consensus round and leader, connected peers; 503 once the ledger store has failed, while its database does not answer, while a block waits to be written to it, or while the disclosures' write to disk has not returned for 5 s")
+        .WithSummary("Node health: height, state root, consensus round and leader, connected peers; 503 once the ledger store has failed, while its database does not answer, while a block waits to be written to it, or while a write to the node's own files (the disclosures' log, the login store) has not returned for 5 s, naming each")
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
         .WithTags("Node");
         return app;
