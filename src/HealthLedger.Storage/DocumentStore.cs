@@ -20,6 +20,12 @@ public sealed class DocumentStore(string root) : IDocumentStore
     /// <summary>The store's folder.</summary>
     public string Root { get; } = root;
 
+    /// <summary>
+    /// This store's disk operations under way (creating, writing, syncing and moving a document's file; not the waits for an
+    /// upload's next bytes), so that a disk that stalls under them is seen (<c>/healthz</c>).
+    /// </summary>
+    public WriteWatch Writes { get; } = new();
+
     /// <summary>Where a document lives.</summary>
     public string PathOf(Hash256 ciphertextHash)
     {
@@ -56,9 +62,9 @@ public sealed class DocumentStore(string root) : IDocumentStore
             var header = new byte[DocumentCrypto.HeaderSize];
             DocumentCrypto.WriteHeader(header, prefix);
             long total = 0, written = 0;
-            await using (var output = new FileStream(tmp, OwnerOnly.NewFile(bufferSize: 1 << 16, useAsync: true)))
+            await using (var output = Watched(() => new FileStream(tmp, OwnerOnly.NewFile(bufferSize: 1 << 16, useAsync: true))))
             {
-                await output.WriteAsync(header, ct);
+                using (Writes.Begin()) await output.WriteAsync(header, ct);
                 cipherHash.AppendData(header);
                 written += header.Length;
                 var current = new byte[DocumentCrypto.ChunkSize];
@@ -77,19 +83,22 @@ public sealed class DocumentStore(string root) : IDocumentStore
                     plainHash.AppendData(current, 0, currentLength);
                     DocumentCrypto.SealChunk(aes, prefix, index++, last, current.AsSpan(0, currentLength), sealedChunk, aad.Span);
                     var sealedLength = currentLength + DocumentCrypto.TagSize;
-                    await output.WriteAsync(sealedChunk.AsMemory(0, sealedLength), ct);
+                    using (Writes.Begin()) await output.WriteAsync(sealedChunk.AsMemory(0, sealedLength), ct);
                     cipherHash.AppendData(sealedChunk, 0, sealedLength);
                     written += sealedLength;
                     if (last) break;
                     (current, next) = (next, current);
                     currentLength = nextLength;
                 }
-                await output.FlushAsync(ct);
-                output.Flush(flushToDisk: true);
+                using (Writes.Begin())
+                {
+                    await output.FlushAsync(ct);
+                    output.Flush(flushToDisk: true);
+                }
             }
             var reference = new DocumentRef(new Hash256(plainHash.GetHashAndReset()), new Hash256(cipherHash.GetHashAndReset()), written);
             target = PathOf(reference.CiphertextHash);
-            DurableFile.MoveIntoPlace(tmp, target, overwrite: false);
+            Watched(() => DurableFile.MoveIntoPlace(tmp, target, overwrite: false));
             committed = true;
             return DocumentWriteResult.Ok(reference, total);
         }
@@ -103,6 +112,19 @@ public sealed class DocumentStore(string root) : IDocumentStore
         {
             if (!committed) TryDelete(tmp);
         }
+    }
+
+    // A disk operation marked under way (Writes) while it runs.
+    private T Watched<T>(Func<T> operation)
+    {
+        using var underWay = Writes.Begin();
+        return operation();
+    }
+
+    private void Watched(Action operation)
+    {
+        using var underWay = Writes.Begin();
+        operation();
     }
 
     // documents/ (entered durably in the data folder, DurableFile.CreateDirectory) and its tmp/.
@@ -184,7 +206,7 @@ public sealed class DocumentStore(string root) : IDocumentStore
         {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long written = 0;
-            await using (var output = new FileStream(tmp, OwnerOnly.NewFile(bufferSize: 1 << 16, useAsync: true)))
+            await using (var output = Watched(() => new FileStream(tmp, OwnerOnly.NewFile(bufferSize: 1 << 16, useAsync: true))))
             {
                 var buffer = new byte[1 << 16];
                 int read;
@@ -193,17 +215,20 @@ public sealed class DocumentStore(string root) : IDocumentStore
                     written += read;
                     if (written > length) return $"the copy of document {expected} is longer than the chain says";
                     sha.AppendData(buffer, 0, read);
-                    await output.WriteAsync(buffer.AsMemory(0, read), ct);
+                    using (Writes.Begin()) await output.WriteAsync(buffer.AsMemory(0, read), ct);
                 }
-                await output.FlushAsync(ct);
-                output.Flush(flushToDisk: true);
+                using (Writes.Begin())
+                {
+                    await output.FlushAsync(ct);
+                    output.Flush(flushToDisk: true);
+                }
             }
             if (written != length || new Hash256(sha.GetHashAndReset()) != expected) return $"the copy of document {expected} does not match the hash on the chain";
             var target = PathOf(expected);
             // A folder in the document's place (a rename cannot replace one) is set aside in orphaned/, not deleted: the copy
             // takes its place (a FIFO, a device or an empty file the rename replaces).
             if (Directory.Exists(target)) Directory.Move(target, System.IO.Path.Combine(OwnerOnly.CreateDirectory(System.IO.Path.Combine(Root, "orphaned")).FullName, $"{expected}-folder-{Guid.NewGuid():N}"));
-            DurableFile.MoveIntoPlace(tmp, target, overwrite: true);
+            Watched(() => DurableFile.MoveIntoPlace(tmp, target, overwrite: true));
             return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException && !copy.Failed)

@@ -15,7 +15,7 @@ public static class HealthApi
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", Results<Ok<HealthResponse>, ProblemHttpResult> (LedgerNode node, ConsensusHost consensus, PeerNetwork peers, DocumentReplicator replicator,
-            PeerStats peerStats, IntegritySweep sweep, StoreProbe store, Records.DisclosureRecorder disclosures, Storage.Keystore keystore, HttpContext http) =>
+            PeerStats peerStats, IntegritySweep sweep, StoreProbe store, Records.DisclosureRecorder disclosures, Storage.Keystore keystore, Storage.DocumentStore documents, HttpContext http) =>
         {
             // A store that refuses writes (its checkpoint failed, even with no write since) is not healthy, though every read may
             // still work: the node is stopping (ConsensusHost, log event 1005). The reason names the file and SQLite's error only.
@@ -40,6 +40,13 @@ public static class HealthApi
                 stalls.Add((Web.ErrorPages.KeystoreUnavailableTitle,
                     $"The node has been writing its login store (keystore.db) since {stalled:yyyy-MM-dd HH:mm:ss} UTC and the write has not returned " +
                         "(the disk holding its data folder frozen, failing, or a network mount gone): sign-ins, registrations and password changes wait for it, and go on once the disk answers."));
+            }
+            // The same under the document store: an upload (a report's file) waits to be filed, and its transaction with it.
+            if (documents.Writes.StalledSince(ConsensusHost.StoreHangAfter) is { } filing)
+            {
+                stalls.Add((Web.ErrorPages.DocumentStoreUnavailableTitle,
+                    $"The node has been writing a document to its disk (documents/) since {filing:yyyy-MM-dd HH:mm:ss} UTC and the write has not returned " +
+                        "(the disk holding its data folder frozen, failing, or a network mount gone): uploads wait for it, and go on once the disk answers."));
             }
             if (stalls.Count > 0) return Unavailable(http, stalls[0].Title, string.Join(" ", stalls.Select(x => x.Detail)));
             // A database out of reach (a PostgreSQL server down): every read that needs it gets 503 too (ErrorPages.StoreUnavailable).
@@ -79,7 +86,7 @@ public static class HealthApi
                 node.Mempool.Count, health, peerHealth, replicator.Missing, System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(sweep.Status.ToString())));
         })
         .WithName("Health")
-        .WithSummary("Node health: height, state root, consensus round and leader, connected peers; 503 once the ledger store has failed, while its database does not answer, while a block waits to be written to it, or while a write to the node's own files (the disclosures' log, the login store) has not returned for 5 s, naming each")
+        .WithSummary("Node health: height, state root, consensus round and leader, connected peers; 503 once the ledger store has failed, while its database does not answer, while a block waits to be written to it, or while a write to the node's own files (the disclosures' log, the login store, the document store) has not returned for 5 s, naming each")
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
         .WithTags("Node");
         return app;
