@@ -125,8 +125,11 @@ internal static partial class Log
     [LoggerMessage(EventId = 2052, Level = LogLevel.Warning, Message = "The node stopped with {Count} disclosure events not yet on the chain; they are kept and recorded at the next start")]
     public static partial void DisclosuresLeftPending(ILogger logger, long count);
 
-    [LoggerMessage(EventId = 2054, Level = LogLevel.Error, Message = "A read was refused (503): its disclosure could not be stored in the node's disclosure store")]
-    public static partial void ReadRefusedUnrecorded(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 2054, Level = LogLevel.Error, Message = "A read was refused (503): its disclosure could not be stored in the node's disclosure store: {Reason}")]
+    public static partial void ReadRefusedUnrecorded(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 2055, Level = LogLevel.Warning, Message = "The name index and area tag of patient {PatientId}, whose registration waits for its block, were not handed to the ledger ({Reason}): the node indexes the name once the registration commits; set the area again on the patient's page")]
+    public static partial void PendingIndexNotSent(ILogger logger, string patientId, string reason);
 
     [LoggerMessage(EventId = 2053, Level = LogLevel.Error, Message = "A pending disclosure event ({Id}) is unreadable and is dropped")]
     public static partial void DisclosureUnreadable(ILogger logger, string id);

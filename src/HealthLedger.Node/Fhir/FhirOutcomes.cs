@@ -44,6 +44,13 @@ public static class FhirOutcomes
         Headers = new Dictionary<string, string> { ["WWW-Authenticate"] = "Bearer" },
     };
 
+    // A registration taken but not committed in time keeps its login, whose one-time password FHIR does not carry: how the
+    // user gets one (the JSON API's 202 and the page show it).
+    private static string PendingLogin<T>(Outcome<T> outcome) =>
+        outcome.Kind == OutcomeKind.Pending && outcome.OneTimePassword is not null && outcome.Id is { } id
+            ? $" Once it has committed, give the user '{id}' a one-time password with a password reset (the patient's page, or POST /api/v1/patients/{id}/password-reset)."
+            : "";
+
     /// <summary>
     /// The response for a failed service <see cref="Outcome{T}"/>: Invalid 400 (an issue per field), Forbidden 403,
     /// NotFound 404, Conflict 409, Unprocessable 422, Busy 503 with <c>Retry-After</c>, Failed 409 (the ledger refused), Pending 202
@@ -82,7 +89,7 @@ public static class FhirOutcomes
         {
             // A write taken but not yet committed is a warning (202): it may still commit.
             result.Issue.Insert(0, Issue(outcome.Kind == OutcomeKind.Pending ? OperationOutcome.IssueSeverity.Warning : OperationOutcome.IssueSeverity.Error,
-                code, outcome.Message ?? "The request was refused."));
+                code, (outcome.Message ?? "The request was refused.") + PendingLogin(outcome)));
         }
         var headers = new Dictionary<string, string>();
         if (status == 503) headers["Retry-After"] = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);

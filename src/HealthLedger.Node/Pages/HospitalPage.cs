@@ -60,12 +60,16 @@ public abstract class HospitalPage : PageModel
 
     /// <summary>
     /// A failed outcome as a page: 403 and 404 pages, or the form again with its messages (field errors next to the inputs
-    /// of the form bound as <paramref name="prefix"/>).
+    /// of the form bound as <paramref name="prefix"/>). A write the ledger took but did not commit in time is not a failure
+    /// to correct and send again: the "waiting for the ledger" page (202) with its transaction, and a registration's sign-in
+    /// details, which work once it commits.
     /// </summary>
     protected IActionResult Failure<T>(Outcome<T> outcome, Func<IActionResult> showForm, string prefix = "Input")
     {
         switch (outcome.Kind)
         {
+            case OutcomeKind.Pending:
+                return PendingPage(outcome)!;
             case OutcomeKind.Forbidden:
                 return Denied(outcome.Message);
             case OutcomeKind.NotFound:
@@ -83,6 +87,18 @@ public abstract class HospitalPage : PageModel
                 FormError = outcome.Message;
                 return showForm();
         }
+    }
+
+    /// <summary>
+    /// For a write the ledger took but did not commit in time (<see cref="OutcomeKind.Pending"/>): the "waiting for the ledger"
+    /// page with status 202, its transaction and a registration's sign-in details; null for any other outcome.
+    /// </summary>
+    protected IActionResult? PendingPage<T>(Outcome<T> outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        if (outcome.Kind != OutcomeKind.Pending) return null;
+        Response.StatusCode = 202;
+        return Partial("_Pending", new PendingModel(outcome.TransactionId ?? "", outcome.Id, outcome.OneTimePassword));
     }
 
     /// <summary>The access-denied page with status 403.</summary>
@@ -120,3 +136,6 @@ public abstract class HospitalPage : PageModel
 
 /// <summary>A titled message page.</summary>
 public sealed record MessageModel(string Title, string Message);
+
+/// <summary>A write waiting for its block (<c>_Pending</c>): its transaction, and a registration's new user and one-time password.</summary>
+public sealed record PendingModel(string TransactionId, string? Id, string? OneTimePassword);

@@ -15,7 +15,7 @@ namespace HealthLedger.Node.Patients;
 /// </summary>
 public sealed class PatientService(LedgerNode node, PatientDirectory directory, RecordWriter writer, RecordAccess access, AccessPolicy policy,
     AccountService accounts, OrganisationKeys organisation, HospitalTime time, CategoryKeyring keyring, RecordReadModel readModel, PatientIndexer indexer,
-    RecordHistory history)
+    RecordHistory history, Microsoft.Extensions.Logging.ILogger<PatientService> logger)
 {
     private DateOnly Today => time.Today;
 
@@ -35,12 +35,21 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
             var (reference, ciphertext) = keyring.Seal(patientId, ConsentCategories.Demographics, patientId, 1, details, newPatientKey: keys.Encryption.PublicKey);
             return (new RegisterPatientPayload(patientId, actor.OrganisationId, organisation.BlindIndex(details.Mrn), keys.Signing.PublicKey, keys.Encryption.PublicKey, reference),
                 reference, ciphertext);
-        }, FieldErrors.One("mrn", "A patient with this MRN is already registered."), ct);
+        }, FieldErrors.One("mrn", "A patient with this MRN is already registered."), ct, alsoHolds: $"mrn:{actor.OrganisationId}:{organisation.BlindIndex(details.Mrn)}");
+        var index = new IndexPatientPayload(patientId, organisation.NameDobIndex(details.FullName, details.DateOfBirth), area.Length > 0 ? area : null);
+        if (registered.Kind == OutcomeKind.Pending)
+        {
+            // Taken, not committed in time: the index and the area tag are handed to the ledger now, ordered after the
+            // registration in the admin's lane (they commit with or after it, or are refused with it), rather than dropped as
+            // before (the indexer restored the name index after a later block, but never the area tag).
+            var (_, refusal) = await writer.SubmitWithoutWaitingAsync(actor, index, RecordWriter.NoBlobs, ct);
+            if (refusal is { } refused) Log.PendingIndexNotSent(logger, patientId, refused.Reason);
+            return registered;
+        }
         if (!registered.IsOk) return registered;
         // The name + date-of-birth index and the area tag follow in the admin's own IndexPatient (the node's PatientIndexer
         // would set the index on its own after the next block; this makes the lookup work at once and sets the area).
-        var indexed = await writer.SubmitAsync(actor, new IndexPatientPayload(patientId, organisation.NameDobIndex(details.FullName, details.DateOfBirth), area.Length > 0 ? area : null),
-            RecordWriter.NoBlobs, patientId, ct);
+        var indexed = await writer.SubmitAsync(actor, index, RecordWriter.NoBlobs, patientId, ct);
         // A refusal here leaves the registration standing (its one-time password must reach the admin): the indexer sets the
         // name index after the next block, and the area can be set again on the patient's page.
         return indexed.IsOk || area.Length == 0 ? registered : Outcome<WriteResult>.Ok(registered.Value!);

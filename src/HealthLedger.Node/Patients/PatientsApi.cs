@@ -44,7 +44,8 @@ public static class PatientsApi
         QueryValues.CheckChoice(QueryValues.CheckPaging(new FieldErrors(), page, pageSize), "sort", sort, PatientQuery.SortKeys) is { IsEmpty: false } errors
             ? TypedResults.ValidationProblem(errors.ToDictionary())
             : ApiResults.Ok(patients.List(http.Session(), new PatientQuery(search, condition, sort, desc ?? false, page ?? 1, pageSize ?? 20)),
-            p => PageResponse<PatientResponse>.From(p, i => PatientResponse.From(i, time.Today)));
+            // Each with its area tag, as one patient's answer has it (the list said null for every patient).
+            p => PageResponse<PatientResponse>.From(p, i => PatientResponse.From(i, time.Today) with { Area = patients.AreaOf(i.Id) is { Length: > 0 } a ? a : null }));
 
     private static Results<Ok<PatientResponse>, ProblemHttpResult> Get(string id, HttpContext http, PatientService patients, HospitalTime time) =>
         ApiResults.Read(patients.GetPatient(http.Session(), id), p =>

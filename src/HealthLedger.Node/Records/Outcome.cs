@@ -3,7 +3,7 @@ namespace HealthLedger.Node.Records;
 /// <summary>The result of an operation: a value, or why there is none.</summary>
 public sealed class Outcome<T>
 {
-    private Outcome(OutcomeKind kind, T? value, FieldErrors? errors, string? message, string? transactionId = null, string? oneTimePassword = null)
+    private Outcome(OutcomeKind kind, T? value, FieldErrors? errors, string? message, string? transactionId = null, string? oneTimePassword = null, string? id = null)
     {
         Kind = kind;
         Value = value;
@@ -11,6 +11,7 @@ public sealed class Outcome<T>
         Message = message;
         TransactionId = transactionId;
         OneTimePassword = oneTimePassword;
+        Id = id;
     }
 
     public OutcomeKind Kind { get; }
@@ -26,6 +27,12 @@ public sealed class Outcome<T>
 
     /// <summary>A <see cref="OutcomeKind.Pending"/> registration's one-time password (valid once it commits), else null.</summary>
     public string? OneTimePassword { get; }
+
+    /// <summary>
+    /// What a <see cref="OutcomeKind.Pending"/> write creates or changes (a new patient's id, which is their login name; the
+    /// record's id), as its 201 or 200 would have named it; else null.
+    /// </summary>
+    public string? Id { get; }
 
     public bool IsOk => Kind == OutcomeKind.Ok;
 
@@ -52,9 +59,9 @@ public sealed class Outcome<T>
     public static Outcome<T> Stopped(string message) => new(OutcomeKind.Stopped, default, null, message);
 
     /// <summary>The write was taken but not committed within the commit timeout; it may still commit (<see cref="OutcomeKind.Pending"/>).</summary>
-    public static Outcome<T> Pending(string message, string transactionId, string? oneTimePassword = null) =>
-        new(OutcomeKind.Pending, default, null, message, transactionId, oneTimePassword);
+    public static Outcome<T> Pending(string message, string transactionId, string? oneTimePassword = null, string? id = null) =>
+        new(OutcomeKind.Pending, default, null, message, transactionId, oneTimePassword, id);
 
     /// <summary>The same failure for another value type.</summary>
-    public Outcome<TOther> As<TOther>() => new(Kind, default, Errors, Message, TransactionId, OneTimePassword);
+    public Outcome<TOther> As<TOther>() => new(Kind, default, Errors, Message, TransactionId, OneTimePassword, Id);
 }

@@ -90,11 +90,21 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
         }
     }
 
-    private async Task<(Outcome<WriteResult> Outcome, TxResult? Refusal)> SignAndSubmitAsync(UserSession actor, TxPayload payload, IReadOnlyDictionary<Hash256, byte[]> blobs,
-        string id, CancellationToken ct, Func<TxVerdict, FieldErrors?>? fieldFor)
+    /// <summary>
+    /// Signs a write and hands it to the ledger without waiting for its block: the follow-up of a write the ledger took but did
+    /// not commit in time (<see cref="OutcomeKind.Pending"/>), ordered after it in the signer's lane, so it commits with or
+    /// after it (and is refused at commit, writing nothing, if that one was). Returns the transaction, or the door's refusal.
+    /// </summary>
+    public async Task<(Transaction? Transaction, TxResult? Refusal)> SubmitWithoutWaitingAsync(UserSession actor, TxPayload payload, IReadOnlyDictionary<Hash256, byte[]> blobs,
+        CancellationToken ct)
     {
-        Transaction tx;
-        SubmitResult submitted;
+        var (tx, submitted) = await SignAndAdmitAsync(actor, payload, blobs, ct);
+        return submitted.Result.IsOk ? (tx, null) : (null, submitted.Result);
+    }
+
+    private async Task<(Transaction Transaction, SubmitResult Submitted)> SignAndAdmitAsync(UserSession actor, TxPayload payload, IReadOnlyDictionary<Hash256, byte[]> blobs,
+        CancellationToken ct)
+    {
         // What the request read before this write is recorded first: a read refused because its disclosure could not be
         // stored writes nothing (before, a form that reads the record and then writes committed the write and answered the
         // refusal's 503 "try again", and a retry wrote it twice).
@@ -103,13 +113,19 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
         try
         {
             var nonce = node.Nonces(actor.Keys.Signing.PublicKey, node.UserNonceLane).Next;
-            tx = Transaction.Create(node.Network.NetworkId, actor.Keys.Signing, nonce, payload);
-            submitted = node.Submit(tx.Encoded.Span, blobs);
+            var tx = Transaction.Create(node.Network.NetworkId, actor.Keys.Signing, nonce, payload);
+            return (tx, node.Submit(tx.Encoded.Span, blobs));
         }
         finally
         {
             actor.SigningGate.Release();
         }
+    }
+
+    private async Task<(Outcome<WriteResult> Outcome, TxResult? Refusal)> SignAndSubmitAsync(UserSession actor, TxPayload payload, IReadOnlyDictionary<Hash256, byte[]> blobs,
+        string id, CancellationToken ct, Func<TxVerdict, FieldErrors?>? fieldFor)
+    {
+        var (tx, submitted) = await SignAndAdmitAsync(actor, payload, blobs, ct);
         if (!submitted.Result.IsOk) return (Refused(submitted.Result, fieldFor), submitted.Result);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.CommitTimeout);
@@ -121,7 +137,7 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             return (Outcome<WriteResult>.Pending($"The ledger took transaction {tx.Id} but did not commit it within {options.CommitTimeout.TotalSeconds:0} s; it may " +
-                $"still commit: GET /api/v1/transactions/{tx.Id} says whether it did; look there before sending the request again.", tx.Id.ToString()), null);
+                $"still commit: GET /api/v1/transactions/{tx.Id} says whether it did; look there before sending the request again.", tx.Id.ToString(), id: id), null);
         }
         catch (NodeHaltedException e)
         {
@@ -141,13 +157,23 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
     /// again when the ledger refuses it. The result carries the one-time password (shown once). <paramref name="taken"/> is
     /// the field error for an id or MRN the ledger finds already taken.
     /// </summary>
+    /// <param name="actor">Who registers (an admin).</param>
+    /// <param name="userId">The new user's id (their login name).</param>
+    /// <param name="build">Seals the record and makes the payload with the new keys.</param>
+    /// <param name="taken">The field error for an id or MRN the ledger finds already taken.</param>
+    /// <param name="ct">Cancels the wait.</param>
+    /// <param name="alsoHolds">
+    /// Another unique value the registration claims (a patient's MRN, as "mrn:" + its blind index), held like the id from the
+    /// start until the registration is settled: a second registration of it meanwhile is 409 with <paramref name="taken"/>,
+    /// rather than a second transaction the ledger refuses once the first commits (its one-time password never working).
+    /// </param>
     public Task<Outcome<WriteResult>> RegisterWithLoginAsync(UserSession actor, string userId, Func<UserKeys, (TxPayload Payload, SealedRecordRef Reference, byte[] Ciphertext)> build,
-        FieldErrors taken, CancellationToken ct) =>
+        FieldErrors taken, CancellationToken ct, string? alsoHolds = null) =>
         RegisterLoginAsync(actor, userId, keys =>
         {
             var (payload, reference, ciphertext) = build(keys);
             return (payload, Blobs(reference, ciphertext));
-        }, taken, ct);
+        }, taken, ct, alsoHolds);
 
     /// <summary>
     /// Registers a user with a login and no sealed record (auditors and staff: laboratory technicians, pathologists, pharmacists, accountants; a <c>RegisterUser</c> transaction), like
@@ -158,11 +184,18 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
         RegisterLoginAsync(actor, userId, keys => (build(keys), NoBlobs), taken, ct);
 
     private async Task<Outcome<WriteResult>> RegisterLoginAsync(UserSession actor, string userId, Func<UserKeys, (TxPayload Payload, IReadOnlyDictionary<Hash256, byte[]> Blobs)> build,
-        FieldErrors taken, CancellationToken ct)
+        FieldErrors taken, CancellationToken ct, string? alsoHolds = null)
     {
         if (!_registering.TryAdd(userId, 0))
         {
             return Outcome<WriteResult>.Conflict(taken, $"A registration of '{userId}' is still waiting for the ledger; look up its transaction, or try again once it has committed.");
+        }
+        if (alsoHolds is not null && !_registering.TryAdd(alsoHolds, 0))
+        {
+            _registering.TryRemove(userId, out _);
+            var field = taken.ToDictionary().Keys.FirstOrDefault() ?? "id";
+            return Outcome<WriteResult>.Conflict(FieldErrors.One(field, $"Another registration with this {field} is still waiting for the ledger."),
+                $"Another registration with this {field} is still waiting for the ledger; look up its transaction, or try again once it has committed.");
         }
         var finishesLater = false;
         try
@@ -178,9 +211,9 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
                     // registered user who could never sign in, nor be reset: no escrow) and finished when it does. The one-time
                     // password is answered now, as at 201: it is valid once the registration commits.
                     finishesLater = true;
-                    FinishLoginLater(userId, pending);
-                    return Outcome<WriteResult>.Pending($"{outcome.Message} The login is kept: the one-time password given here works once it has committed.",
-                        outcome.TransactionId!, oneTime);
+                    FinishLoginLater(userId, pending, alsoHolds);
+                    // (Each surface says what the login is then: the API's 202 and the page show the password, FHIR does not.)
+                    return Outcome<WriteResult>.Pending(outcome.Message!, outcome.TransactionId!, oneTime, userId);
                 }
                 if (!outcome.IsOk)
                 {
@@ -193,13 +226,17 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
         }
         finally
         {
-            if (!finishesLater) _registering.TryRemove(userId, out _);
+            if (!finishesLater)
+            {
+                _registering.TryRemove(userId, out _);
+                if (alsoHolds is not null) _registering.TryRemove(alsoHolds, out _);
+            }
         }
     }
 
     // A registration the ledger took but did not commit within the commit timeout: once it commits, its login is published for
     // the organisation's other nodes (or forgotten, when the ledger refused it); until the node stops.
-    private void FinishLoginLater(string userId, Hash256 transaction) => _ = Task.Run(async () =>
+    private void FinishLoginLater(string userId, Hash256 transaction, string? alsoHolds) => _ = Task.Run(async () =>
     {
         try
         {
@@ -218,6 +255,7 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
         finally
         {
             _registering.TryRemove(userId, out _);
+            if (alsoHolds is not null) _registering.TryRemove(alsoHolds, out _);
         }
     });
 

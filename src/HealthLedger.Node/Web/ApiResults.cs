@@ -15,10 +15,14 @@ namespace HealthLedger.Node.Web;
 /// </summary>
 public static class ApiResults
 {
-    // The 202's members: the transaction and its status address, and a registration's one-time password (valid once it commits).
-    private static Dictionary<string, object?> PendingExtensions(string? transactionId, string? oneTimePassword)
+    // The 202's members: what the write creates or changes (a registration's id: the login name), the transaction and its
+    // status address, and a registration's one-time password (valid once it commits).
+    private static Dictionary<string, object?> PendingExtensions(string? id, string? transactionId, string? oneTimePassword)
     {
-        var members = new Dictionary<string, object?> { ["transactionId"] = transactionId, ["transaction"] = $"/api/v1/transactions/{transactionId}" };
+        var members = new Dictionary<string, object?>();
+        if (id is not null) members["id"] = id;
+        members["transactionId"] = transactionId;
+        members["transaction"] = $"/api/v1/transactions/{transactionId}";
         if (oneTimePassword is not null) members["oneTimePassword"] = oneTimePassword;
         return members;
     }
@@ -95,8 +99,9 @@ public static class ApiResults
         OutcomeKind.Stopped => TypedResults.Problem(statusCode: 503, title: StoppedTitle, detail: outcome.Message),
         // Not an error but not done either: 202 (RFC 9110 §15.3.3, "might or might not eventually be acted upon"), kept by the
         // idempotency keys as any answer under 500, so a retry with the key learns the same rather than writing twice.
-        OutcomeKind.Pending => TypedResults.Problem(statusCode: 202, title: PendingTitle, detail: outcome.Message, type: PendingProblemType,
-            extensions: PendingExtensions(outcome.TransactionId, outcome.OneTimePassword)),
+        OutcomeKind.Pending => TypedResults.Problem(statusCode: 202, title: PendingTitle, type: PendingProblemType,
+            detail: outcome.OneTimePassword is null ? outcome.Message : $"{outcome.Message} The login is kept: the one-time password given here works once it has committed.",
+            extensions: PendingExtensions(outcome.Id, outcome.TransactionId, outcome.OneTimePassword)),
         _ => TypedResults.Problem(statusCode: 409, title: "Not done", detail: outcome.Message),
     };
 

@@ -57,7 +57,7 @@ public static class DisclosureDurability
             {
                 refused = true;
                 context.Features.Set(body);
-                Log.ReadRefusedUnrecorded(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DisclosureDurability)), e.InnerException ?? e);
+                Log.ReadRefusedUnrecorded(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DisclosureDurability)), (e.InnerException ?? e).Message); // the store's own words, one line per refused read
                 context.Response.Clear();
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);

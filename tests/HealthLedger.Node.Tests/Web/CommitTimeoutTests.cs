@@ -107,4 +107,94 @@ public class CommitTimeoutTests
         using var own = await signedIn.GetAsync("/api/v1/doctors/dr-slow", Ct);
         Assert.True(own.IsSuccessStatusCode, await own.Content.ReadAsStringAsync(Ct));
     }
+
+    // Break-it (2026-12-07, later): a patient registration answered 202 lost its area tag (the IndexPatient that carries it was
+    // never sent), named no patient — whose id is the user name the one-time password goes with —, a second registration of
+    // the same MRN meanwhile got a 202 of its own (refused at commit, its password never to work), the patient list showed no
+    // area for anyone, and the web form came back as an error without the password.
+    [Fact]
+    public async Task A_patient_registration_not_committed_in_time_names_the_patient_holds_its_mrn_and_keeps_its_area()
+    {
+        await using var node = await NodeFixture.StartAsync(configure: o => o with { BatchDelay = TimeSpan.FromSeconds(4), CommitTimeout = TimeSpan.FromSeconds(1) });
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        string id, transactionId;
+        using (var response = await admin.PostAsJsonAsync("/api/v1/patients",
+            new { mrn = "MRN-LATE", fullName = "Lara Late", dateOfBirth = "1980-01-02", gender = "female", area = "north-campus" }, Ct))
+        {
+            var body = await response.Content.ReadAsStringAsync(Ct);
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode}: {body}");
+            using var problem = JsonDocument.Parse(body);
+            id = problem.RootElement.GetProperty("id").GetString()!;
+            Assert.StartsWith("pt-", id, StringComparison.Ordinal);
+            transactionId = problem.RootElement.GetProperty("transactionId").GetString()!;
+            Assert.Equal(20, problem.RootElement.GetProperty("oneTimePassword").GetString()!.Length);
+        }
+        using (var twice = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-LATE", fullName = "Other Person", dateOfBirth = "1990-03-04", gender = "male" }, Ct))
+        {
+            var body = await twice.Content.ReadAsStringAsync(Ct);
+            Assert.True(twice.StatusCode == HttpStatusCode.Conflict, $"{(int)twice.StatusCode}: {body}");
+            using var problem = JsonDocument.Parse(body);
+            Assert.Contains("still waiting for the ledger", problem.RootElement.GetProperty("errors").GetProperty("mrn")[0].GetString());
+        }
+        var ledger = node.App.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>();
+        await Network.InProcessNode.WaitAsync("the registration committed", () => ledger.Store.FindTransaction(Core.Primitives.Hash256.Parse(transactionId)) is not null, Ct);
+        await Network.InProcessNode.WaitAsync("its index and area committed after it", () => node.App.Services.GetRequiredService<HealthLedger.Node.Patients.PatientService>().AreaOf(id) == "north-campus", Ct);
+        var one = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/patients/{id}", Ct);
+        Assert.Equal("north-campus", one.GetProperty("area").GetString());
+        var listed = await admin.GetFromJsonAsync<JsonElement>("/api/v1/patients?search=Lara", Ct);
+        Assert.Equal("north-campus", Assert.Single(listed.GetProperty("items").EnumerateArray()).GetProperty("area").GetString());
+        // The MRN is free again once settled: a second registration of it is the ledger's "already registered".
+        using (var after = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-LATE", fullName = "Other Person", dateOfBirth = "1990-03-04", gender = "male" }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, after.StatusCode);
+            Assert.Contains("already registered", await after.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+
+        // The web form: the "waiting for the ledger" page (202) with the transaction, the user name and the password.
+        var browser = await node.CookieLoginAsync("admin", NodeFixture.Password);
+        var form = await browser.GetStringAsync("/patients/register", Ct);
+        using var post = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = NodeFixture.AntiforgeryToken(form),
+            ["Input.Mrn"] = "MRN-WEB",
+            ["Input.FullName"] = "Wendy Web",
+            ["Input.DateOfBirth"] = "1985-05-06",
+            ["Input.Gender"] = "female",
+            ["Input.BloodGroup"] = "unknown",
+        });
+        using var page = await browser.PostAsync("/patients/register", post, Ct);
+        var html = await page.Content.ReadAsStringAsync(Ct);
+        Assert.True(page.StatusCode == HttpStatusCode.Accepted, $"{(int)page.StatusCode}: {html}");
+        Assert.Contains("Saved, waiting for the ledger", html, StringComparison.Ordinal);
+        Assert.Matches("data-testid=\"new-user\">pt-[a-z0-9]+<", html);
+        Assert.Matches("data-testid=\"otp\">[A-Za-z0-9]{20}<", html);
+        Assert.Matches("data-testid=\"pending-transaction\">[0-9a-f]{64}<", html);
+        Assert.DoesNotContain("form-error", html, StringComparison.Ordinal);
+    }
+
+    // Break-it (2026-12-07, later): a FHIR transaction whose first entry did not commit in time was answered 409 whose only issue
+    // was a warning, and did not say that the entries after it were never sent (the first committed later, the rest never).
+    [Fact]
+    public async Task A_FHIR_transaction_stopped_by_an_entry_not_committed_in_time_says_which_entries_were_not_sent()
+    {
+        await using var node = await NodeFixture.StartAsync(configure: o => o with { BatchDelay = TimeSpan.FromHours(1), CommitTimeout = TimeSpan.FromSeconds(1) });
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        using var bundle = new StringContent("""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"resource":{"resourceType":"Patient","identifier":[{"value":"MRN-T1"}],"name":[{"family":"Tide"}],"gender":"female","birthDate":"1990-01-01"},"request":{"method":"POST","url":"Patient"}},
+              {"resource":{"resourceType":"Patient","identifier":[{"value":"MRN-T2"}],"name":[{"family":"Tide"}],"gender":"male","birthDate":"1991-01-01"},"request":{"method":"POST","url":"Patient"}}]}
+            """, Encoding.UTF8, "application/fhir+json");
+        using var response = await admin.PostAsync("/fhir/R4", bundle, Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.Conflict, $"{(int)response.StatusCode}: {body}");
+        using var outcome = JsonDocument.Parse(body);
+        var issues = outcome.RootElement.GetProperty("issue").EnumerateArray().ToList();
+        Assert.Equal(("error", "incomplete"), (issues[0].GetProperty("severity").GetString(), issues[0].GetProperty("code").GetString()));
+        Assert.Contains("The transaction stopped at Bundle.entry[0]", issues[0].GetProperty("diagnostics").GetString());
+        Assert.Contains("were not sent (Bundle.entry[1])", issues[0].GetProperty("diagnostics").GetString());
+        Assert.Contains(issues, i => i.GetProperty("severity").GetString() == "warning" && i.GetProperty("diagnostics").GetString()!.Contains("it may still commit", StringComparison.Ordinal));
+        // FHIR carries no one-time password: the warning says how the user gets one, not "the password given here".
+        Assert.DoesNotContain("given here", body, StringComparison.Ordinal);
+        Assert.Contains("password reset", body, StringComparison.Ordinal);
+    }
 }

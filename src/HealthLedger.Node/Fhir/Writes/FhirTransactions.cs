@@ -106,8 +106,20 @@ public sealed class FhirTransactions(FhirResourceTypes types, FhirPatientAccess 
                                 $"Already committed to the ledger before this refusal (not rolled back): {string.Join(", ", written)}."));
                         }
                         // An entry taken but not committed in time leaves the transaction unfinished (the entries after it did not
-                        // run): a failure as before, not the single write's 202.
-                        return (result.Kind == OutcomeKind.Pending ? 409 : StatusOf(result.Kind), failed);
+                        // run): a failure as before, not the single write's 202, whose error says so, entry by entry (the
+                        // entry's own issue is the warning that it may still commit).
+                        if (result.Kind == OutcomeKind.Pending)
+                        {
+                            var notSent = pending.Order().Select(j => $"Bundle.entry[{j}]").ToList();
+                            failed.Issue.Insert(0, FhirOutcomes.Issue(OperationOutcome.IssueSeverity.Error, OperationOutcome.IssueType.Incomplete,
+                                $"The transaction stopped at Bundle.entry[{i}]: the ledger took it but did not commit it in time, so it may still commit. " +
+                                    (notSent.Count > 0
+                                        ? $"The entries after it were not sent ({string.Join(", ", notSent)}): once it has committed, send them again without it."
+                                        : "No entry was left after it."),
+                                $"Bundle.entry[{i}]"));
+                            return (409, failed);
+                        }
+                        return (StatusOf(result.Kind), failed);
                     }
                     responses[i] = new Bundle.ResponseComponent { Status = StatusLine(StatusOf(result.Kind)), Outcome = failed };
                     // Entries that reference this one cannot run.

@@ -103,6 +103,7 @@ public sealed class ConsortiumIndexModel(ConsortiumService consortium, Policy.Po
             return Redirect("/consortium");
         }
         if (outcome.Kind == OutcomeKind.Forbidden) return Denied(outcome.Message);
+        if (PendingPage(outcome) is { } pending) return pending;
         FormError = outcome.Message;
         ProposalErrors = (outcome.Errors?.ToDictionary() ?? new Dictionary<string, string[]>()).SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}")).ToList();
         Response.StatusCode = outcome.Kind switch

@@ -130,6 +130,7 @@ public sealed class BreakGlassModel(BreakGlassService breakGlass, EmergencyServi
             return Page();
         }
         if (outcome.Kind == OutcomeKind.Forbidden) return Denied(outcome.Message);
+        if (PendingPage(outcome) is { } pending) return pending;
         FailedForm = form;
         Errors = EmergencyForms.Lines(outcome.Errors);
         if (form == "Justify") AddErrors(outcome.Errors);

@@ -126,6 +126,7 @@ public sealed class EmergenciesIndexModel(EmergencyService emergencies, BreakGla
     private IActionResult Refused<T>(Outcome<T> outcome, string form = "Declare")
     {
         if (outcome.Kind == OutcomeKind.Forbidden) return Denied(outcome.Message);
+        if (PendingPage(outcome) is { } pending) return pending;
         FailedForm = form;
         Errors = EmergencyForms.Lines(outcome.Errors);
         if (form == "Declare") AddErrors(outcome.Errors);

@@ -27,6 +27,7 @@ public sealed class BreakGlassReviewModel(BreakGlassService breakGlass) : Hospit
             return Redirect("/break-glass");
         }
         if (outcome.Kind == OutcomeKind.Forbidden) return Denied(outcome.Message);
+        if (PendingPage(outcome) is { } pending) return pending;
         FormError = outcome.Message ?? string.Join(" ", (outcome.Errors?.ToDictionary() ?? new Dictionary<string, string[]>()).SelectMany(e => e.Value));
         Response.StatusCode = EmergencyForms.StatusOf(outcome.Kind);
         return Show();

@@ -30,6 +30,7 @@ public sealed class WardsIndexModel(WardService wards) : HospitalPage
     {
         var input = new WardInput { Version = Version, Wards = Parse(Text) };
         var outcome = await wards.SaveAsync(Me, input, null, ct);
+        if (PendingPage(outcome) is { } pending) return pending;
         if (!outcome.IsOk)
         {
             Current = wards.Get(Me).Value;
