@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using HealthLedger.Testing;
 
 namespace HealthLedger.Cli.Tests;
@@ -161,6 +162,52 @@ public class FullDiskTests
         disk.Free();
         Assert.Equal(0, (await CliProcess.RunAsync("verify", "--data", data)).ExitCode);
     }
+
+    // Break-it (2026-12-07, later): with the disk full under a running node, every read of records was refused (503: its
+    // disclosure could not be stored) while /healthz answered 200 "ok". It now answers 503 naming the failed write, and 200
+    // again once a write succeeds.
+    [Fact]
+    public async Task A_node_that_cannot_record_disclosures_on_a_full_disk_is_not_healthy_until_it_can()
+    {
+        using var disk = new SmallDisk(40);
+        var data = await InitAsync(disk);
+        var url = new Uri($"http://127.0.0.1:{CliProcess.FreePort()}");
+        using var node = CliProcess.Start("up", "--data", data, "--urls", url.ToString().TrimEnd('/'));
+        await node.WaitUntilServingAsync();
+        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(30) };
+        using (var login = await http.PostAsJsonAsync("/api/v1/auth/token", new { username = "admin", password = CliProcess.Password }, Ct))
+        {
+            Assert.True(login.IsSuccessStatusCode, await login.Content.ReadAsStringAsync(Ct));
+            http.DefaultRequestHeaders.Authorization = new("Bearer", (await login.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct)).GetProperty("accessToken").GetString());
+        }
+        using (var patient = await http.PostAsJsonAsync("/api/v1/patients", new { mrn = "FD-1", fullName = "Fiona Full", dateOfBirth = "1970-07-08", gender = "female" }, Ct))
+        {
+            Assert.True(patient.IsSuccessStatusCode, await patient.Content.ReadAsStringAsync(Ct));
+        }
+
+        disk.Fill();
+        using (var refused = await http.GetAsync("/api/v1/patients", Ct)) Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        using (var health = await http.GetAsync("/healthz", Ct))
+        {
+            var body = await health.Content.ReadAsStringAsync(Ct);
+            Assert.True(health.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable, body);
+            Assert.Contains("could not write who read which records to its disk", body, StringComparison.Ordinal);
+        }
+
+        disk.Free();
+        using (var read = await http.GetAsync("/api/v1/patients", Ct))
+        {
+            var body = await read.Content.ReadAsStringAsync(Ct);
+            Assert.True(read.IsSuccessStatusCode, body);
+            Assert.Contains("Fiona Full", body, StringComparison.Ordinal);
+        }
+        using (var health = await http.GetAsync("/healthz", Ct)) Assert.Equal(System.Net.HttpStatusCode.OK, health.StatusCode);
+        node.Terminate();
+        await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, node.ExitCode);
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     // A single node's network made in disk/data; returns the folder.
     private static async Task<string> InitAsync(SmallDisk disk)

@@ -34,6 +34,15 @@ public static class HealthApi
                     $"The node has been writing who read which records to its disk since {hanging:yyyy-MM-dd HH:mm:ss} UTC and the write has not returned " +
                         "(the disk holding its data folder frozen, failing, or a network mount gone): reads of records wait for it, and go on once the disk answers."));
             }
+            // Disclosures that could not be written at all (a full or read-only disk): every read of records is refused (503,
+            // event 2054) until a write succeeds again, so the node is not healthy though it answers. Said for a minute after the
+            // last failure (the disk may have room again since, with no read to try it).
+            if (disclosures.RecentWriteFailure(TimeSpan.FromMinutes(1)) is { } failed)
+            {
+                stalls.Add((Web.ErrorPages.StoreUnavailableTitle,
+                    $"The node could not write who read which records to its disk at {failed.At:yyyy-MM-dd HH:mm:ss} UTC ({failed.Reason}): reads of records are " +
+                        "refused while it cannot (the disk holding its data folder full or read-only?); this is said until a write succeeds, or for a minute after the last failure."));
+            }
             // The same under the login store: every sign-in, registration and password change waits behind that write.
             if (keystore.Writes.StalledSince(ConsensusHost.StoreHangAfter) is { } stalled)
             {
@@ -86,7 +95,7 @@ public static class HealthApi
                 node.Mempool.Count, health, peerHealth, replicator.Missing, System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(sweep.Status.ToString())));
         })
         .WithName("Health")
-        .WithSummary("Node health: height, state root, consensus round and leader, connected peers; 503 once the ledger store has failed, while its database does not answer, while a block waits to be written to it, or while a write to the node's own files (the disclosures' log, the login store, the document store) has not returned for 5 s, naming each")
+        .WithSummary("Node health: height, state root, consensus round and leader, connected peers; 503 once the ledger store has failed, while its database does not answer, while a block waits to be written to it, while a write to the node's own files (the disclosures' log, the login store, the document store) has not returned for 5 s, or while disclosures cannot be written, naming each")
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
         .WithTags("Node");
         return app;

@@ -314,6 +314,24 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, Node
     /// </summary>
     public DateTimeOffset? WriteHangingSince => Writes.StalledSince(Network.ConsensusHost.StoreHangAfter);
 
+    /// <summary>
+    /// When the last write of disclosures to the disclosure store failed and why (the store's own words: a full disk, a
+    /// read-only one), while no write has succeeded since; else null. Reads of records are refused meanwhile (503, event
+    /// 2054), and <c>/healthz</c> says so.
+    /// </summary>
+    public (DateTimeOffset At, string Reason)? LastWriteFailure
+    {
+        get { lock (_failureLock) return _lastWriteFailure; }
+        private set { lock (_failureLock) _lastWriteFailure = value; }
+    }
+
+    /// <summary><see cref="LastWriteFailure"/> when it happened within <paramref name="within"/> (the disk may have room again since, with no read to try it); else null.</summary>
+    public (DateTimeOffset At, string Reason)? RecentWriteFailure(TimeSpan within) =>
+        LastWriteFailure is { } failure && clock.GetUtcNow() - failure.At <= within ? failure : null;
+
+    private readonly Lock _failureLock = new();
+    private (DateTimeOffset At, string Reason)? _lastWriteFailure;
+
     /// <summary>The batches being written to the store (<see cref="WriteHangingSince"/>).</summary>
     public Storage.WriteWatch Writes { get; } = new(clock);
 
@@ -361,9 +379,11 @@ public sealed class DisclosureRecorder(LedgerNode node, TimeProvider clock, Node
             catch (Exception e)
             {
                 Adjust(-batch.Events.Count);
+                LastWriteFailure = (clock.GetUtcNow(), e.Message);
                 batch.Durable.TrySetException(new DisclosureNotRecordedException(e));
                 continue;
             }
+            LastWriteFailure = null;
             _wake.Writer.TryWrite(true);
             batch.Durable.TrySetResult();
         }
