@@ -78,7 +78,7 @@ public static class TransactionsApi
         catch (NodeHaltedException e)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: Web.ApiResults.StoppedTitle,
-                detail: $"This node stopped before committing transaction {id} ({e.Reason}); the network's other nodes may still commit it.");
+                detail: $"This node stopped before committing transaction {id} ({e.Reason}){node.StoppedWriteFate}");
         }
     }
 

@@ -52,6 +52,14 @@ public sealed class LedgerNode : IDisposable
     public IReadOnlyList<NodeRecord> Validators { get; private set; }
 
     /// <summary>
+    /// The end of what a write waiting here is told when this node stops deciding blocks: in a network of several validators
+    /// the others may still commit it; where this node is the only one, nothing will (its mempool ends with it).
+    /// </summary>
+    public string StoppedWriteFate => Validators.Count > 1
+        ? "; the network's other nodes may still commit it."
+        : "; it is not committed (this node is the network's only validator): send it again once the node runs.";
+
+    /// <summary>
     /// The non-voting observer nodes in the state after the tip (<see cref="StateKeys.Observers"/>), in id order: peers may
     /// call this node to sync blocks, fetch documents and forward transactions, but their consensus messages are refused.
     /// </summary>

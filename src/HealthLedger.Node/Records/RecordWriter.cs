@@ -141,7 +141,7 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
         }
         catch (NodeHaltedException e)
         {
-            return (Outcome<WriteResult>.Stopped($"This node stopped before committing transaction {tx.Id} ({e.Reason}); the network's other nodes may still commit it."), null);
+            return (Outcome<WriteResult>.Stopped($"This node stopped before committing transaction {tx.Id} ({e.Reason}){node.StoppedWriteFate}"), null);
         }
         if (committed.Receipt.Verdict != TxVerdict.Ok)
         {
