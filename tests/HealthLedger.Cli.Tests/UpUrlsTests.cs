@@ -93,6 +93,29 @@ public class UpUrlsTests
         }
     }
 
+    // Break-it (2026-12-08): with the port held on ::1 alone, 'up --urls http://*:PORT' (or +, or a host name) on a new folder
+    // made the network, printed the admin's password and then stopped with "Failed to bind to address http://[::]:PORT": the
+    // check bound the IPv4 any address, where Kestrel listens on the IPv6 any address, dual-stack, for these.
+    [Fact]
+    public async Task Up_on_a_new_folder_refuses_a_wildcard_or_host_name_address_whose_port_is_held_on_the_IPv6_loopback_alone()
+    {
+        using var dir = new TempDirectory();
+        using var v6 = new System.Net.Sockets.TcpListener(System.Net.IPAddress.IPv6Loopback, 0);
+        v6.Server.DualMode = false;
+        v6.Start();
+        var port = ((System.Net.IPEndPoint)v6.LocalEndpoint).Port;
+        var fresh = dir.Combine("fresh");
+        foreach (var address in new[] { $"http://*:{port}", $"http://+:{port}", $"http://example.invalid:{port}", $"http://0.0.0.0:{port}", $"http://[::]:{port}" })
+        {
+            var refused = await CliProcess.RunAsync("up", "--data", fresh, "--urls", address);
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Equal($"error: cannot listen on {address}: the port is in use by another program; stop it or give --urls another address. Nothing was created.",
+                refused.Stderr.Trim());
+            Assert.DoesNotContain("Admin login", refused.Stdout, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(fresh));
+        }
+    }
+
     [Fact]
     public async Task Up_with_a_node_json_without_urls_listens_at_urls_given_and_an_empty_urls_is_refused_naming_the_file()
     {

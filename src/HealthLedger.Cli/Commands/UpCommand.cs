@@ -110,7 +110,7 @@ internal static class UpCommand
         if (!folder.HasNetwork)
         {
             // A port another program holds would fail the start after the network was made (and its password printed): said first.
-            if (BusyAddress(urls ?? CommonOptions.DefaultUrl) is { } busy)
+            if (KestrelEndpoints.FirstInUse(urls ?? CommonOptions.DefaultUrl) is { } busy)
             {
                 return CommonOptions.Fail($"cannot listen on {busy}: the port is in use by another program; stop it or give --urls another address. Nothing was created.");
             }
@@ -321,38 +321,6 @@ internal static class UpCommand
         }
         // A node that stopped itself because it can no longer commit exits with a failure, for service managers and monitoring.
         return app.Services.GetRequiredService<Node.Network.ConsensusHost>().Halted is { } halted ? CommonOptions.Fail($"the node stopped: {halted}", 1) : 0;
-    }
-
-    // The first address of a ';'-separated list whose port cannot be bound now (on loopback for localhost and loopback addresses,
-    // on that address for another IP, on every address otherwise), or null; an address that does not parse is left to Kestrel.
-    private static string? BusyAddress(string urls)
-    {
-        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri) || uri.Port <= 0) continue;
-            // An IP address as given ([::1] included); localhost as Kestrel binds it, on both loopbacks; any other name on every address.
-            System.Net.IPAddress[] addresses = System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) ? [ip]
-                : uri.IsLoopback ? [System.Net.IPAddress.Loopback, System.Net.IPAddress.IPv6Loopback]
-                : [System.Net.IPAddress.Any];
-            foreach (var address in addresses)
-            {
-                try
-                {
-                    var listener = new System.Net.Sockets.TcpListener(address, uri.Port);
-                    listener.Start();
-                    listener.Stop();
-                }
-                catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
-                {
-                    return url;
-                }
-                catch (System.Net.Sockets.SocketException)
-                {
-                    // an address not on this machine (or no IPv6): Kestrel's own error, or none, says so
-                }
-            }
-        }
-        return null;
     }
 
     // With more nodes than this per processor on the machine, a node warns at start that its share's default budgets are tiny.

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -55,9 +56,85 @@ public static class KestrelEndpoints
 
     private static void Bind(KestrelServerOptions kestrel, string host, int port, Action<ListenOptions> configure)
     {
-        if (host is "localhost") kestrel.ListenLocalhost(port, configure);
-        else if (host is "0.0.0.0") kestrel.ListenAnyIP(port, configure);
-        else if (IPAddress.TryParse(host.Trim('[', ']'), out var ip)) kestrel.Listen(ip, port, configure);
-        else kestrel.ListenAnyIP(port, configure); // a DNS name: listen on every interface
+        switch (Where(host))
+        {
+            case Listening.Localhost:
+                kestrel.ListenLocalhost(port, configure);
+                break;
+            case Listening.AnyAddress:
+                kestrel.ListenAnyIP(port, configure);
+                break;
+            default:
+                kestrel.Listen(IPAddress.Parse(host.Trim('[', ']')), port, configure);
+                break;
+        }
+    }
+
+    private enum Listening
+    {
+        Address,
+        Localhost,
+        AnyAddress,
+    }
+
+    // How Kestrel listens for a host: both loopbacks for localhost; an IP address as given; every address for 0.0.0.0 (what *
+    // and + are mapped to) and for a DNS name.
+    private static Listening Where(string host) =>
+        host is "localhost" ? Listening.Localhost
+        : host is not "0.0.0.0" && IPAddress.TryParse(host.Trim('[', ']'), out _) ? Listening.Address
+        : Listening.AnyAddress;
+
+    /// <summary>
+    /// The first address of <paramref name="urls"/> (a ';'-separated list, as <see cref="Listen"/> takes it) whose port another
+    /// program holds now, or null. Each is bound as Kestrel binds it, and released at once: an IP address as given (<c>[::]</c>
+    /// dual-stack); <c>localhost</c> on both loopbacks; <c>*</c>, <c>+</c>, <c>0.0.0.0</c> and a host name on the IPv6 any
+    /// address, dual-stack (so a port held on <c>::1</c> alone counts), else, without IPv6, the IPv4 any address. An address
+    /// that does not parse, a port 0, and an address this machine does not have are left to the start to say.
+    /// </summary>
+    public static string? FirstInUse(string urls)
+    {
+        ArgumentNullException.ThrowIfNull(urls);
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            (bool Https, string Host, int Port) parsed;
+            try
+            {
+                parsed = Parse(url);
+            }
+            catch (InvalidOperationException)
+            {
+                continue;
+            }
+            if (parsed.Port == 0) continue;
+            var inUse = Where(parsed.Host) switch
+            {
+                Listening.Localhost => InUse(IPAddress.Loopback, parsed.Port) == true || InUse(IPAddress.IPv6Loopback, parsed.Port) == true,
+                Listening.AnyAddress => InUse(IPAddress.IPv6Any, parsed.Port) ?? InUse(IPAddress.Any, parsed.Port) == true,
+                _ => InUse(IPAddress.Parse(parsed.Host.Trim('[', ']')), parsed.Port) == true,
+            };
+            if (inUse) return url;
+        }
+        return null;
+    }
+
+    // True when another socket holds the port on the address, false when it could be bound, null when the address cannot be
+    // bound for another reason (not on this machine, or no IPv6).
+    private static bool? InUse(IPAddress address, int port)
+    {
+        using var listener = new TcpListener(address, port);
+        try
+        {
+            if (address.Equals(IPAddress.IPv6Any)) listener.Server.DualMode = true; // as Kestrel binds [::]
+            listener.Start();
+            return false;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            return true;
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
     }
 }
