@@ -39,6 +39,9 @@ internal static class ClusterCommand
         var layout = new ClusterLayout(count, basePort);
         if (!new DataDirectory(Path.Combine(root, ClusterLayout.FolderOf(1))).HasNetwork)
         {
+            // A port another program holds would fail that node after the network was made (and its password printed), and the
+            // others would run without it: said first, as 'consortium up' does.
+            if (LayoutPorts.Problem(layout, "network") is { } ports) return CommonOptions.Fail(ports);
             var code = InitCommand.Run(root, organisation, layout, networkPolicy);
             if (code != 0) return code;
         }

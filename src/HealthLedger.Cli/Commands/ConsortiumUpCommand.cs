@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using HealthLedger.Core.Model;
 using HealthLedger.Node.Chain;
 using HealthLedger.Node.Configuration;
@@ -99,14 +97,7 @@ internal static class ConsortiumUpCommand
             // A seeded demo publishes a switchboard for every organisation (the public on-call page shows it).
             if (seed) organisations = organisations!.Select((o, i) => o.Contact.Length > 0 ? o : o with { Contact = SyntheticSwitchboard(i + 1) }).ToList();
             var layout = new ClusterLayout(organisations!.Count, basePort);
-            if (basePort < 1 || basePort + ClusterLayout.PeerPortOffset + layout.Nodes - 1 > 65535)
-            {
-                return CommonOptions.Fail($"--base-port must leave room for {layout.Nodes} web ports and {layout.Nodes} peer ports (base + {ClusterLayout.PeerPortOffset} on) below 65536.");
-            }
-            if (BusyPort(Enumerable.Range(1, layout.Nodes).SelectMany(k => new[] { Port(layout.WebUrl(k)), Port(layout.PeerAddress(k)) })) is { } busy)
-            {
-                return CommonOptions.Fail($"port {busy} is in use; choose another --base-port (the consortium needs {layout.BasePort}–{layout.BasePort + layout.Nodes - 1} and {layout.BasePort + ClusterLayout.PeerPortOffset}–{layout.BasePort + ClusterLayout.PeerPortOffset + layout.Nodes - 1}).");
-            }
+            if (LayoutPorts.Problem(layout, "consortium") is { } ports) return CommonOptions.Fail(ports);
             ConsortiumInitResult result;
             try
             {
@@ -136,9 +127,10 @@ internal static class ConsortiumUpCommand
             {
                 return CommonOptions.Fail($"{Path.Combine(root, missing.Id)} holds no node of the consortium.");
             }
-            if (BusyPort(manifest.Organisations.SelectMany(o => new[] { Port(o.Web), o.PeerPort })) is { } busy)
+            if (manifest.Organisations.SelectMany(o => new[] { o.Web, new UriBuilder(o.Web) { Port = o.PeerPort }.Uri.AbsoluteUri })
+                .FirstOrDefault(a => KestrelEndpoints.FirstInUse(a) is not null) is { } busy)
             {
-                return CommonOptions.Fail($"port {busy} of the consortium is in use (is it already running?); stop what uses it.");
+                return CommonOptions.Fail($"port {Port(busy)} of the consortium is in use (is it already running?); stop what uses it.");
             }
             if (seed) Console.WriteLine("--seed only counts when the consortium is created; starting it as it is.");
             seed = false;
@@ -236,23 +228,4 @@ internal static class ConsortiumUpCommand
     }
 
     private static int Port(string url) => new Uri(url).Port;
-
-    // The first port that cannot be bound on loopback, or null.
-    private static int? BusyPort(IEnumerable<int> ports)
-    {
-        foreach (var port in ports)
-        {
-            try
-            {
-                var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                listener.Stop();
-            }
-            catch (SocketException)
-            {
-                return port;
-            }
-        }
-        return null;
-    }
 }

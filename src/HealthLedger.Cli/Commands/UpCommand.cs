@@ -269,6 +269,14 @@ internal static class UpCommand
             return CommonOptions.Fail($"the node did not start: {e.Message}");
         }
         EmptyUploadBuffer(uploadBuffer); // the node holds the data folder now
+        // The peer endpoint listens where the chain records this node (not at --urls): a port another program holds there is said
+        // naming that address. Kestrel binds it after the web addresses, and its error was printed as the web address's.
+        if (NodeHost.PeerEndpoint(app.Services.GetRequiredService<LedgerNode>(), new DataDirectory(options.DataDirectory)) is { } peer
+            && KestrelEndpoints.FirstInUse(peer.AbsoluteUri) is not null)
+        {
+            return CommonOptions.Fail($"cannot listen on {peer.AbsoluteUri.TrimEnd('/')}, this node's peer endpoint (its address on the chain): " +
+                "the port is in use by another program; stop it.");
+        }
         try
         {
             await app.StartAsync(cancellationToken);

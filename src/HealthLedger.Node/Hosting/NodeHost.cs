@@ -52,6 +52,18 @@ public static class NodeHost
     }
 
     /// <summary>
+    /// Where the node's peer endpoint listens: the address the chain records for it (a validator or observer), else node.json's
+    /// <c>peerUrl</c> (a node waiting to be admitted), else null (a single node has none).
+    /// </summary>
+    public static Uri? PeerEndpoint(LedgerNode node, DataDirectory data)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var self = node.Validators.Concat(node.Observers).FirstOrDefault(v => v.Id == node.NodeId);
+        var configured = NodeConfig.Read(data)?.PeerUrl;
+        return self is { Address.Length: > 0 } ? new Uri(self.Address) : configured is { Length: > 0 } ? new Uri(configured) : null;
+    }
+
+    /// <summary>
     /// Opens the data folder (running the start-up integrity check, which throws <see cref="LedgerIntegrityException"/>)
     /// and builds the web application listening on <paramref name="urls"/>.
     /// </summary>
@@ -70,10 +82,8 @@ public static class NodeHost
                 ApplicationName = typeof(NodeHost).Assembly.GetName().Name,
                 ContentRootPath = AppContext.BaseDirectory,
             });
-            var self = node.Validators.Concat(node.Observers).FirstOrDefault(v => v.Id == node.NodeId);
-            var configured = NodeConfig.Read(new DataDirectory(options.DataDirectory))?.PeerUrl;
-            var peerUri = self is { Address.Length: > 0 } ? new Uri(self.Address) : configured is { Length: > 0 } ? new Uri(configured) : null;
             var data = new DataDirectory(options.DataDirectory);
+            var peerUri = PeerEndpoint(node, data);
             var web = WebOptions.Resolve(options, NodeConfig.Read(data), urls);
             var certificate = urls.Contains("https://", StringComparison.OrdinalIgnoreCase) ? WebCertificate.Load(web, data, clock ?? TimeProvider.System) : null;
             builder.WebHost.ConfigureKestrel(k =>
