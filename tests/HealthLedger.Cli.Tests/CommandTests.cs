@@ -174,7 +174,7 @@ public class CommandTests
         using var dir = new TempDirectory();
         var bad = await CliProcess.RunAsync("init", "--data", dir.Combine("bad"), "--contact", "+44 20\n7946 0000");
         Assert.Equal(2, bad.ExitCode);
-        Assert.Equal("error: --contact must be one line of at most 200 bytes, without control or invisible formatting characters.", bad.Stderr.Trim());
+        Assert.Equal("error: --contact must be one line of at most 200 bytes of UTF-8 text, without control, invisible, direction-changing, private-use or unassigned characters (it holds U+000A at position 7).", bad.Stderr.Trim());
         Assert.False(Directory.Exists(dir.Combine("bad")));
         // A right-to-left mark would make the public number read otherwise.
         var bidi = await CliProcess.RunAsync("init", "--data", dir.Combine("bad"), "--contact", "+44 20 \u200f7946 0000");
@@ -190,6 +190,32 @@ public class CommandTests
         node.Terminate();
         await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
         Assert.Contains("\"switchboard\":\"+44 20 7946 0000\"", onCall, StringComparison.Ordinal);
+    }
+
+    // Break-it (2026-12-08): consortium request refused a contact over 100 characters ("--contact must be one line of at most
+    // 100 characters…") where init, up and consortium up took 200 bytes, and each said its own rule. One rule, one line.
+    [Fact]
+    public async Task Every_command_that_takes_a_contact_refuses_the_same_contact_with_the_same_line_and_takes_200_bytes()
+    {
+        using var dir = new TempDirectory();
+        var bad = "+44 20 7946 \uE000";
+        var line = "error: --contact must be one line of at most 200 bytes of UTF-8 text, without control, invisible, direction-changing, " +
+            "private-use or unassigned characters (it holds U+E000 at position 13).";
+        var peer = $"http://127.0.0.1:{CliProcess.FreePort()}";
+        foreach (var command in new[] { new[] { "init" }, ["up", "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}"], ["consortium", "request", "--org", "Harbour Clinic", "--type", "clinic", "--peer-listen", peer] })
+        {
+            var run = await CliProcess.RunAsync([.. command, "--data", dir.Combine("bad"), "--contact", bad]);
+            Assert.Equal(2, run.ExitCode);
+            Assert.Equal(line, run.Stderr.Trim());
+            Assert.False(Directory.Exists(dir.Combine("bad")));
+        }
+
+        var long150 = "desk@harbour-clinic.example " + new string('0', 122);
+        var request = await CliProcess.RunAsync("consortium", "request", "--org", "Harbour Clinic", "--type", "clinic", "--peer-listen", peer,
+            "--data", dir.Combine("clinic"), "--contact", long150);
+        Assert.True(request.ExitCode == 0, request.Stderr);
+        var json = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(dir.Combine("clinic", "join-request.json"), TestContext.Current.CancellationToken));
+        Assert.Equal(long150, json.RootElement.GetProperty("organisation").GetProperty("contact").GetString());
     }
 
     // Break-it (2026-12-07): up on a folder that already holds a network ignored --org and the --care-after-… options in silence.

@@ -139,6 +139,8 @@ public sealed class ConsortiumUpTests : IDisposable
     [InlineData("General Hospital", "is not 'Name:type'")]
     [InlineData("General Hospital:hospital,general hospital:laboratory", "have the same name")]
     [InlineData("A:clinic,B:clinic,C:clinic,D:clinic,E:clinic,F:clinic,G:clinic,H:clinic,I:clinic,J:clinic,K:clinic", "1 to 10 organisations")]
+    [InlineData("General Hospital:hospital: ", "--orgs: the contact of 'General Hospital' must not be empty (leave it out for none: 'General Hospital:hospital').")]
+    [InlineData("City Lab:laboratory:+44 20 7946 \uE000", "--orgs: the contact of 'City Lab' must be one line of at most 200 bytes of UTF-8 text")]
     public async Task Bad_orgs_are_refused_with_one_line_and_nothing_is_created(string orgs, string message)
     {
         var root = _dir.Combine("bad");

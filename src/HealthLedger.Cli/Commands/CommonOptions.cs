@@ -24,7 +24,7 @@ internal static class CommonOptions
     /// <summary>--contact: the organisation's switchboard, on the chain and the public on-call page (init, and up when it creates the network).</summary>
     public static Option<string> Contact() => new("--contact")
     {
-        Description = "The organisation's switchboard: one line, a phone number or mailbox, shown on the public on-call page (/on-call); " +
+        Description = $"The organisation's switchboard: one line of at most {OrganisationRecord.MaxContactBytes} bytes, a phone number or mailbox, shown on the public on-call page (/on-call); " +
             "it cannot be changed later (default: none, \"not published\")",
         DefaultValueFactory = _ => "",
     };

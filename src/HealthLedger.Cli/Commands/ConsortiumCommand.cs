@@ -31,7 +31,10 @@ internal static class ConsortiumCommand
         var type = new Option<string>("--type") { Description = $"What it is: {GovernanceNames.TypeList}", Required = true };
         var data = CommonOptions.Data(required: true);
         var peerListen = new Option<string>("--peer-listen") { Description = "Where its node's peer endpoint will listen, as the other nodes reach it, e.g. http://10.0.0.7:5180", Required = true };
-        var contact = new Option<string?>("--contact") { Description = "How to reach its administrators (one line: a phone number or mailbox of the institution)" };
+        var contact = new Option<string?>("--contact")
+        {
+            Description = $"How to reach its administrators (one line of at most {Core.Model.OrganisationRecord.MaxContactBytes} bytes: a phone number or mailbox of the institution)",
+        };
         var urls = new Option<string?>("--urls") { Description = "Where its node's web UI and API will listen (default http://localhost:5080)" };
         var command = new Command("request",
             "Prepare a new organisation: its keys, its first admin (password from " + CommonOptions.PasswordVariable + ", else generated and printed once), its node key " +

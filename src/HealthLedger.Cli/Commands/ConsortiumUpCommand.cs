@@ -25,7 +25,8 @@ internal static class ConsortiumUpCommand
         var orgs = new Option<string>("--orgs")
         {
             Description = "The founding organisations, 'Name:type:contact' separated by commas (type: " + string.Join(", ", TypeNames) +
-                "; contact: the organisation's switchboard, shown on the public on-call page, e.g. a phone number; it cannot be changed later. " +
+                "; contact: the organisation's switchboard, shown on the public on-call page, e.g. a phone number, one line of at most " +
+                $"{OrganisationRecord.MaxContactBytes} bytes without a comma (the list's separator: a contact with a comma cannot be given here); it cannot be changed later. " +
                 "Without it the switchboard is 'not published', unless --seed gives a synthetic one), only read when the consortium is created (default \"" + DefaultOrganisations + "\")",
             DefaultValueFactory = _ => DefaultOrganisations,
         };
@@ -65,6 +66,11 @@ internal static class ConsortiumUpCommand
             if (!Enum.TryParse<OrganisationType>(parts[1].Trim(), ignoreCase: true, out var type) || !TypeNames.Contains(parts[1].Trim().ToLowerInvariant()))
             {
                 return (null, $"--orgs: '{parts[1].Trim()}' is not a type of organisation (for '{parts[0].Trim()}'); use one of {string.Join(", ", TypeNames)}.");
+            }
+            // A blank contact is refused, as init's blank --contact is: 'Name:type' alone is the way to found one without.
+            if (parts.Length > 2 && parts[2].Trim().Length == 0)
+            {
+                return (null, $"--orgs: the contact of '{parts[0].Trim()}' must not be empty (leave it out for none: '{parts[0].Trim()}:{parts[1].Trim()}').");
             }
             list.Add(new FoundingOrganisation(parts[0].Trim(), type, parts.Length > 2 ? parts[2].Trim() : ""));
         }

@@ -38,11 +38,8 @@ public static class JoinRequestMaker
         {
             throw new InvalidOperationException($"--peer-listen {NodeRecord.AddressProblem(peerListen) ?? "is required"}: where the new node's peer endpoint listens, e.g. http://10.0.0.7:5180.");
         }
-        contact = contact?.Trim() ?? "";
-        if (contact.Any(NetworkInitializer.HiddenInContact) || contact.Length > OrganisationRecord.MaxContactBytes / 2)
-        {
-            throw new InvalidOperationException("--contact must be one line of at most 100 characters, without control or invisible formatting characters.");
-        }
+        if (NetworkInitializer.ContactProblem(contact ?? "") is { } contactProblem) throw new InvalidOperationException("--contact " + contactProblem);
+        contact = NetworkInitializer.Contact(contact ?? "");
         if (adminPassword is not null && Passwords.Problem(adminPassword) is { } weak) throw new InvalidOperationException($"The admin password is not accepted: {weak}.");
         var folder = Path.GetFullPath(dataDirectory);
         var existed = Directory.Exists(folder);

@@ -22,13 +22,29 @@ namespace HealthLedger.Node.Hosting;
 /// </summary>
 public static partial class NetworkInitializer
 {
-    // A switchboard shown to the public: one line, at most OrganisationRecord.MaxContactBytes, and no invisible formatting
-    // character (a right-to-left mark could make the number read otherwise on the on-call page).
-    private static bool PlainContact(string contact) =>
-        !contact.Any(HiddenInContact) && System.Text.Encoding.UTF8.GetByteCount(contact.Trim()) <= OrganisationRecord.MaxContactBytes;
+    /// <summary>
+    /// Why <paramref name="contact"/> cannot be an organisation's contact (its switchboard, on the chain and the public on-call
+    /// page), as the end of a sentence whose subject the caller gives ("--contact", "the contact of 'City Lab'"), or null.
+    /// The rule is the API's for free text (<see cref="Records.FieldRules.ForbiddenCharacter"/>: no control, invisible,
+    /// direction-changing, private-use or unassigned character, no combining mark with nothing before it) on one line, and at
+    /// most <see cref="OrganisationRecord.MaxContactBytes"/> bytes once trimmed and in NFC (<see cref="Contact"/>): one check
+    /// and one message for init, up, cluster up, consortium up and consortium request, as a join request's contact at the API.
+    /// </summary>
+    public static string? ContactProblem(string contact)
+    {
+        ArgumentNullException.ThrowIfNull(contact);
+        var bad = Records.FieldRules.ForbiddenCharacter(contact.Trim());
+        if (bad is null && System.Text.Encoding.UTF8.GetByteCount(Contact(contact)) <= OrganisationRecord.MaxContactBytes) return null;
+        return $"must be one line of at most {OrganisationRecord.MaxContactBytes} bytes of UTF-8 text, without control, invisible, direction-changing, " +
+            $"private-use or unassigned characters{(bad is null ? "" : $" (it holds {bad})")}.";
+    }
 
-    /// <summary>A character a published contact may not hold: a control character, or an invisible formatting one (Unicode Cf).</summary>
-    internal static bool HiddenInContact(char c) => char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format;
+    /// <summary>A contact as the chain stores it: trimmed and in Unicode NFC (as the API stores free text).</summary>
+    public static string Contact(string contact)
+    {
+        ArgumentNullException.ThrowIfNull(contact);
+        return Records.TextFolding.Nfc(contact.Trim());
+    }
 
     /// <summary>The first admin's user id.</summary>
     public const string AdminUser = "admin";
@@ -55,10 +71,7 @@ public static partial class NetworkInitializer
         string contact = "")
     {
         ArgumentNullException.ThrowIfNull(contact);
-        if (!PlainContact(contact))
-        {
-            throw new InvalidOperationException($"--contact must be one line of at most {OrganisationRecord.MaxContactBytes} bytes, without control or invisible formatting characters.");
-        }
+        if (ContactProblem(contact) is { } contactProblem) throw new InvalidOperationException("--contact " + contactProblem);
         networkPolicy ??= NetworkPolicy.Default;
         if (LedgerLocation.IsPostgresSetting(store) && cluster is not null)
         {
@@ -80,7 +93,7 @@ public static partial class NetworkInitializer
                 ? new NodePlan(new DataDirectory(folder), NodeId(orgId, k), null, "", null, LedgerLocation.IsPostgresSetting(store) ? store!.Trim() : null)
                 : new NodePlan(new DataDirectory(Path.Combine(folder, ClusterLayout.FolderOf(k))), NodeId(orgId, k), cluster.WebUrl(k), cluster.PeerAddress(k),
                     new DataDirectory(Path.Combine(folder, ClusterLayout.BackupFolder, ClusterLayout.FolderOf(k))))).ToList();
-            var plan = new FounderPlan(orgId, name, OrganisationType.Hospital, contact.Trim(), AdminUser, nodes);
+            var plan = new FounderPlan(orgId, name, OrganisationType.Hospital, Contact(contact), AdminUser, nodes);
             var (networkId, genesisHash, passwords) = Found(NetworkIdFor(orgId), [plan], adminPassword, clock, argon ?? Argon2Parameters.Default,
                 policy ?? ChainPolicy.Default, networkPolicy);
             return new InitResult(networkId, orgId, AdminUser, passwords[0], genesisHash, nodes.Select(n => n.Folder.Root).ToList());
@@ -110,7 +123,7 @@ public static partial class NetworkInitializer
             var plans = organisations.Select((o, i) =>
             {
                 var id = Slug(o.Name.Trim());
-                return new FounderPlan(id, o.Name.Trim(), o.Type, o.Contact.Trim(), ConsortiumAdmin(id),
+                return new FounderPlan(id, o.Name.Trim(), o.Type, Contact(o.Contact), ConsortiumAdmin(id),
                     [new NodePlan(new DataDirectory(Path.Combine(folder, id)), NodeId(id, 1), layout.WebUrl(i + 1), layout.PeerAddress(i + 1), null)]);
             }).ToList();
             var (networkId, genesisHash, passwords) = Found(NetworkIdFor("consortium"), plans, adminPassword, clock, argon ?? Argon2Parameters.Default,
@@ -142,10 +155,7 @@ public static partial class NetworkInitializer
         {
             if (NameProblem(o.Name) is { } problem) return problem;
             if (!Enum.IsDefined(o.Type)) return $"organisation '{o.Name}' has no known type.";
-            if (!PlainContact(o.Contact))
-            {
-                return $"the contact of '{o.Name}' must be one line of at most {OrganisationRecord.MaxContactBytes} bytes, without control or invisible formatting characters.";
-            }
+            if (ContactProblem(o.Contact) is { } contactProblem) return $"the contact of '{o.Name.Trim()}' {contactProblem}";
             if (!ids.TryAdd(Slug(o.Name.Trim()), o.Name.Trim()))
             {
                 return $"organisations '{ids[Slug(o.Name.Trim())]}' and '{o.Name.Trim()}' have the same name (id '{Slug(o.Name.Trim())}'); give each its own.";

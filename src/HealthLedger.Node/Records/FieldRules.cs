@@ -69,7 +69,8 @@ public static partial class FieldRules
     /// control characters (line breaks and tabs only when <paramref name="multiline"/>), format characters (bidi overrides,
     /// embeddings, isolates and marks, zero-width spaces, word joiners, byte-order marks, soft hyphens, tags) except a
     /// zero-width (non-)joiner between two letters (Persian, Indic scripts), line and paragraph separators, private-use and
-    /// unassigned code points, and broken surrogate pairs.
+    /// unassigned code points, broken surrogate pairs, the combining grapheme joiner (U+034F: a mark that shows nothing) and a
+    /// combining mark with nothing before it (it would draw on whatever a page prints before the text).
     /// </summary>
     public static string? ForbiddenCharacter(string text, bool multiline = false)
     {
@@ -80,6 +81,7 @@ public static partial class FieldRules
             {
                 UnicodeCategory.Control => multiline && rune.Value is '\n' or '\r' or '\t',
                 UnicodeCategory.Format => rune.Value is 0x200C or 0x200D && IsLetterAt(text, i - 1) && IsLetterAt(text, i + used),
+                UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark => i > 0 && rune.Value != 0x034F,
                 UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.PrivateUse
                     or UnicodeCategory.OtherNotAssigned or UnicodeCategory.Surrogate => false,
                 _ => true,

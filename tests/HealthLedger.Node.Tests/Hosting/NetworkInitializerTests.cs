@@ -2,6 +2,7 @@ using HealthLedger.Core.Crypto;
 using HealthLedger.Core.Model;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Hosting;
+using HealthLedger.Node.Records;
 using HealthLedger.Storage;
 using HealthLedger.Testing;
 
@@ -85,6 +86,63 @@ public class NetworkInitializerTests
             new ClusterLayout(Math.Max(orgs.Length, 1), 15080), NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly));
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(folder.Combine("net")));
+    }
+
+    // Break-it (2026-12-08): the contact of init, up and consortium up allowed what the API refuses in a join request's contact
+    // (a private-use U+E000, the invisible U+034F, a lone combining mark) and was stored as typed, not in NFC; consortium
+    // request refused one over 100 characters where the others took 200 bytes, with a message of its own. One rule now.
+    [Theory]
+    [InlineData("+44 20 7946 \uE000")]
+    [InlineData("+44 20\u034F 7946 0000")]
+    [InlineData("\u0301")]
+    [InlineData("+44 20\n7946 0000")]
+    [InlineData("+44 20 \u200F7946 0000")]
+    [InlineData("201 bytes")]
+    public void A_contact_the_APIs_free_text_rule_refuses_is_refused_alike_by_every_way_of_founding_an_organisation(string contact)
+    {
+        if (contact == "201 bytes") contact = new string('1', OrganisationRecord.MaxContactBytes + 1);
+        var api = new FieldErrors();
+        FieldRules.TextBytes(api, "contact", contact, OrganisationRecord.MaxContactBytes, required: false, "The contact");
+        Assert.True(api.Has("contact"));
+
+        var problem = NetworkInitializer.ContactProblem(contact);
+        Assert.NotNull(problem);
+        using var folder = new TempDirectory();
+        var init = Assert.Throws<InvalidOperationException>(() =>
+            NetworkInitializer.Init(folder.Combine("init"), "General Hospital", NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly, contact: contact));
+        Assert.Equal("--contact " + problem, init.Message);
+        var consortium = Assert.Throws<InvalidOperationException>(() => NetworkInitializer.InitConsortium(folder.Combine("consortium"),
+            [Four[0], Four[2] with { Contact = contact }], new ClusterLayout(2, 15080), NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly));
+        Assert.Equal("the contact of 'City Lab' " + problem, consortium.Message);
+        var request = Assert.Throws<InvalidOperationException>(() => JoinRequestMaker.Make(folder.Combine("request"), "Harbour Clinic", "clinic",
+            $"http://127.0.0.1:{Ports.Free()}", contact, adminPassword: NodeFixture.Password, argon: Argon2Parameters.TestOnly));
+        Assert.Equal("--contact " + problem, request.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(folder.Path));
+    }
+
+    [Fact]
+    public void A_contact_of_200_bytes_is_taken_by_every_way_of_founding_an_organisation_and_stored_in_NFC()
+    {
+        using var folder = new TempDirectory();
+        var decomposed = "desk@cafe\u0301.example " + new string('1', 150); // é as e + U+0301: one byte more than in NFC
+        var composed = "desk@caf\u00E9.example " + new string('1', 150);
+        var full = new string('2', OrganisationRecord.MaxContactBytes);
+        Assert.Null(NetworkInitializer.ContactProblem(decomposed));
+        Assert.Null(NetworkInitializer.ContactProblem(full));
+
+        var request = JoinRequestMaker.Make(folder.Combine("request"), "Harbour Clinic", "clinic", $"http://127.0.0.1:{Ports.Free()}", decomposed,
+            adminPassword: NodeFixture.Password, argon: Argon2Parameters.TestOnly);
+        Assert.Equal(composed, request.Request.Organisation!.Contact);
+
+        var init = NetworkInitializer.Init(folder.Combine("init"), "General Hospital", NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly, contact: " " + decomposed);
+        var consortium = NetworkInitializer.InitConsortium(folder.Combine("consortium"), [Four[0] with { Contact = full }, Four[2] with { Contact = decomposed }],
+            new ClusterLayout(2, 15080), NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly);
+        foreach (var (data, id, expected) in new[] { (init.NodeFolders[0], init.OrganisationId, composed), (consortium.Organisations[0].Folder, "general-hospital", full),
+            (consortium.Organisations[1].Folder, "city-lab", composed) })
+        {
+            using var store = SqliteLedgerStore.Open(new DataDirectory(data).LedgerPath, create: false);
+            Assert.Equal(expected, OrganisationRecord.TryDecode(store.ReadStateValue(StateKeys.Organisation(id)))!.Contact);
+        }
     }
 
     [Fact]

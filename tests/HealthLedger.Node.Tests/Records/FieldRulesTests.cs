@@ -23,6 +23,8 @@ public class FieldRulesTests
         "Anna\uD800",          // lone surrogate
         "Anna\U000E0041",      // tag character
         "Anna\nSmith",         // a line break in a one-line field
+        "An\u034Fna",          // combining grapheme joiner: a mark that shows nothing
+        "\u0301Anna",          // a combining mark with nothing before it
     };
 
     [Theory]
