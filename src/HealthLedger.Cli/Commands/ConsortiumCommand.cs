@@ -52,9 +52,9 @@ internal static class ConsortiumCommand
                 made = JoinRequestMaker.Make(folder, parse.GetValue(org)!, parse.GetValue(type)!, parse.GetValue(peerListen)!, parse.GetValue(contact), parse.GetValue(urls),
                     CommonOptions.AdminPassword());
             }
-            catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (NewNetworkFolder.IsCreationFailure(e))
             {
-                return CommonOptions.Fail(e.Message);
+                return CommonOptions.Fail(NewNetworkFolder.Problem(folder, e));
             }
             Console.WriteLine($"Prepared organisation '{made.Request.Organisation!.Id}' ({made.Request.Organisation.Type}) in {Path.GetFullPath(folder)}");
             Console.WriteLine($"Node '{made.Request.Node!.Id}', peer address {made.Request.Node.Address}");

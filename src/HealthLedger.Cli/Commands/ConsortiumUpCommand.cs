@@ -105,17 +105,29 @@ internal static class ConsortiumUpCommand
             var layout = new ClusterLayout(organisations!.Count, basePort);
             if (LayoutPorts.Problem(layout, "consortium") is { } ports) return CommonOptions.Fail(ports);
             ConsortiumInitResult result;
+            var existed = Directory.Exists(root);
             try
             {
                 result = NetworkInitializer.InitConsortium(root, organisations, layout, CommonOptions.AdminPassword(), TimeProvider.System);
             }
-            catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (NewNetworkFolder.IsCreationFailure(e))
             {
-                return CommonOptions.Fail(e.Message);
+                return CommonOptions.Fail(NewNetworkFolder.Problem(root, e));
             }
             manifest = new ConsortiumManifest(result.NetworkId, result.GenesisHash, result.Organisations.Select((o, i) =>
                 new ConsortiumManifest.Member(o.Id, o.Name, o.Type.ToString().ToLowerInvariant(), o.WebUrl, Port(layout.PeerAddress(i + 1)), o.AdminUser)).ToList());
-            manifest.Write(root);
+            try
+            {
+                manifest.Write(root);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Without consortium.json the folders are no consortium a later run can start (and the folder is no longer empty
+                // for a new one): what was made goes, as when founding fails.
+                if (existed) foreach (var entry in Directory.EnumerateFileSystemEntries(root)) DeleteEntry(entry);
+                else Directory.Delete(root, recursive: true);
+                return CommonOptions.Fail(NewNetworkFolder.Problem(root, e));
+            }
             Console.WriteLine($"Created consortium '{result.NetworkId}' of {result.Organisations.Count} organisations in {root}");
             Console.WriteLine($"Genesis block {result.GenesisHash}, signed by {result.Organisations[0].Name}'s organisation key; every organisation's folder holds only its own key.");
             passwords = result.Organisations.Select(o => o.GeneratedPassword).ToList();
@@ -234,4 +246,10 @@ internal static class ConsortiumUpCommand
     }
 
     private static int Port(string url) => new Uri(url).Port;
+
+    private static void DeleteEntry(string path)
+    {
+        if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        else File.Delete(path);
+    }
 }

@@ -48,16 +48,11 @@ internal static class InitCommand
             result = NetworkInitializer.Init(data, organisation, CommonOptions.AdminPassword(), TimeProvider.System, cluster: cluster, networkPolicy: networkPolicy, store: store,
                 contact: contact);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not Storage.StoreUnavailableException
-            && Storage.SqliteFileProblem.NoRoom(data) is { } room)
+        catch (Exception e) when (NewNetworkFolder.IsCreationFailure(e))
         {
-            // The disk, said as the other commands say it (not a bare "No space left on device : 'DIR/keys/…tmp'").
-            return CommonOptions.Fail($"{data} cannot be made ({e.Message.TrimEnd('.')}): {room}.");
-        }
-        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or Storage.StoreCorruptException)
-        {
-            // A PostgreSQL server that cannot be used is an IOException (StoreUnavailableException): its message names the server, never the password.
-            return CommonOptions.Fail(e.Message);
+            // The disk, said as the other commands say it (not a bare "No space left on device : 'DIR/keys/…tmp'", nor the ledger's
+            // advice about restoring a file that is being made).
+            return CommonOptions.Fail(NewNetworkFolder.Problem(data, e));
         }
         Print(data, result, cluster);
         if (Storage.LedgerLocation.IsPostgresSetting(store)) Console.WriteLine($"Ledger: {Storage.PostgresLedgerStore.Describe(store!.Trim())} (node.json: store)");
