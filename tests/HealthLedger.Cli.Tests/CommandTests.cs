@@ -192,7 +192,7 @@ public class CommandTests
         Assert.Contains("\"switchboard\":\"+44 20 7946 0000\"", onCall, StringComparison.Ordinal);
     }
 
-    // Break-it (2026-12-08): consortium request refused a contact over 100 characters ("--contact must be one line of at most
+    // Break-it (2026-12-07): consortium request refused a contact over 100 characters ("--contact must be one line of at most
     // 100 characters…") where init, up and consortium up took 200 bytes, and each said its own rule. One rule, one line.
     [Fact]
     public async Task Every_command_that_takes_a_contact_refuses_the_same_contact_with_the_same_line_and_takes_200_bytes()

@@ -138,7 +138,7 @@ public class FullDiskTests
         Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
     }
 
-    // Break-it (2026-12-08): only init named the disk. consortium up on a full disk said "error: No space left on device :
+    // Break-it (2026-12-07): only init named the disk. consortium up on a full disk said "error: No space left on device :
     // 'DIR/general-hospital/ledger.tip'" (or, with a little room, threw SQLite's error at the genesis block's commit with a stack
     // trace), consortium request the same; and init with room for its keys but not its databases said "…ledger.db (the ledger)
     // could not be written (SQLite Error 13…)… Its content is not in question: do not restore it for this." of a file it was

@@ -13,7 +13,7 @@ public sealed class NetworkPortTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
 
-    // Break-it (2026-12-08): with node 2's peer port taken, 'cluster up' made the network, printed "4 nodes running", node 2
+    // Break-it (2026-12-07): with node 2's peer port taken, 'cluster up' made the network, printed "4 nodes running", node 2
     // failed and the other three ran on; 'consortium up' refused the same in one line. Both share the check now.
     [Fact]
     public async Task Cluster_up_and_consortium_up_refuse_a_peer_port_in_use_in_one_line_before_creating_anything()
@@ -33,7 +33,7 @@ public sealed class NetworkPortTests : IDisposable
         }
     }
 
-    // Break-it (2026-12-08): a node whose peer port was taken said "cannot listen on http://127.0.0.1:WEB: Failed to bind to
+    // Break-it (2026-12-07): a node whose peer port was taken said "cannot listen on http://127.0.0.1:WEB: Failed to bind to
     // address http://127.0.0.1:PEER", naming its web address first.
     [Fact]
     public async Task A_node_whose_peer_port_is_in_use_names_its_peer_address_not_its_web_address()

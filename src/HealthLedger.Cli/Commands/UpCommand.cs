@@ -235,6 +235,32 @@ internal static class UpCommand
         return await Serve(web with { DataDirectory = folder.Root }, listen, hospital, cancellationToken);
     }
 
+    // True when another process holds the folder's node.lock (a node running on it); false when none does, or it cannot be told.
+    private static bool LockHeldElsewhere(DataDirectory folder)
+    {
+        try
+        {
+            using var probe = new FileStream(folder.LockPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return false;
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
     private static async Task<int> Serve(NodeOptions options, string urls, Func<HospitalSettings, HospitalSettings> hospital, CancellationToken cancellationToken)
     {
         Microsoft.AspNetCore.Builder.WebApplication app;
@@ -243,6 +269,12 @@ internal static class UpCommand
         if (SqliteFileProblem.NoRoom(options.DataDirectory) is { } room)
         {
             return CommonOptions.Fail($"{options.DataDirectory} cannot be written: {room}. Its content is not in question: do not restore it for this.");
+        }
+        // A web address another program holds is said before the start-up check (minutes on a big ledger), not by Kestrel after
+        // it; unless another node holds this folder, which the start says instead (its own port is then the busy one).
+        if (!LockHeldElsewhere(new DataDirectory(options.DataDirectory)) && KestrelEndpoints.FirstInUse(urls) is { } busy)
+        {
+            return CommonOptions.Fail($"cannot listen on {busy}: the port is in use by another program; stop it or give --urls another address.");
         }
         var uploadBuffer = BufferUploadsInDataFolder(new DataDirectory(options.DataDirectory));
         try

@@ -15,7 +15,7 @@ public static class HealthApi
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", Results<Ok<HealthResponse>, ProblemHttpResult> (LedgerNode node, ConsensusHost consensus, PeerNetwork peers, DocumentReplicator replicator,
-            PeerStats peerStats, IntegritySweep sweep, StoreProbe store, Records.DisclosureRecorder disclosures, Storage.Keystore keystore, Storage.DocumentStore documents, HttpContext http) =>
+            PeerStats peerStats, IntegritySweep sweep, StoreProbe store, Records.DisclosureRecorder disclosures, Storage.Keystore keystore, Storage.DocumentStore documents, Configuration.NodeOptions options, HttpContext http) =>
         {
             // A store that refuses writes (its checkpoint failed, even with no write since) is not healthy, though every read may
             // still work: the node is stopping (ConsensusHost, log event 1005). The reason names the file and SQLite's error only.
@@ -91,8 +91,11 @@ public static class HealthApi
                     ["droppedInbound"] = consensus.DroppedInbound,
                 });
             var peerHealth = peers.Links.Select(l => new PeerHealth(l.Node.Id, l.Node.Address, l.Connected, l.Height, l.LastSeen)).ToList();
-            return TypedResults.Ok(new HealthResponse("ok", node.Network.NetworkId, node.NodeId, tip.Height, tip.Hash.ToString(), tip.StateRoot.ToString(),
-                node.Mempool.Count, health, peerHealth, replicator.Missing, System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(sweep.Status.ToString())));
+            // Transactions waiting with no block committed for the commit timeout: the node serves reads, but its writes are
+            // answered 202 and wait (a network without a quorum of validators running). 200, "stalled", and since when.
+            var stalledSince = consensus.StalledSince(options.CommitTimeout);
+            return TypedResults.Ok(new HealthResponse(stalledSince is null ? "ok" : "stalled", node.Network.NetworkId, node.NodeId, tip.Height, tip.Hash.ToString(), tip.StateRoot.ToString(),
+                node.Mempool.Count, health, peerHealth, replicator.Missing, System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(sweep.Status.ToString()), stalledSince));
         })
         .WithName("Health")
         .WithSummary("Node health: height, state root, consensus round and leader, connected peers; 503 once the ledger store has failed, while its database does not answer, while a block waits to be written to it, while a write to the node's own files (the disclosures' log, the login store, the document store) has not returned for 5 s, or while disclosures cannot be written, naming each")

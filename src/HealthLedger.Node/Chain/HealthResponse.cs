@@ -1,7 +1,8 @@
 namespace HealthLedger.Node.Chain;
 
 /// <summary>The node's health and position.</summary>
-/// <param name="Status">"ok" once the node serves.</param>
+/// <param name="Status">"ok" once the node serves; "stalled" while transactions have waited longer than the commit timeout
+/// with no block committed (reads are served, writes are answered 202: a network without a quorum of validators running).</param>
 /// <param name="Network">Network id.</param>
 /// <param name="Node">This node's id.</param>
 /// <param name="Height">Height of the last committed block.</param>
@@ -14,8 +15,9 @@ namespace HealthLedger.Node.Chain;
 /// <param name="IntegritySweep">The background re-check of the blocks this start took on trust (<c>IntegritySweep</c>):
 /// "notNeeded" (the start read every block), "running", "passed", "failed" (the node is shutting down; log event 1009) or
 /// "stopped".</param>
+/// <param name="StalledSince">When the stall began (the last commit, or the first arrival after the mempool was empty), or null.</param>
 public sealed record HealthResponse(string Status, string Network, string Node, ulong Height, string TipHash, string StateRoot, int Pending,
-    ConsensusHealth? Consensus, IReadOnlyList<PeerHealth> Peers, int MissingDocuments, string IntegritySweep);
+    ConsensusHealth? Consensus, IReadOnlyList<PeerHealth> Peers, int MissingDocuments, string IntegritySweep, DateTimeOffset? StalledSince = null);
 
 /// <summary>Consensus position.</summary>
 /// <param name="Height">The height being decided (the tip + 1).</param>

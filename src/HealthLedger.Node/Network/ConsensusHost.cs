@@ -113,6 +113,22 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         else Interlocked.Increment(ref _droppedInbound);
     }
 
+    private long _progressAtMs;
+    private int _waiting;
+    private int _watching;
+
+    /// <summary>
+    /// Since when transactions have waited with no block committed, once that is longer than <paramref name="after"/> (the
+    /// commit timeout: writes are then answered 202), else null: a network without a quorum of validators running, or a
+    /// proposer that does not propose. Measured from the later of the last commit and the first arrival after the mempool was empty.
+    /// </summary>
+    public DateTimeOffset? StalledSince(TimeSpan after)
+    {
+        if (Volatile.Read(ref _watching) == 0 || node.Mempool.Count == 0) return null;
+        var since = DateTimeOffset.FromUnixTimeMilliseconds(Interlocked.Read(ref _progressAtMs));
+        return clock.GetUtcNow() - since > after ? since : null;
+    }
+
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -120,7 +136,19 @@ public sealed class ConsensusHost(LedgerNode node, PeerNetwork peers, NodeOption
         _stopping = stoppingToken;
         peers.Update(node.Validators);
         node.Accepted += peers.Forward;
-        node.Mempool.Changed += () => _wake.Writer.TryWrite(true);
+        node.Mempool.Changed += () =>
+        {
+            // The first transaction waiting after none did: progress is measured from now, not from the last block.
+            if (Interlocked.Exchange(ref _waiting, 1) == 0) Interlocked.Exchange(ref _progressAtMs, clock.GetUtcNow().ToUnixTimeMilliseconds());
+            _wake.Writer.TryWrite(true);
+        };
+        node.BlockCommitted += _ =>
+        {
+            Interlocked.Exchange(ref _progressAtMs, clock.GetUtcNow().ToUnixTimeMilliseconds());
+            if (node.Mempool.Count == 0) Interlocked.Exchange(ref _waiting, 0);
+        };
+        Interlocked.Exchange(ref _progressAtMs, clock.GetUtcNow().ToUnixTimeMilliseconds());
+        Interlocked.Exchange(ref _watching, 1);
         CreateEngine(resume: true);
         try
         {

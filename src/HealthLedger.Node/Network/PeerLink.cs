@@ -4,6 +4,7 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
 using HealthLedger.Node.Network.Grpc;
 using Microsoft.Extensions.Logging;
 
@@ -25,14 +26,16 @@ public sealed class PeerLink : IAsyncDisposable
     private static readonly TimeSpan DeliverDeadline = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ForwardDeadline = TimeSpan.FromSeconds(15);
 
-    /// <summary>How many times a batch of forwarded transactions is sent before it is dropped (500 ms apart).</summary>
-    private const int ForwardAttempts = 10;
+    /// <summary>The longest pause between two attempts to forward the same batch (they start 500 ms apart and grow to this).</summary>
+    private static readonly TimeSpan ForwardRetryCeiling = TimeSpan.FromSeconds(5);
 
     private readonly string _networkId;
     private readonly ILogger _logger;
     private readonly GrpcChannel _channel;
     private readonly Channel<byte[]> _messages = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(MessageQueue) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
-    private readonly Channel<Tx> _transactions = Channel.CreateBounded<Tx>(new BoundedChannelOptions(TxQueue) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly Channel<(Hash256 Id, Tx Tx)> _transactions = Channel.CreateBounded<(Hash256 Id, Tx Tx)>(new BoundedChannelOptions(TxQueue) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly Func<Hash256, bool> _stillWaiting;
+    private long _forwardFailures;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _messageSender;
     private readonly Task _txSender;
@@ -43,8 +46,10 @@ public sealed class PeerLink : IAsyncDisposable
     public static readonly TimeSpan ReconnectBackoff = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Opens the link (connections are made lazily by the first call); <paramref name="signer"/> signs every call.</summary>
-    public PeerLink(NodeRecord peer, string networkId, PeerCallSigner signer, ILogger logger)
+    public PeerLink(NodeRecord peer, string networkId, PeerCallSigner signer, ILogger logger, Func<Hash256, bool> stillWaiting)
     {
+        ArgumentNullException.ThrowIfNull(stillWaiting);
+        _stillWaiting = stillWaiting;
         Node = peer;
         _networkId = networkId;
         _logger = logger;
@@ -87,16 +92,19 @@ public sealed class PeerLink : IAsyncDisposable
     /// <summary>The peer's last reported round.</summary>
     public int? Round { get; private set; }
 
-    /// <summary>Transactions not forwarded because the queue was full or the peer refused the call.</summary>
+    /// <summary>Transactions not forwarded because the queue was full.</summary>
     public long DroppedTransactions => Interlocked.Read(ref _droppedTransactions);
+
+    /// <summary>Calls forwarding a batch that failed (the peer down, slow or refusing); each failed batch is sent again.</summary>
+    public long ForwardFailures => Interlocked.Read(ref _forwardFailures);
 
     /// <summary>Queues an encoded consensus message.</summary>
     public void Send(byte[] message) => _messages.Writer.TryWrite(message);
 
-    /// <summary>Queues a transaction for forwarding.</summary>
-    public void Forward(Tx tx)
+    /// <summary>Queues a transaction (<paramref name="id"/>, its encoding and ciphertexts) for forwarding.</summary>
+    public void Forward(Hash256 id, Tx tx)
     {
-        if (!_transactions.Writer.TryWrite(tx)) Interlocked.Increment(ref _droppedTransactions);
+        if (!_transactions.Writer.TryWrite((id, tx))) Interlocked.Increment(ref _droppedTransactions);
     }
 
     /// <summary>Asks the peer for its height (1 s deadline) and records whether it answered.</summary>
@@ -182,18 +190,22 @@ public sealed class PeerLink : IAsyncDisposable
         {
             while (await reader.WaitToReadAsync(ct))
             {
-                var batch = new TxBatch { NetworkId = _networkId };
+                var items = new List<(Hash256 Id, Tx Tx)>();
                 long bytes = 0;
-                while (batch.Txs.Count < 2000 && bytes < MaxMessageBytes / 2 && reader.TryRead(out var tx))
+                while (items.Count < 2000 && bytes < MaxMessageBytes / 2 && reader.TryRead(out var item))
                 {
-                    batch.Txs.Add(tx);
-                    bytes += tx.CalculateSize();
+                    items.Add(item);
+                    bytes += item.Tx.CalculateSize();
                 }
-                // The same batch is retried before any later one is sent: a signer's transactions reach the peer in the order
-                // they were submitted, so a later nonce of a lane never commits before an earlier one that was only delayed
-                // (which would then be refused as stale). After ForwardAttempts the batch is dropped (the peer is down).
-                for (var attempt = 1; ; attempt++)
+                // The same batch is sent again, for as long as its transactions wait in this node's mempool, before any later
+                // one is sent: a signer's transactions reach the peer in the order they were submitted, so a later nonce of a
+                // lane never commits before an earlier one that was only delayed (which would then be refused as stale and
+                // lost: a write answered 202 "may still commit" never did, break-it 2026-12-07, when batches were dropped after
+                // ten attempts while a peer was stopped). Those committed or gone meanwhile are left out of the next attempt.
+                for (var attempt = 1; items.Count > 0; attempt++)
                 {
+                    var batch = new TxBatch { NetworkId = _networkId };
+                    batch.Txs.AddRange(items.Select(i => i.Tx));
                     try
                     {
                         await Client.ForwardAsync(batch, deadline: DateTime.UtcNow + ForwardDeadline, cancellationToken: ct);
@@ -203,12 +215,9 @@ public sealed class PeerLink : IAsyncDisposable
                     catch (RpcException e)
                     {
                         MarkDown(e.StatusCode.ToString());
-                        if (attempt == ForwardAttempts)
-                        {
-                            Interlocked.Add(ref _droppedTransactions, batch.Txs.Count);
-                            break;
-                        }
-                        await Task.Delay(500, ct);
+                        Interlocked.Increment(ref _forwardFailures);
+                        await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(500.0 * attempt, ForwardRetryCeiling.TotalMilliseconds)), ct);
+                        items = items.Where(i => _stillWaiting(i.Id)).ToList();
                     }
                 }
             }

@@ -39,7 +39,7 @@ public sealed class PeerNetwork(LedgerNode node, TimeProvider clock, ILogger<Pee
             var wanted = validators.Where(v => v.Id != node.NodeId && v.Address.Length > 0).ToList();
             var kept = _links.Where(l => wanted.Contains(l.Node)).ToList();
             closing = _links.Except(kept).ToList();
-            _links = [.. kept, .. wanted.Where(w => kept.All(k => k.Node != w)).Select(w => new PeerLink(w, node.Network.NetworkId, _signer, logger))];
+            _links = [.. kept, .. wanted.Where(w => kept.All(k => k.Node != w)).Select(w => new PeerLink(w, node.Network.NetworkId, _signer, logger, node.Mempool.Contains))];
         }
         foreach (var link in closing) _ = link.DisposeAsync().AsTask();
     }
@@ -62,7 +62,7 @@ public sealed class PeerNetwork(LedgerNode node, TimeProvider clock, ILogger<Pee
         // after admission (the mempool and the block commit hold the same arrays).
         var tx = new Tx { Raw = UnsafeByteOperations.UnsafeWrap(pending.Transaction.Encoded) };
         foreach (var (hash, data) in pending.Blobs) tx.Blobs.Add(new Blob { Hash = ByteString.CopyFrom(hash.ToArray()), Data = UnsafeByteOperations.UnsafeWrap(data) });
-        foreach (var link in links) link.Forward(tx);
+        foreach (var link in links) link.Forward(pending.Transaction.Id, tx);
     }
 
     /// <summary>Polls every peer's height.</summary>

@@ -88,7 +88,7 @@ public class NetworkInitializerTests
         Assert.False(Directory.Exists(folder.Combine("net")));
     }
 
-    // Break-it (2026-12-08): the contact of init, up and consortium up allowed what the API refuses in a join request's contact
+    // Break-it (2026-12-07): the contact of init, up and consortium up allowed what the API refuses in a join request's contact
     // (a private-use U+E000, the invisible U+034F, a lone combining mark) and was stored as typed, not in NFC; consortium
     // request refused one over 100 characters where the others took 200 bytes, with a message of its own. One rule now.
     [Theory]

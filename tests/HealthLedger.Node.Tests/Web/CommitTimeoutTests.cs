@@ -41,6 +41,10 @@ public class CommitTimeoutTests
             Assert.Equal($"/api/v1/transactions/{transactionId}", response.Headers.Location?.OriginalString);
             Assert.Contains("within 2 s; it may still commit", problem.RootElement.GetProperty("detail").GetString());
         }
+        // /healthz says the node is stalled (200: reads are served), and since when; it said "ok" while writes waited.
+        await Network.InProcessNode.WaitAsync("/healthz says stalled", () =>
+            node.Http.GetFromJsonAsync<JsonElement>("/healthz", Ct).GetAwaiter().GetResult() is var h
+            && h.GetProperty("status").GetString() == "stalled" && h.GetProperty("stalledSince").ValueKind == JsonValueKind.String, Ct);
         using (var status = await admin.GetAsync($"/api/v1/transactions/{transactionId}", Ct))
         {
             Assert.Equal(HttpStatusCode.OK, status.StatusCode);
