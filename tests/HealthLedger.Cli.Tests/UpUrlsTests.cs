@@ -78,6 +78,28 @@ public class UpUrlsTests
         Assert.DoesNotContain("Created network", first.Stdout, StringComparison.Ordinal);
         Assert.False(Directory.Exists(fresh));
 
+        // Break-it (2026-12-07, later): two addresses of the list on one port (each free alone) made the network first, then
+        // Kestrel refused the second; an IPv4-mapped IPv6 address made it, then stopped with an unhandled SocketException.
+        var free = CliProcess.FreePort();
+        foreach (var (list, named) in new[]
+        {
+            ($"http://127.0.0.1:{free};http://127.0.0.1:{free}", $"http://127.0.0.1:{free}"),
+            ($"http://localhost:{free};http://127.0.0.1:{free}", $"http://127.0.0.1:{free}"),
+        })
+        {
+            var twice = await CliProcess.RunAsync("up", "--data", fresh, "--urls", list);
+            Assert.Equal(2, twice.ExitCode);
+            Assert.Equal($"error: cannot listen on {named}: the port is in use by another program; stop it or give --urls another address. Nothing was created.", twice.Stderr.Trim());
+            Assert.False(Directory.Exists(fresh));
+        }
+        var mapped = await CliProcess.RunAsync("up", "--data", fresh, "--urls", $"http://[::ffff:127.0.0.1]:{free}");
+        Assert.Equal(2, mapped.ExitCode);
+        var mappedLine = Assert.Single(mapped.Stderr.Trim().Split('\n'));
+        Assert.StartsWith($"error: cannot listen on http://[::ffff:127.0.0.1]:{free}: ", mappedLine);
+        Assert.EndsWith("Nothing was created.", mappedLine);
+        Assert.DoesNotContain("   at ", mapped.Stdout + mapped.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(fresh));
+
         // Break-it (2026-12-07): the check bound 127.0.0.1 only, so [::1] (or localhost) held on the IPv6 loopback alone still
         // made the network first.
         using var v6 = new System.Net.Sockets.TcpListener(System.Net.IPAddress.IPv6Loopback, 0);

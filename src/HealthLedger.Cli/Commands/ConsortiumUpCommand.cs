@@ -128,7 +128,7 @@ internal static class ConsortiumUpCommand
                 else Directory.Delete(root, recursive: true);
                 return CommonOptions.Fail(NewNetworkFolder.Problem(root, e));
             }
-            Console.WriteLine($"Created consortium '{result.NetworkId}' of {result.Organisations.Count} organisations in {root}");
+            Console.WriteLine($"Created consortium '{result.NetworkId}' of {result.Organisations.Count} organisation{(result.Organisations.Count == 1 ? "" : "s")} in {root}");
             Console.WriteLine($"Genesis block {result.GenesisHash}, signed by {result.Organisations[0].Name}'s organisation key; every organisation's folder holds only its own key.");
             passwords = result.Organisations.Select(o => o.GeneratedPassword).ToList();
         }

@@ -110,9 +110,9 @@ internal static class UpCommand
         if (!folder.HasNetwork)
         {
             // A port another program holds would fail the start after the network was made (and its password printed): said first.
-            if (KestrelEndpoints.FirstInUse(urls ?? CommonOptions.DefaultUrl) is { } busy)
+            if (KestrelEndpoints.FirstProblem(urls ?? CommonOptions.DefaultUrl) is { } busy)
             {
-                return CommonOptions.Fail($"cannot listen on {busy}: the port is in use by another program; stop it or give --urls another address. Nothing was created.");
+                return CommonOptions.Fail($"cannot listen on {busy.Url}: {ListenProblem(busy)}. Nothing was created.");
             }
             var code = InitCommand.Run(data, organisation, networkPolicy: networkPolicy, contact: contact);
             if (code != 0) return code;
@@ -235,6 +235,11 @@ internal static class UpCommand
         return await Serve(web with { DataDirectory = folder.Root }, listen, hospital, cancellationToken);
     }
 
+    // Why an address of --urls cannot be listened on, and what to do.
+    private static string ListenProblem((string Url, bool InUse, string Reason) problem) => problem.InUse
+        ? "the port is in use by another program; stop it or give --urls another address"
+        : $"{problem.Reason.TrimEnd('.')}; give --urls an address of this machine (an IP address it has, localhost, or * for all)";
+
     // True when another process holds the folder's node.lock (a node running on it); false when none does, or it cannot be told.
     private static bool LockHeldElsewhere(DataDirectory folder)
     {
@@ -272,9 +277,9 @@ internal static class UpCommand
         }
         // A web address another program holds is said before the start-up check (minutes on a big ledger), not by Kestrel after
         // it; unless another node holds this folder, which the start says instead (its own port is then the busy one).
-        if (!LockHeldElsewhere(new DataDirectory(options.DataDirectory)) && KestrelEndpoints.FirstInUse(urls) is { } busy)
+        if (!LockHeldElsewhere(new DataDirectory(options.DataDirectory)) && KestrelEndpoints.FirstProblem(urls) is { } busy)
         {
-            return CommonOptions.Fail($"cannot listen on {busy}: the port is in use by another program; stop it or give --urls another address.");
+            return CommonOptions.Fail($"cannot listen on {busy.Url}: {ListenProblem(busy)}.");
         }
         var uploadBuffer = BufferUploadsInDataFolder(new DataDirectory(options.DataDirectory));
         try
@@ -316,6 +321,11 @@ internal static class UpCommand
         catch (IOException e)
         {
             return CommonOptions.Fail($"cannot listen on {urls}: {e.Message}");
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            // An address the socket refuses for another reason than a port in use (checked before): one line, not a stack trace.
+            return CommonOptions.Fail($"cannot listen on {urls}: {e.Message.TrimEnd('.')}; give --urls an address of this machine.");
         }
         catch (InvalidOperationException e)
         {

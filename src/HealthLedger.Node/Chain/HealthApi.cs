@@ -39,8 +39,8 @@ public static class HealthApi
             // last failure (the disk may have room again since, with no read to try it).
             if (disclosures.RecentWriteFailure(TimeSpan.FromMinutes(1)) is { } failed)
             {
-                stalls.Add((Web.ErrorPages.StoreUnavailableTitle,
-                    $"The node could not write who read which records to its disk at {failed.At:yyyy-MM-dd HH:mm:ss} UTC ({failed.Reason}): reads of records are " +
+                stalls.Add((Web.ErrorPages.DisclosureStoreUnavailableTitle,
+                    $"The node could not write who read which records to its disk at {failed.At:yyyy-MM-dd HH:mm:ss} UTC ({failed.Reason.TrimEnd('.')}): reads of records are " +
                         "refused while it cannot (the disk holding its data folder full or read-only?); this is said until a write succeeds, or for a minute after the last failure."));
             }
             // The same under the login store: every sign-in, registration and password change waits behind that write.

@@ -86,55 +86,78 @@ public static class KestrelEndpoints
 
     /// <summary>
     /// The first address of <paramref name="urls"/> (a ';'-separated list, as <see cref="Listen"/> takes it) whose port another
-    /// program holds now, or null. Each is bound as Kestrel binds it, and released at once: an IP address as given (<c>[::]</c>
+    /// program holds now — or an earlier address of the same list does (<c>localhost:P;127.0.0.1:P</c>) —, or null. Each is
+    /// bound as Kestrel binds it, and released once the whole list is checked: an IP address as given (<c>[::]</c>
     /// dual-stack); <c>localhost</c> on both loopbacks; <c>*</c>, <c>+</c>, <c>0.0.0.0</c> and a host name on the IPv6 any
     /// address, dual-stack (so a port held on <c>::1</c> alone counts), else, without IPv6, the IPv4 any address. An address
     /// that does not parse, a port 0, and an address this machine does not have are left to the start to say.
     /// </summary>
-    public static string? FirstInUse(string urls)
+    public static string? FirstInUse(string urls) => FirstProblem(urls) is { InUse: true } problem ? problem.Url : null;
+
+    /// <summary>
+    /// As <see cref="FirstInUse"/>, and also an IP address that cannot be listened on for another reason (one this machine does
+    /// not have, an IPv4-mapped IPv6 address): the address and the socket's words, or null when every address can be bound.
+    /// </summary>
+    public static (string Url, bool InUse, string Reason)? FirstProblem(string urls)
     {
         ArgumentNullException.ThrowIfNull(urls);
-        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var held = new List<TcpListener>();
+        try
         {
-            (bool Https, string Host, int Port) parsed;
-            try
+            foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                parsed = Parse(url);
+                (bool Https, string Host, int Port) parsed;
+                try
+                {
+                    parsed = Parse(url);
+                }
+                catch (InvalidOperationException)
+                {
+                    continue;
+                }
+                if (parsed.Port == 0) continue;
+                (bool InUse, string? Error) bound;
+                switch (Where(parsed.Host))
+                {
+                    case Listening.Localhost:
+                        bound = Bind(held, IPAddress.Loopback, parsed.Port);
+                        if (!bound.InUse) bound = (Bind(held, IPAddress.IPv6Loopback, parsed.Port).InUse, null);
+                        break;
+                    case Listening.AnyAddress:
+                        bound = Bind(held, IPAddress.IPv6Any, parsed.Port);
+                        if (bound is { InUse: false, Error: not null }) bound = (Bind(held, IPAddress.Any, parsed.Port).InUse, null);
+                        break;
+                    default:
+                        bound = Bind(held, IPAddress.Parse(parsed.Host.Trim('[', ']')), parsed.Port);
+                        break;
+                }
+                if (bound.InUse) return (url, true, "the port is in use by another program");
+                if (bound.Error is { } error) return (url, false, error);
             }
-            catch (InvalidOperationException)
-            {
-                continue;
-            }
-            if (parsed.Port == 0) continue;
-            var inUse = Where(parsed.Host) switch
-            {
-                Listening.Localhost => InUse(IPAddress.Loopback, parsed.Port) == true || InUse(IPAddress.IPv6Loopback, parsed.Port) == true,
-                Listening.AnyAddress => InUse(IPAddress.IPv6Any, parsed.Port) ?? InUse(IPAddress.Any, parsed.Port) == true,
-                _ => InUse(IPAddress.Parse(parsed.Host.Trim('[', ']')), parsed.Port) == true,
-            };
-            if (inUse) return url;
+            return null;
         }
-        return null;
+        finally
+        {
+            foreach (var listener in held) listener.Dispose();
+        }
     }
 
-    // True when another socket holds the port on the address, false when it could be bound, null when the address cannot be
-    // bound for another reason (not on this machine, or no IPv6).
-    private static bool? InUse(IPAddress address, int port)
+    // Binds the port on the address and keeps it (in held) until the list is checked: in use (another socket, or an earlier
+    // address of the list, holds it), bound, or not bound for another reason (the socket's words).
+    private static (bool InUse, string? Error) Bind(List<TcpListener> held, IPAddress address, int port)
     {
-        using var listener = new TcpListener(address, port);
+        var listener = new TcpListener(address, port);
         try
         {
             if (address.Equals(IPAddress.IPv6Any)) listener.Server.DualMode = true; // as Kestrel binds [::]
             listener.Start();
-            return false;
+            held.Add(listener);
+            return (false, null);
         }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        catch (SocketException e)
         {
-            return true;
-        }
-        catch (SocketException)
-        {
-            return null;
+            listener.Dispose();
+            return e.SocketErrorCode == SocketError.AddressAlreadyInUse ? (true, null) : (false, e.Message);
         }
     }
 }

@@ -3,6 +3,7 @@ using HealthLedger.Core.Records;
 using HealthLedger.Node.Localization;
 using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.DependencyInjection;
@@ -82,6 +83,8 @@ public abstract class HospitalPage : PageModel
             case OutcomeKind.Conflict or OutcomeKind.Unprocessable:
                 AddErrors(outcome.Errors, prefix);
                 FormError = outcome.Message;
+                // The form again, with the status the API answers (a client sees nothing was saved), unless the page set one.
+                if (Response.StatusCode == StatusCodes.Status200OK) Response.StatusCode = outcome.Kind == OutcomeKind.Conflict ? StatusCodes.Status409Conflict : StatusCodes.Status422UnprocessableEntity;
                 return showForm();
             default:
                 FormError = outcome.Message;

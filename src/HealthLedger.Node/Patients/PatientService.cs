@@ -256,6 +256,10 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
         if (access.RequireRole(actor, Role.Admin, "reset the password of", userId) is { } denied) return denied.As<PasswordReset>();
         var user = node.GetState(StateKeys.User(userId)) is { } bytes ? UserRecord.TryDecode(bytes) : null;
         if (user is null || user.OrganisationId != actor.OrganisationId) return Outcome<PasswordReset>.NotFound(Missing.Message("User", userId));
+        if (user.Role == Role.Admin && userId == actor.UserId)
+        {
+            return Outcome<PasswordReset>.Forbidden("An admin does not reset their own password: change it with POST /api/v1/auth/password (or the account page), which needs the current one.");
+        }
         if (user.Role == Role.Admin) return access.Forbid<PasswordReset>(actor, "reset the password of another admin", userId);
         var oneTime = await accounts.ResetPasswordAsync(userId, ct);
         return oneTime is null

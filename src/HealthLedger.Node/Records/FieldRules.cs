@@ -69,15 +69,18 @@ public static partial class FieldRules
     /// control characters (line breaks and tabs only when <paramref name="multiline"/>), format characters (bidi overrides,
     /// embeddings, isolates and marks, zero-width spaces, word joiners, byte-order marks, soft hyphens, tags) except a
     /// zero-width (non-)joiner between two letters (Persian, Indic scripts), line and paragraph separators, private-use and
-    /// unassigned code points, broken surrogate pairs, the combining grapheme joiner (U+034F: a mark that shows nothing) and a
-    /// combining mark with nothing before it (it would draw on whatever a page prints before the text).
+    /// unassigned code points, broken surrogate pairs, the combining grapheme joiner (U+034F: a mark that shows nothing), a
+    /// combining mark with nothing before it (it would draw on whatever a page prints before the text) and the Hangul fillers
+    /// (U+115F, U+1160, U+3164, U+FFA0: letters that show as nothing).
     /// </summary>
     public static string? ForbiddenCharacter(string text, bool multiline = false)
     {
         for (var i = 0; i < text.Length;)
         {
             if (Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var used) != System.Buffers.OperationStatus.Done) return Describe(text[i], i);
-            var allowed = Rune.GetUnicodeCategory(rune) switch
+            // The Hangul fillers (U+115F, U+1160, U+3164, U+FFA0) are letters by category that show as nothing: a blank that
+            // is not a space, as invisible as a format character.
+            var allowed = rune.Value is 0x115F or 0x1160 or 0x3164 or 0xFFA0 ? false : Rune.GetUnicodeCategory(rune) switch
             {
                 UnicodeCategory.Control => multiline && rune.Value is '\n' or '\r' or '\t',
                 UnicodeCategory.Format => rune.Value is 0x200C or 0x200D && IsLetterAt(text, i - 1) && IsLetterAt(text, i + used),

@@ -188,14 +188,18 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
     {
         if (!_registering.TryAdd(userId, 0))
         {
-            return Outcome<WriteResult>.Conflict(taken, $"A registration of '{userId}' is still waiting for the ledger; look up its transaction, or try again once it has committed.");
+            // The field's own message says the same as the detail (it said "This id is already taken.", which it was not yet).
+            var idField = taken.ToDictionary().Keys.FirstOrDefault() ?? "id";
+            return Outcome<WriteResult>.Conflict(FieldErrors.One(idField, $"A registration of '{userId}' is still waiting for the ledger."),
+                $"A registration of '{userId}' is still waiting for the ledger; look up its transaction, or try again once it has committed.");
         }
         if (alsoHolds is not null && !_registering.TryAdd(alsoHolds, 0))
         {
             _registering.TryRemove(userId, out _);
             var field = taken.ToDictionary().Keys.FirstOrDefault() ?? "id";
-            return Outcome<WriteResult>.Conflict(FieldErrors.One(field, $"Another registration with this {field} is still waiting for the ledger."),
-                $"Another registration with this {field} is still waiting for the ledger; look up its transaction, or try again once it has committed.");
+            var named = field == "mrn" ? "MRN" : field;
+            return Outcome<WriteResult>.Conflict(FieldErrors.One(field, $"Another registration with this {named} is still waiting for the ledger."),
+                $"Another registration with this {named} is still waiting for the ledger; look up its transaction, or try again once it has committed.");
         }
         var finishesLater = false;
         try

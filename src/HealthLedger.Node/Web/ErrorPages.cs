@@ -187,6 +187,9 @@ public static class ErrorPages
     public const string DocumentStoreUnavailableMessage = "The node cannot store the file on its disk at the moment (the disk full, read-only or " +
         "failing). Nothing was saved. Try again later; if it lasts, the node's operator should check the node's disk.";
 
+    /// <summary>The title of <c>/healthz</c>'s 503 while who read which records cannot be written (<c>ledger.disclosures.db</c>).</summary>
+    public const string DisclosureStoreUnavailableTitle = "Disclosure store unavailable";
+
     /// <summary>The title of the 503 a request gets when the node cannot write its keystore.</summary>
     public const string KeystoreUnavailableTitle = "Login store unavailable";
 

@@ -378,6 +378,9 @@ public class HospitalApiTests
         var reset = await w.Admin.PostAsync($"/api/v1/patients/{w.PatientId}/password-reset", null, Ct);
         var body = await reset.Content.ReadAsStringAsync(Ct);
         var result = JsonSerializer.Deserialize<PasswordResetResponse>(body, JsonSerializerOptions.Web)!;
+        // An admin's own password is changed, not reset (it said "another admin admin").
+        var own = await Problem(await w.Admin.PostAsync("/api/v1/patients/admin/password-reset", null, Ct), HttpStatusCode.Forbidden);
+        Assert.Contains("does not reset their own password", own.GetProperty("detail").GetString());
         // The body names the user and the password: no empty transaction id or height of another write.
         Assert.Equal(["id", "oneTimePassword"], JsonDocument.Parse(body).RootElement.EnumerateObject().Select(p => p.Name));
         // The old session ended; the old password no longer works; the one-time one does, and the record is still theirs.

@@ -25,6 +25,8 @@ public class FieldRulesTests
         "Anna\nSmith",         // a line break in a one-line field
         "An\u034Fna",          // combining grapheme joiner: a mark that shows nothing
         "\u0301Anna",          // a combining mark with nothing before it
+        "Anna\u3164Smith",     // Hangul filler: a letter that shows as nothing
+        "\uFFA0",              // halfwidth Hangul filler
     };
 
     [Theory]
