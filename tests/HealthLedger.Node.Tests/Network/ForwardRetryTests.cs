@@ -7,7 +7,6 @@ using HealthLedger.Node.Network;
 using HealthLedger.Node.Security;
 using HealthLedger.Storage;
 using HealthLedger.Testing;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthLedger.Node.Tests.Network;
@@ -19,32 +18,19 @@ namespace HealthLedger.Node.Tests.Network;
 /// transactions were forwarded once the node resumed, City Lab's node proposed them without it, and it was then refused as
 /// stale (BadNonce) — the patient was never registered and the one-time password of the 202 never worked.
 /// </summary>
-public sealed class ForwardRetryTests : IAsyncLifetime
+public sealed class ForwardRetryTests : InProcessNodes
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private readonly TempDirectory _dir = new();
-    private readonly Dictionary<string, WebApplication> _running = [];
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var app in _running.Values) await InProcessNode.StopAsync(app, Ct);
-        _dir.Dispose();
-    }
-
     [Fact]
     public async Task Transactions_forwarded_while_a_peer_is_down_reach_it_in_order_once_it_is_back_and_all_commit()
     {
         var layout = new ClusterLayout(2, Ports.FreeClusterBlock());
-        var init = NetworkInitializer.Init(_dir.Path, "Relay Hospital", NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly, cluster: layout);
-        using var keystore = Keystore.Open(new DataDirectory(_dir.Combine(ClusterLayout.FolderOf(1))).KeystorePath);
+        var init = NetworkInitializer.Init(Dir.Path, "Relay Hospital", NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly, cluster: layout);
+        using var keystore = Keystore.Open(new DataDirectory(Dir.Combine(ClusterLayout.FolderOf(1))).KeystorePath);
         using var admin = keystore.Unseal("admin", NodeFixture.Password)!;
         // Two validators: both are needed for a block, so nothing commits while node 2 is down.
-        _running["node-1"] = await InProcessNode.StartAsync(_dir.Combine(ClusterLayout.FolderOf(1)), Ct);
-        var node1 = _running["node-1"].Services.GetRequiredService<LedgerNode>();
-        var link = Assert.Single(_running["node-1"].Services.GetRequiredService<PeerNetwork>().Links);
+        var app1 = await StartAsync(Dir.Combine(ClusterLayout.FolderOf(1)));
+        var node1 = Node(app1);
+        var link = Assert.Single(app1.Services.GetRequiredService<PeerNetwork>().Links);
         var first = node1.Nonces(admin.Signing.PublicKey, node1.UserNonceLane).Next;
         var earlier = InProcessNode.Registration(init.NetworkId, admin, first, init.OrganisationId, "relay-1");
         InProcessNode.Submit(node1, earlier);
@@ -53,8 +39,8 @@ public sealed class ForwardRetryTests : IAsyncLifetime
         var later = InProcessNode.Registration(init.NetworkId, admin, first + 1, init.OrganisationId, "relay-2");
         InProcessNode.Submit(node1, later);
 
-        _running["node-2"] = await InProcessNode.StartAsync(_dir.Combine(ClusterLayout.FolderOf(2)), Ct);
-        var apps = _running.Values.ToList();
+        await StartAsync(Dir.Combine(ClusterLayout.FolderOf(2)));
+        var apps = Running.ToList();
         foreach (var tx in new[] { earlier, later })
         {
             foreach (var committed in await InProcessNode.WaitForCommitAsync(apps, tx.Id, Ct))
