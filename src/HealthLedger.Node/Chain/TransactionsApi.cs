@@ -14,6 +14,9 @@ namespace HealthLedger.Node.Chain;
 /// <summary>Submitting signed transactions and following them: /api/v1/transactions.</summary>
 public static class TransactionsApi
 {
+    /// <summary>Where a transaction's status is read (<c>GET</c>: pending, or committed with its outcome), as 202s point to it.</summary>
+    public static string StatusPath(string transactionId) => $"/api/v1/transactions/{transactionId}";
+
     /// <summary>How long <c>?wait=true</c> waits for the commit.</summary>
     public static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
 
@@ -63,7 +66,7 @@ public static class TransactionsApi
         var id = result.Id!.Value;
         if (wait != true)
         {
-            return TypedResults.Accepted($"/api/v1/transactions/{id}", new TransactionStatusResponse(id.ToString(), "pending", null, null, null, null));
+            return TypedResults.Accepted(StatusPath(id.ToString()), new TransactionStatusResponse(id.ToString(), "pending", null, null, null, null));
         }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(WaitLimit);
@@ -73,7 +76,7 @@ public static class TransactionsApi
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return TypedResults.Accepted($"/api/v1/transactions/{id}", new TransactionStatusResponse(id.ToString(), "pending", null, null, null, null));
+            return TypedResults.Accepted(StatusPath(id.ToString()), new TransactionStatusResponse(id.ToString(), "pending", null, null, null, null));
         }
         catch (NodeHaltedException e)
         {

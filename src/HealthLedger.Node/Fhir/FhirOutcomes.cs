@@ -94,7 +94,7 @@ public static class FhirOutcomes
         var headers = new Dictionary<string, string>();
         if (status == 503) headers["Retry-After"] = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         // The 202's transaction: where its status is read (pending, then committed), as the JSON API's 202 says.
-        if (outcome.Kind == OutcomeKind.Pending && outcome.TransactionId is { Length: > 0 } transaction) headers["Location"] = $"/api/v1/transactions/{transaction}";
+        if (outcome.Kind == OutcomeKind.Pending && outcome.TransactionId is { Length: > 0 } transaction) headers["Location"] = Chain.TransactionsApi.StatusPath(transaction);
         return new FhirResult(result, status) { Headers = headers };
     }
 }

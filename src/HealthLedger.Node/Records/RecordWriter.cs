@@ -137,7 +137,7 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             return (Outcome<WriteResult>.Pending($"The ledger took transaction {tx.Id} but did not commit it within {options.CommitTimeout.TotalSeconds:0} s; it may " +
-                $"still commit: GET /api/v1/transactions/{tx.Id} says whether it did; look there before sending the request again.", tx.Id.ToString(), id: id), null);
+                $"still commit: GET {Chain.TransactionsApi.StatusPath(tx.Id.ToString())} says whether it did; look there before sending the request again.", tx.Id.ToString(), id: id), null);
         }
         catch (NodeHaltedException e)
         {

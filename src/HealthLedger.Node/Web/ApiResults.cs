@@ -22,7 +22,7 @@ public static class ApiResults
         var members = new Dictionary<string, object?>();
         if (id is not null) members["id"] = id;
         members["transactionId"] = transactionId;
-        members["transaction"] = $"/api/v1/transactions/{transactionId}";
+        members["transaction"] = Chain.TransactionsApi.StatusPath(transactionId ?? "");
         if (oneTimePassword is not null) members["oneTimePassword"] = oneTimePassword;
         return members;
     }

@@ -63,10 +63,7 @@ public class AdmissionSettingsTests
     [InlineData("""{ "admission": { "writes": "many" } }""", "node.json: admission.writes has a value of the wrong type")]
     public void Valid_json_of_the_wrong_type_is_refused_naming_the_setting(string json, string message)
     {
-        using var folder = new TempDirectory();
-        Directory.CreateDirectory(folder.Combine("data"));
-        File.WriteAllText(folder.Combine("data", NodeConfig.FileName), json);
-        var e = Assert.Throws<InvalidDataException>(() => NodeConfig.Read(new DataDirectory(folder.Combine("data"))));
+        var (e, _) = ReadRefused(json);
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("valid JSON", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', e.Message);
@@ -93,10 +90,7 @@ public class AdmissionSettingsTests
     public void A_misspelt_setting_is_refused_naming_it_rather_than_silently_ignored(string json, string setting)
     {
         // The fault: "writez" started the node with the default write budget, and nobody was told.
-        using var folder = new TempDirectory();
-        Directory.CreateDirectory(folder.Combine("data"));
-        File.WriteAllText(folder.Combine("data", NodeConfig.FileName), json);
-        var e = Assert.Throws<InvalidDataException>(() => NodeConfig.Read(new DataDirectory(folder.Combine("data"))));
+        var (e, _) = ReadRefused(json);
         Assert.Contains($"{NodeConfig.FileName}: {setting} is not a setting of node.json", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("HealthLedger.", e.Message, StringComparison.Ordinal); // no .NET type names
         Assert.DoesNotContain('\n', e.Message);
@@ -108,11 +102,8 @@ public class AdmissionSettingsTests
     public void A_setting_given_twice_is_refused_naming_it_rather_than_its_last_copy_read(string json, string setting)
     {
         // The fault: the second copy won silently, and an editor showing the first misled whoever read the file.
-        using var folder = new TempDirectory();
-        Directory.CreateDirectory(folder.Combine("data"));
-        File.WriteAllText(folder.Combine("data", NodeConfig.FileName), json);
-        var e = Assert.Throws<InvalidDataException>(() => NodeConfig.Read(new DataDirectory(folder.Combine("data"))));
-        Assert.Equal($"{folder.Combine("data", NodeConfig.FileName)}: {setting} is given more than once; keep one.", e.Message);
+        var (e, path) = ReadRefused(json);
+        Assert.Equal($"{path}: {setting} is given more than once; keep one.", e.Message);
     }
 
     [Theory]
@@ -124,5 +115,15 @@ public class AdmissionSettingsTests
     public void A_node_sharing_the_machine_takes_its_share_of_the_per_processor_budgets(long perProcessor, int processors, int nodes, long atLeast, long expected)
     {
         Assert.Equal(expected, MachineShare.Of(perProcessor, processors, nodes, atLeast));
+    }
+
+    // A data folder's node.json holding json, read: the refusal and the file's path (the folder is removed again).
+    private static (InvalidDataException Error, string Path) ReadRefused(string json)
+    {
+        using var folder = new TempDirectory();
+        var data = Directory.CreateDirectory(folder.Combine("data")).FullName;
+        var path = Path.Combine(data, NodeConfig.FileName);
+        File.WriteAllText(path, json);
+        return (Assert.Throws<InvalidDataException>(() => NodeConfig.Read(new DataDirectory(data))), path);
     }
 }
