@@ -51,7 +51,7 @@ public sealed record TargetData(string Target, int Pass, IReadOnlyList<string> F
 /// </summary>
 public static class BenchRun
 {
-    public const string Password = "bench-admin-password-1";
+    public const string Password = "bench-root-password-1";
 
     public static async Task<BenchResults> RunAsync(BenchConfig config, string outputFolder, string command, Action<string> progress, CancellationToken ct, bool keepData = false)
     {

@@ -14,7 +14,7 @@ namespace HealthLedger.Browser.Tests;
 /// <summary>A real node on a free loopback port, and browser contexts of the run's one real headless Chromium (<see cref="SharedChromium"/>) driven by Playwright.</summary>
 public sealed class BrowserNode : IAsyncDisposable
 {
-    public const string AdminPassword = "browser-admin-password";
+    public const string AdminPassword = "browser-root-password";
 
     /// <summary>
     /// How long a navigation or an action may take before the test fails, in ms. A bound for failure, not a wait: Playwright

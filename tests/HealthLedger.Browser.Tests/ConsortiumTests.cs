@@ -18,7 +18,7 @@ public class ConsortiumTests
     {
         await using var node = await BrowserNode.StartAsync();
         var made = JoinRequestMaker.Make(node.Folder.Combine("city-lab"), "City Lab", "laboratory", "http://127.0.0.1:1", contact: "lab@city.example",
-            adminPassword: "city-lab-admin-password", argon: Argon2Parameters.TestOnly);
+            adminPassword: "city-lab-root-password", argon: Argon2Parameters.TestOnly);
         made.Request.Node = null; // a node would be a second validator that this test does not run
         var requestFile = node.Folder.Combine("city-lab-join-request.json");
         made.Request.Write(requestFile);
@@ -71,7 +71,7 @@ public class ConsortiumTests
         // City Lab's admin (who logs in at City Lab's own node) proposes a change of the policy; here its Approve button
         // is offered, and the founder's approval executes it.
         using (var keystore = Storage.Keystore.Open(new Node.Configuration.DataDirectory(node.Folder.Combine("city-lab")).KeystorePath))
-        using (var labAdmin = keystore.Unseal(made.AdminUser, "city-lab-admin-password")!)
+        using (var labAdmin = keystore.Unseal(made.AdminUser, "city-lab-root-password")!)
         {
             var ledger = node.App.Services.GetRequiredService<Node.Ledger.LedgerNode>();
             var policy = Core.Governance.GovernancePolicy.Default with { ProposalLifetimeMs = 48 * 3_600_000UL };

@@ -6,7 +6,7 @@ namespace HealthLedger.Cli.Tests;
 /// <summary>Runs the real <c>healthledger</c> executable (the built assembly) as a separate process.</summary>
 internal sealed class CliProcess : IDisposable
 {
-    public const string Password = "cli-test-admin-password";
+    public const string Password = "cli-test-root-password";
 
     private readonly Process _process;
     private readonly StringBuilder _stdout = new();

@@ -17,7 +17,7 @@ namespace HealthLedger.Node.Tests;
 /// <summary>A real node: an initialised data folder and the web host listening on a free loopback port.</summary>
 internal sealed partial class NodeFixture : IAsyncDisposable
 {
-    public const string Password = "fixture-admin-password";
+    public const string Password = "fixture-root-password";
 
     /// <summary>The password users choose at their first login in tests.</summary>
     public const string ChosenPassword = "a-fresh-strong-password";

@@ -3,6 +3,7 @@ using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
+using JsonTokenType = System.Text.Json.JsonTokenType;
 using Task = System.Threading.Tasks.Task;
 using UserSession = HealthLedger.Node.Security.UserSession;
 
@@ -93,6 +94,14 @@ public static class FhirFormats
     /// </summary>
     public static (Resource? Resource, string? Error, string? Expression) Deserialize(string text, FhirFormat format)
     {
+        ArgumentNullException.ThrowIfNull(text);
+        // The SDK keeps one copy of a JSON property given twice (resourceType, gender, a name array …) and says nothing; RFC 8259
+        // §4 leaves such a body's meaning to the reader, so it is refused rather than half read.
+        if (format == FhirFormat.Json && RepeatedJsonProperty(text) is { } repeated)
+        {
+            return (null, $"The body is not a valid FHIR R4 resource: the JSON property '{repeated.Name}' is given more than once at {repeated.Expression}; give each once.",
+                repeated.Expression);
+        }
         try
         {
             var resource = format == FhirFormat.Xml ? XmlReader.DeserializeResource(text) : JsonReader.DeserializeResource(text);
@@ -109,5 +118,59 @@ public static class FhirFormats
         {
             return (null, $"The body is not a valid FHIR R4 {(format == FhirFormat.Xml ? "XML" : "JSON")} resource.", null);
         }
+    }
+
+    // The first JSON property that an object holds twice, with where it is as a FHIRPath-like expression (the resource's type, then
+    // the elements and array positions down to it, e.g. Bundle.entry[1].resource.gender); null when every object's names are
+    // distinct or the text is not JSON at all (the SDK's parse then says what is wrong).
+    private static (string Name, string Expression)? RepeatedJsonProperty(string text)
+    {
+        var reader = new System.Text.Json.Utf8JsonReader(Encoding.UTF8.GetBytes(text), new System.Text.Json.JsonReaderOptions { MaxDepth = 256 });
+        // One frame per open object (its names so far) or array (names null; the position of its current element).
+        var frames = new List<(HashSet<string>? Names, int Index, string Segment)>();
+        var segment = "";
+        string? rootType = null;
+        var rootTypeNext = false;
+        try
+        {
+            while (reader.Read())
+            {
+                var token = reader.TokenType;
+                if (frames.Count > 0 && frames[^1].Names is null && token != JsonTokenType.EndArray)
+                {
+                    var array = frames[^1];
+                    frames[^1] = array with { Index = array.Index + 1 };
+                    segment = $"[{array.Index + 1}]";
+                }
+                switch (token)
+                {
+                    case JsonTokenType.StartObject:
+                        frames.Add((new HashSet<string>(StringComparer.Ordinal), -1, segment));
+                        break;
+                    case JsonTokenType.StartArray:
+                        frames.Add((null, -1, segment));
+                        break;
+                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                        frames.RemoveAt(frames.Count - 1);
+                        break;
+                    case JsonTokenType.PropertyName:
+                        var name = reader.GetString()!;
+                        var path = string.Concat(frames.Select(f => f.Segment)) + "." + name;
+                        if (!frames[^1].Names!.Add(name)) return (name, rootType is null ? path.TrimStart('.') : rootType + path);
+                        segment = "." + name;
+                        rootTypeNext = frames.Count == 1 && name == "resourceType";
+                        continue;
+                    case JsonTokenType.String when rootTypeNext:
+                        rootType = reader.GetString();
+                        break;
+                }
+                rootTypeNext = false;
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+        return null;
     }
 }

@@ -40,14 +40,14 @@ public static class JoinRequestMaker
         }
         if (NetworkInitializer.ContactProblem(contact ?? "") is { } contactProblem) throw new InvalidOperationException("--contact " + contactProblem);
         contact = NetworkInitializer.Contact(contact ?? "");
-        if (adminPassword is not null && Passwords.Problem(adminPassword) is { } weak) throw new InvalidOperationException($"The admin password is not accepted: {weak}.");
+        var orgId = NetworkInitializer.Slug(organisationName.Trim());
+        var stem = orgId[..Math.Min(orgId.Length, 40)];
+        var adminUser = stem + "-admin";
+        if (adminPassword is not null && Passwords.Problem(adminPassword, adminUser) is { } weak) throw new InvalidOperationException($"The admin password is not accepted: {weak}.");
         var folder = Path.GetFullPath(dataDirectory);
         var existed = Directory.Exists(folder);
         if (existed && Directory.EnumerateFileSystemEntries(folder).Any()) throw new InvalidOperationException($"{folder} is not empty; choose a new folder or remove it first.");
 
-        var orgId = NetworkInitializer.Slug(organisationName.Trim());
-        var stem = orgId[..Math.Min(orgId.Length, 40)];
-        var adminUser = stem + "-admin";
         var generated = adminPassword is null;
         adminPassword ??= Passwords.Generate();
         var orgSecret = RandomNumberGenerator.GetBytes(UserKeys.SecretLength);

@@ -82,7 +82,7 @@ public static partial class NetworkInitializer
         {
             throw new InvalidOperationException($"--nodes must be between 1 and {ValidatorSet.MaxNodes}.");
         }
-        CheckCommon(cluster, adminPassword, networkPolicy);
+        CheckCommon(cluster, adminPassword, [AdminUser], networkPolicy);
         if (NameProblem(organisationName) is { } nameProblem) throw new InvalidOperationException(nameProblem);
         return InFreshFolder(dataDirectory, folder =>
         {
@@ -117,7 +117,7 @@ public static partial class NetworkInitializer
         networkPolicy ??= NetworkPolicy.Default;
         if (ConsortiumProblem(organisations) is { } problem) throw new InvalidOperationException(problem);
         if (layout.Nodes != organisations.Count) throw new ArgumentException("The layout must have one node per organisation.", nameof(layout));
-        CheckCommon(layout, adminPassword, networkPolicy);
+        CheckCommon(layout, adminPassword, organisations.Select(o => ConsortiumAdmin(Slug(o.Name.Trim()))), networkPolicy);
         return InFreshFolder(dataDirectory, folder =>
         {
             var plans = organisations.Select((o, i) =>
@@ -168,16 +168,17 @@ public static partial class NetworkInitializer
         string.IsNullOrWhiteSpace(name) || name.Trim().Length > OrganisationRecord.MaxNameBytes / 2 ? "The organisation name must be 1 to 100 characters." : null;
 
     // The checks every way of creating a network makes first: the network policy, the ports of a multi-node layout, the password.
-    private static void CheckCommon(ClusterLayout? layout, string? adminPassword, NetworkPolicy networkPolicy)
+    private static void CheckCommon(ClusterLayout? layout, string? adminPassword, IEnumerable<string> adminUsers, NetworkPolicy networkPolicy)
     {
         if (PolicyProblem(networkPolicy) is { } policyProblem) throw new InvalidOperationException(policyProblem);
         if (layout is { } p && (p.BasePort < 1 || p.BasePort + ClusterLayout.PeerPortOffset + p.Nodes - 1 > 65535))
         {
             throw new InvalidOperationException($"--base-port must leave room for {p.Nodes} web ports and {p.Nodes} peer ports (base + {ClusterLayout.PeerPortOffset} on) below 65536.");
         }
-        if (adminPassword is not null && Passwords.Problem(adminPassword) is { } problem)
+        if (adminPassword is null) return;
+        foreach (var adminUser in adminUsers)
         {
-            throw new InvalidOperationException($"The admin password is not accepted: {problem}.");
+            if (Passwords.Problem(adminPassword, adminUser) is { } problem) throw new InvalidOperationException($"The admin password is not accepted: {problem}.");
         }
     }
 

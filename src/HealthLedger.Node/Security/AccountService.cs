@@ -111,7 +111,7 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         }
         if (Passwords.Problem(replacement) is { } problem) return new PasswordChangeError("newPassword", $"The new password is not accepted: {problem}.");
         if (replacement == current) return new PasswordChangeError("newPassword", "The new password must differ from the current one.");
-        if (replacement.Contains(session.UserId, StringComparison.OrdinalIgnoreCase)) return new PasswordChangeError("newPassword", "The new password must not contain your user name.");
+        if (Passwords.ContainsUserName(replacement, session.UserId)) return new PasswordChangeError("newPassword", "The new password must not contain your user name.");
         var secret = session.Keys.ExportSecret();
         ReplicatedLogin changed;
         try

@@ -15,10 +15,13 @@ public static class Passwords
     public const int MaxLength = 256;
 
     /// <summary>
-    /// Why a password is not acceptable (fewer than <see cref="MinLength"/> or more than <see cref="MaxLength"/> characters, or
-    /// fewer than 5 different ones), or null when it is acceptable.
+    /// Why a password is not acceptable (fewer than <see cref="MinLength"/> or more than <see cref="MaxLength"/> characters,
+    /// fewer than 5 different ones, or containing <paramref name="userName"/>, ignoring case: a context-specific word NIST SP
+    /// 800-63B §5.1.1.2 asks verifiers to refuse), or null when it is acceptable. The message completes "… is not accepted: ".
     /// </summary>
-    public static string? Problem(string password)
+    /// <param name="password">The password as typed (Unicode scalar values are counted, not UTF-16 units).</param>
+    /// <param name="userName">The user it is for, when known (the first admin of a network, a user changing their password).</param>
+    public static string? Problem(string password, string? userName = null)
     {
         ArgumentNullException.ThrowIfNull(password);
         // Characters are Unicode scalar values (an emoji is one, not two UTF-16 units). 256 of them are at most 1 KiB of
@@ -27,8 +30,13 @@ public static class Passwords
         if (length < MinLength) return $"it must have at least {MinLength} characters";
         if (length > MaxLength) return $"it may have at most {MaxLength} characters";
         if (password.Distinct().Count() < 5) return "it must use at least 5 different characters";
+        if (userName is not null && ContainsUserName(password, userName)) return $"it must not contain the user name '{userName}'";
         return null;
     }
+
+    /// <summary>Whether <paramref name="password"/> contains <paramref name="userName"/> (non-empty), ignoring case.</summary>
+    public static bool ContainsUserName(string password, string userName) =>
+        userName.Length > 0 && password.Contains(userName, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A 20-character password from an alphabet without look-alike characters (about 115 bits).</summary>
     public static string Generate() =>

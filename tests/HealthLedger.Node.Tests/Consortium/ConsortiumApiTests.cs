@@ -21,7 +21,7 @@ namespace HealthLedger.Node.Tests.Consortium;
 /// </summary>
 public class ConsortiumApiTests
 {
-    private const string NewcomerPassword = "newcomer-admin-password";
+    private const string NewcomerPassword = "newcomer-root-password";
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

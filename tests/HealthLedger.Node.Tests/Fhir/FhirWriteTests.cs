@@ -243,6 +243,37 @@ public class FhirWriteTests
         Assert.Equal(0, patients.Total);
     }
 
+    // A JSON property given twice (the SDK kept one copy and said nothing): refused naming it and where it is, in a create, an
+    // update and a transaction Bundle's entry alike, and nothing is written.
+    [Fact]
+    public async Task A_FHIR_body_with_a_JSON_property_given_twice_is_refused_naming_it_and_writes_nothing()
+    {
+        var w = await SetUpAsync();
+        await using var _ = w.Node;
+        const string Quill = """{"resourceType":"Patient","name":[{"family":"Quill"}],"gender":"male","birthDate":"1990-01-01","identifier":[{"system":"urn:mrn","value":"MRN-DUP"}]""";
+        foreach (var (method, url, json, expression) in new[]
+        {
+            ("POST", "/fhir/R4/Patient", """{"resourceType":"Patient","resourceType":"Patient","name":[{"family":"Quill"}],"gender":"male","birthDate":"1990-01-01"}""", "Patient.resourceType"),
+            ("POST", "/fhir/R4/Patient", Quill + ""","gender":"female"}""", "Patient.gender"),
+            ("POST", "/fhir/R4/Patient", Quill + ""","name":[{"family":"Other"}]}""", "Patient.name"),
+            ("PUT", "/fhir/R4/Patient/pt-unknown", """{"resourceType":"Patient","id":"pt-unknown","name":[{"family":"Quill","family":"Other"}],"gender":"male","birthDate":"1990-01-01"}""",
+                "Patient.name[0].family"),
+            ("POST", "/fhir/R4", """{"resourceType":"Bundle","type":"transaction","entry":[{"resource":""" + Quill
+                + """},"request":{"method":"POST","url":"Patient"}},{"resource":""" + Quill
+                + ""","birthDate":"1991-01-01"},"request":{"method":"POST","url":"Patient"}}]}""", "Bundle.entry[1].resource.birthDate"),
+        })
+        {
+            using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/fhir+json");
+            using var request = new HttpRequestMessage(new HttpMethod(method), url) { Content = content };
+            var refused = await Fhir<OperationOutcome>(await w.Admin.SendAsync(request, Ct), HttpStatusCode.BadRequest);
+            var issue = refused.Issue.Single();
+            Assert.Equal(expression, issue.Expression.Single());
+            Assert.Contains($"is given more than once at {expression}", issue.Diagnostics, StringComparison.Ordinal);
+        }
+        var patients = await Fhir<Bundle>(await w.Admin.GetAsync("/fhir/R4/Patient?family=Quill", Ct), HttpStatusCode.OK);
+        Assert.Equal(0, patients.Total);
+    }
+
     [Fact]
     public async Task A_POST_entry_whose_url_carries_a_query_or_an_id_is_refused_naming_request_url()
     {

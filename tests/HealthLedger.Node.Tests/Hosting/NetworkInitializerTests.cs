@@ -120,6 +120,30 @@ public class NetworkInitializerTests
         Assert.Empty(Directory.EnumerateFileSystemEntries(folder.Path));
     }
 
+    // A first admin's password may not contain that admin's user name (NIST SP 800-63B's context-specific words), as a
+    // changed password may not: on a single node, a cluster, a consortium (any founder's admin) and a join request alike.
+    [Fact]
+    public void A_first_admin_password_holding_the_admin_user_name_is_refused_by_every_way_of_making_an_admin_and_leaves_nothing_behind()
+    {
+        using var folder = new TempDirectory();
+        var init = Assert.Throws<InvalidOperationException>(() =>
+            NetworkInitializer.Init(folder.Combine("init"), "General Hospital", "Admin-2026-spring", TimeProvider.System, Argon2Parameters.TestOnly));
+        Assert.Equal("The admin password is not accepted: it must not contain the user name 'admin'.", init.Message);
+        var cluster = Assert.Throws<InvalidOperationException>(() => NetworkInitializer.Init(folder.Combine("cluster"), "General Hospital", "my-ADMIN-pass",
+            TimeProvider.System, Argon2Parameters.TestOnly, cluster: new ClusterLayout(4, 15080)));
+        Assert.Equal("The admin password is not accepted: it must not contain the user name 'admin'.", cluster.Message);
+        var consortium = Assert.Throws<InvalidOperationException>(() => NetworkInitializer.InitConsortium(folder.Combine("consortium"),
+            Four, new ClusterLayout(4, 15080), "x-admin.city-lab-1", TimeProvider.System, Argon2Parameters.TestOnly));
+        Assert.Equal("The admin password is not accepted: it must not contain the user name 'admin.city-lab'.", consortium.Message);
+        var request = Assert.Throws<InvalidOperationException>(() => JoinRequestMaker.Make(folder.Combine("request"), "Harbour Clinic", "clinic",
+            $"http://127.0.0.1:{Ports.Free()}", adminPassword: "harbour-clinic-admin!", argon: Argon2Parameters.TestOnly));
+        Assert.Equal("The admin password is not accepted: it must not contain the user name 'harbour-clinic-admin'.", request.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(folder.Path));
+
+        // A password that only shares a word with a consortium admin's user name is not refused for it.
+        NetworkInitializer.InitConsortium(folder.Combine("ok"), Four, new ClusterLayout(4, 15080), "admin-of-the-lab", TimeProvider.System, Argon2Parameters.TestOnly);
+    }
+
     [Fact]
     public void A_contact_of_200_bytes_is_taken_by_every_way_of_founding_an_organisation_and_stored_in_NFC()
     {
