@@ -38,7 +38,7 @@ public sealed class AccessRequestService(LedgerNode node, DoctorDirectory doctor
         var patient = User(patientId);
         if (patient is not { Role: Role.Patient } || node.GetState(StateKeys.Patient(patientId)) is not { } p || PatientState.TryDecode(p) is not { } patientRecord)
         {
-            return Outcome<WriteResult>.NotFound(Missing.Message("Patient", patientId, "Ask the patient for the id shown on their record."));
+            return Outcome<WriteResult>.NotFound(writer.MissingMessage(actor, "Patient", patientId, "Ask the patient for the id shown on their record."));
         }
         var errors = new FieldErrors();
         var categories = ConsentService.ParseCategories(input.Categories, errors);

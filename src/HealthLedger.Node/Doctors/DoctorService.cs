@@ -34,7 +34,7 @@ public sealed class DoctorService(LedgerNode node, DoctorDirectory directory, Re
     public async Task<Outcome<WriteResult>> SetOnCallAsync(UserSession actor, string doctorId, bool onCall, CancellationToken ct)
     {
         var doctor = directory.Doctor(doctorId);
-        if (doctor is null || doctor.OrganisationId != actor.OrganisationId) return Outcome<WriteResult>.NotFound(Missing.Message("Doctor", doctorId));
+        if (doctor is null || doctor.OrganisationId != actor.OrganisationId) return Outcome<WriteResult>.NotFound(writer.MissingMessage(actor, "Doctor", doctorId));
         if (actor.UserId != doctorId && access.RequireRole(actor, Role.Admin, "change the on-call status of", doctorId) is { } denied) return denied.As<WriteResult>();
         var version = doctor.Version + 1;
         var (reference, ciphertext) = RecordSealer.Seal(doctorId, version, doctor.Details with { OnCall = onCall }, [organisation.EncryptionKey, policy.EncryptionKeyOf(doctorId), .. OtherMembers()]);
@@ -52,7 +52,7 @@ public sealed class DoctorService(LedgerNode node, DoctorDirectory directory, Re
     public async Task<Outcome<WriteResult>> UpdateAsync(UserSession actor, string doctorId, DoctorInput input, string? ifMatch, CancellationToken ct)
     {
         var doctor = directory.Doctor(doctorId);
-        if (doctor is null || doctor.OrganisationId != actor.OrganisationId) return Outcome<WriteResult>.NotFound(Missing.Message("Doctor", doctorId));
+        if (doctor is null || doctor.OrganisationId != actor.OrganisationId) return Outcome<WriteResult>.NotFound(writer.MissingMessage(actor, "Doctor", doctorId));
         if (actor.UserId != doctorId && access.RequireRole(actor, Role.Admin, "change the directory entry of", doctorId) is { } denied) return denied.As<WriteResult>();
         input.DoctorId = doctorId;
         input.OnCall = doctor.Details.OnCall;
@@ -114,7 +114,7 @@ public sealed class DoctorService(LedgerNode node, DoctorDirectory directory, Re
     public Outcome<DoctorView> Get(UserSession actor, string doctorId) =>
         directory.Doctor(doctorId) is { } d && d.OrganisationId == actor.OrganisationId
             ? Outcome<DoctorView>.Ok(d)
-            : Outcome<DoctorView>.NotFound(Missing.Message("Doctor", doctorId));
+            : Outcome<DoctorView>.NotFound(writer.MissingMessage(actor, "Doctor", doctorId));
 
     /// <summary>A doctor's name for display (any organisation's directory this node holds), or null.</summary>
     public string? NameOf(string doctorId) => directory.Doctor(doctorId)?.Details.Name;

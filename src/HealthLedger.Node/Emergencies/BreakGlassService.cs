@@ -182,7 +182,7 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
             if (patient is not null) disclosures.Record(actor, patientId, Resource, "break-glass refused: " + string.Join(", ", e.ToDictionary().Keys), false);
             return Outcome<BreakGlassResponse>.Invalid(e);
         }
-        if (patient is null) return Outcome<BreakGlassResponse>.NotFound(Missing.Message("Patient", patientId));
+        if (patient is null) return Outcome<BreakGlassResponse>.NotFound(writer.MissingMessage(actor, "Patient", patientId));
         var custodian = node.GetState(StateKeys.Organisation(patient.OrganisationId)) is { } o ? OrganisationRecord.TryDecode(o) : null;
         var patientKey = node.GetState(StateKeys.User(patientId)) is { } u ? UserRecord.TryDecode(u)?.EncryptionKey : null;
         if (custodian is null) return Outcome<BreakGlassResponse>.NotFound(Missing.Message("Organisation", patient.OrganisationId));
@@ -209,7 +209,7 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
     {
         if (!Identifiers.IsValid(patientId) || node.GetState(StateKeys.Patient(patientId)) is not { } bytes || PatientState.TryDecode(bytes) is not { } patient)
         {
-            return Outcome<EmergencySummary>.NotFound(Missing.Message("Patient", patientId));
+            return Outcome<EmergencySummary>.NotFound(writer.MissingMessage(actor, "Patient", patientId));
         }
         var now = Now;
         var state = State;
@@ -253,7 +253,7 @@ public sealed class BreakGlassService(LedgerNode node, RecordWriter writer, Orga
     {
         if (!Identifiers.IsValid(patientId) || node.GetState(StateKeys.Patient(patientId)) is not { } bytes || PatientState.TryDecode(bytes) is not { } patient)
         {
-            return Outcome<IReadOnlyList<BreakGlassResponse>>.NotFound(Missing.Message("Patient", patientId));
+            return Outcome<IReadOnlyList<BreakGlassResponse>>.NotFound(writer.MissingMessage(actor, "Patient", patientId));
         }
         var own = actor.Role == Role.Patient && actor.UserId == patientId;
         var admin = actor.Role == Role.Admin && actor.OrganisationId == patient.OrganisationId;

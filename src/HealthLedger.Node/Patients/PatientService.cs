@@ -66,7 +66,7 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
     {
         if (access.RequireRole(actor, Role.Admin, "change the demographics of", patientId) is { } denied) return denied.As<WriteResult>();
         var patient = directory.Patient(patientId);
-        if (patient is null || patient.OrganisationId != actor.OrganisationId) return Outcome<WriteResult>.NotFound($"Patient '{patientId}' does not exist.");
+        if (patient is null || patient.OrganisationId != actor.OrganisationId) return Outcome<WriteResult>.NotFound(writer.MissingMessage(actor, "Patient", patientId));
         var (details, errors) = input.Validate(Today);
         if (details is null) return Outcome<WriteResult>.Invalid(errors);
         if (details.Mrn != patient.Details.Mrn) return Outcome<WriteResult>.Invalid(FieldErrors.One("mrn", "The MRN cannot change."));
@@ -117,7 +117,7 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
     {
         if (access.RequireRole(actor, Role.Admin, "tag the area of", patientId) is { } denied) return denied.As<WriteResult>();
         var patient = directory.Patient(patientId);
-        if (patient is null || patient.OrganisationId != actor.OrganisationId) return Outcome<WriteResult>.NotFound($"Patient '{patientId}' does not exist.");
+        if (patient is null || patient.OrganisationId != actor.OrganisationId) return Outcome<WriteResult>.NotFound(writer.MissingMessage(actor, "Patient", patientId));
         var errors = new FieldErrors();
         var code = PatientInput.CheckArea(errors, area);
         if (!errors.IsEmpty) return Outcome<WriteResult>.Invalid(errors);
@@ -214,7 +214,7 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
         readModel.OpenGrantedTo(actor);
         var patient = directory.Patient(patientId);
         // A patient this node cannot open (another organisation's, without a grant) is answered like an unknown one.
-        if (patient is null) return Outcome<PatientView>.NotFound(Missing.Message("Patient", patientId, "(Or it is not shared with you.)"));
+        if (patient is null) return Outcome<PatientView>.NotFound(writer.MissingMessage(actor, "Patient", patientId, "(Or it is not shared with you.)"));
         if (access.CanSee(actor, patient.Id, patient.OrganisationId, category, resource, record, anyOf) is { } denied) return denied.As<PatientView>();
         return Outcome<PatientView>.Ok(patient.For(policy.Reach(actor, patient.Id, patient.OrganisationId).Shared));
     }
@@ -242,7 +242,7 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
     public Outcome<object>? CanManage(UserSession actor, string patientId)
     {
         var patient = directory.Patient(patientId);
-        if (patient is null) return Outcome<object>.NotFound(Missing.Message("Patient", patientId, "(Or it is not shared with you.)"));
+        if (patient is null) return Outcome<object>.NotFound(writer.MissingMessage(actor, "Patient", patientId, "(Or it is not shared with you.)"));
         var allowed = (actor.Role == Role.Patient && actor.UserId == patientId) || (actor.Role == Role.Admin && actor.OrganisationId == patient.OrganisationId);
         return allowed ? null : Outcome<object>.Forbidden("Only the patient (or an admin of their organisation) sees their grants and access history.");
     }
@@ -255,7 +255,7 @@ public sealed class PatientService(LedgerNode node, PatientDirectory directory, 
     {
         if (access.RequireRole(actor, Role.Admin, "reset the password of", userId) is { } denied) return denied.As<PasswordReset>();
         var user = node.GetState(StateKeys.User(userId)) is { } bytes ? UserRecord.TryDecode(bytes) : null;
-        if (user is null || user.OrganisationId != actor.OrganisationId) return Outcome<PasswordReset>.NotFound(Missing.Message("User", userId));
+        if (user is null || user.OrganisationId != actor.OrganisationId) return Outcome<PasswordReset>.NotFound(writer.MissingMessage(actor, "User", userId));
         if (user.Role == Role.Admin && userId == actor.UserId)
         {
             return Outcome<PasswordReset>.Forbidden("An admin does not reset their own password: change it with POST /api/v1/auth/password (or the account page), which needs the current one.");

@@ -19,8 +19,29 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
 {
     // User ids whose registration is under way here (submitted, or taken by the ledger and not yet committed): a second
     // registration of the same id meanwhile would replace the first one's keys in the keystore (PrepareLogin) under a chain
-    // record that names the first one's public keys.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _registering = new(StringComparer.Ordinal);
+    // record that names the first one's public keys. With the registering organisation and, once the ledger took it without
+    // committing it in time, its transaction (MissingMessage).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Registration> _registering = new(StringComparer.Ordinal);
+
+    private sealed record Registration(string OrganisationId, string? Transaction = null);
+
+    /// <summary>
+    /// The 404's words for <paramref name="thing"/> <paramref name="id"/> that <paramref name="actor"/> looked for and did not
+    /// find: <see cref="Missing.Message"/>, unless it is a user whose registration by the actor's organisation the ledger took on
+    /// this node and has not committed yet (a 202: a network without quorum), which is said with its transaction's status
+    /// address instead of "does not exist" (it will, once the transaction commits). Other organisations' actors are told
+    /// <see cref="Missing.Message"/> alone.
+    /// </summary>
+    public string MissingMessage(UserSession actor, string thing, string? id, string? hint = null)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (id is not null && _registering.TryGetValue(id, out var pending) && pending.Transaction is { } transaction && pending.OrganisationId == actor.OrganisationId)
+        {
+            return $"{thing} '{id}' is not on the ledger yet: its registration (transaction {transaction}) is waiting for the ledger to commit it; " +
+                $"GET {Chain.TransactionsApi.StatusPath(transaction)} says when it has.";
+        }
+        return Missing.Message(thing, id, hint);
+    }
 
     /// <summary>The ciphertexts of one sealed record, keyed by their SHA-256, as <see cref="SubmitAsync"/> takes them.</summary>
     public static Dictionary<Hash256, byte[]> Blobs(SealedRecordRef reference, byte[] ciphertext) => new() { [reference.CiphertextHash] = ciphertext };
@@ -186,14 +207,14 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
     private async Task<Outcome<WriteResult>> RegisterLoginAsync(UserSession actor, string userId, Func<UserKeys, (TxPayload Payload, IReadOnlyDictionary<Hash256, byte[]> Blobs)> build,
         FieldErrors taken, CancellationToken ct, string? alsoHolds = null)
     {
-        if (!_registering.TryAdd(userId, 0))
+        if (!_registering.TryAdd(userId, new Registration(actor.OrganisationId)))
         {
             // The field's own message says the same as the detail (it said "This id is already taken.", which it was not yet).
             var idField = taken.ToDictionary().Keys.FirstOrDefault() ?? "id";
             return Outcome<WriteResult>.Conflict(FieldErrors.One(idField, $"A registration of '{userId}' is still waiting for the ledger."),
                 $"A registration of '{userId}' is still waiting for the ledger; look up its transaction, or try again once it has committed.");
         }
-        if (alsoHolds is not null && !_registering.TryAdd(alsoHolds, 0))
+        if (alsoHolds is not null && !_registering.TryAdd(alsoHolds, new Registration(actor.OrganisationId)))
         {
             _registering.TryRemove(userId, out _);
             var field = taken.ToDictionary().Keys.FirstOrDefault() ?? "id";
@@ -215,6 +236,7 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
                     // registered user who could never sign in, nor be reset: no escrow) and finished when it does. The one-time
                     // password is answered now, as at 201: it is valid once the registration commits.
                     finishesLater = true;
+                    _registering[userId] = new Registration(actor.OrganisationId, outcome.TransactionId);
                     FinishLoginLater(userId, pending, alsoHolds);
                     // (Each surface says what the login is then: the API's 202 and the page show the password, FHIR does not.)
                     return Outcome<WriteResult>.Pending(outcome.Message!, outcome.TransactionId!, oneTime, userId);

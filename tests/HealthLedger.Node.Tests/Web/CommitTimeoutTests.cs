@@ -104,6 +104,12 @@ public class CommitTimeoutTests
             Assert.True(again.StatusCode == HttpStatusCode.Conflict, $"{(int)again.StatusCode}: {body}");
             Assert.Contains("still waiting for the ledger", body, StringComparison.Ordinal);
         }
+        using (var early = await admin.GetAsync("/api/v1/doctors/dr-slow", Ct))
+        {
+            var body = await early.Content.ReadAsStringAsync(Ct);
+            Assert.True(early.StatusCode == HttpStatusCode.NotFound, $"{(int)early.StatusCode}: {body}");
+            Assert.Contains($"Doctor 'dr-slow' is not on the ledger yet: its registration (transaction {transactionId})", body, StringComparison.Ordinal);
+        }
         var ledger = node.App.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>();
         await Network.InProcessNode.WaitAsync("the registration committed", () => ledger.Store.FindTransaction(Core.Primitives.Hash256.Parse(transactionId)) is not null, Ct);
         // The one-time password of the 202 signs the doctor in (and is replaced at once, as at any first login).
@@ -132,6 +138,18 @@ public class CommitTimeoutTests
             Assert.StartsWith("pt-", id, StringComparison.Ordinal);
             transactionId = problem.RootElement.GetProperty("transactionId").GetString()!;
             Assert.Equal(20, problem.RootElement.GetProperty("oneTimePassword").GetString()!.Length);
+        }
+        // Read (API, FHIR) or changed before it commits: 404 saying that it is not on the ledger yet and where its transaction's
+        // status is (it said "does not exist", of a patient the same admin had just been given the id of).
+        foreach (var (method, url) in new[] { ("GET", $"/api/v1/patients/{id}"), ("GET", $"/fhir/R4/Patient/{id}"), ("PUT", $"/api/v1/patients/{id}/area") })
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), url);
+            if (method == "PUT") request.Content = JsonContent.Create(new { area = "south" });
+            using var early = await admin.SendAsync(request, Ct);
+            var body = await early.Content.ReadAsStringAsync(Ct);
+            Assert.True(early.StatusCode == HttpStatusCode.NotFound, $"{method} {url}: {(int)early.StatusCode}: {body}");
+            Assert.Contains($"'{id}' is not on the ledger yet: its registration (transaction {transactionId}) is waiting", body, StringComparison.Ordinal);
+            Assert.Contains($"/api/v1/transactions/{transactionId}", body, StringComparison.Ordinal);
         }
         using (var twice = await admin.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-LATE", fullName = "Other Person", dateOfBirth = "1990-03-04", gender = "male" }, Ct))
         {
