@@ -49,5 +49,24 @@ public sealed class NetworkPortTests : IDisposable
         Assert.Equal($"error: cannot listen on http://127.0.0.1:{basePort + 101}, this node's peer endpoint (its address on the chain): the port is in use by another program; stop it.", line);
     }
 
+    // Break-it (2026-12-07): a second 'cluster up' of a network already made checked no port: with node 3's web port held (or
+    // the network still running), node 3 failed and the others ran on without it. Refused before any node starts. (A peer port
+    // is where the chain records the node, which only the node reads: a node whose peer port is held still fails alone, naming it.)
+    [Fact]
+    public async Task A_second_cluster_up_refuses_a_node_port_in_use_in_one_line_before_starting_any_node()
+    {
+        const int offset = 2;
+        const string node = "node-3";
+        var basePort = Ports.FreeClusterBlock();
+        var data = _dir.Combine("net");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data, "--nodes", "4", "--base-port", basePort.ToString(CultureInfo.InvariantCulture))).ExitCode);
+        using var holder = new TcpListener(IPAddress.Loopback, basePort + offset);
+        holder.Start();
+        var run = await CliProcess.RunAsync("cluster", "up", "--data", data, "--nodes", "4");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal($"error: port {basePort + offset} of {node} is in use (is the network already running?); stop what uses it.", run.Stderr.Trim());
+        Assert.DoesNotContain("pid", run.Stdout, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _dir.Dispose();
 }

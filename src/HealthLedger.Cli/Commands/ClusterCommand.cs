@@ -50,6 +50,10 @@ internal static class ClusterCommand
         {
             return CommonOptions.Fail($"{missing} holds no node; {root} was made for fewer nodes (use the same --nodes as at init).");
         }
+        else if (LayoutPorts.ExistingProblem(folders, "network") is { } busy)
+        {
+            return CommonOptions.Fail(busy);
+        }
 
         await using var processes = new NodeProcesses();
         for (var k = 1; k <= count; k++)

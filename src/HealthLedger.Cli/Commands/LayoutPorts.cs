@@ -29,4 +29,26 @@ internal static class LayoutPorts
                 $"and {layout.BasePort + ClusterLayout.PeerPortOffset}–{lastPeer})."
             : null;
     }
+
+    /// <summary>
+    /// Why the nodes already made in <paramref name="folders"/> (a network's second <c>cluster up</c>) cannot start now, in one
+    /// line, or null: a web or peer address of a node's node.json (<see cref="NodeConfig.Urls"/>, <see cref="NodeConfig.PeerUrl"/>
+    /// when set) is in use — most often by the same network, still running. Checked before any node starts, so that none runs
+    /// without the rest. A peer address only the chain records is checked by the node as it starts (it fails alone, naming it).
+    /// </summary>
+    public static string? ExistingProblem(IReadOnlyList<string> folders, string network)
+    {
+        ArgumentNullException.ThrowIfNull(folders);
+        for (var k = 0; k < folders.Count; k++)
+        {
+            var config = NodeConfig.Read(new DataDirectory(folders[k]));
+            foreach (var urls in new[] { config?.Urls, config?.PeerUrl })
+            {
+                if (urls is not { Length: > 0 } || KestrelEndpoints.FirstInUse(urls) is not { } busy) continue;
+                return $"port {new Uri(busy.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal)).Port} of " +
+                    $"{Path.GetFileName(folders[k])} is in use (is the {network} already running?); stop what uses it.";
+            }
+        }
+        return null;
+    }
 }
