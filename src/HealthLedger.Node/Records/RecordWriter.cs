@@ -14,7 +14,7 @@ namespace HealthLedger.Node.Records;
 /// session, so nonces follow each other), submits it with its record ciphertexts and waits for the commit. The read model
 /// is updated before the commit is answered, so a caller may read what it wrote straight away.
 /// </summary>
-public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeOptions options, Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime,
+public sealed partial class RecordWriter(LedgerNode node, AccountService accounts, NodeOptions options, Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime,
     Microsoft.Extensions.Logging.ILogger<RecordWriter> logger)
 {
     // User ids whose registration is under way here (submitted, or taken by the ledger and not yet committed): a second
@@ -294,13 +294,23 @@ public sealed class RecordWriter(LedgerNode node, AccountService accounts, NodeO
             : new FieldErrors();
     }
 
-    private static Outcome<WriteResult> Refused(TxResult result, Func<TxVerdict, FieldErrors?>? fieldFor)
+    // Core's words (in receipts, so fixed) for a new version that lost a race with another one made from the same version: two
+    // writes both made "version 2", the second refused with "version 2 does not follow the current version 2".
+    [System.Text.RegularExpressions.GeneratedRegex(@"^version (?<given>\d+) does not follow the current version (?<current>\d+)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex VersionRace();
+
+    /// <summary>A refusal at commit as an outcome (see <see cref="SubmitAsync"/>); internal for its tests.</summary>
+    internal static Outcome<WriteResult> Refused(TxResult result, Func<TxVerdict, FieldErrors?>? fieldFor)
     {
         if (fieldFor?.Invoke(result.Verdict) is { } errors) return Outcome<WriteResult>.Invalid(errors);
         return result.Verdict switch
         {
             TxVerdict.Unauthorized => Outcome<WriteResult>.Forbidden($"The ledger refused: {result.Reason}."),
             TxVerdict.NotFound => Outcome<WriteResult>.NotFound($"The ledger refused: {result.Reason}."),
+            TxVerdict.Conflict when VersionRace().Match(result.Reason) is { Success: true } race => Outcome<WriteResult>.Conflict(
+                FieldErrors.One("version", $"Changed meanwhile: it is at version {race.Groups["current"].Value} now."),
+                $"Someone else changed this record at the same moment (it is at version {race.Groups["current"].Value} now), so this change was not " +
+                "saved. Reload it, check their change and make yours again."),
             TxVerdict.Conflict => Outcome<WriteResult>.Conflict(ConflictFields(result.Reason), $"The ledger refused: {result.Reason}."),
             TxVerdict.Busy => Outcome<WriteResult>.Busy("The node is busy with other work: nothing was saved. Try again in a moment."),
             _ => Outcome<WriteResult>.Failed($"The ledger refused the change ({result.Verdict}): {result.Reason}."),

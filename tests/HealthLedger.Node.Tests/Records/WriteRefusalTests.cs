@@ -45,3 +45,30 @@ public class WriteRefusalTests
         Assert.Equal(height, ledger.Tip.Height);
     }
 }
+
+/// <summary>How a refusal at commit reads at the edge (RecordWriter.Refused).</summary>
+public class CommitRefusalWordsTests
+{
+    // Break-it (2026-12-07): two changes made from the same version of a record (two report amendments, two edits at once) both
+    // became "version 2"; the second was refused as "The ledger refused: version 2 does not follow the current version 2."
+    // Core's receipt text stays (receipts are hashed into blocks); the edge says what happened and names the version.
+    [Theory]
+    [InlineData("version 2 does not follow the current version 2", "2")]
+    [InlineData("version 5 does not follow the current version 7", "7")]
+    public void A_new_version_that_lost_a_race_is_a_409_naming_version_and_the_current_one(string reason, string current)
+    {
+        var outcome = RecordWriter.Refused(new Core.Ledger.TxResult(Core.Ledger.TxVerdict.Conflict, reason), null);
+        Assert.Equal(OutcomeKind.Conflict, outcome.Kind);
+        Assert.Equal($"Changed meanwhile: it is at version {current} now.", Assert.Single(outcome.Errors!.ToDictionary()["version"]));
+        Assert.StartsWith($"Someone else changed this record at the same moment (it is at version {current} now)", outcome.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("does not follow", outcome.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Another_conflict_keeps_the_ledgers_reason_and_its_field()
+    {
+        var outcome = RecordWriter.Refused(new Core.Ledger.TxResult(Core.Ledger.TxVerdict.Conflict, "bed: bed 4 is occupied"), null);
+        Assert.Equal("The ledger refused: bed: bed 4 is occupied.", outcome.Message);
+        Assert.True(outcome.Errors!.ToDictionary().ContainsKey("bed"));
+    }
+}
