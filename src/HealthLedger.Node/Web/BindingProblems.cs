@@ -117,6 +117,14 @@ public sealed partial class BindingProblems(RequestDelegate next)
             message = RequestBodyLimits.TooLargeMessage(httpContext, limits, bodyCap, "endpoint");
         }
         var details = ErrorPages.FieldProblem(bad.StatusCode, field, message);
+        // System.Text.Json stops at the first value of the wrong type: the others are named too, so that a client fixes them in one go.
+        if (bad.InnerException is JsonException json && field != "body" && Duplicate().Match(json.Message) is { Success: false })
+        {
+            foreach (var (other, wrong) in OtherWrongTypes(httpContext).Where(e => !details.Errors.ContainsKey(e.Field)))
+            {
+                details.Errors[other] = [wrong];
+            }
+        }
         // Whatever the Accept header asks for (text/html, text/csv): a problem document, never a 500 for want of a writer.
         await ErrorPages.WriteProblemAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details });
     }
@@ -228,6 +236,66 @@ public sealed partial class BindingProblems(RequestDelegate next)
         var owner = typeof(BindingProblems).Assembly.GetType(type.TrimEnd('.'));
         var member = owner?.GetProperty(field, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase);
         return member?.PropertyType is { } t ? (Nullable.GetUnderlyingType(t) ?? t).FullName : null;
+    }
+
+    /// <summary>
+    /// Every value of a JSON body that does not convert to its field's type, with the message <see cref="DescribeJson"/> gives
+    /// (field as spelt in the body, e.g. <c>labResults[1].value</c>): after a conversion failure, the body (read whole and kept
+    /// by <see cref="BodyBeforeAdmission"/>) is read again against the endpoint's body type, field by field. Empty when the body
+    /// was not kept or the endpoint declares no body type. Only a refused request pays for this.
+    /// </summary>
+    private static List<(string Field, string Message)> OtherWrongTypes(HttpContext httpContext)
+    {
+        var found = new List<(string, string)>();
+        var body = httpContext.Request.Body;
+        if (!BodyBeforeAdmission.WasBuffered(httpContext) || !body.CanSeek
+            || httpContext.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType is not { } type
+            || httpContext.RequestServices.GetService(typeof(Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>))
+                is not Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) return found;
+        try
+        {
+            body.Position = 0;
+            using var document = JsonDocument.Parse(body);
+            WrongTypes(document.RootElement, type, "", json.Value.SerializerOptions, found);
+        }
+        catch (Exception e) when (e is JsonException or IOException or NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            // Not readable again (or a type the serializer does not describe): the first error alone stands.
+        }
+        return found;
+    }
+
+    // Adds each value under element that does not convert to its member's type: an object is looked into member by member, a
+    // list item by item, down to the values that fail on their own.
+    private static void WrongTypes(JsonElement element, Type type, string path, JsonSerializerOptions options, List<(string Field, string Message)> found)
+    {
+        try
+        {
+            element.Deserialize(type, options);
+            return;
+        }
+        catch (JsonException)
+        {
+            // looked into below
+        }
+        var info = options.GetTypeInfo(Nullable.GetUnderlyingType(type) ?? type);
+        if (element.ValueKind == JsonValueKind.Object && info.Kind == System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object)
+        {
+            // (An object none of whose values is at fault failed for another reason, e.g. a member it lacks: the first error says it.)
+            foreach (var member in element.EnumerateObject())
+            {
+                var property = info.Properties.FirstOrDefault(p => string.Equals(p.Name, member.Name, options.PropertyNameCaseInsensitive ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal));
+                if (property is not null) WrongTypes(member.Value, property.PropertyType, path.Length == 0 ? member.Name : $"{path}.{member.Name}", options, found);
+            }
+            return;
+        }
+        if (element.ValueKind == JsonValueKind.Array && info.Kind == System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Enumerable && info.ElementType is { } item)
+        {
+            var i = 0;
+            foreach (var value in element.EnumerateArray()) WrongTypes(value, item, $"{path}[{i++}]", options, found);
+            return;
+        }
+        if (path.Length > 0) found.Add((path, $"Not {Expected((Nullable.GetUnderlyingType(type) ?? type).FullName ?? type.Name)}."));
     }
 
     /// <summary>"$.labResults[0].value" → "labResults[0].value"; "$" or none → "".</summary>

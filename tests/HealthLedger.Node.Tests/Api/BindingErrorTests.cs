@@ -63,6 +63,19 @@ public class BindingErrorTests
             var vitals = await Problem(await admin.PostAsync($"/api/v1/patients/{patient.Id}/vital-signs", wrongType, Ct));
             Assert.Equal("Not a whole number.", vitals.GetProperty("errors").GetProperty("heartRate")[0].GetString());
         }
+        // Several values of the wrong type: each named, not only the first (System.Text.Json stops at the first); a value of the
+        // right type is not, nor a field the body does not have.
+        using (var several = Json("""{"takenAt":5,"heartRate":"fast","systolicMmHg":120,"temperatureCelsius":"hot","oxygenSaturation":[98],"notes":{"a":1}}"""))
+        {
+            var vitals = await Problem(await admin.PostAsync($"/api/v1/patients/{patient.Id}/vital-signs", several, Ct));
+            var errors = vitals.GetProperty("errors");
+            Assert.Equal(["heartRate", "notes", "oxygenSaturation", "takenAt", "temperatureCelsius"], errors.EnumerateObject().Select(e => e.Name).Order(StringComparer.Ordinal));
+            Assert.Equal("Not text.", errors.GetProperty("takenAt")[0].GetString());
+            Assert.Equal("Not a whole number.", errors.GetProperty("heartRate")[0].GetString());
+            Assert.Equal("Not a number.", errors.GetProperty("temperatureCelsius")[0].GetString());
+            Assert.Equal("Not a whole number.", errors.GetProperty("oxygenSaturation")[0].GetString());
+            Assert.Equal("Not text.", errors.GetProperty("notes")[0].GetString());
+        }
         using (var twice = Json("""{"doctorId":"dr-twice","name":"A B","specialty":"X","department":"Y","licenceNumber":"L","doctorId":"dr-other"}"""))
         {
             var doctor = await Problem(await admin.PostAsync("/api/v1/doctors", twice, Ct));
