@@ -192,7 +192,8 @@ public static class NodeHost
                 o.Conventions.AllowAnonymousToPage("/Verify");
                 o.Conventions.ConfigureFilter(new Web.UnknownPageHandlerFilter()); // no page rendered with no handler run
                 o.Conventions.ConfigureFilter(new Web.FormReadFilter()); // a form the reader refuses is told why, not "it may have expired"
-            });
+                o.Conventions.ConfigureFilter(new Web.RepeatedFormFieldsFilter()); // a field given twice refuses the form (RepeatedFormFields)
+            }).AddMvcOptions(o => o.ModelBinderProviders.Insert(0, new Web.RepeatedFormFields()));
             builder.Services.ConfigureHttpJsonOptions(o =>
             {
                 o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());

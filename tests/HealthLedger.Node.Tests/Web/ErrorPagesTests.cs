@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
 using HealthLedger.Node.Security;
 using HealthLedger.Node.Web;
@@ -36,6 +37,32 @@ public class ErrorPagesTests
     }
 
     private const string BrowserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+    // Break-it (2026-12-07): a page's form with a field given twice (two MRNs) registered the first copy; the API refuses a JSON
+    // member given twice. Refused naming the field, nothing written; a checkbox's checked "true" plus its hidden "false" still binds.
+    [Fact]
+    public async Task A_form_field_given_twice_is_refused_naming_it_and_nothing_is_written()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        using var browser = await node.CookieLoginAsync("admin", NodeFixture.Password);
+        var height = (await node.Http.GetFromJsonAsync<JsonElement>("/healthz", Ct)).GetProperty("height").GetUInt64();
+        var form = await browser.GetStringAsync("/patients/register", Ct);
+        using var post = new FormUrlEncodedContent(
+        [
+            new("__RequestVerificationToken", NodeFixture.AntiforgeryToken(form)),
+            new("Input.Mrn", "MRN-ONE"),
+            new("Input.Mrn", "MRN-TWO"),
+            new("Input.FullName", "Twice Given"),
+            new("Input.DateOfBirth", "1985-05-06"),
+            new("Input.Gender", "female"),
+            new("Input.BloodGroup", "unknown"),
+        ]);
+        using var page = await browser.PostAsync("/patients/register", post, Ct);
+        var html = await page.Content.ReadAsStringAsync(Ct);
+        Assert.True(page.StatusCode == HttpStatusCode.BadRequest, $"{(int)page.StatusCode}: {html}");
+        Assert.Contains("The form gave &#x27;Mrn&#x27; more than once: send each field once. Nothing was changed.", html, StringComparison.Ordinal);
+        Assert.Equal(height, (await node.Http.GetFromJsonAsync<JsonElement>("/healthz", Ct)).GetProperty("height").GetUInt64());
+    }
 
     [Fact]
     public async Task A_request_whose_session_ended_while_it_ran_is_told_so_with_401_not_a_500()
