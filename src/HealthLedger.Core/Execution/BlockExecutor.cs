@@ -8,7 +8,9 @@ namespace HealthLedger.Core.Execution;
 /// <summary>
 /// The deterministic state machine: runs a block's transactions, in order, against a state and returns the
 /// receipts and writes. Signatures are checked before (they need no state). A rejected transaction is
-/// recorded with its reason and changes nothing, not even its signer's nonce.
+/// recorded with its reason and changes nothing but its signer's nonce, once it passed the signer check (a known, active
+/// signer and a nonce above the last): that nonce is used up, as Ethereum's failed transactions use theirs, so the same
+/// bytes are refused as stale (<see cref="TxVerdict.BadNonce"/>) if they come again.
 /// </summary>
 public static class BlockExecutor
 {
@@ -42,14 +44,24 @@ public static class BlockExecutor
             var check = SignerCheck.Check(block, tx, out signer);
             if (!check.IsOk) return check;
         }
+        // From here on the transaction is its signer's, with a fresh nonce: it uses that nonce up whatever its verdict, so that
+        // its bytes cannot be committed again — by anyone who saw them, or by a peer they were forwarded to — and take effect
+        // later, once what refused them no longer holds (a refused admission's bed freed, say), after the signer was told
+        // "refused". Only the nonce is written for a refusal; the handler's writes are dropped with its scope.
+        var nonce = (Key: StateKeys.Nonce(tx.Signer, NonceLanes.Lane(tx.Nonce)), Value: SignerCheck.EncodeNonce(tx.Nonce));
         if (!TxKinds.TryGet(tx.Kind, out var handler))
         {
+            if (tx.Kind != TxKind.Genesis) block.Set(nonce.Key, nonce.Value);
             return TxResult.Reject(TxVerdict.UnknownKind, $"transaction kind {(byte)tx.Kind} is not known");
         }
         var scope = new StateOverlay(block);
         var result = handler.Execute(new TxContext(scope, height, timestamp, signer, index) { TxId = tx.Id }, tx);
-        if (!result.IsOk) return result;
-        scope.Set(StateKeys.Nonce(tx.Signer, NonceLanes.Lane(tx.Nonce)), SignerCheck.EncodeNonce(tx.Nonce));
+        if (!result.IsOk)
+        {
+            if (tx.Kind != TxKind.Genesis) block.Set(nonce.Key, nonce.Value);
+            return result;
+        }
+        scope.Set(nonce.Key, nonce.Value);
         scope.MergeInto(block);
         return TxResult.Ok;
     }

@@ -85,12 +85,12 @@ public sealed class BreakGlassKeyTests : IDisposable
         Refused(_c.Net.Node, new(Patient, "bg-quake", [Key("bg-quake", ConsentCategories.Demographics, 1, _doctor.Encryption.PublicKey)]), TxVerdict.Conflict, "under emergency 'quake'");
         // 12 hours later the access is over: no keys any more.
         var access = BreakGlassState.Get(_c.Net.State, Patient, "bg-1")!;
-        var before = _c.Net.State.Root;
+        var before = _c.Net.State.RootWithoutNonces();
         var late = _c.Submit(_c.Net.Node, new WrapBreakGlassKeysPayload(Patient, "bg-1", [Key("bg-1", ConsentCategories.Demographics, 1, _doctor.Encryption.PublicKey)]),
             after: access.ExpiresAt - _c.Time);
         Assert.Equal(TxVerdict.Conflict, late.Verdict);
         Assert.Contains("not in force", late.Reason, StringComparison.Ordinal);
-        Assert.Equal(before, _c.Net.State.Root);
+        Assert.Equal(before, _c.Net.State.RootWithoutNonces());
     }
 
     [Fact]
@@ -102,11 +102,11 @@ public sealed class BreakGlassKeyTests : IDisposable
         // While the access is in force, epoch 1 stays in use.
         Assert.Equal(TxVerdict.Ok, _c.Submit(admin, new UpdateRecordPayload(RecordSubject.Patient, Patient, 2, Demographics(2, 1, opens: false))).Verdict);
         var access = BreakGlassState.Get(_c.Net.State, Patient, "bg-1")!;
-        var before = _c.Net.State.Root;
+        var before = _c.Net.State.RootWithoutNonces();
         var stale = _c.Submit(admin, new UpdateRecordPayload(RecordSubject.Patient, Patient, 3, Demographics(3, 1, opens: false)), after: access.ExpiresAt - _c.Time);
         Assert.Equal(TxVerdict.Conflict, stale.Verdict);
         Assert.Contains("the doctor of break-glass access 'bg-1', now over", stale.Reason, StringComparison.Ordinal);
-        Assert.Equal(before, _c.Net.State.Root);
+        Assert.Equal(before, _c.Net.State.RootWithoutNonces());
         Assert.Equal(TxVerdict.Ok, _c.Submit(admin, new UpdateRecordPayload(RecordSubject.Patient, Patient, 3, Demographics(3, 2, opens: true))).Verdict);
         Assert.Equal(2, CategoryKeyState.CurrentEpoch(_c.Net.State, Patient, ConsentCategories.Demographics));
         Assert.Null(ReleasedEpochs.StaleUnder(_c.Net.State, Patient, ConsentCategories.Demographics, 2, _c.Time));
@@ -114,11 +114,11 @@ public sealed class BreakGlassKeyTests : IDisposable
 
     private void Refused(SigningKeyPair signer, WrapBreakGlassKeysPayload payload, TxVerdict verdict, string reason)
     {
-        var before = _c.Net.State.Root;
+        var before = _c.Net.State.RootWithoutNonces();
         var receipt = _c.Submit(signer, payload);
         Assert.Equal(verdict, receipt.Verdict);
         Assert.Contains(reason, receipt.Reason, StringComparison.Ordinal);
-        Assert.Equal(before, _c.Net.State.Root);
+        Assert.Equal(before, _c.Net.State.RootWithoutNonces());
     }
 
     private BreakGlassKey Key(string access, ConsentCategories category, int epoch, EncryptionPublicKey to) =>

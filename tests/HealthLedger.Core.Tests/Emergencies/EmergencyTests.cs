@@ -183,11 +183,11 @@ public class EmergencyTests
             "scope-as-rescuer" => quake with { Rescuers = [TestNetwork.OrgId] },
             _ => throw new ArgumentOutOfRangeException(nameof(variant)),
         };
-        var before = c.Net.State.Root;
+        var before = c.Net.State.RootWithoutNonces();
         var receipt = c.Submit(c.Members[0].Admin, new ProposePayload("declare-bad", action));
         Assert.Equal(verdict, receipt.Verdict);
         Assert.Contains(reason, receipt.Reason, StringComparison.Ordinal);
-        Assert.Equal(before, c.Net.State.Root);
+        Assert.Equal(before, c.Net.State.RootWithoutNonces());
     }
 
     [Fact]
@@ -294,11 +294,11 @@ public class EmergencyTests
         {
             c.Decide("declare-later", d.Quake() with { EmergencyId = "later", Rescuers = ["org-5"], NewRescuers = [], StartsAt = c.Time + 24 * Hour, EndsAt = c.Time + 48 * Hour }, approvals: 2);
         }
-        var before = c.Net.State.Root;
+        var before = c.Net.State.RootWithoutNonces();
         var receipt = c.Submit(signer, payload);
         Assert.Equal(verdict, receipt.Verdict);
         Assert.Contains(reason, receipt.Reason, StringComparison.Ordinal);
-        Assert.Equal(before, c.Net.State.Root);
+        Assert.Equal(before, c.Net.State.RootWithoutNonces());
     }
 
     [Fact]
@@ -333,11 +333,11 @@ public class EmergencyTests
         };
         foreach (var (signer, payload, verdict, reason) in cases)
         {
-            var before = c.Net.State.Root;
+            var before = c.Net.State.RootWithoutNonces();
             var receipt = c.Submit(signer, payload);
             Assert.Equal(verdict, receipt.Verdict);
             Assert.Contains(reason, receipt.Reason, StringComparison.Ordinal);
-            Assert.Equal(before, c.Net.State.Root);
+            Assert.Equal(before, c.Net.State.RootWithoutNonces());
         }
     }
 
@@ -370,11 +370,11 @@ public class EmergencyTests
         // while the emergency is in force, epoch 1 stays in use
         Assert.Equal(TxVerdict.Ok, c.Submit(admin, new UpdateRecordPayload(RecordSubject.Patient, "pt-kay", 2, Demographics(2, 1, opens: false))).Verdict);
         c.Decide("end-quake", new EmergencyChangeAction(GovernanceAction.EndEmergency, "quake", 0), approvals: 2);
-        var before = c.Net.State.Root;
+        var before = c.Net.State.RootWithoutNonces();
         var stale = c.Submit(admin, new UpdateRecordPayload(RecordSubject.Patient, "pt-kay", 3, Demographics(3, 1, opens: false)));
         Assert.Equal(TxVerdict.Conflict, stale.Verdict);
         Assert.Contains("rescuers of emergency 'quake', now over", stale.Reason, StringComparison.Ordinal);
-        Assert.Equal(before, c.Net.State.Root);
+        Assert.Equal(before, c.Net.State.RootWithoutNonces());
         Assert.Equal(TxVerdict.Ok, c.Submit(admin, new UpdateRecordPayload(RecordSubject.Patient, "pt-kay", 3, Demographics(3, 2, opens: true))).Verdict);
         Assert.Equal(2, CategoryKeyState.CurrentEpoch(c.Net.State, "pt-kay", ConsentCategories.Demographics));
         Assert.Null(ReleasedEpochs.StaleUnder(c.Net.State, "pt-kay", ConsentCategories.Demographics, 2, c.Time));
@@ -403,11 +403,11 @@ public class EmergencyTests
         };
         foreach (var (signer, payload, verdict, reason) in cases)
         {
-            var before = c.Net.State.Root;
+            var before = c.Net.State.RootWithoutNonces();
             var receipt = c.Submit(signer, payload);
             Assert.Equal(verdict, receipt.Verdict);
             Assert.Contains(reason, receipt.Reason, StringComparison.Ordinal);
-            Assert.Equal(before, c.Net.State.Root);
+            Assert.Equal(before, c.Net.State.RootWithoutNonces());
         }
 
         // The custodian's node sets the name index; its admin sets the area: each part kept when the other changes.
@@ -452,19 +452,19 @@ public class EmergencyTests
         // pt-zoe is untagged and pt-south tagged elsewhere: both refused, nothing written.
         foreach (var patient in new[] { "pt-zoe", "pt-south" })
         {
-            var before = c.Net.State.Root;
+            var before = c.Net.State.RootWithoutNonces();
             var refused = c.Submit(d.Medic, d.BreakGlass("bg-" + patient, patient: patient));
             Assert.Equal(TxVerdict.Unauthorized, refused.Verdict);
             Assert.Contains("outside the area 'north-campus' of emergency 'quake'", refused.Reason, StringComparison.Ordinal);
-            Assert.Equal(before, c.Net.State.Root);
+            Assert.Equal(before, c.Net.State.RootWithoutNonces());
         }
         // ...nor are their keys wrapped for the rescuers (the area check comes before the key's own checks).
         var redCross = c.Organisation("org-5").EncryptionKey;
-        var root = c.Net.State.Root;
+        var root = c.Net.State.RootWithoutNonces();
         var wrap = c.Submit(c.Net.Node, new WrapEmergencyKeysPayload("quake", "org-5", [new EmergencyKey("pt-zoe", ConsentCategories.Demographics, 1, Wrap(redCross))], null));
         Assert.Equal(TxVerdict.Unauthorized, wrap.Verdict);
         Assert.Contains("outside the area 'north-campus'", wrap.Reason, StringComparison.Ordinal);
-        Assert.Equal(root, c.Net.State.Root);
+        Assert.Equal(root, c.Net.State.RootWithoutNonces());
 
         // Tagged with the area, pt-zoe is covered: the break-glass commits, and a key wrap passes the area check.
         Assert.Equal(TxVerdict.Ok, c.Submit(c.Members[0].Admin, new IndexPatientPayload("pt-zoe", null, "north-campus")).Verdict);
@@ -521,11 +521,11 @@ public class EmergencyTests
             ("extend-1", new EmergencyChangeAction(GovernanceAction.ExtendEmergency, "quake", end + Hour)),
         })
         {
-            var before = c.Net.State.Root;
+            var before = c.Net.State.RootWithoutNonces();
             var refused = c.Submit(c.Members[1].Admin, new ProposePayload(id, action));
             Assert.Equal(TxVerdict.Conflict, refused.Verdict);
             Assert.Contains("proposal 'end-1' to end emergency 'quake' is open", refused.Reason, StringComparison.Ordinal);
-            Assert.Equal(before, c.Net.State.Root);
+            Assert.Equal(before, c.Net.State.RootWithoutNonces());
         }
         // once it is withdrawn another may be proposed
         Assert.Equal(TxVerdict.Ok, c.Submit(c.Members[0].Admin, new WithdrawPayload("end-1")).Verdict);
@@ -555,22 +555,22 @@ public class EmergencyTests
             new WithdrawPayload("policy-1"),
         })
         {
-            var before = c.Net.State.Root;
+            var before = c.Net.State.RootWithoutNonces();
             var refused = c.Submit(redCrossAdmin, payload);
             Assert.Equal(TxVerdict.Unauthorized, refused.Verdict);
             Assert.Contains("organisation 'org-5' is a rescue service admitted with emergency 'quake': it takes no part in governance", refused.Reason, StringComparison.Ordinal);
-            Assert.Equal(before, c.Net.State.Root);
+            Assert.Equal(before, c.Net.State.RootWithoutNonces());
         }
 
         // its admin registers rescuers only: no doctor, lab or pharmacy staff, auditor, admin or patient
         var staff = c.Keys(81);
         foreach (var role in Enum.GetValues<Role>().Where(r => r != Role.Rescuer))
         {
-            var before = c.Net.State.Root;
+            var before = c.Net.State.RootWithoutNonces();
             var refused = c.Submit(redCrossAdmin, new RegisterUserPayload("staff-" + (byte)role, role, "org-5", staff.Signing.PublicKey, staff.Encryption.PublicKey));
             Assert.Equal(TxVerdict.Unauthorized, refused.Verdict);
             Assert.Contains("its admin registers only rescuers", refused.Reason, StringComparison.Ordinal);
-            Assert.Equal(before, c.Net.State.Root);
+            Assert.Equal(before, c.Net.State.RootWithoutNonces());
         }
         var redCrossKey = c.Organisation("org-5").EncryptionKey;
         var doctor = c.Submit(redCrossAdmin, new RegisterDoctorPayload("dr-red", "org-5", staff.Signing.PublicKey, staff.Encryption.PublicKey,
@@ -597,11 +597,11 @@ public class EmergencyTests
             EmergencyCategories.Default, c.Time, c.Time + 48 * Hour, NewRescuerNodesVote: false);
         c.Decide("declare-quake", quake, approvals: 1);
         Assert.Equal([TestNetwork.OrgId], Consortium.GoverningOrganisations(c.Net.State));
-        var before = c.Net.State.Root;
+        var before = c.Net.State.RootWithoutNonces();
         var refused = c.Submit(c.Members[0].Admin, new ProposePayload("suspend-self", new OrganisationStatusAction(GovernanceAction.SuspendOrganisation, TestNetwork.OrgId)));
         Assert.Equal(TxVerdict.Conflict, refused.Verdict);
         Assert.Contains("the last one that governs", refused.Reason, StringComparison.Ordinal);
-        Assert.Equal(before, c.Net.State.Root);
+        Assert.Equal(before, c.Net.State.RootWithoutNonces());
     }
 
     [Fact]

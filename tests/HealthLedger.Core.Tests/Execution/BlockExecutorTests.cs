@@ -56,6 +56,7 @@ public class BlockExecutorTests
         var alice = net.Register("alice");
         net.Append(T, [alice, net.Register("bob", Role.Doctor)]);
         var rootBefore = net.State.Root;
+        var withoutNoncesBefore = net.State.RootWithoutNonces();
         var tx = variant switch
         {
             "unknown-signer" => TestNetwork.Register(stranger.Signing, 1, "carol"),
@@ -73,8 +74,20 @@ public class BlockExecutorTests
         var receipt = Assert.Single(block.Execution.Receipts);
         Assert.Equal(verdict, receipt.Verdict);
         Assert.Contains(reason, receipt.Reason);
-        Assert.Equal(0, block.Execution.Changes.Count);
-        Assert.Equal(rootBefore, net.State.Root);
+        Assert.Equal(withoutNoncesBefore, net.State.RootWithoutNonces());
+        if (verdict is TxVerdict.UnknownSigner or TxVerdict.BadNonce or TxVerdict.WrongPlace)
+        {
+            // Refused before its signer check passed: not even a nonce is written.
+            Assert.Equal(0, block.Execution.Changes.Count);
+            Assert.Equal(rootBefore, net.State.Root);
+            return;
+        }
+        // Past its signer check, a refused transaction writes its signer's nonce and nothing else, so the same bytes sent again
+        // (by anyone who saw them) are stale, not executed once more (a break-it test committed one refused transaction four times).
+        Assert.Equal(StateKeys.Nonce(tx.Signer, NonceLanes.Lane(tx.Nonce)), Assert.Single(block.Execution.Changes.Entries).Key);
+        var again = Assert.Single(net.Append(T + 2, [tx]).Execution.Receipts);
+        Assert.Equal(TxVerdict.BadNonce, again.Verdict);
+        Assert.Contains("replayed or stale", again.Reason, StringComparison.Ordinal);
     }
 
     private static Transaction DuplicateKey(TestNetwork net)
@@ -111,7 +124,8 @@ public class BlockExecutorTests
         var block = net.Append(T, [net.Register("alice"), net.Register("alice", keySeed: 99)]);
         Assert.Equal(TxVerdict.Ok, block.Execution.Receipts[0].Verdict);
         Assert.Equal(TxVerdict.AlreadyExists, block.Execution.Receipts[1].Verdict);
-        Assert.Equal(1UL, SignerCheck.LastNonce(net.State, block.Block.Transactions[0]));
+        // The refused second registration used up its nonce (2) as well: its bytes cannot be committed again.
+        Assert.Equal(2UL, SignerCheck.LastNonce(net.State, block.Block.Transactions[0]));
     }
 
     [Fact]

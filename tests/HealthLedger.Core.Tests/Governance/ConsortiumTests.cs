@@ -97,14 +97,14 @@ public class ConsortiumTests
         Assert.Equal(TxVerdict.Ok, c.Submit(m[1].Admin, new RegisterUserPayload("admin-2b", Role.Admin, "org-2", secondAdmin.Signing.PublicKey, secondAdmin.Encryption.PublicKey)).Verdict);
         c.Submit(m[0].Admin, new ProposePayload("add-5", c.NewOrganisation(5)));
         Assert.Equal(TxVerdict.Ok, c.Submit(m[1].Admin, new VotePayload("add-5", true)).Verdict);
-        var before = c.Net.State.Root;
+        var before = c.Net.State.RootWithoutNonces();
         foreach (var (signer, approve) in new[] { (m[1].Admin, true), (secondAdmin, true), (secondAdmin, false), (m[0].Admin, true) })
         {
             var again = c.Submit(signer, new VotePayload("add-5", approve));
             Assert.Equal(TxVerdict.AlreadyExists, again.Verdict);
             Assert.Contains("has already voted", again.Reason, StringComparison.Ordinal);
         }
-        Assert.Equal(before, c.Net.State.Root);
+        Assert.Equal(before, c.Net.State.RootWithoutNonces());
         Assert.Equal(ProposalStatus.Open, c.Proposal("add-5").Status);
     }
 
@@ -116,7 +116,7 @@ public class ConsortiumTests
         var doctor = c.Keys(71);
         c.Submit(m[1].Admin, new RegisterUserPayload("dr-two", Role.Doctor, "org-2", doctor.Signing.PublicKey, doctor.Encryption.PublicKey));
         c.Submit(m[0].Admin, new ProposePayload("add-5", c.NewOrganisation(5)));
-        var before = c.Net.State.Root;
+        var before = c.Net.State.RootWithoutNonces();
         var stranger = c.Keys(72);
         var organisationKey = c.Keys(102); // org-2's own key signs as the organisation, not as an admin
         var cases = new (UserKeys Signer, TxPayload Payload, TxVerdict Verdict, string Reason)[]
@@ -135,7 +135,7 @@ public class ConsortiumTests
             Assert.Equal(verdict, receipt.Verdict);
             Assert.Contains(reason, receipt.Reason, StringComparison.Ordinal);
         }
-        Assert.Equal(before, c.Net.State.Root);
+        Assert.Equal(before, c.Net.State.RootWithoutNonces());
         Assert.Equal(TxVerdict.Ok, c.Submit(m[0].Admin, new WithdrawPayload("add-5")).Verdict);
         Assert.Equal(ProposalStatus.Withdrawn, c.Proposal("add-5").Status);
         Assert.Equal(TxVerdict.Conflict, c.Submit(m[1].Admin, new VotePayload("add-5", true)).Verdict);
@@ -150,11 +150,11 @@ public class ConsortiumTests
         var expires = c.Proposal("add-5").ExpiresAt;
         Assert.Equal(c.Time + GovernancePolicy.DefaultProposalLifetimeMs, expires);
         Assert.Equal(TxVerdict.Ok, c.Submit(m[1].Admin, new VotePayload("add-5", true), after: GovernancePolicy.DefaultProposalLifetimeMs - 2000).Verdict);
-        var before = c.Net.State.Root;
+        var before = c.Net.State.RootWithoutNonces();
         var late = c.Submit(m[2].Admin, new VotePayload("add-5", true), after: 2000); // exactly at ExpiresAt
         Assert.Equal(TxVerdict.Conflict, late.Verdict);
         Assert.Contains("expired", late.Reason, StringComparison.Ordinal);
-        Assert.Equal(before, c.Net.State.Root);
+        Assert.Equal(before, c.Net.State.RootWithoutNonces());
         Assert.DoesNotContain("org-5-node-1", c.Validators);
         Assert.Equal(TxVerdict.Conflict, c.Submit(m[0].Admin, new WithdrawPayload("add-5")).Verdict);
         Assert.Equal(TxVerdict.AlreadyExists, c.Submit(m[0].Admin, new ProposePayload("add-5", c.NewOrganisation(5))).Verdict); // ids are never reused
@@ -202,11 +202,11 @@ public class ConsortiumTests
             "node-address" => fresh with { Nodes = [node with { Address = AddressOf(c, c.Members[1].NodeId).ToUpperInvariant() + "/" }] },
             _ => throw new ArgumentOutOfRangeException(nameof(variant)),
         };
-        var before = c.Net.State.Root;
+        var before = c.Net.State.RootWithoutNonces();
         var receipt = c.Submit(c.Members[0].Admin, new ProposePayload("add-5", action));
         Assert.Equal(verdict, receipt.Verdict);
         Assert.Contains(reason, receipt.Reason, StringComparison.Ordinal);
-        Assert.Equal(before, c.Net.State.Root);
+        Assert.Equal(before, c.Net.State.RootWithoutNonces());
     }
 
     [Fact]
@@ -218,11 +218,11 @@ public class ConsortiumTests
         c.Submit(m[1].Admin, new VotePayload("add-5", true));
         var taken = c.NewOrganisation(5).AdminSigningKey; // org-3 registers a user with the newcomer's admin key meanwhile
         c.Submit(m[2].Admin, new RegisterUserPayload("someone", Role.Patient, "org-3", taken, c.Keys(73).Encryption.PublicKey));
-        var before = c.Net.State.Root;
+        var before = c.Net.State.RootWithoutNonces();
         var vote = c.Submit(m[3].Admin, new VotePayload("add-5", true));
         Assert.Equal(TxVerdict.AlreadyExists, vote.Verdict);
         Assert.Contains("approved but cannot be applied", vote.Reason, StringComparison.Ordinal);
-        Assert.Equal(before, c.Net.State.Root);
+        Assert.Equal(before, c.Net.State.RootWithoutNonces());
         Assert.Equal(ProposalStatus.Open, c.Proposal("add-5").Status);
     }
 
@@ -412,11 +412,11 @@ public class ConsortiumTests
     public void The_founding_organisation_alone_cannot_change_the_network_policy_of_a_consortium()
     {
         using var c = new ConsortiumNetwork(4);
-        var before = c.Net.State.Root;
+        var before = c.Net.State.RootWithoutNonces();
         var change = c.Submit(c.Members[0].Admin, new ConfigurePolicyPayload(2, new NetworkPolicy(1, 14)));
         Assert.Equal(TxVerdict.Unauthorized, change.Verdict);
         Assert.Contains("needs the approval of 3 governing organisations", change.Reason, StringComparison.Ordinal);
-        Assert.Equal(before, c.Net.State.Root);
+        Assert.Equal(before, c.Net.State.RootWithoutNonces());
     }
 
     [Fact]
@@ -469,11 +469,11 @@ public class ConsortiumTests
 
         // B was made from version 1 too: its deciding vote is refused and the policy A set stays.
         c.Submit(m[1].Admin, new VotePayload("care-b", true));
-        var before = c.Net.State.Root;
+        var before = c.Net.State.RootWithoutNonces();
         var stale = c.Submit(m[3].Admin, new VotePayload("care-b", true));
         Assert.Equal(TxVerdict.Conflict, stale.Verdict);
         Assert.Contains("version: the network policy changed since this proposal was made", stale.Reason, StringComparison.Ordinal);
-        Assert.Equal(before, c.Net.State.Root);
+        Assert.Equal(before, c.Net.State.RootWithoutNonces());
         Assert.Equal(new NetworkPolicy(3, 14), PolicyState.Read(c.Net.State)!.Policy);
 
         // A proposal that changes nothing is refused at once, for either policy.
@@ -497,7 +497,7 @@ public class ConsortiumTests
         using var c = new ConsortiumNetwork(4);
         var m = c.Members;
         using var newKey = SigningKeyPair.FromSeed(TestNetwork.Seed(81, 32));
-        var before = c.Net.State.Root;
+        var before = c.Net.State.RootWithoutNonces();
         var add = c.Submit(m[1].Admin, new ConfigureNodesPayload(NodeChange.Add, new NodeRecord("org-2-node-2", "org-2", newKey.PublicKey, "")));
         Assert.Equal(TxVerdict.Unauthorized, add.Verdict);
         Assert.Contains("needs the approval of 3 governing organisations", add.Reason, StringComparison.Ordinal);
@@ -507,7 +507,7 @@ public class ConsortiumTests
         var others = c.Submit(m[1].Admin, new ConfigureNodesPayload(NodeChange.Replace, new NodeRecord("org-3-node-1", "org-3", newKey.PublicKey, "")));
         Assert.Equal(TxVerdict.Unauthorized, others.Verdict);
         Assert.Contains("only an admin of organisation 'org-3'", others.Reason, StringComparison.Ordinal);
-        Assert.Equal(before, c.Net.State.Root);
+        Assert.Equal(before, c.Net.State.RootWithoutNonces());
 
         // rotating its own node's key and address is the policy's single-organisation action
         var rotated = new NodeRecord("org-2-node-1", "org-2", newKey.PublicKey, "http://10.0.1.2:5180");

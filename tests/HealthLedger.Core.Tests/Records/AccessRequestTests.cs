@@ -84,13 +84,13 @@ public class AccessRequestTests
 
         public AnswerAccessRequestPayload Decline(string requestId) => new(Patient, requestId, false, null);
 
-        /// <summary>Runs one transaction signed by <paramref name="keys"/> in its own block; a refused one does not use up its nonce.</summary>
+        /// <summary>Runs one transaction signed by <paramref name="keys"/> in its own block; a refused one uses up its nonce too (once past the signer check).</summary>
         public Receipt Run(ulong at, UserKeys keys, TxPayload payload)
         {
             var name = keys.Signing.PublicKey.ToString();
             var nonce = _nonces.GetValueOrDefault(name) + 1;
             var receipt = Assert.Single(Net.Append(at, [Transaction.Create(TestNetwork.NetworkId, keys.Signing, nonce, payload)]).Execution.Receipts);
-            if (receipt.Verdict == TxVerdict.Ok) _nonces[name] = nonce;
+            if (receipt.Verdict is not (TxVerdict.BadNonce or TxVerdict.BadSignature)) _nonces[name] = nonce;
             return receipt;
         }
 
@@ -138,7 +138,7 @@ public class AccessRequestTests
     public void Requests_are_refused_for_a_non_doctor_another_doctors_name_an_unknown_patient_bad_fields_a_taken_id_a_duplicate_and_a_badly_sealed_reason()
     {
         using var w = new World();
-        var before = w.Net.State.Root;
+        var before = w.Net.State.RootWithoutNonces();
         Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 1, w.Clerk, w.Request("ar-1", doctor: "clerk")).Verdict);
         Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 2, w.PatientKeys, w.Request("ar-1")).Verdict);
         Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 3, w.Other, w.Request("ar-1")).Verdict); // in dr-ref's name
@@ -159,7 +159,7 @@ public class AccessRequestTests
         Assert.Equal(TxVerdict.InvalidField, Decoded(w.Request("ar-1", days: 366), w.Doctor).Verdict);
         Assert.Equal(TxVerdict.InvalidField, Decoded(w.Request("ar-1", reason: w.Reason("ar-1", "", w.PatientKeys.Encryption.PublicKey, w.Doctor.Encryption.PublicKey)), w.Doctor).Verdict);
         Assert.Equal(TxVerdict.InvalidField, Decoded(w.Request("AR 1"), w.Doctor).Verdict);
-        Assert.Equal(before, w.Net.State.Root); // nothing written by any refusal
+        Assert.Equal(before, w.Net.State.RootWithoutNonces()); // nothing written by any refusal
 
         Assert.Equal(TxVerdict.Ok, w.Run(T0 + 10, w.Doctor, w.Request("ar-1")).Verdict);
         Assert.Equal(TxVerdict.AlreadyExists, w.Run(T0 + 11, w.Other, w.Request("ar-1", doctor: "dr-oth",
@@ -203,11 +203,11 @@ public class AccessRequestTests
     {
         using var w = new World();
         Assert.Equal(TxVerdict.Ok, w.Run(T0 + 10, w.Doctor, w.Request("ar-1")).Verdict);
-        var before = w.Net.State.Root;
+        var before = w.Net.State.RootWithoutNonces();
         Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 11, w.Doctor, w.Decline("ar-1")).Verdict);
         Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 12, w.Clerk, w.Approve("ar-1", "gr-1")).Verdict);
         Assert.Equal(TxVerdict.NotFound, w.Run(T0 + 13, w.PatientKeys, w.Decline("ar-404")).Verdict);
-        Assert.Equal(before, w.Net.State.Root);
+        Assert.Equal(before, w.Net.State.RootWithoutNonces());
 
         Assert.Equal(TxVerdict.Ok, w.Run(T0 + 20, w.PatientKeys, w.Decline("ar-1")).Verdict);
         Assert.Equal((AccessRequestStatus.Declined, T0 + 20, ""), (w.Stored("ar-1")!.Status, w.Stored("ar-1")!.AnsweredAt, w.Stored("ar-1")!.GrantId));
@@ -226,7 +226,7 @@ public class AccessRequestTests
     {
         using var w = new World();
         Assert.Equal(TxVerdict.Ok, w.Run(T0 + 10, w.Doctor, w.Request("ar-1", categories: ConsentCategories.Demographics)).Verdict);
-        var before = w.Net.State.Root;
+        var before = w.Net.State.RootWithoutNonces();
         Assert.Equal(TxVerdict.InvalidField, w.Run(T0 + 11, w.PatientKeys, w.Approve("ar-1", "gr-1", ConsentCategories.Demographics, doctor: "dr-oth", to: w.Other.Encryption.PublicKey)).Verdict);
         var wider = w.Run(T0 + 12, w.PatientKeys, w.Approve("ar-1", "gr-1", ConsentCategories.Demographics | ConsentCategories.Account));
         Assert.Equal(TxVerdict.InvalidField, wider.Verdict);
@@ -235,7 +235,7 @@ public class AccessRequestTests
         var preset = w.Approve("ar-1", "gr-1", ConsentCategories.Demographics);
         Assert.Equal(TxVerdict.InvalidField, Decoded(preset with { Grant = preset.Grant! with { ExpiresAt = T0 + 99 * Day } }, w.PatientKeys).Verdict);
         Assert.Equal(TxVerdict.InvalidField, Decoded(preset with { Grant = preset.Grant! with { PatientId = "pt-other" } }, w.PatientKeys).Verdict);
-        Assert.Equal(before, w.Net.State.Root);
+        Assert.Equal(before, w.Net.State.RootWithoutNonces());
         Assert.Equal(AccessRequestStatus.Pending, w.Stored("ar-1")!.Status);
         // Narrower than asked is fine.
         Assert.Equal(TxVerdict.Ok, w.Run(T0 + 14, w.PatientKeys, w.Approve("ar-1", "gr-1", ConsentCategories.Demographics)).Verdict);

@@ -53,7 +53,7 @@ public class ConsentTests
         public Receipt RunAsAttending(ulong at, TxPayload payload)
         {
             var receipt = Run(at, Transaction.Create(TestNetwork.NetworkId, Attending.Signing, _attendingNonce + 1, payload));
-            if (receipt.Verdict == TxVerdict.Ok) _attendingNonce++;
+            if (receipt.Verdict is not (TxVerdict.BadNonce or TxVerdict.BadSignature or TxVerdict.UnknownSigner)) _attendingNonce++; // a refusal uses up its nonce too
             return receipt;
         }
 
@@ -227,7 +227,7 @@ public class ConsentTests
         Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 15, w.AsPatient(amendment)).Verdict);
         Assert.Equal(TxVerdict.Ok, w.Run(T0 + 16, w.Admin(amendment)).Verdict);                        // an admin of the author's organisation
         Assert.Equal("admin", ReportState.TryDecode(w.Net.State.TryGet(StateKeys.Report("rp-1"), out var r) ? r : [])!.AuthorId);
-        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 17, Transaction.Create(TestNetwork.NetworkId, w.Attending.Signing, 2, w.Report("rp-1", 15) with { Version = 3 })).Verdict);
+        Assert.Equal(TxVerdict.Ok, w.Run(T0 + 17, Transaction.Create(TestNetwork.NetworkId, w.Attending.Signing, 3, w.Report("rp-1", 15) with { Version = 3 })).Verdict); // nonce 2 was used up by the refusal
     }
 
     [Fact]
@@ -303,7 +303,7 @@ public class ConsentTests
         Assert.Equal(TxVerdict.Unauthorized, w.Run(T0 + 10, w.AsOther(new RecordDisclosuresPayload([e]))).Verdict);
         var node = Transaction.Create(TestNetwork.NetworkId, w.Net.Node, 1, new RecordDisclosuresPayload([e, e with { Id = DisclosureId(2), PatientId = "pt-nobody" }]));
         Assert.Equal(TxVerdict.NotFound, w.Run(T0 + 11, node).Verdict);
-        var ok = Transaction.Create(TestNetwork.NetworkId, w.Net.Node, 1, new RecordDisclosuresPayload([e, e with { Id = DisclosureId(3), Allowed = true }]));
+        var ok = Transaction.Create(TestNetwork.NetworkId, w.Net.Node, 2, new RecordDisclosuresPayload([e, e with { Id = DisclosureId(3), Allowed = true }])); // nonce 1 was used up by the refusal
         Assert.Equal(TxVerdict.Ok, w.Run(T0 + 12, ok).Verdict);
         Assert.Equal(2, w.Net.State.WithPrefix("disclosure/pt-ann/").Count());
     }

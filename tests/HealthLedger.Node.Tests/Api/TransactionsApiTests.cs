@@ -140,6 +140,45 @@ public class TransactionsApiTests
         Assert.Equal(6UL, (await node.AdminSignerAsync()).NextNonce);
     }
 
+    // Break-it (2026-12-07): a transaction refused at commit did not use up its nonce, and nothing at the door knew its id was
+    // committed: its bytes, taken from a ledger or forwarded to a peer again, were committed once more at every send (one refused
+    // transaction at heights 8, 10, 11 and 12), and could take effect once what refused it no longer held. Now a refusal uses up
+    // the nonce: the same bytes are stale at the door, alone or in a batch, and the chain holds them once.
+    [Fact]
+    public async Task A_transaction_refused_at_commit_uses_up_its_nonce_and_its_bytes_sent_again_are_refused_as_stale()
+    {
+        await using var node = await NodeFixture.StartAsync();
+        var admin = await node.AdminSignerAsync();
+        var first = Registration(node, admin, admin.NextNonce, "alice");
+        using (var ok = await node.PostAsync(first.Encoded.ToArray(), "/api/v1/transactions?wait=true"))
+        {
+            Assert.Equal("Ok", (await ok.Content.ReadFromJsonAsync<TransactionStatusResponse>(Ct))!.Outcome);
+        }
+        var taken = Registration(node, admin, admin.NextNonce + 1, "alice");
+        using (var refused = await node.PostAsync(taken.Encoded.ToArray(), "/api/v1/transactions?wait=true"))
+        {
+            var status = await refused.Content.ReadFromJsonAsync<TransactionStatusResponse>(Ct);
+            Assert.Equal(("committed", "AlreadyExists"), (status!.Status, status.Outcome));
+        }
+        var height = (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height;
+        Assert.Equal(admin.NextNonce + 2, (await node.AdminSignerAsync()).NextNonce);
+        using (var again = await node.PostAsync(taken.Encoded.ToArray(), "/api/v1/transactions?wait=true"))
+        {
+            var body = await again.Content.ReadAsStringAsync(Ct);
+            Assert.True(again.StatusCode == HttpStatusCode.BadRequest, $"{(int)again.StatusCode}: {body}");
+            Assert.Contains("BadNonce", body, StringComparison.Ordinal);
+            Assert.Contains("replayed or stale", body, StringComparison.Ordinal);
+        }
+        using (var batch = await node.PostAsync(BatchEncoding.Encode([taken.Encoded]), "/api/v1/transactions/batch"))
+        {
+            var result = await batch.Content.ReadFromJsonAsync<BatchResponse>(Ct);
+            Assert.Equal(["BadNonce"], result!.Results.Select(r => r.Verdict));
+        }
+        Assert.Equal(height, (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height);
+        var byId = await node.Http.GetFromJsonAsync<TransactionStatusResponse>($"/api/v1/transactions/{taken.Id}", Ct);
+        Assert.Equal(("committed", "AlreadyExists"), (byId!.Status, byId.Outcome));
+    }
+
     [Fact]
     public async Task A_batch_reports_each_verdict_in_order_and_commits_the_accepted_ones()
     {
