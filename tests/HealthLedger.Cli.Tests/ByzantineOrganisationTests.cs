@@ -146,7 +146,7 @@ public sealed class ByzantineOrganisationTests : IDisposable
         // One chain: the same height, tip and state root on the three honest nodes.
         await LocalCluster.PollAsync("the honest nodes hold one tip", async () =>
             await LocalCluster.HealthAsync(http) is var now && now.All(h => h is not null) && now.Select(h => (h!.Height, h.TipHash)).Distinct().Count() == 1, Logs);
-        var stateRoot = Assert.Single((await LocalCluster.HealthAsync(http)).Select(h => h!.StateRoot).Distinct());
+        var stateRoot = Assert.Single((await LocalCluster.SettledAsync(http, Logs)).Select(h => h.StateRoot).Distinct());
         foreach (var c in http) c.Dispose();
         foreach (var (id, process) in _nodes)
         {

@@ -132,7 +132,7 @@ public partial class ClusterTests
         using (var login = await http[1].PostAsJsonAsync("/api/v1/auth/token", new { username = "admin", password = CliProcess.Password }, Ct)) login.EnsureSuccessStatusCode();
 
         // 8. Stop everything; every folder verifies, with the same final state root.
-        var roots = (await Task.WhenAll(http.Select(Health))).Select(h => h!.StateRoot).Distinct().ToList();
+        var roots = (await LocalCluster.SettledAsync(http)).Select(h => h.StateRoot).Distinct().ToList();
         Assert.Single(roots);
         cluster.Terminate();
         node2.Terminate();

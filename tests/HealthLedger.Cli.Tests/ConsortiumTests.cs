@@ -97,9 +97,7 @@ public class ConsortiumTests
         Assert.Contains("409", again.Stderr);
 
         // 6. Both stop cleanly and verify to the same state root.
-        await net.WaitAsync("both nodes hold the same state", async () =>
-            (await LocalCluster.HealthAsync([founder, newcomer])).Select(h => h!.StateRoot).Distinct().Count() == 1);
-        var roots = (await LocalCluster.HealthAsync([founder, newcomer])).Select(h => h!.StateRoot).Distinct().ToList();
+        var roots = (await LocalCluster.SettledAsync([founder, newcomer], net.Logs)).Select(h => h.StateRoot).Distinct().ToList();
         await net.StopAsync();
         foreach (var folder in new[] { net.Folder(1), lab }) Assert.Contains(roots.Single(), await LocalCluster.VerifyAsync(folder));
     }

@@ -154,6 +154,20 @@ internal sealed class LocalCluster : IDisposable
     /// <summary>Every node's <c>/healthz</c>, in order (null for one that does not answer).</summary>
     public static async Task<HealthResponse?[]> HealthAsync(IEnumerable<HttpClient> clients) => await Task.WhenAll(clients.Select(HealthAsync));
 
+    /// <summary>
+    /// Waits until the nodes behind <paramref name="clients"/> hold one tip (height, hash, state root) with nothing waiting in any
+    /// mempool, and returns that reading: a chain that no longer grows, whose state root the stopped folders must verify to. A
+    /// tip read while transactions still wait moves on before the stop (the nodes' first-start login publications, whose losers
+    /// are refused in later blocks and use up their nonces), and the folders then verify to a later root.
+    /// </summary>
+    public static async Task<HealthResponse[]> SettledAsync(IReadOnlyList<HttpClient> clients, Func<string>? diagnostics = null)
+    {
+        HealthResponse?[] now = [];
+        await PollAsync("the nodes hold one tip with nothing waiting", async () =>
+            (now = await HealthAsync(clients)).All(h => h is { Pending: 0 }) && now.Select(h => (h!.Height, h.TipHash, h.StateRoot)).Distinct().Count() == 1, diagnostics);
+        return [.. now.Select(h => h!)];
+    }
+
     /// <summary>Polls <paramref name="condition"/> until it holds; fails after <paramref name="timeout"/> (90 s) with the nodes' logs.</summary>
     public Task WaitAsync(string what, Func<Task<bool>> condition, TimeSpan? timeout = null) => PollAsync(what, condition, Logs, timeout);
 
