@@ -66,6 +66,11 @@ public sealed class NetworkPortTests : IDisposable
         Assert.Equal(2, run.ExitCode);
         Assert.Equal($"error: port {basePort + offset} of {node} is in use (is the network already running?); stop what uses it.", run.Stderr.Trim());
         Assert.DoesNotContain("pid", run.Stdout, StringComparison.Ordinal);
+        // Another --base-port than the network's is said to be ignored (it was dropped without a word); the ports are the network's.
+        var other = await CliProcess.RunAsync("cluster", "up", "--data", data, "--nodes", "4", "--base-port", (basePort + 10).ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(2, other.ExitCode);
+        Assert.Equal([$"warning: --base-port {basePort + 10} is ignored: {Path.GetFullPath(data)} holds a network whose nodes listen from port {basePort} on (their node.json); it starts as it is.",
+            $"error: port {basePort + offset} of {node} is in use (is the network already running?); stop what uses it."], other.Stderr.Trim().Split('\n'));
     }
 
     public void Dispose() => _dir.Dispose();

@@ -81,9 +81,13 @@ public class UpUrlsTests
         // Break-it (2026-12-07, later): two addresses of the list on one port (each free alone) made the network first, then
         // Kestrel refused the second; an IPv4-mapped IPv6 address made it, then stopped with an unhandled SocketException.
         var free = CliProcess.FreePort();
+        // (The same address twice is said so, not "in use by another program": break-it, 2026-12-07, evening.)
+        var same = await CliProcess.RunAsync("up", "--data", fresh, "--urls", $"http://127.0.0.1:{free};http://127.0.0.1:{free}");
+        Assert.Equal(2, same.ExitCode);
+        Assert.Equal($"error: --urls: 'http://127.0.0.1:{free}' is given twice; give each address once.", same.Stderr.Trim());
+        Assert.False(Directory.Exists(fresh));
         foreach (var (list, named) in new[]
         {
-            ($"http://127.0.0.1:{free};http://127.0.0.1:{free}", $"http://127.0.0.1:{free}"),
             ($"http://localhost:{free};http://127.0.0.1:{free}", $"http://127.0.0.1:{free}"),
         })
         {
@@ -112,6 +116,38 @@ public class UpUrlsTests
             Assert.Equal(2, refused.ExitCode);
             Assert.StartsWith($"error: cannot listen on {address}: the port is in use by another program", refused.Stderr.Trim());
             Assert.False(Directory.Exists(fresh));
+        }
+    }
+
+    // Break-it (2026-12-07, evening): an address that cannot be listened on as written made the network first (and printed the
+    // admin's password), then failed; port 0 failed with Kestrel's "Dynamic port binding is not supported"; a path was dropped
+    // without a word. Each is refused in one line before anything is made.
+    [Fact]
+    public async Task Up_on_a_new_folder_refuses_an_address_it_cannot_listen_on_as_written_before_making_anything()
+    {
+        using var dir = new TempDirectory();
+        var fresh = dir.Combine("fresh");
+        var port = CliProcess.FreePort();
+        foreach (var (urls, said) in new[]
+        {
+            ("http://localhost:notaport", "is not an address to listen on"),
+            ($"ftp://localhost:{port}", "is not an address to listen on"),
+            ($"localhost:{port}", "is not an address to listen on"),
+            ("http://localhost:99999", "is not an address to listen on"),
+            ($"http://[::1:{port}", "is not an address to listen on"),
+            ("http://localhost:0", "has port 0; give the port to listen on"),
+            ($"http://localhost:{port}/sub/path", "has more than a scheme, host and port"),
+            ($"http://localhost:{port};", "has an empty address"),
+        })
+        {
+            var refused = await CliProcess.RunAsync("up", "--data", fresh, "--urls", urls);
+            Assert.Equal(2, refused.ExitCode);
+            var line = Assert.Single(refused.Stderr.Trim().Split('\n'));
+            Assert.StartsWith("error: --urls", line, StringComparison.Ordinal);
+            Assert.Contains(said, line, StringComparison.Ordinal);
+            Assert.DoesNotContain("Admin login", refused.Stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain("Created network", refused.Stdout, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(fresh), urls);
         }
     }
 

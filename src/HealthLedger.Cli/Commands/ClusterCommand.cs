@@ -27,12 +27,12 @@ internal static class ClusterCommand
             var (networkPolicy, problem) = policy.Read(parse);
             return problem is not null
                 ? Task.FromResult(CommonOptions.Fail(problem))
-                : Up(parse.GetValue(data)!, parse.GetValue(nodes), parse.GetValue(basePort), parse.GetValue(org)!, networkPolicy, ct);
+                : Up(parse.GetValue(data)!, parse.GetValue(nodes), parse.GetValue(basePort), parse.GetResult(basePort) is { Implicit: false }, parse.GetValue(org)!, networkPolicy, ct);
         });
         return new Command("cluster", "Run a local multi-node network.") { up };
     }
 
-    private static async Task<int> Up(string data, int count, int basePort, string organisation, NetworkPolicy? networkPolicy, CancellationToken cancellationToken)
+    private static async Task<int> Up(string data, int count, int basePort, bool basePortGiven, string organisation, NetworkPolicy? networkPolicy, CancellationToken cancellationToken)
     {
         if (MachineShare.Problem is { } share) return CommonOptions.Fail(share);
         var root = Path.GetFullPath(data);
@@ -50,10 +50,13 @@ internal static class ClusterCommand
         {
             return CommonOptions.Fail($"{missing} holds no node; {root} was made for fewer nodes (use the same --nodes as at init).");
         }
-        else if (LayoutPorts.ExistingProblem(folders, "network") is { } busy)
+        if (basePortGiven && LayoutPorts.ExistingBasePort(folders[0]) is { } existing && existing != basePort)
         {
-            return CommonOptions.Fail(busy);
+            // The ports are the network's own (each node's node.json): a --base-port that differs was dropped without a word.
+            Console.Error.WriteLine($"warning: --base-port {basePort} is ignored: {root} holds a network whose nodes listen from port {existing} on " +
+                "(their node.json); it starts as it is.");
         }
+        if (LayoutPorts.ExistingProblem(folders, "network") is { } busy) return CommonOptions.Fail(busy);
 
         await using var processes = new NodeProcesses();
         for (var k = 1; k <= count; k++)

@@ -47,7 +47,7 @@ internal static class ConsortiumUpCommand
         {
             orgs, data, basePort, seed, patients,
         };
-        up.SetAction((parse, ct) => Up(parse.GetValue(data)!, parse.GetValue(orgs)!, parse.GetResult(orgs) is { Implicit: false }, parse.GetValue(basePort),
+        up.SetAction((parse, ct) => Up(parse.GetValue(data)!, parse.GetValue(orgs)!, parse.GetResult(orgs) is { Implicit: false }, parse.GetValue(basePort), parse.GetResult(basePort) is { Implicit: false },
             parse.GetValue(seed), parse.GetValue(patients), ct));
         return up;
     }
@@ -80,7 +80,7 @@ internal static class ConsortiumUpCommand
     /// <summary>The switchboard --seed gives organisation K (1-based) founded without a contact: a fictional UK drama number, "+44 20 7946 0K00".</summary>
     public static string SyntheticSwitchboard(int k) => $"+44 20 7946 {k % 100:D2}00";
 
-    private static async Task<int> Up(string data, string orgsText, bool orgsGiven, int basePort, bool seed, int patients, CancellationToken ct)
+    private static async Task<int> Up(string data, string orgsText, bool orgsGiven, int basePort, bool basePortGiven, bool seed, int patients, CancellationToken ct)
     {
         if (patients is < 1 or > 10_000) return CommonOptions.Fail("--patients must be between 1 and 10000");
         if (MachineShare.Problem is { } share) return CommonOptions.Fail(share);
@@ -149,6 +149,12 @@ internal static class ConsortiumUpCommand
                 .FirstOrDefault(a => KestrelEndpoints.FirstInUse(a) is not null) is { } busy)
             {
                 return CommonOptions.Fail($"port {Port(busy)} of the consortium is in use (is it already running?); stop what uses it.");
+            }
+            if (basePortGiven && manifest.Organisations.Count > 0 && Port(manifest.Organisations[0].Web) != basePort)
+            {
+                // The ports are the consortium's own (its manifest and each node's node.json): a --base-port that differs was dropped without a word.
+                Console.Error.WriteLine($"warning: --base-port {basePort} is ignored: {root} holds a consortium whose nodes listen from port " +
+                    $"{Port(manifest.Organisations[0].Web)} on; it starts as it is.");
             }
             if (seed) Console.WriteLine("--seed only counts when the consortium is created; starting it as it is.");
             seed = false;

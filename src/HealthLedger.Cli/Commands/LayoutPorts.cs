@@ -51,4 +51,13 @@ internal static class LayoutPorts
         }
         return null;
     }
+
+    /// <summary>The web port of the first node of a network already made (its node.json's first address), or null when it has none.</summary>
+    public static int? ExistingBasePort(string firstFolder)
+    {
+        var urls = NodeConfig.Read(new DataDirectory(firstFolder))?.Urls;
+        var first = urls?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+        return first is not null && Uri.TryCreate(first.Replace("://*:", "://localhost:", StringComparison.Ordinal).Replace("://+:", "://localhost:", StringComparison.Ordinal),
+            UriKind.Absolute, out var uri) ? uri.Port : null;
+    }
 }

@@ -109,7 +109,9 @@ internal static class UpCommand
         var folder = new DataDirectory(Path.GetFullPath(data));
         if (!folder.HasNetwork)
         {
-            // A port another program holds would fail the start after the network was made (and its password printed): said first.
+            // An address that cannot be listened on as written, or a port another program holds, would fail the start after the
+            // network was made (and its password printed): said first.
+            if (urls is not null && ListenUrls(folder, urls, defaultAllowed: true) is null) return 2;
             if (KestrelEndpoints.FirstProblem(urls ?? CommonOptions.DefaultUrl) is { } busy)
             {
                 return CommonOptions.Fail($"cannot listen on {busy.Url}: {ListenProblem(busy)}. Nothing was created.");
@@ -147,6 +149,11 @@ internal static class UpCommand
             {
                 CommonOptions.Fail((fromCommandLine is null ? $"{Path.Combine(folder.Root, NodeConfig.FileName)}: urls" : "--urls") +
                     $" '{urls}' has an empty address; give one or more addresses separated by ';', e.g. {CommonOptions.DefaultUrl}.");
+                return null;
+            }
+            if (KestrelEndpoints.AddressProblem(urls) is { } problem)
+            {
+                CommonOptions.Fail((fromCommandLine is null ? $"{Path.Combine(folder.Root, NodeConfig.FileName)}: urls: " : "--urls: ") + problem);
                 return null;
             }
             return urls;
@@ -280,6 +287,11 @@ internal static class UpCommand
         if (!LockHeldElsewhere(new DataDirectory(options.DataDirectory)) && KestrelEndpoints.FirstProblem(urls) is { } busy)
         {
             return CommonOptions.Fail($"cannot listen on {busy.Url}: {ListenProblem(busy)}.");
+        }
+        foreach (var named in KestrelEndpoints.NamedHosts(urls))
+        {
+            Console.Error.WriteLine($"warning: {named} names a host: the node listens on every address of this machine for it (as Kestrel does), " +
+                "not only where the name points; give an IP address (or localhost) to listen on one.");
         }
         var uploadBuffer = BufferUploadsInDataFolder(new DataDirectory(options.DataDirectory));
         try

@@ -94,8 +94,20 @@ public static class HealthApi
             // Transactions waiting with no block committed for the commit timeout: the node serves reads, but its writes are
             // answered 202 and wait (a network without a quorum of validators running). 200, "stalled", and since when.
             var stalledSince = consensus.StalledSince(options.CommitTimeout);
-            return TypedResults.Ok(new HealthResponse(stalledSince is null ? "ok" : "stalled", node.Network.NetworkId, node.NodeId, tip.Height, tip.Hash.ToString(), tip.StateRoot.ToString(),
-                node.Mempool.Count, health, peerHealth, replicator.Missing, System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(sweep.Status.ToString()), stalledSince));
+            // Fewer validators reachable than a quorum (this node, if it votes, and the peers it reached at their last poll):
+            // nothing can commit, said at once, not only after a write has waited (it said "ok" with two of four down).
+            var reaching = (node.Validators.Any(v => v.Id == node.NodeId) ? [node.NodeId] : Array.Empty<string>())
+                .Concat(peers.Links.Where(l => l.Connected).Select(l => l.Node.Id)).ToList();
+            var noQuorum = health is { Validators: > 1 } && reaching.Count < health.Quorum
+                ? $"{reaching.Count} of {health.Validators} validators reachable from this node ({(reaching.Count == 0 ? "none" : string.Join(", ", reaching))}); " +
+                    $"{health.Quorum} are needed to commit a block: writes are answered 202 and wait until enough of them are back."
+                : null;
+            var detail = stalledSince is { } waitingSince
+                ? $"Transactions have waited since {waitingSince:yyyy-MM-dd HH:mm:ss} UTC with no block committed." + (noQuorum is null ? "" : " " + noQuorum)
+                : noQuorum;
+            return TypedResults.Ok(new HealthResponse(stalledSince is not null ? "stalled" : noQuorum is not null ? "noQuorum" : "ok", node.Network.NetworkId, node.NodeId,
+                tip.Height, tip.Hash.ToString(), tip.StateRoot.ToString(), node.Mempool.Count, health, peerHealth, replicator.Missing,
+                System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(sweep.Status.ToString()), stalledSince, detail));
         })
         .WithName("Health")
         .WithSummary("Node health: height, state root, consensus round and leader, connected peers; 503 once the ledger store has failed, while its database does not answer, while a block waits to be written to it, while a write to the node's own files (the disclosures' log, the login store, the document store) has not returned for 5 s, or while disclosures cannot be written, naming each")

@@ -2,7 +2,9 @@ namespace HealthLedger.Node.Chain;
 
 /// <summary>The node's health and position.</summary>
 /// <param name="Status">"ok" once the node serves; "stalled" while transactions have waited longer than the commit timeout
-/// with no block committed (reads are served, writes are answered 202: a network without a quorum of validators running).</param>
+/// with no block committed (reads are served, writes are answered 202: a network without a quorum of validators running);
+/// "noQuorum" while nothing waits but fewer validators are reachable from this node than a quorum (a write would wait). Each
+/// with 200: the node serves reads.</param>
 /// <param name="Network">Network id.</param>
 /// <param name="Node">This node's id.</param>
 /// <param name="Height">Height of the last committed block.</param>
@@ -16,8 +18,10 @@ namespace HealthLedger.Node.Chain;
 /// "notNeeded" (the start read every block), "running", "passed", "failed" (the node is shutting down; log event 1009) or
 /// "stopped".</param>
 /// <param name="StalledSince">When the stall began (the last commit, or the first arrival after the mempool was empty), or null.</param>
+/// <param name="Detail">Why the status is not "ok", in a sentence: since when transactions wait, how many validators this node
+/// reaches (and which) against the quorum; null when it is "ok".</param>
 public sealed record HealthResponse(string Status, string Network, string Node, ulong Height, string TipHash, string StateRoot, int Pending,
-    ConsensusHealth? Consensus, IReadOnlyList<PeerHealth> Peers, int MissingDocuments, string IntegritySweep, DateTimeOffset? StalledSince = null);
+    ConsensusHealth? Consensus, IReadOnlyList<PeerHealth> Peers, int MissingDocuments, string IntegritySweep, DateTimeOffset? StalledSince = null, string? Detail = null);
 
 /// <summary>Consensus position.</summary>
 /// <param name="Height">The height being decided (the tip + 1).</param>

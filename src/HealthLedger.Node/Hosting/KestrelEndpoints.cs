@@ -70,6 +70,62 @@ public static class KestrelEndpoints
         }
     }
 
+    /// <summary>
+    /// Why <paramref name="urls"/> (a ';'-separated list, as <see cref="Listen"/> takes it; empty entries are the caller's to
+    /// refuse) cannot be listened on as written, in one sentence, or null: an entry that is not <c>http(s)://HOST:PORT</c>, port 0
+    /// (a port the system would pick: Kestrel refuses it at the start), a path, query or fragment (dropped without a word), or
+    /// the same address twice (it was told "the port is in use by another program"). Checked before anything is made.
+    /// </summary>
+    public static string? AddressProblem(string urls)
+    {
+        ArgumentNullException.ThrowIfNull(urls);
+        var seen = new HashSet<(bool, string, int)>();
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            (bool Https, string Host, int Port) parsed;
+            try
+            {
+                parsed = Parse(url);
+            }
+            catch (InvalidOperationException e)
+            {
+                return e.Message;
+            }
+            var uri = new Uri(url.Replace("://*:", "://0.0.0.0:", StringComparison.Ordinal).Replace("://+:", "://0.0.0.0:", StringComparison.Ordinal));
+            if (parsed.Port == 0) return $"'{url}' has port 0; give the port to listen on (e.g. http://localhost:5080).";
+            if (uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0)
+            {
+                return $"'{url}' has more than a scheme, host and port; a listening address is http://HOST:PORT or https://HOST:PORT.";
+            }
+            if (!seen.Add((parsed.Https, parsed.Host.ToLowerInvariant(), parsed.Port))) return $"'{url}' is given twice; give each address once.";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The entries of <paramref name="urls"/> whose host is a name other than <c>localhost</c>: Kestrel listens on every address
+    /// of the machine for them (not only where the name points, nor only if it resolves), which the start warns of.
+    /// </summary>
+    public static IReadOnlyList<string> NamedHosts(string urls)
+    {
+        ArgumentNullException.ThrowIfNull(urls);
+        var named = new List<string>();
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            try
+            {
+                var (_, host, _) = Parse(url);
+                if (host is not ("localhost" or "0.0.0.0") && !url.Contains("://*:", StringComparison.Ordinal) && !url.Contains("://+:", StringComparison.Ordinal)
+                    && !IPAddress.TryParse(host.Trim('[', ']'), out _)) named.Add(url);
+            }
+            catch (InvalidOperationException)
+            {
+                // not an address: AddressProblem says so
+            }
+        }
+        return named;
+    }
+
     private enum Listening
     {
         Address,

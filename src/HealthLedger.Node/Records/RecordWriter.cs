@@ -212,7 +212,7 @@ public sealed partial class RecordWriter(LedgerNode node, AccountService account
             // The field's own message says the same as the detail (it said "This id is already taken.", which it was not yet).
             var idField = taken.ToDictionary().Keys.FirstOrDefault() ?? "id";
             return Outcome<WriteResult>.Conflict(FieldErrors.One(idField, $"A registration of '{userId}' is still waiting for the ledger."),
-                $"A registration of '{userId}' is still waiting for the ledger; look up its transaction, or try again once it has committed.");
+                $"A registration of '{userId}' is still waiting for the ledger{LookUp(userId, actor)}");
         }
         if (alsoHolds is not null && !_registering.TryAdd(alsoHolds, new Registration(actor.OrganisationId)))
         {
@@ -220,7 +220,7 @@ public sealed partial class RecordWriter(LedgerNode node, AccountService account
             var field = taken.ToDictionary().Keys.FirstOrDefault() ?? "id";
             var named = field == "mrn" ? "MRN" : field;
             return Outcome<WriteResult>.Conflict(FieldErrors.One(field, $"Another registration with this {named} is still waiting for the ledger."),
-                $"Another registration with this {named} is still waiting for the ledger; look up its transaction, or try again once it has committed.");
+                $"Another registration with this {named} is still waiting for the ledger{LookUp(alsoHolds, actor)}");
         }
         var finishesLater = false;
         try
@@ -237,6 +237,7 @@ public sealed partial class RecordWriter(LedgerNode node, AccountService account
                     // password is answered now, as at 201: it is valid once the registration commits.
                     finishesLater = true;
                     _registering[userId] = new Registration(actor.OrganisationId, outcome.TransactionId);
+                    if (alsoHolds is not null) _registering[alsoHolds] = new Registration(actor.OrganisationId, outcome.TransactionId);
                     FinishLoginLater(userId, pending, alsoHolds);
                     // (Each surface says what the login is then: the API's 202 and the page show the password, FHIR does not.)
                     return Outcome<WriteResult>.Pending(outcome.Message!, outcome.TransactionId!, oneTime, userId);
@@ -284,6 +285,13 @@ public sealed partial class RecordWriter(LedgerNode node, AccountService account
             if (alsoHolds is not null) _registering.TryRemove(alsoHolds, out _);
         }
     });
+
+    // The end of a "still waiting for the ledger" 409: the waiting registration's transaction and where its status is, when the
+    // ledger took it (for the registering organisation's users), else what to do.
+    private string LookUp(string held, UserSession actor) =>
+        _registering.TryGetValue(held, out var pending) && pending.Transaction is { } transaction && pending.OrganisationId == actor.OrganisationId
+            ? $" (transaction {transaction}): GET {Chain.TransactionsApi.StatusPath(transaction)} says when it has committed; try again then."
+            : "; try again once it has committed.";
 
     /// <summary>The field a state machine's conflict names (reasons read "field: …"), for a 409 with field errors.</summary>
     private static FieldErrors ConflictFields(string reason)

@@ -19,6 +19,9 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
 {
     private const string InvalidLogin = "The user name or password is not correct.";
 
+    /// <summary>The answer to the right password of a user whose registration this node submitted but the ledger has not committed yet.</summary>
+    public const string RegistrationWaiting = "Your registration is still waiting for the ledger: you can sign in once it has committed. If this lasts, tell the hospital's administrator.";
+
     // Seals of nothing under random passwords, one at each cost a login can have: a login spends the work of both whatever the
     // account (below), so its time does not tell an unknown name, a one-time password and a chosen one apart.
     private readonly Lazy<SealedSecret> _decoy = new(() => Decoy(options.PasswordHashing));
@@ -51,6 +54,17 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
             return new LoginOutcome(null, PasswordCheckGate.Message, PasswordCheckGate.RetryAfter, Overloaded: true);
         }
         var user = node.GetState(StateKeys.User(userId)) is { } bytes ? UserRecord.TryDecode(bytes) : null;
+        if (user is null && Find(userId) is { } waiting)
+        {
+            // A registration answered 202 (a network without quorum): its login is kept here until it commits. The right password
+            // is told why it cannot sign in yet (it was "not correct", with the one-time password just handed over); a wrong one is
+            // answered as any, after the same work, so nothing is learnt without the password.
+            bool opens;
+            using (var opened = Unseal(userId, waiting, password)) opens = opened is not null;
+            PasswordSealing.CheckPassword(password, waiting.Keys.Parameters == options.PasswordHashing ? _oneTimeDecoy.Value : _decoy.Value);
+            Log.LoginFailed(logger, opens ? "registration not committed yet" : "wrong password");
+            return new LoginOutcome(null, opens ? RegistrationWaiting : InvalidLogin);
+        }
         // A user of another organisation has no login here: its wrapped login on the chain does not open with this node's key.
         if (user is null || user.OrganisationId != organisation.Id || Find(userId) is not { } entry)
         {

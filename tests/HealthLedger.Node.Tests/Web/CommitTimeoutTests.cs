@@ -157,6 +157,8 @@ public class CommitTimeoutTests
             Assert.True(twice.StatusCode == HttpStatusCode.Conflict, $"{(int)twice.StatusCode}: {body}");
             using var problem = JsonDocument.Parse(body);
             Assert.Contains("still waiting for the ledger", problem.RootElement.GetProperty("errors").GetProperty("mrn")[0].GetString());
+            // Which transaction it waits for, and where its status is (it said "look up its transaction" without naming it).
+            Assert.Contains($"(transaction {transactionId}): GET /api/v1/transactions/{transactionId} says when it has committed", problem.RootElement.GetProperty("detail").GetString());
         }
         var ledger = node.App.Services.GetRequiredService<HealthLedger.Node.Ledger.LedgerNode>();
         await Network.InProcessNode.WaitAsync("the registration committed", () => ledger.Store.FindTransaction(Core.Primitives.Hash256.Parse(transactionId)) is not null, Ct);
@@ -192,6 +194,30 @@ public class CommitTimeoutTests
         Assert.Matches("data-testid=\"otp\">[A-Za-z0-9]{20}<", html);
         Assert.Matches("data-testid=\"pending-transaction\">[0-9a-f]{64}<", html);
         Assert.DoesNotContain("form-error", html, StringComparison.Ordinal);
+    }
+
+    // Break-it (2026-12-07, evening): the one-time password of a registration answered 202 was "not correct" until it committed.
+    // Its right password is now told that the registration is waiting; a wrong one is answered as any.
+    [Fact]
+    public async Task Signing_in_before_the_registration_commits_says_that_it_is_waiting_to_the_right_password_only()
+    {
+        await using var node = await NodeFixture.StartAsync(configure: o => o with { BatchDelay = TimeSpan.FromHours(1), CommitTimeout = TimeSpan.FromSeconds(1) });
+        var admin = await node.LoginAsync("admin", NodeFixture.Password);
+        string oneTime;
+        using (var response = await admin.PostAsJsonAsync("/api/v1/doctors", new { doctorId = "dr-wait", name = "Wim Wait", specialty = "Cardiology", department = "Heart", licenceNumber = "W1" }, Ct))
+        {
+            var body = await response.Content.ReadAsStringAsync(Ct);
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode}: {body}");
+            using var problem = JsonDocument.Parse(body);
+            oneTime = problem.RootElement.GetProperty("oneTimePassword").GetString()!;
+        }
+        foreach (var (password, said) in new[] { (oneTime, HealthLedger.Node.Security.AccountService.RegistrationWaiting), ("not-the-password-1", "The user name or password is not correct.") })
+        {
+            using var token = await node.Http.PostAsJsonAsync("/api/v1/auth/token", new { username = "dr-wait", password }, Ct);
+            var body = await token.Content.ReadAsStringAsync(Ct);
+            Assert.True(token.StatusCode == HttpStatusCode.Unauthorized, $"{(int)token.StatusCode}: {body}");
+            Assert.Contains(said, body, StringComparison.Ordinal);
+        }
     }
 
     // Break-it (2026-12-07, later): a FHIR transaction whose first entry did not commit in time was answered 409 whose only issue
