@@ -489,7 +489,10 @@ public sealed class LedgerNode : IDisposable
             }
             else if (_store.ReadBlob(record.CiphertextHash) is null)
             {
-                return new SubmitResult(TxResult.Reject(TxVerdict.InvalidField, $"record ciphertext {record.CiphertextHash} was not supplied"), tx.Id);
+                // A transaction already on the chain (a refused one too: its ciphertexts were never stored) sent again is stale,
+                // whatever it lacks: said so, not "not supplied", which suggested that sending the ciphertext would let it in.
+                var signer = ReadState(state => SignerCheck.Check(state, tx, out _));
+                return new SubmitResult(signer.IsOk ? TxResult.Reject(TxVerdict.InvalidField, $"record ciphertext {record.CiphertextHash} was not supplied") : signer, tx.Id);
             }
         }
         var pending = new PendingTransaction(tx, attached);

@@ -242,16 +242,17 @@ public sealed partial class BindingProblems(RequestDelegate next)
     /// Every value of a JSON body that does not convert to its field's type, with the message <see cref="DescribeJson"/> gives
     /// (field as spelt in the body, e.g. <c>labResults[1].value</c>): after a conversion failure, the body (read whole and kept
     /// by <see cref="BodyBeforeAdmission"/>) is read again against the endpoint's body type, field by field. Empty when the body
-    /// was not kept or the endpoint declares no body type. Only a refused request pays for this.
+    /// was not kept or the endpoint declares no body type. Only a refused request pays for this, and a bounded amount: at most
+    /// <see cref="MaxWrongTypesNamed"/> fields named, <see cref="MaxValuesReadAgain"/> values read again.
     /// </summary>
     private static List<(string Field, string Message)> OtherWrongTypes(HttpContext httpContext)
     {
-        var found = new List<(string, string)>();
+        var found = new WrongTypeSearch();
         var body = httpContext.Request.Body;
         if (!BodyBeforeAdmission.WasBuffered(httpContext) || !body.CanSeek
             || httpContext.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType is not { } type
             || httpContext.RequestServices.GetService(typeof(Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>))
-                is not Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) return found;
+                is not Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) return found.Found;
         try
         {
             body.Position = 0;
@@ -262,13 +263,31 @@ public sealed partial class BindingProblems(RequestDelegate next)
         {
             // Not readable again (or a type the serializer does not describe): the first error alone stands.
         }
-        return found;
+        return found.Found;
+    }
+
+    /// <summary>Most fields <see cref="OtherWrongTypes"/> names (a list of 450,000 wrong items was answered with as many, 15 MB, after 4 CPU seconds).</summary>
+    public const int MaxWrongTypesNamed = 20;
+
+    /// <summary>Most values <see cref="OtherWrongTypes"/> reads again one by one: its work is bounded whatever the body holds.</summary>
+    public const int MaxValuesReadAgain = 2_000;
+
+    // What the search has found and how much it has read; it stops at either bound.
+    private sealed class WrongTypeSearch
+    {
+        public List<(string Field, string Message)> Found { get; } = [];
+
+        public int Read { get; set; }
+
+        public bool Done => Found.Count >= MaxWrongTypesNamed || Read >= MaxValuesReadAgain;
     }
 
     // Adds each value under element that does not convert to its member's type: an object is looked into member by member, a
     // list item by item, down to the values that fail on their own.
-    private static void WrongTypes(JsonElement element, Type type, string path, JsonSerializerOptions options, List<(string Field, string Message)> found)
+    private static void WrongTypes(JsonElement element, Type type, string path, JsonSerializerOptions options, WrongTypeSearch found)
     {
+        if (found.Done) return;
+        found.Read++;
         try
         {
             element.Deserialize(type, options);
@@ -284,6 +303,7 @@ public sealed partial class BindingProblems(RequestDelegate next)
             // (An object none of whose values is at fault failed for another reason, e.g. a member it lacks: the first error says it.)
             foreach (var member in element.EnumerateObject())
             {
+                if (found.Done) return;
                 var property = info.Properties.FirstOrDefault(p => string.Equals(p.Name, member.Name, options.PropertyNameCaseInsensitive ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal));
                 if (property is not null) WrongTypes(member.Value, property.PropertyType, path.Length == 0 ? member.Name : $"{path}.{member.Name}", options, found);
             }
@@ -292,10 +312,14 @@ public sealed partial class BindingProblems(RequestDelegate next)
         if (element.ValueKind == JsonValueKind.Array && info.Kind == System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Enumerable && info.ElementType is { } item)
         {
             var i = 0;
-            foreach (var value in element.EnumerateArray()) WrongTypes(value, item, $"{path}[{i++}]", options, found);
+            foreach (var value in element.EnumerateArray())
+            {
+                if (found.Done) return;
+                WrongTypes(value, item, $"{path}[{i++}]", options, found);
+            }
             return;
         }
-        if (path.Length > 0) found.Add((path, $"Not {Expected((Nullable.GetUnderlyingType(type) ?? type).FullName ?? type.Name)}."));
+        if (path.Length > 0) found.Found.Add((path, $"Not {Expected((Nullable.GetUnderlyingType(type) ?? type).FullName ?? type.Name)}."));
     }
 
     /// <summary>"$.labResults[0].value" → "labResults[0].value"; "$" or none → "".</summary>

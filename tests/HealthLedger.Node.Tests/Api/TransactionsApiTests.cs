@@ -177,6 +177,21 @@ public class TransactionsApiTests
         Assert.Equal(height, (await node.Http.GetFromJsonAsync<HealthResponse>("/healthz", Ct))!.Height);
         var byId = await node.Http.GetFromJsonAsync<TransactionStatusResponse>($"/api/v1/transactions/{taken.Id}", Ct);
         Assert.Equal(("committed", "AlreadyExists"), (byId!.Status, byId.Outcome));
+
+        // One that carries a record, whose ciphertext a refusal never stored, is stale too: it was "record ciphertext … was not
+        // supplied" (break-it), as if sending the ciphertext would let it in.
+        using var doctorKeys = TestNetwork.KeysFor("dr-stale");
+        var record = new Core.Records.SealedRecordRef(Core.Crypto.Hashing.Sha256("never stored"u8), 12,
+            [Core.Crypto.RecordCrypto.Wrap(new byte[32], doctorKeys.Encryption.PublicKey, new byte[32], [])]);
+        var stale = Transaction.Create(admin.Network, node.Admin.Signing, admin.NextNonce + 1,
+            new RegisterDoctorPayload("dr-stale", admin.OrganisationId, doctorKeys.Signing.PublicKey, doctorKeys.Encryption.PublicKey, record));
+        using (var withRecord = await node.PostAsync(stale.Encoded.ToArray(), "/api/v1/transactions"))
+        {
+            var body = await withRecord.Content.ReadAsStringAsync(Ct);
+            Assert.True(withRecord.StatusCode == HttpStatusCode.BadRequest, $"{(int)withRecord.StatusCode}: {body}");
+            Assert.Contains("BadNonce", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("not supplied", body, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
