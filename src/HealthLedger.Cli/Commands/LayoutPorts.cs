@@ -45,7 +45,7 @@ internal static class LayoutPorts
             foreach (var urls in new[] { config?.Urls, config?.PeerUrl })
             {
                 if (urls is not { Length: > 0 } || KestrelEndpoints.FirstInUse(urls) is not { } busy) continue;
-                return $"port {new Uri(busy.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal)).Port} of " +
+                return $"port {KestrelEndpoints.PortOf(busy)} of " +
                     $"{Path.GetFileName(folders[k])} is in use (is the {network} already running?); stop what uses it.";
             }
         }
@@ -55,9 +55,7 @@ internal static class LayoutPorts
     /// <summary>The web port of the first node of a network already made (its node.json's first address), or null when it has none.</summary>
     public static int? ExistingBasePort(string firstFolder)
     {
-        var urls = NodeConfig.Read(new DataDirectory(firstFolder))?.Urls;
-        var first = urls?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
-        return first is not null && Uri.TryCreate(first.Replace("://*:", "://localhost:", StringComparison.Ordinal).Replace("://+:", "://localhost:", StringComparison.Ordinal),
-            UriKind.Absolute, out var uri) ? uri.Port : null;
+        var first = NodeConfig.Read(new DataDirectory(firstFolder))?.Urls?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+        return first is null ? null : KestrelEndpoints.PortOf(first);
     }
 }

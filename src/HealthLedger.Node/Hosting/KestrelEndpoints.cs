@@ -21,9 +21,9 @@ public static class KestrelEndpoints
     public static void Listen(KestrelServerOptions kestrel, string urls, Uri? peer, Func<X509Certificate2>? certificate = null)
     {
         X509Certificate2? tls = null;
-        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var url in Entries(urls))
         {
-            var (https, host, port) = Parse(url);
+            var (https, host, port, _) = Parse(url);
             if (https)
             {
                 tls ??= certificate?.Invoke() ?? throw new InvalidOperationException($"'{url}' needs a certificate.");
@@ -42,7 +42,7 @@ public static class KestrelEndpoints
         if (peer is not null) Bind(kestrel, peer.Host, peer.Port, o => o.Protocols = HttpProtocols.Http2);
     }
 
-    private static (bool Https, string Host, int Port) Parse(string url)
+    private static (bool Https, string Host, int Port, Uri Uri) Parse(string url)
     {
         // Kestrel's wildcard forms (http://*:5080, http://+:5080) are not valid URIs for Uri; map them first.
         var normalised = url.Replace("://*:", "://0.0.0.0:", StringComparison.Ordinal).Replace("://+:", "://0.0.0.0:", StringComparison.Ordinal);
@@ -51,7 +51,24 @@ public static class KestrelEndpoints
         {
             throw new InvalidOperationException($"'{url}' is not an address to listen on; use the form http://HOST:PORT or https://HOST:PORT (e.g. http://localhost:5080).");
         }
-        return (uri.Scheme == "https", uri.Host, uri.Port);
+        return (uri.Scheme == "https", uri.Host, uri.Port, uri);
+    }
+
+    // The entries of a ';'-separated address list, as Listen takes them.
+    private static string[] Entries(string urls) => urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>The port of one listening address (Kestrel's wildcard forms included), or null when it is not one.</summary>
+    public static int? PortOf(string url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        try
+        {
+            return Parse(url).Port;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     private static void Bind(KestrelServerOptions kestrel, string host, int port, Action<ListenOptions> configure)
@@ -80,9 +97,9 @@ public static class KestrelEndpoints
     {
         ArgumentNullException.ThrowIfNull(urls);
         var seen = new HashSet<(bool, string, int)>();
-        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var url in Entries(urls))
         {
-            (bool Https, string Host, int Port) parsed;
+            (bool Https, string Host, int Port, Uri Uri) parsed;
             try
             {
                 parsed = Parse(url);
@@ -91,7 +108,7 @@ public static class KestrelEndpoints
             {
                 return e.Message;
             }
-            var uri = new Uri(url.Replace("://*:", "://0.0.0.0:", StringComparison.Ordinal).Replace("://+:", "://0.0.0.0:", StringComparison.Ordinal));
+            var uri = parsed.Uri;
             if (parsed.Port == 0) return $"'{url}' has port 0; give the port to listen on (e.g. http://localhost:5080).";
             if (uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0)
             {
@@ -110,13 +127,13 @@ public static class KestrelEndpoints
     {
         ArgumentNullException.ThrowIfNull(urls);
         var named = new List<string>();
-        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var url in Entries(urls))
         {
             try
             {
-                var (_, host, _) = Parse(url);
-                if (host is not ("localhost" or "0.0.0.0") && !url.Contains("://*:", StringComparison.Ordinal) && !url.Contains("://+:", StringComparison.Ordinal)
-                    && !IPAddress.TryParse(host.Trim('[', ']'), out _)) named.Add(url);
+                // Kestrel's every-address case (Where) other than the wildcards themselves (*, + and 0.0.0.0 parse as 0.0.0.0).
+                var host = Parse(url).Host;
+                if (Where(host) == Listening.AnyAddress && host != "0.0.0.0") named.Add(url);
             }
             catch (InvalidOperationException)
             {
@@ -160,9 +177,9 @@ public static class KestrelEndpoints
         var held = new List<TcpListener>();
         try
         {
-            foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            foreach (var url in Entries(urls))
             {
-                (bool Https, string Host, int Port) parsed;
+                (bool Https, string Host, int Port, Uri Uri) parsed;
                 try
                 {
                     parsed = Parse(url);

@@ -35,7 +35,7 @@ public sealed partial class RecordWriter(LedgerNode node, AccountService account
     public string MissingMessage(UserSession actor, string thing, string? id, string? hint = null)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        if (id is not null && _registering.TryGetValue(id, out var pending) && pending.Transaction is { } transaction && pending.OrganisationId == actor.OrganisationId)
+        if (id is not null && WaitingTransaction(id, actor) is { } transaction)
         {
             return $"{thing} '{id}' is not on the ledger yet: its registration (transaction {transaction}) is waiting for the ledger to commit it; " +
                 $"GET {Chain.TransactionsApi.StatusPath(transaction)} says when it has.";
@@ -288,10 +288,14 @@ public sealed partial class RecordWriter(LedgerNode node, AccountService account
 
     // The end of a "still waiting for the ledger" 409: the waiting registration's transaction and where its status is, when the
     // ledger took it (for the registering organisation's users), else what to do.
-    private string LookUp(string held, UserSession actor) =>
-        _registering.TryGetValue(held, out var pending) && pending.Transaction is { } transaction && pending.OrganisationId == actor.OrganisationId
-            ? $" (transaction {transaction}): GET {Chain.TransactionsApi.StatusPath(transaction)} says when it has committed; try again then."
-            : "; try again once it has committed.";
+    private string LookUp(string held, UserSession actor) => WaitingTransaction(held, actor) is { } transaction
+        ? $" (transaction {transaction}): GET {Chain.TransactionsApi.StatusPath(transaction)} says when it has committed; try again then."
+        : "; try again once it has committed.";
+
+    // The transaction of the registration holding held (a user id or a unique value) that the ledger took without committing it
+    // yet, when the actor is of the registering organisation; else null.
+    private string? WaitingTransaction(string held, UserSession actor) =>
+        _registering.TryGetValue(held, out var pending) && pending.OrganisationId == actor.OrganisationId ? pending.Transaction : null;
 
     /// <summary>The field a state machine's conflict names (reasons read "field: …"), for a 409 with field errors.</summary>
     private static FieldErrors ConflictFields(string reason)

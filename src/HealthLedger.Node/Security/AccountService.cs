@@ -33,6 +33,11 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
 
     private SemaphoreSlim LoginWrite(string userId) => _loginWrites.GetOrAdd(userId, static _ => new SemaphoreSlim(1, 1));
 
+    // The other seal's cost after checking a login's own (a decoy at the cost that login does not have), so a login still on its
+    // one-time password (cheaper to check) is not told apart by time.
+    private void SpendTheOtherSeal(string password, ReplicatedLogin login) =>
+        PasswordSealing.CheckPassword(password, login.Keys.Parameters == options.PasswordHashing ? _oneTimeDecoy.Value : _decoy.Value);
+
     private static SealedSecret Decoy(Argon2Parameters parameters) => PasswordSealing.Seal(Passwords.Generate(), new byte[UserKeys.SecretLength], [],
         RandomNumberGenerator.GetBytes(PasswordSealing.SaltLength), RandomNumberGenerator.GetBytes(PasswordSealing.NonceLength), parameters);
 
@@ -61,7 +66,7 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
             // answered as any, after the same work, so nothing is learnt without the password.
             bool opens;
             using (var opened = Unseal(userId, waiting, password)) opens = opened is not null;
-            PasswordSealing.CheckPassword(password, waiting.Keys.Parameters == options.PasswordHashing ? _oneTimeDecoy.Value : _decoy.Value);
+            SpendTheOtherSeal(password, waiting);
             Log.LoginFailed(logger, opens ? "registration not committed yet" : "wrong password");
             return new LoginOutcome(null, opens ? RegistrationWaiting : InvalidLogin);
         }
@@ -77,7 +82,7 @@ public sealed class AccountService(Keystore keystore, OrganisationKeys organisat
         var keys = Unseal(userId, entry, password);
         // …and the other seal's cost, so a login still on its one-time password (cheaper to check) is not told apart either.
         // Any seal not at the full cost (a one-time password, including one sealed at an earlier one-time cost) adds the full cost.
-        PasswordSealing.CheckPassword(password, entry.Keys.Parameters == options.PasswordHashing ? _oneTimeDecoy.Value : _decoy.Value);
+        SpendTheOtherSeal(password, entry);
         if (keys is null)
         {
             Log.LoginFailed(logger, "wrong password");

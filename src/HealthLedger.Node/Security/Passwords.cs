@@ -20,7 +20,8 @@ public static class Passwords
     /// 800-63B §5.1.1.2 asks verifiers to refuse), or null when it is acceptable. The message completes "… is not accepted: ".
     /// </summary>
     /// <param name="password">The password as typed (Unicode scalar values are counted, not UTF-16 units).</param>
-    /// <param name="userName">The user it is for, when known (the first admin of a network, a user changing their password).</param>
+    /// <param name="userName">The user it is for, when known (the first admin of a network or of a join request; a password
+    /// change checks <see cref="ContainsUserName"/> itself, for its own localised message).</param>
     public static string? Problem(string password, string? userName = null)
     {
         ArgumentNullException.ThrowIfNull(password);
