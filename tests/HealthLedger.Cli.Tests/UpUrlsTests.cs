@@ -49,6 +49,27 @@ public class UpUrlsTests
         }
     }
 
+    // Break-it (2026-12-07): --urls http://0.0.0.0:P printed "running at http://0.0.0.0:P" (and [::] or * printed
+    // "http://[::]:P"), addresses no browser opens; the links now say localhost, and a second line says what it listens on.
+    [Fact]
+    public async Task Up_on_every_address_prints_a_localhost_link_and_says_it_listens_on_every_address()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await CliProcess.RunAsync("init", "--data", data)).ExitCode);
+        var port = CliProcess.FreePort();
+        using var node = CliProcess.Start("up", "--data", data, "--urls", $"http://0.0.0.0:{port}");
+        await node.WaitUntilServingAsync();
+        Assert.Equal(System.Net.HttpStatusCode.OK, await HealthAsync($"http://localhost:{port}"));
+        node.Terminate();
+        await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        // (Read once it has exited: the line after "running at" may not have arrived when that one did.)
+        Assert.Contains($"HealthLedger is running at http://localhost:{port}  (health: http://localhost:{port}/healthz", node.Stdout, StringComparison.Ordinal);
+        // (Kestrel listens on [::], both stacks, where the machine has IPv6; on 0.0.0.0 where it has not.)
+        Assert.Matches($@"Listening on every address of this machine \(http://(\[::\]|0\.0\.0\.0):{port}\): other machines reach it at this machine's name or address, port {port}\.",
+            node.Stdout);
+    }
+
     // A node.json made by hand only to set the hospital's currency (or the admission limits) was refused for having no "urls",
     // though --urls and the default say where to listen; now only an empty "urls" is refused.
     // Break-it (2026-12-07): a port another program holds gave the one-line error on stderr, but first ASP.NET's own "Hosting

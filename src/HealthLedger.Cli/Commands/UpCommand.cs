@@ -345,7 +345,8 @@ internal static class UpCommand
         }
         // The addresses Kestrel listens on (a port 0 shows as the port it took), the first one for the links.
         var listening = app.Urls.Count > 0 ? app.Urls.Select(u => u.TrimEnd('/')).ToList() : [urls.Split(';')[0].TrimEnd('/')];
-        var url = listening[0];
+        // An every-address one (0.0.0.0, [::]) is shown as localhost, which a browser here opens, with what it listens on.
+        var url = KestrelEndpoints.Browsable(listening[0]) ?? listening[0];
         // The admission budgets in force (docs/operations.md, "Overload: admission control"): the defaults are per processor of
         // this node's share of the machine, which 'consortium up' divides among its nodes (MachineShare).
         var admission = options.Admission;
@@ -365,6 +366,7 @@ internal static class UpCommand
                 "node.json's \"admission\" (docs/operations.md, \"Overload: admission control\").");
         }
         Console.WriteLine($"HealthLedger is running at {url}  (health: {url}/healthz, API reference: {url}/api/reference)");
+        if (url != listening[0]) Console.WriteLine($"Listening on every address of this machine ({listening[0]}): other machines reach it at this machine's name or address, port {KestrelEndpoints.PortOf(listening[0])}.");
         if (listening.Count > 1) Console.WriteLine($"Also listening at {string.Join(", ", listening.Skip(1))}");
         // A node of a consortium made by 'consortium up' holds its own organisation's admin, admin.<organisation id>.
         var organisation = app.Services.GetRequiredService<Node.Security.OrganisationKeys>().Id;

@@ -71,6 +71,25 @@ public static class KestrelEndpoints
         }
     }
 
+    /// <summary>
+    /// An address a browser on this machine can open for one address Kestrel listens on: an every-address one
+    /// (<c>http://0.0.0.0:5080</c>, <c>http://[::]:5080</c>, <c>*</c>, <c>+</c>), which no browser opens, as
+    /// <c>localhost</c> on its port; any other as it is. Null when it is no listening address.
+    /// </summary>
+    public static string? Browsable(string listening)
+    {
+        ArgumentNullException.ThrowIfNull(listening);
+        try
+        {
+            var (https, host, port, _) = Parse(listening.TrimEnd('/'));
+            return host is "0.0.0.0" or "[::]" ? $"{(https ? "https" : "http")}://localhost:{port}" : listening.TrimEnd('/');
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     private static void Bind(KestrelServerOptions kestrel, string host, int port, Action<ListenOptions> configure)
     {
         switch (Where(host))
