@@ -1,5 +1,6 @@
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
 using HealthLedger.Core.State;
 using HealthLedger.Core.Transactions;
 
@@ -54,6 +55,24 @@ public static class BlockExecutor
             if (tx.Kind != TxKind.Genesis) block.Set(nonce.Key, nonce.Value);
             return TxResult.Reject(TxVerdict.UnknownKind, $"transaction kind {(byte)tx.Kind} is not known");
         }
+        // A client request carried out once on the whole network: another run of it (a retry at another node, or after a
+        // restart) is refused, naming the transaction that carried it out; the same run's further transactions go on.
+        string? requestKey = null;
+        if (tx.Request is { } marker && tx.Kind != TxKind.Genesis)
+        {
+            requestKey = StateKeys.Request(marker.Request);
+            if (block.TryGet(requestKey, out var done))
+            {
+                if (done.Length != 2 * Bytes32.Length) throw new InvalidDataException($"Stored request {marker.Request} is not an attempt and a transaction id.");
+                if (new Hash256(done.AsSpan(0, Bytes32.Length)) != marker.Attempt)
+                {
+                    block.Set(nonce.Key, nonce.Value);
+                    return TxResult.Reject(TxVerdict.RepeatedRequest,
+                        $"request {marker.Request} was already carried out by transaction {new Hash256(done.AsSpan(Bytes32.Length))}");
+                }
+                requestKey = null;
+            }
+        }
         var scope = new StateOverlay(block);
         var result = handler.Execute(new TxContext(scope, height, timestamp, signer, index) { TxId = tx.Id }, tx);
         if (!result.IsOk)
@@ -62,6 +81,7 @@ public static class BlockExecutor
             return result;
         }
         scope.Set(nonce.Key, nonce.Value);
+        if (requestKey is not null) scope.Set(requestKey, [.. tx.Request!.Value.Attempt.ToArray(), .. tx.Id.ToArray()]);
         scope.MergeInto(block);
         return TxResult.Ok;
     }

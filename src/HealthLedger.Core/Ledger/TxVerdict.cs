@@ -39,6 +39,11 @@ public enum TxVerdict : byte
     WrongPlace = 15,
     /// <summary>The transaction was built on an outdated version of a record.</summary>
     Conflict = 16,
+    /// <summary>
+    /// The client request the transaction carries out (<see cref="Transactions.RequestMarker"/>) was already carried out by
+    /// another run of it, whose first committed transaction the reason names: a retry sent to another node, or after a restart.
+    /// </summary>
+    RepeatedRequest = 17,
 
     // mempool (never stored in a receipt)
     /// <summary>The same transaction is already waiting or committed.</summary>

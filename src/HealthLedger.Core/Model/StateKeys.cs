@@ -125,6 +125,12 @@ public static class StateKeys
     /// <summary>A user's replicated login: version and the sealed keys wrapped for the user's organisation (<see cref="Transactions.Kinds.SealLoginPayload"/>).</summary>
     public static string Login(string userId) => "login/" + userId;
 
+    /// <summary>
+    /// That a client request (<see cref="Transactions.RequestMarker.Request"/>) was carried out (value: the run's attempt, 32
+    /// bytes, then the id of its first committed transaction, 32 bytes).
+    /// </summary>
+    public static string Request(Hash256 request) => "request/" + request;
+
     /// <summary>Who a signing key belongs to.</summary>
     public static string Signer(SigningPublicKey key) => "signer/" + key;
 

@@ -7,19 +7,26 @@ namespace HealthLedger.Core.Transactions;
 
 /// <summary>
 /// A signed transaction. Encoding (version 1):
-/// <c>version u8 · kind u8 · signer (32) · nonce (LEB128) · payload (length-prefixed) · signature (64)</c>.
-/// The signer signs <c>"HealthLedger/tx/v1" || network id || everything before the signature</c>, so a
-/// signature is valid on one network only. The id is SHA-256 of the whole encoding.
+/// <c>version u8 · kind u8 · signer (32) · nonce (LEB128) · payload (length-prefixed) · signature (64)</c>;
+/// version 2, a transaction carrying out a client request that may be sent again (<see cref="RequestMarker"/>), has the
+/// request (32) and the attempt (32) after the nonce. Version 1 is written whenever there is no marker, so chains made before
+/// version 2 decode and execute as they did.
+/// The signer signs <c>"HealthLedger/tx/v1" || network id || everything before the signature</c> (the version byte
+/// included), so a signature is valid on one network only. The id is SHA-256 of the whole encoding.
 /// </summary>
 public sealed class Transaction
 {
-    /// <summary>The encoding version written by this code.</summary>
+    /// <summary>The encoding version written by this code for a transaction without a <see cref="RequestMarker"/>.</summary>
     public const byte CurrentVersion = 1;
+
+    /// <summary>The encoding version of a transaction carrying a <see cref="RequestMarker"/>.</summary>
+    public const byte MarkedVersion = 2;
 
     private static readonly byte[] SigningDomain = "HealthLedger/tx/v1"u8.ToArray();
 
-    private Transaction(TxKind kind, SigningPublicKey signer, ulong nonce, TxPayload payload, Signature64 signature, byte[] encoded)
+    private Transaction(TxKind kind, SigningPublicKey signer, ulong nonce, TxPayload payload, Signature64 signature, byte[] encoded, RequestMarker? request)
     {
+        Request = request;
         Kind = kind;
         Signer = signer;
         Nonce = nonce;
@@ -28,6 +35,9 @@ public sealed class Transaction
         Encoded = encoded;
         Id = Hashing.Sha256(encoded);
     }
+
+    /// <summary>The client request this transaction carries out, when it may be sent again (version 2); else null.</summary>
+    public RequestMarker? Request { get; }
 
     /// <summary>The kind.</summary>
     public TxKind Kind { get; }
@@ -50,13 +60,13 @@ public sealed class Transaction
     /// <summary>SHA-256 of <see cref="Encoded"/>.</summary>
     public Hash256 Id { get; }
 
-    /// <summary>Builds and signs a transaction.</summary>
-    public static Transaction Create(string networkId, SigningKeyPair signer, ulong nonce, TxPayload payload)
+    /// <summary>Builds and signs a transaction; with <paramref name="request"/>, one of version 2 carrying it.</summary>
+    public static Transaction Create(string networkId, SigningKeyPair signer, ulong nonce, TxPayload payload, RequestMarker? request = null)
     {
-        var w = WriteUnsigned(new CanonicalWriter(256), signer.PublicKey, nonce, payload);
+        var w = WriteUnsigned(new CanonicalWriter(256), signer.PublicKey, nonce, payload, request);
         var signature = signer.Sign(SigningMessage(networkId, w.WrittenSpan));
         var encoded = w.Signature(signature).ToArray();
-        return new Transaction(payload.Kind, signer.PublicKey, nonce, payload, signature, encoded);
+        return new Transaction(payload.Kind, signer.PublicKey, nonce, payload, signature, encoded, request);
     }
 
     /// <summary>True when the signature verifies over this network's signing message.</summary>
@@ -76,9 +86,9 @@ public sealed class Transaction
         }
         var r = new CanonicalReader(data);
         if (!r.U8(out var version)) return TxResult.Reject(TxVerdict.Malformed, "empty transaction");
-        if (version != CurrentVersion)
+        if (version is not (CurrentVersion or MarkedVersion))
         {
-            return TxResult.Reject(TxVerdict.UnsupportedVersion, $"transaction version {version} is not supported (expected {CurrentVersion})");
+            return TxResult.Reject(TxVerdict.UnsupportedVersion, $"transaction version {version} is not supported (expected {CurrentVersion} or {MarkedVersion})");
         }
         if (!r.U8(out var kindByte)) return TxResult.Reject(TxVerdict.Malformed, r.Error!);
         if (!TxKinds.TryGet((TxKind)kindByte, out var handler))
@@ -87,6 +97,8 @@ public sealed class Transaction
         }
         r.Key(out SigningPublicKey signer, "signer");
         r.VarUInt(out var nonce);
+        RequestMarker? request = null;
+        if (version == MarkedVersion && r.Hash(out var named, "request") && r.Hash(out var attempt, "attempt")) request = new RequestMarker(named, attempt);
         r.Bytes(out var payloadBytes, maxBytes, "payload");
         r.Signature(out var signature, "signature");
         if (!r.End()) return TxResult.Reject(TxVerdict.Malformed, r.Error!);
@@ -94,15 +106,17 @@ public sealed class Transaction
 
         var decoded = handler.Decode(payloadBytes);
         if (!decoded.Result.IsOk) return decoded.Result;
-        transaction = new Transaction(handler.Kind, signer, nonce, decoded.Payload!, signature, data.ToArray());
+        transaction = new Transaction(handler.Kind, signer, nonce, decoded.Payload!, signature, data.ToArray(), request);
         return TxResult.Ok;
     }
 
-    private static CanonicalWriter WriteUnsigned(CanonicalWriter w, SigningPublicKey signer, ulong nonce, TxPayload payload)
+    private static CanonicalWriter WriteUnsigned(CanonicalWriter w, SigningPublicKey signer, ulong nonce, TxPayload payload, RequestMarker? request)
     {
         var body = new CanonicalWriter(128);
         payload.Write(body);
-        return w.U8(CurrentVersion).U8((byte)payload.Kind).Key(signer).VarUInt(nonce).Bytes(body.WrittenSpan);
+        w.U8(request is null ? CurrentVersion : MarkedVersion).U8((byte)payload.Kind).Key(signer).VarUInt(nonce);
+        if (request is { } marked) w.Hash(marked.Request).Hash(marked.Attempt);
+        return w.Bytes(body.WrittenSpan);
     }
 
     internal static byte[] SigningMessage(string networkId, ReadOnlySpan<byte> unsigned) =>

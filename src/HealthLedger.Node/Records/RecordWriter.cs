@@ -134,7 +134,8 @@ public sealed partial class RecordWriter(LedgerNode node, AccountService account
         try
         {
             var nonce = node.Nonces(actor.Keys.Signing.PublicKey, node.UserNonceLane).Next;
-            var tx = Transaction.Create(node.Network.NetworkId, actor.Keys.Signing, nonce, payload);
+            // A request that may be sent again (Idempotency-Key) marks its transactions, so the ledger carries it out once.
+            var tx = Transaction.Create(node.Network.NetworkId, actor.Keys.Signing, nonce, payload, RequestRun.Current?.Marker);
             return (tx, node.Submit(tx.Encoded.Span, blobs));
         }
         finally
@@ -167,6 +168,7 @@ public sealed partial class RecordWriter(LedgerNode node, AccountService account
         if (committed.Receipt.Verdict != TxVerdict.Ok)
         {
             var refusal = new TxResult(committed.Receipt.Verdict, committed.Receipt.Reason);
+            RequestRun.Note(refusal); // an earlier run of this request carried it out: IdempotencyKeys answers so
             return (Refused(refusal, fieldFor), refusal);
         }
         return (Outcome<WriteResult>.Ok(new WriteResult(id, tx.Id.ToString(), committed.Height)), null);
@@ -324,6 +326,8 @@ public sealed partial class RecordWriter(LedgerNode node, AccountService account
                 $"Someone else changed this record at the same moment (it is at version {race.Groups["current"].Value} now), so this change was not " +
                 "saved. Reload it, check their change and make yours again."),
             TxVerdict.Conflict => Outcome<WriteResult>.Conflict(ConflictFields(result.Reason), $"The ledger refused: {result.Reason}."),
+            TxVerdict.RepeatedRequest => Outcome<WriteResult>.Conflict(new FieldErrors(),
+                $"This request was already carried out, by transaction {RequestRun.CarrierIn(result)}: nothing was written again."),
             TxVerdict.Busy => Outcome<WriteResult>.Busy("The node is busy with other work: nothing was saved. Try again in a moment."),
             _ => Outcome<WriteResult>.Failed($"The ledger refused the change ({result.Verdict}): {result.Reason}."),
         };

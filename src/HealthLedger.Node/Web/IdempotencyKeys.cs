@@ -1,7 +1,12 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using HealthLedger.Core.Model;
+using HealthLedger.Core.Primitives;
 using HealthLedger.Node.Configuration;
+using HealthLedger.Node.Ledger;
+using HealthLedger.Node.Records;
 using HealthLedger.Node.Security;
+using Hl7.Fhir.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,8 +24,15 @@ namespace HealthLedger.Node.Web;
 /// here (the FHIR endpoints authenticate in their own filter), so FHIR creates and transaction/batch Bundles follow the same rules. Answers of 500 and above are not kept, so a
 /// failed request may be retried with its key; nor are the answers of requests that only read records (a POST <c>_search</c>):
 /// each is read, and recorded as a disclosure, again.
+/// <para>
+/// Beyond this node's memory (a retry sent to another node of the organisation, or after this node restarted) the ledger keeps
+/// the rule: every transaction a request with a key signs carries its <see cref="RequestRun"/>'s marker, and once a run of it has
+/// committed, another run is refused at commit. A request whose key the ledger records as carried out is answered
+/// 200 "Already carried out" at once, naming the transaction (<see cref="AlreadyCarriedOutAsync"/>), and so is a run the ledger
+/// refused for that reason; the first answer itself is kept only where it was given.
+/// </para>
 /// </summary>
-public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options) : IDisposable
+public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options, LedgerNode node) : IDisposable
 {
     /// <summary>The request header.</summary>
     public const string Header = "Idempotency-Key";
@@ -66,11 +78,11 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options) :
             return;
         }
         var cacheKey = session.UserId + "\n" + key;
-        var request = context.Request;
-        using var fingerprint = new Fingerprint(request);
+        var httpRequest = context.Request;
+        using var fingerprint = new Fingerprint(httpRequest);
         // A body already in memory (BodyBeforeAdmission: up to 1 MiB) is hashed at once and left as it is, seekable, so that a
         // form reader reading it does not spill its files to the temporary folder; another is hashed as it is read.
-        var upFront = request.Body.CanSeek ? await fingerprint.OfSeekableBodyAsync(context.RequestAborted) : null;
+        var upFront = httpRequest.Body.CanSeek ? await fingerprint.OfSeekableBodyAsync(context.RequestAborted) : null;
         if (_answers.TryGetValue(cacheKey, out Answer? kept) && kept is not null)
         {
             // Not run again: the body is read only to be compared, never kept.
@@ -92,6 +104,7 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options) :
             await Problem(context, 409, "Conflict", $"A request with this {Header} is still being processed; retry it later.");
             return;
         }
+        var request = RequestRun.RequestOf(session.UserId, key);
         var original = context.Response.Body;
         try
         {
@@ -99,9 +112,32 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options) :
             context.Response.Body = captured;
             // The body is hashed as the endpoint reads it, not buffered first: an upload of tens of MiB would otherwise be
             // written to the temporary folder, in clear, before the endpoint encrypts it (and a full temporary disk answered 500).
-            if (upFront is null) request.Body = fingerprint.Reading;
-            await next(context);
+            if (upFront is null) httpRequest.Body = fingerprint.Reading;
+            // Carried out already, by a run this node does not remember (at another node, or before a restart): said so,
+            // without running it again.
+            if (CarriedOut(request) is { } earlier)
+            {
+                context.Response.Body = original;
+                await AlreadyCarriedOutAsync(context, earlier);
+                return;
+            }
+            var run = RequestRun.Begin(request);
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                RequestRun.End();
+            }
             context.Response.Body = original;
+            if (run.CarriedOutBy is { } by)
+            {
+                // The ledger refused this run for an earlier one that committed meanwhile: that one's answer, not this refusal.
+                context.Response.Clear();
+                await AlreadyCarriedOutAsync(context, by);
+                return;
+            }
             var body = captured.ToArray();
             // A read's answer (POST _search) is not kept: a replay would serve the patient's data again unrecorded, and
             // after a revocation or with the disclosure store failing (DisclosureDurability.ReadOnlyItem).
@@ -119,6 +155,48 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options) :
             _running.TryRemove(cacheKey, out _);
         }
     }
+
+    // The transaction that carried out a request, as the ledger records it (StateKeys.Request), or null.
+    private string? CarriedOut(Hash256 request) =>
+        node.GetState(StateKeys.Request(request)) is { Length: 2 * Bytes32.Length } done ? new Hash256(done.AsSpan(Bytes32.Length)).ToString() : null;
+
+    /// <summary>
+    /// The answer to a request the ledger records as carried out by an earlier run whose answer this node does not keep: 200,
+    /// <c>Idempotency-Replayed: true</c>, <c>Location</c> the transaction's status address, and a body naming the transaction
+    /// (JSON: <c>title</c>, <c>detail</c>, <c>transactionId</c>, <c>transaction</c>; FHIR: an OperationOutcome of one
+    /// <c>information</c> issue). Nothing is written.
+    /// </summary>
+    private static Task AlreadyCarriedOutAsync(HttpContext context, string transactionId)
+    {
+        var status = Chain.TransactionsApi.StatusPath(transactionId);
+        var detail = $"This request ({Header}) was carried out before, by transaction {transactionId}; nothing was done again. Its first answer is kept " +
+            $"only by the node that gave it (another node, or this one before it restarted): GET {status} says what the transaction did.";
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.Headers[ReplayedHeader] = "true";
+        context.Response.Headers.Location = status;
+        if (FhirErrors.IsFhir(context.Request))
+        {
+            var outcome = new Hl7.Fhir.Model.OperationOutcome
+            {
+                Issue =
+                [
+                    new Hl7.Fhir.Model.OperationOutcome.IssueComponent
+                    {
+                        Severity = Hl7.Fhir.Model.OperationOutcome.IssueSeverity.Information,
+                        Code = Hl7.Fhir.Model.OperationOutcome.IssueType.Informational,
+                        Diagnostics = detail,
+                    },
+                ],
+            };
+            var xml = FhirErrors.WantsXml(context.Request);
+            context.Response.ContentType = xml ? FhirErrors.XmlContentType : FhirErrors.JsonContentType;
+            return context.Response.WriteAsync(xml ? outcome.ToXml() : outcome.ToJson(), context.RequestAborted);
+        }
+        return context.Response.WriteAsJsonAsync(new AlreadyCarriedOut("Already carried out", detail, transactionId, status), context.RequestAborted);
+    }
+
+    /// <summary>The JSON body of <see cref="AlreadyCarriedOutAsync"/>.</summary>
+    private sealed record AlreadyCarriedOut(string Title, string Detail, string TransactionId, string Transaction);
 
     /// <summary>
     /// SHA-256 over the method, path, query, content type and body of a request. A body in memory is hashed at once

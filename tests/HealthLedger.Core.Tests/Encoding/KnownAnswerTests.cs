@@ -194,6 +194,11 @@ public class KnownAnswerTests
             list.Add((name + "/signing-input", Transaction.SigningMessage(Net, tx.Encoded.Span[..^Signature64.Length])));
         }
         Assert.Equal(Enum.GetValues<TxKind>().Where(k => k != default), kinds.Order()); // every kind has its vector
+        // Version 2: a transaction carrying out a client request (RequestMarker), and the state value recording it.
+        var marked = Transaction.Create(Net, signer, 8, Payloads().First(p => p.Kind == TxKind.RegisterUser),
+            new RequestMarker(new Hash256(Fixed(140, 32)), new Hash256(Fixed(141, 32))));
+        list.Add(("tx/v2/RegisterUser", marked.Encoded.ToArray()));
+        list.Add(("tx/v2/RegisterUser/signing-input", Transaction.SigningMessage(Net, marked.Encoded.Span[..^Signature64.Length])));
 
         using var net = new TestNetwork(); // its keys and genesis time are fixed
         var block1 = net.Append(1_700_000_001_000, [net.Register("kat-user")]);

@@ -5,6 +5,7 @@ using HealthLedger.Node.Encounters;
 using HealthLedger.Node.Tests.Accounts;
 using HealthLedger.Node.Tests.Encounters;
 using HealthLedger.Node.Web;
+using HealthLedger.Testing;
 
 namespace HealthLedger.Node.Tests.Web;
 
@@ -51,6 +52,58 @@ public class IdempotencyKeysTests
         await EncounterRulesTests.Created<EntryResponse>(await PostAsync(admin, path, body, null));
         await EncounterRulesTests.Created<EntryResponse>(await PostAsync(admin, path, body, "pay-3"));
         Assert.Equal(1050m, (await admin.GetFromJsonAsync<AccountResponse>($"/api/v1/patients/{id}/account", Ct))!.Balance);
+    }
+
+    // Break-it (2026-12-07): the answers are kept in the node's memory only, so a retry after the node restarted (it died
+    // after committing, before answering: the case retries are for) was a new request and booked the payment twice. The ledger
+    // now records the request (RequestMarker): the retry is answered 200 "Already carried out", naming the transaction, and
+    // writes nothing.
+    [Fact]
+    public async Task A_retry_after_the_node_restarted_writes_nothing_and_names_the_transaction_that_carried_it_out()
+    {
+        using var folder = new TempDirectory();
+        string id, transaction;
+        var body = new { occurredAt = "2026-01-06T09:00", amount = 100, method = "cash" };
+        ulong height;
+        await using (var node = await NodeFixture.StartAsync(folder))
+        {
+            using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+            id = (await EncounterRulesTests.Created<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/patients",
+                new { mrn = "MRN-1", fullName = "Jane Roe", dateOfBirth = "1980-02-29", gender = "female" }, Ct))).Id;
+            await EncounterRulesTests.Created<EntryResponse>(await admin.PostAsJsonAsync($"/api/v1/patients/{id}/account/charges",
+                new { occurredAt = "2026-01-05T11:00", service = "Ward day", quantity = 3, unitPrice = 450 }, Ct));
+            transaction = (await EncounterRulesTests.Created<EntryResponse>(await PostAsync(admin, $"/api/v1/patients/{id}/account/payments", body, "pay-restart"))).Proof.TransactionId;
+            height = await EncounterRulesTests.HeightAsync(admin);
+        }
+        await using (var node = await NodeFixture.StartAsync(folder))
+        {
+            using var admin = await node.LoginAsync("admin", NodeFixture.Password);
+            using var again = await PostAsync(admin, $"/api/v1/patients/{id}/account/payments", body, "pay-restart");
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+            Assert.Equal("true", again.Headers.GetValues(IdempotencyKeys.ReplayedHeader).Single());
+            Assert.Equal($"/api/v1/transactions/{transaction}", again.Headers.Location!.OriginalString);
+            var said = await again.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct);
+            Assert.Equal("Already carried out", said.GetProperty("title").GetString());
+            Assert.Equal(transaction, said.GetProperty("transactionId").GetString());
+            Assert.Contains("nothing was done again", said.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Equal(height, await EncounterRulesTests.HeightAsync(admin));
+            Assert.Equal(1250m, (await admin.GetFromJsonAsync<AccountResponse>($"/api/v1/patients/{id}/account", Ct))!.Balance);
+
+            // A new key is a new request.
+            await EncounterRulesTests.Created<EntryResponse>(await PostAsync(admin, $"/api/v1/patients/{id}/account/payments", body, "pay-restart-2"));
+            Assert.Equal(1150m, (await admin.GetFromJsonAsync<AccountResponse>($"/api/v1/patients/{id}/account", Ct))!.Balance);
+
+            // A key names one request of its user, whatever the path: under /fhir the same answer comes as an OperationOutcome
+            // of one information issue, and nothing is written.
+            using var fhir = new HttpRequestMessage(HttpMethod.Post, "/fhir/R4/Condition") { Content = new StringContent("{\"resourceType\":\"Condition\"}", System.Text.Encoding.UTF8, "application/fhir+json") };
+            fhir.Headers.Add(IdempotencyKeys.Header, "pay-restart");
+            using var fhirAgain = await admin.SendAsync(fhir, Ct);
+            Assert.Equal("true", fhirAgain.Headers.GetValues(IdempotencyKeys.ReplayedHeader).Single());
+            var outcome = await Fhir.FhirAsserts.Fhir<Hl7.Fhir.Model.OperationOutcome>(fhirAgain, HttpStatusCode.OK);
+            var issue = Assert.Single(outcome.Issue);
+            Assert.Equal(Hl7.Fhir.Model.OperationOutcome.IssueSeverity.Information, issue.Severity);
+            Assert.Contains(transaction, issue.Diagnostics, StringComparison.Ordinal); // (not run: its empty Condition would be 400)
+        }
     }
 
     [Fact]

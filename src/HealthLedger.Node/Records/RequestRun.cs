@@ -1,0 +1,62 @@
+using System.Security.Cryptography;
+using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Transactions;
+
+namespace HealthLedger.Node.Records;
+
+/// <summary>
+/// One run of a client request that may be sent again (a POST with an <c>Idempotency-Key</c>): its
+/// <see cref="RequestMarker"/>, which every transaction the request signs carries (<see cref="RecordWriter"/>), so that the
+/// ledger carries the request out once on the whole network — a retry at another node, or after this node restarted, is refused
+/// at commit (<see cref="TxVerdict.RepeatedRequest"/>) once a run of it has committed. Set for the request's async flow by
+/// <see cref="Web.IdempotencyKeys"/> (<see cref="Begin"/>); <see cref="Current"/> is null outside one.
+/// </summary>
+public sealed class RequestRun
+{
+    private static readonly AsyncLocal<RequestRun?> Running = new();
+    private static readonly byte[] Domain = "HealthLedger/request/v1"u8.ToArray();
+
+    private RequestRun(Hash256 request) => Marker = new RequestMarker(request, new Hash256(RandomNumberGenerator.GetBytes(Bytes32.Length)));
+
+    /// <summary>The run in this async flow, or null.</summary>
+    public static RequestRun? Current => Running.Value;
+
+    /// <summary>What this run's transactions carry.</summary>
+    public RequestMarker Marker { get; }
+
+    /// <summary>The transaction that carried the request out in an earlier run, once the ledger refused this run for it; else null.</summary>
+    public string? CarriedOutBy { get; private set; }
+
+    /// <summary>
+    /// The request named by <paramref name="userId"/> and their <paramref name="key"/>: SHA-256 over a domain tag, the user and
+    /// the key (length-prefixed, UTF-8), so the key is not on the chain and two users' keys never meet.
+    /// </summary>
+    public static Hash256 RequestOf(string userId, string key)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        ArgumentNullException.ThrowIfNull(key);
+        var w = new Core.Encoding.CanonicalWriter(64).Raw(Domain).Text(userId).Text(key);
+        return Core.Crypto.Hashing.Sha256(w.WrittenSpan);
+    }
+
+    /// <summary>Starts a run of <paramref name="request"/> for the rest of the calling async flow.</summary>
+    public static RequestRun Begin(Hash256 request) => Running.Value = new RequestRun(request);
+
+    /// <summary>Ends the calling flow's run.</summary>
+    public static void End() => Running.Value = null;
+
+    /// <summary>
+    /// The transaction that carried a request out, from the state machine's <see cref="TxVerdict.RepeatedRequest"/> reason
+    /// ("request … was already carried out by transaction ID"); null for another refusal.
+    /// </summary>
+    public static string? CarrierIn(TxResult refusal) =>
+        refusal.Verdict == TxVerdict.RepeatedRequest && refusal.Reason.LastIndexOf(' ') is var space and > 0
+        && Hash256.TryParse(refusal.Reason[(space + 1)..], out var id) ? id.ToString() : null;
+
+    /// <summary>Notes, for the run in this flow, that the ledger refused it for an earlier run's transaction (see <see cref="CarriedOutBy"/>).</summary>
+    public static void Note(TxResult refusal)
+    {
+        if (Current is { } run && CarrierIn(refusal) is { } by) run.CarriedOutBy ??= by;
+    }
+}
