@@ -1,6 +1,5 @@
 using HealthLedger.Core.Ledger;
 using HealthLedger.Core.Model;
-using HealthLedger.Core.Primitives;
 using HealthLedger.Core.State;
 using HealthLedger.Core.Transactions;
 
@@ -56,21 +55,25 @@ public static class BlockExecutor
             return TxResult.Reject(TxVerdict.UnknownKind, $"transaction kind {(byte)tx.Kind} is not known");
         }
         // A client request carried out once on the whole network: another run of it (a retry at another node, or after a
-        // restart) is refused, naming the transaction that carried it out; the same run's further transactions go on.
-        string? requestKey = null;
+        // restart) is refused, naming the transaction that carried it out; the same run's further transactions go on and are
+        // counted. Recorded per signer, so no one else's transaction can claim a signer's request.
+        (string Key, CarriedOutRequest Value)? request = null;
         if (tx.Request is { } marker && tx.Kind != TxKind.Genesis)
         {
-            requestKey = StateKeys.Request(marker.Request);
-            if (block.TryGet(requestKey, out var done))
+            var key = StateKeys.Request(tx.Signer, marker.Request);
+            if (block.TryGet(key, out var stored))
             {
-                if (done.Length != 2 * Bytes32.Length) throw new InvalidDataException($"Stored request {marker.Request} is not an attempt and a transaction id.");
-                if (new Hash256(done.AsSpan(0, Bytes32.Length)) != marker.Attempt)
+                var done = CarriedOutRequest.TryDecode(stored) ?? throw new InvalidDataException($"Stored request {marker.Request} of {tx.Signer} is not a carried-out request.");
+                if (done.Attempt != marker.Attempt)
                 {
                     block.Set(nonce.Key, nonce.Value);
-                    return TxResult.Reject(TxVerdict.RepeatedRequest,
-                        $"request {marker.Request} was already carried out by transaction {new Hash256(done.AsSpan(Bytes32.Length))}");
+                    return TxResult.Reject(TxVerdict.RepeatedRequest, $"request {marker.Request} was already carried out by transaction {done.First}");
                 }
-                requestKey = null;
+                request = (key, done with { Transactions = done.Transactions + 1 });
+            }
+            else
+            {
+                request = (key, new CarriedOutRequest(marker.Attempt, tx.Id, 1));
             }
         }
         var scope = new StateOverlay(block);
@@ -81,7 +84,7 @@ public static class BlockExecutor
             return result;
         }
         scope.Set(nonce.Key, nonce.Value);
-        if (requestKey is not null) scope.Set(requestKey, [.. tx.Request!.Value.Attempt.ToArray(), .. tx.Id.ToArray()]);
+        if (request is { } carried) scope.Set(carried.Key, carried.Value.Encode());
         scope.MergeInto(block);
         return TxResult.Ok;
     }

@@ -126,10 +126,10 @@ public static class StateKeys
     public static string Login(string userId) => "login/" + userId;
 
     /// <summary>
-    /// That a client request (<see cref="Transactions.RequestMarker.Request"/>) was carried out (value: the run's attempt, 32
-    /// bytes, then the id of its first committed transaction, 32 bytes).
+    /// That a client request (<see cref="Transactions.RequestMarker.Request"/>) was carried out by transactions of
+    /// <paramref name="signer"/> (value: <see cref="Transactions.CarriedOutRequest"/>).
     /// </summary>
-    public static string Request(Hash256 request) => "request/" + request;
+    public static string Request(SigningPublicKey signer, Hash256 request) => $"request/{signer}/{request}";
 
     /// <summary>Who a signing key belongs to.</summary>
     public static string Signer(SigningPublicKey key) => "signer/" + key;

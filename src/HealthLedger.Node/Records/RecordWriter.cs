@@ -119,6 +119,7 @@ public sealed partial class RecordWriter(LedgerNode node, AccountService account
     public async Task<(Transaction? Transaction, TxResult? Refusal)> SubmitWithoutWaitingAsync(UserSession actor, TxPayload payload, IReadOnlyDictionary<Hash256, byte[]> blobs,
         CancellationToken ct)
     {
+        if (RepeatedRun(actor) is { } repeated) return (null, repeated);
         var (tx, submitted) = await SignAndAdmitAsync(actor, payload, blobs, ct);
         return submitted.Result.IsOk ? (tx, null) : (null, submitted.Result);
     }
@@ -144,9 +145,15 @@ public sealed partial class RecordWriter(LedgerNode node, AccountService account
         }
     }
 
+    // A request sent again (Idempotency-Key) that an earlier run carried out: refused before it signs, as the ledger would at
+    // commit (the run then answers "Already carried out": IdempotencyKeys). Null outside such a run.
+    private TxResult? RepeatedRun(UserSession actor) =>
+        RequestRun.Current is { } run ? run.RefusalFor(run.Recorded(node.GetState, actor.Keys.Signing.PublicKey)) : null;
+
     private async Task<(Outcome<WriteResult> Outcome, TxResult? Refusal)> SignAndSubmitAsync(UserSession actor, TxPayload payload, IReadOnlyDictionary<Hash256, byte[]> blobs,
         string id, CancellationToken ct, Func<TxVerdict, FieldErrors?>? fieldFor)
     {
+        if (RepeatedRun(actor) is { } repeated) return (Refused(repeated, fieldFor), repeated);
         var (tx, submitted) = await SignAndAdmitAsync(actor, payload, blobs, ct);
         if (!submitted.Result.IsOk) return (Refused(submitted.Result, fieldFor), submitted.Result);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using HealthLedger.Core.Ledger;
+using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
 using HealthLedger.Core.Transactions;
 
@@ -59,4 +60,21 @@ public sealed class RequestRun
     {
         if (Current is { } run && CarrierIn(refusal) is { } by) run.CarriedOutBy ??= by;
     }
+
+    /// <summary>
+    /// Before this run signs a transaction: the refusal the ledger would give it at commit (<see cref="TxVerdict.RepeatedRequest"/>, noted as for <see cref="Note"/>) when <paramref name="recorded"/> (what
+    /// the state holds for the signer and the request, see <see cref="Recorded"/>) is another run's; else null. So a retry
+    /// is checked, authorised and validated as a new request, and stops where it would first write.
+    /// </summary>
+    public TxResult? RefusalFor(CarriedOutRequest? recorded)
+    {
+        if (recorded is not { } done || done.Attempt == Marker.Attempt) return null;
+        var refusal = TxResult.Reject(TxVerdict.RepeatedRequest, $"request {Marker.Request} was already carried out by transaction {done.First}");
+        CarriedOutBy ??= done.First.ToString();
+        return refusal;
+    }
+
+    /// <summary>What the state holds for <paramref name="signer"/> and this run's request, read through <paramref name="getState"/>.</summary>
+    public CarriedOutRequest? Recorded(Func<string, byte[]?> getState, SigningPublicKey signer) =>
+        getState(StateKeys.Request(signer, Marker.Request)) is { } bytes ? CarriedOutRequest.TryDecode(bytes) : null;
 }

@@ -27,9 +27,11 @@ namespace HealthLedger.Node.Web;
 /// <para>
 /// Beyond this node's memory (a retry sent to another node of the organisation, or after this node restarted) the ledger keeps
 /// the rule: every transaction a request with a key signs carries its <see cref="RequestRun"/>'s marker, and once a run of it has
-/// committed, another run is refused at commit. A request whose key the ledger records as carried out is answered
-/// 200 "Already carried out" at once, naming the transaction (<see cref="AlreadyCarriedOutAsync"/>), and so is a run the ledger
-/// refused for that reason; the first answer itself is kept only where it was given.
+/// committed, another run is refused at commit. Such a retry runs as a new request (checked, authorised, validated: a search,
+/// which signs nothing, searches again) and stops where it would first sign a transaction, when the ledger records an earlier
+/// run of it (<see cref="RecordWriter"/>); it and a run the ledger refused at commit for that reason are answered 200 "Already
+/// carried out", naming the transaction (<see cref="AlreadyCarriedOutAsync"/>); the first answer itself is kept only where it
+/// was given.
 /// </para>
 /// </summary>
 public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options, LedgerNode node) : IDisposable
@@ -113,14 +115,8 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options, L
             // The body is hashed as the endpoint reads it, not buffered first: an upload of tens of MiB would otherwise be
             // written to the temporary folder, in clear, before the endpoint encrypts it (and a full temporary disk answered 500).
             if (upFront is null) httpRequest.Body = fingerprint.Reading;
-            // Carried out already, by a run this node does not remember (at another node, or before a restart): said so,
-            // without running it again.
-            if (CarriedOut(request) is { } earlier)
-            {
-                context.Response.Body = original;
-                await AlreadyCarriedOutAsync(context, earlier);
-                return;
-            }
+            // Run as a new request (checked, authorised, validated); where it would first write, an earlier run that this node
+            // does not remember (at another node, or before a restart) stops it (RecordWriter), as the ledger would at commit.
             var run = RequestRun.Begin(request);
             try
             {
@@ -133,9 +129,10 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options, L
             context.Response.Body = original;
             if (run.CarriedOutBy is { } by)
             {
-                // The ledger refused this run for an earlier one that committed meanwhile: that one's answer, not this refusal.
-                context.Response.Clear();
-                await AlreadyCarriedOutAsync(context, by);
+                // An earlier run carried the request out: that one's answer, not this run's refusal. (The refusal's own body was
+                // written to the captured stream, and is dropped; the headers set before it stay.)
+                context.Response.ContentLength = null;
+                await AlreadyCarriedOutAsync(context, by, run.Recorded(node.GetState, session.Keys.Signing.PublicKey)?.Transactions);
                 return;
             }
             var body = captured.ToArray();
@@ -156,21 +153,20 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options, L
         }
     }
 
-    // The transaction that carried out a request, as the ledger records it (StateKeys.Request), or null.
-    private string? CarriedOut(Hash256 request) =>
-        node.GetState(StateKeys.Request(request)) is { Length: 2 * Bytes32.Length } done ? new Hash256(done.AsSpan(Bytes32.Length)).ToString() : null;
-
     /// <summary>
     /// The answer to a request the ledger records as carried out by an earlier run whose answer this node does not keep: 200,
-    /// <c>Idempotency-Replayed: true</c>, <c>Location</c> the transaction's status address, and a body naming the transaction
-    /// (JSON: <c>title</c>, <c>detail</c>, <c>transactionId</c>, <c>transaction</c>; FHIR: an OperationOutcome of one
-    /// <c>information</c> issue). Nothing is written.
+    /// <c>Idempotency-Replayed: true</c>, <c>Location</c> the first transaction's status address, and a body naming it and how
+    /// many transactions that run committed (JSON: <c>title</c>, <c>detail</c>, <c>transactionId</c>, <c>transaction</c>,
+    /// <c>transactions</c>; FHIR: an OperationOutcome of one <c>information</c> issue). Nothing is written.
     /// </summary>
-    private static Task AlreadyCarriedOutAsync(HttpContext context, string transactionId)
+    private static Task AlreadyCarriedOutAsync(HttpContext context, string transactionId, ulong? transactions)
     {
         var status = Chain.TransactionsApi.StatusPath(transactionId);
-        var detail = $"This request ({Header}) was carried out before, by transaction {transactionId}; nothing was done again. Its first answer is kept " +
-            $"only by the node that gave it (another node, or this one before it restarted): GET {status} says what the transaction did.";
+        var count = transactions is > 1 ? $" and {transactions - 1} more of the same run ({transactions} in all)" : "";
+        var detail = $"This request ({Header}) was carried out before, by transaction {transactionId}{count}; nothing was done again. " +
+            "A request of several writes (a Bundle, an import) whose node stopped during it may be missing its later writes: compare them with what you " +
+            $"sent, and send what is missing with a new key. The first answer is kept only by the node that gave it (another node, or this one before it " +
+            $"restarted): GET {status} says what the transaction did.";
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.Headers[ReplayedHeader] = "true";
         context.Response.Headers.Location = status;
@@ -192,11 +188,11 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options, L
             context.Response.ContentType = xml ? FhirErrors.XmlContentType : FhirErrors.JsonContentType;
             return context.Response.WriteAsync(xml ? outcome.ToXml() : outcome.ToJson(), context.RequestAborted);
         }
-        return context.Response.WriteAsJsonAsync(new AlreadyCarriedOut("Already carried out", detail, transactionId, status), context.RequestAborted);
+        return context.Response.WriteAsJsonAsync(new AlreadyCarriedOut("Already carried out", detail, transactionId, status, transactions ?? 1), context.RequestAborted);
     }
 
     /// <summary>The JSON body of <see cref="AlreadyCarriedOutAsync"/>.</summary>
-    private sealed record AlreadyCarriedOut(string Title, string Detail, string TransactionId, string Transaction);
+    private sealed record AlreadyCarriedOut(string Title, string Detail, string TransactionId, string Transaction, ulong Transactions);
 
     /// <summary>
     /// SHA-256 over the method, path, query, content type and body of a request. A body in memory is hashed at once

@@ -199,6 +199,7 @@ public class KnownAnswerTests
             new RequestMarker(new Hash256(Fixed(140, 32)), new Hash256(Fixed(141, 32))));
         list.Add(("tx/v2/RegisterUser", marked.Encoded.ToArray()));
         list.Add(("tx/v2/RegisterUser/signing-input", Transaction.SigningMessage(Net, marked.Encoded.Span[..^Signature64.Length])));
+        list.Add(("state/request", new CarriedOutRequest(new Hash256(Fixed(141, 32)), marked.Id, 300).Encode()));
 
         using var net = new TestNetwork(); // its keys and genesis time are fixed
         var block1 = net.Append(1_700_000_001_000, [net.Register("kat-user")]);

@@ -67,8 +67,8 @@ public class RequestMarkerTests
         var sameRun = Register(net, "bob", new RequestMarker(request, H(1)));
         var built = net.Append(T, [first, sameRun]);
         Assert.All(built.Execution.Receipts, r => Assert.Equal(TxVerdict.Ok, r.Verdict)); // one run's transactions all go on
-        Assert.True(net.State.TryGet(StateKeys.Request(request), out var recorded));
-        Assert.Equal([.. H(1).ToArray(), .. first.Id.ToArray()], recorded); // the run, and its first transaction
+        Assert.True(net.State.TryGet(StateKeys.Request(net.Admin.Signing.PublicKey, request), out var recorded));
+        Assert.Equal(new CarriedOutRequest(H(1), first.Id, 2), CarriedOutRequest.TryDecode(recorded)); // the run, its first transaction, and how many
 
         var withoutNonces = net.State.RootWithoutNonces();
         var retry = Register(net, "carol", new RequestMarker(request, H(2))); // a retry: another run
@@ -93,9 +93,30 @@ public class RequestMarkerTests
         var request = H(9);
         var refused = Register(net, "alice", new RequestMarker(request, H(1))); // alice exists: refused
         Assert.Equal(TxVerdict.AlreadyExists, net.Append(T + 1000, [refused]).Execution.Receipts[0].Verdict);
-        Assert.False(net.State.TryGet(StateKeys.Request(request), out _));
+        Assert.False(net.State.TryGet(StateKeys.Request(net.Admin.Signing.PublicKey, request), out _));
         var later = Register(net, "bob", new RequestMarker(request, H(2)));
         Assert.Equal(TxVerdict.Ok, net.Append(T + 2000, [later]).Execution.Receipts[0].Verdict);
-        Assert.True(net.State.TryGet(StateKeys.Request(request), out _));
+        Assert.True(net.State.TryGet(StateKeys.Request(net.Admin.Signing.PublicKey, request), out _));
+    }
+
+    // Break-it (2026-12-07): the record was keyed by the request alone, so another signer who saw a request's hash (on the chain,
+    // or in a forwarded transaction) could commit a transaction carrying it and have the victim's own request answered
+    // "already carried out". It is kept per signer: only the signer's own transactions claim its requests.
+    [Fact]
+    public void Another_signers_transaction_carrying_the_same_request_does_not_claim_it()
+    {
+        using var net = new TestNetwork();
+        using var other = TestNetwork.KeysFor("admin2");
+        using var carol = TestNetwork.Keys(60);
+        net.Append(T, [net.Register("admin2", Role.Admin)]);
+        var request = H(10);
+        var theirs = Transaction.Create(TestNetwork.NetworkId, other.Signing, 1,
+            new RegisterUserPayload("carol", Role.Patient, TestNetwork.OrgId, carol.Signing.PublicKey, carol.Encryption.PublicKey),
+            new RequestMarker(request, H(1)));
+        Assert.Equal(TxVerdict.Ok, net.Append(T + 1000, [theirs]).Execution.Receipts[0].Verdict);
+        var mine = Register(net, "dave", new RequestMarker(request, H(2)));
+        Assert.Equal(TxVerdict.Ok, net.Append(T + 2000, [mine]).Execution.Receipts[0].Verdict);
+        Assert.Equal(theirs.Id, CarriedOutRequest.TryDecode(net.State.TryGet(StateKeys.Request(other.Signing.PublicKey, request), out var t) ? t : [])!.Value.First);
+        Assert.Equal(mine.Id, CarriedOutRequest.TryDecode(net.State.TryGet(StateKeys.Request(net.Admin.Signing.PublicKey, request), out var m) ? m : [])!.Value.First);
     }
 }

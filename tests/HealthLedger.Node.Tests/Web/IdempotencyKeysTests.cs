@@ -86,6 +86,7 @@ public class IdempotencyKeysTests
             Assert.Equal("Already carried out", said.GetProperty("title").GetString());
             Assert.Equal(transaction, said.GetProperty("transactionId").GetString());
             Assert.Contains("nothing was done again", said.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Equal(1, said.GetProperty("transactions").GetInt32());
             Assert.Equal(height, await EncounterRulesTests.HeightAsync(admin));
             Assert.Equal(1250m, (await admin.GetFromJsonAsync<AccountResponse>($"/api/v1/patients/{id}/account", Ct))!.Balance);
 
@@ -93,18 +94,46 @@ public class IdempotencyKeysTests
             await EncounterRulesTests.Created<EntryResponse>(await PostAsync(admin, $"/api/v1/patients/{id}/account/payments", body, "pay-restart-2"));
             Assert.Equal(1150m, (await admin.GetFromJsonAsync<AccountResponse>($"/api/v1/patients/{id}/account", Ct))!.Balance);
 
-            // A key names one request of its user, whatever the path: under /fhir the same answer comes as an OperationOutcome
-            // of one information issue, and nothing is written.
-            using var fhir = new HttpRequestMessage(HttpMethod.Post, "/fhir/R4/Condition") { Content = new StringContent("{\"resourceType\":\"Condition\"}", System.Text.Encoding.UTF8, "application/fhir+json") };
+            // The retry runs as a new request up to its first write, where it is stopped. A key names one request of its user,
+            // whatever the path: under /fhir the answer is an OperationOutcome of one information issue, and nothing is written.
+            var condition = new Hl7.Fhir.Model.Condition
+            {
+                Subject = new Hl7.Fhir.Model.ResourceReference($"Patient/{id}"),
+                Code = new Hl7.Fhir.Model.CodeableConcept { Text = "Gout" },
+                ClinicalStatus = new Hl7.Fhir.Model.CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-clinical", "active"),
+            };
+            var versionBefore = await PatientVersionAsync(admin, id);
+            using var fhir = new HttpRequestMessage(HttpMethod.Post, "/fhir/R4/Condition") { Content = Fhir.FhirAsserts.Body(condition) };
             fhir.Headers.Add(IdempotencyKeys.Header, "pay-restart");
             using var fhirAgain = await admin.SendAsync(fhir, Ct);
             Assert.Equal("true", fhirAgain.Headers.GetValues(IdempotencyKeys.ReplayedHeader).Single());
             var outcome = await Fhir.FhirAsserts.Fhir<Hl7.Fhir.Model.OperationOutcome>(fhirAgain, HttpStatusCode.OK);
             var issue = Assert.Single(outcome.Issue);
             Assert.Equal(Hl7.Fhir.Model.OperationOutcome.IssueSeverity.Information, issue.Severity);
-            Assert.Contains(transaction, issue.Diagnostics, StringComparison.Ordinal); // (not run: its empty Condition would be 400)
+            Assert.Contains(transaction, issue.Diagnostics, StringComparison.Ordinal);
+            Assert.Equal(versionBefore, await PatientVersionAsync(admin, id)); // no condition added
+            // That answer is not kept, so this node runs the key again. Break-it (2026-12-07): a search, which signs nothing,
+            // under a key the ledger records was answered "Already carried out" with no results; it searches (and its answer,
+            // a read's, is not kept either).
+            using (var search = new HttpRequestMessage(HttpMethod.Post, "/fhir/R4/Patient/_search") { Content = new FormUrlEncodedContent([new("identifier", "MRN-1")]) })
+            {
+                search.Headers.Add(IdempotencyKeys.Header, "pay-restart");
+                using var found = await admin.SendAsync(search, Ct);
+                var bundle = await Fhir.FhirAsserts.Fhir<Hl7.Fhir.Model.Bundle>(found, HttpStatusCode.OK);
+                Assert.Equal(id, Assert.Single(bundle.Entry).Resource!.Id);
+            }
+            // A request the endpoint refuses before it would write gets that refusal, not "Already carried out".
+            using (var invalid = new HttpRequestMessage(HttpMethod.Post, "/fhir/R4/Condition") { Content = new StringContent("{\"resourceType\":\"Condition\"}", System.Text.Encoding.UTF8, "application/fhir+json") })
+            {
+                invalid.Headers.Add(IdempotencyKeys.Header, "pay-restart");
+                using var refused = await admin.SendAsync(invalid, Ct);
+                Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            }
         }
     }
+
+    private static async Task<string?> PatientVersionAsync(HttpClient client, string id) =>
+        (await Fhir.FhirAsserts.Fhir<Hl7.Fhir.Model.Patient>(await client.GetAsync($"/fhir/R4/Patient/{id}", Ct), HttpStatusCode.OK)).Meta?.VersionId;
 
     [Fact]
     public async Task Keys_are_per_user_and_bad_keys_are_400()
