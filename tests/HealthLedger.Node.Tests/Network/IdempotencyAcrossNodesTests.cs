@@ -19,27 +19,10 @@ namespace HealthLedger.Node.Tests.Network;
 /// (<see cref="Core.Transactions.RequestMarker"/>), so the node that never saw it answers "Already carried out", and a run that
 /// raced an earlier one to the chain is refused at commit.
 /// </summary>
-public sealed class IdempotencyAcrossNodesTests : IAsyncDisposable
+public sealed class IdempotencyAcrossNodesTests : InProcessNodes
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private readonly TempDirectory _dir = new();
-    private readonly List<WebApplication> _running = [];
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var app in _running) await InProcessNode.StopAsync(app, Ct);
-        _dir.Dispose();
-    }
-
-    private async Task<WebApplication> StartAsync(int node)
-    {
-        var app = await InProcessNode.StartAsync(_dir.Combine(ClusterLayout.FolderOf(node)), Ct, configure: o => o with { CommitTimeout = TimeSpan.FromSeconds(3) });
-        _running.Add(app);
-        return app;
-    }
-
-    private static LedgerNode Node(WebApplication app) => app.Services.GetRequiredService<LedgerNode>();
+    private Task<WebApplication> StartAsync(int node) =>
+        StartAsync(Dir.Combine(ClusterLayout.FolderOf(node)), configure: o => o with { CommitTimeout = TimeSpan.FromSeconds(3) });
 
     private static async Task<HttpResponseMessage> PayAsync(HttpClient client, string patientId, string key)
     {
@@ -63,7 +46,7 @@ public sealed class IdempotencyAcrossNodesTests : IAsyncDisposable
     public async Task A_payment_retried_at_the_other_node_is_booked_once_whether_it_committed_before_or_races_the_retry()
     {
         var layout = new ClusterLayout(2, Ports.FreeClusterBlock());
-        NetworkInitializer.Init(_dir.Path, "Twin Hospital", NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly, cluster: layout);
+        NetworkInitializer.Init(Dir.Path, "Twin Hospital", NodeFixture.Password, TimeProvider.System, Argon2Parameters.TestOnly, cluster: layout);
         var node1 = await StartAsync(1);
         var node2 = await StartAsync(2);
         using var admin1 = await InProcessNode.LoginAsync(node1, "admin", NodeFixture.Password, Ct);
@@ -93,7 +76,7 @@ public sealed class IdempotencyAcrossNodesTests : IAsyncDisposable
         // Node 2 down: node 1's payment waits for a quorum (202). Node 2 back, the client retries there: whichever run reaches
         // the chain first books it, and the other is refused at commit; booked once.
         await InProcessNode.StopAsync(node2, Ct);
-        _running.Remove(node2);
+        Running.Remove(node2);
         using (var waiting = await PayAsync(admin1, patient, "pay-2"))
         {
             Assert.Equal(HttpStatusCode.Accepted, waiting.StatusCode);
