@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using HealthLedger.Core.Model;
 using HealthLedger.Core.Primitives;
+using HealthLedger.Core.Transactions;
 using HealthLedger.Node.Configuration;
 using HealthLedger.Node.Ledger;
 using HealthLedger.Node.Records;
@@ -27,11 +28,12 @@ namespace HealthLedger.Node.Web;
 /// <para>
 /// Beyond this node's memory (a retry sent to another node of the organisation, or after this node restarted) the ledger keeps
 /// the rule: every transaction a request with a key signs carries its <see cref="RequestRun"/>'s marker, and once a run of it has
-/// committed, another run is refused at commit. Such a retry runs as a new request (checked, authorised, validated: a search,
-/// which signs nothing, searches again) and stops where it would first sign a transaction, when the ledger records an earlier
-/// run of it (<see cref="RecordWriter"/>); it and a run the ledger refused at commit for that reason are answered 200 "Already
-/// carried out", naming the transaction (<see cref="AlreadyCarriedOutAsync"/>); the first answer itself is kept only where it
-/// was given.
+/// committed, another run is refused at commit. Such a retry runs as a new request (a search, which signs nothing, searches
+/// again) and stops where it would first sign a transaction, when the ledger records an earlier run of it
+/// (<see cref="RecordWriter"/>); it, a run the ledger refused at commit for that reason, and a run the endpoint refused (4xx)
+/// while the ledger records an earlier one (whose effect the endpoint's checks saw: "already registered") are answered 200
+/// "Already carried out", naming the transaction (<see cref="AlreadyCarriedOutAsync"/>); the first answer itself is kept only
+/// where it was given.
 /// </para>
 /// </summary>
 public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options, LedgerNode node) : IDisposable
@@ -127,12 +129,18 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options, L
                 RequestRun.End();
             }
             context.Response.Body = original;
-            if (run.CarriedOutBy is { } by)
+            // An earlier run carried the request out: that one's answer, not this run's refusal — whether the run was stopped
+            // where it would sign, refused at commit, or refused by the endpoint's own checks of the state the earlier run
+            // changed (a registration's "already registered", an admission's "already admitted"). Not for a read (a search under
+            // the key reads, and its refusal is its own). (The refusal's own body was written to the captured stream, and is
+            // dropped; the headers set before it stay.)
+            var recorded = run.Recorded(node.GetState, session.Keys.Signing.PublicKey) is { } done && done.Attempt != run.Marker.Attempt ? done : (CarriedOutRequest?)null;
+            var refusedAfterIt = recorded is not null && context.Response.StatusCode is >= 400 and < 500
+                && !context.Items.ContainsKey(DisclosureDurability.ReadOnlyItem) && !IsSearch(httpRequest);
+            if (run.CarriedOutBy is not null || refusedAfterIt)
             {
-                // An earlier run carried the request out: that one's answer, not this run's refusal. (The refusal's own body was
-                // written to the captured stream, and is dropped; the headers set before it stay.)
                 context.Response.ContentLength = null;
-                await AlreadyCarriedOutAsync(context, by, run.Recorded(node.GetState, session.Keys.Signing.PublicKey)?.Transactions);
+                await AlreadyCarriedOutAsync(context, recorded?.First.ToString() ?? run.CarriedOutBy!, recorded?.Transactions);
                 return;
             }
             var body = captured.ToArray();
@@ -152,6 +160,9 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options, L
             _running.TryRemove(cacheKey, out _);
         }
     }
+
+    // A FHIR search by POST (…/_search): it only reads.
+    private static bool IsSearch(HttpRequest request) => request.Path.Value?.EndsWith("/_search", StringComparison.Ordinal) == true;
 
     /// <summary>
     /// The answer to a request the ledger records as carried out by an earlier run whose answer this node does not keep: 200,

@@ -73,6 +73,30 @@ public sealed class IdempotencyAcrossNodesTests : InProcessNodes
         await SettledAsync(node1, node2);
         Assert.Equal(1250m, await BalanceAsync(admin2, patient));
 
+        // Break-it (2026-12-07, later): a registration retried at the other node was refused by the endpoint's own check of
+        // what the first run wrote (400 "A patient with this MRN is already registered"), telling a client whose request had
+        // succeeded that it failed; it is answered as carried out, naming the registration.
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/patients")
+        {
+            Content = JsonContent.Create(new { mrn = "MRN-2", fullName = "John Roe", dateOfBirth = "1979-03-01", gender = "male" }),
+        })
+        {
+            request.Headers.Add(IdempotencyKeys.Header, "register-1");
+            using var registered = await admin1.SendAsync(request, Ct);
+            Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+            var registration = (await registered.Content.ReadFromJsonAsync<WriteResponse>(Ct))!.TransactionId;
+            await SettledAsync(node1, node2);
+            using var retry = new HttpRequestMessage(HttpMethod.Post, "/api/v1/patients")
+            {
+                Content = JsonContent.Create(new { mrn = "MRN-2", fullName = "John Roe", dateOfBirth = "1979-03-01", gender = "male" }),
+            };
+            retry.Headers.Add(IdempotencyKeys.Header, "register-1");
+            using var again = await admin2.SendAsync(retry, Ct);
+            var said = await again.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            Assert.True(again.StatusCode == HttpStatusCode.OK, $"{(int)again.StatusCode}: {said}");
+            Assert.Equal(registration, said.GetProperty("transactionId").GetString());
+        }
+
         // Node 2 down: node 1's payment waits for a quorum (202). Node 2 back, the client retries there: whichever run reaches
         // the chain first books it, and the other is refused at commit; booked once.
         await InProcessNode.StopAsync(node2, Ct);
@@ -85,7 +109,9 @@ public sealed class IdempotencyAcrossNodesTests : InProcessNodes
         using var admin2Again = await InProcessNode.LoginAsync(node2, "admin", NodeFixture.Password, Ct);
         using (var retried = await PayAsync(admin2Again, patient, "pay-2"))
         {
-            Assert.True(retried.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"{(int)retried.StatusCode}: {await retried.Content.ReadAsStringAsync(Ct)}");
+            // 201 when the retry's run commits first, 200 when node 1's did; 202 when node 2, just back, has not committed the
+            // retry's run within the (shortened) commit timeout: it then commits or is refused with the rest, below.
+            Assert.True(retried.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK or HttpStatusCode.Accepted, $"{(int)retried.StatusCode}: {await retried.Content.ReadAsStringAsync(Ct)}");
         }
         await SettledAsync(node1, node2);
         Assert.Equal(1150m, await BalanceAsync(admin2Again, patient));
