@@ -535,6 +535,7 @@ public sealed class LedgerNode : IDisposable
             tx = Transaction.Create(Network.NetworkId, _nodeKey, Nonces(_nodeKey.PublicKey).Next, payload);
             var result = Submit(tx.Encoded.Span, blobs);
             if (!result.Result.IsOk) throw new InvalidOperationException($"The node's own transaction was refused: {result.Result}");
+            Records.RequestRun.NoteWrite(); // a request's write the node signs (a login publication): the request did something
         }
         finally
         {

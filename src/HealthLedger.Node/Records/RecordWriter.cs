@@ -137,7 +137,9 @@ public sealed partial class RecordWriter(LedgerNode node, AccountService account
             var nonce = node.Nonces(actor.Keys.Signing.PublicKey, node.UserNonceLane).Next;
             // A request that may be sent again (Idempotency-Key) marks its transactions, so the ledger carries it out once.
             var tx = Transaction.Create(node.Network.NetworkId, actor.Keys.Signing, nonce, payload, RequestRun.Current?.Marker);
-            return (tx, node.Submit(tx.Encoded.Span, blobs));
+            var submitted = node.Submit(tx.Encoded.Span, blobs);
+            if (submitted.Result.IsOk) RequestRun.NoteWrite();
+            return (tx, submitted);
         }
         finally
         {

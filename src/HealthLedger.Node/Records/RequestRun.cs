@@ -29,6 +29,15 @@ public sealed class RequestRun
     /// <summary>The transaction that carried the request out in an earlier run, once the ledger refused this run for it; else null.</summary>
     public string? CarriedOutBy { get; private set; }
 
+    /// <summary>True once this run handed the ledger a transaction (its user's, or one the node signs for it).</summary>
+    public bool Wrote { get; private set; }
+
+    /// <summary>Notes, for the run in this flow (if any), that it handed the ledger a transaction.</summary>
+    public static void NoteWrite()
+    {
+        if (Current is { } run) run.Wrote = true;
+    }
+
     /// <summary>
     /// The request named by <paramref name="userId"/> and their <paramref name="key"/>: SHA-256 over a domain tag, the user and
     /// the key (length-prefixed, UTF-8), so the key is not on the chain and two users' keys never meet.
@@ -63,7 +72,7 @@ public sealed class RequestRun
 
     /// <summary>
     /// Before this run signs a transaction: the refusal the ledger would give it at commit (<see cref="TxVerdict.RepeatedRequest"/>, noted as for <see cref="Note"/>) when <paramref name="recorded"/> (what
-    /// the state holds for the signer and the request, see <see cref="Recorded"/>) is another run's; else null. So a retry
+    /// the state holds for the signer and the request, see <see cref="Recorded(Func{string, byte[]}, SigningPublicKey)"/>) is another run's; else null. So a retry
     /// is checked, authorised and validated as a new request, and stops where it would first write.
     /// </summary>
     public TxResult? RefusalFor(CarriedOutRequest? recorded)
@@ -75,6 +84,9 @@ public sealed class RequestRun
     }
 
     /// <summary>What the state holds for <paramref name="signer"/> and this run's request, read through <paramref name="getState"/>.</summary>
-    public CarriedOutRequest? Recorded(Func<string, byte[]?> getState, SigningPublicKey signer) =>
-        getState(StateKeys.Request(signer, Marker.Request)) is { } bytes ? CarriedOutRequest.TryDecode(bytes) : null;
+    public CarriedOutRequest? Recorded(Func<string, byte[]?> getState, SigningPublicKey signer) => Recorded(getState, signer, Marker.Request);
+
+    /// <summary>What the state holds for <paramref name="signer"/> and <paramref name="request"/>, read through <paramref name="getState"/>.</summary>
+    public static CarriedOutRequest? Recorded(Func<string, byte[]?> getState, SigningPublicKey signer, Hash256 request) =>
+        getState(StateKeys.Request(signer, request)) is { } bytes ? CarriedOutRequest.TryDecode(bytes) : null;
 }

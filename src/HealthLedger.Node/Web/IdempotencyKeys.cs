@@ -16,7 +16,7 @@ using Microsoft.Extensions.Caching.Memory;
 namespace HealthLedger.Node.Web;
 
 /// <summary>
-/// The <c>Idempotency-Key</c> header on every POST of a signed-in user: the first answer to a key is kept (in memory only,
+/// The <c>Idempotency-Key</c> header on every write (POST, PUT, PATCH, DELETE) of a signed-in user: the first answer to a key is kept (in memory only,
 /// bounded by <see cref="NodeOptions.IdempotencyCacheBytes"/>, for <see cref="NodeOptions.IdempotencyKeyLifetime"/>) and the
 /// same key with the same request (method, path, query, content type, body) answers it again, marked
 /// <c>Idempotency-Replayed: true</c>, without doing the work twice; the same key with another request is 422, and while the
@@ -53,12 +53,12 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options, L
     private readonly MemoryCache _answers = new(new MemoryCacheOptions { SizeLimit = options.IdempotencyCacheBytes });
     private readonly ConcurrentDictionary<string, byte> _running = new(StringComparer.Ordinal);
 
-    private sealed record Answer(byte[] Fingerprint, int Status, string? ContentType, string? Location, byte[] Body);
+    private sealed record Answer(byte[] Fingerprint, int Status, string? ContentType, string? Location, byte[] Body, bool Wrote);
 
     /// <summary>Handles one request.</summary>
     public async Task InvokeAsync(HttpContext context)
     {
-        if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.Headers.TryGetValue(Header, out var values))
+        if (!IsWrite(context.Request.Method) || !context.Request.Headers.TryGetValue(Header, out var values))
         {
             await next(context);
             return;
@@ -94,6 +94,13 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options, L
             if (!CryptographicOperations.FixedTimeEquals(kept.Fingerprint, sent))
             {
                 await Problem(context, 422, "Unprocessable Content", $"This {Header} was used for another request; use a new key for a new request.");
+                return;
+            }
+            // A kept answer of a run that wrote nothing (a refusal) is outdated once the ledger records a run of the request that
+            // succeeded elsewhere since (the refusal's cause gone: a patient admitted again): that run's answer.
+            if (!kept.Wrote && RequestRun.Recorded(node.GetState, session.Keys.Signing.PublicKey, RequestRun.RequestOf(session.UserId, key)) is { } since)
+            {
+                await AlreadyCarriedOutAsync(context, since.First.ToString(), since.Transactions);
                 return;
             }
             context.Response.StatusCode = kept.Status;
@@ -135,7 +142,9 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options, L
             // the key reads, and its refusal is its own). (The refusal's own body was written to the captured stream, and is
             // dropped; the headers set before it stay.)
             var recorded = run.Recorded(node.GetState, session.Keys.Signing.PublicKey) is { } done && done.Attempt != run.Marker.Attempt ? done : (CarriedOutRequest?)null;
-            var refusedAfterIt = recorded is not null && context.Response.StatusCode is >= 400 and < 500
+            // (A run that wrote nothing and was answered below 500: a refusal, or a FHIR batch whose every entry was refused
+            // inside its 200.)
+            var refusedAfterIt = recorded is not null && !run.Wrote && context.Response.StatusCode < 500
                 && !context.Items.ContainsKey(DisclosureDurability.ReadOnlyItem) && !IsSearch(httpRequest);
             if (run.CarriedOutBy is not null || refusedAfterIt)
             {
@@ -149,7 +158,7 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options, L
             if (context.Response.StatusCode < 500 && body.Length <= MaxAnswerBytes && !context.Items.ContainsKey(DisclosureDurability.ReadOnlyItem)
                 && (upFront ?? await fingerprint.OfRestAsync(context.RequestAborted)) is { } whole)
             {
-                var answer = new Answer(whole, context.Response.StatusCode, context.Response.ContentType, context.Response.Headers.Location.ToString() is { Length: > 0 } l ? l : null, body);
+                var answer = new Answer(whole, context.Response.StatusCode, context.Response.ContentType, context.Response.Headers.Location.ToString() is { Length: > 0 } l ? l : null, body, run.Wrote);
                 _answers.Set(cacheKey, answer, new MemoryCacheEntryOptions { Size = body.Length + 512, AbsoluteExpirationRelativeToNow = options.IdempotencyKeyLifetime });
             }
             await original.WriteAsync(body, context.RequestAborted);
@@ -160,6 +169,9 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options, L
             _running.TryRemove(cacheKey, out _);
         }
     }
+
+    // The methods a key is honoured on: those of writes (POST, PUT, PATCH, DELETE).
+    private static bool IsWrite(string method) => HttpMethods.IsPost(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method) || HttpMethods.IsDelete(method);
 
     // A FHIR search by POST (…/_search): it only reads.
     private static bool IsSearch(HttpRequest request) => request.Path.Value?.EndsWith("/_search", StringComparison.Ordinal) == true;

@@ -477,7 +477,16 @@ public class MedicalReportsApiTests
 
         var grants = await w.Patient.GetFromJsonAsync<List<GrantResponse>>($"/api/v1/patients/{w.PatientId}/grants", Ct);
         Assert.True(Assert.Single(grants!).Active);
-        using (var revoke = await w.Patient.DeleteAsync($"/api/v1/patients/{w.PatientId}/grants/{grant.Id}", Ct)) Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        // A revocation is a DELETE: its Idempotency-Key is honoured as a POST's (break-it, 2026-12-07: the header was ignored
+        // on DELETE, so a retried revocation answered 400 "already revoked").
+        foreach (var replayed in new[] { false, true })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/patients/{w.PatientId}/grants/{grant.Id}");
+            request.Headers.Add(HealthLedger.Node.Web.IdempotencyKeys.Header, "revoke-1");
+            using var revoke = await w.Patient.SendAsync(request, Ct);
+            Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+            Assert.Equal(replayed, revoke.Headers.Contains(HealthLedger.Node.Web.IdempotencyKeys.ReplayedHeader));
+        }
         await Problem(await w.DoctorB.GetAsync($"/api/v1/reports/{created.ReportId}", Ct), HttpStatusCode.Forbidden);
 
         // A second grant expires without anyone acting.

@@ -24,15 +24,15 @@ public sealed class IdempotencyAcrossNodesTests : InProcessNodes
     private Task<WebApplication> StartAsync(int node) =>
         StartAsync(Dir.Combine(ClusterLayout.FolderOf(node)), configure: o => o with { CommitTimeout = TimeSpan.FromSeconds(3) });
 
-    private static async Task<HttpResponseMessage> PayAsync(HttpClient client, string patientId, string key)
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, string path, object body, string key)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/patients/{patientId}/account/payments")
-        {
-            Content = JsonContent.Create(new { occurredAt = "2026-01-06T09:00", amount = 100, method = "cash" }),
-        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
         request.Headers.Add(IdempotencyKeys.Header, key);
         return await client.SendAsync(request, Ct);
     }
+
+    private static Task<HttpResponseMessage> PayAsync(HttpClient client, string patientId, string key) =>
+        SendAsync(client, $"/api/v1/patients/{patientId}/account/payments", new { occurredAt = "2026-01-06T09:00", amount = 100, method = "cash" }, key);
 
     private static async Task<decimal> BalanceAsync(HttpClient client, string patientId) =>
         (await client.GetFromJsonAsync<AccountResponse>($"/api/v1/patients/{patientId}/account", Ct))!.Balance;
@@ -96,6 +96,54 @@ public sealed class IdempotencyAcrossNodesTests : InProcessNodes
             Assert.True(again.StatusCode == HttpStatusCode.OK, $"{(int)again.StatusCode}: {said}");
             Assert.Equal(registration, said.GetProperty("transactionId").GetString());
         }
+
+        // Break-it (2026-12-07, later): a FHIR batch retried at the other node answered each entry's refusal ("already
+        // registered") inside its 200, and a refusal a node kept for a key was replayed after the same request had succeeded
+        // at another node since. Both are answered "Already carried out".
+        var batch = new Hl7.Fhir.Model.Bundle { Type = Hl7.Fhir.Model.Bundle.BundleType.Batch };
+        batch.Entry.Add(new Hl7.Fhir.Model.Bundle.EntryComponent
+        {
+            Resource = new Hl7.Fhir.Model.Patient
+            {
+                Identifier = [new Hl7.Fhir.Model.Identifier("urn:mrn", "MRN-9")],
+                Name = [new Hl7.Fhir.Model.HumanName { Text = "Nina New" }],
+                Gender = Hl7.Fhir.Model.AdministrativeGender.Female,
+                BirthDate = "1999-09-09",
+            },
+            Request = new Hl7.Fhir.Model.Bundle.RequestComponent { Method = Hl7.Fhir.Model.Bundle.HTTPVerb.POST, Url = "Patient" },
+        });
+        foreach (var (admin, replayed) in new[] { (admin1, false), (admin2, true) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/fhir/R4") { Content = Fhir.FhirAsserts.Body(batch) };
+            request.Headers.Add(IdempotencyKeys.Header, "batch-1");
+            using var answer = await admin.SendAsync(request, Ct);
+            Assert.Equal(replayed, answer.Headers.Contains(IdempotencyKeys.ReplayedHeader));
+            if (replayed) Assert.Equal(Hl7.Fhir.Model.OperationOutcome.IssueSeverity.Information, (await Fhir.FhirAsserts.Fhir<Hl7.Fhir.Model.OperationOutcome>(answer, HttpStatusCode.OK)).Issue.Single().Severity);
+            else Assert.Equal("201 Created", (await Fhir.FhirAsserts.Fhir<Hl7.Fhir.Model.Bundle>(answer, HttpStatusCode.OK)).Entry.Single().Response!.Status);
+            await SettledAsync(node1, node2);
+        }
+        var overpayment = new { occurredAt = "2026-01-06T09:00", amount = 5000, method = "cash" };
+        using (var refused = await SendAsync(admin1, $"/api/v1/patients/{patient}/account/payments", overpayment, "pay-late"))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode); // more than is due: kept by node 1
+        }
+        using (var charged = await admin1.PostAsJsonAsync($"/api/v1/patients/{patient}/account/charges",
+            new { occurredAt = "2026-01-05T12:00", service = "Theatre", quantity = 1, unitPrice = 5000 }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, charged.StatusCode);
+        }
+        await SettledAsync(node1, node2);
+        using (var paid = await SendAsync(admin2, $"/api/v1/patients/{patient}/account/payments", overpayment, "pay-late"))
+        {
+            Assert.Equal(HttpStatusCode.Created, paid.StatusCode); // now due, at node 2
+        }
+        await SettledAsync(node1, node2);
+        using (var late = await SendAsync(admin1, $"/api/v1/patients/{patient}/account/payments", overpayment, "pay-late"))
+        {
+            Assert.Equal(HttpStatusCode.OK, late.StatusCode); // not node 1's kept 409
+            Assert.Equal("Already carried out", (await late.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("title").GetString());
+        }
+        Assert.Equal(1250m, await BalanceAsync(admin1, patient));
 
         // Node 2 down: node 1's payment waits for a quorum (202). Node 2 back, the client retries there: whichever run reaches
         // the chain first books it, and the other is refused at commit; booked once.
