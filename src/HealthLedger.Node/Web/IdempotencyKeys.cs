@@ -18,7 +18,7 @@ namespace HealthLedger.Node.Web;
 /// <summary>
 /// The <c>Idempotency-Key</c> header on every write (POST, PUT, PATCH, DELETE) of a signed-in user: the first answer to a key is kept (in memory only,
 /// bounded by <see cref="NodeOptions.IdempotencyCacheBytes"/>, for <see cref="NodeOptions.IdempotencyKeyLifetime"/>) and the
-/// same key with the same request (method, path, query, content type, body) answers it again, marked
+/// same key with the same request (method, path, query, content type, conditional headers, body) answers it again, marked
 /// <c>Idempotency-Replayed: true</c>, without doing the work twice; the same key with another request is 422, and while the
 /// first request with a key runs, a second one is 409. Keys are per user. Anonymous POSTs (login, raw signed transactions,
 /// which the ledger already deduplicates by transaction id) ignore the header. Under <c>/fhir</c> the bearer token is read
@@ -30,10 +30,10 @@ namespace HealthLedger.Node.Web;
 /// the rule: every transaction a request with a key signs carries its <see cref="RequestRun"/>'s marker, and once a run of it has
 /// committed, another run is refused at commit. Such a retry runs as a new request (a search, which signs nothing, searches
 /// again) and stops where it would first sign a transaction, when the ledger records an earlier run of it
-/// (<see cref="RecordWriter"/>); it, a run the ledger refused at commit for that reason, and a run the endpoint refused (4xx)
-/// while the ledger records an earlier one (whose effect the endpoint's checks saw: "already registered") are answered 200
-/// "Already carried out", naming the transaction (<see cref="AlreadyCarriedOutAsync"/>); the first answer itself is kept only
-/// where it was given.
+/// (<see cref="RecordWriter"/>); it, a run the ledger refused at commit for that reason, and a run that wrote nothing and was
+/// answered below 500 while the ledger records an earlier one (the endpoint's checks saw its effect: "already registered") are
+/// answered 200 "Already carried out", naming the transaction (<see cref="AlreadyCarriedOutAsync"/>), as is a kept answer of a
+/// run that wrote nothing once the ledger records one; the first answer itself is kept only where it was given.
 /// </para>
 /// </summary>
 public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options, LedgerNode node) : IDisposable
@@ -53,7 +53,11 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options, L
     private readonly MemoryCache _answers = new(new MemoryCacheOptions { SizeLimit = options.IdempotencyCacheBytes });
     private readonly ConcurrentDictionary<string, byte> _running = new(StringComparer.Ordinal);
 
-    private sealed record Answer(byte[] Fingerprint, int Status, string? ContentType, string? Location, byte[] Body, bool Wrote);
+    private sealed record Answer(byte[] Fingerprint, int Status, string? ContentType, (string Name, string Value)[] Headers, byte[] Body, bool Wrote);
+
+    // The headers of a first answer that its replay gives again, besides its status, content type and body: where the record is
+    // and which version it is at (a client takes its next If-Match from the ETag).
+    private static readonly string[] KeptHeaders = ["Location", "Content-Location", "ETag", "Last-Modified"];
 
     /// <summary>Handles one request.</summary>
     public async Task InvokeAsync(HttpContext context)
@@ -105,9 +109,10 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options, L
             }
             context.Response.StatusCode = kept.Status;
             if (kept.ContentType is not null) context.Response.ContentType = kept.ContentType;
-            if (kept.Location is not null) context.Response.Headers.Location = kept.Location;
+            foreach (var (name, value) in kept.Headers) context.Response.Headers[name] = value;
             context.Response.Headers[ReplayedHeader] = "true";
-            await context.Response.Body.WriteAsync(kept.Body, context.RequestAborted);
+            // (A 204 or 304 has no body: writing even nothing to it throws, and the server drops the connection.)
+            if (kept.Body.Length > 0) await context.Response.Body.WriteAsync(kept.Body, context.RequestAborted);
             return;
         }
         if (!_running.TryAdd(cacheKey, 0))
@@ -158,10 +163,11 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options, L
             if (context.Response.StatusCode < 500 && body.Length <= MaxAnswerBytes && !context.Items.ContainsKey(DisclosureDurability.ReadOnlyItem)
                 && (upFront ?? await fingerprint.OfRestAsync(context.RequestAborted)) is { } whole)
             {
-                var answer = new Answer(whole, context.Response.StatusCode, context.Response.ContentType, context.Response.Headers.Location.ToString() is { Length: > 0 } l ? l : null, body, run.Wrote);
+                var headers = KeptHeaders.Where(h => context.Response.Headers.ContainsKey(h)).Select(h => (h, context.Response.Headers[h].ToString())).ToArray();
+                var answer = new Answer(whole, context.Response.StatusCode, context.Response.ContentType, headers, body, run.Wrote);
                 _answers.Set(cacheKey, answer, new MemoryCacheEntryOptions { Size = body.Length + 512, AbsoluteExpirationRelativeToNow = options.IdempotencyKeyLifetime });
             }
-            await original.WriteAsync(body, context.RequestAborted);
+            if (body.Length > 0) await original.WriteAsync(body, context.RequestAborted); // (none for a 204: see the replay)
         }
         finally
         {
@@ -218,7 +224,8 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options, L
     private sealed record AlreadyCarriedOut(string Title, string Detail, string TransactionId, string Transaction, ulong Transactions);
 
     /// <summary>
-    /// SHA-256 over the method, path, query, content type and body of a request. A body in memory is hashed at once
+    /// SHA-256 over the method, path, query, content type, conditional headers (If-Match, If-None-Match, If-None-Exist) and body
+    /// of a request. A body in memory is hashed at once
     /// (<see cref="OfSeekableBodyAsync"/>); another is hashed as it is read (<see cref="Reading"/>, which the endpoint reads
     /// instead of the request's own stream) and what the endpoint left unread is read after it (<see cref="OfRestAsync"/>);
     /// nothing is buffered.
@@ -230,7 +237,9 @@ public sealed class IdempotencyKeys(RequestDelegate next, NodeOptions options, L
 
         public Fingerprint(HttpRequest request)
         {
-            _hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{request.Method}\n{request.Path}\n{request.QueryString}\n{request.ContentType}\n"));
+            // The conditional headers too: a PUT's If-Match stands for its version, FHIR's If-None-Exist makes a create conditional.
+            _hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{request.Method}\n{request.Path}\n{request.QueryString}\n{request.ContentType}\n" +
+                $"{request.Headers.IfMatch}\n{request.Headers.IfNoneMatch}\n{request.Headers["If-None-Exist"]}\n"));
             _body = request.Body;
             Reading = new HashingStream(request.Body, _hash);
         }

@@ -121,6 +121,10 @@ public class FhirConformanceTests
         var created = await Fhir<Condition>(first, HttpStatusCode.Created);
         var again = await PostWithKey(Problem($"Patient/{w.PatientId}", "Gout"), "key-1");
         Assert.Equal("true", again.Headers.GetValues(IdempotencyKeys.ReplayedHeader).Single());
+        // The replay carries the first answer's version and time (break-it, 2026-12-07: only its status, type, Location and body).
+        Assert.NotNull(first.Headers.ETag);
+        Assert.Equal(first.Headers.ETag, again.Headers.ETag);
+        Assert.Equal(first.Content.Headers.LastModified, again.Content.Headers.LastModified);
         Assert.Equal(created.Meta!.VersionId, (await Fhir<Condition>(again, HttpStatusCode.Created)).Meta!.VersionId);
         var patient = await Fhir<Patient>(await w.Admin.GetAsync($"/fhir/R4/Patient/{w.PatientId}", Ct), HttpStatusCode.OK);
         Assert.Equal(created.Meta.VersionId, patient.Meta!.VersionId);

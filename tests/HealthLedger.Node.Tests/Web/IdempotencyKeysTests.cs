@@ -135,6 +135,45 @@ public class IdempotencyKeysTests
         }
     }
 
+    // Break-it (2026-12-07): a keyed request answered 204 (on-call, a revocation) made the middleware write its empty body to a
+    // 204, which throws after the answer is sent: the server logged a failure and dropped the connection, first answer and
+    // replay alike. Both now leave the connection open: two keyed PUTs and a GET on one socket.
+    [Fact]
+    public async Task A_keyed_204_and_its_replay_keep_the_connection_open()
+    {
+        var (node, admin, _) = await PaymentRulesTests.SetUpAsync();
+        await using var __ = node;
+        await EncounterRulesTests.Created<WriteResponse>(await admin.PostAsJsonAsync("/api/v1/doctors", EncounterRulesTests.DoctorOne, Ct));
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(node.Http.BaseAddress!.Host, node.Http.BaseAddress.Port, Ct);
+        var stream = socket.GetStream();
+        using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
+        var body = "{\"onCall\":false}";
+        string Request(string method, string path, string? key) =>
+            $"{method} {path} HTTP/1.1\r\nHost: {node.Http.BaseAddress.Authority}\r\nAuthorization: Bearer {admin.DefaultRequestHeaders.Authorization!.Parameter}\r\n" +
+            (key is null ? "" : $"Idempotency-Key: {key}\r\n") +
+            (method == "GET" ? "\r\n" : $"Content-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n{body}");
+        foreach (var (method, path, key, status) in new[]
+        {
+            ("PUT", "/api/v1/doctors/dr-one/on-call", "on-call-1", "204"),
+            ("PUT", "/api/v1/doctors/dr-one/on-call", "on-call-1", "204"), // the replay
+            ("GET", "/healthz", null, "200"),
+        })
+        {
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(Request(method, path, key)), Ct);
+            var statusLine = await reader.ReadLineAsync(Ct);
+            Assert.StartsWith($"HTTP/1.1 {status}", statusLine);
+            var length = 0;
+            for (var line = await reader.ReadLineAsync(Ct); !string.IsNullOrEmpty(line); line = await reader.ReadLineAsync(Ct))
+            {
+                Assert.NotEqual("connection: close", line.ToLowerInvariant());
+                if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)) length = int.Parse(line["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+            var rest = new char[length];
+            for (var read = 0; read < length;) read += await reader.ReadAsync(rest.AsMemory(read), Ct);
+        }
+    }
+
     private static async Task<string?> PatientVersionAsync(HttpClient client, string id) =>
         (await Fhir.FhirAsserts.Fhir<Hl7.Fhir.Model.Patient>(await client.GetAsync($"/fhir/R4/Patient/{id}", Ct), HttpStatusCode.OK)).Meta?.VersionId;
 
