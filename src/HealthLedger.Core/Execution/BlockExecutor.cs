@@ -67,7 +67,7 @@ public static class BlockExecutor
                 if (done.Attempt != marker.Attempt)
                 {
                     block.Set(nonce.Key, nonce.Value);
-                    return TxResult.Reject(TxVerdict.RepeatedRequest, $"request {marker.Request} was already carried out by transaction {done.First}");
+                    return done.RefusalOf(marker.Request);
                 }
                 request = (key, done with { Transactions = done.Transactions + 1 });
             }

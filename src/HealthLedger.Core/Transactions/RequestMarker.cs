@@ -27,6 +27,13 @@ public readonly record struct RequestMarker(Hash256 Request, Hash256 Attempt);
 /// <param name="Transactions">How many of its transactions have committed (at least 1).</param>
 public readonly record struct CarriedOutRequest(Hash256 Attempt, Hash256 First, ulong Transactions)
 {
+    /// <summary>
+    /// The refusal of another run of <paramref name="request"/> (<see cref="Ledger.TxVerdict.RepeatedRequest"/>): "request …
+    /// was already carried out by transaction <see cref="First"/>", the transaction id last, where nodes read it.
+    /// </summary>
+    public Ledger.TxResult RefusalOf(Hash256 request) =>
+        Ledger.TxResult.Reject(Ledger.TxVerdict.RepeatedRequest, $"request {request} was already carried out by transaction {First}");
+
     /// <summary>The canonical encoding.</summary>
     public byte[] Encode() => new CanonicalWriter(80).Hash(Attempt).Hash(First).VarUInt(Transactions).ToArray();
 

@@ -78,7 +78,7 @@ public sealed class RequestRun
     public TxResult? RefusalFor(CarriedOutRequest? recorded)
     {
         if (recorded is not { } done || done.Attempt == Marker.Attempt) return null;
-        var refusal = TxResult.Reject(TxVerdict.RepeatedRequest, $"request {Marker.Request} was already carried out by transaction {done.First}");
+        var refusal = done.RefusalOf(Marker.Request);
         CarriedOutBy ??= done.First.ToString();
         return refusal;
     }
